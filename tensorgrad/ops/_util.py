@@ -1,0 +1,62 @@
+"""Small helpers shared by the op tables."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+def shape_of(x) -> tuple:
+    s = getattr(x, "shape", None)
+    return tuple(s) if s is not None else np.shape(x)
+
+
+def ndim_of(x) -> int:
+    return len(shape_of(x))
+
+
+def dtype_of(x):
+    d = getattr(x, "dtype", None)
+    return d if d is not None else np.result_type(x)
+
+
+def raw(x):
+    """The plain value under any number of trace levels."""
+    while type(x) is Tensor:
+        x = x._value
+    return x
+
+
+def negative_axes(axis, ndim: int, opname: str) -> tuple:
+    """Normalise ``axis`` (None, int or tuple) to a sorted tuple of negative axes.
+
+    Negative axes count from the end, so leading batch axes (which Jacobian
+    sweeps put in front) never shift them.
+    """
+    if axis is None:
+        return tuple(range(-ndim, 0))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    out = []
+    for a in axes:
+        if isinstance(a, Tensor):
+            a = raw(a)
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"{opname}: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(
+                f"{opname}: axis {a} is out of bounds for an input with {ndim} dimensions")
+        out.append(int(a) - ndim if a >= 0 else int(a))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{opname}: repeated axis in {axis!r}")
+    return tuple(sorted(out))
+
+
+def negative_axis(axis, ndim: int, opname: str) -> int:
+    return negative_axes(axis, ndim, opname)[0]
+
+
+def reduced_count(shape: tuple, axes: tuple) -> int:
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return n

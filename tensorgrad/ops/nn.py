@@ -1,0 +1,281 @@
+"""Neural-network ops: activations, log-sum-exp, softmax, and the fused losses.
+
+Each is one registered op with its own rules, computed stably:
+
+* ``logsumexp`` shifts by the max, and an all −inf row gives −inf with a zero
+  gradient; its gradient is softmax.
+* ``softmax``: Jacobian ``diag(p) − p pᵀ``, applied without forming it:
+  VJP ``p ⊙ (g − ⟨g, p⟩)``, JVP ``p ⊙ (t − ⟨t, p⟩)``.
+* ``softmax_cross_entropy`` is fused: mean over the batch of
+  ``logsumexp(z) − ⟨y, z⟩``, whose gradient is exactly ``(p − y)/batch``.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from ..registry import Op, register
+from ..tape import bind
+from ._util import dtype_of, negative_axes, negative_axis, raw, shape_of
+from .elementwise import _mask, _public, elementwise, exp, tanh
+from .reductions import _keep, _spread
+from .reductions import sum as _sum
+
+__all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "logsumexp",
+           "softmax", "log_softmax", "softmax_cross_entropy", "mse"]
+
+
+# ---- activations (diagonal Jacobians) ------------------------------------------------
+sigmoid = elementwise("sigmoid", special.expit, (lambda out, x: out * (1 - out),),
+                      jax="jax.nn.sigmoid", symbol="diag(σ(x)(1 − σ(x)))",
+                      doc="logistic sigmoid 1/(1 + e⁻ˣ), without overflow")
+relu = elementwise("relu", lambda x: np.maximum(x, 0),
+                   (lambda out, x: _mask(np.greater(raw(x), 0), out),),
+                   jax="jax.nn.relu", symbol="diag([x > 0]) (0 at x = 0)",
+                   domain="nonzero", doc="max(x, 0); the subgradient at 0 is 0")
+softplus = elementwise("softplus", lambda x: np.logaddexp(0, x), (lambda out, x: sigmoid(x),),
+                       jax="jax.nn.softplus", symbol="diag(σ(x))", doc="log(1 + eˣ), stable")
+log_sigmoid = elementwise("log_sigmoid", lambda x: -np.logaddexp(0, -x),
+                          (lambda out, x: sigmoid(-x),), jax="jax.nn.log_sigmoid",
+                          symbol="diag(σ(−x))", doc="log σ(x), stable")
+
+_leaky = register(Op(
+    "leaky_relu", lambda x, slope: np.where(x > 0, x, slope * x), "diagonal", nargs=1,
+    param_names=("negative_slope",),
+    deriv=(lambda out, x, slope: np.where(raw(x) > 0, 1, slope).astype(dtype_of(out)),),
+    jax="jax.nn.leaky_relu", symbol="diag([x > 0] + α[x ≤ 0])", domain="nonzero",
+    doc="x for x > 0, αx otherwise"))
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """x where x > 0, ``negative_slope``·x elsewhere."""
+    return bind(_leaky, (x,), (float(negative_slope),))
+
+
+_SQRT_2_OVER_PI = np.sqrt(2 / np.pi)
+
+
+def _gelu_forward(x, approximate):
+    if approximate:
+        return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * (1 + special.erf(x / np.sqrt(2)))
+
+
+def _gelu_deriv(out, x, approximate):
+    if approximate:
+        inner = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
+        th = tanh(inner)
+        return 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+    cdf = 0.5 * (1 + bind(_erf, (x / np.sqrt(2),), ()))
+    pdf = exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
+    return cdf + x * pdf
+
+
+_erf = register(Op("erf", special.erf, "diagonal", nargs=1,
+                   deriv=(lambda out, x: (2 / np.sqrt(np.pi)) * exp(-x * x),),
+                   jax="jax.scipy.special.erf", symbol="diag(2/√π · e^(−x²))",
+                   doc="the error function"))
+erf = _public(_erf)
+
+_gelu = register(Op("gelu", _gelu_forward, "diagonal", nargs=1, param_names=("approximate",),
+                    deriv=(_gelu_deriv,), jax="jax.nn.gelu", symbol="diag(Φ(x) + x φ(x))",
+                    doc="Gaussian error linear unit x·Φ(x) (tanh form if approximate)"))
+
+
+def gelu(x, approximate=False):
+    """GELU: x·Φ(x) with Φ the normal CDF (``approximate=True``: the tanh formula)."""
+    return bind(_gelu, (x,), (bool(approximate),))
+
+
+# ---- log-sum-exp and softmax ------------------------------------------------------------
+def _lse_forward(x, axes, keepdims):
+    m = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
+    m = np.where(np.isfinite(m), m, 0)  # all −inf (or inf) rows: no shift
+    with np.errstate(divide="ignore"):  # log(0) = −inf for an all −inf row
+        s = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+    return s if keepdims else np.squeeze(s, axis=axes)
+
+
+def _lse_weights(out, x, axes, keepdims):
+    # ∂lse/∂x = softmax(x); an all −inf row has weight 0 (not NaN).
+    kept = _keep(out, axes, keepdims)
+    finite = np.isfinite(raw(kept))
+    if finite.all():
+        return exp(x - kept)
+    return exp(x - bind_where(finite, kept, 0)) * _mask(finite, raw(kept))
+
+
+def bind_where(c, x, y):
+    from .elementwise import where
+    return where(c, x, y)
+
+
+_logsumexp = register(Op(
+    "logsumexp", _lse_forward, "dense", nargs=1, param_names=("axis", "keepdims"),
+    vjps=(lambda g, out, x, axes, keepdims:
+          _spread(g, out, x, axes, keepdims) * _lse_weights(out, x, axes, keepdims),),
+    jvps=(lambda t, out, x, axes, keepdims:
+          _sum(t * _lse_weights(out, x, axes, keepdims), axis=axes, keepdims=keepdims),),
+    jax="jax.scipy.special.logsumexp", symbol="softmax(x)ᵀ",
+    doc="log Σ exp(x) over axes, shifted by the max so it never overflows"))
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log(Σ exp(x)) over ``axis``, stable for large and −inf entries."""
+    return bind(_logsumexp, (x,), (negative_axes(axis, len(shape_of(raw(x))), "logsumexp"),
+                                  bool(keepdims)))
+
+
+def _softmax_forward(x, axis):
+    if x.size == 0:
+        return np.exp(x)
+    m = np.max(x, axis=axis, keepdims=True)
+    e = np.exp(x - np.where(np.isfinite(m), m, 0))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _softmax_vjp(g, out, x, axis):
+    return out * (g - _sum(g * out, axis=axis, keepdims=True))
+
+
+_softmax = register(Op(
+    "softmax", _softmax_forward, "dense", nargs=1, param_names=("axis",),
+    vjps=(_softmax_vjp,), jvps=(_softmax_vjp,),  # the Jacobian diag(p) − p pᵀ is symmetric
+    jax="jax.nn.softmax", symbol="diag(p) − p pᵀ",
+    doc="exp(x) / Σ exp(x) along an axis"))
+
+
+def softmax(x, axis=-1):
+    """Softmax along ``axis``; Jacobian diag(p) − p pᵀ (never formed by the rules)."""
+    return bind(_softmax, (x,), (negative_axis(axis, len(shape_of(raw(x))), "softmax"),))
+
+
+def _log_softmax_forward(x, axis):
+    return x - _lse_forward(x, (axis,), True)
+
+
+_log_softmax = register(Op(
+    "log_softmax", _log_softmax_forward, "dense", nargs=1, param_names=("axis",),
+    vjps=(lambda g, out, x, axis: g - exp(out) * _sum(g, axis=axis, keepdims=True),),
+    jvps=(lambda t, out, x, axis: t - _sum(exp(out) * t, axis=axis, keepdims=True),),
+    jax="jax.nn.log_softmax", symbol="I − 1 pᵀ",
+    doc="x − logsumexp(x) along an axis"))
+
+
+def log_softmax(x, axis=-1):
+    """log(softmax(x)) computed as x − logsumexp(x): stable."""
+    return bind(_log_softmax, (x,), (negative_axis(axis, len(shape_of(raw(x))), "log_softmax"),))
+
+
+# ---- fused softmax cross-entropy ------------------------------------------------------------
+def _sce_forward(z, y):
+    lse = _lse_forward(z, (-1,), False)
+    with np.errstate(invalid="ignore"):  # 0·(−inf) on masked classes counts as 0
+        picked = np.sum(np.where(y != 0, y * z, 0), axis=-1)
+    return np.mean(lse - picked)
+
+
+def _sce_vjp(g, out, z, y):
+    # ∂L/∂z = (p − y)/batch: the fused rule, p from a stable softmax.
+    n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
+    p = bind(_softmax, (z,), (-1,))
+    return _expand_loss(g, z) * ((p - y) / n)
+
+
+def _expand_loss(g, z):
+    # g is a scalar per batch entry of the sweep; give it axes to meet (batch, classes).
+    k = len(shape_of(z))
+    return g if k == 0 else bind_reshape(g, shape_of(g) + (1,) * k)
+
+
+def bind_reshape(x, shape):
+    from .shape import reshape
+    return reshape(x, shape)
+
+
+def _sce_jvp(t, out, z, y):
+    n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
+    p = bind(_softmax, (z,), (-1,))
+    return _sum(t * ((p - y) / n), axis=tuple(range(-len(shape_of(z)), 0)))
+
+
+_sce = register(Op(
+    "softmax_cross_entropy", _sce_forward, "dense", nargs=2,
+    vjps=(_sce_vjp,), jvps=(_sce_jvp,),
+    jax=lambda jnp, z, y: jnp.mean(-jnp.sum(y * __import__("jax").nn.log_softmax(z, axis=-1), axis=-1)),
+    symbol="(p − y)ᵀ / batch", domain=("real", "probs"),
+    doc="mean over the batch of −Σ y log softmax(z), fused"))
+
+
+def softmax_cross_entropy(logits, labels):
+    """Mean cross-entropy of ``softmax(logits)`` against ``labels``.
+
+    ``logits`` is (batch, classes) or (classes,). ``labels`` holds integer
+    class ids (shape (batch,) or ()) or probability rows shaped like
+    ``logits`` (one-hot included). The gradient with respect to the logits
+    is exactly (p − y)/batch; no gradient flows to the labels.
+    """
+    zs = shape_of(raw(logits))
+    if len(zs) not in (1, 2):
+        raise ValueError(f"softmax_cross_entropy: logits must be (batch, classes) or (classes,), "
+                         f"got shape {zs}")
+    y = np.asarray(raw(labels))
+    k = zs[-1]
+    if y.dtype.kind in "iub" and y.shape == zs[:-1]:
+        if y.dtype.kind == "b":
+            raise TypeError("softmax_cross_entropy: labels are booleans; give class ids or one-hot rows")
+        bad = (y < 0) | (y >= k)
+        if bad.any():
+            raise IndexError(f"softmax_cross_entropy: label {int(y[bad].flat[0])} is out of range "
+                             f"for {k} classes (labels must be in 0..{k - 1})")
+        y = np.eye(k, dtype=dtype_of(raw(logits)))[y]
+    elif y.dtype.kind == "f" and y.shape == zs:
+        pass
+    elif y.dtype.kind == "f" and y.shape == zs[:-1]:
+        raise ValueError("softmax_cross_entropy: labels of shape "
+                         f"{y.shape} must be integer class ids (got dtype {y.dtype})")
+    else:
+        raise ValueError(f"softmax_cross_entropy: labels of shape {y.shape} (dtype {y.dtype}) "
+                         f"do not match logits of shape {zs}: give class ids of shape {zs[:-1]} "
+                         f"or probability rows of shape {zs}")
+    return bind(_sce, (logits, y), ())
+
+
+# ---- mean squared error ---------------------------------------------------------------
+def _mse_forward(p, y, half):
+    d = p - y
+    return np.mean(d * d) * (0.5 if half else 1.0)
+
+
+def _mse_rule(sign):
+    def rule(g, out, p, y, half):
+        scale = (1.0 if half else 2.0) / max(int(np.prod(np.broadcast_shapes(shape_of(p), shape_of(y)))), 1)
+        d = (p - y) * (sign * scale)
+        return _expand_loss(g, d) * d
+    return rule
+
+
+def _mse_jvp(sign):
+    def rule(t, out, p, y, half):
+        scale = (1.0 if half else 2.0) / max(int(np.prod(np.broadcast_shapes(shape_of(p), shape_of(y)))), 1)
+        d = (p - y) * (sign * scale)
+        nd = len(np.broadcast_shapes(shape_of(p), shape_of(y)))
+        return _sum(t * d, axis=tuple(range(-nd, 0)))
+    return rule
+
+
+_mse = register(Op(
+    "mse", _mse_forward, "dense", nargs=2, param_names=("half",),
+    vjps=(_mse_rule(1), _mse_rule(-1)), jvps=(_mse_jvp(1), _mse_jvp(-1)),
+    jax=lambda jnp, p, y, half=False: jnp.mean((p - y) ** 2) * (0.5 if half else 1.0),
+    symbol="2(p − y)ᵀ/n", doc="mean squared error (½ of it with half=True)"))
+
+
+def mse(pred, target, half=False):
+    """Mean of (pred − target)² over all entries; ``half=True`` gives the book's ½ convention."""
+    ps, ts = shape_of(raw(pred)), shape_of(raw(target))
+    try:
+        np.broadcast_shapes(ps, ts)
+    except ValueError:
+        raise ValueError(f"mse: prediction shape {ps} and target shape {ts} do not broadcast") from None
+    return bind(_mse, (pred, target), (bool(half),))

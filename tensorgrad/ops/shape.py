@@ -1,0 +1,310 @@
+"""Shape ops: all linear, so each gives only its transpose (the VJP).
+
+The JVP of a linear op is the op applied to the tangent; ``batch_params``
+adapts shape-like parameters when the tangent carries batch axes in front.
+Axis parameters are stored as negative axes, which batch axes never shift.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import Op, register
+from ..tape import bind, unbroadcast
+from ..tensor import Tensor
+from ._util import negative_axes, negative_axis, raw, shape_of
+
+__all__ = ["reshape", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze",
+           "broadcast_to", "getitem", "concatenate", "stack", "split"]
+
+
+def _batch(g, x) -> tuple:
+    """The leading batch shape of cotangent ``g`` relative to primal ``x``."""
+    gs = shape_of(g)
+    return gs[:len(gs) - len(shape_of(x))] if gs else ()
+
+
+def _linear(name, forward, vjp, *, params=(), jax, symbol, batch_params=None, doc=""):
+    return register(Op(name, forward, "linear", nargs=1, param_names=params, vjps=(vjp,),
+                       batch_params=batch_params, jax=jax, symbol=symbol, doc=doc))
+
+
+# ---- reshape ---------------------------------------------------------------
+_reshape = _linear(
+    "reshape", lambda x, shape: np.reshape(x, shape),
+    lambda g, out, x, shape: reshape(g, _batch(g, out) + shape_of(x)),
+    params=("shape",), jax=lambda jnp, x, shape: jnp.reshape(x, shape),
+    batch_params=lambda batch, shape: (batch + shape,),
+    symbol="I (entries renumbered)", doc="same entries, new shape")
+
+
+def reshape(x, shape):
+    """Give ``x`` a new shape with the same number of entries (``-1`` allowed once)."""
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    shape = tuple(int(s) for s in shape)
+    xs = shape_of(raw(x))
+    if -1 in shape:
+        known = int(np.prod([s for s in shape if s != -1]))
+        size = int(np.prod(xs))
+        if shape.count(-1) > 1 or known == 0 or size % known:
+            raise ValueError(f"reshape: cannot reshape input of shape {xs} into {shape}")
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    if int(np.prod(shape)) != int(np.prod(xs)):
+        raise ValueError(f"reshape: cannot reshape input of shape {xs} "
+                         f"({int(np.prod(xs))} entries) into {shape}")
+    if shape == xs and type(x) is not Tensor:
+        return x
+    return bind(_reshape, (x,), (shape,))
+
+
+# ---- axis permutations ---------------------------------------------------------
+def _inverse_perm(axes):
+    inv = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inv[a] = i
+    return tuple(inv)
+
+
+def _batched_perm(nb, axes):
+    return tuple(range(nb)) + tuple(nb + a for a in axes)
+
+
+_transpose = _linear(
+    "transpose", lambda x, axes: np.transpose(x, axes),
+    lambda g, out, x, axes: transpose(g, _batched_perm(len(_batch(g, out)), _inverse_perm(axes))),
+    params=("axes",), jax=lambda jnp, x, axes=None: jnp.transpose(x, axes),
+    batch_params=lambda batch, axes: (_batched_perm(len(batch), axes),),
+    symbol="permutation", doc="permute the axes")
+
+
+def transpose(x, axes=None):
+    """Permute the axes of x (reverse them when ``axes`` is None)."""
+    n = len(shape_of(raw(x)))
+    if axes is None:
+        axes = tuple(range(n))[::-1]
+    else:
+        axes = tuple(int(a) % n if n else int(a) for a in axes)
+        if sorted(axes) != list(range(n)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of "
+                             f"the {n} axes of an input of shape {shape_of(raw(x))}")
+    return bind(_transpose, (x,), (axes,))
+
+
+def swapaxes(x, axis1, axis2):
+    """Exchange two axes (a transpose)."""
+    n = len(shape_of(raw(x)))
+    a, b = negative_axis(axis1, n, "swapaxes") + n, negative_axis(axis2, n, "swapaxes") + n
+    perm = list(range(n))
+    perm[a], perm[b] = perm[b], perm[a]
+    return bind(_transpose, (x,), (tuple(perm),))
+
+
+def moveaxis(x, source, destination):
+    """Move axes to new positions (a transpose)."""
+    n = len(shape_of(raw(x)))
+    src = [negative_axis(s, n, "moveaxis") + n for s in np.atleast_1d(source)]
+    dst = [negative_axis(d, n, "moveaxis") + n for d in np.atleast_1d(destination)]
+    if len(src) != len(dst):
+        raise ValueError("moveaxis: source and destination need the same number of axes")
+    order = [i for i in range(n) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return bind(_transpose, (x,), (tuple(order),))
+
+
+# ---- adding and removing size-1 axes ------------------------------------------
+_expand_dims = _linear(
+    "expand_dims", lambda x, axis: np.expand_dims(x, axis),
+    lambda g, out, x, axis: reshape(g, _batch(g, out) + shape_of(x)),
+    params=("axis",), jax="jax.numpy.expand_dims", symbol="I (new size-1 axes)",
+    doc="insert size-1 axes")
+
+
+def expand_dims(x, axis):
+    """Insert size-1 axes at the positions ``axis`` (of the result)."""
+    n = len(shape_of(raw(x))) + (len(axis) if isinstance(axis, (tuple, list)) else 1)
+    return bind(_expand_dims, (x,), (negative_axes(axis, n, "expand_dims"),))
+
+
+_squeeze = _linear(
+    "squeeze", lambda x, axis: np.squeeze(x, axis),
+    lambda g, out, x, axis: reshape(g, _batch(g, out) + shape_of(x)),
+    params=("axis",), jax="jax.numpy.squeeze", symbol="I (size-1 axes dropped)",
+    doc="remove size-1 axes")
+
+
+def squeeze(x, axis=None):
+    """Remove size-1 axes (all of them when ``axis`` is None)."""
+    xs = shape_of(raw(x))
+    if axis is None:
+        axes = tuple(i - len(xs) for i, s in enumerate(xs) if s == 1)
+    else:
+        axes = negative_axes(axis, len(xs), "squeeze")
+        bad = [a for a in axes if xs[a] != 1]
+        if bad:
+            raise ValueError(f"squeeze: cannot squeeze axis {bad[0]} of size "
+                             f"{xs[bad[0]]} (input shape {xs})")
+    return bind(_squeeze, (x,), (axes,))
+
+
+# ---- broadcasting ------------------------------------------------------------
+_broadcast_to = _linear(
+    "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+    lambda g, out, x, shape: unbroadcast(g, shape_of(x), len(_batch(g, out))),
+    params=("shape",), jax="jax.numpy.broadcast_to",
+    batch_params=lambda batch, shape: (batch + shape,),
+    symbol="copy (transpose: sum over broadcast axes)", doc="repeat along new or size-1 axes")
+
+
+def broadcast_to(x, shape):
+    """View x as ``shape`` by NumPy broadcasting."""
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    return bind(_broadcast_to, (x,), (shape,))
+
+
+# ---- indexing ------------------------------------------------------------------
+def _scatter_forward(g, index, shape):
+    """Zeros of ``shape`` with g added at ``index`` (repeats accumulate)."""
+    z = np.zeros(shape, dtype=np.result_type(g))
+    if any(isinstance(i, np.ndarray) for i in index):
+        np.add.at(z, index, g)  # integer arrays may repeat an entry
+    else:
+        z[index] = g  # basic slicing never repeats
+    return z
+
+
+_scatter_add = _linear(
+    "scatter_add", _scatter_forward,
+    lambda g, out, v, index, shape: getitem(g, (slice(None),) * len(_batch(g, out)) + index),
+    params=("index", "shape"),
+    jax=lambda jnp, v, index, shape: jnp.zeros(shape).at[index].add(v),
+    batch_params=lambda batch, index, shape: ((slice(None),) * len(batch) + index, batch + shape),
+    symbol="scatter (transpose of indexing)", doc="add v into zeros of a shape at an index")
+
+_getitem = _linear(
+    "getitem", lambda x, index: x[index],
+    lambda g, out, x, index: bind(_scatter_add, (g,),
+                                  ((slice(None),) * len(_batch(g, out)) + index,
+                                   _batch(g, out) + shape_of(x))),
+    params=("index",), jax=lambda jnp, x, index: x[index],
+    batch_params=lambda batch, index: ((slice(None),) * len(batch) + index,),
+    symbol="selection (rows of I)", doc="x[index]: basic slicing and integer-array indexing")
+
+
+def _normalize_index(index, xs):
+    if not isinstance(index, tuple):
+        index = (index,)
+    out = []
+    for i in index:
+        if isinstance(i, Tensor):
+            i = raw(i)
+        if isinstance(i, list):
+            i = np.asarray(i)
+        if isinstance(i, np.ndarray) and i.dtype.kind not in "iub":
+            raise IndexError(f"getitem: index arrays must be integer or boolean, got dtype {i.dtype}")
+        out.append(i)
+    # an Ellipsis would hide where the batch axes go; make every axis explicit
+    if any(i is Ellipsis for i in out):
+        k = out.index(Ellipsis)
+        used = sum(1 if not (i is None or (isinstance(i, np.ndarray) and i.dtype == bool))
+                   else (i.ndim if isinstance(i, np.ndarray) else 0) for i in out if i is not Ellipsis)
+        out[k:k + 1] = [slice(None)] * (len(xs) - used)
+    return tuple(out)
+
+
+def getitem(x, index):
+    """``x[index]``: slicing, ``None``, integers and integer/boolean arrays.
+
+    The VJP scatters the cotangent back (repeated indices add up).
+    """
+    xs = shape_of(raw(x))
+    index = _normalize_index(index, xs)
+    try:
+        np.empty(xs, dtype=np.int8)[index]
+    except IndexError as exc:
+        raise IndexError(f"getitem: {exc} (input shape {xs}, index {index!r})") from None
+    return bind(_getitem, (x,), (index,))
+
+
+# ---- joining and splitting ----------------------------------------------------------
+def _concat_vjp(i, g, out, *args_and_axis):
+    *args, axis = args_and_axis
+    start = sum(shape_of(a)[axis] for a in args[:i])
+    stop = start + shape_of(args[i])[axis]
+    idx = (Ellipsis, slice(start, stop)) + (slice(None),) * (-axis - 1)
+    return getitem(g, idx)
+
+
+def _zeros_tangent(t_like, x):
+    batch = shape_of(t_like)[:len(shape_of(t_like)) - len(shape_of(x))] if t_like is not None else ()
+    return np.zeros(batch + shape_of(x), dtype=np.result_type(raw(x)))
+
+
+def _fill_tangents(tangents, args):
+    first = next(t for t in tangents if t is not None)
+    return [t if t is not None else _zeros_tangent(first, a) for t, a in zip(tangents, args)]
+
+
+_concatenate = register(Op(
+    "concatenate", lambda *a: np.concatenate(a[:-1], axis=a[-1]), "linear", nargs=0,
+    param_names=("axis",), variadic=True, vjps=(_concat_vjp,),
+    jvp_all=lambda ts, out, *a: concatenate(_fill_tangents(ts, a[:-1]), axis=a[-1]),
+    jax=lambda jnp, *xs, axis=0: jnp.concatenate(xs, axis=axis),
+    symbol="[I 0 …; 0 I …] (blocks)", doc="join arrays along an existing axis"))
+
+
+def concatenate(arrays, axis=0):
+    """Join a sequence of arrays along an existing axis."""
+    arrays = tuple(arrays)
+    if not arrays:
+        raise ValueError("concatenate: need at least one array")
+    shapes = [shape_of(raw(a)) for a in arrays]
+    n = len(shapes[0])
+    if n == 0:
+        raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")
+    ax = negative_axis(axis, n, "concatenate")
+    for s in shapes[1:]:
+        if len(s) != n or any(a != b for k, (a, b) in enumerate(zip(s, shapes[0])) if k - n != ax):
+            raise ValueError(f"concatenate: shapes {shapes} do not match outside axis {axis}")
+    return bind(_concatenate, arrays, (ax,))
+
+
+def _stack_vjp(i, g, out, *args_and_axis):
+    axis = args_and_axis[-1]
+    return getitem(g, (Ellipsis, i) + (slice(None),) * (-axis - 1))
+
+
+_stack = register(Op(
+    "stack", lambda *a: np.stack(a[:-1], axis=a[-1]), "linear", nargs=0,
+    param_names=("axis",), variadic=True, vjps=(_stack_vjp,),
+    jvp_all=lambda ts, out, *a: stack(_fill_tangents(ts, a[:-1]), axis=a[-1]),
+    jax=lambda jnp, *xs, axis=0: jnp.stack(xs, axis=axis),
+    symbol="[I; I; …] interleaved (blocks)", doc="join arrays along a new axis"))
+
+
+def stack(arrays, axis=0):
+    """Join same-shaped arrays along a new axis."""
+    arrays = tuple(arrays)
+    if not arrays:
+        raise ValueError("stack: need at least one array")
+    shapes = [shape_of(raw(a)) for a in arrays]
+    if any(s != shapes[0] for s in shapes):
+        raise ValueError(f"stack: all inputs must have the same shape, got {shapes}")
+    ax = negative_axis(axis, len(shapes[0]) + 1, "stack")
+    return bind(_stack, arrays, (ax,))
+
+
+def split(x, indices_or_sections, axis=0):
+    """Split x into pieces along ``axis`` (each piece is a slice, so it records)."""
+    xs = shape_of(raw(x))
+    ax = negative_axis(axis, len(xs), "split")
+    n = xs[ax]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        if k <= 0 or n % k:
+            raise ValueError(f"split: axis {axis} of size {n} cannot be split into {k} equal parts")
+        bounds = [i * (n // k) for i in range(k + 1)]
+    else:
+        bounds = [0] + [int(i) for i in indices_or_sections] + [n]
+    tail = (slice(None),) * (-ax - 1)
+    return [getitem(x, (Ellipsis, slice(a, b)) + tail) for a, b in zip(bounds[:-1], bounds[1:])]

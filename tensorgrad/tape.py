@@ -1,0 +1,387 @@
+"""Recording and sweeping: traces, tape nodes, ``bind`` and the reverse sweep.
+
+Every transform opens a *trace* with its own level (reverse: it records tape
+nodes; forward: it carries tangents). A :class:`~tensorgrad.tensor.Tensor`
+belongs to at most one trace, and its value may itself be a Tensor of a lower
+trace: that nesting is what keeps ``grad`` of ``grad`` and ``jacfwd`` of
+``jacrev`` apart (no perturbation confusion).
+
+:func:`bind` applies an op: it finds the highest trace among the arguments,
+computes the primal result one level down (recursively), then records a node
+(reverse) or pushes tangents through the JVP rules (forward). With no trace
+involved it is just the NumPy forward rule.
+
+The tape is the set of nodes, numbered in execution order. The reverse sweep
+collects the nodes that lead to the outputs, walks them from last to first
+with a plain loop (no recursion), and sums cotangents per node.
+"""
+from __future__ import annotations
+
+import itertools
+import weakref
+from typing import Any, Sequence
+
+import numpy as np
+
+from .registry import Op
+from .tensor import Tensor
+
+__all__ = ["bind", "ReverseTrace", "ForwardTrace", "Node", "unbroadcast",
+           "backward_pass", "new_reverse_trace", "new_forward_trace", "close_trace",
+           "IMPERATIVE", "OpError", "node_jvp", "toposort", "leaf_node"]
+
+
+class OpError(ValueError):
+    """An op rejected its inputs. The message names the op, shapes and dtypes."""
+
+
+# --------------------------------------------------------------------------
+# traces
+# --------------------------------------------------------------------------
+
+_levels = itertools.count(1)
+
+
+class ReverseTrace:
+    """A recording level. Tensors on it carry the tape :class:`Node` that made them."""
+
+    __slots__ = ("level",)
+    forward = False
+
+    def __init__(self, level: int):
+        self.level = level
+
+
+class ForwardTrace:
+    """A forward-mode level. Tensors on it carry a tangent (or None = zero).
+
+    ``batch_ndim`` is the number of leading batch axes every tangent on this
+    trace carries (1 for ``jacfwd``, which pushes a whole basis at once).
+    """
+
+    __slots__ = ("level", "batch_ndim")
+    forward = True
+
+    def __init__(self, level: int, batch_ndim: int = 0):
+        self.level = level
+        self.batch_ndim = batch_ndim
+
+
+#: The trace of imperative tensors (``tg.tensor(a, requires_grad=True)``).
+#: It is the lowest level, so transforms nest above it.
+IMPERATIVE = ReverseTrace(0)
+
+
+def new_reverse_trace() -> ReverseTrace:
+    return ReverseTrace(next(_levels))
+
+
+def new_forward_trace(batch_ndim: int = 0) -> ForwardTrace:
+    return ForwardTrace(next(_levels), batch_ndim)
+
+
+def close_trace(trace) -> None:
+    """End a trace: its tensors become constants to anything that runs later."""
+    trace.level = -1
+
+
+# --------------------------------------------------------------------------
+# tape nodes
+# --------------------------------------------------------------------------
+
+_seq = itertools.count()
+
+
+class Node:
+    """One entry of the tape: an op applied to some traced inputs.
+
+    ``parents[i]`` is the node of input i, or None when input i is not traced
+    at this level (no gradient flows to it). ``args`` and ``out`` are the
+    saved residuals; the sweep drops them when it is done (unless asked to
+    retain them). A leaf has ``op`` None.
+    """
+
+    __slots__ = ("op", "params", "parents", "args", "out", "seq", "shape", "dtype",
+                 "leaf", "__weakref__")
+
+    def __init__(self, op, params, parents, args, out, shape, dtype):
+        self.op = op
+        self.params = params
+        self.parents = parents
+        self.args = args
+        self.out = out
+        self.seq = next(_seq)
+        self.shape = shape
+        self.dtype = dtype
+        self.leaf = None
+
+    def __repr__(self) -> str:
+        name = "leaf" if self.op is None else self.op.name
+        return f"<Node #{self.seq} {name} {self.shape}>"
+
+
+def leaf_node(value, tensor: Tensor | None = None) -> Node:
+    node = Node(None, (), (), None, None, _shape(value), _dtype(value))
+    if tensor is not None:
+        node.leaf = weakref.ref(tensor)
+    return node
+
+
+def _shape(x) -> tuple:
+    s = getattr(x, "shape", None)
+    return tuple(s) if s is not None else np.shape(x)
+
+
+def _dtype(x):
+    d = getattr(x, "dtype", None)
+    return d if d is not None else np.result_type(x)
+
+
+def _ndim(x) -> int:
+    n = getattr(x, "ndim", None)
+    return n if n is not None else np.ndim(x)
+
+
+# --------------------------------------------------------------------------
+# bind: apply an op to possibly-traced arguments
+# --------------------------------------------------------------------------
+
+def bind(op: Op, args: tuple, params: tuple = ()):
+    """Apply ``op`` to ``args`` (arrays, scalars or Tensors) with ``params``."""
+    top = None
+    level = -1
+    for a in args:
+        if type(a) is Tensor:
+            tr = a._trace
+            if tr is not None and tr.level > level:
+                top = tr
+                level = tr.level
+    if top is None or op.kind == "none":
+        return _untraced(op, args, params)
+
+    primals = tuple([a._value if (type(a) is Tensor and a._trace is top) else a for a in args])
+    for p in primals:
+        if type(p) is Tensor:
+            out = bind(op, primals, params)
+            break
+    else:
+        out = _call_forward(op, primals, params)
+
+    if top.forward:
+        return Tensor(out, top, None, _push_tangents(op, top, args, primals, params, out))
+    parents = tuple([a._node if (type(a) is Tensor and a._trace is top) else None for a in args])
+    node = Node(op, params, parents, primals, out, _shape(out), _dtype(out))
+    return Tensor(out, top, node)
+
+
+def _untraced(op: Op, args: tuple, params: tuple):
+    wrapped = False
+    nested = False
+    vals = []
+    for a in args:
+        if type(a) is Tensor:
+            wrapped = True
+            a = a._value
+            if type(a) is Tensor:
+                nested = True  # a tensor of a closed trace around a live one
+        vals.append(a)
+    if nested and op.kind != "none":
+        return bind(op, tuple(vals), params)
+    while nested:
+        vals = [v._value if type(v) is Tensor else v for v in vals]
+        nested = any(type(v) is Tensor for v in vals)
+    out = _call_forward(op, vals, params)
+    return Tensor(out) if wrapped else out
+
+
+def _call_forward(op: Op, vals, params):
+    try:
+        return op.forward(*vals, *params)
+    except (ValueError, TypeError, IndexError, np.exceptions.AxisError) as exc:
+        raise _describe(op, vals, params, exc) from exc
+
+
+def _describe(op: Op, vals, params, exc: Exception) -> Exception:
+    parts = []
+    for v in vals:
+        if isinstance(v, (np.ndarray, np.generic)):
+            parts.append(f"array(shape={v.shape}, dtype={v.dtype})")
+        elif isinstance(v, (int, float, complex, bool)):
+            parts.append(f"{type(v).__name__}({v!r})")
+        else:
+            parts.append(type(v).__name__)
+    named = ", ".join(f"{k}={p!r}" for k, p in zip(op.param_names, params))
+    msg = f"{op.name}: {exc} (inputs: {', '.join(parts)}{'; ' + named if named else ''})"
+    kind = type(exc) if isinstance(exc, (TypeError, IndexError)) else OpError
+    if isinstance(exc, OpError) or str(exc).startswith(op.name + ":"):
+        return exc
+    return kind(msg)
+
+
+# --------------------------------------------------------------------------
+# forward mode
+# --------------------------------------------------------------------------
+
+def _push_tangents(op: Op, trace: ForwardTrace, args, primals, params, out):
+    tangents = [a._tangent if (type(a) is Tensor and a._trace is trace) else None for a in args]
+    return node_jvp(op, tangents, primals, params, out, trace.batch_ndim)
+
+
+def node_jvp(op: Op, tangents, primals, params, out, nb: int = 0):
+    """J·t for one op: the sum over inputs of each input's JVP contribution.
+
+    ``tangents[i]`` is input i's tangent (None: a symbolic zero), carrying
+    ``nb`` leading batch axes. Returns None when every contribution is zero.
+    """
+    if op.jvp_all is not None:
+        if all(t is None for t in tangents):
+            return None
+        return op.jvp_all(tangents, out, *primals, *params)
+    out_ndim = _ndim(out)
+    t_out = None
+    for i, t in enumerate(tangents):
+        rule = op.jvps[i]
+        if t is None or rule is None:
+            continue
+        if nb and op.kind == "diagonal":
+            pad = out_ndim - _ndim(primals[i])
+            if pad > 0:  # line the input axes up with the output's, behind the batch
+                ts = _shape(t)
+                t = _reshape(t, ts[:nb] + (1,) * pad + ts[nb:])
+        c = rule(t, out, *primals, *params)
+        if c is None:
+            continue
+        t_out = c if t_out is None else t_out + c
+    if t_out is not None:
+        want = _shape(t_out)[:nb] + _shape(out) if nb else _shape(out)
+        if _shape(t_out) != want:
+            t_out = _broadcast_to(t_out, want)
+    return t_out
+
+
+# --------------------------------------------------------------------------
+# reverse mode
+# --------------------------------------------------------------------------
+
+def unbroadcast(x, shape: tuple, nb: int = 0):
+    """Sum ``x`` (batch + broadcast shape) down to ``batch + shape``.
+
+    The one place where broadcasting is undone: axes that broadcasting added
+    in front, and axes where ``shape`` has size 1, are summed.
+    """
+    xs = _shape(x)
+    shape = tuple(shape)
+    lead = len(xs) - nb - len(shape)
+    if lead < 0:  # a rule returned fewer axes than the input has: broadcast up
+        return _broadcast_to(x, xs[:nb] + shape)
+    axes = list(range(nb, nb + lead))
+    for i, s in enumerate(shape):
+        if s == 1 and xs[nb + lead + i] != 1:
+            axes.append(nb + lead + i)
+    if axes:
+        x = _sum(x, tuple(axes), True)
+    target = xs[:nb] + shape
+    xr = _shape(x)
+    if xr != target:
+        x = _reshape(x, xr[:nb] + xr[nb + lead:])  # drop the summed leading axes
+        if _shape(x) != target:  # a rule gave size 1 where the input is wider
+            x = _broadcast_to(x, target)
+    return x
+
+
+def toposort(out_nodes: Sequence[Node]) -> list[Node]:
+    """Nodes that lead to ``out_nodes``, in execution (tape) order."""
+    seen = set()
+    stack = [n for n in out_nodes if n is not None]
+    order = []
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        order.append(n)
+        for p in n.parents:
+            if p is not None and id(p) not in seen:
+                stack.append(p)
+    order.sort(key=_seq_of)
+    return order
+
+
+def _seq_of(n: Node) -> int:
+    return n.seq
+
+
+def backward_pass(out_nodes: Sequence[Node], seeds: Sequence[Any], retain: bool = False,
+                  batch_ndim: int = 0) -> dict:
+    """The reverse sweep. Returns ``{leaf node: cotangent}``.
+
+    ``seeds[k]`` is the cotangent of ``out_nodes[k]`` (with ``batch_ndim``
+    leading batch axes). Unless ``retain``, each node's saved residuals are
+    released once its rule has run.
+    """
+    cts: dict = {}
+    for n, s in zip(out_nodes, seeds):
+        if n is None or s is None:
+            continue
+        prev = cts.get(n)
+        cts[n] = s if prev is None else prev + s
+    leaves = {}
+    for node in reversed(toposort(out_nodes)):
+        g = cts.pop(node, None)
+        op = node.op
+        if op is None:
+            if g is not None:
+                leaves[node] = g
+            continue
+        if node.args is None:
+            raise RuntimeError(
+                f"backward through op {op.name!r} (output shape {node.shape}) whose saved "
+                "values were already freed by an earlier backward pass; pass "
+                "retain_graph=True to the first backward (or call the vjp function "
+                "again, which retains) to sweep the same graph twice")
+        if g is None:
+            if not retain:
+                node.args = node.out = None
+            continue
+        args = node.args
+        out = node.out
+        params = node.params
+        nb = batch_ndim
+        whole = op.vjp_all(g, out, *args, *params) if op.vjp_all is not None else None
+        for i, p in enumerate(node.parents):
+            if p is None:
+                continue
+            if whole is not None:
+                c = whole[i]
+            else:
+                rule = op.vjps[i]
+                if rule is None:
+                    continue
+                c = rule(g, out, *args, *params)
+            if c is None:
+                continue
+            cs = _shape(c)
+            want = p.shape if not nb else cs[:nb] + p.shape
+            if cs != want:
+                c = unbroadcast(c, p.shape, nb)
+            prev = cts.get(p)
+            cts[p] = c if prev is None else prev + c
+        if not retain:
+            node.args = node.out = None
+    return leaves
+
+
+# helpers bound late (the ops import this module)
+def _sum(x, axis, keepdims):
+    from .ops.reductions import sum as s
+    return s(x, axis=axis, keepdims=keepdims)
+
+
+def _reshape(x, shape):
+    from .ops.shape import reshape
+    return reshape(x, shape)
+
+
+def _broadcast_to(x, shape):
+    from .ops.shape import broadcast_to
+    return broadcast_to(x, shape)

@@ -1,0 +1,577 @@
+"""Transforms with JAX's signatures: vjp, jvp, linearize, grad, value_and_grad,
+jacrev, jacfwd, hessian, hvp, plus custom_vjp / custom_jvp and no_grad.
+
+Each transform opens its own trace, wraps the inputs as Tensors on it, calls
+the function, and reads the result off the tape (reverse) or the tangents
+(forward). Inputs and outputs are pytrees of arrays; results come back as
+NumPy arrays in the same structure. Transforms nest: the values a transform
+sees may be Tensors of an enclosing transform, and then its results are too.
+
+Full Jacobians cost one sweep: ``jacrev`` seeds the reverse sweep with the
+whole identity basis as one batch of cotangents, ``jacfwd`` pushes the whole
+basis of tangents forward at once (``chunk_size`` bounds the batch).
+"""
+from __future__ import annotations
+
+import functools
+from contextlib import contextmanager
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import ops as _ops
+from .registry import Op
+from .tape import (IMPERATIVE, Node, backward_pass, close_trace, leaf_node, new_forward_trace,
+                   new_reverse_trace, node_jvp, toposort)
+from .tensor import Tensor, concrete
+from .tree import tree_flatten, tree_unflatten
+
+__all__ = ["vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd",
+           "jacobian", "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad"]
+
+
+# --------------------------------------------------------------------------
+# inputs and outputs
+# --------------------------------------------------------------------------
+
+def _live(x) -> bool:
+    return type(x) is Tensor and x._trace is not None and x._trace.level >= 0
+
+
+def _as_primal(x, where: str, copy: bool):
+    """A differentiable input as a float array (or a live Tensor of an outer trace)."""
+    if _live(x):
+        dt = x.dtype
+        if dt.kind not in "f":
+            raise TypeError(f"{where}: cannot differentiate with respect to an input of dtype {dt}")
+        return x
+    a = np.asarray(concrete(x))
+    if a.dtype.kind != "f":
+        if a.dtype.kind == "c":
+            raise TypeError(f"{where}: complex inputs are not supported (got dtype {a.dtype}); "
+                            "split them into real and imaginary parts")
+        raise TypeError(f"{where}: can only differentiate with respect to floating-point inputs, "
+                        f"got dtype {a.dtype} (shape {a.shape}); convert it with "
+                        f".astype(float) or pass it as a constant (not in argnums)")
+    if copy:
+        # vjp/linearize keep the tape after they return: save our own copy, so
+        # that mutating the caller's array later cannot change the gradient
+        a = np.array(a, copy=True)
+        a.flags.writeable = False
+    elif a.flags.writeable:
+        a = a.view()  # read-only view: the op rules can never write into it
+        a.flags.writeable = False
+    return a
+
+
+def _finish(v):
+    """A result value as the caller should see it: live Tensors stay, the rest become arrays."""
+    if _live(v):
+        return v
+    return np.asarray(concrete(v))
+
+
+def _norm_argnums(argnums, nargs: int, name: str):
+    single = isinstance(argnums, (int, np.integer))
+    nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
+    for a in nums:
+        if not -nargs <= a < nargs:
+            raise ValueError(f"{name}: argnums={argnums!r} is out of range for a function "
+                             f"called with {nargs} positional arguments")
+    return single, tuple(a % nargs for a in nums)
+
+
+class _Recording:
+    """A function run once on a reverse trace, ready for sweeps."""
+
+    __slots__ = ("out_tree", "out_values", "out_nodes", "in_leaves", "in_nodes", "in_treedefs", "aux")
+
+
+def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: str,
+            copy: bool = False) -> _Recording:
+    trace = new_reverse_trace()
+    args = list(args)
+    rec = _Recording()
+    rec.in_leaves, rec.in_nodes, rec.in_treedefs = [], [], []
+    try:
+        for k in argnums:
+            leaves, td = tree_flatten(args[k])
+            vals = [_as_primal(v, where, copy) for v in leaves]
+            nodes = [leaf_node(v) for v in vals]
+            args[k] = tree_unflatten(td, [Tensor(v, trace, n) for v, n in zip(vals, nodes)])
+            rec.in_leaves.append(vals)
+            rec.in_nodes.append(nodes)
+            rec.in_treedefs.append(td)
+        result = f(*args)
+    finally:
+        close_trace(trace)
+    if has_aux:
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise TypeError(f"{where}: with has_aux=True the function must return (output, aux)")
+        result, aux = result
+        rec.aux = tree_unflatten(*_strip(aux, trace)[::-1])
+    else:
+        rec.aux = None
+    leaves, td = tree_flatten(result)
+    rec.out_tree = td
+    rec.out_values, rec.out_nodes = [], []
+    for v in leaves:
+        if type(v) is Tensor and v._trace is trace:
+            rec.out_values.append(v._value)
+            rec.out_nodes.append(v._node)
+        else:
+            rec.out_values.append(v)
+            rec.out_nodes.append(None)
+    return rec
+
+
+def _strip(tree, trace):
+    leaves, td = tree_flatten(tree)
+    out = []
+    for v in leaves:
+        while type(v) is Tensor and v._trace is trace:
+            v = v._value
+        out.append(_finish(v) if not isinstance(v, (str, bytes)) else v)
+    return out, td
+
+
+def _zeros_like(v, batch=()):
+    return np.zeros(tuple(batch) + tuple(np.shape(concrete(v))), dtype=_float_dtype(v))
+
+
+def _float_dtype(v):
+    dt = np.result_type(concrete(v))
+    return dt if dt.kind == "f" else np.dtype(np.float64)
+
+
+def _cast_like(g, like):
+    """Cast a cotangent to its input's dtype (float32 inputs get float32 gradients)."""
+    want = np.result_type(concrete(like))
+    if np.result_type(concrete(g)) != want:
+        return _ops.astype(g, want)
+    return g
+
+
+def _gather(rec: _Recording, leaves_ct: dict, batch=()):
+    """Per-argnum pytrees of input cotangents (zeros where nothing flowed)."""
+    outs = []
+    for vals, nodes, td in zip(rec.in_leaves, rec.in_nodes, rec.in_treedefs):
+        cts = []
+        for v, n in zip(vals, nodes):
+            g = leaves_ct.get(n)
+            cts.append(_finish(_cast_like(g, v)) if g is not None else _zeros_like(v, batch))
+        outs.append(tree_unflatten(td, cts))
+    return outs
+
+
+# --------------------------------------------------------------------------
+# reverse mode
+# --------------------------------------------------------------------------
+
+def vjp(f: Callable, *primals: Any, has_aux: bool = False):
+    """Evaluate ``f(*primals)`` and return ``(out, vjp_fn)`` (and ``aux``).
+
+    ``vjp_fn(ct)`` maps a cotangent shaped like ``out`` to a tuple with one
+    cotangent per primal: ``ct · ∂f/∂primals``, one reverse sweep, O(cost of
+    f). It can be called many times (the tape is kept while it lives).
+    """
+    rec = _record(f, primals, tuple(range(len(primals))), has_aux, "vjp", copy=True)
+    out = tree_unflatten(rec.out_tree, [_finish(v) for v in rec.out_values])
+
+    def vjp_fn(ct):
+        ct_leaves, td = tree_flatten(ct)
+        if td != rec.out_tree:
+            raise ValueError(f"vjp_fn: cotangent structure {td} does not match the output's {rec.out_tree}")
+        seeds = []
+        for c, v in zip(ct_leaves, rec.out_values):
+            cs, vs = np.shape(concrete(c)), np.shape(concrete(v))
+            if cs != vs:
+                raise ValueError(f"vjp_fn: cotangent of shape {cs} for an output of shape {vs}")
+            seeds.append(c if _live(c) else np.asarray(concrete(c), dtype=_float_dtype(v)))
+        leaves = backward_pass(rec.out_nodes, seeds, retain=True)
+        return tuple(_gather(rec, leaves))
+
+    if has_aux:
+        return out, vjp_fn, rec.aux
+    return out, vjp_fn
+
+
+def _scalar_seed(rec: _Recording, name: str):
+    if len(rec.out_values) != 1:
+        raise TypeError(f"{name}: the function must return a single array, got a pytree "
+                        f"{rec.out_tree}; use tg.jacrev, or has_aux=True for extra outputs")
+    v = rec.out_values[0]
+    shape = tuple(np.shape(concrete(v)))
+    dt = np.result_type(concrete(v))
+    if int(np.prod(shape)) != 1 or len(shape) > 2:
+        raise TypeError(f"{name}: the function must return a scalar (or an array of shape (1,) "
+                        f"or (1, 1)), got shape {shape}; reduce it first (e.g. .sum() or .mean()), "
+                        f"or use tg.jacrev / tg.vjp for non-scalar outputs")
+    if dt.kind != "f":
+        raise TypeError(f"{name}: the function's output has dtype {dt}; it must be floating point")
+    return np.ones(shape, dtype=dt)
+
+
+def grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
+    """The gradient function of a scalar-valued ``f`` with respect to ``argnums``."""
+    vg = value_and_grad(f, argnums, has_aux)
+
+    @functools.wraps(f)
+    def grad_f(*args):
+        value, g = vg(*args)
+        return (g, value[1]) if has_aux else g
+    return grad_f
+
+
+def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
+    """Like :func:`grad`, returning ``(value, gradient)`` (``((value, aux), gradient)`` with aux)."""
+
+    @functools.wraps(f)
+    def vg(*args):
+        single, nums = _norm_argnums(argnums, len(args), "grad")
+        rec = _record(f, args, nums, has_aux, "grad")
+        seed = _scalar_seed(rec, "grad")
+        leaves = backward_pass(rec.out_nodes, [seed], retain=False)
+        grads = _gather(rec, leaves)
+        value = _finish(rec.out_values[0])
+        value = (value, rec.aux) if has_aux else value
+        return value, (grads[0] if single else tuple(grads))
+    return vg
+
+
+def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None = None) -> Callable:
+    """The Jacobian by reverse mode: one sweep with the whole basis of output cotangents.
+
+    The result has JAX's layout: ``out.shape + in.shape`` per (output, input)
+    leaf. ``chunk_size`` limits how many basis rows go through one sweep.
+    """
+
+    @functools.wraps(f)
+    def jac(*args):
+        single, nums = _norm_argnums(argnums, len(args), "jacrev")
+        rec = _record(f, args, nums, has_aux, "jacrev")
+        per_out = []
+        for node, v in zip(rec.out_nodes, rec.out_values):
+            oshape = tuple(np.shape(concrete(v)))
+            m = int(np.prod(oshape))
+            dt = _float_dtype(v)
+            blocks = []  # per chunk: list over argnums of lists over leaves
+            step = m if not chunk_size else max(1, int(chunk_size))
+            for lo in range(0, max(m, 1), step):
+                hi = min(m, lo + step)
+                seed = np.eye(m, dtype=dt)[lo:hi].reshape((hi - lo,) + oshape)
+                leaves = backward_pass([node], [seed], retain=True, batch_ndim=1) if node else {}
+                blocks.append(_gather(rec, leaves, batch=(hi - lo,)))
+                if m == 0:
+                    break
+            per_arg = []
+            for k in range(len(nums)):
+                leaf_lists = [tree_flatten(b[k])[0] for b in blocks]
+                jacs = []
+                for j, inv in enumerate(rec.in_leaves[k]):
+                    ishape = tuple(np.shape(concrete(inv)))
+                    parts = [ll[j] for ll in leaf_lists]
+                    J = parts[0] if len(parts) == 1 else _ops.concatenate(parts, axis=0)
+                    jacs.append(_finish(_ops.reshape(J, oshape + ishape)))
+                per_arg.append(tree_unflatten(rec.in_treedefs[k], jacs))
+            per_out.append(per_arg[0] if single else tuple(per_arg))
+        result = tree_unflatten(rec.out_tree, per_out)
+        return (result, rec.aux) if has_aux else result
+    return jac
+
+
+jacobian = jacrev
+
+
+# --------------------------------------------------------------------------
+# forward mode
+# --------------------------------------------------------------------------
+
+def _run_forward(f, args, argnums, tangent_leaves, has_aux, batch_ndim, where):
+    """Run f on a forward trace; returns (out leaves, out treedef, tangent leaves, aux)."""
+    trace = new_forward_trace(batch_ndim)
+    args = list(args)
+    try:
+        it = iter(tangent_leaves)
+        for k in argnums:
+            leaves, td = tree_flatten(args[k])
+            wrapped = []
+            for v in leaves:
+                p = _as_primal(v, where, copy=False)
+                wrapped.append(Tensor(p, trace, None, next(it)))
+            args[k] = tree_unflatten(td, wrapped)
+        result = f(*args)
+    finally:
+        close_trace(trace)
+    aux = None
+    if has_aux:
+        result, aux = result
+        aux = tree_unflatten(*_strip(aux, trace)[::-1])
+    leaves, td = tree_flatten(result)
+    vals, tans = [], []
+    for v in leaves:
+        if type(v) is Tensor and v._trace is trace:
+            vals.append(v._value)
+            tans.append(v._tangent)
+        else:
+            vals.append(v)
+            tans.append(None)
+    return vals, td, tans, aux
+
+
+def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
+    """``(f(*primals), J·tangents)``: one forward sweep, O(cost of f)."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp: primals and tangents must be tuples (or lists) of arguments")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    p_leaves, p_td = tree_flatten(tuple(primals))
+    t_leaves, t_td = tree_flatten(tuple(tangents))
+    if p_td != t_td:
+        raise ValueError(f"jvp: tangents structure {t_td} does not match primals {p_td}")
+    tans = []
+    for p, t in zip(p_leaves, t_leaves):
+        ps, ts = np.shape(concrete(p)), np.shape(concrete(t))
+        if ps != ts:
+            raise ValueError(f"jvp: tangent of shape {ts} for a primal of shape {ps}")
+        tans.append(t if _live(t) else np.asarray(concrete(t), dtype=_float_dtype(p)))
+    vals, td, touts, aux = _run_forward(f, primals, tuple(range(len(primals))), tans, has_aux, 0, "jvp")
+    out = tree_unflatten(td, [_finish(v) for v in vals])
+    tout = tree_unflatten(td, [_finish(t) if t is not None else _zeros_like(v)
+                               for v, t in zip(vals, touts)])
+    return (out, tout, aux) if has_aux else (out, tout)
+
+
+def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None = None) -> Callable:
+    """The Jacobian by forward mode: one sweep pushing the whole basis of input tangents.
+
+    Layout ``out.shape + in.shape``, as :func:`jacrev`.
+    """
+
+    @functools.wraps(f)
+    def jac(*args):
+        single, nums = _norm_argnums(argnums, len(args), "jacfwd")
+        in_leaves, in_tds = [], []
+        for k in nums:
+            leaves, td = tree_flatten(args[k])
+            in_leaves.append(leaves)
+            in_tds.append(td)
+        flat = [v for leaves in in_leaves for v in leaves]
+        sizes = [int(np.prod(np.shape(concrete(v)))) for v in flat]
+        total = sum(sizes)
+        offsets = np.cumsum([0] + sizes)
+        step = total if not chunk_size else max(1, int(chunk_size))
+        chunks, vals, td, aux = [], None, None, None
+        for lo in range(0, max(total, 1), step):
+            hi = min(total, lo + step)
+            tangents = []
+            for v, off, n in zip(flat, offsets, sizes):
+                basis = np.zeros((hi - lo, n), dtype=_float_dtype(v))
+                rows = np.arange(max(lo, off), min(hi, off + n))
+                basis[rows - lo, rows - off] = 1
+                tangents.append(basis.reshape((hi - lo,) + tuple(np.shape(concrete(v)))))
+            vals, td, touts, aux = _run_forward(f, args, nums, tangents, has_aux, 1, "jacfwd")
+            chunks.append([t if t is not None else _zeros_like(v, (hi - lo,))
+                           for v, t in zip(vals, touts)])
+            if total == 0:
+                break
+        per_out = []
+        for o, v in enumerate(vals):
+            oshape = tuple(np.shape(concrete(v)))
+            parts = [c[o] for c in chunks]
+            T = parts[0] if len(parts) == 1 else _ops.concatenate(parts, axis=0)  # (total, *oshape)
+            T = _ops.moveaxis(T, 0, -1) if oshape else T
+            per_arg, i = [], 0
+            for leaves, itd in zip(in_leaves, in_tds):
+                jacs = []
+                for leaf in leaves:
+                    ishape = tuple(np.shape(concrete(leaf)))
+                    piece = _ops.getitem(T, (Ellipsis, slice(int(offsets[i]), int(offsets[i + 1]))))
+                    jacs.append(_finish(_ops.reshape(piece, oshape + ishape)))
+                    i += 1
+                per_arg.append(tree_unflatten(itd, jacs))
+            per_out.append(per_arg[0] if single else tuple(per_arg))
+        result = tree_unflatten(td, per_out)
+        return (result, aux) if has_aux else result
+    return jac
+
+
+def hessian(f: Callable, argnums=0) -> Callable:
+    """Second derivatives of a scalar ``f``: ``jacfwd(jacrev(f))`` (forward over reverse)."""
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def hvp(f: Callable, primals: Sequence, tangents: Sequence):
+    """Hessian-vector product ``H·v`` of a scalar ``f`` (forward over reverse).
+
+    Costs one gradient evaluation plus its JVP; H is never formed. Returns
+    the product in the structure of ``primals`` (unwrapped when there is one).
+    """
+    argnums = tuple(range(len(primals)))
+    _, hv = jvp(grad(f, argnums=argnums), tuple(primals), tuple(tangents))
+    return hv[0] if len(primals) == 1 else hv
+
+
+def linearize(f: Callable, *primals: Any):
+    """``(f(*primals), f_jvp)``: f evaluated once, its linear map kept.
+
+    ``f_jvp(*tangents)`` pushes tangents forward over the recorded tape with
+    each op's JVP rule, reusing the saved values (no re-evaluation of f).
+    """
+    rec = _record(f, primals, tuple(range(len(primals))), False, "linearize", copy=True)
+    out = tree_unflatten(rec.out_tree, [_finish(v) for v in rec.out_values])
+    order = toposort([n for n in rec.out_nodes if n is not None])
+    leaf_nodes = [n for nodes in rec.in_nodes for n in nodes]
+
+    def f_jvp(*tangents):
+        if len(tangents) != len(primals):
+            raise ValueError(f"f_jvp: expected {len(primals)} tangents, got {len(tangents)}")
+        t_leaves, _ = tree_flatten(tuple(tangents))
+        tan: dict[Node, Any] = {}
+        for n, t, v in zip(leaf_nodes, t_leaves, [v for vals in rec.in_leaves for v in vals]):
+            if np.shape(concrete(t)) != np.shape(v):
+                raise ValueError(f"f_jvp: tangent of shape {np.shape(concrete(t))} "
+                                 f"for a primal of shape {np.shape(v)}")
+            tan[n] = t
+        for node in order:
+            if node.op is None:
+                continue
+            ts = [tan.get(p) if p is not None else None for p in node.parents]
+            tan[node] = node_jvp(node.op, ts, node.args, node.params, node.out)
+        res = [_finish(tan[n]) if n is not None and tan.get(n) is not None else _zeros_like(v)
+               for n, v in zip(rec.out_nodes, rec.out_values)]
+        return tree_unflatten(rec.out_tree, res)
+
+    return out, f_jvp
+
+
+# --------------------------------------------------------------------------
+# user-defined rules
+# --------------------------------------------------------------------------
+
+def _top_trace(args):
+    top, level = None, -1
+    for a in args:
+        if type(a) is Tensor and a._trace is not None and a._trace.level > level:
+            top, level = a._trace, a._trace.level
+    return top
+
+
+class custom_vjp:
+    """Give a function your own VJP rule, in JAX's style::
+
+        @tg.custom_vjp
+        def f(x): ...
+        def f_fwd(x): return f(x), residuals
+        def f_bwd(residuals, g): return (cotangent_for_x,)
+        f.defvjp(f_fwd, f_bwd)
+
+    Reverse mode uses ``f_bwd``; forward mode (and the derivatives of
+    enclosing transforms) differentiate ``f_fwd``'s own ops.
+    """
+
+    def __init__(self, fun: Callable):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.fwd = self.bwd = None
+
+    def defvjp(self, fwd: Callable, bwd: Callable) -> "custom_vjp":
+        self.fwd, self.bwd = fwd, bwd
+        return self
+
+    def __call__(self, *args):
+        if self.fwd is None:
+            raise TypeError(f"custom_vjp {self.fun.__name__}: call defvjp(fwd, bwd) before using it")
+        top = _top_trace(args)
+        if top is None or top.forward:
+            return self.fun(*args)
+        primals = tuple(a._value if type(a) is Tensor and a._trace is top else a for a in args)
+        out, res = self.fwd(*primals)
+        bwd, name = self.bwd, self.fun.__name__
+
+        def vjp_all(g, out_, *args_):
+            cts = bwd(res, g)
+            if not isinstance(cts, (tuple, list)) or len(cts) != len(args_):
+                raise TypeError(f"custom_vjp {name}: bwd must return a tuple with one "
+                                f"cotangent per input ({len(args_)}), got {type(cts).__name__}")
+            return tuple(cts)
+
+        op = Op(f"custom_vjp[{name}]", None, "dense", nargs=len(args), vjp_all=vjp_all,
+                symbol="user-defined VJP")
+        parents = tuple(a._node if type(a) is Tensor and a._trace is top else None for a in args)
+        node = Node(op, (), parents, primals, out, tuple(np.shape(concrete(out))),
+                    np.result_type(concrete(out)))
+        return Tensor(out, top, node)
+
+
+class custom_jvp:
+    """Give a function your own JVP rule, in JAX's style::
+
+        @tg.custom_jvp
+        def f(x): ...
+        @f.defjvp
+        def f_jvp(primals, tangents): return f(*primals), tangent_out
+
+    Reverse mode uses the transpose of your (linear in tangents) rule.
+    """
+
+    def __init__(self, fun: Callable):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.jvp_rule = None
+
+    def defjvp(self, rule: Callable) -> Callable:
+        self.jvp_rule = rule
+        return rule
+
+    def __call__(self, *args):
+        if self.jvp_rule is None:
+            raise TypeError(f"custom_jvp {self.fun.__name__}: define the rule with defjvp first")
+        top = _top_trace(args)
+        if top is None:
+            return self.fun(*args)
+        primals = tuple(a._value if type(a) is Tensor and a._trace is top else a for a in args)
+        rule = self.jvp_rule
+        if top.forward:
+            nb = top.batch_ndim
+            tans = tuple(a._tangent if type(a) is Tensor and a._trace is top else None for a in args)
+            tans = tuple(_zeros_like(p, ()) if t is None else t for p, t in zip(primals, tans))
+            if nb == 0:
+                out, t_out = rule(primals, tans)
+            else:  # the user's rule sees one tangent at a time
+                out = None
+                outs = []
+                for b in range(np.shape(concrete(next(t for t in tans)))[0] if tans else 0):
+                    out, tb = rule(primals, tuple(_ops.getitem(t, b) if np.ndim(concrete(t)) > np.ndim(concrete(p))
+                                                  else t for t, p in zip(tans, primals)))
+                    outs.append(tb)
+                t_out = _ops.stack(outs) if outs else None
+                if out is None:
+                    out = self.fun(*primals)
+            return Tensor(out, top, None, t_out)
+        out = self(*primals)
+
+        def vjp_all(g, out_, *args_):
+            # the rule is linear in the tangents: its transpose is its VJP in t
+            def lin(*ts):
+                return rule(tuple(args_), ts)[1]
+            zeros = tuple(_zeros_like(p) for p in args_)
+            return vjp(lin, *zeros)[1](g)
+
+        op = Op(f"custom_jvp[{self.fun.__name__}]", None, "dense", nargs=len(args), vjp_all=vjp_all,
+                symbol="user-defined JVP (transposed)")
+        parents = tuple(a._node if type(a) is Tensor and a._trace is top else None for a in args)
+        node = Node(op, (), parents, primals, out, tuple(np.shape(concrete(out))),
+                    np.result_type(concrete(out)))
+        return Tensor(out, top, node)
+
+
+@contextmanager
+def no_grad():
+    """Inside this block, imperative tensors do not record (transforms still work)."""
+    saved = IMPERATIVE.level
+    IMPERATIVE.level = -1
+    try:
+        yield
+    finally:
+        IMPERATIVE.level = saved

@@ -1,0 +1,94 @@
+"""Pytrees: nested tuples, lists and dicts of arrays, flattened and rebuilt.
+
+Transforms accept and return pytrees, as JAX's do. Dict keys are visited in
+sorted order; ``None`` is an empty subtree.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+__all__ = ["tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", "TreeDef"]
+
+
+class TreeDef:
+    """The shape of a pytree without its leaves."""
+
+    __slots__ = ("kind", "meta", "children", "num_leaves")
+
+    def __init__(self, kind, meta, children):
+        self.kind = kind          # "leaf", "none", tuple/list/dict type, or a namedtuple type
+        self.meta = meta          # dict keys, for dicts
+        self.children = children
+        self.num_leaves = 1 if kind == "leaf" else sum(c.num_leaves for c in children)
+
+    def __eq__(self, other):
+        return (isinstance(other, TreeDef) and self.kind == other.kind
+                and self.meta == other.meta and self.children == other.children)
+
+    def __repr__(self):
+        if self.kind == "leaf":
+            return "*"
+        if self.kind == "none":
+            return "None"
+        if isinstance(self.kind, type) and issubclass(self.kind, dict):
+            return "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.meta, self.children)) + "}"
+        body = ", ".join(map(repr, self.children))
+        return f"[{body}]" if self.kind is list else f"({body})"
+
+
+_LEAF = TreeDef("leaf", None, ())
+
+
+def tree_flatten(tree: Any) -> tuple[list, TreeDef]:
+    """Leaves of ``tree`` (left to right) and its structure."""
+    leaves: list = []
+    return leaves, _flatten(tree, leaves)
+
+
+def _flatten(tree, leaves):
+    if tree is None:
+        return TreeDef("none", None, ())
+    t = type(tree)
+    if t is tuple or t is list or (isinstance(tree, tuple) and hasattr(tree, "_fields")):
+        return TreeDef(t, None, tuple(_flatten(c, leaves) for c in tree))
+    if isinstance(tree, dict):
+        keys = sorted(tree)
+        return TreeDef(t, tuple(keys), tuple(_flatten(tree[k], leaves) for k in keys))
+    leaves.append(tree)
+    return _LEAF
+
+
+def tree_unflatten(treedef: TreeDef, leaves) -> Any:
+    """Rebuild a pytree of shape ``treedef`` from ``leaves``."""
+    it = iter(leaves)
+    out = _unflatten(treedef, it)
+    return out
+
+
+def _unflatten(td, it):
+    if td.kind == "leaf":
+        return next(it)
+    if td.kind == "none":
+        return None
+    kids = [_unflatten(c, it) for c in td.children]
+    if td.kind is tuple or td.kind is list:
+        return td.kind(kids)
+    if issubclass(td.kind, tuple):  # namedtuple
+        return td.kind(*kids)
+    return td.kind(zip(td.meta, kids))
+
+
+def tree_leaves(tree: Any) -> list:
+    return tree_flatten(tree)[0]
+
+
+def tree_map(f: Callable, tree: Any, *rest: Any) -> Any:
+    """Apply ``f`` leafwise to one or more pytrees of the same structure."""
+    leaves, td = tree_flatten(tree)
+    others = []
+    for r in rest:
+        rl, rtd = tree_flatten(r)
+        if rtd != td:
+            raise ValueError(f"tree_map: structures differ: {td} vs {rtd}")
+        others.append(rl)
+    return tree_unflatten(td, [f(*xs) for xs in zip(leaves, *others)])
