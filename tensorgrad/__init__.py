@@ -12,6 +12,7 @@ from .registry import REGISTRY, Example, Op, get_op, register
 from .tape import OpError
 from .transforms import (custom_jvp, custom_vjp, grad, hessian, hvp, jacfwd, jacobian, jacrev,
                          jvp, linearize, no_grad, value_and_grad, vjp)
+from . import nn  # noqa: E402
 from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 
 __version__ = "0.1.0"

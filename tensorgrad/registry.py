@@ -74,7 +74,7 @@ class Op:
     __slots__ = (
         "name", "forward", "kind", "nargs", "param_names", "vjps", "jvps",
         "deriv", "batch_params", "jax", "symbol", "examples", "domain",
-        "second_order", "tol", "doc", "jvp_all", "vjp_all", "variadic",
+        "second_order", "tol", "doc", "jvp_all", "vjp_all", "variadic", "call",
     )
 
     def __init__(self, name: str, forward: Callable, kind: str, nargs: int,
@@ -84,7 +84,8 @@ class Op:
                  symbol: str = "", examples: Sequence[Example] = (),
                  domain: str = "real", second_order: bool = True,
                  tol: float = 1e-10, doc: str = "", jvp_all: Rule | None = None,
-                 vjp_all: Rule | None = None, variadic: bool = False):
+                 vjp_all: Rule | None = None, variadic: bool = False,
+                 call: Callable | None = None):
         if kind not in KINDS:
             raise ValueError(f"op {name!r}: unknown Jacobian kind {kind!r}; expected one of {KINDS}")
         self.name = name
@@ -102,6 +103,7 @@ class Op:
         self.tol = tol
         self.doc = doc
         self.jvp_all = jvp_all
+        self.call = call
         self.vjp_all = vjp_all
         self.variadic = variadic
         if variadic:
@@ -127,6 +129,16 @@ class Op:
 
     def __repr__(self) -> str:
         return f"<Op {self.name} ({self.kind})>"
+
+    def __call__(self, *args, **params):
+        """Call the op's public function: ``op(*arrays, **params)``.
+
+        This is how tests and ``tensorgrad check`` run every op the same way.
+        """
+        if self.call is not None:
+            return self.call(*args, **params)
+        import tensorgrad
+        return getattr(tensorgrad, self.name)(*args, **params)
 
 
 class _PerIndex:

@@ -247,7 +247,7 @@ def node_jvp(op: Op, tangents, primals, params, out, nb: int = 0):
             pad = out_ndim - _ndim(primals[i])
             if pad > 0:  # line the input axes up with the output's, behind the batch
                 ts = _shape(t)
-                t = _reshape(t, ts[:nb] + (1,) * pad + ts[nb:])
+                t = _reshape(t, ts[:nb] + (1,) * pad + ts[nb:])  # (= lift_tangent)
         c = rule(t, out, *primals, *params)
         if c is None:
             continue

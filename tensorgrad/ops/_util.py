@@ -60,3 +60,16 @@ def reduced_count(shape: tuple, axes: tuple) -> int:
     for a in axes:
         n *= shape[a]
     return n
+
+
+def lift_tangent(t, x, ndim: int):
+    """Reshape a batched tangent (batch + x.shape) to batch + (1,)*k + x.shape with
+    ``ndim`` axes after the batch, so it broadcasts like x against an output of
+    ``ndim`` axes."""
+    ts, xs = shape_of(t), shape_of(x)
+    pad = ndim - len(xs)
+    if pad <= 0 or len(ts) == len(xs):
+        return t
+    from .shape import reshape
+    nb = len(ts) - len(xs)
+    return reshape(t, ts[:nb] + (1,) * pad + ts[nb:])

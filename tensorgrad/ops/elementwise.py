@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Op, register
+from ..registry import Example, Op, register
 from ..tape import bind
 from ._util import dtype_of, raw
 
@@ -148,7 +148,9 @@ def _clip_deriv(out, x, a_min, a_max):
 _clip = register(Op("clip", lambda x, lo, hi: np.clip(x, lo, hi), "diagonal", nargs=1,
                     param_names=("a_min", "a_max"), deriv=(_clip_deriv,),
                     jax=lambda jnp, x, a_min=None, a_max=None: jnp.clip(x, a_min, a_max),
-                    symbol="diag([a_min ≤ x ≤ a_max])", doc="clip x to [a_min, a_max]"))
+                    symbol="diag([a_min ≤ x ≤ a_max])", doc="clip x to [a_min, a_max]",
+                    examples=[Example(((3, 4),), {"a_min": -0.5, "a_max": 0.5}),
+                              Example(((5,),), {"a_min": 0.1}), Example(((),), {"a_max": 0.3})]))
 
 
 def clip(x, a_min=None, a_max=None):
@@ -181,7 +183,8 @@ _astype = register(Op(
     param_names=("dtype",),
     vjps=(lambda g, out, x, dtype: astype(g, dtype_of(x)),),
     jax=lambda jnp, x, dtype: x.astype(dtype), symbol="I (cast)",
-    doc="cast to another floating dtype; the gradient is cast back"))
+    doc="cast to another floating dtype; the gradient is cast back",
+    examples=[Example(((3,),), {"dtype": np.float64})]))
 
 
 def astype(x, dtype):

@@ -36,13 +36,13 @@ def _matmul_vjp_a(g, out, a, b):
 
 
 def _matmul_vjp_b(g, out, a, b):
-    if ndim_of(a) == 1:
+    b1 = ndim_of(b) == 1
+    if b1:  # out lost B's column axis
+        g = expand_dims(g, -1)
+    if ndim_of(a) == 1:  # out lost A's row axis
         a = expand_dims(a, 0)
         g = expand_dims(g, -2)
-    if ndim_of(b) == 1:
-        g = expand_dims(g, -1)
-        return squeeze(_mT(a) @ g, -1)
-    return _mT(a) @ g
+    return squeeze(_mT(a) @ g, -1) if b1 else _mT(a) @ g
 
 
 def _matmul_jvp(t, a, b, wrt):

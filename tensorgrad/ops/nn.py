@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ..registry import Op, register
+from ..registry import Example, Op, register
 from ..tape import bind
-from ._util import dtype_of, negative_axes, negative_axis, raw, shape_of
+from ._util import dtype_of, lift_tangent, negative_axes, negative_axis, raw, shape_of
 from .elementwise import _mask, _public, elementwise, exp, tanh
 from .reductions import _keep, _spread
 from .reductions import sum as _sum
@@ -44,7 +44,8 @@ _leaky = register(Op(
     param_names=("negative_slope",),
     deriv=(lambda out, x, slope: np.where(raw(x) > 0, 1, slope).astype(dtype_of(out)),),
     jax="jax.nn.leaky_relu", symbol="diag([x > 0] + α[x ≤ 0])", domain="nonzero",
-    doc="x for x > 0, αx otherwise"))
+    doc="x for x > 0, αx otherwise",
+    examples=[Example(((3, 4),)), Example(((5,),), {"negative_slope": 0.2})]))
 
 
 def leaky_relu(x, negative_slope=0.01):
@@ -79,7 +80,9 @@ erf = _public(_erf)
 
 _gelu = register(Op("gelu", _gelu_forward, "diagonal", nargs=1, param_names=("approximate",),
                     deriv=(_gelu_deriv,), jax="jax.nn.gelu", symbol="diag(Φ(x) + x φ(x))",
-                    doc="Gaussian error linear unit x·Φ(x) (tanh form if approximate)"))
+                    doc="Gaussian error linear unit x·Φ(x) (tanh form if approximate)",
+                    examples=[Example(((3, 4),), {"approximate": False}),
+                              Example(((5,),), {"approximate": True}), Example(((),), {"approximate": False})]))
 
 
 def gelu(x, approximate=False):
@@ -116,8 +119,11 @@ _logsumexp = register(Op(
           _spread(g, out, x, axes, keepdims) * _lse_weights(out, x, axes, keepdims),),
     jvps=(lambda t, out, x, axes, keepdims:
           _sum(t * _lse_weights(out, x, axes, keepdims), axis=axes, keepdims=keepdims),),
-    jax="jax.scipy.special.logsumexp", symbol="softmax(x)ᵀ",
-    doc="log Σ exp(x) over axes, shifted by the max so it never overflows"))
+    jax=lambda jnp, x, axis=None, keepdims=False: __import__("jax").scipy.special.logsumexp(
+        x, axis=axis, keepdims=keepdims),
+    symbol="softmax(x)ᵀ", doc="log Σ exp(x) over axes, shifted by the max so it never overflows",
+    examples=[Example(((4,),)), Example(((3, 4),), {"axis": -1}),
+              Example(((2, 3, 4),), {"axis": (0, 2), "keepdims": True}), Example(((),))]))
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -142,7 +148,9 @@ _softmax = register(Op(
     "softmax", _softmax_forward, "dense", nargs=1, param_names=("axis",),
     vjps=(_softmax_vjp,), jvps=(_softmax_vjp,),  # the Jacobian diag(p) − p pᵀ is symmetric
     jax="jax.nn.softmax", symbol="diag(p) − p pᵀ",
-    doc="exp(x) / Σ exp(x) along an axis"))
+    doc="exp(x) / Σ exp(x) along an axis",
+    examples=[Example(((4,),)), Example(((3, 4),)), Example(((3, 4),), {"axis": 0}),
+              Example(((2, 3, 4),), {"axis": 1})]))
 
 
 def softmax(x, axis=-1):
@@ -159,7 +167,8 @@ _log_softmax = register(Op(
     vjps=(lambda g, out, x, axis: g - exp(out) * _sum(g, axis=axis, keepdims=True),),
     jvps=(lambda t, out, x, axis: t - _sum(exp(out) * t, axis=axis, keepdims=True),),
     jax="jax.nn.log_softmax", symbol="I − 1 pᵀ",
-    doc="x − logsumexp(x) along an axis"))
+    doc="x − logsumexp(x) along an axis",
+    examples=[Example(((4,),)), Example(((3, 4),)), Example(((3, 4),), {"axis": 0})]))
 
 
 def log_softmax(x, axis=-1):
@@ -202,9 +211,14 @@ def _sce_jvp(t, out, z, y):
 _sce = register(Op(
     "softmax_cross_entropy", _sce_forward, "dense", nargs=2,
     vjps=(_sce_vjp,), jvps=(_sce_jvp,),
-    jax=lambda jnp, z, y: jnp.mean(-jnp.sum(y * __import__("jax").nn.log_softmax(z, axis=-1), axis=-1)),
+    jax=lambda jnp, z, y: jnp.mean(-jnp.sum(
+        (y if y.shape == z.shape else __import__("jax").nn.one_hot(y, z.shape[-1], dtype=z.dtype))
+        * __import__("jax").nn.log_softmax(z, axis=-1), axis=-1)),
     symbol="(p − y)ᵀ / batch", domain=("real", "probs"),
-    doc="mean over the batch of −Σ y log softmax(z), fused"))
+    doc="mean over the batch of −Σ y log softmax(z), fused",
+    examples=[Example(((5, 4), (5, 4))), Example(((4,), (4,))),
+              Example(((3, 5), np.array([0, 4, 2])))],
+    call=lambda z, y: softmax_cross_entropy(z, y)))
 
 
 def softmax_cross_entropy(logits, labels):
@@ -255,20 +269,22 @@ def _mse_rule(sign):
     return rule
 
 
-def _mse_jvp(sign):
+def _mse_jvp(sign, wrt):
     def rule(t, out, p, y, half):
         scale = (1.0 if half else 2.0) / max(int(np.prod(np.broadcast_shapes(shape_of(p), shape_of(y)))), 1)
         d = (p - y) * (sign * scale)
         nd = len(np.broadcast_shapes(shape_of(p), shape_of(y)))
+        t = lift_tangent(t, p if wrt == 0 else y, nd)
         return _sum(t * d, axis=tuple(range(-nd, 0)))
     return rule
 
 
 _mse = register(Op(
     "mse", _mse_forward, "dense", nargs=2, param_names=("half",),
-    vjps=(_mse_rule(1), _mse_rule(-1)), jvps=(_mse_jvp(1), _mse_jvp(-1)),
+    vjps=(_mse_rule(1), _mse_rule(-1)), jvps=(_mse_jvp(1, 0), _mse_jvp(-1, 1)),
     jax=lambda jnp, p, y, half=False: jnp.mean((p - y) ** 2) * (0.5 if half else 1.0),
-    symbol="2(p − y)ᵀ/n", doc="mean squared error (½ of it with half=True)"))
+    symbol="2(p − y)ᵀ/n", doc="mean squared error (½ of it with half=True)",
+    examples=[Example(((3, 4), (3, 4))), Example(((3, 4), (4,)), {"half": True}), Example(((), ()))]))
 
 
 def mse(pred, target, half=False):

@@ -11,7 +11,7 @@ import builtins
 
 import numpy as np
 
-from ..registry import Op, register
+from ..registry import Example, Op, register
 from ..tape import bind
 from ._util import negative_axes, raw, reduced_count, shape_of
 from .elementwise import equal, multiply, sqrt, where
@@ -34,10 +34,19 @@ def _keep(v, axes, keepdims):
     return v if keepdims or not axes else expand_dims(v, axes)
 
 
+def _examples(extra=()):
+    """Axis tuples, negative axes, keepdims, size-1 axes and scalars."""
+    return [Example(((),)), Example(((3,),)), Example(((2, 3, 4),)),
+            Example(((2, 3, 4),), {"axis": 1}), Example(((2, 3, 4),), {"axis": -1, "keepdims": True}),
+            Example(((2, 3, 4),), {"axis": (0, 2)}), Example(((2, 1, 4),), {"axis": (-3, 1), "keepdims": True}),
+            *extra]
+
+
 def _reduction(name, forward, kind, *, vjp, jvp=None, jax, symbol, params=("axis", "keepdims"),
-               doc=""):
+               doc="", examples=None, domain="real"):
     return register(Op(name, forward, kind, nargs=1, param_names=params, vjps=(vjp,),
-                       jvps=(jvp,) if jvp else (), jax=jax, symbol=symbol, doc=doc))
+                       jvps=(jvp,) if jvp else (), jax=jax, symbol=symbol, doc=doc,
+                       examples=_examples() if examples is None else examples, domain=domain))
 
 
 def _axes(x, axis, name):
@@ -92,7 +101,7 @@ _prod = _reduction(
         _spread(g, out, x, axes, keepdims) * _others_product(out, x, axes, keepdims)),
     jvp=lambda t, out, x, axes, keepdims: sum(
         t * _others_product(out, x, axes, keepdims), axis=axes, keepdims=keepdims),
-    jax="jax.numpy.prod", symbol="∏_{j≠i} x_j", doc="product over axes")
+    jax="jax.numpy.prod", symbol="∏_{j≠i} x_j", doc="product over axes", domain="nonzero")
 
 
 def prod(x, axis=None, keepdims=False):
@@ -115,7 +124,7 @@ def _extremum(name, forward, doc):
         jvp=lambda t, out, x, axes, keepdims: sum(
             t * _argmax_share(out, x, axes, keepdims), axis=axes, keepdims=keepdims),
         jax=f"jax.numpy.{name}", symbol="selection of the extreme entry (ties share evenly)",
-        doc=doc)
+        doc=doc, domain="distinct")
 
 
 _max = _extremum("max", np.max, "largest entry over axes")
@@ -153,7 +162,10 @@ def _moment(name, forward, slope, symbol, doc):
             _spread(g, out, x, axes, keepdims) * slope(out, x, axes, ddof, keepdims)),
         jvp=lambda t, out, x, axes, ddof, keepdims: sum(
             t * slope(out, x, axes, ddof, keepdims), axis=axes, keepdims=keepdims),
-        jax=f"jax.numpy.{name}", symbol=symbol, doc=doc)
+        jax=f"jax.numpy.{name}", symbol=symbol, doc=doc,
+        examples=[Example(((3,),)), Example(((2, 3, 4),), {"axis": 1}),
+                  Example(((2, 3, 4),), {"axis": (0, 2), "ddof": 1, "keepdims": True}),
+                  Example(((4, 5),), {"axis": -1, "ddof": 1})])
 
 
 _var = _moment("var", np.var, _var_slope, "2(x − x̄)ᵀ/(n − ddof)", "variance over axes")
@@ -183,7 +195,9 @@ _norm = _reduction(
     jvp=lambda t, out, x, axes, keepdims: sum(t * _norm_slope(out, x, axes, keepdims),
                                               axis=axes, keepdims=keepdims),
     jax=lambda jnp, x, axis=None, keepdims=False: jnp.sqrt(jnp.sum(x * x, axis=axis, keepdims=keepdims)),
-    symbol="xᵀ/‖x‖ (0 at x = 0)", doc="Euclidean (Frobenius) norm over axes")
+    symbol="xᵀ/‖x‖ (0 at x = 0)", doc="Euclidean (Frobenius) norm over axes",
+    examples=[Example(((3,),)), Example(((2, 3, 4),), {"axis": -1}),
+              Example(((3, 4),), {"axis": (0, 1), "keepdims": True}), Example(((2, 3),))])
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
@@ -200,10 +214,12 @@ def norm(x, ord=None, axis=None, keepdims=False):
 # ---- argmax / argmin: integer results, no gradient ---------------------------------
 _argmax = register(Op("argmax", lambda x, axis: np.argmax(x, axis=axis), "none", nargs=1,
                       param_names=("axis",), jax="jax.numpy.argmax", symbol="0 (integer output)",
-                      domain="distinct", doc="index of the largest entry"))
+                      domain="distinct", doc="index of the largest entry",
+                      examples=[Example(((5,),)), Example(((3, 4),), {"axis": 1})]))
 _argmin = register(Op("argmin", lambda x, axis: np.argmin(x, axis=axis), "none", nargs=1,
                       param_names=("axis",), jax="jax.numpy.argmin", symbol="0 (integer output)",
-                      domain="distinct", doc="index of the smallest entry"))
+                      domain="distinct", doc="index of the smallest entry",
+                      examples=[Example(((5,),)), Example(((3, 4),), {"axis": 0})]))
 
 
 def argmax(x, axis=None):

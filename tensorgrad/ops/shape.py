@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Op, register
+from ..registry import Example, Op, register
 from ..tape import bind, unbroadcast
 from ..tensor import Tensor
-from ._util import negative_axes, negative_axis, raw, shape_of
+from ._util import lift_tangent, negative_axes, negative_axis, raw, shape_of
 
 __all__ = ["reshape", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze",
            "broadcast_to", "getitem", "concatenate", "stack", "split"]
@@ -23,9 +23,11 @@ def _batch(g, x) -> tuple:
     return gs[:len(gs) - len(shape_of(x))] if gs else ()
 
 
-def _linear(name, forward, vjp, *, params=(), jax, symbol, batch_params=None, doc=""):
+def _linear(name, forward, vjp, *, params=(), jax, symbol, batch_params=None, doc="",
+            examples=(), call=None, jvp=None):
     return register(Op(name, forward, "linear", nargs=1, param_names=params, vjps=(vjp,),
-                       batch_params=batch_params, jax=jax, symbol=symbol, doc=doc))
+                       jvps=(jvp,) if jvp else (), batch_params=batch_params, jax=jax,
+                       symbol=symbol, doc=doc, examples=examples, call=call))
 
 
 # ---- reshape ---------------------------------------------------------------
@@ -34,7 +36,9 @@ _reshape = _linear(
     lambda g, out, x, shape: reshape(g, _batch(g, out) + shape_of(x)),
     params=("shape",), jax=lambda jnp, x, shape: jnp.reshape(x, shape),
     batch_params=lambda batch, shape: (batch + shape,),
-    symbol="I (entries renumbered)", doc="same entries, new shape")
+    symbol="I (entries renumbered)", doc="same entries, new shape",
+    examples=[Example(((2, 3, 4),), {"shape": (6, 4)}), Example(((6,),), {"shape": (3, 2)}),
+              Example(((),), {"shape": (1, 1)}), Example(((2, 3),), {"shape": (-1,)})])
 
 
 def reshape(x, shape):
@@ -74,7 +78,8 @@ _transpose = _linear(
     lambda g, out, x, axes: transpose(g, _batched_perm(len(_batch(g, out)), _inverse_perm(axes))),
     params=("axes",), jax=lambda jnp, x, axes=None: jnp.transpose(x, axes),
     batch_params=lambda batch, axes: (_batched_perm(len(batch), axes),),
-    symbol="permutation", doc="permute the axes")
+    symbol="permutation", doc="permute the axes",
+    examples=[Example(((2, 3),)), Example(((2, 3, 4),), {"axes": (1, 2, 0)}), Example(((3,),))])
 
 
 def transpose(x, axes=None):
@@ -117,7 +122,9 @@ _expand_dims = _linear(
     "expand_dims", lambda x, axis: np.expand_dims(x, axis),
     lambda g, out, x, axis: reshape(g, _batch(g, out) + shape_of(x)),
     params=("axis",), jax="jax.numpy.expand_dims", symbol="I (new size-1 axes)",
-    doc="insert size-1 axes")
+    doc="insert size-1 axes",
+    examples=[Example(((3,),), {"axis": 0}), Example(((2, 3),), {"axis": (0, 3)}),
+              Example(((2, 3),), {"axis": -1})])
 
 
 def expand_dims(x, axis):
@@ -130,7 +137,8 @@ _squeeze = _linear(
     "squeeze", lambda x, axis: np.squeeze(x, axis),
     lambda g, out, x, axis: reshape(g, _batch(g, out) + shape_of(x)),
     params=("axis",), jax="jax.numpy.squeeze", symbol="I (size-1 axes dropped)",
-    doc="remove size-1 axes")
+    doc="remove size-1 axes",
+    examples=[Example(((1, 3, 1),)), Example(((1, 3, 1),), {"axis": -1}), Example(((1,),))])
 
 
 def squeeze(x, axis=None):
@@ -152,8 +160,12 @@ _broadcast_to = _linear(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
     lambda g, out, x, shape: unbroadcast(g, shape_of(x), len(_batch(g, out))),
     params=("shape",), jax="jax.numpy.broadcast_to",
-    batch_params=lambda batch, shape: (batch + shape,),
-    symbol="copy (transpose: sum over broadcast axes)", doc="repeat along new or size-1 axes")
+    # the op applied to the tangent, with the tangent's batch axes kept in front
+    jvp=lambda t, out, x, shape: broadcast_to(
+        lift_tangent(t, x, len(shape)), shape_of(t)[:len(shape_of(t)) - len(shape_of(x))] + shape),
+    symbol="copy (transpose: sum over broadcast axes)", doc="repeat along new or size-1 axes",
+    examples=[Example(((),), {"shape": (2, 3)}), Example(((3, 1),), {"shape": (2, 3, 4)}),
+              Example(((1, 4),), {"shape": (3, 4)})])
 
 
 def broadcast_to(x, shape):
@@ -179,7 +191,10 @@ _scatter_add = _linear(
     params=("index", "shape"),
     jax=lambda jnp, v, index, shape: jnp.zeros(shape).at[index].add(v),
     batch_params=lambda batch, index, shape: ((slice(None),) * len(batch) + index, batch + shape),
-    symbol="scatter (transpose of indexing)", doc="add v into zeros of a shape at an index")
+    symbol="scatter (transpose of indexing)", doc="add v into zeros of a shape at an index",
+    call=lambda v, index, shape: bind(_scatter_add, (v,), (index, shape)),
+    examples=[Example(((3,),), {"index": (np.array([0, 2, 0]),), "shape": (4,)}),
+              Example(((2, 2),), {"index": (slice(1, 3), slice(None)), "shape": (4, 2)})])
 
 _getitem = _linear(
     "getitem", lambda x, index: x[index],
@@ -188,7 +203,11 @@ _getitem = _linear(
                                    _batch(g, out) + shape_of(x))),
     params=("index",), jax=lambda jnp, x, index: x[index],
     batch_params=lambda batch, index: ((slice(None),) * len(batch) + index,),
-    symbol="selection (rows of I)", doc="x[index]: basic slicing and integer-array indexing")
+    symbol="selection (rows of I)", doc="x[index]: basic slicing and integer-array indexing",
+    examples=[Example(((5,),), {"index": 2}), Example(((4, 5),), {"index": (slice(1, 3), slice(None, None, 2))}),
+              Example(((4, 5),), {"index": (np.array([0, 2, 2]),)}),
+              Example(((4, 5),), {"index": (Ellipsis, np.array([1, 1, 4]))}),
+              Example(((3, 4),), {"index": (None, slice(None, None, -1), 1)})])
 
 
 def _normalize_index(index, xs):
@@ -250,7 +269,10 @@ _concatenate = register(Op(
     param_names=("axis",), variadic=True, vjps=(_concat_vjp,),
     jvp_all=lambda ts, out, *a: concatenate(_fill_tangents(ts, a[:-1]), axis=a[-1]),
     jax=lambda jnp, *xs, axis=0: jnp.concatenate(xs, axis=axis),
-    symbol="[I 0 …; 0 I …] (blocks)", doc="join arrays along an existing axis"))
+    symbol="[I 0 …; 0 I …] (blocks)", doc="join arrays along an existing axis",
+    call=lambda *xs, axis=0: concatenate(xs, axis=axis),
+    examples=[Example(((2, 3), (4, 3))), Example(((2, 3), (2, 1), (2, 2)), {"axis": 1}),
+              Example(((3,), (2,)), {"axis": -1})]))
 
 
 def concatenate(arrays, axis=0):
@@ -279,7 +301,10 @@ _stack = register(Op(
     param_names=("axis",), variadic=True, vjps=(_stack_vjp,),
     jvp_all=lambda ts, out, *a: stack(_fill_tangents(ts, a[:-1]), axis=a[-1]),
     jax=lambda jnp, *xs, axis=0: jnp.stack(xs, axis=axis),
-    symbol="[I; I; …] interleaved (blocks)", doc="join arrays along a new axis"))
+    symbol="[I; I; …] interleaved (blocks)", doc="join arrays along a new axis",
+    call=lambda *xs, axis=0: stack(xs, axis=axis),
+    examples=[Example(((2, 3), (2, 3))), Example(((3,), (3,), (3,)), {"axis": 1}),
+              Example(((), ()), {"axis": 0})]))
 
 
 def stack(arrays, axis=0):

@@ -1,0 +1,173 @@
+"""The registry-driven table: every registered op, every example, every check.
+
+For each case: forward vs JAX; VJP vs jax.vjp; JVP vs jax.jvp; Jacobians
+(jacrev, jacfwd) vs jax.jacfwd; the adjoint identity ⟨u, J v⟩ = ⟨Jᵀu, v⟩;
+second order (forward-over-reverse and reverse-over-reverse) vs JAX; central
+finite differences; and cotangents shaped exactly like their inputs.
+No op needs a test of its own: registering it puts it in this table.
+"""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad.testing import all_cases, jax_reference
+
+CASES = all_cases(seed=0)
+DIFF_CASES = [c for c in CASES if c.op.kind != "none" and c.diff]
+SECOND = [c for c in DIFF_CASES if c.op.second_order]
+
+
+def ids(cases):
+    return [c.label for c in cases]
+
+
+def tg_fn(case):
+    return case.fn(case.op)
+
+
+def jax_fn(case):
+    ref = jax_reference(case.op)
+    return case.fn(lambda *a, **p: ref(*[jnp.asarray(x) if isinstance(x, np.ndarray) else x
+                                         for x in a], **p))
+
+
+def close(a, b, tol):
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape, f"shape {a.shape} != {b.shape}"
+    np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+def rand_like(x, rng):
+    return rng.normal(size=np.shape(x))
+
+
+@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
+def test_forward_matches_jax(case):
+    out = tg_fn(case)(*case.diff_args)
+    ref = jax_fn(case)(*case.diff_args)
+    assert isinstance(out, np.ndarray) or np.isscalar(out)
+    close(out, ref, case.op.tol)
+    assert np.asarray(out).dtype == np.asarray(ref).dtype or case.op.kind == "none"
+
+
+@pytest.mark.parametrize("case", DIFF_CASES, ids=ids(DIFF_CASES))
+def test_vjp_matches_jax(case):
+    rng = np.random.default_rng(1)
+    xs = case.diff_args
+    out, f_vjp = tg.vjp(tg_fn(case), *xs)
+    u = rand_like(out, rng)
+    got = f_vjp(u)
+    ref_out, ref_vjp = jax.vjp(jax_fn(case), *xs)
+    want = ref_vjp(jnp.asarray(u))
+    for g, w, x in zip(got, want, xs):
+        assert np.shape(g) == np.shape(x), "cotangent must have its input's shape"
+        close(g, w, case.op.tol)
+
+
+@pytest.mark.parametrize("case", DIFF_CASES, ids=ids(DIFF_CASES))
+def test_jvp_matches_jax(case):
+    rng = np.random.default_rng(2)
+    xs = case.diff_args
+    vs = [rand_like(x, rng) for x in xs]
+    out, t = tg.jvp(tg_fn(case), xs, vs)
+    ref_out, ref_t = jax.jvp(jax_fn(case), tuple(map(jnp.asarray, xs)), tuple(map(jnp.asarray, vs)))
+    close(out, ref_out, case.op.tol)
+    close(t, ref_t, case.op.tol)
+
+
+@pytest.mark.parametrize("case", DIFF_CASES, ids=ids(DIFF_CASES))
+def test_jacobians_match_jax(case):
+    xs = case.diff_args
+    argnums = tuple(range(len(xs)))
+    ref = jax.jacfwd(jax_fn(case), argnums=argnums)(*xs)
+    rev = tg.jacrev(tg_fn(case), argnums=argnums)(*xs)
+    fwd = tg.jacfwd(tg_fn(case), argnums=argnums)(*xs)
+    chunked = tg.jacrev(tg_fn(case), argnums=argnums, chunk_size=2)(*xs)
+    for r, f, c, w in zip(rev, fwd, chunked, ref):
+        close(r, w, case.op.tol)
+        close(f, w, case.op.tol)
+        close(c, w, case.op.tol)
+
+
+@pytest.mark.parametrize("case", DIFF_CASES, ids=ids(DIFF_CASES))
+def test_adjoint_identity(case):
+    rng = np.random.default_rng(3)
+    xs = case.diff_args
+    vs = [rand_like(x, rng) for x in xs]
+    out, jv = tg.jvp(tg_fn(case), xs, vs)
+    u = rand_like(out, rng)
+    jtu = tg.vjp(tg_fn(case), *xs)[1](u)
+    lhs = np.vdot(u, jv)
+    rhs = sum(np.vdot(a, b) for a, b in zip(jtu, vs))
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("case", DIFF_CASES, ids=ids(DIFF_CASES))
+def test_finite_differences(case):
+    rng = np.random.default_rng(4)
+    xs = case.diff_args
+    vs = [rand_like(x, rng) for x in xs]
+    f = tg_fn(case)
+    out, jv = tg.jvp(f, xs, vs)
+    u = rand_like(out, rng)
+    h = 1e-6
+    plus = f(*[x + h * v for x, v in zip(xs, vs)])
+    minus = f(*[x - h * v for x, v in zip(xs, vs)])
+    fd = (np.vdot(u, plus) - np.vdot(u, minus)) / (2 * h)
+    np.testing.assert_allclose(fd, np.vdot(u, jv), rtol=1e-6, atol=1e-7)
+
+
+def _scalarized(case, backend_fn, w, dot):
+    f = backend_fn(case)
+    return lambda *xs: dot(w, f(*xs))
+
+
+@pytest.mark.parametrize("case", SECOND, ids=ids(SECOND))
+def test_second_order_matches_jax(case):
+    rng = np.random.default_rng(5)
+    xs = case.diff_args
+    w = rand_like(tg_fn(case)(*xs), rng)
+    vs = [rand_like(x, rng) for x in xs]
+    argnums = tuple(range(len(xs)))
+    s_tg = _scalarized(case, tg_fn, w, lambda a, b: tg.sum(a * b))
+    s_jax = _scalarized(case, jax_fn, jnp.asarray(w), lambda a, b: jnp.sum(a * b))
+    # forward over reverse: H v
+    got = tg.hvp(s_tg, xs, vs)
+    got = got if isinstance(got, tuple) else (got,)
+    want = jax.jvp(jax.grad(s_jax, argnums=argnums), tuple(map(jnp.asarray, xs)),
+                   tuple(map(jnp.asarray, vs)))[1]
+    for g, wv in zip(got, want):
+        close(g, wv, 1e-9)
+    # reverse over reverse: ∇_x ⟨∇s(x), v⟩
+    def inner_tg(*ys):
+        gs = tg.grad(s_tg, argnums=argnums)(*ys)
+        return sum(tg.sum(g * v) for g, v in zip(gs, vs))
+
+    def inner_jax(*ys):
+        gs = jax.grad(s_jax, argnums=argnums)(*ys)
+        return sum(jnp.sum(g * v) for g, v in zip(gs, vs))
+    got2 = tg.grad(inner_tg, argnums=argnums)(*xs)
+    want2 = jax.grad(inner_jax, argnums=argnums)(*xs)
+    for g, wv in zip(got2, want2):
+        close(g, wv, 1e-9)
+
+
+NONE_CASES = [c for c in CASES if c.op.kind == "none" and c.diff]
+
+
+@pytest.mark.parametrize("case", NONE_CASES, ids=ids(NONE_CASES))
+def test_non_differentiable_ops_carry_no_gradient(case):
+    xs = case.diff_args
+    f = tg_fn(case)
+    g = tg.vjp(lambda *a: tg.astype(f(*a), np.float64) * 1.0, *xs)[1](
+        np.ones(np.shape(f(*xs))))
+    for gi, x in zip(g, xs):
+        assert np.shape(gi) == np.shape(x)
+        assert not np.any(gi)
+
+
+def test_every_op_has_cases():
+    names = {c.op.name for c in CASES}
+    assert names == set(tg.REGISTRY)
