@@ -8,6 +8,7 @@ errors fail it), and a third runs ``docs/make_figures.py`` on tiny settings.
 """
 from __future__ import annotations
 
+import linecache
 import os
 import re
 import subprocess
@@ -58,7 +59,10 @@ def test_page_code_runs(page, tmp_path, monkeypatch):
     namespace: dict = {"__name__": f"docs_{page.stem}"}
     try:
         for line, source in blocks:
-            code = compile(source, f"{page.name}:{line}", "exec")
+            name = f"<docs/{page.name}, block at line {line}>"
+            # register the source so tracebacks show the failing docs line
+            linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+            code = compile(source, name, "exec")
             exec(code, namespace)  # noqa: S102 - running our own docs is the point
     finally:
         # a page may register an op to show how; never leak it into other tests
