@@ -170,36 +170,27 @@ def measure_chain(sizes, depth: int = 4, repeats: int = 3) -> dict:
 
 
 def _from_benchmarks() -> dict | None:
-    """Jacobian-chain rows from a benchmark JSON, if one has them: a list of
-    records with an ``N`` and timings named like vjp / dense (and jacrev)."""
-    results = ROOT / "benchmarks" / "results"
-    for path in sorted(results.glob("*.json"), reverse=True) if results.is_dir() else []:
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        stack, rows = [data], []
-        while stack:
-            item = stack.pop()
-            if isinstance(item, dict):
-                keys = {k.lower(): k for k in item}
-                n = item.get(keys.get("n", ""), None)
-                vj = [k for lk, k in keys.items() if "vjp" in lk and isinstance(item[k], (int, float))]
-                de = [k for lk, k in keys.items() if "dense" in lk and isinstance(item[k], (int, float))]
-                if isinstance(n, int) and vj and de:
-                    row = {"N": n, "vjp": float(item[vj[0]]), "dense": float(item[de[0]])}
-                    jr = [k for lk, k in keys.items() if "jacrev" in lk and isinstance(item[k], (int, float))]
-                    if jr:
-                        row["jacrev"] = float(item[jr[0]])
-                    rows.append(row)
-                else:
-                    stack.extend(item.values())
-            elif isinstance(item, list):
-                stack.extend(item)
-        if len(rows) >= 2:
-            rows.sort(key=lambda r: r["N"])
-            return {"source": f"benchmarks/results/{path.name}", "rows": rows}
-    return None
+    """Rows from ``benchmarks/results/vjp_vs_jacobian.json`` (written by the
+    VJP-versus-Jacobian benchmark: ``sizes`` and per-method ``times``), if present."""
+    path = ROOT / "benchmarks" / "results" / "vjp_vs_jacobian.json"
+    try:
+        data = json.loads(path.read_text())
+        sizes, times = data["sizes"], data["times"]
+        wanted = {"vjp": "tg vjp", "dense": "numpy dense chain", "jacrev": "tg jacrev"}
+        rows = []
+        for k, n in enumerate(sizes):
+            row = {"N": int(n)}
+            for key, name in wanted.items():
+                t = times.get(name, [None] * len(sizes))[k]
+                if t is not None:
+                    row[key] = float(t)
+            if "vjp" in row and "dense" in row:
+                rows.append(row)
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+    if len(rows) < 2:
+        return None
+    return {"source": "benchmarks/results/vjp_vs_jacobian.json", "rows": rows}
 
 
 def vjp_vs_jacobian(out: Path, tiny: bool) -> str:
