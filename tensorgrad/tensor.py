@@ -91,8 +91,17 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     def __array__(self, dtype=None, copy=None):
+        # a read-only view: the value may be saved on a tape, so writing to it
+        # would silently change gradients (np.array(t) still gives a copy)
         v = np.asarray(concrete(self))
-        return v.astype(dtype) if dtype is not None else v
+        if dtype is not None:
+            return v.astype(dtype)
+        if copy:
+            return v.copy()
+        if v.flags.writeable:
+            v = v.view()
+            v.flags.writeable = False
+        return v
 
     def __float__(self) -> float:
         return float(concrete(self))
@@ -148,7 +157,13 @@ class Tensor:
             t = node.leaf() if node.leaf is not None else None
             if t is None:
                 continue
-            g = np.asarray(concrete(g)).astype(node.dtype, copy=False)
+            g = np.asarray(concrete(g))
+            if g.dtype.kind == "c":
+                raise TypeError(f"backward(): a complex gradient (dtype {g.dtype}) reached a real "
+                                "leaf; tensorgrad differentiates real functions only")
+            # always a fresh, writable array of the leaf's dtype: rules may pass one
+            # buffer to several leaves, or hand back a read-only broadcast view
+            g = g.astype(node.dtype, copy=True)
             t.grad = g if t.grad is None else t.grad + g
 
     def detach(self) -> "Tensor":
