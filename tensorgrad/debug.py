@@ -157,12 +157,12 @@ def check_rule(op, which: str, i, value, node) -> None:
         return
     n, size, first, kinds = bad
     arg = f" for input {i}" if i is not None else ""
-    site = site_of(node) if node is not None else None
-    if site is None:
-        site = _describe_frame(_user_frame())
+    site = site_of(node)
+    where = f"the node was created at {site}" if site is not None else \
+        f"called from {_describe_frame(_user_frame())}"
     raise FloatingPointError(
         f"debug_nans: the {which} rule of op {op.name!r}{arg} produced {kinds} "
-        f"({n} of {size} entries, first at index {first}); the node was created at {site}")
+        f"({n} of {size} entries, first at index {first}); {where}")
 
 
 def _plain(v):

@@ -171,14 +171,14 @@ def bind(op: Op, args: tuple, params: tuple = ()):
         return Tensor(out, top, None, _push_tangents(op, top, args, primals, params, out))
     parents = tuple([a._node if (type(a) is Tensor and a._trace is top) else None for a in args])
     if None in parents:  # constants among the inputs: keep them safe from later mutation
-        primals = _frozen(primals, parents)
+        primals = _frozen(primals, parents, op)
     node = Node(op, params, parents, primals, out, _shape(out), _dtype(out))
     if _DEBUG:
         _debug_site(node)
     return Tensor(out, top, node)
 
 
-def _frozen(primals: tuple, parents: tuple) -> tuple:
+def _frozen(primals: tuple, parents: tuple, op: Op) -> tuple:
     """The residuals a node keeps, with constant arrays replaced by read-only copies.
 
     A writable ndarray passed as a constant (not traced at this level) could be
@@ -189,9 +189,14 @@ def _frozen(primals: tuple, parents: tuple) -> tuple:
     """
     out = []
     for p, a in zip(parents, primals):
-        if p is None and type(a) is np.ndarray and _mutable(a):
-            a = a.copy()
-            a.flags.writeable = False
+        if p is None and type(a) is np.ndarray:
+            if a.dtype.kind in "OUSV":  # NumPy would compute on objects, slowly and untyped
+                raise TypeError(f"{op.name}: a constant of dtype "
+                                f"{a.dtype} (shape {a.shape}) met a traced value; tensorgrad "
+                                "differentiates numeric arrays only (convert with .astype(float))")
+            if _mutable(a):
+                a = a.copy()
+                a.flags.writeable = False
         out.append(a)
     return tuple(out)
 

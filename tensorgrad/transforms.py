@@ -386,6 +386,9 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
         ps, ts = np.shape(concrete(p)), np.shape(concrete(t))
         if ps != ts:
             raise ValueError(f"jvp: tangent of shape {ts} for a primal of shape {ps}")
+        if np.result_type(concrete(t)).kind == "c":
+            raise TypeError("jvp: complex tangents are not supported; tensorgrad differentiates "
+                            "real functions only (carry real and imaginary parts separately)")
         tans.append(t if _live(t) else np.array(concrete(t), dtype=_float_dtype(p), copy=True))
     vals, td, touts, aux = _run_forward(f, primals, tuple(range(len(primals))), tans, has_aux, 0, "jvp")
     out = tree_unflatten(td, [_finish(v) for v in vals])
