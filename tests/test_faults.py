@@ -791,3 +791,15 @@ def test_c34_nested_transforms_keep_their_tapes_apart():
     leaked = []
     tg.grad(lambda x: leaked.append(x) or tg.sum(x))(x)
     np.testing.assert_array_equal(tg.grad(lambda y: tg.sum(y * leaked[0]))(x), x)
+
+
+def test_conventions_page_runs():
+    # docs/conventions.md states the conventions above; its code blocks run top to bottom
+    import pathlib
+    import re
+    page = pathlib.Path(__file__).resolve().parents[1] / "docs" / "conventions.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 10
+    namespace: dict = {}
+    for k, block in enumerate(blocks):
+        exec(compile(block, f"{page.name}[{k}]", "exec"), namespace)
