@@ -187,6 +187,11 @@ def _frozen(primals: tuple, parents: tuple, op: Op) -> tuple:
     makes that impossible. Traced values are tensorgrad's own op outputs,
     which it never hands out writable, so they are kept as they are.
     """
+    for p, a in zip(parents, primals):
+        if p is None and type(a) is np.ndarray:
+            break
+    else:  # only scalars (immutable) as constants: nothing to do
+        return primals
     out = []
     for p, a in zip(parents, primals):
         if p is None and type(a) is np.ndarray:
