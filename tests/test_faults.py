@@ -185,7 +185,7 @@ def test_c07_cross_entropy_with_masked_logits():
 @pytest.mark.parametrize("labels,exc,words", [
     (np.array([0, 3]), IndexError, ["3", "3 classes"]),
     (np.array([0, -1]), IndexError, ["-1", "3 classes"]),
-    (np.array([0.0, 1.5]), ValueError, ["integer"]),
+    (np.array([0.0, 1.5]), ValueError, ["integer", "3 classes", "1.5"]),
     (np.array([True, False]), TypeError, ["boolean"]),
 ])
 def test_c08_bad_labels(labels, exc, words):
@@ -637,6 +637,8 @@ def test_c27_imperative_tensors_cannot_be_written_through():
         np.asarray(h)[0] = 0.0
     with pytest.raises(TypeError):
         np.exp(np.ones(2), out=h)
+    with pytest.raises(ValueError, match="read-only"):
+        np.add(t.data, 1.0, out=t.data)
     with pytest.raises(TypeError, match="immutable"):
         h[0] = 1.0
     h.numpy()[0] = 0.0  # a copy: harmless

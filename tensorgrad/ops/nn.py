@@ -266,8 +266,11 @@ def softmax_cross_entropy(logits, labels):
     elif y.dtype.kind == "f" and y.shape == zs:
         pass
     elif y.dtype.kind == "f" and y.shape == zs[:-1]:
+        odd = y[(y != np.round(y)) | (y < 0) | (y >= k)] if y.size else y
+        shown = f"; first bad label {odd.flat[0]!r}" if odd.size else ""
         raise ValueError("softmax_cross_entropy: labels of shape "
-                         f"{y.shape} must be integer class ids (got dtype {y.dtype})")
+                         f"{y.shape} must be integer class ids in 0..{k - 1} for {k} classes "
+                         f"(got dtype {y.dtype}{shown}); use .astype(int) for whole numbers")
     else:
         raise ValueError(f"softmax_cross_entropy: labels of shape {y.shape} (dtype {y.dtype}) "
                          f"do not match logits of shape {zs}: give class ids of shape {zs[:-1]} "
