@@ -9,6 +9,9 @@ against each other. For every expression it checks:
 * ``jacrev`` equals ``jacfwd``;
 * the value and the Jacobian agree with JAX (float64).
 
+Shape ops (transpose, a reversed slice, flattening) are mixed in too, so
+non-contiguous and negative-stride intermediates get exercised.
+
 A bounded number of examples runs by default; set ``TG_FUZZ_EXAMPLES`` (for
 example ``TG_FUZZ_EXAMPLES=2000``) for a longer run.
 """
@@ -54,6 +57,12 @@ class Backend:
     def where(self, c, a, b):
         return tg.where(c, a, b) if self.name == "tg" else jnp.where(c, a, b)
 
+    def transpose(self, x):
+        return tg.transpose(x) if self.name == "tg" else jnp.transpose(x)
+
+    def reshape(self, x, shape):
+        return tg.reshape(x, shape) if self.name == "tg" else jnp.reshape(x, shape)
+
 
 def _domain(op_name, i, x, be):
     """Map any real input into the op's domain, the same way for both backends."""
@@ -90,6 +99,14 @@ def evaluate(expr, xs, be):
     if kind == "along":
         _, name, child, axis = expr
         return be.op(name)(evaluate(child, xs, be), axis=axis)
+    if kind == "shape":
+        _, name, child = expr
+        v = evaluate(child, xs, be)
+        if name == "transpose":
+            return be.transpose(v)
+        if name == "flip":  # a negative-stride slice along the first axis
+            return v[::-1] if len(v.shape) else v
+        return be.reshape(v, (-1,))
     raise ValueError(kind)
 
 
@@ -131,8 +148,23 @@ class _NumpyShapes:
     def where(self, c, a, b):
         return np.where(c, a, b)
 
+    def transpose(self, x):
+        return np.transpose(x)
+
+    def reshape(self, x, shape):
+        return np.reshape(x, shape)
+
 
 _NP = _NumpyShapes()
+
+
+def _fit(expr, others, leaf_shapes):
+    """``expr``, summed to a scalar if its shape does not broadcast with the others'."""
+    try:
+        np.broadcast_shapes(*[_shape_of(e, leaf_shapes) for e in [expr, *others]])
+        return expr
+    except ValueError:
+        return ("reduce", "sum", expr, None, False)
 
 
 @st.composite
@@ -140,16 +172,22 @@ def expressions(draw, leaf_shapes, depth=0):
     if depth >= 3 or (depth > 0 and draw(st.integers(0, 3)) == 0):
         return ("leaf", draw(st.integers(0, 1)))
     kind = draw(st.sampled_from(["unary", "unary", "binary", "binary", "reduce", "along",
-                                 "where", "nograd"]))
+                                 "where", "nograd", "shape"]))
     sub = expressions(leaf_shapes, depth + 1)
     if kind == "unary":
         return ("unary", draw(st.sampled_from(UNARY)), draw(sub))
     if kind == "nograd" and NO_GRAD:
-        return ("binary", "multiply", ("unary", draw(st.sampled_from(NO_GRAD)), draw(sub)), draw(sub))
+        a = ("unary", draw(st.sampled_from(NO_GRAD)), draw(sub))
+        return ("binary", "multiply", a, _fit(draw(sub), [a], leaf_shapes))
     if kind == "binary":
-        return ("binary", draw(st.sampled_from(BINARY)), draw(sub), draw(sub))
+        a, b = draw(sub), draw(sub)
+        return ("binary", draw(st.sampled_from(BINARY)), a, _fit(b, [a], leaf_shapes))
     if kind == "where":
-        return ("where", draw(sub), draw(sub), draw(sub))
+        c, a, b = draw(sub), draw(sub), draw(sub)
+        a = _fit(a, [c], leaf_shapes)
+        return ("where", c, a, _fit(b, [c, a], leaf_shapes))
+    if kind == "shape":
+        return ("shape", draw(st.sampled_from(["transpose", "flip", "ravel"])), draw(sub))
     child = draw(sub)
     nd = len(_shape_of(child, leaf_shapes))
     if kind == "along" and nd and ALONG_AXIS:
