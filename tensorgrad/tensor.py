@@ -120,6 +120,8 @@ class Tensor:
     def __array_function__(self, func, types, args, kwargs):
         # np.sum(t), np.dot(a, t), ... route to tensorgrad's op of the same name.
         import tensorgrad
+        if func.__name__ in ("shape", "ndim", "size"):  # metadata: no gradient involved
+            return func(np.empty(self.shape, dtype=np.int8), *args[1:], **kwargs)
         impl = getattr(tensorgrad, func.__name__, None)
         if impl is None or not callable(impl):
             raise TypeError(

@@ -642,6 +642,7 @@ def test_c27_imperative_tensors_cannot_be_written_through():
     with pytest.raises(TypeError, match="immutable"):
         h[0] = 1.0
     h.numpy()[0] = 0.0  # a copy: harmless
+    assert np.shape(h) == (2,) and np.ndim(h) == 1 and np.size(h) == 2  # metadata is fine
     y.backward()
     np.testing.assert_allclose(t.grad, np.exp([1.0, 2.0]) * [3.0, 4.0])
 
