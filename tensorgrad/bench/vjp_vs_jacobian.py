@@ -41,19 +41,34 @@ FIT_FROM = 256  # slopes are fitted over N ≥ this (quick mode: its largest siz
 # timing
 # --------------------------------------------------------------------------
 
-def _time(fn: Callable, repeats: int, min_time: float) -> float:
-    """Median seconds per call; calls are looped so one measurement lasts ≥ min_time."""
+def _calibrate(fn: Callable, min_time: float) -> int:
+    """Calls per measurement so that one measurement lasts at least ``min_time``."""
     t0 = time.perf_counter()
     fn()  # warm-up (and a first estimate)
     one = time.perf_counter() - t0
-    number = max(1, int(min_time / max(one, 1e-9)))
-    samples = []
+    return max(1, int(min_time / max(one, 1e-9)))
+
+
+def _time_all(methods: dict, repeats: int, min_time: float) -> dict:
+    """Median seconds per call of each method.
+
+    The methods take turns within each repeat, so a burst of load on a shared
+    machine hits all of them alike and their ratios stay meaningful.
+    """
+    numbers = {name: _calibrate(fn, min_time) for name, fn in methods.items()}
+    samples: dict = {name: [] for name in methods}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - t0) / number)
-    return statistics.median(samples)
+        for name, fn in methods.items():
+            k = numbers[name]
+            t0 = time.perf_counter()
+            for _ in range(k):
+                fn()
+            samples[name].append((time.perf_counter() - t0) / k)
+    return {name: statistics.median(v) for name, v in samples.items()}
+
+
+def _time(fn: Callable, repeats: int, min_time: float) -> float:
+    return _time_all({"f": fn}, repeats, min_time)["f"]
 
 
 def _machine() -> dict:
@@ -123,7 +138,7 @@ def _tg_fn(Ws):
     return f
 
 
-def _methods(Ws, x, peers: bool) -> dict:
+def _methods(Ws, x, peers: bool, threads: int | None = None) -> dict:
     import tensorgrad as tg
     f = _tg_fn(Ws)
     ones = np.ones(x.shape[0])
@@ -141,11 +156,11 @@ def _methods(Ws, x, peers: bool) -> dict:
         "tg structured": lambda: tg.jacobian(f, structured=True)(x).todense(),
     }
     if peers:
-        methods.update(_peer_methods(Ws, x))
+        methods.update(_peer_methods(Ws, x, threads))
     return methods
 
 
-def _peer_methods(Ws, x) -> dict:
+def _peer_methods(Ws, x, threads: int | None = None) -> dict:
     out = {}
     try:
         import jax
@@ -166,6 +181,8 @@ def _peer_methods(Ws, x) -> dict:
         pass
     try:
         import torch
+        if threads:
+            torch.set_num_threads(int(threads))
         tWs = [torch.from_numpy(W) for W in Ws]
         tx = torch.from_numpy(x)
 
@@ -218,9 +235,9 @@ def _elementwise(n: int, repeats: int, min_time: float) -> dict:
     J = structured()
     kind = type(J).__name__
     err = float(np.max(np.abs(J.vecmat(ones) - vjp_sweep())))
-    t_vjp = _time(vjp_sweep, repeats, min_time)
-    t_st = _time(structured, repeats, min_time)
-    t_fwd = _time(lambda: f(x), repeats, min_time)
+    ts = _time_all({"vjp": vjp_sweep, "structured": structured, "forward": lambda: f(x)},
+                   max(repeats, 3), min_time)
+    t_vjp, t_st, t_fwd = ts["vjp"], ts["structured"], ts["forward"]
     return {"n": n, "ops": len(ops), "kind": kind, "nbytes": int(J.nbytes),
             "dense_bytes": 8 * n * n, "max_abs_err_vs_vjp": err,
             "time_forward": t_fwd, "time_vjp": t_vjp, "time_structured": t_st,
@@ -305,12 +322,28 @@ def _plot(res: dict, path: str) -> None:
 
 def run(sizes=None, depth: int = 4, repeats: int | None = None, quick: bool = False,
         out: str | None = None, peers: bool | None = None, elementwise_n: int | None = None,
-        plot: bool = True, verbose: bool = True) -> dict:
+        plot: bool = True, verbose: bool = True, threads: int | None = None,
+        _threads: int | None = None) -> dict:
     """Run the benchmark and return its results as a dict (also written to ``out``).
 
     ``quick`` uses small sizes, one repeat and no peers: a smoke test of a few
     seconds. ``out`` is a directory for ``vjp_vs_jacobian.json`` and ``.png``.
+    ``threads`` caps the BLAS (and PyTorch) threads, which steadies the
+    timings on a shared machine.
     """
+    if threads:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # pragma: no cover
+            threadpool_limits = None
+        if threadpool_limits is not None:
+            with threadpool_limits(limits=int(threads)):
+                return run(sizes, depth, repeats, quick, out, peers, elementwise_n, plot, verbose, None,
+                           _threads=int(threads))
+    return _run(sizes, depth, repeats, quick, out, peers, elementwise_n, plot, verbose, _threads)
+
+
+def _run(sizes, depth, repeats, quick, out, peers, elementwise_n, plot, verbose, threads) -> dict:
     sizes = tuple(sizes) if sizes else (QUICK_SIZES if quick else FULL_SIZES)
     repeats = repeats or (1 if quick else 3)
     peers = (not quick) if peers is None else peers
@@ -322,13 +355,14 @@ def run(sizes=None, depth: int = 4, repeats: int | None = None, quick: bool = Fa
     names: list = []
     for n in sizes:
         Ws, x = _problem(n, depth)
-        methods = _methods(Ws, x, peers)
+        methods = _methods(Ws, x, peers, threads)
         errors[n] = _check(methods, Ws, x)
-        for name, fn in methods.items():
+        measured = _time_all(methods, repeats, min_time)
+        for name in methods:
             if name not in times:
                 times[name] = [None] * len(sizes)
                 names.append(name)
-            times[name][sizes.index(n)] = _time(fn, repeats, min_time)
+            times[name][sizes.index(n)] = measured[name]
         if verbose:
             print(f"N={n}: " + ", ".join(f"{m} {times[m][sizes.index(n)] * 1e3:.2f} ms"
                                           for m in methods), file=sys.stderr)
@@ -342,7 +376,7 @@ def run(sizes=None, depth: int = 4, repeats: int | None = None, quick: bool = Fa
         "ratios_vs_dense_chain": ratios,
         "vjp_over_dense_chain": {str(n): times["numpy vjp"][k] / base[k] for k, n in enumerate(sizes)},
         "max_abs_error": {str(n): errors[n] for n in sizes},
-        "machine": _machine(),
+        "machine": {**_machine(), "blas_threads": threads or "default"},
     }
     res["elementwise"] = _elementwise(elementwise_n, repeats, min_time)
     res["table"] = _table(res)
@@ -369,9 +403,11 @@ def main(argv=None) -> int:
     p.add_argument("--no-peers", action="store_true", help="skip JAX and PyTorch")
     p.add_argument("--elementwise-n", type=int, default=None,
                    help="size of the 10-op elementwise chain (default 1,000,000)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="cap BLAS/PyTorch threads (steadier timings on a shared machine)")
     a = p.parse_args(argv)
     run(sizes=a.sizes, depth=a.depth, repeats=a.repeats, quick=a.quick, out=a.out,
-        peers=False if a.no_peers else None, elementwise_n=a.elementwise_n)
+        peers=False if a.no_peers else None, elementwise_n=a.elementwise_n, threads=a.threads)
     return 0
 
 
