@@ -205,13 +205,14 @@ _FREE = ("identity", "reshape", "permutation", "broadcast")
 
 
 def _cost_kind(J) -> str:
+    """How the bracketing search prices a factor: "free", "diagonal" or "dense"."""
     if isinstance(J, np.ndarray):
         return "dense"
-    if isinstance(J, (Diagonal, Identity)) or J.kind in ("diagonal",):
-        return "diagonal" if isinstance(J, Diagonal) else "free"
+    if isinstance(J, Diagonal):
+        return "diagonal"
     if J.kind in _FREE:
         return "free"
-    return "dense"
+    return "dense"  # anything else is priced as dense (an upper bound)
 
 
 def _pair(kl, kr, m, k, n):

@@ -728,10 +728,6 @@ class SumOf(Jacobian):
 # composition and addition
 # --------------------------------------------------------------------------
 
-def _plain_matrix(x) -> bool:
-    return isinstance(x, np.ndarray) and x.ndim == 2
-
-
 def _closed(a: Jacobian, b: Jacobian) -> Jacobian | None:
     """``a @ b`` in closed form, or None when no closed form applies."""
     if isinstance(a, Zero) or isinstance(b, Zero):
