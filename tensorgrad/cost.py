@@ -8,7 +8,9 @@ For one function at one input, :func:`cost` counts floating-point operations
 * the full Jacobian by ``jacrev`` (one VJP per output entry) and by
   ``jacfwd`` (one JVP per input entry),
 * dense Jacobian chaining in forward, reverse and optimal (matrix-chain) order,
-* structured chaining (closed-form products of structured Jacobians),
+* structured chaining (closed-form products of structured Jacobians; a
+  result left as a lazy product of factors is charged the cost of
+  materializing it),
 
 and recommends a strategy. Conventions: a product of an (m×k) and a (k×n)
 matrix is 2·m·k·n flops; applying a diagonal to N entries is N flops;
@@ -26,6 +28,7 @@ from typing import Callable
 import numpy as np
 
 from .chain import RecordedTape, _chain, optimal_bracketing, record_tape
+from . import jacobians as jac
 from .jacobians import count_flops
 
 __all__ = ["cost", "CostReport"]
@@ -136,11 +139,22 @@ def _bracket_bytes(split, dims, i, j) -> int:
     return dims[j] * dims[i - 1] * ITEM + _bracket_bytes(split, dims, i, s) + _bracket_bytes(split, dims, s + 1, j)
 
 
+#: Results whose entries are known in closed form; anything else (a lazy
+#: product or sum of factors) is charged what it costs to materialize.
+_EXPLICIT = (jac.Zero, jac.Identity, jac.Diagonal, jac.Dense, jac.Reshape, jac.Permute,
+             jac.Broadcast, jac.SumTo, jac.MatmulLeft, jac.MatmulRight)
+
+
 def _structured(t: RecordedTape, order: str):
     with count_flops():
         res = _chain(t, order, True)
+    J = res.jacobian
     local = sum(e.local(i).nbytes for e in t.entries for i, _ in e.inputs)
-    return res.flops, local + res.jacobian.nbytes, res.jacobian
+    flops, nbytes = res.flops, local + J.nbytes
+    if not isinstance(J, _EXPLICIT):  # a lazy product: applying it to the smaller basis
+        flops += min(J.in_size * J.matvec_flops, J.out_size * J.vecmat_flops)
+        nbytes += J.out_size * J.in_size * ITEM
+    return flops, nbytes, J
 
 
 def cost(f: Callable, *args, argnums: int = 0) -> CostReport:
