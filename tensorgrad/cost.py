@@ -142,7 +142,7 @@ def _bracket_bytes(split, dims, i, j) -> int:
 #: Results whose entries are known in closed form; anything else (a lazy
 #: product or sum of factors) is charged what it costs to materialize.
 _EXPLICIT = (jac.Zero, jac.Identity, jac.Diagonal, jac.Dense, jac.Reshape, jac.Permute,
-             jac.Broadcast, jac.SumTo, jac.MatmulLeft, jac.MatmulRight)
+             jac.Broadcast, jac.SumTo, jac.MatmulLeft, jac.MatmulRight, jac.SoftmaxJacobian)
 
 
 def _structured(t: RecordedTape, order: str):

@@ -10,6 +10,7 @@ basis vector at a time); this module keeps the structure instead, so that
 * a reshape is a :class:`Reshape`, an axis permutation a :class:`Permute`,
 * ``A @ B`` with respect to B is :class:`MatmulLeft` (``A ⊗ I``) and with
   respect to A is :class:`MatmulRight` (``I ⊗ Bᵀ``),
+* softmax is :class:`SoftmaxJacobian` (``diag(p) − p pᵀ`` per slice, kept as p),
 * everything else is a :class:`Dense` array, or a matrix-free
   :class:`RuleMap` that applies an op's own VJP/JVP rules.
 
@@ -31,7 +32,7 @@ from typing import Iterator
 import numpy as np
 
 __all__ = ["Jacobian", "Zero", "Identity", "Diagonal", "Dense", "Reshape", "Permute",
-           "Broadcast", "SumTo", "MatmulLeft", "MatmulRight", "RuleMap", "Product", "SumOf",
+           "Broadcast", "SumTo", "MatmulLeft", "MatmulRight", "SoftmaxJacobian", "RuleMap", "Product", "SumOf",
            "Transposed", "compose", "count_flops", "op_jacobian"]
 
 Shape = tuple
@@ -524,6 +525,49 @@ class MatmulRight(Jacobian):
         return np.einsum("ip,qj->ijpq", np.eye(self.out_shape[0]), self.B)
 
 
+class SoftmaxJacobian(Jacobian):
+    """Softmax along ``axis``: ``diag(p) − p pᵀ`` per slice (``I − 1 pᵀ`` for log-softmax).
+
+    Stores only p (N numbers) and applies in about 4N flops, never forming
+    the block-diagonal matrix: ``J t = p ⊙ (t − ⟨p, t⟩)`` along the axis.
+    """
+
+    def __init__(self, p, axis: int, log: bool = False):
+        p = np.asarray(p)
+        super().__init__(p.shape, p.shape)
+        self.p, self.axis, self.log = p, int(axis), bool(log)
+        self.kind = "identity − rank-one per slice" if log else "diagonal − rank-one per slice"
+        self.symbol = "I − 1 pᵀ" if log else "diag(p) − p pᵀ"
+
+    def matvec(self, t):
+        self._nb_in(t)
+        p, ax = self.p, self.axis
+        if self.log:
+            return t - np.sum(p * t, axis=ax, keepdims=True)
+        return p * (t - np.sum(p * t, axis=ax, keepdims=True))
+
+    def vecmat(self, g):
+        self._nb_out(g)
+        p, ax = self.p, self.axis
+        if self.log:
+            return g - p * np.sum(g, axis=ax, keepdims=True)
+        return p * (g - np.sum(p * g, axis=ax, keepdims=True))
+
+    @property
+    def matvec_flops(self):
+        return (3 if self.log else 4) * self.in_size
+
+    vecmat_flops = matvec_flops
+
+    @property
+    def nbytes(self):
+        return self.p.nbytes
+
+    @property
+    def T(self):
+        return Transposed(self) if self.log else self
+
+
 class Transposed(Jacobian):
     """The transpose of a map without a closed-form transpose."""
 
@@ -926,12 +970,18 @@ def _matmul_jacobian(op, i, args, out, params):
     return RuleMap(op, i, tuple(args), out, params)
 
 
+def _softmax_jacobian(op, i, args, out, params):
+    if op.name == "softmax":
+        return SoftmaxJacobian(out, params[0])
+    return SoftmaxJacobian(np.exp(out), params[0], log=True)
+
+
 #: Builders by op name, tried before the generic rule for the op's kind.
 BUILDERS = {
     "reshape": _reshape_jacobian, "expand_dims": _reshape_jacobian, "squeeze": _reshape_jacobian,
     "transpose": _transpose_jacobian, "broadcast_to": _broadcast_jacobian,
     "sum": _sum_jacobian, "mean": _sum_jacobian, "astype": _astype_jacobian,
-    "matmul": _matmul_jacobian,
+    "matmul": _matmul_jacobian, "softmax": _softmax_jacobian, "log_softmax": _softmax_jacobian,
 }
 
 
