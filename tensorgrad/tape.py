@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from heapq import heappop, heappush
 from typing import Any, Sequence
 
 import numpy as np
@@ -148,29 +149,68 @@ def _ndim(x) -> int:
 
 def bind(op: Op, args: tuple, params: tuple = ()):
     """Apply ``op`` to ``args`` (arrays, scalars or Tensors) with ``params``."""
+    # The hot path of every op call: one pass to find the top trace, then at
+    # most one more to split primals from tape parents. Plain arrays (every
+    # rule called during a first-order sweep) go straight to the forward rule.
+    if len(args) == 1:  # unary ops: the commonest case, without the loops below
+        a = args[0]
+        if type(a) is not Tensor:
+            return _call_forward(op, args, params)
+        top = a._trace
+        if top is not None and top.level >= 0 and not top.forward and op.kind != "none":
+            v = a._value
+            if type(v) is not Tensor:
+                out = _call_forward(op, (v,), params)
+                if type(out) is np.ndarray:
+                    node = Node(op, params, (a._node,), (v,), out, out.shape, out.dtype)
+                else:
+                    node = Node(op, params, (a._node,), (v,), out, _shape(out), _dtype(out))
+                return Tensor(out, top, node)
     top = None
     level = -1
+    wrapped = False
     for a in args:
         if type(a) is Tensor:
+            wrapped = True
             tr = a._trace
             if tr is not None and tr.level > level:
                 top = tr
                 level = tr.level
+    if not wrapped:
+        return _call_forward(op, args, params)
     if top is None or op.kind == "none":
         return _untraced(op, args, params)
 
-    primals = tuple([a._value if (type(a) is Tensor and a._trace is top) else a for a in args])
-    for p in primals:
-        if type(p) is Tensor:
-            out = bind(op, primals, params)
-            break
-    else:
-        out = _call_forward(op, primals, params)
-
     if top.forward:
+        primals = tuple([a._value if (type(a) is Tensor and a._trace is top) else a for a in args])
+        for p in primals:
+            if type(p) is Tensor:
+                out = bind(op, primals, params)
+                break
+        else:
+            out = _call_forward(op, primals, params)
         return Tensor(out, top, None, _push_tangents(op, top, args, primals, params, out))
-    parents = tuple([a._node if (type(a) is Tensor and a._trace is top) else None for a in args])
-    node = Node(op, params, parents, primals, out, _shape(out), _dtype(out))
+
+    primals = []
+    parents = []
+    nested = False
+    for a in args:
+        if type(a) is Tensor:
+            if a._trace is top:
+                v = a._value
+                primals.append(v)
+                parents.append(a._node)
+                if type(v) is Tensor:
+                    nested = True
+                continue
+            nested = True  # a Tensor of a lower (or closed) trace
+        primals.append(a)
+        parents.append(None)
+    primals = tuple(primals)
+    out = bind(op, primals, params) if nested else _call_forward(op, primals, params)
+    node = Node(op, params, tuple(parents), primals, out,
+                out.shape if type(out) is np.ndarray else _shape(out),
+                out.dtype if type(out) is np.ndarray else _dtype(out))
     return Tensor(out, top, node)
 
 
@@ -318,54 +358,76 @@ def backward_pass(out_nodes: Sequence[Node], seeds: Sequence[Any], retain: bool 
     ``seeds[k]`` is the cotangent of ``out_nodes[k]`` (with ``batch_ndim``
     leading batch axes). Unless ``retain``, each node's saved residuals are
     released once its rule has run.
+
+    Nodes are visited from the highest sequence number down, through a heap
+    of the nodes that have received a cotangent so far: a node's cotangent is
+    complete once every later node is done, no separate topological sort is
+    needed, and nodes that receive only symbolic zeros are never visited.
+    Cotangents are summed in place only into buffers the sweep itself
+    allocated (a rule's result may alias its input, e.g. add returns g).
     """
     cts: dict = {}
+    owned: set = set()  # nodes whose cotangent buffer this sweep allocated
+    heap: list = []
     for n, s in zip(out_nodes, seeds):
         if n is None or s is None:
             continue
         prev = cts.get(n)
-        cts[n] = s if prev is None else prev + s
+        if prev is None:
+            cts[n] = s
+            heappush(heap, (-n.seq, n))
+        else:
+            cts[n] = prev + s
+            owned.add(n)
     leaves = {}
-    for node in reversed(toposort(out_nodes)):
-        g = cts.pop(node, None)
+    nb = batch_ndim
+    ndarray = np.ndarray
+    while heap:
+        node = heappop(heap)[1]
+        g = cts.pop(node)
         op = node.op
         if op is None:
-            if g is not None:
-                leaves[node] = g
+            leaves[node] = g
             continue
-        if node.args is None:
+        args = node.args
+        if args is None:
             raise RuntimeError(
                 f"backward through op {op.name!r} (output shape {node.shape}) whose saved "
                 "values were already freed by an earlier backward pass; pass "
                 "retain_graph=True to the first backward (or call the vjp function "
                 "again, which retains) to sweep the same graph twice")
-        if g is None:
-            if not retain:
-                node.args = node.out = None
-            continue
-        args = node.args
         out = node.out
         params = node.params
-        nb = batch_ndim
         whole = op.vjp_all(g, out, *args, *params) if op.vjp_all is not None else None
-        for i, p in enumerate(node.parents):
+        vjps = op.vjps
+        i = -1
+        for p in node.parents:
+            i += 1
             if p is None:
                 continue
             if whole is not None:
                 c = whole[i]
             else:
-                rule = op.vjps[i]
+                rule = vjps[i]
                 if rule is None:
                     continue
                 c = rule(g, out, *args, *params)
             if c is None:
                 continue
-            cs = _shape(c)
+            cs = c.shape if type(c) is ndarray else _shape(c)
             want = p.shape if not nb else cs[:nb] + p.shape
             if cs != want:
                 c = unbroadcast(c, p.shape, nb)
             prev = cts.get(p)
-            cts[p] = c if prev is None else prev + c
+            if prev is None:
+                cts[p] = c
+                heappush(heap, (-p.seq, p))
+            elif p in owned and type(prev) is ndarray and type(c) is ndarray \
+                    and prev.dtype == np.result_type(prev, c):
+                prev += c  # our own buffer: accumulate without a new allocation
+            else:
+                cts[p] = prev + c
+                owned.add(p)
         if not retain:
             node.args = node.out = None
     return leaves
