@@ -18,6 +18,7 @@ with a plain loop (no recursion), and sums cotangents per node.
 from __future__ import annotations
 
 import itertools
+import math
 import weakref
 from heapq import heappop, heappush
 from typing import Any, Sequence
@@ -312,6 +313,18 @@ def unbroadcast(x, shape: tuple, nb: int = 0):
     xs = _shape(x)
     shape = tuple(shape)
     lead = len(xs) - nb - len(shape)
+    if type(x) is np.ndarray and lead >= 0:
+        # plain arrays (every first-order sweep): one NumPy sum, then a reshape
+        # that restores the kept size-1 axes
+        k = nb + lead
+        axes = tuple(range(nb, k)) + tuple(
+            k + i for i, s in enumerate(shape) if s == 1 and xs[k + i] != 1)
+        r = x.sum(axis=axes) if axes else x
+        target = xs[:nb] + shape
+        if r.shape == target:
+            return r
+        if r.size == math.prod(target):
+            return r.reshape(target)
     if lead < 0:  # a rule returned fewer axes than the input has: broadcast up
         return _broadcast_to(x, xs[:nb] + shape)
     axes = list(range(nb, nb + lead))
