@@ -30,7 +30,7 @@ from .tensor import Tensor
 
 __all__ = ["bind", "ReverseTrace", "ForwardTrace", "Node", "unbroadcast",
            "backward_pass", "new_reverse_trace", "new_forward_trace", "close_trace",
-           "IMPERATIVE", "OpError", "node_jvp", "toposort", "leaf_node"]
+           "IMPERATIVE", "OpError", "node_jvp", "toposort", "leaf_node", "Eye"]
 
 
 class OpError(ValueError):
@@ -364,6 +364,63 @@ def _seq_of(n: Node) -> int:
     return n.seq
 
 
+class Eye:
+    """A batch of basis cotangents for a 1-D output, kept symbolic: row k is d_k e_k.
+
+    ``jacrev`` seeds its sweep with the identity (``d`` None). Multiplying by
+    it is free, so the first ops the sweep meets are applied in closed form
+    instead of as matrix products with the identity: an elementwise op scales
+    ``d`` by its derivative (O(N)), and ``A @ x`` turns it into the rows of
+    ``diag(d) A`` (O(N²)) — exactly the first step of hand-written dense
+    chaining. Any other op, a fan-in or a leaf gets :meth:`dense` (O(N²)).
+    """
+
+    __slots__ = ("m", "d", "dtype")
+
+    def __init__(self, m: int, dtype, d=None):
+        self.m = m
+        self.dtype = dtype
+        self.d = d
+
+    def dense(self) -> np.ndarray:
+        if self.d is None:
+            return np.eye(self.m, dtype=self.dtype)
+        return np.diag(self.d)
+
+
+def _eye_vjp(node: Node, g: Eye):
+    """Push a symbolic basis through ``node``: ``(parent, cotangent)`` or None (use dense)."""
+    op = node.op
+    out = node.out
+    args = node.args
+    if type(out) is not np.ndarray or out.ndim != 1:
+        return None
+    live = [i for i, p in enumerate(node.parents) if p is not None]
+    if len(live) != 1 or any(type(a) is Tensor for a in args):
+        return None
+    i = live[0]
+    parent = node.parents[i]
+    if op.kind == "diagonal" and not op.variadic and op.vjp_all is None \
+            and _shape(args[i]) == out.shape:
+        der = op.deriv[i]
+        if der is None:
+            return parent, None
+        if isinstance(der, (int, float)):
+            d = der if g.d is None else der * g.d
+        else:
+            d = der(out, *args, *node.params)
+            if type(d) is Tensor:
+                return None
+            d = np.broadcast_to(d, out.shape) if g.d is None else g.d * d
+        if np.ndim(d) == 0:
+            d = np.full(out.shape, d, dtype=g.dtype)
+        return parent, Eye(g.m, np.result_type(g.dtype, d), d)
+    if op.name == "matmul" and i == 1 and _ndim(args[0]) == 2 and _ndim(args[1]) == 1:
+        a = args[0]  # out = A x:  the rows of diag(d) A are the cotangents of x
+        return parent, (a.copy() if g.d is None else g.d[:, None] * a)
+    return None
+
+
 def backward_pass(out_nodes: Sequence[Node], seeds: Sequence[Any], retain: bool = False,
                   batch_ndim: int = 0) -> dict:
     """The reverse sweep. Returns ``{leaf node: cotangent}``.
@@ -399,6 +456,17 @@ def backward_pass(out_nodes: Sequence[Node], seeds: Sequence[Any], retain: bool 
         node = heappop(heap)[1]
         g = cts.pop(node)
         op = node.op
+        if type(g) is Eye:
+            pushed = _eye_vjp(node, g) if op is not None and node.args is not None else None
+            if pushed is not None:
+                p, c = pushed
+                if c is not None:
+                    cts[p] = c
+                    heappush(heap, (-p.seq, p))
+                if not retain:
+                    node.args = node.out = None
+                continue
+            g = g.dense()
         if op is None:
             leaves[node] = g
             continue
@@ -435,6 +503,9 @@ def backward_pass(out_nodes: Sequence[Node], seeds: Sequence[Any], retain: bool 
             if prev is None:
                 cts[p] = c
                 heappush(heap, (-p.seq, p))
+            elif type(prev) is Eye:
+                cts[p] = prev.dense() + c
+                owned.add(p)
             elif p in owned and type(prev) is ndarray and type(c) is ndarray \
                     and prev.dtype == np.result_type(prev, c):
                 prev += c  # our own buffer: accumulate without a new allocation

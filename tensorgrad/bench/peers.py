@@ -380,9 +380,20 @@ def time_impls(args: tuple, impls: dict, repeats: int, budget: float) -> dict:
         once = max(_per_call(fn, args, 1), 1e-7)
         plan[name] = max(1, min(10_000, int(budget / once)))
     samples: dict[str, list] = {name: [] for name in plan}
-    for _ in range(repeats):
-        for name, number in plan.items():
-            samples[name].append(_per_call(impls[name], args, number))
+    # as timeit does: no cyclic garbage collection inside a timed sample (with
+    # JAX and PyTorch loaded, one full collection costs more than a whole
+    # small workload); garbage is collected between samples instead
+    gc_was = gc.isenabled()
+    try:
+        for _ in range(repeats):
+            for name, number in plan.items():
+                gc.collect()
+                gc.disable()
+                samples[name].append(_per_call(impls[name], args, number))
+                gc.enable()
+    finally:
+        if gc_was:
+            gc.enable()
     for name, ts in samples.items():
         out[name] = {"ok": True, "seconds": statistics.median(ts), "min": min(ts),
                      "number": plan[name], "repeats": len(ts)}

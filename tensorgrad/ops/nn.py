@@ -93,9 +93,12 @@ def gelu(x, approximate=False):
 # ---- log-sum-exp and softmax ------------------------------------------------------------
 def _lse_forward(x, axes, keepdims):
     m = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
-    m = np.where(np.isfinite(m), m, 0)  # all −inf (or inf) rows: no shift
-    with np.errstate(divide="ignore"):  # log(0) = −inf for an all −inf row
+    if np.isfinite(m).all():  # every row has a finite max: its sum is ≥ 1, log is safe
         s = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+    else:
+        m = np.where(np.isfinite(m), m, 0)  # all −inf (or inf) rows: no shift
+        with np.errstate(divide="ignore"):  # log(0) = −inf for an all −inf row
+            s = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
     return s if keepdims else np.squeeze(s, axis=axes)
 
 
@@ -179,8 +182,11 @@ def log_softmax(x, axis=-1):
 # ---- fused softmax cross-entropy ------------------------------------------------------------
 def _sce_forward(z, y):
     lse = _lse_forward(z, (-1,), False)
-    with np.errstate(invalid="ignore"):  # 0·(−inf) on masked classes counts as 0
-        picked = np.sum(np.where(y != 0, y * z, 0), axis=-1)
+    if np.isfinite(z).all():
+        picked = np.sum(y * z, axis=-1)
+    else:
+        with np.errstate(invalid="ignore"):  # 0·(−inf) on masked classes counts as 0
+            picked = np.sum(np.where(y != 0, y * z, 0), axis=-1)
     return np.mean(lse - picked)
 
 
