@@ -167,6 +167,31 @@ def bind(op: Op, args: tuple, params: tuple = ()):
                 else:
                     node = Node(op, params, (a._node,), (v,), out, _shape(out), _dtype(out))
                 return Tensor(out, top, node)
+    elif len(args) == 2 and op.kind != "none":  # binary ops on one reverse trace
+        a, b = args
+        if type(a) is Tensor:
+            top = a._trace
+            va, pa = a._value, a._node
+            if type(b) is Tensor:
+                vb, pb = b._value, b._node
+                if b._trace is not top:
+                    top = None  # two traces: the general path below sorts them out
+            else:
+                vb, pb = b, None
+        elif type(b) is Tensor:
+            top = b._trace
+            va, pa, vb, pb = a, None, b._value, b._node
+        else:
+            return _call_forward(op, args, params)
+        if top is not None and top.level >= 0 and not top.forward \
+                and type(va) is not Tensor and type(vb) is not Tensor:
+            primals = (va, vb)
+            out = _call_forward(op, primals, params)
+            if type(out) is np.ndarray:
+                node = Node(op, params, (pa, pb), primals, out, out.shape, out.dtype)
+            else:
+                node = Node(op, params, (pa, pb), primals, out, _shape(out), _dtype(out))
+            return Tensor(out, top, node)
     top = None
     level = -1
     wrapped = False

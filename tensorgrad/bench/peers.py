@@ -168,7 +168,11 @@ def mlp_data(sizes: tuple, batch: int, seed: int = 0):
 
 
 def numpy_mlp_grad(params, x, y):
-    """Hand-written backprop: tanh layers, then mean softmax cross-entropy (p − y)/batch."""
+    """Hand-written loss and backprop: tanh layers, mean softmax cross-entropy, (p − y)/batch.
+
+    Returns ``(loss, [(dW, db), ...])``: a training step needs the loss too, and
+    it shares the softmax with the gradient.
+    """
     hs = [x]
     h = x
     for W, b in params[:-1]:
@@ -178,7 +182,9 @@ def numpy_mlp_grad(params, x, y):
     z = h @ W + b
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
-    p = e / e.sum(axis=1, keepdims=True)
+    s = e.sum(axis=1, keepdims=True)
+    p = e / s
+    loss = np.mean(np.log(s[:, 0]) - (y * z).sum(axis=1))
     g = (p - y) / x.shape[0]
     grads = []
     for i in range(len(params) - 1, -1, -1):
@@ -187,7 +193,7 @@ def numpy_mlp_grad(params, x, y):
         grads.append((h.T @ g, g.sum(axis=0)))
         if i:
             g = (g @ W.T) * (1 - h * h)
-    return grads[::-1]
+    return loss, grads[::-1]
 
 
 def _tg_mlp_loss(params, x, y):
@@ -200,7 +206,7 @@ def _tg_mlp_loss(params, x, y):
 
 def mlp_impls(sizes: tuple, batch: int, mods: dict) -> tuple[tuple, dict[str, Callable]]:
     params, x, y = mlp_data(sizes, batch)
-    impls = {"numpy": numpy_mlp_grad, "tensorgrad": tg.grad(_tg_mlp_loss)}
+    impls = {"numpy": numpy_mlp_grad, "tensorgrad": tg.value_and_grad(_tg_mlp_loss)}
     if "torch" in mods:
         torch = mods["torch"]
         F = torch.nn.functional
@@ -214,7 +220,7 @@ def mlp_impls(sizes: tuple, batch: int, mods: dict) -> tuple[tuple, dict[str, Ca
             W, b = ps[-1]
             loss = F.cross_entropy(h @ W + b, torch.from_numpy(y))
             loss.backward()
-            return [(W.grad.numpy(), b.grad.numpy()) for W, b in ps]
+            return loss.item(), [(W.grad.numpy(), b.grad.numpy()) for W, b in ps]
         impls["torch"] = torch_impl
     if "jax" in mods:
         jax = mods["jax"]
@@ -226,7 +232,7 @@ def mlp_impls(sizes: tuple, batch: int, mods: dict) -> tuple[tuple, dict[str, Ca
                 h = jnp.tanh(h @ W + b)
             W, b = params[-1]
             return jnp.mean(-jnp.sum(y * jax.nn.log_softmax(h @ W + b), axis=-1))
-        g_eager = jax.grad(loss_jax)
+        g_eager = jax.value_and_grad(loss_jax)
         g_jit = jax.jit(g_eager)
         impls["jax"] = lambda p, x, y: jax.block_until_ready(g_eager(p, x, y))
         impls["jax-jit"] = lambda p, x, y: jax.block_until_ready(g_jit(p, x, y))
@@ -244,7 +250,7 @@ def mlp_impls(sizes: tuple, batch: int, mods: dict) -> tuple[tuple, dict[str, Ca
             lse = mg.log(mg.sum(mg.exp(z - m), axis=1, keepdims=True)) + m
             loss = mg.mean(-mg.sum(y * (z - lse), axis=1))
             loss.backward()
-            return [(np.asarray(W.grad), np.asarray(b.grad)) for W, b in ps]
+            return loss.item(), [(np.asarray(W.grad), np.asarray(b.grad)) for W, b in ps]
         impls["mygrad"] = mygrad_impl
     if "autograd" in mods:
         ag = mods["autograd"]
@@ -259,7 +265,8 @@ def mlp_impls(sizes: tuple, batch: int, mods: dict) -> tuple[tuple, dict[str, Ca
             m = anp.max(z, axis=1, keepdims=True)
             lse = anp.log(anp.sum(anp.exp(z - m), axis=1, keepdims=True)) + m
             return anp.mean(-anp.sum(y * (z - lse), axis=1))
-        impls["autograd"] = ag.grad(loss_ag)
+        vg = ag.value_and_grad(loss_ag)
+        impls["autograd"] = lambda p, x, y: vg(p, x, y)
     return (params, x, y), impls
 
 

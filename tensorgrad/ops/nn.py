@@ -92,9 +92,9 @@ def gelu(x, approximate=False):
 
 # ---- log-sum-exp and softmax ------------------------------------------------------------
 def _lse_forward(x, axes, keepdims):
-    m = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
+    m = x.max(axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
     if np.isfinite(m).all():  # every row has a finite max: its sum is ≥ 1, log is safe
-        s = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+        s = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
     else:
         m = np.where(np.isfinite(m), m, 0)  # all −inf (or inf) rows: no shift
         with np.errstate(divide="ignore"):  # log(0) = −inf for an all −inf row
@@ -138,9 +138,10 @@ def logsumexp(x, axis=None, keepdims=False):
 def _softmax_forward(x, axis):
     if x.size == 0:
         return np.exp(x)
-    m = np.max(x, axis=axis, keepdims=True)
-    e = np.exp(x - np.where(np.isfinite(m), m, 0))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    m = x.max(axis=axis, keepdims=True)
+    e = np.exp(x - m) if np.isfinite(m).all() else np.exp(x - np.where(np.isfinite(m), m, 0))
+    e /= e.sum(axis=axis, keepdims=True)  # e is our own fresh buffer
+    return e
 
 
 def _softmax_vjp(g, out, x, axis):
@@ -183,24 +184,28 @@ def log_softmax(x, axis=-1):
 def _sce_forward(z, y):
     lse = _lse_forward(z, (-1,), False)
     if np.isfinite(z).all():
-        picked = np.sum(y * z, axis=-1)
+        picked = (y * z).sum(axis=-1)
     else:
         with np.errstate(invalid="ignore"):  # 0·(−inf) on masked classes counts as 0
             picked = np.sum(np.where(y != 0, y * z, 0), axis=-1)
-    return np.mean(lse - picked)
+    return (lse - picked).mean()
 
 
 def _sce_vjp(g, out, z, y):
     # ∂L/∂z = (p − y)/batch: the fused rule, p from a stable softmax.
     n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
     p = bind(_softmax, (z,), (-1,))
-    return _expand_loss(g, z) * ((p - y) / n)
+    return (p - y) * (_expand_loss(g, z) / n)  # scale the small g first: one pass less
 
 
 def _expand_loss(g, z):
     # g is a scalar per batch entry of the sweep; give it axes to meet (batch, classes).
     k = len(shape_of(z))
-    return g if k == 0 else bind_reshape(g, shape_of(g) + (1,) * k)
+    if k == 0:
+        return g
+    if type(g) is np.ndarray:
+        return g.reshape(g.shape + (1,) * k)
+    return bind_reshape(g, shape_of(g) + (1,) * k)
 
 
 def bind_reshape(x, shape):
