@@ -504,6 +504,32 @@ def backward_pass(out_nodes: Sequence[Node], seeds: Sequence[Any], retain: bool 
                 "again, which retains) to sweep the same graph twice")
         out = node.out
         params = node.params
+        parents = node.parents
+        if len(parents) == 1 and op.vjp_all is None:  # unary ops: no loop, no index
+            p = parents[0]
+            rule = op.vjps[0]
+            c = rule(g, out, *args, *params) if rule is not None and p is not None else None
+            if c is not None:
+                cs = c.shape if type(c) is ndarray else _shape(c)
+                want = p.shape if not nb else cs[:nb] + p.shape
+                if cs != want:
+                    c = unbroadcast(c, p.shape, nb)
+                prev = cts.get(p)
+                if prev is None:
+                    cts[p] = c
+                    heappush(heap, (-p.seq, p))
+                elif type(prev) is Eye:
+                    cts[p] = prev.dense() + c
+                    owned.add(p)
+                elif p in owned and type(prev) is ndarray and type(c) is ndarray \
+                        and prev.dtype == np.result_type(prev, c):
+                    prev += c
+                else:
+                    cts[p] = prev + c
+                    owned.add(p)
+            if not retain:
+                node.args = node.out = None
+            continue
         whole = op.vjp_all(g, out, *args, *params) if op.vjp_all is not None else None
         vjps = op.vjps
         i = -1

@@ -11,6 +11,8 @@ Each is one registered op with its own rules, computed stably:
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import special
 
@@ -93,7 +95,7 @@ def gelu(x, approximate=False):
 # ---- log-sum-exp and softmax ------------------------------------------------------------
 def _lse_forward(x, axes, keepdims):
     m = x.max(axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
-    if np.isfinite(m).all():  # every row has a finite max: its sum is ≥ 1, log is safe
+    if math.isfinite(m.sum()):  # every row has a finite max: its sum is ≥ 1, log is safe
         s = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
     else:
         m = np.where(np.isfinite(m), m, 0)  # all −inf (or inf) rows: no shift
@@ -139,7 +141,8 @@ def _softmax_forward(x, axis):
     if x.size == 0:
         return np.exp(x)
     m = x.max(axis=axis, keepdims=True)
-    e = np.exp(x - m) if np.isfinite(m).all() else np.exp(x - np.where(np.isfinite(m), m, 0))
+    # a finite sum of the maxima means every max is finite (inf and NaN propagate)
+    e = np.exp(x - m) if math.isfinite(m.sum()) else np.exp(x - np.where(np.isfinite(m), m, 0))
     e /= e.sum(axis=axis, keepdims=True)  # e is our own fresh buffer
     return e
 
@@ -183,12 +186,13 @@ def log_softmax(x, axis=-1):
 # ---- fused softmax cross-entropy ------------------------------------------------------------
 def _sce_forward(z, y):
     lse = _lse_forward(z, (-1,), False)
-    if np.isfinite(z).all():
+    if math.isfinite(z.sum()):
         picked = (y * z).sum(axis=-1)
     else:
         with np.errstate(invalid="ignore"):  # 0·(−inf) on masked classes counts as 0
             picked = np.sum(np.where(y != 0, y * z, 0), axis=-1)
-    return (lse - picked).mean()
+    d = lse - picked
+    return d.sum() / d.shape[0] if d.ndim == 1 and d.shape[0] else d.mean()
 
 
 def _sce_vjp(g, out, z, y):
