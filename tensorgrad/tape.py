@@ -436,7 +436,10 @@ def _eye_vjp(node: Node, g: Eye):
             d = der(out, *args, *node.params)
             if type(d) is Tensor:
                 return None
-            d = np.broadcast_to(d, out.shape) if g.d is None else g.d * d
+            if g.d is not None:
+                d = g.d * d
+            elif _shape(d) != out.shape:
+                d = np.broadcast_to(d, out.shape)
         if np.ndim(d) == 0:
             d = np.full(out.shape, d, dtype=g.dtype)
         return parent, Eye(g.m, np.result_type(g.dtype, d), d)

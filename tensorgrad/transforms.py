@@ -261,9 +261,10 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
         single, nums = _norm_argnums(argnums, len(args), "jacrev")
         rec = _record(f, args, nums, has_aux, "jacrev")
         per_out = []
-        for node, v in zip(rec.out_nodes, rec.out_values):
+        n_out = len(rec.out_nodes)
+        for o, (node, v) in enumerate(zip(rec.out_nodes, rec.out_values)):
             oshape = tuple(np.shape(concrete(v)))
-            m = int(np.prod(oshape))
+            m = math.prod(oshape)
             dt = _float_dtype(v)
             blocks = []  # per chunk: list over argnums of lists over leaves
             step = m if not chunk_size else max(1, int(chunk_size))
@@ -273,7 +274,8 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
                     seed = Eye(m, dt)  # the identity, kept symbolic (see tape.Eye)
                 else:
                     seed = np.eye(m, dtype=dt)[lo:hi].reshape((hi - lo,) + oshape)
-                leaves = backward_pass([node], [seed], retain=True, batch_ndim=1) if node else {}
+                last = o == n_out - 1 and hi >= m  # no sweep after this one: free as we go
+                leaves = backward_pass([node], [seed], retain=not last, batch_ndim=1) if node else {}
                 blocks.append(_gather(rec, leaves, batch=(hi - lo,)))
                 if m == 0:
                     break

@@ -91,7 +91,9 @@ _matmul = register(Op(
 
 def matmul(a, b):
     """Matrix product ``a @ b`` (NumPy semantics: 1-D promotion, batch broadcasting)."""
-    sa, sb = shape_of(raw(a)), shape_of(raw(b))
+    ra, rb = raw(a), raw(b)
+    sa = ra.shape if type(ra) is np.ndarray else shape_of(ra)
+    sb = rb.shape if type(rb) is np.ndarray else shape_of(rb)
     if not sa or not sb:
         raise ValueError(f"matmul: operands must be at least 1-D, got shapes {sa} and {sb}; "
                          "use multiply for scalars")
