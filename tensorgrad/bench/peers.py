@@ -436,11 +436,16 @@ def _record_and_sweep(f, args, repeats: int) -> tuple[float, float, int]:
     rec_t, sweep_t = [], []
     nodes = 0
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        out, f_vjp = tg.vjp(f, *args)
-        t1 = time.perf_counter()
-        f_vjp(np.ones_like(out))
-        t2 = time.perf_counter()
+        gc.collect()
+        gc.disable()  # as in the main table; see the notes for the collector's own cost
+        try:
+            t0 = time.perf_counter()
+            out, f_vjp = tg.vjp(f, *args)
+            t1 = time.perf_counter()
+            f_vjp(np.ones_like(out))
+            t2 = time.perf_counter()
+        finally:
+            gc.enable()
         rec_t.append(t1 - t0)
         sweep_t.append(t2 - t1)
     # count the recorded ops once
@@ -449,6 +454,15 @@ def _record_and_sweep(f, args, repeats: int) -> tuple[float, float, int]:
     tg.vjp(f, *args)
     nodes = next(tape._seq) - before - 1 - len(args)
     return statistics.median(rec_t), statistics.median(sweep_t), nodes
+
+
+def _paused(fn, args) -> float:
+    gc.collect()
+    gc.disable()
+    try:
+        return _per_call(fn, args, 1)
+    finally:
+        gc.enable()
 
 
 def scaling(quick: bool) -> dict:
@@ -489,7 +503,7 @@ def scaling(quick: bool) -> dict:
         x = np.random.default_rng(0).uniform(-1, 1, 8)
         rec, sw, nodes = _record_and_sweep(chain(depth), (x,), rep)
         _, npi = perop_impls(depth, 8, {})
-        t_np = statistics.median(_per_call(npi["numpy"], (x,), 1) for _ in range(rep))
+        t_np = statistics.median(_paused(npi["numpy"], (x,)) for _ in range(rep))
         rows.append({"workload": "per-op chain", "depth": depth, "width": 8, "ops": nodes,
                      "record": rec, "sweep": sw, "numpy": t_np})
     for width in widths:
@@ -497,7 +511,7 @@ def scaling(quick: bool) -> dict:
         x = np.random.default_rng(0).uniform(-1, 1, width)
         rec, sw, nodes = _record_and_sweep(chain(depth), (x,), rep)
         _, npi = perop_impls(depth, width, {})
-        t_np = statistics.median(_per_call(npi["numpy"], (x,), 1) for _ in range(rep))
+        t_np = statistics.median(_paused(npi["numpy"], (x,)) for _ in range(rep))
         rows.append({"workload": "per-op chain", "depth": depth, "width": width, "ops": nodes,
                      "record": rec, "sweep": sw, "numpy": t_np})
     mlp_depths = (1, 10, 100) if quick else (1, 10, 100, 1000, 5000)
@@ -505,14 +519,14 @@ def scaling(quick: bool) -> dict:
         f, Ws = mlp(depth, 16)
         x = np.random.default_rng(1).normal(size=(8, 16))
         rec, sw, nodes = _record_and_sweep(f, (x,), rep)
-        t_np = statistics.median(_per_call(np_mlp, (x, Ws), 1) for _ in range(rep))
+        t_np = statistics.median(_paused(np_mlp, (x, Ws)) for _ in range(rep))
         rows.append({"workload": "tanh MLP (batch 8)", "depth": depth, "width": 16, "ops": nodes,
                      "record": rec, "sweep": sw, "numpy": t_np})
     for width in ((8, 256) if quick else (8, 64, 512, 4096)):
         f, Ws = mlp(2, width)
         x = np.random.default_rng(1).normal(size=(64, width))
         rec, sw, nodes = _record_and_sweep(f, (x,), rep)
-        t_np = statistics.median(_per_call(np_mlp, (x, Ws), 1) for _ in range(rep))
+        t_np = statistics.median(_paused(np_mlp, (x, Ws)) for _ in range(rep))
         rows.append({"workload": "tanh MLP (batch 64)", "depth": 2, "width": width, "ops": nodes,
                      "record": rec, "sweep": sw, "numpy": t_np})
     return {"rows": rows}
@@ -591,7 +605,7 @@ def _target_for(key: str) -> float:
     return TARGETS["jac"] if key.startswith("jac") else TARGETS[key]
 
 
-def markdown(results: dict) -> str:
+def markdown(results: dict, with_scaling: bool = True) -> str:
     """The tables: times and ratios per workload, memory, and the scaling report."""
     wl = results["workloads"]
     cols = [p for p in ("numpy", "tensorgrad", "torch", "jax-jit", "jax", "mygrad", "autograd")
@@ -629,7 +643,7 @@ def markdown(results: dict) -> str:
                      f"{mem['numpy'] / 2**20:.1f} MiB, tensorgrad {mem['tensorgrad'] / 2**20:.1f} MiB "
                      f"= {mem['ratio']:.2f}× (target ≤ {TARGETS['memory']}×: "
                      f"{'met' if mem['ratio'] <= TARGETS['memory'] else 'missed'}).")
-    sc = results.get("scaling")
+    sc = results.get("scaling") if with_scaling else None
     if sc:
         lines += ["", "Scaling (tensorgrad: record = forward on a tape, sweep = reverse pass; "
                   "per op = (record + sweep) / ops):", "",
@@ -673,7 +687,7 @@ def update_docs(results: dict, root: str) -> None:
                      "# tensorgrad against its peers\n\nWritten by `python benchmarks/peers.py "
                      "--update-docs`; ratios are time / reference time in the same run "
                      "(lower is better).\n\n")
-    _replace_section(os.path.join(root, "README.md"), BEGIN, END, table,
+    _replace_section(os.path.join(root, "README.md"), BEGIN, END, markdown(results, False),
                      "## Performance\n\nMeasured by `python benchmarks/peers.py` (details and "
                      "notes in `benchmarks/PEERS_RESULTS.md`); ratios are time / reference time "
                      "in the same run, lower is better.\n\n")
