@@ -432,7 +432,11 @@ def peak_memory(fn, args) -> int:
 # --------------------------------------------------------------------------
 
 def _record_and_sweep(f, args, repeats: int) -> tuple[float, float, int]:
-    """Seconds to record ``f`` on a tape, seconds for the reverse sweep, and the op count."""
+    """Seconds to record ``f`` on a tape, seconds for the reverse sweep, and the op count.
+
+    The fastest of ``repeats`` runs: single runs on a shared machine are noisy,
+    and the minimum is the least disturbed estimate of the cost itself.
+    """
     rec_t, sweep_t = [], []
     nodes = 0
     for _ in range(repeats):
@@ -453,7 +457,7 @@ def _record_and_sweep(f, args, repeats: int) -> tuple[float, float, int]:
     before = next(tape._seq)
     tg.vjp(f, *args)
     nodes = next(tape._seq) - before - 1 - len(args)
-    return statistics.median(rec_t), statistics.median(sweep_t), nodes
+    return min(rec_t), min(sweep_t), nodes
 
 
 def _paused(fn, args) -> float:
@@ -467,7 +471,7 @@ def _paused(fn, args) -> float:
 
 def scaling(quick: bool) -> dict:
     """Per-op chain and MLP timed at several depths and widths (record, sweep, NumPy)."""
-    rep = 3 if quick else 5
+    rep = 3 if quick else 7
     rows = []
 
     def chain(depth):
@@ -503,7 +507,7 @@ def scaling(quick: bool) -> dict:
         x = np.random.default_rng(0).uniform(-1, 1, 8)
         rec, sw, nodes = _record_and_sweep(chain(depth), (x,), rep)
         _, npi = perop_impls(depth, 8, {})
-        t_np = statistics.median(_paused(npi["numpy"], (x,)) for _ in range(rep))
+        t_np = min(_paused(npi["numpy"], (x,)) for _ in range(rep))
         rows.append({"workload": "per-op chain", "depth": depth, "width": 8, "ops": nodes,
                      "record": rec, "sweep": sw, "numpy": t_np})
     for width in widths:
@@ -511,7 +515,7 @@ def scaling(quick: bool) -> dict:
         x = np.random.default_rng(0).uniform(-1, 1, width)
         rec, sw, nodes = _record_and_sweep(chain(depth), (x,), rep)
         _, npi = perop_impls(depth, width, {})
-        t_np = statistics.median(_paused(npi["numpy"], (x,)) for _ in range(rep))
+        t_np = min(_paused(npi["numpy"], (x,)) for _ in range(rep))
         rows.append({"workload": "per-op chain", "depth": depth, "width": width, "ops": nodes,
                      "record": rec, "sweep": sw, "numpy": t_np})
     mlp_depths = (1, 10, 100) if quick else (1, 10, 100, 1000, 5000)
@@ -519,14 +523,14 @@ def scaling(quick: bool) -> dict:
         f, Ws = mlp(depth, 16)
         x = np.random.default_rng(1).normal(size=(8, 16))
         rec, sw, nodes = _record_and_sweep(f, (x,), rep)
-        t_np = statistics.median(_paused(np_mlp, (x, Ws)) for _ in range(rep))
+        t_np = min(_paused(np_mlp, (x, Ws)) for _ in range(rep))
         rows.append({"workload": "tanh MLP (batch 8)", "depth": depth, "width": 16, "ops": nodes,
                      "record": rec, "sweep": sw, "numpy": t_np})
     for width in ((8, 256) if quick else (8, 64, 512, 4096)):
         f, Ws = mlp(2, width)
         x = np.random.default_rng(1).normal(size=(64, width))
         rec, sw, nodes = _record_and_sweep(f, (x,), rep)
-        t_np = statistics.median(_paused(np_mlp, (x, Ws)) for _ in range(rep))
+        t_np = min(_paused(np_mlp, (x, Ws)) for _ in range(rep))
         rows.append({"workload": "tanh MLP (batch 64)", "depth": 2, "width": width, "ops": nodes,
                      "record": rec, "sweep": sw, "numpy": t_np})
     return {"rows": rows}
@@ -646,7 +650,7 @@ def markdown(results: dict, with_scaling: bool = True) -> str:
     sc = results.get("scaling") if with_scaling else None
     if sc:
         lines += ["", "Scaling (tensorgrad: record = forward on a tape, sweep = reverse pass; "
-                  "per op = (record + sweep) / ops):", "",
+                  "per op = (record + sweep) / ops; fastest of the repeats, collector paused):", "",
                   "| workload | depth | width | ops | record | sweep | per op | NumPy fwd+bwd | ratio |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for row in sc["rows"]:
