@@ -15,6 +15,10 @@ from .transforms import (custom_jvp, custom_vjp, grad, hessian, hvp, jacfwd, jac
                          jvp, linearize, no_grad, value_and_grad, vjp)
 from . import nn  # noqa: E402
 from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
+from . import jacobians  # noqa: E402
+from .chain import chain_jacobians, jacobian, structured_jacobian  # noqa: E402,F811
+from .cost import cost  # noqa: E402
+from .explain import explain  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -24,4 +28,5 @@ __all__ = [
     "vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd", "jacobian",
     "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
+    "jacobians", "structured_jacobian", "chain_jacobians", "cost", "explain",
 ]
