@@ -594,9 +594,12 @@ def run(quick: bool = False, repeats: int | None = None, peers=None, do_scaling:
 
 
 def _meta(quick, repeats, mods) -> dict:
-    import threadpoolctl
-    blas = [{k: i.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
-            for i in threadpoolctl.threadpool_info()]
+    try:
+        import threadpoolctl
+        blas = [{k: i.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
+                for i in threadpoolctl.threadpool_info()]
+    except ImportError:  # only the report of which BLAS ran is lost
+        blas = []
     versions = {"python": platform.python_version(), "numpy": np.__version__,
                 "tensorgrad": tg.__version__}
     from importlib import metadata
