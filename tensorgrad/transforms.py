@@ -14,6 +14,7 @@ basis of tangents forward at once (``chunk_size`` bounds the batch).
 from __future__ import annotations
 
 import functools
+import math
 from contextlib import contextmanager
 from typing import Any, Callable, Sequence
 
@@ -23,7 +24,7 @@ from . import ops as _ops
 from .registry import Op
 from . import tape as _tape
 from .tape import _mutable
-from .tape import (IMPERATIVE, Node, backward_pass, close_trace, leaf_node, new_forward_trace,
+from .tape import (IMPERATIVE, Eye, Node, backward_pass, close_trace, leaf_node, new_forward_trace,
                    new_reverse_trace, node_jvp, toposort)
 from .tensor import Tensor, concrete
 from .tree import tree_flatten, tree_unflatten
@@ -42,6 +43,11 @@ def _live(x) -> bool:
 
 def _as_primal(x, where: str, copy: bool):
     """A differentiable input as a float array (or a live Tensor of an outer trace)."""
+    if type(x) is np.ndarray and not copy and x.dtype.kind == "f":  # the common case, directly
+        if x.flags.writeable:
+            x = x.view()  # read-only view: the op rules can never write into it
+            x.flags.writeable = False
+        return x
     if _live(x):
         dt = x.dtype
         if dt.kind not in "f":
@@ -69,6 +75,8 @@ def _as_primal(x, where: str, copy: bool):
 
 def _finish(v):
     """A result value as the caller should see it: live Tensors stay, the rest become arrays."""
+    if type(v) is np.ndarray:
+        return v
     if _live(v):
         return v
     return np.asarray(concrete(v))
@@ -185,6 +193,8 @@ def _float_dtype(v):
 
 def _cast_like(g, like):
     """Cast a cotangent to its input's dtype (float32 inputs get float32 gradients)."""
+    if type(g) is np.ndarray and type(like) is np.ndarray and g.dtype == like.dtype:
+        return g
     want = np.result_type(concrete(like))
     have = np.result_type(concrete(g))
     if have != want:
@@ -251,10 +261,10 @@ def _scalar_seed(rec: _Recording, name: str):
     if len(rec.out_values) != 1:
         raise TypeError(f"{name}: the function must return a single array, got a pytree "
                         f"{rec.out_tree}; use tg.jacrev, or has_aux=True for extra outputs")
-    v = rec.out_values[0]
-    shape = tuple(np.shape(concrete(v)))
-    dt = np.result_type(concrete(v))
-    if int(np.prod(shape)) != 1 or len(shape) > 2:
+    v = concrete(rec.out_values[0])
+    shape = tuple(np.shape(v))
+    dt = v.dtype if isinstance(v, (np.ndarray, np.generic)) else np.result_type(v)
+    if math.prod(shape) != 1 or len(shape) > 2:
         raise TypeError(f"{name}: the function must return a scalar (or an array of shape (1,) "
                         f"or (1, 1)), got shape {shape}; reduce it first (e.g. .sum() or .mean()), "
                         f"or use tg.jacrev / tg.vjp for non-scalar outputs")
@@ -302,16 +312,21 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
         single, nums = _norm_argnums(argnums, len(args), "jacrev")
         rec = _record(f, args, nums, has_aux, "jacrev")
         per_out = []
-        for node, v in zip(rec.out_nodes, rec.out_values):
+        n_out = len(rec.out_nodes)
+        for o, (node, v) in enumerate(zip(rec.out_nodes, rec.out_values)):
             oshape = tuple(np.shape(concrete(v)))
-            m = int(np.prod(oshape))
+            m = math.prod(oshape)
             dt = _float_dtype(v)
             blocks = []  # per chunk: list over argnums of lists over leaves
             step = max(m, 1) if not chunk_size else max(1, int(chunk_size))
             for lo in range(0, max(m, 1), step):
                 hi = min(m, lo + step)
-                seed = np.eye(m, dtype=dt)[lo:hi].reshape((hi - lo,) + oshape)
-                leaves = backward_pass([node], [seed], retain=True, batch_ndim=1) if node else {}
+                if len(oshape) == 1 and lo == 0 and hi == m:
+                    seed = Eye(m, dt)  # the identity, kept symbolic (see tape.Eye)
+                else:
+                    seed = np.eye(m, dtype=dt)[lo:hi].reshape((hi - lo,) + oshape)
+                last = o == n_out - 1 and hi >= m  # no sweep after this one: free as we go
+                leaves = backward_pass([node], [seed], retain=not last, batch_ndim=1) if node else {}
                 blocks.append(_gather(rec, leaves, batch=(hi - lo,)))
                 if m == 0:
                     break

@@ -39,11 +39,16 @@ __all__ = ["matmul", "einsum", "tensordot", "dot", "outer"]
 
 
 def _mT(x):
+    if type(x) is np.ndarray:  # a plain array is on no trace: nothing to record
+        return x.swapaxes(-1, -2)
     return swapaxes(x, -1, -2)
 
 
 def _matmul_vjp_a(g, out, a, b):
-    if ndim_of(b) == 1:  # out lost B's column axis: put it back on g and b
+    if ndim_of(b) == 1:
+        if ndim_of(a) == 2:  # Ā_ik = g_i b_k: an outer product (batch axes of g kept in front)
+            return expand_dims(g, -1) * b
+        # out lost B's column axis: put it back on g and b
         g = expand_dims(g, -1)
         b = expand_dims(b, -1)
     if ndim_of(a) == 1:  # out lost A's row axis
@@ -54,6 +59,10 @@ def _matmul_vjp_a(g, out, a, b):
 
 def _matmul_vjp_b(g, out, a, b):
     b1 = ndim_of(b) == 1
+    if b1 and ndim_of(a) == 2:
+        # b̄_k = Σ_i g_i A_ik = (g A)_k: one matrix product for a whole batch of
+        # cotangents (jacrev's basis), instead of one matrix-vector product each
+        return g @ a
     if b1:  # out lost B's column axis
         g = expand_dims(g, -1)
     if ndim_of(a) == 1:  # out lost A's row axis
@@ -99,7 +108,9 @@ _matmul = register(Op(
 
 def matmul(a, b):
     """Matrix product ``a @ b`` (NumPy semantics: 1-D promotion, batch broadcasting)."""
-    sa, sb = shape_of(raw(a)), shape_of(raw(b))
+    ra, rb = raw(a), raw(b)
+    sa = ra.shape if type(ra) is np.ndarray else shape_of(ra)
+    sb = rb.shape if type(rb) is np.ndarray else shape_of(rb)
     if not sa or not sb:
         raise ValueError(f"matmul: operands must be at least 1-D, got shapes {sa} and {sb}; "
                          "use multiply for scalars")

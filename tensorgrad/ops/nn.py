@@ -11,6 +11,8 @@ Each is one registered op with its own rules, computed stably:
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import special
 
@@ -93,7 +95,12 @@ def gelu(x, approximate=False):
 # ---- log-sum-exp and softmax ------------------------------------------------------------
 def _lse_forward(x, axes, keepdims):
     if x.size:
-        m = np.max(x, axis=axes, keepdims=True)
+        m = x.max(axis=axes, keepdims=True)
+        if math.isfinite(m.sum()):
+            # every max finite (NaN and +inf would propagate into the sum): then
+            # x − m ≤ 0 and each row's sum is ≥ 1, so no warning can occur
+            s = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
+            return s if keepdims else np.squeeze(s, axis=axes)
         m = np.where(np.isfinite(m), m, 0)  # all −inf (or inf/NaN) rows: no shift
     else:
         m = np.zeros((1,) * x.ndim, x.dtype)
@@ -143,7 +150,11 @@ def logsumexp(x, axis=None, keepdims=False):
 def _softmax_forward(x, axis):
     if x.size == 0:
         return np.exp(x)
-    m = np.max(x, axis=axis, keepdims=True)
+    m = x.max(axis=axis, keepdims=True)
+    if math.isfinite(m.sum()):  # every max finite: each row sums to ≥ 1, no warning possible
+        e = np.exp(x - m)
+        e /= e.sum(axis=axis, keepdims=True)  # e is our own fresh buffer
+        return e
     # with +inf or NaN in a row the result is NaN, without a NumPy warning
     with np.errstate(invalid="ignore", over="ignore"):
         e = np.exp(x - np.where(np.isfinite(m), m, 0))
@@ -199,22 +210,30 @@ def log_softmax(x, axis=-1):
 # ---- fused softmax cross-entropy ------------------------------------------------------------
 def _sce_forward(z, y):
     lse = _lse_forward(z, (-1,), False)
-    with np.errstate(invalid="ignore"):  # 0·(−inf) on masked classes counts as 0
-        picked = np.sum(np.where(y != 0, y * z, 0), axis=-1)
-    return np.mean(lse - picked)
+    if math.isfinite(z.sum()):
+        picked = (y * z).sum(axis=-1)
+    else:
+        with np.errstate(invalid="ignore"):  # 0·(−inf) on masked classes counts as 0
+            picked = np.sum(np.where(y != 0, y * z, 0), axis=-1)
+    d = lse - picked
+    return d.sum() / d.shape[0] if d.ndim == 1 and d.shape[0] else d.mean()
 
 
 def _sce_vjp(g, out, z, y):
     # ∂L/∂z = (p − y)/batch: the fused rule, p from a stable softmax.
     n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
     p = bind(_softmax, (z,), (-1,))
-    return _expand_loss(g, z) * ((p - y) / n)
+    return (p - y) * (_expand_loss(g, z) / n)  # scale the small g first: one pass less
 
 
 def _expand_loss(g, z):
     # g is a scalar per batch entry of the sweep; give it axes to meet (batch, classes).
     k = len(shape_of(z))
-    return g if k == 0 else bind_reshape(g, shape_of(g) + (1,) * k)
+    if k == 0:
+        return g
+    if type(g) is np.ndarray:
+        return g.reshape(g.shape + (1,) * k)
+    return bind_reshape(g, shape_of(g) + (1,) * k)
 
 
 def bind_reshape(x, shape):

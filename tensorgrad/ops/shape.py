@@ -6,6 +6,8 @@ Axis parameters are stored as negative axes, which batch axes never shift.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..registry import Example, Op, register
@@ -48,14 +50,14 @@ def reshape(x, shape):
     shape = tuple(int(s) for s in shape)
     xs = shape_of(raw(x))
     if -1 in shape:
-        known = int(np.prod([s for s in shape if s != -1]))
-        size = int(np.prod(xs))
+        known = math.prod(s for s in shape if s != -1)
+        size = math.prod(xs)
         if shape.count(-1) > 1 or known == 0 or size % known:
             raise ValueError(f"reshape: cannot reshape input of shape {xs} into {shape}")
         shape = tuple(size // known if s == -1 else s for s in shape)
-    if int(np.prod(shape)) != int(np.prod(xs)):
+    if math.prod(shape) != math.prod(xs):
         raise ValueError(f"reshape: cannot reshape input of shape {xs} "
-                         f"({int(np.prod(xs))} entries) into {shape}")
+                         f"({math.prod(xs)} entries) into {shape}")
     if shape == xs and type(x) is not Tensor:
         return x
     return bind(_reshape, (x,), (shape,))
