@@ -134,7 +134,15 @@ class _Recording:
 
 
 def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: str,
-            copy: bool = True) -> _Recording:
+            copy: bool = True, locked: list | None = None) -> _Recording:
+    """Run ``f`` once on a new reverse trace.
+
+    Inputs are protected from mutation while the tape holds them: ``copy``
+    saves private copies (vjp, linearize: the tape outlives the call); with
+    ``locked`` the caller's arrays are instead made read-only until the caller
+    unlocks them after its sweep (grad, jacrev: the tape ends inside the
+    call), which costs no memory.
+    """
     trace = new_reverse_trace()
     args = list(args)
     rec = _Recording()
@@ -142,6 +150,8 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
     try:
         for k in argnums:
             leaves, td = tree_flatten(args[k])
+            if locked is not None:
+                _lock(leaves, locked)
             vals = [_as_primal(v, where, copy) for v in leaves]
             nodes = [leaf_node(v) for v in vals]
             args[k] = tree_unflatten(td, [Tensor(v, trace, n) for v, n in zip(vals, nodes)])
@@ -170,6 +180,18 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
             rec.out_values.append(v)
             rec.out_nodes.append(None)
     return rec
+
+
+def _lock(arrays, locked: list) -> None:
+    for a in arrays:
+        if type(a) is np.ndarray and a.flags.writeable:
+            a.flags.writeable = False
+            locked.append(a)
+
+
+def _unlock(locked: list) -> None:
+    for a in locked:
+        a.flags.writeable = True
 
 
 def _strip(tree, trace):
@@ -290,10 +312,14 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
     @functools.wraps(f)
     def vg(*args):
         single, nums = _norm_argnums(argnums, len(args), "grad")
-        rec = _record(f, args, nums, has_aux, "grad")
-        seed = _scalar_seed(rec, "grad")
-        leaves = backward_pass(rec.out_nodes, [seed], retain=False)
-        grads = _gather(rec, leaves)
+        locked: list = []
+        try:  # the caller's inputs stay read-only until the sweep is done
+            rec = _record(f, args, nums, has_aux, "grad", copy=False, locked=locked)
+            seed = _scalar_seed(rec, "grad")
+            leaves = backward_pass(rec.out_nodes, [seed], retain=False)
+            grads = _gather(rec, leaves)  # while locked: results never alias a caller's array
+        finally:
+            _unlock(locked)
         value = _finish(rec.out_values[0])
         value = (value, rec.aux) if has_aux else value
         return value, (grads[0] if single else tuple(grads))
@@ -309,8 +335,15 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
 
     @functools.wraps(f)
     def jac(*args):
+        locked: list = []
+        try:  # the caller's inputs stay read-only until the last sweep is done
+            return _jacrev_locked(args, locked)
+        finally:
+            _unlock(locked)
+
+    def _jacrev_locked(args, locked):
         single, nums = _norm_argnums(argnums, len(args), "jacrev")
-        rec = _record(f, args, nums, has_aux, "jacrev")
+        rec = _record(f, args, nums, has_aux, "jacrev", copy=False, locked=locked)
         per_out = []
         n_out = len(rec.out_nodes)
         for o, (node, v) in enumerate(zip(rec.out_nodes, rec.out_values)):
