@@ -587,15 +587,8 @@ def backward_pass(out_nodes: Sequence[Node], seeds: Sequence[Any], retain: bool 
                 if prev is None:
                     cts[p] = c
                     heappush(heap, (-p.seq, p))
-                elif type(prev) is Eye:
-                    cts[p] = prev.dense() + c
-                    owned.add(p)
-                elif p in owned and type(prev) is ndarray and type(c) is ndarray \
-                        and prev.dtype == np.result_type(prev, c):
-                    prev += c
                 else:
-                    cts[p] = prev + c
-                    owned.add(p)
+                    _accumulate(cts, owned, p, prev, c)
             if not retain:
                 node.args = node.out = None
             continue
@@ -625,18 +618,28 @@ def backward_pass(out_nodes: Sequence[Node], seeds: Sequence[Any], retain: bool 
             if prev is None:
                 cts[p] = c
                 heappush(heap, (-p.seq, p))
-            elif type(prev) is Eye:
-                cts[p] = prev.dense() + c
-                owned.add(p)
-            elif p in owned and type(prev) is ndarray and type(c) is ndarray \
-                    and prev.dtype == np.result_type(prev, c):
-                prev += c  # our own buffer: accumulate without a new allocation
             else:
-                cts[p] = prev + c
-                owned.add(p)
+                _accumulate(cts, owned, p, prev, c)
         if not retain:
             node.args = node.out = None
     return leaves
+
+
+def _accumulate(cts: dict, owned: set, p: Node, prev, c) -> None:
+    """Fan-out: add a second (third, ...) cotangent for node ``p``.
+
+    The first sum allocates a buffer the sweep owns; later ones add into it in
+    place. A buffer a rule returned is never written (it may be shared).
+    """
+    if type(prev) is Eye:
+        cts[p] = prev.dense() + c
+        owned.add(p)
+    elif p in owned and type(prev) is np.ndarray and type(c) is np.ndarray \
+            and prev.dtype == np.result_type(prev, c):
+        prev += c  # our own buffer: accumulate without a new allocation
+    else:
+        cts[p] = prev + c
+        owned.add(p)
 
 
 # --------------------------------------------------------------------------

@@ -601,12 +601,7 @@ class custom_vjp:
 
         op = Op(f"custom_vjp[{name}]", None, "dense", nargs=len(args), vjp_all=vjp_all,
                 symbol="user-defined VJP")
-        parents = tuple(a._node if type(a) is Tensor and a._trace is top else None for a in args)
-        node = Node(op, (), parents, primals, out, tuple(np.shape(concrete(out))),
-                    np.result_type(concrete(out)))
-        if _tape._DEBUG:
-            _tape._debug_site(node)
-        return Tensor(out, top, node)
+        return _record_custom(op, top, args, primals, out)
 
 
 class custom_jvp:
@@ -665,12 +660,17 @@ class custom_jvp:
 
         op = Op(f"custom_jvp[{self.fun.__name__}]", None, "dense", nargs=len(args), vjp_all=vjp_all,
                 symbol="user-defined JVP (transposed)")
-        parents = tuple(a._node if type(a) is Tensor and a._trace is top else None for a in args)
-        node = Node(op, (), parents, primals, out, tuple(np.shape(concrete(out))),
-                    np.result_type(concrete(out)))
-        if _tape._DEBUG:
-            _tape._debug_site(node)
-        return Tensor(out, top, node)
+        return _record_custom(op, top, args, primals, out)
+
+
+def _record_custom(op: Op, top, args, primals, out) -> Tensor:
+    """Put a user-defined rule's node on the tape of ``top``."""
+    parents = tuple(a._node if type(a) is Tensor and a._trace is top else None for a in args)
+    node = Node(op, (), parents, primals, out, tuple(np.shape(concrete(out))),
+                np.result_type(concrete(out)))
+    if _tape._DEBUG:
+        _tape._debug_site(node)
+    return Tensor(out, top, node)
 
 
 @contextmanager
