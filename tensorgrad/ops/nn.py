@@ -22,6 +22,7 @@ from ._util import dtype_of, lift_tangent, negative_axes, negative_axis, raw, sh
 from .elementwise import _mask, _public, elementwise, exp, tanh
 from .reductions import _keep, _spread
 from .reductions import sum as _sum
+from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
 
 __all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "logsumexp",
            "softmax", "log_softmax", "softmax_cross_entropy", "mse"]
@@ -50,7 +51,7 @@ _leaky = register(Op(
     examples=[Example(((3, 4),)), Example(((5,),), {"negative_slope": 0.2})]))
 
 
-def leaky_relu(x, negative_slope=0.01):
+def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> Array:
     """x where x > 0, ``negative_slope``·x elsewhere."""
     return bind(_leaky, (x,), (float(negative_slope),))
 
@@ -87,7 +88,7 @@ _gelu = register(Op("gelu", _gelu_forward, "diagonal", nargs=1, param_names=("ap
                               Example(((5,),), {"approximate": True}), Example(((),), {"approximate": False})]))
 
 
-def gelu(x, approximate=False):
+def gelu(x: ArrayLike, approximate: bool = False) -> Array:
     """GELU: x·Φ(x) with Φ the normal CDF (``approximate=True``: the tanh formula)."""
     return bind(_gelu, (x,), (bool(approximate),))
 
@@ -141,7 +142,7 @@ _logsumexp = register(Op(
               Example(((2, 3, 4),), {"axis": (0, 2), "keepdims": True}), Example(((),))]))
 
 
-def logsumexp(x, axis=None, keepdims=False):
+def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
     """log(Σ exp(x)) over ``axis``, stable for large and −inf entries."""
     return bind(_logsumexp, (x,), (negative_axes(axis, len(shape_of(raw(x))), "logsumexp"),
                                   bool(keepdims)))
@@ -175,7 +176,7 @@ _softmax = register(Op(
               Example(((2, 3, 4),), {"axis": 1})]))
 
 
-def softmax(x, axis=-1):
+def softmax(x: ArrayLike, axis: int = -1) -> Array:
     """Softmax along ``axis``; Jacobian diag(p) − p pᵀ (never formed by the rules)."""
     return bind(_softmax, (x,), (negative_axis(axis, len(shape_of(raw(x))), "softmax"),))
 
@@ -202,7 +203,7 @@ _log_softmax = register(Op(
     examples=[Example(((4,),)), Example(((3, 4),)), Example(((3, 4),), {"axis": 0})]))
 
 
-def log_softmax(x, axis=-1):
+def log_softmax(x: ArrayLike, axis: int = -1) -> Array:
     """log(softmax(x)) computed as x − logsumexp(x): stable."""
     return bind(_log_softmax, (x,), (negative_axis(axis, len(shape_of(raw(x))), "log_softmax"),))
 
@@ -260,7 +261,7 @@ _sce = register(Op(
     call=lambda z, y: softmax_cross_entropy(z, y)))
 
 
-def softmax_cross_entropy(logits, labels):
+def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> Array:
     """Mean cross-entropy of ``softmax(logits)`` against ``labels``.
 
     ``logits`` is (batch, classes) or (classes,). ``labels`` holds integer
@@ -329,7 +330,7 @@ _mse = register(Op(
     examples=[Example(((3, 4), (3, 4))), Example(((3, 4), (4,)), {"half": True}), Example(((), ()))]))
 
 
-def mse(pred, target, half=False):
+def mse(pred: ArrayLike, target: ArrayLike, half: bool = False) -> Array:
     """Mean of (pred − target)² over all entries; ``half=True`` gives the book's ½ convention."""
     ps, ts = shape_of(raw(pred)), shape_of(raw(target))
     try:
