@@ -10,5 +10,7 @@ from .reductions import *  # noqa: F401,F403
 from .reductions import __all__ as _red
 from .shape import *  # noqa: F401,F403
 from .shape import __all__ as _sh
+from .conv import *  # noqa: F401,F403,E402
+from .conv import __all__ as _conv  # noqa: E402
 
-__all__ = [*_ew, *_la, *_nn, *_red, *_sh, "erf"]
+__all__ = [*_ew, *_la, *_nn, *_red, *_sh, *_conv, "erf"]

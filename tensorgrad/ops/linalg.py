@@ -1,4 +1,4 @@
-"""Linear algebra: matmul (and, built on the same rules, dot, tensordot, einsum, outer).
+"""Linear algebra: matmul, einsum, and tensordot, dot, outer built on einsum's rules.
 
 matmul is bilinear: out = A B. Its rules, with batch axes of cotangents and
 tangents riding in front (matmul broadcasts over leading axes):
@@ -8,8 +8,25 @@ tangents riding in front (matmul broadcasts over leading axes):
 
 One-dimensional operands are promoted to matrices (A: 1×k row, B: k×1
 column) and the added axis is removed again, as NumPy does.
+
+einsum is multilinear: out = Σ_(summed letters) Π_k X_k. Written with
+subscripts ``s_k`` per operand and ``o`` for the output (batch letters ``β``
+of a cotangent or tangent riding in front):
+
+    VJP   X̄_i = einsum(βo, s_k (k ≠ i) -> β s_i)
+    JVP   Σ_i einsum(β s_i, s_k (k ≠ i) -> β o)       (operand i replaced by Ẋ_i)
+
+A letter repeated within s_i (a diagonal, ``'ii->i'``) gets a fresh letter per
+extra occurrence and an identity matrix tying it to the first one, which
+embeds the cotangent on the diagonal; a letter of s_i found nowhere else (summed
+out of that operand alone) comes from a vector of ones, which broadcasts the
+cotangent along it. tensordot, dot and outer are registered ops of their own
+whose rules are these einsum rules with subscripts worked out from the shapes.
 """
 from __future__ import annotations
+
+import string
+from collections import Counter
 
 import numpy as np
 
@@ -18,7 +35,7 @@ from ..tape import bind
 from ._util import ndim_of, raw, shape_of
 from .shape import expand_dims, reshape, squeeze, swapaxes
 
-__all__ = ["matmul"]
+__all__ = ["matmul", "einsum", "tensordot", "dot", "outer"]
 
 
 def _mT(x):
@@ -92,3 +109,332 @@ def matmul(a, b):
         raise ValueError(f"matmul: shapes {sa} and {sb} do not align: "
                          f"{ka} (last axis of the first) != {kb} (contracted axis of the second)")
     return bind(_matmul, (a, b), ())
+
+
+# ---- einsum ----------------------------------------------------------------------------
+_LETTERS = string.ascii_letters  # the labels np.einsum accepts
+
+
+def _fresh_letters(used: str):
+    """Labels not in ``used``, in a fixed order (so rules are deterministic)."""
+    taken = set(used)
+    for c in _LETTERS:
+        if c not in taken:
+            yield c
+    raise ValueError("einsum: ran out of subscript letters (at most 52 distinct axes)")
+
+
+def _split_subs(canon: str) -> tuple[list[str], str]:
+    lhs, out = canon.split("->")
+    return lhs.split(","), out
+
+
+def _parse_einsum(subscripts: str, shapes: list[tuple]) -> str:
+    """NumPy's einsum subscripts made explicit: ``'a,b,...->o'`` with no ellipsis.
+
+    Ellipsis axes get fresh letters, right-aligned across operands (they
+    broadcast), and an implicit output becomes NumPy's: the ellipsis axes,
+    then the letters used exactly once, in alphabetical order.
+    """
+    if not isinstance(subscripts, str):
+        raise TypeError(f"einsum: subscripts must be a string, got {type(subscripts).__name__}")
+    s = subscripts.replace(" ", "")
+    if s.count("->") > 1:
+        raise ValueError(f"einsum: subscripts {subscripts!r} contain more than one '->'")
+    lhs, arrow, rhs = s.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: subscripts {subscripts!r} name {len(terms)} operand(s) but "
+                         f"{len(shapes)} were given (shapes {shapes})")
+    for part in terms + ([rhs] if arrow else []):
+        rest = part.replace("...", "", 1)
+        bad = [c for c in rest if c not in _LETTERS]
+        if bad:
+            raise ValueError(f"einsum: invalid character {bad[0]!r} in subscripts {subscripts!r} "
+                             "(use letters a-z, A-Z and at most one '...' per operand)")
+    n_ell = []
+    for k, (term, shape) in enumerate(zip(terms, shapes)):
+        named = len(term.replace("...", ""))
+        if "..." in term:
+            if len(shape) < named:
+                raise ValueError(f"einsum: operand {k} has shape {shape} ({len(shape)} axes) but "
+                                 f"subscripts {term!r} name {named} axes")
+            n_ell.append(len(shape) - named)
+        elif len(shape) != named:
+            raise ValueError(f"einsum: operand {k} has shape {shape} ({len(shape)} axes) but "
+                             f"subscripts {term!r} name {named} axes")
+        else:
+            n_ell.append(0)
+    n = max(n_ell, default=0)
+    fresh = _fresh_letters(s)
+    ell = "".join(next(fresh) for _ in range(n))
+    canon = [t.replace("...", ell[n - m:]) for t, m in zip(terms, n_ell)]
+    if arrow:
+        if "..." in rhs:
+            out = rhs.replace("...", ell)
+        elif n and any(n_ell):
+            raise ValueError(f"einsum: subscripts {subscripts!r}: operands have axes under '...' "
+                             "but the output has no '...' to put them in")
+        else:
+            out = rhs
+        present = set("".join(canon))
+        for c in out:
+            if c not in present:
+                raise ValueError(f"einsum: output letter {c!r} of {subscripts!r} is in no operand")
+        if len(set(out)) != len(out):
+            raise ValueError(f"einsum: output subscripts of {subscripts!r} repeat a letter")
+    else:
+        counts = Counter("".join(terms).replace("...", ""))
+        out = ell + "".join(sorted(c for c, m in counts.items() if m == 1))
+    sizes: dict = {}
+    for k, (term, shape) in enumerate(zip(canon, shapes)):
+        for c, d in zip(term, shape):
+            prev = sizes.setdefault(c, d)
+            if prev != d and prev != 1 and d != 1:
+                raise ValueError(f"einsum: letter {c!r} of {subscripts!r} has size {prev} in one "
+                                 f"place and {d} in operand {k} (shapes {shapes})")
+            if prev == 1:
+                sizes[c] = d
+    return ",".join(canon) + "->" + out
+
+
+def _einsum_forward(*args):
+    *ops, canon = args
+    big = len(ops) > 2 or sum(np.size(o) for o in ops) > 4096
+    return np.einsum(canon, *ops, optimize=big)
+
+
+def _bind_einsum(terms: list[str], out: str, operands: list):
+    return bind(_einsum, tuple(operands), (",".join(terms) + "->" + out,))
+
+
+def _einsum_cotangent(i, g, out, ops, canon):
+    """X̄_i = einsum(g, other operands) laid out like operand i (see the module docstring)."""
+    terms, o = _split_subs(canon)
+    x = ops[i]
+    xs = shape_of(x)
+    nb = ndim_of(g) - ndim_of(out)
+    fresh = _fresh_letters(canon)
+    beta = "".join(next(fresh) for _ in range(nb))
+    in_terms = [beta + o] + [t for k, t in enumerate(terms) if k != i]
+    operands = [g] + [a for k, a in enumerate(ops) if k != i]
+    dtype = np.result_type(raw(g), raw(x))
+    target = []
+    first: dict = {}
+    for pos, c in enumerate(terms[i]):
+        if c in first:  # a diagonal: a new letter, tied to the first by an identity
+            f = next(fresh)
+            target.append(f)
+            in_terms.append(c + f)
+            operands.append(np.eye(xs[pos], dtype=dtype))
+        else:
+            first[c] = pos
+            target.append(c)
+    present = set("".join(in_terms))
+    for c, pos in first.items():
+        if c not in present:  # summed out of operand i alone: broadcast along it
+            in_terms.append(c)
+            operands.append(np.ones(xs[pos], dtype=dtype))
+    return _bind_einsum(in_terms, beta + "".join(target), operands)
+
+
+def _einsum_tangent(i, t, ops, canon):
+    """einsum with operand i replaced by its tangent (batch letters in front)."""
+    terms, o = _split_subs(canon)
+    nb = ndim_of(t) - ndim_of(ops[i])
+    fresh = _fresh_letters(canon)
+    beta = "".join(next(fresh) for _ in range(nb))
+    terms = list(terms)
+    terms[i] = beta + terms[i]
+    operands = list(ops)
+    operands[i] = t
+    return _bind_einsum(terms, beta + o, operands)
+
+
+def _einsum_jvp_all(tangents, out, *args):
+    *ops, canon = args
+    total = None
+    for i, t in enumerate(tangents):
+        if t is None:
+            continue
+        c = _einsum_tangent(i, t, ops, canon)
+        total = c if total is None else total + c
+    return total
+
+
+def _einsum_vjp(i, g, out, *args):
+    *ops, canon = args
+    return _einsum_cotangent(i, g, out, ops, canon)
+
+
+_einsum = register(Op(
+    "einsum", _einsum_forward, "dense", nargs=0, param_names=("subscripts",), variadic=True,
+    vjps=(_einsum_vjp,), jvp_all=_einsum_jvp_all,
+    jax=lambda jnp, *xs, subscripts: jnp.einsum(subscripts, *xs),
+    symbol="multilinear: Σ Π X_k (one factor per operand)",
+    doc="Einstein summation over labelled axes",
+    call=lambda *xs, subscripts: einsum(subscripts, *xs),
+    examples=[Example(((3, 4), (4, 5)), {"subscripts": "ij,jk->ik"}),
+              Example(((3, 4), (4, 5)), {"subscripts": "ij,jk"}),
+              Example(((3, 3),), {"subscripts": "ii->i"}),
+              Example(((3, 3),), {"subscripts": "ii->"}),
+              Example(((3, 3),), {"subscripts": "ii"}),
+              Example(((2, 3, 2),), {"subscripts": "iji->j"}),
+              Example(((2, 3),), {"subscripts": "ij->"}),
+              Example(((2, 3),), {"subscripts": "ij->ji"}),
+              Example(((2, 3), (4, 5)), {"subscripts": "ij,kl->ik"}),
+              Example(((4,), (4,)), {"subscripts": "i,i->"}),
+              Example(((3,), (4,)), {"subscripts": "i,j"}),
+              Example(((), (2, 3)), {"subscripts": ",ij->ij"}),
+              Example(((2, 3, 4), (2, 4, 5)), {"subscripts": "...ij,...jk->...ik"}),
+              Example(((2, 1, 3, 4), (5, 4, 2)), {"subscripts": "...ij,...jk"}),
+              Example(((2, 1), (4, 3)), {"subscripts": "ij,kj->ik"}),
+              Example(((2, 3, 3), (3, 4)), {"subscripts": "bii,ik->bk"}),
+              Example(((2, 3, 4), (2, 4, 2), (2, 5)), {"subscripts": "bij,bjk,bl->bikl"})]))
+
+
+def einsum(subscripts: str, *operands):
+    """Einstein summation with NumPy's subscripts (``->``, implicit output, ``...``, diagonals).
+
+    Every operand's gradient is again an einsum (the rule is multilinearity),
+    so derivatives of any order work.
+    """
+    shapes = [shape_of(raw(o)) for o in operands]
+    canon = _parse_einsum(subscripts, shapes)
+    return bind(_einsum, operands, (canon,))
+
+
+# ---- tensordot, dot, outer: einsum's rules with subscripts from the shapes --------------------
+def _pairwise(name: str, forward, subs, *, jax, symbol, doc, examples, params=(), flat=False):
+    """Register a two-operand op whose rules are einsum's, for subscripts ``subs(a, b, *params)``.
+
+    With ``flat`` the operands enter the einsum raveled (outer), and cotangents
+    and tangents are reshaped to and from that form.
+    """
+    def operands(a, b):
+        return (reshape(a, (-1,)), reshape(b, (-1,))) if flat else (a, b)
+
+    def vjp(i):
+        def rule(g, out, a, b, *p):
+            ops = operands(a, b)
+            c = _einsum_cotangent(i, g, out, ops, subs(a, b, *p))
+            if flat:
+                c = reshape(c, shape_of(c)[:ndim_of(g) - ndim_of(out)] + shape_of((a, b)[i]))
+            return c
+        return rule
+
+    def jvp(i):
+        def rule(t, out, a, b, *p):
+            ops = operands(a, b)
+            if flat:
+                t = reshape(t, shape_of(t)[:ndim_of(t) - ndim_of((a, b)[i])] + (-1,))
+            return _einsum_tangent(i, t, ops, subs(a, b, *p))
+        return rule
+
+    return register(Op(name, forward, "dense", nargs=2, param_names=params,
+                       vjps=(vjp(0), vjp(1)), jvps=(jvp(0), jvp(1)), jax=jax,
+                       symbol=symbol, doc=doc, examples=examples))
+
+
+def _tensordot_subs(a, b, axes_a, axes_b):
+    na, nb_ = ndim_of(a), ndim_of(b)
+    la = _LETTERS[:na]
+    lb = list(_LETTERS[na:na + nb_])
+    for i, j in zip(axes_a, axes_b):
+        lb[j] = la[i]
+    free_a = "".join(c for k, c in enumerate(la) if k not in axes_a)
+    free_b = "".join(c for k, c in enumerate(lb) if k not in axes_b)
+    return la + "," + "".join(lb) + "->" + free_a + free_b
+
+
+_tensordot = _pairwise(
+    "tensordot", lambda a, b, axes_a, axes_b: np.tensordot(a, b, axes=(axes_a, axes_b)),
+    _tensordot_subs, params=("axes_a", "axes_b"), jax="jax.numpy.tensordot",
+    symbol="contraction (a bilinear map)", doc="sum of products over paired axes",
+    examples=[Example(((3, 4, 5), (4, 5, 2))), Example(((3, 4), (4, 5)), {"axes": 1}),
+              Example(((2,), (3,)), {"axes": 0}),
+              Example(((3, 4, 5), (4, 3, 2)), {"axes": ((1, 0), (0, 1))}),
+              Example(((3, 4, 5), (2, 5)), {"axes": ((-1,), (1,))})])
+
+
+def tensordot(a, b, axes=2):
+    """Sum of products over paired axes: ``axes=N`` pairs a's last N with b's first N;
+    ``axes=(axes_a, axes_b)`` pairs them explicitly (NumPy semantics)."""
+    sa, sb = shape_of(raw(a)), shape_of(raw(b))
+    if isinstance(axes, (int, np.integer)):
+        n = int(axes)
+        if n < 0 or n > len(sa) or n > len(sb):
+            raise ValueError(f"tensordot: axes={n} does not fit operands of shapes {sa} and {sb}")
+        axes_a, axes_b = tuple(range(len(sa) - n, len(sa))), tuple(range(n))
+    else:
+        try:
+            axa, axb = axes
+        except (TypeError, ValueError):
+            raise TypeError(f"tensordot: axes must be an int or a pair of axis sequences, "
+                            f"got {axes!r}") from None
+        axa = (axa,) if isinstance(axa, (int, np.integer)) else tuple(axa)
+        axb = (axb,) if isinstance(axb, (int, np.integer)) else tuple(axb)
+        if len(axa) != len(axb):
+            raise ValueError(f"tensordot: axes {axes!r} pair {len(axa)} axes of a with "
+                             f"{len(axb)} axes of b (shapes {sa} and {sb})")
+        for ax, s, nm in ((axa, sa, "a"), (axb, sb, "b")):
+            for k in ax:
+                if not -len(s) <= k < len(s):
+                    raise np.exceptions.AxisError(
+                        f"tensordot: axis {k} is out of bounds for {nm} of shape {s}")
+        axes_a = tuple(int(k) % len(sa) for k in axa)
+        axes_b = tuple(int(k) % len(sb) for k in axb)
+        if len(set(axes_a)) != len(axes_a) or len(set(axes_b)) != len(axes_b):
+            raise ValueError(f"tensordot: repeated axis in {axes!r}")
+    for i, j in zip(axes_a, axes_b):
+        if sa[i] != sb[j]:
+            raise ValueError(f"tensordot: shape mismatch for paired axes: a{sa} axis {i} has size "
+                             f"{sa[i]} but b{sb} axis {j} has size {sb[j]}")
+    return bind(_tensordot, (a, b), (axes_a, axes_b))
+
+
+def _dot_subs(a, b):
+    na, nb_ = ndim_of(a), ndim_of(b)
+    la = _LETTERS[:na]
+    if na == 0 or nb_ == 0:  # a scalar: an elementwise product
+        lb = _LETTERS[na:na + nb_]
+        return f"{la},{lb}->{la or lb}"
+    # sum over a's last axis and b's second-to-last (its only axis when 1-D)
+    lb = list(_LETTERS[na:na + nb_])
+    k = -2 if nb_ >= 2 else -1
+    lb[k] = la[-1]
+    lb = "".join(lb)
+    return f"{la},{lb}->{la[:-1]}{lb.replace(la[-1], '')}"
+
+
+_dot = _pairwise(
+    "dot", lambda a, b: np.dot(a, b), _dot_subs, jax="jax.numpy.dot",
+    symbol="contraction of a's last axis with b's second-to-last",
+    doc="NumPy's dot: products for scalars, inner/matrix products, N-d contraction",
+    examples=[Example(((), (3,))), Example(((2, 3), ())), Example(((3,), (3,))),
+              Example(((3, 4), (4,))), Example(((4,), (4, 2))), Example(((2, 3), (3, 4))),
+              Example(((2, 3, 4), (4,))), Example(((2, 3, 4), (5, 4, 2)))])
+
+
+def dot(a, b):
+    """NumPy's ``dot``: a product if either is 0-d, the inner product of 1-d
+    vectors, the matrix product of 2-d ones, and for N-d a sum over a's last
+    axis and b's second-to-last."""
+    sa, sb = shape_of(raw(a)), shape_of(raw(b))
+    if sa and sb:
+        kb = sb[-2] if len(sb) >= 2 else sb[0]
+        if sa[-1] != kb:
+            raise ValueError(f"dot: shapes {sa} and {sb} not aligned: {sa[-1]} (last axis of a) "
+                             f"!= {kb} ({'second-to-last' if len(sb) >= 2 else 'only'} axis of b)")
+    return bind(_dot, (a, b), ())
+
+
+_outer = _pairwise(
+    "outer", lambda a, b: np.outer(a, b), lambda a, b: "i,j->ij", jax="jax.numpy.outer",
+    symbol="a ⊗ b (inputs raveled)", doc="outer product of the raveled inputs", flat=True,
+    examples=[Example(((3,), (4,))), Example(((2, 3), (2,))), Example(((), (3,)))])
+
+
+def outer(a, b):
+    """Outer product ``out[i, j] = a.ravel()[i] * b.ravel()[j]`` (NumPy's ``outer``)."""
+    return bind(_outer, (a, b), ())
