@@ -13,6 +13,7 @@ from .tape import OpError
 from .transforms import (custom_jvp, custom_vjp, grad, hessian, hvp, jacfwd, jacobian, jacrev,
                          jvp, linearize, no_grad, value_and_grad, vjp)
 from . import nn  # noqa: E402
+from . import check, checkpoint, data, optim, perceptron, train  # noqa: E402  (models, training, cross-checks)
 from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 
 __version__ = "0.1.0"
