@@ -25,6 +25,7 @@ from .nn import accuracy as _accuracy
 from .nn import mse as _mse
 from .nn import softmax_cross_entropy as _sce
 from .nn.layers import Module
+from .tensor import concrete
 from .transforms import value_and_grad
 
 __all__ = ["fit", "evaluate", "predict", "get_loss"]
@@ -33,7 +34,7 @@ Loss = Union[str, Callable]
 def _like(out, y):
     # targets (n,) for outputs (n, 1): compare entry by entry, not by broadcasting to (n, n)
     y = np.asarray(y, dtype=float)
-    shape = np.shape(out)
+    shape = np.shape(concrete(out))
     return y.reshape(shape) if y.size == int(np.prod(shape)) else y
 
 

@@ -339,6 +339,7 @@ class MLP(Sequential):
                  out_activation: str | Callable | None = None, bias: bool = True,
                  init: str | Callable | None = None):
         sizes = list(sizes)
+        globals()["activation"](activation)  # unknown names fail here, even with no hidden layer
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes}")
         if init is None:
