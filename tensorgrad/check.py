@@ -97,9 +97,10 @@ def _worst_entries(fn, xs, mode, eps, k=5, limit=4000) -> list[str]:
             plus[i], minus[i] = x + e, x - e
             col = (np.asarray(flat(*plus)) - np.asarray(flat(*minus))) / (2 * eps)
             for o in range(out_size):
-                rows.append((abs(J[o, j] - col[o]), o, i, np.unravel_index(j, x.shape), J[o, j], col[o]))
+                idx = [int(k) for k in np.unravel_index(j, x.shape)]
+                rows.append((abs(J[o, j] - col[o]), o, i, idx, J[o, j], col[o]))
     rows.sort(key=lambda r: -r[0])
-    return [f"out[{o}] / arg{i}{list(idx)}: autodiff {a:.10g}, finite differences {b:.10g} "
+    return [f"out[{o}] / arg{i}{idx}: autodiff {a:.10g}, finite differences {b:.10g} "
             f"(abs. error {d:.2e})" for d, o, i, idx, a, b in rows[:k]]
 
 
@@ -145,7 +146,7 @@ def _check(fn, xs, order, modes, eps, rtol, atol, rng, name, path):
     plus = fn(*[x + eps * v for x, v in zip(xs, vs)])
     minus = fn(*[x - eps * v for x, v in zip(xs, vs)])
     fd = (_vdot(u, plus) - _vdot(u, minus)) / (2 * eps)
-    here = f"order {len(path.split(' of ')) if path else 1}" + (f" ({path})" if path else "")
+    here = f"order {1 + len(path.split(' of ')) if path else 1}" + (f" ({path})" if path else "")
     results = {}
     if "fwd" in modes:
         _, t = T.jvp(fn, xs, vs)
@@ -164,6 +165,9 @@ def _check(fn, xs, order, modes, eps, rtol, atol, rng, name, path):
                      f"  difference {abs(val - fd):.3e} > atol {atol:g} + rtol {rtol:g}·|value|",
                      "  worst Jacobian entries:"]
             lines += ["    " + s for s in _worst_entries(fn, xs, mode, eps)]
+            if path:
+                lines.append("  (at order > 1 the function checked is the lower-order derivative; "
+                             "its later arguments are the direction vectors v or u)")
             raise GradCheckError("\n".join(lines))
     if len(results) == 2:
         a, b = results["fwd"], results["rev"]
