@@ -118,10 +118,13 @@ def plot_scaling(sizes: Sequence[int], series: dict[str, Sequence[float]], path,
     fig, ax = _figure()
     for name, ys in series.items():
         ax.loglog(sizes, ys, "o-", label=name)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(list(sizes), [str(n) for n in sizes])
+    ax.minorticks_off()
     ax.set_xlabel("width N")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.3)
+    ax.grid(True, which="major", alpha=0.3)
     ax.legend()
     return _save(fig, path)
 
