@@ -197,11 +197,11 @@ def _sweep(out_dir: str, quick: bool, say: Callable) -> tuple[dict, str]:
     if bench is not None:
         try:
             res = bench.run(sizes=sizes, depth=4, quick=True, out=out_dir, peers=False,
-                            plot=True, verbose=False)
+                            plot=True, verbose=False, threads=1)
             if isinstance(res, dict) and "sizes" in res and "times" in res:
                 return res, "tensorgrad.bench.vjp_vs_jacobian.run"
-        except TypeError as e:  # a different signature than this demo expects
-            say(f"  (the packaged benchmark's run() did not accept the demo's arguments: {e}; "
+        except Exception as e:  # the demo must not die with the benchmark: fall back
+            say(f"      (the packaged benchmark failed: {type(e).__name__}: {e}; "
                 "using the built-in sweep)")
     try:  # one BLAS thread: steady timings on a shared machine
         from threadpoolctl import threadpool_limits
@@ -251,7 +251,7 @@ def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int 
               if isinstance(v, (list, tuple)) and all(t is not None for t in v)}
     for k, ts in series.items():
         say(f"      {k:32s} " + "  ".join(f"N={n}: {t * 1e3:7.2f} ms" for n, t in zip(sizes, ts)))
-    say(f"      (from the {source})")
+    say(f"      (source: {source})")
 
     say("[4/4] plots")
     paths = [viz.plot_history(hist, os.path.join(out_dir, "loss_curve.png")),
