@@ -302,7 +302,7 @@ def compare_with_jax(f: Callable, jax_f: Callable, *args: Any, argnums=0,
     rng = np.random.default_rng(seed)
     to_jax = lambda t: jax.tree_util.tree_map(jnp.asarray, t)  # noqa: E731
 
-    def sel(fun, conv):
+    def sel(fun):
         def g(*picked):
             full = list(args)
             for k, p in zip(nums, picked):
@@ -311,7 +311,7 @@ def compare_with_jax(f: Callable, jax_f: Callable, *args: Any, argnums=0,
         return g
     xs = [args[k] for k in nums]
     jxs = [to_jax(x) for x in xs]
-    tf, jf = sel(f, None), sel(jax_f, None)
+    tf, jf = sel(f), sel(jax_f)
     cmp = Comparison(f"tensorgrad vs JAX for {getattr(f, '__name__', 'f')}", rtol=rtol, atol=atol)
     out = tf(*xs)
     jout = jf(*jxs)
@@ -461,4 +461,3 @@ def format_op_table(rows: Sequence[OpRow]) -> str:
     return "\n".join(lines)
 
 
-_ = Any

@@ -7,7 +7,7 @@ Every function saves to ``path`` and returns it.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -165,4 +165,3 @@ def plot_perceptron(X, y, w, b: float, path, title: str = "perceptron") -> str:
     return _save(fig, path)
 
 
-_ = Any

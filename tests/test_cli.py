@@ -8,7 +8,6 @@ import sys
 import types
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tensorgrad import checkpoint, cli
@@ -161,4 +160,3 @@ def test_version_and_top_level_help(tmp_path):
     assert p.returncode == 0 and all(s in p.stdout for s in ("demo", "train", "bench", "check"))
     p = run("--version", cwd=tmp_path)
     assert p.returncode == 0 and p.stdout.startswith("tensorgrad ")
-    _ = np
