@@ -10,6 +10,7 @@ from . import ops
 from .ops import *  # noqa: F401,F403
 from .registry import REGISTRY, Example, Op, get_op, register
 from .tape import OpError
+from .debug import debug_nans, is_debugging_nans
 from .transforms import (custom_jvp, custom_vjp, grad, hessian, hvp, jacfwd, jacobian, jacrev,
                          jvp, linearize, no_grad, value_and_grad, vjp)
 from . import nn  # noqa: E402
@@ -22,6 +23,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "tensor", "REGISTRY", "Op", "Example", "register", "get_op", "OpError",
     "vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd", "jacobian",
-    "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad",
+    "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
 ]

@@ -170,8 +170,49 @@ def bind(op: Op, args: tuple, params: tuple = ()):
     if top.forward:
         return Tensor(out, top, None, _push_tangents(op, top, args, primals, params, out))
     parents = tuple([a._node if (type(a) is Tensor and a._trace is top) else None for a in args])
+    if None in parents:  # constants among the inputs: keep them safe from later mutation
+        primals = _frozen(primals, parents, op)
     node = Node(op, params, parents, primals, out, _shape(out), _dtype(out))
+    if _DEBUG:
+        _debug_site(node)
     return Tensor(out, top, node)
+
+
+def _frozen(primals: tuple, parents: tuple, op: Op) -> tuple:
+    """The residuals a node keeps, with constant arrays replaced by read-only copies.
+
+    A writable ndarray passed as a constant (not traced at this level) could be
+    changed by the caller after recording, and the backward rule would then
+    read the new values: a silently wrong gradient. Saving a read-only copy
+    makes that impossible. Traced values are tensorgrad's own op outputs,
+    which it never hands out writable, so they are kept as they are.
+    """
+    for p, a in zip(parents, primals):
+        if p is None and type(a) is np.ndarray:
+            break
+    else:  # only scalars (immutable) as constants: nothing to do
+        return primals
+    out = []
+    for p, a in zip(parents, primals):
+        if p is None and type(a) is np.ndarray:
+            if a.dtype.kind in "OUSV":  # NumPy would compute on objects, slowly and untyped
+                raise TypeError(f"{op.name}: a constant of dtype "
+                                f"{a.dtype} (shape {a.shape}) met a traced value; tensorgrad "
+                                "differentiates numeric arrays only (convert with .astype(float))")
+            if _mutable(a):
+                a = a.copy()
+                a.flags.writeable = False
+        out.append(a)
+    return tuple(out)
+
+
+def _mutable(a: np.ndarray) -> bool:
+    """True if ``a`` or any array it is a view of can still be written to."""
+    while isinstance(a, np.ndarray):
+        if a.flags.writeable:
+            return True
+        a = a.base
+    return False
 
 
 def _untraced(op: Op, args: tuple, params: tuple):
@@ -196,9 +237,12 @@ def _untraced(op: Op, args: tuple, params: tuple):
 
 def _call_forward(op: Op, vals, params):
     try:
-        return op.forward(*vals, *params)
+        out = op.forward(*vals, *params)
     except (ValueError, TypeError, IndexError, np.exceptions.AxisError) as exc:
         raise _describe(op, vals, params, exc) from exc
+    if _DEBUG:
+        _debug_forward(op, vals, params, out)
+    return out
 
 
 def _describe(op: Op, vals, params, exc: Exception) -> Exception:
@@ -211,11 +255,22 @@ def _describe(op: Op, vals, params, exc: Exception) -> Exception:
         else:
             parts.append(type(v).__name__)
     named = ", ".join(f"{k}={p!r}" for k, p in zip(op.param_names, params))
-    msg = f"{op.name}: {exc} (inputs: {', '.join(parts)}{'; ' + named if named else ''})"
-    kind = type(exc) if isinstance(exc, (TypeError, IndexError)) else OpError
+    inputs = f"(inputs: {', '.join(parts)}{'; ' + named if named else ''})"
     if isinstance(exc, OpError) or str(exc).startswith(op.name + ":"):
         return exc
-    return kind(msg)
+    bad = [v.dtype for v in vals if isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind in "OUSV"]
+    if bad:
+        return TypeError(f"{op.name}: arrays of dtype {bad[0]} are not supported; tensorgrad "
+                         f"computes on numeric arrays (convert with .astype(float)) {inputs}")
+    shapes = [np.shape(v) for v in vals if isinstance(v, (np.ndarray, np.generic, int, float))]
+    if isinstance(exc, ValueError) and "broadcast" in str(exc) and len(shapes) > 1:
+        listed = ", ".join(str(tuple(s)) for s in shapes[:-1]) + f" and {tuple(shapes[-1])}"
+        return OpError(f"{op.name}: shapes {listed} cannot be broadcast together (each trailing "
+                       f"axis must match or be 1) {inputs}")
+    # the base class: some NumPy subclasses (e.g. _UFuncNoLoopError) need extra arguments
+    kind = TypeError if isinstance(exc, TypeError) else IndexError if isinstance(exc, IndexError) \
+        else OpError
+    return kind(f"{op.name}: {exc} {inputs}")
 
 
 # --------------------------------------------------------------------------
@@ -256,6 +311,8 @@ def node_jvp(op: Op, tangents, primals, params, out, nb: int = 0):
         want = _shape(t_out)[:nb] + _shape(out) if nb else _shape(out)
         if _shape(t_out) != want:
             t_out = _broadcast_to(t_out, want)
+        if _DEBUG:
+            _debug_rule(op, "JVP", None, t_out, None)
     return t_out
 
 
@@ -360,6 +417,8 @@ def backward_pass(out_nodes: Sequence[Node], seeds: Sequence[Any], retain: bool 
                 c = rule(g, out, *args, *params)
             if c is None:
                 continue
+            if _DEBUG:
+                _debug_rule(op, "VJP", i, c, node)
             cs = _shape(c)
             want = p.shape if not nb else cs[:nb] + p.shape
             if cs != want:
@@ -369,6 +428,28 @@ def backward_pass(out_nodes: Sequence[Node], seeds: Sequence[Any], retain: bool 
         if not retain:
             node.args = node.out = None
     return leaves
+
+
+# --------------------------------------------------------------------------
+# debug hooks (tensorgrad.debug switches _DEBUG; off, each costs one flag test)
+# --------------------------------------------------------------------------
+
+_DEBUG = False
+
+
+def _debug_site(node):
+    from .debug import note_site
+    note_site(node)
+
+
+def _debug_forward(op, vals, params, out):
+    from .debug import check_forward
+    check_forward(op, vals, params, out)
+
+
+def _debug_rule(op, which, i, value, node):
+    from .debug import check_rule
+    check_rule(op, which, i, value, node)
 
 
 # helpers bound late (the ops import this module)

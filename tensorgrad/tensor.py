@@ -91,8 +91,17 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     def __array__(self, dtype=None, copy=None):
+        # a read-only view: the value may be saved on a tape, so writing to it
+        # would silently change gradients (np.array(t) still gives a copy)
         v = np.asarray(concrete(self))
-        return v.astype(dtype) if dtype is not None else v
+        if dtype is not None:
+            return v.astype(dtype)
+        if copy:
+            return v.copy()
+        if v.flags.writeable:
+            v = v.view()
+            v.flags.writeable = False
+        return v
 
     def __float__(self) -> float:
         return float(concrete(self))
@@ -111,6 +120,8 @@ class Tensor:
     def __array_function__(self, func, types, args, kwargs):
         # np.sum(t), np.dot(a, t), ... route to tensorgrad's op of the same name.
         import tensorgrad
+        if func.__name__ in ("shape", "ndim", "size"):  # metadata: no gradient involved
+            return func(np.empty(self.shape, dtype=np.int8), *args[1:], **kwargs)
         impl = getattr(tensorgrad, func.__name__, None)
         if impl is None or not callable(impl):
             raise TypeError(
@@ -148,7 +159,13 @@ class Tensor:
             t = node.leaf() if node.leaf is not None else None
             if t is None:
                 continue
-            g = np.asarray(concrete(g)).astype(node.dtype, copy=False)
+            g = np.asarray(concrete(g))
+            if g.dtype.kind == "c":
+                raise TypeError(f"backward(): a complex gradient (dtype {g.dtype}) reached a real "
+                                "leaf; tensorgrad differentiates real functions only")
+            # always a fresh, writable array of the leaf's dtype: rules may pass one
+            # buffer to several leaves, or hand back a read-only broadcast view
+            g = g.astype(node.dtype, copy=True)
             t.grad = g if t.grad is None else t.grad + g
 
     def detach(self) -> "Tensor":

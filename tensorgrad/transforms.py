@@ -21,6 +21,8 @@ import numpy as np
 
 from . import ops as _ops
 from .registry import Op
+from . import tape as _tape
+from .tape import _mutable
 from .tape import (IMPERATIVE, Node, backward_pass, close_trace, leaf_node, new_forward_trace,
                    new_reverse_trace, node_jvp, toposort)
 from .tensor import Tensor, concrete
@@ -53,9 +55,10 @@ def _as_primal(x, where: str, copy: bool):
         raise TypeError(f"{where}: can only differentiate with respect to floating-point inputs, "
                         f"got dtype {a.dtype} (shape {a.shape}); convert it with "
                         f".astype(float) or pass it as a constant (not in argnums)")
-    if copy:
-        # vjp/linearize keep the tape after they return: save our own copy, so
-        # that mutating the caller's array later cannot change the gradient
+    if copy and _mutable(a):
+        # the tape keeps this value until the sweep (vjp/linearize: after they
+        # return): save our own copy, so that mutating the caller's array
+        # meanwhile cannot change the gradient
         a = np.array(a, copy=True)
         a.flags.writeable = False
     elif a.flags.writeable:
@@ -69,6 +72,41 @@ def _finish(v):
     if _live(v):
         return v
     return np.asarray(concrete(v))
+
+
+def _finish_copy(v):
+    """A result the retained tape also keeps (vjp, linearize outputs): the caller gets a copy."""
+    if _live(v):
+        return v
+    return np.array(concrete(v), copy=True)
+
+
+def _own(results: list) -> list:
+    """Hand out gradients as separate writable arrays.
+
+    Rules may pass a cotangent through unchanged (add, reshape), so two inputs
+    can receive the same buffer, a read-only broadcast view, or the caller's
+    own seed. Copy those, so that editing one result never changes another.
+    """
+    seen = set()
+    out = []
+    for a in results:
+        if type(a) is np.ndarray:
+            if id(a) in seen or not a.flags.writeable or a.base is not None:
+                a = a.copy()
+            seen.add(id(a))
+        out.append(a)
+    return out
+
+
+def _check_output(v, where: str):
+    """Reject outputs tensorgrad cannot differentiate (complex, object, strings)."""
+    dt = np.result_type(concrete(v)) if not isinstance(v, (str, bytes)) else None
+    if dt is not None and dt.kind in "cOUSV":
+        kind = "complex" if dt.kind == "c" else "non-numeric"
+        raise TypeError(f"{where}: the function returned a {kind} array (dtype {dt}); tensorgrad "
+                        "differentiates real floating-point functions only. For complex values "
+                        "carry the real and imaginary parts as two real arrays")
 
 
 def _norm_argnums(argnums, nargs: int, name: str):
@@ -88,7 +126,7 @@ class _Recording:
 
 
 def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: str,
-            copy: bool = False) -> _Recording:
+            copy: bool = True) -> _Recording:
     trace = new_reverse_trace()
     args = list(args)
     rec = _Recording()
@@ -116,6 +154,7 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
     rec.out_tree = td
     rec.out_values, rec.out_nodes = [], []
     for v in leaves:
+        _check_output(v, where)
         if type(v) is Tensor and v._trace is trace:
             rec.out_values.append(v._value)
             rec.out_nodes.append(v._node)
@@ -147,7 +186,12 @@ def _float_dtype(v):
 def _cast_like(g, like):
     """Cast a cotangent to its input's dtype (float32 inputs get float32 gradients)."""
     want = np.result_type(concrete(like))
-    if np.result_type(concrete(g)) != want:
+    have = np.result_type(concrete(g))
+    if have != want:
+        if have.kind == "c":
+            raise TypeError(f"a complex gradient (dtype {have}) reached a real input: a complex "
+                            "constant was mixed into the function. tensorgrad differentiates real "
+                            "functions only; carry real and imaginary parts as two real arrays")
         return _ops.astype(g, want)
     return g
 
@@ -160,7 +204,13 @@ def _gather(rec: _Recording, leaves_ct: dict, batch=()):
         for v, n in zip(vals, nodes):
             g = leaves_ct.get(n)
             cts.append(_finish(_cast_like(g, v)) if g is not None else _zeros_like(v, batch))
-        outs.append(tree_unflatten(td, cts))
+        outs.append(cts)
+    flat = _own([c for cts in outs for c in cts])
+    k = 0
+    for j, td in enumerate(rec.in_treedefs):
+        n = len(outs[j])
+        outs[j] = tree_unflatten(td, flat[k:k + n])
+        k += n
     return outs
 
 
@@ -175,8 +225,8 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     cotangent per primal: ``ct · ∂f/∂primals``, one reverse sweep, O(cost of
     f). It can be called many times (the tape is kept while it lives).
     """
-    rec = _record(f, primals, tuple(range(len(primals))), has_aux, "vjp", copy=True)
-    out = tree_unflatten(rec.out_tree, [_finish(v) for v in rec.out_values])
+    rec = _record(f, primals, tuple(range(len(primals))), has_aux, "vjp")
+    out = tree_unflatten(rec.out_tree, [_finish_copy(v) for v in rec.out_values])
 
     def vjp_fn(ct):
         ct_leaves, td = tree_flatten(ct)
@@ -187,7 +237,8 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
             cs, vs = np.shape(concrete(c)), np.shape(concrete(v))
             if cs != vs:
                 raise ValueError(f"vjp_fn: cotangent of shape {cs} for an output of shape {vs}")
-            seeds.append(c if _live(c) else np.asarray(concrete(c), dtype=_float_dtype(v)))
+            # a private copy: identity rules may hand the seed back as a gradient
+            seeds.append(c if _live(c) else np.array(concrete(c), dtype=_float_dtype(v), copy=True))
         leaves = backward_pass(rec.out_nodes, seeds, retain=True)
         return tuple(_gather(rec, leaves))
 
@@ -256,7 +307,7 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
             m = int(np.prod(oshape))
             dt = _float_dtype(v)
             blocks = []  # per chunk: list over argnums of lists over leaves
-            step = m if not chunk_size else max(1, int(chunk_size))
+            step = max(m, 1) if not chunk_size else max(1, int(chunk_size))
             for lo in range(0, max(m, 1), step):
                 hi = min(m, lo + step)
                 seed = np.eye(m, dtype=dt)[lo:hi].reshape((hi - lo,) + oshape)
@@ -310,6 +361,7 @@ def _run_forward(f, args, argnums, tangent_leaves, has_aux, batch_ndim, where):
     leaves, td = tree_flatten(result)
     vals, tans = [], []
     for v in leaves:
+        _check_output(v, where)
         if type(v) is Tensor and v._trace is trace:
             vals.append(v._value)
             tans.append(v._tangent)
@@ -334,11 +386,14 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
         ps, ts = np.shape(concrete(p)), np.shape(concrete(t))
         if ps != ts:
             raise ValueError(f"jvp: tangent of shape {ts} for a primal of shape {ps}")
-        tans.append(t if _live(t) else np.asarray(concrete(t), dtype=_float_dtype(p)))
+        if np.result_type(concrete(t)).kind == "c":
+            raise TypeError("jvp: complex tangents are not supported; tensorgrad differentiates "
+                            "real functions only (carry real and imaginary parts separately)")
+        tans.append(t if _live(t) else np.array(concrete(t), dtype=_float_dtype(p), copy=True))
     vals, td, touts, aux = _run_forward(f, primals, tuple(range(len(primals))), tans, has_aux, 0, "jvp")
     out = tree_unflatten(td, [_finish(v) for v in vals])
-    tout = tree_unflatten(td, [_finish(t) if t is not None else _zeros_like(v)
-                               for v, t in zip(vals, touts)])
+    tout = tree_unflatten(td, _own([_finish(t) if t is not None else _zeros_like(v)
+                                    for v, t in zip(vals, touts)]))
     return (out, tout, aux) if has_aux else (out, tout)
 
 
@@ -360,7 +415,7 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
         sizes = [int(np.prod(np.shape(concrete(v)))) for v in flat]
         total = sum(sizes)
         offsets = np.cumsum([0] + sizes)
-        step = total if not chunk_size else max(1, int(chunk_size))
+        step = max(total, 1) if not chunk_size else max(1, int(chunk_size))
         chunks, vals, td, aux = [], None, None, None
         for lo in range(0, max(total, 1), step):
             hi = min(total, lo + step)
@@ -418,8 +473,8 @@ def linearize(f: Callable, *primals: Any):
     ``f_jvp(*tangents)`` pushes tangents forward over the recorded tape with
     each op's JVP rule, reusing the saved values (no re-evaluation of f).
     """
-    rec = _record(f, primals, tuple(range(len(primals))), False, "linearize", copy=True)
-    out = tree_unflatten(rec.out_tree, [_finish(v) for v in rec.out_values])
+    rec = _record(f, primals, tuple(range(len(primals))), False, "linearize")
+    out = tree_unflatten(rec.out_tree, [_finish_copy(v) for v in rec.out_values])
     order = toposort([n for n in rec.out_nodes if n is not None])
     leaf_nodes = [n for nodes in rec.in_nodes for n in nodes]
 
@@ -501,6 +556,8 @@ class custom_vjp:
         parents = tuple(a._node if type(a) is Tensor and a._trace is top else None for a in args)
         node = Node(op, (), parents, primals, out, tuple(np.shape(concrete(out))),
                     np.result_type(concrete(out)))
+        if _tape._DEBUG:
+            _tape._debug_site(node)
         return Tensor(out, top, node)
 
 
@@ -563,6 +620,8 @@ class custom_jvp:
         parents = tuple(a._node if type(a) is Tensor and a._trace is top else None for a in args)
         node = Node(op, (), parents, primals, out, tuple(np.shape(concrete(out))),
                     np.result_type(concrete(out)))
+        if _tape._DEBUG:
+            _tape._debug_site(node)
         return Tensor(out, top, node)
 
 

@@ -75,16 +75,86 @@ divide = elementwise("divide", np.true_divide,
                      domain=("real", "nonzero"), doc="x / y")
 negative = elementwise("negative", np.negative, (-1,), jax="jax.numpy.negative",
                        symbol="−I", doc="−x")
+def _times_steep(g, slope, steep):
+    """``g ⊙ slope`` where ``slope`` is ±inf on the mask ``steep``; there a zero ``g`` gives 0.
+
+    At a point where the derivative is infinite (√x at 0, x^½ at 0) a zero
+    cotangent or tangent means "nothing flows here", so the product is 0
+    rather than the NaN of 0·inf. ``slope`` must already be finite off the mask.
+    """
+    if not steep.any():
+        return g * slope
+    gz = np.equal(raw(g), 0)
+    # on the mask: g·(±inf), or g·0 where g = 0 (never the 0·inf that makes NaN)
+    inf = np.copysign(np.inf, raw(slope))
+    factor = np.where(steep, np.where(gz, 0.0, inf), 1.0).astype(dtype_of(g))
+    return where(steep, g * factor, g * where(steep, 1, slope))
+
+
+def _power_dx_parts(out, x, y):
+    """(slope, steep): y·x^(y−1) with the points where it is infinite marked.
+
+    The slope of x⁰ is 0 everywhere (also at 0, where 0⁰ = 1 by NumPy's
+    convention); for x = 0 and y < 1 (y ≠ 0) the slope is infinite.
+    """
+    xv, yv = raw(x), raw(y)
+    y0 = np.equal(yv, 0)
+    steep = np.broadcast_to(np.equal(xv, 0) & (yv < 1) & ~y0, np.shape(raw(out)))
+    if isinstance(y, (int, float)):  # a Python number stays one (it keeps x's dtype)
+        ys = 1 if y == 0 else y
+    else:
+        ys = where(y0, 1, y) if np.any(y0) else y
+    if steep.any():  # evaluate x^(y−1) at 1 instead of 0 there; the mask restores the inf
+        x = where(np.equal(xv, 0) & (yv < 1), 1, x)
+    return y * x ** (ys - 1), steep
+
+
+def _power_dx(out, x, y):
+    slope, steep = _power_dx_parts(out, x, y)
+    if steep.any():
+        return where(steep, np.inf, slope)
+    return slope
+
+
+def _power_rule_x(g, out, x, y):
+    slope, steep = _power_dx_parts(out, x, y)
+    return _times_steep(g, slope, steep)
+
+
+def _power_dy(out, x, y):
+    return log(where(equal(x, 0), 1, x)) * out
+
+
 power = elementwise(
-    "power", np.power,
-    (lambda out, x, y: y * x ** (y - 1),
-     lambda out, x, y: log(where(equal(x, 0), 1, x)) * out),
+    "power", np.power, (_power_dx, _power_dy),
+    vjps=(_power_rule_x, lambda g, out, x, y: g * _power_dy(out, x, y)),
+    jvps=(_power_rule_x, lambda t, out, x, y: t * _power_dy(out, x, y)),
     jax="jax.numpy.power", symbol="diag(y·x^(y−1)), diag(log(x)·x^y)",
-    domain=("positive", "real"), doc="x ** y")
+    domain=("positive", "real"), doc="x ** y (0⁰ = 1; d/dx x⁰ = 0)")
 square = elementwise("square", np.square, (lambda out, x: 2 * x,), jax="jax.numpy.square",
                      symbol="diag(2x)", doc="x²")
-sqrt = elementwise("sqrt", np.sqrt, (lambda out, x: 0.5 / out,), jax="jax.numpy.sqrt",
-                   symbol="diag(1/(2√x))", domain="positive", doc="√x")
+
+
+def _sqrt_parts(out):
+    steep = np.equal(raw(out), 0)
+    slope = 0.5 / (where(steep, 1.0, out) if steep.any() else out)
+    return slope, steep
+
+
+def _sqrt_rule(g, out, x):
+    # d√x = 1/(2√x): infinite at 0, where a zero g still gives 0 (not 0·inf = NaN)
+    slope, steep = _sqrt_parts(out)
+    return _times_steep(g, slope, steep)
+
+
+def _sqrt_deriv(out, x):
+    slope, steep = _sqrt_parts(out)
+    return where(steep, np.inf, slope) if steep.any() else slope
+
+
+sqrt = elementwise("sqrt", np.sqrt, (_sqrt_deriv,), vjps=(_sqrt_rule,), jvps=(_sqrt_rule,),
+                   jax="jax.numpy.sqrt", symbol="diag(1/(2√x)) (a zero g gives 0 at x = 0)",
+                   domain="positive", doc="√x")
 
 # ---- exponentials and logarithms -------------------------------------------
 exp = elementwise("exp", np.exp, (lambda out, x: out,), jax="jax.numpy.exp",
@@ -128,9 +198,19 @@ arctan = elementwise("arctan", np.arctan, (lambda out, x: 1 / (1 + x * x),),
                      jax="jax.numpy.arctan", symbol="diag(1/(1+x²))", doc="inverse tangent")
 
 # ---- selection ---------------------------------------------------------------
+def _where_take(g, out, c, x, y):
+    # select, not multiply: a NaN/inf cotangent or tangent of the branch not taken stays out
+    return where(c, g, 0.0)
+
+
+def _where_skip(g, out, c, x, y):
+    return where(c, 0.0, g)
+
+
 where = elementwise(
     "where", np.where,
     (None, lambda out, c, x, y: _mask(c, out), lambda out, c, x, y: _mask(np.logical_not(raw(c)), out)),
+    vjps=(None, _where_take, _where_skip), jvps=(None, _where_take, _where_skip),
     jax="jax.numpy.where", symbol="0, diag(c), diag(¬c)", domain=("bool", "real", "real"),
     doc="where(c, x, y): x where c is true, else y; the branch not taken gets a zero gradient")
 
@@ -157,7 +237,16 @@ def clip(x, a_min=None, a_max=None):
     """Limit x to [a_min, a_max] (bounds are constants). Gradient 1 inside, 0 outside."""
     if a_min is None and a_max is None:
         raise ValueError("clip: give at least one of a_min and a_max")
-    return bind(_clip, (x,), (raw(a_min), raw(a_max)))
+    return bind(_clip, (x,), (_const_param(a_min), _const_param(a_max)))
+
+
+def _const_param(v):
+    """A bound kept for the backward pass: arrays are copied read-only (later edits can't leak in)."""
+    v = raw(v)
+    if isinstance(v, np.ndarray):
+        v = v.copy()
+        v.flags.writeable = False
+    return v
 
 
 # ---- no gradient ------------------------------------------------------------

@@ -92,20 +92,28 @@ def gelu(x, approximate=False):
 
 # ---- log-sum-exp and softmax ------------------------------------------------------------
 def _lse_forward(x, axes, keepdims):
-    m = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
-    m = np.where(np.isfinite(m), m, 0)  # all −inf (or inf) rows: no shift
-    with np.errstate(divide="ignore"):  # log(0) = −inf for an all −inf row
+    if x.size:
+        m = np.max(x, axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)  # all −inf (or inf/NaN) rows: no shift
+    else:
+        m = np.zeros((1,) * x.ndim, x.dtype)
+    # log(0) = −inf for an all −inf row; inf − inf = NaN only when the input held +inf
+    with np.errstate(divide="ignore", invalid="ignore"):
         s = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
     return s if keepdims else np.squeeze(s, axis=axes)
 
 
 def _lse_weights(out, x, axes, keepdims):
-    # ∂lse/∂x = softmax(x); an all −inf row has weight 0 (not NaN).
+    # ∂lse/∂x = softmax(x) = exp(x − lse). An all −inf row (lse = −inf) has
+    # weight 0, not NaN; a row holding +inf or NaN (lse = +inf or NaN) gets NaN.
     kept = _keep(out, axes, keepdims)
-    finite = np.isfinite(raw(kept))
-    if finite.all():
-        return exp(x - kept)
-    return exp(x - bind_where(finite, kept, 0)) * _mask(finite, raw(kept))
+    k = raw(kept)
+    finite = np.isfinite(k)
+    if finite.all():  # shift by the (constant) max: exact digits in float32 for big logits
+        e = exp(x - np.max(raw(x), axis=axes, keepdims=True))
+        return e / _sum(e, axis=axes, keepdims=True)
+    w = exp(x - bind_where(finite, kept, 0))
+    return bind_where(finite, w, np.where(np.isneginf(k), 0.0, np.nan).astype(dtype_of(k)))
 
 
 def bind_where(c, x, y):
@@ -136,8 +144,11 @@ def _softmax_forward(x, axis):
     if x.size == 0:
         return np.exp(x)
     m = np.max(x, axis=axis, keepdims=True)
-    e = np.exp(x - np.where(np.isfinite(m), m, 0))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    # with +inf or NaN in a row the result is NaN, without a NumPy warning
+    with np.errstate(invalid="ignore", over="ignore"):
+        e = np.exp(x - np.where(np.isfinite(m), m, 0))
+        s = np.sum(e, axis=axis, keepdims=True)
+        return e / np.where(s == 0, 1, s)  # an all −inf row: every p = 0 (no mass anywhere)
 
 
 def _softmax_vjp(g, out, x, axis):
@@ -159,13 +170,22 @@ def softmax(x, axis=-1):
 
 
 def _log_softmax_forward(x, axis):
-    return x - _lse_forward(x, (axis,), True)
+    # (x − m) − log Σ exp(x − m): the shifted form keeps float32 exact for large logits
+    if x.size == 0:
+        return x - x
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # +inf/NaN rows: NaN
+        d = x - m
+        lse = np.log(np.sum(np.exp(d), axis=axis, keepdims=True))
+        return np.where(np.isneginf(lse), -np.inf, d - lse)  # all −inf row: −inf, like log 0
 
 
 _log_softmax = register(Op(
     "log_softmax", _log_softmax_forward, "dense", nargs=1, param_names=("axis",),
-    vjps=(lambda g, out, x, axis: g - exp(out) * _sum(g, axis=axis, keepdims=True),),
-    jvps=(lambda t, out, x, axis: t - _sum(exp(out) * t, axis=axis, keepdims=True),),
+    # p from the stable softmax of x (exp(out) loses digits in float32 for large logits)
+    vjps=(lambda g, out, x, axis: g - bind(_softmax, (x,), (axis,)) * _sum(g, axis=axis, keepdims=True),),
+    jvps=(lambda t, out, x, axis: t - _sum(bind(_softmax, (x,), (axis,)) * t, axis=axis, keepdims=True),),
     jax="jax.nn.log_softmax", symbol="I − 1 pᵀ",
     doc="x − logsumexp(x) along an axis",
     examples=[Example(((4,),)), Example(((3, 4),)), Example(((3, 4),), {"axis": 0})]))
@@ -246,8 +266,11 @@ def softmax_cross_entropy(logits, labels):
     elif y.dtype.kind == "f" and y.shape == zs:
         pass
     elif y.dtype.kind == "f" and y.shape == zs[:-1]:
+        odd = y[(y != np.round(y)) | (y < 0) | (y >= k)] if y.size else y
+        shown = f"; first bad label {odd.flat[0]!r}" if odd.size else ""
         raise ValueError("softmax_cross_entropy: labels of shape "
-                         f"{y.shape} must be integer class ids (got dtype {y.dtype})")
+                         f"{y.shape} must be integer class ids in 0..{k - 1} for {k} classes "
+                         f"(got dtype {y.dtype}{shown}); use .astype(int) for whole numbers")
     else:
         raise ValueError(f"softmax_cross_entropy: labels of shape {y.shape} (dtype {y.dtype}) "
                          f"do not match logits of shape {zs}: give class ids of shape {zs[:-1]} "

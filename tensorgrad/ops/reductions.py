@@ -151,7 +151,11 @@ def _var_slope(out, x, axes, ddof, keepdims):
 
 
 def _std_slope(out, x, axes, ddof, keepdims):
-    return _centered(x, axes) / ((reduced_count(shape_of(x), axes) - ddof) * _keep(out, axes, keepdims))
+    # (x − x̄)/((n − ddof)·std), taken as 0 where std = 0 (all entries equal): as for norm
+    kept = _keep(out, axes, keepdims)
+    if np.any(np.equal(raw(kept), 0)):
+        kept = where(equal(kept, 0), 1, kept)
+    return _centered(x, axes) / ((reduced_count(shape_of(x), axes) - ddof) * kept)
 
 
 def _moment(name, forward, slope, symbol, doc):

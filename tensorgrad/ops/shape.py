@@ -219,8 +219,13 @@ def _normalize_index(index, xs):
             i = raw(i)
         if isinstance(i, list):
             i = np.asarray(i)
-        if isinstance(i, np.ndarray) and i.dtype.kind not in "iub":
-            raise IndexError(f"getitem: index arrays must be integer or boolean, got dtype {i.dtype}")
+        if isinstance(i, np.ndarray):
+            if i.dtype.kind not in "iub":
+                raise IndexError(f"getitem: index arrays must be integer or boolean, got dtype {i.dtype}")
+            if i.flags.writeable or i.base is not None:
+                # the backward scatter reads the index later: keep a private read-only copy
+                i = i.copy()
+                i.flags.writeable = False
         out.append(i)
     # an Ellipsis would hide where the batch axes go; make every axis explicit
     if any(i is Ellipsis for i in out):

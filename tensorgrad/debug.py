@@ -1,0 +1,170 @@
+"""``debug_nans``: stop at the first op whose forward or derivative rule makes NaN or inf.
+
+A NaN in a gradient is usually born far from where it is noticed: one
+``log(0)`` or ``0 · inf`` early in the sweep spreads to every input. With the
+mode on, every op's forward result and every VJP/JVP rule result is checked,
+and the first non-finite one raises :class:`FloatingPointError` naming the op
+and the line of *your* code that created the node.
+
+Use it as a block or as a global switch::
+
+    with tg.debug_nans():
+        g = tg.grad(loss)(params)
+
+    tg.debug_nans(True)    # on until tg.debug_nans(False)
+
+When the mode is off the engine pays one flag test per op. Only while it is
+on does recording capture the creating source line of each node (a short
+walk up the call stack).
+"""
+from __future__ import annotations
+
+import linecache
+import os
+import sys
+import weakref
+
+import numpy as np
+
+from . import tape
+
+__all__ = ["debug_nans", "is_debugging_nans"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_SKIP_FILES = ("contextlib.py", "functools.py")
+
+# node -> "file:line in function: source", filled only while the mode is on
+_sites: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+class debug_nans:
+    """Switch NaN/inf checking on (``debug_nans()`` / ``debug_nans(True)``) or off.
+
+    Calling it sets the mode at once; used in a ``with`` statement, the
+    previous mode comes back when the block ends. The error is a
+    ``FloatingPointError`` naming the op, whether the forward, VJP or JVP rule
+    produced the value, and the user's source line that created the node.
+    """
+
+    def __init__(self, enable: bool = True):
+        self._previous = tape._DEBUG
+        tape._DEBUG = bool(enable)
+
+    def __enter__(self) -> "debug_nans":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        tape._DEBUG = self._previous
+
+    def __repr__(self) -> str:
+        return f"debug_nans({tape._DEBUG})"
+
+
+def is_debugging_nans() -> bool:
+    """True while the NaN/inf checks are on."""
+    return tape._DEBUG
+
+
+# --------------------------------------------------------------------------
+# hooks called by tape.py when the mode is on
+# --------------------------------------------------------------------------
+
+def _user_frame():
+    """The innermost stack frame outside the tensorgrad package."""
+    f = sys._getframe(1)
+    while f is not None:
+        name = f.f_code.co_filename
+        if not (os.path.abspath(name).startswith(_PACKAGE_DIR + os.sep)
+                or name.endswith(_SKIP_FILES)):
+            return f
+        f = f.f_back
+    return None
+
+
+def _describe_frame(f) -> str:
+    if f is None:
+        return "an unknown line"
+    line = linecache.getline(f.f_code.co_filename, f.f_lineno).strip()
+    where = f"{f.f_code.co_filename}:{f.f_lineno} in {f.f_code.co_name}"
+    return f"{where}: {line}" if line else where
+
+
+def note_site(node) -> None:
+    """Remember where the user created ``node`` (called at record time)."""
+    _sites[node] = _describe_frame(_user_frame())
+
+
+def site_of(node) -> str | None:
+    """The source line that created ``node``, if it was recorded in debug mode."""
+    return _sites.get(node) if node is not None else None
+
+
+def _in_rule() -> bool:
+    """True while the engine evaluates a derivative rule (their results are checked instead)."""
+    f = sys._getframe(2)
+    codes = (tape.backward_pass.__code__, tape.node_jvp.__code__)
+    while f is not None:
+        if f.f_code in codes:
+            return True
+        f = f.f_back
+    return False
+
+
+def _bad(value):
+    """(count, total, first index, kinds) of the non-finite entries of ``value``, or None."""
+    from .tensor import concrete
+    v = np.asarray(concrete(value))
+    if v.dtype.kind not in "fc" or v.size == 0:
+        return None
+    ok = np.isfinite(v)
+    if ok.all():
+        return None
+    first = np.unravel_index(int(np.argmin(ok.ravel())), v.shape) if v.ndim else ()
+    kinds = []
+    if np.isnan(v).any():
+        kinds.append("NaN")
+    if np.isposinf(v).any():
+        kinds.append("+inf")
+    if np.isneginf(v).any():
+        kinds.append("-inf")
+    return int((~ok).sum()), v.size, tuple(int(i) for i in first), "/".join(kinds)
+
+
+def _inputs_note(vals) -> str:
+    for v in vals:
+        if _bad(v) is not None:
+            return " (an input already held NaN/inf: it came from earlier, unchecked code)"
+    return ""
+
+
+def check_forward(op, vals, params, out) -> None:
+    """Raise if an op's forward result holds NaN/inf (not while inside a derivative rule)."""
+    bad = _bad(out)
+    if bad is None or _in_rule():
+        return
+    n, size, first, kinds = bad
+    shapes = ", ".join(str(np.shape(np.asarray(_plain(v)))) for v in vals)
+    raise FloatingPointError(
+        f"debug_nans: the forward of op {op.name!r} produced {kinds} ({n} of {size} entries, "
+        f"first at index {first}); input shapes {shapes}{_inputs_note(vals)}; "
+        f"called from {_describe_frame(_user_frame())}")
+
+
+def check_rule(op, which: str, i, value, node) -> None:
+    """Raise if a VJP or JVP rule returned NaN/inf."""
+    bad = _bad(value)
+    if bad is None:
+        return
+    n, size, first, kinds = bad
+    arg = f" for input {i}" if i is not None else ""
+    site = site_of(node)
+    where = f"the node was created at {site}" if site is not None else \
+        f"called from {_describe_frame(_user_frame())}"
+    raise FloatingPointError(
+        f"debug_nans: the {which} rule of op {op.name!r}{arg} produced {kinds} "
+        f"({n} of {size} entries, first at index {first}); {where}")
+
+
+def _plain(v):
+    from .tensor import concrete
+    return concrete(v)
