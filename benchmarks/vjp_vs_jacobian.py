@@ -1,0 +1,14 @@
+"""VJP versus Jacobian chaining benchmark (see tensorgrad/bench/vjp_vs_jacobian.py).
+
+    python benchmarks/vjp_vs_jacobian.py            # full run, writes benchmarks/results/
+    python benchmarks/vjp_vs_jacobian.py --quick    # a few seconds
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from tensorgrad.bench.vjp_vs_jacobian import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main())
