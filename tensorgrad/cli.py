@@ -258,6 +258,9 @@ def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int 
              viz.plot_confusion(yte, pred, os.path.join(out_dir, "confusion_matrix.png"), classes=10),
              viz.plot_samples(Xte[:16], yte[:16], pred[:16], os.path.join(out_dir, "sample_predictions.png")),
              viz.plot_scaling(sizes, series, os.path.join(out_dir, "vjp_vs_jacobian_scaling.png"))]
+    extra = os.path.join(out_dir, "vjp_vs_jacobian.png")  # written by the packaged benchmark
+    if os.path.exists(extra):
+        paths.append(extra)
     for p in paths:
         say(f"      {p}")
     total = time.perf_counter() - t_start
