@@ -18,7 +18,9 @@ with a plain loop (no recursion), and sums cotangents per node.
 from __future__ import annotations
 
 import itertools
+import math
 import weakref
+from heapq import heappop, heappush
 from typing import Any, Sequence
 
 import numpy as np
@@ -28,7 +30,7 @@ from .tensor import Tensor
 
 __all__ = ["bind", "ReverseTrace", "ForwardTrace", "Node", "unbroadcast",
            "backward_pass", "new_reverse_trace", "new_forward_trace", "close_trace",
-           "IMPERATIVE", "OpError", "node_jvp", "toposort", "leaf_node"]
+           "IMPERATIVE", "OpError", "node_jvp", "toposort", "leaf_node", "Eye"]
 
 
 class OpError(ValueError):
@@ -148,31 +150,102 @@ def _ndim(x) -> int:
 
 def bind(op: Op, args: tuple, params: tuple = ()):
     """Apply ``op`` to ``args`` (arrays, scalars or Tensors) with ``params``."""
+    # The hot path of every op call: one pass to find the top trace, then at
+    # most one more to split primals from tape parents. Plain arrays (every
+    # rule called during a first-order sweep) go straight to the forward rule.
+    if len(args) == 1:  # unary ops: the commonest case, without the loops below
+        a = args[0]
+        if type(a) is not Tensor:
+            return _call_forward(op, args, params)
+        top = a._trace
+        if top is not None and top.level >= 0 and not top.forward and op.kind != "none":
+            v = a._value
+            if type(v) is not Tensor:
+                out = _call_forward(op, (v,), params)
+                if type(out) is np.ndarray:
+                    node = Node(op, params, (a._node,), (v,), out, out.shape, out.dtype)
+                else:
+                    node = Node(op, params, (a._node,), (v,), out, _shape(out), _dtype(out))
+                if _DEBUG:
+                    _debug_site(node)
+                return Tensor(out, top, node)
+    elif len(args) == 2 and op.kind != "none":  # binary ops on one reverse trace
+        a, b = args
+        if type(a) is Tensor:
+            top = a._trace
+            va, pa = a._value, a._node
+            if type(b) is Tensor:
+                vb, pb = b._value, b._node
+                if b._trace is not top:
+                    top = None  # two traces: the general path below sorts them out
+            else:
+                vb, pb = b, None
+        elif type(b) is Tensor:
+            top = b._trace
+            va, pa, vb, pb = a, None, b._value, b._node
+        else:
+            return _call_forward(op, args, params)
+        if top is not None and top.level >= 0 and not top.forward \
+                and type(va) is not Tensor and type(vb) is not Tensor:
+            primals = (va, vb)
+            out = _call_forward(op, primals, params)
+            if pa is None or pb is None:  # a constant input: keep it safe from later mutation
+                primals = _frozen(primals, (pa, pb), op)
+            if type(out) is np.ndarray:
+                node = Node(op, params, (pa, pb), primals, out, out.shape, out.dtype)
+            else:
+                node = Node(op, params, (pa, pb), primals, out, _shape(out), _dtype(out))
+            if _DEBUG:
+                _debug_site(node)
+            return Tensor(out, top, node)
     top = None
     level = -1
+    wrapped = False
     for a in args:
         if type(a) is Tensor:
+            wrapped = True
             tr = a._trace
             if tr is not None and tr.level > level:
                 top = tr
                 level = tr.level
+    if not wrapped:
+        return _call_forward(op, args, params)
     if top is None or op.kind == "none":
         return _untraced(op, args, params)
 
-    primals = tuple([a._value if (type(a) is Tensor and a._trace is top) else a for a in args])
-    for p in primals:
-        if type(p) is Tensor:
-            out = bind(op, primals, params)
-            break
-    else:
-        out = _call_forward(op, primals, params)
-
     if top.forward:
+        primals = tuple([a._value if (type(a) is Tensor and a._trace is top) else a for a in args])
+        for p in primals:
+            if type(p) is Tensor:
+                out = bind(op, primals, params)
+                break
+        else:
+            out = _call_forward(op, primals, params)
         return Tensor(out, top, None, _push_tangents(op, top, args, primals, params, out))
-    parents = tuple([a._node if (type(a) is Tensor and a._trace is top) else None for a in args])
+
+    primals = []
+    parents = []
+    nested = False
+    for a in args:
+        if type(a) is Tensor:
+            if a._trace is top:
+                v = a._value
+                primals.append(v)
+                parents.append(a._node)
+                if type(v) is Tensor:
+                    nested = True
+                continue
+            nested = True  # a Tensor of a lower (or closed) trace
+        primals.append(a)
+        parents.append(None)
+    primals = tuple(primals)
+    parents = tuple(parents)
+    out = bind(op, primals, params) if nested else _call_forward(op, primals, params)
     if None in parents:  # constants among the inputs: keep them safe from later mutation
         primals = _frozen(primals, parents, op)
-    node = Node(op, params, parents, primals, out, _shape(out), _dtype(out))
+    node = Node(op, params, parents, primals, out,
+                out.shape if type(out) is np.ndarray else _shape(out),
+                out.dtype if type(out) is np.ndarray else _dtype(out))
     if _DEBUG:
         _debug_site(node)
     return Tensor(out, top, node)
@@ -329,6 +402,18 @@ def unbroadcast(x, shape: tuple, nb: int = 0):
     xs = _shape(x)
     shape = tuple(shape)
     lead = len(xs) - nb - len(shape)
+    if type(x) is np.ndarray and lead >= 0:
+        # plain arrays (every first-order sweep): one NumPy sum, then a reshape
+        # that restores the kept size-1 axes
+        k = nb + lead
+        axes = tuple(range(nb, k)) + tuple(
+            k + i for i, s in enumerate(shape) if s == 1 and xs[k + i] != 1)
+        r = x.sum(axis=axes) if axes else x
+        target = xs[:nb] + shape
+        if r.shape == target:
+            return r
+        if r.size == math.prod(target):
+            return r.reshape(target)
     if lead < 0:  # a rule returned fewer axes than the input has: broadcast up
         return _broadcast_to(x, xs[:nb] + shape)
     axes = list(range(nb, nb + lead))
@@ -368,6 +453,66 @@ def _seq_of(n: Node) -> int:
     return n.seq
 
 
+class Eye:
+    """A batch of basis cotangents for a 1-D output, kept symbolic: row k is d_k e_k.
+
+    ``jacrev`` seeds its sweep with the identity (``d`` None). Multiplying by
+    it is free, so the first ops the sweep meets are applied in closed form
+    instead of as matrix products with the identity: an elementwise op scales
+    ``d`` by its derivative (O(N)), and ``A @ x`` turns it into the rows of
+    ``diag(d) A`` (O(N²)) — exactly the first step of hand-written dense
+    chaining. Any other op, a fan-in or a leaf gets :meth:`dense` (O(N²)).
+    """
+
+    __slots__ = ("m", "d", "dtype")
+
+    def __init__(self, m: int, dtype, d=None):
+        self.m = m
+        self.dtype = dtype
+        self.d = d
+
+    def dense(self) -> np.ndarray:
+        if self.d is None:
+            return np.eye(self.m, dtype=self.dtype)
+        return np.diag(self.d)
+
+
+def _eye_vjp(node: Node, g: Eye):
+    """Push a symbolic basis through ``node``: ``(parent, cotangent)`` or None (use dense)."""
+    op = node.op
+    out = node.out
+    args = node.args
+    if type(out) is not np.ndarray or out.ndim != 1:
+        return None
+    live = [i for i, p in enumerate(node.parents) if p is not None]
+    if len(live) != 1 or any(type(a) is Tensor for a in args):
+        return None
+    i = live[0]
+    parent = node.parents[i]
+    if op.kind == "diagonal" and not op.variadic and op.vjp_all is None \
+            and _shape(args[i]) == out.shape:
+        der = op.deriv[i]
+        if der is None:
+            return parent, None
+        if isinstance(der, (int, float)):
+            d = der if g.d is None else der * g.d
+        else:
+            d = der(out, *args, *node.params)
+            if type(d) is Tensor:
+                return None
+            if g.d is not None:
+                d = g.d * d
+            elif _shape(d) != out.shape:
+                d = np.broadcast_to(d, out.shape)
+        if np.ndim(d) == 0:
+            d = np.full(out.shape, d, dtype=g.dtype)
+        return parent, Eye(g.m, np.result_type(g.dtype, d), d)
+    if op.name == "matmul" and i == 1 and _ndim(args[0]) == 2 and _ndim(args[1]) == 1:
+        a = args[0]  # out = A x:  the rows of diag(d) A are the cotangents of x
+        return parent, (a.copy() if g.d is None else g.d[:, None] * a)
+    return None
+
+
 def backward_pass(out_nodes: Sequence[Node], seeds: Sequence[Any], retain: bool = False,
                   batch_ndim: int = 0) -> dict:
     """The reverse sweep. Returns ``{leaf node: cotangent}``.
@@ -375,43 +520,89 @@ def backward_pass(out_nodes: Sequence[Node], seeds: Sequence[Any], retain: bool 
     ``seeds[k]`` is the cotangent of ``out_nodes[k]`` (with ``batch_ndim``
     leading batch axes). Unless ``retain``, each node's saved residuals are
     released once its rule has run.
+
+    Nodes are visited from the highest sequence number down, through a heap
+    of the nodes that have received a cotangent so far: a node's cotangent is
+    complete once every later node is done, no separate topological sort is
+    needed, and nodes that receive only symbolic zeros are never visited.
+    Cotangents are summed in place only into buffers the sweep itself
+    allocated (a rule's result may alias its input, e.g. add returns g).
     """
     cts: dict = {}
+    owned: set = set()  # nodes whose cotangent buffer this sweep allocated
+    heap: list = []
     for n, s in zip(out_nodes, seeds):
         if n is None or s is None:
             continue
         prev = cts.get(n)
-        cts[n] = s if prev is None else prev + s
+        if prev is None:
+            cts[n] = s
+            heappush(heap, (-n.seq, n))
+        else:
+            cts[n] = prev + s
+            owned.add(n)
     leaves = {}
-    for node in reversed(toposort(out_nodes)):
-        g = cts.pop(node, None)
+    nb = batch_ndim
+    ndarray = np.ndarray
+    while heap:
+        node = heappop(heap)[1]
+        g = cts.pop(node)
         op = node.op
+        if type(g) is Eye:
+            pushed = _eye_vjp(node, g) if op is not None and node.args is not None else None
+            if pushed is not None:
+                p, c = pushed
+                if c is not None:
+                    cts[p] = c
+                    heappush(heap, (-p.seq, p))
+                if not retain:
+                    node.args = node.out = None
+                continue
+            g = g.dense()
         if op is None:
-            if g is not None:
-                leaves[node] = g
+            leaves[node] = g
             continue
-        if node.args is None:
+        args = node.args
+        if args is None:
             raise RuntimeError(
                 f"backward through op {op.name!r} (output shape {node.shape}) whose saved "
                 "values were already freed by an earlier backward pass; pass "
                 "retain_graph=True to the first backward (or call the vjp function "
                 "again, which retains) to sweep the same graph twice")
-        if g is None:
+        out = node.out
+        params = node.params
+        parents = node.parents
+        if len(parents) == 1 and op.vjp_all is None:  # unary ops: no loop, no index
+            p = parents[0]
+            rule = op.vjps[0]
+            c = rule(g, out, *args, *params) if rule is not None and p is not None else None
+            if c is not None:
+                if _DEBUG:
+                    _debug_rule(op, "VJP", 0, c, node)
+                cs = c.shape if type(c) is ndarray else _shape(c)
+                want = p.shape if not nb else cs[:nb] + p.shape
+                if cs != want:
+                    c = unbroadcast(c, p.shape, nb)
+                prev = cts.get(p)
+                if prev is None:
+                    cts[p] = c
+                    heappush(heap, (-p.seq, p))
+                else:
+                    _accumulate(cts, owned, p, prev, c)
             if not retain:
                 node.args = node.out = None
             continue
-        args = node.args
-        out = node.out
-        params = node.params
-        nb = batch_ndim
         whole = op.vjp_all(g, out, *args, *params) if op.vjp_all is not None else None
-        for i, p in enumerate(node.parents):
+        vjps = op.vjps
+        i = -1
+        for p in node.parents:
+            i += 1
             if p is None:
                 continue
             if whole is not None:
                 c = whole[i]
             else:
-                rule = op.vjps[i]
+                rule = vjps[i]
                 if rule is None:
                     continue
                 c = rule(g, out, *args, *params)
@@ -419,15 +610,36 @@ def backward_pass(out_nodes: Sequence[Node], seeds: Sequence[Any], retain: bool 
                 continue
             if _DEBUG:
                 _debug_rule(op, "VJP", i, c, node)
-            cs = _shape(c)
+            cs = c.shape if type(c) is ndarray else _shape(c)
             want = p.shape if not nb else cs[:nb] + p.shape
             if cs != want:
                 c = unbroadcast(c, p.shape, nb)
             prev = cts.get(p)
-            cts[p] = c if prev is None else prev + c
+            if prev is None:
+                cts[p] = c
+                heappush(heap, (-p.seq, p))
+            else:
+                _accumulate(cts, owned, p, prev, c)
         if not retain:
             node.args = node.out = None
     return leaves
+
+
+def _accumulate(cts: dict, owned: set, p: Node, prev, c) -> None:
+    """Fan-out: add a second (third, ...) cotangent for node ``p``.
+
+    The first sum allocates a buffer the sweep owns; later ones add into it in
+    place. A buffer a rule returned is never written (it may be shared).
+    """
+    if type(prev) is Eye:
+        cts[p] = prev.dense() + c
+        owned.add(p)
+    elif p in owned and type(prev) is np.ndarray and type(c) is np.ndarray \
+            and prev.dtype == np.result_type(prev, c):
+        prev += c  # our own buffer: accumulate without a new allocation
+    else:
+        cts[p] = prev + c
+        owned.add(p)
 
 
 # --------------------------------------------------------------------------

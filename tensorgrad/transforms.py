@@ -14,6 +14,7 @@ basis of tangents forward at once (``chunk_size`` bounds the batch).
 from __future__ import annotations
 
 import functools
+import math
 from contextlib import contextmanager
 from typing import Any, Callable, Sequence
 
@@ -23,7 +24,7 @@ from . import ops as _ops
 from .registry import Op
 from . import tape as _tape
 from .tape import _mutable
-from .tape import (IMPERATIVE, Node, backward_pass, close_trace, leaf_node, new_forward_trace,
+from .tape import (IMPERATIVE, Eye, Node, backward_pass, close_trace, leaf_node, new_forward_trace,
                    new_reverse_trace, node_jvp, toposort)
 from .tensor import Tensor, concrete
 from .tree import tree_flatten, tree_unflatten
@@ -42,6 +43,11 @@ def _live(x) -> bool:
 
 def _as_primal(x, where: str, copy: bool):
     """A differentiable input as a float array (or a live Tensor of an outer trace)."""
+    if type(x) is np.ndarray and not copy and x.dtype.kind == "f":  # the common case, directly
+        if x.flags.writeable:
+            x = x.view()  # read-only view: the op rules can never write into it
+            x.flags.writeable = False
+        return x
     if _live(x):
         dt = x.dtype
         if dt.kind not in "f":
@@ -69,6 +75,8 @@ def _as_primal(x, where: str, copy: bool):
 
 def _finish(v):
     """A result value as the caller should see it: live Tensors stay, the rest become arrays."""
+    if type(v) is np.ndarray:
+        return v
     if _live(v):
         return v
     return np.asarray(concrete(v))
@@ -126,7 +134,15 @@ class _Recording:
 
 
 def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: str,
-            copy: bool = True) -> _Recording:
+            copy: bool = True, locked: list | None = None) -> _Recording:
+    """Run ``f`` once on a new reverse trace.
+
+    Inputs are protected from mutation while the tape holds them: ``copy``
+    saves private copies (vjp, linearize: the tape outlives the call); with
+    ``locked`` the caller's arrays are instead made read-only until the caller
+    unlocks them after its sweep (grad, jacrev: the tape ends inside the
+    call), which costs no memory.
+    """
     trace = new_reverse_trace()
     args = list(args)
     rec = _Recording()
@@ -134,6 +150,8 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
     try:
         for k in argnums:
             leaves, td = tree_flatten(args[k])
+            if locked is not None:
+                _lock(leaves, locked)
             vals = [_as_primal(v, where, copy) for v in leaves]
             nodes = [leaf_node(v) for v in vals]
             args[k] = tree_unflatten(td, [Tensor(v, trace, n) for v, n in zip(vals, nodes)])
@@ -164,6 +182,18 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
     return rec
 
 
+def _lock(arrays, locked: list) -> None:
+    for a in arrays:
+        if type(a) is np.ndarray and a.flags.writeable:
+            a.flags.writeable = False
+            locked.append(a)
+
+
+def _unlock(locked: list) -> None:
+    for a in locked:
+        a.flags.writeable = True
+
+
 def _strip(tree, trace):
     leaves, td = tree_flatten(tree)
     out = []
@@ -185,6 +215,8 @@ def _float_dtype(v):
 
 def _cast_like(g, like):
     """Cast a cotangent to its input's dtype (float32 inputs get float32 gradients)."""
+    if type(g) is np.ndarray and type(like) is np.ndarray and g.dtype == like.dtype:
+        return g
     want = np.result_type(concrete(like))
     have = np.result_type(concrete(g))
     if have != want:
@@ -251,10 +283,10 @@ def _scalar_seed(rec: _Recording, name: str):
     if len(rec.out_values) != 1:
         raise TypeError(f"{name}: the function must return a single array, got a pytree "
                         f"{rec.out_tree}; use tg.jacrev, or has_aux=True for extra outputs")
-    v = rec.out_values[0]
-    shape = tuple(np.shape(concrete(v)))
-    dt = np.result_type(concrete(v))
-    if int(np.prod(shape)) != 1 or len(shape) > 2:
+    v = concrete(rec.out_values[0])
+    shape = tuple(np.shape(v))
+    dt = v.dtype if isinstance(v, (np.ndarray, np.generic)) else np.result_type(v)
+    if math.prod(shape) != 1 or len(shape) > 2:
         raise TypeError(f"{name}: the function must return a scalar (or an array of shape (1,) "
                         f"or (1, 1)), got shape {shape}; reduce it first (e.g. .sum() or .mean()), "
                         f"or use tg.jacrev / tg.vjp for non-scalar outputs")
@@ -280,10 +312,14 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
     @functools.wraps(f)
     def vg(*args):
         single, nums = _norm_argnums(argnums, len(args), "grad")
-        rec = _record(f, args, nums, has_aux, "grad")
-        seed = _scalar_seed(rec, "grad")
-        leaves = backward_pass(rec.out_nodes, [seed], retain=False)
-        grads = _gather(rec, leaves)
+        locked: list = []
+        try:  # the caller's inputs stay read-only until the sweep is done
+            rec = _record(f, args, nums, has_aux, "grad", copy=False, locked=locked)
+            seed = _scalar_seed(rec, "grad")
+            leaves = backward_pass(rec.out_nodes, [seed], retain=False)
+            grads = _gather(rec, leaves)  # while locked: results never alias a caller's array
+        finally:
+            _unlock(locked)
         value = _finish(rec.out_values[0])
         value = (value, rec.aux) if has_aux else value
         return value, (grads[0] if single else tuple(grads))
@@ -299,19 +335,31 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
 
     @functools.wraps(f)
     def jac(*args):
+        locked: list = []
+        try:  # the caller's inputs stay read-only until the last sweep is done
+            return _jacrev_locked(args, locked)
+        finally:
+            _unlock(locked)
+
+    def _jacrev_locked(args, locked):
         single, nums = _norm_argnums(argnums, len(args), "jacrev")
-        rec = _record(f, args, nums, has_aux, "jacrev")
+        rec = _record(f, args, nums, has_aux, "jacrev", copy=False, locked=locked)
         per_out = []
-        for node, v in zip(rec.out_nodes, rec.out_values):
+        n_out = len(rec.out_nodes)
+        for o, (node, v) in enumerate(zip(rec.out_nodes, rec.out_values)):
             oshape = tuple(np.shape(concrete(v)))
-            m = int(np.prod(oshape))
+            m = math.prod(oshape)
             dt = _float_dtype(v)
             blocks = []  # per chunk: list over argnums of lists over leaves
             step = max(m, 1) if not chunk_size else max(1, int(chunk_size))
             for lo in range(0, max(m, 1), step):
                 hi = min(m, lo + step)
-                seed = np.eye(m, dtype=dt)[lo:hi].reshape((hi - lo,) + oshape)
-                leaves = backward_pass([node], [seed], retain=True, batch_ndim=1) if node else {}
+                if len(oshape) == 1 and lo == 0 and hi == m:
+                    seed = Eye(m, dt)  # the identity, kept symbolic (see tape.Eye)
+                else:
+                    seed = np.eye(m, dtype=dt)[lo:hi].reshape((hi - lo,) + oshape)
+                last = o == n_out - 1 and hi >= m  # no sweep after this one: free as we go
+                leaves = backward_pass([node], [seed], retain=not last, batch_ndim=1) if node else {}
                 blocks.append(_gather(rec, leaves, batch=(hi - lo,)))
                 if m == 0:
                     break
@@ -553,12 +601,7 @@ class custom_vjp:
 
         op = Op(f"custom_vjp[{name}]", None, "dense", nargs=len(args), vjp_all=vjp_all,
                 symbol="user-defined VJP")
-        parents = tuple(a._node if type(a) is Tensor and a._trace is top else None for a in args)
-        node = Node(op, (), parents, primals, out, tuple(np.shape(concrete(out))),
-                    np.result_type(concrete(out)))
-        if _tape._DEBUG:
-            _tape._debug_site(node)
-        return Tensor(out, top, node)
+        return _record_custom(op, top, args, primals, out)
 
 
 class custom_jvp:
@@ -617,12 +660,17 @@ class custom_jvp:
 
         op = Op(f"custom_jvp[{self.fun.__name__}]", None, "dense", nargs=len(args), vjp_all=vjp_all,
                 symbol="user-defined JVP (transposed)")
-        parents = tuple(a._node if type(a) is Tensor and a._trace is top else None for a in args)
-        node = Node(op, (), parents, primals, out, tuple(np.shape(concrete(out))),
-                    np.result_type(concrete(out)))
-        if _tape._DEBUG:
-            _tape._debug_site(node)
-        return Tensor(out, top, node)
+        return _record_custom(op, top, args, primals, out)
+
+
+def _record_custom(op: Op, top, args, primals, out) -> Tensor:
+    """Put a user-defined rule's node on the tape of ``top``."""
+    parents = tuple(a._node if type(a) is Tensor and a._trace is top else None for a in args)
+    node = Node(op, (), parents, primals, out, tuple(np.shape(concrete(out))),
+                np.result_type(concrete(out)))
+    if _tape._DEBUG:
+        _tape._debug_site(node)
+    return Tensor(out, top, node)
 
 
 @contextmanager

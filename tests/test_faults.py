@@ -613,7 +613,17 @@ def test_c27_mutation_inside_the_function_and_of_outputs():
         y = tg.sum(a * a)
         x[:] = 7.0  # the caller's array behind the differentiated argument
         return y
-    np.testing.assert_array_equal(tg.grad(g)(x), [2.0, 4.0])
+    # grad/jacrev lock the caller's arrays (read-only) until their sweep is done
+    with pytest.raises(ValueError, match="read-only"):
+        tg.grad(g)(x)
+    with pytest.raises(ValueError, match="read-only"):
+        tg.jacrev(g)(x)
+    assert x.flags.writeable  # unlocked again afterwards, even after the error
+    np.testing.assert_array_equal(x, [1.0, 2.0])
+    y = np.array([3.0, 4.0])
+    gx, gy = tg.grad(lambda a, b: tg.sum(a * b), argnums=(0, 1))(x, y)
+    gx[0] = -1.0  # a gradient never aliases the caller's arrays
+    np.testing.assert_array_equal(y, [3.0, 4.0])
     # outputs handed to the caller are not the tape's residuals
     out, f_vjp = tg.vjp(tg.exp, np.array([1.0, 2.0]))
     out[:] = 0.0

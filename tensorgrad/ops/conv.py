@@ -36,6 +36,7 @@ from ..registry import Example, Op, register
 from ..tape import bind
 from ._util import raw, shape_of
 from .shape import _getitem, _scatter_add, moveaxis, reshape
+from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d"]
 
@@ -264,7 +265,7 @@ _conv2d_weight_grad = register(Op(
               Example(((2, 3, 6, 6), (2, 4, 3, 3)), {"stride": 2, "padding": 1, "k_hw": (3, 3)})]))
 
 
-def conv2d(x, w, stride=1, padding=0):
+def conv2d(x: ArrayLike, w: ArrayLike, stride: Shape = 1, padding: Shape = 0) -> Array:
     """2-D convolution (cross-correlation) of images x (N, C, H, W) with kernels w (O, C, kh, kw).
 
     ``stride`` and ``padding`` (zeros on both sides) are ints or (height, width)
@@ -390,7 +391,7 @@ def _pool_args(name, x, kernel_size, stride):
     return k, s
 
 
-def max_pool2d(x, kernel_size, stride=None):
+def max_pool2d(x: ArrayLike, kernel_size: Shape, stride: Shape | None = None) -> Array:
     """Maximum over each kh×kw window of x (N, C, H, W); ``stride`` defaults to the kernel.
 
     The gradient goes to each window's arg-max (the first in row-major order
@@ -400,7 +401,7 @@ def max_pool2d(x, kernel_size, stride=None):
     return bind(_max_pool2d, (x,), (k, s))
 
 
-def avg_pool2d(x, kernel_size, stride=None):
+def avg_pool2d(x: ArrayLike, kernel_size: Shape, stride: Shape | None = None) -> Array:
     """Mean over each kh×kw window of x (N, C, H, W); ``stride`` defaults to the kernel."""
     k, s = _pool_args("avg_pool2d", x, kernel_size, stride)
     return bind(_avg_pool2d, (x,), (k, s))

@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import Example, Op, register
-from ..tape import bind
+from ..tape import _call_forward, bind
 from ._util import dtype_of, raw
+from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "negative", "power", "square", "sqrt",
@@ -26,6 +27,8 @@ def _public(op: Op, params: tuple = ()):
     """The user-facing function of an op with no parameters."""
     if op.nargs == 1:
         def f(x):
+            if type(x) is np.ndarray:  # on no trace: straight to the forward rule
+                return _call_forward(op, (x,), ())
             return bind(op, (x,), ())
     elif op.nargs == 2:
         def f(x, y):
@@ -35,6 +38,8 @@ def _public(op: Op, params: tuple = ()):
             return bind(op, args, ())
     f.__name__ = f.__qualname__ = op.name
     f.__doc__ = f"{op.doc or op.name} (elementwise). Jacobian: {op.symbol}."
+    names = ("x", "y") if op.nargs == 2 else ("x",)
+    f.__annotations__ = {**{n: ArrayLike for n in names}, "return": Array}
     return f
 
 
@@ -233,7 +238,7 @@ _clip = register(Op("clip", lambda x, lo, hi: np.clip(x, lo, hi), "diagonal", na
                               Example(((5,),), {"a_min": 0.1}), Example(((),), {"a_max": 0.3})]))
 
 
-def clip(x, a_min=None, a_max=None):
+def clip(x: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None) -> Array:
     """Limit x to [a_min, a_max] (bounds are constants). Gradient 1 inside, 0 outside."""
     if a_min is None and a_max is None:
         raise ValueError("clip: give at least one of a_min and a_max")
@@ -276,6 +281,6 @@ _astype = register(Op(
     examples=[Example(((3,),), {"dtype": np.float64})]))
 
 
-def astype(x, dtype):
+def astype(x: ArrayLike, dtype) -> Array:
     """x converted to ``dtype`` (gradients flow back in x's own dtype)."""
     return bind(_astype, (x,), (np.dtype(dtype),))

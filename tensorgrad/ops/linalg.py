@@ -34,16 +34,22 @@ from ..registry import Example, Op, register
 from ..tape import bind
 from ._util import ndim_of, raw, shape_of
 from .shape import expand_dims, reshape, squeeze, swapaxes
+from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
 
 __all__ = ["matmul", "einsum", "tensordot", "dot", "outer"]
 
 
 def _mT(x):
+    if type(x) is np.ndarray:  # a plain array is on no trace: nothing to record
+        return x.swapaxes(-1, -2)
     return swapaxes(x, -1, -2)
 
 
 def _matmul_vjp_a(g, out, a, b):
-    if ndim_of(b) == 1:  # out lost B's column axis: put it back on g and b
+    if ndim_of(b) == 1:
+        if ndim_of(a) == 2:  # Ā_ik = g_i b_k: an outer product (batch axes of g kept in front)
+            return expand_dims(g, -1) * b
+        # out lost B's column axis: put it back on g and b
         g = expand_dims(g, -1)
         b = expand_dims(b, -1)
     if ndim_of(a) == 1:  # out lost A's row axis
@@ -54,6 +60,10 @@ def _matmul_vjp_a(g, out, a, b):
 
 def _matmul_vjp_b(g, out, a, b):
     b1 = ndim_of(b) == 1
+    if b1 and ndim_of(a) == 2:
+        # b̄_k = Σ_i g_i A_ik = (g A)_k: one matrix product for a whole batch of
+        # cotangents (jacrev's basis), instead of one matrix-vector product each
+        return g @ a
     if b1:  # out lost B's column axis
         g = expand_dims(g, -1)
     if ndim_of(a) == 1:  # out lost A's row axis
@@ -97,9 +107,11 @@ _matmul = register(Op(
     doc="matrix product with NumPy's broadcasting over leading axes"))
 
 
-def matmul(a, b):
+def matmul(a: ArrayLike, b: ArrayLike) -> Array:
     """Matrix product ``a @ b`` (NumPy semantics: 1-D promotion, batch broadcasting)."""
-    sa, sb = shape_of(raw(a)), shape_of(raw(b))
+    ra, rb = raw(a), raw(b)
+    sa = ra.shape if type(ra) is np.ndarray else shape_of(ra)
+    sb = rb.shape if type(rb) is np.ndarray else shape_of(rb)
     if not sa or not sb:
         raise ValueError(f"matmul: operands must be at least 1-D, got shapes {sa} and {sb}; "
                          "use multiply for scalars")
@@ -293,7 +305,7 @@ _einsum = register(Op(
               Example(((2, 3, 4), (2, 4, 2), (2, 5)), {"subscripts": "bij,bjk,bl->bikl"})]))
 
 
-def einsum(subscripts: str, *operands):
+def einsum(subscripts: str, *operands: ArrayLike) -> Array:
     """Einstein summation with NumPy's subscripts (``->``, implicit output, ``...``, diagonals).
 
     Every operand's gradient is again an einsum (the rule is multilinearity),
@@ -357,7 +369,7 @@ _tensordot = _pairwise(
               Example(((3, 4, 5), (2, 5)), {"axes": ((-1,), (1,))})])
 
 
-def tensordot(a, b, axes=2):
+def tensordot(a: ArrayLike, b: ArrayLike, axes=2) -> Array:
     """Sum of products over paired axes: ``axes=N`` pairs a's last N with b's first N;
     ``axes=(axes_a, axes_b)`` pairs them explicitly (NumPy semantics)."""
     sa, sb = shape_of(raw(a)), shape_of(raw(b))
@@ -416,7 +428,7 @@ _dot = _pairwise(
               Example(((2, 3, 4), (4,))), Example(((2, 3, 4), (5, 4, 2)))])
 
 
-def dot(a, b):
+def dot(a: ArrayLike, b: ArrayLike) -> Array:
     """NumPy's ``dot``: a product if either is 0-d, the inner product of 1-d
     vectors, the matrix product of 2-d ones, and for N-d a sum over a's last
     axis and b's second-to-last."""
@@ -435,6 +447,6 @@ _outer = _pairwise(
     examples=[Example(((3,), (4,))), Example(((2, 3), (2,))), Example(((), (3,)))])
 
 
-def outer(a, b):
+def outer(a: ArrayLike, b: ArrayLike) -> Array:
     """Outer product ``out[i, j] = a.ravel()[i] * b.ravel()[j]`` (NumPy's ``outer``)."""
     return bind(_outer, (a, b), ())

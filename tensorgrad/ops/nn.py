@@ -11,6 +11,8 @@ Each is one registered op with its own rules, computed stably:
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import special
 
@@ -20,6 +22,7 @@ from ._util import dtype_of, lift_tangent, negative_axes, negative_axis, raw, sh
 from .elementwise import _mask, _public, elementwise, exp, tanh
 from .reductions import _keep, _spread
 from .reductions import sum as _sum
+from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
 
 __all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "logsumexp",
            "softmax", "log_softmax", "softmax_cross_entropy", "mse"]
@@ -48,7 +51,7 @@ _leaky = register(Op(
     examples=[Example(((3, 4),)), Example(((5,),), {"negative_slope": 0.2})]))
 
 
-def leaky_relu(x, negative_slope=0.01):
+def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> Array:
     """x where x > 0, ``negative_slope``·x elsewhere."""
     return bind(_leaky, (x,), (float(negative_slope),))
 
@@ -85,7 +88,7 @@ _gelu = register(Op("gelu", _gelu_forward, "diagonal", nargs=1, param_names=("ap
                               Example(((5,),), {"approximate": True}), Example(((),), {"approximate": False})]))
 
 
-def gelu(x, approximate=False):
+def gelu(x: ArrayLike, approximate: bool = False) -> Array:
     """GELU: x·Φ(x) with Φ the normal CDF (``approximate=True``: the tanh formula)."""
     return bind(_gelu, (x,), (bool(approximate),))
 
@@ -93,7 +96,12 @@ def gelu(x, approximate=False):
 # ---- log-sum-exp and softmax ------------------------------------------------------------
 def _lse_forward(x, axes, keepdims):
     if x.size:
-        m = np.max(x, axis=axes, keepdims=True)
+        m = x.max(axis=axes, keepdims=True)
+        if math.isfinite(m.sum()):
+            # every max finite (NaN and +inf would propagate into the sum): then
+            # x − m ≤ 0 and each row's sum is ≥ 1, so no warning can occur
+            s = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
+            return s if keepdims else np.squeeze(s, axis=axes)
         m = np.where(np.isfinite(m), m, 0)  # all −inf (or inf/NaN) rows: no shift
     else:
         m = np.zeros((1,) * x.ndim, x.dtype)
@@ -134,7 +142,7 @@ _logsumexp = register(Op(
               Example(((2, 3, 4),), {"axis": (0, 2), "keepdims": True}), Example(((),))]))
 
 
-def logsumexp(x, axis=None, keepdims=False):
+def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
     """log(Σ exp(x)) over ``axis``, stable for large and −inf entries."""
     return bind(_logsumexp, (x,), (negative_axes(axis, len(shape_of(raw(x))), "logsumexp"),
                                   bool(keepdims)))
@@ -143,7 +151,11 @@ def logsumexp(x, axis=None, keepdims=False):
 def _softmax_forward(x, axis):
     if x.size == 0:
         return np.exp(x)
-    m = np.max(x, axis=axis, keepdims=True)
+    m = x.max(axis=axis, keepdims=True)
+    if math.isfinite(m.sum()):  # every max finite: each row sums to ≥ 1, no warning possible
+        e = np.exp(x - m)
+        e /= e.sum(axis=axis, keepdims=True)  # e is our own fresh buffer
+        return e
     # with +inf or NaN in a row the result is NaN, without a NumPy warning
     with np.errstate(invalid="ignore", over="ignore"):
         e = np.exp(x - np.where(np.isfinite(m), m, 0))
@@ -164,7 +176,7 @@ _softmax = register(Op(
               Example(((2, 3, 4),), {"axis": 1})]))
 
 
-def softmax(x, axis=-1):
+def softmax(x: ArrayLike, axis: int = -1) -> Array:
     """Softmax along ``axis``; Jacobian diag(p) − p pᵀ (never formed by the rules)."""
     return bind(_softmax, (x,), (negative_axis(axis, len(shape_of(raw(x))), "softmax"),))
 
@@ -191,7 +203,7 @@ _log_softmax = register(Op(
     examples=[Example(((4,),)), Example(((3, 4),)), Example(((3, 4),), {"axis": 0})]))
 
 
-def log_softmax(x, axis=-1):
+def log_softmax(x: ArrayLike, axis: int = -1) -> Array:
     """log(softmax(x)) computed as x − logsumexp(x): stable."""
     return bind(_log_softmax, (x,), (negative_axis(axis, len(shape_of(raw(x))), "log_softmax"),))
 
@@ -199,22 +211,30 @@ def log_softmax(x, axis=-1):
 # ---- fused softmax cross-entropy ------------------------------------------------------------
 def _sce_forward(z, y):
     lse = _lse_forward(z, (-1,), False)
-    with np.errstate(invalid="ignore"):  # 0·(−inf) on masked classes counts as 0
-        picked = np.sum(np.where(y != 0, y * z, 0), axis=-1)
-    return np.mean(lse - picked)
+    if math.isfinite(z.sum()):
+        picked = (y * z).sum(axis=-1)
+    else:
+        with np.errstate(invalid="ignore"):  # 0·(−inf) on masked classes counts as 0
+            picked = np.sum(np.where(y != 0, y * z, 0), axis=-1)
+    d = lse - picked
+    return d.sum() / d.shape[0] if d.ndim == 1 and d.shape[0] else d.mean()
 
 
 def _sce_vjp(g, out, z, y):
     # ∂L/∂z = (p − y)/batch: the fused rule, p from a stable softmax.
     n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
     p = bind(_softmax, (z,), (-1,))
-    return _expand_loss(g, z) * ((p - y) / n)
+    return (p - y) * (_expand_loss(g, z) / n)  # scale the small g first: one pass less
 
 
 def _expand_loss(g, z):
     # g is a scalar per batch entry of the sweep; give it axes to meet (batch, classes).
     k = len(shape_of(z))
-    return g if k == 0 else bind_reshape(g, shape_of(g) + (1,) * k)
+    if k == 0:
+        return g
+    if type(g) is np.ndarray:
+        return g.reshape(g.shape + (1,) * k)
+    return bind_reshape(g, shape_of(g) + (1,) * k)
 
 
 def bind_reshape(x, shape):
@@ -241,7 +261,7 @@ _sce = register(Op(
     call=lambda z, y: softmax_cross_entropy(z, y)))
 
 
-def softmax_cross_entropy(logits, labels):
+def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> Array:
     """Mean cross-entropy of ``softmax(logits)`` against ``labels``.
 
     ``logits`` is (batch, classes) or (classes,). ``labels`` holds integer
@@ -310,7 +330,7 @@ _mse = register(Op(
     examples=[Example(((3, 4), (3, 4))), Example(((3, 4), (4,)), {"half": True}), Example(((), ()))]))
 
 
-def mse(pred, target, half=False):
+def mse(pred: ArrayLike, target: ArrayLike, half: bool = False) -> Array:
     """Mean of (pred − target)² over all entries; ``half=True`` gives the book's ½ convention."""
     ps, ts = shape_of(raw(pred)), shape_of(raw(target))
     try:

@@ -16,6 +16,7 @@ from ..tape import bind
 from ._util import negative_axes, raw, reduced_count, shape_of
 from .elementwise import equal, multiply, sqrt, where
 from .shape import broadcast_to, expand_dims
+from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
 
 __all__ = ["sum", "mean", "prod", "max", "min", "var", "std", "norm", "argmax", "argmin"]
 
@@ -60,7 +61,7 @@ _sum = _reduction(
     jax="jax.numpy.sum", symbol="1ᵀ (a row of ones per output)", doc="sum over axes")
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001
+def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:  # noqa: A001
     """Sum of entries over ``axis`` (None: all). Jacobian: rows of ones."""
     return bind(_sum, (x,), (_axes(x, axis, "sum"), bool(keepdims)))
 
@@ -72,7 +73,7 @@ _mean = _reduction(
     jax="jax.numpy.mean", symbol="1ᵀ/n", doc="mean over axes")
 
 
-def mean(x, axis=None, keepdims=False):
+def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
     """Mean over ``axis`` (None: all)."""
     return bind(_mean, (x,), (_axes(x, axis, "mean"), bool(keepdims)))
 
@@ -104,7 +105,7 @@ _prod = _reduction(
     jax="jax.numpy.prod", symbol="∏_{j≠i} x_j", doc="product over axes", domain="nonzero")
 
 
-def prod(x, axis=None, keepdims=False):
+def prod(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
     """Product over ``axis``. The gradient is exact even where entries are 0."""
     return bind(_prod, (x,), (_axes(x, axis, "prod"), bool(keepdims)))
 
@@ -131,12 +132,12 @@ _max = _extremum("max", np.max, "largest entry over axes")
 _min = _extremum("min", np.min, "smallest entry over axes")
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001
+def max(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:  # noqa: A001
     """Largest entry over ``axis``; tied entries share the gradient evenly."""
     return bind(_max, (x,), (_axes(x, axis, "max"), bool(keepdims)))
 
 
-def min(x, axis=None, keepdims=False):  # noqa: A001
+def min(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:  # noqa: A001
     """Smallest entry over ``axis``; tied entries share the gradient evenly."""
     return bind(_min, (x,), (_axes(x, axis, "min"), bool(keepdims)))
 
@@ -176,12 +177,12 @@ _var = _moment("var", np.var, _var_slope, "2(x − x̄)ᵀ/(n − ddof)", "varia
 _std = _moment("std", np.std, _std_slope, "(x − x̄)ᵀ/((n − ddof)·std)", "standard deviation over axes")
 
 
-def var(x, axis=None, ddof=0, keepdims=False):
+def var(x: ArrayLike, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Array:
     """Variance over ``axis`` with ``ddof`` delta degrees of freedom."""
     return bind(_var, (x,), (_axes(x, axis, "var"), int(ddof), bool(keepdims)))
 
 
-def std(x, axis=None, ddof=0, keepdims=False):
+def std(x: ArrayLike, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Array:
     """Standard deviation over ``axis``."""
     return bind(_std, (x,), (_axes(x, axis, "std"), int(ddof), bool(keepdims)))
 
@@ -204,7 +205,7 @@ _norm = _reduction(
               Example(((3, 4),), {"axis": (0, 1), "keepdims": True}), Example(((2, 3),))])
 
 
-def norm(x, ord=None, axis=None, keepdims=False):
+def norm(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = False) -> Array:
     """The 2-norm of a vector or the Frobenius norm of a matrix (``ord`` None, 2 or 'fro').
 
     The gradient at x = 0 is 0 (a subgradient) rather than NaN.
@@ -226,12 +227,12 @@ _argmin = register(Op("argmin", lambda x, axis: np.argmin(x, axis=axis), "none",
                       examples=[Example(((5,),)), Example(((3, 4),), {"axis": 0})]))
 
 
-def argmax(x, axis=None):
+def argmax(x: ArrayLike, axis: int | None = None) -> Array:
     """Index of the largest entry (an integer array: carries no gradient)."""
     return bind(_argmax, (x,), (None if axis is None else int(axis),))
 
 
-def argmin(x, axis=None):
+def argmin(x: ArrayLike, axis: int | None = None) -> Array:
     """Index of the smallest entry (an integer array: carries no gradient)."""
     return bind(_argmin, (x,), (None if axis is None else int(axis),))
 

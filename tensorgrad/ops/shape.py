@@ -6,12 +6,16 @@ Axis parameters are stored as negative axes, which batch axes never shift.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..registry import Example, Op, register
 from ..tape import bind, unbroadcast
 from ..tensor import Tensor
 from ._util import lift_tangent, negative_axes, negative_axis, raw, shape_of
+from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
+from typing import Sequence  # noqa: E402
 
 __all__ = ["reshape", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze",
            "broadcast_to", "getitem", "concatenate", "stack", "split"]
@@ -41,21 +45,21 @@ _reshape = _linear(
               Example(((),), {"shape": (1, 1)}), Example(((2, 3),), {"shape": (-1,)})])
 
 
-def reshape(x, shape):
+def reshape(x: ArrayLike, shape: Shape) -> Array:
     """Give ``x`` a new shape with the same number of entries (``-1`` allowed once)."""
     if isinstance(shape, (int, np.integer)):
         shape = (int(shape),)
     shape = tuple(int(s) for s in shape)
     xs = shape_of(raw(x))
     if -1 in shape:
-        known = int(np.prod([s for s in shape if s != -1]))
-        size = int(np.prod(xs))
+        known = math.prod(s for s in shape if s != -1)
+        size = math.prod(xs)
         if shape.count(-1) > 1 or known == 0 or size % known:
             raise ValueError(f"reshape: cannot reshape input of shape {xs} into {shape}")
         shape = tuple(size // known if s == -1 else s for s in shape)
-    if int(np.prod(shape)) != int(np.prod(xs)):
+    if math.prod(shape) != math.prod(xs):
         raise ValueError(f"reshape: cannot reshape input of shape {xs} "
-                         f"({int(np.prod(xs))} entries) into {shape}")
+                         f"({math.prod(xs)} entries) into {shape}")
     if shape == xs and type(x) is not Tensor:
         return x
     return bind(_reshape, (x,), (shape,))
@@ -82,7 +86,7 @@ _transpose = _linear(
     examples=[Example(((2, 3),)), Example(((2, 3, 4),), {"axes": (1, 2, 0)}), Example(((3,),))])
 
 
-def transpose(x, axes=None):
+def transpose(x: ArrayLike, axes: Sequence[int] | None = None) -> Array:
     """Permute the axes of x (reverse them when ``axes`` is None)."""
     n = len(shape_of(raw(x)))
     if axes is None:
@@ -95,7 +99,7 @@ def transpose(x, axes=None):
     return bind(_transpose, (x,), (axes,))
 
 
-def swapaxes(x, axis1, axis2):
+def swapaxes(x: ArrayLike, axis1: int, axis2: int) -> Array:
     """Exchange two axes (a transpose)."""
     n = len(shape_of(raw(x)))
     a, b = negative_axis(axis1, n, "swapaxes") + n, negative_axis(axis2, n, "swapaxes") + n
@@ -104,7 +108,7 @@ def swapaxes(x, axis1, axis2):
     return bind(_transpose, (x,), (tuple(perm),))
 
 
-def moveaxis(x, source, destination):
+def moveaxis(x: ArrayLike, source: Axis, destination: Axis) -> Array:
     """Move axes to new positions (a transpose)."""
     n = len(shape_of(raw(x)))
     src = [negative_axis(s, n, "moveaxis") + n for s in np.atleast_1d(source)]
@@ -127,7 +131,7 @@ _expand_dims = _linear(
               Example(((2, 3),), {"axis": -1})])
 
 
-def expand_dims(x, axis):
+def expand_dims(x: ArrayLike, axis: Axis) -> Array:
     """Insert size-1 axes at the positions ``axis`` (of the result)."""
     n = len(shape_of(raw(x))) + (len(axis) if isinstance(axis, (tuple, list)) else 1)
     return bind(_expand_dims, (x,), (negative_axes(axis, n, "expand_dims"),))
@@ -141,7 +145,7 @@ _squeeze = _linear(
     examples=[Example(((1, 3, 1),)), Example(((1, 3, 1),), {"axis": -1}), Example(((1,),))])
 
 
-def squeeze(x, axis=None):
+def squeeze(x: ArrayLike, axis: Axis = None) -> Array:
     """Remove size-1 axes (all of them when ``axis`` is None)."""
     xs = shape_of(raw(x))
     if axis is None:
@@ -168,7 +172,7 @@ _broadcast_to = _linear(
               Example(((1, 4),), {"shape": (3, 4)})])
 
 
-def broadcast_to(x, shape):
+def broadcast_to(x: ArrayLike, shape: Shape) -> Array:
     """View x as ``shape`` by NumPy broadcasting."""
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
     return bind(_broadcast_to, (x,), (shape,))
@@ -236,7 +240,7 @@ def _normalize_index(index, xs):
     return tuple(out)
 
 
-def getitem(x, index):
+def getitem(x: ArrayLike, index) -> Array:
     """``x[index]``: slicing, ``None``, integers and integer/boolean arrays.
 
     The VJP scatters the cotangent back (repeated indices add up).
@@ -280,7 +284,7 @@ _concatenate = register(Op(
               Example(((3,), (2,)), {"axis": -1})]))
 
 
-def concatenate(arrays, axis=0):
+def concatenate(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
     """Join a sequence of arrays along an existing axis."""
     arrays = tuple(arrays)
     if not arrays:
@@ -312,7 +316,7 @@ _stack = register(Op(
               Example(((), ()), {"axis": 0})]))
 
 
-def stack(arrays, axis=0):
+def stack(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
     """Join same-shaped arrays along a new axis."""
     arrays = tuple(arrays)
     if not arrays:
@@ -324,7 +328,7 @@ def stack(arrays, axis=0):
     return bind(_stack, arrays, (ax,))
 
 
-def split(x, indices_or_sections, axis=0):
+def split(x: ArrayLike, indices_or_sections, axis: int = 0) -> list:
     """Split x into pieces along ``axis`` (each piece is a slice, so it records)."""
     xs = shape_of(raw(x))
     ax = negative_axis(axis, len(xs), "split")

@@ -1,0 +1,41 @@
+"""Smoke test of the peers benchmark: it runs, checks its own results and reports them.
+
+Speed is never asserted: only the structure of the output and that every
+implementation agreed with the hand-written NumPy reference.
+"""
+import json
+
+from tensorgrad.bench import peers
+
+
+def test_quick_run_writes_table_and_json(tmp_path, capsys):
+    assert peers.main(["--quick", "--out", str(tmp_path), "--repeats", "1"]) == 0
+    table = capsys.readouterr().out
+    assert "| workload | reference | tensorgrad |" in table
+    assert "Peak memory of the large MLP step" in table
+    assert "Scaling" in table
+    data = json.loads((tmp_path / "peers.json").read_text())
+    keys = set(data["workloads"])
+    assert {"per-op", "mlp-small", "mlp-large"} <= keys
+    assert any(k.startswith("jac-") for k in keys)
+    for key, w in data["workloads"].items():
+        for name in ("numpy", "tensorgrad"):
+            r = w["results"][name]
+            assert r["ok"], (key, name, r)  # agreed with the NumPy reference
+            assert r["seconds"] > 0 and r["ratio"] > 0
+    assert data["memory"]["numpy"] > 0 and data["memory"]["tensorgrad"] > 0
+    rows = data["scaling"]["rows"]
+    assert rows and all(r["ops"] > 0 and r["record"] > 0 and r["sweep"] > 0 for r in rows)
+    # the op count follows the depth of the chain exactly
+    chain = [r for r in rows if r["workload"] == "per-op chain" and r["width"] == 8]
+    assert all(r["ops"] == r["depth"] for r in chain)
+
+
+def test_markdown_marks_targets():
+    fake = {"workloads": {"per-op": {"title": "t", "results": {
+        "numpy": {"ok": True, "seconds": 1.0, "ratio": 1.0},
+        "tensorgrad": {"ok": True, "seconds": 2.0, "ratio": 2.0},
+        "torch": {"ok": False, "error": "x"}}}},
+        "meta": {"date": "d", "machine": "m", "versions": {}, "blas": [], "repeats": 1}}
+    md = peers.markdown(fake)
+    assert "2.00×" in md and "| yes |" in md and "failed" in md
