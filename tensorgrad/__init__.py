@@ -14,6 +14,7 @@ from .debug import debug_nans, is_debugging_nans
 from .transforms import (custom_jvp, custom_vjp, grad, hessian, hvp, jacfwd, jacobian, jacrev,
                          jvp, linearize, no_grad, value_and_grad, vjp)
 from . import nn  # noqa: E402
+from . import check, checkpoint, data, optim, perceptron, train  # noqa: E402  (models, training, cross-checks)
 from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from . import jacobians  # noqa: E402
 from .chain import chain_jacobians, jacobian, structured_jacobian  # noqa: E402,F811

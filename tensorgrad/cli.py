@@ -1,88 +1,478 @@
-"""The ``tensorgrad`` command line."""
+"""The ``tensorgrad`` command line (also ``python -m tensorgrad``).
+
+Subcommands:
+
+* ``demo``  — train an MLP on the 8×8 digits, cross-check one gradient against
+  JAX and finite differences, run a small VJP-versus-Jacobian sweep, save plots;
+* ``train`` — train an mlp, cnn or perceptron on a chosen data set;
+* ``bench`` — run a benchmark that ships with the package (``jacobian``, ``peers``);
+* ``check`` — cross-check every registered op (or the named ones) against JAX,
+  materialized Jacobians and finite differences, as a table.
+
+Bad arguments print a usage message and exit with status 2; failures at run
+time print one line ``tensorgrad <command>: error: ...`` and exit with 1.
+"""
 from __future__ import annotations
 
 import argparse
+import difflib
+import os
 import sys
+import time
+from typing import Callable, Sequence
 
 import numpy as np
 
 import tensorgrad as tg
 
-
-def _network(params, x):
-    h = tg.tanh(x @ params["W1"] + params["b1"])
-    return h @ params["W2"] + params["b2"]
+__all__ = ["main", "run_demo", "crosscheck_model_gradient", "vjp_vs_jacobian_sweep"]
 
 
-def _loss(params, x, y):
-    return tg.nn.softmax_cross_entropy(_network(params, x), y)
+class UsageError(Exception):
+    """A problem with the arguments found after parsing (reported with the usage line)."""
 
 
-def crosscheck_small_network(seed: int = 0, out=print) -> dict:
-    """Gradient, VJP, JVP and Jacobian of a small network, checked against JAX and
-    central finite differences. Returns the relative errors."""
-    rng = np.random.default_rng(seed)
-    params = {"W1": rng.normal(size=(4, 8)) * 0.5, "b1": np.zeros(8),
-              "W2": rng.normal(size=(8, 3)) * 0.5, "b2": np.zeros(3)}
-    x, y = rng.normal(size=(5, 4)), rng.integers(0, 3, size=5)
-    errors = {}
+# ---------------------------------------------------------------- argument types
+def _positive_int(s: str) -> int:
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {s!r}") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
+    return v
 
-    def rel(a, b):
-        a, b = np.asarray(a), np.asarray(b)
-        return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
 
-    g = tg.grad(_loss)(params, x, y)
-    W1 = params["W1"]
-    net_of_w1 = lambda w: _network({**params, "W1": w}, x)  # noqa: E731
-    out_, f_vjp = tg.vjp(net_of_w1, W1)
-    u = rng.normal(size=out_.shape)
-    v = rng.normal(size=W1.shape)
-    (vjp_u,) = f_vjp(u)
-    _, jvp_v = tg.jvp(net_of_w1, (W1,), (v,))
-    J = tg.jacrev(net_of_w1)(W1)
-    errors["adjoint <u,Jv> vs <J^T u,v>"] = rel(np.vdot(u, jvp_v), np.vdot(vjp_u, v))
-    errors["jacrev vs jacfwd"] = rel(J, tg.jacfwd(net_of_w1)(W1))
-    h = 1e-6
-    fd = (_loss({**params, "W1": W1 + h * v}, x, y) - _loss({**params, "W1": W1 - h * v}, x, y)) / (2 * h)
-    errors["grad vs finite differences"] = rel(np.vdot(g["W1"], v), fd)
+def _nonneg_int(s: str) -> int:
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {s!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {v}")
+    return v
+
+
+def _positive_float(s: str) -> float:
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {s!r}") from None
+    if not (v > 0 and np.isfinite(v)):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {s}")
+    return v
+
+
+def _int_list(s: str) -> list[int]:
+    try:
+        vals = [int(v) for v in s.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers like 64,32, got {s!r}") from None
+    if not vals or any(v <= 0 for v in vals):
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers, got {s!r}")
+    return vals
+
+
+# ---------------------------------------------------------------- demo pieces
+def _jax_apply(model: tg.nn.Sequential):
+    """The same MLP written in JAX (for the cross-check)."""
+    import jax
+    import jax.numpy as jnp
+    fns = {"relu": jax.nn.relu, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid, "gelu":
+           lambda x: jax.nn.gelu(x, approximate=False), "softplus": jax.nn.softplus,
+           "identity": lambda x: x}
+
+    def apply(params, x):
+        for layer, p in zip(model.layers, params):
+            if isinstance(layer, tg.nn.Linear):
+                x = x @ p["W"] + p["b"] if "b" in p else x @ p["W"]
+            elif isinstance(layer, tg.nn.Activation) and layer.name in fns:
+                x = fns[layer.name](x)
+            else:
+                raise TypeError(f"no JAX translation for layer {layer!r}")
+        return x
+    return apply
+
+
+def crosscheck_model_gradient(model: tg.nn.Sequential, params, x, y, seed: int = 0,
+                              out: Callable = print) -> dict:
+    """The gradient of the model's cross-entropy w.r.t. all its parameters, checked against
+    ``jax.grad`` (when JAX is installed) and central finite differences. Returns relative errors."""
+    def loss(p, xb, yb):
+        return tg.nn.softmax_cross_entropy(model.apply(p, xb), yb)
+
+    g = tg.grad(loss)(params, x, y)
+    errors: dict[str, float] = {}
     try:
         import jax
         import jax.numpy as jnp
-        jax.config.update("jax_enable_x64", True)
-
-        def jnet(p, x):
-            return jnp.tanh(x @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
-
-        def jloss(p, x, y):
-            z = jnet(p, x)
-            return jnp.mean(jax.nn.logsumexp(z, axis=-1) - z[jnp.arange(len(y)), y])
-        jg = jax.grad(jloss)(params, x, y)
-        errors["grad vs jax.grad"] = max(rel(g[k], jg[k]) for k in params)
-        jn = lambda w: jnet({**params, "W1": w}, x)  # noqa: E731
-        errors["vjp vs jax.vjp"] = rel(vjp_u, jax.vjp(jn, W1)[1](u)[0])
-        errors["jvp vs jax.jvp"] = rel(jvp_v, jax.jvp(jn, (W1,), (v,))[1])
-        errors["jacrev vs jax.jacfwd"] = rel(J, jax.jacfwd(jn)(W1))
     except ImportError:
-        out("JAX is not installed: skipping the JAX cross-checks (pip install jax)")
-    out(f"network 4 -> 8 (tanh) -> 3, softmax cross-entropy, batch {len(y)}")
-    out(f"loss = {float(_loss(params, x, y)):.6f}; Jacobian of the logits w.r.t. W1 has shape {J.shape}")
-    for k, e in errors.items():
-        out(f"  {k:32s} relative error {e:.2e}")
+        out("  JAX is not installed: skipping the JAX comparison (pip install jax jaxlib)")
+    else:
+        japply = _jax_apply(model)
+
+        def jloss(p, xb, yb):
+            z = japply(p, xb)
+            return jnp.mean(jax.nn.logsumexp(z, axis=-1) - z[jnp.arange(z.shape[0]), yb])
+        cmp = tg.check.compare_with_jax(loss, jloss, params, x, y, checks=("value", "grad"))
+        for what, name, ab, rel, ok, note in cmp.rows:
+            errors[f"{what} {name} vs JAX"] = rel
+    # finite differences along a random direction in parameter space
+    rng = np.random.default_rng(seed)
+    v = tg.tree_map(lambda a: rng.normal(size=a.shape), params)
+    h = 1e-6
+    shift = (lambda s: tg.tree_map(lambda a, d: a + s * h * d, params, v))
+    fd = (float(loss(shift(1), x, y)) - float(loss(shift(-1), x, y))) / (2 * h)
+    ad = sum(float(np.vdot(a, b)) for a, b in zip(tg.tree_leaves(g), tg.tree_leaves(v)))
+    errors["<grad, v> vs finite differences"] = abs(ad - fd) / max(abs(fd), 1e-300)
+    # and a few single entries of the first weight matrix
+    W = params[0]["W"]
+    worst = 0.0
+    for k in range(5):
+        i, j = rng.integers(W.shape[0]), rng.integers(W.shape[1])
+        E = np.zeros_like(W)
+        E[i, j] = h
+        pp = [dict(q) for q in params]
+        pm = [dict(q) for q in params]
+        pp[0]["W"], pm[0]["W"] = W + E, W - E
+        fd_ij = (float(loss(pp, x, y)) - float(loss(pm, x, y))) / (2 * h)
+        worst = max(worst, abs(g[0]["W"][i, j] - fd_ij))
+    # relative to the largest entry: an entry may be exactly 0 (a pixel that is 0 in every image)
+    errors["5 entries of dL/dW1 vs finite differences"] = worst / max(np.max(np.abs(g[0]["W"])), 1e-300)
     return errors
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="tensorgrad", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="differentiate a small network and cross-check it")
-    demo.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    if args.command == "demo":
-        errors = crosscheck_small_network(args.seed)
-        worst = max(errors.values())
-        print(f"worst relative error {worst:.2e}: {'OK' if worst < 1e-6 else 'MISMATCH'}")
-        return 0 if worst < 1e-6 else 1
-    return 2
+def _dense_chain_jacobian(Ws, x):
+    """Gradient of sum(f(x)), f = tanh∘W_d ∘ … ∘ tanh∘W_1, by forming every layer's N×N
+    Jacobian diag(1 − a²)·W and multiplying them (O(N³) per product)."""
+    a = x
+    J = np.eye(len(x))
+    for W in Ws:
+        a = np.tanh(W @ a)
+        J = (np.diag(1 - a * a) @ W) @ J
+    return np.ones(len(x)) @ J
+
+
+def _best_time(fn, repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def vjp_vs_jacobian_sweep(sizes: Sequence[int] = (16, 32, 64, 128, 256), depth: int = 4,
+                          seed: int = 0, repeats: int = 3) -> dict:
+    """Time one reverse sweep (``tg.grad``: vector–Jacobian products, O(N²) per layer)
+    against chaining dense N×N Jacobians (O(N³) per layer) for a depth-``depth``
+    tanh network, and check both give the same gradient."""
+    rng = np.random.default_rng(seed)
+    res: dict = {"sizes": list(sizes), "depth": depth,
+                 "times": {"tg.grad (VJP sweep)": [], "dense Jacobian chain": []}, "max_abs_error": []}
+    for n in sizes:
+        Ws = [rng.normal(size=(n, n)) / np.sqrt(n) for _ in range(depth)]
+        x = rng.normal(size=n)
+
+        def f(x):
+            for W in Ws:
+                x = tg.tanh(W @ x)
+            return tg.sum(x)
+        g = tg.grad(f)(x)
+        gd = _dense_chain_jacobian(Ws, x)
+        res["max_abs_error"].append(float(np.max(np.abs(g - gd))))
+        res["times"]["tg.grad (VJP sweep)"].append(_best_time(lambda: tg.grad(f)(x), repeats))
+        res["times"]["dense Jacobian chain"].append(_best_time(lambda: _dense_chain_jacobian(Ws, x), repeats))
+    return res
+
+
+def _sweep(out_dir: str, quick: bool, say: Callable) -> tuple[dict, str]:
+    """The VJP-vs-Jacobian sweep: the packaged benchmark's ``run`` if present, else the small
+    built-in one. Returns (results with 'sizes' and 'times', source description)."""
+    sizes = [16, 32, 64] if quick else [32, 64, 128, 256, 512]
+    try:
+        from .bench import vjp_vs_jacobian as bench
+    except ImportError:
+        bench = None
+    if bench is not None:
+        try:
+            res = bench.run(sizes=sizes, depth=4, quick=True, out=out_dir, peers=False,
+                            plot=True, verbose=False, threads=1)
+            if isinstance(res, dict) and "sizes" in res and "times" in res:
+                return res, "tensorgrad.bench.vjp_vs_jacobian.run"
+        except Exception as e:  # the demo must not die with the benchmark: fall back
+            say(f"      (the packaged benchmark failed: {type(e).__name__}: {e}; "
+                "using the built-in sweep)")
+    try:  # one BLAS thread: steady timings on a shared machine
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return vjp_vs_jacobian_sweep(sizes, depth=4, repeats=1 if quick else 3), "built-in sweep"
+    with threadpool_limits(limits=1):
+        return (vjp_vs_jacobian_sweep(sizes, depth=4, repeats=1 if quick else 3),
+                "built-in sweep, one BLAS thread")
+
+
+def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int | None = None,
+             seed: int = 0, progress: bool = True, say: Callable = print) -> int:
+    """The main job: train, cross-check, sweep, plot. Returns an exit status."""
+    t_start = time.perf_counter()
+    from . import data, optim, train, viz
+    os.makedirs(out_dir, exist_ok=True)
+    say("tensorgrad demo: an MLP on scikit-learn's 8×8 digits, trained with tensorgrad")
+    Xtr, ytr, Xte, yte = data.digits(seed=seed)
+    if quick:
+        Xtr, ytr = Xtr[:300], ytr[:300]
+    epochs = epochs if epochs is not None else (2 if quick else 30)
+    model = tg.nn.MLP([64, 128, 10], activation="tanh")  # smooth: finite differences stay meaningful
+    params = model.init(seed)
+    steps = epochs * -(-len(ytr) // 64)
+    opt = optim.Adam(optim.cosine(1e-2, max(steps, 1)))
+    say(f"[1/4] training {model.num_parameters()} parameters (64 → 128 tanh → 10, softmax "
+        f"cross-entropy, Adam with cosine schedule) for {epochs} epochs on {len(ytr)} images")
+    t0 = time.perf_counter()
+    params, hist = train.fit(model, params, Xtr, ytr, optimizer=opt, epochs=epochs, batch_size=64,
+                             validation=(Xte, yte), seed=seed, progress=progress, desc="digits")
+    t_train = time.perf_counter() - t0
+    pred = train.predict(model, params, Xte).argmax(-1)
+    acc = float(np.mean(pred == yte))
+    say(f"      test accuracy {acc:.2%} on {len(yte)} held-out images (training took {t_train:.1f} s)")
+
+    say("[2/4] cross-checking the gradient of the loss w.r.t. all parameters (batch of 32 test images)")
+    errors = crosscheck_model_gradient(model, params, Xte[:32], yte[:32], seed)
+    for k, e in errors.items():
+        say(f"      {k:42s} relative error {e:.2e}")
+    worst = max(errors.values())
+    grad_ok = worst < 1e-6
+
+    say("[3/4] VJP sweep versus chaining dense Jacobians (depth-4 tanh network)")
+    res, source = _sweep(out_dir, quick, say)
+    sizes = list(res["sizes"])
+    series = {k: v for k, v in res["times"].items()
+              if isinstance(v, (list, tuple)) and all(t is not None for t in v)}
+    for k, ts in series.items():
+        say(f"      {k:32s} " + "  ".join(f"N={n}: {t * 1e3:7.2f} ms" for n, t in zip(sizes, ts)))
+    say(f"      (source: {source})")
+
+    say("[4/4] plots")
+    paths = [viz.plot_history(hist, os.path.join(out_dir, "loss_curve.png")),
+             viz.plot_confusion(yte, pred, os.path.join(out_dir, "confusion_matrix.png"), classes=10),
+             viz.plot_samples(Xte[:16], yte[:16], pred[:16], os.path.join(out_dir, "sample_predictions.png")),
+             viz.plot_scaling(sizes, series, os.path.join(out_dir, "vjp_vs_jacobian_scaling.png"))]
+    extra = os.path.join(out_dir, "vjp_vs_jacobian.png")  # written by the packaged benchmark
+    if os.path.exists(extra):
+        paths.append(extra)
+    for p in paths:
+        say(f"      {p}")
+    total = time.perf_counter() - t_start
+    target = quick or acc >= 0.95
+    say(f"done in {total:.1f} s: test accuracy {acc:.2%}"
+        + ("" if quick else f" ({'≥' if acc >= 0.95 else 'below'} the 95% target)")
+        + f"; worst gradient relative error {worst:.1e} ({'OK' if grad_ok else 'MISMATCH'})")
+    say(f"plots saved in {os.path.abspath(out_dir)}")
+    return 0 if (grad_ok and target) else 1
+
+
+# ---------------------------------------------------------------- train
+def _run_train(a, say=print) -> int:
+    from . import checkpoint, data, optim, perceptron, train, viz
+    images = a.model == "cnn"
+    if images and a.data != "digits":
+        raise UsageError(f"--model cnn needs image data: use --data digits (got {a.data!r})")
+    Xtr, ytr, Xte, yte = data.load(a.data, seed=a.seed, images=images)
+    if a.limit:
+        Xtr, ytr = Xtr[:a.limit], ytr[:a.limit]
+    classes = int(max(ytr.max(), yte.max()) + 1)
+    if a.model == "perceptron":
+        if classes != 2:
+            raise UsageError(f"the perceptron separates two classes; data set {a.data!r} has "
+                             f"{classes} (use --data blobs, moons or four)")
+        r = perceptron.fit_perceptron(Xtr, ytr, lr=a.lr, max_epochs=a.epochs, seed=a.seed)
+        say(f"perceptron on {a.data}: {'converged' if r.converged else 'did not converge'} after "
+            f"{r.epochs} epochs; mistakes per epoch: {r.mistakes}")
+        say(f"weights {np.round(r.w, 4).tolist()}, bias {r.b:.4f}; train accuracy "
+            f"{r.accuracy(Xtr, ytr):.2%}, test accuracy {r.accuracy(Xte, yte):.2%}")
+        if a.checkpoint:
+            say(f"checkpoint saved to {checkpoint.save(a.checkpoint, {'w': r.w, 'b': np.asarray(r.b)})}")
+        if a.out and Xtr.shape[1] == 2:
+            say(f"plot saved to {viz.plot_perceptron(Xtr, ytr, r.w, r.b, os.path.join(a.out, 'perceptron.png'))}")
+        return 0
+    if a.model == "cnn":
+        model = tg.nn.CNN(in_channels=1, image_size=8, channels=8, num_classes=classes)
+    else:
+        model = tg.nn.MLP([Xtr.shape[1], *a.hidden, classes], activation=a.activation)
+    params = model.init(a.seed)
+    if a.resume:
+        if not a.checkpoint:
+            raise UsageError("--resume needs --checkpoint PATH")
+        params = checkpoint.load(a.checkpoint, model)
+        say(f"resumed from {a.checkpoint}")
+    steps = max(a.epochs * -(-len(ytr) // a.batch_size), 1)
+    lr = {"constant": a.lr, "step": optim.step_decay(a.lr, max(steps // 3, 1), 0.3),
+          "cosine": optim.cosine(a.lr, steps)}[a.schedule]
+    opt = optim.get(a.optimizer, lr, weight_decay=a.weight_decay)
+    say(f"training {a.model} ({model.num_parameters()} parameters) on {a.data}: {len(ytr)} train / "
+        f"{len(yte)} test examples, {a.epochs} epochs, batch {a.batch_size}, {a.optimizer} lr {a.lr} ({a.schedule})")
+    params, hist = train.fit(model, params, Xtr, ytr, optimizer=opt, epochs=a.epochs,
+                             batch_size=a.batch_size, validation=(Xte, yte), seed=a.seed,
+                             progress=not a.no_progress, desc=a.model)
+    ev = train.evaluate(model, params, Xte, yte)
+    say(f"test loss {ev['loss']:.4f}, test accuracy {ev['accuracy']:.2%}")
+    if a.checkpoint:
+        say(f"checkpoint saved to {checkpoint.save(a.checkpoint, params)}")
+    if a.out and a.epochs:
+        say(f"plot saved to {viz.plot_history(hist, os.path.join(a.out, f'{a.model}_{a.data}_history.png'))}")
+    return 0
+
+
+# ---------------------------------------------------------------- bench
+BENCHMARKS = {"jacobian": "vjp_vs_jacobian", "peers": "peers"}
+
+
+def _run_bench(name: str | None, extra: list[str], bench_parser, say=print) -> int:
+    if name is None:
+        name = "jacobian"
+    import importlib
+    try:
+        mod = importlib.import_module(f"tensorgrad.bench.{BENCHMARKS[name]}")
+    except ImportError as e:
+        raise RuntimeError(f"the {name!r} benchmark (tensorgrad.bench.{BENCHMARKS[name]}) is not "
+                           f"available in this installation ({e})") from None
+    try:
+        return int(mod.main(list(extra)) or 0)
+    except SystemExit as e:  # the benchmark's own argparse (usage errors, --help)
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+
+
+# ---------------------------------------------------------------- check
+def _run_check(a, parser, say=print) -> int:
+    from . import check
+    names = a.ops or None
+    if names:
+        unknown = [n for n in names if n not in tg.REGISTRY]
+        if unknown:
+            hints = {n: difflib.get_close_matches(n, list(tg.REGISTRY), 3) for n in unknown}
+            msg = "; ".join(f"{n!r}" + (f" (did you mean {', '.join(h)}?)" if h else "")
+                            for n, h in hints.items())
+            raise UsageError(f"unknown op {msg}; `tensorgrad check --list` lists the registered ops")
+    if a.list:
+        for n, op in sorted(tg.REGISTRY.items()):
+            say(f"{n:24s} {op.kind:9s} {op.symbol}")
+        return 0
+    use_jax = not a.no_jax
+    if use_jax:
+        try:
+            import jax  # noqa: F401
+        except ImportError:
+            say("JAX is not installed: checking against materialized Jacobians and finite "
+                "differences only (pip install jax jaxlib for the JAX columns)")
+            use_jax = False
+    total = len(names) if names else len(tg.REGISTRY)
+    count = [0]
+
+    def progress(name):
+        count[0] += 1
+        if not a.quiet:
+            print(f"\r[{count[0]}/{total}] {name:30s}", end="", file=sys.stderr, flush=True)
+    rows = check.op_table(names, seed=a.seed, use_jax=use_jax, progress=progress)
+    if not a.quiet:
+        print("\r" + " " * 50 + "\r", end="", file=sys.stderr, flush=True)
+    say("worst relative error per op over its examples ('-': not applicable)")
+    say(check.format_op_table(rows))
+    return 0 if all(r.ok for r in rows) else 1
+
+
+# ---------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tensorgrad", description="tensorgrad: automatic "
+                                "differentiation on NumPy with explicit derivatives.",
+                                epilog="Run `tensorgrad <command> --help` for a command's options.")
+    p.add_argument("--version", action="version", version=f"tensorgrad {tg.__version__}")
+    sub = p.add_subparsers(dest="command", metavar="{demo,train,bench,check}")
+    sub.required = True
+
+    d = sub.add_parser("demo", help="train an MLP on digits, cross-check a gradient, sweep VJP vs Jacobian, plot",
+                       description="Train an MLP with softmax cross-entropy on scikit-learn's 8×8 digits "
+                       "(≥95%% test accuracy), cross-check its gradient against JAX and finite differences, "
+                       "time a VJP sweep against dense Jacobian chaining, and save plots.")
+    d.add_argument("--out", default="tensorgrad-demo", help="folder for the plots (default: ./tensorgrad-demo)")
+    d.add_argument("--quick", action="store_true", help="a few seconds: 300 images, 2 epochs, tiny sweep")
+    d.add_argument("--epochs", type=_nonneg_int, default=None, help="training epochs (default 30; quick: 2)")
+    d.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    d.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    t = sub.add_parser("train", help="train an mlp, cnn or perceptron on a data set",
+                       description="Train a model on a data set and report test accuracy.")
+    t.add_argument("--model", choices=("mlp", "cnn", "perceptron"), default="mlp", help="default: mlp")
+    t.add_argument("--data", choices=("digits", "moons", "spirals", "blobs", "four"), default="digits",
+                   help="default: digits (needs scikit-learn)")
+    t.add_argument("--epochs", type=_nonneg_int, default=20, help="default: 20")
+    t.add_argument("--batch-size", type=_positive_int, default=64, help="default: 64")
+    t.add_argument("--lr", type=_positive_float, default=1e-2, help="learning rate (default 0.01)")
+    t.add_argument("--optimizer", choices=("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"),
+                   default="adam", help="default: adam")
+    t.add_argument("--schedule", choices=("constant", "step", "cosine"), default="constant",
+                   help="learning-rate schedule (default constant)")
+    t.add_argument("--weight-decay", type=float, default=0.0, help="default: 0")
+    t.add_argument("--hidden", type=_int_list, default=[64], help="MLP hidden sizes, e.g. 128,64 (default 64)")
+    t.add_argument("--activation", choices=("relu", "tanh", "sigmoid", "gelu", "softplus"), default="relu",
+                   help="MLP activation (default relu)")
+    t.add_argument("--seed", type=int, default=0, help="default: 0")
+    t.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training examples")
+    t.add_argument("--checkpoint", default=None, help="save the trained parameters to this .npz file")
+    t.add_argument("--resume", action="store_true", help="start from the parameters in --checkpoint")
+    t.add_argument("--out", default=None, help="folder for plots (none by default)")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    b = sub.add_parser("bench", add_help=False, help="run a packaged benchmark (jacobian, peers)",
+                       description="Run a benchmark that ships with tensorgrad. Options after the "
+                       "name go to the benchmark: `tensorgrad bench jacobian --help` lists them.",
+                       usage="tensorgrad bench [-h] [{jacobian,peers}] [benchmark options ...]")
+    b.add_argument("-h", "--help", action="store_true", help="show this help (or the benchmark's)")
+    b.add_argument("name", nargs="?", choices=tuple(BENCHMARKS), default=None,
+                   help="jacobian: VJP vs Jacobian chaining (default); peers: against JAX, PyTorch, ...")
+
+    c = sub.add_parser("check", help="cross-check registered ops against JAX, Jacobians and finite differences",
+                       description="Check every registered op (or the named ones) on its examples: values, "
+                       "VJP, JVP and Jacobian against JAX; jacrev against jacfwd; the adjoint identity; "
+                       "central finite differences. Prints the worst relative error per op; exits 1 on a mismatch.")
+    c.add_argument("ops", nargs="*", metavar="OP", help="op names (default: all registered ops)")
+    c.add_argument("--no-jax", action="store_true", help="skip the JAX columns")
+    c.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    c.add_argument("--list", action="store_true", help="list the registered ops and exit")
+    c.add_argument("--quiet", action="store_true", help="no progress line")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tensorgrad`` console script."""
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, extra = parser.parse_known_args(argv)
+    sub = parser._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
+    if extra and args.command != "bench":
+        sub.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        if args.command == "demo":
+            return run_demo(args.out, args.quick, args.epochs, args.seed, not args.no_progress)
+        if args.command == "train":
+            return _run_train(args)
+        if args.command == "bench":
+            if args.help and args.name is None:
+                sub.print_help()
+                return 0
+            return _run_bench(args.name, extra + (["--help"] if args.help else []), sub)
+        if args.command == "check":
+            return _run_check(args, sub)
+    except UsageError as e:
+        sub.error(str(e))  # prints the usage line, exits 2
+    except KeyboardInterrupt:
+        print(f"tensorgrad {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (ImportError, OSError, ValueError, TypeError, KeyError, RuntimeError, FloatingPointError) as e:
+        msg = e.args[0] if isinstance(e, KeyError) and e.args else e
+        print(f"tensorgrad {args.command}: error: {msg}", file=sys.stderr)
+        return 1
+    return 2  # pragma: no cover
 
 
 if __name__ == "__main__":

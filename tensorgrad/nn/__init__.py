@@ -1,6 +1,57 @@
-"""Neural-network building blocks: activations and losses (registered ops)."""
+"""Neural-network building blocks.
+
+* activations and losses (registered ops, each with its own VJP/JVP rules):
+  sigmoid, relu, ..., the fused ``softmax_cross_entropy`` and ``mse``
+  (``half=True`` gives the book's ½ convention);
+* convolution and pooling ops ``conv2d``, ``max_pool2d``, ``avg_pool2d``
+  (the same functions as ``tg.conv2d`` ...);
+* layers with a functional core (:mod:`tensorgrad.nn.layers`): a model is a
+  parameter pytree plus a pure ``apply(params, x)``; :class:`Module` adds
+  ``init(seed)``, ``model(x)`` and ``parameters()`` on top;
+* seeded initializers in :mod:`tensorgrad.nn.init` (Xavier/Glorot, He, uniform).
+"""
+from __future__ import annotations
+
+import numpy as np
+
 from ..ops.nn import (erf, gelu, leaky_relu, log_sigmoid, log_softmax, logsumexp, mse, relu,  # noqa: F401
                       sigmoid, softmax, softmax_cross_entropy, softplus)
+from ..ops.elementwise import tanh  # noqa: F401
+from ..tensor import concrete
+from . import init  # noqa: F401
+from .layers import (CNN, GELU, MLP, Activation, AvgPool2d, Conv2d, Flatten, Identity,  # noqa: F401
+                     LeakyReLU, Linear, MaxPool2d, Module, ReLU, Sequential, Sigmoid, Softplus,
+                     Tanh, activation, count_parameters, named_parameters)
 
-__all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "erf",
-           "logsumexp", "softmax", "log_softmax", "softmax_cross_entropy", "mse"]
+_CONV_OPS = ("conv2d", "max_pool2d", "avg_pool2d")
+
+
+def accuracy(logits, labels) -> float:
+    """Fraction of rows whose arg-max equals the label (labels: class ids or one-hot rows).
+
+    For a single output column (binary, sigmoid outputs) the prediction is ``out > 0.5``.
+    """
+    z = np.asarray(concrete(logits))
+    y = np.asarray(concrete(labels))
+    if z.ndim == 2 and z.shape[1] == 1 or z.ndim == 1:
+        pred = (z.reshape(len(z), -1)[:, 0] > 0.5).astype(int)
+        y = y.reshape(len(y), -1)[:, 0] if y.ndim > 1 else y
+        return float(np.mean(pred == np.round(y)))
+    if y.ndim == z.ndim:
+        y = y.argmax(-1)
+    return float(np.mean(z.argmax(-1) == y))
+
+
+def __getattr__(name):
+    # the convolution/pooling ops are registered in tensorgrad.ops; forward to them
+    if name in _CONV_OPS:
+        import tensorgrad
+        return getattr(tensorgrad, name)
+    raise AttributeError(f"module 'tensorgrad.nn' has no attribute {name!r}")
+
+
+__all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "erf", "tanh",
+           "logsumexp", "softmax", "log_softmax", "softmax_cross_entropy", "mse", *_CONV_OPS,
+           "accuracy", "init", "Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
+           "Activation", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity",
+           "Sequential", "MLP", "CNN", "activation", "named_parameters", "count_parameters"]

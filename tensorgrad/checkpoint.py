@@ -1,0 +1,186 @@
+"""Save and load parameter pytrees as ``.npz`` files.
+
+* Arrays are stored under readable names (``"0.W"``, ``"2.b"``: dict keys and
+  list indices joined by dots) next to a JSON description of the pytree, so a
+  file can be opened with plain ``numpy.load`` and nothing is ever pickled:
+  loading uses ``allow_pickle=False``.
+* Saving is atomic: the file is written to a temporary file in the same
+  folder, flushed to disk and renamed over the target, so an interrupted save
+  leaves the previous checkpoint intact.
+* Loading validates before it returns: a truncated or corrupted file, or one
+  whose names, shapes or dtypes differ from the model's, raises
+  :class:`CheckpointError` naming the problem, and the model is not touched.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from typing import Any
+
+import numpy as np
+
+from .nn.layers import Module, named_parameters
+from .tensor import concrete
+
+__all__ = ["save", "load", "CheckpointError"]
+
+_MAGIC = "__tensorgrad_checkpoint__"
+_TREE = "__tree__"
+_VERSION = "1"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is unreadable or does not match the model."""
+
+
+def _describe(tree) -> Any:
+    """JSON description of a pytree's structure (leaves as null)."""
+    if tree is None:
+        return {"none": True}
+    if isinstance(tree, dict):
+        for k in tree:
+            if not isinstance(k, str):
+                raise TypeError(f"checkpoint: dict keys must be strings, got {k!r}")
+            if "." in k:
+                raise TypeError(f"checkpoint: dict key {k!r} contains '.', which separates names")
+        return {"dict": {k: _describe(tree[k]) for k in sorted(tree)}}
+    if isinstance(tree, (list, tuple)) and not hasattr(tree, "_fields"):
+        return {"list" if isinstance(tree, list) else "tuple": [_describe(c) for c in tree]}
+    return None
+
+
+def _rebuild(desc, arrays: dict, name: str = ""):
+    if desc is None:
+        return arrays[name]
+    if desc.get("none"):
+        return None
+    join = (lambda k: f"{name}.{k}" if name else str(k))
+    if "dict" in desc:
+        return {k: _rebuild(v, arrays, join(k)) for k, v in desc["dict"].items()}
+    kind = "list" if "list" in desc else "tuple"
+    kids = [_rebuild(v, arrays, join(i)) for i, v in enumerate(desc[kind])]
+    return kids if kind == "list" else tuple(kids)
+
+
+def _leaves(params) -> dict[str, np.ndarray]:
+    out = {}
+    for name, v in named_parameters(params).items():
+        a = np.asarray(concrete(v))
+        if a.dtype.kind not in "biuf":
+            raise TypeError(f"checkpoint: parameter {name!r} has dtype {a.dtype}; only numeric "
+                            "arrays can be saved")
+        out[name] = a
+    return out
+
+
+def save(path, params: Any) -> str:
+    """Write ``params`` (a pytree, or a Module's parameters) to ``path`` atomically.
+
+    Returns the path written. ``.npz`` is *not* appended: the name is used as given.
+    """
+    if isinstance(params, Module):
+        params = params._have()
+    arrays = _leaves(params)
+    desc = json.dumps(_describe(params))
+    for reserved in (_MAGIC, _TREE):
+        if reserved in arrays:
+            raise TypeError(f"checkpoint: parameter name {reserved!r} is reserved")
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-" + os.path.basename(path) + "-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays, **{_MAGIC: np.array(_VERSION), _TREE: np.array(desc)})
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)  # atomic on POSIX and Windows
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def _read(path) -> tuple[dict, Any]:
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"checkpoint {path!r} does not exist")
+    bad = (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, RuntimeError)
+    try:
+        z = np.load(path, allow_pickle=False)
+    except bad as e:
+        raise CheckpointError(f"{path!r} is not a readable checkpoint (truncated or corrupted "
+                              f"file?): {type(e).__name__}: {e}") from None
+    if not hasattr(z, "files"):
+        raise CheckpointError(f"{path!r} holds a single array (.npy), not an .npz checkpoint")
+    with z:
+        names = list(z.files)
+        if _MAGIC not in names or _TREE not in names:
+            raise CheckpointError(f"{path!r} is an .npz file but not a tensorgrad checkpoint "
+                                  f"(no {_MAGIC!r} entry); it holds {names[:8]}")
+        try:
+            arrays = {k: z[k] for k in names}  # reading every member checks its CRC
+        except bad as e:
+            raise CheckpointError(f"{path!r} is not a readable checkpoint (truncated or corrupted "
+                                  f"file?): {type(e).__name__}: {e}") from None
+    version = str(arrays.pop(_MAGIC))
+    if version != _VERSION:
+        raise CheckpointError(f"{path!r} has checkpoint format {version!r}; this tensorgrad reads {_VERSION!r}")
+    try:
+        desc = json.loads(str(arrays.pop(_TREE)))
+        expected = set(named_parameters(_rebuild(desc, _Names())))
+    except (ValueError, TypeError, AttributeError) as e:
+        raise CheckpointError(f"{path!r}: the stored structure is corrupted: {e}") from None
+    if expected != set(arrays):
+        raise CheckpointError(f"{path!r}: the stored structure does not match its arrays "
+                              f"(missing {sorted(expected - set(arrays))}, extra "
+                              f"{sorted(set(arrays) - expected)})")
+    return arrays, desc
+
+
+class _Names(dict):
+    """Stand-in leaf store: every name resolves to a placeholder leaf."""
+
+    def __missing__(self, key):
+        return 0.0
+
+
+def load(path, like: Any = None) -> Any:
+    """Read a checkpoint and return its parameter pytree.
+
+    With ``like`` (a parameter pytree or a Module) the file must hold exactly
+    the same names with the same shapes and dtypes; the result has ``like``'s
+    structure. A Module given as ``like`` gets the loaded parameters only when
+    everything checked out. Raises :class:`CheckpointError` otherwise.
+    """
+    arrays, desc = _read(path)
+    if like is None:
+        return _rebuild(desc, arrays)
+    module = like if isinstance(like, Module) else None
+    template = module._have() if module is not None else like
+    want = {k: np.asarray(concrete(v)) for k, v in named_parameters(template).items()}
+    missing, extra = sorted(set(want) - set(arrays)), sorted(set(arrays) - set(want))
+    if missing or extra:
+        raise CheckpointError(f"{os.fspath(path)!r} does not match the model: "
+                              + "; ".join(s for s in (f"missing parameters {missing}" if missing else "",
+                                                      f"unexpected parameters {extra}" if extra else "") if s))
+    problems = []
+    for k, w in want.items():
+        a = arrays[k]
+        if a.shape != w.shape:
+            problems.append(f"{k!r}: checkpoint shape {a.shape}, model expects {w.shape}")
+        elif a.dtype != w.dtype:
+            problems.append(f"{k!r}: checkpoint dtype {a.dtype}, model expects {w.dtype}")
+    if problems:
+        raise CheckpointError(f"{os.fspath(path)!r} does not match the model: " + "; ".join(problems))
+    from .tree import tree_flatten, tree_unflatten
+    _, td = tree_flatten(template)
+    result = tree_unflatten(td, [arrays[k] for k in want])
+    if module is not None:
+        module.params = result
+    return result

@@ -1,0 +1,370 @@
+"""Layers with a functional core.
+
+A model is two things: its parameters, a pytree of arrays (dicts and lists),
+and a pure function ``apply(params, x)``. Because ``apply`` is an ordinary
+tensorgrad function of ``params``, every transform works on it directly:
+``tg.grad(loss)(params, ...)``, ``tg.jacrev(model.apply)(params, x)``,
+``tg.hessian``.
+
+:class:`Module` is a light convenience on top: a layer object holds its
+hyperparameters (sizes, stride, ...), ``init(seed)`` creates (and remembers)
+its parameters, ``model(x)`` applies the remembered ones, and
+``parameters()`` / ``named_parameters()`` list them. Nothing is hidden:
+``model.params`` is the same pytree ``apply`` takes.
+
+Conventions: the book's row-vector form for dense layers, ``y = x @ W + b``
+with ``W`` of shape (in, out); images are NCHW and convolution weights OIHW.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from .. import ops as _ops
+from ..tensor import concrete
+from . import init as _init
+
+__all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Activation",
+           "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity", "Sequential",
+           "MLP", "CNN", "named_parameters", "count_parameters", "activation"]
+
+
+def named_parameters(params: Any, prefix: str = "") -> dict[str, Any]:
+    """Flatten a parameter pytree to ``{"0.W": array, ...}`` (dict keys and list indices
+    joined by dots), in the same order as ``tg.tree_leaves``."""
+    out: dict[str, Any] = {}
+
+    def walk(t, name):
+        if t is None:
+            return
+        if isinstance(t, dict):
+            for k in sorted(t):
+                walk(t[k], f"{name}.{k}" if name else str(k))
+        elif isinstance(t, (list, tuple)):
+            for i, c in enumerate(t):
+                walk(c, f"{name}.{i}" if name else str(i))
+        else:
+            out[name] = t
+    walk(params, prefix)
+    return out
+
+
+def count_parameters(params: Any) -> int:
+    """Total number of scalar parameters in a pytree."""
+    return int(sum(np.size(concrete(v)) for v in named_parameters(params).values()))
+
+
+class Module:
+    """Base layer: hyperparameters on the object, parameters in a pytree.
+
+    Subclasses implement ``init_params(rng) -> pytree`` and the pure
+    ``apply(params, x)``.
+    """
+
+    params: Any = None
+    training: bool = True
+
+    def init_params(self, rng: np.random.Generator) -> Any:
+        return {}
+
+    def init(self, seed: _init.Seed = 0) -> Any:
+        """Create parameters from ``seed`` (int or Generator), remember and return them."""
+        self.params = self.init_params(_init.rng_from(seed))
+        return self.params
+
+    def apply(self, params: Any, x: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __call__(self, x: Any, params: Any = None) -> Any:
+        if params is None:
+            if self.params is None:
+                self.init()
+            params = self.params
+        return self.apply(params, x)
+
+    def parameters(self) -> list:
+        """The parameter arrays, in pytree order."""
+        return list(named_parameters(self._have()).values())
+
+    def named_parameters(self) -> dict[str, Any]:
+        """``{"0.W": array, "0.b": array, ...}``."""
+        return named_parameters(self._have())
+
+    def num_parameters(self) -> int:
+        return count_parameters(self._have())
+
+    def _have(self):
+        if self.params is None:
+            self.init()
+        return self.params
+
+    def train(self, mode: bool = True) -> "Module":
+        """Set training mode (no layer here behaves differently yet; kept for familiarity)."""
+        self.training = bool(mode)
+        return self
+
+    def eval(self) -> "Module":
+        return self.train(False)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+def _check_positive(name: str, **values):
+    for k, v in values.items():
+        if not isinstance(v, (int, np.integer)) or v <= 0:
+            raise ValueError(f"{name}: {k} must be a positive integer, got {v!r}")
+
+
+class Linear(Module):
+    """Dense layer ``y = x @ W + b``, W of shape (in_features, out_features)."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 init: str | Callable = "xavier_uniform", bias_init: str | Callable = "zeros"):
+        _check_positive("Linear", in_features=in_features, out_features=out_features)
+        self.in_features, self.out_features, self.bias = int(in_features), int(out_features), bias
+        self.w_init, self.b_init = _init.get(init), _init.get(bias_init)
+
+    def init_params(self, rng):
+        p = {"W": self.w_init((self.in_features, self.out_features), rng)}
+        if self.bias:
+            p["b"] = self.b_init((self.out_features,), rng)
+        return p
+
+    def apply(self, params, x):
+        shape = np.shape(concrete(x))
+        if not shape or shape[-1] != self.in_features:
+            raise ValueError(f"Linear({self.in_features}, {self.out_features}): input of shape "
+                             f"{shape} must end in {self.in_features} features")
+        y = x @ params["W"]
+        return y + params["b"] if "b" in params else y
+
+    def extra_repr(self):
+        return f"{self.in_features}, {self.out_features}, bias={self.bias}"
+
+
+def _pair(v, name):
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (tuple, list)) and len(v) == 2 and v[0] == v[1]:
+        return int(v[0])
+    raise ValueError(f"{name} must be an int (square kernels), got {v!r}")
+
+
+class Conv2d(Module):
+    """2-D convolution (cross-correlation, as in every DL library) over NCHW images.
+
+    ``y = conv2d(x, W, stride, padding) + b`` with W of shape
+    (out_channels, in_channels, k, k); the op ``tg.conv2d`` carries its own VJP
+    and JVP rules (a transposed convolution and the convolution of the tangent).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
+                 padding: int = 0, bias: bool = True, init: str | Callable = "he_normal",
+                 bias_init: str | Callable = "zeros"):
+        _check_positive("Conv2d", in_channels=in_channels, out_channels=out_channels)
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = _pair(kernel_size, "Conv2d kernel_size")
+        self.stride, self.padding, self.bias = _pair(stride, "Conv2d stride"), _pair(padding, "Conv2d padding"), bias
+        self.w_init, self.b_init = _init.get(init), _init.get(bias_init)
+
+    def init_params(self, rng):
+        k = self.kernel_size
+        p = {"W": self.w_init((self.out_channels, self.in_channels, k, k), rng)}
+        if self.bias:
+            p["b"] = self.b_init((self.out_channels,), rng)
+        return p
+
+    def apply(self, params, x):
+        import tensorgrad as tg
+        y = tg.conv2d(x, params["W"], stride=self.stride, padding=self.padding)
+        if "b" in params:
+            y = y + _ops.reshape(params["b"], (self.out_channels, 1, 1))
+        return y
+
+    def extra_repr(self):
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}")
+
+
+class MaxPool2d(Module):
+    """Max pooling over k×k windows (stride defaults to k); the gradient goes to the max."""
+
+    def __init__(self, kernel_size: int, stride: int | None = None):
+        self.kernel_size = _pair(kernel_size, "MaxPool2d kernel_size")
+        self.stride = None if stride is None else _pair(stride, "MaxPool2d stride")
+
+    def apply(self, params, x):
+        import tensorgrad as tg
+        return tg.max_pool2d(x, self.kernel_size, stride=self.stride)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}"
+
+
+class AvgPool2d(Module):
+    """Average pooling over k×k windows (stride defaults to k): a linear map."""
+
+    def __init__(self, kernel_size: int, stride: int | None = None):
+        self.kernel_size = _pair(kernel_size, "AvgPool2d kernel_size")
+        self.stride = None if stride is None else _pair(stride, "AvgPool2d stride")
+
+    def apply(self, params, x):
+        import tensorgrad as tg
+        return tg.avg_pool2d(x, self.kernel_size, stride=self.stride)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}"
+
+
+class Flatten(Module):
+    """(batch, ...) → (batch, features): a reshape, whose VJP is the reshape back."""
+
+    def apply(self, params, x):
+        shape = np.shape(concrete(x))
+        return _ops.reshape(x, (shape[0], int(np.prod(shape[1:], dtype=int))))
+
+
+_ACTIVATIONS: dict[str, Callable] = {
+    "relu": _ops.relu, "tanh": _ops.tanh, "sigmoid": _ops.sigmoid, "gelu": _ops.gelu,
+    "softplus": _ops.softplus, "leaky_relu": _ops.leaky_relu, "identity": lambda x: x,
+}
+
+
+def activation(name: str | Callable) -> Callable:
+    """An activation function from its name (relu, tanh, sigmoid, gelu, softplus, leaky_relu, identity)."""
+    if callable(name):
+        return name
+    try:
+        return _ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(_ACTIVATIONS)}") from None
+
+
+class Activation(Module):
+    """An elementwise activation as a layer (its Jacobian is diagonal)."""
+
+    def __init__(self, fn: str | Callable = "relu"):
+        self.name = fn if isinstance(fn, str) else getattr(fn, "__name__", "fn")
+        self.fn = activation(fn)
+
+    def apply(self, params, x):
+        return self.fn(x)
+
+    def extra_repr(self):
+        return self.name
+
+
+def ReLU() -> Activation:
+    return Activation("relu")
+
+
+def Tanh() -> Activation:
+    return Activation("tanh")
+
+
+def Sigmoid() -> Activation:
+    return Activation("sigmoid")
+
+
+def GELU() -> Activation:
+    return Activation("gelu")
+
+
+def Softplus() -> Activation:
+    return Activation("softplus")
+
+
+def Identity() -> Activation:
+    return Activation("identity")
+
+
+def LeakyReLU(negative_slope: float = 0.01) -> Activation:
+    a = Activation(lambda x: _ops.leaky_relu(x, negative_slope))
+    a.name = f"leaky_relu({negative_slope})"
+    return a
+
+
+class Sequential(Module):
+    """Layers applied in order; parameters are a list with one entry per layer
+    (``{}`` for layers without parameters)."""
+
+    def __init__(self, *layers: Module):
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
+        for l in layers:
+            if not isinstance(l, Module):
+                raise TypeError(f"Sequential: {l!r} is not a Module")
+        self.layers = list(layers)
+
+    def init_params(self, rng):
+        return [l.init_params(rng) for l in self.layers]
+
+    def apply(self, params, x):
+        if not isinstance(params, (list, tuple)) or len(params) != len(self.layers):
+            raise ValueError(f"Sequential: expected a list of {len(self.layers)} parameter "
+                             f"entries (one per layer), got {type(params).__name__} "
+                             f"of length {len(params) if hasattr(params, '__len__') else '?'}")
+        for layer, p in zip(self.layers, params):
+            x = layer.apply(p, x)
+        return x
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.layers)
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, i) -> Module:
+        return self.layers[i]
+
+    def __repr__(self):
+        body = "".join(f"\n  ({i}) {l!r}" for i, l in enumerate(self.layers))
+        return f"{type(self).__name__}({body}\n)"
+
+
+class MLP(Sequential):
+    """Multi-layer perceptron: Linear layers of ``sizes`` with ``activation`` between them.
+
+    ``MLP([64, 32, 10])`` is Linear(64, 32) → relu → Linear(32, 10) (logits; no
+    activation after the last layer unless ``out_activation`` is given). The
+    default initializer is He for relu-like activations, Xavier otherwise.
+    """
+
+    def __init__(self, sizes: Sequence[int], activation: str | Callable = "relu",
+                 out_activation: str | Callable | None = None, bias: bool = True,
+                 init: str | Callable | None = None):
+        sizes = list(sizes)
+        globals()["activation"](activation)  # unknown names fail here, even with no hidden layer
+        if len(sizes) < 2:
+            raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes}")
+        if init is None:
+            init = "he_normal" if activation in ("relu", "leaky_relu", "gelu") else "xavier_uniform"
+        layers: list[Module] = []
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(Linear(a, b, bias=bias, init=init))
+            if i < len(sizes) - 2:
+                layers.append(Activation(activation))
+        if out_activation is not None:
+            layers.append(Activation(out_activation))
+        super().__init__(*layers)
+        self.sizes = sizes
+
+
+class CNN(Sequential):
+    """A small convolutional classifier for (N, C, H, W) images:
+    conv3×3 (padding 1) → relu → maxpool 2 → flatten → Linear → classes."""
+
+    def __init__(self, in_channels: int = 1, image_size: int = 8, channels: int = 8,
+                 num_classes: int = 10):
+        _check_positive("CNN", in_channels=in_channels, image_size=image_size, channels=channels,
+                        num_classes=num_classes)
+        if image_size % 2:
+            raise ValueError(f"CNN: image_size must be even (2×2 pooling), got {image_size}")
+        half = image_size // 2
+        super().__init__(Conv2d(in_channels, channels, 3, padding=1), ReLU(), MaxPool2d(2),
+                         Flatten(), Linear(channels * half * half, num_classes, init="xavier_uniform"))

@@ -1,0 +1,248 @@
+"""Optimizers as pure functions on parameter pytrees.
+
+Every optimizer has ``state = opt.init(params)`` and
+``params, state = opt.step(params, grads, state)``: nothing is mutated, the
+state is a pytree of arrays (it can be checkpointed), and the update rules are
+the standard ones, written as in PyTorch's ``torch.optim`` documentation
+(t counts updates from 1, g is the gradient, λ the weight decay):
+
+* SGD: g ← g + λp; with momentum μ: b ← μb + g (b₀ = 0); Nesterov uses
+  g + μb, plain momentum uses b; p ← p − η·(that).
+* RMSprop: v ← αv + (1 − α)g²; p ← p − η g / (√v + ε) (with momentum μ:
+  b ← μb + g/(√v + ε), p ← p − ηb).
+* Adam: m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; m̂ = m/(1 − β₁ᵗ);
+  v̂ = v/(1 − β₂ᵗ); p ← p − η m̂/(√v̂ + ε). Adam adds λp to g (L2);
+  AdamW decays decoupled: p ← p − ηλp before the Adam step.
+
+The learning rate η may be a number or a schedule: a function of the update
+count (0 for the first update) such as :func:`constant`, :func:`step_decay`
+or :func:`cosine`.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Union
+
+import numpy as np
+
+from .tensor import concrete
+from .tree import tree_flatten, tree_unflatten
+
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "constant", "step_decay", "cosine",
+           "get"]
+
+Schedule = Callable[[int], float]
+LR = Union[float, Schedule]
+
+
+# ---- learning-rate schedules ----------------------------------------------------------
+def constant(lr: float) -> Schedule:
+    """η_t = lr."""
+    lr = float(lr)
+
+    def schedule(t: int) -> float:
+        return lr
+    schedule.__doc__ = f"constant learning rate {lr}"
+    return schedule
+
+
+def step_decay(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
+    """η_t = lr · γ^⌊t / step_size⌋ (PyTorch's StepLR, counted in updates)."""
+    if step_size <= 0:
+        raise ValueError(f"step_decay: step_size must be positive, got {step_size}")
+    return lambda t: float(lr) * float(gamma) ** (int(t) // int(step_size))
+
+
+def cosine(lr: float, total_steps: int, final_lr: float = 0.0, warmup: int = 0) -> Schedule:
+    """Cosine annealing: η_t = η_min + (lr − η_min)(1 + cos(π t/T))/2 for t ≤ T, then η_min.
+
+    With ``warmup`` > 0 the rate first rises linearly from lr/warmup to lr, and T counts
+    the steps after the warm-up.
+    """
+    if total_steps <= 0:
+        raise ValueError(f"cosine: total_steps must be positive, got {total_steps}")
+
+    def schedule(t: int) -> float:
+        t = int(t)
+        if t < warmup:
+            return float(lr) * (t + 1) / warmup
+        s = min(t - warmup, total_steps)
+        return float(final_lr) + (float(lr) - float(final_lr)) * (1 + math.cos(math.pi * s / total_steps)) / 2
+    return schedule
+
+
+def _as_schedule(lr: LR) -> Schedule:
+    if callable(lr):
+        return lr
+    lr = float(lr)
+    if not lr > 0:
+        raise ValueError(f"learning rate must be positive, got {lr}")
+    return constant(lr)
+
+
+def _zeros(p):
+    a = np.asarray(concrete(p))
+    return np.zeros(a.shape, a.dtype if a.dtype.kind == "f" else np.float64)
+
+
+# ---- optimizers -------------------------------------------------------------------------
+class Optimizer:
+    """Base class: subclasses say which per-parameter buffers they keep (``slots``)
+    and implement ``_update(p, g, slots, t, lr) -> new p`` on NumPy arrays
+    (mutating only the fresh slot arrays they were given)."""
+
+    slots: tuple[str, ...] = ()
+
+    def __init__(self, lr: LR, weight_decay: float = 0.0):
+        self.lr = _as_schedule(lr)
+        if weight_decay < 0:
+            raise ValueError(f"{type(self).__name__}: weight_decay must be ≥ 0, got {weight_decay}")
+        self.weight_decay = float(weight_decay)
+
+    def init(self, params: Any) -> dict:
+        """The initial state: update count 0 and zero buffers shaped like ``params``."""
+        leaves, td = tree_flatten(params)
+        state: dict = {"step": np.asarray(0, dtype=np.int64)}
+        for s in self.slots:
+            state[s] = tree_unflatten(td, [_zeros(p) for p in leaves])
+        return state
+
+    def learning_rate(self, state: dict) -> float:
+        """η for the next update."""
+        return float(self.lr(int(state["step"])))
+
+    def step(self, params: Any, grads: Any, state: dict) -> tuple[Any, dict]:
+        """One update. Returns new ``(params, state)``; the inputs are not modified."""
+        p_leaves, td = tree_flatten(params)
+        g_leaves, gtd = tree_flatten(grads)
+        if gtd != td:
+            raise ValueError(f"{type(self).__name__}.step: gradient structure {gtd} does not match "
+                             f"the parameters' {td}")
+        slot_leaves = {}
+        for s in self.slots:
+            sl, std = tree_flatten(state[s])
+            if std != td:
+                raise ValueError(f"{type(self).__name__}.step: state {s!r} has structure {std}, "
+                                 f"parameters have {td}; call init(params) again")
+            slot_leaves[s] = [np.array(concrete(a), copy=True) for a in sl]
+        t = int(state["step"]) + 1
+        lr = float(self.lr(t - 1))
+        new = []
+        for i, (p, g) in enumerate(zip(p_leaves, g_leaves)):
+            p = np.asarray(concrete(p))
+            g = np.asarray(concrete(g))
+            if g.shape != p.shape:
+                raise ValueError(f"{type(self).__name__}.step: gradient of shape {g.shape} for a "
+                                 f"parameter of shape {p.shape} (leaf {i})")
+            bufs = {s: slot_leaves[s][i] for s in self.slots}
+            new.append(np.asarray(self._update(p, g, bufs, t, lr), dtype=p.dtype))
+            for s in self.slots:
+                slot_leaves[s][i] = bufs[s]
+        new_state = {"step": np.asarray(t, dtype=np.int64)}
+        for s in self.slots:
+            new_state[s] = tree_unflatten(td, slot_leaves[s])
+        return tree_unflatten(td, new), new_state
+
+    def _update(self, p, g, bufs, t, lr):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with (Nesterov) momentum and L2 weight decay."""
+
+    def __init__(self, lr: LR = 0.01, momentum: float = 0.0, nesterov: bool = False,
+                 weight_decay: float = 0.0):
+        super().__init__(lr, weight_decay)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum}")
+        if nesterov and momentum == 0:
+            raise ValueError("SGD: nesterov=True needs a momentum > 0")
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        self.slots = ("momentum",) if momentum else ()
+
+    def _update(self, p, g, bufs, t, lr):
+        if self.weight_decay:
+            g = g + self.weight_decay * p
+        if self.momentum:
+            b = bufs["momentum"]
+            b *= self.momentum
+            b += g
+            g = g + self.momentum * b if self.nesterov else b
+        return p - lr * g
+
+
+class RMSprop(Optimizer):
+    """RMSprop: divide the step by a running root-mean-square of the gradients."""
+
+    def __init__(self, lr: LR = 0.01, alpha: float = 0.99, eps: float = 1e-8,
+                 momentum: float = 0.0, weight_decay: float = 0.0):
+        super().__init__(lr, weight_decay)
+        self.alpha, self.eps, self.momentum = float(alpha), float(eps), float(momentum)
+        self.slots = ("square_avg", "momentum") if momentum else ("square_avg",)
+
+    def _update(self, p, g, bufs, t, lr):
+        if self.weight_decay:
+            g = g + self.weight_decay * p
+        v = bufs["square_avg"]
+        v *= self.alpha
+        v += (1 - self.alpha) * g * g
+        step = g / (np.sqrt(v) + self.eps)
+        if self.momentum:
+            b = bufs["momentum"]
+            b *= self.momentum
+            b += step
+            step = b
+        return p - lr * step
+
+
+class Adam(Optimizer):
+    """Adam with bias-corrected first and second moments (weight decay as L2 on g)."""
+
+    slots = ("m", "v")
+    decoupled = False
+
+    def __init__(self, lr: LR = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+                 weight_decay: float = 0.0):
+        super().__init__(lr, weight_decay)
+        for name, b in (("b1", b1), ("b2", b2)):
+            if not 0 <= b < 1:
+                raise ValueError(f"{type(self).__name__}: {name} must be in [0, 1), got {b}")
+        self.b1, self.b2, self.eps = float(b1), float(b2), float(eps)
+
+    def _update(self, p, g, bufs, t, lr):
+        if self.weight_decay and self.decoupled:
+            p = p - lr * self.weight_decay * p
+        elif self.weight_decay:
+            g = g + self.weight_decay * p
+        m, v = bufs["m"], bufs["v"]
+        m *= self.b1
+        m += (1 - self.b1) * g
+        v *= self.b2
+        v += (1 - self.b2) * g * g
+        m_hat = m / (1 - self.b1 ** t)
+        v_hat = v / (1 - self.b2 ** t)
+        return p - lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (p ← p − ηλp, then the Adam step)."""
+
+    decoupled = True
+
+    def __init__(self, lr: LR = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+                 weight_decay: float = 0.01):
+        super().__init__(lr, b1, b2, eps, weight_decay)
+
+
+_BY_NAME = {"sgd": SGD, "momentum": lambda lr, **kw: SGD(lr, momentum=0.9, **kw),
+            "nesterov": lambda lr, **kw: SGD(lr, momentum=0.9, nesterov=True, **kw),
+            "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}
+
+
+def get(name: str, lr: LR, **kwargs) -> Optimizer:
+    """An optimizer by name: sgd, momentum, nesterov, rmsprop, adam, adamw."""
+    try:
+        make = _BY_NAME[name.lower()]
+    except KeyError:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(_BY_NAME)}") from None
+    return make(lr, **kwargs)

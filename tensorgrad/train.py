@@ -1,0 +1,169 @@
+"""A training loop that does not hide the maths.
+
+:func:`fit` runs epochs of mini-batch updates ``params ← opt.step(params,
+∇loss)`` with a tqdm progress bar showing the running loss and accuracy,
+evaluates on validation data after each epoch and returns the parameters and
+a history. It is a convenience only; the same loop by hand is ten lines::
+
+    opt = tg.optim.Adam(1e-2); state = opt.init(params)
+    for epoch in range(20):
+        for xb, yb in tg.data.batches(X, y, 64, seed=epoch):
+            loss, g = tg.value_and_grad(loss_fn)(params, xb, yb)
+            params, state = opt.step(params, g, state)
+"""
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, Callable, Union
+
+import numpy as np
+
+from . import optim as _optim
+from .data import BatchIterator
+from .nn import accuracy as _accuracy
+from .nn import mse as _mse
+from .nn import softmax_cross_entropy as _sce
+from .nn.layers import Module
+from .tensor import concrete
+from .transforms import value_and_grad
+
+__all__ = ["fit", "evaluate", "predict", "get_loss"]
+
+Loss = Union[str, Callable]
+def _like(out, y):
+    # targets (n,) for outputs (n, 1): compare entry by entry, not by broadcasting to (n, n)
+    y = np.asarray(y, dtype=float)
+    shape = np.shape(concrete(out))
+    return y.reshape(shape) if y.size == int(np.prod(shape)) else y
+
+
+_LOSSES: dict[str, Callable] = {
+    "cross_entropy": _sce, "softmax_cross_entropy": _sce,
+    "mse": lambda out, y: _mse(out, _like(out, y)),
+    "half_mse": lambda out, y: _mse(out, _like(out, y), half=True),
+}
+
+
+def get_loss(loss: Loss) -> Callable:
+    """A loss ``(outputs, targets) -> scalar`` by name (cross_entropy, mse, half_mse) or a callable."""
+    if callable(loss):
+        return loss
+    try:
+        return _LOSSES[loss]
+    except KeyError:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {sorted(_LOSSES)} or pass a "
+                         "function (outputs, targets) -> scalar") from None
+
+
+def _apply_of(model) -> tuple[Callable, Any]:
+    if isinstance(model, Module):
+        return model.apply, model.params
+    if callable(model):
+        return model, None
+    raise TypeError(f"fit: model must be a tg.nn.Module or a function apply(params, x), got "
+                    f"{type(model).__name__}")
+
+
+def predict(model, params, X, batch_size: int = 1024) -> np.ndarray:
+    """Model outputs on ``X`` in chunks (no tape is recorded)."""
+    apply, _ = _apply_of(model)
+    X = np.asarray(X)
+    outs = [np.asarray(apply(params, X[i:i + batch_size])) for i in range(0, len(X), batch_size)]
+    return np.concatenate(outs) if outs else np.zeros((0,))
+
+
+def evaluate(model, params, X, y, loss: Loss = "cross_entropy", metric: bool = True) -> dict:
+    """``{"loss": ..., "accuracy": ...}`` of the model on ``(X, y)``."""
+    out = predict(model, params, X)
+    res = {"loss": float(get_loss(loss)(out, y))}
+    if metric:
+        res["accuracy"] = _accuracy(out, y)
+    return res
+
+
+def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entropy",
+        optimizer: _optim.Optimizer | None = None, epochs: int = 10, batch_size: int = 32,
+        validation: tuple | None = None, seed: int = 0, progress: bool = True,
+        metric: bool = True, desc: str = "train", file=None) -> tuple[Any, dict]:
+    """Train ``model`` (a Module or a function ``apply(params, x)``) on ``(X, y)``.
+
+    Each step computes ``loss(apply(params, xb), yb)`` and its gradient with
+    ``tg.value_and_grad`` and applies ``optimizer.step`` (default Adam, 1e-2).
+    Returns ``(params, history)``; history holds per-epoch ``loss``,
+    ``accuracy``, ``val_loss``, ``val_accuracy``, ``time`` and per-step
+    ``step_loss``. A Module gets the trained parameters stored on it too.
+    """
+    apply, mparams = _apply_of(model)
+    if params is None:
+        if isinstance(model, Module) and mparams is None:
+            mparams = model.init(seed)
+        params = mparams
+    if params is None:
+        raise ValueError("fit: no parameters given (pass params, or a Module)")
+    if X is None or y is None:
+        raise ValueError("fit: training data X and y are required")
+    if not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
+    loss_fn = get_loss(loss)
+    opt = optimizer if optimizer is not None else _optim.Adam(1e-2)
+    state = opt.init(params)
+    data = BatchIterator(X, y, batch_size, shuffle=True, seed=seed)
+
+    def objective(p, xb, yb):
+        out = apply(p, xb)
+        return loss_fn(out, yb), out
+
+    step_fn = value_and_grad(objective, has_aux=True)
+    hist: dict[str, list] = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [],
+                             "time": [], "step_loss": []}
+    bar = _bar(progress, epochs * len(data), desc, file)
+    t0 = time.perf_counter()
+    try:
+        for epoch in range(epochs):
+            tot = correct = n = 0.0
+            for xb, yb in data:
+                (value, out), g = step_fn(params, xb, yb)
+                params, state = opt.step(params, g, state)
+                value = float(value)
+                if not np.isfinite(value):
+                    raise FloatingPointError(f"fit: the loss became {value} at epoch {epoch + 1}; "
+                                             "lower the learning rate")
+                k = len(yb)
+                tot, n = tot + value * k, n + k
+                hist["step_loss"].append(value)
+                if metric:
+                    correct += _accuracy(out, yb) * k
+                if bar is not None:
+                    post = {"epoch": f"{epoch + 1}/{epochs}", "loss": f"{tot / n:.4f}"}
+                    if metric:
+                        post["acc"] = f"{correct / n:.3f}"
+                    if hist["val_accuracy"]:
+                        post["val_acc"] = f"{hist['val_accuracy'][-1]:.3f}"
+                    bar.set_postfix(post, refresh=False)
+                    bar.update(1)
+            hist["loss"].append(tot / max(n, 1))
+            hist["accuracy"].append(correct / max(n, 1) if metric else float("nan"))
+            if validation is not None:
+                ev = evaluate(apply, params, *validation, loss=loss_fn, metric=metric)
+                hist["val_loss"].append(ev["loss"])
+                hist["val_accuracy"].append(ev.get("accuracy", float("nan")))
+            hist["time"].append(time.perf_counter() - t0)
+    finally:
+        if bar is not None:
+            bar.close()
+    if isinstance(model, Module):
+        model.params = params
+    return params, hist
+
+
+def _bar(progress: bool, total: int, desc: str, file):
+    if not progress:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        print("(install tqdm for a progress bar: pip install tqdm)", file=file or sys.stderr)
+        return None
+    return tqdm(total=total, desc=desc, unit="step", file=file or sys.stderr, dynamic_ncols=True,
+                mininterval=0.2)

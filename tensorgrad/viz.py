@@ -1,0 +1,167 @@
+"""Plots for training and benchmarks, written to files.
+
+matplotlib is imported only when a plot is drawn, and figures are rendered
+with the non-interactive Agg canvas (no screen needed, no pyplot state).
+Every function saves to ``path`` and returns it.
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable, Sequence
+
+import numpy as np
+
+__all__ = ["plot_history", "plot_confusion", "confusion_matrix", "plot_samples", "plot_scaling",
+           "plot_perceptron", "plot_decision_boundary"]
+
+
+def _figure(*subplots, size=(6, 4)):
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError("plots need matplotlib: pip install matplotlib "
+                          "(or pip install 'tensorgrad[examples]')") from None
+    fig = Figure(figsize=size)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(*subplots) if subplots else fig.subplots()
+    return fig, axes
+
+
+def _save(fig, path) -> str:
+    path = os.fspath(path)
+    d = os.path.dirname(path)
+    if d:
+        os.makedirs(d, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def plot_history(history: dict, path) -> str:
+    """Training (per step and per epoch) and validation loss, and accuracy if recorded."""
+    has_acc = bool(history.get("accuracy")) and not np.all(np.isnan(history["accuracy"]))
+    fig, axes = _figure(1, 2 if has_acc else 1, size=(10 if has_acc else 6, 4))
+    ax = axes[0] if has_acc else axes
+    steps = history.get("step_loss", [])
+    epochs = len(history.get("loss", []))
+    if steps:
+        per = len(steps) / max(epochs, 1)
+        ax.plot(np.arange(1, len(steps) + 1) / per, steps, lw=0.6, alpha=0.4, label="train (step)")
+    e = np.arange(1, epochs + 1)
+    if epochs:
+        ax.plot(e, history["loss"], "o-", label="train (epoch mean)")
+    if history.get("val_loss"):
+        ax.plot(e, history["val_loss"], "s-", label="validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_yscale("log")
+    ax.set_title("loss")
+    ax.legend()
+    if has_acc:
+        axes[1].plot(e, history["accuracy"], "o-", label="train")
+        if history.get("val_accuracy"):
+            axes[1].plot(e, history["val_accuracy"], "s-", label="validation")
+        axes[1].set_xlabel("epoch")
+        axes[1].set_ylabel("accuracy")
+        axes[1].set_title("accuracy")
+        axes[1].legend()
+    return _save(fig, path)
+
+
+def confusion_matrix(y_true, y_pred, classes: int | None = None) -> np.ndarray:
+    """Counts C[i, j] of examples of class i predicted as j."""
+    y_true, y_pred = np.asarray(y_true, int), np.asarray(y_pred, int)
+    k = classes or int(max(y_true.max(initial=0), y_pred.max(initial=0)) + 1)
+    cm = np.zeros((k, k), dtype=int)
+    np.add.at(cm, (y_true, y_pred), 1)
+    return cm
+
+
+def plot_confusion(y_true, y_pred, path, classes: int | None = None, title: str = "confusion matrix") -> str:
+    cm = confusion_matrix(y_true, y_pred, classes)
+    fig, ax = _figure(size=(5.5, 5))
+    im = ax.imshow(cm, cmap="Blues")
+    for i in range(cm.shape[0]):
+        for j in range(cm.shape[1]):
+            if cm[i, j]:
+                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8,
+                        color="white" if cm[i, j] > cm.max() / 2 else "black")
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_xticks(range(cm.shape[0]))
+    ax.set_yticks(range(cm.shape[0]))
+    acc = np.trace(cm) / max(cm.sum(), 1)
+    ax.set_title(f"{title} (accuracy {acc:.1%})")
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    return _save(fig, path)
+
+
+def plot_samples(images, labels, preds, path, n: int = 16) -> str:
+    """A grid of images with true and predicted labels (mistakes in red)."""
+    images = np.asarray(images)[:n]
+    side = int(np.ceil(np.sqrt(len(images))))
+    fig, axes = _figure(side, side, size=(1.4 * side, 1.5 * side))
+    for k, ax in enumerate(np.ravel(axes)):
+        ax.axis("off")
+        if k < len(images):
+            img = images[k].reshape(int(np.sqrt(images[k].size)), -1)
+            ax.imshow(img, cmap="gray_r")
+            ok = labels[k] == preds[k]
+            ax.set_title(f"{preds[k]} ({labels[k]})", fontsize=8, color="black" if ok else "red")
+    return _save(fig, path)
+
+
+def plot_scaling(sizes: Sequence[int], series: dict[str, Sequence[float]], path,
+                 ylabel: str = "time (s)", title: str = "VJP vs Jacobian chaining") -> str:
+    """Log-log curves of a cost against problem size, one per strategy."""
+    fig, ax = _figure()
+    for name, ys in series.items():
+        ax.loglog(sizes, ys, "o-", label=name)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(list(sizes), [str(n) for n in sizes])
+    ax.minorticks_off()
+    ax.set_xlabel("width N")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend()
+    return _save(fig, path)
+
+
+def plot_decision_boundary(predict_fn: Callable[[np.ndarray], np.ndarray], X, y, path,
+                           title: str = "decision regions") -> str:
+    """Colour the plane by ``predict_fn`` (class ids for an (m, 2) grid) and scatter the data."""
+    X, y = np.asarray(X), np.asarray(y)
+    lo, hi = X.min(0) - 0.5, X.max(0) + 0.5
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
+    z = np.asarray(predict_fn(np.c_[gx.ravel(), gy.ravel()])).reshape(gx.shape)
+    fig, ax = _figure(size=(5, 5))
+    ax.contourf(gx, gy, z, alpha=0.3, cmap="coolwarm")
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolor="k", s=15)
+    ax.set_title(title)
+    return _save(fig, path)
+
+
+def plot_perceptron(X, y, w, b: float, path, title: str = "perceptron") -> str:
+    """2-D data and the separating line w·x + b = 0 (the hyperplane of chapter 1)."""
+    X, y = np.asarray(X), np.asarray(y)
+    fig, ax = _figure(size=(5, 5))
+    ax.scatter(X[y == 1, 0], X[y == 1, 1], marker="o", label="class 1")
+    ax.scatter(X[y == 0, 0], X[y == 0, 1], marker="x", label="class 0")
+    lo, hi = X.min(0) - 0.5, X.max(0) + 0.5
+    w = np.asarray(w, float)
+    if abs(w[1]) > 1e-12:
+        xs = np.linspace(lo[0], hi[0], 2)
+        ax.plot(xs, -(w[0] * xs + b) / w[1], "k-", label="w·x + b = 0")
+    elif abs(w[0]) > 1e-12:
+        ax.axvline(-b / w[0], color="k", label="w·x + b = 0")
+    mid = X.mean(0)
+    ax.arrow(mid[0], mid[1], *(0.5 * w / max(np.linalg.norm(w), 1e-12)), head_width=0.08, color="k")
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_title(title)
+    ax.legend(loc="best")
+    return _save(fig, path)
+
+

@@ -1,0 +1,166 @@
+"""Checkpoints: bit-exact round trips, atomic saves, clean failures (FAULTS 35–36)."""
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad import checkpoint, nn, optim
+from tensorgrad.checkpoint import CheckpointError
+
+
+def sample_params():
+    rng = np.random.default_rng(0)
+    return {"encoder": [{"W": rng.normal(size=(3, 4)), "b": rng.normal(size=4).astype(np.float32)}, {}],
+            "head": (rng.normal(size=(4, 2)), None), "scale": np.array(1.5), "count": np.arange(3)}
+
+
+def leaves_equal_bitwise(a, b):
+    la, ta = tg.tree_flatten(a)
+    lb, tb = tg.tree_flatten(b)
+    assert ta == tb
+    for x, y in zip(la, lb):
+        assert x.dtype == y.dtype and x.shape == y.shape
+        assert x.tobytes() == y.tobytes()
+
+
+def test_round_trip_is_bit_exact_with_structure(tmp_path):
+    p = sample_params()
+    path = checkpoint.save(tmp_path / "ck.npz", p)
+    assert path == str(tmp_path / "ck.npz")
+    q = checkpoint.load(path)
+    leaves_equal_bitwise(p, q)
+    assert isinstance(q["head"], tuple) and q["head"][1] is None and q["encoder"][1] == {}
+    r = checkpoint.load(path, like=p)
+    leaves_equal_bitwise(p, r)
+    # the file is a plain npz: readable without pickle, with readable names
+    with np.load(path, allow_pickle=False) as z:
+        assert {"encoder.0.W", "encoder.0.b", "head.0", "scale", "count"} <= set(z.files)
+
+
+def test_module_round_trip_and_training_state(tmp_path):
+    m = nn.MLP([4, 5, 3])
+    m.init(1)
+    checkpoint.save(tmp_path / "m.npz", m)
+    fresh = nn.MLP([4, 5, 3])
+    fresh.init(2)
+    loaded = checkpoint.load(tmp_path / "m.npz", fresh)
+    assert fresh.params is loaded
+    leaves_equal_bitwise(m.params, fresh.params)
+    # optimizer state is a pytree too
+    opt = optim.Adam(0.1)
+    st = opt.init(m.params)
+    _, st = opt.step(m.params, tg.tree_map(np.ones_like, m.params), st)
+    checkpoint.save(tmp_path / "opt.npz", st)
+    leaves_equal_bitwise(st, checkpoint.load(tmp_path / "opt.npz", like=st))
+
+
+def snapshot(m):
+    return [np.array(a, copy=True) for a in m.parameters()], m.params
+
+
+def assert_untouched(m, snap):
+    values, obj = snap
+    assert m.params is obj
+    for a, b in zip(m.parameters(), values):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kind", ["truncated", "flipped", "garbage", "empty", "npy", "other_npz",
+                                  "pickled"])
+def test_bad_files_fail_cleanly_and_model_is_untouched(tmp_path, kind):
+    m = nn.MLP([4, 5, 3])
+    m.init(0)
+    good = tmp_path / "good.npz"
+    checkpoint.save(good, nn.MLP([4, 5, 3]).init(9))
+    raw = good.read_bytes()
+    bad = tmp_path / "bad.npz"
+    if kind == "truncated":
+        bad.write_bytes(raw[: len(raw) // 2])
+    elif kind == "flipped":
+        data = bytearray(raw)
+        data[len(data) // 3] ^= 0xFF
+        bad.write_bytes(bytes(data))
+    elif kind == "garbage":
+        bad.write_bytes(b"not a checkpoint at all" * 10)
+    elif kind == "empty":
+        bad.write_bytes(b"")
+    elif kind == "npy":
+        bad = tmp_path / "bad.npy"
+        np.save(bad, np.zeros(3))
+    elif kind == "other_npz":
+        np.savez(bad, W=np.zeros(3))
+    elif kind == "pickled":
+        np.savez(bad, obj=np.array([{"a": 1}], dtype=object))
+    snap = snapshot(m)
+    with pytest.raises(CheckpointError, match=str(bad.name)):
+        checkpoint.load(bad, m)
+    assert_untouched(m, snap)
+
+
+@pytest.mark.parametrize("other, pattern", [
+    (nn.MLP([4, 6, 3]), r"'0\.W': checkpoint shape \(4, 6\), model expects \(4, 5\)"),
+    (nn.MLP([4, 5, 5, 3]), r"unexpected parameters \['4\.W', '4\.b'\]"),
+    (nn.MLP([4, 5, 3], bias=False), r"missing parameters \['0\.b', '2\.b'\]"),
+])
+def test_mismatched_names_and_shapes(tmp_path, other, pattern):
+    other.init(0)
+    checkpoint.save(tmp_path / "o.npz", other)
+    m = nn.MLP([4, 5, 3])
+    m.init(0)
+    snap = snapshot(m)
+    with pytest.raises(CheckpointError, match=pattern):
+        checkpoint.load(tmp_path / "o.npz", m)
+    assert_untouched(m, snap)
+
+
+def test_missing_names_and_dtype_mismatch(tmp_path):
+    checkpoint.save(tmp_path / "a.npz", {"W": np.ones((2, 2))})
+    with pytest.raises(CheckpointError, match=r"missing parameters \['b'\]"):
+        checkpoint.load(tmp_path / "a.npz", like={"W": np.ones((2, 2)), "b": np.ones(2)})
+    with pytest.raises(CheckpointError, match="'W': checkpoint dtype float64, model expects float32"):
+        checkpoint.load(tmp_path / "a.npz", like={"W": np.ones((2, 2), np.float32)})
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        checkpoint.load(tmp_path / "nope.npz")
+
+
+def test_interrupted_save_keeps_the_old_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "ck.npz"
+    old = {"W": np.arange(4.0)}
+    checkpoint.save(path, old)
+    before = path.read_bytes()
+
+    def crash(file, **arrays):  # write half a file, then die
+        file.write(b"PK\x03\x04 partial")
+        raise KeyboardInterrupt
+    monkeypatch.setattr(np, "savez", crash)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.save(path, {"W": np.zeros(4)})
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["ck.npz"]  # no temp file left behind
+    np.testing.assert_array_equal(checkpoint.load(path)["W"], np.arange(4.0))
+
+    def failing_replace(src, dst):
+        raise OSError("disk went away")
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk went away"):
+        checkpoint.save(path, {"W": np.zeros(4)})
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["ck.npz"]
+
+
+def test_save_rejects_unsaveable_trees(tmp_path):
+    with pytest.raises(TypeError, match="dtype object"):
+        checkpoint.save(tmp_path / "x.npz", {"a": np.array([None])})
+    with pytest.raises(TypeError, match="contains '.'"):
+        checkpoint.save(tmp_path / "x.npz", {"a.b": np.ones(1)})
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_written_file_is_a_valid_zip(tmp_path):
+    checkpoint.save(tmp_path / "v.npz", sample_params())
+    with zipfile.ZipFile(tmp_path / "v.npz") as z:
+        assert z.testzip() is None

@@ -1,0 +1,162 @@
+"""The `tensorgrad` command: every subcommand in a subprocess with tiny settings, and bad
+arguments giving a usage message and a non-zero exit, never a traceback (FAULTS 37)."""
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from tensorgrad import checkpoint, cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args, cwd=None, timeout=300):
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    p = subprocess.run([sys.executable, "-m", "tensorgrad", *args], cwd=cwd, env=env,
+                       capture_output=True, text=True, timeout=timeout)
+    assert "Traceback" not in p.stderr and "Traceback" not in p.stdout, p.stderr
+    return p
+
+
+def test_demo_quick_trains_crosschecks_sweeps_and_plots(tmp_path):
+    out = tmp_path / "demo-out"
+    p = run("demo", "--quick", "--out", str(out), cwd=tmp_path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    text = p.stdout
+    assert "test accuracy" in text
+    assert "vs JAX" in text and "vs finite differences" in text and "(MISMATCH)" not in text
+    assert "tg.grad (VJP sweep)" in text or "vjp" in text.lower()
+    assert f"plots saved in {out}" in text
+    for name in ("loss_curve.png", "confusion_matrix.png", "sample_predictions.png",
+                 "vjp_vs_jacobian_scaling.png"):
+        assert (out / name).stat().st_size > 2000
+    assert "digits:" in p.stderr and "step" in p.stderr   # the tqdm progress bar
+
+
+def test_demo_default_output_folder(tmp_path):
+    p = run("demo", "--quick", "--epochs", "1", "--no-progress", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "tensorgrad-demo" / "loss_curve.png").exists()
+    assert "digits:" not in p.stderr   # --no-progress: no bar
+
+
+def test_train_mlp_with_checkpoint_and_resume(tmp_path):
+    ck = tmp_path / "moons.npz"
+    p = run("train", "--data", "moons", "--epochs", "3", "--hidden", "16,16", "--optimizer", "nesterov",
+            "--schedule", "cosine", "--lr", "0.05", "--checkpoint", str(ck), "--no-progress",
+            "--out", str(tmp_path), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "test accuracy" in p.stdout and f"checkpoint saved to {ck}" in p.stdout
+    params = checkpoint.load(ck)
+    assert params[0]["W"].shape == (2, 16) and params[4]["W"].shape == (16, 2)
+    assert (tmp_path / "mlp_moons_history.png").exists()
+    p = run("train", "--data", "moons", "--epochs", "1", "--hidden", "16,16", "--checkpoint", str(ck),
+            "--resume", "--no-progress", cwd=tmp_path)
+    assert p.returncode == 0 and "resumed from" in p.stdout, p.stderr
+    # a checkpoint for another architecture: a clean one-line error, exit 1
+    p = run("train", "--data", "moons", "--epochs", "1", "--hidden", "8", "--checkpoint", str(ck),
+            "--resume", "--no-progress", cwd=tmp_path)
+    assert p.returncode == 1
+    assert "tensorgrad train: error:" in p.stderr and "does not match the model" in p.stderr
+    ck.write_bytes(ck.read_bytes()[:100])
+    p = run("train", "--data", "moons", "--hidden", "16,16", "--checkpoint", str(ck), "--resume",
+            "--no-progress", cwd=tmp_path)
+    assert p.returncode == 1 and "truncated or corrupted" in p.stderr
+
+
+def test_train_cnn_on_digits(tmp_path):
+    p = run("train", "--model", "cnn", "--data", "digits", "--epochs", "1", "--limit", "200",
+            "--batch-size", "50", "--no-progress", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "training cnn" in p.stdout and "test accuracy" in p.stdout
+
+
+def test_train_perceptron(tmp_path):
+    p = run("train", "--model", "perceptron", "--data", "blobs", "--epochs", "50", "--out", str(tmp_path),
+            "--checkpoint", str(tmp_path / "w.npz"), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "converged after" in p.stdout and "mistakes per epoch" in p.stdout
+    assert (tmp_path / "perceptron.png").exists()
+    assert set(checkpoint.load(tmp_path / "w.npz")) == {"w", "b"}
+
+
+def test_check_named_ops_and_list(tmp_path):
+    p = run("check", "tanh", "softmax", "--quiet", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "vjp/jax" in p.stdout and "2 ops checked, 0 with problems" in p.stdout
+    lines = [l for l in p.stdout.splitlines() if l.startswith(("tanh ", "softmax "))]
+    assert len(lines) == 2 and all(l.endswith("ok") for l in lines)
+    p = run("check", "--list", cwd=tmp_path)
+    assert p.returncode == 0 and "matmul" in p.stdout and "conv2d" in p.stdout
+
+
+def test_bench_runs_the_packaged_benchmark_or_says_it_is_missing(tmp_path):
+    p = run("bench", "jacobian", "--quick", "--out", str(tmp_path / "b"), cwd=tmp_path, timeout=600)
+    if importlib.util.find_spec("tensorgrad.bench.vjp_vs_jacobian") is not None:
+        assert p.returncode == 0, p.stderr
+        assert (tmp_path / "b" / "vjp_vs_jacobian.json").exists()
+        json.loads((tmp_path / "b" / "vjp_vs_jacobian.json").read_text())
+    else:
+        assert p.returncode == 1 and "is not available in this installation" in p.stderr
+
+
+def test_bench_dispatches_names_and_options(monkeypatch, capsys):
+    seen = {}
+
+    def fake_main(argv=None):
+        seen["argv"] = argv
+        return 0
+    monkeypatch.setitem(sys.modules, "tensorgrad.bench.vjp_vs_jacobian", types.SimpleNamespace(main=fake_main))
+    monkeypatch.setitem(sys.modules, "tensorgrad.bench.peers", types.SimpleNamespace(main=fake_main))
+    assert cli.main(["bench", "jacobian", "--quick", "--sizes", "8,16"]) == 0
+    assert seen["argv"] == ["--quick", "--sizes", "8,16"]
+    assert cli.main(["bench", "--quick"]) == 0 and seen["argv"] == ["--quick"]   # jacobian by default
+    assert cli.main(["bench", "peers", "--quick"]) == 0 and seen["argv"] == ["--quick"]
+    assert cli.main(["bench", "peers", "--help"]) == 0 and seen["argv"] == ["--help"]
+
+    def usage_error(argv=None):
+        raise SystemExit(2)
+    monkeypatch.setitem(sys.modules, "tensorgrad.bench.peers", types.SimpleNamespace(main=usage_error))
+    assert cli.main(["bench", "peers", "--bogus"]) == 2
+    assert cli.main(["bench", "--help"]) == 0
+    assert "jacobian" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "the following arguments are required"),
+    (["frobnicate"], "invalid choice"),
+    (["demo", "--bogus"], "unrecognized arguments: --bogus"),
+    (["demo", "--epochs", "-2"], "expected an integer ≥ 0"),
+    (["train", "--lr", "abc"], "expected a positive number"),
+    (["train", "--lr", "-1"], "expected a positive number"),
+    (["train", "--batch-size", "0"], "expected a positive integer"),
+    (["train", "--hidden", "16,x"], "comma-separated"),
+    (["train", "--model", "resnet"], "invalid choice"),
+    (["train", "--model", "cnn", "--data", "moons"], "needs image data"),
+    (["train", "--model", "perceptron", "--data", "spirals"], "separates two classes"),
+    (["train", "--resume"], "--resume needs --checkpoint"),
+    (["check", "tanhh"], "did you mean tanh"),
+    (["bench", "nonsense"], "invalid choice"),
+])
+def test_bad_arguments_give_usage_and_exit_2(tmp_path, args, message):
+    p = run(*args, cwd=tmp_path)
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    assert "usage: tensorgrad" in p.stderr and message in p.stderr
+
+
+@pytest.mark.parametrize("sub", ["demo", "train", "bench", "check"])
+def test_every_subcommand_has_help(tmp_path, sub):
+    p = run(sub, "--help", cwd=tmp_path)
+    assert p.returncode == 0 and f"usage: tensorgrad {sub}" in p.stdout
+
+
+def test_version_and_top_level_help(tmp_path):
+    p = run("--help", cwd=tmp_path)
+    assert p.returncode == 0 and all(s in p.stdout for s in ("demo", "train", "bench", "check"))
+    p = run("--version", cwd=tmp_path)
+    assert p.returncode == 0 and p.stdout.startswith("tensorgrad ")

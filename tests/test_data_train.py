@@ -1,0 +1,161 @@
+"""Data sets, the mini-batch iterator, the training loop, plots, and the README's loop."""
+import io
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad import data, nn, optim, train, viz
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_four_examples_is_the_books_data():
+    X, y = data.four_examples()
+    np.testing.assert_array_equal(X, [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
+    np.testing.assert_array_equal(y.ravel(), [0, 1, 1, 0])
+    assert y.shape == (4, 1)
+
+
+@pytest.mark.parametrize("make", [lambda s: data.two_moons(101, seed=s), lambda s: data.spirals(100, 3, seed=s),
+                                  lambda s: data.blobs(80, seed=s)])
+def test_generated_sets_are_seeded(make):
+    X1, y1 = make(0)
+    X2, y2 = make(0)
+    X3, _ = make(1)
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(y1, y2)
+    assert not np.array_equal(X1, X3)
+    assert X1.shape[1] == 2 and X1.dtype == np.float64 and y1.dtype.kind == "i"
+    assert len(np.unique(y1)) >= 2
+
+
+def test_moons_and_spirals_shapes_and_classes():
+    X, y = data.two_moons(101)
+    assert X.shape == (101, 2) and np.bincount(y).tolist() == [50, 51]
+    X, y = data.spirals(100, classes=4)
+    assert X.shape == (100, 2) and np.bincount(y).tolist() == [25, 25, 25, 25]
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        data.spirals(10, classes=1)
+
+
+def test_blobs_are_linearly_separable_with_margin():
+    X, y = data.blobs(100, margin=0.5, seed=4)
+    assert len(X) == 100
+    from tensorgrad.perceptron import fit_perceptron
+    assert fit_perceptron(X, y, max_epochs=200).converged
+
+
+def test_digits_split_and_images():
+    Xtr, ytr, Xte, yte = data.digits(test_fraction=0.25, seed=0)
+    assert Xtr.shape[1] == 64 and len(Xtr) + len(Xte) == 1797
+    assert 0.0 <= Xtr.min() and Xtr.max() <= 1.0
+    assert set(np.unique(yte)) == set(range(10))   # stratified: every class in the test set
+    Itr, _, Ite, _ = data.digits(images=True)
+    assert Itr.shape[1:] == (1, 8, 8) and Ite.shape[1:] == (1, 8, 8)
+
+
+def test_digits_without_sklearn_gives_a_clear_message(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)  # makes the import fail
+    with pytest.raises(ImportError, match="pip install scikit-learn"):
+        data.digits()
+
+
+def test_batches_cover_each_example_once_per_epoch_and_reshuffle():
+    X = np.arange(10.0)[:, None]
+    y = np.arange(10)
+    it = data.batches(X, y, batch_size=3, seed=0)
+    assert len(it) == 4
+    epoch1 = [yb.tolist() for _, yb in it]
+    epoch2 = [yb.tolist() for _, yb in it]
+    assert sorted(sum(epoch1, [])) == list(range(10)) and sorted(sum(epoch2, [])) == list(range(10))
+    assert [len(b) for b in epoch1] == [3, 3, 3, 1]
+    assert epoch1 != epoch2                                          # a fresh order every epoch
+    again = [yb.tolist() for _, yb in data.batches(X, y, batch_size=3, seed=0)]
+    assert again == epoch1                                           # reproducible from the seed
+    for xb, yb in data.batches(X, y, 4, seed=1):
+        np.testing.assert_array_equal(xb[:, 0], yb)                  # rows stay paired
+    assert [len(b) for _, b in data.batches(X, y, 3, drop_last=True)] == [3, 3, 3]
+    assert [b.tolist() for _, b in data.batches(X, y, 5, shuffle=False)] == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    with pytest.raises(ValueError, match="batch_size"):
+        data.batches(X, y, 0)
+    with pytest.raises(ValueError, match="rows"):
+        data.batches(X, y[:5])
+
+
+def test_load_by_name_and_errors():
+    Xtr, ytr, Xte, yte = data.load("moons")
+    assert len(Xtr) == 300 and len(Xte) == 100
+    X, y, _, _ = data.load("four")
+    assert y.tolist() == [0, 1, 1, 0]
+    with pytest.raises(ValueError, match="unknown data set"):
+        data.load("mnist-ish")
+    with pytest.raises(ValueError, match="no images"):
+        data.load("moons", images=True)
+    with pytest.raises(IndexError, match="0..2"):
+        data.one_hot([0, 3], 3)
+
+
+def test_fit_history_progress_bar_and_validation():
+    Xtr, ytr, Xte, yte = data.load("blobs", seed=1)
+    m = nn.MLP([2, 8, 2])
+    buf = io.StringIO()
+    params, hist = train.fit(m, m.init(0), Xtr, ytr, optimizer=optim.Adam(0.05), epochs=3, batch_size=50,
+                             validation=(Xte, yte), progress=True, file=buf)
+    bar = buf.getvalue()
+    assert "loss=" in bar and "acc=" in bar and "3/3" in bar and "val_acc=" in bar
+    assert len(hist["loss"]) == 3 and len(hist["val_accuracy"]) == 3 and len(hist["step_loss"]) == 9
+    assert hist["loss"][-1] < hist["loss"][0]
+    assert m.params is params                       # the Module keeps the trained parameters
+    ev = train.evaluate(m, params, Xte, yte)
+    assert ev["accuracy"] == pytest.approx(hist["val_accuracy"][-1])
+    assert ev["loss"] == pytest.approx(hist["val_loss"][-1])
+
+
+def test_fit_with_a_plain_apply_function_and_errors():
+    X, y = data.four_examples()
+
+    def apply(p, x):
+        return tg.sigmoid(tg.tanh(x @ p["W1"]) @ p["W2"])
+    p0 = {"W1": nn.init.xavier_uniform((3, 6), 0), "W2": nn.init.xavier_uniform((6, 1), 1)}
+    params, hist = train.fit(apply, p0, X, y, loss="mse", optimizer=optim.SGD(1.0, momentum=0.9),
+                             epochs=200, batch_size=4, progress=False)
+    assert hist["accuracy"][-1] == 1.0
+    with pytest.raises(ValueError, match="no parameters"):
+        train.fit(apply, None, X, y)
+    with pytest.raises(ValueError, match="unknown loss"):
+        train.fit(apply, p0, X, y, loss="hinge-ish")
+    with pytest.raises(FloatingPointError, match="lower the learning rate"), \
+            np.errstate(over="ignore", invalid="ignore"):  # the divergence itself overflows
+        train.fit(lambda p, x: x @ p["W"], {"W": np.ones((3, 1))}, X * 1e3, y * 1e3, loss="mse",
+                  optimizer=optim.SGD(1e3), epochs=50, batch_size=4, progress=False, metric=False)
+
+
+def test_plots_are_written(tmp_path):
+    hist = {"loss": [1.0, 0.5], "accuracy": [0.5, 0.8], "val_loss": [1.1, 0.6], "val_accuracy": [0.4, 0.7],
+            "step_loss": [1.2, 0.9, 0.6, 0.4]}
+    paths = [viz.plot_history(hist, tmp_path / "h.png"),
+             viz.plot_confusion([0, 1, 2, 2], [0, 2, 2, 2], tmp_path / "c.png"),
+             viz.plot_samples(np.random.default_rng(0).random((4, 64)), [1, 2, 3, 4], [1, 2, 0, 4],
+                              tmp_path / "s.png"),
+             viz.plot_scaling([8, 16, 32], {"a": [1e-3, 2e-3, 4e-3], "b": [1e-3, 8e-3, 6.4e-2]},
+                              tmp_path / "sub" / "sc.png"),
+             viz.plot_decision_boundary(lambda P: (P[:, 0] > 0).astype(int), *data.blobs(30), tmp_path / "d.png")]
+    for p in paths:
+        assert Path(p).stat().st_size > 2000
+    np.testing.assert_array_equal(viz.confusion_matrix([0, 1, 2, 2], [0, 2, 2, 2]),
+                                  [[1, 0, 0], [0, 0, 1], [0, 0, 2]])
+
+
+def test_readme_training_loop_runs_and_learns(capsys):
+    text = README.read_text()
+    section = text.split("## Train a model", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert "tg.value_and_grad" in code and len(code.strip().splitlines()) <= 14
+    exec(compile(code, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    acc = float(out.split("test accuracy:")[1])
+    assert acc >= 0.93

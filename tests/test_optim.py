@@ -1,0 +1,144 @@
+"""Optimizer steps against hand computations of the standard update rules
+(the formulas of PyTorch's torch.optim documentation and optax)."""
+import math
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad import optim
+
+
+def run(opt, p0, grads):
+    p = p0
+    state = opt.init(p)
+    for g in grads:
+        p, state = opt.step(p, g, state)
+    return p, state
+
+
+def test_sgd_plain_and_weight_decay():
+    p, _ = run(optim.SGD(0.1), np.array([1.0, -2.0]), [np.array([0.5, 0.25])])
+    np.testing.assert_allclose(p, [0.95, -2.025], rtol=0, atol=1e-15)
+    # L2 weight decay: g + λp = [0.5 + 0.01, 0.25 − 0.02]
+    p, _ = run(optim.SGD(0.1, weight_decay=0.01), np.array([1.0, -2.0]), [np.array([0.5, 0.25])])
+    np.testing.assert_allclose(p, [1.0 - 0.1 * 0.51, -2.0 - 0.1 * 0.23], atol=1e-15)
+
+
+def test_sgd_momentum_two_steps_by_hand():
+    # b1 = g1 = 1; p1 = 1 − 0.1·1 = 0.9; b2 = 0.9·1 + 2 = 2.9; p2 = 0.9 − 0.29 = 0.61
+    p, state = run(optim.SGD(0.1, momentum=0.9), np.array(1.0), [np.array(1.0), np.array(2.0)])
+    assert p == pytest.approx(0.61, abs=1e-15)
+    assert float(state["momentum"]) == pytest.approx(2.9)
+
+
+def test_sgd_nesterov_two_steps_by_hand():
+    # step 1: b = 1, update g + μb = 1.9, p = 1 − 0.19 = 0.81
+    # step 2: b = 0.9 + 2 = 2.9, update 2 + 0.9·2.9 = 4.61, p = 0.81 − 0.461 = 0.349
+    p, _ = run(optim.SGD(0.1, momentum=0.9, nesterov=True), np.array(1.0),
+               [np.array(1.0), np.array(2.0)])
+    assert p == pytest.approx(0.349, abs=1e-15)
+
+
+def test_rmsprop_by_hand():
+    # v1 = 0.1·0.25 = 0.025; p1 = 1 − 0.01·0.5/(√0.025 + 1e-8)
+    p, st = run(optim.RMSprop(0.01, alpha=0.9), np.array(1.0), [np.array(0.5)])
+    assert float(st["square_avg"]) == pytest.approx(0.025)
+    assert p == pytest.approx(1 - 0.01 * 0.5 / (math.sqrt(0.025) + 1e-8), abs=1e-15)
+    # second step with g = −1: v2 = 0.9·0.025 + 0.1 = 0.1225, √ = 0.35
+    p2, st = run(optim.RMSprop(0.01, alpha=0.9), np.array(1.0), [np.array(0.5), np.array(-1.0)])
+    assert p2 == pytest.approx(p + 0.01 / (0.35 + 1e-8), abs=1e-15)
+    # with momentum μ: b = μb + g/(√v + ε), p −= ηb
+    p3, _ = run(optim.RMSprop(0.01, alpha=0.9, momentum=0.5), np.array(1.0), [np.array(0.5), np.array(-1.0)])
+    s1 = 0.5 / (math.sqrt(0.025) + 1e-8)
+    b2 = 0.5 * s1 + (-1.0) / (0.35 + 1e-8)
+    assert p3 == pytest.approx(1 - 0.01 * s1 - 0.01 * b2, abs=1e-14)
+
+
+def test_adam_two_steps_by_hand():
+    lr, b1, b2, eps = 0.1, 0.9, 0.999, 1e-8
+    # step 1 (g = 0.5): m = 0.05, v = 0.00025, m̂ = 0.5, v̂ = 0.25 → p = 1 − 0.1·0.5/(0.5 + ε)
+    p1 = 1 - lr * 0.5 / (0.5 + eps)
+    # step 2 (g = −1): m = 0.045 − 0.1 = −0.055, v = 0.00024975 + 0.001 = 0.00124975
+    m, v = -0.055, 0.00124975
+    mhat, vhat = m / (1 - b1 ** 2), v / (1 - b2 ** 2)
+    p2 = p1 - lr * mhat / (math.sqrt(vhat) + eps)
+    p, st = run(optim.Adam(lr, b1, b2, eps), np.array(1.0), [np.array(0.5), np.array(-1.0)])
+    assert float(st["m"]) == pytest.approx(m, abs=1e-15)
+    assert float(st["v"]) == pytest.approx(v, abs=1e-15)
+    assert int(st["step"]) == 2
+    assert p == pytest.approx(p2, abs=1e-14)
+    assert p == pytest.approx(0.9366105, abs=1e-6)  # the same number, written out
+
+
+def test_adam_weight_decay_l2_versus_adamw_decoupled():
+    p0, g = np.array(2.0), np.array(0.5)
+    # Adam (L2): g' = 0.5 + 0.1·2 = 0.7; first step moves by lr·g'/(|g'| + ε) ≈ lr
+    p, _ = run(optim.Adam(0.01, weight_decay=0.1), p0, [g])
+    assert p == pytest.approx(2.0 - 0.01 * 0.7 / (0.7 + 1e-8), abs=1e-15)
+    # AdamW: p ← p − lr·λ·p = 2 − 0.01·0.1·2 = 1.998, then the Adam step on g = 0.5
+    p, _ = run(optim.AdamW(0.01, weight_decay=0.1), p0, [g])
+    assert p == pytest.approx(1.998 - 0.01 * 0.5 / (0.5 + 1e-8), abs=1e-15)
+
+
+def test_schedules():
+    s = optim.step_decay(1.0, step_size=2, gamma=0.5)
+    assert [s(t) for t in range(6)] == [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+    c = optim.cosine(1.0, total_steps=10, final_lr=0.1)
+    assert c(0) == pytest.approx(1.0)
+    assert c(5) == pytest.approx(0.55)
+    assert c(10) == pytest.approx(0.1) and c(50) == pytest.approx(0.1)
+    w = optim.cosine(1.0, total_steps=4, warmup=2)
+    assert [w(0), w(1), w(2)] == pytest.approx([0.5, 1.0, 1.0])
+    assert optim.constant(0.3)(99) == 0.3
+    # an optimizer uses η_t at update t (counted from 0)
+    p, _ = run(optim.SGD(optim.step_decay(1.0, 1, 0.5)), np.array(0.0), [np.array(1.0)] * 3)
+    assert p == pytest.approx(-(1 + 0.5 + 0.25))
+    with pytest.raises(ValueError, match="step_size"):
+        optim.step_decay(1.0, 0)
+    with pytest.raises(ValueError, match="total_steps"):
+        optim.cosine(1.0, 0)
+
+
+def test_pytrees_purity_and_errors():
+    params = {"layer": [{"W": np.ones((2, 2)), "b": np.zeros(2)}], "scale": np.array(1.0)}
+    grads = tg.tree_map(lambda a: np.full_like(a, 0.5), params)
+    before = tg.tree_map(np.copy, params)
+    opt = optim.Adam(0.1)
+    state = opt.init(params)
+    state_before = tg.tree_map(np.copy, state)
+    new, new_state = opt.step(params, grads, state)
+    for a, b in zip(tg.tree_leaves(params), tg.tree_leaves(before)):   # inputs untouched
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(tg.tree_leaves(state), tg.tree_leaves(state_before)):
+        np.testing.assert_array_equal(a, b)
+    assert tg.tree_flatten(new)[1] == tg.tree_flatten(params)[1]
+    np.testing.assert_allclose(new["layer"][0]["W"], 1 - 0.1 * 0.5 / (0.5 + 1e-8))
+    with pytest.raises(ValueError, match="gradient structure"):
+        opt.step(params, {"layer": grads["layer"]}, state)
+    with pytest.raises(ValueError, match="gradient of shape"):
+        opt.step({"a": np.ones(2)}, {"a": np.ones(3)}, opt.init({"a": np.ones(2)}))
+    with pytest.raises(ValueError, match="nesterov"):
+        optim.SGD(0.1, nesterov=True)
+    with pytest.raises(ValueError, match="learning rate must be positive"):
+        optim.Adam(0.0)
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        optim.get("adagradish", 0.1)
+    assert isinstance(optim.get("nesterov", 0.1), optim.SGD)
+
+
+def test_float32_parameters_stay_float32():
+    p, st = run(optim.Adam(0.1), np.ones(3, dtype=np.float32), [np.ones(3, dtype=np.float32)])
+    assert p.dtype == np.float32 and st["m"].dtype == np.float32
+
+
+def test_gradient_descent_minimises_a_quadratic_with_every_optimizer():
+    A = np.array([[3.0, 0.5], [0.5, 1.0]])
+    f = lambda x: 0.5 * x @ (A @ x) - x.sum()  # noqa: E731  minimum at A⁻¹·1
+    target = np.linalg.solve(A, np.ones(2))
+    for opt in [optim.SGD(0.2), optim.SGD(0.1, momentum=0.9), optim.SGD(0.1, momentum=0.9, nesterov=True),
+                optim.RMSprop(0.01), optim.Adam(0.05)]:
+        x, state = np.zeros(2), opt.init(np.zeros(2))
+        for _ in range(1500):
+            x, state = opt.step(x, tg.grad(f)(x), state)
+        np.testing.assert_allclose(x, target, atol=2e-2, err_msg=type(opt).__name__)
