@@ -45,13 +45,20 @@ _levels = itertools.count(1)
 
 
 class ReverseTrace:
-    """A recording level. Tensors on it carry the tape :class:`Node` that made them."""
+    """A recording level. Tensors on it carry the tape :class:`Node` that made them.
 
-    __slots__ = ("level",)
+    ``locks`` says how constants saved on this tape are kept safe from later
+    mutation: None copies writable ones; a list (grad, jacrev: the tape ends
+    inside the call) makes them read-only instead and collects them there for
+    the transform to unlock when its sweep is done.
+    """
+
+    __slots__ = ("level", "locks")
     forward = False
 
     def __init__(self, level: int):
         self.level = level
+        self.locks = None
 
 
 class ForwardTrace:
@@ -190,7 +197,7 @@ def bind(op: Op, args: tuple, params: tuple = ()):
             primals = (va, vb)
             out = _call_forward(op, primals, params)
             if pa is None or pb is None:  # a constant input: keep it safe from later mutation
-                primals = _frozen(primals, (pa, pb), op)
+                primals = _frozen(primals, (pa, pb), op, top)
             if type(out) is np.ndarray:
                 node = Node(op, params, (pa, pb), primals, out, out.shape, out.dtype)
             else:
@@ -242,7 +249,7 @@ def bind(op: Op, args: tuple, params: tuple = ()):
     parents = tuple(parents)
     out = bind(op, primals, params) if nested else _call_forward(op, primals, params)
     if None in parents:  # constants among the inputs: keep them safe from later mutation
-        primals = _frozen(primals, parents, op)
+        primals = _frozen(primals, parents, op, top)
     node = Node(op, params, parents, primals, out,
                 out.shape if type(out) is np.ndarray else _shape(out),
                 out.dtype if type(out) is np.ndarray else _dtype(out))
@@ -251,14 +258,16 @@ def bind(op: Op, args: tuple, params: tuple = ()):
     return Tensor(out, top, node)
 
 
-def _frozen(primals: tuple, parents: tuple, op: Op) -> tuple:
-    """The residuals a node keeps, with constant arrays replaced by read-only copies.
+def _frozen(primals: tuple, parents: tuple, op: Op, trace: ReverseTrace) -> tuple:
+    """The residuals a node keeps, with constant arrays made safe from mutation.
 
     A writable ndarray passed as a constant (not traced at this level) could be
     changed by the caller after recording, and the backward rule would then
-    read the new values: a silently wrong gradient. Saving a read-only copy
-    makes that impossible. Traced values are tensorgrad's own op outputs,
-    which it never hands out writable, so they are kept as they are.
+    read the new values: a silently wrong gradient. On a tape that outlives
+    its transform (vjp, linearize, imperative) a read-only copy is saved; on
+    one that ends inside it (grad, jacrev) the array is locked read-only until
+    the transform's sweep is done, which costs no memory. Traced values are
+    tensorgrad's own op outputs, never handed out writable: kept as they are.
     """
     for p, a in zip(parents, primals):
         if p is None and type(a) is np.ndarray:
@@ -273,10 +282,31 @@ def _frozen(primals: tuple, parents: tuple, op: Op) -> tuple:
                                 f"{a.dtype} (shape {a.shape}) met a traced value; tensorgrad "
                                 "differentiates numeric arrays only (convert with .astype(float))")
             if _mutable(a):
-                a = a.copy()
-                a.flags.writeable = False
+                if trace.locks is not None:
+                    lock_chain(a, trace.locks)
+                else:
+                    a = a.copy()
+                    a.flags.writeable = False
         out.append(a)
     return tuple(out)
+
+
+def lock_chain(a: np.ndarray, locks: list) -> None:
+    """Make ``a`` and every array it is a view of read-only, recording each in ``locks``.
+
+    :func:`unlock` restores them (bases first, so views can be writable again).
+    """
+    while isinstance(a, np.ndarray):
+        if a.flags.writeable:
+            a.flags.writeable = False
+            locks.append(a)
+        a = a.base
+
+
+def unlock(locks: list) -> None:
+    for a in reversed(locks):
+        a.flags.writeable = True
+    locks.clear()
 
 
 def _mutable(a: np.ndarray) -> bool:

@@ -144,6 +144,7 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
     call), which costs no memory.
     """
     trace = new_reverse_trace()
+    trace.locks = locked  # constants saved on this tape: locked too, not copied
     args = list(args)
     rec = _Recording()
     rec.in_leaves, rec.in_nodes, rec.in_treedefs = [], [], []
@@ -184,14 +185,11 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
 
 def _lock(arrays, locked: list) -> None:
     for a in arrays:
-        if type(a) is np.ndarray and a.flags.writeable:
-            a.flags.writeable = False
-            locked.append(a)
+        if type(a) is np.ndarray:
+            _tape.lock_chain(a, locked)
 
 
-def _unlock(locked: list) -> None:
-    for a in locked:
-        a.flags.writeable = True
+_unlock = _tape.unlock
 
 
 def _strip(tree, trace):

@@ -606,7 +606,20 @@ def test_c27_mutation_inside_the_function_and_of_outputs():
         y = x * buf
         buf[:] = 50.0  # changed after recording, before the sweep
         return tg.sum(y)
-    np.testing.assert_array_equal(tg.grad(f)(np.ones(2)), [1.0, 2.0])
+    # grad locks the constants its tape saved until the sweep is done: the
+    # write is refused instead of silently changing the gradient
+    with pytest.raises(ValueError, match="read-only"):
+        tg.grad(f)(np.ones(2))
+    assert buf.flags.writeable and list(buf) == [1.0, 2.0]  # unlocked after the call
+    view_base = np.array([1.0, 2.0, 3.0])
+    g = tg.grad(lambda x: tg.sum(x * view_base[::2]))(np.ones(2))
+    np.testing.assert_array_equal(g, [1.0, 3.0])
+    assert view_base.flags.writeable  # a view's base is locked and unlocked too
+    # vjp keeps its tape after returning: it saved a copy, so a later write is harmless
+    buf2 = np.array([1.0, 2.0])
+    _, f_vjp = tg.vjp(lambda x: tg.sum(x * buf2), np.ones(2))
+    buf2[:] = 50.0
+    np.testing.assert_array_equal(f_vjp(1.0)[0], [1.0, 2.0])
     x = np.array([1.0, 2.0])
 
     def g(a):

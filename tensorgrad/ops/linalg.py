@@ -83,6 +83,10 @@ def _matmul_jvp(t, a, b, wrt):
     if nb == 0:
         return t @ b if wrt == 0 else a @ t
     a1, b1 = ndim_of(a) == 1, ndim_of(b) == 1
+    if wrt == 1 and b1 and ndim_of(a) == 2:
+        # A ẋ for a whole batch of tangents at once: one matrix product T Aᵀ
+        # (not one matrix-vector product per batch entry)
+        return t @ _mT(a)
     a_eff = (1,) + shape_of(a) if a1 else shape_of(a)
     b_eff = shape_of(b) + (1,) if b1 else shape_of(b)
     x_eff = a_eff if wrt == 0 else b_eff
