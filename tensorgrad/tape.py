@@ -300,22 +300,29 @@ def lock_chain(a: np.ndarray, locks: list) -> None:
         if a.flags.writeable:
             a.flags.writeable = False
             locks.append(a)
+            _LOCKED.add(id(a))
         a = a.base
 
 
 def unlock(locks: list) -> None:
     for a in reversed(locks):
         a.flags.writeable = True
+        _LOCKED.discard(id(a))
     locks.clear()
 
 
 def _mutable(a: np.ndarray) -> bool:
-    """True if ``a`` or any array it is a view of can still be written to."""
+    """True if ``a`` or any array it is a view of can be written to, now or once
+    a transform that locked it returns."""
     while isinstance(a, np.ndarray):
-        if a.flags.writeable:
+        if a.flags.writeable or id(a) in _LOCKED:
             return True
         a = a.base
     return False
+
+
+#: ids of the arrays some grad/jacrev call has made read-only for its duration
+_LOCKED: set = set()
 
 
 def _untraced(op: Op, args: tuple, params: tuple):

@@ -615,6 +615,16 @@ def test_c27_mutation_inside_the_function_and_of_outputs():
     g = tg.grad(lambda x: tg.sum(x * view_base[::2]))(np.ones(2))
     np.testing.assert_array_equal(g, [1.0, 3.0])
     assert view_base.flags.writeable  # a view's base is locked and unlocked too
+    # a constant locked by an inner grad is still copied by an enclosing vjp,
+    # whose tape outlives that grad
+    c = np.array([1.0, 2.0])
+
+    def outer(x):
+        # the inner sweep computes g·x·c on the vjp's tape while grad has c locked
+        return tg.sum(tg.grad(lambda y: tg.sum(y * c * x))(x))
+    _, f_vjp = tg.vjp(outer, np.ones(2))
+    c[:] = 100.0
+    np.testing.assert_array_equal(f_vjp(1.0)[0], [1.0, 2.0])  # d/dx Σ c x = c
     # vjp keeps its tape after returning: it saved a copy, so a later write is harmless
     buf2 = np.array([1.0, 2.0])
     _, f_vjp = tg.vjp(lambda x: tg.sum(x * buf2), np.ones(2))
