@@ -19,9 +19,10 @@ from scipy import special
 from ..registry import Example, Op, register
 from ..tape import bind
 from ._util import dtype_of, lift_tangent, negative_axes, negative_axis, raw, shape_of
-from .elementwise import _mask, _public, elementwise, exp, tanh
+from .elementwise import _mask, _public, elementwise, exp, tanh, where
 from .reductions import _keep, _spread
 from .reductions import sum as _sum
+from .shape import reshape
 from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
 
 __all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "logsumexp",
@@ -120,13 +121,8 @@ def _lse_weights(out, x, axes, keepdims):
     if finite.all():  # shift by the (constant) max: exact digits in float32 for big logits
         e = exp(x - np.max(raw(x), axis=axes, keepdims=True))
         return e / _sum(e, axis=axes, keepdims=True)
-    w = exp(x - bind_where(finite, kept, 0))
-    return bind_where(finite, w, np.where(np.isneginf(k), 0.0, np.nan).astype(dtype_of(k)))
-
-
-def bind_where(c, x, y):
-    from .elementwise import where
-    return where(c, x, y)
+    w = exp(x - where(finite, kept, 0))
+    return where(finite, w, np.where(np.isneginf(k), 0.0, np.nan).astype(dtype_of(k)))
 
 
 _logsumexp = register(Op(
@@ -234,12 +230,7 @@ def _expand_loss(g, z):
         return g
     if type(g) is np.ndarray:
         return g.reshape(g.shape + (1,) * k)
-    return bind_reshape(g, shape_of(g) + (1,) * k)
-
-
-def bind_reshape(x, shape):
-    from .shape import reshape
-    return reshape(x, shape)
+    return reshape(g, shape_of(g) + (1,) * k)
 
 
 def _sce_jvp(t, out, z, y):
