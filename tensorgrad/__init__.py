@@ -19,6 +19,8 @@ from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from . import jacobians  # noqa: E402
 from .chain import chain_jacobians, jacobian, structured_jacobian  # noqa: E402,F811
 from .cost import cost  # noqa: E402
+from . import elimination  # noqa: E402
+from .elimination import eliminate, linearized_graph  # noqa: E402
 from .explain import explain  # noqa: E402
 
 __version__ = "0.1.0"
@@ -30,4 +32,5 @@ __all__ = [
     "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
     "jacobians", "structured_jacobian", "chain_jacobians", "cost", "explain",
+    "elimination", "eliminate", "linearized_graph",
 ]

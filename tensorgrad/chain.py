@@ -25,6 +25,7 @@ import numpy as np
 
 from .jacobians import (Dense, Diagonal, Identity, Jacobian, Zero, add, compose, count_flops,
                         op_jacobian)
+from .elimination import elimination_jacobian
 from .tape import Node, toposort
 from .transforms import _norm_argnums, _record, jacrev
 
@@ -361,13 +362,24 @@ def _structured_of(t: RecordedTape, order: str) -> Jacobian:
 
 
 def jacobian(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None = None,
-             structured: bool = False) -> Callable:
+             structured: bool = False, method: str | None = None, order="markowitz") -> Callable:
     """The Jacobian of ``f``: ``jacrev`` by default (an array in JAX's layout).
 
     With ``structured=True`` it returns a structured :class:`Jacobian`
     instead (Diagonal, Dense, Product, …): the per-node Jacobians of the tape
     composed in closed form. Call ``.todense()`` for the ordinary array.
+
+    With ``method="elimination"`` the Jacobian comes from eliminating the
+    vertices of the linearized graph in ``order`` — ``"forward"``,
+    ``"reverse"``, ``"markowitz"`` (the default), ``"optimal"`` or a list of
+    vertex labels (see :mod:`tensorgrad.elimination`); ``structured`` then
+    chooses structured maps or arrays, and pytrees of inputs and outputs work
+    as for ``jacrev``.
     """
+    if method is not None and method != "jacrev":
+        if method != "elimination":
+            raise ValueError(f"jacobian: method must be None, 'jacrev' or 'elimination', got {method!r}")
+        return elimination_jacobian(f, argnums, has_aux, order, structured)
     if structured:
         return structured_jacobian(f, argnums, has_aux)
     return jacrev(f, argnums, has_aux, chunk_size)

@@ -13,13 +13,14 @@ counts every multiply-add with the maps' own flop counting.
     res = tg.eliminate(f, x, order="markowitz")     # Jacobian, flops, bytes, order
     g = tg.linearized_graph(f, x); g.eliminate("v2")  # by hand
 """
-from .api import Elimination, compare_orders, eliminate, elimination_jacobian, linearized_graph
+from .api import (Elimination, compare_orders, eliminate, elimination_costs, elimination_jacobian,
+                  linearized_graph)
 from .graph import LinearizedGraph, Step, Vertex, build_graph
 from .orders import (OPTIMAL_LIMIT, ORDER_NAMES, markowitz_order, optimal_order, predict_flops,
                      resolve_order)
 from .draw import draw_graph, draw_elimination
 
 __all__ = ["Elimination", "LinearizedGraph", "Step", "Vertex", "eliminate", "linearized_graph",
-           "elimination_jacobian", "compare_orders", "build_graph", "OPTIMAL_LIMIT",
+           "elimination_jacobian", "compare_orders", "elimination_costs", "build_graph", "OPTIMAL_LIMIT",
            "ORDER_NAMES", "markowitz_order", "optimal_order", "predict_flops", "resolve_order",
            "draw_graph", "draw_elimination"]

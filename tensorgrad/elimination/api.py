@@ -20,7 +20,7 @@ from .graph import LinearizedGraph, build_graph
 from .orders import ORDER_NAMES, OPTIMAL_LIMIT, predict_flops, resolve_order
 
 __all__ = ["Elimination", "linearized_graph", "eliminate", "elimination_jacobian",
-           "compare_orders"]
+           "compare_orders", "elimination_costs"]
 
 
 @dataclass
@@ -180,3 +180,22 @@ def orders_of_graph(g: LinearizedGraph, orders=ORDER_NAMES) -> dict:
         key = name if isinstance(name, str) else "explicit"
         out[key] = _run(g.copy(), name)
     return out
+
+
+def elimination_costs(in_nodes: list, out_nodes: list, out_shapes: list) -> dict:
+    """Rows for ``tg.cost``: ``{"elimination <order>": {"flops", "bytes", "order"}}``.
+
+    Runs each order on the recorded nodes (exact counts). The optimal order is
+    left out when the graph has more than ``OPTIMAL_LIMIT`` intermediate vertices.
+    """
+    g = build_graph(in_nodes, out_nodes, out_shapes, "cost")
+    rows = {}
+    for name in ORDER_NAMES:
+        if name == "optimal" and len(g.intermediates) > OPTIMAL_LIMIT:
+            continue
+        h = g.copy()
+        names, _ = resolve_order(h, name)
+        h.eliminate_all(names)
+        h.blocks()
+        rows[f"elimination {name}"] = {"flops": h.flops, "bytes": h.bytes, "order": names}
+    return rows

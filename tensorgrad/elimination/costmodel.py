@@ -11,16 +11,15 @@ real maps counted while it ran (the tests check that the two agree).
 """
 from __future__ import annotations
 
+import math
+
 from .. import jacobians as jac
 
 __all__ = ["Sym", "describe", "sym_compose", "sym_add", "sym_materialize", "sym_finish"]
 
 
 def _size(shape) -> int:
-    n = 1
-    for s in shape:
-        n *= int(s)
-    return n
+    return math.prod(shape)
 
 
 class Sym:
@@ -33,18 +32,25 @@ class Sym:
     sum).
     """
 
-    __slots__ = ("t", "out", "inn", "mv", "vm", "x")
+    __slots__ = ("t", "out", "inn", "mv", "vm", "x", "m", "n", "key")
 
     def __init__(self, t, out, inn, mv, vm, x=None):
         self.t, self.out, self.inn, self.mv, self.vm, self.x = t, tuple(out), tuple(inn), mv, vm, x
+        self.m, self.n = _size(self.out), _size(self.inn)
+        # what identifies the description (two maps with equal keys cost the same in any product)
+        if t in ("product", "sumof"):
+            xk = tuple(f.key for f in x)
+        else:
+            xk = x
+        self.key = (t, self.out, self.inn, mv, vm, xk)
 
     @property
     def out_size(self) -> int:
-        return _size(self.out)
+        return self.m
 
     @property
     def in_size(self) -> int:
-        return _size(self.inn)
+        return self.n
 
     def __repr__(self) -> str:
         return f"<Sym {self.t} {self.inn}→{self.out}>"
@@ -60,14 +66,23 @@ def _identity(shape):
     return Sym("id", shape, shape, 0, 0)
 
 
+_CACHE: dict = {}  # descriptions are never changed: one per (kind, shapes)
+
+
 def _diag(shape):
-    n = _size(shape)
-    return Sym("diag", shape, shape, n, n)
+    r = _CACHE.get(("diag", shape))
+    if r is None:
+        n = _size(shape)
+        r = _CACHE[("diag", shape)] = Sym("diag", shape, shape, n, n)
+    return r
 
 
 def _dense(out, inn):
-    f = 2 * _size(out) * _size(inn)
-    return Sym("dense", out, inn, f, f)
+    r = _CACHE.get(("dense", out, inn))
+    if r is None:
+        f = 2 * _size(out) * _size(inn)
+        r = _CACHE[("dense", out, inn)] = Sym("dense", out, inn, f, f)
+    return r
 
 
 def _reshape(out, inn):
@@ -153,13 +168,13 @@ def _closed(a: Sym, b: Sym):
     if tb == "id":
         return a, 0
     if ta == "diag" and tb == "diag":
-        return _diag(a.inn), a.in_size
+        return _diag(a.inn), a.n
     if ta == "diag" and tb == "dense":
-        return _dense(b.out, b.inn), b.out_size * b.in_size
+        return _dense(b.out, b.inn), b.m * b.n
     if ta == "dense" and tb == "diag":
-        return _dense(a.out, a.inn), a.out_size * a.in_size
+        return _dense(a.out, a.inn), a.m * a.n
     if ta == "dense" and tb == "dense":
-        return _dense(a.out, b.inn), 2 * a.out_size * a.in_size * b.in_size
+        return _dense(a.out, b.inn), 2 * a.m * a.n * b.n
     if ta == "reshape" and tb == "reshape":
         return (_identity(b.inn) if a.out == b.inn else _reshape(a.out, b.inn)), 0
     if ta == "perm" and tb == "perm":
@@ -176,16 +191,16 @@ def _closed(a: Sym, b: Sym):
         k, n = a.x
         return _mright((b.x[0], n), a.out[0]), 2 * b.x[0] * k * n
     if tb == "dense":
-        return _dense(a.out, b.inn), b.in_size * a.mv
+        return _dense(a.out, b.inn), b.n * a.mv
     if ta == "dense":
-        return _dense(a.out, b.inn), a.out_size * b.vm
+        return _dense(a.out, b.inn), a.m * b.vm
     return None
 
 
 def _absorb(a: Sym, b: Sym):
     if b.t == "dense":
-        return _dense(a.out, b.inn), b.in_size * a.mv
-    return _dense(a.out, b.inn), a.out_size * b.vm
+        return _dense(a.out, b.inn), b.n * a.mv
+    return _dense(a.out, b.inn), a.m * b.vm
 
 
 def sym_compose(a: Sym, b: Sym):
@@ -224,7 +239,7 @@ PLACEMENT = ("zero", "id", "diag", "dense", "reshape", "perm", "bcast", "sumto",
 
 def sym_materialize(a: Sym):
     """(Dense result, flops): applying the map to the identity basis of its cheaper side."""
-    n, m = a.in_size, a.out_size
+    n, m = a.n, a.m
     if n * a.mv <= m * a.vm:
         return _dense(a.out, a.inn), n * a.mv
     return _dense(a.out, a.inn), m * a.vm
@@ -242,9 +257,9 @@ def sym_add(a: Sym, b: Sym):
     if b.t == "zero":
         return a, flops
     if a.t in ("diag", "id") and b.t in ("diag", "id"):
-        return _diag(a.inn), flops + a.in_size
+        return _diag(a.inn), flops + a.n
     if a.t == "dense" or b.t == "dense":
-        return _dense(a.out, a.inn), flops + a.out_size * a.in_size
+        return _dense(a.out, a.inn), flops + a.m * a.n
     ta = list(a.x) if a.t == "sumof" else [a]
     tb = list(b.x) if b.t == "sumof" else [b]
     return _sumof(ta + tb), flops

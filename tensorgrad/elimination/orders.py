@@ -11,7 +11,11 @@
   search over the sets of eliminated vertices (Dijkstra's algorithm on the
   lattice of subsets, pruned by the best of the three orders above). It
   visits up to 2ⁿ subsets of the n intermediate vertices, so it refuses
-  graphs with more than :data:`OPTIMAL_LIMIT` of them.
+  graphs with more than :data:`OPTIMAL_LIMIT` of them. Copies — a vertex
+  whose only successor (or only predecessor) is joined to it by an identity
+  edge, such as the partial sums of ``a + b + c`` — are eliminated first:
+  that costs nothing, creates no sum, and leaves every other elimination's
+  cost as it was.
 
 The search prices orders with :mod:`.costmodel`, which predicts the counts
 the real algebra makes. It is exact over orders as long as the edges left
@@ -39,21 +43,33 @@ ORDER_NAMES = ("forward", "reverse", "markowitz", "optimal")
 # --------------------------------------------------------------------------
 # the graph as descriptions (for pricing orders without running them)
 # --------------------------------------------------------------------------
+# Vertices are numbered; preds[v] maps a predecessor's number to the edge's
+# description, succs[v] is a bitmask of successors. An elimination copies the
+# two lists and only the dicts it changes, so search states share the rest.
 
 def _describe_graph(g: LinearizedGraph):
-    preds = {v: {u: describe(J) for u, J in ps.items()} for v, ps in g.preds.items()}
-    succs = {u: set(ss) for u, ss in g.succs.items()}
-    return preds, succs
+    labels = list(g.vertices)
+    num = {v: k for k, v in enumerate(labels)}
+    preds = [{num[u]: describe(J) for u, J in g.preds[v].items()} for v in labels]
+    succs = [sum(1 << num[w] for w in g.succs[v]) for v in labels]
+    return labels, num, preds, succs
 
 
-def _eliminated(preds: dict, succs: dict, k):
+def _bits(mask: int):
+    while mask:
+        b = mask & -mask
+        yield b.bit_length() - 1
+        mask ^= b
+
+
+def _eliminated(preds: list, succs: list, k: int):
     """(flops, preds', succs') after eliminating k; the inputs are left unchanged."""
     P = preds[k]
     S = succs[k]
-    preds = dict(preds)
-    succs = dict(succs)
+    preds = list(preds)
+    succs = list(succs)
     flops = 0
-    for i in S:
+    for i in _bits(S):
         d = dict(preds[i])
         cik = d.pop(k)
         for j, ckj in P.items():
@@ -68,21 +84,21 @@ def _eliminated(preds: dict, succs: dict, k):
                 d[j], f = sym_add(old, prod)
                 flops += f
         preds[i] = d
+    keep = ~(1 << k)
     for j in P:
-        s = set(succs[j])
-        s.discard(k)
-        s.update(S)
-        succs[j] = s
-    del preds[k], succs[k]
+        succs[j] = (succs[j] & keep) | S
+    preds[k] = None
+    succs[k] = 0
     return flops, preds, succs
 
 
-def _elimination_cost(preds: dict, succs: dict, k) -> int:
+def _elimination_cost(preds: list, succs: list, k: int) -> int:
     """Flops of eliminating k now (without keeping the result)."""
     flops = 0
-    for i in succs[k]:
+    P = preds[k]
+    for i in _bits(succs[k]):
         cik = preds[i][k]
-        for j, ckj in preds[k].items():
+        for j, ckj in P.items():
             prod, f = sym_compose(cik, ckj)
             flops += f
             old = preds[i].get(j)
@@ -91,19 +107,35 @@ def _elimination_cost(preds: dict, succs: dict, k) -> int:
     return flops
 
 
-def _finish_cost(preds: dict, outputs: list) -> int:
+def _finish_cost(preds: list, outputs: list) -> int:
     return sum(sym_finish(J)[1] for o in outputs for J in preds[o].values())
+
+
+def _is_copy(preds: list, succs: list, k: int) -> bool:
+    """True when k is a renamed copy: one identity edge on the side where it has one neighbour,
+    and no edge that eliminating it would add into (so it costs nothing and changes no other cost).
+    """
+    P, S = preds[k], succs[k]
+    if S and not S & (S - 1):  # one successor i, reached by an identity edge
+        i = S.bit_length() - 1
+        if preds[i][k].t == "id" and not any(j in preds[i] for j in P):
+            return True
+    if len(P) == 1:  # one predecessor j, through an identity edge
+        (j, e), = P.items()
+        if e.t == "id" and not any(j in preds[i] for i in _bits(S)):
+            return True
+    return False
 
 
 def predict_flops(g: LinearizedGraph, order) -> int:
     """Predicted flops of eliminating ``order`` from ``g`` and finishing the Jacobian."""
-    preds, succs = _describe_graph(g)
+    _, num, preds, succs = _describe_graph(g)
     total = 0
-    for k in order:
-        f, preds, succs = _eliminated(preds, succs, k)
+    for v in order:
+        f, preds, succs = _eliminated(preds, succs, num[v])
         total += f
     if not g._finished:
-        total += _finish_cost(preds, g.outputs)
+        total += _finish_cost(preds, [num[o] for o in g.outputs])
     return total
 
 
@@ -113,89 +145,124 @@ def predict_flops(g: LinearizedGraph, order) -> int:
 
 def markowitz_order(g: LinearizedGraph) -> list:
     """Lowest Markowitz degree first; ties by the flops of eliminating now, then tape order."""
-    preds, succs = _describe_graph(g)
-    left = list(g.intermediates)
+    labels, num, preds, succs = _describe_graph(g)
+    left = [num[v] for v in g.intermediates]
     order = []
     while left:
         best = None
         for pos, k in enumerate(left):
-            deg = len(preds[k]) * len(succs[k])
+            deg = len(preds[k]) * bin(succs[k]).count("1")
             if best is not None and deg > best[0]:
                 continue
             key = (deg, _elimination_cost(preds, succs, k), pos)
             if best is None or key < best:
                 best = key
         k = left.pop(best[2])
-        order.append(k)
+        order.append(labels[k])
         _, preds, succs = _eliminated(preds, succs, k)
     return order
 
 
 def optimal_order(g: LinearizedGraph, limit: int | None = None) -> tuple[list, int, int]:
-    """The order with the fewest predicted flops: (order, flops, subsets visited).
+    """The order with the fewest predicted flops: (order, flops, subsets expanded).
 
     Best-first search over the sets of eliminated vertices: the cheapest
     partial elimination is extended first, so the first complete one popped
-    is optimal. Sets that already cost more than the best of the forward,
-    reverse and Markowitz orders are dropped.
+    is optimal. Sets that already cost as much as the best of the forward,
+    reverse and Markowitz orders are dropped (that order is returned when
+    nothing beats it).
     """
     limit = OPTIMAL_LIMIT if limit is None else int(limit)
     inter = g.intermediates
+    labels, num, preds0, succs0 = _describe_graph(g)
+    outs = [num[o] for o in g.outputs]
+
+    def finish(p):
+        return 0 if g._finished else _finish_cost(p, outs)
+
+    # copies first: they cost nothing and leave the rest of the search unchanged
+    copies = []
+    changed = True
+    while changed:
+        changed = False
+        for v in inter:
+            k = num[v]
+            if v not in copies and _is_copy(preds0, succs0, k):
+                _, preds0, succs0 = _eliminated(preds0, succs0, k)
+                copies.append(v)
+                changed = True
+    inter = [v for v in inter if v not in copies]
     n = len(inter)
     if n > limit:
         raise ValueError(f"order='optimal': the exact search visits up to 2^n sets of the n "
-                         f"intermediate vertices, and this graph has n = {n}, more than the limit "
-                         f"of {limit} (tensorgrad.elimination.OPTIMAL_LIMIT). Use order='markowitz', "
+                         f"intermediate vertices, and this graph has n = {n} (not counting "
+                         f"{len(copies)} plain copies), more than the limit of {limit} "
+                         "(tensorgrad.elimination.OPTIMAL_LIMIT). Use order='markowitz', "
                          "or pass an explicit list of vertices")
-    preds0, succs0 = _describe_graph(g)
-    fin = 0 if g._finished else None
-    # an upper bound from the classic orders
+    ids = [num[v] for v in inter]
+    # an upper bound from the classic orders (run on the whole graph)
     bound, bound_order = None, None
-    for cand in (list(inter), list(reversed(inter)), markowitz_order(g)):
-        p, s, total = preds0, succs0, 0
-        for k in cand:
-            f, p, s = _eliminated(p, s, k)
+    _, _, p_all, s_all = _describe_graph(g)
+    for cand in (g.intermediates, g.intermediates[::-1], markowitz_order(g)):
+        p, s, total = p_all, s_all, 0
+        for v in cand:
+            f, p, s = _eliminated(p, s, num[v])
             total += f
-        total += fin if fin is not None else _finish_cost(p, g.outputs)
+        total += finish(p)
         if bound is None or total < bound:
-            bound, bound_order = total, cand
-    full = (1 << n) - 1
+            bound, bound_order = total, list(cand)
     if n == 0:
-        return [], bound, 1
-    best = {0: 0}
-    graphs = {0: (preds0, succs0)}
+        return copies, bound, 1
+    # A state is the set of eliminated vertices together with the kinds of the
+    # edges left (two orders can leave the same set with a lazy product grouped
+    # differently, and then their futures differ); equal states are merged.
+    full = (1 << n) - 1
+    start = (0, _signature(preds0))
+    best = {start: 0}
+    graphs = {start: (preds0, succs0)}
     parent = {}
     tie = itertools.count()
-    heap = [(0, next(tie), 0)]
-    visited = 0
+    heap = [(0, next(tie), start)]
+    expanded = 0
     while heap:
-        cost, _, mask = heapq.heappop(heap)
-        if cost > best.get(mask, cost):
+        cost, _, state = heapq.heappop(heap)
+        if cost > best.get(state, cost):
             continue
+        mask = state[0]
         if mask == full:
             order = []
-            while mask:
-                mask, k = parent[mask]
+            while state[0]:
+                state, k = parent[state]
                 order.append(inter[k])
-            return order[::-1], cost, visited
-        visited += 1
-        preds, succs = graphs.pop(mask)
+            return copies + order[::-1], cost, expanded
+        expanded += 1
+        preds, succs = graphs.pop(state)
         for k in range(n):
             bit = 1 << k
             if mask & bit:
                 continue
-            f, p2, s2 = _eliminated(preds, succs, inter[k])
-            c2 = cost + f
-            m2 = mask | bit
-            if m2 == full:
-                c2 += fin if fin is not None else _finish_cost(p2, g.outputs)
-            if c2 > bound or c2 >= best.get(m2, c2 + 1):
+            c2 = cost + _elimination_cost(preds, succs, ids[k])
+            if c2 >= bound:  # only strictly better orders matter
                 continue
-            best[m2] = c2
-            parent[m2] = (mask, k)
-            graphs[m2] = (p2, s2)
-            heapq.heappush(heap, (c2, next(tie), m2))
-    return bound_order, bound, visited  # pragma: no cover - the bound's own order is always reachable
+            _, p2, s2 = _eliminated(preds, succs, ids[k])
+            if mask | bit == full:
+                c2 += finish(p2)
+                if c2 >= bound:
+                    continue
+            s_new = (mask | bit, _signature(p2))
+            if c2 >= best.get(s_new, c2 + 1):
+                continue
+            best[s_new] = c2
+            parent[s_new] = (state, k)
+            graphs[s_new] = (p2, s2)
+            heapq.heappush(heap, (c2, next(tie), s_new))
+    return bound_order, bound, expanded  # nothing beats the best classic order
+
+
+def _signature(preds: list):
+    """The kinds and shapes of every edge: what the cost of any continuation depends on."""
+    return tuple(None if d is None else tuple(sorted((u, e.key) for u, e in d.items()))
+                 for d in preds)
 
 
 def resolve_order(g: LinearizedGraph, order) -> tuple[list, str]:
