@@ -362,7 +362,7 @@ def _structured_of(t: RecordedTape, order: str) -> Jacobian:
 
 
 def jacobian(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None = None,
-             structured: bool = False, method: str | None = None, order="markowitz") -> Callable:
+             structured: bool = False, method: str | None = None, order=None) -> Callable:
     """The Jacobian of ``f``: ``jacrev`` by default (an array in JAX's layout).
 
     With ``structured=True`` it returns a structured :class:`Jacobian`
@@ -376,10 +376,14 @@ def jacobian(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | No
     chooses structured maps or arrays, and pytrees of inputs and outputs work
     as for ``jacrev``.
     """
-    if method is not None and method != "jacrev":
-        if method != "elimination":
-            raise ValueError(f"jacobian: method must be None, 'jacrev' or 'elimination', got {method!r}")
-        return elimination_jacobian(f, argnums, has_aux, order, structured)
+    if method == "elimination":
+        return elimination_jacobian(f, argnums, has_aux, "markowitz" if order is None else order,
+                                    structured)
+    if method not in (None, "jacrev"):
+        raise ValueError(f"jacobian: method must be None, 'jacrev' or 'elimination', got {method!r}")
+    if order is not None:
+        raise ValueError("jacobian: order= chooses the elimination order and needs "
+                         f"method='elimination' (got method={method!r})")
     if structured:
         return structured_jacobian(f, argnums, has_aux)
     return jacrev(f, argnums, has_aux, chunk_size)

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import jacobians as jac
-from ..jacobians import Dense, Identity, Jacobian, Zero, add, compose, count_flops, op_jacobian
+from ..jacobians import (Dense, Identity, Jacobian, Zero, _count, add, compose, count_flops,
+                         op_jacobian)
 from ..transforms import _live
 
 __all__ = ["Vertex", "Step", "LinearizedGraph", "build_graph"]
@@ -71,6 +72,16 @@ def _add(a: Jacobian, b: Jacobian) -> Jacobian:
         b = _materialize(b)
     elif isinstance(b, Dense) and not isinstance(a, _PLACEMENT):
         a = _materialize(a)
+    if isinstance(b, Dense) and isinstance(a, (jac.Identity, jac.Diagonal)):
+        a, b = b, a
+    if isinstance(a, Dense) and isinstance(b, (jac.Identity, jac.Diagonal)) and a.shape == b.shape:
+        # a dense matrix plus a diagonal: add into the diagonal of a copy (no n×n identity
+        # is formed); counted as jacobians.add counts a dense sum, out_size × in_size
+        M = np.array(a.M2, dtype=np.result_type(a.M, b.d if isinstance(b, jac.Diagonal) else 1.0))
+        idx = np.arange(M.shape[0])
+        M[idx, idx] += b.d.ravel() if isinstance(b, jac.Diagonal) else 1.0
+        _count(a.out_size * a.in_size)
+        return Dense(M.reshape(a.out_shape + a.in_shape), a.out_shape, a.in_shape)
     return add(a, b)
 
 
