@@ -386,14 +386,24 @@ def plot(res: dict, path: str) -> None:
                 pts = [(s, r[key][m]) for s, r in zip(sizes, w["rows"]) if r[key].get(m)]
                 if pts:
                     ax.loglog(*zip(*pts), style, color=color, label=m, ms=5, lw=1.2)
+            ax.set_xticks(sizes)
+            ax.set_xticklabels([f"{s:,}" if s < 10_000 else f"1e{round(np.log10(s))}"
+                                if 10 ** round(np.log10(s)) == s else f"{s:.0e}" for s in sizes],
+                               fontsize=7)
+            ax.minorticks_off()
             ax.set_xlabel(f"{w['param']}")
             ax.set_ylabel("flops" if key == "flops" else "seconds per Jacobian")
-            ax.grid(True, which="both", alpha=0.3)
+            ax.grid(True, which="major", alpha=0.3)
             if i == 0:
                 ax.set_title(name)
-    axes[0][0].legend(fontsize=7)
+    handles = {}
+    for ax in (a for row in axes for a in row):
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(lab, h)
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=len(handles),
+               fontsize=8, frameon=False)
     fig.suptitle("Jacobian accumulation: forward, reverse and cross-country elimination orders")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     fig.savefig(path, dpi=100)
     plt.close(fig)
 

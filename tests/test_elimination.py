@@ -294,7 +294,7 @@ def test_bad_orders_are_clear_errors():
     g.eliminate("v1")
     with pytest.raises(ValueError, match="already eliminated"):
         g.eliminate("v1")
-    with pytest.raises(ValueError, match=r"n = 2 \(not counting 1 plain copies\), more than the limit of 1"):
+    with pytest.raises(ValueError, match=r"n = 2 \(not counting 1 plain copy\), more than the limit of 1"):
         el.optimal_order(g, limit=1)
     # a vertex with a zero Jacobian is not in the graph, and the error says why
     # (where's condition has a zero derivative: tanh(v) feeds nothing that moves)

@@ -52,16 +52,18 @@ def draw_graph(g: LinearizedGraph, ax=None, title: str | None = None, highlight:
     for u, v, J in g.edges:
         (x0, y0), (x1, y1) = pos[u], pos[v]
         span = abs(x1 - x0)
-        rad = 0.0 if span <= 1.01 and abs(y1 - y0) < 1.5 else 0.25
+        # edges that skip a column bend: below when they leave an input, above otherwise
+        rad = 0.0 if span <= 1.01 and abs(y1 - y0) < 1.5 else (0.3 if u in g.inputs else -0.3)
         arrow = FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=10,
                                 connectionstyle=f"arc3,rad={rad}", shrinkA=13, shrinkB=13,
                                 color="0.35", lw=1.0)
         ax.add_patch(arrow)
         if labels:
-            mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-            # the midpoint of an arc3 curve lies rad·length to the side of the chord
-            mx += -rad * (y1 - y0) * 0.5
-            my += rad * (x1 - x0) * 0.5
+            # the midpoint of an arc3 curve: half of rad·(dy, −dx) away from the chord's middle
+            mx = (x0 + x1) / 2 + 0.5 * rad * (y1 - y0)
+            my = (y0 + y1) / 2 - 0.5 * rad * (x1 - x0)
+            if rad == 0.0:
+                my += 0.13  # above a straight edge, clear of the arrow
             ax.text(mx, my, edge_label(J), fontsize=7, ha="center", va="center", color="0.15",
                     bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
     for label, vert in g.vertices.items():
@@ -74,8 +76,9 @@ def draw_graph(g: LinearizedGraph, ax=None, title: str | None = None, highlight:
                 color="0.3", zorder=4)
     xs = [p[0] for p in pos.values()] or [0.0]
     ys = [p[1] for p in pos.values()] or [0.0]
-    ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
-    ax.set_ylim(min(ys) - 0.75, max(ys) + 0.5)
+    bend = 0.15 * (max(xs) - min(xs)) + 0.2  # room for the bent edges
+    ax.set_xlim(min(xs) - 0.4, max(xs) + 0.4)
+    ax.set_ylim(min(ys) - max(bend, 0.7), max(ys) + bend)
     ax.set_aspect("equal")
     ax.axis("off")
     if title:
@@ -83,7 +86,7 @@ def draw_graph(g: LinearizedGraph, ax=None, title: str | None = None, highlight:
     return ax
 
 
-def draw_elimination(g: LinearizedGraph, order, path=None, ncols: int = 3, dpi: int = 80):
+def draw_elimination(g: LinearizedGraph, order, path=None, ncols: int = 2, dpi: int = 80):
     """One panel per stage: the graph, then the graph after each elimination of ``order``.
 
     Works on a copy (``g`` is unchanged). Each panel's title gives the vertex
@@ -97,7 +100,9 @@ def draw_elimination(g: LinearizedGraph, order, path=None, ncols: int = 3, dpi: 
     n = len(order) + 1
     ncols = max(1, min(ncols, n))
     nrows = (n + ncols - 1) // ncols
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.9 * nrows), squeeze=False)
+    width = max(p[0] for p in g.layout.values()) + 1 if g.layout else 2
+    fig, axes = plt.subplots(nrows, ncols, figsize=(0.85 * width * ncols + 0.6, 2.3 * nrows),
+                             squeeze=False)
     flat = [a for row in axes for a in row]
     total = 0
     for k in range(n):

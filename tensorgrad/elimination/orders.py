@@ -196,7 +196,8 @@ def optimal_order(g: LinearizedGraph, limit: int | None = None) -> tuple[list, i
     if n > limit:
         raise ValueError(f"order='optimal': the exact search visits up to 2^n sets of the n "
                          f"intermediate vertices, and this graph has n = {n} (not counting "
-                         f"{len(copies)} plain copies), more than the limit of {limit} "
+                         f"{len(copies)} plain {'copy' if len(copies) == 1 else 'copies'}), "
+                         f"more than the limit of {limit} "
                          "(tensorgrad.elimination.OPTIMAL_LIMIT). Use order='markowitz', "
                          "or pass an explicit list of vertices")
     ids = [num[v] for v in inter]
