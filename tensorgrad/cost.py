@@ -13,8 +13,8 @@ For one function at one input, :func:`cost` counts floating-point operations
   materializing it),
 * vertex elimination on the linearized graph in forward, reverse, Markowitz
   and optimal order (:mod:`tensorgrad.elimination`; exact counts from
-  running each order, the optimal one only for graphs of at most
-  ``OPTIMAL_LIMIT`` intermediate vertices),
+  running each order, the optimal one only for graphs of at most 12
+  intermediate vertices besides plain copies),
 
 and recommends a strategy. Conventions: a product of an (m×k) and a (k×n)
 matrix is 2·m·k·n flops; applying a diagonal to N entries is N flops;

@@ -70,9 +70,15 @@ def _program(seed: int, n_ops: int):
             shapes.append(sa)
         else:
             spec.append((kind, a, None))
-            new = {"T": sa[::-1], "sum0": sa[1:], "reshape": (int(np.prod(sa)),),
-                   "getitem": (sa[0] - 1,) + tuple(sa[1:])}.get(kind, sa)
-            shapes.append(new)
+            if kind == "T":
+                sa = sa[::-1]
+            elif kind == "sum0":
+                sa = sa[1:]
+            elif kind == "reshape":
+                sa = (int(np.prod(sa)),)
+            elif kind == "getitem":
+                sa = (sa[0] - 1,) + tuple(sa[1:])
+            shapes.append(sa)
     outs = sorted({len(shapes) - 1, int(rng.integers(1, len(shapes)))})
     x = rng.normal(size=(2, 3))
 
@@ -260,6 +266,18 @@ def test_has_aux_and_the_recommendation():
     assert "method='elimination'" in rep.recommendation
     assert rep.flops("elimination optimal") < 0.6 * min(rep.flops("structured forward"),
                                                          rep.flops("structured reverse"))
+
+
+def test_dense_results_belong_to_the_caller():
+    W = np.arange(12.0).reshape(3, 4)
+    x = np.ones(4)
+    J = tg.jacobian(lambda v: W @ v, method="elimination")(x)
+    assert J.flags.writeable and not np.shares_memory(J, W)
+    J[0, 0] = 99.0  # editing the result changes neither W nor a later Jacobian
+    assert W[0, 0] == 0.0 and W.flags.writeable and x.flags.writeable
+    assert tg.jacobian(lambda v: W @ v, method="elimination")(x)[0, 0] == 0.0
+    both = tg.jacobian(lambda v: (v, v), method="elimination")(x)  # two identity blocks
+    assert not np.shares_memory(both[0], both[1])
 
 
 # --------------------------------------------------------------------------

@@ -14,10 +14,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..transforms import _live, _norm_argnums, _record
+from ..transforms import _live, _norm_argnums, _own, _record
 from ..tree import tree_flatten, tree_unflatten
 from .graph import LinearizedGraph, build_graph
-from .orders import ORDER_NAMES, OPTIMAL_LIMIT, predict_flops, resolve_order
+from .orders import ORDER_NAMES, OPTIMAL_LIMIT, optimal_order, predict_flops, resolve_order
 
 __all__ = ["Elimination", "linearized_graph", "eliminate", "elimination_jacobian",
            "compare_orders", "elimination_costs"]
@@ -93,17 +93,18 @@ class Elimination:
 
 def _assemble(g: LinearizedGraph, blocks: dict, structured: bool):
     meta = g._meta
+    keys = [(o, x) for o in g.outputs for x in g.inputs]
+    if structured:
+        leaves = [blocks[key] for key in keys]
+    else:  # arrays the caller owns: writable, none shared with another block or the tape
+        leaves = _own([np.asarray(blocks[key].todense()) for key in keys])
+    it = iter(leaves)
     per_out = []
-    for o in g.outputs:
-        per_arg, start = [], 0
+    for _ in g.outputs:
+        per_arg = []
         for k in range(meta.n_args):
-            cnt = meta.in_counts[k]
-            leaves = []
-            for x in g.inputs[start:start + cnt]:
-                J = blocks[(o, x)]
-                leaves.append(J if structured else np.asarray(J.todense()))
-            start += cnt
-            per_arg.append(tree_unflatten(meta.in_treedefs[k], leaves))
+            per_arg.append(tree_unflatten(meta.in_treedefs[k],
+                                          [next(it) for _ in range(meta.in_counts[k])]))
         per_out.append(per_arg[0] if meta.single else tuple(per_arg))
     return tree_unflatten(meta.out_tree, per_out)
 
@@ -182,19 +183,29 @@ def orders_of_graph(g: LinearizedGraph, orders=ORDER_NAMES) -> dict:
     return out
 
 
+#: ``tg.cost`` searches the optimal order only up to this many intermediate vertices
+#: (not counting copies), to stay a quick report; ``tg.eliminate`` goes to ``OPTIMAL_LIMIT``.
+COST_OPTIMAL_LIMIT = 12
+
+
 def elimination_costs(in_nodes: list, out_nodes: list, out_shapes: list) -> dict:
     """Rows for ``tg.cost``: ``{"elimination <order>": {"flops", "bytes", "order"}}``.
 
     Runs each order on the recorded nodes (exact counts). The optimal order is
-    left out when the graph has more than ``OPTIMAL_LIMIT`` intermediate vertices.
+    left out when the graph has more than ``COST_OPTIMAL_LIMIT`` intermediate
+    vertices that are not copies.
     """
     g = build_graph(in_nodes, out_nodes, out_shapes, "cost")
     rows = {}
     for name in ORDER_NAMES:
-        if name == "optimal" and len(g.intermediates) > OPTIMAL_LIMIT:
-            continue
         h = g.copy()
-        names, _ = resolve_order(h, name)
+        if name == "optimal":
+            try:
+                names = optimal_order(h, COST_OPTIMAL_LIMIT)[0]
+            except ValueError:
+                continue
+        else:
+            names, _ = resolve_order(h, name)
         h.eliminate_all(names)
         h.blocks()
         rows[f"elimination {name}"] = {"flops": h.flops, "bytes": h.bytes, "order": names}
