@@ -119,7 +119,7 @@ def _close(a, b) -> bool:
     return np.allclose(np.asarray(a), np.asarray(b), rtol=1e-10, atol=1e-10)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**31 - 1), n_ops=st.integers(2, 7))
 def test_every_order_gives_the_same_jacobian(seed, n_ops):
     f, x = _program(seed, n_ops)

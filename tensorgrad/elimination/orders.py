@@ -217,8 +217,15 @@ def optimal_order(g: LinearizedGraph, limit: int | None = None) -> tuple[list, i
     # A state is the set of eliminated vertices together with the kinds of the
     # edges left (two orders can leave the same set with a lazy product grouped
     # differently, and then their futures differ); equal states are merged.
+    # Each vertex's in-edges are numbered once, so a state is a tuple of ints.
     full = (1 << n) - 1
-    start = (0, _signature(preds0))
+    table: dict = {}  # each distinct list of in-edges (by kind and shape) gets a number
+
+    def sig(d):
+        return -1 if d is None else table.setdefault(tuple(sorted((u, e.key) for u, e in d.items())),
+                                                      len(table))
+    sids0 = tuple(sig(d) for d in preds0)
+    start = (0, sids0)
     best = {start: 0}
     graphs = {start: (preds0, succs0)}
     parent = {}
@@ -229,7 +236,7 @@ def optimal_order(g: LinearizedGraph, limit: int | None = None) -> tuple[list, i
         cost, _, state = heapq.heappop(heap)
         if cost > best.get(state, cost):
             continue
-        mask = state[0]
+        mask, sids = state
         if mask == full:
             order = []
             while state[0]:
@@ -242,15 +249,21 @@ def optimal_order(g: LinearizedGraph, limit: int | None = None) -> tuple[list, i
             bit = 1 << k
             if mask & bit:
                 continue
-            c2 = cost + _elimination_cost(preds, succs, ids[k])
+            v = ids[k]
+            c2 = cost + _elimination_cost(preds, succs, v)
             if c2 >= bound:  # only strictly better orders matter
                 continue
-            _, p2, s2 = _eliminated(preds, succs, ids[k])
+            _, p2, s2 = _eliminated(preds, succs, v)
             if mask | bit == full:
                 c2 += finish(p2)
                 if c2 >= bound:
                     continue
-            s_new = (mask | bit, _signature(p2))
+            # only the successors of v changed their in-edges
+            new = list(sids)
+            new[v] = -1
+            for i in _bits(succs[v]):
+                new[i] = sig(p2[i])
+            s_new = (mask | bit, tuple(new))
             if c2 >= best.get(s_new, c2 + 1):
                 continue
             best[s_new] = c2
@@ -258,12 +271,6 @@ def optimal_order(g: LinearizedGraph, limit: int | None = None) -> tuple[list, i
             graphs[s_new] = (p2, s2)
             heapq.heappush(heap, (c2, next(tie), s_new))
     return bound_order, bound, expanded  # nothing beats the best classic order
-
-
-def _signature(preds: list):
-    """The kinds and shapes of every edge: what the cost of any continuation depends on."""
-    return tuple(None if d is None else tuple(sorted((u, e.key) for u, e in d.items()))
-                 for d in preds)
 
 
 def resolve_order(g: LinearizedGraph, order) -> tuple[list, str]:
