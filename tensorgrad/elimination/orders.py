@@ -18,10 +18,12 @@
   cost as it was.
 
 The search prices orders with :mod:`.costmodel`, which predicts the counts
-the real algebra makes. It is exact over orders as long as the edges left
-after eliminating a set of vertices have the same kinds whatever order
-removed them — true for the closed forms (Diagonal, Dense, Kronecker,
-index maps); a lazy product may be kept in a different grouping.
+the real algebra makes (the tests hold the two equal). The values of the
+edges left after eliminating a set of vertices do not depend on the order
+that removed them, but their representation can (a lazy product grouped
+differently), and so can the cost of what follows; the search therefore
+keys its states by the set *and* the kinds and shapes of the edges left,
+which keeps it exact over all orders.
 """
 from __future__ import annotations
 
