@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -143,7 +142,9 @@ def _calibrate(fn: Callable, min_time: float) -> int:
 
 
 def time_all(methods: dict, repeats: int, min_time: float) -> dict:
-    """Median seconds per call; the methods take turns in each repeat (load hits all alike)."""
+    """Seconds per call, the best of the repeats (as timeit advises: on a shared, loaded
+    machine the slower repeats measure the other jobs); the methods take turns in each
+    repeat, so a burst of load hits them alike."""
     numbers = {name: _calibrate(fn, min_time) for name, fn in methods.items()}
     samples: dict = {name: [] for name in methods}
     for _ in range(repeats):
@@ -153,7 +154,7 @@ def time_all(methods: dict, repeats: int, min_time: float) -> dict:
             for _ in range(k):
                 fn()
             samples[name].append((time.perf_counter() - t0) / k)
-    return {name: statistics.median(v) for name, v in samples.items()}
+    return {name: min(v) for name, v in samples.items()}
 
 
 # --------------------------------------------------------------------------
@@ -316,7 +317,33 @@ FLOP_COLS = ("jacrev", "jacfwd", "vjp per output", "jvp per input", "bracketing"
 
 
 def _fmt_flops(v) -> str:
-    return "—" if v is None else (f"{v / 1e6:.3g} M" if v >= 1e6 else f"{v:,}")
+    if v is None:
+        return "—"
+    for scale, unit in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M")):
+        if v >= scale:
+            return f"{v / scale:.3g} {unit}"
+    return f"{v:,}"
+
+
+def summary(res: dict) -> str:
+    """One line per workload and size: the flops of each approach, the time of the best
+    baseline against the best elimination order, and the goal."""
+    lines = ["| workload | size | jacrev / jacfwd flops | forward / reverse order | Markowitz | "
+             "optimal | fewer flops | best baseline, ms | best order, ms | speed-up | goal |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, w in res["workloads"].items():
+        for r in w["rows"]:
+            f, t = r["flops"], r["seconds"]
+            goal = _goal_cell(r) if not r.get("control") else (
+                "= bracketing" if r["goal_met"] else "≠ bracketing")
+            lines.append(
+                f"| {name} | {w['param']} = {r['size']:,} | {_fmt_flops(f['jacrev'])} / "
+                f"{_fmt_flops(f['jacfwd'])} | {_fmt_flops(f['elim forward'])} / "
+                f"{_fmt_flops(f['elim reverse'])} | {_fmt_flops(f.get('elim markowitz'))} | "
+                f"{_fmt_flops(f.get('elim optimal'))} | {100 * r['flop_saving']:.0f} % | "
+                f"{_fmt_ms(t[r['baseline_time']])} ({r['baseline_time']}) | {_fmt_ms(t[r['best']])} | "
+                f"{r['speedup']:.2f}× | {goal} |")
+    return "\n".join(lines)
 
 
 def _fmt_ms(v) -> str:
@@ -324,7 +351,10 @@ def _fmt_ms(v) -> str:
 
 
 def markdown(res: dict) -> str:
-    lines = ["Flops (multiply-adds as the maps count them):", "",
+    lines = ["Summary (fewer flops: the best elimination order against the fewest of jacrev, "
+             "jacfwd, the per-array sweeps and the forward and reverse orders; speed-up: its wall "
+             "time against the fastest of those):", "", summary(res), "",
+             "Flops (multiply-adds as the maps count them):", "",
              "| workload | size | vertices | " + " | ".join(FLOP_COLS) + " |",
              "|---|---|---|" + "---|" * len(FLOP_COLS)]
     for name, w in res["workloads"].items():
@@ -332,7 +362,7 @@ def markdown(res: dict) -> str:
             cells = [_fmt_flops(r["flops"].get(c)) for c in FLOP_COLS]
             lines.append(f"| {name} | {w['param']} = {r['size']:,} | {r['intermediates']} | "
                          + " | ".join(cells) + " |")
-    lines += ["", "Wall time (ms per Jacobian, median of interleaved repeats; — : not run):", "",
+    lines += ["", "Wall time (ms per Jacobian, best of interleaved repeats; — : not run):", "",
               "| workload | size | " + " | ".join(FLOP_COLS) + " | optimal-order search (s) |",
               "|---|---|" + "---|" * (len(FLOP_COLS) + 1)]
     for name, w in res["workloads"].items():
@@ -373,7 +403,7 @@ def plot(res: dict, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     names = list(res["workloads"])
-    fig, axes = plt.subplots(2, len(names), figsize=(4.2 * len(names), 7.0), squeeze=False)
+    fig, axes = plt.subplots(2, len(names), figsize=(3.8 * len(names), 6.4), squeeze=False)
     styles = {"jacrev": ("C0", "o--"), "jacfwd": ("C1", "s--"), "vjp per output": ("C0", "o:"),
               "jvp per input": ("C1", "s:"), "bracketing": ("C7", "D-"), "elim forward": ("C2", "^-"),
               "elim reverse": ("C4", "v-"), "elim markowitz": ("C5", "x-"), "elim optimal": ("C3", "*-")}
@@ -404,7 +434,7 @@ def plot(res: dict, path: str) -> None:
                fontsize=8, frameon=False)
     fig.suptitle("Jacobian accumulation: forward, reverse and cross-country elimination orders")
     fig.tight_layout(rect=(0, 0.05, 1, 1))
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=80)
     plt.close(fig)
 
 
@@ -436,7 +466,11 @@ def run(quick: bool = False, out: str | None = None, repeats: int | None = None,
             threadpool_limits = None
         if threadpool_limits is not None:
             with threadpool_limits(limits=int(threads)):
-                return run(quick, out, repeats, workloads, None, verbose)
+                return _run(quick, out, repeats, workloads, int(threads), verbose)
+    return _run(quick, out, repeats, workloads, None, verbose)
+
+
+def _run(quick, out, repeats, workloads, threads, verbose) -> dict:
     repeats = repeats or (1 if quick else 7)
     min_time = 0.002 if quick else 0.1
     res = {"benchmark": "elimination", "quick": quick, "repeats": repeats, "workloads": {},
