@@ -14,7 +14,7 @@ Workloads (float64):
 * ``tanh chain``: the book's x ↦ tanh(W₄ tanh(W₃ tanh(W₂ tanh(W₁ x)))), N×N (the control:
   a chain, where the optimal bracketing applies).
 
-For each size: flops and wall time of ``tg.jacrev`` and ``tg.jacfwd`` (flops as
+For each size: flops and time of ``tg.jacrev`` and ``tg.jacfwd`` (flops as
 ``tg.cost`` counts them: one VJP sweep per output entry, one JVP sweep per input
 entry), the optimal bracketing where the tape is a chain, and vertex elimination in
 forward, reverse, Markowitz and optimal order (flops counted by the maps
@@ -23,7 +23,10 @@ sweeps are one VJP per output array and one JVP per input array (``vjp per
 output``/``jvp per input``); dense ``tg.jacrev``/``tg.jacfwd`` there only run at
 the smallest size. Every method's Jacobian is checked against a reference.
 Elimination is timed with its order fixed (found once; the search time is
-reported separately), from the call to the finished Jacobian.
+reported separately), from the call to the finished Jacobian. Times are the
+process's CPU time with one BLAS thread (the wall time of an idle machine; the
+wall-clock times, which on a shared machine also count other jobs, are kept in
+the JSON as ``wall_seconds``), the best of interleaved repeats.
 """
 from __future__ import annotations
 
@@ -136,25 +139,32 @@ def sweep_flops(g) -> tuple[int, int]:
 # --------------------------------------------------------------------------
 
 def _calibrate(fn: Callable, min_time: float) -> int:
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     fn()
-    return max(1, int(min_time / max(time.perf_counter() - t0, 1e-9)))
+    return max(1, int(min_time / max(time.process_time() - t0, 1e-9)))
 
 
-def time_all(methods: dict, repeats: int, min_time: float) -> dict:
-    """Seconds per call, the best of the repeats (as timeit advises: on a shared, loaded
-    machine the slower repeats measure the other jobs); the methods take turns in each
-    repeat, so a burst of load hits them alike."""
+def time_all(methods: dict, repeats: int, min_time: float) -> tuple[dict, dict]:
+    """(CPU seconds, wall seconds) per call of each method, each the best of the repeats.
+
+    The CPU time is this process's own (``time.process_time``): with one BLAS
+    thread the work is single-threaded, so it is the wall time the call would
+    take on an idle machine, while the wall time on a shared machine under load
+    also counts the other jobs. The methods take turns in each repeat, so a
+    burst of load hits them alike.
+    """
     numbers = {name: _calibrate(fn, min_time) for name, fn in methods.items()}
-    samples: dict = {name: [] for name in methods}
+    cpu: dict = {name: [] for name in methods}
+    wall: dict = {name: [] for name in methods}
     for _ in range(repeats):
         for name, fn in methods.items():
             k = numbers[name]
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             for _ in range(k):
                 fn()
-            samples[name].append((time.perf_counter() - t0) / k)
-    return {name: min(v) for name, v in samples.items()}
+            cpu[name].append((time.process_time() - c0) / k)
+            wall[name].append((time.perf_counter() - t0) / k)
+    return ({name: min(v) for name, v in cpu.items()}, {name: min(v) for name, v in wall.items()})
 
 
 # --------------------------------------------------------------------------
@@ -266,7 +276,7 @@ def measure(name: str, size: int, repeats: int, min_time: float, verbose: bool) 
         ref = np.asarray(tg.jacrev(f, argnums=argnums)(*args))
         for m, J in results.items():
             err = max(err, float(np.abs(_dense_blocks(J)[0] - ref).max()))
-    times = time_all(methods, repeats, min_time)
+    times, wall = time_all(methods, repeats, min_time)
     # the elimination phase alone: the same recorded graph, only the order differs
     phases = {}
     for o, lst in orders.items():
@@ -275,9 +285,10 @@ def measure(name: str, size: int, repeats: int, min_time: float, verbose: bool) 
             h.eliminate_all(lst)
             return h.blocks()
         phases[f"elim {o}"] = phase
-    phase_times = time_all(phases, repeats, min_time)
+    phase_times, phase_wall = time_all(phases, repeats, min_time)
     row = {"size": size, "intermediates": len(g.intermediates), "edges": len(g.edges),
-           "flops": flops, "seconds": times, "phase_seconds": phase_times, "search_seconds": search,
+           "flops": flops, "seconds": times, "wall_seconds": wall, "phase_seconds": phase_times,
+           "phase_wall_seconds": phase_wall, "search_seconds": search,
            "orders": {o: lst for o, lst in orders.items()}, "max_error": err}
     row.update(_goal(row))
     if verbose:
@@ -290,7 +301,8 @@ def measure(name: str, size: int, repeats: int, min_time: float, verbose: bool) 
 def _goal(row: dict) -> dict:
     """Best elimination order against the better of every baseline, in flops and in time."""
     fl, ts = row["flops"], row["seconds"]
-    best = min((m for m in ("elim markowitz", "elim optimal") if m in fl), key=lambda m: (fl[m], m != "elim optimal"))
+    best = min((m for m in ("elim markowitz", "elim optimal") if m in fl),
+               key=lambda m: (fl[m], m != "elim optimal"))
     base = [m for m in ("jacrev", "jacfwd", "vjp per output", "jvp per input", "elim forward",
                         "elim reverse") if m in fl]
     base_fl = min(base, key=lambda m: fl[m])
@@ -329,7 +341,7 @@ def summary(res: dict) -> str:
     """One line per workload and size: the flops of each approach, the time of the best
     baseline against the best elimination order, and the goal."""
     lines = ["| workload | size | jacrev / jacfwd flops | forward / reverse order | Markowitz | "
-             "optimal | fewer flops | best baseline, ms | best order, ms | speed-up | goal |",
+             "optimal | fewer flops | best baseline, CPU ms | best order, CPU ms | speed-up | goal |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, w in res["workloads"].items():
         for r in w["rows"]:
@@ -352,8 +364,8 @@ def _fmt_ms(v) -> str:
 
 def markdown(res: dict) -> str:
     lines = ["Summary (fewer flops: the best elimination order against the fewest of jacrev, "
-             "jacfwd, the per-array sweeps and the forward and reverse orders; speed-up: its wall "
-             "time against the fastest of those):", "", summary(res), "",
+             "jacfwd, the per-array sweeps and the forward and reverse orders; speed-up: its time "
+             "against the fastest of those):", "", summary(res), "",
              "Flops (multiply-adds as the maps count them):", "",
              "| workload | size | vertices | " + " | ".join(FLOP_COLS) + " |",
              "|---|---|---|" + "---|" * len(FLOP_COLS)]
@@ -362,7 +374,8 @@ def markdown(res: dict) -> str:
             cells = [_fmt_flops(r["flops"].get(c)) for c in FLOP_COLS]
             lines.append(f"| {name} | {w['param']} = {r['size']:,} | {r['intermediates']} | "
                          + " | ".join(cells) + " |")
-    lines += ["", "Wall time (ms per Jacobian, best of interleaved repeats; — : not run):", "",
+    lines += ["", "Time (CPU ms of the process per Jacobian, one BLAS thread, best of interleaved "
+              "repeats; — : not run):", "",
               "| workload | size | " + " | ".join(FLOP_COLS) + " | optimal-order search (s) |",
               "|---|---|" + "---|" * (len(FLOP_COLS) + 1)]
     for name, w in res["workloads"].items():
@@ -371,7 +384,8 @@ def markdown(res: dict) -> str:
             s = r["search_seconds"].get("optimal")
             lines.append(f"| {name} | {w['param']} = {r['size']:,} | " + " | ".join(cells)
                          + f" | {'—' if s is None else f'{s:.2f}'} |")
-    lines += ["", "The elimination phase alone (ms; the graph recorded once, only the order differs):", "",
+    lines += ["", "The elimination phase alone (CPU ms; the graph recorded once, only the order differs):",
+              "",
               "| workload | size | " + " | ".join(ORDERS) + " |", "|---|---|" + "---|" * len(ORDERS)]
     for name, w in res["workloads"].items():
         for r in w["rows"]:
@@ -422,7 +436,7 @@ def plot(res: dict, path: str) -> None:
                                fontsize=7)
             ax.minorticks_off()
             ax.set_xlabel(f"{w['param']}")
-            ax.set_ylabel("flops" if key == "flops" else "seconds per Jacobian")
+            ax.set_ylabel("flops" if key == "flops" else "CPU seconds per Jacobian")
             ax.grid(True, which="major", alpha=0.3)
             if i == 0:
                 ax.set_title(name)
@@ -496,7 +510,7 @@ def main(argv=None) -> int:
                    help="small sizes, one repeat; writes to a temporary directory unless --out is given")
     p.add_argument("--out", default=None, help="directory for elimination.json and elimination.png "
                    "(default benchmarks/results, or a temporary directory with --quick)")
-    p.add_argument("--repeats", type=int, default=None, help="timed repeats per point (median)")
+    p.add_argument("--repeats", type=int, default=None, help="timed repeats per point (the best is kept)")
     p.add_argument("--workloads", default=None,
                    help="comma-separated subset of: " + ", ".join(WORKLOADS))
     p.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1; 0 = library default)")
