@@ -15,22 +15,21 @@ from __future__ import annotations
 
 import functools
 import math
-from contextlib import contextmanager
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from . import debug
 from . import ops as _ops
+from .guards import lock_chain, mutable, unlock
+from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reverse_trace
 from .registry import Op
-from . import tape as _tape
-from .tape import _mutable
-from .tape import (IMPERATIVE, Eye, Node, backward_pass, close_trace, leaf_node, new_forward_trace,
-                   new_reverse_trace, node_jvp, toposort)
+from .sweep import Eye, backward_pass, node_jvp, toposort
 from .tensor import Tensor, concrete
 from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd",
-           "jacobian", "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad"]
+           "hessian", "hvp", "custom_vjp", "custom_jvp"]
 
 
 # --------------------------------------------------------------------------
@@ -61,7 +60,7 @@ def _as_primal(x, where: str, copy: bool):
         raise TypeError(f"{where}: can only differentiate with respect to floating-point inputs, "
                         f"got dtype {a.dtype} (shape {a.shape}); convert it with "
                         f".astype(float) or pass it as a constant (not in argnums)")
-    if copy and _mutable(a):
+    if copy and mutable(a):
         # the tape keeps this value until the sweep (vjp/linearize: after they
         # return): save our own copy, so that mutating the caller's array
         # meanwhile cannot change the gradient
@@ -186,10 +185,10 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
 def _lock(arrays, locked: list) -> None:
     for a in arrays:
         if type(a) is np.ndarray:
-            _tape.lock_chain(a, locked)
+            lock_chain(a, locked)
 
 
-_unlock = _tape.unlock
+_unlock = unlock
 
 
 def _strip(tree, trace):
@@ -376,8 +375,6 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
         return (result, rec.aux) if has_aux else result
     return jac
 
-
-jacobian = jacrev
 
 
 # --------------------------------------------------------------------------
@@ -597,7 +594,7 @@ class custom_vjp:
                                 f"cotangent per input ({len(args_)}), got {type(cts).__name__}")
             return tuple(cts)
 
-        op = Op(f"custom_vjp[{name}]", None, "dense", nargs=len(args), vjp_all=vjp_all,
+        op = Op(f"custom_vjp[{name}]", None, "dense", inputs=_arg_names(args), vjp_all=vjp_all,
                 symbol="user-defined VJP")
         return _record_custom(op, top, args, primals, out)
 
@@ -656,8 +653,8 @@ class custom_jvp:
             zeros = tuple(_zeros_like(p) for p in args_)
             return vjp(lin, *zeros)[1](g)
 
-        op = Op(f"custom_jvp[{self.fun.__name__}]", None, "dense", nargs=len(args), vjp_all=vjp_all,
-                symbol="user-defined JVP (transposed)")
+        op = Op(f"custom_jvp[{self.fun.__name__}]", None, "dense", inputs=_arg_names(args),
+                vjp_all=vjp_all, symbol="user-defined JVP (transposed)")
         return _record_custom(op, top, args, primals, out)
 
 
@@ -666,17 +663,10 @@ def _record_custom(op: Op, top, args, primals, out) -> Tensor:
     parents = tuple(a._node if type(a) is Tensor and a._trace is top else None for a in args)
     node = Node(op, (), parents, primals, out, tuple(np.shape(concrete(out))),
                 np.result_type(concrete(out)))
-    if _tape._DEBUG:
-        _tape._debug_site(node)
+    if debug.enabled:
+        debug.note_site(node)
     return Tensor(out, top, node)
 
 
-@contextmanager
-def no_grad():
-    """Inside this block, imperative tensors do not record (transforms still work)."""
-    saved = IMPERATIVE.level
-    IMPERATIVE.level = -1
-    try:
-        yield
-    finally:
-        IMPERATIVE.level = saved
+def _arg_names(args) -> tuple:
+    return tuple(f"x{i}" for i in range(len(args)))
