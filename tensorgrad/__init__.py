@@ -16,7 +16,8 @@ from . import ops
 from .ops import *  # noqa: F401,F403
 from .imperative import no_grad, tensor
 from .debug import debug_nans, is_debugging_nans
-from .transforms import (custom_jvp, custom_vjp, grad, hessian, hvp, jacfwd, jacrev, jvp,
+from .custom import custom_jvp, custom_vjp
+from .transforms import (grad, hessian, hvp, jacfwd, jacrev, jvp,
                          linearize, value_and_grad, vjp)
 from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from . import jacobians
