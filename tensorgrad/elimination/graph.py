@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import jacobians as jac
-from ..jacobians import (Dense, Identity, Jacobian, Zero, _count, add, compose, count_flops,
-                         op_jacobian)
+from ..jacobians import Dense, Identity, Jacobian, Zero, add, compose, count_flops, op_jacobian
+from ..jacobians.algebra import count
 from ..transforms import _live
 
 __all__ = ["Vertex", "Step", "LinearizedGraph", "build_graph"]
@@ -80,7 +80,7 @@ def _add(a: Jacobian, b: Jacobian) -> Jacobian:
         M = np.array(a.M2, dtype=np.result_type(a.M, b.d if isinstance(b, jac.Diagonal) else 1.0))
         idx = np.arange(M.shape[0])
         M[idx, idx] += b.d.ravel() if isinstance(b, jac.Diagonal) else 1.0
-        _count(a.out_size * a.in_size)
+        count(a.out_size * a.in_size)
         return Dense(M.reshape(a.out_shape + a.in_shape), a.out_shape, a.in_shape)
     return add(a, b)
 
