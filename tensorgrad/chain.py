@@ -25,7 +25,7 @@ import numpy as np
 
 from .jacobians import (Dense, Diagonal, Identity, Jacobian, Zero, add, compose, count_flops,
                         op_jacobian)
-from .elimination import elimination_jacobian
+from .elimination.api import elimination_jacobian
 from .jacobians.algebra import count
 from .jacobians.maps import size as _size
 from .recording import Node

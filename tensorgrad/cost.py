@@ -31,7 +31,7 @@ from typing import Callable
 
 
 from .chain import RecordedTape, _chain, optimal_bracketing, record_tape
-from .elimination import elimination_costs
+from .elimination.api import elimination_costs
 from . import jacobians as jac
 from .jacobians import count_flops
 from .jacobians.maps import size as _size
