@@ -20,6 +20,7 @@ from . import jacobians  # noqa: E402
 from .chain import chain_jacobians, jacobian, structured_jacobian  # noqa: E402,F811
 from .cost import cost  # noqa: E402
 from .explain import explain  # noqa: E402
+from .jax_backend import to_jax  # noqa: E402  (imports JAX only when a conversion runs)
 
 __version__ = "0.1.0"
 
@@ -29,5 +30,5 @@ __all__ = [
     "vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd", "jacobian",
     "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
-    "jacobians", "structured_jacobian", "chain_jacobians", "cost", "explain",
+    "jacobians", "structured_jacobian", "chain_jacobians", "cost", "explain", "to_jax",
 ]

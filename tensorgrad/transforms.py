@@ -20,6 +20,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from . import jax_backend as _jaxb
 from . import ops as _ops
 from .registry import Op
 from . import tape as _tape
@@ -31,6 +32,10 @@ from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd",
            "jacobian", "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad"]
+
+#: per thread: the tg.to_jax conversion running, if any. Inside one, each
+#: transform below is JAX's (one attribute test per transform call, none per op).
+_IN_JAX = _jaxb.ACTIVE
 
 
 # --------------------------------------------------------------------------
@@ -255,6 +260,8 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     cotangent per primal: ``ct · ∂f/∂primals``, one reverse sweep, O(cost of
     f). It can be called many times (the tape is kept while it lives).
     """
+    if _IN_JAX.trace is not None:
+        return _jaxb.vjp(f, primals, has_aux)
     rec = _record(f, primals, tuple(range(len(primals))), has_aux, "vjp")
     out = tree_unflatten(rec.out_tree, [_finish_copy(v) for v in rec.out_values])
 
@@ -309,6 +316,8 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
 
     @functools.wraps(f)
     def vg(*args):
+        if _IN_JAX.trace is not None:
+            return _jaxb.value_and_grad(f, argnums, has_aux, args)
         single, nums = _norm_argnums(argnums, len(args), "grad")
         locked: list = []
         try:  # the caller's inputs stay read-only until the sweep is done
@@ -333,6 +342,8 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
 
     @functools.wraps(f)
     def jac(*args):
+        if _IN_JAX.trace is not None:
+            return _jaxb.jacobian("jacrev", f, argnums, has_aux, args)
         locked: list = []
         try:  # the caller's inputs stay read-only until the last sweep is done
             return _jacrev_locked(args, locked)
@@ -423,6 +434,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
         raise TypeError("jvp: primals and tangents must be tuples (or lists) of arguments")
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    if _IN_JAX.trace is not None:
+        return _jaxb.jvp(f, primals, tangents, has_aux)
     p_leaves, p_td = tree_flatten(tuple(primals))
     t_leaves, t_td = tree_flatten(tuple(tangents))
     if p_td != t_td:
@@ -451,6 +464,8 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
 
     @functools.wraps(f)
     def jac(*args):
+        if _IN_JAX.trace is not None:
+            return _jaxb.jacobian("jacfwd", f, argnums, has_aux, args)
         single, nums = _norm_argnums(argnums, len(args), "jacfwd")
         in_leaves, in_tds = [], []
         for k in nums:
@@ -519,6 +534,8 @@ def linearize(f: Callable, *primals: Any):
     ``f_jvp(*tangents)`` pushes tangents forward over the recorded tape with
     each op's JVP rule, reusing the saved values (no re-evaluation of f).
     """
+    if _IN_JAX.trace is not None:
+        return _jaxb.linearize(f, primals)
     rec = _record(f, primals, tuple(range(len(primals))), False, "linearize")
     out = tree_unflatten(rec.out_tree, [_finish_copy(v) for v in rec.out_values])
     order = toposort([n for n in rec.out_nodes if n is not None])
@@ -584,6 +601,8 @@ class custom_vjp:
         if self.fwd is None:
             raise TypeError(f"custom_vjp {self.fun.__name__}: call defvjp(fwd, bwd) before using it")
         top = _top_trace(args)
+        if top is not None and top.jax:  # inside tg.to_jax: a jax.custom_vjp
+            return top.custom_call(self, args)
         if top is None or top.forward:
             return self.fun(*args)
         primals = tuple(a._value if type(a) is Tensor and a._trace is top else a for a in args)
@@ -598,7 +617,7 @@ class custom_vjp:
             return tuple(cts)
 
         op = Op(f"custom_vjp[{name}]", None, "dense", nargs=len(args), vjp_all=vjp_all,
-                symbol="user-defined VJP")
+                symbol="user-defined VJP", call=self.fun)
         return _record_custom(op, top, args, primals, out)
 
 
@@ -628,6 +647,8 @@ class custom_jvp:
         top = _top_trace(args)
         if top is None:
             return self.fun(*args)
+        if top.jax:  # inside tg.to_jax: a jax.custom_jvp
+            return top.custom_call(self, args)
         primals = tuple(a._value if type(a) is Tensor and a._trace is top else a for a in args)
         rule = self.jvp_rule
         if top.forward:
@@ -657,7 +678,7 @@ class custom_jvp:
             return vjp(lin, *zeros)[1](g)
 
         op = Op(f"custom_jvp[{self.fun.__name__}]", None, "dense", nargs=len(args), vjp_all=vjp_all,
-                symbol="user-defined JVP (transposed)")
+                symbol="user-defined JVP (transposed)", call=self.fun)
         return _record_custom(op, top, args, primals, out)
 
 

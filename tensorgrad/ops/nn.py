@@ -264,7 +264,10 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> Array:
     if len(zs) not in (1, 2):
         raise ValueError(f"softmax_cross_entropy: logits must be (batch, classes) or (classes,), "
                          f"got shape {zs}")
-    y = np.asarray(raw(labels))
+    try:
+        y = np.asarray(raw(labels))
+    except TypeError:  # values Python cannot read (traced by jax.jit under tg.to_jax):
+        return bind(_sce, (logits, labels), ())  # the JAX counterpart checks them
     k = zs[-1]
     if y.dtype.kind in "iub" and y.shape == zs[:-1]:
         if y.dtype.kind == "b":
