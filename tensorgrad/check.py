@@ -354,11 +354,35 @@ def compare_with_jax(f: Callable, *args: Any, jax_f: Callable | None = None, arg
     tf, jf = sel(f), sel(jax_f)
     cmp = JaxComparison(f"tensorgrad vs JAX for {getattr(f, '__name__', 'f')}", rtol=rtol, atol=atol)
     out = tf(*xs)
-    jout = jf(*jxs)
     out_names = _names(out)
+    vs = [_random_like(x, rng) for x in xs]
+    u = _random_like(out, rng)
+    scalar = len(tree_leaves(out)) == 1 and np.size(concrete(tree_leaves(out)[0])) == 1
+    every = tuple(range(len(xs)))
 
-    def add_all(what, got, want, names=None):
-        gl, wl = tree_leaves(got), jax.tree_util.tree_leaves(want)
+    def like(t, ref):  # JAX wants tangents and cotangents in the primals' own dtypes
+        return jax.tree_util.tree_map(lambda a, r: jnp.asarray(a, dtype=jnp.result_type(r)), t, ref)
+
+    def jax_side(jxs, jvs, ju):
+        res = {"value": jf(*jxs)}
+        if "jvp" in checks:
+            res["jvp"] = jax.jvp(jf, tuple(jxs), tuple(jvs))[1]
+        if "vjp" in checks:
+            res["vjp"] = jax.vjp(jf, *jxs)[1](ju)
+        if "grad" in checks and scalar:
+            res["grad"] = jax.grad(jf, argnums=every)(*jxs)
+        if "jacobian" in checks:
+            res["jacobian"] = jax.jacfwd(jf, argnums=every)(*jxs)
+        return res
+    jvs = [like(v, x) for v, x in zip(vs, jxs)]
+    ju = like(u, jax.eval_shape(jf, *jxs))
+    try:  # one compiled computation for every check
+        want = jax.jit(jax_side)(jxs, jvs, ju)
+    except jax.errors.JAXTypeError:  # a jax_f that reads values in Python: run it op by op
+        want = jax_side(jxs, jvs, ju)
+
+    def add_all(what, got, ref, names=None):
+        gl, wl = tree_leaves(got), jax.tree_util.tree_leaves(ref)
         names = names or _names(got)
         if len(gl) != len(wl):
             raise ValueError(f"compare_with_jax: {what}: tensorgrad gives {len(gl)} arrays, JAX {len(wl)}")
@@ -366,27 +390,17 @@ def compare_with_jax(f: Callable, *args: Any, jax_f: Callable | None = None, arg
             cmp.add(what, n, g, np.asarray(w))
 
     if "value" in checks:
-        add_all("value", out, jout, out_names)
-    vs = [_random_like(x, rng) for x in xs]
-    u = _random_like(out, rng)
+        add_all("value", out, want["value"], out_names)
     arg_names = [f"arg{k}" + ("." + n if n != "out" else "") for k, x in zip(nums, xs) for n in _names(x)]
     if "jvp" in checks:
-        _, t = T.jvp(tf, xs, vs)
-        _, jt = jax.jvp(jf, tuple(jxs), tuple(as_jax(v) for v in vs))
-        add_all("jvp", t, jt, out_names)
+        add_all("jvp", T.jvp(tf, xs, vs)[1], want["jvp"], out_names)
     if "vjp" in checks:
-        _, fv = T.vjp(tf, *xs)
-        _, jfv = jax.vjp(jf, *jxs)
-        add_all("vjp", fv(u), jfv(as_jax(u)), arg_names)
-    scalar = len(tree_leaves(out)) == 1 and np.size(concrete(tree_leaves(out)[0])) == 1
+        add_all("vjp", T.vjp(tf, *xs)[1](u), want["vjp"], arg_names)
     if "grad" in checks and scalar:
-        g = T.grad(tf, argnums=tuple(range(len(xs))))(*xs)
-        jg = jax.grad(jf, argnums=tuple(range(len(xs))))(*jxs)
-        add_all("grad", g, jg, arg_names)
+        add_all("grad", T.grad(tf, argnums=every)(*xs), want["grad"], arg_names)
     if "jacobian" in checks:
-        J = T.jacrev(tf, argnums=tuple(range(len(xs))))(*xs)
-        jJ = jax.jacfwd(jf, argnums=tuple(range(len(xs))))(*jxs)
-        add_all("jacobian", J, jJ, [f"d{o}/d{a}" for o in out_names for a in arg_names]
+        J = T.jacrev(tf, argnums=every)(*xs)
+        add_all("jacobian", J, want["jacobian"], [f"d{o}/d{a}" for o in out_names for a in arg_names]
                 if len(tree_leaves(J)) == len(out_names) * len(arg_names) else None)
     if not cmp.ok:
         try:

@@ -65,49 +65,79 @@ def _shapes(args) -> str:
 def first_difference(f: Callable, xs: Sequence, rtol: float = 1e-9, atol: float = 1e-12,
                      seed: int = 0) -> str | None:
     """Walk ``f``'s recorded ops at inputs ``xs`` (all differentiated) and name the first
-    whose value, VJP or JVP differs from JAX's; None if every op agrees."""
+    whose value, VJP or JVP differs from JAX's; None if every op agrees.
+
+    JAX's side of every op is computed in one compiled function."""
     jax = require_jax("compare_with_jax")
     jnp = jax.numpy
     rng = np.random.default_rng(seed)
     rec = _record(f, list(xs), tuple(range(len(xs))), False, "compare_with_jax")
     nodes = [n for n in toposort([n for n in rec.out_nodes if n is not None]) if n.op is not None]
+    steps = []  # per op: (label, node, JAX function, differentiated inputs, u, tangents) or a note
     for k, node in enumerate(nodes):
         op, args, params, out = node.op, node.args, node.params, node.out
         if any(type(a) is Tensor for a in args):
             continue  # nested transforms: values of another level (not comparable here)
         label = f"op #{k + 1} of {len(nodes)}, {op.name} (inputs {_shapes(args)})"
         if op.forward is None and op.call is not None:  # tg.custom_vjp / custom_jvp
-            ref = to_jax(op.call, custom_rules=False)
-
-            def jfun(*a, ref=ref):
-                return ref(*a)
-            kw: dict = {}
+            jfun = to_jax(op.call, custom_rules=False)
         else:
             try:
                 fn = jax_function(op)
             except NotImplementedError as e:
-                return f"{label}: cannot compare, {e}"
+                steps.append(f"{label}: cannot compare, {e}")
+                continue
             kw = dict(zip(op.param_names, params)) if params else {}
 
             def jfun(*a, fn=fn, kw=kw):
                 return fn(*a, **kw)
+        live = [i for i, p in enumerate(node.parents) if p is not None]
+        if np.result_type(concrete(out)).kind != "f" or op.kind == "none":
+            live = []
+        u = rng.normal(size=np.shape(out))
+        ts = [rng.normal(size=np.shape(args[i])) for i in live]
+        steps.append((label, node, jfun, live, u, ts))
+
+    def jax_side(all_args, all_u, all_ts):
+        res = []
+        for step, args, u, ts in zip([s for s in steps if not isinstance(s, str)], all_args,
+                                     all_u, all_ts):
+            _, node, jfun, live, _, _ = step
+
+            def part(*ds, args=args, live=live, jfun=jfun):
+                full = list(args)
+                for i, d in zip(live, ds):
+                    full[i] = d
+                return jfun(*full)
+            value = jfun(*args)
+            if not live:
+                res.append((value, None, None))
+                continue
+            dargs = [args[i] for i in live]
+            cts = jax.vjp(part, *dargs)[1](u)
+            jt = jax.jvp(part, tuple(dargs), tuple(ts))[1] if node.op.forward is not None else None
+            res.append((value, cts, jt))
+        return res
+
+    todo = [s for s in steps if not isinstance(s, str)]
+    as_jax = [[jnp.asarray(a) if isinstance(a, (np.ndarray, np.generic)) else a for a in s[1].args]
+              for s in todo]
+    us = [jnp.asarray(s[4], dtype=np.result_type(s[1].out)) for s in todo]
+    tss = [[jnp.asarray(t, dtype=np.result_type(s[1].args[i])) for t, i in zip(s[5], s[3])]
+           for s in todo]
+    results = iter(jax.jit(jax_side)(as_jax, us, tss))
+    for step in steps:
+        if isinstance(step, str):
+            return step
+        label, node, _, live, u, ts = step
+        value, cts, jt = next(results)
+        op, args, params, out = node.op, node.args, node.params, node.out
         r = max(rtol, 100 * op.tol)  # the op's own tolerance against JAX (the test table's)
-        jargs = [jnp.asarray(a) if isinstance(a, (np.ndarray, np.generic)) else a for a in args]
-        ok, e = _close(out, np.asarray(jfun(*jargs)), r, atol)
+        ok, e = _close(out, np.asarray(value), r, atol)
         if not ok:
             return f"{label}: the values differ" + (f" at {describe_entry('out', e)}" if e else "")
-        live = [i for i, p in enumerate(node.parents) if p is not None]
-        if not live or np.result_type(concrete(out)).kind != "f" or op.kind == "none":
+        if not live:
             continue
-
-        def jpart(*ds, live=live, jargs=jargs, jfun=jfun):
-            full = list(jargs)
-            for i, d in zip(live, ds):
-                full[i] = d
-            return jfun(*full)
-        dargs = [jargs[i] for i in live]
-        u = rng.normal(size=np.shape(out))
-        cts = jax.vjp(jpart, *dargs)[1](jnp.asarray(u, dtype=np.result_type(out)))
         whole = op.vjp_all(u, out, *args, *params) if op.vjp_all is not None else None
         for j, i in enumerate(live):
             c = whole[i] if whole is not None else (
@@ -118,16 +148,13 @@ def first_difference(f: Callable, xs: Sequence, rtol: float = 1e-9, atol: float 
             if not ok:
                 return (f"{label}: the VJP for input {i} differs"
                         + (f" at {describe_entry('cotangent', e)}" if e else ""))
-        if op.forward is None:
+        if jt is None:
             continue  # a user-defined VJP rule: forward mode differentiates its fwd's own ops
-        ts = [rng.normal(size=np.shape(args[i])) for i in live]
         tangents = [None] * len(args)
         for i, t in zip(live, ts):
             tangents[i] = t
         t_out = node_jvp(op, tangents, args, params, out)
         t_out = np.zeros(np.shape(out)) if t_out is None else np.asarray(concrete(t_out))
-        jt = jax.jvp(jpart, tuple(dargs), tuple(jnp.asarray(t, dtype=np.result_type(args[i]))
-                                                for t, i in zip(ts, live)))[1]
         ok, e = _close(t_out, np.asarray(jt), r, atol)
         if not ok:
             return f"{label}: the JVP differs" + (f" at {describe_entry('tangent', e)}" if e else "")
