@@ -133,7 +133,9 @@ class DataParallel:
             (loss, out), grads = vg(params, xb, yb)
             params, state = optimizer.step(params, grads, state, lr=lr)
             return params, state, loss, out
-        self._step = jax.jit(to_jax(step))
+        # every result replicated: the parameters for the next step, and the loss and the
+        # outputs of the whole batch, which each process can then read without a collective
+        self._step = jax.jit(to_jax(step), out_shardings=self.replicated)
 
     def put(self, tree, sharded: bool = False):
         """Place a pytree of NumPy arrays on the devices (replicated, or split on axis 0)."""
