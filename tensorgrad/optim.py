@@ -139,8 +139,7 @@ class Optimizer:
             if std != td:
                 raise ValueError(f"{type(self).__name__}.step: state {s!r} has structure {std}, "
                                  f"parameters have {td}; call init(params) again")
-            # fresh NumPy copies: a rule that updates a buffer in place changes only its own
-            slot_leaves[s] = [a if is_jax_tensor(a) else np.array(concrete(a), copy=True) for a in sl]
+            slot_leaves[s] = [a if is_jax_tensor(a) else _read_only(a) for a in sl]
         count = state["step"]
         if is_jax_tensor(count):  # under tg.to_jax: a JAX value, maybe traced by jax.jit
             t = count + 1
@@ -156,7 +155,14 @@ class Optimizer:
                                  f"parameter of shape {p.shape} (leaf {i})")
             bufs = {s: slot_leaves[s][i] for s in self.slots}
             before = dict(bufs)
-            q = self._update(p, g, bufs, t, lr)
+            try:
+                q = self._update(p, g, bufs, t, lr)
+            except ValueError as exc:
+                if "read-only" not in str(exc):
+                    raise
+                raise TypeError(f"{type(self).__name__}._update wrote into a state buffer in place; "
+                                "the state passed to step() is never modified: store each new "
+                                "value with bufs[name] = <new value>") from exc
             for s in self.slots:
                 if bufs[s] is before[s] and is_jax_tensor(before[s]):
                     raise TypeError(f"{type(self).__name__}._update did not store a new value for "
@@ -183,6 +189,13 @@ class Optimizer:
 
     def _update(self, p, g, bufs, t, lr):  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def _read_only(a) -> np.ndarray:
+    """A read-only view of a state buffer: the update rules build new arrays."""
+    v = np.asarray(concrete(a)).view()
+    v.flags.writeable = False
+    return v
 
 
 def _leaf(v):

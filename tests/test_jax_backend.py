@@ -353,3 +353,25 @@ def test_fit_backend_jax_same_loss_curve_and_interchangeable_checkpoints(tmp_pat
         assert np.max(np.abs(u - v)) < 1e-10
     with pytest.raises(ValueError, match="backend must be 'numpy' or 'jax'"):
         tg.train.fit(MODEL, PARAMS, X, Y, backend="torch")
+
+
+def test_optimizer_state_is_never_modified_and_in_place_rules_are_refused():
+    opt = tg.optim.Adam(1e-2)
+    state = opt.init(PARAMS)
+    before = tg.tree_map(np.copy, state)
+    _, new = opt.step(PARAMS, PARAMS, state)
+    for a, b in zip(tg.tree_leaves(state), tg.tree_leaves(before)):
+        assert np.array_equal(a, b)
+    assert all(a.flags.writeable for a in tg.tree_leaves(new))
+
+    class InPlace(tg.optim.SGD):  # the old style: b *= μ; b += g on the buffer itself
+        def _update(self, p, g, bufs, t, lr):
+            b = bufs["momentum"]
+            b *= self.momentum
+            b += g
+            return p - lr * b
+    opt = InPlace(0.1, momentum=0.9)
+    with pytest.raises(TypeError, match=r"wrote into a state buffer in place.*bufs\[name\]"):
+        opt.step(PARAMS, PARAMS, opt.init(PARAMS))
+    with pytest.raises(TypeError, match="did not store a new value for its buffer 'momentum'"):
+        jax.jit(tg.to_jax(opt.step))(PARAMS, PARAMS, opt.init(PARAMS))
