@@ -16,8 +16,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jax
 import numpy as np
+import pytest
 
+from tensorgrad import distributed
 from tensorgrad.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,3 +123,22 @@ def test_two_processes_match_numpy(tmp_path):
     assert "training mlp" in lead and "training" not in outs[0][0]  # process 1 trains silently
     got = _results(tmp_path / "two.json", tmp_path / "two.npz")
     _same_training(got, _numpy_reference(commands[1], tmp_path))
+
+
+def test_scaling_options_are_checked_before_jax_starts(capsys):
+    for args, message in [
+            (["--devices", "2"], "--devices: only with --backend jax"),
+            (["--backend", "jax", "--num-processes", "2"],
+             "needs --num-processes, --process-id and --coordinator"),
+            (["--backend", "jax", "--num-processes", "2", "--process-id", "2", "--coordinator",
+              "127.0.0.1:1"], "--process-id must be in 0..1"),
+            (["--backend", "jax", "--model", "perceptron"], "the perceptron runs on NumPy")]:
+        with pytest.raises(SystemExit) as e:
+            main(["train", "--data", "four", *args])
+        assert e.value.code == 2
+        assert message in capsys.readouterr().err
+    jax.devices()  # JAX has started here: asking for more devices now is a clear error
+    with pytest.raises(RuntimeError, match="64 devices were asked for, but JAX has already started"):
+        distributed.setup(devices=64)
+    with pytest.raises(ValueError, match="needs num_processes, process_id and coordinator"):
+        distributed.setup(num_processes=2)
