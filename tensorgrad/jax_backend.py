@@ -44,7 +44,7 @@ from __future__ import annotations
 import functools
 import importlib
 import threading
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
@@ -289,7 +289,7 @@ def _wrap_leaf(x, trace: JaxTrace):
     if isinstance(x, (np.ndarray, np.generic)):
         import jax.numpy as jnp
         return Tensor(jnp.asarray(x), trace)
-    if hasattr(x, "shape") and hasattr(x, "dtype") and _is_jax_array(x):
+    if _is_jax_array(x):  # also the tracers of jax.jit, jax.grad, jax.vmap
         return Tensor(x, trace)
     return x  # Python numbers, strings, None: passed as they are
 
@@ -372,7 +372,6 @@ def to_jax(f: Callable, *, custom_rules: bool = True) -> Callable:
         if outer is not None:  # called inside another conversion: stay on its trace
             return _wrap(_unwrap(out), outer)
         return _unwrap(out)
-    converted.__wrapped_tensorgrad__ = f
     return converted
 
 
@@ -432,5 +431,3 @@ def jacobian(mode: str, f, argnums, has_aux, args):
     jac = make(_lowered(f, trace), _argnums(argnums, len(args)), has_aux=has_aux)
     return _wrap(jac(*_unwrap(tuple(args))), trace)
 
-
-_ = Any

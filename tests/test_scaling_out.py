@@ -14,6 +14,7 @@ import shlex
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import jax
@@ -111,7 +112,15 @@ def test_two_processes_match_numpy(tmp_path):
             procs.append(subprocess.Popen([sys.executable, "-c", ENTRY, *args], cwd=tmp_path,
                                           env=_env(), stdout=subprocess.PIPE,
                                           stderr=subprocess.PIPE, text=True))
-        outs = [p.communicate(timeout=300) for p in procs]
+        deadline = time.monotonic() + 300
+        while any(p.poll() is None for p in procs) and time.monotonic() < deadline:
+            if any(p.poll() not in (None, 0) for p in procs):
+                break  # one failed: the other would wait for it at the rendezvous
+            time.sleep(0.2)
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+        outs = [p.communicate() for p in procs]
     finally:
         for p in procs:
             if p.poll() is None:
