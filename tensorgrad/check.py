@@ -30,9 +30,13 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import jax_check as _jc
+from . import ops
 from . import transforms as T
 from .jax_backend import require_jax, to_jax
+from .nn.layers import named_parameters
+from .registry import REGISTRY
 from .tensor import concrete
+from .testing import jax_reference, op_cases
 from .tree import tree_flatten, tree_leaves, tree_unflatten
 
 __all__ = ["check_grads", "GradCheckError", "compare_grad", "compare_jacobian",
@@ -72,8 +76,6 @@ def _random_like(tree, rng):
 
 def _flat_out(fn):
     """fn with its output pytree concatenated into one vector (for entrywise reports)."""
-    from . import ops
-
     def g(*xs):
         leaves = tree_leaves(fn(*xs))
         parts = [ops.reshape(v, (-1,)) for v in leaves]
@@ -242,7 +244,6 @@ class Comparison:
 
 
 def _names(tree, prefix="") -> list[str]:
-    from .nn.layers import named_parameters
     if not isinstance(tree, (dict, list, tuple)):
         return [prefix or "out"]
     return [prefix + k for k in named_parameters(tree)]
@@ -436,8 +437,6 @@ def op_table(names: Sequence[str] | None = None, seed: int = 0, use_jax: bool = 
     materialized Jacobians of both sweeps); the adjoint identity; and
     central finite differences of a random directional derivative.
     """
-    from .registry import REGISTRY
-    from .testing import jax_reference, op_cases
     if names:
         unknown = [n for n in names if n not in REGISTRY]
         if unknown:

@@ -6,7 +6,7 @@ Subcommands:
   JAX and finite differences, run a small VJP-versus-Jacobian sweep, save plots;
 * ``train`` — train an mlp, cnn or perceptron on a chosen data set (``--backend jax``:
   compiled by JAX, data-parallel over ``--devices``, across ``--num-processes``);
-* ``bench`` — run a benchmark that ships with the package (``jacobian``, ``peers``);
+* ``bench`` — run the benchmark that ships with the package (``jacobian``);
 * ``check`` — cross-check every registered op (or the named ones) against JAX,
   materialized Jacobians and finite differences, as a table.
 
@@ -26,6 +26,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 import tensorgrad as tg
+
+from . import bench, check, checkpoint, data, distributed, optim, perceptron, train, viz
 
 __all__ = ["main", "run_demo", "crosscheck_model_gradient", "vjp_vs_jacobian_sweep"]
 
@@ -120,14 +122,9 @@ def crosscheck_model_gradient(model: tg.nn.Sequential, params, x, y, seed: int =
 
 
 def _dense_chain_jacobian(Ws, x):
-    """Gradient of sum(f(x)), f = tanh∘W_d ∘ … ∘ tanh∘W_1, by forming every layer's N×N
-    Jacobian diag(1 − a²)·W and multiplying them (O(N³) per product)."""
-    a = x
-    J = np.eye(len(x))
-    for W in Ws:
-        a = np.tanh(W @ a)
-        J = (np.diag(1 - a * a) @ W) @ J
-    return np.ones(len(x)) @ J
+    """Gradient of sum(f(x)), f = tanh∘W_d ∘ … ∘ tanh∘W_1, by chaining every layer's N×N
+    Jacobian diag(1 − a²)·W (O(N³) per product), then summing its rows."""
+    return np.ones(len(x)) @ bench.numpy_dense_chain(Ws, x)
 
 
 def _best_time(fn, repeats: int = 3) -> float:
@@ -168,18 +165,13 @@ def _sweep(out_dir: str, quick: bool, say: Callable) -> tuple[dict, str]:
     built-in one. Returns (results with 'sizes' and 'times', source description)."""
     sizes = [16, 32, 64] if quick else [32, 64, 128, 256, 512]
     try:
-        from .bench import vjp_vs_jacobian as bench
-    except ImportError:
-        bench = None
-    if bench is not None:
-        try:
-            res = bench.run(sizes=sizes, depth=4, quick=True, out=out_dir, peers=False,
-                            plot=True, verbose=False, threads=1)
-            if isinstance(res, dict) and "sizes" in res and "times" in res:
-                return res, "tensorgrad.bench.vjp_vs_jacobian.run"
-        except Exception as e:  # the demo must not die with the benchmark: fall back
-            say(f"      (the packaged benchmark failed: {type(e).__name__}: {e}; "
-                "using the built-in sweep)")
+        res = bench.run(sizes=sizes, depth=4, quick=True, out=out_dir, peers=False,
+                        plot=True, verbose=False, threads=1)
+        if isinstance(res, dict) and "sizes" in res and "times" in res:
+            return res, "tensorgrad.bench.run"
+    except Exception as e:  # the demo must not die with the benchmark: fall back
+        say(f"      (the packaged benchmark failed: {type(e).__name__}: {e}; "
+            "using the built-in sweep)")
     try:  # one BLAS thread: steady timings on a shared machine
         from threadpoolctl import threadpool_limits
     except ImportError:
@@ -193,7 +185,6 @@ def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int 
              seed: int = 0, progress: bool = True, say: Callable = print) -> int:
     """The main job: train, cross-check, sweep, plot. Returns an exit status."""
     t_start = time.perf_counter()
-    from . import data, optim, train, viz
     os.makedirs(out_dir, exist_ok=True)
     say("tensorgrad demo: an MLP on scikit-learn's 8×8 digits, trained with tensorgrad")
     Xtr, ytr, Xte, yte = data.digits(seed=seed)
@@ -252,7 +243,6 @@ def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int 
 # ---------------------------------------------------------------- train
 def _scale_options(a) -> None:
     """Check the --backend jax options and set JAX up (before anything else starts it)."""
-    from . import distributed
     multi = [a.num_processes, a.process_id, a.coordinator]
     if a.backend != "jax":
         given = [f for f, v in (("--devices", a.devices), ("--num-processes", a.num_processes),
@@ -275,7 +265,6 @@ def _scale_options(a) -> None:
 
 def _run_train(a, say=print) -> int:
     _scale_options(a)
-    from . import checkpoint, data, distributed, optim, perceptron, train, viz
     lead = distributed.process_index() == 0  # in a multi-process run, process 0 reports and saves
     if not lead:
         def say(*args, **kwargs):
@@ -339,18 +328,11 @@ def _run_train(a, say=print) -> int:
 
 
 # ---------------------------------------------------------------- bench
-BENCHMARKS = {"jacobian": "vjp_vs_jacobian", "peers": "peers"}
+BENCHMARKS = {"jacobian": bench}  # the peers benchmark lives in the repository: benchmarks/peers.py
 
 
 def _run_bench(name: str | None, extra: list[str], bench_parser, say=print) -> int:
-    if name is None:
-        name = "jacobian"
-    import importlib
-    try:
-        mod = importlib.import_module(f"tensorgrad.bench.{BENCHMARKS[name]}")
-    except ImportError as e:
-        raise RuntimeError(f"the {name!r} benchmark (tensorgrad.bench.{BENCHMARKS[name]}) is not "
-                           f"available in this installation ({e})") from None
+    mod = BENCHMARKS[name or "jacobian"]
     try:
         return int(mod.main(list(extra)) or 0)
     except SystemExit as e:  # the benchmark's own argparse (usage errors, --help)
@@ -359,7 +341,6 @@ def _run_bench(name: str | None, extra: list[str], bench_parser, say=print) -> i
 
 # ---------------------------------------------------------------- check
 def _run_check(a, parser, say=print) -> int:
-    from . import check
     names = a.ops or None
     if names:
         unknown = [n for n in names if n not in tg.REGISTRY]
@@ -450,13 +431,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--coordinator", default=None, metavar="HOST:PORT",
                    help="with --backend jax: the address of process 0, which all processes join")
 
-    b = sub.add_parser("bench", add_help=False, help="run a packaged benchmark (jacobian, peers)",
+    b = sub.add_parser("bench", add_help=False, help="run the packaged benchmark (jacobian)",
                        description="Run a benchmark that ships with tensorgrad. Options after the "
                        "name go to the benchmark: `tensorgrad bench jacobian --help` lists them.",
-                       usage="tensorgrad bench [-h] [{jacobian,peers}] [benchmark options ...]")
+                       usage="tensorgrad bench [-h] [jacobian] [benchmark options ...]")
     b.add_argument("-h", "--help", action="store_true", help="show this help (or the benchmark's)")
     b.add_argument("name", nargs="?", choices=tuple(BENCHMARKS), default=None,
-                   help="jacobian: VJP vs Jacobian chaining (default); peers: against JAX, PyTorch, ...")
+                   help="jacobian: VJP vs Jacobian chaining (the default); the peers benchmark "
+                   "is benchmarks/peers.py in the repository")
 
     c = sub.add_parser("check", help="cross-check registered ops against JAX, Jacobians and finite differences",
                        description="Check every registered op (or the named ones) on its examples: values, "

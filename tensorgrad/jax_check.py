@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .jax_backend import jax_function, require_jax, to_jax
-from .tape import node_jvp, toposort, unbroadcast
+from .sweep import node_jvp, toposort, unbroadcast
 from .tensor import Tensor, concrete
 from .transforms import _record
 
