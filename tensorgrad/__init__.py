@@ -29,6 +29,7 @@ from .elimination import eliminate, linearized_graph
 from .explain import explain
 from . import nn
 from . import check, checkpoint, data, optim, perceptron, train
+from .jax_backend import to_jax  # (imports JAX only when a conversion runs)
 
 __version__ = "0.1.0"
 
@@ -38,6 +39,6 @@ __all__ = [
     "vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd", "jacobian",
     "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
-    "jacobians", "structured_jacobian", "chain_jacobians", "cost", "explain",
+    "jacobians", "structured_jacobian", "chain_jacobians", "cost", "explain", "to_jax",
     "elimination", "eliminate", "linearized_graph",
 ]
