@@ -5,13 +5,16 @@
 
 Every figure is computed here with tensorgrad (no picture is drawn by hand):
 the loss surface of chapter 3 with its descent path, Jacobian heatmaps, the
-VJP-versus-Jacobian scaling plot, training curves and the perceptron plots.
+VJP-versus-Jacobian scaling plot, training curves, the perceptron plots, a
+graph eliminated step by step and the elimination benchmark's plot (redrawn
+from benchmarks/results/elimination.json).
 The scaling plot reads the benchmark results (benchmarks/results/*.json) when
 they hold Jacobian-chain timings; otherwise it measures a few sizes itself.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -225,6 +228,40 @@ def vjp_vs_jacobian(out: Path, tiny: bool) -> str:
     return _save(fig, out, "vjp_vs_jacobian.png")
 
 
+# ---------------------------------------------------------------- elimination
+def hourglass(n: int = 8, k: int = 2, seed: int = 0):
+    """The example of docs/beyond_forward_reverse.md: f(x) = B₂(A₂(B₁(A₁x))) + x."""
+    rng = np.random.default_rng(seed)
+    A1, B1 = rng.normal(size=(k, n)), rng.normal(size=(n, k))
+    A2, B2 = rng.normal(size=(k, n)), rng.normal(size=(n, k))
+
+    def f(x):
+        return B2 @ (A2 @ (B1 @ (A1 @ x))) + x
+    return f, rng.normal(size=n)
+
+
+def elimination_steps(out: Path, tiny: bool) -> str:
+    """The hourglass graph before and after each elimination, middle vertices first."""
+    f, x = hourglass()
+    g = tg.linearized_graph(f, x)
+    fig = tg.elimination.draw_elimination(g, ["v2", "v3", "v4", "v1"])
+    return _save(fig, out, "elimination_steps.png")
+
+
+def elimination_benchmark(out: Path, tiny: bool) -> list[str]:
+    """The elimination benchmark's plot, redrawn from benchmarks/results/elimination.json."""
+    path = ROOT / "benchmarks" / "results" / "elimination.json"
+    if not path.exists():
+        return []
+    spec = importlib.util.spec_from_file_location("bench_elimination",
+                                                  ROOT / "benchmarks" / "elimination.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    target = out / "elimination_benchmark.png"
+    bench.plot(json.loads(path.read_text()), str(target))
+    return [str(target)]
+
+
 # ---------------------------------------------------------------- training
 def xor_costs(steps: int, lr: float) -> list[float]:
     """The book's four-example network (chapter 7), trained with tg.grad."""
@@ -379,7 +416,8 @@ def main(argv=None) -> list[str]:
     written = [loss_surface(args.out, args.tiny), jacobian_layer(args.out, args.tiny),
                jacobian_softmax(args.out, args.tiny), vjp_vs_jacobian(args.out, args.tiny),
                training_curves(args.out, args.tiny), *perceptron_figures(args.out, args.tiny),
-               architecture_layers(args.out, args.tiny), grad_data_flow(args.out, args.tiny)]
+               architecture_layers(args.out, args.tiny), grad_data_flow(args.out, args.tiny),
+               elimination_steps(args.out, args.tiny), *elimination_benchmark(args.out, args.tiny)]
     for p in written:
         print("wrote", p)
     return written

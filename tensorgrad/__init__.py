@@ -7,7 +7,8 @@ registry; a tape composes them. Use NumPy's names (``tg.tanh``, ``tg.sum``,
 
 The package is layered, each layer importing only the ones before it:
 tensor → guards, debug → sweep → recording → registry → jacobians (maps) →
-ops → imperative, transforms → chain, cost, explain → nn, optim, train, ... → cli.
+ops → imperative, transforms → elimination → chain, cost, explain → nn, optim, train, ...
+→ cli.
 """
 from .tensor import Tensor
 from .recording import OpError
@@ -23,6 +24,8 @@ from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from . import jacobians
 from .chain import chain_jacobians, jacobian, structured_jacobian
 from .cost import cost
+from . import elimination
+from .elimination import eliminate, linearized_graph
 from .explain import explain
 from . import nn
 from . import check, checkpoint, data, optim, perceptron, train
@@ -37,4 +40,5 @@ __all__ = [
     "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
     "jacobians", "structured_jacobian", "chain_jacobians", "cost", "explain", "to_jax",
+    "elimination", "eliminate", "linearized_graph",
 ]

@@ -25,6 +25,7 @@ import numpy as np
 
 from .jacobians import (Dense, Diagonal, Identity, Jacobian, Zero, add, compose, count_flops,
                         op_jacobian)
+from .elimination.api import elimination_jacobian
 from .jacobians.algebra import count
 from .jacobians.maps import size as _size
 from .recording import Node
@@ -358,13 +359,28 @@ def _structured_of(t: RecordedTape, order: str) -> Jacobian:
 
 
 def jacobian(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None = None,
-             structured: bool = False) -> Callable:
+             structured: bool = False, method: str | None = None, order=None) -> Callable:
     """The Jacobian of ``f``: ``jacrev`` by default (an array in JAX's layout).
 
     With ``structured=True`` it returns a structured :class:`Jacobian`
     instead (Diagonal, Dense, Product, …): the per-node Jacobians of the tape
     composed in closed form. Call ``.todense()`` for the ordinary array.
+
+    With ``method="elimination"`` the Jacobian comes from eliminating the
+    vertices of the linearized graph in ``order`` — ``"forward"``,
+    ``"reverse"``, ``"markowitz"`` (the default), ``"optimal"`` or a list of
+    vertex labels (see :mod:`tensorgrad.elimination`); ``structured`` then
+    chooses structured maps or arrays, and pytrees of inputs and outputs work
+    as for ``jacrev``.
     """
+    if method == "elimination":
+        return elimination_jacobian(f, argnums, has_aux, "markowitz" if order is None else order,
+                                    structured)
+    if method not in (None, "jacrev"):
+        raise ValueError(f"jacobian: method must be None, 'jacrev' or 'elimination', got {method!r}")
+    if order is not None:
+        raise ValueError("jacobian: order= chooses the elimination order and needs "
+                         f"method='elimination' (got method={method!r})")
     if structured:
         return structured_jacobian(f, argnums, has_aux)
     return jacrev(f, argnums, has_aux, chunk_size)

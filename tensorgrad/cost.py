@@ -11,6 +11,10 @@ For one function at one input, :func:`cost` counts floating-point operations
 * structured chaining (closed-form products of structured Jacobians; a
   result left as a lazy product of factors is charged the cost of
   materializing it),
+* vertex elimination on the linearized graph in forward, reverse, Markowitz
+  and optimal order (:mod:`tensorgrad.elimination`; exact counts from
+  running each order, the optimal one only for graphs of at most 12
+  intermediate vertices besides plain copies),
 
 and recommends a strategy. Conventions: a product of an (m×k) and a (k×n)
 matrix is 2·m·k·n flops; applying a diagonal to N entries is N flops;
@@ -27,6 +31,7 @@ from typing import Callable
 
 
 from .chain import RecordedTape, _chain, optimal_bracketing, record_tape
+from .elimination.api import elimination_costs
 from . import jacobians as jac
 from .jacobians import count_flops
 from .jacobians.maps import size as _size
@@ -182,6 +187,10 @@ def cost(f: Callable, *args, argnums: int = 0) -> CostReport:
             best_s = f"structured {order}"
     full = ["jacrev", "jacfwd", "dense chain forward", "dense chain reverse",
             "dense chain optimal", best_s]
+    # vertex elimination on the linearized graph, one row per order (tensorgrad.elimination)
+    elim = elimination_costs([t.in_node], [t.out_node], [t.out_shape])
+    rows.update(elim)
+    full += list(elim)
     best = min(full, key=lambda k: (rows[k]["flops"], rows[k]["bytes"]))
     if best != best_s and rows[best_s]["flops"] == rows[best]["flops"]:
         best = best_s
@@ -190,7 +199,9 @@ def cost(f: Callable, *args, argnums: int = 0) -> CostReport:
         rep.recommendation = (f"the output is a scalar: take the gradient with one VJP sweep "
                               f"(tg.grad), {vf:,} flops; the full Jacobian is that one row")
     else:
-        rep.recommendation = (f"full Jacobian: {best} ({rows[best]['flops']:,} flops); "
+        how = (f" = tg.jacobian(f, method='elimination', order='{best.split()[1]}')"
+               if best.startswith("elimination") else "")
+        rep.recommendation = (f"full Jacobian: {best}{how} ({rows[best]['flops']:,} flops); "
                               f"for one product vᵀJ use one VJP sweep ({vf:,} flops), "
                               f"for J·v one JVP sweep ({jf:,} flops)")
     return rep
