@@ -314,7 +314,6 @@ def compare_with_jax(f: Callable, jax_f: Callable, *args: Any, argnums=0,
     tf, jf = sel(f), sel(jax_f)
     cmp = Comparison(f"tensorgrad vs JAX for {getattr(f, '__name__', 'f')}", rtol=rtol, atol=atol)
     out = tf(*xs)
-    jout = jf(*jxs)
     out_names = _names(out)
 
     def add_all(what, got, want, names=None):
@@ -325,28 +324,44 @@ def compare_with_jax(f: Callable, jax_f: Callable, *args: Any, argnums=0,
         for n, g, w in zip(names, gl, wl):
             cmp.add(what, n, g, np.asarray(w))
 
-    if "value" in checks:
-        add_all("value", out, jout, out_names)
     vs = [_random_like(x, rng) for x in xs]
     u = _random_like(out, rng)
     arg_names = [f"arg{k}" + ("." + n if n != "out" else "") for k, x in zip(nums, xs) for n in _names(x)]
+    scalar = len(tree_leaves(out)) == 1 and np.size(concrete(tree_leaves(out)[0])) == 1
+    every = tuple(range(len(xs)))
+
+    def jax_side(jxs, jvs, ju):
+        """Everything JAX is asked for, so it runs as one compiled call."""
+        res = {"value": jf(*jxs)}
+        if "jvp" in checks:
+            res["jvp"] = jax.jvp(jf, tuple(jxs), tuple(jvs))[1]
+        if "vjp" in checks:
+            res["vjp"] = jax.vjp(jf, *jxs)[1](ju)
+        if "grad" in checks and scalar:
+            res["grad"] = jax.grad(jf, argnums=every)(*jxs)
+        if "jacobian" in checks:
+            res["jacobian"] = jax.jacfwd(jf, argnums=every)(*jxs)
+        return res
+    jargs = (jxs, [to_jax(v) for v in vs], to_jax(u))
+    try:
+        want = jax.jit(jax_side)(*jargs)
+    except jax.errors.JAXTypeError:  # jax_f needs concrete values: run it eagerly
+        want = jax_side(*jargs)
+
+    if "value" in checks:
+        add_all("value", out, want["value"], out_names)
     if "jvp" in checks:
         _, t = T.jvp(tf, xs, vs)
-        _, jt = jax.jvp(jf, tuple(jxs), tuple(to_jax(v) for v in vs))
-        add_all("jvp", t, jt, out_names)
+        add_all("jvp", t, want["jvp"], out_names)
     if "vjp" in checks:
         _, fv = T.vjp(tf, *xs)
-        _, jfv = jax.vjp(jf, *jxs)
-        add_all("vjp", fv(u), jfv(to_jax(u)), arg_names)
-    scalar = len(tree_leaves(out)) == 1 and np.size(concrete(tree_leaves(out)[0])) == 1
+        add_all("vjp", fv(u), want["vjp"], arg_names)
     if "grad" in checks and scalar:
-        g = T.grad(tf, argnums=tuple(range(len(xs))))(*xs)
-        jg = jax.grad(jf, argnums=tuple(range(len(xs))))(*jxs)
-        add_all("grad", g, jg, arg_names)
+        g = T.grad(tf, argnums=every)(*xs)
+        add_all("grad", g, want["grad"], arg_names)
     if "jacobian" in checks:
-        J = T.jacrev(tf, argnums=tuple(range(len(xs))))(*xs)
-        jJ = jax.jacfwd(jf, argnums=tuple(range(len(xs))))(*jxs)
-        add_all("jacobian", J, jJ, [f"d{o}/d{a}" for o in out_names for a in arg_names]
+        J = T.jacrev(tf, argnums=every)(*xs)
+        add_all("jacobian", J, want["jacobian"], [f"d{o}/d{a}" for o in out_names for a in arg_names]
                 if len(tree_leaves(J)) == len(out_names) * len(arg_names) else None)
     return cmp
 
@@ -378,7 +393,9 @@ def op_table(names: Sequence[str] | None = None, seed: int = 0, use_jax: bool = 
     central finite differences of a random directional derivative.
     """
     from .registry import REGISTRY
-    from .testing import jax_reference, op_cases
+    from .testing import jax_references, op_cases, probes
+    if use_jax:
+        import jax  # noqa: F401  -- without JAX: one ImportError here, not one per op
     if names:
         unknown = [n for n in names if n not in REGISTRY]
         if unknown:
@@ -386,11 +403,6 @@ def op_table(names: Sequence[str] | None = None, seed: int = 0, use_jax: bool = 
         ops = [REGISTRY[n] for n in names]
     else:
         ops = list(REGISTRY.values())
-    jnp = None
-    if use_jax:
-        import jax
-        import jax.numpy as jnp
-        jax.config.update("jax_enable_x64", True)
     rows = []
     for op in ops:
         if progress:
@@ -404,20 +416,17 @@ def op_table(names: Sequence[str] | None = None, seed: int = 0, use_jax: bool = 
         try:
             cases = op_cases(op, seed)
             for case in cases:
-                rng = np.random.default_rng(seed + 1)
                 xs = case.diff_args
                 f = case.fn(op)
                 out = f(*xs)
-                jf = None
+                # JAX's value, VJP, JVP and Jacobian: one compiled JAX call per case
+                refs = jax_references(case, second_order=False) if use_jax else None
                 if use_jax:
-                    ref = jax_reference(op)
-                    jf = case.fn(lambda *a, **p: ref(*[jnp.asarray(x) if isinstance(x, np.ndarray) else x
-                                                       for x in a], **p))
-                    put("value/jax", _errors(out, np.asarray(jf(*xs)))[1])
+                    put("value/jax", _errors(out, refs["value"])[1])
                 if op.kind == "none" or not case.diff:
                     continue
-                vs = [rng.normal(size=np.shape(x)) for x in xs]
-                u = rng.normal(size=np.shape(out))
+                pr = probes(case, np.shape(out))  # the directions refs used
+                vs, u = list(pr.v), pr.u
                 _, t = T.jvp(f, xs, vs)
                 ct = T.vjp(f, *xs)[1](u)
                 lhs, rhs = float(np.vdot(u, t)), float(sum(np.vdot(a, b) for a, b in zip(ct, vs)))
@@ -431,12 +440,9 @@ def op_table(names: Sequence[str] | None = None, seed: int = 0, use_jax: bool = 
                       - np.vdot(u, f(*[x - h * v for x, v in zip(xs, vs)]))) / (2 * h)
                 put("fd", abs(fd - lhs) / max(abs(lhs), 1e-8))
                 if use_jax:
-                    _, jt = jax.jvp(jf, tuple(map(jnp.asarray, xs)), tuple(map(jnp.asarray, vs)))
-                    put("jvp/jax", _errors(t, np.asarray(jt))[1])
-                    jct = jax.vjp(jf, *xs)[1](jnp.asarray(u))
-                    put("vjp/jax", max(_errors(a, np.asarray(b))[1] for a, b in zip(ct, jct)))
-                    jj = jax.jacfwd(jf, argnums=argn)(*xs)
-                    put("jac/jax", max(_errors(a, np.asarray(b))[1] for a, b in zip(jr, jj)))
+                    put("jvp/jax", _errors(t, refs["jvp"][1])[1])
+                    put("vjp/jax", max(_errors(a, b)[1] for a, b in zip(ct, refs["vjp"])))
+                    put("jac/jax", max(_errors(a, b)[1] for a, b in zip(jr, refs["jacobian"])))
             n = len(cases)
         except Exception as e:  # one broken op must not hide the others
             n, message = 0, f"{type(e).__name__}: {e}"

@@ -185,9 +185,7 @@ class References:
 
 
 _REFERENCES: OrderedDict = OrderedDict()
-_KEEP = 64          # cases whose references stay cached (the test run groups a case's checks)
-_CLEAR_EVERY = 32   # compiled reference calls between two clears of JAX's caches
-_compiled_since_clear = 0
+_KEEP = 64  # cases whose references stay cached (the test run groups a case's checks)
 
 
 def _case_key(case: Case) -> tuple:
@@ -202,7 +200,7 @@ def _case_key(case: Case) -> tuple:
     return case.op.name, case.label, case.diff, digest.hexdigest()
 
 
-def _reference_parts(case: Case, jnp: Any, jax: Any) -> dict:
+def _reference_parts(case: Case, second_order: bool, jnp: Any, jax: Any) -> dict:
     """name -> function(xs, u, v, w, v2) computing that reference with JAX."""
     ref = jax_reference(case.op)
     f = case.fn(lambda *a, **p: ref(*[jnp.asarray(x) if isinstance(x, np.ndarray) else x
@@ -230,33 +228,33 @@ def _reference_parts(case: Case, jnp: Any, jax: Any) -> dict:
     parts["vjp"] = vjp
     parts["jvp"] = lambda xs, u, v, w, v2: jax.jvp(f, tuple(xs), tuple(v))
     parts["jacobian"] = lambda xs, u, v, w, v2: jax.jacfwd(f, argnums=argnums)(*xs)
-    if case.op.second_order:
+    if second_order and case.op.second_order:
         parts["hvp"] = hvp
         parts["grad_of_grad"] = grad_of_grad
     return parts
 
 
-def jax_references(case: Case) -> References:
+def jax_references(case: Case, second_order: bool = True) -> References:
     """JAX's results for ``case`` (see :class:`References`), computed once per process.
 
     All parts are traced into one ``jax.jit`` call, so JAX compiles once per case instead
     of once per primitive and shape; a reference that cannot be traced (it needs concrete
-    values) runs eagerly, part by part. Results are NumPy arrays. Needs JAX (64-bit mode
-    is switched on).
+    values) runs eagerly, part by part. Results are NumPy arrays. ``second_order=False``
+    leaves out the second-order parts. Needs JAX (64-bit mode is switched on).
     """
-    global _compiled_since_clear
     key = _case_key(case)
-    hit = _REFERENCES.get(key)
-    if hit is not None:
-        _REFERENCES.move_to_end(key)
-        return hit
+    for k in ((key, True), (key, second_order)):
+        hit = _REFERENCES.get(k)
+        if hit is not None:
+            _REFERENCES.move_to_end(k)
+            return hit
     import jax
     import jax.numpy as jnp
     jax.config.update("jax_enable_x64", True)
     xs = [np.asarray(x) for x in case.diff_args]
     out_shape = np.shape(case.fn(case.op)(*xs))
     pr = probes(case, out_shape)
-    parts = _reference_parts(case, jnp, jax)
+    parts = _reference_parts(case, second_order, jnp, jax)
     args = (xs, pr.u, pr.v, pr.w, pr.v2)
     to_numpy = lambda t: jax.tree_util.tree_map(np.asarray, t)  # noqa: E731
     try:
@@ -270,11 +268,7 @@ def jax_references(case: Case) -> References:
             except Exception as e:  # noqa: BLE001 - kept, raised when the part is read
                 results[name] = e
     refs = References(case, pr, results, compiled)
-    _REFERENCES[key] = refs
+    _REFERENCES[(key, second_order)] = refs
     while len(_REFERENCES) > _KEEP:
         _REFERENCES.popitem(last=False)
-    _compiled_since_clear += 1
-    if _compiled_since_clear >= _CLEAR_EVERY:  # compiled programs are never reused: free them
-        jax.clear_caches()
-        _compiled_since_clear = 0
     return refs
