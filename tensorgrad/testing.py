@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -21,7 +22,7 @@ import numpy as np
 from .registry import REGISTRY, Example, Op
 
 __all__ = ["Case", "op_cases", "default_examples", "jax_reference", "sample", "Probes",
-           "References", "jax_references"]
+           "References", "jax_references", "case_group"]
 
 # Shapes every elementwise op runs on: scalars, size-1 axes and broadcast pairs.
 UNARY_SHAPES = [(), (3,), (3, 1), (1, 4), (2, 3, 4)]
@@ -125,6 +126,20 @@ def jax_reference(op: Op) -> Callable:
 
 def all_cases(seed: int = 0) -> list[Case]:
     return [c for op in REGISTRY.values() for c in op_cases(op, seed)]
+
+
+# "...::test_name[op[k](" -- a pytest id whose parameter is a case (its label)
+_CASE_ID = re.compile(r"::[^\[]+\[([^\[\]()]+)\[(\d+)\]\(")
+
+
+def case_group(test_id: str) -> str | None:
+    """``"op-k"`` for the id of a test parametrized by the k-th case of an op, else None.
+
+    The test run keeps all tests of one case together (one xdist worker, one after the
+    other), so JAX's references for the case are computed once.
+    """
+    m = _CASE_ID.search(test_id)
+    return f"{m[1]}-{m[2]}" if m else None
 
 
 # ---- JAX's answers for a case, computed once ---------------------------------------------

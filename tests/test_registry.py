@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
-from tensorgrad.testing import all_cases, jax_references
+from tensorgrad.testing import all_cases, case_group, jax_references
 
 CASES = all_cases(seed=0)
 DIFF_CASES = [c for c in CASES if c.op.kind != "none" and c.diff]
@@ -159,3 +159,10 @@ def test_non_differentiable_ops_carry_no_gradient(case):
 def test_every_op_has_cases():
     names = {c.op.name for c in CASES}
     assert names == set(tg.REGISTRY)
+
+
+def test_every_case_id_names_its_case():
+    # conftest.py keeps a case's tests on one worker by reading the case from the test id
+    groups = {case_group(f"tests/test_registry.py::test_vjp_matches_jax[{c.label}]") for c in CASES}
+    assert len(groups) == len(CASES) and None not in groups
+    assert case_group("tests/test_faults.py::test_c17_reductions_axes_and_keepdims[sum-None-False]") is None
