@@ -201,6 +201,24 @@ class References:
 
 _REFERENCES: OrderedDict = OrderedDict()
 _KEEP = 64  # cases whose references stay cached (the test run groups a case's checks)
+# each reference program is compiled once and runs once on tiny arrays: compile fast
+# (XLA's optimizations and fusion emitters cost more than they save); dropped if this
+# JAX does not know them
+_COMPILE_OPTIONS: dict | None = {"xla_backend_optimization_level": 0,
+                                 "xla_cpu_use_fusion_emitters": False}
+
+
+def _run_compiled(jax: Any, fn: Callable, args: tuple):
+    """``jax.jit(fn)(*args)``, with the fast-compile options when JAX accepts them."""
+    global _COMPILE_OPTIONS
+    if _COMPILE_OPTIONS:
+        try:
+            return jax.jit(fn, compiler_options=_COMPILE_OPTIONS)(*args)
+        except Exception as e:  # an older JAX: no such argument, or no such option
+            if "compile option" not in str(e) and "compiler_options" not in str(e):
+                raise
+            _COMPILE_OPTIONS = None
+    return jax.jit(fn)(*args)
 
 
 def _case_key(case: Case) -> tuple:
@@ -273,7 +291,7 @@ def jax_references(case: Case, second_order: bool = True) -> References:
     args = (xs, pr.u, pr.v, pr.w, pr.v2)
     to_numpy = lambda t: jax.tree_util.tree_map(np.asarray, t)  # noqa: E731
     try:
-        results = to_numpy(jax.jit(lambda *a: {k: fn(*a) for k, fn in parts.items()})(*args))
+        results = to_numpy(_run_compiled(jax, lambda *a: {k: fn(*a) for k, fn in parts.items()}, args))
         compiled = True
     except Exception:  # not traceable as a whole: each part on its own, eagerly
         results, compiled = {}, False
