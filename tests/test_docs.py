@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jax
 import matplotlib
 import pytest
 
@@ -70,6 +71,7 @@ def test_page_code_runs(page, tmp_path, monkeypatch):
         tg.REGISTRY.update(registry_before)
         import matplotlib.pyplot as plt
         plt.close("all")
+        jax.clear_caches()  # what the page's JAX examples compiled is never reused: free it
 
 
 def test_mkdocs_build_strict(tmp_path):

@@ -120,7 +120,7 @@ def test_transforms_work_on_apply_directly():
     def jf(W):
         z = jnp.tanh(x @ p[0]["W"] + p[0]["b"]) @ W + p[2]["b"]
         return jnp.mean(jax.nn.logsumexp(z, axis=1) - z[jnp.arange(5), y])
-    np.testing.assert_allclose(H, jax.hessian(jf)(p[2]["W"]), atol=1e-12)
+    np.testing.assert_allclose(H, jax.jit(jax.hessian(jf))(p[2]["W"]), atol=1e-12)
 
 
 def test_initializers_statistics_and_seeds():
