@@ -115,8 +115,8 @@ def crosscheck_model_gradient(model: tg.nn.Sequential, params, x, y, seed: int =
             z = japply(p, xb)
             return jnp.mean(jax.nn.logsumexp(z, axis=-1) - z[jnp.arange(z.shape[0]), yb])
         cmp = tg.check.compare_with_jax(loss, jloss, params, x, y, checks=("value", "grad"))
-        for what, name, ab, rel, ok, note in cmp.rows:
-            errors[f"{what} {name} vs JAX"] = rel
+        for r in cmp.rows:
+            errors[f"{r.check} {r.name} vs JAX"] = r.max_rel
     # finite differences along a random direction in parameter space
     rng = np.random.default_rng(seed)
     v = tg.tree_map(lambda a: rng.normal(size=a.shape), params)
