@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["plot_history", "plot_confusion", "confusion_matrix", "plot_samples", "plot_scaling",
+__all__ = ["plot_history", "plot_confusion", "confusion_matrix", "plot_samples", "plot_scaling", "plot_tape",
            "plot_perceptron", "plot_decision_boundary"]
 
 
@@ -165,3 +165,81 @@ def plot_perceptron(X, y, w, b: float, path, title: str = "perceptron") -> str:
     return _save(fig, path)
 
 
+
+
+def _tape_layout(explanation) -> tuple[dict, dict]:
+    """(column, row) of every box of an explained tape: a node's column is its depth from
+    the inputs; an input leaf sits just before its first user, below that column's nodes."""
+    inputs = [name for name, _ in explanation.inputs]
+    depth = {name: 0 for name in inputs}
+    for r in explanation.rows:
+        depth[r["name"]] = 1 + max((depth.get(i, 0) for i in r["inputs"]), default=0)
+    first_use: dict[str, int] = {}
+    for r in explanation.rows:
+        for i in r["inputs"]:
+            if i in first_use or i not in depth or i not in inputs:
+                continue
+            first_use[i] = depth[r["name"]] - 1
+    columns: dict[int, list] = {}
+    for r in explanation.rows:
+        columns.setdefault(depth[r["name"]], []).append(r["name"])
+    for name in inputs:
+        columns.setdefault(first_use.get(name, 0), []).append(name)
+    pos = {name: (d, -k) for d, names in columns.items() for k, name in enumerate(names)}
+    return pos, columns
+
+
+def plot_tape(explanation, path=None, title: str | None = None, colours: dict | None = None):
+    """Draw an explained tape (``tg.explain(f, x)``): one box per input and per node with
+    its op, output shape and Jacobian kind, coloured by kind, arrows along the data flow.
+
+    ``colours`` maps each kind category to a colour (``tensorgrad.explain.CATEGORIES``).
+    Returns the Figure; with ``path`` it is saved there too.
+    """
+    colours = colours or {}
+    pos, columns = _tape_layout(explanation)
+    ncol = max(columns) + 1
+    nrow = max(len(v) for v in columns.values())
+    fig, ax = _figure(size=(max(4.0, 2.1 * ncol), max(2.4, 1.2 * nrow + 1.3)))
+    ax.axis("off")
+    ax.set_xlim(-0.6, ncol - 0.4)
+    ax.set_ylim(-(nrow - 1) - 0.6, 0.6)
+    boxes = {}
+    for name, shape in explanation.inputs:
+        boxes[name] = (f"{name}\ninput {_shape_text(shape)}", "#ffffff")
+    for r in explanation.rows:
+        kinds = ", ".join(dict.fromkeys(r["categories"]))
+        boxes[r["name"]] = (f"{r['name']} = {r['op']}\n→ {_shape_text(r['out_shape'])}\n{kinds}",
+                            colours.get(r["category"], "#ffffff"))
+    artists = {}
+    for name, (label, colour) in boxes.items():
+        x, y = pos[name]
+        out = name == explanation.output
+        artists[name] = ax.text(x, y, label, ha="center", va="center", fontsize=7.5, zorder=3,
+                                bbox=dict(boxstyle="round,pad=0.4", fc=colour,
+                                          ec="#000000" if out else "#666666", lw=2.0 if out else 0.8))
+    fig.canvas.draw()  # the boxes need their size before arrows can attach to them
+    for r in explanation.rows:
+        dst = artists[r["name"]]
+        for src in dict.fromkeys(r["inputs"]):
+            (c0, r0), (c1, r1) = pos[src], pos[r["name"]]
+            # into the left side, or from below/above when the source sits just before it
+            at = (0, 0.5) if r0 == r1 or c1 - c0 > 1 else ((0.5, 0) if r1 > r0 else (0.5, 1))
+            ax.annotate("", xy=at, xycoords=dst,
+                        xytext=(1, 0.5), textcoords=artists[src],
+                        arrowprops=dict(arrowstyle="->", color="#555555", lw=1.0, shrinkA=1, shrinkB=1))
+    used = [c for c in colours if any(c in r["categories"] for r in explanation.rows)]
+    if used:
+        from matplotlib.patches import Patch
+        label = {"permutation": "permutation / index map"}
+        ax.legend(handles=[Patch(fc=colours[c], ec="#666666", label=label.get(c, c)) for c in used],
+                  loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(used), 6),
+                  fontsize=7, frameon=False, title="Jacobian kind", title_fontsize=7)
+    ax.set_title(title or "the recorded tape (arrows: data flow; colour: Jacobian kind)", fontsize=9)
+    if path is not None:
+        _save(fig, path)
+    return fig
+
+
+def _shape_text(s) -> str:
+    return "()" if not s else "(" + ", ".join(str(int(d)) for d in s) + (",)" if len(s) == 1 else ")")
