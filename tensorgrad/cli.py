@@ -83,7 +83,7 @@ def _jax_apply(model: tg.nn.Sequential):
            "identity": lambda x: x}
 
     def apply(params, x):
-        for layer, p in zip(model.layers, params):
+        for layer, p in model.layer_params(params):
             if isinstance(layer, tg.nn.Linear):
                 x = x @ p["W"] + p["b"] if "b" in p else x @ p["W"]
             elif isinstance(layer, tg.nn.Activation) and layer.name in fns:
