@@ -7,7 +7,15 @@ Subcommands:
 * ``train`` — train an mlp, cnn or perceptron on a chosen data set;
 * ``bench`` — run a benchmark that ships with the package (``jacobian``, ``peers``);
 * ``check`` — cross-check every registered op (or the named ones) against JAX,
-  materialized Jacobians and finite differences, as a table.
+  materialized Jacobians and finite differences, as a table; or, given
+  ``FILE.py:FUNC``, your own function (and with ``--hand FILE.py:GRAD`` your
+  hand-derived gradient);
+* ``explain`` — print the tape of ``FILE.py:FUNC`` with each node's Jacobian
+  structure, its cost per strategy (``--cost``) and a drawing (``--plot``).
+
+Without the optional packages (a plain ``pip install -e .``) everything still
+runs: built-in data stand in for scikit-learn's digits, plots are skipped
+without matplotlib and the JAX comparison without JAX, each with a one-line note.
 
 Bad arguments print a usage message and exit with status 2; failures at run
 time print one line ``tensorgrad <command>: error: ...`` and exit with 1.
@@ -16,16 +24,26 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import importlib
+import importlib.util
+import inspect
 import os
 import sys
 import time
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 import tensorgrad as tg
 
-__all__ = ["main", "run_demo", "crosscheck_model_gradient", "vjp_vs_jacobian_sweep"]
+from . import check, checkpoint, data, optim, perceptron, train, viz
+from .tensor import concrete
+
+__all__ = ["main", "run_demo", "crosscheck_model_gradient", "vjp_vs_jacobian_sweep", "check_function",
+           "EXTRAS"]
+
+#: How to get every optional package the examples use.
+EXTRAS = 'pip install "tensorgrad[examples]"'
 
 
 class UsageError(Exception):
@@ -107,7 +125,7 @@ def crosscheck_model_gradient(model: tg.nn.Sequential, params, x, y, seed: int =
         import jax
         import jax.numpy as jnp
     except ImportError:
-        out("  JAX is not installed: skipping the JAX comparison (pip install jax jaxlib)")
+        out(f"      JAX is not installed: skipping the JAX comparison ({EXTRAS})")
     else:
         japply = _jax_apply(model)
 
@@ -186,7 +204,7 @@ def vjp_vs_jacobian_sweep(sizes: Sequence[int] = (16, 32, 64, 128, 256), depth: 
     return res
 
 
-def _sweep(out_dir: str, quick: bool, say: Callable) -> tuple[dict, str]:
+def _sweep(out_dir: str, quick: bool, say: Callable, plot: bool = True) -> tuple[dict, str]:
     """The VJP-vs-Jacobian sweep: the packaged benchmark's ``run`` if present, else the small
     built-in one. Returns (results with 'sizes' and 'times', source description)."""
     sizes = [16, 32, 64] if quick else [32, 64, 128, 256, 512]
@@ -196,8 +214,8 @@ def _sweep(out_dir: str, quick: bool, say: Callable) -> tuple[dict, str]:
         bench = None
     if bench is not None:
         try:
-            res = bench.run(sizes=sizes, depth=4, quick=True, out=out_dir, peers=False,
-                            plot=True, verbose=False, threads=1)
+            res = bench.run(sizes=sizes, depth=4, quick=True, out=out_dir if plot else None,
+                            peers=False, plot=plot, verbose=False, threads=1)
             if isinstance(res, dict) and "sizes" in res and "times" in res:
                 return res, "tensorgrad.bench.vjp_vs_jacobian.run"
         except Exception as e:  # the demo must not die with the benchmark: fall back
@@ -212,14 +230,36 @@ def _sweep(out_dir: str, quick: bool, say: Callable) -> tuple[dict, str]:
                 "built-in sweep, one BLAS thread")
 
 
+def _have(module: str) -> bool:
+    """Whether an optional package can be imported (a missing one is None in sys.modules too)."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def _digits_or_glyphs(seed: int, images: bool, say: Callable):
+    """scikit-learn's digits, or the built-in glyph digits with a one-line note."""
+    try:
+        return data.digits(seed=seed, images=images), "scikit-learn's 8×8 handwritten digits"
+    except ImportError:
+        say(f"note: {data.DIGITS_NOTE}")
+        return data.glyph_digits(seed=seed, images=images), "built-in 8×8 glyph digits"
+
+
 def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int | None = None,
              seed: int = 0, progress: bool = True, say: Callable = print) -> int:
-    """The main job: train, cross-check, sweep, plot. Returns an exit status."""
+    """The main job: train, cross-check, sweep, plot. Returns an exit status.
+
+    Runs with numpy and scipy alone: without scikit-learn it trains on the
+    built-in glyph digits, without JAX it skips the JAX comparison, without
+    matplotlib it skips the plots (each says so in one line).
+    """
     t_start = time.perf_counter()
-    from . import data, optim, train, viz
-    os.makedirs(out_dir, exist_ok=True)
-    say("tensorgrad demo: an MLP on scikit-learn's 8×8 digits, trained with tensorgrad")
-    Xtr, ytr, Xte, yte = data.digits(seed=seed)
+    (Xtr, ytr, Xte, yte), source = _digits_or_glyphs(seed, False, say)
+    say(f"tensorgrad demo: an MLP on {source}, trained with tensorgrad")
+    plots = _have("matplotlib")
     if quick:
         Xtr, ytr = Xtr[:300], ytr[:300]
     epochs = epochs if epochs is not None else (2 if quick else 30)
@@ -238,14 +278,16 @@ def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int 
     say(f"      test accuracy {acc:.2%} on {len(yte)} held-out images (training took {t_train:.1f} s)")
 
     say("[2/4] cross-checking the gradient of the loss w.r.t. all parameters (batch of 32 test images)")
-    errors = crosscheck_model_gradient(model, params, Xte[:32], yte[:32], seed)
+    errors = crosscheck_model_gradient(model, params, Xte[:32], yte[:32], seed, out=say)
     for k, e in errors.items():
         say(f"      {k:42s} relative error {e:.2e}")
     worst = max(errors.values())
     grad_ok = worst < 1e-6
 
     say("[3/4] VJP sweep versus chaining dense Jacobians (depth-4 tanh network)")
-    res, source = _sweep(out_dir, quick, say)
+    if plots:
+        os.makedirs(out_dir, exist_ok=True)
+    res, source = _sweep(out_dir, quick, say, plots)
     sizes = list(res["sizes"])
     series = {k: v for k, v in res["times"].items()
               if isinstance(v, (list, tuple)) and all(t is not None for t in v)}
@@ -254,31 +296,38 @@ def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int 
     say(f"      (source: {source})")
 
     say("[4/4] plots")
-    paths = [viz.plot_history(hist, os.path.join(out_dir, "loss_curve.png")),
-             viz.plot_confusion(yte, pred, os.path.join(out_dir, "confusion_matrix.png"), classes=10),
-             viz.plot_samples(Xte[:16], yte[:16], pred[:16], os.path.join(out_dir, "sample_predictions.png")),
-             viz.plot_scaling(sizes, series, os.path.join(out_dir, "vjp_vs_jacobian_scaling.png"))]
-    extra = os.path.join(out_dir, "vjp_vs_jacobian.png")  # written by the packaged benchmark
-    if os.path.exists(extra):
-        paths.append(extra)
-    for p in paths:
-        say(f"      {p}")
+    if plots:
+        paths = [viz.plot_history(hist, os.path.join(out_dir, "loss_curve.png")),
+                 viz.plot_confusion(yte, pred, os.path.join(out_dir, "confusion_matrix.png"), classes=10),
+                 viz.plot_samples(Xte[:16], yte[:16], pred[:16],
+                                  os.path.join(out_dir, "sample_predictions.png")),
+                 viz.plot_scaling(sizes, series, os.path.join(out_dir, "vjp_vs_jacobian_scaling.png"))]
+        extra = os.path.join(out_dir, "vjp_vs_jacobian.png")  # written by the packaged benchmark
+        if os.path.exists(extra):
+            paths.append(extra)
+        for p in paths:
+            say(f"      {p}")
+    else:
+        say(f"      matplotlib is not installed: skipping the plots ({EXTRAS})")
     total = time.perf_counter() - t_start
     target = quick or acc >= 0.95
     say(f"done in {total:.1f} s: test accuracy {acc:.2%}"
         + ("" if quick else f" ({'≥' if acc >= 0.95 else 'below'} the 95% target)")
         + f"; worst gradient relative error {worst:.1e} ({'OK' if grad_ok else 'MISMATCH'})")
-    say(f"plots saved in {os.path.abspath(out_dir)}")
+    if plots:
+        say(f"plots saved in {os.path.abspath(out_dir)}")
     return 0 if (grad_ok and target) else 1
 
 
 # ---------------------------------------------------------------- train
 def _run_train(a, say=print) -> int:
-    from . import checkpoint, data, optim, perceptron, train, viz
     images = a.model == "cnn"
-    if images and a.data != "digits":
-        raise UsageError(f"--model cnn needs image data: use --data digits (got {a.data!r})")
-    Xtr, ytr, Xte, yte = data.load(a.data, seed=a.seed, images=images)
+    if images and a.data not in ("digits", "glyphs"):
+        raise UsageError(f"--model cnn needs image data: use --data digits or glyphs (got {a.data!r})")
+    if a.data == "digits":
+        (Xtr, ytr, Xte, yte), _ = _digits_or_glyphs(a.seed, images, say)
+    else:
+        Xtr, ytr, Xte, yte = data.load(a.data, seed=a.seed, images=images)
     if a.limit:
         Xtr, ytr = Xtr[:a.limit], ytr[:a.limit]
     classes = int(max(ytr.max(), yte.max()) + 1)
@@ -293,7 +342,9 @@ def _run_train(a, say=print) -> int:
             f"{r.accuracy(Xtr, ytr):.2%}, test accuracy {r.accuracy(Xte, yte):.2%}")
         if a.checkpoint:
             say(f"checkpoint saved to {checkpoint.save(a.checkpoint, {'w': r.w, 'b': np.asarray(r.b)})}")
-        if a.out and Xtr.shape[1] == 2:
+        if a.out and Xtr.shape[1] == 2 and not _have("matplotlib"):
+            say(f"matplotlib is not installed: no plot ({EXTRAS})")
+        elif a.out and Xtr.shape[1] == 2:
             say(f"plot saved to {viz.plot_perceptron(Xtr, ytr, r.w, r.b, os.path.join(a.out, 'perceptron.png'))}")
         return 0
     if a.model == "cnn":
@@ -320,7 +371,10 @@ def _run_train(a, say=print) -> int:
     if a.checkpoint:
         say(f"checkpoint saved to {checkpoint.save(a.checkpoint, params)}")
     if a.out and a.epochs:
-        say(f"plot saved to {viz.plot_history(hist, os.path.join(a.out, f'{a.model}_{a.data}_history.png'))}")
+        if _have("matplotlib"):
+            say(f"plot saved to {viz.plot_history(hist, os.path.join(a.out, f'{a.model}_{a.data}_history.png'))}")
+        else:
+            say(f"matplotlib is not installed: no plot ({EXTRAS})")
     return 0
 
 
@@ -331,7 +385,6 @@ BENCHMARKS = {"jacobian": "vjp_vs_jacobian", "peers": "peers"}
 def _run_bench(name: str | None, extra: list[str], bench_parser, say=print) -> int:
     if name is None:
         name = "jacobian"
-    import importlib
     try:
         mod = importlib.import_module(f"tensorgrad.bench.{BENCHMARKS[name]}")
     except ImportError as e:
@@ -343,9 +396,203 @@ def _run_bench(name: str | None, extra: list[str], bench_parser, say=print) -> i
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
 
 
+# ---------------------------------------------------------------- your own functions
+def _is_target(s: str) -> bool:
+    """A ``FILE.py:NAME`` argument (op names never contain ':' or end in .py)."""
+    return ":" in s or s.endswith(".py")
+
+
+_MODULES: dict[str, Any] = {}
+
+
+def _import_file(path: str):
+    """Run a user's Python file as a module (once per path); its folder is importable meanwhile."""
+    path = os.path.abspath(path)
+    if path in _MODULES:
+        return _MODULES[path]
+    name = "_tensorgrad_user_" + "".join(c if c.isalnum() else "_" for c in os.path.basename(path)[:-3])
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot load {path!r} as Python (is it a .py file?)")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, os.path.dirname(path))
+    try:
+        spec.loader.exec_module(module)
+    except Exception as e:  # the user's code: one line, no traceback
+        raise RuntimeError(f"running {os.path.basename(path)} failed: {type(e).__name__}: {e}") from None
+    finally:
+        sys.path.remove(os.path.dirname(path))
+    _MODULES[path] = module
+    return module
+
+
+def _load_target(spec: str, what: str, default_file: str | None = None) -> tuple[Callable, str]:
+    """``FILE.py:NAME`` (or ``NAME`` in ``default_file``) → (the callable, its file)."""
+    file, sep, name = spec.rpartition(":")
+    if not sep:
+        if default_file is None or spec.endswith(".py"):
+            raise UsageError(f"{what}: expected FILE.py:NAME (a function in a Python file), got {spec!r}")
+        file, name = default_file, spec
+    if not file or not name:
+        raise UsageError(f"{what}: expected FILE.py:NAME, got {spec!r}")
+    if not os.path.isfile(file):
+        raise UsageError(f"{what}: no such file {file!r}")
+    module = _import_file(file)
+    obj = getattr(module, name, None)
+    if obj is None:
+        names = [k for k, v in vars(module).items() if callable(v) and not k.startswith("_")]
+        hint = difflib.get_close_matches(name, names, 3)
+        raise UsageError(f"{what}: {file} defines no {name!r}"
+                         + (f" (did you mean {', '.join(hint)}?)" if hint else
+                            f"; its functions: {', '.join(sorted(names)) or 'none'}"))
+    if not callable(obj):
+        raise UsageError(f"{what}: {name!r} in {file} is a {type(obj).__name__}, not a function")
+    return obj, file
+
+
+def _shape_arg(s: str) -> tuple:
+    s = s.strip().strip("()[]")
+    if s in ("", "scalar"):
+        return ()
+    try:
+        dims = tuple(int(v) for v in s.replace("x", ",").split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a shape like 3,4 (or 'scalar'), got {s!r}") from None
+    if any(d < 0 for d in dims):
+        raise argparse.ArgumentTypeError(f"expected non-negative sizes, got {s!r}")
+    return dims
+
+
+def _argnums_arg(s: str):
+    try:
+        nums = tuple(int(v) for v in s.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected argument positions like 0 or 0,1, got {s!r}") from None
+    if not nums:
+        raise argparse.ArgumentTypeError("expected at least one argument position")
+    return nums[0] if len(nums) == 1 else nums
+
+
+def _positional_count(f: Callable) -> tuple[int, int | None]:
+    """(required, maximum or None) positional parameters of f."""
+    try:
+        sig = inspect.signature(f)
+    except (TypeError, ValueError):
+        return 0, None
+    req, most = 0, 0
+    for p in sig.parameters.values():
+        if p.kind is p.VAR_POSITIONAL:
+            return req, None
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            most += 1
+            req += p.default is p.empty
+    return req, most
+
+
+def _inputs(a, f: Callable, file: str, say) -> tuple:
+    """The arguments to call the user's function with: from --inputs or --shape/--seed."""
+    if a.inputs and a.shape:
+        raise UsageError("give either --inputs or --shape, not both")
+    if a.inputs:
+        make, _ = _load_target(a.inputs, "--inputs", default_file=file)
+        takes_seed = "seed" in _signature_names(make)
+        try:
+            made = make(seed=a.seed) if takes_seed else make()
+        except Exception as e:
+            raise RuntimeError(f"--inputs {a.inputs}: {type(e).__name__}: {e}") from None
+        args = tuple(made) if isinstance(made, tuple) else (made,)
+    elif a.shape:
+        rng = np.random.default_rng(a.seed)
+        args = tuple(rng.normal(size=s) for s in a.shape)
+    else:
+        raise UsageError("say what to call the function with: --shape 3,4 (one per argument; random "
+                         "normal entries from --seed) or --inputs FILE.py:MAKE (a function returning "
+                         "the arguments, a tuple for several)")
+    req, most = _positional_count(f)
+    if len(args) < req or (most is not None and len(args) > most):
+        want = f"{req}" if most == req else f"{req} to {most}" if most is not None else f"at least {req}"
+        raise UsageError(f"{getattr(f, '__name__', 'the function')} takes {want} positional "
+                         f"argument(s), but {len(args)} input(s) were given")
+    nums = a.argnums if isinstance(a.argnums, tuple) else (a.argnums,)
+    bad = [k for k in nums if not -len(args) <= k < len(args)]
+    if bad:
+        raise UsageError(f"--argnums {bad} out of range for {len(args)} input(s)")
+    return args
+
+
+def _signature_names(f: Callable) -> set:
+    try:
+        return set(inspect.signature(f).parameters)
+    except (TypeError, ValueError):
+        return set()
+
+
+def _describe_args(args) -> str:
+    def one(x):
+        leaves = tg.tree_leaves(x)
+        if len(leaves) == 1 and not isinstance(x, (dict, list, tuple)):
+            return f"array{tuple(np.shape(x))}"
+        return f"pytree of {len(leaves)} arrays"
+    return ", ".join(one(x) for x in args)
+
+
+def check_function(f: Callable, args: Sequence, argnums=0, hand: Callable | None = None,
+                   jax_f: Callable | None = None, use_jax: bool = True, say: Callable = print) -> bool:
+    """What ``tensorgrad check FILE.py:FUNC`` runs: tensorgrad's derivative of ``f`` at ``args``
+    against central finite differences, against JAX (``jax_f``, or else the recorded computation
+    replayed in JAX) when JAX is installed, and against ``hand`` (a hand-derived gradient, or
+    Jacobian for a non-scalar output) when given. Prints each report; True when all agree."""
+    out = f(*args)
+    leaves = tg.tree_leaves(out)
+    for v in leaves:
+        dt = np.result_type(np.asarray(concrete(v)))
+        if dt.kind != "f":
+            raise TypeError(f"{getattr(f, '__name__', 'f')} returned a {dt} array: checking a "
+                            "derivative needs floating-point output")
+    scalar = len(leaves) == 1 and np.size(leaves[0]) == 1
+    ok = True
+    reports = [check.compare_with_finite_differences(f, *args, argnums=argnums)]
+    if use_jax and not _have("jax"):
+        say(f"note: JAX is not installed: skipping the JAX comparison ({EXTRAS})")
+    elif use_jax:
+        try:
+            ref = jax_f or check.jax_replay(f, *args, argnums=argnums)
+        except ValueError as e:
+            say(f"note: skipping the JAX comparison: {e}")
+        else:
+            checks = ("value", "grad", "jvp", "vjp") if scalar else ("value", "jvp", "vjp", "jacobian")
+            reports.append(check.compare_with_jax(f, ref, *args, argnums=argnums, checks=checks))
+    if hand is not None:
+        compare = check.compare_grad if scalar else check.compare_jacobian
+        reports.append(compare(hand, f, *args, argnums=argnums))
+    for r in reports:
+        say(str(r))
+        say("")
+        ok = ok and bool(r)
+    return ok
+
+
+def _run_check_function(a, say=print) -> int:
+    if len(a.ops) != 1:
+        raise UsageError(f"check one function at a time (FILE.py:FUNC), got {' '.join(a.ops)}")
+    f, file = _load_target(a.ops[0], "check")
+    args = _inputs(a, f, file, say)
+    hand = _load_target(a.hand, "--hand", default_file=file)[0] if a.hand else None
+    jax_f = _load_target(a.jax, "--jax", default_file=file)[0] if a.jax else None
+    say(f"checking {a.ops[0]} at {_describe_args(args)} (differentiating argument(s) {a.argnums})")
+    ok = check_function(f, args, a.argnums, hand, jax_f, use_jax=not a.no_jax, say=say)
+    say("all checks agree" if ok else "MISMATCH: see the worst entries above")
+    return 0 if ok else 1
+
+
 # ---------------------------------------------------------------- check
 def _run_check(a, parser, say=print) -> int:
-    from . import check
+    file_mode = any(_is_target(n) for n in a.ops)
+    if file_mode:
+        return _run_check_function(a, say)
+    for flag in ("hand", "inputs", "jax", "shape"):
+        if getattr(a, flag):
+            raise UsageError(f"--{flag} goes with a function to check: tensorgrad check FILE.py:FUNC --{flag} ...")
     names = a.ops or None
     if names:
         unknown = [n for n in names if n not in tg.REGISTRY]
@@ -353,19 +600,17 @@ def _run_check(a, parser, say=print) -> int:
             hints = {n: difflib.get_close_matches(n, list(tg.REGISTRY), 3) for n in unknown}
             msg = "; ".join(f"{n!r}" + (f" (did you mean {', '.join(h)}?)" if h else "")
                             for n, h in hints.items())
-            raise UsageError(f"unknown op {msg}; `tensorgrad check --list` lists the registered ops")
+            raise UsageError(f"unknown op {msg}; `tensorgrad check --list` lists the registered ops "
+                             "(to check your own function: tensorgrad check FILE.py:FUNC)")
     if a.list:
         for n, op in sorted(tg.REGISTRY.items()):
             say(f"{n:24s} {op.kind:9s} {op.symbol}")
         return 0
     use_jax = not a.no_jax
-    if use_jax:
-        try:
-            import jax  # noqa: F401
-        except ImportError:
-            say("JAX is not installed: checking against materialized Jacobians and finite "
-                "differences only (pip install jax jaxlib for the JAX columns)")
-            use_jax = False
+    if use_jax and not _have("jax"):
+        say("JAX is not installed: checking against materialized Jacobians and finite "
+            f"differences only ({EXTRAS} for the JAX columns)")
+        use_jax = False
     total = len(names) if names else len(tg.REGISTRY)
     count = [0]
 
@@ -381,19 +626,49 @@ def _run_check(a, parser, say=print) -> int:
     return 0 if all(r.ok for r in rows) else 1
 
 
+# ---------------------------------------------------------------- explain
+def _run_explain(a, say=print) -> int:
+    f, file = _load_target(a.target, "explain")
+    args = _inputs(a, f, file, say)
+    if not isinstance(a.argnums, int):
+        raise UsageError("explain differentiates one argument: --argnums N (pass several arrays as one pytree)")
+    ex = tg.explain(f, *args, argnums=a.argnums, dense=a.dense)
+    say(str(ex))
+    if a.cost:
+        say("")
+        say(str(tg.cost(f, *args, argnums=a.argnums)))
+    if a.plot:
+        if not _have("matplotlib"):
+            raise RuntimeError(f"--plot needs matplotlib, which is not installed ({EXTRAS})")
+        ex.plot(a.plot, title=f"{os.path.basename(file)}:{getattr(f, '__name__', 'f')} — recorded tape")
+        say(f"plot saved to {a.plot}")
+    return 0
+
+
 # ---------------------------------------------------------------- parser
+def _function_args(p) -> None:
+    p.add_argument("--shape", type=_shape_arg, action="append", default=[], metavar="S",
+                   help="shape of one random input, e.g. 3,4 or scalar; repeat for each argument")
+    p.add_argument("--inputs", metavar="[FILE.py:]MAKE", default=None,
+                   help="a function returning the arguments (a tuple for several; it may take seed=)")
+    p.add_argument("--argnums", type=_argnums_arg, default=0,
+                   help="which argument(s) to differentiate, e.g. 0 or 0,1 (default 0)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tensorgrad", description="tensorgrad: automatic "
                                 "differentiation on NumPy with explicit derivatives.",
                                 epilog="Run `tensorgrad <command> --help` for a command's options.")
     p.add_argument("--version", action="version", version=f"tensorgrad {tg.__version__}")
-    sub = p.add_subparsers(dest="command", metavar="{demo,train,bench,check}")
+    sub = p.add_subparsers(dest="command", metavar="{demo,train,bench,check,explain}")
     sub.required = True
 
     d = sub.add_parser("demo", help="train an MLP on digits, cross-check a gradient, sweep VJP vs Jacobian, plot",
                        description="Train an MLP with softmax cross-entropy on scikit-learn's 8×8 digits "
-                       "(≥95%% test accuracy), cross-check its gradient against JAX and finite differences, "
-                       "time a VJP sweep against dense Jacobian chaining, and save plots.")
+                       "(≥95% test accuracy), cross-check its gradient against JAX and finite differences, "
+                       "time a VJP sweep against dense Jacobian chaining, and save plots. Without "
+                       "scikit-learn, JAX or matplotlib it uses built-in digits and skips the JAX "
+                       "comparison and the plots.")
     d.add_argument("--out", default="tensorgrad-demo", help="folder for the plots (default: ./tensorgrad-demo)")
     d.add_argument("--quick", action="store_true", help="a few seconds: 300 images, 2 epochs, tiny sweep")
     d.add_argument("--epochs", type=_nonneg_int, default=None, help="training epochs (default 30; quick: 2)")
@@ -403,8 +678,9 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train an mlp, cnn or perceptron on a data set",
                        description="Train a model on a data set and report test accuracy.")
     t.add_argument("--model", choices=("mlp", "cnn", "perceptron"), default="mlp", help="default: mlp")
-    t.add_argument("--data", choices=("digits", "moons", "spirals", "blobs", "four"), default="digits",
-                   help="default: digits (needs scikit-learn)")
+    t.add_argument("--data", choices=("digits", "glyphs", "moons", "spirals", "blobs", "four"),
+                   default="digits", help="default: digits (scikit-learn's; the built-in glyph digits "
+                   "when scikit-learn is missing)")
     t.add_argument("--epochs", type=_nonneg_int, default=20, help="default: 20")
     t.add_argument("--batch-size", type=_positive_int, default=64, help="default: 64")
     t.add_argument("--lr", type=_positive_float, default=1e-2, help="learning rate (default 0.01)")
@@ -431,15 +707,45 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("name", nargs="?", choices=tuple(BENCHMARKS), default=None,
                    help="jacobian: VJP vs Jacobian chaining (default); peers: against JAX, PyTorch, ...")
 
-    c = sub.add_parser("check", help="cross-check registered ops against JAX, Jacobians and finite differences",
-                       description="Check every registered op (or the named ones) on its examples: values, "
-                       "VJP, JVP and Jacobian against JAX; jacrev against jacfwd; the adjoint identity; "
-                       "central finite differences. Prints the worst relative error per op; exits 1 on a mismatch.")
-    c.add_argument("ops", nargs="*", metavar="OP", help="op names (default: all registered ops)")
-    c.add_argument("--no-jax", action="store_true", help="skip the JAX columns")
+    c = sub.add_parser("check", help="cross-check registered ops, or your own function FILE.py:FUNC",
+                       usage="tensorgrad check [OP ...] [--no-jax] [--list]\n"
+                             "       tensorgrad check FILE.py:FUNC (--shape S ... | --inputs [FILE.py:]MAKE) "
+                             "[--hand [FILE.py:]GRAD] [--jax [FILE.py:]JFUNC] [--argnums N]",
+                       description="With op names (or none): check every registered op (or the named ones) on "
+                       "its examples: values, VJP, JVP and Jacobian against JAX; jacrev against jacfwd; the "
+                       "adjoint identity; central finite differences. With FILE.py:FUNC: check your own "
+                       "function's derivative — tensorgrad's against central finite differences and, when "
+                       "JAX is installed, against JAX (your --jax function, or tensorgrad's recording "
+                       "replayed op by op in JAX); with --hand also your hand-derived gradient (Jacobian "
+                       "for a non-scalar output). Reports list each leaf's worst entries. Exits 1 on a "
+                       "mismatch, 2 on a usage error.")
+    c.add_argument("ops", nargs="*", metavar="OP | FILE.py:FUNC",
+                   help="op names (default: all registered ops), or one function in a file")
+    c.add_argument("--no-jax", action="store_true", help="skip the JAX comparisons")
     c.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
     c.add_argument("--list", action="store_true", help="list the registered ops and exit")
     c.add_argument("--quiet", action="store_true", help="no progress line")
+    _function_args(c)
+    c.add_argument("--hand", metavar="[FILE.py:]GRAD", default=None,
+                   help="your hand-written gradient (same arguments as FUNC, returns the gradient "
+                        "shaped like the differentiated argument; a Jacobian for non-scalar FUNC)")
+    c.add_argument("--jax", metavar="[FILE.py:]JFUNC", default=None,
+                   help="FUNC written in jax.numpy (default: FUNC's recording replayed in JAX)")
+
+    e = sub.add_parser("explain", help="print (and draw) the tape of your function FILE.py:FUNC",
+                       usage="tensorgrad explain FILE.py:FUNC (--shape S ... | --inputs [FILE.py:]MAKE) "
+                             "[--argnums N] [--dense] [--cost] [--plot OUT.png]",
+                       description="Record FUNC once and print one line per tape node: the op, its shapes, "
+                       "the structure of its Jacobian (diagonal, Kronecker, rank-one update, permutation, "
+                       "dense) and the Jacobian in symbols; then the Jacobian of the output (one block per "
+                       "leaf when the argument is a pytree). --cost adds the flops of every way to "
+                       "differentiate it; --plot draws the graph coloured by Jacobian kind (needs matplotlib).")
+    e.add_argument("target", metavar="FILE.py:FUNC", help="the function to explain")
+    e.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    _function_args(e)
+    e.add_argument("--dense", action="store_true", help="print small Jacobians as matrices")
+    e.add_argument("--cost", action="store_true", help="also print tg.cost: flops and bytes per strategy")
+    e.add_argument("--plot", metavar="OUT.png", default=None, help="draw the tape into this image file")
     return p
 
 
@@ -463,6 +769,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_bench(args.name, extra + (["--help"] if args.help else []), sub)
         if args.command == "check":
             return _run_check(args, sub)
+        if args.command == "explain":
+            return _run_explain(args)
     except UsageError as e:
         sub.error(str(e))  # prints the usage line, exits 2
     except KeyboardInterrupt:
