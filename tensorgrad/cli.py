@@ -257,8 +257,8 @@ def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int 
     matplotlib it skips the plots (each says so in one line).
     """
     t_start = time.perf_counter()
+    say("tensorgrad demo: an MLP on 8×8 images of digits, trained with tensorgrad")
     (Xtr, ytr, Xte, yte), source = _digits_or_glyphs(seed, False, say)
-    say(f"tensorgrad demo: an MLP on {source}, trained with tensorgrad")
     plots = _have("matplotlib")
     if quick:
         Xtr, ytr = Xtr[:300], ytr[:300]
@@ -268,7 +268,8 @@ def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int 
     steps = epochs * -(-len(ytr) // 64)
     opt = optim.Adam(optim.cosine(1e-2, max(steps, 1)))
     say(f"[1/4] training {model.num_parameters()} parameters (64 → 128 tanh → 10, softmax "
-        f"cross-entropy, Adam with cosine schedule) for {epochs} epochs on {len(ytr)} images")
+        f"cross-entropy, Adam with cosine schedule) for {epochs} epochs on {len(ytr)} images "
+        f"({source})")
     t0 = time.perf_counter()
     params, hist = train.fit(model, params, Xtr, ytr, optimizer=opt, epochs=epochs, batch_size=64,
                              validation=(Xte, yte), seed=seed, progress=progress, desc="digits")

@@ -97,35 +97,76 @@ def plot_confusion(y_true, y_pred, path, classes: int | None = None, title: str 
     return _save(fig, path)
 
 
-def plot_samples(images, labels, preds, path, n: int = 16) -> str:
-    """A grid of images with true and predicted labels (mistakes in red)."""
+def _samples_figure(images, labels, preds, n: int = 16):
     images = np.asarray(images)[:n]
     side = int(np.ceil(np.sqrt(len(images))))
-    fig, axes = _figure(side, side, size=(1.4 * side, 1.5 * side))
+    fig, axes = _figure(side, side, size=(1.5 * side, 1.6 * side + 0.4))
     for k, ax in enumerate(np.ravel(axes)):
         ax.axis("off")
         if k < len(images):
             img = images[k].reshape(int(np.sqrt(images[k].size)), -1)
             ax.imshow(img, cmap="gray_r")
             ok = labels[k] == preds[k]
-            ax.set_title(f"{preds[k]} ({labels[k]})", fontsize=8, color="black" if ok else "red")
-    return _save(fig, path)
+            ax.set_title(f"pred {preds[k]} / true {labels[k]}", fontsize=8,
+                         color="black" if ok else "red", fontweight="normal" if ok else "bold")
+    wrong = int(np.sum(np.asarray(labels[:len(images)]) != np.asarray(preds[:len(images)])))
+    fig.suptitle(f"predicted and true labels ({wrong} of {len(images)} wrong, in red)", fontsize=9)
+    return fig
+
+
+def plot_samples(images, labels, preds, path, n: int = 16) -> str:
+    """A grid of images titled "pred P / true T" (the model's prediction, then the true
+    label); mistakes in bold red."""
+    return _save(_samples_figure(images, labels, preds, n), path)
+
+
+def _decimal_log_axis(axis) -> None:
+    """Log-scale ticks written as plain decimals (0.1, 1, 10, 250), never as powers."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+
+
+def _baseline(series: dict) -> str | None:
+    """The one-VJP-sweep series of a benchmark's results (tensorgrad's if present)."""
+    names = [k for k in series if "vjp" in k.lower()]
+    tg_names = [k for k in names if k.lower().startswith("tg")]
+    return (tg_names or names or [None])[0]
 
 
 def plot_scaling(sizes: Sequence[int], series: dict[str, Sequence[float]], path,
-                 ylabel: str = "time (s)", title: str = "VJP vs Jacobian chaining") -> str:
-    """Log-log curves of a cost against problem size, one per strategy."""
-    fig, ax = _figure()
-    for name, ys in series.items():
-        ax.loglog(sizes, ys, "o-", label=name)
+                 title: str = "the cost of a full Jacobian, in VJP sweeps", baseline: str | None = None) -> str:
+    """Each strategy's time divided by the time of one VJP sweep (``baseline``, by default
+    the series named like "tg vjp"), against the width N, with the fitted log-log slope of
+    each ratio: an O(N³) Jacobian over an O(N²) sweep grows like N. Without a VJP series
+    the times themselves are drawn, in milliseconds."""
+    fig, ax = _figure(size=(6.4, 4.4))
+    sizes = np.asarray(list(sizes), dtype=float)
+    base = baseline or _baseline(series)
+    if base is not None and base in series:
+        ref = np.asarray(series[base], dtype=float)
+        for name, ys in series.items():
+            if name == base:
+                continue
+            ratio = np.asarray(ys, dtype=float) / ref
+            slope = np.polyfit(np.log(sizes), np.log(ratio), 1)[0] if len(sizes) > 1 else float("nan")
+            ax.loglog(sizes, ratio, "o-", label=f"{name} (slope {slope:.2f})")
+        ax.axhline(1.0, color="k", lw=0.8, ls=":", label=f"1 = one VJP sweep ({base})")
+        ax.set_ylabel("time / time of one VJP sweep")
+    else:
+        for name, ys in series.items():
+            ax.loglog(sizes, np.asarray(ys, dtype=float) * 1e3, "o-", label=name)
+        ax.set_ylabel("time per call (ms)")
+        title = "time per call"
     ax.set_xscale("log", base=2)
-    ax.set_xticks(list(sizes), [str(n) for n in sizes])
+    ax.set_xticks(list(sizes), [str(int(n)) for n in sizes])
     ax.minorticks_off()
+    _decimal_log_axis(ax.yaxis)
     ax.set_xlabel("width N")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=7, loc="best")
     return _save(fig, path)
 
 
