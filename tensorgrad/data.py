@@ -23,9 +23,9 @@ __all__ = ["four_examples", "two_moons", "spirals", "blobs", "digits", "glyph_di
            "train_test_split", "batches", "BatchIterator", "one_hot", "load", "DATASETS",
            "DIGITS_NOTE"]
 
-#: The one-line note printed when scikit-learn is missing and the built-in digits stand in.
 DIGITS_NOTE = ("scikit-learn is not installed: using the built-in 8×8 glyph digits instead; "
                "for scikit-learn's handwritten digits: pip install \"tensorgrad[examples]\"")
+"""The one-line note printed when scikit-learn is missing and the built-in digits stand in."""
 
 
 def four_examples() -> tuple[np.ndarray, np.ndarray]:
@@ -212,6 +212,7 @@ def batches(X, y, batch_size: int = 32, shuffle: bool = True, seed: Seed = 0,
 
 
 DATASETS = ("digits", "glyphs", "moons", "spirals", "blobs", "four")
+"""The names :func:`load` knows."""
 
 
 def load(name: str, seed: Seed = 0, images: bool = False):

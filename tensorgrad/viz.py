@@ -79,6 +79,7 @@ def confusion_matrix(y_true, y_pred, classes: int | None = None) -> np.ndarray:
 
 
 def plot_confusion(y_true, y_pred, path, classes: int | None = None, title: str = "confusion matrix") -> str:
+    """The confusion matrix as a heat map with counts (rows: true class, columns: predicted)."""
     cm = confusion_matrix(y_true, y_pred, classes)
     fig, ax = _figure(size=(5.5, 5))
     im = ax.imshow(cm, cmap="Blues")

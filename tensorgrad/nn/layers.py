@@ -268,30 +268,37 @@ class Activation(Module):
 
 
 def ReLU() -> Activation:
+    """The ``relu`` activation as a layer: ``Activation("relu")``."""
     return Activation("relu")
 
 
 def Tanh() -> Activation:
+    """The ``tanh`` activation as a layer: ``Activation("tanh")``."""
     return Activation("tanh")
 
 
 def Sigmoid() -> Activation:
+    """The ``sigmoid`` activation as a layer: ``Activation("sigmoid")``."""
     return Activation("sigmoid")
 
 
 def GELU() -> Activation:
+    """The ``gelu`` activation as a layer: ``Activation("gelu")``."""
     return Activation("gelu")
 
 
 def Softplus() -> Activation:
+    """The ``softplus`` activation as a layer: ``Activation("softplus")``."""
     return Activation("softplus")
 
 
 def Identity() -> Activation:
+    """The ``identity`` activation as a layer: ``Activation("identity")``."""
     return Activation("identity")
 
 
 def LeakyReLU(negative_slope: float = 0.01) -> Activation:
+    """Leaky ReLU with slope ``negative_slope`` below 0, as a layer."""
     a = Activation(lambda x: _ops.leaky_relu(x, negative_slope))
     a.name = f"leaky_relu({negative_slope})"
     return a
