@@ -17,6 +17,7 @@ from . import nn  # noqa: E402
 from . import check, checkpoint, data, optim, perceptron, train  # noqa: E402  (models, training, cross-checks)
 from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from . import jacobians  # noqa: E402
+from .blocks import BlockJacobian  # noqa: E402
 from .chain import chain_jacobians, jacobian, structured_jacobian  # noqa: E402,F811
 from .cost import cost  # noqa: E402
 from .explain import explain  # noqa: E402
@@ -29,5 +30,5 @@ __all__ = [
     "vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd", "jacobian",
     "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
-    "jacobians", "structured_jacobian", "chain_jacobians", "cost", "explain",
+    "jacobians", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
 ]

@@ -1,8 +1,8 @@
 """Structured Jacobians: linear maps that keep their shape of sparsity.
 
 A Jacobian here is a linear map from tangents shaped ``in_shape`` to outputs
-shaped ``out_shape``. JAX and PyTorch only ever build the dense array (one
-basis vector at a time); this module keeps the structure instead, so that
+shaped ``out_shape``. JAX and PyTorch return the dense array (``jax.jacrev`` maps over
+the whole basis at once, as ``tg.jacrev`` does); this module keeps the structure instead, so that
 
 * an elementwise op gives a :class:`Diagonal` (N numbers, not N²),
 * broadcasting gives a :class:`Broadcast` copy map and a reduction its
