@@ -1,6 +1,6 @@
 """Save and load parameter pytrees as ``.npz`` files.
 
-* Arrays are stored under readable names (``"0.W"``, ``"2.b"``: dict keys and
+* Arrays are stored under readable names (``"0.W"``, ``"1.b"``: dict keys and
   list indices joined by dots) next to a JSON description of the pytree, so a
   file can be opened with plain ``numpy.load`` and nothing is ever pickled:
   loading uses ``allow_pickle=False``.
