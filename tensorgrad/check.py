@@ -488,7 +488,7 @@ def compare_with_finite_differences(f: Callable, *args: Any, argnums=0, eps: flo
         want = J.copy()
         cols = [j for j in range(x.size) if chosen is None or base + j in chosen]
         base += x.size
-        flatJ, flatW = J.reshape(out.size, -1), want.reshape(out.size, -1)
+        flatW = want.reshape(out.size, -1)  # a view: the columns below fill `want`
         for j in cols:
             e = np.zeros(x.size)
             e[j] = eps
@@ -500,7 +500,6 @@ def compare_with_finite_differences(f: Callable, *args: Any, argnums=0, eps: flo
         if scalar:
             J, want = J.reshape(x.shape), want.reshape(x.shape)
         cmp.add("jacobian" if not scalar else "gradient", name, J, want)
-        del flatJ
     if chosen is not None:
         cmp.notes.append(f"checked {max_columns} of {total} input entries, chosen at random (seed {seed}); "
                          "raise max_columns to check them all")

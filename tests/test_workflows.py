@@ -219,3 +219,11 @@ def test_scaling_plot_shows_ratios_to_one_vjp_sweep(tmp_path, monkeypatch):
     assert "VJP sweep" in ax.get_ylabel()
     ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
     assert ticks and all("$" not in t and float(t) > 0 for t in ticks)  # plain decimals, no powers
+
+
+def test_readme_check_a_derivation_block_runs(capsys):
+    import re
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Check a derivation", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    exec(compile(code, "README.md", "exec"), {})
+    assert "agrees" in capsys.readouterr().out
