@@ -1,4 +1,4 @@
-"""VJP versus Jacobian chaining benchmark (see tensorgrad/bench/vjp_vs_jacobian.py).
+"""VJP versus Jacobian chaining benchmark (the code is tensorgrad/bench.py, which `tensorgrad bench jacobian` runs too).
 
     python benchmarks/vjp_vs_jacobian.py            # full run, writes benchmarks/results/
     python benchmarks/vjp_vs_jacobian.py --quick    # a few seconds
@@ -8,7 +8,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tensorgrad.bench.vjp_vs_jacobian import main  # noqa: E402
+from tensorgrad.bench import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

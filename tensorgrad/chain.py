@@ -26,7 +26,10 @@ import numpy as np
 from .jacobians import (Dense, Diagonal, Identity, Jacobian, Zero, add, compose, count_flops,
                         op_jacobian)
 from .blocks import BlockJacobian, leaf_names
-from .tape import Node, toposort
+from .jacobians.algebra import count
+from .jacobians.maps import size as _size
+from .recording import Node
+from .sweep import toposort
 from .tensor import concrete
 from .transforms import _norm_argnums, _record, jacrev
 
@@ -189,15 +192,13 @@ class _Algebra:
     def mul(self, a, b):
         if self.structured:
             return compose(a, b)
-        from .jacobians import _count
-        _count(2 * a.shape[0] * a.shape[1] * b.shape[1])
+        count(2 * a.shape[0] * a.shape[1] * b.shape[1])
         return a @ b
 
     def add(self, a, b):
         if self.structured:
             return add(a, b)
-        from .jacobians import _count
-        _count(a.size)
+        count(a.size)
         return a + b
 
 
@@ -420,10 +421,6 @@ def _simple_bracket(L: int, order: str, chain: bool) -> str:
         for k in range(L - 1, 0, -1):
             s = f"({s} J{k})"
     return s[1:-1] if s.startswith("(") else s
-
-
-def _size(shape) -> int:
-    return int(np.prod(shape, dtype=np.int64)) if len(shape) else 1
 
 
 # --------------------------------------------------------------------------

@@ -13,9 +13,10 @@ Tools for the reader who has just derived a gradient by hand. Each returns a
   leaf by leaf.
 * :func:`compare_with_finite_differences` — tensorgrad's Jacobian against
   central finite differences, entry by entry.
-* :func:`compare_with_jax` — a tensorgrad function against a JAX function you
-  supply (or :func:`jax_replay`, the recorded computation run op by op in
-  JAX): values, gradient, JVP, VJP and Jacobian.
+* :func:`compare_with_jax` — a tensorgrad function against JAX's autodiff of
+  the same function (converted by :func:`tensorgrad.to_jax`, or a JAX
+  function you supply): values, gradient, JVP, VJP and Jacobian, and on a
+  mismatch the first recorded op where the two differ.
 * :func:`check_grads` — random directional derivatives against central finite
   differences and the adjoint identity ⟨u, J v⟩ = ⟨Jᵀ u, v⟩, in forward and
   reverse mode, at every order up to ``order``. Like JAX's function of the same
@@ -40,18 +41,18 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
+from . import jax_check as _jc
 from . import ops
 from . import transforms as T
+from .jax_backend import require_jax, to_jax
 from .nn.layers import named_parameters
 from .registry import REGISTRY
-from .tape import toposort
 from .tensor import concrete
 from .testing import jax_reference, op_cases
-from .transforms import _record
 from .tree import tree_flatten, tree_leaves, tree_unflatten
 
 __all__ = ["check_grads", "GradCheckError", "compare_grad", "compare_jacobian",
-           "compare_with_finite_differences", "compare_with_jax", "jax_replay", "Comparison",
+           "compare_with_finite_differences", "compare_with_jax", "Comparison", "JaxComparison",
            "Row", "Entry", "op_table", "format_op_table", "OpRow"]
 
 
@@ -506,27 +507,57 @@ def compare_with_finite_differences(f: Callable, *args: Any, argnums=0, eps: flo
     return cmp
 
 
-def compare_with_jax(f: Callable, jax_f: Callable, *args: Any, argnums=0,
-                     checks: Sequence[str] = ("value", "grad", "jvp", "vjp", "jacobian"),
-                     rtol: float = 1e-9, atol: float = 1e-12, seed: int = 0) -> Comparison:
-    """Compare tensorgrad's derivatives of ``f`` with JAX's of ``jax_f`` (same arguments).
+class JaxComparison(Comparison):
+    """A :class:`Comparison` of tensorgrad with JAX that also names, on a mismatch,
+    ``first_difference``: the first recorded op whose value, VJP or JVP differs
+    from its JAX counterpart. ``worst`` maps each row ``(check, leaf)`` to its
+    worst entry ``(index, tensorgrad, JAX, abs. error)``."""
 
-    ``jax_f`` is the same function written with ``jax.numpy`` (or
-    ``jax_replay(f, *args)``: tensorgrad's recording of ``f`` run op by op in
-    JAX). ``grad`` is checked only for scalar outputs. Float64 inputs switch JAX to
-    64-bit mode (``jax_enable_x64``) so both sides compute in the same precision.
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("got", "tensorgrad")
+        kwargs.setdefault("want", "JAX")
+        super().__init__(*args, **kwargs)
+        self.first_difference: str | None = None
+
+    @property
+    def worst(self) -> dict:
+        return {(r.check, r.name): (e.index, e.got, e.want, e.abs_err)
+                for r in self.rows for e in r.worst[:1]}
+
+    def report(self, all_rows: bool = False) -> str:
+        text = super().report(all_rows)
+        if self.first_difference:
+            text += f"\n  first difference: {self.first_difference}"
+        return text
+
+
+def compare_with_jax(f: Callable, *args: Any, jax_f: Callable | None = None, argnums=0,
+                     checks: Sequence[str] = ("value", "grad", "jvp", "vjp", "jacobian"),
+                     rtol: float = 1e-9, atol: float = 1e-12, seed: int = 0) -> JaxComparison:
+    """Compare tensorgrad's derivatives of ``f`` with JAX's autodiff of the same function.
+
+    ``f`` itself is converted with :func:`tensorgrad.to_jax` (its
+    ``tg.custom_vjp`` / ``custom_jvp`` rules ignored on the JAX side, so they
+    are checked too), unless you pass a JAX function ``jax_f=`` (also
+    accepted as the second positional argument). Value, gradient (scalar
+    outputs), JVP, VJP and Jacobian are compared leaf by leaf; the report
+    names each row's worst entry with its index and, on a mismatch, the first
+    recorded op whose value or derivative differs from JAX's. Float64 inputs
+    switch JAX to 64-bit mode (``jax_enable_x64``) so both sides compute in
+    the same precision.
     """
-    try:
-        import jax
-        import jax.numpy as jnp
-    except ImportError:
-        raise ImportError("compare_with_jax needs JAX: pip install jax jaxlib") from None
+    jax = require_jax("compare_with_jax")
+    jnp = jax.numpy
+    if jax_f is None and args and callable(args[0]):
+        jax_f, args = args[0], args[1:]  # the older form compare_with_jax(f, jax_f, *args)
+    if jax_f is None:
+        jax_f = to_jax(f, custom_rules=False)
     if any(np.asarray(concrete(v)).dtype == np.float64 for v in tree_leaves(list(args))):
         jax.config.update("jax_enable_x64", True)
     single = isinstance(argnums, (int, np.integer))
     nums = (int(argnums),) if single else tuple(argnums)
     rng = np.random.default_rng(seed)
-    to_jax = lambda t: jax.tree_util.tree_map(jnp.asarray, t)  # noqa: E731
+    as_jax = lambda t: jax.tree_util.tree_map(jnp.asarray, t)  # noqa: E731
 
     def sel(fun):
         def g(*picked):
@@ -536,107 +567,64 @@ def compare_with_jax(f: Callable, jax_f: Callable, *args: Any, argnums=0,
             return fun(*full)
         return g
     xs = [args[k] for k in nums]
-    jxs = [to_jax(x) for x in xs]
+    jxs = [as_jax(x) for x in xs]
     tf, jf = sel(f), sel(jax_f)
-    cmp = Comparison(f"tensorgrad vs JAX for {getattr(f, '__name__', 'f')}", rtol=rtol, atol=atol,
-                     got="tensorgrad", want="JAX")
+    cmp = JaxComparison(f"tensorgrad vs JAX for {getattr(f, '__name__', 'f')}", rtol=rtol, atol=atol)
     out = tf(*xs)
-    jout = jf(*jxs)
     out_names = _names(out)
+    vs = [_random_like(x, rng) for x in xs]
+    u = _random_like(out, rng)
+    scalar = len(tree_leaves(out)) == 1 and np.size(concrete(tree_leaves(out)[0])) == 1
+    every = tuple(range(len(xs)))
 
-    def add_all(what, got, want, names=None):
-        gl, wl = tree_leaves(got), jax.tree_util.tree_leaves(want)
-        names = names if names and len(names) == len(gl) else _names(got)
+    def like(t, ref):  # JAX wants tangents and cotangents in the primals' own dtypes
+        return jax.tree_util.tree_map(lambda a, r: jnp.asarray(a, dtype=jnp.result_type(r)), t, ref)
+
+    def jax_side(jxs, jvs, ju):
+        res = {"value": jf(*jxs)}
+        if "jvp" in checks:
+            res["jvp"] = jax.jvp(jf, tuple(jxs), tuple(jvs))[1]
+        if "vjp" in checks:
+            res["vjp"] = jax.vjp(jf, *jxs)[1](ju)
+        if "grad" in checks and scalar:
+            res["grad"] = jax.grad(jf, argnums=every)(*jxs)
+        if "jacobian" in checks:
+            res["jacobian"] = jax.jacfwd(jf, argnums=every)(*jxs)
+        return res
+    jvs = [like(v, x) for v, x in zip(vs, jxs)]
+    ju = like(u, jax.eval_shape(jf, *jxs))
+    try:  # one compiled computation for every check
+        want = jax.jit(jax_side)(jxs, jvs, ju)
+    except jax.errors.JAXTypeError:  # a jax_f that reads values in Python: run it op by op
+        want = jax_side(jxs, jvs, ju)
+
+    def add_all(what, got, ref, names=None):
+        gl, wl = tree_leaves(got), jax.tree_util.tree_leaves(ref)
+        names = names or _names(got)
         if len(gl) != len(wl):
             raise ValueError(f"compare_with_jax: {what}: tensorgrad gives {len(gl)} arrays, JAX {len(wl)}")
         for n, g, w in zip(names, gl, wl):
             cmp.add(what, n, g, np.asarray(w))
 
     if "value" in checks:
-        add_all("value", out, jout, out_names)
-    vs = [_random_like(x, rng) for x in xs]
-    u = _random_like(out, rng)
+        add_all("value", out, want["value"], out_names)
     arg_names = [f"arg{k}" + ("." + n if n != "out" else "") for k, x in zip(nums, xs) for n in _names(x)]
     if "jvp" in checks:
-        _, t = T.jvp(tf, xs, vs)
-        _, jt = jax.jvp(jf, tuple(jxs), tuple(to_jax(v) for v in vs))
-        add_all("jvp", t, jt, out_names)
+        add_all("jvp", T.jvp(tf, xs, vs)[1], want["jvp"], out_names)
     if "vjp" in checks:
-        _, fv = T.vjp(tf, *xs)
-        _, jfv = jax.vjp(jf, *jxs)
-        add_all("vjp", fv(u), jfv(to_jax(u)), arg_names)
-    scalar = len(tree_leaves(out)) == 1 and np.size(concrete(tree_leaves(out)[0])) == 1
+        add_all("vjp", T.vjp(tf, *xs)[1](u), want["vjp"], arg_names)
     if "grad" in checks and scalar:
-        g = T.grad(tf, argnums=tuple(range(len(xs))))(*xs)
-        jg = jax.grad(jf, argnums=tuple(range(len(xs))))(*jxs)
-        add_all("grad", g, jg, arg_names)
+        add_all("grad", T.grad(tf, argnums=every)(*xs), want["grad"], arg_names)
     if "jacobian" in checks:
-        J = T.jacrev(tf, argnums=tuple(range(len(xs))))(*xs)
-        jJ = jax.jacfwd(jf, argnums=tuple(range(len(xs))))(*jxs)
-        add_all("jacobian", J, jJ, [f"d{o}/d{a}" for o in out_names for a in arg_names]
+        J = T.jacrev(tf, argnums=every)(*xs)
+        add_all("jacobian", J, want["jacobian"], [f"d{o}/d{a}" for o in out_names for a in arg_names]
                 if len(tree_leaves(J)) == len(out_names) * len(arg_names) else None)
+    if not cmp.ok:
+        try:
+            cmp.first_difference = _jc.first_difference(tf, xs, rtol, atol, seed)
+        except Exception as e:  # the report must not hide the comparison itself
+            cmp.first_difference = f"(could not walk the ops: {type(e).__name__}: {e})"
     return cmp
-
-
-#: ops whose recorded parameters differ from their JAX reference's keywords
-_REPLAY_PARAMS = {"tensordot": lambda axes_a, axes_b: {"axes": (axes_a, axes_b)}}
-
-
-def jax_replay(f: Callable, *args: Any, argnums=0) -> Callable:
-    """``f``'s computation at ``args``, replayed op by op in JAX.
-
-    Records ``f(*args)`` once on a tensorgrad tape and returns a function of
-    the same arguments that runs the recorded ops with their JAX references
-    (each registered op names one), so JAX can differentiate exactly the
-    graph tensorgrad differentiated — no hand translation needed. Valid at
-    (and near) ``args`` only: Python control flow that depends on values was
-    taken once, at the recording. Raises ValueError naming the op when an op
-    has no JAX reference (a ``custom_vjp`` function, say).
-    """
-    try:
-        import jax.numpy as jnp
-    except ImportError:
-        raise ImportError("jax_replay needs JAX: pip install jax jaxlib") from None
-    single, nums = _argnums(argnums, len(args), "jax_replay")
-    rec = _record(f, args, nums, False, "jax_replay")
-    nodes = toposort([n for n in rec.out_nodes if n is not None])
-    refs = {}
-    for n in nodes:
-        if n.op is None or n.op.name in refs:
-            continue
-        if REGISTRY.get(n.op.name) is not n.op or n.op.jax is None:
-            raise ValueError(f"jax_replay: op {n.op.name!r} has no JAX reference (a custom_vjp / "
-                             "custom_jvp function or an op registered without jax=...); write the "
-                             "function in jax.numpy and use compare_with_jax instead")
-        refs[n.op.name] = jax_reference(n.op)
-    out_td = rec.out_tree
-    out_nodes, out_values = list(rec.out_nodes), [np.asarray(concrete(v)) for v in rec.out_values]
-
-    def replay(*call_args):
-        env = {}
-        for pos, k in enumerate(nums):
-            leaves = tree_leaves(call_args[k])
-            if len(leaves) != len(rec.in_nodes[pos]):
-                raise ValueError(f"jax_replay: argument {k} has {len(leaves)} leaves, the recording "
-                                 f"{len(rec.in_nodes[pos])}")
-            env.update(zip(map(id, rec.in_nodes[pos]), leaves))
-        for n in nodes:
-            if n.op is None:
-                continue
-            parents = list(n.parents) + [None] * (len(n.args) - len(n.parents))
-            ins = [env[id(p)] if p is not None and id(p) in env else concrete(a)
-                   for a, p in zip(n.args, parents)]
-            kw = dict(zip(n.op.param_names, n.params))
-            kw = _REPLAY_PARAMS.get(n.op.name, lambda **p: p)(**kw)
-            try:
-                env[id(n)] = refs[n.op.name](*ins, **kw)
-            except (TypeError, ValueError) as e:
-                raise ValueError(f"jax_replay: op {n.op.name!r} could not be replayed with its JAX "
-                                 f"reference ({type(e).__name__}: {e})") from None
-        outs = [env[id(n)] if n is not None else jnp.asarray(v) for n, v in zip(out_nodes, out_values)]
-        return tree_unflatten(out_td, outs)
-    replay.__name__ = f"jax_replay({getattr(f, '__name__', 'f')})"
-    return replay
 
 
 # ------------------------------------------------------------ the per-op table

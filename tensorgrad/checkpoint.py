@@ -24,6 +24,7 @@ import numpy as np
 
 from .nn.layers import Module, named_parameters
 from .tensor import concrete
+from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["save", "load", "CheckpointError"]
 
@@ -225,7 +226,6 @@ def load(path, like: Any = None) -> Any:
             problems.append(f"{k!r}: checkpoint dtype {a.dtype}, model expects {w.dtype}")
     if problems:
         raise CheckpointError(f"{os.fspath(path)!r} does not match the model: " + "; ".join(problems))
-    from .tree import tree_flatten, tree_unflatten
     _, td = tree_flatten(template)
     result = tree_unflatten(td, [arrays[k] for k in want])
     if module is not None:

@@ -4,8 +4,9 @@ Subcommands:
 
 * ``demo``  — train an MLP on the 8×8 digits, cross-check one gradient against
   JAX and finite differences, run a small VJP-versus-Jacobian sweep, save plots;
-* ``train`` — train an mlp, cnn or perceptron on a chosen data set;
-* ``bench`` — run a benchmark that ships with the package (``jacobian``, ``peers``);
+* ``train`` — train an mlp, cnn or perceptron on a chosen data set (``--backend jax``:
+  compiled by JAX, data-parallel over ``--devices``, across ``--num-processes``);
+* ``bench`` — run the benchmark that ships with the package (``jacobian``);
 * ``check`` — cross-check every registered op (or the named ones) against JAX,
   materialized Jacobians and finite differences, as a table; or, given
   ``FILE.py:FUNC``, your own function (and with ``--hand FILE.py:GRAD`` your
@@ -27,6 +28,7 @@ import difflib
 import importlib
 import importlib.util
 import inspect
+import json
 import os
 import sys
 import time
@@ -36,7 +38,7 @@ import numpy as np
 
 import tensorgrad as tg
 
-from . import check, checkpoint, data, optim, perceptron, train, viz
+from . import bench, check, checkpoint, data, distributed, optim, perceptron, train, viz
 from .tensor import concrete
 
 __all__ = ["main", "run_demo", "crosscheck_model_gradient", "vjp_vs_jacobian_sweep", "check_function",
@@ -92,26 +94,6 @@ def _int_list(s: str) -> list[int]:
 
 
 # ---------------------------------------------------------------- demo pieces
-def _jax_apply(model: tg.nn.Sequential):
-    """The same MLP written in JAX (for the cross-check)."""
-    import jax
-    import jax.numpy as jnp
-    fns = {"relu": jax.nn.relu, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid, "gelu":
-           lambda x: jax.nn.gelu(x, approximate=False), "softplus": jax.nn.softplus,
-           "identity": lambda x: x}
-
-    def apply(params, x):
-        for layer, p in model.layer_params(params):
-            if isinstance(layer, tg.nn.Linear):
-                x = x @ p["W"] + p["b"] if "b" in p else x @ p["W"]
-            elif isinstance(layer, tg.nn.Activation) and layer.name in fns:
-                x = fns[layer.name](x)
-            else:
-                raise TypeError(f"no JAX translation for layer {layer!r}")
-        return x
-    return apply
-
-
 def crosscheck_model_gradient(model: tg.nn.Sequential, params, x, y, seed: int = 0,
                               out: Callable = print) -> dict:
     """The gradient of the model's cross-entropy w.r.t. all its parameters, checked against
@@ -122,17 +104,12 @@ def crosscheck_model_gradient(model: tg.nn.Sequential, params, x, y, seed: int =
     g = tg.grad(loss)(params, x, y)
     errors: dict[str, float] = {}
     try:
-        import jax
-        import jax.numpy as jnp
+        import jax  # noqa: F401
     except ImportError:
-        out(f"      JAX is not installed: skipping the JAX comparison ({EXTRAS})")
+        out('      JAX is not installed: skipping the JAX comparison (pip install "tensorgrad[jax]")')
     else:
-        japply = _jax_apply(model)
-
-        def jloss(p, xb, yb):
-            z = japply(p, xb)
-            return jnp.mean(jax.nn.logsumexp(z, axis=-1) - z[jnp.arange(z.shape[0]), yb])
-        cmp = tg.check.compare_with_jax(loss, jloss, params, x, y, checks=("value", "grad"))
+        # the same loss, converted by tg.to_jax and differentiated by JAX's autodiff
+        cmp = tg.check.compare_with_jax(loss, params, x, y, checks=("value", "grad"))
         for r in cmp.rows:
             errors[f"{r.check} {r.name} vs JAX"] = r.max_rel
     # finite differences along a random direction in parameter space
@@ -161,14 +138,9 @@ def crosscheck_model_gradient(model: tg.nn.Sequential, params, x, y, seed: int =
 
 
 def _dense_chain_jacobian(Ws, x):
-    """Gradient of sum(f(x)), f = tanh∘W_d ∘ … ∘ tanh∘W_1, by forming every layer's N×N
-    Jacobian diag(1 − a²)·W and multiplying them (O(N³) per product)."""
-    a = x
-    J = np.eye(len(x))
-    for W in Ws:
-        a = np.tanh(W @ a)
-        J = (np.diag(1 - a * a) @ W) @ J
-    return np.ones(len(x)) @ J
+    """Gradient of sum(f(x)), f = tanh∘W_d ∘ … ∘ tanh∘W_1, by chaining every layer's N×N
+    Jacobian diag(1 − a²)·W (O(N³) per product), then summing its rows."""
+    return np.ones(len(x)) @ bench.numpy_dense_chain(Ws, x)
 
 
 def _best_time(fn, repeats: int = 3) -> float:
@@ -209,18 +181,13 @@ def _sweep(out_dir: str, quick: bool, say: Callable, plot: bool = True) -> tuple
     built-in one. Returns (results with 'sizes' and 'times', source description)."""
     sizes = [16, 32, 64] if quick else [32, 64, 128, 256, 512]
     try:
-        from .bench import vjp_vs_jacobian as bench
-    except ImportError:
-        bench = None
-    if bench is not None:
-        try:
-            res = bench.run(sizes=sizes, depth=4, quick=True, out=out_dir if plot else None,
-                            peers=False, plot=plot, verbose=False, threads=1)
-            if isinstance(res, dict) and "sizes" in res and "times" in res:
-                return res, "tensorgrad.bench.vjp_vs_jacobian.run"
-        except Exception as e:  # the demo must not die with the benchmark: fall back
-            say(f"      (the packaged benchmark failed: {type(e).__name__}: {e}; "
-                "using the built-in sweep)")
+        res = bench.run(sizes=sizes, depth=4, quick=True, out=out_dir if plot else None, peers=False,
+                        plot=plot, verbose=False, threads=1)
+        if isinstance(res, dict) and "sizes" in res and "times" in res:
+            return res, "tensorgrad.bench.run"
+    except Exception as e:  # the demo must not die with the benchmark: fall back
+        say(f"      (the packaged benchmark failed: {type(e).__name__}: {e}; "
+            "using the built-in sweep)")
     try:  # one BLAS thread: steady timings on a shared machine
         from threadpoolctl import threadpool_limits
     except ImportError:
@@ -321,7 +288,34 @@ def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int 
 
 
 # ---------------------------------------------------------------- train
+def _scale_options(a) -> None:
+    """Check the --backend jax options and set JAX up (before anything else starts it)."""
+    multi = [a.num_processes, a.process_id, a.coordinator]
+    if a.backend != "jax":
+        given = [f for f, v in (("--devices", a.devices), ("--num-processes", a.num_processes),
+                                ("--process-id", a.process_id), ("--coordinator", a.coordinator))
+                 if v is not None]
+        if given:
+            raise UsageError(f"{', '.join(given)}: only with --backend jax")
+        return
+    if a.model == "perceptron":
+        raise UsageError("--backend jax trains the mlp and cnn models; the perceptron runs on NumPy")
+    if any(v is not None for v in multi) and not all(v is not None for v in multi):
+        raise UsageError("a multi-process run needs --num-processes, --process-id and --coordinator "
+                         "HOST:PORT together")
+    if a.process_id is not None and not a.process_id < a.num_processes:
+        raise UsageError(f"--process-id must be in 0..{a.num_processes - 1}, got {a.process_id}")
+    # the device count must be set before JAX starts: setup() runs before any JAX import
+    distributed.setup(devices=a.devices, num_processes=a.num_processes, process_id=a.process_id,
+                      coordinator=a.coordinator)
+
+
 def _run_train(a, say=print) -> int:
+    _scale_options(a)
+    lead = distributed.process_index() == 0  # in a multi-process run, process 0 reports and saves
+    if not lead:
+        def say(*args, **kwargs):
+            return None
     images = a.model == "cnn"
     if images and a.data not in ("digits", "glyphs"):
         raise UsageError(f"--model cnn needs image data: use --data digits or glyphs (got {a.data!r})")
@@ -364,14 +358,23 @@ def _run_train(a, say=print) -> int:
     opt = optim.get(a.optimizer, lr, weight_decay=a.weight_decay)
     say(f"training {a.model} ({model.num_parameters()} parameters) on {a.data}: {len(ytr)} train / "
         f"{len(yte)} test examples, {a.epochs} epochs, batch {a.batch_size}, {a.optimizer} lr {a.lr} ({a.schedule})")
+    if a.backend == "jax":
+        import jax
+        nproc = jax.process_count()
+        say(f"backend jax: {jax.device_count()} {jax.devices()[0].platform} devices"
+            + (f" in {nproc} processes" if nproc > 1 else "") + ", each batch split across them")
     params, hist = train.fit(model, params, Xtr, ytr, optimizer=opt, epochs=a.epochs,
                              batch_size=a.batch_size, validation=(Xte, yte), seed=a.seed,
-                             progress=not a.no_progress, desc=a.model)
+                             progress=lead and not a.no_progress, desc=a.model, backend=a.backend)
     ev = train.evaluate(model, params, Xte, yte)
     say(f"test loss {ev['loss']:.4f}, test accuracy {ev['accuracy']:.2%}")
-    if a.checkpoint:
+    if a.checkpoint and lead:
         say(f"checkpoint saved to {checkpoint.save(a.checkpoint, params)}")
-    if a.out and a.epochs:
+    if a.history and lead:
+        with open(a.history, "w", encoding="utf-8") as fh:
+            json.dump(hist, fh, indent=1)
+        say(f"history saved to {a.history}")
+    if a.out and a.epochs and lead:
         if _have("matplotlib"):
             say(f"plot saved to {viz.plot_history(hist, os.path.join(a.out, f'{a.model}_{a.data}_history.png'))}")
         else:
@@ -380,17 +383,11 @@ def _run_train(a, say=print) -> int:
 
 
 # ---------------------------------------------------------------- bench
-BENCHMARKS = {"jacobian": "vjp_vs_jacobian", "peers": "peers"}
+BENCHMARKS = {"jacobian": bench}  # the peers benchmark lives in the repository: benchmarks/peers.py
 
 
 def _run_bench(name: str | None, extra: list[str], bench_parser, say=print) -> int:
-    if name is None:
-        name = "jacobian"
-    try:
-        mod = importlib.import_module(f"tensorgrad.bench.{BENCHMARKS[name]}")
-    except ImportError as e:
-        raise RuntimeError(f"the {name!r} benchmark (tensorgrad.bench.{BENCHMARKS[name]}) is not "
-                           f"available in this installation ({e})") from None
+    mod = BENCHMARKS[name or "jacobian"]
     try:
         return int(mod.main(list(extra)) or 0)
     except SystemExit as e:  # the benchmark's own argparse (usage errors, --help)
@@ -540,8 +537,8 @@ def _describe_args(args) -> str:
 def check_function(f: Callable, args: Sequence, argnums=0, hand: Callable | None = None,
                    jax_f: Callable | None = None, use_jax: bool = True, say: Callable = print) -> bool:
     """What ``tensorgrad check FILE.py:FUNC`` runs: tensorgrad's derivative of ``f`` at ``args``
-    against central finite differences, against JAX (``jax_f``, or else the recorded computation
-    replayed in JAX) when JAX is installed, and against ``hand`` (a hand-derived gradient, or
+    against central finite differences, against JAX (``jax_f``, or else ``f`` itself converted
+    by ``tg.to_jax``) when JAX is installed, and against ``hand`` (a hand-derived gradient, or
     Jacobian for a non-scalar output) when given. Prints each report; True when all agree."""
     out = f(*args)
     leaves = tg.tree_leaves(out)
@@ -556,13 +553,11 @@ def check_function(f: Callable, args: Sequence, argnums=0, hand: Callable | None
     if use_jax and not _have("jax"):
         say(f"note: JAX is not installed: skipping the JAX comparison ({EXTRAS})")
     elif use_jax:
-        try:
-            ref = jax_f or check.jax_replay(f, *args, argnums=argnums)
-        except ValueError as e:
-            say(f"note: skipping the JAX comparison: {e}")
-        else:
-            checks = ("value", "grad", "jvp", "vjp") if scalar else ("value", "jvp", "vjp", "jacobian")
-            reports.append(check.compare_with_jax(f, ref, *args, argnums=argnums, checks=checks))
+        checks = ("value", "grad", "jvp", "vjp") if scalar else ("value", "jvp", "vjp", "jacobian")
+        try:  # jax_f None: FUNC itself, converted by tg.to_jax
+            reports.append(check.compare_with_jax(f, *args, jax_f=jax_f, argnums=argnums, checks=checks))
+        except (TypeError, ValueError, NotImplementedError) as e:
+            say(f"note: skipping the JAX comparison: {type(e).__name__}: {e}")
     if hand is not None:
         compare = check.compare_grad if scalar else check.compare_jacobian
         reports.append(compare(hand, f, *args, argnums=argnums))
@@ -698,15 +693,29 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--checkpoint", default=None, help="save the trained parameters to this .npz file")
     t.add_argument("--resume", action="store_true", help="start from the parameters in --checkpoint")
     t.add_argument("--out", default=None, help="folder for plots (none by default)")
+    t.add_argument("--history", default=None, metavar="PATH",
+                   help="save the training history (per-step and per-epoch losses) as JSON")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    t.add_argument("--backend", choices=("numpy", "jax"), default="numpy",
+                   help="numpy (default), or jax: the same step compiled by jax.jit, each batch "
+                        "split across the devices (needs pip install \"tensorgrad[jax]\")")
+    t.add_argument("--devices", type=_positive_int, default=None,
+                   help="with --backend jax on CPU: split this process into N devices")
+    t.add_argument("--num-processes", type=_positive_int, default=None, metavar="P",
+                   help="with --backend jax: the number of processes of a multi-process run")
+    t.add_argument("--process-id", type=_nonneg_int, default=None, metavar="I",
+                   help="with --backend jax: this process's index, 0..P-1")
+    t.add_argument("--coordinator", default=None, metavar="HOST:PORT",
+                   help="with --backend jax: the address of process 0, which all processes join")
 
-    b = sub.add_parser("bench", add_help=False, help="run a packaged benchmark (jacobian, peers)",
+    b = sub.add_parser("bench", add_help=False, help="run the packaged benchmark (jacobian)",
                        description="Run a benchmark that ships with tensorgrad. Options after the "
                        "name go to the benchmark: `tensorgrad bench jacobian --help` lists them.",
-                       usage="tensorgrad bench [-h] [{jacobian,peers}] [benchmark options ...]")
+                       usage="tensorgrad bench [-h] [jacobian] [benchmark options ...]")
     b.add_argument("-h", "--help", action="store_true", help="show this help (or the benchmark's)")
     b.add_argument("name", nargs="?", choices=tuple(BENCHMARKS), default=None,
-                   help="jacobian: VJP vs Jacobian chaining (default); peers: against JAX, PyTorch, ...")
+                   help="jacobian: VJP vs Jacobian chaining (the default); the peers benchmark "
+                   "is benchmarks/peers.py in the repository")
 
     c = sub.add_parser("check", help="cross-check registered ops, or your own function FILE.py:FUNC",
                        usage="tensorgrad check [OP ...] [--no-jax] [--list]\n"
@@ -716,8 +725,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "its examples: values, VJP, JVP and Jacobian against JAX; jacrev against jacfwd; the "
                        "adjoint identity; central finite differences. With FILE.py:FUNC: check your own "
                        "function's derivative — tensorgrad's against central finite differences and, when "
-                       "JAX is installed, against JAX (your --jax function, or tensorgrad's recording "
-                       "replayed op by op in JAX); with --hand also your hand-derived gradient (Jacobian "
+                       "JAX is installed, against JAX (your --jax function, or FUNC itself run by JAX "
+                       "through tg.to_jax); with --hand also your hand-derived gradient (Jacobian "
                        "for a non-scalar output). Reports list each leaf's worst entries. Exits 1 on a "
                        "mismatch, 2 on a usage error.")
     c.add_argument("ops", nargs="*", metavar="OP | FILE.py:FUNC",
@@ -731,7 +740,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="your hand-written gradient (same arguments as FUNC, returns the gradient "
                         "shaped like the differentiated argument; a Jacobian for non-scalar FUNC)")
     c.add_argument("--jax", metavar="[FILE.py:]JFUNC", default=None,
-                   help="FUNC written in jax.numpy (default: FUNC's recording replayed in JAX)")
+                   help="FUNC written in jax.numpy (default: FUNC itself, converted by tg.to_jax)")
 
     e = sub.add_parser("explain", help="print (and draw) the tape of your function FILE.py:FUNC",
                        usage="tensorgrad explain FILE.py:FUNC (--shape S ... | --inputs [FILE.py:]MAKE) "

@@ -35,20 +35,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
-import numpy as np
 
 from .blocks import BlockJacobian
 from .chain import RecordedTape, _chain, optimal_bracketing, record_tape
 from . import jacobians as jac
 from .jacobians import count_flops
+from .jacobians.maps import size as _size
 
 __all__ = ["cost", "CostReport", "Strategy", "STRATEGIES"]
 
 ITEM = 8  # bytes per float64 entry
-
-
-def _size(shape) -> int:
-    return int(np.prod(shape, dtype=np.int64)) if len(shape) else 1
 
 
 @dataclass

@@ -26,7 +26,7 @@ import weakref
 
 import numpy as np
 
-from . import tape
+from .tensor import concrete
 
 __all__ = ["debug_nans", "is_debugging_nans"]
 
@@ -35,6 +35,13 @@ _SKIP_FILES = ("contextlib.py", "functools.py")
 
 # node -> "file:line in function: source", filled only while the mode is on
 _sites: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+#: True while the checks are on; the engine tests it once per op
+enabled = False
+
+#: code objects of the engine functions that run derivative rules (the sweeps
+#: add theirs): an op called from inside one is part of a rule, not user code
+RULE_RUNNERS: set = set()
 
 
 class debug_nans:
@@ -47,26 +54,28 @@ class debug_nans:
     """
 
     def __init__(self, enable: bool = True):
-        self._previous = tape._DEBUG
-        tape._DEBUG = bool(enable)
+        global enabled
+        self._previous = enabled
+        enabled = bool(enable)
 
     def __enter__(self) -> "debug_nans":
         return self
 
     def __exit__(self, *exc) -> None:
-        tape._DEBUG = self._previous
+        global enabled
+        enabled = self._previous
 
     def __repr__(self) -> str:
-        return f"debug_nans({tape._DEBUG})"
+        return f"debug_nans({enabled})"
 
 
 def is_debugging_nans() -> bool:
     """True while the NaN/inf checks are on."""
-    return tape._DEBUG
+    return enabled
 
 
 # --------------------------------------------------------------------------
-# hooks called by tape.py when the mode is on
+# hooks called by the engine when the mode is on
 # --------------------------------------------------------------------------
 
 def _user_frame():
@@ -102,9 +111,8 @@ def site_of(node) -> str | None:
 def _in_rule() -> bool:
     """True while the engine evaluates a derivative rule (their results are checked instead)."""
     f = sys._getframe(2)
-    codes = (tape.backward_pass.__code__, tape.node_jvp.__code__)
     while f is not None:
-        if f.f_code in codes:
+        if f.f_code in RULE_RUNNERS:
             return True
         f = f.f_back
     return False
@@ -112,7 +120,6 @@ def _in_rule() -> bool:
 
 def _bad(value):
     """(count, total, first index, kinds) of the non-finite entries of ``value``, or None."""
-    from .tensor import concrete
     v = np.asarray(concrete(value))
     if v.dtype.kind not in "fc" or v.size == 0:
         return None
@@ -166,5 +173,4 @@ def check_rule(op, which: str, i, value, node) -> None:
 
 
 def _plain(v):
-    from .tensor import concrete
     return concrete(v)

@@ -1,47 +1,69 @@
 """The op registry: one entry per op, holding its whole calculus.
 
-An :class:`Op` keeps, side by side, the forward rule, one VJP rule and one JVP
-rule per differentiable input, the *kind* of Jacobian it has, the JAX function
-the tests compare it with, and a few example inputs for the test table.
+An op is declared once, with one of four words that name the *kind* of its
+Jacobian. Each returns the op's public function (``tg.<name>``) and puts an
+:class:`Op` in :data:`REGISTRY`; from that one entry tensorgrad derives the
+VJP, the JVP, the structured Jacobian, the Tensor methods, NumPy dispatch,
+and the rows of the test table::
 
-Rules are plain Python written with tensorgrad's own ops, so they record when a
-surrounding transform is active (that is what makes higher order work) and fall
-straight through to NumPy when nothing records.
+    elementwise(name, forward, d={"x": ...})        diagonal Jacobian (the Hadamard shortcut)
+    linear(name, forward, transpose=...)            linear in its first input: JVP = the op itself
+    nondifferentiable(name, forward, inputs=...)    no gradient (comparisons, argmax, sign)
+    general(name, forward, vjp={...}, jvp={...})    both rules by hand
 
-Rule signatures (``g`` a cotangent, ``t`` a tangent, both possibly carrying
-extra *leading* batch axes; ``out`` the primal output; ``*args`` the primal
-inputs, then the op's non-differentiable parameters)::
+Rules are named by the input they differentiate, as a dict in input order
+(``None``: no gradient flows to that input). Their signatures, with ``g`` a
+cotangent and ``t`` a tangent (both may carry extra *leading* batch axes),
+``out`` the primal output, then the primal inputs and the op's parameters::
 
-    vjp_i(g, out, *args, *params)  ->  cotangent for input i
-    jvp_i(t, out, *args, *params)  ->  contribution of input i's tangent
+    d[x](out, *inputs, *params)          ->  ∂out/∂x elementwise (elementwise ops)
+    vjp[x](g, out, *inputs, *params)     ->  the cotangent of x: g · ∂out/∂x
+    jvp[x](t, out, *inputs, *params)     ->  x's share of the output tangent: ∂out/∂x · t
+    transpose(g, out, x, *params)        ->  the transpose of a linear op applied to g
 
-A rule may return ``None``: the symbolic zero. Ops with a variable number of
-inputs (``variadic=True``) give one rule ``rule(i, g, out, *args, *params)``;
-an op may also give ``jvp_all(tangents, out, *args, *params)`` to build its
-whole JVP at once (``tangents[i]`` None where input i has no tangent), and
-``vjp_all(g, out, *args, *params)`` returning every input's cotangent at once
-(used by user-defined ``custom_vjp`` rules). The engine sums cotangents
-back to each input's shape (:func:`tensorgrad.tape.unbroadcast`), so rules can
-return broadcast-shaped results.
+A rule may return ``None``, the symbolic zero. The engine sums cotangents back
+to each input's shape (:func:`tensorgrad.sweep.unbroadcast`), so rules may
+return broadcast-shaped results. Rules are plain Python written with
+tensorgrad's own ops: they record when an enclosing transform is active (that
+gives higher order) and fall straight through to NumPy otherwise.
 
-Kinds of Jacobian, from which rules are derived:
+Other fields of an entry:
 
-* ``"diagonal"`` (elementwise ops): give ``deriv=(d_0, d_1, ...)`` with
-  ``d_i(out, *args) -> ∂out/∂arg_i`` elementwise. VJP is ``g * d``, JVP is
-  ``t * d`` and the Jacobian is ``Diagonal(d)`` — the Hadamard shortcut.
-* ``"linear"``: the op is linear in its (single) differentiable input, so its
-  JVP is the op itself applied to the tangent. Give ``vjp`` (the transpose)
-  and, when the op's parameters depend on the leading axes (reshape,
-  transpose, indexing), ``batch_params(batch_shape, *params)`` that adapts
-  them to a tangent carrying ``batch_shape`` in front. Axis parameters are
-  stored as *negative* axes, which batch axes in front never shift.
-* ``"dense"``: both rules are written by hand.
-* ``"none"``: the output is not differentiable (argmax, comparisons).
+* ``signature(*args, **kwargs) -> (inputs, params)`` turns the public call
+  into the op's inputs and its normalized, hashable parameters (axes as
+  negative axes, which leading batch axes never shift). Without it the public
+  function takes the inputs positionally and the op has no parameters.
+* ``jacobian(i, inputs, out, params)`` builds the structured Jacobian of input
+  ``i`` (a map of :mod:`tensorgrad.jacobians`). Elementwise ops need none
+  (``Diagonal(d)``); without one, linear ops get a matrix-free map of their
+  rules and general ops the dense matrix their rules give.
+* ``eye_vjp[x](d, out, *inputs, *params)``: the cotangents of ``x`` for the
+  whole symbolic basis ``diag(d)`` of a 1-D output (``d`` None: the
+  identity), in closed form; lets ``jacrev`` start without a dense identity.
+* ``methods``: Tensor methods and operators that call the op (``"__add__"``;
+  a reflected operator such as ``"__radd__"`` swaps the operands), or a dict
+  from method name to a function of the Tensor.
+* ``jax`` (the function the tests compare with: a dotted name or
+  ``lambda jnp, *inputs, **params``), ``symbol`` (its Jacobian in maths, for
+  ``explain``), ``doc``, ``examples`` and ``domain`` (test inputs),
+  ``second_order`` and ``tol`` (test tolerances).
+
+Ops with a variable number of inputs (``variadic=True``: concatenate, stack,
+einsum) give one rule for all inputs, ``rule(i, g, out, *inputs, *params)``;
+any op may instead give ``jvp_all(tangents, out, *inputs, *params)`` or
+``vjp_all(g, out, *inputs, *params)`` that treat every input at once.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
+
+from .recording import bind, call_forward
+from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
+
+__all__ = ["REGISTRY", "FUNCTIONS", "Op", "Example", "elementwise", "linear", "nondifferentiable",
+           "general", "function", "get_op", "register", "KINDS"]
 
 Rule = Callable[..., Any]
 
@@ -49,7 +71,15 @@ Rule = Callable[..., Any]
 #: iterate over this table, so registering an op is all it takes to test it.
 REGISTRY: dict[str, "Op"] = {}
 
+#: Every public function of the op set (registered ops and the plain functions
+#: built on them), by name: ``tensorgrad.ops`` exports exactly these.
+FUNCTIONS: dict[str, Callable] = {}
+
+#: The Jacobian kinds, one per word of the vocabulary.
 KINDS = ("diagonal", "linear", "dense", "none")
+
+_REFLECTED = {"__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rfloordiv__", "__rpow__",
+              "__rmatmul__", "__rmod__"}
 
 
 @dataclass(eq=False)
@@ -69,32 +99,39 @@ class Example:
 
 
 class Op:
-    """A registered op. See the module docstring for the rule conventions."""
+    """A registered op: its forward rule and its whole calculus (see the module docstring).
+
+    The engine reads ``vjps[i]`` / ``jvps[i]`` (one rule per input, derived
+    from the entry), ``deriv`` (elementwise ops), ``kind`` and ``forward``.
+    """
 
     __slots__ = (
-        "name", "forward", "kind", "nargs", "param_names", "vjps", "jvps",
-        "deriv", "batch_params", "jax", "symbol", "examples", "domain",
-        "second_order", "tol", "doc", "jvp_all", "vjp_all", "variadic", "call",
+        "name", "forward", "kind", "inputs", "param_names", "vjps", "jvps", "deriv",
+        "batch_params", "jacobian", "eye_vjps", "jax", "symbol", "examples", "domain",
+        "second_order", "tol", "doc", "jvp_all", "vjp_all", "variadic", "function", "call",
     )
 
-    def __init__(self, name: str, forward: Callable, kind: str, nargs: int,
-                 param_names: Sequence[str] = (), vjps: Sequence[Rule | None] = (),
-                 jvps: Sequence[Rule | None] = (), deriv: Sequence[Rule] = (),
-                 batch_params: Callable | None = None, jax: Any = None,
-                 symbol: str = "", examples: Sequence[Example] = (),
-                 domain: str = "real", second_order: bool = True,
-                 tol: float = 1e-10, doc: str = "", jvp_all: Rule | None = None,
-                 vjp_all: Rule | None = None, variadic: bool = False,
-                 call: Callable | None = None):
+    def __init__(self, name: str, forward: Callable | None, kind: str, *,
+                 inputs: Sequence[str] = ("x",), param_names: Sequence[str] = (),
+                 vjps: Sequence[Rule | None] = (), jvps: Sequence[Rule | None] = (),
+                 deriv: Sequence[Any] = (), batch_params: Callable | None = None,
+                 jacobian: Callable | None = None, eye_vjps: Sequence[Rule | None] = (),
+                 jax: Any = None, symbol: str = "", examples: Sequence[Example] = (),
+                 domain: Any = "real", second_order: bool = True, tol: float = 1e-10,
+                 doc: str = "", jvp_all: Rule | None = None, vjp_all: Rule | None = None,
+                 variadic: bool = False, call: Callable | None = None):
         if kind not in KINDS:
             raise ValueError(f"op {name!r}: unknown Jacobian kind {kind!r}; expected one of {KINDS}")
+        n = len(inputs)
         self.name = name
         self.forward = forward
         self.kind = kind
-        self.nargs = nargs
+        self.inputs = tuple(inputs)
         self.param_names = tuple(param_names)
         self.deriv = tuple(deriv)
         self.batch_params = batch_params
+        self.jacobian = jacobian
+        self.eye_vjps = tuple(eye_vjps) + (None,) * (n - len(eye_vjps))
         self.jax = jax
         self.symbol = symbol
         self.examples = list(examples)
@@ -103,42 +140,46 @@ class Op:
         self.tol = tol
         self.doc = doc
         self.jvp_all = jvp_all
-        self.call = call
         self.vjp_all = vjp_all
         self.variadic = variadic
-        if variadic:
-            # one rule serves every input: rule(i, g, out, *args, *params)
-            self.vjps = _PerIndex(vjps[0]) if vjps else _PerIndex(None)
-            self.jvps = _PerIndex(jvps[0]) if jvps else _PerIndex(None)
+        self.call = call
+        self.function = None
+        if variadic:  # one rule serves every input: rule(i, g, out, *inputs, *params)
+            self.vjps = _PerIndex(vjps[0] if vjps else None)
+            self.jvps = _PerIndex(jvps[0] if jvps else None)
+            self.eye_vjps = _PerIndex(None)
             return
         if kind == "diagonal":
-            if len(self.deriv) != nargs:
-                raise ValueError(f"op {name!r}: a diagonal op needs one derivative per input")
-            vjps = tuple(vjps) or tuple(_diag_vjp(d) for d in self.deriv)
-            jvps = tuple(jvps) or tuple(_diag_jvp(d) for d in self.deriv)
+            if len(self.deriv) != n:
+                raise ValueError(f"op {name!r}: an elementwise op needs one derivative per input")
+            # a rule given for an input replaces the one derived from its derivative
+            vjps = tuple(r if r is not None else _diag_rule(d)
+                         for r, d in zip(tuple(vjps) + (None,) * n, self.deriv))
+            jvps = tuple(r if r is not None else _diag_rule(d)
+                         for r, d in zip(tuple(jvps) + (None,) * n, self.deriv))
         elif kind == "linear":
-            if not vjps:
-                raise ValueError(f"op {name!r}: a linear op must give its transpose as vjp")
+            if not vjps or vjps[0] is None:
+                raise ValueError(f"op {name!r}: a linear op must give its transpose")
             if not jvps:
-                jvps = (_linear_jvp(self),) + (None,) * (nargs - 1)
+                jvps = (_linear_jvp(self),)
         elif kind == "none":
-            vjps = (None,) * nargs
-            jvps = (None,) * nargs
-        self.vjps = tuple(vjps) + (None,) * (nargs - len(vjps))
-        self.jvps = tuple(jvps) + (None,) * (nargs - len(jvps))
+            vjps = jvps = ()
+        self.vjps = tuple(vjps) + (None,) * (n - len(vjps))
+        self.jvps = tuple(jvps) + (None,) * (n - len(jvps))
+
+    @property
+    def nargs(self) -> int:
+        return len(self.inputs)
 
     def __repr__(self) -> str:
         return f"<Op {self.name} ({self.kind})>"
 
     def __call__(self, *args, **params):
-        """Call the op's public function: ``op(*arrays, **params)``.
-
-        This is how tests and ``tensorgrad check`` run every op the same way.
-        """
-        if self.call is not None:
-            return self.call(*args, **params)
-        import tensorgrad
-        return getattr(tensorgrad, self.name)(*args, **params)
+        """Call the op the way its test examples do: ``op(*inputs, **params)``."""
+        fn = self.call if self.call is not None else self.function
+        if fn is None:
+            raise TypeError(f"op {self.name!r} has no public function")
+        return fn(*args, **params)
 
 
 class _PerIndex:
@@ -156,6 +197,10 @@ class _PerIndex:
         return lambda g, out, *rest: rule(i, g, out, *rest)
 
 
+# --------------------------------------------------------------------------
+# rules the registry derives
+# --------------------------------------------------------------------------
+
 def _identity_rule(g, out, *args):
     return g
 
@@ -164,8 +209,8 @@ def _negate_rule(g, out, *args):
     return -g
 
 
-def _diag_vjp(d) -> Rule | None:
-    # The Hadamard shortcut: the Jacobian is diag(d), so g·J = g ⊙ d.
+def _diag_rule(d) -> Rule | None:
+    # The Hadamard shortcut: the Jacobian is diag(d), so g·J = g ⊙ d and J·t = d ⊙ t.
     if d is None:
         return None
     if isinstance(d, (int, float)):
@@ -175,29 +220,166 @@ def _diag_vjp(d) -> Rule | None:
             return _negate_rule
         raise ValueError("a constant elementwise derivative must be 1 or -1")
 
-    def vjp(g, out, *args):
+    def rule(g, out, *args):
         return g * d(out, *args)
-    return vjp
-
-
-_diag_jvp = _diag_vjp  # J t = d ⊙ t: the same product from the other side
+    return rule
 
 
 def _linear_jvp(op: Op) -> Rule:
-    # J t for a linear op is the op applied to t, with axis-like params
-    # shifted past the batch axes that t may carry in front.
-    from .tape import bind
-
+    # J t for a linear op is the op applied to t, with shape-like params
+    # adapted to the batch axes that t may carry in front.
     def jvp(t, out, x, *params):
-        nb = _ndim(t) - _ndim(x)
+        nb = ndim_of(t) - ndim_of(x)
         if nb and op.batch_params is not None:
             params = op.batch_params(tuple(t.shape[:nb]), *params)
         return bind(op, (t,), params)
     return jvp
 
 
-def _ndim(x) -> int:
-    return x.ndim if hasattr(x, "ndim") else 0
+def _by_input(op_name: str, inputs: tuple, rules: Mapping | None, what: str) -> tuple:
+    """Rules given as ``{input name: rule}`` as a tuple in input order."""
+    if not rules:
+        return ()
+    unknown = [k for k in rules if k not in inputs]
+    if unknown:
+        raise ValueError(f"op {op_name!r}: {what} rule for unknown input {unknown[0]!r}; "
+                         f"the inputs are {inputs}")
+    return tuple(rules.get(k) for k in inputs)
+
+
+# --------------------------------------------------------------------------
+# the vocabulary
+# --------------------------------------------------------------------------
+
+def _declare(name: str, forward, kind: str, *, inputs=("x",), params=(), signature=None,
+             methods=(), public=True, **fields) -> Callable:
+    """Register one op and build its public function (the shared part of the four words)."""
+    op = register(Op(name, forward, kind, inputs=inputs, param_names=params, **fields))
+    op.function = fn = _public_function(op, signature)
+    if public:
+        FUNCTIONS[name] = fn
+        NUMPY_FUNCTIONS.setdefault(name, fn)
+    _install_methods(fn, methods)
+    return fn
+
+
+def _public_function(op: Op, signature: Callable | None) -> Callable:
+    """``tg.<name>``: the op's public function, binding its inputs and parameters."""
+    if signature is not None:
+        def fn(*args, **kwargs):
+            inputs, params = signature(*args, **kwargs)
+            return bind(op, inputs, params)
+        fn.__signature__ = inspect.signature(signature)
+        doc = signature.__doc__ or op.doc
+    elif op.variadic:
+        def fn(*inputs):
+            return bind(op, inputs, ())
+        doc = op.doc
+    elif op.nargs == 1:
+        def fn(x):
+            if type(x) is not Tensor:  # on no trace: straight to the forward rule
+                return call_forward(op, (x,), ())
+            return bind(op, (x,), ())
+        doc = op.doc
+    elif op.nargs == 2:
+        def fn(x, y):
+            return bind(op, (x, y), ())
+        doc = op.doc
+    else:
+        def fn(*inputs):
+            if len(inputs) != op.nargs:
+                raise TypeError(f"{op.name}() takes {op.nargs} arguments "
+                                f"({', '.join(op.inputs)}), got {len(inputs)}")
+            return bind(op, inputs, ())
+        doc = op.doc
+    fn.__name__ = fn.__qualname__ = op.name
+    fn.__module__ = "tensorgrad"
+    jac = f" Jacobian: {op.symbol}." if op.symbol else ""
+    fn.__doc__ = f"{doc or op.name}{'' if (doc or '').rstrip().endswith('.') else '.'}{jac}"
+    fn.op = op
+    return fn
+
+
+def _install_methods(fn: Callable, methods) -> None:
+    if isinstance(methods, Mapping):
+        for name, method in methods.items():
+            setattr(Tensor, name, fn if method is None else method)
+        return
+    for name in methods:
+        if name in _REFLECTED:
+            setattr(Tensor, name, _reflected(fn, name))
+        else:
+            setattr(Tensor, name, fn)
+
+
+def _reflected(fn: Callable, name: str) -> Callable:
+    def method(self, other):
+        return fn(other, self)
+    method.__name__ = name
+    return method
+
+
+def elementwise(name: str, forward: Callable, *, d: Mapping[str, Any], vjp: Mapping | None = None,
+                jvp: Mapping | None = None, **entry) -> Callable:
+    """Declare an op with a diagonal Jacobian from its elementwise derivatives.
+
+    ``d`` maps each input to ``∂out/∂input`` (a rule, ``1``/``-1`` for a
+    pass-through, or None); VJP ``g ⊙ d``, JVP ``t ⊙ d`` and the Jacobian
+    ``Diagonal(d)`` follow. ``vjp``/``jvp`` override a derived rule where a
+    closed form is cheaper or safer (an infinite slope at 0, say).
+    """
+    inputs = tuple(d)
+    deriv = tuple(d.values())
+    return _declare(name, forward, "diagonal", inputs=inputs, deriv=deriv,
+                    vjps=_by_input(name, inputs, vjp, "vjp"),
+                    jvps=_by_input(name, inputs, jvp, "jvp"), **entry)
+
+
+def linear(name: str, forward: Callable, *, transpose: Rule, jvp: Rule | None = None,
+           batch_params: Callable | None = None, **entry) -> Callable:
+    """Declare an op that is linear in its first input.
+
+    Only the transpose (the VJP) is written; the JVP is the op applied to the
+    tangent, with ``batch_params(batch_shape, *params)`` adapting shape-like
+    parameters to tangents that carry ``batch_shape`` in front.
+    """
+    return _declare(name, forward, "linear", vjps=(transpose,), jvps=(jvp,) if jvp else (),
+                    batch_params=batch_params, **entry)
+
+
+def nondifferentiable(name: str, forward: Callable, *, inputs: Sequence[str] = ("x",),
+                      **entry) -> Callable:
+    """Declare an op whose output carries no gradient (integer, boolean or piecewise-constant)."""
+    entry.setdefault("symbol", "0 (no gradient)")
+    return _declare(name, forward, "none", inputs=tuple(inputs), **entry)
+
+
+def general(name: str, forward: Callable, *, vjp: Mapping | Rule | None = None,
+            jvp: Mapping | Rule | None = None, **entry) -> Callable:
+    """Declare an op whose VJP and JVP rules are both written by hand.
+
+    ``vjp`` and ``jvp`` map each input (in order) to its rule; a variadic op
+    gives one rule for all inputs.
+    """
+    if entry.get("variadic"):
+        return _declare(name, forward, "dense", vjps=(vjp,) if vjp else (),
+                        jvps=(jvp,) if jvp else (), **entry)
+    inputs = tuple(vjp) if isinstance(vjp, Mapping) else tuple(entry.pop("inputs", ("x",)))
+    entry.pop("inputs", None)
+    return _declare(name, forward, "dense", inputs=inputs,
+                    vjps=_by_input(name, inputs, vjp, "vjp"),
+                    jvps=_by_input(name, inputs, jvp, "jvp"), **entry)
+
+
+def function(fn: Callable | None = None, *, methods=()) -> Callable:
+    """Make a plain function built on registered ops public (``tg.<name>``, NumPy
+    dispatch, and the Tensor ``methods`` it serves)."""
+    def decorate(f: Callable) -> Callable:
+        FUNCTIONS[f.__name__] = f
+        NUMPY_FUNCTIONS.setdefault(f.__name__, f)
+        _install_methods(f, methods)
+        return f
+    return decorate(fn) if fn is not None else decorate
 
 
 def register(op: Op) -> Op:

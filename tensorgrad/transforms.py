@@ -1,5 +1,5 @@
 """Transforms with JAX's signatures: vjp, jvp, linearize, grad, value_and_grad,
-jacrev, jacfwd, hessian, hvp, plus custom_vjp / custom_jvp and no_grad.
+jacrev, jacfwd, hessian, hvp (user-defined rules are :mod:`tensorgrad.custom`).
 
 Each transform opens its own trace, wraps the inputs as Tensors on it, calls
 the function, and reads the result off the tape (reverse) or the tangents
@@ -15,22 +15,24 @@ from __future__ import annotations
 
 import functools
 import math
-from contextlib import contextmanager
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from . import jax_backend as _jaxb
 from . import ops as _ops
-from .registry import Op
-from . import tape as _tape
-from .tape import _mutable
-from .tape import (IMPERATIVE, Eye, Node, backward_pass, close_trace, leaf_node, new_forward_trace,
-                   new_reverse_trace, node_jvp, toposort)
+from .guards import lock_chain, mutable, unlock
+from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reverse_trace
+from .sweep import Eye, backward_pass, node_jvp, toposort
 from .tensor import Tensor, concrete
 from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd",
-           "jacobian", "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad"]
+           "hessian", "hvp"]
+
+#: per thread: the tg.to_jax conversion running, if any. Inside one, each
+#: transform below is JAX's (one attribute test per transform call, none per op).
+_IN_JAX = _jaxb.ACTIVE
 
 
 # --------------------------------------------------------------------------
@@ -61,7 +63,7 @@ def _as_primal(x, where: str, copy: bool):
         raise TypeError(f"{where}: can only differentiate with respect to floating-point inputs, "
                         f"got dtype {a.dtype} (shape {a.shape}); convert it with "
                         f".astype(float) or pass it as a constant (not in argnums)")
-    if copy and _mutable(a):
+    if copy and mutable(a):
         # the tape keeps this value until the sweep (vjp/linearize: after they
         # return): save our own copy, so that mutating the caller's array
         # meanwhile cannot change the gradient
@@ -186,10 +188,10 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
 def _lock(arrays, locked: list) -> None:
     for a in arrays:
         if type(a) is np.ndarray:
-            _tape.lock_chain(a, locked)
+            lock_chain(a, locked)
 
 
-_unlock = _tape.unlock
+_unlock = unlock
 
 
 def _strip(tree, trace):
@@ -259,6 +261,8 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     cotangent per primal: ``ct · ∂f/∂primals``, one reverse sweep, O(cost of
     f). It can be called many times (the tape is kept while it lives).
     """
+    if _IN_JAX.trace is not None:
+        return _jaxb.vjp(f, primals, has_aux)
     rec = _record(f, primals, tuple(range(len(primals))), has_aux, "vjp")
     out = tree_unflatten(rec.out_tree, [_finish_copy(v) for v in rec.out_values])
 
@@ -313,6 +317,8 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
 
     @functools.wraps(f)
     def vg(*args):
+        if _IN_JAX.trace is not None:
+            return _jaxb.value_and_grad(f, argnums, has_aux, args)
         single, nums = _norm_argnums(argnums, len(args), "grad")
         locked: list = []
         try:  # the caller's inputs stay read-only until the sweep is done
@@ -337,6 +343,8 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
 
     @functools.wraps(f)
     def jac(*args):
+        if _IN_JAX.trace is not None:
+            return _jaxb.jacobian("jacrev", f, argnums, has_aux, args)
         locked: list = []
         try:  # the caller's inputs stay read-only until the last sweep is done
             return _jacrev_locked(args, locked)
@@ -380,8 +388,6 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
         return (result, rec.aux) if has_aux else result
     return jac
 
-
-jacobian = jacrev
 
 
 # --------------------------------------------------------------------------
@@ -427,6 +433,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
         raise TypeError("jvp: primals and tangents must be tuples (or lists) of arguments")
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    if _IN_JAX.trace is not None:
+        return _jaxb.jvp(f, primals, tangents, has_aux)
     p_leaves, p_td = tree_flatten(tuple(primals))
     t_leaves, t_td = tree_flatten(tuple(tangents))
     if p_td != t_td:
@@ -455,6 +463,8 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
 
     @functools.wraps(f)
     def jac(*args):
+        if _IN_JAX.trace is not None:
+            return _jaxb.jacobian("jacfwd", f, argnums, has_aux, args)
         single, nums = _norm_argnums(argnums, len(args), "jacfwd")
         in_leaves, in_tds = [], []
         for k in nums:
@@ -523,6 +533,8 @@ def linearize(f: Callable, *primals: Any):
     ``f_jvp(*tangents)`` pushes tangents forward over the recorded tape with
     each op's JVP rule, reusing the saved values (no re-evaluation of f).
     """
+    if _IN_JAX.trace is not None:
+        return _jaxb.linearize(f, primals)
     rec = _record(f, primals, tuple(range(len(primals))), False, "linearize")
     out = tree_unflatten(rec.out_tree, [_finish_copy(v) for v in rec.out_values])
     order = toposort([n for n in rec.out_nodes if n is not None])
@@ -548,139 +560,3 @@ def linearize(f: Callable, *primals: Any):
         return tree_unflatten(rec.out_tree, res)
 
     return out, f_jvp
-
-
-# --------------------------------------------------------------------------
-# user-defined rules
-# --------------------------------------------------------------------------
-
-def _top_trace(args):
-    top, level = None, -1
-    for a in args:
-        if type(a) is Tensor and a._trace is not None and a._trace.level > level:
-            top, level = a._trace, a._trace.level
-    return top
-
-
-class custom_vjp:
-    """Give a function your own VJP rule, in JAX's style::
-
-        @tg.custom_vjp
-        def f(x): ...
-        def f_fwd(x): return f(x), residuals
-        def f_bwd(residuals, g): return (cotangent_for_x,)
-        f.defvjp(f_fwd, f_bwd)
-
-    Reverse mode uses ``f_bwd``; forward mode (and the derivatives of
-    enclosing transforms) differentiate ``f_fwd``'s own ops.
-    """
-
-    def __init__(self, fun: Callable):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.fwd = self.bwd = None
-
-    def defvjp(self, fwd: Callable, bwd: Callable) -> "custom_vjp":
-        self.fwd, self.bwd = fwd, bwd
-        return self
-
-    def __call__(self, *args):
-        if self.fwd is None:
-            raise TypeError(f"custom_vjp {self.fun.__name__}: call defvjp(fwd, bwd) before using it")
-        top = _top_trace(args)
-        if top is None or top.forward:
-            return self.fun(*args)
-        primals = tuple(a._value if type(a) is Tensor and a._trace is top else a for a in args)
-        out, res = self.fwd(*primals)
-        bwd, name = self.bwd, self.fun.__name__
-
-        def vjp_all(g, out_, *args_):
-            cts = bwd(res, g)
-            if not isinstance(cts, (tuple, list)) or len(cts) != len(args_):
-                raise TypeError(f"custom_vjp {name}: bwd must return a tuple with one "
-                                f"cotangent per input ({len(args_)}), got {type(cts).__name__}")
-            return tuple(cts)
-
-        op = Op(f"custom_vjp[{name}]", None, "dense", nargs=len(args), vjp_all=vjp_all,
-                symbol="user-defined VJP")
-        return _record_custom(op, top, args, primals, out)
-
-
-class custom_jvp:
-    """Give a function your own JVP rule, in JAX's style::
-
-        @tg.custom_jvp
-        def f(x): ...
-        @f.defjvp
-        def f_jvp(primals, tangents): return f(*primals), tangent_out
-
-    Reverse mode uses the transpose of your (linear in tangents) rule.
-    """
-
-    def __init__(self, fun: Callable):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.jvp_rule = None
-
-    def defjvp(self, rule: Callable) -> Callable:
-        self.jvp_rule = rule
-        return rule
-
-    def __call__(self, *args):
-        if self.jvp_rule is None:
-            raise TypeError(f"custom_jvp {self.fun.__name__}: define the rule with defjvp first")
-        top = _top_trace(args)
-        if top is None:
-            return self.fun(*args)
-        primals = tuple(a._value if type(a) is Tensor and a._trace is top else a for a in args)
-        rule = self.jvp_rule
-        if top.forward:
-            nb = top.batch_ndim
-            tans = tuple(a._tangent if type(a) is Tensor and a._trace is top else None for a in args)
-            tans = tuple(_zeros_like(p, ()) if t is None else t for p, t in zip(primals, tans))
-            if nb == 0:
-                out, t_out = rule(primals, tans)
-            else:  # the user's rule sees one tangent at a time
-                out = None
-                outs = []
-                for b in range(np.shape(concrete(next(t for t in tans)))[0] if tans else 0):
-                    out, tb = rule(primals, tuple(_ops.getitem(t, b) if np.ndim(concrete(t)) > np.ndim(concrete(p))
-                                                  else t for t, p in zip(tans, primals)))
-                    outs.append(tb)
-                t_out = _ops.stack(outs) if outs else None
-                if out is None:
-                    out = self.fun(*primals)
-            return Tensor(out, top, None, t_out)
-        out = self(*primals)
-
-        def vjp_all(g, out_, *args_):
-            # the rule is linear in the tangents: its transpose is its VJP in t
-            def lin(*ts):
-                return rule(tuple(args_), ts)[1]
-            zeros = tuple(_zeros_like(p) for p in args_)
-            return vjp(lin, *zeros)[1](g)
-
-        op = Op(f"custom_jvp[{self.fun.__name__}]", None, "dense", nargs=len(args), vjp_all=vjp_all,
-                symbol="user-defined JVP (transposed)")
-        return _record_custom(op, top, args, primals, out)
-
-
-def _record_custom(op: Op, top, args, primals, out) -> Tensor:
-    """Put a user-defined rule's node on the tape of ``top``."""
-    parents = tuple(a._node if type(a) is Tensor and a._trace is top else None for a in args)
-    node = Node(op, (), parents, primals, out, tuple(np.shape(concrete(out))),
-                np.result_type(concrete(out)))
-    if _tape._DEBUG:
-        _tape._debug_site(node)
-    return Tensor(out, top, node)
-
-
-@contextmanager
-def no_grad():
-    """Inside this block, imperative tensors do not record (transforms still work)."""
-    saved = IMPERATIVE.level
-    IMPERATIVE.level = -1
-    try:
-        yield
-    finally:
-        IMPERATIVE.level = saved

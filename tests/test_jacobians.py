@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+from tensorgrad import bench
 from tensorgrad import jacobians as J
 from tensorgrad.chain import chain_jacobians, optimal_bracketing, structured_jacobian
 from tensorgrad.testing import all_cases, jax_reference
@@ -317,7 +318,6 @@ def test_jacobian_default_is_jacrev_and_structured_variants():
 
 
 def test_benchmark_quick_smoke(tmp_path):
-    from tensorgrad.bench import vjp_vs_jacobian as bench
     res = bench.run(sizes=(8, 16), quick=True, out=str(tmp_path), peers=False,
                     elementwise_n=2000, verbose=False)
     data = json.loads((tmp_path / "vjp_vs_jacobian.json").read_text())

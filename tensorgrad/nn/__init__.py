@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops.nn import (erf, gelu, leaky_relu, log_sigmoid, log_softmax, logsumexp, mse, relu,  # noqa: F401
-                      sigmoid, softmax, softmax_cross_entropy, softplus)
+from ..ops.activations import (erf, gelu, leaky_relu, log_sigmoid, log_softmax, logsumexp,  # noqa: F401
+                               mse, relu, sigmoid, softmax, softmax_cross_entropy, softplus)
+from ..ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401
 from ..ops.elementwise import tanh  # noqa: F401
 from ..tensor import concrete
 from . import init  # noqa: F401
@@ -23,7 +24,6 @@ from .layers import (CNN, GELU, MLP, Activation, AvgPool2d, Conv2d, Flatten, Ide
                      LeakyReLU, Linear, MaxPool2d, Module, ReLU, Sequential, Sigmoid, Softplus,
                      Tanh, activation, count_parameters, named_parameters)
 
-_CONV_OPS = ("conv2d", "max_pool2d", "avg_pool2d")
 
 
 def accuracy(logits, labels) -> float:
@@ -42,16 +42,9 @@ def accuracy(logits, labels) -> float:
     return float(np.mean(z.argmax(-1) == y))
 
 
-def __getattr__(name):
-    # the convolution/pooling ops are registered in tensorgrad.ops; forward to them
-    if name in _CONV_OPS:
-        import tensorgrad
-        return getattr(tensorgrad, name)
-    raise AttributeError(f"module 'tensorgrad.nn' has no attribute {name!r}")
-
-
 __all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "erf", "tanh",
-           "logsumexp", "softmax", "log_softmax", "softmax_cross_entropy", "mse", *_CONV_OPS,
+           "logsumexp", "softmax", "log_softmax", "softmax_cross_entropy", "mse",
+           "conv2d", "max_pool2d", "avg_pool2d",
            "accuracy", "init", "Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
            "Activation", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity",
            "Sequential", "MLP", "CNN", "activation", "named_parameters", "count_parameters"]

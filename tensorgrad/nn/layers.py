@@ -188,8 +188,7 @@ class Conv2d(Module):
         return p
 
     def apply(self, params, x):
-        import tensorgrad as tg
-        y = tg.conv2d(x, params["W"], stride=self.stride, padding=self.padding)
+        y = _ops.conv2d(x, params["W"], stride=self.stride, padding=self.padding)
         if "b" in params:
             y = y + _ops.reshape(params["b"], (self.out_channels, 1, 1))
         return y
@@ -207,8 +206,7 @@ class MaxPool2d(Module):
         self.stride = None if stride is None else _pair(stride, "MaxPool2d stride")
 
     def apply(self, params, x):
-        import tensorgrad as tg
-        return tg.max_pool2d(x, self.kernel_size, stride=self.stride)
+        return _ops.max_pool2d(x, self.kernel_size, stride=self.stride)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}"
@@ -222,8 +220,7 @@ class AvgPool2d(Module):
         self.stride = None if stride is None else _pair(stride, "AvgPool2d stride")
 
     def apply(self, params, x):
-        import tensorgrad as tg
-        return tg.avg_pool2d(x, self.kernel_size, stride=self.stride)
+        return _ops.avg_pool2d(x, self.kernel_size, stride=self.stride)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}"

@@ -3,28 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of
 
-
-def shape_of(x) -> tuple:
-    s = getattr(x, "shape", None)
-    return tuple(s) if s is not None else np.shape(x)
-
-
-def ndim_of(x) -> int:
-    return len(shape_of(x))
-
-
-def dtype_of(x):
-    d = getattr(x, "dtype", None)
-    return d if d is not None else np.result_type(x)
-
-
-def raw(x):
-    """The plain value under any number of trace levels."""
-    while type(x) is Tensor:
-        x = x._value
-    return x
+__all__ = ["concrete", "shape_of", "ndim_of", "dtype_of", "negative_axes", "negative_axis",
+           "reduced_count", "lift_tangent"]
 
 
 def negative_axes(axis, ndim: int, opname: str) -> tuple:
@@ -39,7 +21,7 @@ def negative_axes(axis, ndim: int, opname: str) -> tuple:
     out = []
     for a in axes:
         if isinstance(a, Tensor):
-            a = raw(a)
+            a = concrete(a)
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise TypeError(f"{opname}: axis must be an int or a tuple of ints, got {axis!r}")
         if not -ndim <= a < ndim:
@@ -70,6 +52,5 @@ def lift_tangent(t, x, ndim: int):
     pad = ndim - len(xs)
     if pad <= 0 or len(ts) == len(xs):
         return t
-    from .shape import reshape
     nb = len(ts) - len(xs)
-    return reshape(t, ts[:nb] + (1,) * pad + ts[nb:])
+    return np.reshape(t, ts[:nb] + (1,) * pad + ts[nb:])  # tg.reshape for a Tensor

@@ -32,13 +32,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..registry import Example, Op, register
-from ..tape import bind
-from ._util import raw, shape_of
-from .shape import _getitem, _scatter_add, moveaxis, reshape
-from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
-
-__all__ = ["conv2d", "max_pool2d", "avg_pool2d"]
+from ..recording import bind
+from ..registry import Example, general, linear
+from ..typing import Array, ArrayLike, Shape  # noqa: F401
+from ._util import concrete, shape_of
+from .shape import getitem, moveaxis, reshape, scatter_add
 
 
 def _pair(v, op: str, what: str, low: int) -> tuple[int, int]:
@@ -128,15 +126,15 @@ def _weight_grad_forward(x, g, stride, padding, k_hw):
 
 
 def _conv(x, w, s, p):
-    return bind(_conv2d, (x, w), (s, p))
+    return bind(conv2d.op, (x, w), (s, p))
 
 
 def _input_grad(g, w, s, p, in_hw):
-    return bind(_conv2d_input_grad, (g, w), (s, p, in_hw))
+    return bind(conv2d_input_grad.op, (g, w), (s, p, in_hw))
 
 
 def _weight_grad(x, g, s, p, k_hw):
-    return bind(_conv2d_weight_grad, (x, g), (s, p, k_hw))
+    return bind(conv2d_weight_grad.op, (x, g), (s, p, k_hw))
 
 
 # conv2d(x, w): x̄ per image (fold into N), w̄ summed over images (fold into O)
@@ -230,49 +228,14 @@ _CONV_EXAMPLES = [
     Example(((1, 2, 5, 7), (3, 2, 2, 3)), {"stride": (1, 2), "padding": (1, 0)}),
 ]
 
-_conv2d = register(Op(
-    "conv2d", _conv_forward, "dense", nargs=2, param_names=("stride", "padding"),
-    vjps=(_conv_vjp_x, _conv_vjp_w), jvps=(_conv_jvp_x, _conv_jvp_w),
-    jax=lambda jnp, x, w, stride=1, padding=0: _jax_conv(x, w, stride, padding),
-    symbol="bilinear: Toeplitz blocks of w (w.r.t. x), windows of x (w.r.t. w)",
-    doc="2-D cross-correlation of NCHW images with OIHW kernels",
-    examples=_CONV_EXAMPLES))
-
-_conv2d_input_grad = register(Op(
-    "conv2d_input_grad", _input_grad_forward, "dense", nargs=2,
-    param_names=("stride", "padding", "in_hw"),
-    vjps=(_ig_vjp_g, _ig_vjp_w), jvps=(_ig_jvp_g, _ig_jvp_w),
-    jax=_jax_input_grad, symbol="conv2dᵀ (w.r.t. the image)",
-    doc="transpose of conv2d in the image: scatter each output back over its window",
-    call=lambda g, w, stride=1, padding=0, in_hw=None: _input_grad(
-        g, w, _pair(stride, "conv2d", "stride", 1), _pair(padding, "conv2d", "padding", 0),
-        tuple(in_hw)),
-    examples=[Example(((2, 4, 4, 4), (4, 3, 3, 3)), {"in_hw": (6, 6)}),
-              Example(((2, 4, 2, 2), (4, 3, 3, 3)), {"stride": 2, "in_hw": (6, 6)}),
-              Example(((2, 4, 3, 3), (4, 3, 3, 3)), {"stride": 2, "padding": 1, "in_hw": (6, 6)})]))
-
-_conv2d_weight_grad = register(Op(
-    "conv2d_weight_grad", _weight_grad_forward, "dense", nargs=2,
-    param_names=("stride", "padding", "k_hw"),
-    vjps=(_wg_vjp_x, _wg_vjp_g), jvps=(_wg_jvp_x, _wg_jvp_g),
-    jax=_jax_weight_grad, symbol="conv2dᵀ (w.r.t. the kernel)",
-    doc="transpose of conv2d in the kernel: correlate the image with the output cotangent",
-    call=lambda x, g, stride=1, padding=0, k_hw=None: _weight_grad(
-        x, g, _pair(stride, "conv2d", "stride", 1), _pair(padding, "conv2d", "padding", 0),
-        tuple(k_hw)),
-    examples=[Example(((2, 3, 6, 6), (2, 4, 4, 4)), {"k_hw": (3, 3)}),
-              Example(((2, 3, 6, 6), (2, 4, 2, 2)), {"stride": 2, "k_hw": (3, 3)}),
-              Example(((2, 3, 6, 6), (2, 4, 3, 3)), {"stride": 2, "padding": 1, "k_hw": (3, 3)})]))
-
-
-def conv2d(x: ArrayLike, w: ArrayLike, stride: Shape = 1, padding: Shape = 0) -> Array:
+def _conv_signature(x: ArrayLike, w: ArrayLike, stride: Shape = 1, padding: Shape = 0):
     """2-D convolution (cross-correlation) of images x (N, C, H, W) with kernels w (O, C, kh, kw).
 
     ``stride`` and ``padding`` (zeros on both sides) are ints or (height, width)
     pairs. The output is (N, O, Ho, Wo) with Ho = (H + 2·ph − kh) // sh + 1.
     Gradients are the two transposed convolutions, themselves differentiable.
     """
-    xs, ws = shape_of(raw(x)), shape_of(raw(w))
+    xs, ws = shape_of(concrete(x)), shape_of(concrete(w))
     s = _pair(stride, "conv2d", "stride", 1)
     p = _pair(padding, "conv2d", "padding", 0)
     if len(xs) != 4 or len(ws) != 4:
@@ -284,7 +247,43 @@ def conv2d(x: ArrayLike, w: ArrayLike, stride: Shape = 1, padding: Shape = 0) ->
     if xs[2] + 2 * p[0] < ws[2] or xs[3] + 2 * p[1] < ws[3]:
         raise ValueError(f"conv2d: kernel {ws[2:]} is larger than the padded image "
                          f"{(xs[2] + 2 * p[0], xs[3] + 2 * p[1])} (x {xs}, padding {p})")
-    return _conv(x, w, s, p)
+    return (x, w), (s, p)
+
+
+conv2d = general(
+    "conv2d", _conv_forward, vjp={"x": _conv_vjp_x, "w": _conv_vjp_w},
+    jvp={"x": _conv_jvp_x, "w": _conv_jvp_w}, signature=_conv_signature,
+    params=("stride", "padding"),
+    jax=lambda jnp, x, w, stride=1, padding=0: _jax_conv(x, w, stride, padding),
+    symbol="bilinear: Toeplitz blocks of w (w.r.t. x), windows of x (w.r.t. w)",
+    doc="2-D cross-correlation of NCHW images with OIHW kernels",
+    examples=_CONV_EXAMPLES)
+
+conv2d_input_grad = general(
+    "conv2d_input_grad", _input_grad_forward, public=False,
+    vjp={"g": _ig_vjp_g, "w": _ig_vjp_w}, jvp={"g": _ig_jvp_g, "w": _ig_jvp_w},
+    signature=lambda g, w, stride=1, padding=0, in_hw=None: (
+        (g, w), (_pair(stride, "conv2d", "stride", 1), _pair(padding, "conv2d", "padding", 0),
+                 tuple(in_hw))),
+    params=("stride", "padding", "in_hw"),
+    jax=_jax_input_grad, symbol="conv2dᵀ (w.r.t. the image)",
+    doc="transpose of conv2d in the image: scatter each output back over its window",
+    examples=[Example(((2, 4, 4, 4), (4, 3, 3, 3)), {"in_hw": (6, 6)}),
+              Example(((2, 4, 2, 2), (4, 3, 3, 3)), {"stride": 2, "in_hw": (6, 6)}),
+              Example(((2, 4, 3, 3), (4, 3, 3, 3)), {"stride": 2, "padding": 1, "in_hw": (6, 6)})])
+
+conv2d_weight_grad = general(
+    "conv2d_weight_grad", _weight_grad_forward, public=False,
+    vjp={"x": _wg_vjp_x, "g": _wg_vjp_g}, jvp={"x": _wg_jvp_x, "g": _wg_jvp_g},
+    signature=lambda x, g, stride=1, padding=0, k_hw=None: (
+        (x, g), (_pair(stride, "conv2d", "stride", 1), _pair(padding, "conv2d", "padding", 0),
+                 tuple(k_hw))),
+    params=("stride", "padding", "k_hw"),
+    jax=_jax_weight_grad, symbol="conv2dᵀ (w.r.t. the kernel)",
+    doc="transpose of conv2d in the kernel: correlate the image with the output cotangent",
+    examples=[Example(((2, 3, 6, 6), (2, 4, 4, 4)), {"k_hw": (3, 3)}),
+              Example(((2, 3, 6, 6), (2, 4, 2, 2)), {"stride": 2, "k_hw": (3, 3)}),
+              Example(((2, 3, 6, 6), (2, 4, 3, 3)), {"stride": 2, "padding": 1, "k_hw": (3, 3)})])
 
 
 # ---- pooling ----------------------------------------------------------------------------------
@@ -297,32 +296,42 @@ def _avg_grad_forward(g, k, s, in_hw):
     return np.ascontiguousarray(_scatter_windows(cols, k, s, tuple(in_hw), (0, 0), g.dtype))
 
 
+def _jax_avg_grad(jnp, g, kernel_size, stride, in_hw):
+    import jax
+    return jax.vjp(lambda x: _jax_pool(x, kernel_size, stride, "avg"),
+                   jnp.zeros(g.shape[:-2] + tuple(in_hw), dtype=g.dtype))[1](g)[0]
+
+
+def _pool_signature(name):
+    def signature(x: ArrayLike, kernel_size: Shape, stride: Shape | None = None):
+        return (x,), _pool_args(name, x, kernel_size, stride)
+    return signature
+
+
 # Both act on the last two axes only, so batch axes in front pass straight through.
-_avg_pool2d = register(Op(
-    "avg_pool2d", _avg_forward, "linear", nargs=1, param_names=("kernel_size", "stride"),
-    vjps=(lambda g, out, x, k, s: bind(_avg_pool2d_grad, (g,), (k, s, _hw(x))),),
+avg_pool2d = linear(
+    "avg_pool2d", _avg_forward, params=("kernel_size", "stride"),
+    transpose=lambda g, out, x, k, s: bind(avg_pool2d_grad.op, (g,), (k, s, _hw(x))),
+    signature=_pool_signature("avg_pool2d"),
     jax=lambda jnp, x, kernel_size, stride=None: _jax_pool(x, kernel_size, stride, "avg"),
-    symbol="window means (1/(kh·kw) per window entry)", doc="mean over each pooling window",
-    call=lambda x, kernel_size, stride=None: avg_pool2d(x, kernel_size, stride),
+    symbol="window means (1/(kh·kw) per window entry)",
+    doc="Mean over each kh×kw window of x (N, C, H, W); ``stride`` defaults to the kernel.",
     examples=[Example(((2, 3, 4, 4),), {"kernel_size": 2}),
               Example(((2, 3, 5, 5),), {"kernel_size": 3, "stride": 1}),
-              Example(((1, 2, 5, 6),), {"kernel_size": (2, 3), "stride": (2, 1)})]))
+              Example(((1, 2, 5, 6),), {"kernel_size": (2, 3), "stride": (2, 1)})])
 
-_avg_pool2d_grad = register(Op(
-    "avg_pool2d_grad", _avg_grad_forward, "linear", nargs=1,
-    param_names=("kernel_size", "stride", "in_hw"),
-    vjps=(lambda c, out, g, k, s, in_hw: bind(_avg_pool2d, (c,), (k, s)),),
-    jax=lambda jnp, g, kernel_size, stride, in_hw: __import__("jax").vjp(
-        lambda x: _jax_pool(x, kernel_size, stride, "avg"),
-        jnp.zeros(g.shape[:-2] + tuple(in_hw), dtype=g.dtype))[1](g)[0],
-    symbol="avg_pool2dᵀ (spread ḡ/(kh·kw) over each window)",
+avg_pool2d_grad = linear(
+    "avg_pool2d_grad", _avg_grad_forward, inputs=("g",), public=False,
+    params=("kernel_size", "stride", "in_hw"),
+    transpose=lambda c, out, g, k, s, in_hw: bind(avg_pool2d.op, (c,), (k, s)),
+    signature=lambda g, kernel_size, stride, in_hw: (
+        (g,), (_pair(kernel_size, "avg_pool2d", "kernel_size", 1),
+               _pair(stride, "avg_pool2d", "stride", 1), tuple(in_hw))),
+    jax=_jax_avg_grad, symbol="avg_pool2dᵀ (spread ḡ/(kh·kw) over each window)",
     doc="transpose of avg_pool2d",
-    call=lambda g, kernel_size, stride, in_hw: bind(
-        _avg_pool2d_grad, (g,), (_pair(kernel_size, "avg_pool2d", "kernel_size", 1),
-                                 _pair(stride, "avg_pool2d", "stride", 1), tuple(in_hw))),
     examples=[Example(((2, 3, 2, 2),), {"kernel_size": 2, "stride": 2, "in_hw": (4, 4)}),
               Example(((2, 3, 3, 3),), {"kernel_size": 3, "stride": 1, "in_hw": (5, 5)}),
-              Example(((1, 2, 2, 3),), {"kernel_size": 2, "stride": 2, "in_hw": (5, 7)})]))
+              Example(((1, 2, 2, 3),), {"kernel_size": 2, "stride": 2, "in_hw": (5, 7)})])
 
 
 def _argmax_index(x, k, s):
@@ -331,7 +340,7 @@ def _argmax_index(x, k, s):
     np.argmax returns the first maximum in row-major window order, which makes
     the routing of ties deterministic.
     """
-    win = _windows(np.asarray(raw(x)), k, s)
+    win = _windows(np.asarray(concrete(x)), k, s)
     n, c, ho, wo = win.shape[:4]
     a = np.argmax(win.reshape(n, c, ho, wo, k[0] * k[1]), axis=-1)
     rows = np.arange(ho)[:, None] * s[0] + a // k[1]
@@ -344,28 +353,29 @@ def _argmax_index(x, k, s):
 def _max_pool_vjp(g, out, x, k, s):
     nb = len(shape_of(g)) - 4
     idx = _argmax_index(x, k, s)
-    return bind(_scatter_add, (g,), ((slice(None),) * nb + idx, shape_of(g)[:nb] + shape_of(x)))
+    return scatter_add(g, (slice(None),) * nb + idx, shape_of(g)[:nb] + shape_of(x))
 
 
 def _max_pool_jvp(t, out, x, k, s):
     nb = len(shape_of(t)) - 4
-    return bind(_getitem, (t,), ((slice(None),) * nb + _argmax_index(x, k, s),))
+    return bind(getitem.op, (t,), ((slice(None),) * nb + _argmax_index(x, k, s),))
 
 
 def _max_forward(x, k, s):
     return np.max(_windows(x, k, s), axis=(-2, -1))
 
 
-_max_pool2d = register(Op(
-    "max_pool2d", _max_forward, "dense", nargs=1, param_names=("kernel_size", "stride"),
-    vjps=(_max_pool_vjp,), jvps=(_max_pool_jvp,),
+max_pool2d = general(
+    "max_pool2d", _max_forward, vjp={"x": _max_pool_vjp}, jvp={"x": _max_pool_jvp},
+    params=("kernel_size", "stride"), signature=_pool_signature("max_pool2d"),
     jax=lambda jnp, x, kernel_size, stride=None: _jax_pool(x, kernel_size, stride, "max"),
     symbol="selection of each window's arg-max (rows of I)", domain="distinct",
-    doc="maximum over each pooling window",
-    call=lambda x, kernel_size, stride=None: max_pool2d(x, kernel_size, stride),
+    doc="Maximum over each kh×kw window of x (N, C, H, W); ``stride`` defaults to the kernel. "
+        "The gradient goes to each window's arg-max (the first in row-major order on ties); "
+        "overlapping windows add up",
     examples=[Example(((2, 3, 4, 4),), {"kernel_size": 2}),
               Example(((2, 3, 5, 5),), {"kernel_size": 3, "stride": 1}),
-              Example(((1, 2, 5, 6),), {"kernel_size": (2, 3), "stride": (2, 1)})]))
+              Example(((1, 2, 5, 6),), {"kernel_size": (2, 3), "stride": (2, 1)})])
 
 
 def _jax_pool(x, kernel_size, stride, kind):
@@ -381,7 +391,7 @@ def _jax_pool(x, kernel_size, stride, kind):
 
 
 def _pool_args(name, x, kernel_size, stride):
-    xs = shape_of(raw(x))
+    xs = shape_of(concrete(x))
     k = _pair(kernel_size, name, "kernel_size", 1)
     s = k if stride is None else _pair(stride, name, "stride", 1)
     if len(xs) != 4:
@@ -389,19 +399,3 @@ def _pool_args(name, x, kernel_size, stride):
     if xs[2] < k[0] or xs[3] < k[1]:
         raise ValueError(f"{name}: kernel {k} is larger than the image {xs[2:]} (x {xs})")
     return k, s
-
-
-def max_pool2d(x: ArrayLike, kernel_size: Shape, stride: Shape | None = None) -> Array:
-    """Maximum over each kh×kw window of x (N, C, H, W); ``stride`` defaults to the kernel.
-
-    The gradient goes to each window's arg-max (the first in row-major order
-    on ties); overlapping windows add up.
-    """
-    k, s = _pool_args("max_pool2d", x, kernel_size, stride)
-    return bind(_max_pool2d, (x,), (k, s))
-
-
-def avg_pool2d(x: ArrayLike, kernel_size: Shape, stride: Shape | None = None) -> Array:
-    """Mean over each kh×kw window of x (N, C, H, W); ``stride`` defaults to the kernel."""
-    k, s = _pool_args("avg_pool2d", x, kernel_size, stride)
-    return bind(_avg_pool2d, (x,), (k, s))

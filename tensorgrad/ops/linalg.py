@@ -30,13 +30,14 @@ from collections import Counter
 
 import numpy as np
 
-from ..registry import Example, Op, register
-from ..tape import bind
-from ._util import ndim_of, raw, shape_of
+from ..jacobians.local import RuleMap
+from ..jacobians.maps import Dense, MatmulLeft, MatmulRight
+from ..recording import bind
+from ..registry import Example, general
+from ..typing import Array, ArrayLike  # noqa: F401
+from ._util import concrete, ndim_of, shape_of
 from .shape import expand_dims, reshape, squeeze, swapaxes
-from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
 
-__all__ = ["matmul", "einsum", "tensordot", "dot", "outer"]
 
 
 def _mT(x):
@@ -100,20 +101,9 @@ def _matmul_jvp(t, a, b, wrt):
     return squeeze(r, drop) if drop else r
 
 
-_matmul = register(Op(
-    "matmul", np.matmul, "dense", nargs=2,
-    vjps=(_matmul_vjp_a, _matmul_vjp_b),
-    jvps=(lambda t, out, a, b: _matmul_jvp(t, a, b, 0),
-          lambda t, out, a, b: _matmul_jvp(t, a, b, 1)),
-    jax="jax.numpy.matmul", symbol="I ⊗ Bᵀ (w.r.t. A), A ⊗ I (w.r.t. B)",
-    examples=[Example(((3, 4), (4, 5))), Example(((4,), (4, 5))), Example(((3, 4), (4,))),
-              Example(((4,), (4,))), Example(((2, 3, 4), (4, 5))), Example(((2, 1, 3, 4), (5, 4, 2)))],
-    doc="matrix product with NumPy's broadcasting over leading axes"))
-
-
-def matmul(a: ArrayLike, b: ArrayLike) -> Array:
+def _matmul_signature(a: ArrayLike, b: ArrayLike):
     """Matrix product ``a @ b`` (NumPy semantics: 1-D promotion, batch broadcasting)."""
-    ra, rb = raw(a), raw(b)
+    ra, rb = concrete(a), concrete(b)
     sa = ra.shape if type(ra) is np.ndarray else shape_of(ra)
     sb = rb.shape if type(rb) is np.ndarray else shape_of(rb)
     if not sa or not sb:
@@ -124,7 +114,43 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Array:
     if ka != kb:
         raise ValueError(f"matmul: shapes {sa} and {sb} do not align: "
                          f"{ka} (last axis of the first) != {kb} (contracted axis of the second)")
-    return bind(_matmul, (a, b), ())
+    return (a, b), ()
+
+
+def _matmul_jacobian(i, args, out, params):
+    """Kronecker forms for matrix operands; vectors give their dense rows."""
+    a, b = args
+    if a.ndim == 2 and b.ndim == 2:
+        return MatmulRight(b, a.shape[0]) if i == 0 else MatmulLeft(a, b.shape[1])
+    if a.ndim == 2 and b.ndim == 1 and i == 1:
+        return Dense(a, (a.shape[0],), (a.shape[1],))
+    if a.ndim == 1 and b.ndim == 2 and i == 0:
+        return Dense(b.T, (b.shape[1],), (b.shape[0],))
+    if a.ndim == 1 and b.ndim == 1:
+        other = b if i == 0 else a
+        return Dense(other, (), other.shape)
+    # batched / broadcast / vector-matrix w.r.t. the matrix: exact through the rules
+    return RuleMap(matmul.op, i, tuple(args), out, params)
+
+
+def _matmul_eye_vjp_b(d, out, a, b):
+    """x̄ for the whole basis diag(d) of out = A x: the rows of diag(d) A (no identity product)."""
+    if type(a) is not np.ndarray or a.ndim != 2 or ndim_of(b) != 1:
+        return None
+    return a.copy() if d is None else d[:, None] * a
+
+
+matmul = general(
+    "matmul", np.matmul,
+    vjp={"a": _matmul_vjp_a, "b": _matmul_vjp_b},
+    jvp={"a": lambda t, out, a, b: _matmul_jvp(t, a, b, 0),
+         "b": lambda t, out, a, b: _matmul_jvp(t, a, b, 1)},
+    signature=_matmul_signature, jacobian=_matmul_jacobian, eye_vjps=(None, _matmul_eye_vjp_b),
+    methods=("__matmul__", "__rmatmul__"),
+    jax="jax.numpy.matmul", symbol="I ⊗ Bᵀ (w.r.t. A), A ⊗ I (w.r.t. B)",
+    examples=[Example(((3, 4), (4, 5))), Example(((4,), (4, 5))), Example(((3, 4), (4,))),
+              Example(((4,), (4,))), Example(((2, 3, 4), (4, 5))), Example(((2, 1, 3, 4), (5, 4, 2)))],
+    doc="matrix product with NumPy's broadcasting over leading axes")
 
 
 # ---- einsum ----------------------------------------------------------------------------
@@ -221,7 +247,7 @@ def _einsum_forward(*args):
 
 
 def _bind_einsum(terms: list[str], out: str, operands: list):
-    return bind(_einsum, tuple(operands), (",".join(terms) + "->" + out,))
+    return bind(einsum.op, tuple(operands), (",".join(terms) + "->" + out,))
 
 
 def _einsum_cotangent(i, g, out, ops, canon):
@@ -234,7 +260,7 @@ def _einsum_cotangent(i, g, out, ops, canon):
     beta = "".join(next(fresh) for _ in range(nb))
     in_terms = [beta + o] + [t for k, t in enumerate(terms) if k != i]
     operands = [g] + [a for k, a in enumerate(ops) if k != i]
-    dtype = np.result_type(raw(g), raw(x))
+    dtype = np.result_type(concrete(g), concrete(x))
     target = []
     first: dict = {}
     for pos, c in enumerate(terms[i]):
@@ -283,9 +309,19 @@ def _einsum_vjp(i, g, out, *args):
     return _einsum_cotangent(i, g, out, ops, canon)
 
 
-_einsum = register(Op(
-    "einsum", _einsum_forward, "dense", nargs=0, param_names=("subscripts",), variadic=True,
-    vjps=(_einsum_vjp,), jvp_all=_einsum_jvp_all,
+def _einsum_signature(subscripts: str, *operands: ArrayLike):
+    """Einstein summation with NumPy's subscripts (``->``, implicit output, ``...``, diagonals).
+
+    Every operand's gradient is again an einsum (the rule is multilinearity),
+    so derivatives of any order work.
+    """
+    shapes = [shape_of(concrete(o)) for o in operands]
+    return operands, (_parse_einsum(subscripts, shapes),)
+
+
+einsum = general(
+    "einsum", _einsum_forward, variadic=True, inputs=(), params=("subscripts",),
+    vjp=_einsum_vjp, jvp_all=_einsum_jvp_all, signature=_einsum_signature,
     jax=lambda jnp, *xs, subscripts: jnp.einsum(subscripts, *xs),
     symbol="multilinear: Σ Π X_k (one factor per operand)",
     doc="Einstein summation over labelled axes",
@@ -306,22 +342,11 @@ _einsum = register(Op(
               Example(((2, 1, 3, 4), (5, 4, 2)), {"subscripts": "...ij,...jk"}),
               Example(((2, 1), (4, 3)), {"subscripts": "ij,kj->ik"}),
               Example(((2, 3, 3), (3, 4)), {"subscripts": "bii,ik->bk"}),
-              Example(((2, 3, 4), (2, 4, 2), (2, 5)), {"subscripts": "bij,bjk,bl->bikl"})]))
-
-
-def einsum(subscripts: str, *operands: ArrayLike) -> Array:
-    """Einstein summation with NumPy's subscripts (``->``, implicit output, ``...``, diagonals).
-
-    Every operand's gradient is again an einsum (the rule is multilinearity),
-    so derivatives of any order work.
-    """
-    shapes = [shape_of(raw(o)) for o in operands]
-    canon = _parse_einsum(subscripts, shapes)
-    return bind(_einsum, operands, (canon,))
+              Example(((2, 3, 4), (2, 4, 2), (2, 5)), {"subscripts": "bij,bjk,bl->bikl"})])
 
 
 # ---- tensordot, dot, outer: einsum's rules with subscripts from the shapes --------------------
-def _pairwise(name: str, forward, subs, *, jax, symbol, doc, examples, params=(), flat=False):
+def _pairwise(name: str, forward, subs, *, flat=False, **entry):
     """Register a two-operand op whose rules are einsum's, for subscripts ``subs(a, b, *params)``.
 
     With ``flat`` the operands enter the einsum raveled (outer), and cotangents
@@ -347,9 +372,8 @@ def _pairwise(name: str, forward, subs, *, jax, symbol, doc, examples, params=()
             return _einsum_tangent(i, t, ops, subs(a, b, *p))
         return rule
 
-    return register(Op(name, forward, "dense", nargs=2, param_names=params,
-                       vjps=(vjp(0), vjp(1)), jvps=(jvp(0), jvp(1)), jax=jax,
-                       symbol=symbol, doc=doc, examples=examples))
+    return general(name, forward, vjp={"a": vjp(0), "b": vjp(1)}, jvp={"a": jvp(0), "b": jvp(1)},
+                   **entry)
 
 
 def _tensordot_subs(a, b, axes_a, axes_b):
@@ -363,20 +387,10 @@ def _tensordot_subs(a, b, axes_a, axes_b):
     return la + "," + "".join(lb) + "->" + free_a + free_b
 
 
-_tensordot = _pairwise(
-    "tensordot", lambda a, b, axes_a, axes_b: np.tensordot(a, b, axes=(axes_a, axes_b)),
-    _tensordot_subs, params=("axes_a", "axes_b"), jax="jax.numpy.tensordot",
-    symbol="contraction (a bilinear map)", doc="sum of products over paired axes",
-    examples=[Example(((3, 4, 5), (4, 5, 2))), Example(((3, 4), (4, 5)), {"axes": 1}),
-              Example(((2,), (3,)), {"axes": 0}),
-              Example(((3, 4, 5), (4, 3, 2)), {"axes": ((1, 0), (0, 1))}),
-              Example(((3, 4, 5), (2, 5)), {"axes": ((-1,), (1,))})])
-
-
-def tensordot(a: ArrayLike, b: ArrayLike, axes=2) -> Array:
+def _tensordot_signature(a: ArrayLike, b: ArrayLike, axes=2):
     """Sum of products over paired axes: ``axes=N`` pairs a's last N with b's first N;
     ``axes=(axes_a, axes_b)`` pairs them explicitly (NumPy semantics)."""
-    sa, sb = shape_of(raw(a)), shape_of(raw(b))
+    sa, sb = shape_of(concrete(a)), shape_of(concrete(b))
     if isinstance(axes, (int, np.integer)):
         n = int(axes)
         if n < 0 or n > len(sa) or n > len(sb):
@@ -406,7 +420,18 @@ def tensordot(a: ArrayLike, b: ArrayLike, axes=2) -> Array:
         if sa[i] != sb[j]:
             raise ValueError(f"tensordot: shape mismatch for paired axes: a{sa} axis {i} has size "
                              f"{sa[i]} but b{sb} axis {j} has size {sb[j]}")
-    return bind(_tensordot, (a, b), (axes_a, axes_b))
+    return (a, b), (axes_a, axes_b)
+
+
+tensordot = _pairwise(
+    "tensordot", lambda a, b, axes_a, axes_b: np.tensordot(a, b, axes=(axes_a, axes_b)),
+    _tensordot_subs, signature=_tensordot_signature, params=("axes_a", "axes_b"),
+    jax="jax.numpy.tensordot",
+    symbol="contraction (a bilinear map)", doc="sum of products over paired axes",
+    examples=[Example(((3, 4, 5), (4, 5, 2))), Example(((3, 4), (4, 5)), {"axes": 1}),
+              Example(((2,), (3,)), {"axes": 0}),
+              Example(((3, 4, 5), (4, 3, 2)), {"axes": ((1, 0), (0, 1))}),
+              Example(((3, 4, 5), (2, 5)), {"axes": ((-1,), (1,))})])
 
 
 def _dot_subs(a, b):
@@ -423,8 +448,22 @@ def _dot_subs(a, b):
     return f"{la},{lb}->{la[:-1]}{lb.replace(la[-1], '')}"
 
 
-_dot = _pairwise(
-    "dot", lambda a, b: np.dot(a, b), _dot_subs, jax="jax.numpy.dot",
+def _dot_signature(a: ArrayLike, b: ArrayLike):
+    """NumPy's ``dot``: a product if either is 0-d, the inner product of 1-d
+    vectors, the matrix product of 2-d ones, and for N-d a sum over a's last
+    axis and b's second-to-last."""
+    sa, sb = shape_of(concrete(a)), shape_of(concrete(b))
+    if sa and sb:
+        kb = sb[-2] if len(sb) >= 2 else sb[0]
+        if sa[-1] != kb:
+            raise ValueError(f"dot: shapes {sa} and {sb} not aligned: {sa[-1]} (last axis of a) "
+                             f"!= {kb} ({'second-to-last' if len(sb) >= 2 else 'only'} axis of b)")
+    return (a, b), ()
+
+
+dot = _pairwise(
+    "dot", lambda a, b: np.dot(a, b), _dot_subs, signature=_dot_signature, methods=("dot",),
+    jax="jax.numpy.dot",
     symbol="contraction of a's last axis with b's second-to-last",
     doc="NumPy's dot: products for scalars, inner/matrix products, N-d contraction",
     examples=[Example(((), (3,))), Example(((2, 3), ())), Example(((3,), (3,))),
@@ -432,25 +471,7 @@ _dot = _pairwise(
               Example(((2, 3, 4), (4,))), Example(((2, 3, 4), (5, 4, 2)))])
 
 
-def dot(a: ArrayLike, b: ArrayLike) -> Array:
-    """NumPy's ``dot``: a product if either is 0-d, the inner product of 1-d
-    vectors, the matrix product of 2-d ones, and for N-d a sum over a's last
-    axis and b's second-to-last."""
-    sa, sb = shape_of(raw(a)), shape_of(raw(b))
-    if sa and sb:
-        kb = sb[-2] if len(sb) >= 2 else sb[0]
-        if sa[-1] != kb:
-            raise ValueError(f"dot: shapes {sa} and {sb} not aligned: {sa[-1]} (last axis of a) "
-                             f"!= {kb} ({'second-to-last' if len(sb) >= 2 else 'only'} axis of b)")
-    return bind(_dot, (a, b), ())
-
-
-_outer = _pairwise(
+outer = _pairwise(
     "outer", lambda a, b: np.outer(a, b), lambda a, b: "i,j->ij", jax="jax.numpy.outer",
-    symbol="a ⊗ b (inputs raveled)", doc="outer product of the raveled inputs", flat=True,
-    examples=[Example(((3,), (4,))), Example(((2, 3), (2,))), Example(((), (3,)))])
-
-
-def outer(a: ArrayLike, b: ArrayLike) -> Array:
-    """Outer product ``out[i, j] = a.ravel()[i] * b.ravel()[j]`` (NumPy's ``outer``)."""
-    return bind(_outer, (a, b), ())
+    symbol="a ⊗ b (inputs raveled)", doc="outer product ``out[i, j] = a.ravel()[i] * b.ravel()[j]``",
+    flat=True, examples=[Example(((3,), (4,))), Example(((2, 3), (2,))), Example(((), (3,)))])

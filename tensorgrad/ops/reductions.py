@@ -7,18 +7,15 @@ the JVP reduces ``t ⊙ ∂out/∂x`` over them.
 """
 from __future__ import annotations
 
-import builtins
-
 import numpy as np
 
-from ..registry import Example, Op, register
-from ..tape import bind
-from ._util import negative_axes, raw, reduced_count, shape_of
-from .elementwise import equal, multiply, sqrt, where
+from ..jacobians.algebra import compose
+from ..jacobians.maps import Diagonal, Identity, Reshape, SumTo, size
+from ..registry import Example, general, linear, nondifferentiable
+from ..typing import Array, ArrayLike, Axis  # noqa: F401
+from ._util import concrete, negative_axes, reduced_count, shape_of
+from .elementwise import equal, where
 from .shape import broadcast_to, expand_dims
-from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
-
-__all__ = ["sum", "mean", "prod", "max", "min", "var", "std", "norm", "argmax", "argmin"]
 
 
 def _spread(g, out, x, axes, keepdims):
@@ -43,45 +40,59 @@ def _examples(extra=()):
             *extra]
 
 
-def _reduction(name, forward, kind, *, vjp, jvp=None, jax, symbol, params=("axis", "keepdims"),
-               doc="", examples=None, domain="real"):
-    return register(Op(name, forward, kind, nargs=1, param_names=params, vjps=(vjp,),
-                       jvps=(jvp,) if jvp else (), jax=jax, symbol=symbol, doc=doc,
-                       examples=_examples() if examples is None else examples, domain=domain))
-
-
 def _axes(x, axis, name):
-    return negative_axes(axis, len(shape_of(raw(x))), name)
+    return negative_axes(axis, len(shape_of(concrete(x))), name)
+
+
+def _sum_jacobian(scale: bool):
+    """Sum (mean with ``scale``) over axes: a SumTo onto the kept shape, then a reshape."""
+    def build(i, args, out, params):
+        ishape, oshape = np.shape(args[0]), np.shape(out)
+        axes = tuple(params[0])
+        n = len(ishape)
+        kept = tuple(1 if (k - n) in axes else s for k, s in enumerate(ishape))
+        J = SumTo(ishape, kept) if kept != ishape else Identity(ishape)
+        if scale:
+            count = size(ishape) // size(kept) if size(kept) else 1
+            J = compose(Diagonal(np.full(kept, 1.0 / count if count else 1.0)), J)
+        if kept != oshape:
+            J = compose(Reshape(oshape, kept), J)
+        return J
+    return build
 
 
 # ---- sum and mean (linear) ------------------------------------------------------
-_sum = _reduction(
-    "sum", lambda x, axes, keepdims: np.sum(x, axis=axes, keepdims=keepdims), "linear",
-    vjp=lambda g, out, x, axes, keepdims: _spread(g, out, x, axes, keepdims),
+def _sum_signature(x: ArrayLike, axis: Axis = None, keepdims: bool = False):
+    """Sum of entries over ``axis`` (None: all). Jacobian: rows of ones."""
+    return (x,), (_axes(x, axis, "sum"), bool(keepdims))
+
+
+sum = linear(  # noqa: A001
+    "sum", lambda x, axes, keepdims: np.sum(x, axis=axes, keepdims=keepdims),
+    transpose=lambda g, out, x, axes, keepdims: _spread(g, out, x, axes, keepdims),
+    signature=_sum_signature, params=("axis", "keepdims"), methods=("sum",),
+    jacobian=_sum_jacobian(scale=False), examples=_examples(),
     jax="jax.numpy.sum", symbol="1ᵀ (a row of ones per output)", doc="sum over axes")
 
 
-def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:  # noqa: A001
-    """Sum of entries over ``axis`` (None: all). Jacobian: rows of ones."""
-    return bind(_sum, (x,), (_axes(x, axis, "sum"), bool(keepdims)))
-
-
-_mean = _reduction(
-    "mean", lambda x, axes, keepdims: np.mean(x, axis=axes, keepdims=keepdims), "linear",
-    vjp=lambda g, out, x, axes, keepdims: (
-        _spread(g, out, x, axes, keepdims) / reduced_count(shape_of(x), axes)),
-    jax="jax.numpy.mean", symbol="1ᵀ/n", doc="mean over axes")
-
-
-def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
+def _mean_signature(x: ArrayLike, axis: Axis = None, keepdims: bool = False):
     """Mean over ``axis`` (None: all)."""
-    return bind(_mean, (x,), (_axes(x, axis, "mean"), bool(keepdims)))
+    return (x,), (_axes(x, axis, "mean"), bool(keepdims))
+
+
+mean = linear(
+    "mean", lambda x, axes, keepdims: np.mean(x, axis=axes, keepdims=keepdims),
+    transpose=lambda g, out, x, axes, keepdims: (
+        _spread(g, out, x, axes, keepdims) / reduced_count(shape_of(x), axes)),
+    signature=_mean_signature, params=("axis", "keepdims"), methods=("mean",),
+    jacobian=_sum_jacobian(scale=True), examples=_examples(),
+    jax="jax.numpy.mean", symbol="1ᵀ/n", doc="mean over axes")
 
 
 # ---- prod ------------------------------------------------------------------------
 def _others_product(out, x, axes, keepdims):
     """∂prod/∂x_i = the product of the other entries (exact when some x_i = 0)."""
-    xv = raw(x)
+    xv = concrete(x)
     if np.all(xv != 0):
         return _keep(out, axes, keepdims) / x
     if type(x) is not np.ndarray and x is not xv:
@@ -96,50 +107,46 @@ def _others_product(out, x, axes, keepdims):
     return np.moveaxis(others, tuple(range(-n, 0)), axes)
 
 
-_prod = _reduction(
-    "prod", lambda x, axes, keepdims: np.prod(x, axis=axes, keepdims=keepdims), "dense",
-    vjp=lambda g, out, x, axes, keepdims: (
-        _spread(g, out, x, axes, keepdims) * _others_product(out, x, axes, keepdims)),
-    jvp=lambda t, out, x, axes, keepdims: sum(
-        t * _others_product(out, x, axes, keepdims), axis=axes, keepdims=keepdims),
-    jax="jax.numpy.prod", symbol="∏_{j≠i} x_j", doc="product over axes", domain="nonzero")
-
-
-def prod(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
+def _prod_signature(x: ArrayLike, axis: Axis = None, keepdims: bool = False):
     """Product over ``axis``. The gradient is exact even where entries are 0."""
-    return bind(_prod, (x,), (_axes(x, axis, "prod"), bool(keepdims)))
+    return (x,), (_axes(x, axis, "prod"), bool(keepdims))
+
+
+prod = general(
+    "prod", lambda x, axes, keepdims: np.prod(x, axis=axes, keepdims=keepdims),
+    vjp={"x": lambda g, out, x, axes, keepdims: (
+        _spread(g, out, x, axes, keepdims) * _others_product(out, x, axes, keepdims))},
+    jvp={"x": lambda t, out, x, axes, keepdims: sum(
+        t * _others_product(out, x, axes, keepdims), axis=axes, keepdims=keepdims)},
+    signature=_prod_signature, params=("axis", "keepdims"), methods=("prod",),
+    examples=_examples(), jax="jax.numpy.prod", symbol="∏_{j≠i} x_j", doc="product over axes",
+    domain="nonzero")
 
 
 # ---- max and min -----------------------------------------------------------------
 def _argmax_share(out, x, axes, keepdims):
     # Ties split the gradient evenly, so the shares of tied entries sum to 1.
-    hit = np.equal(raw(x), raw(_keep(out, axes, keepdims))).astype(np.result_type(raw(x)))
+    hit = np.equal(concrete(x), concrete(_keep(out, axes, keepdims))).astype(np.result_type(concrete(x)))
     return hit / np.sum(hit, axis=axes, keepdims=True)
 
 
 def _extremum(name, forward, doc):
-    return _reduction(
-        name, lambda x, axes, keepdims: forward(x, axis=axes, keepdims=keepdims), "dense",
-        vjp=lambda g, out, x, axes, keepdims: (
-            _spread(g, out, x, axes, keepdims) * _argmax_share(out, x, axes, keepdims)),
-        jvp=lambda t, out, x, axes, keepdims: sum(
-            t * _argmax_share(out, x, axes, keepdims), axis=axes, keepdims=keepdims),
+    def signature(x: ArrayLike, axis: Axis = None, keepdims: bool = False):
+        return (x,), (_axes(x, axis, name), bool(keepdims))
+    signature.__doc__ = doc
+    return general(
+        name, lambda x, axes, keepdims: forward(x, axis=axes, keepdims=keepdims),
+        vjp={"x": lambda g, out, x, axes, keepdims: (
+            _spread(g, out, x, axes, keepdims) * _argmax_share(out, x, axes, keepdims))},
+        jvp={"x": lambda t, out, x, axes, keepdims: sum(
+            t * _argmax_share(out, x, axes, keepdims), axis=axes, keepdims=keepdims)},
+        signature=signature, params=("axis", "keepdims"), methods=(name,), examples=_examples(),
         jax=f"jax.numpy.{name}", symbol="selection of the extreme entry (ties share evenly)",
-        doc=doc, domain="distinct")
+        domain="distinct")
 
 
-_max = _extremum("max", np.max, "largest entry over axes")
-_min = _extremum("min", np.min, "smallest entry over axes")
-
-
-def max(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:  # noqa: A001
-    """Largest entry over ``axis``; tied entries share the gradient evenly."""
-    return bind(_max, (x,), (_axes(x, axis, "max"), bool(keepdims)))
-
-
-def min(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:  # noqa: A001
-    """Smallest entry over ``axis``; tied entries share the gradient evenly."""
-    return bind(_min, (x,), (_axes(x, axis, "min"), bool(keepdims)))
+max = _extremum("max", np.max, "Largest entry over ``axis``; tied entries share the gradient evenly.")  # noqa: A001
+min = _extremum("min", np.min, "Smallest entry over ``axis``; tied entries share the gradient evenly.")  # noqa: A001
 
 
 # ---- variance, standard deviation, norm --------------------------------------------
@@ -154,37 +161,32 @@ def _var_slope(out, x, axes, ddof, keepdims):
 def _std_slope(out, x, axes, ddof, keepdims):
     # (x − x̄)/((n − ddof)·std), taken as 0 where std = 0 (all entries equal): as for norm
     kept = _keep(out, axes, keepdims)
-    if np.any(np.equal(raw(kept), 0)):
+    if np.any(np.equal(concrete(kept), 0)):
         kept = where(equal(kept, 0), 1, kept)
     return _centered(x, axes) / ((reduced_count(shape_of(x), axes) - ddof) * kept)
 
 
 def _moment(name, forward, slope, symbol, doc):
-    return _reduction(
+    def signature(x: ArrayLike, axis: Axis = None, ddof: int = 0, keepdims: bool = False):
+        return (x,), (_axes(x, axis, name), int(ddof), bool(keepdims))
+    signature.__doc__ = doc
+    return general(
         name, lambda x, axes, ddof, keepdims: forward(x, axis=axes, ddof=ddof, keepdims=keepdims),
-        "dense", params=("axis", "ddof", "keepdims"),
-        vjp=lambda g, out, x, axes, ddof, keepdims: (
-            _spread(g, out, x, axes, keepdims) * slope(out, x, axes, ddof, keepdims)),
-        jvp=lambda t, out, x, axes, ddof, keepdims: sum(
-            t * slope(out, x, axes, ddof, keepdims), axis=axes, keepdims=keepdims),
-        jax=f"jax.numpy.{name}", symbol=symbol, doc=doc,
+        vjp={"x": lambda g, out, x, axes, ddof, keepdims: (
+            _spread(g, out, x, axes, keepdims) * slope(out, x, axes, ddof, keepdims))},
+        jvp={"x": lambda t, out, x, axes, ddof, keepdims: sum(
+            t * slope(out, x, axes, ddof, keepdims), axis=axes, keepdims=keepdims)},
+        signature=signature, params=("axis", "ddof", "keepdims"), methods=(name,),
+        jax=f"jax.numpy.{name}", symbol=symbol,
         examples=[Example(((3,),)), Example(((2, 3, 4),), {"axis": 1}),
                   Example(((2, 3, 4),), {"axis": (0, 2), "ddof": 1, "keepdims": True}),
                   Example(((4, 5),), {"axis": -1, "ddof": 1})])
 
 
-_var = _moment("var", np.var, _var_slope, "2(x − x̄)ᵀ/(n − ddof)", "variance over axes")
-_std = _moment("std", np.std, _std_slope, "(x − x̄)ᵀ/((n − ddof)·std)", "standard deviation over axes")
-
-
-def var(x: ArrayLike, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Array:
-    """Variance over ``axis`` with ``ddof`` delta degrees of freedom."""
-    return bind(_var, (x,), (_axes(x, axis, "var"), int(ddof), bool(keepdims)))
-
-
-def std(x: ArrayLike, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Array:
-    """Standard deviation over ``axis``."""
-    return bind(_std, (x,), (_axes(x, axis, "std"), int(ddof), bool(keepdims)))
+var = _moment("var", np.var, _var_slope, "2(x − x̄)ᵀ/(n − ddof)",
+              "Variance over ``axis`` with ``ddof`` delta degrees of freedom.")
+std = _moment("std", np.std, _std_slope, "(x − x̄)ᵀ/((n − ddof)·std)",
+              "Standard deviation over ``axis``.")
 
 
 def _norm_slope(out, x, axes, keepdims):
@@ -193,19 +195,7 @@ def _norm_slope(out, x, axes, keepdims):
     return x / where(equal(kept, 0), 1, kept)
 
 
-_norm = _reduction(
-    "norm", lambda x, axes, keepdims: np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdims)),
-    "dense",
-    vjp=lambda g, out, x, axes, keepdims: _spread(g, out, x, axes, keepdims) * _norm_slope(out, x, axes, keepdims),
-    jvp=lambda t, out, x, axes, keepdims: sum(t * _norm_slope(out, x, axes, keepdims),
-                                              axis=axes, keepdims=keepdims),
-    jax=lambda jnp, x, axis=None, keepdims=False: jnp.sqrt(jnp.sum(x * x, axis=axis, keepdims=keepdims)),
-    symbol="xᵀ/‖x‖ (0 at x = 0)", doc="Euclidean (Frobenius) norm over axes",
-    examples=[Example(((3,),)), Example(((2, 3, 4),), {"axis": -1}),
-              Example(((3, 4),), {"axis": (0, 1), "keepdims": True}), Example(((2, 3),))])
-
-
-def norm(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = False) -> Array:
+def _norm_signature(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = False):
     """The 2-norm of a vector or the Frobenius norm of a matrix (``ord`` None, 2 or 'fro').
 
     The gradient at x = 0 is 0 (a subgradient) rather than NaN.
@@ -213,28 +203,35 @@ def norm(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = False) -> A
     axes = _axes(x, axis, "norm")
     if ord not in (None, "fro") and not (ord == 2 and len(axes) == 1):
         raise NotImplementedError(f"norm: ord={ord!r} is not supported; use ord=None (2-norm/Frobenius)")
-    return bind(_norm, (x,), (axes, bool(keepdims)))
+    return (x,), (axes, bool(keepdims))
+
+
+norm = general(
+    "norm", lambda x, axes, keepdims: np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdims)),
+    vjp={"x": lambda g, out, x, axes, keepdims: (
+        _spread(g, out, x, axes, keepdims) * _norm_slope(out, x, axes, keepdims))},
+    jvp={"x": lambda t, out, x, axes, keepdims: sum(t * _norm_slope(out, x, axes, keepdims),
+                                                    axis=axes, keepdims=keepdims)},
+    signature=_norm_signature, params=("axis", "keepdims"),
+    jax=lambda jnp, x, axis=None, keepdims=False: jnp.sqrt(jnp.sum(x * x, axis=axis, keepdims=keepdims)),
+    symbol="xᵀ/‖x‖ (0 at x = 0)", doc="Euclidean (Frobenius) norm over axes",
+    examples=[Example(((3,),)), Example(((2, 3, 4),), {"axis": -1}),
+              Example(((3, 4),), {"axis": (0, 1), "keepdims": True}), Example(((2, 3),))])
 
 
 # ---- argmax / argmin: integer results, no gradient ---------------------------------
-_argmax = register(Op("argmax", lambda x, axis: np.argmax(x, axis=axis), "none", nargs=1,
-                      param_names=("axis",), jax="jax.numpy.argmax", symbol="0 (integer output)",
-                      domain="distinct", doc="index of the largest entry",
-                      examples=[Example(((5,),)), Example(((3, 4),), {"axis": 1})]))
-_argmin = register(Op("argmin", lambda x, axis: np.argmin(x, axis=axis), "none", nargs=1,
-                      param_names=("axis",), jax="jax.numpy.argmin", symbol="0 (integer output)",
-                      domain="distinct", doc="index of the smallest entry",
-                      examples=[Example(((5,),)), Example(((3, 4),), {"axis": 0})]))
+def _arg_signature(x: ArrayLike, axis: int | None = None):
+    """Index of the extreme entry (an integer array: carries no gradient)."""
+    return (x,), (None if axis is None else int(axis),)
 
 
-def argmax(x: ArrayLike, axis: int | None = None) -> Array:
-    """Index of the largest entry (an integer array: carries no gradient)."""
-    return bind(_argmax, (x,), (None if axis is None else int(axis),))
-
-
-def argmin(x: ArrayLike, axis: int | None = None) -> Array:
-    """Index of the smallest entry (an integer array: carries no gradient)."""
-    return bind(_argmin, (x,), (None if axis is None else int(axis),))
-
-
-_ = builtins, multiply, sqrt
+argmax = nondifferentiable("argmax", lambda x, axis: np.argmax(x, axis=axis), params=("axis",),
+                           signature=_arg_signature, methods=("argmax",), jax="jax.numpy.argmax",
+                           symbol="0 (integer output)", domain="distinct",
+                           doc="index of the largest entry",
+                           examples=[Example(((5,),)), Example(((3, 4),), {"axis": 1})])
+argmin = nondifferentiable("argmin", lambda x, axis: np.argmin(x, axis=axis), params=("axis",),
+                           signature=_arg_signature, methods=("argmin",), jax="jax.numpy.argmin",
+                           symbol="0 (integer output)", domain="distinct",
+                           doc="index of the smallest entry",
+                           examples=[Example(((5,),)), Example(((3, 4),), {"axis": 0})])

@@ -7,18 +7,16 @@ Axis parameters are stored as negative axes, which batch axes never shift.
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import numpy as np
 
-from ..registry import Example, Op, register
-from ..tape import bind, unbroadcast
+from ..jacobians.maps import Broadcast, Identity, Permute, Reshape
+from ..registry import Example, function, linear
+from ..sweep import unbroadcast
 from ..tensor import Tensor
-from ._util import lift_tangent, negative_axes, negative_axis, raw, shape_of
 from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
-from typing import Sequence  # noqa: E402
-
-__all__ = ["reshape", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze",
-           "broadcast_to", "getitem", "concatenate", "stack", "split"]
+from ._util import concrete, lift_tangent, negative_axes, negative_axis, shape_of
 
 
 def _batch(g, x) -> tuple:
@@ -27,30 +25,17 @@ def _batch(g, x) -> tuple:
     return gs[:len(gs) - len(shape_of(x))] if gs else ()
 
 
-def _linear(name, forward, vjp, *, params=(), jax, symbol, batch_params=None, doc="",
-            examples=(), call=None, jvp=None):
-    return register(Op(name, forward, "linear", nargs=1, param_names=params, vjps=(vjp,),
-                       jvps=(jvp,) if jvp else (), batch_params=batch_params, jax=jax,
-                       symbol=symbol, doc=doc, examples=examples, call=call))
+def _reshape_jacobian(i, args, out, params):
+    return Reshape(np.shape(out), np.shape(args[0]))
 
 
 # ---- reshape ---------------------------------------------------------------
-_reshape = _linear(
-    "reshape", lambda x, shape: np.reshape(x, shape),
-    lambda g, out, x, shape: reshape(g, _batch(g, out) + shape_of(x)),
-    params=("shape",), jax=lambda jnp, x, shape: jnp.reshape(x, shape),
-    batch_params=lambda batch, shape: (batch + shape,),
-    symbol="I (entries renumbered)", doc="same entries, new shape",
-    examples=[Example(((2, 3, 4),), {"shape": (6, 4)}), Example(((6,),), {"shape": (3, 2)}),
-              Example(((),), {"shape": (1, 1)}), Example(((2, 3),), {"shape": (-1,)})])
-
-
-def reshape(x: ArrayLike, shape: Shape) -> Array:
+def _reshape_signature(x: ArrayLike, shape: Shape):
     """Give ``x`` a new shape with the same number of entries (``-1`` allowed once)."""
     if isinstance(shape, (int, np.integer)):
         shape = (int(shape),)
     shape = tuple(int(s) for s in shape)
-    xs = shape_of(raw(x))
+    xs = shape_of(concrete(x))
     if -1 in shape:
         known = math.prod(s for s in shape if s != -1)
         size = math.prod(xs)
@@ -60,9 +45,25 @@ def reshape(x: ArrayLike, shape: Shape) -> Array:
     if math.prod(shape) != math.prod(xs):
         raise ValueError(f"reshape: cannot reshape input of shape {xs} "
                          f"({math.prod(xs)} entries) into {shape}")
-    if shape == xs and type(x) is not Tensor:
-        return x
-    return bind(_reshape, (x,), (shape,))
+    return (x,), (shape,)
+
+
+def _shape_args(shape: tuple):
+    """``t.reshape(2, 3)`` and ``t.reshape((2, 3))`` alike, as for ndarrays."""
+    return shape[0] if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)) else shape
+
+
+reshape = linear(
+    "reshape", lambda x, shape: np.reshape(x, shape),
+    transpose=lambda g, out, x, shape: reshape(g, _batch(g, out) + shape_of(x)),
+    signature=_reshape_signature, params=("shape",),
+    methods={"reshape": lambda self, *shape: reshape(self, _shape_args(shape)),
+             "flatten": lambda self: reshape(self, (-1,)), "ravel": lambda self: reshape(self, (-1,))},
+    jacobian=_reshape_jacobian, jax=lambda jnp, x, shape: jnp.reshape(x, shape),
+    batch_params=lambda batch, shape: (batch + shape,),
+    symbol="I (entries renumbered)", doc="same entries, new shape",
+    examples=[Example(((2, 3, 4),), {"shape": (6, 4)}), Example(((6,),), {"shape": (3, 2)}),
+              Example(((),), {"shape": (1, 1)}), Example(((2, 3),), {"shape": (-1,)})])
 
 
 # ---- axis permutations ---------------------------------------------------------
@@ -77,40 +78,51 @@ def _batched_perm(nb, axes):
     return tuple(range(nb)) + tuple(nb + a for a in axes)
 
 
-_transpose = _linear(
-    "transpose", lambda x, axes: np.transpose(x, axes),
-    lambda g, out, x, axes: transpose(g, _batched_perm(len(_batch(g, out)), _inverse_perm(axes))),
-    params=("axes",), jax=lambda jnp, x, axes=None: jnp.transpose(x, axes),
-    batch_params=lambda batch, axes: (_batched_perm(len(batch), axes),),
-    symbol="permutation", doc="permute the axes",
-    examples=[Example(((2, 3),)), Example(((2, 3, 4),), {"axes": (1, 2, 0)}), Example(((3,),))])
-
-
-def transpose(x: ArrayLike, axes: Sequence[int] | None = None) -> Array:
+def _transpose_signature(x: ArrayLike, axes: Sequence[int] | None = None):
     """Permute the axes of x (reverse them when ``axes`` is None)."""
-    n = len(shape_of(raw(x)))
+    n = len(shape_of(concrete(x)))
     if axes is None:
         axes = tuple(range(n))[::-1]
     else:
         axes = tuple(int(a) % n if n else int(a) for a in axes)
         if sorted(axes) != list(range(n)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of "
-                             f"the {n} axes of an input of shape {shape_of(raw(x))}")
-    return bind(_transpose, (x,), (axes,))
+                             f"the {n} axes of an input of shape {shape_of(concrete(x))}")
+    return (x,), (axes,)
 
 
+def _transpose_method(self, *axes):
+    if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], (int, np.integer))):
+        axes = axes[0]
+    return transpose(self, axes or None)
+
+
+transpose = linear(
+    "transpose", lambda x, axes: np.transpose(x, axes),
+    transpose=lambda g, out, x, axes: transpose(g, _batched_perm(len(_batch(g, out)), _inverse_perm(axes))),
+    signature=_transpose_signature, params=("axes",),
+    methods={"transpose": _transpose_method, "T": property(lambda self: transpose(self))},
+    jacobian=lambda i, args, out, params: Permute(np.shape(args[0]), params[0]),
+    jax=lambda jnp, x, axes=None: jnp.transpose(x, axes),
+    batch_params=lambda batch, axes: (_batched_perm(len(batch), axes),),
+    symbol="permutation", doc="permute the axes",
+    examples=[Example(((2, 3),)), Example(((2, 3, 4),), {"axes": (1, 2, 0)}), Example(((3,),))])
+
+
+@function(methods=("swapaxes",))
 def swapaxes(x: ArrayLike, axis1: int, axis2: int) -> Array:
     """Exchange two axes (a transpose)."""
-    n = len(shape_of(raw(x)))
+    n = len(shape_of(concrete(x)))
     a, b = negative_axis(axis1, n, "swapaxes") + n, negative_axis(axis2, n, "swapaxes") + n
     perm = list(range(n))
     perm[a], perm[b] = perm[b], perm[a]
-    return bind(_transpose, (x,), (tuple(perm),))
+    return transpose(x, tuple(perm))
 
 
+@function
 def moveaxis(x: ArrayLike, source: Axis, destination: Axis) -> Array:
     """Move axes to new positions (a transpose)."""
-    n = len(shape_of(raw(x)))
+    n = len(shape_of(concrete(x)))
     src = [negative_axis(s, n, "moveaxis") + n for s in np.atleast_1d(source)]
     dst = [negative_axis(d, n, "moveaxis") + n for d in np.atleast_1d(destination)]
     if len(src) != len(dst):
@@ -118,36 +130,28 @@ def moveaxis(x: ArrayLike, source: Axis, destination: Axis) -> Array:
     order = [i for i in range(n) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
-    return bind(_transpose, (x,), (tuple(order),))
+    return transpose(x, tuple(order))
 
 
 # ---- adding and removing size-1 axes ------------------------------------------
-_expand_dims = _linear(
+def _expand_dims_signature(x: ArrayLike, axis: Axis):
+    """Insert size-1 axes at the positions ``axis`` (of the result)."""
+    n = len(shape_of(concrete(x))) + (len(axis) if isinstance(axis, (tuple, list)) else 1)
+    return (x,), (negative_axes(axis, n, "expand_dims"),)
+
+
+expand_dims = linear(
     "expand_dims", lambda x, axis: np.expand_dims(x, axis),
-    lambda g, out, x, axis: reshape(g, _batch(g, out) + shape_of(x)),
-    params=("axis",), jax="jax.numpy.expand_dims", symbol="I (new size-1 axes)",
-    doc="insert size-1 axes",
+    transpose=lambda g, out, x, axis: reshape(g, _batch(g, out) + shape_of(x)),
+    signature=_expand_dims_signature, params=("axis",), jacobian=_reshape_jacobian,
+    jax="jax.numpy.expand_dims", symbol="I (new size-1 axes)", doc="insert size-1 axes",
     examples=[Example(((3,),), {"axis": 0}), Example(((2, 3),), {"axis": (0, 3)}),
               Example(((2, 3),), {"axis": -1})])
 
 
-def expand_dims(x: ArrayLike, axis: Axis) -> Array:
-    """Insert size-1 axes at the positions ``axis`` (of the result)."""
-    n = len(shape_of(raw(x))) + (len(axis) if isinstance(axis, (tuple, list)) else 1)
-    return bind(_expand_dims, (x,), (negative_axes(axis, n, "expand_dims"),))
-
-
-_squeeze = _linear(
-    "squeeze", lambda x, axis: np.squeeze(x, axis),
-    lambda g, out, x, axis: reshape(g, _batch(g, out) + shape_of(x)),
-    params=("axis",), jax="jax.numpy.squeeze", symbol="I (size-1 axes dropped)",
-    doc="remove size-1 axes",
-    examples=[Example(((1, 3, 1),)), Example(((1, 3, 1),), {"axis": -1}), Example(((1,),))])
-
-
-def squeeze(x: ArrayLike, axis: Axis = None) -> Array:
+def _squeeze_signature(x: ArrayLike, axis: Axis = None):
     """Remove size-1 axes (all of them when ``axis`` is None)."""
-    xs = shape_of(raw(x))
+    xs = shape_of(concrete(x))
     if axis is None:
         axes = tuple(i - len(xs) for i, s in enumerate(xs) if s == 1)
     else:
@@ -156,26 +160,41 @@ def squeeze(x: ArrayLike, axis: Axis = None) -> Array:
         if bad:
             raise ValueError(f"squeeze: cannot squeeze axis {bad[0]} of size "
                              f"{xs[bad[0]]} (input shape {xs})")
-    return bind(_squeeze, (x,), (axes,))
+    return (x,), (axes,)
+
+
+squeeze = linear(
+    "squeeze", lambda x, axis: np.squeeze(x, axis),
+    transpose=lambda g, out, x, axis: reshape(g, _batch(g, out) + shape_of(x)),
+    signature=_squeeze_signature, params=("axis",), methods=("squeeze",),
+    jacobian=_reshape_jacobian, jax="jax.numpy.squeeze", symbol="I (size-1 axes dropped)",
+    doc="remove size-1 axes",
+    examples=[Example(((1, 3, 1),)), Example(((1, 3, 1),), {"axis": -1}), Example(((1,),))])
 
 
 # ---- broadcasting ------------------------------------------------------------
-_broadcast_to = _linear(
+def _broadcast_to_signature(x: ArrayLike, shape: Shape):
+    """View x as ``shape`` by NumPy broadcasting."""
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    return (x,), (shape,)
+
+
+def _broadcast_jacobian(i, args, out, params):
+    ishape, oshape = np.shape(args[0]), np.shape(out)
+    return Identity(oshape) if ishape == oshape else Broadcast(ishape, oshape)
+
+
+broadcast_to = linear(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
-    lambda g, out, x, shape: unbroadcast(g, shape_of(x), len(_batch(g, out))),
-    params=("shape",), jax="jax.numpy.broadcast_to",
+    transpose=lambda g, out, x, shape: unbroadcast(g, shape_of(x), len(_batch(g, out))),
     # the op applied to the tangent, with the tangent's batch axes kept in front
     jvp=lambda t, out, x, shape: broadcast_to(
         lift_tangent(t, x, len(shape)), shape_of(t)[:len(shape_of(t)) - len(shape_of(x))] + shape),
-    symbol="copy (transpose: sum over broadcast axes)", doc="repeat along new or size-1 axes",
+    signature=_broadcast_to_signature, params=("shape",), jacobian=_broadcast_jacobian,
+    jax="jax.numpy.broadcast_to", symbol="copy (transpose: sum over broadcast axes)",
+    doc="repeat along new or size-1 axes",
     examples=[Example(((),), {"shape": (2, 3)}), Example(((3, 1),), {"shape": (2, 3, 4)}),
               Example(((1, 4),), {"shape": (3, 4)})])
-
-
-def broadcast_to(x: ArrayLike, shape: Shape) -> Array:
-    """View x as ``shape`` by NumPy broadcasting."""
-    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
-    return bind(_broadcast_to, (x,), (shape,))
 
 
 # ---- indexing ------------------------------------------------------------------
@@ -189,29 +208,15 @@ def _scatter_forward(g, index, shape):
     return z
 
 
-_scatter_add = _linear(
-    "scatter_add", _scatter_forward,
-    lambda g, out, v, index, shape: getitem(g, (slice(None),) * len(_batch(g, out)) + index),
-    params=("index", "shape"),
+scatter_add = linear(
+    "scatter_add", _scatter_forward, inputs=("v",), public=False,
+    transpose=lambda g, out, v, index, shape: getitem(g, (slice(None),) * len(_batch(g, out)) + index),
+    signature=lambda v, index, shape: ((v,), (index, shape)), params=("index", "shape"),
     jax=lambda jnp, v, index, shape: jnp.zeros(shape).at[index].add(v),
     batch_params=lambda batch, index, shape: ((slice(None),) * len(batch) + index, batch + shape),
     symbol="scatter (transpose of indexing)", doc="add v into zeros of a shape at an index",
-    call=lambda v, index, shape: bind(_scatter_add, (v,), (index, shape)),
     examples=[Example(((3,),), {"index": (np.array([0, 2, 0]),), "shape": (4,)}),
               Example(((2, 2),), {"index": (slice(1, 3), slice(None)), "shape": (4, 2)})])
-
-_getitem = _linear(
-    "getitem", lambda x, index: x[index],
-    lambda g, out, x, index: bind(_scatter_add, (g,),
-                                  ((slice(None),) * len(_batch(g, out)) + index,
-                                   _batch(g, out) + shape_of(x))),
-    params=("index",), jax=lambda jnp, x, index: x[index],
-    batch_params=lambda batch, index: ((slice(None),) * len(batch) + index,),
-    symbol="selection (rows of I)", doc="x[index]: basic slicing and integer-array indexing",
-    examples=[Example(((5,),), {"index": 2}), Example(((4, 5),), {"index": (slice(1, 3), slice(None, None, 2))}),
-              Example(((4, 5),), {"index": (np.array([0, 2, 2]),)}),
-              Example(((4, 5),), {"index": (Ellipsis, np.array([1, 1, 4]))}),
-              Example(((3, 4),), {"index": (None, slice(None, None, -1), 1)})])
 
 
 def _normalize_index(index, xs):
@@ -220,7 +225,7 @@ def _normalize_index(index, xs):
     out = []
     for i in index:
         if isinstance(i, Tensor):
-            i = raw(i)
+            i = concrete(i)
         if isinstance(i, list):
             i = np.asarray(i)
         if isinstance(i, np.ndarray):
@@ -240,18 +245,36 @@ def _normalize_index(index, xs):
     return tuple(out)
 
 
-def getitem(x: ArrayLike, index) -> Array:
+def _getitem_signature(x: ArrayLike, index):
     """``x[index]``: slicing, ``None``, integers and integer/boolean arrays.
 
     The VJP scatters the cotangent back (repeated indices add up).
     """
-    xs = shape_of(raw(x))
+    xs = shape_of(concrete(x))
     index = _normalize_index(index, xs)
     try:
         np.empty(xs, dtype=np.int8)[index]
     except IndexError as exc:
         raise IndexError(f"getitem: {exc} (input shape {xs}, index {index!r})") from None
-    return bind(_getitem, (x,), (index,))
+    except TypeError:  # an index Python cannot read (traced by jax.jit under tg.to_jax)
+        if all(i is None or isinstance(i, (int, slice, type(Ellipsis), np.integer, np.ndarray))
+               for i in index):
+            raise
+    return (x,), (index,)
+
+
+getitem = linear(
+    "getitem", lambda x, index: x[index],
+    transpose=lambda g, out, x, index: scatter_add(
+        g, (slice(None),) * len(_batch(g, out)) + index, _batch(g, out) + shape_of(x)),
+    signature=_getitem_signature, params=("index",), methods=("__getitem__",),
+    jax=lambda jnp, x, index: x[index],
+    batch_params=lambda batch, index: ((slice(None),) * len(batch) + index,),
+    symbol="selection (rows of I)", doc="x[index]: basic slicing and integer-array indexing",
+    examples=[Example(((5,),), {"index": 2}), Example(((4, 5),), {"index": (slice(1, 3), slice(None, None, 2))}),
+              Example(((4, 5),), {"index": (np.array([0, 2, 2]),)}),
+              Example(((4, 5),), {"index": (Ellipsis, np.array([1, 1, 4]))}),
+              Example(((3, 4),), {"index": (None, slice(None, None, -1), 1)})])
 
 
 # ---- joining and splitting ----------------------------------------------------------
@@ -265,7 +288,7 @@ def _concat_vjp(i, g, out, *args_and_axis):
 
 def _zeros_tangent(t_like, x):
     batch = shape_of(t_like)[:len(shape_of(t_like)) - len(shape_of(x))] if t_like is not None else ()
-    return np.zeros(batch + shape_of(x), dtype=np.result_type(raw(x)))
+    return np.zeros(batch + shape_of(x), dtype=np.result_type(concrete(x)))
 
 
 def _fill_tangents(tangents, args):
@@ -273,23 +296,12 @@ def _fill_tangents(tangents, args):
     return [t if t is not None else _zeros_tangent(first, a) for t, a in zip(tangents, args)]
 
 
-_concatenate = register(Op(
-    "concatenate", lambda *a: np.concatenate(a[:-1], axis=a[-1]), "linear", nargs=0,
-    param_names=("axis",), variadic=True, vjps=(_concat_vjp,),
-    jvp_all=lambda ts, out, *a: concatenate(_fill_tangents(ts, a[:-1]), axis=a[-1]),
-    jax=lambda jnp, *xs, axis=0: jnp.concatenate(xs, axis=axis),
-    symbol="[I 0 …; 0 I …] (blocks)", doc="join arrays along an existing axis",
-    call=lambda *xs, axis=0: concatenate(xs, axis=axis),
-    examples=[Example(((2, 3), (4, 3))), Example(((2, 3), (2, 1), (2, 2)), {"axis": 1}),
-              Example(((3,), (2,)), {"axis": -1})]))
-
-
-def concatenate(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
+def _concatenate_signature(arrays: Sequence[ArrayLike], axis: int = 0):
     """Join a sequence of arrays along an existing axis."""
     arrays = tuple(arrays)
     if not arrays:
         raise ValueError("concatenate: need at least one array")
-    shapes = [shape_of(raw(a)) for a in arrays]
+    shapes = [shape_of(concrete(a)) for a in arrays]
     n = len(shapes[0])
     if n == 0:
         raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")
@@ -297,7 +309,19 @@ def concatenate(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
     for s in shapes[1:]:
         if len(s) != n or any(a != b for k, (a, b) in enumerate(zip(s, shapes[0])) if k - n != ax):
             raise ValueError(f"concatenate: shapes {shapes} do not match outside axis {axis}")
-    return bind(_concatenate, arrays, (ax,))
+    return arrays, (ax,)
+
+
+concatenate = linear(
+    "concatenate", lambda *a: np.concatenate(a[:-1], axis=a[-1]), variadic=True, inputs=(),
+    transpose=_concat_vjp,
+    jvp_all=lambda ts, out, *a: concatenate(_fill_tangents(ts, a[:-1]), axis=a[-1]),
+    signature=_concatenate_signature, params=("axis",),
+    jax=lambda jnp, *xs, axis=0: jnp.concatenate(xs, axis=axis),
+    symbol="[I 0 …; 0 I …] (blocks)", doc="join arrays along an existing axis",
+    call=lambda *xs, axis=0: concatenate(xs, axis=axis),
+    examples=[Example(((2, 3), (4, 3))), Example(((2, 3), (2, 1), (2, 2)), {"axis": 1}),
+              Example(((3,), (2,)), {"axis": -1})])
 
 
 def _stack_vjp(i, g, out, *args_and_axis):
@@ -305,32 +329,33 @@ def _stack_vjp(i, g, out, *args_and_axis):
     return getitem(g, (Ellipsis, i) + (slice(None),) * (-axis - 1))
 
 
-_stack = register(Op(
-    "stack", lambda *a: np.stack(a[:-1], axis=a[-1]), "linear", nargs=0,
-    param_names=("axis",), variadic=True, vjps=(_stack_vjp,),
-    jvp_all=lambda ts, out, *a: stack(_fill_tangents(ts, a[:-1]), axis=a[-1]),
-    jax=lambda jnp, *xs, axis=0: jnp.stack(xs, axis=axis),
-    symbol="[I; I; …] interleaved (blocks)", doc="join arrays along a new axis",
-    call=lambda *xs, axis=0: stack(xs, axis=axis),
-    examples=[Example(((2, 3), (2, 3))), Example(((3,), (3,), (3,)), {"axis": 1}),
-              Example(((), ()), {"axis": 0})]))
-
-
-def stack(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
+def _stack_signature(arrays: Sequence[ArrayLike], axis: int = 0):
     """Join same-shaped arrays along a new axis."""
     arrays = tuple(arrays)
     if not arrays:
         raise ValueError("stack: need at least one array")
-    shapes = [shape_of(raw(a)) for a in arrays]
+    shapes = [shape_of(concrete(a)) for a in arrays]
     if any(s != shapes[0] for s in shapes):
         raise ValueError(f"stack: all inputs must have the same shape, got {shapes}")
-    ax = negative_axis(axis, len(shapes[0]) + 1, "stack")
-    return bind(_stack, arrays, (ax,))
+    return arrays, (negative_axis(axis, len(shapes[0]) + 1, "stack"),)
 
 
+stack = linear(
+    "stack", lambda *a: np.stack(a[:-1], axis=a[-1]), variadic=True, inputs=(),
+    transpose=_stack_vjp,
+    jvp_all=lambda ts, out, *a: stack(_fill_tangents(ts, a[:-1]), axis=a[-1]),
+    signature=_stack_signature, params=("axis",),
+    jax=lambda jnp, *xs, axis=0: jnp.stack(xs, axis=axis),
+    symbol="[I; I; …] interleaved (blocks)", doc="join arrays along a new axis",
+    call=lambda *xs, axis=0: stack(xs, axis=axis),
+    examples=[Example(((2, 3), (2, 3))), Example(((3,), (3,), (3,)), {"axis": 1}),
+              Example(((), ()), {"axis": 0})])
+
+
+@function
 def split(x: ArrayLike, indices_or_sections, axis: int = 0) -> list:
     """Split x into pieces along ``axis`` (each piece is a slice, so it records)."""
-    xs = shape_of(raw(x))
+    xs = shape_of(concrete(x))
     ax = negative_axis(axis, len(xs), "split")
     n = xs[ax]
     if isinstance(indices_or_sections, (int, np.integer)):

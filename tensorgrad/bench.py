@@ -32,6 +32,8 @@ from typing import Callable
 
 import numpy as np
 
+import tensorgrad as tg
+
 FULL_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048)
 QUICK_SIZES = (16, 32, 64)
 FIT_FROM = 256  # slopes are fitted over N ≥ this (quick mode: its largest sizes)
@@ -128,7 +130,6 @@ def numpy_dense_chain(Ws, x):
 
 
 def _tg_fn(Ws):
-    import tensorgrad as tg
 
     def f(x):
         h = x
@@ -139,7 +140,6 @@ def _tg_fn(Ws):
 
 
 def _methods(Ws, x, peers: bool, threads: int | None = None) -> dict:
-    import tensorgrad as tg
     f = _tg_fn(Ws)
     ones = np.ones(x.shape[0])
 
@@ -214,7 +214,6 @@ def _check(methods: dict, Ws, x) -> dict:
 # --------------------------------------------------------------------------
 
 def _elementwise(n: int, repeats: int, min_time: float) -> dict:
-    import tensorgrad as tg
     rng = np.random.default_rng(1)
     x = rng.uniform(-1, 1, size=n)
     ops = [tg.sin, tg.tanh, tg.exp, tg.cos, tg.sigmoid, tg.sin, tg.tanh, tg.arctan, tg.sinh, tg.tanh]

@@ -1,4 +1,4 @@
-"""Neural-network ops: activations, log-sum-exp, softmax, and the fused losses.
+"""Activations and losses: sigmoid and friends, log-sum-exp, softmax, the fused losses.
 
 Each is one registered op with its own rules, computed stably:
 
@@ -16,45 +16,39 @@ import math
 import numpy as np
 from scipy import special
 
-from ..registry import Example, Op, register
-from ..tape import bind
-from ._util import dtype_of, lift_tangent, negative_axes, negative_axis, raw, shape_of
-from .elementwise import _mask, _public, elementwise, exp, tanh, where
+from ..jacobians.maps import SoftmaxJacobian
+from ..recording import bind
+from ..registry import Example, elementwise, general
+from ..typing import Array, ArrayLike, Axis  # noqa: F401
+from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, shape_of
+from .elementwise import _mask, exp, tanh, where
 from .reductions import _keep, _spread
 from .reductions import sum as _sum
 from .shape import reshape
-from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
-
-__all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "logsumexp",
-           "softmax", "log_softmax", "softmax_cross_entropy", "mse"]
 
 
 # ---- activations (diagonal Jacobians) ------------------------------------------------
-sigmoid = elementwise("sigmoid", special.expit, (lambda out, x: out * (1 - out),),
+sigmoid = elementwise("sigmoid", special.expit, d={"x": lambda out, x: out * (1 - out)},
                       jax="jax.nn.sigmoid", symbol="diag(σ(x)(1 − σ(x)))",
                       doc="logistic sigmoid 1/(1 + e⁻ˣ), without overflow")
 relu = elementwise("relu", lambda x: np.maximum(x, 0),
-                   (lambda out, x: _mask(np.greater(raw(x), 0), out),),
+                   d={"x": lambda out, x: _mask(np.greater(concrete(x), 0), out)},
                    jax="jax.nn.relu", symbol="diag([x > 0]) (0 at x = 0)",
                    domain="nonzero", doc="max(x, 0); the subgradient at 0 is 0")
-softplus = elementwise("softplus", lambda x: np.logaddexp(0, x), (lambda out, x: sigmoid(x),),
+softplus = elementwise("softplus", lambda x: np.logaddexp(0, x), d={"x": lambda out, x: sigmoid(x)},
                        jax="jax.nn.softplus", symbol="diag(σ(x))", doc="log(1 + eˣ), stable")
 log_sigmoid = elementwise("log_sigmoid", lambda x: -np.logaddexp(0, -x),
-                          (lambda out, x: sigmoid(-x),), jax="jax.nn.log_sigmoid",
+                          d={"x": lambda out, x: sigmoid(-x)}, jax="jax.nn.log_sigmoid",
                           symbol="diag(σ(−x))", doc="log σ(x), stable")
 
-_leaky = register(Op(
-    "leaky_relu", lambda x, slope: np.where(x > 0, x, slope * x), "diagonal", nargs=1,
-    param_names=("negative_slope",),
-    deriv=(lambda out, x, slope: np.where(raw(x) > 0, 1, slope).astype(dtype_of(out)),),
+leaky_relu = elementwise(
+    "leaky_relu", lambda x, slope: np.where(x > 0, x, slope * x),
+    d={"x": lambda out, x, slope: np.where(concrete(x) > 0, 1, slope).astype(dtype_of(out))},
+    signature=lambda x, negative_slope=0.01: ((x,), (float(negative_slope),)),
+    params=("negative_slope",),
     jax="jax.nn.leaky_relu", symbol="diag([x > 0] + α[x ≤ 0])", domain="nonzero",
-    doc="x for x > 0, αx otherwise",
-    examples=[Example(((3, 4),)), Example(((5,),), {"negative_slope": 0.2})]))
-
-
-def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> Array:
-    """x where x > 0, ``negative_slope``·x elsewhere."""
-    return bind(_leaky, (x,), (float(negative_slope),))
+    doc="x where x > 0, ``negative_slope``·x elsewhere",
+    examples=[Example(((3, 4),)), Example(((5,),), {"negative_slope": 0.2})])
 
 
 _SQRT_2_OVER_PI = np.sqrt(2 / np.pi)
@@ -71,30 +65,30 @@ def _gelu_deriv(out, x, approximate):
         inner = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
         th = tanh(inner)
         return 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-    cdf = 0.5 * (1 + bind(_erf, (x / np.sqrt(2),), ()))
+    cdf = 0.5 * (1 + erf(x / np.sqrt(2)))
     pdf = exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
     return cdf + x * pdf
 
 
-_erf = register(Op("erf", special.erf, "diagonal", nargs=1,
-                   deriv=(lambda out, x: (2 / np.sqrt(np.pi)) * exp(-x * x),),
-                   jax="jax.scipy.special.erf", symbol="diag(2/√π · e^(−x²))",
-                   doc="the error function"))
-erf = _public(_erf)
+erf = elementwise("erf", special.erf, d={"x": lambda out, x: (2 / np.sqrt(np.pi)) * exp(-x * x)},
+                  jax="jax.scipy.special.erf", symbol="diag(2/√π · e^(−x²))",
+                  doc="the error function")
 
-_gelu = register(Op("gelu", _gelu_forward, "diagonal", nargs=1, param_names=("approximate",),
-                    deriv=(_gelu_deriv,), jax="jax.nn.gelu", symbol="diag(Φ(x) + x φ(x))",
-                    doc="Gaussian error linear unit x·Φ(x) (tanh form if approximate)",
-                    examples=[Example(((3, 4),), {"approximate": False}),
-                              Example(((5,),), {"approximate": True}), Example(((),), {"approximate": False})]))
-
-
-def gelu(x: ArrayLike, approximate: bool = False) -> Array:
-    """GELU: x·Φ(x) with Φ the normal CDF (``approximate=True``: the tanh formula)."""
-    return bind(_gelu, (x,), (bool(approximate),))
+gelu = elementwise(
+    "gelu", _gelu_forward, d={"x": _gelu_deriv}, params=("approximate",),
+    signature=lambda x, approximate=False: ((x,), (bool(approximate),)),
+    jax="jax.nn.gelu", symbol="diag(Φ(x) + x φ(x))",
+    doc="GELU: x·Φ(x) with Φ the normal CDF (``approximate=True``: the tanh formula)",
+    examples=[Example(((3, 4),), {"approximate": False}),
+              Example(((5,),), {"approximate": True}), Example(((),), {"approximate": False})])
 
 
 # ---- log-sum-exp and softmax ------------------------------------------------------------
+def _jax_logsumexp(jnp, x, axis=None, keepdims=False):
+    import jax.scipy.special
+    return jax.scipy.special.logsumexp(x, axis=axis, keepdims=keepdims)
+
+
 def _lse_forward(x, axes, keepdims):
     if x.size:
         m = x.max(axis=axes, keepdims=True)
@@ -116,32 +110,28 @@ def _lse_weights(out, x, axes, keepdims):
     # ∂lse/∂x = softmax(x) = exp(x − lse). An all −inf row (lse = −inf) has
     # weight 0, not NaN; a row holding +inf or NaN (lse = +inf or NaN) gets NaN.
     kept = _keep(out, axes, keepdims)
-    k = raw(kept)
+    k = concrete(kept)
     finite = np.isfinite(k)
     if finite.all():  # shift by the (constant) max: exact digits in float32 for big logits
-        e = exp(x - np.max(raw(x), axis=axes, keepdims=True))
+        e = exp(x - np.max(concrete(x), axis=axes, keepdims=True))
         return e / _sum(e, axis=axes, keepdims=True)
     w = exp(x - where(finite, kept, 0))
     return where(finite, w, np.where(np.isneginf(k), 0.0, np.nan).astype(dtype_of(k)))
 
 
-_logsumexp = register(Op(
-    "logsumexp", _lse_forward, "dense", nargs=1, param_names=("axis", "keepdims"),
-    vjps=(lambda g, out, x, axes, keepdims:
-          _spread(g, out, x, axes, keepdims) * _lse_weights(out, x, axes, keepdims),),
-    jvps=(lambda t, out, x, axes, keepdims:
-          _sum(t * _lse_weights(out, x, axes, keepdims), axis=axes, keepdims=keepdims),),
-    jax=lambda jnp, x, axis=None, keepdims=False: __import__("jax").scipy.special.logsumexp(
-        x, axis=axis, keepdims=keepdims),
-    symbol="softmax(x)ᵀ", doc="log Σ exp(x) over axes, shifted by the max so it never overflows",
+logsumexp = general(
+    "logsumexp", _lse_forward,
+    vjp={"x": lambda g, out, x, axes, keepdims:
+         _spread(g, out, x, axes, keepdims) * _lse_weights(out, x, axes, keepdims)},
+    jvp={"x": lambda t, out, x, axes, keepdims:
+         _sum(t * _lse_weights(out, x, axes, keepdims), axis=axes, keepdims=keepdims)},
+    signature=lambda x, axis=None, keepdims=False: (
+        (x,), (negative_axes(axis, len(shape_of(concrete(x))), "logsumexp"), bool(keepdims))),
+    params=("axis", "keepdims"), jax=_jax_logsumexp,
+    symbol="softmax(x)ᵀ",
+    doc="log(Σ exp(x)) over ``axis``, shifted by the max: stable for large and −inf entries",
     examples=[Example(((4,),)), Example(((3, 4),), {"axis": -1}),
-              Example(((2, 3, 4),), {"axis": (0, 2), "keepdims": True}), Example(((),))]))
-
-
-def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
-    """log(Σ exp(x)) over ``axis``, stable for large and −inf entries."""
-    return bind(_logsumexp, (x,), (negative_axes(axis, len(shape_of(raw(x))), "logsumexp"),
-                                  bool(keepdims)))
+              Example(((2, 3, 4),), {"axis": (0, 2), "keepdims": True}), Example(((),))])
 
 
 def _softmax_forward(x, axis):
@@ -163,18 +153,26 @@ def _softmax_vjp(g, out, x, axis):
     return out * (g - _sum(g * out, axis=axis, keepdims=True))
 
 
-_softmax = register(Op(
-    "softmax", _softmax_forward, "dense", nargs=1, param_names=("axis",),
-    vjps=(_softmax_vjp,), jvps=(_softmax_vjp,),  # the Jacobian diag(p) − p pᵀ is symmetric
+def _softmax_jacobian(log: bool):
+    def build(i, args, out, params):
+        return SoftmaxJacobian(np.exp(out) if log else out, params[0], log=log)
+    return build
+
+
+def _axis_signature(name):
+    def signature(x: ArrayLike, axis: int = -1):
+        return (x,), (negative_axis(axis, len(shape_of(concrete(x))), name),)
+    return signature
+
+
+softmax = general(
+    "softmax", _softmax_forward,
+    vjp={"x": _softmax_vjp}, jvp={"x": _softmax_vjp},  # the Jacobian diag(p) − p pᵀ is symmetric
+    signature=_axis_signature("softmax"), params=("axis",), jacobian=_softmax_jacobian(log=False),
     jax="jax.nn.softmax", symbol="diag(p) − p pᵀ",
-    doc="exp(x) / Σ exp(x) along an axis",
+    doc="Softmax along ``axis``: exp(x) / Σ exp(x); its Jacobian diag(p) − p pᵀ is never formed",
     examples=[Example(((4,),)), Example(((3, 4),)), Example(((3, 4),), {"axis": 0}),
-              Example(((2, 3, 4),), {"axis": 1})]))
-
-
-def softmax(x: ArrayLike, axis: int = -1) -> Array:
-    """Softmax along ``axis``; Jacobian diag(p) − p pᵀ (never formed by the rules)."""
-    return bind(_softmax, (x,), (negative_axis(axis, len(shape_of(raw(x))), "softmax"),))
+              Example(((2, 3, 4),), {"axis": 1})])
 
 
 def _log_softmax_forward(x, axis):
@@ -189,19 +187,15 @@ def _log_softmax_forward(x, axis):
         return np.where(np.isneginf(lse), -np.inf, d - lse)  # all −inf row: −inf, like log 0
 
 
-_log_softmax = register(Op(
-    "log_softmax", _log_softmax_forward, "dense", nargs=1, param_names=("axis",),
+log_softmax = general(
+    "log_softmax", _log_softmax_forward,
     # p from the stable softmax of x (exp(out) loses digits in float32 for large logits)
-    vjps=(lambda g, out, x, axis: g - bind(_softmax, (x,), (axis,)) * _sum(g, axis=axis, keepdims=True),),
-    jvps=(lambda t, out, x, axis: t - _sum(bind(_softmax, (x,), (axis,)) * t, axis=axis, keepdims=True),),
+    vjp={"x": lambda g, out, x, axis: g - bind(softmax.op, (x,), (axis,)) * _sum(g, axis=axis, keepdims=True)},
+    jvp={"x": lambda t, out, x, axis: t - _sum(bind(softmax.op, (x,), (axis,)) * t, axis=axis, keepdims=True)},
+    signature=_axis_signature("log_softmax"), params=("axis",), jacobian=_softmax_jacobian(log=True),
     jax="jax.nn.log_softmax", symbol="I − 1 pᵀ",
-    doc="x − logsumexp(x) along an axis",
-    examples=[Example(((4,),)), Example(((3, 4),)), Example(((3, 4),), {"axis": 0})]))
-
-
-def log_softmax(x: ArrayLike, axis: int = -1) -> Array:
-    """log(softmax(x)) computed as x − logsumexp(x): stable."""
-    return bind(_log_softmax, (x,), (negative_axis(axis, len(shape_of(raw(x))), "log_softmax"),))
+    doc="log(softmax(x)) computed as x − logsumexp(x): stable",
+    examples=[Example(((4,),)), Example(((3, 4),)), Example(((3, 4),), {"axis": 0})])
 
 
 # ---- fused softmax cross-entropy ------------------------------------------------------------
@@ -219,7 +213,7 @@ def _sce_forward(z, y):
 def _sce_vjp(g, out, z, y):
     # ∂L/∂z = (p − y)/batch: the fused rule, p from a stable softmax.
     n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
-    p = bind(_softmax, (z,), (-1,))
+    p = bind(softmax.op, (z,), (-1,))
     return (p - y) * (_expand_loss(g, z) / n)  # scale the small g first: one pass less
 
 
@@ -235,24 +229,11 @@ def _expand_loss(g, z):
 
 def _sce_jvp(t, out, z, y):
     n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
-    p = bind(_softmax, (z,), (-1,))
+    p = bind(softmax.op, (z,), (-1,))
     return _sum(t * ((p - y) / n), axis=tuple(range(-len(shape_of(z)), 0)))
 
 
-_sce = register(Op(
-    "softmax_cross_entropy", _sce_forward, "dense", nargs=2,
-    vjps=(_sce_vjp,), jvps=(_sce_jvp,),
-    jax=lambda jnp, z, y: jnp.mean(-jnp.sum(
-        (y if y.shape == z.shape else __import__("jax").nn.one_hot(y, z.shape[-1], dtype=z.dtype))
-        * __import__("jax").nn.log_softmax(z, axis=-1), axis=-1)),
-    symbol="(p − y)ᵀ / batch", domain=("real", "probs"),
-    doc="mean over the batch of −Σ y log softmax(z), fused",
-    examples=[Example(((5, 4), (5, 4))), Example(((4,), (4,))),
-              Example(((3, 5), np.array([0, 4, 2])))],
-    call=lambda z, y: softmax_cross_entropy(z, y)))
-
-
-def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> Array:
+def _sce_signature(logits: ArrayLike, labels: ArrayLike):
     """Mean cross-entropy of ``softmax(logits)`` against ``labels``.
 
     ``logits`` is (batch, classes) or (classes,). ``labels`` holds integer
@@ -260,11 +241,14 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> Array:
     ``logits`` (one-hot included). The gradient with respect to the logits
     is exactly (p − y)/batch; no gradient flows to the labels.
     """
-    zs = shape_of(raw(logits))
+    zs = shape_of(concrete(logits))
     if len(zs) not in (1, 2):
         raise ValueError(f"softmax_cross_entropy: logits must be (batch, classes) or (classes,), "
                          f"got shape {zs}")
-    y = np.asarray(raw(labels))
+    try:
+        y = np.asarray(concrete(labels))
+    except TypeError:  # values Python cannot read (traced by jax.jit under tg.to_jax):
+        return (logits, labels), ()  # the JAX counterpart checks them
     k = zs[-1]
     if y.dtype.kind in "iub" and y.shape == zs[:-1]:
         if y.dtype.kind == "b":
@@ -273,7 +257,7 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> Array:
         if bad.any():
             raise IndexError(f"softmax_cross_entropy: label {int(y[bad].flat[0])} is out of range "
                              f"for {k} classes (labels must be in 0..{k - 1})")
-        y = np.eye(k, dtype=dtype_of(raw(logits)))[y]
+        y = np.eye(k, dtype=dtype_of(concrete(logits)))[y]
     elif y.dtype.kind == "f" and y.shape == zs:
         pass
     elif y.dtype.kind == "f" and y.shape == zs[:-1]:
@@ -286,7 +270,22 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> Array:
         raise ValueError(f"softmax_cross_entropy: labels of shape {y.shape} (dtype {y.dtype}) "
                          f"do not match logits of shape {zs}: give class ids of shape {zs[:-1]} "
                          f"or probability rows of shape {zs}")
-    return bind(_sce, (logits, y), ())
+    return (logits, y), ()
+
+
+def _jax_sce(jnp, z, y):
+    import jax
+    onehot = y if y.shape == z.shape else jax.nn.one_hot(y, z.shape[-1], dtype=z.dtype)
+    return jnp.mean(-jnp.sum(onehot * jax.nn.log_softmax(z, axis=-1), axis=-1))
+
+
+softmax_cross_entropy = general(
+    "softmax_cross_entropy", _sce_forward, vjp={"z": _sce_vjp, "y": None},
+    jvp={"z": _sce_jvp, "y": None}, signature=_sce_signature, jax=_jax_sce,
+    symbol="(p − y)ᵀ / batch", domain=("real", "probs"),
+    doc="mean over the batch of −Σ y log softmax(z), fused",
+    examples=[Example(((5, 4), (5, 4))), Example(((4,), (4,))),
+              Example(((3, 5), np.array([0, 4, 2])))])
 
 
 # ---- mean squared error ---------------------------------------------------------------
@@ -313,19 +312,20 @@ def _mse_jvp(sign, wrt):
     return rule
 
 
-_mse = register(Op(
-    "mse", _mse_forward, "dense", nargs=2, param_names=("half",),
-    vjps=(_mse_rule(1), _mse_rule(-1)), jvps=(_mse_jvp(1, 0), _mse_jvp(-1, 1)),
-    jax=lambda jnp, p, y, half=False: jnp.mean((p - y) ** 2) * (0.5 if half else 1.0),
-    symbol="2(p − y)ᵀ/n", doc="mean squared error (½ of it with half=True)",
-    examples=[Example(((3, 4), (3, 4))), Example(((3, 4), (4,)), {"half": True}), Example(((), ()))]))
-
-
-def mse(pred: ArrayLike, target: ArrayLike, half: bool = False) -> Array:
+def _mse_signature(pred: ArrayLike, target: ArrayLike, half: bool = False):
     """Mean of (pred − target)² over all entries; ``half=True`` gives the book's ½ convention."""
-    ps, ts = shape_of(raw(pred)), shape_of(raw(target))
+    ps, ts = shape_of(concrete(pred)), shape_of(concrete(target))
     try:
         np.broadcast_shapes(ps, ts)
     except ValueError:
         raise ValueError(f"mse: prediction shape {ps} and target shape {ts} do not broadcast") from None
-    return bind(_mse, (pred, target), (bool(half),))
+    return (pred, target), (bool(half),)
+
+
+mse = general(
+    "mse", _mse_forward, vjp={"pred": _mse_rule(1), "target": _mse_rule(-1)},
+    jvp={"pred": _mse_jvp(1, 0), "target": _mse_jvp(-1, 1)},
+    signature=_mse_signature, params=("half",),
+    jax=lambda jnp, p, y, half=False: jnp.mean((p - y) ** 2) * (0.5 if half else 1.0),
+    symbol="2(p − y)ᵀ/n", doc="mean squared error (½ of it with half=True)",
+    examples=[Example(((3, 4), (3, 4))), Example(((3, 4), (4,)), {"half": True}), Example(((), ()))])

@@ -1,0 +1,93 @@
+"""Imperative autodiff, PyTorch-style: ``tg.tensor(..., requires_grad=True)``,
+``loss.backward()``, ``.grad`` and ``no_grad()``.
+
+Imperative tensors live on one reverse trace, :data:`~tensorgrad.recording.IMPERATIVE`,
+the lowest level, so every transform nests above it. ``backward`` runs the
+same sweep as ``tg.grad`` and accumulates into the leaves' ``.grad``.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from .recording import IMPERATIVE, leaf_node
+from .sweep import backward_pass
+from .tensor import Tensor, concrete
+
+__all__ = ["tensor", "backward", "no_grad"]
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype=None) -> Tensor:
+    """Make a Tensor from array-like ``data`` (always a copy).
+
+    With ``requires_grad=True`` the tensor is a leaf of the imperative tape:
+    ops on it record, and ``loss.backward()`` fills ``.grad``. Its dtype must
+    be floating point (default float64 for Python numbers).
+    """
+    a = np.array(concrete(data), dtype=dtype, copy=True)
+    if a.dtype == object or a.dtype.kind in "USV":
+        raise TypeError(f"tensor(): cannot make a tensor of dtype {a.dtype}")
+    if not requires_grad:
+        return Tensor(a)
+    if a.dtype.kind not in "f":
+        raise TypeError(
+            f"tensor(requires_grad=True): only floating-point tensors can require "
+            f"gradients, got dtype {a.dtype}; pass dtype=float or use float data")
+    a.flags.writeable = False
+    t = Tensor(a, IMPERATIVE)
+    t._node = leaf_node(a, t)
+    return t
+
+
+def backward(self: Tensor, gradient=None, retain_graph: bool = False) -> None:
+    """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires it.
+
+    ``gradient`` is the cotangent to start from; it may be omitted for an
+    output with one element. ``.grad`` accumulates across calls (as in
+    PyTorch): zero it between steps. Saved values are freed afterwards
+    unless ``retain_graph=True``.
+    """
+    if self._trace is not IMPERATIVE or self._node is None:
+        raise RuntimeError(
+            "backward(): this tensor was not recorded; create inputs with "
+            "tg.tensor(..., requires_grad=True) (and not inside tg.no_grad())")
+    if gradient is None:
+        if self.size != 1:
+            raise RuntimeError(
+                f"backward(): output has shape {self.shape}; pass gradient= of that shape, "
+                "or reduce it first (e.g. loss.sum())")
+        gradient = np.ones(self.shape, dtype=self.dtype)
+    else:
+        gradient = np.asarray(concrete(gradient), dtype=self.dtype)
+        if gradient.shape != self.shape:
+            raise ValueError(f"backward(): gradient has shape {gradient.shape}, "
+                             f"output has shape {self.shape}")
+    leaves = backward_pass([self._node], [gradient], retain=retain_graph)
+    for node, g in leaves.items():
+        t = node.leaf() if node.leaf is not None else None
+        if t is None:
+            continue
+        g = np.asarray(concrete(g))
+        if g.dtype.kind == "c":
+            raise TypeError(f"backward(): a complex gradient (dtype {g.dtype}) reached a real "
+                            "leaf; tensorgrad differentiates real functions only")
+        # always a fresh, writable array of the leaf's dtype: rules may pass one
+        # buffer to several leaves, or hand back a read-only broadcast view
+        g = g.astype(node.dtype, copy=True)
+        t.grad = g if t.grad is None else t.grad + g
+
+
+Tensor.backward = backward
+
+
+@contextmanager
+def no_grad():
+    """Inside this block, imperative tensors do not record (transforms still work)."""
+    saved = IMPERATIVE.level
+    IMPERATIVE.level = -1
+    try:
+        yield
+    finally:
+        IMPERATIVE.level = saved

@@ -1,0 +1,18 @@
+"""Jacobians as first-class objects: structured maps, their algebra, and the
+Jacobian of one recorded op.
+
+* :mod:`~tensorgrad.jacobians.maps`: the map types (Diagonal, Dense, Kronecker
+  forms, permutations, ...), each with ``matvec``, ``vecmat``, ``T`` and ``todense``;
+* :mod:`~tensorgrad.jacobians.algebra`: composition, sums and flop counting;
+* :mod:`~tensorgrad.jacobians.local`: ``op_jacobian``, the map of one op from
+  its registry entry.
+"""
+from .algebra import Product, SumOf, add, compose, count_flops
+from .local import RuleMap, elementwise_jacobian, op_jacobian
+from .maps import (Broadcast, Dense, Diagonal, Identity, Jacobian, MatmulLeft, MatmulRight, Permute,
+                   Reshape, SoftmaxJacobian, SumTo, Transposed, Zero)
+
+__all__ = ["Jacobian", "Zero", "Identity", "Diagonal", "Dense", "Reshape", "Permute",
+           "Broadcast", "SumTo", "MatmulLeft", "MatmulRight", "SoftmaxJacobian", "RuleMap", "Product",
+           "SumOf", "Transposed", "compose", "add", "count_flops", "op_jacobian",
+           "elementwise_jacobian"]

@@ -1,0 +1,309 @@
+"""Recording: traces, tape nodes and ``bind``, which applies an op.
+
+Every transform opens a *trace* with its own level (reverse: it records tape
+nodes; forward: it carries tangents). A :class:`~tensorgrad.tensor.Tensor`
+belongs to at most one trace, and its value may itself be a Tensor of a lower
+trace: that nesting is what keeps ``grad`` of ``grad`` and ``jacfwd`` of
+``jacrev`` apart (no perturbation confusion).
+
+:func:`bind` applies an op: it finds the highest trace among the arguments,
+computes the primal result one level down (recursively), then records a node
+(reverse) or pushes tangents through the JVP rules (forward). With no trace
+involved it is just the NumPy forward rule. The tape is the set of nodes,
+numbered in execution order; :mod:`tensorgrad.sweep` runs it backwards.
+"""
+from __future__ import annotations
+
+import itertools
+import weakref
+
+import numpy as np
+
+from . import debug
+from .guards import frozen
+from .sweep import node_jvp
+from .tensor import Tensor, dtype_of, shape_of
+
+__all__ = ["bind", "call_forward", "ReverseTrace", "ForwardTrace", "Node", "leaf_node",
+           "new_reverse_trace", "new_forward_trace", "close_trace", "IMPERATIVE", "OpError"]
+
+
+class OpError(ValueError):
+    """An op rejected its inputs. The message names the op, shapes and dtypes."""
+
+
+# --------------------------------------------------------------------------
+# traces
+# --------------------------------------------------------------------------
+
+_levels = itertools.count(1)
+
+
+class ReverseTrace:
+    """A recording level. Tensors on it carry the tape :class:`Node` that made them.
+
+    ``locks`` says how constants saved on this tape are kept safe from later
+    mutation: None copies writable ones; a list (grad, jacrev: the tape ends
+    inside the call) makes them read-only instead and collects them there for
+    the transform to unlock when its sweep is done.
+    """
+
+    __slots__ = ("level", "locks")
+    forward = False
+    jax = False  # see tensorgrad.jax_backend: a trace whose ops run as JAX functions
+
+    def __init__(self, level: int):
+        self.level = level
+        self.locks = None
+
+
+class ForwardTrace:
+    """A forward-mode level. Tensors on it carry a tangent (or None = zero).
+
+    ``batch_ndim`` is the number of leading batch axes every tangent on this
+    trace carries (1 for ``jacfwd``, which pushes a whole basis at once).
+    """
+
+    __slots__ = ("level", "batch_ndim")
+    forward = True
+    jax = False
+
+    def __init__(self, level: int, batch_ndim: int = 0):
+        self.level = level
+        self.batch_ndim = batch_ndim
+
+
+#: The trace of imperative tensors (``tg.tensor(a, requires_grad=True)``).
+#: It is the lowest level, so transforms nest above it.
+IMPERATIVE = ReverseTrace(0)
+
+
+def new_reverse_trace() -> ReverseTrace:
+    return ReverseTrace(next(_levels))
+
+
+def new_forward_trace(batch_ndim: int = 0) -> ForwardTrace:
+    return ForwardTrace(next(_levels), batch_ndim)
+
+
+def close_trace(trace) -> None:
+    """End a trace: its tensors become constants to anything that runs later."""
+    trace.level = -1
+
+
+# --------------------------------------------------------------------------
+# tape nodes
+# --------------------------------------------------------------------------
+
+_seq = itertools.count()
+
+
+class Node:
+    """One entry of the tape: an op applied to some traced inputs.
+
+    ``parents[i]`` is the node of input i, or None when input i is not traced
+    at this level (no gradient flows to it). ``args`` and ``out`` are the
+    saved residuals; the sweep drops them when it is done (unless asked to
+    retain them). A leaf has ``op`` None.
+    """
+
+    __slots__ = ("op", "params", "parents", "args", "out", "seq", "shape", "dtype",
+                 "leaf", "__weakref__")
+
+    def __init__(self, op, params, parents, args, out, shape, dtype):
+        self.op = op
+        self.params = params
+        self.parents = parents
+        self.args = args
+        self.out = out
+        self.seq = next(_seq)
+        self.shape = shape
+        self.dtype = dtype
+        self.leaf = None
+
+    def __repr__(self) -> str:
+        name = "leaf" if self.op is None else self.op.name
+        return f"<Node #{self.seq} {name} {self.shape}>"
+
+
+def leaf_node(value, tensor: Tensor | None = None) -> Node:
+    node = Node(None, (), (), None, None, shape_of(value), dtype_of(value))
+    if tensor is not None:
+        node.leaf = weakref.ref(tensor)
+    return node
+
+
+# --------------------------------------------------------------------------
+# bind: apply an op to possibly-traced arguments
+# --------------------------------------------------------------------------
+
+def bind(op, args: tuple, params: tuple = ()):
+    """Apply ``op`` to ``args`` (arrays, scalars or Tensors) with ``params``."""
+    # The hot path of every op call: one pass to find the top trace, then at
+    # most one more to split primals from tape parents. Plain arrays (every
+    # rule called during a first-order sweep) go straight to the forward rule.
+    if len(args) == 1:  # unary ops: the commonest case, without the loops below
+        a = args[0]
+        if type(a) is not Tensor:
+            return call_forward(op, args, params)
+        top = a._trace
+        if top is not None and top.level >= 0 and not top.forward and op.kind != "none":
+            v = a._value
+            if type(v) is not Tensor:
+                out = call_forward(op, (v,), params)
+                if type(out) is np.ndarray:
+                    node = Node(op, params, (a._node,), (v,), out, out.shape, out.dtype)
+                else:
+                    node = Node(op, params, (a._node,), (v,), out, shape_of(out), dtype_of(out))
+                if debug.enabled:
+                    debug.note_site(node)
+                return Tensor(out, top, node)
+    elif len(args) == 2 and op.kind != "none":  # binary ops on one reverse trace
+        a, b = args
+        if type(a) is Tensor:
+            top = a._trace
+            va, pa = a._value, a._node
+            if type(b) is Tensor:
+                vb, pb = b._value, b._node
+                if b._trace is not top:
+                    top = None  # two traces: the general path below sorts them out
+            else:
+                vb, pb = b, None
+        elif type(b) is Tensor:
+            top = b._trace
+            va, pa, vb, pb = a, None, b._value, b._node
+        else:
+            return call_forward(op, args, params)
+        if top is not None and top.level >= 0 and not top.forward \
+                and type(va) is not Tensor and type(vb) is not Tensor:
+            primals = (va, vb)
+            out = call_forward(op, primals, params)
+            if pa is None or pb is None:  # a constant input: keep it safe from later mutation
+                primals = frozen(primals, (pa, pb), op.name, top.locks)
+            if type(out) is np.ndarray:
+                node = Node(op, params, (pa, pb), primals, out, out.shape, out.dtype)
+            else:
+                node = Node(op, params, (pa, pb), primals, out, shape_of(out), dtype_of(out))
+            if debug.enabled:
+                debug.note_site(node)
+            return Tensor(out, top, node)
+    top = None
+    level = -1
+    wrapped = False
+    for a in args:
+        if type(a) is Tensor:
+            wrapped = True
+            tr = a._trace
+            if tr is not None and tr.level > level:
+                top = tr
+                level = tr.level
+    if not wrapped:
+        return call_forward(op, args, params)
+    if top is not None and top.jax:  # tg.to_jax: the op's JAX counterpart computes it
+        return top.apply(op, args, params)
+    if top is None or op.kind == "none":
+        return _untraced(op, args, params)
+
+    if top.forward:
+        primals = tuple([a._value if (type(a) is Tensor and a._trace is top) else a for a in args])
+        for p in primals:
+            if type(p) is Tensor:
+                out = bind(op, primals, params)
+                break
+        else:
+            out = call_forward(op, primals, params)
+        return Tensor(out, top, None, _push_tangents(op, top, args, primals, params, out))
+
+    primals = []
+    parents = []
+    nested = False
+    for a in args:
+        if type(a) is Tensor:
+            if a._trace is top:
+                v = a._value
+                primals.append(v)
+                parents.append(a._node)
+                if type(v) is Tensor:
+                    nested = True
+                continue
+            nested = True  # a Tensor of a lower (or closed) trace
+        primals.append(a)
+        parents.append(None)
+    primals = tuple(primals)
+    parents = tuple(parents)
+    out = bind(op, primals, params) if nested else call_forward(op, primals, params)
+    if None in parents:  # constants among the inputs: keep them safe from later mutation
+        primals = frozen(primals, parents, op.name, top.locks)
+    node = Node(op, params, parents, primals, out,
+                out.shape if type(out) is np.ndarray else shape_of(out),
+                out.dtype if type(out) is np.ndarray else dtype_of(out))
+    if debug.enabled:
+        debug.note_site(node)
+    return Tensor(out, top, node)
+
+
+def _untraced(op, args: tuple, params: tuple):
+    wrapped = False
+    nested = False
+    vals = []
+    for a in args:
+        if type(a) is Tensor:
+            wrapped = True
+            a = a._value
+            if type(a) is Tensor:
+                nested = True  # a tensor of a closed trace around a live one
+        vals.append(a)
+    if nested and op.kind != "none":
+        return bind(op, tuple(vals), params)
+    while nested:
+        vals = [v._value if type(v) is Tensor else v for v in vals]
+        nested = any(type(v) is Tensor for v in vals)
+    out = call_forward(op, vals, params)
+    return Tensor(out) if wrapped else out
+
+
+def call_forward(op, vals, params):
+    try:
+        out = op.forward(*vals, *params)
+    except (ValueError, TypeError, IndexError, np.exceptions.AxisError) as exc:
+        raise _describe(op, vals, params, exc) from exc
+    if debug.enabled:
+        debug.check_forward(op, vals, params, out)
+    return out
+
+
+def _describe(op, vals, params, exc: Exception) -> Exception:
+    parts = []
+    for v in vals:
+        if isinstance(v, (np.ndarray, np.generic)):
+            parts.append(f"array(shape={v.shape}, dtype={v.dtype})")
+        elif isinstance(v, (int, float, complex, bool)):
+            parts.append(f"{type(v).__name__}({v!r})")
+        else:
+            parts.append(type(v).__name__)
+    named = ", ".join(f"{k}={p!r}" for k, p in zip(op.param_names, params))
+    inputs = f"(inputs: {', '.join(parts)}{'; ' + named if named else ''})"
+    if isinstance(exc, OpError) or str(exc).startswith(op.name + ":"):
+        return exc
+    bad = [v.dtype for v in vals if isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind in "OUSV"]
+    if bad:
+        return TypeError(f"{op.name}: arrays of dtype {bad[0]} are not supported; tensorgrad "
+                         f"computes on numeric arrays (convert with .astype(float)) {inputs}")
+    shapes = [np.shape(v) for v in vals if isinstance(v, (np.ndarray, np.generic, int, float))]
+    if isinstance(exc, ValueError) and "broadcast" in str(exc) and len(shapes) > 1:
+        listed = ", ".join(str(tuple(s)) for s in shapes[:-1]) + f" and {tuple(shapes[-1])}"
+        return OpError(f"{op.name}: shapes {listed} cannot be broadcast together (each trailing "
+                       f"axis must match or be 1) {inputs}")
+    # the base class: some NumPy subclasses (e.g. _UFuncNoLoopError) need extra arguments
+    kind = TypeError if isinstance(exc, TypeError) else IndexError if isinstance(exc, IndexError) \
+        else OpError
+    return kind(f"{op.name}: {exc} {inputs}")
+
+
+# --------------------------------------------------------------------------
+# forward mode
+# --------------------------------------------------------------------------
+
+def _push_tangents(op, trace: ForwardTrace, args, primals, params, out):
+    tangents = [a._tangent if (type(a) is Tensor and a._trace is trace) else None for a in args]
+    return node_jvp(op, tangents, primals, params, out, trace.batch_ndim)

@@ -1,0 +1,330 @@
+"""The sweeps: the backward pass over a tape, and the forward push of tangents.
+
+:func:`backward_pass` visits the recorded nodes from last to first with a
+plain loop (no recursion), calls each op's VJP rules and sums the cotangents
+that reach each node; :func:`node_jvp` sums one op's JVP contributions.
+:func:`unbroadcast` is the one place where broadcasting is undone.
+
+Values here are NumPy arrays on a first-order sweep and Tensors of an
+enclosing trace when a derivative is itself differentiated; the few array
+functions the sweep needs on them (``np.sum``, ``np.reshape``,
+``np.broadcast_to``) reach tensorgrad's ops through NumPy's dispatch.
+"""
+from __future__ import annotations
+
+import math
+from heapq import heappop, heappush
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import debug
+from .tensor import Tensor, ndim_of, shape_of
+
+__all__ = ["backward_pass", "node_jvp", "unbroadcast", "toposort", "Eye"]
+
+
+def _sum(x, axis, keepdims):
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def _reshape(x, shape):
+    return np.reshape(x, shape)
+
+
+def _broadcast_to(x, shape):
+    return np.broadcast_to(x, shape)
+
+
+# --------------------------------------------------------------------------
+# forward mode
+# --------------------------------------------------------------------------
+
+def node_jvp(op, tangents, primals, params, out, nb: int = 0):
+    """J·t for one op: the sum over inputs of each input's JVP contribution.
+
+    ``tangents[i]`` is input i's tangent (None: a symbolic zero), carrying
+    ``nb`` leading batch axes. Returns None when every contribution is zero.
+    """
+    if op.jvp_all is not None:
+        if all(t is None for t in tangents):
+            return None
+        return op.jvp_all(tangents, out, *primals, *params)
+    out_ndim = ndim_of(out)
+    t_out = None
+    for i, t in enumerate(tangents):
+        rule = op.jvps[i]
+        if t is None or rule is None:
+            continue
+        if nb and op.kind == "diagonal":
+            pad = out_ndim - ndim_of(primals[i])
+            if pad > 0:  # line the input axes up with the output's, behind the batch
+                ts = shape_of(t)
+                t = _reshape(t, ts[:nb] + (1,) * pad + ts[nb:])  # (= lift_tangent)
+        c = rule(t, out, *primals, *params)
+        if c is None:
+            continue
+        t_out = c if t_out is None else t_out + c
+    if t_out is not None:
+        want = shape_of(t_out)[:nb] + shape_of(out) if nb else shape_of(out)
+        if shape_of(t_out) != want:
+            t_out = _broadcast_to(t_out, want)
+        if debug.enabled:
+            debug.check_rule(op, "JVP", None, t_out, None)
+    return t_out
+
+
+def unbroadcast(x, shape: tuple, nb: int = 0):
+    """Sum ``x`` (batch + broadcast shape) down to ``batch + shape``.
+
+    The one place where broadcasting is undone: axes that broadcasting added
+    in front, and axes where ``shape`` has size 1, are summed.
+    """
+    xs = shape_of(x)
+    shape = tuple(shape)
+    lead = len(xs) - nb - len(shape)
+    if type(x) is np.ndarray and lead >= 0:
+        # plain arrays (every first-order sweep): one NumPy sum, then a reshape
+        # that restores the kept size-1 axes
+        k = nb + lead
+        axes = tuple(range(nb, k)) + tuple(
+            k + i for i, s in enumerate(shape) if s == 1 and xs[k + i] != 1)
+        r = x.sum(axis=axes) if axes else x
+        target = xs[:nb] + shape
+        if r.shape == target:
+            return r
+        if r.size == math.prod(target):
+            return r.reshape(target)
+    if lead < 0:  # a rule returned fewer axes than the input has: broadcast up
+        return _broadcast_to(x, xs[:nb] + shape)
+    axes = list(range(nb, nb + lead))
+    for i, s in enumerate(shape):
+        if s == 1 and xs[nb + lead + i] != 1:
+            axes.append(nb + lead + i)
+    if axes:
+        x = _sum(x, tuple(axes), True)
+    target = xs[:nb] + shape
+    xr = shape_of(x)
+    if xr != target:
+        x = _reshape(x, xr[:nb] + xr[nb + lead:])  # drop the summed leading axes
+        if shape_of(x) != target:  # a rule gave size 1 where the input is wider
+            x = _broadcast_to(x, target)
+    return x
+
+
+def toposort(out_nodes: Sequence) -> list:
+    """Nodes that lead to ``out_nodes``, in execution (tape) order."""
+    seen = set()
+    stack = [n for n in out_nodes if n is not None]
+    order = []
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        order.append(n)
+        for p in n.parents:
+            if p is not None and id(p) not in seen:
+                stack.append(p)
+    order.sort(key=_seq_of)
+    return order
+
+
+def _seq_of(n) -> int:
+    return n.seq
+
+
+class Eye:
+    """A batch of basis cotangents for a 1-D output, kept symbolic: row k is d_k e_k.
+
+    ``jacrev`` seeds its sweep with the identity (``d`` None). Multiplying by
+    it is free, so the first ops the sweep meets are applied in closed form
+    instead of as matrix products with the identity: an elementwise op scales
+    ``d`` by its derivative (O(N)), and ``A @ x`` turns it into the rows of
+    ``diag(d) A`` (O(N²)) — exactly the first step of hand-written dense
+    chaining (the op's ``eye_vjp`` rule). Any other op, a fan-in or a leaf gets
+    :meth:`dense` (O(N²)).
+    """
+
+    __slots__ = ("m", "d", "dtype")
+
+    def __init__(self, m: int, dtype, d=None):
+        self.m = m
+        self.dtype = dtype
+        self.d = d
+
+    def dense(self) -> np.ndarray:
+        if self.d is None:
+            return np.eye(self.m, dtype=self.dtype)
+        return np.diag(self.d)
+
+
+def _eye_vjp(node, g: Eye):
+    """Push a symbolic basis through ``node``: ``(parent, cotangent)`` or None (use dense)."""
+    op = node.op
+    out = node.out
+    args = node.args
+    if type(out) is not np.ndarray or out.ndim != 1:
+        return None
+    live = [i for i, p in enumerate(node.parents) if p is not None]
+    if len(live) != 1 or any(type(a) is Tensor for a in args):
+        return None
+    i = live[0]
+    parent = node.parents[i]
+    if op.kind == "diagonal" and not op.variadic and op.vjp_all is None \
+            and shape_of(args[i]) == out.shape:
+        der = op.deriv[i]
+        if der is None:
+            return parent, None
+        if isinstance(der, (int, float)):
+            d = der if g.d is None else der * g.d
+        else:
+            d = der(out, *args, *node.params)
+            if type(d) is Tensor:
+                return None
+            if g.d is not None:
+                d = g.d * d
+            elif shape_of(d) != out.shape:
+                d = np.broadcast_to(d, out.shape)
+        if np.ndim(d) == 0:
+            d = np.full(out.shape, d, dtype=g.dtype)
+        return parent, Eye(g.m, np.result_type(g.dtype, d), d)
+    rule = op.eye_vjps[i]
+    if rule is not None:  # the op's own closed form for the whole basis (matmul: rows of diag(d) A)
+        c = rule(g.d, out, *args, *node.params)
+        if c is not None:
+            return parent, c
+    return None
+
+
+def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = False,
+                  batch_ndim: int = 0) -> dict:
+    """The reverse sweep. Returns ``{leaf node: cotangent}``.
+
+    ``seeds[k]`` is the cotangent of ``out_nodes[k]`` (with ``batch_ndim``
+    leading batch axes). Unless ``retain``, each node's saved residuals are
+    released once its rule has run.
+
+    Nodes are visited from the highest sequence number down, through a heap
+    of the nodes that have received a cotangent so far: a node's cotangent is
+    complete once every later node is done, no separate topological sort is
+    needed, and nodes that receive only symbolic zeros are never visited.
+    Cotangents are summed in place only into buffers the sweep itself
+    allocated (a rule's result may alias its input, e.g. add returns g).
+    """
+    cts: dict = {}
+    owned: set = set()  # nodes whose cotangent buffer this sweep allocated
+    heap: list = []
+    for n, s in zip(out_nodes, seeds):
+        if n is None or s is None:
+            continue
+        prev = cts.get(n)
+        if prev is None:
+            cts[n] = s
+            heappush(heap, (-n.seq, n))
+        else:
+            cts[n] = prev + s
+            owned.add(n)
+    leaves = {}
+    nb = batch_ndim
+    ndarray = np.ndarray
+    while heap:
+        node = heappop(heap)[1]
+        g = cts.pop(node)
+        op = node.op
+        if type(g) is Eye:
+            pushed = _eye_vjp(node, g) if op is not None and node.args is not None else None
+            if pushed is not None:
+                p, c = pushed
+                if c is not None:
+                    cts[p] = c
+                    heappush(heap, (-p.seq, p))
+                if not retain:
+                    node.args = node.out = None
+                continue
+            g = g.dense()
+        if op is None:
+            leaves[node] = g
+            continue
+        args = node.args
+        if args is None:
+            raise RuntimeError(
+                f"backward through op {op.name!r} (output shape {node.shape}) whose saved "
+                "values were already freed by an earlier backward pass; pass "
+                "retain_graph=True to the first backward (or call the vjp function "
+                "again, which retains) to sweep the same graph twice")
+        out = node.out
+        params = node.params
+        parents = node.parents
+        if len(parents) == 1 and op.vjp_all is None:  # unary ops: no loop, no index
+            p = parents[0]
+            rule = op.vjps[0]
+            c = rule(g, out, *args, *params) if rule is not None and p is not None else None
+            if c is not None:
+                if debug.enabled:
+                    debug.check_rule(op, "VJP", 0, c, node)
+                cs = c.shape if type(c) is ndarray else shape_of(c)
+                want = p.shape if not nb else cs[:nb] + p.shape
+                if cs != want:
+                    c = unbroadcast(c, p.shape, nb)
+                prev = cts.get(p)
+                if prev is None:
+                    cts[p] = c
+                    heappush(heap, (-p.seq, p))
+                else:
+                    _accumulate(cts, owned, p, prev, c)
+            if not retain:
+                node.args = node.out = None
+            continue
+        whole = op.vjp_all(g, out, *args, *params) if op.vjp_all is not None else None
+        vjps = op.vjps
+        i = -1
+        for p in node.parents:
+            i += 1
+            if p is None:
+                continue
+            if whole is not None:
+                c = whole[i]
+            else:
+                rule = vjps[i]
+                if rule is None:
+                    continue
+                c = rule(g, out, *args, *params)
+            if c is None:
+                continue
+            if debug.enabled:
+                debug.check_rule(op, "VJP", i, c, node)
+            cs = c.shape if type(c) is ndarray else shape_of(c)
+            want = p.shape if not nb else cs[:nb] + p.shape
+            if cs != want:
+                c = unbroadcast(c, p.shape, nb)
+            prev = cts.get(p)
+            if prev is None:
+                cts[p] = c
+                heappush(heap, (-p.seq, p))
+            else:
+                _accumulate(cts, owned, p, prev, c)
+        if not retain:
+            node.args = node.out = None
+    return leaves
+
+
+def _accumulate(cts: dict, owned: set, p, prev, c) -> None:
+    """Fan-out: add a second (third, ...) cotangent for node ``p``.
+
+    The first sum allocates a buffer the sweep owns; later ones add into it in
+    place. A buffer a rule returned is never written (it may be shared).
+    """
+    if type(prev) is Eye:
+        cts[p] = prev.dense() + c
+        owned.add(p)
+    elif p in owned and type(prev) is np.ndarray and type(c) is np.ndarray \
+            and prev.dtype == np.result_type(prev, c):
+        prev += c  # our own buffer: accumulate without a new allocation
+    else:
+        cts[p] = prev + c
+        owned.add(p)
+
+
+# debug_nans looks for these frames to tell a rule's own ops from the user's
+debug.RULE_RUNNERS.update((backward_pass.__code__, node_jvp.__code__))
