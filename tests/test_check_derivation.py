@@ -110,7 +110,9 @@ def test_compare_with_jax_reports_rows_and_worst_entries():
     other = compare_with_jax(loss, PARAMS, X, Y,
                              jax_f=lambda p, x, y: jnp.sum(jnp.tanh(x @ p["W"] + p["b"]) @ p["V"]))
     assert not other  # a different function does not agree
-    assert other.mismatches[0].worst and "worst entries of" in str(other)
+    grad_w = {r.name: r for r in other.mismatches if r.check == "grad"}["arg0.W"]
+    assert grad_w.worst and "worst entries of arg0.W (grad)" in str(other)
+    assert other.worst[("grad", "arg0.W")][0] == grad_w.worst[0].index
 
 
 # ---------------------------------------------------------------- the command line
