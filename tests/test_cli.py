@@ -68,7 +68,7 @@ def test_train_mlp_with_checkpoint_and_resume(tmp_path):
     assert p.returncode == 0, p.stderr
     assert "test accuracy" in p.stdout and f"checkpoint saved to {ck}" in p.stdout
     params = checkpoint.load(ck)
-    assert params[0]["W"].shape == (2, 16) and params[4]["W"].shape == (16, 2)
+    assert params[0]["W"].shape == (2, 16) and params[2]["W"].shape == (16, 2)
     assert (tmp_path / "mlp_moons_history.png").exists()
     p = run("train", "--data", "moons", "--epochs", "1", "--hidden", "16,16", "--checkpoint", str(ck),
             "--resume", "--no-progress", cwd=tmp_path)
