@@ -29,7 +29,7 @@ from .shape import reshape
 
 # ---- activations (diagonal Jacobians) ------------------------------------------------
 sigmoid = elementwise("sigmoid", special.expit, d={"x": lambda out, x: out * (1 - out)},
-                      jax="jax.nn.sigmoid", symbol="diag(σ(x)(1 − σ(x)))",
+                      jax="jax.nn.sigmoid", symbol="diag(σ(x)(1 − σ(x)))", numpy="scipy.special.expit",
                       doc="logistic sigmoid 1/(1 + e⁻ˣ), without overflow")
 relu = elementwise("relu", lambda x: np.maximum(x, 0),
                    d={"x": lambda out, x: _mask(np.greater(concrete(x), 0), out)},
@@ -71,7 +71,7 @@ def _gelu_deriv(out, x, approximate):
 
 
 erf = elementwise("erf", special.erf, d={"x": lambda out, x: (2 / np.sqrt(np.pi)) * exp(-x * x)},
-                  jax="jax.scipy.special.erf", symbol="diag(2/√π · e^(−x²))",
+                  jax="jax.scipy.special.erf", symbol="diag(2/√π · e^(−x²))", numpy="scipy.special.erf",
                   doc="the error function")
 
 gelu = elementwise(

@@ -45,7 +45,7 @@ divide = elementwise("divide", np.true_divide,
                      d={"x": lambda out, x, y: 1 / y, "y": lambda out, x, y: -out / y},
                      jax="jax.numpy.divide", symbol="diag(1/y), diag(−x/y²)",
                      domain=("real", "nonzero"), doc="x / y",
-                     methods=("__truediv__", "__rtruediv__"))
+                     methods=("__truediv__", "__rtruediv__"), aliases=("true_divide",))
 negative = elementwise("negative", np.negative, d={"x": -1}, jax="jax.numpy.negative",
                        symbol="−I", doc="−x", methods=("__neg__",))
 def _times_steep(g, slope, steep):
@@ -142,7 +142,8 @@ expm1 = elementwise("expm1", np.expm1, d={"x": lambda out, x: out + 1}, jax="jax
 # ---- magnitude -------------------------------------------------------------
 abs = elementwise("abs", np.abs, d={"x": lambda out, x: _mask(np.sign(concrete(x)), out)},  # noqa: A001
                   jax="jax.numpy.abs", symbol="diag(sign(x)), 0 at x = 0",
-                  domain="nonzero", doc="|x| (subgradient 0 at 0)", methods=("__abs__",))
+                  domain="nonzero", doc="|x| (subgradient 0 at 0)", methods=("__abs__",),
+                  aliases=("absolute",))
 maximum = elementwise("maximum", np.maximum,
                       d={"x": lambda out, x, y: _tie_share(x, y, out),
                          "y": lambda out, x, y: _tie_share(y, x, out)},
