@@ -96,7 +96,7 @@ FUNCTIONS: dict[str, Callable] = {}
 KINDS = ("diagonal", "linear", "dense", "none")
 
 _REFLECTED = {"__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rfloordiv__", "__rpow__",
-              "__rmatmul__", "__rmod__"}
+              "__rmatmul__", "__rmod__", "__rand__", "__ror__", "__rxor__"}
 
 
 @dataclass(eq=False)

@@ -64,6 +64,10 @@ def sample(domain: str, shape: tuple, rng: np.random.Generator, dtype=np.float64
         a = rng.uniform(0.5, 2.0, size=shape)
     elif domain == "unit":
         a = rng.uniform(-0.9, 0.9, size=shape)
+    elif domain == "above_one":  # arccosh: (1, ∞), away from the infinite slope at 1
+        a = rng.uniform(1.2, 3.0, size=shape)
+    elif domain == "open_unit":  # logit: (0, 1), away from both ends
+        a = rng.uniform(0.1, 0.9, size=shape)
     elif domain == "nonzero":
         a = rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.3, 2.0, size=shape)
     elif domain == "distinct":  # well-separated values: no ties, no kinks within FD steps
