@@ -25,7 +25,7 @@ from .chain import chain_jacobians, jacobian, structured_jacobian
 from .cost import cost
 from .explain import explain
 from . import nn
-from . import check, checkpoint, data, optim, perceptron, train
+from . import check, checkpoint, data, optim, perceptron, special, train
 
 __version__ = "0.1.0"
 

@@ -73,6 +73,9 @@ def sample(domain: str, shape: tuple, rng: np.random.Generator, dtype=np.float64
     elif domain == "distinct":  # well-separated values: no ties, no kinks within FD steps
         n = int(np.prod(shape))
         a = (rng.permutation(n) * 0.37 - 0.2 * n + rng.uniform(-0.05, 0.05, size=n)).reshape(shape)
+    elif domain == "some_nan":  # nansum, nanmean: every third entry NaN (in flat order)
+        a = rng.normal(size=shape)
+        a.reshape(-1)[1::3] = np.nan
     elif domain == "bool":
         return rng.random(size=shape) > 0.5
     elif domain == "probs":

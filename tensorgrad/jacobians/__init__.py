@@ -11,8 +11,9 @@ from .algebra import Product, SumOf, add, compose, count_flops
 from .local import RuleMap, elementwise_jacobian, op_jacobian
 from .maps import (Broadcast, Dense, Diagonal, Identity, Jacobian, MatmulLeft, MatmulRight, Permute,
                    Reshape, SoftmaxJacobian, SumTo, Transposed, Zero)
+from .scans import Gather, RunningSum
 
 __all__ = ["Jacobian", "Zero", "Identity", "Diagonal", "Dense", "Reshape", "Permute",
            "Broadcast", "SumTo", "MatmulLeft", "MatmulRight", "SoftmaxJacobian", "RuleMap", "Product",
            "SumOf", "Transposed", "compose", "add", "count_flops", "op_jacobian",
-           "elementwise_jacobian"]
+           "elementwise_jacobian", "RunningSum", "Gather"]
