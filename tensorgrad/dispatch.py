@@ -155,9 +155,14 @@ def _any_traced(obj) -> bool:
 
 
 def _strip(obj):
-    """Tensors (in lists, tuples and dicts too) replaced by their values."""
+    """Tensors (in lists, tuples and dicts too) replaced by read-only views of their values
+    (a NumPy function that writes in place then fails instead of changing a Tensor)."""
     if type(obj) is Tensor:
-        return concrete(obj)
+        v = concrete(obj)
+        if isinstance(v, np.ndarray) and v.flags.writeable:
+            v = v.view()
+            v.flags.writeable = False
+        return v
     if isinstance(obj, (list, tuple)):
         return type(obj)(_strip(o) for o in obj)
     if isinstance(obj, dict):
@@ -258,6 +263,9 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         if method == "outer" and NUMPY_FUNCTIONS.get(path) is not None:
             impl = NUMPY_FUNCTIONS[path]
     what = "" if method == "__call__" else f".{method}"
+    if method == "at" and isinstance(inputs[0], Tensor):
+        raise TypeError(f"{path}.at(t, ...) would change the Tensor t in place: Tensors are "
+                        f"immutable. Build the new value with tg.where or indexing instead")
     if impl is None:
         if _any_traced(inputs) or _any_traced(out) or _any_traced(where):
             raise no_rule_error(path, what)
@@ -329,6 +337,8 @@ def _array_function(self, func, types, args, kwargs):
     if impl is None:
         if _any_traced(args) or _any_traced(kwargs):
             raise no_rule_error(path)
+        if isinstance(kwargs.get("out"), Tensor):
+            raise TypeError(f"{path}(..., out=Tensor): Tensors are immutable")
         return func(*_strip(args), **_strip(kwargs))
     out = kwargs.pop("out", None)
     if kwargs:

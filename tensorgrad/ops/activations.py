@@ -210,7 +210,7 @@ _logsumexp = general(
               Example(((4,), np.array([-2.0, 0.3, -1.0, 0.2])), {"return_sign": True})])
 
 
-@function(numpy="scipy.special.logsumexp")
+@function
 def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None, keepdims: bool = False,
               return_sign: bool = False):
     """log(Σ b·exp(a)) over ``axis`` (``b`` defaults to 1), as ``scipy.special.logsumexp``.

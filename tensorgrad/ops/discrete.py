@@ -16,6 +16,7 @@ from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..tensor import Tensor
 from ._util import concrete, dtype_of, negative_axes, shape_of
 from .elementwise import astype
+from .elementwise_more import remainder
 from .shape import broadcast_to
 
 _ONE = [Example(((2, 3),))]
@@ -58,6 +59,16 @@ round = nondifferentiable(  # noqa: A001
     examples=[Example(((2, 3),)), Example(((4,),), {"decimals": 1})])
 floor_divide = _binary("floor_divide", np.floor_divide, "⌊x / y⌋ (zero gradient)",
                        domain=("real", "nonzero"), methods=("__floordiv__", "__rfloordiv__"))
+
+
+def _rdivmod(self, other):
+    return divmod(other, self)  # the function below, not the builtin
+
+
+@function(methods={"__divmod__": None, "__rdivmod__": _rdivmod})
+def divmod(x: ArrayLike, y: ArrayLike) -> tuple:  # noqa: A001
+    """``(x // y, x % y)``: the quotient has no gradient, the remainder that of ``remainder``."""
+    return floor_divide(x, y), remainder(x, y)
 
 # ---- predicates ------------------------------------------------------------------------------
 _PRED = [Example(((2, 3),)), Example((_SPECIAL,))]

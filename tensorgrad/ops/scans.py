@@ -38,7 +38,7 @@ from .shape import broadcast_to, concatenate, expand_dims, getitem, moveaxis, re
 def _flat_axis(x, axis, name):
     """(x, axis) with ``axis=None`` meaning the flattened array (NumPy's convention)."""
     if axis is None:
-        return reshape(x, (-1,)), -1
+        return (x if len(shape_of(concrete(x))) == 1 else reshape(x, (-1,))), -1
     return x, negative_axis(axis, len(shape_of(concrete(x))), name)
 
 
