@@ -33,7 +33,8 @@ _LN10 = math.log(10.0)
 
 #: one example per op keeps the table small; the registry covers scalars and broadcasting generically
 _UNARY = [Example(((2, 3),))]
-_BINARY = [Example(((3, 1), (1, 4))), Example(((), (3,)))]
+_BINARY = [Example(((3, 1), (1, 4)))]
+_BINARY_SCALAR = _BINARY + [Example(((), (3,)))]  # a scalar against an array, for a few ops
 
 
 def _unary(name, forward, deriv, symbol, doc, domain="real", **entry):
@@ -65,7 +66,7 @@ def _arctan2_d(wrt):
 arctan2 = elementwise(
     "arctan2", np.arctan2, d={"y": _arctan2_d("y"), "x": _arctan2_d("x")},
     jax="jax.numpy.arctan2", symbol="diag(x/(x² + y²)), diag(−y/(x² + y²))",
-    domain=("nonzero", "real"), examples=_BINARY,
+    domain=("nonzero", "real"), examples=_BINARY_SCALAR,
     doc="arctan2(y, x): the angle of the point (x, y), in (−π, π]")
 
 
@@ -220,7 +221,7 @@ def _quotient(out, x, y):
 
 remainder = elementwise(
     "remainder", np.remainder, d={"x": 1, "y": _quotient}, jax="jax.numpy.remainder",
-    symbol="I, diag(−⌊x/y⌋)", domain=("real", "nonzero"), examples=_BINARY, aliases=("mod",),
+    symbol="I, diag(−⌊x/y⌋)", domain=("real", "nonzero"), examples=_BINARY_SCALAR, aliases=("mod",),
     methods=("__mod__", "__rmod__"),
     doc="x mod y with the sign of y (Python's %); d/dx = 1, d/dy = −⌊x/y⌋ between the jumps")
 fmod = elementwise(
