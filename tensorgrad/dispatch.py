@@ -172,13 +172,20 @@ def _strip(obj):
 
 def no_rule_error(path: str, what: str = "") -> TypeError:
     """The error for a NumPy function without a tensorgrad rule: its full path and the nearest ops."""
-    tail = path.rpartition(".")[2]
+    module, _, tail = path.rpartition(".")
     names: dict = {}
+    same: dict = {}  # functions served in the same namespace (numpy.linalg, scipy.special) first
     for p, fn in NUMPY_FUNCTIONS.items():
-        names.setdefault(p.rpartition(".")[2], fn)
+        m, _, t = p.rpartition(".")
+        names.setdefault(t, fn)
         names.setdefault(getattr(fn, "__name__", ""), fn)
-    close = difflib.get_close_matches(tail, [n for n in names if n], n=4, cutoff=0.6)
-    near = list(dict.fromkeys(_shown(names[c]) for c in close))
+        if m == module:
+            same.setdefault(t, fn)
+    close = difflib.get_close_matches(tail, list(same), n=4, cutoff=0.6) if module != "numpy" else []
+    pool = same if close else names
+    if not close:
+        close = difflib.get_close_matches(tail, [n for n in names if n], n=4, cutoff=0.6)
+    near = list(dict.fromkeys(_shown(pool[c]) for c in close))
     hint = f" The nearest tensorgrad functions: {', '.join(near)}." if near else ""
     return TypeError(
         f"{path}{what} has no tensorgrad rule: applied to a traced Tensor it would silently drop "

@@ -197,3 +197,28 @@ def full_like(a: ArrayLike, fill_value, dtype=None, order: str = "K", subok: boo
         v = fill_value if dtype_of(fill_value) == np.dtype(dt) else astype(fill_value, dt)
         return broadcast_to(v, tuple(s))
     return np.full(s, concrete(fill_value), dtype=dt)
+
+
+# ---- indices of true entries (integer outputs) ---------------------------------------------------
+@function
+def nonzero(a: ArrayLike) -> tuple:
+    """Indices of the nonzero entries, one integer array per axis (no gradient)."""
+    return np.nonzero(concrete(a))
+
+
+@function
+def flatnonzero(a: ArrayLike) -> Array:
+    """Indices of the nonzero entries of the flattened array (no gradient)."""
+    return np.flatnonzero(concrete(a))
+
+
+@function
+def argwhere(a: ArrayLike) -> Array:
+    """Indices of the nonzero entries, one row per entry (no gradient)."""
+    return np.argwhere(concrete(a))
+
+
+@function
+def count_nonzero(a: ArrayLike, axis: Axis = None, *, keepdims: bool = False):
+    """How many entries are nonzero (integers, no gradient)."""
+    return np.count_nonzero(concrete(a), axis=axis, keepdims=keepdims)
