@@ -224,7 +224,8 @@ NUMPY_NAMES = [
     "signbit", "logical_and", "logical_or", "logical_not", "logical_xor", "cumsum", "cumprod", "diff",
     "trace", "average", "nansum", "nanmean", "ptp", "sort", "median", "amax", "amin", "any", "all",
     "argsort", "abs", "absolute", "true_divide", "floor_divide", "divmod", "isclose", "allclose",
-    "zeros_like", "ones_like", "full_like", "heaviside", "linalg.norm",
+    "zeros_like", "ones_like", "full_like", "heaviside", "linalg.norm", "positive", "conj", "conjugate",
+    "real", "imag", "copy", "nonzero", "count_nonzero",
 ]
 
 

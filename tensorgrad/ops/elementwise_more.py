@@ -23,7 +23,8 @@ import math
 
 import numpy as np
 
-from ..registry import Example, elementwise
+from ..registry import Example, elementwise, function
+from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of
 from .elementwise import _mask, _times_steep, cos, exp, log, sqrt, where
@@ -247,6 +248,46 @@ nan_to_num = elementwise(
     examples=[Example(((2, 3),)),
               Example((np.array([1.5, np.nan, np.inf, -np.inf, -2.0]),),
                       {"nan": 1.0, "posinf": 9.0, "neginf": -9.0}, diff=(0,))])
+
+# ---- identities on real arrays ------------------------------------------------------------
+def _real_only(x, name):
+    if np.iscomplexobj(concrete(x)):
+        raise TypeError(f"{name}: complex arrays are not supported; tensorgrad differentiates real arrays")
+
+
+@function
+def positive(x: ArrayLike) -> Array:
+    """+x (the same values; the gradient passes through)."""
+    return +x if isinstance(x, Tensor) else np.positive(x)
+
+
+@function(aliases=("conj",))
+def conjugate(x: ArrayLike) -> Array:
+    """The complex conjugate: x itself, for the real arrays tensorgrad differentiates."""
+    _real_only(x, "conjugate")
+    return positive(x)
+
+
+@function
+def real(x: ArrayLike) -> Array:
+    """The real part: x itself, for real arrays."""
+    _real_only(x, "real")
+    return positive(x)
+
+
+@function
+def imag(x: ArrayLike) -> Array:
+    """The imaginary part: zeros for real arrays (a constant)."""
+    _real_only(x, "imag")
+    v = concrete(x)
+    return np.zeros(np.shape(v), dtype=np.result_type(v))
+
+
+@function
+def copy(a: ArrayLike, order: str = "K", subok: bool = False) -> Array:
+    """A copy of ``a``: a Tensor is immutable, so it is returned as it is; arrays are copied."""
+    return a if isinstance(a, Tensor) else np.copy(a, order=order)
+
 
 __all__ = ["arcsin", "arccos", "arcsinh", "arccosh", "arctanh", "arctan2", "hypot", "log2", "log10",
            "exp2", "logaddexp", "logaddexp2", "reciprocal", "cbrt", "sinc", "deg2rad", "rad2deg",
