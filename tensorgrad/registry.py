@@ -47,9 +47,9 @@ Other fields of an entry:
   ``tg.abs``, ``tg.mod`` is ``tg.remainder``).
 * ``numpy``: the *full* NumPy (or SciPy) paths the function serves when NumPy
   dispatches on a Tensor (``np.tanh(t)``, ``np.linalg.solve(A, t)``,
-  ``scipy.special.erf(t)``). By default ``"numpy.<name>"`` and
-  ``"numpy.<alias>"`` for each alias; give a string or a tuple of paths
-  instead (``numpy="numpy.linalg.solve"``, ``numpy=("numpy.fmod",)``), or
+  ``scipy.special.erf(t)``). By default NumPy's own functions of the op's
+  name and of its aliases, where NumPy has them; give a string or a tuple of
+  paths instead (``numpy="numpy.linalg.solve"``, ``numpy=("numpy.fmod",)``), or
   ``numpy=()`` for none. A path is the name NumPy itself reports: the
   ``__module__`` and ``__name__`` of an array function (``np.amax`` is
   ``numpy.amax``; ``np.linalg.inv`` is ``numpy.linalg.inv``) and the name of
@@ -303,6 +303,7 @@ def register_numpy(path: str, fn: Callable) -> None:
     if not isinstance(path, str) or "." not in path:
         raise ValueError(f"NumPy path {path!r}: give the full dotted name, e.g. 'numpy.linalg.inv'")
     old = NUMPY_FUNCTIONS.get(path)
+    # the same name declared again (a docs page re-running its example) replaces the old entry
     if old is not None and old is not fn and getattr(old, "__name__", None) != getattr(fn, "__name__", None):
         raise ValueError(f"{path} is already served by tensorgrad's {old.__name__}; "
                          f"it cannot also mean {getattr(fn, '__name__', fn)!r}")
