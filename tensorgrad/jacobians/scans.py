@@ -1,19 +1,17 @@
-"""Jacobian maps of scans and reorderings: running sums and gathers.
+"""The Jacobian map of a scan: running sums.
 
-* :class:`RunningSum`: ``cumsum`` along an axis, lower-triangular ones per
-  slice (its transpose is the running sum from the other end);
-* :class:`Gather`: ``out.flat[k] = in.flat[index[k]]``, rows of the identity:
-  a permutation (``sort``) or a selection. Its transpose scatters (adds back).
-
-Both apply in O(N) and store at most an index array, never the N×N matrix.
+:class:`RunningSum` is ``cumsum`` along an axis: lower-triangular ones per
+slice, applied in O(N) without forming the N×N matrix; its transpose is the
+running sum from the other end. (``sort`` permutes entries: its map is an
+:class:`~tensorgrad.jacobians.gather.IndexPermutation`.)
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .maps import Jacobian, size
+from .maps import Jacobian
 
-__all__ = ["RunningSum", "Gather"]
+__all__ = ["RunningSum"]
 
 
 def _flip(a, axis: int):
@@ -56,49 +54,3 @@ class RunningSum(Jacobian):
     @property
     def T(self):
         return RunningSum(self.in_shape, self.axis, not self.reverse)
-
-
-class Gather(Jacobian):
-    """``out.flat[k] = in.flat[index[k]]``: rows of the identity (a permutation when
-    ``index`` is one). No flops forward; the transpose adds entries back."""
-
-    kind = "gather (rows of I)"
-    symbol = "P"
-
-    def __init__(self, index, in_shape, out_shape):
-        index = np.asarray(index, dtype=np.intp).reshape(-1)
-        super().__init__(out_shape, in_shape)
-        if index.size != size(self.out_shape):
-            raise ValueError(f"Gather: {index.size} indices for an output of shape {self.out_shape}")
-        self.index = index
-        n = size(self.in_shape)
-        self.permutation = index.size == n and np.array_equal(np.sort(index), np.arange(n))
-        if self.permutation:
-            self.kind = "permutation"
-
-    def matvec(self, t):
-        nb = self._nb_in(t)
-        batch = np.shape(t)[:nb]
-        flat = np.reshape(t, batch + (self.in_size,))
-        return np.reshape(flat[..., self.index], batch + self.out_shape)
-
-    def vecmat(self, g):
-        nb = self._nb_out(g)
-        batch = np.shape(g)[:nb]
-        flat = np.reshape(g, batch + (self.out_size,))
-        r = np.zeros(batch + (self.in_size,), dtype=np.result_type(g))
-        if self.permutation:
-            r[..., self.index] = flat
-        else:  # repeated indices add up
-            np.add.at(r, (Ellipsis, self.index), flat)
-        return np.reshape(r, batch + self.in_shape)
-
-    matvec_flops = 0
-
-    @property
-    def vecmat_flops(self):
-        return 0 if self.permutation else self.out_size
-
-    @property
-    def nbytes(self):
-        return self.index.nbytes

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..jacobians.scans import Gather, RunningSum
+from ..jacobians.gather import IndexPermutation
+from ..jacobians.scans import RunningSum
 from ..registry import Example, function, general, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, shape_of
@@ -361,7 +362,7 @@ def _sort_jacobian(i, args, out, params):
     x = args[0]
     perm = _sort_perm(x, params[0])
     flat = np.arange(x.size).reshape(x.shape)
-    return Gather(np.take_along_axis(flat, perm, axis=params[0]), x.shape, x.shape)
+    return IndexPermutation(np.take_along_axis(flat, perm, axis=params[0]), x.shape)
 
 
 def _sort_signature(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=None, *,
