@@ -56,7 +56,9 @@ Other fields of an entry:
   a ufunc (``np.abs`` is the ufunc ``numpy.absolute``, ``np.mod`` is
   ``numpy.remainder``). This is the one table NumPy dispatch reads
   (:data:`tensorgrad.tensor.NUMPY_FUNCTIONS`, used by
-  :mod:`tensorgrad.dispatch`); a path served twice is an error.
+  :mod:`tensorgrad.dispatch`); a path served twice is an error. A namespace
+  module of plain functions (``tg.linalg``) serves its NumPy namespace with
+  :func:`register_namespace`.
 * ``jax`` (the function the tests compare with: a dotted name or
   ``lambda jnp, *inputs, **params``), ``symbol`` (its Jacobian in maths, for
   ``explain``), ``doc``, ``examples`` and ``domain`` (test inputs),
@@ -69,6 +71,7 @@ any op may instead give ``jvp_all(tangents, out, *inputs, *params)`` or
 """
 from __future__ import annotations
 
+import importlib
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
@@ -80,7 +83,8 @@ from .recording import bind, call_forward
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
 
 __all__ = ["REGISTRY", "FUNCTIONS", "Op", "Example", "elementwise", "linear", "nondifferentiable",
-           "general", "function", "get_op", "register", "register_numpy", "KINDS"]
+           "general", "function", "get_op", "register", "register_numpy", "register_namespace",
+           "KINDS"]
 
 Rule = Callable[..., Any]
 
@@ -308,6 +312,25 @@ def register_numpy(path: str, fn: Callable) -> None:
         raise ValueError(f"{path} is already served by tensorgrad's {old.__name__}; "
                          f"it cannot also mean {getattr(fn, '__name__', fn)!r}")
     NUMPY_FUNCTIONS[path] = fn
+
+
+def register_namespace(prefix: str, functions: Mapping[str, Callable]) -> list[str]:
+    """Serve a NumPy namespace with a tensorgrad one: ``prefix.<name>`` (for example
+    ``numpy.linalg.solve``) by ``functions[name]``, for each name NumPy has there.
+
+    For namespace modules built from plain functions (``tg.linalg``):
+    ``register_namespace("numpy.linalg", {n: globals()[n] for n in __all__})``.
+    Returns the paths served.
+    """
+    module = importlib.import_module(prefix)
+    served = []
+    for name, fn in functions.items():
+        obj = getattr(module, name, None)
+        path = numpy_path(obj) if obj is not None and callable(fn) else None
+        if path and path.startswith(prefix + "."):
+            register_numpy(path, fn)
+            served.append(path)
+    return served
 
 
 def _public_function(op: Op, signature: Callable | None) -> Callable:

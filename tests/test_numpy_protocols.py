@@ -286,3 +286,8 @@ def test_check_command_runs_new_ops():
     rows = tg.check.op_table(["cumsum", "sort", "remainder", "logit", "isnan"], use_jax=False)
     assert [r.name for r in rows] == ["cumsum", "sort", "remainder", "logit", "isnan"]
     assert all(r.ok for r in rows), [(r.name, r.message) for r in rows if not r.ok]
+
+
+def test_register_namespace_serves_the_names_numpy_has():
+    served = tg.registry.register_namespace("scipy.special", {"erf": tg.erf, "no_such_function": tg.exp})
+    assert served == ["scipy.special.erf"] and NUMPY_FUNCTIONS["scipy.special.erf"] is tg.erf
