@@ -291,3 +291,11 @@ def test_check_command_runs_new_ops():
 def test_register_namespace_serves_the_names_numpy_has():
     served = tg.registry.register_namespace("scipy.special", {"erf": tg.erf, "no_such_function": tg.exp})
     assert served == ["scipy.special.erf"] and NUMPY_FUNCTIONS["scipy.special.erf"] is tg.erf
+
+
+def test_numpy_where_with_one_or_three_arguments():
+    x = np.array([-1.0, 2.0, 3.0])
+    g = tg.grad(lambda v: np.sum(v[np.where(v > 0)] ** 2) + np.sum(np.where(v > 2, v, 0.0)))(x)
+    np.testing.assert_array_equal(g, [0.0, 4.0, 7.0])
+    with pytest.raises(TypeError, match="both x and y"):
+        np.where(tg.tensor(x) > 0, x)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Example, function, nondifferentiable
+from ..registry import Example, function, nondifferentiable, register_numpy
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..tensor import Tensor
 from ._util import concrete, dtype_of, negative_axes, shape_of
-from .elementwise import astype
+from .elementwise import astype, where
 from .elementwise_more import remainder
 from .shape import broadcast_to
 
@@ -222,3 +222,21 @@ def argwhere(a: ArrayLike) -> Array:
 def count_nonzero(a: ArrayLike, axis: Axis = None, *, keepdims: bool = False):
     """How many entries are nonzero (integers, no gradient)."""
     return np.count_nonzero(concrete(a), axis=axis, keepdims=keepdims)
+
+
+_MISSING = object()
+
+
+def _numpy_where(condition, x=_MISSING, y=_MISSING):
+    """``np.where`` on tensors: ``where(condition, x, y)``, or with one argument
+    NumPy's ``nonzero(condition)``."""
+    if x is _MISSING and y is _MISSING:
+        return nonzero(condition)
+    if x is _MISSING or y is _MISSING:
+        raise TypeError("where: give both x and y, or neither (then it is nonzero(condition))")
+    return where(condition, x, y)
+
+
+_numpy_where.__name__ = _numpy_where.__qualname__ = "where"
+_numpy_where.__module__ = "tensorgrad"
+register_numpy("numpy.where", _numpy_where)

@@ -187,6 +187,7 @@ where = elementwise(
        "y": lambda out, c, x, y: _mask(np.logical_not(concrete(c)), out)},
     vjp={"x": _where_take, "y": _where_skip}, jvp={"x": _where_take, "y": _where_skip},
     jax="jax.numpy.where", symbol="0, diag(c), diag(¬c)", domain=("bool", "real", "real"),
+    numpy=(),  # np.where, which also has a one-argument form, is served in ops/discrete.py
     doc="where(c, x, y): x where c is true, else y; the branch not taken gets a zero gradient")
 
 
