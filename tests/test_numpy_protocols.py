@@ -124,12 +124,14 @@ def test_array_functions_and_predicates():
     f = lambda v: (np.cumsum(v, axis=1).sum() + np.cumprod(v, axis=0).sum() + np.trace(v[:, :2])  # noqa: E731
                    + np.ptp(v) + np.median(v, axis=0).sum() + np.average(v, axis=1, weights=[1, 2, 3]).sum()
                    + np.nansum(v) + np.amax(v) - np.amin(v) + np.sort(v, axis=None)[-2]
-                   + np.round(v).sum() * np.sum(v) + np.isfinite(v).sum() * np.mean(v))
+                   + np.round(v).sum() * np.sum(v) + np.isfinite(v).sum() * np.mean(v)
+                   + np.cumsum(v)[-2] + np.cumprod(v)[3])
     jf = lambda v: (jnp.cumsum(v, axis=1).sum() + jnp.cumprod(v, axis=0).sum() + jnp.trace(v[:, :2])  # noqa: E731
                     + jnp.ptp(v) + jnp.median(v, axis=0).sum()
                     + jnp.average(v, axis=1, weights=jnp.array([1., 2, 3])).sum()
                     + jnp.nansum(v) + jnp.max(v) - jnp.min(v) + jnp.sort(v, axis=None)[-2]
-                    + jnp.round(v).sum() * jnp.sum(v) + jnp.isfinite(v).sum() * jnp.mean(v))
+                    + jnp.round(v).sum() * jnp.sum(v) + jnp.isfinite(v).sum() * jnp.mean(v)
+                    + jnp.cumsum(v)[-2] + jnp.cumprod(v)[3])
     _close(tg.grad(f)(x), jax.grad(jf)(x))
 
 

@@ -92,7 +92,7 @@ isclose = nondifferentiable(
     "isclose", lambda a, b, rtol, atol, equal_nan: np.isclose(a, b, rtol, atol, equal_nan),
     inputs=("a", "b"), signature=_isclose_signature, params=("rtol", "atol", "equal_nan"),
     jax="jax.numpy.isclose", doc="elementwise closeness (booleans)",
-    examples=[Example(((3, 1), (1, 4)), {"rtol": 1.0})])
+    examples=[Example(((3, 1), (1, 4)), {"rtol": 1.0, "atol": 1e-08, "equal_nan": False})])
 
 
 @function

@@ -245,7 +245,7 @@ nan_to_num = elementwise(
     d={"x": lambda out, x, nan, posinf, neginf: _mask(np.isfinite(concrete(x)), out)},
     signature=_nan_to_num_signature, params=("nan", "posinf", "neginf"),
     jax="jax.numpy.nan_to_num", symbol="diag([x finite])", doc="replace NaN and ±inf by numbers",
-    examples=[Example(((2, 3),)),
+    examples=[Example(((2, 3),), {"nan": 0.0, "posinf": None, "neginf": None}),
               Example((np.array([1.5, np.nan, np.inf, -np.inf, -2.0]),),
                       {"nan": 1.0, "posinf": 9.0, "neginf": -9.0}, diff=(0,))])
 

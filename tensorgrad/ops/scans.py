@@ -67,7 +67,7 @@ cumsum = linear(
     jacobian=lambda i, args, out, params: RunningSum(np.shape(out), params[0]),
     jax=lambda jnp, x, axis=None: jnp.cumsum(x, axis=axis), symbol="L (lower-triangular ones)",
     doc="running sums along an axis",
-    examples=[Example(((4,),)), Example(((2, 3),), {"axis": 0}), Example(((2, 3),))])
+    examples=[Example(((4,),)), Example(((2, 3),), {"axis": 0}), Example(((2, 3),), {"axis": -1})])
 
 
 # ---- cumprod ------------------------------------------------------------------------------
@@ -380,7 +380,7 @@ sort = general(
     jvp={"x": _sort_jvp}, signature=_sort_signature, params=("axis",), jacobian=_sort_jacobian,
     domain="distinct", jax=lambda jnp, x, axis=-1: jnp.sort(x, axis=axis), symbol="P (a permutation)",
     doc="sorted copy along an axis; the derivative permutes the tangent the same way",
-    examples=[Example(((5,),)), Example(((2, 3),), {"axis": 0}), Example(((2, 3),), {"axis": None})])
+    examples=[Example(((5,),)), Example(((2, 3),), {"axis": 0}), Example(((2, 3),))])
 
 
 # ---- median -------------------------------------------------------------------------------------
