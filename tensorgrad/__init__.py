@@ -29,7 +29,7 @@ from . import elimination
 from .elimination import eliminate, linearized_graph
 from .explain import explain
 from . import nn
-from . import check, checkpoint, data, optim, perceptron, train
+from . import check, checkpoint, data, optim, perceptron, special, train
 from .jax_backend import to_jax  # (imports JAX only when a conversion runs)
 
 __version__ = "0.1.0"

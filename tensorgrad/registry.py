@@ -43,6 +43,22 @@ Other fields of an entry:
 * ``methods``: Tensor methods and operators that call the op (``"__add__"``;
   a reflected operator such as ``"__radd__"`` swaps the operands), or a dict
   from method name to a function of the Tensor.
+* ``aliases``: more public names of the same function (``tg.absolute`` is
+  ``tg.abs``, ``tg.mod`` is ``tg.remainder``).
+* ``numpy``: the *full* NumPy (or SciPy) paths the function serves when NumPy
+  dispatches on a Tensor (``np.tanh(t)``, ``np.linalg.solve(A, t)``,
+  ``scipy.special.erf(t)``). By default NumPy's own functions of the op's
+  name and of its aliases, where NumPy has them; give a string or a tuple of
+  paths instead (``numpy="numpy.linalg.solve"``, ``numpy=("numpy.fmod",)``), or
+  ``numpy=()`` for none. A path is the name NumPy itself reports: the
+  ``__module__`` and ``__name__`` of an array function (``np.amax`` is
+  ``numpy.amax``; ``np.linalg.inv`` is ``numpy.linalg.inv``) and the name of
+  a ufunc (``np.abs`` is the ufunc ``numpy.absolute``, ``np.mod`` is
+  ``numpy.remainder``). This is the one table NumPy dispatch reads
+  (:data:`tensorgrad.tensor.NUMPY_FUNCTIONS`, used by
+  :mod:`tensorgrad.dispatch`); a path served twice is an error. A namespace
+  module of plain functions (``tg.linalg``) serves its NumPy namespace with
+  :func:`register_namespace`.
 * ``jax`` (the function the tests compare with: a dotted name or
   ``lambda jnp, *inputs, **params``), ``symbol`` (its Jacobian in maths, for
   ``explain``), ``doc``, ``examples`` and ``domain`` (test inputs),
@@ -55,15 +71,20 @@ any op may instead give ``jvp_all(tangents, out, *inputs, *params)`` or
 """
 from __future__ import annotations
 
+import importlib
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
+import numpy as np
+
+from .dispatch import canonical_path, numpy_path
 from .recording import bind, call_forward
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
 
 __all__ = ["REGISTRY", "FUNCTIONS", "Op", "Example", "elementwise", "linear", "nondifferentiable",
-           "general", "function", "get_op", "register", "KINDS"]
+           "general", "function", "get_op", "register", "register_numpy", "register_namespace",
+           "KINDS"]
 
 Rule = Callable[..., Any]
 
@@ -79,7 +100,7 @@ FUNCTIONS: dict[str, Callable] = {}
 KINDS = ("diagonal", "linear", "dense", "none")
 
 _REFLECTED = {"__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rfloordiv__", "__rpow__",
-              "__rmatmul__", "__rmod__"}
+              "__rmatmul__", "__rmod__", "__rand__", "__ror__", "__rxor__"}
 
 
 @dataclass(eq=False)
@@ -252,15 +273,64 @@ def _by_input(op_name: str, inputs: tuple, rules: Mapping | None, what: str) -> 
 # --------------------------------------------------------------------------
 
 def _declare(name: str, forward, kind: str, *, inputs=("x",), params=(), signature=None,
-             methods=(), public=True, **fields) -> Callable:
+             methods=(), public=True, aliases=(), numpy=None, **fields) -> Callable:
     """Register one op and build its public function (the shared part of the four words)."""
     op = register(Op(name, forward, kind, inputs=inputs, param_names=params, **fields))
     op.function = fn = _public_function(op, signature)
     if public:
-        FUNCTIONS[name] = fn
-        NUMPY_FUNCTIONS.setdefault(name, fn)
+        _publish(fn, name, aliases, numpy)
     _install_methods(fn, methods)
     return fn
+
+
+def _publish(fn: Callable, name: str, aliases: Sequence[str], numpy) -> None:
+    """Export ``fn`` as ``tg.<name>`` (and its aliases) and serve its NumPy paths."""
+    aliases = (aliases,) if isinstance(aliases, str) else tuple(aliases)
+    for n in (name, *aliases):
+        FUNCTIONS[n] = fn
+    if numpy is None:  # NumPy's own functions of the same names (those that exist)
+        paths = [numpy_path(getattr(np, n)) for n in (name, *aliases) if hasattr(np, n)]
+    else:
+        paths = [canonical_path(p) for p in ((numpy,) if isinstance(numpy, str) else numpy)]
+    for path in paths:
+        if path:
+            register_numpy(path, fn)
+
+
+def register_numpy(path: str, fn: Callable) -> None:
+    """Serve the NumPy function at the full ``path`` (``"numpy.linalg.inv"``) with ``fn``.
+
+    Used by the vocabulary (the ``numpy=`` field); call it directly only for a
+    function that is not declared with it. A path served by another function is
+    an error: each NumPy name has one tensorgrad meaning.
+    """
+    if not isinstance(path, str) or "." not in path:
+        raise ValueError(f"NumPy path {path!r}: give the full dotted name, e.g. 'numpy.linalg.inv'")
+    old = NUMPY_FUNCTIONS.get(path)
+    # the same name declared again (a docs page re-running its example) replaces the old entry
+    if old is not None and old is not fn and getattr(old, "__name__", None) != getattr(fn, "__name__", None):
+        raise ValueError(f"{path} is already served by tensorgrad's {old.__name__}; "
+                         f"it cannot also mean {getattr(fn, '__name__', fn)!r}")
+    NUMPY_FUNCTIONS[path] = fn
+
+
+def register_namespace(prefix: str, functions: Mapping[str, Callable]) -> list[str]:
+    """Serve a NumPy namespace with a tensorgrad one: ``prefix.<name>`` (for example
+    ``numpy.linalg.solve``) by ``functions[name]``, for each name NumPy has there.
+
+    For namespace modules built from plain functions (``tg.linalg``):
+    ``register_namespace("numpy.linalg", {n: globals()[n] for n in __all__})``.
+    Returns the paths served.
+    """
+    module = importlib.import_module(prefix)
+    served = []
+    for name, fn in functions.items():
+        obj = getattr(module, name, None)
+        path = numpy_path(obj) if obj is not None and callable(fn) else None
+        if path and path.startswith(prefix + "."):
+            register_numpy(path, fn)
+            served.append(path)
+    return served
 
 
 def _public_function(op: Op, signature: Callable | None) -> Callable:
@@ -371,12 +441,12 @@ def general(name: str, forward: Callable, *, vjp: Mapping | Rule | None = None,
                     jvps=_by_input(name, inputs, jvp, "jvp"), **entry)
 
 
-def function(fn: Callable | None = None, *, methods=()) -> Callable:
-    """Make a plain function built on registered ops public (``tg.<name>``, NumPy
-    dispatch, and the Tensor ``methods`` it serves)."""
+def function(fn: Callable | None = None, *, methods=(), aliases=(), numpy=None) -> Callable:
+    """Make a plain function built on registered ops public (``tg.<name>`` and its
+    ``aliases``, the NumPy paths it serves (``numpy=``, as for ops) and the Tensor
+    ``methods`` it serves)."""
     def decorate(f: Callable) -> Callable:
-        FUNCTIONS[f.__name__] = f
-        NUMPY_FUNCTIONS.setdefault(f.__name__, f)
+        _publish(f, f.__name__, aliases, numpy)
         _install_methods(f, methods)
         return f
     return decorate(fn) if fn is not None else decorate

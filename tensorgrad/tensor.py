@@ -5,8 +5,10 @@ transforms nest) and belongs to at most one trace: a reverse trace gives it the
 tape node that produced it, a forward trace gives it a tangent. A Tensor with
 no trace is a plain constant.
 
-NumPy arrays on the left of an operator defer to the Tensor on the right
-(``__array_ufunc__ = None``), so ``a * t`` records exactly like ``t * a``.
+NumPy functions called on a Tensor (``np.tanh(t)``, ``np.sum(t)``, and
+``a * t`` with an ndarray ``a`` on the left) reach tensorgrad's function of the
+same NumPy name through ``__array_ufunc__`` and ``__array_function__``, which
+:mod:`tensorgrad.dispatch` installs; so ``a * t`` records exactly like ``t * a``.
 
 This module is the bottom of the package: it imports nothing from tensorgrad.
 Operators and array methods are installed by the ops' registry entries.
@@ -27,7 +29,7 @@ class Tensor:
     """
 
     __slots__ = ("_value", "_trace", "_node", "_tangent", "grad", "__weakref__")
-    __array_ufunc__ = None  # make ndarray operators return NotImplemented
+    __array_ufunc__ = None  # until tensorgrad.dispatch installs NumPy's protocols: defer
     __array_priority__ = 1000
 
     def __init__(self, value, trace=None, node=None, tangent=None):
@@ -122,17 +124,6 @@ class Tensor:
 
     __hash__ = object.__hash__
 
-    def __array_function__(self, func, types, args, kwargs):
-        # np.sum(t), np.dot(a, t), ... route to tensorgrad's function of the same name
-        if func.__name__ in ("shape", "ndim", "size"):  # metadata: no gradient involved
-            return func(np.empty(self.shape, dtype=np.int8), *args[1:], **kwargs)
-        impl = NUMPY_FUNCTIONS.get(func.__name__)
-        if impl is None:
-            raise TypeError(
-                f"numpy.{func.__name__} has no tensorgrad equivalent; it would silently drop "
-                f"gradients. Use tensorgrad ops, or call .numpy() to leave the tape on purpose.")
-        return impl(*args, **kwargs)
-
     def detach(self) -> "Tensor":
         """The same value, cut from every trace (no gradient flows through)."""
         return Tensor(concrete(self))
@@ -177,6 +168,7 @@ def dtype_of(x):
     return d if d is not None else np.result_type(x)
 
 
-#: NumPy function name -> tensorgrad function, for ``np.sum(t)``-style calls.
-#: Filled by the registry as ops and public functions are declared.
+#: Full NumPy path (``"numpy.sum"``, ``"numpy.linalg.solve"``, ``"scipy.special.erf"``)
+#: -> tensorgrad function, for ``np.sum(t)``-style calls (see :mod:`tensorgrad.dispatch`).
+#: Filled by the registry from each entry's ``numpy=`` field.
 NUMPY_FUNCTIONS: dict = {}

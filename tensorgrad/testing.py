@@ -72,11 +72,18 @@ def sample(domain: str, shape: tuple, rng: np.random.Generator, dtype=np.float64
         a = rng.uniform(0.5, 2.0, size=shape)
     elif domain == "unit":
         a = rng.uniform(-0.9, 0.9, size=shape)
+    elif domain == "above_one":  # arccosh: (1, ∞), away from the infinite slope at 1
+        a = rng.uniform(1.2, 3.0, size=shape)
+    elif domain == "open_unit":  # logit: (0, 1), away from both ends
+        a = rng.uniform(0.1, 0.9, size=shape)
     elif domain == "nonzero":
         a = rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.3, 2.0, size=shape)
     elif domain == "distinct":  # well-separated values: no ties, no kinks within FD steps
         n = int(np.prod(shape))
         a = (rng.permutation(n) * 0.37 - 0.2 * n + rng.uniform(-0.05, 0.05, size=n)).reshape(shape)
+    elif domain == "some_nan":  # nansum, nanmean: every third entry NaN (in flat order)
+        a = rng.normal(size=shape)
+        a.reshape(-1)[1::3] = np.nan
     elif domain == "bool":
         return rng.random(size=shape) > 0.5
     elif domain == "probs":

@@ -31,13 +31,16 @@ EXAMPLES = int(os.environ.get("TG_FUZZ_EXAMPLES", "40"))
 _OPS = tg.REGISTRY
 UNARY = sorted(n for n, op in _OPS.items()
                if op.kind == "diagonal" and op.nargs == 1 and not op.param_names)
+# fmax/fmin split a tie ½–½ like maximum/minimum, where JAX's fmax gives the second input
+# everything; ties between different subexpressions (two relu zeros) are common here
 BINARY = sorted(n for n, op in _OPS.items()
-                if op.kind == "diagonal" and op.nargs == 2 and not op.param_names)
+                if op.kind == "diagonal" and op.nargs == 2 and not op.param_names
+                and n not in ("fmax", "fmin"))
 NO_GRAD = [n for n in ("stop_gradient", "sign") if n in _OPS]
 REDUCE = [n for n in ("sum", "mean", "prod", "max", "min", "var", "std", "norm", "logsumexp")
           if n in _OPS]
 ALONG_AXIS = [n for n in ("softmax", "log_softmax") if n in _OPS]
-GROWS = {"exp", "expm1", "sinh", "cosh"}  # keep their inputs bounded: no overflow
+GROWS = {"exp", "expm1", "sinh", "cosh", "exp2"}  # keep their inputs bounded: no overflow
 
 
 # ---- expressions: nested tuples, evaluated by either backend ---------------------------
@@ -74,6 +77,13 @@ def _domain(op_name, i, x, be):
         return x * x + 0.5
     if dom == "unit":
         return be.tanh(x) * 0.9
+    if dom == "above_one":
+        return x * x + 1.2
+    if dom == "open_unit":
+        return be.tanh(x) * 0.4 + 0.5
+    if dom == "nonzero" and op_name not in ("abs", "relu", "leaky_relu"):
+        # away from 0 on both sides (those three are defined at 0 and keep raw inputs)
+        return be.where(x >= 0, x + 0.5, x - 0.5)
     if op_name in GROWS:
         return be.tanh(x) * 2.0
     return x

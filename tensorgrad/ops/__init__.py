@@ -5,6 +5,7 @@ Importing this package registers every op and exports every public function
 """
 from ..registry import FUNCTIONS
 from . import elementwise, shape, reductions, linalg, activations, conv  # noqa: F401  (registers the ops)
+from . import elementwise_more, discrete, scans, special_fns  # noqa: F401
 
 globals().update(FUNCTIONS)
 __all__ = sorted(FUNCTIONS)

@@ -18,7 +18,7 @@ from scipy import special
 
 from ..jacobians.maps import SoftmaxJacobian
 from ..recording import bind
-from ..registry import Example, elementwise, general
+from ..registry import Example, elementwise, function, general
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, shape_of
 from .elementwise import _mask, exp, tanh, where
@@ -29,7 +29,7 @@ from .shape import reshape
 
 # ---- activations (diagonal Jacobians) ------------------------------------------------
 sigmoid = elementwise("sigmoid", special.expit, d={"x": lambda out, x: out * (1 - out)},
-                      jax="jax.nn.sigmoid", symbol="diag(σ(x)(1 − σ(x)))",
+                      jax="jax.nn.sigmoid", symbol="diag(σ(x)(1 − σ(x)))", numpy="scipy.special.expit",
                       doc="logistic sigmoid 1/(1 + e⁻ˣ), without overflow")
 relu = elementwise("relu", lambda x: np.maximum(x, 0),
                    d={"x": lambda out, x: _mask(np.greater(concrete(x), 0), out)},
@@ -71,7 +71,7 @@ def _gelu_deriv(out, x, approximate):
 
 
 erf = elementwise("erf", special.erf, d={"x": lambda out, x: (2 / np.sqrt(np.pi)) * exp(-x * x)},
-                  jax="jax.scipy.special.erf", symbol="diag(2/√π · e^(−x²))",
+                  jax="jax.scipy.special.erf", symbol="diag(2/√π · e^(−x²))", numpy="scipy.special.erf",
                   doc="the error function")
 
 gelu = elementwise(
@@ -84,9 +84,10 @@ gelu = elementwise(
 
 
 # ---- log-sum-exp and softmax ------------------------------------------------------------
-def _jax_logsumexp(jnp, x, axis=None, keepdims=False):
+def _jax_logsumexp(jnp, x, b=None, axis=None, keepdims=False, return_sign=False):
     import jax.scipy.special
-    return jax.scipy.special.logsumexp(x, axis=axis, keepdims=keepdims)
+    out = jax.scipy.special.logsumexp(x, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
+    return out[0] if return_sign else out
 
 
 def _lse_forward(x, axes, keepdims):
@@ -106,6 +107,37 @@ def _lse_forward(x, axes, keepdims):
     return s if keepdims else np.squeeze(s, axis=axes)
 
 
+def _lse_scaled_parts(x, b, axes):
+    """(m, S): the shift (max of x where b ≠ 0) and S = Σ b·exp(x − m), both kept over axes."""
+    x, b = np.broadcast_arrays(x, b)
+    live = b != 0
+    masked = np.where(live, x, -np.inf)
+    m = np.max(masked, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
+    m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):  # +inf or NaN entries: as without b
+        terms = np.where(live, b * np.exp(x - m), 0)
+    return m, np.sum(terms, axis=axes, keepdims=True)
+
+
+def _lse_b_forward(x, b, axes, keepdims, signed):
+    if b is None:  # no scale factors: the plain, shifted sum
+        return _lse_forward(x, axes, keepdims)
+    m, s = _lse_scaled_parts(x, b, axes)
+    with np.errstate(divide="ignore", invalid="ignore"):  # S = 0: −inf; S < 0 unsigned: NaN (as SciPy)
+        out = (np.log(np.abs(s)) if signed else np.log(s)) + m
+    return out if keepdims else np.squeeze(out, axis=axes)
+
+
+def _lse_sign(x, b, axes, keepdims):
+    """The sign of Σ b·exp(x) over axes (1 without b), shaped like the output."""
+    xv = concrete(x)
+    if b is None:
+        s = np.ones(np.shape(np.sum(xv, axis=axes, keepdims=True)), dtype=np.result_type(xv))
+    else:
+        s = np.sign(_lse_scaled_parts(xv, concrete(b), axes)[1])
+    return s if keepdims else np.squeeze(s, axis=axes)
+
+
 def _lse_weights(out, x, axes, keepdims):
     # ∂lse/∂x = softmax(x) = exp(x − lse). An all −inf row (lse = −inf) has
     # weight 0, not NaN; a row holding +inf or NaN (lse = +inf or NaN) gets NaN.
@@ -119,19 +151,81 @@ def _lse_weights(out, x, axes, keepdims):
     return where(finite, w, np.where(np.isneginf(k), 0.0, np.nan).astype(dtype_of(k)))
 
 
-logsumexp = general(
-    "logsumexp", _lse_forward,
-    vjp={"x": lambda g, out, x, axes, keepdims:
-         _spread(g, out, x, axes, keepdims) * _lse_weights(out, x, axes, keepdims)},
-    jvp={"x": lambda t, out, x, axes, keepdims:
-         _sum(t * _lse_weights(out, x, axes, keepdims), axis=axes, keepdims=keepdims)},
-    signature=lambda x, axis=None, keepdims=False: (
-        (x,), (negative_axes(axis, len(shape_of(concrete(x))), "logsumexp"), bool(keepdims))),
-    params=("axis", "keepdims"), jax=_jax_logsumexp,
-    symbol="softmax(x)ᵀ",
-    doc="log(Σ exp(x)) over ``axis``, shifted by the max: stable for large and −inf entries",
+def _lse_b_weights(out, x, b, axes, keepdims):
+    """∂out/∂b = exp(x)/S with S = Σ b·exp(x) (signed: the derivative of log|S| is the same),
+    computed from exp(x − m) with a constant shift m; ∂out/∂x is b times it."""
+    kept = _keep(out, axes, keepdims)
+    k = concrete(kept)
+    m = _lse_scaled_parts(concrete(x), concrete(b), axes)[0]
+    e = exp(x - m)
+    finite = np.isfinite(k)
+    if finite.all():
+        return e / _sum(b * e, axis=axes, keepdims=True)
+    e = where(finite, e, 0.0)
+    s = _sum(b * e, axis=axes, keepdims=True)
+    w = e / where(finite, s, 1.0)
+    return where(finite, w, np.where(np.isneginf(k), 0.0, np.nan).astype(dtype_of(k)))
+
+
+def _lse_vjp_x(g, out, x, b, axes, keepdims, signed):
+    if b is None:
+        return _spread(g, out, x, axes, keepdims) * _lse_weights(out, x, axes, keepdims)
+    return _spread(g, out, x, axes, keepdims) * (b * _lse_b_weights(out, x, b, axes, keepdims))
+
+
+def _lse_vjp_b(g, out, x, b, axes, keepdims, signed):
+    return _spread(g, out, x, axes, keepdims) * _lse_b_weights(out, x, b, axes, keepdims)
+
+
+def _lse_jvp_x(t, out, x, b, axes, keepdims, signed):
+    w = _lse_weights(out, x, axes, keepdims) if b is None else b * _lse_b_weights(out, x, b, axes, keepdims)
+    return _sum(t * w, axis=axes, keepdims=keepdims)
+
+
+def _lse_jvp_b(t, out, x, b, axes, keepdims, signed):
+    t = lift_tangent(t, b, len(shape_of(x)))
+    return _sum(t * _lse_b_weights(out, x, b, axes, keepdims), axis=axes, keepdims=keepdims)
+
+
+def _lse_signature(a: ArrayLike, b: ArrayLike | None = None, axis: Axis = None, keepdims: bool = False,
+                   return_sign: bool = False):
+    xs = shape_of(concrete(a))
+    if b is not None:
+        bs = shape_of(concrete(b))
+        if np.broadcast_shapes(xs, bs) != xs:
+            raise ValueError(f"logsumexp: b of shape {bs} must broadcast to a's shape {xs}")
+    return (a, b), (negative_axes(axis, len(xs), "logsumexp"), bool(keepdims), bool(return_sign))
+
+
+_logsumexp = general(
+    "logsumexp", _lse_b_forward, vjp={"x": _lse_vjp_x, "b": _lse_vjp_b},
+    jvp={"x": _lse_jvp_x, "b": _lse_jvp_b}, signature=_lse_signature,
+    params=("axis", "keepdims", "return_sign"), jax=_jax_logsumexp, public=False,
+    symbol="softmax(x)ᵀ (with b: (b ⊙ eˣ)ᵀ/Σ b eˣ)",
+    doc="log(Σ b·exp(x)) over ``axis``, shifted by the max: stable for large and −inf entries",
     examples=[Example(((4,),)), Example(((3, 4),), {"axis": -1}),
-              Example(((2, 3, 4),), {"axis": (0, 2), "keepdims": True}), Example(((),))])
+              Example(((2, 3, 4),), {"axis": (0, 2), "keepdims": True}), Example(((),)),
+              Example(((3, 4), (3, 4)), {"axis": -1}, domain=("real", "positive")),
+              Example(((2, 3), (3,)), domain=("real", "positive")),
+              Example(((4,), np.array([-2.0, 0.3, -1.0, 0.2])), {"return_sign": True})])
+
+
+@function
+def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None, keepdims: bool = False,
+              return_sign: bool = False):
+    """log(Σ b·exp(a)) over ``axis`` (``b`` defaults to 1), as ``scipy.special.logsumexp``.
+
+    Shifted by the max, so large and −inf entries are safe; an all −inf slice
+    gives −inf with a zero gradient. ``b`` (broadcast to ``a``'s shape) scales
+    each term and gets a gradient too; entries with b = 0 are left out. A
+    negative sum gives NaN, unless ``return_sign=True``, which returns
+    ``(log|Σ b·exp(a)|, sign)`` (the sign carries no gradient).
+    """
+    out = _logsumexp(a, b, axis=axis, keepdims=keepdims, return_sign=return_sign)
+    if not return_sign:
+        return out
+    axes = negative_axes(axis, len(shape_of(concrete(a))), "logsumexp")
+    return out, _lse_sign(a, b, axes, bool(keepdims))
 
 
 def _softmax_forward(x, axis):

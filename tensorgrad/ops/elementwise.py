@@ -45,7 +45,7 @@ divide = elementwise("divide", np.true_divide,
                      d={"x": lambda out, x, y: 1 / y, "y": lambda out, x, y: -out / y},
                      jax="jax.numpy.divide", symbol="diag(1/y), diag(−x/y²)",
                      domain=("real", "nonzero"), doc="x / y",
-                     methods=("__truediv__", "__rtruediv__"))
+                     methods=("__truediv__", "__rtruediv__"), aliases=("true_divide",))
 negative = elementwise("negative", np.negative, d={"x": -1}, jax="jax.numpy.negative",
                        symbol="−I", doc="−x", methods=("__neg__",))
 def _times_steep(g, slope, steep):
@@ -142,7 +142,8 @@ expm1 = elementwise("expm1", np.expm1, d={"x": lambda out, x: out + 1}, jax="jax
 # ---- magnitude -------------------------------------------------------------
 abs = elementwise("abs", np.abs, d={"x": lambda out, x: _mask(np.sign(concrete(x)), out)},  # noqa: A001
                   jax="jax.numpy.abs", symbol="diag(sign(x)), 0 at x = 0",
-                  domain="nonzero", doc="|x| (subgradient 0 at 0)", methods=("__abs__",))
+                  domain="nonzero", doc="|x| (subgradient 0 at 0)", methods=("__abs__",),
+                  aliases=("absolute",))
 maximum = elementwise("maximum", np.maximum,
                       d={"x": lambda out, x, y: _tie_share(x, y, out),
                          "y": lambda out, x, y: _tie_share(y, x, out)},
@@ -186,6 +187,7 @@ where = elementwise(
        "y": lambda out, c, x, y: _mask(np.logical_not(concrete(c)), out)},
     vjp={"x": _where_take, "y": _where_skip}, jvp={"x": _where_take, "y": _where_skip},
     jax="jax.numpy.where", symbol="0, diag(c), diag(¬c)", domain=("bool", "real", "real"),
+    numpy=(),  # np.where, which also has a one-argument form, is served in ops/discrete.py
     doc="where(c, x, y): x where c is true, else y; the branch not taken gets a zero gradient")
 
 

@@ -130,7 +130,7 @@ def _argmax_share(out, x, axes, keepdims):
     return hit / np.sum(hit, axis=axes, keepdims=True)
 
 
-def _extremum(name, forward, doc):
+def _extremum(name, forward, doc, alias):
     def signature(x: ArrayLike, axis: Axis = None, keepdims: bool = False):
         return (x,), (_axes(x, axis, name), bool(keepdims))
     signature.__doc__ = doc
@@ -141,12 +141,13 @@ def _extremum(name, forward, doc):
         jvp={"x": lambda t, out, x, axes, keepdims: sum(
             t * _argmax_share(out, x, axes, keepdims), axis=axes, keepdims=keepdims)},
         signature=signature, params=("axis", "keepdims"), methods=(name,), examples=_examples(),
+        aliases=(alias,),
         jax=f"jax.numpy.{name}", symbol="selection of the extreme entry (ties share evenly)",
         domain="distinct")
 
 
-max = _extremum("max", np.max, "Largest entry over ``axis``; tied entries share the gradient evenly.")  # noqa: A001
-min = _extremum("min", np.min, "Smallest entry over ``axis``; tied entries share the gradient evenly.")  # noqa: A001
+max = _extremum("max", np.max, "Largest entry over ``axis``; tied entries share the gradient evenly.", "amax")  # noqa: A001
+min = _extremum("min", np.min, "Smallest entry over ``axis``; tied entries share the gradient evenly.", "amin")  # noqa: A001
 
 
 # ---- variance, standard deviation, norm --------------------------------------------
@@ -212,7 +213,7 @@ norm = general(
         _spread(g, out, x, axes, keepdims) * _norm_slope(out, x, axes, keepdims))},
     jvp={"x": lambda t, out, x, axes, keepdims: sum(t * _norm_slope(out, x, axes, keepdims),
                                                     axis=axes, keepdims=keepdims)},
-    signature=_norm_signature, params=("axis", "keepdims"),
+    signature=_norm_signature, params=("axis", "keepdims"), numpy="numpy.linalg.norm",
     jax=lambda jnp, x, axis=None, keepdims=False: jnp.sqrt(jnp.sum(x * x, axis=axis, keepdims=keepdims)),
     symbol="xᵀ/‖x‖ (0 at x = 0)", doc="Euclidean (Frobenius) norm over axes",
     examples=[Example(((3,),)), Example(((2, 3, 4),), {"axis": -1}),

@@ -1,0 +1,360 @@
+"""NumPy's protocols on Tensors: ``np.tanh(t)``, ``np.linalg.solve(A, t)``, ``a % t``.
+
+NumPy hands every call that involves a Tensor to the Tensor: a ufunc
+(``np.tanh``, ``np.maximum``, and the operators of an ndarray on the left, such
+as ``a * t``) through ``__array_ufunc__``, any other NumPy function
+(``np.sum``, ``np.cumsum``, ``np.linalg.solve``) through ``__array_function__``.
+Both look up the function's *full* path (``numpy.linalg.solve``,
+``numpy.remainder``, ``scipy.special.erf``) in
+:data:`tensorgrad.tensor.NUMPY_FUNCTIONS` and call the tensorgrad function
+found there, which records on every active transform. The op registry fills
+that table from each entry's ``numpy=`` field (by default NumPy's function of
+the op's own name), so code written against NumPy differentiates unchanged.
+
+The rules, in one place:
+
+* **No rule, traced value: an error.** A NumPy function with no tensorgrad
+  rule, applied to a value that a transform (or an imperative tensor) is
+  recording, raises a TypeError naming the function's full path and the
+  nearest tensorgrad functions: it would otherwise drop the gradient without a
+  word. A traced value never silently becomes an ndarray. On Tensors outside
+  every transform there is nothing to differentiate, and NumPy runs on their
+  values.
+* **NumPy arrays on the left of an operator.** ``a * t`` runs
+  ``np.multiply(a, t)``, which arrives here and calls ``tg.multiply(a, t)``:
+  exactly what ``t.__rmul__(a)`` does.
+* **out=.** A result is written into a NumPy ``out`` array only when it
+  carries no gradient; writing a traced value (``a += t`` with a NumPy array
+  ``a`` inside a transform) raises and says to write ``a = a + t``. A Tensor as
+  ``out`` is refused: Tensors are immutable.
+* **where=** needs ``out=`` (without it NumPy leaves the other entries
+  undefined) and then means ``tg.where(where, result, out)``.
+* **Ufunc methods.** ``reduce`` and ``accumulate`` of ``add``, ``multiply``,
+  ``maximum``, ``minimum``, ``logical_and``/``logical_or`` map to
+  ``sum``/``cumsum``, ``prod``/``cumprod``, ``max``, ``min``, ``all``/``any``
+  (NumPy's default ``axis=0``); ``outer`` works for every binary ufunc with a
+  rule; ``at`` and ``reduceat`` have no rule.
+* **Metadata** (``np.shape``, ``np.ndim``, ``np.size``, ``np.result_type``,
+  ``np.iscomplexobj``, ``np.isrealobj``) reads the shape and dtype only.
+"""
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+import sys
+
+import numpy as np
+
+from .tensor import NUMPY_FUNCTIONS, Tensor, concrete
+
+__all__ = ["numpy_path", "canonical_path", "is_traced", "no_rule_error"]
+
+#: ufunc methods with a rule: (ufunc path, method) -> the NumPy function that computes the same
+UFUNC_METHODS = {
+    ("numpy.add", "reduce"): "numpy.sum",
+    ("numpy.multiply", "reduce"): "numpy.prod",
+    ("numpy.maximum", "reduce"): "numpy.max",
+    ("numpy.minimum", "reduce"): "numpy.min",
+    ("numpy.logical_and", "reduce"): "numpy.all",
+    ("numpy.logical_or", "reduce"): "numpy.any",
+    ("numpy.add", "accumulate"): "numpy.cumsum",
+    ("numpy.multiply", "accumulate"): "numpy.cumprod",
+}
+
+#: functions that read only the shape and dtype of their arguments
+_METADATA = {"numpy.shape", "numpy.ndim", "numpy.size", "numpy.result_type",
+             "numpy.iscomplexobj", "numpy.isrealobj"}
+
+#: ufunc keywords whose default is all tensorgrad supports
+_UFUNC_DEFAULTS = {"casting": "same_kind", "order": "K", "subok": True, "signature": None}
+
+_PATHS: dict = {}  # function object -> its path (a cache)
+_PARAMS: dict = {}  # tensorgrad function -> the keyword names it takes (None: any)
+
+
+# --------------------------------------------------------------------------
+# names
+# --------------------------------------------------------------------------
+
+def numpy_path(obj) -> str | None:
+    """The full path NumPy reports for a function: ``numpy.linalg.inv``,
+    ``numpy.absolute`` (the ufunc behind ``np.abs``), ``scipy.special.erf``."""
+    name = getattr(obj, "__name__", None)
+    if name is None:
+        return None
+    if isinstance(obj, np.ufunc):
+        if getattr(np, name, None) is obj:
+            return f"numpy.{name}"
+        special = sys.modules.get("scipy.special")
+        if special is not None and getattr(special, name, None) is obj:
+            return f"scipy.special.{name}"
+        return f"{getattr(obj, '__module__', None) or 'ufunc'}.{name}"
+    module = getattr(obj, "__module__", None)
+    return f"{module}.{name}" if module else None
+
+
+def canonical_path(path: str) -> str:
+    """``path`` as NumPy reports the function it names (``"numpy.abs"`` → ``"numpy.absolute"``).
+
+    A path that names nothing importable is kept as given.
+    """
+    module, _, name = path.rpartition(".")
+    try:
+        obj = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError):
+        return path
+    found = numpy_path(obj)
+    # a plain Python function reports its private module (scipy.special._logsumexp): keep the public path
+    return found if isinstance(obj, np.ufunc) or hasattr(obj, "_implementation") else path
+
+
+def _path(func) -> str:
+    try:
+        return _PATHS[func]
+    except KeyError:
+        p = _PATHS[func] = numpy_path(func) or repr(func)
+        return p
+    except TypeError:  # unhashable
+        return numpy_path(func) or repr(func)
+
+
+def _shown(fn) -> str:
+    """How a tensorgrad function is spelled by a user: ``tg.cumsum``, ``tg.linalg.solve``."""
+    module = getattr(fn, "__module__", None) or "tensorgrad"
+    name = getattr(fn, "__name__", repr(fn))
+    if module == "tensorgrad" or module.startswith("tensorgrad.ops"):
+        return f"tg.{name}"
+    if module.startswith("tensorgrad."):
+        return f"tg.{module[len('tensorgrad.'):]}.{name}"
+    return f"{module}.{name}"
+
+
+# --------------------------------------------------------------------------
+# traced values and errors
+# --------------------------------------------------------------------------
+
+def is_traced(x) -> bool:
+    """True when ``x`` is a Tensor that a live transform (or imperative tape) records."""
+    while type(x) is Tensor:
+        tr = x._trace
+        if tr is not None and tr.level >= 0:
+            return True
+        x = x._value
+    return False
+
+
+def _any_traced(obj) -> bool:
+    if type(obj) is Tensor:
+        return is_traced(obj)
+    if isinstance(obj, (list, tuple)):
+        return any(_any_traced(o) for o in obj)
+    if isinstance(obj, dict):
+        return any(_any_traced(o) for o in obj.values())
+    return False
+
+
+def _strip(obj):
+    """Tensors (in lists, tuples and dicts too) replaced by read-only views of their values
+    (a NumPy function that writes in place then fails instead of changing a Tensor)."""
+    if type(obj) is Tensor:
+        v = concrete(obj)
+        if isinstance(v, np.ndarray) and v.flags.writeable:
+            v = v.view()
+            v.flags.writeable = False
+        return v
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_strip(o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _strip(v) for k, v in obj.items()}
+    return obj
+
+
+def no_rule_error(path: str, what: str = "") -> TypeError:
+    """The error for a NumPy function without a tensorgrad rule: its full path and the nearest ops."""
+    module, _, tail = path.rpartition(".")
+    names: dict = {}
+    same: dict = {}  # functions served in the same namespace (numpy.linalg, scipy.special) first
+    for p, fn in NUMPY_FUNCTIONS.items():
+        m, _, t = p.rpartition(".")
+        names.setdefault(t, fn)
+        names.setdefault(getattr(fn, "__name__", ""), fn)
+        if m == module:
+            same.setdefault(t, fn)
+    close = difflib.get_close_matches(tail, list(same), n=4, cutoff=0.6) if module != "numpy" else []
+    pool = same if close else names
+    if not close:
+        close = difflib.get_close_matches(tail, [n for n in names if n], n=4, cutoff=0.6)
+    near = list(dict.fromkeys(_shown(pool[c]) for c in close))
+    hint = f" The nearest tensorgrad functions: {', '.join(near)}." if near else ""
+    return TypeError(
+        f"{path}{what} has no tensorgrad rule: applied to a traced Tensor it would silently drop "
+        f"the gradient.{hint} Write the computation with tensorgrad ops (or give it a rule with "
+        f"tg.custom_vjp), or pass tg.stop_gradient(x) where a constant is meant.")
+
+
+def _accepted(fn):
+    try:
+        return _PARAMS[fn]
+    except KeyError:
+        pass
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        names = None
+    else:
+        names = None if any(p.kind is p.VAR_KEYWORD for p in params) else \
+            tuple(p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD))
+    _PARAMS[fn] = names
+    return names
+
+
+def _check_keywords(path: str, fn, kwargs: dict) -> None:
+    names = _accepted(fn)
+    if names is None:
+        return
+    bad = [k for k in kwargs if k not in names]
+    if bad:
+        raise TypeError(f"{path}(..., {bad[0]}=...): tensorgrad's {_shown(fn)} does not take "
+                        f"{bad[0]!r}; it takes {', '.join(names) or 'no keywords'}")
+
+
+# --------------------------------------------------------------------------
+# out= and where=
+# --------------------------------------------------------------------------
+
+def _deliver(path: str, result, out):
+    """Write ``result`` into NumPy's ``out`` arrays, if it carries no gradient."""
+    single = not isinstance(out, tuple)
+    outs = (out,) if single else out
+    results = result if isinstance(result, tuple) else (result,)
+    if len(outs) != len(results):
+        raise ValueError(f"{path}: got {len(outs)} out arrays for {len(results)} results")
+    for o, r in zip(outs, results):
+        if o is None:
+            continue
+        if isinstance(o, Tensor):
+            raise TypeError(f"{path}(..., out=Tensor): Tensors are immutable, so nothing can be "
+                            f"written into one; use the returned value instead")
+        if is_traced(r):
+            raise TypeError(
+                f"{path}(..., out=array) would write a traced Tensor into a NumPy array, which "
+                f"cannot carry its gradient. Use the returned value instead; for an in-place "
+                f"operator with a NumPy array on the left (a += t), write a = a + t")
+        v = np.asarray(concrete(r))
+        if np.shape(o) != v.shape:
+            raise ValueError(f"{path}: out has shape {np.shape(o)}, the result has shape {v.shape}")
+        np.copyto(o, v, casting="same_kind")
+    if single:
+        return outs[0]
+    return tuple(o if o is not None else r for o, r in zip(outs, results))
+
+
+# --------------------------------------------------------------------------
+# the protocols
+# --------------------------------------------------------------------------
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    path = _path(ufunc)
+    out = kwargs.pop("out", None)
+    where = kwargs.pop("where", True)
+    for k, default in _UFUNC_DEFAULTS.items():
+        if k in kwargs and kwargs[k] != default:
+            raise TypeError(f"{path}(..., {k}={kwargs[k]!r}) is not supported on Tensors")
+        kwargs.pop(k, None)
+    if method == "__call__":
+        impl = NUMPY_FUNCTIONS.get(path)
+    else:
+        target = UFUNC_METHODS.get((path, method))
+        impl = NUMPY_FUNCTIONS.get(target) if target else None
+        if method == "outer" and NUMPY_FUNCTIONS.get(path) is not None:
+            impl = NUMPY_FUNCTIONS[path]
+    what = "" if method == "__call__" else f".{method}"
+    if method == "at" and isinstance(inputs[0], Tensor):
+        raise TypeError(f"{path}.at(t, ...) would change the Tensor t in place: Tensors are "
+                        f"immutable. Build the new value with tg.where or indexing instead")
+    if impl is None:
+        if _any_traced(inputs) or _any_traced(out) or _any_traced(where):
+            raise no_rule_error(path, what)
+        if any(isinstance(o, Tensor) for o in (out or ())):
+            raise TypeError(f"{path}{what}(..., out=Tensor): Tensors are immutable")
+        # nothing is recorded: NumPy's own function on the values
+        extra = {} if out is None else {"out": out}
+        if where is not True:
+            extra["where"] = _strip(where)
+        return getattr(ufunc, method)(*_strip(inputs), **extra, **kwargs)
+    dtype = kwargs.pop("dtype", None)
+    if dtype is not None:
+        inputs = tuple(_cast(a, dtype) for a in inputs)
+    if method == "__call__":
+        if kwargs:
+            raise TypeError(f"{path}(..., {next(iter(kwargs))}=...) is not supported on Tensors")
+        result = impl(*inputs)
+    elif method == "outer":
+        if kwargs or len(inputs) != 2:
+            raise TypeError(f"{path}.outer takes two arrays and no keywords on Tensors")
+        a, b = inputs
+        a_shape, b_ndim = np.shape(concrete(a)), np.ndim(concrete(b))
+        result = impl(NUMPY_FUNCTIONS["numpy.reshape"](a, a_shape + (1,) * b_ndim), b)
+    else:
+        if "initial" in kwargs:
+            raise TypeError(f"{path}.{method}(..., initial=...) is not supported on Tensors")
+        axis = kwargs.pop("axis", 0)
+        if method == "reduce":
+            result = impl(inputs[0], axis=axis, keepdims=bool(kwargs.pop("keepdims", False)))
+        else:
+            result = impl(inputs[0], axis=axis)
+        if kwargs:
+            raise TypeError(f"{path}.{method}(..., {next(iter(kwargs))}=...) is not supported on Tensors")
+    if where is not True:
+        if out is None or all(o is None for o in out):
+            raise TypeError(
+                f"{path}{what}(..., where=mask) without out= leaves the other entries undefined; "
+                f"write tg.where(mask, result, other) instead")
+        if method != "__call__" or len(out) != 1:
+            raise TypeError(f"{path}{what}(..., where=mask) is supported for single-output calls only")
+        base = out[0]
+        if isinstance(base, Tensor):
+            raise TypeError(f"{path}(..., out=Tensor): Tensors are immutable")
+        result = NUMPY_FUNCTIONS["numpy.where"](where, result, base)
+    if out is not None:
+        return _deliver(path + what, result, out if len(out) > 1 else out[0])
+    return result
+
+
+def _cast(a, dtype):
+    if isinstance(a, (Tensor, np.ndarray)):
+        return NUMPY_FUNCTIONS["numpy.astype"](a, dtype)
+    return a
+
+
+def _placeholder(x):
+    """An array with ``x``'s shape and dtype that costs no memory."""
+    if type(x) is Tensor:
+        v = concrete(x)
+        return np.broadcast_to(np.empty((), dtype=np.result_type(v)), np.shape(v))
+    return x
+
+
+def _array_function(self, func, types, args, kwargs):
+    path = _path(func)
+    if path in _METADATA:  # shape and dtype only: no gradient involved
+        return func(*[_placeholder(a) for a in args], **kwargs)
+    impl = NUMPY_FUNCTIONS.get(path)
+    if impl is None:
+        if _any_traced(args) or _any_traced(kwargs):
+            raise no_rule_error(path)
+        if isinstance(kwargs.get("out"), Tensor):
+            raise TypeError(f"{path}(..., out=Tensor): Tensors are immutable")
+        return func(*_strip(args), **_strip(kwargs))
+    out = kwargs.pop("out", None)
+    if kwargs:
+        _check_keywords(path, impl, kwargs)
+    result = impl(*args, **kwargs)
+    if out is not None:
+        return _deliver(path, result, out)
+    return result
+
+
+Tensor.__array_ufunc__ = _array_ufunc
+Tensor.__array_function__ = _array_function

@@ -1,0 +1,242 @@
+"""Ops with no gradient: rounding, integer division, predicates, logical and bitwise
+ops, ``any``/``all``, ``argsort``, and the ``*_like`` constructors.
+
+Rounding is piecewise constant, so its derivative is 0 wherever it exists; at
+the jumps (an integer for ``floor``, a half-integer for ``round``) tensorgrad
+uses the same 0, as JAX does. The outputs of these ops are constants to every
+transform: they carry no tangent and no cotangent flows back through them.
+Predicates and logical ops return booleans, ``argsort`` integers.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import Example, function, nondifferentiable, register_numpy
+from ..typing import Array, ArrayLike, Axis  # noqa: F401
+from ..tensor import Tensor
+from ._util import concrete, dtype_of, negative_axes, shape_of
+from .elementwise import astype, where
+from .elementwise_more import remainder
+from .shape import broadcast_to
+
+_ONE = [Example(((2, 3),))]
+_TWO = [Example(((3, 1), (1, 4)))]
+_SPECIAL = np.array([1.5, -0.0, np.nan, np.inf, -np.inf, -2.5])
+
+
+def _unary(name, forward, doc, **entry):
+    entry.setdefault("examples", _ONE)
+    return nondifferentiable(name, forward, jax=f"jax.numpy.{name}", doc=doc, **entry)
+
+
+def _binary(name, forward, doc, **entry):
+    entry.setdefault("examples", _TWO)
+    return nondifferentiable(name, forward, inputs=("x", "y"), jax=f"jax.numpy.{name}", doc=doc,
+                             **entry)
+
+
+# ---- rounding (zero gradient) -------------------------------------------------------------
+floor = _unary("floor", np.floor, "the largest integer ≤ x (zero gradient)")
+ceil = _unary("ceil", np.ceil, "the smallest integer ≥ x (zero gradient)")
+rint = _unary("rint", np.rint, "the nearest integer, halves to even (zero gradient)")
+trunc = _unary("trunc", np.trunc, "x rounded toward zero (zero gradient)", aliases=("fix",))
+
+
+def _round_signature(x: ArrayLike, decimals: int = 0):
+    """x rounded to ``decimals`` decimals, halves to even (zero gradient)."""
+    return (x,), (int(decimals),)
+
+
+def _round_method(self, ndigits=None):
+    return round(self, 0 if ndigits is None else ndigits)  # the op below, not the builtin
+
+
+round = nondifferentiable(  # noqa: A001
+    "round", lambda x, decimals: np.round(x, decimals), signature=_round_signature,
+    params=("decimals",), jax=lambda jnp, x, decimals=0: jnp.round(x, decimals),
+    aliases=("around",), methods={"round": None, "__round__": _round_method},
+    doc="round to ``decimals`` decimals, halves to even (zero gradient)",
+    examples=[Example(((2, 3),)), Example(((4,),), {"decimals": 1})])
+floor_divide = _binary("floor_divide", np.floor_divide, "⌊x / y⌋ (zero gradient)",
+                       domain=("real", "nonzero"), methods=("__floordiv__", "__rfloordiv__"))
+
+
+def _rdivmod(self, other):
+    return divmod(other, self)  # the function below, not the builtin
+
+
+@function(methods={"__divmod__": None, "__rdivmod__": _rdivmod})
+def divmod(x: ArrayLike, y: ArrayLike) -> tuple:  # noqa: A001
+    """``(x // y, x % y)``: the quotient has no gradient, the remainder that of ``remainder``."""
+    return floor_divide(x, y), remainder(x, y)
+
+# ---- predicates ------------------------------------------------------------------------------
+_PRED = [Example((_SPECIAL,))]
+isnan = _unary("isnan", np.isnan, "x is NaN", examples=[Example(((2, 3),))] + _PRED)
+isinf = _unary("isinf", np.isinf, "x is +inf or −inf", examples=_PRED)
+isfinite = _unary("isfinite", np.isfinite, "x is neither NaN nor infinite", examples=_PRED)
+isposinf = _unary("isposinf", np.isposinf, "x is +inf", examples=_PRED)
+isneginf = _unary("isneginf", np.isneginf, "x is −inf", examples=_PRED)
+signbit = _unary("signbit", np.signbit, "the sign bit of x is set (true for −0.0)", examples=_PRED)
+heaviside = _binary("heaviside", np.heaviside, "the step function: 0 for x < 0, y at 0, 1 for x > 0",
+                    domain=("nonzero", "real"))
+
+
+def _isclose_signature(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,
+                       equal_nan: bool = False):
+    """Elementwise |a − b| ≤ atol + rtol·|b| (booleans)."""
+    return (a, b), (float(rtol), float(atol), bool(equal_nan))
+
+
+isclose = nondifferentiable(
+    "isclose", lambda a, b, rtol, atol, equal_nan: np.isclose(a, b, rtol, atol, equal_nan),
+    inputs=("a", "b"), signature=_isclose_signature, params=("rtol", "atol", "equal_nan"),
+    jax="jax.numpy.isclose", doc="elementwise closeness (booleans)",
+    examples=[Example(((3, 1), (1, 4)), {"rtol": 1.0, "atol": 1e-08, "equal_nan": False})])
+
+
+@function
+def allclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """True when every entry of ``a`` is close to ``b`` (a Python bool: a comparison)."""
+    return bool(np.allclose(concrete(a), concrete(b), rtol, atol, equal_nan))
+
+
+@function
+def array_equal(a1: ArrayLike, a2: ArrayLike, equal_nan: bool = False) -> bool:
+    """True when the shapes and entries agree (a Python bool: a comparison)."""
+    return bool(np.array_equal(concrete(a1), concrete(a2), equal_nan=equal_nan))
+
+
+# ---- logical and bitwise ------------------------------------------------------------------
+_BOOL2 = [Example(((3, 1), (1, 4)), domain=("bool", "bool"))]
+logical_and = _binary("logical_and", np.logical_and, "x and y (booleans)", examples=_BOOL2)
+logical_or = _binary("logical_or", np.logical_or, "x or y (booleans)", examples=_BOOL2)
+logical_xor = _binary("logical_xor", np.logical_xor, "x xor y (booleans)", examples=_BOOL2)
+logical_not = _unary("logical_not", np.logical_not, "not x (booleans)",
+                     examples=[Example(((2, 3),), domain="bool")])
+bitwise_and = _binary("bitwise_and", np.bitwise_and, "x & y (booleans or integers)",
+                      examples=_BOOL2, methods=("__and__", "__rand__"))
+bitwise_or = _binary("bitwise_or", np.bitwise_or, "x | y (booleans or integers)",
+                     examples=_BOOL2, methods=("__or__", "__ror__"))
+bitwise_xor = _binary("bitwise_xor", np.bitwise_xor, "x ^ y (booleans or integers)",
+                      examples=_BOOL2, methods=("__xor__", "__rxor__"))
+invert = _unary("invert", np.invert, "~x (booleans or integers)", methods=("__invert__",),
+                aliases=("bitwise_not",), examples=[Example(((2, 3),), domain="bool")])
+
+
+# ---- any, all, argsort ------------------------------------------------------------------------
+def _truth(name, forward, doc):
+    def signature(x: ArrayLike, axis: Axis = None, keepdims: bool = False):
+        return (x,), (negative_axes(axis, len(shape_of(concrete(x))), name), bool(keepdims))
+    signature.__doc__ = doc
+    return nondifferentiable(
+        name, lambda x, axes, keepdims: forward(x, axis=axes, keepdims=keepdims),
+        signature=signature, params=("axis", "keepdims"), methods=(name,), jax=f"jax.numpy.{name}",
+        doc=doc, examples=[Example(((2, 3),), domain="bool"),
+                           Example(((2, 3),), {"axis": 1, "keepdims": True}, domain="bool")])
+
+
+any = _truth("any", np.any, "Whether any entry over ``axis`` is true.")  # noqa: A001
+all = _truth("all", np.all, "Whether every entry over ``axis`` is true.")  # noqa: A001
+
+
+def _argsort_signature(x: ArrayLike, axis: int | None = -1, kind: str | None = None,
+                       order=None, *, stable: bool | None = None):
+    """Indices that sort x along ``axis`` (None: the flattened array). The sort is always
+    stable (ties keep their order), which is a valid answer for every ``kind``."""
+    if order is not None:
+        raise TypeError("argsort: order= applies to structured arrays, which tensorgrad does not use")
+    if axis is None:
+        return (x,), (None,)
+    return (x,), (negative_axes(axis, len(shape_of(concrete(x))), "argsort")[0],)
+
+
+argsort = nondifferentiable(
+    "argsort", lambda x, axis: np.argsort(x, axis=axis, kind="stable"), signature=_argsort_signature,
+    params=("axis",), methods=("argsort",), domain="distinct",
+    jax=lambda jnp, x, axis=-1: jnp.argsort(x, axis=axis, stable=True),
+    doc="indices that sort x along an axis (stable; integer output)",
+    examples=[Example(((2, 4),)), Example(((2, 3),), {"axis": 0}), Example(((2, 3),), {"axis": None})])
+
+
+# ---- constant arrays shaped like an input ---------------------------------------------------------
+def _shape_dtype(a, dtype, shape):
+    v = concrete(a)
+    return (shape_of(v) if shape is None else shape), (dtype_of(v) if dtype is None else dtype)
+
+
+@function
+def zeros_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None) -> Array:
+    """Zeros with ``a``'s shape and dtype: a constant (it does not depend on ``a``'s values)."""
+    s, dt = _shape_dtype(a, dtype, shape)
+    return np.zeros(s, dtype=dt)
+
+
+@function
+def ones_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None) -> Array:
+    """Ones with ``a``'s shape and dtype: a constant."""
+    s, dt = _shape_dtype(a, dtype, shape)
+    return np.ones(s, dtype=dt)
+
+
+@function
+def empty_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None) -> Array:
+    """An array with ``a``'s shape and dtype (zeros here: no entry is ever undefined)."""
+    s, dt = _shape_dtype(a, dtype, shape)
+    return np.zeros(s, dtype=dt)
+
+
+@function
+def full_like(a: ArrayLike, fill_value, dtype=None, order: str = "K", subok: bool = True,
+              shape=None) -> Array:
+    """``fill_value`` repeated to ``a``'s shape, in ``a``'s dtype. Only ``fill_value``
+    can carry a gradient (the sum of the output's cotangent)."""
+    s, dt = _shape_dtype(a, dtype, shape)
+    if type(fill_value) is Tensor:
+        v = fill_value if dtype_of(fill_value) == np.dtype(dt) else astype(fill_value, dt)
+        return broadcast_to(v, tuple(s))
+    return np.full(s, concrete(fill_value), dtype=dt)
+
+
+# ---- indices of true entries (integer outputs) ---------------------------------------------------
+@function
+def nonzero(a: ArrayLike) -> tuple:
+    """Indices of the nonzero entries, one integer array per axis (no gradient)."""
+    return np.nonzero(concrete(a))
+
+
+@function
+def flatnonzero(a: ArrayLike) -> Array:
+    """Indices of the nonzero entries of the flattened array (no gradient)."""
+    return np.flatnonzero(concrete(a))
+
+
+@function
+def argwhere(a: ArrayLike) -> Array:
+    """Indices of the nonzero entries, one row per entry (no gradient)."""
+    return np.argwhere(concrete(a))
+
+
+@function
+def count_nonzero(a: ArrayLike, axis: Axis = None, *, keepdims: bool = False):
+    """How many entries are nonzero (integers, no gradient)."""
+    return np.count_nonzero(concrete(a), axis=axis, keepdims=keepdims)
+
+
+_MISSING = object()
+
+
+def _numpy_where(condition, x=_MISSING, y=_MISSING):
+    """``np.where`` on tensors: ``where(condition, x, y)``, or with one argument
+    NumPy's ``nonzero(condition)``."""
+    if x is _MISSING and y is _MISSING:
+        return nonzero(condition)
+    if x is _MISSING or y is _MISSING:
+        raise TypeError("where: give both x and y, or neither (then it is nonzero(condition))")
+    return where(condition, x, y)
+
+
+_numpy_where.__name__ = _numpy_where.__qualname__ = "where"
+_numpy_where.__module__ = "tensorgrad"
+register_numpy("numpy.where", _numpy_where)

@@ -1,0 +1,295 @@
+"""More elementwise ops, as NumPy names them: inverse trigonometric and hyperbolic
+functions, other bases, stable sums of exponentials, remainders, and friends.
+
+Each entry gives only the derivative per input (the Jacobian is diagonal);
+derivatives are written with tensorgrad ops, so they differentiate again.
+
+Conventions where a derivative does not exist (each a subgradient or a
+one-sided derivative, as stated per op):
+
+* ``fmax``/``fmin``: on a tie each input gets ½ (as ``maximum``); a NaN input
+  loses, so the other input gets the whole gradient.
+* ``hypot`` at (0, 0) and ``logaddexp``/``logaddexp2`` when both inputs are
+  −inf: the shares of a tie (0 each for ``hypot``, ½ each for ``logaddexp``).
+* ``remainder``/``fmod`` jump where x/y is an integer; there (as everywhere)
+  d/dx = 1 and d/dy = −(x − out)/y, the quotient of the side NumPy returned.
+* ``cbrt`` has an infinite slope at 0; a zero cotangent or tangent gives 0 there.
+* ``sinc`` at 0 uses its Taylor series, so every derivative order is exact there.
+* ``nan_to_num``: slope 1 where x is finite, 0 where a value was replaced.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..registry import Example, elementwise, function
+from ..tensor import Tensor
+from ..typing import Array, ArrayLike  # noqa: F401
+from ._util import concrete, dtype_of
+from .elementwise import _mask, _times_steep, cos, exp, log, sqrt, where
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+#: one example per op keeps the table small; the registry covers scalars and broadcasting generically
+_UNARY = [Example(((2, 3),))]
+_BINARY = [Example(((3, 1), (1, 4)))]
+_BINARY_SCALAR = _BINARY + [Example(((), (3,)))]  # a scalar against an array, for a few ops
+
+
+def _unary(name, forward, deriv, symbol, doc, domain="real", **entry):
+    entry.setdefault("examples", _UNARY)
+    return elementwise(name, forward, d={"x": deriv}, jax=f"jax.numpy.{name}", symbol=symbol,
+                       doc=doc, domain=domain, **entry)
+
+
+# ---- inverse trigonometric and hyperbolic ------------------------------------------
+arcsin = _unary("arcsin", np.arcsin, lambda out, x: 1 / sqrt(1 - x * x), "diag(1/√(1 − x²))",
+                "inverse sine", domain="unit")
+arccos = _unary("arccos", np.arccos, lambda out, x: -1 / sqrt(1 - x * x), "diag(−1/√(1 − x²))",
+                "inverse cosine", domain="unit")
+arcsinh = _unary("arcsinh", np.arcsinh, lambda out, x: 1 / sqrt(x * x + 1), "diag(1/√(x² + 1))",
+                 "inverse hyperbolic sine")
+arccosh = _unary("arccosh", np.arccosh, lambda out, x: 1 / sqrt((x - 1) * (x + 1)),
+                 "diag(1/√(x² − 1))", "inverse hyperbolic cosine (x ≥ 1)", domain="above_one")
+arctanh = _unary("arctanh", np.arctanh, lambda out, x: 1 / ((1 - x) * (1 + x)), "diag(1/(1 − x²))",
+                 "inverse hyperbolic tangent", domain="unit")
+
+
+def _arctan2_d(wrt):
+    def d(out, y, x):
+        r2 = x * x + y * y
+        return x / r2 if wrt == "y" else -y / r2
+    return d
+
+
+arctan2 = elementwise(
+    "arctan2", np.arctan2, d={"y": _arctan2_d("y"), "x": _arctan2_d("x")},
+    jax="jax.numpy.arctan2", symbol="diag(x/(x² + y²)), diag(−y/(x² + y²))",
+    domain=("nonzero", "real"), examples=_BINARY_SCALAR,
+    doc="arctan2(y, x): the angle of the point (x, y), in (−π, π]")
+
+
+def _hypot_d(wrt):
+    def d(out, x, y):
+        # x/r, with 0 at the origin (r = 0), where no derivative exists: as for norm
+        r = where(np.equal(concrete(out), 0), 1, out) if np.any(np.equal(concrete(out), 0)) else out
+        return (x if wrt == "x" else y) / r
+    return d
+
+
+hypot = elementwise(
+    "hypot", np.hypot, d={"x": _hypot_d("x"), "y": _hypot_d("y")}, jax="jax.numpy.hypot",
+    symbol="diag(x/r), diag(y/r) (0 at the origin)", domain=("nonzero", "nonzero"),
+    examples=_BINARY, doc="√(x² + y²), without overflow")
+
+# ---- other bases ---------------------------------------------------------------------
+log2 = _unary("log2", np.log2, lambda out, x: 1 / (x * _LN2), "diag(1/(x ln 2))",
+              "base-2 logarithm", domain="positive")
+log10 = _unary("log10", np.log10, lambda out, x: 1 / (x * _LN10), "diag(1/(x ln 10))",
+               "base-10 logarithm", domain="positive")
+exp2 = _unary("exp2", np.exp2, lambda out, x: out * _LN2, "diag(2ˣ ln 2)", "2ˣ")
+
+
+def _share(base_exp):
+    """a's share of logaddexp(a, b): base^(a − out); on an infinite out, the shares of a tie."""
+    def d(out, a, b):
+        ov = concrete(out)
+        inf = ~np.isfinite(ov)
+        if not inf.any():
+            return base_exp(a - out)
+        av, bv = concrete(a), concrete(b)
+        tie = _mask(np.greater(av, bv), out) + 0.5 * _mask(np.equal(av, bv), out)
+        return where(inf, tie, base_exp(where(inf, 0, a) - where(inf, 0, out)))
+    return d
+
+
+def _share_of(first):
+    def d(out, x, y):
+        return _share(exp)(out, x, y) if first else _share(exp)(out, y, x)
+    return d
+
+
+logaddexp = elementwise(
+    "logaddexp", np.logaddexp, d={"x": _share_of(True), "y": _share_of(False)},
+    jax="jax.numpy.logaddexp", symbol="diag(eˣ⁻ᵒᵘᵗ), diag(eʸ⁻ᵒᵘᵗ)", examples=_BINARY,
+    doc="log(eˣ + eʸ), without overflow (both −inf: each input gets ½)")
+
+
+def _share2_of(first):
+    def d(out, x, y):
+        return _share(exp2)(out, x, y) if first else _share(exp2)(out, y, x)
+    return d
+
+
+logaddexp2 = elementwise(
+    "logaddexp2", np.logaddexp2, d={"x": _share2_of(True), "y": _share2_of(False)},
+    jax="jax.numpy.logaddexp2", symbol="diag(2ˣ⁻ᵒᵘᵗ), diag(2ʸ⁻ᵒᵘᵗ)", examples=_BINARY,
+    doc="log₂(2ˣ + 2ʸ), without overflow (both −inf: each input gets ½)")
+
+# ---- powers ----------------------------------------------------------------------------
+reciprocal = _unary("reciprocal", np.reciprocal, lambda out, x: -(out * out), "diag(−1/x²)",
+                    "1/x", domain="nonzero")
+
+
+def _cbrt_parts(out):
+    steep = np.equal(concrete(out), 0)
+    o = where(steep, 1.0, out) if steep.any() else out
+    return 1 / (3 * o * o), steep
+
+
+def _cbrt_rule(g, out, x):
+    slope, steep = _cbrt_parts(out)
+    return _times_steep(g, slope, steep)
+
+
+def _cbrt_deriv(out, x):
+    slope, steep = _cbrt_parts(out)
+    return where(steep, np.inf, slope) if steep.any() else slope
+
+
+cbrt = _unary("cbrt", np.cbrt, _cbrt_deriv, "diag(1/(3 ∛x²)) (a zero g gives 0 at x = 0)",
+              "cube root (real, also for x < 0)", domain="nonzero",
+              vjp={"x": _cbrt_rule}, jvp={"x": _cbrt_rule})
+
+# ---- sinc ------------------------------------------------------------------------------
+_SINC_SMALL = 1e-2
+
+
+def _sinc_deriv(out, x):
+    # (cos πx − sinc x)/x; near 0 its Taylor series Σₖ (−1)ᵏ π²ᵏ 2k x²ᵏ⁻¹/(2k+1)!
+    # (exact to rounding for |x| < 0.01, and differentiable again at 0 itself)
+    xv = concrete(x)
+    small = np.abs(xv) < _SINC_SMALL
+    if not small.any():
+        return (cos(math.pi * x) - out) / x
+    x2 = x * x
+    series = 0.0
+    for k in range(4, 0, -1):  # Horner in x²
+        series = series * x2 + ((-1) ** k) * math.pi ** (2 * k) * (2 * k) / math.factorial(2 * k + 1)
+    series = series * x
+    if small.all():
+        return series
+    safe = where(small, 1.0, x)
+    return where(small, series, (cos(math.pi * safe) - out) / safe)
+
+
+sinc = _unary("sinc", np.sinc, _sinc_deriv, "diag((cos πx − sinc x)/x) (0 at x = 0)",
+              "the normalized sinc sin(πx)/(πx), 1 at 0",
+              examples=[Example(((2, 3),)), Example((np.array([0.0, 0.004, -0.3]),), diff=(0,))])
+
+# ---- angles ------------------------------------------------------------------------------
+deg2rad = _unary("deg2rad", np.deg2rad, lambda out, x: math.pi / 180, "(π/180) I",
+                 "degrees to radians", aliases=("radians",))
+rad2deg = _unary("rad2deg", np.rad2deg, lambda out, x: 180 / math.pi, "(180/π) I",
+                 "radians to degrees", aliases=("degrees",))
+
+# ---- magnitude and extrema --------------------------------------------------------------
+fabs = _unary("fabs", np.fabs, lambda out, x: _mask(np.sign(concrete(x)), out),
+              "diag(sign(x)), 0 at x = 0", "|x| for real x (subgradient 0 at 0)", domain="nonzero")
+
+
+def _f_share(greater):
+    """d fmax(a, b)/da: 1 where a wins or b is NaN (and a is not), ½ on a tie."""
+    def d(out, a, b):
+        av, bv = concrete(a), concrete(b)
+        wins = greater(av, bv) | (np.isnan(bv) & ~np.isnan(av))
+        return _mask(wins, out) + 0.5 * _mask(np.equal(av, bv), out)
+    return d
+
+
+fmax = elementwise(
+    "fmax", np.fmax,
+    d={"x": _f_share(np.greater), "y": lambda out, x, y: _f_share(np.greater)(out, y, x)},
+    jax="jax.numpy.fmax", symbol="diag([x>y] + ½[x=y]) (NaN loses)", domain=("distinct", "distinct"),
+    examples=_BINARY, doc="elementwise max ignoring NaN (ties share ½ each; a NaN input gets 0)")
+fmin = elementwise(
+    "fmin", np.fmin,
+    d={"x": _f_share(np.less), "y": lambda out, x, y: _f_share(np.less)(out, y, x)},
+    jax="jax.numpy.fmin", symbol="diag([x<y] + ½[x=y]) (NaN loses)", domain=("distinct", "distinct"),
+    examples=_BINARY, doc="elementwise min ignoring NaN (ties share ½ each; a NaN input gets 0)")
+
+
+# ---- remainders ---------------------------------------------------------------------------
+def _quotient(out, x, y):
+    """−(the integer quotient) NumPy used: d(x − q·y)/dy, constant between the jumps."""
+    xv, yv, ov = concrete(x), concrete(y), concrete(out)
+    with np.errstate(divide="ignore", invalid="ignore"):  # y = 0 gives NaN, as the value does
+        q = np.round((xv - ov) / yv)
+    return np.asarray(-q, dtype=dtype_of(out))
+
+
+remainder = elementwise(
+    "remainder", np.remainder, d={"x": 1, "y": _quotient}, jax="jax.numpy.remainder",
+    symbol="I, diag(−⌊x/y⌋)", domain=("real", "nonzero"), examples=_BINARY_SCALAR, aliases=("mod",),
+    methods=("__mod__", "__rmod__"),
+    doc="x mod y with the sign of y (Python's %); d/dx = 1, d/dy = −⌊x/y⌋ between the jumps")
+fmod = elementwise(
+    "fmod", np.fmod, d={"x": 1, "y": _quotient}, jax="jax.numpy.fmod",
+    symbol="I, diag(−trunc(x/y))", domain=("real", "nonzero"), examples=_BINARY,
+    doc="C's remainder, with the sign of x; d/dx = 1, d/dy = −trunc(x/y) between the jumps")
+
+
+# ---- non-finite values ---------------------------------------------------------------------
+def _nan_to_num_signature(x: ArrayLike, copy: bool = True, nan: float = 0.0,
+                          posinf: float | None = None, neginf: float | None = None):
+    """x with NaN → ``nan``, +inf → ``posinf`` and −inf → ``neginf`` (default: the dtype's
+    largest finite values). The replaced entries get a zero gradient."""
+    return (x,), (float(nan), None if posinf is None else float(posinf),
+                  None if neginf is None else float(neginf))
+
+
+nan_to_num = elementwise(
+    "nan_to_num", lambda x, nan, posinf, neginf: np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf),
+    d={"x": lambda out, x, nan, posinf, neginf: _mask(np.isfinite(concrete(x)), out)},
+    signature=_nan_to_num_signature, params=("nan", "posinf", "neginf"),
+    jax="jax.numpy.nan_to_num", symbol="diag([x finite])", doc="replace NaN and ±inf by numbers",
+    examples=[Example(((2, 3),), {"nan": 0.0, "posinf": None, "neginf": None}),
+              Example((np.array([1.5, np.nan, np.inf, -np.inf, -2.0]),),
+                      {"nan": 1.0, "posinf": 9.0, "neginf": -9.0}, diff=(0,))])
+
+# ---- identities on real arrays ------------------------------------------------------------
+def _real_only(x, name):
+    if np.iscomplexobj(concrete(x)):
+        raise TypeError(f"{name}: complex arrays are not supported; tensorgrad differentiates real arrays")
+
+
+@function
+def positive(x: ArrayLike) -> Array:
+    """+x (the same values; the gradient passes through)."""
+    return +x if isinstance(x, Tensor) else np.positive(x)
+
+
+@function(aliases=("conj",))
+def conjugate(x: ArrayLike) -> Array:
+    """The complex conjugate: x itself, for the real arrays tensorgrad differentiates."""
+    _real_only(x, "conjugate")
+    return positive(x)
+
+
+@function
+def real(x: ArrayLike) -> Array:
+    """The real part: x itself, for real arrays."""
+    _real_only(x, "real")
+    return positive(x)
+
+
+@function
+def imag(x: ArrayLike) -> Array:
+    """The imaginary part: zeros for real arrays (a constant)."""
+    _real_only(x, "imag")
+    v = concrete(x)
+    return np.zeros(np.shape(v), dtype=np.result_type(v))
+
+
+@function
+def copy(a: ArrayLike, order: str = "K", subok: bool = False) -> Array:
+    """A copy of ``a``: a Tensor is immutable, so it is returned as it is; arrays are copied."""
+    return a if isinstance(a, Tensor) else np.copy(a, order=order)
+
+
+__all__ = ["arcsin", "arccos", "arcsinh", "arccosh", "arctanh", "arctan2", "hypot", "log2", "log10",
+           "exp2", "logaddexp", "logaddexp2", "reciprocal", "cbrt", "sinc", "deg2rad", "rad2deg",
+           "fabs", "fmax", "fmin", "remainder", "fmod", "nan_to_num"]
+_ = (log, Array)

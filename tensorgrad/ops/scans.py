@@ -1,0 +1,424 @@
+"""Scans and more reductions: cumsum, cumprod, diff, trace, average, nansum, nanmean,
+ptp, sort and median.
+
+Axes are stored as negative axes, so every rule also serves cotangents and
+tangents that carry batch axes in front. ``axis=None`` (NumPy's "flattened
+array") is a reshape to 1-D followed by the op along axis −1.
+
+Conventions where a derivative does not exist:
+
+* ``sort`` permutes its input, and its derivative permutes the tangent the
+  same way. Tied entries are ordered stably (first come, first placed), so
+  each tied input receives the cotangent of the position it was sorted to;
+  any split of a tie is a valid subgradient, this one keeps ``sort`` a
+  permutation.
+* ``median`` is the middle entry of the sorted slice (odd length) or the mean
+  of the two middle entries (even length): the gradient goes to that entry,
+  or ½ to each of the two. Ties are broken as in ``sort``.
+* ``ptp`` (max − min) gives tied extreme entries equal shares, as ``max``.
+* ``cumprod`` is exact at inputs that contain zeros (to first order; higher
+  orders there raise).
+* ``nansum``/``nanmean`` give NaN entries a zero gradient.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..jacobians.gather import IndexPermutation
+from ..jacobians.scans import RunningSum
+from ..registry import Example, function, general, linear
+from ..typing import Array, ArrayLike, Axis  # noqa: F401
+from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, shape_of
+from .elementwise import astype, where
+from .linalg import matmul
+from .reductions import _keep, _spread, mean
+from .reductions import sum as _sum
+from .shape import broadcast_to, concatenate, expand_dims, getitem, moveaxis, reshape, swapaxes
+
+
+def _flat_axis(x, axis, name):
+    """(x, axis) with ``axis=None`` meaning the flattened array (NumPy's convention)."""
+    if axis is None:
+        return (x if len(shape_of(concrete(x))) == 1 else reshape(x, (-1,))), -1
+    return x, negative_axis(axis, len(shape_of(concrete(x))), name)
+
+
+def _flip(g, axis):
+    return getitem(g, (Ellipsis, slice(None, None, -1)) + (slice(None),) * (-axis - 1))
+
+
+# ---- cumsum (linear) --------------------------------------------------------------------
+def _cumsum_signature(a: ArrayLike, axis: int | None = None, dtype=None):
+    """Running sums along ``axis`` (None: of the flattened array). Jacobian: triangular ones."""
+    if dtype is not None:
+        a = astype(a, dtype)
+    x, ax = _flat_axis(a, axis, "cumsum")
+    return (x,), (ax,)
+
+
+def _cumsum_transpose(g, out, x, axis):
+    # the running sum from the other end: flip, cumsum, flip back
+    return _flip(cumsum(_flip(g, axis), axis=axis), axis)
+
+
+cumsum = linear(
+    "cumsum", lambda x, axis: np.cumsum(x, axis=axis), transpose=_cumsum_transpose,
+    signature=_cumsum_signature, params=("axis",), methods=("cumsum",),
+    jacobian=lambda i, args, out, params: RunningSum(np.shape(out), params[0]),
+    jax=lambda jnp, x, axis=None: jnp.cumsum(x, axis=axis), symbol="L (lower-triangular ones)",
+    doc="running sums along an axis",
+    examples=[Example(((4,),)), Example(((2, 3),), {"axis": 0}), Example(((2, 3),), {"axis": -1})])
+
+
+# ---- cumprod ------------------------------------------------------------------------------
+def _products_without_one(x, axis):
+    """M[..., j, i] = ∏_{k ≤ i, k ≠ j} x_k for i ≥ j (else 0), with the scan axis moved last:
+    ∂out_i/∂x_j, exact also where entries are 0 (and differentiable again: tg ops)."""
+    xm = moveaxis(x, axis, -1)
+    xs = shape_of(xm)
+    n = xs[-1]
+    rows = where(np.eye(n, dtype=bool), 1, broadcast_to(expand_dims(xm, -2), xs[:-1] + (n, n)))
+    return cumprod(rows, axis=-1) * np.triu(np.ones((n, n), dtype=dtype_of(concrete(x))))
+
+
+def _has_zeros(x):
+    return not np.all(concrete(x) != 0)
+
+
+def _cumprod_vjp(g, out, x, axis):
+    if not _has_zeros(x):
+        # Σ_{i ≥ j} g_i out_i / x_j: a running sum from the end, divided by x
+        return _cumsum_transpose(g * out, None, None, axis) / x
+    c = matmul(_products_without_one(x, axis), expand_dims(moveaxis(g, axis, -1), -1))
+    return moveaxis(reshape(c, shape_of(c)[:-1]), -1, axis)
+
+
+def _cumprod_jvp(t, out, x, axis):
+    if not _has_zeros(x):
+        return out * cumsum(t / x, axis=axis)
+    Mt = swapaxes(_products_without_one(x, axis), -1, -2)
+    c = matmul(Mt, expand_dims(moveaxis(t, axis, -1), -1))
+    return moveaxis(reshape(c, shape_of(c)[:-1]), -1, axis)
+
+
+def _cumprod_signature(a: ArrayLike, axis: int | None = None, dtype=None):
+    """Running products along ``axis`` (None: of the flattened array); exact where entries are 0."""
+    if dtype is not None:
+        a = astype(a, dtype)
+    x, ax = _flat_axis(a, axis, "cumprod")
+    return (x,), (ax,)
+
+
+cumprod = general(
+    "cumprod", lambda x, axis: np.cumprod(x, axis=axis), vjp={"x": _cumprod_vjp},
+    jvp={"x": _cumprod_jvp}, signature=_cumprod_signature, params=("axis",), methods=("cumprod",),
+    jax=lambda jnp, x, axis=None: jnp.cumprod(x, axis=axis), symbol="∂out_i/∂x_j = ∏_{k≤i, k≠j} x_k",
+    doc="running products along an axis", domain="nonzero",
+    examples=[Example(((4,),)), Example(((2, 3),), {"axis": 1}),
+              Example((np.array([[1.5, 0.0, -2.0], [0.5, 3.0, 0.0]]),), {"axis": 1}, diff=(0,))])
+
+
+# ---- diff (linear) ----------------------------------------------------------------------------
+def _diff_signature(a: ArrayLike, n: int = 1, axis: int = -1, prepend=None, append=None):
+    """The ``n``-th discrete difference along ``axis``; ``prepend``/``append`` are joined
+    first (scalars are repeated across the other axes, as in NumPy)."""
+    n = int(n)
+    if n < 0:
+        raise ValueError(f"diff: order n must be non-negative, got {n}")
+    xs = shape_of(concrete(a))
+    if not xs:
+        raise ValueError("diff: needs an input with at least one axis")
+    ax = negative_axis(axis, len(xs), "diff")
+    if prepend is not None or append is not None:
+        parts = []
+        for extra, first in ((prepend, True), (append, False)):
+            if extra is None:
+                continue
+            if not shape_of(concrete(extra)):
+                extra = broadcast_to(extra, xs[:len(xs) + ax] + (1,) + xs[len(xs) + ax + 1:])
+            parts.append((first, extra))
+        a = concatenate([e for f, e in parts if f] + [a] + [e for f, e in parts if not f], axis=ax)
+    return (a,), (n, ax)
+
+
+def _diff_transpose(g, out, x, n, axis):
+    # the transpose of one difference: g_{j−1} − g_j, with zeros beyond both ends
+    for _ in range(n):
+        gs = shape_of(g)
+        zero = np.zeros(gs[:len(gs) + axis] + (1,) + gs[len(gs) + axis + 1:],
+                        dtype=np.result_type(concrete(g)))
+        g = concatenate([zero, g], axis=axis) - concatenate([g, zero], axis=axis)
+    return g
+
+
+diff = linear(
+    "diff", lambda x, n, axis: np.diff(x, n=n, axis=axis), transpose=_diff_transpose,
+    signature=_diff_signature, params=("n", "axis"),
+    jax=lambda jnp, x, n=1, axis=-1: jnp.diff(x, n=n, axis=axis), symbol="D (bidiagonal ±1)",
+    doc="discrete differences along an axis",
+    examples=[Example(((5,),)), Example(((3, 4),), {"n": 2, "axis": 0}), Example(((2, 3),), {"n": 0})])
+
+
+# ---- trace (linear) ---------------------------------------------------------------------------
+def _trace_signature(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None):
+    """Sum along a diagonal (``offset`` above the main one) of the ``axis1``/``axis2`` planes."""
+    if dtype is not None:
+        a = astype(a, dtype)
+    nd = len(shape_of(concrete(a)))
+    if nd < 2:
+        raise ValueError(f"trace: needs at least 2 axes, got an input of shape {shape_of(concrete(a))}")
+    a1, a2 = negative_axis(axis1, nd, "trace"), negative_axis(axis2, nd, "trace")
+    if a1 == a2:
+        raise ValueError("trace: axis1 and axis2 must differ")
+    return (a,), (int(offset), a1, a2)
+
+
+def _trace_transpose(g, out, x, offset, a1, a2):
+    xs = shape_of(x)
+    n1, n2 = xs[a1], xs[a2]
+    eye = np.eye(n1, n2, k=offset, dtype=np.result_type(concrete(g)))
+    shape = [1] * len(xs)
+    shape[a1], shape[a2] = n1, n2
+    if a1 > a2:
+        eye = eye.T
+    lo, hi = sorted((a1, a2))
+    return expand_dims(g, (lo, hi)) * eye.reshape(shape)
+
+
+trace = linear(
+    "trace", lambda x, offset, a1, a2: np.trace(x, offset=offset, axis1=a1, axis2=a2),
+    transpose=_trace_transpose, signature=_trace_signature, params=("offset", "axis1", "axis2"),
+    methods=("trace",), jax=lambda jnp, x, offset=0, axis1=0, axis2=1: jnp.trace(x, offset, axis1, axis2),
+    symbol="vec(I)ᵀ (ones on the diagonal)", doc="sum along a diagonal",
+    examples=[Example(((3, 3),)), Example(((2, 3, 4),), {"offset": 1, "axis1": 2, "axis2": 1})])
+
+
+# ---- average ----------------------------------------------------------------------------------
+def _wsum(x, w, axes):
+    return _sum(broadcast_to(w, shape_of(x)), axis=axes, keepdims=True)
+
+
+def _average_forward(x, w, axes, keepdims):
+    ws = np.sum(np.broadcast_to(w, x.shape), axis=axes, keepdims=True)
+    if np.any(ws == 0):
+        raise ZeroDivisionError("average: the weights sum to zero along the averaged axes")
+    out = np.sum(x * w, axis=axes, keepdims=True) / ws
+    return out if keepdims else np.squeeze(out, axis=axes)
+
+
+def _average_vjp_x(g, out, x, w, axes, keepdims):
+    return _spread(g, out, x, axes, keepdims) * (w / _wsum(x, w, axes))
+
+
+def _average_vjp_w(g, out, x, w, axes, keepdims):
+    return _spread(g, out, x, axes, keepdims) * ((x - _keep(out, axes, keepdims)) / _wsum(x, w, axes))
+
+
+def _average_jvp_x(t, out, x, w, axes, keepdims):
+    return _sum(t * (w / _wsum(x, w, axes)), axis=axes, keepdims=keepdims)
+
+
+def _average_jvp_w(t, out, x, w, axes, keepdims):
+    t = lift_tangent(t, w, len(shape_of(x)))
+    return _sum(t * ((x - _keep(out, axes, keepdims)) / _wsum(x, w, axes)), axis=axes, keepdims=keepdims)
+
+
+def _average_signature(a: ArrayLike, weights: ArrayLike, axis: Axis = None, keepdims: bool = False):
+    xs, ws = shape_of(concrete(a)), shape_of(concrete(weights))
+    axes = negative_axes(axis, len(xs), "average")
+    if ws != xs:
+        if axis is None or len(ws) != 1 or len(axes) != 1:
+            raise ValueError(f"average: weights of shape {ws} must have a's shape {xs}, or be 1-D "
+                             f"along a single given axis")
+        if ws[0] != xs[axes[0]]:
+            raise ValueError(f"average: {ws[0]} weights for axis {axis} of length {xs[axes[0]]}")
+        weights = reshape(weights, ws + (1,) * (-axes[0] - 1))
+    return (a, weights), (axes, bool(keepdims))
+
+
+_average = general(
+    "average", _average_forward, vjp={"x": _average_vjp_x, "w": _average_vjp_w},
+    jvp={"x": _average_jvp_x, "w": _average_jvp_w}, signature=_average_signature,
+    params=("axis", "keepdims"), public=False, domain=("real", "positive"),
+    jax=lambda jnp, x, w, axis=None, keepdims=False: jnp.average(x, axis, w, keepdims=keepdims),
+    symbol="wᵀ/Σw; (x − avg)ᵀ/Σw", doc="weighted mean Σ w x / Σ w",
+    examples=[Example(((2, 3), (2, 3))), Example(((2, 3), (3,)), {"axis": 1, "keepdims": True})])
+
+
+@function
+def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None,
+            returned: bool = False, *, keepdims: bool = False):
+    """The weighted mean Σ w·a / Σ w over ``axis`` (the mean when ``weights`` is None).
+
+    ``weights`` has ``a``'s shape, or is 1-D along a single ``axis``; both
+    ``a`` and ``weights`` get gradients. ``returned=True`` also returns the sum
+    of the weights (shaped like the average).
+    """
+    if weights is None:
+        avg = mean(a, axis=axis, keepdims=keepdims)
+        if not returned:
+            return avg
+        xs = shape_of(concrete(a))
+        count = np.prod([xs[i] for i in negative_axes(axis, len(xs), "average")], dtype=np.int64)
+        return avg, np.full(shape_of(avg), count, dtype=dtype_of(concrete(avg)))
+    avg = _average(a, weights, axis=axis, keepdims=keepdims)
+    if not returned:
+        return avg
+    xs = shape_of(concrete(a))
+    axes = negative_axes(axis, len(xs), "average")
+    w = weights
+    if shape_of(concrete(w)) != xs:
+        w = reshape(w, shape_of(concrete(w)) + (1,) * (-axes[0] - 1))
+    return avg, _sum(broadcast_to(w, xs), axis=axes, keepdims=keepdims)
+
+
+# ---- nansum, nanmean --------------------------------------------------------------------------
+def _present(x, like):
+    return np.asarray(~np.isnan(concrete(x)), dtype=dtype_of(like))
+
+
+def _nan_signature(name):
+    def signature(a: ArrayLike, axis: Axis = None, dtype=None, keepdims: bool = False):
+        if dtype is not None:
+            a = astype(a, dtype)
+        return (a,), (negative_axes(axis, len(shape_of(concrete(a))), name), bool(keepdims))
+    return signature
+
+
+def _nanmean_weights(x, axes):
+    m = _present(x, x)
+    count = np.sum(m, axis=axes, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):  # an all-NaN slice: NaN, as the value
+        return m / count
+
+
+nansum = general(
+    "nansum", lambda x, axes, keepdims: np.nansum(x, axis=axes, keepdims=keepdims),
+    vjp={"x": lambda g, out, x, axes, keepdims: _spread(g, out, x, axes, keepdims) * _present(x, out)},
+    jvp={"x": lambda t, out, x, axes, keepdims: _sum(t * _present(x, out), axis=axes, keepdims=keepdims)},
+    signature=_nan_signature("nansum"), params=("axis", "keepdims"), domain="some_nan",
+    jax="jax.numpy.nansum", symbol="[x not NaN]ᵀ", doc="sum treating NaN as 0 (NaN entries: zero gradient)",
+    examples=[Example(((2, 3),)), Example(((2, 3),), {"axis": 1, "keepdims": True})])
+nanmean = general(
+    "nanmean", lambda x, axes, keepdims: np.nanmean(x, axis=axes, keepdims=keepdims),
+    vjp={"x": lambda g, out, x, axes, keepdims: _spread(g, out, x, axes, keepdims) * _nanmean_weights(x, axes)},
+    jvp={"x": lambda t, out, x, axes, keepdims: _sum(t * _nanmean_weights(x, axes), axis=axes,
+                                                     keepdims=keepdims)},
+    signature=_nan_signature("nanmean"), params=("axis", "keepdims"), domain="some_nan",
+    jax="jax.numpy.nanmean", symbol="[x not NaN]ᵀ/count", doc="mean of the entries that are not NaN",
+    examples=[Example(((2, 3),)), Example(((3, 4),), {"axis": 0})])
+
+
+# ---- ptp ------------------------------------------------------------------------------------
+def _extreme_share(xv, axes, pick):
+    hit = np.equal(xv, pick(xv, axis=axes, keepdims=True)).astype(np.result_type(xv))
+    return hit / np.sum(hit, axis=axes, keepdims=True)
+
+
+def _ptp_slope(x, axes):
+    xv = concrete(x)
+    return _extreme_share(xv, axes, np.max) - _extreme_share(xv, axes, np.min)
+
+
+def _ptp_signature(a: ArrayLike, axis: Axis = None, keepdims: bool = False):
+    """Peak to peak, max − min over ``axis``; tied extremes share the gradient evenly."""
+    return (a,), (negative_axes(axis, len(shape_of(concrete(a))), "ptp"), bool(keepdims))
+
+
+ptp = general(
+    "ptp", lambda x, axes, keepdims: np.ptp(x, axis=axes, keepdims=keepdims),
+    vjp={"x": lambda g, out, x, axes, keepdims: _spread(g, out, x, axes, keepdims) * _ptp_slope(x, axes)},
+    jvp={"x": lambda t, out, x, axes, keepdims: _sum(t * _ptp_slope(x, axes), axis=axes, keepdims=keepdims)},
+    signature=_ptp_signature, params=("axis", "keepdims"), domain="distinct", jax="jax.numpy.ptp",
+    symbol="e_argmax − e_argmin", doc="max − min over axes",
+    examples=[Example(((5,),)), Example(((2, 3),), {"axis": 1, "keepdims": True})])
+
+
+# ---- sort ------------------------------------------------------------------------------------
+def _sort_perm(x, axis):
+    return np.argsort(concrete(x), axis=axis, kind="stable")
+
+
+def _take(v, perm, axis):
+    """v gathered along ``axis`` by ``perm`` (x's shape), v possibly batched in front."""
+    nb = len(shape_of(v)) - perm.ndim
+    if type(v) is np.ndarray:
+        return np.take_along_axis(v, perm.reshape((1,) * nb + perm.shape), axis=axis)
+    grids = list(np.indices(perm.shape, sparse=True))
+    grids[axis] = perm
+    return getitem(v, (slice(None),) * nb + tuple(grids))
+
+
+def _sort_vjp(g, out, x, axis):
+    perm = _sort_perm(x, axis)
+    return _take(g, np.argsort(perm, axis=axis), axis)  # the inverse permutation
+
+
+def _sort_jvp(t, out, x, axis):
+    return _take(t, _sort_perm(x, axis), axis)
+
+
+def _sort_jacobian(i, args, out, params):
+    x = args[0]
+    perm = _sort_perm(x, params[0])
+    flat = np.arange(x.size).reshape(x.shape)
+    return IndexPermutation(np.take_along_axis(flat, perm, axis=params[0]), x.shape)
+
+
+def _sort_signature(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=None, *,
+                    stable: bool | None = None):
+    """x sorted along ``axis`` (None: the flattened array). Always a stable sort, which is a
+    valid answer for every ``kind``; the gradient follows the permutation."""
+    if order is not None:
+        raise TypeError("sort: order= applies to structured arrays, which tensorgrad does not use")
+    x, ax = _flat_axis(a, axis, "sort")
+    return (x,), (ax,)
+
+
+sort = general(
+    "sort", lambda x, axis: np.sort(x, axis=axis, kind="stable"), vjp={"x": _sort_vjp},
+    jvp={"x": _sort_jvp}, signature=_sort_signature, params=("axis",), jacobian=_sort_jacobian,
+    domain="distinct", jax=lambda jnp, x, axis=-1: jnp.sort(x, axis=axis), symbol="P (a permutation)",
+    doc="sorted copy along an axis; the derivative permutes the tangent the same way",
+    examples=[Example(((5,),)), Example(((2, 3),), {"axis": 0}), Example(((2, 3),))])
+
+
+# ---- median -------------------------------------------------------------------------------------
+def _median_weights(x, axes):
+    """The weight of each entry in its slice's median: 1 (odd length) or ½ and ½ (even)."""
+    xv = concrete(x)
+    k = len(axes)
+    moved = np.moveaxis(xv, axes, tuple(range(-k, 0)))
+    flat = moved.reshape(moved.shape[:moved.ndim - k] + (-1,))
+    n = flat.shape[-1]
+    perm = np.argsort(flat, axis=-1, kind="stable")
+    w = np.zeros(flat.shape, dtype=np.result_type(xv))
+    if n % 2:
+        np.put_along_axis(w, perm[..., n // 2:n // 2 + 1], 1.0, axis=-1)
+    elif n:
+        np.put_along_axis(w, perm[..., n // 2 - 1:n // 2 + 1], 0.5, axis=-1)
+    return np.moveaxis(w.reshape(moved.shape), tuple(range(-k, 0)), axes)
+
+
+def _median_signature(a: ArrayLike, axis: Axis = None, out=None, overwrite_input: bool = False,
+                      keepdims: bool = False):
+    """The median over ``axis``; the gradient goes to the middle entry, or ½ to each of the
+    two middle entries of an even-length slice."""
+    if out is not None:
+        raise TypeError("median: out= is not supported; use the returned value")
+    return (a,), (negative_axes(axis, len(shape_of(concrete(a))), "median"), bool(keepdims))
+
+
+median = general(
+    "median", lambda x, axes, keepdims: np.median(x, axis=axes, keepdims=keepdims),
+    vjp={"x": lambda g, out, x, axes, keepdims: _spread(g, out, x, axes, keepdims) * _median_weights(x, axes)},
+    jvp={"x": lambda t, out, x, axes, keepdims: _sum(t * _median_weights(x, axes), axis=axes,
+                                                     keepdims=keepdims)},
+    signature=_median_signature, params=("axis", "keepdims"), domain="distinct",
+    jax=lambda jnp, x, axis=None, keepdims=False: jnp.median(x, axis=axis, keepdims=keepdims),
+    symbol="e_middle (½, ½ for even length)", doc="median over axes",
+    examples=[Example(((5,),)), Example(((2, 4),), {"axis": 1}),
+              Example(((3, 2, 2),), {"axis": (0, 2), "keepdims": True})])
+
+__all__ = ["cumsum", "cumprod", "diff", "trace", "average", "nansum", "nanmean", "ptp", "sort",
+           "median"]

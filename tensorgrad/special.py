@@ -1,0 +1,61 @@
+"""``tg.special``: the functions of ``scipy.special`` that models differentiate.
+
+Each is a registered op (computed with SciPy, with its own derivative rules),
+under SciPy's name and with SciPy's defaults::
+
+    import tensorgrad as tg
+    tg.grad(lambda x: tg.special.gammaln(x).sum())(x)
+
+``scipy.special``'s ufuncs (``erf``, ``expit``, ``gammaln``, ``xlogy``, ...)
+called directly on a Tensor dispatch here too. SciPy's non-ufunc functions
+(``scipy.special.logsumexp``, ``softmax``) convert their argument to an
+ndarray, which a traced value refuses: use ``tg.special.logsumexp`` and
+``tg.special.softmax`` instead.
+"""
+from __future__ import annotations
+
+from .ops.activations import erf, logsumexp
+from .ops.activations import log_softmax as _log_softmax
+from .ops.activations import sigmoid as expit
+from .ops.activations import softmax as _softmax
+from .ops.shape import reshape, transpose
+from .ops.special_fns import (digamma, erfc, erfinv, gammaln, log_ndtr, logit, ndtr, polygamma, xlog1py,
+                              xlogy)
+from .tensor import concrete, shape_of
+from .typing import Array, ArrayLike, Axis  # noqa: F401
+
+psi = digamma
+
+__all__ = ["erf", "erfc", "erfinv", "gammaln", "digamma", "psi", "polygamma", "expit", "logit", "xlogy",
+           "xlog1py", "ndtr", "log_ndtr", "logsumexp", "softmax", "log_softmax"]
+
+
+def _over_axes(fn, x, axis):
+    """``fn`` (softmax or log_softmax) over ``axis`` (None: all entries; a tuple: those axes
+    together): the axes moved last and flattened, then everything put back."""
+    xs = shape_of(concrete(x))
+    n = len(xs)
+    if axis is None:
+        return reshape(fn(reshape(x, (-1,)), axis=-1), xs)
+    axes = sorted(a % n for a in axis)
+    rest = [a for a in range(n) if a not in axes]
+    order = rest + axes
+    kept = tuple(xs[a] for a in rest)
+    y = fn(reshape(transpose(x, order), kept + (-1,)), axis=-1)
+    y = reshape(y, kept + tuple(xs[a] for a in axes))
+    return transpose(y, [order.index(a) for a in range(n)])
+
+
+def softmax(x: ArrayLike, axis: Axis = None) -> Array:
+    """exp(x) / Σ exp(x) over ``axis``: by default over *all* entries, as SciPy (``tg.softmax``
+    defaults to the last axis). A tuple of axes normalizes over those axes together."""
+    if axis is None or isinstance(axis, (tuple, list)):
+        return _over_axes(_softmax, x, axis)
+    return _softmax(x, axis=axis)
+
+
+def log_softmax(x: ArrayLike, axis: Axis = None) -> Array:
+    """log(softmax(x)) over ``axis`` (by default over all entries, as SciPy)."""
+    if axis is None or isinstance(axis, (tuple, list)):
+        return _over_axes(_log_softmax, x, axis)
+    return _log_softmax(x, axis=axis)

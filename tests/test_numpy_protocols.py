@@ -1,0 +1,303 @@
+"""NumPy's own functions on Tensors: ufuncs, array functions, operators, ufunc methods, out=.
+
+Code written against NumPy (``np.tanh``, ``np.cumsum``, ``x % 2``,
+``scipy.special.gammaln``) differentiates unchanged inside every transform; a
+NumPy function with no tensorgrad rule raises an error naming its full path
+and the nearest tensorgrad functions, never a silent constant.
+"""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import scipy.special as sp
+
+import tensorgrad as tg
+from tensorgrad.dispatch import numpy_path
+from tensorgrad.tensor import NUMPY_FUNCTIONS
+
+RNG = np.random.default_rng(0)
+
+
+def _close(a, b, tol=1e-10):
+    np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=tol, atol=tol)
+
+
+# ---- a program written with NumPy calls, differentiated unchanged -----------------------------
+
+def numpy_program(x, xp=np):
+    """A vector function of x written only with xp.* calls and operators (xp: numpy or jax.numpy)."""
+    y = xp.tanh(x) * xp.exp(-x ** 2) + xp.maximum(x, 0.1) % 1.5
+    z = xp.cumsum(y) / xp.arange(1, x.shape[0] + 1)
+    s = xp.sort(z * xp.linspace(1.0, 2.0, x.shape[0]))
+    r = xp.log1p(s ** 2) + xp.arcsinh(x) * xp.abs(xp.diff(x, prepend=0.0))
+    r = r + xp.logaddexp(x, 0.5) - xp.hypot(x, 1.0) + xp.trace(xp.outer(x, x)) / 10
+    return xp.where(xp.isnan(r), 0.0, r) + xp.linalg.norm(x) + xp.median(x) * xp.mean(xp.cbrt(x))
+
+
+def numpy_loss(x, xp=np):
+    return xp.sum(numpy_program(x, xp) ** 2) + xp.sum(xp.log2(xp.cosh(x))) + xp.prod(xp.sinc(x))
+
+
+X = np.array([0.31, -1.23, 0.87, 2.05, -0.42])
+
+
+def test_numpy_program_differentiates_unchanged_in_every_transform():
+    jx = jnp.asarray(X)
+    jprog = lambda v: numpy_program(v, jnp)  # noqa: E731
+    jloss = lambda v: numpy_loss(v, jnp)  # noqa: E731
+    _close(numpy_program(X), jprog(jx))
+    _close(tg.grad(numpy_loss)(X), jax.grad(jloss)(jx))
+    _close(tg.jacrev(numpy_program)(X), jax.jacfwd(jprog)(jx))
+    _close(tg.jacfwd(numpy_program)(X), jax.jacfwd(jprog)(jx))
+    _close(tg.hessian(numpy_loss)(X), jax.hessian(jloss)(jx), 1e-9)
+    v = RNG.normal(size=X.shape)
+    out, jv = tg.jvp(numpy_program, (X,), (v,))
+    _close(jv, jax.jvp(jprog, (jx,), (jnp.asarray(v),))[1])
+    out, pull = tg.vjp(numpy_program, X)
+    _close(pull(v)[0], jax.vjp(jprog, jx)[1](jnp.asarray(v))[0])
+    # imperative mode too
+    t = tg.tensor(X, requires_grad=True)
+    numpy_loss(t).backward()
+    _close(t.grad, jax.grad(jloss)(jx))
+
+
+def test_ufuncs_reach_their_ops():
+    x = np.array([0.4, -0.7, 0.9])
+    for fn, ref in [(np.tanh, jnp.tanh), (np.exp, jnp.exp), (np.arcsin, jnp.arcsin),
+                    (np.log10, None), (np.exp2, jnp.exp2), (np.reciprocal, jnp.reciprocal),
+                    (np.deg2rad, jnp.deg2rad), (np.radians, jnp.radians), (np.degrees, jnp.degrees),
+                    (np.fabs, jnp.fabs), (np.abs, jnp.abs), (np.absolute, jnp.abs)]:
+        f = lambda v: np.sum(fn(v) * v)  # noqa: E731
+        if ref is None:
+            ref = jnp.log10
+            f = lambda v: np.sum(fn(np.abs(v)) * v)  # noqa: E731
+            want = jax.grad(lambda v: jnp.sum(ref(jnp.abs(v)) * v))(x)
+        else:
+            want = jax.grad(lambda v: jnp.sum(ref(v) * v))(x)
+        _close(tg.grad(f)(x), want)
+
+
+def test_binary_ufuncs_aliases_and_scalars():
+    x, y = np.array([0.4, -2.7, 5.3]), np.array([1.5, 0.8, -2.2])
+    for fn, ref in [(np.maximum, jnp.maximum), (np.arctan2, jnp.arctan2), (np.mod, jnp.mod),
+                    (np.remainder, jnp.remainder), (np.fmod, jnp.fmod), (np.true_divide, jnp.divide),
+                    (np.power, None), (np.logaddexp2, jnp.logaddexp2), (np.fmin, jnp.fmin)]:
+        if ref is None:
+            continue
+        got = tg.grad(lambda a, b: np.sum(fn(a, b)), argnums=(0, 1))(x, y)
+        want = jax.grad(lambda a, b: jnp.sum(ref(a, b)), argnums=(0, 1))(x, y)
+        for g, w in zip(got, want):
+            _close(g, w)
+    # a NumPy scalar or a Python number on either side
+    _close(tg.grad(lambda a: np.sum(np.maximum(a, 0) + np.float64(2.0) * a))(x), (x > 0) + 2.0)
+
+
+def test_operators_with_ndarrays_on_the_left_record():
+    x = np.array([0.43, -2.7, 5.3])
+    a = np.array([2.0, 3.0, -1.5])
+    M = RNG.normal(size=(2, 3))
+
+    def f(v):
+        return np.sum(a * v + a - v + a / v + np.abs(a) ** v.clip(-1, 1) + a % v) + np.sum(M @ v) \
+            + np.sum((a < v) * v) + np.sum(v % 2 + 7 % v + divmod(v, 2)[1])
+
+    def jf(v):
+        return jnp.sum(a * v + a - v + a / v + jnp.abs(a) ** jnp.clip(v, -1, 1) + a % v) + jnp.sum(M @ v) \
+            + jnp.sum((a < v) * v) + jnp.sum(v % 2 + 7 % v + jnp.divmod(v, 2)[1])
+    _close(tg.grad(f)(x), jax.grad(jf)(x))
+    _close(tg.jacfwd(lambda v: a * v - M.T @ (M @ v))(x), jax.jacfwd(lambda v: a * v - M.T @ (M @ v))(x))
+
+
+def test_scipy_special_ufuncs_dispatch_to_tg_special():
+    x = np.array([0.4, 1.7, 2.3])
+    from jax.scipy import special as jsp
+    for fn, ref in [(sp.gammaln, jsp.gammaln), (sp.digamma, jsp.digamma), (sp.expit, jax.nn.sigmoid),
+                    (sp.erf, jsp.erf), (sp.erfc, jsp.erfc), (sp.ndtr, jsp.ndtr),
+                    (sp.log_ndtr, jsp.log_ndtr)]:
+        _close(tg.grad(lambda v: np.sum(fn(v)))(x), jax.grad(lambda v: jnp.sum(ref(v)))(x))
+    _close(tg.grad(lambda v: np.sum(sp.xlogy(v, v + 1)))(x),
+           jax.grad(lambda v: jnp.sum(jsp.xlogy(v, v + 1)))(x))
+
+
+def test_array_functions_and_predicates():
+    x = np.array([[0.4, -2.7, 5.3], [1.1, 0.2, -0.6]])
+    f = lambda v: (np.cumsum(v, axis=1).sum() + np.cumprod(v, axis=0).sum() + np.trace(v[:, :2])  # noqa: E731
+                   + np.ptp(v) + np.median(v, axis=0).sum() + np.average(v, axis=1, weights=[1, 2, 3]).sum()
+                   + np.nansum(v) + np.amax(v) - np.amin(v) + np.sort(v, axis=None)[-2]
+                   + np.round(v).sum() * np.sum(v) + np.isfinite(v).sum() * np.mean(v)
+                   + np.cumsum(v)[-2] + np.cumprod(v)[3])
+    jf = lambda v: (jnp.cumsum(v, axis=1).sum() + jnp.cumprod(v, axis=0).sum() + jnp.trace(v[:, :2])  # noqa: E731
+                    + jnp.ptp(v) + jnp.median(v, axis=0).sum()
+                    + jnp.average(v, axis=1, weights=jnp.array([1., 2, 3])).sum()
+                    + jnp.nansum(v) + jnp.max(v) - jnp.min(v) + jnp.sort(v, axis=None)[-2]
+                    + jnp.round(v).sum() * jnp.sum(v) + jnp.isfinite(v).sum() * jnp.mean(v)
+                    + jnp.cumsum(v)[-2] + jnp.cumprod(v)[3])
+    _close(tg.grad(f)(x), jax.grad(jf)(x))
+
+
+# ---- errors: no rule, in-place writes -------------------------------------------------------------
+
+def test_missing_rule_names_the_full_numpy_path_and_the_nearest_ops():
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match=r"numpy\.nanmax has no tensorgrad rule.*tg\.nanmean"):
+        tg.grad(lambda v: np.nanmax(v))(x)
+    with pytest.raises(TypeError, match=r"numpy\.fft\.rfft has no tensorgrad rule"):
+        tg.grad(lambda v: np.sum(np.fft.rfft(v).real))(x)
+    with pytest.raises(TypeError, match=r"numpy\.spacing has no tensorgrad rule"):  # a ufunc
+        tg.jacfwd(lambda v: np.spacing(v))(x)
+    with pytest.raises(TypeError, match=r"numpy\.add\.reduceat has no tensorgrad rule"):
+        tg.grad(lambda v: np.sum(np.add.reduceat(v, [0, 2])))(x)
+    # outside every transform there is nothing to differentiate: NumPy runs on the values
+    t = tg.tensor(x)
+    assert np.nanmax(t) == 3.0
+    np.testing.assert_allclose(np.fft.rfft(t), np.fft.rfft(x))
+    # ... but never writes into a Tensor
+    with pytest.raises(ValueError, match="read-only"):
+        np.copyto(t, 0.0)
+    with pytest.raises(TypeError, match="immutable"):
+        np.add.at(t, [0], 1.0)
+    np.testing.assert_array_equal(t.numpy(), x)
+
+
+def test_keywords_tensorgrad_does_not_take_are_named():
+    t = tg.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"numpy\.sum.*'dtype'"):
+        np.sum(t, dtype=np.float32)
+    with pytest.raises(TypeError, match=r"numpy\.tanh.*casting"):
+        np.tanh(t, casting="unsafe")
+
+
+def test_out_is_written_only_without_a_gradient():
+    x = np.array([0.5, -1.0, 2.0])
+    t = tg.tensor(x)
+    o = np.zeros(3)
+    assert np.tanh(t, out=o) is o
+    np.testing.assert_allclose(o, np.tanh(x))
+    o2 = np.zeros(())
+    assert np.sum(t, out=o2) is o2 and o2 == x.sum()
+    # where= with out= keeps the other entries; without out= it is refused
+    np.testing.assert_allclose(np.exp(t, where=x > 0, out=np.full(3, 7.0)), np.where(x > 0, np.exp(x), 7.0))
+    with pytest.raises(TypeError, match="where=mask.*without out="):
+        np.exp(t, where=x > 0)
+    # an ndarray += a traced value would drop the gradient: refused, with the fix
+    acc = np.zeros(3)
+
+    def f(v):
+        nonlocal acc
+        acc += v * v
+        return np.sum(acc)
+    with pytest.raises(TypeError, match=r"a = a \+ t"):
+        tg.grad(f)(x)
+    with pytest.raises(TypeError, match="immutable"):
+        np.multiply(x, 2.0, out=tg.tensor(np.zeros(3)))
+    # a += t with a constant t is an ordinary in-place NumPy update
+    acc = np.ones(3)
+    acc += t
+    assert type(acc) is np.ndarray
+    np.testing.assert_allclose(acc, 1 + x)
+
+
+def test_ufunc_methods():
+    x = np.array([[0.5, -1.0, 2.0], [1.5, 0.3, -0.2]])
+    jx = jnp.asarray(x)
+    cases = [
+        (lambda v: np.add.reduce(v), lambda v: jnp.sum(v, axis=0)),
+        (lambda v: np.add.reduce(v, axis=None), lambda v: jnp.sum(v)),
+        (lambda v: np.multiply.reduce(v, axis=1, keepdims=True), lambda v: jnp.prod(v, axis=1, keepdims=True)),
+        (lambda v: np.maximum.reduce(v, axis=1), lambda v: jnp.max(v, axis=1)),
+        (lambda v: np.add.accumulate(v, axis=1), lambda v: jnp.cumsum(v, axis=1)),
+        (lambda v: np.multiply.accumulate(v), lambda v: jnp.cumprod(v, axis=0)),
+        (lambda v: np.subtract.outer(v[0], v[1]), lambda v: v[0][:, None] - v[1][None, :]),
+        (lambda v: np.hypot.outer(v[0], v[:, 1]), lambda v: jnp.hypot(v[0][:, None], v[:, 1][None, :])),
+    ]
+    for f, jf in cases:
+        _close(f(x), jf(jx))
+        _close(tg.jacrev(f)(x), jax.jacrev(jf)(jx))
+        _close(tg.jacfwd(f)(x), jax.jacrev(jf)(jx))
+
+
+# ---- the table the registry fills --------------------------------------------------------------
+
+NUMPY_NAMES = [
+    "arcsin", "arccos", "arcsinh", "arccosh", "arctanh", "arctan2", "hypot", "log2", "log10", "exp2",
+    "logaddexp", "logaddexp2", "reciprocal", "cbrt", "sinc", "deg2rad", "rad2deg", "radians",
+    "degrees", "fabs", "fmax", "fmin", "remainder", "mod", "fmod", "floor", "ceil", "round", "around",
+    "rint", "trunc", "fix", "nan_to_num", "isnan", "isinf", "isfinite", "isposinf", "isneginf",
+    "signbit", "logical_and", "logical_or", "logical_not", "logical_xor", "cumsum", "cumprod", "diff",
+    "trace", "average", "nansum", "nanmean", "ptp", "sort", "median", "amax", "amin", "any", "all",
+    "argsort", "abs", "absolute", "true_divide", "floor_divide", "divmod", "isclose", "allclose",
+    "zeros_like", "ones_like", "full_like", "heaviside", "linalg.norm", "positive", "conj", "conjugate",
+    "real", "imag", "copy", "nonzero", "count_nonzero",
+]
+
+
+@pytest.mark.parametrize("name", NUMPY_NAMES)
+def test_numpy_names_are_served(name):
+    obj = np
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    path = numpy_path(obj)
+    assert path in NUMPY_FUNCTIONS, f"np.{name} ({path}) has no tensorgrad function"
+    fn = NUMPY_FUNCTIONS[path]
+    assert fn is getattr(tg, fn.__name__), f"{path} is served by a function that is not public"
+
+
+def test_every_served_path_names_a_real_function():
+    import importlib
+    for path in NUMPY_FUNCTIONS:
+        module, _, name = path.rpartition(".")
+        obj = getattr(importlib.import_module(module), name)
+        assert numpy_path(obj) == path, path
+
+
+def test_a_path_served_twice_is_refused():
+    with pytest.raises(ValueError, match=r"numpy\.tanh is already served by tensorgrad's tanh"):
+        tg.registry.register_numpy("numpy.tanh", lambda x: x)
+
+
+def test_new_ops_keep_float32():
+    from tensorgrad.ops import elementwise_more, scans, special_fns
+    from tensorgrad.testing import op_cases
+    names = [n for m in (elementwise_more, scans, special_fns) for n in m.__all__]
+    ops = [tg.REGISTRY[n] for n in names + ["logsumexp"] if n in tg.REGISTRY]
+    assert len(ops) >= 40
+    for op in ops:
+        for case in op_cases(op, dtype=np.float32)[:2]:
+            xs = [np.asarray(a, np.float32) for a in case.diff_args]
+            f = case.fn(op)
+            out, pull = tg.vjp(f, *xs)
+            assert np.asarray(out).dtype == np.float32, case.label
+            for g in pull(np.ones(np.shape(out), np.float32)):
+                assert np.asarray(g).dtype == np.float32, case.label
+            _, t = tg.jvp(f, tuple(xs), tuple(np.ones_like(x) for x in xs))
+            assert np.asarray(t).dtype == np.float32, case.label
+
+
+def test_structured_jacobians_of_scans():
+    x = np.array([0.3, -1.2, 2.5, 0.7])
+    J = tg.jacobian(lambda v: tg.cumsum(v), structured=True)(x)
+    assert isinstance(J, tg.jacobians.RunningSum)
+    _close(J.todense(), np.tril(np.ones((4, 4))))
+    P = tg.jacobian(np.sort, structured=True)(x)
+    assert isinstance(P, tg.jacobians.IndexPermutation)
+    _close(P.todense(), np.eye(4)[np.argsort(x)])
+    assert P.matvec_flops == 0 and P.nbytes == x.size * np.dtype(np.intp).itemsize
+
+
+def test_check_command_runs_new_ops():
+    rows = tg.check.op_table(["cumsum", "sort", "remainder", "logit", "isnan"], use_jax=False)
+    assert [r.name for r in rows] == ["cumsum", "sort", "remainder", "logit", "isnan"]
+    assert all(r.ok for r in rows), [(r.name, r.message) for r in rows if not r.ok]
+
+
+def test_register_namespace_serves_the_names_numpy_has():
+    served = tg.registry.register_namespace("scipy.special", {"erf": tg.erf, "no_such_function": tg.exp})
+    assert served == ["scipy.special.erf"] and NUMPY_FUNCTIONS["scipy.special.erf"] is tg.erf
+
+
+def test_numpy_where_with_one_or_three_arguments():
+    x = np.array([-1.0, 2.0, 3.0])
+    g = tg.grad(lambda v: np.sum(v[np.where(v > 0)] ** 2) + np.sum(np.where(v > 2, v, 0.0)))(x)
+    np.testing.assert_array_equal(g, [0.0, 4.0, 7.0])
+    with pytest.raises(TypeError, match="both x and y"):
+        np.where(tg.tensor(x) > 0, x)
