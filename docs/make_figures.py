@@ -5,13 +5,16 @@
 
 Every figure is computed here with tensorgrad (no picture is drawn by hand):
 the loss surface of chapter 3 with its descent path, Jacobian heatmaps, the
-VJP-versus-Jacobian scaling plot, training curves and the perceptron plots.
+VJP-versus-Jacobian scaling plot, training curves, the perceptron plots, a
+graph eliminated step by step and the elimination benchmark's plot (redrawn
+from benchmarks/results/elimination.json).
 The scaling plot reads the benchmark results (benchmarks/results/*.json) when
 they hold Jacobian-chain timings; otherwise it measures a few sizes itself.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -28,6 +31,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
+import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -204,25 +208,60 @@ def vjp_vs_jacobian(out: Path, tiny: bool) -> str:
     rows = data["rows"]
     N = np.array([r["N"] for r in rows], dtype=float)
     fig, ax = plt.subplots(figsize=(5.2, 3.8))
-    ax.loglog(N, [r["dense"] for r in rows], "s-", label="dense Jacobian chaining (N×N products)")
+    ms = lambda key: [r[key] * 1e3 for r in rows]  # noqa: E731  (milliseconds)
+    ax.loglog(N, ms("dense"), "s-", label="dense Jacobian chaining (N×N products)")
     if all("jacrev" in r for r in rows):
-        ax.loglog(N, [r["jacrev"] for r in rows], "^-", label="tg.jacrev (full Jacobian, one sweep)")
+        ax.loglog(N, ms("jacrev"), "^-", label="tg.jacrev (full Jacobian, one sweep)")
     if all("structured" in r for r in rows):
-        ax.loglog(N, [r["structured"] for r in rows], "d-",
-                  label="tg.jacobian(structured=True).todense()")
-    ax.loglog(N, [r["vjp"] for r in rows], "o-", label="tg.vjp (one row, one sweep)")
-    ref = rows[-1]["dense"]
+        ax.loglog(N, ms("structured"), "d-", label="tg.jacobian(structured=True).todense()")
+    ax.loglog(N, ms("vjp"), "o-", label="tg.vjp (one row, one sweep)")
+    ref = rows[-1]["dense"] * 1e3
     ax.loglog(N, ref * (N / N[-1]) ** 3, "k:", lw=0.8, label="∝ N³")
-    ax.loglog(N, rows[-1]["vjp"] * (N / N[-1]) ** 2, "k--", lw=0.8, label="∝ N²")
+    ax.loglog(N, rows[-1]["vjp"] * 1e3 * (N / N[-1]) ** 2, "k--", lw=0.8, label="∝ N²")
     ax.set_xticks(N)
     ax.set_xticklabels([str(int(n)) for n in N])
     ax.minorticks_off()
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xlabel("N (width of every layer)")
-    ax.set_ylabel("seconds per call")
+    ax.set_ylabel("time per call (ms)")
     ax.set_title("4 tanh layers: VJP sweep vs Jacobian chaining")
     ax.legend(fontsize=7)
     ax.text(0.01, -0.2, f"source: {data['source']}", transform=ax.transAxes, fontsize=6)
     return _save(fig, out, "vjp_vs_jacobian.png")
+
+
+# ---------------------------------------------------------------- elimination
+def hourglass(n: int = 8, k: int = 2, seed: int = 0):
+    """The example of docs/beyond_forward_reverse.md: f(x) = B₂(A₂(B₁(A₁x))) + x."""
+    rng = np.random.default_rng(seed)
+    A1, B1 = rng.normal(size=(k, n)), rng.normal(size=(n, k))
+    A2, B2 = rng.normal(size=(k, n)), rng.normal(size=(n, k))
+
+    def f(x):
+        return B2 @ (A2 @ (B1 @ (A1 @ x))) + x
+    return f, rng.normal(size=n)
+
+
+def elimination_steps(out: Path, tiny: bool) -> str:
+    """The hourglass graph before and after each elimination, middle vertices first."""
+    f, x = hourglass()
+    g = tg.linearized_graph(f, x)
+    fig = tg.elimination.draw_elimination(g, ["v2", "v3", "v4", "v1"])
+    return _save(fig, out, "elimination_steps.png")
+
+
+def elimination_benchmark(out: Path, tiny: bool) -> list[str]:
+    """The elimination benchmark's plot, redrawn from benchmarks/results/elimination.json."""
+    path = ROOT / "benchmarks" / "results" / "elimination.json"
+    if not path.exists():
+        return []
+    spec = importlib.util.spec_from_file_location("bench_elimination",
+                                                  ROOT / "benchmarks" / "elimination.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    target = out / "elimination_benchmark.png"
+    bench.plot(json.loads(path.read_text()), str(target))
+    return [str(target)]
 
 
 # ---------------------------------------------------------------- training
@@ -379,7 +418,8 @@ def main(argv=None) -> list[str]:
     written = [loss_surface(args.out, args.tiny), jacobian_layer(args.out, args.tiny),
                jacobian_softmax(args.out, args.tiny), vjp_vs_jacobian(args.out, args.tiny),
                training_curves(args.out, args.tiny), *perceptron_figures(args.out, args.tiny),
-               architecture_layers(args.out, args.tiny), grad_data_flow(args.out, args.tiny)]
+               architecture_layers(args.out, args.tiny), grad_data_flow(args.out, args.tiny),
+               elimination_steps(args.out, args.tiny), *elimination_benchmark(args.out, args.tiny)]
     for p in written:
         print("wrote", p)
     return written

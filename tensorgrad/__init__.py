@@ -7,7 +7,8 @@ registry; a tape composes them. Use NumPy's names (``tg.tanh``, ``tg.sum``,
 
 The package is layered, each layer importing only the ones before it:
 tensor → guards, debug → sweep → recording → registry → jacobians (maps) →
-ops → imperative, transforms → chain, cost, explain → nn, optim, train, ... → cli.
+ops → imperative, transforms → elimination → chain, cost, explain → nn, optim, train, ...
+→ cli.
 """
 from .tensor import Tensor
 from .recording import OpError
@@ -21,8 +22,11 @@ from .transforms import (grad, hessian, hvp, jacfwd, jacrev, jvp,
                          linearize, value_and_grad, vjp)
 from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from . import jacobians
+from .blocks import BlockJacobian
 from .chain import chain_jacobians, jacobian, structured_jacobian
 from .cost import cost
+from . import elimination
+from .elimination import eliminate, linearized_graph
 from .explain import explain
 from . import nn
 from . import check, checkpoint, data, optim, perceptron, special, train
@@ -36,5 +40,6 @@ __all__ = [
     "vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd", "jacobian",
     "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
-    "jacobians", "structured_jacobian", "chain_jacobians", "cost", "explain", "to_jax",
+    "jacobians", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
+    "to_jax", "elimination", "eliminate", "linearized_graph",
 ]

@@ -297,18 +297,26 @@ def _plot(res: dict, path: str) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
     fig, ax = plt.subplots(figsize=(8, 5.5))
     for m in res["methods"]:
         ts = res["times"][m]
         pts = [(n, t) for n, t in zip(res["sizes"], ts) if t is not None]
         s = res["slopes"].get(m)
         label = f"{m} (slope {s:.2f})" if s is not None else m
-        ax.loglog([p[0] for p in pts], [p[1] for p in pts], "o-", label=label, base=2)
+        ax.loglog([p[0] for p in pts], [p[1] * 1e3 for p in pts], "o-", label=label)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(res["sizes"], [str(n) for n in res["sizes"]])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    # milliseconds on plain decimal ticks (0.01, 0.1, 1, 10 ...), never powers of two
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("N (layer width)")
-    ax.set_ylabel("seconds per call")
+    ax.set_ylabel("time per call (ms)")
     ax.set_title(f"VJP vs Jacobian chaining, depth-{res['depth']} tanh chain "
                  f"(slopes fitted for N ≥ {res['fit_from']})")
-    ax.grid(True, which="both", alpha=0.3)
+    ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

@@ -25,14 +25,17 @@ import numpy as np
 
 from .jacobians import (Dense, Diagonal, Identity, Jacobian, Zero, add, compose, count_flops,
                         op_jacobian)
+from .elimination.api import elimination_jacobian
+from .blocks import BlockJacobian, leaf_names
 from .jacobians.algebra import count
 from .jacobians.maps import size as _size
 from .recording import Node
 from .sweep import toposort
+from .tensor import concrete
 from .transforms import _norm_argnums, _record, jacrev
 
 __all__ = ["TapeEntry", "RecordedTape", "record_tape", "chain_jacobians", "ChainResult",
-           "structured_jacobian", "jacobian"]
+           "structured_jacobian", "jacobian", "BlockJacobian"]
 
 
 @dataclass
@@ -63,43 +66,100 @@ class TapeEntry:
 
 @dataclass
 class RecordedTape:
-    """The part of a tape between one input leaf and the output."""
+    """The part of a tape between the input leaves and the output.
+
+    ``in_nodes`` holds one leaf node per array of the differentiated argument
+    (one for an array, one per leaf for a pytree: ``in_tree`` is then its
+    structure and ``in_names`` its leaf names, else ``in_tree`` is None).
+    ``entries`` are the nodes that depend on any input leaf, in order.
+    """
 
     entries: list
-    in_node: Node
+    in_nodes: list
     out_node: Node | None
-    in_shape: tuple
     out_shape: tuple
     out_value: Any
     all_nodes: list
     aux: Any = None
+    in_tree: Any = None
+    in_names: list = field(default_factory=lambda: ["x"])
+
+    @property
+    def is_pytree(self) -> bool:
+        return self.in_tree is not None
+
+    @property
+    def in_node(self) -> Node:
+        """The input leaf (a tape of one array input)."""
+        if len(self.in_nodes) != 1 or self.is_pytree:
+            raise TypeError("this tape has a pytree input: use in_nodes, or leaf_tape(k) for one leaf")
+        return self.in_nodes[0]
+
+    @property
+    def in_shape(self) -> tuple:
+        """The input's shape (an array input), or the shape of the flattened pytree ``(N,)``."""
+        if not self.is_pytree:
+            return tuple(self.in_nodes[0].shape)
+        return (sum(_size(n.shape) for n in self.in_nodes),)
+
+    @property
+    def in_shapes(self) -> list:
+        return [tuple(n.shape) for n in self.in_nodes]
 
     @property
     def is_chain(self) -> bool:
         """True when each node has one dependent input: the previous node."""
-        prev = self.in_node
+        if len(self.in_nodes) != 1:
+            return False
+        prev = self.in_nodes[0]
         for e in self.entries:
             if len(e.inputs) != 1 or e.inputs[0][1] is not prev:
                 return False
             prev = e.node
-        return prev is self.out_node or (self.out_node is self.in_node and not self.entries)
+        return prev is self.out_node or (self.out_node is self.in_nodes[0] and not self.entries)
+
+    def leaf_tape(self, k: int) -> "RecordedTape":
+        """The single-input tape of leaf ``k``: the entries that depend on it, with the
+        inputs that depend on it (local Jacobians are shared with this tape)."""
+        leaf = self.in_nodes[k]
+        reach = {id(leaf)}
+        entries = []
+        for e in self.entries:
+            ins = [(i, p) for i, p in e.inputs if id(p) in reach]
+            if ins:
+                reach.add(id(e.node))
+                entries.append(TapeEntry(e.node, ins, e._local))
+        out = self.out_node if self.out_node is not None and id(self.out_node) in reach else None
+        return RecordedTape(entries, [leaf], out, self.out_shape, self.out_value, self.all_nodes,
+                            self.aux, None, [self.in_names[k]])
 
 
 def record_tape(f: Callable, *args, argnums: int = 0, has_aux: bool = False) -> RecordedTape:
-    """Run ``f(*args)`` once on a tape and keep the nodes between ``args[argnums]`` and the output."""
+    """Run ``f(*args)`` once on a tape and keep the nodes between ``args[argnums]`` and the output.
+
+    The differentiated argument may be an array or a pytree of arrays (a
+    model's parameters); the output must be one array.
+    """
+    if not isinstance(argnums, (int, np.integer)):
+        raise TypeError(f"structured Jacobians: argnums must be one int here, got {argnums!r} "
+                        "(pass several arguments as one pytree, or call once per argument)")
     _, nums = _norm_argnums(argnums, len(args), "record_tape")
     rec = _record(f, args, nums, has_aux, "jacobian")
-    if len(rec.in_nodes[0]) != 1:
-        raise TypeError("structured Jacobians: the differentiated argument must be one array, "
-                        f"got a pytree with {len(rec.in_nodes[0])} leaves")
+    in_nodes = list(rec.in_nodes[0])
+    td = rec.in_treedefs[0]
+    if not in_nodes:
+        raise TypeError(f"structured Jacobians: argument {nums[0]} holds no arrays to differentiate "
+                        f"(an empty pytree {td})")
     if len(rec.out_values) != 1:
-        raise TypeError("structured Jacobians: the function must return one array, "
-                        f"got a pytree {rec.out_tree}")
-    in_node = rec.in_nodes[0][0]
+        raise TypeError("structured Jacobians: the function must return one array (a loss, or a "
+                        f"model's output), got a pytree {rec.out_tree}; return one array, or the "
+                        "others as aux with has_aux=True")
+    pytree = td.kind != "leaf"
+    names = leaf_names(args[nums[0]], "") if pytree else ["x"]
     out_node = rec.out_nodes[0]
-    out_value = np.asarray(rec.out_values[0])
+    out_value = np.asarray(concrete(rec.out_values[0]))
     nodes = toposort([out_node]) if out_node is not None else []
-    reach = {id(in_node)}
+    reach = {id(n) for n in in_nodes}
     entries = []
     for n in nodes:
         if n.op is None:
@@ -110,8 +170,8 @@ def record_tape(f: Callable, *args, argnums: int = 0, has_aux: bool = False) -> 
             entries.append(TapeEntry(n, ins))
     if out_node is not None and id(out_node) not in reach:
         out_node = None
-    return RecordedTape(entries, in_node, out_node, tuple(in_node.shape), tuple(out_value.shape),
-                        out_value, nodes, rec.aux)
+    return RecordedTape(entries, in_nodes, out_node, tuple(out_value.shape), out_value, nodes,
+                        rec.aux, td if pytree else None, names)
 
 
 # --------------------------------------------------------------------------
@@ -147,22 +207,27 @@ class _Algebra:
 class ChainResult:
     """A Jacobian obtained by chaining per-node Jacobians."""
 
-    jacobian: Jacobian
+    jacobian: Any  # a Jacobian, or a BlockJacobian for a pytree input
     flops: int
     order: str
     structured: bool
     bracketing: str
 
-    def todense(self) -> np.ndarray:
+    def todense(self) -> Any:
+        """The dense Jacobian (a pytree of dense blocks for a pytree input)."""
         return self.jacobian.todense()
 
 
-def _finish(t: RecordedTape, J, structured: bool) -> Jacobian:
+def _finish(t: RecordedTape, J, structured: bool, k: int = 0) -> Jacobian:
+    leaf = t.in_nodes[k]
+    shape = tuple(leaf.shape)
+    if J is _MISSING:  # the output does not depend on this leaf
+        return Zero(t.out_shape, shape)
     if J is None:  # the output is the input itself
-        return Identity(t.in_shape)
+        return Identity(shape)
     if structured:
         return J
-    return Dense(J, t.out_shape, t.in_shape)
+    return Dense(J, t.out_shape, shape)
 
 
 def _forward(t: RecordedTape, alg: _Algebra):
@@ -186,6 +251,13 @@ def _forward(t: RecordedTape, alg: _Algebra):
 
 
 def _reverse(t: RecordedTape, alg: _Algebra):
+    acc = _reverse_all(t, alg)
+    return acc.get(id(t.in_nodes[0]), _MISSING)
+
+
+def _reverse_all(t: RecordedTape, alg: _Algebra) -> dict:
+    """Reverse accumulation over the whole tape: ``{id(node): ∂out/∂node}`` for every input
+    leaf reached (None: the identity, when the output is that leaf)."""
     acc: dict[int, Any] = {id(t.out_node): None}
     for e in reversed(t.entries):
         if id(e.node) not in acc:
@@ -196,7 +268,7 @@ def _reverse(t: RecordedTape, alg: _Algebra):
             term = Jl if G is None else alg.mul(G, Jl)
             prev = acc.get(id(p), _MISSING)
             acc[id(p)] = term if prev is _MISSING else alg.add(prev, term)
-    return acc[id(t.in_node)]
+    return acc
 
 
 _MISSING = object()
@@ -277,6 +349,8 @@ def chain_jacobians(f: Callable, *args, argnums: int = 0, order: str = "forward"
     ``order`` is "forward", "reverse" or "optimal"; ``structured=False``
     multiplies ordinary dense matrices instead. The result carries the
     Jacobian, the flops the multiplications took and the bracketing used.
+    When ``args[argnums]`` is a pytree (a model's parameters) the Jacobian is a
+    :class:`~tensorgrad.blocks.BlockJacobian`, one block per leaf.
     """
     if order not in ("forward", "reverse", "optimal"):
         raise ValueError(f"chain_jacobians: order must be 'forward', 'reverse' or 'optimal', got {order!r}")
@@ -285,6 +359,8 @@ def chain_jacobians(f: Callable, *args, argnums: int = 0, order: str = "forward"
 
 
 def _chain(t: RecordedTape, order: str, structured: bool) -> ChainResult:
+    if t.is_pytree:
+        return _chain_blocks(t, order, structured)
     alg = _Algebra(structured)
     if t.out_node is None:  # the output does not depend on the input
         return ChainResult(Zero(t.out_shape, t.in_shape), 0, order, structured, "0")
@@ -304,6 +380,32 @@ def _chain(t: RecordedTape, order: str, structured: bool) -> ChainResult:
             J = _forward(t, alg) if order_used == "forward" else _reverse(t, alg)
             bracket = _simple_bracket(L, order_used, t.is_chain)
     return ChainResult(_finish(t, J, structured), c[0], order, structured, bracket)
+
+
+def _chain_blocks(t: RecordedTape, order: str, structured: bool) -> ChainResult:
+    """A pytree input: one block per leaf. Reverse accumulation runs once over the whole
+    tape (the output side is shared by every leaf); forward accumulation runs once per
+    leaf, on the nodes that depend on it; "optimal" takes reverse when the output is no
+    larger than the whole input, else each leaf's own optimal order."""
+    alg = _Algebra(structured)
+    use = order
+    if order == "optimal":
+        use = "reverse" if _size(t.out_shape) <= _size(t.in_shape) else "per-leaf"
+    if use == "reverse":
+        if t.out_node is None:
+            acc = {}
+        else:
+            with count_flops() as c:
+                acc = _reverse_all(t, alg)
+        blocks = [_finish(t, acc.get(id(n), _MISSING), structured, k) for k, n in enumerate(t.in_nodes)]
+        flops = c[0] if t.out_node is not None else 0
+        bracket = "reverse accumulation over the whole tape"
+    else:
+        parts = [_chain(t.leaf_tape(k), order, structured) for k in range(len(t.in_nodes))]
+        blocks = [r.jacobian for r in parts]
+        flops = sum(r.flops for r in parts)
+        bracket = "; ".join(f"{name}: {r.bracketing}" for name, r in zip(t.in_names, parts))
+    return ChainResult(BlockJacobian(blocks, t.in_tree, t.in_names), flops, order, structured, bracket)
 
 
 def _simple_bracket(L: int, order: str, chain: bool) -> str:
@@ -334,6 +436,9 @@ def structured_jacobian(f: Callable, argnums=0, has_aux: bool = False,
     default), so a chain of elementwise ops on N entries yields a Diagonal
     in O(N) time and memory; structure is lost (Dense) only where an op has
     none. One Jacobian per entry of ``argnums`` (a tuple when it is one).
+    A pytree argument (a model's parameters) gets a
+    :class:`~tensorgrad.blocks.BlockJacobian`: one block per leaf, each keeping
+    its structure; ``.todense()`` gives what ``tg.jacrev`` gives.
     """
 
     @functools.wraps(f)
@@ -349,7 +454,9 @@ def structured_jacobian(f: Callable, argnums=0, has_aux: bool = False,
     return jac
 
 
-def _structured_of(t: RecordedTape, order: str) -> Jacobian:
+def _structured_of(t: RecordedTape, order: str):
+    if t.is_pytree:
+        return _chain(t, order, True).jacobian
     if t.out_node is None:
         return Zero(t.out_shape, t.in_shape)
     if t.out_node is t.in_node:
@@ -358,13 +465,28 @@ def _structured_of(t: RecordedTape, order: str) -> Jacobian:
 
 
 def jacobian(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None = None,
-             structured: bool = False) -> Callable:
+             structured: bool = False, method: str | None = None, order=None) -> Callable:
     """The Jacobian of ``f``: ``jacrev`` by default (an array in JAX's layout).
 
     With ``structured=True`` it returns a structured :class:`Jacobian`
     instead (Diagonal, Dense, Product, …): the per-node Jacobians of the tape
     composed in closed form. Call ``.todense()`` for the ordinary array.
+
+    With ``method="elimination"`` the Jacobian comes from eliminating the
+    vertices of the linearized graph in ``order`` — ``"forward"``,
+    ``"reverse"``, ``"markowitz"`` (the default), ``"optimal"`` or a list of
+    vertex labels (see :mod:`tensorgrad.elimination`); ``structured`` then
+    chooses structured maps or arrays, and pytrees of inputs and outputs work
+    as for ``jacrev``.
     """
+    if method == "elimination":
+        return elimination_jacobian(f, argnums, has_aux, "markowitz" if order is None else order,
+                                    structured)
+    if method not in (None, "jacrev"):
+        raise ValueError(f"jacobian: method must be None, 'jacrev' or 'elimination', got {method!r}")
+    if order is not None:
+        raise ValueError("jacobian: order= chooses the elimination order and needs "
+                         f"method='elimination' (got method={method!r})")
     if structured:
         return structured_jacobian(f, argnums, has_aux)
     return jacrev(f, argnums, has_aux, chunk_size)

@@ -1,30 +1,42 @@
 """Cross-check derivatives: yours, tensorgrad's, finite differences and JAX.
 
-Three tools for the reader who has just derived a gradient by hand:
+Tools for the reader who has just derived a gradient by hand. Each returns a
+:class:`Comparison`, a report whose truth value means *agrees*::
 
-* :func:`check_grads` — central finite differences and the adjoint identity
-  ⟨u, J v⟩ = ⟨Jᵀ u, v⟩ for forward (JVP) and reverse (VJP) mode, at every
-  order up to ``order`` (order k checks the derivative of the order k−1
-  derivative functions). Raises :class:`GradCheckError` with a readable
-  report of the worst Jacobian entries.
+    result = tg.check.compare_grad(my_grad, loss, params)
+    assert result                      # passes only when every leaf agrees
+    result.raise_if_mismatch()         # the same, raising GradCheckError with the report
+    print(result)                      # a table, and the worst entries of each leaf
+
 * :func:`compare_grad` / :func:`compare_jacobian` — a hand-derived gradient
-  or Jacobian function against ``tg.grad`` / ``tg.jacrev``, with the maximum
-  absolute and relative error per output.
+  or Jacobian function against ``tg.grad`` / ``tg.jacrev`` (and ``tg.jacfwd``),
+  leaf by leaf.
+* :func:`compare_with_finite_differences` — tensorgrad's Jacobian against
+  central finite differences, entry by entry.
 * :func:`compare_with_jax` — a tensorgrad function against JAX's autodiff of
   the same function (converted by :func:`tensorgrad.to_jax`, or a JAX
-  function you supply): values, gradient, JVP, VJP and Jacobian, the worst
-  entries with their index, and the first op where the two differ.
+  function you supply): values, gradient, JVP, VJP and Jacobian, and on a
+  mismatch the first recorded op where the two differ.
+* :func:`check_grads` — random directional derivatives against central finite
+  differences and the adjoint identity ⟨u, J v⟩ = ⟨Jᵀ u, v⟩, in forward and
+  reverse mode, at every order up to ``order``. Like JAX's function of the same
+  name it raises :class:`GradCheckError` on a mismatch unless
+  ``raise_on_mismatch=False``.
 
-:func:`op_table` runs the same checks over every registered op (the
+Each row of a report is one leaf (one array of a pytree) of one check: its
+largest absolute error ``max |a − b|``, its relative error
+``max |a − b| / max |b|`` (relative to the size of the reference b), and its
+worst entries — index, both values, absolute and relative error
+``|a − b| / |b|``. A leaf agrees when its absolute error is within ``atol``
+or its relative error within ``rtol``.
+
+:func:`op_table` runs the registry's checks over every registered op (the
 ``tensorgrad check`` command prints it).
-
-Errors are reported as ``max |a − b|`` (absolute) and ``max |a − b| / max |b|``
-(relative to the size of the reference).
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -35,32 +47,21 @@ from . import transforms as T
 from .jax_backend import require_jax, to_jax
 from .nn.layers import named_parameters
 from .registry import REGISTRY
+from .reports import Comparison, Entry, GradCheckError, Row, _errors  # noqa: F401  (Entry, Row: public here too)
 from .tensor import concrete
-from .testing import jax_reference, op_cases
+from .testing import jax_references, op_cases, probes
 from .tree import tree_flatten, tree_leaves, tree_unflatten
 
 __all__ = ["check_grads", "GradCheckError", "compare_grad", "compare_jacobian",
-           "compare_with_jax", "Comparison", "JaxComparison", "op_table", "format_op_table", "OpRow"]
+           "compare_with_finite_differences", "compare_with_jax", "Comparison", "JaxComparison",
+           "Row", "Entry", "op_table", "format_op_table", "OpRow"]
 
 
-class GradCheckError(AssertionError):
-    """A derivative disagrees with its reference; the message is the report."""
-
-
-def _errors(got, want) -> tuple[float, float]:
-    a = np.asarray(concrete(got), dtype=float)
-    b = np.asarray(concrete(want), dtype=float)
-    if a.shape != b.shape:
-        return float("inf"), float("inf")
-    if a.size == 0:
-        return 0.0, 0.0
-    with np.errstate(invalid="ignore"):
-        diff = np.abs(a - b)
-        diff = np.where(np.isnan(a) & np.isnan(b), 0.0, diff)
-        diff = np.where((a == b), 0.0, diff)  # equal infinities
-    ab = float(np.max(diff))
-    scale = float(np.max(np.abs(b[np.isfinite(b)]), initial=0.0))
-    return ab, (ab / scale if scale > 0 else (0.0 if ab == 0 else float("inf")))
+def _names(tree, prefix: str = "") -> list[str]:
+    """Leaf names of a pytree: dict keys and list indices joined by dots."""
+    if not isinstance(tree, (dict, list, tuple)):
+        return [prefix or "out"]
+    return list(named_parameters(tree, prefix))
 
 
 # ---------------------------------------------------------------- check_grads
@@ -83,35 +84,38 @@ def _flat_out(fn):
     return g
 
 
-def _worst_entries(fn, xs, mode, eps, k=5, limit=4000) -> list[str]:
+def _fd_jacobian(flat, xs, i, eps):
+    """Central-difference Jacobian of the flat output with respect to ``xs[i]``: (out, *x.shape)."""
+    x = np.asarray(xs[i], float)
+    cols = []
+    for j in range(x.size):
+        e = np.zeros(x.size)
+        e[j] = eps
+        e = e.reshape(x.shape)
+        plus, minus = list(xs), list(xs)
+        plus[i], minus[i] = x + e, x - e
+        cols.append((np.asarray(concrete(flat(*plus)), float)
+                     - np.asarray(concrete(flat(*minus)), float)) / (2 * eps))
+    out = len(cols[0]) if cols else int(np.size(concrete(flat(*xs))))
+    return (np.stack(cols, axis=-1) if cols else np.zeros((out, 0))).reshape((out,) + x.shape)
+
+
+def _entry_rows(cmp, fn, xs, names, mode, eps, limit=4000):
+    """Rows comparing each input's Jacobian block (tg.jacfwd or jacrev) with finite differences."""
     sizes = [int(np.size(x)) for x in xs]
     flat = _flat_out(fn)
-    out_size = int(np.size(flat(*xs)))
+    out_size = int(np.size(concrete(flat(*xs))))
     if sum(sizes) * max(out_size, 1) > limit * 50 or sum(sizes) > limit:
-        return [f"(Jacobian {out_size}×{sum(sizes)} too large for an entrywise report)"]
+        cmp.notes.append(f"(Jacobian {out_size}×{sum(sizes)} too large for an entrywise report)")
+        return
     jac = (T.jacfwd if mode == "fwd" else T.jacrev)(flat, argnums=tuple(range(len(xs))))(*xs)
-    rows = []
-    for i, (x, J) in enumerate(zip(xs, jac)):
-        J = np.asarray(J).reshape(out_size, -1)
-        x = np.asarray(x, float)
-        for j in range(x.size):
-            e = np.zeros(x.size)
-            e[j] = eps
-            e = e.reshape(x.shape)
-            plus = list(xs)
-            minus = list(xs)
-            plus[i], minus[i] = x + e, x - e
-            col = (np.asarray(flat(*plus)) - np.asarray(flat(*minus))) / (2 * eps)
-            for o in range(out_size):
-                idx = [int(k) for k in np.unravel_index(j, x.shape)]
-                rows.append((abs(J[o, j] - col[o]), o, i, idx, J[o, j], col[o]))
-    rows.sort(key=lambda r: -r[0])
-    return [f"out[{o}] / arg{i}{idx}: autodiff {a:.10g}, finite differences {b:.10g} "
-            f"(abs. error {d:.2e})" for d, o, i, idx, a, b in rows[:k]]
+    for i, (name, J) in enumerate(zip(names, jac)):
+        cmp.add(f"{mode} entries", name, np.asarray(J), _fd_jacobian(flat, xs, i, eps))
 
 
 def check_grads(f: Callable, *args: Any, order: int = 2, modes: Sequence[str] = ("fwd", "rev"),
-                eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-7, seed: int = 0) -> None:
+                eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-7, seed: int = 0,
+                raise_on_mismatch: bool = True) -> "Comparison":
     """Check the derivatives of ``f(*args)`` up to ``order`` in forward and/or reverse mode.
 
     At each order, for random directions v (inputs) and u (outputs):
@@ -122,7 +126,12 @@ def check_grads(f: Callable, *args: Any, order: int = 2, modes: Sequence[str] = 
     the order-k derivative functions (x, v) ↦ J(x)v and (x, u) ↦ J(x)ᵀu.
     All ``args`` (pytrees of float arrays) are differentiated.
 
-    Raises :class:`GradCheckError` naming the order, mode and worst entries.
+    Returns a :class:`Comparison` (one row per order and mode; true when all
+    agree). On a mismatch the report adds the Jacobian entries of each input
+    leaf (rows ``out[i] / leaf[j]``: the flattened output index, then the
+    leaf's index) against finite differences, worst first, and — like JAX's
+    ``check_grads`` — raises :class:`GradCheckError` with it, unless
+    ``raise_on_mismatch=False``. Checking stops at the first failing order.
     """
     modes = tuple(modes)
     bad = [m for m in modes if m not in ("fwd", "rev")]
@@ -138,14 +147,21 @@ def check_grads(f: Callable, *args: Any, order: int = 2, modes: Sequence[str] = 
             raise TypeError(f"check_grads: argument leaf {i} has dtype {a.dtype}; all arguments are "
                             "differentiated, so they must be floating point (close over constants)")
         xs.append(a.astype(np.float64))
+    names = [n.replace("arg.", "arg", 1) for n in _names(list(args), "arg")]
 
     def flat_f(*ls):
         return f(*tree_unflatten(td, list(ls)))
     name = getattr(f, "__name__", "f")
-    _check(flat_f, xs, order, modes, eps, rtol, atol, np.random.default_rng(seed), name, "")
+    cmp = Comparison(f"check_grads({name}): derivatives against central finite differences "
+                     f"(eps={eps:g}) and the adjoint identity", rtol=rtol, atol=atol,
+                     got="autodiff", want="finite differences")
+    _check(cmp, flat_f, xs, names, order, modes, eps, rtol, atol, np.random.default_rng(seed), "")
+    if raise_on_mismatch:
+        cmp.raise_if_mismatch()
+    return cmp
 
 
-def _check(fn, xs, order, modes, eps, rtol, atol, rng, name, path):
+def _check(cmp, fn, xs, names, order, modes, eps, rtol, atol, rng, path) -> bool:
     out = fn(*xs)
     vs = [rng.normal(size=np.shape(x)) for x in xs]
     u = _random_like(out, rng)
@@ -162,91 +178,60 @@ def _check(fn, xs, order, modes, eps, rtol, atol, rng, name, path):
         ct = vjp_fn(tree_unflatten(tree_flatten(out)[1], tree_leaves(u)))
         results["rev"] = _vdot(ct, vs)
     for mode, val in results.items():
-        if not abs(val - fd) <= atol + rtol * max(abs(val), abs(fd)):
-            what = "⟨u, J v⟩ by tg.jvp" if mode == "fwd" else "⟨Jᵀu, v⟩ by tg.vjp"
-            lines = [f"check_grads({name}): {mode}-mode derivative disagrees with finite differences "
-                     f"at {here}",
-                     f"  {what}: {val:.12g}",
-                     f"  central differences (eps={eps:g}): {fd:.12g}",
-                     f"  difference {abs(val - fd):.3e} > atol {atol:g} + rtol {rtol:g}·|value|",
-                     "  worst Jacobian entries:"]
-            lines += ["    " + s for s in _worst_entries(fn, xs, mode, eps)]
+        what = "⟨u, J v⟩ by tg.jvp" if mode == "fwd" else "⟨Jᵀu, v⟩ by tg.vjp"
+        ok = abs(val - fd) <= atol + rtol * max(abs(val), abs(fd))
+        cmp.add(f"{here} {mode}-mode", what, np.float64(val), np.float64(fd), ok=ok)
+        if not ok:
+            cmp.notes.append(f"{mode}-mode derivative disagrees with finite differences at {here}: "
+                             f"{what} = {val:.12g}, central differences {fd:.12g}; worst Jacobian "
+                             "entries below (index [i, j…]: flattened output entry i, then the leaf's index)")
+            _entry_rows(cmp, fn, xs, names, mode, eps)
             if path:
-                lines.append("  (at order > 1 the function checked is the lower-order derivative; "
-                             "its later arguments are the direction vectors v or u)")
-            raise GradCheckError("\n".join(lines))
+                cmp.notes.append("(at order > 1 the function checked is the lower-order derivative; "
+                                 "its later arguments are the direction vectors v or u)")
+            return False
     if len(results) == 2:
         a, b = results["fwd"], results["rev"]
-        if not abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b)):
-            raise GradCheckError(f"check_grads({name}): adjoint identity fails at {here}: "
-                                 f"⟨u, J v⟩ = {a:.15g} but ⟨Jᵀu, v⟩ = {b:.15g} "
-                                 "(the JVP and VJP rules are not transposes of each other)")
+        ok = abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+        cmp.add(f"{here} adjoint", "⟨u, J v⟩ vs ⟨Jᵀu, v⟩", np.float64(a), np.float64(b), ok=ok)
+        if not ok:
+            cmp.notes.append(f"adjoint identity fails at {here}: ⟨u, J v⟩ = {a:.15g} but "
+                             f"⟨Jᵀu, v⟩ = {b:.15g} (the JVP and VJP rules are not transposes of each other)")
+            return False
     if order > 1:
         n = len(xs)
         if "fwd" in modes:
             def jvp_fn(*xv):
                 return T.jvp(fn, list(xv[:n]), list(xv[n:]))[1]
-            _check(jvp_fn, xs + vs, order - 1, modes, eps, rtol, atol, rng, name,
-                   "JVP" + (f" of {path}" if path else ""))
+            if not _check(cmp, jvp_fn, xs + vs, names + [f"v.{k}" for k in names], order - 1, modes,
+                          eps, rtol, atol, rng, "JVP" + (f" of {path}" if path else "")):
+                return False
         if "rev" in modes:
             out_td = tree_flatten(out)[1]
+            us = [np.asarray(c, float) for c in tree_leaves(u)]
 
             def vjp_of(*xu):
                 ct = tree_unflatten(out_td, list(xu[n:]))
                 return T.vjp(fn, *xu[:n])[1](ct)
-            _check(vjp_of, xs + [np.asarray(c, float) for c in tree_leaves(u)], order - 1, modes,
-                   eps, rtol, atol, rng, name, "VJP" + (f" of {path}" if path else ""))
+            if not _check(cmp, vjp_of, xs + us, names + [f"u{k}" for k in range(len(us))], order - 1,
+                          modes, eps, rtol, atol, rng, "VJP" + (f" of {path}" if path else "")):
+                return False
+    return True
 
 
 # ------------------------------------------------------------ comparisons
-@dataclass
-class Comparison:
-    """Rows of (what, output, max abs error, max rel error, ok), printable as a table."""
-
-    title: str
-    rows: list = field(default_factory=list)
-    rtol: float = 1e-6
-    atol: float = 1e-9
-
-    def add(self, what: str, name: str, got, want) -> None:
-        ab, rel = _errors(got, want)
-        shape_ok = np.shape(concrete(got)) == np.shape(concrete(want))
-        note = "" if shape_ok else f"shape {np.shape(concrete(got))} vs {np.shape(concrete(want))}"
-        ok = shape_ok and (ab <= self.atol or rel <= self.rtol)
-        self.rows.append((what, name, ab, rel, ok, note))
-
-    @property
-    def ok(self) -> bool:
-        return all(r[4] for r in self.rows)
-
-    @property
-    def max_abs(self) -> float:
-        return max((r[2] for r in self.rows), default=0.0)
-
-    @property
-    def max_rel(self) -> float:
-        return max((r[3] for r in self.rows), default=0.0)
-
-    def __str__(self) -> str:
-        w1 = max([len(r[0]) for r in self.rows] + [5])
-        w2 = max([len(r[1]) for r in self.rows] + [6])
-        lines = [self.title, f"  {'check':{w1}}  {'output':{w2}}  {'max abs err':>11}  {'max rel err':>11}"]
-        for what, name, ab, rel, ok, note in self.rows:
-            lines.append(f"  {what:{w1}}  {name:{w2}}  {ab:11.2e}  {rel:11.2e}  "
-                         f"{'ok' if ok else 'MISMATCH'}{'  ' + note if note else ''}")
-        return "\n".join(lines)
-
-    def assert_ok(self) -> "Comparison":
-        """Raise :class:`GradCheckError` with the table unless every row is within tolerance."""
-        if not self.ok:
-            raise GradCheckError(f"{self}\n(tolerance: abs {self.atol:g} or rel {self.rtol:g})")
-        return self
+def _arg_names(args, nums, single) -> list[str]:
+    """Leaf names of the differentiated arguments: ``W``, ``b`` for one pytree argument,
+    ``arg0`` for one array, ``arg1.W`` when several arguments are differentiated."""
+    if single:
+        x = args[nums[0]]
+        return _names(x) if isinstance(x, (dict, list, tuple)) else [f"arg{nums[0]}"]
+    return [n for k in nums for n in (_names(args[k], f"arg{k}") if isinstance(args[k], (dict, list, tuple))
+                                      else [f"arg{k}"])]
 
 
-def _names(tree, prefix="") -> list[str]:
-    if not isinstance(tree, (dict, list, tuple)):
-        return [prefix or "out"]
-    return [prefix + k for k in named_parameters(tree)]
+def _argnums(argnums, nargs, name):
+    return T._norm_argnums(argnums, nargs, name)
 
 
 def compare_grad(hand_grad: Callable, f: Callable, *args: Any, argnums=0,
@@ -255,64 +240,135 @@ def compare_grad(hand_grad: Callable, f: Callable, *args: Any, argnums=0,
 
     ``hand_grad`` returns a gradient with the same pytree structure as the
     argument(s) selected by ``argnums`` (the book's δ-rule gradients, say).
+    The report's rows are the leaves; ``bool(report)`` is True when all agree.
     """
+    single, nums = _argnums(argnums, len(args), "compare_grad")
     want = T.grad(f, argnums=argnums)(*args)
     got = hand_grad(*args)
-    return _compare_trees("gradient", got, want, f"hand-derived gradient vs tg.grad", rtol, atol)
+    return _compare_trees("gradient", got, want, "hand-derived gradient vs tg.grad",
+                          _arg_names(args, nums, single), rtol, atol, "yours", "tg.grad")
 
 
 def compare_jacobian(hand_jac: Callable, f: Callable, *args: Any, argnums=0,
                      rtol: float = 1e-6, atol: float = 1e-9) -> Comparison:
     """Compare ``hand_jac(*args)`` with ``tg.jacrev(f, argnums)(*args)`` (JAX's layout:
     ``out.shape + in.shape``) and with ``tg.jacfwd``."""
+    single, nums = _argnums(argnums, len(args), "compare_jacobian")
+    names = _arg_names(args, nums, single)
     want = T.jacrev(f, argnums=argnums)(*args)
     got = hand_jac(*args)
-    cmp = _compare_trees("Jacobian vs jacrev", got, want, "hand-derived Jacobian vs tg.jacrev / tg.jacfwd",
-                         rtol, atol)
+    cmp = _compare_trees("vs jacrev", got, want, "hand-derived Jacobian vs tg.jacrev / tg.jacfwd",
+                         names, rtol, atol, "yours", "tensorgrad")
     fwd = T.jacfwd(f, argnums=argnums)(*args)
-    for name, g, w in zip(_names(fwd), tree_leaves(got), tree_leaves(fwd)):
-        cmp.add("Jacobian vs jacfwd", name, g, w)
+    for name, g, w in zip(names if len(names) == len(tree_leaves(fwd)) else _names(fwd),
+                          tree_leaves(got), tree_leaves(fwd)):
+        cmp.add("vs jacfwd", name, g, w)
     return cmp
 
 
-def _compare_trees(what, got, want, title, rtol, atol) -> Comparison:
-    cmp = Comparison(title, rtol=rtol, atol=atol)
+def _compare_trees(what, got, want, title, names, rtol, atol, got_label, want_label) -> Comparison:
+    cmp = Comparison(title, rtol=rtol, atol=atol, got=got_label, want=want_label)
     gl, gtd = tree_flatten(got)
     wl, wtd = tree_flatten(want)
     if len(gl) != len(wl):
         raise ValueError(f"{title}: the hand-derived result has {len(gl)} arrays ({gtd}) but "
-                         f"tensorgrad's has {len(wl)} ({wtd})")
-    for name, g, w in zip(_names(want), gl, wl):
+                         f"tensorgrad's has {len(wl)} ({wtd}); return the same pytree structure")
+    if len(names) != len(wl):
+        names = _names(want)
+    for name, g, w in zip(names, gl, wl):
         cmp.add(what, name, g, w)
     return cmp
 
 
+def compare_with_finite_differences(f: Callable, *args: Any, argnums=0, eps: float = 1e-6,
+                                    rtol: float = 1e-5, atol: float = 1e-7, max_columns: int = 2000,
+                                    seed: int = 0) -> Comparison:
+    """Compare tensorgrad's Jacobian of ``f`` (``tg.jacrev``) with central finite differences,
+    entry by entry and leaf by leaf.
+
+    Each input entry j costs two evaluations of ``f`` ((f(x + ε e_j) − f(x − ε e_j)) / 2ε).
+    With more than ``max_columns`` input entries, a random sample of that many
+    (drawn with ``seed``) is checked and the report says so. The output may be
+    a pytree; its leaves are flattened into one vector (the index's first entry).
+    For a scalar output the index is the leaf's own index.
+    """
+    single, nums = _argnums(argnums, len(args), "compare_with_finite_differences")
+    names = _arg_names(args, nums, single)
+    picked_leaves, tds = [], []
+    for k in nums:
+        leaves, td = tree_flatten(args[k])
+        for i, v in enumerate(leaves):
+            a = np.asarray(concrete(v))
+            if a.dtype.kind != "f":
+                raise TypeError(f"compare_with_finite_differences: argument {k} leaf {i} has dtype "
+                                f"{a.dtype}; differentiated arguments must be floating point")
+        picked_leaves.append([np.asarray(concrete(v), np.float64) for v in leaves])
+        tds.append(td)
+    counts = [len(ls) for ls in picked_leaves]
+    xs = [x for ls in picked_leaves for x in ls]
+
+    def flat_in(*ls):
+        full, pos = list(args), 0
+        for k, td, c in zip(nums, tds, counts):
+            full[k] = tree_unflatten(td, list(ls[pos:pos + c]))
+            pos += c
+        return f(*full)
+    flat = _flat_out(flat_in)
+    out = np.asarray(concrete(flat(*xs)), float)
+    scalar = len(tree_leaves(f(*args))) == 1 and out.size == 1
+    total = sum(x.size for x in xs)
+    rng = np.random.default_rng(seed)
+    chosen = None if total <= max_columns else set(rng.choice(total, max_columns, replace=False).tolist())
+    jac = T.jacrev(flat, argnums=tuple(range(len(xs))))(*xs)
+    cmp = Comparison(f"tensorgrad (tg.jacrev) vs central finite differences (eps={eps:g}) for "
+                     f"{getattr(f, '__name__', 'f')}", rtol=rtol, atol=atol,
+                     got="tensorgrad", want="finite differences")
+    base = 0
+    for i, (name, x, J) in enumerate(zip(names, xs, jac)):
+        J = np.asarray(J, float).reshape((out.size,) + x.shape)
+        want = J.copy()
+        cols = [j for j in range(x.size) if chosen is None or base + j in chosen]
+        base += x.size
+        flatW = want.reshape(out.size, -1)  # a view: the columns below fill `want`
+        for j in cols:
+            e = np.zeros(x.size)
+            e[j] = eps
+            e = e.reshape(x.shape)
+            plus, minus = list(xs), list(xs)
+            plus[i], minus[i] = x + e, x - e
+            flatW[:, j] = (np.asarray(concrete(flat(*plus)), float)
+                           - np.asarray(concrete(flat(*minus)), float)) / (2 * eps)
+        if scalar:
+            J, want = J.reshape(x.shape), want.reshape(x.shape)
+        cmp.add("jacobian" if not scalar else "gradient", name, J, want)
+    if chosen is not None:
+        cmp.notes.append(f"checked {max_columns} of {total} input entries, chosen at random (seed {seed}); "
+                         "raise max_columns to check them all")
+    return cmp
+
+
 class JaxComparison(Comparison):
-    """A :class:`Comparison` of tensorgrad with JAX that also keeps, per row, the
-    entry of largest difference (``worst``: row → (index, tensorgrad, JAX,
-    abs. error)) and, on a mismatch, ``first_difference``: the first recorded
-    op whose value, VJP or JVP differs from its JAX counterpart."""
+    """A :class:`Comparison` of tensorgrad with JAX that also names, on a mismatch,
+    ``first_difference``: the first recorded op whose value, VJP or JVP differs
+    from its JAX counterpart. ``worst`` maps each row ``(check, leaf)`` to its
+    worst entry ``(index, tensorgrad, JAX, abs. error)``."""
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("got", "tensorgrad")
+        kwargs.setdefault("want", "JAX")
         super().__init__(*args, **kwargs)
-        self.worst: dict = {}
         self.first_difference: str | None = None
 
-    def add(self, what: str, name: str, got, want) -> None:
-        super().add(what, name, got, want)
-        e = _jc.worst_entry(got, want)
-        if e is not None:
-            self.worst[(what, name)] = e
+    @property
+    def worst(self) -> dict:
+        return {(r.check, r.name): (e.index, e.got, e.want, e.abs_err)
+                for r in self.rows for e in r.worst[:1]}
 
-    def __str__(self) -> str:
-        lines = [super().__str__()]
-        shown = sorted(self.worst.items(), key=lambda kv: -kv[1][3])[:5]
-        if shown and not self.ok:
-            lines.append("  worst entries:")
-            lines += [f"    {what} " + _jc.describe_entry(name, e) for (what, name), e in shown]
+    def report(self, all_rows: bool = False) -> str:
+        text = super().report(all_rows)
         if self.first_difference:
-            lines.append(f"  first difference: {self.first_difference}")
-        return "\n".join(lines)
+            text += f"\n  first difference: {self.first_difference}"
+        return text
 
 
 def compare_with_jax(f: Callable, *args: Any, jax_f: Callable | None = None, argnums=0,
@@ -444,11 +500,8 @@ def op_table(names: Sequence[str] | None = None, seed: int = 0, use_jax: bool = 
         ops = [REGISTRY[n] for n in names]
     else:
         ops = list(REGISTRY.values())
-    jnp = None
     if use_jax:
-        import jax
-        import jax.numpy as jnp
-        jax.config.update("jax_enable_x64", True)
+        require_jax("tensorgrad check")  # without JAX: one clear error here, not one per op
     rows = []
     for op in ops:
         if progress:
@@ -462,20 +515,17 @@ def op_table(names: Sequence[str] | None = None, seed: int = 0, use_jax: bool = 
         try:
             cases = op_cases(op, seed)
             for case in cases:
-                rng = np.random.default_rng(seed + 1)
                 xs = case.diff_args
                 f = case.fn(op)
                 out = f(*xs)
-                jf = None
+                # JAX's value, VJP, JVP and Jacobian: one compiled JAX call per case
+                refs = jax_references(case, second_order=False) if use_jax else None
                 if use_jax:
-                    ref = jax_reference(op)
-                    jf = case.fn(lambda *a, **p: ref(*[jnp.asarray(x) if isinstance(x, np.ndarray) else x
-                                                       for x in a], **p))
-                    put("value/jax", _errors(out, np.asarray(jf(*xs)))[1])
+                    put("value/jax", _errors(out, refs["value"])[1])
                 if op.kind == "none" or not case.diff:
                     continue
-                vs = [rng.normal(size=np.shape(x)) for x in xs]
-                u = rng.normal(size=np.shape(out))
+                pr = probes(case, np.shape(out))  # the directions the references used
+                vs, u = list(pr.v), pr.u
                 _, t = T.jvp(f, xs, vs)
                 ct = T.vjp(f, *xs)[1](u)
                 lhs, rhs = float(np.vdot(u, t)), float(sum(np.vdot(a, b) for a, b in zip(ct, vs)))
@@ -489,12 +539,9 @@ def op_table(names: Sequence[str] | None = None, seed: int = 0, use_jax: bool = 
                       - np.vdot(u, f(*[x - h * v for x, v in zip(xs, vs)]))) / (2 * h)
                 put("fd", abs(fd - lhs) / max(abs(lhs), 1e-8))
                 if use_jax:
-                    _, jt = jax.jvp(jf, tuple(map(jnp.asarray, xs)), tuple(map(jnp.asarray, vs)))
-                    put("jvp/jax", _errors(t, np.asarray(jt))[1])
-                    jct = jax.vjp(jf, *xs)[1](jnp.asarray(u))
-                    put("vjp/jax", max(_errors(a, np.asarray(b))[1] for a, b in zip(ct, jct)))
-                    jj = jax.jacfwd(jf, argnums=argn)(*xs)
-                    put("jac/jax", max(_errors(a, np.asarray(b))[1] for a, b in zip(jr, jj)))
+                    put("jvp/jax", _errors(t, refs["jvp"][1])[1])
+                    put("vjp/jax", max(_errors(a, b)[1] for a, b in zip(ct, refs["vjp"])))
+                    put("jac/jax", max(_errors(a, b)[1] for a, b in zip(jr, refs["jacobian"])))
             n = len(cases)
         except Exception as e:  # one broken op must not hide the others
             n, message = 0, f"{type(e).__name__}: {e}"

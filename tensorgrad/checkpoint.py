@@ -1,12 +1,13 @@
 """Save and load parameter pytrees as ``.npz`` files.
 
-* Arrays are stored under readable names (``"0.W"``, ``"2.b"``: dict keys and
+* Arrays are stored under readable names (``"0.W"``, ``"1.b"``: dict keys and
   list indices joined by dots) next to a JSON description of the pytree, so a
   file can be opened with plain ``numpy.load`` and nothing is ever pickled:
   loading uses ``allow_pickle=False``.
 * Saving is atomic: the file is written to a temporary file in the same
   folder, flushed to disk and renamed over the target, so an interrupted save
-  leaves the previous checkpoint intact.
+  leaves the previous checkpoint intact. The file's permissions are those of
+  any file you write: 0666 less your umask (an overwritten file keeps its own).
 * Loading validates before it returns: a truncated or corrupted file, or one
   whose names, shapes or dtypes differ from the model's, raises
   :class:`CheckpointError` naming the problem, and the model is not touched.
@@ -76,6 +77,29 @@ def _leaves(params) -> dict[str, np.ndarray]:
     return out
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read it by setting it, and put it back at once
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(path: str) -> int:
+    """What a plain ``open(path, "wb")`` would leave: an existing file keeps its mode,
+    a new one gets 0666 less the umask."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
 def save(path, params: Any) -> str:
     """Write ``params`` (a pytree, or a Module's parameters) to ``path`` atomically.
 
@@ -93,6 +117,7 @@ def save(path, params: Any) -> str:
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-" + os.path.basename(path) + "-", dir=folder)
     try:
+        os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600; a saved file gets the usual mode
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays, **{_MAGIC: np.array(_VERSION), _TREE: np.array(desc)})
             f.flush()
@@ -144,6 +169,24 @@ def _read(path) -> tuple[dict, Any]:
     return arrays, desc
 
 
+def _drop_empty(tree):
+    """Lists without their empty entries ({} or None), recursively."""
+    if isinstance(tree, dict):
+        return {k: _drop_empty(v) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        kept = [_drop_empty(c) for c in tree if not (c is None or (isinstance(c, dict) and not c))]
+        return kept if isinstance(tree, list) else tuple(kept)
+    return tree
+
+
+def _compacted(desc, arrays: dict, want: set) -> dict:
+    """A checkpoint written when a Sequential's list had an entry ``{}`` for every layer
+    without parameters ("2.W" for the second Linear of an MLP): renamed to the current
+    layout ("1.W") when that makes the names match; otherwise returned unchanged."""
+    renamed = named_parameters(_drop_empty(_rebuild(desc, arrays)))
+    return renamed if set(renamed) == want else arrays
+
+
 class _Names(dict):
     """Stand-in leaf store: every name resolves to a placeholder leaf."""
 
@@ -154,6 +197,8 @@ class _Names(dict):
 def load(path, like: Any = None) -> Any:
     """Read a checkpoint and return its parameter pytree.
 
+    Checkpoints of a Sequential model saved in the earlier layout (an entry
+    ``{}`` for every layer without parameters) load into today's models.
     With ``like`` (a parameter pytree or a Module) the file must hold exactly
     the same names with the same shapes and dtypes; the result has ``like``'s
     structure. A Module given as ``like`` gets the loaded parameters only when
@@ -165,6 +210,8 @@ def load(path, like: Any = None) -> Any:
     module = like if isinstance(like, Module) else None
     template = module._have() if module is not None else like
     want = {k: np.asarray(concrete(v)) for k, v in named_parameters(template).items()}
+    if set(want) != set(arrays):
+        arrays = _compacted(desc, arrays, set(want))
     missing, extra = sorted(set(want) - set(arrays)), sorted(set(arrays) - set(want))
     if missing or extra:
         raise CheckpointError(f"{os.fspath(path)!r} does not match the model: "

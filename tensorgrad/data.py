@@ -4,6 +4,9 @@
 * :func:`two_moons`, :func:`spirals`, :func:`blobs` — generated 2-D problems
   (``blobs`` is linearly separable, for the perceptron);
 * :func:`digits` — scikit-learn's 8×8 handwritten digits (needs scikit-learn);
+* :func:`glyph_digits` — built-in 8×8 images of the ten digits drawn from a
+  small font with random shifts, stroke weights and noise (no dependency:
+  what ``tensorgrad demo`` and ``tensorgrad train`` use without scikit-learn);
 * :func:`train_test_split` and :func:`batches` / :class:`BatchIterator`.
 
 Generators take a ``seed`` and return float64 features and integer labels.
@@ -16,8 +19,13 @@ import numpy as np
 
 from .nn.init import Seed, rng_from
 
-__all__ = ["four_examples", "two_moons", "spirals", "blobs", "digits", "train_test_split",
-           "batches", "BatchIterator", "one_hot", "load", "DATASETS"]
+__all__ = ["four_examples", "two_moons", "spirals", "blobs", "digits", "glyph_digits",
+           "train_test_split", "batches", "BatchIterator", "one_hot", "load", "DATASETS",
+           "DIGITS_NOTE"]
+
+DIGITS_NOTE = ("scikit-learn is not installed: using the built-in 8×8 glyph digits instead; "
+               "for scikit-learn's handwritten digits: pip install \"tensorgrad[examples]\"")
+"""The one-line note printed when scikit-learn is missing and the built-in digits stand in."""
 
 
 def four_examples() -> tuple[np.ndarray, np.ndarray]:
@@ -93,6 +101,47 @@ def digits(test_fraction: float = 0.25, seed: Seed = 0, images: bool = False):
     return Xtr, ytr, Xte, yte
 
 
+_FONT = {  # 7 rows × 5 columns per digit
+    0: (".###.", "#...#", "#..##", "#.#.#", "##..#", "#...#", ".###."),
+    1: ("..#..", ".##..", "..#..", "..#..", "..#..", "..#..", ".###."),
+    2: (".###.", "#...#", "....#", "...#.", "..#..", ".#...", "#####"),
+    3: ("####.", "....#", "....#", ".###.", "....#", "....#", "####."),
+    4: ("...#.", "..##.", ".#.#.", "#..#.", "#####", "...#.", "...#."),
+    5: ("#####", "#....", "####.", "....#", "....#", "#...#", ".###."),
+    6: ("..##.", ".#...", "#....", "####.", "#...#", "#...#", ".###."),
+    7: ("#####", "....#", "...#.", "..#..", ".#...", ".#...", ".#..."),
+    8: (".###.", "#...#", "#...#", ".###.", "#...#", "#...#", ".###."),
+    9: (".###.", "#...#", "#...#", ".####", "....#", "...#.", ".##.."),
+}
+
+
+def glyph_digits(n: int = 1797, test_fraction: float = 0.25, seed: Seed = 0, images: bool = False,
+                 noise: float = 0.1):
+    """Built-in 8×8 images of the digits 0–9 (no download, no dependency).
+
+    Each image is one digit of a 7×5 font placed at a random position in the
+    8×8 frame, with random stroke strength, a few pixels dropped or added and
+    Gaussian noise of std ``noise``, scaled to [0, 1]: a stand-in for
+    :func:`digits` with the same layout (64 features, or (1, 8, 8) images with
+    ``images=True``) and the same ``(X_train, y_train, X_test, y_test)`` split.
+    """
+    rng = rng_from(seed)
+    font = {d: np.array([[c == "#" for c in row] for row in rows], dtype=float) for d, rows in _FONT.items()}
+    y = np.arange(n) % 10
+    rng.shuffle(y)
+    X = np.zeros((n, 8, 8))
+    for k, d in enumerate(y):
+        r, c = rng.integers(0, 2), rng.integers(0, 4)
+        X[k, r:r + 7, c:c + 5] = font[int(d)] * rng.uniform(0.6, 1.0)
+    flips = rng.random(X.shape) < 0.01
+    X = np.where(flips, 1.0 - X, X) + noise * rng.normal(size=X.shape)
+    X = np.clip(X, 0.0, 1.0).reshape(n, 64)
+    Xtr, ytr, Xte, yte = train_test_split(X, y.astype(np.int64), test_fraction, seed, stratify=True)
+    if images:
+        Xtr, Xte = Xtr.reshape(-1, 1, 8, 8), Xte.reshape(-1, 1, 8, 8)
+    return Xtr, ytr, Xte, yte
+
+
 def train_test_split(X, y, test_fraction: float = 0.25, seed: Seed = 0, stratify: bool = False):
     """Shuffle with ``seed`` and hold out ``test_fraction`` (per class if ``stratify``)."""
     if not 0 < test_fraction < 1:
@@ -162,19 +211,25 @@ def batches(X, y, batch_size: int = 32, shuffle: bool = True, seed: Seed = 0,
     return BatchIterator(X, y, batch_size, shuffle, seed, drop_last)
 
 
-DATASETS = ("digits", "moons", "spirals", "blobs", "four")
+DATASETS = ("digits", "glyphs", "moons", "spirals", "blobs", "four")
+"""The names :func:`load` knows."""
 
 
 def load(name: str, seed: Seed = 0, images: bool = False):
     """``(X_train, y_train, X_test, y_test)`` for a data set by name (see ``DATASETS``).
+
+    ``digits`` needs scikit-learn (ImportError otherwise); ``glyphs`` is the
+    built-in stand-in (:func:`glyph_digits`).
 
     The generated sets use a 25% test split; ``four`` returns its four examples
     as both training and test data (labels as class ids 0/1).
     """
     if name == "digits":
         return digits(seed=seed, images=images)
+    if name == "glyphs":
+        return glyph_digits(seed=seed, images=images)
     if images:
-        raise ValueError(f"data set {name!r} has no images (only 'digits' does)")
+        raise ValueError(f"data set {name!r} has no images (only 'digits' and 'glyphs' have)")
     if name == "moons":
         X, y = two_moons(400, 0.15, seed)
     elif name == "spirals":

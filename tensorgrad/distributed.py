@@ -87,9 +87,8 @@ def setup(devices: int | None = None, num_processes: int | None = None,
 
 def process_index() -> int:
     """This process's index in a multi-process run (0 without JAX or with one process)."""
-    if "jax" not in sys.modules:
-        return 0
-    return sys.modules["jax"].process_index()
+    jax = sys.modules.get("jax")  # None too when an import of JAX was blocked
+    return 0 if jax is None else jax.process_index()
 
 
 def _pick_devices(jax, devices):

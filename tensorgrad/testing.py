@@ -3,18 +3,26 @@
 The test suite and ``tensorgrad check`` both use these helpers, so an op is
 checked the moment it is registered: its examples (or default shapes for its
 kind) become concrete inputs drawn from the op's input domain.
+
+:func:`jax_references` gives JAX's answers for one case (value, VJP, JVP,
+Jacobian, second order) computed in a single compiled JAX call and kept for
+the rest of the process, so the many checks of one case pay for JAX once.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
-from dataclasses import dataclass
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
 from .registry import REGISTRY, Example, Op
 
-__all__ = ["Case", "op_cases", "default_examples", "jax_reference", "sample"]
+__all__ = ["Case", "op_cases", "default_examples", "jax_reference", "sample", "Probes",
+           "References", "jax_references", "case_group"]
 
 # Shapes every elementwise op runs on: scalars, size-1 axes and broadcast pairs.
 UNARY_SHAPES = [(), (3,), (3, 1), (1, 4), (2, 3, 4)]
@@ -127,4 +135,180 @@ def all_cases(seed: int = 0) -> list[Case]:
     return [c for op in REGISTRY.values() for c in op_cases(op, seed)]
 
 
-_ = Any
+# "...::test_name[op[k](" -- a pytest id whose parameter is a case (its label)
+_CASE_ID = re.compile(r"::[^\[]+\[([^\[\]()]+)\[(\d+)\]\(")
+
+
+def case_group(test_id: str) -> str | None:
+    """``"op-k"`` for the id of a test parametrized by the k-th case of an op, else None.
+
+    The test run keeps all tests of one case together (one xdist worker, one after the
+    other), so JAX's references for the case are computed once.
+    """
+    m = _CASE_ID.search(test_id)
+    return f"{m[1]}-{m[2]}" if m else None
+
+
+# ---- JAX's answers for a case, computed once ---------------------------------------------
+
+@dataclass
+class Probes:
+    """The random directions a case's derivatives are checked along (same every run).
+
+    ``u`` is the VJP's cotangent (the output's shape) and ``v`` the JVP's tangents (one per
+    differentiated input); second order scalarizes the output as ``sum(w * f(x))`` and
+    differentiates along ``v2``.
+    """
+
+    u: np.ndarray
+    v: tuple
+    w: np.ndarray
+    v2: tuple
+
+
+def probes(case: Case, out_shape: tuple) -> Probes:
+    """The probe directions of ``case`` whose output has shape ``out_shape``."""
+    shapes = [np.shape(x) for x in case.diff_args]
+    rng = np.random.default_rng(1)
+    u = rng.normal(size=out_shape)
+    rng = np.random.default_rng(2)
+    v = tuple(rng.normal(size=s) for s in shapes)
+    rng = np.random.default_rng(5)
+    w = rng.normal(size=out_shape)
+    v2 = tuple(rng.normal(size=s) for s in shapes)
+    return Probes(u, v, w, v2)
+
+
+@dataclass
+class References:
+    """JAX's results for one case: ``refs["vjp"]`` and so on.
+
+    Parts: ``value``; for differentiable cases ``vjp`` (cotangents of ``probes.u``), ``jvp``
+    (value and tangent along ``probes.v``), ``jacobian`` (``jax.jacfwd``, one per input);
+    for ops with second order ``hvp`` (forward over reverse: H v2 of ``sum(w * f)``) and
+    ``grad_of_grad`` (reverse over reverse: the gradient of ``<grad sum(w * f), v2>``).
+    Reading a part JAX failed to compute raises JAX's error.
+    """
+
+    case: Case
+    probes: Probes
+    parts: dict = field(default_factory=dict)
+    compiled: bool = True   # False when JAX ran the parts eagerly (reference not traceable)
+
+    def __getitem__(self, name: str):
+        value = self.parts[name]
+        if isinstance(value, BaseException):
+            raise RuntimeError(f"JAX could not compute the {name!r} reference of "
+                               f"{self.case.label}: {value!r}") from value
+        return value
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.parts
+
+
+_REFERENCES: OrderedDict = OrderedDict()
+_KEEP = 64  # cases whose references stay cached (the test run groups a case's checks)
+# each reference program is compiled once and runs once on tiny arrays: compile fast
+# (XLA's optimizations and fusion emitters cost more than they save); dropped if this
+# JAX does not know them
+_COMPILE_OPTIONS: dict | None = {"xla_backend_optimization_level": 0,
+                                 "xla_cpu_use_fusion_emitters": False}
+
+
+def _run_compiled(jax: Any, fn: Callable, args: tuple):
+    """``jax.jit(fn)(*args)``, with the fast-compile options when JAX accepts them."""
+    global _COMPILE_OPTIONS
+    if _COMPILE_OPTIONS:
+        try:
+            return jax.jit(fn, compiler_options=_COMPILE_OPTIONS)(*args)
+        except Exception as e:  # an older JAX: no such argument, or no such option
+            if "compile option" not in str(e) and "compiler_options" not in str(e):
+                raise
+            _COMPILE_OPTIONS = None
+    return jax.jit(fn)(*args)
+
+
+def _case_key(case: Case) -> tuple:
+    digest = hashlib.sha1()
+    for a in case.args:
+        if isinstance(a, np.ndarray):
+            digest.update(str((a.dtype, a.shape)).encode())
+            digest.update(np.ascontiguousarray(a).tobytes())
+        else:
+            digest.update(repr(a).encode())
+    digest.update(repr(sorted(case.params.items())).encode())
+    return case.op.name, case.label, case.diff, digest.hexdigest()
+
+
+def _reference_parts(case: Case, second_order: bool, jnp: Any, jax: Any) -> dict:
+    """name -> function(xs, u, v, w, v2) computing that reference with JAX."""
+    ref = jax_reference(case.op)
+    f = case.fn(lambda *a, **p: ref(*[jnp.asarray(x) if isinstance(x, np.ndarray) else x
+                                      for x in a], **p))
+    argnums = tuple(range(len(case.diff)))
+    parts = {"value": lambda xs, u, v, w, v2: f(*xs)}
+    if case.op.kind == "none" or not case.diff:
+        return parts
+
+    def vjp(xs, u, v, w, v2):
+        return jax.vjp(f, *xs)[1](u)
+
+    def scalar(w):
+        return lambda *ys: jnp.sum(w * f(*ys))
+
+    def hvp(xs, u, v, w, v2):
+        return jax.jvp(jax.grad(scalar(w), argnums=argnums), tuple(xs), tuple(v2))[1]
+
+    def grad_of_grad(xs, u, v, w, v2):
+        def inner(*ys):
+            gs = jax.grad(scalar(w), argnums=argnums)(*ys)
+            return sum(jnp.sum(g * t) for g, t in zip(gs, v2))
+        return jax.grad(inner, argnums=argnums)(*xs)
+
+    parts["vjp"] = vjp
+    parts["jvp"] = lambda xs, u, v, w, v2: jax.jvp(f, tuple(xs), tuple(v))
+    parts["jacobian"] = lambda xs, u, v, w, v2: jax.jacfwd(f, argnums=argnums)(*xs)
+    if second_order and case.op.second_order:
+        parts["hvp"] = hvp
+        parts["grad_of_grad"] = grad_of_grad
+    return parts
+
+
+def jax_references(case: Case, second_order: bool = True) -> References:
+    """JAX's results for ``case`` (see :class:`References`), computed once per process.
+
+    All parts are traced into one ``jax.jit`` call, so JAX compiles once per case instead
+    of once per primitive and shape; a reference that cannot be traced (it needs concrete
+    values) runs eagerly, part by part. Results are NumPy arrays. ``second_order=False``
+    leaves out the second-order parts. Needs JAX (64-bit mode is switched on).
+    """
+    key = _case_key(case)
+    for k in ((key, True), (key, second_order)):
+        hit = _REFERENCES.get(k)
+        if hit is not None:
+            _REFERENCES.move_to_end(k)
+            return hit
+    import jax
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    xs = [np.asarray(x) for x in case.diff_args]
+    out_shape = np.shape(case.fn(case.op)(*xs))
+    pr = probes(case, out_shape)
+    parts = _reference_parts(case, second_order, jnp, jax)
+    args = (xs, pr.u, pr.v, pr.w, pr.v2)
+    to_numpy = lambda t: jax.tree_util.tree_map(np.asarray, t)  # noqa: E731
+    try:
+        results = to_numpy(_run_compiled(jax, lambda *a: {k: fn(*a) for k, fn in parts.items()}, args))
+        compiled = True
+    except Exception:  # not traceable as a whole: each part on its own, eagerly
+        results, compiled = {}, False
+        for name, fn in parts.items():
+            try:
+                results[name] = to_numpy(fn(*args))
+            except Exception as e:  # noqa: BLE001 - kept, raised when the part is read
+                results[name] = e
+    refs = References(case, pr, results, compiled)
+    _REFERENCES[(key, second_order)] = refs
+    while len(_REFERENCES) > _KEEP:
+        _REFERENCES.popitem(last=False)
+    return refs

@@ -195,12 +195,16 @@ _unlock = unlock
 
 
 def _strip(tree, trace):
+    """aux leaves as JAX returns them: values traced here become arrays, the rest
+    (Python scalars, strings, NumPy arrays, ...) come back exactly as given."""
     leaves, td = tree_flatten(tree)
     out = []
     for v in leaves:
-        while type(v) is Tensor and v._trace is trace:
-            v = v._value
-        out.append(_finish(v) if not isinstance(v, (str, bytes)) else v)
+        if type(v) is Tensor:
+            while type(v) is Tensor and v._trace is trace:
+                v = v._value
+            v = _finish(v)
+        out.append(v)
     return out, td
 
 

@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["plot_history", "plot_confusion", "confusion_matrix", "plot_samples", "plot_scaling",
+__all__ = ["plot_history", "plot_confusion", "confusion_matrix", "plot_samples", "plot_scaling", "plot_tape",
            "plot_perceptron", "plot_decision_boundary"]
 
 
@@ -79,6 +79,7 @@ def confusion_matrix(y_true, y_pred, classes: int | None = None) -> np.ndarray:
 
 
 def plot_confusion(y_true, y_pred, path, classes: int | None = None, title: str = "confusion matrix") -> str:
+    """The confusion matrix as a heat map with counts (rows: true class, columns: predicted)."""
     cm = confusion_matrix(y_true, y_pred, classes)
     fig, ax = _figure(size=(5.5, 5))
     im = ax.imshow(cm, cmap="Blues")
@@ -97,35 +98,76 @@ def plot_confusion(y_true, y_pred, path, classes: int | None = None, title: str 
     return _save(fig, path)
 
 
-def plot_samples(images, labels, preds, path, n: int = 16) -> str:
-    """A grid of images with true and predicted labels (mistakes in red)."""
+def _samples_figure(images, labels, preds, n: int = 16):
     images = np.asarray(images)[:n]
     side = int(np.ceil(np.sqrt(len(images))))
-    fig, axes = _figure(side, side, size=(1.4 * side, 1.5 * side))
+    fig, axes = _figure(side, side, size=(1.5 * side, 1.6 * side + 0.4))
     for k, ax in enumerate(np.ravel(axes)):
         ax.axis("off")
         if k < len(images):
             img = images[k].reshape(int(np.sqrt(images[k].size)), -1)
             ax.imshow(img, cmap="gray_r")
             ok = labels[k] == preds[k]
-            ax.set_title(f"{preds[k]} ({labels[k]})", fontsize=8, color="black" if ok else "red")
-    return _save(fig, path)
+            ax.set_title(f"pred {preds[k]} / true {labels[k]}", fontsize=8,
+                         color="black" if ok else "red", fontweight="normal" if ok else "bold")
+    wrong = int(np.sum(np.asarray(labels[:len(images)]) != np.asarray(preds[:len(images)])))
+    fig.suptitle(f"predicted and true labels ({wrong} of {len(images)} wrong, in red)", fontsize=9)
+    return fig
+
+
+def plot_samples(images, labels, preds, path, n: int = 16) -> str:
+    """A grid of images titled "pred P / true T" (the model's prediction, then the true
+    label); mistakes in bold red."""
+    return _save(_samples_figure(images, labels, preds, n), path)
+
+
+def _decimal_log_axis(axis) -> None:
+    """Log-scale ticks written as plain decimals (0.1, 1, 10, 250), never as powers."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+
+
+def _baseline(series: dict) -> str | None:
+    """The one-VJP-sweep series of a benchmark's results (tensorgrad's if present)."""
+    names = [k for k in series if "vjp" in k.lower()]
+    tg_names = [k for k in names if k.lower().startswith("tg")]
+    return (tg_names or names or [None])[0]
 
 
 def plot_scaling(sizes: Sequence[int], series: dict[str, Sequence[float]], path,
-                 ylabel: str = "time (s)", title: str = "VJP vs Jacobian chaining") -> str:
-    """Log-log curves of a cost against problem size, one per strategy."""
-    fig, ax = _figure()
-    for name, ys in series.items():
-        ax.loglog(sizes, ys, "o-", label=name)
+                 title: str = "the cost of a full Jacobian, in VJP sweeps", baseline: str | None = None) -> str:
+    """Each strategy's time divided by the time of one VJP sweep (``baseline``, by default
+    the series named like "tg vjp"), against the width N, with the fitted log-log slope of
+    each ratio: an O(N³) Jacobian over an O(N²) sweep grows like N. Without a VJP series
+    the times themselves are drawn, in milliseconds."""
+    fig, ax = _figure(size=(6.4, 4.4))
+    sizes = np.asarray(list(sizes), dtype=float)
+    base = baseline or _baseline(series)
+    if base is not None and base in series:
+        ref = np.asarray(series[base], dtype=float)
+        for name, ys in series.items():
+            if name == base:
+                continue
+            ratio = np.asarray(ys, dtype=float) / ref
+            slope = np.polyfit(np.log(sizes), np.log(ratio), 1)[0] if len(sizes) > 1 else float("nan")
+            ax.loglog(sizes, ratio, "o-", label=f"{name} (slope {slope:.2f})")
+        ax.axhline(1.0, color="k", lw=0.8, ls=":", label=f"1 = one VJP sweep ({base})")
+        ax.set_ylabel("time / time of one VJP sweep")
+    else:
+        for name, ys in series.items():
+            ax.loglog(sizes, np.asarray(ys, dtype=float) * 1e3, "o-", label=name)
+        ax.set_ylabel("time per call (ms)")
+        title = "time per call"
     ax.set_xscale("log", base=2)
-    ax.set_xticks(list(sizes), [str(n) for n in sizes])
+    ax.set_xticks(list(sizes), [str(int(n)) for n in sizes])
     ax.minorticks_off()
+    _decimal_log_axis(ax.yaxis)
     ax.set_xlabel("width N")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=7, loc="best")
     return _save(fig, path)
 
 
@@ -165,3 +207,81 @@ def plot_perceptron(X, y, w, b: float, path, title: str = "perceptron") -> str:
     return _save(fig, path)
 
 
+
+
+def _tape_layout(explanation) -> tuple[dict, dict]:
+    """(column, row) of every box of an explained tape: a node's column is its depth from
+    the inputs; an input leaf sits just before its first user, below that column's nodes."""
+    inputs = [name for name, _ in explanation.inputs]
+    depth = {name: 0 for name in inputs}
+    for r in explanation.rows:
+        depth[r["name"]] = 1 + max((depth.get(i, 0) for i in r["inputs"]), default=0)
+    first_use: dict[str, int] = {}
+    for r in explanation.rows:
+        for i in r["inputs"]:
+            if i in first_use or i not in depth or i not in inputs:
+                continue
+            first_use[i] = depth[r["name"]] - 1
+    columns: dict[int, list] = {}
+    for r in explanation.rows:
+        columns.setdefault(depth[r["name"]], []).append(r["name"])
+    for name in inputs:
+        columns.setdefault(first_use.get(name, 0), []).append(name)
+    pos = {name: (d, -k) for d, names in columns.items() for k, name in enumerate(names)}
+    return pos, columns
+
+
+def plot_tape(explanation, path=None, title: str | None = None, colours: dict | None = None):
+    """Draw an explained tape (``tg.explain(f, x)``): one box per input and per node with
+    its op, output shape and Jacobian kind, coloured by kind, arrows along the data flow.
+
+    ``colours`` maps each kind category to a colour (``tensorgrad.explain.CATEGORIES``).
+    Returns the Figure; with ``path`` it is saved there too.
+    """
+    colours = colours or {}
+    pos, columns = _tape_layout(explanation)
+    ncol = max(columns) + 1
+    nrow = max(len(v) for v in columns.values())
+    fig, ax = _figure(size=(max(4.0, 2.1 * ncol), max(2.4, 1.2 * nrow + 1.3)))
+    ax.axis("off")
+    ax.set_xlim(-0.6, ncol - 0.4)
+    ax.set_ylim(-(nrow - 1) - 0.6, 0.6)
+    boxes = {}
+    for name, shape in explanation.inputs:
+        boxes[name] = (f"{name}\ninput {_shape_text(shape)}", "#ffffff")
+    for r in explanation.rows:
+        kinds = ", ".join(dict.fromkeys(r["categories"]))
+        boxes[r["name"]] = (f"{r['name']} = {r['op']}\n→ {_shape_text(r['out_shape'])}\n{kinds}",
+                            colours.get(r["category"], "#ffffff"))
+    artists = {}
+    for name, (label, colour) in boxes.items():
+        x, y = pos[name]
+        out = name == explanation.output
+        artists[name] = ax.text(x, y, label, ha="center", va="center", fontsize=7.5, zorder=3,
+                                bbox=dict(boxstyle="round,pad=0.4", fc=colour,
+                                          ec="#000000" if out else "#666666", lw=2.0 if out else 0.8))
+    fig.canvas.draw()  # the boxes need their size before arrows can attach to them
+    for r in explanation.rows:
+        dst = artists[r["name"]]
+        for src in dict.fromkeys(r["inputs"]):
+            (c0, r0), (c1, r1) = pos[src], pos[r["name"]]
+            # into the left side, or from below/above when the source sits just before it
+            at = (0, 0.5) if r0 == r1 or c1 - c0 > 1 else ((0.5, 0) if r1 > r0 else (0.5, 1))
+            ax.annotate("", xy=at, xycoords=dst,
+                        xytext=(1, 0.5), textcoords=artists[src],
+                        arrowprops=dict(arrowstyle="->", color="#555555", lw=1.0, shrinkA=1, shrinkB=1))
+    used = [c for c in colours if any(c in r["categories"] for r in explanation.rows)]
+    if used:
+        from matplotlib.patches import Patch
+        label = {"permutation": "permutation / index map"}
+        ax.legend(handles=[Patch(fc=colours[c], ec="#666666", label=label.get(c, c)) for c in used],
+                  loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(used), 6),
+                  fontsize=7, frameon=False, title="Jacobian kind", title_fontsize=7)
+    ax.set_title(title or "the recorded tape (arrows: data flow; colour: Jacobian kind)", fontsize=9)
+    if path is not None:
+        _save(fig, path)
+    return fig
+
+
+def _shape_text(s) -> str:
+    return "()" if not s else "(" + ", ".join(str(int(d)) for d in s) + (",)" if len(s) == 1 else ")")

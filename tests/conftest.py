@@ -1,5 +1,65 @@
-"""Test configuration: JAX in float64 is required (never skipped)."""
-import jax  # noqa: F401  -- a missing JAX must fail the run, not skip the comparisons
+"""Test configuration: JAX in float64 is required (never skipped).
+
+The registry-driven tables (test_registry, and the per-op tests of test_jacobians and
+test_faults) take JAX's answers for a case from ``tensorgrad.testing.jax_references``,
+computed once per case and process. So every test of one case runs in the same process,
+one after the other:
+
+* without xdist, the tests of a case are moved next to the first of them;
+* with xdist (the README runs ``-n 2``; pyproject's addopts ask for ``--dist loadgroup``),
+  :class:`CaseScheduling` sends all tests of a case to one worker as one unit. The case is
+  read from the test id (``op[k](shapes...)``), which works with any test that takes a
+  registry case.
+"""
+import os
+
+# JAX's reference programs are small and each runs once: XLA's backend optimizations
+# cost more compile time than they could save (set before JAX starts its CPU backend;
+# subprocesses of the tests inherit it)
+_FAST_COMPILE = "--xla_backend_optimization_level=0"
+if _FAST_COMPILE.split("=")[0] not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_FAST_COMPILE}".strip()
+
+import jax  # noqa: E402  -- a missing JAX must fail the run, not skip the comparisons
+import pytest  # noqa: E402
+from xdist.scheduler import LoadScopeScheduling  # noqa: E402
+
+from tensorgrad.testing import case_group  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_platforms", "cpu")
+
+class CaseScheduling(LoadScopeScheduling):
+    """xdist's load scheduling, with all tests of one registry case as one unit of work.
+
+    Other tests are units of their own, unless xdist marked them with an ``@group`` suffix
+    (``xdist_group``). Units go out in collection order, so the long singletons (docs,
+    command line) start early and the many small case units balance the end of the run.
+    """
+
+    def __init__(self, config, log=None):
+        super().__init__(config, log)
+        config.option.loadscopereorder = False  # collection order, not largest unit first
+
+    def _split_scope(self, nodeid: str) -> str:
+        if nodeid.rfind("@") > nodeid.rfind("]"):  # an xdist_group mark
+            return nodeid.split("@")[-1]
+        return case_group(nodeid) or nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") == "loadgroup":
+        return CaseScheduling(config, log)
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    first = {}  # case group -> position of its first test
+    keys = []
+    for pos, item in enumerate(items):
+        group = case_group(item.nodeid)
+        keys.append(pos if group is None else first.setdefault(group, pos))
+    # a case's tests side by side, at the place of its first one (sort is stable)
+    order = sorted(range(len(items)), key=keys.__getitem__)
+    items[:] = [items[i] for i in order]

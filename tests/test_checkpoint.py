@@ -101,8 +101,8 @@ def test_bad_files_fail_cleanly_and_model_is_untouched(tmp_path, kind):
 
 @pytest.mark.parametrize("other, pattern", [
     (nn.MLP([4, 6, 3]), r"'0\.W': checkpoint shape \(4, 6\), model expects \(4, 5\)"),
-    (nn.MLP([4, 5, 5, 3]), r"unexpected parameters \['4\.W', '4\.b'\]"),
-    (nn.MLP([4, 5, 3], bias=False), r"missing parameters \['0\.b', '2\.b'\]"),
+    (nn.MLP([4, 5, 5, 3]), r"unexpected parameters \['2\.W', '2\.b'\]"),
+    (nn.MLP([4, 5, 3], bias=False), r"missing parameters \['0\.b', '1\.b'\]"),
 ])
 def test_mismatched_names_and_shapes(tmp_path, other, pattern):
     other.init(0)

@@ -1,5 +1,9 @@
 """The `tensorgrad` command: every subcommand in a subprocess with tiny settings, and bad
-arguments giving a usage message and a non-zero exit, never a traceback ."""
+arguments giving a usage message and a non-zero exit, never a traceback.
+
+Argument errors and ``--help`` run the entry point in this process (they need no fresh
+interpreter); the real process's exit status is checked for them once, in
+test_version_and_top_level_help."""
 import importlib.util
 import json
 import os
@@ -21,6 +25,17 @@ def run(*args, cwd=None, timeout=300):
                        capture_output=True, text=True, timeout=timeout)
     assert "Traceback" not in p.stderr and "Traceback" not in p.stdout, p.stderr
     return p
+
+
+def run_here(capsys, *args):
+    """``cli.main`` in this process: (exit status, stdout, stderr). An exception other than
+    argparse's SystemExit propagates and fails the test (it would be a traceback)."""
+    try:
+        status = cli.main(list(args))
+    except SystemExit as e:
+        status = e.code
+    out = capsys.readouterr()
+    return status, out.out, out.err
 
 
 def test_demo_quick_trains_crosschecks_sweeps_and_plots(tmp_path):
@@ -53,7 +68,7 @@ def test_train_mlp_with_checkpoint_and_resume(tmp_path):
     assert p.returncode == 0, p.stderr
     assert "test accuracy" in p.stdout and f"checkpoint saved to {ck}" in p.stdout
     params = checkpoint.load(ck)
-    assert params[0]["W"].shape == (2, 16) and params[4]["W"].shape == (16, 2)
+    assert params[0]["W"].shape == (2, 16) and params[2]["W"].shape == (16, 2)
     assert (tmp_path / "mlp_moons_history.png").exists()
     p = run("train", "--data", "moons", "--epochs", "1", "--hidden", "16,16", "--checkpoint", str(ck),
             "--resume", "--no-progress", cwd=tmp_path)
@@ -140,16 +155,18 @@ def test_bench_dispatches_names_and_options(monkeypatch, capsys):
     (["check", "tanhh"], "did you mean tanh"),
     (["bench", "nonsense"], "invalid choice"),
 ])
-def test_bad_arguments_give_usage_and_exit_2(tmp_path, args, message):
-    p = run(*args, cwd=tmp_path)
-    assert p.returncode == 2, (p.stdout, p.stderr)
-    assert "usage: tensorgrad" in p.stderr and message in p.stderr
+def test_bad_arguments_give_usage_and_exit_2(tmp_path, monkeypatch, capsys, args, message):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run_here(capsys, *args)
+    assert status == 2, (out, err)
+    assert "usage: tensorgrad" in err and message in err
 
 
 @pytest.mark.parametrize("sub", ["demo", "train", "bench", "check"])
-def test_every_subcommand_has_help(tmp_path, sub):
-    p = run(sub, "--help", cwd=tmp_path)
-    assert p.returncode == 0 and f"usage: tensorgrad {sub}" in p.stdout
+def test_every_subcommand_has_help(tmp_path, monkeypatch, capsys, sub):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run_here(capsys, sub, "--help")
+    assert status == 0 and f"usage: tensorgrad {sub}" in out
 
 
 def test_version_and_top_level_help(tmp_path):
@@ -157,3 +174,7 @@ def test_version_and_top_level_help(tmp_path):
     assert p.returncode == 0 and all(s in p.stdout for s in ("demo", "train", "bench", "check"))
     p = run("--version", cwd=tmp_path)
     assert p.returncode == 0 and p.stdout.startswith("tensorgrad ")
+    # a usage error from the real process: exit status 2, the usage line, no traceback
+    p = run("train", "--lr", "abc", cwd=tmp_path)
+    assert p.returncode == 2 and "usage: tensorgrad train" in p.stderr
+    assert "expected a positive number" in p.stderr

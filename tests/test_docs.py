@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jax
 import matplotlib
 import pytest
 
@@ -70,6 +71,7 @@ def test_page_code_runs(page, tmp_path, monkeypatch):
         tg.REGISTRY.update(registry_before)
         import matplotlib.pyplot as plt
         plt.close("all")
+        jax.clear_caches()  # what the page's JAX examples compiled is never reused: free it
 
 
 def test_mkdocs_build_strict(tmp_path):
@@ -82,6 +84,59 @@ def test_mkdocs_build_strict(tmp_path):
     assert (site / "index.html").exists()
     api = (site / "api" / "index.html").read_text(encoding="utf-8")
     assert "value_and_grad" in api  # mkdocstrings rendered the reference
+    missing = undocumented(api, (site / "ops" / "index.html").read_text(encoding="utf-8"))
+    assert not missing, f"public names missing from docs/api.md (add them to a ::: block): {missing}"
+
+
+#: Modules whose ``__all__`` is public API, besides ``tensorgrad`` itself.
+PUBLIC_MODULES = ("tensorgrad.check", "tensorgrad.nn", "tensorgrad.optim", "tensorgrad.train",
+                  "tensorgrad.data", "tensorgrad.checkpoint", "tensorgrad.viz")
+
+
+def undocumented(api_html: str, ops_html: str) -> list[str]:
+    """Public names with no entry on the API page (an anchor ``module.name`` whose module holds
+    that very object); op functions must instead have a row on the generated ops page."""
+    import importlib
+    anchors: dict[str, list] = {}
+    for ident in set(re.findall(r'id="(tensorgrad[\w.]*)"', api_html)):
+        mod, _, name = ident.rpartition(".")
+        anchors.setdefault(name, []).append(mod)
+        anchors.setdefault(ident, []).append(None)  # a documented module
+
+    def documented(name, obj):
+        if getattr(obj, "__name__", None) and type(obj).__name__ == "module":
+            return obj.__name__ in anchors
+        for mod in anchors.get(name, []):
+            try:
+                if mod and getattr(importlib.import_module(mod), name, None) is obj:
+                    return True
+            except ImportError:
+                pass
+        return False
+    missing = []
+    for module in ("tensorgrad", *PUBLIC_MODULES):
+        m = importlib.import_module(module)
+        for name in m.__all__:
+            obj = getattr(m, name)
+            if name in tg.ops.__all__ and getattr(tg.ops, name) is obj:
+                if f"<code>{name}(" not in ops_html:
+                    missing.append(f"{name} (op: run python docs/gen_ops.py)")
+            elif not documented(name, obj):
+                missing.append(f"{module}.{name}")
+    return sorted(set(missing))
+
+
+def test_ops_page_is_generated_from_the_registry():
+    sys.path.insert(0, str(DOCS))
+    try:
+        import gen_ops
+    finally:
+        sys.path.remove(str(DOCS))
+    text = gen_ops.generate()
+    assert all(f"`{name}(" in text for name in tg.ops.__all__)
+    assert all(f"`{name}" in text for name in tg.REGISTRY)
+    assert (DOCS / "ops.md").read_text(encoding="utf-8") == text, \
+        "docs/ops.md is out of date: run python docs/gen_ops.py and commit docs/ops.md"
 
 
 def test_make_figures_tiny(tmp_path):

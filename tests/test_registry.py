@@ -6,13 +6,11 @@ second order (forward-over-reverse and reverse-over-reverse) vs JAX; central
 finite differences; and cotangents shaped exactly like their inputs.
 No op needs a test of its own: registering it puts it in this table.
 """
-import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import tensorgrad as tg
-from tensorgrad.testing import all_cases, jax_reference
+from tensorgrad.testing import all_cases, case_group, jax_references
 
 CASES = all_cases(seed=0)
 DIFF_CASES = [c for c in CASES if c.op.kind != "none" and c.diff]
@@ -27,12 +25,6 @@ def tg_fn(case):
     return case.fn(case.op)
 
 
-def jax_fn(case):
-    ref = jax_reference(case.op)
-    return case.fn(lambda *a, **p: ref(*[jnp.asarray(x) if isinstance(x, np.ndarray) else x
-                                         for x in a], **p))
-
-
 def close(a, b, tol):
     a, b = np.asarray(a), np.asarray(b)
     assert a.shape == b.shape, f"shape {a.shape} != {b.shape}"
@@ -43,10 +35,14 @@ def rand_like(x, rng):
     return rng.normal(size=np.shape(x))
 
 
+# JAX's answers for a case come from jax_references: one compiled JAX call per case,
+# computed by the first of the case's tests and reused by the others (conftest.py sends
+# all of a case's tests to the same worker).
+
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
 def test_forward_matches_jax(case):
     out = tg_fn(case)(*case.diff_args)
-    ref = jax_fn(case)(*case.diff_args)
+    ref = jax_references(case)["value"]
     assert isinstance(out, np.ndarray) or np.isscalar(out)
     close(out, ref, case.op.tol)
     assert np.asarray(out).dtype == np.asarray(ref).dtype or case.op.kind == "none"
@@ -54,13 +50,12 @@ def test_forward_matches_jax(case):
 
 @pytest.mark.parametrize("case", DIFF_CASES, ids=ids(DIFF_CASES))
 def test_vjp_matches_jax(case):
-    rng = np.random.default_rng(1)
+    refs = jax_references(case)
     xs = case.diff_args
     out, f_vjp = tg.vjp(tg_fn(case), *xs)
-    u = rand_like(out, rng)
-    got = f_vjp(u)
-    ref_out, ref_vjp = jax.vjp(jax_fn(case), *xs)
-    want = ref_vjp(jnp.asarray(u))
+    got = f_vjp(refs.probes.u)
+    want = refs["vjp"]
+    assert len(got) == len(want) == len(xs)
     for g, w, x in zip(got, want, xs):
         assert np.shape(g) == np.shape(x), "cotangent must have its input's shape"
         close(g, w, case.op.tol)
@@ -68,11 +63,9 @@ def test_vjp_matches_jax(case):
 
 @pytest.mark.parametrize("case", DIFF_CASES, ids=ids(DIFF_CASES))
 def test_jvp_matches_jax(case):
-    rng = np.random.default_rng(2)
-    xs = case.diff_args
-    vs = [rand_like(x, rng) for x in xs]
-    out, t = tg.jvp(tg_fn(case), xs, vs)
-    ref_out, ref_t = jax.jvp(jax_fn(case), tuple(map(jnp.asarray, xs)), tuple(map(jnp.asarray, vs)))
+    refs = jax_references(case)
+    out, t = tg.jvp(tg_fn(case), case.diff_args, list(refs.probes.v))
+    ref_out, ref_t = refs["jvp"]
     close(out, ref_out, case.op.tol)
     close(t, ref_t, case.op.tol)
 
@@ -81,10 +74,11 @@ def test_jvp_matches_jax(case):
 def test_jacobians_match_jax(case):
     xs = case.diff_args
     argnums = tuple(range(len(xs)))
-    ref = jax.jacfwd(jax_fn(case), argnums=argnums)(*xs)
+    ref = jax_references(case)["jacobian"]
     rev = tg.jacrev(tg_fn(case), argnums=argnums)(*xs)
     fwd = tg.jacfwd(tg_fn(case), argnums=argnums)(*xs)
     chunked = tg.jacrev(tg_fn(case), argnums=argnums, chunk_size=2)(*xs)
+    assert len(rev) == len(fwd) == len(chunked) == len(ref) == len(xs)
     for r, f, c, w in zip(rev, fwd, chunked, ref):
         close(r, w, case.op.tol)
         close(f, w, case.op.tol)
@@ -119,37 +113,31 @@ def test_finite_differences(case):
     np.testing.assert_allclose(fd, np.vdot(u, jv), rtol=1e-6, atol=1e-7)
 
 
-def _scalarized(case, backend_fn, w, dot):
-    f = backend_fn(case)
-    return lambda *xs: dot(w, f(*xs))
-
-
 @pytest.mark.parametrize("case", SECOND, ids=ids(SECOND))
 def test_second_order_matches_jax(case):
-    rng = np.random.default_rng(5)
+    refs = jax_references(case)
     xs = case.diff_args
-    w = rand_like(tg_fn(case)(*xs), rng)
-    vs = [rand_like(x, rng) for x in xs]
+    w, vs = refs.probes.w, refs.probes.v2
     argnums = tuple(range(len(xs)))
-    s_tg = _scalarized(case, tg_fn, w, lambda a, b: tg.sum(a * b))
-    s_jax = _scalarized(case, jax_fn, jnp.asarray(w), lambda a, b: jnp.sum(a * b))
+    f = tg_fn(case)
+
+    def s_tg(*ys):
+        return tg.sum(w * f(*ys))
     # forward over reverse: H v
-    got = tg.hvp(s_tg, xs, vs)
+    got = tg.hvp(s_tg, xs, list(vs))
     got = got if isinstance(got, tuple) else (got,)
-    want = jax.jvp(jax.grad(s_jax, argnums=argnums), tuple(map(jnp.asarray, xs)),
-                   tuple(map(jnp.asarray, vs)))[1]
+    want = refs["hvp"]
+    assert len(got) == len(want) == len(xs)
     for g, wv in zip(got, want):
         close(g, wv, 1e-9)
+
     # reverse over reverse: ∇_x ⟨∇s(x), v⟩
     def inner_tg(*ys):
         gs = tg.grad(s_tg, argnums=argnums)(*ys)
         return sum(tg.sum(g * v) for g, v in zip(gs, vs))
-
-    def inner_jax(*ys):
-        gs = jax.grad(s_jax, argnums=argnums)(*ys)
-        return sum(jnp.sum(g * v) for g, v in zip(gs, vs))
     got2 = tg.grad(inner_tg, argnums=argnums)(*xs)
-    want2 = jax.grad(inner_jax, argnums=argnums)(*xs)
+    want2 = refs["grad_of_grad"]
+    assert len(got2) == len(want2) == len(xs)
     for g, wv in zip(got2, want2):
         close(g, wv, 1e-9)
 
@@ -171,3 +159,10 @@ def test_non_differentiable_ops_carry_no_gradient(case):
 def test_every_op_has_cases():
     names = {c.op.name for c in CASES}
     assert names == set(tg.REGISTRY)
+
+
+def test_every_case_id_names_its_case():
+    # conftest.py keeps a case's tests on one worker by reading the case from the test id
+    groups = {case_group(f"tests/test_registry.py::test_vjp_matches_jax[{c.label}]") for c in CASES}
+    assert len(groups) == len(CASES) and None not in groups
+    assert case_group("tests/test_faults.py::test_c17_reductions_axes_and_keepdims[sum-None-False]") is None

@@ -20,12 +20,14 @@ def test_broadcast_vjp_gives_each_operand_its_own_shape():
     shapes = [(), (1,), (3, 1), (1, 4), (2, 1, 4)]
     big = RNG.normal(size=(2, 3, 4))
     ops = [(tg.multiply, jnp.multiply), (tg.add, jnp.add), (tg.maximum, jnp.maximum)]
-    for shape in shapes:
-        a = RNG.normal(size=shape)
-        for ours, theirs in ops:
+    smalls = [RNG.normal(size=shape) for shape in shapes]
+    # JAX's gradients for every shape and op in one compiled call
+    wants = jax.jit(lambda smalls: [[jax.grad(lambda a, b: jnp.sum(theirs(a, b) * big), argnums=(0, 1))(a, big)
+                                     for _, theirs in ops] for a in smalls])(smalls)
+    for shape, a, want_ops in zip(shapes, smalls, wants):
+        for (ours, _), want in zip(ops, want_ops):
             ga, gb = tg.grad(lambda a, b: tg.sum(ours(a, b) * big), argnums=(0, 1))(a, big)
             assert ga.shape == shape and gb.shape == (2, 3, 4)
-            want = jax.grad(lambda a, b: jnp.sum(theirs(a, b) * big), argnums=(0, 1))(a, big)
             np.testing.assert_allclose(ga, want[0], rtol=1e-12)
             np.testing.assert_allclose(gb, want[1], rtol=1e-12)
 
@@ -39,18 +41,22 @@ def test_reductions_axes_and_keepdims(name, axis, keepdims):
     ours = getattr(tg, name)
     theirs = getattr(jnp, name)
     w = RNG.normal(size=np.shape(np.sum(x, axis=axis, keepdims=keepdims)))
+    y = x[:, :1]
+    # JAX's value and gradients in one compiled call
+    jout, want, want_y = jax.jit(lambda x, y: (
+        theirs(x, axis=axis, keepdims=keepdims),
+        jax.grad(lambda a: jnp.sum(theirs(a, axis=axis, keepdims=keepdims) * w))(x),
+        jax.grad(lambda a: jnp.sum(theirs(a, axis=1)))(y)))(x, y)
     out = ours(x, axis=axis, keepdims=keepdims)
-    np.testing.assert_allclose(out, theirs(x, axis=axis, keepdims=keepdims), rtol=1e-12)
+    np.testing.assert_allclose(out, jout, rtol=1e-12)
     g = tg.grad(lambda a: tg.sum(ours(a, axis=axis, keepdims=keepdims) * w))(x)
-    want = jax.grad(lambda a: jnp.sum(theirs(a, axis=axis, keepdims=keepdims) * w))(x)
     np.testing.assert_allclose(g, want, rtol=1e-10, atol=1e-12)
     # a size-1 axis (std there is 0: its subgradient is 0, where JAX gives NaN)
-    y = x[:, :1]
     g = tg.grad(lambda a: tg.sum(ours(a, axis=1)))(y)
     if name == "std":
         np.testing.assert_array_equal(g, np.zeros_like(y))
     else:
-        np.testing.assert_allclose(g, jax.grad(lambda a: jnp.sum(theirs(a, axis=1)))(y), rtol=1e-12)
+        np.testing.assert_allclose(g, want_y, rtol=1e-12)
 
 
 def test_losses_shaped_1_or_1x1_are_scalars():

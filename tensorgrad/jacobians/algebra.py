@@ -38,8 +38,8 @@ def count_flops() -> Iterator[list[int]]:
     _COUNTERS.append(c)
     try:
         yield c
-    finally:
-        _COUNTERS.remove(c)
+    finally:  # by identity: nested counters may hold equal counts
+        del _COUNTERS[next(k for k, x in enumerate(_COUNTERS) if x is c)]
 
 
 # --------------------------------------------------------------------------

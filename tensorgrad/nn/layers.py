@@ -68,6 +68,14 @@ class Module:
     def init_params(self, rng: np.random.Generator) -> Any:
         return {}
 
+    @property
+    def has_parameters(self) -> bool:
+        """Whether the layer has parameters (an entry in a :class:`Sequential`'s list).
+
+        True when the class defines its own ``init_params``; activations,
+        pooling and Flatten have none."""
+        return type(self).init_params is not Module.init_params
+
     def init(self, seed: _init.Seed = 0) -> Any:
         """Create parameters from ``seed`` (int or Generator), remember and return them."""
         self.params = self.init_params(_init.rng_from(seed))
@@ -257,38 +265,52 @@ class Activation(Module):
 
 
 def ReLU() -> Activation:
+    """The ``relu`` activation as a layer: ``Activation("relu")``."""
     return Activation("relu")
 
 
 def Tanh() -> Activation:
+    """The ``tanh`` activation as a layer: ``Activation("tanh")``."""
     return Activation("tanh")
 
 
 def Sigmoid() -> Activation:
+    """The ``sigmoid`` activation as a layer: ``Activation("sigmoid")``."""
     return Activation("sigmoid")
 
 
 def GELU() -> Activation:
+    """The ``gelu`` activation as a layer: ``Activation("gelu")``."""
     return Activation("gelu")
 
 
 def Softplus() -> Activation:
+    """The ``softplus`` activation as a layer: ``Activation("softplus")``."""
     return Activation("softplus")
 
 
 def Identity() -> Activation:
+    """The ``identity`` activation as a layer: ``Activation("identity")``."""
     return Activation("identity")
 
 
 def LeakyReLU(negative_slope: float = 0.01) -> Activation:
+    """Leaky ReLU with slope ``negative_slope`` below 0, as a layer."""
     a = Activation(lambda x: _ops.leaky_relu(x, negative_slope))
     a.name = f"leaky_relu({negative_slope})"
     return a
 
 
 class Sequential(Module):
-    """Layers applied in order; parameters are a list with one entry per layer
-    (``{}`` for layers without parameters)."""
+    """Layers applied in order. The parameters are a list with one entry per layer
+    *that has parameters*, in order: ``MLP([64, 32, 10]).init()`` is
+    ``[{"W", "b"}, {"W", "b"}]`` (the relu between them has none), so
+    ``params[1]`` is the second Linear layer. :meth:`layer_params` pairs
+    each layer with its entry.
+
+    A list with one entry for *every* layer (``{}`` or None for layers without
+    parameters, the earlier layout) is accepted too.
+    """
 
     def __init__(self, *layers: Module):
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
@@ -298,15 +320,27 @@ class Sequential(Module):
                 raise TypeError(f"Sequential: {l!r} is not a Module")
         self.layers = list(layers)
 
+    @property
+    def has_parameters(self) -> bool:
+        return any(l.has_parameters for l in self.layers)
+
     def init_params(self, rng):
-        return [l.init_params(rng) for l in self.layers]
+        return [l.init_params(rng) for l in self.layers if l.has_parameters]
+
+    def layer_params(self, params) -> list:
+        """``[(layer, its parameters or {}), ...]`` for every layer, in order."""
+        owners = [l.has_parameters for l in self.layers]
+        if not isinstance(params, (list, tuple)) or len(params) not in (sum(owners), len(self.layers)):
+            raise ValueError(f"{type(self).__name__}: expected a list of {sum(owners)} parameter entries "
+                             f"(one per layer with parameters), got {type(params).__name__} of length "
+                             f"{len(params) if hasattr(params, '__len__') else '?'}")
+        if len(params) == len(self.layers):  # one entry per layer (the older layout), or all have some
+            return [(l, p if p is not None else {}) for l, p in zip(self.layers, params)]
+        it = iter(params)
+        return [(l, next(it) if has else {}) for l, has in zip(self.layers, owners)]
 
     def apply(self, params, x):
-        if not isinstance(params, (list, tuple)) or len(params) != len(self.layers):
-            raise ValueError(f"Sequential: expected a list of {len(self.layers)} parameter "
-                             f"entries (one per layer), got {type(params).__name__} "
-                             f"of length {len(params) if hasattr(params, '__len__') else '?'}")
-        for layer, p in zip(self.layers, params):
+        for layer, p in self.layer_params(params):
             x = layer.apply(p, x)
         return x
 

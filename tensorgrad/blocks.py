@@ -1,0 +1,151 @@
+"""The Jacobian of a function of a parameter pytree: one structured block per leaf.
+
+A model's parameters are a pytree (dicts and lists of arrays), so the
+Jacobian of ``f(params)`` is not one map but one per leaf:
+``∂f/∂params = [∂f/∂W1, ∂f/∂b1, ...]``. :class:`BlockJacobian` keeps them
+side by side, each with its own structure (a Diagonal stays a Diagonal, a
+Kronecker form stays one), and acts on whole pytrees:
+
+* ``J.matvec(t)`` takes a tangent pytree shaped like the parameters and
+  returns Σ_leaf J_leaf·t_leaf (the JVP);
+* ``J.vecmat(g)`` takes an output covector and returns a pytree of
+  cotangents shaped like the parameters (the VJP, i.e. a gradient);
+* ``J.todense()`` is the pytree of dense blocks that ``tg.jacrev`` returns
+  (JAX's layout ``out.shape + leaf.shape`` per leaf).
+
+Blocks are read by leaf name (``J["0.W"]``: dict keys and list indices
+joined by dots), by position (``J[0]``), or as a pytree (``J.tree()``).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from .tree import TreeDef, tree_flatten, tree_unflatten
+
+__all__ = ["BlockJacobian", "leaf_names"]
+
+
+def leaf_names(tree: Any, prefix: str = "") -> list[str]:
+    """Names of a pytree's leaves in ``tree_leaves`` order: dict keys and list
+    indices joined by dots (``"0.W"``); ``prefix`` alone for a single array."""
+    names: list[str] = []
+
+    def walk(t, name):
+        if t is None:
+            return
+        if isinstance(t, dict):
+            for k in sorted(t):
+                walk(t[k], f"{name}.{k}" if name else str(k))
+        elif isinstance(t, (list, tuple)):
+            for i, c in enumerate(t):
+                walk(c, f"{name}.{i}" if name else str(i))
+        else:
+            names.append(name)
+    walk(tree, prefix)
+    return names
+
+
+class BlockJacobian:
+    """One structured Jacobian per leaf of a pytree input, all with the same output.
+
+    ``blocks[k]`` maps leaf k's tangents (shape ``in_shapes[k]``) to the
+    output (shape ``out_shape``). ``treedef`` rebuilds the input's structure
+    and ``names`` name the leaves.
+    """
+
+    kind = "blocks"
+
+    def __init__(self, blocks: list, treedef: TreeDef, names: list[str]):
+        blocks = list(blocks)
+        if len(blocks) != treedef.num_leaves or len(names) != len(blocks):
+            raise ValueError(f"BlockJacobian: {len(blocks)} blocks and {len(names)} names for a "
+                             f"pytree with {treedef.num_leaves} leaves")
+        outs = {b.out_shape for b in blocks}
+        if len(outs) > 1:
+            raise ValueError(f"BlockJacobian: blocks with different output shapes {sorted(outs)}")
+        self.blocks, self.treedef, self.names = blocks, treedef, list(names)
+
+    # -- reading -------------------------------------------------------------
+    @property
+    def out_shape(self) -> tuple:
+        return self.blocks[0].out_shape if self.blocks else ()
+
+    @property
+    def in_shapes(self) -> list:
+        """The shape of each leaf, in leaf order."""
+        return [b.in_shape for b in self.blocks]
+
+    @property
+    def in_size(self) -> int:
+        """Entries of the whole input (all leaves)."""
+        return sum(b.in_size for b in self.blocks)
+
+    @property
+    def out_size(self) -> int:
+        return self.blocks[0].out_size if self.blocks else 0
+
+    @property
+    def kinds(self) -> dict:
+        """``{leaf name: kind of its block}``."""
+        return {n: b.kind for n, b in zip(self.names, self.blocks)}
+
+    @property
+    def nbytes(self) -> int:
+        return sum(b.nbytes for b in self.blocks)
+
+    def tree(self) -> Any:
+        """The blocks arranged as the input pytree."""
+        return tree_unflatten(self.treedef, self.blocks)
+
+    def items(self) -> list:
+        """``[(leaf name, block), ...]`` in leaf order."""
+        return list(zip(self.names, self.blocks))
+
+    def __len__(self) -> int:
+        return len(self.blocks)
+
+    def __iter__(self) -> Iterator:
+        return iter(self.blocks)
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            try:
+                return self.blocks[self.names.index(key)]
+            except ValueError:
+                raise KeyError(f"BlockJacobian: no leaf named {key!r}; leaves: {', '.join(self.names)}") from None
+        return self.blocks[key]
+
+    # -- application -------------------------------------------------------------
+    def matvec(self, t) -> Any:
+        """J·t for a tangent pytree shaped like the input: the sum over leaves (the JVP)."""
+        leaves, td = tree_flatten(t)
+        if td != self.treedef:
+            raise ValueError(f"BlockJacobian.matvec: tangent structure {td} does not match the "
+                             f"input's {self.treedef}")
+        total = None
+        for b, v in zip(self.blocks, leaves):
+            r = b.matvec(v)
+            total = r if total is None else total + r
+        return total
+
+    def vecmat(self, g) -> Any:
+        """g·J for an output covector (with optional leading batch axes): a pytree
+        of cotangents shaped like the input (the VJP)."""
+        return tree_unflatten(self.treedef, [b.vecmat(g) for b in self.blocks])
+
+    def todense(self) -> Any:
+        """The pytree of dense blocks, each ``out_shape + leaf.shape`` (what ``tg.jacrev`` returns)."""
+        return tree_unflatten(self.treedef, [b.todense() for b in self.blocks])
+
+    def __rmatmul__(self, left):
+        """``L @ J``: compose every block with a map applied after it."""
+        if not hasattr(left, "matvec") or isinstance(left, BlockJacobian):
+            return NotImplemented
+        return BlockJacobian([left @ b for b in self.blocks], self.treedef, self.names)
+
+    def describe(self) -> str:
+        return "\n".join(f"{n}: {b.describe()}" for n, b in self.items())
+
+    def __repr__(self) -> str:
+        body = "".join(f"\n  {n}: {b!r} ({b.kind})" for n, b in self.items())
+        return f"<BlockJacobian {len(self.blocks)} leaves → {self.out_shape}{body}>"
