@@ -41,5 +41,5 @@ __all__ = [
     "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
     "jacobians", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
-    "to_jax", "elimination", "eliminate", "linearized_graph",
+    "to_jax", "elimination", "eliminate", "linearized_graph", "special",
 ]
