@@ -1,80 +1,217 @@
 """Mutation guards: a value saved for the backward pass must not change before it.
 
 A node keeps its inputs (the residuals its rules read). If one of them is a
-writable NumPy array the caller still holds, writing to it after recording
-would change the gradient silently. Two ways to prevent that:
+NumPy array the caller still holds, writing to it after recording would
+change the gradient silently. tensorgrad *locks* such arrays instead of
+copying them: the array, and every array it is a view of, is made read-only
+for as long as a tape needs it, then its flags are restored. That costs no
+memory and no time proportional to the array's size.
 
-* **copy**: save a private read-only copy (tapes that outlive their
-  transform: ``vjp``, ``linearize``, imperative tensors);
-* **lock**: make the caller's array, and every array it is a view of,
-  read-only until the transform's sweep is done, then restore the flags
-  (``grad``, ``jacrev``: the tape ends inside the call). Costs no memory.
+* ``grad``, ``jacrev``, ``hessian``: the tape ends inside the call, so the
+  locks end with it.
+* ``vjp``, ``linearize``: the tape lives as long as the returned function;
+  the locks are released when that function is garbage-collected.
+* imperative tensors: each node holds its own locks until ``backward()``
+  frees its saved values (or the node is collected).
+
+Locks are **counted** and shared by every thread: an array locked by two
+tapes (two threads, nested transforms, two views of one buffer) becomes
+writable again only when the last of them lets go, and a view is restored
+only after its base. An array that cannot be restored reliably (its memory
+belongs to a non-array object: ``np.memmap``, ``as_strided``, a
+``memoryview``) is copied instead.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
-__all__ = ["lock_chain", "unlock", "mutable", "frozen"]
+__all__ = ["Held", "HeldArgs", "lock", "unlock", "frozen", "check_intact", "check_all_intact"]
 
-#: ids of the arrays some grad/jacrev call has made read-only for its duration
-_LOCKED: set = set()
+_MUTEX = threading.Lock()
+#: id(array) -> [array, count, what saved it]; a count of 0 means the array is
+#: waiting for a base that is still locked before it can be made writable again
+_TABLE: dict = {}
+_WAITING: set = set()
 
 
-def lock_chain(a: np.ndarray, locks: list) -> None:
-    """Make ``a`` and every array it is a view of read-only, recording each in ``locks``.
+class Held:
+    """The arrays one tape (or one imperative node) keeps locked, one count each.
 
-    :func:`unlock` restores them (bases first, so views can be writable again).
+    Releasing it (:func:`unlock`, or dropping the last reference) gives the
+    counts back.
     """
+
+    __slots__ = ("arrays", "seen", "__weakref__")
+
+    def __init__(self):
+        self.arrays: list = []   # every array this holder counted (views and their bases)
+        self.seen: dict = {}     # id -> array already made safe by this holder
+
+    def __del__(self):
+        if self.arrays:
+            try:
+                unlock(self)
+            except Exception:  # interpreter shutdown: nothing left to protect  # pragma: no cover
+                pass
+
+
+class HeldArgs(tuple):
+    """A node's saved inputs together with the locks that protect them (imperative nodes).
+
+    When the sweep frees the saved values (``node.args = None``) or the node
+    is collected, the :class:`Held` goes with it and the arrays are unlocked.
+    """
+
+
+def _chain(a):
+    """``a`` and the arrays it is a view of, and the final non-array base (or None)."""
+    chain = []
     while isinstance(a, np.ndarray):
-        if a.flags.writeable:
-            a.flags.writeable = False
-            locks.append(a)
-            _LOCKED.add(id(a))
+        chain.append(a)
         a = a.base
+    return chain, a
 
 
-def unlock(locks: list) -> None:
-    for a in reversed(locks):
-        a.flags.writeable = True
-        _LOCKED.discard(id(a))
-    locks.clear()
+def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
+    """Make ``a`` safe from writes for as long as ``held`` lives.
+
+    Returns False when ``a`` is writable but its memory belongs to something
+    that is not an array (then only a copy is safe).
+    """
+    seen = held.seen
+    if id(a) in seen:
+        return True
+    chain, owner = _chain(a)
+    table = _TABLE
+    for c in chain:
+        if c.flags.writeable or id(c) in table:
+            break
+    else:  # read-only all the way down, and not by us: nobody can write to it
+        seen[id(a)] = a
+        return True
+    if owner is not None:
+        return False
+    arrays = held.arrays
+    with _MUTEX:
+        for c in chain:
+            e = table.get(id(c))
+            if e is not None:
+                e[1] += 1
+                _WAITING.discard(id(c))
+                arrays.append(c)
+            elif c.flags.writeable:
+                c.flags.writeable = False
+                table[id(c)] = [c, 1, what]
+                arrays.append(c)
+    seen[id(a)] = a
+    return True
 
 
-def mutable(a: np.ndarray) -> bool:
-    """True if ``a`` or any array it is a view of can be written to, now or once
-    a transform that locked it returns."""
-    while isinstance(a, np.ndarray):
-        if a.flags.writeable or id(a) in _LOCKED:
-            return True
-        a = a.base
-    return False
+def unlock(held: Held) -> None:
+    """Give back every count ``held`` took; arrays no one holds become writable again.
+
+    Never raises: an array whose base the caller made read-only meanwhile
+    simply stays read-only.
+    """
+    arrays = held.arrays
+    held.seen.clear()
+    if not arrays:
+        return
+    with _MUTEX:
+        for c in arrays:
+            e = _TABLE.get(id(c))
+            if e is not None:
+                e[1] -= 1
+                if e[1] <= 0:
+                    _WAITING.add(id(c))
+        arrays.clear()
+        _restore_waiting()
 
 
-def frozen(primals: tuple, parents: tuple, opname: str, locks) -> tuple:
+def _restore_waiting() -> None:
+    # bases first: a view can only become writable once the array it views is
+    progress = True
+    while progress and _WAITING:
+        progress = False
+        for i in list(_WAITING):
+            c = _TABLE[i][0]
+            b = c.base
+            while isinstance(b, np.ndarray):
+                if id(b) in _TABLE:
+                    break
+                b = b.base
+            else:
+                try:
+                    c.flags.writeable = True
+                except ValueError:  # the caller made a base read-only meanwhile: leave it
+                    pass
+                del _TABLE[i]
+                _WAITING.discard(i)
+                progress = True
+
+
+def _saved(a: np.ndarray, what: str) -> str:
+    return f"the array of shape {a.shape} and dtype {a.dtype} saved by {what or 'a tape'}"
+
+
+def check_intact(held: Held, where: str) -> None:
+    """Raise if the caller made an array ``held`` locked writable again (it may have changed)."""
+    for c in held.arrays:
+        if c.flags.writeable:
+            e = _TABLE.get(id(c))
+            raise RuntimeError(
+                f"{where}: {_saved(c, e[2] if e else '')} for the backward pass was made writable "
+                "again (flags.writeable = True) while it was still needed, so the gradient could "
+                "be wrong. Do not write to arrays a live pullback or graph has saved: release it "
+                "first (del the vjp/linearize function, or call backward()), or pass a copy")
+
+
+def check_all_intact(where: str) -> None:
+    """:func:`check_intact` over every array locked anywhere (imperative ``backward``)."""
+    for c, count, what in list(_TABLE.values()):
+        if count > 0 and c.flags.writeable:
+            raise RuntimeError(
+                f"{where}: {_saved(c, what)} for the backward pass was made writable again "
+                "(flags.writeable = True) while it was still needed, so the gradient could be "
+                "wrong. Do not write to arrays a live graph has saved: call backward() first, "
+                "or pass a copy")
+
+
+def frozen(primals: tuple, parents: tuple, opname: str, held) -> tuple:
     """The residuals a node keeps, with constant arrays made safe from mutation.
 
     ``parents[i]`` is None for a constant input (not traced at this level).
-    With ``locks`` None the constant is copied read-only; with a list (the
-    trace's locks) it is locked in place and recorded there. Traced values
-    are tensorgrad's own op outputs, never handed out writable: kept as they are.
+    Constants are locked into ``held`` (the trace's holder); with ``held``
+    None (the imperative tape) the node gets a holder of its own, carried by
+    the returned :class:`HeldArgs`. Traced values are tensorgrad's own op
+    outputs, never handed out writable: kept as they are.
     """
     for p, a in zip(parents, primals):
-        if p is None and type(a) is np.ndarray:
+        if p is None and isinstance(a, np.ndarray):
             break
     else:  # only scalars (immutable) as constants: nothing to do
         return primals
-    out = []
-    for p, a in zip(parents, primals):
-        if p is None and type(a) is np.ndarray:
+    own = held is None
+    if own:
+        held = Held()
+    out = None
+    for i, (p, a) in enumerate(zip(parents, primals)):
+        if p is None and isinstance(a, np.ndarray):
             if a.dtype.kind in "OUSV":  # NumPy would compute on objects, slowly and untyped
                 raise TypeError(f"{opname}: a constant of dtype "
                                 f"{a.dtype} (shape {a.shape}) met a traced value; tensorgrad "
                                 "differentiates numeric arrays only (convert with .astype(float))")
-            if mutable(a):
-                if locks is not None:
-                    lock_chain(a, locks)
-                else:
-                    a = a.copy()
-                    a.flags.writeable = False
-        out.append(a)
-    return tuple(out)
+            if not lock(a, held, f"op {opname!r}"):
+                a = a.copy()
+                a.flags.writeable = False
+                if out is None:
+                    out = list(primals)
+                out[i] = a
+    if out is not None:
+        primals = tuple(out)
+    if own and held.arrays:
+        primals = HeldArgs(primals)
+        primals.held = held
+    return primals

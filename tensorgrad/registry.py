@@ -59,6 +59,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
+import numpy as np
+
 from .recording import bind, call_forward
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
 
@@ -277,7 +279,7 @@ def _public_function(op: Op, signature: Callable | None) -> Callable:
         doc = op.doc
     elif op.nargs == 1:
         def fn(x):
-            if type(x) is not Tensor:  # on no trace: straight to the forward rule
+            if type(x) is np.ndarray:  # on no trace: straight to the forward rule
                 return call_forward(op, (x,), ())
             return bind(op, (x,), ())
         doc = op.doc

@@ -20,8 +20,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import ops as _ops
-from .guards import lock_chain, mutable, unlock
-from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reverse_trace
+from .guards import Held, check_intact, lock, unlock
+from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reverse_trace, pack
 from .sweep import Eye, backward_pass, node_jvp, toposort
 from .tensor import Tensor, concrete
 from .tree import tree_flatten, tree_unflatten
@@ -38,9 +38,9 @@ def _live(x) -> bool:
     return type(x) is Tensor and x._trace is not None and x._trace.level >= 0
 
 
-def _as_primal(x, where: str, copy: bool):
-    """A differentiable input as a float array (or a live Tensor of an outer trace)."""
-    if type(x) is np.ndarray and not copy and x.dtype.kind == "f":  # the common case, directly
+def _as_primal(x, where: str):
+    """A differentiable input as a read-only float array (or a live Tensor of an outer trace)."""
+    if type(x) is np.ndarray and x.dtype.kind == "f":  # the common case, directly
         if x.flags.writeable:
             x = x.view()  # read-only view: the op rules can never write into it
             x.flags.writeable = False
@@ -50,7 +50,7 @@ def _as_primal(x, where: str, copy: bool):
         if dt.kind not in "f":
             raise TypeError(f"{where}: cannot differentiate with respect to an input of dtype {dt}")
         return x
-    a = np.asarray(concrete(x))
+    a = np.asarray(concrete(pack(x, where) if type(x) in (list, tuple) else x))
     if a.dtype.kind != "f":
         if a.dtype.kind == "c":
             raise TypeError(f"{where}: complex inputs are not supported (got dtype {a.dtype}); "
@@ -58,20 +58,15 @@ def _as_primal(x, where: str, copy: bool):
         raise TypeError(f"{where}: can only differentiate with respect to floating-point inputs, "
                         f"got dtype {a.dtype} (shape {a.shape}); convert it with "
                         f".astype(float) or pass it as a constant (not in argnums)")
-    if copy and mutable(a):
-        # the tape keeps this value until the sweep (vjp/linearize: after they
-        # return): save our own copy, so that mutating the caller's array
-        # meanwhile cannot change the gradient
-        a = np.array(a, copy=True)
-        a.flags.writeable = False
-    elif a.flags.writeable:
+    if a.flags.writeable:
         a = a.view()  # read-only view: the op rules can never write into it
         a.flags.writeable = False
     return a
 
 
 def _finish(v):
-    """A result value as the caller should see it: live Tensors stay, the rest become arrays."""
+    """A computed result (gradient, Jacobian, tangent) as the caller should see it:
+    live Tensors stay, the rest become arrays."""
     if type(v) is np.ndarray:
         return v
     if _live(v):
@@ -79,8 +74,13 @@ def _finish(v):
     return np.asarray(concrete(v))
 
 
-def _finish_copy(v):
-    """A result the retained tape also keeps (vjp, linearize outputs): the caller gets a copy."""
+def _finish_value(v):
+    """A primal output or aux value: always the caller's own copy.
+
+    It may be the tape's residual (vjp, linearize keep their tape), a view of
+    an input (``lambda x: x``), or an array the function captured: a copy
+    never aliases the caller's arrays nor the tape.
+    """
     if _live(v):
         return v
     return np.array(concrete(v), copy=True)
@@ -131,26 +131,26 @@ class _Recording:
 
 
 def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: str,
-            copy: bool = True, locked: list | None = None) -> _Recording:
+            held: Held) -> _Recording:
     """Run ``f`` once on a new reverse trace.
 
-    Inputs are protected from mutation while the tape holds them: ``copy``
-    saves private copies (vjp, linearize: the tape outlives the call); with
-    ``locked`` the caller's arrays are instead made read-only until the caller
-    unlocks them after its sweep (grad, jacrev: the tape ends inside the
-    call), which costs no memory.
+    The caller's input arrays and the constants the tape saves are locked
+    read-only into ``held`` (no copies): the transform releases it when its
+    tape is no longer needed (grad, jacrev: after the sweep; vjp, linearize:
+    when the returned function is collected).
     """
-    trace = new_reverse_trace()
-    trace.locks = locked  # constants saved on this tape: locked too, not copied
+    trace = new_reverse_trace(held)
     args = list(args)
     rec = _Recording()
     rec.in_leaves, rec.in_nodes, rec.in_treedefs = [], [], []
     try:
         for k in argnums:
             leaves, td = tree_flatten(args[k])
-            if locked is not None:
-                _lock(leaves, locked)
-            vals = [_as_primal(v, where, copy) for v in leaves]
+            vals = []
+            for v in leaves:
+                if isinstance(v, np.ndarray) and not lock(v, held, f"input {k} of {where}"):
+                    v = v.copy()  # memory owned by something that cannot be locked
+                vals.append(_as_primal(v, where))
             nodes = [leaf_node(v) for v in vals]
             args[k] = tree_unflatten(td, [Tensor(v, trace, n) for v, n in zip(vals, nodes)])
             rec.in_leaves.append(vals)
@@ -180,22 +180,13 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
     return rec
 
 
-def _lock(arrays, locked: list) -> None:
-    for a in arrays:
-        if type(a) is np.ndarray:
-            lock_chain(a, locked)
-
-
-_unlock = unlock
-
-
 def _strip(tree, trace):
     leaves, td = tree_flatten(tree)
     out = []
     for v in leaves:
         while type(v) is Tensor and v._trace is trace:
             v = v._value
-        out.append(_finish(v) if not isinstance(v, (str, bytes)) else v)
+        out.append(_finish_value(v) if not isinstance(v, (str, bytes)) else v)
     return out, td
 
 
@@ -252,10 +243,16 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     cotangent per primal: ``ct · ∂f/∂primals``, one reverse sweep, O(cost of
     f). It can be called many times (the tape is kept while it lives).
     """
-    rec = _record(f, primals, tuple(range(len(primals))), has_aux, "vjp")
-    out = tree_unflatten(rec.out_tree, [_finish_copy(v) for v in rec.out_values])
+    held = Held()  # the locks live as long as vjp_fn (released when it is collected)
+    try:
+        rec = _record(f, primals, tuple(range(len(primals))), has_aux, "vjp", held)
+    except BaseException:
+        unlock(held)
+        raise
+    out = tree_unflatten(rec.out_tree, [_finish_value(v) for v in rec.out_values])
 
     def vjp_fn(ct):
+        check_intact(held, "vjp_fn")
         ct_leaves, td = tree_flatten(ct)
         if td != rec.out_tree:
             raise ValueError(f"vjp_fn: cotangent structure {td} does not match the output's {rec.out_tree}")
@@ -307,15 +304,15 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
     @functools.wraps(f)
     def vg(*args):
         single, nums = _norm_argnums(argnums, len(args), "grad")
-        locked: list = []
+        held = Held()
         try:  # the caller's inputs stay read-only until the sweep is done
-            rec = _record(f, args, nums, has_aux, "grad", copy=False, locked=locked)
+            rec = _record(f, args, nums, has_aux, "grad", held)
             seed = _scalar_seed(rec, "grad")
             leaves = backward_pass(rec.out_nodes, [seed], retain=False)
             grads = _gather(rec, leaves)  # while locked: results never alias a caller's array
         finally:
-            _unlock(locked)
-        value = _finish(rec.out_values[0])
+            unlock(held)
+        value = _finish_value(rec.out_values[0])
         value = (value, rec.aux) if has_aux else value
         return value, (grads[0] if single else tuple(grads))
     return vg
@@ -330,15 +327,15 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
 
     @functools.wraps(f)
     def jac(*args):
-        locked: list = []
+        held = Held()
         try:  # the caller's inputs stay read-only until the last sweep is done
-            return _jacrev_locked(args, locked)
+            return _jacrev_locked(args, held)
         finally:
-            _unlock(locked)
+            unlock(held)
 
-    def _jacrev_locked(args, locked):
+    def _jacrev_locked(args, held):
         single, nums = _norm_argnums(argnums, len(args), "jacrev")
-        rec = _record(f, args, nums, has_aux, "jacrev", copy=False, locked=locked)
+        rec = _record(f, args, nums, has_aux, "jacrev", held)
         per_out = []
         n_out = len(rec.out_nodes)
         for o, (node, v) in enumerate(zip(rec.out_nodes, rec.out_values)):
@@ -389,7 +386,7 @@ def _run_forward(f, args, argnums, tangent_leaves, has_aux, batch_ndim, where):
             leaves, td = tree_flatten(args[k])
             wrapped = []
             for v in leaves:
-                p = _as_primal(v, where, copy=False)
+                p = _as_primal(v, where)
                 wrapped.append(Tensor(p, trace, None, next(it)))
             args[k] = tree_unflatten(td, wrapped)
         result = f(*args)
@@ -432,7 +429,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
                             "real functions only (carry real and imaginary parts separately)")
         tans.append(t if _live(t) else np.array(concrete(t), dtype=_float_dtype(p), copy=True))
     vals, td, touts, aux = _run_forward(f, primals, tuple(range(len(primals))), tans, has_aux, 0, "jvp")
-    out = tree_unflatten(td, [_finish(v) for v in vals])
+    out = tree_unflatten(td, [_finish_value(v) for v in vals])
     tout = tree_unflatten(td, _own([_finish(t) if t is not None else _zeros_like(v)
                                     for v, t in zip(vals, touts)]))
     return (out, tout, aux) if has_aux else (out, tout)
@@ -514,12 +511,18 @@ def linearize(f: Callable, *primals: Any):
     ``f_jvp(*tangents)`` pushes tangents forward over the recorded tape with
     each op's JVP rule, reusing the saved values (no re-evaluation of f).
     """
-    rec = _record(f, primals, tuple(range(len(primals))), False, "linearize")
-    out = tree_unflatten(rec.out_tree, [_finish_copy(v) for v in rec.out_values])
+    held = Held()  # the locks live as long as f_jvp (released when it is collected)
+    try:
+        rec = _record(f, primals, tuple(range(len(primals))), False, "linearize", held)
+    except BaseException:
+        unlock(held)
+        raise
+    out = tree_unflatten(rec.out_tree, [_finish_value(v) for v in rec.out_values])
     order = toposort([n for n in rec.out_nodes if n is not None])
     leaf_nodes = [n for nodes in rec.in_nodes for n in nodes]
 
     def f_jvp(*tangents):
+        check_intact(held, "f_jvp")
         if len(tangents) != len(primals):
             raise ValueError(f"f_jvp: expected {len(primals)} tangents, got {len(tangents)}")
         t_leaves, _ = tree_flatten(tuple(tangents))
