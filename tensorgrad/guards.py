@@ -43,11 +43,12 @@ class Held:
     counts back.
     """
 
-    __slots__ = ("arrays", "seen", "__weakref__")
+    __slots__ = ("arrays", "seen", "copy", "__weakref__")
 
-    def __init__(self):
+    def __init__(self, copy: bool = False):
         self.arrays: list = []   # every array this holder counted (views and their bases)
         self.seen: dict = {}     # id -> array already made safe by this holder
+        self.copy = copy         # True: lock nothing, make private copies instead
 
     def __del__(self):
         if self.arrays:
@@ -78,20 +79,42 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
     """Make ``a`` safe from writes for as long as ``held`` lives.
 
     Returns False when ``a`` is writable but its memory belongs to something
-    that is not an array (then only a copy is safe).
+    that is not an array, or ``held`` copies: then only a copy is safe.
     """
     seen = held.seen
-    if id(a) in seen:
+    key = id(a)
+    if key in seen:
+        return True
+    table = _TABLE
+    if a.base is None:  # owns its memory: the common case, without walking a chain
+        if key not in table and not a.flags.writeable:
+            seen[key] = a  # read-only, and not by us: nobody can write to it
+            return True
+        if held.copy:
+            return False
+        with _MUTEX:
+            e = table.get(key)
+            if e is not None:
+                e[1] += 1
+                if e[1] == 1:
+                    _WAITING.discard(key)
+            elif a.flags.writeable:
+                a.flags.writeable = False
+                table[key] = [a, 1, what]
+            else:
+                seen[key] = a
+                return True
+        held.arrays.append(a)
+        seen[key] = a
         return True
     chain, owner = _chain(a)
-    table = _TABLE
     for c in chain:
         if c.flags.writeable or id(c) in table:
             break
     else:  # read-only all the way down, and not by us: nobody can write to it
-        seen[id(a)] = a
+        seen[key] = a
         return True
-    if owner is not None:
+    if owner is not None or held.copy:
         return False
     arrays = held.arrays
     with _MUTEX:
@@ -105,7 +128,7 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
                 c.flags.writeable = False
                 table[id(c)] = [c, 1, what]
                 arrays.append(c)
-    seen[id(a)] = a
+    seen[key] = a
     return True
 
 
@@ -119,15 +142,30 @@ def unlock(held: Held) -> None:
     held.seen.clear()
     if not arrays:
         return
+    table = _TABLE
     with _MUTEX:
+        waiting = False
         for c in arrays:
-            e = _TABLE.get(id(c))
-            if e is not None:
-                e[1] -= 1
-                if e[1] <= 0:
-                    _WAITING.add(id(c))
+            key = id(c)
+            e = table.get(key)
+            if e is None:
+                continue
+            e[1] -= 1
+            if e[1] > 0:
+                continue
+            if c.base is None:  # owns its memory: writable again at once
+                try:
+                    c.flags.writeable = True
+                except ValueError:  # pragma: no cover - memory NumPy will not write to
+                    pass
+                del table[key]
+                _WAITING.discard(key)
+            else:
+                _WAITING.add(key)
+                waiting = True
         arrays.clear()
-        _restore_waiting()
+        if waiting or _WAITING:
+            _restore_waiting()
 
 
 def _restore_waiting() -> None:

@@ -127,21 +127,26 @@ def _norm_argnums(argnums, nargs: int, name: str):
 class _Recording:
     """A function run once on a reverse trace, ready for sweeps."""
 
-    __slots__ = ("out_tree", "out_values", "out_nodes", "in_leaves", "in_nodes", "in_treedefs", "aux")
+    __slots__ = ("out_tree", "out_values", "out_nodes", "in_leaves", "in_nodes", "in_treedefs", "aux",
+                 "held")
 
 
 def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: str,
-            held: Held) -> _Recording:
+            held: Held | None = None) -> _Recording:
     """Run ``f`` once on a new reverse trace.
 
     The caller's input arrays and the constants the tape saves are locked
     read-only into ``held`` (no copies): the transform releases it when its
     tape is no longer needed (grad, jacrev: after the sweep; vjp, linearize:
-    when the returned function is collected).
+    when the returned function is collected). Without ``held`` they are
+    copied instead (structured Jacobians keep what the tape saved).
     """
+    rec = _Recording()
+    if held is None:
+        held = Held(copy=True)
+    rec.held = held
     trace = new_reverse_trace(held)
     args = list(args)
-    rec = _Recording()
     rec.in_leaves, rec.in_nodes, rec.in_treedefs = [], [], []
     try:
         for k in argnums:
@@ -342,27 +347,32 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
             oshape = tuple(np.shape(concrete(v)))
             m = math.prod(oshape)
             dt = _float_dtype(v)
-            blocks = []  # per chunk: list over argnums of lists over leaves
+            # rows of the Jacobian per (argnum, leaf), filled chunk by chunk
+            rows = [[_Rows(m) for _ in leaves] for leaves in rec.in_leaves]
             step = max(m, 1) if not chunk_size else max(1, int(chunk_size))
             for lo in range(0, max(m, 1), step):
                 hi = min(m, lo + step)
                 if len(oshape) == 1 and lo == 0 and hi == m:
                     seed = Eye(m, dt)  # the identity, kept symbolic (see tape.Eye)
-                else:
-                    seed = np.eye(m, dtype=dt)[lo:hi].reshape((hi - lo,) + oshape)
+                else:  # rows lo..hi of the identity only: memory ~ chunk × output size
+                    seed = np.zeros((hi - lo, m), dtype=dt)
+                    seed[np.arange(hi - lo), np.arange(lo, hi)] = 1
+                    seed = seed.reshape((hi - lo,) + oshape)
                 last = o == n_out - 1 and hi >= m  # no sweep after this one: free as we go
                 leaves = backward_pass([node], [seed], retain=not last, batch_ndim=1) if node else {}
-                blocks.append(_gather(rec, leaves, batch=(hi - lo,)))
+                seed = None
+                for k, block in enumerate(_gather(rec, leaves, batch=(hi - lo,))):
+                    for j, part in enumerate(tree_flatten(block)[0]):
+                        rows[k][j].add(lo, hi, part)
+                leaves = block = part = None
                 if m == 0:
                     break
             per_arg = []
             for k in range(len(nums)):
-                leaf_lists = [tree_flatten(b[k])[0] for b in blocks]
                 jacs = []
                 for j, inv in enumerate(rec.in_leaves[k]):
                     ishape = tuple(np.shape(concrete(inv)))
-                    parts = [ll[j] for ll in leaf_lists]
-                    J = parts[0] if len(parts) == 1 else _ops.concatenate(parts, axis=0)
+                    J = rows[k][j].joined()
                     jacs.append(_finish(_ops.reshape(J, oshape + ishape)))
                 per_arg.append(tree_unflatten(rec.in_treedefs[k], jacs))
             per_out.append(per_arg[0] if single else tuple(per_arg))
@@ -370,6 +380,43 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
         return (result, rec.aux) if has_aux else result
     return jac
 
+
+
+class _Rows:
+    """Chunks of a result along axis 0, joined without a second full copy.
+
+    Plain arrays are written into one buffer as they arrive (peak memory:
+    the result plus one chunk); Tensors (nested transforms) are concatenated
+    with the differentiable op at the end.
+    """
+
+    __slots__ = ("total", "buf", "parts")
+
+    def __init__(self, total: int):
+        self.total = total
+        self.buf = None
+        self.parts: list = []
+
+    def add(self, lo: int, hi: int, part) -> None:
+        if not self.parts and hi - lo == self.total:  # one chunk: nothing to join
+            self.parts.append(part)
+            return
+        if type(part) is np.ndarray and not self.parts:
+            if self.buf is None:
+                self.buf = np.empty((self.total,) + part.shape[1:], dtype=part.dtype)
+            self.buf[lo:hi] = part
+            return
+        if self.buf is not None:  # a Tensor after arrays: keep what we have as one part
+            self.parts.append(self.buf[:lo])
+            self.buf = None
+        self.parts.append(part)
+
+    def joined(self):
+        if self.buf is not None:
+            return self.buf
+        if len(self.parts) == 1:
+            return self.parts[0]
+        return _ops.concatenate(self.parts, axis=0)
 
 
 # --------------------------------------------------------------------------
@@ -455,6 +502,7 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
         offsets = np.cumsum([0] + sizes)
         step = max(total, 1) if not chunk_size else max(1, int(chunk_size))
         chunks, vals, td, aux = [], None, None, None
+        filled = None  # per output: per input leaf, its Jacobian columns (plain arrays)
         for lo in range(0, max(total, 1), step):
             hi = min(total, lo + step)
             tangents = []
@@ -464,10 +512,41 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
                 basis[rows - lo, rows - off] = 1
                 tangents.append(basis.reshape((hi - lo,) + tuple(np.shape(concrete(v)))))
             vals, td, touts, aux = _run_forward(f, args, nums, tangents, has_aux, 1, "jacfwd")
-            chunks.append([t if t is not None else _zeros_like(v, (hi - lo,))
-                           for v, t in zip(vals, touts)])
+            tangents = None
+            chunk = [t if t is not None else _zeros_like(v, (hi - lo,))
+                     for v, t in zip(vals, touts)]
+            touts = None
+            if step < total and not chunks and all(type(c) is np.ndarray for c in chunk):
+                # chunked, plain arrays: write each chunk's columns into the result
+                if filled is None:
+                    filled = [[np.empty(c.shape[1:] + (n,), dtype=c.dtype) for n in sizes]
+                              for c in chunk]
+                for c, cols in zip(chunk, filled):
+                    for i, (off, n) in enumerate(zip(offsets, sizes)):
+                        a, b = max(lo, off), min(hi, off + n)
+                        if a < b:
+                            cols[i][..., a - off:b - off] = np.moveaxis(c[a - lo:b - lo], 0, -1)
+                chunk = c = None
+                continue
+            if filled is not None:
+                raise RuntimeError("jacfwd: a chunk of tangents changed kind between chunks")
+            chunks.append(chunk)
             if total == 0:
                 break
+        if filled is not None:
+            per_out = []
+            for o, v in enumerate(vals):
+                oshape = tuple(np.shape(concrete(v)))
+                per_arg, i = [], 0
+                for leaves, itd in zip(in_leaves, in_tds):
+                    jacs = []
+                    for leaf in leaves:
+                        jacs.append(filled[o][i].reshape(oshape + tuple(np.shape(concrete(leaf)))))
+                        i += 1
+                    per_arg.append(tree_unflatten(itd, jacs))
+                per_out.append(per_arg[0] if single else tuple(per_arg))
+            result = tree_unflatten(td, per_out)
+            return (result, aux) if has_aux else result
         per_out = []
         for o, v in enumerate(vals):
             oshape = tuple(np.shape(concrete(v)))
