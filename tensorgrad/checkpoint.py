@@ -65,6 +65,33 @@ def _rebuild(desc, arrays: dict, name: str = ""):
     return kids if kind == "list" else tuple(kids)
 
 
+def _check_names(params) -> None:
+    """Refuse a pytree in which two parameters would be stored under one name.
+
+    Names join dict keys and list indices with dots, so an empty key can make
+    two paths meet (``{"": {"a": ...}, "a": ...}`` gives "a" twice); saving
+    would silently keep only one of them.
+    """
+    where: dict[str, str] = {}
+
+    def walk(t, name, path):
+        if t is None:
+            return
+        if isinstance(t, dict):
+            for k in sorted(t):
+                walk(t[k], f"{name}.{k}" if name else str(k), f"{path}[{k!r}]")
+        elif isinstance(t, (list, tuple)):
+            for i, c in enumerate(t):
+                walk(c, f"{name}.{i}" if name else str(i), f"{path}[{i}]")
+        else:
+            if name in where:
+                raise ValueError(f"checkpoint: parameters {where[name] or 'params'} and "
+                                 f"{path or 'params'} would both be stored under the name "
+                                 f"{name!r}; rename a key (an empty key adds no name part)")
+            where[name] = path
+    walk(params, "", "")
+
+
 def _leaves(params) -> dict[str, np.ndarray]:
     out = {}
     for name, v in named_parameters(params).items():
@@ -83,6 +110,7 @@ def save(path, params: Any) -> str:
     """
     if isinstance(params, Module):
         params = params._have()
+    _check_names(params)
     arrays = _leaves(params)
     desc = json.dumps(_describe(params))
     for reserved in (_MAGIC, _TREE):
