@@ -24,6 +24,7 @@ belongs to a non-array object: ``np.memmap``, ``as_strided``, a
 from __future__ import annotations
 
 import threading
+import weakref
 
 import numpy as np
 
@@ -34,6 +35,8 @@ _MUTEX = threading.Lock()
 #: waiting for a base that is still locked before it can be made writable again
 _TABLE: dict = {}
 _WAITING: set = set()
+#: the holders of imperative nodes (checked by ``backward()``)
+_NODE_HOLDERS: "weakref.WeakSet" = weakref.WeakSet()
 
 
 class Held:
@@ -203,18 +206,14 @@ def check_intact(held: Held, where: str) -> None:
                 f"{where}: {_saved(c, e[2] if e else '')} for the backward pass was made writable "
                 "again (flags.writeable = True) while it was still needed, so the gradient could "
                 "be wrong. Do not write to arrays a live pullback or graph has saved: release it "
-                "first (del the vjp/linearize function, or call backward()), or pass a copy")
+                "first (del the vjp/linearize function, or run backward() without "
+                "retain_graph), or pass a copy")
 
 
 def check_all_intact(where: str) -> None:
-    """:func:`check_intact` over every array locked anywhere (imperative ``backward``)."""
-    for c, count, what in list(_TABLE.values()):
-        if count > 0 and c.flags.writeable:
-            raise RuntimeError(
-                f"{where}: {_saved(c, what)} for the backward pass was made writable again "
-                "(flags.writeable = True) while it was still needed, so the gradient could be "
-                "wrong. Do not write to arrays a live graph has saved: call backward() first, "
-                "or pass a copy")
+    """:func:`check_intact` for the locks of every live imperative node (``backward()``)."""
+    for held in list(_NODE_HOLDERS):
+        check_intact(held, where)
 
 
 def frozen(primals: tuple, parents: tuple, opname: str, held) -> tuple:
@@ -252,4 +251,5 @@ def frozen(primals: tuple, parents: tuple, opname: str, held) -> tuple:
     if own and held.arrays:
         primals = HeldArgs(primals)
         primals.held = held
+        _NODE_HOLDERS.add(held)
     return primals
