@@ -43,3 +43,36 @@ def test_an_interrupted_save_leaves_no_temporary_file(tmp_path, monkeypatch, fai
     monkeypatch.undo()
     assert sorted(os.listdir(tmp_path)) == ["model.npz"]
     np.testing.assert_array_equal(checkpoint.load(path)["w"], np.ones(3))
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_interrupts_at_random_moments_leave_no_temporary_file(tmp_path):
+    # (interrupting the standard library at random points leaves file objects
+    # for the garbage collector to close: those warnings are expected here)
+    # an interrupt may land anywhere, also just after the temporary file was created
+    signal = pytest.importorskip("signal")
+    if not hasattr(signal, "setitimer"):  # pragma: no cover - POSIX only
+        pytest.fail("this test needs signal.setitimer (POSIX)")
+    path = tmp_path / "m.npz"
+    tree = {"w": np.ones((20, 20)), "b": np.zeros(20)}
+    checkpoint.save(path, tree)
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    rng = np.random.default_rng(0)
+    try:
+        for _ in range(150):
+            try:
+                try:
+                    signal.setitimer(signal.ITIMER_REAL, float(rng.uniform(0, 0.002)))
+                    checkpoint.save(path, tree)
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+            except BaseException:  # the interrupt (zipfile may turn it into a ValueError)
+                pass
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert sorted(os.listdir(tmp_path)) == ["m.npz"]
+    np.testing.assert_array_equal(checkpoint.load(path)["w"], tree["w"])
