@@ -81,6 +81,9 @@ def _chain(a):
 def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
     """Make ``a`` safe from writes for as long as ``held`` lives.
 
+    ``what`` says who saved it, for error messages: an op's name, or
+    ``"input k of <transform>"``.
+
     Returns False when ``a`` is writable but its memory belongs to something
     that is not an array, or ``held`` copies: then only a copy is safe.
     """
@@ -194,7 +197,11 @@ def _restore_waiting() -> None:
 
 
 def _saved(a: np.ndarray, what: str) -> str:
-    return f"the array of shape {a.shape} and dtype {a.dtype} saved by {what or 'a tape'}"
+    if not what:
+        what = "a tape"
+    elif not what.startswith("input "):
+        what = f"op {what!r}"  # an op's name
+    return f"the array of shape {a.shape} and dtype {a.dtype} saved by {what}"
 
 
 def check_intact(held: Held, where: str) -> None:
@@ -233,14 +240,17 @@ def frozen(primals: tuple, parents: tuple, opname: str, held) -> tuple:
     own = held is None
     if own:
         held = Held()
+    seen = held.seen
     out = None
     for i, (p, a) in enumerate(zip(parents, primals)):
         if p is None and isinstance(a, np.ndarray):
+            if id(a) in seen:  # this tape already made it safe
+                continue
             if a.dtype.kind in "OUSV":  # NumPy would compute on objects, slowly and untyped
                 raise TypeError(f"{opname}: a constant of dtype "
                                 f"{a.dtype} (shape {a.shape}) met a traced value; tensorgrad "
                                 "differentiates numeric arrays only (convert with .astype(float))")
-            if not lock(a, held, f"op {opname!r}"):
+            if not lock(a, held, opname):
                 a = a.copy()
                 a.flags.writeable = False
                 if out is None:
