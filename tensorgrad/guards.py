@@ -31,12 +31,30 @@ import numpy as np
 __all__ = ["Held", "HeldArgs", "lock", "unlock", "frozen", "check_intact", "check_all_intact"]
 
 _MUTEX = threading.Lock()
+_OWNER = [None]  # the thread inside the critical section
+#: counts given back by holders collected *inside* the critical section (the
+#: garbage collector can run there); the section gives them back before it ends
+_DEFERRED: list = []
 #: id(array) -> [array, count, what saved it]; a count of 0 means the array is
 #: waiting for a base that is still locked before it can be made writable again
 _TABLE: dict = {}
 _WAITING: set = set()
 #: the holders of imperative nodes (checked by ``backward()``)
 _NODE_HOLDERS: "weakref.WeakSet" = weakref.WeakSet()
+
+
+def _enter() -> None:
+    _MUTEX.acquire()
+    _OWNER[0] = threading.get_ident()
+
+
+def _leave() -> None:
+    try:
+        while _DEFERRED:
+            _give_back(_DEFERRED.pop())
+    finally:
+        _OWNER[0] = None
+        _MUTEX.release()
 
 
 class Held:
@@ -54,11 +72,16 @@ class Held:
         self.copy = copy         # True: lock nothing, make private copies instead
 
     def __del__(self):
-        if self.arrays:
-            try:
+        if not self.arrays:
+            return
+        try:
+            if _OWNER[0] == threading.get_ident():  # collected inside our own critical section
+                _DEFERRED.append(self.arrays)
+                self.arrays = []
+            else:
                 unlock(self)
-            except Exception:  # interpreter shutdown: nothing left to protect  # pragma: no cover
-                pass
+        except Exception:  # interpreter shutdown: nothing left to protect  # pragma: no cover
+            pass
 
 
 class HeldArgs(tuple):
@@ -82,10 +105,9 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
     """Make ``a`` safe from writes for as long as ``held`` lives.
 
     ``what`` says who saved it, for error messages: an op's name, or
-    ``"input k of <transform>"``.
-
-    Returns False when ``a`` is writable but its memory belongs to something
-    that is not an array, or ``held`` copies: then only a copy is safe.
+    ``"input k of <transform>"``. Returns False when ``a`` is writable but its
+    memory belongs to something that is not an array, or ``held`` copies:
+    then only a copy is safe.
     """
     seen = held.seen
     key = id(a)
@@ -98,7 +120,8 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
             return True
         if held.copy:
             return False
-        with _MUTEX:
+        _enter()
+        try:
             e = table.get(key)
             if e is not None:
                 e[1] += 1
@@ -110,7 +133,9 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
             else:
                 seen[key] = a
                 return True
-        held.arrays.append(a)
+            held.arrays.append(a)
+        finally:
+            _leave()
         seen[key] = a
         return True
     chain, owner = _chain(a)
@@ -123,7 +148,8 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
     if owner is not None or held.copy:
         return False
     arrays = held.arrays
-    with _MUTEX:
+    _enter()
+    try:
         for c in chain:
             e = table.get(id(c))
             if e is not None:
@@ -134,6 +160,8 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
                 c.flags.writeable = False
                 table[id(c)] = [c, 1, what]
                 arrays.append(c)
+    finally:
+        _leave()
     seen[key] = a
     return True
 
@@ -148,30 +176,38 @@ def unlock(held: Held) -> None:
     held.seen.clear()
     if not arrays:
         return
+    held.arrays = []
+    _enter()
+    try:
+        _give_back(arrays)
+    finally:
+        _leave()
+
+
+def _give_back(arrays: list) -> None:
+    """One count back for each array (inside the critical section)."""
     table = _TABLE
-    with _MUTEX:
-        waiting = False
-        for c in arrays:
-            key = id(c)
-            e = table.get(key)
-            if e is None:
-                continue
-            e[1] -= 1
-            if e[1] > 0:
-                continue
-            if c.base is None:  # owns its memory: writable again at once
-                try:
-                    c.flags.writeable = True
-                except ValueError:  # pragma: no cover - memory NumPy will not write to
-                    pass
-                del table[key]
-                _WAITING.discard(key)
-            else:
-                _WAITING.add(key)
-                waiting = True
-        arrays.clear()
-        if waiting or _WAITING:
-            _restore_waiting()
+    waiting = False
+    for c in arrays:
+        key = id(c)
+        e = table.get(key)
+        if e is None:
+            continue
+        e[1] -= 1
+        if e[1] > 0:
+            continue
+        if c.base is None:  # owns its memory: writable again at once
+            try:
+                c.flags.writeable = True
+            except ValueError:  # pragma: no cover - memory NumPy will not write to
+                pass
+            del table[key]
+            _WAITING.discard(key)
+        else:
+            _WAITING.add(key)
+            waiting = True
+    if waiting or _WAITING:
+        _restore_waiting()
 
 
 def _restore_waiting() -> None:

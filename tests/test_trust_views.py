@@ -229,3 +229,21 @@ def test_outputs_never_alias_the_callers_arrays():
     assert not np.shares_memory(aux, c)
     for a in (x, c):
         assert a.flags.writeable
+
+
+def test_a_holder_collected_inside_the_critical_section_gives_its_locks_back():
+    # the garbage collector may run while this thread holds the guard's mutex
+    # (any allocation there can trigger it); that must neither deadlock nor leak
+    c = np.array([1.0, 2.0])
+    h = guards.Held()
+    assert guards.lock(c, h, "test")
+    cycle = [h]
+    cycle.append(cycle)
+    del h, cycle
+    guards._enter()
+    try:
+        gc.collect()  # finalizes the holder while the mutex is ours
+        assert not c.flags.writeable
+    finally:
+        guards._leave()
+    assert c.flags.writeable
