@@ -30,10 +30,11 @@ import numpy as np
 
 __all__ = ["Held", "HeldArgs", "lock", "unlock", "frozen", "check_intact", "check_all_intact"]
 
-_MUTEX = threading.Lock()
-_OWNER = [None]  # the thread inside the critical section
-#: counts given back by holders collected *inside* the critical section (the
-#: garbage collector can run there); the section gives them back before it ends
+#: guards the table below; reentrant, because the garbage collector may finalize a
+#: Held inside the critical section (see Held.__del__)
+_MUTEX = threading.RLock()
+#: counts given back by holders collected *inside* the critical section; the
+#: section gives them back before it ends
 _DEFERRED: list = []
 #: id(array) -> [array, count, what saved it]; a count of 0 means the array is
 #: waiting for a base that is still locked before it can be made writable again
@@ -41,20 +42,6 @@ _TABLE: dict = {}
 _WAITING: set = set()
 #: the holders of imperative nodes (checked by ``backward()``)
 _NODE_HOLDERS: "weakref.WeakSet" = weakref.WeakSet()
-
-
-def _enter() -> None:
-    _MUTEX.acquire()
-    _OWNER[0] = threading.get_ident()
-
-
-def _leave() -> None:
-    try:
-        while _DEFERRED:
-            _give_back(_DEFERRED.pop())
-    finally:
-        _OWNER[0] = None
-        _MUTEX.release()
 
 
 class Held:
@@ -75,7 +62,7 @@ class Held:
         if not self.arrays:
             return
         try:
-            if _OWNER[0] == threading.get_ident():  # collected inside our own critical section
+            if _MUTEX._is_owned():  # collected inside this thread's own critical section
                 _DEFERRED.append(self.arrays)
                 self.arrays = []
             else:
@@ -101,6 +88,12 @@ def _chain(a):
     return chain, a
 
 
+def _drain() -> None:
+    # inside the critical section: counts of holders collected while it ran
+    while _DEFERRED:
+        _give_back(_DEFERRED.pop())
+
+
 def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
     """Make ``a`` safe from writes for as long as ``held`` lives.
 
@@ -109,60 +102,61 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
     memory belongs to something that is not an array, or ``held`` copies:
     then only a copy is safe.
     """
-    seen = held.seen
     key = id(a)
+    seen = held.seen
     if key in seen:
         return True
-    table = _TABLE
-    if a.base is None:  # owns its memory: the common case, without walking a chain
-        if key not in table and not a.flags.writeable:
-            seen[key] = a  # read-only, and not by us: nobody can write to it
-            return True
-        if held.copy:
-            return False
-        _enter()
-        try:
+    if a.base is None and not held.copy:  # owns its memory: the common case
+        table = _TABLE
+        with _MUTEX:
             e = table.get(key)
             if e is not None:
-                e[1] += 1
-                if e[1] == 1:
+                if e[1] == 0:
                     _WAITING.discard(key)
-            elif a.flags.writeable:
-                a.flags.writeable = False
-                table[key] = [a, 1, what]
+                e[1] += 1
             else:
-                seen[key] = a
-                return True
+                flags = a.flags
+                if not flags.writeable:  # read-only, and not by us: nobody can write to it
+                    seen[key] = a
+                    return True
+                flags.writeable = False
+                table[key] = [a, 1, what]
             held.arrays.append(a)
-        finally:
-            _leave()
+            if _DEFERRED:
+                _drain()
         seen[key] = a
         return True
+    return _lock_chain(a, held, what)
+
+
+def _lock_chain(a: np.ndarray, held: Held, what: str) -> bool:
+    """:func:`lock` for a view (lock it and every array it views) or for a copying holder."""
     chain, owner = _chain(a)
+    table = _TABLE
     for c in chain:
         if c.flags.writeable or id(c) in table:
             break
     else:  # read-only all the way down, and not by us: nobody can write to it
-        seen[key] = a
+        held.seen[id(a)] = a
         return True
     if owner is not None or held.copy:
         return False
     arrays = held.arrays
-    _enter()
-    try:
+    with _MUTEX:
         for c in chain:
             e = table.get(id(c))
             if e is not None:
+                if e[1] == 0:
+                    _WAITING.discard(id(c))
                 e[1] += 1
-                _WAITING.discard(id(c))
                 arrays.append(c)
             elif c.flags.writeable:
                 c.flags.writeable = False
                 table[id(c)] = [c, 1, what]
                 arrays.append(c)
-    finally:
-        _leave()
-    seen[key] = a
+        if _DEFERRED:
+            _drain()
+    held.seen[id(a)] = a
     return True
 
 
@@ -173,15 +167,15 @@ def unlock(held: Held) -> None:
     simply stays read-only.
     """
     arrays = held.arrays
-    held.seen.clear()
+    if held.seen:
+        held.seen = {}
     if not arrays:
         return
     held.arrays = []
-    _enter()
-    try:
+    with _MUTEX:
         _give_back(arrays)
-    finally:
-        _leave()
+        if _DEFERRED:
+            _drain()
 
 
 def _give_back(arrays: list) -> None:
@@ -202,7 +196,6 @@ def _give_back(arrays: list) -> None:
             except ValueError:  # pragma: no cover - memory NumPy will not write to
                 pass
             del table[key]
-            _WAITING.discard(key)
         else:
             _WAITING.add(key)
             waiting = True
@@ -268,30 +261,31 @@ def frozen(primals: tuple, parents: tuple, opname: str, held) -> tuple:
     the returned :class:`HeldArgs`. Traced values are tensorgrad's own op
     outputs, never handed out writable: kept as they are.
     """
-    for p, a in zip(parents, primals):
-        if p is None and isinstance(a, np.ndarray):
-            break
-    else:  # only scalars (immutable) as constants: nothing to do
-        return primals
-    own = held is None
-    if own:
-        held = Held()
-    seen = held.seen
+    own = False
     out = None
-    for i, (p, a) in enumerate(zip(parents, primals)):
-        if p is None and isinstance(a, np.ndarray):
-            if id(a) in seen:  # this tape already made it safe
-                continue
-            if a.dtype.kind in "OUSV":  # NumPy would compute on objects, slowly and untyped
-                raise TypeError(f"{opname}: a constant of dtype "
-                                f"{a.dtype} (shape {a.shape}) met a traced value; tensorgrad "
-                                "differentiates numeric arrays only (convert with .astype(float))")
-            if not lock(a, held, opname):
-                a = a.copy()
-                a.flags.writeable = False
-                if out is None:
-                    out = list(primals)
-                out[i] = a
+    i = -1
+    for p in parents:
+        i += 1
+        if p is not None:
+            continue
+        a = primals[i]
+        if not isinstance(a, np.ndarray):  # a number: immutable
+            continue
+        if held is None:
+            held = Held()
+            own = True
+        elif id(a) in held.seen:  # this tape already made it safe
+            continue
+        if a.dtype.kind in "OUSV":  # NumPy would compute on objects, slowly and untyped
+            raise TypeError(f"{opname}: a constant of dtype "
+                            f"{a.dtype} (shape {a.shape}) met a traced value; tensorgrad "
+                            "differentiates numeric arrays only (convert with .astype(float))")
+        if not lock(a, held, opname):
+            a = a.copy()
+            a.flags.writeable = False
+            if out is None:
+                out = list(primals)
+            out[i] = a
     if out is not None:
         primals = tuple(out)
     if own and held.arrays:

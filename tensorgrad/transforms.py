@@ -106,7 +106,10 @@ def _own(results: list) -> list:
 
 def _check_output(v, where: str):
     """Reject outputs tensorgrad cannot differentiate (complex, object, strings)."""
-    dt = np.result_type(concrete(v)) if not isinstance(v, (str, bytes)) else None
+    if type(v) is Tensor or type(v) is np.ndarray:
+        dt = v.dtype
+    else:
+        dt = np.result_type(concrete(v)) if not isinstance(v, (str, bytes)) else None
     if dt is not None and dt.kind in "cOUSV":
         kind = "complex" if dt.kind == "c" else "non-numeric"
         raise TypeError(f"{where}: the function returned a {kind} array (dtype {dt}); tensorgrad "

@@ -114,7 +114,11 @@ def test_check_grads_reports_a_wrong_rule_as_a_mismatch():
     wrong = tg.custom_vjp(lambda x: tg.sin(x))
     wrong.defvjp(lambda x: (tg.sin(x), x), lambda x, g: (g * tg.sin(x),))  # should be cos
     with pytest.raises(tg.check.GradCheckError, match="disagrees"):
-        tg.check.check_grads(wrong, X, order=1, modes=("rev",))
+        tg.check.check_grads(wrong, X)
+    transposed = tg.custom_vjp(lambda x: A @ x)  # the classic slip: A instead of A.T
+    transposed.defvjp(lambda x: (A @ x, None), lambda r, g: (A @ g,))
+    with pytest.raises(tg.check.GradCheckError, match="worst Jacobian entries"):
+        tg.check.check_grads(transposed, X)
     right = tg.custom_vjp(lambda x: tg.sin(x))
     right.defvjp(lambda x: (tg.sin(x), x), lambda x, g: (g * tg.cos(x),))
     tg.check.check_grads(right, X, order=1, modes=("rev",))

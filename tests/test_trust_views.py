@@ -240,10 +240,21 @@ def test_a_holder_collected_inside_the_critical_section_gives_its_locks_back():
     cycle = [h]
     cycle.append(cycle)
     del h, cycle
-    guards._enter()
-    try:
+    with guards._MUTEX:
         gc.collect()  # finalizes the holder while the mutex is ours
-        assert not c.flags.writeable
-    finally:
-        guards._leave()
+        assert not c.flags.writeable  # deferred, not given back in the middle of a section
+        guards._drain()  # what every critical section does before it ends
     assert c.flags.writeable
+    h2 = guards.Held()
+    assert guards.lock(c, h2, "test")
+    cycle = [h2]
+    cycle.append(cycle)
+    del h2, cycle
+    with guards._MUTEX:
+        gc.collect()
+    d = np.ones(2)
+    guards.unlock(guards.Held())  # nothing held: nothing to do
+    h3 = guards.Held()
+    guards.lock(d, h3, "test")  # the next section drains what was deferred
+    assert c.flags.writeable
+    guards.unlock(h3)
