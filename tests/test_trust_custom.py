@@ -119,6 +119,10 @@ def test_check_grads_reports_a_wrong_rule_as_a_mismatch():
     transposed.defvjp(lambda x: (A @ x, None), lambda r, g: (A @ g,))
     with pytest.raises(tg.check.GradCheckError, match="worst Jacobian entries"):
         tg.check.check_grads(transposed, X)
+    scalar = tg.custom_vjp(lambda x: tg.sum(tg.sin(x)))  # a scalar output used to crash here
+    scalar.defvjp(lambda x: (tg.sum(tg.sin(x)), x), lambda x, g: (g * tg.sin(x),))
+    with pytest.raises(tg.check.GradCheckError, match="worst Jacobian entries"):
+        tg.check.check_grads(scalar, X)
     right = tg.custom_vjp(lambda x: tg.sin(x))
     right.defvjp(lambda x: (tg.sin(x), x), lambda x, g: (g * tg.cos(x),))
     tg.check.check_grads(right, X, order=1, modes=("rev",))
