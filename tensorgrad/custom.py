@@ -63,6 +63,8 @@ class custom_vjp:
         if self.fwd is None:
             raise TypeError(f"custom_vjp {self.fun.__name__}: call defvjp(fwd, bwd) before using it")
         top = _top_trace(args)
+        if top is not None and top.jax:  # inside tg.to_jax: a jax.custom_vjp
+            return top.custom_call(self, args)
         if top is None or top.forward:
             return self.fun(*args)
         primals = tuple(a._value if type(a) is Tensor and a._trace is top else a for a in args)
@@ -80,7 +82,7 @@ class custom_vjp:
             return _map_batch(lambda gb: one(gb, args_), g, shape_of(out_), args_)
 
         op = Op(f"custom_vjp[{name}]", None, "dense", inputs=_arg_names(args), vjp_all=vjp_all,
-                symbol="user-defined VJP")
+                symbol="user-defined VJP", call=self.fun)
         return _record_custom(op, top, args, primals, out)
 
 
@@ -110,6 +112,8 @@ class custom_jvp:
         top = _top_trace(args)
         if top is None:
             return self.fun(*args)
+        if top.jax:  # inside tg.to_jax: a jax.custom_jvp
+            return top.custom_call(self, args)
         primals = tuple(a._value if type(a) is Tensor and a._trace is top else a for a in args)
         rule = self.jvp_rule
         name = self.fun.__name__
@@ -137,7 +141,7 @@ class custom_jvp:
             return _map_batch(lambda gb: pull(gb), g, shape_of(out_), args_)
 
         op = Op(f"custom_jvp[{self.fun.__name__}]", None, "dense", inputs=_arg_names(args),
-                vjp_all=vjp_all, symbol="user-defined JVP (transposed)")
+                vjp_all=vjp_all, symbol="user-defined JVP (transposed)", call=self.fun)
         return _record_custom(op, top, args, primals, out)
 
 
