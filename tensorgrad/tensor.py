@@ -211,19 +211,23 @@ def _leaving(t: "Tensor", how: str, array: bool = False) -> None:
 _SEQS = (list, tuple)
 
 
-def _plain_nested(x):
-    """A (nested) list or tuple with every Tensor replaced by its concrete value."""
-    return [_plain_nested(e) if type(e) in _SEQS else concrete(e) for e in x]
-
-
 def _seq_shape(x) -> tuple:
-    try:
-        return np.shape(_plain_nested(x))
-    except ValueError:
-        shapes = [np.shape(_plain_nested(e)) if type(e) in _SEQS else np.shape(concrete(e))
-                  for e in x]
-        raise ValueError(f"a list or tuple of arrays with different shapes ({shapes}) cannot be "
-                         "made into one array; stack or pad them to one shape first") from None
+    """The shape of the array a (nested) list or tuple would make, read from its entries."""
+    inner = [_seq_shape(e) if type(e) in _SEQS else shape_of(e) for e in x]
+    for s in inner:
+        if s != inner[0]:
+            raise ValueError(f"a list or tuple of arrays with different shapes ({inner}) cannot "
+                             "be made into one array; stack or pad them to one shape first")
+    return (len(x),) + (inner[0] if inner else ())
+
+
+def _seq_leaves(x, out: list) -> list:
+    for e in x:
+        if type(e) in _SEQS:
+            _seq_leaves(e, out)
+        else:
+            out.append(e)
+    return out
 
 
 def shape_of(x) -> tuple:
@@ -248,7 +252,8 @@ def dtype_of(x):
     if d is not None:
         return d
     if type(x) in _SEQS:
-        return np.asarray(_plain_nested(x)).dtype if x else np.dtype(np.float64)
+        leaves = [getattr(e, "dtype", e) for e in _seq_leaves(x, [])]
+        return np.result_type(*leaves) if leaves else np.dtype(np.float64)
     return np.result_type(x)
 
 
