@@ -79,8 +79,7 @@ def _set(on: bool) -> None:
         _adjust(1)
         _switch.token = _Token()
     else:
-        token, _switch.token = _switch.token, None
-        del token  # its __del__ uncounts this thread
+        _switch.token = None  # the token's __del__ uncounts this thread
 
 #: code objects of the engine functions that run derivative rules (the sweeps
 #: add theirs): an op called from inside one is part of a rule, not user code

@@ -22,7 +22,7 @@ import numpy as np
 from . import jax_backend as _jaxb
 from . import ops as _ops
 from .guards import Held, check_intact, lock, unlock
-from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reverse_trace, pack
+from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reverse_trace
 from .sweep import Eye, backward_pass, node_jvp, toposort
 from .tensor import Tensor, concrete
 from .tree import tree_flatten, tree_unflatten
@@ -55,7 +55,7 @@ def _as_primal(x, where: str):
         if dt.kind not in "f":
             raise TypeError(f"{where}: cannot differentiate with respect to an input of dtype {dt}")
         return x
-    a = np.asarray(concrete(pack(x, where) if type(x) in (list, tuple) else x))
+    a = np.asarray(concrete(x))
     if a.dtype.kind != "f":
         if a.dtype.kind == "c":
             raise TypeError(f"{where}: complex inputs are not supported (got dtype {a.dtype}); "

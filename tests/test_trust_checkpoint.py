@@ -6,11 +6,11 @@ silently lost an array.
 from __future__ import annotations
 
 import os
+import signal
 
 import numpy as np
 import pytest
 
-import tensorgrad as tg
 from tensorgrad import checkpoint
 
 
@@ -51,9 +51,7 @@ def test_interrupts_at_random_moments_leave_no_temporary_file(tmp_path):
     # (interrupting the standard library at random points leaves file objects
     # for the garbage collector to close: those warnings are expected here)
     # an interrupt may land anywhere, also just after the temporary file was created
-    signal = pytest.importorskip("signal")
-    if not hasattr(signal, "setitimer"):  # pragma: no cover - POSIX only
-        pytest.fail("this test needs signal.setitimer (POSIX)")
+    assert hasattr(signal, "setitimer"), "this test needs signal.setitimer (POSIX)"
     path = tmp_path / "m.npz"
     tree = {"w": np.ones((20, 20)), "b": np.zeros(20)}
     checkpoint.save(path, tree)

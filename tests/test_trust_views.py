@@ -8,7 +8,6 @@ Saved constants are now locked (not copied) for as long as a tape needs them.
 from __future__ import annotations
 
 import gc
-import itertools
 
 import numpy as np
 import pytest
