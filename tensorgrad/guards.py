@@ -17,9 +17,9 @@ memory and no time proportional to the array's size.
 Locks are **counted** and shared by every thread: an array locked by two
 tapes (two threads, nested transforms, two views of one buffer) becomes
 writable again only when the last of them lets go, and a view is restored
-only after its base. An array that cannot be restored reliably (its memory
-belongs to a non-array object: ``np.memmap``, ``as_strided``, a
-``memoryview``) is copied instead.
+only after its base. An array that cannot be locked and restored reliably (a writable
+``as_strided`` view, memory owned by a writable non-array object such as
+``np.memmap`` or a ``bytearray``) is copied instead.
 """
 from __future__ import annotations
 
@@ -79,15 +79,6 @@ class HeldArgs(tuple):
     """
 
 
-def _chain(a):
-    """``a`` and the arrays it is a view of, and the final non-array base (or None)."""
-    chain = []
-    while isinstance(a, np.ndarray):
-        chain.append(a)
-        a = a.base
-    return chain, a
-
-
 def _drain() -> None:
     # inside the critical section: counts of holders collected while it ran
     while _DEFERRED:
@@ -129,21 +120,50 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
     return _lock_chain(a, held, what)
 
 
+def _writable_buffer(owner) -> bool:
+    """True if ``owner`` (a non-array object holding an array's memory) can be written."""
+    try:
+        return not memoryview(owner).readonly
+    except TypeError:  # no buffer of its own
+        return False
+
+
 def _lock_chain(a: np.ndarray, held: Held, what: str) -> bool:
-    """:func:`lock` for a view (lock it and every array it views) or for a copying holder."""
-    chain, owner = _chain(a)
+    """:func:`lock` for a view (lock it and every array it views) or for a copying holder.
+
+    The chain may pass through a helper object (``as_strided`` and
+    ``sliding_window_view`` hang their views on one): arrays above such a
+    link cannot be made writable again, so if one of them is writable only a
+    copy is safe. Memory owned by a writable non-array object (``np.memmap``,
+    a ``bytearray``) can be written behind NumPy's back: copied too.
+    """
     table = _TABLE
+    chain = []
+    above = 0  # chain[:above] hang on a helper object: they cannot be restored
+    link = a
+    while link is not None:
+        if isinstance(link, np.ndarray):
+            chain.append(link)
+            link = link.base
+            continue
+        nxt = getattr(link, "base", None)
+        if not isinstance(nxt, np.ndarray):
+            break
+        above = len(chain)
+        link = nxt
+    if link is not None and _writable_buffer(link):
+        return False
     for c in chain:
         if c.flags.writeable or id(c) in table:
             break
     else:  # read-only all the way down, and not by us: nobody can write to it
         held.seen[id(a)] = a
         return True
-    if owner is not None or held.copy:
+    if held.copy or any(c.flags.writeable for c in chain[:above]):
         return False
     arrays = held.arrays
     with _MUTEX:
-        for c in chain:
+        for c in chain[above:]:
             e = table.get(id(c))
             if e is not None:
                 if e[1] == 0:

@@ -257,3 +257,29 @@ def test_a_holder_collected_inside_the_critical_section_gives_its_locks_back():
     guards.lock(d, h3, "test")  # the next section drains what was deferred
     assert c.flags.writeable
     guards.unlock(h3)
+
+
+def test_views_through_helper_objects_and_foreign_memory(tmp_path):
+    x = np.arange(5.0)
+    windows = np.lib.stride_tricks.sliding_window_view(x, 2)  # read-only, hangs on a helper
+
+    def f(w):
+        y = tg.sum(w * windows)
+        x[0] = 100.0  # the memory behind the constant windows
+        return y
+    with pytest.raises(ValueError, match="read-only"):
+        tg.grad(f)(np.ones((4, 2)))
+    assert x.flags.writeable and x[0] == 0.0
+    # memory owned by a writable non-array object is copied, never trusted
+    buf = bytearray(np.arange(3.0).tobytes())
+    c = np.frombuffer(buf)
+    c.flags.writeable = False  # read-only, but the bytearray can still change it
+    _, pull = tg.vjp(lambda v: tg.sum(v * c), np.ones(3))
+    buf[:8] = np.array([50.0]).tobytes()
+    np.testing.assert_array_equal(pull(1.0)[0], [0.0, 1.0, 2.0])
+    m = np.lib.format.open_memmap(tmp_path / "m.npy", mode="w+", shape=(3,))
+    m[:] = [1.0, 2.0, 3.0]
+    _, pull = tg.vjp(lambda v: tg.sum(v * m), np.ones(3))
+    m[0] = -7.0  # a memory map stays writable: the tape kept a copy
+    np.testing.assert_array_equal(pull(1.0)[0], [1.0, 2.0, 3.0])
+    del pull, m
