@@ -100,7 +100,8 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         # a read-only view: the value may be saved on a tape, so writing to it
         # would silently change gradients (np.array(t) still gives a copy)
-        _leaving(self, "np.asarray(t), np.array(t) or np.float64(t)", array=True)
+        _leaving(self, "converting it to a NumPy array or scalar "
+                       "(np.asarray(t), np.array(t), np.float64(t), ...)", array=True)
         v = np.asarray(concrete(self))
         if dtype is not None:
             return v.astype(dtype)
@@ -201,7 +202,7 @@ def _leaving(t: "Tensor", how: str, array: bool = False) -> None:
     where = "inside a transform (grad, vjp, jacrev, ...)" if level > 0 else \
         "while it requires grad (imperative tape)"
     raise TypeError(
-        f"{how} on a traced value of shape {t.shape} and dtype {t.dtype} {where}: the result "
+        f"{how}: a traced value of shape {t.shape} and dtype {t.dtype} {where}; the result "
         "would be a constant and the gradient through it would be silently lost. Use "
         "tensorgrad ops on the Tensor itself (tg.exp, tg.sum, ... instead of math.* or NumPy "
         "functions); if a constant is what you mean, say so with tg.stop_gradient(x) (or "
