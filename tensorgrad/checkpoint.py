@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 import zipfile
 from typing import Any
 
@@ -66,6 +66,33 @@ def _rebuild(desc, arrays: dict, name: str = ""):
     return kids if kind == "list" else tuple(kids)
 
 
+def _check_names(params) -> None:
+    """Refuse a pytree in which two parameters would be stored under one name.
+
+    Names join dict keys and list indices with dots, so an empty key can make
+    two paths meet (``{"": {"a": ...}, "a": ...}`` gives "a" twice); saving
+    would silently keep only one of them.
+    """
+    where: dict[str, str] = {}
+
+    def walk(t, name, path):
+        if t is None:
+            return
+        if isinstance(t, dict):
+            for k in sorted(t):
+                walk(t[k], f"{name}.{k}" if name else str(k), f"{path}[{k!r}]")
+        elif isinstance(t, (list, tuple)):
+            for i, c in enumerate(t):
+                walk(c, f"{name}.{i}" if name else str(i), f"{path}[{i}]")
+        else:
+            if name in where:
+                raise ValueError(f"checkpoint: parameters {where[name] or 'params'} and "
+                                 f"{path or 'params'} would both be stored under the name "
+                                 f"{name!r}; rename a key (an empty key adds no name part)")
+            where[name] = path
+    walk(params, "", "")
+
+
 def _leaves(params) -> dict[str, np.ndarray]:
     out = {}
     for name, v in named_parameters(params).items():
@@ -107,6 +134,7 @@ def save(path, params: Any) -> str:
     """
     if isinstance(params, Module):
         params = params._have()
+    _check_names(params)
     arrays = _leaves(params)
     desc = json.dumps(_describe(params))
     for reserved in (_MAGIC, _TREE):
@@ -115,9 +143,12 @@ def save(path, params: Any) -> str:
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-" + os.path.basename(path) + "-", dir=folder)
+    # the temporary file's name is known before it exists, so it is removed on
+    # every exit path, even an interrupt that lands just after it was created
+    tmp = os.path.join(folder, f".tmp-{os.path.basename(path)}-{secrets.token_hex(6)}")
     try:
-        os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600; a saved file gets the usual mode
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        os.chmod(tmp, _mode_for(path))  # a saved file gets the mode plain open() would give
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays, **{_MAGIC: np.array(_VERSION), _TREE: np.array(desc)})
             f.flush()

@@ -3,10 +3,18 @@
 A decorated function runs as a single node on the tape whose rule is the
 user's: reverse mode calls the VJP rule (``custom_vjp``) or the transpose of
 the JVP rule (``custom_jvp``); forward mode calls the JVP rule.
+
+The rules see JAX's shapes: a ``custom_vjp`` backward rule gets one cotangent
+shaped like the output and returns one cotangent per input, shaped like that
+input; a ``custom_jvp`` rule gets one tangent per input, shaped like it. When
+``jacrev``, ``jacfwd`` or ``hessian`` push a whole batch of cotangents or
+tangents at once (extra leading axes), the engine maps the rule over the
+batch, one slice at a time (as ``jax.vmap`` would).
 """
 from __future__ import annotations
 
 import functools
+import math
 from typing import Callable
 
 import numpy as np
@@ -15,7 +23,7 @@ from . import debug
 from . import ops as _ops
 from .recording import Node
 from .registry import Op
-from .tensor import Tensor, concrete
+from .tensor import Tensor, concrete, shape_of
 from .transforms import _zeros_like, vjp
 
 __all__ = ["custom_vjp", "custom_jvp"]
@@ -63,12 +71,15 @@ class custom_vjp:
         out, res = self.fwd(*primals)
         bwd, name = self.bwd, self.fun.__name__
 
-        def vjp_all(g, out_, *args_):
+        def one(g, args_):
             cts = bwd(res, g)
             if not isinstance(cts, (tuple, list)) or len(cts) != len(args_):
                 raise TypeError(f"custom_vjp {name}: bwd must return a tuple with one "
                                 f"cotangent per input ({len(args_)}), got {type(cts).__name__}")
-            return tuple(cts)
+            return _checked(cts, args_, f"custom_vjp {name}: bwd", "cotangent")
+
+        def vjp_all(g, out_, *args_):
+            return _map_batch(lambda gb: one(gb, args_), g, shape_of(out_), args_)
 
         op = Op(f"custom_vjp[{name}]", None, "dense", inputs=_arg_names(args), vjp_all=vjp_all,
                 symbol="user-defined VJP", call=self.fun)
@@ -105,22 +116,19 @@ class custom_jvp:
             return top.custom_call(self, args)
         primals = tuple(a._value if type(a) is Tensor and a._trace is top else a for a in args)
         rule = self.jvp_rule
+        name = self.fun.__name__
         if top.forward:
             nb = top.batch_ndim
             tans = tuple(a._tangent if type(a) is Tensor and a._trace is top else None for a in args)
-            tans = tuple(_zeros_like(p, ()) if t is None else t for p, t in zip(primals, tans))
+            given = [t for t in tans if t is not None]
+            batch = shape_of(given[0])[:nb] if given and nb else ()
+            tans = tuple(_zeros_like(p, batch) if t is None else t for p, t in zip(primals, tans))
             if nb == 0:
                 out, t_out = rule(primals, tans)
-            else:  # the user's rule sees one tangent at a time
-                out = None
-                outs = []
-                for b in range(np.shape(concrete(next(t for t in tans)))[0] if tans else 0):
-                    out, tb = rule(primals, tuple(_ops.getitem(t, b) if np.ndim(concrete(t)) > np.ndim(concrete(p))
-                                                  else t for t, p in zip(tans, primals)))
-                    outs.append(tb)
-                t_out = _ops.stack(outs) if outs else None
-                if out is None:
-                    out = self.fun(*primals)
+                _checked((t_out,), (out,), f"custom_jvp {name}: the rule", "output tangent")
+            else:  # the user's rule sees one tangent per input, one batch entry at a time
+                out = self.fun(*primals)
+                t_out = _map_batch_jvp(rule, primals, tans, batch, out, name)
             return Tensor(out, top, None, t_out)
         out = self(*primals)
 
@@ -129,7 +137,8 @@ class custom_jvp:
             def lin(*ts):
                 return rule(tuple(args_), ts)[1]
             zeros = tuple(_zeros_like(p) for p in args_)
-            return vjp(lin, *zeros)[1](g)
+            pull = vjp(lin, *zeros)[1]
+            return _map_batch(lambda gb: pull(gb), g, shape_of(out_), args_)
 
         op = Op(f"custom_jvp[{self.fun.__name__}]", None, "dense", inputs=_arg_names(args),
                 vjp_all=vjp_all, symbol="user-defined JVP (transposed)", call=self.fun)
@@ -144,6 +153,61 @@ def _record_custom(op: Op, top, args, primals, out) -> Tensor:
     if debug.enabled:
         debug.note_site(node)
     return Tensor(out, top, node)
+
+
+def _checked(cts, args, who: str, what: str) -> tuple:
+    """The user's cotangents (tangents), each shaped like its input; None means zero."""
+    out = []
+    for i, (c, a) in enumerate(zip(cts, args)):
+        want = shape_of(a)
+        if c is None:
+            out.append(None)
+            continue
+        have = shape_of(c)
+        if have != want:
+            raise ValueError(f"{who} returned a {what} of shape {have} for input {i} of shape "
+                             f"{want}; it must have its input's shape")
+        out.append(c)
+    return tuple(out)
+
+
+def _map_batch(one: Callable, g, out_shape: tuple, args) -> tuple:
+    """Apply ``one`` (cotangent -> per-input cotangents) to every batch entry of ``g``.
+
+    ``g`` has the output's shape behind any number of leading batch axes;
+    the results are stacked back behind the same axes.
+    """
+    gs = shape_of(g)
+    nb = len(gs) - len(out_shape)
+    if nb <= 0:
+        return one(g)
+    batch = gs[:nb]
+    n = math.prod(batch)
+    flat = _ops.reshape(g, (n,) + tuple(out_shape))
+    rows = [one(_ops.getitem(flat, k)) for k in range(n)]
+    result = []
+    for i, a in enumerate(args):
+        parts = [r[i] for r in rows]
+        if n == 0 or all(p is None for p in parts):
+            result.append(None)
+            continue
+        parts = [_zeros_like(a) if p is None else p for p in parts]
+        result.append(_ops.reshape(_ops.stack(parts), batch + shape_of(a)))
+    return tuple(result)
+
+
+def _map_batch_jvp(rule: Callable, primals, tans, batch: tuple, out, name: str):
+    """The output tangent of a custom_jvp rule for a batch of input tangents."""
+    n = math.prod(batch)
+    flat = [_ops.reshape(t, (n,) + shape_of(p)) for t, p in zip(tans, primals)]
+    outs = []
+    for k in range(n):
+        _, tk = rule(primals, tuple(_ops.getitem(t, k) for t in flat))
+        _checked((tk,), (out,), f"custom_jvp {name}: the rule", "output tangent")
+        outs.append(_zeros_like(out) if tk is None else tk)
+    if not outs:
+        return _zeros_like(out, batch)
+    return _ops.reshape(_ops.stack(outs), batch + shape_of(out))
 
 
 def _arg_names(args) -> tuple:

@@ -16,12 +16,16 @@ Use it as a block or as a global switch::
 When the mode is off the engine pays one flag test per op. Only while it is
 on does recording capture the creating source line of each node (a short
 walk up the call stack).
+
+The mode belongs to the thread that sets it: other threads are not checked
+(a new thread starts with it off).
 """
 from __future__ import annotations
 
 import linecache
 import os
 import sys
+import threading
 import weakref
 
 import numpy as np
@@ -36,8 +40,46 @@ _SKIP_FILES = ("contextlib.py", "functools.py")
 # node -> "file:line in function: source", filled only while the mode is on
 _sites: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
-#: True while the checks are on; the engine tests it once per op
+#: True while the checks are on in at least one thread; the engine tests it
+#: once per op, and the checks then look at the calling thread's own switch
 enabled = False
+
+
+class _ThreadSwitch(threading.local):
+    on = False
+    token = None
+
+
+_switch = _ThreadSwitch()
+_on_threads = [0]  # how many threads have the mode on
+_count_lock = threading.Lock()
+
+
+class _Token:
+    """Counts one thread as debugging; a thread that ends with the mode on is uncounted."""
+
+    def __del__(self):
+        _adjust(-1)
+
+
+def _adjust(step: int) -> None:
+    global enabled
+    with _count_lock:
+        _on_threads[0] += step
+        enabled = _on_threads[0] > 0
+
+
+def _set(on: bool) -> None:
+    """Switch the calling thread's mode."""
+    on = bool(on)
+    if on == _switch.on:
+        return
+    _switch.on = on
+    if on:
+        _adjust(1)
+        _switch.token = _Token()
+    else:
+        _switch.token = None  # the token's __del__ uncounts this thread
 
 #: code objects of the engine functions that run derivative rules (the sweeps
 #: add theirs): an op called from inside one is part of a rule, not user code
@@ -54,24 +96,22 @@ class debug_nans:
     """
 
     def __init__(self, enable: bool = True):
-        global enabled
-        self._previous = enabled
-        enabled = bool(enable)
+        self._previous = _switch.on
+        _set(enable)
 
     def __enter__(self) -> "debug_nans":
         return self
 
     def __exit__(self, *exc) -> None:
-        global enabled
-        enabled = self._previous
+        _set(self._previous)
 
     def __repr__(self) -> str:
-        return f"debug_nans({enabled})"
+        return f"debug_nans({_switch.on})"
 
 
 def is_debugging_nans() -> bool:
-    """True while the NaN/inf checks are on."""
-    return enabled
+    """True while the NaN/inf checks are on in the calling thread."""
+    return _switch.on
 
 
 # --------------------------------------------------------------------------
@@ -100,7 +140,8 @@ def _describe_frame(f) -> str:
 
 def note_site(node) -> None:
     """Remember where the user created ``node`` (called at record time)."""
-    _sites[node] = _describe_frame(_user_frame())
+    if _switch.on:
+        _sites[node] = _describe_frame(_user_frame())
 
 
 def site_of(node) -> str | None:
@@ -146,6 +187,8 @@ def _inputs_note(vals) -> str:
 
 def check_forward(op, vals, params, out) -> None:
     """Raise if an op's forward result holds NaN/inf (not while inside a derivative rule)."""
+    if not _switch.on:
+        return
     bad = _bad(out)
     if bad is None or _in_rule():
         return
@@ -159,6 +202,8 @@ def check_forward(op, vals, params, out) -> None:
 
 def check_rule(op, which: str, i, value, node) -> None:
     """Raise if a VJP or JVP rule returned NaN/inf."""
+    if not _switch.on:
+        return
     bad = _bad(value)
     if bad is None:
         return

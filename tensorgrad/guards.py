@@ -1,80 +1,315 @@
 """Mutation guards: a value saved for the backward pass must not change before it.
 
 A node keeps its inputs (the residuals its rules read). If one of them is a
-writable NumPy array the caller still holds, writing to it after recording
-would change the gradient silently. Two ways to prevent that:
+NumPy array the caller still holds, writing to it after recording would
+change the gradient silently. tensorgrad *locks* such arrays instead of
+copying them: the array, and every array it is a view of, is made read-only
+for as long as a tape needs it, then its flags are restored. That costs no
+memory and no time proportional to the array's size.
 
-* **copy**: save a private read-only copy (tapes that outlive their
-  transform: ``vjp``, ``linearize``, imperative tensors);
-* **lock**: make the caller's array, and every array it is a view of,
-  read-only until the transform's sweep is done, then restore the flags
-  (``grad``, ``jacrev``: the tape ends inside the call). Costs no memory.
+* ``grad``, ``jacrev``, ``hessian``: the tape ends inside the call, so the
+  locks end with it.
+* ``vjp``, ``linearize``: the tape lives as long as the returned function;
+  the locks are released when that function is garbage-collected.
+* imperative tensors: each node holds its own locks until ``backward()``
+  frees its saved values (or the node is collected).
+
+Locks are **counted** and shared by every thread: an array locked by two
+tapes (two threads, nested transforms, two views of one buffer) becomes
+writable again only when the last of them lets go, and a view is restored
+only after its base. An array that cannot be locked and restored reliably (a writable
+``as_strided`` view, memory owned by a writable non-array object such as
+``np.memmap`` or a ``bytearray``) is copied instead.
 """
 from __future__ import annotations
 
+import threading
+import weakref
+
 import numpy as np
 
-__all__ = ["lock_chain", "unlock", "mutable", "frozen"]
+__all__ = ["Held", "HeldArgs", "lock", "unlock", "frozen", "check_intact", "check_all_intact"]
 
-#: ids of the arrays some grad/jacrev call has made read-only for its duration
-_LOCKED: set = set()
+#: guards the table below; reentrant, because the garbage collector may finalize a
+#: Held inside the critical section (see Held.__del__)
+_MUTEX = threading.RLock()
+#: counts given back by holders collected *inside* the critical section; the
+#: section gives them back before it ends
+_DEFERRED: list = []
+#: id(array) -> [array, count, what saved it]; a count of 0 means the array is
+#: waiting for a base that is still locked before it can be made writable again
+_TABLE: dict = {}
+_WAITING: set = set()
+#: the holders of imperative nodes (checked by ``backward()``)
+_NODE_HOLDERS: "weakref.WeakSet" = weakref.WeakSet()
 
 
-def lock_chain(a: np.ndarray, locks: list) -> None:
-    """Make ``a`` and every array it is a view of read-only, recording each in ``locks``.
+class Held:
+    """The arrays one tape (or one imperative node) keeps locked, one count each.
 
-    :func:`unlock` restores them (bases first, so views can be writable again).
+    Releasing it (:func:`unlock`, or dropping the last reference) gives the
+    counts back.
     """
-    while isinstance(a, np.ndarray):
-        if a.flags.writeable:
-            a.flags.writeable = False
-            locks.append(a)
-            _LOCKED.add(id(a))
-        a = a.base
+
+    __slots__ = ("arrays", "seen", "copy", "__weakref__")
+
+    def __init__(self, copy: bool = False):
+        self.arrays: list = []   # every array this holder counted (views and their bases)
+        self.seen: dict = {}     # id -> array already made safe by this holder
+        self.copy = copy         # True: lock nothing, make private copies instead
+
+    def __del__(self):
+        if not self.arrays:
+            return
+        try:
+            if _MUTEX._is_owned():  # collected inside this thread's own critical section
+                _DEFERRED.append(self.arrays)
+                self.arrays = []
+            else:
+                unlock(self)
+        except Exception:  # interpreter shutdown: nothing left to protect  # pragma: no cover
+            pass
 
 
-def unlock(locks: list) -> None:
-    for a in reversed(locks):
-        a.flags.writeable = True
-        _LOCKED.discard(id(a))
-    locks.clear()
+class HeldArgs(tuple):
+    """A node's saved inputs together with the locks that protect them (imperative nodes).
+
+    When the sweep frees the saved values (``node.args = None``) or the node
+    is collected, the :class:`Held` goes with it and the arrays are unlocked.
+    """
 
 
-def mutable(a: np.ndarray) -> bool:
-    """True if ``a`` or any array it is a view of can be written to, now or once
-    a transform that locked it returns."""
-    while isinstance(a, np.ndarray):
-        if a.flags.writeable or id(a) in _LOCKED:
-            return True
-        a = a.base
-    return False
+def _drain() -> None:
+    # inside the critical section: counts of holders collected while it ran
+    while _DEFERRED:
+        _give_back(_DEFERRED.pop())
 
 
-def frozen(primals: tuple, parents: tuple, opname: str, locks) -> tuple:
+def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
+    """Make ``a`` safe from writes for as long as ``held`` lives.
+
+    ``what`` says who saved it, for error messages: an op's name, or
+    ``"input k of <transform>"``. Returns False when ``a`` is writable but its
+    memory belongs to something that is not an array, or ``held`` copies:
+    then only a copy is safe.
+    """
+    key = id(a)
+    seen = held.seen
+    if key in seen:
+        return True
+    if a.base is None and not held.copy:  # owns its memory: the common case
+        table = _TABLE
+        with _MUTEX:
+            e = table.get(key)
+            if e is not None:
+                if e[1] == 0:
+                    _WAITING.discard(key)
+                e[1] += 1
+            else:
+                flags = a.flags
+                if not flags.writeable:  # read-only, and not by us: nobody can write to it
+                    seen[key] = a
+                    return True
+                flags.writeable = False
+                table[key] = [a, 1, what]
+            held.arrays.append(a)
+            if _DEFERRED:
+                _drain()
+        seen[key] = a
+        return True
+    return _lock_chain(a, held, what)
+
+
+def _writable_buffer(owner) -> bool:
+    """True if ``owner`` (a non-array object holding an array's memory) can be written."""
+    try:
+        return not memoryview(owner).readonly
+    except TypeError:  # no buffer of its own
+        return False
+
+
+def _lock_chain(a: np.ndarray, held: Held, what: str) -> bool:
+    """:func:`lock` for a view (lock it and every array it views) or for a copying holder.
+
+    The chain may pass through a helper object (``as_strided`` and
+    ``sliding_window_view`` hang their views on one): arrays above such a
+    link cannot be made writable again, so if one of them is writable only a
+    copy is safe. Memory owned by a writable non-array object (``np.memmap``,
+    a ``bytearray``) can be written behind NumPy's back: copied too.
+    """
+    table = _TABLE
+    chain = []
+    above = 0  # chain[:above] hang on a helper object: they cannot be restored
+    link = a
+    while link is not None:
+        if isinstance(link, np.ndarray):
+            chain.append(link)
+            link = link.base
+            continue
+        nxt = getattr(link, "base", None)
+        if not isinstance(nxt, np.ndarray):
+            break
+        above = len(chain)
+        link = nxt
+    if link is not None and _writable_buffer(link):
+        return False
+    for c in chain:
+        if c.flags.writeable or id(c) in table:
+            break
+    else:  # read-only all the way down, and not by us: nobody can write to it
+        held.seen[id(a)] = a
+        return True
+    if held.copy or any(c.flags.writeable for c in chain[:above]):
+        return False
+    arrays = held.arrays
+    with _MUTEX:
+        for c in chain[above:]:
+            e = table.get(id(c))
+            if e is not None:
+                if e[1] == 0:
+                    _WAITING.discard(id(c))
+                e[1] += 1
+                arrays.append(c)
+            elif c.flags.writeable:
+                c.flags.writeable = False
+                table[id(c)] = [c, 1, what]
+                arrays.append(c)
+        if _DEFERRED:
+            _drain()
+    held.seen[id(a)] = a
+    return True
+
+
+def unlock(held: Held) -> None:
+    """Give back every count ``held`` took; arrays no one holds become writable again.
+
+    Never raises: an array whose base the caller made read-only meanwhile
+    simply stays read-only.
+    """
+    arrays = held.arrays
+    if held.seen:
+        held.seen = {}
+    if not arrays:
+        return
+    held.arrays = []
+    with _MUTEX:
+        _give_back(arrays)
+        if _DEFERRED:
+            _drain()
+
+
+def _give_back(arrays: list) -> None:
+    """One count back for each array (inside the critical section)."""
+    table = _TABLE
+    waiting = False
+    for c in arrays:
+        key = id(c)
+        e = table.get(key)
+        if e is None:
+            continue
+        e[1] -= 1
+        if e[1] > 0:
+            continue
+        if c.base is None:  # owns its memory: writable again at once
+            try:
+                c.flags.writeable = True
+            except ValueError:  # pragma: no cover - memory NumPy will not write to
+                pass
+            del table[key]
+        else:
+            _WAITING.add(key)
+            waiting = True
+    if waiting or _WAITING:
+        _restore_waiting()
+
+
+def _restore_waiting() -> None:
+    # bases first: a view can only become writable once the array it views is
+    progress = True
+    while progress and _WAITING:
+        progress = False
+        for i in list(_WAITING):
+            c = _TABLE[i][0]
+            b = c.base
+            while isinstance(b, np.ndarray):
+                if id(b) in _TABLE:
+                    break
+                b = b.base
+            else:
+                try:
+                    c.flags.writeable = True
+                except ValueError:  # the caller made a base read-only meanwhile: leave it
+                    pass
+                del _TABLE[i]
+                _WAITING.discard(i)
+                progress = True
+
+
+def _saved(a: np.ndarray, what: str) -> str:
+    if not what:
+        what = "a tape"
+    elif not what.startswith("input "):
+        what = f"op {what!r}"  # an op's name
+    return f"the array of shape {a.shape} and dtype {a.dtype} saved by {what}"
+
+
+def check_intact(held: Held, where: str) -> None:
+    """Raise if the caller made an array ``held`` locked writable again (it may have changed)."""
+    for c in held.arrays:
+        if c.flags.writeable:
+            e = _TABLE.get(id(c))
+            raise RuntimeError(
+                f"{where}: {_saved(c, e[2] if e else '')} for the backward pass was made writable "
+                "again (flags.writeable = True) while it was still needed, so the gradient could "
+                "be wrong. Do not write to arrays a live pullback or graph has saved: release it "
+                "first (del the vjp/linearize function, or run backward() without "
+                "retain_graph), or pass a copy")
+
+
+def check_all_intact(where: str) -> None:
+    """:func:`check_intact` for the locks of every live imperative node (``backward()``)."""
+    for held in list(_NODE_HOLDERS):
+        check_intact(held, where)
+
+
+def frozen(primals: tuple, parents: tuple, opname: str, held) -> tuple:
     """The residuals a node keeps, with constant arrays made safe from mutation.
 
     ``parents[i]`` is None for a constant input (not traced at this level).
-    With ``locks`` None the constant is copied read-only; with a list (the
-    trace's locks) it is locked in place and recorded there. Traced values
-    are tensorgrad's own op outputs, never handed out writable: kept as they are.
+    Constants are locked into ``held`` (the trace's holder); with ``held``
+    None (the imperative tape) the node gets a holder of its own, carried by
+    the returned :class:`HeldArgs`. Traced values are tensorgrad's own op
+    outputs, never handed out writable: kept as they are.
     """
-    for p, a in zip(parents, primals):
-        if p is None and type(a) is np.ndarray:
-            break
-    else:  # only scalars (immutable) as constants: nothing to do
-        return primals
-    out = []
-    for p, a in zip(parents, primals):
-        if p is None and type(a) is np.ndarray:
-            if a.dtype.kind in "OUSV":  # NumPy would compute on objects, slowly and untyped
-                raise TypeError(f"{opname}: a constant of dtype "
-                                f"{a.dtype} (shape {a.shape}) met a traced value; tensorgrad "
-                                "differentiates numeric arrays only (convert with .astype(float))")
-            if mutable(a):
-                if locks is not None:
-                    lock_chain(a, locks)
-                else:
-                    a = a.copy()
-                    a.flags.writeable = False
-        out.append(a)
-    return tuple(out)
+    own = False
+    out = None
+    i = -1
+    for p in parents:
+        i += 1
+        if p is not None:
+            continue
+        a = primals[i]
+        if not isinstance(a, np.ndarray):  # a number: immutable
+            continue
+        if held is None:
+            held = Held()
+            own = True
+        elif id(a) in held.seen:  # this tape already made it safe
+            continue
+        if a.dtype.kind in "OUSV":  # NumPy would compute on objects, slowly and untyped
+            raise TypeError(f"{opname}: a constant of dtype "
+                            f"{a.dtype} (shape {a.shape}) met a traced value; tensorgrad "
+                            "differentiates numeric arrays only (convert with .astype(float))")
+        if not lock(a, held, opname):
+            a = a.copy()
+            a.flags.writeable = False
+            if out is None:
+                out = list(primals)
+            out[i] = a
+    if out is not None:
+        primals = tuple(out)
+    if own and held.arrays:
+        primals = HeldArgs(primals)
+        primals.held = held
+        _NODE_HOLDERS.add(held)
+    return primals

@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from .recording import IMPERATIVE, leaf_node
+from .guards import check_all_intact
+from .recording import IMPERATIVE, leaf_node, pause_imperative, resume_imperative
 from .sweep import backward_pass
-from .tensor import Tensor, concrete
+from .tensor import Tensor, concrete, traced_level
 
 __all__ = ["tensor", "backward", "no_grad"]
 
@@ -25,7 +26,19 @@ def tensor(data: Any, requires_grad: bool = False, dtype=None) -> Tensor:
     With ``requires_grad=True`` the tensor is a leaf of the imperative tape:
     ops on it record, and ``loss.backward()`` fills ``.grad``. Its dtype must
     be floating point (default float64 for Python numbers).
+
+    Inside a transform, ``data`` must not hold a traced value: the copy would
+    be a constant and silently drop its gradient (TypeError; use
+    ``tg.stop_gradient(x)`` if a constant is meant, or the value itself).
     """
+    if _traced_inside(data):
+        raise TypeError(
+            "tensor(): the data holds a traced value inside a transform (grad, vjp, jacrev, "
+            "...); a new tensor would be a constant copy and the gradient through it would be "
+            "silently lost. Use the traced value itself (every op also takes lists of traced "
+            "values, and tg.stack joins them), or tg.stop_gradient(x) if a constant is meant")
+    if isinstance(data, (list, tuple)):
+        data = _concrete_nested(data)
     a = np.array(concrete(data), dtype=dtype, copy=True)
     if a.dtype == object or a.dtype.kind in "USV":
         raise TypeError(f"tensor(): cannot make a tensor of dtype {a.dtype}")
@@ -64,6 +77,7 @@ def backward(self: Tensor, gradient=None, retain_graph: bool = False) -> None:
         if gradient.shape != self.shape:
             raise ValueError(f"backward(): gradient has shape {gradient.shape}, "
                              f"output has shape {self.shape}")
+    check_all_intact("backward()")
     leaves = backward_pass([self._node], [gradient], retain=retain_graph)
     for node, g in leaves.items():
         t = node.leaf() if node.leaf is not None else None
@@ -82,12 +96,27 @@ def backward(self: Tensor, gradient=None, retain_graph: bool = False) -> None:
 Tensor.backward = backward
 
 
+def _traced_inside(x) -> bool:
+    if type(x) is Tensor:
+        return traced_level(x) > 0
+    if isinstance(x, (list, tuple)):
+        return any(_traced_inside(e) for e in x)
+    return False
+
+
+def _concrete_nested(x):
+    return [_concrete_nested(e) if isinstance(e, (list, tuple)) else concrete(e) for e in x]
+
+
 @contextmanager
 def no_grad():
-    """Inside this block, imperative tensors do not record (transforms still work)."""
-    saved = IMPERATIVE.level
-    IMPERATIVE.level = -1
+    """Inside this block, imperative tensors do not record (transforms still work).
+
+    It applies to the calling thread only: other threads keep recording.
+    Blocks nest.
+    """
+    pause_imperative()
     try:
         yield
     finally:
-        IMPERATIVE.level = saved
+        resume_imperative()

@@ -15,17 +15,19 @@ numbered in execution order; :mod:`tensorgrad.sweep` runs it backwards.
 from __future__ import annotations
 
 import itertools
+import threading
 import weakref
 
 import numpy as np
 
 from . import debug
-from .guards import frozen
+from .guards import Held, frozen
 from .sweep import node_jvp
 from .tensor import Tensor, dtype_of, shape_of
 
 __all__ = ["bind", "call_forward", "ReverseTrace", "ForwardTrace", "Node", "leaf_node",
-           "new_reverse_trace", "new_forward_trace", "close_trace", "IMPERATIVE", "OpError"]
+           "new_reverse_trace", "new_forward_trace", "close_trace", "IMPERATIVE", "OpError",
+           "pause_imperative", "resume_imperative", "imperative_paused", "pack", "use_stack"]
 
 
 class OpError(ValueError):
@@ -42,10 +44,9 @@ _levels = itertools.count(1)
 class ReverseTrace:
     """A recording level. Tensors on it carry the tape :class:`Node` that made them.
 
-    ``locks`` says how constants saved on this tape are kept safe from later
-    mutation: None copies writable ones; a list (grad, jacrev: the tape ends
-    inside the call) makes them read-only instead and collects them there for
-    the transform to unlock when its sweep is done.
+    ``locks`` is the :class:`~tensorgrad.guards.Held` that keeps the
+    constants saved on this tape read-only (the transform releases it when
+    its tape is no longer needed); None gives each node its own (imperative).
     """
 
     __slots__ = ("level", "locks")
@@ -73,13 +74,59 @@ class ForwardTrace:
         self.batch_ndim = batch_ndim
 
 
+class _ThreadState(threading.local):
+    no_grad = 0  # depth of tg.no_grad() blocks in this thread
+
+
+_state = _ThreadState()
+_paused = [0]  # number of threads inside tg.no_grad() (0: skip the per-thread lookup)
+_paused_lock = threading.Lock()
+
+
+class _ImperativeTrace(ReverseTrace):
+    """The imperative tape. Its level is 0, or -1 in a thread inside ``no_grad()``."""
+
+    __slots__ = ()
+
+    def __init__(self):
+        self.locks = None
+
+    @property
+    def level(self) -> int:
+        return -1 if _paused[0] and _state.no_grad else 0
+
+
 #: The trace of imperative tensors (``tg.tensor(a, requires_grad=True)``).
-#: It is the lowest level, so transforms nest above it.
-IMPERATIVE = ReverseTrace(0)
+#: It is the lowest level, so transforms nest above it. Recording on it can be
+#: paused per thread (``tg.no_grad``).
+IMPERATIVE = _ImperativeTrace()
 
 
-def new_reverse_trace() -> ReverseTrace:
-    return ReverseTrace(next(_levels))
+def pause_imperative() -> None:
+    """Stop recording imperative tensors in this thread (nested calls are counted)."""
+    if _state.no_grad == 0:
+        with _paused_lock:
+            _paused[0] += 1
+    _state.no_grad += 1
+
+
+def resume_imperative() -> None:
+    """Undo one :func:`pause_imperative` of this thread."""
+    _state.no_grad -= 1
+    if _state.no_grad == 0:
+        with _paused_lock:
+            _paused[0] -= 1
+
+
+def imperative_paused() -> bool:
+    """True while this thread is inside ``tg.no_grad()``."""
+    return _state.no_grad > 0
+
+
+def new_reverse_trace(held: Held | None = None) -> ReverseTrace:
+    tr = ReverseTrace(next(_levels))
+    tr.locks = held
+    return tr
 
 
 def new_forward_trace(batch_ndim: int = 0) -> ForwardTrace:
@@ -87,8 +134,14 @@ def new_forward_trace(batch_ndim: int = 0) -> ForwardTrace:
 
 
 def close_trace(trace) -> None:
-    """End a trace: its tensors become constants to anything that runs later."""
+    """End a trace: its tensors become constants to anything that runs later.
+
+    Nothing records on it any more, so it lets go of its locks (the
+    transform that opened it keeps them as long as its tape is needed).
+    """
     trace.level = -1
+    if not trace.forward:
+        trace.locks = None
 
 
 # --------------------------------------------------------------------------
@@ -145,6 +198,8 @@ def bind(op, args: tuple, params: tuple = ()):
     if len(args) == 1:  # unary ops: the commonest case, without the loops below
         a = args[0]
         if type(a) is not Tensor:
+            if type(a) in _SEQS:  # a list holding traced values means the array NumPy would build
+                return _bind_packed(op, args, params)
             return call_forward(op, args, params)
         top = a._trace
         if top is not None and top.level >= 0 and not top.forward and op.kind != "none":
@@ -168,11 +223,17 @@ def bind(op, args: tuple, params: tuple = ()):
                 if b._trace is not top:
                     top = None  # two traces: the general path below sorts them out
             else:
+                if type(b) in _SEQS:
+                    return _bind_packed(op, args, params)
                 vb, pb = b, None
         elif type(b) is Tensor:
+            if type(a) in _SEQS:
+                return _bind_packed(op, args, params)
             top = b._trace
             va, pa, vb, pb = a, None, b._value, b._node
         else:
+            if type(a) in _SEQS or type(b) in _SEQS:
+                return _bind_packed(op, args, params)
             return call_forward(op, args, params)
         if top is not None and top.level >= 0 and not top.forward \
                 and type(va) is not Tensor and type(vb) is not Tensor:
@@ -197,6 +258,8 @@ def bind(op, args: tuple, params: tuple = ()):
             if tr is not None and tr.level > level:
                 top = tr
                 level = tr.level
+        elif type(a) in _SEQS:
+            return _bind_packed(op, args, params)
     if not wrapped:
         return call_forward(op, args, params)
     if top is not None and top.jax:  # tg.to_jax: the op's JAX counterpart computes it
@@ -240,6 +303,53 @@ def bind(op, args: tuple, params: tuple = ()):
     if debug.enabled:
         debug.note_site(node)
     return Tensor(out, top, node)
+
+
+# --------------------------------------------------------------------------
+# lists and tuples of traced values
+# --------------------------------------------------------------------------
+
+_SEQS = (list, tuple)
+_STACK: list = [None]  # the public ``stack`` function, set by tensorgrad.ops.shape
+
+
+def use_stack(stack) -> None:
+    """Tell :func:`pack` which function joins arrays along a new axis (the ``stack`` op)."""
+    _STACK[0] = stack
+
+
+def _holds_tensor(x) -> bool:
+    for e in x:
+        if type(e) is Tensor or (type(e) in _SEQS and _holds_tensor(e)):
+            return True
+    return False
+
+
+def pack(x, opname: str = "pack"):
+    """A (nested) list or tuple of arrays, numbers and Tensors as the one array NumPy
+    would build from it (``np.array(x)``).
+
+    With a Tensor anywhere inside, the array is built with the registered
+    ``stack`` op, so gradients flow to every traced entry (in every transform
+    and on the imperative tape); otherwise it is ``np.asarray(x)``.
+    """
+    if not _holds_tensor(x):
+        try:
+            return np.asarray(x)
+        except ValueError as exc:
+            raise ValueError(f"{opname}: this list or tuple cannot be made into one array "
+                             f"(NumPy: {exc})") from None
+    items = [pack(e, opname) if type(e) in _SEQS else e for e in x]
+    shapes = [shape_of(e) for e in items]
+    if any(s != shapes[0] for s in shapes):
+        raise ValueError(f"{opname}: a list or tuple of arrays with different shapes {shapes} "
+                         "cannot be made into one array; give its entries one shape")
+    return _STACK[0](items)
+
+
+def _bind_packed(op, args: tuple, params: tuple):
+    """bind, after turning every list or tuple argument into an array (:func:`pack`)."""
+    return bind(op, tuple([pack(a, op.name) if type(a) in _SEQS else a for a in args]), params)
 
 
 def _untraced(op, args: tuple, params: tuple):

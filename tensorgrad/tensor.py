@@ -15,11 +15,12 @@ Operators and array methods are installed by the ops' registry entries.
 """
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Tensor", "concrete", "shape_of", "ndim_of", "dtype_of", "NUMPY_FUNCTIONS"]
+__all__ = ["Tensor", "concrete", "shape_of", "ndim_of", "dtype_of", "traced_level", "NUMPY_FUNCTIONS"]
 
 
 class Tensor:
@@ -54,6 +55,7 @@ class Tensor:
         return np.array(concrete(self))
 
     def item(self):
+        _leaving(self, "t.item()")
         return concrete(self).item()
 
     @property
@@ -100,6 +102,8 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         # a read-only view: the value may be saved on a tape, so writing to it
         # would silently change gradients (np.array(t) still gives a copy)
+        _leaving(self, "converting it to a NumPy array or scalar "
+                       "(np.asarray(t), np.array(t), np.float64(t), ...)", array=True)
         v = np.asarray(concrete(self))
         if dtype is not None:
             return v.astype(dtype)
@@ -110,17 +114,27 @@ class Tensor:
             v.flags.writeable = False
         return v
 
+    # Turning a traced value into a Python number or a NumPy array would drop
+    # its gradient without a word; inside a transform these raise instead
+    # (see _leaving). bool() and comparisons stay allowed: values are concrete.
     def __float__(self) -> float:
+        _leaving(self, "float(t) (or a math.* function, which calls it)")
         return float(concrete(self))
 
     def __int__(self) -> int:
+        _leaving(self, "int(t)")
         return int(concrete(self))
+
+    def __complex__(self) -> complex:
+        _leaving(self, "complex(t)")
+        return complex(concrete(self))
 
     def __bool__(self) -> bool:
         return bool(concrete(self))
 
     def __index__(self) -> int:
-        return int(concrete(self))
+        _leaving(self, "using t as an index (operator.index(t))")
+        return operator.index(concrete(self))
 
     __hash__ = object.__hash__
 
@@ -152,20 +166,87 @@ def concrete(x: Any):
     return x
 
 
+def traced_level(x) -> int:
+    """The highest live trace level under ``x`` (transforms are ≥ 1, the imperative
+    tape is 0), or -1 when ``x`` is a constant."""
+    level = -1
+    while type(x) is Tensor:
+        tr = x._trace
+        if tr is not None:
+            lv = tr.level
+            if lv > level:
+                level = lv
+        x = x._value
+    return level
+
+
+def _leaving(t: "Tensor", how: str, array: bool = False) -> None:
+    """Refuse to turn a traced value into a plain number or array (its gradient would be lost).
+
+    Inside a transform every such conversion raises. A tensor on the
+    imperative tape (``requires_grad=True``) may still become a Python number
+    (``float(loss)``, ``loss.item()``, as in PyTorch) but not a NumPy array.
+    """
+    level = traced_level(t)
+    if level < 0 or (level == 0 and not array):
+        return
+    where = "inside a transform (grad, vjp, jacrev, ...)" if level > 0 else \
+        "while it requires grad (imperative tape)"
+    raise TypeError(
+        f"{how}: a traced value of shape {t.shape} and dtype {t.dtype} {where}; the result "
+        "would be a constant and the gradient through it would be silently lost. Use "
+        "tensorgrad ops on the Tensor itself (tg.exp, tg.sum, ... instead of math.* or NumPy "
+        "functions); if a constant is what you mean, say so with tg.stop_gradient(x) (or "
+        "x.detach(), or x.numpy() for a NumPy copy)")
+
+
+_SEQS = (list, tuple)
+
+
+def _seq_shape(x) -> tuple:
+    """The shape of the array a (nested) list or tuple would make, read from its entries."""
+    inner = [_seq_shape(e) if type(e) in _SEQS else shape_of(e) for e in x]
+    for s in inner:
+        if s != inner[0]:
+            raise ValueError(f"a list or tuple of arrays with different shapes ({inner}) cannot "
+                             "be made into one array; stack or pad them to one shape first")
+    return (len(x),) + (inner[0] if inner else ())
+
+
+def _seq_leaves(x, out: list) -> list:
+    for e in x:
+        if type(e) in _SEQS:
+            _seq_leaves(e, out)
+        else:
+            out.append(e)
+    return out
+
+
 def shape_of(x) -> tuple:
-    """The shape of an array, Tensor or number."""
+    """The shape of an array, Tensor, number, or (nested) list of them."""
     s = getattr(x, "shape", None)
-    return tuple(s) if s is not None else np.shape(x)
+    if s is not None:
+        return tuple(s)
+    if type(x) in _SEQS:
+        return _seq_shape(x)
+    return np.shape(x)
 
 
 def ndim_of(x) -> int:
     n = getattr(x, "ndim", None)
-    return n if n is not None else np.ndim(x)
+    if n is not None:
+        return n
+    return len(_seq_shape(x)) if type(x) in _SEQS else np.ndim(x)
 
 
 def dtype_of(x):
     d = getattr(x, "dtype", None)
-    return d if d is not None else np.result_type(x)
+    if d is not None:
+        return d
+    if type(x) in _SEQS:
+        leaves = [getattr(e, "dtype", e) for e in _seq_leaves(x, [])]
+        return np.result_type(*leaves) if leaves else np.dtype(np.float64)
+    return np.result_type(x)
 
 
 #: Full NumPy path (``"numpy.sum"``, ``"numpy.linalg.solve"``, ``"scipy.special.erf"``)

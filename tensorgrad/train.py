@@ -127,6 +127,11 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
         raise ValueError("fit: training data X and y are required")
     if not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
+    _check_data("fit", X, y, "X", "y")
+    if validation is not None:
+        if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
+            raise TypeError("fit: validation must be a tuple (X_val, y_val)")
+        _check_data("fit", *validation, "validation X", "validation y")
     loss_fn = get_loss(loss)
     opt = optimizer if optimizer is not None else _optim.Adam(1e-2)
     state = opt.init(params)
@@ -196,6 +201,29 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
     if isinstance(model, Module):
         model.params = params
     return params, hist
+
+
+def _check_data(where: str, X, y, xname: str, yname: str) -> None:
+    """Refuse empty data, and NaN or inf in the data, naming the array and the rows.
+
+    A non-finite input makes the loss NaN at once; blaming the learning rate
+    for it would send the user the wrong way.
+    """
+    for name, a in ((xname, X), (yname, y)):
+        a = np.asarray(concrete(a))
+        if a.ndim == 0 or len(a) == 0:
+            raise ValueError(f"{where}: {name} is empty (shape {a.shape}); there is nothing to "
+                             "train on")
+        if a.dtype.kind not in "fc":
+            continue
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(a).reshape(len(a), -1).all(axis=1)
+        if not ok.all():
+            rows = np.flatnonzero(~ok)
+            shown = ", ".join(str(int(r)) for r in rows[:10]) + (", ..." if len(rows) > 10 else "")
+            kinds = "/".join(k for k, f in (("NaN", np.isnan), ("inf", np.isinf)) if f(a).any())
+            raise ValueError(f"{where}: {name} holds {kinds} in {len(rows)} of {len(a)} rows "
+                             f"(rows {shown}); the data must be finite: clean or drop those rows")
 
 
 def _bar(progress: bool, total: int, desc: str, file):

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import jax_backend as _jaxb
 from . import ops as _ops
-from .guards import lock_chain, mutable, unlock
+from .guards import Held, check_intact, lock, unlock
 from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reverse_trace
 from .sweep import Eye, backward_pass, node_jvp, toposort
 from .tensor import Tensor, concrete
@@ -43,9 +43,9 @@ def _live(x) -> bool:
     return type(x) is Tensor and x._trace is not None and x._trace.level >= 0
 
 
-def _as_primal(x, where: str, copy: bool):
-    """A differentiable input as a float array (or a live Tensor of an outer trace)."""
-    if type(x) is np.ndarray and not copy and x.dtype.kind == "f":  # the common case, directly
+def _as_primal(x, where: str):
+    """A differentiable input as a read-only float array (or a live Tensor of an outer trace)."""
+    if type(x) is np.ndarray and x.dtype.kind == "f":  # the common case, directly
         if x.flags.writeable:
             x = x.view()  # read-only view: the op rules can never write into it
             x.flags.writeable = False
@@ -63,20 +63,15 @@ def _as_primal(x, where: str, copy: bool):
         raise TypeError(f"{where}: can only differentiate with respect to floating-point inputs, "
                         f"got dtype {a.dtype} (shape {a.shape}); convert it with "
                         f".astype(float) or pass it as a constant (not in argnums)")
-    if copy and mutable(a):
-        # the tape keeps this value until the sweep (vjp/linearize: after they
-        # return): save our own copy, so that mutating the caller's array
-        # meanwhile cannot change the gradient
-        a = np.array(a, copy=True)
-        a.flags.writeable = False
-    elif a.flags.writeable:
+    if a.flags.writeable:
         a = a.view()  # read-only view: the op rules can never write into it
         a.flags.writeable = False
     return a
 
 
 def _finish(v):
-    """A result value as the caller should see it: live Tensors stay, the rest become arrays."""
+    """A computed result (gradient, Jacobian, tangent) as the caller should see it:
+    live Tensors stay, the rest become arrays."""
     if type(v) is np.ndarray:
         return v
     if _live(v):
@@ -84,8 +79,13 @@ def _finish(v):
     return np.asarray(concrete(v))
 
 
-def _finish_copy(v):
-    """A result the retained tape also keeps (vjp, linearize outputs): the caller gets a copy."""
+def _finish_value(v):
+    """A primal output or aux value: always the caller's own copy.
+
+    It may be the tape's residual (vjp, linearize keep their tape), a view of
+    an input (``lambda x: x``), or an array the function captured: a copy
+    never aliases the caller's arrays nor the tape.
+    """
     if _live(v):
         return v
     return np.array(concrete(v), copy=True)
@@ -111,7 +111,10 @@ def _own(results: list) -> list:
 
 def _check_output(v, where: str):
     """Reject outputs tensorgrad cannot differentiate (complex, object, strings)."""
-    dt = np.result_type(concrete(v)) if not isinstance(v, (str, bytes)) else None
+    if type(v) is Tensor or type(v) is np.ndarray:
+        dt = v.dtype
+    else:
+        dt = np.result_type(concrete(v)) if not isinstance(v, (str, bytes)) else None
     if dt is not None and dt.kind in "cOUSV":
         kind = "complex" if dt.kind == "c" else "non-numeric"
         raise TypeError(f"{where}: the function returned a {kind} array (dtype {dt}); tensorgrad "
@@ -132,30 +135,35 @@ def _norm_argnums(argnums, nargs: int, name: str):
 class _Recording:
     """A function run once on a reverse trace, ready for sweeps."""
 
-    __slots__ = ("out_tree", "out_values", "out_nodes", "in_leaves", "in_nodes", "in_treedefs", "aux")
+    __slots__ = ("out_tree", "out_values", "out_nodes", "in_leaves", "in_nodes", "in_treedefs", "aux",
+                 "held")
 
 
 def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: str,
-            copy: bool = True, locked: list | None = None) -> _Recording:
+            held: Held | None = None) -> _Recording:
     """Run ``f`` once on a new reverse trace.
 
-    Inputs are protected from mutation while the tape holds them: ``copy``
-    saves private copies (vjp, linearize: the tape outlives the call); with
-    ``locked`` the caller's arrays are instead made read-only until the caller
-    unlocks them after its sweep (grad, jacrev: the tape ends inside the
-    call), which costs no memory.
+    The caller's input arrays and the constants the tape saves are locked
+    read-only into ``held`` (no copies): the transform releases it when its
+    tape is no longer needed (grad, jacrev: after the sweep; vjp, linearize:
+    when the returned function is collected). Without ``held`` they are
+    copied instead (structured Jacobians keep what the tape saved).
     """
-    trace = new_reverse_trace()
-    trace.locks = locked  # constants saved on this tape: locked too, not copied
-    args = list(args)
     rec = _Recording()
+    if held is None:
+        held = Held(copy=True)
+    rec.held = held
+    trace = new_reverse_trace(held)
+    args = list(args)
     rec.in_leaves, rec.in_nodes, rec.in_treedefs = [], [], []
     try:
         for k in argnums:
             leaves, td = tree_flatten(args[k])
-            if locked is not None:
-                _lock(leaves, locked)
-            vals = [_as_primal(v, where, copy) for v in leaves]
+            vals = []
+            for v in leaves:
+                if isinstance(v, np.ndarray) and not lock(v, held, f"input {k} of {where}"):
+                    v = v.copy()  # memory owned by something that cannot be locked
+                vals.append(_as_primal(v, where))
             nodes = [leaf_node(v) for v in vals]
             args[k] = tree_unflatten(td, [Tensor(v, trace, n) for v, n in zip(vals, nodes)])
             rec.in_leaves.append(vals)
@@ -185,25 +193,19 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
     return rec
 
 
-def _lock(arrays, locked: list) -> None:
-    for a in arrays:
-        if type(a) is np.ndarray:
-            lock_chain(a, locked)
-
-
-_unlock = unlock
-
-
 def _strip(tree, trace):
-    """aux leaves as JAX returns them: values traced here become arrays, the rest
-    (Python scalars, strings, NumPy arrays, ...) come back exactly as given."""
+    """aux leaves as JAX returns them: values traced here become arrays, NumPy
+    arrays come back as copies (never the caller's buffer), the rest (Python
+    scalars, strings, ...) exactly as given."""
     leaves, td = tree_flatten(tree)
     out = []
     for v in leaves:
         if type(v) is Tensor:
             while type(v) is Tensor and v._trace is trace:
                 v = v._value
-            v = _finish(v)
+            v = _finish_value(v)
+        elif isinstance(v, np.ndarray):
+            v = np.array(v, copy=True)  # never the caller's own buffer
         out.append(v)
     return out, td
 
@@ -263,10 +265,16 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     """
     if _IN_JAX.trace is not None:
         return _jaxb.vjp(f, primals, has_aux)
-    rec = _record(f, primals, tuple(range(len(primals))), has_aux, "vjp")
-    out = tree_unflatten(rec.out_tree, [_finish_copy(v) for v in rec.out_values])
+    held = Held()  # the locks live as long as vjp_fn (released when it is collected)
+    try:
+        rec = _record(f, primals, tuple(range(len(primals))), has_aux, "vjp", held)
+    except BaseException:
+        unlock(held)
+        raise
+    out = tree_unflatten(rec.out_tree, [_finish_value(v) for v in rec.out_values])
 
     def vjp_fn(ct):
+        check_intact(held, "vjp_fn")
         ct_leaves, td = tree_flatten(ct)
         if td != rec.out_tree:
             raise ValueError(f"vjp_fn: cotangent structure {td} does not match the output's {rec.out_tree}")
@@ -320,15 +328,15 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
         if _IN_JAX.trace is not None:
             return _jaxb.value_and_grad(f, argnums, has_aux, args)
         single, nums = _norm_argnums(argnums, len(args), "grad")
-        locked: list = []
+        held = Held()
         try:  # the caller's inputs stay read-only until the sweep is done
-            rec = _record(f, args, nums, has_aux, "grad", copy=False, locked=locked)
+            rec = _record(f, args, nums, has_aux, "grad", held)
             seed = _scalar_seed(rec, "grad")
             leaves = backward_pass(rec.out_nodes, [seed], retain=False)
             grads = _gather(rec, leaves)  # while locked: results never alias a caller's array
         finally:
-            _unlock(locked)
-        value = _finish(rec.out_values[0])
+            unlock(held)
+        value = _finish_value(rec.out_values[0])
         value = (value, rec.aux) if has_aux else value
         return value, (grads[0] if single else tuple(grads))
     return vg
@@ -345,42 +353,47 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
     def jac(*args):
         if _IN_JAX.trace is not None:
             return _jaxb.jacobian("jacrev", f, argnums, has_aux, args)
-        locked: list = []
+        held = Held()
         try:  # the caller's inputs stay read-only until the last sweep is done
-            return _jacrev_locked(args, locked)
+            return _jacrev_locked(args, held)
         finally:
-            _unlock(locked)
+            unlock(held)
 
-    def _jacrev_locked(args, locked):
+    def _jacrev_locked(args, held):
         single, nums = _norm_argnums(argnums, len(args), "jacrev")
-        rec = _record(f, args, nums, has_aux, "jacrev", copy=False, locked=locked)
+        rec = _record(f, args, nums, has_aux, "jacrev", held)
         per_out = []
         n_out = len(rec.out_nodes)
         for o, (node, v) in enumerate(zip(rec.out_nodes, rec.out_values)):
             oshape = tuple(np.shape(concrete(v)))
             m = math.prod(oshape)
             dt = _float_dtype(v)
-            blocks = []  # per chunk: list over argnums of lists over leaves
+            # rows of the Jacobian per (argnum, leaf), filled chunk by chunk
+            rows = [[_Rows(m) for _ in leaves] for leaves in rec.in_leaves]
             step = max(m, 1) if not chunk_size else max(1, int(chunk_size))
             for lo in range(0, max(m, 1), step):
                 hi = min(m, lo + step)
                 if len(oshape) == 1 and lo == 0 and hi == m:
                     seed = Eye(m, dt)  # the identity, kept symbolic (see tape.Eye)
-                else:
-                    seed = np.eye(m, dtype=dt)[lo:hi].reshape((hi - lo,) + oshape)
+                else:  # rows lo..hi of the identity only: memory ~ chunk × output size
+                    seed = np.zeros((hi - lo, m), dtype=dt)
+                    seed[np.arange(hi - lo), np.arange(lo, hi)] = 1
+                    seed = seed.reshape((hi - lo,) + oshape)
                 last = o == n_out - 1 and hi >= m  # no sweep after this one: free as we go
                 leaves = backward_pass([node], [seed], retain=not last, batch_ndim=1) if node else {}
-                blocks.append(_gather(rec, leaves, batch=(hi - lo,)))
+                seed = None
+                for k, block in enumerate(_gather(rec, leaves, batch=(hi - lo,))):
+                    for j, part in enumerate(tree_flatten(block)[0]):
+                        rows[k][j].add(lo, hi, part)
+                leaves = block = part = None
                 if m == 0:
                     break
             per_arg = []
             for k in range(len(nums)):
-                leaf_lists = [tree_flatten(b[k])[0] for b in blocks]
                 jacs = []
                 for j, inv in enumerate(rec.in_leaves[k]):
                     ishape = tuple(np.shape(concrete(inv)))
-                    parts = [ll[j] for ll in leaf_lists]
-                    J = parts[0] if len(parts) == 1 else _ops.concatenate(parts, axis=0)
+                    J = rows[k][j].joined()
                     jacs.append(_finish(_ops.reshape(J, oshape + ishape)))
                 per_arg.append(tree_unflatten(rec.in_treedefs[k], jacs))
             per_out.append(per_arg[0] if single else tuple(per_arg))
@@ -388,6 +401,43 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
         return (result, rec.aux) if has_aux else result
     return jac
 
+
+
+class _Rows:
+    """Chunks of a result along axis 0, joined without a second full copy.
+
+    Plain arrays are written into one buffer as they arrive (peak memory:
+    the result plus one chunk); Tensors (nested transforms) are concatenated
+    with the differentiable op at the end.
+    """
+
+    __slots__ = ("total", "buf", "parts")
+
+    def __init__(self, total: int):
+        self.total = total
+        self.buf = None
+        self.parts: list = []
+
+    def add(self, lo: int, hi: int, part) -> None:
+        if not self.parts and hi - lo == self.total:  # one chunk: nothing to join
+            self.parts.append(part)
+            return
+        if type(part) is np.ndarray and not self.parts:
+            if self.buf is None:
+                self.buf = np.empty((self.total,) + part.shape[1:], dtype=part.dtype)
+            self.buf[lo:hi] = part
+            return
+        if self.buf is not None:  # a Tensor after arrays: keep what we have as one part
+            self.parts.append(self.buf[:lo])
+            self.buf = None
+        self.parts.append(part)
+
+    def joined(self):
+        if self.buf is not None:
+            return self.buf
+        if len(self.parts) == 1:
+            return self.parts[0]
+        return _ops.concatenate(self.parts, axis=0)
 
 
 # --------------------------------------------------------------------------
@@ -404,7 +454,7 @@ def _run_forward(f, args, argnums, tangent_leaves, has_aux, batch_ndim, where):
             leaves, td = tree_flatten(args[k])
             wrapped = []
             for v in leaves:
-                p = _as_primal(v, where, copy=False)
+                p = _as_primal(v, where)
                 wrapped.append(Tensor(p, trace, None, next(it)))
             args[k] = tree_unflatten(td, wrapped)
         result = f(*args)
@@ -449,7 +499,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
                             "real functions only (carry real and imaginary parts separately)")
         tans.append(t if _live(t) else np.array(concrete(t), dtype=_float_dtype(p), copy=True))
     vals, td, touts, aux = _run_forward(f, primals, tuple(range(len(primals))), tans, has_aux, 0, "jvp")
-    out = tree_unflatten(td, [_finish(v) for v in vals])
+    out = tree_unflatten(td, [_finish_value(v) for v in vals])
     tout = tree_unflatten(td, _own([_finish(t) if t is not None else _zeros_like(v)
                                     for v, t in zip(vals, touts)]))
     return (out, tout, aux) if has_aux else (out, tout)
@@ -477,6 +527,7 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
         offsets = np.cumsum([0] + sizes)
         step = max(total, 1) if not chunk_size else max(1, int(chunk_size))
         chunks, vals, td, aux = [], None, None, None
+        filled = None  # per output: per input leaf, its Jacobian columns (plain arrays)
         for lo in range(0, max(total, 1), step):
             hi = min(total, lo + step)
             tangents = []
@@ -486,10 +537,41 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
                 basis[rows - lo, rows - off] = 1
                 tangents.append(basis.reshape((hi - lo,) + tuple(np.shape(concrete(v)))))
             vals, td, touts, aux = _run_forward(f, args, nums, tangents, has_aux, 1, "jacfwd")
-            chunks.append([t if t is not None else _zeros_like(v, (hi - lo,))
-                           for v, t in zip(vals, touts)])
+            tangents = None
+            chunk = [t if t is not None else _zeros_like(v, (hi - lo,))
+                     for v, t in zip(vals, touts)]
+            touts = None
+            if step < total and not chunks and all(type(c) is np.ndarray for c in chunk):
+                # chunked, plain arrays: write each chunk's columns into the result
+                if filled is None:
+                    filled = [[np.empty(c.shape[1:] + (n,), dtype=c.dtype) for n in sizes]
+                              for c in chunk]
+                for c, cols in zip(chunk, filled):
+                    for i, (off, n) in enumerate(zip(offsets, sizes)):
+                        a, b = max(lo, off), min(hi, off + n)
+                        if a < b:
+                            cols[i][..., a - off:b - off] = np.moveaxis(c[a - lo:b - lo], 0, -1)
+                chunk = c = None
+                continue
+            if filled is not None:
+                raise RuntimeError("jacfwd: a chunk of tangents changed kind between chunks")
+            chunks.append(chunk)
             if total == 0:
                 break
+        if filled is not None:
+            per_out = []
+            for o, v in enumerate(vals):
+                oshape = tuple(np.shape(concrete(v)))
+                per_arg, i = [], 0
+                for leaves, itd in zip(in_leaves, in_tds):
+                    jacs = []
+                    for leaf in leaves:
+                        jacs.append(filled[o][i].reshape(oshape + tuple(np.shape(concrete(leaf)))))
+                        i += 1
+                    per_arg.append(tree_unflatten(itd, jacs))
+                per_out.append(per_arg[0] if single else tuple(per_arg))
+            result = tree_unflatten(td, per_out)
+            return (result, aux) if has_aux else result
         per_out = []
         for o, v in enumerate(vals):
             oshape = tuple(np.shape(concrete(v)))
@@ -535,12 +617,18 @@ def linearize(f: Callable, *primals: Any):
     """
     if _IN_JAX.trace is not None:
         return _jaxb.linearize(f, primals)
-    rec = _record(f, primals, tuple(range(len(primals))), False, "linearize")
-    out = tree_unflatten(rec.out_tree, [_finish_copy(v) for v in rec.out_values])
+    held = Held()  # the locks live as long as f_jvp (released when it is collected)
+    try:
+        rec = _record(f, primals, tuple(range(len(primals))), False, "linearize", held)
+    except BaseException:
+        unlock(held)
+        raise
+    out = tree_unflatten(rec.out_tree, [_finish_value(v) for v in rec.out_values])
     order = toposort([n for n in rec.out_nodes if n is not None])
     leaf_nodes = [n for nodes in rec.in_nodes for n in nodes]
 
     def f_jvp(*tangents):
+        check_intact(held, "f_jvp")
         if len(tangents) != len(primals):
             raise ValueError(f"f_jvp: expected {len(primals)} tangents, got {len(tangents)}")
         t_leaves, _ = tree_flatten(tuple(tangents))

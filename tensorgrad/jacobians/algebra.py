@@ -8,6 +8,7 @@ This module installs ``J @ K`` and ``J + K`` on every map.
 """
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -23,23 +24,33 @@ __all__ = ["compose", "add", "count_flops", "count", "Product", "SumOf"]
 # flop counting
 # --------------------------------------------------------------------------
 
-_COUNTERS: list[list[int]] = []
+class _Counters(threading.local):
+    """The open ``count_flops`` blocks of the calling thread (each thread counts its own work)."""
+
+    def __init__(self):
+        self.open: list[list[int]] = []
+
+
+_COUNTERS = _Counters()
 
 
 def count(n: int) -> None:
-    for c in _COUNTERS:
+    for c in _COUNTERS.open:
         c[0] += int(n)
 
 
 @contextmanager
 def count_flops() -> Iterator[list[int]]:
-    """Count the flops of every composition and sum in the block: ``with count_flops() as c: ...; c[0]``."""
+    """Count the flops of every composition and sum in the block: ``with count_flops() as c: ...; c[0]``.
+
+    Only work done by the calling thread is counted.
+    """
     c = [0]
-    _COUNTERS.append(c)
+    _COUNTERS.open.append(c)
     try:
         yield c
     finally:  # by identity: nested counters may hold equal counts
-        del _COUNTERS[next(k for k, x in enumerate(_COUNTERS) if x is c)]
+        del _COUNTERS.open[next(k for k, x in enumerate(_COUNTERS.open) if x is c)]
 
 
 # --------------------------------------------------------------------------

@@ -247,8 +247,12 @@ not_equal = _comparison("not_equal", np.not_equal, "x != y", "__ne__")
 
 # ---- dtype conversion --------------------------------------------------------
 def _astype_signature(x: ArrayLike, dtype):
-    """x converted to ``dtype`` (gradients flow back in x's own dtype)."""
-    return (x,), (np.dtype(dtype),)
+    """x converted to ``dtype``. A float-to-float cast keeps the gradient (cast back
+    to x's dtype); a cast to an integer or bool dtype carries none, as in JAX."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iub":  # piecewise constant: its derivative is 0 wherever it exists
+        x = stop_gradient(x)
+    return (x,), (dtype,)
 
 
 astype = linear(
@@ -257,5 +261,5 @@ astype = linear(
     signature=_astype_signature, params=("dtype",), methods=("astype",),
     jacobian=lambda i, args, out, params: Identity(shape_of(out)),
     jax=lambda jnp, x, dtype: x.astype(dtype), symbol="I (cast)",
-    doc="cast to another floating dtype; the gradient is cast back",
+    doc="cast to another dtype; the gradient is cast back (none through integer or bool casts)",
     examples=[Example(((3,),), {"dtype": np.float64})])

@@ -12,6 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from ..jacobians.maps import Broadcast, Identity, Permute, Reshape
+from ..recording import use_stack
 from ..registry import Example, function, linear
 from ..sweep import unbroadcast
 from ..tensor import Tensor
@@ -350,6 +351,7 @@ stack = linear(
     call=lambda *xs, axis=0: stack(xs, axis=axis),
     examples=[Example(((2, 3), (2, 3))), Example(((3,), (3,), (3,)), {"axis": 1}),
               Example(((), ()), {"axis": 0})])
+use_stack(stack)  # a list of traced values passed to any op is stacked into one array
 
 
 @function

@@ -1,0 +1,109 @@
+"""A traced value never silently becomes a constant.
+
+Reproductions: inside a transform ``float(x[0])``, ``x[0].item()``,
+``np.float64(x[0])``, ``math.exp(x)``, ``np.asarray(x)``, ``np.array(x)`` and
+``tg.tensor(x)`` all became constants (``tg.grad(lambda x: tg.sum(float(x[0]) * x))``
+gave [0.3, 0.3, 0.3]). They now raise a TypeError naming the conversion and
+the fix. bool() and comparisons stay allowed: values are concrete.
+"""
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+X = np.array([0.3, 1.0, 2.0])
+
+ESCAPES = {
+    "float": lambda x: tg.sum(float(x[0]) * x),
+    "int": lambda x: tg.sum(int(x[2]) * x),
+    "complex": lambda x: tg.sum(complex(x[0]).real * x),
+    "item": lambda x: tg.sum(x[0].item() * x),
+    "np.float64": lambda x: tg.sum(np.float64(x[0]) * x),
+    "math.exp": lambda x: tg.sum(math.exp(x[0]) * x),
+    "np.asarray": lambda x: tg.sum(np.asarray(x) * x),
+    "np.array": lambda x: tg.sum(np.array(x) * x),
+    "tg.tensor": lambda x: tg.sum(tg.tensor(x) * x),
+    "tg.tensor of a list": lambda x: tg.sum(tg.tensor([x[0], 1.0]) * x[:2]),
+    "operator.index": lambda x: tg.sum(x * operator.index(x[0])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ESCAPES))
+@pytest.mark.parametrize("transform", ["grad", "jacrev", "jacfwd", "vjp", "jvp", "hessian"])
+def test_escapes_raise_inside_every_transform(name, transform):
+    f = ESCAPES[name]
+    call = {
+        "grad": lambda: tg.grad(f)(X),
+        "jacrev": lambda: tg.jacrev(f)(X),
+        "jacfwd": lambda: tg.jacfwd(f)(X),
+        "vjp": lambda: tg.vjp(f, X),
+        "jvp": lambda: tg.jvp(f, (X,), (X,)),
+        "hessian": lambda: tg.hessian(f)(X),
+    }[transform]
+    with pytest.raises(TypeError, match="traced value|tensor\\(\\)") as err:
+        call()
+    msg = str(err.value)
+    assert "stop_gradient" in msg  # names the fix
+    assert X.flags.writeable  # and leaves the caller's array as it was
+
+
+def test_the_message_names_the_conversion_and_the_tg_op():
+    with pytest.raises(TypeError) as err:
+        tg.grad(lambda x: math.exp(x))(1.0)
+    assert "math.*" in str(err.value) and "tg.exp" in str(err.value)
+    with pytest.raises(TypeError) as err:
+        tg.grad(lambda x: tg.sum(np.asarray(x)))(X)
+    assert "np.asarray" in str(err.value) and "shape (3,)" in str(err.value)
+
+
+def test_bool_comparisons_and_python_control_flow_stay_allowed():
+    def f(x):
+        if x[0] > 0:  # a comparison gives a boolean Tensor; bool() of it is fine
+            y = x * 2.0
+        else:
+            y = x * -1.0
+        while tg.sum(y) < 100.0:
+            y = y * 3.0
+        return tg.sum(y)
+    g = tg.grad(f)(X)
+    np.testing.assert_allclose(g, [54.0, 54.0, 54.0])
+    assert bool(tg.grad(lambda x: tg.sum(x))(X).all())
+
+
+def test_explicit_exits_are_allowed():
+    g = tg.grad(lambda x: tg.sum(tg.stop_gradient(x[0]) * x))(X)
+    np.testing.assert_allclose(g, [0.3, 0.3, 0.3])
+    g = tg.grad(lambda x: tg.sum(x.detach() * x))(X)
+    np.testing.assert_allclose(g, X)
+    g = tg.grad(lambda x: tg.sum(x.numpy() * x))(X)
+    np.testing.assert_allclose(g, X)
+
+
+def test_outside_transforms_conversions_work_as_in_numpy():
+    t = tg.tensor([1.5, 2.5])
+    assert float(t[0]) == 1.5 and int(t[1]) == 2 and t[0].item() == 1.5
+    assert math.exp(t[0]) == math.exp(1.5)
+    np.testing.assert_array_equal(np.asarray(t), [1.5, 2.5])
+    np.testing.assert_array_equal(np.array(t), [1.5, 2.5])
+    assert tg.tensor(t).numpy().tolist() == [1.5, 2.5]
+    assert [0, 1, 2][tg.tensor(1, dtype=np.int64)] == 1
+    # a result computed inside a transform and handed out is a plain array
+    assert float(tg.grad(lambda x: tg.sum(x * x))(np.array(2.0))) == 4.0
+
+
+def test_imperative_tensors_give_numbers_but_not_arrays():
+    t = tg.tensor([1.0, 2.0], requires_grad=True)
+    loss = tg.sum(t * t)
+    assert float(loss) == 5.0 and loss.item() == 5.0  # logging a loss, as in PyTorch
+    with pytest.raises(TypeError, match="requires grad"):
+        np.asarray(loss)
+    np.testing.assert_array_equal(loss.numpy(), 5.0)  # the explicit exit
+    np.testing.assert_array_equal(np.asarray(t.detach()), [1.0, 2.0])
+    with tg.no_grad():
+        y = t * 2.0
+    np.testing.assert_array_equal(np.asarray(y), [2.0, 4.0])  # not recorded: a plain value
