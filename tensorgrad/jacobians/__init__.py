@@ -5,9 +5,12 @@ Jacobian of one recorded op.
   forms, permutations, ...), each with ``matvec``, ``vecmat``, ``T`` and ``todense``;
 * :mod:`~tensorgrad.jacobians.algebra`: composition, sums and flop counting;
 * :mod:`~tensorgrad.jacobians.local`: ``op_jacobian``, the map of one op from
-  its registry entry.
+  its registry entry;
+* :mod:`~tensorgrad.jacobians.gather`: selections and permutations of entries
+  (flip, roll, repeat, tile, pad, diagonal) as one integer index.
 """
 from .algebra import Product, SumOf, add, compose, count_flops
+from .gather import Gather, IndexPermutation, selection_jacobian
 from .local import RuleMap, elementwise_jacobian, op_jacobian
 from .maps import (Broadcast, Dense, Diagonal, Identity, Jacobian, MatmulLeft, MatmulRight, Permute,
                    Reshape, SoftmaxJacobian, SumTo, Transposed, Zero)
@@ -15,4 +18,4 @@ from .maps import (Broadcast, Dense, Diagonal, Identity, Jacobian, MatmulLeft, M
 __all__ = ["Jacobian", "Zero", "Identity", "Diagonal", "Dense", "Reshape", "Permute",
            "Broadcast", "SumTo", "MatmulLeft", "MatmulRight", "SoftmaxJacobian", "RuleMap", "Product",
            "SumOf", "Transposed", "compose", "add", "count_flops", "op_jacobian",
-           "elementwise_jacobian"]
+           "elementwise_jacobian", "Gather", "IndexPermutation", "selection_jacobian"]

@@ -5,6 +5,7 @@ Importing this package registers every op and exports every public function
 """
 from ..registry import FUNCTIONS
 from . import elementwise, shape, reductions, linalg, activations, conv  # noqa: F401  (registers the ops)
+from . import arrange, selection  # noqa: F401  (NumPy's shape and indexing functions)
 
 globals().update(FUNCTIONS)
 __all__ = sorted(FUNCTIONS)
