@@ -33,8 +33,18 @@ def lock_chain(a: np.ndarray, locks: list) -> None:
         a = a.base
 
 
+def _depth(a: np.ndarray) -> int:
+    n = 0
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+        n += 1
+    return n
+
+
 def unlock(locks: list) -> None:
-    for a in reversed(locks):
+    # bases before their views: a view locked after its base (it was made
+    # before the base was locked) can only be writable again once the base is
+    for a in sorted(reversed(locks), key=_depth):
         a.flags.writeable = True
         _LOCKED.discard(id(a))
     locks.clear()

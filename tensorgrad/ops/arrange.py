@@ -53,8 +53,7 @@ flip = linear(
     jacobian=selection_jacobian(lambda n, p: np.flip(n, p[0])),
     jax=lambda jnp, m, axis=None: jnp.flip(m, axis),
     symbol="P (entries reversed)", doc="reverse the order of entries along axes",
-    examples=[Example(((4,),)), Example(((2, 3),), {"axis": 1}),
-              Example(((2, 3, 2),), {"axis": (0, -1)})])
+    examples=[Example(((4,),)), Example(((2, 3, 2),), {"axis": (0, -1)})])
 
 
 @function
@@ -128,9 +127,8 @@ roll = linear(
     jacobian=selection_jacobian(lambda n, p: _roll_forward(n, *p)),
     jax=lambda jnp, a, shift, axis=None: jnp.roll(a, shift, axis),
     symbol="P (entries shifted cyclically)", doc="shift entries cyclically along axes",
-    examples=[Example(((5,),), {"shift": 2}), Example(((2, 3),), {"shift": -1}),
-              Example(((2, 3, 4),), {"shift": (1, 2), "axis": (0, -1)}),
-              Example(((3, 4),), {"shift": 1, "axis": 1})])
+    examples=[Example(((2, 3),), {"shift": -1}),
+              Example(((2, 3, 4),), {"shift": (1, 2), "axis": (0, -1)})])
 
 
 # ---- repeat ------------------------------------------------------------------------------
@@ -179,7 +177,7 @@ repeat = linear(
     methods=("repeat",), jacobian=selection_jacobian(lambda n, p: np.repeat(n, p[0], axis=p[1])),
     jax=lambda jnp, a, repeats, axis=None: jnp.repeat(a, repeats, axis),
     symbol="S (each entry copied)", doc="repeat each entry along an axis",
-    examples=[Example(((3,),), {"repeats": 2}), Example(((2, 3),), {"repeats": 2, "axis": 0}),
+    examples=[Example(((2, 3),), {"repeats": 2}),
               Example(((2, 3),), {"repeats": np.array([1, 0, 3]), "axis": -1})])
 
 
@@ -211,8 +209,7 @@ tile = linear(
     jacobian=selection_jacobian(lambda n, p: np.tile(n, p[0])),
     jax=lambda jnp, A, reps: jnp.tile(A, reps), symbol="S (the array copied in tiles)",
     doc="repeat the whole array along each axis",
-    examples=[Example(((3,),), {"reps": 2}), Example(((2, 3),), {"reps": (2, 1)}),
-              Example(((3,),), {"reps": (2, 2)})])
+    examples=[Example(((2, 3),), {"reps": (2, 1)}), Example(((3,),), {"reps": (2, 2)})])
 
 
 # ---- pad -------------------------------------------------------------------------------------
@@ -292,8 +289,7 @@ pad = linear(
     jacobian=selection_jacobian(lambda n, p: np.pad(n, p[0], mode=p[1])),
     jax=lambda jnp, array, pad_width, mode="constant", **kw: jnp.pad(array, pad_width, mode=mode, **kw),
     symbol="S (copies; zeros for constant padding)", doc="pad an array (NumPy modes)",
-    examples=[Example(((3,),), {"pad_width": 2}),
-              Example(((2, 3),), {"pad_width": ((1, 0), (2, 1)), "constant_values": 1.5}),
+    examples=[Example(((2, 3),), {"pad_width": ((1, 0), (2, 1)), "constant_values": 1.5}),
               Example(((2, 3),), {"pad_width": (1, 2), "mode": "edge"}),
               Example(((4,),), {"pad_width": (2, 5), "mode": "reflect"}),
               Example(((2, 3),), {"pad_width": ((2, 1), (3, 0)), "mode": "symmetric"}),

@@ -1,0 +1,68 @@
+"""``tg.linalg``: the functions of ``numpy.linalg``, differentiable.
+
+The names and signatures are NumPy's, so ``np.linalg.solve(A, b)`` written for
+NumPy maps onto ``tg.linalg.solve(A, b)``. All of them take a matrix or a stack
+of matrices (shape ``(..., M, N)``). Derivatives, and where they do not exist,
+are described in :mod:`tensorgrad.ops.linalg_ops` (inv, solve, det, slogdet,
+pinv), :mod:`tensorgrad.ops.decompositions` (cholesky, eigh, eigvalsh, svd,
+svdvals, qr) and :mod:`tensorgrad.ops.norms`; the docs page "Matrix calculus
+cookbook" states and checks the identities.
+
+Multi-output functions return NumPy's named tuples: ``eigh`` →
+``(eigenvalues, eigenvectors)``, ``svd`` → ``(U, S, Vh)``, ``qr`` → ``(Q, R)``,
+``slogdet`` → ``(sign, logabsdet)``.
+"""
+from __future__ import annotations
+
+from .ops.decompositions import (EighResult, QRResult, SVDResult, cholesky, eigh, eigvalsh, qr,
+                                 svd, svdvals)
+from .ops.linalg import matmul, outer, tensordot
+from .ops.linalg_ops import (LinAlgError, SlogdetResult, det, inv, matrix_power, mT, multi_dot,
+                             pinv, slogdet, solve)
+from .ops.norms import matrix_norm, norm, vector_norm
+from .ops.reductions import sum as _sum
+from .ops.selection import cross as _cross
+from .ops.selection import diagonal as _diagonal
+from .typing import Array, ArrayLike  # noqa: F401
+
+__all__ = ["LinAlgError", "inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd",
+           "svdvals", "qr", "pinv", "norm", "vector_norm", "matrix_norm", "matrix_power",
+           "multi_dot", "matmul", "tensordot", "outer", "cross", "diagonal", "trace",
+           "matrix_transpose", "vecdot", "EighResult", "SVDResult", "QRResult", "SlogdetResult"]
+
+
+def diagonal(x: ArrayLike, /, *, offset: int = 0) -> Array:
+    """The diagonal of the last two axes (``numpy.linalg.diagonal``)."""
+    return _diagonal(x, offset, -2, -1)
+
+
+def trace(x: ArrayLike, /, *, offset: int = 0, dtype=None) -> Array:
+    """The sum of the diagonal of the last two axes (``numpy.linalg.trace``)."""
+    if dtype is not None:
+        raise NotImplementedError("linalg.trace: dtype= is not supported; cast the input instead")
+    return _sum(_diagonal(x, offset, -2, -1), axis=-1)
+
+
+def matrix_transpose(x: ArrayLike, /) -> Array:
+    """Swap the last two axes (``numpy.linalg.matrix_transpose``)."""
+    return mT(x)
+
+
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
+    """The dot product of vectors along ``axis`` (``numpy.linalg.vecdot``; inputs broadcast)."""
+    return _sum(x1 * x2, axis=axis)
+
+
+def cross(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
+    """The cross product of 3-vectors along ``axis`` (``numpy.linalg.cross``)."""
+    for x in (x1, x2):
+        s = getattr(x, "shape", None)
+        if s is not None and (not s or s[axis] != 3):
+            raise ValueError(f"linalg.cross: both inputs must hold 3-vectors along axis {axis}, "
+                             f"got shape {s}")
+    return _cross(x1, x2, axis=axis)
+
+
+for _f in (inv, solve, det, pinv, cholesky, eigvalsh, svdvals):  # registered ops: tg.linalg.<name>
+    _f.__module__ = __name__
+del _f
