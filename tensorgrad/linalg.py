@@ -4,8 +4,8 @@ The names and signatures are NumPy's, so ``np.linalg.solve(A, b)`` written for
 NumPy maps onto ``tg.linalg.solve(A, b)``. All of them take a matrix or a stack
 of matrices (shape ``(..., M, N)``). Derivatives, and where they do not exist,
 are described in :mod:`tensorgrad.ops.linalg_ops` (inv, solve, det, slogdet,
-pinv), :mod:`tensorgrad.ops.decompositions` (cholesky, eigh, eigvalsh, svd,
-svdvals, qr) and :mod:`tensorgrad.ops.norms`; the docs page "Matrix calculus
+pinv), :mod:`tensorgrad.ops.decompositions` (eigh, eigvalsh, svd, svdvals),
+:mod:`tensorgrad.ops.factorizations` (cholesky, qr) and :mod:`tensorgrad.ops.norms`; the docs page "Matrix calculus
 cookbook" states and checks the identities.
 
 Multi-output functions return NumPy's named tuples: ``eigh`` →
@@ -14,8 +14,8 @@ Multi-output functions return NumPy's named tuples: ``eigh`` →
 """
 from __future__ import annotations
 
-from .ops.decompositions import (EighResult, QRResult, SVDResult, cholesky, eigh, eigvalsh, qr,
-                                 svd, svdvals)
+from .ops.decompositions import EighResult, SVDResult, eigh, eigvalsh, svd, svdvals
+from .ops.factorizations import QRResult, cholesky, qr
 from .ops.linalg import matmul, outer, tensordot
 from .ops.linalg_ops import (LinAlgError, SlogdetResult, det, inv, matrix_power, mT, multi_dot,
                              pinv, slogdet, solve)

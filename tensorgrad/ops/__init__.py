@@ -5,7 +5,7 @@ Importing this package registers every op and exports every public function
 """
 from ..registry import FUNCTIONS
 from . import elementwise, shape, reductions, linalg, activations, conv  # noqa: F401  (registers the ops)
-from . import arrange, selection, linalg_ops, decompositions, norms  # noqa: F401  (NumPy's shape functions, tg.linalg)
+from . import arrange, selection, linalg_ops, decompositions, factorizations, norms  # noqa: F401  (NumPy's shape functions, tg.linalg)
 
 globals().update(FUNCTIONS)
 __all__ = sorted(FUNCTIONS)

@@ -1,4 +1,5 @@
-"""``tg.linalg`` decompositions: cholesky, eigh, eigvalsh, svd, svdvals, qr.
+"""``tg.linalg`` spectral decompositions: eigh, eigvalsh, svd, svdvals (cholesky and qr are in
+:mod:`tensorgrad.ops.factorizations`).
 
 A decomposition has several outputs; the engine records one array per op, so
 each registered op returns its outputs packed into one array (eigh: the
@@ -11,8 +12,6 @@ diagonal and 0 on it:
     eigh       dλ = diag(Vᵀ dS V),  dV = V (F ∘ Vᵀ dS V)
     svd        dP = Uᵀ dA V,  ds = diag(dP),  dU = U (F ∘ (dP S + S dPᵀ)) + (I − UUᵀ) dA V S⁻¹,
                dV = V (F ∘ (S dP + dPᵀ S)) + (I − VVᵀ) dAᵀ U S⁻¹   (F_ij = 1/(s_j² − s_i²))
-    cholesky   dL = L Φ(L⁻¹ dS L⁻ᵀ),  Φ: the lower triangle with the diagonal halved
-    qr         C = Qᵀ dA R⁻¹,  Ω = tril(C, −1) − tril(C, −1)ᵀ,  dQ = Q (Ω − C) + dA R⁻¹,  dR = (C − Ω) R
 
 and the VJPs are their transposes (written out below).
 
@@ -35,14 +34,11 @@ The same holds for svd (with F_ij = 1/(s_j² − s_i²)); for a non-square A the
 (I − UUᵀ) and (I − VVᵀ) terms divide by s, so columns whose singular value is
 0 raise when their cotangent is nonzero. Zero singular values themselves
 (svdvals, the nuclear norm) get the subgradient u_i v_iᵀ, like |x| at 0.
-qr needs R invertible (A of full column rank, or its first min(m, n)
-columns independent for a wide A).
 
-Eigenvectors, singular vectors and Q are unique only up to sign; tensorgrad
+Eigenvectors and singular vectors are unique only up to sign; tensorgrad
 returns NumPy's (LAPACK's) choice. The test table compares them with JAX's
-after fixing each sign (largest entry of each eigenvector and left singular
-vector positive, R's diagonal positive), a gauge-invariant form of the same
-values.
+after fixing each sign (the largest entry of each eigenvector and left
+singular vector positive), a gauge-invariant form of the same values.
 """
 from __future__ import annotations
 
@@ -57,13 +53,11 @@ from ._util import concrete, dtype_of, shape_of
 from .elementwise import where
 from .linalg_ops import LinAlgError, eps_of, matrix, mT, square, symmetric_from, symmetric_from_transpose
 from .linalg_ops import solve as _solve_fn
-from .reductions import sum as _sum
-from .selection import diagonal, tril
+from .selection import diagonal
 from .shape import concatenate, expand_dims, getitem
 
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
-QRResult = namedtuple("QRResult", ["Q", "R"])
 
 
 def _shape(x) -> tuple:
@@ -478,180 +472,3 @@ svdvals = general(
     vjp={"x": _svdvals_vjp}, jvp={"x": _svdvals_jvp}, signature=_svdvals_signature, public=False,
     jax=lambda jnp, x: jnp.linalg.svd(x, compute_uv=False), symbol="ds_i = u_iᵀ dA v_i",
     doc="the singular values", examples=[Example(((2, 2, 3),))])
-
-
-# ---- qr --------------------------------------------------------------------------------------------------------
-def _qr_signature(a: ArrayLike):
-    """The reduced QR decomposition, packed as ``[Qᵀ | R]`` (k × (M + N), k = min(M, N)).
-    ``tg.linalg.qr`` returns NumPy's ``(Q, R)``."""
-    matrix("qr", a)
-    return (a,), ()
-
-
-def _qr_forward(a):
-    q, r = np.linalg.qr(a)
-    return np.concatenate([np.swapaxes(q, -1, -2), r], axis=-1)
-
-
-def _qr_parts(p, m):
-    return mT(getitem(p, (Ellipsis, slice(None), slice(0, m)))), \
-        getitem(p, (Ellipsis, slice(None), slice(m, None)))
-
-
-def _columns(x, start, stop=None):
-    return getitem(x, (Ellipsis, slice(None), slice(start, stop)))
-
-
-def _qr_solve(r, b):
-    try:
-        return _solve(r, b)
-    except LinAlgError:
-        raise _no_derivative("qr", "R is singular (the columns of A, or its first min(M, N) "
-                             "columns, are linearly dependent)",
-                             "Keep A of full column rank.") from None
-
-
-def _qr_jvp_square(Q, R, t):
-    """(dQ, dR) of a tall or square A = QR for the tangent t."""
-    B = mT(_qr_solve(mT(R), mT(t)))          # dA R⁻¹
-    C = mT(Q) @ B
-    L = tril(C, -1)
-    omega = L - mT(L)
-    return Q @ (omega - C) + B, (C - omega) @ R
-
-
-def _qr_vjp_square(Q, R, gQ, gR):
-    N = mT(Q) @ gQ - gR @ mT(R)
-    C_bar = gR @ mT(R) + tril(N - mT(N), -1)
-    B_bar = Q @ C_bar + gQ - Q @ (mT(Q) @ gQ)
-    return mT(_qr_solve(R, mT(B_bar)))       # B̄ R⁻ᵀ
-
-
-def _qr_vjp(g, out, a):
-    m, n = _shape(a)[-2:]
-    Q, R = _qr_parts(out, m)
-    gQ, gR = _qr_parts(g, m)
-    if m >= n:
-        return _qr_vjp_square(Q, R, gQ, gR)
-    # a wide A = [X Y]: Q R1 = X, R2 = Qᵀ Y
-    gR2 = _columns(gR, m)
-    Y = _columns(a, m)
-    X_bar = _qr_vjp_square(Q, _columns(R, 0, m), gQ + Y @ mT(gR2), _columns(gR, 0, m))
-    return concatenate([X_bar, Q @ gR2], axis=-1)
-
-
-def _qr_jvp(t, out, a):
-    m, n = _shape(a)[-2:]
-    Q, R = _qr_parts(out, m)
-    if m >= n:
-        dQ, dR = _qr_jvp_square(Q, R, t)
-        return concatenate([mT(dQ), dR], axis=-1)
-    dQ, dR1 = _qr_jvp_square(Q, _columns(R, 0, m), _columns(t, 0, m))
-    dR2 = mT(dQ) @ _columns(a, m) + mT(Q) @ _columns(t, m)
-    return concatenate([mT(dQ), dR1, dR2], axis=-1)
-
-
-def _qr_gauge(p, m, xp=np):
-    """Each row pair (q_i, R_i·) with the sign that makes R_ii positive."""
-    d = (np.diagonal if xp is np else xp.diagonal)(p[..., :, m:], 0, -2, -1)
-    return p * xp.where(d < 0, -1.0, 1.0)[..., :, None]
-
-
-def _jax_qr(jnp, a):
-    m, n = a.shape[-2:]
-    if m >= n:
-        q, r = jnp.linalg.qr(a)
-    else:  # JAX differentiates QR of tall and square matrices: the wide one as [X Y]
-        q, r1 = jnp.linalg.qr(a[..., :, :m])
-        r = jnp.concatenate([r1, jnp.swapaxes(q, -1, -2) @ a[..., :, m:]], axis=-1)
-    return _qr_gauge(jnp.concatenate([jnp.swapaxes(q, -1, -2), r], axis=-1), m, jnp)
-
-
-def _qr_table(a):
-    p = qr_packed(a)
-    return p * np.where(np.diagonal(np.asarray(concrete(p))[..., :, _shape(a)[-2]:], 0, -2, -1)
-                        < 0, -1.0, 1.0)[..., :, None]
-
-
-qr_packed = general(
-    "qr", _qr_forward, vjp={"a": _qr_vjp}, jvp={"a": _qr_jvp}, signature=_qr_signature,
-    public=False, call=_qr_table, jax=_jax_qr,
-    symbol="C = Qᵀ dA R⁻¹: dQ = Q(Ω − C) + dA R⁻¹, dR = (C − Ω) R",
-    doc="the reduced QR decomposition (packed)",
-    examples=[Example(((2, 3, 2),)), Example(((2, 3),))])
-
-
-def qr(a: ArrayLike, mode: str = "reduced"):
-    """QR decomposition ``(Q, R)`` with orthonormal columns in Q and R upper triangular.
-
-    ``mode='reduced'`` (NumPy's default; Q is M×k, R is k×N) and ``'r'`` (R
-    alone) are differentiable for every shape, wherever R is invertible.
-    ``'complete'`` equals ``'reduced'`` unless M > N; then the extra columns
-    of Q are not unique, and (like ``'raw'``) it is computed by NumPy for
-    untraced inputs only.
-    """
-    m, n = matrix("qr", a)
-    if mode not in ("reduced", "r", "complete", "raw"):
-        raise ValueError(f"qr: unrecognized mode {mode!r}; use 'reduced', 'complete', 'r' or 'raw'")
-    if mode == "raw" or (mode == "complete" and m > n):
-        if type(a) is Tensor:
-            raise ValueError(f"qr: mode={mode!r} has no derivative for a matrix of shape "
-                             f"{_shape(a)}; use mode='reduced' (or 'r'), which tensorgrad "
-                             "differentiates")
-        return np.linalg.qr(np.asarray(a), mode=mode)
-    Q, R = _qr_parts(qr_packed(a), m)
-    return R if mode == "r" else QRResult(Q, R)
-
-
-# ---- cholesky -----------------------------------------------------------------------------------------------
-def _cholesky_signature(a: ArrayLike, /, *, upper: bool = False):
-    """The Cholesky factor L (lower, A = L Lᵀ) or, with ``upper=True``, U = Lᵀ.
-
-    NumPy reads one triangle of A (the lower, or the upper with ``upper=True``);
-    so does tensorgrad, and the derivative flows into that triangle:
-    dL = L Φ(L⁻¹ dS L⁻ᵀ) with Φ the lower triangle, diagonal halved.
-    """
-    square("cholesky", a)
-    return (a,), (bool(upper),)
-
-
-def _cholesky_forward(a, upper):
-    try:
-        return np.linalg.cholesky(a, upper=upper)
-    except LinAlgError:
-        v = np.asarray(a)
-        raise LinAlgError(
-            f"cholesky: the matrix is not positive definite (shape {v.shape}, dtype {v.dtype}; "
-            f"its {'upper' if upper else 'lower'} triangle is read, as by NumPy); "
-            "a Cholesky factor exists only for symmetric positive-definite matrices") from None
-
-
-def _phi(X):
-    """The lower triangle with the diagonal halved (self-adjoint: a mask)."""
-    return tril(X) - 0.5 * (X * np.eye(shape_of(X)[-1]))
-
-
-def _cholesky_vjp(g, out, a, upper):
-    L = mT(out) if upper else out
-    gL = mT(g) if upper else g
-    Y = _solve(mT(L), _phi(mT(L) @ gL))            # L⁻ᵀ Φ(Lᵀ L̄)
-    S_bar = mT(_solve(mT(L), mT(Y)))                # … L⁻¹
-    return symmetric_from_transpose(S_bar, lower=not upper)
-
-
-def _cholesky_jvp(t, out, a, upper):
-    L = mT(out) if upper else out
-    Y = _solve(L, symmetric_from(t, lower=not upper))  # L⁻¹ dS
-    X = mT(_solve(L, mT(Y)))                            # L⁻¹ dS L⁻ᵀ
-    dL = L @ _phi(X)
-    return mT(dL) if upper else dL
-
-
-cholesky = general(
-    "cholesky", _cholesky_forward, vjp={"a": _cholesky_vjp}, jvp={"a": _cholesky_jvp},
-    signature=_cholesky_signature, params=("upper",), public=False,
-    jax=lambda jnp, a, upper=False: jnp.linalg.cholesky(_jax_symmetric(jnp, a, not upper),
-                                                        upper=upper),
-    symbol="dL = L Φ(L⁻¹ dS L⁻ᵀ)", doc="the Cholesky factor of a positive-definite matrix",
-    domain="spd",
-    examples=[Example(((3, 3),)), Example(((2, 2, 2),), {"upper": True})])
