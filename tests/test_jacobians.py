@@ -88,6 +88,10 @@ def test_every_op_kind_keeps_its_structure():
     assert isinstance(sj(lambda v: tg.softmax(v)), J.SoftmaxJacobian)
     assert isinstance(sj(lambda v: tg.log_softmax(v, axis=0)), J.SoftmaxJacobian)
     assert isinstance(sj(lambda v: tg.var(v, axis=1)), J.Dense)
+    assert isinstance(sj(lambda v: tg.flip(v, 0)), J.IndexPermutation)
+    assert isinstance(sj(lambda v: tg.roll(v, 5)), J.IndexPermutation)
+    assert isinstance(sj(lambda v: tg.pad(v, 1, mode="reflect")), J.Gather)
+    assert isinstance(sj(lambda v: tg.tril(v)), J.Diagonal)
     # an elementwise op on a broadcast input: diagonal after a broadcast
     b = tg.jacobian(lambda v: v * np.ones((2, 3, 4)), structured=True)(x)
     assert isinstance(b, J.Product) and [type(f) for f in b.factors] == [J.Diagonal, J.Broadcast]
