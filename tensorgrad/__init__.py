@@ -26,6 +26,7 @@ from .cost import cost
 from .explain import explain
 from . import nn
 from . import check, checkpoint, data, optim, perceptron, train
+from .jax_backend import to_jax  # (imports JAX only when a conversion runs)
 
 __version__ = "0.1.0"
 
@@ -35,5 +36,5 @@ __all__ = [
     "vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd", "jacobian",
     "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
-    "jacobians", "linalg", "structured_jacobian", "chain_jacobians", "cost", "explain",
+    "jacobians", "linalg", "structured_jacobian", "chain_jacobians", "cost", "explain", "to_jax",
 ]

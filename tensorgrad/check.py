@@ -10,8 +10,10 @@ Three tools for the reader who has just derived a gradient by hand:
 * :func:`compare_grad` / :func:`compare_jacobian` — a hand-derived gradient
   or Jacobian function against ``tg.grad`` / ``tg.jacrev``, with the maximum
   absolute and relative error per output.
-* :func:`compare_with_jax` — a tensorgrad function against a JAX function you
-  supply: values, gradient, JVP, VJP and Jacobian.
+* :func:`compare_with_jax` — a tensorgrad function against JAX's autodiff of
+  the same function (converted by :func:`tensorgrad.to_jax`, or a JAX
+  function you supply): values, gradient, JVP, VJP and Jacobian, the worst
+  entries with their index, and the first op where the two differ.
 
 :func:`op_table` runs the same checks over every registered op (the
 ``tensorgrad check`` command prints it).
@@ -27,8 +29,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from . import jax_check as _jc
 from . import ops
 from . import transforms as T
+from .jax_backend import require_jax, to_jax
 from .nn.layers import named_parameters
 from .registry import REGISTRY
 from .tensor import concrete
@@ -36,7 +40,7 @@ from .testing import jax_reference, op_cases
 from .tree import tree_flatten, tree_leaves, tree_unflatten
 
 __all__ = ["check_grads", "GradCheckError", "compare_grad", "compare_jacobian",
-           "compare_with_jax", "Comparison", "op_table", "format_op_table", "OpRow"]
+           "compare_with_jax", "Comparison", "JaxComparison", "op_table", "format_op_table", "OpRow"]
 
 
 class GradCheckError(AssertionError):
@@ -283,25 +287,61 @@ def _compare_trees(what, got, want, title, rtol, atol) -> Comparison:
     return cmp
 
 
-def compare_with_jax(f: Callable, jax_f: Callable, *args: Any, argnums=0,
-                     checks: Sequence[str] = ("value", "grad", "jvp", "vjp", "jacobian"),
-                     rtol: float = 1e-9, atol: float = 1e-12, seed: int = 0) -> Comparison:
-    """Compare tensorgrad's derivatives of ``f`` with JAX's of ``jax_f`` (same arguments).
+class JaxComparison(Comparison):
+    """A :class:`Comparison` of tensorgrad with JAX that also keeps, per row, the
+    entry of largest difference (``worst``: row → (index, tensorgrad, JAX,
+    abs. error)) and, on a mismatch, ``first_difference``: the first recorded
+    op whose value, VJP or JVP differs from its JAX counterpart."""
 
-    ``grad`` is checked only for scalar outputs. Float64 inputs switch JAX to
-    64-bit mode (``jax_enable_x64``) so both sides compute in the same precision.
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.worst: dict = {}
+        self.first_difference: str | None = None
+
+    def add(self, what: str, name: str, got, want) -> None:
+        super().add(what, name, got, want)
+        e = _jc.worst_entry(got, want)
+        if e is not None:
+            self.worst[(what, name)] = e
+
+    def __str__(self) -> str:
+        lines = [super().__str__()]
+        shown = sorted(self.worst.items(), key=lambda kv: -kv[1][3])[:5]
+        if shown and not self.ok:
+            lines.append("  worst entries:")
+            lines += [f"    {what} " + _jc.describe_entry(name, e) for (what, name), e in shown]
+        if self.first_difference:
+            lines.append(f"  first difference: {self.first_difference}")
+        return "\n".join(lines)
+
+
+def compare_with_jax(f: Callable, *args: Any, jax_f: Callable | None = None, argnums=0,
+                     checks: Sequence[str] = ("value", "grad", "jvp", "vjp", "jacobian"),
+                     rtol: float = 1e-9, atol: float = 1e-12, seed: int = 0) -> JaxComparison:
+    """Compare tensorgrad's derivatives of ``f`` with JAX's autodiff of the same function.
+
+    ``f`` itself is converted with :func:`tensorgrad.to_jax` (its
+    ``tg.custom_vjp`` / ``custom_jvp`` rules ignored on the JAX side, so they
+    are checked too), unless you pass a JAX function ``jax_f=`` (also
+    accepted as the second positional argument). Value, gradient (scalar
+    outputs), JVP, VJP and Jacobian are compared leaf by leaf; the report
+    names each row's worst entry with its index and, on a mismatch, the first
+    recorded op whose value or derivative differs from JAX's. Float64 inputs
+    switch JAX to 64-bit mode (``jax_enable_x64``) so both sides compute in
+    the same precision.
     """
-    try:
-        import jax
-        import jax.numpy as jnp
-    except ImportError:
-        raise ImportError("compare_with_jax needs JAX: pip install jax jaxlib") from None
+    jax = require_jax("compare_with_jax")
+    jnp = jax.numpy
+    if jax_f is None and args and callable(args[0]):
+        jax_f, args = args[0], args[1:]  # the older form compare_with_jax(f, jax_f, *args)
+    if jax_f is None:
+        jax_f = to_jax(f, custom_rules=False)
     if any(np.asarray(concrete(v)).dtype == np.float64 for v in tree_leaves(list(args))):
         jax.config.update("jax_enable_x64", True)
     single = isinstance(argnums, (int, np.integer))
     nums = (int(argnums),) if single else tuple(argnums)
     rng = np.random.default_rng(seed)
-    to_jax = lambda t: jax.tree_util.tree_map(jnp.asarray, t)  # noqa: E731
+    as_jax = lambda t: jax.tree_util.tree_map(jnp.asarray, t)  # noqa: E731
 
     def sel(fun):
         def g(*picked):
@@ -311,15 +351,39 @@ def compare_with_jax(f: Callable, jax_f: Callable, *args: Any, argnums=0,
             return fun(*full)
         return g
     xs = [args[k] for k in nums]
-    jxs = [to_jax(x) for x in xs]
+    jxs = [as_jax(x) for x in xs]
     tf, jf = sel(f), sel(jax_f)
-    cmp = Comparison(f"tensorgrad vs JAX for {getattr(f, '__name__', 'f')}", rtol=rtol, atol=atol)
+    cmp = JaxComparison(f"tensorgrad vs JAX for {getattr(f, '__name__', 'f')}", rtol=rtol, atol=atol)
     out = tf(*xs)
-    jout = jf(*jxs)
     out_names = _names(out)
+    vs = [_random_like(x, rng) for x in xs]
+    u = _random_like(out, rng)
+    scalar = len(tree_leaves(out)) == 1 and np.size(concrete(tree_leaves(out)[0])) == 1
+    every = tuple(range(len(xs)))
 
-    def add_all(what, got, want, names=None):
-        gl, wl = tree_leaves(got), jax.tree_util.tree_leaves(want)
+    def like(t, ref):  # JAX wants tangents and cotangents in the primals' own dtypes
+        return jax.tree_util.tree_map(lambda a, r: jnp.asarray(a, dtype=jnp.result_type(r)), t, ref)
+
+    def jax_side(jxs, jvs, ju):
+        res = {"value": jf(*jxs)}
+        if "jvp" in checks:
+            res["jvp"] = jax.jvp(jf, tuple(jxs), tuple(jvs))[1]
+        if "vjp" in checks:
+            res["vjp"] = jax.vjp(jf, *jxs)[1](ju)
+        if "grad" in checks and scalar:
+            res["grad"] = jax.grad(jf, argnums=every)(*jxs)
+        if "jacobian" in checks:
+            res["jacobian"] = jax.jacfwd(jf, argnums=every)(*jxs)
+        return res
+    jvs = [like(v, x) for v, x in zip(vs, jxs)]
+    ju = like(u, jax.eval_shape(jf, *jxs))
+    try:  # one compiled computation for every check
+        want = jax.jit(jax_side)(jxs, jvs, ju)
+    except jax.errors.JAXTypeError:  # a jax_f that reads values in Python: run it op by op
+        want = jax_side(jxs, jvs, ju)
+
+    def add_all(what, got, ref, names=None):
+        gl, wl = tree_leaves(got), jax.tree_util.tree_leaves(ref)
         names = names or _names(got)
         if len(gl) != len(wl):
             raise ValueError(f"compare_with_jax: {what}: tensorgrad gives {len(gl)} arrays, JAX {len(wl)}")
@@ -327,28 +391,23 @@ def compare_with_jax(f: Callable, jax_f: Callable, *args: Any, argnums=0,
             cmp.add(what, n, g, np.asarray(w))
 
     if "value" in checks:
-        add_all("value", out, jout, out_names)
-    vs = [_random_like(x, rng) for x in xs]
-    u = _random_like(out, rng)
+        add_all("value", out, want["value"], out_names)
     arg_names = [f"arg{k}" + ("." + n if n != "out" else "") for k, x in zip(nums, xs) for n in _names(x)]
     if "jvp" in checks:
-        _, t = T.jvp(tf, xs, vs)
-        _, jt = jax.jvp(jf, tuple(jxs), tuple(to_jax(v) for v in vs))
-        add_all("jvp", t, jt, out_names)
+        add_all("jvp", T.jvp(tf, xs, vs)[1], want["jvp"], out_names)
     if "vjp" in checks:
-        _, fv = T.vjp(tf, *xs)
-        _, jfv = jax.vjp(jf, *jxs)
-        add_all("vjp", fv(u), jfv(to_jax(u)), arg_names)
-    scalar = len(tree_leaves(out)) == 1 and np.size(concrete(tree_leaves(out)[0])) == 1
+        add_all("vjp", T.vjp(tf, *xs)[1](u), want["vjp"], arg_names)
     if "grad" in checks and scalar:
-        g = T.grad(tf, argnums=tuple(range(len(xs))))(*xs)
-        jg = jax.grad(jf, argnums=tuple(range(len(xs))))(*jxs)
-        add_all("grad", g, jg, arg_names)
+        add_all("grad", T.grad(tf, argnums=every)(*xs), want["grad"], arg_names)
     if "jacobian" in checks:
-        J = T.jacrev(tf, argnums=tuple(range(len(xs))))(*xs)
-        jJ = jax.jacfwd(jf, argnums=tuple(range(len(xs))))(*jxs)
-        add_all("jacobian", J, jJ, [f"d{o}/d{a}" for o in out_names for a in arg_names]
+        J = T.jacrev(tf, argnums=every)(*xs)
+        add_all("jacobian", J, want["jacobian"], [f"d{o}/d{a}" for o in out_names for a in arg_names]
                 if len(tree_leaves(J)) == len(out_names) * len(arg_names) else None)
+    if not cmp.ok:
+        try:
+            cmp.first_difference = _jc.first_difference(tf, xs, rtol, atol, seed)
+        except Exception as e:  # the report must not hide the comparison itself
+            cmp.first_difference = f"(could not walk the ops: {type(e).__name__}: {e})"
     return cmp
 
 

@@ -4,7 +4,8 @@ Subcommands:
 
 * ``demo``  — train an MLP on the 8×8 digits, cross-check one gradient against
   JAX and finite differences, run a small VJP-versus-Jacobian sweep, save plots;
-* ``train`` — train an mlp, cnn or perceptron on a chosen data set;
+* ``train`` — train an mlp, cnn or perceptron on a chosen data set (``--backend jax``:
+  compiled by JAX, data-parallel over ``--devices``, across ``--num-processes``);
 * ``bench`` — run the benchmark that ships with the package (``jacobian``);
 * ``check`` — cross-check every registered op (or the named ones) against JAX,
   materialized Jacobians and finite differences, as a table.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import os
 import sys
 import time
@@ -25,7 +27,7 @@ import numpy as np
 
 import tensorgrad as tg
 
-from . import bench
+from . import bench, check, checkpoint, data, distributed, optim, perceptron, train, viz
 
 __all__ = ["main", "run_demo", "crosscheck_model_gradient", "vjp_vs_jacobian_sweep"]
 
@@ -76,26 +78,6 @@ def _int_list(s: str) -> list[int]:
 
 
 # ---------------------------------------------------------------- demo pieces
-def _jax_apply(model: tg.nn.Sequential):
-    """The same MLP written in JAX (for the cross-check)."""
-    import jax
-    import jax.numpy as jnp
-    fns = {"relu": jax.nn.relu, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid, "gelu":
-           lambda x: jax.nn.gelu(x, approximate=False), "softplus": jax.nn.softplus,
-           "identity": lambda x: x}
-
-    def apply(params, x):
-        for layer, p in zip(model.layers, params):
-            if isinstance(layer, tg.nn.Linear):
-                x = x @ p["W"] + p["b"] if "b" in p else x @ p["W"]
-            elif isinstance(layer, tg.nn.Activation) and layer.name in fns:
-                x = fns[layer.name](x)
-            else:
-                raise TypeError(f"no JAX translation for layer {layer!r}")
-        return x
-    return apply
-
-
 def crosscheck_model_gradient(model: tg.nn.Sequential, params, x, y, seed: int = 0,
                               out: Callable = print) -> dict:
     """The gradient of the model's cross-entropy w.r.t. all its parameters, checked against
@@ -106,17 +88,12 @@ def crosscheck_model_gradient(model: tg.nn.Sequential, params, x, y, seed: int =
     g = tg.grad(loss)(params, x, y)
     errors: dict[str, float] = {}
     try:
-        import jax
-        import jax.numpy as jnp
+        import jax  # noqa: F401
     except ImportError:
-        out("  JAX is not installed: skipping the JAX comparison (pip install jax jaxlib)")
+        out('  JAX is not installed: skipping the JAX comparison (pip install "tensorgrad[jax]")')
     else:
-        japply = _jax_apply(model)
-
-        def jloss(p, xb, yb):
-            z = japply(p, xb)
-            return jnp.mean(jax.nn.logsumexp(z, axis=-1) - z[jnp.arange(z.shape[0]), yb])
-        cmp = tg.check.compare_with_jax(loss, jloss, params, x, y, checks=("value", "grad"))
+        # the same loss, converted by tg.to_jax and differentiated by JAX's autodiff
+        cmp = tg.check.compare_with_jax(loss, params, x, y, checks=("value", "grad"))
         for what, name, ab, rel, ok, note in cmp.rows:
             errors[f"{what} {name} vs JAX"] = rel
     # finite differences along a random direction in parameter space
@@ -208,7 +185,6 @@ def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int 
              seed: int = 0, progress: bool = True, say: Callable = print) -> int:
     """The main job: train, cross-check, sweep, plot. Returns an exit status."""
     t_start = time.perf_counter()
-    from . import data, optim, train, viz
     os.makedirs(out_dir, exist_ok=True)
     say("tensorgrad demo: an MLP on scikit-learn's 8×8 digits, trained with tensorgrad")
     Xtr, ytr, Xte, yte = data.digits(seed=seed)
@@ -265,8 +241,34 @@ def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int 
 
 
 # ---------------------------------------------------------------- train
+def _scale_options(a) -> None:
+    """Check the --backend jax options and set JAX up (before anything else starts it)."""
+    multi = [a.num_processes, a.process_id, a.coordinator]
+    if a.backend != "jax":
+        given = [f for f, v in (("--devices", a.devices), ("--num-processes", a.num_processes),
+                                ("--process-id", a.process_id), ("--coordinator", a.coordinator))
+                 if v is not None]
+        if given:
+            raise UsageError(f"{', '.join(given)}: only with --backend jax")
+        return
+    if a.model == "perceptron":
+        raise UsageError("--backend jax trains the mlp and cnn models; the perceptron runs on NumPy")
+    if any(v is not None for v in multi) and not all(v is not None for v in multi):
+        raise UsageError("a multi-process run needs --num-processes, --process-id and --coordinator "
+                         "HOST:PORT together")
+    if a.process_id is not None and not a.process_id < a.num_processes:
+        raise UsageError(f"--process-id must be in 0..{a.num_processes - 1}, got {a.process_id}")
+    # the device count must be set before JAX starts: setup() runs before any JAX import
+    distributed.setup(devices=a.devices, num_processes=a.num_processes, process_id=a.process_id,
+                      coordinator=a.coordinator)
+
+
 def _run_train(a, say=print) -> int:
-    from . import checkpoint, data, optim, perceptron, train, viz
+    _scale_options(a)
+    lead = distributed.process_index() == 0  # in a multi-process run, process 0 reports and saves
+    if not lead:
+        def say(*args, **kwargs):
+            return None
     images = a.model == "cnn"
     if images and a.data != "digits":
         raise UsageError(f"--model cnn needs image data: use --data digits (got {a.data!r})")
@@ -304,14 +306,23 @@ def _run_train(a, say=print) -> int:
     opt = optim.get(a.optimizer, lr, weight_decay=a.weight_decay)
     say(f"training {a.model} ({model.num_parameters()} parameters) on {a.data}: {len(ytr)} train / "
         f"{len(yte)} test examples, {a.epochs} epochs, batch {a.batch_size}, {a.optimizer} lr {a.lr} ({a.schedule})")
+    if a.backend == "jax":
+        import jax
+        nproc = jax.process_count()
+        say(f"backend jax: {jax.device_count()} {jax.devices()[0].platform} devices"
+            + (f" in {nproc} processes" if nproc > 1 else "") + ", each batch split across them")
     params, hist = train.fit(model, params, Xtr, ytr, optimizer=opt, epochs=a.epochs,
                              batch_size=a.batch_size, validation=(Xte, yte), seed=a.seed,
-                             progress=not a.no_progress, desc=a.model)
+                             progress=lead and not a.no_progress, desc=a.model, backend=a.backend)
     ev = train.evaluate(model, params, Xte, yte)
     say(f"test loss {ev['loss']:.4f}, test accuracy {ev['accuracy']:.2%}")
-    if a.checkpoint:
+    if a.checkpoint and lead:
         say(f"checkpoint saved to {checkpoint.save(a.checkpoint, params)}")
-    if a.out and a.epochs:
+    if a.history and lead:
+        with open(a.history, "w", encoding="utf-8") as fh:
+            json.dump(hist, fh, indent=1)
+        say(f"history saved to {a.history}")
+    if a.out and a.epochs and lead:
         say(f"plot saved to {viz.plot_history(hist, os.path.join(a.out, f'{a.model}_{a.data}_history.png'))}")
     return 0
 
@@ -330,7 +341,6 @@ def _run_bench(name: str | None, extra: list[str], bench_parser, say=print) -> i
 
 # ---------------------------------------------------------------- check
 def _run_check(a, parser, say=print) -> int:
-    from . import check
     names = a.ops or None
     if names:
         unknown = [n for n in names if n not in tg.REGISTRY]
@@ -406,7 +416,20 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--checkpoint", default=None, help="save the trained parameters to this .npz file")
     t.add_argument("--resume", action="store_true", help="start from the parameters in --checkpoint")
     t.add_argument("--out", default=None, help="folder for plots (none by default)")
+    t.add_argument("--history", default=None, metavar="PATH",
+                   help="save the training history (per-step and per-epoch losses) as JSON")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    t.add_argument("--backend", choices=("numpy", "jax"), default="numpy",
+                   help="numpy (default), or jax: the same step compiled by jax.jit, each batch "
+                        "split across the devices (needs pip install \"tensorgrad[jax]\")")
+    t.add_argument("--devices", type=_positive_int, default=None,
+                   help="with --backend jax on CPU: split this process into N devices")
+    t.add_argument("--num-processes", type=_positive_int, default=None, metavar="P",
+                   help="with --backend jax: the number of processes of a multi-process run")
+    t.add_argument("--process-id", type=_nonneg_int, default=None, metavar="I",
+                   help="with --backend jax: this process's index, 0..P-1")
+    t.add_argument("--coordinator", default=None, metavar="HOST:PORT",
+                   help="with --backend jax: the address of process 0, which all processes join")
 
     b = sub.add_parser("bench", add_help=False, help="run the packaged benchmark (jacobian)",
                        description="Run a benchmark that ships with tensorgrad. Options after the "

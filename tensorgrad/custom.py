@@ -55,6 +55,8 @@ class custom_vjp:
         if self.fwd is None:
             raise TypeError(f"custom_vjp {self.fun.__name__}: call defvjp(fwd, bwd) before using it")
         top = _top_trace(args)
+        if top is not None and top.jax:  # inside tg.to_jax: a jax.custom_vjp
+            return top.custom_call(self, args)
         if top is None or top.forward:
             return self.fun(*args)
         primals = tuple(a._value if type(a) is Tensor and a._trace is top else a for a in args)
@@ -69,7 +71,7 @@ class custom_vjp:
             return tuple(cts)
 
         op = Op(f"custom_vjp[{name}]", None, "dense", inputs=_arg_names(args), vjp_all=vjp_all,
-                symbol="user-defined VJP")
+                symbol="user-defined VJP", call=self.fun)
         return _record_custom(op, top, args, primals, out)
 
 
@@ -99,6 +101,8 @@ class custom_jvp:
         top = _top_trace(args)
         if top is None:
             return self.fun(*args)
+        if top.jax:  # inside tg.to_jax: a jax.custom_jvp
+            return top.custom_call(self, args)
         primals = tuple(a._value if type(a) is Tensor and a._trace is top else a for a in args)
         rule = self.jvp_rule
         if top.forward:
@@ -128,7 +132,7 @@ class custom_jvp:
             return vjp(lin, *zeros)[1](g)
 
         op = Op(f"custom_jvp[{self.fun.__name__}]", None, "dense", inputs=_arg_names(args),
-                vjp_all=vjp_all, symbol="user-defined JVP (transposed)")
+                vjp_all=vjp_all, symbol="user-defined JVP (transposed)", call=self.fun)
         return _record_custom(op, top, args, primals, out)
 
 

@@ -17,6 +17,12 @@ the standard ones, written as in PyTorch's ``torch.optim`` documentation
 The learning rate η may be a number or a schedule: a function of the update
 count (0 for the first update) such as :func:`constant`, :func:`step_decay`
 or :func:`cosine`.
+
+The update rules are written with tensorgrad's ops, so a step also runs under
+:func:`tensorgrad.to_jax` (on JAX arrays, inside ``jax.jit``). There the
+update count is a traced value: a schedule other than a constant rate needs
+the rate computed outside, ``opt.step(params, grads, state,
+lr=opt.learning_rate(state))`` with a concrete state.
 """
 from __future__ import annotations
 
@@ -25,6 +31,8 @@ from typing import Any, Callable, Union
 
 import numpy as np
 
+from . import ops as _ops
+from .jax_backend import is_jax_tensor
 from .tensor import concrete
 from .tree import tree_flatten, tree_unflatten
 
@@ -43,6 +51,7 @@ def constant(lr: float) -> Schedule:
     def schedule(t: int) -> float:
         return lr
     schedule.__doc__ = f"constant learning rate {lr}"
+    schedule.constant = True  # needs no concrete update count (see Optimizer.step)
     return schedule
 
 
@@ -88,8 +97,10 @@ def _zeros(p):
 # ---- optimizers -------------------------------------------------------------------------
 class Optimizer:
     """Base class: subclasses say which per-parameter buffers they keep (``slots``)
-    and implement ``_update(p, g, slots, t, lr) -> new p`` on NumPy arrays
-    (mutating only the fresh slot arrays they were given)."""
+    and implement ``_update(p, g, bufs, t, lr) -> new p``, storing each buffer's
+    new value in the dict ``bufs`` (``bufs["m"] = ...``). Write the rule with
+    operators and tensorgrad ops (``tg.sqrt``), not in-place NumPy: then it
+    runs on NumPy arrays and, under :func:`tensorgrad.to_jax`, on JAX arrays."""
 
     slots: tuple[str, ...] = ()
 
@@ -111,8 +122,12 @@ class Optimizer:
         """η for the next update."""
         return float(self.lr(int(state["step"])))
 
-    def step(self, params: Any, grads: Any, state: dict) -> tuple[Any, dict]:
-        """One update. Returns new ``(params, state)``; the inputs are not modified."""
+    def step(self, params: Any, grads: Any, state: dict, lr: float | None = None) -> tuple[Any, dict]:
+        """One update. Returns new ``(params, state)``; the inputs are not modified.
+
+        ``lr`` overrides the schedule for this update (e.g. a rate computed
+        outside a compiled step, where the update count is not concrete).
+        """
         p_leaves, td = tree_flatten(params)
         g_leaves, gtd = tree_flatten(grads)
         if gtd != td:
@@ -124,27 +139,76 @@ class Optimizer:
             if std != td:
                 raise ValueError(f"{type(self).__name__}.step: state {s!r} has structure {std}, "
                                  f"parameters have {td}; call init(params) again")
-            slot_leaves[s] = [np.array(concrete(a), copy=True) for a in sl]
-        t = int(state["step"]) + 1
-        lr = float(self.lr(t - 1))
+            slot_leaves[s] = [a if is_jax_tensor(a) else _read_only(a) for a in sl]
+        count = state["step"]
+        if is_jax_tensor(count):  # under tg.to_jax: a JAX value, maybe traced by jax.jit
+            t = count + 1
+            lr = self._traced_rate(count) if lr is None else lr
+        else:
+            t = int(count) + 1
+            lr = float(self.lr(t - 1)) if lr is None else float(lr)
         new = []
         for i, (p, g) in enumerate(zip(p_leaves, g_leaves)):
-            p = np.asarray(concrete(p))
-            g = np.asarray(concrete(g))
+            p, g = _leaf(p), _leaf(g)
             if g.shape != p.shape:
                 raise ValueError(f"{type(self).__name__}.step: gradient of shape {g.shape} for a "
                                  f"parameter of shape {p.shape} (leaf {i})")
             bufs = {s: slot_leaves[s][i] for s in self.slots}
-            new.append(np.asarray(self._update(p, g, bufs, t, lr), dtype=p.dtype))
+            before = dict(bufs)
+            try:
+                q = self._update(p, g, bufs, t, lr)
+            except ValueError as exc:
+                if "read-only" not in str(exc):
+                    raise
+                raise TypeError(f"{type(self).__name__}._update wrote into a state buffer in place; "
+                                "the state passed to step() is never modified: store each new "
+                                "value with bufs[name] = <new value>") from exc
             for s in self.slots:
-                slot_leaves[s][i] = bufs[s]
-        new_state = {"step": np.asarray(t, dtype=np.int64)}
+                if bufs[s] is before[s] and is_jax_tensor(before[s]):
+                    raise TypeError(f"{type(self).__name__}._update did not store a new value for "
+                                    f"its buffer {s!r}; under tg.to_jax arrays cannot change in "
+                                    f"place: assign bufs[{s!r}] = <new value>")
+                slot_leaves[s][i] = _like(bufs[s], before[s])
+            new.append(_like(q, p))
+        new_state = {"step": t if is_jax_tensor(t) else np.asarray(t, dtype=np.int64)}
         for s in self.slots:
             new_state[s] = tree_unflatten(td, slot_leaves[s])
         return tree_unflatten(td, new), new_state
 
+    def _traced_rate(self, count):
+        if getattr(self.lr, "constant", False):
+            return self.lr(0)
+        try:
+            return self.lr(count)
+        except TypeError as exc:  # int()/float() of a value jax.jit is tracing
+            raise TypeError(
+                f"{type(self).__name__}.step: the learning-rate schedule needs a concrete update "
+                "count, but under tg.to_jax and jax.jit it is traced; compute the rate outside "
+                "the compiled step and pass it: opt.step(params, grads, state, "
+                "lr=opt.learning_rate(state))") from exc
+
     def _update(self, p, g, bufs, t, lr):  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def _read_only(a) -> np.ndarray:
+    """A read-only view of a state buffer: the update rules build new arrays."""
+    v = np.asarray(concrete(a)).view()
+    v.flags.writeable = False
+    return v
+
+
+def _leaf(v):
+    """A parameter, gradient or buffer as the update rules take it: a NumPy array,
+    or (under tg.to_jax) the Tensor holding a JAX value."""
+    return v if is_jax_tensor(v) else np.asarray(concrete(v))
+
+
+def _like(v, ref):
+    """``v`` in ``ref``'s dtype (and a NumPy array when ``ref`` is one)."""
+    if is_jax_tensor(ref):
+        return v if v.dtype == ref.dtype else _ops.astype(v, ref.dtype)
+    return np.asarray(concrete(v), dtype=ref.dtype)
 
 
 class SGD(Optimizer):
@@ -164,9 +228,7 @@ class SGD(Optimizer):
         if self.weight_decay:
             g = g + self.weight_decay * p
         if self.momentum:
-            b = bufs["momentum"]
-            b *= self.momentum
-            b += g
+            b = bufs["momentum"] = self.momentum * bufs["momentum"] + g
             g = g + self.momentum * b if self.nesterov else b
         return p - lr * g
 
@@ -183,15 +245,10 @@ class RMSprop(Optimizer):
     def _update(self, p, g, bufs, t, lr):
         if self.weight_decay:
             g = g + self.weight_decay * p
-        v = bufs["square_avg"]
-        v *= self.alpha
-        v += (1 - self.alpha) * g * g
-        step = g / (np.sqrt(v) + self.eps)
+        v = bufs["square_avg"] = self.alpha * bufs["square_avg"] + (1 - self.alpha) * g * g
+        step = g / (_ops.sqrt(v) + self.eps)
         if self.momentum:
-            b = bufs["momentum"]
-            b *= self.momentum
-            b += step
-            step = b
+            step = bufs["momentum"] = self.momentum * bufs["momentum"] + step
         return p - lr * step
 
 
@@ -214,14 +271,11 @@ class Adam(Optimizer):
             p = p - lr * self.weight_decay * p
         elif self.weight_decay:
             g = g + self.weight_decay * p
-        m, v = bufs["m"], bufs["v"]
-        m *= self.b1
-        m += (1 - self.b1) * g
-        v *= self.b2
-        v += (1 - self.b2) * g * g
+        m = bufs["m"] = self.b1 * bufs["m"] + (1 - self.b1) * g
+        v = bufs["v"] = self.b2 * bufs["v"] + (1 - self.b2) * g * g
         m_hat = m / (1 - self.b1 ** t)
         v_hat = v / (1 - self.b2 ** t)
-        return p - lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        return p - lr * m_hat / (_ops.sqrt(v_hat) + self.eps)
 
 
 class AdamW(Adam):

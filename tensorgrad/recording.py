@@ -50,6 +50,7 @@ class ReverseTrace:
 
     __slots__ = ("level", "locks")
     forward = False
+    jax = False  # see tensorgrad.jax_backend: a trace whose ops run as JAX functions
 
     def __init__(self, level: int):
         self.level = level
@@ -65,6 +66,7 @@ class ForwardTrace:
 
     __slots__ = ("level", "batch_ndim")
     forward = True
+    jax = False
 
     def __init__(self, level: int, batch_ndim: int = 0):
         self.level = level
@@ -197,6 +199,8 @@ def bind(op, args: tuple, params: tuple = ()):
                 level = tr.level
     if not wrapped:
         return call_forward(op, args, params)
+    if top is not None and top.jax:  # tg.to_jax: the op's JAX counterpart computes it
+        return top.apply(op, args, params)
     if top is None or op.kind == "none":
         return _untraced(op, args, params)
 

@@ -87,6 +87,8 @@ class Tensor:
             yield self[i]
 
     def __repr__(self) -> str:
+        if self._trace is not None and self._trace.jax:  # inside tg.to_jax: a JAX value
+            return f"tensor({self._value!r}, jax=True)"
         body = np.array2string(np.asarray(concrete(self)), separator=", ", prefix="tensor(")
         extra = ", requires_grad=True" if self.requires_grad else ""
         if self._trace is not None and self._trace.forward and self._trace.level >= 0:

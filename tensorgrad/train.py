@@ -10,6 +10,11 @@ a history. It is a convenience only; the same loop by hand is ten lines::
         for xb, yb in tg.data.batches(X, y, 64, seed=epoch):
             loss, g = tg.value_and_grad(loss_fn)(params, xb, yb)
             params, state = opt.step(params, g, state)
+
+With ``backend="jax"`` the same step (loss, gradient, optimizer update) runs
+compiled by ``jax.jit`` through :func:`tensorgrad.to_jax`, data-parallel over
+the devices (see :mod:`tensorgrad.distributed`); the loss curve is the NumPy
+backend's to rounding, and the parameters come back as NumPy arrays.
 """
 from __future__ import annotations
 
@@ -19,8 +24,11 @@ from typing import Any, Callable, Union
 
 import numpy as np
 
+from . import distributed as _distributed
 from . import optim as _optim
+from . import ops as _ops
 from .data import BatchIterator
+from .jax_backend import is_jax_tensor
 from .nn import accuracy as _accuracy
 from .nn import mse as _mse
 from .nn import softmax_cross_entropy as _sce
@@ -33,9 +41,12 @@ __all__ = ["fit", "evaluate", "predict", "get_loss"]
 Loss = Union[str, Callable]
 def _like(out, y):
     # targets (n,) for outputs (n, 1): compare entry by entry, not by broadcasting to (n, n)
-    y = np.asarray(y, dtype=float)
+    if is_jax_tensor(y):  # under tg.to_jax (backend="jax"): JAX values, reshaped by ops
+        y = y if y.dtype.kind == "f" else _ops.astype(y, np.float64)
+    else:
+        y = np.asarray(y, dtype=float)
     shape = np.shape(concrete(out))
-    return y.reshape(shape) if y.size == int(np.prod(shape)) else y
+    return _ops.reshape(y, shape) if y.size == int(np.prod(shape)) else y
 
 
 _LOSSES: dict[str, Callable] = {
@@ -85,7 +96,8 @@ def evaluate(model, params, X, y, loss: Loss = "cross_entropy", metric: bool = T
 def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entropy",
         optimizer: _optim.Optimizer | None = None, epochs: int = 10, batch_size: int = 32,
         validation: tuple | None = None, seed: int = 0, progress: bool = True,
-        metric: bool = True, desc: str = "train", file=None) -> tuple[Any, dict]:
+        metric: bool = True, desc: str = "train", file=None, backend: str = "numpy",
+        devices=None) -> tuple[Any, dict]:
     """Train ``model`` (a Module or a function ``apply(params, x)``) on ``(X, y)``.
 
     Each step computes ``loss(apply(params, xb), yb)`` and its gradient with
@@ -93,7 +105,17 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
     Returns ``(params, history)``; history holds per-epoch ``loss``,
     ``accuracy``, ``val_loss``, ``val_accuracy``, ``time`` and per-step
     ``step_loss``. A Module gets the trained parameters stored on it too.
+
+    ``backend="jax"`` compiles the step with ``jax.jit`` (through
+    :func:`tensorgrad.to_jax`) and splits each batch across ``devices`` (a
+    count or a list; default every device, of every process in a
+    multi-process run): same batches, same loss curve to rounding, NumPy
+    parameters back. A schedule's rate is computed on the host each step.
     """
+    if backend not in ("numpy", "jax"):
+        raise ValueError(f"fit: backend must be 'numpy' or 'jax', got {backend!r}")
+    if devices is not None and backend != "jax":
+        raise ValueError("fit: devices= applies to backend='jax' only")
     apply, mparams = _apply_of(model)
     if params is None:
         if isinstance(model, Module) and mparams is None:
@@ -114,7 +136,26 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
         out = apply(p, xb)
         return loss_fn(out, yb), out
 
-    step_fn = value_and_grad(objective, has_aux=True)
+    if backend == "jax":
+        runner, params, state = _distributed.data_parallel(objective, opt, params, state, devices)
+        host = runner.to_host
+        count = int(np.asarray(host(state["step"])))
+
+        def update(params, state, xb, yb):
+            nonlocal count
+            lr = opt.lr(count)  # on the host: the compiled step gets the number
+            count += 1
+            return runner.step(params, state, xb, yb, lr)
+    else:
+        step_fn = value_and_grad(objective, has_aux=True)
+
+        def host(tree):
+            return tree
+
+        def update(params, state, xb, yb):
+            (value, out), g = step_fn(params, xb, yb)
+            params, state = opt.step(params, g, state)
+            return params, state, value, out
     hist: dict[str, list] = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [],
                              "time": [], "step_loss": []}
     bar = _bar(progress, epochs * len(data), desc, file)
@@ -123,8 +164,7 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
         for epoch in range(epochs):
             tot = correct = n = 0.0
             for xb, yb in data:
-                (value, out), g = step_fn(params, xb, yb)
-                params, state = opt.step(params, g, state)
+                params, state, value, out = update(params, state, xb, yb)
                 value = float(value)
                 if not np.isfinite(value):
                     raise FloatingPointError(f"fit: the loss became {value} at epoch {epoch + 1}; "
@@ -145,13 +185,14 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
             hist["loss"].append(tot / max(n, 1))
             hist["accuracy"].append(correct / max(n, 1) if metric else float("nan"))
             if validation is not None:
-                ev = evaluate(apply, params, *validation, loss=loss_fn, metric=metric)
+                ev = evaluate(apply, host(params), *validation, loss=loss_fn, metric=metric)
                 hist["val_loss"].append(ev["loss"])
                 hist["val_accuracy"].append(ev.get("accuracy", float("nan")))
             hist["time"].append(time.perf_counter() - t0)
     finally:
         if bar is not None:
             bar.close()
+    params = host(params)
     if isinstance(model, Module):
         model.params = params
     return params, hist

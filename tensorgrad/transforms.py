@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from . import jax_backend as _jaxb
 from . import ops as _ops
 from .guards import lock_chain, mutable, unlock
 from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reverse_trace
@@ -28,6 +29,10 @@ from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd",
            "hessian", "hvp"]
+
+#: per thread: the tg.to_jax conversion running, if any. Inside one, each
+#: transform below is JAX's (one attribute test per transform call, none per op).
+_IN_JAX = _jaxb.ACTIVE
 
 
 # --------------------------------------------------------------------------
@@ -252,6 +257,8 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     cotangent per primal: ``ct · ∂f/∂primals``, one reverse sweep, O(cost of
     f). It can be called many times (the tape is kept while it lives).
     """
+    if _IN_JAX.trace is not None:
+        return _jaxb.vjp(f, primals, has_aux)
     rec = _record(f, primals, tuple(range(len(primals))), has_aux, "vjp")
     out = tree_unflatten(rec.out_tree, [_finish_copy(v) for v in rec.out_values])
 
@@ -306,6 +313,8 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
 
     @functools.wraps(f)
     def vg(*args):
+        if _IN_JAX.trace is not None:
+            return _jaxb.value_and_grad(f, argnums, has_aux, args)
         single, nums = _norm_argnums(argnums, len(args), "grad")
         locked: list = []
         try:  # the caller's inputs stay read-only until the sweep is done
@@ -330,6 +339,8 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
 
     @functools.wraps(f)
     def jac(*args):
+        if _IN_JAX.trace is not None:
+            return _jaxb.jacobian("jacrev", f, argnums, has_aux, args)
         locked: list = []
         try:  # the caller's inputs stay read-only until the last sweep is done
             return _jacrev_locked(args, locked)
@@ -418,6 +429,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
         raise TypeError("jvp: primals and tangents must be tuples (or lists) of arguments")
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    if _IN_JAX.trace is not None:
+        return _jaxb.jvp(f, primals, tangents, has_aux)
     p_leaves, p_td = tree_flatten(tuple(primals))
     t_leaves, t_td = tree_flatten(tuple(tangents))
     if p_td != t_td:
@@ -446,6 +459,8 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
 
     @functools.wraps(f)
     def jac(*args):
+        if _IN_JAX.trace is not None:
+            return _jaxb.jacobian("jacfwd", f, argnums, has_aux, args)
         single, nums = _norm_argnums(argnums, len(args), "jacfwd")
         in_leaves, in_tds = [], []
         for k in nums:
@@ -514,6 +529,8 @@ def linearize(f: Callable, *primals: Any):
     ``f_jvp(*tangents)`` pushes tangents forward over the recorded tape with
     each op's JVP rule, reusing the saved values (no re-evaluation of f).
     """
+    if _IN_JAX.trace is not None:
+        return _jaxb.linearize(f, primals)
     rec = _record(f, primals, tuple(range(len(primals))), False, "linearize")
     out = tree_unflatten(rec.out_tree, [_finish_copy(v) for v in rec.out_values])
     order = toposort([n for n in rec.out_nodes if n is not None])

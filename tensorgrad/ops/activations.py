@@ -245,7 +245,10 @@ def _sce_signature(logits: ArrayLike, labels: ArrayLike):
     if len(zs) not in (1, 2):
         raise ValueError(f"softmax_cross_entropy: logits must be (batch, classes) or (classes,), "
                          f"got shape {zs}")
-    y = np.asarray(concrete(labels))
+    try:
+        y = np.asarray(concrete(labels))
+    except TypeError:  # values Python cannot read (traced by jax.jit under tg.to_jax):
+        return (logits, labels), ()  # the JAX counterpart checks them
     k = zs[-1]
     if y.dtype.kind in "iub" and y.shape == zs[:-1]:
         if y.dtype.kind == "b":

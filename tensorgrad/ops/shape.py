@@ -256,6 +256,10 @@ def _getitem_signature(x: ArrayLike, index):
         np.empty(xs, dtype=np.int8)[index]
     except IndexError as exc:
         raise IndexError(f"getitem: {exc} (input shape {xs}, index {index!r})") from None
+    except TypeError:  # an index Python cannot read (traced by jax.jit under tg.to_jax)
+        if all(i is None or isinstance(i, (int, slice, type(Ellipsis), np.integer, np.ndarray))
+               for i in index):
+            raise
     return (x,), (index,)
 
 
