@@ -125,7 +125,7 @@ roll = linear(
     transpose=lambda g, out, x, shifts, axes, nd: bind(roll.op, (g,), (tuple(-s for s in shifts), axes, nd)),
     signature=_roll_signature, params=("shift", "axis", "ndim"),
     jacobian=selection_jacobian(lambda n, p: _roll_forward(n, *p)),
-    jax=lambda jnp, a, shift, axis=None: jnp.roll(a, shift, axis),
+    jax=lambda jnp, a, shift, axis=None, ndim=None: jnp.roll(a, shift, axis),
     symbol="P (entries shifted cyclically)", doc="shift entries cyclically along axes",
     examples=[Example(((2, 3),), {"shift": -1}),
               Example(((2, 3, 4),), {"shift": (1, 2), "axis": (0, -1)})])
@@ -151,7 +151,9 @@ def _repeat_signature(a: ArrayLike, repeats, axis: int | None = None):
                          f"{xs[ax]} (input shape {xs}); give an int or one count per entry")
     if np.any(r < 0):
         raise ValueError(f"repeat: repeats must be non-negative, got {repeats!r}")
-    counts = tuple(int(c) for c in np.broadcast_to(r.reshape(-1) if r.ndim else r, (xs[ax],)))
+    if r.ndim == 0:  # one count for every entry
+        return (a,), (int(r), ax)
+    counts = tuple(int(c) for c in np.broadcast_to(r.reshape(-1), (xs[ax],)))
     return (a,), (counts, ax)
 
 
@@ -160,8 +162,8 @@ def _repeat_transpose(g, out, x, counts, ax):
     xs = shape_of(x)
     batch = _batch(g, len(xs))
     n = xs[ax]
-    if n and len(set(counts)) == 1:  # the same count r for every entry: a reshape and a sum
-        r = counts[0]
+    if isinstance(counts, int):  # the same count r for every entry: a reshape and a sum
+        r = counts
         after = xs[len(xs) + ax + 1:]
         split_shape = batch + xs[:len(xs) + ax] + (n, r) + after
         return _sum(reshape(g, split_shape), axis=ax)
@@ -175,7 +177,7 @@ repeat = linear(
     "repeat", lambda x, counts, ax: np.repeat(x, counts, axis=ax),
     transpose=_repeat_transpose, signature=_repeat_signature, params=("repeats", "axis"),
     methods=("repeat",), jacobian=selection_jacobian(lambda n, p: np.repeat(n, p[0], axis=p[1])),
-    jax=lambda jnp, a, repeats, axis=None: jnp.repeat(a, repeats, axis),
+    jax=lambda jnp, a, repeats, axis=None: jnp.repeat(a, np.asarray(repeats), axis),
     symbol="S (each entry copied)", doc="repeat each entry along an axis",
     examples=[Example(((2, 3),), {"repeats": 2}),
               Example(((2, 3),), {"repeats": np.array([1, 0, 3]), "axis": -1})])
@@ -287,7 +289,9 @@ pad = linear(
         pad.op, (t,), (widths, mode, None if values is None else ((0.0, 0.0),) * len(values))),
     signature=_pad_signature, params=("pad_width", "mode", "constant_values"),
     jacobian=selection_jacobian(lambda n, p: np.pad(n, p[0], mode=p[1])),
-    jax=lambda jnp, array, pad_width, mode="constant", **kw: jnp.pad(array, pad_width, mode=mode, **kw),
+    jax=lambda jnp, array, pad_width, mode="constant", constant_values=0, **kw: (
+        jnp.pad(array, pad_width, constant_values=constant_values) if mode == "constant"
+        else jnp.pad(array, pad_width, mode=mode, **kw)),
     symbol="S (copies; zeros for constant padding)", doc="pad an array (NumPy modes)",
     examples=[Example(((2, 3),), {"pad_width": ((1, 0), (2, 1)), "constant_values": 1.5}),
               Example(((2, 3),), {"pad_width": (1, 2), "mode": "edge"}),

@@ -43,6 +43,7 @@ singular vector positive), a gauge-invariant form of the same values.
 from __future__ import annotations
 
 from collections import namedtuple
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -50,7 +51,10 @@ from ..registry import Example, general
 from ..tensor import Tensor
 from ..typing import ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of, shape_of
-from .elementwise import where
+from .elementwise import abs as _abs
+from .elementwise import equal, less, where
+from .reductions import max as _max
+from .reductions import sum as _sum
 from .linalg_ops import LinAlgError, eps_of, matrix, mT, square, symmetric_from, symmetric_from_transpose
 from .linalg_ops import solve as _solve_fn
 from .selection import diagonal
@@ -138,24 +142,19 @@ def _check_tangent(name, mask, block):
 
 
 # ---- gauge-fixed forms for the test table ------------------------------------------------------------
-def _column_signs(v, jnp=None):
-    """±1 per column: the sign that makes each column's largest-magnitude entry positive."""
-    if jnp is None:
-        v = np.asarray(concrete(v))
-        big = np.take_along_axis(v, np.argmax(np.abs(v), axis=-2)[..., None, :], axis=-2)
-        return np.where(big < 0, -1.0, 1.0).astype(v.dtype)
-    big = jnp.take_along_axis(v, jnp.argmax(jnp.abs(v), axis=-2)[..., None, :], axis=-2)
-    return jnp.where(big < 0, -1.0, 1.0)
+# Written once for both backends: ``xp`` is tensorgrad's ops (TG) or jax.numpy, so the
+# table's tensorgrad side runs under tg.to_jax as the very program of its JAX side.
+TG = SimpleNamespace(abs=_abs, max=_max, sum=_sum, equal=equal, less=less, where=where,
+                     concatenate=concatenate, diagonal=diagonal, expand_dims=expand_dims)
 
 
-def _with_signs(p, rows, signs, xp):
-    """Multiply the packed rows ``rows`` (a slice) of p by per-column signs, the rest by 1."""
-    n_rows, k = p.shape[-2], p.shape[-1]
-    factor = xp.ones(signs.shape[:-2] + (n_rows, k))
-    full = xp.concatenate([factor[..., :rows.start, :],
-                           xp.broadcast_to(signs, signs.shape[:-2] + (rows.stop - rows.start, k)),
-                           factor[..., rows.stop:, :]], axis=-2)
-    return p * full
+def column_signs(v, xp=TG):
+    """±1 per column of v: the sign that makes the column's largest-magnitude entry positive
+    (a constant: no derivative flows through it)."""
+    a = xp.abs(v)
+    top = xp.equal(a, xp.max(a, axis=-2, keepdims=True))
+    big = xp.sum(xp.where(top, v, 0.0), axis=-2, keepdims=True)
+    return xp.where(xp.less(big, 0.0), -1.0, 1.0)
 
 
 def _jax_symmetric(jnp, a, lower):
@@ -166,6 +165,8 @@ def _jax_symmetric(jnp, a, lower):
 
 # ---- eigh ------------------------------------------------------------------------------------------
 def _uplo(UPLO) -> bool:
+    if isinstance(UPLO, bool):  # the op's normalized parameter: True for the lower triangle
+        return UPLO
     u = str(UPLO).upper()
     if u not in ("L", "U"):
         raise ValueError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
@@ -216,20 +217,23 @@ def _eigh_jvp(t, out, a, lower):
     return concatenate([expand_dims(diagonal(M, 0, -2, -1), -2), V @ (F * M)], axis=-2)
 
 
-def _eigh_gauge(p, xp=np):
-    n = p.shape[-1]
-    return _with_signs(p, slice(1, n + 1), _column_signs(p[..., 1:, :], None if xp is np else xp), xp)
+def _eigh_gauge(p, xp=TG):
+    """Packed eigh output with each eigenvector's sign fixed (largest entry positive)."""
+    V = p[..., 1:, :]
+    return xp.concatenate([p[..., :1, :], V * column_signs(V, xp)], axis=-2)
 
 
-def _jax_eigh(jnp, a, UPLO="L"):
+def jax_eigh(jnp, a, UPLO="L"):
+    """JAX's eigh packed as tensorgrad's (UPLO: 'L'/'U', or the op's parameter, True for 'L')."""
     w, v = jnp.linalg.eigh(_jax_symmetric(jnp, a, _uplo(UPLO)))
-    return _eigh_gauge(jnp.concatenate([w[..., None, :], v], axis=-2), jnp)
+    return jnp.concatenate([w[..., None, :], v], axis=-2)
 
 
 eigh_packed = general(
     "eigh", _eigh_forward, vjp={"a": _eigh_vjp}, jvp={"a": _eigh_jvp},
     signature=_eigh_signature, params=("UPLO",), public=False,
-    call=lambda a, **p: _eigh_gauge(eigh_packed(a, **p)), jax=_jax_eigh,
+    call=lambda a, **p: _eigh_gauge(eigh_packed(a, **p)),
+    jax=lambda jnp, a, UPLO="L": _eigh_gauge(jax_eigh(jnp, a, UPLO), jnp),
     symbol="dλ = diag(Vᵀ dS V), dV = V (F ∘ Vᵀ dS V)",
     doc="eigenvalues and eigenvectors of a symmetric matrix (packed)",
     examples=[Example(((3, 3),)), Example(((2, 2, 2),), {"UPLO": "U"})])
@@ -377,26 +381,23 @@ def _svd_jvp(t, out, a):
     return concatenate([dU, expand_dims(diagonal(dP, 0, -2, -1), -2), dV], axis=-2)
 
 
-def _svd_gauge(p, m, xp=np):
-    """Each singular pair (u_i, v_i) with the sign that makes u_i's largest entry positive."""
-    signs = _column_signs(p[..., :m, :], None if xp is np else xp)
-    k = p.shape[-1]
-    factor = xp.concatenate([xp.broadcast_to(signs, signs.shape[:-2] + (m, k)),
-                             xp.ones(signs.shape[:-2] + (1, k)),
-                             xp.broadcast_to(signs, signs.shape[:-2] + (p.shape[-2] - m - 1, k))],
-                            axis=-2)
-    return p * factor
+def _svd_gauge(p, m, xp=TG):
+    """Packed svd output with each pair (u_i, v_i) signed so that u_i's largest entry is positive."""
+    signs = column_signs(p[..., :m, :], xp)
+    return xp.concatenate([p[..., :m, :] * signs, p[..., m:m + 1, :], p[..., m + 1:, :] * signs],
+                          axis=-2)
 
 
-def _jax_svd(jnp, a):
+def jax_svd(jnp, a):
+    """JAX's reduced SVD packed as tensorgrad's."""
     u, s, vh = jnp.linalg.svd(a, full_matrices=False)
-    return _svd_gauge(jnp.concatenate([u, s[..., None, :], jnp.swapaxes(vh, -1, -2)], axis=-2),
-                      a.shape[-2], jnp)
+    return jnp.concatenate([u, s[..., None, :], jnp.swapaxes(vh, -1, -2)], axis=-2)
 
 
 svd_packed = general(
     "svd", _svd_forward, vjp={"a": _svd_vjp}, jvp={"a": _svd_jvp}, signature=_svd_signature,
-    public=False, call=lambda a: _svd_gauge(svd_packed(a), _shape(a)[-2]), jax=_jax_svd,
+    public=False, call=lambda a: _svd_gauge(svd_packed(a), _shape(a)[-2]),
+    jax=lambda jnp, a: _svd_gauge(jax_svd(jnp, a), a.shape[-2], jnp),
     symbol="ds = diag(Uᵀ dA V); dU, dV through F = 1/(s_j² − s_i²)",
     doc="the reduced singular value decomposition (packed)",
     examples=[Example(((2, 3, 2),)), Example(((2, 3),))])

@@ -26,7 +26,7 @@ from ..registry import Example, general
 from ..tensor import Tensor
 from ..typing import ArrayLike  # noqa: F401
 from ._util import concrete, shape_of
-from .decompositions import _jax_symmetric, _no_derivative, _shape, _solve
+from .decompositions import TG, _jax_symmetric, _no_derivative, _shape, _solve
 from .linalg_ops import LinAlgError, matrix, mT, square, symmetric_from, symmetric_from_transpose
 from .selection import tril
 from .shape import concatenate, getitem
@@ -105,31 +105,28 @@ def _qr_jvp(t, out, a):
     return concatenate([mT(dQ), dR1, dR2], axis=-1)
 
 
-def _qr_gauge(p, m, xp=np):
-    """Each row pair (q_i, R_i·) with the sign that makes R_ii positive."""
-    d = (np.diagonal if xp is np else xp.diagonal)(p[..., :, m:], 0, -2, -1)
-    return p * xp.where(d < 0, -1.0, 1.0)[..., :, None]
+def _qr_gauge(p, m, xp=TG):
+    """Packed qr output with each pair (q_i, row i of R) signed so that R_ii is positive."""
+    d = xp.diagonal(p[..., :, m:], 0, -2, -1)
+    return p * xp.expand_dims(xp.where(xp.less(d, 0.0), -1.0, 1.0), -1)
 
 
-def _jax_qr(jnp, a):
+def jax_qr(jnp, a):
+    """JAX's reduced QR packed as tensorgrad's (a wide A = [X Y] as Q R₁ = X, R₂ = Qᵀ Y,
+    since JAX differentiates the QR of tall and square matrices only)."""
     m, n = a.shape[-2:]
     if m >= n:
         q, r = jnp.linalg.qr(a)
-    else:  # JAX differentiates QR of tall and square matrices: the wide one as [X Y]
+    else:
         q, r1 = jnp.linalg.qr(a[..., :, :m])
         r = jnp.concatenate([r1, jnp.swapaxes(q, -1, -2) @ a[..., :, m:]], axis=-1)
-    return _qr_gauge(jnp.concatenate([jnp.swapaxes(q, -1, -2), r], axis=-1), m, jnp)
-
-
-def _qr_table(a):
-    p = qr_packed(a)
-    return p * np.where(np.diagonal(np.asarray(concrete(p))[..., :, _shape(a)[-2]:], 0, -2, -1)
-                        < 0, -1.0, 1.0)[..., :, None]
+    return jnp.concatenate([jnp.swapaxes(q, -1, -2), r], axis=-1)
 
 
 qr_packed = general(
     "qr", _qr_forward, vjp={"a": _qr_vjp}, jvp={"a": _qr_jvp}, signature=_qr_signature,
-    public=False, call=_qr_table, jax=_jax_qr,
+    public=False, call=lambda a: _qr_gauge(qr_packed(a), _shape(a)[-2]),
+    jax=lambda jnp, a: _qr_gauge(jax_qr(jnp, a), a.shape[-2], jnp),
     symbol="C = Qᵀ dA R⁻¹: dQ = Q(Ω − C) + dA R⁻¹, dR = (C − Ω) R",
     doc="the reduced QR decomposition (packed)",
     examples=[Example(((2, 3, 2),)), Example(((2, 3),))])

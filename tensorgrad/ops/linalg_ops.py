@@ -178,7 +178,7 @@ solve = general(
     jvp={"a": _solve_jvp_a,
          "b": lambda t, out, a, b, vec: _solve_columns(a, lift_tangent(t, b, ndim_of(out)), vec)},
     signature=_solve_signature, params=("vector",), public=False,
-    jax="jax.numpy.linalg.solve", symbol="A⁻¹ ⊗ … (w.r.t. B), −A⁻¹ ⊗ Xᵀ (w.r.t. A)",
+    jax=lambda jnp, a, b, vector=None: jnp.linalg.solve(a, b), symbol="A⁻¹ ⊗ … (w.r.t. B), −A⁻¹ ⊗ Xᵀ (w.r.t. A)",
     doc="the solution of A x = b", domain=("wellcond", "real"),
     examples=[Example(((3, 3), (3,))), Example(((2, 3, 3), (3,))), Example(((2, 2, 2), (1, 2, 3)))])
 
@@ -321,7 +321,8 @@ pinv = general(
     "pinv", lambda a, cut: np.linalg.pinv(a, rcond=cut),
     vjp={"a": _pinv_vjp}, jvp={"a": _pinv_jvp}, signature=_pinv_signature,
     params=("rcond",), public=False,
-    jax=lambda jnp, a, **kw: jnp.linalg.pinv(a), symbol="−A⁺ ⊗ A⁺ᵀ + (projection terms)",
+    # the op's parameter is NumPy's cutoff (rcond), JAX's rtol; the table's examples use the defaults
+    jax=lambda jnp, a, rcond=None: jnp.linalg.pinv(a, rtol=rcond), symbol="−A⁺ ⊗ A⁺ᵀ + (projection terms)",
     doc="the Moore-Penrose pseudo-inverse",
     examples=[Example(((3, 2),)), Example(((2, 2, 3),))])
 

@@ -108,7 +108,7 @@ def _diag_transpose(g, out, x, k, nd):
 diag = linear(
     "diag", _diag_forward, transpose=_diag_transpose, signature=_diag_signature,
     params=("k", "ndim"), jacobian=selection_jacobian(lambda n, p: _diag_forward(n, *p)),
-    jax=lambda jnp, v, k=0: jnp.diag(v, k), symbol="S (onto or off a diagonal)",
+    jax=lambda jnp, v, k=0, ndim=None: jnp.diag(v, k), symbol="S (onto or off a diagonal)",
     doc="a vector onto a diagonal, or a matrix's diagonal",
     examples=[Example(((2,),), {"k": -2}), Example(((2, 4),), {"k": 1})])
 
