@@ -11,6 +11,25 @@ cookbook" states and checks the identities.
 Multi-output functions return NumPy's named tuples: ``eigh`` →
 ``(eigenvalues, eigenvectors)``, ``svd`` → ``(U, S, Vh)``, ``qr`` → ``(Q, R)``,
 ``slogdet`` → ``(sign, logabsdet)``.
+
+* ``inv``: the inverse (``LinAlgError`` at a singular matrix)
+* ``solve``: A x = b (a 1-D ``b`` is one vector; otherwise (..., M, K) matrices)
+* ``det``: the determinant (its gradient, the cofactors, also at singular matrices)
+* ``slogdet``: (sign, log|det|)
+* ``cholesky``: the Cholesky factor (``upper=``)
+* ``eigh``, ``eigvalsh``: eigenvalues and eigenvectors of a symmetric matrix
+* ``svd``, ``svdvals``: (U, S, Vh) (``full_matrices``, ``compute_uv``, ``hermitian``),
+  the singular values
+* ``qr``: (Q, R) (modes ``reduced``, ``r``, ``complete``)
+* ``pinv``: the pseudo-inverse (``rcond``/``rtol``, ``hermitian``)
+* ``norm``, ``vector_norm``, ``matrix_norm``: norms of every ``ord``
+* ``matrix_power``, ``multi_dot``: powers and chains of matrix products
+* ``matmul``, ``tensordot``, ``outer``, ``cross``, ``diagonal``, ``trace``,
+  ``matrix_transpose``, ``vecdot``: NumPy 2's array-API functions of ``numpy.linalg``
+
+Of these, inv, solve, det, slogdet, cholesky, eigh, eigvalsh, svd, svdvals,
+qr and pinv are registered ops (``tensorgrad check <name>``); the others are
+built on ops.
 """
 from __future__ import annotations
 
