@@ -25,7 +25,7 @@ import numpy as np
 from ..registry import Example, general
 from ..tensor import Tensor
 from ..typing import ArrayLike  # noqa: F401
-from ._util import concrete, shape_of
+from ._util import shape_of
 from .decompositions import TG, _jax_symmetric, _no_derivative, _shape, _solve
 from .linalg_ops import LinAlgError, matrix, mT, square, symmetric_from, symmetric_from_transpose
 from .selection import tril
