@@ -44,6 +44,12 @@ def _shape(x) -> tuple:
     return shape_of(concrete(x))
 
 
+def dtype(x) -> np.dtype:
+    """The dtype of an array, Tensor (also one holding a JAX value), number or nested list."""
+    d = getattr(x, "dtype", None)
+    return np.dtype(d) if d is not None else np.asarray(x).dtype
+
+
 def mT(x):
     """Swap the last two axes (the matrix transpose of a stack)."""
     if type(x) is np.ndarray:  # a plain array is on no trace: nothing to record
@@ -57,7 +63,7 @@ def square(name: str, a) -> int:
     if len(s) < 2 or s[-1] != s[-2]:
         raise LinAlgError(f"{name}: expected a square matrix or a stack of them (shape (..., n, n)), "
                           f"got shape {s}")
-    dt = np.result_type(concrete(a))
+    dt = dtype(a)
     if dt.kind == "c":
         raise TypeError(f"{name}: complex matrices are not supported (dtype {dt})")
     return s[-1]
@@ -69,7 +75,7 @@ def matrix(name: str, a) -> tuple:
     if len(s) < 2:
         raise LinAlgError(f"{name}: expected a matrix or a stack of them (shape (..., M, N)), "
                           f"got shape {s}")
-    if np.result_type(concrete(a)).kind == "c":
+    if dtype(a).kind == "c":
         raise TypeError(f"{name}: complex matrices are not supported")
     return s[-2], s[-1]
 
@@ -90,7 +96,7 @@ def symmetric_from_transpose(s_bar, lower: bool):
 
 
 def eps_of(x) -> float:
-    dt = np.result_type(concrete(x))
+    dt = dtype(x)
     return float(np.finfo(dt if dt.kind == "f" else np.float64).eps)
 
 
@@ -336,7 +342,7 @@ def matrix_power(a: ArrayLike, n: int) -> Array:
         raise TypeError(f"matrix_power: the exponent must be an integer, got {n!r}")
     n = int(n)
     if n == 0:  # the identity: on a trace still a function of a, with zero derivative
-        eye = np.broadcast_to(np.eye(size, dtype=np.result_type(concrete(a))), _shape(a)).copy()
+        eye = np.broadcast_to(np.eye(size, dtype=dtype(a)), _shape(a)).copy()
         return eye if type(a) is not Tensor else where(np.ones(eye.shape, dtype=bool), eye, a)
     if n < 0:
         a = bind(inv.op, (a,), ())

@@ -23,6 +23,7 @@ from ._util import concrete, negative_axes, shape_of
 from .decompositions import svdvals
 from .elementwise import abs as _abs
 from .elementwise import astype, equal, not_equal, where
+from .linalg_ops import dtype
 from .reductions import max as _max
 from .reductions import min as _min
 from .reductions import norm as _two_norm
@@ -33,8 +34,7 @@ _INF = float("inf")
 
 
 def _float(x):
-    dt = np.result_type(concrete(x))
-    return x if dt.kind == "f" else astype(x, np.float64)
+    return x if dtype(x).kind == "f" else astype(x, np.float64)
 
 
 def _vector_norm(x, ord, axes: tuple, keepdims: bool, name: str):
@@ -47,15 +47,15 @@ def _vector_norm(x, ord, axes: tuple, keepdims: bool, name: str):
     if ord == -_INF:
         return _min(_abs(x), axis=axes, keepdims=keepdims)
     if ord == 0:  # the number of nonzero entries: piecewise constant
-        return _sum(astype(not_equal(x, 0), np.result_type(concrete(x))), axis=axes, keepdims=keepdims)
+        return _sum(astype(not_equal(x, 0), dtype(x)), axis=axes, keepdims=keepdims)
     if ord == 1:
         return _sum(_abs(x), axis=axes, keepdims=keepdims)
     p = float(ord)
     s = _sum(_abs(x) ** p, axis=axes, keepdims=keepdims)
-    if p > 0 and np.any(np.equal(concrete(s), 0)):  # x = 0: the value 0 and the subgradient 0
-        zero = equal(s, 0)
-        return where(zero, 0.0, where(zero, 1.0, s) ** (1.0 / p))
-    return s ** (1.0 / p)
+    if p < 0:
+        return s ** (1.0 / p)
+    zero = equal(s, 0)  # x = 0: the value 0 and the subgradient 0 (not 0 · ∞)
+    return where(zero, 0.0, where(zero, 1.0, s) ** (1.0 / p))
 
 
 def _matrix_norm(x, ord, r: int, c: int, keepdims: bool, name: str):

@@ -212,7 +212,7 @@ def select(condlist: Sequence, choicelist: Sequence, default=0) -> Array:
                          "must have the same length")
     if not condlist:
         raise ValueError("select: condlist and choicelist must not be empty")
-    conds = [np.asarray(concrete(c)) for c in condlist]
+    conds = [c if hasattr(c, "dtype") else np.asarray(c) for c in condlist]
     for i, c in enumerate(conds):
         if c.dtype != bool:
             raise TypeError(f"select: invalid entry {i} in condlist: should be a boolean array, "
@@ -220,7 +220,7 @@ def select(condlist: Sequence, choicelist: Sequence, default=0) -> Array:
     out = default
     for c, choice in zip(reversed(conds), reversed(choicelist)):  # the first true one wins
         out = where(c, choice, out)
-    shape = np.broadcast_shapes(*(c.shape for c in conds), *(_shape(x) for x in choicelist),
+    shape = np.broadcast_shapes(*(_shape(c) for c in conds), *(_shape(x) for x in choicelist),
                                 _shape(default))
     return broadcast_to(out, shape) if _shape(out) != shape else out
 
