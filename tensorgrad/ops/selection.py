@@ -155,7 +155,7 @@ def _int_indices(indices, name: str) -> np.ndarray:
     return idx
 
 
-@function
+@function(methods=("take",))
 def take(a: ArrayLike, indices, axis: int | None = None, mode: str = "raise") -> Array:
     """Entries at ``indices`` along ``axis`` (of the flattened array when None).
 
