@@ -33,9 +33,12 @@ built on ops.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .ops.decompositions import EighResult, SVDResult, eigh, eigvalsh, svd, svdvals
 from .ops.factorizations import QRResult, cholesky, qr
-from .ops.linalg import matmul, outer, tensordot
+from .ops.linalg import matmul, tensordot
+from .ops.linalg import outer as _outer
 from .ops.linalg_ops import (LinAlgError, SlogdetResult, det, inv, matrix_power, mT, multi_dot,
                              pinv, slogdet, solve)
 from .ops.norms import matrix_norm, norm, vector_norm
@@ -70,6 +73,16 @@ def matrix_transpose(x: ArrayLike, /) -> Array:
 def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
     """The dot product of vectors along ``axis`` (``numpy.linalg.vecdot``; inputs broadcast)."""
     return _sum(x1 * x2, axis=axis)
+
+
+def outer(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """The outer product of two vectors (``numpy.linalg.outer``: both must be 1-D)."""
+    for x in (x1, x2):
+        s = getattr(x, "shape", None)
+        if (len(s) if s is not None else np.ndim(x)) != 1:
+            raise ValueError(f"linalg.outer: both inputs must be 1-D vectors, got shape "
+                             f"{s if s is not None else np.shape(x)}")
+    return _outer(x1, x2)
 
 
 def cross(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
