@@ -25,7 +25,7 @@ import numpy as np
 from ..registry import Example, general
 from ..tensor import Tensor
 from ..typing import ArrayLike  # noqa: F401
-from ._util import shape_of
+from ._util import dtype_of, shape_of
 from .decompositions import TG, _jax_symmetric, _no_derivative, _shape, _solve
 from .linalg_ops import LinAlgError, matrix, mT, square, symmetric_from, symmetric_from_transpose
 from .selection import tril
@@ -179,7 +179,7 @@ def _cholesky_forward(a, upper):
 
 def _phi(X):
     """The lower triangle with the diagonal halved (self-adjoint: a mask)."""
-    return tril(X) - 0.5 * (X * np.eye(shape_of(X)[-1]))
+    return tril(X) - 0.5 * (X * np.eye(shape_of(X)[-1], dtype=dtype_of(X)))
 
 
 def _cholesky_vjp(g, out, a, upper):
