@@ -21,7 +21,7 @@ from .custom import custom_jvp, custom_vjp
 from .transforms import (grad, hessian, hvp, jacfwd, jacrev, jvp,
                          linearize, value_and_grad, vjp)
 from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
-from . import jacobians
+from . import jacobians, linalg
 from .blocks import BlockJacobian
 from .chain import chain_jacobians, jacobian, structured_jacobian
 from .cost import cost
@@ -40,6 +40,6 @@ __all__ = [
     "vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd", "jacobian",
     "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
-    "jacobians", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
+    "jacobians", "linalg", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
     "to_jax", "elimination", "eliminate", "linearized_graph", "special",
 ]

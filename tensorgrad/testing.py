@@ -86,6 +86,11 @@ def sample(domain: str, shape: tuple, rng: np.random.Generator, dtype=np.float64
         a.reshape(-1)[1::3] = np.nan
     elif domain == "bool":
         return rng.random(size=shape) > 0.5
+    elif domain == "wellcond":  # square matrices near the identity: far from singular
+        a = np.eye(shape[-1]) + 0.3 * rng.normal(size=shape) / np.sqrt(shape[-1])
+    elif domain == "spd":  # symmetric positive definite matrices, well conditioned
+        m = rng.normal(size=shape)
+        a = m @ np.swapaxes(m, -1, -2) / shape[-1] + np.eye(shape[-1])
     elif domain == "probs":
         e = np.exp(rng.normal(size=shape))
         a = e / e.sum(axis=-1, keepdims=True)

@@ -82,6 +82,10 @@ def test_every_op_kind_keeps_its_structure():
     assert isinstance(sj(lambda v: tg.cumsum(v, axis=0)), J.RunningSum)
     assert isinstance(sj(lambda v: tg.sort(v, axis=1)), J.IndexPermutation)
     assert isinstance(sj(lambda v: tg.arcsinh(v) % 1.5), J.Diagonal)
+    assert isinstance(sj(lambda v: tg.flip(v, 0)), J.IndexPermutation)
+    assert isinstance(sj(lambda v: tg.roll(v, 5)), J.IndexPermutation)
+    assert isinstance(sj(lambda v: tg.pad(v, 1, mode="reflect")), J.Gather)
+    assert isinstance(sj(lambda v: tg.tril(v)), J.Diagonal)
     # an elementwise op on a broadcast input: diagonal after a broadcast
     b = tg.jacobian(lambda v: v * np.ones((2, 3, 4)), structured=True)(x)
     assert isinstance(b, J.Product) and [type(f) for f in b.factors] == [J.Diagonal, J.Broadcast]

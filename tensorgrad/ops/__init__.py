@@ -6,6 +6,7 @@ Importing this package registers every op and exports every public function
 from ..registry import FUNCTIONS
 from . import elementwise, shape, reductions, linalg, activations, conv  # noqa: F401  (registers the ops)
 from . import elementwise_more, discrete, scans, special_fns  # noqa: F401
+from . import arrange, selection, linalg_ops, decompositions, factorizations, norms  # noqa: F401  (NumPy's shape functions, tg.linalg)
 
 globals().update(FUNCTIONS)
 __all__ = sorted(FUNCTIONS)

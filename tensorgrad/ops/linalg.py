@@ -309,12 +309,40 @@ def _einsum_vjp(i, g, out, *args):
     return _einsum_cotangent(i, g, out, ops, canon)
 
 
-def _einsum_signature(subscripts: str, *operands: ArrayLike):
-    """Einstein summation with NumPy's subscripts (``->``, implicit output, ``...``, diagonals).
+def _sublist_letters(sub, k) -> str:
+    """One operand's sublist (ints in [0, 52) and ``...``) as subscript letters, as NumPy maps them."""
+    out = []
+    for v in sub:
+        if v is Ellipsis:
+            out.append("...")
+        elif isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= v < 52:
+            out.append(chr(ord("A") + v) if v < 26 else chr(ord("a") + v - 26))
+        else:
+            raise ValueError(f"einsum: sublist {k} contains {v!r}; sublist entries are integers "
+                             "in [0, 52) or Ellipsis")
+    return "".join(out)
+
+
+def _from_sublists(args: tuple) -> tuple[str, tuple]:
+    """``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as ``('AB,BC->AC', (a, b))``."""
+    operands = args[0::2][:len(args) // 2]
+    subs = args[1::2]
+    out = args[-1] if len(args) % 2 else None
+    terms = [_sublist_letters(s, k) for k, s in enumerate(subs)]
+    subscripts = ",".join(terms) + ("" if out is None else "->" + _sublist_letters(out, "out"))
+    return subscripts, tuple(operands)
+
+
+def _einsum_signature(subscripts: str, *operands: ArrayLike, optimize=None):
+    """Einstein summation with NumPy's subscripts (``->``, implicit output, ``...``, diagonals),
+    or in NumPy's sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``.
 
     Every operand's gradient is again an einsum (the rule is multilinearity),
-    so derivatives of any order work.
+    so derivatives of any order work. ``optimize`` is accepted for NumPy
+    compatibility; tensorgrad picks the contraction order itself.
     """
+    if not isinstance(subscripts, str):  # the sublist form
+        subscripts, operands = _from_sublists((subscripts,) + operands)
     shapes = [shape_of(concrete(o)) for o in operands]
     return operands, (_parse_einsum(subscripts, shapes),)
 

@@ -213,7 +213,8 @@ norm = general(
         _spread(g, out, x, axes, keepdims) * _norm_slope(out, x, axes, keepdims))},
     jvp={"x": lambda t, out, x, axes, keepdims: sum(t * _norm_slope(out, x, axes, keepdims),
                                                     axis=axes, keepdims=keepdims)},
-    signature=_norm_signature, params=("axis", "keepdims"), numpy="numpy.linalg.norm",
+    signature=_norm_signature, params=("axis", "keepdims"),
+    public=False,  # tg.norm (ops/norms.py) takes every ord and uses this op for ord 2 / 'fro'
     jax=lambda jnp, x, axis=None, keepdims=False: jnp.sqrt(jnp.sum(x * x, axis=axis, keepdims=keepdims)),
     symbol="xᵀ/‖x‖ (0 at x = 0)", doc="Euclidean (Frobenius) norm over axes",
     examples=[Example(((3,),)), Example(((2, 3, 4),), {"axis": -1}),

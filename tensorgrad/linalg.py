@@ -1,0 +1,105 @@
+"""``tg.linalg``: the functions of ``numpy.linalg``, differentiable.
+
+The names and signatures are NumPy's, so ``np.linalg.solve(A, b)`` written for
+NumPy maps onto ``tg.linalg.solve(A, b)``. All of them take a matrix or a stack
+of matrices (shape ``(..., M, N)``). Derivatives, and where they do not exist,
+are described in :mod:`tensorgrad.ops.linalg_ops` (inv, solve, det, slogdet,
+pinv), :mod:`tensorgrad.ops.decompositions` (eigh, eigvalsh, svd, svdvals),
+:mod:`tensorgrad.ops.factorizations` (cholesky, qr) and :mod:`tensorgrad.ops.norms`; the docs page "Matrix calculus
+cookbook" states and checks the identities.
+
+Multi-output functions return NumPy's named tuples: ``eigh`` →
+``(eigenvalues, eigenvectors)``, ``svd`` → ``(U, S, Vh)``, ``qr`` → ``(Q, R)``,
+``slogdet`` → ``(sign, logabsdet)``.
+
+* ``inv``: the inverse (``LinAlgError`` at a singular matrix)
+* ``solve``: A x = b (a 1-D ``b`` is one vector; otherwise (..., M, K) matrices)
+* ``det``: the determinant (its gradient, the cofactors, also at singular matrices)
+* ``slogdet``: (sign, log|det|)
+* ``cholesky``: the Cholesky factor (``upper=``)
+* ``eigh``, ``eigvalsh``: eigenvalues and eigenvectors of a symmetric matrix
+* ``svd``, ``svdvals``: (U, S, Vh) (``full_matrices``, ``compute_uv``, ``hermitian``),
+  the singular values
+* ``qr``: (Q, R) (modes ``reduced``, ``r``, ``complete``)
+* ``pinv``: the pseudo-inverse (``rcond``/``rtol``, ``hermitian``)
+* ``norm``, ``vector_norm``, ``matrix_norm``: norms of every ``ord``
+* ``matrix_power``, ``multi_dot``: powers and chains of matrix products
+* ``matmul``, ``tensordot``, ``outer``, ``cross``, ``diagonal``, ``trace``,
+  ``matrix_transpose``, ``vecdot``: NumPy 2's array-API functions of ``numpy.linalg``
+
+Of these, inv, solve, det, slogdet, cholesky, eigh, eigvalsh, svd, svdvals,
+qr and pinv are registered ops (``tensorgrad check <name>``); the others are
+built on ops.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .ops.decompositions import EighResult, SVDResult, eigh, eigvalsh, svd, svdvals
+from .ops.factorizations import QRResult, cholesky, qr
+from .ops.linalg import matmul, tensordot
+from .ops.linalg import outer as _outer
+from .ops.linalg_ops import (LinAlgError, SlogdetResult, det, inv, matrix_power, mT, multi_dot,
+                             pinv, slogdet, solve)
+from .ops.norms import matrix_norm, norm, vector_norm
+from .ops.reductions import sum as _sum
+from .ops.selection import cross as _cross
+from .ops.selection import diagonal as _diagonal
+from .registry import register_namespace
+from .typing import Array, ArrayLike  # noqa: F401
+
+__all__ = ["LinAlgError", "inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd",
+           "svdvals", "qr", "pinv", "norm", "vector_norm", "matrix_norm", "matrix_power",
+           "multi_dot", "matmul", "tensordot", "outer", "cross", "diagonal", "trace",
+           "matrix_transpose", "vecdot", "EighResult", "SVDResult", "QRResult", "SlogdetResult"]
+
+
+def diagonal(x: ArrayLike, /, *, offset: int = 0) -> Array:
+    """The diagonal of the last two axes (``numpy.linalg.diagonal``)."""
+    return _diagonal(x, offset, -2, -1)
+
+
+def trace(x: ArrayLike, /, *, offset: int = 0, dtype=None) -> Array:
+    """The sum of the diagonal of the last two axes (``numpy.linalg.trace``)."""
+    if dtype is not None:
+        raise NotImplementedError("linalg.trace: dtype= is not supported; cast the input instead")
+    return _sum(_diagonal(x, offset, -2, -1), axis=-1)
+
+
+def matrix_transpose(x: ArrayLike, /) -> Array:
+    """Swap the last two axes (``numpy.linalg.matrix_transpose``)."""
+    return mT(x)
+
+
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
+    """The dot product of vectors along ``axis`` (``numpy.linalg.vecdot``; inputs broadcast)."""
+    return _sum(x1 * x2, axis=axis)
+
+
+def outer(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """The outer product of two vectors (``numpy.linalg.outer``: both must be 1-D)."""
+    for x in (x1, x2):
+        s = getattr(x, "shape", None)
+        if (len(s) if s is not None else np.ndim(x)) != 1:
+            raise ValueError(f"linalg.outer: both inputs must be 1-D vectors, got shape "
+                             f"{s if s is not None else np.shape(x)}")
+    return _outer(x1, x2)
+
+
+def cross(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
+    """The cross product of 3-vectors along ``axis`` (``numpy.linalg.cross``)."""
+    for x in (x1, x2):
+        s = getattr(x, "shape", None)
+        if s is not None and (not s or s[axis] != 3):
+            raise ValueError(f"linalg.cross: both inputs must hold 3-vectors along axis {axis}, "
+                             f"got shape {s}")
+    return _cross(x1, x2, axis=axis)
+
+
+for _f in (inv, solve, det, pinv, cholesky, eigvalsh, svdvals):  # registered ops: tg.linalg.<name>
+    _f.__module__ = __name__
+del _f
+
+# NumPy's own numpy.linalg.<name> on a Tensor runs tg.linalg.<name>
+register_namespace("numpy.linalg", {n: globals()[n] for n in __all__
+                                    if n != "LinAlgError" and not n.endswith("Result")})

@@ -1,0 +1,426 @@
+"""Rearranging entries: flip, roll, repeat, tile, pad, and the joins and splits built on them.
+
+Every op here is linear, and each output entry is a copy of one input entry
+(or a constant), so each Jacobian is a selection of identity rows: flips and
+rolls are permutations (:class:`~tensorgrad.jacobians.IndexPermutation`),
+repeat, tile and pad are gathers (:class:`~tensorgrad.jacobians.Gather`).
+The transposes put cotangents back where the entries came from:
+
+    flip   → flip with the same axes              roll → roll by the opposite shift
+    repeat → add the copies of each entry          tile → add the tiles
+    pad    → the interior (constant), or add each padded entry onto its source
+
+The NumPy functions that are compositions (rot90 = flip + transpose, hstack =
+concatenate after atleast_1d, array_split = slices, ...) are plain functions
+of those ops, so their derivatives come from the ops they use.
+Axis parameters are stored as negative axes, which leading batch axes never shift.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ..jacobians.gather import selection_jacobian
+from ..recording import bind
+from ..registry import Example, function, linear
+from ..typing import Array, ArrayLike, Axis  # noqa: F401
+from ._util import concrete, negative_axes, negative_axis, shape_of
+from .elementwise import astype
+from .reductions import sum as _sum
+from .shape import concatenate, getitem, reshape, scatter_add, split, transpose
+
+
+def _shape(x) -> tuple:
+    return shape_of(concrete(x))
+
+
+def _batch(g, x_ndim: int) -> tuple:
+    gs = shape_of(g)
+    return gs[:len(gs) - x_ndim]
+
+
+# ---- flip ---------------------------------------------------------------------------
+def _flip_signature(m: ArrayLike, axis: Axis = None):
+    """Reverse the order of the entries along ``axis`` (every axis when None)."""
+    return (m,), (negative_axes(axis, len(_shape(m)), "flip"),)
+
+
+flip = linear(
+    "flip", lambda x, axes: np.flip(x, axes),
+    transpose=lambda g, out, x, axes: flip(g, axes),
+    signature=_flip_signature, params=("axis",),
+    jacobian=selection_jacobian(lambda n, p: np.flip(n, p[0])),
+    jax=lambda jnp, m, axis=None: jnp.flip(m, axis),
+    symbol="P (entries reversed)", doc="reverse the order of entries along axes",
+    examples=[Example(((4,),)), Example(((2, 3, 2),), {"axis": (0, -1)})])
+
+
+@function
+def fliplr(m: ArrayLike) -> Array:
+    """Reverse the columns (axis 1); the input needs at least 2 axes."""
+    if len(_shape(m)) < 2:
+        raise ValueError(f"fliplr: the input needs at least 2 dimensions, got shape {_shape(m)}")
+    return flip(m, 1 - len(_shape(m)))
+
+
+@function
+def flipud(m: ArrayLike) -> Array:
+    """Reverse the rows (axis 0); the input needs at least 1 axis."""
+    if len(_shape(m)) < 1:
+        raise ValueError("flipud: the input needs at least 1 dimension, got a 0-d array")
+    return flip(m, -len(_shape(m)))
+
+
+@function
+def rot90(m: ArrayLike, k: int = 1, axes: Sequence[int] = (0, 1)) -> Array:
+    """Rotate by 90° ``k`` times in the plane of ``axes``, from the first axis towards the second."""
+    n = len(_shape(m))
+    axes = tuple(axes)
+    if len(axes) != 2:
+        raise ValueError(f"rot90: axes must name 2 axes, got {axes!r}")
+    a, b = (negative_axis(ax, n, "rot90") + n for ax in axes)
+    if a == b:
+        raise ValueError(f"rot90: axes must be different, got {axes!r}")
+    k = int(k) % 4
+    if k == 0:
+        return np.asarray(m) if isinstance(m, (list, tuple)) else m
+    if k == 2:
+        return flip(m, (a - n, b - n))
+    perm = list(range(n))
+    perm[a], perm[b] = perm[b], perm[a]
+    if k == 1:
+        return transpose(flip(m, b - n), tuple(perm))
+    return flip(transpose(m, tuple(perm)), b - n)
+
+
+# ---- roll ------------------------------------------------------------------------------
+def _roll_signature(a: ArrayLike, shift, axis: Axis = None):
+    """Shift entries cyclically by ``shift`` along ``axis`` (the flattened array when None)."""
+    xs = _shape(a)
+    shifts = tuple(int(s) for s in np.atleast_1d(concrete(shift)))
+    if axis is None:  # the flattened array: shifts add up
+        return (a,), ((int(np.sum(shifts)),), None, len(xs))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    axes = tuple(negative_axis(ax, len(xs), "roll") for ax in axes)
+    try:
+        shifts, axes = (tuple(int(v) for v in c) for c in np.broadcast_arrays(shifts, axes))
+    except ValueError:
+        raise ValueError(f"roll: shift {shift!r} and axis {axis!r} do not broadcast "
+                         "against each other") from None
+    return (a,), (shifts, axes, len(xs))
+
+
+def _roll_forward(x, shifts, axes, nd):
+    if axes is None:
+        x = np.asarray(x)
+        lead = x.shape[:x.ndim - nd]
+        return np.roll(x.reshape(lead + (-1,)), shifts, -1).reshape(x.shape)
+    return np.roll(x, shifts, axes)
+
+
+roll = linear(
+    "roll", _roll_forward,
+    # roll back by the opposite shift (the trailing ``ndim`` axes; batch axes stay in front)
+    transpose=lambda g, out, x, shifts, axes, nd: bind(roll.op, (g,), (tuple(-s for s in shifts), axes, nd)),
+    signature=_roll_signature, params=("shift", "axis", "ndim"),
+    jacobian=selection_jacobian(lambda n, p: _roll_forward(n, *p)),
+    jax=lambda jnp, a, shift, axis=None, ndim=None: jnp.roll(a, shift, axis),
+    symbol="P (entries shifted cyclically)", doc="shift entries cyclically along axes",
+    examples=[Example(((2, 3),), {"shift": -1}),
+              Example(((2, 3, 4),), {"shift": (1, 2), "axis": (0, -1)})])
+
+
+# ---- repeat ------------------------------------------------------------------------------
+def _repeat_signature(a: ArrayLike, repeats, axis: int | None = None):
+    """Repeat each entry ``repeats`` times along ``axis`` (of the flattened array when None).
+
+    ``repeats`` is an int or one non-negative int per entry along the axis.
+    """
+    if axis is None:
+        a = reshape(a, (-1,))
+        axis = 0
+    xs = _shape(a)
+    ax = negative_axis(axis, len(xs), "repeat")
+    r = np.asarray(concrete(repeats))
+    if r.dtype.kind not in "iu" and not (r.dtype.kind == "f" and np.all(r == np.round(r))):
+        raise TypeError(f"repeat: repeats must be integers, got {repeats!r}")
+    r = r.astype(np.intp)
+    if r.ndim > 1 or (r.ndim == 1 and r.size not in (1, xs[ax])):
+        raise ValueError(f"repeat: repeats of shape {r.shape} do not match axis {axis} of size "
+                         f"{xs[ax]} (input shape {xs}); give an int or one count per entry")
+    if np.any(r < 0):
+        raise ValueError(f"repeat: repeats must be non-negative, got {repeats!r}")
+    if r.ndim == 0:  # one count for every entry
+        return (a,), (int(r), ax)
+    counts = tuple(int(c) for c in np.broadcast_to(r.reshape(-1), (xs[ax],)))
+    return (a,), (counts, ax)
+
+
+def _repeat_transpose(g, out, x, counts, ax):
+    """Add the copies of each entry back together."""
+    xs = shape_of(x)
+    batch = _batch(g, len(xs))
+    n = xs[ax]
+    if isinstance(counts, int):  # the same count r for every entry: a reshape and a sum
+        r = counts
+        after = xs[len(xs) + ax + 1:]
+        split_shape = batch + xs[:len(xs) + ax] + (n, r) + after
+        return _sum(reshape(g, split_shape), axis=ax)
+    source = np.repeat(np.arange(n), counts)
+    source.flags.writeable = False
+    index = (slice(None),) * (len(batch) + len(xs) + ax) + (source,)
+    return scatter_add(g, index, batch + xs)
+
+
+repeat = linear(
+    "repeat", lambda x, counts, ax: np.repeat(x, counts, axis=ax),
+    transpose=_repeat_transpose, signature=_repeat_signature, params=("repeats", "axis"),
+    methods=("repeat",), jacobian=selection_jacobian(lambda n, p: np.repeat(n, p[0], axis=p[1])),
+    jax=lambda jnp, a, repeats, axis=None: jnp.repeat(a, np.asarray(repeats), axis),
+    symbol="S (each entry copied)", doc="repeat each entry along an axis",
+    examples=[Example(((2, 3),), {"repeats": 2}),
+              Example(((2, 3),), {"repeats": np.array([1, 0, 3]), "axis": -1})])
+
+
+# ---- tile ---------------------------------------------------------------------------------
+def _tile_signature(A: ArrayLike, reps):
+    """Repeat the whole array ``reps`` times along each axis (NumPy's ``tile``)."""
+    reps = tuple(int(r) for r in np.atleast_1d(concrete(reps)))
+    if any(r < 0 for r in reps):
+        raise ValueError(f"tile: reps must be non-negative, got {reps}")
+    xs = _shape(A)
+    d = max(len(reps), len(xs))
+    if len(xs) < d:  # NumPy prepends size-1 axes to the array ...
+        A = reshape(A, (1,) * (d - len(xs)) + xs)
+    return (A,), ((1,) * (d - len(reps)) + reps,)  # ... and ones to reps
+
+
+def _tile_transpose(g, out, x, reps):
+    """Add the tiles: split each output axis into (tile, entry) and sum over the tiles."""
+    xs = shape_of(x)
+    batch = _batch(g, len(xs))
+    interleaved = tuple(v for r, s in zip(reps, xs) for v in (r, s))
+    tiles = tuple(2 * k - 2 * len(xs) for k in range(len(xs)))
+    return reshape(_sum(reshape(g, batch + interleaved), axis=tiles), batch + xs)
+
+
+tile = linear(
+    "tile", lambda x, reps: np.tile(x, reps),
+    transpose=_tile_transpose, signature=_tile_signature, params=("reps",),
+    jacobian=selection_jacobian(lambda n, p: np.tile(n, p[0])),
+    jax=lambda jnp, A, reps: jnp.tile(A, reps), symbol="S (the array copied in tiles)",
+    doc="repeat the whole array along each axis",
+    examples=[Example(((2, 3),), {"reps": (2, 1)}), Example(((3,),), {"reps": (2, 2)})])
+
+
+# ---- pad -------------------------------------------------------------------------------------
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+
+
+def _pairs(value, n: int, what: str, cast):
+    """NumPy's per-axis (before, after) spec: a scalar, one pair, or one pair per axis."""
+    arr = np.asarray(concrete(value))
+    try:
+        pairs = np.broadcast_to(arr, (n, 2))
+    except ValueError:
+        raise ValueError(f"pad: {what} {value!r} does not fit an input with {n} axes; give a "
+                         "number, a (before, after) pair, or one pair per axis") from None
+    return tuple((cast(b), cast(a)) for b, a in pairs)
+
+
+def _pad_signature(array: ArrayLike, pad_width, mode: str = "constant", **kwargs):
+    """Pad ``array`` (NumPy's ``pad``): modes ``constant`` (``constant_values``), ``edge``,
+    ``reflect``, ``symmetric`` and ``wrap``.
+
+    Padding with a constant makes the op affine: its derivative is the
+    zero-padded tangent. Padded entries of the other modes are copies, whose
+    cotangents are added onto the entries they copy.
+    """
+    if not isinstance(mode, str) or mode not in _PAD_MODES:
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported; tensorgrad pads with "
+                                  f"modes {', '.join(_PAD_MODES)}")
+    allowed = {"constant_values"} if mode == "constant" else \
+        {"reflect_type"} if mode in ("reflect", "symmetric") else set()
+    extra = set(kwargs) - allowed
+    if extra:
+        raise TypeError(f"pad: unexpected keyword(s) {sorted(extra)} for mode {mode!r}")
+    if kwargs.get("reflect_type", "even") != "even":
+        raise NotImplementedError("pad: only reflect_type='even' (NumPy's default) is supported")
+    xs = _shape(array)
+    widths = _pairs(pad_width, len(xs), "pad_width", int)
+    if any(w < 0 for pair in widths for w in pair):
+        raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
+    values = _pairs(kwargs.get("constant_values", 0), len(xs), "constant_values", float) \
+        if mode == "constant" else None
+    return (array,), (widths, mode, values)
+
+
+def _pad_forward(x, widths, mode, values):
+    x = np.asarray(x)
+    lead = ((0, 0),) * (x.ndim - len(widths))  # batch axes in front are not padded
+    if mode != "constant":
+        return np.pad(x, lead + widths, mode=mode)
+    if all(v == 0 for pair in values for v in pair):
+        return np.pad(x, lead + widths)
+    return np.pad(x, lead + widths, constant_values=lead + values)
+
+
+def _pad_transpose(g, out, x, widths, mode, values):
+    xs = shape_of(x)
+    if mode == "constant":  # the interior
+        return getitem(g, (Ellipsis,) + tuple(slice(b, b + s) for (b, _), s in zip(widths, xs)))
+    # axis by axis: add each entry's cotangent onto the entry it copies
+    for k, ((b, a), s) in enumerate(zip(widths, xs)):
+        if not b and not a:
+            continue
+        source = np.pad(np.arange(s), (b, a), mode=mode)
+        source.flags.writeable = False
+        gs = shape_of(g)
+        ax = len(gs) - len(xs) + k
+        g = scatter_add(g, (slice(None),) * ax + (source,), gs[:ax] + (s,) + gs[ax + 1:])
+    return g
+
+
+pad = linear(
+    "pad", _pad_forward, transpose=_pad_transpose,
+    # the tangent is padded with zeros: padding constants carry no derivative
+    jvp=lambda t, out, x, widths, mode, values: bind(
+        pad.op, (t,), (widths, mode, None if values is None else ((0.0, 0.0),) * len(values))),
+    signature=_pad_signature, params=("pad_width", "mode", "constant_values"),
+    jacobian=selection_jacobian(lambda n, p: np.pad(n, p[0], mode=p[1])),
+    jax=lambda jnp, array, pad_width, mode="constant", constant_values=0, **kw: (
+        jnp.pad(array, pad_width, constant_values=constant_values) if mode == "constant"
+        else jnp.pad(array, pad_width, mode=mode, **kw)),
+    symbol="S (copies; zeros for constant padding)", doc="pad an array (NumPy modes)",
+    examples=[Example(((2, 3),), {"pad_width": ((1, 0), (2, 1)), "constant_values": 1.5}),
+              Example(((2, 3),), {"pad_width": (1, 2), "mode": "edge"}),
+              Example(((4,),), {"pad_width": (2, 5), "mode": "reflect"}),
+              Example(((2, 3),), {"pad_width": ((2, 1), (3, 0)), "mode": "symmetric"}),
+              Example(((3,),), {"pad_width": 4, "mode": "wrap"})])
+
+
+# ---- at least n dimensions, ravel ----------------------------------------------------------------
+def _atleast(arys, target):
+    out = []
+    for a in arys:
+        s = _shape(a)
+        t = target(s)
+        out.append(reshape(a, t) if t != s else a if hasattr(a, "shape") else np.asarray(a))
+    return out[0] if len(out) == 1 else out
+
+
+@function
+def atleast_1d(*arys: ArrayLike):
+    """View inputs with at least 1 axis (a 0-d array becomes shape (1,))."""
+    return _atleast(arys, lambda s: s if s else (1,))
+
+
+@function
+def atleast_2d(*arys: ArrayLike):
+    """View inputs with at least 2 axes: (N,) becomes (1, N)."""
+    return _atleast(arys, lambda s: s if len(s) >= 2 else (1,) * (2 - len(s)) + s)
+
+
+@function
+def atleast_3d(*arys: ArrayLike):
+    """View inputs with at least 3 axes: (N,) becomes (1, N, 1), (M, N) becomes (M, N, 1)."""
+    return _atleast(arys, lambda s: s if len(s) >= 3 else
+                    {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}[len(s)])
+
+
+@function
+def ravel(a: ArrayLike, order: str = "C") -> Array:
+    """The entries as a 1-D array, in row-major (``'C'``) or column-major (``'F'``) order."""
+    if order == "F":
+        return reshape(transpose(a), (-1,))
+    if order not in ("C", "A", "K"):
+        raise ValueError(f"ravel: order must be 'C', 'F', 'A' or 'K', got {order!r}")
+    return reshape(a, (-1,))
+
+
+# ---- joining ---------------------------------------------------------------------------------------
+def _join(name, tup, make, axis_of, dtype):
+    arrs = [make(a) for a in tup]
+    if not arrs:
+        raise ValueError(f"{name}: need at least one array to concatenate")
+    out = concatenate(arrs, axis=axis_of(arrs))
+    return astype(out, dtype) if dtype is not None else out
+
+
+def _check_casting(name, casting):
+    if casting != "same_kind":
+        raise NotImplementedError(f"{name}: only casting='same_kind' (the default) is supported")
+
+
+@function
+def hstack(tup: Sequence[ArrayLike], *, dtype=None, casting: str = "same_kind") -> Array:
+    """Join along the second axis (the first for 1-D inputs)."""
+    _check_casting("hstack", casting)
+    return _join("hstack", tup, atleast_1d, lambda a: 0 if len(_shape(a[0])) == 1 else 1, dtype)
+
+
+@function
+def vstack(tup: Sequence[ArrayLike], *, dtype=None, casting: str = "same_kind") -> Array:
+    """Join along the first axis, after making inputs at least 2-D ((N,) becomes (1, N))."""
+    _check_casting("vstack", casting)
+    return _join("vstack", tup, atleast_2d, lambda a: 0, dtype)
+
+
+@function
+def dstack(tup: Sequence[ArrayLike]) -> Array:
+    """Join along the third axis, after making inputs at least 3-D."""
+    return _join("dstack", tup, atleast_3d, lambda a: 2, None)
+
+
+@function
+def column_stack(tup: Sequence[ArrayLike]) -> Array:
+    """Stack 1-D arrays as columns of a 2-D array (2-D inputs are joined along axis 1)."""
+    def column(a):
+        s = _shape(a)
+        return reshape(a, (s[0] if s else 1, 1)) if len(s) < 2 else a
+    return _join("column_stack", tup, column, lambda a: 1, None)
+
+
+@function
+def append(arr: ArrayLike, values: ArrayLike, axis: int | None = None) -> Array:
+    """``values`` appended to ``arr`` (both flattened when ``axis`` is None)."""
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)], axis=0)
+    return concatenate([arr, values], axis=axis)
+
+
+# ---- splitting --------------------------------------------------------------------------------------
+@function
+def array_split(ary: ArrayLike, indices_or_sections, axis: int = 0) -> list:
+    """Split into pieces along ``axis``; ``N`` sections need not divide the axis evenly
+    (the first ``size % N`` pieces get one entry more)."""
+    xs = _shape(ary)
+    n = xs[negative_axis(axis, len(xs), "array_split")]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        if k <= 0:
+            raise ValueError(f"array_split: the number of sections must be larger than 0, got {k}")
+        each, extra = divmod(n, k)
+        sizes = [each + 1] * extra + [each] * (k - extra)
+        indices_or_sections = list(np.cumsum(sizes)[:-1])
+    return split(ary, indices_or_sections, axis)
+
+
+def _split_along(name: str, min_ndim: int, axis_of):
+    def fn(ary: ArrayLike, indices_or_sections) -> list:
+        nd = len(_shape(ary))
+        if nd < min_ndim:
+            raise ValueError(f"{name}: only works on arrays of {min_ndim} or more dimensions, "
+                             f"got shape {_shape(ary)}")
+        return split(ary, indices_or_sections, axis_of(nd))
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+hsplit = function(_split_along("hsplit", 1, lambda nd: 1 if nd > 1 else 0))
+hsplit.__doc__ = "Split along the second axis (the first for 1-D arrays), as ``split``."
+vsplit = function(_split_along("vsplit", 2, lambda nd: 0))
+vsplit.__doc__ = "Split along the first axis of an array with 2 or more axes, as ``split``."
+dsplit = function(_split_along("dsplit", 3, lambda nd: 2))
+dsplit.__doc__ = "Split along the third axis of an array with 3 or more axes, as ``split``."

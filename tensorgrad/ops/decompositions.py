@@ -1,0 +1,475 @@
+"""``tg.linalg`` spectral decompositions: eigh, eigvalsh, svd, svdvals (cholesky and qr are in
+:mod:`tensorgrad.ops.factorizations`).
+
+A decomposition has several outputs; the engine records one array per op, so
+each registered op returns its outputs packed into one array (eigh: the
+eigenvalues as row 0 above the eigenvectors) and the public function unpacks
+them with slices (``tg.linalg.eigh(A)`` is NumPy's ``(eigenvalues,
+eigenvectors)``). Derivatives, for S symmetric (eigh reads one triangle of A,
+as NumPy does: S = tril(A) + tril(A, −1)ᵀ), with F_ij = 1/(λ_j − λ_i) off the
+diagonal and 0 on it:
+
+    eigh       dλ = diag(Vᵀ dS V),  dV = V (F ∘ Vᵀ dS V)
+    svd        dP = Uᵀ dA V,  ds = diag(dP),  dU = U (F ∘ (dP S + S dPᵀ)) + (I − UUᵀ) dA V S⁻¹,
+               dV = V (F ∘ (S dP + dPᵀ S)) + (I − VVᵀ) dAᵀ U S⁻¹   (F_ij = 1/(s_j² − s_i²))
+
+and the VJPs are their transposes (written out below).
+
+**Where there is no derivative.** At repeated eigenvalues (or singular
+values) the eigenvectors of the repeated ones are not unique: any rotation
+within their eigenspace is as good, and F has 1/0 entries. Eigenvalues (and
+singular values) closer than ``n·ε·max|λ|`` count as repeated. Then:
+
+* if the cotangent of those eigenvectors is exactly zero (the loss does not
+  use them) they contribute nothing, and the result is exact;
+* otherwise tensorgrad raises ``LinAlgError`` rather than return inf, NaN or a
+  value that depends on LAPACK's arbitrary choice of basis. In forward mode
+  it raises when the tangent mixes the repeated eigenvectors.
+* the eigenvalues themselves (eigvalsh, svdvals, or the eigenvalue part of
+  eigh) are differentiable at a repeated eigenvalue only through symmetric
+  functions of the repeated ones (their sum, say): a cotangent that gives
+  them different weights, or a tangent that splits them, raises.
+
+The same holds for svd (with F_ij = 1/(s_j² − s_i²)); for a non-square A the
+(I − UUᵀ) and (I − VVᵀ) terms divide by s, so columns whose singular value is
+0 raise when their cotangent is nonzero. Zero singular values themselves
+(svdvals, the nuclear norm) get the subgradient u_i v_iᵀ, like |x| at 0.
+
+Eigenvectors and singular vectors are unique only up to sign; tensorgrad
+returns NumPy's (LAPACK's) choice. The test table compares them with JAX's
+after fixing each sign (the largest entry of each eigenvector and left
+singular vector positive), a gauge-invariant form of the same values.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+from types import SimpleNamespace
+
+import numpy as np
+
+from ..registry import Example, general
+from ..tensor import Tensor
+from ..typing import ArrayLike  # noqa: F401
+from ._util import concrete, dtype_of, shape_of
+from .elementwise import abs as _abs
+from .elementwise import equal, less, where
+from .reductions import max as _max
+from .reductions import sum as _sum
+from .linalg_ops import LinAlgError, eps_of, matrix, mT, square, symmetric_from, symmetric_from_transpose
+from .linalg_ops import solve as _solve_fn
+from .selection import diagonal
+from .shape import concatenate, expand_dims, getitem
+
+EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
+
+
+def _shape(x) -> tuple:
+    return shape_of(concrete(x))
+
+
+def _rows(p, start, stop):
+    return getitem(p, (Ellipsis, slice(start, stop), slice(None)))
+
+
+def _solve(a, b):
+    """A⁻¹ B for matrices (stack axes broadcast): the registered solve."""
+    return _solve_fn.op(a, b)
+
+
+# ---- repeated eigenvalues and singular values ----------------------------------------------------
+_VALUES = {"eigh": "eigenvalues", "eigvalsh": "eigenvalues", "svd": "singular values",
+           "svdvals": "singular values"}
+_VECTORS = {"eigh": "eigenvectors", "svd": "singular vectors"}
+
+
+def _repeated(values, n: int):
+    """Pairs (i ≠ j) of values closer than n·ε·max|value|, per matrix of the stack: (mask, any)."""
+    v = np.asarray(concrete(values))
+    tol = n * eps_of(v) * np.max(np.abs(v), axis=-1, keepdims=True)[..., None]
+    mask = (np.abs(v[..., None, :] - v[..., :, None]) <= tol) & ~np.eye(v.shape[-1], dtype=bool)
+    return mask, bool(mask.any())
+
+
+def _inverse_gaps(diff, mask):
+    """1/diff off the diagonal; 0 on it and on repeated pairs (whose use is checked first)."""
+    zero = mask | np.eye(shape_of(diff)[-1], dtype=bool)
+    return where(zero, 0.0, 1.0 / where(zero, 1.0, diff))
+
+
+def _no_derivative(name: str, why: str, fix: str) -> LinAlgError:
+    return LinAlgError(f"{name}: {why}; the derivative does not exist there. {fix}")
+
+
+_SEPARATE = "Perturb the matrix so that they separate"
+
+
+def _check_vectors_unused(name, mask, *cotangents):
+    """Reverse mode: repeated pairs (i, j) whose vectors (columns i, j) get a nonzero cotangent."""
+    used = np.zeros(mask.shape, dtype=bool)
+    for c in cotangents:
+        col = np.any(np.asarray(concrete(c)) != 0, axis=-2)  # (batch…, stack…, k)
+        used = used | col[..., :, None] | col[..., None, :]
+    if np.any(used & mask):
+        raise _no_derivative(
+            name, f"the loss uses {_VECTORS[name]} of repeated {_VALUES[name]}, which are unique "
+            "only up to a rotation within their shared space",
+            f"Use the {_VALUES[name]} alone (tg.linalg.{'eigvalsh' if name == 'eigh' else 'svdvals'}), "
+            f"a function of the whole space (a projector), or {_SEPARATE.lower()}.")
+
+
+def _check_weights_equal(name, mask, weights):
+    """Reverse mode: repeated values must enter the loss symmetrically (equal cotangents)."""
+    w = np.asarray(concrete(weights))
+    scale = 1e-10 * np.max(np.abs(w), axis=-1, keepdims=True)[..., None] if w.size else 0
+    if np.any((np.abs(w[..., None, :] - w[..., :, None]) > scale) & mask):
+        raise _no_derivative(
+            name, f"repeated {_VALUES[name]} get different cotangents, but only symmetric "
+            "functions of them (their sum, say) are differentiable", _SEPARATE + ".")
+
+
+def _check_tangent(name, mask, block):
+    """Forward mode: on repeated pairs the tangent's block must be a multiple of the identity
+    (otherwise it splits the repeated values and turns their vectors)."""
+    m = np.asarray(concrete(block))
+    scale = 1e-10 * (np.max(np.abs(m), axis=(-2, -1), keepdims=True) if m.size else 0)
+    d = np.diagonal(m, 0, -2, -1)
+    if np.any(((np.abs(m) > scale) | (np.abs(d[..., None, :] - d[..., :, None]) > scale)) & mask):
+        raise _no_derivative(
+            name, f"the tangent splits repeated {_VALUES[name]}",
+            _SEPARATE + ", or use reverse mode (tg.grad, tg.jacrev), which sees whether the "
+            "loss uses them symmetrically.")
+
+
+# ---- gauge-fixed forms for the test table ------------------------------------------------------------
+# Written once for both backends: ``xp`` is tensorgrad's ops (TG) or jax.numpy, so the
+# table's tensorgrad side runs under tg.to_jax as the very program of its JAX side.
+TG = SimpleNamespace(abs=_abs, max=_max, sum=_sum, equal=equal, less=less, where=where,
+                     concatenate=concatenate, diagonal=diagonal, expand_dims=expand_dims)
+
+
+def column_signs(v, xp=TG):
+    """±1 per column of v: the sign that makes the column's largest-magnitude entry positive
+    (a constant: no derivative flows through it)."""
+    a = xp.abs(v)
+    top = xp.equal(a, xp.max(a, axis=-2, keepdims=True))
+    big = xp.sum(xp.where(top, v, 0.0), axis=-2, keepdims=True)
+    return xp.where(xp.less(big, 0.0), -1.0, 1.0)
+
+
+def _jax_symmetric(jnp, a, lower):
+    if lower:
+        return jnp.tril(a) + jnp.swapaxes(jnp.tril(a, -1), -1, -2)
+    return jnp.triu(a) + jnp.swapaxes(jnp.triu(a, 1), -1, -2)
+
+
+# ---- eigh ------------------------------------------------------------------------------------------
+def _uplo(UPLO) -> bool:
+    if isinstance(UPLO, bool):  # the op's normalized parameter: True for the lower triangle
+        return UPLO
+    u = str(UPLO).upper()
+    if u not in ("L", "U"):
+        raise ValueError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+    return u == "L"
+
+
+def _eigh_signature(a: ArrayLike, UPLO: str = "L"):
+    """Eigenvalues (ascending) and eigenvectors of a symmetric matrix, packed as one array:
+    ``[..., 0, :]`` the eigenvalues, ``[..., 1:, :]`` the eigenvectors (columns).
+
+    ``tg.linalg.eigh`` returns the pair ``(eigenvalues, eigenvectors)``. Only the
+    triangle named by ``UPLO`` is read (NumPy's convention), so the derivative
+    flows into that triangle.
+    """
+    square("eigh", a)
+    return (a,), (_uplo(UPLO),)
+
+
+def _eigh_forward(a, lower):
+    w, v = np.linalg.eigh(a, UPLO="L" if lower else "U")
+    return np.concatenate([w[..., None, :], v], axis=-2)
+
+
+def _eigh_parts(p):
+    return getitem(p, (Ellipsis, 0, slice(None))), _rows(p, 1, shape_of(p)[-1] + 1)
+
+
+def _eigh_vjp(g, out, a, lower):
+    w, V = _eigh_parts(out)
+    gw, gV = _eigh_parts(g)
+    n = shape_of(w)[-1]
+    mask, repeated = _repeated(w, n)
+    if repeated:
+        _check_vectors_unused("eigh", mask, gV)
+        _check_weights_equal("eigh", mask, gw)
+    F = _inverse_gaps(expand_dims(w, -2) - expand_dims(w, -1), mask)
+    inner = F * (mT(V) @ gV) + expand_dims(gw, -2) * np.eye(n, dtype=dtype_of(w))
+    return symmetric_from_transpose(V @ inner @ mT(V), lower)
+
+
+def _eigh_jvp(t, out, a, lower):
+    w, V = _eigh_parts(out)
+    M = mT(V) @ symmetric_from(t, lower) @ V
+    mask, repeated = _repeated(w, shape_of(w)[-1])
+    if repeated:
+        _check_tangent("eigh", mask, M)
+    F = _inverse_gaps(expand_dims(w, -2) - expand_dims(w, -1), mask)
+    return concatenate([expand_dims(diagonal(M, 0, -2, -1), -2), V @ (F * M)], axis=-2)
+
+
+def _eigh_gauge(p, xp=TG):
+    """Packed eigh output with each eigenvector's sign fixed (largest entry positive)."""
+    V = p[..., 1:, :]
+    return xp.concatenate([p[..., :1, :], V * column_signs(V, xp)], axis=-2)
+
+
+def jax_eigh(jnp, a, UPLO="L"):
+    """JAX's eigh packed as tensorgrad's (UPLO: 'L'/'U', or the op's parameter, True for 'L')."""
+    w, v = jnp.linalg.eigh(_jax_symmetric(jnp, a, _uplo(UPLO)))
+    return jnp.concatenate([w[..., None, :], v], axis=-2)
+
+
+eigh_packed = general(
+    "eigh", _eigh_forward, vjp={"a": _eigh_vjp}, jvp={"a": _eigh_jvp},
+    signature=_eigh_signature, params=("UPLO",), public=False,
+    call=lambda a, **p: _eigh_gauge(eigh_packed(a, **p)),
+    jax=lambda jnp, a, UPLO="L": _eigh_gauge(jax_eigh(jnp, a, UPLO), jnp),
+    symbol="dλ = diag(Vᵀ dS V), dV = V (F ∘ Vᵀ dS V)",
+    doc="eigenvalues and eigenvectors of a symmetric matrix (packed)",
+    examples=[Example(((3, 3),)), Example(((2, 2, 2),), {"UPLO": "U"})])
+
+
+def eigh(a: ArrayLike, UPLO: str = "L") -> EighResult:
+    """Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix or stack.
+
+    Reads only the triangle ``UPLO`` names (``'L'``: lower, NumPy's default).
+    At repeated eigenvalues the eigenvectors have no derivative: a loss that
+    uses them raises ``LinAlgError`` (see :mod:`tensorgrad.ops.decompositions`).
+    """
+    w, V = _eigh_parts(eigh_packed(a, UPLO))
+    return EighResult(w, V)
+
+
+# ---- eigvalsh ------------------------------------------------------------------------------------------
+def _eigvalsh_signature(a: ArrayLike, UPLO: str = "L"):
+    """Eigenvalues (ascending) of a symmetric matrix (the triangle ``UPLO`` is read).
+
+    dλ_i = v_iᵀ dS v_i. Repeated eigenvalues are differentiable only through
+    symmetric functions of them (their sum, say); otherwise differentiating raises.
+    """
+    square("eigvalsh", a)
+    return (a,), (_uplo(UPLO),)
+
+
+def _eigenvectors(a, lower):
+    return _eigh_parts(eigh_packed(a, "L" if lower else "U"))[1]
+
+
+def _eigvalsh_vjp(g, out, a, lower):
+    mask, repeated = _repeated(out, shape_of(out)[-1])
+    if repeated:
+        _check_weights_equal("eigvalsh", mask, g)
+    V = _eigenvectors(a, lower)
+    return symmetric_from_transpose((V * expand_dims(g, -2)) @ mT(V), lower)
+
+
+def _eigvalsh_jvp(t, out, a, lower):
+    V = _eigenvectors(a, lower)
+    M = mT(V) @ symmetric_from(t, lower) @ V
+    mask, repeated = _repeated(out, shape_of(out)[-1])
+    if repeated:
+        _check_tangent("eigvalsh", mask, M)
+    return diagonal(M, 0, -2, -1)
+
+
+eigvalsh = general(
+    "eigvalsh", lambda a, lower: np.linalg.eigvalsh(a, UPLO="L" if lower else "U"),
+    vjp={"a": _eigvalsh_vjp}, jvp={"a": _eigvalsh_jvp}, signature=_eigvalsh_signature,
+    params=("UPLO",), public=False,
+    jax=lambda jnp, a, UPLO="L": jnp.linalg.eigvalsh(_jax_symmetric(jnp, a, _uplo(UPLO))),
+    symbol="dλ_i = v_iᵀ dS v_i", doc="eigenvalues of a symmetric matrix",
+    examples=[Example(((2, 3, 3),), {"UPLO": "U"})])
+
+
+# ---- svd ------------------------------------------------------------------------------------------------
+def _svd_signature(a: ArrayLike):
+    """The reduced SVD A = U diag(s) Vᵀ, packed as rows ``[U; s; V]`` of width k = min(M, N)
+    (``V = Vhᵀ``). ``tg.linalg.svd`` returns NumPy's ``(U, S, Vh)``."""
+    matrix("svd", a)
+    return (a,), ()
+
+
+def _svd_forward(a):
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return np.concatenate([u, s[..., None, :], np.swapaxes(vh, -1, -2)], axis=-2)
+
+
+def _svd_parts(p, m):
+    return (_rows(p, 0, m), getitem(p, (Ellipsis, m, slice(None))), _rows(p, m + 1, shape_of(p)[-2]))
+
+
+def _svd_setup(out, a):
+    m, n = _shape(a)[-2:]
+    U, s, V = _svd_parts(out, m)
+    k = min(m, n)
+    mask, repeated = _repeated(s, max(m, n))
+    sv = np.asarray(concrete(s))
+    zero = sv <= max(m, n) * eps_of(sv) * np.max(sv, axis=-1, keepdims=True)  # s_j = 0: no 1/s_j
+    s2 = s * s
+    F = _inverse_gaps(expand_dims(s2, -2) - expand_dims(s2, -1), mask)
+    s_row = expand_dims(where(zero, 1.0, s), -2)  # divides column j by s_j (1 where s_j = 0)
+    return m, n, k, U, s, V, mask, repeated, zero, F, s_row
+
+
+def _svd_vjp(g, out, a):
+    m, n, k, U, s, V, mask, repeated, zero, F, s_row = _svd_setup(out, a)
+    gU, gs, gV = _svd_parts(g, m)
+    if repeated:
+        _check_vectors_unused("svd", mask, gU, gV)
+        _check_weights_equal("svd", mask, gs)
+    J = F * (mT(U) @ gU)
+    K = F * (mT(V) @ gV)
+    s_col = expand_dims(s, -1)
+    P = (J + mT(J)) * expand_dims(s, -2) + s_col * (K + mT(K)) \
+        + expand_dims(gs, -2) * np.eye(k, dtype=dtype_of(s))
+    A_bar = U @ P @ mT(V)
+    if m > k:  # (I − UUᵀ) Ū S⁻¹ Vᵀ
+        rest = gU - U @ (mT(U) @ gU)
+        _check_no_division("svd", zero, rest)
+        A_bar = A_bar + (rest / s_row) @ mT(V)
+    if n > k:  # U S⁻¹ V̄ᵀ (I − VVᵀ)
+        rest = gV - V @ (mT(V) @ gV)
+        _check_no_division("svd", zero, rest)
+        A_bar = A_bar + U @ mT(rest / s_row)
+    return A_bar
+
+
+def _check_no_division(name, zero, part):
+    """Columns j with s_j = 0 must get nothing from the (I − UUᵀ)/(I − VVᵀ) terms (they divide by s_j)."""
+    if not np.any(zero):
+        return
+    v = np.asarray(concrete(part))
+    scale = 1e-10 * max(float(np.max(np.abs(v))) if v.size else 0.0, 1e-300)
+    if np.any(np.any(np.abs(v) > scale, axis=-2) & zero):
+        raise _no_derivative(
+            name, "the matrix is not square and has a zero singular value whose singular vectors "
+            "the loss uses (their derivative divides by that singular value)",
+            "Use the singular values alone (tg.linalg.svdvals), or keep the matrix of full rank.")
+
+
+def _svd_jvp(t, out, a):
+    m, n, k, U, s, V, mask, repeated, zero, F, s_row = _svd_setup(out, a)
+    dP = mT(U) @ t @ V
+    if repeated:
+        _check_tangent("svd", mask, (dP + mT(dP)) / 2)
+    s_r = expand_dims(s, -2)
+    s_c = expand_dims(s, -1)
+    dPS = dP * s_r      # dP diag(s)
+    SdP = s_c * dP      # diag(s) dP
+    dU = U @ (F * (dPS + mT(dPS)))
+    dV = V @ (F * (SdP + mT(SdP)))
+    if m > k:
+        tV = t @ V
+        rest = tV - U @ (mT(U) @ tV)
+        _check_no_division("svd", zero, rest)
+        dU = dU + rest / s_row
+    if n > k:
+        tU = mT(t) @ U
+        rest = tU - V @ (mT(V) @ tU)
+        _check_no_division("svd", zero, rest)
+        dV = dV + rest / s_row
+    return concatenate([dU, expand_dims(diagonal(dP, 0, -2, -1), -2), dV], axis=-2)
+
+
+def _svd_gauge(p, m, xp=TG):
+    """Packed svd output with each pair (u_i, v_i) signed so that u_i's largest entry is positive."""
+    signs = column_signs(p[..., :m, :], xp)
+    return xp.concatenate([p[..., :m, :] * signs, p[..., m:m + 1, :], p[..., m + 1:, :] * signs],
+                          axis=-2)
+
+
+def jax_svd(jnp, a):
+    """JAX's reduced SVD packed as tensorgrad's."""
+    u, s, vh = jnp.linalg.svd(a, full_matrices=False)
+    return jnp.concatenate([u, s[..., None, :], jnp.swapaxes(vh, -1, -2)], axis=-2)
+
+
+svd_packed = general(
+    "svd", _svd_forward, vjp={"a": _svd_vjp}, jvp={"a": _svd_jvp}, signature=_svd_signature,
+    public=False, call=lambda a: _svd_gauge(svd_packed(a), _shape(a)[-2]),
+    jax=lambda jnp, a: _svd_gauge(jax_svd(jnp, a), a.shape[-2], jnp),
+    symbol="ds = diag(Uᵀ dA V); dU, dV through F = 1/(s_j² − s_i²)",
+    doc="the reduced singular value decomposition (packed)",
+    examples=[Example(((2, 3, 2),)), Example(((2, 3),))])
+
+
+def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False):
+    """Singular value decomposition ``(U, S, Vh)`` with ``a = U @ diag(S) @ Vh`` (S descending).
+
+    ``full_matrices=False`` gives the reduced SVD (U is M×k, Vh is k×N, k =
+    min(M, N)), which tensorgrad differentiates. ``full_matrices=True`` (NumPy's
+    default) is the same for square matrices; for a non-square matrix the extra
+    columns of U (or rows of Vh) are not unique, so there is no derivative:
+    the values are NumPy's, and a traced input raises ``ValueError`` asking
+    for ``full_matrices=False``. ``compute_uv=False`` returns the singular
+    values alone (:func:`svdvals`). With ``hermitian=True`` the lower triangle
+    is read, as NumPy does.
+    """
+    m, n = matrix("svd", a)
+    if hermitian:
+        square("svd", a)
+        a = symmetric_from(a, lower=True)
+    if not compute_uv:
+        return svdvals(a)
+    if full_matrices and m != n:
+        if type(a) is Tensor:
+            raise ValueError(
+                f"svd: full_matrices=True on a non-square matrix (shape {_shape(a)}) has no "
+                "derivative: its extra singular vectors are not unique. Pass full_matrices=False "
+                "(the reduced SVD: the same singular values and the first min(M, N) singular "
+                "vectors), which tensorgrad differentiates.")
+        return SVDResult(*np.linalg.svd(np.asarray(a), full_matrices=True))
+    U, s, V = _svd_parts(svd_packed(a), m)
+    return SVDResult(U, s, mT(V))
+
+
+# ---- svdvals --------------------------------------------------------------------------------------------------
+def _svdvals_signature(x: ArrayLike):
+    """The singular values, descending (NumPy's ``svdvals``).
+
+    ds_i = u_iᵀ dA v_i. A zero singular value gets the subgradient u_i v_iᵀ;
+    repeated singular values are differentiable only through symmetric
+    functions of them (their sum, say); otherwise differentiating raises.
+    """
+    matrix("svdvals", x)
+    return (x,), ()
+
+
+def _singular_vectors(a):
+    m = _shape(a)[-2]
+    U, _, V = _svd_parts(svd_packed(a), m)
+    return U, V
+
+
+def _svdvals_vjp(g, out, a):
+    mask, repeated = _repeated(out, max(_shape(a)[-2:]))
+    if repeated:
+        _check_weights_equal("svdvals", mask, g)
+    U, V = _singular_vectors(a)
+    return (U * expand_dims(g, -2)) @ mT(V)
+
+
+def _svdvals_jvp(t, out, a):
+    U, V = _singular_vectors(a)
+    dP = mT(U) @ t @ V
+    mask, repeated = _repeated(out, max(_shape(a)[-2:]))
+    if repeated:
+        _check_tangent("svdvals", mask, (dP + mT(dP)) / 2)
+    return diagonal(dP, 0, -2, -1)
+
+
+svdvals = general(
+    "svdvals", lambda x: np.linalg.svd(x, compute_uv=False),
+    vjp={"x": _svdvals_vjp}, jvp={"x": _svdvals_jvp}, signature=_svdvals_signature, public=False,
+    jax=lambda jnp, x: jnp.linalg.svd(x, compute_uv=False), symbol="ds_i = u_iᵀ dA v_i",
+    doc="the singular values", examples=[Example(((2, 2, 3),))])

@@ -1,0 +1,208 @@
+"""``tg.linalg`` factorizations: cholesky and qr.
+
+Derivatives, with S the symmetric matrix NumPy's cholesky reads from one
+triangle of A (S = tril(A) + tril(A, −1)ᵀ) and Φ the lower triangle with the
+diagonal halved:
+
+    cholesky   dL = L Φ(L⁻¹ dS L⁻ᵀ)                 VJP  S̄ = L⁻ᵀ Φ(Lᵀ L̄) L⁻¹
+    qr         C = Qᵀ dA R⁻¹,  Ω = tril(C, −1) − tril(C, −1)ᵀ,
+               dQ = Q (Ω − C) + dA R⁻¹,  dR = (C − Ω) R
+               VJP  N = QᵀQ̄ − R̄Rᵀ,  C̄ = R̄Rᵀ + tril(N − Nᵀ, −1),  Ā = (Q C̄ + (I − QQᵀ) Q̄) R⁻ᵀ
+
+A wide A = [X Y] (M < N) factors as Q R₁ = X and R₂ = Qᵀ Y, and its rules
+are those of X's QR plus the product. qr needs R invertible (A of full
+column rank, or its first M columns independent when it is wide); cholesky
+needs a positive-definite matrix. Q is unique only up to the signs of its
+columns (with the rows of R); tensorgrad returns NumPy's choice, and the test
+table compares with JAX's after making R's diagonal positive.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..registry import Example, general
+from ..tensor import Tensor
+from ..typing import ArrayLike  # noqa: F401
+from ._util import dtype_of, shape_of
+from .decompositions import TG, _jax_symmetric, _no_derivative, _shape, _solve
+from .linalg_ops import LinAlgError, matrix, mT, square, symmetric_from, symmetric_from_transpose
+from .selection import tril
+from .shape import concatenate, getitem
+
+QRResult = namedtuple("QRResult", ["Q", "R"])
+
+
+# ---- qr --------------------------------------------------------------------------------------------------------
+def _qr_signature(a: ArrayLike):
+    """The reduced QR decomposition, packed as ``[Qᵀ | R]`` (k × (M + N), k = min(M, N)).
+    ``tg.linalg.qr`` returns NumPy's ``(Q, R)``."""
+    matrix("qr", a)
+    return (a,), ()
+
+
+def _qr_forward(a):
+    q, r = np.linalg.qr(a)
+    return np.concatenate([np.swapaxes(q, -1, -2), r], axis=-1)
+
+
+def _qr_parts(p, m):
+    return mT(getitem(p, (Ellipsis, slice(None), slice(0, m)))), \
+        getitem(p, (Ellipsis, slice(None), slice(m, None)))
+
+
+def _columns(x, start, stop=None):
+    return getitem(x, (Ellipsis, slice(None), slice(start, stop)))
+
+
+def _qr_solve(r, b):
+    try:
+        return _solve(r, b)
+    except LinAlgError:
+        raise _no_derivative("qr", "R is singular (the columns of A, or its first min(M, N) "
+                             "columns, are linearly dependent)",
+                             "Keep A of full column rank.") from None
+
+
+def _qr_jvp_square(Q, R, t):
+    """(dQ, dR) of a tall or square A = QR for the tangent t."""
+    B = mT(_qr_solve(mT(R), mT(t)))          # dA R⁻¹
+    C = mT(Q) @ B
+    L = tril(C, -1)
+    omega = L - mT(L)
+    return Q @ (omega - C) + B, (C - omega) @ R
+
+
+def _qr_vjp_square(Q, R, gQ, gR):
+    N = mT(Q) @ gQ - gR @ mT(R)
+    C_bar = gR @ mT(R) + tril(N - mT(N), -1)
+    B_bar = Q @ C_bar + gQ - Q @ (mT(Q) @ gQ)
+    return mT(_qr_solve(R, mT(B_bar)))       # B̄ R⁻ᵀ
+
+
+def _qr_vjp(g, out, a):
+    m, n = _shape(a)[-2:]
+    Q, R = _qr_parts(out, m)
+    gQ, gR = _qr_parts(g, m)
+    if m >= n:
+        return _qr_vjp_square(Q, R, gQ, gR)
+    # a wide A = [X Y]: Q R1 = X, R2 = Qᵀ Y
+    gR2 = _columns(gR, m)
+    Y = _columns(a, m)
+    X_bar = _qr_vjp_square(Q, _columns(R, 0, m), gQ + Y @ mT(gR2), _columns(gR, 0, m))
+    return concatenate([X_bar, Q @ gR2], axis=-1)
+
+
+def _qr_jvp(t, out, a):
+    m, n = _shape(a)[-2:]
+    Q, R = _qr_parts(out, m)
+    if m >= n:
+        dQ, dR = _qr_jvp_square(Q, R, t)
+        return concatenate([mT(dQ), dR], axis=-1)
+    dQ, dR1 = _qr_jvp_square(Q, _columns(R, 0, m), _columns(t, 0, m))
+    dR2 = mT(dQ) @ _columns(a, m) + mT(Q) @ _columns(t, m)
+    return concatenate([mT(dQ), dR1, dR2], axis=-1)
+
+
+def _qr_gauge(p, m, xp=TG):
+    """Packed qr output with each pair (q_i, row i of R) signed so that R_ii is positive."""
+    d = xp.diagonal(p[..., :, m:], 0, -2, -1)
+    return p * xp.expand_dims(xp.where(xp.less(d, 0.0), -1.0, 1.0), -1)
+
+
+def jax_qr(jnp, a):
+    """JAX's reduced QR packed as tensorgrad's (a wide A = [X Y] as Q R₁ = X, R₂ = Qᵀ Y,
+    since JAX differentiates the QR of tall and square matrices only)."""
+    m, n = a.shape[-2:]
+    if m >= n:
+        q, r = jnp.linalg.qr(a)
+    else:
+        q, r1 = jnp.linalg.qr(a[..., :, :m])
+        r = jnp.concatenate([r1, jnp.swapaxes(q, -1, -2) @ a[..., :, m:]], axis=-1)
+    return jnp.concatenate([jnp.swapaxes(q, -1, -2), r], axis=-1)
+
+
+qr_packed = general(
+    "qr", _qr_forward, vjp={"a": _qr_vjp}, jvp={"a": _qr_jvp}, signature=_qr_signature,
+    public=False, call=lambda a: _qr_gauge(qr_packed(a), _shape(a)[-2]),
+    jax=lambda jnp, a: _qr_gauge(jax_qr(jnp, a), a.shape[-2], jnp),
+    symbol="C = Qᵀ dA R⁻¹: dQ = Q(Ω − C) + dA R⁻¹, dR = (C − Ω) R",
+    doc="the reduced QR decomposition (packed)",
+    examples=[Example(((2, 3, 2),)), Example(((2, 3),))])
+
+
+def qr(a: ArrayLike, mode: str = "reduced"):
+    """QR decomposition ``(Q, R)`` with orthonormal columns in Q and R upper triangular.
+
+    ``mode='reduced'`` (NumPy's default; Q is M×k, R is k×N) and ``'r'`` (R
+    alone) are differentiable for every shape, wherever R is invertible.
+    ``'complete'`` equals ``'reduced'`` unless M > N; then the extra columns
+    of Q are not unique, and (like ``'raw'``) it is computed by NumPy for
+    untraced inputs only.
+    """
+    m, n = matrix("qr", a)
+    if mode not in ("reduced", "r", "complete", "raw"):
+        raise ValueError(f"qr: unrecognized mode {mode!r}; use 'reduced', 'complete', 'r' or 'raw'")
+    if mode == "raw" or (mode == "complete" and m > n):
+        if type(a) is Tensor:
+            raise ValueError(f"qr: mode={mode!r} has no derivative for a matrix of shape "
+                             f"{_shape(a)}; use mode='reduced' (or 'r'), which tensorgrad "
+                             "differentiates")
+        return np.linalg.qr(np.asarray(a), mode=mode)
+    Q, R = _qr_parts(qr_packed(a), m)
+    return R if mode == "r" else QRResult(Q, R)
+
+
+# ---- cholesky -----------------------------------------------------------------------------------------------
+def _cholesky_signature(a: ArrayLike, /, *, upper: bool = False):
+    """The Cholesky factor L (lower, A = L Lᵀ) or, with ``upper=True``, U = Lᵀ.
+
+    NumPy reads one triangle of A (the lower, or the upper with ``upper=True``);
+    so does tensorgrad, and the derivative flows into that triangle:
+    dL = L Φ(L⁻¹ dS L⁻ᵀ) with Φ the lower triangle, diagonal halved.
+    """
+    square("cholesky", a)
+    return (a,), (bool(upper),)
+
+
+def _cholesky_forward(a, upper):
+    try:
+        return np.linalg.cholesky(a, upper=upper)
+    except LinAlgError:
+        v = np.asarray(a)
+        raise LinAlgError(
+            f"cholesky: the matrix is not positive definite (shape {v.shape}, dtype {v.dtype}; "
+            f"its {'upper' if upper else 'lower'} triangle is read, as by NumPy); "
+            "a Cholesky factor exists only for symmetric positive-definite matrices") from None
+
+
+def _phi(X):
+    """The lower triangle with the diagonal halved (self-adjoint: a mask)."""
+    return tril(X) - 0.5 * (X * np.eye(shape_of(X)[-1], dtype=dtype_of(X)))
+
+
+def _cholesky_vjp(g, out, a, upper):
+    L = mT(out) if upper else out
+    gL = mT(g) if upper else g
+    Y = _solve(mT(L), _phi(mT(L) @ gL))            # L⁻ᵀ Φ(Lᵀ L̄)
+    S_bar = mT(_solve(mT(L), mT(Y)))                # … L⁻¹
+    return symmetric_from_transpose(S_bar, lower=not upper)
+
+
+def _cholesky_jvp(t, out, a, upper):
+    L = mT(out) if upper else out
+    Y = _solve(L, symmetric_from(t, lower=not upper))  # L⁻¹ dS
+    X = mT(_solve(L, mT(Y)))                            # L⁻¹ dS L⁻ᵀ
+    dL = L @ _phi(X)
+    return mT(dL) if upper else dL
+
+
+cholesky = general(
+    "cholesky", _cholesky_forward, vjp={"a": _cholesky_vjp}, jvp={"a": _cholesky_jvp},
+    signature=_cholesky_signature, params=("upper",), public=False,
+    jax=lambda jnp, a, upper=False: jnp.linalg.cholesky(_jax_symmetric(jnp, a, not upper),
+                                                        upper=upper),
+    symbol="dL = L Φ(L⁻¹ dS L⁻ᵀ)", doc="the Cholesky factor of a positive-definite matrix",
+    domain="spd",
+    examples=[Example(((3, 3),)), Example(((2, 2, 2),), {"upper": True})])

@@ -1,0 +1,419 @@
+"""``tg.linalg``: inverse, solve, determinants, pseudo-inverse, powers and chains of products.
+
+Every function takes a matrix or a stack of matrices (shape ``(..., M, N)``),
+as ``numpy.linalg`` does. With Y = A⁻¹, X = A⁻¹B and A⁺ the pseudo-inverse,
+the rules (batch axes of cotangents and tangents ride in front):
+
+    inv      VJP  Ā = −Yᵀ Ḡ Yᵀ                     JVP  Ẏ = −Y Ȧ Y
+    solve    VJP  B̄ = A⁻ᵀ Ḡ,  Ā = −B̄ Xᵀ             JVP  Ẋ = A⁻¹ (Ḃ − Ȧ X)
+    det      VJP  Ā = ḡ · det(A) A⁻ᵀ (the cofactors)  JVP  ḋ = ⟨det(A) A⁻ᵀ, Ȧ⟩
+    slogdet  VJP  Ā = ḡ A⁻ᵀ  (the sign has no derivative)
+    pinv     dA⁺ = −A⁺ dA A⁺ + A⁺A⁺ᵀ dAᵀ (I − A A⁺) + (I − A⁺A) dAᵀ A⁺ᵀ A⁺   (constant rank)
+
+The rules are written with tensorgrad's ops (matmul, solve itself, inv), so
+every derivative can be differentiated again. Where a derivative does not
+exist tensorgrad says so: inv, solve and slogdet of a singular matrix raise
+``LinAlgError`` (det's cofactor matrix exists there and is computed from an
+SVD, for first derivatives). matrix_power and multi_dot are products of
+matmuls, so their derivatives are matmul's.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Sequence
+
+import numpy as np
+
+from ..recording import bind
+from ..registry import Example, general
+from ..tensor import Tensor
+from ..typing import Array, ArrayLike  # noqa: F401
+from ._util import concrete, dtype_of, lift_tangent, ndim_of, shape_of
+from .elementwise import where
+from .linalg import matmul
+from .reductions import sum as _sum
+from .selection import tril, triu
+from .shape import expand_dims, getitem, stack, swapaxes
+
+LinAlgError = np.linalg.LinAlgError
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+
+
+# ---- shared helpers ---------------------------------------------------------------------
+def _shape(x) -> tuple:
+    return shape_of(concrete(x))
+
+
+def dtype(x) -> np.dtype:
+    """The dtype of an array, Tensor (also one holding a JAX value), number or nested list."""
+    d = getattr(x, "dtype", None)
+    return np.dtype(d) if d is not None else np.asarray(x).dtype
+
+
+def mT(x):
+    """Swap the last two axes (the matrix transpose of a stack)."""
+    if type(x) is np.ndarray:  # a plain array is on no trace: nothing to record
+        return x.swapaxes(-1, -2)
+    return swapaxes(x, -1, -2)
+
+
+def square(name: str, a) -> int:
+    """Check for a (stack of) square matrices; their size n."""
+    s = _shape(a)
+    if len(s) < 2 or s[-1] != s[-2]:
+        raise LinAlgError(f"{name}: expected a square matrix or a stack of them (shape (..., n, n)), "
+                          f"got shape {s}")
+    dt = dtype(a)
+    if dt.kind == "c":
+        raise TypeError(f"{name}: complex matrices are not supported (dtype {dt})")
+    return s[-1]
+
+
+def matrix(name: str, a) -> tuple:
+    """Check for a (stack of) matrices; their (M, N)."""
+    s = _shape(a)
+    if len(s) < 2:
+        raise LinAlgError(f"{name}: expected a matrix or a stack of them (shape (..., M, N)), "
+                          f"got shape {s}")
+    if dtype(a).kind == "c":
+        raise TypeError(f"{name}: complex matrices are not supported")
+    return s[-2], s[-1]
+
+
+def symmetric_from(a, lower: bool):
+    """The symmetric matrix NumPy's eigh and cholesky read from one triangle of ``a``:
+    ``tril(A) + tril(A, −1)ᵀ`` (or the upper triangle's mirror)."""
+    if lower:
+        return tril(a) + mT(tril(a, -1))
+    return triu(a) + mT(triu(a, 1))
+
+
+def symmetric_from_transpose(s_bar, lower: bool):
+    """The transpose of :func:`symmetric_from`: the cotangent of A from that of the symmetric S."""
+    if lower:
+        return tril(s_bar) + tril(mT(s_bar), -1)
+    return triu(s_bar) + triu(mT(s_bar), 1)
+
+
+def eps_of(x) -> float:
+    dt = dtype(x)
+    return float(np.finfo(dt if dt.kind == "f" else np.float64).eps)
+
+
+def _singular(name: str, a, what: str, fix: str) -> LinAlgError:
+    v = concrete(a)
+    return LinAlgError(f"{name}: {what} (shape {np.shape(v)}, dtype {np.result_type(v)}); {fix}")
+
+
+# ---- inv ------------------------------------------------------------------------------------
+def _inv_signature(a: ArrayLike):
+    """The inverse of a square matrix (or of each matrix of a stack)."""
+    square("inv", a)
+    return (a,), ()
+
+
+def _inv_forward(a):
+    try:
+        return np.linalg.inv(a)
+    except LinAlgError:
+        raise _singular("inv", a, "the matrix is singular, it has no inverse",
+                        "tg.linalg.pinv gives the pseudo-inverse, tg.linalg.solve solves "
+                        "systems without forming an inverse") from None
+
+
+inv = general(
+    "inv", _inv_forward,
+    vjp={"a": lambda g, out, a: -(mT(out) @ g @ mT(out))},
+    jvp={"a": lambda t, out, a: -(out @ t @ out)},
+    signature=_inv_signature, public=False, jax="jax.numpy.linalg.inv",
+    symbol="−A⁻¹ ⊗ A⁻ᵀ: Ẏ = −Y Ȧ Y", doc="the inverse of a square matrix", domain="wellcond",
+    examples=[Example(((3, 3),)), Example(((2, 2, 2),))])
+
+
+# ---- solve ---------------------------------------------------------------------------------------
+def _solve_signature(a: ArrayLike, b: ArrayLike):
+    """Solve A X = B. As in NumPy 2, ``b`` is one vector only when it is 1-D (shape (M,));
+    otherwise it is a (stack of) (M, K) matrices whose stack axes broadcast with A's."""
+    n = square("solve", a)
+    sb = _shape(b)
+    vec = len(sb) == 1
+    if not sb or (sb[0] if vec else sb[-2]) != n:
+        raise ValueError(f"solve: b of shape {sb} does not fit A of shape {_shape(a)}: b must be "
+                         f"(M,) or (..., M, K) with M = {n}")
+    if not vec:
+        try:
+            np.broadcast_shapes(_shape(a)[:-2], sb[:-2])
+        except ValueError:
+            raise ValueError(f"solve: the stack axes of A {_shape(a)} and b {sb} do not "
+                             "broadcast") from None
+    return (a, b), (vec,)
+
+
+def _solve_forward(a, b, vec):
+    try:
+        return np.linalg.solve(a, b)
+    except LinAlgError:
+        raise _singular("solve", a, "the matrix A is singular, A x = b has no unique solution",
+                        "tg.linalg.pinv(A) @ b gives the least-squares solution of least norm") from None
+
+
+def _solve_columns(a, b, vec):
+    """A⁻¹ b, with a 1-D right-hand side (batch axes in front of it) as one column."""
+    if vec:
+        return getitem(bind(solve.op, (a, expand_dims(b, -1)), (False,)), (Ellipsis, 0))
+    return bind(solve.op, (a, b), (False,))
+
+
+def _solve_vjp_a(g, out, a, b, vec):
+    b_bar = _solve_columns(mT(a), g, vec)
+    if vec:  # −b̄ xᵀ: an outer product per matrix
+        return -(expand_dims(b_bar, -1) * expand_dims(out, -2))
+    return -(b_bar @ mT(out))
+
+
+def _solve_jvp_a(t, out, a, b, vec):
+    t = lift_tangent(t, a, ndim_of(out) + vec)  # batch axes in front of the output's stack axes
+    ax = t @ expand_dims(out, -1) if vec else t @ out
+    r = bind(solve.op, (a, -ax), (False,))
+    return getitem(r, (Ellipsis, 0)) if vec else r
+
+
+solve = general(
+    "solve", _solve_forward,
+    vjp={"a": _solve_vjp_a, "b": lambda g, out, a, b, vec: _solve_columns(mT(a), g, vec)},
+    jvp={"a": _solve_jvp_a,
+         "b": lambda t, out, a, b, vec: _solve_columns(a, lift_tangent(t, b, ndim_of(out)), vec)},
+    signature=_solve_signature, params=("vector",), public=False,
+    jax=lambda jnp, a, b, vector=None: jnp.linalg.solve(a, b), symbol="A⁻¹ ⊗ … (w.r.t. B), −A⁻¹ ⊗ Xᵀ (w.r.t. A)",
+    doc="the solution of A x = b", domain=("wellcond", "real"),
+    examples=[Example(((3, 3), (3,))), Example(((2, 3, 3), (3,))), Example(((2, 2, 2), (1, 2, 3)))])
+
+
+# ---- det and slogdet ---------------------------------------------------------------------------------
+def _cofactor_svd(a: np.ndarray) -> np.ndarray:
+    """det(A)·A⁻ᵀ from an SVD, valid also for singular A: det(U)det(Vᵀ) U diag(∏_{j≠i} s_j) Vᵀ."""
+    u, s, vh = np.linalg.svd(a)
+    n = s.shape[-1]
+    others = np.prod(np.where(np.eye(n, dtype=bool), 1.0, s[..., None, :]), axis=-1)
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return (sign[..., None, None] * (u * others[..., None, :]) @ vh).astype(a.dtype, copy=False)
+
+
+def _cofactor(a, d):
+    """∂det(A)/∂A = det(A) A⁻ᵀ (the cofactor matrix)."""
+    try:
+        return expand_dims(d, (-2, -1)) * mT(bind(inv.op, (a,), ()))
+    except LinAlgError:
+        if type(a) is Tensor:
+            raise LinAlgError(f"det: derivatives of order 2 and higher at a singular matrix are not "
+                              f"supported (shape {_shape(a)})") from None
+        return _cofactor_svd(np.asarray(a))
+
+
+def _det_signature(a: ArrayLike):
+    """The determinant of a square matrix (or of each matrix of a stack).
+
+    Its gradient is the cofactor matrix det(A)·A⁻ᵀ, which exists for singular A
+    too (computed from an SVD there, for first derivatives).
+    """
+    square("det", a)
+    return (a,), ()
+
+
+det = general(
+    "det", np.linalg.det,
+    vjp={"a": lambda g, out, a: expand_dims(g, (-2, -1)) * _cofactor(a, out)},
+    jvp={"a": lambda t, out, a: _sum(_cofactor(a, out) * t, axis=(-2, -1))},
+    signature=_det_signature, public=False, jax="jax.numpy.linalg.det",
+    symbol="det(A) A⁻ᵀ (the cofactor matrix)", doc="the determinant", domain="wellcond",
+    examples=[Example(((3, 3),)), Example(((2, 2, 2),))])
+
+
+def _inv_for(name: str, a):
+    try:
+        return bind(inv.op, (a,), ())
+    except LinAlgError:
+        raise _singular(name, a, "log|det A| = −inf at a singular matrix and has no derivative",
+                        "keep A away from singular matrices (e.g. add a multiple of the identity)") from None
+
+
+def _slogdet_forward(a):
+    sign, logdet = np.linalg.slogdet(a)
+    return np.stack([sign, logdet], axis=-1)
+
+
+def _slogdet_signature(a: ArrayLike):
+    """Sign and log|det| of a square matrix, as one array ``[..., (sign, logabsdet)]``.
+
+    ``tg.linalg.slogdet`` returns them as the pair ``(sign, logabsdet)``.
+    """
+    square("slogdet", a)
+    return (a,), ()
+
+
+def _slogdet_jvp(t, out, a):
+    dl = _sum(mT(_inv_for("slogdet", a)) * t, axis=(-2, -1))
+    return stack([np.zeros(shape_of(dl), dtype_of(dl)), dl], axis=-1)  # the sign is constant
+
+
+slogdet_packed = general(
+    "slogdet", _slogdet_forward,
+    vjp={"a": lambda g, out, a: expand_dims(getitem(g, (Ellipsis, 1)), (-2, -1))
+         * mT(_inv_for("slogdet", a))},
+    jvp={"a": _slogdet_jvp}, signature=_slogdet_signature, public=False,
+    jax=lambda jnp, a: jnp.stack(jnp.linalg.slogdet(a), axis=-1),
+    symbol="(0, A⁻ᵀ)", doc="sign and log|det| of a square matrix", domain="wellcond",
+    examples=[Example(((2, 2, 2),))])
+
+
+def slogdet(a: ArrayLike) -> SlogdetResult:
+    """Sign and natural log of the absolute determinant: ``(sign, logabsdet)``.
+
+    d log|det A| = tr(A⁻¹ dA), so the gradient of logabsdet is A⁻ᵀ; the sign has
+    none. At a singular matrix (logabsdet = −inf) there is no derivative and
+    differentiating raises ``LinAlgError``.
+    """
+    p = slogdet_packed(a)
+    return SlogdetResult(getitem(p, (Ellipsis, 0)), getitem(p, (Ellipsis, 1)))
+
+
+# ---- pinv ------------------------------------------------------------------------------------------------
+_NOT_GIVEN = object()
+
+
+def _pinv_signature(a: ArrayLike, rcond=None, hermitian: bool = False, *, rtol=_NOT_GIVEN):
+    """The Moore-Penrose pseudo-inverse (NumPy's ``pinv``: singular values at most
+    ``rcond`` times the largest count as 0; default 1e-15).
+
+    Its derivative (the Golub-Pereyra formula) holds where the rank does not
+    change; at a matrix whose rank changes under small perturbations (a
+    singular value at the cutoff) the pseudo-inverse is not even continuous.
+    """
+    m, n = matrix("pinv", a)
+    if rtol is not _NOT_GIVEN and rcond is not None:
+        raise ValueError("pinv: give only one of rcond and rtol")
+    if rcond is not None:
+        cut = rcond
+    elif rtol is _NOT_GIVEN:
+        cut = 1e-15
+    else:
+        cut = max(m, n) * eps_of(a) if rtol is None else rtol
+    cut = np.asarray(concrete(cut), dtype=float)
+    if cut.ndim:
+        raise NotImplementedError("pinv: a cutoff per matrix of a stack is not supported; "
+                                  "give one number")
+    if hermitian:  # NumPy reads the lower triangle of a hermitian input
+        a = symmetric_from(a, lower=True)
+    return (a,), (float(cut),)
+
+
+def _pinv_vjp(g, out, a, cut):
+    x = out
+    p_left = np.eye(_shape(a)[-2], dtype=dtype_of(x)) - a @ x      # I − A A⁺ (m × m)
+    p_right = np.eye(_shape(a)[-1], dtype=dtype_of(x)) - x @ a     # I − A⁺A (n × n)
+    gt = mT(g)
+    return -(mT(x) @ g @ mT(x)) + p_left @ gt @ x @ mT(x) + mT(x) @ x @ gt @ p_right
+
+
+def _pinv_jvp(t, out, a, cut):
+    x = out
+    p_left = np.eye(_shape(a)[-2], dtype=dtype_of(x)) - a @ x
+    p_right = np.eye(_shape(a)[-1], dtype=dtype_of(x)) - x @ a
+    tt = mT(t)
+    return -(x @ t @ x) + x @ mT(x) @ tt @ p_left + p_right @ tt @ mT(x) @ x
+
+
+pinv = general(
+    "pinv", lambda a, cut: np.linalg.pinv(a, rcond=cut),
+    vjp={"a": _pinv_vjp}, jvp={"a": _pinv_jvp}, signature=_pinv_signature,
+    params=("rcond",), public=False,
+    # the op's parameter is NumPy's cutoff (rcond), JAX's rtol; the table's examples use the defaults
+    jax=lambda jnp, a, rcond=None: jnp.linalg.pinv(a, rtol=rcond), symbol="−A⁺ ⊗ A⁺ᵀ + (projection terms)",
+    doc="the Moore-Penrose pseudo-inverse",
+    examples=[Example(((3, 2),)), Example(((2, 2, 3),))])
+
+
+# ---- matrix_power, multi_dot ---------------------------------------------------------------------------
+def matrix_power(a: ArrayLike, n: int) -> Array:
+    """``a`` multiplied by itself ``n`` times (n < 0: powers of the inverse; n = 0: the identity),
+    by repeated squaring as NumPy does."""
+    size = square("matrix_power", a)
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"matrix_power: the exponent must be an integer, got {n!r}")
+    n = int(n)
+    if n == 0:  # the identity: on a trace still a function of a, with zero derivative
+        eye = np.broadcast_to(np.eye(size, dtype=dtype(a)), _shape(a)).copy()
+        return eye if type(a) is not Tensor else where(np.ones(eye.shape, dtype=bool), eye, a)
+    if n < 0:
+        a = bind(inv.op, (a,), ())
+        n = -n
+    result, power = None, a
+    while True:  # binary powering: the bits of n from the lowest
+        if n & 1:
+            result = power if result is None else matmul(result, power)
+        n >>= 1
+        if not n:
+            return result
+        power = matmul(power, power)
+
+
+def multi_dot(arrays: Sequence[ArrayLike], *, out=None) -> Array:
+    """The product of a chain of matrices, in the cheapest order (NumPy's ``multi_dot``).
+
+    The first array may be 1-D (a row vector) and the last 1-D (a column);
+    the others must be 2-D.
+    """
+    if out is not None:
+        raise TypeError("multi_dot: out= is not supported (tensorgrad never writes into arrays)")
+    arrays = list(arrays)
+    if len(arrays) < 2:
+        raise ValueError("multi_dot: expecting at least two arrays")
+    shapes = [_shape(x) for x in arrays]
+    first_vec, last_vec = len(shapes[0]) == 1, len(shapes[-1]) == 1
+    if first_vec:
+        arrays[0] = expand_dims(arrays[0], 0)
+    if last_vec:
+        arrays[-1] = expand_dims(arrays[-1], -1)
+    dims = []
+    for k, x in enumerate(arrays):
+        s = _shape(x)
+        if len(s) != 2:
+            raise ValueError(f"multi_dot: array {k} has shape {shapes[k]}; only the first and the "
+                             "last may be 1-D, the others must be 2-D")
+        if not dims:
+            dims.append(s[0])
+        elif dims[-1] != s[0]:
+            raise ValueError(f"multi_dot: shapes {shapes[k - 1]} and {shapes[k]} (arrays {k - 1} "
+                             f"and {k}) are not aligned")
+        dims.append(s[1])
+    result = _chain(arrays, _chain_order(dims), 0, len(arrays) - 1)
+    if first_vec:
+        result = getitem(result, 0)
+    if last_vec:
+        result = getitem(result, (Ellipsis, 0))
+    return result
+
+
+def _chain_order(p: list) -> list:
+    """The matrix-chain split points (dynamic programming over the dimensions ``p``)."""
+    n = len(p) - 1
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = float("inf")
+            for k in range(i, j):
+                c = cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] * p[j + 1]
+                if c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, k
+    return split
+
+
+def _chain(arrays, split, i, j):
+    if i == j:
+        return arrays[i]
+    k = split[i][j]
+    return matmul(_chain(arrays, split, i, k), _chain(arrays, split, k + 1, j))
+
+

@@ -1,0 +1,128 @@
+"""Norms of vectors and matrices for every ``ord`` of ``numpy.linalg.norm``.
+
+Each norm is a composition of registered ops, so its derivative is theirs:
+
+    vectors   2: the registered 2-norm (gradient x/‖x‖, 0 at x = 0)
+              1: Σ|x_i|    inf / −inf: max / min |x_i|    0: the count of nonzeros (no gradient)
+              p: (Σ|x_i|^p)^(1/p), with gradient 0 at x = 0 (as for the 2-norm)
+    matrices  'fro': the 2-norm of the entries    'nuc': Σ s_i    2 / −2: max / min s_i
+              1 / −1: max / min column sum of |a_ij|    inf / −inf: max / min row sum
+
+Kinks take tensorgrad's usual subgradients: |x| has slope 0 at 0, tied
+maxima share the gradient evenly, and singular values are differentiated as
+in ``tg.linalg.svdvals`` (a zero singular value contributes u_i v_iᵀ; tied
+largest singular values share as any tied maximum does).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import function
+from ..typing import Array, ArrayLike, Axis  # noqa: F401
+from ._util import concrete, negative_axes, shape_of
+from .decompositions import svdvals
+from .elementwise import abs as _abs
+from .elementwise import astype, equal, not_equal, where
+from .linalg_ops import dtype
+from .reductions import max as _max
+from .reductions import min as _min
+from .reductions import norm as _two_norm
+from .reductions import sum as _sum
+from .shape import expand_dims, moveaxis
+
+_INF = float("inf")
+
+
+def _float(x):
+    return x if dtype(x).kind == "f" else astype(x, np.float64)
+
+
+def _vector_norm(x, ord, axes: tuple, keepdims: bool, name: str):
+    if ord is None or (not isinstance(ord, str) and ord == 2):
+        return _two_norm(x, axis=axes, keepdims=keepdims)
+    if isinstance(ord, str):
+        raise ValueError(f"{name}: invalid norm order {ord!r} for vectors")
+    if ord == _INF:
+        return _max(_abs(x), axis=axes, keepdims=keepdims)
+    if ord == -_INF:
+        return _min(_abs(x), axis=axes, keepdims=keepdims)
+    if ord == 0:  # the number of nonzero entries: piecewise constant
+        return _sum(astype(not_equal(x, 0), dtype(x)), axis=axes, keepdims=keepdims)
+    if ord == 1:
+        return _sum(_abs(x), axis=axes, keepdims=keepdims)
+    p = float(ord)
+    s = _sum(_abs(x) ** p, axis=axes, keepdims=keepdims)
+    if p < 0:
+        return s ** (1.0 / p)
+    zero = equal(s, 0)  # x = 0: the value 0 and the subgradient 0 (not 0 · ∞)
+    return where(zero, 0.0, where(zero, 1.0, s) ** (1.0 / p))
+
+
+def _matrix_norm(x, ord, r: int, c: int, keepdims: bool, name: str):
+    """A matrix norm over axes r, c (non-negative, r ≠ c)."""
+    if ord is None or ord == "fro":
+        return _two_norm(x, axis=(r, c), keepdims=keepdims)
+    if ord == "nuc" or (not isinstance(ord, str) and ord in (2, -2)):
+        sv = svdvals(moveaxis(x, (r, c), (-2, -1)))
+        out = _sum(sv, axis=-1) if ord == "nuc" else _max(sv, axis=-1) if ord == 2 else _min(sv, axis=-1)
+    elif not isinstance(ord, str) and ord in (1, -1):  # column sums
+        red = _max if ord == 1 else _min
+        out = red(_sum(_abs(x), axis=r), axis=c - 1 if c > r else c)
+    elif not isinstance(ord, str) and ord in (_INF, -_INF):  # row sums
+        red = _max if ord == _INF else _min
+        out = red(_sum(_abs(x), axis=c), axis=r - 1 if r > c else r)
+    else:
+        raise ValueError(f"{name}: invalid norm order {ord!r} for matrices; use None, 'fro', "
+                         "'nuc', 1, -1, 2, -2, inf or -inf")
+    return expand_dims(out, tuple(sorted((r, c)))) if keepdims else out
+
+
+@function
+def norm(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = False) -> Array:
+    """A vector or matrix norm, as ``numpy.linalg.norm``.
+
+    ``axis`` None: the 2-norm of all entries when ``ord`` is None, else a vector
+    norm of a 1-D ``x`` or a matrix norm of a 2-D ``x``; an int: vector norms
+    along that axis; a pair: matrix norms over those two axes. ``ord``:
+    vectors 2 (default), 1, inf, −inf, 0 (count of nonzeros) or any p;
+    matrices 'fro' (default), 'nuc', 1, −1, 2, −2, inf, −inf.
+    """
+    x = _float(x)
+    nd = len(shape_of(concrete(x)))
+    if axis is None:
+        if ord is None:
+            return _two_norm(x, axis=None, keepdims=keepdims)
+        if nd == 1:
+            axis = (0,)
+        elif nd == 2:
+            axis = (0, 1)
+        else:
+            raise ValueError(f"norm: ord={ord!r} needs a 1-D or 2-D input or an explicit axis; "
+                             f"got shape {shape_of(concrete(x))}")
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    if len(axes) == 1:
+        return _vector_norm(x, ord, negative_axes(axes, nd, "norm"), keepdims, "norm")
+    if len(axes) == 2:
+        r, c = (a + nd for a in (negative_axes(a, nd, "norm")[0] for a in axes))
+        if r == c:
+            raise ValueError(f"norm: duplicate axes {axis!r}")
+        return _matrix_norm(x, ord, r, c, keepdims, "norm")
+    raise ValueError(f"norm: axis must name 1 or 2 axes, got {axis!r}")
+
+
+def vector_norm(x: ArrayLike, /, *, axis: Axis = None, keepdims: bool = False, ord=2) -> Array:
+    """A vector norm over ``axis`` (all entries when None, as one vector), as
+    ``numpy.linalg.vector_norm``."""
+    x = _float(x)
+    axes = negative_axes(axis, len(shape_of(concrete(x))), "vector_norm")
+    return _vector_norm(x, ord, axes, keepdims, "vector_norm")
+
+
+def matrix_norm(x: ArrayLike, /, *, keepdims: bool = False, ord="fro") -> Array:
+    """A matrix norm of the last two axes, as ``numpy.linalg.matrix_norm``."""
+    x = _float(x)
+    nd = len(shape_of(concrete(x)))
+    if nd < 2:
+        raise ValueError(f"matrix_norm: the input needs at least 2 dimensions, got shape "
+                         f"{shape_of(concrete(x))}")
+    return _matrix_norm(x, ord, nd - 2, nd - 1, keepdims, "matrix_norm")

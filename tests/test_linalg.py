@@ -1,0 +1,284 @@
+"""tg.linalg beyond the registry table: NumPy's signatures and return types, the
+places where a derivative does not exist, norms of every order, and a NumPy-style
+program differentiated by every transform.
+
+The registered ops (inv, solve, det, slogdet, pinv, cholesky, eigh, eigvalsh,
+svd, svdvals, qr) are checked against JAX, finite differences and at second
+order by tests/test_registry.py; here come the public functions around them.
+"""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad import linalg as la
+
+RNG = np.random.default_rng(0)
+
+
+def spd(n, batch=()):
+    m = RNG.normal(size=batch + (n, n))
+    return m @ np.swapaxes(m, -1, -2) / n + np.eye(n)
+
+
+def close(a, b, tol=1e-10):
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=tol, atol=tol)
+
+
+# ---- NumPy's names, signatures and results -----------------------------------------------------
+
+def test_values_and_result_types_are_numpys():
+    A = RNG.normal(size=(2, 3, 3))
+    S = spd(3, (2,))
+    for name in ("inv", "det", "pinv", "eigvalsh", "svdvals", "cholesky", "matrix_transpose"):
+        src = S if name in ("cholesky", "eigvalsh") else A
+        close(getattr(la, name)(src), getattr(np.linalg, name)(src), 1e-12)
+    w, V = la.eigh(S)
+    ref = np.linalg.eigh(S)
+    close(w, ref.eigenvalues, 1e-12)
+    close(V, ref.eigenvectors, 1e-12)  # NumPy's own eigenvectors, signs included
+    assert la.eigh(S).eigenvalues is not None and la.svd(A).Vh is not None
+    U, s, Vh = la.svd(A)
+    rU, rs, rVh = np.linalg.svd(A)
+    close(U, rU, 1e-12), close(s, rs, 1e-12), close(Vh, rVh, 1e-12)
+    Q, R = la.qr(A[0])
+    rQ, rR = np.linalg.qr(A[0])
+    close(Q, rQ, 1e-12), close(R, rR, 1e-12)
+    close(la.qr(A[0], mode="r"), np.linalg.qr(A[0], mode="r"), 1e-12)
+    sign, logdet = la.slogdet(A)
+    rsign, rlog = np.linalg.slogdet(A)
+    close(sign, rsign), close(logdet, rlog, 1e-12)
+    b = RNG.normal(size=3)
+    close(la.solve(A, b), np.linalg.solve(A, b), 1e-12)  # a 1-D b against a stack (NumPy 2)
+    close(la.solve(A, b[:, None]), np.linalg.solve(A, b[:, None]), 1e-12)
+    close(la.matrix_power(A[0], 3), np.linalg.matrix_power(A[0], 3), 1e-12)
+    close(la.matrix_power(A[0], -2), np.linalg.matrix_power(A[0], -2), 1e-10)
+    close(la.matrix_power(A[0], 0), np.eye(3))
+    mats = [RNG.normal(size=s) for s in ((4,), (4, 2), (2, 5), (5,))]
+    close(la.multi_dot(mats), np.linalg.multi_dot(mats), 1e-12)
+    close(la.trace(A, offset=1), np.linalg.trace(A, offset=1))
+    close(la.vecdot(A, b), np.linalg.vecdot(A, b))
+    close(la.cross(A, b), np.linalg.cross(A, b))
+    close(la.diagonal(A), np.linalg.diagonal(A))
+
+
+def test_full_matrices_and_modes_without_a_derivative():
+    A = RNG.normal(size=(4, 2))
+    U, s, Vh = la.svd(A)  # NumPy's default full_matrices=True: U is 4×4, computed by NumPy
+    assert U.shape == (4, 4)
+    close(U[:, :2] * s @ Vh, A)
+    close(la.svd(A, compute_uv=False), np.linalg.svd(A, compute_uv=False), 1e-12)
+    with pytest.raises(ValueError, match="full_matrices=False"):
+        tg.grad(lambda a: tg.sum(la.svd(a)[0]))(A)
+    g = tg.grad(lambda a: tg.sum(la.svd(a, full_matrices=False)[1]))(A)  # the reduced SVD is fine
+    Ur, _, Vhr = np.linalg.svd(A, full_matrices=False)
+    close(g, Ur @ Vhr)
+    q = la.qr(A, mode="complete")
+    assert q[0].shape == (4, 4)
+    with pytest.raises(ValueError, match="mode='reduced'"):
+        tg.grad(lambda a: tg.sum(la.qr(a, mode="complete")[0]))(A)
+
+
+def test_bad_input_raises_clear_errors():
+    with pytest.raises(np.linalg.LinAlgError, match=r"inv: expected a square matrix .* got shape \(2, 3\)"):
+        la.inv(np.ones((2, 3)))
+    with pytest.raises(np.linalg.LinAlgError, match="inv: the matrix is singular"):
+        la.inv(np.ones((2, 2)))
+    with pytest.raises(np.linalg.LinAlgError, match="solve: the matrix A is singular"):
+        la.solve(np.ones((2, 2)), np.ones(2))
+    with pytest.raises(ValueError, match=r"solve: b of shape \(3,\) does not fit A of shape \(2, 2\)"):
+        la.solve(np.eye(2), np.ones(3))
+    with pytest.raises(np.linalg.LinAlgError, match="cholesky: the matrix is not positive definite"):
+        la.cholesky(-np.eye(2))
+    with pytest.raises(ValueError, match="norm: invalid norm order 'nuc' for vectors"):
+        la.norm(np.ones(3), "nuc")
+    with pytest.raises(ValueError, match="norm: invalid norm order 3 for matrices"):
+        la.norm(np.ones((2, 2)), 3)
+    with pytest.raises(TypeError, match="matrix_power: the exponent must be an integer"):
+        la.matrix_power(np.eye(2), 1.5)
+    with pytest.raises(ValueError, match="eigh: UPLO must be 'L' or 'U'"):
+        la.eigh(np.eye(2), "X")
+
+
+def test_float32_stays_float32():
+    A = (np.eye(3) + 0.2 * RNG.normal(size=(3, 3))).astype(np.float32)
+    S = spd(3).astype(np.float32)
+    for f, x in ((la.inv, A), (la.det, A), (lambda a: la.solve(a, np.ones(3, np.float32)), A),
+                 (lambda s: la.eigh(s)[1], S), (lambda a: la.svd(a)[0], A), (lambda a: la.qr(a)[1], A),
+                 (la.cholesky, S), (lambda a: la.norm(a, "nuc"), A)):
+        assert f(x).dtype == np.float32
+        assert tg.grad(lambda v: tg.sum(f(v)))(x).dtype == np.float32
+
+
+# ---- where the derivative does not exist -----------------------------------------------------------
+
+def test_repeated_eigenvalues():
+    I3 = np.eye(3)
+    # eigenvalues used symmetrically (their sum is the trace): the derivative exists
+    close(tg.grad(lambda a: tg.sum(la.eigvalsh(a)))(I3), np.eye(3))
+    close(tg.grad(lambda a: tg.sum(la.eigh(a)[0]))(I3), np.eye(3))
+    # the eigenvectors are not unique there: using them raises, in both modes
+    with pytest.raises(np.linalg.LinAlgError, match="eigh: .*eigenvectors of repeated eigenvalues"):
+        tg.grad(lambda a: tg.sum(la.eigh(a)[1] ** 3))(I3)
+    with pytest.raises(np.linalg.LinAlgError, match="eigh: the tangent splits repeated eigenvalues"):
+        tg.jacfwd(lambda a: la.eigh(a)[1])(I3)
+    # one repeated eigenvalue on its own has no derivative either
+    with pytest.raises(np.linalg.LinAlgError, match="eigvalsh: repeated eigenvalues get different"):
+        tg.grad(lambda a: la.eigvalsh(a)[0])(I3)
+    with pytest.raises(np.linalg.LinAlgError, match="reverse mode"):
+        tg.jacfwd(la.eigvalsh)(I3)
+    # a partly repeated spectrum: the distinct eigenvalue and its eigenvector are fine
+    D = np.diag([1.0, 1.0, 3.0])
+    close(tg.grad(lambda a: la.eigvalsh(a)[2])(D), np.diag([0.0, 0.0, 1.0]))
+    v3 = tg.jacrev(lambda a: la.eigh(a)[1][:, 2] ** 2)(D)
+    assert np.all(np.isfinite(v3))
+
+
+def test_repeated_and_zero_singular_values():
+    Q = np.linalg.qr(RNG.normal(size=(3, 3)))[0]  # all singular values 1
+    close(tg.grad(lambda a: tg.sum(la.svdvals(a)))(Q), Q)  # the nuclear norm's gradient U Vᵀ = Q
+    with pytest.raises(np.linalg.LinAlgError, match="svd: .*singular vectors of repeated singular values"):
+        tg.grad(lambda a: tg.sum(la.svd(a)[0][:, 0]))(Q)
+    # a zero singular value: svdvals gets the subgradient u vᵀ (no NaN) ...
+    A = np.outer([1.0, 2.0, 0.5], [0.3, -1.0])  # rank 1, shape (3, 2)
+    g = tg.grad(lambda a: la.norm(a, "nuc"))(A)
+    U, s, Vh = np.linalg.svd(A, full_matrices=False)
+    close(g, U @ Vh)
+    # ... but the singular vectors of a non-square matrix divide by it: using them raises
+    with pytest.raises(np.linalg.LinAlgError, match="zero singular value"):
+        tg.grad(lambda a: tg.sum(la.svd(a, full_matrices=False)[0][:, 1] ** 2))(A)
+
+
+def test_singular_matrices():
+    A = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, -1.0, 2.0]])  # rank 2
+    # det's gradient is the cofactor matrix, which exists at singular matrices (JAX agrees)
+    close(tg.grad(la.det)(A), jax.jit(jax.grad(jnp.linalg.det))(A), 1e-9)
+    close(tg.jvp(la.det, (A,), (np.eye(3),))[1], jax.jvp(jnp.linalg.det, (A,), (jnp.eye(3),))[1], 1e-9)
+    with pytest.raises(np.linalg.LinAlgError, match=r"slogdet: log\|det A\| = −inf"):
+        tg.grad(lambda a: la.slogdet(a)[1])(A)
+    with pytest.raises(np.linalg.LinAlgError, match="qr: R is singular"):
+        tg.grad(lambda a: tg.sum(la.qr(a)[0]))(np.array([[1.0, 0.0], [2.0, 0.0], [3.0, 0.0]]))
+
+
+# ---- norms ------------------------------------------------------------------------------------------
+
+VECTOR_ORDS = [None, 1, 2, 3, 0.5, np.inf, -np.inf]
+MATRIX_ORDS = [None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf]
+
+
+def test_norms_of_every_order_match_numpy_and_jax():
+    x = np.array([0.7, -1.3, 2.1, -0.4])
+    A = RNG.normal(size=(3, 4))
+    for ord in VECTOR_ORDS + [0]:
+        close(la.norm(x, ord), np.linalg.norm(x, ord), 1e-12)
+    for ord in MATRIX_ORDS:
+        close(la.norm(A, ord), np.linalg.norm(A, ord), 1e-12)
+    # every order's gradient at once: the Jacobian of the stacked norms (one compiled JAX call)
+    vec = lambda norm, stack: lambda v: stack([norm(v, o) for o in VECTOR_ORDS])  # noqa: E731
+    mat = lambda norm, stack: lambda a: stack([norm(a, o) for o in MATRIX_ORDS])  # noqa: E731
+    close(tg.jacrev(vec(la.norm, tg.stack))(x), jax.jit(jax.jacrev(vec(jnp.linalg.norm, jnp.stack)))(x))
+    close(tg.jacfwd(mat(la.norm, tg.stack))(A),
+          jax.jit(jax.jacrev(mat(jnp.linalg.norm, jnp.stack)))(A), 1e-9)
+    close(tg.grad(lambda v: la.norm(v, 0))(x), np.zeros(4))
+    B = RNG.normal(size=(2, 3, 4))
+    for ord, axis in ((1, (2, 0)), ("nuc", (0, 2)), (np.inf, (-1, 1)), (3, -1)):
+        close(la.norm(B, ord, axis, keepdims=True), np.linalg.norm(B, ord, axis, keepdims=True), 1e-12)
+    close(la.vector_norm(B, ord=3, axis=(0, 2)), np.linalg.vector_norm(B, ord=3, axis=(0, 2)), 1e-12)
+    close(la.matrix_norm(B, ord=-2), np.linalg.matrix_norm(B, ord=-2), 1e-12)
+    assert tg.norm is la.norm
+
+
+def test_norm_gradient_at_zero_is_zero_not_nan():
+    z = np.zeros(3)
+    for ord in (2, 3, 1.5, 1, np.inf):
+        g = tg.grad(lambda v: la.norm(v, ord))(z)
+        assert np.all(np.isfinite(g)) and not np.any(g)
+
+
+# ---- a NumPy-style program under every transform ------------------------------------------------------
+
+def gaussian_fit(theta, xs):
+    """The negative log-likelihood of xs under N(0, Σ), Σ = L Lᵀ + I, written with NumPy's names."""
+    n = xs.shape[1]
+    L = tg.tril(tg.reshape(theta, (n, n)))
+    cov = L @ L.T + np.eye(n)
+    sign, logdet = la.slogdet(cov)
+    chol = la.cholesky(cov)
+    z = la.solve(chol, xs.T)
+    quad = tg.sum(z * z)
+    spread = tg.sum(la.eigvalsh(cov) ** 2) + la.norm(la.inv(cov), "fro") + la.norm(cov, "nuc")
+    return 0.5 * (xs.shape[0] * logdet + quad) + 0.01 * spread + 0.1 * la.det(L @ L.T + cov)
+
+
+def gaussian_fit_jax(theta, xs):
+    n = xs.shape[1]
+    L = jnp.tril(jnp.reshape(theta, (n, n)))
+    cov = L @ L.T + jnp.eye(n)
+    sign, logdet = jnp.linalg.slogdet(cov)
+    chol = jnp.linalg.cholesky(cov)
+    z = jax.scipy.linalg.solve(chol, xs.T)
+    quad = jnp.sum(z * z)
+    spread = jnp.sum(jnp.linalg.eigvalsh(cov) ** 2) + jnp.linalg.norm(jnp.linalg.inv(cov), "fro") \
+        + jnp.linalg.norm(cov, "nuc")
+    return 0.5 * (xs.shape[0] * logdet + quad) + 0.01 * spread + 0.1 * jnp.linalg.det(L @ L.T + cov)
+
+
+def test_numpy_style_program_differentiates_under_every_transform():
+    xs = RNG.normal(size=(5, 3))
+    theta = RNG.normal(size=9) * 0.5
+    f = lambda t: gaussian_fit(t, xs)  # noqa: E731
+    value, g = tg.value_and_grad(f)(theta)
+    ref_value, ref_g = jax.jit(jax.value_and_grad(lambda t: gaussian_fit_jax(t, xs)))(theta)
+    close(value, ref_value, 1e-11)
+    close(g, ref_g, 1e-9)
+    close(tg.jacrev(f)(theta), g, 1e-12)
+    close(tg.jacfwd(f)(theta), g, 1e-9)
+    # the Hessian (forward over reverse, through every op's rules) against differences of gradients
+    H = tg.hessian(f)(theta)
+    close(H, H.T, 1e-8)
+    h = 1e-5
+    fd = np.stack([(tg.grad(f)(theta + h * e) - tg.grad(f)(theta - h * e)) / (2 * h)
+                   for e in np.eye(theta.size)])
+    close(H, fd, 1e-5)
+
+
+# ---- the mutation guard with views made before their base was locked -------------------------------------------
+
+def test_second_order_through_transposed_constants_restores_writability():
+    A = RNG.normal(size=(3, 2))
+    w = RNG.normal(size=(2, 3))
+    v = RNG.normal(size=(3, 2))
+    s = lambda a: tg.sum(la.pinv(a) * w)  # noqa: E731
+    h = tg.grad(lambda a: tg.sum(tg.grad(s)(a) * v))(A)
+    assert np.all(np.isfinite(h))
+    assert A.flags.writeable and w.flags.writeable and v.flags.writeable
+
+
+# ---- the same functions on JAX arrays (tg.to_jax) ---------------------------------------------------------
+
+def test_functions_run_compiled_under_to_jax():
+    """Each public function works on values jax.jit traces (nothing reads them in Python), and
+    jax.grad of the converted function matches tensorgrad's gradient."""
+    A = np.eye(3) + 0.3 * RNG.normal(size=(3, 3))
+
+    def f(a):
+        s = a @ a.T + np.eye(3)
+        terms = [la.slogdet(a)[1], la.det(a), tg.sum(la.inv(a)), tg.sum(la.solve(a, np.ones(3))),
+                 tg.sum(la.eigvalsh(s) ** 2), tg.sum(la.svd(a, full_matrices=False)[1]),
+                 tg.sum(la.cholesky(s)), tg.sum(tg.abs(tg.diagonal(la.qr(a)[1]))),
+                 tg.sum(la.pinv(a[:, :2])), tg.sum(la.matrix_power(a, 3)),
+                 tg.sum(la.multi_dot([a, a, a[0]])), tg.sum(la.eigh(s)[0])]
+        terms += [la.norm(a, o) for o in (None, "nuc", 1, -1, 2, -2, np.inf)]
+        terms += [la.norm(a[0], o) for o in (1, 3, np.inf, -np.inf, 0.5)]
+        shaped = [tg.rot90(a), tg.pad(a, 1, mode="reflect"), tg.pad(a, (1, 2), constant_values=2.0),
+                  tg.take(a, [0, 2, 2], axis=1), tg.take_along_axis(a, np.array([[1], [0], [2]]), 1),
+                  tg.kron(a, a[:2, :2]), tg.cross(a, a[::-1]), tg.hstack([a, a]), tg.vstack([a[0], a]),
+                  tg.tile(a, 2), tg.repeat(a, [1, 0, 2], axis=0), tg.roll(a, 4), tg.flip(a, 1),
+                  tg.diag(a[1], 1), tg.tril(a, -1), tg.select([a > 0], [a * 2.0], 0.5)]
+        terms += [tg.sum(tg.sin(x)) for x in shaped]
+        return sum(t * (k + 1) for k, t in enumerate(terms))
+
+    jf = tg.to_jax(f)
+    close(jax.jit(jf)(A), f(A), 1e-10)
+    close(jax.jit(jax.grad(jf))(A), tg.grad(f)(A), 1e-9)
