@@ -164,7 +164,7 @@ def _eye_vjp(node, g: Eye):
     op = node.op
     out = node.out
     args = node.args
-    if type(out) is not np.ndarray or out.ndim != 1:
+    if type(out) is Tensor or ndim_of(out) != 1:  # an array (or a value traced by tg.jit)
         return None
     live = [i for i, p in enumerate(node.parents) if p is not None]
     if len(live) != 1 or any(type(a) is Tensor for a in args):

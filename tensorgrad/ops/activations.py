@@ -19,6 +19,8 @@ from scipy import special
 from ..jacobians.maps import SoftmaxJacobian
 from ..recording import bind
 from ..registry import Example, elementwise, general
+from ..staging import call as staged_call
+from ..staging import is_staged
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, shape_of
 from .elementwise import _mask, exp, tanh, where
@@ -111,12 +113,26 @@ def _lse_weights(out, x, axes, keepdims):
     # weight 0, not NaN; a row holding +inf or NaN (lse = +inf or NaN) gets NaN.
     kept = _keep(out, axes, keepdims)
     k = concrete(kept)
+    if is_staged(k):
+        return _lse_weights_traced(x, k, axes)
     finite = np.isfinite(k)
     if finite.all():  # shift by the (constant) max: exact digits in float32 for big logits
         e = exp(x - np.max(concrete(x), axis=axes, keepdims=True))
         return e / _sum(e, axis=axes, keepdims=True)
     w = exp(x - where(finite, kept, 0))
     return where(finite, w, np.where(np.isneginf(k), 0.0, np.nan).astype(dtype_of(k)))
+
+
+def _lse_weights_traced(x, k, axes):
+    """The weights without a branch on the values (under tg.jit): where every row is finite,
+    exactly the shifted softmax above; all −inf rows weigh 0, rows with +inf or NaN NaN."""
+    m = np.max(concrete(x), axis=axes, keepdims=True)
+    e = exp(x - np.where(np.isfinite(m), m, 0))
+    s = _sum(e, axis=axes, keepdims=True)
+    sv = concrete(s)
+    ok = np.isfinite(sv) & (sv != 0)
+    w = e / where(ok, s, 1.0)
+    return where(ok, w, np.where(np.isneginf(k), 0.0, np.nan).astype(dtype_of(k)))
 
 
 logsumexp = general(
@@ -245,20 +261,19 @@ def _sce_signature(logits: ArrayLike, labels: ArrayLike):
     if len(zs) not in (1, 2):
         raise ValueError(f"softmax_cross_entropy: logits must be (batch, classes) or (classes,), "
                          f"got shape {zs}")
-    y = np.asarray(concrete(labels))
+    y = concrete(labels)
+    if not is_staged(y):
+        y = np.asarray(y)
     k = zs[-1]
     if y.dtype.kind in "iub" and y.shape == zs[:-1]:
         if y.dtype.kind == "b":
             raise TypeError("softmax_cross_entropy: labels are booleans; give class ids or one-hot rows")
-        bad = (y < 0) | (y >= k)
-        if bad.any():
-            raise IndexError(f"softmax_cross_entropy: label {int(y[bad].flat[0])} is out of range "
-                             f"for {k} classes (labels must be in 0..{k - 1})")
-        y = np.eye(k, dtype=dtype_of(concrete(logits)))[y]
+        # under tg.jit the check and the one-hot rows are one recorded step (new labels each call)
+        y = staged_call(_one_hot, y, k, dtype_of(concrete(logits)))
     elif y.dtype.kind == "f" and y.shape == zs:
         pass
     elif y.dtype.kind == "f" and y.shape == zs[:-1]:
-        odd = y[(y != np.round(y)) | (y < 0) | (y >= k)] if y.size else y
+        odd = y[(y != np.round(y)) | (y < 0) | (y >= k)] if y.size and not is_staged(y) else y[:0]
         shown = f"; first bad label {odd.flat[0]!r}" if odd.size else ""
         raise ValueError("softmax_cross_entropy: labels of shape "
                          f"{y.shape} must be integer class ids in 0..{k - 1} for {k} classes "
@@ -268,6 +283,15 @@ def _sce_signature(logits: ArrayLike, labels: ArrayLike):
                          f"do not match logits of shape {zs}: give class ids of shape {zs[:-1]} "
                          f"or probability rows of shape {zs}")
     return (logits, y), ()
+
+
+def _one_hot(y, k: int, dtype):
+    """Rows of the identity for integer class ids ``y``, after checking they are in 0..k-1."""
+    bad = (y < 0) | (y >= k)
+    if bad.any():
+        raise IndexError(f"softmax_cross_entropy: label {int(y[bad].flat[0])} is out of range "
+                         f"for {k} classes (labels must be in 0..{k - 1})")
+    return np.eye(k, dtype=dtype)[y]
 
 
 def _jax_sce(jnp, z, y):

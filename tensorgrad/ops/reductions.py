@@ -13,7 +13,8 @@ from ..jacobians.algebra import compose
 from ..jacobians.maps import Diagonal, Identity, Reshape, SumTo, size
 from ..registry import Example, general, linear, nondifferentiable
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import concrete, negative_axes, reduced_count, shape_of
+from ..staging import check
+from ._util import concrete, is_staged, may_any, negative_axes, reduced_count, shape_of
 from .elementwise import equal, where
 from .shape import broadcast_to, expand_dims
 
@@ -93,10 +94,14 @@ mean = linear(
 def _others_product(out, x, axes, keepdims):
     """∂prod/∂x_i = the product of the other entries (exact when some x_i = 0)."""
     xv = concrete(x)
-    if np.all(xv != 0):
+    if is_staged(xv):  # under tg.jit: no branch on the values
+        if x is not xv:  # a derivative of a derivative: checked at every replay
+            check(_no_zeros_above_first_order, xv)
+            return _keep(out, axes, keepdims) / x
+    elif np.all(xv != 0):
         return _keep(out, axes, keepdims) / x
     if type(x) is not np.ndarray and x is not xv:
-        raise NotImplementedError("prod: higher-order derivatives at inputs containing zeros")
+        _no_zeros_above_first_order(xv)
     n = len(axes)
     moved = np.moveaxis(xv, axes, tuple(range(-n, 0)))
     flat = moved.reshape(moved.shape[:moved.ndim - n] + (-1,))
@@ -105,6 +110,11 @@ def _others_product(out, x, axes, keepdims):
     right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     others = (left * right).reshape(moved.shape)
     return np.moveaxis(others, tuple(range(-n, 0)), axes)
+
+
+def _no_zeros_above_first_order(xv) -> None:
+    if not np.all(xv != 0):
+        raise NotImplementedError("prod: higher-order derivatives at inputs containing zeros")
 
 
 def _prod_signature(x: ArrayLike, axis: Axis = None, keepdims: bool = False):
@@ -161,7 +171,7 @@ def _var_slope(out, x, axes, ddof, keepdims):
 def _std_slope(out, x, axes, ddof, keepdims):
     # (x − x̄)/((n − ddof)·std), taken as 0 where std = 0 (all entries equal): as for norm
     kept = _keep(out, axes, keepdims)
-    if np.any(np.equal(concrete(kept), 0)):
+    if may_any(np.equal(concrete(kept), 0)):
         kept = where(equal(kept, 0), 1, kept)
     return _centered(x, axes) / ((reduced_count(shape_of(x), axes) - ddof) * kept)
 

@@ -13,10 +13,12 @@ import numpy as np
 
 from ..jacobians.maps import Broadcast, Identity, Permute, Reshape
 from ..registry import Example, function, linear
+from ..staging import ConcretizationError
+from ..staging import trace_values
 from ..sweep import unbroadcast
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
-from ._util import concrete, lift_tangent, negative_axes, negative_axis, shape_of
+from ._util import concrete, is_staged, lift_tangent, negative_axes, negative_axis, shape_of
 
 
 def _batch(g, x) -> tuple:
@@ -228,7 +230,15 @@ def _normalize_index(index, xs):
             i = concrete(i)
         if isinstance(i, list):
             i = np.asarray(i)
-        if isinstance(i, np.ndarray):
+        if is_staged(i):  # an index traced by tg.jit: the replay indexes with its new values
+            if i.dtype.kind not in "iu":
+                raise (IndexError if i.dtype.kind != "b" else ConcretizationError)(
+                    f"getitem: a traced {'boolean mask' if i.dtype.kind == 'b' else 'index'} "
+                    f"of dtype {i.dtype} under tg.jit; " + (
+                        "the result's shape would depend on the mask's values: use "
+                        "tg.where(mask, x, 0) instead" if i.dtype.kind == "b"
+                        else "index arrays must be integers"))
+        elif isinstance(i, np.ndarray):
             if i.dtype.kind not in "iub":
                 raise IndexError(f"getitem: index arrays must be integer or boolean, got dtype {i.dtype}")
             if i.flags.writeable or i.base is not None:
@@ -253,7 +263,7 @@ def _getitem_signature(x: ArrayLike, index):
     xs = shape_of(concrete(x))
     index = _normalize_index(index, xs)
     try:
-        np.empty(xs, dtype=np.int8)[index]
+        np.empty(xs, dtype=np.int8)[trace_values(index)]
     except IndexError as exc:
         raise IndexError(f"getitem: {exc} (input shape {xs}, index {index!r})") from None
     return (x,), (index,)
