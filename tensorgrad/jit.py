@@ -299,6 +299,10 @@ def _build_plan(program: Program, result, name: str) -> Plan:
     for st in keep:
         st.args = _rename(st.args, alias)
         st.kwargs = _rename(st.kwargs, alias) if st.kwargs else st.kwargs
+        same = _same_view(st, program)
+        if same is not None:  # a no-op (reshape to the same shape, astype to the same dtype)
+            alias[st.out] = same
+            continue
         k = _step_key(st) if not st.effect else None
         if k is not None and k in seen:
             alias[st.out] = seen[k]
@@ -310,6 +314,24 @@ def _build_plan(program: Program, result, name: str) -> Plan:
     # 3. reuse the buffers of dead temporaries in elementwise steps
     reuse = _plan_reuse(merged, set(o for o in outs if type(o) is int), program)
     return _codegen(program, merged, outs, (out_expr, tree.consts), reuse, name, recorded)
+
+
+def _same_view(st, program: Program):
+    """The argument slot whose array this step's result merely repeats (same memory, shape,
+    strides and dtype), or None."""
+    v = st.value
+    if st.effect or st.kind == "item" or type(v) is not np.ndarray:
+        return None
+    for a in st.args:
+        if type(a) is not Ref:
+            continue
+        x = program.values[a.slot]
+        if type(x) is not np.ndarray:
+            continue
+        if x is v or (v.shape == x.shape and v.strides == x.strides and v.dtype == x.dtype
+                      and v.__array_interface__["data"][0] == x.__array_interface__["data"][0]):
+            return a.slot
+    return None
 
 
 def _rename(obj, alias: dict):
@@ -544,8 +566,16 @@ def _codegen(program: Program, steps, outs, out: tuple, reuse: dict, name: str,
                 else:
                     expr = f"{obj}.{st.fn}({', '.join(pos + kw)})"
             else:
-                fname = names.name(st.fn, getattr(st.fn, "__name__", "f"))
-                expr = f"{fname}({', '.join(pos + kw)})"
+                method = _method_form(st, program)
+                if method is not None:  # the array method NumPy's function form wraps
+                    mname, keywords = method
+                    rest = pos[1:]
+                    if keywords:
+                        rest = [f"{k}={a}" for k, a in zip(keywords, rest)]
+                    expr = f"{pos[0]}.{mname}({', '.join(rest + kw)})"
+                else:
+                    fname = names.name(st.fn, getattr(st.fn, "__name__", "f"))
+                    expr = f"{fname}({', '.join(pos + kw)})"
         lines.append(f"    {var(st.out)} = {expr}")
 
     # the return expression: outputs in place of the markers
@@ -577,6 +607,31 @@ def _codegen(program: Program, steps, outs, out: tuple, reuse: dict, name: str,
     g = names.globals
     exec(compile(src, f"<tg.jit plan of {name}>", "exec"), g)  # noqa: S102 - our own source
     return Plan(g["plan"], src, len(steps), recorded, len(reuse))
+
+
+#: NumPy functions that call the array method of the same name on an ndarray
+_METHODS = {getattr(np, n): (n, None) for n in (
+    "sum", "mean", "prod", "max", "min", "any", "all", "argmax", "argmin", "cumsum", "cumprod",
+    "reshape", "transpose", "swapaxes", "squeeze", "ravel", "round", "repeat", "take",
+    "diagonal", "trace", "std", "var")}
+
+
+def _method_form(st, program: Program):
+    """(method name, keyword names for the positional params) when this call is an array
+    method of its first argument: a NumPy function in ``_METHODS``, or an op forward that
+    declares ``array_method`` (``forward(x, *params) == x.<name>(**zip(keywords, params))``
+    for an ndarray x)."""
+    if not st.args or type(st.args[0]) is not Ref:
+        return None
+    if type(program.values[st.args[0].slot]) is not np.ndarray:
+        return None
+    try:
+        form = _METHODS.get(st.fn)
+    except TypeError:  # an unhashable callable
+        return None
+    if form is None:
+        form = getattr(st.fn, "array_method", None)
+    return form
 
 
 def _has_ref(x) -> bool:

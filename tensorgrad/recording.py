@@ -264,6 +264,8 @@ def call_forward(op, vals, params):
         if s is None:
             s = staging.find_staged(params)
         if s is not None:
+            if op.composite:  # the forward records its own parts (shared with its rules)
+                return op.forward(*vals, *params)
             return _staged_forward(op, s, vals, params)
     try:
         out = op.forward(*vals, *params)

@@ -19,6 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import debug
+from .staging import Staged
 from .tensor import Tensor, ndim_of, shape_of
 
 __all__ = ["backward_pass", "node_jvp", "unbroadcast", "toposort", "Eye"]
@@ -83,9 +84,9 @@ def unbroadcast(x, shape: tuple, nb: int = 0):
     xs = shape_of(x)
     shape = tuple(shape)
     lead = len(xs) - nb - len(shape)
-    if type(x) is np.ndarray and lead >= 0:
-        # plain arrays (every first-order sweep): one NumPy sum, then a reshape
-        # that restores the kept size-1 axes
+    if (type(x) is np.ndarray or type(x) is Staged) and lead >= 0:
+        # plain arrays (every first-order sweep, also under tg.jit): one NumPy
+        # sum, then a reshape that restores the kept size-1 axes
         k = nb + lead
         axes = tuple(range(nb, k)) + tuple(
             k + i for i, s in enumerate(shape) if s == 1 and xs[k + i] != 1)

@@ -12,6 +12,7 @@ Each is one registered op with its own rules, computed stably:
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 from scipy import special
@@ -215,8 +216,61 @@ log_softmax = general(
 
 
 # ---- fused softmax cross-entropy ------------------------------------------------------------
+def _softmax_lse(z):
+    """Softmax and log-sum-exp of ``z`` along its last axis, from one exp.
+
+    The same numbers as :func:`_softmax_forward` and :func:`_lse_forward`
+    (non-finite rows included); the fused loss computes both at once and its
+    rules reuse the softmax.
+    """
+    if z.size == 0:
+        return np.exp(z), _lse_forward(z, (-1,), False)
+    m = z.max(axis=-1, keepdims=True)
+    if math.isfinite(m.sum()):
+        e = np.exp(z - m)
+        s = e.sum(axis=-1, keepdims=True)
+        lse = np.log(s) + m
+        e /= s  # our own buffer
+        return e, lse[..., 0]
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        m = np.where(np.isfinite(m), m, 0)
+        e = np.exp(z - m)
+        s = np.sum(e, axis=-1, keepdims=True)
+        lse = np.log(s) + m
+        return e / np.where(s == 0, 1, s), lse[..., 0]
+
+
+#: the softmax the last fused-loss forward computed in this thread, for its VJP
+_last_softmax = threading.local()
+
+
+def _softmax_rows(z):
+    """softmax(z) along the last axis for the fused loss's rules.
+
+    A plain array: the forward's own result when it was the last one computed
+    in this thread (no second exp), else computed; traced by ``tg.jit``: the
+    forward's recorded step again (merged with it in the plan); a Tensor of an
+    enclosing transform: the softmax op, so that it differentiates.
+    """
+    if type(z) is np.ndarray:
+        last = getattr(_last_softmax, "pair", None)
+        if last is not None and last[0] is z:
+            _last_softmax.pair = None
+            return last[1]
+        return _softmax_lse(z)[0]
+    if is_staged(z):
+        return staged_call(_softmax_lse, z)[0]
+    return bind(softmax.op, (z,), (-1,))
+
+
 def _sce_forward(z, y):
-    lse = _lse_forward(z, (-1,), False)
+    p, lse = staged_call(_softmax_lse, z)  # one recorded step under tg.jit
+    if type(z) is np.ndarray:
+        _last_softmax.pair = (z, p)
+    return staged_call(_sce_from_lse, lse, z, y)
+
+
+def _sce_from_lse(lse, z, y):
     if math.isfinite(z.sum()):
         picked = (y * z).sum(axis=-1)
     else:
@@ -227,9 +281,9 @@ def _sce_forward(z, y):
 
 
 def _sce_vjp(g, out, z, y):
-    # ∂L/∂z = (p − y)/batch: the fused rule, p from a stable softmax.
+    # ∂L/∂z = (p − y)/batch: the fused rule, p the forward's stable softmax.
     n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
-    p = bind(softmax.op, (z,), (-1,))
+    p = _softmax_rows(z)
     return (p - y) * (_expand_loss(g, z) / n)  # scale the small g first: one pass less
 
 
@@ -245,7 +299,7 @@ def _expand_loss(g, z):
 
 def _sce_jvp(t, out, z, y):
     n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
-    p = bind(softmax.op, (z,), (-1,))
+    p = _softmax_rows(z)
     return _sum(t * ((p - y) / n), axis=tuple(range(-len(shape_of(z)), 0)))
 
 
@@ -302,7 +356,7 @@ def _jax_sce(jnp, z, y):
 
 softmax_cross_entropy = general(
     "softmax_cross_entropy", _sce_forward, vjp={"z": _sce_vjp, "y": None},
-    jvp={"z": _sce_jvp, "y": None}, signature=_sce_signature, jax=_jax_sce,
+    jvp={"z": _sce_jvp, "y": None}, signature=_sce_signature, jax=_jax_sce, composite=True,
     symbol="(p − y)ᵀ / batch", domain=("real", "probs"),
     doc="mean over the batch of −Σ y log softmax(z), fused",
     examples=[Example(((5, 4), (5, 4))), Example(((4,), (4,))),

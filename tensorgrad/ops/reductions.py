@@ -63,13 +63,31 @@ def _sum_jacobian(scale: bool):
 
 
 # ---- sum and mean (linear) ------------------------------------------------------
+def _sum_forward(x, axes, keepdims):
+    # the method for arrays: np.sum wraps the same reduction in a Python layer
+    if type(x) is np.ndarray:
+        return x.sum(axis=axes, keepdims=keepdims)
+    return np.sum(x, axis=axes, keepdims=keepdims)
+
+
+def _mean_forward(x, axes, keepdims):
+    if type(x) is np.ndarray:
+        return x.mean(axis=axes, keepdims=keepdims)
+    return np.mean(x, axis=axes, keepdims=keepdims)
+
+
+# how tg.jit writes these forwards in a plan for an ndarray x: its method
+_sum_forward.array_method = ("sum", ("axis", "keepdims"))
+_mean_forward.array_method = ("mean", ("axis", "keepdims"))
+
+
 def _sum_signature(x: ArrayLike, axis: Axis = None, keepdims: bool = False):
     """Sum of entries over ``axis`` (None: all). Jacobian: rows of ones."""
     return (x,), (_axes(x, axis, "sum"), bool(keepdims))
 
 
 sum = linear(  # noqa: A001
-    "sum", lambda x, axes, keepdims: np.sum(x, axis=axes, keepdims=keepdims),
+    "sum", _sum_forward,
     transpose=lambda g, out, x, axes, keepdims: _spread(g, out, x, axes, keepdims),
     signature=_sum_signature, params=("axis", "keepdims"), methods=("sum",),
     jacobian=_sum_jacobian(scale=False), examples=_examples(),
@@ -82,7 +100,7 @@ def _mean_signature(x: ArrayLike, axis: Axis = None, keepdims: bool = False):
 
 
 mean = linear(
-    "mean", lambda x, axes, keepdims: np.mean(x, axis=axes, keepdims=keepdims),
+    "mean", _mean_forward,
     transpose=lambda g, out, x, axes, keepdims: (
         _spread(g, out, x, axes, keepdims) / reduced_count(shape_of(x), axes)),
     signature=_mean_signature, params=("axis", "keepdims"), methods=("mean",),

@@ -27,6 +27,36 @@ def _batch(g, x) -> tuple:
     return gs[:len(gs) - len(shape_of(x))] if gs else ()
 
 
+# Forwards: the ndarray method directly for arrays (NumPy's function form adds a
+# Python wrapper around the same method), the function for anything else.
+def _reshape_forward(x, shape):
+    return x.reshape(shape) if type(x) is np.ndarray else np.reshape(x, shape)
+
+
+def _transpose_forward(x, axes):
+    return x.transpose(axes) if type(x) is np.ndarray else np.transpose(x, axes)
+
+
+def _expand_dims_forward(x, axis):
+    if type(x) is not np.ndarray:
+        return np.expand_dims(x, axis)
+    shape = list(x.shape)
+    n = len(shape) + len(axis)
+    for a in sorted(a + n for a in axis):  # axis: sorted negative positions in the result
+        shape.insert(a, 1)
+    return x.reshape(shape)
+
+
+def _squeeze_forward(x, axis):
+    return x.squeeze(axis) if type(x) is np.ndarray else np.squeeze(x, axis)
+
+
+# how tg.jit writes these forwards in a plan for an ndarray x: its method
+_reshape_forward.array_method = ("reshape", None)
+_transpose_forward.array_method = ("transpose", None)
+_squeeze_forward.array_method = ("squeeze", None)
+
+
 def _reshape_jacobian(i, args, out, params):
     return Reshape(np.shape(out), np.shape(args[0]))
 
@@ -56,7 +86,7 @@ def _shape_args(shape: tuple):
 
 
 reshape = linear(
-    "reshape", lambda x, shape: np.reshape(x, shape),
+    "reshape", _reshape_forward,
     transpose=lambda g, out, x, shape: reshape(g, _batch(g, out) + shape_of(x)),
     signature=_reshape_signature, params=("shape",),
     methods={"reshape": lambda self, *shape: reshape(self, _shape_args(shape)),
@@ -100,7 +130,7 @@ def _transpose_method(self, *axes):
 
 
 transpose = linear(
-    "transpose", lambda x, axes: np.transpose(x, axes),
+    "transpose", _transpose_forward,
     transpose=lambda g, out, x, axes: transpose(g, _batched_perm(len(_batch(g, out)), _inverse_perm(axes))),
     signature=_transpose_signature, params=("axes",),
     methods={"transpose": _transpose_method, "T": property(lambda self: transpose(self))},
@@ -143,7 +173,7 @@ def _expand_dims_signature(x: ArrayLike, axis: Axis):
 
 
 expand_dims = linear(
-    "expand_dims", lambda x, axis: np.expand_dims(x, axis),
+    "expand_dims", _expand_dims_forward,
     transpose=lambda g, out, x, axis: reshape(g, _batch(g, out) + shape_of(x)),
     signature=_expand_dims_signature, params=("axis",), jacobian=_reshape_jacobian,
     jax="jax.numpy.expand_dims", symbol="I (new size-1 axes)", doc="insert size-1 axes",
@@ -166,7 +196,7 @@ def _squeeze_signature(x: ArrayLike, axis: Axis = None):
 
 
 squeeze = linear(
-    "squeeze", lambda x, axis: np.squeeze(x, axis),
+    "squeeze", _squeeze_forward,
     transpose=lambda g, out, x, axis: reshape(g, _batch(g, out) + shape_of(x)),
     signature=_squeeze_signature, params=("axis",), methods=("squeeze",),
     jacobian=_reshape_jacobian, jax="jax.numpy.squeeze", symbol="I (size-1 axes dropped)",
