@@ -7,6 +7,7 @@ N×N matrices, depth L. For each N we time
 * ``numpy dense chain``: hand-written Jacobian chaining J ← diag(1 − h²) W J,
 * ``tg vjp``: ``tg.vjp`` + one call of the VJP function,
 * ``tg jacrev`` / ``tg jacfwd``: the full Jacobian in one batched sweep,
+* ``tg jacrev (jit)``: ``tg.jit(tg.jacrev(f))``, the same sweep replayed as a NumPy plan,
 * ``tg structured``: ``tg.jacobian(f, structured=True)`` (per-node Jacobians
   composed in closed form),
 * peers when importable: ``jax.jacrev`` under ``jax.jit`` and eagerly,
@@ -27,6 +28,7 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from typing import Callable
 
@@ -142,6 +144,7 @@ def _tg_fn(Ws):
 def _methods(Ws, x, peers: bool, threads: int | None = None) -> dict:
     f = _tg_fn(Ws)
     ones = np.ones(x.shape[0])
+    jitted = tg.jit(tg.jacrev(f))
 
     def tg_vjp():
         _, fn = tg.vjp(f, x)
@@ -152,6 +155,7 @@ def _methods(Ws, x, peers: bool, threads: int | None = None) -> dict:
         "numpy dense chain": lambda: numpy_dense_chain(Ws, x),
         "tg vjp": tg_vjp,
         "tg jacrev": lambda: tg.jacrev(f)(x),
+        "tg jacrev (jit)": lambda: jitted(x),
         "tg jacfwd": lambda: tg.jacfwd(f)(x),
         "tg structured": lambda: tg.jacobian(f, structured=True)(x).todense(),
     }
@@ -390,11 +394,27 @@ def _run(sizes, depth, repeats, quick, out, peers, elementwise_n, plot, verbose,
     return res
 
 
-def main(argv=None) -> int:
-    """Command-line entry point: ``--quick``, ``--out DIR``, ``--sizes``, ``--depth``, ``--repeats``."""
-    p = argparse.ArgumentParser(prog="vjp_vs_jacobian", description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="small sizes, one repeat, no peers")
-    p.add_argument("--out", default="benchmarks/results", help="directory for the JSON and PNG")
+#: where a full run writes its JSON and plot, relative to the current directory (the
+#: repository's entry point, benchmarks/vjp_vs_jacobian.py, passes its own absolute path)
+RESULTS = os.path.join("benchmarks", "results")
+
+
+def main(argv=None, results_dir: str = RESULTS) -> int:
+    """Command-line entry point: ``--quick``, ``--out DIR``, ``--sizes``, ``--depth``, ``--repeats``.
+
+    A full run writes to ``results_dir`` (the recorded results); a ``--quick``
+    run to a new temporary directory (or ``--out``), never to ``results_dir``.
+    """
+    p = argparse.ArgumentParser(
+        prog="vjp_vs_jacobian", description=__doc__.splitlines()[0],
+        epilog=f"Results: a full run writes vjp_vs_jacobian.json and .png to {results_dir} (the "
+               "recorded results); a --quick run writes to a new temporary directory (or --out "
+               "DIR) and never to the recorded results.")
+    p.add_argument("--quick", action="store_true",
+                   help="small sizes, one repeat, no peers; results go to a temporary directory")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help=f"directory for the JSON and PNG (default: {results_dir} for a full run, "
+                        "a new temporary directory for --quick)")
     p.add_argument("--sizes", type=lambda s: tuple(int(v) for v in s.split(",")), default=None,
                    help="comma-separated N values (default 16,…,2048; quick 16,32,64)")
     p.add_argument("--depth", type=int, default=4, help="number of tanh layers (default 4)")
@@ -405,8 +425,12 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=None,
                    help="cap BLAS/PyTorch threads (steadier timings on a shared machine)")
     a = p.parse_args(argv)
-    run(sizes=a.sizes, depth=a.depth, repeats=a.repeats, quick=a.quick, out=a.out,
+    if a.quick and a.out and os.path.realpath(a.out) == os.path.realpath(results_dir):
+        p.error(f"--quick never writes the recorded results in {results_dir}; use another --out")
+    out = a.out or (tempfile.mkdtemp(prefix="tg-vjp-") if a.quick else results_dir)
+    run(sizes=a.sizes, depth=a.depth, repeats=a.repeats, quick=a.quick, out=out,
         peers=False if a.no_peers else None, elementwise_n=a.elementwise_n, threads=a.threads)
+    print(f"results written to {out}", file=sys.stderr)
     return 0
 
 

@@ -306,7 +306,7 @@ def _run_train(a, say=print) -> int:
         f"{len(yte)} test examples, {a.epochs} epochs, batch {a.batch_size}, {a.optimizer} lr {a.lr} ({a.schedule})")
     params, hist = train.fit(model, params, Xtr, ytr, optimizer=opt, epochs=a.epochs,
                              batch_size=a.batch_size, validation=(Xte, yte), seed=a.seed,
-                             progress=not a.no_progress, desc=a.model)
+                             progress=not a.no_progress, desc=a.model, jit=not a.no_jit)
     ev = train.evaluate(model, params, Xte, yte)
     say(f"test loss {ev['loss']:.4f}, test accuracy {ev['accuracy']:.2%}")
     if a.checkpoint:
@@ -407,6 +407,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", action="store_true", help="start from the parameters in --checkpoint")
     t.add_argument("--out", default=None, help="folder for plots (none by default)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    t.add_argument("--no-jit", action="store_true",
+                   help="run each gradient step eagerly instead of under tg.jit")
 
     b = sub.add_parser("bench", add_help=False, help="run the packaged benchmark (jacobian)",
                        description="Run a benchmark that ships with tensorgrad. Options after the "

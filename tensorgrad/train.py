@@ -25,6 +25,8 @@ from .nn import accuracy as _accuracy
 from .nn import mse as _mse
 from .nn import softmax_cross_entropy as _sce
 from .nn.layers import Module
+from .jit import jit as _jit
+from .staging import as_array
 from .tensor import concrete
 from .transforms import value_and_grad
 
@@ -33,7 +35,7 @@ __all__ = ["fit", "evaluate", "predict", "get_loss"]
 Loss = Union[str, Callable]
 def _like(out, y):
     # targets (n,) for outputs (n, 1): compare entry by entry, not by broadcasting to (n, n)
-    y = np.asarray(y, dtype=float)
+    y = as_array(concrete(y), float)  # (traced labels stay traced under tg.jit)
     shape = np.shape(concrete(out))
     return y.reshape(shape) if y.size == int(np.prod(shape)) else y
 
@@ -85,11 +87,15 @@ def evaluate(model, params, X, y, loss: Loss = "cross_entropy", metric: bool = T
 def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entropy",
         optimizer: _optim.Optimizer | None = None, epochs: int = 10, batch_size: int = 32,
         validation: tuple | None = None, seed: int = 0, progress: bool = True,
-        metric: bool = True, desc: str = "train", file=None) -> tuple[Any, dict]:
+        metric: bool = True, desc: str = "train", file=None, jit: bool = True) -> tuple[Any, dict]:
     """Train ``model`` (a Module or a function ``apply(params, x)``) on ``(X, y)``.
 
     Each step computes ``loss(apply(params, xb), yb)`` and its gradient with
     ``tg.value_and_grad`` and applies ``optimizer.step`` (default Adam, 1e-2).
+    With ``jit=True`` (the default) that gradient step runs under ``tg.jit``:
+    traced once per batch shape, then replayed as a NumPy plan (same numbers);
+    ``jit=False`` runs it eagerly (for models whose Python code branches on
+    values, which jit refuses).
     Returns ``(params, history)``; history holds per-epoch ``loss``,
     ``accuracy``, ``val_loss``, ``val_accuracy``, ``time`` and per-step
     ``step_loss``. A Module gets the trained parameters stored on it too.
@@ -115,6 +121,8 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
         return loss_fn(out, yb), out
 
     step_fn = value_and_grad(objective, has_aux=True)
+    if jit:
+        step_fn = _jit(step_fn)
     hist: dict[str, list] = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [],
                              "time": [], "step_loss": []}
     bar = _bar(progress, epochs * len(data), desc, file)
