@@ -1,6 +1,6 @@
 """tensorgrad against hand-written NumPy and the eager autodiff peers, in one process.
 
-Workloads (the ones ``shared/PEERS.md`` defines):
+Workloads:
 
 * ``per-op``: ``sum(sin(sin(...sin(x))))`` with 2,000 sines on 8 elements, then its
   gradient. It measures the bookkeeping per op, since each NumPy call is tiny.

@@ -37,6 +37,8 @@ if str(ROOT) not in sys.path:  # run from a source checkout without installing
     sys.path.insert(0, str(ROOT))
 
 import tensorgrad as tg  # noqa: E402
+from tensorgrad.chain import record_tape  # noqa: E402
+from tensorgrad.structure import import_graph, layers  # noqa: E402
 
 DPI = 80
 
@@ -311,6 +313,62 @@ def perceptron_figures(out: Path, tiny: bool) -> list[str]:
     return [p1, _save(fig, out, "perceptron_mistakes.png")]
 
 
+# ---------------------------------------------------------------- how it works
+def architecture_layers(out: Path, tiny: bool) -> str:
+    """The package's modules by import layer, read from the source (tensorgrad.structure)."""
+    graph = import_graph()
+    levels = layers(graph.edges)
+    fig, ax = plt.subplots(figsize=(9.5, 0.55 * len(levels) + 0.6))
+    for k, group in enumerate(levels):
+        names = [m.removeprefix("tensorgrad.") if m != "tensorgrad" else "tensorgrad (package)"
+                 for m in group]
+        ax.text(0.0, k, f"{k:2d}", ha="right", va="center", fontsize=8, color="gray")
+        ax.text(0.02, k, "   ".join(names), ha="left", va="center", fontsize=8,
+                bbox=dict(boxstyle="round,pad=0.25", fc="#eef2ff", ec="#6366f1"))
+    ax.set_ylim(-0.7, len(levels) - 0.3)
+    ax.set_xlim(-0.05, 1.0)
+    ax.axis("off")
+    ax.set_title("tensorgrad's modules by layer (each imports only layers below it)", fontsize=9)
+    return _save(fig, out, "architecture_layers.png")
+
+
+def grad_data_flow(out: Path, tiny: bool) -> str:
+    """One tg.grad call, drawn from a real recording: the nodes bind puts on the tape, then the sweep."""
+    W = np.array([[0.5, -1.0, 0.3], [0.2, 0.4, -0.6]])
+    x = np.array([1.0, 2.0, -1.0])
+    tape = record_tape(lambda x: tg.sum(tg.tanh(W @ x)), x)
+    rule = {"diagonal": "g ⊙ d  (from d)", "linear": "transpose", "dense": "VJP rule",
+            "none": "no gradient"}
+    fig, ax = plt.subplots(figsize=(9.0, 1.1 * (len(tape.entries) + 2)))
+    rows = [("input x", str(tuple(x.shape)), "leaf node", "x̄: the gradient")]
+    for k, e in enumerate(tape.entries, 1):
+        op = e.node.op
+        rows.append((f"bind({op.name})", f"{tuple(e.node.shape)}", f"node {k}: {op.kind}",
+                     rule[op.kind]))
+    rows.append(("output", "()", "seed ḡ = 1", "backward_pass starts here"))
+    for k, (what, shape, node, vjp) in enumerate(rows):
+        y = len(rows) - 1 - k
+        ax.text(0.02, y, what, fontsize=9, va="center",
+                bbox=dict(boxstyle="round", fc="#ecfdf5", ec="#10b981"))
+        ax.text(0.30, y, f"shape {shape}", fontsize=8, va="center", color="gray")
+        ax.text(0.45, y, node, fontsize=9, va="center",
+                bbox=dict(boxstyle="round", fc="#eef2ff", ec="#6366f1"))
+        ax.text(0.75, y, vjp, fontsize=9, va="center",
+                bbox=dict(boxstyle="round", fc="#fff7ed", ec="#f97316"))
+        if k:
+            ax.annotate("", xy=(0.1, y + 0.25), xytext=(0.1, y + 0.75),
+                        arrowprops=dict(arrowstyle="->", color="#10b981"))
+            ax.annotate("", xy=(0.85, y + 0.75), xytext=(0.85, y + 0.25),
+                        arrowprops=dict(arrowstyle="->", color="#f97316"))
+    ax.text(0.02, len(rows) - 0.35, "forward: record", fontsize=8, color="#10b981")
+    ax.text(0.75, len(rows) - 0.35, "reverse: sweep", fontsize=8, color="#f97316")
+    ax.set_ylim(-0.6, len(rows))
+    ax.set_xlim(0, 1.05)
+    ax.axis("off")
+    ax.set_title("tg.grad(lambda x: tg.sum(tg.tanh(W @ x)))(x): the tape, then the sweep", fontsize=9)
+    return _save(fig, out, "grad_data_flow.png")
+
+
 def main(argv=None) -> list[str]:
     """Write every figure; returns the paths written."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -320,7 +378,8 @@ def main(argv=None) -> list[str]:
     args.out.mkdir(parents=True, exist_ok=True)
     written = [loss_surface(args.out, args.tiny), jacobian_layer(args.out, args.tiny),
                jacobian_softmax(args.out, args.tiny), vjp_vs_jacobian(args.out, args.tiny),
-               training_curves(args.out, args.tiny), *perceptron_figures(args.out, args.tiny)]
+               training_curves(args.out, args.tiny), *perceptron_figures(args.out, args.tiny),
+               architecture_layers(args.out, args.tiny), grad_data_flow(args.out, args.tiny)]
     for p in written:
         print("wrote", p)
     return written

@@ -25,7 +25,7 @@ import numpy as np
 
 import tensorgrad as tg
 
-from . import bench
+from . import bench, check, checkpoint, data, optim, perceptron, train, viz
 
 __all__ = ["main", "run_demo", "crosscheck_model_gradient", "vjp_vs_jacobian_sweep"]
 
@@ -208,7 +208,6 @@ def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int 
              seed: int = 0, progress: bool = True, say: Callable = print) -> int:
     """The main job: train, cross-check, sweep, plot. Returns an exit status."""
     t_start = time.perf_counter()
-    from . import data, optim, train, viz
     os.makedirs(out_dir, exist_ok=True)
     say("tensorgrad demo: an MLP on scikit-learn's 8×8 digits, trained with tensorgrad")
     Xtr, ytr, Xte, yte = data.digits(seed=seed)
@@ -266,7 +265,6 @@ def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int 
 
 # ---------------------------------------------------------------- train
 def _run_train(a, say=print) -> int:
-    from . import checkpoint, data, optim, perceptron, train, viz
     images = a.model == "cnn"
     if images and a.data != "digits":
         raise UsageError(f"--model cnn needs image data: use --data digits (got {a.data!r})")
@@ -330,7 +328,6 @@ def _run_bench(name: str | None, extra: list[str], bench_parser, say=print) -> i
 
 # ---------------------------------------------------------------- check
 def _run_check(a, parser, say=print) -> int:
-    from . import check
     names = a.ops or None
     if names:
         unknown = [n for n in names if n not in tg.REGISTRY]

@@ -1,4 +1,4 @@
-"""Checkpoints: bit-exact round trips, atomic saves, clean failures (FAULTS 35–36)."""
+"""Checkpoints: bit-exact round trips, atomic saves, clean failures."""
 import os
 import zipfile
 

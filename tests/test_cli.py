@@ -1,5 +1,5 @@
 """The `tensorgrad` command: every subcommand in a subprocess with tiny settings, and bad
-arguments giving a usage message and a non-zero exit, never a traceback (FAULTS 37)."""
+arguments giving a usage message and a non-zero exit, never a traceback ."""
 import importlib.util
 import json
 import os

@@ -1,0 +1,98 @@
+"""Dtypes: what can be differentiated, and what each gradient's dtype is.
+
+Int and bool inputs cannot be differentiated (they may be constants); object
+and string arrays are refused; float32 stays float32; mixed inputs follow
+NumPy's promotion and each gradient has its input's dtype; complex values
+raise a clear error.
+"""
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+RNG = np.random.default_rng(0)
+
+
+@pytest.mark.parametrize("value", [np.array([1, 2]), np.array([True, False]), 3, np.int32(2)])
+def test_int_and_bool_inputs_are_rejected(value):
+    dt = np.asarray(value).dtype
+    for transform in (tg.grad(lambda x: tg.sum(x * 1.0)), tg.jacfwd(lambda x: x * 1.0),
+                      tg.jacrev(lambda x: x * 1.0), lambda v: tg.vjp(lambda x: x, v),
+                      lambda v: tg.jvp(lambda x: x, (v,), (v,))):
+        with pytest.raises(TypeError, match=str(dt)):
+            transform(value)
+    with pytest.raises(TypeError, match=str(dt)):
+        tg.tensor(value, requires_grad=True)
+
+
+def test_int_and_bool_constants_are_fine():
+    g = tg.grad(lambda x: tg.sum(x * np.array([1, 2]) + np.array([True, False]) - 3))(np.ones(2))
+    np.testing.assert_array_equal(g, [1.0, 2.0])
+    g = tg.grad(lambda x, n: tg.sum(x ** n), argnums=0)(np.ones(2) * 2, 3)
+    np.testing.assert_array_equal(g, [12.0, 12.0])
+
+
+@pytest.mark.parametrize("bad", [np.array([1.0, None]), np.array([1.0, 2.0], dtype=object),
+                                 np.array(["a", "b"]), np.array([b"a", b"b"])])
+def test_object_and_string_arrays_raise_type_error(bad):
+    with pytest.raises(TypeError):
+        tg.grad(lambda x: tg.sum(x))(bad)
+    with pytest.raises(TypeError):
+        tg.tensor(bad)
+    with pytest.raises(TypeError) as info:
+        tg.grad(lambda x: tg.sum(x * bad))(np.ones(2))
+    assert str(bad.dtype) in str(info.value)
+    with pytest.raises(TypeError, match=str(bad.dtype)):
+        tg.exp(bad)
+
+
+def test_float32_stays_float32():
+    x = RNG.normal(size=(3, 4)).astype(np.float32)
+    W = RNG.normal(size=(4, 2)).astype(np.float32)
+
+    def f(x, W):
+        h = tg.tanh(x @ W) + tg.nn.relu(x[:, :2]) * 0.5
+        return tg.nn.softmax_cross_entropy(h, np.array([0, 1, 1])) + tg.mean(tg.sqrt(x * x + 1.0)) ** 2
+    v, (gx, gW) = tg.value_and_grad(f, argnums=(0, 1))(x, W)
+    assert v.dtype == gx.dtype == gW.dtype == np.float32
+    assert tg.jacfwd(lambda x: tg.exp(x) * 2.0)(x).dtype == np.float32
+    assert tg.jacrev(lambda x: tg.exp(x) * 2.0)(x).dtype == np.float32
+    out, f_vjp = tg.vjp(lambda x: tg.nn.log_softmax(x), x)
+    assert out.dtype == np.float32 and f_vjp(np.ones((3, 4)))[0].dtype == np.float32
+    assert tg.hessian(lambda x: tg.sum(x ** 3))(x[0]).dtype == np.float32
+
+
+def test_mixed_dtypes_follow_numpy_promotion():
+    a32 = np.array([1.0, 2.0], np.float32)
+    b64 = np.array([3.0, 4.0])
+    h16 = np.array([0.5, 0.25], np.float16)
+    f = lambda a, b: a * b  # noqa: E731
+    assert f(tg.tensor(a32), b64).dtype == np.result_type(a32, b64)
+    v, (ga, gb) = tg.value_and_grad(lambda a, b: tg.sum(f(a, b)), argnums=(0, 1))(a32, b64)
+    assert v.dtype == np.float64 and ga.dtype == np.float32 and gb.dtype == np.float64
+    np.testing.assert_allclose(ga, b64)
+    gh, ga = tg.grad(lambda h, a: tg.sum(h * a), argnums=(0, 1))(h16, a32)
+    assert gh.dtype == np.float16 and ga.dtype == np.float32
+    # a Python float is weak: float32 stays float32
+    assert tg.grad(lambda a: tg.sum(a * 2.5))(a32).dtype == np.float32
+    # the imperative tape too
+    ta, tb = tg.tensor(a32, requires_grad=True), tg.tensor(b64, requires_grad=True)
+    tg.sum(ta * tb).backward()
+    assert ta.grad.dtype == np.float32 and tb.grad.dtype == np.float64
+
+
+def test_complex_values_raise_a_clear_type_error():
+    z = np.array([1.0 + 2.0j])
+    for call in (lambda: tg.grad(lambda x: tg.sum(x))(z),
+                 lambda: tg.jvp(lambda x: x, (z,), (z,)),
+                 lambda: tg.tensor(z, requires_grad=True)):
+        with pytest.raises(TypeError, match="complex"):
+            call()
+    # a complex constant mixed into a real function
+    with pytest.raises(TypeError, match="complex"):
+        tg.grad(lambda x: tg.sum(x * 1j))(np.ones(2))
+    with pytest.raises(TypeError, match="complex"):
+        tg.jacfwd(lambda x: x * np.array([1j, 1.0]))(np.ones(2))
+    with pytest.raises(TypeError, match="complex"):
+        tg.vjp(lambda x: tg.sum(x * np.array([1j, 1.0]) * np.array([-1j, 1.0])), np.ones(2))[1](1.0 + 0j)

@@ -1,0 +1,296 @@
+"""Numerics at the edges: kinks, ties, zeros, infinities and NaN.
+
+Subgradients at kinks (relu, abs, norm, sqrt at 0), ties in max/min, powers at
+zero, log-sum-exp and softmax with −inf and huge logits, masked cross-entropy,
+bad labels, saturating sigmoids, ``where`` with NaN in the branch not taken,
+NaN/inf propagation, and ``debug_nans``. NumPy floating-point warnings are
+errors in this run (pyproject), so "no overflow warning" is checked simply by
+a test passing.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+RNG = np.random.default_rng(0)
+
+
+def test_relu_and_abs_subgradient_is_zero_at_zero():
+    x = np.array([-1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(tg.grad(lambda x: tg.sum(tg.nn.relu(x)))(x), [0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(tg.grad(lambda x: tg.sum(tg.abs(x)))(x), [-1.0, 0.0, 1.0])
+    # forward mode agrees, and second order is finite
+    np.testing.assert_array_equal(tg.jvp(tg.abs, (x,), (np.ones(3),))[1], [-1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(tg.jacfwd(tg.nn.relu)(x), np.diag([0.0, 0.0, 1.0]))
+    assert np.all(np.isfinite(tg.hessian(lambda x: tg.sum(tg.abs(x) * x))(x)))
+
+
+def test_ties_split_the_gradient_evenly():
+    x = np.array([1.0, 3.0, 3.0, 3.0])
+    g = tg.grad(tg.max)(x)
+    np.testing.assert_allclose(g, [0, 1 / 3, 1 / 3, 1 / 3])
+    assert g.sum() == pytest.approx(1.0)
+    g = tg.grad(lambda x: tg.sum(tg.min(x, axis=1) * np.array([2.0, 5.0])))(
+        np.array([[0.0, 0.0, 1.0], [4.0, 4.0, 4.0]]))
+    np.testing.assert_allclose(g, [[1.0, 1.0, 0.0], [5 / 3, 5 / 3, 5 / 3]])
+    np.testing.assert_allclose(g.sum(axis=1), [2.0, 5.0])  # shares sum to the incoming gradient
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 3.0])
+    for fn in (tg.maximum, tg.minimum):
+        ga, gb = tg.grad(lambda a, b: tg.sum(fn(a, b)), argnums=(0, 1))(a, b)
+        np.testing.assert_allclose(ga + gb, np.ones(3))
+        assert ga[0] == gb[0] == 0.5 and ga[2] == gb[2] == 0.5
+    # forward mode uses the same shares
+    np.testing.assert_allclose(tg.jvp(tg.max, (x,), (np.ones(4),))[1], 1.0)
+
+
+def test_norm_at_zero_has_zero_gradient():
+    for shape in [(3,), (2, 3)]:
+        z = np.zeros(shape)
+        np.testing.assert_array_equal(tg.grad(tg.norm)(z), z)
+        np.testing.assert_array_equal(tg.jacfwd(tg.norm)(z), z)
+    np.testing.assert_array_equal(tg.grad(lambda x: tg.sum(tg.norm(x, axis=-1)))(
+        np.array([[0.0, 0.0], [3.0, 4.0]])), [[0.0, 0.0], [0.6, 0.8]])
+    # std of equal entries: the same convention
+    np.testing.assert_array_equal(tg.grad(tg.std)(np.full(4, 2.0)), np.zeros(4))
+
+
+def test_sqrt_at_zero_inf_slope_but_zero_cotangent_gives_zero():
+    x = np.array([0.0, 4.0])
+    np.testing.assert_array_equal(tg.grad(lambda x: tg.sum(tg.sqrt(x)))(x), [np.inf, 0.25])
+    # a zero cotangent (or tangent) through the infinite slope gives 0, not NaN
+    np.testing.assert_array_equal(tg.vjp(tg.sqrt, x)[1](np.zeros(2))[0], [0.0, 0.0])
+    np.testing.assert_array_equal(tg.jvp(tg.sqrt, (x,), (np.zeros(2),))[1], [0.0, 0.0])
+    np.testing.assert_array_equal(tg.grad(lambda x: tg.sum(tg.sqrt(x) * np.array([0.0, 1.0])))(x),
+                                  [0.0, 0.25])
+    np.testing.assert_array_equal(tg.jacrev(lambda x: tg.sqrt(x)[1])(x), [0.0, 0.25])
+    np.testing.assert_array_equal(tg.jacfwd(lambda x: tg.sqrt(x)[1])(x), [0.0, 0.25])
+    # a negative cotangent keeps its sign; x ** 0.5 follows the same rule
+    np.testing.assert_array_equal(tg.vjp(tg.sqrt, x)[1](np.array([-2.0, 0.0]))[0], [-np.inf, 0.0])
+    np.testing.assert_array_equal(tg.vjp(lambda x: x ** 0.5, x)[1](np.zeros(2))[0], [0.0, 0.0])
+    # the kind stays diagonal
+    assert tg.get_op("sqrt").kind == "diagonal"
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_integer_power_at_zero_is_finite(n):
+    x = np.array([0.0, -1.5, 2.0])
+    g = tg.grad(lambda x: tg.sum(x ** n))(x)
+    np.testing.assert_allclose(g, n * x ** (n - 1))
+    np.testing.assert_allclose(tg.hessian(lambda x: tg.sum(x ** n))(x),
+                               jax.hessian(lambda x: jnp.sum(x ** n))(x), atol=1e-12)
+
+
+def test_zero_to_the_zero():
+    x = np.array([0.0, 3.0])
+    np.testing.assert_array_equal(tg.power(x, 0), [1.0, 1.0])  # 0⁰ = 1 (NumPy)
+    np.testing.assert_array_equal(tg.grad(lambda x: tg.sum(x ** 0))(x), [0.0, 0.0])
+    np.testing.assert_array_equal(tg.grad(lambda x: tg.sum(x ** 0.0))(x), [0.0, 0.0])
+    np.testing.assert_array_equal(tg.grad(lambda y: tg.sum(tg.power(x, y)))(np.zeros(2)),
+                                  [0.0, np.log(3.0)])
+
+
+def test_logsumexp_of_all_minus_inf_row():
+    x = np.array([[-np.inf, -np.inf, -np.inf], [0.0, np.log(3.0), -np.inf]])
+    v, f_vjp = tg.vjp(lambda x: tg.nn.logsumexp(x, axis=1), x)
+    assert v[0] == -np.inf and v[1] == pytest.approx(np.log(4.0))
+    np.testing.assert_allclose(f_vjp(np.array([1.0, 1.0]))[0], [[0, 0, 0], [0.25, 0.75, 0]])
+    v, g = tg.value_and_grad(lambda x: tg.nn.logsumexp(x))(x[0])
+    assert v == -np.inf
+    np.testing.assert_array_equal(g, [0.0, 0.0, 0.0])
+    out = tg.nn.logsumexp(x, axis=1)
+    assert out[0] == -np.inf
+    for J in (tg.jacrev(tg.nn.logsumexp)(x[0]), tg.jacfwd(tg.nn.logsumexp)(x[0])):
+        np.testing.assert_array_equal(J, np.zeros(3))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_family_with_huge_logits(dtype):
+    z = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e4, 1e4, -1e4]], dtype=dtype)
+    p = tg.nn.softmax(z)
+    assert p.dtype == dtype
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(p, [[1, 0, 0], [1 / 3] * 3, [0.5, 0.5, 0]], rtol=1e-6)
+    ls = tg.nn.log_softmax(z)
+    assert np.all(np.isfinite(ls)) and ls.dtype == dtype
+    np.testing.assert_allclose(ls[1], -np.log(3.0), rtol=1e-6)
+    lse = tg.nn.logsumexp(z, axis=1)
+    np.testing.assert_allclose(lse, [1e4, -1e4 + np.log(3), 1e4 + np.log(2)], rtol=1e-6)
+    w = np.arange(9.0).reshape(3, 3).astype(dtype)
+    ref = jnp.asarray(z.astype(np.float64))
+    for ours, theirs in [(tg.nn.softmax, jax.nn.softmax), (tg.nn.log_softmax, jax.nn.log_softmax),
+                         (lambda a: tg.nn.logsumexp(a, axis=1, keepdims=True),
+                          lambda a: jax.scipy.special.logsumexp(a, axis=1, keepdims=True))]:
+        g = tg.grad(lambda a: tg.sum(ours(a) * w))(z)
+        assert g.dtype == dtype and np.all(np.isfinite(g))
+        want = jax.grad(lambda a: jnp.sum(theirs(a) * w.astype(np.float64)))(ref)
+        np.testing.assert_allclose(g, want, rtol=1e-5, atol=1e-5)
+
+
+def test_softmax_family_on_empty_input():
+    for fn in (tg.nn.softmax, tg.nn.log_softmax, lambda a: tg.nn.logsumexp(a, axis=-1)):
+        x = np.zeros((0, 4))
+        assert fn(x).size == 0
+        g = tg.grad(lambda a: tg.sum(fn(a)))(x)
+        assert g.shape == (0, 4)
+
+
+def test_fully_masked_softmax_row_is_zero():
+    # an all −inf row: no probability anywhere (documented), gradient 0, no NaN
+    z = np.array([[-np.inf, -np.inf], [0.0, 0.0]])
+    np.testing.assert_array_equal(tg.nn.softmax(z), [[0, 0], [0.5, 0.5]])
+    np.testing.assert_array_equal(tg.nn.log_softmax(z)[0], [-np.inf, -np.inf])
+    g = tg.grad(lambda a: tg.sum(tg.nn.softmax(a) * np.array([1.0, 2.0])))(z)
+    np.testing.assert_array_equal(g[0], [0.0, 0.0])
+
+
+def test_cross_entropy_with_masked_logits():
+    z = np.array([[1.0, -np.inf, 0.5], [-np.inf, 0.0, 2.0]])
+    y = np.array([0, 2])
+    loss, g = tg.value_and_grad(lambda z: tg.nn.softmax_cross_entropy(z, y))(z)
+    assert np.isfinite(loss)
+    assert g[0, 1] == 0.0 and g[1, 0] == 0.0
+    p = np.asarray(tg.nn.softmax(z))
+    np.testing.assert_allclose(g, (p - np.eye(3)[y]) / 2, rtol=1e-14)
+    ref = jnp.mean(-jax.nn.log_softmax(jnp.asarray(z))[jnp.arange(2), y])
+    assert float(loss) == pytest.approx(float(ref), rel=1e-14)
+    # the target class itself at −inf: the loss is +inf (documented)
+    loss, g = tg.value_and_grad(lambda z: tg.nn.softmax_cross_entropy(z, np.array([1])))(
+        np.array([[1.0, -np.inf, 0.5]]))
+    assert loss == np.inf
+    np.testing.assert_allclose(g[0, 1], -1.0)
+
+
+@pytest.mark.parametrize("labels,exc,words", [
+    (np.array([0, 3]), IndexError, ["3", "3 classes"]),
+    (np.array([0, -1]), IndexError, ["-1", "3 classes"]),
+    (np.array([0.0, 1.5]), ValueError, ["integer", "3 classes", "1.5"]),
+    (np.array([True, False]), TypeError, ["boolean"]),
+])
+def test_bad_labels(labels, exc, words):
+    with pytest.raises(exc) as info:
+        tg.nn.softmax_cross_entropy(np.zeros((2, 3)), labels)
+    for w in words:
+        assert w in str(info.value)
+    assert "softmax_cross_entropy" in str(info.value)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_family_at_plus_minus_1000(dtype):
+    x = np.array([-1000.0, 1000.0], dtype=dtype)
+    cases = [(tg.nn.sigmoid, [0.0, 1.0], [0.0, 0.0]),
+             (tg.nn.softplus, [0.0, 1000.0], [0.0, 1.0]),
+             (tg.nn.log_sigmoid, [-1000.0, 0.0], [1.0, 0.0])]
+    for fn, value, slope in cases:
+        out = fn(x)
+        assert out.dtype == dtype
+        np.testing.assert_array_equal(out, value)
+        g = tg.grad(lambda a: tg.sum(fn(a)))(x)
+        assert g.dtype == dtype
+        np.testing.assert_array_equal(g, slope)
+        np.testing.assert_array_equal(tg.jvp(fn, (x,), (np.ones(2, dtype),))[1], slope)
+
+
+def test_where_ignores_nan_and_inf_in_the_branch_not_taken():
+    c = np.array([True, False, True])
+    x = np.array([1.0, 2.0, 3.0])
+    bad = np.array([np.nan, 5.0, np.inf])  # non-finite only where not taken
+    gx, gb = tg.grad(lambda x, b: tg.sum(tg.where(c, x, b) * 2.0), argnums=(0, 1))(x, bad)
+    np.testing.assert_array_equal(gx, [2.0, 0.0, 2.0])
+    np.testing.assert_array_equal(gb, [0.0, 2.0, 0.0])
+    # a non-finite tangent or cotangent of the other branch does not leak (select, not 0·inf)
+    f = lambda x: tg.where(c, x, x * np.inf)  # noqa: E731
+    np.testing.assert_array_equal(tg.jvp(f, (x,), (np.ones(3),))[1][[0, 2]], [1.0, 1.0])
+    np.testing.assert_array_equal(tg.vjp(lambda x: tg.where(c, x, 0.0), x)[1](
+        np.array([1.0, np.inf, 1.0]))[0], [1.0, 0.0, 1.0])
+
+
+def test_double_where_pattern():
+    x = np.array([-1.0, 0.0, 4.0])
+
+    def safe_sqrt(x):
+        ok = x > 0
+        return tg.where(ok, tg.sqrt(tg.where(ok, x, 1.0)), 0.0)
+    np.testing.assert_array_equal(tg.grad(lambda x: tg.sum(safe_sqrt(x)))(x), [0.0, 0.0, 0.25])
+
+    def safe_log(x):
+        ok = x > 0
+        return tg.where(ok, tg.log(tg.where(ok, x, 1.0)), 0.0)
+    np.testing.assert_array_equal(tg.grad(lambda x: tg.sum(safe_log(x)))(x), [0.0, 0.0, 0.25])
+
+
+def test_nan_and_inf_inputs_propagate():
+    x = np.array([np.nan, np.inf, -np.inf, 1.0])
+    w = np.array([1.0, 1.0, 1.0, 2.0])
+    out, g = tg.value_and_grad(lambda x: tg.sum(tg.tanh(x) * w))(x)
+    assert np.isnan(out)
+    assert np.isnan(g[0])
+    np.testing.assert_array_equal(g[1:], [0.0, 0.0, 2 * (1 - np.tanh(1.0) ** 2)])
+    g = tg.grad(lambda x: tg.sum(tg.exp(x) * w))(x)
+    assert np.isnan(g[0]) and g[1] == np.inf and g[2] == 0.0 and g[3] == pytest.approx(2 * np.e)
+    J = tg.jacfwd(lambda x: x * 3.0)(x)  # the slope of 3x does not look at x
+    np.testing.assert_array_equal(J, 3.0 * np.eye(4))
+    g = tg.grad(lambda x: tg.sum(x * x))(x)
+    assert np.isnan(g[0]) and g[1] == np.inf and g[2] == -np.inf and g[3] == 2.0
+    # a reduction with a NaN entry still gives the other entries their gradient
+    g = tg.grad(lambda x: tg.sum(x * x))(np.array([np.nan, 2.0]))
+    assert np.isnan(g[0]) and g[1] == 4.0
+    # softmax/logsumexp rows holding +inf or NaN give NaN, quietly
+    lse, g = tg.value_and_grad(lambda x: tg.nn.logsumexp(x))(np.array([np.inf, 1.0]))
+    assert lse == np.inf and np.all(np.isnan(g))
+    assert np.all(np.isnan(tg.nn.softmax(np.array([np.nan, 1.0]))))
+
+
+def _loss_with_sqrt(x):
+    y = tg.sqrt(x)  # the line debug_nans must point at
+    return tg.sum(y * 2.0)
+
+
+def test_debug_nans_backward_names_op_and_creating_line():
+    x = np.array([0.0, 1.0])
+    assert not tg.is_debugging_nans()
+    np.testing.assert_array_equal(tg.grad(_loss_with_sqrt)(x), [np.inf, 1.0])  # off: no error
+    with tg.debug_nans():
+        assert tg.is_debugging_nans()
+        with pytest.raises(FloatingPointError) as info:
+            tg.grad(_loss_with_sqrt)(x)
+    assert not tg.is_debugging_nans()
+    msg = str(info.value)
+    assert "'sqrt'" in msg and "VJP" in msg and "+inf" in msg
+    assert "test_numerics.py" in msg and "y = tg.sqrt(x)" in msg and "_loss_with_sqrt" in msg
+
+
+def test_debug_nans_forward_and_global_switch():
+    prev = tg.debug_nans(True)  # the global switch
+    try:
+        assert tg.is_debugging_nans()
+        with pytest.raises(FloatingPointError) as info:
+            with np.errstate(divide="ignore"):
+                tg.grad(lambda x: tg.sum(tg.log(x)))(np.array([0.0, 1.0]))  # log(0)
+        assert "'log'" in str(info.value) and "forward" in str(info.value)
+        assert "tg.log(x)" in str(info.value)
+        # forward mode: the JVP rule is checked
+        with pytest.raises(FloatingPointError, match="JVP rule of op 'sqrt'"):
+            tg.jvp(tg.sqrt, (np.array([0.0]),), (np.array([1.0]),))
+        # imperative backward
+        t = tg.tensor([0.0, 4.0], requires_grad=True)
+        y = tg.sum(tg.sqrt(t))
+        with pytest.raises(FloatingPointError, match="y = tg.sum"):
+            y.backward()
+        # finite results pass, and inner intermediate infs that get masked do not raise
+        np.testing.assert_array_equal(tg.grad(lambda x: tg.sum(tg.sqrt(x) * 0.0))(np.zeros(2)), 0.0)
+    finally:
+        tg.debug_nans(False)
+    assert not tg.is_debugging_nans()
+    del prev
+
+
+def test_debug_nans_nested_blocks_restore_state():
+    with tg.debug_nans():
+        with tg.debug_nans(False):
+            assert not tg.is_debugging_nans()
+            tg.grad(_loss_with_sqrt)(np.array([0.0]))
+        assert tg.is_debugging_nans()
+    assert not tg.is_debugging_nans()

@@ -1,0 +1,135 @@
+"""Shapes: broadcasting undone once, reductions' axes, scalars, empty and strided arrays.
+
+Each broadcast operand gets a cotangent of exactly its own shape; reductions
+honour axis tuples, negative axes and keepdims; losses shaped (1,) or (1, 1)
+count as scalars; Python floats, NumPy scalars and 0-d arrays agree; size-0
+and non-contiguous inputs work; shape mismatches name the op and both shapes.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+RNG = np.random.default_rng(0)
+
+
+def test_broadcast_vjp_gives_each_operand_its_own_shape():
+    shapes = [(), (1,), (3, 1), (1, 4), (2, 1, 4)]
+    big = RNG.normal(size=(2, 3, 4))
+    ops = [(tg.multiply, jnp.multiply), (tg.add, jnp.add), (tg.maximum, jnp.maximum)]
+    for shape in shapes:
+        a = RNG.normal(size=shape)
+        for ours, theirs in ops:
+            ga, gb = tg.grad(lambda a, b: tg.sum(ours(a, b) * big), argnums=(0, 1))(a, big)
+            assert ga.shape == shape and gb.shape == (2, 3, 4)
+            want = jax.grad(lambda a, b: jnp.sum(theirs(a, b) * big), argnums=(0, 1))(a, big)
+            np.testing.assert_allclose(ga, want[0], rtol=1e-12)
+            np.testing.assert_allclose(gb, want[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("axis,keepdims", [(None, False), ((0, 2), False), ((0, 2), True),
+                                           (-1, False), ((-3, 1), True), (1, True)])
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "prod", "var", "std"])
+def test_reductions_axes_and_keepdims(name, axis, keepdims):
+    x = RNG.permutation(24).reshape(2, 1, 3, 4)[:, 0].astype(float) / 7 + 0.5
+    x = x.reshape(2, 3, 4)
+    ours = getattr(tg, name)
+    theirs = getattr(jnp, name)
+    w = RNG.normal(size=np.shape(np.sum(x, axis=axis, keepdims=keepdims)))
+    out = ours(x, axis=axis, keepdims=keepdims)
+    np.testing.assert_allclose(out, theirs(x, axis=axis, keepdims=keepdims), rtol=1e-12)
+    g = tg.grad(lambda a: tg.sum(ours(a, axis=axis, keepdims=keepdims) * w))(x)
+    want = jax.grad(lambda a: jnp.sum(theirs(a, axis=axis, keepdims=keepdims) * w))(x)
+    np.testing.assert_allclose(g, want, rtol=1e-10, atol=1e-12)
+    # a size-1 axis (std there is 0: its subgradient is 0, where JAX gives NaN)
+    y = x[:, :1]
+    g = tg.grad(lambda a: tg.sum(ours(a, axis=1)))(y)
+    if name == "std":
+        np.testing.assert_array_equal(g, np.zeros_like(y))
+    else:
+        np.testing.assert_allclose(g, jax.grad(lambda a: jnp.sum(theirs(a, axis=1)))(y), rtol=1e-12)
+
+
+def test_losses_shaped_1_or_1x1_are_scalars():
+    x = np.array([1.0, 2.0])
+    for shape in [(), (1,), (1, 1)]:
+        g = tg.grad(lambda x: tg.reshape(tg.sum(x * x), shape))(x)
+        np.testing.assert_array_equal(g, [2.0, 4.0])
+    for bad in [(2,), (1, 1, 1), (2, 1)]:
+        with pytest.raises(TypeError) as info:
+            tg.grad(lambda x: tg.broadcast_to(tg.sum(x), bad))(x)
+        assert ".sum()" in str(info.value) and "jacrev" in str(info.value) and str(bad) in str(info.value)
+    t = tg.tensor(x, requires_grad=True)
+    tg.reshape(tg.sum(t * t), (1, 1)).backward()
+    np.testing.assert_array_equal(t.grad, [2.0, 4.0])
+    with pytest.raises(RuntimeError, match=r"sum\(\)"):
+        (t * 2.0).backward()
+
+
+def test_python_float_numpy_scalar_and_0d_array_agree():
+    inputs = [3.0, np.float64(3.0), np.array(3.0)]
+    f = lambda x: tg.sin(x) * x ** 2 + tg.exp(-x)  # noqa: E731
+    forward = [f(v) for v in inputs]
+    assert len({type(v) for v in forward}) == 1
+    assert len({float(v) for v in forward}) == 1
+    for transform in (tg.grad(f), tg.jacfwd(f), tg.jacrev(f), tg.value_and_grad(f)):
+        results = [transform(v) for v in inputs]
+        flat = [np.asarray(r) for r in (results if not isinstance(results[0], tuple)
+                                        else [r[1] for r in results])]
+        assert all(type(r) is np.ndarray and r.shape == () and r.dtype == np.float64 for r in flat)
+        assert len({float(r) for r in flat}) == 1
+    tans = [tg.jvp(f, (v,), (1.0,))[1] for v in inputs]
+    assert len({float(t) for t in tans}) == 1 and all(np.shape(t) == () for t in tans)
+
+
+def test_size_zero_arrays():
+    x = np.ones((0, 3))
+    W = np.ones((3, 2))
+    f = lambda x: tg.sum(tg.tanh(x @ W) * 2.0) + tg.sum(tg.max(x, axis=1))  # noqa: E731
+    v, g = tg.value_and_grad(f)(x)
+    assert v == 0.0 and g.shape == (0, 3)
+    out, f_vjp = tg.vjp(lambda x: tg.exp(x) * 2.0, x)
+    assert out.shape == (0, 3) and f_vjp(np.ones((0, 3)))[0].shape == (0, 3)
+    assert tg.jvp(tg.exp, (x,), (x,))[1].shape == (0, 3)
+    assert tg.jacrev(tg.exp)(x).shape == (0, 3, 0, 3)
+    assert tg.jacfwd(tg.exp)(x).shape == (0, 3, 0, 3)
+    assert tg.jacrev(tg.sum)(x).shape == (0, 3)
+    gw = tg.grad(lambda W: tg.sum(x @ W))(W)
+    np.testing.assert_array_equal(gw, np.zeros((3, 2)))
+
+
+def test_non_contiguous_and_negative_stride_inputs():
+    base = RNG.normal(size=(6, 4))
+    f = lambda a: tg.sum(tg.tanh(a) * tg.exp(a[..., :1]) + a @ np.ones((a.shape[-1], 2))[:, :1])  # noqa: E731
+    views = [base.T, base[::2], base[::-1], base[:, ::-2], np.asfortranarray(base)]
+    for v in views:
+        assert not v.flags.c_contiguous or v.strides[0] < 0
+        c = np.ascontiguousarray(v)
+        # (BLAS may sum in another order for strided operands: last-digit differences)
+        np.testing.assert_allclose(f(v), f(c), rtol=1e-14)
+        np.testing.assert_allclose(tg.grad(f)(v), tg.grad(f)(c), rtol=1e-14)
+        np.testing.assert_array_equal(tg.jacfwd(lambda a: tg.sum(a * a, axis=0))(v),
+                                      tg.jacfwd(lambda a: tg.sum(a * a, axis=0))(c))
+        np.testing.assert_array_equal(tg.grad(lambda a: tg.sum(tg.sin(a) * a[::-1]))(v),
+                                      tg.grad(lambda a: tg.sum(tg.sin(a) * a[::-1]))(c))
+
+
+@pytest.mark.parametrize("call,words", [
+    (lambda: tg.matmul(np.ones((2, 3)), np.ones((4, 5))), ["matmul", "(2, 3)", "(4, 5)"]),
+    (lambda: tg.tensor(np.ones((2, 3))) @ np.ones((4, 5)), ["matmul", "(2, 3)", "(4, 5)"]),
+    (lambda: tg.add(np.ones((2, 3)), np.ones(4)), ["add", "(2, 3)", "(4,)", "broadcast"]),
+    (lambda: tg.grad(lambda x: tg.sum(x * np.ones(4)))(np.ones((2, 3))),
+     ["multiply", "(2, 3)", "(4,)", "broadcast"]),
+    (lambda: tg.where(np.ones(3) > 0, np.ones(2), 0.0), ["where", "(3,)", "(2,)"]),
+    (lambda: tg.concatenate([np.ones((2, 3)), np.ones((2, 4))]), ["concatenate", "(2, 3)", "(2, 4)"]),
+    (lambda: tg.nn.mse(np.ones(3), np.ones(4)), ["mse", "(3,)", "(4,)"]),
+    (lambda: tg.reshape(np.ones(6), (4,)), ["reshape", "(6,)", "(4,)"]),
+])
+def test_shape_mismatch_names_op_and_shapes(call, words):
+    with pytest.raises(ValueError) as info:
+        call()
+    for w in words:
+        assert w in str(info.value)
