@@ -101,7 +101,7 @@ class Jitted:
     # ---- calls ---------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         key, leaves, fallback = self._signature(args, kwargs)
-        if fallback or debug.enabled:
+        if fallback or (debug.enabled and debug.is_debugging_nans()):
             return self.fun(*args, **kwargs)
         plan = self._plans.get(key)
         if plan is None:
