@@ -100,6 +100,14 @@ class Jitted:
 
     # ---- calls ---------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        if not kwargs and not self._static_nums:  # the common call: positional arrays only
+            leaves: list = []
+            flags = [False]
+            key = tuple([_flatten(a, leaves, flags) for a in args])
+            if not flags[0] and not debug.enabled:
+                plan = self._plans.get(key)
+                if plan is not None:
+                    return plan.fn(*leaves)
         key, leaves, fallback = self._signature(args, kwargs)
         if fallback or (debug.enabled and debug.is_debugging_nans()):
             return self.fun(*args, **kwargs)
@@ -145,6 +153,8 @@ class Jitted:
                 kparts.append((k, "static", _hashable(v, f"static argument {k!r}")))
             else:
                 kparts.append((k, _flatten(v, leaves, flags)))
+        if not kparts and not nums:  # the same key as __call__'s fast path
+            return tuple(parts), leaves, flags[0]
         return (len(args), tuple(parts), tuple(kparts)), leaves, flags[0]
 
     # ---- tracing -----------------------------------------------------------------------
@@ -201,16 +211,16 @@ def _flatten(x, leaves: list, flags: list):
     t = type(x)
     if t is np.ndarray:
         leaves.append(x)
-        return (t, x.shape, x.dtype, x.strides)
+        return (x.shape, x.dtype, x.strides)
     if x is None:
         return None
     if t is tuple or t is list:
-        return (t, tuple(_flatten(c, leaves, flags) for c in x))
+        return (t, *[_flatten(c, leaves, flags) for c in x])
     if isinstance(x, dict):
         keys = sorted(x)
         return (t, tuple(keys), tuple(_flatten(x[k], leaves, flags) for k in keys))
     if isinstance(x, tuple) and hasattr(x, "_fields"):
-        return (t, tuple(_flatten(c, leaves, flags) for c in x))
+        return (t, *[_flatten(c, leaves, flags) for c in x])
     if isinstance(x, np.generic):
         leaves.append(x)
         return (t, x.dtype)

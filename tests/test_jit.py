@@ -305,3 +305,20 @@ def test_the_plan_is_flat_numpy():
     assert plan.num_steps <= plan.recorded
     assert "Tensor" not in plan.source and "bind" not in plan.source
     assert "tanh" in plan.source
+
+
+# ---- training uses it ------------------------------------------------------------------------
+
+def test_fit_uses_jit_by_default_with_the_same_numbers(capsys):
+    from tensorgrad import cli
+    X, y = tg.data.spirals(90, seed=0)
+    for loss, yy, out in (("cross_entropy", y, 3), ("mse", (y == 1).astype(float), 1)):
+        runs = []
+        for jit in (True, False):
+            model = tg.nn.MLP([2, 8, out], activation="tanh")
+            runs.append(tg.train.fit(model, None, X, yy, loss=loss, epochs=2, batch_size=32,
+                                     progress=False, jit=jit)[1]["step_loss"])
+        np.testing.assert_allclose(runs[0], runs[1], rtol=1e-12, atol=1e-15)
+    assert cli.main(["train", "--data", "moons", "--epochs", "1", "--hidden", "4",
+                     "--no-progress", "--no-jit"]) == 0
+    assert "test accuracy" in capsys.readouterr().out
