@@ -3,11 +3,12 @@
 Every op states its Jacobian (a VJP rule, a JVP rule and a structure) in the
 registry; a tape composes them. Use NumPy's names (``tg.tanh``, ``tg.sum``,
 ``tg.matmul``, ...) and JAX's transforms (``tg.grad``, ``tg.vjp``,
-``tg.jvp``, ``tg.jacrev``, ``tg.jacfwd``, ``tg.hessian``).
+``tg.jvp``, ``tg.jacrev``, ``tg.jacfwd``, ``tg.hessian``); ``tg.jit`` traces a
+function once per input signature and replays it as a plan of NumPy calls.
 
 The package is layered, each layer importing only the ones before it:
-tensor → guards, debug → sweep → recording → registry → jacobians (maps) →
-ops → imperative, transforms → chain, cost, explain → nn, optim, train, ... → cli.
+tensor, staging → guards, debug → sweep → recording → registry → jacobians (maps) →
+ops → imperative, transforms, jit → chain, cost, explain → nn, optim, train, ... → cli.
 """
 from .tensor import Tensor
 from .recording import OpError
