@@ -40,7 +40,6 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import debug
-from .guards import mutable
 from .staging import ConcretizationError, Program, Ref, Staged
 from .tensor import Tensor, concrete
 
@@ -517,9 +516,9 @@ class _Names:
 
 
 def _frozen_const(a, copies: dict):
-    """A constant array of the plan, fixed at trace time (a private read-only copy if the
-    caller could still write to it)."""
-    if type(a) is not np.ndarray or not mutable(a):
+    """A constant array of the plan, fixed at trace time: a private read-only copy (a
+    read-only array may still be a view of, or locked from, something writable)."""
+    if type(a) is not np.ndarray:
         return a
     c = copies.get(id(a))
     if c is None:
