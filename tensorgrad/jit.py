@@ -163,8 +163,8 @@ class Jitted:
             it = _Feeder(program)
             nums = self._static_nums
             targs = tuple(a if i in nums else _rebuild(a, it) for i, a in enumerate(args))
-            tkw = {k: (v if k in self._static_names else _rebuild(v, it))
-                   for k, v in kwargs.items()}
+            tkw = {k: (kwargs[k] if k in self._static_names else _rebuild(kwargs[k], it))
+                   for k in sorted(kwargs)}  # the order _signature flattens them in
             result = self.fun(*targs, **tkw)
         return _build_plan(program, result, self._name)
 

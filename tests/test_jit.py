@@ -163,6 +163,10 @@ def test_python_numbers_and_static_arguments_are_part_of_the_signature():
     _close(jn(x, n=2), f(x, 2))
     _close(jn(x, 2), f(x, 2))  # named static also when passed by position
 
+    h = tg.jit(lambda x, *, b, a: x * a - b)  # keyword arguments, in any order
+    _close(h(x, b=np.ones(4), a=np.full(4, 2.0)), x * 2 - 1)
+    _close(h(x, a=np.full(4, 3.0), b=np.zeros(4)), x * 3)
+
     @tg.jit(static_argnames=("mode",))
     def g(x, mode):
         return tg.tanh(x) if mode == "tanh" else tg.sin(x)
