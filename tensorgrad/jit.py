@@ -559,6 +559,16 @@ def _codegen(program: Program, steps, outs, out: tuple, reuse: dict, name: str,
         hint = getattr(x, "__name__", None) or type(x).__name__
         return names.name(x, hint)
 
+    # free each temporary after its last use, as the eager sweep releases its residuals
+    outputs = {o for o in outs if type(o) is int}
+    last_use: dict[int, int] = {}
+    for k, st in enumerate(steps):
+        for r in st.refs():
+            last_use[r] = k
+    dead_after: dict[int, list] = {}
+    for slot, k in last_use.items():
+        if slot not in inputs and slot not in outputs:
+            dead_after.setdefault(k, []).append(slot)
     lines = []
     for k, st in enumerate(steps):
         if st.kind == "item":
@@ -586,6 +596,9 @@ def _codegen(program: Program, steps, outs, out: tuple, reuse: dict, name: str,
                     fname = names.name(st.fn, getattr(st.fn, "__name__", "f"))
                     expr = f"{fname}({', '.join(pos + kw)})"
         lines.append(f"    {var(st.out)} = {expr}")
+        dead = [local[d] for d in dead_after.get(k, ()) if d != st.out and d in local]
+        if dead:
+            lines.append(f"    del {', '.join(dead)}")
 
     # the return expression: outputs in place of the markers
     seen_out: set = set()
