@@ -147,16 +147,6 @@ def bind(op, args: tuple, params: tuple = ()):
         top = a._trace
         if top is not None and top.level >= 0 and not top.forward and op.kind != "none":
             v = a._value
-            if type(v) is np.ndarray and not (staging.active or debug.enabled):
-                try:  # the commonest call of all: call_forward's work, without its frame
-                    out = op.forward(v, *params)
-                except (ValueError, TypeError, IndexError, np.exceptions.AxisError) as exc:
-                    raise _describe(op, (v,), params, exc) from exc
-                if type(out) is np.ndarray:
-                    return Tensor(out, top, Node(op, params, (a._node,), (v,), out, out.shape,
-                                                 out.dtype))
-                return Tensor(out, top, Node(op, params, (a._node,), (v,), out, shape_of(out),
-                                             dtype_of(out)))
             if type(v) is not Tensor:
                 out = call_forward(op, (v,), params)
                 if type(out) is np.ndarray:

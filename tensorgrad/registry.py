@@ -61,9 +61,6 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-import numpy as np
-
-from . import debug, staging
 from .recording import bind, call_forward
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
 
@@ -283,14 +280,7 @@ def _public_function(op: Op, signature: Callable | None) -> Callable:
             return bind(op, inputs, ())
         doc = op.doc
     elif op.nargs == 1:
-        forward = op.forward
-
         def fn(x):
-            if type(x) is np.ndarray and not (staging.active or debug.enabled):
-                try:  # a plain array (every rule of a first-order sweep): the forward itself
-                    return forward(x)
-                except (ValueError, TypeError, IndexError, np.exceptions.AxisError):
-                    return call_forward(op, (x,), ())  # again, for the described error
             if type(x) is not Tensor:  # on no trace: straight to the forward rule
                 return call_forward(op, (x,), ())
             return bind(op, (x,), ())
