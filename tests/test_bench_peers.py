@@ -62,6 +62,8 @@ def test_quick_runs_never_write_the_recorded_results(capsys):
     from tensorgrad import bench
     with pytest.raises(SystemExit):
         bench.main(["--quick", "--out", "benchmarks/results"], results_dir="benchmarks/results")
+    with pytest.raises(SystemExit):
+        bench.main(["--quick", "--update-docs"])
     assert "never to the recorded results" in _help(bench.main)
 
 
