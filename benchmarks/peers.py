@@ -29,6 +29,7 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 import tracemalloc
 from typing import Any, Callable
@@ -44,12 +45,18 @@ from tensorgrad.sweep import backward_pass  # noqa: E402
 
 __all__ = ["main", "run", "markdown"]
 
-PEERS = ("numpy", "tensorgrad", "torch", "jax-jit", "jax", "mygrad", "autograd")
-LABELS = {"numpy": "hand-written NumPy", "tensorgrad": "tensorgrad", "torch": "PyTorch eager",
-          "jax-jit": "JAX jit", "jax": "JAX eager", "mygrad": "MyGrad", "autograd": "HIPS autograd",
-          "numpy-vjp": "NumPy one VJP sweep"}
-#: target ratios for tensorgrad (× the reference of each workload)
-TARGETS = {"per-op": 3.0, "mlp-small": 1.4, "mlp-large": 1.05, "jac": 1.2, "memory": 1.5}
+PEERS = ("numpy", "tensorgrad", "tg-jit", "torch", "jax-jit", "jax", "mygrad", "autograd")
+LABELS = {"numpy": "hand-written NumPy", "tensorgrad": "tensorgrad (eager)", "tg-jit": "tg.jit",
+          "torch": "PyTorch eager", "jax-jit": "JAX jit", "jax": "JAX eager", "mygrad": "MyGrad",
+          "autograd": "HIPS autograd", "numpy-vjp": "NumPy one VJP sweep"}
+#: target ratios (× the reference of each workload) for eager tensorgrad and for tg.jit;
+#: on the small MLP tg.jit must also be faster than JAX's jit
+TARGETS = {"tensorgrad": {"per-op": 2.5, "mlp-small": 1.5, "mlp-large": 1.05, "jac": 1.2},
+           "tg-jit": {"per-op": 1.5, "mlp-small": 1.15, "mlp-large": 1.05, "jac": 1.2},
+           "memory": 1.5}
+#: where a full run writes its JSON (a --quick run never writes here)
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 # --------------------------------------------------------------------------
@@ -111,7 +118,8 @@ def perop_impls(depth: int, n: int, mods: dict) -> tuple[tuple, dict[str, Callab
             x = tg.sin(x)
         return tg.sum(x)
 
-    impls = {"numpy": numpy_impl, "tensorgrad": tg.grad(chain_tg)}
+    impls = {"numpy": numpy_impl, "tensorgrad": tg.grad(chain_tg),
+             "tg-jit": tg.jit(tg.grad(chain_tg))}
     if "torch" in mods:
         torch = mods["torch"]
 
@@ -210,7 +218,8 @@ def _tg_mlp_loss(params, x, y):
 
 def mlp_impls(sizes: tuple, batch: int, mods: dict) -> tuple[tuple, dict[str, Callable]]:
     params, x, y = mlp_data(sizes, batch)
-    impls = {"numpy": numpy_mlp_grad, "tensorgrad": tg.value_and_grad(_tg_mlp_loss)}
+    impls = {"numpy": numpy_mlp_grad, "tensorgrad": tg.value_and_grad(_tg_mlp_loss),
+             "tg-jit": tg.jit(tg.value_and_grad(_tg_mlp_loss))}
     if "torch" in mods:
         torch = mods["torch"]
         F = torch.nn.functional
@@ -294,7 +303,8 @@ def jac_impls(n: int, mods: dict) -> tuple[tuple, dict[str, Callable]]:
             x = tg.tanh(W @ x)
         return x
 
-    impls = {"numpy": dense_chain, "numpy-vjp": vjp_sweep, "tensorgrad": tg.jacrev(f_tg)}
+    impls = {"numpy": dense_chain, "numpy-vjp": vjp_sweep, "tensorgrad": tg.jacrev(f_tg),
+             "tg-jit": tg.jit(tg.jacrev(f_tg))}
     if "torch" in mods:
         torch = mods["torch"]
         tWs = [torch.from_numpy(W) for W in Ws]
@@ -349,11 +359,17 @@ def _as_tree(v):
     return np.asarray(v)
 
 
+#: the clock the timings use: wall time, or this process's CPU time (all its threads), which
+#: a machine shared with other work disturbs much less (``--clock cpu``)
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+_clock = time.perf_counter
+
+
 def _per_call(fn, args, number: int) -> float:
-    t0 = time.perf_counter()
+    t0 = _clock()
     for _ in range(number):
         fn(*args)
-    return (time.perf_counter() - t0) / number
+    return (_clock() - t0) / number
 
 
 def time_impls(args: tuple, impls: dict, repeats: int, budget: float) -> dict:
@@ -374,7 +390,7 @@ def time_impls(args: tuple, impls: dict, repeats: int, budget: float) -> dict:
         if not ok:
             out[name] = {"ok": False, "error": "result differs from the NumPy reference"}
             continue
-        once = max(_per_call(fn, args, 1), 1e-7)
+        once = max(_per_call(fn, args, 1), _per_call(fn, args, 1), 1e-7)
         plan[name] = max(1, min(10_000, int(budget / once)))
     samples: dict[str, list] = {name: [] for name in plan}
     # as timeit does: no cyclic garbage collection inside a timed sample (with
@@ -429,20 +445,20 @@ def _record_and_sweep(f, args, repeats: int) -> tuple[float, float, int]:
     """
     rec_t, sweep_t = [], []
     out, f_vjp = tg.vjp(f, *args)  # warm-up, and a first estimate of the cost
-    t0 = time.perf_counter()
+    t0 = _clock()
     f_vjp(np.ones_like(out))
-    inner = max(1, int(0.005 / max(time.perf_counter() - t0, 1e-7)))  # ≥ ~5 ms per sample
+    inner = max(1, int(0.005 / max(_clock() - t0, 1e-7)))  # ≥ ~5 ms per sample
     for _ in range(repeats):
         gc.collect()
         gc.disable()  # as in the main table; see the notes for the collector's own cost
         rec = sweep = 0.0
         try:
             for _ in range(inner):
-                t0 = time.perf_counter()
+                t0 = _clock()
                 out, f_vjp = tg.vjp(f, *args)
-                t1 = time.perf_counter()
+                t1 = _clock()
                 f_vjp(np.ones_like(out))
-                t2 = time.perf_counter()
+                t2 = _clock()
                 rec += t1 - t0
                 sweep += t2 - t1
                 del out, f_vjp
@@ -459,9 +475,9 @@ def _record_and_sweep(f, args, repeats: int) -> tuple[float, float, int]:
 
 def _paused(fn, args) -> float:
     fn(*args)
-    t0 = time.perf_counter()
+    t0 = _clock()
     fn(*args)
-    inner = max(1, int(0.005 / max(time.perf_counter() - t0, 1e-7)))
+    inner = max(1, int(0.005 / max(_clock() - t0, 1e-7)))
     gc.collect()
     gc.disable()
     try:
@@ -542,10 +558,12 @@ def scaling(quick: bool) -> dict:
 # --------------------------------------------------------------------------
 
 def run(quick: bool = False, repeats: int | None = None, peers=None, do_scaling: bool = True,
-        threads: int | None = None, log=print) -> dict:
+        threads: int | None = None, log=print, clock: str = "wall") -> dict:
     """Run every workload; returns the JSON-ready results."""
+    global _clock
+    _clock = CLOCKS[clock]
     if peers is None:
-        peers = ("numpy", "tensorgrad") if quick else PEERS
+        peers = ("numpy", "tensorgrad", "tg-jit") if quick else PEERS
     mods = _load_peers(peers)
     if threads and "torch" in mods:
         mods["torch"].set_num_threads(threads)
@@ -572,14 +590,24 @@ def run(quick: bool = False, repeats: int | None = None, peers=None, do_scaling:
         log(f"  {title} ...")
         results["workloads"][key] = {"title": title, "results": time_impls(args, impls, repeats, budget)}
         if key == "mlp-large":
-            mem = {name: peak_memory(impls[name], args) for name in ("numpy", "tensorgrad")}
+            mem = {name: peak_memory(impls[name], args) for name in ("numpy", "tensorgrad", "tg-jit")
+                   if name in impls}
             mem["ratio"] = mem["tensorgrad"] / mem["numpy"]
             results["memory"] = mem
     if do_scaling:
         log("  scaling ...")
         results["scaling"] = scaling(quick)
     results["meta"] = _meta(quick, repeats, mods)
+    results["meta"]["clock"] = clock
+    results["meta"]["load"] = _load_average()
     return results
+
+
+def _load_average() -> list | None:
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except (AttributeError, OSError):  # not on every platform
+        return None
 
 
 def _meta(quick, repeats, mods) -> dict:
@@ -609,16 +637,28 @@ def _fmt_time(s: float) -> str:
     return f"{s:.2f} s"
 
 
-def _target_for(key: str) -> float:
-    return TARGETS["jac"] if key.startswith("jac") else TARGETS[key]
+def _target_for(key: str, impl: str = "tensorgrad") -> float:
+    table = TARGETS[impl]
+    return table["jac"] if key.startswith("jac") else table[key]
+
+
+def _met(key: str, r: dict, impl: str) -> str:
+    e = r.get(impl)
+    if e is None or not e.get("ok"):
+        return "—"
+    ok = e["ratio"] <= _target_for(key, impl)
+    if impl == "tg-jit" and key == "mlp-small" and r.get("jax-jit", {}).get("ok"):
+        ok = ok and e["seconds"] < r["jax-jit"]["seconds"]  # and faster than JAX's jit
+    return "yes" if ok else "no"
 
 
 def markdown(results: dict, with_scaling: bool = True) -> str:
     """The tables: times and ratios per workload, memory, and the scaling report."""
     wl = results["workloads"]
-    cols = [p for p in ("numpy", "tensorgrad", "torch", "jax-jit", "jax", "mygrad", "autograd")
-            if any(p in w["results"] for w in wl.values())]
-    lines = ["| workload | reference | " + " | ".join(LABELS[c] for c in cols[1:]) + " | target | met |",
+    cols = [p for p in ("numpy", "tensorgrad", "tg-jit", "torch", "jax-jit", "jax", "mygrad",
+                        "autograd") if any(p in w["results"] for w in wl.values())]
+    lines = ["| workload | reference | " + " | ".join(LABELS[c] for c in cols[1:])
+             + " | target (eager / jit) | met (eager / jit) |",
              "|---|---|" + "---|" * (len(cols) - 1) + "---|---|"]
     for key, w in wl.items():
         r = w["results"]
@@ -633,10 +673,9 @@ def markdown(results: dict, with_scaling: bool = True) -> str:
                 cells.append("failed")
             else:
                 cells.append(f"{e['ratio']:.2f}× ({_fmt_time(e['seconds'])})")
-        target = _target_for(key)
-        tgr = r.get("tensorgrad", {}).get("ratio")
-        cells.append(f"≤ {target}×")
-        cells.append("yes" if tgr is not None and tgr <= target else "no")
+        extra = " and < JAX jit" if key == "mlp-small" else ""
+        cells.append(f"≤ {_target_for(key)}× / ≤ {_target_for(key, 'tg-jit')}×{extra}")
+        cells.append(f"{_met(key, r, 'tensorgrad')} / {_met(key, r, 'tg-jit')}")
         lines.append("| " + " | ".join(cells) + " |")
     if any("numpy-vjp" in w["results"] for w in wl.values()):
         vj = [f"N={k[4:]}: {w['results']['numpy-vjp']['ratio']:.3f}×" for k, w in wl.items()
@@ -647,10 +686,11 @@ def markdown(results: dict, with_scaling: bool = True) -> str:
     mem = results.get("memory")
     if mem:
         lines.append("")
+        jit_mem = (f", tg.jit {mem['tg-jit'] / 2**20:.1f} MiB" if "tg-jit" in mem else "")
         lines.append(f"Peak memory of the large MLP step (tracemalloc): NumPy "
                      f"{mem['numpy'] / 2**20:.1f} MiB, tensorgrad {mem['tensorgrad'] / 2**20:.1f} MiB "
                      f"= {mem['ratio']:.2f}× (target ≤ {TARGETS['memory']}×: "
-                     f"{'met' if mem['ratio'] <= TARGETS['memory'] else 'missed'}).")
+                     f"{'met' if mem['ratio'] <= TARGETS['memory'] else 'missed'}){jit_mem}.")
     sc = results.get("scaling") if with_scaling else None
     if sc:
         lines += ["", "Scaling (tensorgrad: record = forward on a tape, sweep = reverse pass; "
@@ -664,11 +704,14 @@ def markdown(results: dict, with_scaling: bool = True) -> str:
                          f"{_fmt_time(tot / max(row['ops'], 1))} | {_fmt_time(row['numpy'])} | "
                          f"{tot / row['numpy']:.2f}× |")
     m = results["meta"]
-    lines += ["", f"Measured {m['date']} on {m['machine']}; "
+    clock = {"cpu": "process CPU time", "wall": "wall time"}.get(m.get("clock", "wall"), "wall time")
+    load = m.get("load")
+    lines += ["", f"Measured {m['date']} on {m['machine']}"
+              + (f" (load average {load[0]:.1f} at the end)" if load else "") + "; "
               + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
               + "; BLAS " + ", ".join(f"{b['internal_api']} {b['version']} ({b['architecture']}, "
                                       f"{b['num_threads']} threads)" for b in m["blas"])
-              + f"; median of {m['repeats']} repeats after a warm-up."]
+              + f"; {clock}, median of {m['repeats']} repeats after a warm-up."]
     return "\n".join(lines) + "\n"
 
 
@@ -688,34 +731,64 @@ def _replace_section(path: str, begin: str, end: str, body: str, header: str) ->
 BEGIN, END = "<!-- peers-table:begin -->", "<!-- peers-table:end -->"
 
 
-def update_docs(results: dict, root: str) -> None:
-    """Put the table just measured in benchmarks/PEERS_RESULTS.md and README.md's Performance."""
+def update_docs(results: dict, root: str = ROOT) -> None:
+    """Put the table just measured in benchmarks/PEERS_RESULTS.md, benchmarks/README.md and
+    README.md's Performance section."""
+    if results["meta"].get("quick"):
+        raise ValueError("update_docs: a --quick run is a smoke test; the documents take a full run")
     table = markdown(results)
     _replace_section(os.path.join(root, "benchmarks", "PEERS_RESULTS.md"), BEGIN, END, table,
                      "# tensorgrad against its peers\n\nWritten by `python benchmarks/peers.py "
                      "--update-docs`; ratios are time / reference time in the same run "
                      "(lower is better).\n\n")
+    _replace_section(os.path.join(root, "benchmarks", "README.md"), BEGIN, END, table,
+                     "## Against the peers: eager tensorgrad, tg.jit, PyTorch, JAX\n\nWritten by "
+                     "`python benchmarks/peers.py --update-docs` from its last full run (the JSON "
+                     "is `results/peers.json`); ratios are time / reference time in the same run, "
+                     "lower is better.\n\n")
     _replace_section(os.path.join(root, "README.md"), BEGIN, END, markdown(results, False),
                      "## Performance\n\nMeasured by `python benchmarks/peers.py` (details and "
                      "notes in `benchmarks/PEERS_RESULTS.md`); ratios are time / reference time "
                      "in the same run, lower is better.\n\n")
 
 
+def _is_recorded(path: str) -> bool:
+    return os.path.realpath(path) == os.path.realpath(RESULTS)
+
+
 def main(argv=None) -> int:
-    """Command line: ``python benchmarks/peers.py [--quick] [--out DIR] [--repeats K]``."""
-    ap = argparse.ArgumentParser(prog="peers", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="small sizes, tensorgrad and NumPy only")
-    ap.add_argument("--out", metavar="DIR", help="write peers.json into DIR")
+    """Command line: ``python benchmarks/peers.py [--quick] [--out DIR] [--repeats K] ...``."""
+    ap = argparse.ArgumentParser(
+        prog="peers", description=__doc__.split("\n\n")[0],
+        epilog=f"Results: a full run writes peers.json to {RESULTS} (the recorded results; "
+               "--update-docs also rewrites the tables in README.md, benchmarks/README.md and "
+               "benchmarks/PEERS_RESULTS.md). A --quick run writes to a new temporary directory "
+               "(or --out DIR) and never to the recorded results.")
+    ap.add_argument("--quick", action="store_true",
+                    help="small sizes, NumPy, tensorgrad and tg.jit only; results go to a "
+                         "temporary directory")
+    ap.add_argument("--out", metavar="DIR",
+                    help=f"write peers.json into DIR (default: {RESULTS} for a full run, a new "
+                         "temporary directory for --quick)")
     ap.add_argument("--repeats", type=int, default=None, help="timed repeats per implementation")
     ap.add_argument("--peers", default=None,
                     help=f"comma-separated subset of {','.join(PEERS)} (default: all in a full run)")
     ap.add_argument("--threads", type=int, default=None,
                     help="limit BLAS (and PyTorch) to this many threads; on a shared machine 1 "
                          "gives steadier ratios")
+    ap.add_argument("--clock", choices=tuple(CLOCKS), default="wall",
+                    help="wall time (default) or this process's CPU time, which other work on a "
+                         "shared machine disturbs much less")
     ap.add_argument("--no-scaling", action="store_true", help="skip the scaling report")
     ap.add_argument("--update-docs", action="store_true",
-                    help="write the table into benchmarks/PEERS_RESULTS.md and README.md")
+                    help="write the table into README.md, benchmarks/README.md and "
+                         "benchmarks/PEERS_RESULTS.md (full runs only)")
     args = ap.parse_args(argv)
+    if args.quick and args.update_docs:
+        ap.error("--update-docs needs a full run (not --quick)")
+    if args.quick and args.out and _is_recorded(args.out):
+        ap.error(f"--quick never writes the recorded results in {RESULTS}; use another --out")
+    out = args.out or (tempfile.mkdtemp(prefix="tg-peers-") if args.quick else RESULTS)
     peers = tuple(args.peers.split(",")) + ("numpy",) if args.peers else None
     limiter = None
     if args.threads:
@@ -723,18 +796,19 @@ def main(argv=None) -> int:
         limiter = threadpoolctl.threadpool_limits(args.threads)
     try:
         results = run(quick=args.quick, repeats=args.repeats, peers=peers, threads=args.threads,
-                      do_scaling=not args.no_scaling, log=lambda s: print(s, file=sys.stderr))
+                      do_scaling=not args.no_scaling, log=lambda s: print(s, file=sys.stderr),
+                      clock=args.clock)
     finally:
         if limiter is not None:
             limiter.restore_original_limits()
     table = markdown(results)
     print(table)
-    if args.out:
-        os.makedirs(args.out, exist_ok=True)
-        with open(os.path.join(args.out, "peers.json"), "w", encoding="utf-8") as fh:
-            json.dump(results, fh, indent=1, default=float)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "peers.json"), "w", encoding="utf-8") as fh:
+        json.dump(results, fh, indent=1, default=float)
+    print(f"results written to {os.path.join(out, 'peers.json')}", file=sys.stderr)
     if args.update_docs:
-        update_docs(results, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+        update_docs(results)
     return 0
 
 

@@ -3,11 +3,12 @@
 Every op states its Jacobian (a VJP rule, a JVP rule and a structure) in the
 registry; a tape composes them. Use NumPy's names (``tg.tanh``, ``tg.sum``,
 ``tg.matmul``, ...) and JAX's transforms (``tg.grad``, ``tg.vjp``,
-``tg.jvp``, ``tg.jacrev``, ``tg.jacfwd``, ``tg.hessian``).
+``tg.jvp``, ``tg.jacrev``, ``tg.jacfwd``, ``tg.hessian``); ``tg.jit`` traces a
+function once per input signature and replays it as a plan of NumPy calls.
 
 The package is layered, each layer importing only the ones before it:
-tensor → guards, debug → sweep → recording → registry → jacobians (maps) →
-ops → imperative, transforms → elimination → chain, cost, explain → nn, optim, train, ...
+tensor, staging → guards, debug → sweep → recording → registry → jacobians (maps) →
+ops → imperative, transforms, jit → elimination → chain, cost, explain → nn, optim, train, ...
 → cli.
 """
 from .tensor import Tensor
@@ -21,6 +22,7 @@ from .custom import custom_jvp, custom_vjp
 from .transforms import (grad, hessian, hvp, jacfwd, jacrev, jvp,
                          linearize, value_and_grad, vjp)
 from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
+from .jit import ConcretizationError, jit
 from . import jacobians, linalg
 from .blocks import BlockJacobian
 from .chain import chain_jacobians, jacobian, structured_jacobian
@@ -38,7 +40,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "tensor", "REGISTRY", "Op", "Example", "get_op", "OpError",
     "vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd", "jacobian",
-    "hessian", "hvp", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
+    "hessian", "hvp", "jit", "ConcretizationError", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
     "jacobians", "linalg", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
     "to_jax", "elimination", "eliminate", "linearized_graph", "special",

@@ -7,6 +7,7 @@ N×N matrices, depth L. For each N we time
 * ``numpy dense chain``: hand-written Jacobian chaining J ← diag(1 − h²) W J,
 * ``tg vjp``: ``tg.vjp`` + one call of the VJP function,
 * ``tg jacrev`` / ``tg jacfwd``: the full Jacobian in one batched sweep,
+* ``tg jacrev (jit)``: ``tg.jit(tg.jacrev(f))``, the same sweep replayed as a NumPy plan,
 * ``tg structured``: ``tg.jacobian(f, structured=True)`` (per-node Jacobians
   composed in closed form),
 * peers when importable: ``jax.jacrev`` under ``jax.jit`` and eagerly,
@@ -27,6 +28,7 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from typing import Callable
 
@@ -43,11 +45,16 @@ FIT_FROM = 256  # slopes are fitted over N ≥ this (quick mode: its largest siz
 # timing
 # --------------------------------------------------------------------------
 
+#: the clock: wall time, or this process's CPU time (steadier on a shared machine)
+_CLOCK = [time.perf_counter]
+
+
 def _calibrate(fn: Callable, min_time: float) -> int:
     """Calls per measurement so that one measurement lasts at least ``min_time``."""
-    t0 = time.perf_counter()
-    fn()  # warm-up (and a first estimate)
-    one = time.perf_counter() - t0
+    fn()  # warm-up (and compilation)
+    t0 = _CLOCK[0]()
+    fn()  # a first estimate
+    one = _CLOCK[0]() - t0
     return max(1, int(min_time / max(one, 1e-9)))
 
 
@@ -62,10 +69,10 @@ def _time_all(methods: dict, repeats: int, min_time: float) -> dict:
     for _ in range(repeats):
         for name, fn in methods.items():
             k = numbers[name]
-            t0 = time.perf_counter()
+            t0 = _CLOCK[0]()
             for _ in range(k):
                 fn()
-            samples[name].append((time.perf_counter() - t0) / k)
+            samples[name].append((_CLOCK[0]() - t0) / k)
     return {name: statistics.median(v) for name, v in samples.items()}
 
 
@@ -142,6 +149,7 @@ def _tg_fn(Ws):
 def _methods(Ws, x, peers: bool, threads: int | None = None) -> dict:
     f = _tg_fn(Ws)
     ones = np.ones(x.shape[0])
+    jitted = tg.jit(tg.jacrev(f))
 
     def tg_vjp():
         _, fn = tg.vjp(f, x)
@@ -152,6 +160,7 @@ def _methods(Ws, x, peers: bool, threads: int | None = None) -> dict:
         "numpy dense chain": lambda: numpy_dense_chain(Ws, x),
         "tg vjp": tg_vjp,
         "tg jacrev": lambda: tg.jacrev(f)(x),
+        "tg jacrev (jit)": lambda: jitted(x),
         "tg jacfwd": lambda: tg.jacfwd(f)(x),
         "tg structured": lambda: tg.jacobian(f, structured=True)(x).todense(),
     }
@@ -323,6 +332,67 @@ def _plot(res: dict, path: str) -> None:
     plt.close(fig)
 
 
+def markdown(res: dict) -> str:
+    """The results as the Markdown that ``--update-docs`` puts in benchmarks/README.md."""
+    names, sizes, times = res["methods"], res["sizes"], res["times"]
+    base = times["numpy dense chain"]
+    m = res["machine"]
+    lines = [f"Measured {res.get('date', '')} on {m.get('cpu_model', m.get('processor', '?'))} "
+             f"({m.get('cpus')} CPUs, {m.get('platform', '')}); Python {m.get('python')}, NumPy "
+             f"{m.get('numpy')} ({m.get('blas')}), BLAS threads {m.get('blas_threads')}"
+             + (f", load average {res['load'][0]:.1f}" if res.get("load") else "")
+             + f"; {res.get('clock', 'wall')} time, median of {res['repeats']} repeats.", "",
+             "Milliseconds per call:", "",
+             "| N | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for k, n in enumerate(sizes):
+        lines.append(f"| {n} | " + " | ".join(
+            f"{times[c][k] * 1e3:.3g}" if times[c][k] is not None else "—" for c in names) + " |")
+    others = [c for c in names if c != "numpy dense chain"]
+    lines += ["", "Ratio to the hand-written dense chain (lower is better):", "",
+              "| N | " + " | ".join(others) + " |", "|---|" + "---|" * len(others)]
+    for k, n in enumerate(sizes):
+        lines.append(f"| {n} | " + " | ".join(
+            f"{times[c][k] / base[k]:.2f}" if times[c][k] is not None else "—" for c in others) + " |")
+    lines += ["", f"Fitted log-log slopes, N ≥ {res['fit_from']}:", "",
+              "| " + " | ".join(names) + " |", "|" + "---|" * len(names),
+              "| " + " | ".join(f"{res['slopes'][c]:.2f}" if res["slopes"].get(c) is not None
+                                else "n/a" for c in names) + " |"]
+    big = [k for k, n in enumerate(sizes) if n >= res["fit_from"]]
+    if big and "tg vjp" in times:
+        ratios = [times["tg vjp"][k] / times["numpy vjp"][k] for k in big]
+        sv, sn = res["slopes"].get("tg vjp"), res["slopes"].get("numpy vjp")
+        lines += ["", f"`tg.vjp` + one pullback against the hand-written VJP for N = "
+                  f"{sizes[big[0]]}…{sizes[big[-1]]}: {min(ratios):.2f}–{max(ratios):.2f}× "
+                  f"(target ≤ 1.2×), slopes {sv:.2f} against {sn:.2f} (target: within 0.2)."
+                  if sv is not None and sn is not None else ""]
+        vd = ", ".join(f"N = {sizes[k]}: {times['numpy vjp'][k] / base[k]:.3f}×" for k in big)
+        lines += ["", f"One hand-written VJP sweep as a fraction of dense chaining: {vd}."]
+    e = res.get("elementwise")
+    if e:
+        lines += ["", f"Structured Jacobian of a {e['ops']}-op elementwise chain on N = {e['n']:,} "
+                  f"entries: a `{e['kind']}` of {e['nbytes']:,} bytes (dense: {e['dense_bytes']:,}), "
+                  f"built in {e['time_structured'] * 1e3:.1f} ms against {e['time_vjp'] * 1e3:.1f} ms "
+                  f"for one VJP sweep (ratio {e['ratio_structured_over_vjp']:.2f})."]
+    return "\n".join(lines) + "\n"
+
+
+BEGIN, END = "<!-- vjp-table:begin -->", "<!-- vjp-table:end -->"
+
+
+def update_docs(res: dict, path: str) -> None:
+    """Replace the recorded results in ``path`` (benchmarks/README.md) with ``res``."""
+    if res.get("quick"):
+        raise ValueError("update_docs: a --quick run is a smoke test; the documents take a full run")
+    text = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+    block = f"{BEGIN}\n{markdown(res)}{END}"
+    if BEGIN in text and END in text:
+        text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n### Results\n\n" + block + "\n"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
 # --------------------------------------------------------------------------
 # entry points
 # --------------------------------------------------------------------------
@@ -384,6 +454,8 @@ def _run(sizes, depth, repeats, quick, out, peers, elementwise_n, plot, verbose,
         "vjp_over_dense_chain": {str(n): times["numpy vjp"][k] / base[k] for k, n in enumerate(sizes)},
         "max_abs_error": {str(n): errors[n] for n in sizes},
         "machine": {**_machine(), "blas_threads": threads or "default"},
+        "date": time.strftime("%Y-%m-%d"), "clock": "cpu" if _CLOCK[0] is time.process_time else "wall",
+        "load": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
     res["elementwise"] = _elementwise(elementwise_n, repeats, min_time)
     res["table"] = _table(res)
@@ -398,11 +470,27 @@ def _run(sizes, depth, repeats, quick, out, peers, elementwise_n, plot, verbose,
     return res
 
 
-def main(argv=None) -> int:
-    """Command-line entry point: ``--quick``, ``--out DIR``, ``--sizes``, ``--depth``, ``--repeats``."""
-    p = argparse.ArgumentParser(prog="vjp_vs_jacobian", description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="small sizes, one repeat, no peers")
-    p.add_argument("--out", default="benchmarks/results", help="directory for the JSON and PNG")
+#: where a full run writes its JSON and plot, relative to the current directory (the
+#: repository's entry point, benchmarks/vjp_vs_jacobian.py, passes its own absolute path)
+RESULTS = os.path.join("benchmarks", "results")
+
+
+def main(argv=None, results_dir: str = RESULTS) -> int:
+    """Command-line entry point: ``--quick``, ``--out DIR``, ``--sizes``, ``--depth``, ``--repeats``.
+
+    A full run writes to ``results_dir`` (the recorded results); a ``--quick``
+    run to a new temporary directory (or ``--out``), never to ``results_dir``.
+    """
+    p = argparse.ArgumentParser(
+        prog="vjp_vs_jacobian", description=__doc__.splitlines()[0],
+        epilog=f"Results: a full run writes vjp_vs_jacobian.json and .png to {results_dir} (the "
+               "recorded results); a --quick run writes to a new temporary directory (or --out "
+               "DIR) and never to the recorded results.")
+    p.add_argument("--quick", action="store_true",
+                   help="small sizes, one repeat, no peers; results go to a temporary directory")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help=f"directory for the JSON and PNG (default: {results_dir} for a full run, "
+                        "a new temporary directory for --quick)")
     p.add_argument("--sizes", type=lambda s: tuple(int(v) for v in s.split(",")), default=None,
                    help="comma-separated N values (default 16,…,2048; quick 16,32,64)")
     p.add_argument("--depth", type=int, default=4, help="number of tanh layers (default 4)")
@@ -412,9 +500,31 @@ def main(argv=None) -> int:
                    help="size of the 10-op elementwise chain (default 1,000,000)")
     p.add_argument("--threads", type=int, default=None,
                    help="cap BLAS/PyTorch threads (steadier timings on a shared machine)")
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                   help="wall time (default) or this process's CPU time, which other work on a "
+                        "shared machine disturbs much less")
+    p.add_argument("--update-docs", metavar="README", nargs="?", const="", default=None,
+                   help="write the tables into benchmarks/README.md (full runs only; or the "
+                        "given file)")
     a = p.parse_args(argv)
-    run(sizes=a.sizes, depth=a.depth, repeats=a.repeats, quick=a.quick, out=a.out,
-        peers=False if a.no_peers else None, elementwise_n=a.elementwise_n, threads=a.threads)
+    if a.quick and a.update_docs is not None:
+        p.error("--update-docs needs a full run (not --quick)")
+    if a.quick and a.out and os.path.realpath(a.out) == os.path.realpath(results_dir):
+        p.error(f"--quick never writes the recorded results in {results_dir}; use another --out")
+    out = a.out or (tempfile.mkdtemp(prefix="tg-vjp-") if a.quick else results_dir)
+    _CLOCK[0] = time.process_time if a.clock == "cpu" else time.perf_counter
+    try:
+        res = run(sizes=a.sizes, depth=a.depth, repeats=a.repeats, quick=a.quick, out=out,
+                  peers=False if a.no_peers else None, elementwise_n=a.elementwise_n,
+                  threads=a.threads)
+    finally:
+        _CLOCK[0] = time.perf_counter
+    print(f"results written to {out}", file=sys.stderr)
+    if a.update_docs is not None:
+        readme = a.update_docs or os.path.join(os.path.dirname(os.path.abspath(results_dir)),
+                                               "README.md")
+        update_docs(res, readme)
+        print(f"tables written to {readme}", file=sys.stderr)
     return 0
 
 

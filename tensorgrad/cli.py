@@ -347,7 +347,8 @@ def _run_train(a, say=print) -> int:
             + (f" in {nproc} processes" if nproc > 1 else "") + ", each batch split across them")
     params, hist = train.fit(model, params, Xtr, ytr, optimizer=opt, epochs=a.epochs,
                              batch_size=a.batch_size, validation=(Xte, yte), seed=a.seed,
-                             progress=lead and not a.no_progress, desc=a.model, backend=a.backend)
+                             progress=lead and not a.no_progress, desc=a.model, backend=a.backend,
+                             jit=not a.no_jit)
     ev = train.evaluate(model, params, Xte, yte)
     say(f"test loss {ev['loss']:.4f}, test accuracy {ev['accuracy']:.2%}")
     if a.checkpoint and lead:
@@ -493,6 +494,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --backend jax: this process's index, 0..P-1")
     t.add_argument("--coordinator", default=None, metavar="HOST:PORT",
                    help="with --backend jax: the address of process 0, which all processes join")
+    t.add_argument("--no-jit", action="store_true",
+                   help="run each gradient step eagerly instead of under tg.jit")
 
     b = sub.add_parser("bench", add_help=False, help="run the packaged benchmark (jacobian)",
                        description="Run a benchmark that ships with tensorgrad. Options after the "

@@ -20,7 +20,7 @@ import weakref
 
 import numpy as np
 
-from . import debug
+from . import debug, staging
 from .guards import Held, frozen
 from .sweep import node_jvp
 from .tensor import Tensor, dtype_of, shape_of
@@ -373,6 +373,14 @@ def _untraced(op, args: tuple, params: tuple):
 
 
 def call_forward(op, vals, params):
+    if staging.active:  # a jit trace is recording somewhere: are these values traced?
+        s = staging.find_staged(vals)
+        if s is None:
+            s = staging.find_staged(params)
+        if s is not None:
+            if op.composite:  # the forward records its own parts (shared with its rules)
+                return op.forward(*vals, *params)
+            return _staged_forward(op, s, vals, params)
     try:
         out = op.forward(*vals, *params)
     except (ValueError, TypeError, IndexError, np.exceptions.AxisError) as exc:
@@ -380,6 +388,16 @@ def call_forward(op, vals, params):
     if debug.enabled:
         debug.check_forward(op, vals, params, out)
     return out
+
+
+def _staged_forward(op, s, vals, params):
+    """Record the op's forward as one step of the jit program (run on the trace-time values)."""
+    try:
+        return s.program.emit("call", op.forward, tuple(vals) + tuple(params), {}, f"op {op.name}")
+    except (ValueError, TypeError, IndexError, np.exceptions.AxisError) as exc:
+        if isinstance(exc, staging.ConcretizationError):
+            raise
+        raise _describe(op, staging.trace_values(vals), staging.trace_values(params), exc) from exc
 
 
 def _describe(op, vals, params, exc: Exception) -> Exception:

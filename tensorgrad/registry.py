@@ -62,7 +62,9 @@ Other fields of an entry:
 * ``jax`` (the function the tests compare with: a dotted name or
   ``lambda jnp, *inputs, **params``), ``symbol`` (its Jacobian in maths, for
   ``explain``), ``doc``, ``examples`` and ``domain`` (test inputs),
-  ``second_order`` and ``tol`` (test tolerances).
+  ``second_order`` and ``tol`` (test tolerances), ``composite`` (the forward is
+written with :func:`tensorgrad.staging.call` steps and may run on values traced
+by ``tg.jit``, so a rule can share its parts).
 
 Ops with a variable number of inputs (``variadic=True``: concatenate, stack,
 einsum) give one rule for all inputs, ``rule(i, g, out, *inputs, *params)``;
@@ -130,6 +132,7 @@ class Op:
         "name", "forward", "kind", "inputs", "param_names", "vjps", "jvps", "deriv",
         "batch_params", "jacobian", "eye_vjps", "jax", "symbol", "examples", "domain",
         "second_order", "tol", "doc", "jvp_all", "vjp_all", "variadic", "function", "call",
+        "composite",
     )
 
     def __init__(self, name: str, forward: Callable | None, kind: str, *,
@@ -140,7 +143,7 @@ class Op:
                  jax: Any = None, symbol: str = "", examples: Sequence[Example] = (),
                  domain: Any = "real", second_order: bool = True, tol: float = 1e-10,
                  doc: str = "", jvp_all: Rule | None = None, vjp_all: Rule | None = None,
-                 variadic: bool = False, call: Callable | None = None):
+                 variadic: bool = False, call: Callable | None = None, composite: bool = False):
         if kind not in KINDS:
             raise ValueError(f"op {name!r}: unknown Jacobian kind {kind!r}; expected one of {KINDS}")
         n = len(inputs)
@@ -164,6 +167,7 @@ class Op:
         self.vjp_all = vjp_all
         self.variadic = variadic
         self.call = call
+        self.composite = composite
         self.function = None
         if variadic:  # one rule serves every input: rule(i, g, out, *inputs, *params)
             self.vjps = _PerIndex(vjps[0] if vjps else None)

@@ -19,9 +19,27 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import debug
-from .tensor import Tensor, ndim_of, shape_of
+from .staging import ConcretizationError, Staged, call as staged_call
+from .tensor import Tensor, concrete, ndim_of, shape_of, traced_level
 
 __all__ = ["backward_pass", "node_jvp", "unbroadcast", "toposort", "Eye"]
+
+
+def _opaque(rule, *args):
+    """Under tg.jit: a rule that branched on a traced value, replayed as one opaque step.
+
+    A rule reads values in Python (``if np.isfinite(k).all(): ...``) to choose
+    a path; a jit trace cannot record such a branch. On plain (staged) arrays
+    the whole rule is recorded as one call instead, run on the new values at
+    every replay, so each replay takes its own branch. When the rule's
+    arguments are Tensors (a derivative that is itself differentiated) it has
+    to be recorded op by op: the ConcretizationError stands.
+    """
+    flat = [b for a in args for b in (a if type(a) in (list, tuple) else (a,))]
+    if any(traced_level(a) >= 0 for a in flat):
+        raise
+    return staged_call(rule, *(type(a)(concrete(b) for b in a) if type(a) in (list, tuple)
+                               else concrete(a) for a in args))
 
 
 def _sum(x, axis, keepdims):
@@ -49,7 +67,10 @@ def node_jvp(op, tangents, primals, params, out, nb: int = 0):
     if op.jvp_all is not None:
         if all(t is None for t in tangents):
             return None
-        return op.jvp_all(tangents, out, *primals, *params)
+        try:
+            return op.jvp_all(tangents, out, *primals, *params)
+        except ConcretizationError:
+            return _opaque(op.jvp_all, tangents, out, *primals, *params)
     out_ndim = ndim_of(out)
     t_out = None
     for i, t in enumerate(tangents):
@@ -61,7 +82,10 @@ def node_jvp(op, tangents, primals, params, out, nb: int = 0):
             if pad > 0:  # line the input axes up with the output's, behind the batch
                 ts = shape_of(t)
                 t = _reshape(t, ts[:nb] + (1,) * pad + ts[nb:])  # (= lift_tangent)
-        c = rule(t, out, *primals, *params)
+        try:
+            c = rule(t, out, *primals, *params)
+        except ConcretizationError:
+            c = _opaque(rule, t, out, *primals, *params)
         if c is None:
             continue
         t_out = c if t_out is None else t_out + c
@@ -83,9 +107,9 @@ def unbroadcast(x, shape: tuple, nb: int = 0):
     xs = shape_of(x)
     shape = tuple(shape)
     lead = len(xs) - nb - len(shape)
-    if type(x) is np.ndarray and lead >= 0:
-        # plain arrays (every first-order sweep): one NumPy sum, then a reshape
-        # that restores the kept size-1 axes
+    if (type(x) is np.ndarray or type(x) is Staged) and lead >= 0:
+        # plain arrays (every first-order sweep, also under tg.jit): one NumPy
+        # sum, then a reshape that restores the kept size-1 axes
         k = nb + lead
         axes = tuple(range(nb, k)) + tuple(
             k + i for i, s in enumerate(shape) if s == 1 and xs[k + i] != 1)
@@ -164,7 +188,7 @@ def _eye_vjp(node, g: Eye):
     op = node.op
     out = node.out
     args = node.args
-    if type(out) is not np.ndarray or out.ndim != 1:
+    if type(out) is Tensor or ndim_of(out) != 1:  # an array (or a value traced by tg.jit)
         return None
     live = [i for i, p in enumerate(node.parents) if p is not None]
     if len(live) != 1 or any(type(a) is Tensor for a in args):
@@ -179,7 +203,10 @@ def _eye_vjp(node, g: Eye):
         if isinstance(der, (int, float)):
             d = der if g.d is None else der * g.d
         else:
-            d = der(out, *args, *node.params)
+            try:
+                d = der(out, *args, *node.params)
+            except ConcretizationError:
+                d = _opaque(der, out, *args, *node.params)
             if type(d) is Tensor:
                 return None
             if g.d is not None:
@@ -191,7 +218,10 @@ def _eye_vjp(node, g: Eye):
         return parent, Eye(g.m, np.result_type(g.dtype, d), d)
     rule = op.eye_vjps[i]
     if rule is not None:  # the op's own closed form for the whole basis (matmul: rows of diag(d) A)
-        c = rule(g.d, out, *args, *node.params)
+        try:
+            c = rule(g.d, out, *args, *node.params)
+        except ConcretizationError:
+            c = _opaque(rule, g.d, out, *args, *node.params)
         if c is not None:
             return parent, c
     return None
@@ -259,7 +289,10 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
         if len(parents) == 1 and op.vjp_all is None:  # unary ops: no loop, no index
             p = parents[0]
             rule = op.vjps[0]
-            c = rule(g, out, *args, *params) if rule is not None and p is not None else None
+            try:
+                c = rule(g, out, *args, *params) if rule is not None and p is not None else None
+            except ConcretizationError:
+                c = _opaque(rule, g, out, *args, *params)
             if c is not None:
                 if debug.enabled:
                     debug.check_rule(op, "VJP", 0, c, node)
@@ -276,7 +309,10 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
             if not retain:
                 node.args = node.out = None
             continue
-        whole = op.vjp_all(g, out, *args, *params) if op.vjp_all is not None else None
+        try:
+            whole = op.vjp_all(g, out, *args, *params) if op.vjp_all is not None else None
+        except ConcretizationError:
+            whole = _opaque(op.vjp_all, g, out, *args, *params)
         vjps = op.vjps
         i = -1
         for p in node.parents:
@@ -289,7 +325,10 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                 rule = vjps[i]
                 if rule is None:
                     continue
-                c = rule(g, out, *args, *params)
+                try:
+                    c = rule(g, out, *args, *params)
+                except ConcretizationError:
+                    c = _opaque(rule, g, out, *args, *params)
             if c is None:
                 continue
             if debug.enabled:

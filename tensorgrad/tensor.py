@@ -93,7 +93,11 @@ class Tensor:
     def __repr__(self) -> str:
         if self._trace is not None and self._trace.jax:  # inside tg.to_jax: a JAX value
             return f"tensor({self._value!r}, jax=True)"
-        body = np.array2string(np.asarray(concrete(self)), separator=", ", prefix="tensor(")
+        v = concrete(self)
+        try:
+            body = np.array2string(np.asarray(v), separator=", ", prefix="tensor(")
+        except TypeError:  # a value traced by tg.jit has no concrete entries to show
+            body = repr(v)
         extra = ", requires_grad=True" if self.requires_grad else ""
         if self._trace is not None and self._trace.forward and self._trace.level >= 0:
             extra = ", tangent=True"

@@ -33,6 +33,8 @@ from .nn import accuracy as _accuracy
 from .nn import mse as _mse
 from .nn import softmax_cross_entropy as _sce
 from .nn.layers import Module
+from .jit import jit as _jit
+from .staging import as_array
 from .tensor import concrete
 from .transforms import value_and_grad
 
@@ -41,12 +43,12 @@ __all__ = ["fit", "evaluate", "predict", "get_loss"]
 Loss = Union[str, Callable]
 def _like(out, y):
     # targets (n,) for outputs (n, 1): compare entry by entry, not by broadcasting to (n, n)
+    shape = np.shape(concrete(out))
     if is_jax_tensor(y):  # under tg.to_jax (backend="jax"): JAX values, reshaped by ops
         y = y if y.dtype.kind == "f" else _ops.astype(y, np.float64)
-    else:
-        y = np.asarray(y, dtype=float)
-    shape = np.shape(concrete(out))
-    return _ops.reshape(y, shape) if y.size == int(np.prod(shape)) else y
+        return _ops.reshape(y, shape) if y.size == int(np.prod(shape)) else y
+    y = as_array(concrete(y), float)  # (traced labels stay traced under tg.jit)
+    return y.reshape(shape) if y.size == int(np.prod(shape)) else y
 
 
 _LOSSES: dict[str, Callable] = {
@@ -97,11 +99,16 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
         optimizer: _optim.Optimizer | None = None, epochs: int = 10, batch_size: int = 32,
         validation: tuple | None = None, seed: int = 0, progress: bool = True,
         metric: bool = True, desc: str = "train", file=None, backend: str = "numpy",
-        devices=None) -> tuple[Any, dict]:
+        devices=None,
+        jit: bool = True) -> tuple[Any, dict]:
     """Train ``model`` (a Module or a function ``apply(params, x)``) on ``(X, y)``.
 
     Each step computes ``loss(apply(params, xb), yb)`` and its gradient with
     ``tg.value_and_grad`` and applies ``optimizer.step`` (default Adam, 1e-2).
+    With ``jit=True`` (the default) that gradient step runs under ``tg.jit``:
+    traced once per batch shape, then replayed as a NumPy plan (same numbers);
+    ``jit=False`` runs it eagerly (for models whose Python code branches on
+    values, which jit refuses).
     Returns ``(params, history)``; history holds per-epoch ``loss``,
     ``accuracy``, ``val_loss``, ``val_accuracy``, ``time`` and per-step
     ``step_loss``. A Module gets the trained parameters stored on it too.
@@ -153,6 +160,8 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
             return runner.step(params, state, xb, yb, lr)
     else:
         step_fn = value_and_grad(objective, has_aux=True)
+        if jit:
+            step_fn = _jit(step_fn)
 
         def host(tree):
             return tree

@@ -23,6 +23,7 @@ from . import jax_backend as _jaxb
 from . import ops as _ops
 from .guards import Held, check_intact, lock, unlock
 from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reverse_trace
+from .staging import Staged, as_array
 from .sweep import Eye, backward_pass, node_jvp, toposort
 from .tensor import Tensor, concrete
 from .tree import tree_flatten, tree_unflatten
@@ -50,7 +51,7 @@ def _as_primal(x, where: str):
             x = x.view()  # read-only view: the op rules can never write into it
             x.flags.writeable = False
         return x
-    if _live(x):
+    if _live(x) or type(x) is Staged:  # a live Tensor, or a value traced by tg.jit
         dt = x.dtype
         if dt.kind not in "f":
             raise TypeError(f"{where}: cannot differentiate with respect to an input of dtype {dt}")
@@ -76,7 +77,8 @@ def _finish(v):
         return v
     if _live(v):
         return v
-    return np.asarray(concrete(v))
+    v = concrete(v)
+    return v if type(v) is Staged else np.asarray(v)
 
 
 def _finish_value(v):
@@ -88,7 +90,8 @@ def _finish_value(v):
     """
     if _live(v):
         return v
-    return np.array(concrete(v), copy=True)
+    v = concrete(v)
+    return v if type(v) is Staged else np.array(v, copy=True)
 
 
 def _own(results: list) -> list:
@@ -284,7 +287,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
             if cs != vs:
                 raise ValueError(f"vjp_fn: cotangent of shape {cs} for an output of shape {vs}")
             # a private copy: identity rules may hand the seed back as a gradient
-            seeds.append(c if _live(c) else np.array(concrete(c), dtype=_float_dtype(v), copy=True))
+            seeds.append(c if _live(c) else as_array(concrete(c), _float_dtype(v), copy=True))
         leaves = backward_pass(rec.out_nodes, seeds, retain=True)
         return tuple(_gather(rec, leaves))
 
@@ -497,7 +500,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
         if np.result_type(concrete(t)).kind == "c":
             raise TypeError("jvp: complex tangents are not supported; tensorgrad differentiates "
                             "real functions only (carry real and imaginary parts separately)")
-        tans.append(t if _live(t) else np.array(concrete(t), dtype=_float_dtype(p), copy=True))
+        tans.append(t if _live(t) else as_array(concrete(t), _float_dtype(p), copy=True))
     vals, td, touts, aux = _run_forward(f, primals, tuple(range(len(primals))), tans, has_aux, 0, "jvp")
     out = tree_unflatten(td, [_finish_value(v) for v in vals])
     tout = tree_unflatten(td, _own([_finish(t) if t is not None else _zeros_like(v)

@@ -3,10 +3,14 @@
 Speed is never asserted: only the structure of the output and that every
 implementation agreed with the hand-written NumPy reference.
 """
+import contextlib
 import gc
 import importlib.util
+import io
 import json
 from pathlib import Path
+
+import pytest
 
 _spec = importlib.util.spec_from_file_location(
     "peers", Path(__file__).resolve().parent.parent / "benchmarks" / "peers.py")
@@ -24,7 +28,7 @@ def test_quick_run_writes_table_and_json(tmp_path, capsys):
     finally:
         gc.unfreeze()
     table = capsys.readouterr().out
-    assert "| workload | reference | tensorgrad |" in table
+    assert "| workload | reference | tensorgrad (eager) | tg.jit |" in table
     assert "Peak memory of the large MLP step" in table
     assert "Scaling" in table
     data = json.loads((tmp_path / "peers.json").read_text())
@@ -32,7 +36,7 @@ def test_quick_run_writes_table_and_json(tmp_path, capsys):
     assert {"per-op", "mlp-small", "mlp-large"} <= keys
     assert any(k.startswith("jac-") for k in keys)
     for key, w in data["workloads"].items():
-        for name in ("numpy", "tensorgrad"):
+        for name in ("numpy", "tensorgrad", "tg-jit"):
             r = w["results"][name]
             assert r["ok"], (key, name, r)  # agreed with the NumPy reference
             assert r["seconds"] > 0 and r["ratio"] > 0
@@ -51,4 +55,28 @@ def test_markdown_marks_targets():
         "torch": {"ok": False, "error": "x"}}}},
         "meta": {"date": "d", "machine": "m", "versions": {}, "blas": [], "repeats": 1}}
     md = peers.markdown(fake)
-    assert "2.00×" in md and "| yes |" in md and "failed" in md
+    assert "2.00×" in md and "| yes / — |" in md and "failed" in md
+    fake["workloads"]["per-op"]["results"]["tg-jit"] = {"ok": True, "seconds": 1.6, "ratio": 1.6}
+    assert "| yes / no |" in peers.markdown(fake)  # tg.jit's target is 1.5×
+
+
+def test_quick_runs_never_write_the_recorded_results(capsys):
+    with pytest.raises(SystemExit):
+        peers.main(["--quick", "--out", peers.RESULTS])
+    with pytest.raises(SystemExit):
+        peers.main(["--quick", "--update-docs"])
+    shown = _help(peers.main)
+    assert "never to the recorded results" in shown and "temporary directory" in shown
+    from tensorgrad import bench
+    with pytest.raises(SystemExit):
+        bench.main(["--quick", "--out", "benchmarks/results"], results_dir="benchmarks/results")
+    with pytest.raises(SystemExit):
+        bench.main(["--quick", "--update-docs"])
+    assert "never to the recorded results" in _help(bench.main)
+
+
+def _help(main) -> str:
+    out = io.StringIO()
+    with pytest.raises(SystemExit), contextlib.redirect_stdout(out):
+        main(["--help"])
+    return " ".join(out.getvalue().split())

@@ -321,7 +321,7 @@ def test_benchmark_quick_smoke(tmp_path):
     data = json.loads((tmp_path / "vjp_vs_jacobian.json").read_text())
     assert (tmp_path / "vjp_vs_jacobian.png").stat().st_size > 0
     assert set(data["methods"]) >= {"numpy vjp", "numpy dense chain", "tg vjp", "tg jacrev",
-                                    "tg jacfwd", "tg structured"}
+                                    "tg jacrev (jit)", "tg jacfwd", "tg structured"}
     for errs in res["max_abs_error"].values():
         assert max(errs.values()) < 1e-10
     assert data["elementwise"]["kind"] == "Diagonal"

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..staging import is_staged, may_any
 from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of
 
 __all__ = ["concrete", "shape_of", "ndim_of", "dtype_of", "negative_axes", "negative_axis",
-           "reduced_count", "lift_tangent"]
+           "reduced_count", "lift_tangent", "is_staged", "may_any"]
 
 
 def negative_axes(axis, ndim: int, opname: str) -> tuple:

@@ -12,6 +12,7 @@ Each is one registered op with its own rules, computed stably:
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 from scipy import special
@@ -19,6 +20,8 @@ from scipy import special
 from ..jacobians.maps import SoftmaxJacobian
 from ..recording import bind
 from ..registry import Example, elementwise, function, general
+from ..staging import call as staged_call
+from ..staging import is_staged
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, shape_of
 from .elementwise import _mask, exp, tanh, where
@@ -143,12 +146,26 @@ def _lse_weights(out, x, axes, keepdims):
     # weight 0, not NaN; a row holding +inf or NaN (lse = +inf or NaN) gets NaN.
     kept = _keep(out, axes, keepdims)
     k = concrete(kept)
+    if is_staged(k):
+        return _lse_weights_traced(x, k, axes)
     finite = np.isfinite(k)
     if finite.all():  # shift by the (constant) max: exact digits in float32 for big logits
         e = exp(x - np.max(concrete(x), axis=axes, keepdims=True))
         return e / _sum(e, axis=axes, keepdims=True)
     w = exp(x - where(finite, kept, 0))
     return where(finite, w, np.where(np.isneginf(k), 0.0, np.nan).astype(dtype_of(k)))
+
+
+def _lse_weights_traced(x, k, axes):
+    """The weights without a branch on the values (under tg.jit): where every row is finite,
+    exactly the shifted softmax above; all −inf rows weigh 0, rows with +inf or NaN NaN."""
+    m = np.max(concrete(x), axis=axes, keepdims=True)
+    e = exp(x - np.where(np.isfinite(m), m, 0))
+    s = _sum(e, axis=axes, keepdims=True)
+    sv = concrete(s)
+    ok = np.isfinite(sv) & (sv != 0)
+    w = e / where(ok, s, 1.0)
+    return where(ok, w, np.where(np.isneginf(k), 0.0, np.nan).astype(dtype_of(k)))
 
 
 def _lse_b_weights(out, x, b, axes, keepdims):
@@ -293,8 +310,61 @@ log_softmax = general(
 
 
 # ---- fused softmax cross-entropy ------------------------------------------------------------
+def _softmax_lse(z):
+    """Softmax and log-sum-exp of ``z`` along its last axis, from one exp.
+
+    The same numbers as :func:`_softmax_forward` and :func:`_lse_forward`
+    (non-finite rows included); the fused loss computes both at once and its
+    rules reuse the softmax.
+    """
+    if z.size == 0:
+        return np.exp(z), _lse_forward(z, (-1,), False)
+    m = z.max(axis=-1, keepdims=True)
+    if math.isfinite(m.sum()):
+        e = np.exp(z - m)
+        s = e.sum(axis=-1, keepdims=True)
+        lse = np.log(s) + m
+        e /= s  # our own buffer
+        return e, lse[..., 0]
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        m = np.where(np.isfinite(m), m, 0)
+        e = np.exp(z - m)
+        s = np.sum(e, axis=-1, keepdims=True)
+        lse = np.log(s) + m
+        return e / np.where(s == 0, 1, s), lse[..., 0]
+
+
+#: the softmax the last fused-loss forward computed in this thread, for its VJP
+_last_softmax = threading.local()
+
+
+def _softmax_rows(z):
+    """softmax(z) along the last axis for the fused loss's rules.
+
+    A plain array: the forward's own result when it was the last one computed
+    in this thread (no second exp), else computed; traced by ``tg.jit``: the
+    forward's recorded step again (merged with it in the plan); a Tensor of an
+    enclosing transform: the softmax op, so that it differentiates.
+    """
+    if type(z) is np.ndarray:
+        last = getattr(_last_softmax, "pair", None)
+        if last is not None and last[0] is z:
+            _last_softmax.pair = None
+            return last[1]
+        return _softmax_lse(z)[0]
+    if is_staged(z):
+        return staged_call(_softmax_lse, z)[0]
+    return bind(softmax.op, (z,), (-1,))
+
+
 def _sce_forward(z, y):
-    lse = _lse_forward(z, (-1,), False)
+    p, lse = staged_call(_softmax_lse, z)  # one recorded step under tg.jit
+    if type(z) is np.ndarray:
+        _last_softmax.pair = (z, p)
+    return staged_call(_sce_from_lse, lse, z, y)
+
+
+def _sce_from_lse(lse, z, y):
     if math.isfinite(z.sum()):
         picked = (y * z).sum(axis=-1)
     else:
@@ -305,9 +375,9 @@ def _sce_forward(z, y):
 
 
 def _sce_vjp(g, out, z, y):
-    # ∂L/∂z = (p − y)/batch: the fused rule, p from a stable softmax.
+    # ∂L/∂z = (p − y)/batch: the fused rule, p the forward's stable softmax.
     n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
-    p = bind(softmax.op, (z,), (-1,))
+    p = _softmax_rows(z)
     return (p - y) * (_expand_loss(g, z) / n)  # scale the small g first: one pass less
 
 
@@ -323,7 +393,7 @@ def _expand_loss(g, z):
 
 def _sce_jvp(t, out, z, y):
     n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
-    p = bind(softmax.op, (z,), (-1,))
+    p = _softmax_rows(z)
     return _sum(t * ((p - y) / n), axis=tuple(range(-len(shape_of(z)), 0)))
 
 
@@ -339,23 +409,22 @@ def _sce_signature(logits: ArrayLike, labels: ArrayLike):
     if len(zs) not in (1, 2):
         raise ValueError(f"softmax_cross_entropy: logits must be (batch, classes) or (classes,), "
                          f"got shape {zs}")
-    try:
-        y = np.asarray(concrete(labels))
-    except TypeError:  # values Python cannot read (traced by jax.jit under tg.to_jax):
-        return (logits, labels), ()  # the JAX counterpart checks them
+    y = concrete(labels)
+    if not is_staged(y):
+        try:
+            y = np.asarray(y)
+        except TypeError:  # values Python cannot read (traced by jax.jit under tg.to_jax):
+            return (logits, labels), ()  # the JAX counterpart checks them
     k = zs[-1]
     if y.dtype.kind in "iub" and y.shape == zs[:-1]:
         if y.dtype.kind == "b":
             raise TypeError("softmax_cross_entropy: labels are booleans; give class ids or one-hot rows")
-        bad = (y < 0) | (y >= k)
-        if bad.any():
-            raise IndexError(f"softmax_cross_entropy: label {int(y[bad].flat[0])} is out of range "
-                             f"for {k} classes (labels must be in 0..{k - 1})")
-        y = np.eye(k, dtype=dtype_of(concrete(logits)))[y]
+        # under tg.jit the check and the one-hot rows are one recorded step (new labels each call)
+        y = staged_call(_one_hot, y, k, dtype_of(concrete(logits)))
     elif y.dtype.kind == "f" and y.shape == zs:
         pass
     elif y.dtype.kind == "f" and y.shape == zs[:-1]:
-        odd = y[(y != np.round(y)) | (y < 0) | (y >= k)] if y.size else y
+        odd = y[(y != np.round(y)) | (y < 0) | (y >= k)] if y.size and not is_staged(y) else y[:0]
         shown = f"; first bad label {odd.flat[0]!r}" if odd.size else ""
         raise ValueError("softmax_cross_entropy: labels of shape "
                          f"{y.shape} must be integer class ids in 0..{k - 1} for {k} classes "
@@ -367,6 +436,15 @@ def _sce_signature(logits: ArrayLike, labels: ArrayLike):
     return (logits, y), ()
 
 
+def _one_hot(y, k: int, dtype):
+    """Rows of the identity for integer class ids ``y``, after checking they are in 0..k-1."""
+    bad = (y < 0) | (y >= k)
+    if bad.any():
+        raise IndexError(f"softmax_cross_entropy: label {int(y[bad].flat[0])} is out of range "
+                         f"for {k} classes (labels must be in 0..{k - 1})")
+    return np.eye(k, dtype=dtype)[y]
+
+
 def _jax_sce(jnp, z, y):
     import jax
     onehot = y if y.shape == z.shape else jax.nn.one_hot(y, z.shape[-1], dtype=z.dtype)
@@ -375,7 +453,7 @@ def _jax_sce(jnp, z, y):
 
 softmax_cross_entropy = general(
     "softmax_cross_entropy", _sce_forward, vjp={"z": _sce_vjp, "y": None},
-    jvp={"z": _sce_jvp, "y": None}, signature=_sce_signature, jax=_jax_sce,
+    jvp={"z": _sce_jvp, "y": None}, signature=_sce_signature, jax=_jax_sce, composite=True,
     symbol="(p − y)ᵀ / batch", domain=("real", "probs"),
     doc="mean over the batch of −Σ y log softmax(z), fused",
     examples=[Example(((5, 4), (5, 4))), Example(((4,), (4,))),

@@ -34,6 +34,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..recording import bind
 from ..registry import Example, general, linear
+from ..staging import call as staged_call
 from ..typing import Array, ArrayLike, Shape  # noqa: F401
 from ._util import concrete, shape_of
 from .shape import getitem, moveaxis, reshape, scatter_add
@@ -340,7 +341,11 @@ def _argmax_index(x, k, s):
     np.argmax returns the first maximum in row-major window order, which makes
     the routing of ties deterministic.
     """
-    win = _windows(np.asarray(concrete(x)), k, s)
+    return staged_call(_argmax_positions, concrete(x), k, s)  # recorded under tg.jit
+
+
+def _argmax_positions(xv, k, s):
+    win = _windows(np.asarray(xv), k, s)
     n, c, ho, wo = win.shape[:4]
     a = np.argmax(win.reshape(n, c, ho, wo, k[0] * k[1]), axis=-1)
     rows = np.arange(ho)[:, None] * s[0] + a // k[1]

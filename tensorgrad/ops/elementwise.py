@@ -13,12 +13,15 @@ import numpy as np
 from ..registry import Example, elementwise, linear, nondifferentiable
 from ..jacobians.maps import Identity
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of, shape_of
+from ._util import concrete, dtype_of, is_staged, may_any, shape_of
 
 
 def _mask(cond, like):
     """A float mask (0/1) of a non-differentiable condition, in ``like``'s dtype."""
-    return np.asarray(concrete(cond), dtype=dtype_of(like))
+    c = concrete(cond)
+    if is_staged(c):  # under tg.jit: recorded, so a replay computes it from the new values
+        return c.astype(dtype_of(like))
+    return np.asarray(c, dtype=dtype_of(like))
 
 
 def _tie_share(x, y, out):
@@ -55,7 +58,7 @@ def _times_steep(g, slope, steep):
     cotangent or tangent means "nothing flows here", so the product is 0
     rather than the NaN of 0·inf. ``slope`` must already be finite off the mask.
     """
-    if not steep.any():
+    if not may_any(steep):
         return g * slope
     gz = np.equal(concrete(g), 0)
     # on the mask: g·(±inf), or g·0 where g = 0 (never the 0·inf that makes NaN)
@@ -76,15 +79,15 @@ def _power_dx_parts(out, x, y):
     if isinstance(y, (int, float)):  # a Python number stays one (it keeps x's dtype)
         ys = 1 if y == 0 else y
     else:
-        ys = where(y0, 1, y) if np.any(y0) else y
-    if steep.any():  # evaluate x^(y−1) at 1 instead of 0 there; the mask restores the inf
+        ys = where(y0, 1, y) if may_any(y0) else y
+    if may_any(steep):  # evaluate x^(y−1) at 1 instead of 0 there; the mask restores the inf
         x = where(np.equal(xv, 0) & (yv < 1), 1, x)
     return y * x ** (ys - 1), steep
 
 
 def _power_dx(out, x, y):
     slope, steep = _power_dx_parts(out, x, y)
-    if steep.any():
+    if may_any(steep):
         return where(steep, np.inf, slope)
     return slope
 
@@ -110,7 +113,7 @@ square = elementwise("square", np.square, d={"x": lambda out, x: 2 * x}, jax="ja
 
 def _sqrt_parts(out):
     steep = np.equal(concrete(out), 0)
-    slope = 0.5 / (where(steep, 1.0, out) if steep.any() else out)
+    slope = 0.5 / (where(steep, 1.0, out) if may_any(steep) else out)
     return slope, steep
 
 
@@ -122,7 +125,7 @@ def _sqrt_rule(g, out, x):
 
 def _sqrt_deriv(out, x):
     slope, steep = _sqrt_parts(out)
-    return where(steep, np.inf, slope) if steep.any() else slope
+    return where(steep, np.inf, slope) if may_any(steep) else slope
 
 
 sqrt = elementwise("sqrt", np.sqrt, d={"x": _sqrt_deriv}, vjp={"x": _sqrt_rule}, jvp={"x": _sqrt_rule},
@@ -195,9 +198,9 @@ def _clip_deriv(out, x, a_min, a_max):
     xv = concrete(x)
     inside = np.ones(np.shape(xv), dtype=bool)
     if a_min is not None:
-        inside &= xv >= a_min
+        inside = inside & (xv >= a_min)
     if a_max is not None:
-        inside &= xv <= a_max
+        inside = inside & (xv <= a_max)
     return _mask(inside, out)
 
 

@@ -14,16 +14,48 @@ import numpy as np
 from ..jacobians.maps import Broadcast, Identity, Permute, Reshape
 from ..recording import use_stack
 from ..registry import Example, function, linear
+from ..staging import ConcretizationError
+from ..staging import trace_values
 from ..sweep import unbroadcast
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
-from ._util import concrete, lift_tangent, negative_axes, negative_axis, shape_of
+from ._util import concrete, is_staged, lift_tangent, negative_axes, negative_axis, shape_of
 
 
 def _batch(g, x) -> tuple:
     """The leading batch shape of cotangent ``g`` relative to primal ``x``."""
     gs = shape_of(g)
     return gs[:len(gs) - len(shape_of(x))] if gs else ()
+
+
+# Forwards: the ndarray method directly for arrays (NumPy's function form adds a
+# Python wrapper around the same method), the function for anything else.
+def _reshape_forward(x, shape):
+    return x.reshape(shape) if type(x) is np.ndarray else np.reshape(x, shape)
+
+
+def _transpose_forward(x, axes):
+    return x.transpose(axes) if type(x) is np.ndarray else np.transpose(x, axes)
+
+
+def _expand_dims_forward(x, axis):
+    if type(x) is not np.ndarray:
+        return np.expand_dims(x, axis)
+    shape = list(x.shape)
+    n = len(shape) + len(axis)
+    for a in sorted(a + n for a in axis):  # axis: sorted negative positions in the result
+        shape.insert(a, 1)
+    return x.reshape(shape)
+
+
+def _squeeze_forward(x, axis):
+    return x.squeeze(axis) if type(x) is np.ndarray else np.squeeze(x, axis)
+
+
+# how tg.jit writes these forwards in a plan for an ndarray x: its method
+_reshape_forward.array_method = ("reshape", None)
+_transpose_forward.array_method = ("transpose", None)
+_squeeze_forward.array_method = ("squeeze", None)
 
 
 def _reshape_jacobian(i, args, out, params):
@@ -55,7 +87,7 @@ def _shape_args(shape: tuple):
 
 
 reshape = linear(
-    "reshape", lambda x, shape: np.reshape(x, shape),
+    "reshape", _reshape_forward,
     transpose=lambda g, out, x, shape: reshape(g, _batch(g, out) + shape_of(x)),
     signature=_reshape_signature, params=("shape",),
     methods={"reshape": lambda self, *shape: reshape(self, _shape_args(shape)),
@@ -99,7 +131,7 @@ def _transpose_method(self, *axes):
 
 
 transpose = linear(
-    "transpose", lambda x, axes: np.transpose(x, axes),
+    "transpose", _transpose_forward,
     transpose=lambda g, out, x, axes: transpose(g, _batched_perm(len(_batch(g, out)), _inverse_perm(axes))),
     signature=_transpose_signature, params=("axes",),
     methods={"transpose": _transpose_method, "T": property(lambda self: transpose(self))},
@@ -142,7 +174,7 @@ def _expand_dims_signature(x: ArrayLike, axis: Axis):
 
 
 expand_dims = linear(
-    "expand_dims", lambda x, axis: np.expand_dims(x, axis),
+    "expand_dims", _expand_dims_forward,
     transpose=lambda g, out, x, axis: reshape(g, _batch(g, out) + shape_of(x)),
     signature=_expand_dims_signature, params=("axis",), jacobian=_reshape_jacobian,
     jax="jax.numpy.expand_dims", symbol="I (new size-1 axes)", doc="insert size-1 axes",
@@ -165,7 +197,7 @@ def _squeeze_signature(x: ArrayLike, axis: Axis = None):
 
 
 squeeze = linear(
-    "squeeze", lambda x, axis: np.squeeze(x, axis),
+    "squeeze", _squeeze_forward,
     transpose=lambda g, out, x, axis: reshape(g, _batch(g, out) + shape_of(x)),
     signature=_squeeze_signature, params=("axis",), methods=("squeeze",),
     jacobian=_reshape_jacobian, jax="jax.numpy.squeeze", symbol="I (size-1 axes dropped)",
@@ -229,7 +261,15 @@ def _normalize_index(index, xs):
             i = concrete(i)
         if isinstance(i, list):
             i = np.asarray(i)
-        if isinstance(i, np.ndarray):
+        if is_staged(i):  # an index traced by tg.jit: the replay indexes with its new values
+            if i.dtype.kind not in "iu":
+                raise (IndexError if i.dtype.kind != "b" else ConcretizationError)(
+                    f"getitem: a traced {'boolean mask' if i.dtype.kind == 'b' else 'index'} "
+                    f"of dtype {i.dtype} under tg.jit; " + (
+                        "the result's shape would depend on the mask's values: use "
+                        "tg.where(mask, x, 0) instead" if i.dtype.kind == "b"
+                        else "index arrays must be integers"))
+        elif isinstance(i, np.ndarray):
             if i.dtype.kind not in "iub":
                 raise IndexError(f"getitem: index arrays must be integer or boolean, got dtype {i.dtype}")
             if i.flags.writeable or i.base is not None:
@@ -254,7 +294,7 @@ def _getitem_signature(x: ArrayLike, index):
     xs = shape_of(concrete(x))
     index = _normalize_index(index, xs)
     try:
-        np.empty(xs, dtype=np.int8)[index]
+        np.empty(xs, dtype=np.int8)[trace_values(index)]
     except IndexError as exc:
         raise IndexError(f"getitem: {exc} (input shape {xs}, index {index!r})") from None
     except TypeError:  # an index Python cannot read (traced by jax.jit under tg.to_jax)

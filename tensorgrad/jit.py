@@ -1,0 +1,678 @@
+"""``tg.jit``: trace a function once per input signature, then replay a flat NumPy plan.
+
+The first call with a new *signature* (the pytree structure of the arguments,
+each array's shape, dtype and strides, and the values of static arguments)
+runs the function once with :class:`~tensorgrad.staging.Staged` inputs. Every
+op forward, every VJP/JVP rule the transforms run inside (rules are written
+with ops, so a sweep under a trace records them like any other computation),
+and every NumPy call made on a traced value is recorded into a program. The
+program is then cut to what the outputs need, common calls are merged, buffers
+of dead temporaries are reused by later elementwise steps, and the rest is
+written out as one Python function of plain NumPy calls: no Tensor, no tape,
+no dispatch. Later calls with the same signature run that function.
+
+What is traced and what is baked in:
+
+* array arguments (NumPy arrays and NumPy scalars) are traced;
+* Python numbers, strings and other hashable leaves of the arguments, and
+  the arguments named by ``static_argnums``/``static_argnames``, are
+  *static*: part of the signature, so a new value traces again;
+* arrays the function closes over (and anything computed from them alone)
+  are constants, fixed at trace time as in JAX: writing into such an array
+  later does not change the compiled plan (call ``clear_cache()``);
+* Python control flow on a traced value (``if x > 0``, ``float(x)``,
+  ``int(x)``, ``x.item()``, ``np.asarray(x)``, a shape that depends on values)
+  raises :class:`~tensorgrad.staging.ConcretizationError` while tracing, so a
+  replay can never follow the branch of another input. Use ``tg.where`` or a
+  static argument.
+
+Given Tensors (imperative tensors, or values of an enclosing transform such
+as ``tg.grad(tg.jit(f))``), or while ``tg.debug_nans`` is on, the function
+simply runs as it is.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import debug
+from .staging import ConcretizationError, Program, Ref, Staged
+from .tensor import Tensor, concrete
+
+__all__ = ["jit", "Jitted", "Plan", "ConcretizationError"]
+
+
+def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = ()) -> "Jitted":
+    """Compile ``fun`` into a replayed NumPy plan, traced once per input signature.
+
+    Usable as ``tg.jit(f)``, ``tg.jit(f, static_argnums=1)`` or as a decorator
+    (``@tg.jit`` / ``@tg.jit(static_argnames="train")``). Results equal the
+    eager call's. See :mod:`tensorgrad.jit` for what is traced and what is
+    baked in.
+    """
+    if fun is None:
+        return functools.partial(jit, static_argnums=static_argnums,
+                                 static_argnames=static_argnames)
+    return Jitted(fun, static_argnums, static_argnames)
+
+
+class Jitted:
+    """A jitted function: call it like the original; ``lower(*args)`` shows its plan."""
+
+    def __init__(self, fun: Callable, static_argnums=(), static_argnames=()):
+        if not callable(fun):
+            raise TypeError(f"jit: expected a function, got {type(fun).__name__}")
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+        names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+        try:
+            sig = inspect.signature(fun)
+            params = list(sig.parameters.values())
+        except (TypeError, ValueError):
+            params = []
+        positional = [p.name for p in params
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        # a static name that is also a positional parameter makes that position static too
+        nums = nums + tuple(positional.index(n) for n in names if n in positional)
+        for n in nums:
+            if not isinstance(n, (int, np.integer)):
+                raise TypeError(f"jit: static_argnums must be integers, got {static_argnums!r}")
+        self._static_nums = frozenset(int(n) for n in nums)
+        self._static_names = frozenset(names) | frozenset(
+            positional[n] for n in self._static_nums if 0 <= n < len(positional))
+        self._plans: dict = {}
+        self._name = getattr(fun, "__name__", "f")
+
+    def __repr__(self) -> str:
+        return f"<tg.jit {self._name} ({len(self._plans)} traced signature(s))>"
+
+    def __get__(self, obj, objtype=None):  # a jitted method binds like a function
+        if obj is None:
+            return self
+        return functools.partial(self, obj)
+
+    # ---- calls ---------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        if not kwargs and not self._static_nums:  # the common call: positional arrays only
+            leaves: list = []
+            flags = [False]
+            key = tuple([_flatten(a, leaves, flags) for a in args])
+            if not flags[0] and not debug.enabled:
+                plan = self._plans.get(key)
+                if plan is not None:
+                    return plan.fn(*leaves)
+        key, leaves, fallback = self._signature(args, kwargs)
+        if fallback or (debug.enabled and debug.is_debugging_nans()):
+            return self.fun(*args, **kwargs)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._trace(args, kwargs)
+        return plan.fn(*leaves)
+
+    def lower(self, *args, **kwargs) -> "Plan":
+        """The plan that calls with these arguments run (traced now if it is new)."""
+        key, _, fallback = self._signature(args, kwargs)
+        if fallback:
+            raise TypeError("jit.lower: the arguments hold Tensors; jit traces NumPy arrays")
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._trace(args, kwargs)
+        return plan
+
+    def cache_size(self) -> int:
+        """How many signatures have been traced (and are kept)."""
+        return len(self._plans)
+
+    def clear_cache(self) -> None:
+        """Forget every plan: the next call traces again (e.g. after changing a closed-over array)."""
+        self._plans.clear()
+
+    # ---- signatures --------------------------------------------------------------
+    def _signature(self, args: tuple, kwargs: dict):
+        """(hashable key, traced leaves in order, whether to run eagerly instead)."""
+        leaves: list = []
+        parts = []
+        flags = [False]
+        nums = self._static_nums
+        for i, a in enumerate(args):
+            if i in nums:
+                parts.append(("static", _hashable(a, f"static argument {i}")))
+            else:
+                parts.append(_flatten(a, leaves, flags))
+        kparts = []
+        for k in sorted(kwargs):
+            v = kwargs[k]
+            if k in self._static_names:
+                kparts.append((k, "static", _hashable(v, f"static argument {k!r}")))
+            else:
+                kparts.append((k, _flatten(v, leaves, flags)))
+        if not kparts and not nums:  # the same key as __call__'s fast path
+            return tuple(parts), leaves, flags[0]
+        return (len(args), tuple(parts), tuple(kparts)), leaves, flags[0]
+
+    # ---- tracing -----------------------------------------------------------------------
+    def _trace(self, args: tuple, kwargs: dict) -> "Plan":
+        program = Program(self._name)
+        with program:
+            it = _Feeder(program)
+            nums = self._static_nums
+            targs = tuple(a if i in nums else _rebuild(a, it) for i, a in enumerate(args))
+            tkw = {k: (kwargs[k] if k in self._static_names else _rebuild(kwargs[k], it))
+                   for k in sorted(kwargs)}  # the order _signature flattens them in
+            result = self.fun(*targs, **tkw)
+        return _build_plan(program, result, self._name)
+
+
+class _Feeder:
+    """Hands out staged inputs, one per traced leaf, in flattening order."""
+
+    def __init__(self, program: Program):
+        self.program = program
+
+    def __call__(self, leaf):
+        if not isinstance(leaf, (np.ndarray, np.generic)):
+            leaf = np.asarray(leaf)
+        return self.program.input(leaf)
+
+
+# --------------------------------------------------------------------------
+# flattening the arguments (the same pytree rules as tensorgrad.tree)
+# --------------------------------------------------------------------------
+
+_STATIC_SCALARS = (bool, int, float, complex, str, bytes, type(None))
+
+
+def _hashable(v, what: str):
+    try:
+        hash(v)
+    except TypeError:
+        raise TypeError(f"jit: {what} of type {type(v).__name__} is not hashable, so it cannot "
+                        "be part of the signature; pass a tuple instead of a list, or close "
+                        "over the value") from None
+    if type(v) is float and v != v:
+        return (float, "nan")
+    return (type(v), v)
+
+
+def _is_node(x) -> bool:
+    t = type(x)
+    return (t is tuple or t is list or isinstance(x, dict)
+            or (isinstance(x, tuple) and hasattr(x, "_fields")))
+
+
+def _flatten(x, leaves: list, flags: list):
+    t = type(x)
+    if t is np.ndarray:
+        leaves.append(x)
+        return (x.shape, x.dtype, x.strides)
+    if x is None:
+        return None
+    if t is tuple or t is list:
+        return (t, *[_flatten(c, leaves, flags) for c in x])
+    if isinstance(x, dict):
+        keys = sorted(x)
+        return (t, tuple(keys), tuple(_flatten(x[k], leaves, flags) for k in keys))
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return (t, *[_flatten(c, leaves, flags) for c in x])
+    if isinstance(x, np.generic):
+        leaves.append(x)
+        return (t, x.dtype)
+    if t is Tensor or t is Staged:
+        flags[0] = True  # values of a live trace (or of an enclosing jit): run f as it is
+        return None
+    if isinstance(x, _STATIC_SCALARS):
+        return ("static",) + _hashable(x, "argument")
+    if hasattr(x, "__array__") or hasattr(x, "__array_interface__"):
+        a = np.asarray(x)
+        leaves.append(a)
+        return ("array-like", a.shape, a.dtype, a.strides)
+    return ("static",) + _hashable(x, "an argument leaf")
+
+
+def _rebuild(x, feed: _Feeder):
+    """``x`` with every traced leaf replaced by a staged input (same order as _flatten)."""
+    t = type(x)
+    if t is np.ndarray or isinstance(x, np.generic):
+        return feed(x)
+    if x is None:
+        return None
+    if t is tuple or t is list:
+        return t(_rebuild(c, feed) for c in x)
+    if isinstance(x, dict):
+        built = {k: _rebuild(x[k], feed) for k in sorted(x)}  # flattening order
+        return _dict_like(t, x, built)
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return t(*(_rebuild(c, feed) for c in x))
+    if isinstance(x, _STATIC_SCALARS):
+        return x
+    if hasattr(x, "__array__") or hasattr(x, "__array_interface__"):
+        return feed(np.asarray(x))
+    return x
+
+
+def _dict_like(t, original, built: dict):
+    """A dict subclass rebuilt with the original key order."""
+    try:
+        return t((k, built[k]) for k in original)
+    except TypeError:
+        return {k: built[k] for k in original}
+
+
+# --------------------------------------------------------------------------
+# the plan
+# --------------------------------------------------------------------------
+
+class Plan:
+    """A compiled trace: ``fn(*leaves)`` runs it; ``source`` is its Python text.
+
+    ``num_steps`` counts the NumPy calls left after dead-code elimination and
+    merging of repeated calls; ``recorded`` counts the calls recorded.
+    """
+
+    def __init__(self, fn, source: str, num_steps: int, recorded: int, reused: int):
+        self.fn = fn
+        self.source = source
+        self.num_steps = num_steps
+        self.recorded = recorded
+        self.reused = reused
+
+    def __repr__(self) -> str:
+        return (f"<Plan: {self.num_steps} NumPy calls ({self.recorded} recorded), "
+                f"{self.reused} buffers reused>")
+
+
+def _build_plan(program: Program, result, name: str) -> Plan:
+    outs: list = []  # slots (or constants) of the output leaves, in order
+    tree = _OutputTree(program, outs)
+    out_expr = tree.render(result)
+    steps = program.steps
+    recorded = len(steps)
+    # 1. keep what the outputs need
+    needed = {o for o in outs if type(o) is int}
+    keep = []
+    for st in reversed(steps):
+        if st.out in needed or st.effect:
+            keep.append(st)
+            needed.update(st.refs())
+    keep.reverse()
+    # 2. merge repeated calls (same function, same arguments)
+    alias: dict[int, int] = {}
+    seen: dict = {}
+    merged = []
+    for st in keep:
+        st.args = _rename(st.args, alias)
+        st.kwargs = _rename(st.kwargs, alias) if st.kwargs else st.kwargs
+        same = _same_view(st, program)
+        if same is not None:  # a no-op (reshape to the same shape, astype to the same dtype)
+            alias[st.out] = same
+            continue
+        k = _step_key(st) if not st.effect else None
+        if k is not None and k in seen:
+            alias[st.out] = seen[k]
+            continue
+        if k is not None:
+            seen[k] = st.out
+        merged.append(st)
+    outs = [alias.get(o, o) if type(o) is int else o for o in outs]
+    # 3. reuse the buffers of dead temporaries in elementwise steps
+    reuse = _plan_reuse(merged, set(o for o in outs if type(o) is int), program)
+    return _codegen(program, merged, outs, (out_expr, tree.consts), reuse, name, recorded)
+
+
+def _same_view(st, program: Program):
+    """The argument slot whose array this step's result merely repeats (same memory, shape,
+    strides and dtype), or None."""
+    v = st.value
+    if st.effect or st.kind == "item" or type(v) is not np.ndarray:
+        return None
+    for a in st.args:
+        if type(a) is not Ref:
+            continue
+        x = program.values[a.slot]
+        if type(x) is not np.ndarray:
+            continue
+        if x is v or (v.shape == x.shape and v.strides == x.strides and v.dtype == x.dtype
+                      and v.__array_interface__["data"][0] == x.__array_interface__["data"][0]):
+            return a.slot
+    return None
+
+
+def _rename(obj, alias: dict):
+    t = type(obj)
+    if t is Ref:
+        s = alias.get(obj.slot)
+        return obj if s is None else Ref(s)
+    if t is tuple or t is list:
+        return t(_rename(o, alias) for o in obj)
+    if t is dict:
+        return {k: _rename(o, alias) for k, o in obj.items()}
+    return obj
+
+
+def _const_key(x):
+    t = type(x)
+    if t is Ref:
+        return ("r", x.slot)
+    if x is None or x is Ellipsis or t is bool or t is int or t is str:
+        return (t, x)
+    if t is float or t is complex or isinstance(x, np.generic):
+        return (t, repr(x))
+    if t is tuple or t is list:
+        return (t, tuple(_const_key(e) for e in x))
+    if t is dict:
+        return (t, tuple((k, _const_key(v)) for k, v in x.items()))
+    if t is slice:
+        return (t, _const_key(x.start), _const_key(x.stop), _const_key(x.step))
+    if isinstance(x, np.dtype):
+        return ("dtype", x.str)
+    return ("id", id(x))
+
+
+def _step_key(st):
+    if st.kind == "item":
+        return ("item",) + tuple(_const_key(a) for a in st.args)
+    fn = st.fn if st.kind == "method" else ("id", id(st.fn))
+    return (st.kind, fn, _const_key(st.args), _const_key(st.kwargs))
+
+
+def _plan_reuse(steps, outputs: set, program: Program) -> dict:
+    """{step index: argument slot whose buffer the step may write its result into}.
+
+    Safe when the argument was made by an elementwise NumPy call in this plan
+    (a fresh array, never a view nor a caller's array), every use of it is
+    such a call (so no view of it exists), this step is its last use, and it
+    has the result's shape and dtype.
+    """
+    fresh: set = set()
+    users: dict[int, list] = {}
+    for k, st in enumerate(steps):
+        for r in st.refs():
+            users.setdefault(r, []).append(k)
+    elementwise = [st.kind == "call" and type(st.fn) is np.ufunc and not st.kwargs
+                   and st.fn.nout == 1 and st.fn.signature is None for st in steps]
+    for k, st in enumerate(steps):  # matmul (a generalized ufunc) also makes fresh arrays
+        if st.kind == "call" and type(st.fn) is np.ufunc and not st.kwargs \
+                and type(st.value) is np.ndarray:
+            fresh.add(st.out)
+    reuse = {}
+    taken: set = set()
+    for k, st in enumerate(steps):
+        if not elementwise[k] or type(st.value) is not np.ndarray:
+            continue
+        for a in st.args:
+            if type(a) is not Ref:
+                continue
+            s = a.slot
+            if s not in fresh or s in outputs or s in taken:
+                continue
+            us = users.get(s, ())
+            if not us or us[-1] != k or not all(elementwise[u] for u in us):
+                continue
+            v = program.values[s]
+            if v.shape != st.value.shape or v.dtype != st.value.dtype:
+                continue
+            reuse[k] = s
+            taken.add(s)
+            break
+    return reuse
+
+
+class _OutputTree:
+    """Renders the function's result as the plan's return expression."""
+
+    def __init__(self, program: Program, outs: list):
+        self.program = program
+        self.outs = outs
+        self.consts: list = []
+
+    def render(self, x) -> str:
+        t = type(x)
+        if t is Tensor:
+            if x._trace is not None and x._trace.level >= 0:
+                raise TypeError("jit: the function returned a Tensor of a live transform; "
+                                "return arrays")
+            x = concrete(x)
+            t = type(x)
+        if t is Staged:
+            if x.program is not self.program:
+                raise ConcretizationError("jit: the function returned a value traced by "
+                                          "another jit trace")
+            self.outs.append(x.slot)
+            return f"\x00{len(self.outs) - 1}\x00"
+        if x is None:
+            return "None"
+        if t is tuple or t is list:
+            body = "".join(self.render(c) + ", " for c in x)
+            return f"({body})" if t is tuple else f"[{body}]"
+        if isinstance(x, dict):
+            body = ", ".join(f"{k!r}: {self.render(v)}" if _literal(k) is not None
+                             else f"{self._const(k)}: {self.render(v)}" for k, v in x.items())
+            if t is dict:
+                return "{" + body + "}"
+            return f"{self._const(t)}({{{body}}})"
+        if isinstance(x, tuple) and hasattr(x, "_fields"):
+            return f"{self._const(t)}(" + "".join(self.render(c) + ", " for c in x) + ")"
+        if isinstance(x, (np.ndarray, np.generic)) or isinstance(x, _STATIC_SCALARS):
+            self.outs.append(("const", x))
+            return f"\x00{len(self.outs) - 1}\x00"
+        raise TypeError(f"jit: the function returned a {type(x).__name__}; a jitted function "
+                        "returns arrays, numbers and pytrees (tuples, lists, dicts) of them")
+
+    def _const(self, obj) -> str:
+        self.consts.append(obj)
+        return f"\x01{len(self.consts) - 1}\x01"
+
+
+def _literal(x) -> str | None:
+    """Python source for a simple constant, or None."""
+    t = type(x)
+    if x is None or t is bool or t is int or t is str:
+        return repr(x)
+    if t is float and math.isfinite(x):
+        return repr(x)
+    if x is Ellipsis:
+        return "..."
+    if t is tuple:
+        parts = [_literal(e) for e in x]
+        if all(p is not None for p in parts):
+            return "(" + "".join(p + ", " for p in parts) + ")"
+    return None
+
+
+def _own(v):
+    """An output the caller may keep and write: copied when it is a view or read-only."""
+    if type(v) is np.ndarray and (v.base is not None or not v.flags.writeable):
+        return v.copy()
+    return v
+
+
+def _fresh_const(v):
+    return v.copy() if type(v) is np.ndarray else v
+
+
+class _Names:
+    """Global names for the plan's functions and constants."""
+
+    def __init__(self):
+        self.globals: dict = {"_own": _own, "_fresh": _fresh_const}
+        self.by_id: dict = {}
+        self.keep: list = []  # keep constants alive (ids are only valid while they are)
+
+    def name(self, obj, hint: str) -> str:
+        n = self.by_id.get(id(obj))
+        if n is None:
+            base = "".join(c if c.isalnum() else "_" for c in hint)[:24] or "c"
+            n = f"{base}_{len(self.by_id)}"
+            self.by_id[id(obj)] = n
+            self.globals[n] = obj
+            self.keep.append(obj)
+        return n
+
+
+def _frozen_const(a, copies: dict):
+    """A constant array of the plan, fixed at trace time: a private read-only copy (a
+    read-only array may still be a view of, or locked from, something writable)."""
+    if type(a) is not np.ndarray:
+        return a
+    c = copies.get(id(a))
+    if c is None:
+        c = a.copy()
+        c.flags.writeable = False
+        copies[id(a)] = c
+    return c
+
+
+def _codegen(program: Program, steps, outs, out: tuple, reuse: dict, name: str,
+             recorded: int) -> Plan:
+    out_expr, out_consts = out
+    names = _Names()
+    copies: dict = {}
+    inputs = {s: f"x{k}" for k, s in enumerate(program.inputs)}
+    local = dict(inputs)
+
+    def var(slot: int) -> str:
+        v = local.get(slot)
+        if v is None:
+            v = local[slot] = f"v{slot}"
+        return v
+
+    def arg(x) -> str:
+        t = type(x)
+        if t is Ref:
+            return local[x.slot]
+        lit = _literal(x)
+        if lit is not None:
+            return lit
+        if t is tuple or t is list:
+            if _has_ref(x):
+                body = "".join(arg(e) + ", " for e in x)
+                return f"({body})" if t is tuple else f"[{body}]"
+        elif t is dict and _has_ref(x):
+            return "{" + ", ".join(f"{k!r}: {arg(v)}" for k, v in x.items()) + "}"
+        x = _frozen_const(x, copies) if t is np.ndarray else _freeze_nested(x, copies)
+        hint = getattr(x, "__name__", None) or type(x).__name__
+        return names.name(x, hint)
+
+    # free each temporary after its last use, as the eager sweep releases its residuals
+    outputs = {o for o in outs if type(o) is int}
+    last_use: dict[int, int] = {}
+    for k, st in enumerate(steps):
+        for r in st.refs():
+            last_use[r] = k
+    dead_after: dict[int, list] = {}
+    for slot, k in last_use.items():
+        if slot not in inputs and slot not in outputs:
+            dead_after.setdefault(k, []).append(slot)
+    lines = []
+    for k, st in enumerate(steps):
+        if st.kind == "item":
+            expr = f"{arg(st.args[0])}[{st.args[1]!r}]"
+        else:
+            pos = [arg(a) for a in (st.args[1:] if st.kind == "method" else st.args)]
+            kw = [f"{kk}={arg(v)}" for kk, v in st.kwargs.items()] if st.kwargs else []
+            if k in reuse:
+                kw.append(f"out={local[reuse[k]]}")
+            if st.kind == "method":
+                obj = arg(st.args[0])
+                if st.fn == "__getitem__":
+                    expr = f"{obj}[{pos[0]}]"
+                else:
+                    expr = f"{obj}.{st.fn}({', '.join(pos + kw)})"
+            else:
+                method = _method_form(st, program)
+                if method is not None:  # the array method NumPy's function form wraps
+                    mname, keywords = method
+                    rest = pos[1:]
+                    if keywords:
+                        rest = [f"{k}={a}" for k, a in zip(keywords, rest)]
+                    expr = f"{pos[0]}.{mname}({', '.join(rest + kw)})"
+                else:
+                    fname = names.name(st.fn, getattr(st.fn, "__name__", "f"))
+                    expr = f"{fname}({', '.join(pos + kw)})"
+        lines.append(f"    {var(st.out)} = {expr}")
+        dead = [local[d] for d in dead_after.get(k, ()) if d != st.out and d in local]
+        if dead:
+            lines.append(f"    del {', '.join(dead)}")
+
+    # the return expression: outputs in place of the markers
+    seen_out: set = set()
+    input_slots = set(program.inputs)
+    rendered = []
+    for o in outs:
+        if type(o) is tuple:  # a constant output: a fresh copy per call
+            rendered.append(f"_fresh({names.name(o[1], 'const')})")
+            continue
+        v = local.get(o) if o in local else inputs.get(o)
+        value = program.values[o]
+        if o in seen_out or o in input_slots:
+            rendered.append(f"{v}.copy()" if type(value) is np.ndarray else v)
+        elif type(value) is np.ndarray:
+            rendered.append(f"_own({v})")
+        else:
+            rendered.append(v)
+        seen_out.add(o)
+    ret = out_expr
+    for i, r in enumerate(rendered):
+        ret = ret.replace(f"\x00{i}\x00", r, 1)
+    src_args = ", ".join(inputs[s] for s in program.inputs)
+    src = "def plan(" + src_args + "):\n" + "\n".join(lines) + ("\n" if lines else "") \
+        + f"    return {ret}\n"
+    # constants and types used by the return expression
+    for i, c in enumerate(out_consts):
+        src = src.replace(f"\x01{i}\x01", names.name(c, getattr(c, "__name__", "c")))
+    g = names.globals
+    exec(compile(src, f"<tg.jit plan of {name}>", "exec"), g)  # noqa: S102 - our own source
+    return Plan(g["plan"], src, len(steps), recorded, len(reuse))
+
+
+#: NumPy functions that call the array method of the same name on an ndarray
+_METHODS = {getattr(np, n): (n, None) for n in (
+    "sum", "mean", "prod", "max", "min", "any", "all", "argmax", "argmin", "cumsum", "cumprod",
+    "reshape", "transpose", "swapaxes", "squeeze", "ravel", "round", "repeat", "take",
+    "diagonal", "trace", "std", "var")}
+
+
+def _method_form(st, program: Program):
+    """(method name, keyword names for the positional params) when this call is an array
+    method of its first argument: a NumPy function in ``_METHODS``, or an op forward that
+    declares ``array_method`` (``forward(x, *params) == x.<name>(**zip(keywords, params))``
+    for an ndarray x)."""
+    if not st.args or type(st.args[0]) is not Ref:
+        return None
+    if type(program.values[st.args[0].slot]) is not np.ndarray:
+        return None
+    try:
+        form = _METHODS.get(st.fn)
+    except TypeError:  # an unhashable callable
+        return None
+    if form is None:
+        form = getattr(st.fn, "array_method", None)
+    return form
+
+
+def _has_ref(x) -> bool:
+    t = type(x)
+    if t is Ref:
+        return True
+    if t is tuple or t is list:
+        return any(_has_ref(e) for e in x)
+    if t is dict:
+        return any(_has_ref(e) for e in x.values())
+    return False
+
+
+def _freeze_nested(x, copies: dict):
+    t = type(x)
+    if t is np.ndarray:
+        return _frozen_const(x, copies)
+    if t is tuple or t is list:
+        return t(_freeze_nested(e, copies) for e in x)
+    if t is dict:
+        return {k: _freeze_nested(v, copies) for k, v in x.items()}
+    return x

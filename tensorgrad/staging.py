@@ -1,0 +1,482 @@
+"""Staging: values that record what is computed from them (the tracer of ``tg.jit``).
+
+While :func:`tensorgrad.jit` traces a function, each input array is replaced
+by a :class:`Staged` value: it holds the concrete array of this call (so
+shapes, dtypes and the trace-time results are all real), and every NumPy
+computation that reads it is appended to a :class:`Program` instead of being
+lost. Three routes lead into the program:
+
+* tensorgrad ops: :func:`tensorgrad.recording.call_forward` records one step
+  per op forward (the op's own NumPy function, whatever branches it takes
+  inside), so the forward pass, and every VJP/JVP rule the sweeps run (rules
+  are written with ops), land in the program as op calls;
+* NumPy: a staged value implements ``__array_ufunc__`` and
+  ``__array_function__``, so ``np.greater(concrete(x), 0)`` in a rule, a mask
+  or an ``np.where`` are recorded too, never baked in as trace-time constants;
+* operators and array methods (``x * 2``, ``x.sum()``, ``x[i]``) on a staged
+  value record the matching NumPy call.
+
+Whatever needs the *value* of a staged array to decide something in Python
+(``bool()``, ``float()``, ``int()``, ``.item()``, ``np.asarray``, an index
+made of it, a shape depending on it) raises :class:`ConcretizationError` at
+trace time: a replay could otherwise follow the branch taken while tracing
+for inputs that should take another. Everything else a traced function
+computes without reading a staged value (closed-over arrays and what is
+computed from them) is a constant of the program, fixed at trace time.
+
+This module sits at the bottom of the package with :mod:`tensorgrad.tensor`.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["Staged", "Program", "ConcretizationError", "Ref", "is_staged", "call", "check",
+           "as_array", "may_any", "active", "find_staged", "trace_values"]
+
+
+class ConcretizationError(TypeError):
+    """A traced value was needed as a concrete Python value while ``tg.jit`` traced."""
+
+
+_HINT = ("tg.jit records the computation once and replays it for new inputs, so Python "
+         "control flow and conversions may not depend on a traced value (the branch taken "
+         "while tracing would be replayed for every input). Select values with tg.where(cond, "
+         "a, b), compute the decision outside the jitted function, or mark the argument "
+         "static (tg.jit(f, static_argnums=...) / static_argnames=...) so that each value "
+         "is traced on its own.")
+
+
+def _concretization(what: str, v: "Staged") -> ConcretizationError:
+    return ConcretizationError(f"tg.jit: {what} of a traced array (shape {v.shape}, dtype "
+                               f"{v.dtype}); its value is only known when the compiled function "
+                               f"runs. {_HINT}")
+
+
+#: number of programs being recorded (in any thread): a one-load test for the
+#: engine's hot path. Which program a value belongs to is carried by the value.
+active = 0
+_lock = threading.Lock()
+
+
+class Ref:
+    """A reference to a program slot inside a recorded call's arguments."""
+
+    __slots__ = ("slot",)
+
+    def __init__(self, slot: int):
+        self.slot = slot
+
+    def __repr__(self) -> str:
+        return f"v{self.slot}"
+
+
+class Step:
+    """One recorded call: ``out = fn(*args, **kwargs)``, or a method of ``args[0]``.
+
+    ``kind`` is "call", "method" (``args[0].<fn>(*args[1:])``) or "item"
+    (``args[0][args[1]]``, the elements of a call that returned a tuple).
+    """
+
+    __slots__ = ("kind", "fn", "args", "kwargs", "out", "value", "effect")
+
+    def __init__(self, kind, fn, args, kwargs, out, value, effect=False):
+        self.kind = kind
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
+        self.out = out
+        self.value = value
+        self.effect = effect  # a check: kept even though no output needs its result
+
+    def refs(self):
+        found = []
+        _collect_refs(self.args, found)
+        _collect_refs(self.kwargs, found)
+        return found
+
+
+def _collect_refs(obj, found):
+    t = type(obj)
+    if t is Ref:
+        found.append(obj.slot)
+    elif t is tuple or t is list:
+        for o in obj:
+            _collect_refs(o, found)
+    elif t is dict:
+        for o in obj.values():
+            _collect_refs(o, found)
+
+
+class Program:
+    """The calls recorded while tracing: inputs, steps, and the value of each slot."""
+
+    def __init__(self, name: str = "f"):
+        self.name = name
+        self.steps: list[Step] = []
+        self.inputs: list[int] = []
+        self.values: list = []  # slot -> trace-time value
+        self.open = True
+
+    def __enter__(self) -> "Program":
+        global active
+        with _lock:
+            active += 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        global active
+        self.open = False
+        with _lock:
+            active -= 1
+
+    def _slot(self, value) -> int:
+        self.values.append(value)
+        return len(self.values) - 1
+
+    def input(self, value) -> "Staged":
+        """A staged input holding ``value`` (a read-only view, as the eager transforms pass)."""
+        if type(value) is np.ndarray and value.flags.writeable:
+            value = value.view()
+            value.flags.writeable = False
+        s = self._slot(value)
+        self.inputs.append(s)
+        return Staged(value, s, self)
+
+    def emit(self, kind: str, fn, args: tuple, kwargs: dict, what: str, effect: bool = False):
+        """Record ``fn`` on ``args`` (which hold staged values) and run it on the real values."""
+        if not self.open:
+            raise ConcretizationError(
+                f"tg.jit: a traced value of {self.name!r} was used after its trace ended (it "
+                "escaped through a global, a closure or an attribute); return values from the "
+                "jitted function instead")
+        targs, rargs = _split(args, self, what)
+        tkw, rkw = _split(kwargs, self, what) if kwargs else ({}, {})
+        if kind == "call":
+            value = fn(*rargs, **rkw)
+        elif kind == "method":
+            value = getattr(rargs[0], fn)(*rargs[1:], **rkw)
+        else:  # pragma: no cover - items are emitted by _wrap only
+            raise ValueError(kind)
+        if effect:
+            s = self._slot(value)
+            self.steps.append(Step(kind, fn, targs, tkw, s, value, effect=True))
+            return value
+        if value is None:
+            raise ConcretizationError(
+                f"tg.jit: {what} returned nothing, i.e. it works in place on its arguments; "
+                "in-place NumPy calls (out=, np.copyto, ufunc.at, item assignment) cannot be "
+                "recorded on traced values. Write the computation out of place")
+        return self._wrap(kind, fn, targs, tkw, value)
+
+    def _wrap(self, kind, fn, targs, tkw, value):
+        s = self._slot(value)
+        self.steps.append(Step(kind, fn, targs, tkw, s, value))
+        if isinstance(value, (tuple, list)) and not isinstance(value, np.ndarray):
+            parts = []
+            for k, v in enumerate(value):
+                if isinstance(v, (np.ndarray, np.generic)):
+                    ps = self._slot(v)
+                    self.steps.append(Step("item", None, (Ref(s), k), {}, ps, v))
+                    parts.append(Staged(v, ps, self))
+                else:
+                    parts.append(v)
+            return type(value)(parts) if type(value) in (tuple, list) else value
+        return Staged(value, s, self)
+
+
+def _split(obj, program: Program, what: str):
+    """(template with Refs, the same with real values) for a call's arguments."""
+    t = type(obj)
+    if t is Staged:
+        if obj.program is not program:
+            if not obj.program.open:
+                raise ConcretizationError(
+                    "tg.jit: a traced value was used after its trace ended (it escaped through "
+                    "a global, a closure or an attribute)")
+            raise ConcretizationError("tg.jit: values traced by two different jit traces met "
+                                      f"in {what}")
+        return Ref(obj.slot), obj.value
+    if t is tuple or t is list:
+        pairs = [_split(o, program, what) for o in obj]
+        return t(p[0] for p in pairs), t(p[1] for p in pairs)
+    if t is dict:
+        pairs = {k: _split(o, program, what) for k, o in obj.items()}
+        return {k: p[0] for k, p in pairs.items()}, {k: p[1] for k, p in pairs.items()}
+    if t is slice and any(type(e) is Staged for e in (obj.start, obj.stop, obj.step)):
+        v = next(e for e in (obj.start, obj.stop, obj.step) if type(e) is Staged)
+        raise _concretization("a slice bound (the result's shape would depend on it)", v)
+    return obj, obj
+
+
+def find_staged(obj):
+    """The first staged value inside nested tuples/lists/dicts (or None)."""
+    t = type(obj)
+    if t is Staged:
+        return obj
+    if t is tuple or t is list:
+        for o in obj:
+            s = find_staged(o)
+            if s is not None:
+                return s
+    elif t is dict:
+        for o in obj.values():
+            s = find_staged(o)
+            if s is not None:
+                return s
+    return None
+
+
+def is_staged(x) -> bool:
+    return type(x) is Staged
+
+
+def call(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, recorded as one step when an argument is staged.
+
+    For library code that computes with NumPy on values (label checks, index
+    conversions) and must be replayed with the new values under ``tg.jit``.
+    """
+    s = find_staged(args)
+    if s is None and kwargs:
+        s = find_staged(kwargs)
+    if s is None:
+        return fn(*args, **kwargs)
+    return s.program.emit("call", fn, args, kwargs, getattr(fn, "__name__", "a call"))
+
+
+def check(fn, *args) -> None:
+    """Run ``fn(*args)`` (a check that raises on bad values), and again at every replay of a
+    jit plan when an argument is staged (its result is not used)."""
+    s = find_staged(args)
+    if s is None:
+        fn(*args)
+    else:
+        s.program.emit("call", fn, args, {}, getattr(fn, "__name__", "a check"), effect=True)
+
+
+def as_array(v, dtype=None, copy: bool = False):
+    """``np.array(v, dtype, copy=copy)`` that keeps a staged value staged."""
+    if type(v) is Staged:
+        if dtype is not None and np.dtype(dtype) != v.dtype:
+            return v.astype(dtype)
+        return v
+    return np.array(v, dtype=dtype, copy=True) if copy else np.asarray(v, dtype=dtype)
+
+
+def may_any(mask) -> bool:
+    """``np.any(mask)``, or True for a staged mask (its value is only known at run time:
+    the caller takes the general path, which must also be right when no entry is true)."""
+    if type(mask) is Staged:
+        return True
+    return bool(np.any(mask))
+
+
+# --------------------------------------------------------------------------
+# the staged value
+# --------------------------------------------------------------------------
+
+#: NumPy functions that read only shapes and dtypes: answered from the trace-time value
+_METADATA = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj,
+             np.can_cast, np.zeros_like, np.ones_like, np.empty_like, np.full_like}
+#: NumPy functions whose result's shape depends on the values
+_VALUE_SHAPED = {np.nonzero, np.flatnonzero, np.argwhere, np.unique, np.extract, np.compress,
+                 np.trim_zeros}
+
+
+def trace_values(obj):
+    """``obj`` with staged values replaced by their trace-time values (for metadata)."""
+    t = type(obj)
+    if t is Staged:
+        return obj.value
+    if t is tuple or t is list:
+        return t(trace_values(o) for o in obj)
+    if t is dict:
+        return {k: trace_values(o) for k, o in obj.items()}
+    return obj
+
+
+def _binary(ufunc, reflected=False):
+    def op(self, other):
+        if type(other) is Tensor:
+            return NotImplemented  # the Tensor records it on its tape (it defers to us otherwise)
+        if reflected:
+            return self.program.emit("call", ufunc, (other, self), {}, f"numpy.{ufunc.__name__}")
+        return self.program.emit("call", ufunc, (self, other), {}, f"numpy.{ufunc.__name__}")
+    return op
+
+
+def _unary(ufunc):
+    def op(self):
+        return self.program.emit("call", ufunc, (self,), {}, f"numpy.{ufunc.__name__}")
+    return op
+
+
+def _method(name):
+    def m(self, *args, **kwargs):
+        return self.program.emit("method", name, (self,) + args, kwargs, f"ndarray.{name}")
+    m.__name__ = name
+    return m
+
+
+class Staged:
+    """A traced array: its trace-time value, and the program slot that computes it.
+
+    It behaves like the ndarray it stands for wherever only shapes and dtypes
+    matter; computations on it are recorded; turning it into a Python value
+    raises :class:`ConcretizationError`.
+    """
+
+    __slots__ = ("value", "slot", "program", "__weakref__")
+    __array_priority__ = 100
+
+    def __init__(self, value, slot: int, program: Program):
+        self.value = value
+        self.slot = slot
+        self.program = program
+
+    # ---- metadata -------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return np.shape(self.value)
+
+    @property
+    def dtype(self):
+        v = self.value
+        return v.dtype if hasattr(v, "dtype") else np.result_type(v)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.itemsize
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d array")
+        return self.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __repr__(self) -> str:
+        return f"traced(shape={self.shape}, dtype={self.dtype})"
+
+    __hash__ = object.__hash__
+
+    # ---- what needs a value -------------------------------------------------------
+    def __bool__(self):
+        raise _concretization("bool() (an if/while/and/or on it, or a comparison used as a "
+                              "condition)", self)
+
+    def __float__(self):
+        raise _concretization("float()", self)
+
+    def __int__(self):
+        raise _concretization("int()", self)
+
+    def __complex__(self):
+        raise _concretization("complex()", self)
+
+    def __index__(self):
+        raise _concretization("use as a Python integer (an index, a size, range())", self)
+
+    def item(self, *args):
+        raise _concretization(".item()", self)
+
+    def tolist(self):
+        raise _concretization(".tolist()", self)
+
+    def __array__(self, dtype=None, copy=None):
+        raise _concretization("np.asarray()/np.array() (or storing it into a NumPy array)", self)
+
+    def __setitem__(self, idx, value):
+        raise ConcretizationError("tg.jit: item assignment on a traced array; arrays are "
+                                  "immutable inside tg.jit, build the new value with tg.where "
+                                  "or tg.concatenate")
+
+    # ---- NumPy protocols ------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if any(type(i) is Tensor for i in inputs):
+            return NotImplemented
+        if "out" in kwargs or method == "at":
+            raise ConcretizationError(
+                f"tg.jit: numpy.{ufunc.__name__}.{method} writes in place (out= or .at) with a "
+                "traced value; write it out of place (e.g. x = x + y)")
+        fn = ufunc if method == "__call__" else getattr(ufunc, method)
+        name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+        return self.program.emit("call", fn, inputs, kwargs, f"numpy.{name}")
+
+    def __array_function__(self, func, types, args, kwargs):
+        if Tensor in types:
+            return NotImplemented
+        if func in _METADATA:
+            return func(*trace_values(args), **trace_values(kwargs))
+        if func in _VALUE_SHAPED:
+            s = find_staged(args)
+            raise _concretization(f"numpy.{func.__name__} (its result's shape depends on the "
+                                  "values)", s)
+        return self.program.emit("call", func, args, kwargs, f"numpy.{func.__name__}")
+
+    def __getitem__(self, index):
+        idx = index if type(index) is tuple else (index,)
+        for i in idx:
+            if type(i) is Staged and i.dtype == bool:
+                raise _concretization("a boolean mask index (the result's shape depends on "
+                                      "the mask); use tg.where(mask, x, 0) instead", i)
+        return self.program.emit("method", "__getitem__", (self, index), {}, "indexing")
+
+    # ---- array methods -------------------------------------------------------------------
+    @property
+    def T(self):
+        return self.program.emit("method", "transpose", (self,), {}, "ndarray.T")
+
+    @property
+    def mT(self):
+        return self.program.emit("method", "swapaxes", (self, -1, -2), {}, "ndarray.mT")
+
+    @property
+    def real(self):
+        return self.program.emit("call", np.real, (self,), {}, "ndarray.real")
+
+    @property
+    def imag(self):
+        return self.program.emit("call", np.imag, (self,), {}, "ndarray.imag")
+
+    def nonzero(self):
+        raise _concretization("nonzero() (its result's shape depends on the values)", self)
+
+
+for _name in ("sum", "mean", "prod", "max", "min", "any", "all", "argmax", "argmin", "std",
+              "var", "reshape", "astype", "transpose", "swapaxes", "ravel", "flatten", "squeeze",
+              "copy", "clip", "cumsum", "cumprod", "dot", "round", "repeat", "take", "conj",
+              "conjugate", "diagonal", "trace", "view"):
+    setattr(Staged, _name, _method(_name))
+
+for _op, _uf in (("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
+                 ("truediv", np.true_divide), ("floordiv", np.floor_divide), ("mod", np.remainder),
+                 ("pow", np.power), ("matmul", np.matmul), ("and", np.bitwise_and),
+                 ("or", np.bitwise_or), ("xor", np.bitwise_xor)):
+    setattr(Staged, f"__{_op}__", _binary(_uf))
+    setattr(Staged, f"__r{_op}__", _binary(_uf, reflected=True))
+for _op, _uf in (("lt", np.less), ("le", np.less_equal), ("gt", np.greater),
+                 ("ge", np.greater_equal), ("eq", np.equal), ("ne", np.not_equal)):
+    setattr(Staged, f"__{_op}__", _binary(_uf))
+for _op, _uf in (("neg", np.negative), ("pos", np.positive), ("abs", np.absolute),
+                 ("invert", np.invert)):
+    setattr(Staged, f"__{_op}__", _unary(_uf))
+del _name, _op, _uf

@@ -1,0 +1,348 @@
+"""tg.jit: traced once per signature, replayed as a NumPy plan, equal to the eager path.
+
+Every registered op's examples go through jit(grad), jit(jacrev) and jit(jvp):
+traced on one set of inputs, then replayed on new inputs of the same shapes,
+each result compared with the eager transform on the same inputs (1e-12). Then
+the rules that branch on values (masks, ties, zeros, arg-max positions, labels)
+are replayed on inputs that take the other branch, and retracing, static
+arguments, the control-flow error, composition and ownership are checked.
+Speed is measured in benchmarks/peers.py, never here.
+"""
+import threading
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad.registry import REGISTRY
+from tensorgrad.testing import op_cases
+
+
+def _close(a, b, tol=1e-12):
+    la, lb = tg.tree_leaves(a), tg.tree_leaves(b)
+    assert len(la) == len(lb)
+    for u, v in zip(la, lb):
+        u, v = np.asarray(u), np.asarray(v)
+        assert u.shape == v.shape and u.dtype == v.dtype, (u.shape, v.shape, u.dtype, v.dtype)
+        np.testing.assert_allclose(u, v, rtol=tol, atol=tol)
+
+
+def _transforms(op, case):
+    f = case.fn(op)
+    if not case.diff:  # no gradient: the forward itself
+        return {"forward": f}
+    out = f(*case.diff_args)
+    w = np.random.default_rng(1).normal(size=np.shape(out))
+    argnums = tuple(range(len(case.diff)))
+
+    def loss(*xs):
+        return tg.sum(f(*xs) * w)
+
+    def push(*xs):
+        return tg.jvp(f, xs, tuple(np.full(np.shape(x), 0.5) for x in xs))
+
+    return {"grad": tg.grad(loss, argnums=argnums), "jacrev": tg.jacrev(f, argnums=argnums),
+            "jvp": push}
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_op_through_jit_equals_eager(name):
+    op = REGISTRY[name]
+    for case, again in zip(op_cases(op), op_cases(op, seed=7)):
+        for kind, fn in _transforms(op, case).items():
+            jf = tg.jit(fn)
+            _close(jf(*case.diff_args), fn(*case.diff_args))
+            new = again.diff_args  # same shapes, new values: replayed, not traced again
+            _close(jf(*new), fn(*new))
+            assert jf.cache_size() == 1, (case.label, kind)
+
+
+# ---- rules that branch on values, replayed on inputs that take the other branch ---------
+
+def _replays(fn, traced_on, *inputs):
+    jf = tg.jit(fn)
+    jf(*traced_on)
+    for args in inputs:
+        _close(jf(*args), fn(*args))
+    assert jf.cache_size() == 1
+
+
+def test_masks_and_ties_follow_the_new_values():
+    x = np.array([0.5, 1.5, 2.0])
+    _replays(tg.grad(lambda v: tg.sum(tg.relu(v) * v)), (x,), (np.array([-1.0, 2.0, -3.0]),))
+    _replays(tg.grad(lambda v: tg.sum(tg.abs(v))), (x,), (np.array([-1.0, 0.0, 3.0]),))
+    # ties share the gradient: traced without ties, replayed with them
+    _replays(tg.grad(lambda a, b: tg.sum(tg.maximum(a, b)), argnums=(0, 1)),
+             (x, x + 1), (x, x.copy()), (x + 2, x))
+    _replays(tg.grad(lambda v: tg.max(v)), (x,), (np.array([2.0, 2.0, 1.0]),))
+    _replays(tg.grad(lambda v: tg.sum(tg.clip(v, 0.0, 1.0))), (x * 0.1,), (x,), (-x,))
+    _replays(tg.grad(lambda v: tg.sum(tg.where(v > 1.0, v * v, -v))), (x,), (x - 1.0,))
+
+
+def test_infinite_slopes_and_zeros_follow_the_new_values():
+    x = np.array([0.5, 1.5, 2.0])
+    z = np.array([0.0, 1.0, 4.0])
+    _replays(tg.grad(lambda v: tg.sum(tg.sqrt(v))), (x,), (z,))
+    _replays(tg.grad(lambda v: tg.sum(tg.sqrt(v) * 0.0)), (x,), (z,))  # a zero g at x = 0
+    _replays(tg.grad(lambda v: tg.sum(v ** 0.5)), (x,), (z,))
+    _replays(tg.grad(lambda v: tg.sum(tg.std(v))), (x,), (np.ones(3),))  # std = 0
+    _replays(tg.grad(lambda v: tg.prod(v)), (x,), (z,), (np.zeros(3),))  # exact with zeros
+
+
+def test_rules_that_branch_in_python_are_replayed_whole_on_the_new_values():
+    # these rules read values in Python (NaN present? ties? repeated eigenvalues?); under jit
+    # each is one recorded step run on the new values, so a replay takes the new branch
+    x = np.array([0.5, 1.5, 2.0, 3.0])
+    _replays(tg.grad(lambda v: tg.nansum(v * v)), (x,), (np.array([0.5, np.nan, 2.0, 1.0]),))
+    _replays(tg.grad(lambda v: tg.median(v)), (x,), (np.array([1.0, 1.0, 1.0, 2.0]),))
+    _replays(tg.grad(lambda v: tg.sum(tg.logaddexp(v, 2 * v))), (x,),
+             (np.array([-np.inf, 0.0, 1.0, 2.0]),))
+    _replays(tg.grad(lambda v: tg.sum(tg.sinc(v))), (x,), (np.array([0.0, 1.0, -2.0, 0.5]),))
+    a = np.array([[2.0, 0.3], [0.3, 1.0]])
+    w = np.array([1.0, 2.0])
+    _replays(tg.grad(lambda m: tg.sum(tg.linalg.eigvalsh(m))), (a,), (np.eye(2) * 3.0,))
+    g = tg.grad(lambda m: tg.sum(tg.linalg.eigvalsh(m) * w))
+    jg = tg.jit(g)
+    _close(jg(a), g(a))
+    for fn in (g, jg):  # repeated eigenvalues with different weights: no derivative, eagerly or not
+        with pytest.raises(np.linalg.LinAlgError, match="repeated eigenvalues"):
+            fn(np.eye(2) * 3.0)
+
+
+def test_prod_second_order_at_zero_raises_at_replay_as_eagerly():
+    h = tg.hessian(lambda v: tg.prod(v))
+    jf = tg.jit(h)
+    x = np.array([0.5, 1.5, 2.0])
+    _close(jf(x), h(x))
+    with pytest.raises(NotImplementedError, match="zeros"):
+        h(np.array([0.0, 1.0, 2.0]))
+    with pytest.raises(NotImplementedError, match="zeros"):
+        jf(np.array([0.0, 1.0, 2.0]))
+
+
+def test_traced_indices_labels_and_argmax_positions():
+    x = np.arange(12.0).reshape(3, 4) / 7
+    idx = np.array([2, 0, 2])
+
+    def pick(v, i):
+        return tg.sum(v[i] * v[i])
+    _replays(tg.grad(pick), (x, idx), (x * 2, np.array([1, 1, 0])))
+
+    def loss(z, labels):
+        return tg.nn.softmax_cross_entropy(z, labels)
+    _replays(tg.value_and_grad(loss), (x, np.array([0, 3, 1])), (x[::-1].copy(), np.array([2, 2, 3])))
+    jf = tg.jit(tg.value_and_grad(loss))
+    jf(x, np.array([0, 3, 1]))
+    with pytest.raises(IndexError, match="out of range"):  # checked at every replay
+        jf(x, np.array([0, 4, 1]))
+    with pytest.raises(IndexError, match="out of range"):
+        jf(x, np.array([0, -1, 1]))
+
+    img = np.random.default_rng(0).normal(size=(1, 2, 4, 4))
+    pool = tg.grad(lambda v: tg.sum(tg.max_pool2d(v, 2) ** 2))
+    _replays(pool, (img,), (-img,), (img[..., ::-1].copy(),))
+
+
+# ---- signatures ----------------------------------------------------------------------------
+
+def test_retraces_on_a_new_signature_only():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return tg.sum(tg.sin(x))
+    jf = tg.jit(tg.grad(f))
+    jf(np.ones(3))
+    jf(np.zeros(3))
+    assert len(calls) == 1 and jf.cache_size() == 1
+    jf(np.ones(4))  # a new shape
+    jf(np.ones(3, dtype=np.float32))  # a new dtype
+    assert len(calls) == 3 and jf.cache_size() == 3
+    jf(np.ones((2, 6))[:, ::2])  # a view with other strides
+    assert len(calls) == 4
+    g = tg.jit(lambda t: t["a"] * 2 + t["b"])
+    _close(g({"a": np.ones(2), "b": np.ones(2)}), np.full(2, 3.0))
+    _close(g({"a": np.ones(2), "b": 1.0}), np.full(2, 3.0))  # another structure
+    assert g.cache_size() == 2
+    jf.clear_cache()
+    assert jf.cache_size() == 0
+
+
+def test_python_numbers_and_static_arguments_are_part_of_the_signature():
+    def f(x, n, scale=1.0):
+        for _ in range(n):  # Python control flow on a static argument
+            x = tg.sin(x) * scale
+        return x
+    x = np.linspace(0, 1, 4)
+    jf = tg.jit(f, static_argnums=1)
+    _close(jf(x, 2), f(x, 2))
+    _close(jf(x, 3), f(x, 3))
+    _close(jf(x, 3, scale=2.0), f(x, 3, scale=2.0))  # a Python number: static by value
+    assert jf.cache_size() == 3
+    jn = tg.jit(f, static_argnames="n")
+    _close(jn(x, n=2), f(x, 2))
+    _close(jn(x, 2), f(x, 2))  # named static also when passed by position
+
+    h = tg.jit(lambda x, *, b, a: x * a - b)  # keyword arguments, in any order
+    _close(h(x, b=np.ones(4), a=np.full(4, 2.0)), x * 2 - 1)
+    _close(h(x, a=np.full(4, 3.0), b=np.zeros(4)), x * 3)
+
+    @tg.jit(static_argnames=("mode",))
+    def g(x, mode):
+        return tg.tanh(x) if mode == "tanh" else tg.sin(x)
+    _close(g(x, mode="tanh"), np.tanh(x))
+    _close(g(x, mode="sin"), np.sin(x))
+    with pytest.raises(TypeError, match="not hashable"):
+        tg.jit(f, static_argnums=1)(x, [1, 2])
+
+
+# ---- the control-flow rule ------------------------------------------------------------------
+
+@pytest.mark.parametrize("body", [
+    lambda x: x * 2 if tg.sum(x) > 0 else x,           # if on a traced comparison
+    lambda x: x * float(tg.sum(x)),                    # float()
+    lambda x: x * (tg.sum(x) > 0).item(),              # .item()
+    lambda x: tg.sum(x[: int(tg.max(x))]),             # int() for a shape
+    lambda x: x * np.asarray(x).sum(),                 # leaving to NumPy
+    lambda x: x[x > 0],                                # a shape that depends on values
+    lambda x: np.nonzero(x)[0] * 1.0,
+])
+def test_control_flow_on_a_traced_value_raises_at_trace_time(body):
+    x = np.array([0.5, -1.0, 2.0])
+    with pytest.raises(tg.ConcretizationError, match="tg.jit") as err:
+        tg.jit(body)(x)
+    assert "static_argnums" in str(err.value) or "tg.where" in str(err.value)
+    with pytest.raises(TypeError):  # also under a transform inside jit (a Tensor may refuse first)
+        tg.jit(tg.grad(lambda v: tg.sum(body(v))))(x)
+
+
+def test_where_is_the_traced_alternative():
+    f = tg.jit(lambda x: tg.where(tg.sum(x) > 0, x * 2, x))
+    _close(f(np.array([1.0, 2.0])), np.array([2.0, 4.0]))
+    _close(f(np.array([-1.0, -2.0])), np.array([-1.0, -2.0]))
+
+
+def test_escaped_tracer_is_an_error():
+    box = []
+
+    def f(x):
+        box.append(x)
+        return x * 2
+    tg.jit(f)(np.ones(2))
+    with pytest.raises(tg.ConcretizationError, match="after its trace ended"):
+        box[0] + 1
+
+
+# ---- composition ---------------------------------------------------------------------------
+
+def test_composes_with_the_transforms():
+    rng = np.random.default_rng(3)
+    W = rng.normal(size=(4, 4))
+    x = rng.normal(size=4)
+
+    def f(v):
+        return tg.tanh(W @ tg.sin(v))
+
+    def loss(v):
+        return tg.sum(f(v) ** 2)
+    for t in (tg.grad(loss), tg.jacrev(f), tg.jacfwd(f), tg.hessian(loss),
+              tg.value_and_grad(lambda v: (loss(v), f(v)), has_aux=True),
+              lambda v: tg.vjp(f, v)[1](np.ones(4)),
+              lambda v: tg.jvp(f, (v,), (np.ones(4),)),
+              lambda v: tg.linearize(f, v)[1](np.ones(4))):
+        jf = tg.jit(t)
+        _close(jf(x), t(x))
+        _close(jf(x + 1), t(x + 1))
+    # outside in: a transform of a jitted function runs it eagerly on its Tensors
+    _close(tg.grad(tg.jit(loss))(x), tg.grad(loss)(x))
+    _close(tg.jit(tg.jit(tg.grad(loss)))(x), tg.grad(loss)(x))
+
+    @tg.custom_vjp
+    def clip_grad(v):
+        return v * 1.0
+
+    clip_grad.defvjp(lambda v: (v * 1.0, None), lambda res, g: (tg.clip(g, -0.1, 0.1),))
+    h = tg.grad(lambda v: tg.sum(clip_grad(v) * v))
+    _close(tg.jit(h)(x), h(x))
+
+
+def test_imperative_tensors_and_debug_mode_run_eagerly():
+    f = tg.jit(lambda v: tg.sum(tg.log(v)))
+    t = tg.tensor([1.0, 2.0], requires_grad=True)
+    f(t).backward()
+    _close(t.grad, np.array([1.0, 0.5]))
+    with tg.debug_nans(), np.errstate(invalid="ignore"), \
+            pytest.raises(FloatingPointError, match="log"):
+        f(np.array([-1.0, 2.0]))
+
+
+# ---- constants, ownership, threads ----------------------------------------------------------
+
+def test_closed_over_arrays_are_baked_in_at_trace_time():
+    W = np.eye(2)
+    jf = tg.jit(lambda x: W @ x)
+    x = np.array([1.0, 2.0])
+    _close(jf(x), x)
+    W[0, 0] = 5.0  # after tracing: the plan keeps the value it was traced with
+    _close(jf(x), x)
+    jf.clear_cache()
+    _close(jf(x), np.array([5.0, 2.0]))
+
+
+def test_results_are_fresh_writable_arrays():
+    x = np.array([1.0, 2.0])
+    same = tg.jit(lambda v: v)(x)
+    assert same is not x and not np.shares_memory(same, x)
+    a, b = tg.jit(lambda v: (v * 2, v * 2))(x)
+    assert not np.shares_memory(a, b)
+    jf = tg.jit(lambda v: (tg.reshape(v, (2, 1)), np.ones(2)))
+    r, c = jf(x)
+    r[0] = 9.0
+    c[0] = 9.0  # a constant output is a copy: the next call is unchanged
+    r2, c2 = jf(x)
+    _close(r2, x.reshape(2, 1))
+    _close(c2, np.ones(2))
+    assert x.flags.writeable
+
+
+def test_threads_share_a_jitted_function():
+    jf = tg.jit(tg.grad(lambda v: tg.sum(tg.sin(v) * v)))
+    xs = [np.linspace(0, 1, 5) + k for k in range(6)]
+    want = [tg.grad(lambda v: tg.sum(tg.sin(v) * v))(x) for x in xs]
+    got = [None] * len(xs)
+
+    def work(k):
+        for _ in range(20):
+            got[k] = jf(xs[k])
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(xs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for g, w in zip(got, want):
+        _close(g, w)
+
+
+def test_the_plan_is_flat_numpy():
+    jf = tg.jit(tg.grad(lambda v: tg.sum(tg.tanh(v) * 3.0)))
+    plan = jf.lower(np.ones(3))
+    assert plan.num_steps <= plan.recorded
+    assert "Tensor" not in plan.source and "bind" not in plan.source
+    assert "tanh" in plan.source
+
+
+# ---- training uses it ------------------------------------------------------------------------
+
+def test_fit_uses_jit_by_default_with_the_same_numbers(capsys):
+    from tensorgrad import cli
+    X, y = tg.data.spirals(90, seed=0)
+    for loss, yy, out in (("cross_entropy", y, 3), ("mse", (y == 1).astype(float), 1)):
+        runs = []
+        for jit in (True, False):
+            model = tg.nn.MLP([2, 8, out], activation="tanh")
+            runs.append(tg.train.fit(model, None, X, yy, loss=loss, epochs=2, batch_size=32,
+                                     progress=False, jit=jit)[1]["step_loss"])
+        np.testing.assert_allclose(runs[0], runs[1], rtol=1e-12, atol=1e-15)
+    assert cli.main(["train", "--data", "moons", "--epochs", "1", "--hidden", "4",
+                     "--no-progress", "--no-jit"]) == 0
+    assert "test accuracy" in capsys.readouterr().out
