@@ -58,6 +58,18 @@ class Tensor:
         _leaving(self, "t.item()")
         return concrete(self).item()
 
+    def tolist(self):
+        """The value as nested Python lists of numbers (a traced value refuses, as ``item``)."""
+        _leaving(self, "t.tolist()")
+        return np.asarray(concrete(self)).tolist()
+
+    def __format__(self, spec: str) -> str:
+        # printing is allowed on any value (it cannot carry a gradient anywhere)
+        if not spec:
+            return str(self)
+        return format(np.asarray(concrete(self))[()] if not self.shape else
+                      np.asarray(concrete(self)), spec)
+
     @property
     def shape(self) -> tuple:
         return self._value.shape if hasattr(self._value, "shape") else np.shape(self._value)

@@ -107,3 +107,19 @@ def test_imperative_tensors_give_numbers_but_not_arrays():
     with tg.no_grad():
         y = t * 2.0
     np.testing.assert_array_equal(np.asarray(y), [2.0, 4.0])  # not recorded: a plain value
+
+
+def test_tolist_refuses_a_traced_value_and_formatting_always_works():
+    with pytest.raises(TypeError, match=r"t\.tolist\(\)"):
+        tg.grad(lambda x: tg.sum(x) * x.tolist()[0])(np.ones(2))
+    assert tg.tensor([[1.0, 2.0]]).tolist() == [[1.0, 2.0]]
+
+    seen = []
+
+    def f(x):
+        seen.append(f"{x[0]:.2f} {x}")  # printing a traced value is harmless
+        return tg.sum(x * x)
+    np.testing.assert_array_equal(tg.grad(f)(np.array([1.5, 2.0])), [3.0, 4.0])
+    assert seen[0].startswith("1.50 tensor(")
+    with pytest.raises(TypeError):  # as NumPy: a format spec needs a single value
+        f"{tg.tensor([1.0, 2.0]):.2f}"
