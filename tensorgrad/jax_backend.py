@@ -48,12 +48,10 @@ from typing import Callable
 
 import numpy as np
 
-from .ops.decompositions import jax_eigh, jax_svd
-from .ops.factorizations import jax_qr
 from .registry import Op
 from .tensor import Tensor, concrete
 
-__all__ = ["to_jax", "JaxTrace", "jax_function", "require_jax", "is_jax_tensor", "JAX_OVERRIDES"]
+__all__ = ["to_jax", "JaxTrace", "jax_function", "require_jax", "is_jax_tensor"]
 
 
 def require_jax(what: str = "this feature"):
@@ -71,59 +69,6 @@ def require_jax(what: str = "this feature"):
 # the op table: each op's JAX function
 # --------------------------------------------------------------------------
 
-def _tensordot(jnp, a, b, axes_a, axes_b):
-    return jnp.tensordot(a, b, axes=(list(axes_a), list(axes_b)))
-
-
-def _scatter_add(jnp, v, index, shape):
-    return jnp.zeros(shape, dtype=jnp.result_type(v)).at[index].add(v)
-
-
-def _native_index(i) -> bool:
-    return i is None or i is Ellipsis or isinstance(i, (int, slice, np.integer, np.ndarray, np.bool_))
-
-
-def _getitem(jnp, x, index):
-    if all(_native_index(i) for i in index):
-        return x[index]
-    # a traced index: JAX would clamp an out-of-range entry to the edge (a silently
-    # wrong value); fill it with NaN instead so the mistake shows
-    fill = np.nan if jnp.issubdtype(x.dtype, jnp.inexact) else None
-    return x.at[index].get(mode="fill", fill_value=fill)
-
-
-def _softmax_cross_entropy(jnp, z, y):
-    import jax
-    zs, k = tuple(z.shape), z.shape[-1]
-    ys, ydt = tuple(jnp.shape(y)), jnp.result_type(y)
-    if jnp.issubdtype(ydt, jnp.integer) and ys == zs[:-1]:
-        valid = (y >= 0) & (y < k)
-        rows = jax.nn.one_hot(jnp.where(valid, y, 0), k, dtype=z.dtype)
-        per = -jnp.sum(rows * jax.nn.log_softmax(z, axis=-1), axis=-1)
-        # an out-of-range label cannot raise under jit: it makes the loss NaN instead
-        return jnp.mean(jnp.where(valid, per, jnp.nan))
-    if jnp.issubdtype(ydt, jnp.floating) and ys == zs:
-        return jnp.mean(-jnp.sum(y * jax.nn.log_softmax(z, axis=-1), axis=-1))
-    raise ValueError(f"softmax_cross_entropy: labels of shape {ys} (dtype {ydt}) do not match "
-                     f"logits of shape {zs}: give integer class ids of shape {zs[:-1]} or "
-                     f"probability rows of shape {zs}")
-
-
-#: JAX functions that differ from the registry's test reference (``Op.jax``):
-#: the op's internal parameters are spelled differently, or the reference is
-#: only right for the test inputs. Called as ``fn(jnp, *args, **params)``.
-JAX_OVERRIDES: dict[str, Callable] = {
-    "tensordot": _tensordot,
-    "scatter_add": _scatter_add,
-    "getitem": _getitem,
-    "softmax_cross_entropy": _softmax_cross_entropy,
-    # the decompositions' test references fix the sign of each vector; the op itself
-    # returns the library's own choice, as NumPy does
-    "eigh": jax_eigh,
-    "svd": jax_svd,
-    "qr": jax_qr,
-}
-
 _FUNCTIONS: dict = {}
 
 
@@ -133,7 +78,7 @@ def jax_function(op: Op) -> Callable:
     if fn is not None:
         return fn
     import jax.numpy as jnp
-    ref = JAX_OVERRIDES.get(op.name, op.jax)
+    ref = op.to_jax if op.to_jax is not None else op.jax
     if ref is None:
         raise NotImplementedError(
             f"tg.to_jax: op {op.name!r} has no JAX counterpart, so it cannot run on JAX arrays; "

@@ -40,6 +40,12 @@ Other fields of an entry:
 * ``eye_vjp[x](d, out, *inputs, *params)``: the cotangents of ``x`` for the
   whole symbolic basis ``diag(d)`` of a 1-D output (``d`` None: the
   identity), in closed form; lets ``jacrev`` start without a dense identity.
+* ``jax``: the op's JAX counterpart, a dotted name (``"jax.numpy.tanh"``) or
+  ``fn(jnp, *inputs, **public_params)``: the test table's reference, and what
+  :func:`tensorgrad.to_jax` runs. ``to_jax=fn(jnp, *inputs, *params)`` replaces
+  it under ``to_jax`` where the reference does not fit there: it takes the op's
+  normalized parameters, or the reference fixes a choice (the sign of an
+  eigenvector) only the tests need.
 * ``methods``: Tensor methods and operators that call the op (``"__add__"``;
   a reflected operator such as ``"__radd__"`` swaps the operands), or a dict
   from method name to a function of the Tensor.
@@ -132,7 +138,7 @@ class Op:
         "name", "forward", "kind", "inputs", "param_names", "vjps", "jvps", "deriv",
         "batch_params", "jacobian", "eye_vjps", "jax", "symbol", "examples", "domain",
         "second_order", "tol", "doc", "jvp_all", "vjp_all", "variadic", "function", "call",
-        "composite",
+        "composite", "to_jax",
     )
 
     def __init__(self, name: str, forward: Callable | None, kind: str, *,
@@ -143,7 +149,8 @@ class Op:
                  jax: Any = None, symbol: str = "", examples: Sequence[Example] = (),
                  domain: Any = "real", second_order: bool = True, tol: float = 1e-10,
                  doc: str = "", jvp_all: Rule | None = None, vjp_all: Rule | None = None,
-                 variadic: bool = False, call: Callable | None = None, composite: bool = False):
+                 variadic: bool = False, call: Callable | None = None, composite: bool = False,
+                 to_jax: Callable | None = None):
         if kind not in KINDS:
             raise ValueError(f"op {name!r}: unknown Jacobian kind {kind!r}; expected one of {KINDS}")
         n = len(inputs)
@@ -168,6 +175,7 @@ class Op:
         self.variadic = variadic
         self.call = call
         self.composite = composite
+        self.to_jax = to_jax
         self.function = None
         if variadic:  # one rule serves every input: rule(i, g, out, *inputs, *params)
             self.vjps = _PerIndex(vjps[0] if vjps else None)

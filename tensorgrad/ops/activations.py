@@ -451,9 +451,28 @@ def _jax_sce(jnp, z, y):
     return jnp.mean(-jnp.sum(onehot * jax.nn.log_softmax(z, axis=-1), axis=-1))
 
 
+def _to_jax_sce(jnp, z, y):
+    """The loss under tg.to_jax, where labels are JAX values that cannot be checked in Python."""
+    import jax
+    zs, k = tuple(z.shape), z.shape[-1]
+    ys, ydt = tuple(jnp.shape(y)), jnp.result_type(y)
+    if jnp.issubdtype(ydt, jnp.integer) and ys == zs[:-1]:
+        valid = (y >= 0) & (y < k)
+        rows = jax.nn.one_hot(jnp.where(valid, y, 0), k, dtype=z.dtype)
+        per = -jnp.sum(rows * jax.nn.log_softmax(z, axis=-1), axis=-1)
+        # an out-of-range label cannot raise under jit: it makes the loss NaN instead
+        return jnp.mean(jnp.where(valid, per, jnp.nan))
+    if jnp.issubdtype(ydt, jnp.floating) and ys == zs:
+        return jnp.mean(-jnp.sum(y * jax.nn.log_softmax(z, axis=-1), axis=-1))
+    raise ValueError(f"softmax_cross_entropy: labels of shape {ys} (dtype {ydt}) do not match "
+                     f"logits of shape {zs}: give integer class ids of shape {zs[:-1]} or "
+                     f"probability rows of shape {zs}")
+
+
 softmax_cross_entropy = general(
     "softmax_cross_entropy", _sce_forward, vjp={"z": _sce_vjp, "y": None},
-    jvp={"z": _sce_jvp, "y": None}, signature=_sce_signature, jax=_jax_sce, composite=True,
+    jvp={"z": _sce_jvp, "y": None}, signature=_sce_signature, jax=_jax_sce, to_jax=_to_jax_sce,
+    composite=True,
     symbol="(p − y)ᵀ / batch", domain=("real", "probs"),
     doc="mean over the batch of −Σ y log softmax(z), fused",
     examples=[Example(((5, 4), (5, 4))), Example(((4,), (4,))),

@@ -233,7 +233,7 @@ eigh_packed = general(
     "eigh", _eigh_forward, vjp={"a": _eigh_vjp}, jvp={"a": _eigh_jvp},
     signature=_eigh_signature, params=("UPLO",), public=False,
     call=lambda a, **p: _eigh_gauge(eigh_packed(a, **p)),
-    jax=lambda jnp, a, UPLO="L": _eigh_gauge(jax_eigh(jnp, a, UPLO), jnp),
+    jax=lambda jnp, a, UPLO="L": _eigh_gauge(jax_eigh(jnp, a, UPLO), jnp), to_jax=jax_eigh,
     symbol="dλ = diag(Vᵀ dS V), dV = V (F ∘ Vᵀ dS V)",
     doc="eigenvalues and eigenvectors of a symmetric matrix (packed)",
     examples=[Example(((3, 3),)), Example(((2, 2, 2),), {"UPLO": "U"})])
@@ -397,7 +397,7 @@ def jax_svd(jnp, a):
 svd_packed = general(
     "svd", _svd_forward, vjp={"a": _svd_vjp}, jvp={"a": _svd_jvp}, signature=_svd_signature,
     public=False, call=lambda a: _svd_gauge(svd_packed(a), _shape(a)[-2]),
-    jax=lambda jnp, a: _svd_gauge(jax_svd(jnp, a), a.shape[-2], jnp),
+    jax=lambda jnp, a: _svd_gauge(jax_svd(jnp, a), a.shape[-2], jnp), to_jax=jax_svd,
     symbol="ds = diag(Uᵀ dA V); dU, dV through F = 1/(s_j² − s_i²)",
     doc="the reduced singular value decomposition (packed)",
     examples=[Example(((2, 3, 2),)), Example(((2, 3),))])

@@ -126,7 +126,7 @@ def jax_qr(jnp, a):
 qr_packed = general(
     "qr", _qr_forward, vjp={"a": _qr_vjp}, jvp={"a": _qr_jvp}, signature=_qr_signature,
     public=False, call=lambda a: _qr_gauge(qr_packed(a), _shape(a)[-2]),
-    jax=lambda jnp, a: _qr_gauge(jax_qr(jnp, a), a.shape[-2], jnp),
+    jax=lambda jnp, a: _qr_gauge(jax_qr(jnp, a), a.shape[-2], jnp), to_jax=jax_qr,
     symbol="C = Qᵀ dA R⁻¹: dQ = Q(Ω − C) + dA R⁻¹, dR = (C − Ω) R",
     doc="the reduced QR decomposition (packed)",
     examples=[Example(((2, 3, 2),)), Example(((2, 3),))])

@@ -455,6 +455,7 @@ tensordot = _pairwise(
     "tensordot", lambda a, b, axes_a, axes_b: np.tensordot(a, b, axes=(axes_a, axes_b)),
     _tensordot_subs, signature=_tensordot_signature, params=("axes_a", "axes_b"),
     jax="jax.numpy.tensordot",
+    to_jax=lambda jnp, a, b, axes_a, axes_b: jnp.tensordot(a, b, axes=(list(axes_a), list(axes_b))),
     symbol="contraction (a bilinear map)", doc="sum of products over paired axes",
     examples=[Example(((3, 4, 5), (4, 5, 2))), Example(((3, 4), (4, 5)), {"axes": 1}),
               Example(((2,), (3,)), {"axes": 0}),

@@ -246,6 +246,7 @@ scatter_add = linear(
     transpose=lambda g, out, v, index, shape: getitem(g, (slice(None),) * len(_batch(g, out)) + index),
     signature=lambda v, index, shape: ((v,), (index, shape)), params=("index", "shape"),
     jax=lambda jnp, v, index, shape: jnp.zeros(shape).at[index].add(v),
+    to_jax=lambda jnp, v, index, shape: jnp.zeros(shape, dtype=jnp.result_type(v)).at[index].add(v),
     batch_params=lambda batch, index, shape: ((slice(None),) * len(batch) + index, batch + shape),
     symbol="scatter (transpose of indexing)", doc="add v into zeros of a shape at an index",
     examples=[Example(((3,),), {"index": (np.array([0, 2, 0]),), "shape": (4,)}),
@@ -304,12 +305,25 @@ def _getitem_signature(x: ArrayLike, index):
     return (x,), (index,)
 
 
+def _native_index(i) -> bool:
+    return i is None or i is Ellipsis or isinstance(i, (int, slice, np.integer, np.ndarray, np.bool_))
+
+
+def _jax_getitem(jnp, x, index):
+    """x[index] under tg.to_jax. A traced index would make JAX clamp an out-of-range entry
+    to the edge (a silently wrong value): it gets NaN instead, so the mistake shows."""
+    if all(_native_index(i) for i in index):
+        return x[index]
+    fill = np.nan if jnp.issubdtype(x.dtype, jnp.inexact) else None
+    return x.at[index].get(mode="fill", fill_value=fill)
+
+
 getitem = linear(
     "getitem", lambda x, index: x[index],
     transpose=lambda g, out, x, index: scatter_add(
         g, (slice(None),) * len(_batch(g, out)) + index, _batch(g, out) + shape_of(x)),
     signature=_getitem_signature, params=("index",), methods=("__getitem__",),
-    jax=lambda jnp, x, index: x[index],
+    jax=lambda jnp, x, index: x[index], to_jax=_jax_getitem,
     batch_params=lambda batch, index: ((slice(None),) * len(batch) + index,),
     symbol="selection (rows of I)", doc="x[index]: basic slicing and integer-array indexing",
     examples=[Example(((5,),), {"index": 2}), Example(((4, 5),), {"index": (slice(1, 3), slice(None, None, 2))}),
