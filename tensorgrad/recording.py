@@ -205,7 +205,13 @@ def bind(op, args: tuple, params: tuple = ()):
         if top is not None and top.level >= 0 and not top.forward and op.kind != "none":
             v = a._value
             if type(v) is not Tensor:
-                out = call_forward(op, (v,), params)
+                if staging.active or debug.enabled:
+                    out = call_forward(op, (v,), params)
+                else:  # nothing watches the forward: call it without call_forward's frame
+                    try:
+                        out = op.forward(v, *params)
+                    except OP_ERRORS as exc:
+                        raise _describe(op, (v,), params, exc) from exc
                 if type(out) is np.ndarray:
                     node = Node(op, params, (a._node,), (v,), out, out.shape, out.dtype)
                 else:
@@ -238,7 +244,13 @@ def bind(op, args: tuple, params: tuple = ()):
         if top is not None and top.level >= 0 and not top.forward \
                 and type(va) is not Tensor and type(vb) is not Tensor:
             primals = (va, vb)
-            out = call_forward(op, primals, params)
+            if staging.active or debug.enabled:
+                out = call_forward(op, primals, params)
+            else:  # nothing watches the forward: call it without call_forward's frame
+                try:
+                    out = op.forward(va, vb, *params)
+                except OP_ERRORS as exc:
+                    raise _describe(op, primals, params, exc) from exc
             if pa is None or pb is None:  # a constant input: keep it safe from later mutation
                 primals = frozen(primals, (pa, pb), op.name, top.locks)
             if type(out) is np.ndarray:
@@ -372,6 +384,10 @@ def _untraced(op, args: tuple, params: tuple):
     return Tensor(out) if wrapped else out
 
 
+#: the exceptions of a forward rule that :func:`call_forward` turns into a clear message
+OP_ERRORS = (ValueError, TypeError, IndexError, np.exceptions.AxisError)
+
+
 def call_forward(op, vals, params):
     if staging.active:  # a jit trace is recording somewhere: are these values traced?
         s = staging.find_staged(vals)
@@ -383,7 +399,7 @@ def call_forward(op, vals, params):
             return _staged_forward(op, s, vals, params)
     try:
         out = op.forward(*vals, *params)
-    except (ValueError, TypeError, IndexError, np.exceptions.AxisError) as exc:
+    except OP_ERRORS as exc:
         raise _describe(op, vals, params, exc) from exc
     if debug.enabled:
         debug.check_forward(op, vals, params, out)

@@ -80,8 +80,9 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from . import debug, staging
 from .dispatch import canonical_path, numpy_path
-from .recording import bind, call_forward
+from .recording import OP_ERRORS, bind, call_forward
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
 
 __all__ = ["REGISTRY", "FUNCTIONS", "Op", "Example", "elementwise", "linear", "nondifferentiable",
@@ -132,7 +133,7 @@ class Op:
         "name", "forward", "kind", "inputs", "param_names", "vjps", "jvps", "deriv",
         "batch_params", "jacobian", "eye_vjps", "jax", "symbol", "examples", "domain",
         "second_order", "tol", "doc", "jvp_all", "vjp_all", "variadic", "function", "call",
-        "composite",
+        "composite", "diag_d",
     )
 
     def __init__(self, name: str, forward: Callable | None, kind: str, *,
@@ -169,14 +170,21 @@ class Op:
         self.call = call
         self.composite = composite
         self.function = None
+        # diag_d[i]: the derivative d of input i when its VJP is the derived g * d(...)
+        # (the sweep calls it directly); None where the rule is anything else
+        self.diag_d = (None,) * n
         if variadic:  # one rule serves every input: rule(i, g, out, *inputs, *params)
             self.vjps = _PerIndex(vjps[0] if vjps else None)
             self.jvps = _PerIndex(jvps[0] if jvps else None)
             self.eye_vjps = _PerIndex(None)
+            self.diag_d = _PerIndex(None)
             return
         if kind == "diagonal":
             if len(self.deriv) != n:
                 raise ValueError(f"op {name!r}: an elementwise op needs one derivative per input")
+            given = tuple(vjps) + (None,) * n
+            self.diag_d = tuple(d if given[i] is None and callable(d) else None
+                                for i, d in enumerate(self.deriv))
             # a rule given for an input replaces the one derived from its derivative
             vjps = tuple(r if r is not None else _diag_rule(d)
                          for r, d in zip(tuple(vjps) + (None,) * n, self.deriv))
@@ -350,9 +358,16 @@ def _public_function(op: Op, signature: Callable | None) -> Callable:
             return bind(op, inputs, ())
         doc = op.doc
     elif op.nargs == 1:
+        forward = op.forward
+
         def fn(x):
             if type(x) is np.ndarray:  # on no trace: straight to the forward rule
-                return call_forward(op, (x,), ())
+                if staging.active or debug.enabled:
+                    return call_forward(op, (x,), ())
+                try:
+                    return forward(x)
+                except OP_ERRORS:  # call_forward raises it again, with the clear message
+                    return call_forward(op, (x,), ())
             return bind(op, (x,), ())
         doc = op.doc
     elif op.nargs == 2:

@@ -258,8 +258,15 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
     leaves = {}
     nb = batch_ndim
     ndarray = np.ndarray
-    while heap:
-        node = heappop(heap)[1]
+    # ``top``: the pending node of highest seq, kept out of the heap. On a chain
+    # (each node's one parent is the next to visit) the heap is never touched.
+    top = heappop(heap)[1] if heap else None
+    while top is not None or heap:
+        if top is not None:
+            node = top
+            top = None
+        else:
+            node = heappop(heap)[1]
         g = cts.pop(node)
         op = node.op
         if type(g) is Eye:
@@ -268,7 +275,16 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                 p, c = pushed
                 if c is not None:
                     cts[p] = c
-                    heappush(heap, (-p.seq, p))
+                    if top is None:
+                        if not heap or p.seq > -heap[0][0]:
+                            top = p
+                        else:
+                            heappush(heap, (-p.seq, p))
+                    elif p.seq > top.seq:
+                        heappush(heap, (-top.seq, top))
+                        top = p
+                    else:
+                        heappush(heap, (-p.seq, p))
                 if not retain:
                     node.args = node.out = None
                 continue
@@ -289,8 +305,14 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
         if len(parents) == 1 and op.vjp_all is None:  # unary ops: no loop, no index
             p = parents[0]
             rule = op.vjps[0]
+            der = op.diag_d[0]
             try:
-                c = rule(g, out, *args, *params) if rule is not None and p is not None else None
+                if p is None or rule is None:
+                    c = None
+                elif der is not None:  # a derived elementwise rule: g * d, without its frame
+                    c = g * der(out, *args, *params)
+                else:
+                    c = rule(g, out, *args, *params)
             except ConcretizationError:
                 c = _opaque(rule, g, out, *args, *params)
             if c is not None:
@@ -303,7 +325,16 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                 prev = cts.get(p)
                 if prev is None:
                     cts[p] = c
-                    heappush(heap, (-p.seq, p))
+                    if top is None:
+                        if not heap or p.seq > -heap[0][0]:
+                            top = p
+                        else:
+                            heappush(heap, (-p.seq, p))
+                    elif p.seq > top.seq:
+                        heappush(heap, (-top.seq, top))
+                        top = p
+                    else:
+                        heappush(heap, (-p.seq, p))
                 else:
                     _accumulate(cts, owned, p, prev, c)
             if not retain:
@@ -340,7 +371,16 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
             prev = cts.get(p)
             if prev is None:
                 cts[p] = c
-                heappush(heap, (-p.seq, p))
+                if top is None:
+                    if not heap or p.seq > -heap[0][0]:
+                        top = p
+                    else:
+                        heappush(heap, (-p.seq, p))
+                elif p.seq > top.seq:
+                    heappush(heap, (-top.seq, top))
+                    top = p
+                else:
+                    heappush(heap, (-p.seq, p))
             else:
                 _accumulate(cts, owned, p, prev, c)
         if not retain:
