@@ -27,7 +27,8 @@ from .tensor import Tensor, dtype_of, shape_of
 
 __all__ = ["bind", "call_forward", "ReverseTrace", "ForwardTrace", "Node", "leaf_node",
            "new_reverse_trace", "new_forward_trace", "close_trace", "IMPERATIVE", "OpError",
-           "pause_imperative", "resume_imperative", "imperative_paused", "pack", "use_stack"]
+           "pause_imperative", "resume_imperative", "imperative_paused", "pack", "use_stack",
+           "unary_function", "OP_ERRORS"]
 
 
 class OpError(ValueError):
@@ -315,6 +316,45 @@ def bind(op, args: tuple, params: tuple = ()):
     if debug.enabled:
         debug.note_site(node)
     return Tensor(out, top, node)
+
+
+def unary_function(op):
+    """The public function of a one-input op without parameters (``tg.sin``).
+
+    It is :func:`bind` with its two hot cases written out in one frame: a plain
+    array (straight to the forward rule) and a Tensor of a live reverse trace
+    holding a plain value (forward rule, then one tape node). Whenever a jit
+    trace is recording or debug mode is on, and in every other case, it is
+    :func:`bind` itself.
+    """
+    forward = op.forward
+    recorded = op.kind != "none"
+    ndarray = np.ndarray
+
+    def fn(x):
+        t = type(x)
+        if t is Tensor:
+            top = x._trace
+            if recorded and top is not None and not top.forward and not staging.active \
+                    and not debug.enabled and top.level >= 0:
+                v = x._value
+                if type(v) is not Tensor:
+                    try:
+                        out = forward(v)
+                    except OP_ERRORS as exc:
+                        raise _describe(op, (v,), (), exc) from exc
+                    if type(out) is ndarray:
+                        node = Node(op, (), (x._node,), (v,), out, out.shape, out.dtype)
+                    else:
+                        node = Node(op, (), (x._node,), (v,), out, shape_of(out), dtype_of(out))
+                    return Tensor(out, top, node)
+        elif t is ndarray and not staging.active and not debug.enabled:
+            try:
+                return forward(x)
+            except OP_ERRORS:  # call_forward raises it again, with the clear message
+                return call_forward(op, (x,), ())
+        return bind(op, (x,), ())
+    return fn
 
 
 # --------------------------------------------------------------------------

@@ -80,9 +80,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from . import debug, staging
 from .dispatch import canonical_path, numpy_path
-from .recording import OP_ERRORS, bind, call_forward
+from .recording import bind, unary_function
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
 
 __all__ = ["REGISTRY", "FUNCTIONS", "Op", "Example", "elementwise", "linear", "nondifferentiable",
@@ -358,17 +357,7 @@ def _public_function(op: Op, signature: Callable | None) -> Callable:
             return bind(op, inputs, ())
         doc = op.doc
     elif op.nargs == 1:
-        forward = op.forward
-
-        def fn(x):
-            if type(x) is np.ndarray:  # on no trace: straight to the forward rule
-                if staging.active or debug.enabled:
-                    return call_forward(op, (x,), ())
-                try:
-                    return forward(x)
-                except OP_ERRORS:  # call_forward raises it again, with the clear message
-                    return call_forward(op, (x,), ())
-            return bind(op, (x,), ())
+        fn = unary_function(op)
         doc = op.doc
     elif op.nargs == 2:
         def fn(x, y):

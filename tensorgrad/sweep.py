@@ -259,15 +259,20 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
     nb = batch_ndim
     ndarray = np.ndarray
     # ``top``: the pending node of highest seq, kept out of the heap. On a chain
-    # (each node's one parent is the next to visit) the heap is never touched.
+    # (each node's one parent is the next to visit) the heap is never touched,
+    # and the cotangent goes straight on to the parent without the dict.
     top = heappop(heap)[1] if heap else None
-    while top is not None or heap:
-        if top is not None:
-            node = top
-            top = None
-        else:
-            node = heappop(heap)[1]
-        g = cts.pop(node)
+    node = None
+    while True:
+        if node is None:
+            if top is not None:
+                node = top
+                top = None
+            elif heap:
+                node = heappop(heap)[1]
+            else:
+                break
+            g = cts.pop(node)
         op = node.op
         if type(g) is Eye:
             pushed = _eye_vjp(node, g) if op is not None and node.args is not None else None
@@ -287,10 +292,12 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                         heappush(heap, (-p.seq, p))
                 if not retain:
                     node.args = node.out = None
+                node = None
                 continue
             g = g.dense()
         if op is None:
             leaves[node] = g
+            node = None
             continue
         args = node.args
         if args is None:
@@ -315,36 +322,33 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                     c = rule(g, out, *args, *params)
             except ConcretizationError:
                 c = _opaque(rule, g, out, *args, *params)
+            if c is not None and debug.enabled:
+                debug.check_rule(op, "VJP", 0, c, node)
+            if not retain:
+                node.args = node.out = None
+            node = None
             if c is not None:
-                if debug.enabled:
-                    debug.check_rule(op, "VJP", 0, c, node)
                 cs = c.shape if type(c) is ndarray else shape_of(c)
                 want = p.shape if not nb else cs[:nb] + p.shape
                 if cs != want:
                     c = unbroadcast(c, p.shape, nb)
                 prev = cts.get(p)
                 if prev is None:
-                    cts[p] = c
-                    if top is None:
-                        if not heap or p.seq > -heap[0][0]:
-                            top = p
-                        else:
-                            heappush(heap, (-p.seq, p))
-                    elif p.seq > top.seq:
-                        heappush(heap, (-top.seq, top))
-                        top = p
+                    if not heap or p.seq > -heap[0][0]:  # (top is None here) a chain: go on to p
+                        node = p
+                        g = c
                     else:
+                        cts[p] = c
                         heappush(heap, (-p.seq, p))
                 else:
                     _accumulate(cts, owned, p, prev, c)
-            if not retain:
-                node.args = node.out = None
             continue
         try:
             whole = op.vjp_all(g, out, *args, *params) if op.vjp_all is not None else None
         except ConcretizationError:
             whole = _opaque(op.vjp_all, g, out, *args, *params)
         vjps = op.vjps
+        diag_d = op.diag_d
         i = -1
         for p in node.parents:
             i += 1
@@ -356,8 +360,9 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                 rule = vjps[i]
                 if rule is None:
                     continue
+                der = diag_d[i]
                 try:
-                    c = rule(g, out, *args, *params)
+                    c = g * der(out, *args, *params) if der is not None else rule(g, out, *args, *params)
                 except ConcretizationError:
                     c = _opaque(rule, g, out, *args, *params)
             if c is None:
@@ -385,6 +390,7 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                 _accumulate(cts, owned, p, prev, c)
         if not retain:
             node.args = node.out = None
+        node = None
     return leaves
 
 
