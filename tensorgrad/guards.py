@@ -28,7 +28,7 @@ import weakref
 
 import numpy as np
 
-__all__ = ["Held", "HeldArgs", "lock", "unlock", "frozen", "check_intact", "check_all_intact"]
+__all__ = ["Held", "HeldArgs", "lock", "lock_inputs", "unlock", "frozen", "check_intact", "check_all_intact"]
 
 #: guards the table below; reentrant, because the garbage collector may finalize a
 #: Held inside the critical section (see Held.__del__)
@@ -118,6 +118,56 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
         seen[key] = a
         return True
     return _lock_chain(a, held, what)
+
+
+def lock_inputs(values: list, held: Held, what: str) -> list:
+    """:func:`lock` every array among ``values`` (a transform's input leaves), in one
+    critical section for the arrays that own their memory.
+
+    Returns ``values`` with each array that cannot be locked replaced by a
+    private read-only copy: every array in the result is read-only.
+    """
+    out = list(values)
+    rest = []
+    if held.copy:
+        rest = [i for i, a in enumerate(out) if isinstance(a, np.ndarray)]
+    else:
+        seen = held.seen
+        arrays = held.arrays
+        table = _TABLE
+        ndarray = np.ndarray
+        with _MUTEX:
+            for i, a in enumerate(out):
+                if type(a) is not ndarray or a.base is not None:
+                    if isinstance(a, ndarray):
+                        rest.append(i)  # a view, or an array subclass: the general path
+                    continue
+                key = id(a)
+                if key in seen:
+                    continue
+                e = table.get(key)
+                if e is not None:
+                    if e[1] == 0:
+                        _WAITING.discard(key)
+                    e[1] += 1
+                else:
+                    flags = a.flags
+                    if not flags.writeable:  # read-only, and not by us: nobody can write to it
+                        seen[key] = a
+                        continue
+                    flags.writeable = False
+                    table[key] = [a, 1, what]
+                arrays.append(a)
+                seen[key] = a
+            if _DEFERRED:
+                _drain()
+    for i in rest:
+        a = out[i]
+        if not lock(a, held, what):
+            a = a.copy()  # memory owned by something that cannot be locked
+            a.flags.writeable = False
+            out[i] = a
+    return out
 
 
 def _writable_buffer(owner) -> bool:
