@@ -106,11 +106,10 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
                     _WAITING.discard(key)
                 e[1] += 1
             else:
-                flags = a.flags
-                if not flags.writeable:  # read-only, and not by us: nobody can write to it
+                if not a.flags.writeable:  # read-only, and not by us: nobody can write to it
                     seen[key] = a
                     return True
-                flags.writeable = False
+                a.setflags(write=False)
                 table[key] = [a, 1, what]
             held.arrays.append(a)
             if _DEFERRED:
@@ -151,11 +150,10 @@ def lock_inputs(values: list, held: Held, what: str) -> list:
                         _WAITING.discard(key)
                     e[1] += 1
                 else:
-                    flags = a.flags
-                    if not flags.writeable:  # read-only, and not by us: nobody can write to it
+                    if not a.flags.writeable:  # read-only, and not by us: nobody can write to it
                         seen[key] = a
                         continue
-                    flags.writeable = False
+                    a.setflags(write=False)
                     table[key] = [a, 1, what]
                 arrays.append(a)
                 seen[key] = a
@@ -165,7 +163,7 @@ def lock_inputs(values: list, held: Held, what: str) -> list:
         a = out[i]
         if not lock(a, held, what):
             a = a.copy()  # memory owned by something that cannot be locked
-            a.flags.writeable = False
+            a.setflags(write=False)
             out[i] = a
     return out
 
@@ -221,7 +219,7 @@ def _lock_chain(a: np.ndarray, held: Held, what: str) -> bool:
                 e[1] += 1
                 arrays.append(c)
             elif c.flags.writeable:
-                c.flags.writeable = False
+                c.setflags(write=False)
                 table[id(c)] = [c, 1, what]
                 arrays.append(c)
         if _DEFERRED:
@@ -262,7 +260,7 @@ def _give_back(arrays: list) -> None:
             continue
         if c.base is None:  # owns its memory: writable again at once
             try:
-                c.flags.writeable = True
+                c.setflags(write=True)
             except ValueError:  # pragma: no cover - memory NumPy will not write to
                 pass
             del table[key]
@@ -352,7 +350,7 @@ def frozen(primals: tuple, parents: tuple, opname: str, held) -> tuple:
                             "differentiates numeric arrays only (convert with .astype(float))")
         if not lock(a, held, opname):
             a = a.copy()
-            a.flags.writeable = False
+            a.setflags(write=False)
             if out is None:
                 out = list(primals)
             out[i] = a
