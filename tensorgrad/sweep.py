@@ -104,8 +104,15 @@ def unbroadcast(x, shape: tuple, nb: int = 0):
     The one place where broadcasting is undone: axes that broadcasting added
     in front, and axes where ``shape`` has size 1, are summed.
     """
+    if type(shape) is not tuple:
+        shape = tuple(shape)
+    if type(x) is np.ndarray and not nb and 1 not in shape:
+        # the commonest case (a bias's gradient): only leading axes to sum
+        xs = x.shape
+        lead = len(xs) - len(shape)
+        if lead > 0 and xs[lead:] == shape:
+            return x.sum(axis=tuple(range(lead)) if lead > 1 else 0)
     xs = shape_of(x)
-    shape = tuple(shape)
     lead = len(xs) - nb - len(shape)
     if (type(x) is np.ndarray or type(x) is Staged) and lead >= 0:
         # plain arrays (every first-order sweep, also under tg.jit): one NumPy
