@@ -28,7 +28,7 @@ from .tensor import Tensor, dtype_of, shape_of
 __all__ = ["bind", "call_forward", "ReverseTrace", "ForwardTrace", "Node", "leaf_node",
            "new_reverse_trace", "new_forward_trace", "close_trace", "IMPERATIVE", "OpError",
            "pause_imperative", "resume_imperative", "imperative_paused", "pack", "use_stack",
-           "unary_function", "OP_ERRORS"]
+           "unary_function", "binary_function", "OP_ERRORS"]
 
 
 class OpError(ValueError):
@@ -354,6 +354,68 @@ def unary_function(op):
             except OP_ERRORS:  # call_forward raises it again, with the clear message
                 return call_forward(op, (x,), ())
         return bind(op, (x,), ())
+    return fn
+
+
+_PLAIN = (np.ndarray, float, int)  # constants the binary fast path takes as they are
+
+
+def binary_function(op):
+    """The public function of a two-input op without parameters (``tg.add``).
+
+    Like :func:`unary_function`: two plain arrays go straight to the forward
+    rule, and two values of one live reverse trace (or one such value and a
+    plain array or number) are recorded in this frame. Everything else
+    (nesting, forward traces, lists, jit, debug mode) is :func:`bind`.
+    """
+    forward = op.forward
+    recorded = op.kind != "none"
+    ndarray = np.ndarray
+    name = op.name
+
+    def fn(x, y):
+        if staging.active or debug.enabled:
+            return bind(op, (x, y), ())
+        tx = type(x)
+        ty = type(y)
+        if tx is Tensor:
+            top = x._trace
+            va, pa = x._value, x._node
+            if ty is Tensor:
+                if y._trace is not top:
+                    return bind(op, (x, y), ())
+                vb, pb = y._value, y._node
+            elif ty in _PLAIN:
+                vb, pb = y, None
+            else:
+                return bind(op, (x, y), ())
+        elif ty is Tensor:
+            if tx not in _PLAIN:
+                return bind(op, (x, y), ())
+            top = y._trace
+            va, pa, vb, pb = x, None, y._value, y._node
+        else:
+            if tx is ndarray and ty is ndarray:
+                try:
+                    return forward(x, y)
+                except OP_ERRORS:  # call_forward raises it again, with the clear message
+                    pass
+            return bind(op, (x, y), ())
+        if not recorded or top is None or top.forward or top.level < 0 \
+                or type(va) is Tensor or type(vb) is Tensor:
+            return bind(op, (x, y), ())
+        primals = (va, vb)
+        try:
+            out = forward(va, vb)
+        except OP_ERRORS as exc:
+            raise _describe(op, primals, (), exc) from exc
+        if pa is None or pb is None:  # a constant input: keep it safe from later mutation
+            primals = frozen(primals, (pa, pb), name, top.locks)
+        if type(out) is ndarray:
+            node = Node(op, (), (pa, pb), primals, out, out.shape, out.dtype)
+        else:
+            node = Node(op, (), (pa, pb), primals, out, shape_of(out), dtype_of(out))
+        return Tensor(out, top, node)
     return fn
 
 

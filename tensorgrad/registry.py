@@ -81,7 +81,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from .dispatch import canonical_path, numpy_path
-from .recording import bind, unary_function
+from .recording import binary_function, bind, unary_function
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
 
 __all__ = ["REGISTRY", "FUNCTIONS", "Op", "Example", "elementwise", "linear", "nondifferentiable",
@@ -360,8 +360,7 @@ def _public_function(op: Op, signature: Callable | None) -> Callable:
         fn = unary_function(op)
         doc = op.doc
     elif op.nargs == 2:
-        def fn(x, y):
-            return bind(op, (x, y), ())
+        fn = binary_function(op)
         doc = op.doc
     else:
         def fn(*inputs):
