@@ -132,7 +132,7 @@ class Op:
         "name", "forward", "kind", "inputs", "param_names", "vjps", "jvps", "deriv",
         "batch_params", "jacobian", "eye_vjps", "jax", "symbol", "examples", "domain",
         "second_order", "tol", "doc", "jvp_all", "vjp_all", "variadic", "function", "call",
-        "composite", "diag_d",
+        "composite", "diag_d", "diag1",
     )
 
     def __init__(self, name: str, forward: Callable | None, kind: str, *,
@@ -177,6 +177,7 @@ class Op:
             self.jvps = _PerIndex(jvps[0] if jvps else None)
             self.eye_vjps = _PerIndex(None)
             self.diag_d = _PerIndex(None)
+            self.diag1 = None
             return
         if kind == "diagonal":
             if len(self.deriv) != n:
@@ -198,6 +199,8 @@ class Op:
             vjps = jvps = ()
         self.vjps = tuple(vjps) + (None,) * (n - len(vjps))
         self.jvps = tuple(jvps) + (None,) * (n - len(jvps))
+        # a one-input elementwise op whose VJP is the derived g * d: the sweep's chain walk
+        self.diag1 = self.diag_d[0] if n == 1 and vjp_all is None else None
 
     @property
     def nargs(self) -> int:

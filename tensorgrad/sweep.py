@@ -270,6 +270,7 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
     # and the cotangent goes straight on to the parent without the dict.
     top = heappop(heap)[1] if heap else None
     node = None
+    fast = not nb and not debug.enabled
     while True:
         if node is None:
             if top is not None:
@@ -280,6 +281,42 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
             else:
                 break
             g = cts.pop(node)
+        if fast and type(g) is ndarray and node.op is not None and node.op.diag1 is not None:
+            # a run of one-input elementwise nodes (sin of sin of ...): each cotangent
+            # is g * d and goes straight on to the parent while it is next in line
+            der = node.op.diag1
+            while der is not None:
+                args = node.args
+                p = node.parents[0]
+                if args is None or p is None:
+                    break  # the general path below raises / skips
+                try:
+                    c = g * der(node.out, *args, *node.params)
+                except ConcretizationError:
+                    break  # the general path below replays the rule
+                if not retain:
+                    node.args = node.out = None
+                if type(c) is not ndarray or c.shape != p.shape or p in cts \
+                        or (heap and p.seq < -heap[0][0]):
+                    # not a plain continuation: give p its cotangent as the general path does
+                    if (c.shape if type(c) is ndarray else shape_of(c)) != p.shape:
+                        c = unbroadcast(c, p.shape, 0)
+                    prev = cts.get(p)
+                    if prev is None:
+                        cts[p] = c
+                        if not heap or p.seq > -heap[0][0]:
+                            top = p
+                        else:
+                            heappush(heap, (-p.seq, p))
+                    else:
+                        _accumulate(cts, owned, p, prev, c)
+                    node = None
+                    break
+                node = p
+                g = c
+                der = p.op.diag1 if p.op is not None else None
+            if node is None:
+                continue
         op = node.op
         if type(g) is Eye:
             pushed = _eye_vjp(node, g) if op is not None and node.args is not None else None
