@@ -246,6 +246,9 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
     of the nodes that have received a cotangent so far: a node's cotangent is
     complete once every later node is done, no separate topological sort is
     needed, and nodes that receive only symbolic zeros are never visited.
+    The next node in line is kept out of the heap, so a chain (a node whose
+    one parent is visited next) never touches it: a run of one-input
+    elementwise ops is one tight loop of ``g * d``.
     Cotangents are summed in place only into buffers the sweep itself
     allocated (a rule's result may alias its input, e.g. add returns g).
     """
