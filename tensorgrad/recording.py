@@ -327,20 +327,18 @@ def unary_function(op):
     trace is recording or debug mode is on, and in every other case, it is
     :func:`bind` itself.
     """
-    forward = op.forward
-    recorded = op.kind != "none"
     ndarray = np.ndarray
 
     def fn(x):
         t = type(x)
         if t is Tensor:
             top = x._trace
-            if recorded and top is not None and not top.forward and not staging.active \
-                    and not debug.enabled and top.level >= 0:
+            if top is not None and not top.forward and not staging.active \
+                    and not debug.enabled and top.level >= 0 and op.kind != "none":
                 v = x._value
                 if type(v) is not Tensor:
                     try:
-                        out = forward(v)
+                        out = op.forward(v)
                     except OP_ERRORS as exc:
                         raise _describe(op, (v,), (), exc) from exc
                     if type(out) is ndarray:
@@ -350,7 +348,7 @@ def unary_function(op):
                     return Tensor(out, top, node)
         elif t is ndarray and not staging.active and not debug.enabled:
             try:
-                return forward(x)
+                return op.forward(x)
             except OP_ERRORS:  # call_forward raises it again, with the clear message
                 return call_forward(op, (x,), ())
         return bind(op, (x,), ())
@@ -368,10 +366,7 @@ def binary_function(op):
     plain array or number) are recorded in this frame. Everything else
     (nesting, forward traces, lists, jit, debug mode) is :func:`bind`.
     """
-    forward = op.forward
-    recorded = op.kind != "none"
     ndarray = np.ndarray
-    name = op.name
 
     def fn(x, y):
         if staging.active or debug.enabled:
@@ -397,20 +392,20 @@ def binary_function(op):
         else:
             if tx is ndarray and ty is ndarray:
                 try:
-                    return forward(x, y)
+                    return op.forward(x, y)
                 except OP_ERRORS:  # call_forward raises it again, with the clear message
                     pass
             return bind(op, (x, y), ())
-        if not recorded or top is None or top.forward or top.level < 0 \
+        if top is None or top.forward or top.level < 0 or op.kind == "none" \
                 or type(va) is Tensor or type(vb) is Tensor:
             return bind(op, (x, y), ())
         primals = (va, vb)
         try:
-            out = forward(va, vb)
+            out = op.forward(va, vb)
         except OP_ERRORS as exc:
             raise _describe(op, primals, (), exc) from exc
         if pa is None or pb is None:  # a constant input: keep it safe from later mutation
-            primals = frozen(primals, (pa, pb), name, top.locks)
+            primals = frozen(primals, (pa, pb), op.name, top.locks)
         if type(out) is ndarray:
             node = Node(op, (), (pa, pb), primals, out, out.shape, out.dtype)
         else:

@@ -132,7 +132,7 @@ class Op:
         "name", "forward", "kind", "inputs", "param_names", "vjps", "jvps", "deriv",
         "batch_params", "jacobian", "eye_vjps", "jax", "symbol", "examples", "domain",
         "second_order", "tol", "doc", "jvp_all", "vjp_all", "variadic", "function", "call",
-        "composite", "diag_d", "diag1",
+        "composite", "diag_d", "diag1", "diag_for",
     )
 
     def __init__(self, name: str, forward: Callable | None, kind: str, *,
@@ -170,8 +170,11 @@ class Op:
         self.composite = composite
         self.function = None
         # diag_d[i]: the derivative d of input i when its VJP is the derived g * d(...)
-        # (the sweep calls it directly); None where the rule is anything else
+        # (the sweep calls it directly); None where the rule is anything else. The
+        # sweep uses it only while ``vjps`` is still the tuple built here (``diag_for``):
+        # rules replaced later (a test tampering with one) are then called as they are.
         self.diag_d = (None,) * n
+        self.diag_for = None
         if variadic:  # one rule serves every input: rule(i, g, out, *inputs, *params)
             self.vjps = _PerIndex(vjps[0] if vjps else None)
             self.jvps = _PerIndex(jvps[0] if jvps else None)
@@ -201,6 +204,7 @@ class Op:
         self.jvps = tuple(jvps) + (None,) * (n - len(jvps))
         # a one-input elementwise op whose VJP is the derived g * d: the sweep's chain walk
         self.diag1 = self.diag_d[0] if n == 1 and vjp_all is None else None
+        self.diag_for = self.vjps
 
     @property
     def nargs(self) -> int:

@@ -284,10 +284,12 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
             else:
                 break
             g = cts.pop(node)
-        if fast and type(g) is ndarray and node.op is not None and node.op.diag1 is not None:
+        op = node.op
+        if fast and type(g) is ndarray and op is not None and op.diag1 is not None \
+                and op.vjps is op.diag_for:
             # a run of one-input elementwise nodes (sin of sin of ...): each cotangent
             # is g * d and goes straight on to the parent while it is next in line
-            der = node.op.diag1
+            der = op.diag1
             while der is not None:
                 args = node.args
                 p = node.parents[0]
@@ -317,7 +319,8 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                     break
                 node = p
                 g = c
-                der = p.op.diag1 if p.op is not None else None
+                op = p.op
+                der = op.diag1 if op is not None and op.vjps is op.diag_for else None
             if node is None:
                 continue
         op = node.op
@@ -358,8 +361,9 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
         parents = node.parents
         if len(parents) == 1 and op.vjp_all is None:  # unary ops: no loop, no index
             p = parents[0]
-            rule = op.vjps[0]
-            der = op.diag_d[0]
+            vjps = op.vjps
+            rule = vjps[0]
+            der = op.diag_d[0] if vjps is op.diag_for else None
             try:
                 if p is None or rule is None:
                     c = None
@@ -395,7 +399,7 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
         except ConcretizationError:
             whole = _opaque(op.vjp_all, g, out, *args, *params)
         vjps = op.vjps
-        diag_d = op.diag_d
+        diag_d = op.diag_d if vjps is op.diag_for else None
         i = -1
         for p in node.parents:
             i += 1
@@ -407,7 +411,7 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                 rule = vjps[i]
                 if rule is None:
                     continue
-                der = diag_d[i]
+                der = diag_d[i] if diag_d is not None else None
                 try:
                     c = g * der(out, *args, *params) if der is not None else rule(g, out, *args, *params)
                 except ConcretizationError:
