@@ -677,6 +677,10 @@ def markdown(results: dict, with_scaling: bool = True) -> str:
         cells.append(f"≤ {_target_for(key)}× / ≤ {_target_for(key, 'tg-jit')}×{extra}")
         cells.append(f"{_met(key, r, 'tensorgrad')} / {_met(key, r, 'tg-jit')}")
         lines.append("| " + " | ".join(cells) + " |")
+    failures = [f"{LABELS.get(c, c)} on the {w['title']}: {e['error']}" for w in wl.values()
+                for c, e in w["results"].items() if not e.get("ok")]
+    if failures:
+        lines += ["", "Failed: " + "; ".join(failures) + "."]
     if any("numpy-vjp" in w["results"] for w in wl.values()):
         vj = [f"N={k[4:]}: {w['results']['numpy-vjp']['ratio']:.3f}×" for k, w in wl.items()
               if "numpy-vjp" in w["results"] and w["results"]["numpy-vjp"].get("ok")]

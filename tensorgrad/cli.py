@@ -388,6 +388,11 @@ def _run_check(a, parser, say=print) -> int:
     names = a.ops or None
     if names:
         unknown = [n for n in names if n not in tg.REGISTRY]
+        built = [n for n in unknown if callable(getattr(tg, n, None) or getattr(tg.linalg, n, None))]
+        if built:
+            raise UsageError(f"{', '.join(built)}: a tensorgrad function built on registered ops, not "
+                             "an op of its own (`tensorgrad check` checks every op it uses); to check it "
+                             "as a function: tensorgrad check FILE.py:FUNC --shape ...")
         if unknown:
             hints = {n: difflib.get_close_matches(n, list(tg.REGISTRY), 3) for n in unknown}
             msg = "; ".join(f"{n!r}" + (f" (did you mean {', '.join(h)}?)" if h else "")

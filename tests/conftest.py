@@ -63,3 +63,15 @@ def pytest_collection_modifyitems(config, items):
     # a case's tests side by side, at the place of its first one (sort is stable)
     order = sorted(range(len(items)), key=keys.__getitem__)
     items[:] = [items[i] for i in order]
+
+
+_FINISHED = [0]
+
+
+def pytest_runtest_teardown(item, nextitem):
+    # JAX keeps every program it compiled (and its XLA executable) for the life of the
+    # process; the references are cached as NumPy arrays, so those programs are never
+    # needed again. Dropping them every few hundred tests bounds a worker's memory.
+    _FINISHED[0] += 1
+    if _FINISHED[0] % 300 == 0:
+        jax.clear_caches()

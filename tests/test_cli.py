@@ -153,6 +153,7 @@ def test_bench_dispatches_names_and_options(monkeypatch, capsys):
     (["train", "--model", "perceptron", "--data", "spirals"], "separates two classes"),
     (["train", "--resume"], "--resume needs --checkpoint"),
     (["check", "tanhh"], "did you mean tanh"),
+    (["check", "rot90"], "built on registered ops"),
     (["bench", "nonsense"], "invalid choice"),
 ])
 def test_bad_arguments_give_usage_and_exit_2(tmp_path, monkeypatch, capsys, args, message):
