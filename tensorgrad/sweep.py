@@ -295,8 +295,9 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                 p = node.parents[0]
                 if args is None or p is None:
                     break  # the general path below raises / skips
+                params = node.params
                 try:
-                    c = g * der(node.out, *args, *node.params)
+                    c = g * (der(node.out, args[0]) if not params else der(node.out, *args, *params))
                 except ConcretizationError:
                     break  # the general path below replays the rule
                 if not retain:
