@@ -203,6 +203,22 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
     return rec
 
 
+def _record_kept(f: Callable, primals: Sequence, has_aux: bool, where: str):
+    """Record ``f`` for a tape that outlives the call (vjp, linearize).
+
+    Returns ``(recording, held, outputs)``: the saved arrays stay locked in
+    ``held`` until the returned function that keeps it is collected; if
+    recording fails they are released at once.
+    """
+    held = Held()
+    try:
+        rec = _record(f, primals, tuple(range(len(primals))), has_aux, where, held)
+    except BaseException:
+        unlock(held)
+        raise
+    return rec, held, tree_unflatten(rec.out_tree, [_finish_value(v) for v in rec.out_values])
+
+
 def _strip(tree, trace):
     """aux leaves as JAX returns them: values traced here become arrays, NumPy
     arrays come back as copies (never the caller's buffer), the rest (Python
@@ -282,13 +298,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     """
     if _IN_JAX.trace is not None:
         return _jaxb.vjp(f, primals, has_aux)
-    held = Held()  # the locks live as long as vjp_fn (released when it is collected)
-    try:
-        rec = _record(f, primals, tuple(range(len(primals))), has_aux, "vjp", held)
-    except BaseException:
-        unlock(held)
-        raise
-    out = tree_unflatten(rec.out_tree, [_finish_value(v) for v in rec.out_values])
+    rec, held, out = _record_kept(f, primals, has_aux, "vjp")  # held: as long as vjp_fn lives
 
     def vjp_fn(ct):
         check_intact(held, "vjp_fn")
@@ -642,13 +652,7 @@ def linearize(f: Callable, *primals: Any):
     """
     if _IN_JAX.trace is not None:
         return _jaxb.linearize(f, primals)
-    held = Held()  # the locks live as long as f_jvp (released when it is collected)
-    try:
-        rec = _record(f, primals, tuple(range(len(primals))), False, "linearize", held)
-    except BaseException:
-        unlock(held)
-        raise
-    out = tree_unflatten(rec.out_tree, [_finish_value(v) for v in rec.out_values])
+    rec, held, out = _record_kept(f, primals, False, "linearize")  # held: as long as f_jvp lives
     order = toposort([n for n in rec.out_nodes if n is not None])
     leaf_nodes = [n for nodes in rec.in_nodes for n in nodes]
 
