@@ -1,0 +1,67 @@
+"""More of NumPy's documented functions on Tensors: values equal NumPy's, first (and for a
+few, second) derivatives equal JAX's, bad arguments raise errors that name the function."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+jax = pytest.importorskip("jax")
+jnp = jax.numpy
+jax.config.update("jax_enable_x64", True)
+
+X = np.linspace(0.3, 1.7, 12).reshape(3, 4) ** 1.3 - np.array([0.0, 0.4, 0.1, 0.9])
+XNAN = X.copy()
+XNAN[0, 1] = XNAN[2, 3] = np.nan
+V = np.array([0.7, -1.3, 2.1, 0.4, 1.6])
+
+# name: (program written against a NumPy-like module, input)
+CASES = {
+    "nanprod": (lambda m, x: m.nanprod(x, axis=1), XNAN),
+    "nancumsum": (lambda m, x: m.nancumsum(x, axis=0), XNAN),
+    "nancumprod": (lambda m, x: m.nancumprod(x), XNAN),
+    "nanmax": (lambda m, x: m.nanmax(x, axis=0), XNAN),
+    "nanmin": (lambda m, x: m.nanmin(x, axis=1, keepdims=True), XNAN),
+    "nanvar": (lambda m, x: m.nanvar(x, axis=1, ddof=1), XNAN),
+    "nanstd": (lambda m, x: m.nanstd(x), XNAN),
+    "quantile": (lambda m, x: m.quantile(x, 0.3), X),
+    "quantile_q": (lambda m, x: m.quantile(x, m.array([0.1, 0.5, 1.0]), axis=1, keepdims=True), X),
+    "quantile_axes": (lambda m, x: m.quantile(x[None], 0.7, axis=(0, 2)), X),
+    "quantile_lower": (lambda m, x: m.quantile(x, 0.3, axis=0, method="lower"), X),
+    "quantile_nearest": (lambda m, x: m.quantile(x, 0.45, axis=1, method="nearest"), X),
+    "quantile_midpoint": (lambda m, x: m.quantile(x, 0.45, axis=1, method="midpoint"), X),
+    "percentile": (lambda m, x: m.percentile(x, 40, axis=1), X),
+    "nanquantile": (lambda m, x: m.nanquantile(x, 0.6, axis=1), XNAN),
+    "nanpercentile": (lambda m, x: m.nanpercentile(x, m.array([20.0, 90.0])), XNAN),
+    "cov": (lambda m, x: m.cov(x), X),
+    "cov_cols": (lambda m, x: m.cov(x, rowvar=False, ddof=0), X),
+    "cov_y": (lambda m, x: m.cov(x[0], x[1] ** 2), X),
+    "cov_w": (lambda m, x: m.cov(x, fweights=m.array([1, 2, 1, 3]), aweights=m.array([0.5, 1.0, 2.0, 1.0])), X),
+    "corrcoef": (lambda m, x: m.corrcoef(x), X),
+    "cumulative_sum": (lambda m, x: m.cumulative_sum(x, axis=1, include_initial=True), X),
+    "cumulative_prod": (lambda m, x: m.cumulative_prod(x[0]), X),
+}
+
+
+def check(f, x0, hessian=False):
+    want = f(np, x0)
+    value, _ = tg.vjp(lambda x: f(np, x), x0)
+    np.testing.assert_allclose(np.asarray(value), want, rtol=1e-12, equal_nan=True)
+    g = tg.grad(lambda x: tg.sum(tg.sin(f(np, x))))(x0)
+    gj = jax.grad(lambda x: jnp.sum(jnp.sin(f(jnp, x))))(jnp.asarray(x0))
+    np.testing.assert_allclose(g, np.asarray(gj), rtol=1e-10, atol=1e-12)
+    jf = tg.jacfwd(lambda x: f(np, x))(x0)
+    jj = jax.jacfwd(lambda x: f(jnp, x))(jnp.asarray(x0))
+    np.testing.assert_allclose(np.asarray(jf), np.asarray(jj), rtol=1e-10, atol=1e-12)
+    if hessian:
+        h = tg.hessian(lambda x: tg.sum(tg.sin(f(np, x))))(x0)
+        hj = jax.hessian(lambda x: jnp.sum(jnp.sin(f(jnp, x))))(jnp.asarray(x0))
+        np.testing.assert_allclose(np.asarray(h), np.asarray(hj), rtol=1e-10, atol=1e-12)
+
+
+HESSIAN = {"nanvar", "quantile", "cov", "corrcoef"}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_values_and_derivatives_match_jax(name):
+    f, x0 = CASES[name]
+    check(f, x0, hessian=name in HESSIAN)
