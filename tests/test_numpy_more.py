@@ -39,6 +39,36 @@ CASES = {
     "corrcoef": (lambda m, x: m.corrcoef(x), X),
     "cumulative_sum": (lambda m, x: m.cumulative_sum(x, axis=1, include_initial=True), X),
     "cumulative_prod": (lambda m, x: m.cumulative_prod(x[0]), X),
+    "vdot": (lambda m, x: m.vdot(x, x[::-1] ** 2), X),
+    "convolve": (lambda m, x: m.convolve(x[0], x[1, :3] ** 2), X),
+    "convolve_same": (lambda m, x: m.convolve(x[1, :3], x.ravel()[:5], mode="same"), X),
+    "convolve_valid": (lambda m, x: m.convolve(x.ravel()[:7], x[1, :3], mode="valid"), X),
+    "correlate": (lambda m, x: m.correlate(x[0], x[1, :3] ** 2), X),
+    "correlate_full": (lambda m, x: m.correlate(x[1, :3], x.ravel()[:5], "full"), X),
+    "correlate_same": (lambda m, x: m.correlate(x[1, :3], x.ravel()[:6], "same"), X),
+    "polyval": (lambda m, x: m.polyval(x[0], x[1:]), X),
+    "vander": (lambda m, x: m.vander(x[0], 3), X),
+    "vander_inc": (lambda m, x: m.vander(x[1], increasing=True), X),
+    "interp": (lambda m, x: m.interp(x * 1.5 - 0.5, m.array([0.0, 1.0, 1.5, 2.0]), x[0] ** 2), X),
+    "interp_lr": (lambda m, x: m.interp(x * 3 - 1, m.array([0.0, 1.0, 2.0]), m.array([1.0, 3.0, 2.0]),
+                                        left=x[0, 0], right=-1.0), X),
+    "linspace": (lambda m, x: m.linspace(x[0, 0], x[0, 1], 5), X),
+    "linspace_vec": (lambda m, x: m.linspace(x[0], x[1] ** 2, 4, endpoint=False, axis=-1), X),
+    "float_power": (lambda m, x: m.float_power(m.abs(x) + 0.1, 2.5), X),
+    "copysign": (lambda m, x: m.copysign(x, x - 1), X),
+    "ldexp": (lambda m, x: m.ldexp(x, m.array([2, -1, 0, 3])), X),
+    "diagflat": (lambda m, x: m.diagflat(x[:2, :2], k=1), X),
+    "trapezoid": (lambda m, x: m.trapezoid(x, axis=1), X),
+    "trapezoid_x": (lambda m, x: m.trapezoid(x, x=x[0] ** 2, axis=-1), X),
+    "trapezoid_dx": (lambda m, x: m.trapezoid(x, dx=0.3, axis=0), X),
+    "gradient": (lambda m, x: m.gradient(x[0]), X),
+    "gradient_2d": (lambda m, x: m.stack(m.gradient(x, 0.5, 2.0)), X),
+    "gradient_coords": (lambda m, x: m.gradient(x, m.array([0.0, 0.5, 1.5, 1.75]), axis=1), X),
+    "matrix_transpose": (lambda m, x: m.matrix_transpose(x[None] * 2), X),
+    "vecdot": (lambda m, x: m.vecdot(x, x[0] ** 2), X),
+    "unstack": (lambda m, x: m.unstack(x, axis=1)[2], X),
+    "block": (lambda m, x: m.block([[x, x[:, :1] ** 2], [x[:1] * 3, m.ones((1, 1))]]), X),
+    "block_1d": (lambda m, x: m.block([x[0], 1.0, x[1]]), X),
 }
 
 
@@ -58,7 +88,7 @@ def check(f, x0, hessian=False):
         np.testing.assert_allclose(np.asarray(h), np.asarray(hj), rtol=1e-10, atol=1e-12)
 
 
-HESSIAN = {"nanvar", "quantile", "cov", "corrcoef"}
+HESSIAN = {"nanvar", "quantile", "cov", "corrcoef", "convolve", "polyval", "interp"}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
