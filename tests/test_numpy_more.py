@@ -69,13 +69,25 @@ CASES = {
     "unstack": (lambda m, x: m.unstack(x, axis=1)[2], X),
     "block": (lambda m, x: m.block([[x, x[:, :1] ** 2], [x[:1] * 3, m.ones((1, 1))]]), X),
     "block_1d": (lambda m, x: m.block([x[0], 1.0, x[1]]), X),
+    "lstsq": (lambda m, x: m.linalg.lstsq(x.T, m.arange(4.0) + x[0], rcond=None)[0], X),
+    "lstsq_res": (lambda m, x: m.linalg.lstsq(x.T, m.stack([m.arange(4.0), x[1] ** 2], axis=1))[1], X),
+    "cond": (lambda m, x: m.linalg.cond(x[:, :3] + m.eye(3)), X),
+    "cond_fro": (lambda m, x: m.linalg.cond(x[:, :3] + m.eye(3), "fro"), X),
+    "cond_m2": (lambda m, x: m.linalg.cond(x, -2), X),
+    "tensorinv": (lambda m, x: m.linalg.tensorinv(m.reshape(x[:2, :2] + 2 * m.eye(2), (2, 1, 2)), ind=1), X),
+    "tensorinv_2": (lambda m, x: m.linalg.tensorinv(m.reshape(m.kron(x[:2, :2], x[1:, 2:]) + 3 * m.eye(4),
+                                                              (2, 2, 2, 2))), X),
+    "tensorsolve": (lambda m, x: m.linalg.tensorsolve(m.reshape(m.kron(x[:2, :2], x[1:, 2:]) + 3 * m.eye(4),
+                                                                (2, 2, 2, 2)), x[:2, :2]), X),
+    "tensorsolve_axes": (lambda m, x: m.linalg.tensorsolve(m.reshape(m.kron(x[:2, :2], x[1:, 2:]) + 3 * m.eye(4),
+                                                                     (2, 2, 2, 2)), x[:2, :2], axes=(0,)), X),
 }
 
 
 def check(f, x0, hessian=False):
     want = f(np, x0)
     value, _ = tg.vjp(lambda x: f(np, x), x0)
-    np.testing.assert_allclose(np.asarray(value), want, rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(np.asarray(value), want, rtol=1e-12, atol=1e-13, equal_nan=True)
     g = tg.grad(lambda x: tg.sum(tg.sin(f(np, x))))(x0)
     gj = jax.grad(lambda x: jnp.sum(jnp.sin(f(jnp, x))))(jnp.asarray(x0))
     np.testing.assert_allclose(g, np.asarray(gj), rtol=1e-10, atol=1e-12)
@@ -88,7 +100,7 @@ def check(f, x0, hessian=False):
         np.testing.assert_allclose(np.asarray(h), np.asarray(hj), rtol=1e-10, atol=1e-12)
 
 
-HESSIAN = {"nanvar", "quantile", "cov", "corrcoef", "convolve", "polyval", "interp"}
+HESSIAN = {"nanvar", "quantile", "cov", "corrcoef", "convolve", "polyval", "interp", "lstsq", "cond"}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
