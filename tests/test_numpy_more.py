@@ -81,6 +81,22 @@ CASES = {
                                                                 (2, 2, 2, 2)), x[:2, :2]), X),
     "tensorsolve_axes": (lambda m, x: m.linalg.tensorsolve(m.reshape(m.kron(x[:2, :2], x[1:, 2:]) + 3 * m.eye(4),
                                                                      (2, 2, 2, 2)), x[:2, :2], axes=(0,)), X),
+    "sum_where": (lambda m, x: m.sum(x, where=x > 1), X),
+    "sum_where_axis": (lambda m, x: m.sum(x, axis=1, initial=2.0, where=m.array([True, False, True, True])), X),
+    "prod_where": (lambda m, x: m.prod(x, axis=0, where=x > 0.5, keepdims=True), X),
+    "mean_where": (lambda m, x: m.mean(x, axis=0, where=x > 0.5), X),
+    "var_where": (lambda m, x: m.var(x, axis=0, ddof=1, where=x < 1.5), X),
+    "std_where": (lambda m, x: m.std(x, where=x < 1.5), X),
+    "std_correction": (lambda m, x: m.std(x, axis=1, correction=1), X),
+    "max_where": (lambda m, x: m.max(x, axis=1, initial=0.8, where=x < 1.5), X),
+    "min_initial": (lambda m, x: m.min(x, axis=0, initial=0.5), X),
+    "amax_where": (lambda m, x: m.amax(x, initial=-1.0, where=x < 1.2), X),
+    "nansum_where": (lambda m, x: m.nansum(x, axis=0, where=m.array([True, True, False, True])), XNAN),
+    "nanmean_where": (lambda m, x: m.nanmean(x, axis=0, where=x > 0.3), XNAN),
+    "sum_dtype": (lambda m, x: m.sum(x, dtype=m.float64, keepdims=True), X),
+    "reshape_F": (lambda m, x: m.reshape(x, (4, 3), order="F"), X),
+    "reshape_F3": (lambda m, x: m.reshape(x * 2, (2, 3, 2), order="F"), X),
+    "ravel_F": (lambda m, x: m.ravel(x, order="F"), X),
 }
 
 
