@@ -182,8 +182,11 @@ def reshape(a: ArrayLike, /, shape=None, order: str = "C", *, newshape=None, cop
     return transpose(_reshape(transpose(a), shape[::-1]))
 
 
+_PUBLIC = {"sum": _sum, "prod": _prod, "mean": _mean, "var": _var, "std": _std, "max": _max,
+           "min": _min, "nansum": _nansum, "nanmean": _nanmean, "reshape": _reshape}
 for _fn in (sum, prod, mean, var, std, max, min, nansum, nanmean, reshape):
     _fn.__module__ = "tensorgrad"
+    _fn.numpy_signature_of = _PUBLIC[_fn.__name__]  # the public function this adapts
     register_numpy(f"numpy.{_fn.__name__}", _fn)
 register_numpy("numpy.amax", max)
 register_numpy("numpy.amin", min)
