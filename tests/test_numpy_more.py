@@ -123,3 +123,44 @@ HESSIAN = {"nanvar", "quantile", "cov", "corrcoef", "convolve", "polyval", "inte
 def test_values_and_derivatives_match_jax(name):
     f, x0 = CASES[name]
     check(f, x0, hessian=name in HESSIAN)
+
+
+def test_order_a_is_c_order():
+    x = np.arange(12.0).reshape(3, 4)
+    value, _ = tg.vjp(lambda x: np.reshape(x, (2, 6), order="A"), x)
+    np.testing.assert_array_equal(np.asarray(value), np.reshape(x, (2, 6), order="A"))
+
+
+ERRORS = [
+    (lambda x: np.quantile(x, 1.5), ValueError, r"quantile: quantiles must be in the range \[0, 1\]"),
+    (lambda x: np.quantile(x, 0.5, method="weibull"), ValueError, "quantile: method must be one of"),
+    (lambda x: np.convolve(x, x[:0]), ValueError, "convolve: v must be a non-empty 1-D array"),
+    (lambda x: np.correlate(x[None], x, "same"), ValueError, "correlate: a must be a non-empty 1-D"),
+    (lambda x: np.convolve(x, x, mode="middle"), ValueError, "convolve: mode must be"),
+    (lambda x: np.interp(x, x, x), TypeError, "interp: xp must be a constant"),
+    (lambda x: np.interp(x, np.arange(3.0), np.arange(4.0)), ValueError, "interp: xp and fp must be"),
+    (lambda x: np.ldexp(x, x), TypeError, "ldexp: x2 must be a constant"),
+    (lambda x: np.ldexp(x, np.ones(4)), TypeError, "ldexp: the exponents x2 must be integers"),
+    (lambda x: np.vdot(x, x[:2]), ValueError, "vdot: the inputs must have the same number of entries"),
+    (lambda x: np.polyval(x[None], x), ValueError, "polyval: p must be a 1-D array"),
+    (lambda x: np.trapezoid(x, x=x[:2]), ValueError, "trapezoid: x .length 2. must match y"),
+    (lambda x: np.gradient(x[:1]), ValueError, "gradient: the shape of the array along an axis"),
+    (lambda x: np.gradient(x, x), TypeError, "gradient: spacing must be a constant"),
+    (lambda x: np.block([x, [x]]), ValueError, "block: list depths are mismatched"),
+    (lambda x: np.cov(x[None, None]), ValueError, "cov: m must be 1-D or 2-D"),
+    (lambda x: np.cumulative_sum(np.outer(x, x)), ValueError, "cumulative_sum: axis must be given"),
+    (lambda x: np.max(x, where=x > 0), ValueError, "numpy.max.*give initial="),
+    (lambda x: np.sum(x, where=np.ones(3, bool)), ValueError, r"numpy.sum\(..., where=...\): the mask"),
+    (lambda x: np.reshape(x, (2, 2), order="K"), ValueError, "numpy.reshape: order must be"),
+    (lambda x: np.linalg.lstsq(x, x), ValueError, "linalg.lstsq: a must be .M, N."),
+    (lambda x: np.linalg.tensorinv(np.reshape(x, (2, 2)), ind=0), ValueError, "tensorinv: ind must be"),
+    (lambda x: np.linalg.tensorsolve(np.outer(x, x)[:3], x), ValueError, "tensorsolve: the leading axes"),
+    (lambda x: np.linalg.cond(x), ValueError, "linalg.cond: x must be a matrix"),
+]
+
+
+@pytest.mark.parametrize("i", range(len(ERRORS)))
+def test_bad_arguments_raise_errors_naming_the_function(i):
+    f, exc, match = ERRORS[i]
+    with pytest.raises(exc, match=match):
+        tg.grad(lambda x: tg.sum(f(x)))(np.array([0.5, 1.0, 1.5, 2.0]))
