@@ -255,6 +255,12 @@ def _deliver(path: str, result, out):
 # --------------------------------------------------------------------------
 
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    if not kwargs and method == "__call__":  # an operator (a @ t, a * t): straight to the function
+        path = _PATHS.get(ufunc)
+        if path is not None:
+            impl = NUMPY_FUNCTIONS.get(path)
+            if impl is not None:
+                return impl(*inputs)
     path = _path(ufunc)
     out = kwargs.pop("out", None)
     where = kwargs.pop("where", True)

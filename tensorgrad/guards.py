@@ -28,7 +28,7 @@ import weakref
 
 import numpy as np
 
-__all__ = ["Held", "HeldArgs", "lock", "unlock", "frozen", "check_intact", "check_all_intact"]
+__all__ = ["Held", "HeldArgs", "lock", "lock_inputs", "unlock", "frozen", "check_intact", "check_all_intact"]
 
 #: guards the table below; reentrant, because the garbage collector may finalize a
 #: Held inside the critical section (see Held.__del__)
@@ -106,11 +106,10 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
                     _WAITING.discard(key)
                 e[1] += 1
             else:
-                flags = a.flags
-                if not flags.writeable:  # read-only, and not by us: nobody can write to it
+                if not a.flags.writeable:  # read-only, and not by us: nobody can write to it
                     seen[key] = a
                     return True
-                flags.writeable = False
+                a.setflags(write=False)
                 table[key] = [a, 1, what]
             held.arrays.append(a)
             if _DEFERRED:
@@ -118,6 +117,55 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
         seen[key] = a
         return True
     return _lock_chain(a, held, what)
+
+
+def lock_inputs(values: list, held: Held, what: str) -> list:
+    """:func:`lock` every array among ``values`` (a transform's input leaves), in one
+    critical section for the arrays that own their memory.
+
+    Returns ``values`` with each array that cannot be locked replaced by a
+    private read-only copy: every array in the result is read-only.
+    """
+    out = list(values)
+    rest = []
+    if held.copy:
+        rest = [i for i, a in enumerate(out) if isinstance(a, np.ndarray)]
+    else:
+        seen = held.seen
+        arrays = held.arrays
+        table = _TABLE
+        ndarray = np.ndarray
+        with _MUTEX:
+            for i, a in enumerate(out):
+                if type(a) is not ndarray or a.base is not None:
+                    if isinstance(a, ndarray):
+                        rest.append(i)  # a view, or an array subclass: the general path
+                    continue
+                key = id(a)
+                if key in seen:
+                    continue
+                e = table.get(key)
+                if e is not None:
+                    if e[1] == 0:
+                        _WAITING.discard(key)
+                    e[1] += 1
+                else:
+                    if not a.flags.writeable:  # read-only, and not by us: nobody can write to it
+                        seen[key] = a
+                        continue
+                    a.setflags(write=False)
+                    table[key] = [a, 1, what]
+                arrays.append(a)
+                seen[key] = a
+            if _DEFERRED:
+                _drain()
+    for i in rest:
+        a = out[i]
+        if not lock(a, held, what):
+            a = a.copy()  # memory owned by something that cannot be locked
+            a.setflags(write=False)
+            out[i] = a
+    return out
 
 
 def _writable_buffer(owner) -> bool:
@@ -171,7 +219,7 @@ def _lock_chain(a: np.ndarray, held: Held, what: str) -> bool:
                 e[1] += 1
                 arrays.append(c)
             elif c.flags.writeable:
-                c.flags.writeable = False
+                c.setflags(write=False)
                 table[id(c)] = [c, 1, what]
                 arrays.append(c)
         if _DEFERRED:
@@ -212,7 +260,7 @@ def _give_back(arrays: list) -> None:
             continue
         if c.base is None:  # owns its memory: writable again at once
             try:
-                c.flags.writeable = True
+                c.setflags(write=True)
             except ValueError:  # pragma: no cover - memory NumPy will not write to
                 pass
             del table[key]
@@ -302,7 +350,7 @@ def frozen(primals: tuple, parents: tuple, opname: str, held) -> tuple:
                             "differentiates numeric arrays only (convert with .astype(float))")
         if not lock(a, held, opname):
             a = a.copy()
-            a.flags.writeable = False
+            a.setflags(write=False)
             if out is None:
                 out = list(primals)
             out[i] = a

@@ -27,7 +27,8 @@ from .tensor import Tensor, dtype_of, shape_of
 
 __all__ = ["bind", "call_forward", "ReverseTrace", "ForwardTrace", "Node", "leaf_node",
            "new_reverse_trace", "new_forward_trace", "close_trace", "IMPERATIVE", "OpError",
-           "pause_imperative", "resume_imperative", "imperative_paused", "pack", "use_stack"]
+           "pause_imperative", "resume_imperative", "imperative_paused", "pack", "use_stack",
+           "unary_function", "binary_function", "OP_ERRORS"]
 
 
 class OpError(ValueError):
@@ -205,7 +206,13 @@ def bind(op, args: tuple, params: tuple = ()):
         if top is not None and top.level >= 0 and not top.forward and op.kind != "none":
             v = a._value
             if type(v) is not Tensor:
-                out = call_forward(op, (v,), params)
+                if staging.active or debug.enabled:
+                    out = call_forward(op, (v,), params)
+                else:  # nothing watches the forward: call it without call_forward's frame
+                    try:
+                        out = op.forward(v, *params)
+                    except OP_ERRORS as exc:
+                        raise _describe(op, (v,), params, exc) from exc
                 if type(out) is np.ndarray:
                     node = Node(op, params, (a._node,), (v,), out, out.shape, out.dtype)
                 else:
@@ -238,7 +245,13 @@ def bind(op, args: tuple, params: tuple = ()):
         if top is not None and top.level >= 0 and not top.forward \
                 and type(va) is not Tensor and type(vb) is not Tensor:
             primals = (va, vb)
-            out = call_forward(op, primals, params)
+            if staging.active or debug.enabled:
+                out = call_forward(op, primals, params)
+            else:  # nothing watches the forward: call it without call_forward's frame
+                try:
+                    out = op.forward(va, vb, *params)
+                except OP_ERRORS as exc:
+                    raise _describe(op, primals, params, exc) from exc
             if pa is None or pb is None:  # a constant input: keep it safe from later mutation
                 primals = frozen(primals, (pa, pb), op.name, top.locks)
             if type(out) is np.ndarray:
@@ -303,6 +316,102 @@ def bind(op, args: tuple, params: tuple = ()):
     if debug.enabled:
         debug.note_site(node)
     return Tensor(out, top, node)
+
+
+def unary_function(op):
+    """The public function of a one-input op without parameters (``tg.sin``).
+
+    It is :func:`bind` with its two hot cases written out in one frame: a plain
+    array (straight to the forward rule) and a Tensor of a live reverse trace
+    holding a plain value (forward rule, then one tape node). Whenever a jit
+    trace is recording or debug mode is on, and in every other case, it is
+    :func:`bind` itself.
+    """
+    ndarray = np.ndarray
+
+    def fn(x):
+        t = type(x)
+        if t is Tensor:
+            top = x._trace
+            if top is not None and not top.forward and not staging.active \
+                    and not debug.enabled and top.level >= 0 and op.kind != "none":
+                v = x._value
+                if type(v) is not Tensor:
+                    try:
+                        out = op.forward(v)
+                    except OP_ERRORS as exc:
+                        raise _describe(op, (v,), (), exc) from exc
+                    if type(out) is ndarray:
+                        node = Node(op, (), (x._node,), (v,), out, out.shape, out.dtype)
+                    else:
+                        node = Node(op, (), (x._node,), (v,), out, shape_of(out), dtype_of(out))
+                    return Tensor(out, top, node)
+        elif t is ndarray and not staging.active and not debug.enabled:
+            try:
+                return op.forward(x)
+            except OP_ERRORS:  # call_forward raises it again, with the clear message
+                return call_forward(op, (x,), ())
+        return bind(op, (x,), ())
+    return fn
+
+
+_PLAIN = (np.ndarray, float, int)  # constants the binary fast path takes as they are
+
+
+def binary_function(op):
+    """The public function of a two-input op without parameters (``tg.add``).
+
+    Like :func:`unary_function`: two plain arrays go straight to the forward
+    rule, and two values of one live reverse trace (or one such value and a
+    plain array or number) are recorded in this frame. Everything else
+    (nesting, forward traces, lists, jit, debug mode) is :func:`bind`.
+    """
+    ndarray = np.ndarray
+
+    def fn(x, y):
+        if staging.active or debug.enabled:
+            return bind(op, (x, y), ())
+        tx = type(x)
+        ty = type(y)
+        if tx is Tensor:
+            top = x._trace
+            va, pa = x._value, x._node
+            if ty is Tensor:
+                if y._trace is not top:
+                    return bind(op, (x, y), ())
+                vb, pb = y._value, y._node
+            elif ty in _PLAIN:
+                vb, pb = y, None
+            else:
+                return bind(op, (x, y), ())
+        elif ty is Tensor:
+            if tx not in _PLAIN:
+                return bind(op, (x, y), ())
+            top = y._trace
+            va, pa, vb, pb = x, None, y._value, y._node
+        else:
+            if tx is ndarray and ty is ndarray:
+                try:
+                    return op.forward(x, y)
+                except OP_ERRORS:  # call_forward raises it again, with the clear message
+                    pass
+            return bind(op, (x, y), ())
+        if top is None or top.forward or top.level < 0 or op.kind == "none" \
+                or type(va) is Tensor or type(vb) is Tensor:
+            return bind(op, (x, y), ())
+        primals = (va, vb)
+        try:
+            out = op.forward(va, vb)
+        except OP_ERRORS as exc:
+            raise _describe(op, primals, (), exc) from exc
+        if pa is None or pb is None:  # a constant input: keep it safe from later mutation
+            primals = frozen(primals, (pa, pb), op.name, top.locks)
+        if type(out) is ndarray:
+            node = Node(op, (), (pa, pb), primals, out, out.shape, out.dtype)
+        else:
+            node = Node(op, (), (pa, pb), primals, out, shape_of(out), dtype_of(out))
+        return Tensor(out, top, node)
+    return fn
 
 
 # --------------------------------------------------------------------------
@@ -372,6 +481,10 @@ def _untraced(op, args: tuple, params: tuple):
     return Tensor(out) if wrapped else out
 
 
+#: the exceptions of a forward rule that :func:`call_forward` turns into a clear message
+OP_ERRORS = (ValueError, TypeError, IndexError, np.exceptions.AxisError)
+
+
 def call_forward(op, vals, params):
     if staging.active:  # a jit trace is recording somewhere: are these values traced?
         s = staging.find_staged(vals)
@@ -383,7 +496,7 @@ def call_forward(op, vals, params):
             return _staged_forward(op, s, vals, params)
     try:
         out = op.forward(*vals, *params)
-    except (ValueError, TypeError, IndexError, np.exceptions.AxisError) as exc:
+    except OP_ERRORS as exc:
         raise _describe(op, vals, params, exc) from exc
     if debug.enabled:
         debug.check_forward(op, vals, params, out)

@@ -87,7 +87,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from .dispatch import canonical_path, numpy_path
-from .recording import bind, call_forward
+from .recording import binary_function, bind, unary_function
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
 
 __all__ = ["REGISTRY", "FUNCTIONS", "Op", "Example", "elementwise", "linear", "nondifferentiable",
@@ -138,7 +138,7 @@ class Op:
         "name", "forward", "kind", "inputs", "param_names", "vjps", "jvps", "deriv",
         "batch_params", "jacobian", "eye_vjps", "jax", "symbol", "examples", "domain",
         "second_order", "tol", "doc", "jvp_all", "vjp_all", "variadic", "function", "call",
-        "composite", "to_jax",
+        "composite", "to_jax", "diag_d", "diag1", "diag_for",
     )
 
     def __init__(self, name: str, forward: Callable | None, kind: str, *,
@@ -177,14 +177,25 @@ class Op:
         self.composite = composite
         self.to_jax = to_jax
         self.function = None
+        # diag_d[i]: the derivative d of input i when its VJP is the derived g * d(...)
+        # (the sweep calls it directly); None where the rule is anything else. The
+        # sweep uses it only while ``vjps`` is still the tuple built here (``diag_for``):
+        # rules replaced later (a test tampering with one) are then called as they are.
+        self.diag_d = (None,) * n
+        self.diag_for = None
         if variadic:  # one rule serves every input: rule(i, g, out, *inputs, *params)
             self.vjps = _PerIndex(vjps[0] if vjps else None)
             self.jvps = _PerIndex(jvps[0] if jvps else None)
             self.eye_vjps = _PerIndex(None)
+            self.diag_d = _PerIndex(None)
+            self.diag1 = None
             return
         if kind == "diagonal":
             if len(self.deriv) != n:
                 raise ValueError(f"op {name!r}: an elementwise op needs one derivative per input")
+            given = tuple(vjps) + (None,) * n
+            self.diag_d = tuple(d if given[i] is None and callable(d) else None
+                                for i, d in enumerate(self.deriv))
             # a rule given for an input replaces the one derived from its derivative
             vjps = tuple(r if r is not None else _diag_rule(d)
                          for r, d in zip(tuple(vjps) + (None,) * n, self.deriv))
@@ -199,6 +210,9 @@ class Op:
             vjps = jvps = ()
         self.vjps = tuple(vjps) + (None,) * (n - len(vjps))
         self.jvps = tuple(jvps) + (None,) * (n - len(jvps))
+        # a one-input elementwise op whose VJP is the derived g * d: the sweep's chain walk
+        self.diag1 = self.diag_d[0] if n == 1 and vjp_all is None else None
+        self.diag_for = self.vjps
 
     @property
     def nargs(self) -> int:
@@ -358,14 +372,10 @@ def _public_function(op: Op, signature: Callable | None) -> Callable:
             return bind(op, inputs, ())
         doc = op.doc
     elif op.nargs == 1:
-        def fn(x):
-            if type(x) is np.ndarray:  # on no trace: straight to the forward rule
-                return call_forward(op, (x,), ())
-            return bind(op, (x,), ())
+        fn = unary_function(op)
         doc = op.doc
     elif op.nargs == 2:
-        def fn(x, y):
-            return bind(op, (x, y), ())
+        fn = binary_function(op)
         doc = op.doc
     else:
         def fn(*inputs):

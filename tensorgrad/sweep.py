@@ -104,8 +104,15 @@ def unbroadcast(x, shape: tuple, nb: int = 0):
     The one place where broadcasting is undone: axes that broadcasting added
     in front, and axes where ``shape`` has size 1, are summed.
     """
+    if type(shape) is not tuple:
+        shape = tuple(shape)
+    if type(x) is np.ndarray and not nb and 1 not in shape:
+        # the commonest case (a bias's gradient): only leading axes to sum
+        xs = x.shape
+        lead = len(xs) - len(shape)
+        if lead > 0 and xs[lead:] == shape:
+            return x.sum(axis=tuple(range(lead)) if lead > 1 else 0)
     xs = shape_of(x)
-    shape = tuple(shape)
     lead = len(xs) - nb - len(shape)
     if (type(x) is np.ndarray or type(x) is Staged) and lead >= 0:
         # plain arrays (every first-order sweep, also under tg.jit): one NumPy
@@ -239,6 +246,9 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
     of the nodes that have received a cotangent so far: a node's cotangent is
     complete once every later node is done, no separate topological sort is
     needed, and nodes that receive only symbolic zeros are never visited.
+    The next node in line is kept out of the heap, so a chain (a node whose
+    one parent is visited next) never touches it: a run of one-input
+    elementwise ops is one tight loop of ``g * d``.
     Cotangents are summed in place only into buffers the sweep itself
     allocated (a rule's result may alias its input, e.g. add returns g).
     """
@@ -258,9 +268,62 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
     leaves = {}
     nb = batch_ndim
     ndarray = np.ndarray
-    while heap:
-        node = heappop(heap)[1]
-        g = cts.pop(node)
+    # ``top``: the pending node of highest seq, kept out of the heap. On a chain
+    # (each node's one parent is the next to visit) the heap is never touched,
+    # and the cotangent goes straight on to the parent without the dict.
+    top = heappop(heap)[1] if heap else None
+    node = None
+    fast = not nb and not debug.enabled
+    while True:
+        if node is None:
+            if top is not None:
+                node = top
+                top = None
+            elif heap:
+                node = heappop(heap)[1]
+            else:
+                break
+            g = cts.pop(node)
+        op = node.op
+        if fast and type(g) is ndarray and op is not None and op.diag1 is not None \
+                and op.vjps is op.diag_for:
+            # a run of one-input elementwise nodes (sin of sin of ...): each cotangent
+            # is g * d and goes straight on to the parent while it is next in line
+            der = op.diag1
+            while der is not None:
+                args = node.args
+                p = node.parents[0]
+                if args is None or p is None:
+                    break  # the general path below raises / skips
+                params = node.params
+                try:
+                    c = g * (der(node.out, args[0]) if not params else der(node.out, *args, *params))
+                except ConcretizationError:
+                    break  # the general path below replays the rule
+                if not retain:
+                    node.args = node.out = None
+                if type(c) is not ndarray or c.shape != p.shape or p in cts \
+                        or (heap and p.seq < -heap[0][0]):
+                    # not a plain continuation: give p its cotangent as the general path does
+                    if (c.shape if type(c) is ndarray else shape_of(c)) != p.shape:
+                        c = unbroadcast(c, p.shape, 0)
+                    prev = cts.get(p)
+                    if prev is None:
+                        cts[p] = c
+                        if not heap or p.seq > -heap[0][0]:
+                            top = p
+                        else:
+                            heappush(heap, (-p.seq, p))
+                    else:
+                        _accumulate(cts, owned, p, prev, c)
+                    node = None
+                    break
+                node = p
+                g = c
+                op = p.op
+                der = op.diag1 if op is not None and op.vjps is op.diag_for else None
+            if node is None:
+                continue
         op = node.op
         if type(g) is Eye:
             pushed = _eye_vjp(node, g) if op is not None and node.args is not None else None
@@ -268,13 +331,24 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                 p, c = pushed
                 if c is not None:
                     cts[p] = c
-                    heappush(heap, (-p.seq, p))
+                    if top is None:
+                        if not heap or p.seq > -heap[0][0]:
+                            top = p
+                        else:
+                            heappush(heap, (-p.seq, p))
+                    elif p.seq > top.seq:
+                        heappush(heap, (-top.seq, top))
+                        top = p
+                    else:
+                        heappush(heap, (-p.seq, p))
                 if not retain:
                     node.args = node.out = None
+                node = None
                 continue
             g = g.dense()
         if op is None:
             leaves[node] = g
+            node = None
             continue
         args = node.args
         if args is None:
@@ -288,32 +362,45 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
         parents = node.parents
         if len(parents) == 1 and op.vjp_all is None:  # unary ops: no loop, no index
             p = parents[0]
-            rule = op.vjps[0]
+            vjps = op.vjps
+            rule = vjps[0]
+            der = op.diag_d[0] if vjps is op.diag_for else None
             try:
-                c = rule(g, out, *args, *params) if rule is not None and p is not None else None
+                if p is None or rule is None:
+                    c = None
+                elif der is not None:  # a derived elementwise rule: g * d, without its frame
+                    c = g * der(out, *args, *params)
+                else:
+                    c = rule(g, out, *args, *params)
             except ConcretizationError:
                 c = _opaque(rule, g, out, *args, *params)
+            if c is not None and debug.enabled:
+                debug.check_rule(op, "VJP", 0, c, node)
+            if not retain:
+                node.args = node.out = None
+            node = None
             if c is not None:
-                if debug.enabled:
-                    debug.check_rule(op, "VJP", 0, c, node)
                 cs = c.shape if type(c) is ndarray else shape_of(c)
                 want = p.shape if not nb else cs[:nb] + p.shape
                 if cs != want:
                     c = unbroadcast(c, p.shape, nb)
                 prev = cts.get(p)
                 if prev is None:
-                    cts[p] = c
-                    heappush(heap, (-p.seq, p))
+                    if not heap or p.seq > -heap[0][0]:  # (top is None here) a chain: go on to p
+                        node = p
+                        g = c
+                    else:
+                        cts[p] = c
+                        heappush(heap, (-p.seq, p))
                 else:
                     _accumulate(cts, owned, p, prev, c)
-            if not retain:
-                node.args = node.out = None
             continue
         try:
             whole = op.vjp_all(g, out, *args, *params) if op.vjp_all is not None else None
         except ConcretizationError:
             whole = _opaque(op.vjp_all, g, out, *args, *params)
         vjps = op.vjps
+        diag_d = op.diag_d if vjps is op.diag_for else None
         i = -1
         for p in node.parents:
             i += 1
@@ -325,8 +412,9 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                 rule = vjps[i]
                 if rule is None:
                     continue
+                der = diag_d[i] if diag_d is not None else None
                 try:
-                    c = rule(g, out, *args, *params)
+                    c = g * der(out, *args, *params) if der is not None else rule(g, out, *args, *params)
                 except ConcretizationError:
                     c = _opaque(rule, g, out, *args, *params)
             if c is None:
@@ -340,11 +428,21 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
             prev = cts.get(p)
             if prev is None:
                 cts[p] = c
-                heappush(heap, (-p.seq, p))
+                if top is None:
+                    if not heap or p.seq > -heap[0][0]:
+                        top = p
+                    else:
+                        heappush(heap, (-p.seq, p))
+                elif p.seq > top.seq:
+                    heappush(heap, (-top.seq, top))
+                    top = p
+                else:
+                    heappush(heap, (-p.seq, p))
             else:
                 _accumulate(cts, owned, p, prev, c)
         if not retain:
             node.args = node.out = None
+        node = None
     return leaves
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import jax_backend as _jaxb
 from . import ops as _ops
-from .guards import Held, check_intact, lock, unlock
+from .guards import Held, check_intact, lock_inputs, unlock
 from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reverse_trace
 from .staging import Staged, as_array
 from .sweep import Eye, backward_pass, node_jvp, toposort
@@ -163,12 +163,19 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
         for k in argnums:
             leaves, td = tree_flatten(args[k])
             vals = []
-            for v in leaves:
-                if isinstance(v, np.ndarray) and not lock(v, held, f"input {k} of {where}"):
-                    v = v.copy()  # memory owned by something that cannot be locked
-                vals.append(_as_primal(v, where))
-            nodes = [leaf_node(v) for v in vals]
-            args[k] = tree_unflatten(td, [Tensor(v, trace, n) for v, n in zip(vals, nodes)])
+            nodes = []
+            wrapped = []
+            # arrays come back locked (or as private copies): read-only
+            for v in lock_inputs(leaves, held, f"input {k} of {where}"):
+                if type(v) is np.ndarray and v.dtype.kind == "f":
+                    n = Node(None, (), (), None, None, v.shape, v.dtype)
+                else:
+                    v = _as_primal(v, where)
+                    n = leaf_node(v)
+                vals.append(v)
+                nodes.append(n)
+                wrapped.append(Tensor(v, trace, n))
+            args[k] = tree_unflatten(td, wrapped)
             rec.in_leaves.append(vals)
             rec.in_nodes.append(nodes)
             rec.in_treedefs.append(td)
@@ -244,7 +251,14 @@ def _gather(rec: _Recording, leaves_ct: dict, batch=()):
         cts = []
         for v, n in zip(vals, nodes):
             g = leaves_ct.get(n)
-            cts.append(_finish(_cast_like(g, v)) if g is not None else _zeros_like(v, batch))
+            if type(v) is not np.ndarray:
+                cts.append(_finish(_cast_like(g, v)) if g is not None else _zeros_like(v, batch))
+            elif g is None:  # a float input (see _as_primal): zeros of its shape and dtype
+                cts.append(np.zeros(batch + v.shape if batch else v.shape, v.dtype))
+            elif type(g) is np.ndarray and g.dtype == v.dtype:
+                cts.append(g)
+            else:
+                cts.append(_finish(_cast_like(g, v)))
         outs.append(cts)
     flat = _own([c for cts in outs for c in cts])
     k = 0
@@ -300,7 +314,10 @@ def _scalar_seed(rec: _Recording, name: str):
     if len(rec.out_values) != 1:
         raise TypeError(f"{name}: the function must return a single array, got a pytree "
                         f"{rec.out_tree}; use tg.jacrev, or has_aux=True for extra outputs")
-    v = concrete(rec.out_values[0])
+    v = rec.out_values[0]
+    if type(v) is np.float64 or (type(v) is np.ndarray and v.shape == () and v.dtype.kind == "f"):
+        return np.array(1, dtype=v.dtype)  # the common case: a float scalar
+    v = concrete(v)
     shape = tuple(np.shape(v))
     dt = v.dtype if isinstance(v, (np.ndarray, np.generic)) else np.result_type(v)
     if math.prod(shape) != 1 or len(shape) > 2:
@@ -325,12 +342,17 @@ def grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
 
 def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
     """Like :func:`grad`, returning ``(value, gradient)`` (``((value, aux), gradient)`` with aux)."""
+    known: dict = {}  # number of positional arguments -> normalised argnums
 
     @functools.wraps(f)
     def vg(*args):
         if _IN_JAX.trace is not None:
             return _jaxb.value_and_grad(f, argnums, has_aux, args)
-        single, nums = _norm_argnums(argnums, len(args), "grad")
+        nargs = len(args)
+        norm = known.get(nargs)
+        if norm is None:
+            norm = known[nargs] = _norm_argnums(argnums, nargs, "grad")
+        single, nums = norm
         held = Held()
         try:  # the caller's inputs stay read-only until the sweep is done
             rec = _record(f, args, nums, has_aux, "grad", held)

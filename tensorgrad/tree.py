@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 __all__ = ["tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", "TreeDef"]
 
 
@@ -19,7 +21,7 @@ class TreeDef:
         self.kind = kind          # "leaf", "none", tuple/list/dict type, or a namedtuple type
         self.meta = meta          # dict keys, for dicts
         self.children = children
-        self.num_leaves = 1 if kind == "leaf" else sum(c.num_leaves for c in children)
+        self.num_leaves = 1 if kind == "leaf" else sum([c.num_leaves for c in children])
 
     def __eq__(self, other):
         return (isinstance(other, TreeDef) and self.kind == other.kind
@@ -37,6 +39,7 @@ class TreeDef:
 
 
 _LEAF = TreeDef("leaf", None, ())
+_ndarray = np.ndarray
 
 
 def tree_flatten(tree: Any) -> tuple[list, TreeDef]:
@@ -46,14 +49,17 @@ def tree_flatten(tree: Any) -> tuple[list, TreeDef]:
 
 
 def _flatten(tree, leaves):
+    t = type(tree)
+    if t is _ndarray:  # the commonest leaf, first
+        leaves.append(tree)
+        return _LEAF
     if tree is None:
         return TreeDef("none", None, ())
-    t = type(tree)
     if t is tuple or t is list or (isinstance(tree, tuple) and hasattr(tree, "_fields")):
-        return TreeDef(t, None, tuple(_flatten(c, leaves) for c in tree))
+        return TreeDef(t, None, tuple([_flatten(c, leaves) for c in tree]))
     if isinstance(tree, dict):
         keys = sorted(tree)
-        return TreeDef(t, tuple(keys), tuple(_flatten(tree[k], leaves) for k in keys))
+        return TreeDef(t, tuple(keys), tuple([_flatten(tree[k], leaves) for k in keys]))
     leaves.append(tree)
     return _LEAF
 
@@ -66,16 +72,15 @@ def tree_unflatten(treedef: TreeDef, leaves) -> Any:
 
 
 def _unflatten(td, it):
-    if td.kind == "leaf":
-        return next(it)
-    if td.kind == "none":
-        return None
-    kids = [_unflatten(c, it) for c in td.children]
-    if td.kind is tuple or td.kind is list:
-        return td.kind(kids)
-    if issubclass(td.kind, tuple):  # namedtuple
-        return td.kind(*kids)
-    return td.kind(zip(td.meta, kids))
+    kind = td.kind
+    if type(kind) is str:
+        return next(it) if kind == "leaf" else None
+    kids = [next(it) if c is _LEAF else _unflatten(c, it) for c in td.children]
+    if kind is tuple or kind is list:
+        return kind(kids)
+    if issubclass(kind, tuple):  # namedtuple
+        return kind(*kids)
+    return kind(zip(td.meta, kids))
 
 
 def tree_leaves(tree: Any) -> list:

@@ -21,6 +21,15 @@ from .shape import broadcast_to, expand_dims
 
 def _spread(g, out, x, axes, keepdims):
     """Broadcast a reduced cotangent back to x's shape (batch axes kept in front)."""
+    if type(g) is np.ndarray and type(x) is np.ndarray:  # a first-order sweep: NumPy directly
+        xs = x.shape
+        gs = g.shape
+        if not keepdims and axes:  # size-1 axes back where x was reduced
+            n = len(xs)
+            kept = tuple([1 if k - n in axes else s for k, s in enumerate(xs)])
+            g = g.reshape(gs[:len(gs) - n + len(axes)] + kept)
+            gs = g.shape
+        return np.broadcast_to(g, gs[:len(gs) - len(xs)] + xs)
     if not keepdims and axes:
         g = expand_dims(g, axes)
     gs = shape_of(g)
