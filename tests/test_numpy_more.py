@@ -29,6 +29,7 @@ CASES = {
     "quantile_lower": (lambda m, x: m.quantile(x, 0.3, axis=0, method="lower"), X),
     "quantile_nearest": (lambda m, x: m.quantile(x, 0.45, axis=1, method="nearest"), X),
     "quantile_midpoint": (lambda m, x: m.quantile(x, 0.45, axis=1, method="midpoint"), X),
+    "quantile_traced_q": (lambda m, x: m.quantile(x[1:], x[0, :2] * 0.5 + 0.3, axis=1), X),
     "percentile": (lambda m, x: m.percentile(x, 40, axis=1), X),
     "nanquantile": (lambda m, x: m.nanquantile(x, 0.6, axis=1), XNAN),
     "nanpercentile": (lambda m, x: m.nanpercentile(x, m.array([20.0, 90.0])), XNAN),
@@ -118,7 +119,7 @@ def check(f, x0, hessian=False):
         np.testing.assert_allclose(np.asarray(h), np.asarray(hj), rtol=1e-10, atol=1e-12)
 
 
-HESSIAN = {"nanvar", "quantile", "cov", "corrcoef", "convolve", "polyval", "interp", "lstsq", "cond"}
+HESSIAN = {"nanvar", "quantile", "cov", "corrcoef", "convolve", "polyval", "interp", "lstsq", "cond", "var_where"}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
