@@ -113,7 +113,7 @@ def vander(x: ArrayLike, N: int | None = None, increasing: bool = False) -> Arra
         cols.append(col)
         col = col * x
     if not cols:
-        return reshape(x * 0, (-1, 0))
+        return reshape(x, (-1, 1))[:, :0]
     out = stack(cols if increasing else cols[::-1], axis=1)
     return out
 
