@@ -24,6 +24,9 @@ Multi-output functions return NumPy's named tuples: ``eigh`` →
 * ``pinv``: the pseudo-inverse (``rcond``/``rtol``, ``hermitian``)
 * ``norm``, ``vector_norm``, ``matrix_norm``: norms of every ``ord``
 * ``matrix_power``, ``multi_dot``: powers and chains of matrix products
+* ``lstsq``: least squares (x, residuals, rank, s) via the pseudo-inverse
+* ``cond``: the condition number (every ``p`` NumPy accepts)
+* ``tensorinv``, ``tensorsolve``: ``inv`` and ``solve`` of reshaped tensors
 * ``matmul``, ``tensordot``, ``outer``, ``cross``, ``diagonal``, ``trace``,
   ``matrix_transpose``, ``vecdot``: NumPy 2's array-API functions of ``numpy.linalg``
 
@@ -32,6 +35,8 @@ qr and pinv are registered ops (``tensorgrad check <name>``); the others are
 built on ops.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -43,15 +48,102 @@ from .ops.linalg_ops import (LinAlgError, SlogdetResult, det, inv, matrix_power,
                              pinv, slogdet, solve)
 from .ops.norms import matrix_norm, norm, vector_norm
 from .ops.reductions import sum as _sum
+from .ops.shape import reshape, transpose
 from .ops.selection import cross as _cross
 from .ops.selection import diagonal as _diagonal
 from .registry import register_namespace
+from .tensor import concrete
 from .typing import Array, ArrayLike  # noqa: F401
 
 __all__ = ["LinAlgError", "inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd",
            "svdvals", "qr", "pinv", "norm", "vector_norm", "matrix_norm", "matrix_power",
            "multi_dot", "matmul", "tensordot", "outer", "cross", "diagonal", "trace",
-           "matrix_transpose", "vecdot", "EighResult", "SVDResult", "QRResult", "SlogdetResult"]
+           "matrix_transpose", "vecdot", "lstsq", "cond", "tensorinv", "tensorsolve",
+           "LstsqResult", "EighResult", "SVDResult", "QRResult", "SlogdetResult"]
+
+
+class LstsqResult(NamedTuple):
+    """``numpy.linalg.lstsq``'s result: the solution, the residual sums of squares, the rank
+    and the singular values of ``a``."""
+    x: Array
+    residuals: Array
+    rank: int
+    s: Array
+
+
+def _shape(x) -> tuple:
+    return tuple(np.shape(x)) if not hasattr(x, "shape") else tuple(x.shape)
+
+
+def lstsq(a: ArrayLike, b: ArrayLike, rcond=None) -> LstsqResult:
+    """The least-squares solution of ``a x = b`` (NumPy's result tuple).
+
+    ``x = pinv(a, rcond) @ b``, differentiable in ``a`` and ``b`` (as JAX's, through the
+    pseudo-inverse: exact where the rank does not change); ``rank`` is a constant."""
+    sa, sb = _shape(a), _shape(b)
+    if len(sa) != 2 or len(sb) not in (1, 2) or sb[0] != sa[0]:
+        raise ValueError(f"linalg.lstsq: a must be (M, N) and b (M,) or (M, K) with the same M, "
+                         f"got shapes {sa} and {sb}")
+    m, n = sa
+    cut = np.finfo(np.result_type(float, np.asarray(concrete(a)).dtype)).eps * max(m, n) \
+        if rcond is None else rcond
+    x = matmul(pinv(a, cut), b)
+    av = np.asarray(concrete(a))
+    rank = int(np.linalg.matrix_rank(av, tol=cut * np.linalg.svd(av, compute_uv=False).max())) \
+        if av.size else 0
+    if rank == n and m > n:
+        r = b - matmul(a, x)
+        res = _sum(r * r, axis=0)
+        res = reshape(res, (1,)) if len(sb) == 1 else res
+    else:
+        res = np.empty((0,), dtype=x.dtype)
+    return LstsqResult(x, res, rank, svdvals(a))
+
+
+def cond(x: ArrayLike, p=None) -> Array:
+    """The condition number of a matrix (or stack): ``‖x‖ · ‖x⁻¹‖`` in the norm ``p``
+    (None, 2, -2: the ratio of the extreme singular values)."""
+    sx = _shape(x)
+    if len(sx) < 2:
+        raise ValueError(f"linalg.cond: x must be a matrix or a stack of matrices, got shape {sx}")
+    if p is None or p == 2 or p == -2:
+        s = svdvals(x)
+        return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
+    if sx[-1] != sx[-2]:
+        raise ValueError(f"linalg.cond: p={p!r} needs square matrices, got shape {sx}")
+    return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+
+
+def tensorinv(a: ArrayLike, ind: int = 2) -> Array:
+    """The inverse of ``a`` as a map from its last axes to its first ``ind`` axes."""
+    sa = _shape(a)
+    if not isinstance(ind, (int, np.integer)) or ind <= 0:
+        raise ValueError(f"linalg.tensorinv: ind must be a positive integer, got {ind!r}")
+    rows, cols = int(np.prod(sa[:ind])), int(np.prod(sa[ind:]))
+    if rows != cols:
+        raise ValueError(f"linalg.tensorinv: the product of a.shape[:ind] ({rows}) must equal the "
+                         f"product of a.shape[ind:] ({cols}); a has shape {sa}")
+    return reshape(inv(reshape(a, (rows, cols))), sa[ind:] + sa[:ind])
+
+
+def tensorsolve(a: ArrayLike, b: ArrayLike, axes=None) -> Array:
+    """The tensor ``x`` with ``tensordot(a, x, x.ndim) == b`` (``axes``: axes of ``a`` moved
+    to the end first)."""
+    sa, sb = _shape(a), _shape(b)
+    if axes is not None:
+        order = [k for k in range(len(sa)) if k not in [ax % len(sa) for ax in axes]]
+        order += [ax % len(sa) for ax in axes]
+        a = transpose(a, order)
+        sa = _shape(a)
+    if sa[:len(sb)] != sb:
+        raise ValueError(f"linalg.tensorsolve: the leading axes of a (shape {sa}) must match "
+                         f"b (shape {sb})")
+    rest = sa[len(sb):]
+    n = int(np.prod(rest))
+    if int(np.prod(sb)) != n:
+        raise ValueError(f"linalg.tensorsolve: a (shape {sa}) must be square as a map from "
+                         f"{rest} to {sb}")
+    return reshape(solve(reshape(a, (n, n)), reshape(b, (n,))), rest)
 
 
 def diagonal(x: ArrayLike, /, *, offset: int = 0) -> Array:

@@ -139,8 +139,8 @@ def test_array_functions_and_predicates():
 
 def test_missing_rule_names_the_full_numpy_path_and_the_nearest_ops():
     x = np.array([1.0, 2.0, 3.0])
-    with pytest.raises(TypeError, match=r"numpy\.nanmax has no tensorgrad rule.*tg\.nanmean"):
-        tg.grad(lambda v: np.nanmax(v))(x)
+    with pytest.raises(TypeError, match=r"numpy\.nanmedian has no tensorgrad rule.*tg\.nanmean"):
+        tg.grad(lambda v: np.nanmedian(v))(x)
     with pytest.raises(TypeError, match=r"numpy\.fft\.rfft has no tensorgrad rule"):
         tg.grad(lambda v: np.sum(np.fft.rfft(v).real))(x)
     with pytest.raises(TypeError, match=r"numpy\.spacing has no tensorgrad rule"):  # a ufunc
@@ -149,7 +149,7 @@ def test_missing_rule_names_the_full_numpy_path_and_the_nearest_ops():
         tg.grad(lambda v: np.sum(np.add.reduceat(v, [0, 2])))(x)
     # outside every transform there is nothing to differentiate: NumPy runs on the values
     t = tg.tensor(x)
-    assert np.nanmax(t) == 3.0
+    assert np.nanmedian(t) == 2.0
     np.testing.assert_allclose(np.fft.rfft(t), np.fft.rfft(x))
     # ... but never writes into a Tensor
     with pytest.raises(ValueError, match="read-only"):
@@ -161,8 +161,8 @@ def test_missing_rule_names_the_full_numpy_path_and_the_nearest_ops():
 
 def test_keywords_tensorgrad_does_not_take_are_named():
     t = tg.tensor([1.0, 2.0])
-    with pytest.raises(TypeError, match=r"numpy\.sum.*'dtype'"):
-        np.sum(t, dtype=np.float32)
+    with pytest.raises(TypeError, match=r"numpy\.argmax.*'keepdims'"):
+        np.argmax(t, keepdims=True)
     with pytest.raises(TypeError, match=r"numpy\.tanh.*casting"):
         np.tanh(t, casting="unsafe")
 
@@ -239,7 +239,9 @@ def test_numpy_names_are_served(name):
     path = numpy_path(obj)
     assert path in NUMPY_FUNCTIONS, f"np.{name} ({path}) has no tensorgrad function"
     fn = NUMPY_FUNCTIONS[path]
-    assert fn is getattr(tg, fn.__name__), f"{path} is served by a function that is not public"
+    # NumPy's longer signatures (where=, initial=, order=) are adapters of the public function
+    public = getattr(fn, "numpy_signature_of", fn)
+    assert public is getattr(tg, fn.__name__), f"{path} is served by a function that is not public"
 
 
 def test_every_served_path_names_a_real_function():

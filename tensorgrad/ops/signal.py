@@ -1,0 +1,369 @@
+"""NumPy's signal, polynomial and grid functions (and a few NumPy 2 array-API names) on Tensors.
+
+* ``convolve``, ``correlate``: 1-D discrete convolution and cross-correlation (``full``,
+  ``same``, ``valid``), a gather of shifted copies and a matrix–vector product;
+* ``polyval`` (Horner's rule), ``vander`` (running products), ``interp`` (piecewise linear;
+  the knots ``xp`` are constants), ``linspace`` (traced end points), ``trapezoid``,
+  ``gradient`` (central differences; constant spacings);
+* ``vdot``, ``float_power``, ``copysign``, ``ldexp``, ``diagflat``, ``block``, ``unstack``,
+  ``matrix_transpose``, ``vecdot``.
+
+All are compositions of registered ops, so their derivatives (of every order) come from
+those ops and agree with ``jax.numpy``'s functions of the same names.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import function
+from ..tensor import Tensor
+from ..typing import Array, ArrayLike, Axis  # noqa: F401
+from ._util import concrete, dtype_of, negative_axis, shape_of
+from .arrange import pad
+from .elementwise import abs as _abs
+from .elementwise import astype, power, where
+from .linalg import matmul
+from .linalg_ops import mT
+from .reductions import sum as _sum
+from .selection import diag
+from .shape import concatenate, moveaxis, reshape, stack
+
+_MODES = ("full", "same", "valid")
+
+
+def _shape(x) -> tuple:
+    return shape_of(concrete(x))
+
+
+def _as_array(x):
+    return x if hasattr(x, "shape") and hasattr(x, "dtype") else np.asarray(x)
+
+
+def _constant(name: str, arg: str, x) -> np.ndarray:
+    if isinstance(x, Tensor):
+        raise TypeError(f"{name}: {arg} must be a constant (NumPy array), not a traced Tensor: "
+                        f"NumPy's {name} is not differentiable in {arg}")
+    return np.asarray(x)
+
+
+# ---- convolution ------------------------------------------------------------------------------
+def _vector(name: str, arg: str, x):
+    x = _as_array(x)
+    if len(_shape(x)) != 1 or _shape(x)[0] == 0:
+        raise ValueError(f"{name}: {arg} must be a non-empty 1-D array, got shape {_shape(x)}")
+    return x
+
+
+def _full_convolution(a, v):
+    n, m = _shape(a)[0], _shape(v)[0]
+    padded = pad(a, (m - 1, m - 1))
+    idx = np.arange(n + m - 1)[:, None] - np.arange(m)[None, :] + (m - 1)
+    return matmul(padded[idx], v)
+
+
+def _mode_slice(name, full, n, m, mode):
+    if mode not in _MODES:
+        raise ValueError(f"{name}: mode must be 'full', 'same' or 'valid', got {mode!r}")
+    if mode == "full":
+        return full
+    lo, hi = min(n, m), max(n, m)
+    start, length = ((lo - 1) // 2, hi) if mode == "same" else (lo - 1, hi - lo + 1)
+    return full[start:start + length]
+
+
+@function
+def convolve(a: ArrayLike, v: ArrayLike, mode: str = "full") -> Array:
+    """The discrete linear convolution of two 1-D arrays (``mode``: full, same, valid)."""
+    a, v = _vector("convolve", "a", a), _vector("convolve", "v", v)
+    full = _full_convolution(a, v)
+    return _mode_slice("convolve", full, _shape(a)[0], _shape(v)[0], mode)
+
+
+@function
+def correlate(a: ArrayLike, v: ArrayLike, mode: str = "valid") -> Array:
+    """The cross-correlation of two real 1-D arrays, ``sum_n a[n + k] · v[n]``."""
+    a, v = _vector("correlate", "a", a), _vector("correlate", "v", v)
+    full = _full_convolution(a, v[::-1])
+    return _mode_slice("correlate", full, _shape(a)[0], _shape(v)[0], mode)
+
+
+# ---- polynomials ------------------------------------------------------------------------------
+@function
+def polyval(p: ArrayLike, x: ArrayLike) -> Array:
+    """The polynomial with coefficients ``p`` (highest power first) at ``x`` (Horner's rule)."""
+    p = _as_array(p)
+    if len(_shape(p)) != 1:
+        raise ValueError(f"polyval: p must be a 1-D array of coefficients, got shape {_shape(p)}")
+    x = _as_array(x)
+    y = x * 0
+    for i in range(_shape(p)[0]):
+        y = y * x + p[i]
+    return y
+
+
+@function
+def vander(x: ArrayLike, N: int | None = None, increasing: bool = False) -> Array:
+    """The Vandermonde matrix: columns ``x**(N-1), ..., x, 1`` (reversed if ``increasing``)."""
+    x = _vector("vander", "x", x)
+    n = _shape(x)[0] if N is None else N
+    if not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"vander: N must be a non-negative int, got {N!r}")
+    cols, col = [], x * 0 + 1
+    for _ in range(n):
+        cols.append(col)
+        col = col * x
+    if not cols:
+        return reshape(x, (-1, 1))[:, :0]
+    out = stack(cols if increasing else cols[::-1], axis=1)
+    return out
+
+
+# ---- interpolation and grids ------------------------------------------------------------------
+@function
+def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left=None, right=None, period=None) -> Array:
+    """Piecewise-linear interpolation of the points (``xp``, ``fp``) at ``x``.
+
+    Differentiable in ``x`` and ``fp`` (and ``left``/``right``); the knots ``xp`` must be a
+    constant increasing 1-D array. ``period`` is not supported."""
+    if period is not None:
+        raise NotImplementedError("interp: period= is not supported by tensorgrad")
+    xpv = _constant("interp", "xp", xp).astype(float)
+    fp = _as_array(fp)
+    if xpv.ndim != 1 or _shape(fp) != xpv.shape or xpv.size == 0:
+        raise ValueError(f"interp: xp and fp must be 1-D arrays of the same non-zero length, "
+                         f"got shapes {xpv.shape} and {_shape(fp)}")
+    x = _as_array(x)
+    if np.issubdtype(dtype_of(x), np.complexfloating) or np.issubdtype(dtype_of(fp), np.complexfloating):
+        raise TypeError("interp: complex inputs are not supported")
+    xv = np.asarray(concrete(x), dtype=float)
+    if xpv.size == 1:
+        y = x * 0 + fp[0]
+    else:
+        i = np.clip(np.searchsorted(xpv, xv, side="right"), 1, xpv.size - 1)
+        dx = xpv[i] - xpv[i - 1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            y = fp[i - 1] + (x - xpv[i - 1]) / np.where(dx == 0, 1.0, dx) * (fp[i] - fp[i - 1])
+        if np.any(dx == 0):
+            y = where(dx == 0, fp[i], y)
+    y = where(xv < xpv[0], fp[0] if left is None else left, y)
+    y = where(xv > xpv[-1], fp[-1] if right is None else right, y)
+    return y
+
+
+@function
+def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+             retstep: bool = False, dtype=None, axis: int = 0, *, device=None):
+    """``num`` evenly spaced values from ``start`` to ``stop`` (differentiable in both)."""
+    if not isinstance(num, (int, np.integer)) or num < 0:
+        raise ValueError(f"linspace: num must be a non-negative int, got {num!r}")
+    start, stop = _as_array(start), _as_array(stop)
+    div = (num - 1) if endpoint else num
+    shape = np.broadcast_shapes(_shape(start), _shape(stop))
+    t = np.arange(num, dtype=float).reshape((num,) + (1,) * len(shape))
+    delta = stop - start
+    step = delta / div if div > 0 else delta * np.nan
+    y = start + t * step if div > 0 else start + t * delta
+    if endpoint and num > 1:
+        last = np.zeros((num,) + (1,) * len(shape), dtype=bool)
+        last[-1] = True
+        y = where(last, stop, y)
+    if len(shape):
+        y = moveaxis(y, 0, axis)
+    if dtype is not None:
+        y = astype(y, dtype)
+    return (y, step) if retstep else y
+
+
+@function
+def trapezoid(y: ArrayLike, x: ArrayLike | None = None, dx: float = 1.0, axis: int = -1) -> Array:
+    """The integral of ``y`` along ``axis`` by the trapezoidal rule (sample points ``x`` or
+    spacing ``dx``); differentiable in ``y``, ``x`` and ``dx``."""
+    y = _as_array(y)
+    nd = len(_shape(y))
+    ax = negative_axis(axis, nd, "trapezoid")
+    ym = moveaxis(y, ax, -1)
+    if x is None:
+        d = dx
+    else:
+        x = _as_array(x)
+        xs = _shape(x)
+        if len(xs) == 1:
+            if xs[0] != _shape(ym)[-1]:
+                raise ValueError(f"trapezoid: x (length {xs[0]}) must match y along axis {axis} "
+                                 f"(length {_shape(ym)[-1]})")
+            d = x[1:] - x[:-1]
+        else:
+            xm = moveaxis(x, ax, -1)
+            d = xm[..., 1:] - xm[..., :-1]
+    return _sum(d * (ym[..., 1:] + ym[..., :-1]) / 2.0, axis=-1)
+
+
+def _gradient_axis(f, h, edge_order, name):
+    """d f / d(coordinate) along the last axis of ``f`` (``h``: a spacing or coordinates)."""
+    n = _shape(f)[-1]
+    if n < edge_order + 1:
+        raise ValueError(f"{name}: the shape of the array along an axis ({n}) must be at least "
+                         f"edge_order + 1 = {edge_order + 1}")
+    if np.ndim(h) == 0:
+        h = float(h)
+        inner = (f[..., 2:] - f[..., :-2]) / (2 * h)
+        if edge_order == 1:
+            first, last = (f[..., 1:2] - f[..., :1]) / h, (f[..., -1:] - f[..., -2:-1]) / h
+        else:
+            first = (-1.5 * f[..., :1] + 2 * f[..., 1:2] - 0.5 * f[..., 2:3]) / h
+            last = (0.5 * f[..., -3:-2] - 2 * f[..., -2:-1] + 1.5 * f[..., -1:]) / h
+        return concatenate([first, inner, last], axis=-1)
+    x = np.asarray(h, dtype=float)
+    if x.shape != (n,):
+        raise ValueError(f"{name}: coordinates must be 1-D with length {n}, got shape {x.shape}")
+    if edge_order != 1:
+        raise NotImplementedError(f"{name}: edge_order=2 with coordinate arrays is not supported")
+    d = np.diff(x)
+    d1, d2 = d[:-1], d[1:]
+    a, c = -d2 / (d1 * (d1 + d2)), d1 / (d2 * (d1 + d2))
+    inner = a * f[..., :-2] + (-a - c) * f[..., 1:-1] + c * f[..., 2:]
+    first, last = (f[..., 1:2] - f[..., :1]) / d[0], (f[..., -1:] - f[..., -2:-1]) / d[-1]
+    return concatenate([first, inner, last], axis=-1)
+
+
+@function
+def gradient(f: ArrayLike, *varargs, axis: Axis = None, edge_order: int = 1):
+    """The gradient of sampled values by central differences (one-sided at the ends).
+
+    ``varargs``: one spacing for all axes, one per axis, or constant coordinate arrays; a
+    list of arrays (one per axis) is returned for several axes, as NumPy does."""
+    if edge_order not in (1, 2):
+        raise ValueError(f"gradient: edge_order must be 1 or 2, got {edge_order!r}")
+    f = _as_array(f)
+    if np.issubdtype(dtype_of(f), np.integer):
+        f = astype(f, np.float64)
+    nd = len(_shape(f))
+    axes = list(range(nd)) if axis is None else [
+        negative_axis(a, nd, "gradient") + nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,))]
+    for h in varargs:
+        _constant("gradient", "spacing", h)
+    if not varargs:
+        hs = [1.0] * len(axes)
+    elif len(varargs) == 1 and np.ndim(varargs[0]) == 0:
+        hs = [varargs[0]] * len(axes)
+    elif len(varargs) == len(axes):
+        hs = list(varargs)
+    else:
+        raise TypeError(f"gradient: give no spacing, one scalar, or one per axis ({len(axes)}), "
+                        f"got {len(varargs)}")
+    outs = [moveaxis(_gradient_axis(moveaxis(f, a, -1), h, edge_order, "gradient"), -1, a)
+            for a, h in zip(axes, hs)]
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+# ---- small array functions --------------------------------------------------------------------
+@function
+def vdot(a: ArrayLike, b: ArrayLike) -> Array:
+    """The dot product of the flattened inputs (real; same number of entries)."""
+    a, b = _as_array(a), _as_array(b)
+    if int(np.prod(_shape(a))) != int(np.prod(_shape(b))):
+        raise ValueError(f"vdot: the inputs must have the same number of entries, got shapes "
+                         f"{_shape(a)} and {_shape(b)}")
+    if np.issubdtype(dtype_of(a), np.complexfloating):
+        raise TypeError("vdot: complex inputs are not supported (vdot conjugates the first one)")
+    return _sum(reshape(a, (-1,)) * reshape(b, (-1,)))
+
+
+@function
+def float_power(x1: ArrayLike, x2: ArrayLike) -> Array:
+    """``x1 ** x2`` computed in float64 (complex128 for complex inputs)."""
+    x1, x2 = _as_array(x1), _as_array(x2)
+    target = np.complex128 if any(np.issubdtype(dtype_of(v), np.complexfloating) for v in (x1, x2)) \
+        else np.float64
+    return power(astype(x1, target), astype(x2, target))
+
+
+@function
+def copysign(x1: ArrayLike, x2: ArrayLike) -> Array:
+    """The magnitude of ``x1`` with the sign (bit) of ``x2``; constant in ``x2``."""
+    x1, x2 = _as_array(x1), _as_array(x2)
+    if not np.issubdtype(dtype_of(x1), np.floating):
+        x1 = astype(x1, np.float64)
+    mag = _abs(x1)
+    return where(np.signbit(np.asarray(concrete(x2))), -mag, mag)
+
+
+@function
+def ldexp(x1: ArrayLike, x2: ArrayLike) -> Array:
+    """``x1 · 2**x2`` for integer exponents ``x2`` (a constant)."""
+    e = _constant("ldexp", "x2", x2)
+    if not np.issubdtype(e.dtype, np.integer):
+        raise TypeError(f"ldexp: the exponents x2 must be integers, got dtype {e.dtype}")
+    x1 = _as_array(x1)
+    if not np.issubdtype(dtype_of(x1), np.floating):
+        x1 = astype(x1, np.float64)
+    return x1 * np.ldexp(np.ones((), dtype=dtype_of(x1)), e)
+
+
+@function
+def diagflat(v: ArrayLike, k: int = 0) -> Array:
+    """A 2-D array with the flattened ``v`` on the ``k``-th diagonal."""
+    return diag(reshape(_as_array(v), (-1,)), k)
+
+
+@function
+def unstack(x: ArrayLike, /, *, axis: int = 0) -> tuple:
+    """The slices of ``x`` along ``axis``, as a tuple (NumPy 2's ``unstack``)."""
+    x = _as_array(x)
+    nd = len(_shape(x))
+    if nd == 0:
+        raise ValueError("unstack: the input must have at least one dimension")
+    xm = moveaxis(x, negative_axis(axis, nd, "unstack"), 0)
+    return tuple(xm[i] for i in range(_shape(xm)[0]))
+
+
+def _depth(arrays, name) -> int:
+    if isinstance(arrays, tuple):
+        raise TypeError(f"{name}: nested sequences must be lists, not tuples")
+    if isinstance(arrays, list):
+        if not arrays:
+            raise ValueError(f"{name}: lists cannot be empty")
+        depths = {_depth(a, name) for a in arrays}
+        if len(depths) != 1:
+            raise ValueError(f"{name}: list depths are mismatched")
+        return 1 + depths.pop()
+    return 0
+
+
+def _max_ndim(arrays) -> int:
+    if isinstance(arrays, list):
+        return max(_max_ndim(a) for a in arrays)
+    return len(_shape(_as_array(arrays)))
+
+
+def _assemble(arrays, level: int, depth: int, nd: int):
+    if not isinstance(arrays, list):
+        a = _as_array(arrays)
+        return reshape(a, (1,) * (nd - len(_shape(a))) + _shape(a))
+    parts = [_assemble(a, level + 1, depth, nd) for a in arrays]
+    return concatenate(parts, axis=level - depth)
+
+
+@function
+def block(arrays) -> Array:
+    """Assemble an array from nested lists of blocks (the innermost lists join along the
+    last axis, the next along the one before, ...)."""
+    depth = _depth(arrays, "block")
+    nd = max(depth, _max_ndim(arrays))
+    return _assemble(arrays, 0, depth, nd)
+
+
+@function
+def matrix_transpose(x: ArrayLike, /) -> Array:
+    """Swap the last two axes (NumPy 2's ``matrix_transpose``)."""
+    if len(_shape(x)) < 2:
+        raise ValueError(f"matrix_transpose: the input must have at least 2 dimensions, "
+                         f"got shape {_shape(x)}")
+    return mT(x)
+
+
+@function
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
+    """The dot product of vectors along ``axis`` (NumPy 2's ``vecdot``; inputs broadcast)."""
+    return _sum(x1 * x2, axis=axis)
+
