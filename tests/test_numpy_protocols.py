@@ -303,3 +303,13 @@ def test_numpy_where_with_one_or_three_arguments():
     np.testing.assert_array_equal(g, [0.0, 4.0, 7.0])
     with pytest.raises(TypeError, match="both x and y"):
         np.where(tg.tensor(x) > 0, x)
+
+
+def test_complex_part_methods_on_real_tensors():
+    # NumPy code often calls .conj(), .real and .imag on real arrays: identities and zeros here
+    x = np.array([0.1, 0.5, 2.0])
+    g = tg.grad(lambda v: tg.sum(v.conj() * v.real + v.conjugate() + v.imag))(x)
+    np.testing.assert_allclose(g, 2 * x + 1)
+    t = tg.tensor(x)
+    np.testing.assert_array_equal(np.asarray(t.real), x)
+    np.testing.assert_array_equal(t.imag, np.zeros(3))

@@ -261,21 +261,21 @@ def positive(x: ArrayLike) -> Array:
     return +x if isinstance(x, Tensor) else np.positive(x)
 
 
-@function(aliases=("conj",))
+@function(aliases=("conj",), methods=("conj", "conjugate"))
 def conjugate(x: ArrayLike) -> Array:
     """The complex conjugate: x itself, for the real arrays tensorgrad differentiates."""
     _real_only(x, "conjugate")
     return positive(x)
 
 
-@function
+@function(methods={"real": property(lambda t: real(t), doc="The real part (the tensor itself).")})
 def real(x: ArrayLike) -> Array:
     """The real part: x itself, for real arrays."""
     _real_only(x, "real")
     return positive(x)
 
 
-@function
+@function(methods={"imag": property(lambda t: imag(t), doc="The imaginary part (zeros).")})
 def imag(x: ArrayLike) -> Array:
     """The imaginary part: zeros for real arrays (a constant)."""
     _real_only(x, "imag")
