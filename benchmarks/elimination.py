@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -45,6 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import tensorgrad as tg  # noqa: E402
 from tensorgrad import elimination as el  # noqa: E402
+from tensorgrad.bench import machine_info  # noqa: E402
 
 ORDERS = ("forward", "reverse", "markowitz", "optimal")
 ELIM = tuple(f"elim {o}" for o in ORDERS)
@@ -456,20 +456,6 @@ def plot(res: dict, path: str) -> None:
 # entry points
 # --------------------------------------------------------------------------
 
-def _machine(threads) -> dict:
-    info = {"python": platform.python_version(), "platform": platform.platform(),
-            "cpus": os.cpu_count(), "numpy": np.__version__, "blas_threads": threads or "default"}
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    info["cpu_model"] = line.split(":", 1)[1].strip()
-                    break
-    except OSError:  # pragma: no cover - not Linux
-        pass
-    return info
-
-
 def run(quick: bool = False, out: str | None = None, repeats: int | None = None,
         workloads=None, threads: int | None = 1, verbose: bool = True) -> dict:
     """Run the benchmark; returns the results (also written to ``out`` as JSON and PNG)."""
@@ -488,7 +474,7 @@ def _run(quick, out, repeats, workloads, threads, verbose) -> dict:
     repeats = repeats or (1 if quick else 7)
     min_time = 0.002 if quick else 0.1
     res = {"benchmark": "elimination", "quick": quick, "repeats": repeats, "workloads": {},
-           "machine": _machine(threads), "optimal_limit": el.OPTIMAL_LIMIT}
+           "machine": {**machine_info(), "blas_threads": threads or "default"}, "optimal_limit": el.OPTIMAL_LIMIT}
     for name in workloads or WORKLOADS:
         _, param, full, small = WORKLOADS[name]
         rows = [measure(name, s, repeats, min_time, verbose) for s in (small if quick else full)]

@@ -80,7 +80,8 @@ def _time(fn: Callable, repeats: int, min_time: float) -> float:
     return _time_all({"f": fn}, repeats, min_time)["f"]
 
 
-def _machine() -> dict:
+def machine_info() -> dict:
+    """The machine a benchmark ran on: Python, platform, CPUs, NumPy and its BLAS."""
     info = {"python": platform.python_version(), "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(),
             "cpus": os.cpu_count(), "numpy": np.__version__}
@@ -453,7 +454,7 @@ def _run(sizes, depth, repeats, quick, out, peers, elementwise_n, plot, verbose,
         "ratios_vs_dense_chain": ratios,
         "vjp_over_dense_chain": {str(n): times["numpy vjp"][k] / base[k] for k, n in enumerate(sizes)},
         "max_abs_error": {str(n): errors[n] for n in sizes},
-        "machine": {**_machine(), "blas_threads": threads or "default"},
+        "machine": {**machine_info(), "blas_threads": threads or "default"},
         "date": time.strftime("%Y-%m-%d"), "clock": "cpu" if _CLOCK[0] is time.process_time else "wall",
         "load": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }

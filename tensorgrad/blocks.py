@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from .tree import TreeDef, tree_flatten, tree_unflatten
+from .tree import TreeDef, named_leaves, tree_flatten, tree_unflatten
 
 __all__ = ["BlockJacobian", "leaf_names"]
 
@@ -28,21 +28,7 @@ __all__ = ["BlockJacobian", "leaf_names"]
 def leaf_names(tree: Any, prefix: str = "") -> list[str]:
     """Names of a pytree's leaves in ``tree_leaves`` order: dict keys and list
     indices joined by dots (``"0.W"``); ``prefix`` alone for a single array."""
-    names: list[str] = []
-
-    def walk(t, name):
-        if t is None:
-            return
-        if isinstance(t, dict):
-            for k in sorted(t):
-                walk(t[k], f"{name}.{k}" if name else str(k))
-        elif isinstance(t, (list, tuple)):
-            for i, c in enumerate(t):
-                walk(c, f"{name}.{i}" if name else str(i))
-        else:
-            names.append(name)
-    walk(tree, prefix)
-    return names
+    return [name for name, _, _ in named_leaves(tree, prefix)]
 
 
 class BlockJacobian:

@@ -24,7 +24,7 @@ import numpy as np
 
 from .nn.layers import Module, named_parameters
 from .tensor import concrete
-from .tree import tree_flatten, tree_unflatten
+from .tree import named_leaves, tree_flatten, tree_unflatten
 
 __all__ = ["save", "load", "CheckpointError"]
 
@@ -74,23 +74,12 @@ def _check_names(params) -> None:
     would silently keep only one of them.
     """
     where: dict[str, str] = {}
-
-    def walk(t, name, path):
-        if t is None:
-            return
-        if isinstance(t, dict):
-            for k in sorted(t):
-                walk(t[k], f"{name}.{k}" if name else str(k), f"{path}[{k!r}]")
-        elif isinstance(t, (list, tuple)):
-            for i, c in enumerate(t):
-                walk(c, f"{name}.{i}" if name else str(i), f"{path}[{i}]")
-        else:
-            if name in where:
-                raise ValueError(f"checkpoint: parameters {where[name] or 'params'} and "
-                                 f"{path or 'params'} would both be stored under the name "
-                                 f"{name!r}; rename a key (an empty key adds no name part)")
-            where[name] = path
-    walk(params, "", "")
+    for name, path, _ in named_leaves(params):
+        if name in where:
+            raise ValueError(f"checkpoint: parameters {where[name] or 'params'} and "
+                             f"{path or 'params'} would both be stored under the name "
+                             f"{name!r}; rename a key (an empty key adds no name part)")
+        where[name] = path
 
 
 def _leaves(params) -> dict[str, np.ndarray]:

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", "TreeDef"]
+__all__ = ["tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", "named_leaves", "TreeDef"]
 
 
 class TreeDef:
@@ -97,3 +97,28 @@ def tree_map(f: Callable, tree: Any, *rest: Any) -> Any:
             raise ValueError(f"tree_map: structures differ: {td} vs {rtd}")
         others.append(rl)
     return tree_unflatten(td, [f(*xs) for xs in zip(leaves, *others)])
+
+
+def named_leaves(tree: Any, prefix: str = "") -> list[tuple[str, str, Any]]:
+    """``(name, path, leaf)`` for each leaf, in :func:`tree_leaves` order.
+
+    ``name`` joins dict keys and list indices with dots (``"0.W"``; ``prefix``
+    alone for a single leaf), as parameter names and checkpoint entries are
+    spelled; ``path`` is the Python index that reaches the leaf
+    (``"[0]['W']"``).
+    """
+    out: list = []
+
+    def walk(t, name, path):
+        if t is None:
+            return
+        if isinstance(t, dict):
+            for k in sorted(t):
+                walk(t[k], f"{name}.{k}" if name else str(k), f"{path}[{k!r}]")
+        elif isinstance(t, (list, tuple)):
+            for i, c in enumerate(t):
+                walk(c, f"{name}.{i}" if name else str(i), f"{path}[{i}]")
+        else:
+            out.append((name, path, t))
+    walk(tree, prefix, "")
+    return out

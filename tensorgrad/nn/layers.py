@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import ops as _ops
 from ..tensor import concrete
+from ..tree import named_leaves
 from . import init as _init
 
 __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Activation",
@@ -33,21 +34,7 @@ __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "A
 def named_parameters(params: Any, prefix: str = "") -> dict[str, Any]:
     """Flatten a parameter pytree to ``{"0.W": array, ...}`` (dict keys and list indices
     joined by dots), in the same order as ``tg.tree_leaves``."""
-    out: dict[str, Any] = {}
-
-    def walk(t, name):
-        if t is None:
-            return
-        if isinstance(t, dict):
-            for k in sorted(t):
-                walk(t[k], f"{name}.{k}" if name else str(k))
-        elif isinstance(t, (list, tuple)):
-            for i, c in enumerate(t):
-                walk(c, f"{name}.{i}" if name else str(i))
-        else:
-            out[name] = t
-    walk(params, prefix)
-    return out
+    return {name: leaf for name, _, leaf in named_leaves(params, prefix)}
 
 
 def count_parameters(params: Any) -> int:

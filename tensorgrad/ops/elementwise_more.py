@@ -105,26 +105,20 @@ def _share(base_exp):
     return d
 
 
-def _share_of(first):
-    def d(out, x, y):
-        return _share(exp)(out, x, y) if first else _share(exp)(out, y, x)
-    return d
+def _shares(base_exp) -> dict:
+    """The derivatives of logaddexp-like ops: each input's share, base^(input − out)."""
+    share = _share(base_exp)
+    return {"x": lambda out, x, y: share(out, x, y), "y": lambda out, x, y: share(out, y, x)}
 
 
 logaddexp = elementwise(
-    "logaddexp", np.logaddexp, d={"x": _share_of(True), "y": _share_of(False)},
+    "logaddexp", np.logaddexp, d=_shares(exp),
     jax="jax.numpy.logaddexp", symbol="diag(eˣ⁻ᵒᵘᵗ), diag(eʸ⁻ᵒᵘᵗ)", examples=_BINARY,
     doc="log(eˣ + eʸ), without overflow (both −inf: each input gets ½)")
 
 
-def _share2_of(first):
-    def d(out, x, y):
-        return _share(exp2)(out, x, y) if first else _share(exp2)(out, y, x)
-    return d
-
-
 logaddexp2 = elementwise(
-    "logaddexp2", np.logaddexp2, d={"x": _share2_of(True), "y": _share2_of(False)},
+    "logaddexp2", np.logaddexp2, d=_shares(exp2),
     jax="jax.numpy.logaddexp2", symbol="diag(2ˣ⁻ᵒᵘᵗ), diag(2ʸ⁻ᵒᵘᵗ)", examples=_BINARY,
     doc="log₂(2ˣ + 2ʸ), without overflow (both −inf: each input gets ½)")
 
