@@ -358,19 +358,28 @@ def unary_function(op):
 _PLAIN = (np.ndarray, float, int)  # constants the binary fast path takes as they are
 
 
-def binary_function(op):
+def binary_function(op, check=None):
     """The public function of a two-input op without parameters (``tg.add``).
 
     Like :func:`unary_function`: two plain arrays go straight to the forward
     rule, and two values of one live reverse trace (or one such value and a
     plain array or number) are recorded in this frame. Everything else
     (nesting, forward traces, lists, jit, debug mode) is :func:`bind`.
+
+    ``check(x, y)``, if given, validates the inputs for a clear error message
+    (``matmul``: do the shapes align?). It runs only when the forward rule
+    fails or on the general path, so the hot paths pay nothing for it.
     """
     ndarray = np.ndarray
 
+    def slow(x, y):
+        if check is not None:
+            check(x, y)
+        return bind(op, (x, y), ())
+
     def fn(x, y):
         if staging.active or debug.enabled:
-            return bind(op, (x, y), ())
+            return slow(x, y)
         tx = type(x)
         ty = type(y)
         if tx is Tensor:
@@ -378,15 +387,15 @@ def binary_function(op):
             va, pa = x._value, x._node
             if ty is Tensor:
                 if y._trace is not top:
-                    return bind(op, (x, y), ())
+                    return slow(x, y)
                 vb, pb = y._value, y._node
             elif ty in _PLAIN:
                 vb, pb = y, None
             else:
-                return bind(op, (x, y), ())
+                return slow(x, y)
         elif ty is Tensor:
             if tx not in _PLAIN:
-                return bind(op, (x, y), ())
+                return slow(x, y)
             top = y._trace
             va, pa, vb, pb = x, None, y._value, y._node
         else:
@@ -395,17 +404,22 @@ def binary_function(op):
                     return op.forward(x, y)
                 except OP_ERRORS:  # call_forward raises it again, with the clear message
                     pass
-            return bind(op, (x, y), ())
+            return slow(x, y)
         if top is None or top.forward or top.level < 0 or op.kind == "none" \
                 or type(va) is Tensor or type(vb) is Tensor:
-            return bind(op, (x, y), ())
+            return slow(x, y)
         primals = (va, vb)
         try:
             out = op.forward(va, vb)
         except OP_ERRORS as exc:
+            if check is not None:
+                check(va, vb)
             raise _describe(op, primals, (), exc) from exc
         if pa is None or pb is None:  # a constant input: keep it safe from later mutation
-            primals = frozen(primals, (pa, pb), op.name, top.locks)
+            c = vb if pb is None else va
+            locks = top.locks
+            if pa is pb or (type(c) is ndarray and (locks is None or id(c) not in locks.seen)):
+                primals = frozen(primals, (pa, pb), op.name, locks)
         if type(out) is ndarray:
             node = Node(op, (), (pa, pb), primals, out, out.shape, out.dtype)
         else:

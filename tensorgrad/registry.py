@@ -299,10 +299,13 @@ def _by_input(op_name: str, inputs: tuple, rules: Mapping | None, what: str) -> 
 # --------------------------------------------------------------------------
 
 def _declare(name: str, forward, kind: str, *, inputs=("x",), params=(), signature=None,
-             methods=(), public=True, aliases=(), numpy=None, **fields) -> Callable:
+             check=None, methods=(), public=True, aliases=(), numpy=None, **fields) -> Callable:
     """Register one op and build its public function (the shared part of the four words)."""
+    if check is not None and (signature is not None or params or len(inputs) != 2):
+        raise ValueError(f"op {name!r}: check= is for two-input ops without parameters; "
+                         "give a signature= instead")
     op = register(Op(name, forward, kind, inputs=inputs, param_names=params, **fields))
-    op.function = fn = _public_function(op, signature)
+    op.function = fn = _public_function(op, signature, check)
     if public:
         _publish(fn, name, aliases, numpy)
     _install_methods(fn, methods)
@@ -359,9 +362,13 @@ def register_namespace(prefix: str, functions: Mapping[str, Callable]) -> list[s
     return served
 
 
-def _public_function(op: Op, signature: Callable | None) -> Callable:
+def _public_function(op: Op, signature: Callable | None, check: Callable | None = None) -> Callable:
     """``tg.<name>``: the op's public function, binding its inputs and parameters."""
-    if signature is not None:
+    if check is not None:  # the one-frame two-input function, which runs the check off the hot path
+        fn = binary_function(op, check)
+        fn.__signature__ = inspect.signature(check)
+        doc = check.__doc__ or op.doc
+    elif signature is not None:
         def fn(*args, **kwargs):
             inputs, params = signature(*args, **kwargs)
             return bind(op, inputs, params)

@@ -310,6 +310,10 @@ log_softmax = general(
 
 
 # ---- fused softmax cross-entropy ------------------------------------------------------------
+_add_reduce = np.add.reduce
+_max_reduce = np.maximum.reduce
+
+
 def _softmax_lse(z):
     """Softmax and log-sum-exp of ``z`` along its last axis, from one exp.
 
@@ -319,10 +323,11 @@ def _softmax_lse(z):
     """
     if z.size == 0:
         return np.exp(z), _lse_forward(z, (-1,), False)
-    m = z.max(axis=-1, keepdims=True)
-    if math.isfinite(m.sum()):
+    # the ufuncs' own reductions: one C call each, without ndarray.max/sum's Python frame
+    m = _max_reduce(z, axis=-1, keepdims=True)
+    if math.isfinite(_add_reduce(m, axis=None)):
         e = np.exp(z - m)
-        s = e.sum(axis=-1, keepdims=True)
+        s = _add_reduce(e, axis=-1, keepdims=True)
         lse = np.log(s) + m
         e /= s  # our own buffer
         return e, lse[..., 0]
@@ -358,6 +363,10 @@ def _softmax_rows(z):
 
 
 def _sce_forward(z, y):
+    if type(z) is np.ndarray and type(y) is np.ndarray:  # plain arrays: nothing to stage
+        p, lse = _softmax_lse(z)
+        _last_softmax.pair = (z, p)
+        return _sce_from_lse(lse, z, y)
     p, lse = staged_call(_softmax_lse, z)  # one recorded step under tg.jit
     if type(z) is np.ndarray:
         _last_softmax.pair = (z, p)
@@ -365,13 +374,13 @@ def _sce_forward(z, y):
 
 
 def _sce_from_lse(lse, z, y):
-    if math.isfinite(z.sum()):
-        picked = (y * z).sum(axis=-1)
+    if math.isfinite(_add_reduce(z, axis=None)):
+        picked = _add_reduce(y * z, axis=-1)
     else:
         with np.errstate(invalid="ignore"):  # 0·(−inf) on masked classes counts as 0
             picked = np.sum(np.where(y != 0, y * z, 0), axis=-1)
     d = lse - picked
-    return d.sum() / d.shape[0] if d.ndim == 1 and d.shape[0] else d.mean()
+    return _add_reduce(d, axis=None) / d.shape[0] if d.ndim == 1 and d.shape[0] else d.mean()
 
 
 def _sce_vjp(g, out, z, y):
@@ -406,6 +415,9 @@ def _sce_signature(logits: ArrayLike, labels: ArrayLike):
     is exactly (p − y)/batch; no gradient flows to the labels.
     """
     zs = shape_of(concrete(logits))
+    if type(labels) is np.ndarray and labels.dtype.kind == "f" and labels.shape == zs \
+            and len(zs) in (1, 2):  # probability rows: the common case, nothing to convert
+        return (logits, labels), ()
     if len(zs) not in (1, 2):
         raise ValueError(f"softmax_cross_entropy: logits must be (batch, classes) or (classes,), "
                          f"got shape {zs}")
