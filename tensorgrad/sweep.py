@@ -42,6 +42,9 @@ def _opaque(rule, *args):
                                else concrete(a) for a in args))
 
 
+_add_reduce = np.add.reduce  # ndarray.sum without its Python frame
+
+
 def _sum(x, axis, keepdims):
     return np.sum(x, axis=axis, keepdims=keepdims)
 
@@ -111,7 +114,7 @@ def unbroadcast(x, shape: tuple, nb: int = 0):
         xs = x.shape
         lead = len(xs) - len(shape)
         if lead > 0 and xs[lead:] == shape:
-            return x.sum(axis=tuple(range(lead)) if lead > 1 else 0)
+            return _add_reduce(x, axis=tuple(range(lead)) if lead > 1 else 0)
     xs = shape_of(x)
     lead = len(xs) - nb - len(shape)
     if (type(x) is np.ndarray or type(x) is Staged) and lead >= 0:
@@ -120,7 +123,7 @@ def unbroadcast(x, shape: tuple, nb: int = 0):
         k = nb + lead
         axes = tuple(range(nb, k)) + tuple(
             k + i for i, s in enumerate(shape) if s == 1 and xs[k + i] != 1)
-        r = x.sum(axis=axes) if axes else x
+        r = (_add_reduce(x, axis=axes) if type(x) is np.ndarray else x.sum(axis=axes)) if axes else x
         target = xs[:nb] + shape
         if r.shape == target:
             return r
@@ -266,6 +269,7 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
             cts[n] = prev + s
             owned.add(n)
     leaves = {}
+    reached = []  # leaves that received a cotangent from a node: collected at the end, never visited
     nb = batch_ndim
     ndarray = np.ndarray
     # ``top``: the pending node of highest seq, kept out of the heap. On a chain
@@ -428,7 +432,9 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
             prev = cts.get(p)
             if prev is None:
                 cts[p] = c
-                if top is None:
+                if p.op is None:
+                    reached.append(p)
+                elif top is None:
                     if not heap or p.seq > -heap[0][0]:
                         top = p
                     else:
@@ -443,6 +449,10 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
         if not retain:
             node.args = node.out = None
         node = None
+    for p in reached:
+        if p in cts:  # (not when it was also seeded, and so visited)
+            g = cts.pop(p)
+            leaves[p] = g.dense() if type(g) is Eye else g
     return leaves
 
 

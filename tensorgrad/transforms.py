@@ -261,27 +261,34 @@ def _cast_like(g, like):
 
 
 def _gather(rec: _Recording, leaves_ct: dict, batch=()):
-    """Per-argnum pytrees of input cotangents (zeros where nothing flowed)."""
+    """Per-argnum pytrees of input cotangents (zeros where nothing flowed).
+
+    Each result is a separate writable array (see :func:`_own`), made so in
+    the same pass.
+    """
     outs = []
+    seen: set = set()
+    ndarray = np.ndarray
     for vals, nodes, td in zip(rec.in_leaves, rec.in_nodes, rec.in_treedefs):
         cts = []
         for v, n in zip(vals, nodes):
             g = leaves_ct.get(n)
-            if type(v) is not np.ndarray:
-                cts.append(_finish(_cast_like(g, v)) if g is not None else _zeros_like(v, batch))
+            if type(v) is not ndarray:
+                if g is None:
+                    cts.append(_zeros_like(v, batch))
+                    continue
+                g = _finish(_cast_like(g, v))
             elif g is None:  # a float input (see _as_primal): zeros of its shape and dtype
                 cts.append(np.zeros(batch + v.shape if batch else v.shape, v.dtype))
-            elif type(g) is np.ndarray and g.dtype == v.dtype:
-                cts.append(g)
-            else:
-                cts.append(_finish(_cast_like(g, v)))
-        outs.append(cts)
-    flat = _own([c for cts in outs for c in cts])
-    k = 0
-    for j, td in enumerate(rec.in_treedefs):
-        n = len(outs[j])
-        outs[j] = tree_unflatten(td, flat[k:k + n])
-        k += n
+                continue
+            elif type(g) is not ndarray or g.dtype != v.dtype:
+                g = _finish(_cast_like(g, v))
+            if type(g) is ndarray:  # as _own does: never shared, never a view, never read-only
+                if g.base is not None or id(g) in seen or not g.flags.writeable:
+                    g = g.copy()
+                seen.add(id(g))
+            cts.append(g)
+        outs.append(tree_unflatten(td, cts))
     return outs
 
 

@@ -13,7 +13,12 @@ __all__ = ["tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", "named_l
 
 
 class TreeDef:
-    """The shape of a pytree without its leaves."""
+    """The shape of a pytree without its leaves.
+
+    Tree definitions are shared: flattening two pytrees of one structure gives
+    the same object (see :func:`_make`), so comparing them is usually one
+    identity test.
+    """
 
     __slots__ = ("kind", "meta", "children", "num_leaves")
 
@@ -24,8 +29,12 @@ class TreeDef:
         self.num_leaves = 1 if kind == "leaf" else sum([c.num_leaves for c in children])
 
     def __eq__(self, other):
+        if self is other:
+            return True
         return (isinstance(other, TreeDef) and self.kind == other.kind
                 and self.meta == other.meta and self.children == other.children)
+
+    __hash__ = None
 
     def __repr__(self):
         if self.kind == "leaf":
@@ -39,7 +48,25 @@ class TreeDef:
 
 
 _LEAF = TreeDef("leaf", None, ())
+_NONE = TreeDef("none", None, ())
 _ndarray = np.ndarray
+
+#: shared tree definitions, keyed by (kind, meta, ids of the (shared) children); a cache
+#: only: cleared when it grows large, after which equal definitions may be distinct objects
+_SHARED: dict = {}
+
+
+def _make(kind, meta, children: tuple) -> TreeDef:
+    key = (kind, meta, tuple([id(c) for c in children]))
+    try:
+        td = _SHARED.get(key)
+    except TypeError:  # unhashable dict keys: not shared
+        return TreeDef(kind, meta, children)
+    if td is None or td.children != children:
+        if len(_SHARED) > 4096:
+            _SHARED.clear()
+        td = _SHARED[key] = TreeDef(kind, meta, children)
+    return td
 
 
 def tree_flatten(tree: Any) -> tuple[list, TreeDef]:
@@ -54,12 +81,19 @@ def _flatten(tree, leaves):
         leaves.append(tree)
         return _LEAF
     if tree is None:
-        return TreeDef("none", None, ())
+        return _NONE
     if t is tuple or t is list or (isinstance(tree, tuple) and hasattr(tree, "_fields")):
-        return TreeDef(t, None, tuple([_flatten(c, leaves) for c in tree]))
+        kids = []
+        for c in tree:
+            if type(c) is _ndarray:  # a leaf without a call
+                leaves.append(c)
+                kids.append(_LEAF)
+            else:
+                kids.append(_flatten(c, leaves))
+        return _make(t, None, tuple(kids))
     if isinstance(tree, dict):
         keys = sorted(tree)
-        return TreeDef(t, tuple(keys), tuple([_flatten(tree[k], leaves) for k in keys]))
+        return _make(t, tuple(keys), tuple([_flatten(tree[k], leaves) for k in keys]))
     leaves.append(tree)
     return _LEAF
 

@@ -364,6 +364,17 @@ def _softmax_rows(z):
 
 def _sce_forward(z, y):
     if type(z) is np.ndarray and type(y) is np.ndarray:  # plain arrays: nothing to stage
+        if z.ndim == 2 and z.size and math.isfinite(_add_reduce(z, axis=None)):
+            # every logit finite (one check for the whole batch): _softmax_lse and
+            # _sce_from_lse's formulas, in the same order, without their other checks
+            m = _max_reduce(z, axis=-1, keepdims=True)
+            e = np.exp(z - m)
+            s = _add_reduce(e, axis=-1, keepdims=True)
+            lse = np.log(s) + m
+            e /= s
+            _last_softmax.pair = (z, e)
+            d = lse[..., 0] - _add_reduce(y * z, axis=-1)
+            return _add_reduce(d, axis=None) / d.shape[0]
         p, lse = _softmax_lse(z)
         _last_softmax.pair = (z, p)
         return _sce_from_lse(lse, z, y)
@@ -385,6 +396,8 @@ def _sce_from_lse(lse, z, y):
 
 def _sce_vjp(g, out, z, y):
     # ∂L/∂z = (p − y)/batch: the fused rule, p the forward's stable softmax.
+    if type(g) is np.ndarray and type(z) is np.ndarray and g.ndim == 0 and z.ndim == 2:
+        return (_softmax_rows(z) - y) * (g / z.shape[0])  # a first-order sweep: NumPy directly
     n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
     p = _softmax_rows(z)
     return (p - y) * (_expand_loss(g, z) / n)  # scale the small g first: one pass less

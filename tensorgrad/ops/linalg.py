@@ -40,6 +40,9 @@ from .shape import expand_dims, reshape, squeeze, swapaxes
 
 
 
+_ndarray = np.ndarray
+
+
 def _mT(x):
     if type(x) is np.ndarray:  # a plain array is on no trace: nothing to record
         return x.swapaxes(-1, -2)
@@ -47,6 +50,9 @@ def _mT(x):
 
 
 def _matmul_vjp_a(g, out, a, b):
+    if type(g) is _ndarray and type(b) is _ndarray and b.ndim == 2 and g.ndim == 2 \
+            and type(a) is _ndarray and a.ndim == 2:  # plain matrices: the common case
+        return g @ b.T
     if ndim_of(b) == 1:
         if ndim_of(a) == 2:  # Ā_ik = g_i b_k: an outer product (batch axes of g kept in front)
             return expand_dims(g, -1) * b
@@ -60,6 +66,11 @@ def _matmul_vjp_a(g, out, a, b):
 
 
 def _matmul_vjp_b(g, out, a, b):
+    if type(a) is _ndarray and a.ndim == 2 and type(g) is _ndarray:  # plain arrays: the common cases
+        if type(b) is _ndarray and b.ndim == 2 and g.ndim == 2:
+            return a.T @ g
+        if b.ndim == 1:  # (b̄ = g A, also for a batch of cotangents: see below)
+            return g @ a
     b1 = ndim_of(b) == 1
     if b1 and ndim_of(a) == 2:
         # b̄_k = Σ_i g_i A_ik = (g A)_k: one matrix product for a whole batch of
