@@ -21,7 +21,7 @@ import weakref
 import numpy as np
 
 from . import debug, staging
-from .guards import Held, frozen
+from .guards import Held, frozen, lock
 from .sweep import node_jvp
 from .tensor import Tensor, dtype_of, shape_of
 
@@ -253,7 +253,12 @@ def bind(op, args: tuple, params: tuple = ()):
                 except OP_ERRORS as exc:
                     raise _describe(op, primals, params, exc) from exc
             if pa is None or pb is None:  # a constant input: keep it safe from later mutation
-                primals = frozen(primals, (pa, pb), op.name, top.locks)
+                c = vb if pb is None else va
+                locks = top.locks
+                if pa is pb or (isinstance(c, np.ndarray) and (
+                        type(c) is not np.ndarray or locks is None or c.dtype.kind in "OUSV"
+                        or not lock(c, locks, op.name))):
+                    primals = frozen(primals, (pa, pb), op.name, locks)
             if type(out) is np.ndarray:
                 node = Node(op, params, (pa, pb), primals, out, out.shape, out.dtype)
             else:
@@ -418,7 +423,11 @@ def binary_function(op, check=None):
         if pa is None or pb is None:  # a constant input: keep it safe from later mutation
             c = vb if pb is None else va
             locks = top.locks
-            if pa is pb or (type(c) is ndarray and (locks is None or id(c) not in locks.seen)):
+            # the common case, one call: an array of numbers locked into the trace's holder
+            # (lock() returns at once for one it holds already); frozen() for the rest
+            if pa is pb or (isinstance(c, ndarray) and (
+                    type(c) is not ndarray or locks is None or c.dtype.kind in "OUSV"
+                    or not lock(c, locks, op.name))):
                 primals = frozen(primals, (pa, pb), op.name, locks)
         if type(out) is ndarray:
             node = Node(op, (), (pa, pb), primals, out, out.shape, out.dtype)
