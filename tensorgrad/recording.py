@@ -363,23 +363,18 @@ def unary_function(op):
 _PLAIN = (np.ndarray, float, int)  # constants the binary fast path takes as they are
 
 
-def binary_function(op, check=None):
+def binary_function(op):
     """The public function of a two-input op without parameters (``tg.add``).
 
     Like :func:`unary_function`: two plain arrays go straight to the forward
     rule, and two values of one live reverse trace (or one such value and a
     plain array or number) are recorded in this frame. Everything else
     (nesting, forward traces, lists, jit, debug mode) is :func:`bind`.
-
-    ``check(x, y)``, if given, validates the inputs for a clear error message
-    (``matmul``: do the shapes align?). It runs only when the forward rule
-    fails or on the general path, so the hot paths pay nothing for it.
+    An op's ``check`` (see :func:`_describe`) runs only when its forward fails.
     """
     ndarray = np.ndarray
 
     def slow(x, y):
-        if check is not None:
-            check(x, y)
         return bind(op, (x, y), ())
 
     def fn(x, y):
@@ -417,8 +412,6 @@ def binary_function(op, check=None):
         try:
             out = op.forward(va, vb)
         except OP_ERRORS as exc:
-            if check is not None:
-                check(va, vb)
             raise _describe(op, primals, (), exc) from exc
         if pa is None or pb is None:  # a constant input: keep it safe from later mutation
             c = vb if pb is None else va
@@ -537,6 +530,14 @@ def _staged_forward(op, s, vals, params):
 
 
 def _describe(op, vals, params, exc: Exception) -> Exception:
+    """The clear error for a forward rule that raised ``exc``: the op's own ``check``
+    (matmul: shapes that do not align) if it has one and it objects, else a message
+    naming the op, the shapes and the dtypes."""
+    if op.check is not None and len(vals) == 2:
+        try:
+            op.check(*vals)
+        except (ValueError, TypeError) as clear:
+            return clear
     parts = []
     for v in vals:
         if isinstance(v, (np.ndarray, np.generic)):

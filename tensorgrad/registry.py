@@ -33,6 +33,11 @@ Other fields of an entry:
   into the op's inputs and its normalized, hashable parameters (axes as
   negative axes, which leading batch axes never shift). Without it the public
   function takes the inputs positionally and the op has no parameters.
+* ``check(x, y)``, for a two-input op without parameters, in place of a
+  signature: it raises a clear error for inputs the op rejects (``matmul``:
+  shapes that do not align) and is called only when the forward rule fails
+  (on every path: eager, traced, under ``tg.jit``), so the public function
+  keeps its one-frame fast path.
 * ``jacobian(i, inputs, out, params)`` builds the structured Jacobian of input
   ``i`` (a map of :mod:`tensorgrad.jacobians`). Elementwise ops need none
   (``Diagonal(d)``); without one, linear ops get a matrix-free map of their
@@ -138,7 +143,7 @@ class Op:
         "name", "forward", "kind", "inputs", "param_names", "vjps", "jvps", "deriv",
         "batch_params", "jacobian", "eye_vjps", "jax", "symbol", "examples", "domain",
         "second_order", "tol", "doc", "jvp_all", "vjp_all", "variadic", "function", "call",
-        "composite", "to_jax", "diag_d", "diag1", "diag_for",
+        "composite", "to_jax", "diag_d", "diag1", "diag_for", "check",
     )
 
     def __init__(self, name: str, forward: Callable | None, kind: str, *,
@@ -176,6 +181,7 @@ class Op:
         self.call = call
         self.composite = composite
         self.to_jax = to_jax
+        self.check = None  # a two-input op's input check (see ``check=``), run when its forward fails
         self.function = None
         # diag_d[i]: the derivative d of input i when its VJP is the derived g * d(...)
         # (the sweep calls it directly); None where the rule is anything else. The
@@ -364,8 +370,9 @@ def register_namespace(prefix: str, functions: Mapping[str, Callable]) -> list[s
 
 def _public_function(op: Op, signature: Callable | None, check: Callable | None = None) -> Callable:
     """``tg.<name>``: the op's public function, binding its inputs and parameters."""
-    if check is not None:  # the one-frame two-input function, which runs the check off the hot path
-        fn = binary_function(op, check)
+    if check is not None:  # the one-frame two-input function; the check runs when the forward fails
+        op.check = check
+        fn = binary_function(op)
         fn.__signature__ = inspect.signature(check)
         doc = check.__doc__ or op.doc
     elif signature is not None:

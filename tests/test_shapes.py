@@ -126,6 +126,17 @@ def test_non_contiguous_and_negative_stride_inputs():
 @pytest.mark.parametrize("call,words", [
     (lambda: tg.matmul(np.ones((2, 3)), np.ones((4, 5))), ["matmul", "(2, 3)", "(4, 5)"]),
     (lambda: tg.tensor(np.ones((2, 3))) @ np.ones((4, 5)), ["matmul", "(2, 3)", "(4, 5)"]),
+    # matmul's shape check runs off its fast path: the same message on every path
+    (lambda: np.ones((4, 5)) @ tg.tensor(np.ones((2, 3))), ["matmul", "(4, 5)", "(2, 3)", "align"]),
+    (lambda: tg.grad(lambda w: tg.sum(w @ np.ones((4, 5))))(np.ones((2, 3))),
+     ["matmul", "(2, 3)", "(4, 5)", "align"]),
+    (lambda: tg.grad(lambda w: tg.sum(np.ones((4, 5)) @ w))(np.ones((2, 3))),
+     ["matmul", "(4, 5)", "(2, 3)", "align"]),
+    (lambda: tg.jacfwd(lambda w: w @ np.ones((4, 5)))(np.ones((2, 3))),
+     ["matmul", "(2, 3)", "(4, 5)", "align"]),
+    (lambda: tg.jit(tg.grad(lambda w: tg.sum(w @ np.ones((4, 5)))))(np.ones((2, 3))),
+     ["matmul", "(2, 3)", "(4, 5)", "align"]),
+    (lambda: tg.matmul(np.ones(3), 2.0), ["matmul", "at least 1-D"]),
     (lambda: tg.add(np.ones((2, 3)), np.ones(4)), ["add", "(2, 3)", "(4,)", "broadcast"]),
     (lambda: tg.grad(lambda x: tg.sum(x * np.ones(4)))(np.ones((2, 3))),
      ["multiply", "(2, 3)", "(4,)", "broadcast"]),
@@ -139,3 +150,10 @@ def test_shape_mismatch_names_op_and_shapes(call, words):
         call()
     for w in words:
         assert w in str(info.value)
+
+
+def test_check_is_for_two_input_ops_without_parameters():
+    from tensorgrad.registry import general
+    with pytest.raises(ValueError, match="check= is for two-input ops"):
+        general("never_registered", np.add, vjp={"x": None}, check=lambda x: None)
+    assert "never_registered" not in tg.REGISTRY
