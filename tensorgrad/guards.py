@@ -329,6 +329,14 @@ def frozen(primals: tuple, parents: tuple, opname: str, held) -> tuple:
     the returned :class:`HeldArgs`. Traced values are tensorgrad's own op
     outputs, never handed out writable: kept as they are.
     """
+    if held is not None and len(parents) == 2 and (parents[0] is None) is not (parents[1] is None):
+        # the hot case, a two-input op with one constant: a number needs nothing, an
+        # array of numbers one lock() (at once if this tape holds it already)
+        a = primals[0] if parents[0] is None else primals[1]
+        if not isinstance(a, np.ndarray):
+            return primals
+        if type(a) is np.ndarray and a.dtype.kind not in "OUSV" and lock(a, held, opname):
+            return primals
     own = False
     out = None
     i = -1

@@ -21,7 +21,7 @@ import weakref
 import numpy as np
 
 from . import debug, staging
-from .guards import Held, frozen, lock
+from .guards import Held, frozen
 from .sweep import node_jvp
 from .tensor import Tensor, dtype_of, shape_of
 
@@ -253,12 +253,7 @@ def bind(op, args: tuple, params: tuple = ()):
                 except OP_ERRORS as exc:
                     raise _describe(op, primals, params, exc) from exc
             if pa is None or pb is None:  # a constant input: keep it safe from later mutation
-                c = vb if pb is None else va
-                locks = top.locks
-                if pa is pb or (isinstance(c, np.ndarray) and (
-                        type(c) is not np.ndarray or locks is None or c.dtype.kind in "OUSV"
-                        or not lock(c, locks, op.name))):
-                    primals = frozen(primals, (pa, pb), op.name, locks)
+                primals = frozen(primals, (pa, pb), op.name, top.locks)
             if type(out) is np.ndarray:
                 node = Node(op, params, (pa, pb), primals, out, out.shape, out.dtype)
             else:
@@ -374,12 +369,9 @@ def binary_function(op):
     """
     ndarray = np.ndarray
 
-    def slow(x, y):
-        return bind(op, (x, y), ())
-
     def fn(x, y):
         if staging.active or debug.enabled:
-            return slow(x, y)
+            return bind(op, (x, y), ())
         tx = type(x)
         ty = type(y)
         if tx is Tensor:
@@ -387,15 +379,15 @@ def binary_function(op):
             va, pa = x._value, x._node
             if ty is Tensor:
                 if y._trace is not top:
-                    return slow(x, y)
+                    return bind(op, (x, y), ())
                 vb, pb = y._value, y._node
             elif ty in _PLAIN:
                 vb, pb = y, None
             else:
-                return slow(x, y)
+                return bind(op, (x, y), ())
         elif ty is Tensor:
             if tx not in _PLAIN:
-                return slow(x, y)
+                return bind(op, (x, y), ())
             top = y._trace
             va, pa, vb, pb = x, None, y._value, y._node
         else:
@@ -404,24 +396,17 @@ def binary_function(op):
                     return op.forward(x, y)
                 except OP_ERRORS:  # call_forward raises it again, with the clear message
                     pass
-            return slow(x, y)
+            return bind(op, (x, y), ())
         if top is None or top.forward or top.level < 0 or op.kind == "none" \
                 or type(va) is Tensor or type(vb) is Tensor:
-            return slow(x, y)
+            return bind(op, (x, y), ())
         primals = (va, vb)
         try:
             out = op.forward(va, vb)
         except OP_ERRORS as exc:
             raise _describe(op, primals, (), exc) from exc
         if pa is None or pb is None:  # a constant input: keep it safe from later mutation
-            c = vb if pb is None else va
-            locks = top.locks
-            # the common case, one call: an array of numbers locked into the trace's holder
-            # (lock() returns at once for one it holds already); frozen() for the rest
-            if pa is pb or (isinstance(c, ndarray) and (
-                    type(c) is not ndarray or locks is None or c.dtype.kind in "OUSV"
-                    or not lock(c, locks, op.name))):
-                primals = frozen(primals, (pa, pb), op.name, locks)
+            primals = frozen(primals, (pa, pb), op.name, top.locks)
         if type(out) is ndarray:
             node = Node(op, (), (pa, pb), primals, out, out.shape, out.dtype)
         else:

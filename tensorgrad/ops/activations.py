@@ -314,18 +314,19 @@ _add_reduce = np.add.reduce
 _max_reduce = np.maximum.reduce
 
 
-def _softmax_lse(z):
+def _softmax_lse(z, finite: bool = False):
     """Softmax and log-sum-exp of ``z`` along its last axis, from one exp.
 
     The same numbers as :func:`_softmax_forward` and :func:`_lse_forward`
     (non-finite rows included); the fused loss computes both at once and its
-    rules reuse the softmax.
+    rules reuse the softmax. ``finite``: the caller has checked that every
+    entry of ``z`` is finite.
     """
     if z.size == 0:
         return np.exp(z), _lse_forward(z, (-1,), False)
     # the ufuncs' own reductions: one C call each, without ndarray.max/sum's Python frame
     m = _max_reduce(z, axis=-1, keepdims=True)
-    if math.isfinite(_add_reduce(m, axis=None)):
+    if finite or math.isfinite(_add_reduce(m, axis=None)):
         e = np.exp(z - m)
         s = _add_reduce(e, axis=-1, keepdims=True)
         lse = np.log(s) + m
@@ -364,28 +365,19 @@ def _softmax_rows(z):
 
 def _sce_forward(z, y):
     if type(z) is np.ndarray and type(y) is np.ndarray:  # plain arrays: nothing to stage
-        if z.ndim == 2 and z.size and math.isfinite(_add_reduce(z, axis=None)):
-            # every logit finite (one check for the whole batch): _softmax_lse and
-            # _sce_from_lse's formulas, in the same order, without their other checks
-            m = _max_reduce(z, axis=-1, keepdims=True)
-            e = np.exp(z - m)
-            s = _add_reduce(e, axis=-1, keepdims=True)
-            lse = np.log(s) + m
-            e /= s
-            _last_softmax.pair = (z, e)
-            d = lse[..., 0] - _add_reduce(y * z, axis=-1)
-            return _add_reduce(d, axis=None) / d.shape[0]
-        p, lse = _softmax_lse(z)
+        # one finiteness check of the logits serves both parts
+        finite = bool(z.size) and math.isfinite(_add_reduce(z, axis=None))
+        p, lse = _softmax_lse(z, finite)
         _last_softmax.pair = (z, p)
-        return _sce_from_lse(lse, z, y)
+        return _sce_from_lse(lse, z, y, finite)
     p, lse = staged_call(_softmax_lse, z)  # one recorded step under tg.jit
     if type(z) is np.ndarray:
         _last_softmax.pair = (z, p)
     return staged_call(_sce_from_lse, lse, z, y)
 
 
-def _sce_from_lse(lse, z, y):
-    if math.isfinite(_add_reduce(z, axis=None)):
+def _sce_from_lse(lse, z, y, finite: bool = False):
+    if finite or math.isfinite(_add_reduce(z, axis=None)):
         picked = _add_reduce(y * z, axis=-1)
     else:
         with np.errstate(invalid="ignore"):  # 0·(−inf) on masked classes counts as 0

@@ -112,9 +112,9 @@ def _matmul_jvp(t, a, b, wrt):
     return squeeze(r, drop) if drop else r
 
 
-def _matmul_signature(a: ArrayLike, b: ArrayLike):
+def _matmul_check(a: ArrayLike, b: ArrayLike):
     """Matrix product ``a @ b`` (NumPy semantics: 1-D promotion, batch broadcasting)."""
-    # the public function's check: raises the clear error for shapes that do not align
+    # the op's check: the clear error for shapes that do not align (see registry, check=)
     ra, rb = concrete(a), concrete(b)
     sa = ra.shape if type(ra) is np.ndarray else shape_of(ra)
     sb = rb.shape if type(rb) is np.ndarray else shape_of(rb)
@@ -157,7 +157,7 @@ matmul = general(
     vjp={"a": _matmul_vjp_a, "b": _matmul_vjp_b},
     jvp={"a": lambda t, out, a, b: _matmul_jvp(t, a, b, 0),
          "b": lambda t, out, a, b: _matmul_jvp(t, a, b, 1)},
-    check=_matmul_signature, jacobian=_matmul_jacobian, eye_vjps=(None, _matmul_eye_vjp_b),
+    check=_matmul_check, jacobian=_matmul_jacobian, eye_vjps=(None, _matmul_eye_vjp_b),
     methods=("__matmul__", "__rmatmul__"),
     jax="jax.numpy.matmul", symbol="I ⊗ Bᵀ (w.r.t. A), A ⊗ I (w.r.t. B)",
     examples=[Example(((3, 4), (4, 5))), Example(((4,), (4, 5))), Example(((3, 4), (4,))),
