@@ -364,11 +364,18 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
         out = node.out
         params = node.params
         parents = node.parents
-        if len(parents) == 1 and op.vjp_all is None:  # unary ops: no loop, no index
-            p = parents[0]
+        np_ = len(parents)
+        if np_ == 1:
+            i = 0
+        elif np_ == 2 and (parents[0] is None) is not (parents[1] is None):
+            i = 1 if parents[0] is None else 0  # one traced input of two (W @ h, x * c)
+        else:
+            i = -1
+        if i >= 0 and op.vjp_all is None:  # one input takes a cotangent: no loop
+            p = parents[i]
             vjps = op.vjps
-            rule = vjps[0]
-            der = op.diag_d[0] if vjps is op.diag_for else None
+            rule = vjps[i]
+            der = op.diag_d[i] if vjps is op.diag_for else None
             try:
                 if p is None or rule is None:
                     c = None
@@ -379,7 +386,7 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
             except ConcretizationError:
                 c = _opaque(rule, g, out, *args, *params)
             if c is not None and debug.enabled:
-                debug.check_rule(op, "VJP", 0, c, node)
+                debug.check_rule(op, "VJP", i, c, node)
             if not retain:
                 node.args = node.out = None
             node = None
