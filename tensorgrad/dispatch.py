@@ -51,6 +51,9 @@ from .tensor import NUMPY_FUNCTIONS, Tensor, concrete
 __all__ = ["numpy_path", "canonical_path", "is_traced", "no_rule_error"]
 
 #: ufunc methods with a rule: (ufunc path, method) -> the NumPy function that computes the same
+#: ufunc methods served by a NumPy function's path, or by a function (see
+#: ``registry.register_ufunc_method``), which takes ``(x, axis=, keepdims=)`` for
+#: ``reduce`` and ``(x, axis=)`` for ``accumulate``
 UFUNC_METHODS = {
     ("numpy.add", "reduce"): "numpy.sum",
     ("numpy.multiply", "reduce"): "numpy.prod",
@@ -272,7 +275,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         impl = NUMPY_FUNCTIONS.get(path)
     else:
         target = UFUNC_METHODS.get((path, method))
-        impl = NUMPY_FUNCTIONS.get(target) if target else None
+        impl = NUMPY_FUNCTIONS.get(target) if type(target) is str else target
         if method == "outer" and NUMPY_FUNCTIONS.get(path) is not None:
             impl = NUMPY_FUNCTIONS[path]
     what = "" if method == "__call__" else f".{method}"

@@ -91,13 +91,13 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from .dispatch import canonical_path, numpy_path
+from .dispatch import UFUNC_METHODS, canonical_path, numpy_path
 from .recording import binary_function, bind, unary_function
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
 
 __all__ = ["REGISTRY", "FUNCTIONS", "Op", "Example", "elementwise", "linear", "nondifferentiable",
            "general", "function", "get_op", "register", "register_numpy", "register_namespace",
-           "KINDS"]
+           "register_ufunc_method", "KINDS"]
 
 Rule = Callable[..., Any]
 
@@ -347,6 +347,19 @@ def register_numpy(path: str, fn: Callable) -> None:
         raise ValueError(f"{path} is already served by tensorgrad's {old.__name__}; "
                          f"it cannot also mean {getattr(fn, '__name__', fn)!r}")
     NUMPY_FUNCTIONS[path] = fn
+
+
+def register_ufunc_method(ufunc_path: str, method: str, fn: Callable) -> None:
+    """Serve ``<ufunc>.reduce`` or ``<ufunc>.accumulate`` on Tensors (``np.logaddexp.reduce``)
+    with ``fn``, which is called as ``fn(x, axis=..., keepdims=...)`` (``reduce``) or
+    ``fn(x, axis=...)`` (``accumulate``); NumPy's defaults (axis 0) are applied first."""
+    if method not in ("reduce", "accumulate"):
+        raise ValueError(f"{ufunc_path}.{method}: only reduce and accumulate can be served")
+    key = (ufunc_path, method)
+    old = UFUNC_METHODS.get(key)
+    if old is not None and old is not fn and getattr(old, "__name__", None) != getattr(fn, "__name__", None):
+        raise ValueError(f"{ufunc_path}.{method} is already served by {old!r}")
+    UFUNC_METHODS[key] = fn
 
 
 def register_namespace(prefix: str, functions: Mapping[str, Callable]) -> list[str]:

@@ -197,6 +197,21 @@ def test_out_is_written_only_without_a_gradient():
     np.testing.assert_allclose(acc, 1 + x)
 
 
+def test_logaddexp_reduce_follows_numpy():
+    # NumPy's values, including its empty reduction (the identity, −inf) and axis=None
+    x = np.array([[0.5, -1.0, 2.0], [1.5, 0.3, -0.2]])
+    t = tg.Tensor(x)
+    for kw in ({}, {"axis": None}, {"axis": 1, "keepdims": True}):
+        _close(np.logaddexp.reduce(t, **kw), np.logaddexp.reduce(x, **kw))
+        _close(np.logaddexp2.reduce(t, **kw), np.logaddexp2.reduce(x, **kw))
+    empty = tg.value_and_grad(lambda v: np.logaddexp.reduce(v[:0]).sum())(x)
+    assert empty[0] == -np.inf and not empty[1].any()
+    with pytest.raises(TypeError, match=r"numpy\.logaddexp\.accumulate has no tensorgrad rule"):
+        tg.grad(lambda v: np.sum(np.logaddexp.accumulate(v)))(x)
+    with pytest.raises(ValueError, match="already served"):
+        tg.registry.register_ufunc_method("numpy.logaddexp", "reduce", lambda x, axis=0, keepdims=False: x)
+
+
 def test_ufunc_methods():
     x = np.array([[0.5, -1.0, 2.0], [1.5, 0.3, -0.2]])
     jx = jnp.asarray(x)
@@ -209,6 +224,11 @@ def test_ufunc_methods():
         (lambda v: np.multiply.accumulate(v), lambda v: jnp.cumprod(v, axis=0)),
         (lambda v: np.subtract.outer(v[0], v[1]), lambda v: v[0][:, None] - v[1][None, :]),
         (lambda v: np.hypot.outer(v[0], v[:, 1]), lambda v: jnp.hypot(v[0][:, None], v[:, 1][None, :])),
+        (lambda v: np.logaddexp.reduce(v), lambda v: jax.scipy.special.logsumexp(v, axis=0)),
+        (lambda v: np.logaddexp.reduce(v, axis=(0, 1), keepdims=True),
+         lambda v: jax.scipy.special.logsumexp(v, axis=(0, 1), keepdims=True)),
+        (lambda v: np.logaddexp2.reduce(v, axis=-1),
+         lambda v: jax.scipy.special.logsumexp(v * np.log(2), axis=-1) / np.log(2)),
     ]
     for f, jf in cases:
         _close(f(x), jf(jx))

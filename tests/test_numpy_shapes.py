@@ -148,14 +148,48 @@ def test_flip_and_roll_have_permutation_jacobians_and_repeat_a_gather():
     np.testing.assert_array_equal(Jrot.todense(), tg.jacrev(tg.rot90)(x))
 
 
+PAD_COMPUTED = [
+    {"pad_width": 2, "mode": "maximum"}, {"pad_width": ((1, 2), (0, 3)), "mode": "minimum"},
+    {"pad_width": ((1, 2), (2, 3)), "mode": "mean", "stat_length": ((1, 2), (3, 1))},
+    {"pad_width": ((2, 1), (1, 2)), "mode": "median"},
+    {"pad_width": (1, 2), "mode": "median", "stat_length": 9},
+    {"pad_width": ((2, 0), (3, 1)), "mode": "linear_ramp", "end_values": ((1.5, -2.0), (0.5, 3.0))},
+]
+
+
+@pytest.mark.parametrize("kw", PAD_COMPUTED, ids=lambda kw: kw["mode"])
+def test_pad_statistic_and_ramp_modes_match_jax(kw):
+    # padding by a statistic or a ramp is built from ops: value, both sweeps and tg.jit
+    # against jnp.pad (the corners come from the earlier axes' padding, as in NumPy)
+    import jax
+    import jax.numpy as jnp
+    x = a(3, 4)
+    t = tg.Tensor(x)
+    np.testing.assert_allclose(np.asarray(np.pad(t, **kw)), np.pad(x, **kw), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(np.asarray(np.pad(t, **kw)), np.asarray(jnp.pad(x, **kw)), rtol=1e-14)
+    w = a(*np.pad(x, **kw).shape)
+    loss = lambda v: tg.sum(tg.pad(v, **kw) * w)
+    expect = np.asarray(jax.grad(lambda v: jnp.sum(jnp.pad(v, **kw) * w))(x))
+    np.testing.assert_allclose(tg.grad(loss)(x), expect, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(tg.jit(tg.grad(loss))(x), expect, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(tg.jacfwd(lambda v: tg.pad(v, **kw))(x),
+                               np.asarray(jax.jacfwd(lambda v: jnp.pad(v, **kw))(x)), rtol=1e-12, atol=1e-14)
+
+
 def test_bad_arguments_name_the_function():
     x = a(2, 3)
     with pytest.raises(IndexError, match="take: index 3 is out of bounds for axis 1 with size 3"):
         tg.take(x, [3], axis=1)
     with pytest.raises(ValueError, match="repeat: repeats of shape"):
         tg.repeat(x, [1, 2], axis=1)
-    with pytest.raises(NotImplementedError, match="pad: mode 'mean' is not supported"):
-        tg.pad(x, 1, mode="mean")
+    with pytest.raises(NotImplementedError, match="pad: mode 'empty' is not supported"):
+        tg.pad(x, 1, mode="empty")
+    with pytest.raises(ValueError, match="pad: stat_length 0 leaves no entry to take the maximum"):
+        tg.grad(lambda v: tg.sum(tg.pad(v, 1, mode="maximum", stat_length=0)))(x)
+    with pytest.raises(ValueError, match="pad: mode 'mean' cannot pad axis 0 of length 0"):
+        tg.grad(lambda v: tg.sum(tg.pad(v[:0], 1, mode="mean")))(x)
+    with pytest.raises(TypeError, match="pad: end_values is for mode 'linear_ramp'"):
+        tg.grad(lambda v: tg.sum(tg.pad(v, 1, mode="mean", end_values=2.0)))(x)
     with pytest.raises(ValueError, match="pad: pad_width"):
         tg.pad(x, ((1, 2), (3, 4), (5, 6)))
     with pytest.raises(ValueError, match="rot90: axes must be different"):

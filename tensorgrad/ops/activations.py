@@ -19,7 +19,7 @@ from scipy import special
 
 from ..jacobians.maps import SoftmaxJacobian
 from ..recording import bind
-from ..registry import Example, elementwise, function, general
+from ..registry import Example, elementwise, function, general, register_ufunc_method
 from ..staging import call as staged_call
 from ..staging import is_staged
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
@@ -243,6 +243,21 @@ def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None, keepd
         return out
     axes = negative_axes(axis, len(shape_of(concrete(a))), "logsumexp")
     return out, _lse_sign(a, b, axes, bool(keepdims))
+
+
+def _logaddexp_reduce(x, axis=0, keepdims: bool = False):
+    """``np.logaddexp.reduce`` on Tensors: log(Σ exp x) over ``axis``, as :func:`logsumexp`."""
+    return logsumexp(x, axis=axis, keepdims=keepdims)
+
+
+def _logaddexp2_reduce(x, axis=0, keepdims: bool = False):
+    """``np.logaddexp2.reduce`` on Tensors: log₂(Σ 2^x) = logsumexp(x ln 2) / ln 2."""
+    return logsumexp(x * _LN2, axis=axis, keepdims=keepdims) / _LN2
+
+
+_LN2 = math.log(2.0)
+register_ufunc_method("numpy.logaddexp", "reduce", _logaddexp_reduce)
+register_ufunc_method("numpy.logaddexp2", "reduce", _logaddexp2_reduce)
 
 
 def _softmax_forward(x, axis):

@@ -25,10 +25,15 @@ from ..jacobians.gather import selection_jacobian
 from ..recording import bind
 from ..registry import Example, function, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import concrete, negative_axes, negative_axis, shape_of
+from ..tensor import Tensor
+from ._util import concrete, is_staged, negative_axes, negative_axis, shape_of
 from .elementwise import astype
+from .reductions import max as _max
+from .reductions import mean
+from .reductions import min as _min
 from .reductions import sum as _sum
-from .shape import concatenate, getitem, reshape, scatter_add, split, transpose
+from .scans import median
+from .shape import broadcast_to, concatenate, getitem, reshape, scatter_add, split, transpose
 
 
 def _shape(x) -> tuple:
@@ -216,6 +221,8 @@ tile = linear(
 
 # ---- pad -------------------------------------------------------------------------------------
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+#: modes whose padding is computed from the entries (a statistic, or a ramp to the edge)
+_STAT_MODES = ("maximum", "minimum", "mean", "median", "linear_ramp")
 
 
 def _pairs(value, n: int, what: str, cast):
@@ -230,8 +237,8 @@ def _pairs(value, n: int, what: str, cast):
 
 
 def _pad_signature(array: ArrayLike, pad_width, mode: str = "constant", **kwargs):
-    """Pad ``array`` (NumPy's ``pad``): modes ``constant`` (``constant_values``), ``edge``,
-    ``reflect``, ``symmetric`` and ``wrap``.
+    """Pad ``array`` with copies of its entries or a constant (NumPy's ``pad``, modes
+    ``constant`` (``constant_values``), ``edge``, ``reflect``, ``symmetric`` and ``wrap``).
 
     Padding with a constant makes the op affine: its derivative is the
     zero-padded tangent. Padded entries of the other modes are copies, whose
@@ -239,7 +246,7 @@ def _pad_signature(array: ArrayLike, pad_width, mode: str = "constant", **kwargs
     """
     if not isinstance(mode, str) or mode not in _PAD_MODES:
         raise NotImplementedError(f"pad: mode {mode!r} is not supported; tensorgrad pads with "
-                                  f"modes {', '.join(_PAD_MODES)}")
+                                  f"modes {', '.join(_PAD_MODES + _STAT_MODES)}")
     allowed = {"constant_values"} if mode == "constant" else \
         {"reflect_type"} if mode in ("reflect", "symmetric") else set()
     extra = set(kwargs) - allowed
@@ -282,11 +289,11 @@ def _pad_transpose(g, out, x, widths, mode, values):
     return g
 
 
-pad = linear(
+_pad = linear(
     "pad", _pad_forward, transpose=_pad_transpose,
     # the tangent is padded with zeros: padding constants carry no derivative
     jvp=lambda t, out, x, widths, mode, values: bind(
-        pad.op, (t,), (widths, mode, None if values is None else ((0.0, 0.0),) * len(values))),
+        _pad.op, (t,), (widths, mode, None if values is None else ((0.0, 0.0),) * len(values))),
     signature=_pad_signature, params=("pad_width", "mode", "constant_values"),
     jacobian=selection_jacobian(lambda n, p: np.pad(n, p[0], mode=p[1])),
     jax=lambda jnp, array, pad_width, mode="constant", constant_values=0, **kw: (
@@ -297,7 +304,93 @@ pad = linear(
               Example(((2, 3),), {"pad_width": (1, 2), "mode": "edge"}),
               Example(((4,),), {"pad_width": (2, 5), "mode": "reflect"}),
               Example(((2, 3),), {"pad_width": ((2, 1), (3, 0)), "mode": "symmetric"}),
-              Example(((3,),), {"pad_width": 4, "mode": "wrap"})])
+              Example(((3,),), {"pad_width": 4, "mode": "wrap"})], public=False)
+
+
+@function
+def pad(array: ArrayLike, pad_width, mode: str = "constant", **kwargs) -> Array:
+    """Pad ``array`` (NumPy's ``pad``): copies or a constant (modes ``constant``,
+    ``edge``, ``reflect``, ``symmetric``, ``wrap``), or values computed from the
+    entries (``maximum``, ``minimum``, ``mean``, ``median``, ``linear_ramp``).
+
+    Modes ``constant`` (``constant_values``), ``edge``, ``reflect``,
+    ``symmetric`` and ``wrap`` copy entries (or a constant): one linear op,
+    whose VJP adds each padded entry's cotangent onto the entry it copies.
+    Modes ``maximum``, ``minimum``, ``mean`` and ``median`` (``stat_length``)
+    pad with a statistic of the entries along each axis, and ``linear_ramp``
+    (``end_values``) with a ramp from the end value to the edge entry: these are
+    built from the statistic, slicing and concatenation, so their gradients
+    flow through the statistic (to the maximum, shared between ties; to every
+    entry of a mean). As in NumPy, axes are padded one after the other, so a
+    corner is computed from the padding of the earlier axes.
+    """
+    if isinstance(mode, str) and mode in _STAT_MODES:
+        return _pad_computed(array, pad_width, mode, **kwargs)
+    return _pad(array, pad_width, mode, **kwargs)
+
+
+def _pad_computed(array, pad_width, mode, stat_length=None, end_values=0, **kwargs):
+    if kwargs:
+        raise TypeError(f"pad: unexpected keyword(s) {sorted(kwargs)} for mode {mode!r}")
+    if not isinstance(array, Tensor) and not is_staged(array):  # nothing traced: NumPy's own
+        return np.pad(np.asarray(array), pad_width, mode=mode, stat_length=stat_length) \
+            if mode != "linear_ramp" else np.pad(np.asarray(array), pad_width, mode=mode,
+                                                 end_values=end_values)
+    if mode != "linear_ramp" and end_values != 0:
+        raise TypeError(f"pad: end_values is for mode 'linear_ramp', not {mode!r}")
+    if mode == "linear_ramp" and stat_length is not None:
+        raise TypeError("pad: stat_length is for the statistic modes, not 'linear_ramp'")
+    x = array if hasattr(array, "shape") else np.asarray(array)
+    n = len(_shape(x))
+    widths = _pairs(pad_width, n, "pad_width", int)
+    if any(w < 0 for pair in widths for w in pair):
+        raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
+    if mode == "linear_ramp":
+        ends = _pairs(end_values, n, "end_values", float)
+    else:
+        lengths = ((None, None),) * n if stat_length is None else \
+            _pairs(stat_length, n, "stat_length", int)
+        if any(v is not None and v < 0 for pair in lengths for v in pair):
+            raise ValueError(f"pad: stat_length must be non-negative, got {stat_length!r}")
+    stat = {"maximum": _max, "minimum": _min, "mean": mean, "median": median}.get(mode)
+    for ax, (b, a) in enumerate(widths):
+        if not b and not a:
+            continue
+        size = _shape(x)[ax]
+        if size == 0:
+            raise ValueError(f"pad: mode {mode!r} cannot pad axis {ax} of length 0 (shape "
+                             f"{_shape(x)}): there is no entry to take a value from")
+
+        def cut(lo, hi):
+            return getitem(x, (slice(None),) * ax + (slice(lo, hi),))
+
+        if mode == "linear_ramp":  # NumPy's linspace(end, edge, width, endpoint=False)
+            parts = []
+            for width, end, edge, outward in ((b, ends[ax][0], cut(0, 1), False),
+                                              (a, ends[ax][1], cut(size - 1, size), True)):
+                steps = np.arange(width, dtype=float)
+                if outward:
+                    steps = steps[::-1]
+                shape = (1,) * ax + (width,) + (1,) * (n - ax - 1)
+                parts.append(steps.reshape(shape) * ((edge - end) / width) + end if width else None)
+            before, after = parts
+        else:
+            pieces = []
+            for width, length, at_start in ((b, lengths[ax][0], True), (a, lengths[ax][1], False)):
+                if not width:
+                    pieces.append(None)
+                    continue
+                length = size if length is None else min(length, size)
+                if length == 0:
+                    raise ValueError(f"pad: stat_length 0 leaves no entry to take the {mode} of")
+                chunk = cut(0, length) if at_start else cut(size - length, size)
+                value = stat(chunk, axis=ax, keepdims=True)
+                full = list(_shape(value))
+                full[ax] = width
+                pieces.append(broadcast_to(value, tuple(full)))
+            before, after = pieces
+        x = concatenate([p for p in (before, x, after) if p is not None], axis=ax)
+    return x
 
 
 # ---- at least n dimensions, ravel ----------------------------------------------------------------
