@@ -20,13 +20,15 @@ class TreeDef:
     identity test.
     """
 
-    __slots__ = ("kind", "meta", "children", "num_leaves")
+    __slots__ = ("kind", "meta", "children", "num_leaves", "depth", "build")
 
     def __init__(self, kind, meta, children):
         self.kind = kind          # "leaf", "none", tuple/list/dict type, or a namedtuple type
         self.meta = meta          # dict keys, for dicts
         self.children = children
         self.num_leaves = 1 if kind == "leaf" else sum([c.num_leaves for c in children])
+        self.depth = 1 + max([c.depth for c in children], default=0)
+        self.build = None         # list of leaves -> pytree, made on first use (see _builder)
 
     def __eq__(self, other):
         if self is other:
@@ -35,6 +37,9 @@ class TreeDef:
                 and self.meta == other.meta and self.children == other.children)
 
     __hash__ = None
+
+    def __reduce__(self):  # copies and pickles rebuild the definition (not its compiled builder)
+        return (TreeDef, (self.kind, self.meta, self.children))
 
     def __repr__(self):
         if self.kind == "leaf":
@@ -99,10 +104,56 @@ def _flatten(tree, leaves):
 
 
 def tree_unflatten(treedef: TreeDef, leaves) -> Any:
-    """Rebuild a pytree of shape ``treedef`` from ``leaves``."""
-    it = iter(leaves)
-    out = _unflatten(treedef, it)
-    return out
+    """Rebuild a pytree of shape ``treedef`` from ``leaves`` (exactly ``treedef.num_leaves``)."""
+    if type(leaves) is not list and type(leaves) is not tuple:
+        leaves = list(leaves)
+    if len(leaves) != treedef.num_leaves:
+        raise ValueError(f"tree_unflatten: {len(leaves)} leaves for a tree of "
+                         f"{treedef.num_leaves}: {treedef}")
+    build = treedef.build
+    if build is None:
+        build = treedef.build = _builder(treedef)
+    return build(leaves)
+
+
+#: trees up to this size and nesting are rebuilt by one generated expression
+_BUILD_LEAVES, _BUILD_DEPTH = 256, 24
+
+
+def _builder(td: TreeDef) -> Callable:
+    """A function rebuilding trees of shape ``td`` from a list of leaves in one frame.
+
+    The walk over ``td`` happens once, here: it writes one Python expression
+    (``[(L[0], L[1]), (L[2], L[3])]`` for a list of two pairs), compiled once
+    and kept on the (shared) tree definition. Large or deep trees use the
+    recursive walk instead.
+    """
+    if td.num_leaves > _BUILD_LEAVES or td.depth > _BUILD_DEPTH:
+        return lambda leaves: _unflatten(td, iter(leaves))
+    names: dict = {}
+    count = [0]
+
+    def expr(t) -> str:
+        kind = t.kind
+        if kind == "leaf":
+            count[0] += 1
+            return f"L[{count[0] - 1}]"
+        if kind == "none":
+            return "None"
+        kids = [expr(c) for c in t.children]
+        if kind is tuple:
+            return "(" + "".join(k + ", " for k in kids) + ")"
+        if kind is list:
+            return "[" + ", ".join(kids) + "]"
+        j = len(names)
+        names[f"K{j}"] = kind
+        if issubclass(kind, tuple):  # namedtuple
+            return f"K{j}(" + ", ".join(kids) + ")"
+        names[f"M{j}"] = t.meta
+        return f"K{j}(zip(M{j}, (" + "".join(k + ", " for k in kids) + ")))"
+
+    body = expr(td)
+    return eval(f"lambda L: {body}", names)  # noqa: S307 - text built above from the tree's shape
 
 
 def _unflatten(td, it):

@@ -1,5 +1,7 @@
 """Engine tests: the tape, the sweeps and the transforms beyond single ops."""
 
+import collections
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -77,6 +79,42 @@ def test_pytrees_and_has_aux():
     for k in params:
         np.testing.assert_allclose(g[k], jg[k], rtol=1e-10)
     assert float(loss) == pytest.approx(float(jloss), rel=1e-12)
+
+
+def test_tree_rebuild_matches_jax_tree_util():
+    # the generated one-frame rebuild and the recursive walk (large or deep trees) agree
+    # with jax.tree_util on every container kind; a wrong number of leaves is an error
+    import pickle
+
+    from tensorgrad import tree as T
+    trees = [np.ones(2), None, [(1.0, 2.0), (3.0, 4.0)], (), [], {}, ((),), [[[[1.0]]]],
+             {"b": [1.0, None, (2.0,)], "a": Pair(3.0, {"z": 4.0})},
+             collections.OrderedDict(x=1.0, y=(2.0, 3.0)),
+             list(range(T._BUILD_LEAVES + 5)), _nested(T._BUILD_DEPTH + 3)]
+    for tree in trees:
+        leaves, td = T.tree_flatten(tree)
+        jleaves, jtd = jax.tree_util.tree_flatten(tree)
+        assert [id(v) for v in leaves] == [id(v) for v in jleaves]
+        back = T.tree_unflatten(td, leaves)
+        jback = jax.tree_util.tree_unflatten(jtd, jleaves)
+        assert type(back) is type(jback) and repr(back) == repr(jback)
+        again = T.tree_unflatten(pickle.loads(pickle.dumps(td)), iter(leaves))
+        assert repr(again) == repr(jback)
+    _, td = T.tree_flatten([(1.0, 2.0), (3.0, 4.0)])
+    with pytest.raises(ValueError, match=r"3 leaves for a tree of 4"):
+        T.tree_unflatten(td, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"5 leaves for a tree of 4"):
+        T.tree_unflatten(td, [1.0] * 5)
+
+
+Pair = collections.namedtuple("Pair", "a b")
+
+
+def _nested(depth):
+    tree = 1.0
+    for _ in range(depth):
+        tree = [tree]
+    return tree
 
 
 def test_jacobian_of_pytree_function_matches_jax():
