@@ -406,8 +406,8 @@ class Staged:
 
     def __setitem__(self, idx, value):
         raise ConcretizationError("tg.jit: item assignment on a traced array; arrays are "
-                                  "immutable inside tg.jit, build the new value with tg.where "
-                                  "or tg.concatenate")
+                                  "immutable inside tg.jit, build the new value with "
+                                  "x.at[index].set(value), tg.where or tg.concatenate")
 
     # ---- NumPy protocols ------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):

@@ -167,7 +167,8 @@ class Tensor:
     def __setitem__(self, idx, value):
         raise TypeError(
             "Tensors are immutable: item assignment would corrupt recorded gradients. "
-            "Build the new value with tg.where(mask, new, old) or tg.concatenate instead.")
+            "Build the new value instead: t = t.at[index].set(value) (or .add, .multiply, ...), "
+            "tg.where(mask, new, old) or tg.concatenate.")
 
     # Operators (``t + u``, ``t @ u``, ``t[i]``) and array methods (``t.sum()``,
     # ``t.reshape(...)``) call registered ops: each op's registry entry installs

@@ -351,8 +351,8 @@ def grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
     vg = value_and_grad(f, argnums, has_aux)
 
     @functools.wraps(f)
-    def grad_f(*args):
-        value, g = vg(*args)
+    def grad_f(*args, **kwargs):
+        value, g = vg(*args, **kwargs)
         return (g, value[1]) if has_aux else g
     return grad_f
 
@@ -362,7 +362,9 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
     known: dict = {}  # number of positional arguments -> normalised argnums
 
     @functools.wraps(f)
-    def vg(*args):
+    def vg(*args, **kwargs):
+        if kwargs:  # passed through to f, not differentiated (as JAX does)
+            return value_and_grad(functools.partial(f, **kwargs), argnums, has_aux)(*args)
         if _IN_JAX.trace is not None:
             return _jaxb.value_and_grad(f, argnums, has_aux, args)
         nargs = len(args)
@@ -392,7 +394,9 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
     """
 
     @functools.wraps(f)
-    def jac(*args):
+    def jac(*args, **kwargs):
+        if kwargs:  # passed through to f, not differentiated (as JAX does)
+            return jacrev(functools.partial(f, **kwargs), argnums, has_aux, chunk_size)(*args)
         if _IN_JAX.trace is not None:
             return _jaxb.jacobian("jacrev", f, argnums, has_aux, args)
         held = Held()
@@ -554,7 +558,9 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
     """
 
     @functools.wraps(f)
-    def jac(*args):
+    def jac(*args, **kwargs):
+        if kwargs:  # passed through to f, not differentiated (as JAX does)
+            return jacfwd(functools.partial(f, **kwargs), argnums, has_aux, chunk_size)(*args)
         if _IN_JAX.trace is not None:
             return _jaxb.jacobian("jacfwd", f, argnums, has_aux, args)
         single, nums = _norm_argnums(argnums, len(args), "jacfwd")

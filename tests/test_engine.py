@@ -81,6 +81,25 @@ def test_pytrees_and_has_aux():
     assert float(loss) == pytest.approx(float(jloss), rel=1e-12)
 
 
+def test_keyword_arguments_pass_through_the_transforms():
+    # as in JAX: keywords reach f unchanged and are never differentiated
+    x = np.linspace(0.5, 2.0, 6).reshape(2, 3)
+    w = x[::-1] * 0.3
+
+    def f(v, w=None, scale=1.0):
+        return (v ** 3).sum() * scale + (0.0 if w is None else (v * w).sum())
+    pairs = [(tg.grad, jax.grad), (tg.jacrev, jax.jacrev), (tg.jacfwd, jax.jacfwd),
+             (tg.hessian, jax.hessian), (tg.jit, jax.jit)]
+    for ours, theirs in pairs:
+        np.testing.assert_allclose(ours(tg.grad(f) if ours is tg.jit else f)(x, w=w, scale=2.0),
+                                   theirs(jax.grad(f) if theirs is jax.jit else f)(x, w=w, scale=2.0),
+                                   rtol=1e-12)
+    value, g = tg.value_and_grad(f)(x, scale=3.0)
+    jvalue, jg = jax.value_and_grad(f)(x, scale=3.0)
+    assert float(value) == pytest.approx(float(jvalue), rel=1e-14)
+    np.testing.assert_allclose(g, jg, rtol=1e-12)
+
+
 def test_tree_rebuild_matches_jax_tree_util():
     # the generated one-frame rebuild and the recursive walk (large or deep trees) agree
     # with jax.tree_util on every container kind; a wrong number of leaves is an error
