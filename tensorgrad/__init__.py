@@ -23,6 +23,7 @@ from .transforms import (grad, hessian, hvp, jacfwd, jacrev, jvp,
                          linearize, value_and_grad, vjp)
 from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from .jit import ConcretizationError, jit
+from .batching import vmap
 from . import jacobians, linalg
 from .blocks import BlockJacobian
 from .chain import chain_jacobians, jacobian, structured_jacobian
@@ -40,7 +41,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "tensor", "REGISTRY", "Op", "Example", "get_op", "OpError",
     "vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd", "jacobian",
-    "hessian", "hvp", "jit", "ConcretizationError", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
+    "hessian", "hvp", "jit", "vmap", "ConcretizationError", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
     "jacobians", "linalg", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
     "to_jax", "elimination", "eliminate", "linearized_graph", "special",

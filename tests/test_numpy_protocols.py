@@ -247,6 +247,7 @@ NUMPY_NAMES = [
     "trace", "average", "nansum", "nanmean", "ptp", "sort", "median", "amax", "amin", "any", "all",
     "argsort", "abs", "absolute", "true_divide", "floor_divide", "divmod", "isclose", "allclose",
     "zeros_like", "ones_like", "full_like", "heaviside", "linalg.norm", "positive", "conj", "conjugate",
+    "meshgrid",
     "real", "imag", "copy", "nonzero", "count_nonzero",
 ]
 

@@ -176,6 +176,27 @@ def test_pad_statistic_and_ramp_modes_match_jax(kw):
                                np.asarray(jax.jacfwd(lambda v: jnp.pad(v, **kw))(x)), rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("kw", [{}, {"indexing": "ij"}, {"sparse": True}])
+def test_meshgrid_matches_numpy_and_jax(kw):
+    import jax
+    import jax.numpy as jnp
+    vs = (a(3), a(4), a(2))
+    for k in (1, 2, 3):
+        got = np.meshgrid(*[tg.Tensor(v) for v in vs[:k]], **kw)
+        want = np.meshgrid(*vs[:k], **kw)
+        assert type(got) is tuple and len(got) == k
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(np.asarray(g), w)
+        ws = [a(*w.shape) for w in want]
+        loss = lambda *v: sum(tg.sum(m * c) for m, c in zip(tg.meshgrid(*v, **kw), ws))  # noqa: E731
+        jloss = lambda *v: sum(jnp.sum(m * c) for m, c in zip(jnp.meshgrid(*v, **kw), ws))  # noqa: E731
+        nums = tuple(range(k))
+        for g, w in zip(tg.grad(loss, argnums=nums)(*vs[:k]), jax.grad(jloss, argnums=nums)(*vs[:k])):
+            np.testing.assert_allclose(g, w, rtol=1e-13)
+    with pytest.raises(ValueError, match="meshgrid: indexing must be 'xy' or 'ij'"):
+        tg.meshgrid(tg.Tensor(vs[0]), indexing="yx")
+
+
 def test_bad_arguments_name_the_function():
     x = a(2, 3)
     with pytest.raises(IndexError, match="take: index 3 is out of bounds for axis 1 with size 3"):

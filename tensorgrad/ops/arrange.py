@@ -393,6 +393,37 @@ def _pad_computed(array, pad_width, mode, stat_length=None, end_values=0, **kwar
     return x
 
 
+# ---- meshgrid -----------------------------------------------------------------------------------
+@function
+def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False, indexing: str = "xy") -> tuple:
+    """Coordinate arrays from 1-D coordinate vectors (NumPy's ``meshgrid``; a tuple).
+
+    Each vector (flattened) is reshaped onto its own axis and broadcast to the
+    grid, so the gradient of a grid sums over the axes it was spread along.
+    ``indexing="xy"`` (the default) swaps the first two axes, as NumPy does.
+    """
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    if not any(isinstance(x, Tensor) or is_staged(x) for x in xi):  # nothing traced: NumPy's own
+        return tuple(np.meshgrid(*xi, copy=copy, sparse=sparse, indexing=indexing))
+    n = len(xi)
+    vectors = [reshape(x, (-1,)) for x in xi]
+    sizes = [_shape(v)[0] for v in vectors]
+    place = list(range(n))
+    if indexing == "xy" and n > 1:  # x varies along columns, y along rows
+        place[0], place[1] = 1, 0
+    grid = [0] * n
+    for k, s in enumerate(sizes):
+        grid[place[k]] = s
+    out = []
+    for k, v in enumerate(vectors):
+        shape = [1] * n
+        shape[place[k]] = sizes[k]
+        g = reshape(v, tuple(shape))
+        out.append(g if sparse else broadcast_to(g, tuple(grid)))
+    return tuple(out)
+
+
 # ---- at least n dimensions, ravel ----------------------------------------------------------------
 def _atleast(arys, target):
     out = []

@@ -1,0 +1,107 @@
+"""``tg.vmap``: map a function over an axis of its inputs, with JAX's signature.
+
+``vmap(f, in_axes, out_axes)(*args)`` is ``f`` applied to each slice of the
+mapped inputs along their mapped axis, with the results stacked along
+``out_axes``. tensorgrad runs it as a loop over the slices: the slices and
+the stack are registered ops, so a vmapped function differentiates in every
+transform (``tg.vmap(tg.grad(loss), in_axes=(None, 0, 0))`` gives one gradient
+per example), but it costs one call of ``f`` per slice. It is the semantics of
+JAX's ``vmap``, not its vectorization: for that, write the batch axis into the
+function (most ops broadcast), or run it on JAX with ``tg.to_jax``.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+import numpy as np
+
+from . import ops as _ops
+from .tensor import concrete, shape_of
+from .tree import tree_flatten, tree_unflatten
+
+__all__ = ["vmap"]
+
+
+def _spread_axes(axes, tree, what: str) -> list:
+    """One axis (int or None) per leaf of ``tree``, from an int, None or a pytree prefix."""
+    if axes is None or isinstance(axes, (int, np.integer)):
+        return [axes] * len(tree_flatten(tree)[0])
+    if isinstance(axes, (list, tuple)) and isinstance(tree, (list, tuple)) and len(axes) == len(tree) \
+            and not hasattr(axes, "_fields"):
+        return [a for sub_axes, sub in zip(axes, tree) for a in _spread_axes(sub_axes, sub, what)]
+    if isinstance(axes, dict) and isinstance(tree, dict) and set(axes) == set(tree):
+        return [a for k in sorted(tree) for a in _spread_axes(axes[k], tree[k], what)]
+    raise ValueError(f"vmap: {what} {axes!r} does not match the structure of the arguments "
+                     f"({tree_flatten(tree)[1]}); give an int, None, or a tuple/list/dict "
+                     "prefix of the arguments with one entry per argument")
+
+
+def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None) -> Callable:
+    """``fun`` mapped over an axis of its arguments, as ``jax.vmap`` (a loop; see the module).
+
+    ``in_axes``: an int, None (not mapped) or a tuple/list/dict with one entry per
+    positional argument (each an int, None or a prefix of that argument's pytree).
+    Keyword arguments are mapped over their axis 0. ``out_axes``: where the mapped
+    axis goes in each output (an int, None for an output that does not depend on the
+    slice, or a prefix of the output pytree). ``axis_size`` is needed when no input
+    is mapped.
+    """
+    if isinstance(in_axes, list):
+        in_axes = tuple(in_axes)
+
+    @functools.wraps(fun)
+    def mapped(*args, **kwargs):
+        if isinstance(in_axes, tuple) and len(in_axes) != len(args):
+            raise ValueError(f"vmap: in_axes has {len(in_axes)} entries for {len(args)} "
+                             "positional arguments")
+        # the leaves of (args, kwargs): those of args, then those of kwargs (mapped over axis 0)
+        leaves, td = tree_flatten((args, kwargs))
+        axes = _spread_axes(in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args),
+                            args, "in_axes")
+        axes += [0] * (len(leaves) - len(axes))
+        sizes = set()
+        moved = []
+        for v, ax in zip(leaves, axes):
+            if ax is None:
+                moved.append(None)
+                continue
+            shape = shape_of(concrete(v))
+            if not -len(shape) <= ax < len(shape):
+                raise ValueError(f"vmap: in_axes {ax} is out of range for an argument of shape {shape}")
+            sizes.add(shape[ax])
+            moved.append(_ops.moveaxis(v, ax, 0) if ax % len(shape) else v)
+        if len(sizes) > 1:
+            raise ValueError(f"vmap: mapped arguments have different sizes {sorted(sizes)} along "
+                             "their mapped axes")
+        if not sizes and axis_size is None:
+            raise ValueError("vmap: no argument is mapped (all in_axes are None); give axis_size")
+        n = sizes.pop() if sizes else int(axis_size)
+        outs = []
+        for i in range(n):
+            sliced = [v if m is None else m[i] for v, m in zip(leaves, moved)]
+            a, k = tree_unflatten(td, sliced)
+            outs.append(fun(*a, **k))
+        return _stack_outputs(outs, out_axes, n)
+    return mapped
+
+
+def _stack_outputs(outs: list, out_axes, n: int):
+    if n == 0:
+        raise ValueError("vmap: the mapped axis has size 0; there is no call to take the output "
+                         "structure from")
+    leaves0, td = tree_flatten(outs[0])
+    per = [tree_flatten(o)[0] for o in outs]
+    for o, p in zip(outs, per):
+        if tree_flatten(o)[1] != td:
+            raise ValueError(f"vmap: the function returned different structures, {td} and "
+                             f"{tree_flatten(o)[1]}")
+    axes = _spread_axes(out_axes, outs[0], "out_axes")
+    result = []
+    for j, ax in enumerate(axes):
+        column = [p[j] for p in per]
+        if ax is None:
+            result.append(column[0])  # the same for every slice (as JAX requires)
+            continue
+        result.append(_ops.stack(column, axis=ax))
+    return tree_unflatten(td, result)

@@ -1,0 +1,64 @@
+"""``tg.vmap`` against ``jax.vmap``: in_axes/out_axes as ints, None and pytree prefixes,
+keyword arguments, and composition with grad, jacrev and tg.jit (it is a loop over the
+slices, built from indexing and stack, so every transform goes through it)."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+RNG = np.random.default_rng(3)
+W = RNG.normal(size=(3, 4))
+X = RNG.normal(size=(5, 4))
+Y = RNG.normal(size=(5, 3))
+
+
+def loss(W, x, y):
+    return tg.sum((tg.tanh(W @ x) - y) ** 2)
+
+
+def jloss(W, x, y):
+    return jnp.sum((jnp.tanh(W @ x) - y) ** 2)
+
+
+def test_per_example_gradients_and_jit():
+    want = jax.vmap(jax.grad(jloss), in_axes=(None, 0, 0))(W, X, Y)
+    got = tg.vmap(tg.grad(loss), in_axes=(None, 0, 0))(W, X, Y)
+    assert got.shape == (5, 3, 4)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    jitted = tg.jit(tg.vmap(tg.grad(loss), in_axes=[None, 0, 0]))
+    np.testing.assert_allclose(jitted(W, X, Y), want, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(jitted(W, X + 1, Y), jax.vmap(jax.grad(jloss), in_axes=(None, 0, 0))(W, X + 1, Y),
+                               rtol=1e-12, atol=1e-14)
+
+
+def test_pytree_axes_keywords_and_transforms_through_vmap():
+    p = {"w": RNG.normal(size=4)}
+    f = lambda p, x: {"o": p["w"] * x, "s": tg.sum(x)}  # noqa: E731
+    jf = lambda p, x: {"o": p["w"] * x, "s": jnp.sum(x)}  # noqa: E731
+    kw = dict(in_axes=({"w": None}, 1), out_axes={"o": 1, "s": 0})
+    got, want = tg.vmap(f, **kw)(p, X.T), jax.vmap(jf, **kw)(p, X.T)
+    for k in ("o", "s"):
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-14)
+    g = tg.grad(lambda W: tg.sum(tg.vmap(lambda x: tg.tanh(W @ x))(X) ** 2))(W)
+    jg = jax.grad(lambda W: jnp.sum(jax.vmap(lambda x: jnp.tanh(W @ x))(X) ** 2))(W)
+    np.testing.assert_allclose(g, jg, rtol=1e-12)
+    J = tg.vmap(tg.jacrev(lambda v: tg.tanh(W @ v)))(X)
+    np.testing.assert_allclose(J, jax.vmap(jax.jacrev(lambda v: jnp.tanh(W @ v)))(X), rtol=1e-12)
+    s = np.arange(5.0)[:, None]
+    np.testing.assert_allclose(tg.vmap(lambda x, s: x * s)(X, s=s), jax.vmap(lambda x, s: x * s)(X, s=s))
+    assert tg.vmap(lambda x: x * 2, in_axes=None, axis_size=3)(np.ones(2)).shape == (3, 2)
+
+
+def test_vmap_errors_name_the_problem():
+    with pytest.raises(ValueError, match="in_axes has 2 entries for 3 positional arguments"):
+        tg.vmap(loss, in_axes=(None, 0))(W, X, Y)
+    with pytest.raises(ValueError, match=r"different sizes \[3, 5\]"):
+        tg.vmap(loss, in_axes=(None, 0, 0))(W, X, Y[:3])
+    with pytest.raises(ValueError, match="give axis_size"):
+        tg.vmap(lambda x: x, in_axes=None)(np.ones(3))
+    with pytest.raises(ValueError, match=r"in_axes 2 is out of range for an argument of shape \(3,\)"):
+        tg.vmap(lambda x: x, in_axes=2)(np.ones(3))
+    with pytest.raises(ValueError, match="does not match the structure"):
+        tg.vmap(lambda p: p["a"], in_axes=({"b": 0},))({"a": np.ones(3)})
