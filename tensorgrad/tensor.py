@@ -54,9 +54,9 @@ class Tensor:
         """A copy of the concrete value as a NumPy array."""
         return np.array(concrete(self))
 
-    def item(self):
+    def item(self, *args):
         _leaving(self, "t.item()")
-        return concrete(self).item()
+        return np.asarray(concrete(self)).item(*args)
 
     def tolist(self):
         """The value as nested Python lists of numbers (a traced value refuses, as ``item``)."""
@@ -163,6 +163,14 @@ class Tensor:
 
     def __pos__(self):
         return self
+
+    def _in_place(self, *args, **kwargs):
+        raise TypeError(
+            "Tensors are immutable: this NumPy method changes an array in place. Use the "
+            "function that returns a new value instead (np.sort(t), t.at[index].set(v), "
+            "tg.full_like(t, v), ...)")
+
+    sort = fill = put = resize = partition = itemset = _in_place
 
     def __setitem__(self, idx, value):
         raise TypeError(

@@ -247,7 +247,7 @@ NUMPY_NAMES = [
     "trace", "average", "nansum", "nanmean", "ptp", "sort", "median", "amax", "amin", "any", "all",
     "argsort", "abs", "absolute", "true_divide", "floor_divide", "divmod", "isclose", "allclose",
     "zeros_like", "ones_like", "full_like", "heaviside", "linalg.norm", "positive", "conj", "conjugate",
-    "meshgrid",
+    "meshgrid", "searchsorted", "digitize", "argpartition", "lexsort", "isin", "bincount", "unique",
     "real", "imag", "copy", "nonzero", "count_nonzero",
 ]
 
@@ -334,3 +334,49 @@ def test_complex_part_methods_on_real_tensors():
     t = tg.tensor(x)
     np.testing.assert_array_equal(np.asarray(t.real), x)
     np.testing.assert_array_equal(t.imag, np.zeros(3))
+
+
+def test_integer_valued_functions_and_their_differentiable_cousins():
+    # indices and booleans carry no gradient (NumPy's values, also under tg.jit on new
+    # inputs); bincount's weights and unique's values do, as in JAX
+    x = np.array([1.5, 0.5, 2.0, 0.5, 1.0, 2.0])
+    t = tg.Tensor(x)
+    s = np.sort(x)
+    cases = [
+        (lambda v: np.searchsorted(v, [0.7, 1.9], side="right"), s),
+        (lambda v: np.digitize(v, [1.0, 1.5]), x),
+        (lambda v: np.argpartition(v, 2), x),
+        (lambda v: np.lexsort((v, -v)), x),
+        (lambda v: np.isin(v, [0.5, 2.0]), x),
+    ]
+    for f, arg in cases:
+        np.testing.assert_array_equal(np.asarray(f(tg.Tensor(arg))), f(arg))
+        np.testing.assert_array_equal(tg.jit(f)(arg * 0.5 + 0.6), f(arg * 0.5 + 0.6))
+    idx = np.array([0, 1, 1, 3, 0, 0])
+    np.testing.assert_allclose(np.asarray(np.bincount(idx, weights=t, minlength=5)),
+                               np.bincount(idx, weights=x, minlength=5))
+    g = tg.grad(lambda w: np.sum(np.bincount(idx, weights=w) ** 2))(x)
+    jg = jax.grad(lambda w: jnp.sum(jnp.bincount(idx, weights=w, length=4) ** 2))(x)
+    np.testing.assert_allclose(g, jg)
+    np.testing.assert_allclose(tg.jit(tg.grad(lambda w: np.sum(np.bincount(idx, weights=w) ** 2)))(x), jg)
+    values, inverse, counts = np.unique(t, return_inverse=True, return_counts=True)
+    for got, want in zip((values, inverse, counts), np.unique(x, return_inverse=True, return_counts=True)):
+        np.testing.assert_array_equal(np.asarray(got), want)
+    g = tg.grad(lambda v: np.sum(np.unique(v) * np.arange(4.0)))(x)
+    np.testing.assert_array_equal(g, [2.0, 0.0, 3.0, 0.0, 1.0, 0.0])  # to each first occurrence
+    with pytest.raises(TypeError, match=r"bincount: x must be a 1-D array of non-negative integers"):
+        tg.grad(lambda w: np.sum(np.bincount(idx * 1.0, weights=w)))(x)
+
+
+def test_tensor_methods_numpy_and_jax_users_reach_for():
+    x = np.linspace(0.5, 2.0, 6).reshape(2, 3)
+    t = tg.Tensor(x)
+    np.testing.assert_array_equal(np.asarray(t.mT), x.mT)
+    np.testing.assert_array_equal(np.asarray(t.copy()), x)
+    assert t.item(4) == x.item(4)
+    np.testing.assert_array_equal(t.nonzero()[1], x.nonzero()[1])
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(v.mT @ v))(x),
+                               jax.grad(lambda v: jnp.sum(v.mT @ v))(x))
+    for name in ("sort", "fill", "put", "resize", "partition"):
+        with pytest.raises(TypeError, match="Tensors are immutable: this NumPy method changes an array in place"):
+            getattr(t, name)(0)

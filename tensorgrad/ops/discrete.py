@@ -17,7 +17,7 @@ from ..tensor import Tensor
 from ._util import concrete, dtype_of, negative_axes, shape_of
 from .elementwise import astype, where
 from .elementwise_more import remainder
-from .shape import broadcast_to
+from .shape import broadcast_to, getitem, reshape, scatter_add
 
 _ONE = [Example(((2, 3),))]
 _TWO = [Example(((3, 1), (1, 4)))]
@@ -200,7 +200,7 @@ def full_like(a: ArrayLike, fill_value, dtype=None, order: str = "K", subok: boo
 
 
 # ---- indices of true entries (integer outputs) ---------------------------------------------------
-@function
+@function(methods=("nonzero",))
 def nonzero(a: ArrayLike) -> tuple:
     """Indices of the nonzero entries, one integer array per axis (no gradient)."""
     return np.nonzero(concrete(a))
@@ -222,6 +222,78 @@ def argwhere(a: ArrayLike) -> Array:
 def count_nonzero(a: ArrayLike, axis: Axis = None, *, keepdims: bool = False):
     """How many entries are nonzero (integers, no gradient)."""
     return np.count_nonzero(concrete(a), axis=axis, keepdims=keepdims)
+
+
+@function(methods=("searchsorted",))
+def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left", sorter=None):
+    """Where ``v`` would go in the sorted ``a`` (integer indices, no gradient)."""
+    return np.searchsorted(concrete(a), concrete(v), side=side,
+                           sorter=None if sorter is None else concrete(sorter))
+
+
+@function
+def digitize(x: ArrayLike, bins: ArrayLike, right: bool = False):
+    """The bin of each entry of ``x`` (integer indices, no gradient)."""
+    return np.digitize(concrete(x), concrete(bins), right=right)
+
+
+@function(methods=("argpartition",))
+def argpartition(a: ArrayLike, kth, axis: int | None = -1, kind: str = "introselect", order=None):
+    """Indices that partition ``a`` around its ``kth`` entry (integers, no gradient)."""
+    return np.argpartition(concrete(a), kth, axis=axis, kind=kind, order=order)
+
+
+@function
+def lexsort(keys, axis: int = -1):
+    """Indices sorting by several keys, the last one first (integers, no gradient)."""
+    keys = tuple(concrete(k) for k in keys) if isinstance(keys, (list, tuple)) else concrete(keys)
+    return np.lexsort(keys, axis=axis)
+
+
+@function
+def isin(element: ArrayLike, test_elements: ArrayLike, assume_unique: bool = False,
+         invert: bool = False, *, kind=None):
+    """Whether each entry of ``element`` is in ``test_elements`` (booleans, no gradient)."""
+    return np.isin(concrete(element), concrete(test_elements), assume_unique=assume_unique,
+                   invert=invert, kind=kind)
+
+
+@function
+def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0):
+    """Counts of each value of the non-negative integers ``x``; with ``weights``, the sum of
+    the weights of each value, which differentiates with respect to the weights (the
+    gradient of bin k goes to every weight whose x is k)."""
+    xs = np.asarray(concrete(x))
+    if xs.ndim != 1 or (xs.size and xs.dtype.kind not in "iu"):
+        raise TypeError(f"bincount: x must be a 1-D array of non-negative integers, got shape "
+                        f"{xs.shape} and dtype {xs.dtype}")
+    if weights is None or not isinstance(weights, Tensor):
+        return np.bincount(xs, None if weights is None else concrete(weights), minlength)
+    if shape_of(concrete(weights)) != xs.shape:
+        raise ValueError(f"bincount: weights of shape {shape_of(concrete(weights))} do not match "
+                         f"x of shape {xs.shape}")
+    if xs.size and xs.min() < 0:
+        raise ValueError(f"bincount: x must be non-negative, got {int(xs.min())}")
+    n = max(int(xs.max()) + 1 if xs.size else 0, int(minlength))
+    return scatter_add(astype(weights, np.result_type(dtype_of(concrete(weights)), np.float64)),
+                       (xs,), (n,))
+
+
+@function
+def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = False,
+           return_counts: bool = False, axis=None, *, equal_nan: bool = True):
+    """The sorted distinct entries of ``ar`` (flattened), as NumPy's ``unique``; the values
+    differentiate, each one's gradient going to its first occurrence. The index, inverse and
+    count arrays are integers (no gradient)."""
+    if axis is not None:
+        raise NotImplementedError("unique: axis= is not supported on tensors; unique rows of a "
+                                  "traced array have no gradient rule here")
+    v = np.asarray(concrete(ar))
+    found = np.unique(v, return_index=True, return_inverse=return_inverse,
+                      return_counts=return_counts, equal_nan=equal_nan)
+    values = getitem(reshape(ar, (-1,)), found[1]) if isinstance(ar, Tensor) else found[0]
+    extra = ([found[1]] if return_index else []) + list(found[2:])
+    return (values, *extra) if extra else values
 
 
 _MISSING = object()

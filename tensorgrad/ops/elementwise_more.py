@@ -277,7 +277,7 @@ def imag(x: ArrayLike) -> Array:
     return np.zeros(np.shape(v), dtype=np.result_type(v))
 
 
-@function
+@function(methods=("copy",))
 def copy(a: ArrayLike, order: str = "K", subok: bool = False) -> Array:
     """A copy of ``a``: a Tensor is immutable, so it is returned as it is; arrays are copied."""
     return a if isinstance(a, Tensor) else np.copy(a, order=order)

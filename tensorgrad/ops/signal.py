@@ -353,7 +353,7 @@ def block(arrays) -> Array:
     return _assemble(arrays, 0, depth, nd)
 
 
-@function
+@function(methods={"mT": property(lambda self: matrix_transpose(self))})
 def matrix_transpose(x: ArrayLike, /) -> Array:
     """Swap the last two axes (NumPy 2's ``matrix_transpose``)."""
     if len(_shape(x)) < 2:
