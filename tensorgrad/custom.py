@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -37,6 +37,24 @@ def _top_trace(args):
     return top
 
 
+def _split_nondiff(nondiff: tuple, args: tuple, where: str):
+    """``(nondiff args, other args, merge)``: ``merge(others)`` rebuilds the full argument list."""
+    n = len(args)
+    if any(not -n <= i < n for i in nondiff):
+        raise ValueError(f"{where}: nondiff_argnums {nondiff} out of range for {n} arguments")
+    fixed = sorted({i % n for i in nondiff})
+    static = tuple(args[i] for i in fixed)
+    dynamic = tuple(a for i, a in enumerate(args) if i not in fixed)
+    if any(isinstance(a, Tensor) and a._trace is not None for a in static):
+        raise TypeError(f"{where}: an argument in nondiff_argnums is a traced value; "
+                        "nondiff arguments get no derivative, so pass it among the others")
+
+    def merge(d):
+        it = iter(d)
+        return [static[fixed.index(i)] if i in fixed else next(it) for i in range(n)]
+    return static, dynamic, merge
+
+
 class custom_vjp:
     """Give a function your own VJP rule, in JAX's style::
 
@@ -48,12 +66,18 @@ class custom_vjp:
 
     Reverse mode uses ``f_bwd``; forward mode (and the derivatives of
     enclosing transforms) differentiate ``f_fwd``'s own ops.
+
+    ``nondiff_argnums`` (as in JAX): positions of arguments that get no
+    cotangent (a flag, a Python number, a function). ``f_fwd`` still takes
+    every argument; ``f_bwd(*nondiff_args, residuals, g)`` receives them first
+    and returns cotangents for the other arguments only.
     """
 
-    def __init__(self, fun: Callable):
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.fwd = self.bwd = None
+        self.nondiff = tuple(sorted(set(int(i) for i in nondiff_argnums)))
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> "custom_vjp":
         self.fwd, self.bwd = fwd, bwd
@@ -62,6 +86,12 @@ class custom_vjp:
     def __call__(self, *args):
         if self.fwd is None:
             raise TypeError(f"custom_vjp {self.fun.__name__}: call defvjp(fwd, bwd) before using it")
+        if self.nondiff:  # a rule over the other arguments, the nondiff ones fixed
+            static, dynamic, merge = _split_nondiff(self.nondiff, args, f"custom_vjp {self.fun.__name__}")
+            inner = custom_vjp(functools.wraps(self.fun)(lambda *d: self.fun(*merge(d))))
+            fwd, bwd = self.fwd, self.bwd
+            inner.defvjp(lambda *d: fwd(*merge(d)), lambda res, g: bwd(*static, res, g))
+            return inner(*dynamic)
         top = _top_trace(args)
         if top is not None and top.jax:  # inside tg.to_jax: a jax.custom_vjp
             return top.custom_call(self, args)
@@ -95,12 +125,17 @@ class custom_jvp:
         def f_jvp(primals, tangents): return f(*primals), tangent_out
 
     Reverse mode uses the transpose of your (linear in tangents) rule.
+
+    ``nondiff_argnums`` (as in JAX): positions of arguments with no tangent;
+    the rule is called as ``f_jvp(*nondiff_args, primals, tangents)`` with the
+    other arguments' primals and tangents.
     """
 
-    def __init__(self, fun: Callable):
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.jvp_rule = None
+        self.nondiff = tuple(sorted(set(int(i) for i in nondiff_argnums)))
 
     def defjvp(self, rule: Callable) -> Callable:
         self.jvp_rule = rule
@@ -109,6 +144,12 @@ class custom_jvp:
     def __call__(self, *args):
         if self.jvp_rule is None:
             raise TypeError(f"custom_jvp {self.fun.__name__}: define the rule with defjvp first")
+        if self.nondiff:  # a rule over the other arguments, the nondiff ones fixed
+            static, dynamic, merge = _split_nondiff(self.nondiff, args, f"custom_jvp {self.fun.__name__}")
+            inner = custom_jvp(functools.wraps(self.fun)(lambda *d: self.fun(*merge(d))))
+            rule = self.jvp_rule
+            inner.defjvp(lambda primals, tangents: rule(*static, primals, tangents))
+            return inner(*dynamic)
         top = _top_trace(args)
         if top is None:
             return self.fun(*args)

@@ -47,13 +47,15 @@ __all__ = ["jit", "Jitted", "Plan", "ConcretizationError"]
 
 
 def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
-        static_argnames: str | Sequence[str] = ()) -> "Jitted":
+        static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
+        donate_argnames: str | Sequence[str] = ()) -> "Jitted":
     """Compile ``fun`` into a replayed NumPy plan, traced once per input signature.
 
     Usable as ``tg.jit(f)``, ``tg.jit(f, static_argnums=1)`` or as a decorator
     (``@tg.jit`` / ``@tg.jit(static_argnames="train")``). Results equal the
     eager call's. See :mod:`tensorgrad.jit` for what is traced and what is
-    baked in.
+    baked in. ``donate_argnums``/``donate_argnames`` are accepted for JAX
+    code and change nothing: a plan never writes into its arguments.
     """
     if fun is None:
         return functools.partial(jit, static_argnums=static_argnums,

@@ -74,10 +74,57 @@ def _make(kind, meta, children: tuple) -> TreeDef:
     return td
 
 
-def tree_flatten(tree: Any) -> tuple[list, TreeDef]:
-    """Leaves of ``tree`` (left to right) and its structure."""
+def tree_flatten(tree: Any, is_leaf: Callable | None = None) -> tuple[list, TreeDef]:
+    """Leaves of ``tree`` (left to right) and its structure.
+
+    ``is_leaf(node)``, as in JAX, stops the descent at the nodes it returns True for.
+    """
     leaves: list = []
+    if is_leaf is not None:
+        return leaves, _flatten_until(tree, leaves, is_leaf)
     return leaves, _flatten(tree, leaves)
+
+
+def _flatten_until(tree, leaves, is_leaf):
+    if is_leaf(tree):
+        leaves.append(tree)
+        return _LEAF
+    if tree is None:
+        return _NONE
+    t = type(tree)
+    if t is tuple or t is list or (isinstance(tree, tuple) and hasattr(tree, "_fields")):
+        return _make(t, None, tuple([_flatten_until(c, leaves, is_leaf) for c in tree]))
+    if isinstance(tree, dict):
+        keys = sorted(tree)
+        return _make(t, tuple(keys), tuple([_flatten_until(tree[k], leaves, is_leaf) for k in keys]))
+    leaves.append(tree)
+    return _LEAF
+
+
+def _flatten_up_to(td: TreeDef, tree, out: list, where: str) -> None:
+    """The subtrees of ``tree`` at the leaves of ``td`` (``tree`` has ``td``'s structure down
+    to them), as JAX's ``flatten_up_to``."""
+    kind = td.kind
+    if kind == "leaf":
+        out.append(tree)
+        return
+    if kind == "none":
+        if tree is not None:
+            raise ValueError(f"{where}: expected None, got {type(tree).__name__}")
+        return
+    if type(tree) is not kind:
+        raise ValueError(f"{where}: expected a {getattr(kind, '__name__', kind)} here, got "
+                         f"{type(tree).__name__}")
+    if isinstance(tree, dict):
+        if sorted(tree) != list(td.meta):
+            raise ValueError(f"{where}: dict keys {sorted(tree)} differ from {list(td.meta)}")
+        kids = [tree[k] for k in td.meta]
+    else:
+        kids = list(tree)
+        if len(kids) != len(td.children):
+            raise ValueError(f"{where}: {len(kids)} entries where {len(td.children)} are expected")
+    for c, sub in zip(td.children, kids):
+        _flatten_up_to(c, sub, out, where)
 
 
 def _flatten(tree, leaves):
@@ -168,18 +215,27 @@ def _unflatten(td, it):
     return kind(zip(td.meta, kids))
 
 
-def tree_leaves(tree: Any) -> list:
-    return tree_flatten(tree)[0]
+def tree_leaves(tree: Any, is_leaf: Callable | None = None) -> list:
+    return tree_flatten(tree, is_leaf)[0]
 
 
-def tree_map(f: Callable, tree: Any, *rest: Any) -> Any:
-    """Apply ``f`` leafwise to one or more pytrees of the same structure."""
-    leaves, td = tree_flatten(tree)
+def tree_map(f: Callable, tree: Any, *rest: Any, is_leaf: Callable | None = None) -> Any:
+    """Apply ``f`` leafwise to ``tree`` and the matching parts of ``rest``, as JAX's ``tree_map``.
+
+    Each of ``rest`` has ``tree``'s structure, at least down to ``tree``'s leaves: where
+    ``tree`` has a leaf, ``f`` gets the whole subtree there. ``is_leaf`` as in
+    :func:`tree_flatten`.
+    """
+    leaves, td = tree_flatten(tree, is_leaf)
     others = []
     for r in rest:
         rl, rtd = tree_flatten(r)
         if rtd != td:
-            raise ValueError(f"tree_map: structures differ: {td} vs {rtd}")
+            rl = []
+            try:
+                _flatten_up_to(td, r, rl, "tree_map")
+            except ValueError as exc:
+                raise ValueError(f"tree_map: structures differ: {td} vs {rtd} ({exc})") from None
         others.append(rl)
     return tree_unflatten(td, [f(*xs) for xs in zip(leaves, *others)])
 

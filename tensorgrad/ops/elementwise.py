@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Example, elementwise, linear, nondifferentiable
+from ..registry import Example, elementwise, function, linear, nondifferentiable
+from ..tree import tree_map
 from ..jacobians.maps import Identity
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of, is_staged, may_any, shape_of
@@ -231,8 +232,21 @@ def _const_param(v):
 
 # ---- no gradient ------------------------------------------------------------
 sign = nondifferentiable("sign", np.sign, jax="jax.numpy.sign", doc="sign of x (zero derivative)")
-stop_gradient = nondifferentiable("stop_gradient", lambda x: x, jax="jax.lax.stop_gradient",
-                                  doc="the value of x, through which no derivative flows (at any order)")
+_stop_gradient = nondifferentiable("stop_gradient", lambda x: x, jax="jax.lax.stop_gradient",
+                                   doc="the value of x, through which no derivative flows (at any order)",
+                                   public=False)
+
+
+@function
+def stop_gradient(x):
+    """The value of ``x``, through which no derivative flows (at any order).
+
+    Like ``jax.lax.stop_gradient`` it takes a pytree (tuples, lists, dicts of
+    arrays) and stops every leaf.
+    """
+    if type(x) in (list, tuple, dict) or isinstance(x, (list, tuple, dict)):
+        return tree_map(_stop_gradient, x)
+    return _stop_gradient(x)
 
 
 def _comparison(name, forward, doc, *methods):

@@ -1,0 +1,77 @@
+"""Details of JAX's signatures that JAX code relies on: pytrees in stop_gradient,
+tree_map's is_leaf and prefix matching, custom rules with nondiff_argnums, jit's
+donate_argnums (accepted, no effect)."""
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+X = np.linspace(0.5, 2.0, 3)
+
+
+def test_stop_gradient_stops_every_leaf_of_a_pytree():
+    # before, a dict went through as a constant holding the live value: a wrong gradient
+    for pack, unpack in ((lambda a: {"q": a}, lambda t: t["q"]), (lambda a: [a, (a, None)], lambda t: t[1][0])):
+        got = tg.grad(lambda a: tg.sum(unpack(tg.stop_gradient(pack(a))) * a))(X)
+        want = jax.grad(lambda a: jnp.sum(unpack(jax.lax.stop_gradient(pack(a))) * a))(X)
+        np.testing.assert_allclose(got, want)
+    assert tg.stop_gradient({"a": 1.0, "b": None}) == {"a": 1.0, "b": None}
+
+
+def test_tree_map_is_leaf_and_prefix_structures_match_jax():
+    trees = [[(1, 2), (3,)], {"a": (1, 2), "b": [3, (4, 5)]}]
+    for t in trees:
+        is_tuple = lambda n: isinstance(n, tuple)  # noqa: E731
+        size = lambda n: len(n) if isinstance(n, tuple) else -n  # noqa: E731
+        assert tg.tree_map(size, t, is_leaf=is_tuple) == jax.tree_util.tree_map(size, t, is_leaf=is_tuple)
+        assert tg.tree_leaves(t, is_leaf=is_tuple) == jax.tree_util.tree_leaves(t, is_leaf=is_tuple)
+    pair = lambda a, b: (a, b)  # noqa: E731
+    assert tg.tree_map(pair, [1, 2], [(3, 4), {"x": 5}]) == jax.tree_util.tree_map(pair, [1, 2], [(3, 4), {"x": 5}])
+    with pytest.raises(ValueError, match=r"structures differ.*3 entries where 2 are expected"):
+        tg.tree_map(pair, [1, 2], [1, 2, 3])
+
+
+def test_custom_rules_with_nondiff_argnums_match_jax():
+    @partial(tg.custom_vjp, nondiff_argnums=(1,))
+    def scale(a, k):
+        return a * k
+    scale.defvjp(lambda a, k: (a * k, None), lambda k, res, g: (g * k * 10,))
+
+    @partial(jax.custom_vjp, nondiff_argnums=(1,))
+    def jscale(a, k):
+        return a * k
+    jscale.defvjp(lambda a, k: (a * k, None), lambda k, res, g: (g * k * 10,))
+    np.testing.assert_allclose(tg.grad(lambda a: tg.sum(scale(a, 2.0)))(X),
+                               jax.grad(lambda a: jnp.sum(jscale(a, 2.0)))(X))
+
+    @partial(tg.custom_jvp, nondiff_argnums=(0,))
+    def apply(f, a):
+        return f(a)
+
+    @apply.defjvp
+    def _(f, primals, tangents):
+        return f(primals[0]), 3 * tangents[0]
+
+    @partial(jax.custom_jvp, nondiff_argnums=(0,))
+    def japply(f, a):
+        return f(a)
+
+    @japply.defjvp
+    def _(f, primals, tangents):
+        return f(primals[0]), 3 * tangents[0]
+    np.testing.assert_allclose(tg.grad(lambda a: tg.sum(apply(tg.sin, a)))(X),
+                               jax.grad(lambda a: jnp.sum(japply(jnp.sin, a)))(X))
+    np.testing.assert_allclose(tg.jacfwd(lambda a: apply(tg.sin, a))(X),
+                               jax.jacfwd(lambda a: japply(jnp.sin, a))(X))
+    with pytest.raises(TypeError, match="an argument in nondiff_argnums is a traced value"):
+        tg.grad(lambda a: tg.sum(scale(a, a)))(X)
+
+
+def test_jit_accepts_donate_argnums_and_leaves_the_argument_alone():
+    x = X.copy()
+    np.testing.assert_array_equal(tg.jit(lambda a: a * 2, donate_argnums=0)(x), X * 2)
+    np.testing.assert_array_equal(x, X)
