@@ -199,7 +199,7 @@ def bind(op, args: tuple, params: tuple = ()):
     if len(args) == 1:  # unary ops: the commonest case, without the loops below
         a = args[0]
         if type(a) is not Tensor:
-            if type(a) in _SEQS:  # a list holding traced values means the array NumPy would build
+            if type(a) in _PACKED:  # a list holding traced values means the array NumPy would build
                 return _bind_packed(op, args, params)
             return call_forward(op, args, params)
         top = a._trace
@@ -230,16 +230,16 @@ def bind(op, args: tuple, params: tuple = ()):
                 if b._trace is not top:
                     top = None  # two traces: the general path below sorts them out
             else:
-                if type(b) in _SEQS:
+                if type(b) in _PACKED:
                     return _bind_packed(op, args, params)
                 vb, pb = b, None
         elif type(b) is Tensor:
-            if type(a) in _SEQS:
+            if type(a) in _PACKED:
                 return _bind_packed(op, args, params)
             top = b._trace
             va, pa, vb, pb = a, None, b._value, b._node
         else:
-            if type(a) in _SEQS or type(b) in _SEQS:
+            if type(a) in _PACKED or type(b) in _PACKED:
                 return _bind_packed(op, args, params)
             return call_forward(op, args, params)
         if top is not None and top.level >= 0 and not top.forward \
@@ -271,7 +271,7 @@ def bind(op, args: tuple, params: tuple = ()):
             if tr is not None and tr.level > level:
                 top = tr
                 level = tr.level
-        elif type(a) in _SEQS:
+        elif type(a) in _PACKED:
             return _bind_packed(op, args, params)
     if not wrapped:
         return call_forward(op, args, params)
@@ -420,6 +420,8 @@ def binary_function(op):
 # --------------------------------------------------------------------------
 
 _SEQS = (list, tuple)
+#: argument types bind hands to _bind_packed: lists and tuples become arrays; a dict is refused
+_PACKED = (list, tuple, dict)
 _STACK: list = [None]  # the public ``stack`` function, set by tensorgrad.ops.shape
 
 
@@ -459,6 +461,10 @@ def pack(x, opname: str = "pack"):
 
 def _bind_packed(op, args: tuple, params: tuple):
     """bind, after turning every list or tuple argument into an array (:func:`pack`)."""
+    for a in args:
+        if type(a) is dict:  # as a constant it could carry live values past the tape
+            raise TypeError(f"{op.name}: got a dict ({len(a)} entries) where an array is expected; "
+                            f"apply it to each entry with tg.tree_map(tg.{op.name}, d)")
     return bind(op, tuple([pack(a, op.name) if type(a) in _SEQS else a for a in args]), params)
 
 

@@ -20,6 +20,11 @@ def test_stop_gradient_stops_every_leaf_of_a_pytree():
         want = jax.grad(lambda a: jnp.sum(unpack(jax.lax.stop_gradient(pack(a))) * a))(X)
         np.testing.assert_allclose(got, want)
     assert tg.stop_gradient({"a": 1.0, "b": None}) == {"a": 1.0, "b": None}
+    # any other op refuses a dict rather than carrying it through as a constant
+    for f in (lambda a: tg.sin({"q": a}), lambda a: tg.add({"q": a}, 1.0),
+              lambda a: tg.where(a > 0, {"q": a}, a)):
+        with pytest.raises(TypeError, match=r"got a dict \(1 entries\) where an array is expected"):
+            tg.grad(lambda a: tg.sum(f(a)))(X)
 
 
 def test_tree_map_is_leaf_and_prefix_structures_match_jax():
