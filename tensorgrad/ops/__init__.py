@@ -9,6 +9,7 @@ from . import elementwise_more, discrete, scans, special_fns  # noqa: F401
 from . import arrange, selection, linalg_ops, decompositions, factorizations, norms  # noqa: F401  (NumPy's shape functions, tg.linalg)
 from . import statistics, signal, numpy_args  # noqa: F401  (NaN-aware reductions, quantiles, cov; convolve, interp, ...; where=/order=)
 from . import updates  # noqa: F401  (t.at[index].set(v), .add, ...: functional index updates)
+from . import rearrange  # noqa: F401  (insert, delete, resize, choose, ...: gathers at positions NumPy computes)
 
 globals().update(FUNCTIONS)
 __all__ = sorted(FUNCTIONS)

@@ -1,0 +1,272 @@
+"""More of NumPy's selection functions and small helpers, on tensors.
+
+Most of NumPy's selection functions (``insert``, ``delete``, ``resize``,
+``compress``, ``extract``, ``choose``) only move entries around. Each one here
+runs NumPy's own function once on an array of *positions* (``arange``, same
+shape as the input), which gives, for every output entry, the input entry it
+comes from; the output is then one gather (``take``) of the input at those
+positions. So NumPy decides every detail of the semantics (negative indices,
+broadcasting of inserted values, ``mode=``), and the gradient of each output
+entry goes back to the entry it came from. The positions depend only on the
+shapes and on the index arguments, which are constants; under ``tg.jit`` they
+are computed once.
+
+The helpers at the end are small compositions: ``broadcast_arrays``,
+``ediff1d``, ``nanmedian``, ``modf``, ``frexp``, ``unwrap`` (the wrapping
+correction is piecewise constant: no gradient), ``polyder``, ``polyint``, and
+the integer- or constant-valued ``nanargmax``, ``nanargmin``, ``spacing``,
+``angle``, ``tril_indices_from``, ``triu_indices_from``, ``unique_values``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import function
+from ..tensor import Tensor
+from ..typing import Array, ArrayLike, Axis  # noqa: F401
+from ._util import concrete, dtype_of, is_staged, shape_of
+from .discrete import trunc, unique
+from .elementwise import astype, stop_gradient
+from .scans import diff
+from .shape import broadcast_to, concatenate, getitem, reshape, stack
+from .statistics import nanquantile
+
+__all__ = ["insert", "delete", "resize", "compress", "extract", "choose", "broadcast_arrays",
+           "ediff1d", "nanmedian", "nanargmax", "nanargmin", "modf", "frexp", "spacing", "angle",
+           "unwrap", "polyder", "polyint", "tril_indices_from", "triu_indices_from",
+           "unique_values", "real_if_close"]
+
+
+def _traced(*xs) -> bool:
+    return any(isinstance(x, Tensor) or is_staged(x) for x in xs)
+
+
+def _positions(x) -> np.ndarray:
+    s = shape_of(concrete(x))
+    return np.arange(int(np.prod(s)), dtype=np.intp).reshape(s)
+
+
+def _gather(x, where_from: np.ndarray):
+    """x's entries at the flat positions ``where_from`` (any shape)."""
+    return reshape(getitem(reshape(x, (-1,)), where_from.ravel()), where_from.shape)
+
+
+def _as_array(x):
+    return x if hasattr(x, "shape") else np.asarray(x)
+
+
+@function
+def insert(arr: ArrayLike, obj, values: ArrayLike, axis: int | None = None) -> Array:
+    """``arr`` with ``values`` inserted before the indices ``obj`` (NumPy's ``insert``);
+    the gradient goes to ``arr`` and to ``values``."""
+    if not _traced(arr, values):
+        return np.insert(arr, obj, values, axis=axis)
+    arr, values = _as_array(arr), _as_array(values)
+    vals = astype(values, dtype_of(concrete(arr))) if dtype_of(concrete(values)) != dtype_of(concrete(arr)) \
+        else values
+    n = int(np.prod(shape_of(concrete(arr))))
+    # values' positions are numbered after arr's: n, n + 1, ...
+    from_values = n + _positions(vals)
+    where_from = np.insert(_positions(arr), obj, from_values, axis=axis)
+    both = concatenate([reshape(arr, (-1,)), reshape(vals, (-1,))])
+    return _gather(both, where_from)
+
+
+@function
+def delete(arr: ArrayLike, obj, axis: int | None = None) -> Array:
+    """``arr`` without the entries at ``obj`` along ``axis`` (NumPy's ``delete``)."""
+    if not _traced(arr):
+        return np.delete(arr, obj, axis=axis)
+    return _gather(arr, np.delete(_positions(arr), obj, axis=axis))
+
+
+@function
+def resize(a: ArrayLike, new_shape) -> Array:
+    """``a`` repeated (or cut) to ``new_shape``, in C order (NumPy's ``resize``)."""
+    if not _traced(a):
+        return np.resize(a, new_shape)
+    return _gather(a, np.resize(_positions(a), new_shape))
+
+
+@function
+def compress(condition: ArrayLike, a: ArrayLike, axis: int | None = None, out=None) -> Array:
+    """The slices of ``a`` along ``axis`` where ``condition`` is true (NumPy's ``compress``)."""
+    if out is not None:
+        raise TypeError("compress: out= is not supported on tensors; use the returned value")
+    if not _traced(a):
+        return np.compress(concrete(condition), a, axis=axis)
+    return _gather(a, np.compress(np.asarray(concrete(condition)), _positions(a), axis=axis))
+
+
+@function
+def extract(condition: ArrayLike, arr: ArrayLike) -> Array:
+    """The entries of ``arr`` where ``condition`` is true, flattened (NumPy's ``extract``)."""
+    if not _traced(arr):
+        return np.extract(concrete(condition), arr)
+    return _gather(arr, np.extract(np.asarray(concrete(condition)), _positions(arr)))
+
+
+@function
+def choose(a: ArrayLike, choices, out=None, mode: str = "raise") -> Array:
+    """Entry by entry, the choice ``a`` names (NumPy's ``choose``); the gradient goes to
+    the chosen entries of ``choices``."""
+    if out is not None:
+        raise TypeError("choose: out= is not supported on tensors; use the returned value")
+    choices = [_as_array(c) for c in choices]
+    if not _traced(*choices):
+        return np.choose(concrete(a), choices, mode=mode)
+    idx = np.asarray(concrete(a))
+    shape = np.broadcast_shapes(idx.shape, *[shape_of(concrete(c)) for c in choices])
+    size = int(np.prod(shape))
+    grid = np.arange(size, dtype=np.intp).reshape(shape)
+    where_from = np.choose(idx, [k * size + grid for k in range(len(choices))], mode=mode)
+    stacked = stack([broadcast_to(c, shape) for c in choices])
+    return _gather(stacked, where_from)
+
+
+@function
+def broadcast_arrays(*args: ArrayLike, subok: bool = False) -> tuple:
+    """Every argument broadcast to their common shape (a tuple, as NumPy 2 returns)."""
+    if not _traced(*args):
+        return tuple(np.broadcast_arrays(*args, subok=subok))
+    args = [_as_array(a) for a in args]
+    shape = np.broadcast_shapes(*[shape_of(concrete(a)) for a in args])
+    return tuple(broadcast_to(a, shape) for a in args)
+
+
+@function
+def ediff1d(ary: ArrayLike, to_end=None, to_begin=None) -> Array:
+    """Differences of consecutive entries of the flattened array, with ``to_begin`` and
+    ``to_end`` put around them (NumPy's ``ediff1d``)."""
+    if not _traced(ary, to_end, to_begin):
+        return np.ediff1d(ary, to_end=to_end, to_begin=to_begin)
+    parts = [diff(reshape(_as_array(ary), (-1,)))]
+    if to_begin is not None:
+        parts.insert(0, reshape(_as_array(to_begin), (-1,)))
+    if to_end is not None:
+        parts.append(reshape(_as_array(to_end), (-1,)))
+    return concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+@function
+def nanmedian(a: ArrayLike, axis: Axis = None, out=None, overwrite_input: bool = False,
+              keepdims: bool = False) -> Array:
+    """The median ignoring NaN entries (NumPy's ``nanmedian``): ``nanquantile`` at ½."""
+    if out is not None:
+        raise TypeError("nanmedian: out= is not supported on tensors; use the returned value")
+    return nanquantile(a, 0.5, axis=axis, keepdims=keepdims)
+
+
+@function
+def nanargmax(a: ArrayLike, axis: int | None = None, out=None, *, keepdims: bool = False):
+    """Index of the largest entry, ignoring NaN (integers, no gradient)."""
+    return np.nanargmax(concrete(a), axis=axis, out=out, keepdims=keepdims)
+
+
+@function
+def nanargmin(a: ArrayLike, axis: int | None = None, out=None, *, keepdims: bool = False):
+    """Index of the smallest entry, ignoring NaN (integers, no gradient)."""
+    return np.nanargmin(concrete(a), axis=axis, out=out, keepdims=keepdims)
+
+
+@function
+def modf(x: ArrayLike) -> tuple:
+    """``(fractional part, integral part)``, as NumPy's ``modf``; the fractional part has
+    derivative 1, the integral part 0."""
+    whole = trunc(x)
+    return x - whole, whole
+
+
+@function
+def frexp(x: ArrayLike) -> tuple:
+    """``(mantissa, exponent)`` with ``x = mantissa · 2**exponent``; the mantissa's
+    derivative is ``2**-exponent``, the exponent is an integer (no gradient)."""
+    e = np.frexp(concrete(x))[1]
+    return x * np.ldexp(1.0, -e), e
+
+
+@function
+def spacing(x: ArrayLike):
+    """The distance to the next float (piecewise constant: no gradient)."""
+    return np.spacing(concrete(x))
+
+
+@function
+def angle(z: ArrayLike, deg: bool = False):
+    """The angle of a real number: 0 or π (piecewise constant: no gradient)."""
+    v = concrete(z)
+    if np.iscomplexobj(v):
+        raise TypeError("angle: tensorgrad differentiates real functions only; carry the real "
+                        "and imaginary parts as two real arrays")
+    return np.angle(v, deg=deg)
+
+
+@function
+def unwrap(p: ArrayLike, discont=None, axis: int = -1, *, period: float = 2 * np.pi) -> Array:
+    """Phases with their jumps of more than ``discont`` removed (NumPy's ``unwrap``).
+    The correction added is a multiple of the period, constant between jumps, so the
+    derivative is the identity."""
+    v = concrete(p)
+    correction = np.unwrap(v, discont=discont, axis=axis, period=period) - v
+    return p + stop_gradient(correction)
+
+
+@function
+def polyder(p: ArrayLike, m: int = 1) -> Array:
+    """The coefficients of the ``m``-th derivative of the polynomial ``p`` (highest power
+    first, as NumPy's ``polyder``)."""
+    if int(m) < 0:
+        raise ValueError("polyder: the order of the derivative must be non-negative")
+    for _ in range(int(m)):
+        n = shape_of(concrete(p))[0] - 1
+        if n <= 0:
+            return np.zeros(1, dtype=np.result_type(dtype_of(concrete(p)), float)) * getitem(p, slice(0, 1))
+        p = getitem(p, slice(0, n)) * np.arange(n, 0, -1, dtype=float)
+    return p
+
+
+@function
+def polyint(p: ArrayLike, m: int = 1, k=None) -> Array:
+    """The coefficients of the ``m``-th antiderivative of ``p``, with integration constants
+    ``k`` (zeros by default), as NumPy's ``polyint``."""
+    m = int(m)
+    if m < 0:
+        raise ValueError("polyint: the order of the antiderivative must be non-negative")
+    ks = np.zeros(m) if k is None else np.broadcast_to(np.asarray(concrete(k), dtype=float), (m,))
+    for j in range(m):
+        n = shape_of(concrete(p))[0]
+        p = concatenate([p / np.arange(n, 0, -1, dtype=float), ks[j:j + 1]])
+    return p
+
+
+@function
+def tril_indices_from(arr: ArrayLike, k: int = 0) -> tuple:
+    """Indices of the lower triangle of a 2-D array's shape (integers, no gradient)."""
+    s = shape_of(concrete(arr))
+    if len(s) != 2:
+        raise ValueError(f"tril_indices_from: input array must be 2-D, got shape {s}")
+    return np.tril_indices(s[0], k=k, m=s[1])
+
+
+@function
+def triu_indices_from(arr: ArrayLike, k: int = 0) -> tuple:
+    """Indices of the upper triangle of a 2-D array's shape (integers, no gradient)."""
+    s = shape_of(concrete(arr))
+    if len(s) != 2:
+        raise ValueError(f"triu_indices_from: input array must be 2-D, got shape {s}")
+    return np.triu_indices(s[0], k=k, m=s[1])
+
+
+@function
+def unique_values(x: ArrayLike) -> Array:
+    """The sorted distinct entries (NumPy's ``unique_values``; see ``unique``)."""
+    return unique(x)
+
+
+@function
+def real_if_close(a: ArrayLike, tol: float = 100) -> Array:
+    """``a`` itself: tensorgrad's arrays are real (NumPy's ``real_if_close``)."""
+    if np.iscomplexobj(concrete(a)):
+        raise TypeError("real_if_close: tensorgrad differentiates real arrays only")
+    return a
+
