@@ -250,7 +250,7 @@ NUMPY_NAMES = [
     "meshgrid", "searchsorted", "digitize", "argpartition", "lexsort", "isin", "bincount", "unique",
     "insert", "delete", "resize", "compress", "extract", "choose", "broadcast_arrays", "ediff1d",
     "nanmedian", "nanargmax", "nanargmin", "modf", "frexp", "spacing", "angle", "unwrap", "polyder",
-    "polyint", "tril_indices_from", "triu_indices_from", "unique_values", "real_if_close",
+    "polyint", "tril_indices_from", "triu_indices_from", "unique_values", "real_if_close", "piecewise",
     "real", "imag", "copy", "nonzero", "count_nonzero",
 ]
 

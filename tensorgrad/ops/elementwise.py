@@ -205,8 +205,18 @@ def _clip_deriv(out, x, a_min, a_max):
     return _mask(inside, out)
 
 
-def _clip_signature(x: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None):
-    """Limit x to [a_min, a_max] (bounds are constants). Gradient 1 inside, 0 outside."""
+def _clip_signature(x: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None, *,
+                    min: ArrayLike | None = None, max: ArrayLike | None = None):  # noqa: A002
+    """Limit x to [a_min, a_max] (bounds are constants; NumPy 2.1's ``min=``/``max=`` name
+    them too). Gradient 1 inside, 0 outside."""
+    if min is not None:
+        if a_min is not None:
+            raise TypeError("clip: give a_min or min, not both")
+        a_min = min
+    if max is not None:
+        if a_max is not None:
+            raise TypeError("clip: give a_max or max, not both")
+        a_max = max
     if a_min is None and a_max is None:
         raise ValueError("clip: give at least one of a_min and a_max")
     return (x,), (_const_param(a_min), _const_param(a_max))

@@ -26,6 +26,7 @@ from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, is_staged, shape_of
 from .discrete import trunc, unique
+from .updates import at
 from .elementwise import astype, stop_gradient
 from .scans import diff
 from .shape import broadcast_to, concatenate, getitem, reshape, stack
@@ -34,7 +35,7 @@ from .statistics import nanquantile
 __all__ = ["insert", "delete", "resize", "compress", "extract", "choose", "broadcast_arrays",
            "ediff1d", "nanmedian", "nanargmax", "nanargmin", "modf", "frexp", "spacing", "angle",
            "unwrap", "polyder", "polyint", "tril_indices_from", "triu_indices_from",
-           "unique_values", "real_if_close"]
+           "unique_values", "real_if_close", "piecewise"]
 
 
 def _traced(*xs) -> bool:
@@ -270,3 +271,32 @@ def real_if_close(a: ArrayLike, tol: float = 100) -> Array:
         raise TypeError("real_if_close: tensorgrad differentiates real arrays only")
     return a
 
+
+
+@function
+def piecewise(x: ArrayLike, condlist, funclist, *args, **kw) -> Array:
+    """NumPy's ``piecewise``: where ``condlist[i]`` holds, ``funclist[i](x[cond], *args, **kw)``
+    (or the constant ``funclist[i]``); one more function than conditions covers the rest.
+    Each function sees only its own entries (a ``log`` on the positive ones never meets
+    the others), and later conditions win, as in NumPy."""
+    if not _traced(x, *args):
+        return np.piecewise(x, condlist, funclist, *args, **kw)
+    x = _as_array(x)
+    xs = shape_of(concrete(x))
+    conds = condlist if isinstance(condlist, (list, tuple)) else [condlist]
+    conds = [np.broadcast_to(np.asarray(concrete(c), dtype=bool), xs) for c in conds]
+    funcs = list(funclist)
+    if len(funcs) == len(conds) + 1:  # the last function: wherever no condition holds
+        conds.append(~np.any(conds, axis=0) if conds else np.ones(xs, dtype=bool))
+    elif len(funcs) != len(conds):
+        raise ValueError(f"piecewise: {len(conds)} conditions need {len(conds)} or {len(conds) + 1} "
+                         f"functions, got {len(funcs)}")
+    dt = np.result_type(dtype_of(concrete(x)), np.float64) if dtype_of(concrete(x)).kind != "f" \
+        else dtype_of(concrete(x))
+    out = np.zeros(xs, dtype=dt)
+    for cond, fn in zip(conds, funcs):
+        if not cond.any():
+            continue
+        value = fn(getitem(x, cond), *args, **kw) if callable(fn) else fn
+        out = at(out)[cond].set(value)
+    return out
