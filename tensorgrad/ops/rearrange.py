@@ -240,22 +240,23 @@ def polyint(p: ArrayLike, m: int = 1, k=None) -> Array:
     return p
 
 
+def _triangle_indices(indices, name: str, arr, k: int) -> tuple:
+    s = shape_of(concrete(arr))
+    if len(s) != 2:
+        raise ValueError(f"{name}: input array must be 2-D, got shape {s}")
+    return indices(s[0], k=k, m=s[1])
+
+
 @function
 def tril_indices_from(arr: ArrayLike, k: int = 0) -> tuple:
     """Indices of the lower triangle of a 2-D array's shape (integers, no gradient)."""
-    s = shape_of(concrete(arr))
-    if len(s) != 2:
-        raise ValueError(f"tril_indices_from: input array must be 2-D, got shape {s}")
-    return np.tril_indices(s[0], k=k, m=s[1])
+    return _triangle_indices(np.tril_indices, "tril_indices_from", arr, k)
 
 
 @function
 def triu_indices_from(arr: ArrayLike, k: int = 0) -> tuple:
     """Indices of the upper triangle of a 2-D array's shape (integers, no gradient)."""
-    s = shape_of(concrete(arr))
-    if len(s) != 2:
-        raise ValueError(f"triu_indices_from: input array must be 2-D, got shape {s}")
-    return np.triu_indices(s[0], k=k, m=s[1])
+    return _triangle_indices(np.triu_indices, "triu_indices_from", arr, k)
 
 
 @function
