@@ -10,6 +10,7 @@ from . import arrange, selection, linalg_ops, decompositions, factorizations, no
 from . import statistics, signal, numpy_args  # noqa: F401  (NaN-aware reductions, quantiles, cov; convolve, interp, ...; where=/order=)
 from . import updates  # noqa: F401  (t.at[index].set(v), .add, ...: functional index updates)
 from . import rearrange  # noqa: F401  (insert, delete, resize, choose, ...: gathers at positions NumPy computes)
+from . import creation  # noqa: F401  (zeros, ones, full, eye, arange, array, asarray; tg.pi, tg.float32, ...)
 
 globals().update(FUNCTIONS)
 __all__ = sorted(FUNCTIONS)
