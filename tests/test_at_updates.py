@@ -95,6 +95,10 @@ def test_at_scalar_values_apply_get_and_second_order():
     f = lambda t: tg.sum(t.at[np.array([0, 2])].multiply(t[1]) ** 2)  # noqa: E731
     jf = lambda t: jnp.sum(t.at[np.array([0, 2])].multiply(t[1], unique_indices=True) ** 2)  # noqa: E731
     np.testing.assert_allclose(tg.hessian(f)(x), jax.hessian(jf)(x), rtol=1e-12)
+    # nothing indexed: an equal array, never the caller's own
+    a = np.ones(3)
+    same = tg.at(a)[np.array([], dtype=int)].set(2.0)
+    assert same is not a and np.array_equal(same, a)
     # a float32 array keeps its dtype, as NumPy's assignment does
     out32 = tg.at(x.astype(np.float32))[0].add(1.0)
     assert np.asarray(out32).dtype == np.float32

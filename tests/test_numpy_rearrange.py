@@ -73,6 +73,7 @@ def test_integer_and_constant_valued_helpers():
     np.testing.assert_array_equal(np.asarray(np.unique_values(tg.Tensor(x[0]))), np.unique_values(x[0]))
     np.testing.assert_array_equal(np.asarray(np.real_if_close(t)), x)
     assert tg.grad(lambda v: tg.sum(np.spacing(v) * 0 + np.frexp(v)[1] * v))(X[0]).shape == (4,)
+    np.testing.assert_array_equal(np.resize(tg.Tensor(np.array([])), (3,)), np.resize(np.array([]), (3,)))
     with pytest.raises(IndexError):
         np.delete(tg.Tensor(X), 9, axis=1)
     with pytest.raises(ValueError, match="tril_indices_from: input array must be 2-D"):

@@ -86,6 +86,8 @@ def resize(a: ArrayLike, new_shape) -> Array:
     """``a`` repeated (or cut) to ``new_shape``, in C order (NumPy's ``resize``)."""
     if not _traced(a):
         return np.resize(a, new_shape)
+    if not int(np.prod(shape_of(concrete(a)))):  # nothing to repeat: zeros, as NumPy gives
+        return np.zeros(new_shape, dtype=dtype_of(concrete(a)))
     return _gather(a, np.resize(_positions(a), new_shape))
 
 

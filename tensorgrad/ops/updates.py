@@ -151,8 +151,8 @@ def _apply(ref: _Update, name: str, values, combine, kwargs):
         flat = reshape(broadcast_to(values, pos.shape), (pos.size,))
     writes = pos.ravel()
     n = int(np.prod(xs))
-    if writes.size == 0:
-        return x
+    if writes.size == 0:  # nothing indexed: the array itself (a NumPy array as a copy)
+        return x.copy() if isinstance(x, np.ndarray) else x
     if name == "add":  # one scatter-add: repeated entries accumulate
         return x + reshape(scatter_add(flat, (writes,), (n,)), xs)
     # writes grouped by entry, in the order NumPy makes them
