@@ -5,11 +5,13 @@ sorted order; ``None`` is an empty subtree.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", "named_leaves", "TreeDef"]
+__all__ = ["tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", "tree_structure",
+           "tree_reduce", "tree_all", "named_leaves", "TreeDef"]
 
 
 class TreeDef:
@@ -217,6 +219,28 @@ def _unflatten(td, it):
 
 def tree_leaves(tree: Any, is_leaf: Callable | None = None) -> list:
     return tree_flatten(tree, is_leaf)[0]
+
+
+def tree_structure(tree: Any, is_leaf: Callable | None = None) -> TreeDef:
+    """The structure of ``tree`` without its leaves (JAX's ``tree_structure``)."""
+    return tree_flatten(tree, is_leaf)[1]
+
+
+_NO_INITIAL = object()
+
+
+def tree_reduce(f: Callable, tree: Any, initializer: Any = _NO_INITIAL,
+                is_leaf: Callable | None = None) -> Any:
+    """``functools.reduce(f, leaves)`` over the leaves of ``tree`` (JAX's ``tree_reduce``)."""
+    leaves = tree_leaves(tree, is_leaf)
+    if initializer is _NO_INITIAL:
+        return functools.reduce(f, leaves)
+    return functools.reduce(f, leaves, initializer)
+
+
+def tree_all(tree: Any, is_leaf: Callable | None = None) -> bool:
+    """True if every leaf of ``tree`` is truthy (JAX's ``tree_all``)."""
+    return all(tree_leaves(tree, is_leaf))
 
 
 def tree_map(f: Callable, tree: Any, *rest: Any, is_leaf: Callable | None = None) -> Any:

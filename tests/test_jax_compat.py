@@ -36,6 +36,12 @@ def test_tree_map_is_leaf_and_prefix_structures_match_jax():
         assert tg.tree_leaves(t, is_leaf=is_tuple) == jax.tree_util.tree_leaves(t, is_leaf=is_tuple)
     pair = lambda a, b: (a, b)  # noqa: E731
     assert tg.tree_map(pair, [1, 2], [(3, 4), {"x": 5}]) == jax.tree_util.tree_map(pair, [1, 2], [(3, 4), {"x": 5}])
+    import operator
+    t = {"a": [1, 2], "b": (3, None)}
+    assert repr(tg.tree_util.tree_structure(t)) in repr(jax.tree_util.tree_structure(t))
+    for init in ((), (10,)):
+        assert tg.tree_util.tree_reduce(operator.add, t, *init) == jax.tree_util.tree_reduce(operator.add, t, *init)
+    assert tg.tree_util.tree_all(t) and not tg.tree_util.tree_all([1, 0])
     with pytest.raises(ValueError, match=r"structures differ.*3 entries where 2 are expected"):
         tg.tree_map(pair, [1, 2], [1, 2, 3])
 
