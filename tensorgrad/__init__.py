@@ -27,6 +27,7 @@ from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from . import tree as tree_util  # JAX's name for the pytree functions: tg.tree_util.tree_map
 from .jit import ConcretizationError, jit
 from .batching import vmap
+from . import lax
 from . import jacobians, linalg
 from .blocks import BlockJacobian
 from .chain import chain_jacobians, jacobian, structured_jacobian

@@ -86,3 +86,32 @@ def test_jit_accepts_donate_argnums_and_leaves_the_argument_alone():
     x = X.copy()
     np.testing.assert_array_equal(tg.jit(lambda a: a * 2, donate_argnums=0)(x), X * 2)
     np.testing.assert_array_equal(x, X)
+
+
+def test_lax_control_flow_matches_jax():
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(3, 3)) * 0.5
+    xs = rng.normal(size=(5, 3))
+
+    def rnn(m, lax, h0):
+        def step(h, x):
+            h = m.tanh(W @ h + x)
+            return h, m.sum(h ** 2)
+        h, ys = lax.scan(step, h0, xs)
+        h = lax.fori_loop(0, 3, lambda i, h: h * 0.9 + i, h)
+        h = lax.cond(True, lambda h: h * 2, lambda h: h, h)
+        h = lax.switch(1, [lambda h: h, lambda h: h ** 2], h)
+        return m.sum(h) + m.sum(ys)
+    h0 = np.ones(3)
+    want = jax.grad(lambda h: rnn(jnp, jax.lax, h))(h0)
+    np.testing.assert_allclose(tg.grad(lambda h: rnn(tg, tg.lax, h))(h0), want, rtol=1e-13)
+    np.testing.assert_allclose(tg.jit(tg.grad(lambda h: rnn(tg, tg.lax, h)))(h0), want, rtol=1e-13)
+    assert tg.lax.while_loop(lambda v: v < 10, lambda v: v * 2, 1) == 16
+    carry, ys = tg.lax.scan(lambda c, x: (c + x, c * x), 0.0, np.arange(4.0), reverse=True)
+    jcarry, jys = jax.lax.scan(lambda c, x: (c + x, c * x), 0.0, np.arange(4.0), reverse=True)
+    assert float(carry) == float(jcarry)
+    np.testing.assert_array_equal(np.asarray(ys), jys)
+    with pytest.raises(tg.ConcretizationError):
+        tg.jit(lambda v: tg.lax.cond(v[0] > 0, lambda a: a, lambda a: -a, v))(h0)
+    with pytest.raises(ValueError, match="different leading sizes"):
+        tg.lax.scan(lambda c, x: (c, x), 0.0, (np.ones(3), np.ones(4)))
