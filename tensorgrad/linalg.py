@@ -26,6 +26,7 @@ Multi-output functions return NumPy's named tuples: ``eigh`` →
 * ``matrix_power``, ``multi_dot``: powers and chains of matrix products
 * ``lstsq``: least squares (x, residuals, rank, s) via the pseudo-inverse
 * ``cond``: the condition number (every ``p`` NumPy accepts)
+* ``matrix_rank``: the rank (an integer: no gradient)
 * ``tensorinv``, ``tensorsolve``: ``inv`` and ``solve`` of reshaped tensors
 * ``matmul``, ``tensordot``, ``outer``, ``cross``, ``diagonal``, ``trace``,
   ``matrix_transpose``, ``vecdot``: NumPy 2's array-API functions of ``numpy.linalg``
@@ -58,7 +59,7 @@ from .typing import Array, ArrayLike  # noqa: F401
 __all__ = ["LinAlgError", "inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd",
            "svdvals", "qr", "pinv", "norm", "vector_norm", "matrix_norm", "matrix_power",
            "multi_dot", "matmul", "tensordot", "outer", "cross", "diagonal", "trace",
-           "matrix_transpose", "vecdot", "lstsq", "cond", "tensorinv", "tensorsolve",
+           "matrix_transpose", "vecdot", "lstsq", "cond", "matrix_rank", "tensorinv", "tensorsolve",
            "LstsqResult", "EighResult", "SVDResult", "QRResult", "SlogdetResult"]
 
 
@@ -98,6 +99,13 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond=None) -> LstsqResult:
     else:
         res = np.empty((0,), dtype=x.dtype)
     return LstsqResult(x, res, rank, svdvals(a))
+
+
+def matrix_rank(A: ArrayLike, tol=None, hermitian: bool = False, *, rtol=None):
+    """The rank of a matrix or stack of matrices (NumPy's ``matrix_rank``; an integer, which
+    carries no gradient)."""
+    return np.linalg.matrix_rank(np.asarray(concrete(A)), tol=None if tol is None else concrete(tol),
+                                 hermitian=hermitian, rtol=None if rtol is None else concrete(rtol))
 
 
 def cond(x: ArrayLike, p=None) -> Array:

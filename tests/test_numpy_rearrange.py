@@ -72,6 +72,8 @@ def test_integer_and_constant_valued_helpers():
             np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(np.asarray(np.unique_values(tg.Tensor(x[0]))), np.unique_values(x[0]))
     np.testing.assert_array_equal(np.asarray(np.real_if_close(t)), x)
+    assert np.linalg.matrix_rank(tg.Tensor(X)) == np.linalg.matrix_rank(X) == 2
+    assert tg.grad(lambda v: tg.sum(v * np.linalg.matrix_rank(v)))(X)[0, 0] == 2.0
     assert tg.grad(lambda v: tg.sum(np.spacing(v) * 0 + np.frexp(v)[1] * v))(X[0]).shape == (4,)
     np.testing.assert_array_equal(np.resize(tg.Tensor(np.array([])), (3,)), np.resize(np.array([]), (3,)))
     with pytest.raises(IndexError):
