@@ -251,6 +251,9 @@ NUMPY_NAMES = [
     "insert", "delete", "resize", "compress", "extract", "choose", "broadcast_arrays", "ediff1d",
     "nanmedian", "nanargmax", "nanargmin", "modf", "frexp", "spacing", "angle", "unwrap", "polyder",
     "polyint", "tril_indices_from", "triu_indices_from", "unique_values", "real_if_close", "piecewise",
+    "histogram", "histogram_bin_edges", "unique_counts", "unique_inverse", "unique_all", "poly",
+    "trim_zeros", "ix_", "diag_indices_from", "einsum_path", "iscomplex", "isreal", "array_repr",
+    "array_str", "zeros", "ones", "full", "eye", "identity", "tri", "arange",
     "real", "imag", "copy", "nonzero", "count_nonzero",
 ]
 

@@ -11,6 +11,7 @@ from . import statistics, signal, numpy_args  # noqa: F401  (NaN-aware reduction
 from . import updates  # noqa: F401  (t.at[index].set(v), .add, ...: functional index updates)
 from . import rearrange  # noqa: F401  (insert, delete, resize, choose, ...: gathers at positions NumPy computes)
 from . import creation  # noqa: F401  (zeros, ones, full, eye, arange, array, asarray; tg.pi, tg.float32, ...)
+from . import counting  # noqa: F401  (histogram, unique_counts/inverse/all, poly, trim_zeros, ix_, ...)
 
 globals().update(FUNCTIONS)
 __all__ = sorted(FUNCTIONS)
