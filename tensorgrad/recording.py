@@ -430,9 +430,10 @@ def use_stack(stack) -> None:
     _STACK[0] = stack
 
 
-def _holds_tensor(x) -> bool:
+def holds_traced(x) -> bool:
+    """True if the (nested) list or tuple ``x`` holds a Tensor or a value staged by tg.jit."""
     for e in x:
-        if type(e) is Tensor or (type(e) in _SEQS and _holds_tensor(e)):
+        if type(e) is Tensor or staging.is_staged(e) or (type(e) in _SEQS and holds_traced(e)):
             return True
     return False
 
@@ -445,7 +446,7 @@ def pack(x, opname: str = "pack"):
     ``stack`` op, so gradients flow to every traced entry (in every transform
     and on the imperative tape); otherwise it is ``np.asarray(x)``.
     """
-    if not _holds_tensor(x):
+    if not holds_traced(x):
         try:
             return np.asarray(x)
         except ValueError as exc:

@@ -34,5 +34,10 @@ def test_traced_values_keep_their_gradient_like_jnp():
     np.testing.assert_allclose(tg.grad(lambda v: f(tg, v))(x), jax.grad(lambda v: f(jnp, v))(x))
     np.testing.assert_allclose(tg.jit(tg.grad(lambda v: f(tg, v)))(x * 2), jax.grad(lambda v: f(jnp, v))(x * 2))
     assert tg.array([tg.Tensor(x)[0], 1.0], dtype=np.float32).dtype == np.float32
+    # under tg.jit alone, a list of traced values is stacked too (recorded, replayed on new inputs)
+    for f in (lambda v: tg.array([v[0], v[1] * 2]), lambda v: tg.sin([v[0], v[1]])):
+        jitted = tg.jit(f)
+        for arg in (x, x + 1):
+            np.testing.assert_allclose(jitted(arg), np.asarray(f(tg.Tensor(arg))))
     with pytest.raises(TypeError, match="arange: its sizes and bounds must be concrete numbers"):
         tg.grad(lambda v: tg.sum(tg.arange(v[0]) * v[0]))(x)

@@ -7,7 +7,18 @@ from ..staging import is_staged, may_any
 from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of
 
 __all__ = ["concrete", "shape_of", "ndim_of", "dtype_of", "negative_axes", "negative_axis",
-           "reduced_count", "lift_tangent", "is_staged", "may_any"]
+           "reduced_count", "lift_tangent", "is_staged", "may_any", "any_traced", "as_array_like"]
+
+
+def any_traced(*xs) -> bool:
+    """True if an argument is a Tensor or a value staged by ``tg.jit``: a function built on
+    ops must take its recording path; with none, NumPy's own function gives NumPy's answer."""
+    return any(isinstance(x, Tensor) or is_staged(x) for x in xs)
+
+
+def as_array_like(x):
+    """``x`` itself if it is array-like (an array, a Tensor, a staged value), else an array."""
+    return x if hasattr(x, "shape") and hasattr(x, "dtype") else np.asarray(x)
 
 
 def negative_axes(axis, ndim: int, opname: str) -> tuple:

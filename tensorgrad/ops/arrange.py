@@ -25,8 +25,7 @@ from ..jacobians.gather import selection_jacobian
 from ..recording import bind
 from ..registry import Example, function, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ..tensor import Tensor
-from ._util import concrete, is_staged, negative_axes, negative_axis, shape_of
+from ._util import any_traced, concrete, negative_axes, negative_axis, shape_of
 from .elementwise import astype
 from .reductions import max as _max
 from .reductions import mean
@@ -332,7 +331,7 @@ def pad(array: ArrayLike, pad_width, mode: str = "constant", **kwargs) -> Array:
 def _pad_computed(array, pad_width, mode, stat_length=None, end_values=0, **kwargs):
     if kwargs:
         raise TypeError(f"pad: unexpected keyword(s) {sorted(kwargs)} for mode {mode!r}")
-    if not isinstance(array, Tensor) and not is_staged(array):  # nothing traced: NumPy's own
+    if not any_traced(array):  # nothing traced: NumPy's own
         return np.pad(np.asarray(array), pad_width, mode=mode, stat_length=stat_length) \
             if mode != "linear_ramp" else np.pad(np.asarray(array), pad_width, mode=mode,
                                                  end_values=end_values)
@@ -404,7 +403,7 @@ def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False, indexing: 
     """
     if indexing not in ("xy", "ij"):
         raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
-    if not any(isinstance(x, Tensor) or is_staged(x) for x in xi):  # nothing traced: NumPy's own
+    if not any_traced(*xi):  # nothing traced: NumPy's own
         return tuple(np.meshgrid(*xi, copy=copy, sparse=sparse, indexing=indexing))
     n = len(xi)
     vectors = [reshape(x, (-1,)) for x in xi]

@@ -18,7 +18,8 @@ import numpy as np
 from ..registry import function
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, is_staged, shape_of
+from ._util import any_traced as _traced
+from ._util import concrete, shape_of
 from .discrete import bincount
 from .reductions import max as _max
 from .reductions import min as _min
@@ -34,10 +35,6 @@ __all__ = ["histogram", "histogram_bin_edges", "unique_counts", "unique_inverse"
 _UniqueCounts = type(np.unique_counts(np.zeros(1)))
 _UniqueInverse = type(np.unique_inverse(np.zeros(1)))
 _UniqueAll = type(np.unique_all(np.zeros(1)))
-
-
-def _traced(*xs) -> bool:
-    return any(isinstance(x, Tensor) or is_staged(x) for x in xs)
 
 
 def _edges(a, bins, range, weights, name: str):

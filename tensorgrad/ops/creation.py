@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..recording import pack
+from ..recording import holds_traced, pack
 from ..registry import function
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of, is_staged, shape_of
+from ._util import any_traced, concrete, dtype_of, is_staged, shape_of
 from .elementwise import astype
 from .shape import broadcast_to, reshape
 
@@ -65,7 +65,7 @@ def full(shape, fill_value: ArrayLike, dtype=None, order: str = "C", *, like=Non
     """``fill_value`` broadcast to ``shape``; a traced fill value keeps its gradient (the sum
     of the cotangent over the copies)."""
     _constant("full", shape)
-    if isinstance(fill_value, Tensor) or is_staged(fill_value):
+    if any_traced(fill_value):
         shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
         v = fill_value if dtype is None or dtype_of(concrete(fill_value)) == np.dtype(dtype) \
             else astype(fill_value, dtype)
@@ -105,9 +105,7 @@ def arange(start, stop=None, step=None, dtype=None, *, like=None) -> Array:
 
 
 def _holds_traced(x) -> bool:
-    if isinstance(x, Tensor) or is_staged(x):
-        return True
-    return isinstance(x, (list, tuple)) and any(_holds_traced(e) for e in x)
+    return any_traced(x) or (isinstance(x, (list, tuple)) and holds_traced(x))
 
 
 @function
@@ -117,7 +115,7 @@ def array(object, dtype=None, *, copy: bool = True, order: str = "K", subok: boo
     stacked with registered ops, so each value keeps its gradient (``jnp.array([x, y])``)."""
     if not _holds_traced(object):
         return np.array(object, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
-    out = object if isinstance(object, Tensor) or is_staged(object) else pack(object, "array")
+    out = object if any_traced(object) else pack(object, "array")
     if dtype is not None and dtype_of(concrete(out)) != np.dtype(dtype):
         out = astype(out, dtype)
     s = shape_of(concrete(out))

@@ -22,9 +22,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import function
-from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import concrete, dtype_of, is_staged, shape_of
+from ._util import any_traced as _traced
+from ._util import as_array_like as _as_array
+from ._util import concrete, dtype_of, shape_of
 from .discrete import trunc, unique
 from .updates import at
 from .elementwise import astype, stop_gradient
@@ -38,10 +39,6 @@ __all__ = ["insert", "delete", "resize", "compress", "extract", "choose", "broad
            "unique_values", "real_if_close", "piecewise"]
 
 
-def _traced(*xs) -> bool:
-    return any(isinstance(x, Tensor) or is_staged(x) for x in xs)
-
-
 def _positions(x) -> np.ndarray:
     s = shape_of(concrete(x))
     return np.arange(int(np.prod(s)), dtype=np.intp).reshape(s)
@@ -50,10 +47,6 @@ def _positions(x) -> np.ndarray:
 def _gather(x, where_from: np.ndarray):
     """x's entries at the flat positions ``where_from`` (any shape)."""
     return reshape(getitem(reshape(x, (-1,)), where_from.ravel()), where_from.shape)
-
-
-def _as_array(x):
-    return x if hasattr(x, "shape") else np.asarray(x)
 
 
 @function

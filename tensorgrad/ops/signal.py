@@ -18,6 +18,7 @@ import numpy as np
 from ..registry import function
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
+from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, negative_axis, shape_of
 from .arrange import pad
 from .elementwise import abs as _abs
@@ -33,10 +34,6 @@ _MODES = ("full", "same", "valid")
 
 def _shape(x) -> tuple:
     return shape_of(concrete(x))
-
-
-def _as_array(x):
-    return x if hasattr(x, "shape") and hasattr(x, "dtype") else np.asarray(x)
 
 
 def _constant(name: str, arg: str, x) -> np.ndarray:
