@@ -32,6 +32,18 @@ def test_histogram_values_and_gradients_match_jax(kw):
                                np.histogram_bin_edges(A, **{k: v for k, v in kw.items() if k != "density"}))
 
 
+@pytest.mark.parametrize("rule", ["auto", "fd", "sturges"])
+def test_histogram_edges_chosen_by_a_rule_differentiate_like_a_count(rule):
+    # a rule picks the number of bins (piecewise constant); the edges still span min..max
+    n = len(np.histogram_bin_edges(A, rule)) - 1
+    np.testing.assert_array_equal(np.asarray(np.histogram_bin_edges(tg.Tensor(A), rule)),
+                                  np.histogram_bin_edges(A, rule))
+    g = tg.grad(lambda v: tg.sum(np.histogram(v, bins=rule)[1] ** 2))(A)
+    want = jax.jit(jax.grad(lambda v: jnp.sum(jnp.histogram(v, bins=n)[1] ** 2)))(A)
+    np.testing.assert_allclose(g, want, rtol=1e-12, atol=1e-14)
+    assert np.abs(g).max() > 0  # the extreme entries move the edges
+
+
 def test_unique_family_poly_and_helpers():
     x = np.array([[3.0, 1.0], [1.0, 2.0]])
     t = tg.Tensor(x)

@@ -2,7 +2,8 @@
 
 * ``histogram`` / ``histogram_bin_edges``: counts are piecewise constant in the data (no
   gradient), weighted counts differentiate in the weights, and the bin edges, when NumPy
-  derives them from the data's range, differentiate in the data's minimum and maximum
+  derives them from the data's range (a count of bins, or a rule such as ``"auto"``),
+  differentiate in the data's minimum and maximum
   (``linspace`` between them), as ``jax.numpy.histogram`` does. A ``density`` divides by
   those, so it differentiates too.
 * ``unique_values``'s siblings ``unique_counts``, ``unique_inverse`` and ``unique_all``
@@ -42,14 +43,16 @@ def _edges(a, bins, range, weights, name: str):
     v = np.asarray(concrete(a)).ravel()
     edges = np.histogram_bin_edges(v, bins=bins, range=range,
                                    weights=None if weights is None else np.asarray(concrete(weights)))
-    if not isinstance(a, Tensor) or range is not None or not isinstance(bins, (int, np.integer)):
+    if not isinstance(a, Tensor) or range is not None or not isinstance(bins, (int, np.integer, str)):
         return edges  # given edges or a given range: constants
     if v.size == 0:
         return edges
+    # a count of bins (given, or chosen by a rule such as "auto", which is piecewise constant):
+    # NumPy spaces the edges evenly between the data's minimum and maximum
     lo, hi = _min(a), _max(a)
     if float(concrete(lo)) == float(concrete(hi)):  # NumPy widens an empty range by ½ each way
         lo, hi = lo - 0.5, hi + 0.5
-    return linspace(lo, hi, int(bins) + 1)
+    return linspace(lo, hi, len(edges))
 
 
 @function
