@@ -19,15 +19,15 @@ from .ops.activations import log_softmax as _log_softmax
 from .ops.activations import sigmoid as expit
 from .ops.activations import softmax as _softmax
 from .ops.shape import reshape, transpose
-from .ops.special_fns import (digamma, erfc, erfinv, gammaln, log_ndtr, logit, ndtr, polygamma, xlog1py,
-                              xlogy)
+from .ops.special_fns import (digamma, erfc, erfinv, gammaln, i0, i0e, i1, i1e, log_ndtr, logit, ndtr,
+                              polygamma, xlog1py, xlogy)
 from .tensor import concrete, shape_of
 from .typing import Array, ArrayLike, Axis  # noqa: F401
 
 psi = digamma
 
 __all__ = ["erf", "erfc", "erfinv", "gammaln", "digamma", "psi", "polygamma", "expit", "logit", "xlogy",
-           "xlog1py", "ndtr", "log_ndtr", "logsumexp", "softmax", "log_softmax"]
+           "xlog1py", "ndtr", "log_ndtr", "i0", "i1", "i0e", "i1e", "logsumexp", "softmax", "log_softmax"]
 
 
 def _over_axes(fn, x, axis):
