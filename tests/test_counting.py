@@ -69,3 +69,144 @@ def test_unique_family_poly_and_helpers():
     assert np.einsum_path("ij,jk->ik", t, x)[0] == np.einsum_path("ij,jk->ik", x, x)[0]
     with pytest.raises(ValueError, match="diag_indices_from: all dimensions of input must be of equal length"):
         np.diag_indices_from(tg.Tensor(np.ones((2, 3))))
+
+
+# ---- histogramdd / histogram2d ------------------------------------------------------------
+S = RNG.normal(size=(25, 3))
+SW = RNG.uniform(0.5, 1.5, size=25)
+DD_KW = {
+    "bins": {"bins": 4},
+    "per_dim": {"bins": (3, 4, 2)},
+    "density": {"bins": (3, 4, 2), "density": True},
+    "edges": {"bins": [np.array([-2.0, 0.0, 0.5, 3.0]), 3, np.linspace(-1.0, 1.0, 5)]},
+    "edges_density": {"bins": [np.array([-2.0, 0.0, 0.5, 3.0]), 3, np.linspace(-1.0, 1.0, 5)],
+                      "density": True},
+    "range": {"bins": 3, "range": [(-1.0, 1.0), None, (-2.0, 2.0)]},
+}
+
+
+def _grad_pair(f, jf, at):
+    np.testing.assert_allclose(tg.grad(f)(at), jax.jit(jax.grad(jf))(at), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("kw", list(DD_KW.values()), ids=list(DD_KW))
+def test_histogramdd_values_and_gradients_match_numpy_and_jax(kw):
+    for weights in (None, SW):
+        h, e = np.histogramdd(tg.Tensor(S), weights=None if weights is None else tg.Tensor(weights), **kw)
+        hn, en = np.histogramdd(S, weights=weights, **kw)
+        np.testing.assert_allclose(np.asarray(h), hn, rtol=1e-14)
+        assert np.asarray(h).dtype == hn.dtype and isinstance(e, list) and len(e) == len(en)
+        for a, b in zip(e, en):
+            np.testing.assert_allclose(np.asarray(a), b, rtol=1e-14)
+            assert np.asarray(a).dtype == b.dtype
+    c = np.arange(hn.size, dtype=float).reshape(hn.shape)
+    # weights -> weighted counts (a scatter-add); with density also the normalisation
+    _grad_pair(lambda w: tg.sum(np.histogramdd(S, weights=w, **kw)[0] * c),
+               lambda w: jnp.sum(jnp.histogramdd(S, weights=w, **kw)[0] * c), SW)
+    # the sample -> the edges derived from each coordinate's min and max, and the density
+    _grad_pair(lambda s: sum(tg.sum(e ** 2) for e in np.histogramdd(s, **kw)[1]),
+               lambda s: sum(jnp.sum(e ** 2) for e in jnp.histogramdd(s, **kw)[1]), S)
+    _grad_pair(lambda s: tg.sum(np.histogramdd(s, weights=SW, **kw)[0] * c),
+               lambda s: jnp.sum(jnp.histogramdd(s, weights=SW, **kw)[0] * c), S)
+    # both at once, by tg.histogramdd itself
+    g = tg.grad(lambda s, w: tg.sum(tg.histogramdd(s, weights=w, **kw)[0] * c), argnums=(0, 1))(S, SW)
+    jg = jax.grad(lambda s, w: jnp.sum(jnp.histogramdd(s, weights=w, **kw)[0] * c), argnums=(0, 1))(S, SW)
+    for a, b in zip(g, jg):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_histogramdd_edge_cases_follow_numpy():
+    # samples on interior edges, on the right-most edge (in the last bin) and outside every bin
+    edges = [np.array([0.0, 1.0, 2.0]), np.array([-1.0, 0.0, 1.0, 3.0])]
+    pts = np.array([[0.0, -1.0], [1.0, 0.0], [2.0, 3.0], [2.0, 1.0], [2.5, 0.5], [-0.1, 0.0],
+                    [1.5, 3.0], [0.5, 3.5], [1.0, np.nan]])
+    w = np.arange(1.0, len(pts) + 1)
+    h, _ = np.histogramdd(tg.Tensor(pts), bins=edges, weights=tg.Tensor(w))
+    np.testing.assert_array_equal(np.asarray(h), np.histogramdd(pts, bins=edges, weights=w)[0])
+    c6 = np.arange(6.0).reshape(2, 3)
+    g = tg.grad(lambda v: tg.sum(np.histogramdd(pts, bins=edges, weights=v)[0] * c6))(w)
+    np.testing.assert_array_equal(
+        g, jax.grad(lambda v: jnp.sum(jnp.histogramdd(pts, bins=edges, weights=v)[0] * c6))(w))
+    # a constant coordinate: NumPy widens its range by ½ each way, and the edges still move with it
+    flat = np.column_stack([S[:, 0], np.full(25, 2.0)])
+    h, e = np.histogramdd(tg.Tensor(flat), bins=3)
+    hn, en = np.histogramdd(flat, bins=3)
+    np.testing.assert_array_equal(np.asarray(h), hn)
+    np.testing.assert_allclose(np.asarray(e[1]), en[1], rtol=1e-15)
+    _grad_pair(lambda s: tg.sum(np.histogramdd(s, bins=3)[1][1] ** 2),
+               lambda s: jnp.sum(jnp.histogramdd(s, bins=3)[1][1] ** 2), flat)
+    # a 1-D sample is one coordinate; a list of coordinate arrays (traced ones too) is NumPy's other form
+    h, e = np.histogramdd(tg.Tensor(S[:, 0]), bins=4)
+    hn, en = np.histogramdd(S[:, 0], bins=4)
+    np.testing.assert_array_equal(np.asarray(h), hn)
+    np.testing.assert_allclose(np.asarray(e[0]), en[0], rtol=1e-15)
+    cols = [S[:, 0], S[:, 1]]
+    h, e = np.histogramdd([tg.Tensor(cols[0]), cols[1]], bins=(3, 2), weights=SW)
+    hn, en = np.histogramdd(cols, bins=(3, 2), weights=SW)
+    np.testing.assert_allclose(np.asarray(h), hn, rtol=1e-14)
+    c6 = np.arange(6.0).reshape(3, 2)
+    _grad_pair(lambda x: tg.sum(np.histogramdd([x, cols[1]], bins=(3, 2), density=True)[0] * c6),
+               lambda x: jnp.sum(jnp.histogramdd(jnp.stack([x, cols[1]], axis=1), bins=(3, 2),
+                                                 density=True)[0] * c6), cols[0])
+    # float32 data: float32 edges, float64 counts, as NumPy
+    h, e = np.histogramdd(tg.Tensor(S.astype(np.float32)), bins=3, weights=tg.Tensor(SW.astype(np.float32)))
+    hn, en = np.histogramdd(S.astype(np.float32), bins=3, weights=SW.astype(np.float32))
+    assert np.asarray(h).dtype == hn.dtype == np.float64
+    assert all(np.asarray(a).dtype == b.dtype == np.float32 for a, b in zip(e, en))
+    np.testing.assert_allclose(np.asarray(h), hn, rtol=1e-6)
+    # traced edges given as bins, and a traced range, differentiate (the density's bin volumes)
+    e0 = np.array([-2.0, 0.0, 0.5, 3.0])
+    c = np.arange(12.0).reshape(3, 4)
+    _grad_pair(lambda e: tg.sum(np.histogramdd(S[:, :2], bins=[e, 4], density=True)[0] * c)
+               + tg.sum(np.histogramdd(S[:, :2], bins=[e, 4])[1][0] ** 2),
+               lambda e: jnp.sum(jnp.histogramdd(S[:, :2], bins=[e, 4], density=True)[0] * c)
+               + jnp.sum(jnp.histogramdd(S[:, :2], bins=[e, 4])[1][0] ** 2), e0)
+    _grad_pair(lambda r: tg.sum(np.histogramdd(S[:, :2], bins=(3, 4), range=[r, None],
+                                               density=True)[0] * c),
+               lambda r: jnp.sum(jnp.histogramdd(S[:, :2], bins=(3, 4), range=[r, None],
+                                                 density=True)[0] * c),
+               np.array([-1.0, 1.5]))
+    # nothing traced: NumPy's own answer; NumPy's errors on tensors
+    hn2, en2 = tg.histogramdd(S, bins=3)
+    assert type(hn2) is np.ndarray and type(en2[0]) is np.ndarray
+    with pytest.raises(ValueError, match="The dimension of bins must be equal to the dimension of the"):
+        np.histogramdd(tg.Tensor(S), bins=(2, 3))
+
+
+@pytest.mark.parametrize("kw", [{"bins": 4}, {"bins": [3, 5]}, {"bins": [3, 5], "density": True},
+                                {"bins": np.array([-2.0, -0.5, 0.0, 0.4, 2.5])},
+                                {"bins": [np.array([-2.0, 0.0, 2.5]), 4], "density": True},
+                                {"bins": 3, "range": [(-1.0, 1.0), (-2.0, 2.0)]}],
+                         ids=["bins", "pair", "density", "edges", "mixed", "range"])
+def test_histogram2d_values_and_gradients_match_numpy_and_jax(kw):
+    x, y = S[:, 0], S[:, 1]
+    h, xe, ye = np.histogram2d(tg.Tensor(x), tg.Tensor(y), weights=tg.Tensor(SW), **kw)
+    hn, xn, yn = np.histogram2d(x, y, weights=SW, **kw)
+    for a, b in zip((h, xe, ye), (hn, xn, yn)):
+        np.testing.assert_allclose(np.asarray(a), b, rtol=1e-14)
+    c = np.arange(hn.size, dtype=float).reshape(hn.shape)
+    _grad_pair(lambda w: tg.sum(np.histogram2d(x, y, weights=w, **kw)[0] * c),
+               lambda w: jnp.sum(jnp.histogram2d(x, y, weights=w, **kw)[0] * c), SW)
+    for which in (0, 1):  # the x and the y coordinates, through the edges and the density
+        def f(v, which=which):
+            xy = (v, y) if which == 0 else (x, v)
+            hist, xe, ye = np.histogram2d(*xy, weights=SW, **kw)
+            return tg.sum(hist * c) + tg.sum(xe ** 2) + tg.sum(ye ** 3)
+
+        def jf(v, which=which):
+            xy = (v, y) if which == 0 else (x, v)
+            hist, xe, ye = jnp.histogram2d(*xy, weights=SW, **kw)
+            return jnp.sum(hist * c) + jnp.sum(xe ** 2) + jnp.sum(ye ** 3)
+        _grad_pair(f, jf, S[:, which])
+
+
+def test_histogramdd_under_jit():
+    # as np.histogram: traced data under tg.jit alone is NumPy's function recorded and replayed;
+    # a gradient under tg.jit needs the bin of each value while tracing, and says so
+    f = tg.jit(lambda s: np.histogramdd(s, bins=3)[0])
+    np.testing.assert_array_equal(f(S), np.histogramdd(S, bins=3)[0])
+    np.testing.assert_array_equal(f(S ** 3), np.histogramdd(S ** 3, bins=3)[0])
+    with pytest.raises(tg.ConcretizationError):
+        tg.jit(tg.grad(lambda w: tg.sum(np.histogramdd(S, bins=3, weights=w)[0])))(SW)
+    with pytest.raises(tg.ConcretizationError):
+        tg.jit(tg.grad(lambda w: tg.sum(np.histogram(S[:, 0], bins=3, weights=w)[0])))(SW)

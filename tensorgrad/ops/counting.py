@@ -6,6 +6,12 @@
   differentiate in the data's minimum and maximum
   (``linspace`` between them), as ``jax.numpy.histogram`` does. A ``density`` divides by
   those, so it differentiates too.
+* ``histogramdd`` / ``histogram2d``: the same, per dimension: the weighted counts are a
+  scatter-add of the weights, and each dimension's edges, when NumPy spaces them between that
+  coordinate's minimum and maximum (a count of bins and no range), differentiate in those
+  (also in a traced ``range``, or traced edges given as ``bins``); ``density`` divides by the
+  total and the bin volumes, so it differentiates in both. Which bin each sample falls in is
+  decided on the values as NumPy decides it (the last bin closed on the right).
 * ``unique_values``'s siblings ``unique_counts``, ``unique_inverse`` and ``unique_all``
   return NumPy's named tuples; the values differentiate (to each first occurrence).
 * ``poly`` (coefficients from roots, by repeated convolution), ``trim_zeros``; and
@@ -14,6 +20,8 @@
 """
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from ..registry import function
@@ -21,17 +29,19 @@ from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import any_traced as _traced
 from ._util import concrete, shape_of
+from .creation import asarray
 from .discrete import bincount
+from .elementwise import astype
 from .reductions import max as _max
 from .reductions import min as _min
 from .reductions import sum as _sum
 from .scans import diff
-from .shape import concatenate, getitem, reshape
+from .shape import concatenate, getitem, reshape, transpose
 from .signal import convolve, linspace
 
-__all__ = ["histogram", "histogram_bin_edges", "unique_counts", "unique_inverse", "unique_all",
-           "poly", "trim_zeros", "ix_", "diag_indices_from", "einsum_path", "iscomplex", "isreal",
-           "array_repr", "array_str"]
+__all__ = ["histogram", "histogram_bin_edges", "histogramdd", "histogram2d", "unique_counts",
+           "unique_inverse", "unique_all", "poly", "trim_zeros", "ix_", "diag_indices_from",
+           "einsum_path", "iscomplex", "isreal", "array_repr", "array_str"]
 
 _UniqueCounts = type(np.unique_counts(np.zeros(1)))
 _UniqueInverse = type(np.unique_inverse(np.zeros(1)))
@@ -81,6 +91,123 @@ def histogram(a: ArrayLike, bins=10, range=None, density=None, weights=None):  #
     if density:
         return hist / (_sum(hist) * diff(edges)), edges
     return hist, edges
+
+
+def _holds_traced(obj) -> bool:
+    """A traced value in ``obj`` or in the (nested) lists and tuples it is made of: a sample
+    given as coordinate arrays, bins or ranges given per dimension."""
+    if isinstance(obj, (list, tuple)):
+        return any(_holds_traced(o) for o in obj)
+    return _traced(obj)
+
+
+def _values(obj):
+    """``obj`` with every traced value in it (and in its lists and tuples) made concrete."""
+    if isinstance(obj, (list, tuple)):
+        return [_values(o) for o in obj]
+    return np.asarray(concrete(obj)) if _traced(obj) else obj
+
+
+def _sample_rows(sample):
+    """The ``(N, D)`` array NumPy's ``histogramdd`` reads ``sample`` as: an array of rows (a
+    2-D array), or else ``atleast_2d(sample).T`` (a 1-D array or a sequence of coordinates)."""
+    if hasattr(sample, "shape") and len(shape_of(concrete(sample))) == 2:
+        return sample
+    s = asarray(sample) if not hasattr(sample, "shape") else sample
+    if len(shape_of(concrete(s))) <= 1:
+        return reshape(s, (-1, 1))
+    return transpose(s)
+
+
+def _per_dimension(spec, D: int) -> list:
+    """``bins`` as one entry per dimension (NumPy: a scalar is repeated D times)."""
+    try:
+        len(spec)
+    except TypeError:
+        return [spec] * D
+    return list(spec)
+
+
+def _dd_edges(rows, i: int, spec, rng, fixed):
+    """Dimension ``i``'s edges: NumPy's (``fixed``), differentiable where they come from traced
+    values: given edges, a traced range, or the data's minimum and maximum."""
+    if np.ndim(_values(spec)) == 1:  # the edges themselves
+        return spec if _traced(spec) else fixed
+    if rng is None:
+        if not _traced(rows) or shape_of(concrete(rows))[0] == 0:
+            return fixed  # constant data, or no data: NumPy's (0, 1)
+        col = getitem(rows, (slice(None), i))
+        lo, hi = _min(col), _max(col)
+    else:
+        lo, hi = rng
+        if not (_traced(lo) or _traced(hi)):
+            return fixed
+    if float(concrete(lo)) == float(concrete(hi)):  # NumPy widens an empty range by ½ each way
+        lo, hi = lo - 0.5, hi + 0.5
+    edges = linspace(lo, hi, len(fixed))
+    return edges if np.result_type(concrete(edges)) == fixed.dtype else astype(edges, fixed.dtype)
+
+
+@function
+def histogramdd(sample: ArrayLike, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """``(hist, edges)`` as NumPy's ``histogramdd`` (``edges`` a list, one array per dimension);
+    see the module for what differentiates."""
+    if not _holds_traced((sample, bins, range, weights)):
+        return np.histogramdd(sample, bins=bins, range=range, density=density, weights=weights)
+    if weights is not None and not hasattr(weights, "shape"):
+        weights = asarray(weights)  # a list that may hold traced values
+    rows = _sample_rows(sample)
+    v = np.asarray(concrete(rows))
+    w = None if weights is None else np.asarray(concrete(weights))
+    # NumPy's checks, counts and edges, on the values
+    counts, fixed = np.histogramdd(v, bins=_values(bins), range=_values(range), weights=w)
+    D = v.shape[1]
+    specs = _per_dimension(bins, D)
+    edges = [_dd_edges(rows, i, specs[i], None if range is None else range[i], fixed[i])
+             for i in builtins.range(D)]
+    nbins = tuple(len(e) - 1 for e in fixed)
+    if weights is not None and _traced(weights):
+        # each sample's bin as NumPy finds it: the edge to its right, the last edge counted in
+        # the last bin; samples outside every bin are dropped
+        pos = []
+        for i in builtins.range(D):
+            k = np.searchsorted(fixed[i], v[:, i], side="right")
+            k[v[:, i] == fixed[i][-1]] -= 1
+            pos.append(k - 1)
+        inside = np.ones(v.shape[0], dtype=bool)
+        for k, n in zip(pos, nbins):
+            inside &= (k >= 0) & (k < n)
+        keep = np.flatnonzero(inside)
+        flat = np.ravel_multi_index(tuple(k[keep] for k in pos), nbins)
+        hist = reshape(bincount(flat, weights=getitem(reshape(weights, (-1,)), keep),
+                                minlength=int(np.prod(nbins))), nbins)
+    else:
+        hist = counts
+    if density:
+        total = _sum(hist)
+        for i in builtins.range(D):
+            shape = [1] * D
+            shape[i] = nbins[i]
+            hist = hist / reshape(diff(edges[i]), tuple(shape))
+        hist = hist / total
+    return hist, edges
+
+
+@function
+def histogram2d(x: ArrayLike, y: ArrayLike, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """``(hist, xedges, yedges)`` as NumPy's ``histogram2d``: ``histogramdd`` of the points
+    ``(x, y)``; see the module for what differentiates."""
+    if not _holds_traced((x, y, bins, range, weights)):
+        return np.histogram2d(x, y, bins=bins, range=range, density=density, weights=weights)
+    try:
+        n = len(bins)
+    except TypeError:
+        n = 1
+    if n != 1 and n != 2:  # one array of edges, for both coordinates
+        edges = asarray(bins)
+        bins = [edges, edges]
+    hist, (xedges, yedges) = histogramdd([x, y], bins, range, density, weights)
+    return hist, xedges, yedges
 
 
 def _unique_parts(x):
