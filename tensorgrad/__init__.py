@@ -16,6 +16,7 @@ from .recording import OpError
 from .registry import REGISTRY, Example, Op, get_op
 from . import ops
 from .ops import *  # noqa: F401,F403
+from .ops.names import *  # noqa: F401,F403  (shape, ndim, r_, finfo, tril_indices, dtype names, ...)
 from .ops.creation import (pi, e, inf, nan, newaxis, float16, float32, float64,  # noqa: F401
                            int8, int16, int32, int64, uint8, bool_)
 from .imperative import no_grad, tensor

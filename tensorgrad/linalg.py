@@ -37,11 +37,9 @@ built on ops.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
-from .ops.decompositions import EighResult, SVDResult, eigh, eigvalsh, svd, svdvals
+from .ops.decompositions import EighResult, LstsqResult, SVDResult, eigh, eigvalsh, lstsq, svd, svdvals
 from .ops.factorizations import QRResult, cholesky, qr
 from .ops.linalg import matmul, tensordot
 from .ops.linalg import outer as _outer
@@ -63,42 +61,8 @@ __all__ = ["LinAlgError", "inv", "solve", "det", "slogdet", "cholesky", "eigh", 
            "LstsqResult", "EighResult", "SVDResult", "QRResult", "SlogdetResult"]
 
 
-class LstsqResult(NamedTuple):
-    """``numpy.linalg.lstsq``'s result: the solution, the residual sums of squares, the rank
-    and the singular values of ``a``."""
-    x: Array
-    residuals: Array
-    rank: int
-    s: Array
-
-
 def _shape(x) -> tuple:
     return tuple(np.shape(x)) if not hasattr(x, "shape") else tuple(x.shape)
-
-
-def lstsq(a: ArrayLike, b: ArrayLike, rcond=None) -> LstsqResult:
-    """The least-squares solution of ``a x = b`` (NumPy's result tuple).
-
-    ``x = pinv(a, rcond) @ b``, differentiable in ``a`` and ``b`` (as JAX's, through the
-    pseudo-inverse: exact where the rank does not change); ``rank`` is a constant."""
-    sa, sb = _shape(a), _shape(b)
-    if len(sa) != 2 or len(sb) not in (1, 2) or sb[0] != sa[0]:
-        raise ValueError(f"linalg.lstsq: a must be (M, N) and b (M,) or (M, K) with the same M, "
-                         f"got shapes {sa} and {sb}")
-    m, n = sa
-    cut = np.finfo(np.result_type(float, np.asarray(concrete(a)).dtype)).eps * max(m, n) \
-        if rcond is None else rcond
-    x = matmul(pinv(a, cut), b)
-    av = np.asarray(concrete(a))
-    rank = int(np.linalg.matrix_rank(av, tol=cut * np.linalg.svd(av, compute_uv=False).max())) \
-        if av.size else 0
-    if rank == n and m > n:
-        r = b - matmul(a, x)
-        res = _sum(r * r, axis=0)
-        res = reshape(res, (1,)) if len(sb) == 1 else res
-    else:
-        res = np.empty((0,), dtype=x.dtype)
-    return LstsqResult(x, res, rank, svdvals(a))
 
 
 def matrix_rank(A: ArrayLike, tol=None, hermitian: bool = False, *, rtol=None):

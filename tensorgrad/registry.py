@@ -113,7 +113,8 @@ FUNCTIONS: dict[str, Callable] = {}
 KINDS = ("diagonal", "linear", "dense", "none")
 
 _REFLECTED = {"__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rfloordiv__", "__rpow__",
-              "__rmatmul__", "__rmod__", "__rand__", "__ror__", "__rxor__"}
+              "__rmatmul__", "__rmod__", "__rand__", "__ror__", "__rxor__", "__rlshift__",
+              "__rrshift__"}
 
 
 @dataclass(eq=False)

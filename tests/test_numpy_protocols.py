@@ -139,8 +139,8 @@ def test_array_functions_and_predicates():
 
 def test_missing_rule_names_the_full_numpy_path_and_the_nearest_ops():
     x = np.array([1.0, 2.0, 3.0])
-    with pytest.raises(TypeError, match=r"numpy\.polyfit has no tensorgrad rule.*tg\.polyint"):
-        tg.grad(lambda v: np.sum(np.polyfit(np.arange(3.0), v, 1)))(x)
+    with pytest.raises(TypeError, match=r"numpy\.roots has no tensorgrad rule.*nearest tensorgrad"):
+        tg.grad(lambda v: np.sum(np.roots(v)))(x)
     with pytest.raises(TypeError, match=r"numpy\.fft\.rfft has no tensorgrad rule"):
         tg.grad(lambda v: np.sum(np.fft.rfft(v).real))(x)
     with pytest.raises(TypeError, match=r"numpy\.nextafter has no tensorgrad rule"):  # a ufunc

@@ -44,21 +44,24 @@ from __future__ import annotations
 
 from collections import namedtuple
 from types import SimpleNamespace
+from typing import NamedTuple
 
 import numpy as np
 
 from ..registry import Example, general
 from ..tensor import Tensor
-from ..typing import ArrayLike  # noqa: F401
+from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of, shape_of
 from .elementwise import abs as _abs
 from .elementwise import equal, less, where
 from .reductions import max as _max
 from .reductions import sum as _sum
 from .linalg_ops import LinAlgError, eps_of, matrix, mT, square, symmetric_from, symmetric_from_transpose
+from .linalg_ops import pinv
 from .linalg_ops import solve as _solve_fn
+from .linalg import matmul
 from .selection import diagonal
-from .shape import concatenate, expand_dims, getitem
+from .shape import concatenate, expand_dims, getitem, reshape
 
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
@@ -473,3 +476,38 @@ svdvals = general(
     vjp={"x": _svdvals_vjp}, jvp={"x": _svdvals_jvp}, signature=_svdvals_signature, public=False,
     jax=lambda jnp, x: jnp.linalg.svd(x, compute_uv=False), symbol="ds_i = u_iᵀ dA v_i",
     doc="the singular values", examples=[Example(((2, 2, 3),))])
+
+
+# ---- least squares (built on pinv) --------------------------------------------------------
+class LstsqResult(NamedTuple):
+    """``numpy.linalg.lstsq``'s result: the solution, the residual sums of squares, the rank
+    and the singular values of ``a``."""
+    x: Array
+    residuals: Array
+    rank: int
+    s: Array
+
+
+def lstsq(a: ArrayLike, b: ArrayLike, rcond=None) -> LstsqResult:
+    """The least-squares solution of ``a x = b`` (NumPy's result tuple).
+
+    ``x = pinv(a, rcond) @ b``, differentiable in ``a`` and ``b`` (as JAX's, through the
+    pseudo-inverse: exact where the rank does not change); ``rank`` is a constant."""
+    sa, sb = shape_of(concrete(a)), shape_of(concrete(b))
+    if len(sa) != 2 or len(sb) not in (1, 2) or sb[0] != sa[0]:
+        raise ValueError(f"linalg.lstsq: a must be (M, N) and b (M,) or (M, K) with the same M, "
+                         f"got shapes {sa} and {sb}")
+    m, n = sa
+    cut = np.finfo(np.result_type(float, np.asarray(concrete(a)).dtype)).eps * max(m, n) \
+        if rcond is None else rcond
+    x = matmul(pinv(a, cut), b)
+    av = np.asarray(concrete(a))
+    rank = int(np.linalg.matrix_rank(av, tol=cut * np.linalg.svd(av, compute_uv=False).max())) \
+        if av.size else 0
+    if rank == n and m > n:
+        r = b - matmul(a, x)
+        res = _sum(r * r, axis=0)
+        res = reshape(res, (1,)) if len(sb) == 1 else res
+    else:
+        res = np.empty((0,), dtype=x.dtype)
+    return LstsqResult(x, res, rank, svdvals(a))

@@ -122,7 +122,15 @@ bitwise_or = _binary("bitwise_or", np.bitwise_or, "x | y (booleans or integers)"
 bitwise_xor = _binary("bitwise_xor", np.bitwise_xor, "x ^ y (booleans or integers)",
                       examples=_BOOL2, methods=("__xor__", "__rxor__"))
 invert = _unary("invert", np.invert, "~x (booleans or integers)", methods=("__invert__",),
-                aliases=("bitwise_not",), examples=[Example(((2, 3),), domain="bool")])
+                aliases=("bitwise_not", "bitwise_invert"), examples=[Example(((2, 3),), domain="bool")])
+_INT2 = [Example((np.array([[12], [18], [7]]), np.array([[8, 6, 21, 0]])))]
+_SHIFT = [Example((np.array([[1], [5], [-6]]), np.array([[0, 1, 3]])))]
+left_shift = _binary("left_shift", np.left_shift, "x << y (integers)", examples=_SHIFT,
+                     methods=("__lshift__", "__rlshift__"), aliases=("bitwise_left_shift",))
+right_shift = _binary("right_shift", np.right_shift, "x >> y (integers)", examples=_SHIFT,
+                      methods=("__rshift__", "__rrshift__"), aliases=("bitwise_right_shift",))
+gcd = _binary("gcd", np.gcd, "the greatest common divisor of |x| and |y| (integers)", examples=_INT2)
+lcm = _binary("lcm", np.lcm, "the least common multiple of |x| and |y| (integers)", examples=_INT2)
 
 
 # ---- any, all, argsort ------------------------------------------------------------------------

@@ -103,7 +103,7 @@ def _power_dy(out, x, y):
 
 
 power = elementwise(
-    "power", np.power, d={"x": _power_dx, "y": _power_dy},
+    "power", np.power, d={"x": _power_dx, "y": _power_dy}, aliases=("pow",),
     vjp={"x": _power_rule_x}, jvp={"x": _power_rule_x},  # an infinite slope meets a zero g
     jax="jax.numpy.power", symbol="diag(y·x^(y−1)), diag(log(x)·x^y)",
     domain=("positive", "real"), doc="x ** y (0⁰ = 1; d/dx x⁰ = 0)",
@@ -173,7 +173,8 @@ sinh = elementwise("sinh", np.sinh, d={"x": lambda out, x: cosh(x)}, jax="jax.nu
 cosh = elementwise("cosh", np.cosh, d={"x": lambda out, x: sinh(x)}, jax="jax.numpy.cosh",
                    symbol="diag(sinh x)", doc="hyperbolic cosine")
 arctan = elementwise("arctan", np.arctan, d={"x": lambda out, x: 1 / (1 + x * x)},
-                     jax="jax.numpy.arctan", symbol="diag(1/(1+x²))", doc="inverse tangent")
+                     jax="jax.numpy.arctan", symbol="diag(1/(1+x²))", doc="inverse tangent",
+                     aliases=("atan",))
 
 # ---- selection ---------------------------------------------------------------
 def _where_take(g, out, c, x, y):

@@ -46,15 +46,16 @@ def _unary(name, forward, deriv, symbol, doc, domain="real", **entry):
 
 # ---- inverse trigonometric and hyperbolic ------------------------------------------
 arcsin = _unary("arcsin", np.arcsin, lambda out, x: 1 / sqrt(1 - x * x), "diag(1/√(1 − x²))",
-                "inverse sine", domain="unit")
+                "inverse sine", domain="unit", aliases=("asin",))
 arccos = _unary("arccos", np.arccos, lambda out, x: -1 / sqrt(1 - x * x), "diag(−1/√(1 − x²))",
-                "inverse cosine", domain="unit")
+                "inverse cosine", domain="unit", aliases=("acos",))
 arcsinh = _unary("arcsinh", np.arcsinh, lambda out, x: 1 / sqrt(x * x + 1), "diag(1/√(x² + 1))",
-                 "inverse hyperbolic sine")
+                 "inverse hyperbolic sine", aliases=("asinh",))
 arccosh = _unary("arccosh", np.arccosh, lambda out, x: 1 / sqrt((x - 1) * (x + 1)),
-                 "diag(1/√(x² − 1))", "inverse hyperbolic cosine (x ≥ 1)", domain="above_one")
+                 "diag(1/√(x² − 1))", "inverse hyperbolic cosine (x ≥ 1)", domain="above_one",
+                 aliases=("acosh",))
 arctanh = _unary("arctanh", np.arctanh, lambda out, x: 1 / ((1 - x) * (1 + x)), "diag(1/(1 − x²))",
-                 "inverse hyperbolic tangent", domain="unit")
+                 "inverse hyperbolic tangent", domain="unit", aliases=("atanh",))
 
 
 def _arctan2_d(wrt):
@@ -65,7 +66,7 @@ def _arctan2_d(wrt):
 
 
 arctan2 = elementwise(
-    "arctan2", np.arctan2, d={"y": _arctan2_d("y"), "x": _arctan2_d("x")},
+    "arctan2", np.arctan2, d={"y": _arctan2_d("y"), "x": _arctan2_d("x")}, aliases=("atan2",),
     jax="jax.numpy.arctan2", symbol="diag(x/(x² + y²)), diag(−y/(x² + y²))",
     domain=("nonzero", "real"), examples=_BINARY_SCALAR,
     doc="arctan2(y, x): the angle of the point (x, y), in (−π, π]")

@@ -131,7 +131,7 @@ def _transpose_method(self, *axes):
 
 
 transpose = linear(
-    "transpose", _transpose_forward,
+    "transpose", _transpose_forward, aliases=("permute_dims",),
     transpose=lambda g, out, x, axes: transpose(g, _batched_perm(len(_batch(g, out)), _inverse_perm(axes))),
     signature=_transpose_signature, params=("axes",),
     methods={"transpose": _transpose_method, "T": property(lambda self: transpose(self))},
@@ -369,6 +369,7 @@ def _concatenate_signature(arrays: Sequence[ArrayLike], axis: int = 0):
 
 concatenate = linear(
     "concatenate", lambda *a: np.concatenate(a[:-1], axis=a[-1]), variadic=True, inputs=(),
+    aliases=("concat",),
     transpose=_concat_vjp,
     jvp_all=lambda ts, out, *a: concatenate(_fill_tangents(ts, a[:-1]), axis=a[-1]),
     signature=_concatenate_signature, params=("axis",),

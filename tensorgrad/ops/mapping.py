@@ -1,0 +1,398 @@
+"""NumPy's function-mapping helpers and a few more array functions, on tensors.
+
+``vectorize``, ``apply_along_axis``, ``apply_over_axes`` and ``fromfunction``
+call a Python function on pieces of their inputs and assemble the results
+with registered ops (indexing, ``stack``, ``reshape``), so the gradient goes
+through whatever the function computes. They run as Python loops over the
+pieces, as NumPy's own versions do: convenient, not fast.
+
+Also ``logspace``, ``geomspace`` (differentiable in their endpoints),
+``rollaxis``, ``matvec``, ``vecmat``, and JAX's out-of-place forms of
+``fill_diagonal`` and ``put_along_axis`` (``inplace=False``, as in
+``jax.numpy``: a tensor cannot be changed in place).
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+import numpy as np
+
+from ..registry import function
+from ..typing import Array, ArrayLike  # noqa: F401
+from ._util import any_traced as _traced
+from ._util import as_array_like as _as_array
+from ._util import concrete, dtype_of, is_staged, negative_axis, shape_of
+from .elementwise import abs as _abs
+from .elementwise import astype, power, sign
+from .elementwise_more import conjugate as conj
+from .elementwise_more import log10
+from .linalg import matmul
+from .shape import broadcast_to, expand_dims, getitem, moveaxis, reshape, stack, transpose
+from .signal import linspace
+from .updates import at
+
+__all__ = ["vectorize", "apply_along_axis", "apply_over_axes", "fromfunction", "logspace",
+           "geomspace", "rollaxis", "matvec", "vecmat", "fill_diagonal", "put_along_axis", "put",
+           "place"]
+
+
+def _ndim(x) -> int:
+    return len(shape_of(concrete(x)))
+
+
+# ---- vectorize ------------------------------------------------------------------------------
+_DIM = r"\w+"
+_CORE = rf"\((?:{_DIM}(?:,{_DIM})*)?\)"
+_ARGS = rf"{_CORE}(?:,{_CORE})*"
+_SIGNATURE = re.compile(rf"^{_ARGS}->{_ARGS}$")
+
+
+def _parse_signature(signature: str):
+    """``'(m,n),(n)->(m)'`` as ([('m', 'n'), ('n',)], [('m',)])."""
+    s = signature.replace(" ", "")
+    if not _SIGNATURE.match(s):
+        raise ValueError(f"vectorize: not a valid gufunc signature: {signature!r}")
+    ins, outs = s.split("->")
+    parse = lambda side: [tuple(d for d in core.split(",") if d)  # noqa: E731
+                          for core in re.findall(r"\(([^)]*)\)", side)]
+    return parse(ins), parse(outs)
+
+
+def _bind_dims(sizes: dict, core: tuple, shape: tuple, what: str) -> None:
+    if len(shape) < len(core):
+        raise ValueError(f"vectorize: {what} has {len(shape)} dimension(s), but its core "
+                         f"dimensions {core} need at least {len(core)}")
+    for name, n in zip(core, shape[len(shape) - len(core):]):
+        if sizes.setdefault(name, n) != n:
+            raise ValueError(f"vectorize: inconsistent size for core dimension {name!r}: "
+                             f"{sizes[name]} and {n}")
+
+
+class _Vectorized:
+    """``pyfunc`` broadcast over its arguments' leading (loop) dimensions (see :func:`vectorize`)."""
+
+    def __init__(self, pyfunc, excluded, signature):
+        self.pyfunc = pyfunc
+        self.excluded = frozenset(excluded or ())
+        self.signature = signature
+        self.cores = _parse_signature(signature) if signature is not None else None
+        functools.update_wrapper(self, pyfunc)
+
+    def __call__(self, *args, **kwargs):
+        excluded = self.excluded
+        pos = [i for i in range(len(args)) if i not in excluded]
+        names = [k for k in kwargs if k not in excluded]
+        vals = [_as_array(args[i]) for i in pos] + [_as_array(kwargs[k]) for k in names]
+        shapes = [shape_of(concrete(v)) for v in vals]
+        if self.cores is None:
+            in_cores, out_cores = [()] * len(vals), None
+        else:
+            in_cores, out_cores = self.cores
+            if len(in_cores) != len(vals):
+                raise TypeError(f"vectorize: the signature {self.signature!r} has {len(in_cores)} "
+                                f"input(s), but {len(vals)} argument(s) were given")
+        sizes: dict = {}
+        for k, (core, s) in enumerate(zip(in_cores, shapes)):
+            _bind_dims(sizes, core, s, f"argument {k}")
+        loops = [s[:len(s) - len(c)] for s, c in zip(shapes, in_cores)]
+        batch = np.broadcast_shapes(*loops) if loops else ()
+        full = [broadcast_to(v, batch + s[len(s) - len(c):]) if s[:len(s) - len(c)] != batch else v
+                for v, s, c in zip(vals, shapes, in_cores)]
+        if 0 in batch:
+            raise ValueError("vectorize: cannot call the function on size-0 inputs "
+                             "(there is no first result to take the output shape from)")
+        results = []
+        for idx in np.ndindex(*batch):
+            call_args = list(args)
+            call_kwargs = dict(kwargs)
+            for j, v in enumerate(full):
+                piece = getitem(v, idx) if idx else v
+                if j < len(pos):
+                    call_args[pos[j]] = piece
+                else:
+                    call_kwargs[names[j - len(pos)]] = piece
+            results.append(self.pyfunc(*call_args, **call_kwargs))
+        multiple = isinstance(results[0], tuple)
+        columns = list(zip(*results)) if multiple else [results]
+        if out_cores is not None and len(out_cores) != len(columns):
+            raise ValueError(f"vectorize: the signature {self.signature!r} has {len(out_cores)} "
+                             f"output(s), but the function returned {len(columns)}")
+        outs = []
+        for k, col in enumerate(columns):
+            col = [_as_array(r) for r in col]
+            rshape = shape_of(concrete(col[0]))
+            if out_cores is not None:
+                core = out_cores[k]
+                if len(rshape) != len(core):
+                    raise ValueError(f"vectorize: output {k} has {len(rshape)} dimension(s), "
+                                     f"but the signature's {core} needs {len(core)}")
+                _bind_dims(sizes, core, rshape, f"output {k}")
+            if not batch:
+                outs.append(col[0])
+                continue
+            out = stack(col) if len(col) > 1 else expand_dims(col[0], 0)
+            outs.append(reshape(out, batch + rshape))
+        return tuple(outs) if multiple else outs[0]
+
+
+@function
+def vectorize(pyfunc=None, otypes=None, doc=None, excluded=None, cache: bool = False,
+              signature: str | None = None):
+    """``pyfunc`` made to broadcast over arrays (NumPy's and JAX's ``vectorize``): called
+    once per entry of the broadcast arguments (or per core slice, with a gufunc
+    ``signature`` such as ``'(n),(n)->()'``), the results stacked. ``excluded`` names
+    positional indices or keywords passed through unchanged. A Python loop; the gradient
+    goes through every call. Usable as a decorator. ``otypes``, ``doc`` and ``cache`` are
+    accepted for NumPy compatibility (result dtypes follow the function's results)."""
+    if pyfunc is None:
+        return lambda f: _Vectorized(f, excluded, signature)
+    return _Vectorized(pyfunc, excluded, signature)
+
+
+# ---- apply_along_axis, apply_over_axes, fromfunction -----------------------------------
+@function
+def apply_along_axis(func1d, axis: int, arr: ArrayLike, *args, **kwargs) -> Array:
+    """``func1d`` applied to every 1-D slice of ``arr`` along ``axis`` (NumPy's
+    ``apply_along_axis``): the result's dimensions replace ``axis``. A Python loop."""
+    arr = _as_array(arr)
+    shape = shape_of(concrete(arr))
+    nd = len(shape)
+    ax = negative_axis(axis, nd, "apply_along_axis") + nd
+    moved = moveaxis(arr, ax, -1)
+    outer = shape[:ax] + shape[ax + 1:]
+    if 0 in outer:
+        raise ValueError("apply_along_axis: cannot apply along an axis when another dimension "
+                         f"has size 0 (shape {shape})")
+    res = [_as_array(func1d(getitem(moved, idx + (Ellipsis,)), *args, **kwargs))
+           for idx in np.ndindex(*outer)]
+    rshape = shape_of(concrete(res[0]))
+    out = reshape(stack(res), outer + rshape)
+    n_o, n_r = len(outer), len(rshape)
+    perm = list(range(ax)) + list(range(n_o, n_o + n_r)) + list(range(ax, n_o))
+    return transpose(out, tuple(perm)) if perm != list(range(n_o + n_r)) else out
+
+
+@function
+def apply_over_axes(func, a: ArrayLike, axes) -> Array:
+    """``func(a, axis)`` applied for each axis in turn, the result keeping ``a``'s number of
+    dimensions (NumPy's ``apply_over_axes``)."""
+    val = _as_array(a)
+    n = _ndim(val)
+    for axis in np.atleast_1d(np.asarray(axes)).tolist():
+        if axis < 0:
+            axis += n
+        res = func(val, axis)
+        if _ndim(res) != n:
+            res = expand_dims(res, axis)
+            if _ndim(res) != n:
+                raise ValueError("apply_over_axes: the function must return an array with "
+                                 "the input's number of dimensions or one fewer")
+        val = res
+    return val
+
+
+@function
+def fromfunction(function, shape, *, dtype=float, like=None, **kwargs):
+    """``function(*indices)`` with one coordinate array per axis (NumPy's ``fromfunction``);
+    the result is whatever the function returns, traced if it uses traced values."""
+    return function(*np.indices(shape, dtype=dtype), **kwargs)
+
+
+# ---- logspace, geomspace -------------------------------------------------------------------
+@function
+def logspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+             base: ArrayLike = 10.0, dtype=None, axis: int = 0) -> Array:
+    """``base ** linspace(start, stop, num)`` (NumPy's ``logspace``); differentiable in
+    ``start``, ``stop`` and ``base``."""
+    if not _traced(start, stop, base):
+        return np.logspace(start, stop, num, endpoint=endpoint, base=base, dtype=dtype, axis=axis)
+    y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
+    b = _as_array(base)
+    if _ndim(b):
+        b = expand_dims(b, axis)
+    out = power(b, y)
+    return astype(out, dtype) if dtype is not None else out
+
+
+@function
+def geomspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+              dtype=None, axis: int = 0) -> Array:
+    """``num`` numbers from ``start`` to ``stop`` spaced evenly on a log scale (NumPy's
+    ``geomspace``, real values): the endpoints are exactly ``start`` and ``stop``.
+    Differentiable in both."""
+    if not _traced(start, stop):
+        return np.geomspace(start, stop, num, endpoint=endpoint, dtype=dtype, axis=axis)
+    start, stop = _as_array(start) + 0.0, _as_array(stop) + 0.0
+    if not (is_staged(concrete(start)) or is_staged(concrete(stop))):  # (unknown under tg.jit)
+        cs, ce = np.asarray(concrete(start)), np.asarray(concrete(stop))
+        if np.any(cs == 0) or np.any(ce == 0):
+            raise ValueError("geomspace: geometric sequence cannot include zero")
+        if np.any(np.sign(cs) != np.sign(ce)):
+            raise ValueError("geomspace: start and stop must have the same sign (a complex "
+                             "sequence has no real gradient here)")
+    s = sign(start)
+    y = power(10.0, linspace(log10(_abs(start)), log10(_abs(stop)), num=num, endpoint=endpoint))
+    if num > 0:  # the endpoints exactly, as NumPy makes them
+        y = at(y)[0].set(_abs(start))
+        if num > 1 and endpoint:
+            y = at(y)[-1].set(_abs(stop))
+    y = s * y
+    if axis != 0 and _ndim(y) > 1:
+        y = moveaxis(y, 0, axis)
+    return astype(y, dtype) if dtype is not None else y
+
+
+# ---- axes and products -----------------------------------------------------------------------
+@function
+def rollaxis(a: ArrayLike, axis: int, start: int = 0) -> Array:
+    """``a`` with ``axis`` moved to stand before ``start`` (NumPy's ``rollaxis``; prefer
+    ``moveaxis``)."""
+    a = _as_array(a)
+    n = _ndim(a)
+    axis = negative_axis(axis, n, "rollaxis") + n
+    if not -n <= start <= n:
+        raise np.exceptions.AxisError(f"rollaxis: start {start} is out of bounds for an array "
+                                      f"of dimension {n}")
+    if start < 0:
+        start += n
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return a
+    axes = [i for i in range(n) if i != axis]
+    axes.insert(start, axis)
+    return transpose(a, tuple(axes))
+
+
+def _check_product(name: str, x1, x2, kwargs) -> tuple:
+    if kwargs:
+        raise TypeError(f"{name}: the keyword(s) {sorted(kwargs)} are not supported on tensors")
+    x1, x2 = _as_array(x1), _as_array(x2)
+    if _ndim(x1) < (2 if name == "matvec" else 1) or _ndim(x2) < (1 if name == "matvec" else 2):
+        raise ValueError(f"{name}: operands of shapes {shape_of(concrete(x1))} and "
+                         f"{shape_of(concrete(x2))} have too few dimensions")
+    return x1, x2
+
+
+@function
+def matvec(x1: ArrayLike, x2: ArrayLike, **kwargs) -> Array:
+    """The matrix-vector product over the last axes, ``Σ_j x1[..., i, j] x2[..., j]``,
+    broadcasting the rest (NumPy's ``matvec``)."""
+    x1, x2 = _check_product("matvec", x1, x2, kwargs)
+    return getitem(matmul(x1, expand_dims(x2, -1)), (Ellipsis, 0))
+
+
+@function
+def vecmat(x1: ArrayLike, x2: ArrayLike, **kwargs) -> Array:
+    """The vector-matrix product over the last axes, ``Σ_i conj(x1[..., i]) x2[..., i, j]``
+    (NumPy's ``vecmat``)."""
+    x1, x2 = _check_product("vecmat", x1, x2, kwargs)
+    if np.iscomplexobj(concrete(x1)):
+        x1 = conj(x1)
+    return getitem(matmul(expand_dims(x1, -2), x2), (Ellipsis, 0, slice(None)))
+
+
+# ---- out-of-place forms of NumPy's in-place functions -----------------------------------------
+def _out_of_place(name: str, inplace) -> None:
+    if inplace:
+        raise ValueError(f"{name}: a tensorgrad array cannot be changed in place; "
+                         f"tg.{name}(..., inplace=False) returns the updated array instead (as "
+                         f"jax.numpy.{name} does)")
+
+
+@function
+def fill_diagonal(a: ArrayLike, val: ArrayLike, wrap: bool = False, *, inplace: bool = True) -> Array:
+    """``a`` with its main diagonal set to ``val`` (repeated as needed), returned as a new
+    array: NumPy's ``fill_diagonal`` made out-of-place, as ``jax.numpy.fill_diagonal``
+    (pass ``inplace=False``). Differentiable in ``a`` and ``val``."""
+    _out_of_place("fill_diagonal", inplace)
+    a = _as_array(a)
+    shape = shape_of(concrete(a))
+    mask = np.zeros(shape, dtype=bool)
+    np.fill_diagonal(mask, True, wrap=wrap)  # NumPy decides which entries (and its errors)
+    pos = np.flatnonzero(mask)
+    flat_val = reshape(_as_array(val), (-1,))
+    nv = shape_of(concrete(flat_val))[0]
+    if nv == 0 or pos.size == 0:
+        return a
+    vals = getitem(flat_val, np.arange(pos.size) % nv)
+    if dtype_of(concrete(vals)) != dtype_of(concrete(a)):
+        vals = astype(vals, dtype_of(concrete(a)))
+    return reshape(at(reshape(a, (-1,)))[pos].set(vals), shape)
+
+
+@function
+def put_along_axis(arr: ArrayLike, indices, values: ArrayLike, axis: int | None,
+                   inplace: bool = True, mode=None) -> Array:
+    """``arr`` with ``values`` written at ``indices`` along ``axis``, returned as a new array:
+    NumPy's ``put_along_axis`` made out-of-place, as ``jax.numpy.put_along_axis`` (pass
+    ``inplace=False``). Differentiable in ``arr`` and ``values``; a position written twice
+    keeps the last value."""
+    _out_of_place("put_along_axis", inplace)
+    if mode not in (None, "raise"):
+        raise NotImplementedError(f"put_along_axis: mode={mode!r} is not supported; indices "
+                                  "must be in bounds")
+    arr = _as_array(arr)
+    shape = shape_of(concrete(arr))
+    idx = np.asarray(concrete(indices))
+    positions = np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)
+    if axis is None:
+        positions = positions.ravel()
+    # where each value goes: NumPy's own take_along_axis on the positions
+    where_to = np.take_along_axis(positions, idx, axis=-1 if axis is None else axis)
+    vals = broadcast_to(_as_array(values), where_to.shape)
+    if dtype_of(concrete(vals)) != dtype_of(concrete(arr)):
+        vals = astype(vals, dtype_of(concrete(arr)))
+    return reshape(at(reshape(arr, (-1,)))[where_to.ravel()].set(reshape(vals, (-1,))), shape)
+
+
+def _cyclic(values, count: int, dt):
+    """``count`` entries of ``values`` (flattened), repeated from the start as needed."""
+    flat = reshape(_as_array(values), (-1,))
+    nv = shape_of(concrete(flat))[0]
+    out = getitem(flat, np.arange(count) % nv)
+    return astype(out, dt) if dtype_of(concrete(out)) != dt else out
+
+
+@function
+def put(a: ArrayLike, ind, v: ArrayLike, mode: str | None = None, *, inplace: bool = True) -> Array:
+    """``a`` with the flat positions ``ind`` set to ``v`` (repeated as needed), as a new array:
+    NumPy's ``put`` made out-of-place, as ``jax.numpy.put`` (pass ``inplace=False``).
+    ``mode``: 'raise' (the default), 'wrap' or 'clip', as in NumPy."""
+    _out_of_place("put", inplace)
+    a = _as_array(a)
+    shape = shape_of(concrete(a))
+    n = int(np.prod(shape))
+    idx = np.asarray(concrete(ind)).ravel().astype(np.intp)
+    if mode in (None, "raise"):
+        if idx.size and (idx.max() >= n or idx.min() < -n):
+            raise IndexError(f"put: index out of bounds for an array of size {n}")
+        idx = np.where(idx < 0, idx + n, idx)
+    elif mode == "wrap":
+        idx = idx % n
+    elif mode == "clip":
+        idx = np.clip(idx, 0, n - 1)
+    else:
+        raise ValueError(f"put: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+    if idx.size == 0:
+        return a
+    vals = _cyclic(v, idx.size, dtype_of(concrete(a)))
+    return reshape(at(reshape(a, (-1,)))[idx].set(vals), shape)
+
+
+@function
+def place(arr: ArrayLike, mask, vals: ArrayLike, *, inplace: bool = True) -> Array:
+    """``arr`` with the entries where ``mask`` is true set to ``vals`` in order (repeated as
+    needed), as a new array: NumPy's ``place`` made out-of-place, as ``jax.numpy.place``
+    (pass ``inplace=False``)."""
+    _out_of_place("place", inplace)
+    arr = _as_array(arr)
+    shape = shape_of(concrete(arr))
+    pos = np.flatnonzero(np.broadcast_to(np.asarray(concrete(mask), dtype=bool), shape))
+    if pos.size == 0:
+        return arr
+    if shape_of(concrete(_as_array(vals))) and int(np.prod(shape_of(concrete(_as_array(vals))))) == 0:
+        raise ValueError("place: cannot insert from an empty vals")
+    return reshape(at(reshape(arr, (-1,)))[pos].set(_cyclic(vals, pos.size, dtype_of(concrete(arr)))),
+                   shape)

@@ -1,0 +1,155 @@
+"""The rest of NumPy's namespace that ``jax.numpy`` also has, so ``tg`` can stand in for
+``np``/``jnp``: shape queries, index builders, dtype utilities and names, window
+functions, and the index tricks ``r_``, ``c_``, ``s_``, ``mgrid``, ``ogrid``.
+
+Everything here either only looks at shapes and dtypes or builds constants
+(integer indices, window coefficients), so most names are NumPy's own
+functions. ``shape``, ``ndim`` and ``size`` also read traced values, and
+``r_``/``c_`` join traced values with registered ops, so the gradient reaches
+each piece.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..staging import is_staged
+from ..tensor import Tensor
+from ._util import any_traced, concrete, dtype_of, shape_of
+from .elementwise import astype
+from .shape import concatenate, reshape, swapaxes, transpose
+from .signal import linspace
+
+
+def _is_traced(a) -> bool:
+    return isinstance(a, Tensor) or is_staged(a)
+
+
+def shape(a) -> tuple:
+    """The shape of ``a`` (NumPy's ``shape``; also for traced values)."""
+    return shape_of(concrete(a)) if _is_traced(a) else np.shape(a)
+
+
+def ndim(a) -> int:
+    """The number of dimensions of ``a`` (NumPy's ``ndim``)."""
+    return len(shape(a))
+
+
+def size(a, axis: int | None = None) -> int:
+    """The number of entries of ``a``, or its length along ``axis`` (NumPy's ``size``)."""
+    s = shape(a)
+    if axis is None:
+        return int(np.prod(s, dtype=np.int64))
+    return s[axis]
+
+
+# integer index builders, window functions, dtype utilities: NumPy's own
+diag_indices, tril_indices, triu_indices = np.diag_indices, np.tril_indices, np.triu_indices
+indices, mask_indices = np.indices, np.mask_indices
+ravel_multi_index, unravel_index = np.ravel_multi_index, np.unravel_index
+bartlett, blackman, hamming, hanning, kaiser = np.bartlett, np.blackman, np.hamming, np.hanning, np.kaiser
+dtype, finfo, iinfo = np.dtype, np.finfo, np.iinfo
+issubdtype, promote_types, can_cast, isdtype = np.issubdtype, np.promote_types, np.can_cast, np.isdtype
+result_type, broadcast_shapes = np.result_type, np.broadcast_shapes
+isscalar, iscomplexobj, isrealobj = np.isscalar, np.iscomplexobj, np.isrealobj
+s_, index_exp, mgrid, ogrid = np.s_, np.index_exp, np.mgrid, np.ogrid
+euler_gamma = np.euler_gamma
+iterable = np.iterable
+nextafter = np.nextafter  # (no derivative: on a traced value it is the "no tensorgrad rule" error)
+# dtype names (as in NumPy 2 and jax.numpy)
+float_, double, single = np.float64, np.float64, np.float32
+int_, uint, uint16, uint32, uint64 = np.int_, np.uint, np.uint16, np.uint32, np.uint64
+complex64, complex128, complex_ = np.complex64, np.complex128, np.complex128
+csingle, cdouble, object_ = np.csingle, np.cdouble, np.object_
+character, flexible = np.character, np.flexible
+generic, number, inexact, floating, integer = np.generic, np.number, np.inexact, np.floating, np.integer
+signedinteger, unsignedinteger, complexfloating = np.signedinteger, np.unsignedinteger, np.complexfloating
+
+
+def _at_least(x, ndmin: int):
+    """``x`` with leading size-1 axes up to ``ndmin`` dimensions."""
+    s = shape_of(concrete(x))
+    return reshape(x, (1,) * (ndmin - len(s)) + s) if len(s) < ndmin else x
+
+
+class _Concatenator:
+    """``r_[...]`` and ``c_[...]``: NumPy's index-expression concatenation, also for traced
+    values (joined with ``concatenate``, so each piece keeps its gradient)."""
+
+    def __init__(self, axis: int, ndmin: int, trans1d: int, name: str):
+        self.axis, self.ndmin, self.trans1d, self.name = axis, ndmin, trans1d, name
+
+    def __len__(self) -> int:
+        return 0
+
+    def __getitem__(self, key):
+        items = key if isinstance(key, tuple) else (key,)
+        if not any_traced(*items):
+            return (np.r_ if self.name == "r_" else np.c_)[key]
+        axis, ndmin, trans1d = self.axis, self.ndmin, self.trans1d
+        if items and isinstance(items[0], str):
+            directive = items[0]
+            if directive in ("r", "c"):
+                raise NotImplementedError(f"{self.name}: the matrix directives 'r' and 'c' are "
+                                          "not supported with traced values")
+            try:
+                parts = [int(p) for p in directive.split(",")]
+            except ValueError:
+                raise ValueError(f"{self.name}: unknown directive {directive!r}") from None
+            axis = parts[0]
+            if len(parts) > 1:
+                ndmin = parts[1]
+            if len(parts) == 3:
+                trans1d = parts[2]
+            items = items[1:]
+        pieces, types = [], []
+        for item in items:
+            scalar = False
+            if isinstance(item, slice):
+                start = 0 if item.start is None else item.start
+                step = 1 if item.step is None else item.step
+                if isinstance(step, (complex, np.complexfloating)):
+                    piece = linspace(start, item.stop, num=int(abs(step)))
+                else:
+                    piece = np.arange(start, item.stop, step)
+                if ndmin > 1:
+                    piece = _at_least(piece, ndmin)
+                    if trans1d != -1:
+                        piece = swapaxes(piece, -1, trans1d)
+            elif isinstance(item, str):
+                raise ValueError(f"{self.name}: a string directive may only come first")
+            elif type(item) in np.ScalarType:
+                scalar = True
+                piece = item
+            else:
+                piece = item if _is_traced(item) else np.asarray(item)
+                nd = len(shape_of(concrete(piece)))
+                piece = _at_least(piece, ndmin)
+                if trans1d != -1 and nd < ndmin:  # where the item's own axes go
+                    k2, k1 = ndmin - nd, trans1d
+                    if k1 < 0:
+                        k1 += k2 + 1
+                    order = list(range(ndmin))
+                    piece = transpose(piece, tuple(order[:k1] + order[k2:] + order[k1:k2]))
+            pieces.append(piece)
+            types.append(item if scalar else dtype_of(concrete(piece)))
+        if types:  # Python scalars are weak, as in NumPy
+            final = np.result_type(*types)
+            pieces = [_at_least(p if _is_traced(p) else np.asarray(p), ndmin) for p in pieces]
+            pieces = [p if dtype_of(concrete(p)) == final else astype(p, final) for p in pieces]
+        return concatenate(pieces, axis=axis)
+
+
+r_ = _Concatenator(0, 1, -1, "r_")
+c_ = _Concatenator(-1, 2, 0, "c_")
+
+__all__ = ["shape", "ndim", "size", "diag_indices", "tril_indices", "triu_indices", "indices",
+           "mask_indices", "ravel_multi_index", "unravel_index", "bartlett", "blackman", "hamming",
+           "hanning", "kaiser", "dtype", "finfo", "iinfo", "issubdtype", "promote_types",
+           "can_cast", "isdtype", "result_type", "broadcast_shapes", "isscalar", "iscomplexobj",
+           "isrealobj", "s_", "index_exp", "mgrid", "ogrid", "euler_gamma", "float_", "double",
+           "single", "int_", "uint", "uint16", "uint32", "uint64", "complex64", "complex128",
+           "generic", "number", "inexact", "floating", "integer", "signedinteger",
+           "unsignedinteger", "complexfloating", "r_", "c_", "complex_", "csingle", "cdouble",
+           "object_", "character", "flexible", "iterable", "nextafter", "bool"]
+
+bool = np.bool_  # noqa: A001  (jax.numpy's and NumPy 2's name; last, so nothing above sees it)

@@ -1,0 +1,252 @@
+"""NumPy's set functions, ``partition`` and the polynomial arithmetic, on tensors.
+
+The set functions (``intersect1d``, ``union1d``, ``setdiff1d``, ``setxor1d``)
+return values taken from their inputs. NumPy computes the result on the
+concrete values; each output entry is then gathered from the input entry it
+came from, so the gradient goes to that entry: for a value that occurs more than
+once, its first occurrence, and for ``intersect1d`` the occurrence in ``ar1``
+(JAX's choice too). ``partition`` is NumPy's result, gathered the same way.
+
+The polynomial functions (``polyadd``, ``polysub``, ``polymul``, ``polydiv``,
+``polyfit``) follow NumPy's coefficient order (highest power first) and are
+compositions of registered ops, so they differentiate in every coefficient
+(``polyfit`` in the sample values and weights, through least squares).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import function
+from ..typing import Array, ArrayLike  # noqa: F401
+from ._util import any_traced as _traced
+from ._util import as_array_like as _as_array
+from ._util import concrete, dtype_of, shape_of
+from .discrete import unique
+from .elementwise import astype, sqrt
+from .reductions import sum as _sum
+from .selection import take_along_axis
+from .shape import concatenate, getitem, reshape, stack, transpose
+from .arrange import pad
+from .decompositions import lstsq
+from .linalg import matmul
+from .linalg_ops import pinv
+from .signal import convolve, vander
+from .updates import at
+
+__all__ = ["intersect1d", "union1d", "setdiff1d", "setxor1d", "partition", "array_equiv",
+           "polyadd", "polysub", "polymul", "polydiv", "polyfit"]
+
+
+def _flat(x):
+    return reshape(_as_array(x), (-1,))
+
+
+def _first_positions(values: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """For each entry of ``values`` (all present in ``source``), the index of its first
+    occurrence in ``source`` (NaNs match NaNs, as in ``np.unique``)."""
+    u, first = np.unique(source, return_index=True)
+    return first[np.searchsorted(u, values)]
+
+
+@function
+def intersect1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False,
+                return_indices: bool = False):
+    """The sorted values found in both ``ar1`` and ``ar2`` (NumPy's ``intersect1d``); each
+    differentiates through its occurrence in ``ar1``."""
+    if not _traced(ar1, ar2):
+        return np.intersect1d(ar1, ar2, assume_unique=assume_unique, return_indices=return_indices)
+    c1, c2 = np.ravel(concrete(_as_array(ar1))), np.ravel(concrete(_as_array(ar2)))
+    _, i1, i2 = np.intersect1d(c1, c2, assume_unique=assume_unique, return_indices=True)
+    f1 = _flat(ar1)
+    dt = np.result_type(c1, c2)
+    out = getitem(f1, i1)
+    if dtype_of(concrete(out)) != dt:
+        out = astype(out, dt)
+    return (out, i1, i2) if return_indices else out
+
+
+@function
+def union1d(ar1: ArrayLike, ar2: ArrayLike) -> Array:
+    """The sorted distinct values of ``ar1`` and ``ar2`` together (NumPy's ``union1d``); each
+    differentiates through its first occurrence (in ``ar1``, then ``ar2``)."""
+    if not _traced(ar1, ar2):
+        return np.union1d(ar1, ar2)
+    return unique(concatenate([_flat(ar1), _flat(ar2)]))
+
+
+@function
+def setdiff1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False) -> Array:
+    """The values of ``ar1`` that are not in ``ar2`` (NumPy's ``setdiff1d``: sorted and
+    distinct unless ``assume_unique``); the gradient goes to ``ar1``."""
+    if not _traced(ar1, ar2):
+        return np.setdiff1d(ar1, ar2, assume_unique=assume_unique)
+    c1, c2 = np.ravel(concrete(_as_array(ar1))), np.ravel(concrete(_as_array(ar2)))
+    if assume_unique:  # NumPy keeps ar1's order then
+        pos = np.flatnonzero(~np.isin(c1, c2, assume_unique=True))
+    else:
+        pos = _first_positions(np.setdiff1d(c1, c2), c1)
+    return getitem(_flat(ar1), pos)
+
+
+@function
+def setxor1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False) -> Array:
+    """The sorted values found in exactly one of ``ar1`` and ``ar2`` (NumPy's
+    ``setxor1d``); each differentiates through its first occurrence."""
+    if not _traced(ar1, ar2):
+        return np.setxor1d(ar1, ar2, assume_unique=assume_unique)
+    c1, c2 = np.ravel(concrete(_as_array(ar1))), np.ravel(concrete(_as_array(ar2)))
+    both = np.concatenate([c1, c2])
+    pos = _first_positions(np.setxor1d(c1, c2, assume_unique=assume_unique), both)
+    return getitem(concatenate([_flat(ar1), _flat(ar2)]), pos)
+
+
+@function(methods=())
+def partition(a: ArrayLike, kth, axis: int | None = -1, kind: str = "introselect",
+              order=None) -> Array:
+    """NumPy's ``partition``: the entry that would be at position ``kth`` when sorted along
+    ``axis`` is there, smaller ones before it and larger ones after. The result is NumPy's,
+    entry for entry; each differentiates through the input entry it came from."""
+    if not _traced(a):
+        return np.partition(a, kth, axis=axis, kind=kind, order=order)
+    if order is not None:
+        raise TypeError("partition: order= applies to structured arrays, which tensors are not")
+    a = _as_array(a)
+    if axis is None:
+        a, axis = reshape(a, (-1,)), -1
+    v = np.asarray(concrete(a))
+    out = np.partition(v, kth, axis=axis, kind=kind)
+    # match NumPy's arrangement exactly: the r-th smallest output entry of each line comes
+    # from the r-th smallest input entry (stable sorts pair equal values off in order)
+    rank_in = np.argsort(v, axis=axis, kind="stable")
+    rank_out = np.argsort(out, axis=axis, kind="stable")
+    src = np.empty_like(rank_in)
+    np.put_along_axis(src, rank_out, rank_in, axis=axis)
+    return take_along_axis(a, src, axis=axis)
+
+
+@function
+def array_equiv(a1: ArrayLike, a2: ArrayLike) -> bool:
+    """True when ``a1`` and ``a2`` broadcast to one shape and agree there (a Python bool)."""
+    return bool(np.array_equiv(concrete(_as_array(a1)), concrete(_as_array(a2))))
+
+
+# ---- polynomials (coefficients, highest power first) ---------------------------------------
+def _coeffs(name: str, p):
+    p = _as_array(p)
+    nd = len(shape_of(concrete(p)))
+    if nd == 0:
+        return reshape(p, (1,))
+    if nd != 1:
+        raise ValueError(f"{name}: polynomial coefficients must be 1-D, got shape "
+                         f"{shape_of(concrete(p))}")
+    return p
+
+
+def _aligned(name: str, a1, a2):
+    """Both coefficient vectors, the shorter padded with leading zeros."""
+    a1, a2 = _coeffs(name, a1), _coeffs(name, a2)
+    n1, n2 = shape_of(concrete(a1))[0], shape_of(concrete(a2))[0]
+    if n1 < n2:
+        a1 = pad(a1, (n2 - n1, 0))
+    elif n2 < n1:
+        a2 = pad(a2, (n1 - n2, 0))
+    return a1, a2
+
+
+@function
+def polyadd(a1: ArrayLike, a2: ArrayLike) -> Array:
+    """The coefficients of the sum of two polynomials (NumPy's ``polyadd``)."""
+    if not _traced(a1, a2):
+        return np.polyadd(a1, a2)
+    x, y = _aligned("polyadd", a1, a2)
+    return x + y
+
+
+@function
+def polysub(a1: ArrayLike, a2: ArrayLike) -> Array:
+    """The coefficients of ``a1 − a2`` (NumPy's ``polysub``)."""
+    if not _traced(a1, a2):
+        return np.polysub(a1, a2)
+    x, y = _aligned("polysub", a1, a2)
+    return x - y
+
+
+@function
+def polymul(a1: ArrayLike, a2: ArrayLike) -> Array:
+    """The coefficients of the product of two polynomials (NumPy's ``polymul``: a full
+    convolution)."""
+    if not _traced(a1, a2):
+        return np.polymul(a1, a2)
+    return convolve(_coeffs("polymul", a1), _coeffs("polymul", a2))
+
+
+@function
+def polydiv(u: ArrayLike, v: ArrayLike):
+    """Quotient and remainder of polynomial division (NumPy's ``polydiv``: long division,
+    then the remainder's leading zeros, to NumPy's tolerance, dropped); both differentiate
+    in ``u`` and ``v``."""
+    if not _traced(u, v):
+        return np.polydiv(u, v)
+    u, v = _coeffs("polydiv", u), _coeffs("polydiv", v)
+    dt = np.result_type(dtype_of(concrete(u)), dtype_of(concrete(v)), 1.0)
+    u, v = astype(u, dt), astype(v, dt)
+    m, n = shape_of(concrete(u))[0] - 1, shape_of(concrete(v))[0] - 1
+    scale = 1.0 / getitem(v, 0)
+    q = []
+    r = u
+    for k in range(m - n + 1):
+        d = scale * getitem(r, k)
+        q.append(d)
+        r = at(r)[k:k + n + 1].add(-(d * v))
+    quotient = stack(q) if q else np.zeros((1,), dt)
+    while shape_of(concrete(r))[-1] > 1 and np.allclose(np.asarray(concrete(getitem(r, 0))), 0, rtol=1e-14):
+        r = getitem(r, slice(1, None))
+    return quotient, r
+
+
+@function
+def polyfit(x: ArrayLike, y: ArrayLike, deg: int, rcond=None, full: bool = False,
+            w: ArrayLike | None = None, cov: bool = False):
+    """The least-squares polynomial fit of degree ``deg`` (NumPy's ``polyfit``: a scaled
+    Vandermonde system solved by ``lstsq``); differentiable in ``x``, ``y`` and ``w``.
+    ``full=True`` also returns the residuals, rank, singular values and ``rcond``."""
+    if not _traced(x, y, w):
+        return np.polyfit(x, y, deg, rcond=rcond, full=full, w=w, cov=cov)
+    if cov:
+        raise NotImplementedError("polyfit: cov=True is not supported on tensors")
+    order = int(deg) + 1
+    if order < 1:
+        raise ValueError(f"polyfit: expected deg >= 0, got {deg}")
+    x, y = _as_array(x), _as_array(y)
+    sx, sy = shape_of(concrete(x)), shape_of(concrete(y))
+    if len(sx) != 1:
+        raise TypeError(f"polyfit: expected a 1-D vector for x, got shape {sx}")
+    if sx[0] == 0:
+        raise TypeError("polyfit: expected a non-empty vector for x")
+    if len(sy) not in (1, 2):
+        raise TypeError(f"polyfit: expected a 1-D or 2-D array for y, got shape {sy}")
+    if sx[0] != sy[0]:
+        raise TypeError(f"polyfit: x and y must have the same length, got {sx[0]} and {sy[0]}")
+    x = x + 0.0
+    y = y + 0.0
+    if rcond is None:
+        rcond = sx[0] * np.finfo(np.result_type(dtype_of(concrete(x)), 0.0)).eps
+    lhs = vander(x, order)
+    rhs = y
+    if w is not None:
+        w = _as_array(w) + 0.0
+        sw = shape_of(concrete(w))
+        if sw != (sy[0],):
+            raise TypeError(f"polyfit: expected a 1-D w of length {sy[0]}, got shape {sw}")
+        lhs = lhs * reshape(w, (-1, 1))
+        rhs = rhs * (w if len(sy) == 1 else reshape(w, (-1, 1)))
+    scale = sqrt(_sum(lhs * lhs, axis=0))
+    lhs = lhs / scale
+    if full:
+        c, resids, rank, s = lstsq(lhs, rhs, rcond)
+    else:  # lstsq's solution alone: the pseudo-inverse with NumPy's cutoff
+        c = matmul(pinv(lhs, rcond), rhs)
+    c = transpose(transpose(c) / scale)
+    if full:
+        return c, resids, rank, s, rcond
+    return c
