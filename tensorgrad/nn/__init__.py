@@ -3,6 +3,10 @@
 * activations and losses (registered ops, each with its own VJP/JVP rules):
   sigmoid, relu, ..., the fused ``softmax_cross_entropy`` and ``mse``
   (``half=True`` gives the book's ½ convention);
+  and ``jax.nn``'s elu, celu, selu, silu/swish, mish, relu6, hard_tanh, hard_sigmoid,
+  hard_silu/hard_swish, soft_sign, squareplus, sparse_plus, sparse_sigmoid, log1mexp;
+* ``jax.nn``'s composite functions (:mod:`tensorgrad.nn.functional`): one_hot,
+  standardize, logmeanexp, glu, identity, dot_product_attention;
 * convolution and pooling ops ``conv2d``, ``max_pool2d``, ``avg_pool2d``
   (the same functions as ``tg.conv2d`` ...);
 * layers with a functional core (:mod:`tensorgrad.nn.layers`): a model is a
@@ -16,10 +20,15 @@ import numpy as np
 
 from ..ops.activations import (erf, gelu, leaky_relu, log_sigmoid, log_softmax, logsumexp,  # noqa: F401
                                mse, relu, sigmoid, softmax, softmax_cross_entropy, softplus)
+from ..ops.activations_more import (celu, elu, hard_sigmoid, hard_silu, hard_swish,  # noqa: F401
+                                    hard_tanh, log1mexp, mish, relu6, selu, silu, soft_sign,
+                                    sparse_plus, sparse_sigmoid, squareplus, swish)
 from ..ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401
 from ..ops.elementwise import tanh  # noqa: F401
 from ..tensor import concrete
 from . import init  # noqa: F401
+from .functional import (dot_product_attention, glu, identity, logmeanexp, one_hot,  # noqa: F401
+                         standardize)
 from .layers import (CNN, GELU, MLP, Activation, AvgPool2d, Conv2d, Flatten, Identity,  # noqa: F401
                      LeakyReLU, Linear, MaxPool2d, Module, ReLU, Sequential, Sigmoid, Softplus,
                      Tanh, activation, count_parameters, named_parameters)
@@ -43,6 +52,10 @@ def accuracy(logits, labels) -> float:
 
 
 __all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "erf", "tanh",
+           "elu", "celu", "selu", "silu", "swish", "mish", "relu6", "hard_tanh", "hard_sigmoid",
+           "hard_silu", "hard_swish", "soft_sign", "squareplus", "sparse_plus", "sparse_sigmoid",
+           "log1mexp", "one_hot", "standardize", "logmeanexp", "glu", "identity",
+           "dot_product_attention",
            "logsumexp", "softmax", "log_softmax", "softmax_cross_entropy", "mse",
            "conv2d", "max_pool2d", "avg_pool2d",
            "accuracy", "init", "Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",

@@ -96,9 +96,9 @@ def _jax_logsumexp(jnp, x, b=None, axis=None, keepdims=False, return_sign=False)
 def _lse_forward(x, axes, keepdims):
     if x.size:
         m = x.max(axis=axes, keepdims=True)
-        if math.isfinite(m.sum()):
-            # every max finite (NaN and +inf would propagate into the sum): then
-            # x − m ≤ 0 and each row's sum is ≥ 1, so no warning can occur
+        if np.isfinite(m).all():  # (not math.isfinite(m.sum()): the sum could overflow)
+            # every max finite: then x − m ≤ 0 and each row's sum is ≥ 1, so no
+            # warning can occur
             s = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
             return s if keepdims else np.squeeze(s, axis=axes)
         m = np.where(np.isfinite(m), m, 0)  # all −inf (or inf/NaN) rows: no shift
@@ -264,7 +264,7 @@ def _softmax_forward(x, axis):
     if x.size == 0:
         return np.exp(x)
     m = x.max(axis=axis, keepdims=True)
-    if math.isfinite(m.sum()):  # every max finite: each row sums to ≥ 1, no warning possible
+    if np.isfinite(m).all():  # every max finite: each row sums to ≥ 1, no warning possible
         e = np.exp(x - m)
         e /= e.sum(axis=axis, keepdims=True)  # e is our own fresh buffer
         return e

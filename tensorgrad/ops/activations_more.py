@@ -1,0 +1,188 @@
+"""More activations with ``jax.nn``'s names and conventions, each an elementwise op
+(a diagonal Jacobian) whose derivative is written with tensorgrad ops:
+
+elu, celu, selu, silu (swish), mish, relu6, hard_tanh, hard_sigmoid, hard_silu
+(hard_swish), soft_sign, squareplus, sparse_plus, sparse_sigmoid, log1mexp.
+
+At a kink the derivative takes the value ``jax.nn`` gives there: relu6 and
+hard_sigmoid use 0 at both corners, hard_tanh 1 at ±1, sparse_sigmoid ¼ at ±1
+(half of each side, as NumPy's clip ties share), elu/celu/selu the left piece at 0
+(the same number for the default alpha).
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from ..registry import Example, elementwise
+from ..typing import Array, ArrayLike  # noqa: F401
+from ._util import concrete
+from .activations import sigmoid, softplus
+from .elementwise import _mask, abs, exp, expm1, sqrt, tanh
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+_ONE = [Example(((3, 4),))]
+
+
+def _unary(name, forward, deriv, symbol, doc, **entry):
+    entry.setdefault("examples", _ONE)
+    return elementwise(name, forward, d={"x": deriv}, jax=f"jax.nn.{name}", symbol=symbol, doc=doc,
+                       **entry)
+
+
+# ---- exponential linear units ----------------------------------------------------------------
+def _elu_forward(x, alpha):
+    neg = np.minimum(x, 0)  # (no overflow from the positive entries)
+    return np.where(x > 0, x, alpha * np.expm1(neg))
+
+
+def _elu_d(out, x, alpha):
+    pos = _mask(np.greater(concrete(x), 0), out)
+    return pos + (1 - pos) * alpha * exp(x * (1 - pos))  # e^x only where it is used
+
+
+elu = _unary("elu", _elu_forward, _elu_d, "diag([x > 0] + α eˣ [x ≤ 0])",
+             "x where x > 0, α(eˣ − 1) elsewhere",
+             signature=lambda x, alpha=1.0: ((x,), (float(alpha),)), params=("alpha",),
+             examples=[Example(((3, 4),), {"alpha": 1.0}), Example(((5,),), {"alpha": 0.5})])
+
+
+def _celu_forward(x, alpha):
+    return np.maximum(x, 0) + alpha * np.expm1(np.minimum(x, 0) / alpha)
+
+
+def _celu_d(out, x, alpha):
+    pos = _mask(np.greater(concrete(x), 0), out)
+    return pos + (1 - pos) * exp(x * (1 - pos) / alpha)
+
+
+celu = _unary("celu", _celu_forward, _celu_d, "diag([x > 0] + e^(x/α) [x ≤ 0])",
+              "max(x, 0) + α(e^(min(x, 0)/α) − 1): elu, continuously differentiable for any α",
+              signature=lambda x, alpha=1.0: ((x,), (float(alpha),)), params=("alpha",),
+              examples=[Example(((3, 4),), {"alpha": 1.0}), Example(((5,),), {"alpha": 2.0})])
+
+
+def _selu_forward(x):
+    return _SELU_SCALE * _elu_forward(x, _SELU_ALPHA)
+
+
+def _selu_d(out, x):
+    return _SELU_SCALE * _elu_d(out, x, _SELU_ALPHA)
+
+
+selu = _unary("selu", _selu_forward, _selu_d, "diag(λ([x > 0] + α eˣ [x ≤ 0]))",
+              "the self-normalizing λ·elu(x, α) (λ ≈ 1.0507, α ≈ 1.6733)")
+
+
+# ---- smooth gates -------------------------------------------------------------------------------
+def _silu_d(out, x):
+    s = sigmoid(x)
+    return s * (1 + x * (1 - s))
+
+
+silu = _unary("silu", lambda x: x * special.expit(x), _silu_d, "diag(σ(x)(1 + x(1 − σ(x))))",
+              "x·σ(x) (also called swish)", aliases=("swish",))
+
+
+def _mish_forward(x):
+    return x * np.tanh(np.logaddexp(0, x))
+
+
+def _mish_d(out, x):
+    t = tanh(softplus(x))
+    return t + x * (1 - t * t) * sigmoid(x)
+
+
+mish = _unary("mish", _mish_forward, _mish_d, "diag(tanh(sp) + x sech²(sp) σ(x)), sp = softplus(x)",
+              "x·tanh(softplus(x))")
+
+
+def _squareplus_forward(x, b):
+    return (x + np.sqrt(x * x + b)) / 2
+
+
+squareplus = _unary("squareplus", _squareplus_forward,
+                    lambda out, x, b: (1 + x / sqrt(x * x + b)) / 2,
+                    "diag((1 + x/√(x² + b))/2)", "(x + √(x² + b))/2, a smooth relu",
+                    signature=lambda x, b=4.0: ((x,), (float(b),)), params=("b",),
+                    examples=[Example(((3, 4),), {"b": 4.0}), Example(((5,),), {"b": 1.0})])
+
+soft_sign = _unary("soft_sign", lambda x: x / (np.abs(x) + 1),
+                   lambda out, x: 1 / ((abs(x) + 1) * (abs(x) + 1)),
+                   "diag(1/(|x| + 1)²)", "x/(|x| + 1)")
+
+
+def _log1mexp_forward(x):
+    # log(1 − e^(−x)) for x > 0, accurate at both ends (Mächler's switch at log 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        small = np.log(-np.expm1(-np.minimum(x, np.log(2.0))))
+        large = np.log1p(-np.exp(-np.maximum(x, np.log(2.0))))
+    return np.where(x > np.log(2.0), large, small)
+
+
+log1mexp = _unary("log1mexp", _log1mexp_forward, lambda out, x: 1 / expm1(x),
+                  "diag(1/(eˣ − 1))", "log(1 − e^(−x)) for x > 0, stable", domain="positive")
+
+
+# ---- piecewise-linear and piecewise-quadratic ---------------------------------------------
+def _open(x, lo, hi, like):
+    v = concrete(x)
+    return _mask(np.logical_and(np.greater(v, lo), np.less(v, hi)), like)
+
+
+relu6 = _unary("relu6", lambda x: np.minimum(np.maximum(x, 0), 6),
+               lambda out, x: _open(x, 0, 6, out), "diag([0 < x < 6])",
+               "min(max(x, 0), 6); the derivative is 0 at both corners")
+
+hard_tanh = _unary("hard_tanh", lambda x: np.clip(x, -1, 1),
+                   lambda out, x: _mask(np.less_equal(np.abs(concrete(x)), 1), out),
+                   "diag([|x| ≤ 1])", "x clipped to [−1, 1]")
+
+hard_sigmoid = _unary("hard_sigmoid", lambda x: np.minimum(np.maximum(x + 3, 0), 6) / 6,
+                      lambda out, x: _open(x, -3, 3, out) / 6, "diag([−3 < x < 3]/6)",
+                      "relu6(x + 3)/6")
+
+
+def _hard_silu_d(out, x):
+    inside = _open(x, -3, 3, out)
+    hs = hard_sigmoid(x)
+    return hs + x * inside / 6
+
+
+hard_silu = _unary("hard_silu", lambda x: x * (np.minimum(np.maximum(x + 3, 0), 6) / 6), _hard_silu_d,
+                   "diag(hard_sigmoid(x) + x[−3 < x < 3]/6)", "x·hard_sigmoid(x) (also hard_swish)",
+                   aliases=("hard_swish",))
+
+
+def _sparse_plus_forward(x):
+    return np.where(x <= -1, 0.0, np.where(x >= 1, x, (x + 1) ** 2 / 4)).astype(x.dtype, copy=False)
+
+
+def _sparse_plus_d(out, x):
+    v = concrete(x)
+    mid = _open(x, -1, 1, out)
+    return mid * (x + 1) / 2 + _mask(np.greater_equal(v, 1), out)
+
+
+sparse_plus = _unary("sparse_plus", _sparse_plus_forward, _sparse_plus_d,
+                     "diag([|x| < 1](x + 1)/2 + [x ≥ 1])",
+                     "0 for x ≤ −1, (x + 1)²/4 between, x for x ≥ 1: a smooth relu")
+
+
+def _sparse_sigmoid_d(out, x):
+    v = concrete(x)
+    inside = _open(x, -1, 1, out)
+    edge = _mask(np.equal(np.abs(v), 1), out)
+    return 0.5 * inside + 0.25 * edge
+
+
+sparse_sigmoid = _unary("sparse_sigmoid", lambda x: 0.5 * np.clip(x + 1, 0, 2), _sparse_sigmoid_d,
+                        "diag([|x| < 1]/2)", "(x + 1)/2 clipped to [0, 1]")
+
+swish, hard_swish = silu, hard_silu  # (jax.nn's second names; tg.swish too)
+
+__all__ = ["elu", "celu", "selu", "silu", "swish", "mish", "squareplus", "soft_sign", "log1mexp",
+           "relu6", "hard_tanh", "hard_sigmoid", "hard_silu", "hard_swish", "sparse_plus",
+           "sparse_sigmoid"]

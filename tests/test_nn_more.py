@@ -1,0 +1,141 @@
+"""jax.nn's activations (registered ops: the registry table checks them on random
+inputs; here at their kinks, extreme values and second order) and its composite
+functions one_hot, standardize, logmeanexp, glu, dot_product_attention, against JAX."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+KINKS = np.array([-40.0, -6.0, -3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0, 6.0, 40.0])
+NAMES = ["elu", "celu", "selu", "silu", "swish", "mish", "relu6", "hard_tanh", "hard_sigmoid",
+         "hard_silu", "hard_swish", "soft_sign", "squareplus", "sparse_plus", "sparse_sigmoid"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_activation_values_and_derivatives_at_kinks_match_jax(name):
+    f, jf = getattr(tg.nn, name), getattr(jax.nn, name)
+    np.testing.assert_allclose(f(KINKS), np.asarray(jf(jnp.asarray(KINKS))), rtol=1e-13, atol=1e-300)
+    d = tg.grad(lambda x: tg.sum(f(x)))(KINKS)
+    jd = jax.vmap(jax.grad(jf))(jnp.asarray(KINKS))
+    np.testing.assert_allclose(d, np.asarray(jd), rtol=1e-12, atol=1e-15)  # (JAX: expm1' = expm1 + 1)
+    # second derivative (the diagonal of the Hessian), away from the kinks
+    smooth = np.array([-2.2, -0.7, 0.3, 1.7, 4.1])
+    d2 = tg.grad(lambda x: tg.sum(tg.grad(lambda y: tg.sum(f(y)))(x)))(smooth)
+    jd2 = jax.vmap(jax.grad(jax.grad(jf)))(jnp.asarray(smooth))
+    np.testing.assert_allclose(d2, np.asarray(jd2), rtol=1e-10, atol=1e-12)
+    # float32 stays float32
+    assert f(KINKS.astype(np.float32)).dtype == np.float32
+
+
+def test_parameters_and_log1mexp():
+    x = np.array([-2.0, -0.3, 0.0, 0.8])
+    for f, jf, kw in [(tg.nn.elu, jax.nn.elu, {"alpha": 0.5}), (tg.nn.celu, jax.nn.celu, {"alpha": 2.0}),
+                      (tg.nn.squareplus, jax.nn.squareplus, {"b": 1.0})]:
+        np.testing.assert_allclose(tg.grad(lambda v: tg.sum(f(v, **kw)))(x),
+                                   jax.vmap(jax.grad(lambda v: jf(v, **kw)))(jnp.asarray(x)), rtol=1e-13)
+    y = np.array([1e-8, 0.3, np.log(2.0), 2.0, 50.0])
+    np.testing.assert_allclose(tg.nn.log1mexp(y), np.asarray(jax.nn.log1mexp(jnp.asarray(y))), rtol=1e-13)
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(tg.nn.log1mexp(v)))(y),
+                               jax.vmap(jax.grad(jax.nn.log1mexp))(jnp.asarray(y)), rtol=1e-12)
+
+
+def test_one_hot_and_under_jit():
+    y = np.array([[0, 2], [4, 1]])
+    np.testing.assert_array_equal(tg.nn.one_hot(y, 3), np.asarray(jax.nn.one_hot(y, 3)))
+    np.testing.assert_array_equal(tg.nn.one_hot(y, 3, axis=0), np.asarray(jax.nn.one_hot(y, 3, axis=0)))
+    assert tg.nn.one_hot(y, 3, dtype=np.float32).dtype == np.float32
+    # labels passed into a jitted loss: one_hot is staged, so a replay sees the new labels
+    loss = tg.jit(lambda z, lab: tg.sum(tg.nn.one_hot(lab, 3) * z))
+    z = np.arange(6.0).reshape(2, 3)
+    assert loss(z, np.array([0, 1])) == 0 + 4
+    assert loss(z, np.array([2, 2])) == 2 + 5
+
+
+def test_standardize_logmeanexp_glu_against_jax():
+    x = np.random.default_rng(0).normal(size=(3, 4))
+    w = np.random.default_rng(1).normal(size=(3, 4))
+    cases = [
+        (lambda m, v: m.standardize(v), None),
+        (lambda m, v: m.standardize(v, axis=0, epsilon=1e-3), None),
+        (lambda m, v: m.standardize(v, where=x > -0.5), None),
+        (lambda m, v: m.logmeanexp(v, axis=1, keepdims=True), None),
+        (lambda m, v: m.logmeanexp(v), None),
+        (lambda m, v: m.logmeanexp(v, axis=0, where=x > -0.5), None),
+        (lambda m, v: m.glu(v), None),
+        (lambda m, v: m.glu(v, axis=0 if v.shape[0] % 2 == 0 else -1), None),
+        (lambda m, v: m.identity(v), None),
+    ]
+    for f, _ in cases:
+        got, want = f(tg.nn, x), np.asarray(f(jax.nn, jnp.asarray(x)))
+        np.testing.assert_allclose(np.asarray(got), want, rtol=1e-12, atol=1e-14)
+        ww = w[tuple(slice(0, s) for s in want.shape)] if want.ndim == 2 else 1.0
+        g = tg.grad(lambda v: tg.sum(f(tg.nn, v) * ww))(x)
+        jg = jax.grad(lambda v: jnp.sum(f(jax.nn, v) * ww))(jnp.asarray(x))
+        np.testing.assert_allclose(g, np.asarray(jg), rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="even size"):
+        tg.nn.glu(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("kw", [{}, {"is_causal": True}, {"scale": 0.3, "bias": True},
+                                {"mask": True}, {"grouped": True},
+                                {"query_seq_lengths": [3, 2], "key_value_seq_lengths": [4, 1]},
+                                {"unbatched": True, "is_causal": True}])
+def test_dot_product_attention_against_jax(kw):
+    kw = dict(kw)
+    rng = np.random.default_rng(3)
+    B, T, S, N, H = 2, 3, 4, 4, 5
+    K = 2 if kw.pop("grouped", False) else N
+    q, k, v = rng.normal(size=(B, T, N, H)), rng.normal(size=(B, S, K, H)), rng.normal(size=(B, S, K, H))
+    if kw.pop("unbatched", False):
+        q, k, v = q[0], k[0], v[0]
+    if kw.pop("bias", False):
+        kw["bias"] = rng.normal(size=(N, T, S))
+    if kw.pop("mask", False):
+        kw["mask"] = rng.random(size=(B, 1, T, S)) > 0.3
+    for key in ("query_seq_lengths", "key_value_seq_lengths"):
+        if key in kw:
+            kw[key] = np.array(kw[key], dtype=np.int32)  # (JAX asks for int32)
+    jkw = {a: (jnp.asarray(b) if isinstance(b, np.ndarray) else b) for a, b in kw.items()}
+    out = tg.nn.dot_product_attention(q, k, v, **kw)
+    w = rng.normal(size=np.shape(out))
+    g = tg.grad(lambda a, b, c: tg.sum(tg.nn.dot_product_attention(a, b, c, **kw) * w),
+                argnums=(0, 1, 2))(q, k, v)
+    # jax.nn's own: its conventions (masking, grouping, scale), to its float32 logits' accuracy
+    ref = jax.nn.dot_product_attention(jnp.asarray(q), jnp.asarray(k), jnp.asarray(v), **jkw)
+    np.testing.assert_allclose(np.asarray(out), np.asarray(ref), rtol=1e-5, atol=1e-6)
+    # the same formula written out in float64 with jax.numpy: to float64 accuracy
+    f64 = lambda a, b, c: _attention_f64(a, b, c, **kw)  # noqa: E731
+    np.testing.assert_allclose(np.asarray(out), np.asarray(f64(q, k, v)), rtol=1e-12, atol=1e-13)
+    jg = jax.grad(lambda a, b, c: jnp.sum(f64(a, b, c) * w), argnums=(0, 1, 2))(
+        jnp.asarray(q), jnp.asarray(k), jnp.asarray(v))
+    for a, b in zip(g, jg):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-10, atol=1e-12)
+
+
+def _attention_f64(q, k, v, bias=None, mask=None, scale=None, is_causal=False,
+                   query_seq_lengths=None, key_value_seq_lengths=None):
+    unbatched = q.ndim == 3
+    if unbatched:
+        q, k, v = q[None], k[None], v[None]
+    B, T, N, H = q.shape
+    S, K = k.shape[1], k.shape[2]
+    k, v = jnp.repeat(k, N // K, axis=2), jnp.repeat(v, N // K, axis=2)
+    z = jnp.einsum("btnh,bsnh->bnts", q, k) * (1 / np.sqrt(H) if scale is None else scale)
+    if bias is not None:
+        z = z + bias
+    keep = np.ones((B, N, T, S), dtype=bool)
+    if mask is not None:
+        keep &= mask
+    if is_causal:
+        keep &= np.tril(np.ones((T, S), dtype=bool))
+    if query_seq_lengths is not None:
+        keep &= np.arange(T)[None, None, :, None] < query_seq_lengths[:, None, None, None]
+    if key_value_seq_lengths is not None:
+        keep &= np.arange(S)[None, None, None, :] < key_value_seq_lengths[:, None, None, None]
+    z = jnp.where(keep, z, -0.7 * np.finfo(np.float32).max)
+    out = jnp.einsum("bnts,bsnh->btnh", jax.nn.softmax(z, axis=-1), v)
+    if query_seq_lengths is not None:
+        out = jnp.where((np.arange(T)[None, :] < query_seq_lengths[:, None])[:, :, None, None], out, 0.0)
+    return out[0] if unbatched else out
