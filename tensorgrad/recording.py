@@ -281,7 +281,9 @@ def bind(op, args: tuple, params: tuple = ()):
         return _untraced(op, args, params)
 
     if top.forward:
-        primals = tuple([a._value if (type(a) is Tensor and a._trace is top) else a for a in args])
+        # (a Tensor of no trace, e.g. a comparison's result, is a constant: its value)
+        primals = tuple([a._value if (type(a) is Tensor and (a._trace is top or a._trace is None))
+                         else a for a in args])
         for p in primals:
             if type(p) is Tensor:
                 out = bind(op, primals, params)
@@ -301,6 +303,11 @@ def bind(op, args: tuple, params: tuple = ()):
                 parents.append(a._node)
                 if type(v) is Tensor:
                     nested = True
+                continue
+            if a._trace is None and type(a._value) is not Tensor:
+                # a Tensor of no trace (a comparison's result, tg.tensor(a)): a constant
+                primals.append(a._value)
+                parents.append(None)
                 continue
             nested = True  # a Tensor of a lower (or closed) trace
         primals.append(a)

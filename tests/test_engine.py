@@ -244,3 +244,22 @@ def test_grad_of_non_scalar_suggests_sum():
 def test_integer_input_is_rejected():
     with pytest.raises(TypeError, match="int64"):
         tg.grad(lambda x: tg.sum(x))(np.array([1, 2]))
+
+
+def test_a_comparison_result_is_a_constant_input_not_a_nested_value():
+    # x > 0.5 is a Tensor of no trace; an op taking it with traced values records it as a
+    # constant, so the op's output holds a plain array (it held a Tensor, which made prod's
+    # exact zero-entry rule refuse a first-order gradient)
+    x = np.array([[1.0, 0.2], [0.7, 0.3]])
+    seen = []
+
+    def f(v):
+        w = tg.where(v > 0.5, v - 0.7, v)  # [[0.3, 0.2], [0, 0.3]]
+        seen.append(type(w._value))
+        return tg.prod(w)
+    g = tg.grad(f)(x)
+    assert seen == [np.ndarray]
+    np.testing.assert_allclose(g, [[0.0, 0.0], [0.3 * 0.2 * 0.3, 0.0]], atol=1e-15)
+    np.testing.assert_allclose(tg.jacfwd(f)(x), g)
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(tg.where(v > 0.5, v * v, -v)))(x),
+                               np.where(x > 0.5, 2 * x, -1.0))
