@@ -478,7 +478,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="learning-rate schedule (default constant)")
     t.add_argument("--weight-decay", type=float, default=0.0, help="default: 0")
     t.add_argument("--hidden", type=_int_list, default=[64], help="MLP hidden sizes, e.g. 128,64 (default 64)")
-    t.add_argument("--activation", choices=("relu", "tanh", "sigmoid", "gelu", "softplus"), default="relu",
+    t.add_argument("--activation", choices=("relu", "tanh", "sigmoid", "gelu", "softplus", "elu", "selu",
+                                            "silu", "mish", "leaky_relu"), default="relu",
                    help="MLP activation (default relu)")
     t.add_argument("--seed", type=int, default=0, help="default: 0")
     t.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training examples")

@@ -139,3 +139,58 @@ def _attention_f64(q, k, v, bias=None, mask=None, scale=None, is_causal=False,
     if query_seq_lengths is not None:
         out = jnp.where((np.arange(T)[None, :] < query_seq_lengths[:, None])[:, :, None, None], out, 0.0)
     return out[0] if unbatched else out
+
+
+# ---- layers -----------------------------------------------------------------------------------
+def test_layer_norm_and_embedding_against_jax():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(2, 3, 4))
+    ln = tg.nn.LayerNorm((3, 4), eps=1e-3)
+    p = ln.init(0)
+    p = {"weight": rng.normal(size=(3, 4)), "bias": rng.normal(size=(3, 4))}
+
+    def ref(p, v):
+        m = jnp.mean(v, axis=(-2, -1), keepdims=True)
+        var = jnp.mean((v - m) ** 2, axis=(-2, -1), keepdims=True)
+        return (v - m) / jnp.sqrt(var + 1e-3) * p["weight"] + p["bias"]
+    np.testing.assert_allclose(ln.apply(p, x), np.asarray(ref(p, x)), rtol=1e-12, atol=1e-13)
+    w = rng.normal(size=x.shape)
+    g = tg.grad(lambda p, v: tg.sum(ln.apply(p, v) * w), argnums=(0, 1))(p, x)
+    jg = jax.grad(lambda p, v: jnp.sum(ref(p, v) * w), argnums=(0, 1))(p, jnp.asarray(x))
+    for k in ("weight", "bias"):
+        np.testing.assert_allclose(g[0][k], np.asarray(jg[0][k]), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(g[1], np.asarray(jg[1]), rtol=1e-10, atol=1e-12)
+    assert tg.nn.LayerNorm(4, elementwise_affine=False).init(0) == {}
+    with pytest.raises(ValueError, match="must end in"):
+        ln.apply(p, np.ones((2, 4, 3)))
+
+    emb = tg.nn.Embedding(5, 3)
+    table = emb.init(1)["weight"]
+    assert table.shape == (5, 3)
+    ids = np.array([[0, 4, 4], [2, 0, 1]])
+    np.testing.assert_array_equal(emb(ids), table[ids])
+    ww = rng.normal(size=(2, 3, 3))
+    gt = tg.grad(lambda p: tg.sum(emb.apply(p, ids) * ww))({"weight": table})["weight"]
+    want = np.zeros_like(table)
+    np.add.at(want, ids, ww)  # repeated ids add up
+    np.testing.assert_allclose(gt, want, rtol=1e-14)
+    with pytest.raises(TypeError, match="integers"):
+        emb(np.ones((2, 2)))
+    # under tg.jit, new ids replay the gather
+    f = tg.jit(lambda p, i: tg.sum(emb.apply(p, i)))
+    assert np.isclose(f({"weight": table}, ids), table[ids].sum())
+    assert np.isclose(f({"weight": table}, ids[::-1] % 3), table[ids[::-1] % 3].sum())
+
+
+def test_activation_layers_and_names():
+    x = np.linspace(-4, 4, 9)
+    for layer, fn in [(tg.nn.ELU(0.5), lambda v: tg.nn.elu(v, 0.5)), (tg.nn.SELU(), tg.nn.selu),
+                      (tg.nn.SiLU(), tg.nn.silu), (tg.nn.Mish(), tg.nn.mish), (tg.nn.ReLU6(), tg.nn.relu6),
+                      (tg.nn.Hardtanh(), tg.nn.hard_tanh), (tg.nn.Hardswish(), tg.nn.hard_silu),
+                      (tg.nn.Softsign(), tg.nn.soft_sign), (tg.nn.CELU(2.0), lambda v: tg.nn.celu(v, 2.0)),
+                      (tg.nn.Softmax(), tg.nn.softmax), (tg.nn.LogSoftmax(), tg.nn.log_softmax)]:
+        np.testing.assert_array_equal(layer(x), fn(x))
+    model = tg.nn.MLP([3, 5, 2], activation="silu")
+    assert "silu" in repr(model)
+    with pytest.raises(ValueError, match="unknown activation"):
+        tg.nn.MLP([3, 2], activation="nope")

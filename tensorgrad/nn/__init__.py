@@ -29,9 +29,11 @@ from ..tensor import concrete
 from . import init  # noqa: F401
 from .functional import (dot_product_attention, glu, identity, logmeanexp, one_hot,  # noqa: F401
                          standardize)
-from .layers import (CNN, GELU, MLP, Activation, AvgPool2d, Conv2d, Flatten, Identity,  # noqa: F401
-                     LeakyReLU, Linear, MaxPool2d, Module, ReLU, Sequential, Sigmoid, Softplus,
-                     Tanh, activation, count_parameters, named_parameters)
+from .layers import (CELU, CNN, ELU, GELU, MLP, SELU, Activation, AvgPool2d, Conv2d,  # noqa: F401
+                     Embedding, Flatten, Hardsigmoid, Hardswish, Hardtanh, Identity, LayerNorm,
+                     LeakyReLU, Linear, LogSigmoid, LogSoftmax, MaxPool2d, Mish, Module, ReLU,
+                     ReLU6, Sequential, SiLU, Sigmoid, Softmax, Softplus, Softsign, Tanh,
+                     activation, count_parameters, named_parameters)
 
 
 
@@ -60,4 +62,6 @@ __all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "
            "conv2d", "max_pool2d", "avg_pool2d",
            "accuracy", "init", "Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
            "Activation", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity",
+           "ELU", "CELU", "SELU", "SiLU", "Mish", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish",
+           "Softsign", "LogSigmoid", "Softmax", "LogSoftmax", "LayerNorm", "Embedding",
            "Sequential", "MLP", "CNN", "activation", "named_parameters", "count_parameters"]

@@ -27,7 +27,9 @@ from ..tree import named_leaves
 from . import init as _init
 
 __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Activation",
-           "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity", "Sequential",
+           "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity", "ELU", "CELU",
+           "SELU", "SiLU", "Mish", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Softsign",
+           "LogSigmoid", "Softmax", "LogSoftmax", "LayerNorm", "Embedding", "Sequential",
            "MLP", "CNN", "named_parameters", "count_parameters", "activation"]
 
 
@@ -224,11 +226,17 @@ class Flatten(Module):
 _ACTIVATIONS: dict[str, Callable] = {
     "relu": _ops.relu, "tanh": _ops.tanh, "sigmoid": _ops.sigmoid, "gelu": _ops.gelu,
     "softplus": _ops.softplus, "leaky_relu": _ops.leaky_relu, "identity": lambda x: x,
+    "elu": _ops.elu, "celu": _ops.celu, "selu": _ops.selu, "silu": _ops.silu, "swish": _ops.silu,
+    "mish": _ops.mish, "relu6": _ops.relu6, "hard_tanh": _ops.hard_tanh,
+    "hard_sigmoid": _ops.hard_sigmoid, "hard_silu": _ops.hard_silu, "hard_swish": _ops.hard_silu,
+    "soft_sign": _ops.soft_sign, "log_sigmoid": _ops.log_sigmoid,
 }
 
 
 def activation(name: str | Callable) -> Callable:
-    """An activation function from its name (relu, tanh, sigmoid, gelu, softplus, leaky_relu, identity)."""
+    """An activation function from its name (relu, tanh, sigmoid, gelu, softplus, leaky_relu,
+    identity, elu, celu, selu, silu/swish, mish, relu6, hard_tanh, hard_sigmoid,
+    hard_silu/hard_swish, soft_sign, log_sigmoid)."""
     if callable(name):
         return name
     try:
@@ -279,6 +287,148 @@ def Softplus() -> Activation:
 def Identity() -> Activation:
     """The ``identity`` activation as a layer: ``Activation("identity")``."""
     return Activation("identity")
+
+
+def _named(name: str, fn: Callable) -> Activation:
+    a = Activation(fn)
+    a.name = name
+    return a
+
+
+def ELU(alpha: float = 1.0) -> Activation:
+    """``elu`` with ``alpha``, as a layer (PyTorch's ``nn.ELU``)."""
+    return _named(f"elu({alpha})", lambda x: _ops.elu(x, alpha))
+
+
+def CELU(alpha: float = 1.0) -> Activation:
+    """``celu`` with ``alpha``, as a layer."""
+    return _named(f"celu({alpha})", lambda x: _ops.celu(x, alpha))
+
+
+def SELU() -> Activation:
+    """The ``selu`` activation as a layer."""
+    return Activation("selu")
+
+
+def SiLU() -> Activation:
+    """The ``silu`` (swish) activation as a layer."""
+    return Activation("silu")
+
+
+def Mish() -> Activation:
+    """The ``mish`` activation as a layer."""
+    return Activation("mish")
+
+
+def ReLU6() -> Activation:
+    """The ``relu6`` activation as a layer."""
+    return Activation("relu6")
+
+
+def Hardtanh() -> Activation:
+    """The ``hard_tanh`` activation as a layer (PyTorch's ``nn.Hardtanh``)."""
+    return Activation("hard_tanh")
+
+
+def Hardsigmoid() -> Activation:
+    """The ``hard_sigmoid`` activation as a layer."""
+    return Activation("hard_sigmoid")
+
+
+def Hardswish() -> Activation:
+    """The ``hard_silu`` (hard swish) activation as a layer."""
+    return Activation("hard_silu")
+
+
+def Softsign() -> Activation:
+    """The ``soft_sign`` activation as a layer."""
+    return Activation("soft_sign")
+
+
+def LogSigmoid() -> Activation:
+    """The ``log_sigmoid`` activation as a layer."""
+    return Activation("log_sigmoid")
+
+
+def Softmax(axis: int = -1) -> Activation:
+    """``softmax`` over ``axis`` as a layer (its Jacobian is ``diag(p) − p pᵀ`` per row)."""
+    return _named(f"softmax(axis={axis})", lambda x: _ops.softmax(x, axis=axis))
+
+
+def LogSoftmax(axis: int = -1) -> Activation:
+    """``log_softmax`` over ``axis`` as a layer."""
+    return _named(f"log_softmax(axis={axis})", lambda x: _ops.log_softmax(x, axis=axis))
+
+
+class LayerNorm(Module):
+    """Layer normalization over the trailing ``normalized_shape`` axes (PyTorch's
+    ``nn.LayerNorm``): ``(x − mean) / √(var + eps) · weight + bias``, with the biased
+    variance; ``weight`` starts at ones and ``bias`` at zeros."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True):
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) \
+            else tuple(normalized_shape)
+        _check_positive("LayerNorm", **{f"normalized_shape[{i}]": n for i, n in enumerate(shape)})
+        self.normalized_shape = tuple(int(n) for n in shape)
+        self.eps, self.elementwise_affine, self.bias = float(eps), elementwise_affine, bias
+
+    def init_params(self, rng):
+        if not self.elementwise_affine:
+            return {}
+        p = {"weight": np.ones(self.normalized_shape)}
+        if self.bias:
+            p["bias"] = np.zeros(self.normalized_shape)
+        return p
+
+    @property
+    def has_parameters(self) -> bool:
+        return self.elementwise_affine
+
+    def apply(self, params, x):
+        shape = np.shape(concrete(x))
+        k = len(self.normalized_shape)
+        if tuple(shape[len(shape) - k:]) != self.normalized_shape:
+            raise ValueError(f"LayerNorm{self.normalized_shape}: input of shape {shape} must end "
+                             f"in {self.normalized_shape}")
+        axes = tuple(range(-k, 0))
+        mean = _ops.mean(x, axis=axes, keepdims=True)
+        centered = x - mean
+        var = _ops.mean(centered * centered, axis=axes, keepdims=True)
+        y = centered / _ops.sqrt(var + self.eps)
+        if params:
+            y = y * params["weight"]
+            if "bias" in params:
+                y = y + params["bias"]
+        return y
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class Embedding(Module):
+    """A lookup table: row ``i`` of ``weight`` (``num_embeddings × embedding_dim``) for each
+    integer id ``i`` in the input (PyTorch's ``nn.Embedding``; rows start N(0, 1)). The
+    gradient of the table is a scatter-add of the rows' cotangents."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, init: str | Callable | None = None):
+        _check_positive("Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
+        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.w_init = _init.get(init) if init is not None else None
+
+    def init_params(self, rng):
+        shape = (self.num_embeddings, self.embedding_dim)
+        return {"weight": self.w_init(shape, rng) if self.w_init else rng.normal(size=shape)}
+
+    def apply(self, params, x):
+        ids = x if hasattr(x, "shape") and hasattr(x, "dtype") else np.asarray(x)
+        if np.dtype(ids.dtype).kind not in "iu":
+            raise TypeError(f"Embedding: ids must be integers, got dtype {ids.dtype} "
+                            f"(shape {tuple(ids.shape)})")
+        return _ops.getitem(params["weight"], ids)  # (a traced id array works under tg.jit)
+
+    def extra_repr(self):
+        return f"{self.num_embeddings}, {self.embedding_dim}"
 
 
 def LeakyReLU(negative_slope: float = 0.01) -> Activation:
