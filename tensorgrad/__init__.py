@@ -26,6 +26,7 @@ from .transforms import (grad, hessian, hvp, jacfwd, jacrev, jvp,
                          linearize, value_and_grad, vjp)
 from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from . import tree as tree_util  # JAX's name for the pytree functions: tg.tree_util.tree_map
+from . import flatten_util  # tg.flatten_util.ravel_pytree, as jax.flatten_util
 from .jit import ConcretizationError, jit
 from .batching import vmap
 from . import lax

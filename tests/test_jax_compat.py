@@ -115,3 +115,28 @@ def test_lax_control_flow_matches_jax():
         tg.jit(lambda v: tg.lax.cond(v[0] > 0, lambda a: a, lambda a: -a, v))(h0)
     with pytest.raises(ValueError, match="different leading sizes"):
         tg.lax.scan(lambda c, x: (c, x), 0.0, (np.ones(3), np.ones(4)))
+
+
+def test_ravel_pytree_matches_jax_flatten_util_and_differentiates():
+    import jax.flatten_util
+    p = {"W": np.arange(6.0).reshape(2, 3), "b": np.array([0.5, -1.0, 2.0]),
+         "layers": [np.float32(2.0), (np.ones((1, 2)),)]}
+    flat, unravel = tg.flatten_util.ravel_pytree(p)
+    jflat, junravel = jax.flatten_util.ravel_pytree(jax.tree_util.tree_map(jnp.asarray, p))
+    np.testing.assert_array_equal(flat, np.asarray(jflat))
+    assert flat.dtype == np.float64
+    back = unravel(flat * 3)
+    jback = junravel(jflat * 3)
+    for a, b in zip(tg.tree_leaves(back), jax.tree_util.tree_leaves(jback)):
+        np.testing.assert_array_equal(a, np.asarray(b))
+        assert a.dtype == b.dtype and np.shape(a) == b.shape
+    # through both directions: a loss on the flat vector reaches each leaf, and back
+    g = tg.grad(lambda q: tg.sum(tg.flatten_util.ravel_pytree(q)[0] ** 2))(p)
+    np.testing.assert_allclose(g["W"], 2 * p["W"])
+    gv = tg.grad(lambda v: tg.sum(unravel(v)["W"] * 2.0))(flat)
+    np.testing.assert_array_equal(gv, np.asarray(jax.grad(lambda v: jnp.sum(junravel(v)["W"] * 2.0))(jflat)))
+    assert gv[[0, 1, 2]].tolist() == [2.0, 2.0, 2.0] and gv[-1] == 0.0
+    with pytest.raises(ValueError, match="shape"):
+        unravel(np.ones(3))
+    empty, un_empty = tg.flatten_util.ravel_pytree({})
+    assert empty.shape == (0,) and un_empty(empty) == {}

@@ -1,0 +1,53 @@
+"""``tg.flatten_util.ravel_pytree``: a pytree of arrays as one flat vector, as in
+``jax.flatten_util``, with the function that rebuilds the tree from such a vector.
+
+Both directions are built on registered ops (``reshape``, ``concatenate``,
+slicing, ``astype``), so gradients flow through them: a loss written on the
+flat vector differentiates into every leaf, and the other way round. This is
+what plugs a parameter pytree into an optimizer that wants one vector
+(``scipy.optimize.minimize``, a hand-written Newton step with ``tg.hessian``).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .ops import astype, concatenate, getitem, reshape
+from .tensor import concrete, dtype_of, shape_of
+from .tree import tree_flatten, tree_unflatten
+
+__all__ = ["ravel_pytree"]
+
+
+def ravel_pytree(pytree: Any) -> tuple[Any, Callable]:
+    """``(flat, unravel)``: the leaves of ``pytree`` raveled and joined in
+    ``tg.tree_leaves`` order (promoted to one dtype, as NumPy would), and a function
+    mapping a vector of that size back to a pytree of the original structure, shapes and
+    dtypes. An empty tree gives a length-0 float64 vector."""
+    leaves, treedef = tree_flatten(pytree)
+    leaves = [x if hasattr(x, "shape") and hasattr(x, "dtype") else np.asarray(x) for x in leaves]
+    shapes = [shape_of(concrete(x)) for x in leaves]
+    dtypes = [np.dtype(dtype_of(concrete(x))) for x in leaves]
+    sizes = [int(np.prod(s, dtype=np.int64)) for s in shapes]
+    common = np.result_type(*dtypes) if dtypes else np.dtype(np.float64)
+    parts = [reshape(x, (-1,)) for x in leaves]
+    parts = [p if d == common else astype(p, common) for p, d in zip(parts, dtypes)]
+    flat = concatenate(parts) if parts else np.zeros((0,), dtype=common)
+    total = sum(sizes)
+    offsets = np.cumsum([0] + sizes)
+
+    def unravel(vector):
+        s = shape_of(concrete(vector))
+        if s != (total,):
+            raise ValueError(f"ravel_pytree's unravel: expected a vector of shape ({total},) "
+                             f"(the tree's {len(leaves)} leaves raveled), got shape {s}")
+        out = []
+        for shape, dt, a, b in zip(shapes, dtypes, offsets[:-1], offsets[1:]):
+            piece = reshape(getitem(vector, slice(int(a), int(b))), shape)
+            if np.dtype(dtype_of(concrete(piece))) != dt:
+                piece = astype(piece, dt)
+            out.append(piece)
+        return tree_unflatten(treedef, out)
+
+    return flat, unravel
