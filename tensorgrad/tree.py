@@ -5,6 +5,7 @@ sorted order; ``None`` is an empty subtree.
 """
 from __future__ import annotations
 
+import builtins
 import functools
 from typing import Any, Callable
 
@@ -50,7 +51,7 @@ class TreeDef:
             return "None"
         if isinstance(self.kind, type) and issubclass(self.kind, dict):
             return "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.meta, self.children)) + "}"
-        body = ", ".join(map(repr, self.children))
+        body = ", ".join(builtins.map(repr, self.children))
         return f"[{body}]" if self.kind is list else f"({body})"
 
 
@@ -240,7 +241,7 @@ def tree_reduce(f: Callable, tree: Any, initializer: Any = _NO_INITIAL,
 
 def tree_all(tree: Any, is_leaf: Callable | None = None) -> bool:
     """True if every leaf of ``tree`` is truthy (JAX's ``tree_all``)."""
-    return all(tree_leaves(tree, is_leaf))
+    return builtins.all(tree_leaves(tree, is_leaf))
 
 
 def tree_map(f: Callable, tree: Any, *rest: Any, is_leaf: Callable | None = None) -> Any:
@@ -287,3 +288,14 @@ def named_leaves(tree: Any, prefix: str = "") -> list[tuple[str, str, Any]]:
             out.append((name, path, t))
     walk(tree, prefix, "")
     return out
+
+
+# ``jax.tree``'s short names, so ``tg.tree.map(f, params)`` reads as ``jax.tree.map`` does
+# (defined last: the module's own code uses the builtins map and all through ``builtins``)
+map = tree_map  # noqa: A001
+leaves = tree_leaves
+flatten = tree_flatten
+unflatten = tree_unflatten
+structure = tree_structure
+reduce = tree_reduce
+all = tree_all  # noqa: A001

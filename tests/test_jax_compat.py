@@ -140,3 +140,17 @@ def test_ravel_pytree_matches_jax_flatten_util_and_differentiates():
         unravel(np.ones(3))
     empty, un_empty = tg.flatten_util.ravel_pytree({})
     assert empty.shape == (0,) and un_empty(empty) == {}
+
+
+def test_tg_tree_has_jax_trees_short_names():
+    p = {"b": [np.ones(2), (np.zeros(3), None)], "a": np.arange(2.0)}
+    jp = jax.tree_util.tree_map(jnp.asarray, p)
+    got, want = tg.tree.map(lambda x: x * 2 + 1, p), jax.tree.map(lambda x: x * 2 + 1, jp)
+    for a, b in zip(tg.tree.leaves(got), jax.tree.leaves(want)):
+        np.testing.assert_array_equal(a, np.asarray(b))
+    leaves, td = tg.tree.flatten(p)
+    assert len(leaves) == len(jax.tree.leaves(jp)) == 3
+    assert tg.tree.structure(tg.tree.unflatten(td, leaves)) == td
+    assert tg.tree.reduce(lambda s, x: s + x.size, p, 0) == jax.tree.reduce(lambda s, x: s + x.size, jp, 0)
+    assert tg.tree.all([True, (1, {"k": 2.0})]) and not tg.tree.all([True, 0])
+    assert repr(td).count("*") == 3  # the module's own code still uses the builtins
