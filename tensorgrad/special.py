@@ -6,11 +6,12 @@ under SciPy's name and with SciPy's defaults::
     import tensorgrad as tg
     tg.grad(lambda x: tg.special.gammaln(x).sum())(x)
 
-``scipy.special``'s ufuncs (``erf``, ``expit``, ``gammaln``, ``xlogy``, ...)
-called directly on a Tensor dispatch here too. SciPy's non-ufunc functions
-(``scipy.special.logsumexp``, ``softmax``) convert their argument to an
-ndarray, which a traced value refuses: use ``tg.special.logsumexp`` and
-``tg.special.softmax`` instead.
+``scipy.special``'s ufuncs (``erf``, ``expit``, ``gammaln``, ``gamma``,
+``xlogy``, ``kl_div``, ...) called directly on a Tensor dispatch here too.
+SciPy's non-ufunc functions (``scipy.special.logsumexp``, ``softmax``,
+``multigammaln``, ``factorial``) convert their argument to an ndarray, which a
+traced value refuses: use ``tg.special.logsumexp``, ``tg.special.softmax``,
+``tg.special.multigammaln`` and ``tg.special.factorial`` instead.
 """
 from __future__ import annotations
 
@@ -19,15 +20,19 @@ from .ops.activations import log_softmax as _log_softmax
 from .ops.activations import sigmoid as expit
 from .ops.activations import softmax as _softmax
 from .ops.shape import reshape, transpose
-from .ops.special_fns import (digamma, erfc, erfinv, gammaln, i0, i0e, i1, i1e, log_ndtr, logit, ndtr,
-                              polygamma, xlog1py, xlogy)
+from .ops.special_fns import (beta, betaln, dawsn, digamma, entr, erfc, erfcx, erfinv, exp1, expi,
+                              factorial, gamma, gammaln, gammasgn, i0, i0e, i1, i1e, kl_div, log_ndtr,
+                              loggamma, logit, multigammaln, ndtr, ndtri, poch, polygamma, rel_entr,
+                              xlog1py, xlogy)
 from .tensor import concrete, shape_of
 from .typing import Array, ArrayLike, Axis  # noqa: F401
 
 psi = digamma
 
 __all__ = ["erf", "erfc", "erfinv", "gammaln", "digamma", "psi", "polygamma", "expit", "logit", "xlogy",
-           "xlog1py", "ndtr", "log_ndtr", "i0", "i1", "i0e", "i1e", "logsumexp", "softmax", "log_softmax"]
+           "xlog1py", "ndtr", "log_ndtr", "i0", "i1", "i0e", "i1e", "logsumexp", "softmax", "log_softmax",
+           "gamma", "loggamma", "gammasgn", "beta", "betaln", "poch", "multigammaln", "factorial", "entr",
+           "rel_entr", "kl_div", "ndtri", "erfcx", "dawsn", "exp1", "expi"]
 
 
 def _over_axes(fn, x, axis):

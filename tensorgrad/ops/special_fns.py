@@ -1,6 +1,7 @@
 """Special functions as in ``scipy.special``, computed with SciPy: erfc, erfinv,
-gammaln, digamma, polygamma, logit, xlogy, xlog1py, ndtr, log_ndtr, and the
-modified Bessel functions i0, i1, i0e, i1e.
+gammaln, digamma, polygamma, logit, xlogy, xlog1py, ndtr, log_ndtr, the
+modified Bessel functions i0, i1, i0e, i1e, and the gamma family, entropies and
+integrals listed below.
 
 (erf, expit, logsumexp, softmax and log_softmax are the ops of
 :mod:`tensorgrad.ops.activations`; :mod:`tensorgrad.special` gathers them all
@@ -17,6 +18,31 @@ The Bessel functions differentiate into each other: ``i0' = i1``,
 ``i1e' = i0e − i1e (sign(x) + 1/x)`` (½ at x = 0). At 0, where ``|x|`` has a
 kink, ``sign(0) = 0`` gives ``i0e'(0) = 0`` (as JAX). ``numpy.i0`` is served by
 ``i0`` too.
+
+More of ``jax.scipy.special``: gamma, loggamma, gammasgn (no gradient), beta,
+betaln, poch, multigammaln, factorial, entr, rel_entr, kl_div, ndtri, erfcx,
+dawsn, exp1, expi. Their derivatives use digamma (``Γ' = Γψ``,
+``∂B/∂a = B(ψ(a) − ψ(a+b))``, ``∂poch/∂z = poch(ψ(z+m) − ψ(z))``,
+``∂poch/∂m = poch·ψ(z+m)``) or the function itself (``erfcx' = 2x·erfcx − 2/√π``,
+``dawsn' = 1 − 2x·dawsn``, ``ndtri' = √(2π)e^(ndtri²/2)``). Conventions at the
+special points:
+
+* Where a derivative is infinite at a point of the domain (entr at 0, ndtri at 0
+  and 1, exp1 and expi at 0, Γ and log Γ at ±0, rel_entr and kl_div in x at
+  x = 0 < y) the rule gives ±inf, a zero cotangent or tangent gives 0 there (as
+  for √x at 0), and the next derivative is 0.
+* Outside the domain (loggamma and exp1 for x < 0, entr for x < 0, ndtri
+  outside [0, 1], rel_entr and kl_div where SciPy gives +inf) and at the poles of
+  Γ in beta, betaln and poch, the derivative is NaN.
+* Where 1/Γ vanishes (poch(z, m) at z = 0, −1, −2, ..., beta(a, b) at
+  a + b = 0, −1, ...) the value is 0 with a finite slope: it is computed from
+  the reflection formula 1/Γ(−k + ε) = (−1)ᵏ sin(πε) Γ(k + 1 − ε)/π, exact at
+  every order (JAX gives NaN there).
+* factorial is 0 for n < 0, and so is its derivative (also at the negative
+  integers, where JAX gives NaN).
+
+``scipy.special.<name>`` on a Tensor dispatches to these, except for
+``multigammaln`` and ``factorial``, which are not ufuncs.
 """
 from __future__ import annotations
 
@@ -25,11 +51,12 @@ import math
 import numpy as np
 from scipy import special
 
-from ..registry import Example, elementwise
+from ..registry import Example, elementwise, nondifferentiable
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, may_any
+from ._util import concrete, dtype_of, may_any
+from .elementwise import _times_steep
 from .elementwise import abs as _abs
-from .elementwise import exp, log, log1p, sign, where
+from .elementwise import cos, exp, log, log1p, sign, sin, where
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2.0
@@ -115,14 +142,14 @@ xlog1py = elementwise(
 
 
 # ---- modified Bessel functions of the first kind ---------------------------------------
-def _in_float_of(fn):
-    """SciPy's ufunc ``fn``, its result in the input's float dtype (float16 stays float16;
-    integers give float64)."""
-    def forward(x):
-        out = fn(x)
-        dt = np.result_type(x)
+def _in_float_of(fn, name=None):
+    """SciPy's function ``fn``, its result in the inputs' float dtype (float16 stays float16;
+    integers give float64); ``name`` names the forward (default: ``fn``'s name)."""
+    def forward(*args):
+        out = fn(*args)
+        dt = np.result_type(*args)
         return out.astype(dt, copy=False) if dt.kind == "f" and np.result_type(out) != dt else out
-    forward.__name__ = forward.__qualname__ = fn.__name__
+    forward.__name__ = forward.__qualname__ = name or fn.__name__
     return forward
 
 
@@ -168,5 +195,359 @@ i1e = _unary("i1e", _in_float_of(special.i1e),
              "the exponentially scaled Bessel function e^(−|x|)·I₁(x)",
              examples=[Example(((2, 3),)), Example((np.array([0.0, 0.4, -1.3, 12.0]),), diff=(0,))])
 
+
+# ---- helpers of the rules below ------------------------------------------------------------
+def _pole(v):
+    """Where Γ has a pole: ``v`` (concrete) a non-positive integer."""
+    return (v <= 0) & (np.floor(v) == v)
+
+
+def _guarded(mask, fill, fn, *xs):
+    """``fn(*xs)``, with ``fill`` where ``mask`` is true. There ``fn`` sees 1 in place of each
+    input, so the branch not taken never evaluates log(0), 1/0 or a pole, and neither do its
+    derivatives (the cotangent flows into ``fn`` only where ``mask`` is false)."""
+    if not may_any(mask):
+        return fn(*xs)
+    return where(mask, fill, fn(*[where(mask, 1.0, x) for x in xs]))
+
+
+def _fill(mask, inside, outside, like):
+    """A constant array: ``inside`` where ``mask``, else ``outside``, in ``like``'s dtype."""
+    return np.where(mask, inside, outside).astype(dtype_of(like))
+
+
+def _steep(parts):
+    """The VJP and JVP rule ``g ⊙ slope`` of ``parts(out, *inputs) -> (slope, steep)``, a
+    derivative that is ±inf on the mask ``steep``: there a zero g (or t) gives 0, never the
+    NaN of 0·inf (as for √x at 0)."""
+    def rule(g, out, *args):
+        slope, steep = parts(out, *args)
+        return _times_steep(g, slope, steep)
+    return rule
+
+
+def _slope(parts):
+    """The elementwise derivative of ``parts`` (its slope, ±inf where steep)."""
+    return lambda out, *args: parts(out, *args)[0]
+
+
+#: Γ(k + 1) is finite in float64 for k ≤ 170: poles further out are not treated as removable
+_FAR_POLE = -170.0
+
+
+def _rgamma_near_poles(s, at):
+    """``(R, R′)``: 1/Γ(s) and its derivative, exact at the poles of Γ marked by ``at`` (where
+    1/Γ(s) = 0 but its slope is not), as expressions that differentiate again.
+
+    By the reflection formula 1/Γ(−k + ε) = (−1)ᵏ·sin(πε)·Γ(k + 1 − ε)/π, smooth in ε; here
+    ε = s + k is 0 at the pole and carries s's derivatives. Off ``at``, k = ε = 0 (R = 0,
+    R′ = 1: finite values for the caller to discard).
+    """
+    sv = concrete(s)
+    k = _fill(at, -sv, 0.0, sv)
+    sgn = _fill(np.equal(np.remainder(k, 2), 1), -1.0, 1.0, sv)
+    eps = where(at, s + k, 0.0)
+    u = k + 1 - eps
+    g = gamma(u)
+    sin_term = sin(math.pi * eps) / math.pi
+    r = sgn * sin_term * g
+    r1 = sgn * (cos(math.pi * eps) * g - sin_term * g * digamma(u))
+    return r, r1
+
+
+# ---- more of the gamma family -----------------------------------------------------------------
+def _gamma_parts(out, x):
+    steep = np.equal(concrete(x), 0)  # Γ′ = Γ·ψ is −inf at the pole ±0 (from either side)
+    return _guarded(steep, -np.inf, lambda o, v: o * digamma(v), out, x), steep
+
+
+def _loggamma_parts(out, x):
+    xv = concrete(x)
+    steep = np.equal(xv, 0)  # ψ(±0) = ∓inf
+    fill = _fill(steep, -np.copysign(np.inf, xv), np.nan, out)
+    return _guarded(steep | (xv < 0), fill, digamma, x), steep
+
+
+gamma = _unary("gamma", _in_float_of(special.gamma), _slope(_gamma_parts),
+               "diag(Γ(x)·ψ(x)), −inf at ±0", "the gamma function Γ(x)", domain="positive",
+               vjp={"x": _steep(_gamma_parts)}, jvp={"x": _steep(_gamma_parts)},
+               examples=[Example(((2, 3),)),
+                         Example((np.array([-0.5, -1.5, -2.6, 0.3, 3.7, -4.2]),), diff=(0,))])
+loggamma = _unary("loggamma", _in_float_of(special.loggamma), _slope(_loggamma_parts),
+                  "diag(ψ(x)), ∓inf at ±0, NaN for x < 0",
+                  "log Γ(x) for real x: gammaln for x ≥ 0, NaN for x < 0 (SciPy's real branch)",
+                  domain="positive", vjp={"x": _steep(_loggamma_parts)},
+                  jvp={"x": _steep(_loggamma_parts)})
+gammasgn = nondifferentiable(
+    "gammasgn", _in_float_of(special.gammasgn), jax="jax.scipy.special.gammasgn",
+    numpy="scipy.special.gammasgn", doc="the sign of Γ(x): ±1 (NaN at the poles; −1 at −0.0)",
+    examples=[Example(((2, 3),)),
+              Example((np.array([0.0, -0.0, -0.5, -1.5, -2.5, -1.0, 2.0, np.inf]),), diff=(0,))])
+
+
+def _ab(a: ArrayLike, b: ArrayLike):  # the inputs by SciPy's and JAX's names (a=, b=)
+    return (a, b), ()
+
+
+def _beta_masks(a, b):
+    """(bad, zero): where B(a, b) has no derivative (Γ(a) or Γ(b) at a pole, or a + b a pole
+    too far out), and where 1/Γ(a + b) = 0 makes B = 0 with a finite slope."""
+    av, bv = concrete(a), concrete(b)
+    sv = av + bv
+    bad = _pole(av) | _pole(bv)
+    zero = _pole(sv) & ~bad
+    far = zero & (sv < _FAR_POLE)
+    return bad | far, zero & ~far
+
+
+def _beta_d(first):
+    """∂B/∂a (``first``) or ∂B/∂b: B·(ψ(a) − ψ(a + b)). Where a + b is a pole (and a, b are
+    not), B = Γ(a)Γ(b)/Γ(a + b) is 0 and its slope Γ(a)Γ(b)·(1/Γ)′(a + b)."""
+    def d(out, a, b):
+        bad, zero = _beta_masks(a, b)
+        if not may_any(bad | zero):
+            x = a if first else b
+            return out * (digamma(x) - digamma(a + b))
+        off = bad | zero
+        outr, ar, br = where(off, 1.0, out), where(off, 1.0, a), where(off, 1.0, b)
+        general = outr * (digamma(ar if first else br) - digamma(ar + br))
+        if may_any(zero):
+            az, bz = where(zero, a, 1.0), where(zero, b, 1.0)
+            r, r1 = _rgamma_near_poles(az + bz, zero)
+            general = where(zero, gamma(az) * gamma(bz) * (digamma(az if first else bz) * r + r1),
+                            general)
+        return where(bad, np.nan, general)
+    return d
+
+
+beta = elementwise(
+    "beta", _in_float_of(special.beta), d={"a": _beta_d(True), "b": _beta_d(False)}, signature=_ab,
+    jax="jax.scipy.special.beta", numpy="scipy.special.beta", domain=("positive", "positive"),
+    symbol="diag(B·(ψ(a) − ψ(a+b))), diag(B·(ψ(b) − ψ(a+b)))",
+    doc="the beta function B(a, b) = Γ(a)Γ(b)/Γ(a + b)",
+    examples=[Example(((3, 1), (1, 4))),
+              Example((np.array([-0.5, 1.5, -2.5, 0.8]), np.array([0.7, -0.3, 3.2, 2.5])),
+                      diff=(0, 1))])
+
+
+def _betaln_d(first):
+    def d(out, a, b):
+        av, bv = concrete(a), concrete(b)
+        bad = _pole(av) | _pole(bv) | _pole(av + bv)
+        if first:
+            return _guarded(bad, np.nan, lambda u, v: digamma(u) - digamma(u + v), a, b)
+        return _guarded(bad, np.nan, lambda u, v: digamma(v) - digamma(u + v), a, b)
+    return d
+
+
+betaln = elementwise(
+    "betaln", _in_float_of(special.betaln), d={"a": _betaln_d(True), "b": _betaln_d(False)},
+    signature=_ab, jax="jax.scipy.special.betaln", numpy="scipy.special.betaln", domain=("positive", "positive"),
+    symbol="diag(ψ(a) − ψ(a+b)), diag(ψ(b) − ψ(a+b))", doc="log |B(a, b)|",
+    examples=[Example(((3, 1), (1, 4))),
+              Example((np.array([-0.5, 1.5, -2.5, 0.8]), np.array([0.7, -0.3, 3.2, 2.5])),
+                      diff=(0, 1))])
+
+
+def _poch_signature(z: ArrayLike, m: ArrayLike):
+    return (z, m), ()
+
+
+def _poch_masks(z, m):
+    """(bad, zero): where poch(z, m) has no derivative (z + m a pole of Γ), and where z alone
+    is one, so that poch = Γ(z + m)/Γ(z) = 0 with a finite slope in z."""
+    zv, mv = concrete(z), concrete(m)
+    bad = _pole(zv + mv)
+    zero = _pole(zv) & ~bad
+    far = zero & (zv < _FAR_POLE)
+    return bad | far, zero & ~far
+
+
+def _poch_dz(out, z, m):
+    bad, zero = _poch_masks(z, m)
+    if not may_any(bad | zero):
+        return out * (digamma(z + m) - digamma(z))
+    off = bad | zero
+    outr, zr, mr = where(off, 1.0, out), where(off, 1.0, z), where(off, 1.0, m)
+    general = outr * (digamma(zr + mr) - digamma(zr))
+    if may_any(zero):  # poch = Γ(z + m)·(1/Γ)(z): slope Γ(z + m)·(ψ(z + m)·(1/Γ)(z) + (1/Γ)′(z))
+        zz, mz = where(zero, z, 1.0), where(zero, m, 1.0)
+        r, r1 = _rgamma_near_poles(zz, zero)
+        s = zz + mz
+        general = where(zero, gamma(s) * (digamma(s) * r + r1), general)
+    return where(bad, np.nan, general)
+
+
+def _poch_dm(out, z, m):
+    bad, _ = _poch_masks(z, m)
+    return _guarded(bad, np.nan, lambda o, u, v: o * digamma(u + v), out, z, m)
+
+
+poch = elementwise(
+    "poch", _in_float_of(special.poch), d={"z": _poch_dz, "m": _poch_dm}, signature=_poch_signature,
+    jax="jax.scipy.special.poch", numpy="scipy.special.poch", domain=("positive", "positive"),
+    symbol="diag(poch·(ψ(z+m) − ψ(z))), diag(poch·ψ(z+m))",
+    doc="the Pochhammer symbol (rising factorial) Γ(z + m)/Γ(z)",
+    examples=[Example(((3, 1), (1, 4))),
+              Example((np.array([-0.5, -2.5, 1.5, 0.3]), np.array([1.2, 0.7, -0.4, 2.0])),
+                      diff=(0, 1))])
+
+
+def _multigammaln_forward(a, d):
+    out = special.multigammaln(a, d)  # raises ValueError unless a > (d − 1)/2 everywhere
+    dt = np.result_type(a)
+    return out.astype(dt, copy=False) if dt.kind == "f" and np.result_type(out) != dt else out
+
+
+def _multigammaln_signature(a: ArrayLike, d: int):
+    """log Γ_d(a), the log of the multivariate gamma function of dimension ``d`` (a positive
+    integer, constant): d(d−1)/4·log π + Σⱼ gammaln(a − j/2), j < d; a > (d − 1)/2."""
+    if int(d) != d or d < 1:
+        raise ValueError(f"multigammaln: d must be a positive integer, got {d!r}")
+    return (a,), (int(d),)
+
+
+def _multigammaln_d(out, a, d):
+    total = digamma(a)
+    for j in range(1, d):
+        total = total + digamma(a - 0.5 * j)
+    return total
+
+
+multigammaln = elementwise(
+    "multigammaln", _multigammaln_forward, d={"a": _multigammaln_d},
+    signature=_multigammaln_signature, params=("d",), jax="jax.scipy.special.multigammaln",
+    domain="above_one", symbol="diag(Σⱼ ψ(a − j/2))", numpy=(),  # SciPy's is not a ufunc
+    doc="log Γ_d(a), the multivariate log-gamma function",
+    examples=[Example(((2, 3),), {"d": 2}), Example(((3,),), {"d": 3})])
+
+
+def _factorial_signature(n: ArrayLike, exact: bool = False):
+    """n! = Γ(n + 1) for float n, 0 for n < 0 (as scipy.special.factorial(n, exact=False) and
+    jax.scipy.special.factorial); ``exact=True`` (SciPy's integer arithmetic) has no
+    derivative and is not supported."""
+    if exact:
+        raise NotImplementedError("factorial(exact=True) computes with Python integers and has no "
+                                  "derivative; call scipy.special.factorial on concrete values")
+    return (n,), ()
+
+
+factorial = elementwise(
+    "factorial", _in_float_of(lambda n: special.factorial(n, exact=False), "factorial"),
+    d={"n": lambda out, n: _guarded(np.less(concrete(n), 0), 0.0,
+                                    lambda o, v: o * digamma(v + 1), out, n)},
+    signature=_factorial_signature, jax="jax.scipy.special.factorial", domain="positive",
+    symbol="diag(Γ(n+1)·ψ(n+1)), 0 for n < 0", numpy=(),  # SciPy's is not a ufunc
+    doc="n! = Γ(n + 1), 0 for n < 0",
+    examples=[Example(((2, 3),)), Example((np.array([1.0, 2.5, -0.5, -2.5, 4.0, 0.2]),), diff=(0,))])
+
+
+# ---- entropies -------------------------------------------------------------------------------
+def _entr_parts(out, x):
+    xv = concrete(x)
+    steep = np.equal(xv, 0)  # the slope −(1 + log x) is +inf at 0
+    off = ~(xv > 0)
+    return _guarded(off, _fill(steep, np.inf, np.nan, out), lambda v: -(1 + log(v)), x), steep
+
+
+entr = _unary("entr", _in_float_of(special.entr), _slope(_entr_parts),
+              "diag(−(1 + log x)), +inf at 0, NaN for x < 0",
+              "−x·log x (0 at 0, −inf for x < 0)", domain="positive",
+              vjp={"x": _steep(_entr_parts)}, jvp={"x": _steep(_entr_parts)})
+
+
+def _log_ratio_dx(plus):
+    """∂/∂x of x·log(x/y) (``plus`` 1: rel_entr) or of x·log(x/y) − x + y (``plus`` 0: kl_div):
+    log x − log y + plus for x, y > 0; −inf at x = 0 < y (the slope of x·log x there); NaN
+    elsewhere (where SciPy's value is a constant +inf, or jumps to it)."""
+    def parts(out, x, y):
+        xv, yv = concrete(x), concrete(y)
+        steep = np.equal(xv, 0) & (yv > 0)
+        off = ~((xv > 0) & (yv > 0))
+        fill = _fill(steep, -np.inf, np.nan, out)
+        return _guarded(off, fill, lambda u, v: log(u) - log(v) + plus, x, y), steep
+    return parts
+
+
+def _log_ratio_dy(plus):
+    """∂/∂y: −x/y (rel_entr) or 1 − x/y (kl_div) for x ≥ 0 < y; at x = y = 0, where the value
+    is SciPy's 0 (rel_entr) or y (kl_div), 0 or 1 (the slope along y > 0); NaN elsewhere."""
+    def d(out, x, y):
+        xv, yv = concrete(x), concrete(y)
+        off = ~((xv >= 0) & (yv > 0))
+        fill = _fill(np.equal(xv, 0) & np.equal(yv, 0), plus, np.nan, out)
+        return _guarded(off, fill, lambda u, v: plus - u / v, x, y)
+    return d
+
+
+_REL_DX, _KL_DX = _log_ratio_dx(1.0), _log_ratio_dx(0.0)
+rel_entr = elementwise(
+    "rel_entr", _in_float_of(special.rel_entr), d={"x": _slope(_REL_DX), "y": _log_ratio_dy(0.0)},
+    vjp={"x": _steep(_REL_DX)}, jvp={"x": _steep(_REL_DX)},
+    jax="jax.scipy.special.rel_entr", numpy="scipy.special.rel_entr",
+    domain=("positive", "positive"), examples=_BINARY,
+    symbol="diag(log(x/y) + 1), diag(−x/y) (−inf, 0 at x = 0 < y)",
+    doc="x·log(x/y) for x, y > 0; 0 at x = 0 ≤ y; +inf otherwise")
+kl_div = elementwise(
+    "kl_div", _in_float_of(special.kl_div), d={"x": _slope(_KL_DX), "y": _log_ratio_dy(1.0)},
+    vjp={"x": _steep(_KL_DX)}, jvp={"x": _steep(_KL_DX)},
+    jax="jax.scipy.special.kl_div", numpy="scipy.special.kl_div",
+    domain=("positive", "positive"), examples=_BINARY,
+    symbol="diag(log(x/y)), diag(1 − x/y) (−inf, 1 at x = 0 < y)",
+    doc="x·log(x/y) − x + y for x, y > 0; y at x = 0 ≤ y; +inf otherwise")
+
+
+# ---- the normal quantile, scaled error functions and exponential integrals -------------------
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+
+
+def _ndtri_parts(out, x):
+    # Φ⁻¹′ = √(2π)·e^(out²/2): +inf at 0 and 1 (out = ∓inf), NaN outside [0, 1]
+    steep = np.isinf(concrete(out))
+    return _guarded(steep, np.inf, lambda o: _SQRT_2PI * exp(0.5 * (o * o)), out), steep
+
+
+ndtri = _unary("ndtri", _in_float_of(special.ndtri), _slope(_ndtri_parts),
+               "diag(√(2π)·e^(ndtri(x)²/2)), +inf at 0 and 1",
+               "Φ⁻¹(x), the inverse of the standard normal CDF, on (0, 1)", domain="open_unit",
+               vjp={"x": _steep(_ndtri_parts)}, jvp={"x": _steep(_ndtri_parts)})
+erfcx = _unary("erfcx", _in_float_of(special.erfcx),
+               lambda out, x: 2 * x * out - _TWO_OVER_SQRT_PI, "diag(2x·erfcx(x) − 2/√π)",
+               "the scaled complementary error function e^(x²)·erfc(x)",
+               examples=[Example(((2, 3),)),
+                         Example((np.array([-3.0, -0.5, 0.0, 2.0, 9.0, 40.0]),), diff=(0,))])
+dawsn = _unary("dawsn", _in_float_of(special.dawsn), lambda out, x: 1 - 2 * x * out,
+               "diag(1 − 2x·dawsn(x))", "Dawson's integral e^(−x²)·∫₀ˣ e^(t²) dt",
+               examples=[Example(((2, 3),)),
+                         Example((np.array([-6.0, -0.5, 0.0, 1.5, 12.0]),), diff=(0,))])
+
+
+def _exp1_parts(out, x):
+    xv = concrete(x)
+    steep = np.equal(xv, 0)  # E₁′ = −e^(−x)/x: −inf at 0, NaN for x < 0 (as E₁ itself)
+    fill = _fill(steep, -np.inf, np.nan, out)
+    return _guarded(~(xv > 0), fill, lambda v: -exp(-v) / v, x), steep
+
+
+def _expi_parts(out, x):
+    xv = concrete(x)
+    steep = np.equal(xv, 0)  # Ei′ = eˣ/x: ±inf at ±0
+    fill = np.copysign(np.inf, xv).astype(dtype_of(out))
+    return _guarded(steep, fill, lambda v: exp(v) / v, x), steep
+
+
+# JAX cannot differentiate its exp1 twice (jax 0.10: "No constant handler" inside a trace), so
+# the table compares first order only; tests/test_special_more.py checks the second
+exp1 = _unary("exp1", _in_float_of(special.exp1), _slope(_exp1_parts),
+              "diag(−e^(−x)/x), −inf at 0",
+              "the exponential integral E₁(x) = ∫₁^∞ e^(−xt)/t dt",
+              domain="positive", second_order=False,
+              vjp={"x": _steep(_exp1_parts)}, jvp={"x": _steep(_exp1_parts)})
+expi = _unary("expi", _in_float_of(special.expi), _slope(_expi_parts), "diag(eˣ/x), ±inf at ±0",
+              "the exponential integral Ei(x) (−inf at 0)", domain="nonzero",
+              vjp={"x": _steep(_expi_parts)}, jvp={"x": _steep(_expi_parts)})
+
 __all__ = ["erfc", "erfinv", "ndtr", "log_ndtr", "logit", "polygamma", "digamma", "gammaln", "xlogy",
-           "xlog1py", "i0", "i1", "i0e", "i1e"]
+           "xlog1py", "i0", "i1", "i0e", "i1e", "gamma", "loggamma", "gammasgn", "beta", "betaln", "poch",
+           "multigammaln", "factorial", "entr", "rel_entr", "kl_div", "ndtri", "erfcx", "dawsn", "exp1",
+           "expi"]
