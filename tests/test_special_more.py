@@ -503,3 +503,21 @@ def test_jit_of_multigammaln_and_values():
     for x in (np.array([1.5, 2.5]), np.array([4.0, 9.0])):
         _close(f(x), sp.multigammaln(x, 3), 1e-15, 0)
     assert f.cache_size() == 1
+
+
+def test_xlogy_and_xlog1py_derivatives_at_the_log_singularity_without_warnings():
+    # ∂x = log y is −inf at y = 0 and NaN for y < 0; ∂y = x/y is ±inf at y = 0 ≠ x and 0
+    # where x = 0; nothing is evaluated at the singularity (RuntimeWarnings are errors here)
+    for (x, y), want in {(0.0, 0.0): (-np.inf, 0.0), (1.0, 0.0): (-np.inf, np.inf),
+                         (-2.0, 0.0): (-np.inf, -np.inf), (1.0, -2.0): (np.nan, -0.5),
+                         (2.0, 3.0): (np.log(3.0), 2 / 3)}.items():
+        got = tg.grad(tg.special.xlogy, argnums=(0, 1))(x, y)
+        np.testing.assert_allclose(np.array(got, dtype=float), want)
+        got1 = tg.grad(tg.special.xlog1py, argnums=(0, 1))(x, y - 1.0)
+        np.testing.assert_allclose(np.array(got1, dtype=float), want, rtol=1e-15)
+    j = jax.grad(jax.scipy.special.xlogy, argnums=(0, 1))(1.0, 0.0)
+    assert tuple(map(float, j)) == (-np.inf, np.inf)  # JAX agrees where x ≠ 0
+    f = tg.jit(tg.grad(lambda x, y: tg.sum(tg.special.xlogy(x, y)), argnums=(0, 1)))
+    gx, gy = f(np.array([0.0, 1.0]), np.array([0.0, 2.0]))
+    np.testing.assert_allclose(gx, [-np.inf, np.log(2.0)])
+    np.testing.assert_allclose(gy, [0.0, 0.5])

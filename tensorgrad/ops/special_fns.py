@@ -116,26 +116,43 @@ gammaln = _unary("gammaln", special.gammaln, lambda out, x: digamma(x), "diag(ψ
 
 
 # ---- x·log y ------------------------------------------------------------------------------
+def _ratio(x, u):
+    """``x / u`` for ∂/∂y of x·log(u): 0 where x = 0 (also at u = 0), ±inf where u = 0 ≠ x,
+    computed without a division by zero (no warning)."""
+    xv, uv = concrete(x), concrete(u)
+    zero_x, zero_u = np.equal(xv, 0), np.equal(uv, 0)
+    if not may_any(zero_x) and not may_any(zero_u):
+        return x / u
+    skip = np.logical_or(zero_x, zero_u)
+    pole = where(np.greater(xv, 0), np.inf, -np.inf)
+    return where(zero_x, 0.0, where(zero_u, pole, x / where(skip, 1.0, u)))
+
+
 def _xlogy_dy(out, x, y):
-    zero = np.equal(concrete(x), 0)
-    if not zero.any():
-        return x / y
-    return where(zero, 0.0, x / where(zero, 1.0, y))
+    return _ratio(x, y)
 
 
 def _xlog1py_dy(out, x, y):
-    zero = np.equal(concrete(x), 0)
-    if not zero.any():
-        return x / (1 + y)
-    return where(zero, 0.0, x / where(zero, 1.0, 1 + y))
+    return _ratio(x, 1 + y)
+
+
+def _log_of(u, log_fn, arg):
+    """``log_fn(arg)`` with ``u`` the argument of the log (y, or 1 + y): −inf where u = 0 and
+    NaN where u < 0, as SciPy's xlogy gives, without evaluating the log there (no warning)."""
+    bad = np.less_equal(concrete(u), 0)
+    if not may_any(bad):
+        return log_fn(arg)
+    safe = where(bad, 1.0 if log_fn is log else 0.0, arg)
+    return where(bad, where(np.equal(concrete(u), 0), -np.inf, np.nan), log_fn(safe))
 
 
 xlogy = elementwise(
-    "xlogy", special.xlogy, d={"x": lambda out, x, y: log(y), "y": _xlogy_dy},
+    "xlogy", special.xlogy, d={"x": lambda out, x, y: _log_of(y, log, y), "y": _xlogy_dy},
     jax="jax.scipy.special.xlogy", symbol="diag(log y), diag(x/y)", domain=("real", "positive"),
     examples=_BINARY, numpy="scipy.special.xlogy", doc="x·log(y), 0 where x = 0")
 xlog1py = elementwise(
-    "xlog1py", special.xlog1py, d={"x": lambda out, x, y: log1p(y), "y": _xlog1py_dy},
+    "xlog1py", special.xlog1py, d={"x": lambda out, x, y: _log_of(1 + concrete(y), log1p, y),
+                                   "y": _xlog1py_dy},
     jax="jax.scipy.special.xlog1py", symbol="diag(log(1 + y)), diag(x/(1 + y))",
     domain=("real", "positive"), examples=_BINARY, numpy="scipy.special.xlog1py",
     doc="x·log(1 + y), 0 where x = 0")
