@@ -14,6 +14,7 @@ from . import creation  # noqa: F401  (zeros, ones, full, eye, arange, array, as
 from . import counting  # noqa: F401  (histogram, unique_counts/inverse/all, poly, trim_zeros, ix_, ...)
 from . import sets  # noqa: F401  (intersect1d, union1d, setdiff1d, setxor1d, partition, polyadd, polyfit, ...)
 from . import activations_more  # noqa: F401  (elu, selu, silu, mish, relu6, hard_tanh, ...: jax.nn's)
+from . import matrix_functions  # noqa: F401  (expm, with its Fréchet derivative)
 from . import mapping  # noqa: F401  (vectorize, apply_along_axis, logspace, geomspace, matvec, fill_diagonal, ...)
 
 globals().update(FUNCTIONS)

@@ -1,0 +1,11 @@
+"""``tg.scipy``: the differentiable parts of SciPy in ``jax.scipy``'s layout, so code written
+for ``jax.scipy`` runs on tensorgrad:
+
+* ``tg.scipy.special``: the same module as ``tg.special``;
+* ``tg.scipy.linalg``: ``expm`` (with its Fréchet derivative), ``solve_triangular``,
+  ``cho_factor``/``cho_solve``, and ``tg.linalg``'s functions under SciPy's names.
+"""
+from __future__ import annotations
+
+from .. import special  # noqa: F401
+from . import linalg  # noqa: F401

@@ -1,0 +1,165 @@
+"""``tg.scipy.linalg``: ``scipy.linalg``'s (and ``jax.scipy.linalg``'s) names, differentiable.
+
+* ``expm``: the matrix exponential, a registered op whose rules are its Fréchet
+  derivative; ``expm_frechet(A, E)`` gives that derivative itself.
+* ``solve_triangular``, ``cho_factor``, ``cho_solve``: solves that read one triangle
+  (the gradient reaches only the triangle that is read).
+* ``cholesky`` (SciPy's default: the *upper* factor), ``solve`` (``assume_a``: a
+  symmetric input is read from one triangle, as SciPy does), ``eigh``, ``svd``, ``qr``
+  (SciPy's modes), ``det``, ``inv``, ``pinv``, ``norm``, ``block_diag``: SciPy's
+  signatures on ``tg.linalg``'s functions.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import linalg as _la
+from ..ops import concatenate, eye, pad, reshape, tril, triu
+from ..ops.linalg_ops import mT, square, symmetric_from
+from ..ops.matrix_functions import _frechet
+from ..ops.matrix_functions import expm as _expm
+from ..tensor import concrete, dtype_of, shape_of
+from ..typing import Array, ArrayLike  # noqa: F401
+
+__all__ = ["expm", "expm_frechet", "solve_triangular", "cho_factor", "cho_solve", "cholesky",
+           "solve", "eigh", "svd", "qr", "det", "inv", "pinv", "norm", "block_diag"]
+
+det, inv, pinv, norm = _la.det, _la.inv, _la.pinv, _la.norm
+
+
+def expm(A: ArrayLike, *, upper_triangular: bool = False, max_squarings: int = 16) -> Array:
+    """The matrix exponential of a square matrix (or a stack of them); its derivative is
+    the Fréchet derivative (see :func:`expm_frechet`)."""
+    return _expm(A, upper_triangular=upper_triangular, max_squarings=max_squarings)
+
+
+def expm_frechet(A: ArrayLike, E: ArrayLike, method: str | None = None, compute_expm: bool = True,
+                 check_finite: bool = True):
+    """The Fréchet derivative ``L(A, E)`` of the matrix exponential at ``A`` in the
+    direction ``E`` (with ``expm(A)`` first when ``compute_expm``), differentiable in both."""
+    if _shape(A) != _shape(E):
+        raise ValueError(f"expm_frechet: A and E must have the same shape, got {_shape(A)} and "
+                         f"{_shape(E)}")
+    L = _frechet(A, E)
+    return (expm(A), L) if compute_expm else L
+
+
+def _shape(x) -> tuple:
+    return shape_of(concrete(x)) if hasattr(x, "shape") else np.shape(x)
+
+
+def _triangle(a, lower: bool, unit_diagonal: bool):
+    n = square("solve_triangular", a)
+    if unit_diagonal:
+        return (tril(a, -1) if lower else triu(a, 1)) + eye(n, dtype=dtype_of(concrete(a)))
+    return tril(a) if lower else triu(a)
+
+
+def solve_triangular(a: ArrayLike, b: ArrayLike, trans: int | str = 0, lower: bool = False,
+                     unit_diagonal: bool = False, overwrite_b: bool = False, debug=None,
+                     check_finite: bool = True) -> Array:
+    """``x`` with ``T x = b`` for the triangle ``T`` of ``a`` (lower or upper; with a unit
+    diagonal if ``unit_diagonal``); ``trans`` 1/'T' (or 2/'C') solves ``Tᵀ x = b``. Only the
+    triangle read gets a gradient."""
+    t = _triangle(a, lower, unit_diagonal)
+    if trans in (1, 2, "T", "C"):
+        t = mT(t)
+    elif trans not in (0, "N"):
+        raise ValueError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
+    return _la.solve(t, b)
+
+
+def cholesky(a: ArrayLike, lower: bool = False, overwrite_a: bool = False,
+             check_finite: bool = True) -> Array:
+    """The Cholesky factor of a symmetric positive-definite matrix: upper ``U`` with
+    ``a = Uᵀ U`` (SciPy's default), or lower ``L`` with ``a = L Lᵀ``."""
+    return _la.cholesky(a, upper=not lower)
+
+
+def cho_factor(a: ArrayLike, lower: bool = False, overwrite_a: bool = False,
+               check_finite: bool = True) -> tuple[Any, bool]:
+    """``(c, lower)`` for :func:`cho_solve`: ``c`` is the Cholesky factor (zeros in the
+    other triangle, where SciPy leaves whatever was there)."""
+    return cholesky(a, lower=lower), bool(lower)
+
+
+def cho_solve(c_and_lower: tuple, b: ArrayLike, overwrite_b: bool = False,
+              check_finite: bool = True) -> Array:
+    """``x`` with ``a x = b`` from ``cho_factor(a)``: two triangular solves."""
+    c, lower = c_and_lower
+    L = c if lower else mT(c)
+    y = solve_triangular(L, b, lower=True)
+    return solve_triangular(L, y, lower=True, trans=1)
+
+
+def solve(a: ArrayLike, b: ArrayLike, lower: bool = False, overwrite_a: bool = False,
+          overwrite_b: bool = False, check_finite: bool = True, assume_a: str | None = None,
+          transposed: bool = False) -> Array:
+    """``x`` with ``a x = b`` (``transposed``: ``aᵀ x = b``). With ``assume_a`` 'sym', 'her'
+    or 'pos', ``a`` is read from its ``lower`` (or upper) triangle, as SciPy does."""
+    if assume_a in ("sym", "her", "pos", "symmetric", "hermitian", "positive definite"):
+        a = symmetric_from(a, lower)
+    elif assume_a in ("upper triangular", "lower triangular"):
+        return solve_triangular(a, b, lower=assume_a.startswith("lower"), trans=1 if transposed else 0)
+    elif assume_a not in (None, "gen", "general"):
+        raise NotImplementedError(f"solve: assume_a={assume_a!r} is not supported (use 'gen', "
+                                  "'sym', 'pos' or a triangular structure)")
+    return _la.solve(mT(a) if transposed else a, b)
+
+
+def eigh(a: ArrayLike, b: ArrayLike | None = None, lower: bool = True, eigvals_only: bool = False,
+         **kwargs):
+    """Eigenvalues (ascending) and eigenvectors of a symmetric matrix read from its ``lower``
+    (or upper) triangle; ``eigvals_only`` gives the eigenvalues alone. The generalized
+    problem (``b``) is not supported."""
+    if b is not None:
+        raise NotImplementedError("eigh: the generalized problem (b=...) is not supported")
+    w, v = _la.eigh(a, UPLO="L" if lower else "U")
+    return w if eigvals_only else (w, v)
+
+
+def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True, overwrite_a: bool = False,
+        check_finite: bool = True, lapack_driver: str = "gesdd"):
+    """``(U, s, Vh)`` (or ``s`` alone), as ``scipy.linalg.svd``."""
+    out = _la.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    return tuple(out) if compute_uv else out
+
+
+def qr(a: ArrayLike, overwrite_a: bool = False, lwork=None, mode: str = "full",
+       pivoting: bool = False, check_finite: bool = True):
+    """``(Q, R)`` with SciPy's modes: 'full' (square Q), 'economic' (reduced), 'r' (``(R,)``)."""
+    if pivoting:
+        raise NotImplementedError("qr: pivoting is not supported")
+    if mode == "full":
+        return tuple(_la.qr(a, mode="complete"))
+    if mode == "economic":
+        return tuple(_la.qr(a, mode="reduced"))
+    if mode == "r":
+        return (_la.qr(a, mode="r"),)
+    raise ValueError(f"qr: mode must be 'full', 'economic' or 'r', got {mode!r}")
+
+
+def block_diag(*arrs: ArrayLike) -> Array:
+    """The block-diagonal matrix with the given blocks (scalars and 1-D arrays count as
+    1 × n rows, as in SciPy); differentiable in every block."""
+    if not arrs:
+        return np.zeros((1, 0))
+    blocks = []
+    for a in arrs:
+        s = _shape(a)
+        if len(s) > 2:
+            raise ValueError(f"block_diag: blocks must have at most 2 dimensions, got shape {s}")
+        blocks.append(a if len(s) == 2 else _as_row(a, s))
+    shapes = [_shape(b) for b in blocks]
+    cols = sum(s[1] for s in shapes)
+    rows, left = [], 0
+    for b, (r, c) in zip(blocks, shapes):
+        rows.append(pad(b, ((0, 0), (left, cols - left - c))))
+        left += c
+    return concatenate(rows, axis=0)
+
+
+def _as_row(a, s):
+    return reshape(a, (1, int(np.prod(s, dtype=int))))

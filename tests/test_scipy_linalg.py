@@ -1,0 +1,89 @@
+"""tg.scipy.linalg against scipy.linalg's values and jax.scipy.linalg's gradients:
+expm (an op whose rules are its Fréchet derivative; second order too), expm_frechet,
+solve_triangular, cho_factor/cho_solve, and SciPy's signatures of cholesky, solve, eigh,
+svd, qr and block_diag."""
+import jax
+import jax.numpy as jnp
+import jax.scipy.linalg as jsl
+import numpy as np
+import pytest
+import scipy.linalg as sl
+
+import tensorgrad as tg
+
+tsl = tg.scipy.linalg
+RNG = np.random.default_rng(7)
+A = RNG.normal(size=(3, 3)) * 0.7
+B = RNG.normal(size=(3, 2))
+SPD = A @ A.T + 3 * np.eye(3)
+
+CASES = {
+    "expm": (lambda m, a: m.expm(a), A),
+    "expm stack": (lambda m, a: m.expm(jnp.stack([a, -a.T]) if m is jsl else tg.stack([a, -a.T])), A),
+    "expm_frechet": (lambda m, a: m.expm_frechet(a, a * a + 1.0, compute_expm=False), A),
+    "solve_triangular lower": (lambda m, a: m.solve_triangular(a + 3 * np.eye(3), B, lower=True), A),
+    "solve_triangular upper T": (lambda m, a: m.solve_triangular(a + 3 * np.eye(3), B[:, 0], trans=1), A),
+    "solve_triangular unit": (lambda m, a: m.solve_triangular(a, B, lower=True, unit_diagonal=True), A),
+    "cho_solve": (lambda m, a: m.cho_solve(m.cho_factor(a @ a.T + 3 * np.eye(3)), B), A),
+    "cho_solve lower": (lambda m, a: m.cho_solve(m.cho_factor(a @ a.T + 3 * np.eye(3), lower=True), B), A),
+    "cholesky upper": (lambda m, a: m.cholesky(a @ a.T + 3 * np.eye(3)), A),
+    "cholesky lower": (lambda m, a: m.cholesky(a @ a.T + 3 * np.eye(3), lower=True), A),
+    # SciPy reads one triangle of a "symmetric" input; jax.scipy reads (or symmetrizes) all
+    # of it, so its reference is written with the triangle SciPy reads
+    "solve sym lower": (lambda m, a: m.solve(a + 3 * np.eye(3), B, assume_a="sym", lower=True), A,
+                        lambda a: jnp.linalg.solve(jnp.tril(a) + jnp.tril(a, -1).T + 3 * np.eye(3), B)),
+    "solve pos": (lambda m, a: m.solve(a @ a.T + 3 * np.eye(3), B, assume_a="pos"), A),
+    "det inv": (lambda m, a: m.det(a) * m.inv(a + 3 * np.eye(3)), A),
+    "eigh": (lambda m, a: m.eigh(a + a.T)[0], A),
+    "eigh upper values": (lambda m, a: m.eigh(a, lower=False, eigvals_only=True), A,
+                          lambda a: jnp.linalg.eigh(jnp.triu(a) + jnp.triu(a, 1).T)[0]),
+    "svd": (lambda m, a: m.svd(a[:, :2], compute_uv=False), A),
+    "qr economic R": (lambda m, a: m.qr(a[:, :2], mode="economic")[1], A),
+    "block_diag": (lambda m, a: m.block_diag(a[:2, :2], a[2], 2.0 * a[0, 0]), A),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_values_against_scipy_and_gradients_against_jax(name):
+    f, a, *ref_fn = CASES[name]
+    jf = ref_fn[0] if ref_fn else (lambda v: f(jsl, v))
+    np.testing.assert_allclose(np.asarray(f(tsl, a)), np.asarray(f(sl, a)) if name not in
+                               ("expm stack", "expm_frechet") else np.asarray(f(jsl, jnp.asarray(a))),
+                               rtol=1e-10, atol=1e-12)
+    w = RNG.normal(size=np.shape(f(tsl, a)))
+    g = tg.grad(lambda v: tg.sum(f(tsl, v) * w))(a)
+    ref = jax.jit(jax.grad(lambda v: jnp.sum(jf(v) * w)))(jnp.asarray(a))
+    np.testing.assert_allclose(g, np.asarray(ref), rtol=1e-9, atol=1e-11)
+
+
+def test_expm_second_order_fwd_rev_and_jit():
+    f = lambda a: tg.sum(tg.sin(tsl.expm(a)))  # noqa: E731
+    jf = lambda a: jnp.sum(jnp.sin(jsl.expm(a)))  # noqa: E731
+    np.testing.assert_allclose(tg.hessian(f)(A), np.asarray(jax.jit(jax.hessian(jf))(jnp.asarray(A))),
+                               rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(tg.jacfwd(tsl.expm)(A), tg.jacrev(tsl.expm)(A), rtol=1e-12, atol=1e-13)
+    j = tg.jit(tg.grad(f))
+    np.testing.assert_allclose(j(A * 0.5), tg.grad(f)(A * 0.5), rtol=1e-13)
+    # the Fréchet derivative against SciPy's own
+    E = RNG.normal(size=(3, 3))
+    X, L = tsl.expm_frechet(A, E)
+    sX, sL = sl.expm_frechet(A, E)
+    np.testing.assert_allclose(X, sX, rtol=1e-12)
+    np.testing.assert_allclose(L, sL, rtol=1e-10, atol=1e-12)
+
+
+def test_triangular_solves_read_one_triangle_and_errors():
+    junk = np.triu(np.full((3, 3), 100.0), 1)
+    low = np.tril(A) + 3 * np.eye(3)
+    np.testing.assert_allclose(tsl.solve_triangular(low + junk, B, lower=True), np.linalg.solve(low, B))
+    g = tg.grad(lambda v: tg.sum(tsl.solve_triangular(v, B, lower=True)))(low + junk)
+    assert np.all(np.triu(g, 1) == 0)  # the triangle not read gets no gradient
+    c, lower = tsl.cho_factor(SPD)
+    assert lower is False and np.allclose(c.T @ c, SPD)
+    with pytest.raises(ValueError, match="trans"):
+        tsl.solve_triangular(low, B, trans=3)
+    with pytest.raises(NotImplementedError, match="generalized"):
+        tsl.eigh(SPD, SPD)
+    with pytest.raises(NotImplementedError, match="assume_a"):
+        tsl.solve(SPD, B, assume_a="banded")
+    assert tg.scipy.special is tg.special
