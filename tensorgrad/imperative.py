@@ -96,6 +96,34 @@ def backward(self: Tensor, gradient=None, retain_graph: bool = False) -> None:
 Tensor.backward = backward
 
 
+def _is_leaf(t: Tensor) -> bool:
+    return t._trace is IMPERATIVE and t._node is not None and t._node.op is None
+
+
+def _deepcopy(self: Tensor, memo) -> Tensor:
+    """A leaf of the imperative tape copies into a new leaf (its own value and ``.grad``), as
+    in PyTorch, so a copied model trains on its own; any other Tensor as ``Tensor.__deepcopy__``."""
+    if _is_leaf(self):
+        out = tensor(concrete(self), requires_grad=True)
+        if self.grad is not None:
+            out.grad = np.array(self.grad)
+        return out
+    return _plain_deepcopy(self, memo)
+
+
+def _reduce(self: Tensor):
+    if _is_leaf(self):  # pickled as a leaf that requires gradients (not its tape)
+        return (tensor, (np.array(concrete(self)), True))
+    if self._trace is IMPERATIVE:
+        return (Tensor, (np.array(concrete(self)),))  # a recorded result: its value
+    return _plain_reduce(self)
+
+
+_plain_deepcopy, _plain_reduce = Tensor.__deepcopy__, Tensor.__reduce__
+Tensor.__deepcopy__ = _deepcopy
+Tensor.__reduce__ = _reduce
+
+
 def _traced_inside(x) -> bool:
     if type(x) is Tensor:
         return traced_level(x) > 0

@@ -338,6 +338,14 @@ class Staged:
         self.slot = slot
         self.program = program
 
+    # a staged value stands for an immutable array: a copy is the value itself (a deep copy
+    # of its program would be a second, unrelated trace)
+    def __copy__(self) -> "Staged":
+        return self
+
+    def __deepcopy__(self, memo) -> "Staged":
+        return self
+
     # ---- metadata -------------------------------------------------------------
     @property
     def shape(self) -> tuple:
@@ -403,6 +411,9 @@ class Staged:
 
     def __array__(self, dtype=None, copy=None):
         raise _concretization("np.asarray()/np.array() (or storing it into a NumPy array)", self)
+
+    def __reduce__(self):
+        raise _concretization("pickling", self)
 
     def __setitem__(self, idx, value):
         raise ConcretizationError("tg.jit: item assignment on a traced array; arrays are "

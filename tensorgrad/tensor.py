@@ -88,6 +88,33 @@ class Tensor:
         return int(np.prod(self.shape, dtype=np.int64))
 
     @property
+    def itemsize(self) -> int:
+        return np.dtype(self.dtype).itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.itemsize
+
+    @property
+    def device(self) -> str:
+        """Where the value lives: always ``"cpu"`` (tensorgrad computes with NumPy)."""
+        return "cpu"
+
+    def to_device(self, device, /, *, stream=None) -> "Tensor":
+        """The tensor itself for ``"cpu"`` (the Array API's method; there is no other device)."""
+        if device not in ("cpu", None):
+            raise ValueError(f"to_device: tensorgrad computes on the CPU only, got device {device!r}")
+        return self
+
+    def block_until_ready(self) -> "Tensor":
+        """The tensor itself: NumPy computes eagerly, nothing is pending (JAX's method)."""
+        return self
+
+    def __contains__(self, value) -> bool:
+        # like ndarray: (t == value).any(), a comparison (values are concrete)
+        return bool(np.any(np.asarray(concrete(self)) == concrete(value)))
+
+    @property
     def requires_grad(self) -> bool:
         """True while this tensor is recorded by a live trace."""
         tr = self._trace
@@ -153,6 +180,29 @@ class Tensor:
         return operator.index(concrete(self))
 
     __hash__ = object.__hash__
+
+    # ---- copying and pickling -----------------------------------------------
+    # A Tensor's value never changes, so a copy of a value on a live trace is the value
+    # itself: its gradient keeps flowing. (A deep copy used to copy the trace object too,
+    # which silently cut the gradient: a zero instead of the right answer.) A Tensor of no
+    # trace gets a copy of its array. The imperative tape's leaves (tg.tensor(...,
+    # requires_grad=True)) become fresh leaves, as in PyTorch: see tensorgrad.imperative.
+    def __copy__(self) -> "Tensor":
+        return self
+
+    def __deepcopy__(self, memo) -> "Tensor":
+        if self._trace is None:
+            v = self._value
+            return Tensor(v.copy() if isinstance(v, np.ndarray) else v)
+        return self
+
+    def __reduce__(self):
+        if self._trace is not None:
+            raise TypeError(
+                "pickling a Tensor that a transform is tracing would store a constant and "
+                "lose its gradient; pickle t.detach() or tg.stop_gradient(t) if the value is "
+                "what you mean")
+        return (Tensor, (concrete(self),))
 
     def detach(self) -> "Tensor":
         """The same value, cut from every trace (no gradient flows through)."""

@@ -293,3 +293,19 @@ def test_fromfunction_and_apply_under_grad():
     assert tg.fromfunction(lambda i, j: i + j, (2, 2), dtype=int).tolist() == [[0, 1], [1, 2]]
     with pytest.raises(ValueError, match="size 0"):
         tg.apply_along_axis(tg.sum, 1, tg.Tensor(np.ones((0, 3))))
+
+
+def test_tensor_array_attributes_and_methods():
+    a = np.arange(6.0).reshape(2, 3)
+    t = tg.Tensor(a)
+    assert (t.itemsize, t.nbytes, t.device) == (a.itemsize, a.nbytes, "cpu")
+    assert t.to_device("cpu") is t and t.block_until_ready() is t
+    with pytest.raises(ValueError, match="CPU"):
+        t.to_device("gpu")
+    assert 4.0 in t and 9.0 not in t
+    np.testing.assert_array_equal(np.asarray(t.compress([True, False, True], axis=1)),
+                                  a.compress([True, False, True], axis=1))
+    idx = np.array([0, 1, 0])
+    np.testing.assert_array_equal(np.asarray(tg.Tensor(idx).choose([a[0], a[1]])), idx.choose([a[0], a[1]]))
+    g = tg.grad(lambda x: tg.sum(x.compress([True, False], axis=0) ** 2))(a)
+    np.testing.assert_array_equal(g, np.r_[[2 * a[0]], [np.zeros(3)]])

@@ -123,3 +123,33 @@ def test_tolist_refuses_a_traced_value_and_formatting_always_works():
     assert seen[0].startswith("1.50 tensor(")
     with pytest.raises(TypeError):  # as NumPy: a format spec needs a single value
         f"{tg.tensor([1.0, 2.0]):.2f}"
+
+
+def test_copying_a_traced_value_keeps_its_gradient():
+    import copy
+    import pickle
+    x = np.array([1.0, 2.0])
+    # a deep copy used to copy the trace too and silently cut the gradient (zeros)
+    for copier in (copy.deepcopy, copy.copy, lambda v: copy.deepcopy({"a": [v]})["a"][0]):
+        np.testing.assert_allclose(tg.grad(lambda v: tg.sum(copier(v) * v))(x), 2 * x)
+        np.testing.assert_allclose(tg.jacfwd(lambda v: copier(v) * v)(x), np.diag(2 * x))
+        np.testing.assert_allclose(tg.jit(tg.grad(lambda v: tg.sum(copier(v) * v)))(x), 2 * x)
+        np.testing.assert_allclose(tg.jit(lambda v: copier(v) * 3)(x), 3 * x)
+    # pickling would store a constant: refused, naming the way out
+    with pytest.raises(TypeError, match="pickling a Tensor"):
+        tg.grad(lambda v: (pickle.dumps(v), tg.sum(v))[1])(x)
+    with pytest.raises(tg.ConcretizationError, match="pickling"):
+        tg.jit(lambda v: pickle.dumps(v))(x)
+    # outside every trace: a copy of the array; the imperative tape's leaves stay leaves
+    t = tg.tensor(x)
+    c = copy.deepcopy(t)
+    assert c is not t and np.array_equal(c, t) and np.shares_memory(c.data, t.data) is False
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(t)), x)
+    w = tg.tensor(x, requires_grad=True)
+    tg.sum(w * 3).backward()
+    w2 = copy.deepcopy(w)
+    assert w2 is not w and w2.requires_grad and np.array_equal(w2.grad, [3.0, 3.0])
+    tg.sum(w2 * w2).backward()  # the copy trains on its own
+    np.testing.assert_array_equal(w.grad, [3.0, 3.0])
+    w3 = pickle.loads(pickle.dumps(w))
+    assert w3.requires_grad and np.array_equal(w3, x)

@@ -84,7 +84,12 @@ def resize(a: ArrayLike, new_shape) -> Array:
     return _gather(a, np.resize(_positions(a), new_shape))
 
 
-@function
+def _compress_method(self, condition, axis=None, out=None):
+    """``t.compress(condition, axis)``: :func:`compress` with the tensor as the array."""
+    return compress(condition, self, axis=axis, out=out)
+
+
+@function(methods={"compress": _compress_method})
 def compress(condition: ArrayLike, a: ArrayLike, axis: int | None = None, out=None) -> Array:
     """The slices of ``a`` along ``axis`` where ``condition`` is true (NumPy's ``compress``)."""
     if out is not None:
@@ -102,7 +107,7 @@ def extract(condition: ArrayLike, arr: ArrayLike) -> Array:
     return _gather(arr, np.extract(np.asarray(concrete(condition)), _positions(arr)))
 
 
-@function
+@function(methods=("choose",))
 def choose(a: ArrayLike, choices, out=None, mode: str = "raise") -> Array:
     """Entry by entry, the choice ``a`` names (NumPy's ``choose``); the gradient goes to
     the chosen entries of ``choices``."""
