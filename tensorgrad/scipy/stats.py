@@ -1,0 +1,633 @@
+"""``tg.scipy.stats``: log densities, densities and distribution functions of ``jax.scipy.stats``,
+written with tensorgrad's ops, so ``tg.grad``, ``tg.jacfwd``, ``tg.hessian`` and ``tg.jit``
+differentiate them in every argument (the point, ``loc``, ``scale`` and shape parameters)::
+
+    import tensorgrad as tg
+    from tensorgrad.scipy import stats
+
+    nll = lambda mu, sigma: -tg.sum(stats.norm.logpdf(data, mu, sigma))
+    tg.grad(nll, argnums=(0, 1))(0.0, 1.0)
+
+Each distribution is a module-like namespace with JAX's functions, signatures and defaults:
+
+* ``norm``: logpdf, pdf, cdf, logcdf, sf, logsf, ppf, isf
+* ``expon``: logpdf, pdf, cdf, logcdf, sf, logsf, ppf
+* ``logistic``: logpdf, pdf, cdf, sf, ppf, isf
+* ``laplace``: logpdf, pdf, cdf
+* ``cauchy``: logpdf, pdf, cdf, logcdf, sf, logsf, ppf, isf
+* ``uniform``: logpdf, pdf, cdf, ppf
+* ``t``, ``gamma``, ``beta``, ``chi2``: logpdf, pdf
+* ``poisson``, ``binom``, ``geom``: logpmf, pmf; ``bernoulli``: logpmf, pmf, cdf, ppf
+* ``multivariate_normal``: logpdf, pdf (``mean`` a scalar or a vector; ``cov`` a scalar, a
+  matrix or a stack of matrices; factored by Cholesky)
+
+Not here: the cdf/sf of ``gamma``, ``chi2`` and ``beta`` and ``poisson.cdf`` (they need the
+regularized incomplete gamma and beta functions and their derivatives in the shape parameter,
+which tensorgrad does not have), ``poisson.entropy``.
+
+Values follow SciPy, also where JAX differs: outside the support a log density is −inf, a
+density 0 and a cdf 0 or 1; an invalid parameter (``scale <= 0``, a shape parameter out of its
+range, a probability outside [0, 1]) gives NaN; a point that is not an integer has
+probability 0 under a discrete distribution; ``ppf``/``isf`` give NaN outside [0, 1] and the
+ends of the support at 0 and 1. No branch evaluates a log of 0 or a division by 0, so at
+those points no NumPy warning is raised and no NaN reaches a gradient (a point outside the
+support gets a zero gradient). ``binom``'s ``n``
+is continuous, as in JAX (SciPy gives NaN for a non-integer ``n``).
+"""
+from __future__ import annotations
+
+import math
+import types
+
+import numpy as np
+
+from ..ops import (arctan2, astype, expm1, exp, floor, isinf, isnan, log, log1p,
+                   logical_and, logical_not, logical_or, sign, tan, where)
+from ..ops import abs as _abs
+from ..ops import sum as _sum
+from ..ops.activations import sigmoid as _expit
+from ..ops.factorizations import cholesky
+from ..ops.linalg_ops import solve
+from ..ops.selection import diagonal
+from ..ops.shape import expand_dims, getitem, swapaxes
+from ..ops.special_fns import betaln, gammaln, log_ndtr, logit, ndtr, ndtri, xlog1py, xlogy
+from ..staging import is_staged
+from ..tensor import Tensor, dtype_of, ndim_of, shape_of
+from ..typing import Array, ArrayLike  # noqa: F401
+
+__all__ = ["norm", "expon", "logistic", "laplace", "cauchy", "uniform", "t", "gamma", "beta",
+           "chi2", "poisson", "bernoulli", "binom", "geom", "multivariate_normal"]
+
+_INF = math.inf
+_NAN = math.nan
+_PI = math.pi
+_LOG2 = math.log(2.0)
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+def _floats(*args):
+    """The arguments in one floating dtype, as JAX promotes them: NumPy's promotion of their
+    dtypes (Python numbers weakly typed), float64 if that is not a float. Tensors and values
+    staged by ``tg.jit`` are cast with ``astype`` (differentiable); others become arrays."""
+    kinds = []
+    for a in args:
+        if isinstance(a, (bool, int, float)):
+            kinds.append(a)
+        elif isinstance(a, Tensor) or is_staged(a) or hasattr(a, "dtype"):
+            kinds.append(dtype_of(a))
+        else:
+            kinds.append(np.asarray(a).dtype)
+    dt = np.result_type(*kinds)
+    if not np.issubdtype(dt, np.inexact):
+        dt = np.dtype(np.float64)
+    out = []
+    for a in args:
+        if isinstance(a, Tensor) or is_staged(a):
+            out.append(a if dtype_of(a) == dt else astype(a, dt))
+        else:
+            out.append(np.asarray(a, dtype=dt))
+    return out
+
+
+def _or(*conds):
+    c = conds[0]
+    for d in conds[1:]:
+        c = logical_or(c, d)
+    return c
+
+
+def _and(*conds):
+    c = conds[0]
+    for d in conds[1:]:
+        c = logical_and(c, d)
+    return c
+
+
+def _safe(bad, value, fill=1.0):
+    """``value`` where ``bad`` is false, else a harmless ``fill``: what goes into a log (or a
+    gammaln) at points whose result is replaced anyway, so neither the value nor the
+    derivative of the unused branch divides by 0."""
+    return where(bad, fill, value)
+
+
+def _positive(p):
+    """``p`` made safe and the mask ``p > 0`` (false for NaN)."""
+    ok = p > 0
+    return where(ok, p, 1.0), ok
+
+
+def _finite_positive(p):
+    ok = _and(p > 0, p < _INF)
+    return where(ok, p, 1.0), ok
+
+
+def _valid(ok, value):
+    """NaN where a parameter is invalid (SciPy's convention)."""
+    return where(ok, value, _NAN)
+
+
+def _nonint(x):
+    """True where ``x`` is finite and not an integer, or infinite (false for NaN)."""
+    return _or(floor(x) < x, isinf(x))
+
+
+def _log_positive(c):
+    """log(c) for c ≥ 0 (−inf at 0, NaN kept)."""
+    zero = c <= 0
+    return where(zero, -_INF, log(_safe(zero, c)))
+
+
+def _xlogy(c, u):
+    """c·log(u), 0 where c = 0 (SciPy's xlogy), and a constant ±inf where u = 0 ≠ c: there
+    no derivative flows, where xlogy's infinite slope times a zero factor (a masked
+    cotangent, or ∂u/∂scale = 0 at u = 0) would be NaN with a warning."""
+    pole = _and(u == 0, c != 0)
+    return where(pole, -_INF * sign(_safe(logical_not(pole), c)), xlogy(c, _safe(pole, u)))
+
+
+def _xlog1py(c, u):
+    """c·log(1 + u) as :func:`_xlogy`, with the pole at u = −1."""
+    pole = _and(u == -1, c != 0)
+    return where(pole, -_INF * sign(_safe(logical_not(pole), c)), xlog1py(c, _safe(pole, u, 0.0)))
+
+
+def _distribution(cls):
+    """A module-like namespace (as ``jax.scipy.stats.norm`` is a module) holding the functions
+    defined in the body of ``cls``."""
+    name = f"{__name__}.{cls.__name__}"
+    space = types.ModuleType(name, cls.__doc__)
+    for key, fn in vars(cls).items():
+        if isinstance(fn, types.FunctionType):
+            fn.__module__, fn.__qualname__ = name, key
+            setattr(space, key, fn)
+    return space
+
+
+# ---- continuous, location and scale ------------------------------------------------------------
+@_distribution
+class norm:
+    """The normal distribution, mean ``loc`` and standard deviation ``scale``."""
+
+    def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """−z²/2 − log(scale) − log(2π)/2, z = (x − loc)/scale."""
+        x, loc, scale = _floats(x, loc, scale)
+        s, ok = _positive(scale)
+        z = (x - loc) / s
+        return _valid(ok, -0.5 * (z * z) - log(s) - 0.5 * _LOG_2PI)
+
+    def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        return exp(norm.logpdf(x, loc, scale))
+
+    def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        x, loc, scale = _floats(x, loc, scale)
+        s, ok = _positive(scale)
+        return _valid(ok, ndtr((x - loc) / s))
+
+    def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        x, loc, scale = _floats(x, loc, scale)
+        s, ok = _positive(scale)
+        return _valid(ok, log_ndtr((x - loc) / s))
+
+    def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        x, loc, scale = _floats(x, loc, scale)
+        s, ok = _positive(scale)
+        return _valid(ok, ndtr((loc - x) / s))
+
+    def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        x, loc, scale = _floats(x, loc, scale)
+        s, ok = _positive(scale)
+        return _valid(ok, log_ndtr((loc - x) / s))
+
+    def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """loc + scale · ndtri(q) (±inf at q = 1, 0; NaN outside [0, 1])."""
+        q, loc, scale = _floats(q, loc, scale)
+        s, ok = _positive(scale)
+        return _valid(ok, loc + s * ndtri(q))
+
+    def isf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """loc − scale · ndtri(q) (SciPy's form: accurate for small q, unlike ppf(1 − q))."""
+        q, loc, scale = _floats(q, loc, scale)
+        s, ok = _positive(scale)
+        return _valid(ok, loc - s * ndtri(q))
+
+
+@_distribution
+class expon:
+    """The exponential distribution on [loc, ∞), mean ``loc + scale``."""
+
+    def _z(x, loc, scale):
+        x, loc, scale = _floats(x, loc, scale)
+        s, ok = _positive(scale)
+        z = (x - loc) / s
+        below = z < 0
+        return where(below, 0.0, z), below, s, ok
+
+    def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        z, below, s, ok = expon._z(x, loc, scale)
+        return _valid(ok, where(below, -_INF, -z - log(s)))
+
+    def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        return exp(expon.logpdf(x, loc, scale))
+
+    def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        z, _, _, ok = expon._z(x, loc, scale)
+        return _valid(ok, -expm1(-z))
+
+    def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """log(−expm1(−z)) for z ≤ log 2, log1p(−exp(−z)) above: accurate at both ends (JAX's
+        log1p(−sf) is −inf for z < 1e−16)."""
+        z, _, _, ok = expon._z(x, loc, scale)
+        zero, far = z <= 0, z > _LOG2
+        near = log(-expm1(-_safe(_or(zero, far), z, 0.5)))
+        v = where(far, log1p(-exp(-_safe(logical_not(far), z))), near)
+        return _valid(ok, where(zero, -_INF, v))
+
+    def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        z, _, _, ok = expon._z(x, loc, scale)
+        return _valid(ok, exp(-z))
+
+    def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        z, _, _, ok = expon._z(x, loc, scale)
+        return _valid(ok, -z)
+
+    def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """loc − scale · log1p(−q) (inf at q = 1, NaN outside [0, 1])."""
+        q, loc, scale = _floats(q, loc, scale)
+        s, ok = _positive(scale)
+        top, out = q == 1, _or(q < 0, q > 1)
+        v = loc - s * log1p(-_safe(_or(top, out), q, 0.0))
+        return _valid(ok, where(out, _NAN, where(top, _INF, v)))
+
+
+@_distribution
+class logistic:
+    """The logistic distribution, cdf 1/(1 + exp(−(x − loc)/scale))."""
+
+    def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """−|z| − 2 log1p(exp(−|z|)) − log(scale) (the same as JAX's −2 logaddexp(z/2, −z/2))."""
+        x, loc, scale = _floats(x, loc, scale)
+        s, ok = _positive(scale)
+        z = (x - loc) / s
+        m = where(z > 0, -z, z)  # −|z|, differentiable twice through z = 0
+        return _valid(ok, m - 2.0 * log1p(exp(m)) - log(s))
+
+    def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        return exp(logistic.logpdf(x, loc, scale))
+
+    def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        x, loc, scale = _floats(x, loc, scale)
+        s, ok = _positive(scale)
+        return _valid(ok, _expit((x - loc) / s))
+
+    def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        x, loc, scale = _floats(x, loc, scale)
+        s, ok = _positive(scale)
+        return _valid(ok, _expit((loc - x) / s))
+
+    def ppf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """loc + scale · logit(q) (JAX names the probability ``x``)."""
+        x, loc, scale = _floats(x, loc, scale)
+        s, ok = _positive(scale)
+        return _valid(ok, loc + s * logit(x))
+
+    def isf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        x, loc, scale = _floats(x, loc, scale)
+        s, ok = _positive(scale)
+        return _valid(ok, loc - s * logit(x))
+
+
+@_distribution
+class laplace:
+    """The Laplace (double exponential) distribution, density exp(−|x − loc|/scale)/(2 scale)."""
+
+    def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """−|x − loc|/scale − log(2 scale) (at x = loc the slope of JAX's abs: −1/scale)."""
+        x, loc, scale = _floats(x, loc, scale)
+        s, ok = _positive(scale)
+        d = x - loc
+        return _valid(ok, where(d >= 0, -d, d) / s - log(2.0 * s))
+
+    def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        return exp(laplace.logpdf(x, loc, scale))
+
+    def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """exp(z)/2 for z ≤ 0, 1 − exp(−z)/2 above (the exponent is never positive)."""
+        x, loc, scale = _floats(x, loc, scale)
+        s, ok = _positive(scale)
+        z = (x - loc) / s
+        left = z <= 0
+        half_tail = 0.5 * exp(where(left, z, -z))
+        return _valid(ok, where(left, half_tail, 1.0 - half_tail))
+
+
+@_distribution
+class cauchy:
+    """The Cauchy distribution, density 1/(π scale (1 + z²)), z = (x − loc)/scale."""
+
+    def _z(x, loc, scale):
+        x, loc, scale = _floats(x, loc, scale)
+        s, ok = _positive(scale)
+        return (x - loc) / s, s, ok
+
+    def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """−log(π scale) − log1p(z²); for |z| > 1e8 as −2 log|z| − log1p(1/z²) (no overflow)."""
+        z, s, ok = cauchy._z(x, loc, scale)
+        far = _abs(z) > 1e8
+        zn = _safe(far, z, 0.0)
+        near = log1p(zn * zn)
+        zf = _safe(logical_not(far), z, 2.0)
+        r = 1.0 / zf
+        tail = 2.0 * log(_abs(zf)) + log1p(r * r)
+        return _valid(ok, -where(far, tail, near) - log(_PI * s))
+
+    def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        return exp(cauchy.logpdf(x, loc, scale))
+
+    def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """arctan2(1, −z)/π (SciPy's form of 1/2 + arctan(z)/π, accurate in the left tail)."""
+        z, _, ok = cauchy._z(x, loc, scale)
+        return _valid(ok, arctan2(1.0, -z) / _PI)
+
+    def _logcdf(z):
+        """log(cdf) below the median, log1p(−sf) above (SciPy's split; JAX: log(cdf))."""
+        left = z < 0
+        lower = arctan2(1.0, -_safe(logical_not(left), z, -1.0)) / _PI
+        upper = arctan2(1.0, _safe(left, z, 1.0)) / _PI
+        return where(left, _log_positive(lower), log1p(-upper))
+
+    def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        z, _, ok = cauchy._z(x, loc, scale)
+        return _valid(ok, cauchy._logcdf(z))
+
+    def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        z, _, ok = cauchy._z(x, loc, scale)
+        return _valid(ok, arctan2(1.0, z) / _PI)
+
+    def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        z, _, ok = cauchy._z(x, loc, scale)
+        return _valid(ok, cauchy._logcdf(-z))
+
+    def _quantile(q, loc, scale, direction):
+        """loc + direction · scale · tan(π (q − 1/2)), written as −cot(πq) for q < 1/4 and
+        cot(π (1 − q)) for q > 3/4, which keep their precision near 0 and 1 (SciPy's
+        accuracy; JAX's tan(πq − π/2) is −1.6e16 at q = 1e−20)."""
+        q, loc, scale = _floats(q, loc, scale)
+        s, ok = _positive(scale)
+        qs = _safe(_or(q <= 0, q >= 1), q, 0.5)
+        low, high = qs < 0.25, qs > 0.75
+        mid = tan(_PI * (_safe(_or(low, high), qs, 0.5) - 0.5))
+        v = where(low, -1.0 / tan(_PI * _safe(logical_not(low), qs, 0.125)),
+                  where(high, 1.0 / tan(_PI * (1.0 - _safe(logical_not(high), qs, 0.875))), mid))
+        v = where(q == 0, -_INF, where(q == 1, _INF, v))
+        return _valid(ok, where(_or(q < 0, q > 1), _NAN, loc + direction * s * v))
+
+    def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """loc + scale · tan(π (q − 1/2)) (∓inf at q = 0, 1; NaN outside [0, 1])."""
+        return cauchy._quantile(q, loc, scale, 1.0)
+
+    def isf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """loc − scale · tan(π (q − 1/2)) (±inf at q = 0, 1; NaN outside [0, 1])."""
+        return cauchy._quantile(q, loc, scale, -1.0)
+
+
+@_distribution
+class uniform:
+    """The uniform distribution on [loc, loc + scale]."""
+
+    def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        x, loc, scale = _floats(x, loc, scale)
+        s, ok = _positive(scale)
+        out = _or(x < loc, x > loc + s)
+        return _valid(ok, where(out, -_INF, where(isnan(x), _NAN, -log(s))))
+
+    def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        return exp(uniform.logpdf(x, loc, scale))
+
+    def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        x, loc, scale = _floats(x, loc, scale)
+        s, ok = _positive(scale)
+        z = (x - loc) / s
+        return _valid(ok, where(z < 0, 0.0, where(z > 1, 1.0, z)))
+
+    def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        q, loc, scale = _floats(q, loc, scale)
+        s, ok = _positive(scale)
+        return _valid(ok, where(_or(q < 0, q > 1), _NAN, loc + s * q))
+
+
+# ---- continuous, with shape parameters ---------------------------------------------------------
+@_distribution
+class t:
+    """Student's t distribution with ``df`` degrees of freedom (``df = inf``: the normal one)."""
+
+    def logpdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """gammaln((df + 1)/2) − gammaln(df/2) − log(π df scale²)/2 − (df + 1)/2 · log1p(z²/df)."""
+        x, df, loc, scale = _floats(x, df, loc, scale)
+        s, ok_s = _positive(scale)
+        ok_df = df > 0
+        normal = isinf(df)
+        nu = _safe(_or(logical_not(ok_df), normal), df)
+        z = (x - loc) / s
+        half = 0.5 * nu
+        v = gammaln(half + 0.5) - gammaln(half) - 0.5 * log(_PI * nu) - log(s) \
+            - (half + 0.5) * log1p(z * z / nu)
+        gauss = -0.5 * (z * z) - log(s) - 0.5 * _LOG_2PI
+        return _valid(_and(ok_s, ok_df), where(normal, gauss, v))
+
+    def pdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        return exp(t.logpdf(x, df, loc, scale))
+
+
+@_distribution
+class gamma:
+    """The gamma distribution with shape ``a`` on [loc, ∞)."""
+
+    def logpdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """(a − 1) log y − y − gammaln(a) − log(scale), y = (x − loc)/scale."""
+        x, a, loc, scale = _floats(x, a, loc, scale)
+        s, ok_s = _positive(scale)
+        a_, ok_a = _finite_positive(a)
+        y = (x - loc) / s
+        below = _or(y < 0, y == _INF)  # density 0 at infinity (SciPy and JAX: NaN)
+        y = _safe(below, y)
+        v = _xlogy(a_ - 1.0, y) - y - gammaln(a_) - log(s)
+        return _valid(_and(ok_s, ok_a), where(below, -_INF, v))
+
+    def pdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        return exp(gamma.logpdf(x, a, loc, scale))
+
+
+@_distribution
+class beta:
+    """The beta distribution with shapes ``a``, ``b`` on [loc, loc + scale]."""
+
+    def logpdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0,
+               scale: ArrayLike = 1) -> Array:
+        """(a − 1) log y + (b − 1) log(1 − y) − betaln(a, b) − log(scale)."""
+        x, a, b, loc, scale = _floats(x, a, b, loc, scale)
+        s, ok_s = _positive(scale)
+        a_, ok_a = _finite_positive(a)
+        b_, ok_b = _finite_positive(b)
+        y = (x - loc) / s
+        out = _or(y < 0, y > 1)
+        y = _safe(out, y, 0.5)
+        v = _xlogy(a_ - 1.0, y) + _xlog1py(b_ - 1.0, -y) - betaln(a_, b_) - log(s)
+        return _valid(_and(ok_s, ok_a, ok_b), where(out, -_INF, v))
+
+    def pdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0,
+            scale: ArrayLike = 1) -> Array:
+        return exp(beta.logpdf(x, a, b, loc, scale))
+
+
+@_distribution
+class chi2:
+    """The chi-squared distribution with ``df`` degrees of freedom on [loc, ∞)."""
+
+    def logpdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """(df/2 − 1) log y − y/2 − gammaln(df/2) − (df/2) log 2 − log(scale) (0 · log 0 = 0,
+        so finite at y = 0 for df = 2, where JAX's log(y) gives NaN)."""
+        x, df, loc, scale = _floats(x, df, loc, scale)
+        s, ok_s = _positive(scale)
+        nu, ok_df = _finite_positive(df)
+        y = (x - loc) / s
+        below = _or(y < 0, y == _INF)  # density 0 at infinity (SciPy and JAX: NaN)
+        y = _safe(below, y)
+        half = 0.5 * nu
+        v = _xlogy(half - 1.0, y) - 0.5 * y - gammaln(half) - half * _LOG2 - log(s)
+        return _valid(_and(ok_s, ok_df), where(below, -_INF, v))
+
+    def pdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        return exp(chi2.logpdf(x, df, loc, scale))
+
+
+# ---- discrete ----------------------------------------------------------------------------------
+def _probability(p):
+    """``p`` made safe and the mask 0 ≤ p ≤ 1."""
+    ok = _and(p >= 0, p <= 1)
+    return where(ok, p, 0.5), ok
+
+
+@_distribution
+class poisson:
+    """The Poisson distribution with mean ``mu``, on loc, loc + 1, ..."""
+
+    def logpmf(k: ArrayLike, mu: ArrayLike, loc: ArrayLike = 0) -> Array:
+        """k log(mu) − gammaln(k + 1) − mu (k counted from loc; 0 log 0 = 0)."""
+        k, mu, loc = _floats(k, mu, loc)
+        ok = mu >= 0
+        m = where(_and(ok, mu < _INF), mu, 1.0)
+        n = k - loc
+        out = _or(n < 0, _nonint(n), mu == _INF)  # mu = inf: probability 0 everywhere (SciPy: NaN)
+        n = _safe(out, n, 0.0)
+        v = _xlogy(n, m) - gammaln(n + 1.0) - m
+        return _valid(ok, where(out, -_INF, v))
+
+    def pmf(k: ArrayLike, mu: ArrayLike, loc: ArrayLike = 0) -> Array:
+        return exp(poisson.logpmf(k, mu, loc))
+
+
+@_distribution
+class bernoulli:
+    """The Bernoulli distribution: 1 with probability ``p``, else 0 (shifted by loc)."""
+
+    def logpmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
+        k, p, loc = _floats(k, p, loc)
+        p, ok = _probability(p)
+        n = k - loc
+        out = _or(n < 0, n > 1, _nonint(n))
+        n = _safe(out, n, 0.0)
+        v = _xlogy(n, p) + _xlog1py(1.0 - n, -p)
+        return _valid(ok, where(out, -_INF, v))
+
+    def pmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
+        return exp(bernoulli.logpmf(k, p, loc))
+
+    def cdf(k: ArrayLike, p: ArrayLike) -> Array:
+        """0 below 0, 1 − p on [0, 1), 1 from 1 on."""
+        k, p = _floats(k, p)
+        p, ok = _probability(p)
+        v = where(k < 0, 0.0, where(k >= 1, 1.0, 1.0 - p))
+        return _valid(_and(ok, logical_not(isnan(k))), v)
+
+    def ppf(q: ArrayLike, p: ArrayLike) -> Array:
+        """0 for 0 < q ≤ 1 − p, 1 above; at q = 0 SciPy's −1 (JAX: 0), NaN outside [0, 1]."""
+        q, p = _floats(q, p)
+        p, ok = _probability(p)
+        v = where(q == 0, -1.0, where(_or(q == 1, q > 1.0 - p), 1.0, 0.0))
+        return _valid(_and(ok, q >= 0, q <= 1), astype(v, dtype_of(p)))
+
+
+@_distribution
+class binom:
+    """The binomial distribution: successes in ``n`` trials of probability ``p``."""
+
+    def logpmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
+        """gammaln(n + 1) − gammaln(k + 1) − gammaln(n − k + 1) + k log p + (n − k) log(1 − p)."""
+        k, n, p, loc = _floats(k, n, p, loc)
+        p, ok_p = _probability(p)
+        ok_n = _and(n >= 0, n < _INF)
+        n = where(ok_n, n, 0.0)
+        y = k - loc
+        out = _or(y < 0, y >= n + 1.0, _nonint(y))
+        y = _safe(out, y, 0.0)
+        comb = gammaln(n + 1.0) - gammaln(y + 1.0) - gammaln(n - y + 1.0)
+        v = comb + _xlogy(y, p) + _xlog1py(n - y, -p)
+        return _valid(_and(ok_p, ok_n), where(out, -_INF, v))
+
+    def pmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
+        return exp(binom.logpmf(k, n, p, loc))
+
+
+@_distribution
+class geom:
+    """The geometric distribution: the trial of the first success, on loc + 1, loc + 2, ..."""
+
+    def logpmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
+        """(k − 1) log(1 − p) + log p, for 0 < p ≤ 1."""
+        k, p, loc = _floats(k, p, loc)
+        ok = _and(p > 0, p <= 1)
+        p = where(ok, p, 0.5)
+        y = k - loc
+        out = _or(y < 1, _nonint(y))
+        y = _safe(out, y)
+        return _valid(ok, where(out, -_INF, _xlog1py(y - 1.0, -p) + log(p)))
+
+    def pmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
+        return exp(geom.logpmf(k, p, loc))
+
+
+# ---- multivariate --------------------------------------------------------------------------------
+@_distribution
+class multivariate_normal:
+    """The multivariate normal distribution N(mean, cov)."""
+
+    def logpdf(x: ArrayLike, mean: ArrayLike, cov: ArrayLike, allow_singular: None = None) -> Array:
+        """−|L⁻¹(x − mean)|²/2 − (n/2) log 2π − Σ log diag(L), L = cholesky(cov).
+
+        As JAX: a scalar ``mean`` is the univariate case; a vector ``mean`` with a scalar
+        ``cov`` is cov · I; otherwise ``cov`` is (..., n, n), read as (cov + covᵀ)/2, so the
+        gradient with respect to it is symmetric (JAX's convention). ``x`` and ``mean``
+        broadcast over leading axes. Only ``allow_singular`` None or False: a covariance
+        that is not positive definite raises ``LinAlgError``."""
+        if allow_singular:
+            raise NotImplementedError("multivariate_normal.logpdf: allow_singular=True is not supported")
+        x, mean, cov = _floats(x, mean, cov)
+        if ndim_of(mean) == 0:
+            c, ok = _positive(cov)
+            return _valid(ok, -0.5 * (x - mean) ** 2 / c - 0.5 * (_LOG_2PI + log(c)))
+        n = shape_of(mean)[-1]
+        d = x - mean
+        if ndim_of(cov) == 0:
+            c, ok = _positive(cov)
+            return _valid(ok, -0.5 * _sum(d * d, axis=-1) / c - 0.5 * n * (_LOG_2PI + log(c)))
+        if ndim_of(cov) < 2 or tuple(shape_of(cov)[-2:]) != (n, n):
+            raise ValueError(f"multivariate_normal.logpdf: cov of shape {tuple(shape_of(cov))} "
+                             f"does not match mean of shape {tuple(shape_of(mean))}")
+        L = cholesky(0.5 * (cov + swapaxes(cov, -1, -2)))
+        y = getitem(solve(L, expand_dims(d, -1)), (Ellipsis, 0))
+        half_logdet = _sum(log(diagonal(L, 0, -2, -1)), axis=-1)
+        return -0.5 * _sum(y * y, axis=-1) - 0.5 * n * _LOG_2PI - half_logdet
+
+    def pdf(x: ArrayLike, mean: ArrayLike, cov: ArrayLike) -> Array:
+        return exp(multivariate_normal.logpdf(x, mean, cov))
