@@ -43,7 +43,12 @@ class Tensor:
     # ---- array-like attributes -------------------------------------------
     @property
     def data(self) -> np.ndarray:
-        """The concrete NumPy array (outside every trace). Read-only view."""
+        """The concrete NumPy array, a read-only view: outside every transform (on the
+        imperative tape too, as PyTorch's ``.data``). Inside a transform it raises, since
+        the array would be a constant; ``t.detach()``, ``t.numpy()`` or
+        ``tg.stop_gradient(t)`` say that a constant is meant."""
+        if traced_level(self) > 0:
+            _leaving(self, "t.data", array=True)
         v = concrete(self)
         if isinstance(v, np.ndarray):
             v = v.view()

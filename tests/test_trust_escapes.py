@@ -153,3 +153,14 @@ def test_copying_a_traced_value_keeps_its_gradient():
     np.testing.assert_array_equal(w.grad, [3.0, 3.0])
     w3 = pickle.loads(pickle.dumps(w))
     assert w3.requires_grad and np.array_equal(w3, x)
+
+
+def test_data_inside_a_transform_raises_outside_it_reads():
+    x = np.array([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"t\.data"):
+        tg.grad(lambda v: tg.sum(v.data * v))(x)
+    # the explicit ways to take a constant still work
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(v.numpy() * v))(x), x)
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(v.detach() * v))(x), x)
+    w = tg.tensor(x, requires_grad=True)
+    assert np.array_equal(w.data, x) and not w.data.flags.writeable

@@ -3,9 +3,14 @@ for ``jax.scipy`` runs on tensorgrad:
 
 * ``tg.scipy.special``: the same module as ``tg.special``;
 * ``tg.scipy.linalg``: ``expm`` (with its Fréchet derivative), ``solve_triangular``,
-  ``cho_factor``/``cho_solve``, and ``tg.linalg``'s functions under SciPy's names.
+  ``cho_factor``/``cho_solve``, and ``tg.linalg``'s functions under SciPy's names;
+* ``tg.scipy.stats``: ``norm``, ``expon``, ``logistic``, ``laplace``, ``cauchy``,
+  ``uniform``, ``t``, ``gamma``, ``beta``, ``chi2``, ``poisson``, ``bernoulli``, ``binom``,
+  ``geom``, ``multivariate_normal``: their log-densities (and more), differentiable in
+  every argument.
 """
 from __future__ import annotations
 
 from .. import special  # noqa: F401
 from . import linalg  # noqa: F401
+from . import stats  # noqa: F401
