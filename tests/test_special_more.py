@@ -517,6 +517,12 @@ def test_xlogy_and_xlog1py_derivatives_at_the_log_singularity_without_warnings()
         np.testing.assert_allclose(np.array(got1, dtype=float), want, rtol=1e-15)
     j = jax.grad(jax.scipy.special.xlogy, argnums=(0, 1))(1.0, 0.0)
     assert tuple(map(float, j)) == (-np.inf, np.inf)  # JAX agrees where x ≠ 0
+    # a zero cotangent at the singular entries gives 0 there (never 0·inf = NaN)
+    xs, ys = np.array([0.0, 1.0, 2.0]), np.array([0.0, 0.0, 3.0])
+    for fn, shift in ((tg.special.xlogy, 0.0), (tg.special.xlog1py, 1.0)):
+        gx, gy = tg.grad(lambda a, b: fn(a, b)[2], argnums=(0, 1))(xs, ys - shift)
+        np.testing.assert_allclose(gx, [0.0, 0.0, np.log(3.0)])
+        np.testing.assert_allclose(gy, [0.0, 0.0, 2 / 3])
     f = tg.jit(tg.grad(lambda x, y: tg.sum(tg.special.xlogy(x, y)), argnums=(0, 1)))
     gx, gy = f(np.array([0.0, 1.0]), np.array([0.0, 2.0]))
     np.testing.assert_allclose(gx, [-np.inf, np.log(2.0)])

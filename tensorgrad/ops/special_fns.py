@@ -136,6 +136,21 @@ def _xlog1py_dy(out, x, y):
     return _ratio(x, 1 + y)
 
 
+def _xlog_rules(shift: float):
+    """VJP/JVP rules of x·log(y + shift): the slopes are ±inf where y + shift = 0 (in x, and
+    in y where x ≠ 0); a zero cotangent or tangent gives 0 there, never 0·inf."""
+    def dx(g, out, x, y):
+        u = concrete(y) + shift
+        slope = _log_of(u, log, y) if shift == 0 else _log_of(u, log1p, y)
+        return _times_steep(g, slope, np.broadcast_to(np.equal(u, 0), np.shape(concrete(out))))
+
+    def dy(g, out, x, y):
+        u = concrete(y) + shift
+        steep = np.broadcast_to(np.equal(u, 0) & np.not_equal(concrete(x), 0), np.shape(concrete(out)))
+        return _times_steep(g, _ratio(x, y if shift == 0 else 1 + y), steep)
+    return {"x": dx, "y": dy}
+
+
 def _log_of(u, log_fn, arg):
     """``log_fn(arg)`` with ``u`` the argument of the log (y, or 1 + y): −inf where u = 0 and
     NaN where u < 0, as SciPy's xlogy gives, without evaluating the log there (no warning)."""
@@ -148,11 +163,13 @@ def _log_of(u, log_fn, arg):
 
 xlogy = elementwise(
     "xlogy", special.xlogy, d={"x": lambda out, x, y: _log_of(y, log, y), "y": _xlogy_dy},
+    vjp=_xlog_rules(0.0), jvp=_xlog_rules(0.0),
     jax="jax.scipy.special.xlogy", symbol="diag(log y), diag(x/y)", domain=("real", "positive"),
     examples=_BINARY, numpy="scipy.special.xlogy", doc="x·log(y), 0 where x = 0")
 xlog1py = elementwise(
     "xlog1py", special.xlog1py, d={"x": lambda out, x, y: _log_of(1 + concrete(y), log1p, y),
                                    "y": _xlog1py_dy},
+    vjp=_xlog_rules(1.0), jvp=_xlog_rules(1.0),
     jax="jax.scipy.special.xlog1py", symbol="diag(log(1 + y)), diag(x/(1 + y))",
     domain=("real", "positive"), examples=_BINARY, numpy="scipy.special.xlog1py",
     doc="x·log(1 + y), 0 where x = 0")
