@@ -527,3 +527,13 @@ def test_xlogy_and_xlog1py_derivatives_at_the_log_singularity_without_warnings()
     gx, gy = f(np.array([0.0, 1.0]), np.array([0.0, 2.0]))
     np.testing.assert_allclose(gx, [-np.inf, np.log(2.0)])
     np.testing.assert_allclose(gy, [0.0, 0.5])
+
+
+def test_logit_slope_at_0_and_1_without_warnings():
+    x = np.array([0.0, 0.3, 1.0])
+    np.testing.assert_allclose(tg.grad(lambda a: tg.special.logit(a)[0] + tg.special.logit(a)[1])(x),
+                               [np.inf, 1 / 0.21, 0.0])
+    np.testing.assert_allclose(tg.jvp(tg.special.logit, (x,), (np.array([0.0, 1.0, 0.0]),))[1],
+                               [0.0, 1 / 0.21, 0.0])
+    np.testing.assert_allclose(tg.hessian(tg.special.logit)(0.3),
+                               float(jax.hessian(jss.logit)(0.3)), rtol=1e-12)

@@ -82,8 +82,20 @@ ndtr = _unary("ndtr", special.ndtr, lambda out, x: _INV_SQRT_2PI * exp(-0.5 * (x
 log_ndtr = _unary("log_ndtr", special.log_ndtr,
                   lambda out, x: _INV_SQRT_2PI * exp(-0.5 * (x * x) - out),
                   "diag(φ(x)/Φ(x))", "log Φ(x), accurate far into both tails")
+def _logit_rule(g, out, x):
+    # 1/(x(1 − x)) is +inf at 0 and 1: computed without the division by zero, and a zero g
+    # there gives 0
+    xv = concrete(x)
+    steep = np.logical_or(np.equal(xv, 0), np.equal(xv, 1))
+    if not may_any(steep):
+        return g * (1 / (x * (1 - x)))
+    xs = where(steep, 0.5, x)
+    return _times_steep(g, 1 / (xs * (1 - xs)), steep)
+
+
 logit = _unary("logit", special.logit, lambda out, x: 1 / (x * (1 - x)), "diag(1/(x(1 − x)))",
-               "log(x/(1 − x)), the inverse of expit", domain="open_unit")
+               "log(x/(1 − x)), the inverse of expit", domain="open_unit",
+               vjp={"x": _logit_rule}, jvp={"x": _logit_rule})
 
 
 # ---- the gamma family ------------------------------------------------------------------
