@@ -42,6 +42,7 @@ import numpy as np
 from . import debug
 from .staging import ConcretizationError, Program, Ref, Staged
 from .tensor import Tensor, concrete
+from .tree import _CUSTOM as _CUSTOM_NODES
 
 __all__ = ["jit", "Jitted", "Plan", "ConcretizationError"]
 
@@ -205,7 +206,7 @@ def _hashable(v, what: str):
 def _is_node(x) -> bool:
     t = type(x)
     return (t is tuple or t is list or isinstance(x, dict)
-            or (isinstance(x, tuple) and hasattr(x, "_fields")))
+            or (isinstance(x, tuple) and hasattr(x, "_fields")) or t in _CUSTOM_NODES)
 
 
 def _flatten(x, leaves: list, flags: list):
@@ -225,6 +226,11 @@ def _flatten(x, leaves: list, flags: list):
     if isinstance(x, np.generic):
         leaves.append(x)
         return (t, x.dtype)
+    custom = _CUSTOM_NODES.get(t)
+    if custom is not None:  # a registered pytree node: its aux data is part of the signature
+        children, aux = custom[0](x)
+        return (t, _hashable(aux, "a registered node's aux data"),
+                *[_flatten(c, leaves, flags) for c in children])
     if t is Tensor or t is Staged:
         flags[0] = True  # values of a live trace (or of an enclosing jit): run f as it is
         return None
@@ -251,6 +257,10 @@ def _rebuild(x, feed: _Feeder):
         return _dict_like(t, x, built)
     if isinstance(x, tuple) and hasattr(x, "_fields"):
         return t(*(_rebuild(c, feed) for c in x))
+    custom = _CUSTOM_NODES.get(t)
+    if custom is not None:
+        children, aux = custom[0](x)
+        return custom[1](aux, [_rebuild(c, feed) for c in children])
     if isinstance(x, _STATIC_SCALARS):
         return x
     if hasattr(x, "__array__") or hasattr(x, "__array_interface__"):
@@ -460,11 +470,17 @@ class _OutputTree:
             return f"{self._const(t)}({{{body}}})"
         if isinstance(x, tuple) and hasattr(x, "_fields"):
             return f"{self._const(t)}(" + "".join(self.render(c) + ", " for c in x) + ")"
+        custom = _CUSTOM_NODES.get(t)
+        if custom is not None:  # a registered node: unflatten(aux, [children])
+            children, aux = custom[0](x)
+            return (f"{self._const(custom[1])}({self._const(aux)}, ["
+                    + "".join(self.render(c) + ", " for c in children) + "])")
         if isinstance(x, (np.ndarray, np.generic)) or isinstance(x, _STATIC_SCALARS):
             self.outs.append(("const", x))
             return f"\x00{len(self.outs) - 1}\x00"
         raise TypeError(f"jit: the function returned a {type(x).__name__}; a jitted function "
-                        "returns arrays, numbers and pytrees (tuples, lists, dicts) of them")
+                        "returns arrays, numbers and pytrees (tuples, lists, dicts, registered "
+                        "nodes) of them")
 
     def _const(self, obj) -> str:
         self.consts.append(obj)

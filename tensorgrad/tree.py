@@ -6,13 +6,15 @@ sorted order; ``None`` is an empty subtree.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import functools
 from typing import Any, Callable
 
 import numpy as np
 
 __all__ = ["tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", "tree_structure",
-           "tree_reduce", "tree_all", "named_leaves", "TreeDef"]
+           "tree_reduce", "tree_all", "named_leaves", "TreeDef", "register_pytree_node",
+           "register_pytree_node_class", "register_dataclass"]
 
 
 class TreeDef:
@@ -49,10 +51,65 @@ class TreeDef:
             return "*"
         if self.kind == "none":
             return "None"
+        if self.kind in _CUSTOM:
+            return f"{self.kind.__name__}[{self.meta!r}](" + ", ".join(builtins.map(repr, self.children)) + ")"
         if isinstance(self.kind, type) and issubclass(self.kind, dict):
             return "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.meta, self.children)) + "}"
         body = ", ".join(builtins.map(repr, self.children))
         return f"[{body}]" if self.kind is list else f"({body})"
+
+
+#: user-registered node types: type -> (flatten(x) -> (children, aux), unflatten(aux, children))
+_CUSTOM: dict = {}
+
+
+def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func: Callable) -> None:
+    """Make instances of ``nodetype`` pytree nodes, as ``jax.tree_util.register_pytree_node``:
+    ``flatten_func(x)`` returns ``(children, aux_data)`` (the children are pytrees; the
+    hashable ``aux_data`` is kept in the structure) and ``unflatten_func(aux_data,
+    children)`` rebuilds an instance. Transforms then differentiate through the children
+    and return gradients as instances of ``nodetype``."""
+    if not isinstance(nodetype, type):
+        raise TypeError(f"register_pytree_node: expected a class, got {nodetype!r}")
+    if nodetype in (tuple, list, dict, type(None)) or nodetype is np.ndarray:
+        raise ValueError(f"register_pytree_node: {nodetype.__name__} is built in and cannot be "
+                         "registered again")
+    _CUSTOM[nodetype] = (flatten_func, unflatten_func)
+    _SHARED.clear()
+
+
+def register_pytree_node_class(cls: type) -> type:
+    """Class decorator: ``cls.tree_flatten(self) -> (children, aux_data)`` and the
+    classmethod ``cls.tree_unflatten(aux_data, children)`` make it a pytree node (JAX's
+    ``register_pytree_node_class``)."""
+    register_pytree_node(cls, lambda x: x.tree_flatten(), cls.tree_unflatten)
+    return cls
+
+
+def register_dataclass(nodetype: type | None = None, data_fields=None, meta_fields=None):
+    """Make a dataclass a pytree node (JAX's ``register_dataclass``): ``data_fields`` are its
+    children, ``meta_fields`` (hashable, static) go into the structure. With neither given,
+    every field is a data field except those declared with ``metadata={"static": True}``.
+    Usable as a decorator."""
+    def register(cls):
+        if not dataclasses.is_dataclass(cls):
+            raise TypeError(f"register_dataclass: {cls.__name__} is not a dataclass")
+        if data_fields is None and meta_fields is None:
+            fields = [f for f in dataclasses.fields(cls) if f.init]
+            data = [f.name for f in fields if not f.metadata.get("static", False)]
+            meta = [f.name for f in fields if f.metadata.get("static", False)]
+        else:
+            data, meta = list(data_fields or ()), list(meta_fields or ())
+        data, meta = tuple(data), tuple(meta)
+
+        def flatten(x):
+            return [getattr(x, n) for n in data], tuple(getattr(x, n) for n in meta)
+
+        def unflatten(aux, children):
+            return cls(**dict(zip(data, children)), **dict(zip(meta, aux)))
+        register_pytree_node(cls, flatten, unflatten)
+        return cls
+    return register if nodetype is None else register(nodetype)
 
 
 _LEAF = TreeDef("leaf", None, ())
@@ -100,6 +157,10 @@ def _flatten_until(tree, leaves, is_leaf):
     if isinstance(tree, dict):
         keys = sorted(tree)
         return _make(t, tuple(keys), tuple([_flatten_until(tree[k], leaves, is_leaf) for k in keys]))
+    custom = _CUSTOM.get(t)
+    if custom is not None:
+        children, aux = custom[0](tree)
+        return _make(t, aux, tuple([_flatten_until(c, leaves, is_leaf) for c in children]))
     leaves.append(tree)
     return _LEAF
 
@@ -118,7 +179,13 @@ def _flatten_up_to(td: TreeDef, tree, out: list, where: str) -> None:
     if type(tree) is not kind:
         raise ValueError(f"{where}: expected a {getattr(kind, '__name__', kind)} here, got "
                          f"{type(tree).__name__}")
-    if isinstance(tree, dict):
+    custom = _CUSTOM.get(kind)
+    if custom is not None:
+        kids, aux = custom[0](tree)
+        kids = list(kids)
+        if aux != td.meta or len(kids) != len(td.children):
+            raise ValueError(f"{where}: a {kind.__name__} of a different structure")
+    elif isinstance(tree, dict):
         if sorted(tree) != list(td.meta):
             raise ValueError(f"{where}: dict keys {sorted(tree)} differ from {list(td.meta)}")
         kids = [tree[k] for k in td.meta]
@@ -149,6 +216,11 @@ def _flatten(tree, leaves):
     if isinstance(tree, dict):
         keys = sorted(tree)
         return _make(t, tuple(keys), tuple([_flatten(tree[k], leaves) for k in keys]))
+    if _CUSTOM:
+        custom = _CUSTOM.get(t)
+        if custom is not None:
+            children, aux = custom[0](tree)
+            return _make(t, aux, tuple([_flatten(c, leaves) for c in children]))
     leaves.append(tree)
     return _LEAF
 
@@ -196,6 +268,10 @@ def _builder(td: TreeDef) -> Callable:
         if kind is list:
             return "[" + ", ".join(kids) + "]"
         j = len(names)
+        custom = _CUSTOM.get(kind)
+        if custom is not None:  # a registered node: its unflatten(aux, children)
+            names[f"K{j}"], names[f"M{j}"] = custom[1], t.meta
+            return f"K{j}(M{j}, [" + ", ".join(kids) + "])"
         names[f"K{j}"] = kind
         if issubclass(kind, tuple):  # namedtuple
             return f"K{j}(" + ", ".join(kids) + ")"
@@ -213,6 +289,9 @@ def _unflatten(td, it):
     kids = [next(it) if c is _LEAF else _unflatten(c, it) for c in td.children]
     if kind is tuple or kind is list:
         return kind(kids)
+    custom = _CUSTOM.get(kind)
+    if custom is not None:
+        return custom[1](td.meta, kids)
     if issubclass(kind, tuple):  # namedtuple
         return kind(*kids)
     return kind(zip(td.meta, kids))

@@ -154,3 +154,63 @@ def test_tg_tree_has_jax_trees_short_names():
     assert tg.tree.reduce(lambda s, x: s + x.size, p, 0) == jax.tree.reduce(lambda s, x: s + x.size, jp, 0)
     assert tg.tree.all([True, (1, {"k": 2.0})]) and not tg.tree.all([True, 0])
     assert repr(td).count("*") == 3  # the module's own code still uses the builtins
+
+
+class _Lin:
+    """A pytree node registered the way JAX code registers one (tree_flatten/tree_unflatten)."""
+
+    def __init__(self, w, b, name="lin"):
+        self.w, self.b, self.name = w, b, name
+
+    def tree_flatten(self):
+        return (self.w, self.b), self.name
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        return cls(*children, name=aux)
+
+
+tg.tree_util.register_pytree_node_class(_Lin)
+jax.tree_util.register_pytree_node_class(_Lin)
+
+
+def test_registered_pytree_nodes_work_through_every_transform():
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Model:
+        layers: list
+        scale: float = dataclasses.field(default=2.0, metadata={"static": True})
+
+    tg.tree_util.register_dataclass(Model)
+    jax.tree_util.register_dataclass(Model, data_fields=["layers"], meta_fields=["scale"])
+    x = np.array([[0.3, -1.0], [2.0, 0.5]])
+    m = Model([_Lin(np.eye(2), np.ones(2)), _Lin(np.full((2, 2), 0.5), np.zeros(2), "out")])
+
+    def loss(mod, mm, v):
+        h = v
+        for lin in mm.layers:
+            h = mod.tanh(h @ lin.w + lin.b)
+        return mod.sum(h ** 2) * mm.scale
+    g = tg.grad(lambda mm: loss(tg, mm, x))(m)
+    jg = jax.grad(lambda mm: loss(jnp, mm, x))(jax.tree_util.tree_map(jnp.asarray, m))
+    assert type(g) is Model and type(g.layers[1]) is _Lin and g.layers[1].name == "out"
+    assert len(tg.tree_leaves(g)) == 4
+    for a, b in zip(tg.tree_leaves(g), jax.tree_util.tree_leaves(jg)):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-12)
+    gj = tg.jit(tg.grad(lambda mm: loss(tg, mm, x)))(m)  # signature, replay and output
+    assert type(gj) is Model
+    for a, b in zip(tg.tree_leaves(gj), tg.tree_leaves(g)):
+        np.testing.assert_allclose(a, b, rtol=1e-13)
+    assert tg.tree.map(lambda a: a * 0, m).layers[0].name == "lin"
+    np.testing.assert_allclose(tg.vmap(lambda mm, v: loss(tg, mm, v), in_axes=(None, 0))(m, np.stack([x, x])),
+                               [loss(np, m, x)] * 2)
+    # a plain function pair, as jax.tree_util.register_pytree_node takes
+    class Pair:
+        def __init__(self, a, b):
+            self.a, self.b = a, b
+    tg.tree_util.register_pytree_node(Pair, lambda p: ((p.a, p.b), None), lambda aux, c: Pair(*c))
+    gp = tg.grad(lambda p: tg.sum(p.a * p.b))(Pair(np.ones(2), np.full(2, 3.0)))
+    assert type(gp) is Pair and np.array_equal(gp.a, [3.0, 3.0]) and np.array_equal(gp.b, [1.0, 1.0])
+    with pytest.raises(ValueError, match="built in"):
+        tg.tree_util.register_pytree_node(dict, lambda d: ((), None), lambda a, c: {})
