@@ -166,7 +166,7 @@ class custom_jvp:
             tans = tuple(_zeros_like(p, batch) if t is None else t for p, t in zip(primals, tans))
             if nb == 0:
                 out, t_out = rule(primals, tans)
-                _checked((t_out,), (out,), f"custom_jvp {name}: the rule", "output tangent")
+                _checked((t_out,), (out,), f"custom_jvp {name}: the rule", "output tangent", "output")
             else:  # the user's rule sees one tangent per input, one batch entry at a time
                 out = self.fun(*primals)
                 t_out = _map_batch_jvp(rule, primals, tans, batch, out, name)
@@ -196,8 +196,9 @@ def _record_custom(op: Op, top, args, primals, out) -> Tensor:
     return Tensor(out, top, node)
 
 
-def _checked(cts, args, who: str, what: str) -> tuple:
-    """The user's cotangents (tangents), each shaped like its input; None means zero."""
+def _checked(cts, args, who: str, what: str, against: str = "input") -> tuple:
+    """The user's cotangents (tangents), each shaped like its input (or its output, for a
+    JVP rule's output tangent); None means zero."""
     out = []
     for i, (c, a) in enumerate(zip(cts, args)):
         want = shape_of(a)
@@ -206,8 +207,9 @@ def _checked(cts, args, who: str, what: str) -> tuple:
             continue
         have = shape_of(c)
         if have != want:
-            raise ValueError(f"{who} returned a {what} of shape {have} for input {i} of shape "
-                             f"{want}; it must have its input's shape")
+            raise ValueError(f"{who} returned {'an' if what[0] in 'aeiou' else 'a'} {what} of "
+                             f"shape {have} for {against} {i} of shape {want}; it must have its "
+                             f"{against}'s shape")
         out.append(c)
     return tuple(out)
 
@@ -244,7 +246,7 @@ def _map_batch_jvp(rule: Callable, primals, tans, batch: tuple, out, name: str):
     outs = []
     for k in range(n):
         _, tk = rule(primals, tuple(_ops.getitem(t, k) for t in flat))
-        _checked((tk,), (out,), f"custom_jvp {name}: the rule", "output tangent")
+        _checked((tk,), (out,), f"custom_jvp {name}: the rule", "output tangent", "output")
         outs.append(_zeros_like(out) if tk is None else tk)
     if not outs:
         return _zeros_like(out, batch)
