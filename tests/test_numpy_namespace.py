@@ -309,3 +309,21 @@ def test_tensor_array_attributes_and_methods():
     np.testing.assert_array_equal(np.asarray(tg.Tensor(idx).choose([a[0], a[1]])), idx.choose([a[0], a[1]]))
     g = tg.grad(lambda x: tg.sum(x.compress([True, False], axis=0) ** 2))(a)
     np.testing.assert_array_equal(g, np.r_[[2 * a[0]], [np.zeros(3)]])
+
+
+def test_trim_zeros_in_any_dimension_and_clip_without_bounds():
+    cases = [(np.array([0, 0, 1.0, 2, 0]), {}), (np.array([0, 0, 1.0, 2, 0]), {"trim": "f"}),
+             (np.array([[0, 0, 0], [0, 1.0, 2], [0, 0, 0]]), {}),
+             (np.array([[0, 0, 0], [0, 1.0, 2], [0, 0, 0]]), {"axis": 0}),
+             (np.array([[0, 0, 0], [0, 1.0, 2], [0, 0, 0]]), {"axis": -1, "trim": "b"}),
+             (np.zeros((2, 3)), {})]
+    for a, kw in cases:
+        want = np.trim_zeros(a, **kw)
+        got = np.asarray(tg.trim_zeros(tg.Tensor(a), **kw))
+        assert got.shape == want.shape and np.array_equal(got, want), kw
+    a = cases[2][0]
+    g = tg.grad(lambda v: tg.sum(tg.trim_zeros(v) * 3))(a)
+    np.testing.assert_array_equal(g, np.r_[[np.zeros(3)], [[0.0, 3.0, 3.0]], [np.zeros(3)]])
+    x = np.arange(3.0)
+    np.testing.assert_array_equal(tg.clip(x), np.clip(x))  # no bounds: x itself (NumPy 2)
+    np.testing.assert_array_equal(tg.grad(lambda v: tg.sum(tg.clip(v)))(x), np.ones(3))

@@ -255,17 +255,27 @@ def poly(seq_of_zeros: ArrayLike) -> Array:
 
 
 @function
-def trim_zeros(filt: ArrayLike, trim: str = "fb") -> Array:
-    """``filt`` (1-D) without its leading (``f``) and trailing (``b``) zeros."""
+def trim_zeros(filt: ArrayLike, trim: str = "fb", axis=None) -> Array:
+    """``filt`` without its leading (``f``) and trailing (``b``) zeros: along ``axis`` (an
+    int, a tuple, or None for every axis), the slices that hold only zeros at either end
+    are cut off, as NumPy 2.2's ``trim_zeros`` does for any number of dimensions."""
     v = np.asarray(concrete(filt))
-    if v.ndim != 1:
-        raise NotImplementedError(f"trim_zeros: tensorgrad trims 1-D arrays, got shape {v.shape}")
-    nz = np.flatnonzero(v)
-    if nz.size == 0:
-        return getitem(filt, slice(0, 0))
-    start = int(nz[0]) if "f" in trim.lower() else 0
-    stop = int(nz[-1]) + 1 if "b" in trim.lower() else v.size
-    return getitem(filt, slice(start, stop))
+    t = trim.lower()
+    if any(c not in "fb" for c in t):
+        raise ValueError(f"trim_zeros: unexpected character(s) in trim: {trim!r}")
+    axes = range(v.ndim) if axis is None else \
+        [a % v.ndim for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis)]
+    index = [slice(None)] * v.ndim
+    nonzero = v != 0
+    for ax in axes:
+        along = np.flatnonzero(np.any(nonzero, axis=tuple(a for a in range(v.ndim) if a != ax)))
+        if along.size == 0:  # all zeros: nothing is left along this axis
+            index[ax] = slice(0, 0)
+            continue
+        start = int(along[0]) if "f" in t else 0
+        stop = int(along[-1]) + 1 if "b" in t else v.shape[ax]
+        index[ax] = slice(start, stop)
+    return getitem(filt, tuple(index))
 
 
 @function

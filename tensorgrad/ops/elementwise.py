@@ -218,8 +218,7 @@ def _clip_signature(x: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLi
         if a_max is not None:
             raise TypeError("clip: give a_max or max, not both")
         a_max = max
-    if a_min is None and a_max is None:
-        raise ValueError("clip: give at least one of a_min and a_max")
+    # (no bounds at all: x unchanged, as NumPy 2 and jax.numpy return it)
     return (x,), (_const_param(a_min), _const_param(a_max))
 
 
