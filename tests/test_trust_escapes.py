@@ -164,3 +164,31 @@ def test_data_inside_a_transform_raises_outside_it_reads():
     np.testing.assert_allclose(tg.grad(lambda v: tg.sum(v.detach() * v))(x), x)
     w = tg.tensor(x, requires_grad=True)
     assert np.array_equal(w.data, x) and not w.data.flags.writeable
+
+
+def test_traced_parameters_differentiate_instead_of_becoming_constants():
+    # each of these took a traced argument as a constant: a silent zero gradient
+    import jax
+    import jax.numpy as jnp
+    x = np.array([0.1, 0.5, 0.9, 0.3])
+    # clip's bounds (JAX: minimum(maximum(x, lo), hi); a tie shares the gradient)
+    for f in (lambda m, b: m.clip(x, b, b + 0.5), lambda m, b: m.clip(x, 0.2, b)):
+        g = tg.grad(lambda b: tg.sum(f(tg, b) * x))(0.3)
+        assert np.isclose(g, float(jax.grad(lambda b: jnp.sum(f(jnp, b) * x))(0.3)))
+    # heaviside's value at 0
+    s = np.array([-1.0, 0.0, 2.0, 0.0])
+    assert tg.grad(lambda h: tg.sum(tg.heaviside(s, h)))(0.4) == 2.0
+    # soft labels of the fused cross-entropy (a teacher's probabilities, say)
+    rng = np.random.default_rng(0)
+    z, y = rng.normal(size=(3, 4)), rng.random(size=(3, 4))
+    ref = lambda z, y: jnp.mean(-jnp.sum(y * jax.nn.log_softmax(z, axis=-1), axis=-1))  # noqa: E731
+    for lab in (y, y / y.sum(1, keepdims=True)):
+        assert np.isclose(tg.nn.softmax_cross_entropy(z, lab), float(ref(z, lab)))
+        for a, b in zip(tg.grad(tg.nn.softmax_cross_entropy, argnums=(0, 1))(z, lab),
+                        jax.grad(ref, argnums=(0, 1))(z, lab)):
+            np.testing.assert_allclose(a, np.asarray(b), rtol=1e-12, atol=1e-14)
+        h = tg.hessian(tg.nn.softmax_cross_entropy, argnums=(0, 1))(z, lab)
+        jh = jax.hessian(ref, argnums=(0, 1))(z, lab)
+        for i in range(2):
+            for j in range(2):
+                np.testing.assert_allclose(h[i][j], np.asarray(jh[i][j]), rtol=1e-10, atol=1e-12)

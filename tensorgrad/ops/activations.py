@@ -397,17 +397,43 @@ def _sce_from_lse(lse, z, y, finite: bool = False):
     else:
         with np.errstate(invalid="ignore"):  # 0·(−inf) on masked classes counts as 0
             picked = np.sum(np.where(y != 0, y * z, 0), axis=-1)
-    d = lse - picked
+    # −Σ_k y_k log p_k = lse·Σ_k y_k − ⟨y, z⟩ (lse − ⟨y, z⟩ for probability rows)
+    d = lse * _add_reduce(y, axis=-1) - picked
     return _add_reduce(d, axis=None) / d.shape[0] if d.ndim == 1 and d.shape[0] else d.mean()
 
 
+def _label_sums(y):
+    """Σ_k y_k per row, kept as a column: 1 for probability rows and one-hot labels."""
+    if type(y) is np.ndarray:
+        return _add_reduce(y, axis=-1, keepdims=True)
+    return _sum(y, axis=-1, keepdims=True)
+
+
 def _sce_vjp(g, out, z, y):
-    # ∂L/∂z = (p − y)/batch: the fused rule, p the forward's stable softmax.
+    # ∂L/∂z = (p·Σy − y)/batch, which is (p − y)/batch for probability rows: the fused rule,
+    # p the forward's stable softmax
     if type(g) is np.ndarray and type(z) is np.ndarray and g.ndim == 0 and z.ndim == 2:
-        return (_softmax_rows(z) - y) * (g / z.shape[0])  # a first-order sweep: NumPy directly
+        # a first-order sweep: NumPy directly
+        return (_softmax_rows(z) * _label_sums(y) - y) * (g / z.shape[0])
     n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
     p = _softmax_rows(z)
-    return (p - y) * (_expand_loss(g, z) / n)  # scale the small g first: one pass less
+    return (p * _label_sums(y) - y) * (_expand_loss(g, z) / n)  # scale the small g first
+
+
+def _neg_log_softmax(z):
+    """−log softmax(z) = lse − z along the last axis, with ops (it differentiates again)."""
+    return logsumexp(z, axis=-1, keepdims=True) - z
+
+
+def _sce_vjp_labels(g, out, z, y):
+    # ∂L/∂y = −log softmax(z)/batch (soft labels, e.g. a teacher's probabilities)
+    n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
+    return _neg_log_softmax(z) * (_expand_loss(g, z) / n)
+
+
+def _sce_jvp_labels(t, out, z, y):
+    n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
+    return _sum(t * (_neg_log_softmax(z) / n), axis=tuple(range(-len(shape_of(z)), 0)))
 
 
 def _expand_loss(g, z):
@@ -423,7 +449,7 @@ def _expand_loss(g, z):
 def _sce_jvp(t, out, z, y):
     n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
     p = _softmax_rows(z)
-    return _sum(t * ((p - y) / n), axis=tuple(range(-len(shape_of(z)), 0)))
+    return _sum(t * ((p * _label_sums(y) - y) / n), axis=tuple(range(-len(shape_of(z)), 0)))
 
 
 def _sce_signature(logits: ArrayLike, labels: ArrayLike):
@@ -431,8 +457,10 @@ def _sce_signature(logits: ArrayLike, labels: ArrayLike):
 
     ``logits`` is (batch, classes) or (classes,). ``labels`` holds integer
     class ids (shape (batch,) or ()) or probability rows shaped like
-    ``logits`` (one-hot included). The gradient with respect to the logits
-    is exactly (p − y)/batch; no gradient flows to the labels.
+    ``logits`` (one-hot included). The loss is the mean over the batch of
+    −Σ_k y_k log softmax(z)_k; its gradient with respect to the logits is exactly
+    (p − y)/batch for probability rows ((p·Σy − y)/batch in general), and soft labels
+    differentiate too: −log softmax(z)/batch. Integer class ids carry no gradient.
     """
     zs = shape_of(concrete(logits))
     if type(labels) is np.ndarray and labels.dtype.kind == "f" and labels.shape == zs \
@@ -454,7 +482,8 @@ def _sce_signature(logits: ArrayLike, labels: ArrayLike):
         # under tg.jit the check and the one-hot rows are one recorded step (new labels each call)
         y = staged_call(_one_hot, y, k, dtype_of(concrete(logits)))
     elif y.dtype.kind == "f" and y.shape == zs:
-        pass
+        # probability rows: the labels themselves, so traced (soft) labels keep their gradient
+        y = labels if hasattr(labels, "shape") and hasattr(labels, "dtype") else y
     elif y.dtype.kind == "f" and y.shape == zs[:-1]:
         odd = y[(y != np.round(y)) | (y < 0) | (y >= k)] if y.size and not is_staged(y) else y[:0]
         shown = f"; first bad label {odd.flat[0]!r}" if odd.size else ""
@@ -502,8 +531,9 @@ def _to_jax_sce(jnp, z, y):
 
 
 softmax_cross_entropy = general(
-    "softmax_cross_entropy", _sce_forward, vjp={"z": _sce_vjp, "y": None},
-    jvp={"z": _sce_jvp, "y": None}, signature=_sce_signature, jax=_jax_sce, to_jax=_to_jax_sce,
+    "softmax_cross_entropy", _sce_forward, vjp={"z": _sce_vjp, "y": _sce_vjp_labels},
+    jvp={"z": _sce_jvp, "y": _sce_jvp_labels}, signature=_sce_signature, jax=_jax_sce,
+    to_jax=_to_jax_sce,
     composite=True,
     symbol="(p − y)ᵀ / batch", domain=("real", "probs"),
     doc="mean over the batch of −Σ y log softmax(z), fused",

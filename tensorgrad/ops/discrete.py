@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Example, function, nondifferentiable, register_numpy
+from ..registry import Example, elementwise, function, nondifferentiable, register_numpy
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..tensor import Tensor
 from ._util import concrete, dtype_of, negative_axes, shape_of
-from .elementwise import astype, where
+from .elementwise import _mask, astype, where
 from .elementwise_more import remainder
 from .shape import broadcast_to, getitem, reshape, scatter_add
 
@@ -78,8 +78,15 @@ isfinite = _unary("isfinite", np.isfinite, "x is neither NaN nor infinite", exam
 isposinf = _unary("isposinf", np.isposinf, "x is +inf", examples=_PRED)
 isneginf = _unary("isneginf", np.isneginf, "x is −inf", examples=_PRED)
 signbit = _unary("signbit", np.signbit, "the sign bit of x is set (true for −0.0)", examples=_PRED)
-heaviside = _binary("heaviside", np.heaviside, "the step function: 0 for x < 0, y at 0, 1 for x > 0",
-                    domain=("nonzero", "real"))
+# the step has slope 0 in x (JAX's convention at the jump too); the value at x = 0 is y,
+# so there the derivative in y is 1
+heaviside = elementwise(
+    "heaviside", np.heaviside,
+    d={"x": None, "y": lambda out, x, y: _mask(np.equal(concrete(x), 0), out)},
+    jax="jax.numpy.heaviside", symbol="0, diag([x = 0])", domain=("nonzero", "real"),
+    doc="the step function: 0 for x < 0, y at 0, 1 for x > 0",
+    examples=[Example(((3, 1), (1, 4))),
+              Example((np.array([-1.0, 0.0, 2.0, 0.0]), (4,)), diff=(1,))])
 
 
 def _isclose_signature(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,

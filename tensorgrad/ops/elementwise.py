@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import Example, elementwise, function, linear, nondifferentiable
+from ..tensor import Tensor
 from ..tree import tree_map
 from ..jacobians.maps import Identity
 from ..typing import Array, ArrayLike  # noqa: F401
@@ -222,13 +223,38 @@ def _clip_signature(x: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLi
     return (x,), (_const_param(a_min), _const_param(a_max))
 
 
-clip = elementwise(
+_clip = elementwise(
     "clip", lambda x, lo, hi: np.clip(x, lo, hi), d={"x": _clip_deriv},
-    signature=_clip_signature, params=("a_min", "a_max"), methods=("clip",),
+    signature=_clip_signature, params=("a_min", "a_max"), public=False,
     jax=lambda jnp, x, a_min=None, a_max=None: jnp.clip(x, a_min, a_max),
     symbol="diag([a_min ≤ x ≤ a_max])", doc="clip x to [a_min, a_max]",
     examples=[Example(((3, 4),), {"a_min": -0.5, "a_max": 0.5}),
               Example(((5,),), {"a_min": 0.1}), Example(((),), {"a_max": 0.3})])
+
+
+@function(methods=("clip",), numpy="numpy.clip")
+def clip(x: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None, *,
+         min: ArrayLike | None = None, max: ArrayLike | None = None) -> Array:  # noqa: A002
+    """Limit x to [a_min, a_max] (NumPy 2.1's ``min=``/``max=`` name the bounds too; none
+    at all leaves x as it is). With constant bounds one op: gradient 1 inside, 0 outside.
+    A traced bound differentiates too: then clip is ``minimum(maximum(x, a_min), a_max)``,
+    as in JAX (a tie shares the gradient)."""
+    if min is not None:
+        if a_min is not None:
+            raise TypeError("clip: give a_min or min, not both")
+        a_min = min
+    if max is not None:
+        if a_max is not None:
+            raise TypeError("clip: give a_max or max, not both")
+        a_max = max
+    if _traced_bound(a_min) or _traced_bound(a_max):
+        out = x if a_min is None else maximum(x, a_min)
+        return out if a_max is None else minimum(out, a_max)
+    return _clip(x, a_min, a_max)
+
+
+def _traced_bound(v) -> bool:
+    return isinstance(v, Tensor) and v._trace is not None or is_staged(concrete(v))
 
 
 def _const_param(v):
