@@ -210,3 +210,20 @@ def test_histogramdd_under_jit():
         tg.jit(tg.grad(lambda w: tg.sum(np.histogramdd(S, bins=3, weights=w)[0])))(SW)
     with pytest.raises(tg.ConcretizationError):
         tg.jit(tg.grad(lambda w: tg.sum(np.histogram(S[:, 0], bins=3, weights=w)[0])))(SW)
+
+
+def test_histogram_with_a_traced_range_or_traced_edges_differentiates_in_them():
+    # np.histogram met the traced range inside NumPy (an item-assignment TypeError)
+    x = np.array([0.2, 0.9, 0.5, 1.1])
+    wt = np.array([1.0, 2.0, 3.0, 4.0])
+
+    def f(m, c):
+        h, e = m.histogram(x, bins=3, range=(0.0, c + 1.0), weights=wt, density=True)
+        return m.sum(h * np.arange(3.0)) + m.sum(e)
+
+    def g(m, c):
+        edges = m.stack([0.0, c, 1.2])
+        return m.sum(m.histogram(x, bins=edges, weights=wt, density=True)[0] * np.arange(2.0))
+    for fn, c in ((f, 0.3), (g, 0.6)):
+        assert np.isclose(fn(tg, c), float(fn(jnp, c)))
+        assert np.isclose(tg.grad(lambda v: fn(tg, v))(c), float(jax.grad(lambda v: fn(jnp, v))(c)))

@@ -192,3 +192,29 @@ def test_traced_parameters_differentiate_instead_of_becoming_constants():
         for i in range(2):
             for j in range(2):
                 np.testing.assert_allclose(h[i][j], np.asarray(jh[i][j]), rtol=1e-10, atol=1e-12)
+
+
+def test_pad_with_a_traced_constant_differentiates_in_it():
+    # constant_values was read as a number: a silent zero gradient
+    x = np.arange(6.0).reshape(2, 3)
+    w = ((1, 2), (2, 1))
+    for cv in [0.3, np.array([0.3, 0.7]), np.array([[0.3, 0.7], [1.1, -2.0]])]:
+        cv = np.asarray(cv, dtype=float)
+        want = np.pad(x, w, constant_values=cv)
+        weights = np.arange(want.size, dtype=float).reshape(want.shape)
+        seen = {}
+
+        def f(c):
+            out = tg.pad(x, w, constant_values=c)
+            seen["value"] = out.detach().numpy()
+            return tg.sum(out * weights)
+        g = tg.grad(f)(cv)
+        np.testing.assert_array_equal(seen["value"], want)
+        fd = np.zeros_like(cv)
+        for i in np.ndindex(cv.shape):
+            e = np.zeros_like(cv)
+            e[i] = 1e-6
+            fd[i] = (np.sum(np.pad(x, w, constant_values=cv + e) * weights)
+                     - np.sum(np.pad(x, w, constant_values=cv - e) * weights)) / 2e-6
+        np.testing.assert_allclose(g, fd, rtol=1e-7)
+    assert tg.jit(tg.grad(lambda c: tg.sum(tg.pad(x, w, constant_values=c))))(0.3) == 24.0

@@ -325,7 +325,30 @@ def pad(array: ArrayLike, pad_width, mode: str = "constant", **kwargs) -> Array:
     """
     if isinstance(mode, str) and mode in _STAT_MODES:
         return _pad_computed(array, pad_width, mode, **kwargs)
+    if mode == "constant" and any_traced(kwargs.get("constant_values")):
+        return _pad_traced_constant(array, pad_width, kwargs["constant_values"])
     return _pad(array, pad_width, mode, **kwargs)
+
+
+def _pad_traced_constant(array, pad_width, values):
+    """Constant padding with traced ``constant_values``: zero padding plus each value
+    gathered where NumPy would put it, so the values differentiate (each gets the sum of
+    the cotangents of the entries it fills)."""
+    xs = _shape(array)
+    n = len(xs)
+    widths = _pairs(pad_width, n, "pad_width", int)
+    # which (axis, side) value NumPy writes at each padded entry: 1..2n (0 inside)
+    codes = np.pad(np.zeros(xs, dtype=np.intp), widths,
+                   constant_values=np.arange(1, 2 * n + 1).reshape(n, 2))
+    try:
+        pairs = reshape(broadcast_to(values, (n, 2)), (-1,))
+    except ValueError:
+        raise ValueError(f"pad: constant_values of shape {_shape(values)} does not fit an input "
+                         f"with {n} axes; give a number, a (before, after) pair, or one pair "
+                         "per axis") from None
+    filled = getitem(concatenate([np.zeros(1, dtype=np.result_type(float, concrete(pairs))), pairs]),
+                     codes)
+    return _pad(array, pad_width) + filled
 
 
 def _pad_computed(array, pad_width, mode, stat_length=None, end_values=0, **kwargs):

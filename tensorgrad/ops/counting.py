@@ -28,6 +28,7 @@ from ..registry import function
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import any_traced as _traced
+from ._util import as_array_like as _as_array
 from ._util import concrete, shape_of
 from .creation import asarray
 from .discrete import bincount
@@ -74,6 +75,12 @@ def histogram_bin_edges(a: ArrayLike, bins=10, range=None, weights=None) -> Arra
 @function
 def histogram(a: ArrayLike, bins=10, range=None, density=None, weights=None):  # noqa: A002
     """``(hist, bin_edges)`` as NumPy's ``histogram``; see the module for what differentiates."""
+    if _holds_traced(range) or (not isinstance(bins, (int, np.integer, str)) and _holds_traced(bins)):
+        # a traced range or traced edges: the general n-d histogram differentiates in them
+        hist, (edges,) = histogramdd(reshape(_as_array(a), (-1,)), bins=[bins],
+                                     range=None if range is None else [range], density=density,
+                                     weights=None if weights is None else reshape(_as_array(weights), (-1,)))
+        return hist, edges
     if not _traced(a, weights):
         return np.histogram(a, bins=bins, range=range, density=density, weights=weights)
     v = np.asarray(concrete(a)).ravel()
