@@ -207,19 +207,9 @@ def _clip_deriv(out, x, a_min, a_max):
     return _mask(inside, out)
 
 
-def _clip_signature(x: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None, *,
-                    min: ArrayLike | None = None, max: ArrayLike | None = None):  # noqa: A002
-    """Limit x to [a_min, a_max] (bounds are constants; NumPy 2.1's ``min=``/``max=`` name
-    them too). Gradient 1 inside, 0 outside."""
-    if min is not None:
-        if a_min is not None:
-            raise TypeError("clip: give a_min or min, not both")
-        a_min = min
-    if max is not None:
-        if a_max is not None:
-            raise TypeError("clip: give a_max or max, not both")
-        a_max = max
-    # (no bounds at all: x unchanged, as NumPy 2 and jax.numpy return it)
+def _clip_signature(x: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None):
+    """The clip op with constant bounds (see :func:`clip`): gradient 1 inside, 0 outside;
+    no bounds at all leave x unchanged, as NumPy 2 and jax.numpy do."""
     return (x,), (_const_param(a_min), _const_param(a_max))
 
 

@@ -127,6 +127,22 @@ def _valid(ok, value):
     return where(ok, value, _NAN)
 
 
+def _standard(fn, x, loc, scale, flip: bool = False):
+    """``fn`` of the standardized ``(x − loc)/scale`` (``(loc − x)/scale`` if ``flip``), NaN
+    where the scale is not positive."""
+    x, loc, scale = _floats(x, loc, scale)
+    s, ok = _positive(scale)
+    return _valid(ok, fn(((loc - x) if flip else (x - loc)) / s))
+
+
+def _quantile(fn, q, loc, scale, flip: bool = False):
+    """``loc + scale·fn(q)`` (``loc − scale·fn(q)`` if ``flip``), NaN where the scale is not
+    positive: the quantile function of a location-scale family."""
+    q, loc, scale = _floats(q, loc, scale)
+    s, ok = _positive(scale)
+    return _valid(ok, loc - s * fn(q) if flip else loc + s * fn(q))
+
+
 def _nonint(x):
     """True where ``x`` is finite and not an integer, or infinite (false for NaN)."""
     return _or(floor(x) < x, isinf(x))
@@ -180,36 +196,24 @@ class norm:
         return exp(norm.logpdf(x, loc, scale))
 
     def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        x, loc, scale = _floats(x, loc, scale)
-        s, ok = _positive(scale)
-        return _valid(ok, ndtr((x - loc) / s))
+        return _standard(ndtr, x, loc, scale)
 
     def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        x, loc, scale = _floats(x, loc, scale)
-        s, ok = _positive(scale)
-        return _valid(ok, log_ndtr((x - loc) / s))
+        return _standard(log_ndtr, x, loc, scale)
 
     def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        x, loc, scale = _floats(x, loc, scale)
-        s, ok = _positive(scale)
-        return _valid(ok, ndtr((loc - x) / s))
+        return _standard(ndtr, x, loc, scale, flip=True)
 
     def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        x, loc, scale = _floats(x, loc, scale)
-        s, ok = _positive(scale)
-        return _valid(ok, log_ndtr((loc - x) / s))
+        return _standard(log_ndtr, x, loc, scale, flip=True)
 
     def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
         """loc + scale · ndtri(q) (±inf at q = 1, 0; NaN outside [0, 1])."""
-        q, loc, scale = _floats(q, loc, scale)
-        s, ok = _positive(scale)
-        return _valid(ok, loc + s * ndtri(q))
+        return _quantile(ndtri, q, loc, scale)
 
     def isf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
         """loc − scale · ndtri(q) (SciPy's form: accurate for small q, unlike ppf(1 − q))."""
-        q, loc, scale = _floats(q, loc, scale)
-        s, ok = _positive(scale)
-        return _valid(ok, loc - s * ndtri(q))
+        return _quantile(ndtri, q, loc, scale, flip=True)
 
 
 @_distribution
@@ -276,25 +280,17 @@ class logistic:
         return exp(logistic.logpdf(x, loc, scale))
 
     def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        x, loc, scale = _floats(x, loc, scale)
-        s, ok = _positive(scale)
-        return _valid(ok, _expit((x - loc) / s))
+        return _standard(_expit, x, loc, scale)
 
     def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        x, loc, scale = _floats(x, loc, scale)
-        s, ok = _positive(scale)
-        return _valid(ok, _expit((loc - x) / s))
+        return _standard(_expit, x, loc, scale, flip=True)
 
     def ppf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
         """loc + scale · logit(q) (JAX names the probability ``x``)."""
-        x, loc, scale = _floats(x, loc, scale)
-        s, ok = _positive(scale)
-        return _valid(ok, loc + s * logit(x))
+        return _quantile(logit, x, loc, scale)
 
     def isf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        x, loc, scale = _floats(x, loc, scale)
-        s, ok = _positive(scale)
-        return _valid(ok, loc - s * logit(x))
+        return _quantile(logit, x, loc, scale, flip=True)
 
 
 @_distribution
