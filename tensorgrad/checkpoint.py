@@ -24,6 +24,7 @@ import numpy as np
 
 from .nn.layers import Module, named_parameters
 from .tensor import concrete
+from .tree import _CUSTOM as _CUSTOM_NODES
 from .tree import named_leaves, tree_flatten, tree_unflatten
 
 __all__ = ["save", "load", "CheckpointError"]
@@ -48,8 +49,11 @@ def _describe(tree) -> Any:
             if "." in k:
                 raise TypeError(f"checkpoint: dict key {k!r} contains '.', which separates names")
         return {"dict": {k: _describe(tree[k]) for k in sorted(tree)}}
-    if isinstance(tree, (list, tuple)) and not hasattr(tree, "_fields"):
+    if isinstance(tree, (list, tuple)):  # (a namedtuple is stored as a tuple)
         return {"list" if isinstance(tree, list) else "tuple": [_describe(c) for c in tree]}
+    if type(tree) in _CUSTOM_NODES:  # a registered pytree node: its children, as a tuple
+        children, _ = _CUSTOM_NODES[type(tree)][0](tree)
+        return {"tuple": [_describe(c) for c in children]}
     return None
 
 

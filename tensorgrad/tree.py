@@ -363,6 +363,10 @@ def named_leaves(tree: Any, prefix: str = "") -> list[tuple[str, str, Any]]:
         elif isinstance(t, (list, tuple)):
             for i, c in enumerate(t):
                 walk(c, f"{name}.{i}" if name else str(i), f"{path}[{i}]")
+        elif type(t) in _CUSTOM:  # a registered node: its children, numbered in flattening order
+            children, _ = _CUSTOM[type(t)][0](t)
+            for i, c in enumerate(children):
+                walk(c, f"{name}.{i}" if name else str(i), f"{path}<child {i}>")
         else:
             out.append((name, path, t))
     walk(tree, prefix, "")
