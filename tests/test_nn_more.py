@@ -194,3 +194,18 @@ def test_activation_layers_and_names():
     assert "silu" in repr(model)
     with pytest.raises(ValueError, match="unknown activation"):
         tg.nn.MLP([3, 2], activation="nope")
+
+
+def test_learned_leaky_relu_slope_and_prelu():
+    x = np.array([-2.0, -0.5, 1.0, 3.0])
+    g = tg.grad(lambda a: tg.sum(tg.nn.leaky_relu(x, a) ** 2))(0.1)
+    assert np.isclose(g, float(jax.grad(lambda a: jnp.sum(jax.nn.leaky_relu(x, a) ** 2))(0.1)))
+    assert np.isclose(tg.jit(tg.grad(lambda a: tg.sum(tg.nn.leaky_relu(x, a) ** 2)))(0.1), g)
+    layer = tg.nn.PReLU(2, init=0.1)
+    img = np.random.default_rng(1).normal(size=(2, 2, 3, 3))
+    params = layer.init(0)
+    np.testing.assert_allclose(layer.apply(params, img), np.where(img > 0, img, 0.1 * img))
+    gw = tg.grad(lambda q: tg.sum(layer.apply(q, img)))(params)["weight"]
+    np.testing.assert_allclose(gw, [np.minimum(img[:, c], 0).sum() for c in range(2)])
+    with pytest.raises(ValueError, match="channels"):
+        layer.apply(params, np.ones((2, 3, 4)))

@@ -31,7 +31,7 @@ from .functional import (dot_product_attention, glu, identity, logmeanexp, one_h
                          standardize)
 from .layers import (CELU, CNN, ELU, GELU, MLP, SELU, Activation, AvgPool2d, Conv2d,  # noqa: F401
                      Embedding, Flatten, Hardsigmoid, Hardswish, Hardtanh, Identity, LayerNorm,
-                     LeakyReLU, Linear, LogSigmoid, LogSoftmax, MaxPool2d, Mish, Module, ReLU,
+                     LeakyReLU, Linear, LogSigmoid, LogSoftmax, MaxPool2d, Mish, Module, PReLU, ReLU,
                      ReLU6, Sequential, SiLU, Sigmoid, Softmax, Softplus, Softsign, Tanh,
                      activation, count_parameters, named_parameters)
 
@@ -63,5 +63,5 @@ __all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "
            "accuracy", "init", "Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
            "Activation", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity",
            "ELU", "CELU", "SELU", "SiLU", "Mish", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish",
-           "Softsign", "LogSigmoid", "Softmax", "LogSoftmax", "LayerNorm", "Embedding",
+           "Softsign", "LogSigmoid", "Softmax", "LogSoftmax", "LayerNorm", "Embedding", "PReLU",
            "Sequential", "MLP", "CNN", "activation", "named_parameters", "count_parameters"]

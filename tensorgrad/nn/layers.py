@@ -29,7 +29,7 @@ from . import init as _init
 __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Activation",
            "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity", "ELU", "CELU",
            "SELU", "SiLU", "Mish", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Softsign",
-           "LogSigmoid", "Softmax", "LogSoftmax", "LayerNorm", "Embedding", "Sequential",
+           "LogSigmoid", "Softmax", "LogSoftmax", "LayerNorm", "Embedding", "PReLU", "Sequential",
            "MLP", "CNN", "named_parameters", "count_parameters", "activation"]
 
 
@@ -429,6 +429,31 @@ class Embedding(Module):
 
     def extra_repr(self):
         return f"{self.num_embeddings}, {self.embedding_dim}"
+
+
+class PReLU(Module):
+    """Leaky ReLU with a learned slope (PyTorch's ``nn.PReLU``): one slope, or one per channel
+    (axis 1) with ``num_parameters = C``; the slopes start at ``init``."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25):
+        _check_positive("PReLU", num_parameters=num_parameters)
+        self.num_parameters, self.init_value = int(num_parameters), float(init)
+
+    def init_params(self, rng):
+        return {"weight": np.full((self.num_parameters,), self.init_value)}
+
+    def apply(self, params, x):
+        slope = params["weight"]
+        shape = np.shape(concrete(x))
+        if self.num_parameters > 1:
+            if len(shape) < 2 or shape[1] != self.num_parameters:
+                raise ValueError(f"PReLU({self.num_parameters}): input of shape {shape} must have "
+                                 f"{self.num_parameters} channels on axis 1")
+            slope = _ops.reshape(slope, (self.num_parameters,) + (1,) * (len(shape) - 2))
+        return _ops.where(x > 0, x, slope * x)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
 
 
 def LeakyReLU(negative_slope: float = 0.01) -> Activation:

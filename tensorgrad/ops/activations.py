@@ -22,6 +22,7 @@ from ..recording import bind
 from ..registry import Example, elementwise, function, general, register_ufunc_method
 from ..staging import call as staged_call
 from ..staging import is_staged
+from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, shape_of
 from .elementwise import _mask, exp, tanh, where
@@ -44,14 +45,24 @@ log_sigmoid = elementwise("log_sigmoid", lambda x: -np.logaddexp(0, -x),
                           d={"x": lambda out, x: sigmoid(-x)}, jax="jax.nn.log_sigmoid",
                           symbol="diag(σ(−x))", doc="log σ(x), stable")
 
-leaky_relu = elementwise(
-    "leaky_relu", lambda x, slope: np.where(x > 0, x, slope * x),
+_leaky_relu = elementwise(
+    "leaky_relu", lambda x, slope: np.where(x > 0, x, slope * x), public=False,
     d={"x": lambda out, x, slope: np.where(concrete(x) > 0, 1, slope).astype(dtype_of(out))},
     signature=lambda x, negative_slope=0.01: ((x,), (float(negative_slope),)),
     params=("negative_slope",),
     jax="jax.nn.leaky_relu", symbol="diag([x > 0] + α[x ≤ 0])", domain="nonzero",
     doc="x where x > 0, ``negative_slope``·x elsewhere",
     examples=[Example(((3, 4),)), Example(((5,),), {"negative_slope": 0.2})])
+
+
+@function
+def leaky_relu(x: ArrayLike, negative_slope: ArrayLike = 0.01) -> Array:
+    """x where x > 0, ``negative_slope``·x elsewhere. A traced slope (a learned one, as in
+    PReLU) differentiates: ``where(x > 0, x, slope·x)``; a constant slope is one op."""
+    if isinstance(negative_slope, Tensor) and negative_slope._trace is not None \
+            or is_staged(concrete(negative_slope)):
+        return where(x > 0, x, negative_slope * x)
+    return _leaky_relu(x, negative_slope)
 
 
 _SQRT_2_OVER_PI = np.sqrt(2 / np.pi)
