@@ -226,14 +226,14 @@ def _flatten(x, leaves: list, flags: list):
     if isinstance(x, np.generic):
         leaves.append(x)
         return (t, x.dtype)
+    if t is Tensor or t is Staged:
+        flags[0] = True  # values of a live trace (or of an enclosing jit): run f as it is
+        return None
     custom = _CUSTOM_NODES.get(t)
     if custom is not None:  # a registered pytree node: its aux data is part of the signature
         children, aux = custom[0](x)
         return (t, _hashable(aux, "a registered node's aux data"),
                 *[_flatten(c, leaves, flags) for c in children])
-    if t is Tensor or t is Staged:
-        flags[0] = True  # values of a live trace (or of an enclosing jit): run f as it is
-        return None
     if isinstance(x, _STATIC_SCALARS):
         return ("static",) + _hashable(x, "argument")
     if hasattr(x, "__array__") or hasattr(x, "__array_interface__"):
@@ -257,12 +257,12 @@ def _rebuild(x, feed: _Feeder):
         return _dict_like(t, x, built)
     if isinstance(x, tuple) and hasattr(x, "_fields"):
         return t(*(_rebuild(c, feed) for c in x))
+    if isinstance(x, _STATIC_SCALARS):
+        return x
     custom = _CUSTOM_NODES.get(t)
     if custom is not None:
         children, aux = custom[0](x)
         return custom[1](aux, [_rebuild(c, feed) for c in children])
-    if isinstance(x, _STATIC_SCALARS):
-        return x
     if hasattr(x, "__array__") or hasattr(x, "__array_interface__"):
         return feed(np.asarray(x))
     return x

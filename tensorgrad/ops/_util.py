@@ -7,13 +7,20 @@ from ..staging import is_staged, may_any
 from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of
 
 __all__ = ["concrete", "shape_of", "ndim_of", "dtype_of", "negative_axes", "negative_axis",
-           "reduced_count", "lift_tangent", "is_staged", "may_any", "any_traced", "as_array_like"]
+           "reduced_count", "lift_tangent", "is_staged", "may_any", "any_traced", "on_a_trace",
+           "as_array_like"]
 
 
 def any_traced(*xs) -> bool:
     """True if an argument is a Tensor or a value staged by ``tg.jit``: a function built on
     ops must take its recording path; with none, NumPy's own function gives NumPy's answer."""
     return any(isinstance(x, Tensor) or is_staged(x) for x in xs)
+
+
+def on_a_trace(v) -> bool:
+    """True if ``v`` is a value some trace records (a Tensor of a trace, or a value staged by
+    ``tg.jit``, bare or inside a Tensor): an argument an op must not read as a constant."""
+    return (isinstance(v, Tensor) and v._trace is not None) or is_staged(concrete(v))
 
 
 def as_array_like(x):

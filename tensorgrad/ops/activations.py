@@ -22,9 +22,8 @@ from ..recording import bind
 from ..registry import Example, elementwise, function, general, register_ufunc_method
 from ..staging import call as staged_call
 from ..staging import is_staged
-from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, shape_of
+from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, on_a_trace, shape_of
 from .elementwise import _mask, exp, tanh, where
 from .reductions import _keep, _spread
 from .reductions import sum as _sum
@@ -59,8 +58,7 @@ _leaky_relu = elementwise(
 def leaky_relu(x: ArrayLike, negative_slope: ArrayLike = 0.01) -> Array:
     """x where x > 0, ``negative_slope``·x elsewhere. A traced slope (a learned one, as in
     PReLU) differentiates: ``where(x > 0, x, slope·x)``; a constant slope is one op."""
-    if isinstance(negative_slope, Tensor) and negative_slope._trace is not None \
-            or is_staged(concrete(negative_slope)):
+    if on_a_trace(negative_slope):
         return where(x > 0, x, negative_slope * x)
     return _leaky_relu(x, negative_slope)
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import Example, elementwise, function, linear, nondifferentiable
-from ..tensor import Tensor
 from ..tree import tree_map
 from ..jacobians.maps import Identity
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of, is_staged, may_any, shape_of
+from ._util import concrete, dtype_of, is_staged, may_any, on_a_trace, shape_of
 
 
 def _mask(cond, like):
@@ -237,14 +236,10 @@ def clip(x: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None =
         if a_max is not None:
             raise TypeError("clip: give a_max or max, not both")
         a_max = max
-    if _traced_bound(a_min) or _traced_bound(a_max):
+    if on_a_trace(a_min) or on_a_trace(a_max):
         out = x if a_min is None else maximum(x, a_min)
         return out if a_max is None else minimum(out, a_max)
     return _clip(x, a_min, a_max)
-
-
-def _traced_bound(v) -> bool:
-    return isinstance(v, Tensor) and v._trace is not None or is_staged(concrete(v))
 
 
 def _const_param(v):

@@ -12,21 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..staging import is_staged
-from ..tensor import Tensor
 from ._util import any_traced, concrete, dtype_of, shape_of
 from .elementwise import astype
 from .shape import concatenate, reshape, swapaxes, transpose
 from .signal import linspace
 
 
-def _is_traced(a) -> bool:
-    return isinstance(a, Tensor) or is_staged(a)
-
-
 def shape(a) -> tuple:
     """The shape of ``a`` (NumPy's ``shape``; also for traced values)."""
-    return shape_of(concrete(a)) if _is_traced(a) else np.shape(a)
+    return shape_of(concrete(a)) if any_traced(a) else np.shape(a)
 
 
 def ndim(a) -> int:
@@ -121,7 +115,7 @@ class _Concatenator:
                 scalar = True
                 piece = item
             else:
-                piece = item if _is_traced(item) else np.asarray(item)
+                piece = item if any_traced(item) else np.asarray(item)
                 nd = len(shape_of(concrete(piece)))
                 piece = _at_least(piece, ndmin)
                 if trans1d != -1 and nd < ndmin:  # where the item's own axes go
@@ -134,7 +128,7 @@ class _Concatenator:
             types.append(item if scalar else dtype_of(concrete(piece)))
         if types:  # Python scalars are weak, as in NumPy
             final = np.result_type(*types)
-            pieces = [_at_least(p if _is_traced(p) else np.asarray(p), ndmin) for p in pieces]
+            pieces = [_at_least(p if any_traced(p) else np.asarray(p), ndmin) for p in pieces]
             pieces = [p if dtype_of(concrete(p)) == final else astype(p, final) for p in pieces]
         return concatenate(pieces, axis=axis)
 
