@@ -94,9 +94,7 @@ def crosscheck_model_gradient(model: tg.nn.Sequential, params, x, y, seed: int =
 
     g = tg.grad(loss)(params, x, y)
     errors: dict[str, float] = {}
-    try:
-        import jax  # noqa: F401
-    except ImportError:
+    if not _have("jax"):
         out('      JAX is not installed: skipping the JAX comparison (pip install "tensorgrad[jax]")')
     else:
         # the same loss, converted by tg.to_jax and differentiated by JAX's autodiff

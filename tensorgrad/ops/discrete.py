@@ -138,6 +138,35 @@ right_shift = _binary("right_shift", np.right_shift, "x >> y (integers)", exampl
                       methods=("__rshift__", "__rrshift__"), aliases=("bitwise_right_shift",))
 gcd = _binary("gcd", np.gcd, "the greatest common divisor of |x| and |y| (integers)", examples=_INT2)
 lcm = _binary("lcm", np.lcm, "the least common multiple of |x| and |y| (integers)", examples=_INT2)
+bitwise_count = _unary("bitwise_count", np.bitwise_count,
+                       "the number of 1 bits in |x| (integers)", examples=[
+                           Example((np.array([[0, 1, -7], [255, 1023, -1]]),))])
+
+
+def _packbits_signature(a: ArrayLike, axis: int | None = None, bitorder: str = "big"):
+    return (a,), (None if axis is None else int(axis), str(bitorder))
+
+
+def _unpackbits_signature(a: ArrayLike, axis: int | None = None, count: int | None = None,
+                          bitorder: str = "big"):
+    return (a,), (None if axis is None else int(axis), None if count is None else int(count),
+                  str(bitorder))
+
+
+packbits = nondifferentiable(
+    "packbits", lambda a, axis, bitorder: np.packbits(a, axis=axis, bitorder=bitorder),
+    signature=_packbits_signature, params=("axis", "bitorder"), jax="jax.numpy.packbits",
+    doc="the entries of a boolean (or integer) array packed into uint8 bytes, 8 per byte",
+    examples=[Example(((3, 10),), domain="bool"),
+              Example(((3, 10),), {"axis": 1, "bitorder": "little"}, domain="bool")])
+unpackbits = nondifferentiable(
+    "unpackbits", lambda a, axis, count, bitorder: np.unpackbits(a, axis=axis, count=count,
+                                                                 bitorder=bitorder),
+    signature=_unpackbits_signature, params=("axis", "count", "bitorder"),
+    jax="jax.numpy.unpackbits", doc="the bits of uint8 entries, unpacked to 0/1 uint8 entries",
+    examples=[Example((np.array([[3, 250], [17, 128]], dtype=np.uint8),)),
+              Example((np.array([[3, 250], [17, 128]], dtype=np.uint8),),
+                      {"axis": 0, "count": 12, "bitorder": "little"})])
 
 
 # ---- any, all, argsort ------------------------------------------------------------------------
