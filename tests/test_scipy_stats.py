@@ -31,7 +31,15 @@ OURS = {
     "chi2": ["logpdf", "pdf"], "poisson": ["logpmf", "pmf"], "binom": ["logpmf", "pmf"],
     "geom": ["logpmf", "pmf"], "bernoulli": ["cdf", "logpmf", "pmf", "ppf"],
     "multivariate_normal": ["logpdf", "pdf"],
+    "gumbel_r": ["cdf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"],
+    "gumbel_l": ["cdf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"],
+    "pareto": ["cdf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"],
+    "truncnorm": ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"],
+    "vonmises": ["logpdf", "pdf"], "wrapcauchy": ["logpdf", "pdf"], "gennorm": ["logpdf", "pdf"],
+    "nbinom": ["logpmf", "pmf"], "betabinom": ["logpmf", "pmf"], "multinomial": ["logpmf", "pmf"],
+    "dirichlet": ["logpdf", "pdf"],
 }
+FUNCTIONS = ["sem", "rankdata"]
 
 
 def _public(space):
@@ -61,7 +69,7 @@ def _close(ours, ref, rtol=1e-10):
 
 # ---- the namespaces --------------------------------------------------------------------------
 def test_namespaces_have_jax_functions_and_signatures():
-    assert sorted(st.__all__) == sorted(OURS)
+    assert sorted(st.__all__) == sorted([*OURS, *FUNCTIONS])
     for dist, names in OURS.items():
         space = getattr(st, dist)
         assert _public(space) == names, dist
@@ -72,6 +80,11 @@ def test_namespaces_have_jax_functions_and_signatures():
             theirs = inspect.signature(getattr(getattr(jst, dist), name)).parameters
             assert [(p.name, p.default) for p in ours.values()] == \
                 [(p.name, p.default) for p in theirs.values()], (dist, name)
+    for name in FUNCTIONS:
+        ours = inspect.signature(getattr(st, name)).parameters
+        theirs = inspect.signature(getattr(jst, name)).parameters
+        assert [(p.name, p.default, p.kind) for p in ours.values()] == \
+            [(p.name, p.default, p.kind) for p in theirs.values()], name
     assert st.norm.logpdf.__qualname__ == "logpdf" and st.norm.__name__ == "tensorgrad.scipy.stats.norm"
     assert tg.scipy.stats.norm.logpdf is st.norm.logpdf
 
@@ -191,8 +204,16 @@ def test_inputs_dtypes_and_broadcasting():
                 args = (x32[:, None], np.float32([0.5]), np.float32([[2.0]]))
             elif dist in ("t", "gamma", "chi2", "poisson", "bernoulli", "geom"):
                 args = (x32, np.float32(0.5))
-            elif dist in ("beta", "binom"):
+            elif dist in ("beta", "binom", "nbinom"):
                 args = (x32, np.float32(3.0), np.float32(0.5))
+            elif dist == "betabinom":
+                args = (x32, np.float32(3.0), np.float32(0.5), np.float32(1.5))
+            elif dist in ("vonmises", "wrapcauchy", "gennorm"):
+                args = (x32, np.float32(0.5))
+            elif dist == "multinomial":
+                args = (np.float32([[1.0, 2.0], [3.0, 0.0]]), np.float32(3.0), np.float32([0.4, 0.6]))
+            elif dist == "dirichlet":
+                args = (np.float32([[0.2, 0.5], [0.8, 0.5]]), np.float32([1.5, 2.0]))
             else:
                 args = (x32, 0.5, 2)
             assert getattr(space, name)(*args).dtype == np.float32, (dist, name)

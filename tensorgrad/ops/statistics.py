@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import function
+import scipy.stats
+
+from ..registry import Example, function, nondifferentiable
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, negative_axes, shape_of
 from .elementwise import astype, sqrt, where
@@ -316,3 +318,35 @@ def cumulative_prod(x: ArrayLike, /, *, axis: int | None = None, dtype=None,
                     include_initial: bool = False) -> Array:
     """NumPy 2's ``cumulative_prod``: :func:`cumprod`, optionally starting with 1."""
     return _cumulative("cumulative_prod", cumprod, x, axis, dtype, include_initial, 1)
+
+
+_RANK_METHODS = ("average", "min", "max", "dense", "ordinal")
+
+
+def _rankdata_signature(a: ArrayLike, method: str = "average", *, axis: int | None = None,
+                        nan_policy: str = "propagate"):
+    """The ranks of ``a`` from 1, ties resolved by ``method`` (average, min, max, dense,
+    ordinal), over all entries (``axis=None``: flattened) or along ``axis``."""
+    if method not in _RANK_METHODS:
+        raise ValueError(f"rankdata: method must be one of {_RANK_METHODS}, got {method!r}")
+    if nan_policy not in ("propagate", "omit", "raise"):
+        raise ValueError(f"rankdata: nan_policy must be 'propagate', 'omit' or 'raise', "
+                         f"got {nan_policy!r}")
+    n = len(shape_of(concrete(a)))
+    if axis is not None:
+        if not -n <= axis < n:
+            raise ValueError(f"rankdata: axis {axis} is out of range for an array of shape "
+                             f"{shape_of(concrete(a))}")
+        axis = int(axis) % n
+    return (a,), (method, axis, nan_policy)
+
+
+rankdata = nondifferentiable(
+    "rankdata", lambda a, method, axis, nan_policy: scipy.stats.rankdata(
+        a, method, axis=axis, nan_policy=nan_policy),
+    signature=_rankdata_signature, params=("method", "axis", "nan_policy"), public=False,
+    jax="jax.scipy.stats.rankdata", numpy=(),
+    doc="ranks from 1 (SciPy's values and dtypes: float for 'average', integers otherwise)",
+    examples=[Example((np.array([[3.0, 1.0, 3.0, 2.0], [0.0, 0.0, 5.0, 1.0]]),)),
+              Example((np.array([[3.0, 1.0, 3.0, 2.0], [0.0, 0.0, 5.0, 1.0]]),),
+                      {"method": "dense", "axis": 1})])

@@ -20,8 +20,16 @@ Each distribution is a module-like namespace with JAX's functions, signatures an
 * ``poisson``, ``binom``, ``geom``: logpmf, pmf; ``bernoulli``: logpmf, pmf, cdf, ppf
 * ``multivariate_normal``: logpdf, pdf (``mean`` a scalar or a vector; ``cov`` a scalar, a
   matrix or a stack of matrices; factored by Cholesky)
+* ``gumbel_r``, ``gumbel_l``, ``pareto``: logpdf, pdf, cdf, logcdf, sf, logsf, ppf
+* ``truncnorm``: logpdf, pdf, cdf, logcdf, sf, logsf (the log of the mass between the bounds
+  computed in the tail it lies in, so far tails keep their precision where JAX's gradient is
+  NaN)
+* ``vonmises``, ``wrapcauchy``, ``gennorm``: logpdf, pdf
+* ``nbinom``, ``betabinom``, ``multinomial``: logpmf, pmf; ``dirichlet``: logpdf, pdf (the
+  components on the first axis of ``x``, as SciPy)
+* ``sem`` (differentiable) and ``rankdata`` (SciPy's ranks and dtypes; no gradient)
 
-Not here: the cdf/sf of ``gamma``, ``chi2`` and ``beta`` and ``poisson.cdf`` (they need the
+Not here: the cdf/sf of ``gamma``, ``chi2``, ``beta`` and ``gennorm`` and ``poisson.cdf`` (they need the
 regularized incomplete gamma and beta functions and their derivatives in the shape parameter,
 which tensorgrad does not have), ``poisson.entropy``.
 
@@ -36,13 +44,7 @@ is continuous, as in JAX (SciPy gives NaN for a non-integer ``n``).
 """
 from __future__ import annotations
 
-import math
-import types
-
-import numpy as np
-
-from ..ops import (arctan2, astype, expm1, exp, floor, isinf, isnan, log, log1p,
-                   logical_and, logical_not, logical_or, sign, tan, where)
+from ..ops import arctan2, astype, expm1, exp, isinf, isnan, log, log1p, logical_not, tan, where
 from ..ops import abs as _abs
 from ..ops import sum as _sum
 from ..ops.activations import sigmoid as _expit
@@ -50,134 +52,20 @@ from ..ops.factorizations import cholesky
 from ..ops.linalg_ops import solve
 from ..ops.selection import diagonal
 from ..ops.shape import expand_dims, getitem, swapaxes
-from ..ops.special_fns import betaln, gammaln, log_ndtr, logit, ndtr, ndtri, xlog1py, xlogy
-from ..staging import is_staged
-from ..tensor import Tensor, dtype_of, ndim_of, shape_of
+from ..ops.special_fns import betaln, gammaln, log_ndtr, logit, ndtr, ndtri
+from ..tensor import dtype_of, ndim_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
+from ._stats_base import (_INF, _LOG2, _LOG_2PI, _NAN, _PI, _and, _distribution, _finite_positive,
+                          _floats, _log_positive, _nonint, _or, _positive, _probability, _quantile,
+                          _safe, _standard, _valid, _xlog1py, _xlogy)
+
+from ._stats_more import (betabinom, dirichlet, gennorm, gumbel_l, gumbel_r, multinomial,  # noqa: F401
+                          nbinom, pareto, rankdata, sem, truncnorm, vonmises, wrapcauchy)
 
 __all__ = ["norm", "expon", "logistic", "laplace", "cauchy", "uniform", "t", "gamma", "beta",
-           "chi2", "poisson", "bernoulli", "binom", "geom", "multivariate_normal"]
-
-_INF = math.inf
-_NAN = math.nan
-_PI = math.pi
-_LOG2 = math.log(2.0)
-_LOG_2PI = math.log(2.0 * math.pi)
-
-
-# ---- helpers -----------------------------------------------------------------------------------
-def _floats(*args):
-    """The arguments in one floating dtype, as JAX promotes them: NumPy's promotion of their
-    dtypes (Python numbers weakly typed), float64 if that is not a float. Tensors and values
-    staged by ``tg.jit`` are cast with ``astype`` (differentiable); others become arrays."""
-    kinds = []
-    for a in args:
-        if isinstance(a, (bool, int, float)):
-            kinds.append(a)
-        elif isinstance(a, Tensor) or is_staged(a) or hasattr(a, "dtype"):
-            kinds.append(dtype_of(a))
-        else:
-            kinds.append(np.asarray(a).dtype)
-    dt = np.result_type(*kinds)
-    if not np.issubdtype(dt, np.inexact):
-        dt = np.dtype(np.float64)
-    out = []
-    for a in args:
-        if isinstance(a, Tensor) or is_staged(a):
-            out.append(a if dtype_of(a) == dt else astype(a, dt))
-        else:
-            out.append(np.asarray(a, dtype=dt))
-    return out
-
-
-def _or(*conds):
-    c = conds[0]
-    for d in conds[1:]:
-        c = logical_or(c, d)
-    return c
-
-
-def _and(*conds):
-    c = conds[0]
-    for d in conds[1:]:
-        c = logical_and(c, d)
-    return c
-
-
-def _safe(bad, value, fill=1.0):
-    """``value`` where ``bad`` is false, else a harmless ``fill``: what goes into a log (or a
-    gammaln) at points whose result is replaced anyway, so neither the value nor the
-    derivative of the unused branch divides by 0."""
-    return where(bad, fill, value)
-
-
-def _positive(p):
-    """``p`` made safe and the mask ``p > 0`` (false for NaN)."""
-    ok = p > 0
-    return where(ok, p, 1.0), ok
-
-
-def _finite_positive(p):
-    ok = _and(p > 0, p < _INF)
-    return where(ok, p, 1.0), ok
-
-
-def _valid(ok, value):
-    """NaN where a parameter is invalid (SciPy's convention)."""
-    return where(ok, value, _NAN)
-
-
-def _standard(fn, x, loc, scale, flip: bool = False):
-    """``fn`` of the standardized ``(x − loc)/scale`` (``(loc − x)/scale`` if ``flip``), NaN
-    where the scale is not positive."""
-    x, loc, scale = _floats(x, loc, scale)
-    s, ok = _positive(scale)
-    return _valid(ok, fn(((loc - x) if flip else (x - loc)) / s))
-
-
-def _quantile(fn, q, loc, scale, flip: bool = False):
-    """``loc + scale·fn(q)`` (``loc − scale·fn(q)`` if ``flip``), NaN where the scale is not
-    positive: the quantile function of a location-scale family."""
-    q, loc, scale = _floats(q, loc, scale)
-    s, ok = _positive(scale)
-    return _valid(ok, loc - s * fn(q) if flip else loc + s * fn(q))
-
-
-def _nonint(x):
-    """True where ``x`` is finite and not an integer, or infinite (false for NaN)."""
-    return _or(floor(x) < x, isinf(x))
-
-
-def _log_positive(c):
-    """log(c) for c ≥ 0 (−inf at 0, NaN kept)."""
-    zero = c <= 0
-    return where(zero, -_INF, log(_safe(zero, c)))
-
-
-def _xlogy(c, u):
-    """c·log(u), 0 where c = 0 (SciPy's xlogy), and a constant ±inf where u = 0 ≠ c: there
-    no derivative flows, where xlogy's infinite slope times a zero factor (a masked
-    cotangent, or ∂u/∂scale = 0 at u = 0) would be NaN with a warning."""
-    pole = _and(u == 0, c != 0)
-    return where(pole, -_INF * sign(_safe(logical_not(pole), c)), xlogy(c, _safe(pole, u)))
-
-
-def _xlog1py(c, u):
-    """c·log(1 + u) as :func:`_xlogy`, with the pole at u = −1."""
-    pole = _and(u == -1, c != 0)
-    return where(pole, -_INF * sign(_safe(logical_not(pole), c)), xlog1py(c, _safe(pole, u, 0.0)))
-
-
-def _distribution(cls):
-    """A module-like namespace (as ``jax.scipy.stats.norm`` is a module) holding the functions
-    defined in the body of ``cls``."""
-    name = f"{__name__}.{cls.__name__}"
-    space = types.ModuleType(name, cls.__doc__)
-    for key, fn in vars(cls).items():
-        if isinstance(fn, types.FunctionType):
-            fn.__module__, fn.__qualname__ = name, key
-            setattr(space, key, fn)
-    return space
+           "chi2", "poisson", "bernoulli", "binom", "geom", "multivariate_normal", "gumbel_r",
+           "gumbel_l", "pareto", "vonmises", "wrapcauchy", "truncnorm", "gennorm", "nbinom",
+           "betabinom", "multinomial", "dirichlet", "sem", "rankdata"]
 
 
 # ---- continuous, location and scale ------------------------------------------------------------
@@ -498,12 +386,6 @@ class chi2:
 
 
 # ---- discrete ----------------------------------------------------------------------------------
-def _probability(p):
-    """``p`` made safe and the mask 0 ≤ p ≤ 1."""
-    ok = _and(p >= 0, p <= 1)
-    return where(ok, p, 0.5), ok
-
-
 @_distribution
 class poisson:
     """The Poisson distribution with mean ``mu``, on loc, loc + 1, ..."""
