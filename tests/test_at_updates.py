@@ -114,11 +114,53 @@ def test_at_under_jit_and_its_errors():
         t.at[9].set(1.0)
     with pytest.raises(ValueError, match=r"values of shape \(3,\) cannot be broadcast to the indexed shape \(5,\)"):
         t.at[0].set(np.ones(3))
-    with pytest.raises(NotImplementedError, match=r"mode='clip'"):
-        t.at[0].set(1.0, mode="clip")
+    with pytest.raises(ValueError, match=r"mode must be one of .*got 'wrap'"):
+        t.at[0].set(1.0, mode="wrap")
     with pytest.raises(TypeError, match=r"unexpected keyword\(s\) \['foo'\]"):
         t.at[0].add(1.0, foo=1)
     with pytest.raises(NotImplementedError, match="under tg.jit the index must be a constant"):
         tg.jit(lambda v, i: v.at[i].set(0.0))(X, np.array([0]))
     with pytest.raises(TypeError, match=r"t = t\.at\[index\]\.set\(value\)"):
         t[0] = 1.0
+
+
+@pytest.mark.parametrize("mode", ["clip", "drop", "fill"])
+@pytest.mark.parametrize("wrap", [True, False])
+def test_out_of_bounds_modes_match_jax(mode, wrap):
+    x = X[:3, :4]
+    idx = (np.array([1, 7, -1, -9]), slice(1, None))
+    for name in ("set", "add", "subtract", "multiply", "max", "min"):
+        def f(m, v, name=name):
+            at = tg.at(v) if m is tg else v.at
+            return getattr(at[idx], name)(m.sin(v[0, 1:]) + 2.0, mode=mode, wrap_negative_indices=wrap)
+        np.testing.assert_allclose(f(tg, x), f(jnp, jnp.asarray(x)), rtol=1e-12)
+        if name in ("add", "subtract", "max", "min") and not (mode == "clip" and name in ("max", "min")):
+            # (not multiply: JAX differentiates scatter_mul only for unique indices; not set, nor
+            # clipped max/min: clipping repeats an entry, and which write wins is JAX's choice)
+            got = tg.jacrev(lambda v: f(tg, v))(x)
+            want = np.asarray(jax.jacrev(lambda v: f(jnp, v))(x))
+            assert np.isfinite(got).all()
+            ok = np.isfinite(want)  # JAX's scatter-max/min Jacobians hold NaNs at dropped entries
+            np.testing.assert_allclose(got[ok], want[ok], rtol=1e-12, atol=1e-15)
+    def g(v):
+        return tg.at(v)[idx].get(mode=mode, fill_value=-3.0, wrap_negative_indices=wrap)
+    np.testing.assert_allclose(g(x), jnp.asarray(x).at[idx].get(mode=mode, fill_value=-3.0,
+                                                               wrap_negative_indices=wrap))
+    np.testing.assert_allclose(tg.jacfwd(g)(x), jax.jacfwd(
+        lambda v: v.at[idx].get(mode=mode, fill_value=-3.0, wrap_negative_indices=wrap))(x))
+    if mode == "fill":  # NaN by default for floats, the most negative integer for ints
+        assert np.isnan(np.asarray(x).copy()[0, 0] + tg.at(x)[7].get(mode="fill")).all()
+        assert tg.at(np.arange(3))[np.array([5])].get(mode="fill")[0] == np.iinfo(np.int64).min
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # JAX's, for a float update of an int array
+def test_integer_arrays_combine_before_casting_back_as_jax():
+    xi = np.array([3, -3, 5])
+    idx = np.array([0, 1, 2])
+    for name, v in [("add", -2.7), ("multiply", 2.7), ("min", 2.5), ("set", 2.7), ("subtract", 0.6)]:
+        want = getattr(jnp.asarray(xi).at[idx], name)(v)
+        got = getattr(tg.at(xi)[idx], name)(v)
+        assert got.dtype == xi.dtype
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(tg.at(np.arange(6))[np.array([1, 3, 1])].add(2.7), [0, 6, 2, 5, 4, 5])
+    assert tg.at(xi)[idx].divide(2.0).dtype == np.float64  # true division of integers: floats

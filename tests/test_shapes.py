@@ -157,3 +157,43 @@ def test_check_is_for_two_input_ops_without_parameters():
     with pytest.raises(ValueError, match="check= is for two-input ops"):
         general("never_registered", np.add, vjp={"x": None}, check=lambda x: None)
     assert "never_registered" not in tg.REGISTRY
+
+
+# ---- advanced indices separated by a slice: NumPy moves their axes to the front ---------------
+_I, _J = np.array([0, 1]), np.array([3, 0])
+_SEPARATED = {
+    "i,:,j": lambda z: z[_I, :, _J],
+    "int,:,i": lambda z: z[0, :, _I],
+    "None,i,None,:,j": lambda z: z[None, _I, None, :, _J],
+    "mask,:,i": lambda z: z[np.array([True, False]), :, _I],
+    "i,...,0": lambda z: z[_I, ..., 0],
+    "2-d i,:,j": lambda z: z[np.array([[0], [1]]), :, _J],
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SEPARATED))
+def test_separated_advanced_indices_under_batched_transforms(name):
+    """jacrev/jacfwd/hessian/vmap put batch axes in front of the indexed array; with
+    advanced indices separated by a slice NumPy would put the index axes before them."""
+    f = _SEPARATED[name]
+    x = np.random.default_rng(1).normal(size=(2, 3, 4))
+    xs = np.stack([x, 2 * x, -x])
+    np.testing.assert_allclose(tg.jacrev(f)(x), jax.jacrev(f)(x), rtol=1e-12)
+    np.testing.assert_allclose(tg.jacfwd(f)(x), jax.jacfwd(f)(x), rtol=1e-12)
+    np.testing.assert_allclose(tg.jit(tg.jacrev(f))(x), jax.jacrev(f)(x), rtol=1e-12)
+    np.testing.assert_allclose(tg.vmap(tg.jacfwd(f))(xs), jax.vmap(jax.jacfwd(f))(xs), rtol=1e-12)
+    h = tg.hessian(lambda z: tg.sum(tg.sin(f(z)) ** 2))(x)
+    np.testing.assert_allclose(h, jax.hessian(lambda z: jnp.sum(jnp.sin(f(z)) ** 2))(x), rtol=1e-10)
+
+
+def test_batch_size_equal_to_index_length_is_not_confused():
+    i = np.array([0, 0])
+    f = lambda z: z[i, :, i] * np.array([[1.0, 2.0], [3.0, 4.0]])  # noqa: E731
+    x = np.ones((1, 2, 1))
+    np.testing.assert_allclose(tg.jacfwd(f)(x), jax.jacfwd(f)(x))
+
+
+def test_one_ellipsis_only():
+    for fn in (lambda z: z[..., 1, ...], lambda z: tg.sum(z[np.array([0]), ..., ...])):
+        with pytest.raises(IndexError, match="single ellipsis"):
+            tg.grad(lambda z: tg.sum(fn(z)))(np.ones((2, 3)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Example, elementwise, function, nondifferentiable, register_numpy
+from ..registry import FUNCTIONS, Example, elementwise, function, nondifferentiable, register_numpy
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..tensor import Tensor
 from ._util import concrete, dtype_of, negative_axes, shape_of
@@ -244,22 +244,83 @@ def full_like(a: ArrayLike, fill_value, dtype=None, order: str = "K", subok: boo
 
 
 # ---- indices of true entries (integer outputs) ---------------------------------------------------
+def _sized_fill(fill_value, ndim: int, name: str) -> tuple:
+    """``fill_value`` as one integer per axis (JAX's padding of a sized result; default 0)."""
+    if fill_value is None:
+        return (0,) * ndim
+    v = concrete(fill_value)
+    if np.ndim(v) == 0:
+        return (int(v),) * ndim
+    v = tuple(int(i) for i in np.ravel(v))
+    if len(v) != ndim:
+        raise ValueError(f"{name}: fill_value needs one entry per axis ({ndim}), got {len(v)}")
+    return v
+
+
+def _argwhere_sized_signature(a: ArrayLike, size: int, fill_value: tuple):
+    return (a,), (int(size), tuple(fill_value))
+
+
+def _argwhere_sized(a, size, fill_value):
+    found = np.argwhere(a)
+    out = np.empty((size, found.shape[1]), dtype=found.dtype)
+    k = min(size, found.shape[0])
+    out[:k] = found[:k]
+    out[k:] = np.asarray(fill_value, dtype=found.dtype)
+    return out
+
+
+#: the first ``size`` indices of true entries, padded with ``fill_value`` (one per axis): a
+#: result of fixed shape, so ``tg.jit`` replays it on new values
+argwhere_sized = nondifferentiable(
+    "argwhere_sized", _argwhere_sized, signature=_argwhere_sized_signature,
+    params=("size", "fill_value"), public=False,
+    jax=lambda jnp, a, size, fill_value: jnp.argwhere(a, size=size, fill_value=fill_value),
+    doc="the first `size` indices of nonzero entries (one row each), padded with fill_value",
+    examples=[Example(((3, 4),), {"size": 5, "fill_value": (0, 0)}, domain="bool"),
+              Example(((3, 4),), {"size": 12, "fill_value": (-1, 7)}, domain="bool")])
+
+
+def _sized(a, size, fill_value, name):
+    if int(size) < 0:
+        raise ValueError(f"{name}: size must be non-negative, got {size}")
+    nd = len(shape_of(concrete(a)))
+    return argwhere_sized(a, int(size), _sized_fill(fill_value, nd, name))
+
+
 @function(methods=("nonzero",))
-def nonzero(a: ArrayLike) -> tuple:
-    """Indices of the nonzero entries, one integer array per axis (no gradient)."""
-    return np.nonzero(concrete(a))
+def nonzero(a: ArrayLike, *, size: int | None = None, fill_value=None) -> tuple:
+    """Indices of the nonzero entries, one integer array per axis (no gradient). With
+    ``size`` (JAX's): exactly that many, padded with ``fill_value`` (a number, or one per
+    axis; default 0) or cut, a shape that ``tg.jit`` can replay."""
+    if size is None:
+        if fill_value is not None:
+            raise ValueError("nonzero: fill_value needs size")
+        return np.nonzero(concrete(a))
+    m = _sized(a, size, fill_value, "nonzero")
+    return tuple(getitem(m, (slice(None), k)) for k in range(len(shape_of(concrete(a)))))
 
 
 @function
-def flatnonzero(a: ArrayLike) -> Array:
-    """Indices of the nonzero entries of the flattened array (no gradient)."""
-    return np.flatnonzero(concrete(a))
+def flatnonzero(a: ArrayLike, *, size: int | None = None, fill_value=None) -> Array:
+    """Indices of the nonzero entries of the flattened array (no gradient); ``size`` and
+    ``fill_value`` as :func:`nonzero`."""
+    if size is None:
+        if fill_value is not None:
+            raise ValueError("flatnonzero: fill_value needs size")
+        return np.flatnonzero(concrete(a))
+    return getitem(_sized(reshape(a, (-1,)), size, fill_value, "flatnonzero"), (slice(None), 0))
 
 
 @function
-def argwhere(a: ArrayLike) -> Array:
-    """Indices of the nonzero entries, one row per entry (no gradient)."""
-    return np.argwhere(concrete(a))
+def argwhere(a: ArrayLike, *, size: int | None = None, fill_value=None) -> Array:
+    """Indices of the nonzero entries, one row per entry (no gradient); ``size`` and
+    ``fill_value`` as :func:`nonzero`."""
+    if size is None:
+        if fill_value is not None:
+            raise ValueError("argwhere: fill_value needs size")
+        return np.argwhere(concrete(a))
+    return _sized(a, size, fill_value, "argwhere")
 
 
 @function
@@ -343,16 +404,21 @@ def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = Fal
 _MISSING = object()
 
 
-def _numpy_where(condition, x=_MISSING, y=_MISSING):
-    """``np.where`` on tensors: ``where(condition, x, y)``, or with one argument
-    NumPy's ``nonzero(condition)``."""
+def _numpy_where(condition, x=_MISSING, y=_MISSING, *, size: int | None = None, fill_value=None):
+    """``where(condition, x, y)``: x where the condition holds, else y (the branch not taken
+    gets a zero gradient). With only ``condition``, NumPy's ``nonzero(condition)`` (JAX's
+    ``size`` and ``fill_value`` as there)."""
     if x is _MISSING and y is _MISSING:
-        return nonzero(condition)
+        return nonzero(condition, size=size, fill_value=fill_value)
     if x is _MISSING or y is _MISSING:
         raise TypeError("where: give both x and y, or neither (then it is nonzero(condition))")
+    if size is not None or fill_value is not None:
+        raise TypeError("where: size and fill_value belong to the one-argument form")
     return where(condition, x, y)
 
 
 _numpy_where.__name__ = _numpy_where.__qualname__ = "where"
 _numpy_where.__module__ = "tensorgrad"
+_numpy_where.op = where.op
 register_numpy("numpy.where", _numpy_where)
+FUNCTIONS["where"] = _numpy_where  # tg.where: both forms (the op stays the three-argument one)

@@ -231,6 +231,32 @@ broadcast_to = linear(
 
 
 # ---- indexing ------------------------------------------------------------------
+def _is_index_array(i) -> bool:
+    return isinstance(i, np.ndarray) or is_staged(i)
+
+
+def _batched_index(batch: tuple, index: tuple) -> tuple:
+    """``index`` for an array with ``batch`` axes in front of the ones it indexes, giving
+    ``batch + x[index].shape``.
+
+    Usually that is ``(:,) * len(batch) + index``. But when the advanced entries of the index
+    (arrays, and integers next to arrays) are separated by a slice or None, NumPy puts their
+    broadcast axes *first*, in front of the batch axes. Then the batch axes are indexed by
+    aranges broadcast against the advanced entries, so that they lead their broadcast shape.
+    """
+    nb = len(batch)
+    if not nb:
+        return index
+    adv = [k for k, i in enumerate(index)
+           if _is_index_array(i) or (isinstance(i, (int, np.integer)) and not isinstance(i, bool))]
+    if not any(_is_index_array(index[k]) for k in adv) or adv[-1] - adv[0] + 1 == len(adv):
+        return (slice(None),) * nb + index
+    rank = max(1 if i.dtype == bool else len(shape_of(i)) for i in index if _is_index_array(i))
+    grids = tuple(np.arange(n).reshape((1,) * k + (n,) + (1,) * (nb - 1 - k + rank))
+                  for k, n in enumerate(batch))
+    return grids + index
+
+
 def _scatter_forward(g, index, shape):
     """Zeros of ``shape`` with g added at ``index`` (repeats accumulate)."""
     z = np.zeros(shape, dtype=np.result_type(g))
@@ -243,11 +269,11 @@ def _scatter_forward(g, index, shape):
 
 scatter_add = linear(
     "scatter_add", _scatter_forward, inputs=("v",), public=False,
-    transpose=lambda g, out, v, index, shape: getitem(g, (slice(None),) * len(_batch(g, out)) + index),
+    transpose=lambda g, out, v, index, shape: getitem(g, _batched_index(_batch(g, out), index)),
     signature=lambda v, index, shape: ((v,), (index, shape)), params=("index", "shape"),
     jax=lambda jnp, v, index, shape: jnp.zeros(shape).at[index].add(v),
     to_jax=lambda jnp, v, index, shape: jnp.zeros(shape, dtype=jnp.result_type(v)).at[index].add(v),
-    batch_params=lambda batch, index, shape: ((slice(None),) * len(batch) + index, batch + shape),
+    batch_params=lambda batch, index, shape: (_batched_index(batch, index), batch + shape),
     symbol="scatter (transpose of indexing)", doc="add v into zeros of a shape at an index",
     examples=[Example(((3,),), {"index": (np.array([0, 2, 0]),), "shape": (4,)}),
               Example(((2, 2),), {"index": (slice(1, 3), slice(None)), "shape": (4, 2)})])
@@ -279,8 +305,12 @@ def _normalize_index(index, xs):
                 i.flags.writeable = False
         out.append(i)
     # an Ellipsis would hide where the batch axes go; make every axis explicit
-    if any(i is Ellipsis for i in out):
-        k = out.index(Ellipsis)
+    dots = [k for k, i in enumerate(out) if i is Ellipsis]  # (not .index: arrays compare by ==)
+    if len(dots) > 1:
+        raise IndexError(f"getitem: an index can only have a single ellipsis ('...'), got "
+                         f"{len(dots)} (input shape {xs})")
+    if dots:
+        k = dots[0]
         used = sum(1 if not (i is None or (isinstance(i, np.ndarray) and i.dtype == bool))
                    else (i.ndim if isinstance(i, np.ndarray) else 0) for i in out if i is not Ellipsis)
         out[k:k + 1] = [slice(None)] * (len(xs) - used)
@@ -321,10 +351,10 @@ def _jax_getitem(jnp, x, index):
 getitem = linear(
     "getitem", lambda x, index: x[index],
     transpose=lambda g, out, x, index: scatter_add(
-        g, (slice(None),) * len(_batch(g, out)) + index, _batch(g, out) + shape_of(x)),
+        g, _batched_index(_batch(g, out), index), _batch(g, out) + shape_of(x)),
     signature=_getitem_signature, params=("index",), methods=("__getitem__",),
     jax=lambda jnp, x, index: x[index], to_jax=_jax_getitem,
-    batch_params=lambda batch, index: ((slice(None),) * len(batch) + index,),
+    batch_params=lambda batch, index: (_batched_index(batch, index),),
     symbol="selection (rows of I)", doc="x[index]: basic slicing and integer-array indexing",
     examples=[Example(((5,),), {"index": 2}), Example(((4, 5),), {"index": (slice(1, 3), slice(None, None, 2))}),
               Example(((4, 5),), {"index": (np.array([0, 2, 2]),)}),

@@ -31,6 +31,10 @@ __all__: list = []
 
 #: keywords of JAX's update methods that are hints tensorgrad does not need
 _HINTS = ("indices_are_sorted", "unique_indices")
+#: out-of-bounds modes: None and "promise_in_bounds" raise NumPy's IndexError; "clip" clamps
+#: each index to its axis; "drop" (updates) and "fill" (get: fill_value; updates: as drop)
+#: skip the entries it would read or write
+_MODES = (None, "promise_in_bounds", "clip", "drop", "fill")
 
 
 class _At:
@@ -57,10 +61,27 @@ class _Update:
         self.x = x
         self.index = index
 
-    def get(self, **kwargs):
-        """``t[index]``."""
-        _hints("get", kwargs)
-        return getitem(self.x, self.index)
+    def get(self, *, fill_value=None, **kwargs):
+        """``t[index]``; with ``mode="fill"`` an out-of-bounds entry reads ``fill_value``
+        (default: NaN for floats, the most negative integer, the largest unsigned one, True),
+        with ``mode="clip"`` the nearest entry."""
+        mode = _hints("get", kwargs)
+        if mode is None or mode == "promise_in_bounds":
+            return getitem(self.x, self.index)
+        x = self.x
+        xs = shape_of(concrete(x))
+        pos = _positions(x, self.index, "get", mode, kwargs.get("wrap_negative_indices", True))
+        n = int(np.prod(xs))
+        flat = reshape(x, (n,))
+        inside = pos >= 0
+        got = getitem(flat, np.where(inside, pos, 0))
+        if inside.all():
+            return got
+        if fill_value is None:
+            dt = dtype_of(concrete(x))
+            fill_value = (np.nan if dt.kind in "fc" else True if dt.kind == "b"
+                          else np.iinfo(dt).min if dt.kind == "i" else np.iinfo(dt).max)
+        return where(inside, got, astype(fill_value, dtype_of(concrete(x))))
 
     def set(self, values, **kwargs):
         """``t`` with ``t[index] = values`` (the last write wins on repeated entries)."""
@@ -69,6 +90,11 @@ class _Update:
     def add(self, values, **kwargs):
         """``t`` with ``values`` added at ``index`` (repeated entries accumulate)."""
         return _apply(self, "add", values, None, kwargs)
+
+    def subtract(self, values, **kwargs):
+        """``t`` with ``values`` subtracted at ``index`` (repeated entries accumulate)."""
+        return _apply(self, "add", -values if isinstance(values, Tensor) or is_staged(values)
+                      else np.negative(values), None, kwargs, "subtract")
 
     def multiply(self, values, **kwargs):
         """``t`` with the entries at ``index`` multiplied by ``values``."""
@@ -102,19 +128,27 @@ class _Update:
         return f"<.at[{self.index!r}] of {self.x!r}>"
 
 
-def _hints(name: str, kwargs: dict) -> None:
-    extra = sorted(set(kwargs) - set(_HINTS) - {"mode"})
+def _hints(name: str, kwargs: dict):
+    """Check the keywords of an update method; returns its ``mode``."""
+    extra = sorted(set(kwargs) - set(_HINTS) - {"mode", "wrap_negative_indices"})
     if extra:
         raise TypeError(f"at[...].{name}: unexpected keyword(s) {extra}")
     mode = kwargs.get("mode")
-    if mode not in (None, "promise_in_bounds"):
-        raise NotImplementedError(
-            f"at[...].{name}(mode={mode!r}) is not supported: tensorgrad indexes as NumPy does, "
-            "so an index out of bounds raises IndexError (clip or drop the indices first)")
+    if mode not in _MODES:
+        raise ValueError(f"at[...].{name}: mode must be one of {_MODES[1:]}, got {mode!r}")
+    if not kwargs.get("wrap_negative_indices", True) and mode in (None, "promise_in_bounds"):
+        raise ValueError(f"at[...].{name}: wrap_negative_indices=False needs mode 'clip', 'drop' "
+                         "or 'fill' (what should a negative index do?)")
+    return mode
 
 
-def _positions(x, index, name: str) -> np.ndarray:
-    """The flat positions ``x[index]`` reads, in NumPy's order (shape: the indexed shape)."""
+def _positions(x, index, name: str, mode=None, wrap: bool = True) -> np.ndarray:
+    """The flat positions ``x[index]`` reads, in NumPy's order (shape: the indexed shape).
+
+    With ``mode`` "clip" an integer index is clamped to its axis; with "drop" or "fill" an
+    out-of-bounds one gives position −1. ``wrap``: a negative index counts from the end
+    (NumPy's rule; else it is out of bounds).
+    """
     if isinstance(index, Tensor) or (isinstance(index, tuple) and any(isinstance(i, Tensor) for i in index)):
         index = tuple(np.asarray(concrete(i)) if isinstance(i, Tensor) else i for i in index) \
             if isinstance(index, tuple) else np.asarray(concrete(index))
@@ -124,37 +158,87 @@ def _positions(x, index, name: str) -> np.ndarray:
             "the function closes over), not an argument of the jitted function")
     xs = shape_of(concrete(x))
     size = int(np.prod(xs))
+    table = np.arange(size).reshape(xs)
+    if mode in ("clip", "drop", "fill"):
+        table, index = _bounded(table, index, mode, wrap)
     try:
-        return np.arange(size).reshape(xs)[index]
+        return table[index]
     except IndexError as exc:
         raise IndexError(f"at[...].{name}: {exc} (array of shape {xs})") from None
 
 
-def _apply(ref: _Update, name: str, values, combine, kwargs):
-    _hints(name, kwargs)
+def _bounded(table: np.ndarray, index, mode: str, wrap: bool):
+    """``table`` and ``index`` such that ``table[index]`` follows ``mode`` for integer indices
+    out of bounds: clamped ("clip"), or −1 ("drop", "fill": each indexed axis gets one more
+    slot holding −1, where out-of-bounds indices point)."""
+    index = list(index) if isinstance(index, tuple) else [index]
+    index = [np.asarray(i) if isinstance(i, list) else i for i in index]
+    used = sum(0 if i is None or i is Ellipsis else
+               (i.ndim if isinstance(i, np.ndarray) and i.dtype == bool else 1) for i in index)
+    if any(i is Ellipsis for i in index):
+        k = next(k for k, i in enumerate(index) if i is Ellipsis)
+        index[k:k + 1] = [slice(None)] * (table.ndim - used)
+    axis = 0
+    pad = [(0, 0)] * table.ndim
+    for k, i in enumerate(index):
+        if i is None:
+            continue
+        if isinstance(i, np.ndarray) and i.dtype == bool:
+            axis += i.ndim
+            continue
+        if isinstance(i, (int, np.integer, np.ndarray)) and axis < table.ndim:
+            n = table.shape[axis]
+            i = np.asarray(i)
+            if wrap:
+                i = np.where(i < 0, i + n, i)
+            if mode == "clip":
+                i = np.clip(i, 0, n - 1)
+            else:
+                i = np.where((i < 0) | (i >= n), n, i)
+                pad[axis] = (0, 1)
+            index[k] = i
+        axis += 1
+    if any(p != (0, 0) for p in pad):
+        table = np.pad(table, pad, constant_values=-1)
+    return table, tuple(index)
+
+
+def _apply(ref: _Update, name: str, values, combine, kwargs, label: str | None = None):
+    label = label or name
+    mode = _hints(label, kwargs)
     x = ref.x
     xs = shape_of(concrete(x))
     dt = dtype_of(concrete(x))
-    pos = _positions(x, ref.index, name)
+    if name == "divide" and dt.kind in "iub":  # true division of integers: floats (as JAX)
+        dt = np.result_type(dt, dtype_of(concrete(values)), np.float64 if dt.kind != "b" else dt)
+        dt = dt if dt.kind == "f" else np.dtype(np.float64)
+        x = astype(x, dt)
+    pos = _positions(x, ref.index, label, mode, kwargs.get("wrap_negative_indices", True))
     if name != "apply":
         vs = shape_of(concrete(values))
         try:
             np.broadcast_shapes(vs, pos.shape)
         except ValueError:
-            raise ValueError(f"at[...].{name}: values of shape {vs} cannot be broadcast to the "
+            raise ValueError(f"at[...].{label}: values of shape {vs} cannot be broadcast to the "
                              f"indexed shape {pos.shape} (array of shape {xs})") from None
         if len(vs) > pos.ndim or np.broadcast_shapes(vs, pos.shape) != pos.shape:
-            raise ValueError(f"at[...].{name}: values of shape {vs} cannot be broadcast to the "
+            raise ValueError(f"at[...].{label}: values of shape {vs} cannot be broadcast to the "
                              f"indexed shape {pos.shape} (array of shape {xs})")
-        if dtype_of(concrete(values)) != dt:
+        if name == "set" and dtype_of(concrete(values)) != dt:
             values = astype(values, dt)  # as NumPy's assignment: the array keeps its dtype
         flat = reshape(broadcast_to(values, pos.shape), (pos.size,))
     writes = pos.ravel()
+    if mode in ("drop", "fill") and (writes < 0).any():  # out of bounds: not written
+        keep = np.flatnonzero(writes >= 0)
+        writes = writes[keep]
+        if name != "apply":
+            flat = getitem(flat, keep)
     n = int(np.prod(xs))
     if writes.size == 0:  # nothing indexed: the array itself (a NumPy array as a copy)
         return x.copy() if isinstance(x, np.ndarray) else x
-    if name == "add":  # one scatter-add: repeated entries accumulate
-        return x + reshape(scatter_add(flat, (writes,), (n,)), xs)
+    if name == "add":  # one scatter-add: repeated entries accumulate, then the array's dtype
+        out = x + reshape(scatter_add(flat, (writes,), (n,)), xs)
+        return out if dtype_of(concrete(out)) == dt else astype(out, dt)
     # writes grouped by entry, in the order NumPy makes them
     order = np.argsort(writes, kind="stable")
     ranked = writes[order]
