@@ -9,9 +9,17 @@ under SciPy's name and with SciPy's defaults::
 ``scipy.special``'s ufuncs (``erf``, ``expit``, ``gammaln``, ``gamma``,
 ``xlogy``, ``kl_div``, ...) called directly on a Tensor dispatch here too.
 SciPy's non-ufunc functions (``scipy.special.logsumexp``, ``softmax``,
-``multigammaln``, ``factorial``) convert their argument to an ndarray, which a
-traced value refuses: use ``tg.special.logsumexp``, ``tg.special.softmax``,
-``tg.special.multigammaln`` and ``tg.special.factorial`` instead.
+``multigammaln``, ``factorial``, ``zeta``, ``comb``) convert their argument to an
+ndarray, which a traced value refuses: use ``tg.special.logsumexp``,
+``tg.special.softmax``, ``tg.special.multigammaln``, ``tg.special.factorial``,
+``tg.special.zeta`` and ``tg.special.comb`` instead.
+
+More of ``jax.scipy.special`` (:mod:`tensorgrad.ops.special_fns2`): ``zeta``,
+``gammainc``, ``gammaincc``, ``betainc``, ``expn``, ``spence``, ``sici``,
+``fresnel``, ``owens_t``, ``hyp1f1``, ``hyp2f1``, ``bessel_jn``, ``boxcox``,
+``boxcox1p``, ``comb`` and ``bernoulli``. ``sici`` and ``fresnel`` return pairs;
+``betainc``, ``hyp1f1`` and ``hyp2f1`` differentiate in x only, and ``gammainc``
+and ``gammaincc`` not twice in a (asking raises, naming the function and argument).
 """
 from __future__ import annotations
 
@@ -24,6 +32,8 @@ from .ops.special_fns import (beta, betaln, dawsn, digamma, entr, erfc, erfcx, e
                               factorial, gamma, gammaln, gammasgn, i0, i0e, i1, i1e, kl_div, log_ndtr,
                               loggamma, logit, multigammaln, ndtr, ndtri, poch, polygamma, rel_entr,
                               xlog1py, xlogy)
+from .ops.special_fns2 import (bernoulli, bessel_jn, betainc, boxcox, boxcox1p, comb, expn, fresnel,
+                               gammainc, gammaincc, hyp1f1, hyp2f1, owens_t, sici, spence, zeta)
 from .tensor import concrete, shape_of
 from .typing import Array, ArrayLike, Axis  # noqa: F401
 
@@ -32,7 +42,9 @@ psi = digamma
 __all__ = ["erf", "erfc", "erfinv", "gammaln", "digamma", "psi", "polygamma", "expit", "logit", "xlogy",
            "xlog1py", "ndtr", "log_ndtr", "i0", "i1", "i0e", "i1e", "logsumexp", "softmax", "log_softmax",
            "gamma", "loggamma", "gammasgn", "beta", "betaln", "poch", "multigammaln", "factorial", "entr",
-           "rel_entr", "kl_div", "ndtri", "erfcx", "dawsn", "exp1", "expi"]
+           "rel_entr", "kl_div", "ndtri", "erfcx", "dawsn", "exp1", "expi", "zeta", "gammainc", "gammaincc",
+           "betainc", "expn", "spence", "sici", "fresnel", "owens_t", "hyp1f1", "hyp2f1", "bessel_jn",
+           "boxcox", "boxcox1p", "comb", "bernoulli"]
 
 
 def _over_axes(fn, x, axis):

@@ -178,3 +178,32 @@ def test_edge_values_match_numpy(f):
     value, _ = tg.vjp(f, x)
     np.testing.assert_allclose(np.asarray(value), f(x), rtol=1e-12)
     assert np.shape(value) == np.shape(f(x))
+
+
+@pytest.mark.parametrize("mode", ["wrap", "clip", "fill"])
+@pytest.mark.parametrize("axis", [None, 0, -1])
+def test_take_modes_match_jax(mode, axis):
+    x = np.arange(12.0).reshape(3, 4) / 7
+    idx = np.array([[0, 5], [-1, -6]])
+    fill = {"fill_value": -2.0} if mode == "fill" else {}
+    np.testing.assert_allclose(tg.take(x, idx, axis=axis, mode=mode, **fill),
+                               jnp.take(x, idx, axis=axis, mode=mode, **fill))
+    np.testing.assert_allclose(tg.jacrev(lambda z: tg.take(z, idx, axis=axis, mode=mode, **fill))(x),
+                               jax.jacrev(lambda z: jnp.take(z, idx, axis=axis, mode=mode, **fill))(x))
+    j = np.array([[0, 5, -1, 2], [1, 1, -9, 3], [3, 2, 1, 0]])
+    if mode != "wrap":
+        np.testing.assert_allclose(tg.take_along_axis(x, j, axis=1, mode=mode),
+                                   jnp.take_along_axis(x, j, axis=1, mode=mode))
+
+
+def test_take_with_indices_traced_under_jit():
+    x = np.random.default_rng(4).normal(size=(3, 4))
+    f = tg.jit(lambda z: tg.take(z, tg.argmax(z, 0), axis=0) + tg.take_along_axis(z, tg.argmax(z, 1)[:, None], 1)[0])
+    for v in (x, -x):
+        want = jnp.take(v, jnp.argmax(v, 0), axis=0) + jnp.take_along_axis(v, jnp.argmax(v, 1)[:, None], 1)[0]
+        np.testing.assert_allclose(f(v), want)
+    g = tg.jit(lambda z, i: tg.take(z, i, mode="clip"))
+    np.testing.assert_allclose(g(x, np.array([0, 99])), x.ravel()[[0, 11]])
+    np.testing.assert_allclose(g(x, np.array([-5, 3])), x.ravel()[[0, 3]])
+    with pytest.raises(IndexError, match="take: index 99 is out of bounds.*mode='wrap', 'clip' or 'fill'"):
+        tg.take(x, np.array([0, 99]))

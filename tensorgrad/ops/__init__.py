@@ -5,7 +5,7 @@ Importing this package registers every op and exports every public function
 """
 from ..registry import FUNCTIONS
 from . import elementwise, shape, reductions, linalg, activations, conv  # noqa: F401  (registers the ops)
-from . import elementwise_more, discrete, scans, special_fns  # noqa: F401
+from . import elementwise_more, discrete, scans, special_fns, special_fns2  # noqa: F401
 from . import arrange, selection, linalg_ops, decompositions, factorizations, norms  # noqa: F401  (NumPy's shape functions, tg.linalg)
 from . import statistics, signal, numpy_args  # noqa: F401  (NaN-aware reductions, quantiles, cov; convolve, interp, ...; where=/order=)
 from . import updates  # noqa: F401  (t.at[index].set(v), .add, ...: functional index updates)

@@ -401,16 +401,13 @@ def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = Fal
     return (values, *extra) if extra else values
 
 
-_MISSING = object()
-
-
-def _numpy_where(condition, x=_MISSING, y=_MISSING, *, size: int | None = None, fill_value=None):
+def _numpy_where(condition, x=None, y=None, /, *, size: int | None = None, fill_value=None):
     """``where(condition, x, y)``: x where the condition holds, else y (the branch not taken
     gets a zero gradient). With only ``condition``, NumPy's ``nonzero(condition)`` (JAX's
     ``size`` and ``fill_value`` as there)."""
-    if x is _MISSING and y is _MISSING:
+    if x is None and y is None:
         return nonzero(condition, size=size, fill_value=fill_value)
-    if x is _MISSING or y is _MISSING:
+    if x is None or y is None:
         raise TypeError("where: give both x and y, or neither (then it is nonzero(condition))")
     if size is not None or fill_value is not None:
         raise TypeError("where: size and fill_value belong to the one-argument form")

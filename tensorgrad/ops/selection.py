@@ -23,8 +23,9 @@ from ..jacobians.maps import Diagonal
 from ..recording import bind
 from ..registry import Example, function, linear
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, negative_axis, shape_of
-from .elementwise import where
+from ._util import concrete, dtype_of, is_staged, negative_axis, shape_of
+from .elementwise import clip, where
+from .elementwise_more import remainder
 from .linalg import tensordot
 from .shape import broadcast_to, getitem, moveaxis, reshape, scatter_add, stack
 
@@ -155,52 +156,104 @@ def _int_indices(indices, name: str) -> np.ndarray:
     return idx
 
 
+def _indices(indices, name: str):
+    """Integer indices as an array, or as the traced values ``tg.jit`` replays."""
+    v = concrete(indices)
+    return v if is_staged(v) else _int_indices(v, name)
+
+
+_TAKE_MODES = (None, "raise", "wrap", "clip", "fill", "promise_in_bounds")
+
+
+def _fill_default(a, fill_value):
+    """JAX's filler for out-of-bounds reads: NaN for floats, the most negative integer, the
+    largest unsigned one, True."""
+    dt = dtype_of(a)
+    if fill_value is None:
+        fill_value = (np.nan if dt.kind in "fc" else True if dt.kind == "b"
+                      else np.iinfo(dt).min if dt.kind == "i" else np.iinfo(dt).max)
+    return np.asarray(fill_value, dtype=dt)
+
+
+def _bounded_indices(idx, n: int, mode, name: str, where_: str, wrap: bool = True):
+    """``idx`` mapped into ``[0, n)`` by ``mode`` and the mask of indices that were in bounds
+    (None when all are, or for 'raise', which checks them here: concrete indices only)."""
+    staged = is_staged(idx)
+    if mode not in _TAKE_MODES:
+        raise ValueError(f"{name}: mode must be one of {_TAKE_MODES[1:]}, got {mode!r}")
+    if mode == "wrap":
+        return (remainder(idx, n) if staged else idx % n) if n else idx, None
+    low = -n if wrap else 0
+    if mode == "clip":
+        if not wrap:
+            return (clip(idx, 0, max(n - 1, 0)) if staged else np.clip(idx, 0, max(n - 1, 0))), None
+        idx = where(idx < 0, idx + n, idx) if staged else np.where(idx < 0, idx + n, idx)
+        return (clip(idx, 0, max(n - 1, 0)) if staged else np.clip(idx, 0, max(n - 1, 0))), None
+    if mode == "fill":
+        inside = where(idx >= low, idx < n, False) if staged else (idx >= low) & (idx < n)
+        return where(inside, idx, 0) if staged else np.where(inside, idx, 0), inside
+    if not staged and idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = idx.min() if idx.min() < -n else idx.max()
+        raise IndexError(f"{name}: index {bad} is out of bounds for axis {where_} with size {n}; "
+                         f"use mode='wrap', 'clip' or 'fill' to map it into range")
+    return idx, None
+
+
 @function(methods=("take",))
-def take(a: ArrayLike, indices, axis: int | None = None, mode: str = "raise") -> Array:
+def take(a: ArrayLike, indices, axis: int | None = None, out=None, mode: str | None = "raise",
+         unique_indices: bool = False, indices_are_sorted: bool = False, fill_value=None) -> Array:
     """Entries at ``indices`` along ``axis`` (of the flattened array when None).
 
-    ``mode``: ``'raise'`` (out-of-range indices are an error), ``'wrap'`` or ``'clip'``.
-    Repeated indices add up their cotangents.
+    ``mode``: ``'raise'`` (out-of-range indices are an error, NumPy's default), ``'wrap'``,
+    ``'clip'``, or JAX's ``'fill'`` (``fill_value``: NaN for floats by default). Repeated
+    indices add up their cotangents. ``unique_indices``/``indices_are_sorted`` are JAX's
+    hints; ``out`` must be None.
     """
+    if out is not None:
+        raise ValueError("take: out= is not supported (tensorgrad's results are new arrays)")
     if axis is None:
         a = reshape(a, (-1,))
         axis = 0
     xs = _shape(a)
     ax = negative_axis(axis, len(xs), "take") + len(xs)
     n = xs[ax]
-    idx = _int_indices(indices, "take")
-    if mode == "wrap":
-        idx = idx % n if n else idx
-    elif mode == "clip":
-        idx = np.clip(idx, 0, max(n - 1, 0))
-    elif mode != "raise":
-        raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        bad = idx.min() if idx.min() < -n else idx.max()
-        raise IndexError(f"take: index {bad} is out of bounds for axis {axis} with size {n} "
-                         f"(input shape {xs}); use mode='wrap' or 'clip' to map it into range")
-    return getitem(a, (slice(None),) * ax + (idx,))
+    idx = _indices(indices, "take")
+    # 'clip' clamps a negative index to 0, as NumPy and JAX do (it does not count from the end)
+    idx, inside = _bounded_indices(idx, n, mode, "take", f"{axis} (input shape {xs})",
+                                   wrap=mode != "clip")
+    got = getitem(a, (slice(None),) * ax + (idx,))
+    if inside is None:
+        return got
+    k = len(shape_of(idx))
+    mask = reshape(inside, (1,) * ax + tuple(shape_of(idx)) + (1,) * (len(xs) - ax - 1)) if k else inside
+    return where(mask, got, _fill_default(concrete(a), fill_value))
 
 
 @function
-def take_along_axis(arr: ArrayLike, indices, axis: int | None = -1) -> Array:
+def take_along_axis(arr: ArrayLike, indices, axis: int | None = -1, mode: str | None = "raise",
+                    fill_value=None, *, wrap_negative_indices: bool = True) -> Array:
     """``out[..., j, ...] = arr[..., indices[..., j, ...], ...]`` along ``axis`` (NumPy's
-    ``take_along_axis``, e.g. with the result of ``argsort``); None: the flattened array."""
-    idx = _int_indices(indices, "take_along_axis")
+    ``take_along_axis``, e.g. with the result of ``argsort``); None: the flattened array.
+    ``mode`` and ``fill_value`` as :func:`take`."""
+    idx = _indices(indices, "take_along_axis")
     if axis is None:
         arr = reshape(arr, (-1,))
         axis = 0
     xs = _shape(arr)
-    if idx.ndim != len(xs):
-        raise ValueError(f"take_along_axis: indices (shape {idx.shape}) and arr (shape {xs}) "
+    ishape = tuple(shape_of(idx))
+    if len(ishape) != len(xs):
+        raise ValueError(f"take_along_axis: indices (shape {ishape}) and arr (shape {xs}) "
                          "must have the same number of dimensions")
     ax = negative_axis(axis, len(xs), "take_along_axis") + len(xs)
     n = xs[ax]
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        raise IndexError(f"take_along_axis: an index is out of bounds for axis {axis} with size {n}")
+    idx, inside = _bounded_indices(idx, n, mode, "take_along_axis", str(axis),
+                                   wrap_negative_indices)
     index = tuple(idx if k == ax else np.arange(s).reshape((-1,) + (1,) * (len(xs) - 1 - k))
                   for k, s in enumerate(xs))
-    return getitem(arr, index)
+    got = getitem(arr, index)
+    if inside is None:
+        return got
+    return where(inside, got, _fill_default(concrete(arr), fill_value))
 
 
 @function
