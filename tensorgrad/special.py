@@ -27,14 +27,12 @@ from .ops.activations import erf, logsumexp
 from .ops.activations import log_softmax as _log_softmax
 from .ops.activations import sigmoid as expit
 from .ops.activations import softmax as _softmax
-from .ops.shape import reshape, transpose
 from .ops.special_fns import (beta, betaln, dawsn, digamma, entr, erfc, erfcx, erfinv, exp1, expi,
                               factorial, gamma, gammaln, gammasgn, i0, i0e, i1, i1e, kl_div, log_ndtr,
                               loggamma, logit, multigammaln, ndtr, ndtri, poch, polygamma, rel_entr,
                               xlog1py, xlogy)
 from .ops.special_fns2 import (bernoulli, bessel_jn, betainc, boxcox, boxcox1p, comb, expn, fresnel,
                                gammainc, gammaincc, hyp1f1, hyp2f1, owens_t, sici, spence, zeta)
-from .tensor import concrete, shape_of
 from .typing import Array, ArrayLike, Axis  # noqa: F401
 
 psi = digamma
@@ -47,32 +45,12 @@ __all__ = ["erf", "erfc", "erfinv", "gammaln", "digamma", "psi", "polygamma", "e
            "boxcox", "boxcox1p", "comb", "bernoulli"]
 
 
-def _over_axes(fn, x, axis):
-    """``fn`` (softmax or log_softmax) over ``axis`` (None: all entries; a tuple: those axes
-    together): the axes moved last and flattened, then everything put back."""
-    xs = shape_of(concrete(x))
-    n = len(xs)
-    if axis is None:
-        return reshape(fn(reshape(x, (-1,)), axis=-1), xs)
-    axes = sorted(a % n for a in axis)
-    rest = [a for a in range(n) if a not in axes]
-    order = rest + axes
-    kept = tuple(xs[a] for a in rest)
-    y = fn(reshape(transpose(x, order), kept + (-1,)), axis=-1)
-    y = reshape(y, kept + tuple(xs[a] for a in axes))
-    return transpose(y, [order.index(a) for a in range(n)])
-
-
 def softmax(x: ArrayLike, axis: Axis = None) -> Array:
     """exp(x) / Σ exp(x) over ``axis``: by default over *all* entries, as SciPy (``tg.softmax``
     defaults to the last axis). A tuple of axes normalizes over those axes together."""
-    if axis is None or isinstance(axis, (tuple, list)):
-        return _over_axes(_softmax, x, axis)
     return _softmax(x, axis=axis)
 
 
 def log_softmax(x: ArrayLike, axis: Axis = None) -> Array:
     """log(softmax(x)) over ``axis`` (by default over all entries, as SciPy)."""
-    if axis is None or isinstance(axis, (tuple, list)):
-        return _over_axes(_log_softmax, x, axis)
     return _log_softmax(x, axis=axis)

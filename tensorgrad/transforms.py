@@ -260,6 +260,17 @@ def _cast_like(g, like):
     return g
 
 
+def _tangent_of(t, v):
+    """A tangent in its output's floating dtype, as JAX gives it (a rule may compute in a
+    wider one: a float64 constant meeting a float32 tangent)."""
+    if type(t) is np.ndarray and type(v) is np.ndarray:
+        if t.dtype == v.dtype or v.dtype.kind != "f":
+            return t
+        return t.astype(v.dtype)
+    dv = np.result_type(concrete(v))
+    return _cast_like(t, v) if dv.kind == "f" and np.result_type(concrete(t)) != dv else t
+
+
 def _gather(rec: _Recording, leaves_ct: dict, batch=()):
     """Per-argnum pytrees of input cotangents (zeros where nothing flowed).
 
@@ -546,7 +557,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
         tans.append(t if _live(t) else as_array(concrete(t), _float_dtype(p), copy=True))
     vals, td, touts, aux = _run_forward(f, primals, tuple(range(len(primals))), tans, has_aux, 0, "jvp")
     out = tree_unflatten(td, [_finish_value(v) for v in vals])
-    tout = tree_unflatten(td, _own([_finish(t) if t is not None else _zeros_like(v)
+    tout = tree_unflatten(td, _own([_finish(_tangent_of(t, v)) if t is not None else _zeros_like(v)
                                     for v, t in zip(vals, touts)]))
     return (out, tout, aux) if has_aux else (out, tout)
 
@@ -586,7 +597,7 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
                 tangents.append(basis.reshape((hi - lo,) + tuple(np.shape(concrete(v)))))
             vals, td, touts, aux = _run_forward(f, args, nums, tangents, has_aux, 1, "jacfwd")
             tangents = None
-            chunk = [t if t is not None else _zeros_like(v, (hi - lo,))
+            chunk = [_tangent_of(t, v) if t is not None else _zeros_like(v, (hi - lo,))
                      for v, t in zip(vals, touts)]
             touts = None
             if step < total and not chunks and all(type(c) is np.ndarray for c in chunk):
@@ -685,8 +696,8 @@ def linearize(f: Callable, *primals: Any):
                 continue
             ts = [tan.get(p) if p is not None else None for p in node.parents]
             tan[node] = node_jvp(node.op, ts, node.args, node.params, node.out)
-        res = [_finish(tan[n]) if n is not None and tan.get(n) is not None else _zeros_like(v)
-               for n, v in zip(rec.out_nodes, rec.out_values)]
+        res = [_finish(_tangent_of(tan[n], v)) if n is not None and tan.get(n) is not None
+               else _zeros_like(v) for n, v in zip(rec.out_nodes, rec.out_values)]
         return tree_unflatten(rec.out_tree, res)
 
     return out, f_jvp

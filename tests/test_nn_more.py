@@ -5,6 +5,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import scipy.special
 
 import tensorgrad as tg
 
@@ -209,3 +210,48 @@ def test_learned_leaky_relu_slope_and_prelu():
     np.testing.assert_allclose(gw, [np.minimum(img[:, c], 0).sum() for c in range(2)])
     with pytest.raises(ValueError, match="channels"):
         layer.apply(params, np.ones((2, 3, 4)))
+
+
+# ---- softmax over several axes and with where=; dtypes; traced second arguments ------------------
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("axis", [-1, 0, (0, 1), (0, 2), None, (-1, -3)])
+@pytest.mark.parametrize("masked", [False, True])
+def test_softmax_over_axis_tuples_and_where_match_jax(fn, axis, masked):
+    x = np.random.default_rng(0).normal(size=(2, 3, 4))
+    m = x > -0.5 if masked else None
+    w = np.arange(24.0).reshape(2, 3, 4)
+    ours = getattr(tg.nn, fn)(x, axis=axis, where=m)
+    np.testing.assert_allclose(ours, getattr(jax.nn, fn)(x, axis=axis, where=m), rtol=1e-12)
+    keep = x > -0.5
+
+    def loss(L, F):
+        return lambda z: L.sum(L.where(keep, F(z, axis=axis, where=m), 0.0) * w)
+    np.testing.assert_allclose(tg.grad(loss(tg, getattr(tg.nn, fn)))(x),
+                               jax.grad(loss(jnp, getattr(jax.nn, fn)))(x), rtol=1e-10, atol=1e-12)
+
+
+def test_float32_stays_float32_in_values_and_tangents():
+    x = np.array([0.3, -1.2], np.float32)
+    for approximate in (False, True):
+        assert tg.nn.gelu(x, approximate=approximate).dtype == np.float32
+    assert tg.jvp(tg.erf, (x,), (np.ones_like(x),))[1].dtype == np.float32
+    assert tg.jacfwd(tg.nn.gelu)(x).dtype == np.float32
+    assert tg.linearize(tg.erf, x)[1](x).dtype == np.float32
+    assert tg.copysign(x, np.float64(-1.0)).dtype == np.copysign(x, np.float64(-1.0)).dtype
+    assert tg.nn.sparse_plus(np.array([-2, 0, 1, 3])).tolist() == [0.0, 0.25, 1.0, 3.0]
+
+
+def test_copysign_and_ldexp_take_traced_second_arguments():
+    f = tg.jit(lambda a, b: tg.copysign(a, b) + tg.ldexp(a, (b > 0).astype(np.int64) * 3))
+    for b in (np.array([-1.0, 2.0]), np.array([3.0, -0.0])):
+        a = np.array([1.5, -2.0])
+        np.testing.assert_allclose(f(a, b), np.copysign(a, b) + np.ldexp(a, (b > 0) * 3))
+
+
+def test_logsumexp_of_python_numbers_and_polygamma_of_an_array_of_orders():
+    assert tg.nn.logsumexp(0.7) == pytest.approx(0.7)
+    assert tg.special.logsumexp([1, 2]) == pytest.approx(np.log(np.e + np.e ** 2))
+    n, x = np.array([0, 1, 2]), np.array([0.5, 1.5, 2.5])
+    np.testing.assert_allclose(tg.special.polygamma(n, x), scipy.special.polygamma(n, x))
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(tg.special.polygamma(n, v)))(x),
+                               jax.grad(lambda v: jnp.sum(jax.scipy.special.polygamma(n, v)))(x))

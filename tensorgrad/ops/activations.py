@@ -27,7 +27,7 @@ from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axi
 from .elementwise import _mask, exp, tanh, where
 from .reductions import _keep, _spread
 from .reductions import sum as _sum
-from .shape import reshape
+from .shape import reshape, transpose
 
 
 # ---- activations (diagonal Jacobians) ------------------------------------------------
@@ -63,13 +63,16 @@ def leaky_relu(x: ArrayLike, negative_slope: ArrayLike = 0.01) -> Array:
     return _leaky_relu(x, negative_slope)
 
 
-_SQRT_2_OVER_PI = np.sqrt(2 / np.pi)
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)  # Python floats: float32 inputs stay float32
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 
 def _gelu_forward(x, approximate):
     if approximate:
         return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
-    return 0.5 * x * (1 + special.erf(x / np.sqrt(2)))
+    return 0.5 * x * (1 + special.erf(x * _SQRT_HALF))
 
 
 def _gelu_deriv(out, x, approximate):
@@ -77,12 +80,12 @@ def _gelu_deriv(out, x, approximate):
         inner = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
         th = tanh(inner)
         return 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-    cdf = 0.5 * (1 + erf(x / np.sqrt(2)))
-    pdf = exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
+    cdf = 0.5 * (1 + erf(x * _SQRT_HALF))
+    pdf = exp(-0.5 * x * x) * _INV_SQRT_2PI
     return cdf + x * pdf
 
 
-erf = elementwise("erf", special.erf, d={"x": lambda out, x: (2 / np.sqrt(np.pi)) * exp(-x * x)},
+erf = elementwise("erf", special.erf, d={"x": lambda out, x: _TWO_OVER_SQRT_PI * exp(-x * x)},
                   jax="jax.scipy.special.erf", symbol="diag(2/√π · e^(−x²))", numpy="scipy.special.erf",
                   doc="the error function")
 
@@ -215,6 +218,9 @@ def _lse_jvp_b(t, out, x, b, axes, keepdims, signed):
 
 def _lse_signature(a: ArrayLike, b: ArrayLike | None = None, axis: Axis = None, keepdims: bool = False,
                    return_sign: bool = False):
+    if isinstance(a, (int, float, bool, list, tuple)):  # a Python number or sequence: an array
+        a = np.asarray(a, dtype=np.result_type(np.asarray(a), np.float64)
+                       if np.asarray(a).dtype.kind in "biu" else None)
     xs = shape_of(concrete(a))
     if b is not None:
         bs = shape_of(concrete(b))
@@ -300,7 +306,7 @@ def _axis_signature(name):
     return signature
 
 
-softmax = general(
+_softmax_op = general(
     "softmax", _softmax_forward,
     vjp={"x": _softmax_vjp}, jvp={"x": _softmax_vjp},  # the Jacobian diag(p) − p pᵀ is symmetric
     signature=_axis_signature("softmax"), params=("axis",), jacobian=_softmax_jacobian(log=False),
@@ -322,15 +328,65 @@ def _log_softmax_forward(x, axis):
         return np.where(np.isneginf(lse), -np.inf, d - lse)  # all −inf row: −inf, like log 0
 
 
-log_softmax = general(
+_log_softmax_op = general(
     "log_softmax", _log_softmax_forward,
     # p from the stable softmax of x (exp(out) loses digits in float32 for large logits)
-    vjp={"x": lambda g, out, x, axis: g - bind(softmax.op, (x,), (axis,)) * _sum(g, axis=axis, keepdims=True)},
-    jvp={"x": lambda t, out, x, axis: t - _sum(bind(softmax.op, (x,), (axis,)) * t, axis=axis, keepdims=True)},
+    vjp={"x": lambda g, out, x, axis: g - bind(_softmax_op.op, (x,), (axis,)) * _sum(g, axis=axis, keepdims=True)},
+    jvp={"x": lambda t, out, x, axis: t - _sum(bind(_softmax_op.op, (x,), (axis,)) * t, axis=axis, keepdims=True)},
     signature=_axis_signature("log_softmax"), params=("axis",), jacobian=_softmax_jacobian(log=True),
     jax="jax.nn.log_softmax", symbol="I − 1 pᵀ",
     doc="log(softmax(x)) computed as x − logsumexp(x): stable",
     examples=[Example(((4,),)), Example(((3, 4),)), Example(((3, 4),), {"axis": 0})])
+
+
+# ---- softmax and log_softmax over several axes, with where= ----------------------------------
+def _over_axes(op_fn, x, axes: tuple):
+    """``op_fn`` (an op normalizing along one axis) over ``axes`` together: those axes moved
+    last and flattened into one, the op along it, everything put back."""
+    xs = shape_of(concrete(x))
+    n = len(xs)
+    if len(axes) == 1:
+        return op_fn(x, axis=axes[0])
+    rest = [a for a in range(n) if a not in axes]
+    order = rest + list(axes)
+    kept = tuple(xs[a] for a in rest)
+    y = op_fn(reshape(transpose(x, order), kept + (-1,)), axis=-1)
+    y = reshape(y, kept + tuple(xs[a] for a in axes))
+    return transpose(y, [order.index(a) for a in range(n)])
+
+
+def _normalized(op_fn, name: str, fill: float, x, axis, where_):
+    if where_ is None and isinstance(axis, (int, np.integer)):
+        return op_fn(x, axis=axis)  # the common case: the op itself
+    n = len(shape_of(concrete(x)))
+    if n == 0:
+        raise ValueError(f"{name}: needs at least one axis, got a 0-d input")
+    axes = tuple(sorted(negative_axes(axis, n, name)))
+    axes = tuple(a % n for a in axes) if axes else tuple(range(n))
+    if where_ is None:
+        return _over_axes(op_fn, x, axes)
+    # entries outside where= take no part: −inf in, a fixed value out (JAX's convention)
+    out = _over_axes(op_fn, where(where_, x, -np.inf), axes)
+    return where(where_, out, fill)
+
+
+@function(methods=())
+def softmax(x: ArrayLike, axis: Axis = -1, where: ArrayLike | None = None) -> Array:
+    """Softmax along ``axis`` (an int, a tuple of axes normalized together, or None: all),
+    exp(x)/Σ exp(x); with ``where`` only those entries (0 elsewhere), as ``jax.nn.softmax``.
+    Jacobian diag(p) − p pᵀ, never formed."""
+    return _normalized(_softmax_op, "softmax", 0.0, x, axis, where)
+
+
+@function(methods=())
+def log_softmax(x: ArrayLike, axis: Axis = -1, where: ArrayLike | None = None) -> Array:
+    """log(softmax(x)) as x − logsumexp(x) (stable), over ``axis`` as :func:`softmax`; with
+    ``where``, −inf outside it (``jax.nn.log_softmax``)."""
+    return _normalized(_log_softmax_op, "log_softmax", -np.inf, x, axis, where)
+
+
+softmax.op = _softmax_op.op
+log_softmax.op = _log_softmax_op.op
 
 
 # ---- fused softmax cross-entropy ------------------------------------------------------------
@@ -384,7 +440,7 @@ def _softmax_rows(z):
         return _softmax_lse(z)[0]
     if is_staged(z):
         return staged_call(_softmax_lse, z)[0]
-    return bind(softmax.op, (z,), (-1,))
+    return bind(_softmax_op.op, (z,), (-1,))
 
 
 def _sce_forward(z, y):

@@ -157,7 +157,10 @@ hard_silu = _unary("hard_silu", lambda x: x * (np.minimum(np.maximum(x + 3, 0), 
 
 
 def _sparse_plus_forward(x):
-    return np.where(x <= -1, 0.0, np.where(x >= 1, x, (x + 1) ** 2 / 4)).astype(x.dtype, copy=False)
+    dt = x.dtype if x.dtype.kind == "f" else np.result_type(x.dtype, 1.0)  # integers: floats
+    x = x.astype(dt, copy=False)
+    inner = np.clip(x, -1, 1)  # (no overflow squaring the outer entries)
+    return np.where(x <= -1, 0.0, np.where(x >= 1, x, (inner + 1) ** 2 / 4)).astype(dt, copy=False)
 
 
 def _sparse_plus_d(out, x):

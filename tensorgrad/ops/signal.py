@@ -19,10 +19,12 @@ from ..registry import function
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import as_array_like as _as_array
-from ._util import concrete, dtype_of, negative_axis, shape_of
+from ._util import concrete, dtype_of, is_staged, negative_axis, shape_of
 from .arrange import pad
+from .discrete import signbit
 from .elementwise import abs as _abs
 from .elementwise import astype, power, where
+from .elementwise_more import exp2
 from .linalg import matmul
 from .linalg_ops import mT
 from .reductions import sum as _sum
@@ -277,23 +279,29 @@ def float_power(x1: ArrayLike, x2: ArrayLike) -> Array:
 
 @function
 def copysign(x1: ArrayLike, x2: ArrayLike) -> Array:
-    """The magnitude of ``x1`` with the sign (bit) of ``x2``; constant in ``x2``."""
+    """The magnitude of ``x1`` with the sign (bit) of ``x2``, in NumPy's result dtype;
+    constant in ``x2`` (which may be traced, e.g. under ``tg.jit``)."""
     x1, x2 = _as_array(x1), _as_array(x2)
-    if not np.issubdtype(dtype_of(x1), np.floating):
-        x1 = astype(x1, np.float64)
+    dt = np.copysign(np.zeros((), dtype_of(x1)), np.zeros((), dtype_of(x2))).dtype
+    if dtype_of(x1) != dt:
+        x1 = astype(x1, dt)
     mag = _abs(x1)
-    return where(np.signbit(np.asarray(concrete(x2))), -mag, mag)
+    return where(signbit(x2), -mag, mag)
 
 
 @function
 def ldexp(x1: ArrayLike, x2: ArrayLike) -> Array:
-    """``x1 · 2**x2`` for integer exponents ``x2`` (a constant)."""
-    e = _constant("ldexp", "x2", x2)
-    if not np.issubdtype(e.dtype, np.integer):
-        raise TypeError(f"ldexp: the exponents x2 must be integers, got dtype {e.dtype}")
+    """``x1 · 2**x2`` for integer exponents ``x2`` (no gradient in them; they may be traced)."""
     x1 = _as_array(x1)
     if not np.issubdtype(dtype_of(x1), np.floating):
         x1 = astype(x1, np.float64)
+    if isinstance(x2, Tensor) or is_staged(x2):
+        if not np.issubdtype(dtype_of(x2), np.integer):
+            raise TypeError(f"ldexp: the exponents x2 must be integers, got dtype {dtype_of(x2)}")
+        return x1 * exp2(astype(x2, dtype_of(x1)))  # 2 to an integer power: exact
+    e = np.asarray(x2)
+    if not np.issubdtype(e.dtype, np.integer):
+        raise TypeError(f"ldexp: the exponents x2 must be integers, got dtype {e.dtype}")
     return x1 * np.ldexp(np.ones((), dtype=dtype_of(x1)), e)
 
 

@@ -51,9 +51,9 @@ import math
 import numpy as np
 from scipy import special
 
-from ..registry import Example, elementwise, nondifferentiable
+from ..registry import Example, elementwise, function, nondifferentiable
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of, may_any
+from ._util import concrete, dtype_of, may_any, shape_of
 from .elementwise import _times_steep
 from .elementwise import abs as _abs
 from .elementwise import cos, exp, log, log1p, sign, sin, where
@@ -115,12 +115,30 @@ def _polygamma_signature(n: int, x: ArrayLike):
     return (x,), (int(n),)
 
 
-polygamma = elementwise(
+_polygamma = elementwise(
     "polygamma", _polygamma_forward, d={"x": lambda out, x, n: polygamma(n + 1, x)},
     signature=_polygamma_signature, params=("n",), call=lambda x, n: polygamma(n, x),
     jax=_jax_polygamma, domain="positive",
     symbol="diag(ψ⁽ⁿ⁺¹⁾(x))", doc="ψ⁽ⁿ⁾(x), the n-th derivative of digamma", numpy=(),
     examples=[Example(((2, 3),), {"n": 1}), Example(((3,),), {"n": 2})])
+@function
+def polygamma(n: ArrayLike, x: ArrayLike) -> Array:
+    """ψ⁽ⁿ⁾(x), the n-th derivative of digamma; ``n`` a non-negative integer or an array of
+    them (a constant: no gradient), broadcast against ``x`` as in SciPy and JAX."""
+    if isinstance(n, (int, np.integer)):
+        return _polygamma(n, x)
+    nv = np.asarray(concrete(n))
+    if nv.ndim == 0:
+        return _polygamma(nv.item(), x)
+    if nv.size and (nv.dtype.kind not in "iuf" or np.any(nv != np.floor(nv)) or np.any(nv < 0)):
+        raise ValueError(f"polygamma: n must hold non-negative integers, got {nv!r}")
+    out = None
+    for k in np.unique(nv):  # one op per order present, each where n has that order
+        term = where(nv == k, _polygamma(int(k), x), 0.0)
+        out = term if out is None else out + term
+    return out if out is not None else np.zeros(np.broadcast_shapes(nv.shape, shape_of(concrete(x))))
+
+
 digamma = _unary("digamma", special.digamma, lambda out, x: polygamma(1, x), "diag(ψ′(x))",
                  "ψ(x) = d/dx log Γ(x)", domain="positive", aliases=("psi",))
 gammaln = _unary("gammaln", special.gammaln, lambda out, x: digamma(x), "diag(ψ(x))",
