@@ -207,3 +207,12 @@ def test_take_with_indices_traced_under_jit():
     np.testing.assert_allclose(g(x, np.array([-5, 3])), x.ravel()[[0, 3]])
     with pytest.raises(IndexError, match="take: index 99 is out of bounds.*mode='wrap', 'clip' or 'fill'"):
         tg.take(x, np.array([0, 99]))
+
+
+def test_ravel_method_order_and_put_along_axis_shape_error():
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(tg.Tensor(x).ravel("F"), x.ravel("F"))
+    np.testing.assert_array_equal(tg.grad(lambda z: tg.sum(z.ravel(order="F") * np.arange(6.0)))(x),
+                                  np.arange(6.0).reshape(3, 2).T)
+    with pytest.raises(ValueError, match=r"put_along_axis: values of shape \(2, 2\) cannot be broadcast"):
+        tg.put_along_axis(x, np.array([[1]]), np.ones((2, 2)), axis=1, inplace=False)

@@ -136,10 +136,13 @@ roll = linear(
 
 
 # ---- repeat ------------------------------------------------------------------------------
-def _repeat_signature(a: ArrayLike, repeats, axis: int | None = None):
+def _repeat_signature(a: ArrayLike, repeats, axis: int | None = None, *,
+                      total_repeat_length: int | None = None):
     """Repeat each entry ``repeats`` times along ``axis`` (of the flattened array when None).
 
-    ``repeats`` is an int or one non-negative int per entry along the axis.
+    ``repeats`` is an int or one non-negative int per entry along the axis. JAX's
+    ``total_repeat_length`` fixes the output's length: copies beyond it are dropped, and a
+    shortfall is made up by more copies of the last entry.
     """
     if axis is None:
         a = reshape(a, (-1,))
@@ -155,10 +158,20 @@ def _repeat_signature(a: ArrayLike, repeats, axis: int | None = None):
                          f"{xs[ax]} (input shape {xs}); give an int or one count per entry")
     if np.any(r < 0):
         raise ValueError(f"repeat: repeats must be non-negative, got {repeats!r}")
-    if r.ndim == 0:  # one count for every entry
+    if r.ndim == 0 and total_repeat_length is None:  # one count for every entry
         return (a,), (int(r), ax)
-    counts = tuple(int(c) for c in np.broadcast_to(r.reshape(-1), (xs[ax],)))
-    return (a,), (counts, ax)
+    counts = np.broadcast_to(r.reshape(-1), (xs[ax],)).copy()
+    if total_repeat_length is not None:
+        total = int(total_repeat_length)
+        if total < 0:
+            raise ValueError(f"repeat: total_repeat_length must be non-negative, got {total}")
+        ends = np.cumsum(counts)
+        counts = np.clip(np.minimum(ends, total) - (ends - counts), 0, None)  # cut beyond total
+        if counts.size and counts.sum() < total:
+            counts[-1] += total - counts.sum()  # make up the rest with the last entry
+        if int(counts.sum()) != total:
+            raise ValueError(f"repeat: cannot make {total} entries from an empty axis")
+    return (a,), (tuple(int(c) for c in counts), ax)
 
 
 def _repeat_transpose(g, out, x, counts, ax):
@@ -181,10 +194,13 @@ repeat = linear(
     "repeat", lambda x, counts, ax: np.repeat(x, counts, axis=ax),
     transpose=_repeat_transpose, signature=_repeat_signature, params=("repeats", "axis"),
     methods=("repeat",), jacobian=selection_jacobian(lambda n, p: np.repeat(n, p[0], axis=p[1])),
-    jax=lambda jnp, a, repeats, axis=None: jnp.repeat(a, np.asarray(repeats), axis),
+    jax=lambda jnp, a, repeats, axis=None, total_repeat_length=None: jnp.repeat(
+        a, np.asarray(repeats), axis, total_repeat_length=total_repeat_length),
     symbol="S (each entry copied)", doc="repeat each entry along an axis",
     examples=[Example(((2, 3),), {"repeats": 2}),
-              Example(((2, 3),), {"repeats": np.array([1, 0, 3]), "axis": -1})])
+              Example(((2, 3),), {"repeats": np.array([1, 0, 3]), "axis": -1}),
+              Example(((2, 3),), {"repeats": np.array([1, 0, 3]), "axis": 1, "total_repeat_length": 6}),
+              Example(((2, 3),), {"repeats": 2, "axis": 0, "total_repeat_length": 3})])
 
 
 # ---- tile ---------------------------------------------------------------------------------
@@ -475,7 +491,7 @@ def atleast_3d(*arys: ArrayLike):
                     {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}[len(s)])
 
 
-@function
+@function(methods=("ravel",))
 def ravel(a: ArrayLike, order: str = "C") -> Array:
     """The entries as a 1-D array, in row-major (``'C'``) or column-major (``'F'``) order."""
     if order == "F":

@@ -341,7 +341,16 @@ def put_along_axis(arr: ArrayLike, indices, values: ArrayLike, axis: int | None,
         positions = positions.ravel()
     # where each value goes: NumPy's own take_along_axis on the positions
     where_to = np.take_along_axis(positions, idx, axis=-1 if axis is None else axis)
-    vals = broadcast_to(_as_array(values), where_to.shape)
+    vals = _as_array(values)
+    try:
+        fits = np.broadcast_shapes(shape_of(concrete(vals)), where_to.shape) == where_to.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"put_along_axis: values of shape {shape_of(concrete(vals))} cannot be "
+                         f"broadcast to the indices' shape {where_to.shape} (array of shape "
+                         f"{shape}, axis {axis})")
+    vals = broadcast_to(vals, where_to.shape)
     if dtype_of(concrete(vals)) != dtype_of(concrete(arr)):
         vals = astype(vals, dtype_of(concrete(arr)))
     return reshape(at(reshape(arr, (-1,)))[where_to.ravel()].set(reshape(vals, (-1,))), shape)
