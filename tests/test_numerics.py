@@ -294,3 +294,18 @@ def test_debug_nans_nested_blocks_restore_state():
             tg.grad(_loss_with_sqrt)(np.array([0.0]))
         assert tg.is_debugging_nans()
     assert not tg.is_debugging_nans()
+
+
+def test_inverse_trig_slopes_at_the_domain_edges_are_infinite_without_warnings():
+    """arcsin/arccos at ±1, arccosh at 1: ±inf slopes as JAX gives them, no NumPy
+    warning, and a zero cotangent or tangent there gives 0 (as √x at 0)."""
+    cases = [(tg.arcsin, np.array([1.0, -1.0, 0.5]), np.inf), (tg.arccos, np.array([1.0, -1.0, 0.5]), -np.inf),
+             (tg.arccosh, np.array([1.0, 2.0]), np.inf)]
+    for fn, x, edge in cases:
+        g = tg.grad(lambda z: tg.sum(fn(z)))(x)
+        assert np.all(g[:-1] == edge) and np.isfinite(g[-1])
+        w = np.r_[0.0, np.ones(len(x) - 1)]
+        masked = tg.grad(lambda z: tg.sum(fn(z) * w))(x)
+        assert masked[0] == 0.0
+        t = np.r_[0.0, np.ones(len(x) - 1)]
+        assert tg.jvp(fn, (x,), (t,))[1][0] == 0.0

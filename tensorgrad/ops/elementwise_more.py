@@ -45,17 +45,52 @@ def _unary(name, forward, deriv, symbol, doc, domain="real", **entry):
 
 
 # ---- inverse trigonometric and hyperbolic ------------------------------------------
-arcsin = _unary("arcsin", np.arcsin, lambda out, x: 1 / sqrt(1 - x * x), "diag(1/√(1 − x²))",
-                "inverse sine", domain="unit", aliases=("asin",))
-arccos = _unary("arccos", np.arccos, lambda out, x: -1 / sqrt(1 - x * x), "diag(−1/√(1 − x²))",
-                "inverse cosine", domain="unit", aliases=("acos",))
+def _edge_slope(slope, edges, sign: float, safe: float):
+    """``(deriv, rule)`` for a one-input op whose slope ``slope(x)`` is ``sign``·inf at the
+    points ``edges(x)`` (arcsin at ±1): no division by 0 there (no warning), the infinite
+    value in the derivative, and a zero cotangent or tangent gives 0 (as √x at 0)."""
+    def parts(x):
+        steep = edges(np.asarray(concrete(x)))
+        if not steep.any():
+            return slope(x), steep
+        return slope(where(steep, safe, x)), steep
+
+    def deriv(out, x):
+        d, steep = parts(x)
+        return where(steep, sign * np.inf, d) if steep.any() else d
+
+    def rule(g, out, x):
+        d, steep = parts(x)
+        return _times_steep(g, where(steep, sign, d) if steep.any() else d, steep)
+    return deriv, rule
+
+
+def _unary_edge(name, forward, slope, edges, sign, symbol, doc, safe=0.5, **entry):
+    deriv, rule = _edge_slope(slope, edges, sign, safe)
+    return elementwise(name, forward, d={"x": deriv}, vjp={"x": rule}, jvp={"x": rule},
+                       jax=f"jax.numpy.{name}", symbol=symbol, doc=doc,
+                       examples=entry.pop("examples", _UNARY), **entry)
+
+
+def _at_one(v):
+    return np.equal(np.abs(v), 1)
+
+
+arcsin = _unary_edge("arcsin", np.arcsin, lambda x: 1 / sqrt(1 - x * x), _at_one, 1.0,
+                     "diag(1/√(1 − x²)), +inf at ±1", "inverse sine", domain="unit",
+                     aliases=("asin",))
+arccos = _unary_edge("arccos", np.arccos, lambda x: -1 / sqrt(1 - x * x), _at_one, -1.0,
+                     "diag(−1/√(1 − x²)), −inf at ±1", "inverse cosine", domain="unit",
+                     aliases=("acos",))
 arcsinh = _unary("arcsinh", np.arcsinh, lambda out, x: 1 / sqrt(x * x + 1), "diag(1/√(x² + 1))",
                  "inverse hyperbolic sine", aliases=("asinh",))
-arccosh = _unary("arccosh", np.arccosh, lambda out, x: 1 / sqrt((x - 1) * (x + 1)),
-                 "diag(1/√(x² − 1))", "inverse hyperbolic cosine (x ≥ 1)", domain="above_one",
-                 aliases=("acosh",))
-arctanh = _unary("arctanh", np.arctanh, lambda out, x: 1 / ((1 - x) * (1 + x)), "diag(1/(1 − x²))",
-                 "inverse hyperbolic tangent", domain="unit", aliases=("atanh",))
+arccosh = _unary_edge("arccosh", np.arccosh, lambda x: 1 / sqrt((x - 1) * (x + 1)),
+                      lambda v: np.equal(v, 1), 1.0, "diag(1/√(x² − 1)), +inf at 1",
+                      "inverse hyperbolic cosine (x ≥ 1)", safe=2.0, domain="above_one",
+                      aliases=("acosh",))
+arctanh = _unary_edge("arctanh", np.arctanh, lambda x: 1 / ((1 - x) * (1 + x)), _at_one, 1.0,
+                      "diag(1/(1 − x²)), +inf at ±1", "inverse hyperbolic tangent", domain="unit",
+                      aliases=("atanh",))
 
 
 def _arctan2_d(wrt):
