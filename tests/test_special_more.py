@@ -537,3 +537,13 @@ def test_logit_slope_at_0_and_1_without_warnings():
                                [0.0, 1 / 0.21, 0.0])
     np.testing.assert_allclose(tg.hessian(tg.special.logit)(0.3),
                                float(jax.hessian(jss.logit)(0.3)), rtol=1e-12)
+
+
+def test_bessel_i1_second_derivative_near_zero():
+    """i1'' ≈ 3x/8 and i1e'' ≈ −1 near 0: the quotient i1(x)/x in the rule would cancel
+    catastrophically there (24576 at x = 1e−20), the series does not."""
+    def d2(f, x):
+        return tg.grad(lambda z: tg.sum(tg.grad(lambda y: tg.sum(f(y)))(z)))(x)
+    x = np.array([1e-300, 1e-20, 1e-8, 0.05])
+    np.testing.assert_allclose(d2(tg.special.i1, x), 3 * x / 8 + x ** 3 * 5 / 96 + x ** 5 * 42 / 18432, rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(d2(tg.special.i1e, x[:3]), [-1.0, -1.0, -1.0 + 1.875e-8], rtol=1e-9)

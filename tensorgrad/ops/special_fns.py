@@ -224,12 +224,14 @@ _I1_OVER_X = [1.0 / (2 * math.factorial(k) * math.factorial(k + 1) * 4 ** k) for
 def _i1_over_x(x, num, scaled):
     """``num / x`` for ``num`` = i1(x), or = i1e(x) = e^(−|x|)·i1(x) when ``scaled``.
 
-    At x = 0 the quotient is the Maclaurin series of i1(x)/x (times e^(−|x|) when scaled)
-    instead: its value there is ½, and its derivatives at 0 are exact to order 9, so i1 and
-    i0 differentiate correctly at 0 at every order a model needs. No 1/0 is ever evaluated
-    (the quotient divides by 1 there), and the series is evaluated at 0 elsewhere.
+    For |x| < 0.1 the quotient is the Maclaurin series of i1(x)/x (times e^(−|x|) when
+    scaled) instead, accurate to ~1e−18 there: its value at 0 is ½, and its derivatives are
+    exact to order 9, so i1 and i0 differentiate correctly near 0 at every order a model
+    needs (the quotient's own derivatives cancel catastrophically as x → 0). No 1/0 is
+    ever evaluated (the quotient divides by 1 there), and the series is evaluated at 0
+    elsewhere.
     """
-    zero = np.equal(concrete(x), 0)
+    zero = np.less(np.abs(concrete(x)), 0.1)
     if not may_any(zero):
         return num / x
     xz = where(zero, x, 0.0)  # x at the zeros (to carry their derivatives), 0 elsewhere
