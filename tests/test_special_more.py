@@ -547,3 +547,16 @@ def test_bessel_i1_second_derivative_near_zero():
     x = np.array([1e-300, 1e-20, 1e-8, 0.05])
     np.testing.assert_allclose(d2(tg.special.i1, x), 3 * x / 8 + x ** 3 * 5 / 96 + x ** 5 * 42 / 18432, rtol=1e-9, atol=1e-300)
     np.testing.assert_allclose(d2(tg.special.i1e, x[:3]), [-1.0, -1.0, -1.0 + 1.875e-8], rtol=1e-9)
+
+
+def test_log_ndtr_derivatives_far_in_the_left_tail():
+    """φ/Φ for x → −∞ from its asymptotic series: the first two derivatives of log Φ stay
+    accurate where exp(−x²/2 − log Φ) cancels (the true d² lies in (−1, 0))."""
+    x = np.array([-1e5, -1e4, -700.0, -25.0])
+    d1 = tg.grad(lambda z: tg.sum(tg.special.log_ndtr(z)))(x)
+    d2 = tg.grad(lambda z: tg.sum(tg.grad(lambda y: tg.sum(tg.special.log_ndtr(y)))(z)))(x)
+    # d1 = −x/(1 − 1/x² + 3/x⁴ − ...), d2 = −1 + 1/x² − ... (to 1e−12 here)
+    big = x[:3]  # (four terms of the series are exact to 1e−12 from |x| = 700 on)
+    np.testing.assert_allclose(d1[:3], -big / (1 - 1 / big ** 2 + 3 / big ** 4 - 15 / big ** 6), rtol=1e-12)
+    np.testing.assert_allclose(d2, [-0.9999999999, -0.9999999900000006, -0.9999979592086626,
+                                    -0.9984151585296072], rtol=1e-12)

@@ -79,8 +79,28 @@ erfinv = _unary("erfinv", special.erfinv, lambda out, x: _SQRT_PI_OVER_2 * exp(o
                 "diag(√π/2 · e^(erfinv(x)²))", "the inverse error function on (−1, 1)", domain="unit")
 ndtr = _unary("ndtr", special.ndtr, lambda out, x: _INV_SQRT_2PI * exp(-0.5 * (x * x)),
               "diag(φ(x))", "the standard normal CDF Φ(x)")
-log_ndtr = _unary("log_ndtr", special.log_ndtr,
-                  lambda out, x: _INV_SQRT_2PI * exp(-0.5 * (x * x) - out),
+#: (2k − 1)!! for the asymptotic series Φ(x) ≈ φ(x)/|x| · Σ (−1)ᵏ (2k − 1)!!/x²ᵏ (x → −∞)
+_MILLS = [float(math.prod(range(1, 2 * k, 2))) for k in range(9)]
+
+
+def _log_ndtr_d(out, x):
+    """φ(x)/Φ(x): as exp(−x²/2 − log Φ(x))/√(2π), except below x = −20, where that
+    difference of two huge numbers cancels (and its derivatives more so): there the ratio is
+    −x / Σ (−1)ᵏ (2k − 1)!!/x²ᵏ, the asymptotic series (9 terms: below 1e−16 for x < −20)."""
+    far = np.less(concrete(x), -20)
+    if not may_any(far):
+        return _INV_SQRT_2PI * exp(-0.5 * (x * x) - out)
+    xf = where(far, x, -30.0)
+    u = 1 / (xf * xf)
+    series = _MILLS[-1] * (-1) ** (len(_MILLS) - 1)
+    for k in range(len(_MILLS) - 2, -1, -1):  # Horner in u = 1/x²
+        series = series * u + _MILLS[k] * (-1) ** k
+    xn = where(far, 0.0, x)
+    near = _INV_SQRT_2PI * exp(-0.5 * (xn * xn) - where(far, -math.log(2.0), out))
+    return where(far, -xf / series, near)
+
+
+log_ndtr = _unary("log_ndtr", special.log_ndtr, _log_ndtr_d,
                   "diag(φ(x)/Φ(x))", "log Φ(x), accurate far into both tails")
 def _logit_rule(g, out, x):
     # 1/(x(1 − x)) is +inf at 0 and 1: computed without the division by zero, and a zero g
