@@ -261,13 +261,8 @@ def _cast_like(g, like):
 
 
 def _tangent_of(t, v):
-    """A tangent in its output's floating dtype, as JAX gives it (a rule may compute in a
-    wider one: a float64 constant meeting a float32 tangent)."""
-    if type(t) is np.ndarray and type(v) is np.ndarray:
-        if t.dtype == v.dtype or v.dtype.kind != "f":
-            return t
-        return t.astype(v.dtype)
-    dv = np.result_type(concrete(v))
+    """A tangent in its output's floating dtype, as JAX gives it (a rule may widen it)."""
+    dv = v.dtype if type(v) is np.ndarray else np.result_type(concrete(v))
     return _cast_like(t, v) if dv.kind == "f" and np.result_type(concrete(t)) != dv else t
 
 
