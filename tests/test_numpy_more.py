@@ -136,13 +136,13 @@ def test_order_a_is_c_order():
 
 ERRORS = [
     (lambda x: np.quantile(x, 1.5), ValueError, r"quantile: quantiles must be in the range \[0, 1\]"),
-    (lambda x: np.quantile(x, 0.5, method="weibull"), ValueError, "quantile: method must be one of"),
+    (lambda x: np.quantile(x, 0.5, method="bogus"), ValueError, "quantile: method must be one of"),
     (lambda x: np.convolve(x, x[:0]), ValueError, "convolve: v must be a non-empty 1-D array"),
     (lambda x: np.correlate(x[None], x, "same"), ValueError, "correlate: a must be a non-empty 1-D"),
     (lambda x: np.convolve(x, x, mode="middle"), ValueError, "convolve: mode must be"),
     (lambda x: np.interp(x, x, x), TypeError, "interp: xp must be a constant"),
     (lambda x: np.interp(x, np.arange(3.0), np.arange(4.0)), ValueError, "interp: xp and fp must be"),
-    (lambda x: np.ldexp(x, x), TypeError, "ldexp: x2 must be a constant"),
+    (lambda x: np.ldexp(x, x), TypeError, "ldexp: the exponents x2 must be integers, got dtype float64"),
     (lambda x: np.ldexp(x, np.ones(4)), TypeError, "ldexp: the exponents x2 must be integers"),
     (lambda x: np.vdot(x, x[:2]), ValueError, "vdot: the inputs must have the same number of entries"),
     (lambda x: np.polyval(x[None], x), ValueError, "polyval: p must be a 1-D array"),

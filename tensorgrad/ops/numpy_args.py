@@ -1,9 +1,10 @@
-"""NumPy's full signatures for the reductions and ``reshape`` when called on Tensors.
+"""NumPy's (and JAX's) full signatures for the reductions and ``reshape``.
 
-``np.sum(t, where=mask)``, ``np.max(t, initial=0, where=mask)``, ``np.mean(t, where=...)``,
-``np.var(t, dtype=..., where=...)``, ``np.reshape(t, shape, order='F')``, ...: these serve
-NumPy's paths (``numpy.sum``, ...) with NumPy's parameters and reduce to the registered ops
-(``tg.sum`` etc. keep their own, shorter signatures):
+``tg.sum(x, where=mask)``, ``tg.max(x, initial=0, where=mask)``, ``tg.mean(x, where=...)``,
+``tg.var(x, dtype=..., correction=1)``, ``tg.all(x, where=...)``, ``np.reshape(t, shape,
+order='F')``, ...: the public functions of these names (and NumPy's paths ``numpy.sum``, ...
+on Tensors) take NumPy's parameters and reduce to the registered ops, which keep their
+short signatures (``axis``, ``keepdims``):
 
 * ``where=mask``: masked-out entries count as the reduction's identity (0 for sums, 1 for
   products; ``max``/``min`` need ``initial``, as in NumPy) and get a zero gradient; means
@@ -19,10 +20,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import register_numpy
+from ..registry import FUNCTIONS, register_numpy
+from ..staging import is_staged, may_any
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, shape_of
+from .discrete import all as _all
+from .discrete import any as _any
+from .discrete import argsort as _argsort
 from .elementwise import astype, maximum, minimum, sqrt, where
+from .reductions import argmax as _argmax
+from .reductions import argmin as _argmin
 from .reductions import max as _max
 from .reductions import mean as _mean
 from .reductions import min as _min
@@ -32,8 +39,10 @@ from .reductions import sum as _sum
 from .reductions import var as _var
 from .scans import nanmean as _nanmean
 from .scans import nansum as _nansum
+from .scans import sort as _sort
 from .shape import reshape as _reshape
-from .shape import transpose
+from .arrange import flip
+from .shape import expand_dims, transpose
 
 _select = where  # the op (these functions' own parameter is called where)
 _NO = np._NoValue  # NumPy's "not given" marker, which NumPy itself passes on
@@ -45,20 +54,22 @@ def _given(v) -> bool:
 
 def _prepare(name, a, dtype, out, where):
     if out is not None:
-        raise TypeError(f"numpy.{name}(..., out=...) with a positional out is not supported on "
-                        f"Tensors; use the returned value")
+        raise TypeError(f"{name}(..., out=...) is not supported on Tensors; use the returned value")
     if dtype is not None:
         a = astype(a, dtype)
-    if where is _NO or where is True:
+    if not _given(where) or where is True:
         return a, None
-    mask = np.asarray(concrete(where))
+    mask = concrete(where)
+    if is_staged(mask):  # a mask traced by tg.jit: recorded, applied at every call
+        return a, np.broadcast_to(mask, shape_of(concrete(a)))
+    mask = np.asarray(mask)
     if mask.dtype != bool:
-        raise TypeError(f"numpy.{name}(..., where=...): where must be a boolean array, got dtype "
+        raise TypeError(f"tg.{name} / numpy.{name}(..., where=...): where must be a boolean array, got dtype "
                         f"{mask.dtype}")
     try:
         mask = np.broadcast_to(mask, shape_of(concrete(a)))
     except ValueError:
-        raise ValueError(f"numpy.{name}(..., where=...): the mask (shape {np.shape(where)}) does "
+        raise ValueError(f"tg.{name} / numpy.{name}(..., where=...): the mask (shape {np.shape(where)}) does "
                          f"not broadcast to the input (shape {shape_of(concrete(a))})") from None
     return a, mask
 
@@ -71,58 +82,77 @@ def _count(mask, axis, keepdims):
     return np.sum(mask, axis=axis, keepdims=keepdims)
 
 
-def sum(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims=_NO, initial=_NO,  # noqa: A001
-        where=_NO) -> Array:
-    """``numpy.sum`` with ``dtype``, ``initial`` and ``where``."""
+def _per_count(total, count, ddof=0):
+    """``total / (count − ddof)``, NaN where nothing is left; the division goes by a safe
+    count, so a caller that masks that NaN out gets a zero gradient (not 0/0)."""
+    dof = np.maximum(count - ddof, 0)
+    empty = dof <= 0
+    if not may_any(empty):
+        return total / dof
+    return where(empty, np.nan, total / np.where(empty, 1, dof))
+
+
+def sum(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = False,  # noqa: A001
+        initial=None, where=None) -> Array:
+    """Sum of entries over ``axis`` (None: all), with NumPy's ``dtype``, ``initial`` and
+    ``where`` (masked-out entries count as 0 and get a zero gradient)."""
+    if dtype is None and out is None and not _given(initial) and not _given(where):
+        return _sum(a, axis=axis, keepdims=_kd(keepdims))
     a, mask = _prepare("sum", a, dtype, out, where)
     s = _sum(a if mask is None else _select(mask, a, 0), axis=axis, keepdims=_kd(keepdims))
     return s + initial if _given(initial) else s
 
 
-def prod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims=_NO, initial=_NO,
-         where=_NO) -> Array:
-    """``numpy.prod`` with ``dtype``, ``initial`` and ``where``."""
+def prod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = False,
+         initial=None, where=None) -> Array:
+    """Product over ``axis`` (exact gradient where entries are 0), with NumPy's ``dtype``,
+    ``initial`` and ``where`` (masked-out entries count as 1)."""
+    if dtype is None and out is None and not _given(initial) and not _given(where):
+        return _prod(a, axis=axis, keepdims=_kd(keepdims))
     a, mask = _prepare("prod", a, dtype, out, where)
     p = _prod(a if mask is None else _select(mask, a, 1), axis=axis, keepdims=_kd(keepdims))
     return p * initial if _given(initial) else p
 
 
-def mean(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims=_NO, *, where=_NO) -> Array:
-    """``numpy.mean`` with ``dtype`` and ``where`` (the mean of the entries in the mask)."""
+def mean(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = False, *,
+         where=None) -> Array:
+    """Mean over ``axis`` (None: all), with NumPy's ``dtype`` and ``where`` (the mean of the
+    entries in the mask; NaN, with a zero gradient, for a slice with none)."""
     a, mask = _prepare("mean", a, dtype, out, where)
     if mask is None:
         return _mean(a, axis=axis, keepdims=_kd(keepdims))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return _sum(_select(mask, a, 0), axis=axis, keepdims=_kd(keepdims)) / _count(mask, axis, _kd(keepdims))
+    return _per_count(_sum(_select(mask, a, 0), axis=axis, keepdims=_kd(keepdims)),
+                      _count(mask, axis, _kd(keepdims)))
 
 
 def _moment(name, a, axis, dtype, out, ddof, keepdims, where, mean, correction):
     if _given(mean):
-        raise NotImplementedError(f"numpy.{name}(..., mean=...) is not supported on Tensors")
+        raise NotImplementedError(f"{name}(..., mean=...) is not supported on Tensors")
     if _given(correction):
         if ddof != 0:
-            raise ValueError(f"numpy.{name}: ddof and correction can't be provided simultaneously.")
+            raise ValueError(f"{name}: ddof and correction can't be provided simultaneously.")
         ddof = correction
     a, mask = _prepare(name, a, dtype, out, where)
     if mask is None:
         return None, a, ddof
     m = globals()["mean"](a, axis=axis, keepdims=True, where=mask)
     d = _select(mask, a - m, 0)
-    count = _count(mask, axis, _kd(keepdims))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return _sum(d * d, axis=axis, keepdims=_kd(keepdims)) / np.maximum(count - ddof, 0), a, ddof
+    return _per_count(_sum(d * d, axis=axis, keepdims=_kd(keepdims)), _count(mask, axis, _kd(keepdims)),
+                      ddof), a, ddof
 
 
-def var(a: ArrayLike, axis: Axis = None, dtype=None, out=None, ddof=0, keepdims=_NO, *, where=_NO,
-        mean=_NO, correction=_NO) -> Array:
-    """``numpy.var`` with ``dtype``, ``where`` and ``correction``."""
+def var(a: ArrayLike, axis: Axis = None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,
+        where=None, mean=None, correction=None) -> Array:
+    """Variance over ``axis`` with ``ddof`` (or the Array API's ``correction``) delta degrees
+    of freedom, NumPy's ``dtype`` and ``where`` (the variance of the entries in the mask)."""
     v, a, ddof = _moment("var", a, axis, dtype, out, ddof, keepdims, where, mean, correction)
     return _var(a, axis=axis, ddof=ddof, keepdims=_kd(keepdims)) if v is None else v
 
 
-def std(a: ArrayLike, axis: Axis = None, dtype=None, out=None, ddof=0, keepdims=_NO, *, where=_NO,
-        mean=_NO, correction=_NO) -> Array:
-    """``numpy.std`` with ``dtype``, ``where`` and ``correction``."""
+def std(a: ArrayLike, axis: Axis = None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,
+        where=None, mean=None, correction=None) -> Array:
+    """Standard deviation over ``axis``, with ``ddof`` or ``correction``, ``dtype`` and
+    ``where``, as :func:`var`."""
     v, a, ddof = _moment("std", a, axis, dtype, out, ddof, keepdims, where, mean, correction)
     return _std(a, axis=axis, ddof=ddof, keepdims=_kd(keepdims)) if v is None else sqrt(v)
 
@@ -131,39 +161,45 @@ def _extremum(name, reduce, combine, fill, a, axis, out, keepdims, initial, wher
     a, mask = _prepare(name, a, None, out, where)
     if mask is not None:
         if not _given(initial):
-            raise ValueError(f"numpy.{name}(..., where=...): the reduction has no identity, so "
+            raise ValueError(f"tg.{name} / numpy.{name}(..., where=...): the reduction has no identity, so "
                              f"give initial= as well (as NumPy requires)")
         a = _select(mask, a, fill)
     r = reduce(a, axis=axis, keepdims=_kd(keepdims))
     return combine(r, initial) if _given(initial) else r
 
 
-def max(a: ArrayLike, axis: Axis = None, out=None, keepdims=_NO, initial=_NO, where=_NO) -> Array:  # noqa: A001
-    """``numpy.max`` with ``initial`` and ``where``."""
+def max(a: ArrayLike, axis: Axis = None, out=None, keepdims: bool = False, initial=None,  # noqa: A001
+        where=None) -> Array:
+    """Largest entry over ``axis`` (tied entries share the gradient evenly), with NumPy's
+    ``initial`` and ``where`` (which needs ``initial``)."""
     return _extremum("max", _max, maximum, -np.inf, a, axis, out, keepdims, initial, where)
 
 
-def min(a: ArrayLike, axis: Axis = None, out=None, keepdims=_NO, initial=_NO, where=_NO) -> Array:  # noqa: A001
-    """``numpy.min`` with ``initial`` and ``where``."""
+def min(a: ArrayLike, axis: Axis = None, out=None, keepdims: bool = False, initial=None,  # noqa: A001
+        where=None) -> Array:
+    """Smallest entry over ``axis`` (tied entries share the gradient evenly), with NumPy's
+    ``initial`` and ``where`` (which needs ``initial``)."""
     return _extremum("min", _min, minimum, np.inf, a, axis, out, keepdims, initial, where)
 
 
-def nansum(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims=_NO, initial=_NO,
-           where=_NO) -> Array:
-    """``numpy.nansum`` with ``initial`` and ``where``."""
+def nansum(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = False,
+           initial=None, where=None) -> Array:
+    """Sum treating NaN as 0 (NaN entries: zero gradient), with NumPy's ``initial`` and
+    ``where``."""
     a, mask = _prepare("nansum", a, dtype, out, where)
     s = _nansum(a if mask is None else _select(mask, a, 0), axis=axis, keepdims=_kd(keepdims))
     return s + initial if _given(initial) else s
 
 
-def nanmean(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims=_NO, *, where=_NO) -> Array:
-    """``numpy.nanmean`` with ``where``."""
+def nanmean(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = False, *,
+            where=None) -> Array:
+    """Mean of the entries that are not NaN (and in the ``where`` mask)."""
     a, mask = _prepare("nanmean", a, dtype, out, where)
     if mask is None:
         return _nanmean(a, axis=axis, keepdims=_kd(keepdims))
-    mask = mask & ~np.isnan(np.asarray(concrete(a)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return _sum(_select(mask, a, 0), axis=axis, keepdims=_kd(keepdims)) / _count(mask, axis, _kd(keepdims))
+    mask = mask & ~np.isnan(concrete(a))
+    return _per_count(_sum(_select(mask, a, 0), axis=axis, keepdims=_kd(keepdims)),
+                      _count(mask, axis, _kd(keepdims)))
 
 
 def reshape(a: ArrayLike, /, shape=None, order: str = "C", *, newshape=None, copy=None) -> Array:
@@ -182,12 +218,77 @@ def reshape(a: ArrayLike, /, shape=None, order: str = "C", *, newshape=None, cop
     return transpose(_reshape(transpose(a), shape[::-1]))
 
 
-_PUBLIC = {"sum": _sum, "prod": _prod, "mean": _mean, "var": _var, "std": _std, "max": _max,
-           "min": _min, "nansum": _nansum, "nanmean": _nanmean, "reshape": _reshape}
-for _fn in (sum, prod, mean, var, std, max, min, nansum, nanmean, reshape):
+def _truth(name, reduce, identity, a, axis, out, keepdims, where):
+    a, mask = _prepare(name, a, None, out, where)
+    return reduce(a if mask is None else _select(mask, a, identity), axis=axis, keepdims=_kd(keepdims))
+
+
+def all(a: ArrayLike, axis: Axis = None, out=None, keepdims: bool = False, *, where=None) -> Array:  # noqa: A001
+    """Whether every entry over ``axis`` is true (entries outside ``where`` count as true)."""
+    return _truth("all", _all, True, a, axis, out, keepdims, where)
+
+
+def any(a: ArrayLike, axis: Axis = None, out=None, keepdims: bool = False, *, where=None) -> Array:  # noqa: A001
+    """Whether any entry over ``axis`` is true (entries outside ``where`` count as false)."""
+    return _truth("any", _any, False, a, axis, out, keepdims, where)
+
+
+def _arg(name, reduce, a, axis, out, keepdims):
+    if out is not None:
+        raise TypeError(f"{name}(..., out=...) is not supported on Tensors; use the returned value")
+    i = reduce(a, axis=axis)
+    if not keepdims:
+        return i
+    nd = len(shape_of(concrete(a)))
+    return np.reshape(i, (1,) * nd) if axis is None else expand_dims(i, axis if axis >= 0 else axis + nd)
+
+
+def argmax(a: ArrayLike, axis: int | None = None, out=None, *, keepdims: bool = False) -> Array:
+    """Index of the largest entry (an integer array: carries no gradient); ``keepdims`` keeps
+    the reduced axis with length 1."""
+    return _arg("argmax", _argmax, a, axis, out, keepdims)
+
+
+def argmin(a: ArrayLike, axis: int | None = None, out=None, *, keepdims: bool = False) -> Array:
+    """Index of the smallest entry (an integer array: carries no gradient); ``keepdims`` keeps
+    the reduced axis with length 1."""
+    return _arg("argmin", _argmin, a, axis, out, keepdims)
+
+
+def sort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=None, *,
+         stable: bool | None = None, descending: bool = False) -> Array:
+    """x sorted along ``axis`` (None: the flattened array), largest first with ``descending``.
+    Always a stable sort; the gradient follows the permutation (descending: the ascending
+    sort reversed, so tied entries take their cotangents as in ``jax.numpy.sort``)."""
+    out = _sort(a, axis=axis, kind=kind, order=order, stable=stable)
+    return flip(out, -1 if axis is None else axis) if descending else out
+
+
+def argsort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=None, *,
+            stable: bool | None = None, descending: bool = False) -> Array:
+    """Indices that sort x along ``axis`` (None: the flattened array), largest first with
+    ``descending``; stable (ties keep their order), integer output."""
+    if not descending:
+        return _argsort(a, axis=axis, kind=kind, order=order, stable=stable)
+    if axis is None:
+        a, axis = _reshape(a, (-1,)), -1
+    n = shape_of(concrete(a))[axis]
+    # positions in the reversed line, mapped back; reversing the result makes ties stable
+    return flip((n - 1) - _argsort(flip(a, axis), axis=axis, kind=kind, order=order, stable=stable), axis)
+
+
+# the public functions of these names (tg.sum, ...) and the NumPy paths they serve
+_ADAPTED = (sum, prod, mean, var, std, max, min, nansum, nanmean, all, any, argmax, argmin,
+            sort, argsort)
+for _fn in _ADAPTED:
     _fn.__module__ = "tensorgrad"
-    _fn.numpy_signature_of = _PUBLIC[_fn.__name__]  # the public function this adapts
+    _fn.numpy_signature_of = _fn  # the public function itself (tg.<name>)
+    FUNCTIONS[_fn.__name__] = _fn
     register_numpy(f"numpy.{_fn.__name__}", _fn)
+FUNCTIONS["amax"], FUNCTIONS["amin"] = max, min
 register_numpy("numpy.amax", max)
 register_numpy("numpy.amin", min)
+reshape.__module__ = "tensorgrad"
+reshape.numpy_signature_of = _reshape  # the public function this adapts
+register_numpy("numpy.reshape", reshape)
 del _fn

@@ -274,7 +274,8 @@ def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None,
 
 # ---- nansum, nanmean --------------------------------------------------------------------------
 def _present(x, like):
-    return np.asarray(~np.isnan(concrete(x)), dtype=dtype_of(like))
+    # a NumPy computation, so tg.jit records it (np.asarray would need the traced value)
+    return (~np.isnan(concrete(x))).astype(dtype_of(like))
 
 
 def _nan_signature(name):
@@ -287,9 +288,9 @@ def _nan_signature(name):
 
 def _nanmean_weights(x, axes):
     m = _present(x, x)
-    count = np.sum(m, axis=axes, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):  # an all-NaN slice: NaN, as the value
-        return m / count
+    # an all-NaN slice has weights 0 (not 0/0): its value is NaN, and a caller that masks
+    # that NaN out (tg.where(tg.isnan(m), 0, m)) gets a zero gradient there, as in JAX
+    return m / np.maximum(np.sum(m, axis=axes, keepdims=True), 1)
 
 
 nansum = general(

@@ -194,7 +194,7 @@ def _bounded_indices(idx, n: int, mode, name: str, where_: str, wrap: bool = Tru
         return where(inside, idx, 0) if staged else np.where(inside, idx, 0), inside
     if not staged and idx.size and (idx.min() < -n or idx.max() >= n):
         bad = idx.min() if idx.min() < -n else idx.max()
-        raise IndexError(f"{name}: index {bad} is out of bounds for axis {where_} with size {n}; "
+        raise IndexError(f"{name}: index {bad} is out of bounds for axis {where_}; "
                          f"use mode='wrap', 'clip' or 'fill' to map it into range")
     return idx, None
 
@@ -219,7 +219,7 @@ def take(a: ArrayLike, indices, axis: int | None = None, out=None, mode: str | N
     n = xs[ax]
     idx = _indices(indices, "take")
     # 'clip' clamps a negative index to 0, as NumPy and JAX do (it does not count from the end)
-    idx, inside = _bounded_indices(idx, n, mode, "take", f"{axis} (input shape {xs})",
+    idx, inside = _bounded_indices(idx, n, mode, "take", f"{axis} with size {n} (input shape {xs})",
                                    wrap=mode != "clip")
     got = getitem(a, (slice(None),) * ax + (idx,))
     if inside is None:
@@ -246,7 +246,7 @@ def take_along_axis(arr: ArrayLike, indices, axis: int | None = -1, mode: str | 
                          "must have the same number of dimensions")
     ax = negative_axis(axis, len(xs), "take_along_axis") + len(xs)
     n = xs[ax]
-    idx, inside = _bounded_indices(idx, n, mode, "take_along_axis", str(axis),
+    idx, inside = _bounded_indices(idx, n, mode, "take_along_axis", f"{axis} with size {n}",
                                    wrap_negative_indices)
     index = tuple(idx if k == ax else np.arange(s).reshape((-1,) + (1,) * (len(xs) - 1 - k))
                   for k, s in enumerate(xs))

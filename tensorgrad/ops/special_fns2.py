@@ -170,6 +170,11 @@ def _zeta_dx_signature(x: ArrayLike, q: ArrayLike, m: int = 1, riemann: bool = F
     return (x, q), (int(m), bool(riemann))
 
 
+def _jax_zeta(jnp, x, q, riemann=False):
+    import jax.scipy.special  # JAX's Hurwitz zeta (q = 1 for Riemann's, where x > 1)
+    return jax.scipy.special.zeta(x, q)
+
+
 def _zeta_dq(out, x, q, riemann):
     return -x * zeta(x + 1, q)
 
@@ -178,7 +183,7 @@ zeta = elementwise(
     "zeta", _in_float_of(lambda x, q, riemann: special.zeta(x) if riemann else special.zeta(x, q),
                          "zeta"),
     d={"x": lambda out, x, q, riemann: zeta_dx(x, q, 1, riemann), "q": _zeta_dq},
-    signature=_zeta_signature, params=("riemann",), jax=_jss("zeta"), numpy=(),
+    signature=_zeta_signature, params=("riemann",), jax=_jax_zeta, numpy=(),
     domain=("above_one", "positive"), symbol="diag(∂ₓζ), diag(−x·ζ(x + 1, q))",
     doc="the Hurwitz zeta function ζ(x, q) (Riemann's for q=None)",
     examples=[Example(((3, 1), (1, 4)))])
@@ -193,7 +198,7 @@ zeta_dx = elementwise(
     "zeta_dx", _in_float_of(_zeta_dx_forward, "zeta_dx"),
     d={"x": lambda out, x, q, m, riemann: zeta_dx(x, q, m + 1, riemann), "q": _zeta_dx_dq},
     signature=_zeta_dx_signature, params=("m", "riemann"), public=False, numpy=(),
-    jax=lambda jnp, x, q, m=1: _jax_vectorized("zeta", 0, m)(jnp, x, q),
+    jax=lambda jnp, x, q, m=1, riemann=False: _jax_vectorized("zeta", 0, m)(jnp, x, q),
     domain=("above_one", "positive"), symbol="diag(∂ₓᵐ⁺¹ζ), diag(−x·∂ₓᵐζ(x+1, q) − m·∂ₓᵐ⁻¹ζ(x+1, q))",
     doc="∂ᵐζ(x, q)/∂xᵐ by Euler–Maclaurin (the derivatives of zeta in x)",
     examples=[Example(((2, 3), (2, 3)), {"m": 1}), Example(((3,), (3,)), {"m": 2})])

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-import scipy.stats
-
 from ..registry import Example, function, nondifferentiable
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
+from ..staging import check, is_staged, may_any
 from ._util import concrete, dtype_of, negative_axes, shape_of
 from .elementwise import astype, sqrt, where
 from .reductions import max as _max
@@ -32,11 +31,15 @@ from .linalg import matmul
 from .selection import diagonal, take_along_axis
 from .shape import concatenate, moveaxis, reshape, transpose
 
-_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+# NumPy's continuous methods other than 'linear': (α, β) of the virtual index n·q + α + q(1 − α − β) − 1
+_LINEAR = {"interpolated_inverted_cdf": (0, 1), "hazen": (0.5, 0.5), "weibull": (0, 0),
+           "median_unbiased": (1 / 3, 1 / 3), "normal_unbiased": (3 / 8, 3 / 8)}
+_METHODS = ("linear", "lower", "higher", "midpoint", "nearest", "inverted_cdf", *_LINEAR)
 
 
-def _nan_mask(a) -> np.ndarray:
-    return np.isnan(np.asarray(concrete(a)))
+def _nan_mask(a):
+    """Where ``a`` is NaN: a NumPy mask, or one ``tg.jit`` records and recomputes per call."""
+    return np.isnan(concrete(a))
 
 
 def _float(a):
@@ -82,7 +85,7 @@ def _nan_extremum(name, reduce, fill, a, axis, keepdims):
     mask = _nan_mask(a)
     out = reduce(where(mask, fill, a), axis=axis, keepdims=keepdims)
     empty = np.all(mask, axis=axis, keepdims=keepdims)
-    return where(empty, np.nan, out) if np.any(empty) else out
+    return where(empty, np.nan, out) if may_any(empty) else out
 
 
 @function
@@ -104,8 +107,14 @@ def nanvar(a: ArrayLike, axis: Axis = None, dtype=None, ddof: int = 0, keepdims:
     mask = _nan_mask(a)
     centred = where(mask, 0, a - nanmean(a, axis=axis, keepdims=True))
     count = np.sum(~mask, axis=axis, keepdims=keepdims).astype(dtype_of(a))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return _sum(centred * centred, axis=axis, keepdims=keepdims) / np.maximum(count - ddof, 0)
+    dof = np.maximum(count - ddof, 0)
+    squares = _sum(centred * centred, axis=axis, keepdims=keepdims)
+    empty = dof <= 0
+    if not may_any(empty):
+        return squares / dof
+    # no degrees of freedom left: NaN, as NumPy. The division goes by a safe count, so the
+    # gradient there is 0 (not 0/0) when the caller masks the NaN out (as JAX's)
+    return where(empty, np.nan, squares / np.where(empty, 1, dof))
 
 
 @function
@@ -115,15 +124,53 @@ def nanstd(a: ArrayLike, axis: Axis = None, dtype=None, ddof: int = 0, keepdims:
 
 
 # ---- quantiles --------------------------------------------------------------------------------
-def _quantile(name, a, q, axis, method, keepdims, skip_nan):
-    if method not in _METHODS:
-        raise ValueError(f"{name}: method must be one of {', '.join(map(repr, _METHODS))} "
-                         f"(the differentiable ones), got {method!r}")
-    a = _real(name, _float(a))
-    qv = np.asarray(concrete(q), dtype=float)
+def _check_q(name, qv) -> None:
     if np.any(np.isnan(qv)) or np.any(qv < 0) or np.any(qv > 1):
         raise ValueError(f"{name}: quantiles must be in the range [0, 1] "
                          f"(percentiles in [0, 100]), got {qv}")
+
+
+def _positions(method, q, count):
+    """The (low, high) order statistics a method reads, and the weight of ``high`` (or None).
+
+    ``q`` has shape (k,), ``count`` (the entries per slice) rest + (1,); NumPy's float64
+    arithmetic, written with NumPy calls that ``tg.jit`` records when ``count`` is traced."""
+    n = np.maximum(count, 1)
+    if method == "inverted_cdf":  # the smallest x_(i) with i/n ≥ q
+        low = np.clip(np.ceil(q * n) - 1, 0, n - 1)
+        return low, low, None
+    if method in _LINEAR:  # Hyndman & Fan's continuous methods: α, β of the virtual index
+        alpha, beta = _LINEAR[method]
+        pos = np.clip(q * n + alpha + q * (1 - alpha - beta) - 1, 0, n - 1)
+    else:
+        pos = q * (n - 1)
+    low, high = np.floor(pos), np.ceil(pos)
+    if method == "lower":
+        high = low
+    elif method == "higher":
+        low = high
+    elif method == "nearest":
+        low = high = np.round(pos)
+    return low, high, pos - low
+
+
+def _quantile(name, a, q, axis, method, keepdims, skip_nan):
+    if method not in _METHODS:
+        raise ValueError(f"{name}: method must be one of {', '.join(map(repr, _METHODS))}, "
+                         f"got {method!r}")
+    a = _real(name, _float(a))
+    qc = concrete(q)
+    # an interpolation in q's dtype when q is an array (Python numbers are weak), as NumPy;
+    # the methods that pick an entry keep a's dtype
+    if type(q) not in (int, float) and method not in ("lower", "higher", "nearest", "inverted_cdf"):
+        dt = np.result_type(dtype_of(a), dtype_of(qc) if hasattr(qc, "dtype") else np.float64)
+        a = a if dt == dtype_of(a) else astype(a, dt)
+    dt = dtype_of(a)
+    if is_staged(qc):  # checked when the jit plan runs
+        check(_check_q, name, qc)
+    else:
+        qc = np.asarray(qc, dtype=np.result_type(qc, np.float64) if hasattr(q, "shape") else float)
+        _check_q(name, qc)
     shape = shape_of(concrete(a))
     axes = negative_axes(axis, len(shape), name)
     keep = tuple(1 if i - len(shape) in axes else s for i, s in enumerate(shape))
@@ -141,33 +188,26 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nan):
     else:
         count = np.full(rest + (1,), n)
     s = sort(flat, axis=-1)
-    qflat = reshape(q, (-1,)) if hasattr(q, "shape") else np.reshape(qv, (-1,))
-    pos = qflat * (np.maximum(count, 1) - 1)                         # rest + (k,)
-    posv = np.asarray(concrete(pos))
-    low, high = np.floor(posv), np.ceil(posv)
-    if method == "lower":
-        high = low
-    elif method == "higher":
-        low = high
-    elif method == "nearest":
-        low = high = np.round(posv)
+    low, high, w = _positions(method, np.reshape(qc, (-1,)), count)
     lo = take_along_axis(s, low.astype(np.intp), axis=-1)
     hi = take_along_axis(s, high.astype(np.intp), axis=-1)
-    if method == "linear":
-        w = pos - low
-        out = lo * (1 - w) + hi * w
-    elif method == "midpoint":
-        out = (lo + hi) * 0.5
-        out = where(np.equal(low, high), lo, out)
-    else:
+    if w is None or method in ("lower", "higher", "nearest"):
         out = lo
-    bad = (count == 0) | (np.any(nan, axis=-1, keepdims=True) if not skip_nan else False)
-    if np.any(bad):
+    elif method == "midpoint":
+        out = where(np.equal(low, high), lo, (lo + hi) * 0.5)
+    else:
+        if hasattr(q, "shape") and method == "linear":  # a differentiable q: w carries its gradient
+            w = reshape(q, (-1,)) * (np.maximum(count, 1) - 1) - low
+        w = astype(w, dt)
+        out = lo * (1 - w) + hi * w
+    bad = count == 0
+    if not skip_nan:
+        bad = bad | np.any(nan, axis=-1, keepdims=True)
+    if may_any(bad):
         out = where(np.broadcast_to(bad, shape_of(concrete(out))), np.nan, out)
     # NumPy's layout: the shape of q, then the remaining (or kept) axes
     out = moveaxis(out, -1, 0)
-    out = reshape(out, np.shape(qv) + (keep if keepdims else rest))
-    return out
+    return reshape(out, np.shape(qc) + (keep if keepdims else rest))
 
 
 @function
@@ -210,7 +250,9 @@ def nanpercentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out=None, overw
 
 
 def _div100(q):
-    return q / 100 if hasattr(q, "shape") else np.asarray(q, dtype=float) / 100
+    if hasattr(q, "shape") or type(q) in (int, float):  # a Python number stays one (weak dtype)
+        return q / 100
+    return np.asarray(q, dtype=float) / 100
 
 
 def _no_extras(name, out, weights, interpolation):
@@ -279,7 +321,8 @@ def corrcoef(x: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, *, d
     d = sqrt(_diag_of(c))
     r = c / reshape(d, (-1, 1)) / reshape(d, (1, -1))
     rv = concrete(r)
-    return where((rv > 1) | (rv < -1), np.clip(rv, -1, 1), r) if np.any(np.abs(rv) > 1) else r
+    outside = (rv > 1) | (rv < -1)
+    return where(outside, np.clip(rv, -1, 1), r) if may_any(outside) else r
 
 
 def _diag_of(c):
@@ -341,11 +384,60 @@ def _rankdata_signature(a: ArrayLike, method: str = "average", *, axis: int | No
     return (a,), (method, axis, nan_policy)
 
 
+def _rank1d(v: np.ndarray, method: str) -> np.ndarray:
+    """Ranks from 1 of a 1-D array without NaNs (ties by ``method``)."""
+    order = np.argsort(v, kind="stable")
+    place = np.empty(v.size, dtype=np.intp)
+    place[order] = np.arange(v.size)
+    if method == "ordinal":
+        return place + 1
+    s = v[order]
+    first = np.r_[True, s[1:] != s[:-1]] if v.size else np.zeros(0, bool)
+    dense = np.cumsum(first)[place]  # the rank of each distinct value, from 1
+    if method == "dense":
+        return dense
+    ends = np.r_[np.flatnonzero(first), v.size]  # where each run of equal values starts, and n
+    if method == "max":
+        return ends[dense]
+    if method == "min":
+        return ends[dense - 1] + 1
+    return 0.5 * (ends[dense] + ends[dense - 1] + 1)
+
+
+def _rankdata_forward(a, method, axis, nan_policy):
+    """SciPy's ``rankdata``: float ranks for 'average' (and where NaNs are involved),
+    integers otherwise; ``axis=None`` ranks the flattened array."""
+    a = np.asarray(a)
+    if axis is None:
+        a, axis = a.reshape(-1), 0
+    nan = np.isnan(a) if a.dtype.kind in "fc" else np.zeros(a.shape, bool)
+    if nan_policy == "raise" and nan.any():
+        raise ValueError("rankdata: the input contains NaN (nan_policy='raise')")
+    moved, gaps = np.moveaxis(a, axis, -1), np.moveaxis(nan, axis, -1)
+    rows, holes = moved.reshape(-1, moved.shape[-1]), gaps.reshape(-1, moved.shape[-1])
+    floats = method == "average" or holes.any()
+    out = np.empty(rows.shape, dtype=np.float64 if floats else np.intp)
+    for k, (row, hole) in enumerate(zip(rows, holes)):
+        if not hole.any():
+            out[k] = _rank1d(row, method)
+        elif nan_policy == "omit":  # rank the rest; NaN where the NaNs were
+            out[k] = np.nan
+            out[k, ~hole] = _rank1d(row[~hole], method)
+        else:  # 'propagate': a slice with a NaN is all NaN
+            out[k] = np.nan
+    return np.moveaxis(out.reshape(moved.shape), -1, axis)
+
+
+def _jax_rankdata(jnp, a, method, axis, nan_policy):
+    import jax.scipy.stats  # JAX's ranks are floats; SciPy's (and ours) integers but for 'average'
+    r = jax.scipy.stats.rankdata(a, method, axis=axis, nan_policy=nan_policy)
+    return r if method == "average" else r.astype(jnp.int64)
+
+
 rankdata = nondifferentiable(
-    "rankdata", lambda a, method, axis, nan_policy: scipy.stats.rankdata(
-        a, method, axis=axis, nan_policy=nan_policy),
+    "rankdata", _rankdata_forward,
     signature=_rankdata_signature, params=("method", "axis", "nan_policy"), public=False,
-    jax="jax.scipy.stats.rankdata", numpy=(),
+    jax="jax.scipy.stats.rankdata", numpy=(), to_jax=_jax_rankdata,
     doc="ranks from 1 (SciPy's values and dtypes: float for 'average', integers otherwise)",
     examples=[Example((np.array([[3.0, 1.0, 3.0, 2.0], [0.0, 0.0, 5.0, 1.0]]),)),
               Example((np.array([[3.0, 1.0, 3.0, 2.0], [0.0, 0.0, 5.0, 1.0]]),),
