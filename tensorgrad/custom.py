@@ -6,7 +6,11 @@ the JVP rule (``custom_jvp``); forward mode calls the JVP rule.
 
 The rules see JAX's shapes: a ``custom_vjp`` backward rule gets one cotangent
 shaped like the output and returns one cotangent per input, shaped like that
-input; a ``custom_jvp`` rule gets one tangent per input, shaped like it. When
+input; a ``custom_jvp`` rule gets one tangent per input, shaped like it.
+Inputs and outputs may be pytrees (dicts, lists, tuples, registered nodes):
+the node on the tape sees their leaves (a pytree output travels as one packed
+vector, unpacked by differentiable ops), the rules see the trees. Keyword
+arguments are bound to their positions first, as JAX does. When
 ``jacrev``, ``jacfwd`` or ``hessian`` push a whole batch of cotangents or
 tangents at once (extra leading axes), the engine maps the rule over the
 batch, one slice at a time (as ``jax.vmap`` would).
@@ -14,7 +18,9 @@ batch, one slice at a time (as ``jax.vmap`` would).
 from __future__ import annotations
 
 import functools
+import inspect
 import math
+import threading
 from typing import Callable, Sequence
 
 import numpy as np
@@ -25,6 +31,7 @@ from .recording import Node
 from .registry import Op
 from .tensor import Tensor, concrete, shape_of
 from .transforms import _zeros_like, vjp
+from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["custom_vjp", "custom_jvp"]
 
@@ -55,6 +62,88 @@ def _split_nondiff(nondiff: tuple, args: tuple, where: str):
     return static, dynamic, merge
 
 
+class _InFwd(threading.local):
+    #: how many custom_vjp forward rules (f_fwd) are running in this thread
+    depth = 0
+
+
+_IN_FWD = _InFwd()
+
+
+def _positional(fun: Callable, args: tuple, kwargs: dict, where: str) -> tuple:
+    """``args`` and ``kwargs`` bound to ``fun``'s positional parameters (JAX's rule for
+    custom-derivative functions)."""
+    if not kwargs:
+        return args
+    try:
+        bound = inspect.signature(fun).bind(*args, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f"{where}: {exc}") from None
+    bound.apply_defaults()
+    if bound.kwargs:
+        raise TypeError(f"{where}: keyword-only arguments {sorted(bound.kwargs)} cannot take a "
+                        "derivative rule; make them positional (or nondiff_argnums)")
+    return tuple(bound.args)
+
+
+def _leaves_on(args: tuple, top):
+    """The leaves of ``args`` and their primal values at ``top``'s level."""
+    leaves, td = tree_flatten(tuple(args))
+    prim = [a._value if type(a) is Tensor and a._trace is top else a for a in leaves]
+    return leaves, prim, td
+
+
+def _pack(leaves):
+    """One output leaf as it is; several as one flat vector (for a single tape node)."""
+    if len(leaves) == 1:
+        return leaves[0]
+    if not leaves:
+        return np.zeros(0)
+    if any(type(v) is Tensor for v in leaves):
+        return _ops.concatenate([_ops.reshape(_ops.astype(v, np.float64) if np.result_type(
+            concrete(v)).kind != "f" else v, (-1,)) for v in leaves])
+    return np.concatenate([np.ravel(np.asarray(v, dtype=np.result_type(np.asarray(v), np.float64)
+                                               if np.result_type(np.asarray(v)).kind != "f"
+                                               else None)) for v in leaves])
+
+
+def _unpack(packed, like: list) -> list:
+    """The leaves shaped like ``like`` out of :func:`_pack`'s vector (differentiable ops)."""
+    if len(like) == 1:
+        return [packed]
+    out, off = [], 0
+    for v in like:
+        shp = tuple(np.shape(concrete(v)))
+        n = math.prod(shp)
+        piece = _ops.reshape(_ops.getitem(packed, (Ellipsis, slice(off, off + n))),
+                             tuple(shape_of(packed)[:-1]) + shp)
+        dt = np.result_type(concrete(v))
+        out.append(piece if np.result_type(concrete(piece)) == dt else _ops.astype(piece, dt))
+        off += n
+    return out
+
+
+def _tree_cotangents(cts, args: tuple, who: str) -> list:
+    """A rule's per-argument cotangents (or tangents), flattened to the arguments' leaves;
+    None (for an argument or a leaf) means zero."""
+    if not isinstance(cts, (tuple, list)) or len(cts) != len(args):
+        raise TypeError(f"{who} must return a tuple with one cotangent per input ({len(args)}), "
+                        f"got {type(cts).__name__}" + (f" of length {len(cts)}"
+                                                       if isinstance(cts, (tuple, list)) else ""))
+    flat = []
+    for i, (c, a) in enumerate(zip(cts, args)):
+        al, atd = tree_flatten(a)
+        if c is None:
+            flat += [None] * len(al)
+            continue
+        cl, ctd = tree_flatten(c)
+        if len(cl) != len(al):
+            raise TypeError(f"{who}: the cotangent of input {i} has structure {ctd}, the input "
+                            f"{atd}")
+        flat += list(_checked(cl, al, who, "cotangent"))
+    return flat
+
+
 class custom_vjp:
     """Give a function your own VJP rule, in JAX's style::
 
@@ -64,8 +153,9 @@ class custom_vjp:
         def f_bwd(residuals, g): return (cotangent_for_x,)
         f.defvjp(f_fwd, f_bwd)
 
-    Reverse mode uses ``f_bwd``; forward mode (and the derivatives of
-    enclosing transforms) differentiate ``f_fwd``'s own ops.
+    Reverse mode uses ``f_bwd``. Forward mode (``jvp``, ``jacfwd``, ``linearize``)
+    refuses, as JAX does: the rule is a VJP. Forward over reverse (``hessian``)
+    works: it differentiates ``f_bwd``'s ops, and ``f_fwd``'s primal computation.
 
     ``nondiff_argnums`` (as in JAX): positions of arguments that get no
     cotangent (a flag, a Python number, a function). ``f_fwd`` still takes
@@ -83,37 +173,55 @@ class custom_vjp:
         self.fwd, self.bwd = fwd, bwd
         return self
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        name = self.fun.__name__
         if self.fwd is None:
-            raise TypeError(f"custom_vjp {self.fun.__name__}: call defvjp(fwd, bwd) before using it")
+            raise TypeError(f"custom_vjp {name}: call defvjp(fwd, bwd) before using it")
+        args = _positional(self.fun, args, kwargs, f"custom_vjp {name}")
         if self.nondiff:  # a rule over the other arguments, the nondiff ones fixed
-            static, dynamic, merge = _split_nondiff(self.nondiff, args, f"custom_vjp {self.fun.__name__}")
+            static, dynamic, merge = _split_nondiff(self.nondiff, args, f"custom_vjp {name}")
             inner = custom_vjp(functools.wraps(self.fun)(lambda *d: self.fun(*merge(d))))
             fwd, bwd = self.fwd, self.bwd
             inner.defvjp(lambda *d: fwd(*merge(d)), lambda res, g: bwd(*static, res, g))
             return inner(*dynamic)
-        top = _top_trace(args)
+        leaves0, _ = tree_flatten(tuple(args))
+        top = _top_trace(leaves0)
         if top is not None and top.jax:  # inside tg.to_jax: a jax.custom_vjp
             return top.custom_call(self, args)
-        if top is None or top.forward:
+        if top is None:
             return self.fun(*args)
-        primals = tuple(a._value if type(a) is Tensor and a._trace is top else a for a in args)
-        out, res = self.fwd(*primals)
-        bwd, name = self.bwd, self.fun.__name__
+        if top.forward:
+            if _IN_FWD.depth:  # f_fwd computing the primal (e.g. under hessian): its own ops
+                return self.fun(*args)
+            raise TypeError(f"custom_vjp {name}: forward-mode differentiation (jvp, jacfwd, "
+                            "linearize) of a custom_vjp function is not defined, as in JAX: its "
+                            "rule is a VJP. Use reverse mode (grad, vjp, jacrev, hessian), or "
+                            "custom_jvp")
+        leaves, prim, td = _leaves_on(args, top)
+        primals = tree_unflatten(td, prim)
+        _IN_FWD.depth += 1
+        try:
+            out, res = self.fwd(*primals)
+        finally:
+            _IN_FWD.depth -= 1
+        out_leaves, out_td = tree_flatten(out)
+        bwd = self.bwd
 
-        def one(g, args_):
-            cts = bwd(res, g)
-            if not isinstance(cts, (tuple, list)) or len(cts) != len(args_):
-                raise TypeError(f"custom_vjp {name}: bwd must return a tuple with one "
-                                f"cotangent per input ({len(args_)}), got {type(cts).__name__}")
-            return _checked(cts, args_, f"custom_vjp {name}: bwd", "cotangent")
+        def one(g):
+            g_tree = tree_unflatten(out_td, _unpack(g, out_leaves))
+            return tuple(_tree_cotangents(bwd(res, g_tree), tuple(primals), f"custom_vjp {name}: bwd"))
 
         def vjp_all(g, out_, *args_):
-            return _map_batch(lambda gb: one(gb, args_), g, shape_of(out_), args_)
+            return _map_batch(one, g, shape_of(out_), args_)
 
-        op = Op(f"custom_vjp[{name}]", None, "dense", inputs=_arg_names(args), vjp_all=vjp_all,
-                symbol="user-defined VJP", call=self.fun)
-        return _record_custom(op, top, args, primals, out)
+        def jvp_all(tangents, out_, *args_):
+            raise TypeError(f"custom_vjp {name}: forward-mode differentiation (jvp, jacfwd, "
+                            "linearize) of a custom_vjp function is not defined, as in JAX")
+
+        op = Op(f"custom_vjp[{name}]", None, "dense", inputs=_arg_names(leaves), vjp_all=vjp_all,
+                jvp_all=jvp_all, symbol="user-defined VJP", call=self.fun)
+        packed = _record_custom(op, top, leaves, prim, _pack(out_leaves))
+        return tree_unflatten(out_td, _unpack(packed, out_leaves))
 
 
 class custom_jvp:
@@ -141,49 +249,107 @@ class custom_jvp:
         self.jvp_rule = rule
         return rule
 
-    def __call__(self, *args):
+    def defjvps(self, *rules) -> None:
+        """One rule per argument, ``rule(tangent, out, *primals)``, whose contributions add
+        up (JAX's ``defjvps``); None for an argument without a derivative."""
+        def combined(primals, tangents):
+            out = self.fun(*primals)
+            total = None
+            for rule, t in zip(rules, tangents):
+                if rule is None or t is None:
+                    continue
+                c = rule(t, out, *primals)
+                total = c if total is None else total + c
+            return out, (_zeros_like(out) if total is None else total)
+        self.jvp_rule = combined
+
+    def __call__(self, *args, **kwargs):
+        name = self.fun.__name__
         if self.jvp_rule is None:
-            raise TypeError(f"custom_jvp {self.fun.__name__}: define the rule with defjvp first")
+            raise TypeError(f"custom_jvp {name}: define the rule with defjvp first")
+        args = _positional(self.fun, args, kwargs, f"custom_jvp {name}")
         if self.nondiff:  # a rule over the other arguments, the nondiff ones fixed
-            static, dynamic, merge = _split_nondiff(self.nondiff, args, f"custom_jvp {self.fun.__name__}")
+            static, dynamic, merge = _split_nondiff(self.nondiff, args, f"custom_jvp {name}")
             inner = custom_jvp(functools.wraps(self.fun)(lambda *d: self.fun(*merge(d))))
             rule = self.jvp_rule
             inner.defjvp(lambda primals, tangents: rule(*static, primals, tangents))
             return inner(*dynamic)
-        top = _top_trace(args)
+        leaves0, _ = tree_flatten(tuple(args))
+        top = _top_trace(leaves0)
         if top is None:
             return self.fun(*args)
         if top.jax:  # inside tg.to_jax: a jax.custom_jvp
             return top.custom_call(self, args)
-        primals = tuple(a._value if type(a) is Tensor and a._trace is top else a for a in args)
+        leaves, prim, td = _leaves_on(args, top)
+        primals = tree_unflatten(td, prim)
         rule = self.jvp_rule
-        name = self.fun.__name__
+
+        def tangent_out(prims, tans, like):
+            """The rule's output tangent, flattened and packed like the output."""
+            _, t = rule(tuple(tree_unflatten(td, list(prims))), tuple(tree_unflatten(td, list(tans))))
+            return _pack(_tangent_leaves(t, like, name))
+
         if top.forward:
             nb = top.batch_ndim
-            tans = tuple(a._tangent if type(a) is Tensor and a._trace is top else None for a in args)
+            tans = [a._tangent if type(a) is Tensor and a._trace is top else None for a in leaves]
             given = [t for t in tans if t is not None]
             batch = shape_of(given[0])[:nb] if given and nb else ()
-            tans = tuple(_zeros_like(p, batch) if t is None else t for p, t in zip(primals, tans))
-            if nb == 0:
-                out, t_out = rule(primals, tans)
-                _checked((t_out,), (out,), f"custom_jvp {name}: the rule", "output tangent", "output")
-            else:  # the user's rule sees one tangent per input, one batch entry at a time
-                out = self.fun(*primals)
-                t_out = _map_batch_jvp(rule, primals, tans, batch, out, name)
-            return Tensor(out, top, None, t_out)
+            tans = [_zeros_like(p, batch) if t is None else t for p, t in zip(prim, tans)]
+            if not batch:  # the rule's own output, as JAX uses it (a stable form may be the point)
+                o, t = rule(tuple(primals), tuple(tree_unflatten(td, tans)))
+                out_leaves, out_td = tree_flatten(o)
+                t_packed = _pack(_tangent_leaves(t, out_leaves, name))
+            else:
+                out_leaves, out_td = tree_flatten(self.fun(*primals))
+                t_packed = _batched_tangent(lambda ts: tangent_out(prim, ts, out_leaves), prim, tans,
+                                            batch, _pack(out_leaves))
+            t_parts = _unpack(t_packed, out_leaves) if len(out_leaves) > 1 else [t_packed]
+            return tree_unflatten(out_td, [Tensor(o, top, None, t) for o, t in zip(out_leaves, t_parts)])
         out = self(*primals)
+        out_leaves, out_td = tree_flatten(out)
 
         def vjp_all(g, out_, *args_):
             # the rule is linear in the tangents: its transpose is its VJP in t
-            def lin(*ts):
-                return rule(tuple(args_), ts)[1]
             zeros = tuple(_zeros_like(p) for p in args_)
-            pull = vjp(lin, *zeros)[1]
-            return _map_batch(lambda gb: pull(gb), g, shape_of(out_), args_)
+            pull = vjp(lambda *ts: tangent_out(args_, ts, out_leaves), *zeros)[1]
+            return _map_batch(pull, g, shape_of(out_), args_)
 
-        op = Op(f"custom_jvp[{self.fun.__name__}]", None, "dense", inputs=_arg_names(args),
-                vjp_all=vjp_all, symbol="user-defined JVP (transposed)", call=self.fun)
-        return _record_custom(op, top, args, primals, out)
+        def jvp_all(tangents, out_, *args_):  # forward over a recorded tape (linearize)
+            given = [(t, p) for t, p in zip(tangents, args_) if t is not None]
+            nb = len(shape_of(given[0][0])) - len(shape_of(given[0][1])) if given else 0
+            batch = shape_of(given[0][0])[:nb] if nb else ()
+            ts = [_zeros_like(p, batch) if t is None else t for t, p in zip(tangents, args_)]
+            return _batched_tangent(lambda tt: tangent_out(args_, tt, out_leaves), args_, ts,
+                                    batch, out_)
+
+        op = Op(f"custom_jvp[{name}]", None, "dense", inputs=_arg_names(leaves), vjp_all=vjp_all,
+                jvp_all=jvp_all, symbol="user-defined JVP (transposed)", call=self.fun)
+        packed = _record_custom(op, top, leaves, prim, _pack(out_leaves))
+        return tree_unflatten(out_td, _unpack(packed, out_leaves))
+
+
+def _tangent_leaves(t, like: list, name: str) -> list:
+    """A custom_jvp rule's output tangent as leaves shaped like the output's (None: zero)."""
+    t_leaves = [None] * len(like) if t is None else tree_flatten(t)[0]
+    if len(t_leaves) != len(like):
+        raise TypeError(f"custom_jvp {name}: the rule's output tangent has {len(t_leaves)} "
+                        f"leaves, the output {len(like)}")
+    t_leaves = [_zeros_like(o) if v is None else v for v, o in zip(t_leaves, like)]
+    _checked(t_leaves, like, f"custom_jvp {name}: the rule", "output tangent", "output")
+    return t_leaves
+
+
+def _batched_tangent(one: Callable, primals, tans, batch: tuple, out):
+    """``one(tangents)`` for tangents with leading ``batch`` axes: one slice at a time (the
+    user's rule sees JAX's shapes), stacked back."""
+    if not batch:
+        return one(tans)
+    n = math.prod(batch)
+    flat = [_ops.reshape(t, (n,) + tuple(shape_of(p))) for t, p in zip(tans, primals)]
+    outs = [one([_ops.getitem(t, k) for t in flat]) for k in range(n)]
+    if not outs:
+        return _zeros_like(out, batch)
+    return _ops.reshape(_ops.stack(outs), batch + tuple(shape_of(out)))
 
 
 def _record_custom(op: Op, top, args, primals, out) -> Tensor:
@@ -237,20 +403,6 @@ def _map_batch(one: Callable, g, out_shape: tuple, args) -> tuple:
         parts = [_zeros_like(a) if p is None else p for p in parts]
         result.append(_ops.reshape(_ops.stack(parts), batch + shape_of(a)))
     return tuple(result)
-
-
-def _map_batch_jvp(rule: Callable, primals, tans, batch: tuple, out, name: str):
-    """The output tangent of a custom_jvp rule for a batch of input tangents."""
-    n = math.prod(batch)
-    flat = [_ops.reshape(t, (n,) + shape_of(p)) for t, p in zip(tans, primals)]
-    outs = []
-    for k in range(n):
-        _, tk = rule(primals, tuple(_ops.getitem(t, k) for t in flat))
-        _checked((tk,), (out,), f"custom_jvp {name}: the rule", "output tangent", "output")
-        outs.append(_zeros_like(out) if tk is None else tk)
-    if not outs:
-        return _zeros_like(out, batch)
-    return _ops.reshape(_ops.stack(outs), batch + shape_of(out))
 
 
 def _arg_names(args) -> tuple:

@@ -46,7 +46,8 @@ def test_custom_vjp_under_jacrev_gives_the_jacobian():
     f = _linear_tg()
     np.testing.assert_allclose(tg.jacrev(f)(X), A, rtol=1e-14)
     np.testing.assert_allclose(tg.jacrev(f, chunk_size=2)(X), A, rtol=1e-14)
-    np.testing.assert_allclose(tg.jacfwd(f)(X), A, rtol=1e-14)  # forward mode: f's own ops
+    with pytest.raises(TypeError, match="forward-mode differentiation .* custom_vjp"):
+        tg.jacfwd(f)(X)  # as JAX: a VJP rule says nothing about forward mode
 
 
 def test_custom_vjp_with_a_scalar_output_and_second_order():
@@ -114,15 +115,15 @@ def test_check_grads_reports_a_wrong_rule_as_a_mismatch():
     wrong = tg.custom_vjp(lambda x: tg.sin(x))
     wrong.defvjp(lambda x: (tg.sin(x), x), lambda x, g: (g * tg.sin(x),))  # should be cos
     with pytest.raises(tg.check.GradCheckError, match="disagrees"):
-        tg.check.check_grads(wrong, X)
+        tg.check.check_grads(wrong, X, modes=("rev",))  # (forward mode refuses custom_vjp, as JAX)
     transposed = tg.custom_vjp(lambda x: A @ x)  # the classic slip: A instead of A.T
     transposed.defvjp(lambda x: (A @ x, None), lambda r, g: (A @ g,))
     with pytest.raises(tg.check.GradCheckError, match="worst Jacobian entries"):
-        tg.check.check_grads(transposed, X)
+        tg.check.check_grads(transposed, X, modes=("rev",))
     scalar = tg.custom_vjp(lambda x: tg.sum(tg.sin(x)))  # a scalar output used to crash here
     scalar.defvjp(lambda x: (tg.sum(tg.sin(x)), x), lambda x, g: (g * tg.sin(x),))
     with pytest.raises(tg.check.GradCheckError, match="worst Jacobian entries"):
-        tg.check.check_grads(scalar, X)
+        tg.check.check_grads(scalar, X, modes=("rev",))
     right = tg.custom_vjp(lambda x: tg.sin(x))
     right.defvjp(lambda x: (tg.sin(x), x), lambda x, g: (g * tg.cos(x),))
     tg.check.check_grads(right, X, order=1, modes=("rev",))
@@ -137,3 +138,74 @@ def test_a_rule_returning_the_wrong_shape_is_a_clear_error():
     e.defjvp(lambda p, t: (tg.sum(p[0]), t[0]))  # a tangent of the input's shape, not the output's
     with pytest.raises(ValueError, match="custom_jvp"):
         tg.jvp(e, (X,), (X,))
+
+
+# ---- pytrees, keywords, linearize, forward mode ------------------------------------------------
+def _dict_rule(m, C):
+    @C
+    def f(d):
+        return d["a"] * 2.0 + m.sin(d["b"])
+    f.defjvp(lambda p, t: (f(p[0]), 100.0 * t[0]["a"] + 3.0 * t[0]["b"]))
+    return f
+
+
+def test_rules_see_pytree_arguments_and_outputs_as_jax():
+    """The user's rule is used (not the function's own ops) when arguments or outputs are
+    dicts, lists or tuples: before, arrays inside them were differentiated plainly."""
+    ft, fj = _dict_rule(tg, tg.custom_jvp), _dict_rule(jnp, jax.custom_jvp)
+    d = {"a": X, "b": 2 * X}
+    for a, b in [(tg.grad(lambda v: tg.sum(ft(v)))(d), jax.grad(lambda v: jnp.sum(fj(v)))(d)),
+                 (tg.jacfwd(ft)(d), jax.jacfwd(fj)(d)), (tg.jacrev(ft)(d), jax.jacrev(fj)(d)),
+                 (tg.jvp(ft, (d,), (d,))[1], jax.jvp(fj, (d,), (d,))[1])]:
+        for k in ("a", "b") if isinstance(a, dict) else (None,):
+            np.testing.assert_allclose(a[k] if k else a, b[k] if k else b, rtol=1e-13)
+
+    def pair(m, C):
+        @C
+        def g(a, b):
+            return {"p": a * b, "q": m.sum(a)}
+        g.defvjp(lambda a, b: (g(a, b), (a, b)),
+                 lambda r, ct: ([ct["p"] * r[1] + ct["q"]][0], ct["p"] * r[0] * 10))
+        return g
+    gt, gj = pair(tg, tg.custom_vjp), pair(jnp, jax.custom_vjp)
+    loss_t = lambda a, b: tg.sum(gt(a, b)["p"]) + gt(a, b)["q"]  # noqa: E731
+    loss_j = lambda a, b: jnp.sum(gj(a, b)["p"]) + gj(a, b)["q"]  # noqa: E731
+    for a, b in zip(tg.grad(loss_t, argnums=(0, 1))(X, X + 1), jax.grad(loss_j, argnums=(0, 1))(X, X + 1)):
+        np.testing.assert_allclose(a, b, rtol=1e-13)
+
+    @tg.custom_vjp
+    def lst(v):
+        return v[0] * v[1]
+    lst.defvjp(lambda v: (lst(v), v), lambda r, ct: ([100 * ct, 200 * ct],))
+    np.testing.assert_allclose(tg.grad(lambda a: tg.sum(lst([a, a])))(X), 300.0)
+
+
+def test_keywords_linearize_defjvps_and_forward_mode_of_custom_vjp():
+    @tg.custom_jvp
+    def k(a, b=2.0):
+        return a * b
+    k.defjvp(lambda p, t: (k(*p), t[0] * p[1] * 10 + t[1] * p[0]))
+    np.testing.assert_allclose(tg.grad(lambda a: tg.sum(k(a, b=3.0)))(X), 30.0)
+
+    @tg.custom_jvp
+    def h(a):
+        return tg.sin(a)
+    h.defjvp(lambda p, t: (tg.sin(p[0]), 2 * tg.cos(p[0]) * t[0]))
+    np.testing.assert_allclose(tg.linearize(h, X)[1](np.ones(3)), 2 * np.cos(X))  # was zeros
+
+    @tg.custom_jvp
+    def f3(a, b):
+        return a * b
+    f3.defjvps(lambda ta, ans, a, b: ta * b, None)
+    ga, gb = tg.grad(lambda a, b: tg.sum(f3(a, b)), argnums=(0, 1))(X, X + 1)
+    np.testing.assert_allclose(ga, X + 1)
+    np.testing.assert_allclose(gb, 0.0)
+
+    @tg.custom_vjp
+    def c(a):
+        return a
+    c.defvjp(lambda a: (a, None), lambda _, g: (0.0 * g,))
+    for fn in (lambda: tg.jacfwd(c)(X), lambda: tg.jvp(c, (X,), (X,)), lambda: tg.linearize(c, X)[1](X)):
+        with pytest.raises(TypeError, match="forward-mode differentiation .* custom_vjp"):
+            fn()
+    np.testing.assert_allclose(tg.hessian(lambda a: tg.sum(c(a) ** 2))(X), 0.0)  # over the rule
