@@ -76,7 +76,15 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                              "their mapped axes")
         if not sizes and axis_size is None:
             raise ValueError("vmap: no argument is mapped (all in_axes are None); give axis_size")
+        if sizes and axis_size is not None and sizes != {int(axis_size)}:
+            raise ValueError(f"vmap: axis_size={axis_size} but the mapped arguments have size "
+                             f"{next(iter(sizes))} along their mapped axes")
         n = sizes.pop() if sizes else int(axis_size)
+        if n == 0:  # no call to run: the output's structure from one call on zeros (JAX traces)
+            sliced = [v if m is None else np.zeros(shape_of(concrete(m))[1:], np.result_type(concrete(m)))
+                      for v, m in zip(leaves, moved)]
+            a, k = tree_unflatten(td, sliced)
+            return _empty_outputs(fun(*a, **k), out_axes)
         outs = []
         for i in range(n):
             sliced = [v if m is None else m[i] for v, m in zip(leaves, moved)]
@@ -100,8 +108,24 @@ def _stack_outputs(outs: list, out_axes, n: int):
     result = []
     for j, ax in enumerate(axes):
         column = [p[j] for p in per]
-        if ax is None:
-            result.append(column[0])  # the same for every slice (as JAX requires)
+        if ax is None:  # the same for every slice, as JAX requires (it raises otherwise)
+            first = np.asarray(concrete(column[0]))
+            if any(not np.array_equal(np.asarray(concrete(c)), first, equal_nan=True) for c in column[1:]):
+                raise ValueError(f"vmap: out_axes None for output {j}, but it differs between "
+                                 "the mapped slices (it depends on a mapped input); give it an "
+                                 "axis")
+            result.append(column[0])
             continue
         result.append(_ops.stack(column, axis=ax))
+    return tree_unflatten(td, result)
+
+
+def _empty_outputs(out, out_axes):
+    """The outputs of a map over zero slices: each leaf with a 0-length axis at its out axis."""
+    leaves, td = tree_flatten(out)
+    axes = _spread_axes(out_axes, out, "out_axes")
+    result = []
+    for v, ax in zip(leaves, axes):
+        a = np.asarray(concrete(v))
+        result.append(a if ax is None else np.moveaxis(np.zeros((0,) + a.shape, a.dtype), 0, ax))
     return tree_unflatten(td, result)

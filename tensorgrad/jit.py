@@ -198,8 +198,8 @@ def _hashable(v, what: str):
         raise TypeError(f"jit: {what} of type {type(v).__name__} is not hashable, so it cannot "
                         "be part of the signature; pass a tuple instead of a list, or close "
                         "over the value") from None
-    if type(v) is float and v != v:
-        return (float, "nan")
+    if type(v) is float and (v != v or v == 0):  # NaN equals itself here; −0.0 is not 0.0
+        return (float, repr(v))
     return (type(v), v)
 
 

@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import ops as _ops
-from .tensor import Tensor, concrete, shape_of
+from .tensor import concrete, shape_of
 from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["cond", "switch", "fori_loop", "while_loop", "scan", "stop_gradient"]
@@ -22,39 +22,63 @@ __all__ = ["cond", "switch", "fori_loop", "while_loop", "scan", "stop_gradient"]
 stop_gradient = _ops.stop_gradient
 
 
-def _index(value, name: str) -> int:
-    if isinstance(value, Tensor) and value._trace is not None:
-        raise TypeError(f"{name}: the branch index or predicate is a traced value; its value "
-                        "decides which code runs, so it must be concrete (compute it outside the "
-                        "transform, or select values with tg.where)")
-    return int(np.asarray(concrete(value)))
+def _scalar(value, name: str, what: str) -> np.ndarray:
+    """The concrete 0-d value deciding which code runs (a traced value is read at this point:
+    it carries no derivative; under ``tg.jit`` reading it raises ConcretizationError)."""
+    v = np.asarray(concrete(value))
+    if v.shape != ():
+        raise TypeError(f"{name}: the {what} must be a scalar, got shape {v.shape}")
+    return v
 
 
-def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
-    """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``."""
-    return (true_fun if _index(pred, "cond") else false_fun)(*operands)
+def _integer(value, name: str, what: str) -> int:
+    v = _scalar(value, name, what)
+    if v.dtype.kind not in "iu":
+        raise TypeError(f"{name}: the {what} must be an integer, got {v.dtype} ({value!r}); "
+                        "JAX refuses a float or bool here too")
+    return int(v)
+
+
+_MISSING = object()
+
+
+def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_MISSING):
+    """``true_fun(*operands)`` if ``pred`` is true (nonzero) else ``false_fun(*operands)``
+    (``operand=`` is JAX's older single-operand form)."""
+    if operand is not _MISSING:
+        if operands:
+            raise TypeError("cond: give the operands positionally or as operand=, not both")
+        operands = (operand,)
+    v = _scalar(pred, "cond", "predicate")
+    if v.dtype.kind not in "biuf":
+        raise TypeError(f"cond: the predicate must be a boolean or a number, got {v.dtype}")
+    return (true_fun if bool(v != 0) else false_fun)(*operands)
 
 
 def switch(index, branches: Sequence[Callable], *operands):
     """``branches[index](*operands)``, the index clamped to the branches, as ``jax.lax.switch``."""
-    k = min(max(_index(index, "switch"), 0), len(branches) - 1)
+    k = min(max(_integer(index, "switch", "branch index"), 0), len(branches) - 1)
     return branches[k](*operands)
 
 
 def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any):
     """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``."""
     val = init_val
-    for i in range(_index(lower, "fori_loop"), _index(upper, "fori_loop")):
+    for i in range(_integer(lower, "fori_loop", "lower bound"), _integer(upper, "fori_loop", "upper bound")):
         val = body_fun(i, val)
     return val
 
 
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any):
-    """``val = body_fun(val)`` while ``cond_fun(val)``."""
+    """``val = body_fun(val)`` while ``cond_fun(val)`` (a boolean scalar, as JAX requires)."""
     val = init_val
-    while _index(cond_fun(val), "while_loop"):
+    while True:
+        c = _scalar(cond_fun(val), "while_loop", "value of cond_fun")
+        if c.dtype != bool:
+            raise TypeError(f"while_loop: cond_fun must return a boolean scalar, got {c.dtype}")
+        if not c:
+            return val
         val = body_fun(val)
-    return val
 
 
 def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reverse: bool = False,
@@ -78,8 +102,13 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
         ys.append(y)
     if reverse:
         ys.reverse()
-    if not ys:
-        return carry, None
+    if not ys:  # no step: ys of the shapes one step would give, with a leading 0
+        x = tree_unflatten(td, [np.zeros(shape_of(concrete(v))[1:], np.result_type(concrete(v)))
+                                for v in leaves]) if leaves else None
+        _, y = f(init, x)
+        y_leaves, y_td = tree_flatten(y)
+        return carry, tree_unflatten(y_td, [np.zeros((0,) + tuple(shape_of(concrete(v))),
+                                                     np.result_type(concrete(v))) for v in y_leaves])
     y_leaves = [tree_flatten(y)[0] for y in ys]
     y_td = tree_flatten(ys[0])[1]
     stacked = [_ops.stack([yl[j] for yl in y_leaves]) for j in range(len(y_leaves[0]))]

@@ -132,6 +132,8 @@ def _norm_argnums(argnums, nargs: int, name: str):
         if not -nargs <= a < nargs:
             raise ValueError(f"{name}: argnums={argnums!r} is out of range for a function "
                              f"called with {nargs} positional arguments")
+    if len({a % nargs for a in nums}) != len(nums):
+        raise ValueError(f"{name}: argnums={argnums!r} names an argument twice")
     return single, tuple(a % nargs for a in nums)
 
 

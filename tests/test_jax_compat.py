@@ -214,3 +214,46 @@ def test_registered_pytree_nodes_work_through_every_transform():
     assert type(gp) is Pair and np.array_equal(gp.a, [3.0, 3.0]) and np.array_equal(gp.b, [1.0, 1.0])
     with pytest.raises(ValueError, match="built in"):
         tg.tree_util.register_pytree_node(dict, lambda d: ((), None), lambda a, c: {})
+
+
+# ---- control flow reads its predicates as JAX does; vmap and argnums refuse what JAX refuses ----
+def test_cond_takes_the_true_branch_for_any_nonzero_predicate():
+    for p in (0.5, -0.2, 1e-9, np.array(0.9), True, 3):
+        assert tg.lax.cond(p, lambda: "T", lambda: "F") == "T"  # (floats were truncated to 0)
+    for p in (0, 0.0, False):
+        assert tg.lax.cond(p, lambda: "T", lambda: "F") == "F"
+    assert tg.lax.cond(True, lambda v: v, lambda v: -v, operand=3) == 3
+    x = np.array([0.3, -1.2, 2.0])
+    g = tg.grad(lambda v: tg.lax.cond(v[0], lambda z: tg.sum(z ** 2), lambda z: tg.sum(z ** 3), v))(x)
+    np.testing.assert_allclose(g, 2 * x)  # a traced float predicate: its value picks the branch
+
+
+def test_loops_and_switch_refuse_what_jax_refuses():
+    with pytest.raises(TypeError, match="switch: the branch index must be an integer"):
+        tg.lax.switch(1.7, [lambda: 0, lambda: 1])
+    with pytest.raises(TypeError, match="fori_loop: the upper bound must be an integer"):
+        tg.lax.fori_loop(0, 2.5, lambda i, v: v, 0)
+    with pytest.raises(TypeError, match="while_loop: cond_fun must return a boolean scalar"):
+        tg.lax.while_loop(lambda s: 2.75 - s, lambda s: s + 1, 0.0)
+    with pytest.raises(TypeError, match="cond: the predicate must be a scalar"):
+        tg.lax.cond(np.array([1.0]), lambda: 1, lambda: 2)
+    carry, ys = tg.lax.scan(lambda c, x: (c, {"y": c * 2}), np.array(1.0), np.zeros(0))
+    assert ys["y"].shape == (0,)  # zero steps: ys shaped as one step would give
+
+
+def test_vmap_and_argnums_refuse_what_jax_refuses():
+    x = np.arange(6.0).reshape(3, 2)
+    with pytest.raises(ValueError, match="out_axes None for output 0, but it differs"):
+        tg.vmap(lambda r: r * 2, out_axes=None)(x)
+    np.testing.assert_allclose(tg.vmap(lambda r: np.float64(5.0), out_axes=None)(x), 5.0)
+    with pytest.raises(ValueError, match="axis_size=7 but the mapped arguments have size 3"):
+        tg.vmap(lambda r: r, axis_size=7)(np.arange(3.0))
+    with pytest.raises(ValueError, match=r"argnums=\(0, 0\) names an argument twice"):
+        tg.grad(lambda a: tg.sum(a ** 2), (0, 0))(x)
+    assert tg.vmap(lambda r: (r.sum(), r), out_axes=(0, 1))(np.zeros((0, 3)))[1].shape == (3, 0)
+
+
+def test_jit_tells_minus_zero_from_zero():
+    f = tg.jit(lambda a, s: a / s)
+    with np.errstate(divide="ignore"):
+        assert f(np.ones(1), 0.0)[0] == np.inf and f(np.ones(1), -0.0)[0] == -np.inf
