@@ -33,7 +33,11 @@ from .tensor import Tensor, concrete, shape_of
 from .transforms import _zeros_like, vjp
 from .tree import tree_flatten, tree_unflatten
 
-__all__ = ["custom_vjp", "custom_jvp"]
+__all__ = ["custom_vjp", "custom_jvp", "ForwardModeError"]
+
+
+class ForwardModeError(TypeError):
+    """Forward-mode differentiation reached a ``custom_vjp`` function (not defined, as in JAX)."""
 
 
 def _top_trace(args):
@@ -193,10 +197,10 @@ class custom_vjp:
         if top.forward:
             if _IN_FWD.depth:  # f_fwd computing the primal (e.g. under hessian): its own ops
                 return self.fun(*args)
-            raise TypeError(f"custom_vjp {name}: forward-mode differentiation (jvp, jacfwd, "
-                            "linearize) of a custom_vjp function is not defined, as in JAX: its "
-                            "rule is a VJP. Use reverse mode (grad, vjp, jacrev, hessian), or "
-                            "custom_jvp")
+            raise ForwardModeError(f"custom_vjp {name}: forward-mode differentiation (jvp, jacfwd, "
+                                   "linearize) of a custom_vjp function is not defined, as in JAX: "
+                                   "its rule is a VJP. Use reverse mode (grad, vjp, jacrev, "
+                                   "hessian), or custom_jvp")
         leaves, prim, td = _leaves_on(args, top)
         primals = tree_unflatten(td, prim)
         _IN_FWD.depth += 1
@@ -215,8 +219,8 @@ class custom_vjp:
             return _map_batch(one, g, shape_of(out_), args_)
 
         def jvp_all(tangents, out_, *args_):
-            raise TypeError(f"custom_vjp {name}: forward-mode differentiation (jvp, jacfwd, "
-                            "linearize) of a custom_vjp function is not defined, as in JAX")
+            raise ForwardModeError(f"custom_vjp {name}: forward-mode differentiation (jvp, jacfwd, "
+                                   "linearize) of a custom_vjp function is not defined, as in JAX")
 
         op = Op(f"custom_vjp[{name}]", None, "dense", inputs=_arg_names(leaves), vjp_all=vjp_all,
                 jvp_all=jvp_all, symbol="user-defined VJP", call=self.fun)

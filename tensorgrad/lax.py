@@ -1,5 +1,7 @@
-"""JAX's structured control flow, ``tg.lax.cond``, ``switch``, ``fori_loop``, ``while_loop``
-and ``scan``, with ``jax.lax``'s signatures, so code written for JAX runs here.
+"""JAX's structured control flow, ``tg.lax.cond``, ``switch``, ``fori_loop``, ``while_loop``,
+``scan``, ``map`` and ``associative_scan``, and ``jax.lax``'s ``select``/``select_n``, dynamic
+slices (start indices clamped into range, as JAX does) and cumulative reductions, with
+``jax.lax``'s signatures, so code written for JAX runs here.
 
 tensorgrad runs Python eagerly, so each is the plain Python it stands for: one branch
 taken, a loop run. Every transform differentiates through them as through any Python
@@ -14,10 +16,14 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import ops as _ops
-from .tensor import concrete, shape_of
+from .tensor import Tensor, concrete, shape_of
 from .tree import tree_flatten, tree_unflatten
 
-__all__ = ["cond", "switch", "fori_loop", "while_loop", "scan", "stop_gradient"]
+__all__ = ["cond", "switch", "fori_loop", "while_loop", "scan", "stop_gradient", "map",
+           "associative_scan", "select", "select_n", "dynamic_slice", "dynamic_slice_in_dim",
+           "dynamic_index_in_dim", "dynamic_update_slice", "dynamic_update_slice_in_dim",
+           "dynamic_update_index_in_dim", "cumsum", "cumprod", "cummax", "cummin",
+           "cumlogsumexp"]
 
 stop_gradient = _ops.stop_gradient
 
@@ -113,3 +119,141 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
     y_td = tree_flatten(ys[0])[1]
     stacked = [_ops.stack([yl[j] for yl in y_leaves]) for j in range(len(y_leaves[0]))]
     return carry, tree_unflatten(y_td, stacked)
+
+
+def map(f: Callable, xs: Any, *, batch_size: int | None = None):  # noqa: A001
+    """``f`` over the leading axis of ``xs`` (a pytree), outputs stacked (``jax.lax.map``;
+    ``batch_size`` only groups the calls in JAX: the results are the same)."""
+    return scan(lambda c, x: (c, f(x)), None, xs)[1]
+
+
+def associative_scan(fn: Callable, elems: Any, reverse: bool = False, axis: int = 0):
+    """The inclusive prefix combination ``fn(... fn(fn(e₀, e₁), e₂) ..., eᵢ)`` along ``axis``
+    of ``elems`` (a pytree), as ``jax.lax.associative_scan`` (evaluated in order)."""
+    leaves, td = tree_flatten(elems)
+    n = {shape_of(concrete(v))[axis] for v in leaves}
+    if len(n) != 1:
+        raise ValueError(f"associative_scan: the leaves have different sizes {sorted(n)} along axis {axis}")
+    n = n.pop()
+    at = [[_ops.take(v, k, axis=axis) for v in leaves] for k in range(n)]
+    order = range(n - 1, -1, -1) if reverse else range(n)
+    acc, outs = None, {}
+    for k in order:
+        acc = at[k] if acc is None else tree_flatten(
+            fn(tree_unflatten(td, at[k]), tree_unflatten(td, acc)) if reverse
+            else fn(tree_unflatten(td, acc), tree_unflatten(td, at[k])))[0]
+        outs[k] = acc
+    if n == 0:
+        return elems
+    return tree_unflatten(td, [_ops.stack([outs[k][j] for k in range(n)], axis=axis)
+                               for j in range(len(leaves))])
+
+
+def select(pred, on_true, on_false):
+    """``on_true`` where ``pred``, else ``on_false`` (``jax.lax.select``: equal shapes)."""
+    shapes = {tuple(shape_of(concrete(v))) for v in (pred, on_true, on_false)}
+    if len(shapes) != 1:
+        raise ValueError(f"select: pred, on_true and on_false must have one shape, got {sorted(shapes)}")
+    return _ops.where(pred, on_true, on_false)
+
+
+def select_n(which, *cases):
+    """``cases[which]`` entry by entry (``which`` boolean: 0/1; or integers into ``cases``)."""
+    if not cases:
+        raise ValueError("select_n: give at least one case")
+    w = which if isinstance(which, Tensor) else np.asarray(which)
+    if np.result_type(concrete(w)) == bool:
+        return _ops.where(w, cases[1], cases[0]) if len(cases) > 1 else cases[0]
+    out = cases[-1]
+    for k in range(len(cases) - 2, -1, -1):
+        out = _ops.where(w == k, cases[k], out)
+    return out
+
+
+def _starts(operand, start_indices, sizes, name: str) -> tuple:
+    """The start of each axis (a negative one counted from the end), clamped so that the
+    slice fits (JAX's rule)."""
+    shape = tuple(shape_of(concrete(operand)))
+    starts = [int(np.asarray(concrete(i))) for i in start_indices]
+    if len(starts) != len(shape) or len(sizes) != len(shape):
+        raise ValueError(f"{name}: {len(starts)} start indices and {len(sizes)} sizes for an "
+                         f"operand of shape {shape}")
+    if any(z > d or z < 0 for z, d in zip(sizes, shape)):
+        raise ValueError(f"{name}: slice sizes {tuple(sizes)} do not fit the operand's shape {shape}")
+    starts = [b + d if b < 0 else b for b, d in zip(starts, shape)]  # negative: from the end
+    return tuple(slice(min(max(b, 0), d - z), min(max(b, 0), d - z) + z)
+                 for b, z, d in zip(starts, sizes, shape))
+
+
+def dynamic_slice(operand, start_indices: Sequence, slice_sizes: Sequence[int]):
+    """``operand[start : start + size]`` on every axis, starts clamped into range."""
+    return _ops.getitem(operand, _starts(operand, start_indices, tuple(slice_sizes), "dynamic_slice"))
+
+
+def dynamic_update_slice(operand, update, start_indices: Sequence):
+    """``operand`` with ``update`` written from ``start_indices`` (clamped into range)."""
+    idx = _starts(operand, start_indices, tuple(shape_of(concrete(update))), "dynamic_update_slice")
+    return _ops.at(operand)[idx].set(update)
+
+
+def _in_dim(operand, index, axis: int):
+    nd = len(shape_of(concrete(operand)))
+    axis = axis % nd
+    starts = [0] * nd
+    starts[axis] = index
+    return starts, axis
+
+
+def dynamic_slice_in_dim(operand, start_index, slice_size: int, axis: int = 0):
+    starts, axis = _in_dim(operand, start_index, axis)
+    sizes = list(shape_of(concrete(operand)))
+    sizes[axis] = slice_size
+    return dynamic_slice(operand, starts, sizes)
+
+
+def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True):
+    out = dynamic_slice_in_dim(operand, index, 1, axis)
+    return out if keepdims else _ops.squeeze(out, axis=axis % len(shape_of(concrete(operand))))
+
+
+def dynamic_update_slice_in_dim(operand, update, start_index, axis: int):
+    starts, _ = _in_dim(operand, start_index, axis)
+    return dynamic_update_slice(operand, update, starts)
+
+
+def dynamic_update_index_in_dim(operand, update, index, axis: int):
+    nd = len(shape_of(concrete(operand)))
+    if len(shape_of(concrete(update))) == nd - 1:
+        update = _ops.expand_dims(update, axis % nd)
+    return dynamic_update_slice_in_dim(operand, update, index, axis)
+
+
+def _cumulative(step: Callable, operand, axis: int, reverse: bool):
+    return associative_scan(step, operand, reverse=reverse, axis=axis)
+
+
+def cumsum(operand, axis: int = 0, reverse: bool = False):
+    """The running sum along ``axis`` (from the end if ``reverse``)."""
+    return _ops.flip(_ops.cumsum(_ops.flip(operand, axis), axis), axis) if reverse \
+        else _ops.cumsum(operand, axis)
+
+
+def cumprod(operand, axis: int = 0, reverse: bool = False):
+    """The running product along ``axis`` (exact gradients at zeros, as ``tg.cumprod``)."""
+    return _ops.flip(_ops.cumprod(_ops.flip(operand, axis), axis), axis) if reverse \
+        else _ops.cumprod(operand, axis)
+
+
+def cummax(operand, axis: int = 0, reverse: bool = False):
+    """The running maximum along ``axis`` (ties share the gradient, as ``tg.maximum``)."""
+    return _cumulative(_ops.maximum, operand, axis, reverse)
+
+
+def cummin(operand, axis: int = 0, reverse: bool = False):
+    """The running minimum along ``axis``."""
+    return _cumulative(_ops.minimum, operand, axis, reverse)
+
+
+def cumlogsumexp(operand, axis: int = 0, reverse: bool = False):
+    """log Σ exp over the prefix along ``axis``: running ``logaddexp`` (stable for any range)."""
+    return _cumulative(_ops.logaddexp, operand, axis, reverse)

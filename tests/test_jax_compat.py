@@ -257,3 +257,26 @@ def test_jit_tells_minus_zero_from_zero():
     f = tg.jit(lambda a, s: a / s)
     with np.errstate(divide="ignore"):
         assert f(np.ones(1), 0.0)[0] == np.inf and f(np.ones(1), -0.0)[0] == -np.inf
+
+
+def test_more_of_jax_lax_matches_jax():
+    jl = jax.lax
+    x = np.random.default_rng(5).normal(size=(4, 3))
+    cases = [
+        (lambda m, v: m.map(lambda r: (r * 2) ** 2, v)),
+        (lambda m, v: m.associative_scan(lambda a, b: a * b, v)),
+        (lambda m, v: m.associative_scan(lambda a, b: a + b, v, reverse=True, axis=1)),
+        (lambda m, v: m.select(v > 0, v, v * 3)),
+        (lambda m, v: m.select_n(np.array([[0, 1, 2]] * 4), v, v * 2, v * 3)),
+        (lambda m, v: m.dynamic_slice(v, (-1, 1), (2, 2))),
+        (lambda m, v: m.dynamic_update_slice(v, v[:2, :2] * 5, (3, -1))),
+        (lambda m, v: m.dynamic_index_in_dim(v, 5, axis=0, keepdims=False)),
+        (lambda m, v: m.dynamic_update_index_in_dim(v, v[0] * 7, 2, 0)),
+        *[(lambda m, v, n=n, r=r: getattr(m, n)(v, axis=0, reverse=r))
+          for n in ("cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp") for r in (False, True)],
+    ]
+    for f in cases:
+        np.testing.assert_allclose(f(tg.lax, x), f(jl, x), rtol=1e-12)
+        np.testing.assert_allclose(tg.grad(lambda v: tg.sum(f(tg.lax, v) ** 2))(x),
+                                   jax.grad(lambda v: jnp.sum(f(jl, v) ** 2))(x), rtol=1e-10)
+    np.testing.assert_allclose(tg.lax.cumlogsumexp(np.array([-1000.0, 0.0, -2000.0])), [-1000.0, 0.0, 0.0])
