@@ -225,3 +225,152 @@ def test_jit_and_vmap():
                                    + st.truncnorm.logpdf(v, 0.0, 4.0), rtol=1e-12)
     got = tg.vmap(lambda v: st.gumbel_r.logpdf(v, 0.3, 1.2))(x)
     np.testing.assert_allclose(got, sst.gumbel_r.logpdf(x, 0.3, 1.2), rtol=1e-12)
+
+
+# ---- distribution functions from the incomplete gamma and beta functions; t for large df ------
+TAILS = ["cdf", "sf", "logcdf", "logsf"]
+XG = np.array([-INF, -1.0, 0.0, 1e-300, 1e-20, 1e-5, 0.5, 1.0, 3.0, 30.0, 60.0, 800.0, INF, NAN])[:, None]
+XB = np.array([-INF, -0.1, 0.0, 1e-300, 1e-20, 1e-5, 0.2, 0.5, 0.9, 1 - 1e-10, 1 - 2**-53, 1.0,
+               1.1, INF, NAN])[:, None]
+SHAPES_AB = (np.array([[0.5, 1.0, 2.0, 2.0, 1.0, 0.5, 0.0, -1.0, 2.0, 30.0, 0.01, 1.0, 0.05]]),
+             np.array([[0.5, 1.0, 3.0, 1.0, 3.0, 2.5, 1.0, 1.0, NAN, 40.0, 100.0, 1e4, 0.2]]))
+
+
+@pytest.mark.parametrize("fn", TAILS)
+def test_gamma_and_chi2_distribution_functions(fn):
+    a = np.array([[0.05, 0.5, 1.0, 2.0, 20.0, 300.0, INF, 0.0, -1.0, NAN]])  # inf: cdf 0 (SciPy)
+    for dist in ("gamma", "chi2"):
+        _same(getattr(getattr(st, dist), fn)(XG, a, 0.3, 2.0), _scipy(dist, fn, XG, a, 0.3, 2.0),
+              rtol=1e-12)
+        scales = np.array([[1.5, 0.0, -1.0, NAN]])
+        _same(getattr(getattr(st, dist), fn)(XG, 2.5, -0.5, scales),
+              _scipy(dist, fn, XG, 2.5, -0.5, scales), rtol=1e-12)
+
+
+@pytest.mark.parametrize("fn", TAILS)
+def test_beta_distribution_functions(fn):
+    ours = getattr(st.beta, fn)(XB, *SHAPES_AB)
+    ref = _scipy("beta", fn, XB, *SHAPES_AB)
+    if fn == "sf":  # SciPy's betaincc(0.5, 0.5, 1e-20) is 1.0; it is 1 − (2/π)·1e−10
+        assert abs(ours[4, 0] - (1 - 2e-10 / np.pi)) < 1e-16
+        ref[4, 0] = ours[4, 0]
+    _same(ours, ref, rtol=1e-12)
+    _same(getattr(st.beta, fn)(XG, 2.5, 1.5, -0.5, 3.0), _scipy("beta", fn, XG, 2.5, 1.5, -0.5, 3.0),
+          rtol=1e-12)
+
+
+def test_log_distribution_functions_keep_their_precision_in_the_tails():
+    # log1p(−sf) where the cdf rounds to 1, log(cdf) where it is tiny; −inf once it underflows
+    for args in [("gamma", "logcdf", 50.0, 2.0), ("gamma", "logsf", 1e-30, 2.0),
+                 ("gamma", "logcdf", 1e-200, 2.0), ("gamma", "logsf", 1000.0, 2.0),
+                 ("chi2", "logcdf", 150.0, 3.0), ("chi2", "logsf", 1e-40, 3.0),
+                 ("beta", "logcdf", 1 - 1e-6, 2.0, 3.0), ("beta", "logsf", 1e-9, 2.0, 3.0),
+                 ("beta", "logcdf", 1e-200, 2.0, 3.0), ("beta", "logsf", 1 - 1e-17, 2.0, 3.0)]:
+        ours = getattr(getattr(st, args[0]), args[1])(*args[2:])
+        _same(ours, _scipy(*args), rtol=1e-12)
+    assert st.gamma.logcdf(50.0, 2.0) == pytest.approx(-51 * np.exp(-50.0), rel=1e-13)
+    assert jst.gamma.logcdf(50.0, 2.0) == 0.0  # JAX's log(cdf)
+
+
+def test_gennorm_and_poisson_cdf_values():
+    x = np.array([-INF, -1e300, -30.0, -2.0, -1.0, -1e-10, -1e-300, 0.0, 1e-300, 1e-10, 0.5,
+                  2.0, 30.0, 1e300, INF, NAN])[:, None]
+    beta = np.array([[0.3, 1.0, 1.5, 2.0, 8.0, 0.0, -1.0, NAN]])
+    _same(st.gennorm.cdf(x, beta), _scipy("gennorm", "cdf", x, beta), rtol=1e-12)
+    k = np.array([-INF, -1.0, 0.0, 0.5, 1.0, 2.5, 3.0, 10.0, 100.0, INF, NAN])[:, None]
+    mu = np.array([[0.0, 0.5, 3.0, 20.0, 1000.0, INF, -1.0, NAN]])
+    _same(st.poisson.cdf(k, mu), _scipy("poisson", "cdf", k, mu), rtol=1e-12)
+    loc = np.array([[0.5, -1.0, 2.0, -3.0]])
+    _same(st.poisson.cdf(k, 2.0, loc), _scipy("poisson", "cdf", k, 2.0, loc), rtol=1e-12)
+
+
+def test_t_logpdf_for_large_df():
+    x = np.array([-INF, -1e10, -3.0, -1.0, -1e-200, 0.0, 0.1, 1.0, 2.0, 50.0, 1e30, INF, NAN])[:, None]
+    df = np.array([[0.1, 0.5, 1.0, 3.0, 19.9, 20.0, 20.1, 100.0, 1e3, 1e6, 1e12, 1e20, 1e100, 1e300,
+                    INF, 0.0, -1.0, NAN]])
+    for fn in ("logpdf", "pdf"):
+        _same(getattr(st.t, fn)(x, df, 0.5, 2.5), _scipy("t", fn, x, df, 0.5, 2.5), rtol=1e-12)
+    assert st.t.logpdf(1.0, 1e12) == pytest.approx(-0.5 * np.log(2 * np.pi) - 0.5, rel=1e-14)
+    assert st.t.logpdf(0.0, 1e20) == -0.5 * np.log(2 * np.pi)
+    # SciPy's z² overflows to −inf here; df = 1 is the Cauchy distribution
+    _same(st.t.logpdf([1e200, -1e300], 1.0), st.cauchy.logpdf([1e200, -1e300]), rtol=1e-14)
+
+
+TAIL_GRADS = [  # dist, fns, args, argnums (beta: not in a or b, as JAX)
+    ("gamma", TAILS, (L + S * np.array([0.2, 0.9, 2.5, 6.0, 14.0]), np.array([0.6, 1.0, 2.5, 3.0, 7.0]),
+                      L, S), (0, 1, 2, 3)),
+    ("chi2", TAILS, (L + S * np.array([0.5, 1.9, 2.5, 6.0, 24.0]), np.array([0.7, 2.0, 3.5, 5.0, 9.0]),
+                     L, S), (0, 1, 2, 3)),
+    ("beta", TAILS, (L + S * np.array([0.05, 0.3, 0.5, 0.8, 0.97]), np.array([0.6, 1.0, 2.5, 3.0, 7.0]),
+                     np.array([2.0, 0.7, 1.5, 4.0, 1.0]), L, S), (0, 3, 4)),
+    ("gennorm", ["cdf"], (np.array([-2.5, -0.4, 0.3, 1.2, 3.0]), np.array([0.7, 1.0, 1.6, 2.0, 4.0])),
+     (0, 1)),
+    ("poisson", ["cdf"], (np.array([0.0, 1.0, 3.0, 4.5, 9.0]), np.array([0.4, 2.0, 3.0, 5.5, 4.0])), (1,)),
+    ("t", ["logpdf", "pdf"], (np.array([-3.0, -0.5, 0.4, 1.7, 6.0]), np.array([0.7, 3.0, 19.0, 25.0, 150.0]),
+                              L, S), (0, 1, 2, 3)),
+]
+
+
+@pytest.mark.parametrize("dist, fns, args, argnums", TAIL_GRADS, ids=[c[0] for c in TAIL_GRADS])
+def test_distribution_function_gradients_match_jax(dist, fns, args, argnums):
+    for fn in fns:
+        ours = tg.grad(lambda *a: tg.sum(getattr(getattr(st, dist), fn)(*a)), argnums)(*args)
+        want = jax.grad(lambda *a: jnp.sum(getattr(getattr(jst, dist), fn)(*a)), argnums)(*args)
+        for k, g, w in zip(argnums, ours, want):
+            # JAX's own gradient in t's df loses ~1e−11 to the cancelling digamma terms
+            np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-14, err_msg=f"{dist}.{fn} arg {k}")
+
+
+def test_large_df_and_edge_gradients():
+    # d/d df of t.logpdf → −(z⁴ − 2z² − 1)/(4 df²); JAX's is NaN or garbage at these df
+    z = np.array([0.0, 1.0, 3.0])
+    for df in (1e8, 1e12, 1e100):
+        g = tg.grad(lambda d: tg.sum(st.t.logpdf(0.5 + 2.0 * z, d, 0.5, 2.0)))(df)
+        assert g == pytest.approx(np.sum(-(z**4 - 2 * z**2 - 1) / (4 * df * df)), rel=1e-9)
+    args = (np.array([-1.2, 0.3, 2.0]), np.array(4e3), L, S)
+    for i in range(4):
+        g = tg.grad(lambda v, i=i: tg.sum(st.t.logpdf(*args[:i], v, *args[i + 1:])))(args[i])
+        want = _central(lambda v, i=i: st.t.logpdf(*args[:i], v, *args[i + 1:]), args[i], 1e-4)
+        np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-12)
+    big = tg.grad(st.t.logpdf, (0, 2, 3))(1.3, 1e20, 0.2, 1.7)
+    for g, w in zip(big, tg.grad(st.norm.logpdf, (0, 1, 2))(1.3, 0.2, 1.7)):
+        assert g == pytest.approx(w, rel=1e-14)
+    # gennorm.cdf at 0: the density there (JAX: NaN); elsewhere central differences in beta
+    for b in (0.5, 1.0, 2.0):
+        assert tg.grad(st.gennorm.cdf)(0.0, b) == pytest.approx(st.gennorm.pdf(0.0, b), rel=1e-14)
+    b = np.array([0.5, 1.3, 3.0])
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(st.gennorm.cdf(0.8, v)))(b),
+                               _central(lambda v: st.gennorm.cdf(0.8, v), b), rtol=1e-6)
+    with pytest.raises(NotImplementedError, match="betainc"):
+        tg.grad(lambda a: st.beta.cdf(0.3, a, 2.0))(1.5)
+    # at the ends of the support, ±inf and under infinite slopes: finite, no warning
+    x = np.array([-INF, -1.0, 0.0, 1e-300, 0.5, 1.0, 2.0, 1e3, INF])
+    fns = [lambda x, s, a, c, f=f: getattr(st.gamma, f)(x, a, 0.0, s) + getattr(st.chi2, f)(x, a, 0.0, s)
+           + getattr(st.beta, f)(x, c, 1.0 / c, 0.0, s) for f in TAILS]  # beta: not in a, b
+    fns += [lambda x, s, a, c: st.gennorm.cdf(x - s, a) + st.poisson.cdf(x, a, s - 1.0),
+            lambda x, s, a, c: st.t.logpdf(x, a, 0.0, s) + st.t.logpdf(x, 1e20 * c, 0.0, s)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for f in fns:
+            for c in (0.5, 1.0, 2.5):  # c: a constant copy of the shape a
+                g = tg.grad(lambda x, s, a, c=c: tg.sum(tg.where(tg.isfinite(f(x, s, a, c)), f(x, s, a, c), 0.0)),
+                            (0, 1, 2))(x, np.ones(9), np.full(9, c))
+                assert all(np.all(np.isfinite(gi)) for gi in g)
+                assert np.all(g[1][[0, -1]] == 0.0)
+                assert f in fns[4:] or np.all(g[0][:2] == 0.0)  # below the support
+
+
+def test_distribution_functions_jit_and_float32():
+    def suite(x, a):
+        return (st.gamma.logcdf(x, a, 0.0, 1.5) + st.chi2.sf(x, a) + st.beta.logsf(x / 10.0, 2.0, 0.7)
+                + st.gennorm.cdf(x - 1.0, a) + st.poisson.cdf(x, a) + st.t.logpdf(x, a * 1e15))
+    f = tg.jit(suite)
+    for x, a in ((np.array([-1.0, 0.0, 0.5, 3.0, 12.0]), 2.5), (np.array([2.0, 0.3, -4.0, 9.0, 0.0]), 0.7)):
+        _same(f(x, a), suite(x, a), rtol=1e-14)
+    g = tg.jit(tg.grad(lambda x, a: tg.sum(suite(x, a)), (0, 1)))
+    x = np.array([0.5, 3.0, 7.0])
+    for ours, eager in zip(g(x, 2.5), tg.grad(lambda x, a: tg.sum(suite(x, a)), (0, 1))(x, 2.5)):
+        np.testing.assert_allclose(ours, eager, rtol=1e-14)
+    x32 = np.float32([-1.0, 0.0, 0.5, 3.0, 1e30, INF])
+    assert suite(x32, np.float32(2.5)).dtype == np.float32
+    assert st.t.logpdf(x32, np.float32(1e30)).dtype == np.float32

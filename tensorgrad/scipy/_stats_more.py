@@ -16,8 +16,9 @@ from ..ops.rearrange import concatenate
 from ..ops.reductions import std
 from ..ops.shape import expand_dims, reshape
 from ..ops.special_fns import betaln, gammaln, i0e, log_ndtr, ndtr, xlogy
+from ..ops.special_fns2 import gammaincc
 from ..ops.statistics import rankdata as _rankdata
-from ..tensor import ndim_of, shape_of
+from ..tensor import dtype_of, ndim_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._stats_base import (_INF, _LOG2, _LOG_2PI, _NAN, _PI, _and, _distribution, _floats,
                           _nonint, _or, _positive, _safe, _valid,
@@ -299,6 +300,24 @@ class gennorm:
 
     def pdf(x: ArrayLike, beta: ArrayLike) -> Array:
         return exp(gennorm.logpdf(x, beta))
+
+    def cdf(x: ArrayLike, beta: ArrayLike) -> Array:
+        """Q(1/β, |x|^β)/2 left of 0, 1 − Q(1/β, |x|^β)/2 right of it (SciPy's form, exact in the
+        left tail; JAX: (1 + sign(x)·P(1/β, |x|^β))/2). Where |x|^β underflows (x = 0
+        included) written as 1/2 + x·pdf(0), its expansion there, so the derivative is the
+        density (through |x|^β it would be 0·inf)."""
+        x, beta = _floats(x, beta)
+        b, ok = _positive(beta)
+        ax = _abs(x)
+        zero, end = ax == 0, isinf(x)
+        power = b * log(_safe(_or(zero, end), ax))
+        top = float(np.log(np.finfo(dtype_of(power)).max))
+        tiny, big = _or(zero, power < -top), power > top  # |x|^β under-, overflows
+        half_tail = 0.5 * gammaincc(1.0 / b, exp(_safe(_or(tiny, big), power, 0.0)))
+        v = where(_or(end, big), 0.0, half_tail)
+        v = where(x < 0, v, 1.0 - v)
+        centre = 0.5 + where(tiny, x, 0.0) * exp(log(b) - _LOG2 - gammaln(1.0 / b))
+        return _valid(ok, where(tiny, centre, v))
 
 
 # ---- discrete ----------------------------------------------------------------------------------

@@ -16,22 +16,31 @@ Each distribution is a module-like namespace with JAX's functions, signatures an
 * ``laplace``: logpdf, pdf, cdf
 * ``cauchy``: logpdf, pdf, cdf, logcdf, sf, logsf, ppf, isf
 * ``uniform``: logpdf, pdf, cdf, ppf
-* ``t``, ``gamma``, ``beta``, ``chi2``: logpdf, pdf
-* ``poisson``, ``binom``, ``geom``: logpmf, pmf; ``bernoulli``: logpmf, pmf, cdf, ppf
+* ``t``: logpdf, pdf (accurate for every ``df``, also far beyond 1e12, where the difference of
+  the two gammaln would cancel: there an asymptotic series)
+* ``gamma``, ``chi2``: logpdf, pdf, cdf, logcdf, sf, logsf (the incomplete gamma function,
+  differentiable in the shape parameter too)
+* ``beta``: logpdf, pdf, cdf, logcdf, sf, logsf (the incomplete beta function: its cdf and sf
+  differentiate in x, loc and scale, not in ``a`` or ``b``, which raises, as JAX refuses too)
+* ``poisson``: logpmf, pmf, cdf; ``binom``, ``geom``: logpmf, pmf; ``bernoulli``: logpmf,
+  pmf, cdf, ppf
 * ``multivariate_normal``: logpdf, pdf (``mean`` a scalar or a vector; ``cov`` a scalar, a
   matrix or a stack of matrices; factored by Cholesky)
 * ``gumbel_r``, ``gumbel_l``, ``pareto``: logpdf, pdf, cdf, logcdf, sf, logsf, ppf
 * ``truncnorm``: logpdf, pdf, cdf, logcdf, sf, logsf (the log of the mass between the bounds
   computed in the tail it lies in, so far tails keep their precision where JAX's gradient is
   NaN)
-* ``vonmises``, ``wrapcauchy``, ``gennorm``: logpdf, pdf
+* ``vonmises``, ``wrapcauchy``: logpdf, pdf; ``gennorm``: logpdf, pdf, cdf
 * ``nbinom``, ``betabinom``, ``multinomial``: logpmf, pmf; ``dirichlet``: logpdf, pdf (the
   components on the first axis of ``x``, as SciPy)
 * ``sem`` (differentiable) and ``rankdata`` (SciPy's ranks and dtypes; no gradient)
 
-Not here: the cdf/sf of ``gamma``, ``chi2``, ``beta`` and ``gennorm`` and ``poisson.cdf`` (they need the
-regularized incomplete gamma and beta functions and their derivatives in the shape parameter,
-which tensorgrad does not have), ``poisson.entropy``.
+Each logcdf (logsf) is log(cdf) below the median and log1p(−sf) above it (SciPy's split;
+JAX takes log(cdf), so 0 where the cdf rounds to 1). At the lower end of the support, where
+the cdf of ``gamma``, ``chi2`` or ``beta`` has an infinite right slope (shape below 1), the
+derivative is the left one, 0, as is the one at the upper end of ``beta`` for ``b < 1``.
+
+Not here: ``poisson.entropy``.
 
 Values follow SciPy, also where JAX differs: outside the support a log density is −inf, a
 density 0 and a cdf 0 or 1; an invalid parameter (``scale <= 0``, a shape parameter out of its
@@ -44,7 +53,9 @@ is continuous, as in JAX (SciPy gives NaN for a non-integer ``n``).
 """
 from __future__ import annotations
 
-from ..ops import arctan2, astype, expm1, exp, isinf, isnan, log, log1p, logical_not, tan, where
+import numpy as np
+
+from ..ops import arctan2, astype, expm1, exp, floor, isinf, isnan, log, log1p, logical_not, tan, where
 from ..ops import abs as _abs
 from ..ops import sum as _sum
 from ..ops.activations import sigmoid as _expit
@@ -53,11 +64,13 @@ from ..ops.linalg_ops import solve
 from ..ops.selection import diagonal
 from ..ops.shape import expand_dims, getitem, swapaxes
 from ..ops.special_fns import betaln, gammaln, log_ndtr, logit, ndtr, ndtri
+from ..ops.special_fns2 import gammaincc
 from ..tensor import dtype_of, ndim_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._stats_base import (_INF, _LOG2, _LOG_2PI, _NAN, _PI, _and, _distribution, _finite_positive,
-                          _floats, _log_positive, _nonint, _or, _positive, _probability, _quantile,
-                          _safe, _standard, _valid, _xlog1py, _xlogy)
+from ._stats_base import (_INF, _LOG2, _LOG_2PI, _NAN, _PI, _and, _beta_tails, _distribution,
+                          _finite_positive, _floats, _gamma_tails, _log_positive, _log_tails,
+                          _nonint, _or, _positive, _probability, _quantile, _safe, _standard,
+                          _t_kernel, _t_norm, _valid, _xlog1py, _xlogy, _z)
 
 from ._stats_more import (betabinom, dirichlet, gennorm, gumbel_l, gumbel_r, multinomial,  # noqa: F401
                           nbinom, pareto, rankdata, sem, truncnorm, vonmises, wrapcauchy)
@@ -306,17 +319,18 @@ class t:
     """Student's t distribution with ``df`` degrees of freedom (``df = inf``: the normal one)."""
 
     def logpdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        """gammaln((df + 1)/2) − gammaln(df/2) − log(π df scale²)/2 − (df + 1)/2 · log1p(z²/df)."""
+        """gammaln((df + 1)/2) − gammaln(df/2) − log(π df scale²)/2 − (df + 1)/2 · log1p(z²/df),
+        both terms written so that they keep their precision for large df (up to 1e300)."""
         x, df, loc, scale = _floats(x, df, loc, scale)
         s, ok_s = _positive(scale)
         ok_df = df > 0
         normal = isinf(df)
         nu = _safe(_or(logical_not(ok_df), normal), df)
-        z = (x - loc) / s
-        half = 0.5 * nu
-        v = gammaln(half + 0.5) - gammaln(half) - 0.5 * log(_PI * nu) - log(s) \
-            - (half + 0.5) * log1p(z * z / nu)
-        gauss = -0.5 * (z * z) - log(s) - 0.5 * _LOG_2PI
+        z = _z(x, loc, s)
+        v = _t_norm(nu) - _t_kernel(z, nu) - log(s)
+        huge = _abs(z) > 0.5 * float(np.sqrt(np.finfo(dtype_of(z)).max))  # z² overflows: density 0
+        zg = _safe(_or(logical_not(normal), huge), z, 0.0)
+        gauss = where(huge, -_INF, -0.5 * (zg * zg) - 0.5 * _LOG_2PI) - log(s)
         return _valid(_and(ok_s, ok_df), where(normal, gauss, v))
 
     def pdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -341,6 +355,34 @@ class gamma:
     def pdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
         return exp(gamma.logpdf(x, a, loc, scale))
 
+    def _tails(x, a, loc, scale, half=1.0):
+        """(cdf, sf, ok): P(a, y) and Q(a, y), y = (x − loc)/scale (a = inf: cdf 0 at every
+        finite point, as SciPy)."""
+        x, a, loc, scale = _floats(x, a, loc, scale)
+        s, ok_s = _positive(scale)
+        a_, ok_a = _positive(a)
+        cdf, sf = _gamma_tails(half * _z(x, loc, s), half * a_)
+        return cdf, sf, _and(ok_s, ok_a)
+
+    def cdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """gammainc(a, y): differentiable in a too."""
+        cdf, _, ok = gamma._tails(x, a, loc, scale)
+        return _valid(ok, cdf)
+
+    def sf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """gammaincc(a, y) (not 1 − cdf: accurate in the right tail)."""
+        _, sf, ok = gamma._tails(x, a, loc, scale)
+        return _valid(ok, sf)
+
+    def logcdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """log(cdf) below the median, log1p(−sf) above (JAX: log(cdf), 0 above ≈ 37 for a = 1)."""
+        cdf, sf, ok = gamma._tails(x, a, loc, scale)
+        return _valid(ok, _log_tails(cdf, sf)[0])
+
+    def logsf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        cdf, sf, ok = gamma._tails(x, a, loc, scale)
+        return _valid(ok, _log_tails(cdf, sf)[1])
+
 
 @_distribution
 class beta:
@@ -363,6 +405,36 @@ class beta:
             scale: ArrayLike = 1) -> Array:
         return exp(beta.logpdf(x, a, b, loc, scale))
 
+    def _tails(x, a, b, loc, scale):
+        """(cdf, sf, ok): betainc(a, b, y) and betainc(b, a, 1 − y), y = (x − loc)/scale."""
+        x, a, b, loc, scale = _floats(x, a, b, loc, scale)
+        s, ok_s = _positive(scale)
+        a_, ok_a = _positive(a)
+        b_, ok_b = _positive(b)
+        cdf, sf = _beta_tails(_z(x, loc, s), a_, b_)
+        return cdf, sf, _and(ok_s, ok_a, ok_b)
+
+    def cdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0,
+            scale: ArrayLike = 1) -> Array:
+        """betainc(a, b, y) (differentiable in x, loc and scale; not in a or b, as in JAX)."""
+        cdf, _, ok = beta._tails(x, a, b, loc, scale)
+        return _valid(ok, cdf)
+
+    def sf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0,
+           scale: ArrayLike = 1) -> Array:
+        _, sf, ok = beta._tails(x, a, b, loc, scale)
+        return _valid(ok, sf)
+
+    def logcdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0,
+               scale: ArrayLike = 1) -> Array:
+        cdf, sf, ok = beta._tails(x, a, b, loc, scale)
+        return _valid(ok, _log_tails(cdf, sf)[0])
+
+    def logsf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0,
+              scale: ArrayLike = 1) -> Array:
+        cdf, sf, ok = beta._tails(x, a, b, loc, scale)
+        return _valid(ok, _log_tails(cdf, sf)[1])
+
 
 @_distribution
 class chi2:
@@ -384,6 +456,23 @@ class chi2:
     def pdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
         return exp(chi2.logpdf(x, df, loc, scale))
 
+    def cdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """gammainc(df/2, y/2)."""
+        cdf, _, ok = gamma._tails(x, df, loc, scale, 0.5)
+        return _valid(ok, cdf)
+
+    def sf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        _, sf, ok = gamma._tails(x, df, loc, scale, 0.5)
+        return _valid(ok, sf)
+
+    def logcdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        cdf, sf, ok = gamma._tails(x, df, loc, scale, 0.5)
+        return _valid(ok, _log_tails(cdf, sf)[0])
+
+    def logsf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        cdf, sf, ok = gamma._tails(x, df, loc, scale, 0.5)
+        return _valid(ok, _log_tails(cdf, sf)[1])
+
 
 # ---- discrete ----------------------------------------------------------------------------------
 @_distribution
@@ -403,6 +492,17 @@ class poisson:
 
     def pmf(k: ArrayLike, mu: ArrayLike, loc: ArrayLike = 0) -> Array:
         return exp(poisson.logpmf(k, mu, loc))
+
+    def cdf(k: ArrayLike, mu: ArrayLike, loc: ArrayLike = 0) -> Array:
+        """gammaincc(⌊k − loc⌋ + 1, mu): 0 below loc, 1 at k = inf, 0 for mu = inf (SciPy)."""
+        k, mu, loc = _floats(k, mu, loc)
+        ok = mu >= 0
+        n = floor(k - loc)
+        below, top = n < 0, n == _INF
+        m = where(_and(ok, mu < _INF), mu, 1.0)
+        v = gammaincc(_safe(_or(below, top), n, 0.0) + 1.0, m)
+        v = where(_and(mu == _INF, logical_not(isnan(n))), 0.0, v)
+        return _valid(ok, where(below, 0.0, where(top, 1.0, v)))
 
 
 @_distribution
