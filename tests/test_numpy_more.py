@@ -216,3 +216,12 @@ def test_ravel_method_order_and_put_along_axis_shape_error():
                                   np.arange(6.0).reshape(3, 2).T)
     with pytest.raises(ValueError, match=r"put_along_axis: values of shape \(2, 2\) cannot be broadcast"):
         tg.put_along_axis(x, np.array([[1]]), np.ones((2, 2)), axis=1, inplace=False)
+
+
+def test_partition_under_jit_replays_numpys_arrangement():
+    x = np.random.default_rng(0).normal(size=(3, 6))
+    f = tg.jit(lambda a: tg.partition(a, 2, axis=1))
+    for v in (x, -x):
+        np.testing.assert_array_equal(f(v), np.partition(v, 2, axis=1))
+    g = lambda a: tg.sum(tg.partition(a, 2, axis=1)[:, :3] ** 2)  # noqa: E731
+    np.testing.assert_allclose(tg.jit(tg.grad(g))(-x), tg.grad(g)(-x))

@@ -374,3 +374,10 @@ def test_distribution_functions_jit_and_float32():
     x32 = np.float32([-1.0, 0.0, 0.5, 3.0, 1e30, INF])
     assert suite(x32, np.float32(2.5)).dtype == np.float32
     assert st.t.logpdf(x32, np.float32(1e30)).dtype == np.float32
+
+
+def test_expon_ppf_at_one_still_moves_with_loc_and_scale():
+    g_loc = tg.grad(lambda v: tg.sum(st.expon.ppf(np.array([0.5, 1.0]), v, 2.0)))(np.array([0.7, 0.7]))
+    np.testing.assert_array_equal(g_loc, [1.0, 1.0])  # (was 0 at q = 1)
+    g_scale = tg.grad(lambda v: tg.sum(st.expon.ppf(np.array([0.5, 1.0]), 0.7, v)))(np.array([2.0, 2.0]))
+    assert g_scale[0] == pytest.approx(np.log(2.0)) and g_scale[1] == np.inf

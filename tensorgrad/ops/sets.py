@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import function
+from ..staging import call as staged_call
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import any_traced as _traced
 from ._util import as_array_like as _as_array
@@ -113,15 +114,22 @@ def partition(a: ArrayLike, kth, axis: int | None = -1, kind: str = "introselect
     a = _as_array(a)
     if axis is None:
         a, axis = reshape(a, (-1,)), -1
-    v = np.asarray(concrete(a))
+    # (a NumPy computation on the values: under tg.jit recorded and replayed on new ones)
+    src = staged_call(_partition_sources, concrete(a), kth, axis, kind)
+    return take_along_axis(a, src, axis=axis)
+
+
+def _partition_sources(v, kth, axis, kind):
+    """Where each entry of ``np.partition(v, ...)`` comes from along ``axis``: the r-th
+    smallest output entry of each line from the r-th smallest input entry (stable sorts pair
+    equal values off in order), so the result is NumPy's, entry for entry."""
+    v = np.asarray(v)
     out = np.partition(v, kth, axis=axis, kind=kind)
-    # match NumPy's arrangement exactly: the r-th smallest output entry of each line comes
-    # from the r-th smallest input entry (stable sorts pair equal values off in order)
     rank_in = np.argsort(v, axis=axis, kind="stable")
     rank_out = np.argsort(out, axis=axis, kind="stable")
     src = np.empty_like(rank_in)
     np.put_along_axis(src, rank_out, rank_in, axis=axis)
-    return take_along_axis(a, src, axis=axis)
+    return src
 
 
 @function

@@ -161,8 +161,9 @@ class expon:
         q, loc, scale = _floats(q, loc, scale)
         s, ok = _positive(scale)
         top, out = q == 1, _or(q < 0, q > 1)
-        v = loc - s * log1p(-_safe(_or(top, out), q, 0.0))
-        return _valid(ok, where(out, _NAN, where(top, _INF, v)))
+        # at q = 1 still loc + scale·inf: ∂/∂loc = 1 and ∂/∂scale = inf there, as everywhere
+        z = where(top, _INF, -log1p(-_safe(_or(top, out), q, 0.0)))
+        return _valid(ok, where(out, _NAN, loc + s * z))
 
 
 @_distribution
