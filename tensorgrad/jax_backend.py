@@ -366,14 +366,14 @@ def jvp(f, primals, tangents, has_aux):
     return _wrap(jax.jvp(_lowered(f, trace), ps, ts, has_aux=has_aux), trace)
 
 
-def linearize(f, primals):
+def linearize(f, primals, has_aux: bool = False):
     jax = require_jax("tg.linearize inside tg.to_jax")
     trace = ACTIVE.trace
-    out, fn = jax.linearize(_lowered(f, trace), *_unwrap(tuple(primals)))
+    got = jax.linearize(_lowered(f, trace), *_unwrap(tuple(primals)), has_aux=has_aux)
 
     def f_jvp(*tangents):
-        return _wrap(fn(*_unwrap(tangents)), trace)
-    return _wrap(out, trace), f_jvp
+        return _wrap(got[1](*_unwrap(tangents)), trace)
+    return (_wrap(got[0], trace), f_jvp) + ((_wrap(got[2], trace),) if has_aux else ())
 
 
 def jacobian(mode: str, f, argnums, has_aux, args):

@@ -649,9 +649,9 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
     return jac
 
 
-def hessian(f: Callable, argnums=0) -> Callable:
+def hessian(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
     """Second derivatives of a scalar ``f``: ``jacfwd(jacrev(f))`` (forward over reverse)."""
-    return jacfwd(jacrev(f, argnums), argnums)
+    return jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux)
 
 
 def hvp(f: Callable, primals: Sequence, tangents: Sequence):
@@ -665,15 +665,15 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence):
     return hv[0] if len(primals) == 1 else hv
 
 
-def linearize(f: Callable, *primals: Any):
-    """``(f(*primals), f_jvp)``: f evaluated once, its linear map kept.
+def linearize(f: Callable, *primals: Any, has_aux: bool = False):
+    """``(f(*primals), f_jvp)`` (and ``aux``): f evaluated once, its linear map kept.
 
     ``f_jvp(*tangents)`` pushes tangents forward over the recorded tape with
     each op's JVP rule, reusing the saved values (no re-evaluation of f).
     """
     if _IN_JAX.trace is not None:
-        return _jaxb.linearize(f, primals)
-    rec, held, out = _record_kept(f, primals, False, "linearize")  # held: as long as f_jvp lives
+        return _jaxb.linearize(f, primals, has_aux)
+    rec, held, out = _record_kept(f, primals, has_aux, "linearize")  # held: while f_jvp lives
     order = toposort([n for n in rec.out_nodes if n is not None])
     leaf_nodes = [n for nodes in rec.in_nodes for n in nodes]
 
@@ -696,5 +696,4 @@ def linearize(f: Callable, *primals: Any):
         res = [_finish(_tangent_of(tan[n], v)) if n is not None and tan.get(n) is not None
                else _zeros_like(v) for n, v in zip(rec.out_nodes, rec.out_values)]
         return tree_unflatten(rec.out_tree, res)
-
-    return out, f_jvp
+    return (out, f_jvp, rec.aux) if has_aux else (out, f_jvp)

@@ -280,3 +280,14 @@ def test_more_of_jax_lax_matches_jax():
         np.testing.assert_allclose(tg.grad(lambda v: tg.sum(f(tg.lax, v) ** 2))(x),
                                    jax.grad(lambda v: jnp.sum(f(jl, v) ** 2))(x), rtol=1e-10)
     np.testing.assert_allclose(tg.lax.cumlogsumexp(np.array([-1000.0, 0.0, -2000.0])), [-1000.0, 0.0, 0.0])
+
+
+def test_hessian_and_linearize_take_has_aux():
+    x = np.array([0.3, -1.2, 2.0])
+    h, aux = tg.hessian(lambda v: (tg.sum(tg.sin(v) * v), {"n": tg.sum(v)}), has_aux=True)(x)
+    hj, auxj = jax.hessian(lambda v: (jnp.sum(jnp.sin(v) * v), {"n": jnp.sum(v)}), has_aux=True)(x)
+    np.testing.assert_allclose(h, hj)
+    np.testing.assert_allclose(aux["n"], auxj["n"])
+    out, f_jvp, aux = tg.linearize(lambda v: (tg.sin(v), v * 2), x, has_aux=True)
+    np.testing.assert_allclose(f_jvp(x), np.cos(x) * x)
+    np.testing.assert_allclose(aux, 2 * x)
