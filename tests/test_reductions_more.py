@@ -2,13 +2,12 @@
 NumPy, gradients against JAX, and tg.jit against eager results."""
 import warnings
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import tensorgrad as tg
-
-jax = pytest.importorskip("jax")
-jnp = jax.numpy
 
 X_NAN = np.array([[1.0, np.nan, 3.0], [np.nan] * 3])
 
@@ -151,3 +150,17 @@ def test_descending_sort_is_stable_like_jax():
     w = np.arange(5.0)
     f = lambda L: lambda a: L.sort(a, descending=True) @ w  # noqa: E731
     np.testing.assert_allclose(tg.grad(f(tg))(y[0]), jax.grad(f(jnp))(y[0]))
+
+
+def test_prod_differentiates_at_zeros_to_any_order():
+    """The second and third derivatives of prod at inputs with one or more zeros, as JAX
+    (they raised NotImplementedError), also over several axes and under tg.jit."""
+    for x in (np.array([1.5, 0.0, 2.0]), np.array([0.0, 0.0, 2.0, 3.0])):
+        np.testing.assert_allclose(tg.hessian(tg.prod)(x), jax.hessian(jnp.prod)(x), atol=1e-14)
+        np.testing.assert_allclose(tg.jacfwd(tg.jacfwd(tg.jacrev(tg.prod)))(x),
+                                   jax.jacfwd(jax.jacfwd(jax.jacrev(jnp.prod)))(x), atol=1e-14)
+    X = np.array([[1.0, 0.0, 2.0], [3.0, 4.0, 0.0]])
+    f = lambda m: lambda v: m.sum(m.prod(v, axis=1) ** 2 + m.prod(v, axis=(0, 1)) * v[0, 0])  # noqa: E731
+    want = jax.hessian(f(jnp))(X)
+    np.testing.assert_allclose(tg.hessian(f(tg))(X), want, atol=1e-13)
+    np.testing.assert_allclose(tg.jit(tg.hessian(f(tg)))(X), want, atol=1e-13)

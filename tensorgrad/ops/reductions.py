@@ -11,12 +11,11 @@ import numpy as np
 
 from ..jacobians.algebra import compose
 from ..jacobians.maps import Diagonal, Identity, Reshape, SumTo, size
-from ..registry import Example, general, linear, nondifferentiable
+from ..registry import FUNCTIONS, Example, general, linear, nondifferentiable
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ..staging import check
-from ._util import concrete, is_staged, may_any, negative_axes, reduced_count, shape_of
+from ._util import concrete, dtype_of, is_staged, may_any, negative_axes, reduced_count, shape_of
 from .elementwise import equal, where
-from .shape import broadcast_to, expand_dims
+from .shape import broadcast_to, concatenate, expand_dims, getitem, reshape
 
 
 def _spread(g, out, x, axes, keepdims):
@@ -122,13 +121,12 @@ def _others_product(out, x, axes, keepdims):
     """∂prod/∂x_i = the product of the other entries (exact when some x_i = 0)."""
     xv = concrete(x)
     if is_staged(xv):  # under tg.jit: no branch on the values
-        if x is not xv:  # a derivative of a derivative: checked at every replay
-            check(_no_zeros_above_first_order, xv)
-            return _keep(out, axes, keepdims) / x
+        if x is not xv:  # a derivative of a derivative: products of ops, exact at zeros
+            return _others_by_ops(x, axes)
     elif np.all(xv != 0):
         return _keep(out, axes, keepdims) / x
-    if type(x) is not np.ndarray and x is not xv:
-        _no_zeros_above_first_order(xv)
+    if type(x) is not np.ndarray and x is not xv:  # traced (higher order): with ops
+        return _others_by_ops(x, axes)
     n = len(axes)
     moved = np.moveaxis(xv, axes, tuple(range(-n, 0)))
     flat = moved.reshape(moved.shape[:moved.ndim - n] + (-1,))
@@ -139,9 +137,21 @@ def _others_product(out, x, axes, keepdims):
     return np.moveaxis(others, tuple(range(-n, 0)), axes)
 
 
-def _no_zeros_above_first_order(xv) -> None:
-    if not np.all(xv != 0):
-        raise NotImplementedError("prod: higher-order derivatives at inputs containing zeros")
+def _others_by_ops(x, axes):
+    """The products of the other entries, as exclusive running products from both ends,
+    written with ops (cumprod is exact at zeros at every order): what higher derivatives of
+    prod differentiate."""
+    cumprod, moveaxis = FUNCTIONS["cumprod"], FUNCTIONS["moveaxis"]
+    n = len(axes)
+    moved = moveaxis(x, axes, tuple(range(-n, 0)))
+    ms = shape_of(moved)
+    flat = reshape(moved, ms[:len(ms) - n] + (-1,))
+    ones = np.ones(shape_of(flat)[:-1] + (1,), dtype=dtype_of(flat))
+    every, rev = (Ellipsis, slice(None, -1)), (Ellipsis, slice(None, None, -1))
+    left = cumprod(concatenate([ones, getitem(flat, every)], axis=-1), axis=-1)
+    right = getitem(cumprod(concatenate([ones, getitem(getitem(flat, rev), every)], axis=-1),
+                            axis=-1), rev)
+    return moveaxis(reshape(left * right, ms), tuple(range(-n, 0)), axes)
 
 
 def _prod_signature(x: ArrayLike, axis: Axis = None, keepdims: bool = False):
