@@ -17,7 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import ops as _ops
-from .tensor import concrete, shape_of
+from .tensor import Tensor, concrete, shape_of
 from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["vmap"]
@@ -85,13 +85,26 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                       for v, m in zip(leaves, moved)]
             a, k = tree_unflatten(td, sliced)
             return _empty_outputs(fun(*a, **k), out_axes)
+        # plain arrays are mapped as (untraced) Tensors, so that the function sees what JAX
+        # gives it (x.at[...], x.astype, ...); its results come back as plain arrays then
+        lift = not any(isinstance(v, Tensor) for v in leaves)
         outs = []
         for i in range(n):
-            sliced = [v if m is None else m[i] for v, m in zip(leaves, moved)]
+            sliced = [v if m is None else _lifted(m[i]) if lift else m[i]
+                      for v, m in zip(leaves, moved)]
             a, k = tree_unflatten(td, sliced)
             outs.append(fun(*a, **k))
-        return _stack_outputs(outs, out_axes, n)
+        out = _stack_outputs(outs, out_axes, n)
+        if not lift:
+            return out
+        o_leaves, o_td = tree_flatten(out)
+        return tree_unflatten(o_td, [np.asarray(v._value) if type(v) is Tensor and v._trace is None
+                                     else v for v in o_leaves])
     return mapped
+
+
+def _lifted(v):
+    return Tensor(v) if type(v) is np.ndarray and v.dtype.kind in "biuf" else v
 
 
 def _stack_outputs(outs: list, out_axes, n: int):

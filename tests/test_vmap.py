@@ -62,3 +62,12 @@ def test_vmap_errors_name_the_problem():
         tg.vmap(lambda x: x, in_axes=2)(np.ones(3))
     with pytest.raises(ValueError, match="does not match the structure"):
         tg.vmap(lambda p: p["a"], in_axes=({"b": 0},))({"a": np.ones(3)})
+
+
+def test_the_mapped_function_sees_jax_like_arrays():
+    x = np.ones((3, 4))
+    out = tg.vmap(lambda z: z.at[1].mul(3.0))(x)
+    assert type(out) is np.ndarray
+    np.testing.assert_allclose(out, np.where(np.arange(4) == 1, 3.0, 1.0)[None].repeat(3, 0))
+    s, d = tg.vmap(lambda z: (z.sum(), {"a": z.astype(np.float32) * 2}))(x)
+    assert type(s) is np.ndarray and d["a"].dtype == np.float32
