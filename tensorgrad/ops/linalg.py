@@ -35,7 +35,8 @@ from ..jacobians.maps import Dense, MatmulLeft, MatmulRight
 from ..recording import bind
 from ..registry import Example, general
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, ndim_of, shape_of
+from ._util import concrete, dtype_of, ndim_of, shape_of
+from .elementwise import astype
 from .shape import expand_dims, reshape, squeeze, swapaxes
 
 
@@ -345,16 +346,24 @@ def _from_sublists(args: tuple) -> tuple[str, tuple]:
     return subscripts, tuple(operands)
 
 
-def _einsum_signature(subscripts: str, *operands: ArrayLike, optimize=None):
+def _einsum_signature(subscripts: str, *operands: ArrayLike, optimize=None, out=None, dtype=None,
+                      precision=None, preferred_element_type=None):
     """Einstein summation with NumPy's subscripts (``->``, implicit output, ``...``, diagonals),
     or in NumPy's sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``.
 
     Every operand's gradient is again an einsum (the rule is multilinearity),
-    so derivatives of any order work. ``optimize`` is accepted for NumPy
-    compatibility; tensorgrad picks the contraction order itself.
+    so derivatives of any order work. ``optimize`` (NumPy's) and ``precision`` (JAX's) are
+    accepted; tensorgrad picks the contraction order itself and computes in the operands'
+    precision. ``dtype`` / ``preferred_element_type``: the operands are cast to it first.
     """
+    if out is not None:
+        raise TypeError("einsum: out= is not supported (tensorgrad's results are new arrays)")
     if not isinstance(subscripts, str):  # the sublist form
         subscripts, operands = _from_sublists((subscripts,) + operands)
+    want = dtype if dtype is not None else preferred_element_type
+    if want is not None:
+        operands = tuple(o if dtype_of(concrete(o)) == np.dtype(want) else astype(o, want)
+                         for o in operands)
     shapes = [shape_of(concrete(o)) for o in operands]
     return operands, (_parse_einsum(subscripts, shapes),)
 
