@@ -164,3 +164,13 @@ def test_prod_differentiates_at_zeros_to_any_order():
     want = jax.hessian(f(jnp))(X)
     np.testing.assert_allclose(tg.hessian(f(tg))(X), want, atol=1e-13)
     np.testing.assert_allclose(tg.jit(tg.hessian(f(tg)))(X), want, atol=1e-13)
+
+
+def test_cov_differentiates_in_traced_aweights():
+    rng = np.random.default_rng(0)
+    m, aw, fw = rng.normal(size=(3, 6)), rng.random(6), np.array([1, 2, 1, 3, 1, 1])
+    for kw in ({}, {"fweights": fw}, {"ddof": 0}):
+        np.testing.assert_allclose(tg.cov(m, aweights=aw, **kw), np.cov(m, aweights=aw, **kw))
+        np.testing.assert_allclose(tg.grad(lambda w: tg.sum(tg.cov(m, aweights=w, **kw)))(aw),
+                                   jax.grad(lambda w: jnp.sum(jnp.cov(m, aweights=w, **kw)))(aw))
+    np.testing.assert_allclose(tg.jit(lambda w: tg.cov(m, aweights=w))(aw), np.cov(m, aweights=aw))

@@ -268,7 +268,8 @@ def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: boo
         ddof: int | None = None, fweights=None, aweights=None, *, dtype=None) -> Array:
     """The covariance matrix of the variables in the rows of ``m`` (columns if not ``rowvar``),
     normalised by N − 1 (N with ``bias``, N − ``ddof`` with ``ddof``); ``fweights`` and
-    ``aweights`` are constant weights."""
+    ``aweights`` weigh the observations (``aweights`` may be traced: the covariance
+    differentiates in them, as in JAX)."""
     x = _real("cov", _float(m) if dtype is None else astype(m, dtype))
     if len(shape_of(concrete(x))) > 2:
         raise ValueError(f"cov: m must be 1-D or 2-D, got shape {shape_of(concrete(x))}")
@@ -282,11 +283,11 @@ def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: boo
             yy = transpose(yy)
         x = concatenate([x, yy], axis=0)
     n = shape_of(concrete(x))[1]
-    w = None
+    w = a = None
     if fweights is not None:
-        w = np.asarray(fweights, dtype=float)
-    if aweights is not None:
-        a = np.asarray(aweights, dtype=float)
+        w = np.asarray(concrete(fweights), dtype=float)  # counts: constants
+    if aweights is not None:  # may be traced: the covariance differentiates in them (as JAX)
+        a = aweights if dtype_of(concrete(aweights)).kind == "f" else astype(aweights, np.float64)
         w = a if w is None else w * a
     if ddof is None:
         ddof = 0 if bias else 1
@@ -295,16 +296,16 @@ def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: boo
         avg = _sum(x, axis=1, keepdims=True) / n
         fact = n - ddof
     else:
-        if w.shape != (n,):
-            raise ValueError(f"cov: weights must have shape ({n},), got {w.shape}")
-        wsum = float(w.sum())
+        if tuple(shape_of(concrete(w))) != (n,):
+            raise ValueError(f"cov: weights must have shape ({n},), got {shape_of(concrete(w))}")
+        wsum = _sum(w)
         avg = _sum(x * w, axis=1, keepdims=True) / wsum
         if ddof == 0:
             fact = wsum
         elif aweights is None:
             fact = wsum - ddof
         else:
-            fact = wsum - ddof * float((w * np.asarray(aweights, dtype=float)).sum()) / wsum
+            fact = wsum - ddof * _sum(w * a) / wsum
     xc = x - avg
     xw = xc if w is None else xc * w
     c = matmul(xw, transpose(xc)) / fact
