@@ -281,6 +281,13 @@ argwhere_sized = nondifferentiable(
               Example(((3, 4),), {"size": 12, "fill_value": (-1, 7)}, domain="bool")])
 
 
+def _unsized(name: str, fill_value, fn, a):
+    """NumPy's own result (any length) when no ``size`` is given; ``fill_value`` needs one."""
+    if fill_value is not None:
+        raise ValueError(f"{name}: fill_value needs size")
+    return fn(concrete(a))
+
+
 def _sized(a, size, fill_value, name):
     if int(size) < 0:
         raise ValueError(f"{name}: size must be non-negative, got {size}")
@@ -294,9 +301,7 @@ def nonzero(a: ArrayLike, *, size: int | None = None, fill_value=None) -> tuple:
     ``size`` (JAX's): exactly that many, padded with ``fill_value`` (a number, or one per
     axis; default 0) or cut, a shape that ``tg.jit`` can replay."""
     if size is None:
-        if fill_value is not None:
-            raise ValueError("nonzero: fill_value needs size")
-        return np.nonzero(concrete(a))
+        return _unsized("nonzero", fill_value, np.nonzero, a)
     m = _sized(a, size, fill_value, "nonzero")
     return tuple(getitem(m, (slice(None), k)) for k in range(len(shape_of(concrete(a)))))
 
@@ -306,9 +311,7 @@ def flatnonzero(a: ArrayLike, *, size: int | None = None, fill_value=None) -> Ar
     """Indices of the nonzero entries of the flattened array (no gradient); ``size`` and
     ``fill_value`` as :func:`nonzero`."""
     if size is None:
-        if fill_value is not None:
-            raise ValueError("flatnonzero: fill_value needs size")
-        return np.flatnonzero(concrete(a))
+        return _unsized("flatnonzero", fill_value, np.flatnonzero, a)
     return getitem(_sized(reshape(a, (-1,)), size, fill_value, "flatnonzero"), (slice(None), 0))
 
 
@@ -317,9 +320,7 @@ def argwhere(a: ArrayLike, *, size: int | None = None, fill_value=None) -> Array
     """Indices of the nonzero entries, one row per entry (no gradient); ``size`` and
     ``fill_value`` as :func:`nonzero`."""
     if size is None:
-        if fill_value is not None:
-            raise ValueError("argwhere: fill_value needs size")
-        return np.argwhere(concrete(a))
+        return _unsized("argwhere", fill_value, np.argwhere, a)
     return _sized(a, size, fill_value, "argwhere")
 
 

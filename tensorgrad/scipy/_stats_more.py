@@ -52,44 +52,71 @@ def _gumbel(x, loc, scale, sign):
     return sign * (x - loc) / s, s, ok
 
 
-@_distribution
-class gumbel_r:
-    """The right-skewed Gumbel (maximum extreme value) distribution: cdf exp(−e^(−z))."""
-
-    def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        """−z − e^(−z) − log(scale), z = (x − loc)/scale."""
-        z, s, ok = _gumbel(x, loc, scale, 1.0)
+def _gumbel_parts(sign: float):
+    """log-density, log of the lower tail exp(−e^(−z)) and its complement's log and value, of
+    the standardized point z = sign·(x − loc)/scale: gumbel_r (sign +1) and, mirrored,
+    gumbel_l (sign −1, whose cdf is gumbel_r's sf of the mirrored point)."""
+    def logpdf(x, loc, scale):
+        z, s, ok = _gumbel(x, loc, scale, sign)
         end = isinf(z)
         z = _safe(end, z, 0.0)
         return _valid(ok, where(end, -_INF, _neg_exp(-z) - z - log(s)))
 
-    def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        return exp(gumbel_r.logpdf(x, loc, scale))
-
-    def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        z, _, ok = _gumbel(x, loc, scale, 1.0)
+    def log_lower(x, loc, scale):  # log exp(−e^(−z))
+        z, _, ok = _gumbel(x, loc, scale, sign)
         return _valid(ok, _neg_exp(-z))
 
-    def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        return exp(gumbel_r.logcdf(x, loc, scale))
-
-    def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        z, _, ok = _gumbel(x, loc, scale, 1.0)
+    def log_upper(x, loc, scale):  # log(1 − exp(−e^(−z)))
+        z, _, ok = _gumbel(x, loc, scale, sign)
         return _valid(ok, _log1m_exp(_neg_exp(-z)))
 
-    def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        """1 − exp(−e^(−z)), as −expm1(−e^(−z)) (accurate in the right tail)."""
-        z, _, ok = _gumbel(x, loc, scale, 1.0)
+    def upper(x, loc, scale):  # 1 − exp(−e^(−z)) as −expm1(−e^(−z)): accurate in its tail
+        z, _, ok = _gumbel(x, loc, scale, sign)
         return _valid(ok, -expm1(_neg_exp(-z)))
+    return logpdf, log_lower, log_upper, upper
+
+
+_GR, _GL = _gumbel_parts(1.0), _gumbel_parts(-1.0)
+
+
+def _gumbel_ppf(p, loc, scale, right: bool):
+    """gumbel_r: loc − scale · log(−log p); gumbel_l: loc + scale · log(−log1p(−p)) (∓inf
+    at p = 0, 1; NaN outside [0, 1])."""
+    p, loc, scale = _floats(p, loc, scale)
+    s, ok = _positive(scale)
+    edge = _or(p <= 0, p >= 1)
+    q = _safe(edge, p, 0.5)
+    v = loc - s * log(-log(q)) if right else loc + s * log(-log1p(-q))
+    v = where(p == 0, -_INF, where(p == 1, _INF, where(edge, _NAN, v)))
+    return _valid(ok, v)
+
+
+@_distribution
+class gumbel_r:
+    """The right-skewed Gumbel (maximum extreme value) distribution: cdf exp(−e^(−z)),
+    z = (x − loc)/scale."""
+
+    def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        """−z − e^(−z) − log(scale)."""
+        return _GR[0](x, loc, scale)
+
+    def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        return exp(_GR[0](x, loc, scale))
+
+    def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        return _GR[1](x, loc, scale)
+
+    def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        return exp(_GR[1](x, loc, scale))
+
+    def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        return _GR[2](x, loc, scale)
+
+    def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        return _GR[3](x, loc, scale)
 
     def ppf(p: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        """loc − scale · log(−log p) (∓inf at p = 0, 1; NaN outside [0, 1])."""
-        p, loc, scale = _floats(p, loc, scale)
-        s, ok = _positive(scale)
-        edge = _or(p <= 0, p >= 1)
-        v = loc - s * log(-log(_safe(edge, p, 0.5)))
-        v = where(p == 0, -_INF, where(p == 1, _INF, where(edge, _NAN, v)))
-        return _valid(ok, v)
+        return _gumbel_ppf(p, loc, scale, True)
 
 
 @_distribution
@@ -97,38 +124,26 @@ class gumbel_l:
     """The left-skewed Gumbel (minimum extreme value) distribution: sf exp(−e^z)."""
 
     def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        """z − e^z − log(scale), z = (x − loc)/scale."""
-        z, s, ok = _gumbel(x, loc, scale, 1.0)
-        end = isinf(z)
-        z = _safe(end, z, 0.0)
-        return _valid(ok, where(end, -_INF, _neg_exp(z) + z - log(s)))
+        """z − e^z − log(scale)."""
+        return _GL[0](x, loc, scale)
 
     def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        return exp(gumbel_l.logpdf(x, loc, scale))
+        return exp(_GL[0](x, loc, scale))
 
     def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        z, _, ok = _gumbel(x, loc, scale, 1.0)
-        return _valid(ok, _neg_exp(z))
+        return _GL[1](x, loc, scale)
 
     def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        return exp(gumbel_l.logsf(x, loc, scale))
+        return exp(_GL[1](x, loc, scale))
 
     def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        z, _, ok = _gumbel(x, loc, scale, 1.0)
-        return _valid(ok, _log1m_exp(_neg_exp(z)))
+        return _GL[2](x, loc, scale)
 
     def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        z, _, ok = _gumbel(x, loc, scale, 1.0)
-        return _valid(ok, -expm1(_neg_exp(z)))
+        return _GL[3](x, loc, scale)
 
     def ppf(p: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
-        """loc + scale · log(−log1p(−p)) (∓inf at p = 0, 1; NaN outside [0, 1])."""
-        p, loc, scale = _floats(p, loc, scale)
-        s, ok = _positive(scale)
-        edge = _or(p <= 0, p >= 1)
-        v = loc + s * log(-log1p(-_safe(edge, p, 0.5)))
-        v = where(p == 0, -_INF, where(p == 1, _INF, where(edge, _NAN, v)))
-        return _valid(ok, v)
+        return _gumbel_ppf(p, loc, scale, False)
 
 
 @_distribution
