@@ -71,9 +71,9 @@ _FINISHED = [0]
 def pytest_runtest_teardown(item, nextitem):
     # JAX keeps every program it compiled (and its XLA executable) for the life of the
     # process; the references are cached as NumPy arrays, so those programs are never
-    # needed again. Dropping them every 150 tests bounds a worker's memory (under 1.5 GB).
+    # needed again. Dropping them every 75 tests bounds a worker's memory (well under 1.5 GB).
     # They are dropped at the end of each test module too (eager JAX references compile
     # one program per primitive and shape).
     _FINISHED[0] += 1
-    if _FINISHED[0] % 150 == 0 or nextitem is None or nextitem.module is not item.module:
+    if _FINISHED[0] % 75 == 0 or nextitem is None or nextitem.module is not item.module:
         jax.clear_caches()
