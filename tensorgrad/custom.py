@@ -106,9 +106,8 @@ def _pack(leaves):
     if any(type(v) is Tensor for v in leaves):
         return _ops.concatenate([_ops.reshape(_ops.astype(v, np.float64) if np.result_type(
             concrete(v)).kind != "f" else v, (-1,)) for v in leaves])
-    return np.concatenate([np.ravel(np.asarray(v, dtype=np.result_type(np.asarray(v), np.float64)
-                                               if np.result_type(np.asarray(v)).kind != "f"
-                                               else None)) for v in leaves])
+    arrays = [np.asarray(v) for v in leaves]
+    return np.concatenate([np.ravel(a if a.dtype.kind == "f" else a.astype(np.float64)) for a in arrays])
 
 
 def _unpack(packed, like: list) -> list:

@@ -219,8 +219,8 @@ def _lse_jvp_b(t, out, x, b, axes, keepdims, signed):
 def _lse_signature(a: ArrayLike, b: ArrayLike | None = None, axis: Axis = None, keepdims: bool = False,
                    return_sign: bool = False):
     if isinstance(a, (int, float, bool, list, tuple)):  # a Python number or sequence: an array
-        a = np.asarray(a, dtype=np.result_type(np.asarray(a), np.float64)
-                       if np.asarray(a).dtype.kind in "biu" else None)
+        a = np.asarray(a)
+        a = a.astype(np.float64) if a.dtype.kind in "biu" else a
     xs = shape_of(concrete(a))
     if b is not None:
         bs = shape_of(concrete(b))

@@ -68,6 +68,21 @@ def _times_steep(g, slope, steep):
     return where(steep, g * factor, g * where(steep, 1, slope))
 
 
+def _steep(parts):
+    """The VJP and JVP rule ``g ⊙ slope`` of ``parts(out, *inputs) -> (slope, steep)``, a
+    derivative that is ±inf on the mask ``steep``: there a zero g (or t) gives 0, never the
+    NaN of 0·inf (as for √x at 0)."""
+    def rule(g, out, *args):
+        slope, steep = parts(out, *args)
+        return _times_steep(g, slope, steep)
+    return rule
+
+
+def _slope(parts):
+    """The elementwise derivative of ``parts`` (its slope, ±inf where steep)."""
+    return lambda out, *args: parts(out, *args)[0]
+
+
 def _power_dx_parts(out, x, y):
     """(slope, steep): y·x^(y−1) with the points where it is infinite marked.
 

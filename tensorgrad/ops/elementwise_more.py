@@ -27,7 +27,7 @@ from ..registry import Example, elementwise, function
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of
-from .elementwise import _mask, _times_steep, cos, exp, log, sqrt, where
+from .elementwise import _mask, _slope, _steep, _times_steep, cos, exp, log, sqrt, where
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -45,30 +45,17 @@ def _unary(name, forward, deriv, symbol, doc, domain="real", **entry):
 
 
 # ---- inverse trigonometric and hyperbolic ------------------------------------------
-def _edge_slope(slope, edges, sign: float, safe: float):
-    """``(deriv, rule)`` for a one-input op whose slope ``slope(x)`` is ``sign``·inf at the
-    points ``edges(x)`` (arcsin at ±1): no division by 0 there (no warning), the infinite
-    value in the derivative, and a zero cotangent or tangent gives 0 (as √x at 0)."""
-    def parts(x):
+def _unary_edge(name, forward, slope, edges, sign, symbol, doc, safe=0.5, **entry):
+    """A one-input op whose slope ``slope(x)`` is ``sign``·inf at the points ``edges(x)``
+    (arcsin at ±1): no division by 0 there (``safe`` stands in for x), and a zero cotangent
+    or tangent gives 0 (as √x at 0)."""
+    def parts(out, x):
         steep = edges(np.asarray(concrete(x)))
         if not steep.any():
             return slope(x), steep
-        return slope(where(steep, safe, x)), steep
-
-    def deriv(out, x):
-        d, steep = parts(x)
-        return where(steep, sign * np.inf, d) if steep.any() else d
-
-    def rule(g, out, x):
-        d, steep = parts(x)
-        return _times_steep(g, where(steep, sign, d) if steep.any() else d, steep)
-    return deriv, rule
-
-
-def _unary_edge(name, forward, slope, edges, sign, symbol, doc, safe=0.5, **entry):
-    deriv, rule = _edge_slope(slope, edges, sign, safe)
-    return elementwise(name, forward, d={"x": deriv}, vjp={"x": rule}, jvp={"x": rule},
-                       jax=f"jax.numpy.{name}", symbol=symbol, doc=doc,
+        return where(steep, sign * np.inf, slope(where(steep, safe, x))), steep
+    return elementwise(name, forward, d={"x": _slope(parts)}, vjp={"x": _steep(parts)},
+                       jvp={"x": _steep(parts)}, jax=f"jax.numpy.{name}", symbol=symbol, doc=doc,
                        examples=entry.pop("examples", _UNARY), **entry)
 
 

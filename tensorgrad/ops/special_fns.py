@@ -54,7 +54,7 @@ from scipy import special
 from ..registry import Example, elementwise, function, nondifferentiable
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of, may_any, shape_of
-from .elementwise import _times_steep
+from .elementwise import _slope, _steep, _times_steep
 from .elementwise import abs as _abs
 from .elementwise import cos, exp, log, log1p, sign, sin, where
 
@@ -300,21 +300,6 @@ def _guarded(mask, fill, fn, *xs):
 def _fill(mask, inside, outside, like):
     """A constant array: ``inside`` where ``mask``, else ``outside``, in ``like``'s dtype."""
     return np.where(mask, inside, outside).astype(dtype_of(like))
-
-
-def _steep(parts):
-    """The VJP and JVP rule ``g ⊙ slope`` of ``parts(out, *inputs) -> (slope, steep)``, a
-    derivative that is ±inf on the mask ``steep``: there a zero g (or t) gives 0, never the
-    NaN of 0·inf (as for √x at 0)."""
-    def rule(g, out, *args):
-        slope, steep = parts(out, *args)
-        return _times_steep(g, slope, steep)
-    return rule
-
-
-def _slope(parts):
-    """The elementwise derivative of ``parts`` (its slope, ±inf where steep)."""
-    return lambda out, *args: parts(out, *args)[0]
 
 
 #: Γ(k + 1) is finite in float64 for k ≤ 170: poles further out are not treated as removable

@@ -61,11 +61,11 @@ from ..registry import Example, elementwise, function, general
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, may_any
 from .activations import erf
-from .elementwise import cos, exp, expm1, log, log1p, sin, where
+from .elementwise import _slope, _steep, cos, exp, expm1, log, log1p, sin, where
 from .elementwise_more import sinc
 from .reductions import sum as _sum
 from .shape import concatenate, expand_dims
-from .special_fns import _fill, _guarded, _in_float_of, _slope, _steep, betaln, digamma, gammaln
+from .special_fns import _fill, _guarded, _in_float_of, betaln, digamma, gammaln
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
