@@ -11,6 +11,8 @@ one after the other:
   read from the test id (``op[k](shapes...)``), which works with any test that takes a
   registry case.
 """
+import ctypes
+import ctypes.util
 import os
 
 # JAX's reference programs are small and each runs once: XLA's backend optimizations
@@ -66,6 +68,17 @@ def pytest_collection_modifyitems(config, items):
 
 
 _FINISHED = [0]
+try:  # glibc: hand the pages freed by dropped programs back to the system
+    _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    _LIBC.malloc_trim
+except (OSError, AttributeError):  # pragma: no cover - not glibc
+    _LIBC = None
+
+
+def _trim():
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
 
 
 def pytest_runtest_teardown(item, nextitem):
@@ -77,3 +90,4 @@ def pytest_runtest_teardown(item, nextitem):
     _FINISHED[0] += 1
     if _FINISHED[0] % 75 == 0 or nextitem is None or nextitem.module is not item.module:
         jax.clear_caches()
+        _trim()

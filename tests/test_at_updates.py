@@ -94,7 +94,7 @@ def test_at_scalar_values_apply_get_and_second_order():
     np.testing.assert_allclose(g[1], np.cos(np.sin(x[1])) * np.cos(x[1]))
     f = lambda t: tg.sum(t.at[np.array([0, 2])].multiply(t[1]) ** 2)  # noqa: E731
     jf = lambda t: jnp.sum(t.at[np.array([0, 2])].multiply(t[1], unique_indices=True) ** 2)  # noqa: E731
-    np.testing.assert_allclose(tg.hessian(f)(x), jax.hessian(jf)(x), rtol=1e-12)
+    np.testing.assert_allclose(tg.hessian(f)(x), jax.jit(jax.hessian(jf))(x), rtol=1e-12)
     # nothing indexed: an equal array, never the caller's own
     a = np.ones(3)
     same = tg.at(a)[np.array([], dtype=int)].set(2.0)
@@ -138,7 +138,7 @@ def test_out_of_bounds_modes_match_jax(mode, wrap):
             # (not multiply: JAX differentiates scatter_mul only for unique indices; not set, nor
             # clipped max/min: clipping repeats an entry, and which write wins is JAX's choice)
             got = tg.jacrev(lambda v: f(tg, v))(x)
-            want = np.asarray(jax.jacrev(lambda v: f(jnp, v))(x))
+            want = np.asarray(jax.jit(jax.jacrev(lambda v: f(jnp, v)))(x))
             assert np.isfinite(got).all()
             ok = np.isfinite(want)  # JAX's scatter-max/min Jacobians hold NaNs at dropped entries
             np.testing.assert_allclose(got[ok], want[ok], rtol=1e-12, atol=1e-15)
@@ -146,8 +146,8 @@ def test_out_of_bounds_modes_match_jax(mode, wrap):
         return tg.at(v)[idx].get(mode=mode, fill_value=-3.0, wrap_negative_indices=wrap)
     np.testing.assert_allclose(g(x), jnp.asarray(x).at[idx].get(mode=mode, fill_value=-3.0,
                                                                wrap_negative_indices=wrap))
-    np.testing.assert_allclose(tg.jacfwd(g)(x), jax.jacfwd(
-        lambda v: v.at[idx].get(mode=mode, fill_value=-3.0, wrap_negative_indices=wrap))(x))
+    np.testing.assert_allclose(tg.jacfwd(g)(x), jax.jit(jax.jacfwd(
+        lambda v: v.at[idx].get(mode=mode, fill_value=-3.0, wrap_negative_indices=wrap)))(x))
     if mode == "fill":  # NaN by default for floats, the most negative integer for ints
         assert np.isnan(np.asarray(x).copy()[0, 0] + tg.at(x)[7].get(mode="fill")).all()
         assert tg.at(np.arange(3))[np.array([5])].get(mode="fill")[0] == np.iinfo(np.int64).min

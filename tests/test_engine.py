@@ -95,7 +95,7 @@ def test_keyword_arguments_pass_through_the_transforms():
                                    theirs(jax.grad(f) if theirs is jax.jit else f)(x, w=w, scale=2.0),
                                    rtol=1e-12)
     value, g = tg.value_and_grad(f)(x, scale=3.0)
-    jvalue, jg = jax.value_and_grad(f)(x, scale=3.0)
+    jvalue, jg = jax.jit(jax.value_and_grad(f))(x, scale=3.0)
     assert float(value) == pytest.approx(float(jvalue), rel=1e-14)
     np.testing.assert_allclose(g, jg, rtol=1e-12)
 

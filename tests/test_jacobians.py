@@ -216,7 +216,7 @@ def test_todense_uses_jax_layout():
     f = lambda v: v @ W.T  # noqa: E731  (2,3) -> (2,4)
     Jm = tg.jacobian(f, structured=True)(x)
     assert Jm.todense().shape == (2, 4, 2, 3)
-    _close(Jm.todense(), jax.jacfwd(lambda v: v @ jnp.asarray(W).T)(jnp.asarray(x)))
+    _close(Jm.todense(), jax.jit(jax.jacfwd(lambda v: v @ jnp.asarray(W).T))(jnp.asarray(x)))
 
 
 # --------------------------------------------------------------------------
