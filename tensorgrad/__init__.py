@@ -29,6 +29,8 @@ from . import tree as tree_util  # JAX's name for the pytree functions: tg.tree_
 from . import flatten_util  # tg.flatten_util.ravel_pytree, as jax.flatten_util
 from .jit import ConcretizationError, jit
 from .batching import vmap
+from .api_extras import (ShapeDtypeStruct, block_until_ready, closure_convert, custom_gradient,
+                         device_get, device_put, eval_shape, linear_transpose, pure_callback)
 from . import lax
 from . import jacobians, linalg
 from .blocks import BlockJacobian
@@ -52,4 +54,6 @@ __all__ = [
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
     "jacobians", "linalg", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
     "to_jax", "elimination", "eliminate", "linearized_graph", "special",
+    "ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient", "pure_callback",
+    "closure_convert", "block_until_ready", "device_put", "device_get",
 ]

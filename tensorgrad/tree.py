@@ -61,6 +61,8 @@ class TreeDef:
 
 #: user-registered node types: type -> (flatten(x) -> (children, aux), unflatten(aux, children))
 _CUSTOM: dict = {}
+#: dataclasses registered by register_dataclass: type -> names of the data fields (their key paths)
+_DATA_FIELDS: dict = {}
 
 
 def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func: Callable) -> None:
@@ -75,6 +77,7 @@ def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func:
         raise ValueError(f"register_pytree_node: {nodetype.__name__} is built in and cannot be "
                          "registered again")
     _CUSTOM[nodetype] = (flatten_func, unflatten_func)
+    _DATA_FIELDS.pop(nodetype, None)
     _SHARED.clear()
 
 
@@ -108,6 +111,7 @@ def register_dataclass(nodetype: type | None = None, data_fields=None, meta_fiel
         def unflatten(aux, children):
             return cls(**dict(zip(data, children)), **dict(zip(meta, aux)))
         register_pytree_node(cls, flatten, unflatten)
+        _DATA_FIELDS[cls] = data
         return cls
     return register if nodetype is None else register(nodetype)
 
@@ -382,3 +386,21 @@ unflatten = tree_unflatten
 structure = tree_structure
 reduce = tree_reduce
 all = tree_all  # noqa: A001
+
+
+# Key paths (JAX's tree_flatten_with_path, keystr, Partial, ...): tree_paths does not import
+# this module (that would be a cycle), so it is handed the functions and registry it needs here.
+from . import tree_paths as _tree_paths  # noqa: E402
+from .tree_paths import (DictKey, FlattenedIndexKey, GetAttrKey, Partial, SequenceKey,  # noqa: E402
+                         all_leaves, keystr, register_pytree_with_keys,
+                         register_pytree_with_keys_class, register_static, tree_broadcast,
+                         tree_flatten_with_path, tree_leaves_with_path, tree_map_with_path,
+                         tree_transpose, treedef_children, treedef_is_leaf, treedef_tuple)
+_tree_paths.attach(flatten=tree_flatten, unflatten=tree_unflatten, flatten_up_to=_flatten_up_to,
+                   register=register_pytree_node, custom=_CUSTOM, TreeDef=TreeDef, make=_make,
+                   dataclass_fields=_DATA_FIELDS)
+__all__ += ["SequenceKey", "DictKey", "GetAttrKey", "FlattenedIndexKey", "keystr",
+            "tree_flatten_with_path", "tree_leaves_with_path", "tree_map_with_path",
+            "register_pytree_with_keys", "register_pytree_with_keys_class", "register_static",
+            "all_leaves", "tree_transpose", "treedef_children", "treedef_is_leaf", "treedef_tuple",
+            "tree_broadcast", "Partial"]

@@ -1,0 +1,349 @@
+"""JAX's smaller top-level helpers: ``linear_transpose``, ``eval_shape`` (with
+``ShapeDtypeStruct``), ``custom_gradient``, ``pure_callback``, ``closure_convert``,
+``block_until_ready``, ``device_put`` and ``device_get``.
+
+tensorgrad computes eagerly on NumPy, on the CPU: there is nothing to wait for
+and no device to move to, so the last three only convert values.
+"""
+from __future__ import annotations
+
+import functools
+import types
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+from . import staging
+from .custom import custom_vjp
+from .tensor import Tensor, concrete, shape_of, traced_level
+from .transforms import vjp
+from .tree import tree_flatten, tree_map, tree_unflatten
+
+__all__ = ["ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient",
+           "pure_callback", "closure_convert", "block_until_ready", "device_put", "device_get"]
+
+
+class ShapeDtypeStruct:
+    """An array's shape and dtype without its values (JAX's ``ShapeDtypeStruct``)."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        try:
+            shp = tuple(int(d) for d in shape)
+        except TypeError:
+            raise TypeError(f"ShapeDtypeStruct: shape must be a tuple of ints, got {shape!r}") from None
+        if any(d < 0 for d in shp):
+            raise ValueError(f"ShapeDtypeStruct: negative dimension in shape {shp}")
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"ShapeDtypeStruct: {dtype!r} is not a dtype") from None
+        object.__setattr__(self, "shape", shp)
+        object.__setattr__(self, "dtype", dt)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("ShapeDtypeStruct is immutable")
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __eq__(self, other):
+        return (type(other) is ShapeDtypeStruct and other.shape == self.shape
+                and other.dtype == self.dtype)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype))
+
+    def __repr__(self):
+        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name})"
+
+
+_NUMBERS = (bool, int, float, complex, np.generic, np.ndarray)
+
+
+def _shape_dtype(x, where: str, what: str) -> tuple:
+    """(shape, dtype) of an array-like leaf, a ShapeDtypeStruct, or anything with both
+    attributes (a ``jax.ShapeDtypeStruct``); TypeError for other leaves."""
+    if isinstance(x, ShapeDtypeStruct):
+        return x.shape, x.dtype
+    v = concrete(x)
+    if isinstance(v, _NUMBERS) or staging.is_staged(v):
+        dt = getattr(v, "dtype", None)
+        return tuple(shape_of(v)), np.dtype(np.result_type(v) if dt is None else dt)
+    shp, dt = getattr(x, "shape", None), getattr(x, "dtype", None)
+    if shp is not None and dt is not None:
+        try:
+            return tuple(int(d) for d in shp), np.dtype(dt)
+        except TypeError:
+            pass
+    raise TypeError(f"{where}: {what} has a leaf of type {type(x).__name__} ({x!r}); expected "
+                    "an array, a number or a ShapeDtypeStruct")
+
+
+def _zeros(x, where: str):
+    shp, dt = _shape_dtype(x, where, "an argument")
+    return np.zeros(shp, dt)
+
+
+def eval_shape(fun: Callable, *args, **kwargs) -> Any:
+    """The shapes and dtypes of ``fun(*args, **kwargs)``, a pytree of ShapeDtypeStruct.
+
+    Arguments may be arrays or ShapeDtypeStructs; ``fun`` runs once on zeros of those shapes
+    (with NumPy's floating-point warnings silenced), since tensorgrad has no abstract trace.
+    """
+    if not callable(fun):
+        raise TypeError(f"eval_shape: fun must be callable, got {fun!r}")
+    zargs = tree_map(lambda x: _zeros(x, "eval_shape"), args)
+    zkw = tree_map(lambda x: _zeros(x, "eval_shape"), kwargs)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out = fun(*zargs, **zkw)
+    return tree_map(lambda v: ShapeDtypeStruct(*_shape_dtype(v, "eval_shape", "the output")), out)
+
+
+def linear_transpose(fun: Callable, *primals, reduce_axes=()) -> Callable:
+    """The transpose of the linear function ``fun``: ``fun_t(ct)`` returns the tuple of input
+    cotangents ``ct · ∂fun``, as ``jax.linear_transpose``. Only the shapes and dtypes of
+    ``primals`` (arrays or ShapeDtypeStructs, real floating) are used.
+
+    ``fun`` is differentiated at zero; ``fun(0)`` must be 0 and a check at one random point
+    (``<ct, fun(x)> == <fun_t(ct), x>``) must hold, else ValueError: a nonlinear ``fun`` is
+    refused instead of giving the transpose of its derivative at zero.
+    """
+    if not callable(fun):
+        raise TypeError(f"linear_transpose: fun must be callable, got {fun!r}")
+    if tuple(reduce_axes):
+        raise ValueError("linear_transpose: reduce_axes is not supported (JAX deprecated it)")
+    leaves, in_td = tree_flatten(primals)
+    specs = [_shape_dtype(x, "linear_transpose", "primals") for x in leaves]
+    for shp, dt in specs:
+        if dt.kind != "f":
+            raise TypeError(f"linear_transpose: inputs must have a real floating dtype, got {dt} "
+                            f"(shape {shp})")
+    zeros = tree_unflatten(in_td, [np.zeros(s, d) for s, d in specs])
+    out, pull = vjp(fun, *zeros)
+    out_leaves, out_td = tree_flatten(out)
+    out_specs = [_shape_dtype(v, "linear_transpose", "the output") for v in out_leaves]
+    if any(np.any(np.asarray(concrete(v)) != 0) for v in out_leaves):
+        raise ValueError("linear_transpose: fun(0) is not 0, so fun is not linear")
+    _check_linear(fun, pull, zeros, out_specs, out_td)
+
+    def transposed(out_cotangent):
+        ct_leaves, ct_td = tree_flatten(out_cotangent)
+        got = [tuple(shape_of(concrete(c))) for c in ct_leaves]
+        if ct_td != out_td or got != [s for s, _ in out_specs]:
+            raise TypeError(f"linear_transpose: the cotangent (structure {ct_td}, shapes {got}) "
+                            f"does not match fun's output (structure {out_td}, shapes "
+                            f"{[s for s, _ in out_specs]})")
+        return pull(out_cotangent)
+    return transposed
+
+
+def _check_linear(fun, pull, zeros, out_specs, out_td) -> None:
+    """ValueError unless ``<c, fun(x)> == <pull(c), x>`` at one random ``x`` and ``c``."""
+    rng = np.random.default_rng(0)
+    x_leaves, x_td = tree_flatten(zeros)
+    x = [rng.standard_normal(np.shape(z)).astype(z.dtype) for z in x_leaves]
+    c = [rng.standard_normal(s).astype(d if d.kind == "f" else np.float64) for s, d in out_specs]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        y = tree_flatten(fun(*tree_unflatten(x_td, x)))[0]
+        g = tree_flatten(pull(tree_unflatten(out_td, c)))[0]
+    lhs = sum(float(np.sum(ci * np.asarray(concrete(yi), np.float64))) for ci, yi in zip(c, y))
+    rhs = sum(float(np.sum(np.asarray(concrete(gi), np.float64) * xi)) for gi, xi in zip(g, x))
+    scale = sum(float(np.sum(np.abs(ci * np.asarray(concrete(yi), np.float64)))) for ci, yi in zip(c, y))
+    scale += sum(float(np.sum(np.abs(np.asarray(concrete(gi), np.float64) * xi))) for gi, xi in zip(g, x))
+    tol = 1e-4 if any(np.dtype(z.dtype).itemsize < 8 for z in x_leaves) else 1e-8
+    if not abs(lhs - rhs) <= tol * max(scale, 1.0):
+        raise ValueError(f"linear_transpose: fun is not linear in its inputs (<ct, fun(x)> = {lhs:.6g} "
+                         f"but <fun_t(ct), x> = {rhs:.6g} at a random point)")
+
+
+def custom_gradient(fun: Callable) -> Callable:
+    """``fun(*args)`` returns ``(value, vjp_fn)``; the result computes ``value`` and its VJP is
+    ``vjp_fn(ct)`` (one cotangent per argument, as a tuple; bare for a single argument), as
+    ``jax.custom_gradient``. Built on :class:`tensorgrad.custom_vjp`."""
+    if not callable(fun):
+        raise TypeError(f"custom_gradient: expected a function, got {fun!r}")
+    name = getattr(fun, "__name__", "fun")
+
+    def run(args):
+        res = fun(*args)
+        if not (isinstance(res, tuple) and len(res) == 2 and callable(res[1])):
+            raise TypeError(f"custom_gradient {name}: the function must return (value, vjp_fn), "
+                            f"got {type(res).__name__}")
+        return res
+
+    @functools.wraps(fun)
+    def primal(*args):
+        return run(args)[0]
+
+    def fwd(*args):
+        value, vjp_fn = run(args)
+        return value, (vjp_fn, len(args))
+
+    def bwd(res, g):
+        vjp_fn, n = res
+        cts = vjp_fn(g)
+        if n == 1 and not (isinstance(cts, (tuple, list)) and len(cts) == 1):
+            cts = (cts,)
+        if not isinstance(cts, (tuple, list)) or len(cts) != n:
+            raise TypeError(f"custom_gradient {name}: vjp_fn must return a tuple of {n} "
+                            f"cotangents (one per argument), got {type(cts).__name__}"
+                            + (f" of length {len(cts)}" if isinstance(cts, (tuple, list)) else ""))
+        return tuple(cts)
+
+    wrapped = custom_vjp(primal)
+    wrapped.defvjp(fwd, bwd)
+    return wrapped
+
+
+_VMAP_METHODS = (None, "sequential", "sequential_unrolled", "expand_dims", "broadcast_all",
+                 "legacy_vectorized")
+
+
+def pure_callback(callback: Callable, result_shape_dtypes: Any, *args, sharding=None,
+                  vmap_method: str | None = None, **kwargs) -> Any:
+    """``callback(*args, **kwargs)`` on NumPy arrays, its result checked against
+    ``result_shape_dtypes`` (a pytree of ShapeDtypeStruct or arrays), as ``jax.pure_callback``.
+
+    Under ``tg.jit`` the call is a step of the plan, run again at each call. Under ``tg.vmap``
+    it runs once per slice whatever ``vmap_method`` says (tensorgrad's vmap is a loop). It has
+    no derivative: a value traced by ``grad``, ``jvp``, ``jacrev``... raises TypeError
+    (wrap the call in ``tg.custom_jvp`` or ``tg.custom_vjp`` to give it one).
+    """
+    if not callable(callback):
+        raise TypeError(f"pure_callback: callback must be callable, got {callback!r}")
+    if vmap_method not in _VMAP_METHODS:
+        raise ValueError(f"pure_callback: vmap_method must be one of {_VMAP_METHODS}, got "
+                         f"{vmap_method!r}")
+    res_leaves, res_td = tree_flatten(result_shape_dtypes)
+    expected = [_shape_dtype(r, "pure_callback", "result_shape_dtypes") for r in res_leaves]
+    leaves, td = tree_flatten((args, kwargs))
+    for v in leaves:
+        if type(v) is Tensor and traced_level(v) >= 0:
+            raise TypeError(
+                f"pure_callback: an argument of shape {v.shape} and dtype {v.dtype} is traced by a "
+                "transform that differentiates (grad, vjp, jvp, jacrev, ...); a Python callback "
+                "has no derivative, so the gradient through it would be silently lost. Give it "
+                "one with tg.custom_jvp or tg.custom_vjp, or pass tg.stop_gradient(x) if a "
+                "constant is meant (JAX raises here too)")
+    name = getattr(callback, "__name__", "callback")
+
+    def call(*values):
+        a, k = tree_unflatten(td, [np.asarray(x) for x in values])
+        out = callback(*a, **k)
+        out_leaves, out_td = tree_flatten(out)
+        if out_td != res_td:
+            raise TypeError(f"pure_callback: {name} returned structure {out_td}, but "
+                            f"result_shape_dtypes has {res_td}")
+        arrays = []
+        for i, (o, (shp, dt)) in enumerate(zip(out_leaves, expected)):
+            arr = np.asarray(concrete(o))
+            if arr.shape != shp or arr.dtype != dt:
+                raise TypeError(f"pure_callback: {name} returned shape {arr.shape} and dtype "
+                                f"{arr.dtype} for result {i}, but result_shape_dtypes says "
+                                f"shape {shp} and dtype {dt}")
+            arrays.append(arr)
+        return arrays
+    values = [concrete(v) for v in leaves]
+    if any(staging.is_staged(v) for v in values):
+        return tree_unflatten(res_td, list(staging.call(_as_list(call), *values)))
+    return tree_unflatten(res_td, call(*values))
+
+
+def _as_list(call: Callable) -> Callable:
+    """``call`` returning a tuple (a jit plan step splits a tuple result into its entries)."""
+    @functools.wraps(call)
+    def as_tuple(*values):
+        return tuple(call(*values))
+    return as_tuple
+
+
+def closure_convert(fun: Callable, *example_args) -> tuple[Callable, list]:
+    """``(converted, consts)``: the traced values ``fun`` closes over (in its closure cells,
+    any pytree of them) hoisted out, and ``converted(*args, *consts)`` that runs ``fun`` with
+    those values replaced, as ``jax.closure_convert`` (for use with ``custom_vjp``).
+
+    A faithful simplification: only ``fun``'s own closure cells are searched (not its
+    globals, nor functions it calls), and ``example_args`` are not used.
+    """
+    if not isinstance(fun, types.FunctionType):
+        raise TypeError(f"closure_convert: expected a Python function, got {type(fun).__name__}")
+    cells = fun.__closure__ or ()
+    consts, where = [], []
+    for i, cell in enumerate(cells):
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell (a name assigned later)
+            continue
+        leaves, td = tree_flatten(value)
+        traced = [j for j, v in enumerate(leaves) if type(v) is Tensor and traced_level(v) > 0]
+        if traced:
+            where.append((i, leaves, td, traced))
+            consts += [leaves[j] for j in traced]
+    if not consts:
+        return fun, []
+
+    def converted(*args_and_consts):
+        n = len(args_and_consts) - len(consts)
+        if n < 0:
+            raise TypeError(f"closure_convert: the converted function takes the arguments and "
+                            f"then {len(consts)} constants, got {len(args_and_consts)} values")
+        args, new = args_and_consts[:n], iter(args_and_consts[n:])
+        new_cells = list(cells)
+        for i, leaves, td, traced in where:
+            fresh = list(leaves)
+            for j in traced:
+                fresh[j] = next(new)
+            new_cells[i] = types.CellType(tree_unflatten(td, fresh))
+        g = types.FunctionType(fun.__code__, fun.__globals__, fun.__name__, fun.__defaults__,
+                               tuple(new_cells))
+        g.__kwdefaults__ = fun.__kwdefaults__
+        return g(*args)
+    return converted, consts
+
+
+def block_until_ready(x: Any) -> Any:
+    """``x`` itself: tensorgrad computes eagerly, so there is nothing to wait for."""
+    return x
+
+
+def _is_cpu(device) -> bool:
+    if device is None:
+        return True
+    if isinstance(device, str):
+        return device.lower() == "cpu"
+    return str(getattr(device, "platform", "")).lower() == "cpu"
+
+
+def device_put(x: Any, device=None, *, src=None, donate: bool = False, may_alias=None) -> Any:
+    """``x`` with its leaves as NumPy arrays (traced Tensors stay as they are); tensorgrad runs
+    on the CPU only, so ``device`` must be None, ``"cpu"`` or a CPU device."""
+    if not _is_cpu(device):
+        raise ValueError(f"device_put: tensorgrad computes with NumPy on the CPU; device {device!r} "
+                         "is not available")
+    return tree_map(lambda v: np.asarray(v) if isinstance(v, (bool, int, float, complex))
+                    else _to_numpy(v), x)
+
+
+def device_get(x: Any) -> Any:
+    """``x`` with its arrays as NumPy arrays (Python numbers and traced values unchanged)."""
+    return tree_map(_to_numpy, x)
+
+
+def _to_numpy(v):
+    if type(v) is Tensor:
+        return v if traced_level(v) >= 0 or staging.is_staged(concrete(v)) else np.asarray(concrete(v))
+    if isinstance(v, (np.ndarray, np.generic, bool, int, float, complex)) or staging.is_staged(v):
+        return v
+    if hasattr(v, "__array__"):
+        return np.asarray(v)
+    return v

@@ -1,0 +1,367 @@
+"""Key paths for pytrees, as in ``jax.tree_util``: where each leaf sits in its tree.
+
+A path is a tuple of keys, one per level: ``SequenceKey(i)`` for a list or
+tuple entry, ``DictKey(k)`` for a dict entry, ``GetAttrKey(name)`` for a
+namedtuple field or a dataclass field, ``FlattenedIndexKey(i)`` for the
+``i``-th child of a node registered without keys. Paths come in the same leaf
+order as :func:`tensorgrad.tree.tree_flatten` (dict keys sorted).
+
+This module does not import :mod:`tensorgrad.tree` (which re-exports it, so
+that would be an import cycle): ``tree`` hands over its flattening functions
+and its registry of node types through :func:`attach` when it is imported.
+"""
+from __future__ import annotations
+
+import functools
+import types
+from typing import Any, Callable
+
+__all__ = ["SequenceKey", "DictKey", "GetAttrKey", "FlattenedIndexKey", "keystr",
+           "tree_flatten_with_path", "tree_leaves_with_path", "tree_map_with_path",
+           "register_pytree_with_keys", "register_pytree_with_keys_class", "register_static",
+           "all_leaves", "tree_transpose", "treedef_children", "treedef_is_leaf", "treedef_tuple",
+           "tree_broadcast", "Partial"]
+
+#: tree's functions and registry, set by attach(): flatten, unflatten, flatten_up_to,
+#: register, custom (type -> (flatten, unflatten)), TreeDef, make, dataclass_fields
+_T = types.SimpleNamespace()
+
+#: nodes registered with keys: type -> (flatten_with_keys, the flatten function registered)
+_KEYED: dict = {}
+
+
+class _Key:
+    """A path entry: immutable, hashable, equal to keys of its own class and value only."""
+
+    __slots__ = ()
+    _field = ""
+
+    def _get(self):
+        return getattr(self, self._field)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other._get() == self._get()
+
+    def __hash__(self):
+        return hash((type(self).__name__, self._get()))
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self._field}={self._get()!r})"
+
+    def __reduce__(self):
+        return (type(self), (self._get(),))
+
+
+class SequenceKey(_Key):
+    """The ``idx``-th entry of a list or tuple."""
+    __slots__ = ("idx",)
+    _field = "idx"
+    __match_args__ = ("idx",)
+
+    def __init__(self, idx: int):
+        object.__setattr__(self, "idx", idx)
+
+    def __str__(self):
+        return f"[{self.idx!r}]"
+
+
+class DictKey(_Key):
+    """The entry of a dict under ``key``."""
+    __slots__ = ("key",)
+    _field = "key"
+    __match_args__ = ("key",)
+
+    def __init__(self, key):
+        object.__setattr__(self, "key", key)
+
+    def __str__(self):
+        return f"[{self.key!r}]"
+
+
+class GetAttrKey(_Key):
+    """The attribute ``name`` (a namedtuple or dataclass field)."""
+    __slots__ = ("name",)
+    _field = "name"
+    __match_args__ = ("name",)
+
+    def __init__(self, name: str):
+        object.__setattr__(self, "name", name)
+
+    def __str__(self):
+        return f".{self.name}"
+
+
+class FlattenedIndexKey(_Key):
+    """The ``key``-th child of a node registered without keys."""
+    __slots__ = ("key",)
+    _field = "key"
+    __match_args__ = ("key",)
+
+    def __init__(self, key: int):
+        object.__setattr__(self, "key", key)
+
+    def __str__(self):
+        return f"[<flat index {self.key}>]"
+
+
+def keystr(keys, *, simple: bool = False, separator: str = "") -> str:
+    """A path as text: ``"['a'][0].x"``, or with ``simple=True`` the bare keys joined by
+    ``separator`` (``"a/0/x"`` for ``separator="/"``), as JAX's ``keystr``."""
+    if not isinstance(keys, (tuple, list)):
+        raise TypeError(f"keystr: expected a key path (a tuple of keys), got {type(keys).__name__}")
+    if not isinstance(separator, str):
+        raise TypeError(f"keystr: separator must be a str, got {type(separator).__name__}")
+    if not simple:
+        return separator.join(str(k) for k in keys)
+    return separator.join(str(k._get()) if isinstance(k, _Key) else str(k) for k in keys)
+
+
+def _children_with_keys(node, custom) -> tuple[list, list]:
+    """(keys, children) of a registered node, in its flattening order."""
+    kind = type(node)
+    keyed = _KEYED.get(kind)
+    if keyed is not None and keyed[1] is custom[0]:
+        pairs, _ = keyed[0](node)
+        pairs = list(pairs)
+        return [k for k, _ in pairs], [c for _, c in pairs]
+    children = list(custom[0](node)[0])
+    names = _T.dataclass_fields.get(kind)  # a dataclass registered by tree.register_dataclass
+    if names is not None and len(names) == len(children):
+        return [GetAttrKey(n) for n in names], children
+    return [FlattenedIndexKey(i) for i in range(len(children))], children
+
+
+def _walk(node, path: tuple, is_leaf, takes_path: bool, out: list, decisions: list) -> None:
+    """Append ``(path, leaf)`` pairs below ``node``, visiting nodes as ``tree_flatten`` does
+    (and recording each ``is_leaf`` answer, so that ``tree_flatten`` can replay them)."""
+    if is_leaf is not None:
+        stop = bool(is_leaf(path, node) if takes_path else is_leaf(node))
+        decisions.append(stop)
+        if stop:
+            out.append((path, node))
+            return
+    if node is None:
+        return
+    t = type(node)
+    if t is tuple or t is list:
+        keys, children = [SequenceKey(i) for i in range(len(node))], node
+    elif isinstance(node, tuple) and hasattr(node, "_fields"):  # namedtuple
+        keys, children = [GetAttrKey(f) for f in node._fields], node
+    elif isinstance(node, dict):
+        order = sorted(node)
+        keys, children = [DictKey(k) for k in order], [node[k] for k in order]
+    else:
+        custom = _T.custom.get(t)
+        if custom is None:
+            out.append((path, node))
+            return
+        keys, children = _children_with_keys(node, custom)
+    for k, c in zip(keys, children):
+        _walk(c, path + (k,), is_leaf, takes_path, out, decisions)
+
+
+def tree_flatten_with_path(tree: Any, is_leaf: Callable | None = None,
+                           is_leaf_takes_path: bool = False) -> tuple[list, Any]:
+    """``([(path, leaf), ...], treedef)``: the leaves of ``tree`` with their key paths, in
+    :func:`tree_flatten` order (``is_leaf(x)``, or ``is_leaf(path, x)`` with
+    ``is_leaf_takes_path=True``, stops the descent)."""
+    if is_leaf is not None and not callable(is_leaf):
+        raise TypeError(f"tree_flatten_with_path: is_leaf must be callable, got {is_leaf!r}")
+    pairs: list = []
+    decisions: list = []
+    _walk(tree, (), is_leaf, is_leaf_takes_path, pairs, decisions)
+    if is_leaf is None:
+        return pairs, _T.flatten(tree)[1]
+    answers = iter(decisions)
+    return pairs, _T.flatten(tree, lambda _: next(answers))[1]
+
+
+def tree_leaves_with_path(tree: Any, is_leaf: Callable | None = None,
+                          is_leaf_takes_path: bool = False) -> list:
+    """``[(path, leaf), ...]`` for the leaves of ``tree`` (see :func:`tree_flatten_with_path`)."""
+    return tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)[0]
+
+
+def tree_map_with_path(f: Callable, tree: Any, *rest: Any, is_leaf: Callable | None = None,
+                       is_leaf_takes_path: bool = False) -> Any:
+    """``tree_map`` whose ``f`` also gets each leaf's key path first: ``f(path, x, *xs)``."""
+    pairs, td = tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)
+    others = []
+    for r in rest:
+        sub: list = []
+        try:
+            _T.flatten_up_to(td, r, sub, "tree_map_with_path")
+        except ValueError as exc:
+            raise ValueError(f"tree_map_with_path: structures differ: {td} vs "
+                             f"{_T.flatten(r)[1]} ({exc})") from None
+        others.append(sub)
+    return _T.unflatten(td, [f(p, x, *xs) for (p, x), *xs in zip(pairs, *others)])
+
+
+def register_pytree_with_keys(nodetype: type, flatten_with_keys: Callable, unflatten_func: Callable,
+                              flatten_func: Callable | None = None) -> None:
+    """Register a pytree node whose children have keys (JAX's ``register_pytree_with_keys``):
+    ``flatten_with_keys(x)`` returns ``([(key, child), ...], aux_data)``; ``flatten_func``
+    (optional, faster) returns ``(children, aux_data)`` in the same order."""
+    for name, fn in (("flatten_with_keys", flatten_with_keys), ("unflatten_func", unflatten_func)):
+        if not callable(fn):
+            raise TypeError(f"register_pytree_with_keys: {name} must be callable, got {fn!r}")
+    if flatten_func is not None and not callable(flatten_func):
+        raise TypeError(f"register_pytree_with_keys: flatten_func must be callable, got {flatten_func!r}")
+
+    def flatten(x):
+        pairs, aux = flatten_with_keys(x)
+        return [c for _, c in pairs], aux
+    used = flatten if flatten_func is None else flatten_func
+    _T.register(nodetype, used, unflatten_func)
+    _KEYED[nodetype] = (flatten_with_keys, used)
+
+
+def register_pytree_with_keys_class(cls: type) -> type:
+    """Class decorator: ``cls.tree_flatten_with_keys(self)`` and the classmethod
+    ``cls.tree_unflatten(aux_data, children)`` (and ``tree_flatten`` if defined) make it a
+    keyed pytree node."""
+    for method in ("tree_flatten_with_keys", "tree_unflatten"):
+        if not callable(getattr(cls, method, None)):
+            raise TypeError(f"register_pytree_with_keys_class: {getattr(cls, '__name__', cls)!r} "
+                            f"has no {method} method")
+    flatten = (lambda x: x.tree_flatten()) if callable(getattr(cls, "tree_flatten", None)) else None
+    register_pytree_with_keys(cls, lambda x: x.tree_flatten_with_keys(), cls.tree_unflatten, flatten)
+    return cls
+
+
+def _static_flatten(x):
+    return (), x
+
+
+def _static_unflatten(aux, _children):
+    return aux
+
+
+def register_static(cls: type) -> type:
+    """Make instances of ``cls`` pytree nodes with no children: the instance itself is the
+    (hashable) static data of the structure (JAX's ``register_static``)."""
+    if not isinstance(cls, type):
+        raise TypeError(f"register_static: expected a class, got {cls!r}")
+    _T.register(cls, _static_flatten, _static_unflatten)
+    return cls
+
+
+def all_leaves(iterable, is_leaf: Callable | None = None) -> bool:
+    """True if every element of ``iterable`` is a pytree leaf (None and empty containers are
+    not)."""
+    return all(_T.flatten(x, is_leaf)[1].kind == "leaf" for x in iterable)
+
+
+def _treedef(td, where: str):
+    if not isinstance(td, _T.TreeDef):
+        raise TypeError(f"{where}: expected a tree structure (TreeDef), got {type(td).__name__}")
+    return td
+
+
+def treedef_children(treedef) -> list:
+    """The structures of the root's children (empty for a leaf)."""
+    return list(_treedef(treedef, "treedef_children").children)
+
+
+def treedef_is_leaf(treedef) -> bool:
+    """True for a structure with a single node: a leaf, None, or an empty container."""
+    return not _treedef(treedef, "treedef_is_leaf").children
+
+
+def treedef_tuple(treedefs) -> Any:
+    """The structure of a tuple whose entries have the given structures."""
+    tds = tuple(_treedef(td, "treedef_tuple") for td in treedefs)
+    return _T.make(tuple, None, tds)
+
+
+def tree_transpose(outer_treedef, inner_treedef, pytree_to_transpose: Any) -> Any:
+    """Turn a tree of structure ``outer`` of trees of structure ``inner`` into an ``inner``
+    tree of ``outer`` trees (``inner_treedef=None``: the first subtree's structure)."""
+    outer = _treedef(outer_treedef, "tree_transpose")
+    subs: list = []
+    try:
+        _T.flatten_up_to(outer, pytree_to_transpose, subs, "tree_transpose")
+    except ValueError as exc:
+        raise TypeError(f"tree_transpose: the tree does not have the outer structure {outer}: "
+                        f"{exc}") from None
+    flat = [_T.flatten(s) for s in subs]
+    if inner_treedef is None:
+        if not flat:
+            raise ValueError("tree_transpose: inner_treedef=None needs at least one subtree")
+        inner_treedef = flat[0][1]
+    inner = _treedef(inner_treedef, "tree_transpose")
+    for leaves, td in flat:
+        if td != inner:
+            raise TypeError(f"tree_transpose: a subtree has structure {td}, not the inner "
+                            f"structure {inner}")
+    return _T.unflatten(inner, [_T.unflatten(outer, [leaves[j] for leaves, _ in flat])
+                                for j in range(inner.num_leaves)])
+
+
+def tree_broadcast(prefix_tree: Any, full_tree: Any, is_leaf: Callable | None = None) -> Any:
+    """``prefix_tree`` with each leaf repeated over the matching subtree of ``full_tree``."""
+    def spread(x, sub):
+        leaves, td = _T.flatten(sub, is_leaf)
+        return _T.unflatten(td, [x] * len(leaves))
+    pre_leaves, pre_td = _T.flatten(prefix_tree, is_leaf)
+    subs: list = []
+    try:
+        _T.flatten_up_to(pre_td, full_tree, subs, "tree_broadcast")
+    except ValueError as exc:
+        raise ValueError(f"tree_broadcast: {prefix_tree!r} is not a prefix of the full tree: "
+                         f"{exc}") from None
+    return _T.unflatten(pre_td, [spread(x, s) for x, s in zip(pre_leaves, subs)])
+
+
+class Partial(functools.partial):
+    """A ``functools.partial`` that is a pytree: its positional and keyword arguments are the
+    children (transforms see them), the function is static, as JAX's ``Partial``.
+
+    A ``functools.partial`` given as the function stays whole (its arguments static), where
+    ``functools.partial`` itself would merge its arguments into the new ones."""
+
+    def __new__(cls, func, *args, **keywords):
+        if isinstance(func, functools.partial):
+            func = _Whole(func)
+        return super().__new__(cls, func, *args, **keywords)
+
+
+class _Whole:
+    """A callable standing for an inner partial, so that ``functools.partial`` cannot see
+    (and merge) its arguments; equal when it wraps the same object."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    def __eq__(self, other):
+        return type(other) is _Whole and other.fn is self.fn
+
+    def __hash__(self):
+        return id(self.fn)
+
+    def __repr__(self):
+        return repr(self.fn)
+
+
+def _partial_flatten(p):
+    return (p.args, p.keywords), p.func
+
+
+def _partial_unflatten(func, children):
+    args, keywords = children
+    return Partial(func, *args, **keywords)
+
+
+def attach(**internals) -> None:
+    """Called by :mod:`tensorgrad.tree` once defined: its flattening functions and registry."""
+    vars(_T).update(internals)
+    _T.register(Partial, _partial_flatten, _partial_unflatten)

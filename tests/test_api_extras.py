@@ -1,0 +1,202 @@
+"""tg.linear_transpose, eval_shape, custom_gradient, pure_callback, closure_convert and the
+device helpers, against JAX."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+A = np.arange(6.0).reshape(2, 3) / 7.0
+
+
+def _close(ours, theirs):
+    ol, otd = tg.tree_util.tree_flatten(ours)
+    tl, _ = jax.tree_util.tree_flatten(theirs)
+    assert len(ol) == len(tl)
+    for o, t in zip(ol, tl):
+        np.testing.assert_allclose(np.asarray(o), np.asarray(t), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", ["matmul", "two_inputs", "dict_out", "scalar"])
+def test_linear_transpose_matches_jax(case):
+    if case == "matmul":
+        f, jf, primals, ct = (lambda x: A @ x), (lambda x: jnp.asarray(A) @ x), (np.ones(3),), \
+            np.array([1.0, -2.0])
+    elif case == "two_inputs":
+        f = lambda x, y: (2 * x + tg.sum(y), tg.transpose(y))
+        jf = lambda x, y: (2 * x + jnp.sum(y), jnp.transpose(y))
+        primals, ct = (np.ones(2), np.ones((2, 3))), (np.array([1.0, 3.0]), A.T)
+    elif case == "dict_out":
+        f = lambda x: {"a": x[0], "b": tg.cumsum(x[1:]) * 2}
+        jf = lambda x: {"a": x[0], "b": jnp.cumsum(x[1:]) * 2}
+        primals, ct = (np.ones(3),), {"a": 1.5, "b": np.array([1.0, 2.0])}
+    else:
+        f = jf = lambda x: x * 3.0
+        primals, ct = (1.0,), 2.0
+    ours = tg.linear_transpose(f, *primals)(ct)
+    theirs = jax.jit(jax.linear_transpose(jf, *primals))(ct)
+    assert isinstance(ours, tuple) and len(ours) == len(primals)
+    _close(ours, theirs)
+
+
+def test_linear_transpose_needs_only_shapes_and_refuses_bad_input():
+    spec = tg.ShapeDtypeStruct((3,), np.float64)
+    np.testing.assert_allclose(tg.linear_transpose(lambda x: A @ x, spec)(np.ones(2))[0], A.sum(0))
+    ft = tg.linear_transpose(lambda x: 2 * x, np.ones(2))
+    # the transpose is itself differentiable and traceable in its cotangent
+    at = tg.linear_transpose(lambda x: A @ x, np.ones(3))
+    c = np.array([1.0, 2.0])
+    np.testing.assert_allclose(tg.grad(lambda u: tg.sum(at(u)[0] ** 2))(c), 2 * A @ (A.T @ c))
+    np.testing.assert_allclose(tg.jit(lambda u: at(u)[0])(c), A.T @ c)
+    with pytest.raises(TypeError, match=r"linear_transpose: the cotangent .*\(3,\).*\(2,\)"):
+        ft(np.ones(3))
+    with pytest.raises(ValueError, match="linear_transpose: fun is not linear"):
+        tg.linear_transpose(lambda x: x * x, np.ones(2))
+    with pytest.raises(ValueError, match=r"linear_transpose: fun\(0\) is not 0"):
+        tg.linear_transpose(lambda x: x + 1.0, np.ones(2))
+    with pytest.raises(TypeError, match="linear_transpose: inputs must have a real floating dtype, got int32"):
+        tg.linear_transpose(lambda x: 2 * x, np.ones(2, np.int32))
+
+
+def test_eval_shape_and_shape_dtype_struct():
+    f = lambda x, y: {"s": x @ y, "t": (x.sum(), 3)}
+    ours = tg.eval_shape(f, np.ones((2, 3)), tg.ShapeDtypeStruct((3, 4), np.float32))
+    theirs = jax.eval_shape(f, np.ones((2, 3)), jax.ShapeDtypeStruct((3, 4), np.float32))
+    assert [(o.shape, o.dtype) for o in tg.tree_util.tree_leaves(ours)] == \
+        [(t.shape, t.dtype) for t in jax.tree_util.tree_leaves(theirs)]
+    assert ours["s"] == tg.ShapeDtypeStruct((2, 4), np.float64)
+    assert repr(ours["s"]) == repr(theirs["s"]) == "ShapeDtypeStruct(shape=(2, 4), dtype=float64)"
+    # zeros would warn in log: eval_shape is quiet (the suite turns RuntimeWarnings into errors)
+    assert tg.eval_shape(tg.log, tg.ShapeDtypeStruct((5,), np.float32)).dtype == np.float32
+    s = tg.ShapeDtypeStruct([2, 3], "float32")
+    assert (s.shape, s.dtype, s.ndim, s.size) == ((2, 3), np.float32, 2, 6)
+    assert hash(s) == hash(tg.ShapeDtypeStruct((2, 3), np.float32))
+    with pytest.raises(TypeError, match="ShapeDtypeStruct: 'nope' is not a dtype"):
+        tg.ShapeDtypeStruct((2,), "nope")
+    with pytest.raises(ValueError, match="ShapeDtypeStruct: negative dimension"):
+        tg.ShapeDtypeStruct((-1,), np.float64)
+    with pytest.raises(TypeError, match="eval_shape: an argument has a leaf of type str"):
+        tg.eval_shape(lambda x: x, "text")
+
+
+@tg.custom_gradient
+def clipped_sin(x):
+    return tg.sin(x), lambda ct: ct * 10.0
+
+
+@jax.custom_gradient
+def jax_clipped_sin(x):
+    return jnp.sin(x), lambda ct: ct * 10.0
+
+
+@tg.custom_gradient
+def scaled_mul(x, y):
+    return x * y, lambda ct: (ct * y, ct * x * 2)
+
+
+@jax.custom_gradient
+def jax_scaled_mul(x, y):
+    return x * y, lambda ct: (ct * y, ct * x * 2)
+
+
+def test_custom_gradient_under_grad_jacrev_and_jit():
+    x = np.array([0.3, -1.2, 2.0])
+    np.testing.assert_allclose(clipped_sin(x), np.sin(x))
+    assert tg.grad(clipped_sin)(0.5) == 10.0 == jax.jit(jax.grad(jax_clipped_sin))(0.5)
+    _close(tg.jacrev(clipped_sin)(x), jax.jit(jax.jacrev(jax_clipped_sin))(x))
+    loss = lambda v: tg.sum(clipped_sin(v) ** 2)
+    jloss = lambda v: jnp.sum(jax_clipped_sin(v) ** 2)
+    _close(tg.jit(tg.grad(loss))(x), jax.jit(jax.grad(jloss))(x))
+    _close(tg.grad(scaled_mul, argnums=(0, 1))(2.0, 3.0),
+           jax.jit(jax.grad(jax_scaled_mul, argnums=(0, 1)))(2.0, 3.0))
+    _close(tg.jacrev(scaled_mul, argnums=1)(x, x + 1.0),
+           jax.jit(jax.jacrev(jax_scaled_mul, argnums=1))(x, x + 1.0))
+
+
+def test_custom_gradient_refuses_bad_rules():
+    @tg.custom_gradient
+    def one_cotangent(x, y):
+        return x * y, lambda ct: ct * y
+    with pytest.raises(TypeError, match="custom_gradient one_cotangent: vjp_fn must return a tuple of 2"):
+        tg.grad(one_cotangent)(2.0, 3.0)
+
+    @tg.custom_gradient
+    def no_rule(x):
+        return x * 2.0
+    with pytest.raises(TypeError, match=r"custom_gradient no_rule: the function must return \(value, vjp_fn\)"):
+        no_rule(1.0)
+
+
+def test_pure_callback_runs_eagerly_under_jit_and_vmap():
+    spec = tg.ShapeDtypeStruct((3,), np.float64)
+    x = np.array([0.1, 0.5, 2.0])
+    out = tg.pure_callback(np.sin, spec, x)
+    _close(out, jax.jit(lambda v: jax.pure_callback(np.sin, jax.ShapeDtypeStruct((3,), np.float64), v))(x))
+    calls = []
+
+    def logged(v):
+        calls.append(v.copy())
+        return np.cos(v)
+    jitted = tg.jit(lambda v: tg.pure_callback(logged, spec, v) * 2.0)
+    np.testing.assert_allclose(jitted(x), 2 * np.cos(x))
+    np.testing.assert_allclose(jitted(x + 1.0), 2 * np.cos(x + 1.0))  # run again at each call
+    assert np.allclose(calls[-1], x + 1.0)  # the plan called it with the new values
+    per_row = tg.vmap(lambda r: tg.pure_callback(lambda v: np.array(v.sum()), tg.ShapeDtypeStruct((), np.float64),
+                                                 r, vmap_method="sequential"))
+    np.testing.assert_allclose(per_row(A), A.sum(1))
+    tree = tg.pure_callback(lambda a, k: {"s": a + k, "n": np.array(a.size)},
+                            {"s": spec, "n": tg.ShapeDtypeStruct((), np.int64)}, x, k=1.0)
+    np.testing.assert_allclose(tree["s"], x + 1.0)
+    assert tree["n"] == 3
+
+
+def test_pure_callback_has_no_derivative_and_checks_its_result():
+    spec = tg.ShapeDtypeStruct((), np.float64)
+    f = lambda v: tg.pure_callback(np.sin, spec, v)
+    for transform in (tg.grad(f), tg.jit(tg.grad(f)), tg.jacfwd(f)):
+        with pytest.raises(TypeError, match="pure_callback: .*traced by a transform that differentiates"):
+            transform(1.0)
+    with pytest.raises(ValueError, match="Pure callbacks do not support JVP"):
+        jax.grad(lambda v: jax.pure_callback(np.sin, jax.ShapeDtypeStruct((), np.float64), v))(1.0)
+    with pytest.raises(TypeError, match=r"pure_callback: <lambda> returned shape \(2,\) .* says shape \(3,\)"):
+        tg.pure_callback(lambda v: np.ones(2), tg.ShapeDtypeStruct((3,), np.float64), np.ones(3))
+    with pytest.raises(TypeError, match="pure_callback: .*dtype float32 .* dtype float64"):
+        tg.pure_callback(lambda v: v.astype(np.float32), tg.ShapeDtypeStruct((3,), np.float64), np.ones(3))
+    with pytest.raises(ValueError, match="pure_callback: vmap_method must be one of"):
+        tg.pure_callback(np.sin, spec, 1.0, vmap_method="fast")
+
+
+def test_closure_convert_hoists_traced_constants():
+    def outer(x):
+        def inner(y):
+            return x * y
+        converted, consts = tg.closure_convert(inner, 1.0)
+        assert len(consts) == 1
+        return converted(2.0, *consts)
+
+    def jax_outer(x):
+        def inner(y):
+            return x * y
+        converted, consts = jax.closure_convert(inner, 1.0)
+        return converted(2.0, *consts)
+    assert tg.grad(outer)(3.0) == jax.jit(jax.grad(jax_outer))(3.0) == 2.0
+    plain = lambda y: y + 1.0
+    assert tg.closure_convert(plain, 1.0) == (plain, [])
+    with pytest.raises(TypeError, match="closure_convert: expected a Python function"):
+        tg.closure_convert(np.sin, 1.0)
+
+
+def test_device_helpers():
+    t = tg.tensor(np.ones(2))
+    assert type(tg.device_get(t)) is np.ndarray
+    assert tg.device_get({"a": 1.0, "b": [t]})["a"] == 1.0
+    assert tg.block_until_ready(t) is t
+    put = tg.device_put([1.0, np.ones(2)], "cpu")
+    assert isinstance(put[0], np.ndarray) and put[0].shape == ()
+    assert tg.device_put(t, jax.devices("cpu")[0]) is not None
+    seen = []
+    tg.grad(lambda v: seen.append(tg.device_get(v)) or tg.sum(v))(np.ones(2))
+    assert type(seen[0]) is tg.Tensor  # a traced value is left on its trace
+    with pytest.raises(ValueError, match="device_put: tensorgrad computes with NumPy on the CPU"):
+        tg.device_put(1.0, "gpu")
