@@ -11,6 +11,7 @@ a ``while_loop`` condition that depends on a traced value raises ``Concretizatio
 """
 from __future__ import annotations
 
+import builtins
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -18,12 +19,40 @@ import numpy as np
 from . import ops as _ops
 from .tensor import Tensor, concrete, shape_of
 from .tree import tree_flatten, tree_unflatten
+from .lax_ops import (  # noqa: F401  (jax.lax's elementwise and structural primitives)
+    RoundingMethod, abs, max, min, pow, round, slice, acos, acosh, add, asin, asinh, atan, atan2, atanh, bitwise_and, bitwise_not,
+    bitwise_or, bitwise_xor, broadcast, broadcast_in_dim, broadcast_to_rank, broadcasted_iota,
+    cbrt, ceil, clamp, clz, collapse, concatenate, convert_element_type, cos, cosh, digamma, div,
+    eq, erf, erf_inv, erfc, exp, exp2, expand_dims, expm1, floor, full, full_like, ge, gt, igamma,
+    igammac, index_in_dim, integer_pow, iota, is_finite, le, lgamma, log, log1p, logistic, lt,
+    mul, ne, neg, nextafter, pad, polygamma, population_count, reciprocal, rem, reshape, rev,
+    rsqrt, shift_left, shift_right_arithmetic, shift_right_logical, sign, sin, sinh, slice_in_dim,
+    sqrt, square, squeeze, sub, tan, tanh, transpose, zeta)
+from .lax_ops2 import (  # noqa: F401  (reductions, contractions, sorting)
+    argmax, argmin, batch_matmul, conv_general_dilated, dot, dot_general, reduce, reduce_and,
+    reduce_max, reduce_min, reduce_or, reduce_prod, reduce_sum, reduce_window, reduce_xor, sort,
+    sort_key_val, top_k)
 
 __all__ = ["cond", "switch", "fori_loop", "while_loop", "scan", "stop_gradient", "map",
            "associative_scan", "select", "select_n", "dynamic_slice", "dynamic_slice_in_dim",
            "dynamic_index_in_dim", "dynamic_update_slice", "dynamic_update_slice_in_dim",
            "dynamic_update_index_in_dim", "cumsum", "cumprod", "cummax", "cummin",
            "cumlogsumexp"]
+__all__ += ["abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil",
+            "cos", "cosh", "digamma", "div", "erf", "erfc", "erf_inv", "exp", "exp2", "expm1",
+            "floor", "integer_pow", "is_finite", "lgamma", "log", "log1p", "logistic", "max",
+            "min", "mul", "neg", "nextafter", "pow", "reciprocal", "rem", "round",
+            "RoundingMethod", "rsqrt", "sign", "sin", "sinh", "sqrt", "square", "sub", "tan",
+            "tanh", "polygamma", "igamma", "igammac", "zeta", "eq", "ne", "lt", "le", "gt",
+            "ge", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "shift_left",
+            "shift_right_logical", "shift_right_arithmetic", "population_count", "clz",
+            "broadcast", "broadcast_in_dim", "broadcast_to_rank", "concatenate", "pad", "rev",
+            "transpose", "reshape", "squeeze", "expand_dims", "slice", "slice_in_dim",
+            "index_in_dim", "full", "full_like", "iota", "broadcasted_iota", "collapse",
+            "convert_element_type", "clamp", "reduce_sum", "reduce_max", "reduce_min",
+            "reduce_prod", "reduce_and", "reduce_or", "reduce_xor", "argmax", "argmin",
+            "reduce", "dot", "dot_general", "batch_matmul", "top_k", "sort", "sort_key_val",
+            "reduce_window", "conv_general_dilated"]
 
 stop_gradient = _ops.stop_gradient
 
@@ -63,7 +92,7 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_MISS
 
 def switch(index, branches: Sequence[Callable], *operands):
     """``branches[index](*operands)``, the index clamped to the branches, as ``jax.lax.switch``."""
-    k = min(max(_integer(index, "switch", "branch index"), 0), len(branches) - 1)
+    k = builtins.min(builtins.max(_integer(index, "switch", "branch index"), 0), len(branches) - 1)
     return branches[k](*operands)
 
 
@@ -181,8 +210,9 @@ def _starts(operand, start_indices, sizes, name: str) -> tuple:
     if any(z > d or z < 0 for z, d in zip(sizes, shape)):
         raise ValueError(f"{name}: slice sizes {tuple(sizes)} do not fit the operand's shape {shape}")
     starts = [b + d if b < 0 else b for b, d in zip(starts, shape)]  # negative: from the end
-    return tuple(slice(min(max(b, 0), d - z), min(max(b, 0), d - z) + z)
-                 for b, z, d in zip(starts, sizes, shape))
+    lo = [builtins.min(builtins.max(b, 0), d - z)  # (the builtins: this module has lax's)
+          for b, z, d in zip(starts, sizes, shape)]
+    return tuple(builtins.slice(b, b + z) for b, z in zip(lo, sizes))
 
 
 def dynamic_slice(operand, start_indices: Sequence, slice_sizes: Sequence[int]):

@@ -1,0 +1,412 @@
+"""``jax.lax``'s reductions, contractions and sorting, with ``jax.lax``'s names and signatures,
+composed from tensorgrad's ops (so every transform goes through them)."""
+from __future__ import annotations
+
+import builtins
+import string
+import sys
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import lax_ops as _lo
+from . import ops as _ops
+from .tensor import concrete, dtype_of, shape_of
+
+__all__ = ["reduce_sum", "reduce_max", "reduce_min", "reduce_prod", "reduce_and", "reduce_or",
+           "reduce_xor", "argmax", "argmin", "reduce", "dot", "dot_general", "batch_matmul",
+           "top_k", "sort", "sort_key_val", "reduce_window", "conv_general_dilated"]
+
+
+def _shape(x) -> tuple:
+    return tuple(shape_of(concrete(x)))
+
+
+def _dtype(x) -> np.dtype:
+    return np.dtype(dtype_of(concrete(x)))
+
+
+def _axes(operand, axes, name: str) -> tuple:
+    nd = len(_shape(operand))
+    try:
+        axes = tuple(int(a) for a in axes)
+    except TypeError:
+        raise TypeError(f"lax.{name}: axes must be a sequence of integers, got {axes!r}") from None
+    if any(not 0 <= a < nd for a in axes) or len(set(axes)) != len(axes):
+        raise ValueError(f"lax.{name}: axes {axes} are not distinct axes of shape {_shape(operand)}")
+    return axes
+
+
+def _fold(fn: Callable, operand, axes: tuple):
+    """``fn`` folded over ``axes`` one slice at a time (for the bitwise monoids)."""
+    out = operand
+    for a in sorted(axes, reverse=True):
+        parts = _ops.unstack(out, axis=a) if _shape(out)[a] else []
+        if not parts:
+            raise ValueError("lax: a bitwise reduction over an empty axis needs an init value")
+        acc = parts[0]
+        for p in parts[1:]:
+            acc = fn(acc, p)
+        out = acc
+    return out
+
+
+def reduce_sum(operand, axes: Sequence[int]):
+    """``jax.lax.reduce_sum``: the sum over ``axes``."""
+    return _ops.sum(operand, axis=_axes(operand, axes, "reduce_sum"))
+
+
+def reduce_prod(operand, axes: Sequence[int]):
+    """``jax.lax.reduce_prod``: the product over ``axes``."""
+    return _ops.prod(operand, axis=_axes(operand, axes, "reduce_prod"))
+
+
+def reduce_max(operand, axes: Sequence[int]):
+    """``jax.lax.reduce_max``: the maximum over ``axes`` (ties share the gradient equally)."""
+    axes = _axes(operand, axes, "reduce_max")
+    return _ops.max(operand, axis=axes) if axes else operand
+
+
+def reduce_min(operand, axes: Sequence[int]):
+    """``jax.lax.reduce_min``: the minimum over ``axes`` (ties share the gradient equally)."""
+    axes = _axes(operand, axes, "reduce_min")
+    return _ops.min(operand, axis=axes) if axes else operand
+
+
+def _logical(name: str, boolean: Callable, bitwise: Callable):
+    def op(operand, axes):
+        axes = _axes(operand, axes, name)
+        dt = _dtype(operand)
+        if dt == bool:
+            return boolean(operand, axes)
+        if dt.kind not in "iu":
+            raise TypeError(f"lax.{name}: the operand must be boolean or integer, got {dt}")
+        return _fold(bitwise, operand, axes) if axes else operand
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"``jax.lax.{name}``: the {name[7:]} over ``axes`` (bitwise for integers)."
+    return op
+
+
+reduce_and = _logical("reduce_and", lambda x, a: _ops.all(x, axis=a), _ops.bitwise_and)
+reduce_or = _logical("reduce_or", lambda x, a: _ops.any(x, axis=a), _ops.bitwise_or)
+reduce_xor = _logical("reduce_xor", lambda x, a: _ops.equal(
+    _ops.remainder(_ops.sum(_ops.astype(x, np.int64), axis=a), 2), 1), _ops.bitwise_xor)
+
+
+def _arg(name: str, fn: Callable):
+    def op(operand, axis: int, index_dtype):
+        (axis,) = _axes(operand, (axis,), name)
+        dt = np.dtype(index_dtype)
+        if dt.kind not in "iu":
+            raise TypeError(f"lax.{name}: index_dtype must be an integer type, got {dt}")
+        return _ops.astype(fn(operand, axis=axis), dt)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"``jax.lax.{name}``: the index of the first {name[3:]}imum along ``axis``, as ``index_dtype``."
+    return op
+
+
+argmax = _arg("argmax", _ops.argmax)
+argmin = _arg("argmin", _ops.argmin)
+
+_MONOIDS = {"add": "add", "mul": "mul", "max": "max", "min": "min", "bitwise_and": "and",
+            "bitwise_or": "or", "and": "and", "or": "or"}
+
+
+def _monoid(computation) -> str | None:
+    """Which monoid ``computation`` is: tg.lax's own functions, JAX's (when JAX is loaded) and
+    tensorgrad's NumPy-named ones, each recognised by identity."""
+    ours = {_lo.add: "add", _lo.mul: "mul", _lo.max: "max", _lo.min: "min",
+            _lo.bitwise_and: "and", _lo.bitwise_or: "or", _ops.add: "add", _ops.multiply: "mul",
+            _ops.maximum: "max", _ops.minimum: "min", _ops.bitwise_and: "and", _ops.bitwise_or: "or"}
+    for known, kind in ours.items():
+        if computation is known:
+            return kind
+    jlax = sys.modules.get("jax.lax")
+    if jlax is not None:
+        for name, kind in _MONOIDS.items():
+            if getattr(jlax, name, None) is computation:
+                return kind
+    return None
+
+
+def _reduce_one(kind: str, operand, init, dims: tuple):
+    dt = _dtype(operand)
+    if kind == "add":
+        out = reduce_sum(operand, dims)
+        return out if _is(init, 0) else _ops.add(out, init)
+    if kind == "mul":
+        out = reduce_prod(operand, dims)
+        return out if _is(init, 1) else _ops.multiply(out, init)
+    if kind in ("max", "min"):
+        pick = _ops.maximum if kind == "max" else _ops.minimum
+        if builtins.any(_shape(operand)[d] == 0 for d in dims):
+            return _ops.broadcast_to(_ops.astype(init, dt), tuple(
+                n for i, n in enumerate(_shape(operand)) if i not in dims))
+        out = (reduce_max if kind == "max" else reduce_min)(operand, dims)
+        bound = -np.inf if kind == "max" else np.inf
+        return out if _is(init, bound) else pick(out, init)
+    fn = reduce_and if kind == "and" else reduce_or
+    out = fn(operand, dims)
+    combine = _ops.bitwise_and if kind == "and" else _ops.bitwise_or
+    return _ops.astype(combine(out, _ops.astype(init, dt)), dt)
+
+
+def _is(v, const) -> bool:
+    """True if ``v`` is a constant equal to ``const`` (a traced value is never dropped)."""
+    if hasattr(v, "_trace") or not isinstance(concrete(v), (int, float, np.ndarray, np.generic)):
+        return False
+    try:
+        return builtins.bool(np.asarray(concrete(v)) == const)
+    except (TypeError, ValueError):
+        return False
+
+
+def reduce(operands, init_values, computation: Callable, dimensions: Sequence[int]):
+    """``jax.lax.reduce`` for the monoids add, mul, max, min, and, or: ``computation``
+    applied over ``dimensions``, starting from ``init_values`` (a tuple of operands
+    is reduced one by one)."""
+    kind = _monoid(computation)
+    if kind is None:
+        raise TypeError(f"lax.reduce: unsupported computation {computation!r}; tensorgrad supports "
+                        "the monoids lax.add, lax.mul, lax.max, lax.min, lax.bitwise_and and "
+                        "lax.bitwise_or (tg.lax's, jax.lax's or tg's NumPy names)")
+    single = not isinstance(operands, (tuple, list))
+    ops_, inits = ([operands], [init_values]) if single else (list(operands), list(init_values))
+    if len(ops_) != len(inits):
+        raise ValueError(f"lax.reduce: {len(ops_)} operands but {len(inits)} init values")
+    out = []
+    for o, i in zip(ops_, inits):
+        if _shape(i) != ():
+            raise TypeError(f"lax.reduce: init values must be scalars, got shape {_shape(i)}")
+        out.append(_reduce_one(kind, o, i, _axes(o, dimensions, "reduce")))
+    return out[0] if single else type(operands)(out)
+
+
+# ---- contractions ---------------------------------------------------------------------------
+def _cast(out, preferred_element_type):
+    return out if preferred_element_type is None else _ops.astype(out, np.dtype(preferred_element_type))
+
+
+def dot(lhs, rhs, precision=None, preferred_element_type=None):
+    """``jax.lax.dot``: contracts ``lhs``'s last axis with ``rhs``'s first (vector·vector,
+    matrix·vector, matrix·matrix)."""
+    ls, rs = _shape(lhs), _shape(rhs)
+    if not (1 <= len(ls) <= 2 and 1 <= len(rs) <= 2) or ls[-1] != rs[0]:
+        raise TypeError(f"lax.dot: incompatible shapes {ls} and {rs} (ranks 1 or 2, "
+                        "lhs's last axis the size of rhs's first)")
+    return dot_general(lhs, rhs, (((len(ls) - 1,), (0,)), ((), ())), precision, preferred_element_type)
+
+
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+    """``jax.lax.dot_general``: a contraction over paired axes with paired batch axes; the
+    output holds the batch axes, then ``lhs``'s free axes, then ``rhs``'s."""
+    try:
+        (lc, rc), (lb, rb) = dimension_numbers
+        lc, rc, lb, rb = (tuple(int(a) for a in v) for v in (lc, rc, lb, rb))
+    except (TypeError, ValueError):
+        raise TypeError("lax.dot_general: dimension_numbers must be ((lhs_contracting, "
+                        f"rhs_contracting), (lhs_batch, rhs_batch)), got {dimension_numbers!r}") from None
+    ls, rs = _shape(lhs), _shape(rhs)
+    bad = (len(lc) != len(rc) or len(lb) != len(rb)
+           or any(not 0 <= a < len(ls) for a in lc + lb) or any(not 0 <= a < len(rs) for a in rc + rb)
+           or len(set(lc + lb)) != len(lc + lb) or len(set(rc + rb)) != len(rc + rb)
+           or any(ls[a] != rs[b] for a, b in zip(lc + lb, rc + rb)))
+    if bad:
+        raise TypeError(f"lax.dot_general: dimension_numbers {dimension_numbers} do not pair axes of "
+                        f"equal sizes in shapes {ls} and {rs}")
+    letters = iter(string.ascii_letters)
+    lsub = [next(letters) for _ in ls]
+    rsub = [next(letters) for _ in rs]
+    for a, b in zip(lc + lb, rc + rb):
+        rsub[b] = lsub[a]
+    batch = [lsub[a] for a in lb]
+    lfree = [lsub[a] for a in range(len(ls)) if a not in lc + lb]
+    rfree = [rsub[b] for b in range(len(rs)) if b not in rc + rb]
+    spec = f"{''.join(lsub)},{''.join(rsub)}->{''.join(batch + lfree + rfree)}"
+    return _cast(_ops.einsum(spec, lhs, rhs), preferred_element_type)
+
+
+def batch_matmul(lhs, rhs, precision=None):
+    """``jax.lax.batch_matmul``: matrix products over equal leading batch axes."""
+    ls, rs = _shape(lhs), _shape(rhs)
+    if len(ls) < 2 or len(ls) != len(rs) or ls[:-2] != rs[:-2] or ls[-1] != rs[-2]:
+        raise TypeError(f"lax.batch_matmul: incompatible shapes {ls} and {rs} (equal ranks ≥ 2, "
+                        "equal batch axes, lhs's columns the rhs's rows)")
+    nb = len(ls) - 2
+    return dot_general(lhs, rhs, (((nb + 1,), (nb,)), (tuple(range(nb)), tuple(range(nb)))))
+
+
+# ---- sorting --------------------------------------------------------------------------------
+def top_k(operand, k: int):
+    """``jax.lax.top_k``: the ``k`` largest entries along the last axis, largest first (ties
+    in index order), and their int32 indices; the gradient flows to the selected entries."""
+    shape = _shape(operand)
+    if not shape or not 0 <= int(k) <= shape[-1]:
+        raise ValueError(f"lax.top_k: k={k} must be in [0, {shape[-1] if shape else 0}] for shape {shape}")
+    idx = _ops.getitem(_ops.argsort(_ops.stop_gradient(operand), axis=-1, stable=True,
+                                    descending=True), (Ellipsis, builtins.slice(0, int(k))))
+    return _ops.take_along_axis(operand, idx, axis=-1), _ops.astype(idx, np.int32)
+
+
+def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1):
+    """``jax.lax.sort``: ``operand`` (or a sequence of equal-shaped arrays, ordered together
+    lexicographically by the first ``num_keys``) sorted along ``dimension``."""
+    single = not isinstance(operand, (tuple, list))
+    arrays = [operand] if single else list(operand)
+    shapes = {_shape(a) for a in arrays}
+    if not arrays or len(shapes) != 1:
+        raise TypeError(f"lax.sort: the operands must share one shape, got {sorted(shapes)}")
+    shape = shapes.pop()
+    if not 1 <= num_keys <= len(arrays):
+        raise ValueError(f"lax.sort: num_keys={num_keys} must be between 1 and the {len(arrays)} operands")
+    if not -len(shape) <= dimension < len(shape):
+        raise ValueError(f"lax.sort: dimension {dimension} is not an axis of shape {shape}")
+    dimension %= len(shape)
+    keys = [_ops.stop_gradient(a) for a in arrays[:num_keys]]
+    if num_keys == 1:
+        order = _ops.argsort(keys[0], axis=dimension, stable=True)
+    else:
+        order = _ops.lexsort(keys[::-1], axis=dimension)
+    out = [_ops.take_along_axis(a, order, axis=dimension) for a in arrays]
+    return out[0] if single else tuple(out)
+
+
+def sort_key_val(keys, values, dimension: int = -1, is_stable: bool = True):
+    """``jax.lax.sort_key_val``: ``keys`` sorted along ``dimension`` and ``values`` in the same order."""
+    return sort((keys, values), dimension, is_stable, 1)
+
+
+# ---- windows --------------------------------------------------------------------------------
+def _window_padding(padding, shape, window, strides, name: str) -> list:
+    if isinstance(padding, str):
+        mode = padding.upper()
+        if mode == "VALID":
+            return [(0, 0)] * len(shape)
+        if mode == "SAME":
+            out = []
+            for n, w, s in zip(shape, window, strides):
+                total = builtins.max((-(-n // s) - 1) * s + w - n, 0)
+                out.append((total // 2, total - total // 2))
+            return out
+        raise ValueError(f"lax.{name}: padding must be 'VALID', 'SAME' or (low, high) pairs, got {padding!r}")
+    pairs = [tuple(int(v) for v in p) for p in padding]
+    if len(pairs) != len(shape) or any(len(p) != 2 for p in pairs):
+        raise ValueError(f"lax.{name}: padding needs one (low, high) pair per axis of shape {shape}, got {padding!r}")
+    return pairs
+
+
+def reduce_window(operand, init_value, computation: Callable, window_dimensions: Sequence[int],
+                  window_strides: Sequence[int], padding):
+    """``jax.lax.reduce_window`` for add, max and min (and mul): ``computation`` over each
+    window, padding with ``init_value``; strides and 'VALID'/'SAME'/explicit padding."""
+    kind = _monoid(computation)
+    if kind not in ("add", "max", "min", "mul"):
+        raise TypeError(f"lax.reduce_window: unsupported computation {computation!r}; tensorgrad "
+                        "supports lax.add, lax.mul, lax.max and lax.min")
+    shape = _shape(operand)
+    window = tuple(int(w) for w in window_dimensions)
+    strides = tuple(int(s) for s in window_strides)
+    if len(window) != len(shape) or len(strides) != len(shape) or builtins.any(
+            w < 1 for w in window + strides):
+        raise ValueError(f"lax.reduce_window: window {window} and strides {strides} need one "
+                         f"positive entry per axis of shape {shape}")
+    pads = _window_padding(padding, shape, window, strides, "reduce_window")
+    x = _lo.pad(operand, _ops.astype(init_value, _dtype(operand)), [(lo, hi, 0) for lo, hi in pads])
+    padded = _shape(x)
+    counts = [(n - w) // s + 1 if n >= w else 0 for n, w, s in zip(padded, window, strides)]
+    combine = {"add": _ops.add, "mul": _ops.multiply, "max": _ops.maximum, "min": _ops.minimum}[kind]
+    out = None
+    for offset in np.ndindex(*window):
+        part = _ops.getitem(x, tuple(builtins.slice(o, o + (c - 1) * s + 1, s) if c else builtins.slice(0, 0)
+                                     for o, c, s in zip(offset, counts, strides)))
+        out = part if out is None else combine(out, part)
+    if out is None or 0 in counts:
+        return _ops.broadcast_to(_ops.astype(init_value, _dtype(operand)), tuple(counts))
+    identity = {"add": 0, "mul": 1, "max": -np.inf, "min": np.inf}[kind]
+    return out if _is(init_value, identity) else combine(out, init_value)
+
+
+# ---- convolution ----------------------------------------------------------------------------
+def _conv_specs(dimension_numbers, nd: int) -> tuple:
+    """(lhs_spec, rhs_spec, out_spec) as axis numbers: batch/out-feature, feature/in-feature,
+    then the spatial axes (in the kernel's order, as JAX)."""
+    if dimension_numbers is None:
+        default = tuple(range(nd))
+        return default, default, default
+    if hasattr(dimension_numbers, "lhs_spec"):
+        dimension_numbers = (dimension_numbers.lhs_spec, dimension_numbers.rhs_spec,
+                             dimension_numbers.out_spec)
+    try:
+        lhs, rhs, out = dimension_numbers
+    except (TypeError, ValueError):
+        raise TypeError("lax.conv_general_dilated: dimension_numbers must be None, three layout strings "
+                        f"like ('NHWC', 'HWIO', 'NHWC') or ConvDimensionNumbers, got {dimension_numbers!r}") from None
+    if all(isinstance(v, str) for v in (lhs, rhs, out)):
+        ok = (len(lhs) == len(rhs) == len(out) == nd and set(lhs) == set(out)
+              and {"N", "C"} <= set(lhs) and {"O", "I"} <= set(rhs)
+              and set(lhs) - {"N", "C"} == set(rhs) - {"O", "I"} and len(set(lhs)) == nd)
+        if not ok:
+            raise ValueError(f"lax.conv_general_dilated: layouts {dimension_numbers} do not describe "
+                             f"{nd}-d operands (N, C and the spatial letters; O, I and the same spatial letters)")
+        spatial = [c for c in rhs if c not in "OI"]
+        return (tuple(lhs.index(c) for c in ["N", "C"] + spatial),
+                tuple(rhs.index(c) for c in ["O", "I"] + spatial),
+                tuple(out.index(c) for c in ["N", "C"] + spatial))
+    specs = tuple(tuple(int(a) for a in v) for v in (lhs, rhs, out))
+    if any(sorted(v) != list(range(nd)) for v in specs):
+        raise ValueError(f"lax.conv_general_dilated: dimension_numbers {specs} are not permutations of {nd} axes")
+    return specs
+
+
+def conv_general_dilated(lhs, rhs, window_strides: Sequence[int], padding, lhs_dilation=None,
+                         rhs_dilation=None, dimension_numbers=None, feature_group_count: int = 1,
+                         batch_group_count: int = 1, precision=None, preferred_element_type=None):
+    """``jax.lax.conv_general_dilated``: an N-d cross-correlation with strides, padding
+    ('VALID', 'SAME', 'SAME_LOWER' or (low, high) pairs), input and kernel dilation, layouts
+    and feature/batch groups."""
+    ls, rs = _shape(lhs), _shape(rhs)
+    nd = len(ls)
+    if nd < 2 or len(rs) != nd:
+        raise TypeError(f"lax.conv_general_dilated: lhs {ls} and rhs {rs} need one rank ≥ 2")
+    lspec, rspec, ospec = _conv_specs(dimension_numbers, nd)
+    x, w = _ops.transpose(lhs, lspec), _ops.transpose(rhs, rspec)    # (N, C, *S), (O, I, *K)
+    (n, c, *sp), (o, i, *k) = _shape(x), _shape(w)
+    nsp = nd - 2
+    strides = tuple(int(v) for v in window_strides)
+    ldil = (1,) * nsp if lhs_dilation is None else tuple(int(v) for v in lhs_dilation)
+    rdil = (1,) * nsp if rhs_dilation is None else tuple(int(v) for v in rhs_dilation)
+    g, b = int(feature_group_count), int(batch_group_count)
+    if len(strides) != nsp or len(ldil) != nsp or len(rdil) != nsp or builtins.any(
+            v < 1 for v in strides + ldil + rdil):
+        raise ValueError(f"lax.conv_general_dilated: window_strides {strides}, lhs_dilation {ldil} and "
+                         f"rhs_dilation {rdil} need {nsp} positive entries")
+    if g < 1 or b < 1 or (g > 1 and b > 1) or c != i * g or o % (g * b) or n % b:
+        raise ValueError(f"lax.conv_general_dilated: feature_group_count={g}, batch_group_count={b} do not "
+                         f"fit lhs (N={n}, C={c}) and rhs (O={o}, I={i}): C must be I·groups, O and N "
+                         "divisible by the groups, and only one kind of group")
+    dilated = [(s - 1) * d + 1 if s else 0 for s, d in zip(sp, ldil)]
+    window = [(kk - 1) * d + 1 for kk, d in zip(k, rdil)]
+    if isinstance(padding, str) and padding.upper() == "SAME_LOWER":
+        pads = [(hi, lo) for lo, hi in _window_padding("SAME", dilated, window, strides, "conv_general_dilated")]
+    else:
+        pads = _window_padding(padding, dilated, window, strides, "conv_general_dilated")
+    x = _lo.pad(x, _ops.zeros((), _dtype(x)), [(0, 0, 0), (0, 0, 0)] +
+                [(lo, hi, d - 1) for (lo, hi), d in zip(pads, ldil)])
+    padded = _shape(x)[2:]
+    counts = [(p - wd) // s + 1 if p >= wd else 0 for p, wd, s in zip(padded, window, strides)]
+    patches = [_ops.getitem(x, (Ellipsis,) + tuple(
+        builtins.slice(off * d, off * d + (cnt - 1) * s + 1, s) if cnt else builtins.slice(0, 0)
+        for off, d, cnt, s in zip(offset, rdil, counts, strides))) for offset in np.ndindex(*k)]
+    p = _ops.stack(patches, axis=2) if patches else _ops.zeros((n, c, 0, *counts), _dtype(x))
+    kk = int(np.prod(k))
+    letters = string.ascii_uppercase[:nsp]
+    if b > 1:   # the batch split into b groups, each meeting its own block of output features
+        p = _ops.reshape(p, (b, n // b, c, kk) + tuple(counts))
+        wg = _ops.reshape(w, (b, o // b, i, kk))
+        out = _ops.einsum(f"bnck{letters},bock->nbo{letters}", p, wg)
+    else:       # the features split into g groups, each with its own block of kernels
+        p = _ops.reshape(p, (n, g, i, kk) + tuple(counts))
+        wg = _ops.reshape(w, (g, o // g, i, kk))
+        out = _ops.einsum(f"ngik{letters},goik->ngo{letters}", p, wg)
+    out = _ops.reshape(out, (n // b, o) + tuple(counts))
+    return _cast(_ops.transpose(out, tuple(np.argsort(ospec))), preferred_element_type)
