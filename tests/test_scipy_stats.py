@@ -42,7 +42,7 @@ OURS = {
     "nbinom": ["logpmf", "pmf"], "betabinom": ["logpmf", "pmf"], "multinomial": ["logpmf", "pmf"],
     "dirichlet": ["logpdf", "pdf"],
 }
-FUNCTIONS = ["sem", "rankdata"]
+FUNCTIONS = ["sem", "rankdata", "mode", "gaussian_kde"]
 
 
 def _public(space):

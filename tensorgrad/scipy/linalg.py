@@ -22,9 +22,15 @@ from ..ops.matrix_functions import _frechet
 from ..ops.matrix_functions import expm as _expm
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
+from .linalg_more import (circulant, companion, eigh_tridiagonal, hankel, helmert, hilbert,
+                          invpascal, leslie, lu, lu_factor, lu_solve, pascal, polar,
+                          solve_sylvester, toeplitz)
 
 __all__ = ["expm", "expm_frechet", "solve_triangular", "cho_factor", "cho_solve", "cholesky",
-           "solve", "eigh", "svd", "qr", "det", "inv", "pinv", "norm", "block_diag"]
+           "solve", "eigh", "svd", "qr", "det", "inv", "pinv", "norm", "block_diag",
+           "toeplitz", "hankel", "circulant", "companion", "leslie", "hilbert", "helmert",
+           "pascal", "invpascal", "lu", "lu_factor", "lu_solve", "solve_sylvester", "polar",
+           "eigh_tridiagonal"]
 
 det, inv, pinv, norm = _la.det, _la.inv, _la.pinv, _la.norm
 

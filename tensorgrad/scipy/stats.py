@@ -74,11 +74,13 @@ from ._stats_base import (_INF, _LOG2, _LOG_2PI, _NAN, _PI, _and, _beta_tails, _
 
 from ._stats_more import (betabinom, dirichlet, gennorm, gumbel_l, gumbel_r, multinomial,  # noqa: F401
                           nbinom, pareto, rankdata, sem, truncnorm, vonmises, wrapcauchy)
+from . import _stats_kde
 
 __all__ = ["norm", "expon", "logistic", "laplace", "cauchy", "uniform", "t", "gamma", "beta",
            "chi2", "poisson", "bernoulli", "binom", "geom", "multivariate_normal", "gumbel_r",
            "gumbel_l", "pareto", "vonmises", "wrapcauchy", "truncnorm", "gennorm", "nbinom",
-           "betabinom", "multinomial", "dirichlet", "sem", "rankdata"]
+           "betabinom", "multinomial", "dirichlet", "sem", "rankdata", "mode", "gaussian_kde"]
+mode, gaussian_kde = _stats_kde.mode, _stats_kde.gaussian_kde
 
 
 # ---- continuous, location and scale ------------------------------------------------------------

@@ -1,0 +1,442 @@
+"""More of ``jax.scipy.linalg``, built from tensorgrad's ops (so every derivative of every
+order, ``tg.jit`` and ``tg.vmap`` come from the ops they are made of):
+
+* special matrices: ``toeplitz``, ``hankel``, ``circulant``, ``companion``, ``leslie``
+  (differentiable in their entries; leading axes are a batch, as in JAX), and the constant
+  ``hilbert``, ``helmert``, ``pascal``, ``invpascal``;
+* LU with partial pivoting: ``lu``, ``lu_factor``, ``lu_solve``. The factorization is
+  Gaussian elimination written with ops: the pivot of each column is an ``argmax`` (no
+  derivative: the permutation is piecewise constant) and the rows are swapped by a gather,
+  so L and U carry the exact derivative of ``P A = L U`` at fixed P;
+* ``solve_sylvester`` (a Kronecker-product solve, for small matrices), ``polar`` (from the
+  SVD) and ``eigh_tridiagonal`` (eigenvalues of the assembled symmetric matrix).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import linalg as _la
+from ..ops import abs as _abs
+from ..ops import (argmax, argsort, astype, broadcast_to, concatenate, expand_dims, flip, kron, reshape,
+                   stack, take, take_along_axis, tril, triu, where, zeros)
+from ..ops.linalg_ops import LinAlgError, mT
+from ..staging import ConcretizationError
+from ..tensor import concrete, dtype_of, shape_of
+from ..typing import Array, ArrayLike  # noqa: F401
+
+__all__ = ["toeplitz", "hankel", "circulant", "companion", "leslie", "hilbert", "helmert",
+           "pascal", "invpascal", "lu", "lu_factor", "lu_solve", "solve_sylvester", "polar",
+           "eigh_tridiagonal"]
+
+
+def _shape(x) -> tuple:
+    return tuple(shape_of(concrete(x))) if hasattr(x, "shape") else np.shape(x)
+
+
+def _arr(x):
+    """Lists and Python numbers as NumPy arrays; arrays and Tensors as they are."""
+    return x if hasattr(x, "shape") else np.asarray(x)
+
+
+def _dtype(x) -> np.dtype:
+    d = getattr(x, "dtype", None)
+    return np.dtype(d) if d is not None else np.asarray(x).dtype
+
+
+def _check_real(name: str, **arrays):
+    for k, v in arrays.items():
+        dt = _dtype(v)
+        if dt.kind not in "biuf":
+            raise TypeError(f"scipy.linalg.{name}: {k} must be a real array, got dtype {dt} "
+                            f"(shape {_shape(v)})")
+
+
+def _vector(name: str, what: str, x, least: int = 1) -> tuple:
+    s = _shape(x)
+    if len(s) < 1 or s[-1] < least:
+        raise ValueError(f"scipy.linalg.{name}: {what} must have at least {least} entr"
+                         f"{'y' if least == 1 else 'ies'} along its last axis, got shape {s}")
+    return s
+
+
+def _order(name: str, n) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"scipy.linalg.{name}: n must be a non-negative integer, got {n!r}")
+    return int(n)
+
+
+# ---- matrices read from a vector by an index table -----------------------------------
+def _gather(vals, index: np.ndarray):
+    """``vals[..., index]`` for a table of positions into the last axis of ``vals``."""
+    return take(vals, index, axis=-1)
+
+
+def _common_batch(name: str, *pairs):
+    shapes = [_shape(v)[:-1] for _, v in pairs]
+    try:
+        batch = np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"scipy.linalg.{name}: the leading (batch) axes of "
+                         + " and ".join(f"{k} {_shape(v)}" for k, v in pairs)
+                         + " do not broadcast") from None
+    return [broadcast_to(v, batch + _shape(v)[-1:]) if _shape(v)[:-1] != batch else v
+            for _, v in pairs]
+
+
+def toeplitz(c: ArrayLike, r: ArrayLike | None = None) -> Array:
+    """The Toeplitz matrix with first column ``c`` and first row ``r`` (``r[0]`` ignored;
+    without ``r``, the symmetric one); leading axes are a batch."""
+    c, r = _arr(c), None if r is None else _arr(r)
+    _check_real("toeplitz", c=c)
+    m = _vector("toeplitz", "c", c)[-1]
+    if r is None:
+        r = c
+    _check_real("toeplitz", r=r)
+    n = _vector("toeplitz", "r", r)[-1]
+    c, r = _common_batch("toeplitz", ("c", c), ("r", r))
+    vals = concatenate([flip(r[..., 1:], axis=-1), c], axis=-1)  # r[n-1], …, r[1], c[0], …
+    i, j = np.arange(m)[:, None], np.arange(n)[None, :]
+    return _gather(vals, n - 1 + i - j)
+
+
+def hankel(c: ArrayLike, r: ArrayLike | None = None) -> Array:
+    """The Hankel matrix with first column ``c`` and last row ``r`` (``r[0]`` ignored;
+    without ``r``, zeros below the anti-diagonal); leading axes are a batch."""
+    c, r = _arr(c), None if r is None else _arr(r)
+    _check_real("hankel", c=c)
+    m = _vector("hankel", "c", c)[-1]
+    if r is None:
+        r = zeros(_shape(c), dtype=_dtype(c))
+    _check_real("hankel", r=r)
+    n = _vector("hankel", "r", r)[-1]
+    c, r = _common_batch("hankel", ("c", c), ("r", r))
+    vals = concatenate([c, r[..., 1:]], axis=-1)
+    return _gather(vals, np.arange(m)[:, None] + np.arange(n)[None, :])
+
+
+def circulant(c: ArrayLike) -> Array:
+    """The circulant matrix whose first column is ``c`` (each column the previous one
+    rolled down by one); leading axes are a batch."""
+    c = _arr(c)
+    _check_real("circulant", c=c)
+    n = _vector("circulant", "c", c)[-1]
+    return _gather(c, (np.arange(n)[:, None] - np.arange(n)[None, :]) % n)
+
+
+def companion(a: ArrayLike) -> Array:
+    """The companion matrix of the polynomial with coefficients ``a`` (highest degree
+    first): first row ``-a[1:] / a[0]``, ones below the diagonal; leading axes are a batch."""
+    a = _arr(a)
+    _check_real("companion", a=a)
+    n = _vector("companion", "a", a, least=2)[-1] - 1
+    try:
+        lead = np.asarray(concrete(a))[..., 0]
+    except ConcretizationError:  # a value traced by tg.jit: the check needs a concrete one
+        lead = None
+    if lead is not None and np.any(lead == 0):
+        raise ValueError(f"scipy.linalg.companion: the leading coefficient a[..., 0] must not be "
+                         f"zero (a has shape {_shape(a)})")
+    top = -a[..., 1:] / a[..., :1]
+    dt = dtype_of(concrete(top)) if hasattr(top, "shape") else np.result_type(top)
+    batch = _shape(top)[:-1]
+    vals = concatenate([top, np.ones(batch + (1,), dt), np.zeros(batch + (1,), dt)], axis=-1)
+    idx = np.full((n, n), n + 1)                  # the zero
+    idx[0] = np.arange(n)                         # the first row
+    idx[np.arange(1, n), np.arange(n - 1)] = n    # the ones below the diagonal
+    return _gather(vals, idx)
+
+
+def leslie(f: ArrayLike, s: ArrayLike) -> Array:
+    """The Leslie matrix: fecundities ``f`` (n) on the first row, survival rates ``s``
+    (n − 1) on the subdiagonal; leading axes are a batch."""
+    f, s = _arr(f), _arr(s)
+    _check_real("leslie", f=f, s=s)
+    n = _vector("leslie", "f", f, least=2)[-1]
+    ns = _vector("leslie", "s", s)[-1]
+    if ns != n - 1:
+        raise ValueError(f"scipy.linalg.leslie: s must have one entry fewer than f along the last "
+                         f"axis, got f of shape {_shape(f)} and s of shape {_shape(s)}")
+    f, s = _common_batch("leslie", ("f", f), ("s", s))
+    batch = _shape(f)[:-1]
+    dt = np.result_type(_dtype(f), _dtype(s))
+    vals = concatenate([f, s, np.zeros(batch + (1,), dt)], axis=-1)
+    idx = np.full((n, n), 2 * n - 1)
+    idx[0] = np.arange(n)
+    idx[np.arange(1, n), np.arange(n - 1)] = n + np.arange(n - 1)
+    return _gather(vals, idx)
+
+
+def hilbert(n: int) -> np.ndarray:
+    """The n × n Hilbert matrix ``1 / (i + j + 1)`` (a constant)."""
+    n = _order("hilbert", n)
+    i = np.arange(n, dtype=np.float64)
+    return 1.0 / (i[:, None] + i[None, :] + 1.0)
+
+
+def helmert(n: int, full: bool = False) -> np.ndarray:
+    """The Helmert matrix of order n (orthogonal when ``full``; without its first row,
+    the constant 1/√n, otherwise); a constant."""
+    n = _order("helmert", n)
+    h = np.tril(np.ones((n, n)), -1) - np.diag(np.arange(n, dtype=np.float64))
+    d = np.arange(n, dtype=np.float64) * np.arange(1, n + 1)
+    d[0] = n
+    h[0] = 1.0
+    h = h / np.sqrt(d)[:, None]
+    return h if full else h[1:]
+
+
+def _binomials(n: int) -> np.ndarray:
+    """C(i, j) for 0 ≤ i, j < n, exact (Python integers)."""
+    c = np.zeros((n, n), dtype=object)
+    for i in range(n):
+        c[i, 0] = 1
+        for j in range(1, i + 1):
+            c[i, j] = c[i - 1, j - 1] + (c[i - 1, j] if j < i else 0)
+    return c
+
+
+def _pascal_kind(name: str, n, kind):
+    n = _order(name, n)
+    kind = "symmetric" if kind is None else kind
+    if kind not in ("symmetric", "lower", "upper"):
+        raise ValueError(f"scipy.linalg.{name}: kind must be 'symmetric', 'lower' or 'upper', "
+                         f"got {kind!r}")
+    return n, kind
+
+
+def pascal(n: int, kind: str | None = None) -> np.ndarray:
+    """The n × n Pascal matrix ('symmetric', 'lower' or 'upper'), exact binomial
+    coefficients as float64 (a constant)."""
+    n, kind = _pascal_kind("pascal", n, kind)
+    low = _binomials(n)
+    out = low.dot(low.T) if kind == "symmetric" else low if kind == "lower" else low.T
+    return np.asarray(out, dtype=np.float64)
+
+
+def invpascal(n: int, kind: str | None = None) -> np.ndarray:
+    """The inverse of :func:`pascal` (exact integers, as float64; a constant)."""
+    n, kind = _pascal_kind("invpascal", n, kind)
+    low = _binomials(n) * np.array([[(-1) ** (i + j) for j in range(n)] for i in range(n)],
+                                   dtype=object)
+    out = low.T.dot(low) if kind == "symmetric" else low if kind == "lower" else low.T
+    return np.asarray(out, dtype=np.float64)
+
+
+# ---- LU ------------------------------------------------------------------------------
+def _check_lu_input(name: str, a) -> tuple:
+    s = _shape(a)
+    if len(s) < 2:
+        raise ValueError(f"scipy.linalg.{name}: a must be a matrix or a stack of them (shape "
+                         f"(..., M, N)), got shape {s}")
+    dt = _dtype(a)
+    if dt.kind not in "biuf":
+        raise TypeError(f"scipy.linalg.{name}: a must be a real array, got dtype {dt} (shape {s})")
+    return s
+
+
+def _float_type(*arrays) -> np.dtype:
+    """The floating dtype of a result computed from ``arrays`` (integers count as float64)."""
+    return np.result_type(*(_dtype(x) if _dtype(x).kind == "f" else np.float64 for x in arrays))
+
+
+def _float(a):
+    return a * 1.0 if _dtype(a).kind in "biu" else a
+
+
+def _eliminate(a):
+    """Gaussian elimination with partial pivoting: (packed L\\U, perm, piv) with
+    ``a[..., perm, :] == L @ U``; piv holds LAPACK's row swaps (0-based)."""
+    a = _float(a)
+    m, n = _shape(a)[-2:]
+    batch = _shape(a)[:-2]
+    rows, cols = np.arange(m), np.arange(n)
+    w, perm, pivots = a, np.broadcast_to(rows, batch + (m,)), []
+    for k in range(min(m, n)):
+        col = w[..., :, k]
+        p = argmax(where(rows >= k, _abs(col), -1.0), axis=-1)
+        pc = expand_dims(p, -1)
+        swap = where(rows == k, pc, where(rows == pc, k, rows))      # exchange rows k and p
+        w = take_along_axis(w, expand_dims(swap, -1), axis=-2)
+        perm = take_along_axis(perm, swap, axis=-1)
+        pivots.append(p)
+        head = w[..., k, k]
+        head = where(head == 0, 1.0, head)  # a zero pivot leaves its column as it is (LAPACK)
+        mult = where(rows > k, w[..., :, k] / expand_dims(head, -1), 0.0)
+        right = where(cols > k, w[..., k, :], 0.0)
+        w = w - expand_dims(mult, -1) * expand_dims(right, -2)
+        w = where((rows[:, None] > k) & (cols[None, :] == k), expand_dims(mult, -1), w)
+    piv = stack(pivots, axis=-1) if pivots else np.zeros(batch + (0,), np.int32)
+    return w, perm, piv
+
+
+def _unpack(w, m: int, n: int):
+    k = min(m, n)
+    dt = _dtype(w)
+    L = tril(w[..., :, :k], -1) + np.eye(m, k, dtype=dt)
+    U = triu(w[..., :k, :])
+    return L, U
+
+
+def lu(a: ArrayLike, permute_l: bool = False, overwrite_a: bool = False,
+       check_finite: bool = True):
+    """LU with partial pivoting: ``(p, l, u)`` with ``a = p @ l @ u`` (or ``(p @ l, u)``
+    with ``permute_l``); differentiable in ``a`` at a fixed permutation."""
+    a = _arr(a)
+    s = _check_lu_input("lu", a)
+    m, n = s[-2:]
+    w, perm, _ = _eliminate(a)
+    L, U = _unpack(w, m, n)
+    # p[..., perm[i], i] = 1: a one-hot matrix (no derivative)
+    P = astype(expand_dims(perm, -2) == np.arange(m)[:, None], _dtype(L))
+    if permute_l:
+        return P @ L, U
+    return P, L, U
+
+
+def lu_factor(a: ArrayLike, overwrite_a: bool = False, check_finite: bool = True):
+    """``(lu, piv)`` for :func:`lu_solve`: L (unit diagonal not stored) and U packed in one
+    matrix, and the row swaps ``piv`` (0-based, int32) of partial pivoting."""
+    a = _arr(a)
+    _check_lu_input("lu_factor", a)
+    w, _, piv = _eliminate(a)
+    return w, astype(piv, np.int32)
+
+
+def _perm_from_piv(piv, m: int):
+    """The row order ``perm`` (``a[perm] == L U``) from LAPACK's sequence of swaps."""
+    rows = np.arange(m)
+    perm = np.broadcast_to(rows, _shape(piv)[:-1] + (m,))
+    for k in range(_shape(piv)[-1]):
+        pc = expand_dims(piv[..., k], -1)
+        swap = where(rows == k, pc, where(rows == pc, k, rows))
+        perm = take_along_axis(perm, swap, axis=-1)
+    return perm
+
+
+def _rows_of(b, order, vec: bool):
+    """``b`` with its rows (its entries, for a vector) in ``order``."""
+    return take_along_axis(b, order if vec else expand_dims(order, -1), axis=-1 if vec else -2)
+
+
+def lu_solve(lu_and_piv: tuple, b: ArrayLike, trans: int = 0, overwrite_b: bool = False,
+             check_finite: bool = True) -> Array:
+    """``x`` with ``a x = b`` (``trans`` 1 or 2: ``aᵀ x = b``) from ``lu_factor(a)``;
+    differentiable in ``b`` and in the factors."""
+    if not isinstance(lu_and_piv, (tuple, list)) or len(lu_and_piv) != 2:
+        raise TypeError("scipy.linalg.lu_solve: lu_and_piv must be the pair (lu, piv) returned "
+                        f"by lu_factor, got {type(lu_and_piv).__name__}")
+    w, piv, b = _arr(lu_and_piv[0]), _arr(lu_and_piv[1]), _arr(b)
+    s, sb, sp = _shape(w), _shape(b), _shape(piv)
+    if len(s) < 2 or s[-1] != s[-2]:
+        raise ValueError(f"scipy.linalg.lu_solve: lu must be a square matrix or a stack of them, "
+                         f"got shape {s}")
+    n = s[-1]
+    if _dtype(piv).kind not in "iu" or sp[-1:] != (n,):
+        raise ValueError(f"scipy.linalg.lu_solve: piv must be integers of shape (..., {n}) for lu "
+                         f"of shape {s}, got shape {sp} and dtype {_dtype(piv)}")
+    _check_real("lu_solve", lu=w, b=b)
+    vec = len(sb) == 1
+    if not sb or (sb[0] if vec else sb[-2]) != n:
+        raise ValueError(f"scipy.linalg.lu_solve: b of shape {sb} does not fit lu of shape {s}: "
+                         f"b must be ({n},) or (..., {n}, K)")
+    if trans not in (0, 1, 2):
+        raise ValueError(f"scipy.linalg.lu_solve: trans must be 0, 1 or 2, got {trans!r}")
+    if not vec:
+        try:
+            np.broadcast_shapes(s[:-2], sp[:-1], sb[:-2])
+        except ValueError:
+            raise ValueError(f"scipy.linalg.lu_solve: the batch axes of lu {s}, piv {sp} and b "
+                             f"{sb} do not broadcast") from None
+    elif len(s) > 2 or len(sp) > 1:
+        raise ValueError(f"scipy.linalg.lu_solve: a 1-D b (shape {sb}) needs one factorization, "
+                         f"got lu of shape {s}; give b the shape (..., {n}, 1) for a batch")
+    w = _float(w)
+    L = tril(w, -1) + np.eye(n, dtype=_dtype(w))
+    U = triu(w)
+    perm = _perm_from_piv(piv, n)
+    try:
+        if trans == 0:       # L U x = b[perm]
+            return _la.solve(U, _la.solve(L, _rows_of(_float(b), perm, vec)))
+        v = _la.solve(mT(L), _la.solve(mT(U), _float(b)))    # Uᵀ Lᵀ (Pᵀ x) = b
+    except LinAlgError:
+        raise LinAlgError(f"scipy.linalg.lu_solve: U (the upper triangle of lu, shape {s}) has a "
+                          "zero on its diagonal: the factored matrix is singular") from None
+    return _rows_of(v, argsort(perm, axis=-1), vec)
+
+
+# ---- Sylvester, polar, tridiagonal eigenvalues -----------------------------------------
+def solve_sylvester(A: ArrayLike, B: ArrayLike, C: ArrayLike, *, method: str = "schur",
+                    tol: float = 1e-8) -> Array:
+    """``X`` with ``A X + X B = C`` (A m × m, B n × n, C m × n), as one (m·n)-square linear
+    solve; differentiable in A, B and C. Meant for small matrices."""
+    A, B, C = _arr(A), _arr(B), _arr(C)
+    sa, sbb, sc = _shape(A), _shape(B), _shape(C)
+    _check_real("solve_sylvester", A=A, B=B, C=C)
+    if len(sa) != 2 or len(sbb) != 2 or len(sc) != 2 or sa[0] != sa[1] or sbb[0] != sbb[1] \
+            or sc != (sa[0], sbb[0]):
+        raise ValueError(f"scipy.linalg.solve_sylvester: A must be m × m, B n × n and C m × n, "
+                         f"got shapes {sa}, {sbb} and {sc}")
+    m, n = sc
+    # row-major vec: vec(A X) = (A ⊗ I) vec(X), vec(X B) = (I ⊗ Bᵀ) vec(X)
+    dt = _float_type(A, B, C)
+    K = kron(_float(A), np.eye(n, dtype=dt)) + kron(np.eye(m, dtype=dt), mT(_float(B)))
+    try:
+        x = _la.solve(K, reshape(_float(C), (m * n,)))
+    except LinAlgError:
+        raise LinAlgError(f"scipy.linalg.solve_sylvester: A {sa} and -B {sbb} share an eigenvalue, "
+                          "so A X + X B = C has no unique solution") from None
+    return reshape(x, (m, n))
+
+
+def polar(a: ArrayLike, side: str = "right", *, method: str = "qdwh", eps: float | None = None,
+          max_iterations: int | None = None):
+    """The polar decomposition from the SVD: ``(u, p)`` with ``a = u p`` (``side='right'``,
+    p n × n) or ``a = p u`` (``'left'``, p m × m), u with orthonormal rows or columns and p
+    symmetric positive semi-definite. ``method`` may be 'svd' or 'qdwh' (both use the SVD)."""
+    a = _arr(a)
+    s = _shape(a)
+    if len(s) != 2:
+        raise ValueError(f"scipy.linalg.polar: a must be a matrix, got shape {s}")
+    _check_real("polar", a=a)
+    if side not in ("right", "left"):
+        raise ValueError(f"scipy.linalg.polar: side must be 'right' or 'left', got {side!r}")
+    if method not in ("svd", "qdwh"):
+        raise ValueError(f"scipy.linalg.polar: method must be 'svd' or 'qdwh', got {method!r}")
+    w, sv, vh = _la.svd(_float(a), full_matrices=False)
+    u = w @ vh
+    if side == "right":
+        return u, (mT(vh) * sv) @ vh
+    return u, (w * sv) @ mT(w)
+
+
+def eigh_tridiagonal(d: ArrayLike, e: ArrayLike, *, eigvals_only: bool = False, select: str = "a",
+                     select_range=None, tol: float | None = None, key=None) -> Array:
+    """The eigenvalues (ascending) of the symmetric tridiagonal matrix with diagonal ``d``
+    and off-diagonal ``e``; ``select='i'`` keeps those with index in ``select_range``
+    (inclusive). Only ``eigvals_only=True`` is supported, as in JAX."""
+    if not eigvals_only:
+        raise NotImplementedError("scipy.linalg.eigh_tridiagonal: only eigvals_only=True is "
+                                  "supported (as in jax.scipy.linalg)")
+    d, e = _arr(d), _arr(e)
+    sd, se = _shape(d), _shape(e)
+    _check_real("eigh_tridiagonal", d=d, e=e)
+    if len(sd) != 1 or len(se) != 1 or se[0] != max(sd[0] - 1, 0) or sd[0] == 0:
+        raise ValueError(f"scipy.linalg.eigh_tridiagonal: d must be a non-empty vector (n,) and "
+                         f"e a vector (n - 1,), got shapes {sd} and {se}")
+    n = sd[0]
+    zero = np.zeros(1, dtype=_float_type(d, e))
+    off = concatenate([_float(e), zero])
+    # T[i, i] = d[i]; T[i, i ± 1] = e[min(i, j)]; zero elsewhere (position n − 1 of `off`)
+    i, j = np.arange(n)[:, None], np.arange(n)[None, :]
+    band = np.where(np.abs(i - j) == 1, np.minimum(i, j), n - 1)
+    T = take(off, band, axis=-1) + np.eye(n, dtype=zero.dtype) * _float(d)
+    w = _la.eigvalsh(T)
+    if select == "a":
+        return w
+    if select == "i":
+        if select_range is None or len(select_range) != 2:
+            raise ValueError("scipy.linalg.eigh_tridiagonal: select='i' needs select_range=(lo, hi)")
+        lo, hi = (int(v) for v in select_range)
+        return w[lo:hi + 1]
+    raise NotImplementedError(f"scipy.linalg.eigh_tridiagonal: select={select!r} is not supported "
+                              "(use 'a' or 'i')")
