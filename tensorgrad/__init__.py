@@ -30,7 +30,8 @@ from . import flatten_util  # tg.flatten_util.ravel_pytree, as jax.flatten_util
 from .jit import ConcretizationError, jit
 from .batching import vmap
 from .api_extras import (ShapeDtypeStruct, block_until_ready, closure_convert, custom_gradient,
-                         device_get, device_put, eval_shape, linear_transpose, pure_callback)
+                         device_get, device_put, eval_shape, linear_transpose, pure_callback,
+                         remat)
 from . import lax
 from . import jacobians, linalg
 from .blocks import BlockJacobian
@@ -55,5 +56,5 @@ __all__ = [
     "jacobians", "linalg", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
     "to_jax", "elimination", "eliminate", "linearized_graph", "special",
     "ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient", "pure_callback",
-    "closure_convert", "block_until_ready", "device_put", "device_get",
+    "closure_convert", "block_until_ready", "device_put", "device_get", "remat",
 ]

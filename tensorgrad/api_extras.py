@@ -1,5 +1,6 @@
 """JAX's smaller top-level helpers: ``linear_transpose``, ``eval_shape`` (with
-``ShapeDtypeStruct``), ``custom_gradient``, ``pure_callback``, ``closure_convert``,
+``ShapeDtypeStruct``), ``custom_gradient``, ``remat`` (``jax.checkpoint``), ``pure_callback``,
+``closure_convert``,
 ``block_until_ready``, ``device_put`` and ``device_get``.
 
 tensorgrad computes eagerly on NumPy, on the CPU: there is nothing to wait for
@@ -21,7 +22,8 @@ from .transforms import vjp
 from .tree import tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient",
-           "pure_callback", "closure_convert", "block_until_ready", "device_put", "device_get"]
+           "pure_callback", "closure_convert", "block_until_ready", "device_put", "device_get",
+           "remat"]
 
 
 class ShapeDtypeStruct:
@@ -202,6 +204,49 @@ def custom_gradient(fun: Callable) -> Callable:
 
     wrapped = custom_vjp(primal)
     wrapped.defvjp(fwd, bwd)
+    return wrapped
+
+
+def remat(fun: Callable | None = None, *, prevent_cse: bool = True, policy: Callable | None = None,
+          static_argnums: int | tuple = ()) -> Callable:
+    """``jax.checkpoint`` (also ``tg.checkpoint(f)``): ``fun`` with the same values and
+    derivatives, whose reverse mode keeps only ``fun``'s inputs and runs ``fun`` again in
+    the backward pass instead of keeping its intermediate values: less memory, one more
+    forward computation. Forward mode differentiates ``fun`` as it is.
+
+    ``static_argnums`` name arguments that are not differentiated (flags, sizes).
+    ``prevent_cse`` is accepted for JAX's signature (tensorgrad merges no computations
+    across the boundary); ``policy`` may be given, but nothing is saved whatever it says
+    (JAX's default, ``policy=None``). Usable as a decorator, with or without arguments.
+    """
+    if fun is None:
+        return functools.partial(remat, prevent_cse=prevent_cse, policy=policy,
+                                 static_argnums=static_argnums)
+    if not callable(fun):
+        raise TypeError(f"remat: expected a function, got {fun!r}")
+    if policy is not None and not callable(policy):
+        raise TypeError(f"remat: policy must be None or a callable, got {policy!r}")
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    if not all(isinstance(i, int) and i >= 0 for i in nums):
+        raise TypeError(f"remat: static_argnums must be non-negative integers, got {static_argnums!r}")
+
+    def fwd(*args):
+        return fun(*args), args  # the inputs only: the rest is computed again
+
+    def bwd(*rest):
+        *_, args, g = rest  # (the static arguments come first; they are in args too)
+        dynamic = [i for i in range(len(args)) if i not in nums]
+
+        def of_dynamic(*values):
+            full = list(args)
+            for i, v in zip(dynamic, values):
+                full[i] = v
+            return fun(*full)
+        return vjp(of_dynamic, *[args[i] for i in dynamic])[1](g)
+
+    wrapped = custom_vjp(fun, nondiff_argnums=nums)
+    wrapped.defvjp(fwd, bwd)
+    wrapped.forward_through_fun = True
     return wrapped
 
 

@@ -17,11 +17,14 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
+import types
 import zipfile
 from typing import Any
 
 import numpy as np
 
+from .api_extras import remat
 from .nn.layers import Module, named_parameters
 from .tensor import concrete
 from .tree import _CUSTOM as _CUSTOM_NODES
@@ -255,3 +258,14 @@ def load(path, like: Any = None) -> Any:
     if module is not None:
         module.params = result
     return result
+
+
+class _CheckpointModule(types.ModuleType):
+    """This module, callable: ``tg.checkpoint(f)`` is JAX's ``jax.checkpoint(f)``
+    (:func:`tensorgrad.remat`), while ``tg.checkpoint.save``/``load`` handle files."""
+
+    def __call__(self, fun=None, **kwargs):
+        return remat(fun, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CheckpointModule

@@ -30,7 +30,7 @@ from . import ops as _ops
 from .recording import Node
 from .registry import Op
 from .tensor import Tensor, concrete, shape_of
-from .transforms import _zeros_like, vjp
+from .transforms import _zeros_like, jvp, vjp
 from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["custom_vjp", "custom_jvp", "ForwardModeError"]
@@ -171,6 +171,9 @@ class custom_vjp:
         self.fun = fun
         self.fwd = self.bwd = None
         self.nondiff = tuple(sorted(set(int(i) for i in nondiff_argnums)))
+        #: True when bwd is exactly the VJP of fun (tg.remat): forward mode may then
+        #: differentiate fun's own ops instead of refusing
+        self.forward_through_fun = False
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> "custom_vjp":
         self.fwd, self.bwd = fwd, bwd
@@ -186,6 +189,7 @@ class custom_vjp:
             inner = custom_vjp(functools.wraps(self.fun)(lambda *d: self.fun(*merge(d))))
             fwd, bwd = self.fwd, self.bwd
             inner.defvjp(lambda *d: fwd(*merge(d)), lambda res, g: bwd(*static, res, g))
+            inner.forward_through_fun = self.forward_through_fun
             return inner(*dynamic)
         leaves0, _ = tree_flatten(tuple(args))
         top = _top_trace(leaves0)
@@ -194,8 +198,8 @@ class custom_vjp:
         if top is None:
             return self.fun(*args)
         if top.forward:
-            if _IN_FWD.depth:  # f_fwd computing the primal (e.g. under hessian): its own ops
-                return self.fun(*args)
+            if _IN_FWD.depth or self.forward_through_fun:  # f_fwd computing the primal (e.g.
+                return self.fun(*args)  # under hessian), or a rule that is the function's own VJP
             raise ForwardModeError(f"custom_vjp {name}: forward-mode differentiation (jvp, jacfwd, "
                                    "linearize) of a custom_vjp function is not defined, as in JAX: "
                                    "its rule is a VJP. Use reverse mode (grad, vjp, jacrev, "
@@ -218,8 +222,19 @@ class custom_vjp:
             return _map_batch(one, g, shape_of(out_), args_)
 
         def jvp_all(tangents, out_, *args_):
-            raise ForwardModeError(f"custom_vjp {name}: forward-mode differentiation (jvp, jacfwd, "
-                                   "linearize) of a custom_vjp function is not defined, as in JAX")
+            if not self.forward_through_fun:
+                raise ForwardModeError(f"custom_vjp {name}: forward-mode differentiation (jvp, "
+                                       "jacfwd, linearize) of a custom_vjp function is not "
+                                       "defined, as in JAX")
+            # (tg.remat) the rule is fun's own VJP: J·t is fun's own JVP, recomputed
+            def packed(*vals):
+                return _pack(tree_flatten(self.fun(*tree_unflatten(td, list(vals))))[0])
+            given = [(t, p) for t, p in zip(tangents, args_) if t is not None]
+            nb = len(shape_of(given[0][0])) - len(shape_of(given[0][1])) if given else 0
+            batch = shape_of(given[0][0])[:nb] if nb else ()
+            ts = [_zeros_like(p, batch) if t is None else t for t, p in zip(tangents, args_)]
+            return _batched_tangent(lambda tt: jvp(packed, tuple(args_), tuple(tt))[1], args_, ts,
+                                    batch, out_)
 
         op = Op(f"custom_vjp[{name}]", None, "dense", inputs=_arg_names(leaves), vjp_all=vjp_all,
                 jvp_all=jvp_all, symbol="user-defined VJP", call=self.fun)

@@ -1,5 +1,8 @@
-"""tg.linear_transpose, eval_shape, custom_gradient, pure_callback, closure_convert and the
-device helpers, against JAX."""
+"""tg.linear_transpose, eval_shape, custom_gradient, remat/checkpoint, pure_callback,
+closure_convert and the device helpers, against JAX."""
+import gc
+import weakref
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -200,3 +203,71 @@ def test_device_helpers():
     assert type(seen[0]) is tg.Tensor  # a traced value is left on its trace
     with pytest.raises(ValueError, match="device_put: tensorgrad computes with NumPy on the CPU"):
         tg.device_put(1.0, "gpu")
+
+
+# ---- remat / tg.checkpoint (jax.checkpoint) ----------------------------------------------------
+def _layer(x, W):
+    return tg.tanh(W @ tg.sin(x)) * x
+
+
+def _jlayer(x, W):
+    return jnp.tanh(W @ jnp.sin(x)) * x
+
+
+def test_remat_and_callable_checkpoint_match_jax_in_every_transform():
+    rng = np.random.default_rng(3)
+    x, W, t = rng.normal(size=3), rng.normal(size=(3, 3)), rng.normal(size=3)
+    jloss = lambda a, b: jnp.sum(jax.checkpoint(_jlayer)(a, b) ** 2)  # noqa: E731
+    ref = jax.jit(lambda a, b, v: {
+        "grad": jax.grad(jloss, (0, 1))(a, b), "jac": jax.jacfwd(_jlayer)(a, b),
+        "hess": jax.hessian(jloss)(a, b), "jvp": jax.jvp(_jlayer, (a, b), (v, b))[1]})(x, W, t)
+    for wrap in (tg.remat, tg.checkpoint, tg.remat(prevent_cse=False), tg.checkpoint(policy=None)):
+        f = wrap(_layer)
+        loss = lambda a, b: tg.sum(f(a, b) ** 2)  # noqa: E731
+        np.testing.assert_allclose(f(x, W), _layer(x, W), rtol=0, atol=0)
+        for g, w in zip(tg.grad(loss, (0, 1))(x, W), ref["grad"]):
+            np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(tg.jacfwd(f)(x, W), ref["jac"], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(tg.jacrev(f)(x, W), ref["jac"], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(tg.hessian(loss)(x, W), ref["hess"], rtol=1e-11, atol=1e-13)
+        np.testing.assert_allclose(tg.jvp(f, (x, W), (t, W))[1], ref["jvp"], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(tg.linearize(f, x, W)[1](t, W), ref["jvp"], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(tg.jit(tg.grad(loss))(x, W), ref["grad"][0], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(tg.vmap(f, (0, None))(np.stack([x, t]), W),
+                                   np.stack([_layer(x, W), _layer(t, W)]), rtol=1e-15)
+    assert callable(tg.checkpoint.save) and callable(tg.checkpoint.load)  # still the file module
+
+
+def test_remat_runs_the_function_again_and_keeps_no_intermediates():
+    calls = []
+    big = []
+
+    def f(x):
+        calls.append(1)
+        h = tg.exp(x) * 2.0  # an intermediate the tape would otherwise keep
+        big.append(weakref.ref(h._value if isinstance(h, tg.Tensor) else h))
+        return tg.sum(tg.sin(h))
+    x = np.linspace(0.0, 1.0, 1000)
+    out, pull = tg.vjp(tg.remat(f), x)
+    assert len(calls) == 1
+    gc.collect()
+    assert all(r() is None for r in big)  # nothing of f's forward pass is alive while pull is
+    g = pull(1.0)[0]
+    assert len(calls) == 2  # the backward pass ran f again
+    np.testing.assert_allclose(g, np.cos(2 * np.exp(x)) * 2 * np.exp(x), rtol=1e-13)
+
+
+def test_remat_static_argnums_and_bad_input():
+    @tg.checkpoint(static_argnums=(1,))
+    def h(x, n):
+        for _ in range(n):
+            x = tg.sin(x)
+        return x
+    x = np.array([0.3, -1.2])
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(h(v, 3)))(x),
+                               jax.jit(jax.grad(lambda v: jnp.sum(jnp.sin(jnp.sin(jnp.sin(v))))))(x),
+                               rtol=1e-13)
+    with pytest.raises(TypeError, match="remat: expected a function"):
+        tg.remat(3)
+    with pytest.raises(TypeError, match="remat: policy must be None or a callable"):
+        tg.remat(_layer, policy="dots")

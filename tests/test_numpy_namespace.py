@@ -327,3 +327,13 @@ def test_trim_zeros_in_any_dimension_and_clip_without_bounds():
     x = np.arange(3.0)
     np.testing.assert_array_equal(tg.clip(x), np.clip(x))  # no bounds: x itself (NumPy 2)
     np.testing.assert_array_equal(tg.grad(lambda v: tg.sum(tg.clip(v)))(x), np.ones(3))
+
+
+def test_file_buffer_and_print_helpers_are_numpys_and_refuse_traced_values(tmp_path):
+    for name in ("load", "save", "savez", "savez_compressed", "fromfile", "frombuffer", "fromiter",
+                 "fromstring", "printoptions", "get_printoptions", "set_printoptions"):
+        assert getattr(tg, name) is getattr(np, name)
+    tg.save(tmp_path / "a.npy", np.arange(3.0))
+    np.testing.assert_array_equal(tg.load(tmp_path / "a.npy"), np.arange(3.0))
+    with pytest.raises(TypeError, match="numpy.save has no tensorgrad rule"):
+        tg.grad(lambda v: (tg.save(tmp_path / "b.npy", v), tg.sum(v))[1])(np.ones(2))

@@ -49,6 +49,10 @@ s_, index_exp, mgrid, ogrid = np.s_, np.index_exp, np.mgrid, np.ogrid
 euler_gamma = np.euler_gamma
 iterable = np.iterable
 nextafter = np.nextafter  # (no derivative: on a traced value it is the "no tensorgrad rule" error)
+# files, buffers and printing: NumPy's own (a traced value refuses to become an array)
+load, save, savez, savez_compressed = np.load, np.save, np.savez, np.savez_compressed
+fromfile, frombuffer, fromiter, fromstring = np.fromfile, np.frombuffer, np.fromiter, np.fromstring
+printoptions, get_printoptions, set_printoptions = np.printoptions, np.get_printoptions, np.set_printoptions
 # dtype names (as in NumPy 2 and jax.numpy)
 float_, double, single = np.float64, np.float64, np.float32
 int_, uint, uint16, uint32, uint64 = np.int_, np.uint, np.uint16, np.uint32, np.uint64
@@ -144,6 +148,8 @@ __all__ = ["shape", "ndim", "size", "diag_indices", "tril_indices", "triu_indice
            "single", "int_", "uint", "uint16", "uint32", "uint64", "complex64", "complex128",
            "generic", "number", "inexact", "floating", "integer", "signedinteger",
            "unsignedinteger", "complexfloating", "r_", "c_", "complex_", "csingle", "cdouble",
-           "object_", "character", "flexible", "iterable", "nextafter", "bool"]
+           "object_", "character", "flexible", "iterable", "nextafter", "bool", "load", "save",
+           "savez", "savez_compressed", "fromfile", "frombuffer", "fromiter", "fromstring",
+           "printoptions", "get_printoptions", "set_printoptions"]
 
 bool = np.bool_  # noqa: A001  (jax.numpy's and NumPy 2's name; last, so nothing above sees it)
