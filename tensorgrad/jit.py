@@ -16,7 +16,8 @@ What is traced and what is baked in:
 * array arguments (NumPy arrays and NumPy scalars) are traced;
 * Python numbers, strings and other hashable leaves of the arguments, and
   the arguments named by ``static_argnums``/``static_argnames``, are
-  *static*: part of the signature, so a new value traces again;
+  *static*: part of the signature, so a new value traces again (the
+  512 latest signatures keep their plans);
 * arrays the function closes over (and anything computed from them alone)
   are constants, fixed at trace time as in JAX: writing into such an array
   later does not change the compiled plan (call ``clear_cache()``);
@@ -40,7 +41,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import debug
-from .staging import ConcretizationError, Program, Ref, Staged
+from .staging import ConcretizationError, PlanCache, Program, Ref, Staged
 from .tensor import Tensor, concrete
 from .tree import _CUSTOM as _CUSTOM_NODES
 
@@ -89,7 +90,7 @@ class Jitted:
         self._static_nums = frozenset(int(n) for n in nums)
         self._static_names = frozenset(names) | frozenset(
             positional[n] for n in self._static_nums if 0 <= n < len(positional))
-        self._plans: dict = {}
+        self._plans = PlanCache()  # (the oldest of more than 512 signatures is dropped)
         self._name = getattr(fun, "__name__", "f")
 
     def __repr__(self) -> str:

@@ -34,8 +34,21 @@ import numpy as np
 
 from .tensor import Tensor
 
-__all__ = ["Staged", "Program", "ConcretizationError", "Ref", "is_staged", "call", "check",
+__all__ = ["Staged", "Program", "ConcretizationError", "Ref", "PlanCache", "is_staged", "call", "check",
            "as_array", "may_any", "active", "find_staged", "trace_values"]
+
+
+class PlanCache(dict):
+    """A jitted function's plans by signature, at most ``limit`` of them: beyond that the
+    oldest is dropped (a static number that changes at every call, such as a decaying
+    learning rate, would otherwise keep one plan per value for ever)."""
+
+    limit = 512
+
+    def __setitem__(self, key, plan):
+        while len(self) >= self.limit:
+            del self[next(iter(self))]
+        super().__setitem__(key, plan)
 
 
 class ConcretizationError(TypeError):

@@ -15,6 +15,7 @@ import pytest
 
 import tensorgrad as tg
 from tensorgrad.registry import REGISTRY
+from tensorgrad.staging import PlanCache
 from tensorgrad.testing import op_cases
 
 
@@ -345,3 +346,21 @@ def test_fit_uses_jit_by_default_with_the_same_numbers(capsys):
     assert cli.main(["train", "--data", "moons", "--epochs", "1", "--hidden", "4",
                      "--no-progress", "--no-jit"]) == 0
     assert "test accuracy" in capsys.readouterr().out
+
+
+def test_plans_are_bounded_when_a_static_number_changes_every_call(monkeypatch):
+    monkeypatch.setattr(PlanCache, "limit", 4)
+    calls = []
+
+    @tg.jit
+    def step(x, lr):
+        calls.append(lr)
+        return x - lr * x
+    x = np.array([1.0, 2.0])
+    for k in range(10):  # a decaying learning rate: a Python number, so static
+        np.testing.assert_allclose(step(x, 0.5 ** k), x - 0.5 ** k * x)
+    assert len(calls) == 10 and step.cache_size() == 4
+    np.testing.assert_allclose(step(x, 0.5 ** 9), x - 0.5 ** 9 * x)  # the newest plans are kept
+    assert len(calls) == 10
+    step(x, 1.0)  # the oldest was dropped: traced again
+    assert len(calls) == 11 and step.cache_size() == 4
