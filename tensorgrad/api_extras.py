@@ -229,6 +229,14 @@ def remat(fun: Callable | None = None, *, prevent_cse: bool = True, policy: Call
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     if not all(isinstance(i, int) and i >= 0 for i in nums):
         raise TypeError(f"remat: static_argnums must be non-negative integers, got {static_argnums!r}")
+    inner = custom_vjp(fun, nondiff_argnums=nums)
+
+    @functools.wraps(fun)
+    def checked(*args, **kwargs):
+        if nums and max(nums) >= len(args) + len(kwargs):
+            raise TypeError(f"remat: static_argnums={static_argnums!r} is out of range for a call "
+                            f"with {len(args) + len(kwargs)} arguments")
+        return inner(*args, **kwargs)
 
     def fwd(*args):
         return fun(*args), args  # the inputs only: the rest is computed again
@@ -236,18 +244,34 @@ def remat(fun: Callable | None = None, *, prevent_cse: bool = True, policy: Call
     def bwd(*rest):
         *_, args, g = rest  # (the static arguments come first; they are in args too)
         dynamic = [i for i in range(len(args)) if i not in nums]
+        leaves, td = tree_flatten([args[i] for i in dynamic])
+        # only floating leaves are differentiated (an int count or a bool mask is a constant,
+        # given a zero cotangent), as the transforms treat them outside remat
+        wrt = [k for k, v in enumerate(leaves) if _floating(v)]
 
-        def of_dynamic(*values):
+        def of_wrt(*values):
+            now = list(leaves)
+            for k, v in zip(wrt, values):
+                now[k] = v
             full = list(args)
-            for i, v in zip(dynamic, values):
+            for i, v in zip(dynamic, tree_unflatten(td, now)):
                 full[i] = v
             return fun(*full)
-        return vjp(of_dynamic, *[args[i] for i in dynamic])[1](g)
+        cts = [np.zeros(shape_of(concrete(v))) for v in leaves]
+        if wrt:
+            for k, c in zip(wrt, vjp(of_wrt, *[leaves[k] for k in wrt])[1](g)):
+                cts[k] = c
+        return tuple(tree_unflatten(td, cts))
 
-    wrapped = custom_vjp(fun, nondiff_argnums=nums)
-    wrapped.defvjp(fwd, bwd)
-    wrapped.forward_through_fun = True
-    return wrapped
+    inner.defvjp(fwd, bwd)
+    inner.forward_through_fun = True
+    return checked
+
+
+def _floating(v) -> bool:
+    """A value a transform differentiates: floating point (a Python float included)."""
+    v = concrete(v)
+    return isinstance(v, float) or np.result_type(v).kind == "f"
 
 
 _VMAP_METHODS = (None, "sequential", "sequential_unrolled", "expand_dims", "broadcast_all",

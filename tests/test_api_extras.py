@@ -271,3 +271,15 @@ def test_remat_static_argnums_and_bad_input():
         tg.remat(3)
     with pytest.raises(TypeError, match="remat: policy must be None or a callable"):
         tg.remat(_layer, policy="dots")
+
+
+def test_remat_takes_integer_and_boolean_arguments_as_constants():
+    x = np.array([0.3, 1.2, -0.4])
+    mask = np.array([True, False, True])
+    f = tg.remat(lambda v, k, d: tg.sum(tg.where(d["m"], tg.sin(v) * k, 0.0) * d["n"]))
+    got = tg.grad(lambda v: f(v, 2, {"m": mask, "n": 3}))(x)
+    np.testing.assert_allclose(got, np.where(mask, 6 * np.cos(x), 0.0), rtol=1e-14)
+    got = tg.grad(lambda v: tg.remat(lambda v, i: tg.sum(v[i] ** 2))(v, np.array([1, 2])))(x)
+    np.testing.assert_allclose(got, [0.0, 2 * x[1], 2 * x[2]], rtol=1e-14)
+    with pytest.raises(TypeError, match=r"remat: static_argnums=\(3,\) is out of range"):
+        tg.remat(lambda v: v, static_argnums=(3,))(x)

@@ -355,3 +355,22 @@ def test_gaussian_kde_derivatives_against_jax():
         tst.gaussian_kde(KDE_DATA, weights=np.ones(5))
     with pytest.raises(ValueError, match="gaussian_kde: bw_method"):
         tst.gaussian_kde(KDE_DATA, bw_method="wide")
+
+
+def test_sweep_regressions_lu_solve_broadcast_mode_keepdims_kde_dtype_select_range():
+    rng = np.random.default_rng(7)
+    A, b = rng.normal(size=(2, 3, 3)), rng.normal(size=(3, 2))
+    for t in (0, 1, 2):  # a batch of factorizations, one right-hand side for all (as JAX)
+        want = jax.jit(lambda A, b: jsl.lu_solve(jsl.lu_factor(A), b, trans=t))(A, b)
+        np.testing.assert_allclose(tsl.lu_solve(tsl.lu_factor(A), b, trans=t), want, rtol=1e-10)
+    a = np.array([[1.0, 2.0, 2.0], [3.0, 3.0, 1.0]])
+    for axis in (None, 0, 1):
+        for keepdims in (True, False):
+            m, c = tg.scipy.stats.mode(a, axis=axis, keepdims=keepdims)
+            r = sst.mode(a, axis=axis, keepdims=keepdims)
+            assert np.shape(m) == np.shape(r.mode) and np.shape(c) == np.shape(r.count)
+            np.testing.assert_array_equal(m, r.mode)
+    kde = tg.scipy.stats.gaussian_kde(np.array([0.1, 0.5, 0.9], np.float32))
+    assert kde(np.array([0.3], np.float32)).dtype == np.float32
+    with pytest.raises(ValueError, match="select_range=.* is out of bounds for 3 eigenvalues"):
+        tsl.eigh_tridiagonal(np.ones(3), np.ones(2), eigvals_only=True, select="i", select_range=(-2, -1))

@@ -50,7 +50,9 @@ def mode(a: ArrayLike, axis: int | None = 0, nan_policy: str = "propagate",
     if dt.kind not in "biuf":
         raise TypeError(f"stats.mode: a must hold real numbers or booleans, got dtype {dt} "
                         f"(shape {_shape(a)})")
-    if axis is None:
+    ndim_in = len(_shape(a))
+    flat = axis is None
+    if flat:
         a, axis = reshape(a, (-1,)), 0
     s = _shape(a)
     if not s:
@@ -71,8 +73,9 @@ def mode(a: ArrayLike, axis: int | None = 0, nan_policy: str = "propagate",
         m, c = np.full(rest, np.nan), np.zeros(rest)
     else:
         m, c = _mode_last(moveaxis(a, axis, -1), nan_policy == "omit")
-    if keepdims:
-        m, c = expand_dims(m, axis), expand_dims(c, axis)
+    if keepdims:  # (axis None: one size-1 axis per axis of the input, as SciPy and JAX)
+        keep = tuple(range(ndim_in)) if flat else axis
+        m, c = expand_dims(m, keep), expand_dims(c, keep)
     return ModeResult(m, c)
 
 
@@ -152,7 +155,7 @@ class gaussian_kde:
         if self.n < 2:
             raise ValueError(f"gaussian_kde: dataset needs more than one point, got shape {s}")
         if weights is None:
-            self.weights = np.full(self.n, 1.0 / self.n)
+            self.weights = np.full(self.n, 1.0 / self.n, dtype=_dtype(self.dataset))
         else:
             weights = weights if hasattr(weights, "shape") else np.asarray(weights)
             if _shape(weights) != (self.n,):

@@ -341,9 +341,10 @@ def lu_solve(lu_and_piv: tuple, b: ArrayLike, trans: int = 0, overwrite_b: bool 
                          f"b must be ({n},) or (..., {n}, K)")
     if trans not in (0, 1, 2):
         raise ValueError(f"scipy.linalg.lu_solve: trans must be 0, 1 or 2, got {trans!r}")
+    batch = ()
     if not vec:
         try:
-            np.broadcast_shapes(s[:-2], sp[:-1], sb[:-2])
+            batch = np.broadcast_shapes(s[:-2], sp[:-1], sb[:-2])
         except ValueError:
             raise ValueError(f"scipy.linalg.lu_solve: the batch axes of lu {s}, piv {sp} and b "
                              f"{sb} do not broadcast") from None
@@ -354,6 +355,11 @@ def lu_solve(lu_and_piv: tuple, b: ArrayLike, trans: int = 0, overwrite_b: bool 
     L = tril(w, -1) + np.eye(n, dtype=_dtype(w))
     U = triu(w)
     perm = _perm_from_piv(piv, n)
+    if batch:  # b and the row permutation over the batch of the three (as JAX broadcasts)
+        if sb[:-2] != batch:
+            b = broadcast_to(b, batch + sb[-2:])
+        if _shape(perm)[:-1] != batch:
+            perm = broadcast_to(perm, batch + (n,))
     try:
         if trans == 0:       # L U x = b[perm]
             return _la.solve(U, _la.solve(L, _rows_of(_float(b), perm, vec)))
@@ -437,6 +443,9 @@ def eigh_tridiagonal(d: ArrayLike, e: ArrayLike, *, eigvals_only: bool = False, 
         if select_range is None or len(select_range) != 2:
             raise ValueError("scipy.linalg.eigh_tridiagonal: select='i' needs select_range=(lo, hi)")
         lo, hi = (int(v) for v in select_range)
+        if not 0 <= lo <= hi < n:
+            raise ValueError(f"scipy.linalg.eigh_tridiagonal: select_range={tuple(select_range)} is "
+                             f"out of bounds for {n} eigenvalues (0 <= lo <= hi < {n})")
         return w[lo:hi + 1]
     raise NotImplementedError(f"scipy.linalg.eigh_tridiagonal: select={select!r} is not supported "
                               "(use 'a' or 'i')")
