@@ -374,3 +374,8 @@ def test_sweep_regressions_lu_solve_broadcast_mode_keepdims_kde_dtype_select_ran
     assert kde(np.array([0.3], np.float32)).dtype == np.float32
     with pytest.raises(ValueError, match="select_range=.* is out of bounds for 3 eigenvalues"):
         tsl.eigh_tridiagonal(np.ones(3), np.ones(2), eigvals_only=True, select="i", select_range=(-2, -1))
+
+
+def test_gaussian_kde_of_points_on_a_line_names_itself():
+    with pytest.raises(np.linalg.LinAlgError, match="gaussian_kde: the data's covariance"):
+        tg.scipy.stats.gaussian_kde(np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0]]))

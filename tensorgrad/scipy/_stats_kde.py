@@ -17,6 +17,7 @@ from .. import linalg as _la
 from ..ops import (argmax, cov, exp, expand_dims, isnan, log, logsumexp, moveaxis, reshape, sort,
                    sqrt, take_along_axis, where)
 from ..ops import sum as _sum
+from ..ops.linalg_ops import LinAlgError
 from ..ops.selection import diagonal
 from ..ops.special_fns import ndtr
 from ..staging import ConcretizationError
@@ -183,7 +184,12 @@ class gaussian_kde:
         data_cov = reshape(cov(self.dataset, rowvar=True, bias=False, aweights=self.weights),
                            (self.d, self.d))
         self.covariance = data_cov * factor ** 2
-        self.inv_cov = _la.inv(self.covariance)
+        try:
+            self.inv_cov = _la.inv(self.covariance)
+        except LinAlgError:
+            raise LinAlgError(f"gaussian_kde: the data's covariance ({self.d}×{self.d}, from "
+                              f"{self.n} points) is singular: the points lie in a lower-dimensional "
+                              "subspace (or are all equal), so no Gaussian kernel fits them") from None
 
     def logpdf(self, points: ArrayLike) -> Array:
         """The log of the estimated density at each point (points (d, m) → (m,))."""
