@@ -60,6 +60,19 @@ def _check(name: str, *args) -> None:
                         f"{sorted(shapes)} (lax does not broadcast; see lax.broadcast_in_dim)")
 
 
+def _weak(name: str, *args) -> list:
+    """Python scalars given the dtype of the (first) array operand, as JAX's weak types."""
+    arrays = [a for a in args if not isinstance(a, _PY_SCALARS)]
+    if not arrays:
+        return list(args)
+    dt = _dtype(arrays[0])
+    try:
+        return [np.asarray(a, dt) if isinstance(a, _PY_SCALARS) else a for a in args]
+    except OverflowError:
+        raise OverflowError(f"lax.{name}: a Python scalar in {[a for a in args if isinstance(a, _PY_SCALARS)]} "
+                            f"does not fit the operand's dtype {dt}") from None
+
+
 def _unary(name: str, fn, doc: str):
     def op(x):
         return fn(x)
@@ -104,13 +117,20 @@ log1p = _unary("log1p", _ops.log1p, "``jax.lax.log1p``: log(1 + x), accurate nea
 logistic = _unary("logistic", _ops.sigmoid, "``jax.lax.logistic``: 1 / (1 + e⁻ˣ).")
 neg = _unary("neg", _ops.negative, "``jax.lax.neg``: -x.")
 reciprocal = _unary("reciprocal", _ops.reciprocal, "``jax.lax.reciprocal``: 1 / x.")
-sign = _unary("sign", _ops.sign, "``jax.lax.sign``: -1, 0 or 1 (zero gradient).")
 sin = _unary("sin", _ops.sin, "``jax.lax.sin``: sine.")
 sinh = _unary("sinh", _ops.sinh, "``jax.lax.sinh``: hyperbolic sine.")
 sqrt = _unary("sqrt", _ops.sqrt, "``jax.lax.sqrt``: √x.")
 square = _unary("square", _ops.square, "``jax.lax.square``: x².")
 tan = _unary("tan", _ops.tan, "``jax.lax.tan``: tangent.")
 tanh = _unary("tanh", _ops.tanh, "``jax.lax.tanh``: hyperbolic tangent.")
+
+
+def sign(x):
+    """``jax.lax.sign``: -1, 0 or 1 (a float zero keeps its sign, as JAX; zero gradient)."""
+    if _dtype(x).kind != "f":
+        return _ops.sign(x)
+    v = _ops.stop_gradient(x)
+    return _ops.where(_ops.equal(v, 0), v, _ops.sign(x))
 
 
 def rsqrt(x):
@@ -123,7 +143,6 @@ sub = _binary("sub", _ops.subtract, "``jax.lax.sub``: x - y.")
 mul = _binary("mul", _ops.multiply, "``jax.lax.mul``: x · y.")
 max = _binary("max", _ops.maximum, "``jax.lax.max``: the larger of x and y (ties share the gradient).")  # noqa: A001
 min = _binary("min", _ops.minimum, "``jax.lax.min``: the smaller of x and y (ties share the gradient).")  # noqa: A001
-pow = _binary("pow", _ops.power, "``jax.lax.pow``: xʸ.")  # noqa: A001
 atan2 = _binary("atan2", _ops.arctan2, "``jax.lax.atan2``: the angle of the point (y=x, x=y).")
 igamma = _binary("igamma", _special.gammainc, "``jax.lax.igamma``: the regularized lower incomplete gamma P(a, x).")
 igammac = _binary("igammac", _special.gammaincc, "``jax.lax.igammac``: the regularized upper incomplete gamma Q(a, x).")
@@ -148,7 +167,8 @@ def _is_int(x) -> bool:
 def div(x, y):
     """``jax.lax.div``: x / y; integers are divided rounding toward zero (x / 0 gives -1, as XLA)."""
     _check("div", x, y)
-    if not (_is_int(x) or (isinstance(x, int) and _is_int(y))):
+    x, y = _weak("div", x, y)
+    if not _is_int(x):
         return _ops.true_divide(x, y)
     zero = _ops.equal(y, 0)
     safe = _ops.where(zero, 1, y)
@@ -161,10 +181,25 @@ def div(x, y):
 def rem(x, y):
     """``jax.lax.rem``: the remainder of x / y with the sign of x (C's fmod; integer x % 0 is x)."""
     _check("rem", x, y)
-    if _is_int(x) or (isinstance(x, int) and _is_int(y)):
+    x, y = _weak("rem", x, y)
+    if _is_int(x):
         zero = _ops.equal(y, 0)
         return _ops.where(zero, x, _ops.fmod(x, _ops.where(zero, 1, y)))
-    return _ops.fmod(x, y)
+    with np.errstate(invalid="ignore", divide="ignore"):   # x rem 0 is nan, as JAX
+        return _ops.fmod(x, y)
+
+
+def pow(x, y):  # noqa: A001
+    """``jax.lax.pow``: xʸ; as JAX, an integer exponent array goes with a float or complex x
+    (the result keeps x's dtype)."""
+    if not isinstance(x, _PY_SCALARS) and not isinstance(y, _PY_SCALARS) \
+            and _dtype(x).kind in "fc" and _dtype(y).kind in "iu":
+        shapes = {_shape(x), _shape(y)} - {()}
+        if len(shapes) > 1:
+            raise TypeError(f"lax.pow requires arguments to have the same shape, got {sorted(shapes)}")
+        return _ops.power(x, _ops.astype(y, _dtype(x)))
+    _check("pow", x, y)
+    return _ops.power(x, y)
 
 
 def integer_pow(x, y: int):
@@ -173,6 +208,8 @@ def integer_pow(x, y: int):
         raise TypeError(f"lax.integer_pow: the exponent must be a Python int, got {y!r} ({type(y).__name__})")
     if int(y) == 0:
         return _ops.ones_like(x)
+    if int(y) == -1 and _dtype(x).kind in "fc":   # 1/x: its derivatives are infinite at 0
+        return _ops.reciprocal(x)
     return _ops.power(x, int(y))
 
 
@@ -221,6 +258,7 @@ def _bits(x, name: str) -> tuple:
 def shift_left(x, y):
     """``jax.lax.shift_left``: x << y (0 once y ≥ the bit width, as XLA)."""
     _check("shift_left", x, y)
+    x, y = _weak("shift_left", x, y)
     dt, _, _, n = _bits(x, "shift_left")
     big = _ops.greater_equal(y, n) | _ops.less(y, 0)
     return _ops.where(big, _ops.zeros_like(x), _ops.left_shift(x, _ops.where(big, 0, y)))
@@ -229,6 +267,7 @@ def shift_left(x, y):
 def shift_right_logical(x, y):
     """``jax.lax.shift_right_logical``: x >> y filling with zeros (0 once y ≥ the bit width)."""
     _check("shift_right_logical", x, y)
+    x, y = _weak("shift_right_logical", x, y)
     dt, unsigned, _, n = _bits(x, "shift_right_logical")
     big = _ops.greater_equal(y, n) | _ops.less(y, 0)
     u = _ops.right_shift(_ops.astype(x, unsigned), _ops.astype(_ops.where(big, 0, y), unsigned))
@@ -236,11 +275,14 @@ def shift_right_logical(x, y):
 
 
 def shift_right_arithmetic(x, y):
-    """``jax.lax.shift_right_arithmetic``: x >> y filling with the sign bit."""
+    """``jax.lax.shift_right_arithmetic``: x >> y filling with the sign bit (all sign bits once
+    y ≥ the bit width or y < 0, as XLA)."""
     _check("shift_right_arithmetic", x, y)
+    x, y = _weak("shift_right_arithmetic", x, y)
     dt, _, signed, n = _bits(x, "shift_right_arithmetic")
     s = _ops.astype(x, signed)
-    shifted = _ops.right_shift(s, _ops.astype(_ops.clip(y, 0, n - 1), signed))
+    big = _ops.greater_equal(y, n) | _ops.less(y, 0)     # a negative amount fills with the sign
+    shifted = _ops.right_shift(s, _ops.astype(_ops.where(big, n - 1, y), signed))
     return _ops.astype(shifted, dt)
 
 
@@ -464,19 +506,37 @@ def broadcasted_iota(dtype, shape: Sequence[int], dimension: int, *, sharding=No
 
 
 def collapse(operand, start_dimension: int, stop_dimension: int | None = None):
-    """``jax.lax.collapse``: axes ``start_dimension:stop_dimension`` merged into one."""
+    """``jax.lax.collapse``: axes ``start_dimension:stop_dimension`` merged into one (the bounds
+    are Python slice bounds: a negative one counts from the end)."""
     shape = _shape(operand)
-    lo = start_dimension % len(shape) if shape else 0
-    hi = len(shape) if stop_dimension is None else stop_dimension % (len(shape) + 1)
+    nd = len(shape)
+    lo = start_dimension % nd if shape else 0
+    hi = nd if stop_dimension is None else int(stop_dimension) + (nd if stop_dimension < 0 else 0)
+    if not 0 <= hi <= nd:
+        raise ValueError(f"lax.collapse: stop_dimension {stop_dimension} is out of range for shape {shape}")
     if hi < lo:
         raise ValueError(f"lax.collapse: the dimensions {start_dimension}:{stop_dimension} of shape {shape} are empty")
     return _ops.reshape(operand, shape[:lo] + (int(np.prod(shape[lo:hi])),) + shape[hi:])
 
 
 def convert_element_type(operand, new_dtype):
-    """``jax.lax.convert_element_type``: ``operand`` cast to ``new_dtype`` (floats to integers
-    round toward zero; the gradient flows between float types)."""
-    return _ops.astype(operand, np.dtype(new_dtype))
+    """``jax.lax.convert_element_type``: ``operand`` cast to ``new_dtype`` (the gradient flows
+    between float types). Floats to integers saturate as JAX: truncated toward zero, clipped
+    to the integer range (±inf to its bounds) and NaN to 0."""
+    try:
+        dt = np.dtype(new_dtype)
+    except TypeError:
+        raise TypeError(f"lax.convert_element_type: {new_dtype!r} is not a dtype (operand of shape "
+                        f"{_shape(operand)} and dtype {_dtype(operand)})") from None
+    if _dtype(operand).kind != "f" or dt.kind not in "iu":
+        return _ops.astype(operand, dt)
+    info = np.iinfo(dt)
+    xf = _ops.astype(_ops.stop_gradient(operand), np.float64)
+    lo, top = float(info.min), float(info.max) + 1.0          # powers of two: exact in float64
+    under, over = _ops.less(xf, lo), _ops.greater_equal(xf, top)
+    bad = under | over | _ops.isnan(xf)
+    out = _ops.astype(_ops.trunc(_ops.where(bad, 0.0, xf)), dt)
+    return _ops.where(under, np.array(info.min, dt), _ops.where(over, np.array(info.max, dt), out))
 
 
 def clamp(min, x, max):  # noqa: A002
@@ -489,6 +549,9 @@ def clamp(min, x, max):  # noqa: A002
     arrays = [v for v in (min, x, max) if not isinstance(v, _PY_SCALARS)]
     if len({_dtype(v) for v in arrays}) > 1:
         raise TypeError(f"lax.clamp: the operands must have one dtype, got {[str(_dtype(v)) for v in arrays]}")
+    if any(isinstance(v, (float, complex)) for v in (min, max)) and _dtype(x).kind in "biu":
+        raise TypeError(f"lax.clamp: a Python float bound does not fit the {_dtype(x)} operand x")
+    x, min, max = _weak("clamp", x, min, max)  # noqa: A001
     value = _ops.stop_gradient(_ops.minimum(_ops.maximum(x, min), max))
     inside = _ops.greater(x, min) & _ops.less(x, max)
     below = _ops.greater(min, x) & _ops.less(min, max)

@@ -37,13 +37,46 @@ def _axes(operand, axes, name: str) -> tuple:
     return axes
 
 
-def _fold(fn: Callable, operand, axes: tuple):
+def _identity(kind: str, dt: np.dtype) -> np.ndarray:
+    """The identity of the monoid ``kind`` in dtype ``dt`` (±inf or the integer bounds for
+    max/min, all bits set for and), as JAX."""
+    if kind in ("add", "or", "xor"):
+        return np.zeros((), dt)
+    if kind == "mul":
+        return np.ones((), dt)
+    if kind == "and":
+        return np.array(True) if dt == bool else np.array(-1).astype(dt)
+    if dt == bool:
+        return np.array(kind == "min")
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        return np.array(info.min if kind == "max" else info.max, dt)
+    return np.array(-np.inf if kind == "max" else np.inf, dt)
+
+
+def _empty(kind: str, operand, axes: tuple):
+    """The reduction of ``operand`` over ``axes`` when one of them is empty: the identity."""
+    if not builtins.any(_shape(operand)[a] == 0 for a in axes):
+        return None
+    return _ops.broadcast_to(_identity(kind, _dtype(operand)),
+                             tuple(n for i, n in enumerate(_shape(operand)) if i not in axes))
+
+
+def _wrap(out, operand):
+    """An integer sum or product back in the operand's dtype: JAX's wrap modulo 2ⁿ (NumPy
+    accumulates in 64 bits, which gives the same bits)."""
+    dt = _dtype(operand)
+    return _ops.astype(out, dt) if dt.kind in "iu" and _dtype(out) != dt else out
+
+
+def _fold(fn: Callable, operand, axes: tuple, kind: str):
     """``fn`` folded over ``axes`` one slice at a time (for the bitwise monoids)."""
+    empty = _empty(kind, operand, axes)
+    if empty is not None:
+        return empty
     out = operand
     for a in sorted(axes, reverse=True):
-        parts = _ops.unstack(out, axis=a) if _shape(out)[a] else []
-        if not parts:
-            raise ValueError("lax: a bitwise reduction over an empty axis needs an init value")
+        parts = _ops.unstack(out, axis=a)
         acc = parts[0]
         for p in parts[1:]:
             acc = fn(acc, p)
@@ -52,25 +85,29 @@ def _fold(fn: Callable, operand, axes: tuple):
 
 
 def reduce_sum(operand, axes: Sequence[int]):
-    """``jax.lax.reduce_sum``: the sum over ``axes``."""
-    return _ops.sum(operand, axis=_axes(operand, axes, "reduce_sum"))
+    """``jax.lax.reduce_sum``: the sum over ``axes`` (integers keep their dtype and wrap)."""
+    return _wrap(_ops.sum(operand, axis=_axes(operand, axes, "reduce_sum")), operand)
 
 
 def reduce_prod(operand, axes: Sequence[int]):
-    """``jax.lax.reduce_prod``: the product over ``axes``."""
-    return _ops.prod(operand, axis=_axes(operand, axes, "reduce_prod"))
+    """``jax.lax.reduce_prod``: the product over ``axes`` (integers keep their dtype and wrap)."""
+    return _wrap(_ops.prod(operand, axis=_axes(operand, axes, "reduce_prod")), operand)
 
 
 def reduce_max(operand, axes: Sequence[int]):
-    """``jax.lax.reduce_max``: the maximum over ``axes`` (ties share the gradient equally)."""
+    """``jax.lax.reduce_max``: the maximum over ``axes`` (ties share the gradient equally; an
+    empty axis gives -inf, or the integer minimum)."""
     axes = _axes(operand, axes, "reduce_max")
-    return _ops.max(operand, axis=axes) if axes else operand
+    empty = _empty("max", operand, axes)
+    return empty if empty is not None else _ops.max(operand, axis=axes) if axes else operand
 
 
 def reduce_min(operand, axes: Sequence[int]):
-    """``jax.lax.reduce_min``: the minimum over ``axes`` (ties share the gradient equally)."""
+    """``jax.lax.reduce_min``: the minimum over ``axes`` (ties share the gradient equally; an
+    empty axis gives +inf, or the integer maximum)."""
     axes = _axes(operand, axes, "reduce_min")
-    return _ops.min(operand, axis=axes) if axes else operand
+    empty = _empty("min", operand, axes)
+    return empty if empty is not None else _ops.min(operand, axis=axes) if axes else operand
 
 
 def _logical(name: str, boolean: Callable, bitwise: Callable):
@@ -81,7 +118,7 @@ def _logical(name: str, boolean: Callable, bitwise: Callable):
             return boolean(operand, axes)
         if dt.kind not in "iu":
             raise TypeError(f"lax.{name}: the operand must be boolean or integer, got {dt}")
-        return _fold(bitwise, operand, axes) if axes else operand
+        return _fold(bitwise, operand, axes, name[7:]) if axes else operand
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"``jax.lax.{name}``: the {name[7:]} over ``axes`` (bitwise for integers)."
     return op
@@ -131,6 +168,8 @@ def _monoid(computation) -> str | None:
 
 def _reduce_one(kind: str, operand, init, dims: tuple):
     dt = _dtype(operand)
+    if not dims:            # nothing to reduce: JAX returns the operand, without the init
+        return operand
     if kind == "add":
         out = reduce_sum(operand, dims)
         return out if _is(init, 0) else _ops.add(out, init)
@@ -145,6 +184,8 @@ def _reduce_one(kind: str, operand, init, dims: tuple):
         out = (reduce_max if kind == "max" else reduce_min)(operand, dims)
         bound = -np.inf if kind == "max" else np.inf
         return out if _is(init, bound) else pick(out, init)
+    if dt.kind not in "biu":
+        raise TypeError(f"lax.reduce: bitwise_{kind} needs a boolean or integer operand, got {dt}")
     fn = reduce_and if kind == "and" else reduce_or
     out = fn(operand, dims)
     combine = _ops.bitwise_and if kind == "and" else _ops.bitwise_or
@@ -183,8 +224,12 @@ def reduce(operands, init_values, computation: Callable, dimensions: Sequence[in
 
 
 # ---- contractions ---------------------------------------------------------------------------
-def _cast(out, preferred_element_type):
-    return out if preferred_element_type is None else _ops.astype(out, np.dtype(preferred_element_type))
+def _cast(preferred_element_type, *operands) -> list:
+    """The operands cast to ``preferred_element_type`` first, so the products accumulate in it."""
+    if preferred_element_type is None:
+        return list(operands)
+    dt = np.dtype(preferred_element_type)
+    return [o if _dtype(o) == dt else _ops.astype(o, dt) for o in operands]
 
 
 def dot(lhs, rhs, precision=None, preferred_element_type=None):
@@ -199,7 +244,8 @@ def dot(lhs, rhs, precision=None, preferred_element_type=None):
 
 def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
     """``jax.lax.dot_general``: a contraction over paired axes with paired batch axes; the
-    output holds the batch axes, then ``lhs``'s free axes, then ``rhs``'s."""
+    output holds the batch axes, then ``lhs``'s free axes, then ``rhs``'s (computed in
+    ``preferred_element_type`` when given)."""
     try:
         (lc, rc), (lb, rb) = dimension_numbers
         lc, rc, lb, rb = (tuple(int(a) for a in v) for v in (lc, rc, lb, rb))
@@ -223,7 +269,8 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
     lfree = [lsub[a] for a in range(len(ls)) if a not in lc + lb]
     rfree = [rsub[b] for b in range(len(rs)) if b not in rc + rb]
     spec = f"{''.join(lsub)},{''.join(rsub)}->{''.join(batch + lfree + rfree)}"
-    return _cast(_ops.einsum(spec, lhs, rhs), preferred_element_type)
+    lhs, rhs = _cast(preferred_element_type, lhs, rhs)
+    return _ops.einsum(spec, lhs, rhs)
 
 
 def batch_matmul(lhs, rhs, precision=None):
@@ -296,34 +343,51 @@ def _window_padding(padding, shape, window, strides, name: str) -> list:
 
 
 def reduce_window(operand, init_value, computation: Callable, window_dimensions: Sequence[int],
-                  window_strides: Sequence[int], padding):
-    """``jax.lax.reduce_window`` for add, max and min (and mul): ``computation`` over each
-    window, padding with ``init_value``; strides and 'VALID'/'SAME'/explicit padding."""
+                  window_strides: Sequence[int], padding, base_dilation: Sequence[int] | None = None,
+                  window_dilation: Sequence[int] | None = None):
+    """``jax.lax.reduce_window`` for add, mul, max and min: ``computation`` over each window,
+    with strides, 'VALID'/'SAME'/explicit padding, ``base_dilation`` (holes between the
+    operand's entries) and ``window_dilation`` (gaps between the window's taps).
+
+    As JAX, padding and holes hold the monoid's identity and ``init_value`` enters once per
+    window. Tied maxima (minima) in a window share its gradient equally, tensorgrad's
+    convention for ``tg.max`` (JAX gives it all to one entry).
+    """
     kind = _monoid(computation)
     if kind not in ("add", "max", "min", "mul"):
         raise TypeError(f"lax.reduce_window: unsupported computation {computation!r}; tensorgrad "
                         "supports lax.add, lax.mul, lax.max and lax.min")
-    shape = _shape(operand)
+    shape, dt = _shape(operand), _dtype(operand)
+    nd = len(shape)
     window = tuple(int(w) for w in window_dimensions)
     strides = tuple(int(s) for s in window_strides)
-    if len(window) != len(shape) or len(strides) != len(shape) or builtins.any(
-            w < 1 for w in window + strides):
-        raise ValueError(f"lax.reduce_window: window {window} and strides {strides} need one "
-                         f"positive entry per axis of shape {shape}")
-    pads = _window_padding(padding, shape, window, strides, "reduce_window")
-    x = _lo.pad(operand, _ops.astype(init_value, _dtype(operand)), [(lo, hi, 0) for lo, hi in pads])
-    padded = _shape(x)
-    counts = [(n - w) // s + 1 if n >= w else 0 for n, w, s in zip(padded, window, strides)]
+    bdil = (1,) * nd if base_dilation is None else tuple(int(v) for v in base_dilation)
+    wdil = (1,) * nd if window_dilation is None else tuple(int(v) for v in window_dilation)
+    if builtins.any(len(v) != nd for v in (window, strides, bdil, wdil)) or builtins.any(
+            v < 1 for v in window + strides + bdil + wdil):
+        raise ValueError(f"lax.reduce_window: window {window}, strides {strides}, base_dilation {bdil} "
+                         f"and window_dilation {wdil} need one positive entry per axis of shape {shape}")
+    span = tuple((w - 1) * d + 1 for w, d in zip(window, wdil))
+    pads = _window_padding(padding, shape, span, strides, "reduce_window")
+    identity = _identity(kind, dt)
+    x = _lo.pad(operand, identity, [(lo, hi, b - 1) for (lo, hi), b in zip(pads, bdil)])
+    counts = [(n - w) // s + 1 if n >= w else 0 for n, w, s in zip(_shape(x), span, strides)]
+    if 0 in counts:
+        return _ops.broadcast_to(_ops.astype(init_value, dt), tuple(counts))
+    parts = [_ops.getitem(x, tuple(builtins.slice(o * d, o * d + (c - 1) * s + 1, s)
+                                   for o, d, c, s in zip(offset, wdil, counts, strides)))
+             for offset in np.ndindex(*window)]
+    taps = _ops.stack(parts, axis=0)
+    if kind == "add":
+        out = _wrap(_ops.sum(taps, axis=0), operand)
+    elif kind == "mul":
+        out = _wrap(_ops.prod(taps, axis=0), operand)
+    else:
+        out = (_ops.max if kind == "max" else _ops.min)(taps, axis=0)
+    if _is(init_value, identity):
+        return out
     combine = {"add": _ops.add, "mul": _ops.multiply, "max": _ops.maximum, "min": _ops.minimum}[kind]
-    out = None
-    for offset in np.ndindex(*window):
-        part = _ops.getitem(x, tuple(builtins.slice(o, o + (c - 1) * s + 1, s) if c else builtins.slice(0, 0)
-                                     for o, c, s in zip(offset, counts, strides)))
-        out = part if out is None else combine(out, part)
-    if out is None or 0 in counts:
-        return _ops.broadcast_to(_ops.astype(init_value, _dtype(operand)), tuple(counts))
-    identity = {"add": 0, "mul": 1, "max": -np.inf, "min": np.inf}[kind]
-    return out if _is(init_value, identity) else combine(out, init_value)
+    return _ops.astype(combine(out, _ops.astype(init_value, dt)), dt)
 
 
 # ---- convolution ----------------------------------------------------------------------------
@@ -364,6 +428,7 @@ def conv_general_dilated(lhs, rhs, window_strides: Sequence[int], padding, lhs_d
     """``jax.lax.conv_general_dilated``: an N-d cross-correlation with strides, padding
     ('VALID', 'SAME', 'SAME_LOWER' or (low, high) pairs), input and kernel dilation, layouts
     and feature/batch groups."""
+    lhs, rhs = _cast(preferred_element_type, lhs, rhs)
     ls, rs = _shape(lhs), _shape(rhs)
     nd = len(ls)
     if nd < 2 or len(rs) != nd:
@@ -409,4 +474,4 @@ def conv_general_dilated(lhs, rhs, window_strides: Sequence[int], padding, lhs_d
         wg = _ops.reshape(w, (g, o // g, i, kk))
         out = _ops.einsum(f"ngik{letters},goik->ngo{letters}", p, wg)
     out = _ops.reshape(out, (n // b, o) + tuple(counts))
-    return _cast(_ops.transpose(out, tuple(np.argsort(ospec))), preferred_element_type)
+    return _ops.transpose(out, tuple(np.argsort(ospec)))

@@ -554,3 +554,146 @@ def test_builtin_shadowing_names_are_served_and_lax_still_works():
     assert tl.switch(7, [lambda: 1, lambda: 2]) == 2
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         tl.nope
+
+
+# ---- regressions from the differential sweep against JAX ----------------------------------
+def exact(got, want):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype and got.shape == want.shape, (got.dtype, got.shape, want.dtype, want.shape)
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("start,stop", [(0, -1), (1, -1), (-2, -1), (0, -2), (1, 3), (0, None)])
+def test_collapse_negative_stop_is_a_slice_bound(start, stop):
+    want = jax.jit(lambda v: jl.collapse(v, start, stop))(X)
+    close(tl.collapse(X, start, stop), want)
+    close(tg.jacrev(lambda v: tl.collapse(v, start, stop))(X),
+          jax.jit(jax.jacrev(lambda v: jl.collapse(v, start, stop)))(X))
+
+
+def test_preferred_element_type_accumulates_in_that_type():
+    i8 = np.full((1, 300), 100, np.int8)
+    f32 = np.array([[1e8, 1.0, -1e8]], np.float32)
+    ones = np.ones((3, 1), np.float32)
+    dn = (((1,), (0,)), ((), ()))
+    img, ker = np.full((1, 1, 20, 20), 100, np.int8), np.full((1, 1, 4, 4), 100, np.int8)
+    want = jax.jit(lambda: (jl.dot_general(i8, i8.T, dn, preferred_element_type=jnp.int32),
+                            jl.dot_general(f32, ones, dn, preferred_element_type=jnp.float64),
+                            jl.dot(f32, ones, preferred_element_type=jnp.float64),
+                            jl.conv_general_dilated(img, ker, (1, 1), "VALID", preferred_element_type=jnp.int32),
+                            jax.grad(lambda a: jl.dot(a, ones, preferred_element_type=jnp.float64).sum())(f32)))()
+    got = (tl.dot_general(i8, i8.T, dn, preferred_element_type=np.int32),
+           tl.dot_general(f32, ones, dn, preferred_element_type=np.float64),
+           tl.dot(f32, ones, preferred_element_type=np.float64),
+           tl.conv_general_dilated(img, ker, (1, 1), "VALID", preferred_element_type=np.int32),
+           tg.grad(lambda a: tg.sum(tl.dot(a, ones, preferred_element_type=np.float64)))(f32))
+    for g, w in zip(got, want):
+        exact(g, w)
+
+
+def test_shifts_python_int_amount_and_negative_arithmetic_amount():
+    x = np.array([64, 1, -100], np.int8)
+    for name in ("shift_left", "shift_right_logical", "shift_right_arithmetic"):
+        want = jax.jit(lambda v, f=getattr(jl, name): f(v, jnp.int8(2)))(x)
+        exact(getattr(tl, name)(x, 2), want)
+    # a negative amount counts as one ≥ the bit width: the sign fills the arithmetic shift
+    x, y = np.int8([42, -42, 42, -42, 5]), np.int8([-1, -1, 8, 9, 7])
+    exact(tl.shift_right_arithmetic(x, y), jax.jit(jl.shift_right_arithmetic)(x, y))
+
+
+def test_python_scalars_are_weak_in_div_rem_and_clamp():
+    f = np.array([2.0, -2.0, 0.0])
+    i8, i32, u8 = np.array([7, -7], np.int8), np.array([7, -7], np.int32), np.array([7, 200], np.uint8)
+    want = jax.jit(lambda: (jl.div(7.0, f[:2]), jl.rem(7.0, f), jl.div(i8, jnp.int8(2)), jl.rem(i8, jnp.int8(2)),
+                            jl.div(i32, jnp.int32(2)), jl.rem(u8, jnp.uint8(3)), jl.div(jnp.int8(9), i8)))()
+    got = (tl.div(7, f[:2]), tl.rem(7, f), tl.div(i8, 2), tl.rem(i8, 2), tl.div(i32, 2), tl.rem(u8, 3), tl.div(9, i8))
+    for g, w in zip(got, want):
+        exact(g, w)
+    f32, ints = np.array([-0.5, 0.5, 2.0], np.float32), np.array([-3, 0, 4], np.int8)
+    exact(tl.clamp(0.0, f32, 1.0), jax.jit(lambda v: jl.clamp(jnp.float32(0.0), v, jnp.float32(1.0)))(f32))
+    exact(tl.clamp(0, ints, 1), jax.jit(lambda v: jl.clamp(jnp.int8(0), v, jnp.int8(1)))(ints))
+
+
+def test_convert_element_type_float_to_int_saturates_as_jax():
+    x = np.array([np.nan, np.inf, -np.inf, -1.0, 300.0, -2.7, 2.0 ** 31, -2.0 ** 31 - 0.5, 1e20])
+    dts = (np.int8, np.uint8, np.int32, np.uint32, np.int64, np.uint64)
+    want = jax.jit(lambda v: [jl.convert_element_type(v, d) for d in dts]
+                   + [jl.convert_element_type(v.astype(jnp.float32), jnp.int32)])(x)
+    for d, w in zip(dts, want):
+        exact(tl.convert_element_type(x, d), w)
+    exact(tl.convert_element_type(x.astype(np.float32), np.int32), want[-1])
+
+
+def test_reduce_window_max_min_ties_share_the_gradient():
+    x = np.array([[0.0, 0.0, 1.0, 2.0], [0.0, 0.0, 2.0, 2.0]])
+    for f, init, v in ((tl.max, -np.inf, x), (tl.min, np.inf, -x)):
+        g = tg.grad(lambda u: tg.sum(tl.reduce_window(u, init, f, (2, 2), (2, 2), "VALID")))(v)
+        close(g, np.array([[0.25, 0.25, 0.0, 1 / 3], [0.25, 0.25, 1 / 3, 1 / 3]]))
+    # without ties, the same as JAX (where JAX gives the whole gradient to the one maximum)
+    want = jax.jit(jax.grad(lambda v: jl.reduce_window(v, -jnp.inf, jl.max, (2, 2), (1, 1), "SAME").sum()))(W)
+    close(tg.grad(lambda v: tg.sum(tl.reduce_window(v, -np.inf, tl.max, (2, 2), (1, 1), "SAME")))(W), want)
+
+
+@pytest.mark.parametrize("dt", [np.int8, np.int16, np.int32, np.uint16, np.uint8])
+def test_integer_reductions_keep_the_dtype_and_wrap(dt):
+    x = (np.arange(1, 301) * 3).astype(dt)
+    want = jax.jit(lambda v: (jl.reduce_sum(v, (0,)), jl.reduce_prod(v[:20], (0,)),
+                              jl.reduce(v, dt(0), jl.add, (0,)), jl.reduce(v[:20], dt(1), jl.mul, (0,)),
+                              jl.reduce_window(v, dt(0), jl.add, (200,), (50,), "VALID")))(x)
+    got = (tl.reduce_sum(x, (0,)), tl.reduce_prod(x[:20], (0,)), tl.reduce(x, dt(0), tl.add, (0,)),
+           tl.reduce(x[:20], dt(1), tl.mul, (0,)), tl.reduce_window(x, dt(0), tl.add, (200,), (50,), "VALID"))
+    for g, w in zip(got, want):
+        exact(g, w)
+
+
+RW_INIT = [(tl.add, jl.add, 1.5), (tl.mul, jl.mul, 1.5), (tl.max, jl.max, 2.5), (tl.min, jl.min, 2.5),
+           (tl.add, jl.add, 0.0), (tl.max, jl.max, -np.inf)]
+RW_GEOM = [("SAME", {}), ([(1, 0), (0, 2)], {}), ("SAME", dict(window_dilation=(1, 2))),
+           ("VALID", dict(base_dilation=(2, 1))), ([(1, 1), (0, 1)], dict(base_dilation=(2, 2), window_dilation=(2, 1)))]
+
+
+@pytest.mark.parametrize("geom", range(len(RW_GEOM)), ids=[f"{p}-{kw}"[:40] for p, kw in RW_GEOM])
+def test_reduce_window_init_padding_and_dilations_match_jax(geom):
+    pad, kw = RW_GEOM[geom]
+    x = np.arange(6.0).reshape(2, 3) * 0.5 - 0.7
+    want = jax.jit(lambda v: [jl.reduce_window(v, i, jf, (2, 2), (1, 1), pad, **kw) for _, jf, i in RW_INIT])(x)
+    for (f, _, i), w in zip(RW_INIT, want):
+        close(tl.reduce_window(x, i, f, (2, 2), (1, 1), pad, **kw), w)
+    # identity inits: JAX differentiates these; the gradients agree (no ties here)
+    f = lambda v: tl.reduce_window(v, 0.0, tl.add, (2, 2), (1, 1), pad, **kw)  # noqa: E731
+    jf = lambda v: jl.reduce_window(v, 0.0, jl.add, (2, 2), (1, 1), pad, **kw)  # noqa: E731
+    close(tg.jacrev(f)(x), jax.jit(jax.jacrev(jf))(x))
+
+
+def test_empty_reductions_give_the_identity_and_no_dimensions_the_operand():
+    for f, jf in ((tl.add, jl.add), (tl.max, jl.max)):
+        close(tl.reduce(V, 5.0, f, ()), jax.jit(lambda v: jl.reduce(v, 5.0, jf, ()))(V))
+    f, i8, i32 = np.zeros((0, 3)), np.zeros((0, 3), np.int8), np.zeros((0, 3), np.int32)
+    want = jax.jit(lambda: (jl.reduce_max(f, (0,)), jl.reduce_min(f, (0,)), jl.reduce_max(i8, (0,)),
+                            jl.reduce_min(i8, (0,)), jl.reduce(i32, jnp.int32(-1), jl.bitwise_and, (0,)),
+                            jl.reduce(i32, jnp.int32(6), jl.bitwise_or, (0,)), jl.reduce_and(i32, (0,)),
+                            jl.reduce_or(i32, (0,))))()
+    got = (tl.reduce_max(f, (0,)), tl.reduce_min(f, (0,)), tl.reduce_max(i8, (0,)), tl.reduce_min(i8, (0,)),
+           tl.reduce(i32, np.int32(-1), tl.bitwise_and, (0,)), tl.reduce(i32, np.int32(6), tl.bitwise_or, (0,)),
+           tl.reduce_and(i32, (0,)), tl.reduce_or(i32, (0,)))
+    for g, w in zip(got, want):
+        exact(g, w)
+
+
+def test_pow_with_an_integer_exponent_array_and_bad_dtype_names():
+    x, y = np.array([2.0, -3.0, 1.5], np.float32), np.array([3, -2, 0], np.int32)
+    want = jax.jit(lambda a, b: (jl.pow(a, b), jax.grad(lambda u: jl.pow(u, b).sum())(a)))(x, y)
+    exact(tl.pow(x, y), want[0])
+    exact(tg.grad(lambda u: tg.sum(tl.pow(u, y)))(x), want[1])
+    with pytest.raises(TypeError, match=r"lax.convert_element_type: 'notadtype' is not a dtype.*\(3,\).*float32"):
+        tl.convert_element_type(x, "notadtype")
+
+
+def test_sign_of_negative_zero_and_reciprocal_hessian_at_zero():
+    x = np.array([-0.0, 0.0, -2.0, np.nan])
+    got, want = np.asarray(tl.sign(x)), np.asarray(jax.jit(jl.sign)(x))
+    assert exact(got, want) is None and np.array_equal(np.signbit(got), np.signbit(want))
+    with np.errstate(divide="ignore", invalid="ignore"):   # 1/0 is evaluated on purpose
+        assert float(tg.hessian(lambda z: tl.integer_pow(z, -1))(0.0)) == float(
+            jax.jit(jax.hessian(lambda z: jl.integer_pow(z, -1)))(0.0))
+    close(tg.grad(lambda v: tg.sum(tl.sign(v)))(x[:3]), np.zeros(3))
