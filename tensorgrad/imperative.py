@@ -7,13 +7,14 @@ same sweep as ``tg.grad`` and accumulates into the leaves' ``.grad``.
 """
 from __future__ import annotations
 
+import operator
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from .guards import check_all_intact
-from .recording import IMPERATIVE, leaf_node, pause_imperative, resume_imperative
+from .recording import IMPERATIVE, imperative_paused, leaf_node, pause_imperative, resume_imperative
 from .sweep import backward_pass
 from .tensor import Tensor, concrete, traced_level
 
@@ -122,6 +123,59 @@ def _reduce(self: Tensor):
 _plain_deepcopy, _plain_reduce = Tensor.__deepcopy__, Tensor.__reduce__
 Tensor.__deepcopy__ = _deepcopy
 Tensor.__reduce__ = _reduce
+
+
+def _in_place(symbol: str, op):
+    """``t <op>= v`` on an imperative tensor, as PyTorch: the tensor object itself takes the
+    new value, so every name bound to it sees the update (an optimizer step
+    ``with tg.no_grad(): p -= lr * p.grad`` trains ``p``, not a copy).
+
+    * a leaf that requires grad: inside ``tg.no_grad()`` its value is replaced (it stays the
+      same leaf, ``.grad`` kept); while recording it raises, as PyTorch does;
+    * a recorded result: it becomes the recorded result of ``t <op> v`` (its value and its
+      place on the tape), so later uses differentiate the updated value; inside
+      ``tg.no_grad()`` only its value changes, its place on the tape stays (as PyTorch);
+    * any other Tensor (values traced by a transform, which are immutable as in JAX): the
+      name is rebound to ``t <op> v``, Python's default.
+    """
+    def method(self, other):
+        if self._trace is not IMPERATIVE:
+            return NotImplemented  # Python rebinds the name: self = self <op> other
+        leaf = _is_leaf(self)
+        if leaf and not imperative_paused():
+            raise RuntimeError(
+                f"t {symbol}= ...: t is a leaf tensor that requires grad (shape {self.shape}, "
+                f"dtype {self.dtype}); updating it in place while recording would cut it off its "
+                "own gradient. Do parameter updates inside `with tg.no_grad():` (as in PyTorch), "
+                "or write t = t " + symbol + " ... for a new tensor")
+        result = op(self, other)
+        shape = tuple(np.shape(concrete(result)))
+        if shape != tuple(self.shape):
+            raise ValueError(f"t {symbol}= ...: the result has shape {shape}, but an in-place "
+                             f"update must keep t's shape {tuple(self.shape)}")
+        if leaf:  # inside no_grad: a new value for the same leaf
+            a = np.array(concrete(result), dtype=self.dtype)
+            a.flags.writeable = False
+            self._value = a
+            return self
+        if type(result) is not Tensor or result._trace is not IMPERATIVE:
+            # inside no_grad, as PyTorch: a new value, the tape unchanged (the update itself
+            # is not differentiated)
+            self._value = np.asarray(concrete(result)).astype(self.dtype, copy=False)
+            return self
+        if result.dtype != self.dtype:
+            result = result.astype(self.dtype)
+        self._value, self._node = result._value, result._node
+        return self
+    method.__name__ = f"__i{op.__name__.strip('_')}__"
+    return method
+
+
+for _sym, _name, _op in (("+", "add", operator.add), ("-", "sub", operator.sub),
+                         ("*", "mul", operator.mul), ("/", "truediv", operator.truediv),
+                         ("//", "floordiv", operator.floordiv), ("%", "mod", operator.mod),
+                         ("**", "pow", operator.pow), ("@", "matmul", operator.matmul)):
+    setattr(Tensor, f"__i{_name}__", _in_place(_sym, _op))
 
 
 def _traced_inside(x) -> bool:
