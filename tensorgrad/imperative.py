@@ -7,6 +7,7 @@ same sweep as ``tg.grad`` and accumulates into the leaves' ``.grad``.
 """
 from __future__ import annotations
 
+import functools
 import operator
 from contextlib import contextmanager
 from typing import Any
@@ -91,10 +92,54 @@ def backward(self: Tensor, gradient=None, retain_graph: bool = False) -> None:
         # always a fresh, writable array of the leaf's dtype: rules may pass one
         # buffer to several leaves, or hand back a read-only broadcast view
         g = g.astype(node.dtype, copy=True)
+        if t.grad is not None and np.shape(t.grad) != g.shape:
+            raise ValueError(f"backward(): the leaf's .grad has shape {np.shape(t.grad)}, but "
+                             f"the leaf has shape {g.shape}; set .grad to None (or to an array "
+                             "of the leaf's shape) before accumulating into it")
         t.grad = g if t.grad is None else t.grad + g
 
 
 Tensor.backward = backward
+
+
+def _is_leaf_prop(self: Tensor) -> bool:
+    """False only for the recorded result of an op on the imperative tape (as PyTorch's
+    ``is_leaf``: tensors that do not require grad are leaves too)."""
+    return not (self._trace is IMPERATIVE and self._node is not None and self._node.op is not None)
+
+
+def requires_grad_(self: Tensor, requires_grad: bool = True) -> Tensor:
+    """Make this tensor a leaf that requires grad (or, with False, a leaf that does not), in
+    place, as PyTorch's ``requires_grad_``; only for leaves."""
+    if not _is_leaf_prop(self):
+        raise RuntimeError("requires_grad_(): only leaves can change requires_grad; this tensor "
+                           "is the recorded result of an op (use detach() for a constant copy)")
+    if bool(requires_grad) == bool(self.requires_grad):
+        return self
+    a = np.array(concrete(self))
+    if requires_grad:
+        if a.dtype.kind != "f":
+            raise TypeError(f"requires_grad_(): only floating-point tensors can require "
+                            f"gradients, got dtype {a.dtype}")
+        a.flags.writeable = False
+        self._value, self._trace = a, IMPERATIVE
+        self._node = leaf_node(a, self)
+    else:
+        self._value, self._trace, self._node = a, None, None
+    return self
+
+
+def retain_grad(self: Tensor) -> None:
+    """PyTorch's ``retain_grad`` is not provided: raises, naming what to use instead."""
+    raise NotImplementedError(
+        "retain_grad(): tensorgrad keeps .grad for leaves only. For the gradient with respect "
+        "to an intermediate value, make it an input: tg.grad(lambda h: loss_from(h))(h_value), "
+        "or tg.vjp through the part of the model after it")
+
+
+Tensor.is_leaf = property(_is_leaf_prop)
+Tensor.requires_grad_ = requires_grad_
+Tensor.retain_grad = retain_grad
 
 
 def _is_leaf(t: Tensor) -> bool:
@@ -191,14 +236,27 @@ def _concrete_nested(x):
 
 
 @contextmanager
-def no_grad():
-    """Inside this block, imperative tensors do not record (transforms still work).
-
-    It applies to the calling thread only: other threads keep recording.
-    Blocks nest.
-    """
+def _no_grad_block():
     pause_imperative()
     try:
         yield
     finally:
         resume_imperative()
+
+
+def no_grad(fun=None):
+    """Inside this block, imperative tensors do not record (transforms still work).
+
+    It applies to the calling thread only: other threads keep recording.
+    Blocks nest. Also a decorator, with or without parentheses (``@tg.no_grad``).
+    """
+    if fun is None:
+        return _no_grad_block()
+    if not callable(fun):
+        raise TypeError(f"no_grad: expected a function to decorate (or no argument), got {fun!r}")
+
+    @functools.wraps(fun)
+    def without_recording(*args, **kwargs):
+        with _no_grad_block():
+            return fun(*args, **kwargs)
+    return without_recording

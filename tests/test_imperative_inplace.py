@@ -108,3 +108,24 @@ def test_values_traced_by_a_transform_stay_immutable_as_in_jax():
     x = np.array([1.0, 2.0])
     np.testing.assert_allclose(tg.grad(f)(x), 2 * x + 1)
     np.testing.assert_allclose(tg.jit(tg.grad(f))(x), 2 * x + 1)
+
+
+def test_pytorch_leaf_api_is_leaf_requires_grad_and_bare_no_grad_decorator():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    c = tg.tensor([1.0, 3.0])
+    assert x.is_leaf and c.is_leaf and not (x * 2).is_leaf
+    assert c.requires_grad_() is c and c.requires_grad
+    tg.sum(c * c).backward()
+    np.testing.assert_array_equal(c.grad, [2.0, 6.0])
+    with pytest.raises(RuntimeError, match="only leaves can change requires_grad"):
+        (x * 2).requires_grad_(False)
+
+    @tg.no_grad
+    def doubled(v):
+        return v * 2
+    assert not doubled(x).requires_grad and (x * 2).requires_grad
+    with pytest.raises(NotImplementedError, match="retain_grad"):
+        (x * 2).retain_grad()
+    x.grad = np.zeros((2, 1))  # a wrong shape is refused, not broadcast into
+    with pytest.raises(ValueError, match=r"\.grad has shape \(2, 1\), but the leaf has shape \(2,\)"):
+        tg.sum(x * x).backward()

@@ -326,7 +326,8 @@ def ReLU6() -> Activation:
 
 
 def Hardtanh() -> Activation:
-    """The ``hard_tanh`` activation as a layer (PyTorch's ``nn.Hardtanh``)."""
+    """The ``hard_tanh`` activation as a layer (PyTorch's ``nn.Hardtanh``). At the kinks x = ±1
+    the slope is 1, as JAX's ``hard_tanh`` (PyTorch's is 0 there)."""
     return Activation("hard_tanh")
 
 
