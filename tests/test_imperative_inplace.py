@@ -2,10 +2,10 @@
 ``tg.no_grad()`` updates the parameter object itself; a leaf that requires grad refuses an
 in-place update while recording; a recorded result takes the new value and its place on the
 tape, so every name bound to it sees the update. Values traced by a transform stay immutable
-(JAX): ``x += 1`` rebinds the name. Checked against PyTorch."""
+(JAX): ``x += 1`` rebinds the name. The expected numbers are PyTorch's (worked out by hand
+here: PyTorch is a benchmark extra, not a test dependency)."""
 import numpy as np
 import pytest
-import torch
 
 import tensorgrad as tg
 
@@ -15,8 +15,7 @@ Y = np.array([1.0, 2.0, 3.0])
 
 def test_a_pytorch_style_update_loop_trains_the_parameters():
     ours = [tg.tensor(np.zeros(2), requires_grad=True), tg.tensor(0.0, requires_grad=True)]
-    theirs = [torch.zeros(2, dtype=torch.float64, requires_grad=True),
-              torch.tensor(0.0, dtype=torch.float64, requires_grad=True)]
+    w_ref, b_ref = np.zeros(2), 0.0  # plain gradient descent on the mean squared error
     for _ in range(3):
         w, b = ours
         loss = tg.mean((X @ w + b - Y) ** 2)
@@ -26,18 +25,12 @@ def test_a_pytorch_style_update_loop_trains_the_parameters():
                 p -= 0.01 * p.grad
         for p in ours:
             p.grad = None
-        tw, tb = theirs
-        tloss = torch.mean((torch.from_numpy(X) @ tw + tb - torch.from_numpy(Y)) ** 2)
-        tloss.backward()
-        tval = tloss.detach()
-        with torch.no_grad():
-            for p in theirs:
-                p -= 0.01 * p.grad
-        for p in theirs:
-            p.grad = None
-        assert float(loss) == pytest.approx(float(tval), rel=1e-14)
-    for p, t in zip(ours, theirs):
-        np.testing.assert_allclose(p.detach(), t.detach().numpy(), rtol=1e-14)
+        r = X @ w_ref + b_ref - Y
+        assert float(loss) == pytest.approx(np.mean(r ** 2), rel=1e-14)
+        w_ref, b_ref = w_ref - 0.01 * 2 * X.T @ r / len(Y), b_ref - 0.01 * 2 * r.mean()
+    np.testing.assert_allclose(ours[0].detach(), w_ref, rtol=1e-14)
+    np.testing.assert_allclose(ours[1].detach(), b_ref, rtol=1e-14)
+    assert float(tg.mean((X @ ours[0] + ours[1] - Y) ** 2)) < 0.2  # it trained (4.67 at the start)
     w, b = ours  # still leaves: the next backward fills their .grad
     tg.sum(X @ w + b).backward()
     np.testing.assert_allclose(w.grad, X.sum(axis=0))
@@ -73,13 +66,8 @@ def test_a_recorded_result_updated_in_place_is_seen_by_its_aliases_as_in_pytorch
     z = y
     y += 1
     (z * z).sum().backward()
-    xt = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
-    yt = xt * 2
-    zt = yt
-    yt += 1
-    (zt * zt).sum().backward()
-    np.testing.assert_array_equal(z.detach(), zt.detach().numpy())
-    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-15)
+    np.testing.assert_array_equal(z.detach(), [3.0, 5.0])  # z is y: 2x + 1
+    np.testing.assert_allclose(x.grad, [12.0, 20.0], rtol=1e-15)  # 4 (2x + 1)
     # a use recorded before the update keeps the old value; inside no_grad the tape stays
     a = tg.tensor([1.0, 2.0], requires_grad=True)
     h = a * a
@@ -90,14 +78,9 @@ def test_a_recorded_result_updated_in_place_is_seen_by_its_aliases_as_in_pytorch
     b = tg.tensor([1.0, 2.0], requires_grad=True)
     k = b * 3
     with tg.no_grad():
-        k += 1
+        k += 1  # not differentiated: k = 3b + 1 in value, 3b on the tape
     tg.sum(k * k).backward()
-    bt = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
-    kt = bt * 3
-    with torch.no_grad():
-        kt += 1
-    (kt * kt).sum().backward()
-    np.testing.assert_allclose(b.grad, bt.grad.numpy(), rtol=1e-15)
+    np.testing.assert_allclose(b.grad, [24.0, 42.0], rtol=1e-15)  # 2 (3b + 1) · 3
 
 
 def test_values_traced_by_a_transform_stay_immutable_as_in_jax():
