@@ -229,12 +229,8 @@ class custom_vjp:
             # (tg.remat) the rule is fun's own VJP: J·t is fun's own JVP, recomputed
             def packed(*vals):
                 return _pack(tree_flatten(self.fun(*tree_unflatten(td, list(vals))))[0])
-            given = [(t, p) for t, p in zip(tangents, args_) if t is not None]
-            nb = len(shape_of(given[0][0])) - len(shape_of(given[0][1])) if given else 0
-            batch = shape_of(given[0][0])[:nb] if nb else ()
-            ts = [_zeros_like(p, batch) if t is None else t for t, p in zip(tangents, args_)]
-            return _batched_tangent(lambda tt: jvp(packed, tuple(args_), tuple(tt))[1], args_, ts,
-                                    batch, out_)
+            return _recorded_jvp(lambda tt: jvp(packed, tuple(args_), tuple(tt))[1], tangents,
+                                 args_, out_)
 
         op = Op(f"custom_vjp[{name}]", None, "dense", inputs=_arg_names(leaves), vjp_all=vjp_all,
                 jvp_all=jvp_all, symbol="user-defined VJP", call=self.fun)
@@ -333,12 +329,8 @@ class custom_jvp:
             return _map_batch(pull, g, shape_of(out_), args_)
 
         def jvp_all(tangents, out_, *args_):  # forward over a recorded tape (linearize)
-            given = [(t, p) for t, p in zip(tangents, args_) if t is not None]
-            nb = len(shape_of(given[0][0])) - len(shape_of(given[0][1])) if given else 0
-            batch = shape_of(given[0][0])[:nb] if nb else ()
-            ts = [_zeros_like(p, batch) if t is None else t for t, p in zip(tangents, args_)]
-            return _batched_tangent(lambda tt: tangent_out(args_, tt, out_leaves), args_, ts,
-                                    batch, out_)
+            return _recorded_jvp(lambda tt: tangent_out(args_, tt, out_leaves), tangents, args_,
+                                 out_)
 
         op = Op(f"custom_jvp[{name}]", None, "dense", inputs=_arg_names(leaves), vjp_all=vjp_all,
                 jvp_all=jvp_all, symbol="user-defined JVP (transposed)", call=self.fun)
@@ -355,6 +347,16 @@ def _tangent_leaves(t, like: list, name: str) -> list:
     t_leaves = [_zeros_like(o) if v is None else v for v, o in zip(t_leaves, like)]
     _checked(t_leaves, like, f"custom_jvp {name}: the rule", "output tangent", "output")
     return t_leaves
+
+
+def _recorded_jvp(one: Callable, tangents, primals, out):
+    """A recorded custom op's ``jvp_all``: ``one(tangents)`` with zeros for the missing
+    (None) tangents, slice by slice over any batch axes the given tangents carry."""
+    given = [(t, p) for t, p in zip(tangents, primals) if t is not None]
+    nb = len(shape_of(given[0][0])) - len(shape_of(given[0][1])) if given else 0
+    batch = shape_of(given[0][0])[:nb] if nb else ()
+    ts = [_zeros_like(p, batch) if t is None else t for t, p in zip(tangents, primals)]
+    return _batched_tangent(one, primals, ts, batch, out)
 
 
 def _batched_tangent(one: Callable, primals, tans, batch: tuple, out):

@@ -11,19 +11,14 @@ import numpy as np
 
 from . import lax_ops as _lo
 from . import ops as _ops
-from .tensor import concrete, dtype_of, shape_of
+from .tensor import concrete
 
 __all__ = ["reduce_sum", "reduce_max", "reduce_min", "reduce_prod", "reduce_and", "reduce_or",
            "reduce_xor", "argmax", "argmin", "reduce", "dot", "dot_general", "batch_matmul",
            "top_k", "sort", "sort_key_val", "reduce_window", "conv_general_dilated"]
 
 
-def _shape(x) -> tuple:
-    return tuple(shape_of(concrete(x)))
-
-
-def _dtype(x) -> np.dtype:
-    return np.dtype(dtype_of(concrete(x)))
+_shape, _dtype = _lo._shape, _lo._dtype
 
 
 def _axes(operand, axes, name: str) -> tuple:

@@ -21,22 +21,15 @@ from ..ops.linalg_ops import LinAlgError
 from ..ops.selection import diagonal
 from ..ops.special_fns import ndtr
 from ..staging import ConcretizationError
-from ..tensor import concrete, shape_of
+from ..tensor import concrete
 from ..typing import Array, ArrayLike  # noqa: F401
+from .linalg_more import _dtype, _float, _shape
 
 __all__ = ["mode", "gaussian_kde", "ModeResult"]
 
 ModeResult = namedtuple("ModeResult", ["mode", "count"])
 _LOG_2PI = float(np.log(2 * np.pi))
 
-
-def _shape(x) -> tuple:
-    return tuple(shape_of(concrete(x))) if hasattr(x, "shape") else np.shape(x)
-
-
-def _dtype(x) -> np.dtype:
-    d = getattr(x, "dtype", None)
-    return np.dtype(d) if d is not None else np.asarray(x).dtype
 
 
 # ---- mode -------------------------------------------------------------------------------
@@ -97,10 +90,6 @@ def _mode_last(a, omit: bool):
 
 
 # ---- gaussian_kde -------------------------------------------------------------------------
-def _float(x):
-    return x * 1.0 if _dtype(x).kind in "biu" else x
-
-
 def _matrix_rows(name: str, x, d: int):
     """Points as a (d, m) array: a 1-D array is m points when d == 1, one point when its
     length is d."""

@@ -19,6 +19,7 @@ from .. import linalg as _la
 from ..ops import abs as _abs
 from ..ops import (argmax, argsort, astype, broadcast_to, concatenate, expand_dims, flip, kron, reshape,
                    stack, take, take_along_axis, tril, triu, where, zeros)
+from ..ops._util import as_array_like
 from ..ops.linalg_ops import LinAlgError, mT
 from ..staging import ConcretizationError
 from ..tensor import concrete, dtype_of, shape_of
@@ -33,9 +34,7 @@ def _shape(x) -> tuple:
     return tuple(shape_of(concrete(x))) if hasattr(x, "shape") else np.shape(x)
 
 
-def _arr(x):
-    """Lists and Python numbers as NumPy arrays; arrays and Tensors as they are."""
-    return x if hasattr(x, "shape") else np.asarray(x)
+_arr = as_array_like  # lists and Python numbers as NumPy arrays; arrays and Tensors as they are
 
 
 def _dtype(x) -> np.dtype:
