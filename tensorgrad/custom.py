@@ -143,7 +143,7 @@ def _tree_cotangents(cts, args: tuple, who: str) -> list:
         if len(cl) != len(al):
             raise TypeError(f"{who}: the cotangent of input {i} has structure {ctd}, the input "
                             f"{atd}")
-        flat += list(_checked(cl, al, who, "cotangent"))
+        flat += list(_checked(cl, al, who, "cotangent", number=i))
     return flat
 
 
@@ -382,9 +382,10 @@ def _record_custom(op: Op, top, args, primals, out) -> Tensor:
     return Tensor(out, top, node)
 
 
-def _checked(cts, args, who: str, what: str, against: str = "input") -> tuple:
+def _checked(cts, args, who: str, what: str, against: str = "input", number=None) -> tuple:
     """The user's cotangents (tangents), each shaped like its input (or its output, for a
-    JVP rule's output tangent); None means zero."""
+    JVP rule's output tangent); None means zero. ``number``: the argument these are the
+    leaves of (errors name it, and the leaf when it has several)."""
     out = []
     for i, (c, a) in enumerate(zip(cts, args)):
         want = shape_of(a)
@@ -393,8 +394,10 @@ def _checked(cts, args, who: str, what: str, against: str = "input") -> tuple:
             continue
         have = shape_of(c)
         if have != want:
+            where = f"{against} {i}" if number is None else (
+                f"{against} {number}" + (f" (leaf {i})" if len(args) > 1 else ""))
             raise ValueError(f"{who} returned {'an' if what[0] in 'aeiou' else 'a'} {what} of "
-                             f"shape {have} for {against} {i} of shape {want}; it must have its "
+                             f"shape {have} for {where} of shape {want}; it must have its "
                              f"{against}'s shape")
         out.append(c)
     return tuple(out)

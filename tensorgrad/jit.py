@@ -27,9 +27,8 @@ What is traced and what is baked in:
   replay can never follow the branch of another input. Use ``tg.where`` or a
   static argument.
 
-Given Tensors (imperative tensors, or values of an enclosing transform such
-as ``tg.grad(tg.jit(f))``), or while ``tg.debug_nans`` is on, the function
-simply runs as it is.
+Given Tensors (imperative tensors, or values of an enclosing transform such as
+``tg.grad(tg.jit(f))``), or with ``tg.debug_nans`` on, the function runs as it is.
 """
 from __future__ import annotations
 
@@ -41,7 +40,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import debug
-from .staging import ConcretizationError, PlanCache, Program, Ref, Staged
+from .staging import (JIT_OPTIONS, ConcretizationError, PlanCache, Program, Ref, Staged,
+                      check_static_spec)
 from .tensor import Tensor, concrete
 from .tree import _CUSTOM as _CUSTOM_NODES
 
@@ -50,15 +50,19 @@ __all__ = ["jit", "Jitted", "Plan", "ConcretizationError"]
 
 def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
         static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
-        donate_argnames: str | Sequence[str] = ()) -> "Jitted":
+        donate_argnames: str | Sequence[str] = (), **jax_options) -> "Jitted":
     """Compile ``fun`` into a replayed NumPy plan, traced once per input signature.
 
     Usable as ``tg.jit(f)``, ``tg.jit(f, static_argnums=1)`` or as a decorator
     (``@tg.jit`` / ``@tg.jit(static_argnames="train")``). Results equal the
     eager call's. See :mod:`tensorgrad.jit` for what is traced and what is
-    baked in. ``donate_argnums``/``donate_argnames`` are accepted for JAX
-    code and change nothing: a plan never writes into its arguments.
+    baked in. ``donate_argnums``/``donate_argnames`` and JAX's device and
+    compiler options (``keep_unused``, ``inline``, ``device``, ``in_shardings``,
+    ...) are accepted for JAX code and change nothing (a plan never writes into
+    its arguments). A static argument the function does not take is an error.
     """
+    if set(jax_options) - JIT_OPTIONS:
+        raise TypeError(f"jit() got unexpected keyword argument(s) {sorted(set(jax_options) - JIT_OPTIONS)}")
     if fun is None:
         return functools.partial(jit, static_argnums=static_argnums,
                                  static_argnames=static_argnames)
@@ -87,6 +91,7 @@ class Jitted:
         for n in nums:
             if not isinstance(n, (int, np.integer)):
                 raise TypeError(f"jit: static_argnums must be integers, got {static_argnums!r}")
+        check_static_spec(params, positional, nums, names)
         self._static_nums = frozenset(int(n) for n in nums)
         self._static_names = frozenset(names) | frozenset(
             positional[n] for n in self._static_nums if 0 <= n < len(positional))

@@ -158,7 +158,10 @@ def map(f: Callable, xs: Any, *, batch_size: int | None = None):  # noqa: A001
 
 def associative_scan(fn: Callable, elems: Any, reverse: bool = False, axis: int = 0):
     """The inclusive prefix combination ``fn(... fn(fn(e₀, e₁), e₂) ..., eᵢ)`` along ``axis``
-    of ``elems`` (a pytree), as ``jax.lax.associative_scan`` (evaluated in order)."""
+    of ``elems`` (a pytree), as ``jax.lax.associative_scan`` (evaluated in order). With
+    ``reverse=True`` it runs from the end, the accumulated value still on the left:
+    ``fn(... fn(fn(e₋₁, e₋₂), e₋₃) ..., eᵢ)`` (JAX's scan of the flipped elements, flipped
+    back)."""
     leaves, td = tree_flatten(elems)
     n = {shape_of(concrete(v))[axis] for v in leaves}
     if len(n) != 1:
@@ -169,8 +172,7 @@ def associative_scan(fn: Callable, elems: Any, reverse: bool = False, axis: int 
     acc, outs = None, {}
     for k in order:
         acc = at[k] if acc is None else tree_flatten(
-            fn(tree_unflatten(td, at[k]), tree_unflatten(td, acc)) if reverse
-            else fn(tree_unflatten(td, acc), tree_unflatten(td, at[k])))[0]
+            fn(tree_unflatten(td, acc), tree_unflatten(td, at[k])))[0]
         outs[k] = acc
     if n == 0:
         return elems

@@ -28,6 +28,7 @@ This module sits at the bottom of the package with :mod:`tensorgrad.tensor`.
 """
 from __future__ import annotations
 
+import inspect
 import threading
 
 import numpy as np
@@ -504,3 +505,29 @@ for _op, _uf in (("neg", np.negative), ("pos", np.positive), ("abs", np.absolute
                  ("invert", np.invert)):
     setattr(Staged, f"__{_op}__", _unary(_uf))
 del _name, _op, _uf
+
+
+# --------------------------------------------------------------------------
+# tg.jit's arguments, checked as jax.jit checks them
+# --------------------------------------------------------------------------
+
+def check_static_spec(params: list, positional: list, nums: tuple, names: tuple) -> None:
+    """JAX's checks of a static spec against the function's signature (when it has one)."""
+    if not params:
+        return
+    kinds = {p.kind for p in params}
+    if inspect.Parameter.VAR_POSITIONAL not in kinds:
+        bad = [n for n in nums if not -len(positional) <= n < len(positional)]
+        if bad:
+            raise ValueError(f"jit: static_argnums={tuple(nums)} but the function takes only "
+                             f"{len(positional)} positional argument(s)")
+    if inspect.Parameter.VAR_KEYWORD not in kinds:
+        bad = sorted(set(names) - {p.name for p in params})
+        if bad:
+            raise ValueError(f"jit: static_argnames {bad} are not parameters of the function "
+                             f"(it takes {[p.name for p in params]})")
+
+
+#: jax.jit's options that change nothing here (one CPU device, plans never inlined)
+JIT_OPTIONS = frozenset({"keep_unused", "inline", "device", "backend", "in_shardings",
+                         "out_shardings", "compiler_options", "abstracted_axes"})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import functools
+from collections import OrderedDict, defaultdict
 from typing import Any, Callable
 
 import numpy as np
@@ -81,6 +82,15 @@ def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func:
     _SHARED.clear()
 
 
+def _defaultdict_flatten(d):
+    keys = sorted(d)
+    return [d[k] for k in keys], (d.default_factory, tuple(keys))
+
+
+# a defaultdict keeps its default_factory in the structure (JAX's rule); keys sorted
+_CUSTOM[defaultdict] = (_defaultdict_flatten, lambda aux, kids: defaultdict(aux[0], zip(aux[1], kids)))
+
+
 def register_pytree_node_class(cls: type) -> type:
     """Class decorator: ``cls.tree_flatten(self) -> (children, aux_data)`` and the
     classmethod ``cls.tree_unflatten(aux_data, children)`` make it a pytree node (JAX's
@@ -138,6 +148,12 @@ def _make(kind, meta, children: tuple) -> TreeDef:
     return td
 
 
+def _dict_keys(d) -> list:
+    """A dict's keys in flattening order: sorted, as JAX does, except an OrderedDict's, which
+    keep their insertion order (also JAX's rule)."""
+    return list(d) if isinstance(d, OrderedDict) else sorted(d)
+
+
 def tree_flatten(tree: Any, is_leaf: Callable | None = None) -> tuple[list, TreeDef]:
     """Leaves of ``tree`` (left to right) and its structure.
 
@@ -158,8 +174,8 @@ def _flatten_until(tree, leaves, is_leaf):
     t = type(tree)
     if t is tuple or t is list or (isinstance(tree, tuple) and hasattr(tree, "_fields")):
         return _make(t, None, tuple([_flatten_until(c, leaves, is_leaf) for c in tree]))
-    if isinstance(tree, dict):
-        keys = sorted(tree)
+    if isinstance(tree, dict) and t is not defaultdict:
+        keys = _dict_keys(tree)
         return _make(t, tuple(keys), tuple([_flatten_until(tree[k], leaves, is_leaf) for k in keys]))
     custom = _CUSTOM.get(t)
     if custom is not None:
@@ -190,8 +206,8 @@ def _flatten_up_to(td: TreeDef, tree, out: list, where: str) -> None:
         if aux != td.meta or len(kids) != len(td.children):
             raise ValueError(f"{where}: a {kind.__name__} of a different structure")
     elif isinstance(tree, dict):
-        if sorted(tree) != list(td.meta):
-            raise ValueError(f"{where}: dict keys {sorted(tree)} differ from {list(td.meta)}")
+        if _dict_keys(tree) != list(td.meta):
+            raise ValueError(f"{where}: dict keys {_dict_keys(tree)} differ from {list(td.meta)}")
         kids = [tree[k] for k in td.meta]
     else:
         kids = list(tree)
@@ -217,8 +233,8 @@ def _flatten(tree, leaves):
             else:
                 kids.append(_flatten(c, leaves))
         return _make(t, None, tuple(kids))
-    if isinstance(tree, dict):
-        keys = sorted(tree)
+    if isinstance(tree, dict) and t is not defaultdict:
+        keys = _dict_keys(tree)
         return _make(t, tuple(keys), tuple([_flatten(tree[k], leaves) for k in keys]))
     if _CUSTOM:
         custom = _CUSTOM.get(t)
@@ -362,7 +378,7 @@ def named_leaves(tree: Any, prefix: str = "") -> list[tuple[str, str, Any]]:
         if t is None:
             return
         if isinstance(t, dict):
-            for k in sorted(t):
+            for k in _dict_keys(t):
                 walk(t[k], f"{name}.{k}" if name else str(k), f"{path}[{k!r}]")
         elif isinstance(t, (list, tuple)):
             for i, c in enumerate(t):
@@ -398,7 +414,7 @@ from .tree_paths import (DictKey, FlattenedIndexKey, GetAttrKey, Partial, Sequen
                          tree_transpose, treedef_children, treedef_is_leaf, treedef_tuple)
 _tree_paths.attach(flatten=tree_flatten, unflatten=tree_unflatten, flatten_up_to=_flatten_up_to,
                    register=register_pytree_node, custom=_CUSTOM, TreeDef=TreeDef, make=_make,
-                   dataclass_fields=_DATA_FIELDS)
+                   dataclass_fields=_DATA_FIELDS, dict_keys=_dict_keys)
 __all__ += ["SequenceKey", "DictKey", "GetAttrKey", "FlattenedIndexKey", "keystr",
             "tree_flatten_with_path", "tree_leaves_with_path", "tree_map_with_path",
             "register_pytree_with_keys", "register_pytree_with_keys_class", "register_static",

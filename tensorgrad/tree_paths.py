@@ -23,7 +23,7 @@ __all__ = ["SequenceKey", "DictKey", "GetAttrKey", "FlattenedIndexKey", "keystr"
            "tree_broadcast", "Partial"]
 
 #: tree's functions and registry, set by attach(): flatten, unflatten, flatten_up_to,
-#: register, custom (type -> (flatten, unflatten)), TreeDef, make, dataclass_fields
+#: register, custom (type -> (flatten, unflatten)), TreeDef, make, dataclass_fields, dict_keys
 _T = types.SimpleNamespace()
 
 #: nodes registered with keys: type -> (flatten_with_keys, the flatten function registered)
@@ -151,7 +151,7 @@ def _walk(node, path: tuple, is_leaf, takes_path: bool, out: list, decisions: li
     elif isinstance(node, tuple) and hasattr(node, "_fields"):  # namedtuple
         keys, children = [GetAttrKey(f) for f in node._fields], node
     elif isinstance(node, dict):
-        order = sorted(node)
+        order = _T.dict_keys(node)
         keys, children = [DictKey(k) for k in order], [node[k] for k in order]
     else:
         custom = _T.custom.get(t)

@@ -283,6 +283,19 @@ def test_more_of_jax_lax_matches_jax():
     np.testing.assert_allclose(tg.lax.cumlogsumexp(np.array([-1000.0, 0.0, -2000.0])), [-1000.0, 0.0, 0.0])
 
 
+def test_reverse_associative_scan_keeps_the_accumulated_value_on_the_left():
+    # with a non-commutative combine, reverse=True is JAX's scan of the flipped elements
+    # flipped back: out[0] = M2 @ M1 @ M0 (tensorgrad gave M0 @ M1 @ M2)
+    M = np.random.default_rng(4).normal(size=(3, 2, 2))
+    for fn, jfn in ((tg.matmul, jnp.matmul), (lambda a, b: a, lambda a, b: a)):
+        for rev in (False, True):
+            want = jax.jit(lambda m: jax.lax.associative_scan(jfn, m, reverse=rev))(M)
+            np.testing.assert_allclose(tg.lax.associative_scan(fn, M, reverse=rev), want, rtol=1e-13)
+    g = tg.grad(lambda m: tg.sum(tg.lax.associative_scan(tg.matmul, m, reverse=True) ** 2))(M)
+    gj = jax.jit(jax.grad(lambda m: jnp.sum(jax.lax.associative_scan(jnp.matmul, m, reverse=True) ** 2)))(M)
+    np.testing.assert_allclose(g, gj, rtol=1e-12)
+
+
 def test_hessian_and_linearize_take_has_aux():
     x = np.array([0.3, -1.2, 2.0])
     h, aux = tg.hessian(lambda v: (tg.sum(tg.sin(v) * v), {"n": tg.sum(v)}), has_aux=True)(x)

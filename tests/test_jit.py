@@ -364,3 +364,18 @@ def test_plans_are_bounded_when_a_static_number_changes_every_call(monkeypatch):
     assert len(calls) == 10
     step(x, 1.0)  # the oldest was dropped: traced again
     assert len(calls) == 11 and step.cache_size() == 4
+
+
+def test_a_static_spec_the_function_does_not_take_is_an_error():
+    # jax.jit raises for these; ignoring them would silently trace the argument instead
+    with pytest.raises(ValueError, match="static_argnums"):
+        tg.jit(lambda x, n: x * n, static_argnums=(5,))
+    with pytest.raises(ValueError, match="nonexistent"):
+        tg.jit(lambda x: x.sum(), static_argnames=("nonexistent",))
+    assert tg.jit(lambda x, n: x * n, static_argnums=-1)(np.ones(2), 3.0).tolist() == [3.0, 3.0]
+    assert tg.jit(lambda *a: a[0] * a[1], static_argnums=(1,))(np.ones(2), 2.0).tolist() == [2.0, 2.0]
+    assert tg.jit(lambda x, **kw: x * kw["k"], static_argnames="k")(np.ones(1), k=4.0).tolist() == [4.0]
+    # JAX's device and compiler options are accepted and change nothing; a typo is not
+    assert tg.jit(lambda x: x + 1, keep_unused=True, inline=True)(np.zeros(1)).tolist() == [1.0]
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        tg.jit(lambda x: x, static_argnum=0)

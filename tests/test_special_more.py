@@ -238,21 +238,23 @@ def test_second_derivatives_of_betaln_and_beta_at_a_equal_b():
 
 # ---- the special points -----------------------------------------------------------------------
 
-# name: [(x, value, first, second)] -- tensorgrad's conventions at poles and domain edges
+# name: [(x, value, first, second)] -- tensorgrad's conventions at poles and domain edges. Where
+# the first derivative is ±inf the second is NaN (undefined: the slope is infinite there, so its
+# own slope has no finite value; JAX's is ±inf or NaN), never a silent 0
 SPECIAL = {
     # Γ′ = Γψ → −inf at the pole ±0 from both sides (JAX: NaN); NaN at the other poles (as JAX)
-    "gamma": [(0.0, np.inf, -np.inf, 0.0), (-0.0, -np.inf, -np.inf, 0.0), (-1.0, np.nan, np.nan, np.nan)],
+    "gamma": [(0.0, np.inf, -np.inf, np.nan), (-0.0, -np.inf, -np.inf, np.nan), (-1.0, np.nan, np.nan, np.nan)],
     # SciPy's loggamma(0) = inf (JAX: NaN) and slope ψ(0) = −inf; NaN for x < 0 (JAX: slope 0)
-    "loggamma": [(0.0, np.inf, -np.inf, 0.0), (-1.5, np.nan, np.nan, 0.0)],
+    "loggamma": [(0.0, np.inf, -np.inf, np.nan), (-1.5, np.nan, np.nan, 0.0)],
     # 0 for n < 0, slope 0 also at the negative integers (JAX: NaN there)
     "factorial": [(-1.0, 0.0, 0.0, 0.0), (-2.0, 0.0, 0.0, 0.0), (0.0, 1.0, -0.5772156649015329, None)],
-    # −(1 + log x) → +inf at 0 (as JAX; JAX's second derivative there is −inf, ours 0)
-    "entr": [(0.0, 0.0, np.inf, 0.0), (-1.0, -np.inf, np.nan, 0.0)],
+    # −(1 + log x) → +inf at 0 (as JAX; JAX's second derivative there is −inf, ours NaN)
+    "entr": [(0.0, 0.0, np.inf, np.nan), (-1.0, -np.inf, np.nan, 0.0)],
     # the quantile's slope is +inf at 0 and 1 (JAX: 0)
-    "ndtri": [(0.0, -np.inf, np.inf, 0.0), (1.0, np.inf, np.inf, 0.0), (-0.1, np.nan, np.nan, np.nan)],
-    "exp1": [(0.0, np.inf, -np.inf, 0.0), (-1.0, np.nan, np.nan, 0.0)],
+    "ndtri": [(0.0, -np.inf, np.inf, np.nan), (1.0, np.inf, np.inf, np.nan), (-0.1, np.nan, np.nan, np.nan)],
+    "exp1": [(0.0, np.inf, -np.inf, np.nan), (-1.0, np.nan, np.nan, 0.0)],
     # Ei(0) = −inf (SciPy; JAX: NaN), slope ±inf at ±0 (as JAX)
-    "expi": [(0.0, -np.inf, np.inf, 0.0), (-0.0, -np.inf, -np.inf, 0.0)],
+    "expi": [(0.0, -np.inf, np.inf, np.nan), (-0.0, -np.inf, -np.inf, np.nan)],
     "erfcx": [(0.0, 1.0, -2 / math.sqrt(math.pi), 2.0), (-30.0, np.inf, -np.inf, np.inf)],
     "dawsn": [(0.0, 0.0, 1.0, 0.0)],
 }

@@ -208,3 +208,25 @@ def test_all_leaves_static_and_partial():
     assert tu.tree_leaves(nested) == jtu.tree_leaves(jtu.Partial(inner, 3.0)) == [3.0]
     assert nested(1.0) == 7.0 and tu.tree_unflatten(tu.tree_structure(nested), [4.0])(1.0) == 9.0
     assert tu.tree_structure(tu.Partial(inner, 1.0)) == tu.tree_structure(nested)
+
+
+def test_ordered_dict_keeps_insertion_order_and_defaultdict_its_factory():
+    # JAX: a dict flattens in sorted key order, an OrderedDict in insertion order, and a
+    # defaultdict (sorted) keeps its default_factory in the structure
+    od = collections.OrderedDict([("b", np.array(1.0)), ("a", np.array(2.0))])
+    leaves, td = tg.tree_util.tree_flatten(od)
+    assert [float(v) for v in leaves] == [1.0, 2.0]
+    assert [tg.tree_util.keystr(p) for p, _ in tg.tree_util.tree_flatten_with_path(od)[0]] == ["['b']", "['a']"]
+    assert list(tg.tree_util.tree_unflatten(td, leaves)) == ["b", "a"]
+    g = tg.grad(lambda d: 3 * d["b"] + 5 * d["a"])(od)
+    assert type(g) is collections.OrderedDict and list(g) == ["b", "a"] and float(g["b"]) == 3.0
+    assert tg.flatten_util.ravel_pytree(od)[0].tolist() == [1.0, 2.0]
+    swapped = collections.OrderedDict([("a", np.array(2.0)), ("b", np.array(1.0))])
+    assert tg.tree_util.tree_structure(swapped) != td
+    dd = collections.defaultdict(list, {"b": np.array(1.0), "a": np.array(2.0)})
+    leaves, td = tg.tree_util.tree_flatten(dd)
+    assert [float(v) for v in leaves] == [2.0, 1.0]
+    back = tg.tree_util.tree_unflatten(td, leaves)
+    assert type(back) is collections.defaultdict and back.default_factory is list
+    g = tg.grad(lambda d: 3 * d["b"] + 5 * d["a"])(dd)
+    assert type(g) is collections.defaultdict and float(g["a"]) == 5.0

@@ -209,3 +209,12 @@ def test_keywords_linearize_defjvps_and_forward_mode_of_custom_vjp():
         with pytest.raises(TypeError, match="forward-mode differentiation .* custom_vjp"):
             fn()
     np.testing.assert_allclose(tg.hessian(lambda a: tg.sum(c(a) ** 2))(X), 0.0)  # over the rule
+
+
+def test_a_misshaped_bwd_cotangent_names_its_argument():
+    @tg.custom_vjp
+    def f(x, y):
+        return x * y
+    f.defvjp(lambda x, y: (x * y, (x, y)), lambda r, g: (g * r[1], g * r[0]))  # y's is x-shaped
+    with pytest.raises(ValueError, match=r"shape \(3,\) for input 1 of shape \(\)"):
+        tg.grad(lambda x, y: tg.sum(f(x, y)), argnums=(0, 1))(np.array([0.1, 0.2, 0.3]), 2.0)

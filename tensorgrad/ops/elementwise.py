@@ -52,12 +52,18 @@ divide = elementwise("divide", np.true_divide,
                      methods=("__truediv__", "__rtruediv__"), aliases=("true_divide",))
 negative = elementwise("negative", np.negative, d={"x": -1}, jax="jax.numpy.negative",
                        symbol="−I", doc="−x", methods=("__neg__",))
-def _times_steep(g, slope, steep):
+def _times_steep(g, slope, steep, deps=()):
     """``g ⊙ slope`` where ``slope`` is ±inf on the mask ``steep``; there a zero ``g`` gives 0.
 
     At a point where the derivative is infinite (√x at 0, x^½ at 0) a zero
     cotangent or tangent means "nothing flows here", so the product is 0
     rather than the NaN of 0·inf. ``slope`` must already be finite off the mask.
+
+    ``deps`` are the values the slope is a function of (the op's output and
+    inputs). On the mask the slope is a constant ±inf, so differentiating this
+    product again would give 0 there, which is wrong (the next derivative is
+    infinite or has no limit): each traced dependency instead gets NaN as the
+    derivative of the steep entries that carry a non-zero ``g``.
     """
     if not may_any(steep):
         return g * slope
@@ -65,16 +71,22 @@ def _times_steep(g, slope, steep):
     # on the mask: g·(±inf), or g·0 where g = 0 (never the 0·inf that makes NaN)
     inf = np.copysign(np.inf, concrete(slope))
     factor = np.where(steep, np.where(gz, 0.0, inf), 1.0).astype(dtype_of(g))
-    return where(steep, g * factor, g * where(steep, 1, slope))
+    out = where(steep, g * factor, g * where(steep, 1, slope))
+    live = [d for d in deps if on_a_trace(d)]
+    if live:
+        flows = np.logical_and(steep, np.logical_not(gz))
+        for d in live:
+            out = out + nan_slope(d, flows)
+    return out
 
 
 def _steep(parts):
     """The VJP and JVP rule ``g ⊙ slope`` of ``parts(out, *inputs) -> (slope, steep)``, a
     derivative that is ±inf on the mask ``steep``: there a zero g (or t) gives 0, never the
-    NaN of 0·inf (as for √x at 0)."""
+    NaN of 0·inf (as for √x at 0); a second derivative there is NaN (see :func:`_times_steep`)."""
     def rule(g, out, *args):
         slope, steep = parts(out, *args)
-        return _times_steep(g, slope, steep)
+        return _times_steep(g, slope, steep, (out,) + args)
     return rule
 
 
@@ -96,8 +108,11 @@ def _power_dx_parts(out, x, y):
         ys = 1 if y == 0 else y
     else:
         ys = where(y0, 1, y) if may_any(y0) else y
-    if may_any(steep):  # evaluate x^(y−1) at 1 instead of 0 there; the mask restores the inf
-        x = where(np.equal(xv, 0) & (yv < 1), 1, x)
+    if may_any(steep):  # evaluate x^(y−1) at ±1 instead of ±0 there; the mask restores the inf
+        at0 = np.equal(xv, 0) & (yv < 1)
+        # (−0)^(y−1) is −inf for an odd integer y − 1: take the sign from −1 there
+        neg = at0 & np.signbit(xv) & np.equal(np.mod(np.where(np.isfinite(yv), yv, 0) - 1, 2), 1)
+        x = where(at0, np.where(neg, -1.0, 1.0), x)
     return y * x ** (ys - 1), steep
 
 
@@ -110,7 +125,7 @@ def _power_dx(out, x, y):
 
 def _power_rule_x(g, out, x, y):
     slope, steep = _power_dx_parts(out, x, y)
-    return _times_steep(g, slope, steep)
+    return _times_steep(g, slope, steep, (out, x, y))
 
 
 def _power_dy(out, x, y):
@@ -136,7 +151,7 @@ def _sqrt_parts(out):
 def _sqrt_rule(g, out, x):
     # d√x = 1/(2√x): infinite at 0, where a zero g still gives 0 (not 0·inf = NaN)
     slope, steep = _sqrt_parts(out)
-    return _times_steep(g, slope, steep)
+    return _times_steep(g, slope, steep, (out, x))
 
 
 def _sqrt_deriv(out, x):
@@ -209,6 +224,27 @@ where = elementwise(
     jax="jax.numpy.where", symbol="0, diag(c), diag(¬c)", domain=("bool", "real", "real"),
     numpy=(),  # np.where, which also has a one-argument form, is served in ops/discrete.py
     doc="where(c, x, y): x where c is true, else y; the branch not taken gets a zero gradient")
+
+
+def _nan_slope_rule(g, out, x, m):
+    # NaN where the mask is set and something flows in; 0 elsewhere (a zero g gives 0)
+    flows = np.logical_and(np.broadcast_to(concrete(m), np.shape(concrete(g))),
+                           np.not_equal(concrete(g), 0))
+    return np.where(flows, np.nan, 0.0).astype(dtype_of(g))
+
+
+#: zero everywhere, with an undefined (NaN) derivative in x where m is true: what a rule adds
+#: where its slope is a constant ±inf, so that differentiating it again cannot give 0 there
+nan_slope = elementwise(
+    "nan_slope", lambda x, m: np.zeros(np.broadcast_shapes(np.shape(x), np.shape(m)),
+                                       dtype=np.result_type(x, np.float32)),
+    d={"x": lambda out, x, m: np.where(concrete(m), np.nan, 0.0).astype(dtype_of(out)), "m": None},
+    vjp={"x": _nan_slope_rule}, jvp={"x": _nan_slope_rule}, public=False, numpy=(),
+    jax=lambda jnp, x, m: jnp.zeros(jnp.broadcast_shapes(x.shape, m.shape), jnp.result_type(x, jnp.float32)),
+    symbol="diag(NaN where m, else 0)", domain=("real", "bool"),
+    doc="zeros, whose derivative is NaN where m (a slope's derivative at an infinite slope)",
+    examples=[Example((np.array([0.5, -1.0, 2.0]), np.zeros(3, dtype=bool))),
+              Example((np.array([[0.5], [2.0]]), np.zeros((1, 3), dtype=bool)))])
 
 
 def _clip_deriv(out, x, a_min, a_max):

@@ -26,7 +26,7 @@ import numpy as np
 from ..registry import Example, elementwise, function
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of
+from ._util import concrete, dtype_of, may_any
 from .elementwise import _mask, _slope, _steep, _times_steep, cos, exp, log, sqrt, where
 
 _LN2 = math.log(2.0)
@@ -50,8 +50,8 @@ def _unary_edge(name, forward, slope, edges, sign, symbol, doc, safe=0.5, **entr
     (arcsin at ±1): no division by 0 there (``safe`` stands in for x), and a zero cotangent
     or tangent gives 0 (as √x at 0)."""
     def parts(out, x):
-        steep = edges(np.asarray(concrete(x)))
-        if not steep.any():
+        steep = edges(concrete(x))  # staged under tg.jit: the general path, computed at run time
+        if not may_any(steep):
             return slope(x), steep
         return where(steep, sign * np.inf, slope(where(steep, safe, x))), steep
     return elementwise(name, forward, d={"x": _slope(parts)}, vjp={"x": _steep(parts)},
@@ -152,13 +152,13 @@ reciprocal = _unary("reciprocal", np.reciprocal, lambda out, x: -(out * out), "d
 
 def _cbrt_parts(out):
     steep = np.equal(concrete(out), 0)
-    o = where(steep, 1.0, out) if steep.any() else out
+    o = where(steep, 1.0, out) if may_any(steep) else out
     return 1 / (3 * o * o), steep
 
 
 def _cbrt_rule(g, out, x):
     slope, steep = _cbrt_parts(out)
-    return _times_steep(g, slope, steep)
+    return _times_steep(g, slope, steep, (out, x))
 
 
 def _cbrt_deriv(out, x):

@@ -110,7 +110,7 @@ def _logit_rule(g, out, x):
     if not may_any(steep):
         return g * (1 / (x * (1 - x)))
     xs = where(steep, 0.5, x)
-    return _times_steep(g, 1 / (xs * (1 - xs)), steep)
+    return _times_steep(g, 1 / (xs * (1 - xs)), steep, (out, x))
 
 
 logit = _unary("logit", special.logit, lambda out, x: 1 / (x * (1 - x)), "diag(1/(x(1 − x)))",
@@ -192,12 +192,12 @@ def _xlog_rules(shift: float):
     def dx(g, out, x, y):
         u = concrete(y) + shift
         slope = _log_of(u, log, y) if shift == 0 else _log_of(u, log1p, y)
-        return _times_steep(g, slope, np.broadcast_to(np.equal(u, 0), np.shape(concrete(out))))
+        return _times_steep(g, slope, np.broadcast_to(np.equal(u, 0), np.shape(concrete(out))), (out, x, y))
 
     def dy(g, out, x, y):
         u = concrete(y) + shift
         steep = np.broadcast_to(np.equal(u, 0) & np.not_equal(concrete(x), 0), np.shape(concrete(out)))
-        return _times_steep(g, _ratio(x, y if shift == 0 else 1 + y), steep)
+        return _times_steep(g, _ratio(x, y if shift == 0 else 1 + y), steep, (out, x, y))
     return {"x": dx, "y": dy}
 
 

@@ -1,0 +1,64 @@
+"""Derivatives at points where an op's slope is infinite (√x at 0, x^−2 at 0, arcsin at 1, ...).
+
+There a zero cotangent still gives 0 (nothing flows), but the next derivative of an infinite
+slope has no finite value: tensorgrad gives NaN for it, never a silent 0 (JAX gives ±inf or NaN).
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+jax.config.update("jax_enable_x64", True)
+
+# (tensorgrad function, JAX function, point): the first derivative there is ±inf
+STEEP = [
+    ("sqrt", tg.sqrt, jnp.sqrt, 0.0),
+    ("cbrt", tg.cbrt, jnp.cbrt, 0.0),
+    ("pow_half", lambda x: x ** 0.5, lambda x: x ** 0.5, 0.0),
+    ("pow_minus_half", lambda x: tg.power(x, -0.5), lambda x: jnp.power(x, -0.5), 0.0),
+    ("pow_minus_two", lambda x: tg.power(x, -2.0), lambda x: jnp.power(x, -2.0), 0.0),
+    ("arcsin", tg.arcsin, jnp.arcsin, 1.0),
+    ("arccos", tg.arccos, jnp.arccos, 1.0),
+    ("arccosh", tg.arccosh, jnp.arccosh, 1.0),
+    ("integer_pow", lambda x: tg.lax.integer_pow(x, -2), lambda x: jax.lax.integer_pow(x, -2), 0.0),
+    ("entr", tg.special.entr, jax.scipy.special.entr, 0.0),
+]
+
+
+@pytest.mark.parametrize("name,f,jf,x0", STEEP, ids=[c[0] for c in STEEP])
+def test_second_derivative_at_an_infinite_slope_is_nan_not_zero(name, f, jf, x0):
+    x = np.float64(x0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # the forward itself may be ±inf there
+        d1 = tg.grad(f)(x)
+        assert np.isinf(d1) and d1 == jax.jit(jax.grad(jf))(x)  # the first: ±inf, as JAX
+        assert np.isnan(tg.grad(tg.grad(f))(x))
+        xs = np.array([x0, 2.0 if name == "arccosh" else (0.25 if x0 == 0 else 0.5)])
+        h = tg.hessian(lambda v: tg.sum(f(v)))(xs)
+        assert np.isnan(h[0, 0]) and h[0, 1] == 0 and h[1, 0] == 0
+        # elsewhere the second derivative is the usual one
+        want = jax.jit(jax.hessian(lambda v: jnp.sum(jf(v))))(xs)
+        np.testing.assert_allclose(h[1, 1], want[1, 1], rtol=1e-12)
+        for hh in (tg.jacfwd(tg.grad(lambda v: tg.sum(f(v))))(xs), tg.jit(tg.hessian(lambda v: tg.sum(f(v))))(xs)):
+            assert np.isnan(hh[0, 0]) and hh[1, 1] == h[1, 1]
+
+
+def test_a_masked_steep_point_stays_zero_at_every_order():
+    # where() sends a zero cotangent to sqrt at 0: nothing flows, at first and second order
+    f = lambda v: tg.sum(tg.where(v > 0.5, tg.sqrt(v), 0.0))  # noqa: E731
+    x = np.array([0.0, 4.0])
+    np.testing.assert_array_equal(tg.grad(f)(x), [0.0, 0.25])
+    np.testing.assert_array_equal(tg.hessian(f)(x), [[0.0, 0.0], [0.0, -1 / 32]])
+
+
+def test_power_slope_sign_at_negative_zero_follows_the_odd_exponent():
+    # d/dx x^−2 = −2x^−3: +inf at −0.0 (x^−3 = −inf there), −inf at +0.0; x^−1: −inf at both
+    with np.errstate(divide="ignore"):
+        for y in (-2.0, -1.0, -3.0, -0.5):
+            for x0 in (0.0, -0.0):
+                got = tg.grad(lambda v: tg.power(v, y))(np.float64(x0))
+                want = jax.jit(jax.grad(lambda v: jnp.power(v, y)))(x0)
+                assert got == want, (y, x0, got, want)
