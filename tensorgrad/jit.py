@@ -54,18 +54,16 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     """Compile ``fun`` into a replayed NumPy plan, traced once per input signature.
 
     Usable as ``tg.jit(f)``, ``tg.jit(f, static_argnums=1)`` or as a decorator
-    (``@tg.jit`` / ``@tg.jit(static_argnames="train")``). Results equal the
-    eager call's. See :mod:`tensorgrad.jit` for what is traced and what is
-    baked in. ``donate_argnums``/``donate_argnames`` and JAX's device and
-    compiler options (``keep_unused``, ``inline``, ``device``, ``in_shardings``,
-    ...) are accepted for JAX code and change nothing (a plan never writes into
-    its arguments). A static argument the function does not take is an error.
-    """
+    (``@tg.jit`` / ``@tg.jit(static_argnames="train")``). Results equal the eager
+    call's (see :mod:`tensorgrad.jit` for what is traced and what is baked in).
+    ``donate_argnums``/``donate_argnames`` and JAX's device and compiler options
+    (``keep_unused``, ``inline``, ``device``, ...) are accepted and change nothing
+    (a plan never writes into its arguments). A static argument the function
+    does not take is an error."""
     if set(jax_options) - JIT_OPTIONS:
         raise TypeError(f"jit() got unexpected keyword argument(s) {sorted(set(jax_options) - JIT_OPTIONS)}")
     if fun is None:
-        return functools.partial(jit, static_argnums=static_argnums,
-                                 static_argnames=static_argnames)
+        return functools.partial(jit, static_argnums=static_argnums, static_argnames=static_argnames)
     return Jitted(fun, static_argnums, static_argnames)
 
 
