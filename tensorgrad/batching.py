@@ -37,7 +37,8 @@ def _spread_axes(axes, tree, what: str) -> list:
                      "prefix of the arguments with one entry per argument")
 
 
-def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None) -> Callable:
+def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
+         axis_name: Any = None, spmd_axis_name: Any = None) -> Callable:
     """``fun`` mapped over an axis of its arguments, as ``jax.vmap`` (a loop; see the module).
 
     ``in_axes``: an int, None (not mapped) or a tuple/list/dict with one entry per
@@ -45,7 +46,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
     Keyword arguments are mapped over their axis 0. ``out_axes``: where the mapped
     axis goes in each output (an int, None for an output that does not depend on the
     slice, or a prefix of the output pytree). ``axis_size`` is needed when no input
-    is mapped.
+    is mapped. ``axis_name`` and ``spmd_axis_name`` are accepted for JAX code; there are
+    no collectives (``psum``, ...) over a named axis, so they change nothing.
     """
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)

@@ -259,7 +259,9 @@ class custom_jvp:
         self.jvp_rule = None
         self.nondiff = tuple(sorted(set(int(i) for i in nondiff_argnums)))
 
-    def defjvp(self, rule: Callable) -> Callable:
+    def defjvp(self, rule: Callable, symbolic_zeros: bool = False) -> Callable:
+        """Set the JVP rule ``rule(primals, tangents) -> (out, tangent_out)``. With JAX's
+        ``symbolic_zeros=True`` the rule still receives zero tangents as arrays of zeros."""
         self.jvp_rule = rule
         return rule
 

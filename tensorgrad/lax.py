@@ -96,8 +96,9 @@ def switch(index, branches: Sequence[Callable], *operands):
     return branches[k](*operands)
 
 
-def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any):
-    """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``."""
+def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any, *, unroll=None):
+    """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)`` (``unroll``, JAX's
+    compilation hint, is accepted and changes nothing)."""
     val = init_val
     for i in range(_integer(lower, "fori_loop", "lower bound"), _integer(upper, "fori_loop", "upper bound")):
         val = body_fun(i, val)

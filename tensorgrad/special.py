@@ -20,6 +20,13 @@ More of ``jax.scipy.special`` (:mod:`tensorgrad.ops.special_fns2`): ``zeta``,
 ``boxcox1p``, ``comb`` and ``bernoulli``. ``sici`` and ``fresnel`` return pairs;
 ``betainc``, ``hyp1f1`` and ``hyp2f1`` differentiate in x only, and ``gammainc``
 and ``gammaincc`` not twice in a (asking raises, naming the function and argument).
+
+Bessel functions of real order and a few more (:mod:`tensorgrad.ops.special_fns3`):
+``j0``, ``j1``, ``y0``, ``y1``, ``jv``, ``jn`` (``jv``, as in SciPy), ``yv``, ``yn``,
+``iv``, ``ive``, ``kv``, ``kve``, ``k0``, ``k1``, ``k0e``, ``k1e``, ``erfcinv``,
+``rgamma``, ``huber`` and ``pseudo_huber``; ``softplus`` is ``tg.softplus``
+(``scipy.special.softplus`` on a Tensor calls ``np.logaddexp``, which dispatches). The
+Bessel functions differentiate in z to any order, not in their order (asking raises).
 """
 from __future__ import annotations
 
@@ -33,6 +40,9 @@ from .ops.special_fns import (beta, betaln, dawsn, digamma, entr, erfc, erfcx, e
                               xlog1py, xlogy)
 from .ops.special_fns2 import (bernoulli, bessel_jn, betainc, boxcox, boxcox1p, comb, expn, fresnel,
                                gammainc, gammaincc, hyp1f1, hyp2f1, owens_t, sici, spence, zeta)
+from .ops.activations import softplus
+from .ops.special_fns3 import (erfcinv, huber, iv, ive, j0, j1, jn, jv, k0, k0e, k1, k1e, kv, kve,
+                               pseudo_huber, rgamma, y0, y1, yn, yv)
 from .typing import Array, ArrayLike, Axis  # noqa: F401
 
 psi = digamma
@@ -42,7 +52,9 @@ __all__ = ["erf", "erfc", "erfinv", "gammaln", "digamma", "psi", "polygamma", "e
            "gamma", "loggamma", "gammasgn", "beta", "betaln", "poch", "multigammaln", "factorial", "entr",
            "rel_entr", "kl_div", "ndtri", "erfcx", "dawsn", "exp1", "expi", "zeta", "gammainc", "gammaincc",
            "betainc", "expn", "spence", "sici", "fresnel", "owens_t", "hyp1f1", "hyp2f1", "bessel_jn",
-           "boxcox", "boxcox1p", "comb", "bernoulli"]
+           "boxcox", "boxcox1p", "comb", "bernoulli", "j0", "j1", "y0", "y1", "jv", "jn", "yv", "yn", "iv",
+           "ive", "kv", "kve", "k0", "k1", "k0e", "k1e", "erfcinv", "rgamma", "huber", "pseudo_huber",
+           "softplus"]
 
 
 def softmax(x: ArrayLike, axis: Axis = None) -> Array:

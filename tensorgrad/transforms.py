@@ -23,6 +23,7 @@ from . import jax_backend as _jaxb
 from . import ops as _ops
 from .guards import Held, check_intact, lock_inputs, unlock
 from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reverse_trace
+from .transform_parts import FLOAT0, Rows, jax_flags as _jax_flags
 from .staging import Staged, as_array
 from .sweep import Eye, backward_pass, node_jvp, toposort
 from .tensor import Tensor, concrete
@@ -145,14 +146,16 @@ class _Recording:
 
 
 def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: str,
-            held: Held | None = None) -> _Recording:
+            held: Held | None = None, allow_int: bool = False) -> _Recording:
     """Run ``f`` once on a new reverse trace.
 
     The caller's input arrays and the constants the tape saves are locked
     read-only into ``held`` (no copies): the transform releases it when its
     tape is no longer needed (grad, jacrev: after the sweep; vjp, linearize:
     when the returned function is collected). Without ``held`` they are
-    copied instead (structured Jacobians keep what the tape saved).
+    copied instead (structured Jacobians keep what the tape saved). With
+    ``allow_int``, integer and boolean inputs are constants (no tape node; their
+    gradients are JAX's float0 zeros).
     """
     rec = _Recording()
     if held is None:
@@ -171,6 +174,11 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
             for v in lock_inputs(leaves, held, f"input {k} of {where}"):
                 if type(v) is np.ndarray and v.dtype.kind == "f":
                     n = Node(None, (), (), None, None, v.shape, v.dtype)
+                elif allow_int and np.result_type(concrete(v)).kind in "biu":
+                    vals.append(np.asarray(concrete(v)))
+                    nodes.append(None)
+                    wrapped.append(v)
+                    continue
                 else:
                     v = _as_primal(v, where)
                     n = leaf_node(v)
@@ -205,7 +213,8 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
     return rec
 
 
-def _record_kept(f: Callable, primals: Sequence, has_aux: bool, where: str):
+def _record_kept(f: Callable, primals: Sequence, has_aux: bool, where: str,
+                 allow_int: bool = False):
     """Record ``f`` for a tape that outlives the call (vjp, linearize).
 
     Returns ``(recording, held, outputs)``: the saved arrays stay locked in
@@ -214,7 +223,7 @@ def _record_kept(f: Callable, primals: Sequence, has_aux: bool, where: str):
     """
     held = Held()
     try:
-        rec = _record(f, primals, tuple(range(len(primals))), has_aux, where, held)
+        rec = _record(f, primals, tuple(range(len(primals))), has_aux, where, held, allow_int)
     except BaseException:
         unlock(held)
         raise
@@ -287,7 +296,9 @@ def _gather(rec: _Recording, leaves_ct: dict, batch=()):
                     continue
                 g = _finish(_cast_like(g, v))
             elif g is None:  # a float input (see _as_primal): zeros of its shape and dtype
-                cts.append(np.zeros(batch + v.shape if batch else v.shape, v.dtype))
+                # (an integer one, allow_int: JAX's float0 zeros; its own dtype in a Jacobian)
+                dt = v.dtype if v.dtype.kind == "f" or batch else FLOAT0
+                cts.append(np.zeros(batch + v.shape if batch else v.shape, dt))
                 continue
             elif type(g) is not ndarray or g.dtype != v.dtype:
                 g = _finish(_cast_like(g, v))
@@ -309,11 +320,12 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
 
     ``vjp_fn(ct)`` maps a cotangent shaped like ``out`` to a tuple with one
     cotangent per primal: ``ct · ∂f/∂primals``, one reverse sweep, O(cost of
-    f). It can be called many times (the tape is kept while it lives).
+    f). It can be called many times (the tape is kept while it lives). An
+    integer or boolean primal is a constant; its cotangent is JAX's float0 zeros.
     """
     if _IN_JAX.trace is not None:
         return _jaxb.vjp(f, primals, has_aux)
-    rec, held, out = _record_kept(f, primals, has_aux, "vjp")  # held: as long as vjp_fn lives
+    rec, held, out = _record_kept(f, primals, has_aux, "vjp", True)  # held: while vjp_fn lives
 
     def vjp_fn(ct):
         check_intact(held, "vjp_fn")
@@ -354,9 +366,14 @@ def _scalar_seed(rec: _Recording, name: str):
     return np.ones(shape, dtype=dt)
 
 
-def grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
-    """The gradient function of a scalar-valued ``f`` with respect to ``argnums``."""
-    vg = value_and_grad(f, argnums, has_aux)
+def grad(f: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
+         allow_int: bool = False, reduce_axes: Sequence = ()) -> Callable:
+    """The gradient function of a scalar-valued ``f`` with respect to ``argnums``.
+
+    ``allow_int=True`` accepts integer and boolean inputs among ``argnums``: their
+    gradient is JAX's float0 zeros. ``holomorphic`` and ``reduce_axes`` are JAX's;
+    tensorgrad is real-only, so only their defaults are accepted."""
+    vg = value_and_grad(f, argnums, has_aux, holomorphic, allow_int, reduce_axes)
 
     @functools.wraps(f)
     def grad_f(*args, **kwargs):
@@ -365,14 +382,17 @@ def grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
     return grad_f
 
 
-def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
+def value_and_grad(f: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
+                   allow_int: bool = False, reduce_axes: Sequence = ()) -> Callable:
     """Like :func:`grad`, returning ``(value, gradient)`` (``((value, aux), gradient)`` with aux)."""
+    _jax_flags("value_and_grad", holomorphic, reduce_axes)
     known: dict = {}  # number of positional arguments -> normalised argnums
 
     @functools.wraps(f)
     def vg(*args, **kwargs):
         if kwargs:  # passed through to f, not differentiated (as JAX does)
-            return value_and_grad(functools.partial(f, **kwargs), argnums, has_aux)(*args)
+            return value_and_grad(functools.partial(f, **kwargs), argnums, has_aux,
+                                  allow_int=allow_int)(*args)
         if _IN_JAX.trace is not None:
             return _jaxb.value_and_grad(f, argnums, has_aux, args)
         nargs = len(args)
@@ -382,7 +402,7 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
         single, nums = norm
         held = Held()
         try:  # the caller's inputs stay read-only until the sweep is done
-            rec = _record(f, args, nums, has_aux, "grad", held)
+            rec = _record(f, args, nums, has_aux, "grad", held, allow_int)
             seed = _scalar_seed(rec, "grad")
             leaves = backward_pass(rec.out_nodes, [seed], retain=False)
             grads = _gather(rec, leaves)  # while locked: results never alias a caller's array
@@ -394,17 +414,21 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
     return vg
 
 
-def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None = None) -> Callable:
+def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None = None,
+           holomorphic: bool = False, allow_int: bool = False) -> Callable:
     """The Jacobian by reverse mode: one sweep with the whole basis of output cotangents.
 
     The result has JAX's layout: ``out.shape + in.shape`` per (output, input)
     leaf. ``chunk_size`` limits how many basis rows go through one sweep.
+    ``allow_int``: integer inputs get zero blocks of their dtype (as JAX).
     """
+    _jax_flags("jacrev", holomorphic)
 
     @functools.wraps(f)
     def jac(*args, **kwargs):
         if kwargs:  # passed through to f, not differentiated (as JAX does)
-            return jacrev(functools.partial(f, **kwargs), argnums, has_aux, chunk_size)(*args)
+            return jacrev(functools.partial(f, **kwargs), argnums, has_aux, chunk_size,
+                          allow_int=allow_int)(*args)
         if _IN_JAX.trace is not None:
             return _jaxb.jacobian("jacrev", f, argnums, has_aux, args)
         held = Held()
@@ -415,7 +439,7 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
 
     def _jacrev_locked(args, held):
         single, nums = _norm_argnums(argnums, len(args), "jacrev")
-        rec = _record(f, args, nums, has_aux, "jacrev", held)
+        rec = _record(f, args, nums, has_aux, "jacrev", held, allow_int)
         per_out = []
         n_out = len(rec.out_nodes)
         for o, (node, v) in enumerate(zip(rec.out_nodes, rec.out_values)):
@@ -423,7 +447,7 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
             m = math.prod(oshape)
             dt = _float_dtype(v)
             # rows of the Jacobian per (argnum, leaf), filled chunk by chunk
-            rows = [[_Rows(m) for _ in leaves] for leaves in rec.in_leaves]
+            rows = [[Rows(m) for _ in leaves] for leaves in rec.in_leaves]
             step = max(m, 1) if not chunk_size else max(1, int(chunk_size))
             for lo in range(0, max(m, 1), step):
                 hi = min(m, lo + step)
@@ -455,43 +479,6 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
         return (result, rec.aux) if has_aux else result
     return jac
 
-
-
-class _Rows:
-    """Chunks of a result along axis 0, joined without a second full copy.
-
-    Plain arrays are written into one buffer as they arrive (peak memory:
-    the result plus one chunk); Tensors (nested transforms) are concatenated
-    with the differentiable op at the end.
-    """
-
-    __slots__ = ("total", "buf", "parts")
-
-    def __init__(self, total: int):
-        self.total = total
-        self.buf = None
-        self.parts: list = []
-
-    def add(self, lo: int, hi: int, part) -> None:
-        if not self.parts and hi - lo == self.total:  # one chunk: nothing to join
-            self.parts.append(part)
-            return
-        if type(part) is np.ndarray and not self.parts:
-            if self.buf is None:
-                self.buf = np.empty((self.total,) + part.shape[1:], dtype=part.dtype)
-            self.buf[lo:hi] = part
-            return
-        if self.buf is not None:  # a Tensor after arrays: keep what we have as one part
-            self.parts.append(self.buf[:lo])
-            self.buf = None
-        self.parts.append(part)
-
-    def joined(self):
-        if self.buf is not None:
-            return self.buf
-        if len(self.parts) == 1:
-            return self.parts[0]
-        return _ops.concatenate(self.parts, axis=0)
 
 
 # --------------------------------------------------------------------------
@@ -559,11 +546,13 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
     return (out, tout, aux) if has_aux else (out, tout)
 
 
-def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None = None) -> Callable:
+def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None = None,
+           holomorphic: bool = False) -> Callable:
     """The Jacobian by forward mode: one sweep pushing the whole basis of input tangents.
 
     Layout ``out.shape + in.shape``, as :func:`jacrev`.
     """
+    _jax_flags("jacfwd", holomorphic)
 
     @functools.wraps(f)
     def jac(*args, **kwargs):
@@ -649,8 +638,9 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
     return jac
 
 
-def hessian(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
+def hessian(f: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """Second derivatives of a scalar ``f``: ``jacfwd(jacrev(f))`` (forward over reverse)."""
+    _jax_flags("hessian", holomorphic)
     return jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux)
 
 

@@ -33,10 +33,18 @@ UNARY = sorted(n for n, op in _OPS.items()
                if op.kind == "diagonal" and op.nargs == 1 and not op.param_names)
 # fmax/fmin split a tie ½–½ like maximum/minimum, where JAX's fmax gives the second input
 # everything; ties between different subexpressions (two relu zeros) are common here
+
+
+def _both_differentiable(op) -> bool:
+    """Some example of ``op`` differentiates both inputs (a Bessel function's order has no
+    derivative: its examples differentiate z only, and the fuzz would differentiate both)."""
+    return not op.examples or any(ex.diff is None or len(ex.diff) == op.nargs for ex in op.examples)
+
+
 # (an op with a boolean input, a mask, takes no real-valued subexpression there)
 BINARY = sorted(n for n, op in _OPS.items()
                 if op.kind == "diagonal" and op.nargs == 2 and not op.param_names
-                and n not in ("fmax", "fmin")
+                and n not in ("fmax", "fmin") and _both_differentiable(op)
                 and "bool" not in (op.domain if isinstance(op.domain, tuple) else (op.domain,)))
 NO_GRAD = [n for n in ("stop_gradient", "sign") if n in _OPS]
 REDUCE = [n for n in ("sum", "mean", "prod", "max", "min", "var", "std", "norm", "logsumexp")

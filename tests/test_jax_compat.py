@@ -305,3 +305,36 @@ def test_hessian_and_linearize_take_has_aux():
     out, f_jvp, aux = tg.linearize(lambda v: (tg.sin(v), v * 2), x, has_aux=True)
     np.testing.assert_allclose(f_jvp(x), np.cos(x) * x)
     np.testing.assert_allclose(aux, 2 * x)
+
+
+def test_jax_keyword_arguments_of_the_transforms():
+    x, n = np.array([1.0, 2.0]), np.arange(2)
+    f = lambda x, n: tg.sum(x * n)  # noqa: E731
+    jf = lambda x, n: jnp.sum(x * n)  # noqa: E731
+    # allow_int: an integer input's gradient is JAX's float0 zeros (a Jacobian block: int zeros)
+    gx, gn = tg.grad(f, argnums=(0, 1), allow_int=True)(x, n)
+    jx, jn = jax.grad(jf, argnums=(0, 1), allow_int=True)(x, n)
+    assert gn.dtype == jax.dtypes.float0 == jn.dtype and gn.shape == jn.shape == (2,)
+    np.testing.assert_array_equal(gx, jx)
+    (v, (gx2, gn2)) = tg.value_and_grad(f, argnums=(0, 1), allow_int=True)(x, 3)
+    assert v == 9.0 and gn2.dtype == jax.dtypes.float0 and gn2.shape == ()
+    J = tg.jacrev(lambda x, n: x * n, argnums=(0, 1), allow_int=True)(x, n)
+    Jj = jax.jacrev(lambda x, n: x * n, argnums=(0, 1), allow_int=True)(x, n)
+    for a, b in zip(J, Jj):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(TypeError, match="floating-point"):  # without allow_int, as JAX
+        tg.grad(f, argnums=1)(x, n)
+    # vjp takes integer primals, as JAX: their cotangents are float0
+    ct = tg.vjp(lambda x, n: x * n, x, n)[1](np.ones(2))
+    assert ct[1].dtype == jax.dtypes.float0 and ct[0].tolist() == [0.0, 1.0]
+    # holomorphic=False and reduce_axes=() are accepted; the other values raise, as JAX
+    assert tg.grad(lambda x: tg.sum(x ** 2), holomorphic=False, reduce_axes=())(x).tolist() == [2.0, 4.0]
+    assert tg.jacfwd(lambda x: x * 2, holomorphic=False)(x).tolist() == [[2.0, 0.0], [0.0, 2.0]]
+    with pytest.raises(TypeError, match="holomorphic"):
+        tg.grad(lambda x: tg.sum(x), holomorphic=True)
+    with pytest.raises(NotImplementedError, match="reduce_axes"):
+        tg.grad(lambda x: tg.sum(x), reduce_axes=("i",))
+    # hints and names that change nothing here
+    assert tg.lax.fori_loop(0, 3, lambda i, v: v * 2, 1.0, unroll=2) == 8.0
+    assert tg.vmap(lambda v: v * 2, axis_name="i", spmd_axis_name="j")(np.ones((3, 2))).shape == (3, 2)

@@ -15,7 +15,9 @@ from . import counting  # noqa: F401  (histogram, unique_counts/inverse/all, pol
 from . import sets  # noqa: F401  (intersect1d, union1d, setdiff1d, setxor1d, partition, polyadd, polyfit, ...)
 from . import activations_more  # noqa: F401  (elu, selu, silu, mish, relu6, hard_tanh, ...: jax.nn's)
 from . import matrix_functions  # noqa: F401  (expm, with its Fréchet derivative)
+from . import matrix_functions2  # noqa: F401  (sqrtm, logm, cosm, ..., signm, fractional_matrix_power)
 from . import mapping  # noqa: F401  (vectorize, apply_along_axis, logspace, geomspace, matvec, fill_diagonal, ...)
+from . import special_fns3  # noqa: F401  (Bessel j/y/i/k of real order, erfcinv, rgamma, huber, pseudo_huber)
 
 globals().update(FUNCTIONS)
 __all__ = sorted(FUNCTIONS)

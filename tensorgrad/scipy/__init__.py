@@ -7,10 +7,19 @@ for ``jax.scipy`` runs on tensorgrad:
 * ``tg.scipy.stats``: ``norm``, ``expon``, ``logistic``, ``laplace``, ``cauchy``,
   ``uniform``, ``t``, ``gamma``, ``beta``, ``chi2``, ``poisson``, ``bernoulli``, ``binom``,
   ``geom``, ``multivariate_normal``: their log-densities (and more), differentiable in
-  every argument.
+  every argument;
+* ``tg.scipy.signal``: ``convolve``, ``correlate`` (N-dimensional), ``convolve2d``,
+  ``correlate2d`` (with SciPy's boundaries), ``fftconvolve`` (computed directly) and
+  ``detrend``, differentiable in both inputs;
+* ``tg.scipy.integrate``: ``trapezoid``, ``simpson``, ``cumulative_trapezoid``,
+  ``cumulative_simpson`` and ``odeint`` (adaptive Dormand–Prince, JAX's signature; its
+  derivatives in the initial state, the arguments and the times are those of the computed
+  solution).
 """
 from __future__ import annotations
 
 from .. import special  # noqa: F401
 from . import linalg  # noqa: F401
+from . import integrate  # noqa: F401
+from . import signal  # noqa: F401
 from . import stats  # noqa: F401

@@ -2,6 +2,11 @@
 
 * ``expm``: the matrix exponential, a registered op whose rules are its Fréchet
   derivative; ``expm_frechet(A, E)`` gives that derivative itself.
+* ``sqrtm``, ``logm``, ``fractional_matrix_power``, ``cosm``, ``sinm``, ``tanm``, ``coshm``,
+  ``sinhm``, ``tanhm``, ``signm``: more primary matrix functions, SciPy's values (real
+  results only: a complex principal root, logarithm or power is an error) with their
+  Fréchet derivatives as the rules (so Hessians work); ``fractional_matrix_power`` is also
+  differentiable in ``t``.
 * ``solve_triangular``, ``cho_factor``, ``cho_solve``: solves that read one triangle
   (the gradient reaches only the triangle that is read).
 * ``cholesky`` (SciPy's default: the *upper* factor), ``solve`` (``assume_a``: a
@@ -20,6 +25,8 @@ from ..ops import concatenate, eye, pad, reshape, tril, triu
 from ..ops.linalg_ops import mT, square, symmetric_from
 from ..ops.matrix_functions import _frechet
 from ..ops.matrix_functions import expm as _expm
+from ..ops.matrix_functions2 import (coshm, cosm, fractional_matrix_power, logm, signm, sinhm,
+                                     sinm, sqrtm, tanhm, tanm)
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from .linalg_more import (circulant, companion, eigh_tridiagonal, hankel, helmert, hilbert,
@@ -30,7 +37,8 @@ __all__ = ["expm", "expm_frechet", "solve_triangular", "cho_factor", "cho_solve"
            "solve", "eigh", "svd", "qr", "det", "inv", "pinv", "norm", "block_diag",
            "toeplitz", "hankel", "circulant", "companion", "leslie", "hilbert", "helmert",
            "pascal", "invpascal", "lu", "lu_factor", "lu_solve", "solve_sylvester", "polar",
-           "eigh_tridiagonal"]
+           "eigh_tridiagonal", "sqrtm", "logm", "fractional_matrix_power", "cosm", "sinm", "tanm",
+           "coshm", "sinhm", "tanhm", "signm"]
 
 det, inv, pinv, norm = _la.det, _la.inv, _la.pinv, _la.norm
 
