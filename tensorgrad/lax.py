@@ -5,9 +5,13 @@ slices (start indices clamped into range, as JAX does) and cumulative reductions
 
 tensorgrad runs Python eagerly, so each is the plain Python it stands for: one branch
 taken, a loop run. Every transform differentiates through them as through any Python
-code. Under ``tg.jit`` a loop with concrete bounds is traced unrolled, and a branch or
-a ``while_loop`` condition that depends on a traced value raises ``ConcretizationError``
-(the plan has no runtime branches), as a Python ``if`` on it does.
+code. Under ``tg.jit`` (a plan has no runtime branches) a loop with concrete bounds is
+traced unrolled; a ``cond`` or ``switch`` whose predicate or index the plan traces runs every
+branch and selects each call's result with ``where`` (as JAX does under ``vmap``: the
+branches must return the same structure, shapes and dtypes); dynamic slices with traced
+starts gather at positions the plan computes; a ``fori_loop`` bound or a ``while_loop``
+condition that depends on a traced value raises ``ConcretizationError`` (use ``scan``, a
+Python int or a static argument), as a Python ``if`` on it does.
 """
 from __future__ import annotations
 
@@ -17,7 +21,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import ops as _ops
-from .tensor import Tensor, concrete, shape_of
+from .staging import ConcretizationError, is_staged
+from .tensor import Tensor, concrete, dtype_of, shape_of
 from .tree import tree_flatten, tree_unflatten
 from .lax_ops import (  # noqa: F401  (jax.lax's elementwise and structural primitives)
     RoundingMethod, abs, max, min, pow, round, slice, acos, acosh, add, asin, asinh, atan, atan2, atanh, bitwise_and, bitwise_not,
@@ -60,6 +65,11 @@ stop_gradient = _ops.stop_gradient
 def _scalar(value, name: str, what: str) -> np.ndarray:
     """The concrete 0-d value deciding which code runs (a traced value is read at this point:
     it carries no derivative; under ``tg.jit`` reading it raises ConcretizationError)."""
+    if is_staged(concrete(value)):
+        raise ConcretizationError(
+            f"{name}: the {what} is traced by tg.jit, and a jitted plan is straight-line code: "
+            "the number of steps must be known when it is traced. Pass it as a Python int or "
+            "a static argument (static_argnums), or write the loop with lax.scan")
     v = np.asarray(concrete(value))
     if v.shape != ():
         raise TypeError(f"{name}: the {what} must be a scalar, got shape {v.shape}")
@@ -84,6 +94,12 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_MISS
         if operands:
             raise TypeError("cond: give the operands positionally or as operand=, not both")
         operands = (operand,)
+    if is_staged(concrete(pred)):  # under tg.jit: both branches run, the predicate selects
+        p = concrete(pred)
+        if p.shape != () or p.dtype.kind not in "biuf":
+            raise TypeError(f"cond: the predicate must be a boolean or numeric scalar, got "
+                            f"shape {p.shape} and dtype {p.dtype}")
+        return _select([false_fun(*operands), true_fun(*operands)], [None, p != 0], "cond")
     v = _scalar(pred, "cond", "predicate")
     if v.dtype.kind not in "biuf":
         raise TypeError(f"cond: the predicate must be a boolean or a number, got {v.dtype}")
@@ -92,8 +108,41 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_MISS
 
 def switch(index, branches: Sequence[Callable], *operands):
     """``branches[index](*operands)``, the index clamped to the branches, as ``jax.lax.switch``."""
+    if not branches:
+        raise ValueError("switch: give at least one branch (an empty branch sequence)")
+    if is_staged(concrete(index)):  # under tg.jit: every branch runs, the index selects
+        i = concrete(index)
+        if i.shape != () or i.dtype.kind not in "iu":
+            raise TypeError(f"switch: the branch index must be an integer scalar, got shape "
+                            f"{i.shape} and dtype {i.dtype}")
+        k = np.clip(i, 0, len(branches) - 1)
+        return _select([b(*operands) for b in branches],
+                       [None] + [k == j for j in range(1, len(branches))], "switch")
     k = builtins.min(builtins.max(_integer(index, "switch", "branch index"), 0), len(branches) - 1)
     return branches[k](*operands)
+
+
+def _select(outs: list, picks: list, name: str):
+    """``outs[j]`` where ``picks[j]`` (a traced boolean; the first is the default), leaf by
+    leaf: the branches of a cond or switch whose decision tg.jit traces. As JAX requires,
+    every branch returns the same structure, shapes and dtypes."""
+    flat = [tree_flatten(o) for o in outs]
+    td = flat[0][1]
+    for leaves, other in flat[1:]:
+        if other != td:
+            raise TypeError(f"{name}: the branches return different structures, {td} and {other}; "
+                            "they must match (JAX requires it, and under tg.jit every branch runs)")
+    result = []
+    for col in zip(*[leaves for leaves, _ in flat]):
+        kinds = {(tuple(shape_of(concrete(v))), np.dtype(dtype_of(concrete(v)))) for v in col}
+        if len(kinds) > 1:
+            raise TypeError(f"{name}: the branches return arrays of different shapes or dtypes "
+                            f"{sorted(kinds, key=str)}; they must match, as in JAX")
+        out = col[0]
+        for v, pick in zip(col[1:], picks[1:]):
+            out = _ops.where(pick, v, out)
+        result.append(out)
+    return tree_unflatten(td, result)
 
 
 def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any, *, unroll=None):
@@ -218,14 +267,59 @@ def _starts(operand, start_indices, sizes, name: str) -> tuple:
     return tuple(builtins.slice(b, b + z) for b, z in zip(lo, sizes))
 
 
+def _traced_starts(operand, start_indices, sizes, name: str) -> list:
+    """The clamped starts as :func:`_starts` computes them, for starts that ``tg.jit`` traces:
+    computed in the plan, so each call slices where its own indices say."""
+    shape = tuple(shape_of(concrete(operand)))
+    if len(start_indices) != len(shape) or len(sizes) != len(shape):
+        raise ValueError(f"{name}: {len(start_indices)} start indices and {len(sizes)} sizes for "
+                         f"an operand of shape {shape}")
+    if any(z > d or z < 0 for z, d in zip(sizes, shape)):
+        raise ValueError(f"{name}: slice sizes {tuple(sizes)} do not fit the operand's shape {shape}")
+    starts = []
+    for b, z, d in zip(start_indices, sizes, shape):
+        b = concrete(b)
+        starts.append(np.clip(np.where(b < 0, b + d, b), 0, d - z))
+    return starts
+
+
+def _any_traced(values) -> bool:
+    return builtins.any(is_staged(concrete(v)) for v in values)
+
+
 def dynamic_slice(operand, start_indices: Sequence, slice_sizes: Sequence[int]):
-    """``operand[start : start + size]`` on every axis, starts clamped into range."""
-    return _ops.getitem(operand, _starts(operand, start_indices, tuple(slice_sizes), "dynamic_slice"))
+    """``operand[start : start + size]`` on every axis, starts clamped into range (under
+    ``tg.jit`` the starts may be traced: a gather at the positions each call computes)."""
+    sizes = tuple(slice_sizes)
+    if _any_traced(start_indices):
+        out = operand
+        for axis, (b, z) in enumerate(zip(_traced_starts(operand, start_indices, sizes,
+                                                         "dynamic_slice"), sizes)):
+            out = _ops.take(out, b + np.arange(z), axis=axis)
+        return out
+    return _ops.getitem(operand, _starts(operand, start_indices, sizes, "dynamic_slice"))
 
 
 def dynamic_update_slice(operand, update, start_indices: Sequence):
-    """``operand`` with ``update`` written from ``start_indices`` (clamped into range)."""
-    idx = _starts(operand, start_indices, tuple(shape_of(concrete(update))), "dynamic_update_slice")
+    """``operand`` with ``update`` written from ``start_indices`` (clamped into range; under
+    ``tg.jit`` the starts may be traced: a select between the operand and the update
+    gathered into place)."""
+    sizes = tuple(shape_of(concrete(update)))
+    if _any_traced(start_indices):
+        starts = _traced_starts(operand, start_indices, sizes, "dynamic_update_slice")
+        if 0 in sizes:
+            return operand
+        shape = tuple(shape_of(concrete(operand)))
+        placed, inside = update, None
+        for axis, (b, z, d) in enumerate(zip(starts, sizes, shape)):
+            p = np.arange(d)
+            placed = _ops.take(placed, np.clip(p - b, 0, z - 1), axis=axis)
+            m = np.reshape((p >= b) & (p < b + z), [d if k == axis else 1 for k in range(len(shape))])
+            inside = m if inside is None else inside & m
+        if dtype_of(concrete(placed)) != dtype_of(concrete(operand)):
+            placed = _ops.astype(placed, dtype_of(concrete(operand)))
+        return _ops.where(inside, placed, operand)
+    idx = _starts(operand, start_indices, sizes, "dynamic_update_slice")
     return _ops.at(operand)[idx].set(update)
 
 

@@ -1,0 +1,85 @@
+"""``tg.lax`` control flow and dynamic slicing under ``tg.jit`` with traced decisions.
+
+A plan is straight-line code, so a cond/switch whose predicate or index the plan traces runs
+every branch and selects (as JAX does under vmap); dynamic slices with traced starts gather
+at positions computed in the plan. Each jitted call must equal JAX's for its own inputs.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad.staging import ConcretizationError
+
+jax.config.update("jax_enable_x64", True)
+
+X = np.array([[1.0, -2.0, 3.0, 0.5], [4.0, 5.0, -6.0, 2.0], [0.1, 0.2, 0.3, 0.4]])
+
+
+def _both(f_tg, f_jax, *args):
+    got = tg.jit(f_tg)(*args)
+    want = jax.jit(f_jax)(*args)
+    for g, w in zip(tg.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+        np.testing.assert_allclose(g, w, rtol=1e-13)
+        assert np.asarray(g).dtype == np.asarray(w).dtype
+
+
+@pytest.mark.parametrize("i", [-7, -2, 0, 1, 2, 9])
+def test_dynamic_slices_with_traced_starts(i):
+    i = np.int64(i)
+    _both(lambda x, i: tg.lax.dynamic_slice(x, (i, i + 1), (2, 2)),
+          lambda x, i: jax.lax.dynamic_slice(x, (i, i + 1), (2, 2)), X, i)
+    _both(lambda x, i: tg.lax.dynamic_slice_in_dim(x, i, 3, axis=1),
+          lambda x, i: jax.lax.dynamic_slice_in_dim(x, i, 3, axis=1), X, i)
+    upd = np.array([[10.0, 20.0], [30.0, 40.0]])
+    _both(lambda x, u, i: tg.lax.dynamic_update_slice(x, u, (i, 1)),
+          lambda x, u, i: jax.lax.dynamic_update_slice(x, u, (i, 1)), X, upd, i)
+    _both(lambda x, i: tg.lax.dynamic_update_index_in_dim(x, x[0] * 7, i, 0),
+          lambda x, i: jax.lax.dynamic_update_index_in_dim(x, x[0] * 7, i, 0), X, i)
+    # and their gradients, in the operand and the update
+    gt = tg.jit(tg.grad(lambda x, u, i: tg.sum(tg.lax.dynamic_update_slice(x, u, (i, 1)) ** 2),
+                        argnums=(0, 1)))(X, upd, i)
+    gj = jax.jit(jax.grad(lambda x, u, i: jnp.sum(jax.lax.dynamic_update_slice(x, u, (i, 1)) ** 2),
+                          argnums=(0, 1)))(X, upd, i)
+    for a, b in zip(gt, gj):
+        np.testing.assert_allclose(a, b, rtol=1e-13)
+
+
+def test_cond_and_switch_on_a_traced_value_select_per_call():
+    f_tg = tg.jit(lambda x, i: tg.lax.switch(i, [lambda v: v, lambda v: 2 * v, lambda v: v ** 2], x))
+    f_jax = jax.jit(lambda x, i: jax.lax.switch(i, [lambda v: v, lambda v: 2 * v, lambda v: v ** 2], x))
+    for i in (-3, 0, 1, 2, 5):  # clamped into range, as JAX
+        np.testing.assert_allclose(f_tg(X, np.int64(i)), f_jax(X, np.int64(i)), rtol=1e-15)
+    c_tg = tg.jit(lambda x: tg.lax.cond(tg.sum(x) > 0, lambda v: tg.sin(v), lambda v: -v, x))
+    c_jax = jax.jit(lambda x: jax.lax.cond(jnp.sum(x) > 0, lambda v: jnp.sin(v), lambda v: -v, x))
+    for x in (X, -X):
+        np.testing.assert_allclose(c_tg(x), c_jax(x), rtol=1e-15)
+        # the gradient follows the branch each call takes
+        np.testing.assert_allclose(
+            tg.jit(tg.grad(lambda v: tg.sum(tg.lax.cond(tg.sum(v) > 0, tg.sin, lambda w: -w, v))))(x),
+            jax.jit(jax.grad(lambda v: jnp.sum(jax.lax.cond(jnp.sum(v) > 0, jnp.sin, lambda w: -w, v))))(x),
+            rtol=1e-14)
+    # a pytree output, and the traced predicate of a Python-number pair
+    p_tg = tg.jit(lambda x, i: tg.lax.cond(i > 0, lambda: {"a": x, "b": 1.0}, lambda: {"a": -x, "b": 2.0}))
+    out = p_tg(X, np.int64(0))
+    np.testing.assert_array_equal(out["a"], -X)
+    assert float(out["b"]) == 2.0
+    assert float(p_tg(X, np.int64(3))["b"]) == 1.0
+
+
+def test_traced_branches_must_match_and_loop_bounds_must_be_static():
+    with pytest.raises(TypeError, match="different shapes"):
+        tg.jit(lambda x, i: tg.lax.cond(i > 0, lambda: x, lambda: x[0]))(X, np.int64(1))
+    with pytest.raises(TypeError, match="different structures"):
+        tg.jit(lambda x, i: tg.lax.switch(i, [lambda: (x, x), lambda: x]))(X, np.int64(1))
+    with pytest.raises(ValueError, match="at least one branch"):
+        tg.lax.switch(0, [])
+    with pytest.raises(ConcretizationError, match="fori_loop: the upper bound is traced"):
+        tg.jit(lambda x, n: tg.lax.fori_loop(0, n, lambda k, c: c + x, x))(X, np.int64(2))
+    with pytest.raises(ConcretizationError, match="while_loop"):
+        tg.jit(lambda x: tg.lax.while_loop(lambda c: tg.sum(c) < 100, lambda c: c * 2, x))(X)
+    # eagerly and with static bounds they run as before
+    assert tg.jit(lambda x: tg.lax.fori_loop(0, 3, lambda k, c: c + x, x))(X).tolist() == (4 * X).tolist()
