@@ -18,7 +18,7 @@ import numpy as np
 
 from . import ops as _ops
 from .tensor import Tensor, concrete, shape_of
-from .tree import tree_flatten, tree_unflatten
+from .tree import _dict_keys, tree_flatten, tree_unflatten
 
 __all__ = ["vmap"]
 
@@ -28,10 +28,10 @@ def _spread_axes(axes, tree, what: str) -> list:
     if axes is None or isinstance(axes, (int, np.integer)):
         return [axes] * len(tree_flatten(tree)[0])
     if isinstance(axes, (list, tuple)) and isinstance(tree, (list, tuple)) and len(axes) == len(tree) \
-            and not hasattr(axes, "_fields"):
+            and (not hasattr(axes, "_fields") or type(axes) is type(tree)):  # (a namedtuple: its own)
         return [a for sub_axes, sub in zip(axes, tree) for a in _spread_axes(sub_axes, sub, what)]
     if isinstance(axes, dict) and isinstance(tree, dict) and set(axes) == set(tree):
-        return [a for k in sorted(tree) for a in _spread_axes(axes[k], tree[k], what)]
+        return [a for k in _dict_keys(tree) for a in _spread_axes(axes[k], tree[k], what)]
     raise ValueError(f"vmap: {what} {axes!r} does not match the structure of the arguments "
                      f"({tree_flatten(tree)[1]}); give an int, None, or a tuple/list/dict "
                      "prefix of the arguments with one entry per argument")
@@ -82,11 +82,14 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
             raise ValueError(f"vmap: axis_size={axis_size} but the mapped arguments have size "
                              f"{next(iter(sizes))} along their mapped axes")
         n = sizes.pop() if sizes else int(axis_size)
-        if n == 0:  # no call to run: the output's structure from one call on zeros (JAX traces)
-            sliced = [v if m is None else np.zeros(shape_of(concrete(m))[1:], np.result_type(concrete(m)))
-                      for v, m in zip(leaves, moved)]
-            a, k = tree_unflatten(td, sliced)
-            return _empty_outputs(fun(*a, **k), out_axes)
+        if n == 0:  # no call to run: the output's structure from one call on stand-ins
+            specs = [None if m is None else (shape_of(concrete(m))[1:], np.result_type(concrete(m)))
+                     for m in moved]
+
+            def probe(stand_ins):
+                a, k = tree_unflatten(td, [v if s is None else s for v, s in zip(leaves, stand_ins)])
+                return fun(*a, **k)
+            return _empty_outputs(call_on_stand_ins(probe, specs, "vmap"), out_axes)
         # plain arrays are mapped as (untraced) Tensors, so that the function sees what JAX
         # gives it (x.at[...], x.astype, ...); its results come back as plain arrays then
         lift = not any(isinstance(v, Tensor) for v in leaves)
@@ -133,6 +136,34 @@ def _stack_outputs(outs: list, out_axes, n: int):
             continue
         result.append(_ops.stack(column, axis=ax))
     return tree_unflatten(td, result)
+
+
+def _stand_in(shape: tuple, dtype, benign: bool):
+    """A slice that is never computed with, only shown to the function to learn its output
+    shapes: zeros, or (``benign``) ones with identity matrices in square trailing axes."""
+    if not benign or np.dtype(dtype).kind not in "fc":
+        return np.zeros(shape, dtype)
+    if len(shape) >= 2 and shape[-1] == shape[-2]:
+        return np.broadcast_to(np.eye(shape[-1], dtype=dtype), shape).copy()
+    return np.ones(shape, dtype)
+
+
+def call_on_stand_ins(probe: Callable, specs: list, where: str):
+    """``probe(stand_ins)`` for a map over zero slices (``specs``: (shape, dtype) per mapped
+    leaf, None for the others), which has no slice to call the function on. JAX traces it
+    abstractly; here it runs once on zeros, and if that raises, on ones with identity
+    matrices (what ``cholesky``, ``inv`` or ``log`` accept). Only the output's shapes and
+    dtypes are used."""
+    try:
+        return probe([None if s is None else _stand_in(*s, False) for s in specs])
+    except Exception as first:
+        try:
+            return probe([None if s is None else _stand_in(*s, True) for s in specs])
+        except Exception:
+            first.add_note(f"{where}: the mapped axis has size 0, so the function ran once on a "
+                           "stand-in slice of zeros (and of ones) to learn its output shapes, "
+                           "and that call failed")
+            raise first from None
 
 
 def _empty_outputs(out, out_axes):

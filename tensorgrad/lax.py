@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import ops as _ops
+from .batching import call_on_stand_ins
 from .staging import ConcretizationError, is_staged
 from .tensor import Tensor, concrete, dtype_of, shape_of
 from .tree import tree_flatten, tree_unflatten
@@ -188,9 +189,9 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
     if reverse:
         ys.reverse()
     if not ys:  # no step: ys of the shapes one step would give, with a leading 0
-        x = tree_unflatten(td, [np.zeros(shape_of(concrete(v))[1:], np.result_type(concrete(v)))
-                                for v in leaves]) if leaves else None
-        _, y = f(init, x)
+        specs = [(shape_of(concrete(v))[1:], np.result_type(concrete(v))) for v in leaves]
+        _, y = call_on_stand_ins(lambda xs_: f(init, tree_unflatten(td, xs_) if leaves else None),
+                                 specs, "scan")
         y_leaves, y_td = tree_flatten(y)
         return carry, tree_unflatten(y_td, [np.zeros((0,) + tuple(shape_of(concrete(v))),
                                                      np.result_type(concrete(v))) for v in y_leaves])

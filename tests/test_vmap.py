@@ -71,3 +71,31 @@ def test_the_mapped_function_sees_jax_like_arrays():
     np.testing.assert_allclose(out, np.where(np.arange(4) == 1, 3.0, 1.0)[None].repeat(3, 0))
     s, d = tg.vmap(lambda z: (z.sum(), {"a": z.astype(np.float32) * 2}))(x)
     assert type(s) is np.ndarray and d["a"].dtype == np.float32
+
+
+def test_a_zero_size_map_learns_its_output_shapes_from_a_stand_in_slice():
+    # JAX traces abstractly; tensorgrad calls the function once on zeros, and where that raises
+    # (cholesky, inv of a zero matrix) on ones with identity matrices
+    empty = np.zeros((0, 3, 3))
+    assert tg.vmap(tg.linalg.cholesky)(empty).shape == (0, 3, 3)
+    assert tg.vmap(tg.linalg.inv, out_axes=1)(empty).shape == (3, 0, 3)
+    assert tg.lax.scan(lambda c, m: (c, tg.linalg.cholesky(m)), 0.0, empty)[1].shape == (0, 3, 3)
+    assert tg.vmap(lambda v: tg.log(v).sum())(np.zeros((0, 4))).shape == (0,)
+
+    def always_fails(v):
+        raise ValueError("no")
+    with pytest.raises(ValueError, match="no") as err:
+        tg.vmap(always_fails)(np.zeros((0, 2)))
+    assert any("stand-in" in n for n in getattr(err.value, "__notes__", []))
+
+
+def test_namedtuple_and_ordered_dict_in_axes_are_prefixes_of_their_arguments():
+    import collections
+    NT = collections.namedtuple("NT", "a b")
+    x = NT(np.ones((3, 4)), np.arange(4.0))
+    out = tg.vmap(lambda t: t.a * t.b, in_axes=(NT(0, None),))(x)
+    np.testing.assert_array_equal(out, np.ones((3, 4)) * np.arange(4.0))
+    od = collections.OrderedDict([("z", np.ones((3, 2))), ("a", np.arange(3.0))])
+    axes = collections.OrderedDict([("z", 1), ("a", None)])
+    out = tg.vmap(lambda d: d["z"] + d["a"], in_axes=(axes,))(od)
+    np.testing.assert_array_equal(out, np.ones((2, 3)) + np.arange(3.0))
