@@ -118,7 +118,7 @@ def test_at_under_jit_and_its_errors():
         t.at[0].set(1.0, mode="wrap")
     with pytest.raises(TypeError, match=r"unexpected keyword\(s\) \['foo'\]"):
         t.at[0].add(1.0, foo=1)
-    with pytest.raises(NotImplementedError, match="under tg.jit the index must be a constant"):
+    with pytest.raises(NotImplementedError, match="under tg.jit a traced index must be integer scalars"):
         tg.jit(lambda v, i: v.at[i].set(0.0))(X, np.array([0]))
     with pytest.raises(TypeError, match=r"t = t\.at\[index\]\.set\(value\)"):
         t[0] = 1.0

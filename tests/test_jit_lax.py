@@ -83,3 +83,36 @@ def test_traced_branches_must_match_and_loop_bounds_must_be_static():
         tg.jit(lambda x: tg.lax.while_loop(lambda c: tg.sum(c) < 100, lambda c: c * 2, x))(X)
     # eagerly and with static bounds they run as before
     assert tg.jit(lambda x: tg.lax.fori_loop(0, 3, lambda k, c: c + x, x))(X).tolist() == (4 * X).tolist()
+
+
+@pytest.mark.parametrize("i", [0, 2, -1, 5, -7])
+def test_index_updates_at_traced_integer_scalars(i):
+    # x.at[i].set(v) with i traced: a select with a mask the plan computes; an out-of-bounds
+    # index updates nothing, as JAX's updates under jit (mode="clip" clamps it)
+    x = np.arange(12.0).reshape(3, 4)
+    i = np.int64(i)
+    for meth, args in [("set", (9.0,)), ("add", (np.arange(4.0),)), ("multiply", (2.0,)),
+                       ("min", (3.0,)), ("max", (6.0,))]:
+        _both(lambda x, i: getattr(x.at[i], meth)(*args), lambda x, i: getattr(x.at[i], meth)(*args), x, i)
+    _both(lambda x, i: x.at[i, 1].set(-1.0), lambda x, i: x.at[i, 1].set(-1.0), x, i)
+    _both(lambda x, i: x.at[i].set(1.0, mode="clip"), lambda x, i: x.at[i].set(1.0, mode="clip"), x, i)
+    gt = tg.jit(tg.grad(lambda x, v, i: tg.sum(x.at[i].set(v) ** 2), argnums=(0, 1)))(x, np.ones(4), i)
+    gj = jax.jit(jax.grad(lambda x, v, i: jnp.sum(x.at[i].set(v) ** 2), argnums=(0, 1)))(x, np.ones(4), i)
+    for a, b in zip(gt, gj):
+        np.testing.assert_allclose(a, b, rtol=1e-14)
+
+
+def test_a_scan_writing_a_buffer_at_its_step_under_jit():
+    # (the carry starts as a NumPy array, which has no .at and cannot be indexed by a traced
+    # value: tg.at(buf) and lax.dynamic_index_in_dim are the spellings that work on both)
+    def fill(m, at, steps):
+        def body(buf, k):
+            prev = m.lax.dynamic_index_in_dim(buf, k - 1, keepdims=False)
+            return at(buf)[k].set(prev * 2.0 + 1.0), prev
+        return m.lax.scan(body, np.zeros(5), steps)
+    got = tg.jit(lambda s: fill(tg, tg.at, s))(np.arange(5))
+    want = jax.jit(lambda s: fill(jax, lambda b: b.at, s))(np.arange(5))
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(NotImplementedError, match="integer scalars"):
+        tg.jit(lambda x, idx: x.at[idx].set(0.0))(np.ones(4), np.array([0, 2]))

@@ -13,6 +13,11 @@ more than once takes every update in order, as NumPy's ``ufunc.at`` does:
 ``add`` sums them, ``multiply`` multiplies them, ``min``/``max`` keep the
 extreme, ``apply`` applies the function once per occurrence, and ``set``
 keeps the last value written (NumPy's ``t[index] = v`` order).
+
+Under ``tg.jit`` an index is a constant of the plan, except integer scalars the plan
+traces (``x.at[i].set(v)`` with ``i`` an argument, or a step of ``lax.scan``): those update
+through a mask computed for each call, and an out-of-bounds one updates nothing (JAX's rule
+for updates under jit).
 """
 from __future__ import annotations
 
@@ -213,6 +218,10 @@ def _apply(ref: _Update, name: str, values, combine, kwargs, label: str | None =
         dt = np.result_type(dt, dtype_of(concrete(values)), np.float64 if dt.kind != "b" else dt)
         dt = dt if dt.kind == "f" else np.dtype(np.float64)
         x = astype(x, dt)
+    traced = _traced_scalars(ref.index)
+    if traced is not None:
+        return _apply_traced(x, traced, name, values, combine, label, mode,
+                             kwargs.get("wrap_negative_indices", True), dt)
     pos = _positions(x, ref.index, label, mode, kwargs.get("wrap_negative_indices", True))
     if name != "apply":
         vs = shape_of(concrete(values))
@@ -265,6 +274,59 @@ def _apply(ref: _Update, name: str, values, combine, kwargs, label: str | None =
                 new = astype(new, dt)
         out = where(mask.reshape(xs), reshape(getitem(new, spread), xs), out)
     return out
+
+
+def _traced_scalars(index):
+    """The integer scalars of an index that ``tg.jit`` traces (one per leading axis), or None
+    for an index with nothing traced in it."""
+    items = index if isinstance(index, tuple) else (index,)
+    items = tuple(concrete(i) if isinstance(i, Tensor) else i for i in items)
+    if not any(is_staged(i) for i in items):
+        return None
+    for i in items:
+        dt = np.dtype(dtype_of(i)) if is_staged(i) or isinstance(i, (np.ndarray, np.generic)) else None
+        if not (isinstance(i, (int, np.integer)) and not isinstance(i, bool)) and \
+                not (dt is not None and dt.kind in "iu" and np.shape(i) == ()):
+            raise NotImplementedError(
+                "at[...]: under tg.jit a traced index must be integer scalars, one per leading "
+                f"axis (x.at[i].set(v), x.at[i, j].add(v)); got {index!r}. Index with a constant "
+                "array or slice, or select with tg.where")
+    return items
+
+
+def _apply_traced(x, idx, name, values, combine, label, mode, wrap, dt):
+    """An update at integer scalars that ``tg.jit`` traces: a select between the array and
+    the updated rows, with the mask computed in the plan for each call. An out-of-bounds
+    index updates nothing (JAX's rule for updates under jit); ``mode="clip"`` clamps it."""
+    xs = tuple(shape_of(concrete(x)))
+    if len(idx) > len(xs):
+        raise IndexError(f"at[...].{label}: {len(idx)} indices for an array of shape {xs}")
+    mask = None
+    for a, i in enumerate(idx):
+        n = xs[a]
+        if wrap:
+            i = np.where(i < 0, i + n, i)
+        if mode == "clip":
+            i = np.clip(i, 0, n - 1)
+        m = np.reshape(np.arange(n) == i, [n if b == a else 1 for b in range(len(xs))])
+        mask = m if mask is None else mask & m
+    if name != "apply":
+        vs = shape_of(concrete(values))
+        rows = xs[len(idx):]
+        if len(vs) > len(rows) or np.broadcast_shapes(vs, rows) != rows:
+            raise ValueError(f"at[...].{label}: values of shape {vs} cannot be broadcast to the "
+                             f"indexed shape {rows} (array of shape {xs})")
+        if dtype_of(concrete(values)) != dt:
+            values = astype(values, dt)
+        values = broadcast_to(values, xs)
+    if name == "set":
+        new = values
+    elif name == "add":
+        new = x + values
+    else:
+        new = combine(x, values)
+    out = where(mask, new, x)
+    return out if dtype_of(concrete(out)) == dt else astype(out, dt)
 
 
 @function
