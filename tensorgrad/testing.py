@@ -22,7 +22,7 @@ import numpy as np
 from .registry import REGISTRY, Example, Op
 
 __all__ = ["Case", "op_cases", "default_examples", "jax_reference", "sample", "Probes",
-           "References", "jax_references", "case_group"]
+           "References", "jax_references", "case_group", "central_difference_gradient"]
 
 # Shapes every elementwise op runs on: scalars, size-1 axes and broadcast pairs.
 UNARY_SHAPES = [(), (3,), (3, 1), (1, 4), (2, 3, 4)]
@@ -53,6 +53,19 @@ class Case:
     @property
     def diff_args(self) -> list:
         return [self.args[i] for i in self.diff]
+
+
+def central_difference_gradient(f: Callable, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """The gradient of a scalar NumPy function ``f`` at ``x`` by central differences, one
+    entry at a time: (f(x + eps·eᵢ) − f(x − eps·eᵢ)) / (2·eps). A reference for tests (error
+    about eps² times the third derivative)."""
+    x = np.asarray(x, dtype=float)
+    g = np.zeros_like(x)
+    for i in np.ndindex(*x.shape):
+        e = np.zeros_like(x)
+        e[i] = eps
+        g[i] = (f(x + e) - f(x - e)) / (2 * eps)
+    return g
 
 
 def default_examples(op: Op) -> list[Example]:

@@ -11,6 +11,7 @@ import scipy.integrate as si
 from jax.experimental.ode import odeint as jax_odeint
 
 import tensorgrad as tg
+from tensorgrad.testing import central_difference_gradient
 from tensorgrad.scipy import integrate as tsi
 
 RNG = np.random.default_rng(5)
@@ -59,15 +60,6 @@ def test_simpson_exactness():
     assert tsi.simpson(x ** 2, x=x) == pytest.approx((x[-1] ** 3 - x[0] ** 3) / 3.0, rel=1e-12)
 
 
-def _finite_difference(f, x, eps=1e-6):
-    g = np.zeros_like(x)
-    for i in np.ndindex(*x.shape):
-        e = np.zeros_like(x)
-        e[i] = eps
-        g[i] = (f(x + e) - f(x - e)) / (2 * eps)
-    return g
-
-
 def test_sample_rule_derivatives():
     y, x = RNG.normal(size=(2, 6)), np.cumsum(RNG.uniform(0.2, 1.0, size=6))
     w = RNG.normal(size=2)
@@ -86,9 +78,9 @@ def test_sample_rule_derivatives():
         ours, theirs = getattr(tsi, name), getattr(si, name)
         wo = RNG.normal(size=np.shape(theirs(y, x=x)))
         gy, gx = tg.grad(lambda a, b: tg.sum(ours(a, x=b) * wo), argnums=(0, 1))(y, x)
-        np.testing.assert_allclose(gy, _finite_difference(lambda v: np.sum(theirs(v, x=x) * wo), y),
+        np.testing.assert_allclose(gy, central_difference_gradient(lambda v: np.sum(theirs(v, x=x) * wo), y),
                                    rtol=1e-7, atol=1e-9, err_msg=name)
-        np.testing.assert_allclose(gx, _finite_difference(lambda v: np.sum(theirs(y, x=v) * wo), x),
+        np.testing.assert_allclose(gx, central_difference_gradient(lambda v: np.sum(theirs(y, x=v) * wo), x),
                                    rtol=1e-6, atol=1e-8, err_msg=name)
     gdx = tg.grad(lambda d: tg.sum(tsi.simpson(y, dx=d)))(0.4)
     assert gdx == pytest.approx(float(np.sum(si.simpson(y, dx=1.0))), rel=1e-12)   # linear in dx

@@ -9,6 +9,7 @@ import pytest
 import scipy.signal as ss
 
 import tensorgrad as tg
+from tensorgrad.testing import central_difference_gradient
 from tensorgrad.scipy import signal as tss
 
 RNG = np.random.default_rng(11)
@@ -128,15 +129,6 @@ def test_fftconvolve_over_some_axes_differentiates_as_jax():
         np.testing.assert_allclose(mine, np.asarray(theirs), rtol=1e-9, atol=1e-11)
 
 
-def _finite_difference(f, x, eps=1e-6):
-    g = np.zeros_like(x)
-    for i in np.ndindex(*x.shape):
-        e = np.zeros_like(x)
-        e[i] = eps
-        g[i] = (f(x + e) - f(x - e)) / (2 * eps)
-    return g
-
-
 @pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
 def test_boundaries_and_fillvalue_against_finite_differences(boundary):
     x, y = _pair((4, 3), (3, 2))
@@ -145,8 +137,8 @@ def test_boundaries_and_fillvalue_against_finite_differences(boundary):
         f = lambda a, b, fv: tg.sum(getattr(tss, fn)(a, b, "full", boundary, fv) * w)  # noqa: E731
         ref = lambda a, b, fv: float(np.sum(getattr(ss, fn)(a, b, "full", boundary, fv) * w))  # noqa: E731
         ga, gb, gf = tg.grad(f, argnums=(0, 1, 2))(x, y, 0.7)
-        np.testing.assert_allclose(ga, _finite_difference(lambda v: ref(v, y, 0.7), x), rtol=1e-6, atol=1e-8)
-        np.testing.assert_allclose(gb, _finite_difference(lambda v: ref(x, v, 0.7), y), rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(ga, central_difference_gradient(lambda v: ref(v, y, 0.7), x), rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(gb, central_difference_gradient(lambda v: ref(x, v, 0.7), y), rtol=1e-6, atol=1e-8)
         expected_gf = 0.0 if boundary != "fill" else (ref(x, y, 1.7) - ref(x, y, 0.7))  # linear in fv
         np.testing.assert_allclose(gf, expected_gf, rtol=1e-8, atol=1e-10)
 

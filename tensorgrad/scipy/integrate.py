@@ -172,6 +172,17 @@ def _simpson_first(y, h):
     return a / 6.0 * ((3.0 - r) * f1 + (3.0 + q + r) * f2 - q * f3)
 
 
+def _per_row(what: str, v, lead: tuple, ax: int):
+    """``cumulative_simpson``'s ``dx`` or ``initial``: a scalar, or one value per row of y
+    (y's shape with a 1 on the integration axis), moved so that axis is last."""
+    v = _floating(v)
+    want = tuple(np.moveaxis(np.empty(lead + (1,)), -1, ax).shape)
+    if len(shape_of(v)) and shape_of(v) != want:
+        raise ValueError(f"cumulative_simpson: {what} must be a scalar or have shape {want}, "
+                         f"got {shape_of(v)}")
+    return moveaxis(v, ax, -1) if len(shape_of(v)) and ax != -1 else v
+
+
 def cumulative_simpson(y: ArrayLike, *, x: ArrayLike | None = None, dx=1.0, axis: int = -1,
                        initial=None) -> Array:
     """The running integral of ``y`` along ``axis`` by Simpson's rule (SciPy's
@@ -186,13 +197,7 @@ def cumulative_simpson(y: ArrayLike, *, x: ArrayLike | None = None, dx=1.0, axis
     ax = negative_axis(axis, nd, "cumulative_simpson")
     lead = shape_of(ym)[:-1]
     if xm is None:
-        dx = _floating(dx)
-        want = tuple(np.moveaxis(np.empty(lead + (1,)), -1, ax).shape)
-        if len(shape_of(dx)) and shape_of(dx) != want:
-            raise ValueError(f"cumulative_simpson: dx must be a scalar or have shape {want}, "
-                             f"got {shape_of(dx)}")
-        if len(shape_of(dx)):
-            dx = moveaxis(dx, ax, -1) if ax != -1 else dx
+        dx = _per_row("dx", dx, lead, ax)
         h = zeros(lead + (n - 1,), np.result_type(dtype_of(ym), dtype_of(dx))) + dx
     else:
         h = xm[..., 1:] - xm[..., :-1] + zeros(lead + (n - 1,), np.dtype(dtype_of(ym)))
@@ -207,14 +212,7 @@ def cumulative_simpson(y: ArrayLike, *, x: ArrayLike | None = None, dx=1.0, axis
         pick = np.where((i % 2 == 0) & (i < n - 2), i, n - 2 + i - 1)
         res = cumsum(concatenate([fwd, bwd], axis=-1)[..., pick], axis=-1)
     if initial is not None:
-        initial = _floating(initial)
-        want = tuple(np.moveaxis(np.empty(lead + (1,)), -1, ax).shape)
-        if len(shape_of(initial)) and shape_of(initial) != want:
-            raise ValueError(f"cumulative_simpson: initial must be a scalar or have shape {want}, "
-                             f"got {shape_of(initial)}")
-        if len(shape_of(initial)):
-            initial = moveaxis(initial, ax, -1) if ax != -1 else initial
-        res = _prepend(res, initial)
+        res = _prepend(res, _per_row("initial", initial, lead, ax))
     return moveaxis(res, -1, ax) if ax != -1 else res
 
 
