@@ -146,18 +146,45 @@ def _select(outs: list, picks: list, name: str):
     return tree_unflatten(td, result)
 
 
+def _carry_type(carry) -> tuple:
+    """A loop carry's type as JAX compares it: its structure, and each leaf's shape and dtype
+    (None for a Python number, whose dtype is weak)."""
+    leaves, td = tree_flatten(carry)
+    return td, [(tuple(shape_of(concrete(v))),
+                 None if isinstance(v, (bool, int, float)) else np.dtype(dtype_of(concrete(v))))
+                for v in leaves]
+
+
+def _same_carry(name: str, want: tuple, carry) -> None:
+    """Raise, as JAX does, when a body function returns a carry of another type than it got."""
+    got = _carry_type(carry)
+    if got[0] != want[0]:
+        raise TypeError(f"{name}: the body function returned a carry of structure {got[0]} for "
+                        f"one of structure {want[0]}; they must be equal, as in JAX")
+    for k, ((s1, d1), (s2, d2)) in enumerate(zip(want[1], got[1])):
+        if s1 != s2 or (d1 is not None and d2 is not None and d1 != d2):
+            raise TypeError(f"{name}: the body function returned a carry whose leaf {k} has shape "
+                            f"{s2} and dtype {d2} for one of shape {s1} and dtype {d1}; a carry "
+                            "must keep its shapes and dtypes, as in JAX")
+
+
 def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any, *, unroll=None):
     """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)`` (``unroll``, JAX's
-    compilation hint, is accepted and changes nothing)."""
+    compilation hint, is accepted and changes nothing). The carry keeps its type, as JAX
+    requires."""
     val = init_val
+    want = _carry_type(init_val)
     for i in range(_integer(lower, "fori_loop", "lower bound"), _integer(upper, "fori_loop", "upper bound")):
         val = body_fun(i, val)
+        _same_carry("fori_loop", want, val)
     return val
 
 
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any):
-    """``val = body_fun(val)`` while ``cond_fun(val)`` (a boolean scalar, as JAX requires)."""
+    """``val = body_fun(val)`` while ``cond_fun(val)`` (a boolean scalar, as JAX requires); the
+    carry keeps its type."""
     val = init_val
+    want = _carry_type(init_val)
     while True:
         c = _scalar(cond_fun(val), "while_loop", "value of cond_fun")
         if c.dtype != bool:
@@ -165,6 +192,7 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any):
         if not c:
             return val
         val = body_fun(val)
+        _same_carry("while_loop", want, val)
 
 
 def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reverse: bool = False,
@@ -181,10 +209,15 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
     if n is None:
         raise ValueError("scan: give xs or length")
     carry, ys = init, []
+    want = _carry_type(init)
     steps = range(n - 1, -1, -1) if reverse else range(n)
     for i in steps:
         x = tree_unflatten(td, [v[i] for v in leaves]) if leaves else None
-        carry, y = f(carry, x)
+        out = f(carry, x)
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise TypeError("scan: the body function must return a pair (carry, y)")
+        carry, y = out
+        _same_carry("scan", want, carry)
         ys.append(y)
     if reverse:
         ys.reverse()

@@ -116,3 +116,17 @@ def test_a_scan_writing_a_buffer_at_its_step_under_jit():
         np.testing.assert_array_equal(a, b)
     with pytest.raises(NotImplementedError, match="integer scalars"):
         tg.jit(lambda x, idx: x.at[idx].set(0.0))(np.ones(4), np.array([0, 2]))
+
+
+def test_a_loop_carry_keeps_its_type_as_in_jax():
+    x, xs = np.array([1.0, 2.0, 3.0]), np.ones((4, 3))
+    with pytest.raises(TypeError, match="scan: .*shape"):
+        tg.lax.scan(lambda c, r: (c[:2], r), x, xs)
+    with pytest.raises(TypeError, match="scan: .*structure"):
+        tg.lax.scan(lambda c, r: ((c, c), r), x, xs)
+    with pytest.raises(TypeError, match="while_loop: .*shape"):
+        tg.lax.while_loop(lambda c: c.shape[0] < 3, lambda c: tg.concatenate([c, c]), np.ones(1))
+    with pytest.raises(TypeError, match="fori_loop: .*dtype"):
+        tg.lax.fori_loop(0, 2, lambda i, c: c * 0.5, np.ones(2, dtype=np.int64))
+    # a Python number's dtype is weak: a float carry may start as 0.0
+    assert float(tg.lax.fori_loop(0, 3, lambda i, c: c + np.float64(i), 0.0)) == 3.0
