@@ -32,9 +32,10 @@ def _spread_axes(axes, tree, what: str) -> list:
         return [a for sub_axes, sub in zip(axes, tree) for a in _spread_axes(sub_axes, sub, what)]
     if isinstance(axes, dict) and isinstance(tree, dict) and set(axes) == set(tree):
         return [a for k in _dict_keys(tree) for a in _spread_axes(axes[k], tree[k], what)]
-    raise ValueError(f"vmap: {what} {axes!r} does not match the structure of the arguments "
+    which = "arguments" if what == "in_axes" else "outputs"
+    raise ValueError(f"vmap: {what} {axes!r} does not match the structure of the {which} "
                      f"({tree_flatten(tree)[1]}); give an int, None, or a tuple/list/dict "
-                     "prefix of the arguments with one entry per argument")
+                     f"prefix of the {which} with one entry per {which[:-1]}")
 
 
 def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
