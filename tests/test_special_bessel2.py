@@ -379,3 +379,11 @@ def test_under_jit_the_branches_follow_the_new_values():
         b = np.array([-1.0, 3.0, 0.0])  # NaN, finite and infinite slopes the trace never saw
         np.testing.assert_array_equal(jg(b), g(b))
         assert jg.cache_size() == 1
+
+
+def test_huber_slope_with_a_python_number_delta():
+    # ~(2.0 >= 0) is ~True = -2 (truthy): every entry was taken for a bad delta, NaN slopes
+    r = np.array([0.5, 1.0, 3.0, -5.0])
+    for delta in (2.0, 2, np.float64(2.0)):
+        g = tg.grad(lambda v: tg.sum(tg.special.huber(delta, v)))(r)
+        np.testing.assert_array_equal(g, [0.5, 1.0, 2.0, -2.0])

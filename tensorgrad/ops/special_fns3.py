@@ -417,7 +417,7 @@ rgamma = elementwise(
 # ---- huber, pseudo_huber ---------------------------------------------------------------------------
 def _huber_masks(delta, r):
     dv, rv = concrete(delta), concrete(r)
-    bad = ~(dv >= 0) | (np.isinf(dv) & np.isinf(rv))  # inf (delta < 0), NaN, or inf·inf
+    bad = np.logical_not(np.greater_equal(dv, 0)) | (np.isinf(dv) & np.isinf(rv))  # inf (delta < 0), NaN, or inf·inf
     return bad, np.less_equal(np.abs(rv), dv)
 
 
@@ -453,7 +453,7 @@ def _pseudo_huber_masks(delta, r):
     ok = (dv >= 0) & np.isfinite(dv)
     at0 = ok & np.equal(dv, 0) & np.equal(rv, 0)  # the value is 0 on the line delta = 0
     far = ok & np.isinf(rv)
-    return ~ok | at0 | far | np.isnan(rv), at0, far, rv
+    return np.logical_not(ok) | at0 | far | np.isnan(rv), at0, far, rv
 
 
 def _pseudo_huber_dr(out, delta, r):
