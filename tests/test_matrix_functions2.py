@@ -255,6 +255,20 @@ def test_functions_at_their_singularities():
         tsl.signm(np.array([[0.0, -1.0], [1.0, 0.0]]))
     with pytest.raises(np.linalg.LinAlgError, match="tanm: .*pole"):
         tsl.tanm(np.diag([np.pi / 2, 1.0]))
+    with pytest.raises(np.linalg.LinAlgError, match="tanhm: .*pole"):     # eigenvalues ±iπ/2
+        tsl.tanhm(np.array([[0.0, -np.pi / 2], [np.pi / 2, 0.0]]))
+
+
+def test_tangents_of_widely_spread_eigenvalues_are_not_poles():
+    # cosh(40) ≈ 1e17 next to cosh(0) = 1 makes coshm(A) numerically singular, yet tanh is
+    # perfectly defined there: the pole test looks at the eigenvalues, not at coshm's condition
+    B = np.array([[0.5, 1.0], [0.0, 40.0]])
+    T = tsl.tanhm(B)
+    np.testing.assert_allclose(np.diag(T), np.tanh(np.diag(B)), rtol=1e-14)
+    np.testing.assert_allclose(T, np.linalg.solve(sl.coshm(B), sl.sinhm(B)), rtol=1e-14)
+    np.testing.assert_allclose(tsl.tanm(np.diag([0.1, 1e-300])), np.diag([np.tan(0.1), 1e-300]))
+    g = tg.grad(lambda a: tg.sum(tsl.tanhm(a)))(B)
+    assert np.all(np.isfinite(g))
     with pytest.raises(ValueError, match="sqrtm: A \\(shape \\(2, 2\\)\\) has infinite or NaN"):
         tsl.sqrtm(np.array([[1.0, np.nan], [0.0, 1.0]]))
     with pytest.raises(NotImplementedError, match="disp=False"):

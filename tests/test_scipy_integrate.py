@@ -206,3 +206,20 @@ def test_odeint_errors():
         tsi.odeint(decay, np.ones(2), np.ones((2, 2)), 0.5)
     with pytest.raises(RuntimeError, match="step size fell"):   # y' = y² blows up at t = 1
         tsi.odeint(lambda y, s: y * y, np.ones(1), np.array([0.0, 2.0]))
+    # a traced closure that func only reads after the first steps is refused too
+    with pytest.raises(TypeError, match="odeint: .*tg.jit"):
+        tg.jit(lambda b: tsi.odeint(lambda y, s: -y if s < 0.5 else -b * y, np.ones(1), t))(k)
+
+
+def test_odeint_propagates_a_nan_or_infinite_start_instead_of_searching_forever():
+    t = np.array([0.0, 1.0, 2.0])
+    out = tsi.odeint(decay, np.array([np.nan, 1.0]), t, 0.5)
+    assert out.shape == (3, 2) and np.isnan(out[1:, 0]).all() and np.isnan(out[0, 0])
+    out = tsi.odeint(lambda y, s: y * np.nan, np.ones(1), t)       # the RHS is NaN at t[0]
+    assert out[0, 0] == 1.0 and np.isnan(out[1:]).all()
+    out = tsi.odeint(decay, np.array([np.inf]), t, 0.5)
+    assert out[0, 0] == np.inf and not np.isfinite(out[1:]).any()
+    g = tg.grad(lambda y0: tsi.odeint(lambda y, s: -y * y, y0, t)[-1].sum())(np.array([np.nan]))
+    assert np.isnan(g).all()
+    with pytest.raises(RuntimeError, match="NaN"):     # NaN only later: the step search gives up
+        tsi.odeint(lambda y, s: -y if s < 0.5 else y * np.nan, np.ones(1), t)

@@ -64,7 +64,7 @@ from ._util import concrete, dtype_of, may_any, on_a_trace
 from .elementwise import _slope, _steep, cos, exp, nan_slope, sign, sin, where
 from .elementwise import abs as _abs
 from .elementwise_more import hypot
-from .special_fns import _FAR_POLE, _guarded, _in_float_of, _pole, digamma, gamma
+from .special_fns import _FAR_POLE, _guarded, _in_float_of, _large_z_slope, _pole, digamma, gamma
 from .special_fns2 import _no_derivative
 
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2.0
@@ -263,12 +263,15 @@ def _ive_parts(out, v, z):
     fill = _fill_like(np.where(steep, np.inf, np.nan), out)
 
     def formula(o, a, b):
-        return 0.5 * (ive(a - 1, b) + ive(a + 1, b)) - sign(b) * o
+        return _large_z_slope("i", a, b, lambda y, oo: 0.5 * (ive(a - 1, y) + ive(a + 1, y))
+                              - sign(y) * (ive(a, y) if oo is None else oo), o, at_inf=False)
     return _guard(off, fill, formula, (out, v, z), (z,)), np.broadcast_to(steep, np.shape(fill))
 
 
 def _kve_formula(v, z):
-    return kve(v, z) - 0.5 * (kve(v - 1, z) + kve(v + 1, z))
+    return _large_z_slope("k", v, z,
+                          lambda y, o: kve(v, y) - 0.5 * (kve(v - 1, y) + kve(v + 1, y)),
+                          at_inf=False)
 
 
 ive = _bessel("ive", special.ive, lambda out, v, z: _ive_parts(out, v, z),
@@ -336,10 +339,12 @@ k0 = _unary("k0", _fixed(_second_kind_parts(lambda v, x: -k1(x), _NEG_INF)),
 k1 = _unary("k1", _fixed(_second_kind_parts(lambda v, x: -0.5 * (k0(x) + kv(2, x)), _NEG_INF)),
             lambda jnp, x: _ref_kv(jnp, 1, x), "diag(−(K₀(x) + K₂(x))/2), −inf at 0",
             "the modified Bessel function of the second kind of order 1, K₁(x) (x > 0)")
-k0e = _unary("k0e", _fixed(_second_kind_parts(lambda v, x: k0e(x) - k1e(x), _NEG_INF)),
+k0e = _unary("k0e", _fixed(_second_kind_parts(
+                 lambda v, x: _large_z_slope("k", 0.0, x, lambda y, o: k0e(y) - k1e(y)), _NEG_INF)),
              lambda jnp, x: _ref_kv(jnp, 0, x, True), "diag(k0e(x) − k1e(x)), −inf at 0",
              "the exponentially scaled Bessel function e^x·K₀(x) (x > 0)")
-k1e = _unary("k1e", _fixed(_second_kind_parts(lambda v, x: k1e(x) - 0.5 * (k0e(x) + kve(2, x)), _NEG_INF)),
+k1e = _unary("k1e", _fixed(_second_kind_parts(lambda v, x: _large_z_slope(
+                 "k", 1.0, x, lambda y, o: k1e(y) - 0.5 * (k0e(y) + kve(2, y))), _NEG_INF)),
              lambda jnp, x: _ref_kv(jnp, 1, x, True), "diag(k1e(x) − (k0e(x) + kve(2, x))/2), −inf at 0",
              "the exponentially scaled Bessel function e^x·K₁(x) (x > 0)")
 

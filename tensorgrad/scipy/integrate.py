@@ -302,6 +302,8 @@ def _step(system, ys, k1, time, h):
             stage.append(y + hj * acc)
         ks.append(system(stage, time + _C[i] * h if i < 6 else time + h))
     new = stage   # the 7th stage's point is the 5th-order solution
+    if any(is_staged(concrete(v)) for k in ks for v in k):
+        raise _jit_error("a value func reads (a closure)")
     hc = float(concrete(h))
     with np.errstate(over="ignore", invalid="ignore"):
         err = [hc * sum(e * np.asarray(concrete(k[j])) for e, k in zip(_E, ks) if e)
@@ -356,8 +358,11 @@ def odeint(func, y0, t: ArrayLike, *args, rtol: float = 1.4e-8, atol: float = 1.
     if any(is_staged(concrete(k)) for k in k1):
         raise _jit_error("a value func reads (a closure)")
     yc = [np.asarray(concrete(v), dtype=np.float64) for v in ys]
-    h = _initial_step(system, yc, [np.asarray(concrete(k), dtype=np.float64) for k in k1],
-                      float(tv[0]), rtol, atol)
+    k1c = [np.asarray(concrete(k), dtype=np.float64) for k in k1]
+    finite = all(np.all(np.isfinite(v)) for v in yc + k1c)
+    # a NaN or infinite start has no error to control: the steps go straight to each output
+    # time and the non-finite values propagate (no endless search for an acceptable step)
+    h = _initial_step(system, yc, k1c, float(tv[0]), rtol, atol) if finite else np.inf
     h = min(h, float(hmax))
     outputs = [ys]
     for i in range(1, tv.size):
@@ -380,15 +385,19 @@ def odeint(func, y0, t: ArrayLike, *args, rtol: float = 1.4e-8, atol: float = 1.
             if hc <= 4 * np.finfo(float).eps * max(1.0, abs(tv[i - 1]) + abs(tv[i])):
                 raise RuntimeError(f"odeint: the step size fell to {hc:.3g} near "
                                    f"t={tv[i - 1] + frac * length:.6g}: the problem may be stiff "
-                                   "or its solution blow up")
+                                   "or its solution blow up (or func returns NaN/inf there)")
             time = ta if frac == 0.0 else ta + frac * (tb - ta)
-            new, k7, err = _step(system, ys, k1, time, (new_frac - frac) * (tb - ta))
+            with np.errstate(**({} if finite else {"all": "ignore"})):
+                new, k7, err = _step(system, ys, k1, time, (new_frac - frac) * (tb - ta))
             newc = [np.asarray(concrete(v), dtype=np.float64) for v in new]
             with np.errstate(over="ignore", invalid="ignore"):
                 scale = [atol + rtol * np.maximum(np.abs(a), np.abs(b)) for a, b in zip(yc, newc)]
                 ratio = _rms([e / s for e, s in zip(err, scale)])
-            if not math.isfinite(ratio):
+            if not math.isfinite(ratio) and finite:
                 h = hc * _SHRINK
+                continue
+            if not finite:                       # propagate: take the step as it is
+                ys, k1, yc, frac = new, k7, newc, new_frac
                 continue
             grow = _GROW if ratio == 0.0 else min(_GROW, max(_SHRINK if ratio > 1 else 1.0,
                                                              _SAFETY * ratio ** (-1.0 / _ORDER)))
