@@ -29,7 +29,7 @@ What is traced and what is baked in:
 
 Given Tensors (imperative tensors, or values of an enclosing transform such as
 ``tg.grad(tg.jit(f))``), or with ``tg.debug_nans`` on, the function runs as it is.
-"""
+``lower(*args).compile()`` is JAX's ahead-of-time spelling (:mod:`~tensorgrad.jit_aot`)."""
 from __future__ import annotations
 
 import functools
@@ -42,6 +42,7 @@ import numpy as np
 from . import debug
 from .staging import (JIT_OPTIONS, ConcretizationError, PlanCache, Program, Ref, Staged,
                       check_static_spec)
+from .jit_aot import Lowered, Plan
 from .tensor import Tensor, concrete
 from .tree import _CUSTOM as _CUSTOM_NODES
 
@@ -122,15 +123,16 @@ class Jitted:
             plan = self._plans[key] = self._trace(args, kwargs)
         return plan.fn(*leaves)
 
-    def lower(self, *args, **kwargs) -> "Plan":
-        """The plan that calls with these arguments run (traced now if it is new)."""
+    def lower(self, *args, **kwargs) -> Lowered:
+        """The plan that calls with these arguments run (traced now if it is new), as JAX's
+        ``Lowered``: ``.compile()`` gives its callable; the plan's attributes read through."""
         key, _, fallback = self._signature(args, kwargs)
         if fallback:
             raise TypeError("jit.lower: the arguments hold Tensors; jit traces NumPy arrays")
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = self._trace(args, kwargs)
-        return plan
+        return Lowered(self, key, plan)
 
     def cache_size(self) -> int:
         """How many signatures have been traced (and are kept)."""
@@ -283,25 +285,6 @@ def _dict_like(t, original, built: dict):
 # --------------------------------------------------------------------------
 # the plan
 # --------------------------------------------------------------------------
-
-class Plan:
-    """A compiled trace: ``fn(*leaves)`` runs it; ``source`` is its Python text.
-
-    ``num_steps`` counts the NumPy calls left after dead-code elimination and
-    merging of repeated calls; ``recorded`` counts the calls recorded.
-    """
-
-    def __init__(self, fn, source: str, num_steps: int, recorded: int, reused: int):
-        self.fn = fn
-        self.source = source
-        self.num_steps = num_steps
-        self.recorded = recorded
-        self.reused = reused
-
-    def __repr__(self) -> str:
-        return (f"<Plan: {self.num_steps} NumPy calls ({self.recorded} recorded), "
-                f"{self.reused} buffers reused>")
-
 
 def _build_plan(program: Program, result, name: str) -> Plan:
     outs: list = []  # slots (or constants) of the output leaves, in order

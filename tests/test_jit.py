@@ -331,6 +331,19 @@ def test_the_plan_is_flat_numpy():
     assert "tanh" in plan.source
 
 
+def test_lower_compile_runs_one_signature_as_jax_does():
+    jf = tg.jit(lambda v, k: tg.sum(tg.tanh(v) * k), static_argnums=1)
+    lowered = jf.lower(np.ones(3), 2.0)
+    assert "tanh" in lowered.as_text() and lowered.num_steps <= lowered.recorded
+    compiled = lowered.compile()
+    x = np.array([0.1, -0.4, 2.0])
+    assert compiled(x, 2.0) == jf(x, 2.0) == 2.0 * np.tanh(x).sum()
+    for bad in ((np.ones(4), 2.0), (np.ones(3, dtype=np.float32), 2.0), (x, 3.0)):
+        with pytest.raises(TypeError, match="another signature"):
+            compiled(*bad)
+    assert jf.cache_size() == 1
+
+
 # ---- training uses it ------------------------------------------------------------------------
 
 def test_fit_uses_jit_by_default_with_the_same_numbers(capsys):

@@ -1,0 +1,72 @@
+"""A jitted function's plans, and their ahead-of-time use as JAX spells it:
+``tg.jit(f).lower(*args)`` gives the plan for those arguments (a :class:`Lowered`),
+``.compile()`` a callable that runs only that plan (a :class:`Compiled`)."""
+from __future__ import annotations
+
+
+class Plan:
+    """A compiled trace: ``fn(*leaves)`` runs it; ``source`` is its Python text.
+
+    ``num_steps`` counts the NumPy calls left after dead-code elimination and
+    merging of repeated calls; ``recorded`` counts the calls recorded.
+    """
+
+    def __init__(self, fn, source: str, num_steps: int, recorded: int, reused: int):
+        self.fn = fn
+        self.source = source
+        self.num_steps = num_steps
+        self.recorded = recorded
+        self.reused = reused
+
+    def __repr__(self) -> str:
+        return (f"<Plan: {self.num_steps} NumPy calls ({self.recorded} recorded), "
+                f"{self.reused} buffers reused>")
+
+
+class Lowered:
+    """The plan of a jitted function for one signature (tree structure, shapes, dtypes,
+    static values): ``compile()`` gives its callable, ``as_text()`` its Python source. The
+    plan's own attributes read through (``source``, ``num_steps``, ``recorded``,
+    ``reused``, ``fn``)."""
+
+    def __init__(self, jitted, key, plan):
+        self._jitted, self._key, self.plan = jitted, key, plan
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name == "plan":
+            raise AttributeError(name)
+        return getattr(self.plan, name)
+
+    def __repr__(self) -> str:
+        return f"<Lowered {self._jitted._name}: {self.plan!r}>"
+
+    def as_text(self) -> str:
+        """The plan's Python source (JAX gives its compiler's text here)."""
+        return self.plan.source
+
+    def compile(self) -> "Compiled":
+        """A callable that runs this plan for arguments of the same signature."""
+        return Compiled(self._jitted, self._key, self.plan)
+
+
+class Compiled:
+    """A plan as a function of the original arguments. Arguments of another signature
+    raise ``TypeError`` (as JAX's compiled functions do), never a retrace."""
+
+    def __init__(self, jitted, key, plan):
+        self._jitted, self._key, self.plan = jitted, key, plan
+
+    def __repr__(self) -> str:
+        return f"<Compiled {self._jitted._name}: {self.plan!r}>"
+
+    def as_text(self) -> str:
+        return self.plan.source
+
+    def __call__(self, *args, **kwargs):
+        key, leaves, fallback = self._jitted._signature(args, kwargs)
+        if fallback or key != self._key:
+            raise TypeError(f"compiled {self._jitted._name}: called with arguments of another "
+                            "signature (tree structure, shapes, dtypes or static values) than "
+                            "it was lowered for; call the jitted function itself, which traces "
+                            "new signatures, or lower it again for these arguments")
+        return self.plan.fn(*leaves)
