@@ -28,6 +28,8 @@ from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from . import tree as tree_util  # JAX's name for the pytree functions: tg.tree_util.tree_map
 from . import flatten_util  # tg.flatten_util.ravel_pytree, as jax.flatten_util
 from .jit import ConcretizationError, jit
+from .jit_aot import disable_jit
+from .transform_parts import FLOAT0 as float0  # JAX's dtype of integer inputs' gradients
 from .batching import vmap
 from .api_extras import (ShapeDtypeStruct, block_until_ready, closure_convert, custom_gradient,
                          device_get, device_put, eval_shape, linear_transpose, pure_callback,

@@ -42,7 +42,7 @@ import numpy as np
 from . import debug
 from .staging import (JIT_OPTIONS, ConcretizationError, PlanCache, Program, Ref, Staged,
                       check_static_spec)
-from .jit_aot import Lowered, Plan
+from .jit_aot import _OFF, Lowered, Plan
 from .tensor import Tensor, concrete
 from .tree import _CUSTOM as _CUSTOM_NODES
 
@@ -111,12 +111,12 @@ class Jitted:
             leaves: list = []
             flags = [False]
             key = tuple([_flatten(a, leaves, flags) for a in args])
-            if not flags[0] and not debug.enabled:
+            if not flags[0] and not debug.enabled and not _OFF.on:
                 plan = self._plans.get(key)
                 if plan is not None:
                     return plan.fn(*leaves)
         key, leaves, fallback = self._signature(args, kwargs)
-        if fallback or (debug.enabled and debug.is_debugging_nans()):
+        if fallback or _OFF.on or (debug.enabled and debug.is_debugging_nans()):
             return self.fun(*args, **kwargs)
         plan = self._plans.get(key)
         if plan is None:

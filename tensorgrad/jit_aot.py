@@ -1,7 +1,11 @@
 """A jitted function's plans, and their ahead-of-time use as JAX spells it:
 ``tg.jit(f).lower(*args)`` gives the plan for those arguments (a :class:`Lowered`),
-``.compile()`` a callable that runs only that plan (a :class:`Compiled`)."""
+``.compile()`` a callable that runs only that plan (a :class:`Compiled`); and
+:func:`disable_jit`, which makes jitted functions run eagerly."""
 from __future__ import annotations
+
+import contextlib
+import threading
 
 
 class Plan:
@@ -70,3 +74,21 @@ class Compiled:
                             "it was lowered for; call the jitted function itself, which traces "
                             "new signatures, or lower it again for these arguments")
         return self.plan.fn(*leaves)
+
+
+class _Off(threading.local):
+    on = False
+
+
+_OFF = _Off()  # per thread: inside disable_jit()
+
+
+@contextlib.contextmanager
+def disable_jit(disable: bool = True):
+    """Inside ``with tg.disable_jit():`` jitted functions run as written, eagerly (as
+    ``jax.disable_jit``): Python control flow on values works and print shows numbers."""
+    before, _OFF.on = _OFF.on, bool(disable)
+    try:
+        yield
+    finally:
+        _OFF.on = before

@@ -12,6 +12,7 @@ and its registry of node types through :func:`attach` when it is imported.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import types
 from typing import Any, Callable
@@ -20,7 +21,7 @@ __all__ = ["SequenceKey", "DictKey", "GetAttrKey", "FlattenedIndexKey", "keystr"
            "tree_flatten_with_path", "tree_leaves_with_path", "tree_map_with_path",
            "register_pytree_with_keys", "register_pytree_with_keys_class", "register_static",
            "all_leaves", "tree_transpose", "treedef_children", "treedef_is_leaf", "treedef_tuple",
-           "tree_broadcast", "Partial"]
+           "tree_broadcast", "Partial", "tree_reduce_associative", "static"]
 
 #: tree's functions and registry, set by attach(): flatten, unflatten, flatten_up_to,
 #: register, custom (type -> (flatten, unflatten)), TreeDef, make, dataclass_fields, dict_keys
@@ -359,6 +360,39 @@ def _partial_flatten(p):
 def _partial_unflatten(func, children):
     args, keywords = children
     return Partial(func, *args, **keywords)
+
+
+_NO_IDENTITY = object()
+
+
+def tree_reduce_associative(operation: Callable, tree: Any, *, identity: Any = _NO_IDENTITY,
+                            is_leaf: Callable | None = None) -> Any:
+    """Reduce the leaves with an associative ``operation`` by halves (the first half's
+    result with the second's, recursively), as ``jax.tree.reduce_associative``;
+    ``identity`` is the result of an empty tree (without it, an empty tree is a
+    ``TypeError``)."""
+    parts = list(_T.flatten(tree, is_leaf)[0])
+    if not parts:
+        if identity is _NO_IDENTITY:
+            raise TypeError("tree_reduce_associative: the tree has no leaves; pass identity= "
+                            "for the result of an empty reduction")
+        return identity
+
+    def halves(lo, hi):
+        if hi - lo == 1:
+            return parts[lo]
+        mid = (lo + hi) // 2
+        return operation(halves(lo, mid), halves(mid, hi))
+    return halves(0, len(parts))
+
+
+def static(**field_options):
+    """A dataclass field that :func:`~tensorgrad.tree.register_dataclass` keeps in the tree's
+    structure (static) instead of among its leaves, as ``jax.tree.static``: the options of
+    ``dataclasses.field``, with ``metadata["static"] = True``."""
+    metadata = dict(field_options.pop("metadata", None) or {})
+    metadata["static"] = True
+    return dataclasses.field(metadata=metadata, **field_options)
 
 
 def attach(**internals) -> None:

@@ -331,6 +331,27 @@ def test_the_plan_is_flat_numpy():
     assert "tanh" in plan.source
 
 
+def test_disable_jit_runs_eagerly_in_this_thread_only():
+    seen = []
+
+    @tg.jit
+    def f(x):
+        seen.append(type(x).__name__)
+        return x * 2.0
+    f(np.ones(2))
+    f(np.ones(2))
+    assert seen == ["Staged"]
+    with tg.disable_jit():
+        assert np.array_equal(f(np.ones(2)), [2.0, 2.0])
+        other = []
+        t = threading.Thread(target=lambda: other.append(f(np.ones(2))))
+        t.start()
+        t.join()
+    assert seen == ["Staged", "ndarray"] and np.array_equal(other[0], [2.0, 2.0])
+    f(np.ones(2))
+    assert len(seen) == 2
+
+
 def test_lower_compile_runs_one_signature_as_jax_does():
     jf = tg.jit(lambda v, k: tg.sum(tg.tanh(v) * k), static_argnums=1)
     lowered = jf.lower(np.ones(3), 2.0)

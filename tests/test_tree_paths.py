@@ -2,8 +2,10 @@
 import collections
 import dataclasses
 import functools
+import operator
 import pickle
 
+import jax
 import jax.tree_util as jtu
 import numpy as np
 import pytest
@@ -230,3 +232,23 @@ def test_ordered_dict_keeps_insertion_order_and_defaultdict_its_factory():
     assert type(back) is collections.defaultdict and back.default_factory is list
     g = tg.grad(lambda d: 3 * d["b"] + 5 * d["a"])(dd)
     assert type(g) is collections.defaultdict and float(g["a"]) == 5.0
+
+
+def test_jax_tree_short_names_reduce_associative_and_static_fields():
+    assert [n for n in dir(jax.tree) if not n.startswith("_") and not hasattr(tg.tree, n)] == []
+    assert tg.tree.reduce_associative(operator.add, [1, (2, 3), [4, 5, 6]]) == 21
+    assert tg.tree.reduce_associative(operator.add, [], identity=0) == 0
+    with pytest.raises(TypeError, match="identity"):
+        tg.tree.reduce_associative(operator.add, [])
+    for n in range(1, 9):  # the same bracketing as JAX's (it matters for a non-commutative op)
+        letters = list("abcdefgh"[:n])
+        assert tg.tree.reduce_associative(lambda a, b: f"({a}{b})", letters) == \
+            jax.tree.reduce_associative(lambda a, b: f"({a}{b})", letters)
+
+    @tg.tree_util.register_dataclass
+    @dataclasses.dataclass
+    class Scaled:
+        x: np.ndarray
+        how: str = tg.tree.static(default="add")
+    leaves, td = tg.tree.flatten(Scaled(np.ones(2)))
+    assert len(leaves) == 1 and tg.tree.unflatten(td, [np.zeros(2)]).how == "add"
