@@ -1,4 +1,5 @@
-"""``debug_nans``: stop at the first op whose forward or derivative rule makes NaN or inf.
+"""``debug_nans``: stop at the first op whose forward or derivative rule makes NaN or inf;
+``print`` and ``callback``: see values inside transforms and at every call of a jitted function.
 
 A NaN in a gradient is usually born far from where it is noticed: one
 ``log(0)`` or ``0 · inf`` early in the sweep spreads to every input. With the
@@ -22,6 +23,7 @@ The mode belongs to the thread that sets it: other threads are not checked
 """
 from __future__ import annotations
 
+import builtins
 import linecache
 import os
 import sys
@@ -30,9 +32,11 @@ import weakref
 
 import numpy as np
 
+from . import staging
 from .tensor import concrete
+from .tree import tree_flatten, tree_unflatten
 
-__all__ = ["debug_nans", "is_debugging_nans"]
+__all__ = ["debug_nans", "is_debugging_nans", "print", "callback"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _SKIP_FILES = ("contextlib.py", "functools.py")
@@ -219,3 +223,37 @@ def check_rule(op, which: str, i, value, node) -> None:
 
 def _plain(v):
     return concrete(v)
+
+
+# ---- print and callback (jax.debug's) ---------------------------------------------------------
+
+def callback(callback, *args, ordered: bool = False, **kwargs) -> None:
+    """Call ``callback(*args, **kwargs)`` with the plain values of ``args`` (pytrees of
+    arrays), as ``jax.debug.callback``: inside ``tg.grad``, ``tg.vmap`` and the other
+    transforms it sees NumPy arrays, and inside ``tg.jit`` it runs at every call of the
+    compiled function with that call's values (not once while tracing). Its result is
+    ignored. Under ``tg.jit`` only calls whose arguments depend on the jitted function's
+    inputs are replayed; one on constants alone runs once, while tracing."""
+    leaves, td = tree_flatten((args, kwargs))
+    values = [concrete(v) for v in leaves]
+    tracing = [staging.find_staged(values) is not None]
+
+    def run(*values):
+        if tracing[0]:  # recorded while tracing: it runs when the plan runs, not twice
+            return
+        a, kw = tree_unflatten(td, list(values))
+        callback(*a, **kw)
+    staging.check(run, *values)
+    tracing[0] = False
+
+
+def _print(fmt: str, *args, ordered: bool = False, **kwargs) -> None:
+    """Print ``fmt.format(*args, **kwargs)`` with the plain values of the arguments, as
+    ``jax.debug.print``: inside ``tg.jit`` at every call of the compiled function, with
+    that call's values (see :func:`callback`)."""
+    if not isinstance(fmt, str):
+        raise TypeError(f"debug.print: the format must be a string, got {type(fmt).__name__}")
+    callback(lambda *a, **kw: builtins.print(fmt.format(*a, **kw)), *args, **kwargs)
+
+
+print = _print  # noqa: A001  (jax.debug.print; the module's own code calls builtins.print)

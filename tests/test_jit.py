@@ -413,3 +413,22 @@ def test_a_static_spec_the_function_does_not_take_is_an_error():
     assert tg.jit(lambda x: x + 1, keep_unused=True, inline=True)(np.zeros(1)).tolist() == [1.0]
     with pytest.raises(TypeError, match="unexpected keyword"):
         tg.jit(lambda x: x, static_argnum=0)
+
+
+def test_debug_print_and_callback_run_at_every_call_with_that_calls_values(capsys):
+    seen = []
+
+    def f(x):
+        tg.debug.callback(lambda d: seen.append(d["s"].copy()), {"s": tg.sin(x)})
+        tg.debug.print("x={} total={t}", x, t=tg.sum(x))
+        return tg.sum(tg.sin(x) ** 2)
+    g = tg.jit(tg.grad(f))
+    for v in (np.array([0.5, 1.0]), np.array([2.0, -1.0])):
+        np.testing.assert_allclose(g(v), 2 * np.sin(v) * np.cos(v))
+    assert len(seen) == 2 and np.allclose(seen[1], np.sin([2.0, -1.0]))
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["x=[0.5 1. ] total=1.5", "x=[ 2. -1.] total=1.0"]
+    tg.grad(f)(np.array([3.0]))   # eagerly, inside grad: plain values
+    assert capsys.readouterr().out == "x=[3.] total=3.0\n" and np.allclose(seen[-1], np.sin(3.0))
+    with pytest.raises(TypeError, match="format must be a string"):
+        tg.debug.print(3, 1.0)

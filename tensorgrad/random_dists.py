@@ -1,0 +1,251 @@
+"""The machinery under :mod:`tensorgrad.random`: keys, the bit streams they name, and the
+NumPy samplers that read those streams.
+
+A key is a uint32 array of shape (2,) (JAX's raw key layout). The two words, with a tag
+that keeps apart the uses of one key (splitting, folding in, drawing), form the 128-bit key
+of a Philox counter-based generator (``numpy.random.Philox(key=...)``); its raw 64-bit
+output (``random_raw``, fixed by the Philox algorithm) is the only source of randomness.
+Uniforms, normals, gamma and Poisson variates are computed from those words here, not by
+``numpy.random.Generator``'s methods, so the numbers depend on the key alone: not on a
+global state, the platform or the NumPy version.
+
+Every function that reads a key's value runs through :func:`draw`, which records it as one
+step when ``tg.jit`` traces: a jit plan replays the draw with the key of each call, never
+the numbers of the trace.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import special as _sp
+
+from . import staging
+from .ops import astype as _astype
+from .tensor import Tensor, concrete, dtype_of, shape_of
+
+__all__ = ["draw", "check_key", "Stream", "unit", "open_unit", "split_words", "fold_words",
+           "seed_words", "bits_words", "uniform_np", "normal_np", "log_gamma_np", "poisson_np",
+           "sample_shape", "float_dtype", "int_dtype", "as_param"]
+
+_TAG_SPLIT, _TAG_FOLD, _TAG_DRAW = 0x51, 0xF0, 0xD7
+_M32 = 0xFFFFFFFF
+
+
+def draw(fn, *args):
+    """``fn(*args)``, recorded as one step of a jit plan when the key (or a parameter) is
+    traced by ``tg.jit``."""
+    return staging.call(fn, *args)
+
+
+def check_key(key, name: str):
+    """The key's value (an ndarray, or a value traced by tg.jit), after checking that it is
+    a single raw key: uint32 of shape (2,)."""
+    kv = concrete(key)
+    shape = np.shape(kv) if hasattr(kv, "shape") else None
+    dtype = getattr(kv, "dtype", None)
+    if shape == (2,) and dtype == np.uint32:
+        return kv
+    got = f"shape {shape} and dtype {dtype}" if shape is not None else f"a {type(key).__name__}"
+    hint = ""
+    if shape is not None and len(shape) > 1 and shape[-1] == 2 and dtype == np.uint32:
+        hint = ("; this is a batch of keys: map over it with tg.vmap(lambda k: "
+                f"tg.random.{name}(k, ...))(keys)")
+    raise TypeError(f"random.{name}: expected a PRNG key, a uint32 array of shape (2,) (made by "
+                    f"tg.random.PRNGKey, key, split or fold_in), got {got}{hint}")
+
+
+class Stream:
+    """The 64-bit words of the Philox generator named by a key and a tag, in order."""
+
+    def __init__(self, kv, tag: int = _TAG_DRAW):
+        k = np.asarray(kv, dtype=np.uint32)
+        word = (int(k[0]) << 32) | int(k[1])
+        self.gen = np.random.Philox(key=(tag << 64) | word)
+
+    def words(self, n: int) -> np.ndarray:
+        if n == 0:
+            return np.zeros(0, np.uint64)
+        return np.asarray(self.gen.random_raw(n), dtype=np.uint64)
+
+    def unit(self, n: int, dtype=np.float64) -> np.ndarray:
+        """n uniforms on [0, 1), each from the top mantissa bits of one word (exact in dtype)."""
+        return unit(self.words(n), dtype)
+
+    def open_unit(self, n: int) -> np.ndarray:
+        """n float64 uniforms on (0, 1): (k + 1/2)·2⁻⁵³."""
+        return open_unit(self.words(n))
+
+    def normal(self, n: int) -> np.ndarray:
+        """n standard normals (float64): the inverse normal CDF of open uniforms."""
+        return _sp.ndtri(self.open_unit(n))
+
+
+def unit(w: np.ndarray, dtype=np.float64) -> np.ndarray:
+    dt = np.dtype(dtype)
+    m = np.finfo(dt).nmant + 1
+    return (w >> np.uint64(64 - m)).astype(dt) * dt.type(2.0 ** -m)
+
+
+def open_unit(w: np.ndarray) -> np.ndarray:
+    return ((w >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0 ** -53
+
+
+def _halves(w: np.ndarray) -> np.ndarray:
+    """The 32-bit halves of 64-bit words, high then low (by arithmetic: no byte order)."""
+    return np.stack([(w >> np.uint64(32)), w & np.uint64(_M32)], axis=-1).astype(np.uint32).ravel()
+
+
+def split_words(kv, shape: tuple) -> np.ndarray:
+    n = int(np.prod(shape, dtype=np.int64))
+    return _halves(Stream(kv, _TAG_SPLIT).words(n)).reshape(tuple(shape) + (2,))
+
+
+def fold_words(kv, data) -> np.ndarray:
+    d = np.asarray(data)
+    if d.shape != () or d.dtype.kind not in "biu":
+        raise TypeError(f"random.fold_in: data must be an integer scalar, got shape {d.shape} "
+                        f"and dtype {d.dtype}")
+    k = np.asarray(kv, dtype=np.uint32)
+    word = (int(k[0]) << 32) | int(k[1])
+    gen = np.random.Philox(key=(_TAG_FOLD << 64) | word,
+                           counter=np.array([int(d) & _M32, 0, 0, 0], np.uint64))
+    return _halves(np.asarray(gen.random_raw(1), np.uint64))
+
+
+def seed_words(seed) -> np.ndarray:
+    """JAX's raw key for a seed: its high and low 32 bits (two's complement for negatives)."""
+    s = np.asarray(seed)
+    if s.shape != () or s.dtype.kind not in "biu":
+        raise TypeError(f"random.PRNGKey: seed must be an integer scalar, got shape {s.shape} "
+                        f"and dtype {s.dtype}")
+    v = int(s) & 0xFFFFFFFFFFFFFFFF if s.dtype.itemsize == 8 or s.dtype.kind == "b" \
+        else int(s) & _M32
+    return np.array([v >> 32, v & _M32], dtype=np.uint32)
+
+
+def bits_words(kv, shape: tuple, dtype) -> np.ndarray:
+    dt = np.dtype(dtype)
+    n = int(np.prod(shape, dtype=np.int64))
+    w = Stream(kv).words(n)
+    return (w >> np.uint64(64 - 8 * dt.itemsize)).astype(dt).reshape(shape)
+
+
+def uniform_np(kv, shape: tuple, dtype) -> np.ndarray:
+    n = int(np.prod(shape, dtype=np.int64))
+    return Stream(kv).unit(n, dtype).reshape(shape)
+
+
+def normal_np(kv, shape: tuple, dtype) -> np.ndarray:
+    n = int(np.prod(shape, dtype=np.int64))
+    return Stream(kv).normal(n).astype(dtype).reshape(shape)
+
+
+def log_gamma_np(kv, a, shape: tuple) -> np.ndarray:
+    """log of Gamma(a, 1) variates of ``shape`` (float64), by Marsaglia and Tsang's
+    rejection method; for a < 1, Gamma(a + 1)·U^(1/a), in logs (so no underflow to 0)."""
+    a = np.broadcast_to(np.asarray(a, np.float64), shape).ravel()
+    n = a.size
+    st = Stream(kv)
+    good = np.isfinite(a) & (a > 0)
+    boost = good & (a < 1)
+    aa = np.where(boost, a + 1.0, np.where(good, a, 1.0))
+    d = aa - 1.0 / 3.0
+    c = 1.0 / np.sqrt(9.0 * d)
+    out = np.where(a == np.inf, np.inf, np.nan)
+    todo = np.flatnonzero(good)
+    while todo.size:
+        z = st.normal(todo.size)
+        lu = np.log(st.open_unit(todo.size))
+        v = 1.0 + c[todo] * z
+        pos = v > 0
+        lv3 = 3.0 * np.log(np.where(pos, v, 1.0))
+        dt = d[todo]
+        ok = pos & (lu < 0.5 * z * z + dt - dt * np.exp(lv3) + dt * lv3)
+        out[todo[ok]] = np.log(dt[ok]) + lv3[ok]
+        todo = todo[~ok]
+    lu = np.log(st.open_unit(n))
+    out = np.where(boost, out + lu / np.where(boost, a, 1.0), out)
+    return out.reshape(shape)
+
+
+def poisson_np(kv, lam, shape: tuple, dtype) -> np.ndarray:
+    """Poisson(lam) counts: by multiplying uniforms for lam < 10, by Hörmann's transformed
+    rejection (PTRS) above; −1 where lam is negative, NaN or infinite."""
+    lam = np.broadcast_to(np.asarray(lam, np.float64), shape).ravel()
+    st = Stream(kv)
+    out = np.where(np.isfinite(lam) & (lam >= 0), 0, -1).astype(np.int64)
+    todo = np.flatnonzero((lam > 0) & (lam < 10))
+    limit, prod, k = np.exp(-lam[todo]), np.ones(todo.size), 0
+    while todo.size:
+        prod = prod * st.unit(todo.size)
+        stop = prod <= limit
+        out[todo[stop]] = k
+        todo, prod, limit, k = todo[~stop], prod[~stop], limit[~stop], k + 1
+    todo = np.flatnonzero(np.isfinite(lam) & (lam >= 10))
+    while todo.size:
+        lm = lam[todo]
+        sl, ll = np.sqrt(lm), np.log(lm)
+        b = 0.931 + 2.53 * sl
+        a = -0.059 + 0.02483 * b
+        inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2.0)
+        u = st.unit(todo.size) - 0.5
+        v = st.open_unit(todo.size)
+        us = 0.5 - np.abs(u)
+        us_safe = np.maximum(us, 1e-20)
+        k = np.floor((2.0 * a / us_safe + b) * u + lm + 0.43)
+        quick = (us >= 0.07) & (v <= vr)
+        bad = (k < 0) | ((us < 0.013) & (v > us))
+        kk = np.maximum(k, 0.0)
+        lhs = np.log(v) + np.log(inv_alpha) - np.log(a / (us_safe * us_safe) + b)
+        slow = ~bad & (lhs <= -lm + kk * ll - _sp.gammaln(kk + 1.0))
+        ok = quick | slow
+        out[todo[ok]] = k[ok]
+        todo = todo[~ok]
+    return out.astype(dtype).reshape(shape)
+
+
+# ---- arguments --------------------------------------------------------------------------------
+def sample_shape(name: str, shape, *params) -> tuple:
+    """The sample's shape: ``shape``, which the parameters must broadcast to, or (None) the
+    broadcast shape of the parameters."""
+    pshapes = [tuple(shape_of(concrete(p))) for p in params]
+    try:
+        joint = np.broadcast_shapes(*pshapes) if pshapes else ()
+    except ValueError:
+        raise ValueError(f"random.{name}: the parameters' shapes {pshapes} do not broadcast "
+                         "together") from None
+    if shape is None:
+        return joint
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    try:
+        ok = np.broadcast_shapes(shape, joint) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"random.{name}: shape {shape} is not broadcast-compatible with the "
+                         f"parameters' shapes {pshapes} (they must broadcast to it)")
+    return shape
+
+
+def float_dtype(name: str, dtype):
+    dt = np.dtype(np.float64 if dtype is None else dtype)
+    if dt.kind != "f":
+        raise ValueError(f"random.{name}: dtype must be a float dtype, got {dt}")
+    return dt
+
+
+def int_dtype(name: str, dtype):
+    dt = np.dtype(np.int64 if dtype is None else dtype)
+    if dt.kind not in "iu":
+        raise ValueError(f"random.{name}: dtype must be an integer dtype, got {dt}")
+    return dt
+
+
+def as_param(x, dtype):
+    """A float parameter in ``dtype``: a Tensor stays one (cast by a differentiable op when
+    its dtype differs), a value traced by tg.jit stays traced, anything else is an array."""
+    if isinstance(x, Tensor):
+        if np.dtype(dtype_of(x)) != dtype:
+            return _astype(x, dtype)
+        return x
+    return staging.as_array(x, dtype)
