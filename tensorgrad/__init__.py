@@ -45,6 +45,7 @@ from .explain import explain
 from . import nn
 from . import check, checkpoint, data, optim, perceptron, special, train
 from . import scipy  # tg.scipy.linalg, tg.scipy.special, tg.scipy.stats: jax.scipy's layout
+from . import random  # tg.random: jax.random's key-based samplers
 from .jax_backend import to_jax  # (imports JAX only when a conversion runs)
 
 __version__ = "0.1.0"

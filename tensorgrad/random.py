@@ -166,7 +166,7 @@ def truncated_normal(key, lower, upper, shape=None, dtype=None) -> Array:
     shape = sample_shape("truncated_normal", shape, lower, upper)
     u = _draw_std("truncated_normal", key, shape, np.float64, _open)
     lo, hi = as_param(lower, np.float64), as_param(upper, np.float64)
-    flip = _ops.greater(lo + hi, 0.0)
+    flip = _ops.greater(lo, 0.0)  # both bounds in the upper tail: reflect them
     a = _ops.where(flip, -hi, lo)
     b = _ops.where(flip, -lo, hi)
     ca, cb = _ops.ndtr(a), _ops.ndtr(b)
@@ -429,15 +429,18 @@ def categorical(key, logits, axis=-1, shape=None, replace=True, mode=None) -> Ar
         shape = batch
     shape = _shape_arg(shape)
     nb = len(batch)
-    if len(shape) < nb or (nb and np.broadcast_shapes(shape[len(shape) - nb:], batch) !=
-                           shape[len(shape) - nb:]):
+    tail = shape[len(shape) - nb:] if nb else ()
+    try:
+        ok = len(shape) >= nb and np.broadcast_shapes(tail, batch) == tail
+    except ValueError:
+        ok = False
+    if not ok:
         raise ValueError(f"random.categorical: shape {shape} must end with a shape the batch "
                          f"shape {batch} (the logits' shape {ls} without axis {axis}) "
                          "broadcasts to")
     prefix = shape[:len(shape) - nb]
-    if nb and shape[len(shape) - nb:] != batch:
-        lv = draw(np.broadcast_to, lv, shape[len(shape) - nb:][:ax] + (ls[ax],)
-                  + shape[len(shape) - nb:][ax:])
+    if tail != batch:
+        lv = draw(np.broadcast_to, lv, tail[:ax] + (ls[ax],) + tail[ax:])
     return draw(_categorical_np, kv, lv, ax, prefix, bool(replace))
 
 
