@@ -100,8 +100,11 @@ def _shape_arg(s: str) -> tuple:
     s = s.strip().strip("()[]")
     if s in ("", "scalar"):
         return ()
+    parts = [v.strip() for v in s.replace("x", ",").split(",")]
+    if len(parts) > 1 and parts[-1] == "":  # "3," is the 1-d shape (3,)
+        parts.pop()
     try:
-        dims = tuple(int(v) for v in s.replace("x", ",").split(",") if v.strip())
+        dims = tuple(int(v) for v in parts)  # an empty part ("x", "3,x", "3,,4") is an error
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a shape like 3,4 (or 'scalar'), got {s!r}") from None
     if any(d < 0 for d in dims):

@@ -155,6 +155,9 @@ def test_bench_dispatches_names_and_options(monkeypatch, capsys):
     (["check", "tanhh"], "did you mean tanh"),
     (["check", "rot90"], "built on registered ops"),
     (["bench", "nonsense"], "invalid choice"),
+    (["check", "f.py:f", "--shape", "x"], "expected a shape like 3,4"),
+    (["check", "f.py:f", "--shape", "3,x"], "expected a shape like 3,4"),
+    (["check", "f.py:f", "--shape", "3,,4"], "expected a shape like 3,4"),
 ])
 def test_bad_arguments_give_usage_and_exit_2(tmp_path, monkeypatch, capsys, args, message):
     monkeypatch.chdir(tmp_path)

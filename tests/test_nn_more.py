@@ -255,3 +255,65 @@ def test_logsumexp_of_python_numbers_and_polygamma_of_an_array_of_orders():
     np.testing.assert_allclose(tg.special.polygamma(n, x), scipy.special.polygamma(n, x))
     np.testing.assert_allclose(tg.grad(lambda v: tg.sum(tg.special.polygamma(n, v)))(x),
                                jax.jit(jax.grad(lambda v: jnp.sum(jax.scipy.special.polygamma(n, v))))(x))
+
+
+def test_standardize_and_logmeanexp_with_offsets_masks_float32_and_jit():
+    x = np.random.default_rng(0).normal(size=(3, 5)) + 1e8   # E[x²] − mean² < 0 in rounding
+    got = tg.nn.standardize(x)
+    assert np.isfinite(got).all()
+    two_pass = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(tg.nn.standardize(x, algorithm="stable"), two_pass, rtol=1e-7)
+    x32 = np.random.default_rng(1).normal(size=(3, 5)).astype(np.float32)
+    m = np.ones((3, 5), bool)
+    m[0] = False                                               # an empty row: NaN, no warning
+    s = tg.nn.standardize(x32, where=m)
+    lme = tg.nn.logmeanexp(x32, axis=1, where=m)
+    assert s.dtype == lme.dtype == np.float32
+    assert np.isnan(s[0]).all() and np.isnan(lme[0]) and np.isfinite(lme[1:]).all()
+    np.testing.assert_allclose(s[1:], jax.nn.standardize(x32, where=m)[1:], rtol=1e-4, atol=1e-5)
+    jf = tg.jit(lambda v, mm: tg.nn.standardize(v, where=mm))
+    m2 = m.copy()
+    m2[1, :2] = False
+    np.testing.assert_allclose(jf(x32, m2), tg.nn.standardize(x32, where=m2), equal_nan=True)
+    with pytest.raises(ValueError, match="algorithm"):
+        tg.nn.standardize(x, algorithm="slow")
+
+
+def test_gelu_follows_jax_default_and_keeps_the_tail_digits():
+    x = np.array([-30.0, -12.0, -8.5, -3.0, 0.0, 0.7, 5.0])
+    np.testing.assert_allclose(tg.nn.gelu(x), jax.nn.gelu(x), rtol=1e-12, atol=1e-300)
+    exact = jax.jit(jax.vmap(jax.grad(lambda v: jax.nn.gelu(v, approximate=False))))
+    np.testing.assert_allclose(tg.nn.gelu(x, approximate=False),
+                               jax.nn.gelu(x, approximate=False), rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(tg.vmap(tg.grad(lambda v: tg.nn.gelu(v, approximate=False)))(x),
+                               exact(x), rtol=1e-12, atol=1e-300)
+    # the GELU layer is PyTorch's exact one
+    np.testing.assert_array_equal(tg.nn.GELU().apply({}, x), tg.nn.gelu(x, approximate=False))
+
+
+def test_log1mexp_keeps_float32_and_leaky_relu_takes_an_array_slope():
+    assert tg.nn.log1mexp(np.array([0.1, 2.0], np.float32)).dtype == np.float32
+    x = np.array([[-2.0, 3.0], [-1.0, -4.0]])
+    slope = np.array([0.1, 0.3])
+    np.testing.assert_allclose(tg.nn.leaky_relu(x, slope), jax.nn.leaky_relu(x, slope))
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(tg.nn.leaky_relu(v, slope)))(x),
+                               jax.grad(lambda v: jnp.sum(jax.nn.leaky_relu(v, slope)))(x))
+
+
+def test_embedding_refuses_negative_ids_and_attention_takes_traced_masks():
+    emb = tg.nn.Embedding(4, 2)
+    params = emb.init(0)
+    with pytest.raises(IndexError, match="id -1 is out of range 0..3"):
+        emb.apply(params, np.array([0, -1]))
+    rng = np.random.default_rng(0)
+    q, k, v = rng.normal(size=(1, 3, 2, 4)), rng.normal(size=(1, 5, 2, 4)), rng.normal(size=(1, 5, 2, 4))
+    m1 = np.ones((1, 1, 3, 5), bool)
+    m2 = m1.copy()
+    m2[..., 2:] = False
+
+    def f(q, k, v, m, lengths):
+        return tg.nn.dot_product_attention(q, k, v, mask=m, key_value_seq_lengths=lengths)
+    jf = tg.jit(f)
+    for m, lengths in ((m1, np.array([5])), (m2, np.array([5])), (m1, np.array([3]))):
+        np.testing.assert_allclose(jf(q, k, v, m, lengths), f(q, k, v, m, lengths), rtol=1e-12)
+    assert not np.allclose(jf(q, k, v, m2, np.array([5])), jf(q, k, v, m1, np.array([5])))

@@ -8,9 +8,10 @@ import math
 
 import numpy as np
 
-from ..ops import (astype, einsum, equal, expand_dims, getitem, logsumexp, moveaxis, repeat,
-                   sigmoid, softmax, split, sqrt, square, where)
+from ..ops import (astype, einsum, equal, expand_dims, getitem, less, log, logical_and, logsumexp,
+                   maximum, moveaxis, repeat, reshape, sigmoid, softmax, split, sqrt, square, where)
 from ..ops import sum as _sum
+from ..ops._util import on_a_trace
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 
@@ -35,12 +36,27 @@ def one_hot(x: ArrayLike, num_classes: int, *, dtype=np.float64, axis: int = -1)
     return out
 
 
+def _mask_count(x, where_, axis, keepdims: bool):
+    """How many entries of ``where_`` (broadcast to x) are set over ``axis``, in x's float dtype.
+    Built with ops, so a mask traced by ``tg.jit`` stays traced."""
+    xs = _shape(x)
+    dt = np.result_type(dtype_of(concrete(x)), np.float16)  # float32 stays float32
+    ones = where(where_, np.ones(xs, dt), np.zeros(xs, dt))
+    return _sum(ones, axis=axis, keepdims=keepdims)
+
+
+def _safe_ratio(num, count):
+    """num / count, NaN where count is 0 (an empty selection), without a NumPy warning."""
+    some = count > 0
+    return where(some, num / where(some, count, 1.0), np.nan)
+
+
 def _masked_mean(x, axis, where_):
     if where_ is None:
         n = math.prod(_shape(x)[a] for a in _axes(axis, len(_shape(x))))
         return _sum(x, axis=axis, keepdims=True) / n
-    mask = np.broadcast_to(np.asarray(concrete(where_), dtype=bool), _shape(x))
-    return _sum(where(mask, x, 0.0), axis=axis, keepdims=True) / np.sum(mask, axis=axis, keepdims=True)
+    return _safe_ratio(_sum(where(where_, x, 0.0), axis=axis, keepdims=True),
+                       _mask_count(x, where_, axis, True))
 
 
 def _axes(axis, nd: int) -> tuple:
@@ -52,13 +68,19 @@ def _axes(axis, nd: int) -> tuple:
 
 def standardize(x: ArrayLike, axis=-1, mean: ArrayLike | None = None,
                 variance: ArrayLike | None = None, epsilon: float = 1e-5,
-                where: ArrayLike | None = None) -> Array:
+                where: ArrayLike | None = None, *, algorithm: str = "fast") -> Array:
     """``(x − mean) / √(variance + ε)`` over ``axis`` (``jax.nn.standardize``; the mean and
-    the variance ``E[x²] − mean²`` are computed when not given)."""
+    the variance are computed when not given: ``algorithm="fast"`` uses ``E[x²] − mean²``,
+    clipped at 0 as JAX does, ``"stable"`` the two-pass ``E[(x − mean)²]``)."""
+    if algorithm not in ("fast", "stable"):
+        raise ValueError(f"standardize: unknown algorithm {algorithm!r}; expected 'fast' or 'stable'")
     if mean is None:
         mean = _masked_mean(x, axis, where)
     if variance is None:
-        variance = _masked_mean(square(x), axis, where) - square(mean)
+        if algorithm == "stable":
+            variance = _masked_mean(square(x - mean), axis, where)
+        else:  # E[x²] − mean² can come out slightly negative: clip, as jax.nn.standardize
+            variance = maximum(_masked_mean(square(x), axis, where) - square(mean), 0.0)
     return (x - mean) * (1.0 / sqrt(variance + epsilon))
 
 
@@ -69,9 +91,14 @@ def logmeanexp(x: ArrayLike, axis=None, where: ArrayLike | None = None,
     if where is None:
         n = math.prod(_shape(x)[a] for a in _axes(axis, nd))
         return logsumexp(x, axis=axis, keepdims=keepdims) - math.log(n)
-    mask = np.broadcast_to(np.asarray(concrete(where), dtype=bool), _shape(x))
-    count = np.sum(mask, axis=axis, keepdims=keepdims)
-    return logsumexp(x, axis=axis, b=mask.astype(dtype_of(concrete(x))), keepdims=keepdims) - np.log(count)
+    return _masked_logmeanexp(x, where, axis, keepdims)
+
+
+def _masked_logmeanexp(x, mask, axis, keepdims: bool):
+    count = _mask_count(x, mask, axis, keepdims)
+    some = count > 0  # an empty selection gives NaN, as JAX (and no NumPy warning)
+    lse = logsumexp(where(mask, x, -np.inf), axis=axis, keepdims=keepdims)
+    return where(some, lse - log(where(some, count, 1.0)), np.nan)
 
 
 def glu(x: ArrayLike, axis: int = -1) -> Array:
@@ -87,6 +114,11 @@ def glu(x: ArrayLike, axis: int = -1) -> Array:
 def identity(x: ArrayLike) -> Array:
     """``x`` itself (``jax.nn.identity``)."""
     return x
+
+
+def _as_ids(v):
+    """Sequence lengths: a traced value as it is, anything else as a NumPy array."""
+    return v if on_a_trace(v) else np.asarray(concrete(v))
 
 
 def dot_product_attention(query: ArrayLike, key: ArrayLike, value: ArrayLike,
@@ -125,24 +157,36 @@ def dot_product_attention(query: ArrayLike, key: ArrayLike, value: ArrayLike,
     logits = einsum("btnh,bsnh->bnts", query, key) * scale
     if bias is not None:
         logits = logits + bias  # (right-aligned: (N, T, S) or (T, S) broadcast over the rest)
+    # the mask and the sequence lengths may be traced (tg.jit arguments): combined with ops,
+    # everything known now (is_causal, constant masks) folded into one NumPy array first
     keep = np.ones((B, 1, T, S), dtype=bool)
+    traced = []
+
+    def _and(m):
+        nonlocal keep
+        if on_a_trace(m):
+            traced.append(m)
+        else:
+            keep = keep & np.asarray(concrete(m), dtype=bool)
     if mask is not None:
-        m = np.asarray(concrete(mask), dtype=bool)
-        keep = keep & m
+        _and(mask if on_a_trace(mask) else np.asarray(concrete(mask), dtype=bool))
     if is_causal:
         keep = keep & np.tril(np.ones((T, S), dtype=bool))
+    ql = None
     if query_seq_lengths is not None:
-        ql = np.asarray(concrete(query_seq_lengths)).reshape(B, 1, 1, 1)
-        keep = keep & (np.arange(T).reshape(1, 1, T, 1) < ql)
+        ql = _as_ids(query_seq_lengths)
+        _and(less(np.arange(T).reshape(1, 1, T, 1), reshape(ql, (B, 1, 1, 1))))
     if key_value_seq_lengths is not None:
-        kl = np.asarray(concrete(key_value_seq_lengths)).reshape(B, 1, 1, 1)
-        keep = keep & (np.arange(S).reshape(1, 1, 1, S) < kl)
+        kl = _as_ids(key_value_seq_lengths)
+        _and(less(np.arange(S).reshape(1, 1, 1, S), reshape(kl, (B, 1, 1, 1))))
+    for m in traced:
+        keep = logical_and(keep, astype(m, bool))
     dt = dtype_of(concrete(logits))
-    if not keep.all():  # JAX's large negative number, kept within float32's range
+    if traced or not keep.all():  # JAX's large negative number, kept within float32's range
         logits = where(keep, logits, -0.7 * min(np.finfo(dt).max, np.finfo(np.float32).max))
     probs = softmax(logits, axis=-1)
     out = einsum("bnts,bsnh->btnh", probs, value)
-    if query_seq_lengths is not None:  # padding queries attend to nothing: zero, as in JAX
-        out = where((np.arange(T).reshape(1, T) < ql.reshape(B, 1))[:, :, None, None], out, 0.0)
+    if ql is not None:  # padding queries attend to nothing: zero, as in JAX
+        out = where(less(np.arange(T).reshape(1, T, 1, 1), reshape(ql, (B, 1, 1, 1))), out, 0.0)
     return out if batched else getitem(out, 0)
 

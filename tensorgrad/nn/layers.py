@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from .. import ops as _ops
+from ..ops._util import on_a_trace
 from ..tensor import concrete
 from ..tree import named_leaves
 from . import init as _init
@@ -223,8 +224,14 @@ class Flatten(Module):
         return _ops.reshape(x, (shape[0], int(np.prod(shape[1:], dtype=int))))
 
 
+def _exact_gelu(x):
+    """x·Φ(x), exact: the GELU layer follows torch.nn.GELU (tg.nn.gelu, jax.nn.gelu's tanh
+    form by default)."""
+    return _ops.gelu(x, approximate=False)
+
+
 _ACTIVATIONS: dict[str, Callable] = {
-    "relu": _ops.relu, "tanh": _ops.tanh, "sigmoid": _ops.sigmoid, "gelu": _ops.gelu,
+    "relu": _ops.relu, "tanh": _ops.tanh, "sigmoid": _ops.sigmoid, "gelu": _exact_gelu,
     "softplus": _ops.softplus, "leaky_relu": _ops.leaky_relu, "identity": lambda x: x,
     "elu": _ops.elu, "celu": _ops.celu, "selu": _ops.selu, "silu": _ops.silu, "swish": _ops.silu,
     "mish": _ops.mish, "relu6": _ops.relu6, "hard_tanh": _ops.hard_tanh,
@@ -275,7 +282,7 @@ def Sigmoid() -> Activation:
 
 
 def GELU() -> Activation:
-    """The ``gelu`` activation as a layer: ``Activation("gelu")``."""
+    """The exact GELU x·Φ(x) as a layer (as ``torch.nn.GELU()``): ``Activation("gelu")``."""
     return Activation("gelu")
 
 
@@ -426,6 +433,12 @@ class Embedding(Module):
         if np.dtype(ids.dtype).kind not in "iu":
             raise TypeError(f"Embedding: ids must be integers, got dtype {ids.dtype} "
                             f"(shape {tuple(ids.shape)})")
+        if not on_a_trace(ids):  # NumPy would wrap a negative id around to a row from the end
+            v = np.asarray(concrete(ids))
+            bad = v[(v < 0) | (v >= self.num_embeddings)]
+            if bad.size:
+                raise IndexError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): id "
+                                 f"{int(bad.flat[0])} is out of range 0..{self.num_embeddings - 1}")
         return _ops.getitem(params["weight"], ids)  # (a traced id array works under tg.jit)
 
     def extra_repr(self):

@@ -58,7 +58,8 @@ _leaky_relu = elementwise(
 def leaky_relu(x: ArrayLike, negative_slope: ArrayLike = 0.01) -> Array:
     """x where x > 0, ``negative_slope``·x elsewhere. A traced slope (a learned one, as in
     PReLU) differentiates: ``where(x > 0, x, slope·x)``; a constant slope is one op."""
-    if on_a_trace(negative_slope):
+    if on_a_trace(negative_slope) or np.ndim(concrete(negative_slope)) > 0:
+        # a learned slope, or one slope per entry/channel (an array, as jax.nn.leaky_relu takes)
         return where(x > 0, x, negative_slope * x)
     return _leaky_relu(x, negative_slope)
 
@@ -72,7 +73,9 @@ _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 def _gelu_forward(x, approximate):
     if approximate:
         return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
-    return 0.5 * x * (1 + special.erf(x * _SQRT_HALF))
+    # Φ(x) = erfc(−x/√2)/2: no cancellation in 1 + erf(x/√2) for x ≪ 0 (exact digits down to
+    # the underflow of Φ, as jax.nn.gelu; 1 + erf loses every digit below x ≈ −8)
+    return 0.5 * x * special.erfc(-x * _SQRT_HALF)
 
 
 def _gelu_deriv(out, x, approximate):
@@ -80,10 +83,14 @@ def _gelu_deriv(out, x, approximate):
         inner = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
         th = tanh(inner)
         return 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-    cdf = 0.5 * (1 + erf(x * _SQRT_HALF))
-    pdf = exp(-0.5 * x * x) * _INV_SQRT_2PI
-    return cdf + x * pdf
+    return _normal_cdf(x) + x * (exp(-0.5 * x * x) * _INV_SQRT_2PI)
 
+
+# Φ as an op of its own for gelu's slope (Φ′ = φ written with ops: it differentiates again)
+_normal_cdf = elementwise(
+    "gelu_normal_cdf", special.ndtr, d={"x": lambda out, x: exp(-0.5 * x * x) * _INV_SQRT_2PI},
+    public=False, numpy=(), jax="jax.scipy.special.ndtr", symbol="diag(φ(x))",
+    doc="the standard normal CDF Φ (for gelu's derivative)")
 
 erf = elementwise("erf", special.erf, d={"x": lambda out, x: _TWO_OVER_SQRT_PI * exp(-x * x)},
                   jax="jax.scipy.special.erf", symbol="diag(2/√π · e^(−x²))", numpy="scipy.special.erf",
@@ -91,9 +98,11 @@ erf = elementwise("erf", special.erf, d={"x": lambda out, x: _TWO_OVER_SQRT_PI *
 
 gelu = elementwise(
     "gelu", _gelu_forward, d={"x": _gelu_deriv}, params=("approximate",),
-    signature=lambda x, approximate=False: ((x,), (bool(approximate),)),
+    signature=lambda x, approximate=True: ((x,), (bool(approximate),)),
     jax="jax.nn.gelu", symbol="diag(Φ(x) + x φ(x))",
-    doc="GELU: x·Φ(x) with Φ the normal CDF (``approximate=True``: the tanh formula)",
+    doc="GELU: x·Φ(x) with Φ the normal CDF; as ``jax.nn.gelu``, the default "
+        "``approximate=True`` is the tanh formula (``approximate=False``: exact, as PyTorch's "
+        "default)",
     examples=[Example(((3, 4),), {"approximate": False}),
               Example(((5,),), {"approximate": True}), Example(((),), {"approximate": False})])
 

@@ -11,6 +11,8 @@ hard_sigmoid use 0 at both corners, hard_tanh 1 at ±1, sparse_sigmoid ¼ at ±1
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import special
 
@@ -114,12 +116,15 @@ soft_sign = _unary("soft_sign", lambda x: x / (np.abs(x) + 1),
                    "diag(1/(|x| + 1)²)", "x/(|x| + 1)")
 
 
+_LOG2 = math.log(2.0)  # a Python float: a float32 input stays float32 (np.log(2.0) is a float64)
+
+
 def _log1mexp_forward(x):
     # log(1 − e^(−x)) for x > 0, accurate at both ends (Mächler's switch at log 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        small = np.log(-np.expm1(-np.minimum(x, np.log(2.0))))
-        large = np.log1p(-np.exp(-np.maximum(x, np.log(2.0))))
-    return np.where(x > np.log(2.0), large, small)
+        small = np.log(-np.expm1(-np.minimum(x, _LOG2)))
+        large = np.log1p(-np.exp(-np.maximum(x, _LOG2)))
+    return np.where(x > _LOG2, large, small)
 
 
 log1mexp = _unary("log1mexp", _log1mexp_forward, lambda out, x: 1 / expm1(x),
