@@ -37,6 +37,8 @@ built on ops.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .ops.decompositions import EighResult, LstsqResult, SVDResult, eigh, eigvalsh, lstsq, svd, svdvals
@@ -45,12 +47,15 @@ from .ops.linalg import matmul, tensordot
 from .ops.linalg import outer as _outer
 from .ops.linalg_ops import (LinAlgError, SlogdetResult, det, inv, matrix_power, mT, multi_dot,
                              pinv, slogdet, solve)
+from .ops.elementwise import where
 from .ops.norms import matrix_norm, norm, vector_norm
 from .ops.reductions import sum as _sum
 from .ops.shape import reshape, transpose
 from .ops.selection import cross as _cross
 from .ops.selection import diagonal as _diagonal
 from .registry import register_namespace
+from .staging import call as staged_call
+from .staging import may_any
 from .tensor import concrete
 from .typing import Array, ArrayLike  # noqa: F401
 
@@ -83,7 +88,19 @@ def cond(x: ArrayLike, p=None) -> Array:
         return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
     if sx[-1] != sx[-2]:
         raise ValueError(f"linalg.cond: p={p!r} needs square matrices, got shape {sx}")
-    return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+    # NumPy's rule: an exactly singular matrix has cond = inf (found on the values; under
+    # tg.jit a step of the plan, so each call finds its own)
+    singular = staged_call(_singular, concrete(x)) if math.prod(sx) else np.zeros(sx[:-2], bool)
+    if not may_any(singular):
+        return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+    safe = where(reshape(singular, sx[:-2] + (1, 1)), np.eye(sx[-1]), x)  # inv never sees them
+    return where(singular, np.inf, norm(safe, p, axis=(-2, -1)) * norm(inv(safe), p, axis=(-2, -1)))
+
+
+def _singular(x):
+    """Which matrices of the stack NumPy finds exactly singular (its 1-norm cond is inf)."""
+    with np.errstate(all="ignore"):
+        return np.isinf(np.asarray(np.linalg.cond(x, 1)))
 
 
 def tensorinv(a: ArrayLike, ind: int = 2) -> Array:

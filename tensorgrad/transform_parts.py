@@ -1,6 +1,7 @@
 """Pieces the transforms share: Jacobian rows computed in chunks (``jacrev``/``jacfwd``
 with ``chunk_size``), joined without a second full copy of the result; JAX's ``float0``
-dtype and the JAX arguments that mean nothing for real functions."""
+dtype and the JAX arguments that mean nothing for real functions; the tests of primals and
+the zero tangents the transforms hand out."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -8,6 +9,7 @@ from typing import Sequence
 import numpy as np
 
 from . import ops as _ops
+from .tensor import Tensor, concrete
 
 __all__ = ["Rows", "FLOAT0", "jax_flags"]
 
@@ -60,3 +62,40 @@ def jax_flags(name: str, holomorphic: bool, reduce_axes: Sequence = ()) -> None:
                         "differentiates real functions only (carry real and imaginary parts)")
     if reduce_axes:
         raise NotImplementedError(f"{name}: reduce_axes is not supported (JAX deprecated it)")
+
+
+# ---- primals, tangents and zeros -----------------------------------------------------------
+
+def live(x) -> bool:
+    """A value traced by a live transform (a Tensor of a trace of level ≥ 0)."""
+    return type(x) is Tensor and x._trace is not None and x._trace.level >= 0
+
+
+def float_dtype(v):
+    """``v``'s dtype if it is floating, else float64 (the dtype of its derivatives)."""
+    dt = np.result_type(concrete(v))
+    return dt if dt.kind == "f" else np.dtype(np.float64)
+
+
+def zeros_like(v, batch=()):
+    return np.zeros(tuple(batch) + tuple(np.shape(concrete(v))), dtype=float_dtype(v))
+
+
+def integer_primal(p, t, where: str) -> bool:
+    """An integer or boolean primal of jvp/linearize: a constant, whose tangent must be JAX's
+    float0 (as ``jax.jvp`` requires)."""
+    if live(p) or np.result_type(concrete(p)).kind not in "biu":
+        return False
+    if np.result_type(concrete(t)) != FLOAT0:
+        raise TypeError(f"{where}: the tangent of an integer or boolean primal (dtype "
+                        f"{np.result_type(concrete(p))}) must have dtype float0 "
+                        f"(np.zeros(shape, tg.float0)), got dtype {np.result_type(concrete(t))}")
+    return True
+
+
+def no_tangent(v):
+    """The tangent of an output that does not depend on the inputs: zeros, float0 for an
+    integer or boolean output (as JAX)."""
+    if np.result_type(concrete(v)).kind in "biu":
+        return np.zeros(np.shape(concrete(v)), FLOAT0)
+    return zeros_like(v)

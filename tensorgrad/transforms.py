@@ -24,6 +24,8 @@ from . import ops as _ops
 from .guards import Held, check_intact, lock_inputs, unlock
 from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reverse_trace
 from .transform_parts import FLOAT0, Rows, jax_flags as _jax_flags
+from .transform_parts import float_dtype as _float_dtype, integer_primal as _integer_primal
+from .transform_parts import live as _live, no_tangent as _no_tangent, zeros_like as _zeros_like
 from .staging import Staged, as_array
 from .sweep import Eye, backward_pass, node_jvp, toposort
 from .tensor import Tensor, concrete
@@ -40,10 +42,6 @@ _IN_JAX = _jaxb.ACTIVE
 # --------------------------------------------------------------------------
 # inputs and outputs
 # --------------------------------------------------------------------------
-
-def _live(x) -> bool:
-    return type(x) is Tensor and x._trace is not None and x._trace.level >= 0
-
 
 def _as_primal(x, where: str):
     """A differentiable input as a read-only float array (or a live Tensor of an outer trace)."""
@@ -245,15 +243,6 @@ def _strip(tree, trace):
             v = np.array(v, copy=True)  # never the caller's own buffer
         out.append(v)
     return out, td
-
-
-def _zeros_like(v, batch=()):
-    return np.zeros(tuple(batch) + tuple(np.shape(concrete(v))), dtype=_float_dtype(v))
-
-
-def _float_dtype(v):
-    dt = np.result_type(concrete(v))
-    return dt if dt.kind == "f" else np.dtype(np.float64)
 
 
 def _cast_like(g, like):
@@ -495,8 +484,12 @@ def _run_forward(f, args, argnums, tangent_leaves, has_aux, batch_ndim, where):
             leaves, td = tree_flatten(args[k])
             wrapped = []
             for v in leaves:
+                t = next(it)
+                if t is None:  # an integer or boolean primal (jvp, float0 tangent): a constant
+                    wrapped.append(v)
+                    continue
                 p = _as_primal(v, where)
-                wrapped.append(Tensor(p, trace, None, next(it)))
+                wrapped.append(Tensor(p, trace, None, t))
             args[k] = tree_unflatten(td, wrapped)
         result = f(*args)
     finally:
@@ -535,13 +528,16 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
         ps, ts = np.shape(concrete(p)), np.shape(concrete(t))
         if ps != ts:
             raise ValueError(f"jvp: tangent of shape {ts} for a primal of shape {ps}")
+        if _integer_primal(p, t, "jvp"):
+            tans.append(None)
+            continue
         if np.result_type(concrete(t)).kind == "c":
             raise TypeError("jvp: complex tangents are not supported; tensorgrad differentiates "
                             "real functions only (carry real and imaginary parts separately)")
         tans.append(t if _live(t) else as_array(concrete(t), _float_dtype(p), copy=True))
     vals, td, touts, aux = _run_forward(f, primals, tuple(range(len(primals))), tans, has_aux, 0, "jvp")
     out = tree_unflatten(td, [_finish_value(v) for v in vals])
-    tout = tree_unflatten(td, _own([_finish(_tangent_of(t, v)) if t is not None else _zeros_like(v)
+    tout = tree_unflatten(td, _own([_finish(_tangent_of(t, v)) if t is not None else _no_tangent(v)
                                     for v, t in zip(vals, touts)]))
     return (out, tout, aux) if has_aux else (out, tout)
 
@@ -663,20 +659,26 @@ def linearize(f: Callable, *primals: Any, has_aux: bool = False):
     """
     if _IN_JAX.trace is not None:
         return _jaxb.linearize(f, primals, has_aux)
-    rec, held, out = _record_kept(f, primals, has_aux, "linearize")  # held: while f_jvp lives
+    rec, held, out = _record_kept(f, primals, has_aux, "linearize", True)  # held: while f_jvp lives
     order = toposort([n for n in rec.out_nodes if n is not None])
     leaf_nodes = [n for nodes in rec.in_nodes for n in nodes]
+    p_td = tree_flatten(tuple(primals))[1]
 
     def f_jvp(*tangents):
         check_intact(held, "f_jvp")
         if len(tangents) != len(primals):
             raise ValueError(f"f_jvp: expected {len(primals)} tangents, got {len(tangents)}")
-        t_leaves, _ = tree_flatten(tuple(tangents))
+        t_leaves, t_td = tree_flatten(tuple(tangents))
+        if t_td != p_td:
+            raise TypeError(f"f_jvp: tangents structure {t_td} does not match primals {p_td}")
         tan: dict[Node, Any] = {}
         for n, t, v in zip(leaf_nodes, t_leaves, [v for vals in rec.in_leaves for v in vals]):
             if np.shape(concrete(t)) != np.shape(v):
                 raise ValueError(f"f_jvp: tangent of shape {np.shape(concrete(t))} "
                                  f"for a primal of shape {np.shape(v)}")
+            if n is None:  # an integer or boolean primal: a constant (float0 tangent)
+                _integer_primal(v, t, "f_jvp")
+                continue
             tan[n] = t
         for node in order:
             if node.op is None:
@@ -684,6 +686,6 @@ def linearize(f: Callable, *primals: Any, has_aux: bool = False):
             ts = [tan.get(p) if p is not None else None for p in node.parents]
             tan[node] = node_jvp(node.op, ts, node.args, node.params, node.out)
         res = [_finish(_tangent_of(tan[n], v)) if n is not None and tan.get(n) is not None
-               else _zeros_like(v) for n, v in zip(rec.out_nodes, rec.out_values)]
+               else _no_tangent(v) for n, v in zip(rec.out_nodes, rec.out_values)]
         return tree_unflatten(rec.out_tree, res)
     return (out, f_jvp, rec.aux) if has_aux else (out, f_jvp)

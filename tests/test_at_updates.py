@@ -164,3 +164,31 @@ def test_integer_arrays_combine_before_casting_back_as_jax():
         np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(tg.at(np.arange(6))[np.array([1, 3, 1])].add(2.7), [0, 6, 2, 5, 4, 5])
     assert tg.at(xi)[idx].divide(2.0).dtype == np.float64  # true division of integers: floats
+
+
+def test_boolean_update_values_count_every_repeat_and_scalar_bools_take_no_axis():
+    x = np.zeros(4)
+    idx = np.array([0, 0, 2])
+    want = np.asarray(jnp.asarray(x).at[idx].add(np.array([True, True, True])))
+    np.testing.assert_array_equal(tg.at(x)[idx].add(np.array([True, True, True])), want)
+    np.testing.assert_array_equal(tg.at(np.zeros(4, int))[idx].add(True), [2, 0, 1, 0])
+    np.testing.assert_array_equal(tg.at(x)[idx].subtract(True), -want)
+    y = np.arange(120.0).reshape(4, 5, 6)
+    for index in [(True, Ellipsis, 0), (np.True_, Ellipsis, 0), (Ellipsis, False, 1)]:
+        np.testing.assert_array_equal(tg.tensor(y)[index].numpy(), y[index])
+        w = np.arange(y[index].size, dtype=float).reshape(y[index].shape)
+        want_g = np.zeros_like(y)
+        np.add.at(want_g, index, w)
+        np.testing.assert_array_equal(tg.grad(lambda v: tg.sum(v[index] * w))(y), want_g)
+    for mode in ("clip", "drop"):
+        ref = y.copy()
+        ref[True, ..., 0] += 1
+        np.testing.assert_array_equal(tg.at(y)[True, ..., 0].add(1.0, mode=mode), ref)
+    for index in [(0, slice(None), True), (np.array([0, 1]), slice(None), np.True_)]:
+        exact = np.zeros(y[index].shape + y.shape)
+        for k in np.ndindex(y[index].shape):
+            e = np.zeros(y[index].shape)
+            e[k] = 1
+            np.add.at(exact[k], index, e)
+        np.testing.assert_array_equal(tg.jacrev(lambda v: v[index])(y), exact)
+        np.testing.assert_array_equal(tg.jacfwd(lambda v: v[index])(y), exact)

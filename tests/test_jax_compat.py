@@ -342,3 +342,21 @@ def test_jax_keyword_arguments_of_the_transforms():
     # hints and names that change nothing here
     assert tg.lax.fori_loop(0, 3, lambda i, v: v * 2, 1.0, unroll=2) == 8.0
     assert tg.vmap(lambda v: v * 2, axis_name="i", spmd_axis_name="j")(np.ones((3, 2))).shape == (3, 2)
+
+
+def test_linearize_checks_the_tangent_structure_and_integer_primals_take_float0():
+    x = np.array([1.0, 2.0, 3.0])
+    _, f_jvp = tg.linearize(lambda p: p["a"] * 2.0 + p["b"] * 10.0, {"a": x, "b": x})
+    np.testing.assert_allclose(f_jvp({"a": x, "b": x}), 12 * x)
+    for bad in ({"a": x}, [x, x], {"a": x, "b": x, "c": x}):
+        with pytest.raises(TypeError, match="structure"):
+            f_jvp(bad)
+    n, t0 = np.array(3), np.zeros((), jax.dtypes.float0)
+    out, tan = tg.jvp(lambda z, k: z * k, (x, n), (x, t0))
+    ref = jax.jvp(lambda z, k: z * k, (x, n), (x, t0))
+    np.testing.assert_allclose(out, ref[0])
+    np.testing.assert_allclose(tan, ref[1])
+    np.testing.assert_allclose(tg.linearize(lambda z, k: z * k, x, n)[1](x, t0), ref[1])
+    with pytest.raises(TypeError, match="float0"):
+        tg.jvp(lambda z, k: z * k, (x, n), (x, np.zeros(())))
+    assert tg.jvp(tg.argmax, (x,), (x,))[1].dtype == jax.jvp(jnp.argmax, (x,), (x,))[1].dtype

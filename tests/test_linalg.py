@@ -282,3 +282,31 @@ def test_functions_run_compiled_under_to_jax():
     jf = tg.to_jax(f)
     close(jax.jit(jf)(A), f(A), 1e-10)
     close(jax.jit(jax.grad(jf))(A), tg.grad(f)(A), 1e-9)
+
+
+def test_svd_of_a_non_square_matrix_with_a_zero_singular_value_refuses_its_triple():
+    # U diag(s) Vᵀ == A for every A, so the gradient of sum(sin(·)) is cos(A); at a zero
+    # singular value of a non-square A the rule has 0/0: raise, never the silent 0 it gave
+    A = np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
+
+    def recon(a):
+        u, s, vh = tg.linalg.svd(a, full_matrices=False)
+        return tg.sum(tg.sin(u @ (s[:, None] * vh)))
+    with pytest.raises(Exception, match="zero singular value"):
+        tg.grad(recon)(A)
+    np.testing.assert_allclose(tg.grad(recon)(A + np.array([[0, 0], [0, 0.5], [0.2, 0]])),
+                               np.cos(A + np.array([[0, 0], [0, 0.5], [0.2, 0]])), rtol=1e-10)
+    assert np.isfinite(tg.grad(lambda a: tg.sum(tg.linalg.svdvals(a)))(A)).all()
+
+
+def test_cond_of_a_singular_matrix_is_inf_as_numpy():
+    A = np.array([[[1.0, 2.0], [2.0, 4.0]], [[2.0, 0.0], [0.0, 1.0]]])
+    for p in (None, 1, -1, np.inf, -np.inf, "fro", 2, -2):
+        with np.errstate(all="ignore"):
+            want = np.linalg.cond(A, p)
+        np.testing.assert_allclose(tg.linalg.cond(A, p), want, rtol=1e-12)
+    np.testing.assert_allclose(tg.linalg.cond(A, "nuc"), [np.inf, 4.5])   # NumPy's SVD fails
+    g = tg.grad(lambda a: tg.sum(tg.linalg.cond(a, 1)))(A)
+    assert np.array_equal(g[0], np.zeros((2, 2))) and np.isfinite(g[1]).all()
+    j = tg.jit(lambda a: tg.linalg.cond(a, "fro"))
+    assert j(A[1]) == np.linalg.cond(A[1], "fro") and j(A[0]) == np.inf

@@ -225,3 +225,11 @@ def test_partition_under_jit_replays_numpys_arrangement():
         np.testing.assert_array_equal(f(v), np.partition(v, 2, axis=1))
     g = lambda a: tg.sum(tg.partition(a, 2, axis=1)[:, :3] ** 2)  # noqa: E731
     np.testing.assert_allclose(tg.jit(tg.grad(g))(-x), tg.grad(g)(-x))
+
+
+def test_linspace_rounds_down_to_integers_and_keeps_float32():
+    for dt in (int, np.int32):
+        np.testing.assert_array_equal(tg.linspace(-5, 5, 7, dtype=dt), np.linspace(-5, 5, 7, dtype=dt))
+    a = tg.linspace(np.float32(0), np.float32(1), 5)
+    assert a.dtype == np.linspace(np.float32(0), np.float32(1), 5).dtype == np.float32
+    assert tg.linspace(0, 1, 5).dtype == np.float64

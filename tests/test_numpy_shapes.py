@@ -241,3 +241,29 @@ def test_flip_roll_and_pad_keep_float32():
               lambda v: tg.repeat(v, 2), lambda v: tg.tile(v, 2), lambda v: tg.diag(v[0])):
         assert f(x).dtype == np.float32
         assert tg.grad(lambda v: tg.sum(f(v) ** 2))(x).dtype == np.float32
+
+
+def test_axis_none_flattens_in_concatenate_and_is_refused_where_numpy_refuses_it():
+    x = np.arange(12.0).reshape(3, 4)
+    y = np.arange(5.0)
+    np.testing.assert_array_equal(tg.concatenate([x, y], axis=None), np.concatenate([x, y], axis=None))
+    g = tg.grad(lambda a: tg.sum(tg.concatenate([a, a], axis=None) * np.arange(24.0)))(x)
+    np.testing.assert_array_equal(g, (np.arange(12.0) + np.arange(12.0, 24.0)).reshape(3, 4))
+    for call in (lambda: tg.expand_dims(x, None), lambda: tg.swapaxes(x, None, 0),
+                 lambda: tg.moveaxis(x, None, 0), lambda: tg.stack([x, x], axis=None),
+                 lambda: tg.diff(x, axis=None)):
+        with pytest.raises(TypeError, match="axis"):
+            call()
+
+
+def test_tensor_reshape_ravel_and_flatten_take_numpys_order():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    t = tg.tensor(x)
+    np.testing.assert_array_equal(t.reshape((4, 6), order="F").numpy(), x.reshape((4, 6), order="F"))
+    np.testing.assert_array_equal(t.ravel(order="F").numpy(), x.ravel(order="F"))
+    np.testing.assert_array_equal(t.flatten("F").numpy(), x.flatten("F"))
+    w = np.arange(24.0).reshape(6, 4)
+    g = tg.grad(lambda v: tg.sum(v.reshape((6, 4), order="F") * w))(x)
+    np.testing.assert_array_equal(g, w.reshape(x.shape, order="F"))
+    with pytest.raises(ValueError, match="order"):
+        t.reshape((4, 6), order="X")

@@ -174,3 +174,14 @@ def test_cov_differentiates_in_traced_aweights():
         np.testing.assert_allclose(tg.grad(lambda w: tg.sum(tg.cov(m, aweights=w, **kw)))(aw),
                                    jax.jit(jax.grad(lambda w: jnp.sum(jnp.cov(m, aweights=w, **kw))))(aw))
     np.testing.assert_allclose(tg.jit(lambda w: tg.cov(m, aweights=w))(aw), np.cov(m, aweights=aw))
+
+
+def test_std_with_where_and_nanstd_have_slope_zero_at_zero_spread():
+    x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    mask = np.array([[True, False, False], [True, True, True]])
+    np.testing.assert_allclose(tg.std(x, axis=1, where=mask), np.std(x, axis=1, where=mask))
+    g = tg.grad(lambda v: tg.sum(tg.std(v, axis=1, where=mask)))(x)   # no warning, no NaN
+    assert np.array_equal(g[0], [0.0, 0.0, 0.0])
+    ref = jax.grad(lambda v: jnp.std(v[1]))(x)
+    np.testing.assert_allclose(g[1], ref[1], rtol=1e-12)
+    assert tg.grad(tg.nanstd)(np.array([5.0, 5.0, np.nan])).tolist() == [0.0, 0.0, 0.0]

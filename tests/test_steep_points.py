@@ -62,3 +62,11 @@ def test_power_slope_sign_at_negative_zero_follows_the_odd_exponent():
                 got = tg.grad(lambda v: tg.power(v, y))(np.float64(x0))
                 want = jax.jit(jax.grad(lambda v: jnp.power(v, y)))(x0)
                 assert got == want, (y, x0, got, want)
+
+
+def test_an_infinite_cotangent_through_abs_at_zero_is_nan_without_a_warning():
+    x = np.array([0.0, 1.0, 2.0])
+    g = tg.grad(lambda v: tg.sum(tg.sqrt(tg.abs(v))))(x)     # the warning is an error here
+    assert np.isnan(g[0]) and np.allclose(g[1:], 0.5 / np.sqrt(x[1:]))
+    g = tg.grad(lambda v: tg.linalg.vector_norm(v, ord=0.5))(x)
+    assert np.isnan(g[0]) and np.isfinite(g[1:]).all()

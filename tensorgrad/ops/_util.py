@@ -53,6 +53,10 @@ def negative_axes(axis, ndim: int, opname: str) -> tuple:
 
 
 def negative_axis(axis, ndim: int, opname: str) -> int:
+    """One axis as a negative int. ``None`` is refused here (NumPy's TypeError): it is not
+    "the first axis"; functions where None means "flattened" handle it before calling."""
+    if axis is None:
+        raise TypeError(f"{opname}: axis must be an int, got None")
     return negative_axes(axis, ndim, opname)[0]
 
 

@@ -330,6 +330,13 @@ def _svd_vjp(g, out, a):
     if repeated:
         _check_vectors_unused("svd", mask, gU, gV)
         _check_weights_equal("svd", mask, gs)
+    if m != n and np.any(zero):
+        # A zero singular value of a non-square matrix: its vectors have no derivative, and a
+        # cotangent that vanishes there may be one that scales with s_j (U diag(s) Vᵀ, say),
+        # whose term (I − UUᵀ) Ū_j / s_j is 0/0, not 0. Any use of the triple
+        # (u_j, s_j, v_j) therefore raises, as forward mode does.
+        for part in (gU, gV, expand_dims(gs, -2)):
+            _check_no_division("svd", zero, part)
     J = F * (mT(U) @ gU)
     K = F * (mT(V) @ gV)
     s_col = expand_dims(s, -1)
@@ -356,7 +363,7 @@ def _check_no_division(name, zero, part):
     if np.any(np.any(np.abs(v) > scale, axis=-2) & zero):
         raise _no_derivative(
             name, "the matrix is not square and has a zero singular value whose singular vectors "
-            "the loss uses (their derivative divides by that singular value)",
+            "(or value) the loss uses (their derivative divides by that singular value)",
             "Use the singular values alone (tg.linalg.svdvals), or keep the matrix of full rank.")
 
 

@@ -174,7 +174,22 @@ expm1 = elementwise("expm1", np.expm1, d={"x": lambda out, x: out + 1}, jax="jax
                     symbol="diag(exp(x))", doc="eˣ − 1")
 
 # ---- magnitude -------------------------------------------------------------
+def _abs_rule(g, out, x):
+    # g·sign(x), with the subgradient 0 at x = 0. An infinite g there (|x|^p with p < 1 at 0,
+    # which has no derivative) gives NaN, without NumPy's "invalid value" warning of 0·inf.
+    s = _mask(np.sign(concrete(x)), out)
+    gv = concrete(g)
+    if is_staged(gv) or is_staged(concrete(x)):
+        return g * s
+    with np.errstate(invalid="ignore"):
+        bad = np.logical_and(np.equal(s, 0), np.logical_not(np.isfinite(gv)))
+    if not may_any(bad):
+        return g * s
+    return where(bad, np.nan, where(bad, 0.0, g) * s)
+
+
 abs = elementwise("abs", np.abs, d={"x": lambda out, x: _mask(np.sign(concrete(x)), out)},  # noqa: A001
+                  vjp={"x": _abs_rule}, jvp={"x": _abs_rule},
                   jax="jax.numpy.abs", symbol="diag(sign(x)), 0 at x = 0",
                   domain="nonzero", doc="|x| (subgradient 0 at 0)", methods=("__abs__",),
                   aliases=("absolute",))

@@ -27,7 +27,7 @@ from ._util import concrete, shape_of
 from .discrete import all as _all
 from .discrete import any as _any
 from .discrete import argsort as _argsort
-from .elementwise import astype, maximum, minimum, sqrt, where
+from .elementwise import astype, maximum, minimum, where
 from .reductions import argmax as _argmax
 from .reductions import argmin as _argmin
 from .reductions import max as _max
@@ -35,6 +35,7 @@ from .reductions import mean as _mean
 from .reductions import min as _min
 from .reductions import prod as _prod
 from .reductions import std as _std
+from .reductions import std_from_var
 from .reductions import sum as _sum
 from .reductions import var as _var
 from .scans import nanmean as _nanmean
@@ -154,7 +155,7 @@ def std(a: ArrayLike, axis: Axis = None, dtype=None, out=None, ddof=0, keepdims:
     """Standard deviation over ``axis``, with ``ddof`` or ``correction``, ``dtype`` and
     ``where``, as :func:`var`."""
     v, a, ddof = _moment("std", a, axis, dtype, out, ddof, keepdims, where, mean, correction)
-    return _std(a, axis=axis, ddof=ddof, keepdims=_kd(keepdims)) if v is None else sqrt(v)
+    return _std(a, axis=axis, ddof=ddof, keepdims=_kd(keepdims)) if v is None else std_from_var(v)
 
 
 def _extremum(name, reduce, combine, fill, a, axis, out, keepdims, initial, where):

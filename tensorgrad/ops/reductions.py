@@ -14,7 +14,7 @@ from ..jacobians.maps import Diagonal, Identity, Reshape, SumTo, size
 from ..registry import FUNCTIONS, Example, general, linear, nondifferentiable
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, is_staged, may_any, negative_axes, reduced_count, shape_of
-from .elementwise import equal, where
+from .elementwise import equal, sqrt, where
 from .shape import broadcast_to, concatenate, expand_dims, getitem, reshape
 
 
@@ -212,6 +212,15 @@ def _std_slope(out, x, axes, ddof, keepdims):
     if may_any(np.equal(concrete(kept), 0)):
         kept = where(equal(kept, 0), 1, kept)
     return _centered(x, axes) / ((reduced_count(shape_of(x), axes) - ddof) * kept)
+
+
+def std_from_var(v):
+    """``sqrt(v)`` for a variance ``v``, with slope 0 where ``v`` = 0 (all entries equal), the
+    rule of :func:`std`: NaN-free where the plain square root's slope is infinite."""
+    zero = equal(v, 0)
+    if not may_any(concrete(zero)):
+        return sqrt(v)
+    return where(zero, 0, sqrt(where(zero, 1, v)))
 
 
 def _moment(name, forward, slope, symbol, doc):

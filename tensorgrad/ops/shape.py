@@ -81,6 +81,17 @@ def _reshape_signature(x: ArrayLike, shape: Shape):
     return (x,), (shape,)
 
 
+def _ordered_reshape(x, shape, order):
+    """``x.reshape(shape, order=...)`` as for ndarrays: ``order="F"`` reads and writes in
+    column-major order, i.e. the C-order reshape of the reversed axes, reversed back."""
+    if order in ("C", "A", "K"):
+        return reshape(x, shape)
+    if order != "F":
+        raise ValueError(f"reshape: order must be one of 'C', 'F', 'A', 'K', got {order!r}")
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    return transpose(reshape(transpose(x), shape[::-1]))
+
+
 def _shape_args(shape: tuple):
     """``t.reshape(2, 3)`` and ``t.reshape((2, 3))`` alike, as for ndarrays."""
     return shape[0] if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)) else shape
@@ -90,8 +101,9 @@ reshape = linear(
     "reshape", _reshape_forward,
     transpose=lambda g, out, x, shape: reshape(g, _batch(g, out) + shape_of(x)),
     signature=_reshape_signature, params=("shape",),
-    methods={"reshape": lambda self, *shape: reshape(self, _shape_args(shape)),
-             "flatten": lambda self: reshape(self, (-1,)), "ravel": lambda self: reshape(self, (-1,))},
+    methods={"reshape": lambda self, *shape, order="C": _ordered_reshape(self, _shape_args(shape), order),
+             "flatten": lambda self, order="C": _ordered_reshape(self, (-1,), order),
+             "ravel": lambda self, order="C": _ordered_reshape(self, (-1,), order)},
     jacobian=_reshape_jacobian, jax=lambda jnp, x, shape: jnp.reshape(x, shape),
     batch_params=lambda batch, shape: (batch + shape,),
     symbol="I (entries renumbered)", doc="same entries, new shape",
@@ -169,6 +181,8 @@ def moveaxis(x: ArrayLike, source: Axis, destination: Axis) -> Array:
 # ---- adding and removing size-1 axes ------------------------------------------
 def _expand_dims_signature(x: ArrayLike, axis: Axis):
     """Insert size-1 axes at the positions ``axis`` (of the result)."""
+    if axis is None:
+        raise TypeError("expand_dims: axis must be an int or a tuple of ints, got None")
     n = len(shape_of(concrete(x))) + (len(axis) if isinstance(axis, (tuple, list)) else 1)
     return (x,), (negative_axes(axis, n, "expand_dims"),)
 
@@ -247,11 +261,14 @@ def _batched_index(batch: tuple, index: tuple) -> tuple:
     nb = len(batch)
     if not nb:
         return index
+    # a scalar True/False is an advanced index too (a 0-d boolean array, one axis of length 1/0)
+    arrays = [k for k, i in enumerate(index) if _is_index_array(i) or isinstance(i, (bool, np.bool_))]
     adv = [k for k, i in enumerate(index)
-           if _is_index_array(i) or (isinstance(i, (int, np.integer)) and not isinstance(i, bool))]
-    if not any(_is_index_array(index[k]) for k in adv) or adv[-1] - adv[0] + 1 == len(adv):
+           if k in arrays or (isinstance(i, (int, np.integer)) and not isinstance(i, bool))]
+    if not arrays or adv[-1] - adv[0] + 1 == len(adv):
         return (slice(None),) * nb + index
-    rank = max(1 if i.dtype == bool else len(shape_of(i)) for i in index if _is_index_array(i))
+    rank = max(1 if isinstance(index[k], (bool, np.bool_)) or index[k].dtype == bool
+               else len(shape_of(index[k])) for k in arrays)
     grids = tuple(np.arange(n).reshape((1,) * k + (n,) + (1,) * (nb - 1 - k + rank))
                   for k, n in enumerate(batch))
     return grids + index
@@ -311,8 +328,11 @@ def _normalize_index(index, xs):
                          f"{len(dots)} (input shape {xs})")
     if dots:
         k = dots[0]
-        used = sum(1 if not (i is None or (isinstance(i, np.ndarray) and i.dtype == bool))
-                   else (i.ndim if isinstance(i, np.ndarray) else 0) for i in out if i is not Ellipsis)
+        # axes the other entries use: None and a scalar True/False use none (they add one),
+        # a boolean array as many as it has
+        used = sum(0 if i is None or isinstance(i, (bool, np.bool_))
+                   else i.ndim if isinstance(i, np.ndarray) and i.dtype == bool
+                   else 1 for i in out if i is not Ellipsis)
         out[k:k + 1] = [slice(None)] * (len(xs) - used)
     return tuple(out)
 
@@ -382,10 +402,13 @@ def _fill_tangents(tangents, args):
 
 
 def _concatenate_signature(arrays: Sequence[ArrayLike], axis: int = 0):
-    """Join a sequence of arrays along an existing axis."""
+    """Join a sequence of arrays along an existing axis (``None``: the flattened arrays)."""
     arrays = tuple(arrays)
     if not arrays:
         raise ValueError("concatenate: need at least one array")
+    if axis is None:  # NumPy: each array is flattened first
+        arrays = tuple(a if len(shape_of(concrete(a))) == 1 else reshape(a, (-1,)) for a in arrays)
+        axis = 0
     shapes = [shape_of(concrete(a)) for a in arrays]
     n = len(shapes[0])
     if n == 0:

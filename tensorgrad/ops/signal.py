@@ -21,7 +21,7 @@ from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, negative_axis, shape_of
 from .arrange import pad
-from .discrete import signbit
+from .discrete import floor, signbit
 from .elementwise import abs as _abs
 from .elementwise import astype, power, where
 from .elementwise_more import exp2
@@ -155,10 +155,15 @@ def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = 
     """``num`` evenly spaced values from ``start`` to ``stop`` (differentiable in both)."""
     if not isinstance(num, (int, np.integer)) or num < 0:
         raise ValueError(f"linspace: num must be a non-negative int, got {num!r}")
-    start, stop = _as_array(start), _as_array(stop)
+    # NumPy's computing dtype: result_type(start, stop, float(num)) (float32 endpoints stay
+    # float32; Python numbers are weak)
+    dt = np.result_type(*(v if type(v) in (int, float) else dtype_of(concrete(_as_array(v)))
+                          for v in (start, stop)), float(num))
+    start, stop = (np.asarray(v, dt if dt.kind == "f" else float) if type(v) in (int, float)
+                   else _as_array(v) for v in (start, stop))
     div = (num - 1) if endpoint else num
     shape = np.broadcast_shapes(_shape(start), _shape(stop))
-    t = np.arange(num, dtype=float).reshape((num,) + (1,) * len(shape))
+    t = np.arange(num, dtype=dt if dt.kind == "f" else float).reshape((num,) + (1,) * len(shape))
     delta = stop - start
     step = delta / div if div > 0 else delta * np.nan
     y = start + t * step if div > 0 else start + t * delta
@@ -169,6 +174,8 @@ def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = 
     if len(shape):
         y = moveaxis(y, 0, axis)
     if dtype is not None:
+        if np.issubdtype(np.dtype(dtype), np.integer):
+            y = floor(y)  # NumPy and JAX round down, not toward 0
         y = astype(y, dtype)
     return (y, step) if retstep else y
 

@@ -24,7 +24,7 @@ from ._util import concrete, dtype_of, negative_axes, shape_of
 from .elementwise import astype, sqrt, where
 from .reductions import max as _max
 from .reductions import min as _min
-from .reductions import prod, sum as _sum
+from .reductions import prod, std_from_var, sum as _sum
 from .scans import cumprod, cumsum, nanmean, sort
 from .arrange import pad
 from .linalg import matmul
@@ -119,8 +119,9 @@ def nanvar(a: ArrayLike, axis: Axis = None, dtype=None, ddof: int = 0, keepdims:
 
 @function
 def nanstd(a: ArrayLike, axis: Axis = None, dtype=None, ddof: int = 0, keepdims: bool = False) -> Array:
-    """Standard deviation of the entries that are not NaN."""
-    return sqrt(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+    """Standard deviation of the entries that are not NaN (gradient 0 where they are all
+    equal, as :func:`std`)."""
+    return std_from_var(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
 # ---- quantiles --------------------------------------------------------------------------------

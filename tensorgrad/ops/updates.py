@@ -98,6 +98,7 @@ class _Update:
 
     def subtract(self, values, **kwargs):
         """``t`` with ``values`` subtracted at ``index`` (repeated entries accumulate)."""
+        values = _as_update(values, self.x)
         return _apply(self, "add", -values if isinstance(values, Tensor) or is_staged(values)
                       else np.negative(values), None, kwargs, "subtract")
 
@@ -131,6 +132,15 @@ class _Update:
 
     def __repr__(self) -> str:
         return f"<.at[{self.index!r}] of {self.x!r}>"
+
+
+def _as_update(values, x):
+    """Boolean update values for a numeric array, as numbers of the array's dtype (JAX converts
+    every update to the array's dtype): adding True twice adds 2, not True | True."""
+    dt = dtype_of(concrete(x))
+    if dt.kind != "b" and dtype_of(concrete(values)).kind == "b":
+        return astype(values, dt)
+    return values
 
 
 def _hints(name: str, kwargs: dict):
@@ -178,7 +188,7 @@ def _bounded(table: np.ndarray, index, mode: str, wrap: bool):
     slot holding −1, where out-of-bounds indices point)."""
     index = list(index) if isinstance(index, tuple) else [index]
     index = [np.asarray(i) if isinstance(i, list) else i for i in index]
-    used = sum(0 if i is None or i is Ellipsis else
+    used = sum(0 if i is None or i is Ellipsis or isinstance(i, (bool, np.bool_)) else
                (i.ndim if isinstance(i, np.ndarray) and i.dtype == bool else 1) for i in index)
     if any(i is Ellipsis for i in index):
         k = next(k for k, i in enumerate(index) if i is Ellipsis)
@@ -186,7 +196,7 @@ def _bounded(table: np.ndarray, index, mode: str, wrap: bool):
     axis = 0
     pad = [(0, 0)] * table.ndim
     for k, i in enumerate(index):
-        if i is None:
+        if i is None or isinstance(i, (bool, np.bool_)):  # a new axis, not an integer index
             continue
         if isinstance(i, np.ndarray) and i.dtype == bool:
             axis += i.ndim
@@ -235,6 +245,8 @@ def _apply(ref: _Update, name: str, values, combine, kwargs, label: str | None =
                              f"indexed shape {pos.shape} (array of shape {xs})")
         if name == "set" and dtype_of(concrete(values)) != dt:
             values = astype(values, dt)  # as NumPy's assignment: the array keeps its dtype
+        elif name == "add":
+            values = _as_update(values, x)  # a scatter-add of booleans would OR the repeats
         flat = reshape(broadcast_to(values, pos.shape), (pos.size,))
     writes = pos.ravel()
     if mode in ("drop", "fill") and (writes < 0).any():  # out of bounds: not written
