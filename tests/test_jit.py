@@ -25,6 +25,8 @@ def _close(a, b, tol=1e-12):
     for u, v in zip(la, lb):
         u, v = np.asarray(u), np.asarray(v)
         assert u.shape == v.shape and u.dtype == v.dtype, (u.shape, v.shape, u.dtype, v.dtype)
+        if u.dtype == tg.float0:  # JAX's tangent of an integer output: no values to compare
+            continue
         np.testing.assert_allclose(u, v, rtol=tol, atol=tol)
 
 
