@@ -233,12 +233,22 @@ class SGD(Optimizer):
         return p - lr * g
 
 
+def _check_eps(name: str, eps) -> None:
+    if not eps >= 0:  # (NaN too)
+        raise ValueError(f"{name}: eps must be ≥ 0, got {eps}")
+
+
 class RMSprop(Optimizer):
     """RMSprop: divide the step by a running root-mean-square of the gradients."""
 
     def __init__(self, lr: LR = 0.01, alpha: float = 0.99, eps: float = 1e-8,
                  momentum: float = 0.0, weight_decay: float = 0.0):
         super().__init__(lr, weight_decay)
+        if not 0 <= alpha <= 1:
+            raise ValueError(f"RMSprop: alpha must be in [0, 1], got {alpha}")
+        if not 0 <= momentum < 1:
+            raise ValueError(f"RMSprop: momentum must be in [0, 1), got {momentum}")
+        _check_eps("RMSprop", eps)
         self.alpha, self.eps, self.momentum = float(alpha), float(eps), float(momentum)
         self.slots = ("square_avg", "momentum") if momentum else ("square_avg",)
 
@@ -264,6 +274,7 @@ class Adam(Optimizer):
         for name, b in (("b1", b1), ("b2", b2)):
             if not 0 <= b < 1:
                 raise ValueError(f"{type(self).__name__}: {name} must be in [0, 1), got {b}")
+        _check_eps(type(self).__name__, eps)
         self.b1, self.b2, self.eps = float(b1), float(b2), float(eps)
 
     def _update(self, p, g, bufs, t, lr):

@@ -317,3 +317,24 @@ def test_embedding_refuses_negative_ids_and_attention_takes_traced_masks():
     for m, lengths in ((m1, np.array([5])), (m2, np.array([5])), (m1, np.array([3]))):
         np.testing.assert_allclose(jf(q, k, v, m, lengths), f(q, k, v, m, lengths), rtol=1e-12)
     assert not np.allclose(jf(q, k, v, m2, np.array([5])), jf(q, k, v, m1, np.array([5])))
+
+
+def test_a_plus_inf_logit_makes_its_softmax_row_nan_and_logsumexp_takes_where():
+    z = np.array([[np.inf, 0.0, 1.0], [-np.inf, 0.0, 1.0], [-np.inf, -np.inf, -np.inf]])
+    for fn, ref in ((tg.nn.softmax, jax.nn.softmax), (tg.nn.log_softmax, jax.nn.log_softmax)):
+        got = fn(z)
+        np.testing.assert_allclose(got[:2], ref(z[:2]))          # NaN row, finite row
+    assert np.array_equal(tg.nn.softmax(z)[2], [0.0, 0.0, 0.0])  # no mass anywhere: 0, documented
+    x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    m = np.array([[True, False, True], [False, False, False]])
+    np.testing.assert_allclose(tg.nn.logsumexp(x, axis=1, where=m), jax.nn.logsumexp(x, axis=1, where=m))
+    np.testing.assert_allclose(tg.grad(lambda v: tg.nn.logsumexp(v, axis=1, where=m)[0])(x),
+                               jax.grad(lambda v: jax.nn.logsumexp(v, axis=1, where=m)[0])(x))
+
+
+def test_optimizers_refuse_negative_eps_and_momentum():
+    for make in (lambda: tg.optim.Adam(eps=-1e-8), lambda: tg.optim.AdamW(eps=float("nan")),
+                 lambda: tg.optim.RMSprop(eps=-1.0), lambda: tg.optim.RMSprop(momentum=-0.1),
+                 lambda: tg.optim.RMSprop(alpha=1.5)):
+        with pytest.raises(ValueError, match="must be"):
+            make()

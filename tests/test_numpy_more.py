@@ -233,3 +233,22 @@ def test_linspace_rounds_down_to_integers_and_keeps_float32():
     a = tg.linspace(np.float32(0), np.float32(1), 5)
     assert a.dtype == np.linspace(np.float32(0), np.float32(1), 5).dtype == np.float32
     assert tg.linspace(0, 1, 5).dtype == np.float64
+
+
+def test_nan_functions_of_integers_keep_numpys_dtypes_and_weak_scalars_in_copysign():
+    for a in (np.array([3, 1, 2], dtype=np.int32), np.array([True, False])):
+        for name in ("nanmax", "nanmin", "nanprod", "nancumsum", "nancumprod", "nansum"):
+            got, want = getattr(tg, name)(a), getattr(np, name)(a)
+            assert np.asarray(got).dtype == np.asarray(want).dtype, name
+            np.testing.assert_array_equal(got, want)
+    x32 = np.array([1.0, -2.0], np.float32)
+    for other in (-1, -1.0, np.int64(-1), np.array([1, -1])):
+        got, want = tg.copysign(x32, other), np.copysign(x32, other)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_an_empty_list_index_selects_nothing():
+    x = np.arange(6.0).reshape(2, 3)
+    assert tg.tensor(x)[[]].shape == x[[]].shape == (0, 3)
+    assert np.array_equal(tg.grad(lambda v: tg.sum(v[[]]))(x), np.zeros_like(x))

@@ -253,15 +253,19 @@ _logsumexp = general(
 
 @function
 def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None, keepdims: bool = False,
-              return_sign: bool = False):
+              return_sign: bool = False, where: ArrayLike | None = None):
     """log(Σ b·exp(a)) over ``axis`` (``b`` defaults to 1), as ``scipy.special.logsumexp``.
 
     Shifted by the max, so large and −inf entries are safe; an all −inf slice
     gives −inf with a zero gradient. ``b`` (broadcast to ``a``'s shape) scales
     each term and gets a gradient too; entries with b = 0 are left out. A
     negative sum gives NaN, unless ``return_sign=True``, which returns
-    ``(log|Σ b·exp(a)|, sign)`` (the sign carries no gradient).
+    ``(log|Σ b·exp(a)|, sign)`` (the sign carries no gradient). ``where`` (as
+    ``jax.nn.logsumexp``): only the entries where it is true take part (the others
+    get a zero gradient; a slice with none gives −inf).
     """
+    if where is not None:
+        a = _select(where, a, -np.inf)
     out = _logsumexp(a, b, axis=axis, keepdims=keepdims, return_sign=return_sign)
     if not return_sign:
         return out
@@ -280,6 +284,7 @@ def _logaddexp2_reduce(x, axis=0, keepdims: bool = False):
 
 
 _LN2 = math.log(2.0)
+_select = where  # (logsumexp's own argument is called where, as in JAX)
 register_ufunc_method("numpy.logaddexp", "reduce", _logaddexp_reduce)
 register_ufunc_method("numpy.logaddexp2", "reduce", _logaddexp2_reduce)
 
@@ -292,11 +297,12 @@ def _softmax_forward(x, axis):
         e = np.exp(x - m)
         e /= e.sum(axis=axis, keepdims=True)  # e is our own fresh buffer
         return e
-    # with +inf or NaN in a row the result is NaN, without a NumPy warning
+    # with +inf or NaN in a row the whole row is NaN (as JAX), without a NumPy warning
     with np.errstate(invalid="ignore", over="ignore"):
         e = np.exp(x - np.where(np.isfinite(m), m, 0))
         s = np.sum(e, axis=axis, keepdims=True)
-        return e / np.where(s == 0, 1, s)  # an all −inf row: every p = 0 (no mass anywhere)
+        p = e / np.where(s == 0, 1, s)  # an all −inf row: every p = 0 (no mass anywhere)
+        return np.where(np.isposinf(m), np.nan, p)
 
 
 def _softmax_vjp(g, out, x, axis):
@@ -330,11 +336,13 @@ def _log_softmax_forward(x, axis):
     if x.size == 0:
         return x - x
     m = np.max(x, axis=axis, keepdims=True)
+    inf_row = np.isposinf(m)
     m = np.where(np.isfinite(m), m, 0)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # +inf/NaN rows: NaN
         d = x - m
         lse = np.log(np.sum(np.exp(d), axis=axis, keepdims=True))
-        return np.where(np.isneginf(lse), -np.inf, d - lse)  # all −inf row: −inf, like log 0
+        out = np.where(np.isneginf(lse), -np.inf, d - lse)  # all −inf row: −inf, like log 0
+        return np.where(inf_row, np.nan, out)  # a +inf entry: the whole row NaN, as JAX
 
 
 _log_softmax_op = general(
@@ -422,11 +430,12 @@ def _softmax_lse(z, finite: bool = False):
         e /= s  # our own buffer
         return e, lse[..., 0]
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        inf_row = np.isposinf(m)
         m = np.where(np.isfinite(m), m, 0)
         e = np.exp(z - m)
         s = np.sum(e, axis=-1, keepdims=True)
         lse = np.log(s) + m
-        return e / np.where(s == 0, 1, s), lse[..., 0]
+        return np.where(inf_row, np.nan, e / np.where(s == 0, 1, s)), lse[..., 0]
 
 
 #: the softmax the last fused-loss forward computed in this thread, for its VJP

@@ -305,6 +305,8 @@ def _normalize_index(index, xs):
             i = concrete(i)
         if isinstance(i, list):
             i = np.asarray(i)
+            if i.size == 0 and i.dtype.kind == "f":  # x[[]]: an empty integer index, as NumPy
+                i = i.astype(np.intp)
         if is_staged(i):  # an index traced by tg.jit: the replay indexes with its new values
             if i.dtype.kind not in "iu":
                 raise (IndexError if i.dtype.kind != "b" else ConcretizationError)(

@@ -288,8 +288,10 @@ def float_power(x1: ArrayLike, x2: ArrayLike) -> Array:
 def copysign(x1: ArrayLike, x2: ArrayLike) -> Array:
     """The magnitude of ``x1`` with the sign (bit) of ``x2``, in NumPy's result dtype;
     constant in ``x2`` (which may be traced, e.g. under ``tg.jit``)."""
+    # NumPy's result dtype, Python numbers weak (a float32 array stays float32)
+    dt = np.copysign(*(v if type(v) in (int, float, bool) else np.zeros((), dtype_of(_as_array(v)))
+                       for v in (x1, x2))).dtype
     x1, x2 = _as_array(x1), _as_array(x2)
-    dt = np.copysign(np.zeros((), dtype_of(x1)), np.zeros((), dtype_of(x2))).dtype
     if dtype_of(x1) != dt:
         x1 = astype(x1, dt)
     mag = _abs(x1)

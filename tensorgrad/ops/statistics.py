@@ -59,9 +59,17 @@ def _real(name: str, a):
 
 
 # ---- NaN-aware products, scans and extrema ---------------------------------------------------
+def _integral(a, dtype) -> bool:
+    """Integers and booleans hold no NaN: NumPy's nan-functions are the plain ones there (and
+    keep the plain ones' dtypes)."""
+    return dtype is None and np.dtype(dtype_of(a if hasattr(a, "shape") else np.asarray(a))).kind in "biu"
+
+
 @function
 def nanprod(a: ArrayLike, axis: Axis = None, dtype=None, keepdims: bool = False) -> Array:
     """The product of the entries that are not NaN (NaN entries count as 1, zero gradient)."""
+    if _integral(a, dtype):
+        return prod(a, axis=axis, keepdims=keepdims)
     a = _real("nanprod", _float(a) if dtype is None else astype(a, dtype))
     return prod(where(_nan_mask(a), 1, a), axis=axis, keepdims=keepdims)
 
@@ -69,6 +77,8 @@ def nanprod(a: ArrayLike, axis: Axis = None, dtype=None, keepdims: bool = False)
 @function
 def nancumsum(a: ArrayLike, axis: int | None = None, dtype=None) -> Array:
     """Cumulative sum with NaN entries counted as 0 (zero gradient at NaN entries)."""
+    if _integral(a, dtype):
+        return cumsum(a, axis=axis)
     a = _real("nancumsum", _float(a) if dtype is None else astype(a, dtype))
     return cumsum(where(_nan_mask(a), 0, a), axis=axis)
 
@@ -76,11 +86,15 @@ def nancumsum(a: ArrayLike, axis: int | None = None, dtype=None) -> Array:
 @function
 def nancumprod(a: ArrayLike, axis: int | None = None, dtype=None) -> Array:
     """Cumulative product with NaN entries counted as 1 (zero gradient at NaN entries)."""
+    if _integral(a, dtype):
+        return cumprod(a, axis=axis)
     a = _real("nancumprod", _float(a) if dtype is None else astype(a, dtype))
     return cumprod(where(_nan_mask(a), 1, a), axis=axis)
 
 
 def _nan_extremum(name, reduce, fill, a, axis, keepdims):
+    if _integral(a, None):
+        return reduce(a, axis=axis, keepdims=keepdims)
     a = _real(name, _float(a))
     mask = _nan_mask(a)
     out = reduce(where(mask, fill, a), axis=axis, keepdims=keepdims)
