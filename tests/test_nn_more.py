@@ -338,3 +338,14 @@ def test_optimizers_refuse_negative_eps_and_momentum():
                  lambda: tg.optim.RMSprop(alpha=1.5)):
         with pytest.raises(ValueError, match="must be"):
             make()
+
+
+def test_degenerate_activation_parameters_without_numpy_warnings():
+    x = np.array([-1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(tg.nn.squareplus(x, b=0.0), [0.0, 0.0, 1.0])   # relu
+    np.testing.assert_array_equal(tg.vmap(tg.grad(lambda v: tg.nn.squareplus(v, b=0.0)))(x),
+                                  [0.0, 0.5, 1.0])
+    with pytest.raises(ValueError, match="b must be"):
+        tg.nn.squareplus(x, b=-1.0)
+    with pytest.raises(ValueError, match="alpha must be non-zero"):
+        tg.nn.celu(x, alpha=0.0)

@@ -60,9 +60,15 @@ def _celu_d(out, x, alpha):
     return pos + (1 - pos) * exp(x * (1 - pos) / alpha)
 
 
+def _celu_signature(x, alpha=1.0):
+    if float(alpha) == 0:  # it divides by α (PyTorch refuses 0 too)
+        raise ValueError("celu: alpha must be non-zero, got 0")
+    return (x,), (float(alpha),)
+
+
 celu = _unary("celu", _celu_forward, _celu_d, "diag([x > 0] + e^(x/α) [x ≤ 0])",
-              "max(x, 0) + α(e^(min(x, 0)/α) − 1): elu, continuously differentiable for any α",
-              signature=lambda x, alpha=1.0: ((x,), (float(alpha),)), params=("alpha",),
+              "max(x, 0) + α(e^(min(x, 0)/α) − 1): elu, continuously differentiable for any α ≠ 0",
+              signature=_celu_signature, params=("alpha",),
               examples=[Example(((3, 4),), {"alpha": 1.0}), Example(((5,),), {"alpha": 2.0})])
 
 
@@ -105,10 +111,23 @@ def _squareplus_forward(x, b):
     return (x + np.sqrt(x * x + b)) / 2
 
 
-squareplus = _unary("squareplus", _squareplus_forward,
-                    lambda out, x, b: (1 + x / sqrt(x * x + b)) / 2,
-                    "diag((1 + x/√(x² + b))/2)", "(x + √(x² + b))/2, a smooth relu",
-                    signature=lambda x, b=4.0: ((x,), (float(b),)), params=("b",),
+def _squareplus_signature(x, b=4.0):
+    if not float(b) >= 0:
+        raise ValueError(f"squareplus: b must be ≥ 0, got {b}")
+    return (x,), (float(b),)
+
+
+def _squareplus_d(out, x, b):
+    if b == 0:  # (x + |x|)/2 = relu: slope 0, 1, and ½ at the kink (no 0/0)
+        xv = concrete(x)
+        return _mask(np.where(np.greater(xv, 0), 1.0, np.where(np.less(xv, 0), 0.0, 0.5)), out)
+    return (1 + x / sqrt(x * x + b)) / 2
+
+
+squareplus = _unary("squareplus", _squareplus_forward, _squareplus_d,
+                    "diag((1 + x/√(x² + b))/2)", "(x + √(x² + b))/2, a smooth relu (b = 0: relu, "
+                    "slope ½ at 0)",
+                    signature=_squareplus_signature, params=("b",),
                     examples=[Example(((3, 4),), {"b": 4.0}), Example(((5,),), {"b": 1.0})])
 
 soft_sign = _unary("soft_sign", lambda x: x / (np.abs(x) + 1),
