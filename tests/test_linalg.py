@@ -310,3 +310,22 @@ def test_cond_of_a_singular_matrix_is_inf_as_numpy():
     assert np.array_equal(g[0], np.zeros((2, 2))) and np.isfinite(g[1]).all()
     j = tg.jit(lambda a: tg.linalg.cond(a, "fro"))
     assert j(A[1]) == np.linalg.cond(A[1], "fro") and j(A[0]) == np.inf
+
+
+def test_norms_of_empty_matrices_and_max_with_initial_of_empty_slices_follow_numpy():
+    for shape in [(0, 3), (3, 0), (0, 0), (2, 0, 3)]:
+        a = np.zeros(shape)
+        for ord in [2, -2, 1, -1, np.inf, -np.inf, "fro", "nuc", None]:
+            try:
+                want = np.linalg.norm(a, ord, axis=(-2, -1))
+            except ValueError:
+                with pytest.raises(ValueError):
+                    tg.linalg.norm(a, ord, axis=(-2, -1))
+                continue
+            got = tg.linalg.norm(a, ord, axis=(-2, -1))
+            assert np.shape(got) == np.shape(want) and np.array_equal(got, want), (shape, ord)
+    for kw in ({}, {"axis": 1}, {"axis": 1, "keepdims": True}):
+        e = np.zeros((2, 0))
+        np.testing.assert_array_equal(tg.max(e, initial=0.5, **kw), np.max(e, initial=0.5, **kw))
+        np.testing.assert_array_equal(tg.min(e, initial=-1.0, **kw), np.min(e, initial=-1.0, **kw))
+    assert tg.grad(lambda v: tg.sum(tg.max(v, axis=1, initial=0.0)))(np.zeros((2, 0))).shape == (2, 0)

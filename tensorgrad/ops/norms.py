@@ -19,7 +19,7 @@ import numpy as np
 
 from ..registry import function
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import concrete, negative_axes, shape_of
+from ._util import concrete, dtype_of, negative_axes, shape_of
 from .decompositions import svdvals
 from .elementwise import abs as _abs
 from .elementwise import astype, equal, not_equal, where
@@ -58,19 +58,29 @@ def _vector_norm(x, ord, axes: tuple, keepdims: bool, name: str):
     return where(zero, 0.0, where(zero, 1.0, s) ** (1.0 / p))
 
 
+def _outer(largest: bool, v, axis: int, name: str, ord):
+    """The max (or min) of the non-negative ``v`` over ``axis``; over nothing, NumPy's 0 for
+    the max (a norm is ≥ 0) and its error for the min."""
+    shape = shape_of(concrete(v))
+    if shape[axis] == 0:
+        if not largest:
+            raise ValueError(f"{name}: ord={ord!r} of a matrix with an empty side is the minimum "
+                             "of nothing (NumPy refuses it too)")
+        return np.zeros(shape[:axis % len(shape)] + shape[axis % len(shape) + 1:], dtype_of(concrete(v)))
+    return (_max if largest else _min)(v, axis=axis)
+
+
 def _matrix_norm(x, ord, r: int, c: int, keepdims: bool, name: str):
     """A matrix norm over axes r, c (non-negative, r ≠ c)."""
     if ord is None or ord == "fro":
         return _two_norm(x, axis=(r, c), keepdims=keepdims)
     if ord == "nuc" or (not isinstance(ord, str) and ord in (2, -2)):
         sv = svdvals(moveaxis(x, (r, c), (-2, -1)))
-        out = _sum(sv, axis=-1) if ord == "nuc" else _max(sv, axis=-1) if ord == 2 else _min(sv, axis=-1)
+        out = _sum(sv, axis=-1) if ord == "nuc" else _outer(ord == 2, sv, -1, name, ord)
     elif not isinstance(ord, str) and ord in (1, -1):  # column sums
-        red = _max if ord == 1 else _min
-        out = red(_sum(_abs(x), axis=r), axis=c - 1 if c > r else c)
+        out = _outer(ord == 1, _sum(_abs(x), axis=r), c - 1 if c > r else c, name, ord)
     elif not isinstance(ord, str) and ord in (_INF, -_INF):  # row sums
-        red = _max if ord == _INF else _min
-        out = red(_sum(_abs(x), axis=c), axis=r - 1 if r > c else r)
+        out = _outer(ord == _INF, _sum(_abs(x), axis=c), r - 1 if r > c else r, name, ord)
     else:
         raise ValueError(f"{name}: invalid norm order {ord!r} for matrices; use None, 'fro', "
                          "'nuc', 1, -1, 2, -2, inf or -inf")

@@ -23,7 +23,7 @@ import numpy as np
 from ..registry import FUNCTIONS, register_numpy
 from ..staging import is_staged, may_any
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import concrete, shape_of
+from ._util import concrete, dtype_of, shape_of
 from .discrete import all as _all
 from .discrete import any as _any
 from .discrete import argsort as _argsort
@@ -165,6 +165,10 @@ def _extremum(name, reduce, combine, fill, a, axis, out, keepdims, initial, wher
             raise ValueError(f"tg.{name} / numpy.{name}(..., where=...): the reduction has no identity, so "
                              f"give initial= as well (as NumPy requires)")
         a = _select(mask, a, fill)
+    if _given(initial) and 0 in shape_of(concrete(a)):
+        # empty slices reduce to initial alone (NumPy), and an empty input has no gradient
+        shape, dt = shape_of(concrete(a)), dtype_of(concrete(a))
+        return getattr(np, name)(np.zeros(shape, dt), axis=axis, keepdims=_kd(keepdims), initial=initial)
     r = reduce(a, axis=axis, keepdims=_kd(keepdims))
     return combine(r, initial) if _given(initial) else r
 
