@@ -187,12 +187,16 @@ def _read(path) -> tuple[dict, Any]:
     try:
         desc = json.loads(str(arrays.pop(_TREE)))
         expected = set(named_parameters(_rebuild(desc, _Names())))
-    except (ValueError, TypeError, AttributeError) as e:
-        raise CheckpointError(f"{path!r}: the stored structure is corrupted: {e}") from None
+    except (ValueError, TypeError, AttributeError, RecursionError) as e:  # deep nesting: RecursionError
+        raise CheckpointError(f"{path!r}: the stored structure is corrupted: {type(e).__name__}: {e}") from None
     if expected != set(arrays):
         raise CheckpointError(f"{path!r}: the stored structure does not match its arrays "
                               f"(missing {sorted(expected - set(arrays))}, extra "
                               f"{sorted(set(arrays) - expected)})")
+    for k, a in arrays.items():  # what save() writes: numeric arrays only
+        if a.dtype.kind not in "biuf":
+            raise CheckpointError(f"{path!r}: parameter {k!r} has dtype {a.dtype}; a checkpoint holds "
+                                  "only numeric arrays (corrupted or not written by tensorgrad?)")
     return arrays, desc
 
 

@@ -458,7 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="tensorgrad-demo", help="folder for the plots (default: ./tensorgrad-demo)")
     d.add_argument("--quick", action="store_true", help="a few seconds: 300 images, 2 epochs, tiny sweep")
     d.add_argument("--epochs", type=_nonneg_int, default=None, help="training epochs (default 30; quick: 2)")
-    d.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    d.add_argument("--seed", type=_nonneg_int, default=0, help="random seed (default 0)")
     d.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     t = sub.add_parser("train", help="train an mlp, cnn or perceptron on a data set",
@@ -479,7 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--activation", choices=("relu", "tanh", "sigmoid", "gelu", "softplus", "elu", "selu",
                                             "silu", "mish", "leaky_relu"), default="relu",
                    help="MLP activation (default relu)")
-    t.add_argument("--seed", type=int, default=0, help="default: 0")
+    t.add_argument("--seed", type=_nonneg_int, default=0, help="default: 0")
     t.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training examples")
     t.add_argument("--checkpoint", default=None, help="save the trained parameters to this .npz file")
     t.add_argument("--resume", action="store_true", help="start from the parameters in --checkpoint")
@@ -525,7 +525,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("ops", nargs="*", metavar="OP | FILE.py:FUNC",
                    help="op names (default: all registered ops), or one function in a file")
     c.add_argument("--no-jax", action="store_true", help="skip the JAX comparisons")
-    c.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    c.add_argument("--seed", type=_nonneg_int, default=0, help="seed of the random inputs (default 0)")
     c.add_argument("--list", action="store_true", help="list the registered ops and exit")
     c.add_argument("--quiet", action="store_true", help="no progress line")
     function_args(c)
@@ -544,7 +544,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "leaf when the argument is a pytree). --cost adds the flops of every way to "
                        "differentiate it; --plot draws the graph coloured by Jacobian kind (needs matplotlib).")
     e.add_argument("target", metavar="FILE.py:FUNC", help="the function to explain")
-    e.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    e.add_argument("--seed", type=_nonneg_int, default=0, help="seed of the random inputs (default 0)")
     function_args(e)
     e.add_argument("--dense", action="store_true", help="print small Jacobians as matrices")
     e.add_argument("--cost", action="store_true", help="also print tg.cost: flops and bytes per strategy")

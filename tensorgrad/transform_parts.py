@@ -9,6 +9,8 @@ from typing import Sequence
 import numpy as np
 
 from . import ops as _ops
+from .staging import Staged
+from .staging import call as staged_call
 from .tensor import Tensor, concrete
 
 __all__ = ["Rows", "FLOAT0", "jax_flags"]
@@ -99,3 +101,36 @@ def no_tangent(v):
     if np.result_type(concrete(v)).kind in "biu":
         return np.zeros(np.shape(concrete(v)), FLOAT0)
     return zeros_like(v)
+
+
+# ---- results as the caller sees them -----------------------------------------------------
+
+def finish(v):
+    """A computed result (gradient, Jacobian, tangent) as the caller should see it:
+    live Tensors stay, the rest become arrays."""
+    if type(v) is np.ndarray:
+        return v
+    if live(v):
+        return v
+    v = concrete(v)
+    return staged_array(v) if type(v) is Staged else np.asarray(v)
+
+
+def staged_array(v):
+    """A value traced by tg.jit, given the type the eager call gives: NumPy computes a 0-d
+    result as a scalar (np.float64), which the eager path turns into a 0-d array; the
+    jitted plan must do the same at every replay."""
+    return staged_call(np.asarray, v) if isinstance(v.value, np.generic) else v
+
+
+def finish_value(v):
+    """A primal output or aux value: always the caller's own copy.
+
+    It may be the tape's residual (vjp, linearize keep their tape), a view of
+    an input (``lambda x: x``), or an array the function captured: a copy
+    never aliases the caller's arrays nor the tape.
+    """
+    if live(v):
+        return v
+    v = concrete(v)
+    return staged_array(v) if type(v) is Staged else np.array(v, copy=True)

@@ -25,6 +25,7 @@ from .guards import Held, check_intact, lock_inputs, unlock
 from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reverse_trace
 from .transform_parts import FLOAT0, Rows, jax_flags as _jax_flags
 from .transform_parts import float_dtype as _float_dtype, integer_primal as _integer_primal
+from .transform_parts import finish as _finish, finish_value as _finish_value
 from .transform_parts import live as _live, no_tangent as _no_tangent, zeros_like as _zeros_like
 from .staging import Staged, as_array
 from .sweep import Eye, backward_pass, node_jvp, toposort
@@ -67,30 +68,6 @@ def _as_primal(x, where: str):
         a = a.view()  # read-only view: the op rules can never write into it
         a.flags.writeable = False
     return a
-
-
-def _finish(v):
-    """A computed result (gradient, Jacobian, tangent) as the caller should see it:
-    live Tensors stay, the rest become arrays."""
-    if type(v) is np.ndarray:
-        return v
-    if _live(v):
-        return v
-    v = concrete(v)
-    return v if type(v) is Staged else np.asarray(v)
-
-
-def _finish_value(v):
-    """A primal output or aux value: always the caller's own copy.
-
-    It may be the tape's residual (vjp, linearize keep their tape), a view of
-    an input (``lambda x: x``), or an array the function captured: a copy
-    never aliases the caller's arrays nor the tape.
-    """
-    if _live(v):
-        return v
-    v = concrete(v)
-    return v if type(v) is Staged else np.array(v, copy=True)
 
 
 def _own(results: list) -> list:
@@ -326,6 +303,9 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
             cs, vs = np.shape(concrete(c)), np.shape(concrete(v))
             if cs != vs:
                 raise ValueError(f"vjp_fn: cotangent of shape {cs} for an output of shape {vs}")
+            if getattr(concrete(c), "dtype", None) == FLOAT0:  # JAX's cotangent of an integer output
+                seeds.append(np.zeros(vs, dtype=_float_dtype(v)))
+                continue
             # a private copy: identity rules may hand the seed back as a gradient
             seeds.append(c if _live(c) else as_array(concrete(c), _float_dtype(v), copy=True))
         leaves = backward_pass(rec.out_nodes, seeds, retain=True)

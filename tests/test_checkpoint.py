@@ -187,3 +187,16 @@ def test_namedtuples_and_registered_pytree_nodes_round_trip(tmp_path):
         np.testing.assert_array_equal(a, b)
     plain = tg.checkpoint.load(path)  # without a template: nodes come back as tuples
     np.testing.assert_array_equal(plain["more"][0][0], [2.0, 2.0])
+
+
+def test_deeply_nested_or_non_numeric_stored_trees_are_refused(tmp_path):
+    deep = tmp_path / "deep.npz"
+    np.savez(deep, __tensorgrad_checkpoint__=np.array("1"),
+             __tree__=np.array('{"list":[' * 5000 + ']}' * 5000))
+    with pytest.raises(CheckpointError, match="corrupted"):
+        checkpoint.load(str(deep))
+    strings = tmp_path / "str.npz"
+    np.savez(strings, W=np.array(["a", "b"]), __tensorgrad_checkpoint__=np.array("1"),
+             __tree__=np.array('{"dict": {"W": null}}'))
+    with pytest.raises(CheckpointError, match="numeric"):
+        checkpoint.load(str(strings))

@@ -155,6 +155,8 @@ def test_bench_dispatches_names_and_options(monkeypatch, capsys):
     (["check", "tanhh"], "did you mean tanh"),
     (["check", "rot90"], "built on registered ops"),
     (["bench", "nonsense"], "invalid choice"),
+    (["demo", "--seed", "-1"], "--seed"),
+    (["train", "--seed", "-1"], "--seed"),
     (["check", "f.py:f", "--shape", "x"], "expected a shape like 3,4"),
     (["check", "f.py:f", "--shape", "3,x"], "expected a shape like 3,4"),
     (["check", "f.py:f", "--shape", "3,,4"], "expected a shape like 3,4"),

@@ -360,3 +360,15 @@ def test_linearize_checks_the_tangent_structure_and_integer_primals_take_float0(
     with pytest.raises(TypeError, match="float0"):
         tg.jvp(lambda z, k: z * k, (x, n), (x, np.zeros(())))
     assert tg.jvp(tg.argmax, (x,), (x,))[1].dtype == jax.jvp(jnp.argmax, (x,), (x,))[1].dtype
+
+
+def test_vjp_takes_float0_cotangents_of_integer_outputs_and_jit_grad_returns_arrays():
+    x = np.array([0.5, 2.0])
+    out, f_vjp = tg.vjp(lambda v: (tg.sum(v ** 2), tg.argmax(v)), x)
+    (g,) = f_vjp((1.0, np.zeros((), tg.float0)))
+    np.testing.assert_allclose(g, 2 * x)
+    jg = tg.jit(tg.grad(lambda s: s ** 3))
+    for arg in (2.0, np.float64(2.0), np.array(2.0)):
+        r = jg(arg)
+        assert type(r) is np.ndarray and r.shape == () and r == 12.0
+        assert type(tg.grad(lambda s: s ** 3)(arg)) is np.ndarray

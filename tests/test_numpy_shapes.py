@@ -267,3 +267,21 @@ def test_tensor_reshape_ravel_and_flatten_take_numpys_order():
     np.testing.assert_array_equal(g, w.reshape(x.shape, order="F"))
     with pytest.raises(ValueError, match="order"):
         t.reshape((4, 6), order="X")
+
+
+def test_empty_batches_and_short_axes_in_statistics_softmax_decompositions_and_diff():
+    e = np.zeros((0, 2, 3))
+    for fn, want in ((lambda v: tg.quantile(v, 0.3, axis=-1), np.quantile(e, 0.3, axis=-1).shape),
+                     (lambda v: tg.percentile(v, 30.0, axis=-1), (0, 2)),
+                     (lambda v: tg.nanmedian(v, axis=-1), (0, 2)),
+                     (lambda v: tg.median(v, axis=-1), np.median(e, axis=-1).shape),
+                     (lambda v: tg.nn.softmax(v, axis=(1, 2)), e.shape),
+                     (lambda v: tg.nn.log_softmax(v, axis=(1, 2)), e.shape)):
+        assert np.shape(fn(e)) == want
+        assert tg.grad(lambda v: tg.sum(fn(v)))(e).shape == e.shape
+    empty = np.zeros((0, 0))
+    assert tg.grad(lambda a: tg.sum(tg.linalg.eigvalsh(a)))(empty).shape == (0, 0)
+    assert tg.grad(lambda a: tg.sum(tg.linalg.svd(a)[1]))(empty).shape == (0, 0)
+    x = np.array([1.0, 4.0])
+    for n in (2, 3, 4):
+        assert tg.grad(lambda v: tg.sum(tg.diff(v, n)))(x).tolist() == [0.0, 0.0]

@@ -367,7 +367,8 @@ def _over_axes(op_fn, x, axes: tuple):
     rest = [a for a in range(n) if a not in axes]
     order = rest + list(axes)
     kept = tuple(xs[a] for a in rest)
-    y = op_fn(reshape(transpose(x, order), kept + (-1,)), axis=-1)
+    # the merged length spelled out: -1 is ambiguous when a kept axis has length 0
+    y = op_fn(reshape(transpose(x, order), kept + (int(np.prod([xs[a] for a in axes])),)), axis=-1)
     y = reshape(y, kept + tuple(xs[a] for a in axes))
     return transpose(y, [order.index(a) for a in range(n)])
 

@@ -89,7 +89,7 @@ _VECTORS = {"eigh": "eigenvectors", "svd": "singular vectors"}
 def _repeated(values, n: int):
     """Pairs (i ≠ j) of values closer than n·ε·max|value|, per matrix of the stack: (mask, any)."""
     v = np.asarray(concrete(values))
-    tol = n * eps_of(v) * np.max(np.abs(v), axis=-1, keepdims=True)[..., None]
+    tol = n * eps_of(v) * np.max(np.abs(v), axis=-1, keepdims=True, initial=0.0)[..., None]
     mask = (np.abs(v[..., None, :] - v[..., :, None]) <= tol) & ~np.eye(v.shape[-1], dtype=bool)
     return mask, bool(mask.any())
 
@@ -317,7 +317,7 @@ def _svd_setup(out, a):
     k = min(m, n)
     mask, repeated = _repeated(s, max(m, n))
     sv = np.asarray(concrete(s))
-    zero = sv <= max(m, n) * eps_of(sv) * np.max(sv, axis=-1, keepdims=True)  # s_j = 0: no 1/s_j
+    zero = sv <= max(m, n) * eps_of(sv) * np.max(sv, axis=-1, keepdims=True, initial=0.0)  # s_j = 0: no 1/s_j
     s2 = s * s
     F = _inverse_gaps(expand_dims(s2, -2) - expand_dims(s2, -1), mask)
     s_row = expand_dims(where(zero, 1.0, s), -2)  # divides column j by s_j (1 where s_j = 0)

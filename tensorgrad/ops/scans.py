@@ -143,6 +143,9 @@ def _diff_signature(a: ArrayLike, n: int = 1, axis: int = -1, prepend=None, appe
 
 def _diff_transpose(g, out, x, n, axis):
     # the transpose of one difference: g_{j−1} − g_j, with zeros beyond both ends
+    xs = shape_of(x)
+    if xs[axis] <= n:  # n ≥ the axis length: the output is empty and nothing flows back
+        return np.zeros(xs, dtype=np.result_type(concrete(g)))
     for _ in range(n):
         gs = shape_of(g)
         zero = np.zeros(gs[:len(gs) + axis] + (1,) + gs[len(gs) + axis + 1:],
@@ -390,7 +393,7 @@ def _median_weights(x, axes):
     xv = concrete(x)
     k = len(axes)
     moved = np.moveaxis(xv, axes, tuple(range(-k, 0)))
-    flat = moved.reshape(moved.shape[:moved.ndim - k] + (-1,))
+    flat = moved.reshape(moved.shape[:moved.ndim - k] + (int(np.prod(moved.shape[moved.ndim - k:])),))
     n = flat.shape[-1]
     perm = np.argsort(flat, axis=-1, kind="stable")
     w = np.zeros(flat.shape, dtype=np.result_type(xv))

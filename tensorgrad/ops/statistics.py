@@ -192,7 +192,7 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nan):
     rest = tuple(s for i, s in enumerate(shape) if i - len(shape) not in axes)
     # the reduced axes moved to the end and merged into one
     moved = moveaxis(a, axes, tuple(range(-len(axes), 0)))
-    flat = reshape(moved, rest + (-1,))
+    flat = reshape(moved, rest + (int(np.prod([shape[a] for a in axes])),))  # not -1: rest may hold a 0
     n = shape_of(concrete(flat))[-1]
     if n == 0:
         raise ValueError(f"{name}: cannot take a quantile over an empty axis (input shape {shape})")
