@@ -123,9 +123,16 @@ class BlockJacobian:
         """The pytree of dense blocks, each ``out_shape + leaf.shape`` (what ``tg.jacrev`` returns)."""
         return tree_unflatten(self.treedef, [b.todense() for b in self.blocks])
 
+    __array_ufunc__ = None  # ``g @ J`` with a NumPy array g comes to __rmatmul__
+
     def __rmatmul__(self, left):
-        """``L @ J``: compose every block with a map applied after it."""
-        if not hasattr(left, "matvec") or isinstance(left, BlockJacobian):
+        """``L @ J``: compose every block with a map applied after it; ``g @ J`` for an
+        output covector g is ``J.vecmat(g)``."""
+        if isinstance(left, BlockJacobian):
+            return NotImplemented
+        if not hasattr(left, "matvec"):
+            if hasattr(left, "__array__") or isinstance(left, (list, tuple, int, float)):
+                return self.vecmat(left)
             return NotImplemented
         return BlockJacobian([left @ b for b in self.blocks], self.treedef, self.names)
 

@@ -8,8 +8,8 @@ a choice:
 * ``"forward"``: from the input side, ``J ← J_k · J`` (forward accumulation),
 * ``"reverse"``: from the output side, ``J̄ ← J̄ · J_k`` (reverse accumulation),
 * ``"optimal"``: the cheapest bracketing of a chain, by the classic
-  matrix-chain dynamic programme (a tape that is not a chain uses the cheaper
-  of forward and reverse).
+  matrix-chain dynamic programme (a tape that is not a chain runs both
+  forward and reverse accumulation and keeps the cheaper).
 
 With ``structured=True`` the factors keep their structure (a Diagonal times
 a Diagonal stays a Diagonal); with ``structured=False`` each factor is the
@@ -365,20 +365,23 @@ def _chain(t: RecordedTape, order: str, structured: bool) -> ChainResult:
     if t.out_node is None:  # the output does not depend on the input
         return ChainResult(Zero(t.out_shape, t.in_shape), 0, order, structured, "0")
     L = len(t.entries)
+    if order == "optimal" and not (t.is_chain and L > 2):
+        # not a chain (or too short to bracket): the cheaper of forward and reverse
+        # accumulation, by the flops each really takes (ties: the smaller side first)
+        first = "reverse" if _size(t.out_shape) < _size(t.in_shape) else "forward"
+        runs = [_chain(t, o, structured) for o in (first, "forward" if first == "reverse" else "reverse")]
+        best = min(runs, key=lambda r: r.flops)
+        return ChainResult(best.jacobian, best.flops, order, structured, best.bracketing)
     with count_flops() as c:
-        if order == "optimal" and t.is_chain and L > 2:
+        if order == "optimal":
             factors = [alg.factor(e, e.inputs[0][0]) for e in t.entries]
             dims = [_size(t.in_shape)] + [_size(e.out_shape) for e in t.entries]
             _, split = optimal_bracketing(dims, [_cost_kind(F) for F in factors])
             J = _run_bracketing(factors, split, 1, L, alg)
             bracket = _bracket_str(split, 1, L)
         else:
-            if order == "optimal":  # not a chain: the cheaper accumulation direction
-                order_used = "reverse" if _size(t.out_shape) < _size(t.in_shape) else "forward"
-            else:
-                order_used = order
-            J = _forward(t, alg) if order_used == "forward" else _reverse(t, alg)
-            bracket = _simple_bracket(L, order_used, t.is_chain)
+            J = _forward(t, alg) if order == "forward" else _reverse(t, alg)
+            bracket = _simple_bracket(L, order, t.is_chain)
     return ChainResult(_finish(t, J, structured), c[0], order, structured, bracket)
 
 

@@ -268,7 +268,7 @@ def compare_jacobian(hand_jac: Callable, f: Callable, *args: Any, argnums=0,
 
 
 def _compare_trees(what, got, want, title, names, rtol, atol, got_label, want_label) -> Comparison:
-    cmp = Comparison(title, rtol=rtol, atol=atol, got=got_label, want=want_label)
+    cmp = Comparison(title, rtol=rtol, atol=atol, got=got_label, want=want_label, entrywise=True)
     gl, gtd = tree_flatten(got)
     wl, wtd = tree_flatten(want)
     if len(gl) != len(wl):

@@ -46,6 +46,17 @@ def _diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return diff
 
 
+def _entrywise_ok(got, want, rtol: float, atol: float, floor: float) -> bool:
+    """Every entry within ``atol + rtol·max(|b|, floor·max|b|)``."""
+    a = np.asarray(concrete(got), dtype=float)
+    b = np.asarray(concrete(want), dtype=float)
+    if a.size == 0:
+        return True
+    mag = np.abs(np.where(np.isfinite(b), b, 0.0))
+    scale = floor * float(np.max(mag, initial=0.0))
+    return bool(np.all(_diff(a, b) <= atol + rtol * np.maximum(mag, scale)))
+
+
 # ---------------------------------------------------------------- reports
 class Entry(NamedTuple):
     """One entry of a leaf: its index, the value checked (``got``) and the reference (``want``)."""
@@ -111,6 +122,12 @@ class Comparison:
     want: str = "want"
     top: int = 5
     notes: list = field(default_factory=list)
+    #: With ``entrywise``, a leaf also needs every entry within ``atol + rtol·|b|``
+    #: (|b| floored at ``floor`` × the leaf's largest entry), so an error in a small
+    #: entry is not hidden by the leaf's largest one. For exact references
+    #: (a hand derivation against autodiff or JAX), not for finite differences.
+    entrywise: bool = False
+    floor: float = 1e-6
 
     def add(self, what: str, name: str, got, want, ok: bool | None = None) -> Row:
         """Compare two arrays and append the row (``ok`` overrides the tolerance test)."""
@@ -119,6 +136,8 @@ class Comparison:
         note = "" if gs == ws else f"shape {gs} vs {ws}"
         if ok is None:
             ok = gs == ws and (ab <= self.atol or rel <= self.rtol)
+            if ok and self.entrywise and ab > self.atol:
+                ok = _entrywise_ok(got, want, self.rtol, self.atol, self.floor)
         row = Row(what, name, ab, rel, bool(ok), note, _worst(got, want, self.top))
         self.rows.append(row)
         return row

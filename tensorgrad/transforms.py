@@ -92,9 +92,12 @@ def _check_output(v, where: str):
     """Reject outputs tensorgrad cannot differentiate (complex, object, strings)."""
     if type(v) is Tensor or type(v) is np.ndarray:
         dt = v.dtype
-    else:
-        dt = np.result_type(concrete(v)) if not isinstance(v, (str, bytes)) else None
-    if dt is not None and dt.kind in "cOUSV":
+    else:  # np.asarray, not np.result_type: a str would be read as a dtype name, object() fails
+        try:
+            dt = np.asarray(concrete(v)).dtype
+        except Exception:
+            dt = np.dtype(object)
+    if dt.kind in "cOUSV":
         kind = "complex" if dt.kind == "c" else "non-numeric"
         raise TypeError(f"{where}: the function returned a {kind} array (dtype {dt}); tensorgrad "
                         "differentiates real floating-point functions only. For complex values "

@@ -196,3 +196,19 @@ def test_cli_explain_prints_blocks_and_plots(user_file, tmp_path, capsys):
     assert "x.W: input (3, 2)" in out and "one block per leaf" in out and "∂v" in out
     assert "structured reverse" in out and f"plot saved to {png}" in out
     assert png.stat().st_size > 5000
+
+
+def test_a_wrong_small_entry_beside_a_large_one_is_caught():
+    # two scales in one leaf: a leaf-relative tolerance would let the sign error in the
+    # small entry through; hand derivations are compared entry by entry
+    def f(x):
+        return 0.5e7 * x[0] ** 2 + tg.sin(x[1])
+    x = np.array([1.0, 0.3])
+    assert not tg.check.compare_grad(lambda v: np.array([1e7 * v[0], -np.cos(v[1])]), f, x)
+    assert tg.check.compare_grad(lambda v: np.array([1e7 * v[0], np.cos(v[1])]), f, x)
+
+    def g(z):
+        return tg.stack([1e7 * z[0], tg.tanh(z[1])])
+    z = np.array([0.2, 0.7])
+    assert not tg.check.compare_jacobian(lambda v: np.diag([1e7, 1 - np.tanh(v[1])]), g, z)
+    assert tg.check.compare_jacobian(lambda v: np.diag([1e7, 1 - np.tanh(v[1]) ** 2]), g, z)

@@ -354,3 +354,14 @@ def test_benchmark_quick_run(tmp_path, capsys):
             assert row["max_error"] < 1e-9  # every method agreed with the reference Jacobian
             assert row["flops"]["elim optimal"] <= row["flops"]["elim forward"]
     assert (tmp_path / "elimination.png").stat().st_size > 1000
+
+
+def test_optimal_chain_on_a_non_chain_is_the_cheaper_direction():
+    def f(x):
+        h = tg.exp(x)
+        return tg.sin(h) * tg.cos(h) + h
+    x = np.random.default_rng(0).normal(size=4)
+    for structured in (False, True):
+        fl = {o: tg.chain_jacobians(f, x, order=o, structured=structured).flops
+              for o in ("forward", "reverse", "optimal")}
+        assert fl["optimal"] == min(fl["forward"], fl["reverse"]), fl

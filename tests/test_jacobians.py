@@ -328,3 +328,20 @@ def test_benchmark_quick_smoke(tmp_path):
     assert "fitted log-log slopes" in res["table"]
     assert bench.main(["--quick", "--sizes", "8", "--out", str(tmp_path / "cli"), "--no-peers",
                        "--elementwise-n", "500"]) == 0
+
+
+def test_structured_maps_meet_arrays_with_matmul_and_softmax_maps_take_any_axis():
+    x = np.array([0.5, -1.0, 2.0])
+    J = tg.jacobian(lambda v: tg.sin(v), structured=True)(x)
+    np.testing.assert_allclose(J @ np.ones(3), np.cos(x))
+    np.testing.assert_allclose(np.ones(3) @ J, np.cos(x))
+    p = tg.nn.softmax(np.random.default_rng(0).normal(size=(3, 4)), axis=0)
+    for axis in (0, -2):
+        dense = tg.jacobians.SoftmaxJacobian(p, axis).todense()
+        want = tg.jacrev(lambda z: tg.nn.softmax(z, axis=0))(np.log(p))
+        np.testing.assert_allclose(dense, want.reshape(dense.shape), atol=1e-12)
+    for bad in (lambda v: "hello", lambda v: object()):
+        with pytest.raises(TypeError):
+            tg.jacobian(bad, structured=True)(x)
+        with pytest.raises(TypeError):
+            tg.jacrev(bad)(x)

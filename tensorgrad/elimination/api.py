@@ -206,7 +206,16 @@ def elimination_costs(in_nodes: list, out_nodes: list, out_shapes: list) -> dict
                 continue
         else:
             names, _ = resolve_order(h, name)
-        h.eliminate_all(names)
-        h.blocks()
+        try:
+            h.eliminate_all(names)
+            h.blocks()
+        except MemoryError:
+            # a block too large to form (a lazy product materialized as Dense): report the
+            # cost model's prediction, and the bytes of the dense blocks it would write
+            dense_bytes = sum(8 * g.vertices[o].size * g.vertices[x].size
+                              for o in g.outputs for x in g.inputs)
+            rows[f"elimination {name}"] = {"flops": predict_flops(g, names) + g.build_flops,
+                                           "bytes": dense_bytes, "order": names, "predicted": True}
+            continue
         rows[f"elimination {name}"] = {"flops": h.flops, "bytes": h.bytes, "order": names}
     return rows

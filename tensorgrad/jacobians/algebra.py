@@ -265,10 +265,24 @@ def add(a: Jacobian, b: Jacobian) -> Jacobian:
     return SumOf(ta + tb)
 
 
+def _is_array(x) -> bool:
+    return isinstance(x, (np.ndarray, np.generic, list, tuple, int, float)) or hasattr(x, "__array__")
+
+
 def _matmul(self: Jacobian, other):
-    if not isinstance(other, Jacobian):
-        return NotImplemented
-    return compose(self, other)
+    """``J @ K`` composes two maps; ``J @ t`` for an array t is ``J.matvec(t)``."""
+    if isinstance(other, Jacobian):
+        return compose(self, other)
+    if _is_array(other):
+        return self.matvec(np.asarray(other))
+    return NotImplemented
+
+
+def _rmatmul(self: Jacobian, other):
+    """``g @ J`` for an array g is ``J.vecmat(g)``."""
+    if _is_array(other) and not isinstance(other, Jacobian):
+        return self.vecmat(np.asarray(other))
+    return NotImplemented
 
 
 def _add(self: Jacobian, other):
@@ -278,4 +292,6 @@ def _add(self: Jacobian, other):
 
 
 Jacobian.__matmul__ = _matmul
+Jacobian.__rmatmul__ = _rmatmul
 Jacobian.__add__ = _add
+Jacobian.__array_ufunc__ = None  # ``g @ J`` with a NumPy array g comes to __rmatmul__

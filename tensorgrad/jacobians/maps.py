@@ -497,7 +497,11 @@ class SoftmaxJacobian(Jacobian):
     def __init__(self, p, axis: int, log: bool = False):
         p = np.asarray(p)
         super().__init__(p.shape, p.shape)
-        self.p, self.axis, self.log = p, int(axis), bool(log)
+        axis = int(axis)
+        if not -p.ndim <= axis < p.ndim:
+            raise ValueError(f"SoftmaxJacobian: axis {axis} is out of range for p of shape {p.shape}")
+        # counted from the end, so that leading batch axes of t and g leave it in place
+        self.p, self.axis, self.log = p, axis - p.ndim if axis >= 0 else axis, bool(log)
         self.kind = "identity − rank-one per slice" if log else "diagonal − rank-one per slice"
         self.symbol = "I − 1 pᵀ" if log else "diag(p) − p pᵀ"
 
