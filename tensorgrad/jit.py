@@ -120,7 +120,10 @@ class Jitted:
             return self.fun(*args, **kwargs)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = self._trace(args, kwargs)
+            try:
+                plan = self._plans[key] = self._trace(args, kwargs)
+            except _ClosedOverTracer:  # it reads a value an enclosing transform traces:
+                return self.fun(*args, **kwargs)  # run it as written, under that transform
         return plan.fn(*leaves)
 
     def lower(self, *args, **kwargs) -> Lowered:
@@ -422,6 +425,11 @@ def _plan_reuse(steps, outputs: set, program: Program) -> dict:
     return reuse
 
 
+class _ClosedOverTracer(TypeError):
+    """The jitted function closes over a value of an enclosing transform (as in
+    ``tg.grad(lambda x: tg.jit(lambda y: x * y)(2.0))``): it runs eagerly instead."""
+
+
 class _OutputTree:
     """Renders the function's result as the plan's return expression."""
 
@@ -434,8 +442,9 @@ class _OutputTree:
         t = type(x)
         if t is Tensor:
             if x._trace is not None and x._trace.level >= 0:
-                raise TypeError("jit: the function returned a Tensor of a live transform; "
-                                "return arrays")
+                raise _ClosedOverTracer("jit: the function's result depends on a value traced "
+                                        "by an enclosing transform (a closure), so it has no "
+                                        "plan of its own")
             x = concrete(x)
             t = type(x)
         if t is Staged:

@@ -434,3 +434,14 @@ def test_debug_print_and_callback_run_at_every_call_with_that_calls_values(capsy
     assert capsys.readouterr().out == "x=[3.] total=3.0\n" and np.allclose(seen[-1], np.sin(3.0))
     with pytest.raises(TypeError, match="format must be a string"):
         tg.debug.print(3, 1.0)
+
+
+def test_a_jitted_function_closing_over_an_outer_traced_value_runs_as_written():
+    # JAX traces the closure into the jitted computation; here it runs eagerly under the
+    # enclosing transform (no plan is kept for it), with the same numbers
+    assert tg.grad(lambda x: x * tg.jit(tg.grad(lambda y: x * y))(2.0))(3.0) == 6.0
+    x = np.array([0.5, 1.0])
+    np.testing.assert_allclose(tg.jacfwd(lambda v: tg.jit(lambda y: tg.sin(v) * y)(np.ones(2)))(x),
+                               np.diag(np.cos(x)))
+    inner = tg.jit(lambda y: y * 3.0)
+    assert tg.grad(lambda v: tg.sum(inner(v) * v))(x).tolist() == (6.0 * x).tolist()
