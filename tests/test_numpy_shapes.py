@@ -285,3 +285,10 @@ def test_empty_batches_and_short_axes_in_statistics_softmax_decompositions_and_d
     x = np.array([1.0, 4.0])
     for n in (2, 3, 4):
         assert tg.grad(lambda v: tg.sum(tg.diff(v, n)))(x).tolist() == [0.0, 0.0]
+
+
+def test_take_along_axis_names_itself_when_the_indices_do_not_broadcast():
+    x = np.ones((3, 4))
+    with pytest.raises(ValueError, match=r"take_along_axis: indices of shape \(2, 2\)"):
+        tg.take_along_axis(x, np.zeros((2, 2), int), axis=1)
+    assert tg.take_along_axis(x, np.zeros((1, 2), int), axis=1).shape == (3, 2)

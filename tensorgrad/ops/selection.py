@@ -246,6 +246,11 @@ def take_along_axis(arr: ArrayLike, indices, axis: int | None = -1, mode: str | 
                          "must have the same number of dimensions")
     ax = negative_axis(axis, len(xs), "take_along_axis") + len(xs)
     n = xs[ax]
+    try:  # every axis but `axis` broadcasts between arr and indices
+        np.broadcast_shapes(xs[:ax] + (1,) + xs[ax + 1:], ishape[:ax] + (1,) + ishape[ax + 1:])
+    except ValueError:
+        raise ValueError(f"take_along_axis: indices of shape {ishape} do not broadcast against "
+                         f"arr of shape {xs} outside axis {axis}") from None
     idx, inside = _bounded_indices(idx, n, mode, "take_along_axis", f"{axis} with size {n}",
                                    wrap_negative_indices)
     index = tuple(idx if k == ax else np.arange(s).reshape((-1,) + (1,) * (len(xs) - 1 - k))
