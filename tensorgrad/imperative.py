@@ -8,6 +8,7 @@ same sweep as ``tg.grad`` and accumulates into the leaves' ``.grad``.
 from __future__ import annotations
 
 import functools
+import inspect
 import operator
 from contextlib import contextmanager
 from typing import Any
@@ -16,6 +17,7 @@ import numpy as np
 
 from .guards import check_all_intact
 from .recording import IMPERATIVE, imperative_paused, leaf_node, pause_imperative, resume_imperative
+from .staging import is_staged
 from .sweep import backward_pass
 from .tensor import Tensor, concrete, traced_level
 
@@ -75,7 +77,12 @@ def backward(self: Tensor, gradient=None, retain_graph: bool = False) -> None:
                 "or reduce it first (e.g. loss.sum())")
         gradient = np.ones(self.shape, dtype=self.dtype)
     else:
-        gradient = np.asarray(concrete(gradient), dtype=self.dtype)
+        gradient = np.asarray(concrete(gradient))
+        if gradient.dtype.kind not in "biuf":
+            raise TypeError(f"backward(): gradient= must hold real numbers, got dtype "
+                            f"{gradient.dtype}" + (" (tensorgrad differentiates real functions "
+                            "only)" if gradient.dtype.kind == "c" else ""))
+        gradient = gradient.astype(self.dtype, copy=False)
         if gradient.shape != self.shape:
             raise ValueError(f"backward(): gradient has shape {gradient.shape}, "
                              f"output has shape {self.shape}")
@@ -96,7 +103,13 @@ def backward(self: Tensor, gradient=None, retain_graph: bool = False) -> None:
             raise ValueError(f"backward(): the leaf's .grad has shape {np.shape(t.grad)}, but "
                              f"the leaf has shape {g.shape}; set .grad to None (or to an array "
                              "of the leaf's shape) before accumulating into it")
-        t.grad = g if t.grad is None else t.grad + g
+        old = t.grad
+        if old is None:
+            t.grad = g
+        elif type(old) is np.ndarray and old.dtype == g.dtype and old.flags.writeable:
+            np.add(old, g, out=old)  # in place, as PyTorch: references to .grad see the sum
+        else:  # read-only (e.g. saved on a live graph), another dtype or type: a new array
+            t.grad = old + g
 
 
 Tensor.backward = backward
@@ -181,7 +194,8 @@ def _in_place(symbol: str, op):
       place on the tape), so later uses differentiate the updated value; inside
       ``tg.no_grad()`` only its value changes, its place on the tape stays (as PyTorch);
     * any other Tensor (values traced by a transform, which are immutable as in JAX): the
-      name is rebound to ``t <op> v``, Python's default.
+      name is rebound to ``t <op> v``, Python's default; so is a recorded result whose new
+      value a transform or ``tg.jit`` traces (a leaf refuses such a value).
     """
     def method(self, other):
         if self._trace is not IMPERATIVE:
@@ -198,6 +212,17 @@ def _in_place(symbol: str, op):
         if shape != tuple(self.shape):
             raise ValueError(f"t {symbol}= ...: the result has shape {shape}, but an in-place "
                              f"update must keep t's shape {tuple(self.shape)}")
+        if traced_level(result) > 0 or is_staged(concrete(result)):
+            # the new value is traced by a transform (grad, vjp, ...) or by tg.jit: an
+            # imperative tensor cannot hold it (concrete() would silently drop its gradient,
+            # or leave a jit-traced value behind after the trace)
+            if leaf:
+                raise TypeError(
+                    f"t {symbol}= ...: t is a leaf tensor that requires grad, and the new value "
+                    "is traced by a transform (grad, vjp, jacrev, ...) or by tg.jit; a leaf can "
+                    "only take a concrete value in place. Update it outside the transform, or "
+                    "write t2 = t " + symbol + " ... for a new (traced) value")
+            return result  # a new value: the name is rebound, as for every value a transform traces
         if leaf:  # inside no_grad: a new value for the same leaf
             a = np.array(concrete(result), dtype=self.dtype)
             a.flags.writeable = False
@@ -244,6 +269,21 @@ def _no_grad_block():
         resume_imperative()
 
 
+class _NoGrad:
+    """What ``no_grad()`` returns: a context manager, and a decorator (``@tg.no_grad()``)."""
+
+    def __enter__(self):
+        pause_imperative()
+        return self
+
+    def __exit__(self, *exc):
+        resume_imperative()
+        return False
+
+    def __call__(self, fun):
+        return no_grad(fun)
+
+
 def no_grad(fun=None):
     """Inside this block, imperative tensors do not record (transforms still work).
 
@@ -251,12 +291,42 @@ def no_grad(fun=None):
     Blocks nest. Also a decorator, with or without parentheses (``@tg.no_grad``).
     """
     if fun is None:
-        return _no_grad_block()
+        return _NoGrad()
     if not callable(fun):
         raise TypeError(f"no_grad: expected a function to decorate (or no argument), got {fun!r}")
+
+    if inspect.isgeneratorfunction(fun):
+        return _no_grad_generator(fun)
 
     @functools.wraps(fun)
     def without_recording(*args, **kwargs):
         with _no_grad_block():
             return fun(*args, **kwargs)
+    return without_recording
+
+
+def _no_grad_generator(fun):
+    """``@no_grad`` on a generator function: each step of the generator runs without
+    recording (the caller's code between steps records as usual), as in PyTorch."""
+    @functools.wraps(fun)
+    def without_recording(*args, **kwargs):
+        gen = fun(*args, **kwargs)
+        try:
+            with _no_grad_block():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with _no_grad_block():
+                        gen.close()
+                    raise
+                except BaseException as exc:
+                    with _no_grad_block():
+                        response = gen.throw(exc)
+                else:
+                    with _no_grad_block():
+                        response = gen.send(request)
+        except StopIteration as stop:
+            return stop.value
     return without_recording

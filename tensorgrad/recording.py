@@ -88,6 +88,7 @@ class _ImperativeTrace(ReverseTrace):
     """The imperative tape. Its level is 0, or -1 in a thread inside ``no_grad()``."""
 
     __slots__ = ()
+    pausable = True  # level -1 means paused, not closed: its tensors still require grad
 
     def __init__(self):
         self.locks = None

@@ -121,9 +121,10 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
-        """True while this tensor is recorded by a live trace."""
+        """True while this tensor is recorded by a live trace; a tensor of the imperative
+        tape stays True inside ``tg.no_grad()`` (which pauses recording, as PyTorch's)."""
         tr = self._trace
-        return tr is not None and tr.level >= 0 and not tr.forward
+        return tr is not None and not tr.forward and (tr.level >= 0 or getattr(tr, "pausable", False))
 
     def __len__(self) -> int:
         if not self.shape:
@@ -157,9 +158,10 @@ class Tensor:
             return v.astype(dtype)
         if copy:
             return v.copy()
-        if v.flags.writeable:
-            v = v.view()
-            v.flags.writeable = False
+        # always a new view, also of a read-only value: handing out the tensor's own array
+        # would let `a.flags.writeable = True` unlock a value a tape has saved (a leaf's)
+        v = v.view()
+        v.flags.writeable = False
         return v
 
     # Turning a traced value into a Python number or a NumPy array would drop

@@ -309,6 +309,9 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
             if getattr(concrete(c), "dtype", None) == FLOAT0:  # JAX's cotangent of an integer output
                 seeds.append(np.zeros(vs, dtype=_float_dtype(v)))
                 continue
+            if np.result_type(concrete(c)).kind not in "biuf":  # (complex would lose its imaginary part)
+                raise TypeError(f"vjp_fn: a cotangent of dtype {np.result_type(concrete(c))}; "
+                                "tensorgrad differentiates real functions only")
             # a private copy: identity rules may hand the seed back as a gradient
             seeds.append(c if _live(c) else as_array(concrete(c), _float_dtype(v), copy=True))
         leaves = backward_pass(rec.out_nodes, seeds, retain=True)

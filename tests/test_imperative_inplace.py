@@ -112,3 +112,70 @@ def test_pytorch_leaf_api_is_leaf_requires_grad_and_bare_no_grad_decorator():
     x.grad = np.zeros((2, 1))  # a wrong shape is refused, not broadcast into
     with pytest.raises(ValueError, match=r"\.grad has shape \(2, 1\), but the leaf has shape \(2,\)"):
         tg.sum(x * x).backward()
+
+
+def test_in_place_with_a_value_a_transform_traces_keeps_the_dependence():
+    x0, v0 = np.array([1.0, -2.0, 3.0]), np.array([0.5, 1.5, -1.0])
+    x = tg.tensor(x0, requires_grad=True)
+
+    def f(v):
+        y = x * 2.0
+        y += v                        # a new (traced) value: the name is rebound
+        return tg.sum(y * v)
+    g = tg.grad(f)(v0)               # it depends on x: a tensor of the imperative tape
+    np.testing.assert_allclose(g.detach(), 2 * x0 + 2 * v0)
+    p = tg.tensor(x0, requires_grad=True)
+
+    def g(v):
+        nonlocal p
+        with tg.no_grad():
+            p -= v                    # a leaf cannot hold a traced value
+        return tg.sum(p * v)
+    with pytest.raises(TypeError, match="leaf"):
+        tg.grad(g)(v0)
+
+
+def test_leaves_still_require_grad_inside_no_grad_and_optimizer_idioms_work():
+    x0 = np.array([1.0, -2.0, 3.0])
+    p = tg.tensor(x0, requires_grad=True)
+    tg.sum(p * p).backward()
+    with tg.no_grad():
+        assert p.requires_grad
+        for q in [p]:
+            if q.requires_grad:
+                q -= 0.1 * q.grad
+    np.testing.assert_allclose(p.detach(), 0.8 * x0)
+    w = tg.tensor(x0, requires_grad=True)
+    with tg.no_grad():
+        w.requires_grad_(False)
+    assert not w.requires_grad
+
+
+def test_a_saved_leaf_cannot_be_unlocked_through_np_asarray_and_grad_accumulates_in_place():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = tg.sum(x * x)
+    a = np.asarray(x.detach())
+    with pytest.raises(ValueError):
+        a.flags.writeable = True      # a view of a locked array: NumPy refuses
+    y.backward()
+    held = x.grad
+    tg.sum(x * x).backward()
+    assert held is x.grad and held.tolist() == [4.0, 8.0]     # as PyTorch: in place
+    z = tg.tensor([2.0, 3.0], requires_grad=True)
+    with pytest.raises(TypeError, match="complex"):
+        (z * z).backward(gradient=np.array([1 + 1j, 2.0]))
+    _, f_vjp = tg.vjp(lambda v: v * v, np.array([2.0, 3.0]))
+    with pytest.raises(TypeError, match="complex"):
+        f_vjp(np.array([1 + 1j, 2.0]))
+
+
+def test_no_grad_on_a_generator_covers_its_body():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+
+    @tg.no_grad()
+    def scaled(n):
+        for k in range(n):
+            yield x * float(k)
+    outs = list(scaled(3))
+    assert all(not o.requires_grad for o in outs)
+    assert (x * 2.0).requires_grad
