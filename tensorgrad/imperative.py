@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from .guards import check_all_intact
-from .recording import IMPERATIVE, imperative_paused, leaf_node, pause_imperative, resume_imperative
+from .recording import (IMPERATIVE, imperative_paused, leaf_node, pause_imperative, restore_no_grad,
+                        resume_imperative, suspend_no_grad)
 from .staging import is_staged
 from .sweep import backward_pass
 from .tensor import Tensor, concrete, traced_level
@@ -330,3 +331,42 @@ def _no_grad_generator(fun):
         except StopIteration as stop:
             return stop.value
     return without_recording
+
+
+class enable_grad:
+    """Record again inside ``tg.no_grad()`` (as ``torch.enable_grad``): a context manager,
+    and a decorator. It applies to the calling thread only."""
+
+    def __enter__(self):
+        self._depth = suspend_no_grad()
+        return self
+
+    def __exit__(self, *exc):
+        restore_no_grad(self._depth)
+        return False
+
+    def __call__(self, fun):
+        @functools.wraps(fun)
+        def recording(*args, **kwargs):
+            with enable_grad():
+                return fun(*args, **kwargs)
+        return recording
+
+
+class set_grad_enabled:
+    """``tg.set_grad_enabled(mode)``, as ``torch.set_grad_enabled``: imperative tensors record
+    when ``mode`` is true, not when it is false. Called on its own it switches this thread
+    until it is switched back; used with ``with`` it lasts for the block."""
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        self._undo = enable_grad() if self.mode else _NoGrad()
+        self._undo.__enter__()   # (takes effect at once, as PyTorch's)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._undo.__exit__(*exc)
+        return False
+

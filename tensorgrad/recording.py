@@ -120,6 +120,26 @@ def resume_imperative() -> None:
             _paused[0] -= 1
 
 
+def suspend_no_grad() -> int:
+    """Record again in this thread inside ``no_grad()`` blocks (``enable_grad``); returns
+    the depth to hand back to :func:`restore_no_grad`."""
+    depth = _state.no_grad
+    if depth:
+        _state.no_grad = 0
+        with _paused_lock:
+            _paused[0] -= 1
+    return depth
+
+
+def restore_no_grad(depth: int) -> None:
+    """Undo :func:`suspend_no_grad` (the thread is back inside its ``no_grad()`` blocks)."""
+    if depth:
+        if _state.no_grad == 0:
+            with _paused_lock:
+                _paused[0] += 1
+        _state.no_grad += depth
+
+
 def imperative_paused() -> bool:
     """True while this thread is inside ``tg.no_grad()``."""
     return _state.no_grad > 0

@@ -179,3 +179,28 @@ def test_no_grad_on_a_generator_covers_its_body():
     outs = list(scaled(3))
     assert all(not o.requires_grad for o in outs)
     assert (x * 2.0).requires_grad
+
+
+def test_enable_grad_and_set_grad_enabled_as_pytorch():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with tg.no_grad():
+        assert not (x * 2.0).requires_grad
+        with tg.enable_grad():
+            assert (x * 2.0).requires_grad
+        assert not (x * 2.0).requires_grad
+    for train in (True, False):
+        with tg.set_grad_enabled(train):
+            assert (x * 2.0).requires_grad is train
+    assert (x * 2.0).requires_grad
+    tg.set_grad_enabled(False)
+    try:
+        assert not (x * 2.0).requires_grad
+    finally:
+        tg.set_grad_enabled(True)
+    assert (x * 2.0).requires_grad
+
+    @tg.enable_grad()
+    def doubled(t):
+        return t * 2.0
+    with tg.no_grad():
+        assert doubled(x).requires_grad
