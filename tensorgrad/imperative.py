@@ -69,8 +69,10 @@ def backward(self: Tensor, gradient=None, retain_graph: bool = False) -> None:
     """
     if self._trace is not IMPERATIVE or self._node is None:
         raise RuntimeError(
-            "backward(): this tensor was not recorded; create inputs with "
-            "tg.tensor(..., requires_grad=True) (and not inside tg.no_grad())")
+            "backward(): this tensor has no graph: no tensor that requires grad reached it "
+            "(create inputs with tg.tensor(..., requires_grad=True), outside tg.no_grad()), "
+            "or it comes only from ops without a derivative (floor, round, sign, comparisons, "
+            "argmax, ...), whose gradient is zero")
     if gradient is None:
         if self.size != 1:
             raise RuntimeError(
