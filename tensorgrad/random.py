@@ -42,9 +42,10 @@ from .ops.decompositions import eigh as _eigh
 from .ops.decompositions import svd as _svd
 from .ops.factorizations import cholesky as _cholesky
 from .ops.special_fns2 import gammainc_da as _gammainc_da
-from .random_dists import (as_param, bits_words, check_key, draw, float_dtype, fold_words,
-                           int_dtype, log_gamma_np, normal_np, poisson_np, sample_shape,
-                           seed_words, split_words, uniform_np, Stream)
+from .random_dists import (Stream, as_param, bernoulli_np, bits_words, check_key, draw,
+                           float_dtype, fold_words, geometric_np, int_dtype, log_gamma_np,
+                           normal_np, orthogonal_np, poisson_np, randint_np, sample_shape,
+                           seed_words, split_words, uniform_np)
 from .tensor import Tensor, concrete, shape_of
 from .typing import Array, ArrayLike  # noqa: F401
 
@@ -169,10 +170,37 @@ def truncated_normal(key, lower, upper, shape=None, dtype=None) -> Array:
     flip = _ops.greater(lo, 0.0)  # both bounds in the upper tail: reflect them
     a = _ops.where(flip, -hi, lo)
     b = _ops.where(flip, -lo, hi)
-    ca, cb = _ops.ndtr(a), _ops.ndtr(b)
+    # deep in the lower tail (b < −20) the CDF underflows (Φ(−38) = 0): invert it in logs
+    far = _ops.less(b, _TN_FAR)
+    ad, bd = _ops.where(far, -1.0, a), _ops.where(far, 1.0, b)  # the unused branch stays finite
+    ca, cb = _ops.ndtr(ad), _ops.ndtr(bd)
     x = _ops.ndtri(ca + u * (cb - ca))
+    af, bf = _ops.where(far, a, _TN_FAR - 1.0), _ops.where(far, b, _TN_FAR)
+    a_fin = _ops.isfinite(af)  # a = −∞: Φ(a) = 0, with no derivative to pass on
+    la = _ops.where(a_fin, _ops.log_ndtr(_ops.where(a_fin, af, bf - 1.0)), -np.inf)
+    lb = _ops.log_ndtr(bf)
+    # log(Φ(a) + u(Φ(b) − Φ(a))) = log Φ(b) + log(u + (1 − u)·Φ(a)/Φ(b))
+    lp = lb + _ops.log(u + (1.0 - u) * _ops.exp(la - lb))
+    x = _ops.where(far, _ndtri_log_tail(lp), x)
     x = _ops.clip(_ops.where(flip, -x, x), lo, hi)
     return _ops.astype(x, dt)
+
+
+_TN_FAR = -20.0
+_HALF_LOG_2PI = 0.5 * float(np.log(2.0 * np.pi))
+
+
+def _ndtri_log_tail(lp):
+    """x with log Φ(x) = lp for lp ≲ log Φ(−20): the asymptotic solution of
+    lp = −x²/2 − log(−x√(2π)), refined by Newton steps on log Φ (exact to rounding there;
+    differentiable, with the derivative of the converged iterate)."""
+    t = -2.0 * lp
+    x = -_ops.sqrt(t - _ops.log(t) - 2.0 * _HALF_LOG_2PI)
+    for _ in range(4):
+        lx = _ops.log_ndtr(x)
+        # Newton: f = log Φ(x) − lp, f' = φ(x)/Φ(x) = exp(−x²/2 − log√(2π) − log Φ(x))
+        x = x - (lx - lp) * _ops.exp(lx + 0.5 * x * x + _HALF_LOG_2PI)
+    return x
 
 
 def exponential(key, shape=(), dtype=None) -> Array:
@@ -239,7 +267,9 @@ def rayleigh(key, scale, shape=None, dtype=None) -> Array:
 def weibull_min(key, scale, concentration, shape=(), dtype=None) -> Array:
     """scale·E^(1/concentration), E standard exponential: differentiable in both."""
     dt = float_dtype("weibull_min", dtype)
-    shape = sample_shape("weibull_min", _shape_arg(shape), scale, concentration)
+    # JAX broadcasts ``shape`` (default ()) with the parameters' shapes here
+    shape = sample_shape("weibull_min", None, np.empty(_shape_arg(shape), dtype=np.int8),
+                         scale, concentration)
     log_e = _draw_std("weibull_min", key, shape, dt, lambda st, n: np.log(-np.log(st.open_unit(n))))
     return as_param(scale, dt) * _ops.exp(log_e / as_param(concentration, dt))
 
@@ -284,8 +314,12 @@ def wald(key, mean, shape=None, dtype=None) -> Array:
     y = normal(k1, shape, dt) ** 2
     u = uniform(k2, shape, dt)
     mu = as_param(mean, dt)
-    x = mu + 0.5 * mu * mu * y - 0.5 * mu * _ops.sqrt(4.0 * mu * y + (mu * y) ** 2)
-    return _ops.where(_ops.less_equal(u, mu / (mu + x)), x, mu * mu / x)
+    # the smaller root mu + mu²y/2 − (mu/2)·√(4mu·y + (mu·y)²), written without cancellation
+    # (which loses every digit when mu·y is large): mu/(1 + s + √(s(2 + s))), s = mu·y/2
+    s = 0.5 * mu * y
+    r = 1.0 + s + _ops.sqrt(s * (2.0 + s))
+    x = mu / r
+    return _ops.where(_ops.less_equal(u, 1.0 / (1.0 + 1.0 / r)), x, mu * r)
 
 
 # ---- multivariate ---------------------------------------------------------------------------------
@@ -321,33 +355,20 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky
     return m + _ops.matmul(factor, z[..., None])[..., 0]
 
 
-def _orthogonal_np(kv, n, m, shape, dt):
-    z = Stream(kv).normal(int(np.prod(shape, dtype=np.int64)) * n * m).reshape(shape + (n, m))
-    tall = n >= m
-    q, r = np.linalg.qr(z if tall else np.swapaxes(z, -1, -2))
-    d = np.diagonal(r, axis1=-2, axis2=-1)
-    q = q * np.where(d < 0, -1.0, 1.0)[..., None, :]
-    return (q if tall else np.swapaxes(q, -1, -2)).astype(dt)
-
-
 def orthogonal(key, n, shape=(), dtype=None, m=None) -> Array:
     """Haar-random orthogonal n×n matrices (n×m with orthonormal columns, or rows, for ``m``),
     of shape ``shape + (n, m)``: the Q of a normal matrix's QR with the signs of R's diagonal."""
     kv = check_key(key, "orthogonal")
     dt = float_dtype("orthogonal", dtype)
-    return draw(_orthogonal_np, kv, int(n), int(n if m is None else m), _shape_arg(shape), dt)
+    return draw(orthogonal_np, kv, int(n), int(n if m is None else m), _shape_arg(shape), dt)
 
 
 # ---- discrete -------------------------------------------------------------------------------------
-def _bernoulli_np(kv, p, shape):
-    return Stream(kv).unit(int(np.prod(shape, dtype=np.int64))).reshape(shape) < p
-
-
 def bernoulli(key, p=0.5, shape=None, mode="low") -> Array:
     """Booleans, True with probability p (no gradient in p: zero, as JAX)."""
     kv = check_key(key, "bernoulli")
     shape = sample_shape("bernoulli", shape, p)
-    return draw(_bernoulli_np, kv, concrete(p), shape)
+    return draw(bernoulli_np, kv, concrete(p), shape)
 
 
 def rademacher(key, shape=(), dtype=None) -> Array:
@@ -357,38 +378,20 @@ def rademacher(key, shape=(), dtype=None) -> Array:
     return 2 * b.astype(dt) - 1
 
 
-def _randint_np(kv, lo, hi, shape, dt):
-    info = np.iinfo(dt)
-    lo = np.clip(np.asarray(lo), info.min, info.max).astype(np.int64)
-    hi = np.clip(np.asarray(hi), info.min, info.max).astype(np.int64)
-    span = np.maximum(hi - lo, 1).astype(np.uint64)
-    w = Stream(kv).words(int(np.prod(shape, dtype=np.int64))).reshape(shape)
-    r = (w % span).astype(np.int64)
-    return np.where(hi > lo, lo + r, lo).astype(dt)
-
-
 def randint(key, shape, minval, maxval, dtype=None) -> Array:
     """Integers in [minval, maxval) (minval where maxval ≤ minval); bounds are clipped to the
     dtype's range. No gradient (zero, as JAX)."""
     kv = check_key(key, "randint")
     dt = int_dtype("randint", dtype)
     shape = sample_shape("randint", _shape_arg(shape), minval, maxval)
-    return draw(_randint_np, kv, concrete(minval), concrete(maxval), shape, dt)
-
-
-def _geometric_np(kv, p, shape, dt):
-    u = Stream(kv).open_unit(int(np.prod(shape, dtype=np.int64))).reshape(shape)
-    p = np.asarray(p, np.float64)
-    ok = (p > 0) & (p < 1)
-    k = np.floor(np.log(u) / np.log1p(-np.where(ok, p, 0.5))) + 1.0
-    return np.where(ok, k, np.where(p == 1, 1.0, -1.0)).astype(dt)
+    return draw(randint_np, kv, concrete(minval), concrete(maxval), shape, dt)
 
 
 def geometric(key, p, shape=None, dtype=None) -> Array:
     """The number of trials up to the first success (1, 2, ...), success probability p."""
     kv = check_key(key, "geometric")
     shape = sample_shape("geometric", shape, p)
-    return draw(_geometric_np, kv, concrete(p), shape, int_dtype("geometric", dtype))
+    return draw(geometric_np, kv, concrete(p), shape, int_dtype("geometric", dtype))
 
 
 def poisson(key, lam, shape=None, dtype=None) -> Array:
@@ -537,14 +540,25 @@ def _log_gamma_sample_jvp(primals, tangents):
     function (the CDF) and p the density: moving a with the CDF held fixed at x."""
     a, lx = primals
     ta, tl = tangents
-    x = _ops.exp(lx)
+    # Near x = 0, P(a, x) = x^a/Γ(a + 1)·(1 + O(x)), so d log x/da = (ψ(a + 1) − log x)/a
+    # there: exact to O(x), and computed from log x alone, so it stays right where x = e^lx
+    # underflows (loggamma's range, and beta/dirichlet/... with small parameters).
+    tiny = _ops.logical_and(_ops.less(lx, _LOG_TINY_X), _ops.isfinite(lx))
+    x = _ops.exp(_ops.where(tiny, 0.0, lx))
     minus_dp = -_gammainc_da(a, x)
-    ok = _ops.logical_and(_ops.greater(minus_dp, 0.0), _ops.isfinite(lx))
+    ok = _ops.logical_and(_ops.logical_and(_ops.greater(minus_dp, 0.0), _ops.isfinite(lx)),
+                          _ops.logical_not(tiny))
     safe_dp = _ops.where(ok, minus_dp, 1.0)
     safe_lx = _ops.where(ok, lx, 0.0)
     log_xp = a * safe_lx - _ops.where(ok, x, 1.0) - _ops.gammaln(a)
     slope = _ops.where(ok, _ops.exp(_ops.log(safe_dp) - log_xp), 0.0)
+    safe_a = _ops.where(tiny, a, 1.0)
+    small = (_ops.digamma(safe_a + 1.0) - _ops.where(tiny, lx, 0.0)) / safe_a
+    slope = _ops.where(tiny, small, slope)
     return lx, tl + slope * ta
+
+
+_LOG_TINY_X = -40.0  # log x below which the x → 0 form of the slope is used (x < 4e-18)
 
 
 def _log_gamma(name, key, a, shape, dt):

@@ -24,7 +24,8 @@ from .tensor import Tensor, concrete, dtype_of, shape_of
 
 __all__ = ["draw", "check_key", "Stream", "unit", "open_unit", "split_words", "fold_words",
            "seed_words", "bits_words", "uniform_np", "normal_np", "log_gamma_np", "poisson_np",
-           "sample_shape", "float_dtype", "int_dtype", "as_param"]
+           "sample_shape", "float_dtype", "int_dtype", "as_param", "saturate_counts",
+           "orthogonal_np", "bernoulli_np", "randint_np", "geometric_np"]
 
 _TAG_SPLIT, _TAG_FOLD, _TAG_DRAW = 0x51, 0xF0, 0xD7
 _M32 = 0xFFFFFFFF
@@ -172,7 +173,7 @@ def poisson_np(kv, lam, shape: tuple, dtype) -> np.ndarray:
     rejection (PTRS) above; −1 where lam is negative, NaN or infinite."""
     lam = np.broadcast_to(np.asarray(lam, np.float64), shape).ravel()
     st = Stream(kv)
-    out = np.where(np.isfinite(lam) & (lam >= 0), 0, -1).astype(np.int64)
+    out = np.where(np.isfinite(lam) & (lam >= 0), 0.0, -1.0)  # counts, as floats until the end
     todo = np.flatnonzero((lam > 0) & (lam < 10))
     limit, prod, k = np.exp(-lam[todo]), np.ones(todo.size), 0
     while todo.size:
@@ -201,7 +202,15 @@ def poisson_np(kv, lam, shape: tuple, dtype) -> np.ndarray:
         ok = quick | slow
         out[todo[ok]] = k[ok]
         todo = todo[~ok]
-    return out.astype(dtype).reshape(shape)
+    return saturate_counts(out, dtype).reshape(shape)
+
+
+def saturate_counts(k: np.ndarray, dtype) -> np.ndarray:
+    """Whole-number float counts (or −1) in an integer dtype, saturating at its max (as JAX's
+    float-to-int conversion) instead of wrapping or casting out of range."""
+    top = min(np.iinfo(dtype).max, np.iinfo(np.int64).max)
+    big = k >= float(top)  # float(top) may round up to 2**63: compare before casting
+    return np.where(big, top, np.where(big, 0.0, k).astype(np.int64)).astype(dtype)
 
 
 # ---- arguments --------------------------------------------------------------------------------
@@ -249,3 +258,47 @@ def as_param(x, dtype):
             return _astype(x, dtype)
         return x
     return staging.as_array(x, dtype)
+
+
+# ---- NumPy samplers of the discrete and matrix distributions (random.py's draws) -------------
+
+def orthogonal_np(kv, n, m, shape, dt):
+    z = Stream(kv).normal(int(np.prod(shape, dtype=np.int64)) * n * m).reshape(shape + (n, m))
+    tall = n >= m
+    q, r = np.linalg.qr(z if tall else np.swapaxes(z, -1, -2))
+    d = np.diagonal(r, axis1=-2, axis2=-1)
+    q = q * np.where(d < 0, -1.0, 1.0)[..., None, :]
+    return (q if tall else np.swapaxes(q, -1, -2)).astype(dt)
+
+
+def bernoulli_np(kv, p, shape):
+    return Stream(kv).unit(int(np.prod(shape, dtype=np.int64))).reshape(shape) < p
+
+
+def randint_np(kv, lo, hi, shape, dt):
+    info = np.iinfo(dt)
+    lo, hi = np.asarray(lo), np.asarray(hi)
+    lo = lo if lo.dtype.kind in "iu" else lo.astype(np.int64)
+    hi = hi if hi.dtype.kind in "iu" else hi.astype(np.int64)
+    over = hi > info.max  # maxval past the dtype's range: its max is a possible value (as JAX)
+    lo = np.clip(lo, info.min, info.max).astype(dt)
+    hi = np.clip(hi, info.min, info.max).astype(dt)
+    w = Stream(kv).words(int(np.prod(shape, dtype=np.int64))).reshape(shape)
+    with np.errstate(over="ignore"):
+        # uint64 arithmetic modulo 2**64: the exact span even of a full 64-bit range; a span
+        # of 2**64 wraps to 0 and takes the words as they are
+        lo_u = lo.astype(np.uint64)
+        span = np.where(hi > lo, hi.astype(np.uint64) - lo_u + over.astype(np.uint64),
+                        np.uint64(1))
+        r = np.where(span == 0, w, w % np.where(span == 0, np.uint64(1), span))
+        return (lo_u + r).astype(dt)
+
+
+def geometric_np(kv, p, shape, dt):
+    u = Stream(kv).open_unit(int(np.prod(shape, dtype=np.int64))).reshape(shape)
+    p = np.asarray(p, np.float64)
+    ok = (p > 0) & (p < 1)
+    k = np.floor(np.log(u) / np.log1p(-np.where(ok, p, 0.5))) + 1.0
+    # p = 0: never a success, the dtype's max (as JAX); counts past the dtype saturate
+    return saturate_counts(np.where(ok, k, np.where(p == 1, 1.0, np.where(p == 0, np.inf, -1.0))),
+                           dt)

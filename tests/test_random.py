@@ -460,3 +460,24 @@ def test_discrete_samplers_give_zero_gradients():
                 + tg.sum(tgr.choice(KEY, 3, (4,), p=tg.stack([p, 0.2, 0.3])).astype(float)))
     assert tg.grad(loss)(0.4) == 0.0
     assert tg.jit(tg.grad(loss))(0.4) == 0.0
+
+
+def test_extreme_parameters_keep_their_samples_and_gradients():
+    k = tgr.PRNGKey(3)
+    a = 1e-3   # gamma samples underflow (log x < −745): the slope of log x stays exact
+    lx = np.asarray(tgr.loggamma(k, a, (6,)))
+    g = np.array([float(tg.grad(lambda aa, i=i: tgr.loggamma(k, aa, (6,))[i])(a)) for i in range(6)])
+    assert (lx < -745).any()
+    np.testing.assert_allclose(g, (sp.digamma(a + 1) - lx) / a, rtol=1e-6)
+    i64 = np.iinfo(np.int64)
+    x = np.asarray(tgr.randint(k, (4000,), i64.min, i64.max))
+    assert len(np.unique(x)) > 3990                       # the full range, not minval
+    assert np.asarray(tgr.randint(k, (20000,), 0, 256, np.uint8)).max() == 255
+    assert (np.asarray(tgr.poisson(k, 1e10, (3,), np.int32)) == np.iinfo(np.int32).max).all()
+    assert (np.asarray(tgr.geometric(k, 0.0, (3,))) == i64.max).all()
+    for lo, hi in ((38.0, np.inf), (40.0, 41.0), (-np.inf, -40.0)):
+        t = np.asarray(tgr.truncated_normal(k, lo, hi, (2000,)))
+        assert np.isfinite(t).all() and ((t >= lo) & (t <= hi)).all()
+    w = np.asarray(tgr.wald(tgr.PRNGKey(1), 1e8, (4000,)))
+    assert sst.kstest(w, "invgauss", (1e8,)).pvalue > 1e-3
+    assert tgr.weibull_min(k, np.ones(3), 1.0).shape == (3,)
