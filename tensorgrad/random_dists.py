@@ -86,8 +86,12 @@ def unit(w: np.ndarray, dtype=np.float64) -> np.ndarray:
     return (w >> np.uint64(64 - m)).astype(dt) * dt.type(2.0 ** -m)
 
 
+_BELOW_ONE = float(np.nextafter(1.0, 0.0))
+
+
 def open_unit(w: np.ndarray) -> np.ndarray:
-    return ((w >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0 ** -53
+    # (the top word would round up to exactly 1.0: kept below it)
+    return np.minimum(((w >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0 ** -53, _BELOW_ONE)
 
 
 def _halves(w: np.ndarray) -> np.ndarray:
@@ -101,6 +105,8 @@ def split_words(kv, shape: tuple) -> np.ndarray:
 
 
 def fold_words(kv, data) -> np.ndarray:
+    if type(data) is int and not 0 <= data < 2 ** 32:  # as JAX: NumPy integers wrap, Python ones don't
+        raise OverflowError(f"random.fold_in: Python integer {data} out of bounds for uint32")
     d = np.asarray(data)
     if d.shape != () or d.dtype.kind not in "biu":
         raise TypeError(f"random.fold_in: data must be an integer scalar, got shape {d.shape} "

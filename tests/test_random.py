@@ -481,3 +481,14 @@ def test_extreme_parameters_keep_their_samples_and_gradients():
     w = np.asarray(tgr.wald(tgr.PRNGKey(1), 1e8, (4000,)))
     assert sst.kstest(w, "invgauss", (1e8,)).pvalue > 1e-3
     assert tgr.weibull_min(k, np.ones(3), 1.0).shape == (3,)
+
+
+def test_fold_in_refuses_python_integers_outside_uint32_and_open_uniforms_stay_below_one():
+    from tensorgrad.random_dists import open_unit
+    k = tgr.PRNGKey(0)
+    for bad in (2 ** 32, -1):
+        with pytest.raises(OverflowError, match="uint32"):
+            tgr.fold_in(k, bad)
+    assert tgr.fold_in(k, np.int64(2 ** 32)).shape == (2,)
+    u = open_unit(np.array([2 ** 64 - 1, 0], dtype=np.uint64))
+    assert (u < 1.0).all() and (u > 0.0).all()
