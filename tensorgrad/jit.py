@@ -299,7 +299,7 @@ def _build_plan(program: Program, result, name: str) -> Plan:
     needed = {o for o in outs if type(o) is int}
     keep = []
     for st in reversed(steps):
-        if st.out in needed or st.effect:
+        if st.out in needed or st.effect or getattr(st.fn, "checks_values", False):
             keep.append(st)
             needed.update(st.refs())
     keep.reverse()

@@ -449,7 +449,8 @@ class Staged:
     def __array_function__(self, func, types, args, kwargs):
         if Tensor in types:
             return NotImplemented
-        if func in _METADATA:
+        if func in _METADATA and not (func is np.full_like and find_staged(
+                (args[1:], kwargs.get("fill_value"))) is not None):  # (a traced fill: recorded)
             return func(*trace_values(args), **trace_values(kwargs))
         if func in _VALUE_SHAPED:
             s = find_staged(args)

@@ -90,7 +90,7 @@ def _own(results: list) -> list:
 
 def _check_output(v, where: str):
     """Reject outputs tensorgrad cannot differentiate (complex, object, strings)."""
-    if type(v) is Tensor or type(v) is np.ndarray:
+    if type(v) is Tensor or type(v) is np.ndarray or type(v) is Staged:  # (Staged: under tg.jit)
         dt = v.dtype
     else:  # np.asarray, not np.result_type: a str would be read as a dtype name, object() fails
         try:

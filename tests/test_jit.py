@@ -445,3 +445,29 @@ def test_a_jitted_function_closing_over_an_outer_traced_value_runs_as_written():
                                np.diag(np.cos(x)))
     inner = tg.jit(lambda y: y * 3.0)
     assert tg.grad(lambda v: tg.sum(inner(v) * v))(x).tolist() == (6.0 * x).tolist()
+
+
+def test_replays_follow_the_values_at_singular_nonfinite_and_invalid_points():
+    det_grad = tg.jit(tg.grad(lambda a: tg.linalg.det(a)))
+    det_grad(np.array([[2.0, 1.0], [1.0, 3.0]]))             # traced at a regular matrix
+    singular = np.array([[1.0, 2.0], [2.0, 4.0]])
+    np.testing.assert_allclose(det_grad(singular), tg.grad(tg.linalg.det)(singular), atol=1e-12)
+    fill = tg.jit(lambda x, y: np.full_like(x, y) + tg.full_like(x, y))
+    fill(np.ones(3), np.array(1.0))
+    assert fill(np.ones(3), np.array(5.0)).tolist() == [10.0, 10.0, 10.0]
+    hess_abs = tg.jit(tg.hessian(lambda x: tg.sum(tg.abs(x) * np.array([0.3, -1.2, 0.7]))))
+    assert np.array_equal(hess_abs(np.array([0.5, -1.0, 2.0])), np.zeros((3, 3)))
+    mgl = tg.jit(tg.grad(lambda a: tg.sum(tg.scipy.special.multigammaln(a, 3))))
+    mgl(np.array([2.5, 3.0]))
+    with pytest.raises(ValueError):                          # out of the domain: as eagerly
+        mgl(np.array([0.5, 3.0]))
+    prod_grad = tg.jit(tg.grad(tg.prod))
+    prod_grad(np.array([1.0, 2.0, 3.0]))
+    for v in (np.array([1.5, np.inf, 3.0]), np.array([1e300, 1e300, 1e-300])):
+        with np.errstate(over="ignore"):                     # (1e300·1e300 overflows)
+            np.testing.assert_array_equal(prod_grad(v), tg.grad(tg.prod)(v))
+    w = np.arange(12.0).reshape(3, 4) / 7 - 0.5
+    b = np.array([[0.3, 1.1, 0.7, 2.0]])
+    huber_h = tg.hessian(lambda a: tg.sum(tg.scipy.special.huber(a, b) * w))
+    for a in (np.array([[0.5], [1.5], [2.0]]), np.array([[-0.5], [1.5], [2.0]])):
+        np.testing.assert_array_equal(tg.jit(huber_h)(a), huber_h(a))

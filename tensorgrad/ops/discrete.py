@@ -14,7 +14,7 @@ import numpy as np
 from ..registry import FUNCTIONS, Example, elementwise, function, nondifferentiable, register_numpy
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..tensor import Tensor
-from ._util import concrete, dtype_of, negative_axes, shape_of
+from ._util import concrete, dtype_of, is_staged, negative_axes, shape_of
 from .elementwise import _mask, astype, where
 from .elementwise_more import remainder
 from .shape import broadcast_to, getitem, reshape, scatter_add
@@ -237,7 +237,7 @@ def full_like(a: ArrayLike, fill_value, dtype=None, order: str = "K", subok: boo
     """``fill_value`` repeated to ``a``'s shape, in ``a``'s dtype. Only ``fill_value``
     can carry a gradient (the sum of the output's cotangent)."""
     s, dt = _shape_dtype(a, dtype, shape)
-    if type(fill_value) is Tensor:
+    if type(fill_value) is Tensor or is_staged(fill_value):  # (staged: traced by tg.jit)
         v = fill_value if dtype_of(fill_value) == np.dtype(dt) else astype(fill_value, dt)
         return broadcast_to(v, tuple(s))
     return np.full(s, concrete(fill_value), dtype=dt)

@@ -243,8 +243,9 @@ where = elementwise(
 
 def _nan_slope_rule(g, out, x, m):
     # NaN where the mask is set and something flows in; 0 elsewhere (a zero g gives 0)
-    flows = np.logical_and(np.broadcast_to(concrete(m), np.shape(concrete(g))),
-                           np.not_equal(concrete(g), 0))
+    # (broadcast, not broadcast_to g's shape: a JVP's g carries batch axes, and g may have
+    # the input's shape where m has the output's)
+    flows = np.logical_and(concrete(m), np.not_equal(concrete(g), 0))
     return np.where(flows, np.nan, 0.0).astype(dtype_of(g))
 
 

@@ -28,7 +28,8 @@ from ..recording import bind
 from ..registry import Example, general
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of, lift_tangent, ndim_of, shape_of
+from ..staging import call as staged_call
+from ._util import concrete, dtype_of, is_staged, lift_tangent, ndim_of, shape_of
 from .elementwise import where
 from .linalg import matmul
 from .reductions import sum as _sum
@@ -199,8 +200,19 @@ def _cofactor_svd(a: np.ndarray) -> np.ndarray:
     return (sign[..., None, None] * (u * others[..., None, :]) @ vh).astype(a.dtype, copy=False)
 
 
+def _cofactor_numpy(a, d):
+    """The cofactor matrix on plain arrays: det(A) A⁻ᵀ, or from an SVD when A is singular."""
+    try:
+        inv_a = _inv_forward(a)
+    except LinAlgError:
+        return _cofactor_svd(a)
+    return np.expand_dims(d, (-2, -1)) * np.swapaxes(inv_a, -1, -2)
+
+
 def _cofactor(a, d):
     """∂det(A)/∂A = det(A) A⁻ᵀ (the cofactor matrix)."""
+    if is_staged(a):  # under tg.jit: one step, so each replay finds its own path (singular or not)
+        return staged_call(_cofactor_numpy, a, d)
     try:
         return expand_dims(d, (-2, -1)) * mT(bind(inv.op, (a,), ()))
     except LinAlgError:

@@ -123,8 +123,9 @@ def _others_product(out, x, axes, keepdims):
     if is_staged(xv):  # under tg.jit: no branch on the values
         if x is not xv:  # a derivative of a derivative: products of ops, exact at zeros
             return _others_by_ops(x, axes)
-    elif np.all(xv != 0):
-        return _keep(out, axes, keepdims) / x
+    elif np.all(xv != 0) and np.all(np.isfinite(xv)) and np.all(np.isfinite(concrete(out))) \
+            and np.all(concrete(out) != 0):  # (else out/x is NaN/inf/0 where the products of
+        return _keep(out, axes, keepdims) / x  # the others, which tg.jit replays, are not)
     if type(x) is not np.ndarray and x is not xv:  # traced (higher order): with ops
         return _others_by_ops(x, axes)
     n = len(axes)

@@ -519,6 +519,10 @@ def _multigammaln_forward(a, d):
     return out.astype(dt, copy=False) if dt.kind == "f" and np.result_type(out) != dt else out
 
 
+#: a forward that raises on bad values: a jit plan runs it even when no output needs its result
+_multigammaln_forward.checks_values = True
+
+
 def _multigammaln_signature(a: ArrayLike, d: int):
     """log Γ_d(a), the log of the multivariate gamma function of dimension ``d`` (a positive
     integer, constant): d(d−1)/4·log π + Σⱼ gammaln(a − j/2), j < d; a > (d − 1)/2."""
