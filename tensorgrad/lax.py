@@ -22,7 +22,7 @@ import numpy as np
 
 from . import ops as _ops
 from .batching import call_on_stand_ins
-from .staging import ConcretizationError, is_staged
+from .staging import ConcretizationError, call as staged_call, find_staged, is_staged, trace_values
 from .tensor import Tensor, concrete, dtype_of, shape_of
 from .tree import tree_flatten, tree_unflatten
 from .lax_ops import (  # noqa: F401  (jax.lax's elementwise and structural primitives)
@@ -100,6 +100,9 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_MISS
         if p.shape != () or p.dtype.kind not in "biuf":
             raise TypeError(f"cond: the predicate must be a boolean or numeric scalar, got "
                             f"shape {p.shape} and dtype {p.dtype}")
+        taken = _run_taken([false_fun, true_fun], p != 0, operands)
+        if taken is not _MISSING:
+            return taken
         return _select([false_fun(*operands), true_fun(*operands)], [None, p != 0], "cond")
     v = _scalar(pred, "cond", "predicate")
     if v.dtype.kind not in "biuf":
@@ -117,10 +120,49 @@ def switch(index, branches: Sequence[Callable], *operands):
             raise TypeError(f"switch: the branch index must be an integer scalar, got shape "
                             f"{i.shape} and dtype {i.dtype}")
         k = np.clip(i, 0, len(branches) - 1)
+        taken = _run_taken(list(branches), k, operands)
+        if taken is not _MISSING:
+            return taken
         return _select([b(*operands) for b in branches],
                        [None] + [k == j for j in range(1, len(branches))], "switch")
     k = builtins.min(builtins.max(_integer(index, "switch", "branch index"), 0), len(branches) - 1)
     return branches[k](*operands)
+
+
+def _run_taken(branches: list, k, operands: tuple):
+    """Under tg.jit, for operands no enclosing transform traces: one step of the plan that runs
+    only the branch the replayed index ``k`` picks, as the eager call does (the other branches'
+    warnings, errors and NaNs never happen). ``_MISSING`` when a branch reads another traced
+    value (a closure) or the operands are differentiated: then every branch is recorded and
+    the results selected."""
+    leaves, td = tree_flatten(operands)
+    if any(type(v) is Tensor for v in leaves):
+        return _MISSING
+    program = find_staged(k).program
+    start = len(program.steps)
+    probe = tree_unflatten(td, [trace_values(v) for v in leaves])
+    kinds: list = []
+    for b in branches:  # each branch once on the trace-time values: types, and closures
+        try:
+            out_leaves, out_td = tree_flatten(b(*probe))
+        except ConcretizationError:
+            out_leaves, out_td = None, None
+        except Exception:  # noqa: BLE001 - raised again at a replay that takes this branch
+            continue
+        if len(program.steps) != start or out_leaves is None or any(
+                type(v) is Tensor or is_staged(v) for v in out_leaves):
+            del program.steps[start:]  # it read a traced value: record every branch instead
+            return _MISSING
+        kinds.append((out_td, [(np.shape(v), np.result_type(v)) for v in out_leaves]))
+    if not kinds or any(kind != kinds[0] for kind in kinds):
+        return _MISSING  # (_select names the mismatch)
+    out_td = kinds[0][0]
+
+    def taken(index, *values):
+        res = tree_flatten(branches[int(index)](*tree_unflatten(td, list(values))))[0]
+        return tuple(np.asarray(concrete(v)) for v in res)
+
+    return tree_unflatten(out_td, list(staged_call(taken, k, *leaves)))
 
 
 def _select(outs: list, picks: list, name: str):

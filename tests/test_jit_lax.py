@@ -130,3 +130,16 @@ def test_a_loop_carry_keeps_its_type_as_in_jax():
         tg.lax.fori_loop(0, 2, lambda i, c: c * 0.5, np.ones(2, dtype=np.int64))
     # a Python number's dtype is weak: a float carry may start as 0.0
     assert float(tg.lax.fori_loop(0, 3, lambda i, c: c + np.float64(i), 0.0)) == 3.0
+
+
+def test_cond_under_jit_runs_only_the_taken_branch_when_nothing_is_differentiated():
+    def f(a):
+        return tg.lax.cond(a[0, 0] > 0, lambda m: tg.linalg.cholesky(m), lambda m: -m, a)
+    jf = tg.jit(f)
+    jf(np.eye(2) * 4.0)
+    neg = -np.eye(2)             # cholesky of the untaken branch would raise at the replay
+    np.testing.assert_array_equal(jf(neg), f(neg))
+    # the untaken log would warn about log(0) (an error in this test run)
+    g = tg.jit(lambda i, v: tg.lax.switch(i, [lambda w: tg.log(w), lambda w: 2.0 * w], v))
+    assert g(np.int64(0), np.array(1.0)) == 0.0
+    assert g(np.int64(1), np.array(0.0)) == 0.0
