@@ -51,6 +51,7 @@ from .ops.elementwise import where
 from .ops.norms import matrix_norm, norm, vector_norm
 from .ops.reductions import sum as _sum
 from .ops.shape import reshape, transpose
+from .ops.signal import vecdot as _vecdot
 from .ops.selection import cross as _cross
 from .ops.selection import diagonal as _diagonal
 from .registry import register_namespace
@@ -154,7 +155,7 @@ def matrix_transpose(x: ArrayLike, /) -> Array:
 
 def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
     """The dot product of vectors along ``axis`` (``numpy.linalg.vecdot``; inputs broadcast)."""
-    return _sum(x1 * x2, axis=axis)
+    return _vecdot(x1, x2, axis=axis)
 
 
 def outer(x1: ArrayLike, x2: ArrayLike, /) -> Array:

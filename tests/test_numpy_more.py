@@ -1,6 +1,7 @@
 """More of NumPy's documented functions on Tensors: values equal NumPy's, first (and for a
 few, second) derivatives equal JAX's, bad arguments raise errors that name the function."""
 import numpy as np
+import scipy.special
 import pytest
 
 import tensorgrad as tg
@@ -252,3 +253,27 @@ def test_an_empty_list_index_selects_nothing():
     x = np.arange(6.0).reshape(2, 3)
     assert tg.tensor(x)[[]].shape == x[[]].shape == (0, 3)
     assert np.array_equal(tg.grad(lambda v: tg.sum(v[[]]))(x), np.zeros_like(x))
+
+
+def test_integer_inputs_follow_numpys_dtypes_and_wraparound():
+    u8 = np.array([0, 1, 3, 200], np.uint8)
+    np.testing.assert_allclose(tg.logsumexp(u8), scipy.special.logsumexp(u8))
+    assert np.asarray(tg.logsumexp(np.array([True, False]))).dtype == np.float64
+    for a, b in ((np.uint8(200), np.uint8(1)), (np.int8(-100), np.int8(100))):
+        np.testing.assert_allclose(tg.linspace(a, b, 3), np.linspace(a, b, 3))
+    v = np.array([3, 5, 7], np.int8)
+    got = tg.vander(v, 4)
+    assert got.dtype == np.vander(v, 4).dtype and np.array_equal(got, np.vander(v, 4))
+    x = np.array([200, 100], np.uint8)
+    for fn, kw in ((tg.sum, {"dtype": np.uint8}), (tg.sum, {"dtype": np.int32}),
+                   (tg.prod, {"dtype": np.int16}), (tg.mean, {"dtype": np.int32})):
+        got, want = fn(x, **kw), getattr(np, fn.__name__)(x, **kw)
+        assert np.asarray(got).dtype == np.asarray(want).dtype and got == want, fn.__name__
+    i32 = np.array([3, 4], np.int32)
+    assert tg.vdot(i32, i32).dtype == np.vdot(i32, i32).dtype
+    for a in (np.array([1, 2], np.int32), np.array([1, 2], np.uint8), np.array([True, False])):
+        for got, want in zip(tg.modf(a), np.modf(a)):
+            assert got.dtype == want.dtype
+    m, e = tg.frexp(np.array([3.0, 0.5], np.float32))
+    assert m.dtype == np.float32
+    assert tg.polyder(np.array([1, 2, 3])).dtype == np.polyder(np.array([1, 2, 3])).dtype

@@ -25,6 +25,7 @@ from ..staging import is_staged
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, on_a_trace, shape_of
 from .elementwise import _mask, exp, tanh, where
+from .elementwise import astype as _astype
 from .reductions import _keep, _spread
 from .reductions import sum as _sum
 from .shape import reshape, transpose
@@ -229,7 +230,8 @@ def _lse_signature(a: ArrayLike, b: ArrayLike | None = None, axis: Axis = None, 
                    return_sign: bool = False):
     if isinstance(a, (int, float, bool, list, tuple)):  # a Python number or sequence: an array
         a = np.asarray(a)
-        a = a.astype(np.float64) if a.dtype.kind in "biu" else a
+    if dtype_of(a).kind in "biu":  # as SciPy: integers and booleans are computed in float64
+        a = _astype(a, np.float64)  # (x − max in uint8 would wrap; bool has no subtraction)
     xs = shape_of(concrete(a))
     if b is not None:
         bs = shape_of(concrete(b))

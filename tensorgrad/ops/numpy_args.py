@@ -75,6 +75,19 @@ def _prepare(name, a, dtype, out, where):
     return a, mask
 
 
+def _as_requested(r, dtype):
+    """``r`` in an integer or bool ``dtype=`` as NumPy returns it. The sum and product ops
+    reduce with NumPy's default accumulator, which widens bool, int8..int32 (and unsigned)
+    to the platform integer; casting back gives NumPy's values too (its accumulator wraps
+    modulo 2**bits, as the cast does)."""
+    if dtype is None:
+        return r
+    dt = np.dtype(dtype)
+    if dt.kind not in "biu" or dtype_of(concrete(r)) == dt:
+        return r
+    return r.astype(dt) if isinstance(r, np.generic) else astype(r, dt)  # (a scalar stays one)
+
+
 def _kd(keepdims) -> bool:
     return False if keepdims is _NO else bool(keepdims)
 
@@ -101,7 +114,7 @@ def sum(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = 
         return _sum(a, axis=axis, keepdims=_kd(keepdims))
     a, mask = _prepare("sum", a, dtype, out, where)
     s = _sum(a if mask is None else _select(mask, a, 0), axis=axis, keepdims=_kd(keepdims))
-    return s + initial if _given(initial) else s
+    return _as_requested(s + initial if _given(initial) else s, dtype)
 
 
 def prod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = False,
@@ -112,7 +125,7 @@ def prod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool =
         return _prod(a, axis=axis, keepdims=_kd(keepdims))
     a, mask = _prepare("prod", a, dtype, out, where)
     p = _prod(a if mask is None else _select(mask, a, 1), axis=axis, keepdims=_kd(keepdims))
-    return p * initial if _given(initial) else p
+    return _as_requested(p * initial if _given(initial) else p, dtype)
 
 
 def mean(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = False, *,
@@ -121,9 +134,9 @@ def mean(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool =
     entries in the mask; NaN, with a zero gradient, for a slice with none)."""
     a, mask = _prepare("mean", a, dtype, out, where)
     if mask is None:
-        return _mean(a, axis=axis, keepdims=_kd(keepdims))
-    return _per_count(_sum(_select(mask, a, 0), axis=axis, keepdims=_kd(keepdims)),
-                      _count(mask, axis, _kd(keepdims)))
+        return _as_requested(_mean(a, axis=axis, keepdims=_kd(keepdims)), dtype)
+    return _as_requested(_per_count(_sum(_select(mask, a, 0), axis=axis, keepdims=_kd(keepdims)),
+                                    _count(mask, axis, _kd(keepdims))), dtype)
 
 
 def _moment(name, a, axis, dtype, out, ddof, keepdims, where, mean, correction):
@@ -193,7 +206,7 @@ def nansum(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool
     ``where``."""
     a, mask = _prepare("nansum", a, dtype, out, where)
     s = _nansum(a if mask is None else _select(mask, a, 0), axis=axis, keepdims=_kd(keepdims))
-    return s + initial if _given(initial) else s
+    return _as_requested(s + initial if _given(initial) else s, dtype)
 
 
 def nanmean(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = False, *,

@@ -174,6 +174,9 @@ def nanargmin(a: ArrayLike, axis: int | None = None, out=None, *, keepdims: bool
 def modf(x: ArrayLike) -> tuple:
     """``(fractional part, integral part)``, as NumPy's ``modf``; the fractional part has
     derivative 1, the integral part 0."""
+    dt = dtype_of(concrete(x))
+    if dt.kind in "biu":  # NumPy's modf has float loops only: float16 for int8, float64 for int64
+        x = astype(x, np.modf(np.zeros(1, dt))[0].dtype)
     whole = trunc(x)
     return x - whole, whole
 
@@ -182,8 +185,9 @@ def modf(x: ArrayLike) -> tuple:
 def frexp(x: ArrayLike) -> tuple:
     """``(mantissa, exponent)`` with ``x = mantissa · 2**exponent``; the mantissa's
     derivative is ``2**-exponent``, the exponent is an integer (no gradient)."""
-    e = np.frexp(concrete(x))[1]
-    return x * np.ldexp(1.0, -e), e
+    m, e = np.frexp(concrete(x))
+    # 2**-e in the mantissa's dtype (float32 stays float32, int8 gives float16, as NumPy)
+    return x * np.ldexp(np.ones((), m.dtype), -e), e
 
 
 @function
@@ -222,7 +226,7 @@ def polyder(p: ArrayLike, m: int = 1) -> Array:
         n = shape_of(concrete(p))[0] - 1
         if n <= 0:
             return np.zeros(1, dtype=np.result_type(dtype_of(concrete(p)), float)) * getitem(p, slice(0, 1))
-        p = getitem(p, slice(0, n)) * np.arange(n, 0, -1, dtype=float)
+        p = getitem(p, slice(0, n)) * np.arange(n, 0, -1)  # integer factors, as NumPy
     return p
 
 

@@ -104,6 +104,9 @@ def polyval(p: ArrayLike, x: ArrayLike) -> Array:
 def vander(x: ArrayLike, N: int | None = None, increasing: bool = False) -> Array:
     """The Vandermonde matrix: columns ``x**(N-1), ..., x, 1`` (reversed if ``increasing``)."""
     x = _vector("vander", "x", x)
+    dt = dtype_of(concrete(x))
+    if dt.kind in "biu":  # NumPy's dtype, promote_types(x.dtype, int): no int8 or uint8 overflow
+        x = astype(x, np.promote_types(dt, np.int_))
     n = _shape(x)[0] if N is None else N
     if not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"vander: N must be a non-negative int, got {N!r}")
@@ -149,6 +152,10 @@ def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left=None, right=None, pe
     return y
 
 
+def _in_dtype(v, dt):
+    return astype(v, dt) if dt.kind == "f" and dtype_of(concrete(v)).kind in "biu" else v
+
+
 @function
 def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
              retstep: bool = False, dtype=None, axis: int = 0, *, device=None):
@@ -159,8 +166,10 @@ def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = 
     # float32; Python numbers are weak)
     dt = np.result_type(*(v if type(v) in (int, float) else dtype_of(concrete(_as_array(v)))
                           for v in (start, stop)), float(num))
+    # integer endpoints are taken in the computing dtype first, as NumPy does: stop − start
+    # in uint8 or int8 would wrap around
     start, stop = (np.asarray(v, dt if dt.kind == "f" else float) if type(v) in (int, float)
-                   else _as_array(v) for v in (start, stop))
+                   else _in_dtype(_as_array(v), dt) for v in (start, stop))
     div = (num - 1) if endpoint else num
     shape = np.broadcast_shapes(_shape(start), _shape(stop))
     t = np.arange(num, dtype=dt if dt.kind == "f" else float).reshape((num,) + (1,) * len(shape))
@@ -272,7 +281,17 @@ def vdot(a: ArrayLike, b: ArrayLike) -> Array:
                          f"{_shape(a)} and {_shape(b)}")
     if np.issubdtype(dtype_of(a), np.complexfloating):
         raise TypeError("vdot: complex inputs are not supported (vdot conjugates the first one)")
-    return _sum(reshape(a, (-1,)) * reshape(b, (-1,)))
+    return _same_int(_sum(reshape(a, (-1,)) * reshape(b, (-1,))), a, b)
+
+
+def _same_int(r, x1, x2):
+    """NumPy's dot products keep an integer or bool input dtype (the sum op widens bool and
+    int8..int32 to the platform integer, as np.sum does): cast back (same values, modulo
+    2**bits as NumPy's wrap)."""
+    dt = np.result_type(dtype_of(concrete(_as_array(x1))), dtype_of(concrete(_as_array(x2))))
+    if dt.kind not in "biu" or dtype_of(concrete(r)) == dt:
+        return r
+    return r.astype(dt) if isinstance(r, np.generic) else astype(r, dt)  # (a scalar stays one)
 
 
 @function
@@ -379,5 +398,5 @@ def matrix_transpose(x: ArrayLike, /) -> Array:
 @function
 def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
     """The dot product of vectors along ``axis`` (NumPy 2's ``vecdot``; inputs broadcast)."""
-    return _sum(x1 * x2, axis=axis)
+    return _same_int(_sum(x1 * x2, axis=axis), x1, x2)
 
