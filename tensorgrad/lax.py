@@ -307,20 +307,46 @@ def associative_scan(fn: Callable, elems: Any, reverse: bool = False, axis: int 
 
 
 def select(pred, on_true, on_false):
-    """``on_true`` where ``pred``, else ``on_false`` (``jax.lax.select``: equal shapes)."""
-    shapes = {tuple(shape_of(concrete(v))) for v in (pred, on_true, on_false)}
+    """``on_true`` where ``pred``, else ``on_false`` (``jax.lax.select``: ``on_true`` and
+    ``on_false`` of one shape, ``pred`` scalar or of that shape)."""
+    shape = tuple(shape_of(concrete(on_true)))
+    shapes = {tuple(shape_of(concrete(v))) for v in (on_true, on_false)} | (
+        {tuple(shape_of(concrete(pred)))} - {()})
     if len(shapes) != 1:
-        raise ValueError(f"select: pred, on_true and on_false must have one shape, got {sorted(shapes)}")
+        raise ValueError(f"select: on_true and on_false must have one shape, and pred that shape or "
+                         f"none (a scalar), got {tuple(shape_of(concrete(pred)))}, {shape} and "
+                         f"{tuple(shape_of(concrete(on_false)))}")
     return _ops.where(pred, on_true, on_false)
 
 
+def _check_select(name: str, which, cases) -> None:
+    """jax.lax.select_n's rule: the cases share one shape and dtype; ``which`` is a boolean
+    (at most two cases) or an integer, scalar or of the cases' shape."""
+    shapes = [tuple(shape_of(concrete(c))) for c in cases]
+    if len(set(shapes)) != 1:
+        raise TypeError(f"{name}: the cases must have the same shapes, got {shapes}")
+    dtypes = {np.dtype(dtype_of(concrete(c))) for c in cases if not isinstance(c, (bool, int, float, complex))}
+    if len(dtypes) > 1:
+        raise TypeError(f"{name}: the cases must have the same dtypes, got {sorted(map(str, dtypes))}")
+    wshape, wdt = tuple(shape_of(concrete(which))), np.dtype(dtype_of(concrete(which)))
+    if wshape not in ((), shapes[0]):
+        raise TypeError(f"{name}: `which` must be scalar or have the same shape as the cases, got "
+                        f"`which` shape {wshape} but case shape {shapes[0]}")
+    if wdt.kind not in "biu":
+        raise TypeError(f"{name}: `which` must be boolean or integer type, got {wdt}")
+    if wdt == bool and len(cases) > 2:
+        raise TypeError(f"{name}: a boolean `which` cannot have more than 2 cases, got {len(cases)}")
+
+
 def select_n(which, *cases):
-    """``cases[which]`` entry by entry (``which`` boolean: 0/1; or integers into ``cases``)."""
+    """``cases[which]`` entry by entry (``which`` boolean: 0/1; or integers into ``cases``;
+    under ``tg.jit`` it may be traced)."""
     if not cases:
         raise ValueError("select_n: give at least one case")
-    w = which if isinstance(which, Tensor) else np.asarray(which)
-    if np.result_type(concrete(w)) == bool:
-        return _ops.where(w, cases[1], cases[0]) if len(cases) > 1 else cases[0]
+    _check_select("select_n", which, cases)
+    if np.dtype(dtype_of(concrete(which))) == bool:
+        return _ops.where(which, cases[1], cases[0]) if len(cases) > 1 else cases[0]
+    w = which
     out = cases[-1]
     for k in range(len(cases) - 2, -1, -1):
         out = _ops.where(w == k, cases[k], out)
@@ -359,6 +385,13 @@ def _traced_starts(operand, start_indices, sizes, name: str) -> list:
     return starts
 
 
+def _integer_starts(start_indices, name: str) -> None:
+    """JAX's rule: start indices are integers (a float or bool one raises, never truncated)."""
+    kinds = [np.dtype(dtype_of(concrete(i))) for i in start_indices]
+    if any(k.kind not in "iu" for k in kinds):
+        raise TypeError(f"{name}: index arguments must be integers, got {[str(k) for k in kinds]}")
+
+
 def _any_traced(values) -> bool:
     return builtins.any(is_staged(concrete(v)) for v in values)
 
@@ -367,6 +400,7 @@ def dynamic_slice(operand, start_indices: Sequence, slice_sizes: Sequence[int]):
     """``operand[start : start + size]`` on every axis, starts clamped into range (under
     ``tg.jit`` the starts may be traced: a gather at the positions each call computes)."""
     sizes = tuple(slice_sizes)
+    _integer_starts(start_indices, "dynamic_slice")
     if _any_traced(start_indices):
         out = operand
         for axis, (b, z) in enumerate(zip(_traced_starts(operand, start_indices, sizes,
@@ -381,6 +415,11 @@ def dynamic_update_slice(operand, update, start_indices: Sequence):
     ``tg.jit`` the starts may be traced: a select between the operand and the update
     gathered into place)."""
     sizes = tuple(shape_of(concrete(update)))
+    _integer_starts(start_indices, "dynamic_update_slice")
+    if not isinstance(update, (bool, int, float, complex)) and \
+            np.dtype(dtype_of(concrete(update))) != np.dtype(dtype_of(concrete(operand))):
+        raise TypeError(f"dynamic_update_slice: the update's dtype {dtype_of(concrete(update))} differs "
+                        f"from the operand's {dtype_of(concrete(operand))}; they must be equal, as in JAX")
     if _any_traced(start_indices):
         starts = _traced_starts(operand, start_indices, sizes, "dynamic_update_slice")
         if 0 in sizes:
@@ -431,32 +470,52 @@ def dynamic_update_index_in_dim(operand, update, index, axis: int):
     return dynamic_update_slice_in_dim(operand, update, index, axis)
 
 
-def _cumulative(step: Callable, operand, axis: int, reverse: bool):
+def _numeric(operand, name: str):
+    """JAX's cumulative reductions take numbers only (a boolean operand raises, as in JAX)."""
+    if np.dtype(dtype_of(concrete(operand))) == bool:
+        raise TypeError(f"{name} does not accept dtype bool. Accepted dtypes are subtypes of number.")
+
+
+def _cumulative(step: Callable, operand, axis: int, reverse: bool, name: str):
+    _numeric(operand, name)
     return associative_scan(step, operand, reverse=reverse, axis=axis)
 
 
+def _keep_dtype(out, operand):
+    """An integer running sum or product back in the operand's dtype, wrapping modulo 2ⁿ as
+    JAX's (NumPy accumulates small integers in 64 bits, which gives the same low bits)."""
+    dt = np.dtype(dtype_of(concrete(operand)))
+    return _ops.astype(out, dt) if np.dtype(dtype_of(concrete(out))) != dt else out
+
+
 def cumsum(operand, axis: int = 0, reverse: bool = False):
-    """The running sum along ``axis`` (from the end if ``reverse``)."""
-    return _ops.flip(_ops.cumsum(_ops.flip(operand, axis), axis), axis) if reverse \
+    """The running sum along ``axis`` (from the end if ``reverse``; integers keep their dtype
+    and wrap, as JAX)."""
+    _numeric(operand, "cumsum")
+    out = _ops.flip(_ops.cumsum(_ops.flip(operand, axis), axis), axis) if reverse \
         else _ops.cumsum(operand, axis)
+    return _keep_dtype(out, operand)
 
 
 def cumprod(operand, axis: int = 0, reverse: bool = False):
-    """The running product along ``axis`` (exact gradients at zeros, as ``tg.cumprod``)."""
-    return _ops.flip(_ops.cumprod(_ops.flip(operand, axis), axis), axis) if reverse \
+    """The running product along ``axis`` (exact gradients at zeros, as ``tg.cumprod``;
+    integers keep their dtype and wrap, as JAX)."""
+    _numeric(operand, "cumprod")
+    out = _ops.flip(_ops.cumprod(_ops.flip(operand, axis), axis), axis) if reverse \
         else _ops.cumprod(operand, axis)
+    return _keep_dtype(out, operand)
 
 
 def cummax(operand, axis: int = 0, reverse: bool = False):
     """The running maximum along ``axis`` (ties share the gradient, as ``tg.maximum``)."""
-    return _cumulative(_ops.maximum, operand, axis, reverse)
+    return _cumulative(_ops.maximum, operand, axis, reverse, "cummax")
 
 
 def cummin(operand, axis: int = 0, reverse: bool = False):
     """The running minimum along ``axis``."""
-    return _cumulative(_ops.minimum, operand, axis, reverse)
+    return _cumulative(_ops.minimum, operand, axis, reverse, "cummin")
 
 
 def cumlogsumexp(operand, axis: int = 0, reverse: bool = False):
     """log Σ exp over the prefix along ``axis``: running ``logaddexp`` (stable for any range)."""
-    return _cumulative(_ops.logaddexp, operand, axis, reverse)
+    return _cumulative(_ops.logaddexp, operand, axis, reverse, "cumlogsumexp")

@@ -317,16 +317,21 @@ def broadcast(operand, sizes: Sequence[int]):
 
 def broadcast_in_dim(operand, shape: Sequence[int], broadcast_dimensions: Sequence[int]):
     """``jax.lax.broadcast_in_dim``: ``operand``'s axis i placed at output axis
-    ``broadcast_dimensions[i]`` of ``shape`` (sizes equal or 1), the other axes broadcast."""
+    ``broadcast_dimensions[i]`` of ``shape`` (sizes equal or 1), the other axes broadcast
+    (distinct dimensions in any order, as JAX: a decreasing pair transposes)."""
     shape = _ints(shape, "broadcast_in_dim", "shape")
     dims = _ints(broadcast_dimensions, "broadcast_in_dim", "broadcast_dimensions")
     ins = _shape(operand)
     if len(dims) != len(ins) or any(d < 0 or d >= len(shape) for d in dims) \
-            or any(a >= b for a, b in zip(dims, dims[1:])) \
+            or len(set(dims)) != len(dims) \
             or any(s not in (1, shape[d]) for s, d in zip(ins, dims)):
         raise TypeError(f"lax.broadcast_in_dim: cannot place an operand of shape {ins} at "
-                        f"dimensions {dims} of shape {shape} (one strictly increasing dimension per "
+                        f"dimensions {dims} of shape {shape} (one distinct dimension per "
                         "operand axis, each of size 1 or the target's)")
+    if any(a > b for a, b in zip(dims, dims[1:])):   # operand axes in the order of their targets
+        perm = tuple(sorted(range(len(dims)), key=lambda i: dims[i]))
+        operand = _ops.transpose(operand, perm)
+        ins, dims = tuple(ins[i] for i in perm), tuple(dims[i] for i in perm)
     mid = [1] * len(shape)
     for s, d in zip(ins, dims):
         mid[d] = s
@@ -371,6 +376,10 @@ def pad(operand, padding_value, padding_config: Sequence):
     if not isinstance(padding_value, _PY_SCALARS) and _dtype(padding_value) != _dtype(operand):
         raise TypeError(f"lax.pad: padding_value's dtype {_dtype(padding_value)} differs from the "
                         f"operand's {_dtype(operand)}")
+    if isinstance(padding_value, _PY_SCALARS) and "biufc".index(_dtype(operand).kind) < "biufc".index(
+            np.result_type(padding_value).kind) and not (isinstance(padding_value, bool) and _dtype(operand).kind in "iu"):
+        raise TypeError(f"lax.pad: the Python {type(padding_value).__name__} padding_value "
+                        f"{padding_value!r} does not fit the {_dtype(operand)} operand (JAX raises)")
     if any(i < 0 for _, _, i in cfg):
         raise ValueError(f"lax.pad: interior padding must be ≥ 0, got {cfg}")
     dilated = [n + (n - 1) * i if n else 0 for n, (_, _, i) in zip(shape, cfg)]
@@ -494,7 +503,11 @@ def full_like(x, fill_value, dtype=None, shape=None, sharding=None):
 
 def iota(dtype, size: int, *, sharding=None):
     """``jax.lax.iota``: 0, 1, ..., size - 1 as ``dtype``."""
-    return np.arange(int(size), dtype=np.dtype(dtype))
+    dt = np.dtype(dtype)
+    if dt.kind not in "iufc" or int(size) < 0:
+        raise TypeError(f"lax.iota: needs an integer, float or complex dtype and a size ≥ 0, got "
+                        f"{dt} and {size}")
+    return np.arange(int(size), dtype=dt)
 
 
 def broadcasted_iota(dtype, shape: Sequence[int], dimension: int, *, sharding=None):

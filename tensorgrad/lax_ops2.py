@@ -279,10 +279,17 @@ def batch_matmul(lhs, rhs, precision=None):
 
 
 # ---- sorting --------------------------------------------------------------------------------
-def top_k(operand, k: int):
-    """``jax.lax.top_k``: the ``k`` largest entries along the last axis, largest first (ties
-    in index order), and their int32 indices; the gradient flows to the selected entries."""
+def top_k(operand, k: int, *, axis: int = -1):
+    """``jax.lax.top_k``: the ``k`` largest entries along ``axis`` (the last by default),
+    largest first (ties in index order), and their int32 indices; the gradient flows to the
+    selected entries."""
     shape = _shape(operand)
+    if shape and not -len(shape) <= int(axis) < len(shape):
+        raise ValueError(f"lax.top_k: axis {axis} is out of range for shape {shape}")
+    if shape and int(axis) % len(shape) != len(shape) - 1:
+        a = int(axis) % len(shape)
+        values, idx = top_k(_ops.moveaxis(operand, a, -1), k)
+        return _ops.moveaxis(values, -1, a), _ops.moveaxis(idx, -1, a)
     if not shape or not 0 <= int(k) <= shape[-1]:
         raise ValueError(f"lax.top_k: k={k} must be in [0, {shape[-1] if shape else 0}] for shape {shape}")
     idx = _ops.getitem(_ops.argsort(_ops.stop_gradient(operand), axis=-1, stable=True,
@@ -423,6 +430,12 @@ def conv_general_dilated(lhs, rhs, window_strides: Sequence[int], padding, lhs_d
     """``jax.lax.conv_general_dilated``: an N-d cross-correlation with strides, padding
     ('VALID', 'SAME', 'SAME_LOWER' or (low, high) pairs), input and kernel dilation, layouts
     and feature/batch groups."""
+    if _dtype(lhs) != _dtype(rhs):
+        raise TypeError(f"lax.conv_general_dilated requires arguments to have the same dtypes, got "
+                        f"{_dtype(lhs)}, {_dtype(rhs)}")
+    if isinstance(padding, str) and lhs_dilation is not None and builtins.any(int(d) != 1 for d in lhs_dilation):
+        raise ValueError("lax.conv_general_dilated: string padding is not implemented for transposed "
+                         "convolution (lhs_dilation > 1), as in JAX: give the padding explicitly")
     lhs, rhs = _cast(preferred_element_type, lhs, rhs)
     ls, rs = _shape(lhs), _shape(rhs)
     nd = len(ls)

@@ -697,3 +697,30 @@ def test_sign_of_negative_zero_and_reciprocal_hessian_at_zero():
         assert float(tg.hessian(lambda z: tl.integer_pow(z, -1))(0.0)) == float(
             jax.jit(jax.hessian(lambda z: jl.integer_pow(z, -1)))(0.0))
     close(tg.grad(lambda v: tg.sum(tl.sign(v)))(x[:3]), np.zeros(3))
+
+
+def test_lax_round_two_matches_jax():
+    i8 = np.array([100, 100, 100, -7], np.int8)
+    for fn in ("cumsum", "cumprod"):
+        for reverse in (False, True):
+            got = getattr(tg.lax, fn)(i8, reverse=reverse)
+            want = np.asarray(getattr(jax.lax, fn)(i8, reverse=reverse))
+            assert got.dtype == want.dtype and np.array_equal(got, want)
+    with pytest.raises(TypeError):
+        tg.lax.cumsum(np.array([True, False]))
+    cases = [np.arange(3.0), np.arange(3.0) + 10, np.arange(3.0) + 20]
+    sel = tg.jit(lambda w, a, b, c: tg.lax.select_n(w, a, b, c))
+    np.testing.assert_array_equal(sel(np.array([0, 1, 2]), *cases), [0.0, 11.0, 22.0])
+    np.testing.assert_array_equal(sel(np.array([2, 2, 0]), *cases), [20.0, 21.0, 2.0])
+    with pytest.raises(TypeError):
+        tg.lax.select_n(np.array([True, False, True]), *cases)
+    np.testing.assert_array_equal(tg.lax.select(np.bool_(True), cases[0], cases[1]), cases[0])
+    x = np.array([[3.0, 6.0, 4.0], [5.0, 1.0, 2.0]])
+    for got, want in zip(tg.lax.top_k(x, 2, axis=0), jax.lax.top_k(x, 2, axis=0)):
+        np.testing.assert_array_equal(got, want)
+    b = tg.lax.broadcast_in_dim(np.ones((4, 3)), (3, 2, 4), (2, 0))
+    assert b.shape == jax.lax.broadcast_in_dim(np.ones((4, 3)), (3, 2, 4), (2, 0)).shape
+    with pytest.raises(TypeError, match="dtype"):
+        tg.lax.dynamic_update_slice(np.zeros(4, np.float32), np.ones(2), (1,))
+    with pytest.raises(TypeError, match="integers"):
+        tg.lax.dynamic_slice(np.zeros(4), (1.0,), (2,))

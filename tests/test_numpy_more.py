@@ -1,8 +1,8 @@
 """More of NumPy's documented functions on Tensors: values equal NumPy's, first (and for a
 few, second) derivatives equal JAX's, bad arguments raise errors that name the function."""
 import numpy as np
-import scipy.special
 import pytest
+import scipy.special
 
 import tensorgrad as tg
 
