@@ -87,3 +87,20 @@ def test_triangular_solves_read_one_triangle_and_errors():
     with pytest.raises(NotImplementedError, match="assume_a"):
         tsl.solve(SPD, B, assume_a="banded")
     assert tg.scipy.special is tg.special
+
+
+def test_eigh_subsets_and_unknown_keywords_and_qr_mode_r_shapes():
+    a = np.diag([1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_allclose(tsl.eigh(a, eigvals_only=True, subset_by_index=[0, 1]), [1.0, 2.0])
+    w, v = tsl.eigh(a, subset_by_index=[2, 3])
+    assert w.tolist() == [3.0, 4.0] and v.shape == (4, 2)
+    with pytest.raises(TypeError):
+        tsl.eigh(a, lowr=False)
+    with pytest.raises(NotImplementedError, match="subset_by_value"):
+        tsl.eigh(a, subset_by_value=(2.5, 9.0))
+    rng = np.random.default_rng(0)
+    for shape in [(4, 3), (3, 4), (3, 3), (3, 0), (0, 3)]:
+        m = rng.normal(size=shape)
+        (r,) = tsl.qr(m, mode="r")
+        want = sl.qr(m, mode="r")[0]
+        assert r.shape == want.shape, shape

@@ -124,13 +124,24 @@ def solve(a: ArrayLike, b: ArrayLike, lower: bool = False, overwrite_a: bool = F
 
 
 def eigh(a: ArrayLike, b: ArrayLike | None = None, lower: bool = True, eigvals_only: bool = False,
-         **kwargs):
+         overwrite_a: bool = False, overwrite_b: bool = False, type: int = 1,
+         check_finite: bool = True, subset_by_index=None, subset_by_value=None, driver=None):
     """Eigenvalues (ascending) and eigenvectors of a symmetric matrix read from its ``lower``
-    (or upper) triangle; ``eigvals_only`` gives the eigenvalues alone. The generalized
-    problem (``b``) is not supported."""
+    (or upper) triangle; ``eigvals_only`` gives the eigenvalues alone; ``subset_by_index``
+    ``(lo, hi)`` keeps those with index lo..hi (inclusive). The generalized problem (``b``)
+    and ``subset_by_value`` are not supported."""
     if b is not None:
         raise NotImplementedError("eigh: the generalized problem (b=...) is not supported")
+    if subset_by_value is not None:
+        raise NotImplementedError("eigh: subset_by_value is not supported (use subset_by_index)")
     w, v = _la.eigh(a, UPLO="L" if lower else "U")
+    if subset_by_index is not None:
+        n = _shape(a)[-1]
+        lo, hi = (int(i) for i in subset_by_index)
+        if not 0 <= lo <= hi < n:
+            raise ValueError(f"eigh: subset_by_index={tuple(subset_by_index)} is out of bounds "
+                             f"for {n} eigenvalues (0 <= lo <= hi < {n})")
+        w, v = w[..., lo:hi + 1], v[..., lo:hi + 1]
     return w if eigvals_only else (w, v)
 
 
@@ -150,8 +161,11 @@ def qr(a: ArrayLike, overwrite_a: bool = False, lwork=None, mode: str = "full",
         return tuple(_la.qr(a, mode="complete"))
     if mode == "economic":
         return tuple(_la.qr(a, mode="reduced"))
-    if mode == "r":
-        return (_la.qr(a, mode="r"),)
+    if mode == "r":  # SciPy's R is M x N: the reduced K x N one with M - K zero rows below
+        r = _la.qr(a, mode="r")
+        s = _shape(a)
+        extra = s[-2] - min(s[-2:])
+        return (pad(r, ((0, 0),) * (len(s) - 2) + ((0, extra), (0, 0))) if extra else r,)
     raise ValueError(f"qr: mode must be 'full', 'economic' or 'r', got {mode!r}")
 
 
