@@ -31,7 +31,7 @@ from .recording import Node
 from .registry import Op
 from .tensor import Tensor, concrete, shape_of
 from .transforms import _zeros_like, jvp, vjp
-from .tree import tree_flatten, tree_unflatten
+from .tree import _LEAF, _flatten_up_to, tree_flatten, tree_unflatten
 
 __all__ = ["custom_vjp", "custom_jvp", "ForwardModeError"]
 
@@ -126,6 +126,14 @@ def _unpack(packed, like: list) -> list:
     return out
 
 
+def _outputs(packed, like: list) -> list:
+    """The recorded node's output leaves: :func:`_unpack`'s pieces for the floating leaves,
+    the computed values themselves for the others (an integer or boolean leaf has no
+    derivative, and its trip through the float64 pack would round int64s above 2**53)."""
+    parts = _unpack(packed, like)
+    return [p if np.result_type(concrete(v)).kind in "fc" else v for p, v in zip(parts, like)]
+
+
 def _tree_cotangents(cts, args: tuple, who: str) -> list:
     """A rule's per-argument cotangents (or tangents), flattened to the arguments' leaves;
     None (for an argument or a leaf) means zero."""
@@ -139,10 +147,14 @@ def _tree_cotangents(cts, args: tuple, who: str) -> list:
         if c is None:
             flat += [None] * len(al)
             continue
-        cl, ctd = tree_flatten(c)
-        if len(cl) != len(al):
-            raise TypeError(f"{who}: the cotangent of input {i} has structure {ctd}, the input "
-                            f"{atd}")
+        cl = []  # c must have a's structure (JAX's check); None stands for a zero subtree
+        try:
+            _flatten_up_to(atd, c, cl, f"{who}: the cotangent of input {i}")
+            if any(v is not None and tree_flatten(v)[1] != _LEAF for v in cl):
+                raise ValueError("a container where the input has an array")
+        except ValueError as exc:
+            raise TypeError(f"{who}: the cotangent of input {i} has structure "
+                            f"{tree_flatten(c)[1]}, the input {atd} ({exc})") from None
         flat += list(_checked(cl, al, who, "cotangent", number=i))
     return flat
 
@@ -208,9 +220,13 @@ class custom_vjp:
         primals = tree_unflatten(td, prim)
         _IN_FWD.depth += 1
         try:
-            out, res = self.fwd(*primals)
+            pair = self.fwd(*primals)
         finally:
             _IN_FWD.depth -= 1
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise TypeError(f"custom_vjp {name}: fwd must return a pair (primal output, "
+                            f"residuals), got {type(pair).__name__}")
+        out, res = pair
         out_leaves, out_td = tree_flatten(out)
         bwd = self.bwd
 
@@ -235,7 +251,7 @@ class custom_vjp:
         op = Op(f"custom_vjp[{name}]", None, "dense", inputs=_arg_names(leaves), vjp_all=vjp_all,
                 jvp_all=jvp_all, symbol="user-defined VJP", call=self.fun)
         packed = _record_custom(op, top, leaves, prim, _pack(out_leaves))
-        return tree_unflatten(out_td, _unpack(packed, out_leaves))
+        return tree_unflatten(out_td, _outputs(packed, out_leaves))
 
 
 class custom_jvp:
@@ -257,6 +273,7 @@ class custom_jvp:
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.jvp_rule = None
+        self._linear_checked: set = set()  # input signatures whose rule passed the linearity check
         self.nondiff = tuple(sorted(set(int(i) for i in nondiff_argnums)))
 
     def defjvp(self, rule: Callable, symbolic_zeros: bool = False) -> Callable:
@@ -321,11 +338,17 @@ class custom_jvp:
                                             batch, _pack(out_leaves))
             t_parts = _unpack(t_packed, out_leaves) if len(out_leaves) > 1 else [t_packed]
             return tree_unflatten(out_td, [Tensor(o, top, None, t) for o, t in zip(out_leaves, t_parts)])
-        out = self(*primals)
+        # the rule's own primal output, as JAX uses it (a stable form may be the point)
+        out = rule(tuple(primals), tuple(tree_unflatten(td, [_zeros_like(p) for p in prim])))[0]
         out_leaves, out_td = tree_flatten(out)
 
         def vjp_all(g, out_, *args_):
             # the rule is linear in the tangents: its transpose is its VJP in t
+            sig = tuple((shape_of(a), str(np.result_type(concrete(a)))) for a in args_)
+            if sig not in self._linear_checked:  # once per input signature
+                _check_linear_rule(lambda ts: tangent_out([concrete(a) for a in args_], ts, out_leaves),
+                                   args_, name)
+                self._linear_checked.add(sig)
             zeros = tuple(_zeros_like(p) for p in args_)
             pull = vjp(lambda *ts: tangent_out(args_, ts, out_leaves), *zeros)[1]
             return _map_batch(pull, g, shape_of(out_), args_)
@@ -337,7 +360,21 @@ class custom_jvp:
         op = Op(f"custom_jvp[{name}]", None, "dense", inputs=_arg_names(leaves), vjp_all=vjp_all,
                 jvp_all=jvp_all, symbol="user-defined JVP (transposed)", call=self.fun)
         packed = _record_custom(op, top, leaves, prim, _pack(out_leaves))
-        return tree_unflatten(out_td, _unpack(packed, out_leaves))
+        return tree_unflatten(out_td, _outputs(packed, out_leaves))
+
+
+def _check_linear_rule(one: Callable, primals, name: str) -> None:
+    """ValueError unless ``one`` (tangents -> packed output tangent) is odd and homogeneous at
+    one random point: reverse mode transposes the rule, which only a linear rule allows (a
+    nonlinear one, e.g. ``dx ** 2``, would silently give a zero gradient)."""
+    rng = np.random.default_rng(0)
+    t = [rng.standard_normal(shape_of(p)).astype(np.result_type(concrete(p)))
+         if np.result_type(concrete(p)).kind == "f" else _zeros_like(p) for p in primals]
+    a = np.asarray(concrete(one(t)), np.float64)
+    b = np.asarray(concrete(one([-2 * v for v in t])), np.float64)
+    if not np.allclose(b, -2 * a, rtol=1e-4, atol=1e-8 * max(1.0, float(np.max(np.abs(a), initial=0)))):
+        raise ValueError(f"custom_jvp {name}: the JVP rule is not linear in the tangents, so "
+                         "reverse mode (grad, vjp, jacrev), which transposes it, is not defined")
 
 
 def _tangent_leaves(t, like: list, name: str) -> list:

@@ -482,6 +482,8 @@ def _run_forward(f, args, argnums, tangent_leaves, has_aux, batch_ndim, where):
         close_trace(trace)
     aux = None
     if has_aux:
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise TypeError(f"{where}: with has_aux=True the function must return (output, aux)")
         result, aux = result
         aux = tree_unflatten(*_strip(aux, trace)[::-1])
     leaves, td = tree_flatten(result)

@@ -218,3 +218,54 @@ def test_a_misshaped_bwd_cotangent_names_its_argument():
     f.defvjp(lambda x, y: (x * y, (x, y)), lambda r, g: (g * r[1], g * r[0]))  # y's is x-shaped
     with pytest.raises(ValueError, match=r"shape \(3,\) for input 1 of shape \(\)"):
         tg.grad(lambda x, y: tg.sum(f(x, y)), argnums=(0, 1))(np.array([0.1, 0.2, 0.3]), 2.0)
+
+
+def test_user_rules_with_wrong_structures_or_nonlinear_tangents_raise():
+    @tg.custom_vjp
+    def f(p):
+        return p["w"] * 2.0 + p["b"] * 3.0
+
+    f.defvjp(lambda p: (f(p), None), lambda res, g: ((g * 2.0, g * 3.0),))   # a tuple, not a dict
+    p = {"w": np.ones(2), "b": np.ones(2)}
+    with pytest.raises(TypeError, match="structure"):
+        tg.grad(lambda q: tg.sum(f(q)))(p)
+
+    @tg.custom_vjp
+    def h(x):
+        return x * 2.0
+    h.defvjp(lambda x: x * 2.0, lambda res, g: (g,))                        # fwd: not a pair
+    with pytest.raises(TypeError, match="fwd must return a pair"):
+        tg.grad(lambda x: tg.sum(h(x)))(np.ones(3))
+
+    @tg.custom_jvp
+    def s(x):
+        return np.sin(x)
+
+    @s.defjvp
+    def s_jvp(primals, tangents):
+        (x,), (dx,) = primals, tangents
+        return s(x), np.cos(x) * dx ** 2                                      # not linear in dx
+    with pytest.raises(ValueError, match="not linear"):
+        tg.grad(lambda x: tg.sum(s(x)))(np.array([0.3, -1.2]))
+    with pytest.raises(TypeError, match="has_aux"):
+        tg.jvp(lambda x: np.stack([x, x]), (np.ones(3),), (np.ones(3),), has_aux=True)
+
+
+def test_custom_jvp_values_come_from_the_rule_and_integer_outputs_stay_exact():
+    @tg.custom_jvp
+    def softplus(x):
+        with np.errstate(over="ignore"):
+            return np.log(1 + np.exp(x))                                      # overflows
+
+    @softplus.defjvp
+    def sp_jvp(primals, tangents):
+        (x,), (dx,) = primals, tangents
+        return np.logaddexp(x, 0.0), dx / (1 + np.exp(-x))                   # the stable form
+    value, g = tg.value_and_grad(lambda x: tg.sum(softplus(x)))(np.array([1000.0, 1.0]))
+    assert np.isclose(value, 1000.0 + np.log1p(np.exp(-1.0)) + 1.0) and np.isfinite(g).all()
+    big = np.int64(2 ** 60 + 1)
+    out = tg.grad(lambda x: tg.checkpoint(lambda v: (tg.sum(v), big))(x)[0])(np.ones(2))
+    assert out.tolist() == [1.0, 1.0]
+    (_, aux), _ = tg.value_and_grad(lambda x: tg.checkpoint(lambda v: (tg.sum(v), big))(x),
+                                    has_aux=True)(np.ones(2))
+    assert aux == big                                                        # not rounded to 2**60
