@@ -391,3 +391,21 @@ def test_expon_ppf_at_one_still_moves_with_loc_and_scale():
     np.testing.assert_array_equal(g_loc, [1.0, 1.0])  # (was 0 at q = 1)
     g_scale = tg.grad(lambda v: tg.sum(st.expon.ppf(np.array([0.5, 1.0]), 0.7, v)))(np.array([2.0, 2.0]))
     assert g_scale[0] == pytest.approx(np.log(2.0)) and g_scale[1] == np.inf
+
+
+def test_extreme_parameters_keep_their_digits():
+    ts = tg.scipy.stats
+    assert np.isclose(ts.binom.pmf(1, 1e15, 1e-16), np.exp(-0.1) * 0.1, rtol=1e-12)
+    # (SciPy's own value is off in the 7th digit here; this is the exact one)
+    exact = -5.787491748282045757954668219527461077507
+    assert np.isclose(ts.binom.logpmf(5, 1e9, 1e-9), exact, rtol=1e-12)
+    assert np.isclose(ts.beta.sf(1e-300, 1e-8, 0.5), sst.beta.sf(1e-300, 1e-8, 0.5), rtol=1e-8)
+    # wrapcauchy near c = 1: (1 − c)² + 4c·sin²(x/2) instead of a cancelling log1p
+    c = 1 - 1e-8
+    want = np.log((1 - c * c) / (2 * np.pi)) - np.log((1 - c) ** 2)
+    assert np.isclose(ts.wrapcauchy.logpdf(0.0, c), want, rtol=1e-10)
+    # the a-slope of the regularized incomplete gamma for a large shape (series past 5000 terms)
+    g = tg.grad(lambda df: ts.chi2.cdf(1e9, df))(1e9)
+    h = 1e3
+    fd = (sst.chi2.cdf(1e9, 1e9 + h) - sst.chi2.cdf(1e9, 1e9 - h)) / (2 * h)
+    assert np.isclose(g, fd, rtol=1e-4)

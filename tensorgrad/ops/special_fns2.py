@@ -212,7 +212,8 @@ def _dp_series(a, x):
     """∂P/∂a from P = xᵃe⁻ˣ/Γ(a + 1)·Σₖ tₖ, tₖ = xᵏ/((a + 1)···(a + k)) (x ≤ max(1, a))."""
     term, dterm = np.ones_like(a), np.zeros_like(a)
     s, ds = term.copy(), dterm.copy()
-    for k in range(1, 5000):
+    # the terms fall off only past k ~ x − a + several √a: at a = 1e8 ~1e5 terms, not 5000
+    for k in range(1, 5000 + int(20 * np.sqrt(np.max(a, initial=0.0)))):
         r = x / (a + k)
         dterm = (dterm - term / (a + k)) * r
         term = term * r

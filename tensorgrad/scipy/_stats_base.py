@@ -10,7 +10,7 @@ import numpy as np
 
 from ..ops import abs as _abs
 from ..ops import astype, floor, isinf, log, log1p, logical_and, logical_not, logical_or, sign, sqrt, where
-from ..ops.special_fns import gammaln, xlog1py, xlogy
+from ..ops.special_fns import betaln, gammaln, xlog1py, xlogy
 from ..ops.special_fns2 import betainc, gammainc, gammaincc
 from ..staging import is_staged
 from ..tensor import Tensor, dtype_of
@@ -181,7 +181,10 @@ def _beta_tails(y, a, b):
     ys = _safe(_or(below, above), y, 0.5)
     cdf = betainc(a, b, ys)
     rest = 1.0 - cdf
-    sf = where(_or(rest > 0.5, _and(ys < 0.5, rest > 1e-4)), rest, betainc(b, a, 1.0 - ys))
+    # I_(1−y)(b, a) at a rounded 1 − y is off by about pdf(y)·eps: 1 − cdf is the better one
+    # where the density exceeds 1 (a < 1 and y tiny: there 1 − y may even round to 1, sf = 1)
+    steep = _xlogy(a - 1.0, ys) + _xlog1py(b - 1.0, -ys) - betaln(a, b) > 0.0
+    sf = where(_or(rest > 0.5, _and(ys < 0.5, _or(rest > 1e-4, steep))), rest, betainc(b, a, 1.0 - ys))
     return where(below, 0.0, where(above, 1.0, cdf)), where(below, 1.0, where(above, 0.0, sf))
 
 

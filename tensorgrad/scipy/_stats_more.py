@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops import abs as _abs
-from ..ops import cos, exp, expm1, isclose, isinf, log, log1p, logical_not, where
+from ..ops import cos, exp, sin, expm1, isclose, isinf, log, log1p, logical_not, where
 from ..ops import sum as _sum
 from ..ops.rearrange import concatenate
 from ..ops.reductions import std
@@ -223,7 +223,8 @@ class wrapcauchy:
         ok = _and(c > 0, c < 1)
         c = where(ok, c, 0.5)
         out = _or(x < 0, x > 2.0 * _PI)
-        v = log1p(-c * c) - _LOG_2PI - log1p(c * c - 2.0 * c * cos(_safe(out, x, 0.0)))
+        h = sin(0.5 * _safe(out, x, 0.0))  # 1 + c² − 2c cos x = (1 − c)² + 4c sin²(x/2): no cancellation
+        v = log1p(-c * c) - _LOG_2PI - log((1.0 - c) * (1.0 - c) + 4.0 * c * (h * h))
         return _valid(ok, where(out, -_INF, v))
 
     def pdf(x: ArrayLike, c: ArrayLike) -> Array:
@@ -356,7 +357,8 @@ class nbinom:
         ok_n = _and(n > 0, n < _INF)
         n = where(ok_n, n, 1.0)
         y, out = _count(k, loc)
-        v = gammaln(n + y) - gammaln(y + 1.0) - gammaln(n) + _xlogy(n, p) + _xlog1py(y, -p)
+        # log C(n + y − 1, y) through betaln (no cancelling gammaln of large n or y)
+        v = -log(n + y) - betaln(n, y + 1.0) + _xlogy(n, p) + _xlog1py(y, -p)
         return _valid(_and(ok_p, ok_n), where(out, -_INF, v))
 
     def pmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:

@@ -552,7 +552,8 @@ class binom:
         y = k - loc
         out = _or(y < 0, y >= n + 1.0, _nonint(y))
         y = _safe(out, y, 0.0)
-        comb = gammaln(n + 1.0) - gammaln(y + 1.0) - gammaln(n - y + 1.0)
+        # log C(n, y) through betaln: the three gammaln of a large n cancel
+        comb = -log1p(n) - betaln(y + 1.0, n - y + 1.0)
         v = comb + _xlogy(y, p) + _xlog1py(n - y, -p)
         return _valid(_and(ok_p, ok_n), where(out, -_INF, v))
 
