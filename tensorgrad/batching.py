@@ -88,16 +88,16 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                      for m in moved]
 
             def probe(stand_ins):
-                a, k = tree_unflatten(td, [v if s is None else s for v, s in zip(leaves, stand_ins)])
+                a, k = tree_unflatten(td, [v if s is None else _lifted(s) for v, s in zip(leaves, stand_ins)])
                 return fun(*a, **k)
             return _empty_outputs(call_on_stand_ins(probe, specs, "vmap"), out_axes)
         # plain arrays are mapped as (untraced) Tensors, so that the function sees what JAX
-        # gives it (x.at[...], x.astype, ...); its results come back as plain arrays then
+        # gives it (x.at[...], x.astype, ...); with no Tensor argument, its results come
+        # back as plain arrays then
         lift = not any(isinstance(v, Tensor) for v in leaves)
         outs = []
         for i in range(n):
-            sliced = [v if m is None else _lifted(m[i]) if lift else m[i]
-                      for v, m in zip(leaves, moved)]
+            sliced = [v if m is None else _lifted(m[i]) for v, m in zip(leaves, moved)]
             a, k = tree_unflatten(td, sliced)
             outs.append(fun(*a, **k))
         out = _stack_outputs(outs, out_axes, n)
@@ -110,7 +110,10 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
 
 
 def _lifted(v):
-    return Tensor(v) if type(v) is np.ndarray and v.dtype.kind in "biuf" else v
+    # m[i] of a 1-D array is a NumPy scalar (np.float64, ...): a 0-d slice, lifted too
+    if type(v) is np.ndarray or isinstance(v, np.generic):
+        return Tensor(np.asarray(v)) if v.dtype.kind in "biuf" else v
+    return v
 
 
 def _stack_outputs(outs: list, out_axes, n: int):

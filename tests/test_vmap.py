@@ -99,3 +99,11 @@ def test_namedtuple_and_ordered_dict_in_axes_are_prefixes_of_their_arguments():
     axes = collections.OrderedDict([("z", 1), ("a", None)])
     out = tg.vmap(lambda d: d["z"] + d["a"], in_axes=(axes,))(od)
     np.testing.assert_array_equal(out, np.ones((2, 3)) + np.arange(3.0))
+
+
+def test_every_slice_is_a_tensor_zero_d_empty_and_beside_traced_arguments():
+    np.testing.assert_array_equal(tg.vmap(lambda a: a.at[()].set(5.0))(np.arange(3.0)), [5.0] * 3)
+    assert tg.vmap(lambda a: a.at[0].set(1.0))(np.zeros((0, 2))).shape == (0, 2)
+    X = np.arange(6.0).reshape(3, 2)
+    g = tg.grad(lambda w: tg.sum(tg.vmap(lambda a, b: a.at[0].set(0.0) * b, in_axes=(0, None))(X, w)))
+    assert g(2.0) == 9.0
