@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import inspect
 import operator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -263,15 +262,6 @@ def _concrete_nested(x):
     return [_concrete_nested(e) if isinstance(e, (list, tuple)) else concrete(e) for e in x]
 
 
-@contextmanager
-def _no_grad_block():
-    pause_imperative()
-    try:
-        yield
-    finally:
-        resume_imperative()
-
-
 class _NoGrad:
     """What ``no_grad()`` returns: a context manager, and a decorator (``@tg.no_grad()``)."""
 
@@ -303,7 +293,7 @@ def no_grad(fun=None):
 
     @functools.wraps(fun)
     def without_recording(*args, **kwargs):
-        with _no_grad_block():
+        with _NoGrad():
             return fun(*args, **kwargs)
     return without_recording
 
@@ -315,20 +305,20 @@ def _no_grad_generator(fun):
     def without_recording(*args, **kwargs):
         gen = fun(*args, **kwargs)
         try:
-            with _no_grad_block():
+            with _NoGrad():
                 response = gen.send(None)
             while True:
                 try:
                     request = yield response
                 except GeneratorExit:
-                    with _no_grad_block():
+                    with _NoGrad():
                         gen.close()
                     raise
                 except BaseException as exc:
-                    with _no_grad_block():
+                    with _NoGrad():
                         response = gen.throw(exc)
                 else:
-                    with _no_grad_block():
+                    with _NoGrad():
                         response = gen.send(request)
         except StopIteration as stop:
             return stop.value

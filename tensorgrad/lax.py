@@ -22,6 +22,7 @@ import numpy as np
 
 from . import ops as _ops
 from .batching import call_on_stand_ins
+from .ops.elementwise import _in_integer_dtype
 from .staging import ConcretizationError, call as staged_call, find_staged, is_staged, trace_values
 from .tensor import Tensor, concrete, dtype_of, shape_of
 from .tree import tree_flatten, tree_unflatten
@@ -484,8 +485,7 @@ def _cumulative(step: Callable, operand, axis: int, reverse: bool, name: str):
 def _keep_dtype(out, operand):
     """An integer running sum or product back in the operand's dtype, wrapping modulo 2ⁿ as
     JAX's (NumPy accumulates small integers in 64 bits, which gives the same low bits)."""
-    dt = np.dtype(dtype_of(concrete(operand)))
-    return _ops.astype(out, dt) if np.dtype(dtype_of(concrete(out))) != dt else out
+    return _in_integer_dtype(out, dtype_of(concrete(operand)))
 
 
 def cumsum(operand, axis: int = 0, reverse: bool = False):

@@ -368,3 +368,13 @@ astype = linear(
     jax=lambda jnp, x, dtype: x.astype(dtype), symbol="I (cast)",
     doc="cast to another dtype; the gradient is cast back (none through integer or bool casts)",
     examples=[Example(((3,),), {"dtype": np.float64})])
+
+
+def _in_integer_dtype(r, dt):
+    """``r`` in the integer or bool dtype ``dt`` when it came out in another (NumPy's sums and
+    products accumulate bool and small integers in 64 bits; the cast gives NumPy's wrapped
+    values, and a NumPy scalar stays one); anything else as it is."""
+    dt = np.dtype(dt)
+    if dt.kind not in "biu" or dtype_of(concrete(r)) == dt:
+        return r
+    return r.astype(dt) if isinstance(r, np.generic) else astype(r, dt)

@@ -27,7 +27,7 @@ from ._util import concrete, dtype_of, shape_of
 from .discrete import all as _all
 from .discrete import any as _any
 from .discrete import argsort as _argsort
-from .elementwise import astype, maximum, minimum, where
+from .elementwise import _in_integer_dtype, astype, maximum, minimum, where
 from .reductions import argmax as _argmax
 from .reductions import argmin as _argmin
 from .reductions import max as _max
@@ -76,16 +76,8 @@ def _prepare(name, a, dtype, out, where):
 
 
 def _as_requested(r, dtype):
-    """``r`` in an integer or bool ``dtype=`` as NumPy returns it. The sum and product ops
-    reduce with NumPy's default accumulator, which widens bool, int8..int32 (and unsigned)
-    to the platform integer; casting back gives NumPy's values too (its accumulator wraps
-    modulo 2**bits, as the cast does)."""
-    if dtype is None:
-        return r
-    dt = np.dtype(dtype)
-    if dt.kind not in "biu" or dtype_of(concrete(r)) == dt:
-        return r
-    return r.astype(dt) if isinstance(r, np.generic) else astype(r, dt)  # (a scalar stays one)
+    """``r`` in an integer or bool ``dtype=`` as NumPy returns it (see _in_integer_dtype)."""
+    return r if dtype is None else _in_integer_dtype(r, dtype)
 
 
 def _kd(keepdims) -> bool:

@@ -23,7 +23,7 @@ from ._util import concrete, dtype_of, is_staged, negative_axis, shape_of
 from .arrange import pad
 from .discrete import floor, signbit
 from .elementwise import abs as _abs
-from .elementwise import astype, power, where
+from .elementwise import _in_integer_dtype, astype, power, where
 from .elementwise_more import exp2
 from .linalg import matmul
 from .linalg_ops import mT
@@ -288,10 +288,8 @@ def _same_int(r, x1, x2):
     """NumPy's dot products keep an integer or bool input dtype (the sum op widens bool and
     int8..int32 to the platform integer, as np.sum does): cast back (same values, modulo
     2**bits as NumPy's wrap)."""
-    dt = np.result_type(dtype_of(concrete(_as_array(x1))), dtype_of(concrete(_as_array(x2))))
-    if dt.kind not in "biu" or dtype_of(concrete(r)) == dt:
-        return r
-    return r.astype(dt) if isinstance(r, np.generic) else astype(r, dt)  # (a scalar stays one)
+    return _in_integer_dtype(r, np.result_type(dtype_of(concrete(_as_array(x1))),
+                                               dtype_of(concrete(_as_array(x2)))))
 
 
 @function
