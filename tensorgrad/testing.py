@@ -203,8 +203,9 @@ class References:
 
     Parts: ``value``; for differentiable cases ``vjp`` (cotangents of ``probes.u``), ``jvp``
     (value and tangent along ``probes.v``), ``jacobian`` (``jax.jacfwd``, one per input);
-    for ops with second order ``hvp`` (forward over reverse: H v2 of ``sum(w * f)``) and
-    ``grad_of_grad`` (reverse over reverse: the gradient of ``<grad sum(w * f), v2>``).
+    for ops with second order ``hvp`` (H v2 of ``sum(w * f)``, forward over reverse). It is
+    also the reference for reverse over reverse, the gradient of ``<grad sum(w * f), v2>``:
+    the Hessian is symmetric, so that is the same vector.
     Reading a part JAX failed to compute raises JAX's error.
     """
 
@@ -277,18 +278,11 @@ def _reference_parts(case: Case, second_order: bool, jnp: Any, jax: Any) -> dict
     def hvp(xs, u, v, w, v2):
         return jax.jvp(jax.grad(scalar(w), argnums=argnums), tuple(xs), tuple(v2))[1]
 
-    def grad_of_grad(xs, u, v, w, v2):
-        def inner(*ys):
-            gs = jax.grad(scalar(w), argnums=argnums)(*ys)
-            return sum(jnp.sum(g * t) for g, t in zip(gs, v2))
-        return jax.grad(inner, argnums=argnums)(*xs)
-
     parts["vjp"] = vjp
     parts["jvp"] = lambda xs, u, v, w, v2: jax.jvp(f, tuple(xs), tuple(v))
     parts["jacobian"] = lambda xs, u, v, w, v2: jax.jacfwd(f, argnums=argnums)(*xs)
     if second_order and case.op.second_order:
         parts["hvp"] = hvp
-        parts["grad_of_grad"] = grad_of_grad
     return parts
 
 

@@ -1,8 +1,8 @@
-"""Consistency of every registered op's rules with each other and with JAX.
+"""Second order on a composite function: a symmetric Hessian, grad of grad against JAX,
+and a sixth derivative.
 
-The adjoint identity ⟨u, J v⟩ = ⟨Jᵀu, v⟩ between the JVP and VJP rules,
-jacrev = jacfwd = jax.jacfwd on each op's first example, and second order
-(symmetric Hessians, grad of grad against JAX, a sixth derivative).
+(The per-op consistency checks, the adjoint identity ⟨u, J v⟩ = ⟨Jᵀu, v⟩ and
+jacrev = jacfwd = jax.jacfwd on every example of every op, are in test_registry.)
 """
 
 import jax
@@ -11,53 +11,6 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
-from tensorgrad.testing import jax_references, op_cases
-
-RNG = np.random.default_rng(0)
-
-
-
-
-def first_cases():
-    """The first differentiable example of every registered op."""
-    out = []
-    for op in tg.REGISTRY.values():
-        if op.kind == "none":
-            continue
-        cs = [c for c in op_cases(op, seed=0) if c.diff]
-        if cs:
-            out.append(cs[0])
-    return out
-
-
-FIRST = first_cases()
-
-
-@pytest.mark.parametrize("case", FIRST, ids=[c.label for c in FIRST])
-def test_adjoint_identity_every_op(case):
-    rng = np.random.default_rng(3)
-    f = case.fn(case.op)
-    xs = case.diff_args
-    vs = [rng.normal(size=np.shape(x)) for x in xs]
-    out, jv = tg.jvp(f, xs, vs)
-    u = rng.normal(size=np.shape(out))
-    jtu = tg.vjp(f, *xs)[1](u)
-    np.testing.assert_allclose(np.vdot(u, jv), sum(np.vdot(a, b) for a, b in zip(jtu, vs)),
-                               rtol=1e-10, atol=1e-10)
-
-
-@pytest.mark.parametrize("case", FIRST, ids=[c.label for c in FIRST])
-def test_jacrev_equals_jacfwd_equals_jax(case):
-    f = case.fn(case.op)
-    xs = case.diff_args
-    argnums = tuple(range(len(xs)))
-    rev = tg.jacrev(f, argnums=argnums)(*xs)
-    fwd = tg.jacfwd(f, argnums=argnums)(*xs)
-    want = jax_references(case)["jacobian"]  # jax.jacfwd, shared with the registry table
-    assert len(rev) == len(fwd) == len(want) == len(xs)
-    for r, w, j in zip(rev, fwd, want):
-        np.testing.assert_allclose(r, w, rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(r, j, rtol=1e-9, atol=1e-9)
 
 
 def test_second_order():

@@ -1,7 +1,7 @@
 """Structured Jacobians, tape chaining, cost accounting, explain, and the benchmark smoke test.
 
 For every registered op (every example) the structured Jacobian's dense form
-equals tg.jacrev, tg.jacfwd and jax.jacfwd; random compositions of ops agree
+equals jax.jacfwd (which test_registry compares with tg.jacrev and tg.jacfwd); random compositions of ops agree
 in every chaining order; composition and transpose laws hold; flop counts
 are exact for the known cases.
 """
@@ -57,8 +57,7 @@ def test_every_op_structured_equals_materialized(case):
         assert isinstance(Jm, J.Jacobian)
         assert Jm.shape == (np.shape(f(*xs)), np.shape(xs[k]))
         dense = Jm.todense()
-        _close(dense, tg.jacrev(f, argnums=k)(*xs), case.op.tol * 10)
-        _close(dense, tg.jacfwd(f, argnums=k)(*xs), case.op.tol * 10)
+        # (test_registry checks tg.jacrev and tg.jacfwd against the same JAX Jacobian)
         _close(dense, ref_jax[k], case.op.tol * 10)
         _check_map(Jm, dense, rng)
 

@@ -90,22 +90,23 @@ def test_every_op_under_to_jax_is_its_jax_counterpart():
         _close(g, _case_fn(case, case.op)(*_arrays(case)))
 
 
-def test_every_op_traces_under_grad_and_vmap():
+DIFF_CASES = [c for c in CASES if c.op.kind != "none" and c.diff]
+
+
+@pytest.mark.parametrize("case", DIFF_CASES, ids=[c.label for c in DIFF_CASES])
+def test_every_op_traces_under_grad_and_vmap(case):
     """jax.grad and jax.vmap of each converted example trace (no value is read in Python),
     and give the shapes tensorgrad's own gradient and a loop would give."""
-    for case in CASES:
-        if case.op.kind == "none" or not case.diff:
-            continue
-        ds = case.diff_args
-        f = _diff_fn(case, case.op)
-        out = f(*ds)
-        w = np.cos(np.arange(np.size(out))).reshape(np.shape(out))
-        argnums = tuple(range(len(ds)))
-        g = jax.eval_shape(jax.grad(tg.to_jax(lambda *a: tg.sum(f(*a) * w)), argnums=argnums), *ds)
-        assert [s.shape for s in g] == [np.shape(d) for d in ds], case.label
-        stacked = [np.stack([d, d]) for d in ds]
-        v = jax.eval_shape(jax.vmap(tg.to_jax(f)), *stacked)
-        assert v.shape == (2,) + np.shape(out), case.label
+    ds = case.diff_args
+    f = _diff_fn(case, case.op)
+    out = f(*ds)
+    w = np.cos(np.arange(np.size(out))).reshape(np.shape(out))
+    argnums = tuple(range(len(ds)))
+    g = jax.eval_shape(jax.grad(tg.to_jax(lambda *a: tg.sum(f(*a) * w)), argnums=argnums), *ds)
+    assert [s.shape for s in g] == [np.shape(d) for d in ds]
+    stacked = [np.stack([d, d]) for d in ds]
+    v = jax.eval_shape(jax.vmap(tg.to_jax(f)), *stacked)
+    assert v.shape == (2,) + np.shape(out)
 
 
 #: one op of each family (the table above covers all of them by their programs)
