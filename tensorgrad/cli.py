@@ -74,6 +74,16 @@ def _positive_float(s: str) -> float:
     return v
 
 
+def _nonneg_float(s: str) -> float:
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number ≥ 0, got {s!r}") from None
+    if not (v >= 0 and np.isfinite(v)):
+        raise argparse.ArgumentTypeError(f"expected a number ≥ 0, got {s}")
+    return v
+
+
 def _int_list(s: str) -> list[int]:
     try:
         vals = [int(v) for v in s.split(",") if v.strip()]
@@ -307,6 +317,11 @@ def _run_train(a, say=print) -> int:
         Xtr, ytr = Xtr[:a.limit], ytr[:a.limit]
     classes = int(max(ytr.max(), yte.max()) + 1)
     if a.model == "perceptron":
+        if a.resume:  # fit_perceptron starts from zero weights: say so rather than overwrite the file
+            raise UsageError("--resume applies to the mlp and cnn models; the perceptron always "
+                             "starts from zero weights")
+        if a.epochs < 1:
+            raise UsageError(f"the perceptron needs --epochs ≥ 1, got {a.epochs}")
         if classes != 2:
             raise UsageError(f"the perceptron separates two classes; data set {a.data!r} has "
                              f"{classes} (use --data blobs, moons or four)")
@@ -474,7 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
                    default="adam", help="default: adam")
     t.add_argument("--schedule", choices=("constant", "step", "cosine"), default="constant",
                    help="learning-rate schedule (default constant)")
-    t.add_argument("--weight-decay", type=float, default=0.0, help="default: 0")
+    t.add_argument("--weight-decay", type=_nonneg_float, default=0.0, help="default: 0")
     t.add_argument("--hidden", type=_int_list, default=[64], help="MLP hidden sizes, e.g. 128,64 (default 64)")
     t.add_argument("--activation", choices=("relu", "tanh", "sigmoid", "gelu", "softplus", "elu", "selu",
                                             "silu", "mish", "leaky_relu"), default="relu",

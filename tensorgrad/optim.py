@@ -47,6 +47,8 @@ LR = Union[float, Schedule]
 def constant(lr: float) -> Schedule:
     """η_t = lr."""
     lr = float(lr)
+    if not lr >= 0:  # (NaN too)
+        raise ValueError(f"constant: learning rate must be ≥ 0, got {lr}")
 
     def schedule(t: int) -> float:
         return lr
@@ -57,8 +59,8 @@ def constant(lr: float) -> Schedule:
 
 def step_decay(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
     """η_t = lr · γ^⌊t / step_size⌋ (PyTorch's StepLR, counted in updates)."""
-    if step_size <= 0:
-        raise ValueError(f"step_decay: step_size must be positive, got {step_size}")
+    if isinstance(step_size, bool) or not isinstance(step_size, (int, np.integer)) or step_size <= 0:
+        raise ValueError(f"step_decay: step_size must be a positive integer, got {step_size!r}")
     return lambda t: float(lr) * float(gamma) ** (int(t) // int(step_size))
 
 
@@ -70,6 +72,8 @@ def cosine(lr: float, total_steps: int, final_lr: float = 0.0, warmup: int = 0) 
     """
     if total_steps <= 0:
         raise ValueError(f"cosine: total_steps must be positive, got {total_steps}")
+    if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
+        raise ValueError(f"cosine: warmup must be an integer ≥ 0, got {warmup!r}")
 
     def schedule(t: int) -> float:
         t = int(t)
@@ -89,9 +93,21 @@ def _as_schedule(lr: LR) -> Schedule:
     return constant(lr)
 
 
-def _zeros(p):
+def _float_dtype(who: str, v, what: str, i: int) -> np.dtype:
+    """The dtype of a parameter (or gradient) leaf, refused unless it is a real float: an
+    integer parameter would be truncated back to integers after every update, a complex
+    one would lose its imaginary part in the real state buffers."""
+    dt = np.dtype(v.dtype) if is_jax_tensor(v) else np.asarray(concrete(v)).dtype
+    ok = dt.kind == "f" if what == "parameter" else dt.kind in "fiub"
+    if not ok:
+        raise TypeError(f"{who}: {what} leaf {i} has dtype {dt}; optimizers update real "
+                        "floating-point parameters only (convert it with .astype(float))")
+    return dt
+
+
+def _zeros(p, who: str = "Optimizer", i: int = 0):
     a = np.asarray(concrete(p))
-    return np.zeros(a.shape, a.dtype if a.dtype.kind == "f" else np.float64)
+    return np.zeros(a.shape, _float_dtype(who, a, "parameter", i))
 
 
 # ---- optimizers -------------------------------------------------------------------------
@@ -106,7 +122,7 @@ class Optimizer:
 
     def __init__(self, lr: LR, weight_decay: float = 0.0):
         self.lr = _as_schedule(lr)
-        if weight_decay < 0:
+        if not weight_decay >= 0:  # (NaN too)
             raise ValueError(f"{type(self).__name__}: weight_decay must be ≥ 0, got {weight_decay}")
         self.weight_decay = float(weight_decay)
 
@@ -114,8 +130,11 @@ class Optimizer:
         """The initial state: update count 0 and zero buffers shaped like ``params``."""
         leaves, td = tree_flatten(params)
         state: dict = {"step": np.asarray(0, dtype=np.int64)}
+        for i, p in enumerate(leaves):
+            _float_dtype(f"{type(self).__name__}.init", p, "parameter", i)
         for s in self.slots:
-            state[s] = tree_unflatten(td, [_zeros(p) for p in leaves])
+            state[s] = tree_unflatten(td, [_zeros(p, type(self).__name__, i)
+                                           for i, p in enumerate(leaves)])
         return state
 
     def learning_rate(self, state: dict) -> float:
@@ -147,9 +166,14 @@ class Optimizer:
         else:
             t = int(count) + 1
             lr = float(self.lr(t - 1)) if lr is None else float(lr)
+            if not lr >= 0:  # a schedule (or an override) gave a negative or NaN rate
+                raise ValueError(f"{type(self).__name__}.step: the learning rate for update {t} "
+                                 f"is {lr}; it must be ≥ 0")
         new = []
         for i, (p, g) in enumerate(zip(p_leaves, g_leaves)):
             p, g = _leaf(p), _leaf(g)
+            _float_dtype(f"{type(self).__name__}.step", p, "parameter", i)
+            _float_dtype(f"{type(self).__name__}.step", g, "gradient", i)
             if g.shape != p.shape:
                 raise ValueError(f"{type(self).__name__}.step: gradient of shape {g.shape} for a "
                                  f"parameter of shape {p.shape} (leaf {i})")

@@ -349,3 +349,23 @@ def test_degenerate_activation_parameters_without_numpy_warnings():
         tg.nn.squareplus(x, b=-1.0)
     with pytest.raises(ValueError, match="alpha must be non-zero"):
         tg.nn.celu(x, alpha=0.0)
+
+
+def test_activation_edges_at_inf_nan_and_empty_batches():
+    # (the suite turns NumPy's RuntimeWarnings into errors: none may leak here)
+    for f, slope in [(tg.nn.elu, 1.0), (tg.nn.celu, 1.0), (tg.nn.selu, 1.0507009873554805)]:
+        g = tg.grad(lambda x: tg.sum(f(x)))(np.array([np.inf, 2.0, -np.inf]))
+        np.testing.assert_allclose(g, [slope, slope, 0.0], rtol=1e-15)
+    g = tg.grad(lambda x: tg.sum(tg.nn.log1mexp(x)))(np.array([800.0, 1.0]))
+    np.testing.assert_allclose(g, [0.0, 1 / np.expm1(1.0)], rtol=1e-15)
+    for f in (tg.nn.softplus, tg.nn.log_sigmoid, tg.nn.mish):
+        assert np.isnan(f(np.array([np.nan, 1.0]))[0])
+    z, y = np.zeros((0, 3)), np.zeros((0, 3))
+    loss, g = tg.value_and_grad(tg.nn.softmax_cross_entropy)(z, y)
+    assert np.isnan(loss) and g.shape == (0, 3)
+    loss, g = tg.value_and_grad(tg.nn.mse)(z, y)
+    assert np.isnan(loss) and g.shape == (0, 3)
+    # one PReLU slope keeps the input's shape, a 0-d input too (as torch.nn.PReLU)
+    layer = tg.nn.PReLU()
+    assert np.shape(layer(np.array(-2.0))) == ()
+    np.testing.assert_allclose(layer(np.array(-2.0)), -0.5)

@@ -142,3 +142,36 @@ def test_gradient_descent_minimises_a_quadratic_with_every_optimizer():
         for _ in range(1500):
             x, state = opt.step(x, tg.grad(f)(x), state)
         np.testing.assert_allclose(x, target, atol=2e-2, err_msg=type(opt).__name__)
+
+
+@pytest.mark.parametrize("leaf", [np.array([1, 2, 3]), 0, np.array([1 + 1j]), np.array([True])])
+def test_integer_and_complex_parameters_are_refused(leaf):
+    # updating them in place of their dtype would truncate the step or drop its imaginary part
+    for opt in (optim.SGD(0.1, momentum=0.9), optim.Adam(0.1)):
+        with pytest.raises(TypeError, match="leaf 0 has dtype"):
+            opt.init({"w": leaf})
+        state = opt.init({"w": np.zeros(np.shape(leaf))})
+        with pytest.raises(TypeError, match="parameter leaf 0 has dtype"):
+            opt.step({"w": leaf}, {"w": np.ones(np.shape(leaf))}, state)
+    opt = optim.SGD(0.1)
+    with pytest.raises(TypeError, match="gradient leaf 0 has dtype complex"):
+        opt.step(np.zeros(1), np.array([1j]), opt.init(np.zeros(1)))
+
+
+def test_bad_hyperparameters_are_refused():
+    with pytest.raises(ValueError, match="weight_decay"):
+        optim.SGD(0.1, weight_decay=float("nan"))
+    with pytest.raises(ValueError, match="learning rate must be ≥ 0"):
+        optim.constant(-1.0)
+    with pytest.raises(ValueError, match="step_size must be a positive integer"):
+        optim.step_decay(0.1, 2.5)
+    with pytest.raises(ValueError, match="warmup must be an integer"):
+        optim.cosine(0.1, 10, warmup=-1)
+    opt = optim.SGD(lambda t: 0.1 - 0.1 * t)  # a schedule that turns negative at update 3
+    p, state = np.zeros(2), opt.init(np.zeros(2))
+    for _ in range(2):
+        p, state = opt.step(p, np.ones(2), state)
+    with pytest.raises(ValueError, match="learning rate for update 3 is -0.1"):
+        opt.step(p, np.ones(2), state)
+    with pytest.raises(ValueError, match="learning rate for update 1 is -5"):
+        opt.step(p, np.ones(2), opt.init(p), lr=-5.0)

@@ -464,6 +464,8 @@ class PReLU(Module):
                 raise ValueError(f"PReLU({self.num_parameters}): input of shape {shape} must have "
                                  f"{self.num_parameters} channels on axis 1")
             slope = _ops.reshape(slope, (self.num_parameters,) + (1,) * (len(shape) - 2))
+        else:  # one slope: a scalar, so the output keeps x's shape (a 0-d x stays 0-d)
+            slope = _ops.reshape(slope, ())
         return _ops.where(x > 0, x, slope * x)
 
     def extra_repr(self):

@@ -39,9 +39,15 @@ relu = elementwise("relu", lambda x: np.maximum(x, 0),
                    d={"x": lambda out, x: _mask(np.greater(concrete(x), 0), out)},
                    jax="jax.nn.relu", symbol="diag([x > 0]) (0 at x = 0)",
                    domain="nonzero", doc="max(x, 0); the subgradient at 0 is 0")
-softplus = elementwise("softplus", lambda x: np.logaddexp(0, x), d={"x": lambda out, x: sigmoid(x)},
+def _logaddexp0(x):
+    """log(1 + eˣ) = logaddexp(0, x); a NaN input gives NaN without NumPy's warning."""
+    with np.errstate(invalid="ignore"):
+        return np.logaddexp(0, x)
+
+
+softplus = elementwise("softplus", _logaddexp0, d={"x": lambda out, x: sigmoid(x)},
                        jax="jax.nn.softplus", symbol="diag(σ(x))", doc="log(1 + eˣ), stable")
-log_sigmoid = elementwise("log_sigmoid", lambda x: -np.logaddexp(0, -x),
+log_sigmoid = elementwise("log_sigmoid", lambda x: -_logaddexp0(-x),
                           d={"x": lambda out, x: sigmoid(-x)}, jax="jax.nn.log_sigmoid",
                           symbol="diag(σ(−x))", doc="log σ(x), stable")
 
@@ -485,6 +491,8 @@ def _sce_from_lse(lse, z, y, finite: bool = False):
             picked = np.sum(np.where(y != 0, y * z, 0), axis=-1)
     # −Σ_k y_k log p_k = lse·Σ_k y_k − ⟨y, z⟩ (lse − ⟨y, z⟩ for probability rows)
     d = lse * _add_reduce(y, axis=-1) - picked
+    if d.size == 0:  # an empty batch: the mean of nothing is NaN (as in PyTorch), without a warning
+        return np.asarray(np.nan, dtype=d.dtype)
     return _add_reduce(d, axis=None) / d.shape[0] if d.ndim == 1 and d.shape[0] else d.mean()
 
 
@@ -500,8 +508,8 @@ def _sce_vjp(g, out, z, y):
     # p the forward's stable softmax
     if type(g) is np.ndarray and type(z) is np.ndarray and g.ndim == 0 and z.ndim == 2:
         # a first-order sweep: NumPy directly
-        return (_softmax_rows(z) * _label_sums(y) - y) * (g / z.shape[0])
-    n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
+        return (_softmax_rows(z) * _label_sums(y) - y) * (g / max(z.shape[0], 1))
+    n = max(shape_of(z)[0], 1) if len(shape_of(z)) == 2 else 1  # (an empty batch: no 1/0)
     p = _softmax_rows(z)
     return (p * _label_sums(y) - y) * (_expand_loss(g, z) / n)  # scale the small g first
 
@@ -513,12 +521,12 @@ def _neg_log_softmax(z):
 
 def _sce_vjp_labels(g, out, z, y):
     # ∂L/∂y = −log softmax(z)/batch (soft labels, e.g. a teacher's probabilities)
-    n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
+    n = max(shape_of(z)[0], 1) if len(shape_of(z)) == 2 else 1  # (an empty batch: no 1/0)
     return _neg_log_softmax(z) * (_expand_loss(g, z) / n)
 
 
 def _sce_jvp_labels(t, out, z, y):
-    n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
+    n = max(shape_of(z)[0], 1) if len(shape_of(z)) == 2 else 1  # (an empty batch: no 1/0)
     return _sum(t * (_neg_log_softmax(z) / n), axis=tuple(range(-len(shape_of(z)), 0)))
 
 
@@ -533,7 +541,7 @@ def _expand_loss(g, z):
 
 
 def _sce_jvp(t, out, z, y):
-    n = shape_of(z)[0] if len(shape_of(z)) == 2 else 1
+    n = max(shape_of(z)[0], 1) if len(shape_of(z)) == 2 else 1  # (an empty batch: no 1/0)
     p = _softmax_rows(z)
     return _sum(t * ((p * _label_sums(y) - y) / n), axis=tuple(range(-len(shape_of(z)), 0)))
 
@@ -630,6 +638,8 @@ softmax_cross_entropy = general(
 # ---- mean squared error ---------------------------------------------------------------
 def _mse_forward(p, y, half):
     d = p - y
+    if d.size == 0:  # the mean of nothing is NaN (as in PyTorch), without NumPy's warning
+        return np.asarray(np.nan, dtype=np.result_type(d.dtype, np.float16))
     return np.mean(d * d) * (0.5 if half else 1.0)
 
 

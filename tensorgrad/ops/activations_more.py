@@ -20,7 +20,7 @@ from ..registry import Example, elementwise
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete
 from .activations import sigmoid, softplus
-from .elementwise import _mask, abs, exp, expm1, sqrt, tanh
+from .elementwise import _mask, abs, exp, expm1, sqrt, tanh, where
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -42,7 +42,8 @@ def _elu_forward(x, alpha):
 
 def _elu_d(out, x, alpha):
     pos = _mask(np.greater(concrete(x), 0), out)
-    return pos + (1 - pos) * alpha * exp(x * (1 - pos))  # e^x only where it is used
+    # e^x only where it is used: e^0 elsewhere (x·(1 − pos) would be inf·0 = NaN at x = +inf)
+    return pos + (1 - pos) * alpha * exp(where(pos, 0.0, x))
 
 
 elu = _unary("elu", _elu_forward, _elu_d, "diag([x > 0] + α eˣ [x ≤ 0])",
@@ -57,7 +58,7 @@ def _celu_forward(x, alpha):
 
 def _celu_d(out, x, alpha):
     pos = _mask(np.greater(concrete(x), 0), out)
-    return pos + (1 - pos) * exp(x * (1 - pos) / alpha)
+    return pos + (1 - pos) * exp(where(pos, 0.0, x) / alpha)  # (no inf·0 at x = +inf)
 
 
 def _celu_signature(x, alpha=1.0):
@@ -95,7 +96,8 @@ silu = _unary("silu", lambda x: x * special.expit(x), _silu_d, "diag(σ(x)(1 + x
 
 
 def _mish_forward(x):
-    return x * np.tanh(np.logaddexp(0, x))
+    with np.errstate(invalid="ignore"):  # a NaN input gives NaN, without a warning
+        return x * np.tanh(np.logaddexp(0, x))
 
 
 def _mish_d(out, x):
@@ -146,7 +148,12 @@ def _log1mexp_forward(x):
     return np.where(x > _LOG2, large, small)
 
 
-log1mexp = _unary("log1mexp", _log1mexp_forward, lambda out, x: 1 / expm1(x),
+def _log1mexp_d(out, x):
+    # 1/(eˣ − 1) = e^(−x)/(1 − e^(−x)): no overflow of eˣ for large x (the value is 0 there)
+    return exp(-x) / -expm1(-x)
+
+
+log1mexp = _unary("log1mexp", _log1mexp_forward, _log1mexp_d,
                   "diag(1/(eˣ − 1))", "log(1 − e^(−x)) for x > 0, stable", domain="positive")
 
 
