@@ -165,7 +165,18 @@ def _read(path) -> tuple[dict, Any]:
         raise FileNotFoundError(f"checkpoint {path!r} does not exist")
     bad = (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, RuntimeError)
     try:
-        z = np.load(path, allow_pickle=False)
+        # opened here, not by np.load: np.load leaves its own handle open (a ResourceWarning)
+        # when the file is not a valid zip archive
+        fh = open(path, "rb")
+    except OSError as e:
+        raise CheckpointError(f"{path!r} is not a readable checkpoint: {type(e).__name__}: {e}") from None
+    with fh:
+        return _read_open(path, fh, bad)
+
+
+def _read_open(path: str, fh, bad: tuple) -> tuple[dict, Any]:
+    try:
+        z = np.load(fh, allow_pickle=False)
     except bad as e:
         raise CheckpointError(f"{path!r} is not a readable checkpoint (truncated or corrupted "
                               f"file?): {type(e).__name__}: {e}") from None

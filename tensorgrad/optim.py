@@ -88,8 +88,8 @@ def _as_schedule(lr: LR) -> Schedule:
     if callable(lr):
         return lr
     lr = float(lr)
-    if not lr > 0:
-        raise ValueError(f"learning rate must be positive, got {lr}")
+    if not (lr > 0 and math.isfinite(lr)):  # (NaN fails both; inf sends every parameter to ±inf/NaN)
+        raise ValueError(f"learning rate must be positive and finite, got {lr}")
     return constant(lr)
 
 
@@ -122,8 +122,9 @@ class Optimizer:
 
     def __init__(self, lr: LR, weight_decay: float = 0.0):
         self.lr = _as_schedule(lr)
-        if not weight_decay >= 0:  # (NaN too)
-            raise ValueError(f"{type(self).__name__}: weight_decay must be ≥ 0, got {weight_decay}")
+        if not (weight_decay >= 0 and math.isfinite(weight_decay)):  # (NaN too; inf: NaN parameters)
+            raise ValueError(f"{type(self).__name__}: weight_decay must be finite and ≥ 0, "
+                             f"got {weight_decay}")
         self.weight_decay = float(weight_decay)
 
     def init(self, params: Any) -> dict:

@@ -322,8 +322,13 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     return out, vjp_fn
 
 
+_LEAF = tree_flatten(0.0)[1]  # the treedef of a bare array
+
+
 def _scalar_seed(rec: _Recording, name: str):
-    if len(rec.out_values) != 1:
+    # a container holding one scalar ((loss,), [loss], {"l": loss}) is a pytree, not a scalar:
+    # JAX refuses it, and value_and_grad would hand back the bare leaf, not f's structure
+    if len(rec.out_values) != 1 or rec.out_tree != _LEAF:
         raise TypeError(f"{name}: the function must return a single array, got a pytree "
                         f"{rec.out_tree}; use tg.jacrev, or has_aux=True for extra outputs")
     v = rec.out_values[0]
@@ -667,13 +672,19 @@ def linearize(f: Callable, *primals: Any, has_aux: bool = False):
             if n is None:  # an integer or boolean primal: a constant (float0 tangent)
                 _integer_primal(v, t, "f_jvp")
                 continue
-            tan[n] = t
+            if np.result_type(concrete(t)).kind == "c":
+                raise TypeError("f_jvp: complex tangents are not supported; tensorgrad "
+                                "differentiates real functions only (carry real and imaginary "
+                                "parts separately)")
+            # a private copy in the primal's dtype, as jvp makes: a rule that passes its
+            # tangent through (identity, reshape) must not hand back the caller's array
+            tan[n] = t if _live(t) else as_array(concrete(t), _float_dtype(v), copy=True)
         for node in order:
             if node.op is None:
                 continue
             ts = [tan.get(p) if p is not None else None for p in node.parents]
             tan[node] = node_jvp(node.op, ts, node.args, node.params, node.out)
-        res = [_finish(_tangent_of(tan[n], v)) if n is not None and tan.get(n) is not None
-               else _no_tangent(v) for n, v in zip(rec.out_nodes, rec.out_values)]
+        res = _own([_finish(_tangent_of(tan[n], v)) if n is not None and tan.get(n) is not None
+                    else _no_tangent(v) for n, v in zip(rec.out_nodes, rec.out_values)])
         return tree_unflatten(rec.out_tree, res)
     return (out, f_jvp, rec.aux) if has_aux else (out, f_jvp)

@@ -263,3 +263,27 @@ def test_a_comparison_result_is_a_constant_input_not_a_nested_value():
     np.testing.assert_allclose(tg.jacfwd(f)(x), g)
     np.testing.assert_allclose(tg.grad(lambda v: tg.sum(tg.where(v > 0.5, v * v, -v)))(x),
                                np.where(x > 0.5, 2 * x, -1.0))
+
+
+def test_linearize_tangents_are_private_arrays():
+    # f passes its input through: f_jvp must not hand back the caller's tangent (or one
+    # buffer for two outputs), as jvp does not
+    t = np.array([1.0, 2.0])
+    _, f_jvp = tg.linearize(lambda x: (x, tg.reshape(x, (2,))), np.zeros(2))
+    a, b = f_jvp(t)
+    assert a is not t and b is not t and a is not b
+    a[0] = 9.0
+    assert t[0] == 1.0 and b[0] == 1.0
+    _, f_jvp = tg.linearize(lambda x: x, np.zeros(2, dtype=np.float32))
+    assert f_jvp(t).dtype == np.float32  # in the primal's dtype, as jvp gives it
+    with pytest.raises(TypeError, match="complex tangents"):
+        f_jvp(np.array([1j, 0]))
+
+
+@pytest.mark.parametrize("wrap", [lambda v: (v,), lambda v: [v], lambda v: {"l": v}])
+def test_grad_refuses_a_container_holding_one_scalar(wrap):
+    # JAX: "Gradient only defined for scalar-output functions"; the value would lose f's structure
+    f = lambda x: wrap(tg.sum(x * x))  # noqa: E731
+    for transform in (tg.grad, tg.value_and_grad):
+        with pytest.raises(TypeError, match="must return a single array, got a pytree"):
+            transform(f)(np.ones(2))

@@ -241,6 +241,12 @@ def test_nan_and_inf_inputs_propagate():
     lse, g = tg.value_and_grad(lambda x: tg.nn.logsumexp(x))(np.array([np.inf, 1.0]))
     assert lse == np.inf and np.all(np.isnan(g))
     assert np.all(np.isnan(tg.nn.softmax(np.array([np.nan, 1.0]))))
+    # the tie shares of max, min and ptp: a NaN extreme gives NaN, without a 0/0 warning
+    x = np.array([[np.nan, 1.0], [2.0, 3.0]])
+    for f in (tg.max, tg.min, tg.ptp):
+        for mode in (tg.jacrev, tg.jacfwd):
+            J = mode(lambda v: f(v, axis=1))(x)
+            assert np.isnan(J[0, 0]).all() and np.isfinite(J[1, 1]).all(), (f, mode)
 
 
 def _loss_with_sqrt(x):

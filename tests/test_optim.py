@@ -159,8 +159,11 @@ def test_integer_and_complex_parameters_are_refused(leaf):
 
 
 def test_bad_hyperparameters_are_refused():
-    with pytest.raises(ValueError, match="weight_decay"):
-        optim.SGD(0.1, weight_decay=float("nan"))
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="weight_decay"):
+            optim.SGD(0.1, weight_decay=bad)
+        with pytest.raises(ValueError, match="learning rate must be positive and finite"):
+            optim.Adam(bad)
     with pytest.raises(ValueError, match="learning rate must be ≥ 0"):
         optim.constant(-1.0)
     with pytest.raises(ValueError, match="step_size must be a positive integer"):

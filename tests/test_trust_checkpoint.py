@@ -5,8 +5,10 @@ silently lost an array.
 """
 from __future__ import annotations
 
+import gc
 import os
 import signal
+import warnings
 
 import numpy as np
 import pytest
@@ -74,3 +76,15 @@ def test_interrupts_at_random_moments_leave_no_temporary_file(tmp_path):
         signal.signal(signal.SIGALRM, previous)
     assert sorted(os.listdir(tmp_path)) == ["m.npz"]
     np.testing.assert_array_equal(checkpoint.load(path)["w"], tree["w"])
+
+
+def test_loading_a_corrupted_file_closes_it(tmp_path):
+    path = tmp_path / "bad.npz"
+    checkpoint.save(path, {"w": np.arange(4.0)})
+    path.write_bytes(path.read_bytes()[:20])  # truncated
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(checkpoint.CheckpointError, match="truncated or corrupted"):
+            checkpoint.load(path)
+        gc.collect()
+    assert not [w for w in seen if issubclass(w.category, ResourceWarning)]

@@ -175,7 +175,9 @@ prod = general(
 def _argmax_share(out, x, axes, keepdims):
     # Ties split the gradient evenly, so the shares of tied entries sum to 1.
     hit = np.equal(concrete(x), concrete(_keep(out, axes, keepdims))).astype(np.result_type(concrete(x)))
-    return hit / np.sum(hit, axis=axes, keepdims=True)
+    # a slice whose extreme is NaN matches no entry: its shares are NaN (as JAX), without a warning
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return hit / np.sum(hit, axis=axes, keepdims=True)
 
 
 def _extremum(name, forward, doc, alias):

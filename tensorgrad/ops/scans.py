@@ -316,7 +316,8 @@ nanmean = general(
 # ---- ptp ------------------------------------------------------------------------------------
 def _extreme_share(xv, axes, pick):
     hit = np.equal(xv, pick(xv, axis=axes, keepdims=True)).astype(np.result_type(xv))
-    return hit / np.sum(hit, axis=axes, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a NaN extreme: NaN shares, no warning
+        return hit / np.sum(hit, axis=axes, keepdims=True)
 
 
 def _ptp_slope(x, axes):
