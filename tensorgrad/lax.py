@@ -39,6 +39,10 @@ from .lax_ops2 import (  # noqa: F401  (reductions, contractions, sorting)
     argmax, argmin, batch_matmul, conv_general_dilated, dot, dot_general, reduce, reduce_and,
     reduce_max, reduce_min, reduce_or, reduce_prod, reduce_sum, reduce_window, reduce_xor, sort,
     sort_key_val, top_k)
+from .lax_ops3 import (  # noqa: F401  (convolution wrappers, structure, implicit solvers)
+    betainc, bessel_i0e, bessel_i1e, conv, conv_transpose, conv_with_general_padding,
+    custom_linear_solve, custom_root, empty, index_take, optimization_barrier, reduce_precision,
+    split, stack, tile, unstack)
 
 __all__ = ["cond", "switch", "fori_loop", "while_loop", "scan", "stop_gradient", "map",
            "associative_scan", "select", "select_n", "dynamic_slice", "dynamic_slice_in_dim",
@@ -60,6 +64,9 @@ __all__ += ["abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "at
             "reduce_prod", "reduce_and", "reduce_or", "reduce_xor", "argmax", "argmin",
             "reduce", "dot", "dot_general", "batch_matmul", "top_k", "sort", "sort_key_val",
             "reduce_window", "conv_general_dilated"]
+__all__ += ["conv", "conv_with_general_padding", "conv_transpose", "split", "tile", "stack",
+            "unstack", "index_take", "empty", "optimization_barrier", "reduce_precision",
+            "betainc", "bessel_i0e", "bessel_i1e", "custom_linear_solve", "custom_root"]
 
 stop_gradient = _ops.stop_gradient
 
