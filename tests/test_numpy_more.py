@@ -1,12 +1,14 @@
 """More of NumPy's documented functions on Tensors: values equal NumPy's, first (and for a
 few, second) derivatives equal JAX's, bad arguments raise errors that name the function."""
+import warnings
+
 import numpy as np
 import pytest
 import scipy.special
 
 import tensorgrad as tg
 
-jax = pytest.importorskip("jax")
+import jax  # noqa: E402  (required: a missing JAX fails the run)
 jnp = jax.numpy
 jax.config.update("jax_enable_x64", True)
 
@@ -277,3 +279,59 @@ def test_integer_inputs_follow_numpys_dtypes_and_wraparound():
     m, e = tg.frexp(np.array([3.0, 0.5], np.float32))
     assert m.dtype == np.float32
     assert tg.polyder(np.array([1, 2, 3])).dtype == np.polyder(np.array([1, 2, 3])).dtype
+
+
+def test_numpy_edge_cases_from_a_differential_sweep():
+    # correlate(mode="same") with the shorter array first: NumPy's centred window
+    for n, m in [(2, 5), (4, 7), (3, 5), (6, 6)]:
+        a, v = np.arange(1.0, n + 1), np.arange(2.0, m + 2) ** 1.5
+        np.testing.assert_allclose(tg.correlate(a, v, mode="same"), np.correlate(a, v, "same"))
+        w = np.cos(np.arange(np.correlate(a, v, "same").size))
+        g = tg.grad(lambda a: tg.sum(tg.correlate(a, v, mode="same") * w))(a)
+        jg = jax.grad(lambda a: jax.numpy.sum(jax.numpy.correlate(a, v, mode="same") * w))(a)
+        np.testing.assert_allclose(g, jg, rtol=1e-12)
+    # polyint's integration constants are coefficients of the result: they differentiate
+    g = tg.grad(lambda k: tg.sum(tg.polyint(np.array([1.0, 2.0]), m=2, k=k)))(np.array([3.0, 4.0]))
+    np.testing.assert_array_equal(g, [1.0, 1.0])
+    # the array-API unique functions never merge NaNs (equal_nan=False)
+    x = np.array([np.nan, 1.0, np.nan, 1.0])
+    assert tg.unique_values(x).size == np.unique_values(x).size == 3
+    np.testing.assert_array_equal(tg.unique_counts(x).counts, np.unique_counts(x).counts)
+    np.testing.assert_array_equal(tg.unique_inverse(x).inverse_indices,
+                                  np.unique_inverse(x).inverse_indices)
+    # cov: no negative variance when ddof reaches the number of observations; float64 results
+    with warnings.catch_warnings():  # (NumPy warns "Degrees of freedom <= 0"; so may we)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for kw in [dict(ddof=3), dict(ddof=5), dict(ddof=3, fweights=np.array([1, 1, 1]))]:
+            m = np.array([[1.0, 2.0, 4.0], [0.0, 1.0, 3.0]])
+            want = np.cov(m, **kw) if "fweights" not in kw else np.cov(m, ddof=3, fweights=kw["fweights"])
+            np.testing.assert_array_equal(tg.cov(m, **kw), want)
+    assert tg.cov(np.ones((2, 3), np.float32)).dtype == np.cov(np.ones((2, 3), np.float32)).dtype
+    # modf(±inf) = (±0, ±inf), with a zero slope in the fraction
+    frac, whole = tg.modf(np.array([np.inf, -np.inf, 2.5]))
+    np.testing.assert_array_equal(frac, [0.0, -0.0, 0.5])
+    assert np.signbit(frac[1]) and whole[0] == np.inf
+    np.testing.assert_array_equal(tg.grad(lambda v: tg.sum(tg.modf(v)[0]))(np.array([np.inf, 2.5])), [0.0, 1.0])
+    # dividing by a Python 0 inside grad: ±inf, as the forward and JAX
+    with np.errstate(divide="ignore"):  # (NumPy's own warning for 2.0 / 0)
+        assert tg.grad(lambda v: v / 0)(2.0) == np.inf
+    # polymul trims leading zeros as np.polymul, traced or not
+    p = np.array([0.0, 1.0, 2.0])
+    assert tg.grad(lambda p: tg.sum(tg.polymul(p, p)))(p).shape == (3,)
+    assert tg.jvp(lambda p: tg.polymul(p, p), (p,), (np.ones(3),))[0].shape == np.polymul(p, p).shape
+    # more NumPy edges
+    assert tg.polyder(np.array([1.0, 2.0]), 3).shape == np.polyder(np.array([1.0, 2.0]), 3).shape
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(tg.nanmedian(np.array([np.nan, np.nan])))
+        assert np.isnan(tg.nanquantile(np.zeros((0,)), 0.5))
+    assert tg.pad(np.array(3.0), 2) == np.pad(np.array(3.0), 2) == tg.pad(np.array(3.0), 1, mode="edge")
+    assert tg.vander(np.zeros(0), 3).shape == (0, 3)
+    assert tg.real(np.array([True])).dtype == np.real(np.array([True])).dtype
+    for method in ("lower", "higher", "nearest", "inverted_cdf"):
+        q = tg.quantile(np.array([1, 5, 3]), 0.4, method=method)
+        assert q.dtype == np.quantile(np.array([1, 5, 3]), 0.4, method=method).dtype
+    # NumPy's keyword names for the array argument
+    x = np.arange(6.0).reshape(1, 2, 3)
+    assert tg.squeeze(a=x).shape == (2, 3) and tg.round(a=x, decimals=1).shape == x.shape
+    assert tg.transpose(a=x).shape == (3, 2, 1) and tg.broadcast_to(array=x[0, 0], shape=(2, 3)).shape == (2, 3)
+    assert tg.grad(lambda t: np.sum(np.squeeze(a=t) ** 2))(x).shape == x.shape

@@ -281,6 +281,8 @@ def _pad_signature(array: ArrayLike, pad_width, mode: str = "constant", **kwargs
 def _pad_forward(x, widths, mode, values):
     x = np.asarray(x)
     lead = ((0, 0),) * (x.ndim - len(widths))  # batch axes in front are not padded
+    if not lead + widths:  # a 0-d array has no axis to pad: NumPy returns it unchanged
+        return x.copy()
     if mode != "constant":
         return np.pad(x, lead + widths, mode=mode)
     if all(v == 0 for pair in values for v in pair):

@@ -219,8 +219,10 @@ def histogram2d(x: ArrayLike, y: ArrayLike, bins=10, range=None, density=None, w
 
 def _unique_parts(x):
     v = np.asarray(concrete(x))
+    # NumPy's array-API unique_all / unique_counts / unique_inverse never merge NaNs
+    # (they call unique(..., equal_nan=False)): each NaN is a distinct value.
     values, index, inverse, counts = np.unique(v.ravel(), return_index=True, return_inverse=True,
-                                               return_counts=True)
+                                               return_counts=True, equal_nan=False)
     vals = getitem(reshape(x, (-1,)), index) if isinstance(x, Tensor) else values
     return vals, index, inverse.reshape(v.shape), counts
 

@@ -42,9 +42,9 @@ rint = _unary("rint", np.rint, "the nearest integer, halves to even (zero gradie
 trunc = _unary("trunc", np.trunc, "x rounded toward zero (zero gradient)", aliases=("fix",))
 
 
-def _round_signature(x: ArrayLike, decimals: int = 0):
-    """x rounded to ``decimals`` decimals, halves to even (zero gradient)."""
-    return (x,), (int(decimals),)
+def _round_signature(a: ArrayLike, decimals: int = 0):
+    """a rounded to ``decimals`` decimals, halves to even (zero gradient)."""
+    return (a,), (int(decimals),)
 
 
 def _round_method(self, ndigits=None):

@@ -8,6 +8,8 @@ or ``-1`` passes the cotangent through untouched (no multiply).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..registry import Example, elementwise, function, linear, nondifferentiable
@@ -45,8 +47,16 @@ multiply = elementwise("multiply", np.multiply,
                        d={"x": lambda out, x, y: y, "y": lambda out, x, y: x},
                        jax="jax.numpy.multiply", symbol="diag(y), diag(x)", doc="x ⊙ y",
                        methods=("__mul__", "__rmul__"))
+def _reciprocal(y):
+    """1 / y as NumPy computes it (1/±0 = ±inf), keeping a Python number a Python number (its
+    weak dtype): Python's own 1 / 0 raises ZeroDivisionError."""
+    if type(y) in (int, float) and y == 0:
+        return math.copysign(math.inf, y)
+    return 1 / y
+
+
 divide = elementwise("divide", np.true_divide,
-                     d={"x": lambda out, x, y: 1 / y, "y": lambda out, x, y: -out / y},
+                     d={"x": lambda out, x, y: _reciprocal(y), "y": lambda out, x, y: -out / y},
                      jax="jax.numpy.divide", symbol="diag(1/y), diag(−x/y²)",
                      domain=("real", "nonzero"), doc="x / y",
                      methods=("__truediv__", "__rtruediv__"), aliases=("true_divide",))

@@ -282,22 +282,25 @@ def positive(x: ArrayLike) -> Array:
 def conjugate(x: ArrayLike) -> Array:
     """The complex conjugate: x itself, for the real arrays tensorgrad differentiates."""
     _real_only(x, "conjugate")
-    return positive(x)
+    return +x if isinstance(x, Tensor) else np.conjugate(x)  # NumPy's loops (bool -> int8)
 
 
 @function(methods={"real": property(lambda t: real(t), doc="The real part (the tensor itself).")})
 def real(x: ArrayLike) -> Array:
     """The real part: x itself, for real arrays."""
     _real_only(x, "real")
-    return positive(x)
+    if isinstance(x, Tensor):
+        return +x
+    v = np.asarray(x)  # a copy of the values (NumPy's positive has no boolean loop)
+    return v.copy() if v.dtype == bool else np.positive(v)
 
 
 @function(methods={"imag": property(lambda t: imag(t), doc="The imaginary part (zeros).")})
 def imag(x: ArrayLike) -> Array:
     """The imaginary part: zeros for real arrays (a constant)."""
     _real_only(x, "imag")
-    v = concrete(x)
-    return np.zeros(np.shape(v), dtype=np.result_type(v))
+    v = np.asarray(concrete(x))  # a list or a Python number too (result_type reads a list as a dtype)
+    return np.zeros(v.shape, dtype=v.dtype)
 
 
 @function(methods=("copy",))

@@ -22,13 +22,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import function
+from ..staging import may_any
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import any_traced as _traced
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, shape_of
 from .discrete import trunc, unique
 from .updates import at
-from .elementwise import astype, stop_gradient
+from .elementwise import astype, stop_gradient, where
 from .scans import diff
 from .shape import broadcast_to, concatenate, getitem, reshape, stack
 from .statistics import nanquantile
@@ -178,7 +179,13 @@ def modf(x: ArrayLike) -> tuple:
     if dt.kind in "biu":  # NumPy's modf has float loops only: float16 for int8, float64 for int64
         x = astype(x, np.modf(np.zeros(1, dt))[0].dtype)
     whole = trunc(x)
-    return x - whole, whole
+    inf = np.isinf(concrete(x))
+    if not may_any(inf):
+        return x - whole, whole
+    # NumPy: modf(±inf) = (±0, ±inf); inf - inf would be NaN (and warn)
+    finite = where(inf, 0, x)
+    return where(inf, np.copysign(np.zeros((), dtype_of(concrete(whole))), concrete(x)),
+                 finite - trunc(finite)), whole
 
 
 @function
@@ -224,8 +231,8 @@ def polyder(p: ArrayLike, m: int = 1) -> Array:
         raise ValueError("polyder: the order of the derivative must be non-negative")
     for _ in range(int(m)):
         n = shape_of(concrete(p))[0] - 1
-        if n <= 0:
-            return np.zeros(1, dtype=np.result_type(dtype_of(concrete(p)), float)) * getitem(p, slice(0, 1))
+        if n <= 0:  # NumPy (and JAX): p[:-1] * arange(0) — an empty array
+            return getitem(p, slice(0, 0))
         p = getitem(p, slice(0, n)) * np.arange(n, 0, -1)  # integer factors, as NumPy
     return p
 
@@ -237,10 +244,18 @@ def polyint(p: ArrayLike, m: int = 1, k=None) -> Array:
     m = int(m)
     if m < 0:
         raise ValueError("polyint: the order of the antiderivative must be non-negative")
-    ks = np.zeros(m) if k is None else np.broadcast_to(np.asarray(concrete(k), dtype=float), (m,))
+    if k is None:
+        ks = np.zeros(m)
+    else:  # k may be traced: the constants are coefficients of the result and differentiate
+        k = _as_array(k)
+        k = k if dtype_of(concrete(k)).kind in "fc" else astype(k, float)
+        nk = int(np.size(concrete(k)))
+        if nk != 1 and nk != m:
+            raise ValueError(f"polyint: k must be a scalar or have m = {m} entries, got {nk}")
+        ks = broadcast_to(reshape(k, (-1,)), (m,))
     for j in range(m):
         n = shape_of(concrete(p))[0]
-        p = concatenate([p / np.arange(n, 0, -1, dtype=float), ks[j:j + 1]])
+        p = concatenate([p / np.arange(n, 0, -1, dtype=float), getitem(ks, slice(j, j + 1))])
     return p
 
 
@@ -265,8 +280,9 @@ def triu_indices_from(arr: ArrayLike, k: int = 0) -> tuple:
 
 @function
 def unique_values(x: ArrayLike) -> Array:
-    """The sorted distinct entries (NumPy's ``unique_values``; see ``unique``)."""
-    return unique(x)
+    """The sorted distinct entries (NumPy's ``unique_values``: NaNs are not merged; see
+    ``unique``)."""
+    return unique(x, equal_nan=False)
 
 
 @function

@@ -21,7 +21,7 @@ from ..staging import call as staged_call
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import any_traced as _traced
 from ._util import as_array_like as _as_array
-from ._util import concrete, dtype_of, shape_of
+from ._util import concrete, dtype_of, is_staged, shape_of
 from .discrete import unique
 from .elementwise import astype, sqrt
 from .reductions import sum as _sum
@@ -185,7 +185,19 @@ def polymul(a1: ArrayLike, a2: ArrayLike) -> Array:
     convolution)."""
     if not _traced(a1, a2):
         return np.polymul(a1, a2)
-    return convolve(_coeffs("polymul", a1), _coeffs("polymul", a2))
+    return convolve(_trim_leading(_coeffs("polymul", a1)), _trim_leading(_coeffs("polymul", a2)))
+
+
+def _trim_leading(c):
+    """``c`` without its leading zeros (at least one entry), as NumPy's ``poly1d`` stores it:
+    ``np.polymul`` convolves those, so its result's length depends on them. Under ``tg.jit``
+    the values are not known while tracing, and the coefficients are kept (as ``jnp.polymul``)."""
+    v = concrete(c)
+    if is_staged(v):
+        return c
+    nz = np.flatnonzero(np.asarray(v))
+    start = int(nz[0]) if nz.size else shape_of(v)[0] - 1
+    return getitem(c, slice(start, None)) if start else c
 
 
 @function

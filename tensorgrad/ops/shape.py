@@ -123,8 +123,9 @@ def _batched_perm(nb, axes):
     return tuple(range(nb)) + tuple(nb + a for a in axes)
 
 
-def _transpose_signature(x: ArrayLike, axes: Sequence[int] | None = None):
-    """Permute the axes of x (reverse them when ``axes`` is None)."""
+def _transpose_signature(a: ArrayLike, axes: Sequence[int] | None = None):
+    """Permute the axes of a (reverse them when ``axes`` is None)."""
+    x = a  # NumPy's and JAX's name for the array, so transpose(a=...) binds
     n = len(shape_of(concrete(x)))
     if axes is None:
         axes = tuple(range(n))[::-1]
@@ -155,8 +156,9 @@ transpose = linear(
 
 
 @function(methods=("swapaxes",))
-def swapaxes(x: ArrayLike, axis1: int, axis2: int) -> Array:
+def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> Array:
     """Exchange two axes (a transpose)."""
+    x = a
     n = len(shape_of(concrete(x)))
     a, b = negative_axis(axis1, n, "swapaxes") + n, negative_axis(axis2, n, "swapaxes") + n
     perm = list(range(n))
@@ -165,8 +167,9 @@ def swapaxes(x: ArrayLike, axis1: int, axis2: int) -> Array:
 
 
 @function
-def moveaxis(x: ArrayLike, source: Axis, destination: Axis) -> Array:
+def moveaxis(a: ArrayLike, source: Axis, destination: Axis) -> Array:
     """Move axes to new positions (a transpose)."""
+    x = a
     n = len(shape_of(concrete(x)))
     src = [negative_axis(s, n, "moveaxis") + n for s in np.atleast_1d(source)]
     dst = [negative_axis(d, n, "moveaxis") + n for d in np.atleast_1d(destination)]
@@ -179,8 +182,9 @@ def moveaxis(x: ArrayLike, source: Axis, destination: Axis) -> Array:
 
 
 # ---- adding and removing size-1 axes ------------------------------------------
-def _expand_dims_signature(x: ArrayLike, axis: Axis):
+def _expand_dims_signature(a: ArrayLike, axis: Axis):
     """Insert size-1 axes at the positions ``axis`` (of the result)."""
+    x = a
     if axis is None:
         raise TypeError("expand_dims: axis must be an int or a tuple of ints, got None")
     n = len(shape_of(concrete(x))) + (len(axis) if isinstance(axis, (tuple, list)) else 1)
@@ -196,8 +200,9 @@ expand_dims = linear(
               Example(((2, 3),), {"axis": -1})])
 
 
-def _squeeze_signature(x: ArrayLike, axis: Axis = None):
+def _squeeze_signature(a: ArrayLike, axis: Axis = None):
     """Remove size-1 axes (all of them when ``axis`` is None)."""
+    x = a
     xs = shape_of(concrete(x))
     if axis is None:
         axes = tuple(i - len(xs) for i, s in enumerate(xs) if s == 1)
@@ -220,8 +225,9 @@ squeeze = linear(
 
 
 # ---- broadcasting ------------------------------------------------------------
-def _broadcast_to_signature(x: ArrayLike, shape: Shape):
-    """View x as ``shape`` by NumPy broadcasting."""
+def _broadcast_to_signature(array: ArrayLike, shape: Shape):
+    """View ``array`` as ``shape`` by NumPy broadcasting."""
+    x = array
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
     return (x,), (shape,)
 

@@ -83,7 +83,12 @@ def correlate(a: ArrayLike, v: ArrayLike, mode: str = "valid") -> Array:
     """The cross-correlation of two real 1-D arrays, ``sum_n a[n + k] · v[n]``."""
     a, v = _vector("correlate", "a", a), _vector("correlate", "v", v)
     full = _full_convolution(a, v[::-1])
-    return _mode_slice("correlate", full, _shape(a)[0], _shape(v)[0], mode)
+    n, m = _shape(a)[0], _shape(v)[0]
+    if mode == "same" and n < m:
+        # NumPy correlates (v, a) and reverses the result when v is the longer one, so the
+        # centred window of the full correlation starts at n // 2, not at (n - 1) // 2
+        return full[n // 2:n // 2 + m]
+    return _mode_slice("correlate", full, n, m, mode)
 
 
 # ---- polynomials ------------------------------------------------------------------------------
@@ -103,7 +108,9 @@ def polyval(p: ArrayLike, x: ArrayLike) -> Array:
 @function
 def vander(x: ArrayLike, N: int | None = None, increasing: bool = False) -> Array:
     """The Vandermonde matrix: columns ``x**(N-1), ..., x, 1`` (reversed if ``increasing``)."""
-    x = _vector("vander", "x", x)
+    x = _as_array(x)
+    if len(_shape(x)) != 1:  # an empty x is fine: a (0, N) matrix, as NumPy
+        raise ValueError(f"vander: x must be a 1-D array, got shape {_shape(x)}")
     dt = dtype_of(concrete(x))
     if dt.kind in "biu":  # NumPy's dtype, promote_types(x.dtype, int): no int8 or uint8 overflow
         x = astype(x, np.promote_types(dt, np.int_))

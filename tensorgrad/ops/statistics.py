@@ -173,6 +173,7 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nan):
     if method not in _METHODS:
         raise ValueError(f"{name}: method must be one of {', '.join(map(repr, _METHODS))}, "
                          f"got {method!r}")
+    picked = dtype_of(a if hasattr(a, "shape") else np.asarray(a))
     a = _real(name, _float(a))
     qc = concrete(q)
     # an interpolation in q's dtype when q is an array (Python numbers are weak), as NumPy;
@@ -195,6 +196,8 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nan):
     flat = reshape(moved, rest + (int(np.prod([shape[a] for a in axes])),))  # not -1: rest may hold a 0
     n = shape_of(concrete(flat))[-1]
     if n == 0:
+        if skip_nan:  # NumPy: an empty slice is like an all-NaN one, its nan-quantile is NaN
+            return np.full(np.shape(qc) + (keep if keepdims else rest), np.nan, dtype=dt)
         raise ValueError(f"{name}: cannot take a quantile over an empty axis (input shape {shape})")
     nan = _nan_mask(flat)
     if skip_nan:
@@ -220,6 +223,8 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nan):
         bad = bad | np.any(nan, axis=-1, keepdims=True)
     if may_any(bad):
         out = where(np.broadcast_to(bad, shape_of(concrete(out))), np.nan, out)
+    if picked.kind in "biu" and method in ("lower", "higher", "nearest", "inverted_cdf"):
+        out = astype(out, picked)  # an entry of an integer array keeps its dtype, as NumPy
     # NumPy's layout: the shape of q, then the remaining (or kept) axes
     out = moveaxis(out, -1, 0)
     return reshape(out, np.shape(qc) + (keep if keepdims else rest))
@@ -285,14 +290,17 @@ def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: boo
     normalised by N − 1 (N with ``bias``, N − ``ddof`` with ``ddof``); ``fweights`` and
     ``aweights`` weigh the observations (``aweights`` may be traced: the covariance
     differentiates in them, as in JAX)."""
-    x = _real("cov", _float(m) if dtype is None else astype(m, dtype))
+    if dtype is None:  # NumPy computes in result_type(m, y, float64): float32 input gives float64
+        dtype = np.result_type(dtype_of(_float(m)), *([dtype_of(_float(y))] if y is not None else []),
+                               np.float64)
+    x = _real("cov", astype(_float(m), dtype))
     if len(shape_of(concrete(x))) > 2:
         raise ValueError(f"cov: m must be 1-D or 2-D, got shape {shape_of(concrete(x))}")
     x = reshape(x, (1, -1)) if len(shape_of(concrete(x))) < 2 else x
     if not rowvar and shape_of(concrete(x))[0] != 1:
         x = transpose(x)
     if y is not None:
-        yy = _float(y)
+        yy = astype(_float(y), dtype)
         yy = reshape(yy, (1, -1)) if len(shape_of(concrete(yy))) < 2 else yy
         if not rowvar and shape_of(concrete(yy))[0] != 1:
             yy = transpose(yy)
@@ -321,6 +329,11 @@ def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: boo
             fact = wsum - ddof
         else:
             fact = wsum - ddof * _sum(w * a) / wsum
+    # NumPy: "Degrees of freedom <= 0" divides by 0 (inf or NaN), never by a negative number
+    if w is None:
+        fact = max(fact, 0)
+    elif may_any(concrete(fact) <= 0):
+        fact = where(concrete(fact) <= 0, 0.0, fact)
     xc = x - avg
     xw = xc if w is None else xc * w
     c = matmul(xw, transpose(xc)) / fact
