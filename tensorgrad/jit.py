@@ -609,7 +609,11 @@ def _codegen(program: Program, steps, outs, out: tuple, reuse: dict, name: str,
                 else:
                     fname = names.name(st.fn, getattr(st.fn, "__name__", "f"))
                     expr = f"{fname}({', '.join(pos + kw)})"
-        lines.append(f"    {var(st.out)} = {expr}")
+        if st.err:  # traced under np.errstate: replayed under it too
+            lines.append(f"    with {names.name(np.errstate, 'errstate')}(**{st.err!r}):")
+            lines.append(f"        {var(st.out)} = {expr}")
+        else:
+            lines.append(f"    {var(st.out)} = {expr}")
         dead = [local[d] for d in dead_after.get(k, ()) if d != st.out and d in local]
         if dead:
             lines.append(f"    del {', '.join(dead)}")

@@ -95,9 +95,9 @@ class Step:
     (``args[0][args[1]]``, the elements of a call that returned a tuple).
     """
 
-    __slots__ = ("kind", "fn", "args", "kwargs", "out", "value", "effect")
+    __slots__ = ("kind", "fn", "args", "kwargs", "out", "value", "effect", "err")
 
-    def __init__(self, kind, fn, args, kwargs, out, value, effect=False):
+    def __init__(self, kind, fn, args, kwargs, out, value, effect=False, err=None):
         self.kind = kind
         self.fn = fn
         self.args = args
@@ -105,6 +105,10 @@ class Step:
         self.out = out
         self.value = value
         self.effect = effect  # a check: kept even though no output needs its result
+        # NumPy's error handling the call ran under while tracing, where the library (or the
+        # function) changed it (np.errstate: e.g. 0·∞ in a branch where() discards); the
+        # replay runs the call under the same settings
+        self.err = err
 
     def refs(self):
         found = []
@@ -134,6 +138,7 @@ class Program:
         self.inputs: list[int] = []
         self.values: list = []  # slot -> trace-time value
         self.open = True
+        self.err0 = np.geterr()  # NumPy's error handling when the trace began
 
     def __enter__(self) -> "Program":
         global active
@@ -175,20 +180,22 @@ class Program:
             value = getattr(rargs[0], fn)(*rargs[1:], **rkw)
         else:  # pragma: no cover - items are emitted by _wrap only
             raise ValueError(kind)
+        err = np.geterr()
+        err = None if err == self.err0 else {k: v for k, v in err.items() if v != self.err0[k]}
         if effect:
             s = self._slot(value)
-            self.steps.append(Step(kind, fn, targs, tkw, s, value, effect=True))
+            self.steps.append(Step(kind, fn, targs, tkw, s, value, effect=True, err=err))
             return value
         if value is None:
             raise ConcretizationError(
                 f"tg.jit: {what} returned nothing, i.e. it works in place on its arguments; "
                 "in-place NumPy calls (out=, np.copyto, ufunc.at, item assignment) cannot be "
                 "recorded on traced values. Write the computation out of place")
-        return self._wrap(kind, fn, targs, tkw, value)
+        return self._wrap(kind, fn, targs, tkw, value, err)
 
-    def _wrap(self, kind, fn, targs, tkw, value):
+    def _wrap(self, kind, fn, targs, tkw, value, err=None):
         s = self._slot(value)
-        self.steps.append(Step(kind, fn, targs, tkw, s, value))
+        self.steps.append(Step(kind, fn, targs, tkw, s, value, err=err))
         if isinstance(value, (tuple, list)) and not isinstance(value, np.ndarray):
             parts = []
             for k, v in enumerate(value):

@@ -471,3 +471,18 @@ def test_replays_follow_the_values_at_singular_nonfinite_and_invalid_points():
     huber_h = tg.hessian(lambda a: tg.sum(tg.scipy.special.huber(a, b) * w))
     for a in (np.array([[0.5], [1.5], [2.0]]), np.array([[-0.5], [1.5], [2.0]])):
         np.testing.assert_array_equal(tg.jit(huber_h)(a), huber_h(a))
+
+
+def test_calls_traced_under_errstate_replay_under_it():
+    # interp through an infinite fp: NumPy's values, and the 0·∞ products of the discarded
+    # branch stay quiet at every replay as they are eagerly (the suite turns warnings into errors)
+    xp, x = np.array([0.0, 1.0, 2.0]), np.array([0.0, 0.5, 1.0, 1.5, 2.0])
+    f = tg.jit(lambda fp: tg.interp(x, xp, fp))
+    for fp in (np.array([0.0, np.inf, 1.0]), np.array([1.0, 2.0, np.inf]), np.array([1.0, 2.0, 5.0])):
+        np.testing.assert_array_equal(f(fp), np.interp(x, xp, fp))
+        np.testing.assert_array_equal(tg.interp(x, xp, fp), np.interp(x, xp, fp))
+    with np.errstate(invalid="ignore"):
+        plan = tg.jit(lambda a: np.sqrt(a) * 2).lower(np.ones(2)).source
+    assert "errstate" not in plan  # only settings changed inside the function are replayed
+    g = tg.jit(lambda fp: tg.grad(lambda p: tg.sum(tg.interp(x, xp, p)))(fp))
+    np.testing.assert_allclose(g(np.array([1.0, 2.0, 5.0])), [1.5, 2.0, 1.5])

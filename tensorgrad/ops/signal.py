@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import function
+from ..staging import may_any
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import as_array_like as _as_array
@@ -151,12 +152,25 @@ def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left=None, right=None, pe
         i = np.clip(np.searchsorted(xpv, xv, side="right"), 1, xpv.size - 1)
         dx = xpv[i] - xpv[i - 1]
         with np.errstate(invalid="ignore", divide="ignore"):
-            y = fp[i - 1] + (x - xpv[i - 1]) / np.where(dx == 0, 1.0, dx) * (fp[i] - fp[i - 1])
+            slope = (fp[i] - fp[i - 1]) / np.where(dx == 0, 1.0, dx)
+            y = fp[i - 1] + (x - xpv[i - 1]) * slope
+            bad = np.isnan(concrete(y)) & ~np.isnan(xv)
+            if may_any(bad):  # an infinite fp: NumPy's rules for where the line gives NaN
+                y = where(bad, _interp_nan_free(x, xv, xpv, fp, i, slope), y)
         if np.any(dx == 0):
             y = where(dx == 0, fp[i], y)
     y = where(xv < xpv[0], fp[0] if left is None else left, y)
     y = where(xv > xpv[-1], fp[-1] if right is None else right, y)
     return y
+
+
+def _interp_nan_free(x, xv, xpv, fp, i, slope):
+    """NumPy's value where the line through an infinite ``fp`` gives NaN: the knot's own value
+    at a knot, else the line from the interval's right end, else (a flat piece) its value."""
+    y2 = fp[i] + (x - xpv[i]) * slope
+    flat = np.isnan(concrete(y2)) & (concrete(fp[i]) == concrete(fp[i - 1]))
+    y2 = where(flat, fp[i - 1], y2)
+    return where(xv == xpv[i - 1], fp[i - 1], where(xv == xpv[i], fp[i], y2))
 
 
 def _in_dtype(v, dt):
