@@ -335,3 +335,23 @@ def test_numpy_edge_cases_from_a_differential_sweep():
     assert tg.squeeze(a=x).shape == (2, 3) and tg.round(a=x, decimals=1).shape == x.shape
     assert tg.transpose(a=x).shape == (3, 2, 1) and tg.broadcast_to(array=x[0, 0], shape=(2, 3)).shape == (2, 3)
     assert tg.grad(lambda t: np.sum(np.squeeze(a=t) ** 2))(x).shape == x.shape
+
+
+def test_reshape_order_and_concatenate_dtype_as_numpy():
+    x = np.arange(6.0).reshape(2, 3)
+    w = np.cos(np.arange(6.0)).reshape(3, 2)
+    for order in ("C", "F"):  # (JAX has no order="A")
+        np.testing.assert_array_equal(tg.reshape(x, (3, 2), order=order), np.reshape(x, (3, 2), order=order))
+        g = tg.grad(lambda v: tg.sum(tg.reshape(v, (3, 2), order=order) * w))(x)
+        jg = jax.grad(lambda v: jnp.sum(jnp.reshape(v, (3, 2), order=order) * w))(x)
+        np.testing.assert_array_equal(g, jg)
+    np.testing.assert_array_equal(tg.jit(lambda v: tg.reshape(v, -1, order="F"))(x), x.ravel(order="F"))
+    with pytest.raises(ValueError, match="order must be one of"):
+        tg.reshape(x, (3, 2), order="X")
+    out = tg.concatenate([x, np.ones((1, 3), np.float32)], dtype=np.float32)
+    assert out.dtype == np.float32 and out.shape == (3, 3)
+    assert tg.grad(lambda v: tg.sum(tg.concatenate([v, v], dtype=np.float32)))(x).dtype == np.float64
+    with pytest.raises(TypeError, match="cannot cast an array of dtype float64 to int64"):
+        tg.concatenate([x, x], dtype=np.int64)
+    np.testing.assert_array_equal(tg.concatenate([x, x], dtype=np.int64, casting="unsafe"),
+                                  np.concatenate([x, x], dtype=np.int64, casting="unsafe"))

@@ -20,6 +20,7 @@ from ..sweep import unbroadcast
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
 from ._util import concrete, is_staged, lift_tangent, negative_axes, negative_axis, shape_of
+from .elementwise import astype
 
 
 def _batch(g, x) -> tuple:
@@ -63,8 +64,10 @@ def _reshape_jacobian(i, args, out, params):
 
 
 # ---- reshape ---------------------------------------------------------------
-def _reshape_signature(x: ArrayLike, shape: Shape):
-    """Give ``x`` a new shape with the same number of entries (``-1`` allowed once)."""
+def _reshape_signature(x: ArrayLike, shape: Shape, order: str = "C", *, copy=None):
+    """Give ``x`` a new shape with the same number of entries (``-1`` allowed once);
+    ``order="F"`` reads and writes the entries in column-major order, as NumPy's. (The
+    result never shares memory with ``x``'s owner, whatever ``copy`` asks.)"""
     if isinstance(shape, (int, np.integer)):
         shape = (int(shape),)
     shape = tuple(int(s) for s in shape)
@@ -78,6 +81,10 @@ def _reshape_signature(x: ArrayLike, shape: Shape):
     if math.prod(shape) != math.prod(xs):
         raise ValueError(f"reshape: cannot reshape input of shape {xs} "
                          f"({math.prod(xs)} entries) into {shape}")
+    if order == "F":  # the C-order reshape of the reversed axes, reversed back
+        x = transpose(reshape(transpose(x), shape[::-1]))
+    elif order not in ("C", "A", "K"):
+        raise ValueError(f"reshape: order must be one of 'C', 'F', 'A', 'K', got {order!r}")
     return (x,), (shape,)
 
 
@@ -409,11 +416,21 @@ def _fill_tangents(tangents, args):
     return [t if t is not None else _zeros_tangent(first, a) for t, a in zip(tangents, args)]
 
 
-def _concatenate_signature(arrays: Sequence[ArrayLike], axis: int = 0):
-    """Join a sequence of arrays along an existing axis (``None``: the flattened arrays)."""
+def _concatenate_signature(arrays: Sequence[ArrayLike], axis: int = 0, *, dtype=None,
+                           casting: str = "same_kind"):
+    """Join a sequence of arrays along an existing axis (``None``: the flattened arrays);
+    ``dtype`` casts them first, as NumPy's (allowed by ``casting``)."""
     arrays = tuple(arrays)
     if not arrays:
         raise ValueError("concatenate: need at least one array")
+    if dtype is not None:
+        dt = np.dtype(dtype)
+        for a in arrays:
+            have = np.result_type(concrete(a))
+            if not np.can_cast(have, dt, casting=casting):
+                raise TypeError(f"concatenate: cannot cast an array of dtype {have} to {dt} "
+                                f"under casting={casting!r}")
+        arrays = tuple(a if np.result_type(concrete(a)) == dt else astype(a, dt) for a in arrays)
     if axis is None:  # NumPy: each array is flattened first
         arrays = tuple(a if len(shape_of(concrete(a))) == 1 else reshape(a, (-1,)) for a in arrays)
         axis = 0
