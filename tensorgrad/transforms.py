@@ -328,7 +328,7 @@ _LEAF = tree_flatten(0.0)[1]  # the treedef of a bare array
 def _scalar_seed(rec: _Recording, name: str):
     # a container holding one scalar ((loss,), [loss], {"l": loss}) is a pytree, not a scalar:
     # JAX refuses it, and value_and_grad would hand back the bare leaf, not f's structure
-    if len(rec.out_values) != 1 or rec.out_tree != _LEAF:
+    if len(rec.out_values) != 1 or (rec.out_tree is not _LEAF and rec.out_tree != _LEAF):
         raise TypeError(f"{name}: the function must return a single array, got a pytree "
                         f"{rec.out_tree}; use tg.jacrev, or has_aux=True for extra outputs")
     v = rec.out_values[0]
