@@ -315,3 +315,25 @@ def test_inverse_trig_slopes_at_the_domain_edges_are_infinite_without_warnings()
         assert masked[0] == 0.0
         t = np.r_[0.0, np.ones(len(x) - 1)]
         assert tg.jvp(fn, (x,), (t,))[1][0] == 0.0
+
+
+def test_hessians_stay_symmetric_where_a_rule_guards_a_zero():
+    # x**y at y = 0: the mixed derivative is 1/x (the y = 0 guard is only needed where x = 0)
+    for f, jf, p in [(lambda v: v[0] ** v[1], lambda v: v[0] ** v[1], np.array([2.0, 0.0])),
+                     (lambda v: tg.float_power(v[0], v[1]), lambda v: v[0] ** v[1], np.array([1.5, 0.0])),
+                     (lambda v: tg.xlogy(v[0], v[1]), lambda v: jax.scipy.special.xlogy(v[0], v[1]),
+                      np.array([0.0, 2.0])),
+                     (lambda v: tg.xlog1py(v[0], v[1]), lambda v: jax.scipy.special.xlog1py(v[0], v[1]),
+                      np.array([0.0, 1.0]))]:
+        H = tg.hessian(f)(p)
+        np.testing.assert_allclose(H, H.T, rtol=1e-14)
+        np.testing.assert_allclose(H, jax.hessian(jf)(jnp.asarray(p)), rtol=1e-12)
+    # at a pole the next derivative is NaN in every mode, never a silent 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for f, p in [(lambda v: tg.beta(v[0], v[1]), np.array([1.0, -1.0])),
+                     (lambda v: tg.poch(v[0], v[1]), np.array([0.0, -1.0]))]:
+            assert np.isnan(tg.grad(f)(p)).all()
+            assert np.isnan(tg.hessian(f)(p)).all() and np.isnan(tg.jacrev(tg.grad(f))(p)).all()
+    # the inf-norm over an empty axis is 0, as NumPy's
+    np.testing.assert_array_equal(tg.linalg.norm(np.zeros((2, 0)), ord=np.inf, axis=1), [0.0, 0.0])
+    assert tg.linalg.vector_norm(np.zeros(0), ord=np.inf) == 0.0

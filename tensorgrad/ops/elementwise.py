@@ -117,7 +117,10 @@ def _power_dx_parts(out, x, y):
     if isinstance(y, (int, float)):  # a Python number stays one (it keeps x's dtype)
         ys = 1 if y == 0 else y
     else:
-        ys = where(y0, 1, y) if may_any(y0) else y
+        # Only where x = 0 too does x^(y−1) blow up (0·inf); elsewhere keep the traced y,
+        # so that the slope's own derivative in y, x^(y−1)·(1 + y·log x), is right at y = 0.
+        y00 = y0 & np.equal(xv, 0)
+        ys = where(y00, 1, y) if may_any(y00) else y
     if may_any(steep):  # evaluate x^(y−1) at ±1 instead of ±0 there; the mask restores the inf
         at0 = np.equal(xv, 0) & (yv < 1)
         # (−0)^(y−1) is −inf for an odd integer y − 1: take the sign from −1 there

@@ -43,6 +43,11 @@ def _vector_norm(x, ord, axes: tuple, keepdims: bool, name: str):
     if isinstance(ord, str):
         raise ValueError(f"{name}: invalid norm order {ord!r} for vectors")
     if ord == _INF:
+        shape = shape_of(concrete(x))
+        if 0 in (shape[a] for a in axes):  # over no entries: NumPy's (and JAX's) 0, a norm is ≥ 0
+            gone = {a % len(shape) for a in axes}
+            return np.zeros(tuple(1 if i in gone else n for i, n in enumerate(shape)
+                                  if keepdims or i not in gone), dtype_of(concrete(x)))
         return _max(_abs(x), axis=axes, keepdims=keepdims)
     if ord == -_INF:
         return _min(_abs(x), axis=axes, keepdims=keepdims)

@@ -53,10 +53,10 @@ from scipy import special
 
 from ..registry import Example, elementwise, function, nondifferentiable
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of, may_any, shape_of
+from ._util import concrete, dtype_of, may_any, on_a_trace, shape_of
 from .elementwise import _slope, _steep, _times_steep
 from .elementwise import abs as _abs
-from .elementwise import cos, exp, log, log1p, sign, sin, where
+from .elementwise import cos, exp, log, log1p, nan_slope, sign, sin, where
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2.0
@@ -168,14 +168,15 @@ gammaln = _unary("gammaln", special.gammaln, lambda out, x: digamma(x), "diag(ψ
 # ---- x·log y ------------------------------------------------------------------------------
 def _ratio(x, u):
     """``x / u`` for ∂/∂y of x·log(u): 0 where x = 0 (also at u = 0), ±inf where u = 0 ≠ x,
-    computed without a division by zero (no warning)."""
+    computed without a division by zero (no warning). Only the points u = 0 are replaced:
+    where x = 0 ≠ u the traced x / u is already 0, and keeps its own derivative 1/u in x
+    (the mixed second derivative of x·log(u))."""
     xv, uv = concrete(x), concrete(u)
     zero_x, zero_u = np.equal(xv, 0), np.equal(uv, 0)
-    if not may_any(zero_x) and not may_any(zero_u):
+    if not may_any(zero_u):
         return x / u
-    skip = np.logical_or(zero_x, zero_u)
     pole = where(np.greater(xv, 0), np.inf, -np.inf)
-    return where(zero_x, 0.0, where(zero_u, pole, x / where(skip, 1.0, u)))
+    return where(zero_u, where(zero_x, 0.0, pole), x / where(zero_u, 1.0, u))
 
 
 def _xlogy_dy(out, x, y):
@@ -340,10 +341,25 @@ def _pole(v):
 def _guarded(mask, fill, fn, *xs):
     """``fn(*xs)``, with ``fill`` where ``mask`` is true. There ``fn`` sees 1 in place of each
     input, so the branch not taken never evaluates log(0), 1/0 or a pole, and neither do its
-    derivatives (the cotangent flows into ``fn`` only where ``mask`` is false)."""
+    derivatives (the cotangent flows into ``fn`` only where ``mask`` is false). A NaN
+    ``fill`` (a derivative with no value) keeps a NaN derivative there (see :func:`_nan_at`)."""
     if not may_any(mask):
         return fn(*xs)
-    return where(mask, fill, fn(*[where(mask, 1.0, x) for x in xs]))
+    value = fn(*[where(mask, 1.0, x) for x in xs])
+    if isinstance(fill, float) and math.isnan(fill):
+        return _nan_at(mask, value, xs)
+    return where(mask, fill, value)
+
+
+def _nan_at(mask, value, deps):
+    """``value`` with NaN where ``mask``: a derivative rule's "no derivative here". The NaN is
+    not a constant: where it is, the next derivative in each traced ``deps`` is NaN too (not
+    the 0 of a constant), as for an infinite slope (elementwise._times_steep)."""
+    out = where(mask, np.nan, value)
+    for d in deps:
+        if on_a_trace(d):
+            out = out + nan_slope(d, mask)
+    return out
 
 
 def _fill(mask, inside, outside, like):
@@ -436,7 +452,7 @@ def _beta_d(first):
             r, r1 = _rgamma_near_poles(az + bz, zero)
             general = where(zero, gamma(az) * gamma(bz) * (digamma(az if first else bz) * r + r1),
                             general)
-        return where(bad, np.nan, general)
+        return _nan_at(bad, general, (a, b))
     return d
 
 
@@ -495,7 +511,7 @@ def _poch_dz(out, z, m):
         r, r1 = _rgamma_near_poles(zz, zero)
         s = zz + mz
         general = where(zero, gamma(s) * (digamma(s) * r + r1), general)
-    return where(bad, np.nan, general)
+    return _nan_at(bad, general, (z, m))
 
 
 def _poch_dm(out, z, m):
