@@ -355,3 +355,16 @@ def test_reshape_order_and_concatenate_dtype_as_numpy():
         tg.concatenate([x, x], dtype=np.int64)
     np.testing.assert_array_equal(tg.concatenate([x, x], dtype=np.int64, casting="unsafe"),
                                   np.concatenate([x, x], dtype=np.int64, casting="unsafe"))
+
+
+def test_interp_with_a_period_as_numpy_and_jax():
+    xp, fp = np.array([190.0, -190.0, 350.0, -350.0]), np.array([5.0, 10.0, 3.0, 4.0])
+    x = np.array([-180.0, -170.0, -185.0, 185.0, -10.0, -5.0, 0.0, 365.0])
+    np.testing.assert_allclose(tg.interp(x, xp, fp, period=360), np.interp(x, xp, fp, period=360))
+    w = np.cos(np.arange(8.0))
+    for argnum in (0, 1):
+        g = tg.grad(lambda *a: tg.sum(tg.interp(a[0], xp, a[1], period=360) * w), argnums=argnum)(x, fp)
+        jg = jax.grad(lambda *a: jnp.sum(jnp.interp(a[0], xp, a[1], period=360) * w), argnums=argnum)(x, fp)
+        np.testing.assert_allclose(g, jg, rtol=1e-12)
+    with pytest.raises(ValueError, match="left and right cannot be given with period"):
+        tg.interp(x, xp, fp, left=0.0, period=360)

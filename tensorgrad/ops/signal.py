@@ -134,11 +134,13 @@ def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left=None, right=None, pe
     """Piecewise-linear interpolation of the points (``xp``, ``fp``) at ``x``.
 
     Differentiable in ``x`` and ``fp`` (and ``left``/``right``); the knots ``xp`` must be a
-    constant increasing 1-D array. ``period`` is not supported."""
-    if period is not None:
-        raise NotImplementedError("interp: period= is not supported by tensorgrad")
+    constant 1-D array, increasing unless ``period`` is given: then, as NumPy's, the points
+    repeat with that period (``x`` and ``xp`` are taken modulo it, ``left``/``right`` are not
+    allowed)."""
     xpv = _constant("interp", "xp", xp).astype(float)
     fp = _as_array(fp)
+    if period is not None:
+        return _periodic_interp(x, xpv, fp, left, right, period)
     if xpv.ndim != 1 or _shape(fp) != xpv.shape or xpv.size == 0:
         raise ValueError(f"interp: xp and fp must be 1-D arrays of the same non-zero length, "
                          f"got shapes {xpv.shape} and {_shape(fp)}")
@@ -162,6 +164,26 @@ def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left=None, right=None, pe
     y = where(xv < xpv[0], fp[0] if left is None else left, y)
     y = where(xv > xpv[-1], fp[-1] if right is None else right, y)
     return y
+
+
+def _periodic_interp(x, xpv, fp, left, right, period):
+    """NumPy's ``interp(..., period=)``: the knots modulo the period, sorted, with one knot
+    copied past each end, so the last interval wraps around to the first."""
+    if left is not None or right is not None:
+        raise ValueError("interp: left and right cannot be given with period (the points "
+                         "repeat, there is no outside)")
+    period = abs(float(_constant("interp", "period", period)))
+    if period == 0:
+        raise ValueError("interp: period must be a non-zero value")
+    if xpv.ndim != 1 or _shape(fp) != xpv.shape or xpv.size == 0:
+        raise ValueError(f"interp: xp and fp must be 1-D arrays of the same non-zero length, "
+                         f"got shapes {xpv.shape} and {_shape(fp)}")
+    knots = np.mod(xpv, period)
+    order = np.argsort(knots, kind="stable")
+    knots = np.concatenate([knots[order][-1:] - period, knots[order], knots[order][:1] + period])
+    fp = fp[order]
+    fp = concatenate([fp[-1:], fp, fp[:1]])
+    return interp(x % period, knots, fp)
 
 
 def _interp_nan_free(x, xv, xpv, fp, i, slope):
