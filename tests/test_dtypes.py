@@ -98,3 +98,19 @@ def test_complex_values_raise_a_clear_type_error():
         tg.jacfwd(lambda x: x * np.array([1j, 1.0]))(np.ones(2))
     with pytest.raises(TypeError, match="complex"):
         tg.vjp(lambda x: tg.sum(x * np.array([1j, 1.0]) * np.array([-1j, 1.0])), np.ones(2))[1](1.0 + 0j)
+
+
+def test_float16_stays_float16_through_every_one_input_elementwise_op():
+    # SciPy's loops compute float16 in float64; tensorgrad gives the input's dtype back, as
+    # JAX and PyTorch do (values and gradients)
+    x = np.array([0.5, 0.25], np.float16)
+    checked = 0
+    with np.errstate(all="ignore"):
+        for name, op in sorted(tg.REGISTRY.items()):
+            fn = getattr(tg, name, None) or getattr(tg.nn, name, None)
+            if op.kind != "diagonal" or len(op.inputs) != 1 or op.param_names or fn is None:
+                continue
+            assert np.asarray(fn(x)).dtype == np.float16, name
+            assert tg.grad(lambda v: tg.sum(fn(v)))(x).dtype == np.float16, name
+            checked += 1
+    assert checked > 40

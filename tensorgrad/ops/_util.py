@@ -77,3 +77,15 @@ def lift_tangent(t, x, ndim: int):
         return t
     nb = len(ts) - len(xs)
     return np.reshape(t, ts[:nb] + (1,) * pad + ts[nb:])  # tg.reshape for a Tensor
+
+
+def in_float_of(fn, name=None):
+    """SciPy's function ``fn``, its result in the inputs' float dtype (float16 stays float16,
+    where SciPy's loops compute in float64; integers give float64); ``name`` names the
+    forward (default: ``fn``'s name)."""
+    def forward(*args):
+        out = fn(*args)
+        dt = np.result_type(*args)
+        return out.astype(dt, copy=False) if dt.kind == "f" and np.result_type(out) != dt else out
+    forward.__name__ = forward.__qualname__ = name or fn.__name__
+    return forward

@@ -24,6 +24,7 @@ from ..staging import call as staged_call
 from ..staging import is_staged
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, on_a_trace, shape_of
+from ._util import in_float_of
 from .elementwise import _mask, exp, tanh, where
 from .elementwise import astype as _astype
 from .reductions import _keep, _spread
@@ -32,7 +33,7 @@ from .shape import reshape, transpose
 
 
 # ---- activations (diagonal Jacobians) ------------------------------------------------
-sigmoid = elementwise("sigmoid", special.expit, d={"x": lambda out, x: out * (1 - out)},
+sigmoid = elementwise("sigmoid", in_float_of(special.expit), d={"x": lambda out, x: out * (1 - out)},
                       jax="jax.nn.sigmoid", symbol="diag(σ(x)(1 − σ(x)))", numpy="scipy.special.expit",
                       doc="logistic sigmoid 1/(1 + e⁻ˣ), without overflow")
 relu = elementwise("relu", lambda x: np.maximum(x, 0),
@@ -77,12 +78,15 @@ _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 
+_erfc = in_float_of(special.erfc)  # (float16 stays float16)
+
+
 def _gelu_forward(x, approximate):
     if approximate:
         return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
     # Φ(x) = erfc(−x/√2)/2: no cancellation in 1 + erf(x/√2) for x ≪ 0 (exact digits down to
     # the underflow of Φ, as jax.nn.gelu; 1 + erf loses every digit below x ≈ −8)
-    return 0.5 * x * special.erfc(-x * _SQRT_HALF)
+    return 0.5 * x * _erfc(-x * _SQRT_HALF)
 
 
 def _gelu_deriv(out, x, approximate):
@@ -95,11 +99,11 @@ def _gelu_deriv(out, x, approximate):
 
 # Φ as an op of its own for gelu's slope (Φ′ = φ written with ops: it differentiates again)
 _normal_cdf = elementwise(
-    "gelu_normal_cdf", special.ndtr, d={"x": lambda out, x: exp(-0.5 * x * x) * _INV_SQRT_2PI},
+    "gelu_normal_cdf", in_float_of(special.ndtr, "ndtr"), d={"x": lambda out, x: exp(-0.5 * x * x) * _INV_SQRT_2PI},
     public=False, numpy=(), jax="jax.scipy.special.ndtr", symbol="diag(φ(x))",
     doc="the standard normal CDF Φ (for gelu's derivative)")
 
-erf = elementwise("erf", special.erf, d={"x": lambda out, x: _TWO_OVER_SQRT_PI * exp(-x * x)},
+erf = elementwise("erf", in_float_of(special.erf), d={"x": lambda out, x: _TWO_OVER_SQRT_PI * exp(-x * x)},
                   jax="jax.scipy.special.erf", symbol="diag(2/√π · e^(−x²))", numpy="scipy.special.erf",
                   doc="the error function")
 

@@ -18,7 +18,7 @@ from scipy import special
 
 from ..registry import Example, elementwise
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete
+from ._util import concrete, in_float_of
 from .activations import sigmoid, softplus
 from .elementwise import _mask, abs, exp, expm1, sqrt, tanh, where
 
@@ -91,7 +91,8 @@ def _silu_d(out, x):
     return s * (1 + x * (1 - s))
 
 
-silu = _unary("silu", lambda x: x * special.expit(x), _silu_d, "diag(σ(x)(1 + x(1 − σ(x))))",
+_expit = in_float_of(special.expit)  # (float16 stays float16)
+silu = _unary("silu", lambda x: x * _expit(x), _silu_d, "diag(σ(x)(1 + x(1 − σ(x))))",
               "x·σ(x) (also called swish)", aliases=("swish",))
 
 

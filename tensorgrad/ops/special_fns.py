@@ -54,6 +54,7 @@ from scipy import special
 from ..registry import Example, elementwise, function, nondifferentiable
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of, may_any, on_a_trace, shape_of
+from ._util import in_float_of as _in_float_of
 from .elementwise import _slope, _steep, _times_steep
 from .elementwise import abs as _abs
 from .elementwise import cos, exp, log, log1p, nan_slope, sign, sin, where
@@ -73,11 +74,11 @@ def _unary(name, forward, deriv, symbol, doc, domain="real", **entry):
                        doc=doc, domain=domain, **entry)
 
 
-erfc = _unary("erfc", special.erfc, lambda out, x: -_TWO_OVER_SQRT_PI * exp(-(x * x)),
+erfc = _unary("erfc", _in_float_of(special.erfc), lambda out, x: -_TWO_OVER_SQRT_PI * exp(-(x * x)),
               "diag(−2/√π · e^(−x²))", "the complementary error function 1 − erf(x), accurate for large x")
-erfinv = _unary("erfinv", special.erfinv, lambda out, x: _SQRT_PI_OVER_2 * exp(out * out),
+erfinv = _unary("erfinv", _in_float_of(special.erfinv), lambda out, x: _SQRT_PI_OVER_2 * exp(out * out),
                 "diag(√π/2 · e^(erfinv(x)²))", "the inverse error function on (−1, 1)", domain="unit")
-ndtr = _unary("ndtr", special.ndtr, lambda out, x: _INV_SQRT_2PI * exp(-0.5 * (x * x)),
+ndtr = _unary("ndtr", _in_float_of(special.ndtr), lambda out, x: _INV_SQRT_2PI * exp(-0.5 * (x * x)),
               "diag(φ(x))", "the standard normal CDF Φ(x)")
 #: (2k − 1)!! for the asymptotic series Φ(x) ≈ φ(x)/|x| · Σ (−1)ᵏ (2k − 1)!!/x²ᵏ (x → −∞)
 _MILLS = [float(math.prod(range(1, 2 * k, 2))) for k in range(9)]
@@ -100,7 +101,7 @@ def _log_ndtr_d(out, x):
     return where(far, -xf / series, near)
 
 
-log_ndtr = _unary("log_ndtr", special.log_ndtr, _log_ndtr_d,
+log_ndtr = _unary("log_ndtr", _in_float_of(special.log_ndtr), _log_ndtr_d,
                   "diag(φ(x)/Φ(x))", "log Φ(x), accurate far into both tails")
 def _logit_rule(g, out, x):
     # 1/(x(1 − x)) is +inf at 0 and 1: computed without the division by zero, and a zero g
@@ -113,7 +114,7 @@ def _logit_rule(g, out, x):
     return _times_steep(g, 1 / (xs * (1 - xs)), steep, (out, x))
 
 
-logit = _unary("logit", special.logit, lambda out, x: 1 / (x * (1 - x)), "diag(1/(x(1 − x)))",
+logit = _unary("logit", _in_float_of(special.logit), lambda out, x: 1 / (x * (1 - x)), "diag(1/(x(1 − x)))",
                "log(x/(1 − x)), the inverse of expit", domain="open_unit",
                vjp={"x": _logit_rule}, jvp={"x": _logit_rule})
 
@@ -159,9 +160,9 @@ def polygamma(n: ArrayLike, x: ArrayLike) -> Array:
     return out if out is not None else np.zeros(np.broadcast_shapes(nv.shape, shape_of(concrete(x))))
 
 
-digamma = _unary("digamma", special.digamma, lambda out, x: polygamma(1, x), "diag(ψ′(x))",
+digamma = _unary("digamma", _in_float_of(special.digamma), lambda out, x: polygamma(1, x), "diag(ψ′(x))",
                  "ψ(x) = d/dx log Γ(x)", domain="positive", aliases=("psi",))
-gammaln = _unary("gammaln", special.gammaln, lambda out, x: digamma(x), "diag(ψ(x))",
+gammaln = _unary("gammaln", _in_float_of(special.gammaln), lambda out, x: digamma(x), "diag(ψ(x))",
                  "log |Γ(x)|", domain="positive")
 
 
@@ -227,17 +228,6 @@ xlog1py = elementwise(
 
 
 # ---- modified Bessel functions of the first kind ---------------------------------------
-def _in_float_of(fn, name=None):
-    """SciPy's function ``fn``, its result in the inputs' float dtype (float16 stays float16;
-    integers give float64); ``name`` names the forward (default: ``fn``'s name)."""
-    def forward(*args):
-        out = fn(*args)
-        dt = np.result_type(*args)
-        return out.astype(dt, copy=False) if dt.kind == "f" and np.result_type(out) != dt else out
-    forward.__name__ = forward.__qualname__ = name or fn.__name__
-    return forward
-
-
 #: i1(x)/x = Σₖ (x²/4)ᵏ / (2·k!·(k+1)!), the first terms of its Maclaurin series
 _I1_OVER_X = [1.0 / (2 * math.factorial(k) * math.factorial(k + 1) * 4 ** k) for k in range(5)]
 
