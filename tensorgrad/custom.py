@@ -32,7 +32,7 @@ from .registry import Op
 from .staging import is_staged
 from .tensor import Tensor, concrete, shape_of
 from .transforms import _zeros_like, jvp, vjp
-from .tree import _LEAF, _flatten_up_to, tree_flatten, tree_unflatten
+from .tree import _LEAF, _flatten_up_to, tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["custom_vjp", "custom_jvp", "ForwardModeError"]
 
@@ -296,8 +296,9 @@ class custom_jvp:
                 if rule is None or t is None:
                     continue
                 c = rule(t, out, *primals)
-                total = c if total is None else total + c
-            return out, (_zeros_like(out) if total is None else total)
+                # contributions are pytrees shaped like the output: add them leaf by leaf
+                total = c if total is None else tree_map(lambda a, b: a + b, total, c)
+            return out, (tree_map(_zeros_like, out) if total is None else total)
         self.jvp_rule = combined
 
     def __call__(self, *args, **kwargs):

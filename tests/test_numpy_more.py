@@ -368,3 +368,31 @@ def test_interp_with_a_period_as_numpy_and_jax():
         np.testing.assert_allclose(g, jg, rtol=1e-12)
     with pytest.raises(ValueError, match="left and right cannot be given with period"):
         tg.interp(x, xp, fp, left=0.0, period=360)
+
+
+def test_tuples_inside_an_index_and_more_numpy_keywords():
+    # a tuple inside an index is an index array, as a list (NumPy), in every transform
+    x = np.arange(24.0).reshape(2, 3, 4)
+    w = np.cos(np.arange(4.0)).reshape(2, 2)
+    f = lambda v: v[(0, 1), :, (1, 1)] * w[:, :1]  # noqa: E731
+    g = lambda v: v[[0, 1], :, [1, 1]] * w[:, :1]  # noqa: E731
+    np.testing.assert_array_equal(f(x), x[(0, 1), :, (1, 1)] * w[:, :1])
+    np.testing.assert_array_equal(tg.jacrev(f)(x), tg.jacrev(g)(x))
+    np.testing.assert_array_equal(tg.jacfwd(f)(x), tg.jacrev(g)(x))
+    np.testing.assert_array_equal(tg.tensor(x).at[:, (1, 9)].get(mode="fill", fill_value=-1.0),
+                                  tg.tensor(x).at[:, [1, 9]].get(mode="fill", fill_value=-1.0))
+    # cumulative sums and products in a requested small integer dtype
+    a = np.arange(1, 5, dtype=np.int8)
+    for fn, ref in [(tg.cumsum, np.cumsum), (tg.cumprod, np.cumprod), (tg.nancumsum, np.nancumsum)]:
+        for dt in (np.int16, np.int32, None):
+            assert fn(a, dtype=dt).dtype == ref(a, dtype=dt).dtype, (fn, dt)
+    # nanmax/nanmin/nanprod take initial= and where=, nanvar/nanstd where=, as NumPy's
+    y = np.array([[1.0, np.nan, 3.0], [np.nan, np.nan, 2.0]])
+    m = np.array([[True, True, False], [True, True, True]])
+    for fn, ref in [(tg.nanmax, np.nanmax), (tg.nanmin, np.nanmin), (tg.nanprod, np.nanprod)]:
+        np.testing.assert_array_equal(fn(y, axis=1, initial=2.5, where=m),
+                                      ref(y, axis=1, initial=2.5, where=m))
+    for fn, ref in [(tg.nanvar, np.nanvar), (tg.nanstd, np.nanstd)]:
+        np.testing.assert_allclose(fn(y, axis=1, where=m), ref(y, axis=1, where=m))
+    gm = tg.grad(lambda v: tg.sum(tg.nanmax(v, axis=1, initial=0.0, where=m)))(y)
+    np.testing.assert_array_equal(gm, [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])

@@ -269,3 +269,21 @@ def test_custom_jvp_values_come_from_the_rule_and_integer_outputs_stay_exact():
     (_, aux), _ = tg.value_and_grad(lambda x: tg.checkpoint(lambda v: (tg.sum(v), big))(x),
                                     has_aux=True)(np.ones(2))
     assert aux == big                                                        # not rounded to 2**60
+
+
+def test_defjvps_adds_pytree_contributions_leaf_by_leaf():
+    x = np.array([0.3, 1.2])
+
+    @tg.custom_jvp
+    def h(x, y):
+        return (x * y, tg.sin(x))
+    h.defjvps(lambda tx, ans, x, y: (tx * y, tg.cos(x) * tx),
+              lambda ty, ans, x, y: (x * ty, 0.0 * x))
+
+    @tg.custom_jvp
+    def k(x, y):
+        return {"a": x * y}
+    k.defjvps(lambda tx, ans, x, y: {"a": tx * y}, lambda ty, ans, x, y: {"a": x * ty})
+    t = tg.jvp(lambda v: h(v, 2.0 * v)[0] + h(v, v)[1], (x,), (np.ones(2),))[1]
+    np.testing.assert_allclose(t, 4 * x + np.cos(x), rtol=1e-14)
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(k(v, 2.0 * v)["a"]))(x), 4 * x, rtol=1e-14)

@@ -38,12 +38,18 @@ from .reductions import std as _std
 from .reductions import std_from_var
 from .reductions import sum as _sum
 from .reductions import var as _var
+from .discrete import isnan as _isnan
 from .scans import nanmean as _nanmean
 from .scans import nansum as _nansum
 from .scans import sort as _sort
 from .shape import reshape as _reshape
 from .arrange import flip
 from .shape import expand_dims, transpose
+from .statistics import nanmax as _nanmax
+from .statistics import nanmin as _nanmin
+from .statistics import nanprod as _nanprod
+from .statistics import nanstd as _nanstd
+from .statistics import nanvar as _nanvar
 
 _select = where  # the op (these functions' own parameter is called where)
 _NO = np._NoValue  # NumPy's "not given" marker, which NumPy itself passes on
@@ -228,6 +234,85 @@ def reshape(a: ArrayLike, /, shape=None, order: str = "C", *, newshape=None, cop
     return transpose(_reshape(transpose(a), shape[::-1]))
 
 
+def _integer(a) -> bool:
+    return np.dtype(dtype_of(concrete(a) if hasattr(a, "shape") else np.asarray(a))).kind in "biu"
+
+
+def _nan_extremum(name, plain, nan_reduce, reduce, combine, fill, a, axis, out, keepdims,
+                  initial, where):
+    if out is None and not _given(initial) and not _given(where):
+        return nan_reduce(a, axis=axis, keepdims=_kd(keepdims))
+    if _integer(a):  # no NaN in integers: NumPy's nan-function is the plain one
+        return plain(a, axis=axis, out=out, keepdims=keepdims, initial=initial, where=where)
+    a, mask = _prepare(name, a, None, out, where)
+    if mask is not None and not _given(initial):
+        raise ValueError(f"tg.{name} / numpy.{name}(..., where=...): the reduction has no identity, so "
+                         f"give initial= as well (as NumPy requires)")
+    if not _given(initial):
+        return nan_reduce(a, axis=axis, keepdims=_kd(keepdims))
+    # NaN and masked-out entries take no part: the result is initial combined with the rest
+    # (an all-NaN slice reduces to initial alone, as NumPy's fmax.reduce)
+    skip = _isnan(a) if mask is None else _isnan(a) | ~mask
+    return _extremum(name, reduce, combine, fill, _select(skip, fill, a), axis, None, keepdims,
+                     initial, None)
+
+
+def nanmax(a: ArrayLike, axis: Axis = None, out=None, keepdims: bool = False, initial=None,
+           where=None) -> Array:
+    """The largest entry that is not NaN, with NumPy's ``initial`` and ``where`` (which needs
+    ``initial``); NaN for an all-NaN slice without ``initial``."""
+    return _nan_extremum("nanmax", max, _nanmax, _max, maximum, -np.inf, a, axis, out, keepdims,
+                         initial, where)
+
+
+def nanmin(a: ArrayLike, axis: Axis = None, out=None, keepdims: bool = False, initial=None,
+           where=None) -> Array:
+    """The smallest entry that is not NaN, with NumPy's ``initial`` and ``where`` (which needs
+    ``initial``); NaN for an all-NaN slice without ``initial``."""
+    return _nan_extremum("nanmin", min, _nanmin, _min, minimum, np.inf, a, axis, out, keepdims,
+                         initial, where)
+
+
+def nanprod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = False,
+            initial=None, where=None) -> Array:
+    """The product of the entries that are not NaN (and in the ``where`` mask), times
+    ``initial``; NaN and masked-out entries count as 1 and get a zero gradient."""
+    if out is None and not _given(initial) and not _given(where):
+        return _nanprod(a, axis=axis, dtype=dtype, keepdims=_kd(keepdims))
+    if dtype is None and _integer(a):
+        return prod(a, axis=axis, out=out, keepdims=keepdims, initial=initial, where=where)
+    a, mask = _prepare("nanprod", a, dtype, out, where)
+    p = _nanprod(a if mask is None else _select(mask, a, 1), axis=axis, keepdims=_kd(keepdims))
+    return _as_requested(p * initial if _given(initial) else p, dtype)
+
+
+def _nan_moment(name, reduce, a, axis, dtype, out, ddof, keepdims, where, mean, correction):
+    if _given(mean):
+        raise NotImplementedError(f"{name}(..., mean=...) is not supported on Tensors")
+    if _given(correction):
+        if ddof != 0:
+            raise ValueError(f"{name}: ddof and correction can't be provided simultaneously.")
+        ddof = correction
+    a, mask = _prepare(name, a, dtype, out, where)
+    if mask is not None:  # masked-out entries count as NaN: left out, zero gradient
+        a = _select(mask, a, np.nan)
+    return reduce(a, axis=axis, ddof=ddof, keepdims=_kd(keepdims))
+
+
+def nanvar(a: ArrayLike, axis: Axis = None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,
+           where=None, mean=None, correction=None) -> Array:
+    """Variance of the entries that are not NaN (and in the ``where`` mask), with ``ddof`` or
+    ``correction`` delta degrees of freedom."""
+    return _nan_moment("nanvar", _nanvar, a, axis, dtype, out, ddof, keepdims, where, mean, correction)
+
+
+def nanstd(a: ArrayLike, axis: Axis = None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,
+           where=None, mean=None, correction=None) -> Array:
+    """Standard deviation of the entries that are not NaN (and in the ``where`` mask), as
+    :func:`nanvar`."""
+    return _nan_moment("nanstd", _nanstd, a, axis, dtype, out, ddof, keepdims, where, mean, correction)
+
+
 def _truth(name, reduce, identity, a, axis, out, keepdims, where):
     a, mask = _prepare(name, a, None, out, where)
     return reduce(a if mask is None else _select(mask, a, identity), axis=axis, keepdims=_kd(keepdims))
@@ -288,8 +373,8 @@ def argsort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=
 
 
 # the public functions of these names (tg.sum, ...) and the NumPy paths they serve
-_ADAPTED = (sum, prod, mean, var, std, max, min, nansum, nanmean, all, any, argmax, argmin,
-            sort, argsort)
+_ADAPTED = (sum, prod, mean, var, std, max, min, nansum, nanmean, nanmax, nanmin, nanprod, nanvar,
+            nanstd, all, any, argmax, argmin, sort, argsort)
 for _fn in _ADAPTED:
     _fn.__module__ = "tensorgrad"
     _fn.numpy_signature_of = _fn  # the public function itself (tg.<name>)

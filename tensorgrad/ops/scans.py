@@ -43,6 +43,22 @@ def _flat_axis(x, axis, name):
     return x, negative_axis(axis, len(shape_of(concrete(x))), name)
 
 
+_ACCUMULATORS: dict = {}
+
+
+def _in_accumulator(a, scan, dtype):
+    """``a`` in ``dtype``, or (None) in the dtype NumPy's ``scan`` accumulates it in (small
+    integers and booleans: the platform integer); unchanged if it is in it already. The op
+    then runs in its input's dtype, so an explicit ``dtype=int32`` stays int32, as NumPy's."""
+    have = dtype_of(concrete(a))
+    if dtype is None:
+        key = (scan, have)
+        dtype = _ACCUMULATORS.get(key)
+        if dtype is None:
+            dtype = _ACCUMULATORS[key] = scan(np.zeros(1, dtype=have)).dtype
+    return a if have == np.dtype(dtype) else astype(a, dtype)
+
+
 def _flip(g, axis):
     return getitem(g, (Ellipsis, slice(None, None, -1)) + (slice(None),) * (-axis - 1))
 
@@ -50,8 +66,7 @@ def _flip(g, axis):
 # ---- cumsum (linear) --------------------------------------------------------------------
 def _cumsum_signature(a: ArrayLike, axis: int | None = None, dtype=None):
     """Running sums along ``axis`` (None: of the flattened array). Jacobian: triangular ones."""
-    if dtype is not None:
-        a = astype(a, dtype)
+    a = _in_accumulator(a, np.cumsum, dtype)
     x, ax = _flat_axis(a, axis, "cumsum")
     return (x,), (ax,)
 
@@ -62,7 +77,7 @@ def _cumsum_transpose(g, out, x, axis):
 
 
 cumsum = linear(
-    "cumsum", lambda x, axis: np.cumsum(x, axis=axis), transpose=_cumsum_transpose,
+    "cumsum", lambda x, axis: np.cumsum(x, axis=axis, dtype=x.dtype), transpose=_cumsum_transpose,
     signature=_cumsum_signature, params=("axis",), methods=("cumsum",),
     jacobian=lambda i, args, out, params: RunningSum(np.shape(out), params[0]),
     jax=lambda jnp, x, axis=None: jnp.cumsum(x, axis=axis), symbol="L (lower-triangular ones)",
@@ -103,14 +118,13 @@ def _cumprod_jvp(t, out, x, axis):
 
 def _cumprod_signature(a: ArrayLike, axis: int | None = None, dtype=None):
     """Running products along ``axis`` (None: of the flattened array); exact where entries are 0."""
-    if dtype is not None:
-        a = astype(a, dtype)
+    a = _in_accumulator(a, np.cumprod, dtype)
     x, ax = _flat_axis(a, axis, "cumprod")
     return (x,), (ax,)
 
 
 cumprod = general(
-    "cumprod", lambda x, axis: np.cumprod(x, axis=axis), vjp={"x": _cumprod_vjp},
+    "cumprod", lambda x, axis: np.cumprod(x, axis=axis, dtype=x.dtype), vjp={"x": _cumprod_vjp},
     jvp={"x": _cumprod_jvp}, signature=_cumprod_signature, params=("axis",), methods=("cumprod",),
     jax=lambda jnp, x, axis=None: jnp.cumprod(x, axis=axis), symbol="∂out_i/∂x_j = ∏_{k≤i, k≠j} x_k",
     doc="running products along an axis", domain="nonzero",

@@ -316,7 +316,7 @@ def _normalize_index(index, xs):
     for i in index:
         if isinstance(i, Tensor):
             i = concrete(i)
-        if isinstance(i, list):
+        if isinstance(i, (list, tuple)):  # a sequence inside the index: an index array (NumPy)
             i = np.asarray(i)
             if i.size == 0 and i.dtype.kind == "f":  # x[[]]: an empty integer index, as NumPy
                 i = i.astype(np.intp)

@@ -80,7 +80,7 @@ def nancumsum(a: ArrayLike, axis: int | None = None, dtype=None) -> Array:
     if _integral(a, dtype):
         return cumsum(a, axis=axis)
     a = _real("nancumsum", _float(a) if dtype is None else astype(a, dtype))
-    return cumsum(where(_nan_mask(a), 0, a), axis=axis)
+    return cumsum(where(_nan_mask(a), 0, a), axis=axis, dtype=dtype)
 
 
 @function
@@ -89,7 +89,7 @@ def nancumprod(a: ArrayLike, axis: int | None = None, dtype=None) -> Array:
     if _integral(a, dtype):
         return cumprod(a, axis=axis)
     a = _real("nancumprod", _float(a) if dtype is None else astype(a, dtype))
-    return cumprod(where(_nan_mask(a), 1, a), axis=axis)
+    return cumprod(where(_nan_mask(a), 1, a), axis=axis, dtype=dtype)
 
 
 def _nan_extremum(name, reduce, fill, a, axis, keepdims):
@@ -360,7 +360,6 @@ def _diag_of(c):
 
 # ---- NumPy 2's cumulative_sum / cumulative_prod -----------------------------------------------
 def _cumulative(name, scan, x, axis, dtype, include_initial, initial):
-    x = x if dtype is None else astype(x, dtype)
     nd = len(shape_of(concrete(x)))
     if axis is None:
         if nd > 1:
@@ -369,7 +368,7 @@ def _cumulative(name, scan, x, axis, dtype, include_initial, initial):
         axis = 0
     if nd == 0:
         raise ValueError(f"{name}: the input must have at least one dimension")
-    out = scan(x, axis=axis)
+    out = scan(x, axis=axis, dtype=dtype)  # the scan accumulates in dtype, as NumPy's
     if include_initial:
         ax = negative_axes(axis, nd, name)[0] + nd
         widths = [(0, 0)] * nd

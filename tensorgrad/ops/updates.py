@@ -187,7 +187,7 @@ def _bounded(table: np.ndarray, index, mode: str, wrap: bool):
     out of bounds: clamped ("clip"), or −1 ("drop", "fill": each indexed axis gets one more
     slot holding −1, where out-of-bounds indices point)."""
     index = list(index) if isinstance(index, tuple) else [index]
-    index = [np.asarray(i) if isinstance(i, list) else i for i in index]
+    index = [np.asarray(i) if isinstance(i, (list, tuple)) else i for i in index]
     used = sum(0 if i is None or i is Ellipsis or isinstance(i, (bool, np.bool_)) else
                (i.ndim if isinstance(i, np.ndarray) and i.dtype == bool else 1) for i in index)
     if any(i is Ellipsis for i in index):
