@@ -31,9 +31,9 @@ from .jit import ConcretizationError, jit
 from .jit_aot import disable_jit
 from .transform_parts import FLOAT0 as float0  # JAX's dtype of integer inputs' gradients
 from .batching import vmap
-from .api_extras import (ShapeDtypeStruct, block_until_ready, closure_convert, custom_gradient,
-                         device_get, device_put, eval_shape, linear_transpose, pure_callback,
-                         remat)
+from .api_extras import (ShapeDtypeStruct, block_until_ready, checkpoint_name, checkpoint_policies,
+                         closure_convert, custom_gradient, device_get, device_put, eval_shape,
+                         linear_transpose, pure_callback, remat)
 from . import lax
 from . import jacobians, linalg
 from .blocks import BlockJacobian
@@ -60,4 +60,5 @@ __all__ = [
     "to_jax", "elimination", "eliminate", "linearized_graph", "special",
     "ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient", "pure_callback",
     "closure_convert", "block_until_ready", "device_put", "device_get", "remat",
+    "checkpoint_policies", "checkpoint_name",
 ]

@@ -23,7 +23,7 @@ from .tree import tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient",
            "pure_callback", "closure_convert", "block_until_ready", "device_put", "device_get",
-           "remat"]
+           "remat", "checkpoint_policies", "checkpoint_name"]
 
 
 class ShapeDtypeStruct:
@@ -416,3 +416,54 @@ def _to_numpy(v):
     if hasattr(v, "__array__"):
         return np.asarray(v)
     return v
+
+
+# ---- JAX's remat policies ---------------------------------------------------------------------
+def _policy(saves: bool, name: str) -> Callable:
+    def policy(*args, **params) -> bool:
+        return saves
+    policy.__name__ = policy.__qualname__ = name
+    return policy
+
+
+def _names_policy(name: str) -> Callable:
+    def make(*names, **kwargs) -> Callable:
+        return _policy(False, name)
+    make.__name__ = make.__qualname__ = name
+    return make
+
+
+class _CheckpointPolicies:
+    """``jax.checkpoint_policies``: the names of JAX's rematerialization policies, so that
+    code passing one to ``tg.remat(..., policy=...)`` runs. tensorgrad's remat recomputes
+    everything inside the function whatever the policy says (JAX's ``nothing_saveable``), so
+    every policy gives the same values and derivatives; only memory and time could differ."""
+
+    everything_saveable = staticmethod(_policy(True, "everything_saveable"))
+    nothing_saveable = staticmethod(_policy(False, "nothing_saveable"))
+    dots_saveable = checkpoint_dots = staticmethod(_policy(False, "dots_saveable"))
+    dots_with_no_batch_dims_saveable = checkpoint_dots_with_no_batch_dims = staticmethod(
+        _policy(False, "dots_with_no_batch_dims_saveable"))
+    save_only_these_names = staticmethod(_names_policy("save_only_these_names"))
+    save_anything_except_these_names = staticmethod(_names_policy("save_anything_except_these_names"))
+    save_any_names_but_these = staticmethod(_names_policy("save_any_names_but_these"))
+    save_and_offload_only_these_names = staticmethod(_names_policy("save_and_offload_only_these_names"))
+    offload_dot_with_no_batch_dims = staticmethod(_names_policy("offload_dot_with_no_batch_dims"))
+
+    @staticmethod
+    def save_from_both_policies(policy_1: Callable, policy_2: Callable) -> Callable:
+        def both(*args, **params) -> bool:
+            return bool(policy_1(*args, **params) or policy_2(*args, **params))
+        return both
+
+
+#: ``jax.checkpoint_policies`` (see :class:`_CheckpointPolicies`)
+checkpoint_policies = _CheckpointPolicies()
+
+
+def checkpoint_name(x, name: str):
+    """``jax.ad_checkpoint.checkpoint_name``: ``x`` itself, named for a remat policy (the
+    names change nothing in tensorgrad, whose remat saves no intermediate value)."""
+    if not isinstance(name, str):
+        raise TypeError(f"checkpoint_name: name must be a string, got {type(name).__name__}")
+    return x

@@ -283,3 +283,23 @@ def test_remat_takes_integer_and_boolean_arguments_as_constants():
     np.testing.assert_allclose(got, [0.0, 2 * x[1], 2 * x[2]], rtol=1e-14)
     with pytest.raises(TypeError, match=r"remat: static_argnums=\(3,\) is out of range"):
         tg.remat(lambda v: v, static_argnums=(3,))(x)
+
+
+def test_jax_checkpoint_policies_and_names_run_with_the_same_numbers():
+    # JAX code naming a policy or a checkpoint name runs; remat recomputes whatever it says
+    rng = np.random.default_rng(4)
+    x, W = rng.normal(size=3), rng.normal(size=(3, 3))
+    jp = jax.checkpoint_policies
+    names = [n for n in dir(jp) if not n.startswith("_")]
+    assert set(names) <= set(dir(tg.checkpoint_policies))
+    want = tg.grad(lambda a: tg.sum(_layer(a, W) ** 2))(x)
+    P = tg.checkpoint_policies
+    for policy in (P.nothing_saveable, P.everything_saveable, P.dots_with_no_batch_dims_saveable,
+                   P.save_only_these_names("h"), P.save_from_both_policies(P.dots_saveable,
+                                                                          P.nothing_saveable)):
+        def f(a):
+            return tg.checkpoint_name(_layer(a, W), "h")
+        g = tg.grad(lambda a: tg.sum(tg.remat(f, policy=policy)(a) ** 2))(x)
+        np.testing.assert_array_equal(g, want)
+    with pytest.raises(TypeError, match="name must be a string"):
+        tg.checkpoint_name(x, 3)
