@@ -19,7 +19,7 @@ from .ops import *  # noqa: F401,F403
 from .ops.names import *  # noqa: F401,F403  (shape, ndim, r_, finfo, tril_indices, dtype names, ...)
 from .ops.creation import (pi, e, inf, nan, newaxis, float16, float32, float64,  # noqa: F401
                            int8, int16, int32, int64, uint8, bool_)
-from .imperative import enable_grad, no_grad, set_grad_enabled, tensor
+from .imperative import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
 from .debug import debug_nans, is_debugging_nans
 from .custom import custom_jvp, custom_vjp
 from .transforms import (grad, hessian, hvp, jacfwd, jacrev, jvp,

@@ -10,18 +10,18 @@ from __future__ import annotations
 import functools
 import inspect
 import operator
+import threading
 from typing import Any
 
 import numpy as np
 
 from .guards import check_all_intact
-from .recording import (IMPERATIVE, imperative_paused, leaf_node, pause_imperative, restore_no_grad,
-                        resume_imperative, suspend_no_grad)
+from .recording import IMPERATIVE, imperative_paused, leaf_node, no_grad_depth, set_no_grad_depth
 from .staging import is_staged
 from .sweep import backward_pass
 from .tensor import Tensor, concrete, traced_level
 
-__all__ = ["tensor", "backward", "no_grad"]
+__all__ = ["tensor", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype=None) -> Tensor:
@@ -125,8 +125,17 @@ def _is_leaf_prop(self: Tensor) -> bool:
 
 def requires_grad_(self: Tensor, requires_grad: bool = True) -> Tensor:
     """Make this tensor a leaf that requires grad (or, with False, a leaf that does not), in
-    place, as PyTorch's ``requires_grad_``; only for leaves."""
+    place, as PyTorch's ``requires_grad_``; only for leaves (on a recorded result,
+    ``requires_grad_(True)`` does nothing, as in PyTorch). A value traced by a transform
+    refuses (as in ``torch.func``): changing its trace would silently drop its derivative."""
+    if self._trace is not None and self._trace is not IMPERATIVE:
+        raise TypeError(
+            "requires_grad_(): this tensor is traced by a transform (grad, vjp, jvp, jacrev, "
+            "jacfwd, ...); changing whether it requires grad would silently lose its derivative. "
+            "Use tg.stop_gradient(x) (or x.detach()) for a constant, or the value itself")
     if not _is_leaf_prop(self):
+        if requires_grad:
+            return self  # it requires grad already (as PyTorch: a no-op)
         raise RuntimeError("requires_grad_(): only leaves can change requires_grad; this tensor "
                            "is the recorded result of an op (use detach() for a constant copy)")
     if bool(requires_grad) == bool(self.requires_grad):
@@ -152,7 +161,19 @@ def retain_grad(self: Tensor) -> None:
         "or tg.vjp through the part of the model after it")
 
 
+def _set_requires_grad(self: Tensor, requires_grad: bool) -> None:
+    """``t.requires_grad = True`` / ``False``, PyTorch's attribute form of ``requires_grad_``
+    (only leaves; a recorded result refuses, as in PyTorch)."""
+    if not _is_leaf_prop(self) and self._trace is IMPERATIVE:
+        raise RuntimeError("t.requires_grad = ...: only leaves can change requires_grad; this "
+                           "tensor is the recorded result of an op (use detach() for a constant "
+                           "copy)")
+    requires_grad_(self, requires_grad)
+
+
 Tensor.is_leaf = property(_is_leaf_prop)
+Tensor.requires_grad = property(Tensor.requires_grad.fget, _set_requires_grad,
+                                doc=Tensor.requires_grad.__doc__)
 Tensor.requires_grad_ = requires_grad_
 Tensor.retain_grad = retain_grad
 
@@ -163,13 +184,29 @@ def _is_leaf(t: Tensor) -> bool:
 
 def _deepcopy(self: Tensor, memo) -> Tensor:
     """A leaf of the imperative tape copies into a new leaf (its own value and ``.grad``), as
-    in PyTorch, so a copied model trains on its own; any other Tensor as ``Tensor.__deepcopy__``."""
+    in PyTorch, so a copied model trains on its own; a recorded result as :func:`_copy`; any
+    other Tensor as ``Tensor.__deepcopy__``."""
     if _is_leaf(self):
         out = tensor(concrete(self), requires_grad=True)
         if self.grad is not None:
             out.grad = np.array(self.grad)
         return out
+    if self._trace is IMPERATIVE:
+        return _copy(self)
     return _plain_deepcopy(self, memo)
+
+
+def _copy(self: Tensor) -> Tensor:
+    """Tensors of the imperative tape take in-place updates (``t += 1``; a leaf inside
+    ``tg.no_grad()``), so ``copy.copy`` must not hand back the same object: a leaf copies
+    into a new leaf (as ``copy.deepcopy``), a recorded result into a new Tensor on the same
+    place of the tape (the gradient still flows through it). Any other Tensor as
+    ``Tensor.__copy__``."""
+    if _is_leaf(self):
+        return _deepcopy(self, {})
+    if self._trace is IMPERATIVE:
+        return Tensor(self._value, IMPERATIVE, self._node)
+    return _plain_copy(self)
 
 
 def _reduce(self: Tensor):
@@ -180,8 +217,9 @@ def _reduce(self: Tensor):
     return _plain_reduce(self)
 
 
-_plain_deepcopy, _plain_reduce = Tensor.__deepcopy__, Tensor.__reduce__
+_plain_deepcopy, _plain_reduce, _plain_copy = Tensor.__deepcopy__, Tensor.__reduce__, Tensor.__copy__
 Tensor.__deepcopy__ = _deepcopy
+Tensor.__copy__ = _copy
 Tensor.__reduce__ = _reduce
 
 
@@ -231,9 +269,16 @@ def _in_place(symbol: str, op):
             self._value = a
             return self
         if type(result) is not Tensor or result._trace is not IMPERATIVE:
-            # inside no_grad, as PyTorch: a new value, the tape unchanged (the update itself
-            # is not differentiated)
-            self._value = np.asarray(concrete(result)).astype(self.dtype, copy=False)
+            value = np.asarray(concrete(result)).astype(self.dtype, copy=False)
+            if imperative_paused():
+                # inside no_grad, as PyTorch: a new value, the tape unchanged (the update
+                # itself is not differentiated)
+                self._value = value
+                return self
+            # while recording, the op has no derivative (``t //= v``, ...): the new value is
+            # a constant, as ``t // v`` is. Keeping t's old place on the tape would
+            # differentiate the value from before the update (a silently wrong gradient).
+            self._value, self._trace, self._node = value, None, None
             return self
         if result.dtype != self.dtype:
             result = result.astype(self.dtype)
@@ -250,6 +295,30 @@ for _sym, _name, _op in (("+", "add", operator.add), ("-", "sub", operator.sub),
     setattr(Tensor, f"__i{_name}__", _in_place(_sym, _op))
 
 
+def _set_data(self: Tensor, value) -> None:
+    """``t.data = v``, as PyTorch's: ``t`` takes the value ``v`` (a copy, in ``t``'s dtype and
+    shape) in place, without recording, so every name bound to ``t`` sees it (a leaf stays the
+    same leaf with its ``.grad``; a recorded result keeps its place on the tape, as an
+    in-place update inside ``tg.no_grad()``). ``t.data`` itself is a read-only view: write
+    ``p.data = p.data - lr * p.grad``, or ``with tg.no_grad(): p -= lr * p.grad``."""
+    if traced_level(self) > 0:
+        raise TypeError("t.data = ...: t is traced by a transform (grad, vjp, jacrev, ...), whose "
+                        "values are immutable; build the new value instead (t2 = ...)")
+    if traced_level(value) > 0:
+        raise TypeError("t.data = v: v is traced by a transform; a tensor's data can only take "
+                        "a concrete value (the gradient through v would be silently lost)")
+    a = np.array(concrete(value), dtype=self.dtype, copy=True)
+    if a.shape != tuple(self.shape):
+        raise ValueError(f"t.data = v: v has shape {a.shape}, t has shape {tuple(self.shape)}; "
+                         "the new data must keep t's shape")
+    if self._trace is IMPERATIVE:
+        a.flags.writeable = False
+    self._value = a
+
+
+Tensor.data = property(Tensor.data.fget, _set_data, doc=Tensor.data.__doc__)
+
+
 def _traced_inside(x) -> bool:
     if type(x) is Tensor:
         return traced_level(x) > 0
@@ -262,15 +331,35 @@ def _concrete_nested(x):
     return [_concrete_nested(e) if isinstance(e, (list, tuple)) else concrete(e) for e in x]
 
 
+class _Stacks(threading.local):
+    """The grad modes a context manager found on entry, one stack per thread (one object may
+    be entered in several threads at once, and re-entered while it is open)."""
+
+    def __init__(self):
+        self.items = []
+
+    def push(self, depth: int) -> None:
+        self.items.append(depth)
+
+    def pop(self) -> int:
+        return self.items.pop()
+
+
 class _NoGrad:
-    """What ``no_grad()`` returns: a context manager, and a decorator (``@tg.no_grad()``)."""
+    """What ``no_grad()`` returns: a context manager, and a decorator (``@tg.no_grad()``).
+    On exit it restores the grad mode it found, as PyTorch's."""
+
+    def __init__(self):
+        self._prev = _Stacks()
 
     def __enter__(self):
-        pause_imperative()
+        depth = no_grad_depth()
+        self._prev.push(depth)
+        set_no_grad_depth(depth + 1)
         return self
 
     def __exit__(self, *exc):
-        resume_imperative()
+        set_no_grad_depth(self._prev.pop())
         return False
 
     def __call__(self, fun):
@@ -325,16 +414,26 @@ def _no_grad_generator(fun):
     return without_recording
 
 
+def is_grad_enabled() -> bool:
+    """Whether imperative tensors record in this thread (``torch.is_grad_enabled``)."""
+    return not imperative_paused()
+
+
 class enable_grad:
     """Record again inside ``tg.no_grad()`` (as ``torch.enable_grad``): a context manager,
-    and a decorator. It applies to the calling thread only."""
+    and a decorator. It applies to the calling thread only; on exit the grad mode it
+    found is restored."""
+
+    def __init__(self):
+        self._prev = _Stacks()
 
     def __enter__(self):
-        self._depth = suspend_no_grad()
+        self._prev.push(no_grad_depth())
+        set_no_grad_depth(0)
         return self
 
     def __exit__(self, *exc):
-        restore_no_grad(self._depth)
+        set_no_grad_depth(self._prev.pop())
         return False
 
     def __call__(self, fun):
@@ -348,17 +447,29 @@ class enable_grad:
 class set_grad_enabled:
     """``tg.set_grad_enabled(mode)``, as ``torch.set_grad_enabled``: imperative tensors record
     when ``mode`` is true, not when it is false. Called on its own it switches this thread
-    until it is switched back; used with ``with`` it lasts for the block."""
+    until it is switched back (or until an enclosing ``no_grad``/``enable_grad``/
+    ``set_grad_enabled`` block ends, which restores the mode it found); used with ``with`` it
+    lasts for the block; as a decorator (``@tg.set_grad_enabled(False)``) for each call."""
 
     def __init__(self, mode: bool):
         self.mode = bool(mode)
-        self._undo = enable_grad() if self.mode else _NoGrad()
-        self._undo.__enter__()   # (takes effect at once, as PyTorch's)
+        self._prev = no_grad_depth()
+        depth = self._prev
+        set_no_grad_depth((depth or 1) if not self.mode else 0)   # (takes effect at once)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        self._undo.__exit__(*exc)
+        set_no_grad_depth(self._prev)
         return False
 
+    def __call__(self, fun):
+        set_no_grad_depth(self._prev)  # as PyTorch: decorating does not switch the mode
+        mode = self.mode
+
+        @functools.wraps(fun)
+        def switched(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fun(*args, **kwargs)
+        return switched

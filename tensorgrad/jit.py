@@ -40,8 +40,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import debug
-from .staging import (JIT_OPTIONS, ConcretizationError, PlanCache, Program, Ref, Staged,
-                      check_static_spec)
+from .staging import (JIT_OPTIONS, ClosedOver, ConcretizationError, PlanCache, Program, Ref,
+                      Staged, check_static_spec)
 from .jit_aot import _OFF, Lowered, Plan
 from .tensor import Tensor, concrete
 from .tree import _CUSTOM as _CUSTOM_NODES
@@ -122,8 +122,9 @@ class Jitted:
         if plan is None:
             try:
                 plan = self._plans[key] = self._trace(args, kwargs)
-            except _ClosedOverTracer:  # it reads a value an enclosing transform traces:
-                return self.fun(*args, **kwargs)  # run it as written, under that transform
+            except ClosedOver:  # it reads a value an enclosing transform traces, or a
+                # tensor of the imperative tape: run it as written (under that transform)
+                return self.fun(*args, **kwargs)
         return plan.fn(*leaves)
 
     def lower(self, *args, **kwargs) -> Lowered:
@@ -425,7 +426,7 @@ def _plan_reuse(steps, outputs: set, program: Program) -> dict:
     return reuse
 
 
-class _ClosedOverTracer(TypeError):
+class _ClosedOverTracer(ClosedOver):
     """The jitted function closes over a value of an enclosing transform (as in
     ``tg.grad(lambda x: tg.jit(lambda y: x * y)(2.0))``): it runs eagerly instead."""
 

@@ -27,7 +27,8 @@ from .tensor import Tensor, dtype_of, shape_of
 
 __all__ = ["bind", "call_forward", "ReverseTrace", "ForwardTrace", "Node", "leaf_node",
            "new_reverse_trace", "new_forward_trace", "close_trace", "IMPERATIVE", "OpError",
-           "pause_imperative", "resume_imperative", "imperative_paused", "pack", "use_stack",
+           "pause_imperative", "resume_imperative", "imperative_paused", "no_grad_depth",
+           "set_no_grad_depth", "pack", "use_stack",
            "unary_function", "binary_function", "OP_ERRORS"]
 
 
@@ -138,6 +139,24 @@ def restore_no_grad(depth: int) -> None:
             with _paused_lock:
                 _paused[0] += 1
         _state.no_grad += depth
+
+
+def no_grad_depth() -> int:
+    """This thread's ``no_grad`` depth (0: recording), to hand back to :func:`set_no_grad_depth`."""
+    return _state.no_grad
+
+
+def set_no_grad_depth(depth: int) -> None:
+    """Set this thread's ``no_grad`` depth (0: recording), keeping the count of paused
+    threads right. Grad-mode context managers restore the depth they found on exit, as
+    PyTorch's restore the previous mode: a ``set_grad_enabled(...)`` called on its own
+    inside a block lasts until that block ends."""
+    depth = max(int(depth), 0)
+    old = _state.no_grad
+    if (old > 0) != (depth > 0):
+        with _paused_lock:
+            _paused[0] += 1 if depth > 0 else -1
+    _state.no_grad = depth
 
 
 def imperative_paused() -> bool:
@@ -503,6 +522,13 @@ def _untraced(op, args: tuple, params: tuple):
     vals = []
     for a in args:
         if type(a) is Tensor:
+            if a._trace is IMPERATIVE and staging.active and staging.tracing_here():
+                # a jit trace reads an imperative tensor (a closure: tensors among the
+                # arguments never reach a trace) while recording is paused (no_grad) or
+                # through an op without a derivative: baking its value into the plan would
+                # replay stale values after an in-place update, and drop its gradient
+                raise staging.ClosedOver("jit: the function reads a tensor of the imperative "
+                                         "tape (a closure), so it runs as written")
             wrapped = True
             a = a._value
             if type(a) is Tensor:

@@ -74,6 +74,18 @@ def _concretization(what: str, v: "Staged") -> ConcretizationError:
 #: engine's hot path. Which program a value belongs to is carried by the value.
 active = 0
 _lock = threading.Lock()
+_here = threading.local()  # depth of the programs this thread is recording
+
+
+def tracing_here() -> bool:
+    """Whether this thread is recording a jit program (``active`` counts every thread)."""
+    return getattr(_here, "depth", 0) > 0
+
+
+class ClosedOver(TypeError):
+    """Raised while a jit trace records: the function reads a value that must not be baked
+    into the plan (a tensor of the imperative tape, or a value an enclosing transform
+    traces); ``tg.jit`` runs the function as written instead."""
 
 
 class Ref:
@@ -144,11 +156,13 @@ class Program:
         global active
         with _lock:
             active += 1
+        _here.depth = getattr(_here, "depth", 0) + 1
         return self
 
     def __exit__(self, *exc) -> None:
         global active
         self.open = False
+        _here.depth -= 1
         with _lock:
             active -= 1
 

@@ -4,6 +4,9 @@ in-place update while recording; a recorded result takes the new value and its p
 tape, so every name bound to it sees the update. Values traced by a transform stay immutable
 (JAX): ``x += 1`` rebinds the name. The expected numbers are PyTorch's (worked out by hand
 here: PyTorch is a benchmark extra, not a test dependency)."""
+import copy
+import threading
+
 import numpy as np
 import pytest
 
@@ -204,3 +207,61 @@ def test_enable_grad_and_set_grad_enabled_as_pytorch():
         return t * 2.0
     with tg.no_grad():
         assert doubled(x).requires_grad
+
+
+def test_pytorch_idioms_from_its_autograd_tests():
+    # h //= v while recording: h becomes a constant (as h // v), never the old h's gradient
+    t = tg.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    h = t * 3.0
+    h //= 2.0
+    (h * t).sum().backward()
+    np.testing.assert_array_equal(t.grad, np.floor(3 * np.array([0.5, -1.0, 2.0]) / 2))
+    # copies of a tensor that takes in-place updates are other objects
+    p = tg.tensor(np.ones(2), requires_grad=True)
+    copies = [p.copy(), tg.copy(p), np.copy(p), tg.array(p), copy.copy(p), copy.deepcopy(p)]
+    with tg.no_grad():
+        p -= 0.5
+    for c in copies:
+        np.testing.assert_array_equal(np.asarray(c.detach() if isinstance(c, tg.Tensor) else c), [1.0, 1.0])
+    # grad modes restore what they found, as PyTorch's
+    with tg.no_grad():
+        tg.set_grad_enabled(True)
+        assert tg.is_grad_enabled()
+    assert tg.is_grad_enabled()
+    with tg.no_grad():
+        assert not (tg.tensor([1.0], requires_grad=True) * 2).requires_grad
+    with tg.no_grad():
+        with tg.enable_grad():
+            tg.set_grad_enabled(False)
+        assert not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()
+
+    @tg.set_grad_enabled(False)
+    def evaluate(v):
+        return (v * 2).requires_grad
+    assert tg.is_grad_enabled() and evaluate(tg.tensor([1.0], requires_grad=True)) is False
+    assert tg.is_grad_enabled()
+    # one no_grad object entered in two threads at once
+    ctx, seen, gate = tg.no_grad(), [], threading.Barrier(2)
+
+    def worker():
+        with ctx:
+            gate.wait()
+            seen.append(tg.is_grad_enabled())
+        seen.append(tg.is_grad_enabled())
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(seen) == [False, False, True, True]
+    # requires_grad_ on a value a transform traces is refused, not silently obeyed
+    with pytest.raises((RuntimeError, TypeError, ValueError)):
+        tg.grad(lambda x: (x.requires_grad_(False) * x).sum())(np.array([1.0, 2.0]))
+    # PyTorch's attribute idioms
+    q = tg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (q * q).sum().backward()
+    q.data = q.data - 0.25 * q.grad
+    np.testing.assert_array_equal(q.detach().numpy(), [0.5, 1.0])
+    q.requires_grad = False
+    assert not q.requires_grad and not (q * 2).requires_grad

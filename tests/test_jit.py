@@ -486,3 +486,19 @@ def test_calls_traced_under_errstate_replay_under_it():
     assert "errstate" not in plan  # only settings changed inside the function are replayed
     g = tg.jit(lambda fp: tg.grad(lambda p: tg.sum(tg.interp(x, xp, p)))(fp))
     np.testing.assert_allclose(g(np.array([1.0, 2.0, 5.0])), [1.5, 2.0, 1.5])
+
+
+def test_a_closure_over_an_imperative_parameter_never_bakes_it_in():
+    # first call inside no_grad (an evaluation pass): the plan must not keep W's value
+    X = np.arange(6.0).reshape(2, 3)
+    W = tg.tensor(np.ones((3, 2)), requires_grad=True)
+    model = tg.jit(lambda x: tg.tanh(x @ W * 0.1))
+    with tg.no_grad():
+        model(X)
+        W -= 0.5
+        np.testing.assert_allclose(model(X), np.tanh(X @ W.numpy() * 0.1), rtol=1e-15)
+    out = model(X)
+    assert isinstance(out, tg.Tensor) and out.requires_grad
+    out.sum().backward()
+    np.testing.assert_allclose(W.grad, tg.grad(lambda w: tg.sum(tg.tanh(X @ w * 0.1)))(W.numpy()),
+                               rtol=1e-14)

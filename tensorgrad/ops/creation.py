@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..recording import holds_traced, pack
+from ..recording import IMPERATIVE, holds_traced, pack
 from ..registry import function
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
@@ -116,6 +116,9 @@ def array(object, dtype=None, *, copy: bool = True, order: str = "K", subok: boo
     if not _holds_traced(object):
         return np.array(object, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
     out = object if any_traced(object) else pack(object, "array")
+    if copy and out is object and type(out) is Tensor and out._trace is IMPERATIVE:
+        # an imperative tensor takes in-place updates (t += v): a copy is another object
+        out = reshape(out, shape_of(concrete(out)))
     if dtype is not None and dtype_of(concrete(out)) != np.dtype(dtype):
         out = astype(out, dtype)
     s = shape_of(concrete(out))

@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from ..recording import IMPERATIVE
 from ..registry import Example, elementwise, function
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
@@ -305,8 +306,13 @@ def imag(x: ArrayLike) -> Array:
 
 @function(methods=("copy",))
 def copy(a: ArrayLike, order: str = "K", subok: bool = False) -> Array:
-    """A copy of ``a``: a Tensor is immutable, so it is returned as it is; arrays are copied."""
-    return a if isinstance(a, Tensor) else np.copy(a, order=order)
+    """A copy of ``a``: arrays are copied; a Tensor of the imperative tape (which takes in-place
+    updates) gives a new recorded Tensor; any other Tensor is immutable and is returned as it is."""
+    if isinstance(a, Tensor):
+        # ``t += v`` (or an optimizer step inside no_grad) changes an imperative tensor object
+        # in place: its copy must be another object, recorded (gradient flows) as an identity
+        return a.reshape(a.shape) if a._trace is IMPERATIVE else a
+    return np.copy(a, order=order)
 
 
 __all__ = ["arcsin", "arccos", "arcsinh", "arccosh", "arctanh", "arctan2", "hypot", "log2", "log10",
