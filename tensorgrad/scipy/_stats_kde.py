@@ -170,8 +170,9 @@ class gaussian_kde:
         else:
             factor = bw_method
         self.factor = factor
-        data_cov = reshape(cov(self.dataset, rowvar=True, bias=False, aweights=self.weights),
-                           (self.d, self.d))
+        dt = _dtype(self.dataset)  # (np.cov alone would compute float32 data in float64)
+        data_cov = reshape(cov(self.dataset, rowvar=True, bias=False, aweights=self.weights,
+                               dtype=dt if dt.kind == "f" else None), (self.d, self.d))
         self.covariance = data_cov * factor ** 2
         try:
             self.inv_cov = _la.inv(self.covariance)
