@@ -396,3 +396,31 @@ def test_tuples_inside_an_index_and_more_numpy_keywords():
         np.testing.assert_allclose(fn(y, axis=1, where=m), ref(y, axis=1, where=m))
     gm = tg.grad(lambda v: tg.sum(tg.nanmax(v, axis=1, initial=0.0, where=m)))(y)
     np.testing.assert_array_equal(gm, [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+
+
+def test_vecdot_and_dtypes_from_jax_op_records():
+    # vecdot: the vector axis of EACH input, equal lengths (NumPy's gufunc (n),(n)->())
+    a, b = np.arange(9.0).reshape(3, 3), np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(tg.vecdot(a, b, axis=0), np.vecdot(a, b, axis=0))
+    np.testing.assert_array_equal(tg.linalg.vecdot(a, b, axis=0), np.linalg.vecdot(a, b, axis=0))
+    g = tg.grad(lambda m: tg.sum(tg.vecdot(m, b, axis=0) * np.array([1.0, -2.0, 0.5])))(a)
+    jg = jax.grad(lambda m: jnp.sum(jnp.vecdot(m, b, axis=0) * np.array([1.0, -2.0, 0.5])))(a)
+    np.testing.assert_allclose(g, jg, rtol=1e-14)
+    for s1, s2 in [((3, 1), (1, 4)), ((4,), (1,))]:
+        with pytest.raises(ValueError, match="vecdot"):
+            tg.vecdot(np.ones(s1), np.ones(s2))
+    # NaN-aware reductions cast after replacing NaN; integer where= keeps the dtype
+    x = np.array([1.5, np.nan, 2.5, -1.0])
+    assert tg.nansum(x, dtype=np.int32) == np.nansum(x, dtype=np.int32)
+    assert tg.nansum(x, dtype=np.int32).dtype == np.int32
+    big = np.array([2 ** 62 + 1, 3], dtype=np.int64)
+    m = np.array([True, False])
+    r = tg.max(big, where=m, initial=0)
+    assert r == np.max(big, where=m, initial=0) and r.dtype == np.int64
+    # dtypes NumPy gives
+    assert tg.average(np.ones(3, np.float32), weights=np.ones(3, np.int8)).dtype == np.float32
+    assert tg.ldexp(np.ones(2, np.int8), np.ones(2, np.int8)).dtype == np.ldexp(
+        np.ones(2, np.int8), np.ones(2, np.int8)).dtype
+    assert tg.vander(np.ones(2, np.float32), 3).dtype == np.vander(np.ones(2, np.float32), 3).dtype
+    assert tg.inner(np.ones(2, np.int8), 3).dtype == np.inner(np.ones(2, np.int8), 3).dtype
+    assert tg.polyval(np.array([True, True]), True).dtype == np.polyval(np.array([True, True]), True).dtype

@@ -59,10 +59,18 @@ def _given(v) -> bool:
     return v is not _NO and v is not None
 
 
-def _prepare(name, a, dtype, out, where):
+def _prepare(name, a, dtype, out, where, nan_fill=None):
     if out is not None:
         raise TypeError(f"{name}(..., out=...) is not supported on Tensors; use the returned value")
     if dtype is not None:
+        if nan_fill is not None:  # NumPy's _replace_nan comes first: a NaN never meets an int cast
+            a = a if hasattr(a, "shape") else np.asarray(a)
+            if np.issubdtype(dtype_of(a), np.inexact):
+                if np.dtype(dtype).kind not in "fc" and nan_fill is np.nan:
+                    raise TypeError(f"{name}: If a is inexact, then dtype must be inexact "
+                                    f"(got dtype={np.dtype(dtype)})")
+                if nan_fill is not np.nan:
+                    a = _select(_isnan(a), nan_fill, a)
         a = astype(a, dtype)
     if not _given(where) or where is True:
         return a, None
@@ -169,19 +177,33 @@ def std(a: ArrayLike, axis: Axis = None, dtype=None, out=None, ddof=0, keepdims:
     return _std(a, axis=axis, ddof=ddof, keepdims=_kd(keepdims)) if v is None else std_from_var(v)
 
 
+def _fill_in(fill, dt):
+    """The ±inf ``fill`` as a value of ``dt``: its lowest / highest value for integers and
+    bool (a float fill would turn the reduction, and its result, into float64)."""
+    dt = np.dtype(dt)
+    if dt.kind == "b":
+        return np.bool_(fill > 0)
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        return dt.type(info.max if fill > 0 else info.min)
+    return fill
+
+
 def _extremum(name, reduce, combine, fill, a, axis, out, keepdims, initial, where):
     a, mask = _prepare(name, a, None, out, where)
+    dt = dtype_of(concrete(a))
     if mask is not None:
         if not _given(initial):
             raise ValueError(f"tg.{name} / numpy.{name}(..., where=...): the reduction has no identity, so "
                              f"give initial= as well (as NumPy requires)")
-        a = _select(mask, a, fill)
+        a = _select(mask, a, _fill_in(fill, dt))
     if _given(initial) and 0 in shape_of(concrete(a)):
         # empty slices reduce to initial alone (NumPy), and an empty input has no gradient
-        shape, dt = shape_of(concrete(a)), dtype_of(concrete(a))
+        shape = shape_of(concrete(a))
         return getattr(np, name)(np.zeros(shape, dt), axis=axis, keepdims=_kd(keepdims), initial=initial)
     r = reduce(a, axis=axis, keepdims=_kd(keepdims))
-    return combine(r, initial) if _given(initial) else r
+    # NumPy casts initial to the input's dtype: the result keeps it (bool stays bool)
+    return _in_integer_dtype(combine(r, initial), dt) if _given(initial) else r
 
 
 def max(a: ArrayLike, axis: Axis = None, out=None, keepdims: bool = False, initial=None,  # noqa: A001
@@ -202,7 +224,7 @@ def nansum(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool
            initial=None, where=None) -> Array:
     """Sum treating NaN as 0 (NaN entries: zero gradient), with NumPy's ``initial`` and
     ``where``."""
-    a, mask = _prepare("nansum", a, dtype, out, where)
+    a, mask = _prepare("nansum", a, dtype, out, where, nan_fill=0)
     s = _nansum(a if mask is None else _select(mask, a, 0), axis=axis, keepdims=_kd(keepdims))
     return _as_requested(s + initial if _given(initial) else s, dtype)
 
@@ -210,7 +232,7 @@ def nansum(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool
 def nanmean(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = False, *,
             where=None) -> Array:
     """Mean of the entries that are not NaN (and in the ``where`` mask)."""
-    a, mask = _prepare("nanmean", a, dtype, out, where)
+    a, mask = _prepare("nanmean", a, dtype, out, where, nan_fill=np.nan)
     if mask is None:
         return _nanmean(a, axis=axis, keepdims=_kd(keepdims))
     mask = mask & ~np.isnan(concrete(a))
@@ -281,7 +303,7 @@ def nanprod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: boo
         return _nanprod(a, axis=axis, dtype=dtype, keepdims=_kd(keepdims))
     if dtype is None and _integer(a):
         return prod(a, axis=axis, out=out, keepdims=keepdims, initial=initial, where=where)
-    a, mask = _prepare("nanprod", a, dtype, out, where)
+    a, mask = _prepare("nanprod", a, dtype, out, where, nan_fill=1)
     p = _nanprod(a if mask is None else _select(mask, a, 1), axis=axis, keepdims=_kd(keepdims))
     return _as_requested(p * initial if _given(initial) else p, dtype)
 
@@ -293,7 +315,7 @@ def _nan_moment(name, reduce, a, axis, dtype, out, ddof, keepdims, where, mean, 
         if ddof != 0:
             raise ValueError(f"{name}: ddof and correction can't be provided simultaneously.")
         ddof = correction
-    a, mask = _prepare(name, a, dtype, out, where)
+    a, mask = _prepare(name, a, dtype, out, where, nan_fill=np.nan)
     if mask is not None:  # masked-out entries count as NaN: left out, zero gradient
         a = _select(mask, a, np.nan)
     return reduce(a, axis=axis, ddof=ddof, keepdims=_kd(keepdims))

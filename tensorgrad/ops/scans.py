@@ -215,11 +215,20 @@ def _wsum(x, w, axes):
     return _sum(broadcast_to(w, shape_of(x)), axis=axes, keepdims=True)
 
 
+def _average_dtype(x_dtype, w_dtype):
+    """NumPy's result dtype for a weighted average: result_type(a, weights), and at least
+    float64 when ``a`` is integer or bool (int8 weights keep a float32 ``a`` in float32)."""
+    if np.dtype(x_dtype).kind in "biu":
+        return np.result_type(x_dtype, w_dtype, np.float64)
+    return np.result_type(x_dtype, w_dtype)
+
+
 def _average_forward(x, w, axes, keepdims):
-    ws = np.sum(np.broadcast_to(w, x.shape), axis=axes, keepdims=True)
+    rt = _average_dtype(x.dtype, np.asarray(w).dtype)
+    ws = np.sum(np.broadcast_to(w, x.shape), axis=axes, keepdims=True, dtype=rt)
     if np.any(ws == 0):
         raise ZeroDivisionError("average: the weights sum to zero along the averaged axes")
-    out = np.sum(x * w, axis=axes, keepdims=True) / ws
+    out = np.sum(np.multiply(x, w, dtype=rt), axis=axes, keepdims=True) / ws
     return out if keepdims else np.squeeze(out, axis=axes)
 
 
@@ -286,7 +295,8 @@ def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None,
     w = weights
     if shape_of(concrete(w)) != xs:
         w = reshape(w, shape_of(concrete(w)) + (1,) * (-axes[0] - 1))
-    return avg, _sum(broadcast_to(w, xs), axis=axes, keepdims=keepdims)
+    rt = _average_dtype(dtype_of(concrete(a)), dtype_of(concrete(w)))
+    return avg, astype(_sum(broadcast_to(w, xs), axis=axes, keepdims=keepdims), rt)
 
 
 # ---- nansum, nanmean --------------------------------------------------------------------------

@@ -298,6 +298,10 @@ def kron(a: ArrayLike, b: ArrayLike) -> Array:
 @function
 def inner(a: ArrayLike, b: ArrayLike) -> Array:
     """Sum of products over the last axes (a product when either is 0-d)."""
+    # NumPy converts both with asarray first: a Python scalar is a 0-d int64/float64 array
+    # there, not a weak scalar (np.inner(int8_array, 2) is int64, as np.dot)
+    a = a if hasattr(a, "shape") else np.asarray(a)
+    b = b if hasattr(b, "shape") else np.asarray(b)
     sa, sb = _shape(a), _shape(b)
     if not sa or not sb:
         return a * b

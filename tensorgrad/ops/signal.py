@@ -100,7 +100,7 @@ def polyval(p: ArrayLike, x: ArrayLike) -> Array:
     if len(_shape(p)) != 1:
         raise ValueError(f"polyval: p must be a 1-D array of coefficients, got shape {_shape(p)}")
     x = _as_array(x)
-    y = x * 0
+    y = astype(x * 0, dtype_of(x))  # NumPy's zeros_like(x): a bool x stays bool (x * 0 is int)
     for i in range(_shape(p)[0]):
         y = y * x + p[i]
     return y
@@ -113,8 +113,8 @@ def vander(x: ArrayLike, N: int | None = None, increasing: bool = False) -> Arra
     if len(_shape(x)) != 1:  # an empty x is fine: a (0, N) matrix, as NumPy
         raise ValueError(f"vander: x must be a 1-D array, got shape {_shape(x)}")
     dt = dtype_of(concrete(x))
-    if dt.kind in "biu":  # NumPy's dtype, promote_types(x.dtype, int): no int8 or uint8 overflow
-        x = astype(x, np.promote_types(dt, np.int_))
+    if np.promote_types(dt, np.int_) != dt:  # NumPy's dtype, promote_types(x.dtype, int): no
+        x = astype(x, np.promote_types(dt, np.int_))  # int8 overflow; float16/32 -> float64
     n = _shape(x)[0] if N is None else N
     if not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"vander: N must be a non-negative int, got {N!r}")
@@ -363,12 +363,16 @@ def ldexp(x1: ArrayLike, x2: ArrayLike) -> Array:
     """``x1 · 2**x2`` for integer exponents ``x2`` (no gradient in them; they may be traced)."""
     x1 = _as_array(x1)
     if not np.issubdtype(dtype_of(x1), np.floating):
-        x1 = astype(x1, np.float64)
+        # NumPy's loop: the smallest float that holds x1 exactly (bool/int8/uint8 -> float16,
+        # int16/uint16 -> float32, wider -> float64)
+        x1 = astype(x1, np.promote_types(dtype_of(x1), np.float16))
     if isinstance(x2, Tensor) or is_staged(x2):
-        if not np.issubdtype(dtype_of(x2), np.integer):
+        if not np.issubdtype(dtype_of(x2), np.integer) and dtype_of(x2) != np.bool_:
             raise TypeError(f"ldexp: the exponents x2 must be integers, got dtype {dtype_of(x2)}")
         return x1 * exp2(astype(x2, dtype_of(x1)))  # 2 to an integer power: exact
     e = np.asarray(x2)
+    if e.dtype == np.bool_:  # NumPy casts bool exponents safely to int
+        e = e.astype(np.int_)
     if not np.issubdtype(e.dtype, np.integer):
         raise TypeError(f"ldexp: the exponents x2 must be integers, got dtype {e.dtype}")
     return x1 * np.ldexp(np.ones((), dtype=dtype_of(x1)), e)
@@ -439,5 +443,17 @@ def matrix_transpose(x: ArrayLike, /) -> Array:
 @function
 def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
     """The dot product of vectors along ``axis`` (NumPy 2's ``vecdot``; inputs broadcast)."""
-    return _same_int(_sum(x1 * x2, axis=axis), x1, x2)
+    # NumPy's gufunc (n),(n)->(): ``axis`` names the vector axis of EACH input (before the
+    # other axes broadcast), and the two vector lengths must be equal (no broadcasting).
+    s1, s2 = _shape(x1), _shape(x2)
+    if not s1 or not s2:
+        raise ValueError(f"vecdot: both inputs must have at least one dimension, "
+                         f"got shapes {s1} and {s2}")
+    a1, a2 = negative_axis(axis, len(s1), "vecdot"), negative_axis(axis, len(s2), "vecdot")
+    if s1[a1] != s2[a2]:
+        raise ValueError(f"vecdot: the vectors along axis {axis} differ in length: "
+                         f"shapes {s1} and {s2}")
+    y1 = moveaxis(x1, a1, -1) if a1 != -1 else x1
+    y2 = moveaxis(x2, a2, -1) if a2 != -1 else x2
+    return _same_int(_sum(y1 * y2, axis=-1), x1, x2)
 

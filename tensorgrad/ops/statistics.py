@@ -21,7 +21,7 @@ from ..registry import Example, function, nondifferentiable
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..staging import check, is_staged, may_any
 from ._util import concrete, dtype_of, negative_axes, shape_of
-from .elementwise import astype, sqrt, where
+from .elementwise import _in_integer_dtype, astype, sqrt, where
 from .reductions import max as _max
 from .reductions import min as _min
 from .reductions import prod, std_from_var, sum as _sum
@@ -65,13 +65,22 @@ def _integral(a, dtype) -> bool:
     return dtype is None and np.dtype(dtype_of(a if hasattr(a, "shape") else np.asarray(a))).kind in "biu"
 
 
+def _nan_filled(name: str, a, dtype, fill):
+    """NumPy's order: NaN entries replaced by ``fill`` first, then the cast to ``dtype``
+    (a NaN cast to an integer dtype would be garbage, and warn)."""
+    a = _real(name, a if hasattr(a, "shape") else np.asarray(a))
+    if np.issubdtype(dtype_of(a), np.inexact):
+        a = where(_nan_mask(a), fill, a)
+    return _float(a) if dtype is None else astype(a, dtype)
+
+
 @function
 def nanprod(a: ArrayLike, axis: Axis = None, dtype=None, keepdims: bool = False) -> Array:
     """The product of the entries that are not NaN (NaN entries count as 1, zero gradient)."""
     if _integral(a, dtype):
         return prod(a, axis=axis, keepdims=keepdims)
-    a = _real("nanprod", _float(a) if dtype is None else astype(a, dtype))
-    return prod(where(_nan_mask(a), 1, a), axis=axis, keepdims=keepdims)
+    p = prod(_nan_filled("nanprod", a, dtype, 1), axis=axis, keepdims=keepdims)
+    return p if dtype is None else _in_integer_dtype(p, dtype)  # prod widens small ints
 
 
 @function
@@ -79,8 +88,7 @@ def nancumsum(a: ArrayLike, axis: int | None = None, dtype=None) -> Array:
     """Cumulative sum with NaN entries counted as 0 (zero gradient at NaN entries)."""
     if _integral(a, dtype):
         return cumsum(a, axis=axis)
-    a = _real("nancumsum", _float(a) if dtype is None else astype(a, dtype))
-    return cumsum(where(_nan_mask(a), 0, a), axis=axis, dtype=dtype)
+    return cumsum(_nan_filled("nancumsum", a, dtype, 0), axis=axis, dtype=dtype)
 
 
 @function
@@ -88,8 +96,7 @@ def nancumprod(a: ArrayLike, axis: int | None = None, dtype=None) -> Array:
     """Cumulative product with NaN entries counted as 1 (zero gradient at NaN entries)."""
     if _integral(a, dtype):
         return cumprod(a, axis=axis)
-    a = _real("nancumprod", _float(a) if dtype is None else astype(a, dtype))
-    return cumprod(where(_nan_mask(a), 1, a), axis=axis, dtype=dtype)
+    return cumprod(_nan_filled("nancumprod", a, dtype, 1), axis=axis, dtype=dtype)
 
 
 def _nan_extremum(name, reduce, fill, a, axis, keepdims):
