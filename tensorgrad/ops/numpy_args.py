@@ -145,13 +145,19 @@ def mean(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool =
                                     _count(mask, axis, _kd(keepdims))), dtype)
 
 
-def _moment(name, a, axis, dtype, out, ddof, keepdims, where, mean, correction):
+def _ddof(name, ddof, mean, correction):
+    """NumPy's ``ddof`` or its array-API spelling ``correction`` (not both); no ``mean=``."""
     if _given(mean):
         raise NotImplementedError(f"{name}(..., mean=...) is not supported on Tensors")
     if _given(correction):
         if ddof != 0:
             raise ValueError(f"{name}: ddof and correction can't be provided simultaneously.")
-        ddof = correction
+        return correction
+    return ddof
+
+
+def _moment(name, a, axis, dtype, out, ddof, keepdims, where, mean, correction):
+    ddof = _ddof(name, ddof, mean, correction)
     a, mask = _prepare(name, a, dtype, out, where)
     if mask is None:
         return None, a, ddof
@@ -309,12 +315,7 @@ def nanprod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: boo
 
 
 def _nan_moment(name, reduce, a, axis, dtype, out, ddof, keepdims, where, mean, correction):
-    if _given(mean):
-        raise NotImplementedError(f"{name}(..., mean=...) is not supported on Tensors")
-    if _given(correction):
-        if ddof != 0:
-            raise ValueError(f"{name}: ddof and correction can't be provided simultaneously.")
-        ddof = correction
+    ddof = _ddof(name, ddof, mean, correction)
     a, mask = _prepare(name, a, dtype, out, where, nan_fill=np.nan)
     if mask is not None:  # masked-out entries count as NaN: left out, zero gradient
         a = _select(mask, a, np.nan)
