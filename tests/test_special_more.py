@@ -16,6 +16,7 @@ import math
 import jax
 import jax.numpy as jnp
 import jax.scipy.special as jss
+import mpmath
 import numpy as np
 import pytest
 import scipy.special as sp
@@ -562,3 +563,19 @@ def test_log_ndtr_derivatives_far_in_the_left_tail():
     np.testing.assert_allclose(d1[:3], -big / (1 - 1 / big ** 2 + 3 / big ** 4 - 15 / big ** 6), rtol=1e-12)
     np.testing.assert_allclose(d2, [-0.9999999999, -0.9999999900000006, -0.9999979592086626,
                                     -0.9984151585296072], rtol=1e-12)
+
+
+def test_integer_arguments_and_underflow_from_jax_scipy_tables():
+    # polygamma of integers: SciPy's float64 values, not truncated to integers
+    x = np.array([5, 3, 2, 1])
+    np.testing.assert_allclose(tg.scipy.special.polygamma(1, x), sp.polygamma(1, x), rtol=1e-14)
+    np.testing.assert_allclose(tg.scipy.special.polygamma(np.array([1, 2, 3, 5]), x),
+                               sp.polygamma(np.array([1, 2, 3, 5]), x), rtol=1e-14)
+    # expn with an array of orders, broadcast against x; the x-slope is −E_(n−1)
+    n, z = np.array([[0], [1], [3]]), np.array([0.5, 2.0])
+    np.testing.assert_allclose(tg.scipy.special.expn(n, z), sp.expn(n, z), rtol=1e-13)
+    g = tg.grad(lambda v: tg.sum(tg.scipy.special.expn(np.array([1, 3]), v)))(np.array([0.5, 2.0]))
+    np.testing.assert_allclose(g, -sp.expn(np.array([0, 2]), np.array([0.5, 2.0])), rtol=1e-12)
+    # k1's slope where K₂ underflows (x near 700): −K₀ − K₁/x
+    want = float(mpmath.diff(lambda t: mpmath.besselk(1, t), 700))
+    np.testing.assert_allclose(tg.grad(tg.scipy.special.k1)(700.0), want, rtol=1e-10)

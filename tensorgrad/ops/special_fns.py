@@ -121,7 +121,9 @@ logit = _unary("logit", _in_float_of(special.logit), lambda out, x: 1 / (x * (1 
 
 # ---- the gamma family ------------------------------------------------------------------
 def _polygamma_forward(x, n):
-    return special.polygamma(n, x).astype(np.result_type(x), copy=False)
+    out = special.polygamma(n, x)
+    dt = np.result_type(x)  # a float input keeps its dtype; integers give float64, as SciPy
+    return out.astype(dt, copy=False) if dt.kind == "f" else out
 
 
 def _jax_polygamma(jnp, x, n):

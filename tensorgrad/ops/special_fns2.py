@@ -419,13 +419,31 @@ def _jax_expn(jnp, x, n):
     return jss.expn(n, x)
 
 
-expn = elementwise(
+_expn = elementwise(
     "expn", _in_float_of(lambda x, n: special.expn(n, x), "expn"), d={"x": _slope(_expn_parts)},
     vjp={"x": _steep(_expn_parts)}, jvp={"x": _steep(_expn_parts)}, signature=_expn_signature,
     params=("n",), call=lambda x, n: expn(n, x), jax=_jax_expn, numpy="scipy.special.expn",
     domain="positive", second_order=False,  # JAX 0.10 cannot differentiate its expn twice
     symbol="diag(−E_(n−1)(x))", doc="the generalized exponential integral E_n(x)",
     examples=[Example(((2, 3),), {"n": 1}), Example(((3,),), {"n": 3})])
+
+
+@function
+def expn(n: ArrayLike, x: ArrayLike) -> Array:
+    """E_n(x) = ∫₁^∞ e^(−xt)/tⁿ dt; ``n`` a non-negative integer or an array of them (a
+    constant: no gradient), broadcast against ``x`` as in SciPy and JAX."""
+    if isinstance(n, (int, np.integer)):
+        return _expn(n, x)
+    nv = np.asarray(concrete(n))
+    if nv.ndim == 0:
+        return _expn(nv.item(), x)
+    if nv.size and (nv.dtype.kind not in "iuf" or np.any(nv != np.floor(nv)) or np.any(nv < 0)):
+        raise ValueError(f"expn: n must hold non-negative integers, got {nv!r}")
+    out = None
+    for k in np.unique(nv):  # one op per order present, each where n has that order
+        term = where(nv == k, _expn(int(k), x), 0.0)
+        out = term if out is None else out + term
+    return out if out is not None else np.zeros(np.broadcast_shapes(nv.shape, np.shape(concrete(x))))
 
 
 _SPENCE_AT_1 = [-1.0 / (k + 1) * (-1) ** k for k in range(8)]  # log(1 + w)/(−w) = Σ cₖ wᵏ

@@ -336,8 +336,10 @@ y1 = _unary("y1", _fixed(_second_kind_parts(lambda v, x: 0.5 * (y0(x) - yn(2, x)
 k0 = _unary("k0", _fixed(_second_kind_parts(lambda v, x: -k1(x), _NEG_INF)),
             lambda jnp, x: _ref_kv(jnp, 0, x), "diag(−K₁(x)), −inf at 0",
             "the modified Bessel function of the second kind of order 0, K₀(x) (x > 0)")
-k1 = _unary("k1", _fixed(_second_kind_parts(lambda v, x: -0.5 * (k0(x) + kv(2, x)), _NEG_INF)),
-            lambda jnp, x: _ref_kv(jnp, 1, x), "diag(−(K₀(x) + K₂(x))/2), −inf at 0",
+# K₁′ = −K₀ − K₁/x (the recurrence): SciPy's kv(2, x) underflows to 0 for x ≳ 690, where
+# k0 and k1 are still normal numbers, so −(K₀ + K₂)/2 would halve the slope there
+k1 = _unary("k1", _fixed(_second_kind_parts(lambda v, x: -k0(x) - k1(x) / x, _NEG_INF)),
+            lambda jnp, x: _ref_kv(jnp, 1, x), "diag(−K₀(x) − K₁(x)/x), −inf at 0",
             "the modified Bessel function of the second kind of order 1, K₁(x) (x > 0)")
 k0e = _unary("k0e", _fixed(_second_kind_parts(
                  lambda v, x: _large_z_slope("k", 0.0, x, lambda y, o: k0e(y) - k1e(y)), _NEG_INF)),
