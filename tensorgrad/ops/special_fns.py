@@ -148,16 +148,23 @@ _polygamma = elementwise(
 def polygamma(n: ArrayLike, x: ArrayLike) -> Array:
     """ψ⁽ⁿ⁾(x), the n-th derivative of digamma; ``n`` a non-negative integer or an array of
     them (a constant: no gradient), broadcast against ``x`` as in SciPy and JAX."""
+    return by_integer_order("polygamma", _polygamma, n, x)
+
+
+def by_integer_order(name: str, op, n, x):
+    """``op(n, x)`` for an op whose order ``n`` is a parameter (a non-negative integer): an
+    array of orders (a constant, no gradient) runs the op once per order present, each where
+    ``n`` has that order, broadcast against ``x`` as in SciPy and JAX."""
     if isinstance(n, (int, np.integer)):
-        return _polygamma(n, x)
+        return op(n, x)
     nv = np.asarray(concrete(n))
     if nv.ndim == 0:
-        return _polygamma(nv.item(), x)
+        return op(nv.item(), x)
     if nv.size and (nv.dtype.kind not in "iuf" or np.any(nv != np.floor(nv)) or np.any(nv < 0)):
-        raise ValueError(f"polygamma: n must hold non-negative integers, got {nv!r}")
+        raise ValueError(f"{name}: n must hold non-negative integers, got {nv!r}")
     out = None
-    for k in np.unique(nv):  # one op per order present, each where n has that order
-        term = where(nv == k, _polygamma(int(k), x), 0.0)
+    for k in np.unique(nv):
+        term = where(nv == k, op(int(k), x), 0.0)
         out = term if out is None else out + term
     return out if out is not None else np.zeros(np.broadcast_shapes(nv.shape, shape_of(concrete(x))))
 

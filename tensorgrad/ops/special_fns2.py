@@ -65,7 +65,7 @@ from .elementwise import _slope, _steep, cos, exp, expm1, log, log1p, sin, where
 from .elementwise_more import sinc
 from .reductions import sum as _sum
 from .shape import concatenate, expand_dims
-from .special_fns import _fill, _guarded, _in_float_of, betaln, digamma, gammaln
+from .special_fns import _fill, _guarded, _in_float_of, betaln, by_integer_order, digamma, gammaln
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -432,19 +432,7 @@ _expn = elementwise(
 def expn(n: ArrayLike, x: ArrayLike) -> Array:
     """E_n(x) = ∫₁^∞ e^(−xt)/tⁿ dt; ``n`` a non-negative integer or an array of them (a
     constant: no gradient), broadcast against ``x`` as in SciPy and JAX."""
-    if isinstance(n, (int, np.integer)):
-        return _expn(n, x)
-    nv = np.asarray(concrete(n))
-    if nv.ndim == 0:
-        return _expn(nv.item(), x)
-    if nv.size and (nv.dtype.kind not in "iuf" or np.any(nv != np.floor(nv)) or np.any(nv < 0)):
-        raise ValueError(f"expn: n must hold non-negative integers, got {nv!r}")
-    out = None
-    for k in np.unique(nv):  # one op per order present, each where n has that order
-        term = where(nv == k, _expn(int(k), x), 0.0)
-        out = term if out is None else out + term
-    return out if out is not None else np.zeros(np.broadcast_shapes(nv.shape, np.shape(concrete(x))))
-
+    return by_integer_order("expn", _expn, n, x)
 
 _SPENCE_AT_1 = [-1.0 / (k + 1) * (-1) ** k for k in range(8)]  # log(1 + w)/(−w) = Σ cₖ wᵏ
 
