@@ -10,13 +10,13 @@ from __future__ import annotations
 import functools
 import inspect
 import operator
-import threading
 from typing import Any
 
 import numpy as np
 
 from .guards import check_all_intact
-from .recording import IMPERATIVE, imperative_paused, leaf_node, no_grad_depth, set_no_grad_depth
+from .recording import (IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_paused, leaf_node,
+                        no_grad_depth, set_no_grad_depth)
 from .staging import is_staged
 from .sweep import backward_pass
 from .tensor import Tensor, concrete, traced_level
@@ -331,35 +331,16 @@ def _concrete_nested(x):
     return [_concrete_nested(e) if isinstance(e, (list, tuple)) else concrete(e) for e in x]
 
 
-class _Stacks(threading.local):
-    """The grad modes a context manager found on entry, one stack per thread (one object may
-    be entered in several threads at once, and re-entered while it is open)."""
-
-    def __init__(self):
-        self.items = []
-
-    def push(self, depth: int) -> None:
-        self.items.append(depth)
-
-    def pop(self) -> int:
-        return self.items.pop()
-
-
 class _NoGrad:
     """What ``no_grad()`` returns: a context manager, and a decorator (``@tg.no_grad()``).
     On exit it restores the grad mode it found, as PyTorch's."""
 
-    def __init__(self):
-        self._prev = _Stacks()
-
     def __enter__(self):
-        depth = no_grad_depth()
-        self._prev.push(depth)
-        set_no_grad_depth(depth + 1)
+        enter_grad_mode(no_grad_depth() + 1)
         return self
 
     def __exit__(self, *exc):
-        set_no_grad_depth(self._prev.pop())
+        exit_grad_mode()
         return False
 
     def __call__(self, fun):
@@ -424,16 +405,12 @@ class enable_grad:
     and a decorator. It applies to the calling thread only; on exit the grad mode it
     found is restored."""
 
-    def __init__(self):
-        self._prev = _Stacks()
-
     def __enter__(self):
-        self._prev.push(no_grad_depth())
-        set_no_grad_depth(0)
+        enter_grad_mode(0)
         return self
 
     def __exit__(self, *exc):
-        set_no_grad_depth(self._prev.pop())
+        exit_grad_mode()
         return False
 
     def __call__(self, fun):

@@ -27,8 +27,8 @@ from .tensor import Tensor, dtype_of, shape_of
 
 __all__ = ["bind", "call_forward", "ReverseTrace", "ForwardTrace", "Node", "leaf_node",
            "new_reverse_trace", "new_forward_trace", "close_trace", "IMPERATIVE", "OpError",
-           "pause_imperative", "resume_imperative", "imperative_paused", "no_grad_depth",
-           "set_no_grad_depth", "pack", "use_stack",
+           "imperative_paused", "no_grad_depth", "set_no_grad_depth", "enter_grad_mode",
+           "exit_grad_mode", "pack", "use_stack",
            "unary_function", "binary_function", "OP_ERRORS"]
 
 
@@ -79,6 +79,9 @@ class ForwardTrace:
 class _ThreadState(threading.local):
     no_grad = 0  # depth of tg.no_grad() blocks in this thread
 
+    def __init__(self):
+        self.saved = []  # the depths grad-mode blocks found on entry (they nest: a stack)
+
 
 _state = _ThreadState()
 _paused = [0]  # number of threads inside tg.no_grad() (0: skip the per-thread lookup)
@@ -105,42 +108,6 @@ class _ImperativeTrace(ReverseTrace):
 IMPERATIVE = _ImperativeTrace()
 
 
-def pause_imperative() -> None:
-    """Stop recording imperative tensors in this thread (nested calls are counted)."""
-    if _state.no_grad == 0:
-        with _paused_lock:
-            _paused[0] += 1
-    _state.no_grad += 1
-
-
-def resume_imperative() -> None:
-    """Undo one :func:`pause_imperative` of this thread."""
-    _state.no_grad -= 1
-    if _state.no_grad == 0:
-        with _paused_lock:
-            _paused[0] -= 1
-
-
-def suspend_no_grad() -> int:
-    """Record again in this thread inside ``no_grad()`` blocks (``enable_grad``); returns
-    the depth to hand back to :func:`restore_no_grad`."""
-    depth = _state.no_grad
-    if depth:
-        _state.no_grad = 0
-        with _paused_lock:
-            _paused[0] -= 1
-    return depth
-
-
-def restore_no_grad(depth: int) -> None:
-    """Undo :func:`suspend_no_grad` (the thread is back inside its ``no_grad()`` blocks)."""
-    if depth:
-        if _state.no_grad == 0:
-            with _paused_lock:
-                _paused[0] += 1
-        _state.no_grad += depth
-
-
 def no_grad_depth() -> int:
     """This thread's ``no_grad`` depth (0: recording), to hand back to :func:`set_no_grad_depth`."""
     return _state.no_grad
@@ -157,6 +124,18 @@ def set_no_grad_depth(depth: int) -> None:
         with _paused_lock:
             _paused[0] += 1 if depth > 0 else -1
     _state.no_grad = depth
+
+
+def enter_grad_mode(depth: int) -> None:
+    """A grad-mode block (``no_grad``, ``enable_grad``) begins in this thread: remember the
+    depth it found, then set ``depth``."""
+    _state.saved.append(_state.no_grad)
+    set_no_grad_depth(depth)
+
+
+def exit_grad_mode() -> None:
+    """The innermost grad-mode block of this thread ends: the depth it found comes back."""
+    set_no_grad_depth(_state.saved.pop())
 
 
 def imperative_paused() -> bool:
