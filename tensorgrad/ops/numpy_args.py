@@ -45,6 +45,7 @@ from .scans import sort as _sort
 from .shape import reshape as _reshape
 from .arrange import flip
 from .shape import expand_dims, transpose
+from .statistics import _integral
 from .statistics import nanmax as _nanmax
 from .statistics import nanmin as _nanmin
 from .statistics import nanprod as _nanprod
@@ -262,15 +263,11 @@ def reshape(a: ArrayLike, /, shape=None, order: str = "C", *, newshape=None, cop
     return transpose(_reshape(transpose(a), shape[::-1]))
 
 
-def _integer(a) -> bool:
-    return np.dtype(dtype_of(concrete(a) if hasattr(a, "shape") else np.asarray(a))).kind in "biu"
-
-
 def _nan_extremum(name, plain, nan_reduce, reduce, combine, fill, a, axis, out, keepdims,
                   initial, where):
     if out is None and not _given(initial) and not _given(where):
         return nan_reduce(a, axis=axis, keepdims=_kd(keepdims))
-    if _integer(a):  # no NaN in integers: NumPy's nan-function is the plain one
+    if _integral(a, None):  # no NaN in integers: NumPy's nan-function is the plain one
         return plain(a, axis=axis, out=out, keepdims=keepdims, initial=initial, where=where)
     a, mask = _prepare(name, a, None, out, where)
     if mask is not None and not _given(initial):
@@ -307,7 +304,7 @@ def nanprod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: boo
     ``initial``; NaN and masked-out entries count as 1 and get a zero gradient."""
     if out is None and not _given(initial) and not _given(where):
         return _nanprod(a, axis=axis, dtype=dtype, keepdims=_kd(keepdims))
-    if dtype is None and _integer(a):
+    if _integral(a, dtype):
         return prod(a, axis=axis, out=out, keepdims=keepdims, initial=initial, where=where)
     a, mask = _prepare("nanprod", a, dtype, out, where, nan_fill=1)
     p = _nanprod(a if mask is None else _select(mask, a, 1), axis=axis, keepdims=_kd(keepdims))
