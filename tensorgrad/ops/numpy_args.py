@@ -45,7 +45,7 @@ from .scans import sort as _sort
 from .shape import reshape as _reshape
 from .arrange import flip
 from .shape import expand_dims, transpose
-from .statistics import _integral
+from .statistics import _integral, _nan_filled
 from .statistics import nanmax as _nanmax
 from .statistics import nanmin as _nanmin
 from .statistics import nanprod as _nanprod
@@ -63,15 +63,15 @@ def _given(v) -> bool:
 def _prepare(name, a, dtype, out, where, nan_fill=None):
     if out is not None:
         raise TypeError(f"{name}(..., out=...) is not supported on Tensors; use the returned value")
-    if dtype is not None:
-        if nan_fill is not None:  # NumPy's _replace_nan comes first: a NaN never meets an int cast
-            a = a if hasattr(a, "shape") else np.asarray(a)
-            if np.issubdtype(dtype_of(a), np.inexact):
-                if np.dtype(dtype).kind not in "fc" and nan_fill is np.nan:
-                    raise TypeError(f"{name}: If a is inexact, then dtype must be inexact "
-                                    f"(got dtype={np.dtype(dtype)})")
-                if nan_fill is not np.nan:
-                    a = _select(_isnan(a), nan_fill, a)
+    if dtype is not None and nan_fill is not None:  # a NaN-skipping reduction into dtype
+        a = a if hasattr(a, "shape") else np.asarray(a)
+        if nan_fill is np.nan and np.dtype(dtype).kind not in "fc" \
+                and np.issubdtype(dtype_of(a), np.inexact):
+            raise TypeError(f"{name}: If a is inexact, then dtype must be inexact "
+                            f"(got dtype={np.dtype(dtype)})")
+        # NumPy's _replace_nan comes first: a NaN never meets an integer cast
+        a = astype(a, dtype) if nan_fill is np.nan else _nan_filled(name, a, dtype, nan_fill)
+    elif dtype is not None:
         a = astype(a, dtype)
     if not _given(where) or where is True:
         return a, None
