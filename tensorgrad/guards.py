@@ -33,6 +33,7 @@ __all__ = ["Held", "HeldArgs", "lock", "lock_inputs", "unlock", "frozen", "check
 #: guards the table below; reentrant, because the garbage collector may finalize a
 #: Held inside the critical section (see Held.__del__)
 _MUTEX = threading.RLock()
+_acquire, _release = _MUTEX.acquire, _MUTEX.release  # (a ``with`` block costs twice as much)
 #: counts given back by holders collected *inside* the critical section; the
 #: section gives them back before it ends
 _DEFERRED: list = []
@@ -98,23 +99,24 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
     if key in seen:
         return True
     if a.base is None and not held.copy:  # owns its memory: the common case
-        table = _TABLE
-        with _MUTEX:
-            e = table.get(key)
+        seen[key] = a
+        _acquire()
+        try:
+            e = _TABLE.get(key)
             if e is not None:
                 if e[1] == 0:
                     _WAITING.discard(key)
                 e[1] += 1
-            else:
-                if not a.flags.writeable:  # read-only, and not by us: nobody can write to it
-                    seen[key] = a
-                    return True
+            elif a.flags.writeable:
                 a.setflags(write=False)
-                table[key] = [a, 1, what]
+                _TABLE[key] = [a, 1, what]
+            else:  # read-only, and not by us: nobody can write to it
+                return True
             held.arrays.append(a)
             if _DEFERRED:
                 _drain()
-        seen[key] = a
+        finally:
+            _release()
         return True
     return _lock_chain(a, held, what)
 
@@ -240,10 +242,13 @@ def unlock(held: Held) -> None:
     if not arrays:
         return
     held.arrays = []
-    with _MUTEX:
+    _acquire()
+    try:
         _give_back(arrays)
         if _DEFERRED:
             _drain()
+    finally:
+        _release()
 
 
 def _give_back(arrays: list) -> None:
@@ -251,21 +256,21 @@ def _give_back(arrays: list) -> None:
     table = _TABLE
     waiting = False
     for c in arrays:
-        key = id(c)
-        e = table.get(key)
+        e = table.get(id(c))
         if e is None:
             continue
-        e[1] -= 1
-        if e[1] > 0:
+        n = e[1] - 1
+        e[1] = n
+        if n:
             continue
         if c.base is None:  # owns its memory: writable again at once
             try:
                 c.setflags(write=True)
             except ValueError:  # pragma: no cover - memory NumPy will not write to
                 pass
-            del table[key]
+            del table[id(c)]
         else:
-            _WAITING.add(key)
+            _WAITING.add(id(c))
             waiting = True
     if waiting or _WAITING:
         _restore_waiting()

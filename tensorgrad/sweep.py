@@ -258,16 +258,22 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
     cts: dict = {}
     owned: set = set()  # nodes whose cotangent buffer this sweep allocated
     heap: list = []
-    for n, s in zip(out_nodes, seeds):
-        if n is None or s is None:
-            continue
-        prev = cts.get(n)
-        if prev is None:
-            cts[n] = s
-            heappush(heap, (-n.seq, n))
-        else:
-            cts[n] = prev + s
-            owned.add(n)
+    node = None
+    if len(out_nodes) == 1:  # one output: its node is the first to visit
+        if out_nodes[0] is not None and seeds[0] is not None:
+            node = out_nodes[0]
+            g = seeds[0]
+    else:
+        for n, s in zip(out_nodes, seeds):
+            if n is None or s is None:
+                continue
+            prev = cts.get(n)
+            if prev is None:
+                cts[n] = s
+                heappush(heap, (-n.seq, n))
+            else:
+                cts[n] = prev + s
+                owned.add(n)
     leaves = {}
     reached = []  # leaves that received a cotangent from a node: collected at the end, never visited
     nb = batch_ndim
@@ -276,7 +282,6 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
     # (each node's one parent is the next to visit) the heap is never touched,
     # and the cotangent goes straight on to the parent without the dict.
     top = heappop(heap)[1] if heap else None
-    node = None
     fast = not nb and not debug.enabled
     while True:
         if node is None:

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import jax_backend as _jaxb
 from . import ops as _ops
-from .guards import Held, check_intact, lock_inputs, unlock
+from .guards import Held, check_intact, lock, lock_inputs, unlock
 from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reverse_trace
 from .transform_parts import FLOAT0, Rows, jax_flags as _jax_flags
 from .transform_parts import float_dtype as _float_dtype, integer_primal as _integer_primal
@@ -38,6 +38,7 @@ __all__ = ["vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfw
 #: per thread: the tg.to_jax conversion running, if any. Inside one, each
 #: transform below is JAX's (one attribute test per transform call, none per op).
 _IN_JAX = _jaxb.ACTIVE
+_LEAF = tree_flatten(0.0)[1]  # the treedef of a bare array
 
 
 # --------------------------------------------------------------------------
@@ -116,6 +117,17 @@ def _norm_argnums(argnums, nargs: int, name: str):
     return single, tuple(a % nargs for a in nums)
 
 
+_WHAT: dict = {}
+
+
+def _input_what(k: int, where: str) -> str:
+    """``"input k of <transform>"``, the owner a lock names in its errors (made once)."""
+    w = _WHAT.get((k, where))
+    if w is None:
+        w = _WHAT[(k, where)] = f"input {k} of {where}"
+    return w
+
+
 class _Recording:
     """A function run once on a reverse trace, ready for sweeps."""
 
@@ -144,12 +156,22 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
     rec.in_leaves, rec.in_nodes, rec.in_treedefs = [], [], []
     try:
         for k in argnums:
-            leaves, td = tree_flatten(args[k])
+            a = args[k]
+            if type(a) is np.ndarray and a.base is None and a.dtype.kind == "f" and not held.copy:
+                # the commonest input, one float array owning its memory: locked as it is
+                lock(a, held, _input_what(k, where))
+                n = Node(None, (), (), None, None, a.shape, a.dtype)
+                args[k] = Tensor(a, trace, n)
+                rec.in_leaves.append([a])
+                rec.in_nodes.append([n])
+                rec.in_treedefs.append(_LEAF)
+                continue
+            leaves, td = tree_flatten(a)
             vals = []
             nodes = []
             wrapped = []
             # arrays come back locked (or as private copies): read-only
-            for v in lock_inputs(leaves, held, f"input {k} of {where}"):
+            for v in lock_inputs(leaves, held, _input_what(k, where)):
                 if type(v) is np.ndarray and v.dtype.kind == "f":
                     n = Node(None, (), (), None, None, v.shape, v.dtype)
                 elif allow_int and np.result_type(concrete(v)).kind in "biu":
@@ -296,8 +318,16 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
         return _jaxb.vjp(f, primals, has_aux)
     rec, held, out = _record_kept(f, primals, has_aux, "vjp", True)  # held: while vjp_fn lives
 
+    single = rec.out_tree is _LEAF and type(rec.out_values[0]) is np.ndarray
+
     def vjp_fn(ct):
         check_intact(held, "vjp_fn")
+        if single and type(ct) is np.ndarray:  # one array for one array: the common case
+            v = rec.out_values[0]
+            if ct.shape == v.shape and ct.dtype.kind in "biuf":
+                # a private copy: identity rules may hand the seed back as a gradient
+                seed = np.array(ct, dtype=v.dtype if v.dtype.kind == "f" else np.float64)
+                return tuple(_gather(rec, backward_pass(rec.out_nodes, [seed], retain=True)))
         ct_leaves, td = tree_flatten(ct)
         if td != rec.out_tree:
             raise ValueError(f"vjp_fn: cotangent structure {td} does not match the output's {rec.out_tree}")
@@ -320,9 +350,6 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     if has_aux:
         return out, vjp_fn, rec.aux
     return out, vjp_fn
-
-
-_LEAF = tree_flatten(0.0)[1]  # the treedef of a bare array
 
 
 def _scalar_seed(rec: _Recording, name: str):
