@@ -136,7 +136,10 @@ def _stack_outputs(outs: list, out_axes, n: int):
                 raise ValueError(f"vmap: out_axes None for output {j}, but it differs between "
                                  "the mapped slices (it depends on a mapped input); give it an "
                                  "axis")
-            result.append(column[0])
+            # the caller's own array (a captured constant, an unmapped input) is never handed
+            # back: like every other result, the output is a copy the caller may write into
+            result.append(np.array(column[0], copy=True)
+                          if isinstance(column[0], (np.ndarray, np.generic)) else column[0])
             continue
         result.append(_ops.stack(column, axis=ax))
     return tree_unflatten(td, result)
@@ -177,5 +180,6 @@ def _empty_outputs(out, out_axes):
     result = []
     for v, ax in zip(leaves, axes):
         a = np.asarray(concrete(v))
-        result.append(a if ax is None else np.moveaxis(np.zeros((0,) + a.shape, a.dtype), 0, ax))
+        result.append(np.array(a, copy=True) if ax is None
+                      else np.moveaxis(np.zeros((0,) + a.shape, a.dtype), 0, ax))
     return tree_unflatten(td, result)

@@ -389,8 +389,7 @@ def _tangent_leaves(t, like: list, name: str) -> list:
         raise TypeError(f"custom_jvp {name}: the rule's output tangent has {len(t_leaves)} "
                         f"leaves, the output {len(like)}")
     t_leaves = [_zeros_like(o) if v is None else v for v, o in zip(t_leaves, like)]
-    _checked(t_leaves, like, f"custom_jvp {name}: the rule", "output tangent", "output")
-    return t_leaves
+    return list(_checked(t_leaves, like, f"custom_jvp {name}: the rule", "output tangent", "output"))
 
 
 def _recorded_jvp(one: Callable, tangents, primals, out):
@@ -443,7 +442,10 @@ def _checked(cts, args, who: str, what: str, against: str = "input", number=None
             raise ValueError(f"{who} returned {'an' if what[0] in 'aeiou' else 'a'} {what} of "
                              f"shape {have} for {where} of shape {want}; it must have its "
                              f"{against}'s shape")
-        out.append(c)
+        # the rule's own array (one it closes over, a cached gradient) must never reach the
+        # caller as a result: grad, vjp, jvp and linearize hand out what the sweep returns,
+        # and writing into that result would change the rule's constant
+        out.append(c.copy() if type(c) is np.ndarray else c)
     return tuple(out)
 
 

@@ -27,7 +27,9 @@ from .transform_parts import FLOAT0, Rows, jax_flags as _jax_flags
 from .transform_parts import float_dtype as _float_dtype, integer_primal as _integer_primal
 from .transform_parts import finish as _finish, finish_value as _finish_value
 from .transform_parts import live as _live, no_tangent as _no_tangent, zeros_like as _zeros_like
-from .staging import Staged, as_array
+from .transform_parts import as_primal as _as_primal, check_output as _check_output
+from .transform_parts import norm_argnums as _norm_argnums, own as _own
+from .staging import as_array
 from .sweep import Eye, backward_pass, node_jvp, toposort
 from .tensor import Tensor, concrete
 from .tree import tree_flatten, tree_unflatten
@@ -44,78 +46,6 @@ _LEAF = tree_flatten(0.0)[1]  # the treedef of a bare array
 # --------------------------------------------------------------------------
 # inputs and outputs
 # --------------------------------------------------------------------------
-
-def _as_primal(x, where: str):
-    """A differentiable input as a read-only float array (or a live Tensor of an outer trace)."""
-    if type(x) is np.ndarray and x.dtype.kind == "f":  # the common case, directly
-        if x.flags.writeable:
-            x = x.view()  # read-only view: the op rules can never write into it
-            x.flags.writeable = False
-        return x
-    if _live(x) or type(x) is Staged:  # a live Tensor, or a value traced by tg.jit
-        dt = x.dtype
-        if dt.kind not in "f":
-            raise TypeError(f"{where}: cannot differentiate with respect to an input of dtype {dt}")
-        return x
-    a = np.asarray(concrete(x))
-    if a.dtype.kind != "f":
-        if a.dtype.kind == "c":
-            raise TypeError(f"{where}: complex inputs are not supported (got dtype {a.dtype}); "
-                            "split them into real and imaginary parts")
-        raise TypeError(f"{where}: can only differentiate with respect to floating-point inputs, "
-                        f"got dtype {a.dtype} (shape {a.shape}); convert it with "
-                        f".astype(float) or pass it as a constant (not in argnums)")
-    if a.flags.writeable:
-        a = a.view()  # read-only view: the op rules can never write into it
-        a.flags.writeable = False
-    return a
-
-
-def _own(results: list) -> list:
-    """Hand out gradients as separate writable arrays.
-
-    Rules may pass a cotangent through unchanged (add, reshape), so two inputs
-    can receive the same buffer, a read-only broadcast view, or the caller's
-    own seed. Copy those, so that editing one result never changes another.
-    """
-    seen = set()
-    out = []
-    for a in results:
-        if type(a) is np.ndarray:
-            if id(a) in seen or not a.flags.writeable or a.base is not None:
-                a = a.copy()
-            seen.add(id(a))
-        out.append(a)
-    return out
-
-
-def _check_output(v, where: str):
-    """Reject outputs tensorgrad cannot differentiate (complex, object, strings)."""
-    if type(v) is Tensor or type(v) is np.ndarray or type(v) is Staged:  # (Staged: under tg.jit)
-        dt = v.dtype
-    else:  # np.asarray, not np.result_type: a str would be read as a dtype name, object() fails
-        try:
-            dt = np.asarray(concrete(v)).dtype
-        except Exception:
-            dt = np.dtype(object)
-    if dt.kind in "cOUSV":
-        kind = "complex" if dt.kind == "c" else "non-numeric"
-        raise TypeError(f"{where}: the function returned a {kind} array (dtype {dt}); tensorgrad "
-                        "differentiates real floating-point functions only. For complex values "
-                        "carry the real and imaginary parts as two real arrays")
-
-
-def _norm_argnums(argnums, nargs: int, name: str):
-    single = isinstance(argnums, (int, np.integer))
-    nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
-    for a in nums:
-        if not -nargs <= a < nargs:
-            raise ValueError(f"{name}: argnums={argnums!r} is out of range for a function "
-                             f"called with {nargs} positional arguments")
-    if len({a % nargs for a in nums}) != len(nums):
-        raise ValueError(f"{name}: argnums={argnums!r} names an argument twice")
-    return single, tuple(a % nargs for a in nums)
-
 
 _WHAT: dict = {}
 

@@ -91,8 +91,20 @@ heaviside = elementwise(
 
 def _isclose_signature(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,
                        equal_nan: bool = False):
-    """Elementwise |a − b| ≤ atol + rtol·|b| (booleans)."""
-    return (a, b), (float(rtol), float(atol), bool(equal_nan))
+    """Elementwise |a − b| ≤ atol + rtol·|b| (booleans); ``rtol`` and ``atol`` may be arrays
+    that broadcast against ``a`` and ``b``, as in NumPy."""
+    return (a, b), (_tolerance(rtol), _tolerance(atol), bool(equal_nan))
+
+
+def _tolerance(t):
+    """A tolerance as a float, or an array of them as nested tuples (hashable, as params are)."""
+    t = np.asarray(t, dtype=float)
+    if t.ndim == 0:
+        return float(t)
+
+    def nested(x):
+        return tuple(nested(e) for e in x) if isinstance(x, list) else x
+    return nested(t.tolist())
 
 
 isclose = nondifferentiable(

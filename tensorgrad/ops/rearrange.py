@@ -153,10 +153,13 @@ def ediff1d(ary: ArrayLike, to_end=None, to_begin=None) -> Array:
 @function
 def nanmedian(a: ArrayLike, axis: Axis = None, out=None, overwrite_input: bool = False,
               keepdims: bool = False) -> Array:
-    """The median ignoring NaN entries (NumPy's ``nanmedian``): ``nanquantile`` at ½."""
+    """The median ignoring NaN entries (NumPy's ``nanmedian``): the middle entry, or the mean
+    of the two middle ones, of the entries that are not NaN (``nanquantile`` at ½ with
+    ``method='midpoint'``: the linear weights 1 and 0 would make an infinite middle entry
+    inf · 0 = NaN, where NumPy's median is ±inf)."""
     if out is not None:
         raise TypeError("nanmedian: out= is not supported on tensors; use the returned value")
-    return nanquantile(a, 0.5, axis=axis, keepdims=keepdims)
+    return nanquantile(a, 0.5, axis=axis, keepdims=keepdims, method="midpoint")
 
 
 @function

@@ -7,6 +7,8 @@ the JVP reduces ``t ⊙ ∂out/∂x`` over them.
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ..jacobians.algebra import compose
@@ -226,9 +228,18 @@ def std_from_var(v):
     return where(zero, 0, sqrt(where(zero, 1, v)))
 
 
+def _ddof(ddof):
+    """NumPy's ``ddof`` is any real number (``ddof=0.5`` divides by n − 0.5): an integer
+    stays one, anything else a float, never truncated."""
+    try:
+        return operator.index(ddof)
+    except TypeError:
+        return float(ddof)
+
+
 def _moment(name, forward, slope, symbol, doc):
     def signature(x: ArrayLike, axis: Axis = None, ddof: int = 0, keepdims: bool = False):
-        return (x,), (_axes(x, axis, name), int(ddof), bool(keepdims))
+        return (x,), (_axes(x, axis, name), _ddof(ddof), bool(keepdims))
     signature.__doc__ = doc
     return general(
         name, lambda x, axes, ddof, keepdims: forward(x, axis=axes, ddof=ddof, keepdims=keepdims),

@@ -29,7 +29,7 @@ from .elementwise_more import exp2
 from .linalg import matmul
 from .linalg_ops import mT
 from .reductions import sum as _sum
-from .selection import diag
+from .selection import diag, take
 from .shape import concatenate, moveaxis, reshape, stack
 
 _MODES = ("full", "same", "valid")
@@ -81,8 +81,11 @@ def convolve(a: ArrayLike, v: ArrayLike, mode: str = "full") -> Array:
 
 @function
 def correlate(a: ArrayLike, v: ArrayLike, mode: str = "valid") -> Array:
-    """The cross-correlation of two real 1-D arrays, ``sum_n a[n + k] · v[n]``."""
+    """The cross-correlation of two 1-D arrays, ``sum_n a[n + k] · conj(v[n])`` (NumPy's
+    definition; the conjugate matters for complex ``v`` only)."""
     a, v = _vector("correlate", "a", a), _vector("correlate", "v", v)
+    if dtype_of(concrete(v)).kind == "c":
+        v = np.conjugate(v)  # a traced complex v reaches tg.conjugate, which refuses it
     full = _full_convolution(a, v[::-1])
     n, m = _shape(a)[0], _shape(v)[0]
     if mode == "same" and n < m:
@@ -147,20 +150,23 @@ def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left=None, right=None, pe
     x = _as_array(x)
     if np.issubdtype(dtype_of(x), np.complexfloating) or np.issubdtype(dtype_of(fp), np.complexfloating):
         raise TypeError("interp: complex inputs are not supported")
-    xv = np.asarray(concrete(x), dtype=float)
+    xv = concrete(x)  # the points' values (staged by tg.jit: the intervals are found at run time)
+    xv = xv.astype(float) if is_staged(xv) else np.asarray(xv, dtype=float)
     if xpv.size == 1:
         y = x * 0 + fp[0]
     else:
         i = np.clip(np.searchsorted(xpv, xv, side="right"), 1, xpv.size - 1)
-        dx = xpv[i] - xpv[i - 1]
+        # each point's interval [lo, hi]: its knots and values (take: i may be staged)
+        xlo, xhi, flo, fhi = take(xpv, i - 1), take(xpv, i), take(fp, i - 1), take(fp, i)
+        dx = xhi - xlo
         with np.errstate(invalid="ignore", divide="ignore"):
-            slope = (fp[i] - fp[i - 1]) / np.where(dx == 0, 1.0, dx)
-            y = fp[i - 1] + (x - xpv[i - 1]) * slope
+            slope = (fhi - flo) / np.where(dx == 0, 1.0, dx)
+            y = flo + (x - xlo) * slope
             bad = np.isnan(concrete(y)) & ~np.isnan(xv)
             if may_any(bad):  # an infinite fp: NumPy's rules for where the line gives NaN
-                y = where(bad, _interp_nan_free(x, xv, xpv, fp, i, slope), y)
-        if np.any(dx == 0):
-            y = where(dx == 0, fp[i], y)
+                y = where(bad, _interp_nan_free(x, xv, xlo, xhi, flo, fhi, slope), y)
+        if may_any(dx == 0):
+            y = where(dx == 0, fhi, y)
     y = where(xv < xpv[0], fp[0] if left is None else left, y)
     y = where(xv > xpv[-1], fp[-1] if right is None else right, y)
     return y
@@ -186,13 +192,13 @@ def _periodic_interp(x, xpv, fp, left, right, period):
     return interp(x % period, knots, fp)
 
 
-def _interp_nan_free(x, xv, xpv, fp, i, slope):
+def _interp_nan_free(x, xv, xlo, xhi, flo, fhi, slope):
     """NumPy's value where the line through an infinite ``fp`` gives NaN: the knot's own value
     at a knot, else the line from the interval's right end, else (a flat piece) its value."""
-    y2 = fp[i] + (x - xpv[i]) * slope
-    flat = np.isnan(concrete(y2)) & (concrete(fp[i]) == concrete(fp[i - 1]))
-    y2 = where(flat, fp[i - 1], y2)
-    return where(xv == xpv[i - 1], fp[i - 1], where(xv == xpv[i], fp[i], y2))
+    y2 = fhi + (x - xhi) * slope
+    flat = np.isnan(concrete(y2)) & (concrete(fhi) == concrete(flo))
+    y2 = where(flat, flo, y2)
+    return where(xv == xlo, flo, where(xv == xhi, fhi, y2))
 
 
 def _in_dtype(v, dt):

@@ -301,10 +301,11 @@ def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: boo
         dtype = np.result_type(dtype_of(_float(m)), *([dtype_of(_float(y))] if y is not None else []),
                                np.float64)
     x = _real("cov", astype(_float(m), dtype))
-    if len(shape_of(concrete(x))) > 2:
+    m_ndim = len(shape_of(concrete(x)))
+    if m_ndim > 2:
         raise ValueError(f"cov: m must be 1-D or 2-D, got shape {shape_of(concrete(x))}")
-    x = reshape(x, (1, -1)) if len(shape_of(concrete(x))) < 2 else x
-    if not rowvar and shape_of(concrete(x))[0] != 1:
+    x = reshape(x, (1, -1)) if m_ndim < 2 else x
+    if not rowvar and m_ndim != 1:  # NumPy ≥ 2.2: a 2-D m is transposed, also with one row
         x = transpose(x)
     if y is not None:
         yy = astype(_float(y), dtype)
@@ -314,10 +315,19 @@ def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: boo
         x = concatenate([x, yy], axis=0)
     n = shape_of(concrete(x))[1]
     w = a = None
+    if ddof is not None and ddof != int(ddof):
+        raise ValueError(f"cov: ddof must be an integer, got {ddof!r}")
     if fweights is not None:
         w = np.asarray(concrete(fweights), dtype=float)  # counts: constants
+        if not np.all(w == np.around(w)):
+            raise TypeError("cov: fweights must be integers (frequency counts)")
+        if np.any(w < 0):
+            raise ValueError("cov: fweights cannot be negative")
     if aweights is not None:  # may be traced: the covariance differentiates in them (as JAX)
-        a = aweights if dtype_of(concrete(aweights)).kind == "f" else astype(aweights, np.float64)
+        a = _float(aweights)  # a list or integers: float64, as NumPy
+        av = concrete(a)
+        if not is_staged(av) and np.any(av < 0):
+            raise ValueError("cov: aweights cannot be negative")
         w = a if w is None else w * a
     if ddof is None:
         ddof = 0 if bias else 1

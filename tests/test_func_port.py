@@ -1,0 +1,53 @@
+"""Cases from PyTorch's torch.func tests that tensorgrad got wrong: results that aliased an
+array the caller (or a custom rule) owns, and an empty argnums."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+
+def test_custom_vjp_rule_array_is_not_handed_out():
+    fixed = np.array([0.5, -1., 2.])
+
+    @tg.custom_vjp
+    def f(x):
+        return tg.sum(x)
+
+    f.defvjp(lambda x: (f(x), None), lambda res, g: (fixed,))
+    g = tg.grad(f)(np.ones(3))
+    assert g is not fixed and not np.shares_memory(g, fixed)
+    g *= -0.1
+    assert np.array_equal(tg.grad(f)(np.ones(3)), [0.5, -1., 2.])
+    _, pull = tg.vjp(f, np.ones(3))
+    assert not np.shares_memory(pull(1.0)[0], fixed)
+
+
+def test_custom_jvp_rule_tangent_is_not_handed_out():
+    fixed = np.array([1., 2.])
+
+    @tg.custom_jvp
+    def f(x):
+        return x * 2
+
+    f.defjvp(lambda primals, tangents: (f(primals[0]), fixed))
+    _, t = tg.jvp(f, (np.ones(2),), (np.ones(2),))
+    assert not np.shares_memory(t, fixed)
+    _, lin = tg.linearize(f, np.ones(2))
+    assert not np.shares_memory(lin(np.ones(2)), fixed)
+
+
+def test_vmap_out_axes_none_returns_a_copy():
+    c = np.array([1., 2.])
+    out = tg.vmap(lambda x: c, out_axes=None)(np.ones((3, 2)))
+    assert np.array_equal(out, c) and not np.shares_memory(out, c)
+    y = np.array([4., 5.])
+    out = tg.vmap(lambda x, y: y, in_axes=(0, None), out_axes=None)(np.ones((3, 2)), y)
+    assert not np.shares_memory(out, y)
+    out = tg.vmap(lambda x: c, out_axes=None)(np.ones((0, 2)))
+    assert np.array_equal(out, c) and not np.shares_memory(out, c)
+
+
+@pytest.mark.parametrize("transform", [tg.grad, tg.value_and_grad, tg.jacrev, tg.jacfwd, tg.hessian])
+def test_empty_argnums_is_refused(transform):
+    with pytest.raises(ValueError, match="argnums"):
+        transform(lambda x: tg.sum(x * x), argnums=())(np.ones(2))
