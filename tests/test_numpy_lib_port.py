@@ -98,3 +98,13 @@ def test_interp_points_traced_by_jit():
     fpi = np.array([1., np.inf, 5., -2., 0.5])
     x = np.array([0.5, 1., 1.7])
     assert np.array_equal(tg.jit(lambda x: tg.interp(x, xp, fpi))(x), np.interp(x, xp, fpi))
+
+
+@pytest.mark.parametrize("expr", ["percentile(x, 50)", "nanpercentile(x, 50)", "quantile(x, 0.5)",
+                                  "nanquantile(x, 0.5)", "nanmedian(x)", "inner(x, x)",
+                                  "interp(2.0, x, x)", "percentile(x, [50])", "interp([2.0], x, x)"])
+def test_scalar_results_have_numpy_types(expr):
+    x = np.array([0., 1., 3., 4.5])
+    got, want = eval("tg." + expr), eval("np." + expr)
+    assert type(got) is type(want) and np.shape(got) == np.shape(want)
+    assert np.allclose(got, want)

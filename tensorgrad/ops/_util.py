@@ -8,7 +8,7 @@ from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of
 
 __all__ = ["concrete", "shape_of", "ndim_of", "dtype_of", "negative_axes", "negative_axis",
            "reduced_count", "lift_tangent", "is_staged", "may_any", "any_traced", "on_a_trace",
-           "as_array_like"]
+           "as_array_like", "numpy_scalar"]
 
 
 def any_traced(*xs) -> bool:
@@ -21,6 +21,13 @@ def on_a_trace(v) -> bool:
     """True if ``v`` is a value some trace records (a Tensor of a trace, or a value staged by
     ``tg.jit``, bare or inside a Tensor): an argument an op must not read as a constant."""
     return (isinstance(v, Tensor) and v._trace is not None) or is_staged(concrete(v))
+
+
+def numpy_scalar(r):
+    """A plain 0-d result as the NumPy scalar NumPy's function returns (``np.percentile``,
+    ``np.interp`` and ``np.inner`` give ``np.float64``, not a 0-d array); anything traced
+    or of higher rank is returned as it is."""
+    return r[()] if type(r) is np.ndarray and r.ndim == 0 else r
 
 
 def as_array_like(x):

@@ -23,7 +23,7 @@ from ..jacobians.maps import Diagonal
 from ..recording import bind
 from ..registry import Example, function, linear
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of, is_staged, negative_axis, shape_of
+from ._util import concrete, dtype_of, is_staged, negative_axis, numpy_scalar, shape_of
 from .elementwise import clip, where
 from .elementwise_more import remainder
 from .linalg import tensordot
@@ -307,7 +307,7 @@ def inner(a: ArrayLike, b: ArrayLike) -> Array:
         return a * b
     if sa[-1] != sb[-1]:
         raise ValueError(f"inner: the last axes of a {sa} and b {sb} differ in size")
-    return tensordot(a, b, axes=((-1,), (-1,)))
+    return numpy_scalar(tensordot(a, b, axes=((-1,), (-1,))))
 
 
 @function

@@ -20,7 +20,7 @@ from ..staging import may_any
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import as_array_like as _as_array
-from ._util import concrete, dtype_of, is_staged, negative_axis, shape_of
+from ._util import concrete, dtype_of, is_staged, negative_axis, numpy_scalar, shape_of
 from .arrange import pad
 from .discrete import floor, signbit
 from .elementwise import abs as _abs
@@ -169,7 +169,7 @@ def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left=None, right=None, pe
             y = where(dx == 0, fhi, y)
     y = where(xv < xpv[0], fp[0] if left is None else left, y)
     y = where(xv > xpv[-1], fp[-1] if right is None else right, y)
-    return y
+    return numpy_scalar(y)
 
 
 def _periodic_interp(x, xpv, fp, left, right, period):

@@ -20,7 +20,7 @@ import numpy as np
 from ..registry import Example, function, nondifferentiable
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..staging import check, is_staged, may_any
-from ._util import concrete, dtype_of, negative_axes, shape_of
+from ._util import concrete, dtype_of, negative_axes, numpy_scalar, shape_of
 from .elementwise import _in_integer_dtype, astype, sqrt, where
 from .reductions import max as _max
 from .reductions import min as _min
@@ -234,7 +234,7 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nan):
         out = astype(out, picked)  # an entry of an integer array keeps its dtype, as NumPy
     # NumPy's layout: the shape of q, then the remaining (or kept) axes
     out = moveaxis(out, -1, 0)
-    return reshape(out, np.shape(qc) + (keep if keepdims else rest))
+    return numpy_scalar(reshape(out, np.shape(qc) + (keep if keepdims else rest)))
 
 
 @function
