@@ -108,3 +108,22 @@ def test_scalar_results_have_numpy_types(expr):
     got, want = eval("tg." + expr), eval("np." + expr)
     assert type(got) is type(want) and np.shape(got) == np.shape(want)
     assert np.allclose(got, want)
+
+
+def test_small_numpy_conventions():
+    assert np.array_equal(tg.bincount([]), np.bincount([]))
+    assert np.array_equal(tg.bincount([], minlength=3), np.bincount([], minlength=3))
+    with pytest.raises(ValueError, match="trim"):
+        tg.trim_zeros(np.array([0., 1., 0.]), trim="")
+    assert np.array_equal(tg.convolve(3., [1., 2.]), np.convolve(3., [1., 2.]))
+    assert tg.grad(lambda a: tg.sum(tg.convolve(a, np.array([1., 2.]))))(np.array(2.)) == 3.
+
+
+@pytest.mark.parametrize("mode", ["constant", "edge", "mean"])
+@pytest.mark.parametrize("width", [{0: (1, 1)}, {-1: 2}, {1: (0, 2), 0: 1}])
+def test_pad_width_as_a_dict(mode, width):
+    a = np.arange(6.).reshape(2, 3)
+    assert np.array_equal(tg.pad(a, width, mode=mode), np.pad(a, width, mode=mode))
+    g = tg.grad(lambda x: tg.sum(tg.pad(x, width, mode=mode) ** 2))(a)
+    full = tuple(tuple(np.broadcast_to(width.get(k, width.get(k - 2, 0)), 2)) for k in range(2))
+    assert np.allclose(g, tg.grad(lambda x: tg.sum(tg.pad(x, full, mode=mode) ** 2))(a))

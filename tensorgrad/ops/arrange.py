@@ -341,6 +341,12 @@ def pad(array: ArrayLike, pad_width, mode: str = "constant", **kwargs) -> Array:
     entry of a mean). As in NumPy, axes are padded one after the other, so a
     corner is computed from the padding of the earlier axes.
     """
+    if isinstance(pad_width, dict):  # NumPy ≥ 2.3: {axis: width}; other axes are not padded
+        n = len(shape_of(concrete(array if hasattr(array, "shape") else np.asarray(array))))
+        widths = [(0, 0)] * n
+        for ax, w in pad_width.items():
+            widths[negative_axis(ax, n, "pad") % n] = _pairs(w, 1, "pad_width", int)[0]
+        pad_width = tuple(widths)
     if isinstance(mode, str) and mode in _STAT_MODES:
         return _pad_computed(array, pad_width, mode, **kwargs)
     if mode == "constant" and any_traced(kwargs.get("constant_values")):

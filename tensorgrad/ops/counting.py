@@ -270,7 +270,7 @@ def trim_zeros(filt: ArrayLike, trim: str = "fb", axis=None) -> Array:
     are cut off, as NumPy 2.2's ``trim_zeros`` does for any number of dimensions."""
     v = np.asarray(concrete(filt))
     t = trim.lower()
-    if any(c not in "fb" for c in t):
+    if not t or any(c not in "fb" for c in t):
         raise ValueError(f"trim_zeros: unexpected character(s) in trim: {trim!r}")
     axes = range(v.ndim) if axis is None else \
         [a % v.ndim for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis)]

@@ -385,6 +385,8 @@ def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0)
     if xs.ndim != 1 or (xs.size and xs.dtype.kind not in "iu"):
         raise TypeError(f"bincount: x must be a 1-D array of non-negative integers, got shape "
                         f"{xs.shape} and dtype {xs.dtype}")
+    if xs.size == 0:
+        xs = xs.astype(np.intp)  # (an empty list is a float array: no bins, as NumPy)
     if weights is None or not isinstance(weights, Tensor):
         return np.bincount(xs, None if weights is None else concrete(weights), minlength)
     if shape_of(concrete(weights)) != xs.shape:

@@ -49,6 +49,8 @@ def _constant(name: str, arg: str, x) -> np.ndarray:
 # ---- convolution ------------------------------------------------------------------------------
 def _vector(name: str, arg: str, x):
     x = _as_array(x)
+    if not _shape(x) and name == "convolve":  # NumPy's convolve takes a 0-d array as one entry
+        x = reshape(x, (1,))
     if len(_shape(x)) != 1 or _shape(x)[0] == 0:
         raise ValueError(f"{name}: {arg} must be a non-empty 1-D array, got shape {_shape(x)}")
     return x
