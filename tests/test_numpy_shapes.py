@@ -105,7 +105,7 @@ CASES = [
 def test_function_matches_numpy(label, tg_fn, np_fn, args, diff):
     out = tg_fn(*args)
     want = np_fn(*args)
-    assert isinstance(out, np.ndarray) and out.shape == np.shape(want)
+    assert type(out) is type(want) and np.shape(out) == np.shape(want)  # (NumPy scalars as NumPy)
     np.testing.assert_allclose(out, want, rtol=1e-13, atol=1e-13)
     argnums = tuple(diff)
     rev = tg.jacrev(tg_fn, argnums=argnums)(*args)
