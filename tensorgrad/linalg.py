@@ -73,9 +73,13 @@ def _shape(x) -> tuple:
 
 def matrix_rank(A: ArrayLike, tol=None, hermitian: bool = False, *, rtol=None):
     """The rank of a matrix or stack of matrices (NumPy's ``matrix_rank``; an integer, which
-    carries no gradient)."""
-    return np.linalg.matrix_rank(np.asarray(concrete(A)), tol=None if tol is None else concrete(tol),
-                                 hermitian=hermitian, rtol=None if rtol is None else concrete(rtol))
+    carries no gradient). Under ``tg.jit`` it is one step of the plan, computed at every call."""
+    return staged_call(_matrix_rank, concrete(A), None if tol is None else concrete(tol),
+                       hermitian, None if rtol is None else concrete(rtol))
+
+
+def _matrix_rank(A, tol, hermitian, rtol):
+    return np.linalg.matrix_rank(np.asarray(A), tol=tol, hermitian=hermitian, rtol=rtol)
 
 
 def cond(x: ArrayLike, p=None) -> Array:

@@ -49,7 +49,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ..registry import Example, general
-from ..tensor import Tensor
+from ..staging import call as staged_call, is_staged
+from ..tensor import traced_level
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of, shape_of
 from .elementwise import abs as _abs
@@ -117,8 +118,9 @@ def _check_vectors_unused(name, mask, *cotangents):
         raise _no_derivative(
             name, f"the loss uses {_VECTORS[name]} of repeated {_VALUES[name]}, which are unique "
             "only up to a rotation within their shared space",
-            f"Use the {_VALUES[name]} alone (tg.linalg.{'eigvalsh' if name == 'eigh' else 'svdvals'}), "
-            f"a function of the whole space (a projector), or {_SEPARATE.lower()}.")
+            f"Use the {_VALUES[name]} alone (tg.linalg.{'eigvalsh' if name == 'eigh' else 'svdvals'}) "
+            f"or {_SEPARATE.lower()} (any use of those vectors raises here, even a function of "
+            "their whole space such as a projector)")
 
 
 def _check_weights_equal(name, mask, weights):
@@ -432,15 +434,20 @@ def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True, hermi
     if not compute_uv:
         return svdvals(a)
     if full_matrices and m != n:
-        if type(a) is Tensor:
+        if traced_level(a) >= 0:  # differentiated (a vmap's or a jit's input is not)
             raise ValueError(
                 f"svd: full_matrices=True on a non-square matrix (shape {_shape(a)}) has no "
                 "derivative: its extra singular vectors are not unique. Pass full_matrices=False "
                 "(the reduced SVD: the same singular values and the first min(M, N) singular "
                 "vectors), which tensorgrad differentiates.")
-        return SVDResult(*np.linalg.svd(np.asarray(a), full_matrices=True))
+        # NumPy's values; under tg.jit one step of the plan, so each call computes its own
+        return SVDResult(*staged_call(_svd_full, concrete(a)))
     U, s, V = _svd_parts(svd_packed(a), m)
     return SVDResult(U, s, mT(V))
+
+
+def _svd_full(a):
+    return tuple(np.linalg.svd(np.asarray(a), full_matrices=True))
 
 
 # ---- svdvals --------------------------------------------------------------------------------------------------
@@ -499,22 +506,32 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond=None) -> LstsqResult:
     """The least-squares solution of ``a x = b`` (NumPy's result tuple).
 
     ``x = pinv(a, rcond) @ b``, differentiable in ``a`` and ``b`` (as JAX's, through the
-    pseudo-inverse: exact where the rank does not change); ``rank`` is a constant."""
+    pseudo-inverse: exact where the rank does not change); ``rank`` is a constant. Under
+    ``tg.jit`` the rank is computed at every call and, as the shapes must not depend on it,
+    the residuals follow JAX's rule: computed whenever M > N (NumPy's are empty when the rank
+    is below N)."""
     sa, sb = shape_of(concrete(a)), shape_of(concrete(b))
     if len(sa) != 2 or len(sb) not in (1, 2) or sb[0] != sa[0]:
         raise ValueError(f"linalg.lstsq: a must be (M, N) and b (M,) or (M, K) with the same M, "
                          f"got shapes {sa} and {sb}")
     m, n = sa
-    cut = np.finfo(np.result_type(float, np.asarray(concrete(a)).dtype)).eps * max(m, n) \
+    cut = np.finfo(np.result_type(float, dtype_of(concrete(a)))).eps * max(m, n) \
         if rcond is None else rcond
     x = matmul(pinv(a, cut), b)
-    av = np.asarray(concrete(a))
-    rank = int(np.linalg.matrix_rank(av, tol=cut * np.linalg.svd(av, compute_uv=False).max())) \
-        if av.size else 0
-    if rank == n and m > n:
+    rank = staged_call(_lstsq_rank, concrete(a), cut)
+    full_rank = m > n if is_staged(rank) else rank == n and m > n
+    if full_rank:
         r = b - matmul(a, x)
         res = _sum(r * r, axis=0)
         res = reshape(res, (1,)) if len(sb) == 1 else res
     else:
         res = np.empty((0,), dtype=x.dtype)
     return LstsqResult(x, res, rank, svdvals(a))
+
+
+def _lstsq_rank(a, cut):
+    """The number of singular values above ``cut`` times the largest."""
+    av = np.asarray(a)
+    if not av.size:
+        return 0
+    return int(np.linalg.matrix_rank(av, tol=cut * np.linalg.svd(av, compute_uv=False).max()))

@@ -23,7 +23,8 @@ from collections import namedtuple
 import numpy as np
 
 from ..registry import Example, general
-from ..tensor import Tensor
+from ..staging import call as staged_call
+from ..tensor import concrete, traced_level
 from ..typing import ArrayLike  # noqa: F401
 from ._util import dtype_of, shape_of
 from .decompositions import TG, _jax_symmetric, _no_derivative, _shape, _solve
@@ -145,13 +146,19 @@ def qr(a: ArrayLike, mode: str = "reduced"):
     if mode not in ("reduced", "r", "complete", "raw"):
         raise ValueError(f"qr: unrecognized mode {mode!r}; use 'reduced', 'complete', 'r' or 'raw'")
     if mode == "raw" or (mode == "complete" and m > n):
-        if type(a) is Tensor:
+        if traced_level(a) >= 0:  # differentiated (a vmap's or a jit's input is not)
             raise ValueError(f"qr: mode={mode!r} has no derivative for a matrix of shape "
                              f"{_shape(a)}; use mode='reduced' (or 'r'), which tensorgrad "
                              "differentiates")
-        return np.linalg.qr(np.asarray(a), mode=mode)
+        # NumPy's values; under tg.jit one step of the plan, so each call computes its own
+        out = staged_call(_qr_numpy, concrete(a), mode)
+        return out if mode == "raw" else QRResult(*out)
     Q, R = _qr_parts(qr_packed(a), m)
     return R if mode == "r" else QRResult(Q, R)
+
+
+def _qr_numpy(a, mode):
+    return tuple(np.linalg.qr(np.asarray(a), mode=mode))
 
 
 # ---- cholesky -----------------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@
   (the gradient reaches only the triangle that is read).
 * ``cholesky`` (SciPy's default: the *upper* factor), ``solve`` (``assume_a``: a
   symmetric input is read from one triangle, as SciPy does), ``eigh``, ``svd``, ``qr``
-  (SciPy's modes), ``det``, ``inv``, ``pinv``, ``norm``, ``block_diag``: SciPy's
-  signatures on ``tg.linalg``'s functions.
+  (SciPy's modes), ``det``, ``inv``, ``pinv`` (SciPy's ``atol``/``rtol`` cutoff), ``norm``,
+  ``block_diag``: SciPy's signatures on ``tg.linalg``'s functions.
 """
 from __future__ import annotations
 
@@ -40,7 +40,41 @@ __all__ = ["expm", "expm_frechet", "solve_triangular", "cho_factor", "cho_solve"
            "eigh_tridiagonal", "sqrtm", "logm", "fractional_matrix_power", "cosm", "sinm", "tanm",
            "coshm", "sinhm", "tanhm", "signm"]
 
-det, inv, pinv, norm = _la.det, _la.inv, _la.pinv, _la.norm
+
+
+def det(a: ArrayLike, overwrite_a: bool = False, check_finite: bool = True) -> Array:
+    """The determinant (``scipy.linalg.det``'s signature; see :func:`tensorgrad.linalg.det`)."""
+    return _la.det(a)
+
+
+def inv(a: ArrayLike, overwrite_a: bool = False, check_finite: bool = True) -> Array:
+    """The inverse (``scipy.linalg.inv``'s signature; ``LinAlgError`` at a singular matrix)."""
+    return _la.inv(a)
+
+
+def pinv(a: ArrayLike, *, atol=None, rtol=None, return_rank: bool = False,
+         check_finite: bool = True):
+    """The pseudo-inverse with SciPy's cutoff: singular values at most ``atol + rtol · s_max``
+    count as 0 (defaults ``atol = 0``, ``rtol = max(M, N) · ε``, SciPy's; NumPy's ``pinv``
+    uses 1e-15 · s_max). ``return_rank`` also returns the number of singular values kept."""
+    if atol is not None and concrete(atol) != 0:
+        raise NotImplementedError("scipy.linalg.pinv: atol > 0 is not supported; give the "
+                                  "cutoff relative to the largest singular value with rtol")
+    if rtol is not None and concrete(rtol) < 0:
+        raise ValueError("scipy.linalg.pinv: atol and rtol values must be positive.")
+    x = _la.pinv(a, rtol=rtol)
+    if not return_rank:
+        return x
+    m, n = _shape(a)[-2:]
+    cut = max(m, n) * np.finfo(np.result_type(float, dtype_of(concrete(a)))).eps \
+        if rtol is None else rtol
+    return x, _la.matrix_rank(a, rtol=cut)
+
+
+def norm(a: ArrayLike, ord=None, axis=None, keepdims: bool = False, check_finite: bool = True):
+    """The vector or matrix norm (``scipy.linalg.norm``'s signature; see
+    :func:`tensorgrad.linalg.norm`)."""
+    return _la.norm(a, ord=ord, axis=axis, keepdims=keepdims)
 
 
 def expm(A: ArrayLike, *, upper_triangular: bool = False, max_squarings: int = 16) -> Array:

@@ -397,7 +397,10 @@ def polar(a: ArrayLike, side: str = "right", *, method: str = "qdwh", eps: float
           max_iterations: int | None = None):
     """The polar decomposition from the SVD: ``(u, p)`` with ``a = u p`` (``side='right'``,
     p n × n) or ``a = p u`` (``'left'``, p m × m), u with orthonormal rows or columns and p
-    symmetric positive semi-definite. ``method`` may be 'svd' or 'qdwh' (both use the SVD)."""
+    symmetric positive semi-definite. ``method`` may be 'svd' or 'qdwh' (both use the SVD).
+
+    Its derivative goes through the SVD, so it raises ``LinAlgError`` at a matrix with
+    repeated singular values (an orthogonal matrix, say), though u and p are smooth there."""
     a = _arr(a)
     s = _shape(a)
     if len(s) != 2:
