@@ -41,8 +41,8 @@ import numpy as np
 
 from . import debug
 from .staging import (JIT_OPTIONS, ClosedOver, ConcretizationError, PlanCache, Program, Ref,
-                      Staged, check_static_spec)
-from .jit_aot import _OFF, Lowered, Plan
+                      Staged, check_static_leaf, check_static_spec)
+from .jit_aot import _OFF, Lowered, Plan, _fresh_const, _own
 from .tensor import Tensor, concrete
 from .tree import _CUSTOM as _CUSTOM_NODES
 
@@ -90,7 +90,7 @@ class Jitted:
         for n in nums:
             if not isinstance(n, (int, np.integer)):
                 raise TypeError(f"jit: static_argnums must be integers, got {static_argnums!r}")
-        check_static_spec(params, positional, nums, names)
+        nums = check_static_spec(params, positional, nums, names)  # (negative ones resolved)
         self._static_nums = frozenset(int(n) for n in nums)
         self._static_names = frozenset(names) | frozenset(
             positional[n] for n in self._static_nums if 0 <= n < len(positional))
@@ -152,7 +152,7 @@ class Jitted:
         leaves: list = []
         parts = []
         flags = [False]
-        nums = self._static_nums
+        nums = {n + len(args) if n < 0 else n for n in self._static_nums}  # (f(*args): per call)
         for i, a in enumerate(args):
             if i in nums:
                 parts.append(("static", _hashable(a, f"static argument {i}")))
@@ -174,7 +174,7 @@ class Jitted:
         program = Program(self._name)
         with program:
             it = _Feeder(program)
-            nums = self._static_nums
+            nums = {n + len(args) if n < 0 else n for n in self._static_nums}
             targs = tuple(a if i in nums else _rebuild(a, it) for i, a in enumerate(args))
             tkw = {k: (kwargs[k] if k in self._static_names else _rebuild(kwargs[k], it))
                    for k in sorted(kwargs)}  # the order _signature flattens them in
@@ -210,6 +210,8 @@ def _hashable(v, what: str):
                         "over the value") from None
     if type(v) is float and (v != v or v == 0):  # NaN equals itself here; −0.0 is not 0.0
         return (float, repr(v))
+    if type(v) is tuple:  # (2,) and (2.0,) are equal tuples but trace different plans
+        return (tuple, tuple(_hashable(e, what) for e in v))
     return (type(v), v)
 
 
@@ -246,8 +248,8 @@ def _flatten(x, leaves: list, flags: list):
                 *[_flatten(c, leaves, flags) for c in children])
     if isinstance(x, _STATIC_SCALARS):
         return ("static",) + _hashable(x, "argument")
-    if hasattr(x, "__array__") or hasattr(x, "__array_interface__"):
-        a = np.asarray(x)
+    if t is not type and (hasattr(x, "__array__") or hasattr(x, "__array_interface__")):
+        a = np.asarray(x)  # (an array-like object; not a class such as np.float32)
         leaves.append(a)
         return ("array-like", a.shape, a.dtype, a.strides)
     return ("static",) + _hashable(x, "an argument leaf")
@@ -273,9 +275,9 @@ def _rebuild(x, feed: _Feeder):
     if custom is not None:
         children, aux = custom[0](x)
         return custom[1](aux, [_rebuild(c, feed) for c in children])
-    if hasattr(x, "__array__") or hasattr(x, "__array_interface__"):
+    if t is not type and (hasattr(x, "__array__") or hasattr(x, "__array_interface__")):
         return feed(np.asarray(x))
-    return x
+    return check_static_leaf(x)  # (traced once per signature: never on a replay)
 
 
 def _dict_like(t, original, built: dict):
@@ -500,17 +502,6 @@ def _literal(x) -> str | None:
     return None
 
 
-def _own(v):
-    """An output the caller may keep and write: copied when it is a view or read-only."""
-    if type(v) is np.ndarray and (v.base is not None or not v.flags.writeable):
-        return v.copy()
-    return v
-
-
-def _fresh_const(v):
-    return v.copy() if type(v) is np.ndarray else v
-
-
 class _Names:
     """Global names for the plan's functions and constants."""
 
@@ -528,6 +519,10 @@ class _Names:
             self.globals[n] = obj
             self.keep.append(obj)
         return n
+
+
+def _alike(a, b) -> bool:
+    return type(a) is np.ndarray and a.shape == b.shape and a.dtype == b.dtype
 
 
 def _frozen_const(a, copies: dict):
@@ -623,6 +618,7 @@ def _codegen(program: Program, steps, outs, out: tuple, reuse: dict, name: str,
     seen_out: set = set()
     input_slots = set(program.inputs)
     rendered = []
+    made = {st.out: st for st in steps}
     for o in outs:
         if type(o) is tuple:  # a constant output: a fresh copy per call
             rendered.append(f"_fresh({names.name(o[1], 'const')})")
@@ -631,8 +627,12 @@ def _codegen(program: Program, steps, outs, out: tuple, reuse: dict, name: str,
         value = program.values[o]
         if o in seen_out or o in input_slots:
             rendered.append(f"{v}.copy()" if type(value) is np.ndarray else v)
-        elif type(value) is np.ndarray:
-            rendered.append(f"_own({v})")
+        elif type(value) is np.ndarray:  # a step that may hand back a caller's array (a
+            # cond/switch branch or a callback returning its input): checked against those inputs
+            st = made.get(o)
+            mine = [] if st is not None and type(st.fn) is np.ufunc else [
+                inputs[s] for s in program.inputs if _alike(program.values[s], value)]
+            rendered.append(f"_own({', '.join([v] + mine)})")
         else:
             rendered.append(v)
         seen_out.add(o)

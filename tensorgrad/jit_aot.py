@@ -7,6 +7,8 @@ from __future__ import annotations
 import contextlib
 import threading
 
+import numpy as np
+
 
 class Plan:
     """A compiled trace: ``fn(*leaves)`` runs it; ``source`` is its Python text.
@@ -74,6 +76,19 @@ class Compiled:
                             "it was lowered for; call the jitted function itself, which traces "
                             "new signatures, or lower it again for these arguments")
         return self.plan.fn(*leaves)
+
+
+def _own(v, *inputs):
+    """A plan's output the caller may keep and write: copied when it is a view, read-only,
+    or one of the caller's own input arrays (a branch or a callback that returned its input)."""
+    if type(v) is np.ndarray and (v.base is not None or not v.flags.writeable
+                                  or any(v is x for x in inputs)):
+        return v.copy()
+    return v
+
+
+def _fresh_const(v):
+    return v.copy() if type(v) is np.ndarray else v
 
 
 class _Off(threading.local):

@@ -34,6 +34,7 @@ import threading
 import numpy as np
 
 from .tensor import Tensor
+from .tree import tree_leaves
 
 __all__ = ["Staged", "Program", "ConcretizationError", "Ref", "PlanCache", "is_staged", "call", "check",
            "as_array", "may_any", "active", "find_staged", "trace_values"]
@@ -533,21 +534,46 @@ del _name, _op, _uf
 # tg.jit's arguments, checked as jax.jit checks them
 # --------------------------------------------------------------------------
 
-def check_static_spec(params: list, positional: list, nums: tuple, names: tuple) -> None:
-    """JAX's checks of a static spec against the function's signature (when it has one)."""
+def check_static_spec(params: list, positional: list, nums: tuple, names: tuple) -> tuple:
+    """JAX's checks of a static spec against the function's signature (when it has one):
+    ``nums`` with negative positions resolved against the positional parameters, as JAX does
+    (with ``*args`` they stay negative and count from the end of each call's arguments)."""
     if not params:
-        return
+        return nums
     kinds = {p.kind for p in params}
     if inspect.Parameter.VAR_POSITIONAL not in kinds:
         bad = [n for n in nums if not -len(positional) <= n < len(positional)]
         if bad:
             raise ValueError(f"jit: static_argnums={tuple(nums)} but the function takes only "
                              f"{len(positional)} positional argument(s)")
+        nums = tuple(n + len(positional) if n < 0 else n for n in nums)
     if inspect.Parameter.VAR_KEYWORD not in kinds:
         bad = sorted(set(names) - {p.name for p in params})
         if bad:
             raise ValueError(f"jit: static_argnames {bad} are not parameters of the function "
                              f"(it takes {[p.name for p in params]})")
+    return nums
+
+
+def check_static_leaf(x):
+    """``x``, an argument leaf that is static only because it is hashable, checked: an object
+    hashed by identity that holds arrays in its attributes (a model, a config, ``self`` of a
+    jitted method) would key the plan by identity and bake those arrays in, so a later change
+    to them (``m.w = new``) would silently replay the old values. JAX refuses such a leaf."""
+    if type(x).__hash__ is object.__hash__:
+        held = [k for k, v in getattr(x, "__dict__", {}).items()
+                if any(isinstance(leaf, (np.ndarray, np.generic, Tensor))
+                       for leaf in tree_leaves(v))]
+        if held:
+            raise TypeError(
+                f"jit: an argument of type {type(x).__name__} holds arrays (attribute "
+                f"{held[0]!r}) but is hashed by identity, so it would be a static part of the "
+                "signature with those arrays baked into the plan: later changes to them would "
+                "not be seen. Pass the arrays as arguments (or register the class as a pytree "
+                "node: tg.tree_util.register_pytree_node_class / register_dataclass), or mark "
+                "it static with static_argnums/static_argnames if baking them in is intended "
+                "(for a jitted method: tg.jit(Class.method, static_argnums=0))")
+    return x
 
 
 #: jax.jit's options that change nothing here (one CPU device, plans never inlined)

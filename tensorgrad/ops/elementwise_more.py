@@ -25,6 +25,7 @@ import numpy as np
 
 from ..recording import IMPERATIVE
 from ..registry import Example, elementwise, function
+from ..staging import is_staged
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of, may_any
@@ -292,6 +293,8 @@ def real(x: ArrayLike) -> Array:
     _real_only(x, "real")
     if isinstance(x, Tensor):
         return +x
+    if is_staged(x):  # an array tg.jit traces: a recorded copy
+        return x.copy()
     v = np.asarray(x)  # a copy of the values (NumPy's positive has no boolean loop)
     return v.copy() if v.dtype == bool else np.positive(v)
 
@@ -300,8 +303,9 @@ def real(x: ArrayLike) -> Array:
 def imag(x: ArrayLike) -> Array:
     """The imaginary part: zeros for real arrays (a constant)."""
     _real_only(x, "imag")
-    v = np.asarray(concrete(x))  # a list or a Python number too (result_type reads a list as a dtype)
-    return np.zeros(v.shape, dtype=v.dtype)
+    v = concrete(x)
+    v = v if is_staged(v) else np.asarray(v)  # a list or a Python number too (result_type
+    return np.zeros(v.shape, dtype=v.dtype)   # reads a list as a dtype); zeros, traced or not
 
 
 @function(methods=("copy",))

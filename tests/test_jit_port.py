@@ -1,0 +1,71 @@
+"""Cases from JAX's jit tests that tensorgrad got wrong: outputs aliasing the caller's input,
+objects whose arrays would be baked into a plan, negative static_argnums, nested static
+tuples, real/imag under jit, and a scalar type as an argument."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+
+def test_an_output_is_never_the_callers_input():
+    f = tg.jit(lambda v: tg.lax.cond(tg.sum(v) > 0, lambda w: w, lambda w: -w, v))
+    f(np.array([-1., -2.]))  # traced on the other branch
+    x = np.array([1., 2.])
+    r = f(x)
+    r[0] = 99.
+    assert x.tolist() == [1., 2.] and not np.shares_memory(r, x)
+    s = tg.jit(lambda i, v: tg.lax.switch(i, [lambda w: w, lambda w: w * 2], v))
+    s(np.int64(1), np.ones(2))
+    y = np.ones(2)
+    s(np.int64(0), y)[:] += 1
+    assert y.tolist() == [1., 1.]
+    c = tg.jit(lambda v: tg.pure_callback(lambda a: a, np.zeros(2), v))
+    z = np.ones(2)
+    c(z)[:] = 7
+    assert z.tolist() == [1., 1.]
+
+
+class _Model:
+    def __init__(self, w):
+        self.w = w
+
+    def __call__(self, x):
+        return x * self.w
+
+
+def test_an_object_holding_arrays_is_refused_not_baked_in():
+    m = _Model(np.array([1., 2.]))
+    f = tg.jit(lambda mod, v: mod(v))
+    with pytest.raises(TypeError, match="holds arrays"):
+        f(m, np.ones(2))
+    g = tg.jit(lambda mod, v: mod(v), static_argnums=0)  # baking in, asked for
+    assert g(m, np.ones(2)).tolist() == [1., 2.]
+
+
+def test_negative_static_argnums():
+    f = tg.jit(lambda v, n: v * int(n), static_argnums=-1)
+    assert f(np.ones(2), np.int64(3)).tolist() == [3., 3.]
+    assert f(np.ones(2), np.int64(4)).tolist() == [4., 4.]
+
+    def g(*args):
+        return args[0] * int(args[-1])
+    assert tg.jit(g, static_argnums=-1)(np.ones(2), np.int64(5)).tolist() == [5., 5.]
+
+
+def test_nested_static_tuples_keep_types_and_signs():
+    xi = np.array([1, 2])
+    g = tg.jit(lambda v, s: v * s[0], static_argnums=1)
+    g(xi, (2,))
+    r = g(xi, (2.0,))
+    assert r.dtype == np.float64
+    h = tg.jit(lambda v, s: v / s[0], static_argnums=1)
+    with np.errstate(divide="ignore"):
+        h(np.ones(2), (0.0,))
+        assert np.all(h(np.ones(2), (-0.0,)) == -np.inf)
+
+
+def test_real_imag_and_a_scalar_type_under_jit():
+    x = np.array([1., -2.])
+    assert tg.jit(tg.real)(x).tolist() == [1., -2.]
+    assert tg.jit(tg.imag)(x).tolist() == [0., 0.]
+    assert tg.jit(lambda d, v: v.astype(d))(np.float32, x).dtype == np.float32
