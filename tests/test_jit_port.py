@@ -1,10 +1,14 @@
 """Cases from JAX's jit tests that tensorgrad got wrong: outputs aliasing the caller's input,
 objects whose arrays would be baked into a plan, negative static_argnums, nested static
 tuples, real/imag under jit, and a scalar type as an argument."""
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import tensorgrad as tg
+
+jax.config.update("jax_enable_x64", True)
 
 
 def test_an_output_is_never_the_callers_input():
@@ -69,3 +73,34 @@ def test_real_imag_and_a_scalar_type_under_jit():
     assert tg.jit(tg.real)(x).tolist() == [1., -2.]
     assert tg.jit(tg.imag)(x).tolist() == [0., 0.]
     assert tg.jit(lambda d, v: v.astype(d))(np.float32, x).dtype == np.float32
+
+
+def _as_tuple(v):
+    return v if isinstance(v, tuple) else (v,)
+
+
+@pytest.mark.parametrize("kw", [dict(size=5), dict(size=5, fill_value=-1.), dict(size=2),
+                                dict(size=5, return_index=True, return_inverse=True, return_counts=True),
+                                dict(size=2, return_index=True, return_inverse=True, return_counts=True)])
+def test_unique_with_size_as_jax(kw):
+    x = np.array([3., 1., 3., 2., 1.])
+    want = _as_tuple(jnp.unique(x, **kw))
+    for got in (tg.unique(x, **kw), tg.jit(lambda v: tg.unique(v, **kw))(x)):
+        assert all(np.array_equal(a, b) for a, b in zip(_as_tuple(got), want))
+    w = np.arange(kw["size"] * 1.)
+    g = tg.jit(tg.grad(lambda v: tg.sum(_as_tuple(tg.unique(v, **kw))[0] * w)))(x)
+    assert np.array_equal(g, jax.grad(lambda v: jnp.sum(_as_tuple(jnp.unique(v, **kw))[0] * w))(x))
+    f = tg.jit(lambda v: tg.unique(v, size=4, fill_value=0.))
+    assert f(np.full(5, 5.)).tolist() == [5., 0., 0., 0.]
+
+
+def test_bincount_with_length_as_jax():
+    w = np.array([1., 2., 3.])
+    for xs in (np.array([0, 2, 2]), np.array([0, 2, 6]), np.array([5, 5, 1])):
+        for n in (2, 5):
+            assert np.array_equal(tg.jit(lambda v: tg.bincount(v, length=n))(xs), jnp.bincount(xs, length=n))
+            assert np.array_equal(tg.jit(lambda v, u: tg.bincount(v, u, length=n))(xs, w),
+                                  jnp.bincount(xs, w, length=n))
+            g = tg.grad(lambda u: tg.sum(tg.bincount(xs, u, length=n) * np.arange(n * 1.)))(w)
+            assert np.array_equal(g, jax.grad(lambda u: jnp.sum(jnp.bincount(xs, u, length=n)
+                                                                  * np.arange(n * 1.)))(w))

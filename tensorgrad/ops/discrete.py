@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import FUNCTIONS, Example, elementwise, function, nondifferentiable, register_numpy
+from ..staging import call as staged_call
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..tensor import Tensor
 from ._util import concrete, dtype_of, is_staged, negative_axes, shape_of
@@ -377,10 +378,14 @@ def isin(element: ArrayLike, test_elements: ArrayLike, assume_unique: bool = Fal
 
 
 @function
-def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0):
+def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0, *,
+             length: int | None = None):
     """Counts of each value of the non-negative integers ``x``; with ``weights``, the sum of
     the weights of each value, which differentiates with respect to the weights (the
-    gradient of bin k goes to every weight whose x is k)."""
+    gradient of bin k goes to every weight whose x is k). JAX's ``length`` gives exactly that
+    many bins (values from ``length`` on are dropped), so that ``tg.jit`` can trace it."""
+    if length is not None:
+        return _bincount_length(x, weights, int(length))
     xs = np.asarray(concrete(x))
     if xs.ndim != 1 or (xs.size and xs.dtype.kind not in "iu"):
         raise TypeError(f"bincount: x must be a 1-D array of non-negative integers, got shape "
@@ -401,19 +406,85 @@ def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0)
 
 @function
 def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = False,
-           return_counts: bool = False, axis=None, *, equal_nan: bool = True):
+           return_counts: bool = False, axis=None, *, equal_nan: bool = True,
+           size: int | None = None, fill_value=None):
     """The sorted distinct entries of ``ar`` (flattened), as NumPy's ``unique``; the values
     differentiate, each one's gradient going to its first occurrence. The index, inverse and
-    count arrays are integers (no gradient)."""
+    count arrays are integers (no gradient).
+
+    JAX's ``size`` gives exactly that many entries, so that ``tg.jit`` can trace it: the
+    first ``size`` distinct values, padded with ``fill_value`` (by default the smallest
+    value, whose gradient then goes to its first occurrence as well); the index is padded
+    with that of the smallest value, the counts with zeros."""
     if axis is not None:
         raise NotImplementedError("unique: axis= is not supported on tensors; unique rows of a "
                                   "traced array have no gradient rule here")
-    v = np.asarray(concrete(ar))
-    found = np.unique(v, return_index=True, return_inverse=return_inverse,
-                      return_counts=return_counts, equal_nan=equal_nan)
-    values = getitem(reshape(ar, (-1,)), found[1]) if isinstance(ar, Tensor) else found[0]
-    extra = ([found[1]] if return_index else []) + list(found[2:])
+    if size is None:
+        v = np.asarray(concrete(ar))
+        found = np.unique(v, return_index=True, return_inverse=return_inverse,
+                          return_counts=return_counts, equal_nan=equal_nan)
+        values = getitem(reshape(ar, (-1,)), found[1]) if isinstance(ar, Tensor) else found[0]
+        extra = ([found[1]] if return_index else []) + list(found[2:])
+        return (values, *extra) if extra else values
+    size = int(size)
+    if size < 0:
+        raise ValueError(f"unique: size must be non-negative, got {size}")
+    v = concrete(ar)
+    v = v if is_staged(v) else np.asarray(v)
+    if v.size == 0 and size and fill_value is None:
+        raise ValueError("unique: an empty input with size > 0 needs a fill_value")
+    sel, pad, inverse, counts = staged_call(_unique_sized, v, size, equal_nan)
+    values = getitem(reshape(ar, (-1,)), sel) if v.size else np.zeros(size, v.dtype)
+    if fill_value is not None:
+        values = where(pad, fill_value, values)
+    extra = ([sel] if return_index else []) + ([inverse] if return_inverse else []) + \
+        ([counts] if return_counts else [])
     return (values, *extra) if extra else values
+
+
+def _bincount_length(x, weights, length: int):
+    xv = concrete(x)
+    if not is_staged(xv):
+        xv = np.asarray(xv)
+        if xv.size == 0:
+            xv = xv.astype(np.intp)
+        if xv.ndim != 1 or xv.dtype.kind not in "iu" or (xv.size and xv.min() < 0):
+            raise TypeError(f"bincount: x must be a 1-D array of non-negative integers, got "
+                            f"shape {xv.shape} and dtype {xv.dtype}")
+    if length < 0:
+        raise ValueError(f"bincount: length must be non-negative, got {length}")
+    idx, keep = staged_call(_bins, xv, length)
+    if weights is None:
+        return staged_call(_count_bins, idx, keep, length)
+    if shape_of(concrete(weights)) != shape_of(xv):
+        raise ValueError(f"bincount: weights of shape {shape_of(concrete(weights))} do not match "
+                         f"x of shape {shape_of(xv)}")
+    w = astype(weights, np.result_type(dtype_of(concrete(weights)), np.float64))
+    if length == 0:  # no bins: nothing is kept
+        return reshape(w, (-1,))[:0]
+    return scatter_add(where(keep, w, 0), (idx,), (length,))
+
+
+def _bins(x, length: int):
+    """The bin of each entry (0 for those dropped) and which are kept (``bincount(length=)``)."""
+    keep = np.asarray(x) < length
+    return np.where(keep, x, 0), keep
+
+
+def _count_bins(idx, keep, length: int):
+    return np.bincount(idx[keep], minlength=length)[:length]
+
+
+def _unique_sized(v, size: int, equal_nan: bool):
+    """For ``unique(size=)``: the first occurrence of each of the first ``size`` distinct
+    values (padded with that of the smallest), the padding mask, the inverse and the counts."""
+    v = np.asarray(v)
+    _, first, inverse, counts = np.unique(v, return_index=True, return_inverse=True,
+                                          return_counts=True, equal_nan=equal_nan)
+    k = min(first.size, size)
+    pad = np.arange(size) >= k
+    sel = np.concatenate([first[:k], np.full(size - k, first[0] if first.size else 0, first.dtype)])
+    return sel, pad, inverse.reshape(v.shape), np.concatenate([counts[:k], np.zeros(size - k, counts.dtype)])
 
 
 def _numpy_where(condition, x=None, y=None, /, *, size: int | None = None, fill_value=None):
