@@ -17,7 +17,8 @@ from typing import Any, Callable
 import numpy as np
 
 from . import ops as _ops
-from .tensor import Tensor, concrete, shape_of
+from .staging import check as _staged_check, is_staged
+from .tensor import Tensor, concrete, dtype_of, shape_of, traced_level
 from .tree import _dict_keys, tree_flatten, tree_unflatten
 
 __all__ = ["vmap"]
@@ -104,8 +105,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
         if not lift:
             return out
         o_leaves, o_td = tree_flatten(out)
-        return tree_unflatten(o_td, [np.asarray(v._value) if type(v) is Tensor and v._trace is None
-                                     else v for v in o_leaves])
+        return tree_unflatten(o_td, [_unlifted(v) for v in o_leaves])
     return mapped
 
 
@@ -114,6 +114,14 @@ def _lifted(v):
     if type(v) is np.ndarray or isinstance(v, np.generic):
         return Tensor(np.asarray(v)) if v.dtype.kind in "biuf" else v
     return v
+
+
+def _unlifted(v):
+    """A result of mapping plain arrays: an untraced Tensor back to a NumPy array, or (under
+    tg.jit, when the function used a traced value) to the traced value it holds."""
+    if type(v) is not Tensor or v._trace is not None:
+        return v
+    return v._value if is_staged(v._value) else np.asarray(v._value)
 
 
 def _stack_outputs(outs: list, out_axes, n: int):
@@ -131,11 +139,11 @@ def _stack_outputs(outs: list, out_axes, n: int):
     for j, ax in enumerate(axes):
         column = [p[j] for p in per]
         if ax is None:  # the same for every slice, as JAX requires (it raises otherwise)
-            first = np.asarray(concrete(column[0]))
-            if any(not np.array_equal(np.asarray(concrete(c)), first, equal_nan=True) for c in column[1:]):
-                raise ValueError(f"vmap: out_axes None for output {j}, but it differs between "
-                                 "the mapped slices (it depends on a mapped input); give it an "
-                                 "axis")
+            values = [concrete(c) for c in column]
+            if any(is_staged(v) for v in values):  # under tg.jit: a step of the plan, checked
+                _staged_check(functools.partial(_same_for_every_slice, j), *values)  # at each run
+            else:
+                _same_for_every_slice(j, *values)
             # the caller's own array (a captured constant, an unmapped input) is never handed
             # back: like every other result, the output is a copy the caller may write into
             result.append(np.array(column[0], copy=True)
@@ -143,6 +151,13 @@ def _stack_outputs(outs: list, out_axes, n: int):
             continue
         result.append(_ops.stack(column, axis=ax))
     return tree_unflatten(td, result)
+
+
+def _same_for_every_slice(j: int, first, *rest) -> None:
+    first = np.asarray(first)
+    if any(not np.array_equal(np.asarray(c), first, equal_nan=True) for c in rest):
+        raise ValueError(f"vmap: out_axes None for output {j}, but it differs between the mapped "
+                         "slices (it depends on a mapped input); give it an axis")
 
 
 def _stand_in(shape: tuple, dtype, benign: bool):
@@ -160,12 +175,15 @@ def call_on_stand_ins(probe: Callable, specs: list, where: str):
     leaf, None for the others), which has no slice to call the function on. JAX traces it
     abstractly; here it runs once on zeros, and if that raises, on ones with identity
     matrices (what ``cholesky``, ``inv`` or ``log`` accept). Only the output's shapes and
-    dtypes are used."""
+    dtypes are used, so NumPy's warnings about the stand-ins (``log(0)``, ``1/0``) are not
+    shown: JAX's abstract trace computes nothing to warn about."""
     try:
-        return probe([None if s is None else _stand_in(*s, False) for s in specs])
+        with np.errstate(all="ignore"):
+            return probe([None if s is None else _stand_in(*s, False) for s in specs])
     except Exception as first:
         try:
-            return probe([None if s is None else _stand_in(*s, True) for s in specs])
+            with np.errstate(all="ignore"):
+                return probe([None if s is None else _stand_in(*s, True) for s in specs])
         except Exception:
             first.add_note(f"{where}: the mapped axis has size 0, so the function ran once on a "
                            "stand-in slice of zeros (and of ones) to learn its output shapes, "
@@ -174,12 +192,16 @@ def call_on_stand_ins(probe: Callable, specs: list, where: str):
 
 
 def _empty_outputs(out, out_axes):
-    """The outputs of a map over zero slices: each leaf with a 0-length axis at its out axis."""
+    """The outputs of a map over zero slices: each leaf with a 0-length axis at its out axis.
+    An output with out_axes None depends on no slice: it is the probe's own value, still
+    traced (its derivative and its place in a tg.jit plan are kept), a plain array copied."""
     leaves, td = tree_flatten(out)
     axes = _spread_axes(out_axes, out, "out_axes")
     result = []
     for v, ax in zip(leaves, axes):
-        a = np.asarray(concrete(v))
-        result.append(np.array(a, copy=True) if ax is None
-                      else np.moveaxis(np.zeros((0,) + a.shape, a.dtype), 0, ax))
+        a = concrete(v)  # (staged under tg.jit: only its shape and dtype are read)
+        if ax is None:
+            result.append(v if traced_level(v) >= 0 or is_staged(a) else np.array(a, copy=True))
+        else:
+            result.append(np.moveaxis(np.zeros((0,) + tuple(shape_of(a)), dtype_of(a)), 0, ax))
     return tree_unflatten(td, result)

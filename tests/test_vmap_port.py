@@ -1,0 +1,56 @@
+"""Cases from JAX's batching tests that tensorgrad got wrong: vmap inside tg.jit over a
+constant batch, out_axes=None of traced outputs, maps over zero slices, and warnings from
+the stand-in slice a zero-size map probes."""
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+jax.config.update("jax_enable_x64", True)
+X = np.arange(6.).reshape(3, 2)
+
+
+def test_jit_of_vmap_over_a_constant_batch():
+    for w in (np.array([1., -2.]), np.array([0.5, 3.])):
+        got = tg.jit(lambda v: tg.vmap(lambda x: tg.tanh(x @ v))(X))(w)
+        want = jax.vmap(lambda x: jnp.tanh(x @ w))(X)
+        assert np.allclose(got, want, rtol=1e-13)
+    g = tg.jit(tg.grad(lambda v: tg.sum(tg.vmap(lambda x: tg.tanh(x @ v))(X))))(w)
+    assert np.allclose(g, jax.grad(lambda v: jnp.sum(jax.vmap(lambda x: jnp.tanh(x @ v))(X)))(w))
+
+
+def _pair(M, batch):
+    return lambda x, c: M.vmap(lambda y, c: (y * c, c * 2), in_axes=(0, None), out_axes=(0, None))(batch(x), c)
+
+
+def test_out_axes_none_of_a_traced_output_under_jit():
+    c = np.array([1., -2.])
+    for x in (np.ones((3, 2)), np.arange(4.).reshape(2, 2)):
+        got = tg.jit(_pair(tg, lambda x: x))(x, c)
+        want = _pair(jax, lambda x: x)(x, c)
+        assert all(np.allclose(a, b) for a, b in zip(got, want))
+    varying = tg.jit(lambda x: tg.vmap(lambda y: y * 2, out_axes=None)(x))
+    varying(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="out_axes None"):
+        varying(np.arange(4.).reshape(2, 2))
+
+
+def test_zero_size_map_keeps_the_derivative_of_unmapped_outputs():
+    c = np.array([1., -2., 3., .5])
+    f = _pair(tg, lambda x: np.zeros((0, 4)))
+    assert tg.grad(lambda c: tg.sum(f(None, c)[1]))(c).tolist() == [2.] * 4
+    assert tg.jvp(lambda c: f(None, c)[1], (c,), (np.ones(4),))[1].tolist() == [2.] * 4
+    assert np.array_equal(tg.jit(lambda c: f(None, c)[1])(c), 2 * c)
+    assert tg.jit(lambda c: f(None, c)[0])(c).shape == (0, 4)
+
+
+def test_zero_size_map_leaks_no_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for fn in (lambda x: tg.log(x - 1), tg.arctanh, lambda x: 1 / (x - 1), tg.log):
+            assert tg.vmap(fn)(np.zeros((0, 3))).shape == (0, 3)
+            assert tg.lax.map(fn, np.zeros((0, 3))).shape == (0, 3)
