@@ -388,7 +388,7 @@ def _traced_starts(operand, start_indices, sizes, name: str) -> list:
         raise ValueError(f"{name}: slice sizes {tuple(sizes)} do not fit the operand's shape {shape}")
     starts = []
     for b, z, d in zip(start_indices, sizes, shape):
-        b = concrete(b)
+        b = _ops._util.wide_index(concrete(b))
         starts.append(np.clip(np.where(b < 0, b + d, b), 0, d - z))
     return starts
 

@@ -8,7 +8,7 @@ from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of
 
 __all__ = ["concrete", "shape_of", "ndim_of", "dtype_of", "negative_axes", "negative_axis",
            "reduced_count", "lift_tangent", "is_staged", "may_any", "any_traced", "on_a_trace",
-           "as_array_like", "numpy_scalar"]
+           "as_array_like", "numpy_scalar", "wide_index"]
 
 
 def any_traced(*xs) -> bool:
@@ -28,6 +28,17 @@ def numpy_scalar(r):
     ``np.interp`` and ``np.inner`` give ``np.float64``, not a 0-d array); anything traced
     or of higher rank is returned as it is."""
     return r[()] if type(r) is np.ndarray and r.ndim == 0 else r
+
+
+def wide_index(i):
+    """An integer index (array, scalar, or a value staged by ``tg.jit``) in 64 bits, so that
+    arithmetic with an axis' length (counting a negative index from the end, clamping,
+    wrapping) cannot overflow a narrow dtype: NumPy 2 raises OverflowError for ``i + 300``
+    with an int8 ``i``, where NumPy's and JAX's indexing accept any integer dtype."""
+    dt = np.dtype(dtype_of(i))
+    if dt.kind not in "iu" or dt.itemsize >= 8:
+        return i
+    return i.astype(np.int64) if is_staged(i) else np.asarray(i).astype(np.int64)
 
 
 def as_array_like(x):

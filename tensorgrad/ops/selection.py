@@ -23,7 +23,7 @@ from ..jacobians.maps import Diagonal
 from ..recording import bind
 from ..registry import Example, function, linear
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of, is_staged, negative_axis, numpy_scalar, shape_of
+from ._util import concrete, dtype_of, is_staged, negative_axis, numpy_scalar, shape_of, wide_index
 from .elementwise import clip, where
 from .elementwise_more import remainder
 from .linalg import tensordot
@@ -178,6 +178,7 @@ def _fill_default(a, fill_value):
 def _bounded_indices(idx, n: int, mode, name: str, where_: str, wrap: bool = True):
     """``idx`` mapped into ``[0, n)`` by ``mode`` and the mask of indices that were in bounds
     (None when all are, or for 'raise', which checks them here: concrete indices only)."""
+    idx = wide_index(idx)
     staged = is_staged(idx)
     if mode not in _TAKE_MODES:
         raise ValueError(f"{name}: mode must be one of {_TAKE_MODES[1:]}, got {mode!r}")

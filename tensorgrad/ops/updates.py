@@ -28,9 +28,10 @@ import numpy as np
 from ..tensor import Tensor, concrete
 from ..registry import function
 from ..staging import Staged
-from ._util import dtype_of, is_staged, shape_of
+from ._util import dtype_of, is_staged, shape_of, wide_index
 from .elementwise import astype, divide, maximum, minimum, multiply, power, where
-from .shape import broadcast_to, getitem, reshape, scatter_add
+from .reductions import max as reduce_max, min as reduce_min
+from .shape import broadcast_to, concatenate, getitem, reshape, scatter_add
 
 __all__: list = []
 
@@ -73,6 +74,10 @@ class _Update:
         mode = _hints("get", kwargs)
         if mode is None or mode == "promise_in_bounds":
             return getitem(self.x, self.index)
+        traced = _traced_scalars(self.index)
+        if traced is not None:  # integer scalars tg.jit traces: bounded in the plan
+            return _get_traced(self.x, traced, mode, fill_value,
+                               kwargs.get("wrap_negative_indices", True))
         x = self.x
         xs = shape_of(concrete(x))
         pos = _positions(x, self.index, "get", mode, kwargs.get("wrap_negative_indices", True))
@@ -203,7 +208,7 @@ def _bounded(table: np.ndarray, index, mode: str, wrap: bool):
             continue
         if isinstance(i, (int, np.integer, np.ndarray)) and axis < table.ndim:
             n = table.shape[axis]
-            i = np.asarray(i)
+            i = wide_index(np.asarray(i))
             if wrap:
                 i = np.where(i < 0, i + n, i)
             if mode == "clip":
@@ -260,6 +265,9 @@ def _apply(ref: _Update, name: str, values, combine, kwargs, label: str | None =
     if name == "add":  # one scatter-add: repeated entries accumulate, then the array's dtype
         out = x + reshape(scatter_add(flat, (writes,), (n,)), xs)
         return out if dtype_of(concrete(out)) == dt else astype(out, dt)
+    if name in ("min", "max") and dt.kind in "fiub":
+        return _extreme(x, flat if dtype_of(concrete(flat)) == dt else astype(flat, dt),
+                        writes, n, xs, name)
     # writes grouped by entry, in the order NumPy makes them
     order = np.argsort(writes, kind="stable")
     ranked = writes[order]
@@ -285,6 +293,30 @@ def _apply(ref: _Update, name: str, values, combine, kwargs, label: str | None =
             if dtype_of(concrete(new)) != dt:
                 new = astype(new, dt)
         out = where(mask.reshape(xs), reshape(getitem(new, spread), xs), out)
+    return out
+
+
+def _extreme(x, values, writes: np.ndarray, n: int, xs: tuple, name: str):
+    """``min``/``max`` updates: each written entry becomes the extreme of its old value and
+    every update written to it, in one reduction, so tied values share the gradient evenly
+    (the rule of ``tg.max`` and of JAX's scatter_max; successive pairwise writes would halve
+    the share at each write). Entries written k times are reduced together, k + 1 values a row."""
+    reduce = reduce_max if name == "max" else reduce_min
+    targets, slot, count = np.unique(writes, return_inverse=True, return_counts=True)
+    order = np.argsort(slot, kind="stable")  # the writes grouped by entry, in write order
+    start = np.r_[0, np.cumsum(count)[:-1]]
+    xf = reshape(x, (n,))
+    out = x
+    for k in np.unique(count):
+        group = np.flatnonzero(count == k)  # the entries written k times
+        rows = targets[group]
+        table = concatenate([reshape(getitem(xf, rows), (-1, 1)),
+                             getitem(values, order[start[group][:, None] + np.arange(k)])], axis=1)
+        mask = np.zeros(n, dtype=bool)
+        mask[rows] = True
+        spread = np.zeros(n, dtype=np.intp)  # entry -> its row in the table
+        spread[rows] = np.arange(rows.size)
+        out = where(mask.reshape(xs), reshape(getitem(reduce(table, axis=1), spread), xs), out)
     return out
 
 
@@ -316,6 +348,7 @@ def _apply_traced(x, idx, name, values, combine, label, mode, wrap, dt):
     mask = None
     for a, i in enumerate(idx):
         n = xs[a]
+        i = wide_index(i)
         if wrap:
             i = np.where(i < 0, i + n, i)
         if mode == "clip":
@@ -339,6 +372,30 @@ def _apply_traced(x, idx, name, values, combine, label, mode, wrap, dt):
         new = combine(x, values)
     out = where(mask, new, x)
     return out if dtype_of(concrete(out)) == dt else astype(out, dt)
+
+
+def _get_traced(x, idx, mode, fill_value, wrap):
+    """``x.at[i, j].get(mode=...)`` at integer scalars that ``tg.jit`` traces: each index is
+    clamped into its axis in the plan ("clip"), and with "fill" an out-of-bounds one reads
+    ``fill_value`` instead (JAX's rules, as for constant indices)."""
+    xs = tuple(shape_of(concrete(x)))
+    if len(idx) > len(xs):
+        raise IndexError(f"at[...].get: {len(idx)} indices for an array of shape {xs}")
+    inside, clamped = True, []
+    for a, i in enumerate(idx):
+        n = xs[a]
+        if wrap:
+            i = np.where(i < 0, i + n, i)
+        inside = inside & (i >= 0) & (i < n)
+        clamped.append(np.clip(i, 0, n - 1))
+    got = getitem(x, tuple(clamped))
+    if mode == "clip":
+        return got
+    dt = dtype_of(concrete(x))
+    if fill_value is None:
+        fill_value = (np.nan if dt.kind in "fc" else True if dt.kind == "b"
+                      else np.iinfo(dt).min if dt.kind == "i" else np.iinfo(dt).max)
+    return where(inside, got, astype(fill_value, dt))
 
 
 @function
