@@ -19,7 +19,7 @@ import numpy as np
 from . import ops as _ops
 from .staging import check as _staged_check, is_staged
 from .tensor import Tensor, concrete, dtype_of, shape_of, traced_level
-from .tree import _dict_keys, tree_flatten, tree_unflatten
+from .tree import _CUSTOM, _dict_keys, tree_flatten, tree_unflatten
 
 __all__ = ["vmap"]
 
@@ -28,6 +28,12 @@ def _spread_axes(axes, tree, what: str) -> list:
     """One axis (int or None) per leaf of ``tree``, from an int, None or a pytree prefix."""
     if axes is None or isinstance(axes, (int, np.integer)):
         return [axes] * len(tree_flatten(tree)[0])
+    custom = _CUSTOM.get(type(tree))
+    if custom is not None and type(axes) is type(tree):  # a registered node: its own children
+        (sub_axes, aux_axes), (subs, aux) = custom[0](axes), custom[0](tree)
+        sub_axes, subs = list(sub_axes), list(subs)
+        if len(sub_axes) == len(subs) and aux_axes == aux:
+            return [a for sa, sub in zip(sub_axes, subs) for a in _spread_axes(sa, sub, what)]
     if isinstance(axes, (list, tuple)) and isinstance(tree, (list, tuple)) and len(axes) == len(tree) \
             and (not hasattr(axes, "_fields") or type(axes) is type(tree)):  # (a namedtuple: its own)
         return [a for sub_axes, sub in zip(axes, tree) for a in _spread_axes(sub_axes, sub, what)]
@@ -36,7 +42,7 @@ def _spread_axes(axes, tree, what: str) -> list:
     which = "arguments" if what == "in_axes" else "outputs"
     raise ValueError(f"vmap: {what} {axes!r} does not match the structure of the {which} "
                      f"({tree_flatten(tree)[1]}); give an int, None, or a tuple/list/dict "
-                     f"prefix of the {which} with one entry per {which[:-1]}")
+                     f"(or registered node) prefix of the {which} with one entry per {which[:-1]}")
 
 
 def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,

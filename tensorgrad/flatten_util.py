@@ -9,6 +9,7 @@ what plugs a parameter pytree into an optimizer that wants one vector
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -46,7 +47,9 @@ def ravel_pytree(pytree: Any) -> tuple[Any, Callable]:
         for shape, dt, a, b in zip(shapes, dtypes, offsets[:-1], offsets[1:]):
             piece = reshape(getitem(vector, slice(int(a), int(b))), shape)
             if np.dtype(dtype_of(concrete(piece))) != dt:
-                piece = astype(piece, dt)
+                with warnings.catch_warnings():  # a real leaf raveled into a complex vector
+                    warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+                    piece = astype(piece, dt)
             out.append(piece)
         return tree_unflatten(treedef, out)
 

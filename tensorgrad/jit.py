@@ -44,7 +44,7 @@ from .staging import (JIT_OPTIONS, ClosedOver, ConcretizationError, PlanCache, P
                       Staged, check_static_leaf, check_static_spec)
 from .jit_aot import _OFF, Lowered, Plan, _fresh_const, _own
 from .tensor import Tensor, concrete
-from .tree import _CUSTOM as _CUSTOM_NODES
+from .tree import _CUSTOM as _CUSTOM_NODES, _dict_keys
 
 __all__ = ["jit", "Jitted", "Plan", "ConcretizationError"]
 
@@ -230,10 +230,10 @@ def _flatten(x, leaves: list, flags: list):
         return None
     if t is tuple or t is list:
         return (t, *[_flatten(c, leaves, flags) for c in x])
-    if isinstance(x, dict):
-        keys = sorted(x)
+    if isinstance(x, dict) and t not in _CUSTOM_NODES:  # (an OrderedDict's order: its own)
+        keys = _dict_keys(x)
         return (t, tuple(keys), tuple(_flatten(x[k], leaves, flags) for k in keys))
-    if isinstance(x, tuple) and hasattr(x, "_fields"):
+    if isinstance(x, tuple) and hasattr(x, "_fields") and t not in _CUSTOM_NODES:
         return (t, *[_flatten(c, leaves, flags) for c in x])
     if isinstance(x, np.generic):
         leaves.append(x)
@@ -264,10 +264,10 @@ def _rebuild(x, feed: _Feeder):
         return None
     if t is tuple or t is list:
         return t(_rebuild(c, feed) for c in x)
-    if isinstance(x, dict):
-        built = {k: _rebuild(x[k], feed) for k in sorted(x)}  # flattening order
+    if isinstance(x, dict) and t not in _CUSTOM_NODES:
+        built = {k: _rebuild(x[k], feed) for k in _dict_keys(x)}  # flattening order
         return _dict_like(t, x, built)
-    if isinstance(x, tuple) and hasattr(x, "_fields"):
+    if isinstance(x, tuple) and hasattr(x, "_fields") and t not in _CUSTOM_NODES:
         return t(*(_rebuild(c, feed) for c in x))
     if isinstance(x, _STATIC_SCALARS):
         return x
@@ -461,13 +461,13 @@ class _OutputTree:
         if t is tuple or t is list:
             body = "".join(self.render(c) + ", " for c in x)
             return f"({body})" if t is tuple else f"[{body}]"
-        if isinstance(x, dict):
+        if isinstance(x, dict) and t not in _CUSTOM_NODES:
             body = ", ".join(f"{k!r}: {self.render(v)}" if _literal(k) is not None
                              else f"{self._const(k)}: {self.render(v)}" for k, v in x.items())
             if t is dict:
                 return "{" + body + "}"
             return f"{self._const(t)}({{{body}}})"
-        if isinstance(x, tuple) and hasattr(x, "_fields"):
+        if isinstance(x, tuple) and hasattr(x, "_fields") and t not in _CUSTOM_NODES:
             return f"{self._const(t)}(" + "".join(self.render(c) + ", " for c in x) + ")"
         custom = _CUSTOM_NODES.get(t)
         if custom is not None:  # a registered node: unflatten(aux, [children])

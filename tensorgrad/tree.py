@@ -18,6 +18,15 @@ __all__ = ["tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", "tree_st
            "register_pytree_node_class", "register_dataclass"]
 
 
+class _Children(tuple):
+    """A definition's children: a tuple, also callable as JAX's ``treedef.children()``."""
+
+    __slots__ = ()
+
+    def __call__(self) -> list:
+        return list(self)
+
+
 class TreeDef:
     """The shape of a pytree without its leaves.
 
@@ -31,7 +40,7 @@ class TreeDef:
     def __init__(self, kind, meta, children):
         self.kind = kind          # "leaf", "none", tuple/list/dict type, or a namedtuple type
         self.meta = meta          # dict keys, for dicts
-        self.children = children
+        self.children = _Children(children)
         self.num_leaves = 1 if kind == "leaf" else sum([c.num_leaves for c in children])
         self.depth = 1 + max([c.depth for c in children], default=0)
         self.build = None         # list of leaves -> pytree, made on first use (see _builder)
@@ -42,7 +51,37 @@ class TreeDef:
         return (isinstance(other, TreeDef) and self.kind == other.kind
                 and self.meta == other.meta and self.children == other.children)
 
-    __hash__ = None
+    def __hash__(self):  # equal definitions hash alike; aux data (maybe unhashable) left out, as JAX
+        return hash((self.kind, self.children))
+
+    @property
+    def num_nodes(self) -> int:
+        """Nodes of the tree, leaves and None included (JAX's ``num_nodes``)."""
+        return 1 + sum([c.num_nodes for c in self.children])
+
+    def unflatten(self, leaves):
+        return tree_unflatten(self, leaves)
+
+    def flatten_up_to(self, tree) -> list:
+        """The subtrees of ``tree`` at this structure's leaves (JAX's ``flatten_up_to``)."""
+        out: list = []
+        _flatten_up_to(self, tree, out, "flatten_up_to")
+        return out
+
+    def compose(self, inner: "TreeDef") -> "TreeDef":
+        """This structure with ``inner`` in place of each leaf."""
+        if self.kind == "leaf":
+            return inner
+        return _make(self.kind, self.meta, tuple([c.compose(inner) for c in self.children]))
+
+    def node_data(self):
+        """``(type, aux data)`` of the root (None for a leaf), as JAX's ``node_data``."""
+        if self.kind == "leaf":
+            return None
+        if self.kind == "none":
+            return (type(None), None)
+        return (self.kind, list(self.meta) if isinstance(self.kind, type) and issubclass(self.kind, dict)
+                and self.kind not in _CUSTOM else self.meta)
 
     def __reduce__(self):  # copies and pickles rebuild the definition (not its compiled builder)
         return (TreeDef, (self.kind, self.meta, self.children))
@@ -99,20 +138,36 @@ def register_pytree_node_class(cls: type) -> type:
     return cls
 
 
-def register_dataclass(nodetype: type | None = None, data_fields=None, meta_fields=None):
+def register_dataclass(nodetype: type | None = None, data_fields=None, meta_fields=None,
+                       drop_fields=()):
     """Make a dataclass a pytree node (JAX's ``register_dataclass``): ``data_fields`` are its
     children, ``meta_fields`` (hashable, static) go into the structure. With neither given,
     every field is a data field except those declared with ``metadata={"static": True}``.
-    Usable as a decorator."""
+    Given, both are needed, and for a dataclass they must name exactly its ``init`` fields
+    (less ``drop_fields``); any class whose constructor takes them by name may be registered
+    that way. Usable as a decorator."""
     def register(cls):
-        if not dataclasses.is_dataclass(cls):
-            raise TypeError(f"register_dataclass: {cls.__name__} is not a dataclass")
         if data_fields is None and meta_fields is None:
-            fields = [f for f in dataclasses.fields(cls) if f.init]
+            if not dataclasses.is_dataclass(cls):
+                raise TypeError("register_dataclass: data_fields and meta_fields are required "
+                                f"when nodetype is not a dataclass. Got nodetype={cls!r}.")
+            fields = [f for f in dataclasses.fields(cls) if f.init and f.name not in drop_fields]
             data = [f.name for f in fields if not f.metadata.get("static", False)]
             meta = [f.name for f in fields if f.metadata.get("static", False)]
+        elif data_fields is None or meta_fields is None:
+            raise TypeError("register_dataclass: data_fields and meta_fields must both be specified "
+                            f"when either is specified. Got data_fields={data_fields!r} "
+                            f"meta_fields={meta_fields!r}.")
         else:
-            data, meta = list(data_fields or ()), list(meta_fields or ())
+            data, meta = list(data_fields), list(meta_fields)
+            if dataclasses.is_dataclass(cls):
+                init = {f.name for f in dataclasses.fields(cls) if f.init} - set(drop_fields)
+                missing, unexpected = init - {*data, *meta}, {*data, *meta} - init
+                if missing or unexpected:
+                    raise ValueError("register_dataclass: data_fields and meta_fields must include "
+                                     "all dataclass fields with init=True and only them."
+                                     + (f" Missing fields: {missing}." if missing else "")
+                                     + (f" Unexpected fields: {unexpected}." if unexpected else ""))
         data, meta = tuple(data), tuple(meta)
 
         def flatten(x):
@@ -141,11 +196,32 @@ def _make(kind, meta, children: tuple) -> TreeDef:
         td = _SHARED.get(key)
     except TypeError:  # unhashable dict keys: not shared
         return TreeDef(kind, meta, children)
-    if td is None or td.children != children:
+    if td is None or td.children != children or not (td.meta is meta or _same_meta(td.meta, meta)):
         if len(_SHARED) > 4096:
             _SHARED.clear()
         td = _SHARED[key] = TreeDef(kind, meta, children)
     return td
+
+
+def _same_meta(a, b) -> bool:
+    """Equal metadata that also rebuilds the same tree: ``{1: x}``, ``{1.0: x}`` and
+    ``{True: x}`` (or ``0.0`` and ``-0.0``) have equal, equally hashed keys, but a shared
+    definition would give back the first one's keys."""
+    if a is b:
+        return True
+    t = type(a)
+    if t is not type(b):
+        return False
+    if t is tuple:
+        if len(a) != len(b):
+            return False
+        for x, y in zip(a, b):
+            if x is not y and not _same_meta(x, y):
+                return False
+        return True
+    if t is float or t is complex:
+        return a == b and repr(a) == repr(b)
+    return a == b
 
 
 def _dict_keys(d) -> list:
@@ -172,9 +248,9 @@ def _flatten_until(tree, leaves, is_leaf):
     if tree is None:
         return _NONE
     t = type(tree)
-    if t is tuple or t is list or (isinstance(tree, tuple) and hasattr(tree, "_fields")):
+    if t is tuple or t is list or (isinstance(tree, tuple) and hasattr(tree, "_fields") and t not in _CUSTOM):
         return _make(t, None, tuple([_flatten_until(c, leaves, is_leaf) for c in tree]))
-    if isinstance(tree, dict) and t is not defaultdict:
+    if isinstance(tree, dict) and t not in _CUSTOM:  # (defaultdict and registered subclasses: below)
         keys = _dict_keys(tree)
         return _make(t, tuple(keys), tuple([_flatten_until(tree[k], leaves, is_leaf) for k in keys]))
     custom = _CUSTOM.get(t)
@@ -224,7 +300,7 @@ def _flatten(tree, leaves):
         return _LEAF
     if tree is None:
         return _NONE
-    if t is tuple or t is list or (isinstance(tree, tuple) and hasattr(tree, "_fields")):
+    if t is tuple or t is list or (isinstance(tree, tuple) and hasattr(tree, "_fields") and t not in _CUSTOM):
         kids = []
         for c in tree:
             if type(c) is _ndarray:  # a leaf without a call
@@ -233,7 +309,7 @@ def _flatten(tree, leaves):
             else:
                 kids.append(_flatten(c, leaves))
         return _make(t, None, tuple(kids))
-    if isinstance(tree, dict) and t is not defaultdict:
+    if isinstance(tree, dict) and t not in _CUSTOM:  # (defaultdict and registered subclasses: below)
         keys = _dict_keys(tree)
         return _make(t, tuple(keys), tuple([_flatten(tree[k], leaves) for k in keys]))
     if _CUSTOM:
@@ -377,16 +453,16 @@ def named_leaves(tree: Any, prefix: str = "") -> list[tuple[str, str, Any]]:
     def walk(t, name, path):
         if t is None:
             return
-        if isinstance(t, dict):
+        if type(t) in _CUSTOM:  # a registered node: its children, numbered in flattening order
+            children, _ = _CUSTOM[type(t)][0](t)
+            for i, c in enumerate(children):
+                walk(c, f"{name}.{i}" if name else str(i), f"{path}<child {i}>")
+        elif isinstance(t, dict):
             for k in _dict_keys(t):
                 walk(t[k], f"{name}.{k}" if name else str(k), f"{path}[{k!r}]")
         elif isinstance(t, (list, tuple)):
             for i, c in enumerate(t):
                 walk(c, f"{name}.{i}" if name else str(i), f"{path}[{i}]")
-        elif type(t) in _CUSTOM:  # a registered node: its children, numbered in flattening order
-            children, _ = _CUSTOM[type(t)][0](t)
-            for i, c in enumerate(children):
-                walk(c, f"{name}.{i}" if name else str(i), f"{path}<child {i}>")
         else:
             out.append((name, path, t))
     walk(tree, prefix, "")

@@ -12,6 +12,7 @@ and its registry of node types through :func:`attach` when it is imported.
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import types
@@ -147,19 +148,19 @@ def _walk(node, path: tuple, is_leaf, takes_path: bool, out: list, decisions: li
     if node is None:
         return
     t = type(node)
+    custom = _T.custom.get(t)  # a registered type first, as tree_flatten does
     if t is tuple or t is list:
         keys, children = [SequenceKey(i) for i in range(len(node))], node
+    elif custom is not None:
+        keys, children = _children_with_keys(node, custom)
     elif isinstance(node, tuple) and hasattr(node, "_fields"):  # namedtuple
         keys, children = [GetAttrKey(f) for f in node._fields], node
     elif isinstance(node, dict):
         order = _T.dict_keys(node)
         keys, children = [DictKey(k) for k in order], [node[k] for k in order]
     else:
-        custom = _T.custom.get(t)
-        if custom is None:
-            out.append((path, node))
-            return
-        keys, children = _children_with_keys(node, custom)
+        out.append((path, node))
+        return
     for k, c in zip(keys, children):
         _walk(c, path + (k,), is_leaf, takes_path, out, decisions)
 
@@ -333,7 +334,7 @@ class Partial(functools.partial):
 
 class _Whole:
     """A callable standing for an inner partial, so that ``functools.partial`` cannot see
-    (and merge) its arguments; equal when it wraps the same object."""
+    (and merge) its arguments; equal to that partial (and to stand-ins for it)."""
 
     __slots__ = ("fn",)
 
@@ -343,11 +344,15 @@ class _Whole:
     def __call__(self, *args, **kwargs):
         return self.fn(*args, **kwargs)
 
-    def __eq__(self, other):
-        return type(other) is _Whole and other.fn is self.fn
+    func = property(lambda self: self.fn.func)
+    args = property(lambda self: self.fn.args)
+    keywords = property(lambda self: self.fn.keywords)
+
+    def __eq__(self, other):  # equal to the partial it wraps, too (JAX's stable func)
+        return (other.fn if type(other) is _Whole else other) is self.fn
 
     def __hash__(self):
-        return id(self.fn)
+        return hash(self.fn)
 
     def __repr__(self):
         return repr(self.fn)
@@ -399,3 +404,5 @@ def attach(**internals) -> None:
     """Called by :mod:`tensorgrad.tree` once defined: its flattening functions and registry."""
     vars(_T).update(internals)
     _T.register(Partial, _partial_flatten, _partial_unflatten)
+    dd = collections.defaultdict  # registered by tree (sorted keys, the factory as aux): DictKey paths
+    _KEYED[dd] = (lambda d: ([(DictKey(k), d[k]) for k in sorted(d)], None), _T.custom[dd][0])

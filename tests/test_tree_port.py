@@ -1,0 +1,98 @@
+"""Cases from JAX's tree tests that tensorgrad got wrong: OrderedDict order and defaultdict
+under tg.jit, registered namedtuples and dict subclasses, shared structures mixing up equal
+keys (1, 1.0, True; 0.0 and -0.0), the TreeDef interface, register_dataclass's rules,
+Partial.func, registered nodes as vmap axes, and ravel_pytree with a complex leaf."""
+import collections
+import dataclasses
+import warnings
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+tu = tg.tree_util
+
+
+def test_jit_keeps_ordereddict_order_and_defaultdict():
+    od = collections.OrderedDict
+    f = tg.jit(lambda d: list(d.values())[0] * 1.0)
+    assert float(f(od([("a", np.array(1.)), ("b", np.array(2.))]))) == 1.
+    assert float(f(od([("b", np.array(2.)), ("a", np.array(1.))]))) == 2.
+    seen = []
+    out = tg.jit(lambda d: (seen.append(type(d)), d)[1])(collections.defaultdict(list, a=np.ones(1)))
+    assert seen == [collections.defaultdict] and type(out) is collections.defaultdict
+
+
+ATuple2 = collections.namedtuple("ATuple2", "foo bar")
+tu.register_pytree_node(ATuple2, lambda o: ((o.foo,), o.bar), lambda bar, foo: ATuple2(foo[0], bar))
+
+
+class StaticDict(dict):
+    pass
+
+
+tu.register_static(StaticDict)
+
+
+def test_registered_namedtuple_and_dict_subclass_use_their_registration():
+    assert tu.tree_leaves(ATuple2(1., "hi")) == [1.]
+    assert tu.tree_map(lambda x: x, ATuple2(1., "hi")) == ATuple2(1., "hi")
+    assert tg.grad(lambda t: t.foo * 2.)(ATuple2(3., "hi")) == ATuple2(2., "hi")
+    assert tu.tree_leaves(StaticDict(foo=4, bar=5)) == []
+    assert tu.tree_map(lambda x: x, StaticDict(foo=4, bar=5)) == {"foo": 4, "bar": 5}
+
+
+@dataclasses.dataclass
+class Cfg:
+    w: object
+    scale: object = dataclasses.field(metadata={"static": True})
+
+
+tu.register_dataclass(Cfg)
+
+
+def test_equal_but_different_keys_are_not_mixed_up():
+    tu.tree_structure({True: 0})
+    assert list(tu.tree_map(lambda x: x, {1: 5})) == [1]
+    assert type(next(iter(tu.tree_map(lambda x: x, {1: 5})))) is int
+    tu.tree_structure({0.0: 0})
+    assert repr(next(iter(tu.tree_map(lambda x: x, {-0.0: 5})))) == "-0.0"
+    tg.grad(lambda c: tg.sum(c.w))(Cfg(np.ones(1), True))
+    assert repr(tg.grad(lambda c: tg.sum(c.w))(Cfg(np.ones(1), 1.0)).scale) == "1.0"
+
+
+def test_treedef_interface():
+    td = tu.tree_structure({"a": (1, 2), "b": None})
+    assert hash(td) == hash(tu.tree_structure({"a": (3, 4), "b": None}))
+    assert len(td.children()) == 2 and td.num_nodes == 5 and td.num_leaves == 2
+    assert td.unflatten([7, 8]) == {"a": (7, 8), "b": None}
+    assert td.flatten_up_to({"a": ([1], {"x": 2}), "b": None}) == [[1], {"x": 2}]
+    assert tu.tree_structure((0, 0)).compose(tu.tree_structure([0, 0])).num_leaves == 4
+
+
+def test_register_dataclass_follows_jax_rules():
+    @dataclasses.dataclass
+    class P:
+        x: object
+        y: object
+
+    with pytest.raises(TypeError):
+        tu.register_dataclass(P, data_fields=["x"])
+    with pytest.raises(ValueError, match="Missing"):
+        tu.register_dataclass(P, data_fields=["x"], meta_fields=[])
+
+
+def test_partial_func_and_vmap_axes_node_and_ravel():
+    import functools
+    p = functools.partial(lambda a, b: a + b, 1)
+    assert tu.Partial(p).func == p
+    Pt = collections.namedtuple("Pt", "a b")
+    tu.register_pytree_node(Pt, lambda o: ((o.a, o.b), None), lambda _, c: Pt(*c))
+    out = tg.vmap(lambda p: p.a * p.b, in_axes=(Pt(0, None),))(Pt(np.arange(3.), np.array(2.)))
+    assert out.tolist() == [0., 2., 4.]
+    flat, unravel = tg.flatten_util.ravel_pytree({"a": np.ones(2), "z": np.array([1j])})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        back = unravel(flat)
+    assert back["a"].dtype == np.float64
