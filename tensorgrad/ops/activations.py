@@ -81,6 +81,7 @@ _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 _erfc = in_float_of(special.erfc)  # (float16 stays float16)
 
 
+@np.errstate(over="ignore", invalid="ignore")  # x³ overflows for |x| > 1e102; ∓inf·0 is NaN
 def _gelu_forward(x, approximate):
     if approximate:
         return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
@@ -136,8 +137,9 @@ def _lse_forward(x, axes, keepdims):
         m = np.where(np.isfinite(m), m, 0)  # all −inf (or inf/NaN) rows: no shift
     else:
         m = np.zeros((1,) * x.ndim, x.dtype)
-    # log(0) = −inf for an all −inf row; inf − inf = NaN only when the input held +inf
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # log(0) = −inf for an all −inf row; inf − inf = NaN only when the input held +inf (the
+    # unshifted exp of a row holding +inf or NaN may overflow: that row is inf or NaN anyway)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         s = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
     return s if keepdims else np.squeeze(s, axis=axes)
 
@@ -164,12 +166,11 @@ def _lse_b_forward(x, b, axes, keepdims, signed):
 
 
 def _lse_sign(x, b, axes, keepdims):
-    """The sign of Σ b·exp(x) over axes (1 without b), shaped like the output."""
+    """The sign of Σ b·exp(x) over axes (b = 1 when not given: 1, or 0 for an empty or all
+    −inf slice, NaN for a NaN one, as SciPy and JAX), shaped like the output."""
     xv = concrete(x)
-    if b is None:
-        s = np.ones(np.shape(np.sum(xv, axis=axes, keepdims=True)), dtype=np.result_type(xv))
-    else:
-        s = np.sign(_lse_scaled_parts(xv, concrete(b), axes)[1])
+    bv = np.ones((), dtype=np.result_type(xv)) if b is None else concrete(b)
+    s = np.sign(_lse_scaled_parts(xv, bv, axes)[1])
     return s if keepdims else np.squeeze(s, axis=axes)
 
 
@@ -389,9 +390,13 @@ def _normalized(op_fn, name: str, fill: float, x, axis, where_):
     if where_ is None and isinstance(axis, (int, np.integer)):
         return op_fn(x, axis=axis)  # the common case: the op itself
     n = len(shape_of(concrete(x)))
+    axes = tuple(sorted(negative_axes(axis, n, name)))
+    if not axes and axis is not None:  # axis=(): each entry normalized alone, as JAX
+        d = x - x  # (0, NaN where x is not finite; a zero gradient)
+        out = exp(d) if name == "softmax" else d
+        return out if where_ is None else where(where_, out, fill)
     if n == 0:
         raise ValueError(f"{name}: needs at least one axis, got a 0-d input")
-    axes = tuple(sorted(negative_axes(axis, n, name)))
     axes = tuple(a % n for a in axes) if axes else tuple(range(n))
     if where_ is None:
         return _over_axes(op_fn, x, axes)

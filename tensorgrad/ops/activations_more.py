@@ -20,7 +20,8 @@ from ..registry import Example, elementwise
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, in_float_of
 from .activations import sigmoid, softplus
-from .elementwise import _mask, abs, exp, expm1, sqrt, tanh, where
+from .elementwise import _mask, abs, exp, expm1, tanh, where
+from .elementwise_more import hypot
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -92,7 +93,14 @@ def _silu_d(out, x):
 
 
 _expit = in_float_of(special.expit)  # (float16 stays float16)
-silu = _unary("silu", lambda x: x * _expit(x), _silu_d, "diag(σ(x)(1 + x(1 − σ(x))))",
+
+
+@np.errstate(invalid="ignore")  # silu(−inf) = −inf·0: NaN, as jax.nn.silu, without a warning
+def _silu_forward(x):
+    return x * _expit(x)
+
+
+silu = _unary("silu", _silu_forward, _silu_d, "diag(σ(x)(1 + x(1 − σ(x))))",
               "x·σ(x) (also called swish)", aliases=("swish",))
 
 
@@ -111,7 +119,11 @@ mish = _unary("mish", _mish_forward, _mish_d, "diag(tanh(sp) + x sech²(sp) σ(x
 
 
 def _squareplus_forward(x, b):
-    return (x + np.sqrt(x * x + b)) / 2
+    # r = √(x² + b) without overflow (hypot); for x < 0 the conjugate b/(2(r − x)): no
+    # cancellation in x + r, which is what the value is made of there
+    r = np.hypot(x, math.sqrt(b))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # (±inf, NaN pass through)
+        return np.where(x < 0, b / (2 * (r - x)), (x + r) / 2)
 
 
 def _squareplus_signature(x, b=4.0):
@@ -124,7 +136,10 @@ def _squareplus_d(out, x, b):
     if b == 0:  # (x + |x|)/2 = relu: slope 0, 1, and ½ at the kink (no 0/0)
         xv = concrete(x)
         return _mask(np.where(np.greater(xv, 0), 1.0, np.where(np.less(xv, 0), 0.0, 0.5)), out)
-    return (1 + x / sqrt(x * x + b)) / 2
+    r = hypot(x, math.sqrt(b))  # (x² + b overflows for |x| > 1e154)
+    # x < 0: (r + x)/(2r) = b/(2r(r − x)), without the cancellation in 1 + x/r
+    neg = np.less(concrete(x), 0)
+    return where(neg, (b / (2 * r)) / (r - where(neg, x, -1.0)), (1 + x / r) / 2)
 
 
 squareplus = _unary("squareplus", _squareplus_forward, _squareplus_d,
@@ -133,7 +148,13 @@ squareplus = _unary("squareplus", _squareplus_forward, _squareplus_d,
                     signature=_squareplus_signature, params=("b",),
                     examples=[Example(((3, 4),), {"b": 4.0}), Example(((5,),), {"b": 1.0})])
 
-soft_sign = _unary("soft_sign", lambda x: x / (np.abs(x) + 1),
+
+@np.errstate(invalid="ignore")  # ±inf/inf: NaN, as jax.nn.soft_sign, without a warning
+def _soft_sign_forward(x):
+    return x / (np.abs(x) + 1)
+
+
+soft_sign = _unary("soft_sign", _soft_sign_forward,
                    lambda out, x: 1 / ((abs(x) + 1) * (abs(x) + 1)),
                    "diag(1/(|x| + 1)²)", "x/(|x| + 1)")
 
@@ -180,15 +201,22 @@ hard_sigmoid = _unary("hard_sigmoid", lambda x: np.minimum(np.maximum(x + 3, 0),
 def _hard_silu_d(out, x):
     inside = _open(x, -3, 3, out)
     hs = hard_sigmoid(x)
-    return hs + x * inside / 6
+    # x only where it is used (x·0 would be NaN at x = ±inf, where the slope is 0 or 1)
+    return hs + where(inside, x, 0.0) / 6
 
 
-hard_silu = _unary("hard_silu", lambda x: x * (np.minimum(np.maximum(x + 3, 0), 6) / 6), _hard_silu_d,
+@np.errstate(invalid="ignore")  # hard_silu(−inf) = −inf·0: NaN, as jax.nn.hard_silu
+def _hard_silu_forward(x):
+    return x * (np.minimum(np.maximum(x + 3, 0), 6) / 6)
+
+
+hard_silu = _unary("hard_silu", _hard_silu_forward, _hard_silu_d,
                    "diag(hard_sigmoid(x) + x[−3 < x < 3]/6)", "x·hard_sigmoid(x) (also hard_swish)",
                    aliases=("hard_swish",))
 
 
 def _sparse_plus_forward(x):
+    x = np.asarray(x)  # (a Python number reaches the forward as it is)
     dt = x.dtype if x.dtype.kind == "f" else np.result_type(x.dtype, 1.0)  # integers: floats
     x = x.astype(dt, copy=False)
     inner = np.clip(x, -1, 1)  # (no overflow squaring the outer entries)
@@ -198,7 +226,8 @@ def _sparse_plus_forward(x):
 def _sparse_plus_d(out, x):
     v = concrete(x)
     mid = _open(x, -1, 1, out)
-    return mid * (x + 1) / 2 + _mask(np.greater_equal(v, 1), out)
+    # x only where it is used (x·0 would be NaN at x = ±inf, where the slope is 0 or 1)
+    return mid * (where(mid, x, 0.0) + 1) / 2 + _mask(np.greater_equal(v, 1), out)
 
 
 sparse_plus = _unary("sparse_plus", _sparse_plus_forward, _sparse_plus_d,
