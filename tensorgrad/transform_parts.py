@@ -66,6 +66,14 @@ def jax_flags(name: str, holomorphic: bool, reduce_axes: Sequence = ()) -> None:
         raise NotImplementedError(f"{name}: reduce_axes is not supported (JAX deprecated it)")
 
 
+def check_chunk_size(name: str, chunk_size) -> None:
+    """``chunk_size``: None (the whole basis in one sweep) or a positive integer, as torch.func's."""
+    if chunk_size is None:
+        return
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise ValueError(f"{name}: chunk_size must be None or a positive integer, got {chunk_size!r}")
+
+
 # ---- primals, tangents and zeros -----------------------------------------------------------
 
 def live(x) -> bool:

@@ -23,7 +23,7 @@ from . import jax_backend as _jaxb
 from . import ops as _ops
 from .guards import Held, check_intact, lock, lock_inputs, unlock
 from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reverse_trace
-from .transform_parts import FLOAT0, Rows, jax_flags as _jax_flags
+from .transform_parts import FLOAT0, Rows, jax_flags as _jax_flags, check_chunk_size as _check_chunk_size
 from .transform_parts import float_dtype as _float_dtype, integer_primal as _integer_primal
 from .transform_parts import finish as _finish, finish_value as _finish_value
 from .transform_parts import live as _live, no_tangent as _no_tangent, zeros_like as _zeros_like
@@ -360,6 +360,7 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
     ``allow_int``: integer inputs get zero blocks of their dtype (as JAX).
     """
     _jax_flags("jacrev", holomorphic)
+    _check_chunk_size("jacrev", chunk_size)
 
     @functools.wraps(f)
     def jac(*args, **kwargs):
@@ -499,6 +500,7 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
     Layout ``out.shape + in.shape``, as :func:`jacrev`.
     """
     _jax_flags("jacfwd", holomorphic)
+    _check_chunk_size("jacfwd", chunk_size)
 
     @functools.wraps(f)
     def jac(*args, **kwargs):

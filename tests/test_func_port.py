@@ -51,3 +51,11 @@ def test_vmap_out_axes_none_returns_a_copy():
 def test_empty_argnums_is_refused(transform):
     with pytest.raises(ValueError, match="argnums"):
         transform(lambda x: tg.sum(x * x), argnums=())(np.ones(2))
+
+
+@pytest.mark.parametrize("transform", [tg.jacrev, tg.jacfwd])
+@pytest.mark.parametrize("chunk", [0, -1, 1.5, True])
+def test_bad_chunk_size_is_refused(transform, chunk):
+    with pytest.raises(ValueError, match="chunk_size"):
+        transform(lambda x: x * 2, chunk_size=chunk)
+    assert np.array_equal(transform(lambda x: x * 2, chunk_size=1)(np.ones(3)), 2 * np.eye(3))
