@@ -54,3 +54,35 @@ def test_scipy_linalg_signatures_and_pinv_cutoff():
     assert np.allclose(tg.scipy.linalg.inv(b, check_finite=False), sl.inv(b))
     assert np.isclose(tg.scipy.linalg.det(b, overwrite_a=False), sl.det(b))
     assert np.isclose(tg.scipy.linalg.norm(b, check_finite=False), sl.norm(b))
+
+
+def _fd_grad(f, a, eps=1e-6):
+    g = np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        e = np.zeros_like(a)
+        e[i] = eps
+        g[i] = (f(a + e) - f(a - e)) / (2 * eps)
+    return g
+
+
+@pytest.mark.parametrize("side,shape", [("right", (3, 3)), ("left", (3, 3)), ("right", (4, 3)), ("left", (3, 4))])
+def test_polar_differentiates_at_repeated_singular_values(side, shape):
+    rng = np.random.default_rng(1)
+    k = shape[1] if side == "right" else shape[0]
+    w_p, w_u = rng.normal(size=(k, k)), rng.normal(size=shape)
+
+    def loss(a):
+        u, p = tg.scipy.linalg.polar(a, side)
+        return tg.sum(u * w_u) + tg.sum(p * w_p)
+    q = np.linalg.qr(rng.normal(size=(max(shape),) * 2))[0][:shape[0], :shape[1]]  # all σ = 1
+    g = tg.grad(loss)(q)
+    assert np.allclose(g, _fd_grad(lambda a: float(loss(a)), q), atol=1e-7)
+    a = rng.normal(size=shape)
+    u, p = tg.scipy.linalg.polar(a, side)
+    uu, pp = sl.polar(a, side)
+    assert np.allclose(u, uu, atol=1e-14) and np.allclose(p, pp, atol=1e-14)
+    t = rng.normal(size=shape)
+    jv = tg.jvp(loss, (q,), (t,))[1]
+    assert np.isclose(jv, np.sum(g * t))
+    hv = tg.jvp(tg.grad(loss), (q,), (t,))[1]
+    assert np.allclose(hv, (tg.grad(loss)(q + 1e-6 * t) - tg.grad(loss)(q - 1e-6 * t)) / 2e-6, atol=1e-6)

@@ -18,11 +18,12 @@ import numpy as np
 from .. import linalg as _la
 from ..ops import abs as _abs
 from ..ops import (argmax, argsort, astype, broadcast_to, concatenate, expand_dims, flip, kron, reshape,
-                   stack, take, take_along_axis, tril, triu, where, zeros)
+                   stack, stop_gradient, take, take_along_axis, tril, triu, where, zeros)
 from ..ops._util import as_array_like
 from ..ops.linalg_ops import LinAlgError, mT
+from ..ops.matrix_functions2 import sqrtm
 from ..staging import ConcretizationError
-from ..tensor import concrete, dtype_of, shape_of
+from ..tensor import concrete, dtype_of, shape_of, traced_level
 from ..typing import Array, ArrayLike  # noqa: F401
 
 __all__ = ["toeplitz", "hankel", "circulant", "companion", "leslie", "hilbert", "helmert",
@@ -399,8 +400,10 @@ def polar(a: ArrayLike, side: str = "right", *, method: str = "qdwh", eps: float
     p n × n) or ``a = p u`` (``'left'``, p m × m), u with orthonormal rows or columns and p
     symmetric positive semi-definite. ``method`` may be 'svd' or 'qdwh' (both use the SVD).
 
-    Its derivative goes through the SVD, so it raises ``LinAlgError`` at a matrix with
-    repeated singular values (an orthogonal matrix, say), though u and p are smooth there."""
+    The values come from the SVD; the derivatives, from ``p = √(aᵀa)`` and ``u = a p⁻¹``
+    (``√(a aᵀ)`` on the left), which are smooth also at repeated singular values (an orthogonal
+    matrix, say), where the SVD's own derivative is not unique. They need a of full rank on
+    p's side (m ≥ n for ``'right'``, m ≤ n for ``'left'``); otherwise they go through the SVD."""
     a = _arr(a)
     s = _shape(a)
     if len(s) != 2:
@@ -410,11 +413,25 @@ def polar(a: ArrayLike, side: str = "right", *, method: str = "qdwh", eps: float
         raise ValueError(f"scipy.linalg.polar: side must be 'right' or 'left', got {side!r}")
     if method not in ("svd", "qdwh"):
         raise ValueError(f"scipy.linalg.polar: method must be 'svd' or 'qdwh', got {method!r}")
-    w, sv, vh = _la.svd(_float(a), full_matrices=False)
+    a = _float(a)
+    m, n = s
+    # differentiated, with u and p smooth (a of full rank on p's side): the SVD gives the values,
+    # but its derivative is not unique at repeated singular values (an orthogonal a), where u and
+    # p are smooth; the derivatives come from p = √(aᵀa) (√(a aᵀ) on the left) and u = a p⁻¹
+    smooth = traced_level(a) >= 0 and (m >= n if side == "right" else m <= n)
+    w, sv, vh = _la.svd(stop_gradient(a) if smooth else a, full_matrices=False)
     u = w @ vh
-    if side == "right":
-        return u, (mT(vh) * sv) @ vh
-    return u, (w * sv) @ mT(w)
+    p = (mT(vh) * sv) @ vh if side == "right" else (w * sv) @ mT(w)
+    if smooth:
+        if side == "right":
+            ps = sqrtm(mT(a) @ a)
+            us = mT(_la.solve(ps, mT(a)))
+        else:
+            ps = sqrtm(a @ mT(a))
+            us = _la.solve(ps, a)
+        u = u + (us - stop_gradient(us))
+        p = p + (ps - stop_gradient(ps))
+    return u, p
 
 
 def eigh_tridiagonal(d: ArrayLike, e: ArrayLike, *, eigvals_only: bool = False, select: str = "a",
