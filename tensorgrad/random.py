@@ -46,6 +46,7 @@ from .random_dists import (Stream, as_param, bernoulli_np, bits_words, check_key
                            float_dtype, fold_words, geometric_np, int_dtype, log_gamma_np,
                            normal_np, orthogonal_np, poisson_np, randint_np, sample_shape,
                            seed_words, split_words, uniform_np)
+from .staging import check as staged_check, is_staged
 from .tensor import Tensor, concrete, shape_of
 from .typing import Array, ArrayLike  # noqa: F401
 
@@ -528,6 +529,14 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None) -> Array:
 
 
 # ---- the gamma family: implicit reparameterization ---------------------------------------------------
+def _refuse_lost_slope(lost) -> None:
+    if np.any(lost):
+        raise ValueError("random.gamma: the derivative of a sample with respect to a shape "
+                         "a ≳ 1e8 is not available (∂P/∂a of the incomplete gamma function is "
+                         "not computed there); stop the gradient at a, or use the normal "
+                         "approximation a + √a·z for such shapes")
+
+
 @custom_jvp
 def _log_gamma_sample(a, log_x):
     """log_x, a Gamma(a) variate's log, given with its derivative in a (see the rule)."""
@@ -551,6 +560,13 @@ def _log_gamma_sample_jvp(primals, tangents):
     safe_dp = _ops.where(ok, minus_dp, 1.0)
     safe_lx = _ops.where(ok, lx, 0.0)
     log_xp = a * safe_lx - _ops.where(ok, x, 1.0) - _ops.gammaln(a)
+    # ∂P/∂a not computed (its series does not converge in bounded time for a ≳ 1e8): an error,
+    # never a slope of 0
+    lost = concrete(_ops.logical_and(_ops.isnan(minus_dp), _ops.logical_not(tiny)))
+    if is_staged(lost):  # under tg.jit: checked at every run of the plan
+        staged_check(_refuse_lost_slope, lost)
+    else:
+        _refuse_lost_slope(lost)
     slope = _ops.where(ok, _ops.exp(_ops.log(safe_dp) - log_xp), 0.0)
     safe_a = _ops.where(tiny, a, 1.0)
     small = (_ops.digamma(safe_a + 1.0) - _ops.where(tiny, lx, 0.0)) / safe_a

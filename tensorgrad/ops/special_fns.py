@@ -55,6 +55,8 @@ from ..registry import Example, elementwise, function, nondifferentiable
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of, may_any, on_a_trace, shape_of
 from ._util import in_float_of as _in_float_of
+from .digamma_diff import digamma_difference
+from .erf_tails import dawsn_slope, erfcx_slope
 from .elementwise import _slope, _steep, _times_steep
 from .elementwise import abs as _abs
 from .elementwise import cos, exp, log, log1p, nan_slope, sign, sin, where
@@ -441,11 +443,10 @@ def _beta_d(first):
     def d(out, a, b):
         bad, zero = _beta_masks(a, b)
         if not may_any(bad | zero):
-            x = a if first else b
-            return out * (digamma(x) - digamma(a + b))
+            return out * (digamma_difference(a, b, digamma) if first else digamma_difference(b, a, digamma))
         off = bad | zero
         outr, ar, br = where(off, 1.0, out), where(off, 1.0, a), where(off, 1.0, b)
-        general = outr * (digamma(ar if first else br) - digamma(ar + br))
+        general = outr * (digamma_difference(ar, br, digamma) if first else digamma_difference(br, ar, digamma))
         if may_any(zero):
             az, bz = where(zero, a, 1.0), where(zero, b, 1.0)
             r, r1 = _rgamma_near_poles(az + bz, zero)
@@ -470,8 +471,8 @@ def _betaln_d(first):
         av, bv = concrete(a), concrete(b)
         bad = _pole(av) | _pole(bv) | _pole(av + bv)
         if first:
-            return _guarded(bad, np.nan, lambda u, v: digamma(u) - digamma(u + v), a, b)
-        return _guarded(bad, np.nan, lambda u, v: digamma(v) - digamma(u + v), a, b)
+            return _guarded(bad, np.nan, lambda u, v: digamma_difference(u, v, digamma), a, b)
+        return _guarded(bad, np.nan, lambda u, v: digamma_difference(v, u, digamma), a, b)
     return d
 
 
@@ -501,10 +502,10 @@ def _poch_masks(z, m):
 def _poch_dz(out, z, m):
     bad, zero = _poch_masks(z, m)
     if not may_any(bad | zero):
-        return out * (digamma(z + m) - digamma(z))
+        return -out * digamma_difference(z, m, digamma)
     off = bad | zero
     outr, zr, mr = where(off, 1.0, out), where(off, 1.0, z), where(off, 1.0, m)
-    general = outr * (digamma(zr + mr) - digamma(zr))
+    general = -outr * digamma_difference(zr, mr, digamma)
     if may_any(zero):  # poch = Γ(z + m)·(1/Γ)(z): slope Γ(z + m)·(ψ(z + m)·(1/Γ)(z) + (1/Γ)′(z))
         zz, mz = where(zero, z, 1.0), where(zero, m, 1.0)
         r, r1 = _rgamma_near_poles(zz, zero)
@@ -650,12 +651,11 @@ ndtri = _unary("ndtri", _in_float_of(special.ndtri), _slope(_ndtri_parts),
                "diag(√(2π)·e^(ndtri(x)²/2)), +inf at 0 and 1",
                "Φ⁻¹(x), the inverse of the standard normal CDF, on (0, 1)", domain="open_unit",
                vjp={"x": _steep(_ndtri_parts)}, jvp={"x": _steep(_ndtri_parts)})
-erfcx = _unary("erfcx", _in_float_of(special.erfcx),
-               lambda out, x: 2 * x * out - _TWO_OVER_SQRT_PI, "diag(2x·erfcx(x) − 2/√π)",
+erfcx = _unary("erfcx", _in_float_of(special.erfcx), erfcx_slope, "diag(2x·erfcx(x) − 2/√π)",
                "the scaled complementary error function e^(x²)·erfc(x)",
                examples=[Example(((2, 3),)),
                          Example((np.array([-3.0, -0.5, 0.0, 2.0, 9.0, 40.0]),), diff=(0,))])
-dawsn = _unary("dawsn", _in_float_of(special.dawsn), lambda out, x: 1 - 2 * x * out,
+dawsn = _unary("dawsn", _in_float_of(special.dawsn), dawsn_slope,
                "diag(1 − 2x·dawsn(x))", "Dawson's integral e^(−x²)·∫₀ˣ e^(t²) dt",
                examples=[Example(((2, 3),)),
                          Example((np.array([-6.0, -0.5, 0.0, 1.5, 12.0]),), diff=(0,))])

@@ -61,6 +61,7 @@ from ..registry import Example, elementwise, function, general
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, may_any
 from .activations import erf
+from .digamma_diff import digamma_difference
 from .elementwise import _slope, _steep, cos, exp, expm1, log, log1p, sin, where
 from .elementwise_more import sinc
 from .reductions import sum as _sum
@@ -206,21 +207,32 @@ zeta_dx = elementwise(
 
 # ---- incomplete gamma ---------------------------------------------------------------------
 _TINY = 1e-17
+#: the longest series _dp_series sums (~1 s, enough for a = 1e8 at x = a): a bound, not a hang
+_MAX_TERMS = 5000 + 20 * 10000
+_MAX_A = 1e8
 
 
 def _dp_series(a, x):
-    """∂P/∂a from P = xᵃe⁻ˣ/Γ(a + 1)·Σₖ tₖ, tₖ = xᵏ/((a + 1)···(a + k)) (x ≤ max(1, a))."""
+    """∂P/∂a from P = xᵃe⁻ˣ/Γ(a + 1)·Σₖ tₖ, tₖ = xᵏ/((a + 1)···(a + k)) (x ≤ max(1, a)); NaN
+    where the series has not converged within _MAX_TERMS terms (a ≳ 1e8 with x near a)."""
+    # the terms fall off only past k ~ x − a + several √a: at a = 1e8 ~1e5 terms, not 5000;
+    # beyond that, x within a few √a of a would need more than _MAX_TERMS: NaN at once
+    hopeless = (a > _MAX_A) & (x >= a - 40 * np.sqrt(a))
+    a, x = np.where(hopeless, 1.0, a), np.where(hopeless, 0.5, x)
     term, dterm = np.ones_like(a), np.zeros_like(a)
     s, ds = term.copy(), dterm.copy()
-    # the terms fall off only past k ~ x − a + several √a: at a = 1e8 ~1e5 terms, not 5000
-    for k in range(1, 5000 + int(20 * np.sqrt(np.max(a, initial=0.0)))):
+    for k in range(1, min(_MAX_TERMS, 5000 + int(20 * np.sqrt(np.max(a, initial=0.0))))):
         r = x / (a + k)
         dterm = (dterm - term / (a + k)) * r
         term = term * r
         s, ds = s + term, ds + dterm
-        if np.all(term <= _TINY * s) and np.all(np.abs(dterm) <= _TINY * np.abs(ds)):
+        done = (term <= _TINY * s) & (np.abs(dterm) <= _TINY * np.abs(ds))
+        if np.all(done):
             break
-    return special.gammainc(a, x) * (np.log(x) - special.digamma(a + 1) + ds / s)
+    else:
+        done = (term <= _TINY * s) & (np.abs(dterm) <= _TINY * np.abs(ds))
+    out = special.gammainc(a, x) * (np.log(x) - special.digamma(a + 1) + ds / s)
+    return np.where(done & ~hopeless, out, np.nan)
 
 
 def _dq_fraction(a, x):
@@ -641,7 +653,7 @@ def _comb_d(wrt_k):
 
         def f(o, m, j):
             n = m + j - 1 if repetition else m
-            top = digamma(n + 1) - digamma(n - j + 1)  # ∂ log comb/∂n
+            top = -digamma_difference(n - j + 1, j, digamma)  # ∂ log comb/∂n = ψ(n + 1) − ψ(n − k + 1)
             if not wrt_k:
                 return o * top
             return o * ((top if repetition else 0.0) + digamma(n - j + 1) - digamma(j + 1))
