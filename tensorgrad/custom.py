@@ -29,7 +29,7 @@ from . import debug
 from . import ops as _ops
 from .recording import Node
 from .registry import Op
-from .staging import is_staged
+from .staging import is_staged, trace_values
 from .tensor import Tensor, concrete, shape_of
 from .transforms import _zeros_like, jvp, vjp
 from .tree import _LEAF, _flatten_up_to, tree_flatten, tree_map, tree_unflatten
@@ -351,8 +351,8 @@ class custom_jvp:
             # the rule is linear in the tangents: its transpose is its VJP in t
             sig = tuple((shape_of(a), str(np.result_type(concrete(a)))) for a in args_)
             if sig not in self._linear_checked and not self.assume_linear:  # once per signature
-                _check_linear_rule(lambda ts: tangent_out([concrete(a) for a in args_], ts, out_leaves),
-                                   args_, name)
+                _check_linear_rule(lambda ts: tangent_out([trace_values(concrete(a)) for a in args_],
+                                                          ts, out_leaves), args_, name)
                 self._linear_checked.add(sig)
             zeros = tuple(_zeros_like(p) for p in args_)
             pull = vjp(lambda *ts: tangent_out(args_, ts, out_leaves), *zeros)[1]
@@ -375,8 +375,9 @@ def _check_linear_rule(one: Callable, primals, name: str) -> None:
     rng = np.random.default_rng(0)
     t = [rng.standard_normal(shape_of(p)).astype(np.result_type(concrete(p)))
          if np.result_type(concrete(p)).kind == "f" else _zeros_like(p) for p in primals]
-    a = np.asarray(concrete(one(t)), np.float64)
-    b = np.asarray(concrete(one([-2 * v for v in t])), np.float64)
+    # (under tg.jit, on the values seen while tracing: the check runs once, at trace time)
+    a = np.asarray(trace_values(concrete(one(t))), np.float64)
+    b = np.asarray(trace_values(concrete(one([-2 * v for v in t]))), np.float64)
     if not np.allclose(b, -2 * a, rtol=1e-4, atol=1e-8 * max(1.0, float(np.max(np.abs(a), initial=0)))):
         raise ValueError(f"custom_jvp {name}: the JVP rule is not linear in the tangents, so "
                          "reverse mode (grad, vjp, jacrev), which transposes it, is not defined")

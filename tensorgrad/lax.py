@@ -297,6 +297,10 @@ def associative_scan(fn: Callable, elems: Any, reverse: bool = False, axis: int 
     ``fn(... fn(fn(e₋₁, e₋₂), e₋₃) ..., eᵢ)`` (JAX's scan of the flipped elements, flipped
     back)."""
     leaves, td = tree_flatten(elems)
+    bad = [tuple(shape_of(concrete(v))) for v in leaves if not -len(shape_of(concrete(v))) <= axis
+           < len(shape_of(concrete(v)))]
+    if bad:
+        raise ValueError(f"associative_scan: axis {axis} is out of bounds for shape {bad[0]}")
     n = {shape_of(concrete(v))[axis] for v in leaves}
     if len(n) != 1:
         raise ValueError(f"associative_scan: the leaves have different sizes {sorted(n)} along axis {axis}")
@@ -448,7 +452,10 @@ def dynamic_update_slice(operand, update, start_indices: Sequence):
 
 def _in_dim(operand, index, axis: int):
     nd = len(shape_of(concrete(operand)))
-    axis = axis % nd
+    if not -nd <= int(axis) < nd:
+        raise ValueError(f"axis {axis} is out of bounds for an operand of shape "
+                         f"{tuple(shape_of(concrete(operand)))}")
+    axis = int(axis) % nd
     starts = [0] * nd
     starts[axis] = index
     return starts, axis
@@ -486,6 +493,10 @@ def _numeric(operand, name: str):
 
 def _cumulative(step: Callable, operand, axis: int, reverse: bool, name: str):
     _numeric(operand, name)
+    nd = len(shape_of(concrete(operand)))
+    if not -nd <= axis < nd:
+        raise ValueError(f"{name}: axis {axis} is out of bounds for an operand of shape "
+                         f"{tuple(shape_of(concrete(operand)))}")
     return associative_scan(step, operand, reverse=reverse, axis=axis)
 
 

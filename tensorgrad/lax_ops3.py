@@ -372,10 +372,22 @@ def _linear_solve(mv, solve, tsolve, symmetric: bool, has_aux: bool):
             vecmat = lambda u: vjp(lambda v: mv(v, *cs[0]), g)[1](u)[0]  # noqa: E731
         return _solved(name, "transpose_solve", tsolve, cs[2], vecmat, g, has_aux)[0]
 
+    def lin_fwd(rhs, cs):
+        y = forward(rhs, cs)[0]
+        return y, (cs, y)
+
+    def lin_bwd(res, g):
+        # y = A⁻¹·rhs: rhs gets u = A⁻ᵀ·g, and matvec's consts -uᵀ·(∂A/∂consts)·y (what a
+        # derivative of a derivative needs); solve's consts get none, as in JAX
+        cs, y = res
+        u = transposed(cs, g)
+        dmc = vjp(lambda *c: mv(y, *c), *cs[0])[1](u) if cs[0] else ()
+        return u, (tree_map(_ops.negative, tuple(dmc)), tree_map(_ops.zeros_like, cs[1]),
+                   tree_map(_ops.zeros_like, cs[2]))
+
     # A⁻¹·rhs as a linear map whose transpose solves the transposed system
     lin = custom_vjp(lambda rhs, cs: forward(rhs, cs)[0])
-    lin.defvjp(lambda rhs, cs: (forward(rhs, cs)[0], cs),
-               lambda cs, g: (transposed(cs, g), None))
+    lin.defvjp(lin_fwd, lin_bwd)
 
     def primal(b, cs):
         x, aux = forward(b, cs)

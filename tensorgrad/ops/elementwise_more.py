@@ -122,7 +122,7 @@ def _share(base_exp):
     def d(out, a, b):
         ov = concrete(out)
         inf = ~np.isfinite(ov)
-        if not inf.any():
+        if not may_any(inf):  # (staged under tg.jit: the general path, right for any value)
             return base_exp(a - out)
         av, bv = concrete(a), concrete(b)
         tie = _mask(np.greater(av, bv), out) + 0.5 * _mask(np.equal(av, bv), out)
@@ -235,8 +235,8 @@ def _quotient(out, x, y):
     """−(the integer quotient) NumPy used: d(x − q·y)/dy, constant between the jumps."""
     xv, yv, ov = concrete(x), concrete(y), concrete(out)
     with np.errstate(divide="ignore", invalid="ignore"):  # y = 0 gives NaN, as the value does
-        q = np.round((xv - ov) / yv)
-    return np.asarray(-q, dtype=dtype_of(out))
+        q = np.rint((xv - ov) / yv)
+    return _mask(-q, out)  # (a staged q stays recorded: tg.jit replays it)
 
 
 remainder = elementwise(

@@ -134,8 +134,9 @@ def _others_product(out, x, axes, keepdims):
     moved = np.moveaxis(xv, axes, tuple(range(-n, 0)))
     flat = moved.reshape(moved.shape[:moved.ndim - n] + (-1,))
     ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
-    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
-    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    # (exclusive running products; [..., :-1] after the product keeps an empty axis empty)
+    left = np.cumprod(np.concatenate([ones, flat], axis=-1), axis=-1)[..., :-1]
+    right = np.cumprod(np.concatenate([ones, flat[..., ::-1]], axis=-1), axis=-1)[..., :-1][..., ::-1]
     others = (left * right).reshape(moved.shape)
     return np.moveaxis(others, tuple(range(-n, 0)), axes)
 
@@ -151,9 +152,9 @@ def _others_by_ops(x, axes):
     flat = reshape(moved, ms[:len(ms) - n] + (-1,))
     ones = np.ones(shape_of(flat)[:-1] + (1,), dtype=dtype_of(flat))
     every, rev = (Ellipsis, slice(None, -1)), (Ellipsis, slice(None, None, -1))
-    left = cumprod(concatenate([ones, getitem(flat, every)], axis=-1), axis=-1)
-    right = getitem(cumprod(concatenate([ones, getitem(getitem(flat, rev), every)], axis=-1),
-                            axis=-1), rev)
+    left = getitem(cumprod(concatenate([ones, flat], axis=-1), axis=-1), every)
+    right = getitem(getitem(cumprod(concatenate([ones, getitem(flat, rev)], axis=-1), axis=-1),
+                            every), rev)
     return moveaxis(reshape(left * right, ms), tuple(range(-n, 0)), axes)
 
 

@@ -28,7 +28,7 @@ from ..jacobians.gather import IndexPermutation
 from ..jacobians.scans import RunningSum
 from ..registry import Example, function, general, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, shape_of
+from ._util import concrete, dtype_of, lift_tangent, may_any, negative_axes, negative_axis, shape_of
 from .elementwise import astype, where
 from .linalg import matmul
 from .reductions import _keep, _spread, mean
@@ -97,7 +97,8 @@ def _products_without_one(x, axis):
 
 
 def _has_zeros(x):
-    return not np.all(concrete(x) != 0)
+    """Whether ``x`` may hold a zero (True under tg.jit: the exact path, right for any value)."""
+    return may_any(np.equal(concrete(x), 0))
 
 
 def _cumprod_vjp(g, out, x, axis):

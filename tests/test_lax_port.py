@@ -1,0 +1,63 @@
+"""Cases from JAX's lax autodiff and control-flow tests that tensorgrad got wrong: the second
+derivative of custom_linear_solve, higher derivatives under tg.jit (cumprod, logaddexp, rem,
+custom_jvp rules, products over an empty axis), and out-of-range axes in tg.lax."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+jax.config.update("jax_enable_x64", True)
+RNG = np.random.default_rng(0)
+
+
+def test_custom_linear_solve_second_order():
+    A = RNG.normal(size=(3, 3)) + 4 * np.eye(3)
+    b, tb, ct = RNG.normal(size=3), RNG.normal(size=3), RNG.normal(size=3)
+    tA = RNG.normal(size=(3, 3))
+
+    def f_tg(A, b):
+        return tg.lax.custom_linear_solve(lambda v: A @ v, b, lambda mv, r: tg.linalg.solve(A, r),
+                                          lambda mv, r: tg.linalg.solve(A.T, r))
+
+    def f_jax(A, b):
+        return jax.lax.custom_linear_solve(lambda v: A @ v, b, lambda mv, r: jnp.linalg.solve(A, r),
+                                           lambda mv, r: jnp.linalg.solve(A.T, r))
+    h_tg = lambda A, b: tg.sum(tg.jvp(f_tg, (A, b), (tA, tb))[1] * ct)  # noqa: E731
+    h_jax = lambda A, b: jnp.sum(jax.jvp(f_jax, (A, b), (tA, tb))[1] * ct)  # noqa: E731
+    for got, want in zip(tg.grad(h_tg, argnums=(0, 1))(A, b), jax.grad(h_jax, argnums=(0, 1))(A, b)):
+        assert np.allclose(got, want, rtol=1e-10, atol=1e-12)
+    got = tg.jit(tg.grad(h_tg))(A, b)
+    assert np.allclose(got, jax.grad(h_jax)(A, b), rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["prod_empty", "cumprod", "cumlogsumexp", "rem", "custom_jvp"])
+def test_higher_derivatives_under_jit(name):
+    x = np.array([0.7, -1.3, 2.1, 0.4])
+    y = np.array([1.1, 0.7, -2.0, 0.9])
+
+    @tg.custom_jvp
+    def f(v):
+        return tg.sin(v) * v
+    f.defjvp(lambda p, t: (f(p[0]), (tg.cos(p[0]) * p[0] + tg.sin(p[0])) * t[0]))
+    fn, arg = {
+        "prod_empty": (tg.grad(lambda v: tg.sum(tg.prod(v, axis=1))), np.ones((3, 0, 5))),
+        "cumprod": (tg.hessian(lambda v: tg.sum(tg.lax.cumprod(v, reverse=True) ** 2)), x),
+        "cumlogsumexp": (tg.hessian(lambda v: tg.sum(tg.lax.cumlogsumexp(v) ** 2)), x),
+        "rem": (tg.hessian(lambda d: tg.sum(tg.lax.rem(x, d) ** 2)), y),
+        "custom_jvp": (tg.hessian(lambda v: tg.sum(f(v) ** 2)), x),
+    }[name]
+    assert np.allclose(tg.jit(fn)(arg), fn(arg), rtol=1e-12)
+
+
+def test_lax_refuses_out_of_range_axes():
+    x = np.arange(12.).reshape(3, 4)
+    with pytest.raises(ValueError, match="axis"):
+        tg.lax.dynamic_index_in_dim(x, 1, axis=2)
+    with pytest.raises(ValueError, match="axis"):
+        tg.lax.dynamic_slice_in_dim(x, 1, 2, axis=-3)
+    for name in ("cummax", "cummin", "cumlogsumexp"):
+        with pytest.raises(ValueError, match="axis"):
+            getattr(tg.lax, name)(x, axis=2)
+    assert np.array_equal(tg.lax.cummax(x, axis=-1), jax.lax.cummax(x, axis=1))
