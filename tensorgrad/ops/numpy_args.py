@@ -60,9 +60,12 @@ def _given(v) -> bool:
     return v is not _NO and v is not None
 
 
-def _prepare(name, a, dtype, out, where, nan_fill=None):
+def _prepare(name, a, dtype, out, where, nan_fill=None, initial=None):
     if out is not None:
         raise TypeError(f"{name}(..., out=...) is not supported on Tensors; use the returned value")
+    if _given(initial) and shape_of(concrete(initial)) != ():  # NumPy and JAX refuse it too
+        raise ValueError(f"{name}: initial value must be a scalar. Got array of shape "
+                         f"{shape_of(concrete(initial))}")
     if dtype is not None and nan_fill is not None:  # a NaN-skipping reduction into dtype
         a = a if hasattr(a, "shape") else np.asarray(a)
         if nan_fill is np.nan and np.dtype(dtype).kind not in "fc" \
@@ -107,30 +110,49 @@ def _per_count(total, count, ddof=0):
     """``total / (count − ddof)``, NaN where nothing is left; the division goes by a safe
     count, so a caller that masks that NaN out gets a zero gradient (not 0/0)."""
     dof = np.maximum(count - ddof, 0)
+    dt = dtype_of(concrete(total))
+    if np.issubdtype(dt, np.inexact):  # float32 stays float32: NumPy divides in the sum's dtype
+        dof = dof.astype(dt)
     empty = dof <= 0
     if not may_any(empty):
         return total / dof
     return where(empty, np.nan, total / np.where(empty, 1, dof))
 
 
+def _unpromoted(a, dtype):
+    """JAX's ``promote_integers=False``: an integer sum or product keeps the input's dtype
+    (booleans become int32, as in ``jax.numpy``) instead of NumPy's platform integer."""
+    if dtype is not None:
+        return dtype
+    kind = np.dtype(dtype_of(a if hasattr(a, "shape") else np.asarray(a))).kind
+    if kind == "b":
+        return np.int32
+    return dtype_of(a if hasattr(a, "shape") else np.asarray(a)) if kind in "iu" else None
+
+
 def sum(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = False,  # noqa: A001
-        initial=None, where=None) -> Array:
+        initial=None, where=None, promote_integers: bool = True) -> Array:
     """Sum of entries over ``axis`` (None: all), with NumPy's ``dtype``, ``initial`` and
-    ``where`` (masked-out entries count as 0 and get a zero gradient)."""
+    ``where`` (masked-out entries count as 0 and get a zero gradient), and JAX's
+    ``promote_integers``."""
+    if not promote_integers:
+        dtype = _unpromoted(a, dtype)
     if dtype is None and out is None and not _given(initial) and not _given(where):
         return _sum(a, axis=axis, keepdims=_kd(keepdims))
-    a, mask = _prepare("sum", a, dtype, out, where)
+    a, mask = _prepare("sum", a, dtype, out, where, initial=initial)
     s = _sum(a if mask is None else _select(mask, a, 0), axis=axis, keepdims=_kd(keepdims))
     return _as_requested(s + initial if _given(initial) else s, dtype)
 
 
 def prod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = False,
-         initial=None, where=None) -> Array:
+         initial=None, where=None, promote_integers: bool = True) -> Array:
     """Product over ``axis`` (exact gradient where entries are 0), with NumPy's ``dtype``,
-    ``initial`` and ``where`` (masked-out entries count as 1)."""
+    ``initial`` and ``where`` (masked-out entries count as 1), and JAX's ``promote_integers``."""
+    if not promote_integers:
+        dtype = _unpromoted(a, dtype)
     if dtype is None and out is None and not _given(initial) and not _given(where):
         return _prod(a, axis=axis, keepdims=_kd(keepdims))
-    a, mask = _prepare("prod", a, dtype, out, where)
+    a, mask = _prepare("prod", a, dtype, out, where, initial=initial)
     p = _prod(a if mask is None else _select(mask, a, 1), axis=axis, keepdims=_kd(keepdims))
     return _as_requested(p * initial if _given(initial) else p, dtype)
 
@@ -146,10 +168,8 @@ def mean(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool =
                                     _count(mask, axis, _kd(keepdims))), dtype)
 
 
-def _ddof(name, ddof, mean, correction):
-    """NumPy's ``ddof`` or its array-API spelling ``correction`` (not both); no ``mean=``."""
-    if _given(mean):
-        raise NotImplementedError(f"{name}(..., mean=...) is not supported on Tensors")
+def _ddof(name, ddof, correction):
+    """NumPy's ``ddof`` or its array-API spelling ``correction`` (not both)."""
     if _given(correction):
         if ddof != 0:
             raise ValueError(f"{name}: ddof and correction can't be provided simultaneously.")
@@ -157,9 +177,26 @@ def _ddof(name, ddof, mean, correction):
     return ddof
 
 
+def _about_mean(a, mask, mean, axis, keepdims, ddof, skip_nan):
+    """NumPy's (and JAX's) ``mean=``: the squares about that given mean (shaped with the
+    reduced axes kept, which broadcasts against ``a``) over the entries in the mask (and not
+    NaN), divided by their count − ddof; the gradient also flows to ``mean``."""
+    keep = mask
+    if skip_nan:
+        present = ~np.isnan(concrete(a))
+        keep = present if keep is None else keep & present
+    if keep is None:
+        keep = np.ones(shape_of(concrete(a)), dtype=bool)
+    d = _select(keep, a - mean, 0)
+    return _per_count(_sum(d * d, axis=axis, keepdims=_kd(keepdims)), _count(keep, axis, _kd(keepdims)),
+                      ddof)
+
+
 def _moment(name, a, axis, dtype, out, ddof, keepdims, where, mean, correction):
-    ddof = _ddof(name, ddof, mean, correction)
+    ddof = _ddof(name, ddof, correction)
     a, mask = _prepare(name, a, dtype, out, where)
+    if _given(mean):
+        return _about_mean(a, mask, mean, axis, keepdims, ddof, False), a, ddof
     if mask is None:
         return None, a, ddof
     m = globals()["mean"](a, axis=axis, keepdims=True, where=mask)
@@ -197,7 +234,7 @@ def _fill_in(fill, dt):
 
 
 def _extremum(name, reduce, combine, fill, a, axis, out, keepdims, initial, where):
-    a, mask = _prepare(name, a, None, out, where)
+    a, mask = _prepare(name, a, None, out, where, initial=initial)
     dt = dtype_of(concrete(a))
     if mask is not None:
         if not _given(initial):
@@ -231,7 +268,7 @@ def nansum(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool
            initial=None, where=None) -> Array:
     """Sum treating NaN as 0 (NaN entries: zero gradient), with NumPy's ``initial`` and
     ``where``."""
-    a, mask = _prepare("nansum", a, dtype, out, where, nan_fill=0)
+    a, mask = _prepare("nansum", a, dtype, out, where, nan_fill=0, initial=initial)
     s = _nansum(a if mask is None else _select(mask, a, 0), axis=axis, keepdims=_kd(keepdims))
     return _as_requested(s + initial if _given(initial) else s, dtype)
 
@@ -269,7 +306,7 @@ def _nan_extremum(name, plain, nan_reduce, reduce, combine, fill, a, axis, out, 
         return nan_reduce(a, axis=axis, keepdims=_kd(keepdims))
     if _integral(a, None):  # no NaN in integers: NumPy's nan-function is the plain one
         return plain(a, axis=axis, out=out, keepdims=keepdims, initial=initial, where=where)
-    a, mask = _prepare(name, a, None, out, where)
+    a, mask = _prepare(name, a, None, out, where, initial=initial)
     if mask is not None and not _given(initial):
         raise ValueError(f"tg.{name} / numpy.{name}(..., where=...): the reduction has no identity, so "
                          f"give initial= as well (as NumPy requires)")
@@ -306,14 +343,17 @@ def nanprod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: boo
         return _nanprod(a, axis=axis, dtype=dtype, keepdims=_kd(keepdims))
     if _integral(a, dtype):
         return prod(a, axis=axis, out=out, keepdims=keepdims, initial=initial, where=where)
-    a, mask = _prepare("nanprod", a, dtype, out, where, nan_fill=1)
+    a, mask = _prepare("nanprod", a, dtype, out, where, nan_fill=1, initial=initial)
     p = _nanprod(a if mask is None else _select(mask, a, 1), axis=axis, keepdims=_kd(keepdims))
     return _as_requested(p * initial if _given(initial) else p, dtype)
 
 
 def _nan_moment(name, reduce, a, axis, dtype, out, ddof, keepdims, where, mean, correction):
-    ddof = _ddof(name, ddof, mean, correction)
+    ddof = _ddof(name, ddof, correction)
     a, mask = _prepare(name, a, dtype, out, where, nan_fill=np.nan)
+    if _given(mean):
+        v = _about_mean(a, mask, mean, axis, keepdims, ddof, True)
+        return v if name == "nanvar" else std_from_var(v)
     if mask is not None:  # masked-out entries count as NaN: left out, zero gradient
         a = _select(mask, a, np.nan)
     return reduce(a, axis=axis, ddof=ddof, keepdims=_kd(keepdims))

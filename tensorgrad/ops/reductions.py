@@ -132,7 +132,8 @@ def _others_product(out, x, axes, keepdims):
         return _others_by_ops(x, axes)
     n = len(axes)
     moved = np.moveaxis(xv, axes, tuple(range(-n, 0)))
-    flat = moved.reshape(moved.shape[:moved.ndim - n] + (-1,))
+    # the reduced axes merged into one (its length spelled out: -1 is ambiguous at size 0)
+    flat = moved.reshape(moved.shape[:moved.ndim - n] + (int(np.prod(moved.shape[moved.ndim - n:])),))
     ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
     # (exclusive running products; [..., :-1] after the product keeps an empty axis empty)
     left = np.cumprod(np.concatenate([ones, flat], axis=-1), axis=-1)[..., :-1]
@@ -149,7 +150,7 @@ def _others_by_ops(x, axes):
     n = len(axes)
     moved = moveaxis(x, axes, tuple(range(-n, 0)))
     ms = shape_of(moved)
-    flat = reshape(moved, ms[:len(ms) - n] + (-1,))
+    flat = reshape(moved, ms[:len(ms) - n] + (int(np.prod(ms[len(ms) - n:])),))
     ones = np.ones(shape_of(flat)[:-1] + (1,), dtype=dtype_of(flat))
     every, rev = (Ellipsis, slice(None, -1)), (Ellipsis, slice(None, None, -1))
     left = getitem(cumprod(concatenate([ones, flat], axis=-1), axis=-1), every)

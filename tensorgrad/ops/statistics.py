@@ -25,7 +25,7 @@ from .elementwise import _in_integer_dtype, astype, sqrt, where
 from .reductions import max as _max
 from .reductions import min as _min
 from .reductions import prod, std_from_var, sum as _sum
-from .scans import cumprod, cumsum, nanmean, sort
+from .scans import cumprod, cumsum, sort
 from .arrange import pad
 from .linalg import matmul
 from .selection import diagonal, take_along_axis
@@ -126,7 +126,11 @@ def nanvar(a: ArrayLike, axis: Axis = None, dtype=None, ddof: int = 0, keepdims:
     """Variance of the entries that are not NaN, with ``ddof`` delta degrees of freedom."""
     a = _real("nanvar", _float(a) if dtype is None else astype(a, dtype))
     mask = _nan_mask(a)
-    centred = where(mask, 0, a - nanmean(a, axis=axis, keepdims=True))
+    # the mean of the entries that are not NaN, as nanmean's (an all-NaN slice gets 0 rather
+    # than nanmean's 'Mean of empty slice' warning: its entries are all masked out below)
+    present = np.sum(~mask, axis=axis, keepdims=True).astype(dtype_of(a))
+    m = _sum(where(mask, 0, a), axis=axis, keepdims=True) / np.maximum(present, 1)
+    centred = where(mask, 0, a - m)
     count = np.sum(~mask, axis=axis, keepdims=keepdims).astype(dtype_of(a))
     dof = np.maximum(count - ddof, 0)
     squares = _sum(centred * centred, axis=axis, keepdims=keepdims)
@@ -155,9 +159,11 @@ def _check_q(name, qv) -> None:
 def _positions(method, q, count):
     """The (low, high) order statistics a method reads, and the weight of ``high`` (or None).
 
-    ``q`` has shape (k,), ``count`` (the entries per slice) rest + (1,); NumPy's float64
-    arithmetic, written with NumPy calls that ``tg.jit`` records when ``count`` is traced."""
-    n = np.maximum(count, 1)
+    ``q`` has shape (k,), ``count`` (the entries per slice) rest + (1,); NumPy's arithmetic
+    in q's dtype (a float32 q gives float32 positions, which can round to another order
+    statistic than float64 ones would), written with NumPy calls that ``tg.jit`` records
+    when ``count`` is traced."""
+    n = np.maximum(count, 1).astype(dtype_of(q))
     if method == "inverted_cdf":  # the smallest x_(i) with i/n ≥ q
         low = np.clip(np.ceil(q * n) - 1, 0, n - 1)
         return low, low, None
@@ -192,7 +198,8 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nan):
     if is_staged(qc):  # checked when the jit plan runs
         check(_check_q, name, qc)
     else:
-        qc = np.asarray(qc, dtype=np.result_type(qc, np.float64) if hasattr(q, "shape") else float)
+        qc = np.asarray(qc)  # a float array keeps its dtype (NumPy's positions are in it)
+        qc = qc.astype(qc.dtype if hasattr(q, "shape") and qc.dtype.kind == "f" else np.float64)
         _check_q(name, qc)
     shape = shape_of(concrete(a))
     axes = negative_axes(axis, len(shape), name)
@@ -213,6 +220,8 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nan):
     else:
         count = np.full(rest + (1,), n)
     s = sort(flat, axis=-1)
+    if skip_nan and may_any(count == 0):  # all-NaN slices (NaN in the end): no inf · 0 below
+        s = where(count == 0, 0, s)
     low, high, w = _positions(method, np.reshape(qc, (-1,)), count)
     lo = take_along_axis(s, low.astype(np.intp), axis=-1)
     hi = take_along_axis(s, high.astype(np.intp), axis=-1)
@@ -222,7 +231,7 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nan):
         out = where(np.equal(low, high), lo, (lo + hi) * 0.5)
     else:
         if hasattr(q, "shape") and method == "linear":  # a differentiable q: w carries its gradient
-            w = reshape(q, (-1,)) * (np.maximum(count, 1) - 1) - low
+            w = reshape(q, (-1,)) * (np.maximum(count, 1) - 1).astype(dtype_of(qc)) - low
         w = astype(w, dt)
         out = lo * (1 - w) + hi * w
     bad = count == 0
