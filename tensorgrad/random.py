@@ -532,7 +532,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None) -> Array:
 def _refuse_lost_slope(lost) -> None:
     if np.any(lost):
         raise ValueError("random.gamma: the derivative of a sample with respect to a shape "
-                         "a ≳ 1e8 is not available (∂P/∂a of the incomplete gamma function is "
+                         "a ≳ 1e9 is not available (∂P/∂a of the incomplete gamma function is "
                          "not computed there); stop the gradient at a, or use the normal "
                          "approximation a + √a·z for such shapes")
 
@@ -560,7 +560,7 @@ def _log_gamma_sample_jvp(primals, tangents):
     safe_dp = _ops.where(ok, minus_dp, 1.0)
     safe_lx = _ops.where(ok, lx, 0.0)
     log_xp = a * safe_lx - _ops.where(ok, x, 1.0) - _ops.gammaln(a)
-    # ∂P/∂a not computed (its series does not converge in bounded time for a ≳ 1e8): an error,
+    # ∂P/∂a not computed (its series does not converge in bounded time for a ≳ 1e9): an error,
     # never a slope of 0
     lost = concrete(_ops.logical_and(_ops.isnan(minus_dp), _ops.logical_not(tiny)))
     if is_staged(lost):  # under tg.jit: checked at every run of the plan

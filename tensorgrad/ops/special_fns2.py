@@ -207,14 +207,15 @@ zeta_dx = elementwise(
 
 # ---- incomplete gamma ---------------------------------------------------------------------
 _TINY = 1e-17
-#: the longest series _dp_series sums (~1 s, enough for a = 1e8 at x = a): a bound, not a hang
-_MAX_TERMS = 5000 + 20 * 10000
-_MAX_A = 1e8
+#: the largest a (near x = a) whose series _dp_series sums, and the most terms that takes
+#: (a few seconds at a = 1e9): beyond it the slope is NaN at once, a bound rather than a hang
+_MAX_A = 1e9
+_MAX_TERMS = 5000 + 20 * int(np.sqrt(_MAX_A))
 
 
 def _dp_series(a, x):
     """∂P/∂a from P = xᵃe⁻ˣ/Γ(a + 1)·Σₖ tₖ, tₖ = xᵏ/((a + 1)···(a + k)) (x ≤ max(1, a)); NaN
-    where the series has not converged within _MAX_TERMS terms (a ≳ 1e8 with x near a)."""
+    where the series has not converged within _MAX_TERMS terms (a ≳ 1e9 with x near a)."""
     # the terms fall off only past k ~ x − a + several √a: at a = 1e8 ~1e5 terms, not 5000;
     # beyond that, x within a few √a of a would need more than _MAX_TERMS: NaN at once
     hopeless = (a > _MAX_A) & (x >= a - 40 * np.sqrt(a))
