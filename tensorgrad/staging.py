@@ -320,7 +320,7 @@ _METADATA = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isr
              np.can_cast, np.zeros_like, np.ones_like, np.empty_like, np.full_like}
 #: NumPy functions whose result's shape depends on the values
 _VALUE_SHAPED = {np.nonzero, np.flatnonzero, np.argwhere, np.unique, np.extract, np.compress,
-                 np.trim_zeros}
+                 np.trim_zeros, np.bincount}
 
 
 def trace_values(obj):

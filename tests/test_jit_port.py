@@ -104,3 +104,10 @@ def test_bincount_with_length_as_jax():
             g = tg.grad(lambda u: tg.sum(tg.bincount(xs, u, length=n) * np.arange(n * 1.)))(w)
             assert np.array_equal(g, jax.grad(lambda u: jnp.sum(jnp.bincount(xs, u, length=n)
                                                                   * np.arange(n * 1.)))(w))
+
+
+def test_bincount_without_length_is_refused_under_jit():
+    # its result's shape depends on the values: a plan could not replay it (length= can)
+    for f in (tg.bincount, lambda x: np.bincount(x)):
+        with pytest.raises(tg.ConcretizationError, match="bincount"):
+            tg.jit(f)(np.array([1, 2]))
