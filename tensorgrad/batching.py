@@ -17,7 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import ops as _ops
-from .staging import check as _staged_check, is_staged
+from .staging import as_array, check as _staged_check, is_staged
 from .tensor import Tensor, concrete, dtype_of, shape_of, traced_level
 from .tree import _CUSTOM, _dict_keys, tree_flatten, tree_unflatten
 
@@ -127,7 +127,7 @@ def _unlifted(v):
     tg.jit, when the function used a traced value) to the traced value it holds."""
     if type(v) is not Tensor or v._trace is not None:
         return v
-    return v._value if is_staged(v._value) else np.asarray(v._value)
+    return as_array(v._value)
 
 
 def _stack_outputs(outs: list, out_axes, n: int):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..staging import is_staged, may_any
+from ..staging import as_array, is_staged, may_any
 from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of
 
 __all__ = ["concrete", "shape_of", "ndim_of", "dtype_of", "negative_axes", "negative_axis",
@@ -38,7 +38,7 @@ def wide_index(i):
     dt = np.dtype(dtype_of(i))
     if dt.kind not in "iu" or dt.itemsize >= 8:
         return i
-    return i.astype(np.int64) if is_staged(i) else np.asarray(i).astype(np.int64)
+    return as_array(i, np.int64)
 
 
 def as_array_like(x):

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._util import concrete, is_staged, may_any
+from ..staging import as_array
+from ._util import concrete, may_any
 from .elementwise import log1p, where
 
 _FAR = 10.0
@@ -25,9 +26,8 @@ _C = [1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12]
 
 def digamma_difference(x, y, digamma):
     """ψ(x) − ψ(x + y), ``digamma`` the op ψ (passed in: it lives above this module)."""
-    xv, yv = concrete(x), concrete(y)  # (staged under tg.jit: the masks are steps of the plan)
-    xv = xv if is_staged(xv) else np.asarray(xv, dtype=np.float64)
-    yv = yv if is_staged(yv) else np.asarray(yv, dtype=np.float64)
+    # (staged under tg.jit: the masks are steps of the plan)
+    xv, yv = as_array(concrete(x), np.float64), as_array(concrete(y), np.float64)
     far = (xv >= _FAR) & (xv + yv >= _FAR) & np.isfinite(yv)  # (x = inf: the limit 0)
     if not may_any(far):
         return digamma(x) - digamma(x + y)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import FUNCTIONS, Example, elementwise, function, nondifferentiable, register_numpy
-from ..staging import call as staged_call
+from ..staging import as_array, call as staged_call
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..tensor import Tensor
 from ._util import concrete, dtype_of, is_staged, negative_axes, shape_of
@@ -386,12 +386,7 @@ def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0,
     many bins (values from ``length`` on are dropped), so that ``tg.jit`` can trace it."""
     if length is not None:
         return _bincount_length(x, weights, int(length))
-    xs = np.asarray(concrete(x))
-    if xs.ndim != 1 or (xs.size and xs.dtype.kind not in "iu"):
-        raise TypeError(f"bincount: x must be a 1-D array of non-negative integers, got shape "
-                        f"{xs.shape} and dtype {xs.dtype}")
-    if xs.size == 0:
-        xs = xs.astype(np.intp)  # (an empty list is a float array: no bins, as NumPy)
+    xs = _counted(x, negative=True)  # (negative entries: np.bincount's own error, or below)
     if weights is None or not isinstance(weights, Tensor):
         return np.bincount(xs, None if weights is None else concrete(weights), minlength)
     if shape_of(concrete(weights)) != xs.shape:
@@ -429,8 +424,7 @@ def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = Fal
     size = int(size)
     if size < 0:
         raise ValueError(f"unique: size must be non-negative, got {size}")
-    v = concrete(ar)
-    v = v if is_staged(v) else np.asarray(v)
+    v = as_array(concrete(ar))
     if v.size == 0 and size and fill_value is None:
         raise ValueError("unique: an empty input with size > 0 needs a fill_value")
     sel, pad, inverse, counts = staged_call(_unique_sized, v, size, equal_nan)
@@ -442,15 +436,23 @@ def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = Fal
     return (values, *extra) if extra else values
 
 
+def _counted(x, negative: bool = False):
+    """bincount's ``x``: a 1-D array of integers (an empty list, a float array, has no entries
+    to count); with ``negative`` False also checked for negative entries. A value staged by
+    ``tg.jit`` comes back as it is."""
+    xv = as_array(concrete(x))
+    if is_staged(xv):
+        return xv
+    if xv.size == 0:
+        xv = xv.astype(np.intp)
+    if xv.ndim != 1 or xv.dtype.kind not in "iu" or (not negative and xv.size and xv.min() < 0):
+        raise TypeError(f"bincount: x must be a 1-D array of non-negative integers, got shape "
+                        f"{xv.shape} and dtype {xv.dtype}")
+    return xv
+
+
 def _bincount_length(x, weights, length: int):
-    xv = concrete(x)
-    if not is_staged(xv):
-        xv = np.asarray(xv)
-        if xv.size == 0:
-            xv = xv.astype(np.intp)
-        if xv.ndim != 1 or xv.dtype.kind not in "iu" or (xv.size and xv.min() < 0):
-            raise TypeError(f"bincount: x must be a 1-D array of non-negative integers, got "
-                            f"shape {xv.shape} and dtype {xv.dtype}")
+    xv = _counted(x)
     if length < 0:
         raise ValueError(f"bincount: length must be non-negative, got {length}")
     idx, keep = staged_call(_bins, xv, length)

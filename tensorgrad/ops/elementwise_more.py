@@ -25,10 +25,10 @@ import numpy as np
 
 from ..recording import IMPERATIVE
 from ..registry import Example, elementwise, function
-from ..staging import is_staged
+from ..staging import as_array, is_staged
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of, may_any
+from ._util import concrete, may_any
 from .elementwise import _mask, _slope, _steep, _times_steep, cos, exp, log, sqrt, where
 
 _LN2 = math.log(2.0)
@@ -303,9 +303,8 @@ def real(x: ArrayLike) -> Array:
 def imag(x: ArrayLike) -> Array:
     """The imaginary part: zeros for real arrays (a constant)."""
     _real_only(x, "imag")
-    v = concrete(x)
-    v = v if is_staged(v) else np.asarray(v)  # a list or a Python number too (result_type
-    return np.zeros(v.shape, dtype=v.dtype)   # reads a list as a dtype); zeros, traced or not
+    v = as_array(concrete(x))  # a list or a Python number too (result_type reads a list as a
+    return np.zeros(v.shape, dtype=v.dtype)  # dtype); zeros, traced or not
 
 
 @function(methods=("copy",))

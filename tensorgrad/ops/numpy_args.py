@@ -124,10 +124,10 @@ def _unpromoted(a, dtype):
     (booleans become int32, as in ``jax.numpy``) instead of NumPy's platform integer."""
     if dtype is not None:
         return dtype
-    kind = np.dtype(dtype_of(a if hasattr(a, "shape") else np.asarray(a))).kind
-    if kind == "b":
+    dt = np.dtype(dtype_of(a if hasattr(a, "shape") else np.asarray(a)))
+    if dt.kind == "b":
         return np.int32
-    return dtype_of(a if hasattr(a, "shape") else np.asarray(a)) if kind in "iu" else None
+    return dt if dt.kind in "iu" else None
 
 
 def sum(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = False,  # noqa: A001

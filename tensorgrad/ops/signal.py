@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import function
-from ..staging import may_any
+from ..staging import as_array, may_any
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import as_array_like as _as_array
@@ -152,8 +152,7 @@ def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left=None, right=None, pe
     x = _as_array(x)
     if np.issubdtype(dtype_of(x), np.complexfloating) or np.issubdtype(dtype_of(fp), np.complexfloating):
         raise TypeError("interp: complex inputs are not supported")
-    xv = concrete(x)  # the points' values (staged by tg.jit: the intervals are found at run time)
-    xv = xv.astype(float) if is_staged(xv) else np.asarray(xv, dtype=float)
+    xv = as_array(concrete(x), float)  # (staged by tg.jit: the intervals are found at run time)
     if xpv.size == 1:
         y = x * 0 + fp[0]
     else:

@@ -230,8 +230,6 @@ def _dp_series(a, x):
         done = (term <= _TINY * s) & (np.abs(dterm) <= _TINY * np.abs(ds))
         if np.all(done):
             break
-    else:
-        done = (term <= _TINY * s) & (np.abs(dterm) <= _TINY * np.abs(ds))
     out = special.gammainc(a, x) * (np.log(x) - special.digamma(a + 1) + ds / s)
     return np.where(done & ~hopeless, out, np.nan)
 
