@@ -42,6 +42,7 @@ def test_narrow_integer_indices_into_a_long_axis():
     assert np.array_equal(tg.take_along_axis(x, i8, axis=0, mode="clip"), x[i8])
     assert tg.jit(lambda a, j: a.at[j].set(0.))(x, np.int8(-1))[-1] == 0.
     assert np.array_equal(tg.jit(lambda a, j: tg.lax.dynamic_slice(a, (j,), (3,)))(x, np.int8(-1)), x[-3:])
+    assert tg.jit(lambda a, j: a.at[j].get(mode="fill"))(x, np.int8(-1)) == x[-1]
 
 
 @pytest.mark.parametrize("kw", [dict(mode="clip"), dict(mode="fill", fill_value=-1.), dict(mode="fill")])

@@ -31,6 +31,7 @@ from ..staging import Staged
 from ._util import dtype_of, is_staged, shape_of, wide_index
 from .elementwise import astype, divide, maximum, minimum, multiply, power, where
 from .reductions import max as reduce_max, min as reduce_min
+from .selection import _fill_default
 from .shape import broadcast_to, concatenate, getitem, reshape, scatter_add
 
 __all__: list = []
@@ -87,11 +88,7 @@ class _Update:
         got = getitem(flat, np.where(inside, pos, 0))
         if inside.all():
             return got
-        if fill_value is None:
-            dt = dtype_of(concrete(x))
-            fill_value = (np.nan if dt.kind in "fc" else True if dt.kind == "b"
-                          else np.iinfo(dt).min if dt.kind == "i" else np.iinfo(dt).max)
-        return where(inside, got, astype(fill_value, dtype_of(concrete(x))))
+        return where(inside, got, _filler(x, fill_value))
 
     def set(self, values, **kwargs):
         """``t`` with ``t[index] = values`` (the last write wins on repeated entries)."""
@@ -348,9 +345,7 @@ def _apply_traced(x, idx, name, values, combine, label, mode, wrap, dt):
     mask = None
     for a, i in enumerate(idx):
         n = xs[a]
-        i = wide_index(i)
-        if wrap:
-            i = np.where(i < 0, i + n, i)
+        i = _wrapped(i, n, wrap)
         if mode == "clip":
             i = np.clip(i, 0, n - 1)
         m = np.reshape(np.arange(n) == i, [n if b == a else 1 for b in range(len(xs))])
@@ -384,18 +379,28 @@ def _get_traced(x, idx, mode, fill_value, wrap):
     inside, clamped = True, []
     for a, i in enumerate(idx):
         n = xs[a]
-        if wrap:
-            i = np.where(i < 0, i + n, i)
+        i = _wrapped(i, n, wrap)
         inside = inside & (i >= 0) & (i < n)
         clamped.append(np.clip(i, 0, n - 1))
     got = getitem(x, tuple(clamped))
     if mode == "clip":
         return got
-    dt = dtype_of(concrete(x))
+    return where(inside, got, _filler(x, fill_value))
+
+
+def _wrapped(i, n: int, wrap: bool):
+    """A traced integer index into an axis of length ``n``, widened (an int8 index + n must
+    not overflow) and, with ``wrap``, counted from the end when negative."""
+    i = wide_index(i)
+    return np.where(i < 0, i + n, i) if wrap else i
+
+
+def _filler(x, fill_value):
+    """What an out-of-bounds read gives: ``fill_value`` in x's dtype (it may be traced), or
+    JAX's default for that dtype."""
     if fill_value is None:
-        fill_value = (np.nan if dt.kind in "fc" else True if dt.kind == "b"
-                      else np.iinfo(dt).min if dt.kind == "i" else np.iinfo(dt).max)
-    return where(inside, got, astype(fill_value, dt))
+        return _fill_default(x, None)
+    return astype(fill_value, dtype_of(concrete(x)))
 
 
 @function
