@@ -15,6 +15,13 @@ import ctypes
 import ctypes.util
 import os
 
+# One BLAS thread per process (set before NumPy loads OpenBLAS; subprocesses inherit it):
+# the README runs one worker per core, and OpenBLAS's own threads on top of that make
+# the cores oversubscribed, where each small threaded solve (logm's, fractional powers')
+# waits milliseconds on the scheduler instead of taking microseconds
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 # JAX's reference programs are small and each runs once: XLA's backend optimizations
 # cost more compile time than they could save (set before JAX starts its CPU backend;
 # subprocesses of the tests inherit it)
