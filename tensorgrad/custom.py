@@ -21,6 +21,7 @@ import functools
 import inspect
 import math
 import threading
+import warnings
 from typing import Callable, Sequence
 
 import numpy as np
@@ -31,6 +32,7 @@ from .recording import Node
 from .registry import Op
 from .staging import is_staged, trace_values
 from .tensor import Tensor, concrete, shape_of
+from .transform_parts import FLOAT0
 from .transforms import _zeros_like, jvp, vjp
 from .tree import _LEAF, _flatten_up_to, tree_flatten, tree_map, tree_unflatten
 
@@ -73,6 +75,36 @@ class _InFwd(threading.local):
 
 
 _IN_FWD = _InFwd()
+
+
+class _Transposing(threading.local):
+    #: the traces on which a custom_jvp rule's tangent map is being transposed (this thread)
+    traces: tuple = ()
+
+
+_TRANSPOSING = _Transposing()
+
+
+def _name(fun) -> str:
+    """``fun``'s name for messages (a functools.partial or a callable object has none)."""
+    return getattr(fun, "__name__", None) or getattr(getattr(fun, "func", None), "__name__", None) \
+        or type(fun).__name__
+
+
+def _nondiff(fun: Callable, argnums: Sequence[int], argnames: Sequence[str], where: str) -> tuple:
+    """JAX's ``nondiff_argnums`` and ``nondiff_argnames`` as one sorted tuple of positions."""
+    nums = {int(i) for i in argnums}
+    if isinstance(argnames, str):
+        argnames = (argnames,)
+    if argnames:
+        params = [n for n, p in inspect.signature(fun).parameters.items()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        for n in argnames:
+            if n not in params:
+                raise ValueError(f"{where} {_name(fun)}: nondiff_argnames names {n!r}, which is "
+                                 f"not a positional parameter of the function ({params})")
+            nums.add(params.index(n))
+    return tuple(sorted(nums))
 
 
 def _positional(fun: Callable, args: tuple, kwargs: dict, where: str) -> tuple:
@@ -176,14 +208,25 @@ class custom_vjp:
     ``nondiff_argnums`` (as in JAX): positions of arguments that get no
     cotangent (a flag, a Python number, a function). ``f_fwd`` still takes
     every argument; ``f_bwd(*nondiff_args, residuals, g)`` receives them first
-    and returns cotangents for the other arguments only.
+    and returns cotangents for the other arguments only. ``nondiff_argnames``
+    names such arguments instead.
+
+    ``f_fwd``'s primal output must match ``f``'s in structure and shapes (checked
+    once per input signature), and neither may use a value an enclosing
+    transform traces unless it comes in as an argument: its derivative would be
+    lost, so it raises (``tg.closure_convert`` hoists such values).
     """
 
-    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = (),
+                 nondiff_argnames: Sequence[str] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.fwd = self.bwd = None
-        self.nondiff = tuple(sorted(set(int(i) for i in nondiff_argnums)))
+        self.nondiff = _nondiff(fun, nondiff_argnums, nondiff_argnames, "custom_vjp")
+        self._out_checked: set = set()  # input signatures whose fwd output matched fun's
+        #: False for tensorgrad's own rules, whose primal output is fun's by construction:
+        #: the check runs fun once more per input signature
+        self.check_outputs = True
         #: True when bwd is exactly the VJP of fun (tg.remat): forward mode may then
         #: differentiate fun's own ops instead of refusing
         self.forward_through_fun = False
@@ -193,7 +236,7 @@ class custom_vjp:
         return self
 
     def __call__(self, *args, **kwargs):
-        name = self.fun.__name__
+        name = _name(self.fun)
         if self.fwd is None:
             raise TypeError(f"custom_vjp {name}: call defvjp(fwd, bwd) before using it")
         args = _positional(self.fun, args, kwargs, f"custom_vjp {name}")
@@ -203,6 +246,7 @@ class custom_vjp:
             fwd, bwd = self.fwd, self.bwd
             inner.defvjp(lambda *d: fwd(*merge(d)), lambda res, g: bwd(*static, res, g))
             inner.forward_through_fun = self.forward_through_fun
+            inner._out_checked, inner.check_outputs = self._out_checked, self.check_outputs
             return inner(*dynamic)
         leaves0, _ = tree_flatten(tuple(args))
         top = _top_trace(leaves0)
@@ -228,6 +272,12 @@ class custom_vjp:
             raise TypeError(f"custom_vjp {name}: fwd must return a pair (primal output, "
                             f"residuals), got {type(pair).__name__}")
         out, res = pair
+        if not self.forward_through_fun:  # (tg.remat's fwd is fun itself)
+            _check_primal_out(self, out, primals, f"custom_vjp {name}: fwd")
+        if _closes_over(top, out, res):
+            if self.forward_through_fun:  # tg.remat: fun differentiated as it is, closure and all
+                return self.fun(*args)  # (nothing is recomputed for this call)
+            raise TypeError(_closure_message("custom_vjp", name))
         out_leaves, out_td = tree_flatten(out)
         bwd = self.bwd
 
@@ -267,18 +317,23 @@ class custom_jvp:
 
     ``nondiff_argnums`` (as in JAX): positions of arguments with no tangent;
     the rule is called as ``f_jvp(*nondiff_args, primals, tangents)`` with the
-    other arguments' primals and tangents.
+    other arguments' primals and tangents (``nondiff_argnames`` names them). As for
+    :class:`custom_vjp`, the rule's primal output must match ``f``'s, and traced
+    values may only come in as arguments.
     """
 
-    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = (),
+                 nondiff_argnames: Sequence[str] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.jvp_rule = None
         self._linear_checked: set = set()  # input signatures whose rule passed the linearity check
+        self._out_checked: set = set()  # input signatures whose rule's primal output matched fun's
+        self.check_outputs = True  # (as custom_vjp's)
         # True skips that check, for a rule linear in exact arithmetic whose rounding trips the
         # random probe (lax.reduce_precision rounds its tangent to the reduced format)
         self.assume_linear = False
-        self.nondiff = tuple(sorted(set(int(i) for i in nondiff_argnums)))
+        self.nondiff = _nondiff(fun, nondiff_argnums, nondiff_argnames, "custom_jvp")
 
     def defjvp(self, rule: Callable, symbolic_zeros: bool = False) -> Callable:
         """Set the JVP rule ``rule(primals, tangents) -> (out, tangent_out)``. With JAX's
@@ -302,7 +357,7 @@ class custom_jvp:
         self.jvp_rule = combined
 
     def __call__(self, *args, **kwargs):
-        name = self.fun.__name__
+        name = _name(self.fun)
         if self.jvp_rule is None:
             raise TypeError(f"custom_jvp {name}: define the rule with defjvp first")
         args = _positional(self.fun, args, kwargs, f"custom_jvp {name}")
@@ -311,11 +366,12 @@ class custom_jvp:
             inner = custom_jvp(functools.wraps(self.fun)(lambda *d: self.fun(*merge(d))))
             rule = self.jvp_rule
             inner.defjvp(lambda primals, tangents: rule(*static, primals, tangents))
+            inner._out_checked, inner.check_outputs = self._out_checked, self.check_outputs
             return inner(*dynamic)
         leaves0, _ = tree_flatten(tuple(args))
         top = _top_trace(leaves0)
-        if top is None:
-            return self.fun(*args)
+        if top is None or top in _TRANSPOSING.traces:  # (in a rule's tangent map, which is linear
+            return self.fun(*args)  # and transposed as it is: the function itself, as JAX does)
         if top.jax:  # inside tg.to_jax: a jax.custom_jvp
             return top.custom_call(self, args)
         leaves, prim, td = _leaves_on(args, top)
@@ -324,7 +380,8 @@ class custom_jvp:
 
         def tangent_out(prims, tans, like):
             """The rule's output tangent, flattened and packed like the output."""
-            _, t = rule(tuple(tree_unflatten(td, list(prims))), tuple(tree_unflatten(td, list(tans))))
+            _, t = _jvp_pair(rule(tuple(tree_unflatten(td, list(prims))), tuple(tree_unflatten(td, list(tans)))),
+                             name)
             return _pack(_tangent_leaves(t, like, name))
 
         if top.forward:
@@ -334,17 +391,31 @@ class custom_jvp:
             batch = shape_of(given[0])[:nb] if given and nb else ()
             tans = [_zeros_like(p, batch) if t is None else t for p, t in zip(prim, tans)]
             if not batch:  # the rule's own output, as JAX uses it (a stable form may be the point)
-                o, t = rule(tuple(primals), tuple(tree_unflatten(td, tans)))
+                o, t = _jvp_pair(rule(tuple(primals), tuple(tree_unflatten(td, tans))), name)
+                _check_primal_out(self, o, primals, f"custom_jvp {name}: the rule")
+                if t is not None and tree_flatten(t)[1] != tree_flatten(o)[1]:
+                    raise TypeError(f"custom_jvp {name}: the rule's primal and tangent outputs must "
+                                    f"have one structure, got {tree_flatten(o)[1]} and "
+                                    f"{tree_flatten(t)[1]}")
+                if _closes_over(top, o, t):
+                    raise TypeError(_closure_message("custom_jvp", name))
                 out_leaves, out_td = tree_flatten(o)
                 t_packed = _pack(_tangent_leaves(t, out_leaves, name))
             else:
                 out_leaves, out_td = tree_flatten(self.fun(*primals))
+                if _closes_over(top, out_leaves):
+                    raise TypeError(_closure_message("custom_jvp", name))
                 t_packed = _batched_tangent(lambda ts: tangent_out(prim, ts, out_leaves), prim, tans,
                                             batch, _pack(out_leaves))
             t_parts = _unpack(t_packed, out_leaves) if len(out_leaves) > 1 else [t_packed]
-            return tree_unflatten(out_td, [Tensor(o, top, None, t) for o, t in zip(out_leaves, t_parts)])
+            return tree_unflatten(out_td, [Tensor(o, top, None, t) if np.result_type(concrete(o)).kind
+                                           == "f" else o for o, t in zip(out_leaves, t_parts)])
         # the rule's own primal output, as JAX uses it (a stable form may be the point)
-        out = rule(tuple(primals), tuple(tree_unflatten(td, [_zeros_like(p) for p in prim])))[0]
+        out = _jvp_pair(rule(tuple(primals), tuple(tree_unflatten(td, [_zeros_like(p) for p in prim]))),
+                        name)[0]
+        _check_primal_out(self, out, primals, f"custom_jvp {name}: the rule")
+        if _closes_over(top, out):
+            raise TypeError(_closure_message("custom_jvp", name))
         out_leaves, out_td = tree_flatten(out)
 
         def vjp_all(g, out_, *args_):
@@ -355,7 +426,18 @@ class custom_jvp:
                                                           ts, out_leaves), args_, name)
                 self._linear_checked.add(sig)
             zeros = tuple(_zeros_like(p) for p in args_)
-            pull = vjp(lambda *ts: tangent_out(args_, ts, out_leaves), *zeros)[1]
+
+            def tangent_map(*ts):
+                # a custom_jvp function the rule applies to its tangents (f(t_x) in f's own
+                # rule) runs as its function here: its recorded node would transpose this
+                # same rule again, without end
+                saved = _TRANSPOSING.traces
+                _TRANSPOSING.traces = saved + (_top_trace(ts),)
+                try:
+                    return tangent_out(args_, ts, out_leaves)
+                finally:
+                    _TRANSPOSING.traces = saved
+            pull = vjp(tangent_map, *zeros)[1]
             return _map_batch(pull, g, shape_of(out_), args_)
 
         def jvp_all(tangents, out_, *args_):  # forward over a recorded tape (linearize)
@@ -366,6 +448,67 @@ class custom_jvp:
                 jvp_all=jvp_all, symbol="user-defined JVP (transposed)", call=self.fun)
         packed = _record_custom(op, top, leaves, prim, _pack(out_leaves))
         return tree_unflatten(out_td, _outputs(packed, out_leaves))
+
+
+def _closes_over(top, *trees) -> bool:
+    """True when a rule's result holds a value traced at ``top``'s level or above. The rule ran
+    on its arguments' values one level down, so such a value came from a closure (a parameter
+    being differentiated, say): the node records the arguments only, and the derivative
+    through that value would be silently lost."""
+    for v in tree_flatten(trees)[0]:
+        if type(v) is Tensor and v._trace is not None and v._trace.level >= top.level:
+            return True
+    return False
+
+
+def _closure_message(kind: str, name: str) -> str:
+    return (f"{kind} {name}: the function or its rule uses a value traced by an enclosing "
+            "transform that is not one of its arguments (it closes over it); its derivative "
+            "through that value would be lost, as JAX refuses it too (UnexpectedTracerError). "
+            "Pass the value as an argument (tg.closure_convert(fun, *args) hoists the traced "
+            "values fun closes over), or mark it constant with tg.stop_gradient")
+
+
+def _jvp_pair(result, name: str):
+    """A custom_jvp rule's ``(primal output, tangent output)``, or a TypeError saying so."""
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise TypeError(f"custom_jvp {name}: the rule must return a pair (primal output, tangent "
+                        f"output), got {type(result).__name__}")
+    return result
+
+
+def _signature(leaves) -> tuple:
+    sig = []
+    for v in leaves:
+        c = concrete(v)
+        try:
+            sig.append((tuple(np.shape(c)), np.result_type(c).str))
+        except (TypeError, ValueError):
+            sig.append(type(c).__name__)
+    return tuple(sig)
+
+
+def _check_primal_out(owner, out, primals, who: str) -> None:
+    """TypeError unless a rule's primal output has the structure and shapes of ``owner.fun``'s
+    output (as JAX checks): the node's output is the rule's, so a mismatch would silently change
+    what the function returns. ``fun`` runs once per input signature, on the plain values."""
+    if not owner.check_outputs:
+        return
+    leaves, td = tree_flatten(tuple(primals))
+    sig = (td, _signature(leaves))
+    if sig in owner._out_checked:
+        return
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ref = owner.fun(*tree_unflatten(td, [trace_values(concrete(v)) for v in leaves]))
+    (o_leaves, o_td), (r_leaves, r_td) = tree_flatten(out), tree_flatten(ref)
+    o_shapes = [tuple(np.shape(concrete(v))) for v in o_leaves]
+    r_shapes = [tuple(np.shape(concrete(v))) for v in r_leaves]
+    if o_td != r_td or o_shapes != r_shapes:
+        raise TypeError(f"{who} returned a primal output of structure {o_td} with shapes "
+                        f"{o_shapes}; the function returns structure {r_td} with shapes {r_shapes}. "
+                        "The primal output must equal the function's")
+    owner._out_checked.add(sig)
 
 
 def _check_linear_rule(one: Callable, primals, name: str) -> None:
@@ -389,7 +532,10 @@ def _tangent_leaves(t, like: list, name: str) -> list:
     if len(t_leaves) != len(like):
         raise TypeError(f"custom_jvp {name}: the rule's output tangent has {len(t_leaves)} "
                         f"leaves, the output {len(like)}")
-    t_leaves = [_zeros_like(o) if v is None else v for v, o in zip(t_leaves, like)]
+    # an integer or boolean output has no tangent: a float0 (JAX's zero_from_primal) or any
+    # other value given for it counts as zero
+    t_leaves = [_zeros_like(o) if v is None or np.result_type(concrete(o)).kind not in "fc"
+                or getattr(concrete(v), "dtype", None) == FLOAT0 else v for v, o in zip(t_leaves, like)]
     return list(_checked(t_leaves, like, f"custom_jvp {name}: the rule", "output tangent", "output"))
 
 

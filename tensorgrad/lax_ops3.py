@@ -257,6 +257,7 @@ def _rp(exponent_bits: int, mantissa_bits: int) -> custom_jvp:
     f = custom_jvp(reduce_precision)
     f.defjvp(rule)
     f.assume_linear = True  # (its overflow and flush would trip the random linearity probe)
+    f.check_outputs = False  # (the rule's primal output is the function's)
     return f
 
 
@@ -388,6 +389,7 @@ def _linear_solve(mv, solve, tsolve, symmetric: bool, has_aux: bool):
     # A⁻¹·rhs as a linear map whose transpose solves the transposed system
     lin = custom_vjp(lambda rhs, cs: forward(rhs, cs)[0])
     lin.defvjp(lin_fwd, lin_bwd)
+    lin.check_outputs = False  # (fwd's output is the function's: checking would solve twice)
 
     def primal(b, cs):
         x, aux = forward(b, cs)
@@ -404,6 +406,7 @@ def _linear_solve(mv, solve, tsolve, symmetric: bool, has_aux: bool):
     primal.__name__ = name
     f = custom_jvp(primal)
     f.defjvp(rule)
+    f.check_outputs = False  # (the rule's primal output is primal's: checking would solve twice)
     return f
 
 
@@ -452,4 +455,5 @@ def custom_root(f: Callable, initial_guess, solve: Callable, tangent_solve: Call
     primal.__name__ = name
     g = custom_jvp(primal)
     g.defjvp(rule)
+    g.check_outputs = False  # (the rule's primal output is primal's: checking would solve twice)
     return g(initial_guess, (fc, sc, tc))

@@ -29,7 +29,7 @@ from .transform_parts import finish as _finish, finish_value as _finish_value
 from .transform_parts import live as _live, no_tangent as _no_tangent, zeros_like as _zeros_like
 from .transform_parts import as_primal as _as_primal, check_output as _check_output
 from .transform_parts import norm_argnums as _norm_argnums, own as _own
-from .staging import as_array
+from .staging import as_array, is_staged
 from .sweep import Eye, backward_pass, node_jvp, toposort
 from .tensor import Tensor, concrete
 from .tree import tree_flatten, tree_unflatten
@@ -105,7 +105,8 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
                 if type(v) is np.ndarray and v.dtype.kind == "f":
                     n = Node(None, (), (), None, None, v.shape, v.dtype)
                 elif allow_int and np.result_type(concrete(v)).kind in "biu":
-                    vals.append(np.asarray(concrete(v)))
+                    c = concrete(v)  # (under tg.jit a traced value: only its shape and dtype count)
+                    vals.append(np.zeros(np.shape(c), np.result_type(c)) if is_staged(c) else np.asarray(c))
                     nodes.append(None)
                     wrapped.append(v)
                     continue
