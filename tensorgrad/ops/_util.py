@@ -8,7 +8,7 @@ from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of
 
 __all__ = ["concrete", "shape_of", "ndim_of", "dtype_of", "negative_axes", "negative_axis",
            "reduced_count", "lift_tangent", "is_staged", "may_any", "any_traced", "on_a_trace",
-           "as_array_like", "numpy_scalar", "wide_index"]
+           "as_array_like", "numpy_scalar", "wide_index", "pow2_factors"]
 
 
 def any_traced(*xs) -> bool:
@@ -28,6 +28,29 @@ def numpy_scalar(r):
     ``np.interp`` and ``np.inner`` give ``np.float64``, not a 0-d array); anything traced
     or of higher rank is returned as it is."""
     return r[()] if type(r) is np.ndarray and r.ndim == 0 else r
+
+
+def pow2_factors(e, dtype) -> list:
+    """2**e (integer ``e``) as a list of factors, each a power of two that ``dtype`` holds
+    exactly; ``x`` times them in turn is ``np.ldexp(x, e)``, bit for bit (musl's scalbn: 2**e
+    alone over- or underflows where ``x·2**e`` does not, as ``ldexp(0.5, 1024)``, and the steps
+    into the subnormal range leave room for one rounding only). Their product is the slope.
+    A value staged by ``tg.jit`` takes every step (their number depends on the dtype only)."""
+    fi = np.finfo(dtype)
+    hi, lo = fi.maxexp - 1, fi.minexp
+    step = lo + fi.nmant + 1  # down to the subnormal range with the precision kept
+    bound = hi - lo + fi.nmant + 2  # beyond ±bound every finite x gives 0 or inf
+    n = np.clip(e if is_staged(e) else np.asarray(e, dtype=np.int64), -bound, bound)
+    one = np.ones((), dtype)
+    factors = []
+    for _ in range((bound + lo - step - 1) // -step):
+        f = np.where(n > hi, hi, np.where(n < lo, step, 0))
+        if not is_staged(f) and not f.any():
+            break
+        factors.append(np.ldexp(one, f))
+        n = n - f
+    factors.append(np.ldexp(one, n))
+    return factors
 
 
 def wide_index(i):

@@ -84,8 +84,10 @@ arctanh = _unary_edge("arctanh", np.arctanh, lambda x: 1 / ((1 - x) * (1 + x)), 
 
 def _arctan2_d(wrt):
     def d(out, y, x):
-        r2 = x * x + y * y
-        return x / r2 if wrt == "y" else -y / r2
+        # at the origin or an infinite input NaN (as JAX), without NumPy's 0/0 or inf/inf warning
+        with np.errstate(invalid="ignore", over="ignore"):
+            r2 = x * x + y * y
+            return x / r2 if wrt == "y" else -y / r2
     return d
 
 
@@ -100,7 +102,8 @@ def _hypot_d(wrt):
     def d(out, x, y):
         # x/r, with 0 at the origin (r = 0), where no derivative exists: as for norm
         r = where(np.equal(concrete(out), 0), 1, out) if np.any(np.equal(concrete(out), 0)) else out
-        return (x if wrt == "x" else y) / r
+        with np.errstate(invalid="ignore"):  # an infinite input: inf/inf is NaN (as JAX), quietly
+            return (x if wrt == "x" else y) / r
     return d
 
 
@@ -118,10 +121,11 @@ exp2 = _unary("exp2", np.exp2, lambda out, x: out * _LN2, "diag(2ˣ ln 2)", "2ˣ
 
 
 def _share(base_exp):
-    """a's share of logaddexp(a, b): base^(a − out); on an infinite out, the shares of a tie."""
+    """a's share of logaddexp(a, b): base^(a − out); on an infinite out, the shares of a tie
+    (a NaN out, from a NaN input, gives the NaN of base^(a − out), as JAX)."""
     def d(out, a, b):
         ov = concrete(out)
-        inf = ~np.isfinite(ov)
+        inf = np.isinf(ov)
         if not may_any(inf):  # (staged under tg.jit: the general path, right for any value)
             return base_exp(a - out)
         av, bv = concrete(a), concrete(b)
@@ -236,6 +240,9 @@ def _quotient(out, x, y):
     xv, yv, ov = concrete(x), concrete(y), concrete(out)
     with np.errstate(divide="ignore", invalid="ignore"):  # y = 0 gives NaN, as the value does
         q = np.rint((xv - ov) / yv)
+        # remainder(x, ∓inf) for a finite x of the other sign is ∓inf (Python's %): there
+        # (x − out)/y is NaN, but NumPy's quotient is floor(x/y) = −1
+        q = np.where(np.isinf(ov) & np.isfinite(xv), np.floor_divide(xv, yv), q)
     return _mask(-q, out)  # (a staged q stays recorded: tg.jit replays it)
 
 

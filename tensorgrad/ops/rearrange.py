@@ -26,7 +26,7 @@ from ..staging import may_any
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import any_traced as _traced
 from ._util import as_array_like as _as_array
-from ._util import concrete, dtype_of, shape_of
+from ._util import concrete, dtype_of, numpy_scalar, pow2_factors, shape_of
 from .discrete import trunc, unique
 from .updates import at
 from .elementwise import astype, stop_gradient, where
@@ -183,12 +183,13 @@ def modf(x: ArrayLike) -> tuple:
         x = astype(x, np.modf(np.zeros(1, dt))[0].dtype)
     whole = trunc(x)
     inf = np.isinf(concrete(x))
-    if not may_any(inf):
-        return x - whole, whole
-    # NumPy: modf(±inf) = (±0, ±inf); inf - inf would be NaN (and warn)
-    finite = where(inf, 0, x)
-    return where(inf, np.copysign(np.zeros((), dtype_of(concrete(whole))), concrete(x)),
-                 finite - trunc(finite)), whole
+    finite = where(inf, 0, x) if may_any(inf) else x  # (inf - inf would be NaN, and warn)
+    # the fractional part has x's sign, also when it is 0 (NumPy: modf(-2.0) = (-0.0, -2.0)):
+    # whole - x ≥ 0 for x < 0, so its negative is -0.0 there
+    frac = where(np.signbit(concrete(x)), -(trunc(finite) - finite), finite - trunc(finite))
+    if may_any(inf):  # NumPy: modf(±inf) = (±0, ±inf)
+        frac = where(inf, np.copysign(np.zeros((), dtype_of(concrete(whole))), concrete(x)), frac)
+    return numpy_scalar(frac), whole
 
 
 @function
@@ -196,8 +197,11 @@ def frexp(x: ArrayLike) -> tuple:
     """``(mantissa, exponent)`` with ``x = mantissa · 2**exponent``; the mantissa's
     derivative is ``2**-exponent``, the exponent is an integer (no gradient)."""
     m, e = np.frexp(concrete(x))
-    # 2**-e in the mantissa's dtype (float32 stays float32, int8 gives float16, as NumPy)
-    return x * np.ldexp(np.ones((), m.dtype), -e), e
+    # 2**-e in the mantissa's dtype (float32 stays float32, int8 gives float16, as NumPy), in
+    # steps: 2**1073 alone overflows for a subnormal x
+    for f in pow2_factors(-e, m.dtype):
+        x = x * f
+    return x, e
 
 
 @function

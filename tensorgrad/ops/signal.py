@@ -20,7 +20,7 @@ from ..staging import as_array, may_any
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import as_array_like as _as_array
-from ._util import concrete, dtype_of, is_staged, negative_axis, numpy_scalar, shape_of
+from ._util import concrete, dtype_of, is_staged, negative_axis, numpy_scalar, pow2_factors, shape_of
 from .arrange import pad
 from .discrete import floor, signbit
 from .elementwise import abs as _abs
@@ -362,7 +362,7 @@ def copysign(x1: ArrayLike, x2: ArrayLike) -> Array:
     if dtype_of(x1) != dt:
         x1 = astype(x1, dt)
     mag = _abs(x1)
-    return where(signbit(x2), -mag, mag)
+    return numpy_scalar(where(signbit(x2), -mag, mag))  # (np.where gives a 0-d array)
 
 
 @function
@@ -382,7 +382,9 @@ def ldexp(x1: ArrayLike, x2: ArrayLike) -> Array:
         e = e.astype(np.int_)
     if not np.issubdtype(e.dtype, np.integer):
         raise TypeError(f"ldexp: the exponents x2 must be integers, got dtype {e.dtype}")
-    return x1 * np.ldexp(np.ones((), dtype=dtype_of(x1)), e)
+    for f in pow2_factors(e, dtype_of(x1)):  # (2**e itself may overflow where x1·2**e does not)
+        x1 = x1 * f
+    return x1
 
 
 @function
