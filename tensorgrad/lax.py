@@ -93,6 +93,19 @@ def _integer(value, name: str, what: str) -> int:
     return int(v)
 
 
+def _loop_range(lower, upper):
+    """fori_loop's counter values: a range for integer bounds; for float bounds of one
+    dtype, which JAX accepts, JAX's count: the bounds truncated to integers, the counter
+    in the bounds' dtype."""
+    lo, hi = _scalar(lower, "fori_loop", "lower bound"), _scalar(upper, "fori_loop", "upper bound")
+    if lo.dtype.kind != "f" and hi.dtype.kind != "f":
+        return range(_integer(lower, "fori_loop", "lower bound"), _integer(upper, "fori_loop", "upper bound"))
+    if lo.dtype != hi.dtype:
+        raise TypeError(f"fori_loop: the lower and upper bounds must have one type (as JAX "
+                        f"requires), got {lo.dtype} and {hi.dtype}")
+    return [lo.dtype.type(i) for i in range(int(lo), int(hi))]
+
+
 _MISSING = object()
 
 
@@ -224,7 +237,7 @@ def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any, *, unro
     requires."""
     val = init_val
     want = _carry_type(init_val)
-    for i in range(_integer(lower, "fori_loop", "lower bound"), _integer(upper, "fori_loop", "upper bound")):
+    for i in _loop_range(lower, upper):
         val = body_fun(i, val)
         _same_carry("fori_loop", want, val)
     return val

@@ -116,6 +116,9 @@ def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func:
     if nodetype in (tuple, list, dict, type(None)) or nodetype is np.ndarray:
         raise ValueError(f"register_pytree_node: {nodetype.__name__} is built in and cannot be "
                          "registered again")
+    if nodetype in _CUSTOM:  # (JAX refuses it too: structures made before would change meaning)
+        raise ValueError(f"register_pytree_node: {nodetype!r} is registered already; a type "
+                         "is registered once")
     _CUSTOM[nodetype] = (flatten_func, unflatten_func)
     _DATA_FIELDS.pop(nodetype, None)
     _SHARED.clear()

@@ -236,8 +236,10 @@ def test_cond_takes_the_true_branch_for_any_nonzero_predicate():
 def test_loops_and_switch_refuse_what_jax_refuses():
     with pytest.raises(TypeError, match="switch: the branch index must be an integer"):
         tg.lax.switch(1.7, [lambda: 0, lambda: 1])
-    with pytest.raises(TypeError, match="fori_loop: the upper bound must be an integer"):
+    with pytest.raises(TypeError, match="fori_loop: the lower and upper bounds must have one type"):
         tg.lax.fori_loop(0, 2.5, lambda i, v: v, 0)
+    with pytest.raises(TypeError, match="fori_loop: the upper bound must be an integer"):
+        tg.lax.fori_loop(0, True, lambda i, v: v, 0)
     with pytest.raises(TypeError, match="while_loop: cond_fun must return a boolean scalar"):
         tg.lax.while_loop(lambda s: 2.75 - s, lambda s: s + 1, 0.0)
     with pytest.raises(TypeError, match="cond: the predicate must be a scalar"):

@@ -61,3 +61,16 @@ def test_lax_refuses_out_of_range_axes():
         with pytest.raises(ValueError, match="axis"):
             getattr(tg.lax, name)(x, axis=2)
     assert np.array_equal(tg.lax.cummax(x, axis=-1), jax.lax.cummax(x, axis=1))
+
+
+def test_fori_loop_with_float_bounds_of_one_dtype_counts_as_jax():
+    body = lambda i, c: c + i  # noqa: E731
+    for lo, hi in [(0.0, 3.0), (np.float32(0.5), np.float32(3.0)), (1.0, 1.0), (-1.5, 2.5)]:
+        want = jax.lax.fori_loop(lo, hi, body, jnp.asarray(0.0, np.asarray(lo).dtype))
+        got = tg.lax.fori_loop(lo, hi, body, np.asarray(0.0, np.asarray(lo).dtype)[()])
+        np.testing.assert_array_equal(got, np.asarray(want))
+    for lo, hi in [(0, 3.5), (0.0, np.float32(2.0))]:  # mixed types: JAX refuses them too
+        with pytest.raises(TypeError, match="one type"):
+            tg.lax.fori_loop(lo, hi, body, 0.0)
+    np.testing.assert_allclose(tg.grad(lambda x: tg.lax.fori_loop(0.0, 2.0, lambda i, c: c * x + i, x))(2.0),
+                               jax.grad(lambda x: jax.lax.fori_loop(0.0, 2.0, lambda i, c: c * x + i, x))(2.0))

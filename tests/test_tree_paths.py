@@ -121,9 +121,10 @@ def test_register_with_keys_and_class_decorator():
         def tree_unflatten(cls, aux, children):
             return cls(*children)
     assert tu.tree_map_with_path(lambda p, v: tu.keystr(p), Named(1, 2)).b == "['b']"
-    # registering again without keys: the keys go back to flat indices
-    tu.register_pytree_node(Named, lambda n: ((n.a, n.b), None), lambda _, ch: Named(*ch))
-    assert tu.tree_leaves_with_path(Named(1, 2))[1][0] == (tu.FlattenedIndexKey(1),)
+    # registered without keys: flat indices
+    Plain = type("Plain", (Named,), {})
+    tu.register_pytree_node(Plain, lambda n: ((n.a, n.b), None), lambda _, ch: Plain(*ch))
+    assert tu.tree_leaves_with_path(Plain(1, 2))[1][0] == (tu.FlattenedIndexKey(1),)
     with pytest.raises(TypeError, match="register_pytree_with_keys_class: .*tree_flatten_with_keys"):
         tu.register_pytree_with_keys_class(type("Bare", (), {}))
     with pytest.raises(TypeError, match="register_pytree_with_keys: flatten_with_keys must be callable"):

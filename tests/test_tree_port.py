@@ -96,3 +96,13 @@ def test_partial_func_and_vmap_axes_node_and_ravel():
         warnings.simplefilter("error")
         back = unravel(flat)
     assert back["a"].dtype == np.float64
+
+
+def test_registering_a_type_twice_is_refused():
+    class Twice:
+        pass
+
+    tg.tree_util.register_pytree_node(Twice, lambda t: ((), None), lambda aux, kids: Twice())
+    with pytest.raises(ValueError, match="registered already"):
+        tg.tree_util.register_pytree_node(Twice, lambda t: ((1,), None), lambda aux, kids: Twice())
+    assert tg.tree_util.tree_leaves(Twice()) == []  # the first registration stands
