@@ -111,3 +111,39 @@ def test_bincount_without_length_is_refused_under_jit():
     for f in (tg.bincount, lambda x: np.bincount(x)):
         with pytest.raises(tg.ConcretizationError, match="bincount"):
             tg.jit(f)(np.array([1, 2]))
+
+
+def test_piecewise_ix_and_histogram_under_jit_as_jax():
+    jax.config.update("jax_enable_x64", True)
+    x = np.linspace(-1, 1, 9)
+    funcs = [lambda v: v * 2, lambda v: v ** 2, lambda v: -v]
+    f = lambda a: tg.piecewise(a, [a < 0, a >= 0.5], funcs)  # noqa: E731
+    jf = lambda a: jnp.piecewise(a, [a < 0, a >= 0.5], funcs)  # noqa: E731
+    np.testing.assert_array_equal(tg.jit(f)(x), np.asarray(jf(x)))
+    np.testing.assert_allclose(tg.jit(tg.grad(lambda a: tg.sum(f(a))))(x),
+                               np.asarray(jax.grad(lambda a: jnp.sum(jf(a)))(x)), rtol=1e-15)
+    np.testing.assert_array_equal(tg.jit(lambda a: tg.piecewise(a, [a < 0], [0.0, 1.0]))(x),
+                                  np.piecewise(x, [x < 0], [0.0, 1.0]))
+
+    m = np.arange(12.0).reshape(3, 4)
+    i, j = np.array([0, 2]), np.array([1, 3, 0])
+    np.testing.assert_array_equal(tg.jit(lambda a, i, j: a[tg.ix_(i, j)])(m, i, j), m[np.ix_(i, j)])
+    with pytest.raises(tg.ConcretizationError, match="boolean"):
+        tg.jit(lambda a, b: a[tg.ix_(b, j)])(m, np.array([True, False, True]))
+
+    rng = np.random.default_rng(0)
+    v, w = rng.normal(size=50), rng.random(50)
+    for kw in [dict(bins=5), dict(bins=7, range=(-1.0, 1.0)), dict(bins=np.array([-2.0, -0.5, 0.0, 2.0])),
+               dict(bins=4, density=True)]:
+        h, e = tg.jit(lambda a: tg.histogram(a, **kw))(v)
+        nh, ne = np.histogram(v, **kw)
+        np.testing.assert_array_equal(h, nh)
+        np.testing.assert_array_equal(e, ne)
+        assert h.dtype == nh.dtype
+    grad = tg.grad(lambda ww: tg.sum(tg.histogram(v, bins=3, weights=ww, density=True)[0] * np.arange(3.0)))
+    np.testing.assert_allclose(tg.jit(grad)(w), grad(w), rtol=1e-14)
+    on_edges = np.linspace(0, 1, 11)  # entries on the edges (the last one on the closed right end)
+    np.testing.assert_array_equal(tg.jit(lambda a: tg.histogram(a, bins=10)[0])(on_edges),
+                                  np.histogram(on_edges, bins=10)[0])
+    with pytest.raises(tg.ConcretizationError, match="bins='auto'"):
+        tg.jit(lambda a: tg.histogram(a, bins="auto"))(v)

@@ -25,14 +25,15 @@ import builtins
 import numpy as np
 
 from ..registry import function
+from ..staging import ConcretizationError
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import any_traced as _traced
 from ._util import as_array_like as _as_array
-from ._util import concrete, shape_of
+from ._util import concrete, is_staged, shape_of
 from .creation import asarray
-from .discrete import bincount
-from .elementwise import astype
+from .discrete import bincount, logical_and, searchsorted
+from .elementwise import astype, equal, greater_equal, less_equal, where
 from .reductions import max as _max
 from .reductions import min as _min
 from .reductions import sum as _sum
@@ -74,7 +75,11 @@ def histogram_bin_edges(a: ArrayLike, bins=10, range=None, weights=None) -> Arra
 
 @function
 def histogram(a: ArrayLike, bins=10, range=None, density=None, weights=None):  # noqa: A002
-    """``(hist, bin_edges)`` as NumPy's ``histogram``; see the module for what differentiates."""
+    """``(hist, bin_edges)`` as NumPy's ``histogram``; see the module for what differentiates.
+    Under ``tg.jit`` the data, weights and range may be traced when ``bins`` is a number of bins
+    or the edges (a rule such as ``"auto"`` picks the count from the values)."""
+    if any(is_staged(concrete(v)) for v in (a, weights, bins)) or _holds_staged(range):
+        return _histogram_staged(a, bins, range, density, weights)
     if _holds_traced(range) or (not isinstance(bins, (int, np.integer, str)) and _holds_traced(bins)):
         # a traced range or traced edges: the general n-d histogram differentiates in them
         hist, (edges,) = histogramdd(reshape(_as_array(a), (-1,)), bins=[bins],
@@ -96,7 +101,49 @@ def histogram(a: ArrayLike, bins=10, range=None, density=None, weights=None):  #
     else:
         hist = counts
     if density:
-        return hist / (_sum(hist) * diff(edges)), edges
+        return hist / diff(edges) / _sum(hist), edges  # (NumPy's order of operations)
+    return hist, edges
+
+
+def _holds_staged(obj) -> bool:
+    if isinstance(obj, (list, tuple)):
+        return any(_holds_staged(o) for o in obj)
+    return is_staged(concrete(obj))
+
+
+def _histogram_staged(a, bins, range, density, weights):  # noqa: A002
+    """histogram with values known only when the plan runs: edges from the range (or the
+    data's min and max), each entry's bin by searchsorted on them (NumPy's rule: the last bin
+    is closed on the right, entries outside the edges are left out), counts by bincount."""
+    if isinstance(bins, str):
+        raise ConcretizationError(f"histogram: bins={bins!r} chooses the number of bins from the "
+                                  "data's values, known only when tg.jit's plan runs; give a number "
+                                  "of bins or the edges")
+    v = reshape(_as_array(a), (-1,))
+    if isinstance(bins, (int, np.integer)):
+        n = int(bins)
+        if n < 1:
+            raise ValueError(f"histogram: bins must be a positive integer, got {n}")
+        if range is not None:
+            lo, hi = range
+            if not _holds_staged(range) and not lo <= hi:
+                raise ValueError(f"histogram: max must be larger than min in range, got {range}")
+        elif shape_of(concrete(v))[0] == 0:
+            lo, hi = 0.0, 1.0  # (NumPy's range for no data)
+        else:
+            lo, hi = _min(v), _max(v)
+        same = equal(lo, hi)  # NumPy widens an empty range by ½ each way
+        edges = linspace(where(same, lo - 0.5, lo), where(same, hi + 0.5, hi), n + 1)
+    else:
+        edges = _as_array(bins)
+        n = shape_of(concrete(edges))[0] - 1
+    first, last = getitem(edges, 0), getitem(edges, -1)
+    idx = where(equal(v, last), n - 1, searchsorted(edges, v, side="right") - 1)
+    idx = where(logical_and(greater_equal(v, first), less_equal(v, last)), idx, n)  # n: outside
+    w = None if weights is None else reshape(_as_array(weights), (-1,))
+    hist = getitem(bincount(idx, weights=w, length=n + 1), slice(0, n))
+    if density:
+        return hist / diff(edges) / _sum(hist), edges  # (NumPy's order of operations)
     return hist, edges
 
 
@@ -289,8 +336,28 @@ def trim_zeros(filt: ArrayLike, trim: str = "fb", axis=None) -> Array:
 
 @function
 def ix_(*args):
-    """Open meshes of integer or boolean index arrays (integers, no gradient)."""
-    return np.ix_(*[np.asarray(concrete(a)) for a in args])
+    """Open meshes of integer or boolean index arrays (integers, no gradient). Under
+    ``tg.jit`` integer arrays may be traced (a boolean one may not: its number of true
+    entries is the mesh's length, as in JAX)."""
+    vals = [concrete(a) for a in args]
+    if not any(is_staged(v) for v in vals):
+        return np.ix_(*[np.asarray(v) for v in vals])
+    n = len(vals)
+    out = []
+    for k, (a, v) in enumerate(zip(args, vals)):
+        if len(shape_of(v)) != 1:
+            raise ValueError(f"ix_: each index array must be one-dimensional, got shape {shape_of(v)}")
+        kind = np.result_type(v).kind
+        if kind == "b" and is_staged(v):
+            raise ConcretizationError(
+                "ix_: a boolean index array traced by tg.jit (the mesh's length is its number "
+                "of true entries, known only when the plan runs); pass integer indices")
+        if kind not in "iub":
+            raise IndexError(f"ix_: index arrays must be integers or booleans, got {np.result_type(v)}")
+        if kind == "b":
+            a = np.flatnonzero(v)
+        out.append(reshape(a, (1,) * k + (-1,) + (1,) * (n - k - 1)))
+    return tuple(out)
 
 
 @function

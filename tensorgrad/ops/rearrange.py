@@ -26,7 +26,7 @@ from ..staging import may_any
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import any_traced as _traced
 from ._util import as_array_like as _as_array
-from ._util import concrete, dtype_of, numpy_scalar, pow2_factors, shape_of
+from ._util import concrete, dtype_of, is_staged, numpy_scalar, pow2_factors, shape_of
 from .discrete import trunc, unique
 from .updates import at
 from .elementwise import astype, stop_gradient, where
@@ -312,8 +312,10 @@ def piecewise(x: ArrayLike, condlist, funclist, *args, **kw) -> Array:
     x = _as_array(x)
     xs = shape_of(concrete(x))
     conds = condlist if isinstance(condlist, (list, tuple)) else [condlist]
-    conds = [np.broadcast_to(np.asarray(concrete(c), dtype=bool), xs) for c in conds]
     funcs = list(funclist)
+    if is_staged(concrete(x)) or any(is_staged(concrete(c)) for c in conds):
+        return _piecewise_staged(x, xs, conds, funcs, args, kw)
+    conds = [np.broadcast_to(np.asarray(concrete(c), dtype=bool), xs) for c in conds]
     if len(funcs) == len(conds) + 1:  # the last function: wherever no condition holds
         conds.append(~np.any(conds, axis=0) if conds else np.ones(xs, dtype=bool))
     elif len(funcs) != len(conds):
@@ -328,3 +330,25 @@ def piecewise(x: ArrayLike, condlist, funclist, *args, **kw) -> Array:
         value = fn(getitem(x, cond), *args, **kw) if callable(fn) else fn
         out = at(out)[cond].set(value)
     return out
+
+
+def _piecewise_staged(x, xs, conds, funcs, args, kw):
+    """piecewise under tg.jit, where the conditions are only known when the plan runs: as
+    ``jnp.piecewise``, every function sees all of ``x`` and the conditions select, later ones
+    winning (a function must then be defined on every entry: give the others a harmless
+    value with ``where`` inside it, as JAX's users do)."""
+    conds = [broadcast_to(astype(c, bool), xs) for c in conds]
+    if len(funcs) == len(conds) + 1:  # the last function: wherever no condition holds
+        rest = funcs.pop()
+        out = rest(x, *args, **kw) if callable(rest) else rest
+    elif len(funcs) == len(conds):
+        out = 0
+    else:
+        raise ValueError(f"piecewise: {len(conds)} conditions need {len(conds)} or {len(conds) + 1} "
+                         f"functions, got {len(funcs)}")
+    dt = dtype_of(concrete(x)) if dtype_of(concrete(x)).kind == "f" \
+        else np.result_type(dtype_of(concrete(x)), np.float64)
+    out = astype(broadcast_to(out, xs), dt)
+    for cond, fn in zip(conds, funcs):
+        out = where(cond, fn(x, *args, **kw) if callable(fn) else fn, out)
+    return astype(out, dt)
