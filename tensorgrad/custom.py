@@ -230,6 +230,10 @@ class custom_vjp:
         #: True when bwd is exactly the VJP of fun (tg.remat): forward mode may then
         #: differentiate fun's own ops instead of refusing
         self.forward_through_fun = False
+        #: forward mode's own rule ``(primals, tangents) -> (out, tangent)``, as a custom_jvp
+        #: rule (tensorgrad's linear solves: their JVP is another solve); None refuses
+        self.forward_rule = None
+        self._forward_fn = None
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> "custom_vjp":
         self.fwd, self.bwd = fwd, bwd
@@ -257,6 +261,8 @@ class custom_vjp:
         if top.forward:
             if _IN_FWD.depth or self.forward_through_fun:  # f_fwd computing the primal (e.g.
                 return self.fun(*args)  # under hessian), or a rule that is the function's own VJP
+            if self.forward_rule is not None:
+                return self._forward()(*args)
             raise ForwardModeError(f"custom_vjp {name}: forward-mode differentiation (jvp, jacfwd, "
                                    "linearize) of a custom_vjp function is not defined, as in JAX: "
                                    "its rule is a VJP. Use reverse mode (grad, vjp, jacrev, "
@@ -289,13 +295,17 @@ class custom_vjp:
             return _map_batch(one, g, shape_of(out_), args_)
 
         def jvp_all(tangents, out_, *args_):
-            if not self.forward_through_fun:
+            if self.forward_rule is not None:
+                run = self._forward()
+            elif self.forward_through_fun:  # (tg.remat) the rule is fun's own VJP: J·t is
+                run = self.fun              # fun's own JVP, recomputed
+            else:
                 raise ForwardModeError(f"custom_vjp {name}: forward-mode differentiation (jvp, "
                                        "jacfwd, linearize) of a custom_vjp function is not "
                                        "defined, as in JAX")
-            # (tg.remat) the rule is fun's own VJP: J·t is fun's own JVP, recomputed
+
             def packed(*vals):
-                return _pack(tree_flatten(self.fun(*tree_unflatten(td, list(vals))))[0])
+                return _pack(tree_flatten(run(*tree_unflatten(td, list(vals))))[0])
             return _recorded_jvp(lambda tt: jvp(packed, tuple(args_), tuple(tt))[1], tangents,
                                  args_, out_)
 
@@ -303,6 +313,19 @@ class custom_vjp:
                 jvp_all=jvp_all, symbol="user-defined VJP", call=self.fun)
         packed = _record_custom(op, top, leaves, prim, _pack(out_leaves))
         return tree_unflatten(out_td, _outputs(packed, out_leaves))
+
+
+def _forward_fn(self):
+    """A custom_vjp's ``forward_rule`` as a custom_jvp of its function (made once)."""
+    if self._forward_fn is None:
+        f = custom_jvp(self.fun)
+        f.defjvp(self.forward_rule)
+        f.check_outputs = self.check_outputs
+        self._forward_fn = f
+    return self._forward_fn
+
+
+custom_vjp._forward = _forward_fn
 
 
 class custom_jvp:

@@ -389,6 +389,13 @@ def _linear_solve(mv, solve, tsolve, symmetric: bool, has_aux: bool):
     # A⁻¹·rhs as a linear map whose transpose solves the transposed system
     lin = custom_vjp(lambda rhs, cs: forward(rhs, cs)[0])
     lin.defvjp(lin_fwd, lin_bwd)
+
+    def lin_jvp(primals, tangents):
+        # d(A⁻¹·rhs) = A⁻¹·(d rhs − dA·y): another solve (forward over reverse meets it)
+        (rhs, cs), (drhs, dcs) = primals, tangents
+        y = lin(rhs, cs)
+        return y, lin(tree_map(_ops.subtract, drhs, _tangent_map(mv, y, cs[0], dcs[0], rhs)), cs)
+    lin.forward_rule = lin_jvp
     lin.check_outputs = False  # (fwd's output is the function's: checking would solve twice)
 
     def primal(b, cs):

@@ -74,3 +74,30 @@ def test_fori_loop_with_float_bounds_of_one_dtype_counts_as_jax():
             tg.lax.fori_loop(lo, hi, body, 0.0)
     np.testing.assert_allclose(tg.grad(lambda x: tg.lax.fori_loop(0.0, 2.0, lambda i, c: c * x + i, x))(2.0),
                                jax.grad(lambda x: jax.lax.fori_loop(0.0, 2.0, lambda i, c: c * x + i, x))(2.0))
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+def test_forward_over_reverse_through_custom_linear_solve_in_matvec_consts(symmetric):
+    A = np.array([[3.0, 1.0], [1.0, 2.0]])
+    b = np.array([1.0, 2.0])
+
+    def make(m, L):
+        kw = {"symmetric": True} if symmetric else {"transpose_solve": lambda mv, r: L.linalg.solve(m.T, r)}
+        return lambda bb: L.lax.custom_linear_solve(lambda v: m @ v, bb, lambda mv, r: L.linalg.solve(m, r), **kw)
+
+    def tg_loss(m):
+        return tg.sum(make(m, tg)(b) ** 3)
+
+    def jax_loss(m):
+        return jnp.sum(make(m, _JaxNS)(b) ** 3)
+
+    got = tg.jvp(tg.grad(tg_loss), (A,), (np.ones((2, 2)),))[1]
+    want = jax.jvp(jax.grad(jax_loss), (A,), (np.ones((2, 2)),))[1]
+    np.testing.assert_allclose(got, np.asarray(want), rtol=1e-12)
+    np.testing.assert_allclose(tg.hessian(tg_loss)(A), np.asarray(jax.hessian(jax_loss)(A)), rtol=1e-12,
+                               atol=1e-15)
+
+
+class _JaxNS:  # jax.lax and jnp.linalg under one name, for the shared builder above
+    lax = jax.lax
+    linalg = jnp.linalg
