@@ -55,3 +55,18 @@ def test_get_modes_with_a_traced_index(kw):
     if kw["mode"] == "clip":
         g = tg.jit(tg.grad(lambda a, j: tg.sum(a.at[j].get(**kw) * 2.)))(x, np.int64(5))
         assert np.array_equal(g, jax.grad(lambda a: jnp.sum(a.at[5].get(**kw) * 2.))(x))
+
+
+@pytest.mark.filterwarnings("ignore:scatter inputs have incompatible types")  # (JAX's own warning)
+def test_integer_array_updates_combine_in_the_promoted_dtype_and_cast_once():
+    # JAX: x.at[[0, 0]].multiply(1.75) is trunc(2·1.75·1.75) = 6, not trunc(trunc(2·1.75)·1.75) = 5
+    x = np.array([2, 3])
+    cases = [("multiply", 1.75), ("add", -0.6), ("add", 1.75), ("max", 2.7), ("power", 1.5)]
+    for name, v in cases:
+        for idx in (np.array([0, 0]), 0):
+            want = np.asarray(getattr(jnp.asarray(x).at[idx], name)(v))
+            got = getattr(tg.at(x)[idx], name)(v)
+            np.testing.assert_array_equal(got, want)
+            assert got.dtype == want.dtype
+        jitted = tg.jit(lambda a, i: getattr(tg.at(a)[i], name)(v))(x, np.int64(0))
+        np.testing.assert_array_equal(jitted, np.asarray(getattr(jnp.asarray(x).at[0], name)(v)))

@@ -276,6 +276,14 @@ def _apply(ref: _Update, name: str, values, combine, kwargs, label: str | None =
         rank[order] = np.arange(writes.size) - np.repeat(first, np.diff(np.r_[first, writes.size]))
         rounds = [np.flatnonzero(rank == r) for r in range(int(rank.max()) + 1)]
     out = x
+    if name != "set" and dt.kind in "iub" and values is not None:
+        # JAX combines an integer array with float updates in the promoted dtype and casts
+        # once at the end (x.at[[0, 0]].multiply(1.75) is trunc(x·1.75·1.75), not per write)
+        work = np.result_type(dt, dtype_of(concrete(values)))
+        out = x if work == dt else astype(x, work)
+        final, dt = dt, work
+    else:
+        final = dt
     for w in rounds:
         targets = writes[w]
         mask = np.zeros(n, dtype=bool)
@@ -290,7 +298,7 @@ def _apply(ref: _Update, name: str, values, combine, kwargs, label: str | None =
             if dtype_of(concrete(new)) != dt:
                 new = astype(new, dt)
         out = where(mask.reshape(xs), reshape(getitem(new, spread), xs), out)
-    return out
+    return out if final == dt else astype(out, final)
 
 
 def _extreme(x, values, writes: np.ndarray, n: int, xs: tuple, name: str):
@@ -356,8 +364,8 @@ def _apply_traced(x, idx, name, values, combine, label, mode, wrap, dt):
         if len(vs) > len(rows) or np.broadcast_shapes(vs, rows) != rows:
             raise ValueError(f"at[...].{label}: values of shape {vs} cannot be broadcast to the "
                              f"indexed shape {rows} (array of shape {xs})")
-        if dtype_of(concrete(values)) != dt:
-            values = astype(values, dt)
+        if dtype_of(concrete(values)) != dt and (name == "set" or dt.kind not in "iub"):
+            values = astype(values, dt)  # (an integer array combines in the promoted dtype, as JAX)
         values = broadcast_to(values, xs)
     if name == "set":
         new = values
