@@ -88,8 +88,9 @@ def _as_schedule(lr: LR) -> Schedule:
     if callable(lr):
         return lr
     lr = float(lr)
-    if not (lr > 0 and math.isfinite(lr)):  # (NaN fails both; inf sends every parameter to ±inf/NaN)
-        raise ValueError(f"learning rate must be positive and finite, got {lr}")
+    # (NaN fails both; inf sends every parameter to ±inf/NaN; 0 is valid, as in torch.optim)
+    if not (lr >= 0 and math.isfinite(lr)):
+        raise ValueError(f"learning rate must be positive and finite, or 0, got {lr}")
     return constant(lr)
 
 

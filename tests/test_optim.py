@@ -121,7 +121,7 @@ def test_pytrees_purity_and_errors():
     with pytest.raises(ValueError, match="nesterov"):
         optim.SGD(0.1, nesterov=True)
     with pytest.raises(ValueError, match="learning rate must be positive"):
-        optim.Adam(0.0)
+        optim.Adam(-1e-3)
     with pytest.raises(ValueError, match="unknown optimizer"):
         optim.get("adagradish", 0.1)
     assert isinstance(optim.get("nesterov", 0.1), optim.SGD)

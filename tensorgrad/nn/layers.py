@@ -23,6 +23,8 @@ import numpy as np
 
 from .. import ops as _ops
 from ..ops._util import on_a_trace
+from ..staging import check as _staged_check
+from ..staging import is_staged
 from ..tensor import concrete
 from ..tree import named_leaves
 from . import init as _init
@@ -145,12 +147,16 @@ class Linear(Module):
         return f"{self.in_features}, {self.out_features}, bias={self.bias}"
 
 
-def _pair(v, name):
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (tuple, list)) and len(v) == 2 and v[0] == v[1]:
-        return int(v[0])
-    raise ValueError(f"{name} must be an int (square kernels), got {v!r}")
+def _pair(v, name, low: int = 1):
+    """An int, or a pair of equal ints (the layers use one size for both axes), checked ≥ ``low``."""
+    pair = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+    if (len(pair) != 2 or pair[0] != pair[1]
+            or not all(isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in pair)):
+        raise ValueError(f"{name} must be an int or a pair of equal ints (the layer uses one size "
+                         f"for both axes), got {v!r}")
+    if pair[0] < low:
+        raise ValueError(f"{name} must be >= {low}, got {v!r}")
+    return int(pair[0])
 
 
 class Conv2d(Module):
@@ -167,7 +173,8 @@ class Conv2d(Module):
         _check_positive("Conv2d", in_channels=in_channels, out_channels=out_channels)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = _pair(kernel_size, "Conv2d kernel_size")
-        self.stride, self.padding, self.bias = _pair(stride, "Conv2d stride"), _pair(padding, "Conv2d padding"), bias
+        self.stride, self.bias = _pair(stride, "Conv2d stride"), bias
+        self.padding = _pair(padding, "Conv2d padding", low=0)
         self.w_init, self.b_init = _init.get(init), _init.get(bias_init)
 
     def init_params(self, rng):
@@ -221,6 +228,9 @@ class Flatten(Module):
 
     def apply(self, params, x):
         shape = np.shape(concrete(x))
+        if len(shape) < 2:  # as torch.nn.Flatten (start_dim=1): no axes after the batch axis
+            raise ValueError(f"Flatten: input of shape {shape} needs a batch axis and at least "
+                             "one more axis, (batch, ...)")
         return _ops.reshape(x, (shape[0], int(np.prod(shape[1:], dtype=int))))
 
 
@@ -433,13 +443,17 @@ class Embedding(Module):
         if np.dtype(ids.dtype).kind not in "iu":
             raise TypeError(f"Embedding: ids must be integers, got dtype {ids.dtype} "
                             f"(shape {tuple(ids.shape)})")
-        if not on_a_trace(ids):  # NumPy would wrap a negative id around to a row from the end
-            v = np.asarray(concrete(ids))
-            bad = v[(v < 0) | (v >= self.num_embeddings)]
-            if bad.size:
-                raise IndexError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): id "
-                                 f"{int(bad.flat[0])} is out of range 0..{self.num_embeddings - 1}")
+        v = concrete(ids)
+        if not on_a_trace(ids) or is_staged(v):  # checked again at every replay under tg.jit:
+            _staged_check(self._check_ids, v)     # NumPy would wrap a negative id around
         return _ops.getitem(params["weight"], ids)  # (a traced id array works under tg.jit)
+
+    def _check_ids(self, v):
+        v = np.asarray(v)
+        bad = v[(v < 0) | (v >= self.num_embeddings)]
+        if bad.size:
+            raise IndexError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): id "
+                             f"{int(bad.flat[0])} is out of range 0..{self.num_embeddings - 1}")
 
     def extra_repr(self):
         return f"{self.num_embeddings}, {self.embedding_dim}"

@@ -584,6 +584,8 @@ def _sce_signature(logits: ArrayLike, labels: ArrayLike):
             raise TypeError("softmax_cross_entropy: labels are booleans; give class ids or one-hot rows")
         # under tg.jit the check and the one-hot rows are one recorded step (new labels each call)
         y = staged_call(_one_hot, y, k, dtype_of(concrete(logits)))
+    elif y.dtype.kind in "iub" and y.shape == zs:  # one-hot rows as integers or booleans:
+        y = y.astype(dtype_of(concrete(logits)))    # rows in the logits' dtype, as optax
     elif y.dtype.kind == "f" and y.shape == zs:
         # probability rows: the labels themselves, so traced (soft) labels keep their gradient
         y = labels if hasattr(labels, "shape") and hasattr(labels, "dtype") else y
@@ -626,7 +628,7 @@ def _to_jax_sce(jnp, z, y):
         per = -jnp.sum(rows * jax.nn.log_softmax(z, axis=-1), axis=-1)
         # an out-of-range label cannot raise under jit: it makes the loss NaN instead
         return jnp.mean(jnp.where(valid, per, jnp.nan))
-    if jnp.issubdtype(ydt, jnp.floating) and ys == zs:
+    if ys == zs and any(jnp.issubdtype(ydt, t) for t in (jnp.floating, jnp.integer, jnp.bool_)):
         return jnp.mean(-jnp.sum(y * jax.nn.log_softmax(z, axis=-1), axis=-1))
     raise ValueError(f"softmax_cross_entropy: labels of shape {ys} (dtype {ydt}) do not match "
                      f"logits of shape {zs}: give integer class ids of shape {zs[:-1]} or "
