@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 import operator
+import warnings
 from typing import Any
 
 import numpy as np
@@ -171,6 +172,25 @@ def _set_requires_grad(self: Tensor, requires_grad: bool) -> None:
     requires_grad_(self, requires_grad)
 
 
+def _get_grad(self: Tensor):
+    """The gradient ``backward()`` accumulated into this leaf (None before). On the recorded
+    result of an op it is always None, and reading it warns, as in PyTorch: only leaves get
+    one (make the value an input of ``tg.grad`` for the gradient with respect to it)."""
+    g = self._grad
+    if g is None and self._trace is IMPERATIVE and not _is_leaf_prop(self):
+        warnings.warn("The .grad attribute of a tensor that is not a leaf is being read: it is "
+                      "never filled by backward(), which fills the .grad of leaves only (tensors "
+                      "made with tg.tensor(..., requires_grad=True)). For the gradient with respect "
+                      "to an intermediate value, make it an input of tg.grad, or tg.vjp through "
+                      "the part of the model after it", UserWarning, stacklevel=2)
+    return g
+
+
+def _set_grad(self: Tensor, value) -> None:
+    self._grad = value
+
+
+Tensor.grad = property(_get_grad, _set_grad, doc=_get_grad.__doc__)
 Tensor.is_leaf = property(_is_leaf_prop)
 Tensor.requires_grad = property(Tensor.requires_grad.fget, _set_requires_grad,
                                 doc=Tensor.requires_grad.__doc__)

@@ -29,7 +29,7 @@ class Tensor:
     Create one with :func:`tensorgrad.tensor`; transforms create them for you.
     """
 
-    __slots__ = ("_value", "_trace", "_node", "_tangent", "grad", "__weakref__")
+    __slots__ = ("_value", "_trace", "_node", "_tangent", "_grad", "__weakref__")
     __array_ufunc__ = None  # until tensorgrad.dispatch installs NumPy's protocols: defer
     __array_priority__ = 1000
 
@@ -38,7 +38,7 @@ class Tensor:
         self._trace = trace
         self._node = node
         self._tangent = tangent
-        self.grad = None
+        self._grad = None
 
     # ---- array-like attributes -------------------------------------------
     @property
@@ -215,8 +215,17 @@ class Tensor:
         """The same value, cut from every trace (no gradient flows through)."""
         return Tensor(concrete(self))
 
+    @property
+    def grad(self):
+        """The gradient ``backward()`` accumulated into this leaf (None before)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        self._grad = value
+
     def zero_grad(self) -> None:
-        self.grad = None
+        self._grad = None
 
     def __pos__(self):
         return self

@@ -65,3 +65,18 @@ def test_optimizers_take_a_zero_learning_rate():
         np.testing.assert_array_equal(tg.tree_leaves(new)[0], p["w"])
     with pytest.raises(ValueError):
         tg.optim.SGD(-0.1)
+
+
+def test_reading_grad_of_a_non_leaf_warns_as_pytorch():
+    x = tg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = x * 2
+    tg.sum(y ** 2).backward()
+    np.testing.assert_array_equal(x.grad, [8.0, 16.0])
+    with pytest.warns(UserWarning, match="not a leaf"):
+        assert y.grad is None
+    xt = torch.tensor([1.0, 2.0], requires_grad=True)
+    yt = xt * 2
+    with pytest.warns(UserWarning, match="not a leaf"):
+        assert yt.grad is None
+    x.grad = None  # leaves: set and read without a warning
+    assert x.grad is None and tg.tensor(np.ones(1)).grad is None
