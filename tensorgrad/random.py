@@ -34,6 +34,8 @@ Transforms:
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from . import ops as _ops
@@ -43,11 +45,12 @@ from .ops.decompositions import svd as _svd
 from .ops.factorizations import cholesky as _cholesky
 from .ops.special_fns2 import gammainc_da as _gammainc_da
 from .random_dists import (Stream, as_param, bernoulli_np, bits_words, check_key, draw,
-                           float_dtype, fold_words, geometric_np, int_dtype, log_gamma_np,
+                           check_axis, float_dtype, fold_words, geometric_np, int_dtype,
+                           log_gamma_np,
                            normal_np, orthogonal_np, poisson_np, randint_np, sample_shape,
                            seed_words, split_words, uniform_np)
 from .staging import check as staged_check, is_staged
-from .tensor import Tensor, concrete, shape_of
+from .tensor import Tensor, concrete, dtype_of, shape_of
 from .typing import Array, ArrayLike  # noqa: F401
 
 __all__ = ["PRNGKey", "key", "key_data", "wrap_key_data", "split", "fold_in", "clone", "bits",
@@ -100,7 +103,7 @@ def clone(key) -> Array:
 def split(key, num=2) -> Array:
     """``num`` new keys (``num`` an int or a shape): shape (num, 2), or num + (2,)."""
     kv = check_key(key, "split")
-    shape = (int(num),) if isinstance(num, (int, np.integer)) else tuple(int(n) for n in num)
+    shape = _shape_arg(num, "num")
     return draw(split_words, kv, shape)
 
 
@@ -116,8 +119,12 @@ def _keys(key, n: int, name: str) -> tuple:
 
 
 # ---- uniform bits and floats --------------------------------------------------------------
-def _shape_arg(shape) -> tuple:
-    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+def _shape_arg(shape, what: str = "shape") -> tuple:
+    try:  # operator.index: a float is a TypeError (as JAX), never truncated by int()
+        return tuple(map(operator.index, shape if np.iterable(shape) else (shape,)))
+    except TypeError:
+        raise TypeError(f"random: {what} must be an int or a sequence of ints, got "
+                        f"{shape!r}") from None
 
 
 def bits(key, shape=(), dtype=None) -> Array:
@@ -248,7 +255,8 @@ def maxwell(key, shape=(), dtype=None) -> Array:
 def double_sided_maxwell(key, loc, scale, shape=(), dtype=None) -> Array:
     """loc + scale·(±Maxwell): differentiable in loc and scale."""
     dt = float_dtype("double_sided_maxwell", dtype)
-    shape = sample_shape("double_sided_maxwell", _shape_arg(shape), loc, scale)
+    # as JAX, an empty ``shape`` (the default) is the parameters' broadcast shape
+    shape = sample_shape("double_sided_maxwell", _shape_arg(shape) or None, loc, scale)
 
     def fn(st, n):
         m = np.sqrt(np.sum(st.normal(3 * n).reshape(n, 3) ** 2, axis=-1))
@@ -316,21 +324,25 @@ def wald(key, mean, shape=None, dtype=None) -> Array:
     u = uniform(k2, shape, dt)
     mu = as_param(mean, dt)
     # the smaller root mu + mu²y/2 − (mu/2)·√(4mu·y + (mu·y)²), written without cancellation
-    # (which loses every digit when mu·y is large): mu/(1 + s + √(s(2 + s))), s = mu·y/2
+    # (which loses every digit when mu·y is large): mu/(1 + s + √s·√(2 + s)), s = mu·y/2
+    # (√s·√(2 + s), not √(s(2 + s)), which overflows for s ≳ 1e154)
     s = 0.5 * mu * y
-    r = 1.0 + s + _ops.sqrt(s * (2.0 + s))
-    x = mu / r
-    return _ops.where(_ops.less_equal(u, 1.0 / (1.0 + 1.0 / r)), x, mu * r)
+    r = 1.0 + s + _ops.sqrt(s) * _ops.sqrt(2.0 + s)
+    small = _ops.less_equal(u, 1.0 / (1.0 + 1.0 / r))  # (the larger root only where taken:
+    return _ops.where(small, mu / r, mu * _ops.where(small, 1.0, r))  # mu·r overflows for huge mu)
 
 
 # ---- multivariate ---------------------------------------------------------------------------------
 def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky") -> Array:
     """Normal vectors with the given mean (..., n) and covariance (..., n, n): mean + A z with
     A A^T = cov from ``method`` 'cholesky', 'eigh' or 'svd'; differentiable in mean and cov.
+    ``dtype`` defaults to that of mean and cov (promoted, as JAX), not to float64.
     The result has shape ``shape + (n,)`` (``shape`` defaults to the broadcast batch shape)."""
     if method not in ("cholesky", "eigh", "svd"):
         raise ValueError(f"random.multivariate_normal: method must be 'cholesky', 'eigh' or "
                          f"'svd', got {method!r}")
+    if dtype is None:  # as JAX: the parameters' promoted float dtype (float64 for integers)
+        dtype = np.result_type(dtype_of(concrete(mean)), dtype_of(concrete(cov)), np.float16)
     dt = float_dtype("multivariate_normal", dtype)
     ms, cs = tuple(shape_of(concrete(mean))), tuple(shape_of(concrete(cov)))
     if len(ms) < 1 or len(cs) < 2 or cs[-1] != cs[-2] or cs[-1] != ms[-1]:
@@ -373,8 +385,9 @@ def bernoulli(key, p=0.5, shape=None, mode="low") -> Array:
 
 
 def rademacher(key, shape=(), dtype=None) -> Array:
-    """−1 or +1 with probability 1/2 each (integers)."""
-    dt = int_dtype("rademacher", dtype)
+    """−1 or +1 with probability 1/2 each (integers by default; a float dtype too, as JAX)."""
+    dt = np.dtype(dtype) if dtype is not None and np.dtype(dtype).kind == "f" else \
+        int_dtype("rademacher", dtype)
     b = bernoulli(key, 0.5, _shape_arg(shape))
     return 2 * b.astype(dt) - 1
 
@@ -427,7 +440,7 @@ def categorical(key, logits, axis=-1, shape=None, replace=True, mode=None) -> Ar
     kv = check_key(key, "categorical")
     lv = concrete(logits)
     ls = tuple(shape_of(lv))
-    ax = axis % len(ls) if ls else 0
+    ax = check_axis("categorical", axis, len(ls), "logits")
     batch = ls[:ax] + ls[ax + 1:]
     if shape is None:
         shape = batch
@@ -460,6 +473,7 @@ def permutation(key, x, axis=0, independent=False) -> Array:
     ``axis`` (each slice on its own with ``independent=True``); differentiable in ``x``."""
     kv = check_key(key, "permutation")
     if isinstance(x, (int, np.integer)):
+        check_axis("permutation", axis, 1, "x")  # (arange(x), as JAX)
         if x < 0:
             raise ValueError(f"random.permutation: x must be a non-negative int, got {x}")
         return draw(_permutation_np, kv, int(x), (int(x),), 0, False)
@@ -467,7 +481,7 @@ def permutation(key, x, axis=0, independent=False) -> Array:
     if not xs:
         raise TypeError("random.permutation: x must be an int or an array with at least one "
                         "dimension")
-    ax = axis % len(xs)
+    ax = check_axis("permutation", axis, len(xs), "x")
     if independent:
         idx = draw(_permutation_np, kv, xs[ax], xs, ax, True)
         return _ops.take_along_axis(_as_array_arg(x), idx, axis=ax)
@@ -510,11 +524,12 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None) -> Array:
         if not sa:
             raise ValueError("random.choice: a must be an int or an array with at least one "
                              "dimension")
-        axis = axis % len(sa)
+        axis = check_axis("choice", axis, len(sa), "a")
         n = sa[axis]
     count = int(np.prod(shape, dtype=np.int64))
-    if n == 0 and count:
-        raise ValueError("random.choice: a is empty, there is nothing to choose from")
+    if n <= 0 and count:  # (a negative int too, as JAX and NumPy)
+        raise ValueError(f"random.choice: a must be greater than 0 unless no samples are taken; "
+                         f"the population has size {n}, there is nothing to choose from")
     if not replace and count > n:
         raise ValueError(f"random.choice: cannot take a larger sample (size {count}) than the "
                          f"population (size {n}) when replace=False")
@@ -561,8 +576,10 @@ def _log_gamma_sample_jvp(primals, tangents):
     safe_lx = _ops.where(ok, lx, 0.0)
     log_xp = a * safe_lx - _ops.where(ok, x, 1.0) - _ops.gammaln(a)
     # ∂P/∂a not computed (its series does not converge in bounded time for a ≳ 1e9): an error,
-    # never a slope of 0
-    lost = concrete(_ops.logical_and(_ops.isnan(minus_dp), _ops.logical_not(tiny)))
+    # never a slope of 0 (a sample that is not finite, from a ≤ 0, NaN or ∞, lost nothing:
+    # it gets no slope, and its derivative is NaN as in JAX)
+    lost = concrete(_ops.logical_and(_ops.logical_and(_ops.isnan(minus_dp), _ops.isfinite(lx)),
+                                     _ops.logical_not(tiny)))
     if is_staged(lost):  # under tg.jit: checked at every run of the plan
         staged_check(_refuse_lost_slope, lost)
     else:

@@ -15,6 +15,8 @@ the numbers of the trace.
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 from scipy import special as _sp
 
@@ -24,7 +26,7 @@ from .tensor import Tensor, concrete, dtype_of, shape_of
 
 __all__ = ["draw", "check_key", "Stream", "unit", "open_unit", "split_words", "fold_words",
            "seed_words", "bits_words", "uniform_np", "normal_np", "log_gamma_np", "poisson_np",
-           "sample_shape", "float_dtype", "int_dtype", "as_param", "saturate_counts",
+           "sample_shape", "check_axis", "float_dtype", "int_dtype", "as_param", "saturate_counts",
            "orthogonal_np", "bernoulli_np", "randint_np", "geometric_np"]
 
 _TAG_SPLIT, _TAG_FOLD, _TAG_DRAW = 0x51, 0xF0, 0xD7
@@ -120,6 +122,8 @@ def fold_words(kv, data) -> np.ndarray:
 
 def seed_words(seed) -> np.ndarray:
     """JAX's raw key for a seed: its high and low 32 bits (two's complement for negatives)."""
+    if type(seed) is int and not -2 ** 63 <= seed < 2 ** 63:  # as JAX (NumPy integers wrap)
+        raise OverflowError(f"random.PRNGKey: Python integer {seed} out of bounds for int64")
     s = np.asarray(seed)
     if s.shape != () or s.dtype.kind not in "biu":
         raise TypeError(f"random.PRNGKey: seed must be an integer scalar, got shape {s.shape} "
@@ -157,7 +161,8 @@ def log_gamma_np(kv, a, shape: tuple) -> np.ndarray:
     aa = np.where(boost, a + 1.0, np.where(good, a, 1.0))
     d = aa - 1.0 / 3.0
     c = 1.0 / np.sqrt(9.0 * d)
-    out = np.where(a == np.inf, np.inf, np.nan)
+    # a = 0: the point mass at 0 (log 0 = −∞), as JAX and NumPy; a < 0 or NaN: NaN
+    out = np.where(a == np.inf, np.inf, np.where(a == 0, -np.inf, np.nan))
     todo = np.flatnonzero(good)
     while todo.size:
         z = st.normal(todo.size)
@@ -220,6 +225,16 @@ def saturate_counts(k: np.ndarray, dtype) -> np.ndarray:
 
 
 # ---- arguments --------------------------------------------------------------------------------
+def check_axis(name: str, axis, ndim: int, what: str) -> int:
+    """``axis`` in [0, ndim) (negative counts from the end); out of range is an error, as in
+    JAX (never wrapped around)."""
+    a = int(axis)
+    if not -ndim <= a < ndim:
+        raise ValueError(f"random.{name}: axis {axis} is out of bounds for {what} of dimension "
+                         f"{ndim}")
+    return a % ndim
+
+
 def sample_shape(name: str, shape, *params) -> tuple:
     """The sample's shape: ``shape``, which the parameters must broadcast to, or (None) the
     broadcast shape of the parameters."""
@@ -231,7 +246,11 @@ def sample_shape(name: str, shape, *params) -> tuple:
                          "together") from None
     if shape is None:
         return joint
-    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    try:  # operator.index: a float is a TypeError (as JAX), never truncated by int()
+        shape = tuple(map(operator.index, shape if np.iterable(shape) else (shape,)))
+    except TypeError:
+        raise TypeError(f"random.{name}: shape must be an int or a sequence of ints, got "
+                        f"{shape!r}") from None
     try:
         ok = np.broadcast_shapes(shape, joint) == shape
     except ValueError:
@@ -281,12 +300,25 @@ def bernoulli_np(kv, p, shape):
     return Stream(kv).unit(int(np.prod(shape, dtype=np.int64))).reshape(shape) < p
 
 
+_BELOW_2_63 = float(np.nextafter(2.0 ** 63, 0.0))
+
+
+def _int_bound(x: np.ndarray) -> np.ndarray:
+    """An integer bound of randint: float bounds truncated toward zero and saturated to the
+    int64 range (NaN to 0), as JAX converts them; a bare cast would wrap 1e20 or inf to the
+    int64 minimum (and warn)."""
+    if x.dtype.kind != "f":  # (Python ints past int64: OverflowError, as JAX)
+        return x if x.dtype.kind in "iu" else x.astype(np.int64)
+    x = np.nan_to_num(np.trunc(x.astype(np.float64)), nan=0.0)
+    inside = np.clip(x, -2.0 ** 63, _BELOW_2_63).astype(np.int64)
+    return np.where(x >= 2.0 ** 63, np.iinfo(np.int64).max, inside)
+
+
 def randint_np(kv, lo, hi, shape, dt):
     info = np.iinfo(dt)
     lo, hi = np.asarray(lo), np.asarray(hi)
-    lo = lo if lo.dtype.kind in "iu" else lo.astype(np.int64)
-    hi = hi if hi.dtype.kind in "iu" else hi.astype(np.int64)
     over = hi > info.max  # maxval past the dtype's range: its max is a possible value (as JAX)
+    lo, hi = _int_bound(lo), _int_bound(hi)
     lo = np.clip(lo, info.min, info.max).astype(dt)
     hi = np.clip(hi, info.min, info.max).astype(dt)
     w = Stream(kv).words(int(np.prod(shape, dtype=np.int64))).reshape(shape)
