@@ -101,10 +101,10 @@ class RuleMap(Jacobian):
         nb = self._nb_out(g)
         op = self.op
         g = np.asarray(g, dtype=np.result_type(g, np.float64))
-        if op.vjp_all is not None:
-            c = op.vjp_all(g, self.out, *self.args, *self.params)[self.i]
-        elif op.vjps[self.i] is not None:
+        if op.vjps[self.i] is not None:  # one input's own rule, where the op has one
             c = op.vjps[self.i](g, self.out, *self.args, *self.params)
+        elif op.vjp_all is not None:
+            c = op.vjp_all(g, self.out, *self.args, *self.params)[self.i]
         else:
             if self._has_jvp():
                 return Dense(self.todense(), self.out_shape, self.in_shape).vecmat(g)
