@@ -343,9 +343,16 @@ def count_nonzero(a: ArrayLike, axis: Axis = None, *, keepdims: bool = False):
     return np.count_nonzero(concrete(a), axis=axis, keepdims=keepdims)
 
 
+_SEARCH_METHODS = ("scan", "scan_unrolled", "sort", "compare_all")  # jax.numpy's
+
+
 @function(methods=("searchsorted",))
-def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left", sorter=None):
-    """Where ``v`` would go in the sorted ``a`` (integer indices, no gradient)."""
+def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left", sorter=None, *,
+                 method: str = "scan"):
+    """Where ``v`` would go in the sorted ``a`` (integer indices, no gradient). JAX's
+    ``method`` (how XLA searches) is accepted; every method gives NumPy's result."""
+    if method not in _SEARCH_METHODS:
+        raise ValueError(f"searchsorted: method={method!r} is not one of {list(_SEARCH_METHODS)}")
     return np.searchsorted(concrete(a), concrete(v), side=side,
                            sorter=None if sorter is None else concrete(sorter))
 

@@ -33,7 +33,8 @@ from .elementwise import astype, where
 from .linalg import matmul
 from .reductions import _keep, _spread, mean
 from .reductions import sum as _sum
-from .shape import broadcast_to, concatenate, expand_dims, getitem, moveaxis, reshape, swapaxes
+from .shape import broadcast_to, concatenate, expand_dims, getitem, moveaxis, reshape, swapaxes, \
+    transpose
 
 
 def _flat_axis(x, axis, name):
@@ -251,16 +252,28 @@ def _average_jvp_w(t, out, x, w, axes, keepdims):
 
 
 def _average_signature(a: ArrayLike, weights: ArrayLike, axis: Axis = None, keepdims: bool = False):
-    xs, ws = shape_of(concrete(a)), shape_of(concrete(weights))
+    xs = shape_of(concrete(a))
     axes = negative_axes(axis, len(xs), "average")
-    if ws != xs:
-        if axis is None or len(ws) != 1 or len(axes) != 1:
-            raise ValueError(f"average: weights of shape {ws} must have a's shape {xs}, or be 1-D "
-                             f"along a single given axis")
-        if ws[0] != xs[axes[0]]:
-            raise ValueError(f"average: {ws[0]} weights for axis {axis} of length {xs[axes[0]]}")
-        weights = reshape(weights, ws + (1,) * (-axes[0] - 1))
-    return (a, weights), (axes, bool(keepdims))
+    return (a, _weights_along(weights, xs, axis)), (axes, bool(keepdims))
+
+
+def _weights_along(weights, xs, axis):
+    """NumPy's weights: ``a``'s shape, or ``a.shape[axis]`` for the given axis (or tuple of
+    axes, in that order), then reshaped to broadcast against ``a``'s trailing axes."""
+    ws = shape_of(concrete(weights))
+    if ws == xs:
+        return weights
+    if axis is None:
+        raise TypeError(f"average: weights of shape {ws} differ from a's shape {xs}: give axis")
+    given = [negative_axis(ax, len(xs), "average") for ax in
+             (axis if isinstance(axis, (tuple, list)) else (axis,))]
+    if ws != tuple(xs[ax] for ax in given):
+        raise ValueError(f"average: weights of shape {ws} must have a's shape {xs}, or the "
+                         f"shape {tuple(xs[ax] for ax in given)} of a along axis {axis}")
+    order = tuple(int(k) for k in np.argsort(given))  # the weights' axes in a's order
+    if order != tuple(range(len(order))):
+        weights = transpose(weights, order)
+    return reshape(weights, tuple(xs[ax] if ax in given else 1 for ax in range(min(given), 0)))
 
 
 _average = general(
@@ -277,7 +290,8 @@ def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None,
             returned: bool = False, *, keepdims: bool = False):
     """The weighted mean Σ w·a / Σ w over ``axis`` (the mean when ``weights`` is None).
 
-    ``weights`` has ``a``'s shape, or is 1-D along a single ``axis``; both
+    ``weights`` has ``a``'s shape, or the shape of ``a`` along ``axis`` (an int or
+    a tuple, as NumPy's ``a.shape[axis]``); both
     ``a`` and ``weights`` get gradients. ``returned=True`` also returns the sum
     of the weights (shaped like the average).
     """
@@ -293,9 +307,7 @@ def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None,
         return avg
     xs = shape_of(concrete(a))
     axes = negative_axes(axis, len(xs), "average")
-    w = weights
-    if shape_of(concrete(w)) != xs:
-        w = reshape(w, shape_of(concrete(w)) + (1,) * (-axes[0] - 1))
+    w = _weights_along(weights, xs, axis)
     rt = _average_dtype(dtype_of(concrete(a)), dtype_of(concrete(w)))
     return avg, astype(_sum(broadcast_to(w, xs), axis=axes, keepdims=keepdims), rt)
 

@@ -30,7 +30,7 @@ from .shape import concatenate, getitem, reshape, stack, transpose
 from .arrange import pad
 from .decompositions import lstsq
 from .linalg import matmul
-from .linalg_ops import pinv
+from .linalg_ops import inv, pinv
 from .signal import convolve, vander
 from .updates import at
 
@@ -229,11 +229,10 @@ def polyfit(x: ArrayLike, y: ArrayLike, deg: int, rcond=None, full: bool = False
             w: ArrayLike | None = None, cov: bool = False):
     """The least-squares polynomial fit of degree ``deg`` (NumPy's ``polyfit``: a scaled
     Vandermonde system solved by ``lstsq``); differentiable in ``x``, ``y`` and ``w``.
-    ``full=True`` also returns the residuals, rank, singular values and ``rcond``."""
+    ``full=True`` also returns the residuals, rank, singular values and ``rcond``;
+    else ``cov=True`` (or ``"unscaled"``) also returns the coefficients' covariance."""
     if not _traced(x, y, w):
         return np.polyfit(x, y, deg, rcond=rcond, full=full, w=w, cov=cov)
-    if cov:
-        raise NotImplementedError("polyfit: cov=True is not supported on tensors")
     order = int(deg) + 1
     if order < 1:
         raise ValueError(f"polyfit: expected deg >= 0, got {deg}")
@@ -266,7 +265,27 @@ def polyfit(x: ArrayLike, y: ArrayLike, deg: int, rcond=None, full: bool = False
         c, resids, rank, s = lstsq(lhs, rhs, rcond)
     else:  # lstsq's solution alone: the pseudo-inverse with NumPy's cutoff
         c = matmul(pinv(lhs, rcond), rhs)
-    c = transpose(transpose(c) / scale)
+    cs, c = c, transpose(transpose(c) / scale)
     if full:
         return c, resids, rank, s, rcond
+    if cov:
+        return c, _polyfit_cov(lhs, rhs, scale, cs, cov, order)
     return c
+
+
+def _polyfit_cov(lhs, rhs, scale, cs, cov, order):
+    """NumPy's covariance of the fit: inv(AᵀA) of the scaled system ``lhs``, unscaled,
+    times the residual variance Σr²/(n − order) (per column of ``rhs``) unless
+    ``cov="unscaled"``; ``cs`` are the coefficients of the scaled system."""
+    base = inv(matmul(transpose(lhs), lhs)) / (reshape(scale, (-1, 1)) * scale)
+    if cov == "unscaled":
+        return base
+    n = shape_of(concrete(lhs))[0]
+    if n <= order:
+        raise ValueError("polyfit: the number of data points must exceed order to scale the "
+                         "covariance matrix")
+    resid = rhs - matmul(lhs, cs)
+    fac = _sum(resid * resid, axis=0) / (n - order)
+    if len(shape_of(concrete(rhs))) == 1:
+        return base * fac
+    return reshape(base, shape_of(concrete(base)) + (1,)) * fac  # one matrix per column of y

@@ -429,6 +429,20 @@ def _fill_tangents(tangents, args):
     return [t if t is not None else _zeros_tangent(first, a) for t, a in zip(tangents, args)]
 
 
+def _cast_all(name, arrays, dtype, casting):
+    """NumPy's ``dtype=`` of concatenate and stack: each array cast first, if ``casting``
+    allows it."""
+    if dtype is None:
+        return arrays
+    dt = np.dtype(dtype)
+    for a in arrays:
+        have = np.result_type(concrete(a))
+        if not np.can_cast(have, dt, casting=casting):
+            raise TypeError(f"{name}: cannot cast an array of dtype {have} to {dt} "
+                            f"under casting={casting!r}")
+    return tuple(a if np.result_type(concrete(a)) == dt else astype(a, dt) for a in arrays)
+
+
 def _concatenate_signature(arrays: Sequence[ArrayLike], axis: int = 0, *, dtype=None,
                            casting: str = "same_kind"):
     """Join a sequence of arrays along an existing axis (``None``: the flattened arrays);
@@ -436,14 +450,7 @@ def _concatenate_signature(arrays: Sequence[ArrayLike], axis: int = 0, *, dtype=
     arrays = tuple(arrays)
     if not arrays:
         raise ValueError("concatenate: need at least one array")
-    if dtype is not None:
-        dt = np.dtype(dtype)
-        for a in arrays:
-            have = np.result_type(concrete(a))
-            if not np.can_cast(have, dt, casting=casting):
-                raise TypeError(f"concatenate: cannot cast an array of dtype {have} to {dt} "
-                                f"under casting={casting!r}")
-        arrays = tuple(a if np.result_type(concrete(a)) == dt else astype(a, dt) for a in arrays)
+    arrays = _cast_all("concatenate", arrays, dtype, casting)
     if axis is None:  # NumPy: each array is flattened first
         arrays = tuple(a if len(shape_of(concrete(a))) == 1 else reshape(a, (-1,)) for a in arrays)
         axis = 0
@@ -482,11 +489,14 @@ def _stack_vjp_all(g, out, *args_and_axis):
     return [getitem(g, (Ellipsis, i) + tail) for i in range(len(args_and_axis) - 1)]
 
 
-def _stack_signature(arrays: Sequence[ArrayLike], axis: int = 0):
-    """Join same-shaped arrays along a new axis."""
+def _stack_signature(arrays: Sequence[ArrayLike], axis: int = 0, *, dtype=None,
+                     casting: str = "same_kind"):
+    """Join same-shaped arrays along a new axis; ``dtype`` casts them first, as NumPy's
+    (allowed by ``casting``)."""
     arrays = tuple(arrays)
     if not arrays:
         raise ValueError("stack: need at least one array")
+    arrays = _cast_all("stack", arrays, dtype, casting)
     shapes = [shape_of(concrete(a)) for a in arrays]
     if any(s != shapes[0] for s in shapes):
         raise ValueError(f"stack: all inputs must have the same shape, got {shapes}")
