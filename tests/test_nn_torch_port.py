@@ -1,8 +1,7 @@
-"""Checks ported from PyTorch's nn tests (layers, losses, optimizers), against torch where
-a value is compared."""
+"""Checks ported from PyTorch's nn tests (layers, losses, optimizers); values compared with
+PyTorch's were written out in NumPy (PyTorch is not a test dependency)."""
 import numpy as np
 import pytest
-import torch
 
 import tensorgrad as tg
 
@@ -49,8 +48,8 @@ def test_cross_entropy_takes_integer_and_boolean_one_hot_rows():
     z = np.array([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3]])
     rows = np.array([[1, 0, 0], [0, 0, 1]])
     want = tg.nn.softmax_cross_entropy(z, rows.astype(float))
-    ref = torch.nn.functional.cross_entropy(torch.tensor(z), torch.tensor(rows, dtype=torch.float64))
-    np.testing.assert_allclose(want, ref.item(), rtol=1e-14)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # F.cross_entropy with probability rows
+    np.testing.assert_allclose(want, -np.mean(np.sum(rows * logp, axis=1)), rtol=1e-14)
     for y in (rows, rows.astype(bool)):
         np.testing.assert_allclose(tg.nn.softmax_cross_entropy(z, y), want, rtol=1e-15)
         np.testing.assert_allclose(tg.jit(tg.nn.softmax_cross_entropy)(z, y), want, rtol=1e-15)
@@ -74,9 +73,5 @@ def test_reading_grad_of_a_non_leaf_warns_as_pytorch():
     np.testing.assert_array_equal(x.grad, [8.0, 16.0])
     with pytest.warns(UserWarning, match="not a leaf"):
         assert y.grad is None
-    xt = torch.tensor([1.0, 2.0], requires_grad=True)
-    yt = xt * 2
-    with pytest.warns(UserWarning, match="not a leaf"):
-        assert yt.grad is None
     x.grad = None  # leaves: set and read without a warning
     assert x.grad is None and tg.tensor(np.ones(1)).grad is None
