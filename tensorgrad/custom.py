@@ -239,6 +239,15 @@ class custom_vjp:
         self.fwd, self.bwd = fwd, bwd
         return self
 
+    def _forward(self) -> Callable:
+        """``forward_rule`` as a custom_jvp of the function (made once)."""
+        if self._forward_fn is None:
+            f = custom_jvp(self.fun)
+            f.defjvp(self.forward_rule)
+            f.check_outputs = self.check_outputs
+            self._forward_fn = f
+        return self._forward_fn
+
     def __call__(self, *args, **kwargs):
         name = _name(self.fun)
         if self.fwd is None:
@@ -313,19 +322,6 @@ class custom_vjp:
                 jvp_all=jvp_all, symbol="user-defined VJP", call=self.fun)
         packed = _record_custom(op, top, leaves, prim, _pack(out_leaves))
         return tree_unflatten(out_td, _outputs(packed, out_leaves))
-
-
-def _forward_fn(self):
-    """A custom_vjp's ``forward_rule`` as a custom_jvp of its function (made once)."""
-    if self._forward_fn is None:
-        f = custom_jvp(self.fun)
-        f.defjvp(self.forward_rule)
-        f.check_outputs = self.check_outputs
-        self._forward_fn = f
-    return self._forward_fn
-
-
-custom_vjp._forward = _forward_fn
 
 
 class custom_jvp:
