@@ -313,16 +313,16 @@ def piecewise(x: ArrayLike, condlist, funclist, *args, **kw) -> Array:
     xs = shape_of(concrete(x))
     conds = condlist if isinstance(condlist, (list, tuple)) else [condlist]
     funcs = list(funclist)
+    if len(funcs) not in (len(conds), len(conds) + 1):
+        raise ValueError(f"piecewise: {len(conds)} conditions need {len(conds)} or {len(conds) + 1} "
+                         f"functions, got {len(funcs)}")
+    dt = dtype_of(concrete(x))
+    dt = dt if dt.kind == "f" else np.result_type(dt, np.float64)
     if is_staged(concrete(x)) or any(is_staged(concrete(c)) for c in conds):
-        return _piecewise_staged(x, xs, conds, funcs, args, kw)
+        return _piecewise_staged(x, xs, conds, funcs, args, kw, dt)
     conds = [np.broadcast_to(np.asarray(concrete(c), dtype=bool), xs) for c in conds]
     if len(funcs) == len(conds) + 1:  # the last function: wherever no condition holds
         conds.append(~np.any(conds, axis=0) if conds else np.ones(xs, dtype=bool))
-    elif len(funcs) != len(conds):
-        raise ValueError(f"piecewise: {len(conds)} conditions need {len(conds)} or {len(conds) + 1} "
-                         f"functions, got {len(funcs)}")
-    dt = np.result_type(dtype_of(concrete(x)), np.float64) if dtype_of(concrete(x)).kind != "f" \
-        else dtype_of(concrete(x))
     out = np.zeros(xs, dtype=dt)
     for cond, fn in zip(conds, funcs):
         if not cond.any():
@@ -332,23 +332,14 @@ def piecewise(x: ArrayLike, condlist, funclist, *args, **kw) -> Array:
     return out
 
 
-def _piecewise_staged(x, xs, conds, funcs, args, kw):
+def _piecewise_staged(x, xs, conds, funcs, args, kw, dt):
     """piecewise under tg.jit, where the conditions are only known when the plan runs: as
     ``jnp.piecewise``, every function sees all of ``x`` and the conditions select, later ones
     winning (a function must then be defined on every entry: give the others a harmless
     value with ``where`` inside it, as JAX's users do)."""
     conds = [broadcast_to(astype(c, bool), xs) for c in conds]
-    if len(funcs) == len(conds) + 1:  # the last function: wherever no condition holds
-        rest = funcs.pop()
-        out = rest(x, *args, **kw) if callable(rest) else rest
-    elif len(funcs) == len(conds):
-        out = 0
-    else:
-        raise ValueError(f"piecewise: {len(conds)} conditions need {len(conds)} or {len(conds) + 1} "
-                         f"functions, got {len(funcs)}")
-    dt = dtype_of(concrete(x)) if dtype_of(concrete(x)).kind == "f" \
-        else np.result_type(dtype_of(concrete(x)), np.float64)
-    out = astype(broadcast_to(out, xs), dt)
+    rest = funcs.pop() if len(funcs) == len(conds) + 1 else 0  # (wherever no condition holds)
+    out = astype(broadcast_to(rest(x, *args, **kw) if callable(rest) else rest, xs), dt)
     for cond, fn in zip(conds, funcs):
         out = where(cond, fn(x, *args, **kw) if callable(fn) else fn, out)
     return astype(out, dt)
