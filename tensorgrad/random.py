@@ -34,8 +34,6 @@ Transforms:
 """
 from __future__ import annotations
 
-import operator
-
 import numpy as np
 
 from . import ops as _ops
@@ -46,9 +44,8 @@ from .ops.factorizations import cholesky as _cholesky
 from .ops.special_fns2 import gammainc_da as _gammainc_da
 from .random_dists import (Stream, as_param, bernoulli_np, bits_words, check_key, draw,
                            check_axis, float_dtype, fold_words, geometric_np, int_dtype,
-                           log_gamma_np,
-                           normal_np, orthogonal_np, poisson_np, randint_np, sample_shape,
-                           seed_words, split_words, uniform_np)
+                           log_gamma_np, normal_np, orthogonal_np, poisson_np, randint_np,
+                           sample_shape, seed_words, shape_tuple, split_words, uniform_np)
 from .staging import check as staged_check, is_staged
 from .tensor import Tensor, concrete, dtype_of, shape_of
 from .typing import Array, ArrayLike  # noqa: F401
@@ -120,11 +117,7 @@ def _keys(key, n: int, name: str) -> tuple:
 
 # ---- uniform bits and floats --------------------------------------------------------------
 def _shape_arg(shape, what: str = "shape") -> tuple:
-    try:  # operator.index: a float is a TypeError (as JAX), never truncated by int()
-        return tuple(map(operator.index, shape if np.iterable(shape) else (shape,)))
-    except TypeError:
-        raise TypeError(f"random: {what} must be an int or a sequence of ints, got "
-                        f"{shape!r}") from None
+    return shape_tuple("random", shape, what)
 
 
 def bits(key, shape=(), dtype=None) -> Array:
@@ -440,7 +433,7 @@ def categorical(key, logits, axis=-1, shape=None, replace=True, mode=None) -> Ar
     kv = check_key(key, "categorical")
     lv = concrete(logits)
     ls = tuple(shape_of(lv))
-    ax = check_axis("categorical", axis, len(ls), "logits")
+    ax = check_axis("categorical", axis, len(ls))
     batch = ls[:ax] + ls[ax + 1:]
     if shape is None:
         shape = batch
@@ -473,7 +466,7 @@ def permutation(key, x, axis=0, independent=False) -> Array:
     ``axis`` (each slice on its own with ``independent=True``); differentiable in ``x``."""
     kv = check_key(key, "permutation")
     if isinstance(x, (int, np.integer)):
-        check_axis("permutation", axis, 1, "x")  # (arange(x), as JAX)
+        check_axis("permutation", axis, 1)  # (arange(x), as JAX)
         if x < 0:
             raise ValueError(f"random.permutation: x must be a non-negative int, got {x}")
         return draw(_permutation_np, kv, int(x), (int(x),), 0, False)
@@ -481,7 +474,7 @@ def permutation(key, x, axis=0, independent=False) -> Array:
     if not xs:
         raise TypeError("random.permutation: x must be an int or an array with at least one "
                         "dimension")
-    ax = check_axis("permutation", axis, len(xs), "x")
+    ax = check_axis("permutation", axis, len(xs))
     if independent:
         idx = draw(_permutation_np, kv, xs[ax], xs, ax, True)
         return _ops.take_along_axis(_as_array_arg(x), idx, axis=ax)
@@ -524,7 +517,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None) -> Array:
         if not sa:
             raise ValueError("random.choice: a must be an int or an array with at least one "
                              "dimension")
-        axis = check_axis("choice", axis, len(sa), "a")
+        axis = check_axis("choice", axis, len(sa))
         n = sa[axis]
     count = int(np.prod(shape, dtype=np.int64))
     if n <= 0 and count:  # (a negative int too, as JAX and NumPy)

@@ -22,11 +22,12 @@ from scipy import special as _sp
 
 from . import staging
 from .ops import astype as _astype
+from .ops._util import negative_axis
 from .tensor import Tensor, concrete, dtype_of, shape_of
 
 __all__ = ["draw", "check_key", "Stream", "unit", "open_unit", "split_words", "fold_words",
            "seed_words", "bits_words", "uniform_np", "normal_np", "log_gamma_np", "poisson_np",
-           "sample_shape", "check_axis", "float_dtype", "int_dtype", "as_param", "saturate_counts",
+           "sample_shape", "shape_tuple", "check_axis", "float_dtype", "int_dtype", "as_param", "saturate_counts",
            "orthogonal_np", "bernoulli_np", "randint_np", "geometric_np"]
 
 _TAG_SPLIT, _TAG_FOLD, _TAG_DRAW = 0x51, 0xF0, 0xD7
@@ -225,14 +226,20 @@ def saturate_counts(k: np.ndarray, dtype) -> np.ndarray:
 
 
 # ---- arguments --------------------------------------------------------------------------------
-def check_axis(name: str, axis, ndim: int, what: str) -> int:
+def check_axis(name: str, axis, ndim: int) -> int:
     """``axis`` in [0, ndim) (negative counts from the end); out of range is an error, as in
     JAX (never wrapped around)."""
-    a = int(axis)
-    if not -ndim <= a < ndim:
-        raise ValueError(f"random.{name}: axis {axis} is out of bounds for {what} of dimension "
-                         f"{ndim}")
-    return a % ndim
+    return negative_axis(axis, ndim, f"random.{name}") % ndim
+
+
+def shape_tuple(where: str, shape, what: str = "shape") -> tuple:
+    """A sample shape (an int or a sequence of ints) as a tuple; a float is a TypeError (as
+    JAX), never truncated by int()."""
+    try:
+        return tuple(map(operator.index, shape if np.iterable(shape) else (shape,)))
+    except TypeError:
+        raise TypeError(f"{where}: {what} must be an int or a sequence of ints, got "
+                        f"{shape!r}") from None
 
 
 def sample_shape(name: str, shape, *params) -> tuple:
@@ -246,11 +253,7 @@ def sample_shape(name: str, shape, *params) -> tuple:
                          "together") from None
     if shape is None:
         return joint
-    try:  # operator.index: a float is a TypeError (as JAX), never truncated by int()
-        shape = tuple(map(operator.index, shape if np.iterable(shape) else (shape,)))
-    except TypeError:
-        raise TypeError(f"random.{name}: shape must be an int or a sequence of ints, got "
-                        f"{shape!r}") from None
+    shape = shape_tuple(f"random.{name}", shape)
     try:
         ok = np.broadcast_shapes(shape, joint) == shape
     except ValueError:

@@ -215,15 +215,6 @@ class Tensor:
         """The same value, cut from every trace (no gradient flows through)."""
         return Tensor(concrete(self))
 
-    @property
-    def grad(self):
-        """The gradient ``backward()`` accumulated into this leaf (None before)."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, value) -> None:
-        self._grad = value
-
     def zero_grad(self) -> None:
         self._grad = None
 
