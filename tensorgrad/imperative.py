@@ -59,14 +59,23 @@ def tensor(data: Any, requires_grad: bool = False, dtype=None) -> Tensor:
     return t
 
 
-def backward(self: Tensor, gradient=None, retain_graph: bool = False) -> None:
+def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs=None) -> None:
     """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires it.
 
     ``gradient`` is the cotangent to start from; it may be omitted for an
     output with one element. ``.grad`` accumulates across calls (as in
     PyTorch): zero it between steps. Saved values are freed afterwards
-    unless ``retain_graph=True``.
+    unless ``retain_graph=True``. ``inputs`` (a leaf, or a sequence of leaves)
+    limits the accumulation to those leaves, as in PyTorch.
+
+    With ``create_graph=True`` the backward pass itself is recorded on the tape,
+    as in PyTorch: each ``.grad`` it fills is a recorded tensor, so a function
+    of it can be differentiated again (``tg.sum(x.grad * v).backward()`` adds
+    the Hessian-vector product). ``gradient`` may then be a recorded tensor
+    too, and the graph is kept (``retain_graph`` is implied).
     """
+    only = _backward_inputs(inputs)
     if self._trace is not IMPERATIVE or self._node is None:
         raise RuntimeError(
             "backward(): this tensor has no graph: no tensor that requires grad reached it "
@@ -79,6 +88,10 @@ def backward(self: Tensor, gradient=None, retain_graph: bool = False) -> None:
                 f"backward(): output has shape {self.shape}; pass gradient= of that shape, "
                 "or reduce it first (e.g. loss.sum())")
         gradient = np.ones(self.shape, dtype=self.dtype)
+    elif create_graph and type(gradient) is Tensor and gradient._trace is IMPERATIVE:
+        if gradient.shape != self.shape:  # a recorded seed stays on the tape
+            raise ValueError(f"backward(): gradient has shape {gradient.shape}, "
+                             f"output has shape {self.shape}")
     else:
         gradient = np.asarray(concrete(gradient))
         if gradient.dtype.kind not in "biuf":
@@ -90,10 +103,26 @@ def backward(self: Tensor, gradient=None, retain_graph: bool = False) -> None:
             raise ValueError(f"backward(): gradient has shape {gradient.shape}, "
                              f"output has shape {self.shape}")
     check_all_intact("backward()")
-    leaves = backward_pass([self._node], [gradient], retain=retain_graph)
+    if create_graph:
+        leaves = _recorded_sweep(self._node, gradient)
+    else:
+        leaves = backward_pass([self._node], [gradient], retain=bool(retain_graph))
+    if only is not None:  # backward(inputs=...): those leaves' .grad only
+        leaves = {node: g for node, g in leaves.items() if node in only}
     for node, g in leaves.items():
         t = node.leaf() if node.leaf is not None else None
-        if t is None:
+        if t is None or t._trace is not IMPERATIVE:
+            # gone, or its requires_grad was switched off after the forward pass: as in
+            # PyTorch, a leaf that no longer requires grad gets no .grad (it is frozen)
+            continue
+        if type(g) is Tensor and g._trace is IMPERATIVE:  # create_graph: a recorded gradient
+            if g.dtype.kind == "c":
+                raise TypeError(f"backward(): a complex gradient (dtype {g.dtype}) reached a "
+                                "real leaf; tensorgrad differentiates real functions only")
+            if g.dtype != node.dtype:
+                g = g.astype(node.dtype)
+            old = t.grad
+            t.grad = g if old is None else old + g  # (out of place: the sum is recorded too)
             continue
         g = np.asarray(concrete(g))
         if g.dtype.kind == "c":
@@ -113,6 +142,52 @@ def backward(self: Tensor, gradient=None, retain_graph: bool = False) -> None:
             np.add(old, g, out=old)  # in place, as PyTorch: references to .grad see the sum
         else:  # read-only (e.g. saved on a live graph), another dtype or type: a new array
             t.grad = old + g
+
+
+def _recorded_sweep(root, seed) -> dict:
+    """The reverse sweep of ``backward(create_graph=True)``, recorded on the tape.
+
+    For the sweep, each node's saved inputs and output stand for the recorded
+    tensors they are (a Tensor of this tape on the node they came from), so the
+    rules' own ops record, and their derivatives flow back through the graph
+    that computed them. The saved values are put back afterwards and kept: the
+    new graph leads through the old one.
+    """
+    saved = []
+    seen = set()
+    stack = [root]
+    try:
+        while stack:
+            n = stack.pop()
+            if n is None or n.op is None or n.args is None or id(n) in seen:
+                continue  # (freed values: the sweep raises its clear error)
+            seen.add(id(n))
+            saved.append((n, n.args, n.out))
+            n.args = tuple(a if p is None or type(a) is Tensor else Tensor(a, IMPERATIVE, p)
+                           for a, p in zip(n.args, n.parents))
+            n.out = Tensor(n.out, IMPERATIVE, n)
+            stack.extend(n.parents)
+        return backward_pass([root], [seed], retain=True)
+    finally:
+        for n, args, out in saved:  # the original tuples: they carry the arrays' locks
+            n.args, n.out = args, out
+
+
+def _backward_inputs(inputs):
+    """The tape nodes of ``backward(inputs=...)``'s leaves (None: every leaf)."""
+    if inputs is None:
+        return None
+    seq = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not seq:
+        raise ValueError("backward(): inputs= must not be empty (as in PyTorch); leave it out "
+                         "to fill the .grad of every leaf")
+    for t in seq:
+        if type(t) is not Tensor or not _is_leaf(t):
+            raise ValueError(
+                "backward(inputs=...): each input must be a leaf that requires grad "
+                "(tg.tensor(..., requires_grad=True)); only leaves get a .grad. For the gradient "
+                "with respect to an intermediate value use tg.vjp through the part after it")
+    return {t._node for t in seq}
 
 
 Tensor.backward = backward
@@ -190,7 +265,12 @@ def _set_grad(self: Tensor, value) -> None:
     self._grad = value
 
 
-Tensor.grad = property(_get_grad, _set_grad, doc=_get_grad.__doc__)
+def _del_grad(self: Tensor) -> None:
+    """``del t.grad``: as PyTorch, the same as ``t.grad = None``."""
+    self._grad = None
+
+
+Tensor.grad = property(_get_grad, _set_grad, _del_grad, doc=_get_grad.__doc__)
 Tensor.is_leaf = property(_is_leaf_prop)
 Tensor.requires_grad = property(Tensor.requires_grad.fget, _set_requires_grad,
                                 doc=Tensor.requires_grad.__doc__)

@@ -209,13 +209,22 @@ def _select(outs: list, picks: list, name: str):
     return tree_unflatten(td, result)
 
 
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
 def _carry_type(carry) -> tuple:
-    """A loop carry's type as JAX compares it: its structure, and each leaf's shape and dtype
-    (None for a Python number, whose dtype is weak)."""
+    """A loop carry's type as JAX compares it: its structure, and each leaf's shape, dtype and
+    weakness (a Python int, float or complex is weakly typed, as in JAX; a bool or a NumPy
+    scalar such as np.float64 is not)."""
     leaves, td = tree_flatten(carry)
-    return td, [(tuple(shape_of(concrete(v))),
-                 None if isinstance(v, (bool, int, float)) else np.dtype(dtype_of(concrete(v))))
-                for v in leaves]
+    return td, [(tuple(shape_of(concrete(v))), np.dtype(dtype_of(concrete(v))),
+                 type(v) in (int, float, complex)) for v in leaves]
+
+
+def _carry_fits(d1: np.dtype, weak1: bool, d2: np.dtype) -> bool:
+    """JAX's rule: the dtype must stay; only a weakly typed leaf may take the dtype of a kind
+    at least as wide (a Python 0 carry becoming float32, never int32 for a Python 0.0)."""
+    return d1 == d2 or (weak1 and d2.kind != "b" and _KIND_RANK[d2.kind] >= _KIND_RANK[d1.kind])
 
 
 def _same_carry(name: str, want: tuple, carry) -> None:
@@ -224,8 +233,8 @@ def _same_carry(name: str, want: tuple, carry) -> None:
     if got[0] != want[0]:
         raise TypeError(f"{name}: the body function returned a carry of structure {got[0]} for "
                         f"one of structure {want[0]}; they must be equal, as in JAX")
-    for k, ((s1, d1), (s2, d2)) in enumerate(zip(want[1], got[1])):
-        if s1 != s2 or (d1 is not None and d2 is not None and d1 != d2):
+    for k, ((s1, d1, w1), (s2, d2, _)) in enumerate(zip(want[1], got[1])):
+        if s1 != s2 or not _carry_fits(d1, w1, d2):
             raise TypeError(f"{name}: the body function returned a carry whose leaf {k} has shape "
                             f"{s2} and dtype {d2} for one of shape {s1} and dtype {d1}; a carry "
                             "must keep its shapes and dtypes, as in JAX")
@@ -341,6 +350,7 @@ def select(pred, on_true, on_false):
         raise ValueError(f"select: on_true and on_false must have one shape, and pred that shape or "
                          f"none (a scalar), got {tuple(shape_of(concrete(pred)))}, {shape} and "
                          f"{tuple(shape_of(concrete(on_false)))}")
+    _check_select("select", pred, (on_false, on_true))
     return _ops.where(pred, on_true, on_false)
 
 
@@ -352,7 +362,7 @@ def _check_select(name: str, which, cases) -> None:
         raise TypeError(f"{name}: the cases must have the same shapes, got {shapes}")
     dtypes = {np.dtype(dtype_of(concrete(c))) for c in cases if not isinstance(c, (bool, int, float, complex))}
     if len(dtypes) > 1:
-        raise TypeError(f"{name}: the cases must have the same dtypes, got {sorted(map(str, dtypes))}")
+        raise TypeError(f"{name}: the cases must have the same dtypes, got {sorted(str(d) for d in dtypes)}")
     wshape, wdt = tuple(shape_of(concrete(which))), np.dtype(dtype_of(concrete(which)))
     if wshape not in ((), shapes[0]):
         raise TypeError(f"{name}: `which` must be scalar or have the same shape as the cases, got "

@@ -172,8 +172,9 @@ def div(x, y):
         return _ops.true_divide(x, y)
     zero = _ops.equal(y, 0)
     safe = _ops.where(zero, 1, y)
-    q = _ops.floor_divide(x, safe)
-    inexact = _ops.not_equal(_ops.remainder(x, safe), 0)
+    with np.errstate(over="ignore"):   # the minimum integer / -1 wraps to itself, as XLA
+        q = _ops.floor_divide(x, safe)
+        inexact = _ops.not_equal(_ops.remainder(x, safe), 0)
     q = _ops.where(inexact & _ops.not_equal(_ops.less(x, 0), _ops.less(safe, 0)), q + 1, q)
     return _ops.astype(_ops.where(zero, -1, q), _dtype(q))
 
@@ -542,7 +543,8 @@ def convert_element_type(operand, new_dtype):
         raise TypeError(f"lax.convert_element_type: {new_dtype!r} is not a dtype (operand of shape "
                         f"{_shape(operand)} and dtype {_dtype(operand)})") from None
     if _dtype(operand).kind != "f" or dt.kind not in "iu":
-        return _ops.astype(operand, dt)
+        with np.errstate(over="ignore"):   # a value beyond a narrower float's range is ±inf, as XLA
+            return _ops.astype(operand, dt)
     info = np.iinfo(dt)
     xf = _ops.astype(_ops.stop_gradient(operand), np.float64)
     lo, top = float(info.min), float(info.max) + 1.0          # powers of two: exact in float64

@@ -292,8 +292,15 @@ def top_k(operand, k: int, *, axis: int = -1):
         return _ops.moveaxis(values, -1, a), _ops.moveaxis(idx, -1, a)
     if not shape or not 0 <= int(k) <= shape[-1]:
         raise ValueError(f"lax.top_k: k={k} must be in [0, {shape[-1] if shape else 0}] for shape {shape}")
-    idx = _ops.getitem(_ops.argsort(_ops.stop_gradient(operand), axis=-1, stable=True,
-                                    descending=True), (Ellipsis, builtins.slice(0, int(k))))
+    v = _ops.stop_gradient(operand)
+    first = None
+    if _dtype(operand).kind == "f":   # XLA's total order: 0.0 ranks above -0.0 (a stable pre-sort)
+        first = _ops.argsort(_ops.signbit(v), axis=-1, stable=True)
+        v = _ops.take_along_axis(v, first, axis=-1)
+    order = _ops.argsort(v, axis=-1, stable=True, descending=True)
+    if first is not None:
+        order = _ops.take_along_axis(first, order, axis=-1)
+    idx = _ops.getitem(order, (Ellipsis, builtins.slice(0, int(k))))
     return _ops.take_along_axis(operand, idx, axis=-1), _ops.astype(idx, np.int32)
 
 

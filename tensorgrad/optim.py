@@ -18,11 +18,13 @@ The learning rate η may be a number or a schedule: a function of the update
 count (0 for the first update) such as :func:`constant`, :func:`step_decay`
 or :func:`cosine`.
 
-The update rules are written with tensorgrad's ops, so a step also runs under
-:func:`tensorgrad.to_jax` (on JAX arrays, inside ``jax.jit``). There the
-update count is a traced value: a schedule other than a constant rate needs
-the rate computed outside, ``opt.step(params, grads, state,
-lr=opt.learning_rate(state))`` with a concrete state.
+The update rules are written with tensorgrad's ops, so a step also runs inside
+transforms: under ``tg.grad`` (the update is differentiated, as in unrolled or
+meta-learning), under ``tg.jit`` and under :func:`tensorgrad.to_jax` (on JAX
+arrays, inside ``jax.jit``). Under the compilers the update count is a traced
+value: a schedule other than a constant rate needs the rate computed outside,
+``opt.step(params, grads, state, lr=opt.learning_rate(state))`` with a
+concrete state.
 """
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ import numpy as np
 
 from . import ops as _ops
 from .jax_backend import is_jax_tensor
-from .tensor import concrete
+from .staging import is_staged
+from .tensor import Tensor, concrete, traced_level
 from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "constant", "step_decay", "cosine",
@@ -44,11 +47,22 @@ LR = Union[float, Schedule]
 
 
 # ---- learning-rate schedules ----------------------------------------------------------
+def _check_rate(who: str, name: str, v) -> float:
+    """A rate (or decay factor) as a float, refused at construction unless finite and ≥ 0:
+    a negative or NaN one would otherwise fail only at the update that first uses it, and
+    an infinite one would send every parameter to ±inf."""
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        raise TypeError(f"{who}: {name} must be a number, got {v!r}") from None
+    if not (v >= 0 and math.isfinite(v)):  # (NaN fails both)
+        raise ValueError(f"{who}: {name} must be ≥ 0 and finite, got {v}")
+    return v
+
+
 def constant(lr: float) -> Schedule:
     """η_t = lr."""
-    lr = float(lr)
-    if not lr >= 0:  # (NaN too)
-        raise ValueError(f"constant: learning rate must be ≥ 0, got {lr}")
+    lr = _check_rate("constant", "learning rate", lr)
 
     def schedule(t: int) -> float:
         return lr
@@ -61,7 +75,8 @@ def step_decay(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
     """η_t = lr · γ^⌊t / step_size⌋ (PyTorch's StepLR, counted in updates)."""
     if isinstance(step_size, bool) or not isinstance(step_size, (int, np.integer)) or step_size <= 0:
         raise ValueError(f"step_decay: step_size must be a positive integer, got {step_size!r}")
-    return lambda t: float(lr) * float(gamma) ** (int(t) // int(step_size))
+    lr, gamma = _check_rate("step_decay", "lr", lr), _check_rate("step_decay", "gamma", gamma)
+    return lambda t: lr * gamma ** (int(t) // int(step_size))
 
 
 def cosine(lr: float, total_steps: int, final_lr: float = 0.0, warmup: int = 0) -> Schedule:
@@ -70,8 +85,9 @@ def cosine(lr: float, total_steps: int, final_lr: float = 0.0, warmup: int = 0) 
     With ``warmup`` > 0 the rate first rises linearly from lr/warmup to lr, and T counts
     the steps after the warm-up.
     """
-    if total_steps <= 0:
-        raise ValueError(f"cosine: total_steps must be positive, got {total_steps}")
+    if isinstance(total_steps, bool) or not isinstance(total_steps, (int, np.integer)) or total_steps <= 0:
+        raise ValueError(f"cosine: total_steps must be a positive integer, got {total_steps!r}")
+    lr, final_lr = _check_rate("cosine", "lr", lr), _check_rate("cosine", "final_lr", final_lr)
     if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
         raise ValueError(f"cosine: warmup must be an integer ≥ 0, got {warmup!r}")
 
@@ -98,7 +114,7 @@ def _float_dtype(who: str, v, what: str, i: int) -> np.dtype:
     """The dtype of a parameter (or gradient) leaf, refused unless it is a real float: an
     integer parameter would be truncated back to integers after every update, a complex
     one would lose its imaginary part in the real state buffers."""
-    dt = np.dtype(v.dtype) if is_jax_tensor(v) else np.asarray(concrete(v)).dtype
+    dt = np.dtype(v.dtype) if _symbolic(v) else np.asarray(concrete(v)).dtype
     ok = dt.kind == "f" if what == "parameter" else dt.kind in "fiub"
     if not ok:
         raise TypeError(f"{who}: {what} leaf {i} has dtype {dt}; optimizers update real "
@@ -106,9 +122,17 @@ def _float_dtype(who: str, v, what: str, i: int) -> np.dtype:
     return dt
 
 
+def _symbolic(v) -> bool:
+    """A value some transform is tracing: under tg.grad/jvp (a Tensor above the tape
+    level), tg.jit (a staged value) or tg.to_jax. The update rules then run on it as it
+    is, so the update is recorded, staged or compiled; reading its concrete value
+    instead would drop its derivative (or bake the trace-time value into a plan)."""
+    return is_jax_tensor(v) or is_staged(v) or (type(v) is Tensor and traced_level(v) > 0)
+
+
 def _zeros(p, who: str = "Optimizer", i: int = 0):
-    a = np.asarray(concrete(p))
-    return np.zeros(a.shape, _float_dtype(who, a, "parameter", i))
+    a = p if _symbolic(p) else np.asarray(concrete(p))
+    return np.zeros(tuple(a.shape), _float_dtype(who, a, "parameter", i))
 
 
 # ---- optimizers -------------------------------------------------------------------------
@@ -160,9 +184,9 @@ class Optimizer:
             if std != td:
                 raise ValueError(f"{type(self).__name__}.step: state {s!r} has structure {std}, "
                                  f"parameters have {td}; call init(params) again")
-            slot_leaves[s] = [a if is_jax_tensor(a) else _read_only(a) for a in sl]
+            slot_leaves[s] = [a if _symbolic(a) else _read_only(a) for a in sl]
         count = state["step"]
-        if is_jax_tensor(count):  # under tg.to_jax: a JAX value, maybe traced by jax.jit
+        if _symbolic(count):  # traced by tg.jit, or a JAX value (maybe traced by jax.jit)
             t = count + 1
             lr = self._traced_rate(count) if lr is None else lr
         else:
@@ -190,13 +214,13 @@ class Optimizer:
                                 "the state passed to step() is never modified: store each new "
                                 "value with bufs[name] = <new value>") from exc
             for s in self.slots:
-                if bufs[s] is before[s] and is_jax_tensor(before[s]):
+                if bufs[s] is before[s] and _symbolic(before[s]):
                     raise TypeError(f"{type(self).__name__}._update did not store a new value for "
                                     f"its buffer {s!r}; under tg.to_jax arrays cannot change in "
                                     f"place: assign bufs[{s!r}] = <new value>")
                 slot_leaves[s][i] = _like(bufs[s], before[s])
             new.append(_like(q, p))
-        new_state = {"step": t if is_jax_tensor(t) else np.asarray(t, dtype=np.int64)}
+        new_state = {"step": t if _symbolic(t) else np.asarray(t, dtype=np.int64)}
         for s in self.slots:
             new_state[s] = tree_unflatten(td, slot_leaves[s])
         return tree_unflatten(td, new), new_state
@@ -209,8 +233,8 @@ class Optimizer:
         except TypeError as exc:  # int()/float() of a value jax.jit is tracing
             raise TypeError(
                 f"{type(self).__name__}.step: the learning-rate schedule needs a concrete update "
-                "count, but under tg.to_jax and jax.jit it is traced; compute the rate outside "
-                "the compiled step and pass it: opt.step(params, grads, state, "
+                "count, but under tg.jit (or tg.to_jax and jax.jit) it is traced; compute the rate "
+                "outside the compiled step and pass it: opt.step(params, grads, state, "
                 "lr=opt.learning_rate(state))") from exc
 
     def _update(self, p, g, bufs, t, lr):  # pragma: no cover - abstract
@@ -226,14 +250,14 @@ def _read_only(a) -> np.ndarray:
 
 def _leaf(v):
     """A parameter, gradient or buffer as the update rules take it: a NumPy array,
-    or (under tg.to_jax) the Tensor holding a JAX value."""
-    return v if is_jax_tensor(v) else np.asarray(concrete(v))
+    or the traced value itself (under tg.grad, tg.jit or tg.to_jax)."""
+    return v if _symbolic(v) else np.asarray(concrete(v))
 
 
 def _like(v, ref):
-    """``v`` in ``ref``'s dtype (and a NumPy array when ``ref`` is one)."""
-    if is_jax_tensor(ref):
-        return v if v.dtype == ref.dtype else _ops.astype(v, ref.dtype)
+    """``v`` in ``ref``'s dtype (a NumPy array unless a transform is tracing it)."""
+    if _symbolic(v):
+        return v if np.dtype(v.dtype) == np.dtype(ref.dtype) else _ops.astype(v, ref.dtype)
     return np.asarray(concrete(v), dtype=ref.dtype)
 
 

@@ -599,6 +599,10 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence):
     Costs one gradient evaluation plus its JVP; H is never formed. Returns
     the product in the structure of ``primals`` (unwrapped when there is one).
     """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        # (a bare array would be split into its rows, one argument each)
+        raise TypeError("hvp: primals and tangents must be tuples (or lists) of arguments, "
+                        "one per argument of f: tg.hvp(f, (x,), (v,))")
     argnums = tuple(range(len(primals)))
     _, hv = jvp(grad(f, argnums=argnums), tuple(primals), tuple(tangents))
     return hv[0] if len(primals) == 1 else hv

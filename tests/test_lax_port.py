@@ -101,3 +101,51 @@ def test_forward_over_reverse_through_custom_linear_solve_in_matvec_consts(symme
 class _JaxNS:  # jax.lax and jnp.linalg under one name, for the shared builder above
     lax = jax.lax
     linalg = jnp.linalg
+
+
+def test_loop_carries_keep_their_dtypes_as_in_jax():
+    bad = [lambda: tg.lax.scan(lambda c, x: (c.astype(np.float32), None), np.float64(1.0), None, length=2),
+           lambda: tg.lax.fori_loop(0, 2, lambda i, c: 1.5, np.float32(0)),
+           lambda: tg.lax.scan(lambda c, x: (np.int32(1), None), 0.5, None, length=2),
+           # (a wrong body that never ends the loop: refused at the first step)
+           lambda: tg.lax.while_loop(lambda c: c[1] < 1, lambda c: (True, True),
+                                     (np.bool_(True), np.float32(0.0)))]
+    for f in bad:
+        with pytest.raises(TypeError, match="carry"):
+            f()
+    # a Python number is weakly typed: it may take a wider kind's dtype, as in JAX
+    for init, body in ((0, lambda i, c: c + np.float32(0.5)), (0.0, lambda i, c: c + np.float64(1.0))):
+        got = tg.lax.fori_loop(0, 3, body, init)
+        want = jax.lax.fori_loop(0, 3, body, init)
+        assert np.asarray(got).dtype == np.asarray(want).dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_select_checks_dtypes_with_a_clear_error():
+    a, b, p = np.ones(2), np.zeros(2, np.float32), np.array([True, False])
+    with pytest.raises(TypeError, match="same dtypes"):
+        tg.lax.select_n(np.int32(0), a, b)
+    with pytest.raises(TypeError, match="same dtypes"):
+        tg.lax.select(p, a, b)
+
+
+def test_integer_division_and_narrowing_casts_wrap_quietly_as_xla():
+    x, y = np.array([-2**31, 7], np.int32), np.array([-1, -2], np.int32)
+    np.testing.assert_array_equal(tg.lax.div(x, y), jax.lax.div(x, y))
+    np.testing.assert_array_equal(tg.jit(tg.lax.div)(x, y), jax.lax.div(x, y))
+    v = np.array([1e300, -1e39, 2.0])
+    for dt in (np.float32, np.float16):
+        got = tg.lax.convert_element_type(v, dt)
+        assert got.dtype == dt
+        np.testing.assert_array_equal(got, jax.lax.convert_element_type(v, dt))
+
+
+def test_top_k_ranks_positive_zero_above_negative_zero():
+    x = np.array([-0.0, 0.0, -1.0, 0.0])
+    for k in (1, 2, 4):
+        vals, idx = tg.lax.top_k(x, k)
+        jv, ji = jax.lax.top_k(x, k)
+        np.testing.assert_array_equal(idx, ji)
+        np.testing.assert_array_equal(np.signbit(vals), np.signbit(jv))
+    g = tg.grad(lambda v: tg.lax.top_k(v, 1)[0][0])(x)
+    np.testing.assert_array_equal(g, jax.grad(lambda v: jax.lax.top_k(v, 1)[0][0])(x))

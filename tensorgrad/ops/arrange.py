@@ -26,7 +26,6 @@ from ..recording import bind
 from ..registry import Example, function, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import any_traced, concrete, negative_axes, negative_axis, shape_of
-from .elementwise import astype
 from .reductions import max as _max
 from .reductions import mean
 from .reductions import min as _min
@@ -510,37 +509,31 @@ def ravel(a: ArrayLike, order: str = "C") -> Array:
 
 
 # ---- joining ---------------------------------------------------------------------------------------
-def _join(name, tup, make, axis_of, dtype):
+def _join(name, tup, make, axis_of, dtype=None, casting="same_kind"):
     arrs = [make(a) for a in tup]
     if not arrs:
         raise ValueError(f"{name}: need at least one array to concatenate")
-    out = concatenate(arrs, axis=axis_of(arrs))
-    return astype(out, dtype) if dtype is not None else out
-
-
-def _check_casting(name, casting):
-    if casting != "same_kind":
-        raise NotImplementedError(f"{name}: only casting='same_kind' (the default) is supported")
+    # NumPy's dtype= casts each input first, as far as casting allows (concatenate checks it)
+    return concatenate(arrs, axis=axis_of(arrs), dtype=dtype, casting=casting)
 
 
 @function
 def hstack(tup: Sequence[ArrayLike], *, dtype=None, casting: str = "same_kind") -> Array:
     """Join along the second axis (the first for 1-D inputs)."""
-    _check_casting("hstack", casting)
-    return _join("hstack", tup, atleast_1d, lambda a: 0 if len(_shape(a[0])) == 1 else 1, dtype)
+    return _join("hstack", tup, atleast_1d, lambda a: 0 if len(_shape(a[0])) == 1 else 1,
+                 dtype, casting)
 
 
 @function
 def vstack(tup: Sequence[ArrayLike], *, dtype=None, casting: str = "same_kind") -> Array:
     """Join along the first axis, after making inputs at least 2-D ((N,) becomes (1, N))."""
-    _check_casting("vstack", casting)
-    return _join("vstack", tup, atleast_2d, lambda a: 0, dtype)
+    return _join("vstack", tup, atleast_2d, lambda a: 0, dtype, casting)
 
 
 @function
 def dstack(tup: Sequence[ArrayLike]) -> Array:
     """Join along the third axis, after making inputs at least 3-D."""
-    return _join("dstack", tup, atleast_3d, lambda a: 2, None)
+    return _join("dstack", tup, atleast_3d, lambda a: 2)
 
 
 @function
@@ -549,7 +542,7 @@ def column_stack(tup: Sequence[ArrayLike]) -> Array:
     def column(a):
         s = _shape(a)
         return reshape(a, (s[0] if s else 1, 1)) if len(s) < 2 else a
-    return _join("column_stack", tup, column, lambda a: 1, None)
+    return _join("column_stack", tup, column, lambda a: 1)
 
 
 @function

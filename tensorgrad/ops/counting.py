@@ -51,17 +51,24 @@ _UniqueAll = type(np.unique_all(np.zeros(1)))
 
 
 def _edges(a, bins, range, weights, name: str):
-    """NumPy's bin edges; differentiable in the data when they come from its min and max."""
+    """NumPy's bin edges; differentiable in the data when they come from its min and max, in
+    a traced range, and in traced edges given as ``bins`` (returned as they are, as NumPy does).
+    NumPy sees only values: traced ``bins`` would send it back here."""
     v = np.asarray(concrete(a)).ravel()
-    edges = np.histogram_bin_edges(v, bins=bins, range=range,
+    edges = np.histogram_bin_edges(v, bins=_values(bins), range=_values(range),
                                    weights=None if weights is None else np.asarray(concrete(weights)))
-    if not isinstance(a, Tensor) or range is not None or not isinstance(bins, (int, np.integer, str)):
-        return edges  # given edges or a given range: constants
-    if v.size == 0:
+    if not isinstance(bins, (int, np.integer, str)):  # the edges themselves (NumPy checked them)
+        return asarray(bins) if _holds_traced(bins) else edges
+    if range is not None:
+        if not _holds_traced(range):
+            return edges  # a given range: constants
+        lo, hi = range
+    elif not isinstance(a, Tensor) or v.size == 0:
         return edges
-    # a count of bins (given, or chosen by a rule such as "auto", which is piecewise constant):
-    # NumPy spaces the edges evenly between the data's minimum and maximum
-    lo, hi = _min(a), _max(a)
+    else:
+        # a count of bins (given, or chosen by a rule such as "auto", which is piecewise
+        # constant): NumPy spaces the edges evenly between the data's minimum and maximum
+        lo, hi = _min(a), _max(a)
     if float(concrete(lo)) == float(concrete(hi)):  # NumPy widens an empty range by ½ each way
         lo, hi = lo - 0.5, hi + 0.5
     return linspace(lo, hi, len(edges))

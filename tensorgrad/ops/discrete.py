@@ -410,24 +410,29 @@ def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0,
 def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = False,
            return_counts: bool = False, axis=None, *, equal_nan: bool = True,
            size: int | None = None, fill_value=None):
-    """The sorted distinct entries of ``ar`` (flattened), as NumPy's ``unique``; the values
-    differentiate, each one's gradient going to its first occurrence. The index, inverse and
+    """The sorted distinct entries of ``ar`` (flattened, or the distinct slices along ``axis``),
+    as NumPy's ``unique``; the values differentiate, each one's gradient going to its first
+    occurrence. The index, inverse and
     count arrays are integers (no gradient).
 
     JAX's ``size`` gives exactly that many entries, so that ``tg.jit`` can trace it: the
     first ``size`` distinct values, padded with ``fill_value`` (by default the smallest
     value, whose gradient then goes to its first occurrence as well); the index is padded
     with that of the smallest value, the counts with zeros."""
-    if axis is not None:
-        raise NotImplementedError("unique: axis= is not supported on tensors; unique rows of a "
-                                  "traced array have no gradient rule here")
     if size is None:
         v = np.asarray(concrete(ar))
         found = np.unique(v, return_index=True, return_inverse=return_inverse,
-                          return_counts=return_counts, equal_nan=equal_nan)
-        values = getitem(reshape(ar, (-1,)), found[1]) if isinstance(ar, Tensor) else found[0]
+                          return_counts=return_counts, axis=axis, equal_nan=equal_nan)
+        if not isinstance(ar, Tensor):
+            values = found[0]
+        elif axis is None:
+            values = getitem(reshape(ar, (-1,)), found[1])
+        else:  # the distinct slices along axis, each one's gradient to its first occurrence
+            values = getitem(ar, (slice(None),) * (int(axis) % v.ndim) + (found[1],))
         extra = ([found[1]] if return_index else []) + list(found[2:])
         return (values, *extra) if extra else values
+    if axis is not None:
+        raise NotImplementedError("unique: size= with axis= is not supported")
     size = int(size)
     if size < 0:
         raise ValueError(f"unique: size must be non-negative, got {size}")

@@ -347,19 +347,26 @@ def _from_sublists(args: tuple) -> tuple[str, tuple]:
 
 
 def _einsum_signature(subscripts: str, *operands: ArrayLike, optimize=None, out=None, dtype=None,
-                      precision=None, preferred_element_type=None):
+                      order="K", casting="safe", precision=None, preferred_element_type=None):
     """Einstein summation with NumPy's subscripts (``->``, implicit output, ``...``, diagonals),
     or in NumPy's sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``.
 
     Every operand's gradient is again an einsum (the rule is multilinearity),
     so derivatives of any order work. ``optimize`` (NumPy's) and ``precision`` (JAX's) are
     accepted; tensorgrad picks the contraction order itself and computes in the operands'
-    precision. ``dtype`` / ``preferred_element_type``: the operands are cast to it first.
+    precision. ``dtype`` / ``preferred_element_type``: the operands are cast to it first
+    (``dtype`` as NumPy's, only as far as ``casting`` allows, by default ``'safe'``).
     """
     if out is not None:
         raise TypeError("einsum: out= is not supported (tensorgrad's results are new arrays)")
     if not isinstance(subscripts, str):  # the sublist form
         subscripts, operands = _from_sublists((subscripts,) + operands)
+    if dtype is not None:
+        for o in operands:
+            have = dtype_of(concrete(o))
+            if not np.can_cast(have, np.dtype(dtype), casting=casting):
+                raise TypeError(f"einsum: cannot cast an operand of dtype {have} to "
+                                f"{np.dtype(dtype)} under casting={casting!r}")
     want = dtype if dtype is not None else preferred_element_type
     if want is not None:
         operands = tuple(o if dtype_of(concrete(o)) == np.dtype(want) else astype(o, want)

@@ -239,12 +239,16 @@ def _log_mass(lo, hi):
     mid = logical_not(_or(left, right))
     hl = _safe(logical_not(left), hi, -1.0)
     ll = _safe(logical_not(left), lo, -2.0)
+    # where the larger tail's log Φ itself underflows to −inf (|x| ≳ 1e154) the mass is 0:
+    # −inf, not the NaN of −inf − (−inf)
     lhl = log_ndtr(hl)
-    v_left = lhl + _log1m_exp(log_ndtr(ll) - lhl)
+    none_l = isinf(lhl)
+    v_left = where(none_l, -_INF, lhl + _log1m_exp(log_ndtr(ll) - _safe(none_l, lhl, 0.0)))
     lr = _safe(logical_not(right), lo, 1.0)
     hr = _safe(logical_not(right), hi, 2.0)
     llr = log_ndtr(-lr)
-    v_right = llr + _log1m_exp(log_ndtr(-hr) - llr)
+    none_r = isinf(llr)
+    v_right = where(none_r, -_INF, llr + _log1m_exp(log_ndtr(-hr) - _safe(none_r, llr, 0.0)))
     v_mid = log1p(-ndtr(_safe(logical_not(mid), lo, -1.0)) - ndtr(-_safe(logical_not(mid), hi, 1.0)))
     return where(left, v_left, where(right, v_right, v_mid))
 

@@ -1,0 +1,107 @@
+"""Checks ported from PyTorch's autograd tests (test_autograd and torch.autograd.functional) for
+tensorgrad's imperative tensors: frozen leaves, backward's inputs= and create_graph=, del .grad,
+and tg.hvp's argument form. PyTorch's answers are written out (it is not a test dependency)."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+
+def test_a_leaf_frozen_after_the_forward_pass_gets_no_grad():
+    for freeze in (lambda t: t.requires_grad_(False), lambda t: setattr(t, "requires_grad", False)):
+        x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        w = tg.tensor([0.5, 0.5, 0.5], requires_grad=True)
+        loss = tg.sum(x * x * w)
+        freeze(x)
+        loss.backward()
+        assert x.grad is None  # as PyTorch: the parameter stays frozen
+        np.testing.assert_array_equal(w.grad, [1.0, 4.0, 9.0])
+
+
+def test_backward_inputs_fills_only_those_leaves():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    w = tg.tensor([3.0, 4.0], requires_grad=True)
+    y = tg.sum(x * x * w)
+    y.backward(inputs=[x], retain_graph=True)
+    np.testing.assert_array_equal(x.grad, [6.0, 16.0])
+    assert w.grad is None
+    y.backward(inputs=w)
+    np.testing.assert_array_equal(w.grad, [1.0, 4.0])
+    np.testing.assert_array_equal(x.grad, [6.0, 16.0])
+    z = tg.sum(x * w)
+    with pytest.raises(ValueError, match="must not be empty"):
+        z.backward(inputs=[])
+    with pytest.raises(ValueError, match="leaf"):
+        z.backward(inputs=[x * 2.0])
+
+
+def test_backward_create_graph_records_the_gradient_for_higher_orders():
+    rng = np.random.default_rng(0)
+    x0, w0, v = rng.normal(size=3), rng.normal(size=3), rng.normal(size=3)
+    x = tg.tensor(x0, requires_grad=True)
+    w = tg.tensor(w0, requires_grad=True)
+    tg.sum(tg.sin(x) * w * x).backward(create_graph=True)
+    gx = x.grad
+    assert isinstance(gx, tg.Tensor) and not gx.is_leaf
+    np.testing.assert_allclose(gx.numpy(), w0 * (np.cos(x0) * x0 + np.sin(x0)), rtol=1e-13)
+    x.grad = w.grad = None
+    tg.sum(gx * v).backward()  # the Hessian-vector product, and the mixed partial in w
+    np.testing.assert_allclose(x.grad, v * w0 * (2 * np.cos(x0) - x0 * np.sin(x0)), rtol=1e-12)
+    np.testing.assert_allclose(w.grad, v * (np.cos(x0) * x0 + np.sin(x0)), rtol=1e-12)
+
+
+def test_backward_create_graph_matches_nested_transforms():
+    rng = np.random.default_rng(1)
+    W = rng.normal(size=(3, 3))
+    A0 = rng.normal(size=(3, 3))
+    A0 = A0 @ A0.T + 3 * np.eye(3)
+    V = rng.normal(size=(3, 3))
+    fns = [lambda A: tg.sum(tg.tanh(W @ A) ** 2), lambda A: tg.linalg.slogdet(A)[1],
+           lambda A: tg.sum(tg.linalg.eigh(A)[0] ** 3),
+           lambda A: tg.sum(tg.softmax(A, axis=1) * tg.concatenate([A, A * A])[[0, 0, 4]])]
+    for f in fns:
+        A = tg.tensor(A0, requires_grad=True)
+        f(A).backward(create_graph=True)
+        g = A.grad
+        A.grad = None
+        tg.sum(g * V).backward(create_graph=True)
+        want = tg.jvp(tg.grad(f), (A0,), (V,))[1]
+        g2 = A.grad
+        np.testing.assert_allclose(g2.numpy(), want, rtol=1e-10, atol=1e-12)
+        A.grad = None  # third order, through two recorded sweeps
+        tg.sum(g2).backward()
+        want3 = tg.grad(lambda a: tg.sum(tg.jvp(tg.grad(f), (a,), (V,))[1]))(A0)
+        np.testing.assert_allclose(A.grad, want3, rtol=1e-9, atol=1e-11)
+
+
+def test_backward_create_graph_with_a_recorded_seed_and_under_no_grad():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    s = tg.tensor([0.5, -1.0], requires_grad=True)
+    y = x * x
+    y.backward(gradient=s, create_graph=True)  # x.grad = 2 x s: differentiable in s too
+    g = x.grad
+    x.grad = None
+    tg.sum(g).backward()
+    np.testing.assert_array_equal(x.grad, [1.0, -2.0])
+    np.testing.assert_array_equal(s.grad, [2.0, 4.0])
+    z = tg.sum(tg.sin(x))
+    x.grad = None
+    with tg.no_grad():  # nothing records: a plain gradient
+        z.backward(create_graph=True)
+    assert type(x.grad) is np.ndarray
+    np.testing.assert_allclose(x.grad, np.cos([1.0, 2.0]), rtol=1e-15)
+
+
+def test_del_grad_sets_it_to_none():
+    x = tg.tensor([1.0], requires_grad=True)
+    tg.sum(x * 2).backward()
+    del x.grad
+    assert x.grad is None
+
+
+def test_hvp_refuses_bare_arrays():
+    hv = tg.hvp(lambda a: tg.sum(a ** 3), (np.array([2.0]),), (np.array([1.0]),))
+    np.testing.assert_array_equal(hv, [12.0])
+    for x in (np.array([2.0]), np.ones(3)):
+        with pytest.raises(TypeError, match="tuples"):
+            tg.hvp(lambda a: tg.sum(a ** 3), x, x)
