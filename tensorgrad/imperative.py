@@ -10,7 +10,9 @@ from __future__ import annotations
 import functools
 import inspect
 import operator
+import threading
 import warnings
+import weakref
 from typing import Any
 
 import numpy as np
@@ -23,6 +25,10 @@ from .sweep import backward_pass
 from .tensor import Tensor, concrete, traced_level
 
 __all__ = ["tensor", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+
+#: the recorded results retain_grad() was called on (gone with the tensor), by id
+_RETAINED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_RETAINED_LOCK = threading.Lock()
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype=None) -> Tensor:
@@ -103,14 +109,18 @@ def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
             raise ValueError(f"backward(): gradient has shape {gradient.shape}, "
                              f"output has shape {self.shape}")
     check_all_intact("backward()")
+    taps = _taps() if only is None else None
     if create_graph:
-        leaves = _recorded_sweep(self._node, gradient)
+        leaves = _recorded_sweep(self._node, gradient, taps)
     else:
-        leaves = backward_pass([self._node], [gradient], retain=bool(retain_graph))
+        leaves = backward_pass([self._node], [gradient], retain=bool(retain_graph), taps=taps)
     if only is not None:  # backward(inputs=...): those leaves' .grad only
         leaves = {node: g for node, g in leaves.items() if node in only}
     for node, g in leaves.items():
-        t = node.leaf() if node.leaf is not None else None
+        if node.op is not None:  # a recorded result that retains its gradient
+            t = taps[node]
+        else:
+            t = node.leaf() if node.leaf is not None else None
         if t is None or t._trace is not IMPERATIVE:
             # gone, or its requires_grad was switched off after the forward pass: as in
             # PyTorch, a leaf that no longer requires grad gets no .grad (it is frozen)
@@ -144,7 +154,7 @@ def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
             t.grad = old + g
 
 
-def _recorded_sweep(root, seed) -> dict:
+def _recorded_sweep(root, seed, taps) -> dict:
     """The reverse sweep of ``backward(create_graph=True)``, recorded on the tape.
 
     For the sweep, each node's saved inputs and output stand for the recorded
@@ -167,7 +177,7 @@ def _recorded_sweep(root, seed) -> dict:
                            for a, p in zip(n.args, n.parents))
             n.out = Tensor(n.out, IMPERATIVE, n)
             stack.extend(n.parents)
-        return backward_pass([root], [seed], retain=True)
+        return backward_pass([root], [seed], retain=True, taps=taps)
     finally:
         for n, args, out in saved:  # the original tuples: they carry the arrays' locks
             n.args, n.out = args, out
@@ -230,11 +240,34 @@ def requires_grad_(self: Tensor, requires_grad: bool = True) -> Tensor:
 
 
 def retain_grad(self: Tensor) -> None:
-    """PyTorch's ``retain_grad`` is not provided: raises, naming what to use instead."""
-    raise NotImplementedError(
-        "retain_grad(): tensorgrad keeps .grad for leaves only. For the gradient with respect "
-        "to an intermediate value, make it an input: tg.grad(lambda h: loss_from(h))(h_value), "
-        "or tg.vjp through the part of the model after it")
+    """Have ``backward()`` fill this recorded result's ``.grad`` too, as PyTorch's
+    ``retain_grad`` (a leaf keeps its gradient anyway). It accumulates as a leaf's does."""
+    if self._trace is not IMPERATIVE:
+        if self._trace is not None:
+            raise TypeError("retain_grad(): this tensor is traced by a transform (grad, vjp, "
+                            "jacrev, ...); take the gradient with respect to it by making it an "
+                            "input of the transform")
+        raise RuntimeError("retain_grad(): this tensor does not require grad (no tensor that "
+                           "requires grad reached it), so it has no gradient to keep")
+    if not _is_leaf_prop(self):
+        with _RETAINED_LOCK:
+            _RETAINED[id(self)] = self
+
+
+def _retains_grad(self: Tensor) -> bool:
+    """True after ``retain_grad()`` on a recorded result (PyTorch's ``retains_grad``)."""
+    return _RETAINED.get(id(self)) is self
+
+
+def _taps() -> dict | None:
+    """``{node: tensor}`` of the live recorded results whose gradient backward() keeps."""
+    if not _RETAINED:
+        return None
+    with _RETAINED_LOCK:
+        live = list(_RETAINED.values())
+    taps = {t._node: t for t in live if t._trace is IMPERATIVE and t._node is not None
+            and t._node.op is not None}
+    return taps or None
 
 
 def _set_requires_grad(self: Tensor, requires_grad: bool) -> None:
@@ -252,7 +285,8 @@ def _get_grad(self: Tensor):
     result of an op it is always None, and reading it warns, as in PyTorch: only leaves get
     one (make the value an input of ``tg.grad`` for the gradient with respect to it)."""
     g = self._grad
-    if g is None and self._trace is IMPERATIVE and not _is_leaf_prop(self):
+    if g is None and self._trace is IMPERATIVE and not _is_leaf_prop(self) \
+            and not _retains_grad(self):
         warnings.warn("The .grad attribute of a tensor that is not a leaf is being read: it is "
                       "never filled by backward(), which fills the .grad of leaves only (tensors "
                       "made with tg.tensor(..., requires_grad=True)). For the gradient with respect "
@@ -276,6 +310,7 @@ Tensor.requires_grad = property(Tensor.requires_grad.fget, _set_requires_grad,
                                 doc=Tensor.requires_grad.__doc__)
 Tensor.requires_grad_ = requires_grad_
 Tensor.retain_grad = retain_grad
+Tensor.retains_grad = property(_retains_grad)
 
 
 def _is_leaf(t: Tensor) -> bool:

@@ -238,8 +238,9 @@ def _eye_vjp(node, g: Eye):
 
 
 def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = False,
-                  batch_ndim: int = 0) -> dict:
-    """The reverse sweep. Returns ``{leaf node: cotangent}``.
+                  batch_ndim: int = 0, taps=None) -> dict:
+    """The reverse sweep. Returns ``{leaf node: cotangent}``, and with ``taps`` (a
+    container of inner nodes) the complete cotangent of each of those the sweep reaches.
 
     ``seeds[k]`` is the cotangent of ``out_nodes[k]`` (with ``batch_ndim``
     leading batch axes). Unless ``retain``, each node's saved residuals are
@@ -282,7 +283,7 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
     # (each node's one parent is the next to visit) the heap is never touched,
     # and the cotangent goes straight on to the parent without the dict.
     top = heappop(heap)[1] if heap else None
-    fast = not nb and not debug.enabled
+    fast = not nb and not debug.enabled and taps is None  # (a chain run skips the taps)
     while True:
         if node is None:
             if top is not None:
@@ -334,6 +335,8 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
             if node is None:
                 continue
         op = node.op
+        if taps is not None and node in taps:  # (every visit passes here, once per node)
+            leaves[node] = g
         if type(g) is Eye:
             pushed = _eye_vjp(node, g) if op is not None and node.args is not None else None
             if pushed is not None:

@@ -105,3 +105,33 @@ def test_hvp_refuses_bare_arrays():
     for x in (np.array([2.0]), np.ones(3)):
         with pytest.raises(TypeError, match="tuples"):
             tg.hvp(lambda a: tg.sum(a ** 3), x, x)
+
+
+def test_retain_grad_keeps_the_gradient_of_recorded_results():
+    x0 = np.array([0.3, -1.2, 2.0])
+    x = tg.tensor(x0, requires_grad=True)
+    h = tg.sin(x) * x
+    h.retain_grad()
+    h2 = tg.exp(h)
+    h2.retain_grad()
+    c = tg.tanh(tg.cos(h2))  # a run of elementwise ops after a retained one
+    y = tg.sum(c * h)
+    assert h.retains_grad and not x.retains_grad and h.grad is None
+    y.backward(retain_graph=True)
+    hv = np.sin(x0) * x0
+    dc = 1 - np.tanh(np.cos(np.exp(hv))) ** 2
+    g_h2 = hv * dc * -np.sin(np.exp(hv))
+    g_h = np.tanh(np.cos(np.exp(hv))) + g_h2 * np.exp(hv)
+    np.testing.assert_allclose(h2.grad, g_h2, rtol=1e-13)
+    np.testing.assert_allclose(h.grad, g_h, rtol=1e-13)
+    np.testing.assert_allclose(x.grad, g_h * (np.cos(x0) * x0 + np.sin(x0)), rtol=1e-13)
+    y.backward(retain_graph=True)  # accumulates, as a leaf's does
+    np.testing.assert_allclose(h.grad, 2 * g_h, rtol=1e-13)
+    x.grad = None
+    k = tg.sum(h * h)
+    k.backward(inputs=[x])  # only those leaves
+    np.testing.assert_allclose(h.grad, 2 * g_h, rtol=1e-13)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        tg.tensor(x0).retain_grad()
+    with pytest.raises(TypeError, match="traced by a transform"):
+        tg.grad(lambda v: (v.retain_grad(), tg.sum(v))[1])(x0)
