@@ -33,7 +33,8 @@ The rules, in one place:
   ``maximum``, ``minimum``, ``logical_and``/``logical_or`` map to
   ``sum``/``cumsum``, ``prod``/``cumprod``, ``max``, ``min``, ``all``/``any``
   (NumPy's default ``axis=0``); ``outer`` works for every binary ufunc with a
-  rule; ``at`` and ``reduceat`` have no rule.
+  rule; ``at`` and ``reduceat`` have no rule. ``reduce`` takes NumPy's ``where=`` and
+  ``initial=`` where the function behind it does.
 * **Metadata** (``np.shape``, ``np.ndim``, ``np.size``, ``np.result_type``,
   ``np.iscomplexobj``, ``np.isrealobj``) reads the shape and dtype only.
 """
@@ -306,12 +307,24 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         a_shape, b_ndim = np.shape(concrete(a)), np.ndim(concrete(b))
         result = impl(NUMPY_FUNCTIONS["numpy.reshape"](a, a_shape + (1,) * b_ndim), b)
     else:
-        if "initial" in kwargs:
-            raise TypeError(f"{path}.{method}(..., initial=...) is not supported on Tensors")
         axis = kwargs.pop("axis", 0)
         if method == "reduce":
-            result = impl(inputs[0], axis=axis, keepdims=bool(kwargs.pop("keepdims", False)))
+            # NumPy's reductions take where= (entries outside count as the identity) and
+            # initial=; the functions behind them (tg.sum, tg.max, ...) take both
+            extra = {k: kwargs.pop(k) for k in ("initial",) if k in kwargs}
+            if where is not True:
+                extra["where"], where = where, True
+            for k in extra:
+                if k not in (_accepted(impl) or (k,)):
+                    raise TypeError(f"{path}.reduce(..., {k}=...) is not supported on Tensors")
+            if axis in (0, -1) and np.ndim(concrete(inputs[0])) == 0:
+                axis = None  # NumPy reduces a 0-d array over its "axis 0" to itself
+            result = impl(inputs[0], axis=axis, keepdims=bool(kwargs.pop("keepdims", False)), **extra)
         else:
+            if "initial" in kwargs:
+                raise TypeError(f"{path}.{method}(..., initial=...) is not supported on Tensors")
+            if axis is None or isinstance(axis, tuple):  # cumsum would flatten: NumPy refuses
+                raise ValueError(f"{path}.{method} does not allow multiple axes (got axis={axis!r})")
             result = impl(inputs[0], axis=axis)
         if kwargs:
             raise TypeError(f"{path}.{method}(..., {next(iter(kwargs))}=...) is not supported on Tensors")

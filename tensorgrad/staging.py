@@ -508,17 +508,33 @@ class Staged:
     def nonzero(self):
         raise _concretization("nonzero() (its result's shape depends on the values)", self)
 
+    def compress(self, condition, axis=None, out=None):
+        if find_staged(condition) is not None:
+            raise _concretization("compress() with a traced condition (the result's shape "
+                                  "depends on it)", find_staged(condition))
+        return self.program.emit("method", "compress", (self, condition, axis), {} if out is None
+                                 else {"out": out}, "ndarray.compress")
+
+    def _in_place(self, *args, **kwargs):
+        raise ConcretizationError("tg.jit: this ndarray method changes a traced array in place; "
+                                  "arrays are immutable inside tg.jit, use the function that "
+                                  "returns a new value (np.sort(x), x.at[index].set(v), ...)")
+
+    sort = fill = put = partition = resize = itemset = _in_place
+
 
 for _name in ("sum", "mean", "prod", "max", "min", "any", "all", "argmax", "argmin", "std",
               "var", "reshape", "astype", "transpose", "swapaxes", "ravel", "flatten", "squeeze",
               "copy", "clip", "cumsum", "cumprod", "dot", "round", "repeat", "take", "conj",
-              "conjugate", "diagonal", "trace", "view"):
+              "conjugate", "diagonal", "trace", "view", "argsort", "argpartition",
+              "searchsorted", "choose", "__round__"):
     setattr(Staged, _name, _method(_name))
 
 for _op, _uf in (("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
                  ("truediv", np.true_divide), ("floordiv", np.floor_divide), ("mod", np.remainder),
                  ("pow", np.power), ("matmul", np.matmul), ("and", np.bitwise_and),
-                 ("or", np.bitwise_or), ("xor", np.bitwise_xor)):
+                 ("or", np.bitwise_or), ("xor", np.bitwise_xor), ("divmod", np.divmod),
+                 ("lshift", np.left_shift), ("rshift", np.right_shift)):
     setattr(Staged, f"__{_op}__", _binary(_uf))
     setattr(Staged, f"__r{_op}__", _binary(_uf, reflected=True))
 for _op, _uf in (("lt", np.less), ("le", np.less_equal), ("gt", np.greater),

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..registry import FUNCTIONS, register_numpy
 from ..staging import is_staged, may_any
+from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, shape_of
 from .discrete import all as _all
@@ -443,6 +444,25 @@ for _fn in _ADAPTED:
 FUNCTIONS["amax"], FUNCTIONS["amin"] = max, min
 register_numpy("numpy.amax", max)
 register_numpy("numpy.amin", min)
+# ndarray's methods of these names take NumPy's parameters in NumPy's order too
+# (a.sum(axis, dtype, out, keepdims, initial, where)); the ops' short signatures would
+# read t.sum(0, np.float32) as keepdims=True
+for _fn in (sum, prod, mean, var, std, max, min, all, any, argmax, argmin):
+    setattr(Tensor, _fn.__name__, _fn)
+
+
+def _astype_method(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    """``ndarray.astype``'s parameters: ``casting`` is checked as NumPy checks it; ``order``,
+    ``subok`` and ``copy`` change nothing for a Tensor (immutable, C-ordered)."""
+    if order not in ("K", "A", "C", "F"):
+        raise ValueError(f"astype: order must be one of 'K', 'A', 'C', 'F', got {order!r}")
+    if casting != "unsafe" and not np.can_cast(dtype_of(concrete(self)), dtype, casting):
+        raise TypeError(f"Cannot cast array data from {np.dtype(dtype_of(concrete(self)))!r} to "
+                        f"{np.dtype(dtype)!r} according to the rule {casting!r}")
+    return astype(self, dtype)
+
+
+Tensor.astype = _astype_method
 reshape.__module__ = "tensorgrad"
 reshape.numpy_signature_of = _reshape  # the public function this adapts
 register_numpy("numpy.reshape", reshape)
