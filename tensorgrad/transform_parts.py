@@ -103,6 +103,19 @@ def integer_primal(p, t, where: str) -> bool:
     return True
 
 
+def check_tangent(t, where: str) -> None:
+    """The tangent of a floating-point primal must be a real array: complex, float0 (the
+    tangent of integer primals only), object and string tangents are refused, as ``jax.jvp``."""
+    dt = np.result_type(concrete(t))
+    if dt.kind == "c":
+        raise TypeError(f"{where}: complex tangents are not supported; tensorgrad differentiates "
+                        "real functions only (carry real and imaginary parts separately)")
+    if dt.kind not in "biuf":
+        hint = " (float0 is the tangent of integer and boolean primals)" if dt == FLOAT0 else ""
+        raise TypeError(f"{where}: the tangent of a floating-point primal must be a real "
+                        f"array, got dtype {dt}{hint}")
+
+
 def no_tangent(v):
     """The tangent of an output that does not depend on the inputs: zeros, float0 for an
     integer or boolean output (as JAX)."""

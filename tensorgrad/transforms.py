@@ -25,6 +25,7 @@ from .guards import Held, check_intact, lock, lock_inputs, unlock
 from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reverse_trace
 from .transform_parts import FLOAT0, Rows, jax_flags as _jax_flags, check_chunk_size as _check_chunk_size
 from .transform_parts import float_dtype as _float_dtype, integer_primal as _integer_primal
+from .transform_parts import check_tangent as _check_tangent
 from .transform_parts import finish as _finish, finish_value as _finish_value
 from .transform_parts import live as _live, no_tangent as _no_tangent, zeros_like as _zeros_like
 from .transform_parts import as_primal as _as_primal, check_output as _check_output
@@ -483,9 +484,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
         if _integer_primal(p, t, "jvp"):
             tans.append(None)
             continue
-        if np.result_type(concrete(t)).kind == "c":
-            raise TypeError("jvp: complex tangents are not supported; tensorgrad differentiates "
-                            "real functions only (carry real and imaginary parts separately)")
+        _check_tangent(t, "jvp")
         tans.append(t if _live(t) else as_array(concrete(t), _float_dtype(p), copy=True))
     vals, td, touts, aux = _run_forward(f, primals, tuple(range(len(primals))), tans, has_aux, 0, "jvp")
     out = tree_unflatten(td, [_finish_value(v) for v in vals])
@@ -636,10 +635,7 @@ def linearize(f: Callable, *primals: Any, has_aux: bool = False):
             if n is None:  # an integer or boolean primal: a constant (float0 tangent)
                 _integer_primal(v, t, "f_jvp")
                 continue
-            if np.result_type(concrete(t)).kind == "c":
-                raise TypeError("f_jvp: complex tangents are not supported; tensorgrad "
-                                "differentiates real functions only (carry real and imaginary "
-                                "parts separately)")
+            _check_tangent(t, "f_jvp")
             # a private copy in the primal's dtype, as jvp makes: a rule that passes its
             # tangent through (identity, reshape) must not hand back the caller's array
             tan[n] = t if _live(t) else as_array(concrete(t), _float_dtype(v), copy=True)

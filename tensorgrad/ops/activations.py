@@ -83,6 +83,8 @@ _erfc = in_float_of(special.erfc)  # (float16 stays float16)
 
 @np.errstate(over="ignore", invalid="ignore")  # x³ overflows for |x| > 1e102; ∓inf·0 is NaN
 def _gelu_forward(x, approximate):
+    if dtype_of(x).kind in "biu":  # −x and x³ would wrap around in the integer dtype: float first
+        x = np.asarray(x, dtype=np.float64)
     if approximate:
         return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
     # Φ(x) = erfc(−x/√2)/2: no cancellation in 1 + erf(x/√2) for x ≪ 0 (exact digits down to

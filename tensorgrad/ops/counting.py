@@ -30,7 +30,7 @@ from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import any_traced as _traced
 from ._util import as_array_like as _as_array
-from ._util import concrete, is_staged, shape_of
+from ._util import concrete, dtype_of, is_staged, shape_of
 from .creation import asarray
 from .discrete import bincount, logical_and, searchsorted
 from .elementwise import astype, equal, greater_equal, less_equal, where
@@ -311,9 +311,12 @@ def poly(seq_of_zeros: ArrayLike) -> Array:
     if len(s) != 1:
         raise NotImplementedError("poly: a matrix's characteristic polynomial needs its (complex) "
                                   "eigenvalues; tensorgrad takes 1-D roots only")
-    coeffs = np.ones(1)
+    dt = dtype_of(concrete(seq_of_zeros))  # NumPy's: float32 stays, the rest computes in float64
+    dt = dt if dt in (np.float32, np.float64, np.longdouble) else np.dtype(np.float64)
+    seq_of_zeros = astype(seq_of_zeros, dt)  # (−r of an unsigned integer r would wrap around)
+    coeffs = np.ones(1, dt)
     for k in range(s[0]):  # multiply by (x − r_k): convolve with [1, −r_k]
-        coeffs = convolve(coeffs, concatenate([np.ones(1), -getitem(seq_of_zeros, slice(k, k + 1))]))
+        coeffs = convolve(coeffs, concatenate([np.ones(1, dt), -getitem(seq_of_zeros, slice(k, k + 1))]))
     return coeffs
 
 

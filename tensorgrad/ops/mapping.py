@@ -208,7 +208,8 @@ def logspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = 
     if not _traced(start, stop, base):
         return np.logspace(start, stop, num, endpoint=endpoint, base=base, dtype=dtype, axis=axis)
     y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
-    b = _as_array(base)
+    # a Python number stays weak (float32 stays float32), as NumPy's logspace keeps it
+    b = base if isinstance(base, (int, float)) else _as_array(base)
     if _ndim(b):
         b = expand_dims(b, axis)
     out = power(b, y)
@@ -223,7 +224,11 @@ def geomspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool =
     Differentiable in both."""
     if not _traced(start, stop):
         return np.geomspace(start, stop, num, endpoint=endpoint, dtype=dtype, axis=axis)
-    start, stop = _as_array(start) + 0.0, _as_array(stop) + 0.0
+    start, stop = _as_array(start), _as_array(stop)
+    # NumPy's dtype: result_type(start, stop, zeros((), dtype)), so float64 unless dtype says
+    dt = np.result_type(dtype_of(concrete(start)), dtype_of(concrete(stop)),
+                        np.float64 if dtype is None else dtype)
+    start, stop = astype(start, dt), astype(stop, dt)
     if not (is_staged(concrete(start)) or is_staged(concrete(stop))):  # (unknown under tg.jit)
         cs, ce = np.asarray(concrete(start)), np.asarray(concrete(stop))
         if np.any(cs == 0) or np.any(ce == 0):

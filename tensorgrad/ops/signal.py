@@ -144,6 +144,8 @@ def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left=None, right=None, pe
     allowed)."""
     xpv = _constant("interp", "xp", xp).astype(float)
     fp = _as_array(fp)
+    if dtype_of(fp).kind in "biu":  # in float, as NumPy and JAX: fp's differences must not wrap
+        fp = astype(fp, np.float64)
     if period is not None:
         return _periodic_interp(x, xpv, fp, left, right, period)
     if xpv.ndim != 1 or _shape(fp) != xpv.shape or xpv.size == 0:

@@ -225,12 +225,12 @@ def _log_of(u, log_fn, arg):
 
 
 xlogy = elementwise(
-    "xlogy", special.xlogy, d={"x": lambda out, x, y: _log_of(y, log, y), "y": _xlogy_dy},
+    "xlogy", _in_float_of(special.xlogy), d={"x": lambda out, x, y: _log_of(y, log, y), "y": _xlogy_dy},
     vjp=_xlog_rules(0.0), jvp=_xlog_rules(0.0),
     jax="jax.scipy.special.xlogy", symbol="diag(log y), diag(x/y)", domain=("real", "positive"),
     examples=_BINARY, numpy="scipy.special.xlogy", doc="x·log(y), 0 where x = 0")
 xlog1py = elementwise(
-    "xlog1py", special.xlog1py, d={"x": lambda out, x, y: _log_of(1 + concrete(y), log1p, y),
+    "xlog1py", _in_float_of(special.xlog1py), d={"x": lambda out, x, y: _log_of(1 + concrete(y), log1p, y),
                                    "y": _xlog1py_dy},
     vjp=_xlog_rules(1.0), jvp=_xlog_rules(1.0),
     jax="jax.scipy.special.xlog1py", symbol="diag(log(1 + y)), diag(x/(1 + y))",
