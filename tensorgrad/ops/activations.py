@@ -25,11 +25,11 @@ from ..staging import is_staged
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, on_a_trace, shape_of
 from ._util import in_float_of
-from .elementwise import _mask, exp, tanh, where
+from .elementwise import _gauss, _mask, exp, tanh, where
 from .elementwise import astype as _astype
 from .reductions import _keep, _spread
 from .reductions import sum as _sum
-from .shape import reshape, transpose
+from .shape import broadcast_to, reshape, transpose
 
 
 # ---- activations (diagonal Jacobians) ------------------------------------------------
@@ -102,11 +102,11 @@ def _gelu_deriv(out, x, approximate):
 
 # Φ as an op of its own for gelu's slope (Φ′ = φ written with ops: it differentiates again)
 _normal_cdf = elementwise(
-    "gelu_normal_cdf", in_float_of(special.ndtr, "ndtr"), d={"x": lambda out, x: exp(-0.5 * x * x) * _INV_SQRT_2PI},
+    "gelu_normal_cdf", in_float_of(special.ndtr, "ndtr"), d={"x": lambda out, x: _gauss(x, 0.5) * _INV_SQRT_2PI},
     public=False, numpy=(), jax="jax.scipy.special.ndtr", symbol="diag(φ(x))",
     doc="the standard normal CDF Φ (for gelu's derivative)")
 
-erf = elementwise("erf", in_float_of(special.erf), d={"x": lambda out, x: _TWO_OVER_SQRT_PI * exp(-x * x)},
+erf = elementwise("erf", in_float_of(special.erf), d={"x": lambda out, x: _TWO_OVER_SQRT_PI * _gauss(x, 1.0)},
                   jax="jax.scipy.special.erf", symbol="diag(2/√π · e^(−x²))", numpy="scipy.special.erf",
                   doc="the error function")
 
@@ -272,13 +272,17 @@ def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None, keepd
     """log(Σ b·exp(a)) over ``axis`` (``b`` defaults to 1), as ``scipy.special.logsumexp``.
 
     Shifted by the max, so large and −inf entries are safe; an all −inf slice
-    gives −inf with a zero gradient. ``b`` (broadcast to ``a``'s shape) scales
+    gives −inf with a zero gradient. ``b`` (broadcast with ``a``) scales
     each term and gets a gradient too; entries with b = 0 are left out. A
     negative sum gives NaN, unless ``return_sign=True``, which returns
     ``(log|Σ b·exp(a)|, sign)`` (the sign carries no gradient). ``where`` (as
     ``jax.nn.logsumexp``): only the entries where it is true take part (the others
     get a zero gradient; a slice with none gives −inf).
     """
+    if b is not None:  # b may broadcast a too (as SciPy and JAX): the sum runs over the common shape
+        xs, bs = np.shape(concrete(a)), np.shape(concrete(b))
+        if len(bs) > len(xs) or any(i != j and i == 1 for i, j in zip(xs[::-1], bs[::-1])):
+            a = broadcast_to(a, np.broadcast_shapes(xs, bs))  # (incompatible: NumPy's error)
     if where is not None:
         a = _select(where, a, -np.inf)
     out = _logsumexp(a, b, axis=axis, keepdims=keepdims, return_sign=return_sign)

@@ -322,6 +322,13 @@ def clip(x: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None =
     return _clip(x, a_min, a_max)
 
 
+def _gauss(x, scale: float):
+    """exp(−scale·x²), for the slopes of erf, erfc and Φ: |x| is first limited to 100, where
+    the value is already 0, so a huge x gives 0 (at every order) without an overflow in x²."""
+    x = clip(x, -100.0, 100.0)
+    return exp(-scale * (x * x))
+
+
 def _const_param(v):
     """A bound kept for the backward pass: arrays are copied read-only (later edits can't leak in)."""
     v = concrete(v)

@@ -57,9 +57,9 @@ from ._util import concrete, dtype_of, may_any, on_a_trace, shape_of
 from ._util import in_float_of as _in_float_of
 from .digamma_diff import digamma_difference
 from .erf_tails import dawsn_slope, erfcx_slope
-from .elementwise import _slope, _steep, _times_steep
+from .elementwise import _gauss, _slope, _steep, _times_steep
 from .elementwise import abs as _abs
-from .elementwise import cos, exp, log, log1p, nan_slope, sign, sin, where
+from .elementwise import clip, cos, exp, log, log1p, nan_slope, sign, sin, where
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2.0
@@ -76,11 +76,11 @@ def _unary(name, forward, deriv, symbol, doc, domain="real", **entry):
                        doc=doc, domain=domain, **entry)
 
 
-erfc = _unary("erfc", _in_float_of(special.erfc), lambda out, x: -_TWO_OVER_SQRT_PI * exp(-(x * x)),
+erfc = _unary("erfc", _in_float_of(special.erfc), lambda out, x: -_TWO_OVER_SQRT_PI * _gauss(x, 1.0),
               "diag(−2/√π · e^(−x²))", "the complementary error function 1 − erf(x), accurate for large x")
 erfinv = _unary("erfinv", _in_float_of(special.erfinv), lambda out, x: _SQRT_PI_OVER_2 * exp(out * out),
                 "diag(√π/2 · e^(erfinv(x)²))", "the inverse error function on (−1, 1)", domain="unit")
-ndtr = _unary("ndtr", _in_float_of(special.ndtr), lambda out, x: _INV_SQRT_2PI * exp(-0.5 * (x * x)),
+ndtr = _unary("ndtr", _in_float_of(special.ndtr), lambda out, x: _INV_SQRT_2PI * _gauss(x, 0.5),
               "diag(φ(x))", "the standard normal CDF Φ(x)")
 #: (2k − 1)!! for the asymptotic series Φ(x) ≈ φ(x)/|x| · Σ (−1)ᵏ (2k − 1)!!/x²ᵏ (x → −∞)
 _MILLS = [float(math.prod(range(1, 2 * k, 2))) for k in range(9)]
@@ -94,11 +94,11 @@ def _log_ndtr_d(out, x):
     if not may_any(far):
         return _INV_SQRT_2PI * exp(-0.5 * (x * x) - out)
     xf = where(far, x, -30.0)
-    u = 1 / (xf * xf)
+    u = (1 / xf) ** 2  # (not 1/x²: x² overflows below −1.3e154)
     series = _MILLS[-1] * (-1) ** (len(_MILLS) - 1)
     for k in range(len(_MILLS) - 2, -1, -1):  # Horner in u = 1/x²
         series = series * u + _MILLS[k] * (-1) ** k
-    xn = where(far, 0.0, x)
+    xn = where(far, 0.0, clip(x, None, 100.0))  # φ/Φ = 0 above 100 (x² would overflow)
     near = _INV_SQRT_2PI * exp(-0.5 * (xn * xn) - where(far, -math.log(2.0), out))
     return where(far, -xf / series, near)
 

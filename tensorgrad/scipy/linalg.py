@@ -135,11 +135,16 @@ def cho_factor(a: ArrayLike, lower: bool = False, overwrite_a: bool = False,
 
 def cho_solve(c_and_lower: tuple, b: ArrayLike, overwrite_b: bool = False,
               check_finite: bool = True) -> Array:
-    """``x`` with ``a x = b`` from ``cho_factor(a)``: two triangular solves."""
+    """``x`` with ``a x = b`` from ``cho_factor(a)``: two triangular solves. A 1-D ``b``
+    is one right-hand side, also for a stack of factors (as SciPy and JAX)."""
     c, lower = c_and_lower
     L = c if lower else mT(c)
+    vec = len(_shape(b)) == 1  # solved as a column: the first solve of a stack would return
+    if vec:                    # (..., n), which the second would read as an n-row matrix
+        b = reshape(b, _shape(b) + (1,))
     y = solve_triangular(L, b, lower=True)
-    return solve_triangular(L, y, lower=True, trans=1)
+    x = solve_triangular(L, y, lower=True, trans=1)
+    return x[..., 0] if vec else x
 
 
 def solve(a: ArrayLike, b: ArrayLike, lower: bool = False, overwrite_a: bool = False,

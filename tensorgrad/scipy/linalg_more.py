@@ -59,6 +59,11 @@ def _vector(name: str, what: str, x, least: int = 1) -> tuple:
     return s
 
 
+def _at_least_1d(x):
+    """A scalar as a 1-entry vector (toeplitz and circulant of a number, as SciPy and JAX)."""
+    return reshape(x, (1,)) if _shape(x) == () else x
+
+
 def _order(name: str, n) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"scipy.linalg.{name}: n must be a non-negative integer, got {n!r}")
@@ -86,13 +91,13 @@ def _common_batch(name: str, *pairs):
 def toeplitz(c: ArrayLike, r: ArrayLike | None = None) -> Array:
     """The Toeplitz matrix with first column ``c`` and first row ``r`` (``r[0]`` ignored;
     without ``r``, the symmetric one); leading axes are a batch."""
-    c, r = _arr(c), None if r is None else _arr(r)
+    c, r = _at_least_1d(_arr(c)), None if r is None else _at_least_1d(_arr(r))
     _check_real("toeplitz", c=c)
-    m = _vector("toeplitz", "c", c)[-1]
+    m = _vector("toeplitz", "c", c, least=0)[-1]
     if r is None:
         r = c
     _check_real("toeplitz", r=r)
-    n = _vector("toeplitz", "r", r)[-1]
+    n = _vector("toeplitz", "r", r, least=0)[-1]
     c, r = _common_batch("toeplitz", ("c", c), ("r", r))
     vals = concatenate([flip(r[..., 1:], axis=-1), c], axis=-1)  # r[n-1], …, r[1], c[0], …
     i, j = np.arange(m)[:, None], np.arange(n)[None, :]
@@ -104,11 +109,11 @@ def hankel(c: ArrayLike, r: ArrayLike | None = None) -> Array:
     without ``r``, zeros below the anti-diagonal); leading axes are a batch."""
     c, r = _arr(c), None if r is None else _arr(r)
     _check_real("hankel", c=c)
-    m = _vector("hankel", "c", c)[-1]
+    m = _vector("hankel", "c", c, least=0)[-1]
     if r is None:
         r = zeros(_shape(c), dtype=_dtype(c))
     _check_real("hankel", r=r)
-    n = _vector("hankel", "r", r)[-1]
+    n = _vector("hankel", "r", r, least=0)[-1]
     c, r = _common_batch("hankel", ("c", c), ("r", r))
     vals = concatenate([c, r[..., 1:]], axis=-1)
     return _gather(vals, np.arange(m)[:, None] + np.arange(n)[None, :])
@@ -117,10 +122,10 @@ def hankel(c: ArrayLike, r: ArrayLike | None = None) -> Array:
 def circulant(c: ArrayLike) -> Array:
     """The circulant matrix whose first column is ``c`` (each column the previous one
     rolled down by one); leading axes are a batch."""
-    c = _arr(c)
+    c = _at_least_1d(_arr(c))
     _check_real("circulant", c=c)
-    n = _vector("circulant", "c", c)[-1]
-    return _gather(c, (np.arange(n)[:, None] - np.arange(n)[None, :]) % n)
+    n = _vector("circulant", "c", c, least=0)[-1]
+    return _gather(c, (np.arange(n)[:, None] - np.arange(n)[None, :]) % max(n, 1))
 
 
 def companion(a: ArrayLike) -> Array:
@@ -341,6 +346,9 @@ def lu_solve(lu_and_piv: tuple, b: ArrayLike, trans: int = 0, overwrite_b: bool 
                          f"b must be ({n},) or (..., {n}, K)")
     if trans not in (0, 1, 2):
         raise ValueError(f"scipy.linalg.lu_solve: trans must be 0, 1 or 2, got {trans!r}")
+    column = vec and (len(s) > 2 or len(sp) > 1)
+    if column:  # a 1-D b against a stack of factorizations: one right-hand side for each
+        b, sb, vec = reshape(b, (n, 1)), (n, 1), False  # (as SciPy >= 1.16 and JAX)
     batch = ()
     if not vec:
         try:
@@ -348,9 +356,6 @@ def lu_solve(lu_and_piv: tuple, b: ArrayLike, trans: int = 0, overwrite_b: bool 
         except ValueError:
             raise ValueError(f"scipy.linalg.lu_solve: the batch axes of lu {s}, piv {sp} and b "
                              f"{sb} do not broadcast") from None
-    elif len(s) > 2 or len(sp) > 1:
-        raise ValueError(f"scipy.linalg.lu_solve: a 1-D b (shape {sb}) needs one factorization, "
-                         f"got lu of shape {s}; give b the shape (..., {n}, 1) for a batch")
     w = _float(w)
     L = tril(w, -1) + np.eye(n, dtype=_dtype(w))
     U = triu(w)
@@ -362,12 +367,13 @@ def lu_solve(lu_and_piv: tuple, b: ArrayLike, trans: int = 0, overwrite_b: bool 
             perm = broadcast_to(perm, batch + (n,))
     try:
         if trans == 0:       # L U x = b[perm]
-            return _la.solve(U, _la.solve(L, _rows_of(_float(b), perm, vec)))
-        v = _la.solve(mT(L), _la.solve(mT(U), _float(b)))    # Uᵀ Lᵀ (Pᵀ x) = b
+            x = _la.solve(U, _la.solve(L, _rows_of(_float(b), perm, vec)))
+        else:                # Uᵀ Lᵀ (Pᵀ x) = b
+            x = _rows_of(_la.solve(mT(L), _la.solve(mT(U), _float(b))), argsort(perm, axis=-1), vec)
     except LinAlgError:
         raise LinAlgError(f"scipy.linalg.lu_solve: U (the upper triangle of lu, shape {s}) has a "
                           "zero on its diagonal: the factored matrix is singular") from None
-    return _rows_of(v, argsort(perm, axis=-1), vec)
+    return x[..., 0] if column else x
 
 
 # ---- Sylvester, polar, tridiagonal eigenvalues -----------------------------------------
