@@ -378,7 +378,18 @@ def put(a: ArrayLike, ind, v: ArrayLike, mode: str | None = None, *, inplace: bo
     a = _as_array(a)
     shape = shape_of(concrete(a))
     n = int(np.prod(shape))
-    idx = np.asarray(concrete(ind)).ravel().astype(np.intp)
+    raw = concrete(ind)
+    # NumPy's rule: an index array is cast to intp safely (floats, uint64 are refused);
+    # a list or scalar is converted as np.array(ind, dtype=intp) is
+    if isinstance(raw, np.ndarray) and not np.can_cast(raw.dtype, np.intp, "safe"):
+        raise TypeError(f"put: indices must be integers, got an array of dtype {raw.dtype}")
+    idx = np.asarray(raw, dtype=np.intp).ravel()
+    if idx.size == 0:
+        return a
+    if n == 0:
+        raise IndexError("put: cannot replace elements of an empty array")
+    if int(np.prod(shape_of(concrete(_as_array(v))))) == 0:
+        return a  # no values: NumPy writes nothing
     if mode in (None, "raise"):
         if idx.size and (idx.max() >= n or idx.min() < -n):
             raise IndexError(f"put: index out of bounds for an array of size {n}")
@@ -389,8 +400,6 @@ def put(a: ArrayLike, ind, v: ArrayLike, mode: str | None = None, *, inplace: bo
         idx = np.clip(idx, 0, n - 1)
     else:
         raise ValueError(f"put: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
-    if idx.size == 0:
-        return a
     vals = _cyclic(v, idx.size, dtype_of(concrete(a)))
     return reshape(at(reshape(a, (-1,)))[idx].set(vals), shape)
 
@@ -403,7 +412,11 @@ def place(arr: ArrayLike, mask, vals: ArrayLike, *, inplace: bool = True) -> Arr
     _out_of_place("place", inplace)
     arr = _as_array(arr)
     shape = shape_of(concrete(arr))
-    pos = np.flatnonzero(np.broadcast_to(np.asarray(concrete(mask), dtype=bool), shape))
+    flat_mask = np.asarray(concrete(mask), dtype=bool).ravel()
+    if flat_mask.size != int(np.prod(shape)):  # NumPy: same size, any shape (read flat)
+        raise ValueError(f"place: mask and data must be the same size, got a mask of shape "
+                         f"{np.shape(concrete(mask))} for an array of shape {shape}")
+    pos = np.flatnonzero(flat_mask)
     if pos.size == 0:
         return arr
     if shape_of(concrete(_as_array(vals))) and int(np.prod(shape_of(concrete(_as_array(vals))))) == 0:

@@ -223,6 +223,9 @@ def _bounded(table: np.ndarray, index, mode: str, wrap: bool):
 def _apply(ref: _Update, name: str, values, combine, kwargs, label: str | None = None):
     label = label or name
     mode = _hints(label, kwargs)
+    if not (values is None or is_staged(values)  # (None: apply's)
+            or isinstance(values, (Tensor, np.ndarray, np.generic, int, float, complex, list, tuple))):
+        values = np.asarray(values)  # another array-like (a memoryview, a buffer): as NumPy reads it
     x = ref.x
     xs = shape_of(concrete(x))
     dt = dtype_of(concrete(x))
@@ -237,6 +240,10 @@ def _apply(ref: _Update, name: str, values, combine, kwargs, label: str | None =
     pos = _positions(x, ref.index, label, mode, kwargs.get("wrap_negative_indices", True))
     if name != "apply":
         vs = shape_of(concrete(values))
+        extra = len(vs) - pos.ndim
+        if extra > 0 and all(d == 1 for d in vs[:extra]):  # NumPy's a[i] = v drops leading 1s
+            values = reshape(values, vs[extra:])
+            vs = vs[extra:]
         try:
             np.broadcast_shapes(vs, pos.shape)
         except ValueError:

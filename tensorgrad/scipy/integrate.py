@@ -13,8 +13,15 @@ every step it keeps is recorded as ops, with the step lengths written as fractio
 traced output times. So ``tg.grad``, ``tg.jacfwd``, ``tg.jacrev`` (and higher orders)
 differentiate the computed discrete solution exactly ("discretize, then differentiate").
 These derivatives agree with the exact ones (and with JAX's adjoint method) to about the
-tolerance, not to rounding. ``tg.vmap`` works (tensorgrad maps by a loop); ``tg.jit`` does
-not, since the step choice needs concrete values: ``odeint`` raises a clear error there.
+tolerance, not to rounding, in ``y0`` and ``args``. In the times ``t`` they are less close:
+moving a time stretches every step up to it, and the discretization error changes with the
+step size, so each derivative in ``t`` loses about a factor of the step size (with the
+default tolerances, ~1e-5 relative for first and ~1e-4 for second derivatives in ``t``;
+tighten ``rtol``/``atol`` for more). Where ``func`` is not differentiable in ``t`` at a
+stage time (``sqrt(t)`` at ``t[0] = 0``), so is the discrete solution: the derivative in
+``t`` can be infinite though the exact one is finite. ``tg.vmap`` works (tensorgrad maps
+by a loop); ``tg.jit`` does not, since the step choice needs concrete values: ``odeint``
+raises a clear error there.
 """
 from __future__ import annotations
 
@@ -22,7 +29,7 @@ import math
 
 import numpy as np
 
-from ..ops import astype, concatenate, cumsum, flip, moveaxis, stack, zeros
+from ..ops import astype, concatenate, cumsum, flip, moveaxis, reshape, stack, zeros
 from ..ops import sum as _sum
 from ..ops._util import as_array_like, negative_axis
 from ..ops.signal import trapezoid as _trapezoid
@@ -163,10 +170,13 @@ def cumulative_trapezoid(y: ArrayLike, x: ArrayLike | None = None, dx: float = 1
     return moveaxis(res, -1, ax) if ax != -1 else res
 
 
-def _simpson_first(y, h):
-    """The integral over each interval [i, i+1] from the parabola through samples i, i+1, i+2."""
+def _simpson_first(y, h, equal: bool = False):
+    """The integral over each interval [i, i+1] from the parabola through samples i, i+1, i+2
+    (``equal``: the spacings are all equal, SciPy's formula for ``dx``, also right for dx = 0)."""
     a, b = h[..., :-1], h[..., 1:]
     f1, f2, f3 = y[..., :-2], y[..., 1:-1], y[..., 2:]
+    if equal:
+        return a / 12.0 * (5.0 * f1 + 8.0 * f2 - f3)
     r = a / (a + b)
     q = r * (a / b)
     return a / 6.0 * ((3.0 - r) * f1 + (3.0 + q + r) * f2 - q * f3)
@@ -205,8 +215,9 @@ def cumulative_simpson(y: ArrayLike, *, x: ArrayLike | None = None, dx=1.0, axis
     if n < 3:
         res = cumsum(h * (ym[..., 1:] + ym[..., :-1]) / 2.0, axis=-1)
     else:
-        fwd = _simpson_first(ym, h)                              # interval i from i, i+1, i+2
-        bwd = flip(_simpson_first(flip(ym, axis=-1), flip(h, axis=-1)), axis=-1)  # i+1 from i..i+2
+        eq = xm is None
+        fwd = _simpson_first(ym, h, eq)                          # interval i from i, i+1, i+2
+        bwd = flip(_simpson_first(flip(ym, axis=-1), flip(h, axis=-1), eq), axis=-1)  # i+1 from i..i+2
         # even intervals from the forward rule; odd ones and the last from the backward one
         i = np.arange(n - 1)
         pick = np.where((i % 2 == 0) & (i < n - 2), i, n - 2 + i - 1)
@@ -246,7 +257,9 @@ def _rms(parts) -> float:
 
 
 class _System:
-    """``func`` on the flattened state: leaves in, leaves out (cast to the state's dtypes)."""
+    """``func`` on the flattened state: leaves in, leaves out (cast to the state's dtypes).
+    As in JAX (which ravels ``func``'s output), any output pytree with ``y0``'s total size is
+    accepted: its leaves, each raveled in C order and joined, are split into ``y0``'s leaves."""
 
     def __init__(self, func, treedef, shapes, dtypes, args):
         self.func, self.treedef, self.shapes, self.dtypes, self.args = func, treedef, shapes, dtypes, args
@@ -254,10 +267,16 @@ class _System:
     def __call__(self, ys, t, args=None):
         out = self.func(tree_unflatten(self.treedef, list(ys)), t, *(self.args if args is None else args))
         leaves, td = tree_flatten(out)
-        if td != self.treedef or [shape_of(v) for v in leaves] != self.shapes:
-            raise ValueError(f"odeint: func(y, t, *args) must return a pytree like y0 "
-                             f"({self.treedef}, leaf shapes {self.shapes}), got {td} with leaf "
-                             f"shapes {[shape_of(v) for v in leaves]}")
+        shapes = [shape_of(v) for v in leaves]
+        if td != self.treedef or shapes != self.shapes:
+            sizes = [math.prod(s) for s in self.shapes]
+            if not leaves or sum(math.prod(s) for s in shapes) != sum(sizes):
+                raise ValueError(f"odeint: func(y, t, *args) must return a pytree like y0 "
+                                 f"({self.treedef}, leaf shapes {self.shapes}) or one of the "
+                                 f"same total size, got {td} with leaf shapes {shapes}")
+            flat = concatenate([reshape(as_array_like(v), (-1,)) for v in leaves], axis=0)
+            ends = np.cumsum(sizes)
+            leaves = [reshape(flat[e - n:e], s) for e, n, s in zip(ends, sizes, self.shapes)]
         return [v if np.dtype(dtype_of(v)) == d else astype(v, d) for v, d in zip(leaves, self.dtypes)]
 
     def concrete(self, ys, t):
@@ -318,7 +337,9 @@ def odeint(func, y0, t: ArrayLike, *args, rtol: float = 1.4e-8, atol: float = 1.
 
     ``y0``: a pytree of floating-point arrays; ``t``: a non-decreasing 1-D array of times; the
     result has ``y0``'s structure, each leaf with a leading axis of ``len(t)`` (the first entry
-    is ``y0``). An adaptive Dormand–Prince 5(4) method with local error control: a step is kept
+    is ``y0``). ``func`` returns a pytree like ``y0``, or, as JAX allows, any pytree of the same
+    total size (raveled and split into ``y0``'s leaves: an array for a list of scalars). An
+    adaptive Dormand–Prince 5(4) method with local error control: a step is kept
     when the root-mean-square of ``error / (atol + rtol · max(|y_old|, |y_new|))`` is at most 1;
     ``hmax`` caps the step size and ``mxstep`` the number of attempted steps between two output
     times (exceeding it raises an error, where JAX returns an inaccurate value). The steps

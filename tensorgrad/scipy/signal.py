@@ -23,8 +23,10 @@ results differentiate exactly, in both inputs (and in ``fillvalue``), to every o
 every transform: the derivative of ``convolve(a, b)`` in ``a`` is the correlation of the
 cotangent with ``b``, and so on.
 
-Dtypes: as SciPy's direct method, integer inputs give an integer result (exact sums);
-``jax.scipy.signal`` promotes them to floating point instead. Inputs of different dtypes meet
+Dtypes: as SciPy's direct method, integer inputs give an integer result (exact sums) in
+``convolve``, ``correlate``, ``convolve2d`` and ``correlate2d``; ``jax.scipy.signal``
+promotes them to floating point instead. ``fftconvolve`` returns float64 for integer inputs,
+as SciPy's and JAX's do (their FFT result is floating point). Inputs of different dtypes meet
 in NumPy's result type. Boolean and complex inputs are refused (tensorgrad differentiates
 real arrays).
 ``method`` (``'auto'``, ``'direct'``, ``'fft'``) is accepted and checked, and changes nothing.
@@ -244,8 +246,11 @@ def fftconvolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", axes=None) -
 
     The axes not convolved must have equal sizes or size 1 in the two inputs (they
     broadcast). The values are those of the direct sums (tensorgrad has no FFT), so they
-    agree with SciPy's up to FFT rounding, and the derivatives are exact."""
+    agree with SciPy's up to FFT rounding, and the derivatives are exact. Integer inputs
+    give float64, as in SciPy and JAX (no integer wrap-around)."""
     in1, in2, s1, s2 = _inputs("fftconvolve", in1, in2, mode)
+    if np.dtype(dtype_of(in1)).kind in "iu":     # SciPy's FFT result is floating point
+        in1, in2 = astype(in1, np.float64), astype(in2, np.float64)
     nd = len(s1)
     if not s1:
         return in1 * in2
