@@ -104,3 +104,10 @@ def test_odeint_takes_an_output_pytree_of_the_states_size_as_jax():
     assert isinstance(out, list) and len(out) == 2 and out[0].shape == (11,)
     with pytest.raises(ValueError, match="total size"):
         tg.scipy.integrate.odeint(lambda y, t: tg.stack([y[0], y[1], y[0]]), y0, ts)
+
+
+def test_out_of_place_put_and_place_that_write_nothing_return_a_copy():
+    a = np.arange(3.0)
+    for out in (tg.put(a, [], 1.0, inplace=False), tg.put(a, [1], np.array([]), inplace=False),
+                tg.place(a, np.zeros(3, bool), [1.0], inplace=False)):
+        assert out is not a and np.array_equal(out, a)

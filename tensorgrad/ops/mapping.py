@@ -369,6 +369,12 @@ def _cyclic(values, count: int, dt):
     return astype(out, dt) if dtype_of(concrete(out)) != dt else out
 
 
+def _unchanged(a):
+    """The result of an out-of-place update that writes nothing: equal to ``a``, and never the
+    caller's own array."""
+    return a.copy() if isinstance(a, np.ndarray) else a
+
+
 @function
 def put(a: ArrayLike, ind, v: ArrayLike, mode: str | None = None, *, inplace: bool = True) -> Array:
     """``a`` with the flat positions ``ind`` set to ``v`` (repeated as needed), as a new array:
@@ -385,11 +391,11 @@ def put(a: ArrayLike, ind, v: ArrayLike, mode: str | None = None, *, inplace: bo
         raise TypeError(f"put: indices must be integers, got an array of dtype {raw.dtype}")
     idx = np.asarray(raw, dtype=np.intp).ravel()
     if idx.size == 0:
-        return a
+        return _unchanged(a)
     if n == 0:
         raise IndexError("put: cannot replace elements of an empty array")
     if int(np.prod(shape_of(concrete(_as_array(v))))) == 0:
-        return a  # no values: NumPy writes nothing
+        return _unchanged(a)  # no values: NumPy writes nothing
     if mode in (None, "raise"):
         if idx.size and (idx.max() >= n or idx.min() < -n):
             raise IndexError(f"put: index out of bounds for an array of size {n}")
@@ -418,7 +424,7 @@ def place(arr: ArrayLike, mask, vals: ArrayLike, *, inplace: bool = True) -> Arr
                          f"{np.shape(concrete(mask))} for an array of shape {shape}")
     pos = np.flatnonzero(flat_mask)
     if pos.size == 0:
-        return arr
+        return _unchanged(arr)
     if shape_of(concrete(_as_array(vals))) and int(np.prod(shape_of(concrete(_as_array(vals))))) == 0:
         raise ValueError("place: cannot insert from an empty vals")
     return reshape(at(reshape(arr, (-1,)))[pos].set(_cyclic(vals, pos.size, dtype_of(concrete(arr)))),
