@@ -68,7 +68,7 @@ UFUNC_METHODS = {
 
 #: functions that read only the shape and dtype of their arguments
 _METADATA = {"numpy.shape", "numpy.ndim", "numpy.size", "numpy.result_type",
-             "numpy.iscomplexobj", "numpy.isrealobj"}
+             "numpy.iscomplexobj", "numpy.isrealobj", "numpy.common_type"}
 
 #: ufunc keywords whose default is all tensorgrad supports
 _UFUNC_DEFAULTS = {"casting": "same_kind", "order": "K", "subok": True, "signature": None}

@@ -25,7 +25,10 @@ from ..jacobians.gather import selection_jacobian
 from ..recording import bind
 from ..registry import Example, function, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import any_traced, concrete, negative_axes, negative_axis, shape_of
+from ._util import any_traced, concrete, dtype_of, negative_axes, negative_axis, shape_of
+from .discrete import floor
+from .discrete import round as _round
+from .elementwise import astype
 from .reductions import max as _max
 from .reductions import mean
 from .reductions import min as _min
@@ -242,12 +245,19 @@ _STAT_MODES = ("maximum", "minimum", "mean", "median", "linear_ramp")
 def _pairs(value, n: int, what: str, cast):
     """NumPy's per-axis (before, after) spec: a scalar, one pair, or one pair per axis."""
     arr = np.asarray(concrete(value))
+    if what == "pad_width" and arr.dtype.kind != "i":  # as NumPy: 1.5 or "3" is no width
+        raise TypeError(f"pad: pad_width must be of integral type, got {value!r}")
     try:
         pairs = np.broadcast_to(arr, (n, 2))
     except ValueError:
         raise ValueError(f"pad: {what} {value!r} does not fit an input with {n} axes; give a "
                          "number, a (before, after) pair, or one pair per axis") from None
     return tuple((cast(b), cast(a)) for b, a in pairs)
+
+
+def _item(v):
+    """A NumPy scalar as the Python number it holds (other objects as they are)."""
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def _pad_signature(array: ArrayLike, pad_width, mode: str = "constant", **kwargs):
@@ -272,7 +282,8 @@ def _pad_signature(array: ArrayLike, pad_width, mode: str = "constant", **kwargs
     widths = _pairs(pad_width, len(xs), "pad_width", int)
     if any(w < 0 for pair in widths for w in pair):
         raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
-    values = _pairs(kwargs.get("constant_values", 0), len(xs), "constant_values", float) \
+    # the values as given (a Python int stays exact: 2**63 - 1 or a uint64 has no float)
+    values = _pairs(kwargs.get("constant_values", 0), len(xs), "constant_values", _item) \
         if mode == "constant" else None
     return (array,), (widths, mode, values)
 
@@ -369,9 +380,9 @@ def _pad_traced_constant(array, pad_width, values):
         raise ValueError(f"pad: constant_values of shape {_shape(values)} does not fit an input "
                          f"with {n} axes; give a number, a (before, after) pair, or one pair "
                          "per axis") from None
-    filled = getitem(concatenate([np.zeros(1, dtype=np.result_type(float, concrete(pairs))), pairs]),
-                     codes)
-    return _pad(array, pad_width) + filled
+    filled = getitem(concatenate([np.zeros(1, dtype=dtype_of(concrete(pairs))), pairs]), codes)
+    # NumPy writes the values into an array of the input's dtype (float32 stays float32)
+    return _pad(array, pad_width) + astype(filled, dtype_of(concrete(array)))
 
 
 def _pad_computed(array, pad_width, mode, stat_length=None, end_values=0, **kwargs):
@@ -398,6 +409,8 @@ def _pad_computed(array, pad_width, mode, stat_length=None, end_values=0, **kwar
         if any(v is not None and v < 0 for pair in lengths for v in pair):
             raise ValueError(f"pad: stat_length must be non-negative, got {stat_length!r}")
     stat = {"maximum": _max, "minimum": _min, "mean": mean, "median": median}.get(mode)
+    dt = dtype_of(concrete(x))
+    wide = np.promote_types(dt, np.float64)
     for ax, (b, a) in enumerate(widths):
         if not b and not a:
             continue
@@ -417,7 +430,9 @@ def _pad_computed(array, pad_width, mode, stat_length=None, end_values=0, **kwar
                 if outward:
                     steps = steps[::-1]
                 shape = (1,) * ax + (width,) + (1,) * (n - ax - 1)
-                parts.append(steps.reshape(shape) * ((edge - end) / width) + end if width else None)
+                edge = edge if dt == wide else astype(edge, wide)  # in float64, as NumPy's ramp
+                parts.append(_as_dtype(steps.reshape(shape) * ((edge - end) / width) + end, dt,
+                                       floor) if width else None)
             before, after = parts
         else:
             pieces = []
@@ -429,13 +444,21 @@ def _pad_computed(array, pad_width, mode, stat_length=None, end_values=0, **kwar
                 if length == 0:
                     raise ValueError(f"pad: stat_length 0 leaves no entry to take the {mode} of")
                 chunk = cut(0, length) if at_start else cut(size - length, size)
-                value = stat(chunk, axis=ax, keepdims=True)
+                value = _as_dtype(stat(chunk, axis=ax, keepdims=True), dt, _round)
                 full = list(_shape(value))
                 full[ax] = width
                 pieces.append(broadcast_to(value, tuple(full)))
             before, after = pieces
         x = concatenate([p for p in (before, x, after) if p is not None], axis=ax)
     return x
+
+
+def _as_dtype(v, dt, to_integer):
+    """A padding value in the input's dtype, as NumPy stores it: integers through
+    ``to_integer`` (NumPy rounds a mean or median, and floors a ramp, as its linspace does)."""
+    if dtype_of(concrete(v)) == dt:
+        return v
+    return astype(to_integer(v) if dt.kind in "iu" else v, dt)
 
 
 # ---- meshgrid -----------------------------------------------------------------------------------

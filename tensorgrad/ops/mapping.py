@@ -207,11 +207,16 @@ def logspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = 
     ``start``, ``stop`` and ``base``."""
     if not _traced(start, stop, base):
         return np.logspace(start, stop, num, endpoint=endpoint, base=base, dtype=dtype, axis=axis)
-    y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
     # a Python number stays weak (float32 stays float32), as NumPy's logspace keeps it
     b = base if isinstance(base, (int, float)) else _as_array(base)
-    if _ndim(b):
+    if _ndim(b):  # as NumPy: start, stop and base first get the same number of axes, and
+        # base an axis at ``axis`` for the samples (so each base has its own sequence)
+        start, stop = _as_array(start), _as_array(stop)
+        nd = len(np.broadcast_shapes(*(shape_of(concrete(v)) for v in (start, stop, b))))
+        start, stop, b = (reshape(v, (1,) * (nd - _ndim(v)) + shape_of(concrete(v)))
+                          for v in (start, stop, b))
         b = expand_dims(b, axis)
+    y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
     out = power(b, y)
     return astype(out, dtype) if dtype is not None else out
 

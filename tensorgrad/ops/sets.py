@@ -203,8 +203,9 @@ def _trim_leading(c):
 @function
 def polydiv(u: ArrayLike, v: ArrayLike):
     """Quotient and remainder of polynomial division (NumPy's ``polydiv``: long division,
-    then the remainder's leading zeros, to NumPy's tolerance, dropped); both differentiate
-    in ``u`` and ``v``."""
+    then the remainder's leading zeros, to NumPy's tolerance, dropped; under ``tg.jit``, where the
+    values are not known while tracing, they are kept, as ``jnp.polydiv`` does); both
+    differentiate in ``u`` and ``v``."""
     if not _traced(u, v):
         return np.polydiv(u, v)
     u, v = _coeffs("polydiv", u), _coeffs("polydiv", v)
@@ -219,7 +220,10 @@ def polydiv(u: ArrayLike, v: ArrayLike):
         q.append(d)
         r = at(r)[k:k + n + 1].add(-(d * v))
     quotient = stack(q) if q else np.zeros((1,), dt)
-    while shape_of(concrete(r))[-1] > 1 and np.allclose(np.asarray(concrete(getitem(r, 0))), 0, rtol=1e-14):
+    # (under tg.jit the values are unknown while tracing: the remainder keeps its leading
+    # entries, as jnp.polydiv's default and tg.polymul do)
+    while shape_of(concrete(r))[-1] > 1 and not is_staged(concrete(r)) and \
+            np.allclose(np.asarray(concrete(getitem(r, 0))), 0, rtol=1e-14):
         r = getitem(r, slice(1, None))
     return quotient, r
 
@@ -278,14 +282,14 @@ def _polyfit_cov(lhs, rhs, scale, cs, cov, order):
     times the residual variance Σr²/(n − order) (per column of ``rhs``) unless
     ``cov="unscaled"``; ``cs`` are the coefficients of the scaled system."""
     base = inv(matmul(transpose(lhs), lhs)) / (reshape(scale, (-1, 1)) * scale)
-    if cov == "unscaled":
-        return base
-    n = shape_of(concrete(lhs))[0]
-    if n <= order:
-        raise ValueError("polyfit: the number of data points must exceed order to scale the "
-                         "covariance matrix")
-    resid = rhs - matmul(lhs, cs)
-    fac = _sum(resid * resid, axis=0) / (n - order)
+    fac = 1.0
+    if cov != "unscaled":
+        n = shape_of(concrete(lhs))[0]
+        if n <= order:
+            raise ValueError("polyfit: the number of data points must exceed order to scale the "
+                             "covariance matrix")
+        resid = rhs - matmul(lhs, cs)
+        fac = _sum(resid * resid, axis=0) / (n - order)
     if len(shape_of(concrete(rhs))) == 1:
         return base * fac
     return reshape(base, shape_of(concrete(base)) + (1,)) * fac  # one matrix per column of y

@@ -227,7 +227,8 @@ def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = 
     t = np.arange(num, dtype=dt if dt.kind == "f" else float).reshape((num,) + (1,) * len(shape))
     delta = stop - start
     step = delta / div if div > 0 else delta * np.nan
-    y = start + t * step if div > 0 else start + t * delta
+    # where the step underflows to 0 (a subnormal delta), NumPy scales by delta after dividing
+    y = start + where(step == 0, (t / div) * delta, t * step) if div > 0 else start + t * delta
     if endpoint and num > 1:
         last = np.zeros((num,) + (1,) * len(shape), dtype=bool)
         last[-1] = True
