@@ -67,3 +67,18 @@ def test_jvp_refuses_a_tangent_that_is_not_a_real_array(tangent):
     _, f_jvp = tg.linearize(tg.sin, np.ones(3))
     with pytest.raises(TypeError, match="tangent"):
         f_jvp(tangent)
+
+
+def test_relu6_of_integers_is_float_take_reads_booleans_and_pad_empty_fills_zeros():
+    x = np.array([-3, 2, 9])
+    got = tg.nn.relu6(x)
+    want = jax.nn.relu6(x)
+    assert got.dtype == np.asarray(want).dtype
+    np.testing.assert_array_equal(got, want)
+    assert tg.nn.relu6(np.array([7.0], np.float32)).dtype == np.float32
+    v = np.arange(3.0)
+    np.testing.assert_array_equal(tg.take(v, np.array([True, False])), np.take(v, np.array([True, False])))
+    with pytest.raises(IndexError):
+        tg.take_along_axis(v, np.array([True, False]), 0)  # NumPy refuses booleans there
+    np.testing.assert_array_equal(tg.pad(v, 1, mode="empty"), jnp.pad(v, 1, mode="empty"))
+    np.testing.assert_array_equal(tg.grad(lambda a: tg.sum(tg.pad(a, 1, mode="empty") * 2))(v), 2.0)

@@ -185,7 +185,7 @@ def _open(x, lo, hi, like):
     return _mask(np.logical_and(np.greater(v, lo), np.less(v, hi)), like)
 
 
-relu6 = _unary("relu6", lambda x: np.minimum(np.maximum(x, 0), 6),
+relu6 = _unary("relu6", lambda x: np.minimum(np.maximum(x, 0), 6.0),  # (6.0: ints give floats, as JAX)
                lambda out, x: _open(x, 0, 6, out), "diag([0 < x < 6])",
                "min(max(x, 0), 6); the derivative is 0 at both corners")
 

@@ -268,6 +268,8 @@ def _pad_signature(array: ArrayLike, pad_width, mode: str = "constant", **kwargs
     zero-padded tangent. Padded entries of the other modes are copies, whose
     cotangents are added onto the entries they copy.
     """
+    if mode == "empty":  # NumPy leaves the new entries undefined; JAX (and tensorgrad) fill zeros
+        mode = "constant"
     if not isinstance(mode, str) or mode not in _PAD_MODES:
         raise NotImplementedError(f"pad: mode {mode!r} is not supported; tensorgrad pads with "
                                   f"modes {', '.join(_PAD_MODES + _STAT_MODES)}")

@@ -149,8 +149,8 @@ triu = _triangle("triu", np.triu, "upper")
 def _int_indices(indices, name: str) -> np.ndarray:
     idx = np.asarray(concrete(indices))
     if idx.dtype.kind not in "iu":
-        if idx.size == 0:
-            idx = idx.astype(np.intp)
+        if idx.size == 0 or (idx.dtype.kind == "b" and name == "take"):
+            idx = idx.astype(np.intp)  # (take reads booleans as 0 and 1, as NumPy and JAX)
         else:
             raise IndexError(f"{name}: indices must be integers, got dtype {idx.dtype}")
     return idx
