@@ -296,6 +296,13 @@ def _get_grad(self: Tensor):
 
 
 def _set_grad(self: Tensor, value) -> None:
+    """``t.grad = g``: None, or a gradient of the tensor's shape (as PyTorch, a gradient of
+    another shape is refused when assigned, not broadcast into later)."""
+    if value is not None and self._trace is IMPERATIVE:
+        have = tuple(np.shape(concrete(value)))
+        if have != tuple(self.shape):
+            raise ValueError(f"t.grad = ...: a gradient of shape {have} for a tensor of shape "
+                             f"{tuple(self.shape)}; assign None or an array of the tensor's shape")
     self._grad = value
 
 

@@ -112,9 +112,8 @@ def test_pytorch_leaf_api_is_leaf_requires_grad_and_bare_no_grad_decorator():
     assert not doubled(x).requires_grad and (x * 2).requires_grad
     with pytest.raises(RuntimeError, match="does not require grad"):
         doubled(x).retain_grad()
-    x.grad = np.zeros((2, 1))  # a wrong shape is refused, not broadcast into
-    with pytest.raises(ValueError, match=r"\.grad has shape \(2, 1\), but the leaf has shape \(2,\)"):
-        tg.sum(x * x).backward()
+    with pytest.raises(ValueError, match=r"shape \(2, 1\) for a tensor of shape \(2,\)"):
+        x.grad = np.zeros((2, 1))  # a wrong shape is refused (as PyTorch), not broadcast into
 
 
 def test_in_place_with_a_value_a_transform_traces_keeps_the_dependence():
