@@ -275,7 +275,11 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
     sizes = {shape_of(concrete(v))[0] for v in leaves}
     if len(sizes) > 1:
         raise ValueError(f"scan: the leaves of xs have different leading sizes {sorted(sizes)}")
-    if length is not None and sizes and sizes != {int(length)}:
+    if length is not None:  # an integral number (2.0 too, as JAX), not negative
+        if isinstance(length, bool) or not float(length).is_integer() or length < 0:
+            raise ValueError(f"scan: length must be a non-negative integer, got {length!r}")
+        length = int(length)
+    if length is not None and sizes and sizes != {length}:
         raise ValueError(f"scan: length={length} but xs has leading size {sizes.pop()}")
     n = sizes.pop() if sizes else length
     if n is None:

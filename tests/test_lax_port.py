@@ -149,3 +149,12 @@ def test_top_k_ranks_positive_zero_above_negative_zero():
         np.testing.assert_array_equal(np.signbit(vals), np.signbit(jv))
     g = tg.grad(lambda v: tg.lax.top_k(v, 1)[0][0])(x)
     np.testing.assert_array_equal(g, jax.grad(lambda v: jax.lax.top_k(v, 1)[0][0])(x))
+
+
+def test_scan_length_is_a_non_negative_integral_number():
+    c, ys = tg.lax.scan(lambda c, x: (c + 1, c), 0, None, length=2.0)
+    cj, yj = jax.lax.scan(lambda c, x: (c + 1, c), 0, None, length=2.0)
+    assert int(c) == int(cj) and np.array_equal(ys, yj)
+    for bad in (-1, 2.5, True):
+        with pytest.raises(ValueError, match="length"):
+            tg.lax.scan(lambda c, x: (c + 1, c), 0, None, length=bad)
