@@ -71,9 +71,9 @@ arcsin = _unary_edge("arcsin", np.arcsin, lambda x: 1 / sqrt(1 - x * x), _at_one
 arccos = _unary_edge("arccos", np.arccos, lambda x: -1 / sqrt(1 - x * x), _at_one, -1.0,
                      "diag(−1/√(1 − x²)), −inf at ±1", "inverse cosine", domain="unit",
                      aliases=("acos",))
-arcsinh = _unary("arcsinh", np.arcsinh, lambda out, x: 1 / sqrt(x * x + 1), "diag(1/√(x² + 1))",
+arcsinh = _unary("arcsinh", np.arcsinh, lambda out, x: 1 / hypot(x, 1.0), "diag(1/√(x² + 1))",
                  "inverse hyperbolic sine", aliases=("asinh",))
-arccosh = _unary_edge("arccosh", np.arccosh, lambda x: 1 / sqrt((x - 1) * (x + 1)),
+arccosh = _unary_edge("arccosh", np.arccosh, lambda x: 1 / (sqrt(x - 1) * sqrt(x + 1)),
                       lambda v: np.equal(v, 1), 1.0, "diag(1/√(x² − 1)), +inf at 1",
                       "inverse hyperbolic cosine (x ≥ 1)", safe=2.0, domain="above_one",
                       aliases=("acosh",))
@@ -84,10 +84,12 @@ arctanh = _unary_edge("arctanh", np.arctanh, lambda x: 1 / ((1 - x) * (1 + x)), 
 
 def _arctan2_d(wrt):
     def d(out, y, x):
-        # at the origin or an infinite input NaN (as JAX), without NumPy's 0/0 or inf/inf warning
-        with np.errstate(invalid="ignore", over="ignore"):
-            r2 = x * x + y * y
-            return x / r2 if wrt == "y" else -y / r2
+        # (x/r)/r with r = hypot(x, y): x² + y² would overflow (slope 0) or underflow (slope
+        # inf, NaN, or few digits) far from the origin. At the origin or an infinite input
+        # NaN (as JAX), without NumPy's 0/0 or inf/inf warning
+        r = hypot(x, y)
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            return (x / r) / r if wrt == "y" else -(y / r) / r
     return d
 
 
@@ -101,7 +103,8 @@ arctan2 = elementwise(
 def _hypot_d(wrt):
     def d(out, x, y):
         # x/r, with 0 at the origin (r = 0), where no derivative exists: as for norm
-        r = where(np.equal(concrete(out), 0), 1, out) if np.any(np.equal(concrete(out), 0)) else out
+        origin = np.equal(concrete(out), 0)  # (staged under tg.jit: decided at run time)
+        r = where(origin, 1, out) if may_any(origin) else out
         with np.errstate(invalid="ignore"):  # an infinite input: inf/inf is NaN (as JAX), quietly
             return (x if wrt == "x" else y) / r
     return d
@@ -185,14 +188,14 @@ def _sinc_deriv(out, x):
     # (exact to rounding for |x| < 0.01, and differentiable again at 0 itself)
     xv = concrete(x)
     small = np.abs(xv) < _SINC_SMALL
-    if not small.any():
+    if not may_any(small):  # (a staged mask, under tg.jit, takes the general path)
         return (cos(math.pi * x) - out) / x
     x2 = x * x
     series = 0.0
     for k in range(4, 0, -1):  # Horner in x²
         series = series * x2 + ((-1) ** k) * math.pi ** (2 * k) * (2 * k) / math.factorial(2 * k + 1)
     series = series * x
-    if small.all():
+    if not is_staged(small) and small.all():
         return series
     safe = where(small, 1.0, x)
     return where(small, series, (cos(math.pi * safe) - out) / safe)

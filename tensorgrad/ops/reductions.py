@@ -209,8 +209,15 @@ def _centered(x, axes):
     return x - mean(x, axis=axes, keepdims=True)
 
 
+def _dof(x, axes, ddof):
+    """NumPy's divisor max(n − ddof, 0): a ddof beyond n gives the inf (or NaN) of n = ddof,
+    in the value and so in its slope."""
+    dof = reduced_count(shape_of(x), axes) - ddof  # (a Python number: keeps x's dtype)
+    return dof if dof > 0 else dof - dof  # (+0, of the same type)
+
+
 def _var_slope(out, x, axes, ddof, keepdims):
-    return 2 * _centered(x, axes) / (reduced_count(shape_of(x), axes) - ddof)
+    return 2 * _centered(x, axes) / _dof(x, axes, ddof)
 
 
 def _std_slope(out, x, axes, ddof, keepdims):
@@ -218,7 +225,7 @@ def _std_slope(out, x, axes, ddof, keepdims):
     kept = _keep(out, axes, keepdims)
     if may_any(np.equal(concrete(kept), 0)):
         kept = where(equal(kept, 0), 1, kept)
-    return _centered(x, axes) / ((reduced_count(shape_of(x), axes) - ddof) * kept)
+    return _centered(x, axes) / (_dof(x, axes, ddof) * kept)
 
 
 def std_from_var(v):

@@ -427,18 +427,25 @@ sort = general(
 
 # ---- median -------------------------------------------------------------------------------------
 def _median_weights(x, axes):
-    """The weight of each entry in its slice's median: 1 (odd length) or ½ and ½ (even)."""
+    """The weight of each entry in its slice's median: 1 (odd length) or ½ and ½ (even);
+    0 throughout a slice with a NaN."""
     xv = concrete(x)
     k = len(axes)
     moved = np.moveaxis(xv, axes, tuple(range(-k, 0)))
     flat = moved.reshape(moved.shape[:moved.ndim - k] + (int(np.prod(moved.shape[moved.ndim - k:])),))
     n = flat.shape[-1]
-    perm = np.argsort(flat, axis=-1, kind="stable")
-    w = np.zeros(flat.shape, dtype=np.result_type(xv))
+    # each entry's rank in its (stably) sorted slice, out of place (no put_along_axis, which
+    # works in place and so cannot be recorded under tg.jit, where xv is staged)
+    rank = np.argsort(np.argsort(flat, axis=-1, kind="stable"), axis=-1, kind="stable")
+    dtype = np.result_type(xv)
     if n % 2:
-        np.put_along_axis(w, perm[..., n // 2:n // 2 + 1], 1.0, axis=-1)
-    elif n:
-        np.put_along_axis(w, perm[..., n // 2 - 1:n // 2 + 1], 0.5, axis=-1)
+        w = np.where(np.equal(rank, n // 2), dtype.type(1.0), dtype.type(0.0))
+    else:  # (also n = 0: an empty w)
+        middle = np.logical_or(np.equal(rank, n // 2 - 1), np.equal(rank, n // 2))
+        w = np.where(middle, dtype.type(0.5), dtype.type(0.0))
+    # a slice with a NaN has median NaN (NumPy's, not its sorted middle entry): it depends on
+    # no entry, as quantile's NaN slices (and jnp.median)
+    w = np.where(np.any(np.isnan(flat), axis=-1, keepdims=True), dtype.type(0.0), w)
     return np.moveaxis(w.reshape(moved.shape), tuple(range(-k, 0)), axes)
 
 

@@ -179,7 +179,8 @@ gammaln = _unary("gammaln", _in_float_of(special.gammaln), lambda out, x: digamm
 
 # ---- x·log y ------------------------------------------------------------------------------
 def _ratio(x, u):
-    """``x / u`` for ∂/∂y of x·log(u): 0 where x = 0 (also at u = 0), ±inf where u = 0 ≠ x,
+    """``x / u`` for ∂/∂y of x·log(u): 0 where x = 0 (also at u = 0), ±inf where u = 0 ≠ x
+    (NaN for a NaN x),
     computed without a division by zero (no warning). Only the points u = 0 are replaced:
     where x = 0 ≠ u the traced x / u is already 0, and keeps its own derivative 1/u in x
     (the mixed second derivative of x·log(u))."""
@@ -187,7 +188,7 @@ def _ratio(x, u):
     zero_x, zero_u = np.equal(xv, 0), np.equal(uv, 0)
     if not may_any(zero_u):
         return x / u
-    pole = where(np.greater(xv, 0), np.inf, -np.inf)
+    pole = where(np.greater(xv, 0), np.inf, where(np.less(xv, 0), -np.inf, np.nan))  # NaN x: NaN
     return where(zero_u, where(zero_x, 0.0, pole), x / where(zero_u, 1.0, u))
 
 
@@ -209,7 +210,9 @@ def _xlog_rules(shift: float):
 
     def dy(g, out, x, y):
         u = concrete(y) + shift
-        steep = np.broadcast_to(np.equal(u, 0) & np.not_equal(concrete(x), 0), np.shape(concrete(out)))
+        xv = concrete(x)  # (a NaN x is not steep: its slope, and so its cotangent, is NaN)
+        steep = np.broadcast_to(np.equal(u, 0) & np.not_equal(xv, 0) & np.logical_not(np.isnan(xv)),
+                                np.shape(concrete(out)))
         return _times_steep(g, _ratio(x, y if shift == 0 else 1 + y), steep, (out, x, y))
     return {"x": dx, "y": dy}
 

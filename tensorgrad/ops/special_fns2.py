@@ -59,7 +59,7 @@ from scipy import special
 
 from ..registry import Example, elementwise, function, general
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, may_any
+from ._util import concrete, is_staged, may_any
 from .activations import erf
 from .digamma_diff import digamma_difference
 from .elementwise import _slope, _steep, cos, exp, expm1, log, log1p, sin, where
@@ -581,7 +581,7 @@ def _h(u):
     series = _H_SERIES[-1]
     for c in reversed(_H_SERIES[:-1]):
         series = series * us + c
-    if np.all(small):
+    if not is_staged(small) and np.all(small):  # (staged under tg.jit: the general path)
         return series
     ub = where(small, 1.0, u)
     return where(small, series, (ub * exp(ub) - expm1(ub)) / (ub * ub))
