@@ -66,3 +66,34 @@ def test_xlogy_slope_in_y_at_zero_is_nan_for_a_nan_x():
     np.testing.assert_array_equal(gy, [np.nan, np.inf, -np.inf, 0.0])
     g1 = tg.grad(lambda y: tg.sum(tg.scipy.special.xlog1py(x, y)))(-np.ones(4))
     np.testing.assert_array_equal(g1, [np.nan, np.inf, -np.inf, 0.0])
+
+
+# ---- from MyGrad's tests ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("x", [[2.0, np.inf, 3.0], [2.0, np.nan, 3.0], [np.inf, 2.0, 3.0],
+                               [np.inf, 0.0, 3.0], [2.0, 0.5, 3.0]])
+def test_cumprod_gradient_with_infinite_or_nan_entries(x):
+    x = np.array(x)
+    want = jax.grad(lambda v: jnp.sum(jnp.cumprod(v)))(x)
+    f = lambda v: tg.sum(tg.cumprod(v))  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's own cumprod of [inf, 0] warns
+        got = [tg.grad(f)(x), tg.jit(tg.grad(f))(x)]
+    for g in got:
+        np.testing.assert_allclose(g, want, rtol=1e-14)
+
+
+def test_slopes_of_gelu_soft_sign_and_arctan_at_huge_inputs():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for dt, big in ((np.float64, 1e200), (np.float32, 1e30)):
+            x = np.array([-big, -3.0, 0.5, big], dt)
+            g = tg.grad(lambda v: tg.sum(tg.nn.gelu(v)))(x)
+            assert g.dtype == dt and g[0] == 0 and g[-1] == 1
+            np.testing.assert_allclose(g[1:3], jax.grad(lambda v: jnp.sum(jax.nn.gelu(v)))(x)[1:3], rtol=2e-5)
+            r = 1 / (np.abs(x.astype(np.float64)) + 1)  # (the exact slopes, without squaring x)
+            s = tg.grad(lambda v: tg.sum(tg.nn.soft_sign(v)))(x)
+            np.testing.assert_allclose(s, (r * r).astype(dt), rtol=1e-6)
+            a = tg.grad(lambda v: tg.sum(tg.arctan(v)))(x)
+            u = np.minimum(np.abs(x.astype(np.float64)), 1 / np.abs(x.astype(np.float64)))
+            np.testing.assert_allclose(a, (np.where(np.abs(x) > 1, u * u, 1.0) / (1 + u * u)).astype(dt), rtol=1e-6)

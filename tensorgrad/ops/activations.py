@@ -25,7 +25,7 @@ from ..staging import is_staged
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, on_a_trace, shape_of
 from ._util import in_float_of
-from .elementwise import _gauss, _mask, exp, tanh, where
+from .elementwise import _gauss, _mask, clip, exp, tanh, where
 from .elementwise import astype as _astype
 from .reductions import _keep, _spread
 from .reductions import sum as _sum
@@ -94,6 +94,7 @@ def _gelu_forward(x, approximate):
 
 def _gelu_deriv(out, x, approximate):
     if approximate:
+        x = clip(x, -30.0, 30.0)  # beyond, tanh is ±1: slope exactly 1 or 0 (no x³ overflow, inf·0)
         inner = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
         th = tanh(inner)
         return 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)

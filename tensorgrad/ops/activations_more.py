@@ -154,8 +154,12 @@ def _soft_sign_forward(x):
     return x / (np.abs(x) + 1)
 
 
-soft_sign = _unary("soft_sign", _soft_sign_forward,
-                   lambda out, x: 1 / ((abs(x) + 1) * (abs(x) + 1)),
+def _soft_sign_d(out, x):
+    r = 1 / (abs(x) + 1)  # squared after the division: (|x| + 1)² overflows for large finite x
+    return r * r
+
+
+soft_sign = _unary("soft_sign", _soft_sign_forward, _soft_sign_d,
                    "diag(1/(|x| + 1)²)", "x/(|x| + 1)")
 
 

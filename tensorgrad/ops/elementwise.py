@@ -230,7 +230,17 @@ sinh = elementwise("sinh", np.sinh, d={"x": lambda out, x: cosh(x)}, jax="jax.nu
                    symbol="diag(cosh x)", doc="hyperbolic sine")
 cosh = elementwise("cosh", np.cosh, d={"x": lambda out, x: sinh(x)}, jax="jax.numpy.cosh",
                    symbol="diag(sinh x)", doc="hyperbolic cosine")
-arctan = elementwise("arctan", np.arctan, d={"x": lambda out, x: 1 / (1 + x * x)},
+
+
+def _arctan_d(out, x):
+    """1/(1 + x²); where |x| > 1 as u²/(1 + u²) with u = 1/x, since x² overflows for large x."""
+    big = np.greater(np.abs(concrete(x)), 1)
+    u = 1 / where(big, x, 1.0)
+    xs = where(big, 0.0, x)
+    return where(big, u * u / (1 + u * u), 1 / (1 + xs * xs))
+
+
+arctan = elementwise("arctan", np.arctan, d={"x": _arctan_d},
                      jax="jax.numpy.arctan", symbol="diag(1/(1+x²))", doc="inverse tangent",
                      aliases=("atan",))
 

@@ -16,8 +16,8 @@ Conventions where a derivative does not exist:
   of the two middle entries (even length): the gradient goes to that entry,
   or ½ to each of the two. Ties are broken as in ``sort``.
 * ``ptp`` (max − min) gives tied extreme entries equal shares, as ``max``.
-* ``cumprod`` is exact at inputs that contain zeros (to first order; higher
-  orders there raise).
+* ``cumprod`` is exact at inputs that contain zeros, infs or NaNs (to first order;
+  higher orders there raise).
 * ``nansum``/``nanmean`` give NaN entries a zero gradient.
 """
 from __future__ import annotations
@@ -94,12 +94,18 @@ def _products_without_one(x, axis):
     xs = shape_of(xm)
     n = xs[-1]
     rows = where(np.eye(n, dtype=bool), 1, broadcast_to(expand_dims(xm, -2), xs[:-1] + (n, n)))
-    return cumprod(rows, axis=-1) * np.triu(np.ones((n, n), dtype=dtype_of(concrete(x))))
+    # select, not multiply: a 0·inf below the diagonal would be NaN (and the products there,
+    # which are not used, may be 0·inf: quietly)
+    with np.errstate(invalid="ignore"):
+        products = cumprod(rows, axis=-1)
+    return where(np.triu(np.ones((n, n), dtype=bool)), products, 0)
 
 
 def _has_zeros(x):
-    """Whether ``x`` may hold a zero (True under tg.jit: the exact path, right for any value)."""
-    return may_any(np.equal(concrete(x), 0))
+    """Whether ``x`` may hold a zero, an inf or a NaN, where dividing ``out`` by ``x`` is not
+    the derivative (True under tg.jit: the exact path, right for any value)."""
+    cx = concrete(x)
+    return may_any(np.logical_or(np.equal(cx, 0), np.logical_not(np.isfinite(cx))))
 
 
 def _cumprod_vjp(g, out, x, axis):
