@@ -204,8 +204,10 @@ def test_bad_arguments_name_the_function():
         tg.take(x, [3], axis=1)
     with pytest.raises(ValueError, match="repeat: repeats of shape"):
         tg.repeat(x, [1, 2], axis=1)
-    with pytest.raises(NotImplementedError, match="pad: mode 'empty' is not supported"):
-        tg.pad(x, 1, mode="empty")
+    with pytest.raises(ValueError, match="pad: mode 'bogus' is not supported"):  # as NumPy
+        tg.pad(x, 1, mode="bogus")
+    with pytest.raises(NotImplementedError, match="pad: mode <function"):
+        tg.pad(x, 1, mode=lambda vector, iaxis_pad_width, iaxis, kwargs: None)
     with pytest.raises(ValueError, match="pad: stat_length 0 leaves no entry to take the maximum"):
         tg.grad(lambda v: tg.sum(tg.pad(v, 1, mode="maximum", stat_length=0)))(x)
     with pytest.raises(ValueError, match="pad: mode 'mean' cannot pad axis 0 of length 0"):

@@ -271,8 +271,10 @@ def _pad_signature(array: ArrayLike, pad_width, mode: str = "constant", **kwargs
     if mode == "empty":  # NumPy leaves the new entries undefined; JAX (and tensorgrad) fill zeros
         mode = "constant"
     if not isinstance(mode, str) or mode not in _PAD_MODES:
-        raise NotImplementedError(f"pad: mode {mode!r} is not supported; tensorgrad pads with "
-                                  f"modes {', '.join(_PAD_MODES + _STAT_MODES)}")
+        # NumPy's callable modes are not provided; a name NumPy does not know is a ValueError there
+        error = NotImplementedError if callable(mode) else ValueError
+        raise error(f"pad: mode {mode!r} is not supported; tensorgrad pads with "
+                    f"modes {', '.join(_PAD_MODES + _STAT_MODES)} (and 'empty', as zeros)")
     allowed = {"constant_values"} if mode == "constant" else \
         {"reflect_type"} if mode in ("reflect", "symmetric") else set()
     extra = set(kwargs) - allowed
