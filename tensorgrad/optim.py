@@ -60,6 +60,13 @@ def _check_rate(who: str, name: str, v) -> float:
     return v
 
 
+def _check_count(who: str, name: str, v, least: int) -> None:
+    """An integer count (not a bool, not a float) of at least ``least`` (0 or 1)."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
+        kind = "a positive integer" if least else "an integer ≥ 0"
+        raise ValueError(f"{who}: {name} must be {kind}, got {v!r}")
+
+
 def constant(lr: float) -> Schedule:
     """η_t = lr."""
     lr = _check_rate("constant", "learning rate", lr)
@@ -73,8 +80,7 @@ def constant(lr: float) -> Schedule:
 
 def step_decay(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
     """η_t = lr · γ^⌊t / step_size⌋ (PyTorch's StepLR, counted in updates)."""
-    if isinstance(step_size, bool) or not isinstance(step_size, (int, np.integer)) or step_size <= 0:
-        raise ValueError(f"step_decay: step_size must be a positive integer, got {step_size!r}")
+    _check_count("step_decay", "step_size", step_size, 1)
     lr, gamma = _check_rate("step_decay", "lr", lr), _check_rate("step_decay", "gamma", gamma)
     return lambda t: lr * gamma ** (int(t) // int(step_size))
 
@@ -85,11 +91,9 @@ def cosine(lr: float, total_steps: int, final_lr: float = 0.0, warmup: int = 0) 
     With ``warmup`` > 0 the rate first rises linearly from lr/warmup to lr, and T counts
     the steps after the warm-up.
     """
-    if isinstance(total_steps, bool) or not isinstance(total_steps, (int, np.integer)) or total_steps <= 0:
-        raise ValueError(f"cosine: total_steps must be a positive integer, got {total_steps!r}")
+    _check_count("cosine", "total_steps", total_steps, 1)
     lr, final_lr = _check_rate("cosine", "lr", lr), _check_rate("cosine", "final_lr", final_lr)
-    if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
-        raise ValueError(f"cosine: warmup must be an integer ≥ 0, got {warmup!r}")
+    _check_count("cosine", "warmup", warmup, 0)
 
     def schedule(t: int) -> float:
         t = int(t)

@@ -509,9 +509,10 @@ class Staged:
         raise _concretization("nonzero() (its result's shape depends on the values)", self)
 
     def compress(self, condition, axis=None, out=None):
-        if find_staged(condition) is not None:
+        traced = find_staged(condition)
+        if traced is not None:
             raise _concretization("compress() with a traced condition (the result's shape "
-                                  "depends on it)", find_staged(condition))
+                                  "depends on it)", traced)
         return self.program.emit("method", "compress", (self, condition, axis), {} if out is None
                                  else {"out": out}, "ndarray.compress")
 

@@ -464,10 +464,16 @@ def _run_forward(f, args, argnums, tangent_leaves, has_aux, batch_ndim, where):
     return vals, td, tans, aux
 
 
+def _check_sequences(where: str, primals, tangents) -> None:
+    # (a bare array would be split into its rows, one argument each)
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(f"{where}: primals and tangents must be tuples (or lists) of arguments, "
+                        f"one per argument of f: tg.{where}(f, (x,), (v,))")
+
+
 def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
     """``(f(*primals), J·tangents)``: one forward sweep, O(cost of f)."""
-    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        raise TypeError("jvp: primals and tangents must be tuples (or lists) of arguments")
+    _check_sequences("jvp", primals, tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
     if _IN_JAX.trace is not None:
@@ -598,10 +604,7 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence):
     Costs one gradient evaluation plus its JVP; H is never formed. Returns
     the product in the structure of ``primals`` (unwrapped when there is one).
     """
-    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        # (a bare array would be split into its rows, one argument each)
-        raise TypeError("hvp: primals and tangents must be tuples (or lists) of arguments, "
-                        "one per argument of f: tg.hvp(f, (x,), (v,))")
+    _check_sequences("hvp", primals, tangents)
     argnums = tuple(range(len(primals)))
     _, hv = jvp(grad(f, argnums=argnums), tuple(primals), tuple(tangents))
     return hv[0] if len(primals) == 1 else hv

@@ -290,14 +290,14 @@ def _batched_index(batch: tuple, index: tuple) -> tuple:
 def _scatter_forward(g, index, shape):
     """Zeros of ``shape`` with g added at ``index`` (repeats accumulate)."""
     z = np.zeros(shape, dtype=np.result_type(g))
-    if any(isinstance(i, np.ndarray) for i in index) and np.ndim(g) > 32:
+    if not any(isinstance(i, np.ndarray) for i in index):
+        z[index] = g  # basic slicing never repeats
+    elif np.ndim(g) > 32:
         # np.add.at crashes the process (SIGSEGV) past 32 result axes: add at flat positions
         pos = np.arange(z.size).reshape(shape)[index]
         np.add.at(z.reshape(-1), pos.reshape(-1), np.broadcast_to(g, pos.shape).reshape(-1))
-    elif any(isinstance(i, np.ndarray) for i in index):
-        np.add.at(z, index, g)  # integer arrays may repeat an entry
     else:
-        z[index] = g  # basic slicing never repeats
+        np.add.at(z, index, g)  # integer arrays may repeat an entry
     return z
 
 

@@ -263,13 +263,14 @@ class _System:
 
     def __init__(self, func, treedef, shapes, dtypes, args):
         self.func, self.treedef, self.shapes, self.dtypes, self.args = func, treedef, shapes, dtypes, args
+        self.sizes = [math.prod(s) for s in shapes]  # (to split an output of another structure)
 
     def __call__(self, ys, t, args=None):
         out = self.func(tree_unflatten(self.treedef, list(ys)), t, *(self.args if args is None else args))
         leaves, td = tree_flatten(out)
         shapes = [shape_of(v) for v in leaves]
         if td != self.treedef or shapes != self.shapes:
-            sizes = [math.prod(s) for s in self.shapes]
+            sizes = self.sizes
             if not leaves or sum(math.prod(s) for s in shapes) != sum(sizes):
                 raise ValueError(f"odeint: func(y, t, *args) must return a pytree like y0 "
                                  f"({self.treedef}, leaf shapes {self.shapes}) or one of the "

@@ -17,8 +17,8 @@ import numpy as np
 
 from .. import linalg as _la
 from ..ops import abs as _abs
-from ..ops import (argmax, argsort, astype, broadcast_to, concatenate, expand_dims, flip, kron, reshape,
-                   stack, stop_gradient, take, take_along_axis, tril, triu, where, zeros)
+from ..ops import (argmax, argsort, astype, atleast_1d, broadcast_to, concatenate, expand_dims, flip,
+                   kron, reshape, stack, stop_gradient, take, take_along_axis, tril, triu, where, zeros)
 from ..ops._util import as_array_like
 from ..ops.linalg_ops import LinAlgError, mT
 from ..ops.matrix_functions2 import sqrtm
@@ -59,11 +59,6 @@ def _vector(name: str, what: str, x, least: int = 1) -> tuple:
     return s
 
 
-def _at_least_1d(x):
-    """A scalar as a 1-entry vector (toeplitz and circulant of a number, as SciPy and JAX)."""
-    return reshape(x, (1,)) if _shape(x) == () else x
-
-
 def _order(name: str, n) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"scipy.linalg.{name}: n must be a non-negative integer, got {n!r}")
@@ -91,7 +86,7 @@ def _common_batch(name: str, *pairs):
 def toeplitz(c: ArrayLike, r: ArrayLike | None = None) -> Array:
     """The Toeplitz matrix with first column ``c`` and first row ``r`` (``r[0]`` ignored;
     without ``r``, the symmetric one); leading axes are a batch."""
-    c, r = _at_least_1d(_arr(c)), None if r is None else _at_least_1d(_arr(r))
+    c, r = atleast_1d(_arr(c)), None if r is None else atleast_1d(_arr(r))
     _check_real("toeplitz", c=c)
     m = _vector("toeplitz", "c", c, least=0)[-1]
     if r is None:
@@ -122,7 +117,7 @@ def hankel(c: ArrayLike, r: ArrayLike | None = None) -> Array:
 def circulant(c: ArrayLike) -> Array:
     """The circulant matrix whose first column is ``c`` (each column the previous one
     rolled down by one); leading axes are a batch."""
-    c = _at_least_1d(_arr(c))
+    c = atleast_1d(_arr(c))
     _check_real("circulant", c=c)
     n = _vector("circulant", "c", c, least=0)[-1]
     return _gather(c, (np.arange(n)[:, None] - np.arange(n)[None, :]) % max(n, 1))
