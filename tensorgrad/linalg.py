@@ -48,7 +48,7 @@ from .ops.linalg import outer as _outer
 from .ops.linalg_ops import (LinAlgError, SlogdetResult, det, inv, matrix_power, mT, multi_dot,
                              pinv, slogdet, solve)
 from .ops.elementwise import where
-from .ops.norms import matrix_norm, norm, vector_norm
+from .ops.norms import extreme_singular_value, matrix_norm, norm, vector_norm
 from .ops.reductions import sum as _sum
 from .ops.shape import reshape, transpose
 from .ops.signal import vecdot as _vecdot
@@ -88,9 +88,13 @@ def cond(x: ArrayLike, p=None) -> Array:
     sx = _shape(x)
     if len(sx) < 2:
         raise ValueError(f"linalg.cond: x must be a matrix or a stack of matrices, got shape {sx}")
+    if 0 in sx[-2:]:  # NumPy's rule (JAX refuses them too)
+        raise LinAlgError(f"linalg.cond: the condition number of an empty matrix is not defined "
+                          f"(shape {sx}, p={p!r})")
     if p is None or p == 2 or p == -2:
-        s = svdvals(x)
-        return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
+        s, n = svdvals(x), max(sx[-2:])  # (tied extremes share the gradient, as in matrix_norm)
+        big, small = extreme_singular_value(s, True, n), extreme_singular_value(s, False, n)
+        return small / big if p == -2 else big / small
     if sx[-1] != sx[-2]:
         raise ValueError(f"linalg.cond: p={p!r} needs square matrices, got shape {sx}")
     # NumPy's rule: an exactly singular matrix has cond = inf (found on the values; under

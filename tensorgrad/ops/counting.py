@@ -92,6 +92,8 @@ def histogram(a: ArrayLike, bins=10, range=None, density=None, weights=None):  #
         hist, (edges,) = histogramdd(reshape(_as_array(a), (-1,)), bins=[bins],
                                      range=None if range is None else [range], density=density,
                                      weights=None if weights is None else reshape(_as_array(weights), (-1,)))
+        if weights is None and not density:  # counts: integers, as NumPy's histogram gives them
+            hist = astype(hist, np.intp)  # (histogramdd's are floats)
         return hist, edges
     if not _traced(a, weights):
         return np.histogram(a, bins=bins, range=range, density=density, weights=weights)

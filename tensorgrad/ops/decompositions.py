@@ -515,8 +515,11 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond=None) -> LstsqResult:
         raise ValueError(f"linalg.lstsq: a must be (M, N) and b (M,) or (M, K) with the same M, "
                          f"got shapes {sa} and {sb}")
     m, n = sa
-    cut = np.finfo(np.result_type(float, dtype_of(concrete(a)))).eps * max(m, n) \
-        if rcond is None else rcond
+    eps = np.finfo(np.result_type(float, dtype_of(concrete(a)))).eps
+    if rcond is None:
+        cut = eps * max(m, n)
+    else:  # LAPACK's rule (NumPy's, JAX's and PyTorch's lstsq): a negative rcond means machine precision
+        cut = eps if float(concrete(rcond)) < 0 else rcond
     x = matmul(pinv(a, cut), b)
     rank = staged_call(_lstsq_rank, concrete(a), cut)
     full_rank = m > n if is_staged(rank) else rank == n and m > n

@@ -119,7 +119,7 @@ isclose = nondifferentiable(
 def allclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """True when every entry of ``a`` is close to ``b`` (a Python bool: a comparison)."""
-    return bool(np.allclose(concrete(a), concrete(b), rtol, atol, equal_nan))
+    return bool(np.allclose(concrete(a), concrete(b), concrete(rtol), concrete(atol), equal_nan))
 
 
 @function

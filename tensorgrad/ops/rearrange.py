@@ -23,10 +23,11 @@ import numpy as np
 
 from ..registry import function
 from ..staging import may_any
+from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import any_traced as _traced
 from ._util import as_array_like as _as_array
-from ._util import concrete, dtype_of, is_staged, numpy_scalar, pow2_factors, shape_of
+from ._util import concrete, dtype_of, is_staged, numpy_scalar, on_a_trace, pow2_factors, shape_of
 from .discrete import trunc, unique
 from .updates import at
 from .elementwise import astype, stop_gradient, where
@@ -45,6 +46,13 @@ def _positions(x) -> np.ndarray:
     return np.arange(int(np.prod(s)), dtype=np.intp).reshape(s)
 
 
+def _index(obj):
+    """An index argument (``obj`` of insert and delete) as NumPy reads it: a Tensor's value
+    (an index carries no gradient). Handed to NumPy as a Tensor it would dispatch back here,
+    as NumPy's insert and delete dispatch on it too."""
+    return np.asarray(concrete(obj)) if isinstance(obj, Tensor) else obj
+
+
 def _gather(x, where_from: np.ndarray):
     """x's entries at the flat positions ``where_from`` (any shape)."""
     return reshape(getitem(reshape(x, (-1,)), where_from.ravel()), where_from.shape)
@@ -54,6 +62,7 @@ def _gather(x, where_from: np.ndarray):
 def insert(arr: ArrayLike, obj, values: ArrayLike, axis: int | None = None) -> Array:
     """``arr`` with ``values`` inserted before the indices ``obj`` (NumPy's ``insert``);
     the gradient goes to ``arr`` and to ``values``."""
+    obj = _index(obj)
     if not _traced(arr, values):
         return np.insert(arr, obj, values, axis=axis)
     arr, values = _as_array(arr), _as_array(values)
@@ -70,6 +79,7 @@ def insert(arr: ArrayLike, obj, values: ArrayLike, axis: int | None = None) -> A
 @function
 def delete(arr: ArrayLike, obj, axis: int | None = None) -> Array:
     """``arr`` without the entries at ``obj`` along ``axis`` (NumPy's ``delete``)."""
+    obj = _index(obj)
     if not _traced(arr):
         return np.delete(arr, obj, axis=axis)
     return _gather(arr, np.delete(_positions(arr), obj, axis=axis))
@@ -224,10 +234,14 @@ def angle(z: ArrayLike, deg: bool = False):
 def unwrap(p: ArrayLike, discont=None, axis: int = -1, *, period: float = 2 * np.pi) -> Array:
     """Phases with their jumps of more than ``discont`` removed (NumPy's ``unwrap``).
     The correction added is a multiple of the period, constant between jumps, so the
-    derivative is the identity."""
-    v = concrete(p)
-    correction = np.unwrap(v, discont=discont, axis=axis, period=period) - v
-    return p + stop_gradient(correction)
+    derivative is the identity (and, in a traced ``period``, the number of periods added)."""
+    v, per = concrete(p), concrete(period)  # (NumPy is given values: a Tensor would come back here)
+    correction = np.unwrap(v, discont=None if discont is None else concrete(discont), axis=axis,
+                           period=per) - v
+    out = p + stop_gradient(correction)
+    if on_a_trace(period):  # the correction is k periods (an integer k per entry): slope k
+        out = out + (period - stop_gradient(period)) * np.rint(correction / per)
+    return out
 
 
 @function

@@ -270,9 +270,11 @@ std = _moment("std", np.std, _std_slope, "(x − x̄)ᵀ/((n − ddof)·std)",
 
 
 def _norm_slope(out, x, axes, keepdims):
-    # x/‖x‖, taken as 0 where ‖x‖ = 0 (then x = 0 too): the subgradient 0.
+    # x/‖x‖, taken as 0 where ‖x‖ = 0 (then x = 0 too): the subgradient 0, selected (not x/1),
+    # so that its own derivative there is 0 too, as abs's, and not the identity.
     kept = _keep(out, axes, keepdims)
-    return x / where(equal(kept, 0), 1, kept)
+    zero = equal(kept, 0)
+    return where(zero, 0.0, x / where(zero, 1, kept))
 
 
 def _norm_signature(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = False):

@@ -21,6 +21,7 @@ from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, negative_axis, numpy_scalar, pow2_factors, shape_of
+from ._util import on_a_trace
 from .arrange import pad
 from .discrete import floor, signbit
 from .elementwise import abs as _abs
@@ -40,10 +41,12 @@ def _shape(x) -> tuple:
 
 
 def _constant(name: str, arg: str, x) -> np.ndarray:
-    if isinstance(x, Tensor):
+    """``x``'s value, refused if a trace records it (an untraced Tensor, as ``tg.vmap`` hands
+    a mapped plain array to the function, is a constant like the array it holds)."""
+    if on_a_trace(x):
         raise TypeError(f"{name}: {arg} must be a constant (NumPy array), not a traced Tensor: "
                         f"NumPy's {name} is not differentiable in {arg}")
-    return np.asarray(x)
+    return np.asarray(concrete(x))
 
 
 # ---- convolution ------------------------------------------------------------------------------
@@ -308,6 +311,7 @@ def gradient(f: ArrayLike, *varargs, axis: Axis = None, edge_order: int = 1):
     nd = len(_shape(f))
     axes = list(range(nd)) if axis is None else [
         negative_axis(a, nd, "gradient") + nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,))]
+    varargs = tuple(_constant("gradient", "spacing", h) if isinstance(h, Tensor) else h for h in varargs)
     for h in varargs:
         _constant("gradient", "spacing", h)
     if not varargs:
