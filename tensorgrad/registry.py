@@ -115,6 +115,17 @@ KINDS = ("diagonal", "linear", "dense", "none")
 _REFLECTED = {"__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rfloordiv__", "__rpow__",
               "__rmatmul__", "__rmod__", "__rand__", "__ror__", "__rxor__", "__rlshift__",
               "__rrshift__"}
+#: Each binary operator and the one Python calls on the other operand if it returns
+#: NotImplemented (``x + y``: ``y.__radd__(x)``; ``x < y``: ``y.__gt__(x)``).
+_MIRROR = {**{f"__{n}__": f"__r{n}__" for n in (
+               "add", "sub", "mul", "truediv", "floordiv", "pow", "matmul", "mod", "divmod", "and",
+               "or", "xor", "lshift", "rshift")},
+           "__lt__": "__gt__", "__le__": "__ge__", "__gt__": "__lt__", "__ge__": "__le__",
+           "__eq__": "__eq__", "__ne__": "__ne__"}
+_MIRROR.update({r: n for n, r in list(_MIRROR.items()) if r.startswith("__r")})
+#: Operand types an operator takes as arrays (anything with ``__array__`` too).
+_OPERANDS = (np.ndarray, np.generic, int, float, complex, list, tuple)
+_COMMON = frozenset((Tensor, np.ndarray, float, int, np.float64))  # (one set lookup, the hot case)
 
 
 @dataclass(eq=False)
@@ -200,6 +211,10 @@ class Op:
         if kind == "diagonal":
             if len(self.deriv) != n:
                 raise ValueError(f"op {name!r}: an elementwise op needs one derivative per input")
+            if n > 1:  # derivatives in the result's precision, not a narrower operand's
+                self.deriv = tuple(_promoting(d, 0) if callable(d) else d for d in self.deriv)
+                vjps = tuple(_promoting(r, 1) if r is not None else r for r in vjps)
+                jvps = tuple(_promoting(r, 1) if r is not None else r for r in jvps)
             given = tuple(vjps) + (None,) * n
             self.diag_d = tuple(d if given[i] is None and callable(d) else None
                                 for i, d in enumerate(self.deriv))
@@ -261,6 +276,46 @@ def _identity_rule(g, out, *args):
 
 def _negate_rule(g, out, *args):
     return -g
+
+
+def _widened(out, args: tuple) -> tuple:
+    """``args`` with each floating input narrower than the float ``out`` cast to out's dtype.
+
+    JAX promotes the inputs of a mixed-precision op to the result dtype before the op, so
+    its derivatives are computed in that precision; without the cast 1/y, log(x) or y − 1
+    of a float16 or float32 operand would be rounded to that operand's precision while the
+    result and its gradient are float64. (Python numbers are weak: they stay as they are.)
+    """
+    dt = getattr(out, "dtype", None)
+    if dt is None or dt.kind != "f":
+        return args
+    widened = None
+    for i, a in enumerate(args):
+        da = getattr(a, "dtype", None)
+        if da is None or da is dt or da.kind != "f" or da.itemsize >= dt.itemsize:
+            continue
+        if widened is None:
+            widened = list(args)
+        widened[i] = a.astype(dt) if isinstance(a, (np.ndarray, np.generic)) \
+            else bind(REGISTRY["astype"], (a,), (dt,))
+    return args if widened is None else tuple(widened)
+
+
+def _promoting(rule: Callable, skip: int) -> Callable:
+    """``rule`` (a derivative ``d(out, *inputs)``, ``skip=0``, or a VJP/JVP rule
+    ``r(g, out, *inputs)``, ``skip=1``) called with the inputs widened to out's dtype."""
+    def promoted(*args):
+        out = args[skip]
+        dt = getattr(out, "dtype", None)
+        if dt is not None and dt.kind == "f":
+            for a in args[skip + 1:]:
+                da = getattr(a, "dtype", None)
+                if da is not None and da is not dt and da.kind == "f" and da.itemsize < dt.itemsize:
+                    return rule(*args[:skip], out, *_widened(out, args[skip + 1:]))
+        return rule(*args)  # (the common case: nothing to widen)
+    promoted.__name__ = getattr(rule, "__name__", "rule")
+    promoted.__wrapped__ = rule
+    return promoted
 
 
 def _diag_rule(d) -> Rule | None:
@@ -423,13 +478,33 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
 def _install_methods(fn: Callable, methods) -> None:
     if isinstance(methods, Mapping):
         for name, method in methods.items():
-            setattr(Tensor, name, fn if method is None else method)
+            setattr(Tensor, name, _deferring(fn if method is None else method, name))
         return
     for name in methods:
         if name in _REFLECTED:
-            setattr(Tensor, name, _reflected(fn, name))
+            setattr(Tensor, name, _deferring(_reflected(fn, name), name))
         else:
-            setattr(Tensor, name, fn)
+            setattr(Tensor, name, _deferring(fn, name))
+
+
+def _deferring(method: Callable, name: str) -> Callable:
+    """A binary operator that returns NotImplemented for an operand of a foreign type
+    (not an array, number, list, tuple or array-like) whose type implements the mirrored
+    operator, as ``jax.Array`` and ``torch.Tensor`` do: Python then calls that operand's
+    method (``other.__radd__`` for ``x + other``), instead of NumPy's object array of it."""
+    mirror = _MIRROR.get(name)
+    if mirror is None:
+        return method
+
+    def operator(self, other):
+        if type(other) not in _COMMON and not isinstance(other, _OPERANDS) \
+                and getattr(type(other), mirror, None) is not None \
+                and not hasattr(other, "__array__") and not hasattr(other, "__array_interface__"):
+            return NotImplemented
+        return method(self, other)
+    operator.__name__ = operator.__qualname__ = name
+    operator.__doc__ = method.__doc__
+    return operator
 
 
 def _reflected(fn: Callable, name: str) -> Callable:

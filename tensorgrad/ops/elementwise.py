@@ -142,7 +142,12 @@ def _power_rule_x(g, out, x, y):
 
 
 def _power_dy(out, x, y):
-    return log(where(equal(x, 0), 1, x)) * out
+    # log(x)·x^y; log is only evaluated at positive x (NumPy warns at the others): at 0 the
+    # slope is 0 (log 1), a negative x has no real log, its slope is NaN (as in JAX)
+    xv = concrete(x)
+    lg = log(where(np.less_equal(xv, 0), 1, x))
+    neg = np.less(xv, 0)
+    return (where(neg, np.nan, lg) if may_any(neg) else lg) * out
 
 
 power = elementwise(

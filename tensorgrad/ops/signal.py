@@ -26,7 +26,6 @@ from .arrange import pad
 from .discrete import floor, signbit
 from .elementwise import abs as _abs
 from .elementwise import _in_integer_dtype, astype, power, where
-from .elementwise_more import exp2
 from .linalg import matmul
 from .linalg_ops import mT
 from .reductions import sum as _sum
@@ -380,15 +379,13 @@ def ldexp(x1: ArrayLike, x2: ArrayLike) -> Array:
         # NumPy's loop: the smallest float that holds x1 exactly (bool/int8/uint8 -> float16,
         # int16/uint16 -> float32, wider -> float64)
         x1 = astype(x1, np.promote_types(dtype_of(x1), np.float16))
-    if isinstance(x2, Tensor) or is_staged(x2):
-        if not np.issubdtype(dtype_of(x2), np.integer) and dtype_of(x2) != np.bool_:
-            raise TypeError(f"ldexp: the exponents x2 must be integers, got dtype {dtype_of(x2)}")
-        return x1 * exp2(astype(x2, dtype_of(x1)))  # 2 to an integer power: exact
-    e = np.asarray(x2)
-    if e.dtype == np.bool_:  # NumPy casts bool exponents safely to int
-        e = e.astype(np.int_)
-    if not np.issubdtype(e.dtype, np.integer):
-        raise TypeError(f"ldexp: the exponents x2 must be integers, got dtype {e.dtype}")
+    # The exponents carry no gradient (they are integers): their plain value, staged under
+    # tg.jit, is enough, and takes the same overflow-safe steps as a NumPy array.
+    e = concrete(x2) if isinstance(x2, Tensor) or is_staged(x2) else np.asarray(x2)
+    if dtype_of(e) == np.bool_:  # NumPy casts bool exponents safely to int
+        e = as_array(e, np.int_)
+    if not np.issubdtype(dtype_of(e), np.integer):
+        raise TypeError(f"ldexp: the exponents x2 must be integers, got dtype {dtype_of(e)}")
     for f in pow2_factors(e, dtype_of(x1)):  # (2**e itself may overflow where x1·2**e does not)
         x1 = x1 * f
     return x1
