@@ -11,6 +11,7 @@ import numpy as np
 
 from . import lax_ops as _lo
 from . import ops as _ops
+from .ops._util import index_param
 from .tensor import concrete
 
 __all__ = ["reduce_sum", "reduce_max", "reduce_min", "reduce_prod", "reduce_and", "reduce_or",
@@ -284,6 +285,7 @@ def top_k(operand, k: int, *, axis: int = -1):
     largest first (ties in index order), and their int32 indices; the gradient flows to the
     selected entries."""
     shape = _shape(operand)
+    k = index_param(k, "lax.top_k", "k")
     if shape and not -len(shape) <= int(axis) < len(shape):
         raise ValueError(f"lax.top_k: axis {axis} is out of range for shape {shape}")
     if shape and int(axis) % len(shape) != len(shape) - 1:

@@ -1,6 +1,8 @@
 """Small helpers shared by the op tables."""
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ..staging import as_array, is_staged, may_any
@@ -8,7 +10,7 @@ from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of
 
 __all__ = ["concrete", "shape_of", "ndim_of", "dtype_of", "negative_axes", "negative_axis",
            "reduced_count", "lift_tangent", "is_staged", "may_any", "any_traced", "on_a_trace",
-           "as_array_like", "numpy_scalar", "wide_index", "pow2_factors"]
+           "as_array_like", "numpy_scalar", "wide_index", "pow2_factors", "index_param"]
 
 
 def any_traced(*xs) -> bool:
@@ -91,6 +93,16 @@ def negative_axes(axis, ndim: int, opname: str) -> tuple:
     if len(set(out)) != len(out):
         raise ValueError(f"{opname}: repeated axis in {axis!r}")
     return tuple(sorted(out))
+
+
+def index_param(value, opname: str, what: str) -> int:
+    """An integer parameter (an offset, a count of turns or repeats, a split point) as a
+    Python int, by NumPy's and JAX's rule: anything with ``__index__`` (ints, NumPy
+    integers, 0-d integer arrays); a float is a TypeError, never silently truncated."""
+    try:
+        return operator.index(concrete(value))
+    except TypeError:
+        raise TypeError(f"{opname}: {what} must be an integer, got {value!r}") from None
 
 
 def negative_axis(axis, ndim: int, opname: str) -> int:

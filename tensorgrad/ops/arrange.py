@@ -25,7 +25,7 @@ from ..jacobians.gather import selection_jacobian
 from ..recording import bind
 from ..registry import Example, function, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import any_traced, concrete, dtype_of, negative_axes, negative_axis, shape_of
+from ._util import any_traced, concrete, dtype_of, index_param, negative_axes, negative_axis, shape_of
 from .discrete import floor
 from .discrete import round as _round
 from .elementwise import astype
@@ -34,7 +34,7 @@ from .reductions import mean
 from .reductions import min as _min
 from .reductions import sum as _sum
 from .scans import median
-from .shape import broadcast_to, concatenate, getitem, reshape, scatter_add, split, transpose
+from .shape import broadcast_to, concatenate, getitem, layout_order, reshape, scatter_add, split, transpose
 
 
 def _shape(x) -> tuple:
@@ -88,7 +88,7 @@ def rot90(m: ArrayLike, k: int = 1, axes: Sequence[int] = (0, 1)) -> Array:
     a, b = (negative_axis(ax, n, "rot90") + n for ax in axes)
     if a == b:
         raise ValueError(f"rot90: axes must be different, got {axes!r}")
-    k = int(k) % 4
+    k = index_param(k, "rot90", "k") % 4
     if k == 0:
         return np.asarray(m) if isinstance(m, (list, tuple)) else m
     if k == 2:
@@ -208,7 +208,7 @@ repeat = linear(
 # ---- tile ---------------------------------------------------------------------------------
 def _tile_signature(A: ArrayLike, reps):
     """Repeat the whole array ``reps`` times along each axis (NumPy's ``tile``)."""
-    reps = tuple(int(r) for r in np.atleast_1d(concrete(reps)))
+    reps = tuple(index_param(r, "tile", "reps") for r in np.atleast_1d(concrete(reps)))
     if any(r < 0 for r in reps):
         raise ValueError(f"tile: reps must be non-negative, got {reps}")
     xs = _shape(A)
@@ -527,7 +527,9 @@ def atleast_3d(*arys: ArrayLike):
 
 @function(methods=("ravel",))
 def ravel(a: ArrayLike, order: str = "C") -> Array:
-    """The entries as a 1-D array, in row-major (``'C'``) or column-major (``'F'``) order."""
+    """The entries as a 1-D array, in row-major (``'C'``) or column-major (``'F'``) order,
+    or (``'A'``, ``'K'``) in the order of the value's memory layout, as NumPy reads it."""
+    order = layout_order(a, order, "ravel")
     if order == "F":
         return reshape(transpose(a), (-1,))
     if order not in ("C", "A", "K"):

@@ -13,8 +13,8 @@ short signatures (``axis``, ``keepdims``):
   ``maximum`` does);
 * ``dtype=``: the input is cast first;
 * ``order=`` for ``reshape``: ``'F'`` reads and writes the entries in column-major order
-  (a transpose, a reshape, a transpose); ``'A'`` is ``'C'`` for the C-ordered arrays
-  tensorgrad computes with.
+  (a transpose, a reshape, a transpose); ``'A'`` is ``'F'`` for a Fortran-ordered value,
+  ``'C'`` otherwise, as in NumPy.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from ..registry import FUNCTIONS, register_numpy
 from ..staging import is_staged, may_any
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import concrete, dtype_of, shape_of
+from ._util import concrete, dtype_of, negative_axis, shape_of
 from .discrete import all as _all
 from .discrete import any as _any
 from .discrete import argsort as _argsort
@@ -43,6 +43,7 @@ from .discrete import isnan as _isnan
 from .scans import nanmean as _nanmean
 from .scans import nansum as _nansum
 from .scans import sort as _sort
+from .shape import layout_order
 from .shape import reshape as _reshape
 from .arrange import flip
 from .shape import expand_dims, transpose
@@ -286,14 +287,15 @@ def nanmean(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: boo
 
 
 def reshape(a: ArrayLike, /, shape=None, order: str = "C", *, newshape=None, copy=None) -> Array:
-    """``numpy.reshape`` with ``order`` ('C', 'F', or 'A', which is 'C' here)."""
+    """``numpy.reshape`` with ``order`` ('C', 'F', or 'A': 'F' for a Fortran-ordered value)."""
     if newshape is not None:
         if shape is not None:
             raise TypeError("numpy.reshape: give shape only (newshape is its deprecated name)")
         shape = newshape
     if shape is None:
         raise TypeError("numpy.reshape: missing the shape argument")
-    if order in ("C", "A"):
+    order = layout_order(a, order, "numpy.reshape") if order == "A" else order
+    if order == "C":
         return _reshape(a, shape)
     if order != "F":
         raise ValueError(f"numpy.reshape: order must be 'C', 'F' or 'A', got {order!r}")
@@ -428,6 +430,7 @@ def argsort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=
         return _argsort(a, axis=axis, kind=kind, order=order, stable=stable)
     if axis is None:
         a, axis = _reshape(a, (-1,)), -1
+    axis = negative_axis(axis, len(shape_of(concrete(a))), "argsort")
     n = shape_of(concrete(a))[axis]
     # positions in the reversed line, mapped back; reversing the result makes ties stable
     return flip((n - 1) - _argsort(flip(a, axis), axis=axis, kind=kind, order=order, stable=stable), axis)
@@ -447,7 +450,7 @@ register_numpy("numpy.amin", min)
 # ndarray's methods of these names take NumPy's parameters in NumPy's order too
 # (a.sum(axis, dtype, out, keepdims, initial, where)); the ops' short signatures would
 # read t.sum(0, np.float32) as keepdims=True
-for _fn in (sum, prod, mean, var, std, max, min, all, any, argmax, argmin):
+for _fn in (sum, prod, mean, var, std, max, min, all, any, argmax, argmin, argsort):
     setattr(Tensor, _fn.__name__, _fn)
 
 

@@ -28,7 +28,8 @@ from ..jacobians.gather import IndexPermutation
 from ..jacobians.scans import RunningSum
 from ..registry import Example, function, general, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import concrete, dtype_of, lift_tangent, may_any, negative_axes, negative_axis, shape_of
+from ._util import concrete, dtype_of, index_param, lift_tangent, may_any, negative_axes, negative_axis, \
+    shape_of
 from .elementwise import astype, where
 from .linalg import matmul
 from .reductions import _keep, _spread, mean
@@ -144,7 +145,7 @@ cumprod = general(
 def _diff_signature(a: ArrayLike, n: int = 1, axis: int = -1, prepend=None, append=None):
     """The ``n``-th discrete difference along ``axis``; ``prepend``/``append`` are joined
     first (scalars are repeated across the other axes, as in NumPy)."""
-    n = int(n)
+    n = index_param(n, "diff", "the order n")
     if n < 0:
         raise ValueError(f"diff: order n must be non-negative, got {n}")
     xs = shape_of(concrete(a))
@@ -195,7 +196,7 @@ def _trace_signature(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int =
     a1, a2 = negative_axis(axis1, nd, "trace"), negative_axis(axis2, nd, "trace")
     if a1 == a2:
         raise ValueError("trace: axis1 and axis2 must differ")
-    return (a,), (int(offset), a1, a2)
+    return (a,), (index_param(offset, "trace", "offset"), a1, a2)
 
 
 def _trace_transpose(g, out, x, offset, a1, a2):

@@ -23,7 +23,8 @@ from ..jacobians.maps import Diagonal
 from ..recording import bind
 from ..registry import Example, function, linear
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of, is_staged, negative_axis, numpy_scalar, shape_of, wide_index
+from ._util import concrete, dtype_of, index_param, is_staged, negative_axis, numpy_scalar, shape_of, \
+    wide_index
 from .elementwise import clip, where
 from .elementwise_more import remainder
 from .linalg import tensordot
@@ -63,7 +64,7 @@ def _diagonal_signature(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: in
     a1, a2 = negative_axis(axis1, n, "diagonal"), negative_axis(axis2, n, "diagonal")
     if a1 == a2:
         raise ValueError(f"diagonal: axis1 and axis2 cannot be the same axis ({axis1}, {axis2})")
-    return (a,), (int(offset), a1, a2)
+    return (a,), (index_param(offset, "diagonal", "offset"), a1, a2)
 
 
 diagonal = linear(
@@ -85,7 +86,7 @@ def _diag_signature(v: ArrayLike, k: int = 0):
     nd = len(_shape(v))
     if nd not in (1, 2):
         raise ValueError(f"diag: the input must be 1-D or 2-D, got shape {_shape(v)}")
-    return (v,), (int(k), nd)
+    return (v,), (index_param(k, "diag", "k"), nd)
 
 
 def _diag_forward(x, k, nd):
@@ -122,7 +123,7 @@ def _triangle(name: str, forward, keep: str):
             raise ValueError(f"{name}: the input needs at least 1 dimension, got a 0-d array")
         if len(s) == 1:  # NumPy: a 1-D input is broadcast to the square matrix of its rows
             m = broadcast_to(m, (s[0], s[0]))
-        return (m,), (int(k),)
+        return (m,), (index_param(k, name, "k"),)
     signature.__doc__ = (f"The {keep} triangle of the last two axes (entries on and {keep[:5]} "
                          f"diagonal ``k``), zeros elsewhere.")
 

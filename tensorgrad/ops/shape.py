@@ -19,7 +19,7 @@ from ..staging import trace_values
 from ..sweep import unbroadcast
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
-from ._util import concrete, is_staged, lift_tangent, negative_axes, negative_axis, shape_of
+from ._util import concrete, index_param, is_staged, lift_tangent, negative_axes, negative_axis, shape_of
 from .elementwise import astype
 
 
@@ -64,13 +64,42 @@ def _reshape_jacobian(i, args, out, params):
 
 
 # ---- reshape ---------------------------------------------------------------
+def layout_order(x, order: str, name: str) -> str:
+    """NumPy's ``order='A'``/``'K'`` (read in the order of the memory layout) as ``'C'`` or
+    ``'F'``: 'A' is 'F' for an array that is Fortran- and not C-contiguous, else 'C'; 'K'
+    is 'C' or 'F' for an array contiguous in that order. The layout is the value's (a
+    traced value's too, as NumPy would lay it out); under tg.jit, which traces no layout,
+    'A' and 'K' are refused, as in JAX. 'K' of a strided array whose axes lie in memory in neither C's nor
+    Fortran's order is refused."""
+    if order not in ("A", "K"):
+        return order
+    v = concrete(x)
+    if is_staged(v):  # a replay must not read another layout than the trace did: JAX's refusal
+        raise NotImplementedError(f"{name}: order={order!r} follows the memory layout of the "
+                                  "array, which tg.jit does not trace; pass order='C' or 'F'")
+    if type(v) is not np.ndarray or v.flags.c_contiguous:
+        return "C"
+    if v.flags.f_contiguous:
+        return "F"
+    if order == "A" or v.ndim <= 1:
+        return "C"
+    steps = [abs(st) for st, n in zip(v.strides, v.shape) if n > 1]
+    if steps == sorted(steps, reverse=True):  # the axes lie in memory in C's order (a slice)
+        return "C"
+    if steps == sorted(steps):
+        return "F"
+    raise NotImplementedError(
+        f"{name}: order='K' reads a strided array (shape {v.shape}, strides {v.strides}) in "
+        "its memory order, which tensorgrad does not follow; pass order='C' or 'F'")
+
+
 def _reshape_signature(x: ArrayLike, shape: Shape, order: str = "C", *, copy=None):
     """Give ``x`` a new shape with the same number of entries (``-1`` allowed once);
     ``order="F"`` reads and writes the entries in column-major order, as NumPy's. (The
     result never shares memory with ``x``'s owner, whatever ``copy`` asks.)"""
     if isinstance(shape, (int, np.integer)):
         shape = (int(shape),)
-    shape = tuple(int(s) for s in shape)
+    shape = tuple(index_param(s, "reshape", "each entry of the shape") for s in shape)
     xs = shape_of(concrete(x))
     if -1 in shape:
         known = math.prod(s for s in shape if s != -1)
@@ -81,20 +110,26 @@ def _reshape_signature(x: ArrayLike, shape: Shape, order: str = "C", *, copy=Non
     if math.prod(shape) != math.prod(xs):
         raise ValueError(f"reshape: cannot reshape input of shape {xs} "
                          f"({math.prod(xs)} entries) into {shape}")
+    if order == "K":
+        raise ValueError("reshape: order 'K' is not permitted for reshaping (as in NumPy)")
+    order = layout_order(x, order, "reshape")
     if order == "F":  # the C-order reshape of the reversed axes, reversed back
         x = transpose(reshape(transpose(x), shape[::-1]))
-    elif order not in ("C", "A", "K"):
-        raise ValueError(f"reshape: order must be one of 'C', 'F', 'A', 'K', got {order!r}")
+    elif order != "C":
+        raise ValueError(f"reshape: order must be one of 'C', 'F', 'A', got {order!r}")
     return (x,), (shape,)
 
 
 def _ordered_reshape(x, shape, order):
     """``x.reshape(shape, order=...)`` as for ndarrays: ``order="F"`` reads and writes in
     column-major order, i.e. the C-order reshape of the reversed axes, reversed back."""
-    if order in ("C", "A", "K"):
+    if order == "K":
+        raise ValueError("reshape: order 'K' is not permitted for reshaping (as in NumPy)")
+    order = layout_order(x, order, "reshape")
+    if order == "C":
         return reshape(x, shape)
     if order != "F":
-        raise ValueError(f"reshape: order must be one of 'C', 'F', 'A', 'K', got {order!r}")
+        raise ValueError(f"reshape: order must be one of 'C', 'F', 'A', got {order!r}")
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     return transpose(reshape(transpose(x), shape[::-1]))
 
@@ -109,7 +144,7 @@ reshape = linear(
     transpose=lambda g, out, x, shape: reshape(g, _batch(g, out) + shape_of(x)),
     signature=_reshape_signature, params=("shape",),
     methods={"reshape": lambda self, *shape, order="C": _ordered_reshape(self, _shape_args(shape), order),
-             "flatten": lambda self, order="C": _ordered_reshape(self, (-1,), order),
+             "flatten": lambda self, order="C": _ordered_reshape(self, (-1,), layout_order(self, order, "flatten")),
              "ravel": lambda self, order="C": _ordered_reshape(self, (-1,), order)},
     jacobian=_reshape_jacobian, jax=lambda jnp, x, shape: jnp.reshape(x, shape),
     batch_params=lambda batch, shape: (batch + shape,),
@@ -182,6 +217,9 @@ def moveaxis(a: ArrayLike, source: Axis, destination: Axis) -> Array:
     dst = [negative_axis(d, n, "moveaxis") + n for d in np.atleast_1d(destination)]
     if len(src) != len(dst):
         raise ValueError("moveaxis: source and destination need the same number of axes")
+    for what, axes, given in (("source", src, source), ("destination", dst, destination)):
+        if len(set(axes)) != len(axes):  # NumPy's check: else a repeated destination is lost
+            raise ValueError(f"moveaxis: repeated axis in {what} {given!r}")
     order = [i for i in range(n) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -532,6 +570,6 @@ def split(x: ArrayLike, indices_or_sections, axis: int = 0) -> list:
             raise ValueError(f"split: axis {axis} of size {n} cannot be split into {k} equal parts")
         bounds = [i * (n // k) for i in range(k + 1)]
     else:
-        bounds = [0] + [int(i) for i in indices_or_sections] + [n]
+        bounds = [0] + [index_param(i, "split", "each split point") for i in indices_or_sections] + [n]
     tail = (slice(None),) * (-ax - 1)
     return [getitem(x, (Ellipsis, slice(a, b)) + tail) for a, b in zip(bounds[:-1], bounds[1:])]
