@@ -75,3 +75,19 @@ def test_moveaxis_refuses_repeated_axes():
     with pytest.raises(ValueError, match="moveaxis: repeated axis in source"):
         tg.moveaxis(x, (1, 1), (0, 2))
     assert tg.moveaxis(x, (0, 1), (2, 0)).shape == np.moveaxis(x, (0, 1), (2, 0)).shape
+
+
+def test_quantile_of_integers_interpolates_in_the_dtype_numpy_promotes_to():
+    a = np.arange(10, dtype=np.int8)
+    for q in (np.float32(0.3), np.array([0.3, 0.5], np.float32), 0.3):
+        for x in (a, a.astype(np.int64)):
+            want = np.quantile(x, q)
+            got = tg.quantile(x, q)
+            assert got.dtype == want.dtype
+            np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert tg.percentile(a, np.float32(30)).dtype == np.float32
+
+
+def test_searchsorted_of_a_matrix_names_the_function():
+    with pytest.raises(ValueError, match="searchsorted: a must be 1-D"):
+        tg.searchsorted(np.ones((2, 3)), 0.5)

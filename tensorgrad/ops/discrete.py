@@ -353,6 +353,8 @@ def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left", sorter=None, *,
     ``method`` (how XLA searches) is accepted; every method gives NumPy's result."""
     if method not in _SEARCH_METHODS:
         raise ValueError(f"searchsorted: method={method!r} is not one of {list(_SEARCH_METHODS)}")
+    if len(shape_of(concrete(a))) != 1:
+        raise ValueError(f"searchsorted: a must be 1-D (sorted), got shape {shape_of(concrete(a))}")
     return np.searchsorted(concrete(a), concrete(v), side=side,
                            sorter=None if sorter is None else concrete(sorter))
 

@@ -187,8 +187,11 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nan):
         raise ValueError(f"{name}: method must be one of {', '.join(map(repr, _METHODS))}, "
                          f"got {method!r}")
     picked = dtype_of(a if hasattr(a, "shape") else np.asarray(a))
-    a = _real(name, _float(a))
     qc = concrete(q)
+    if picked.kind in "iu" and type(q) not in (int, float) and hasattr(qc, "dtype") \
+            and dtype_of(qc).kind == "f" and method not in ("lower", "higher", "nearest", "inverted_cdf"):
+        a = astype(a, np.result_type(picked, dtype_of(qc)))  # int8 with float32 q: float32, as NumPy
+    a = _real(name, _float(a))
     # an interpolation in q's dtype when q is an array (Python numbers are weak), as NumPy;
     # the methods that pick an entry keep a's dtype
     if type(q) not in (int, float) and method not in ("lower", "higher", "nearest", "inverted_cdf"):
