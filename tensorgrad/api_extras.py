@@ -230,14 +230,25 @@ def remat(fun: Callable | None = None, *, prevent_cse: bool = True, policy: Call
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     if not all(isinstance(i, int) and i >= 0 for i in nums):
         raise TypeError(f"remat: static_argnums must be non-negative integers, got {static_argnums!r}")
-    inner = custom_vjp(fun, nondiff_argnums=nums)
+    inner = _rematerialized(fun, nums)
 
     @functools.wraps(fun)
     def checked(*args, **kwargs):
         if nums and max(nums) >= len(args) + len(kwargs):
             raise TypeError(f"remat: static_argnums={static_argnums!r} is out of range for a call "
                             f"with {len(args) + len(kwargs)} arguments")
+        if not kwargs and isinstance(fun, types.FunctionType):
+            converted, consts = closure_convert(fun)
+            if consts:  # traced values fun closes over (a layer's parameters) become inputs, so
+                # that this call is recomputed too, as JAX's (they get their cotangents)
+                return _rematerialized(converted, nums)(*args, *consts)
         return inner(*args, **kwargs)
+    return checked
+
+
+def _rematerialized(fun: Callable, nums: tuple) -> custom_vjp:
+    """``fun`` as a custom_vjp whose backward pass runs it again (``remat``'s core)."""
+    inner = custom_vjp(fun, nondiff_argnums=nums)
 
     def fwd(*args):
         return fun(*args), args  # the inputs only: the rest is computed again
@@ -266,7 +277,7 @@ def remat(fun: Callable | None = None, *, prevent_cse: bool = True, policy: Call
 
     inner.defvjp(fwd, bwd)
     inner.forward_through_fun = True
-    return checked
+    return inner
 
 
 def _floating(v) -> bool:
@@ -338,27 +349,18 @@ def _as_list(call: Callable) -> Callable:
 
 
 def closure_convert(fun: Callable, *example_args) -> tuple[Callable, list]:
-    """``(converted, consts)``: the traced values ``fun`` closes over (in its closure cells,
-    any pytree of them) hoisted out, and ``converted(*args, *consts)`` that runs ``fun`` with
-    those values replaced, as ``jax.closure_convert`` (for use with ``custom_vjp``).
+    """``(converted, consts)``: the traced values ``fun`` closes over hoisted out, and
+    ``converted(*args, *consts)`` that runs ``fun`` with those values replaced, as
+    ``jax.closure_convert`` (for use with ``custom_vjp``).
 
-    A faithful simplification: only ``fun``'s own closure cells are searched (not its
-    globals, nor functions it calls), and ``example_args`` are not used.
+    The values are found in ``fun``'s closure cells (any pytree of them), in the bound
+    arguments of a ``functools.partial``, and, the same way, in the functions and partials
+    those hold (a helper closing over a parameter). A faithful simplification: globals are
+    not searched, and ``example_args`` are not used.
     """
-    if not isinstance(fun, types.FunctionType):
+    if not isinstance(fun, (types.FunctionType, functools.partial)):
         raise TypeError(f"closure_convert: expected a Python function, got {type(fun).__name__}")
-    cells = fun.__closure__ or ()
-    consts, where = [], []
-    for i, cell in enumerate(cells):
-        try:
-            value = cell.cell_contents
-        except ValueError:  # an empty cell (a name assigned later)
-            continue
-        leaves, td = tree_flatten(value)
-        traced = [j for j, v in enumerate(leaves) if type(v) is Tensor and traced_level(v) > 0]
-        if traced:
-            where.append((i, leaves, td, traced))
-            consts += [leaves[j] for j in traced]
+    consts, rebuild = _hoist(fun, {}, set())
     if not consts:
         return fun, []
 
@@ -367,18 +369,80 @@ def closure_convert(fun: Callable, *example_args) -> tuple[Callable, list]:
         if n < 0:
             raise TypeError(f"closure_convert: the converted function takes the arguments and "
                             f"then {len(consts)} constants, got {len(args_and_consts)} values")
-        args, new = args_and_consts[:n], iter(args_and_consts[n:])
-        new_cells = list(cells)
-        for i, leaves, td, traced in where:
-            fresh = list(leaves)
-            for j in traced:
-                fresh[j] = next(new)
-            new_cells[i] = types.CellType(tree_unflatten(td, fresh))
-        g = types.FunctionType(fun.__code__, fun.__globals__, fun.__name__, fun.__defaults__,
-                               tuple(new_cells))
-        g.__kwdefaults__ = fun.__kwdefaults__
-        return g(*args)
+        return rebuild(iter(args_and_consts[n:]))(*args_and_consts[:n])
     return converted, consts
+
+
+def _hoist(value, memo: dict, active: set) -> tuple[list, Callable | None]:
+    """``(consts, rebuild)``: the traced values reachable from ``value`` (a pytree, a
+    function's closure cells, a partial's function and bound arguments), and
+    ``rebuild(values)`` that makes ``value`` again with the next of ``values`` in their
+    places (None when there are none).
+
+    A function reached twice (two closures sharing a helper) is walked once: each place
+    holding it is rebuilt, and takes its own copy of the values. A function that reaches
+    itself (a recursive closure) while holding traced values is refused: its rebuilt copy
+    would still call the original, whose values no rule would see."""
+    if isinstance(value, (types.FunctionType, functools.partial)):
+        key = id(value)
+        if key in memo:
+            return memo[key]
+        if key in active:
+            active.add(("cycle", key))
+            return [], None
+        active.add(key)
+        try:
+            found = _hoist_callable(value, memo, active)
+        finally:
+            active.discard(key)
+        if found[0] and ("cycle", key) in active:
+            raise TypeError(f"closure_convert: {getattr(value, '__name__', value)!r} refers to "
+                            "itself and closes over traced values; pass those values as arguments")
+        memo[key] = found
+        return found
+    if type(value) is Tensor:
+        return ([value], next) if traced_level(value) > 0 else ([], None)
+    leaves, td = tree_flatten(value)
+    if len(leaves) == 1 and leaves[0] is value:  # a leaf that is not a Tensor or a function
+        return [], None
+    hoisted = [_hoist(v, memo, active) for v in leaves]
+    consts = [c for cs, _ in hoisted for c in cs]
+    if not consts:
+        return [], None
+    return consts, lambda it: tree_unflatten(td, [v if r is None else r(it)
+                                                  for v, (_, r) in zip(leaves, hoisted)])
+
+
+def _hoist_callable(value, memo: dict, active: set) -> tuple[list, Callable | None]:
+    if isinstance(value, functools.partial):
+        consts, parts = _hoist([value.func, value.args, value.keywords], memo, active)
+        if parts is None:
+            return [], None
+        return consts, lambda it: (lambda f, a, k: functools.partial(f, *a, **k))(*parts(it))
+    cells = value.__closure__ or ()
+    contents = [_cell_value(c) for c in cells]
+    hoisted = [([], None) if v is _EMPTY else _hoist(v, memo, active) for v in contents]
+    consts = [c for cs, _ in hoisted for c in cs]
+    if not consts:
+        return [], None
+
+    def rebuild_function(it):
+        new = tuple(c if r is None else types.CellType(r(it)) for c, (_, r) in zip(cells, hoisted))
+        g = types.FunctionType(value.__code__, value.__globals__, value.__name__,
+                               value.__defaults__, new)
+        g.__kwdefaults__ = value.__kwdefaults__
+        return g
+    return consts, rebuild_function
+
+
+_EMPTY = object()
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell (a name assigned later)
+        return _EMPTY
 
 
 def block_until_ready(x: Any) -> Any:

@@ -314,7 +314,7 @@ def _hoisted(fun: Callable, name: str, what: str, optional: bool = False) -> tup
         return None, ()
     if not callable(fun):
         raise TypeError(f"lax.{name}: {what} must be callable, got {type(fun).__name__}")
-    if isinstance(fun, types.FunctionType):
+    if isinstance(fun, (types.FunctionType, functools.partial)):  # (JAX's tests pass partials)
         converted, consts = closure_convert(fun)
         if consts:
             return converted, tuple(consts)
@@ -352,29 +352,45 @@ def _tangent_map(fun, x, consts, dconsts, like):
     return jvp(lambda *c: fun(x, *c), tuple(consts), tuple(dconsts))[1]
 
 
-def _linear_solve(mv, solve, tsolve, symmetric: bool, has_aux: bool):
-    """The custom_jvp function ``(b, (matvec's, solve's, transpose_solve's consts)) -> x``."""
+def _linear_solve(mv, solve, tsolve, symmetric: bool, has_aux: bool,
+                  names: tuple = ("solve", "transpose_solve")):
+    """The custom_jvp function ``(b, (matvec's, solve's, transpose_solve's consts)) -> x``.
+
+    Every solve of a derivative goes through an implicitly differentiated solve again (this
+    function, or the one of the transposed system), never through ``solve``'s own ops: JAX's
+    rule, so that a derivative of a derivative is right whatever ``solve`` computes with (a
+    stop_gradient, a bisection)."""
     name = "custom_linear_solve"
+    transposed_fn = []  # the transposed system's solve, made at the first reverse sweep
 
     def matvec(v, cs):
         return _checked_like(name, "matvec", mv(v, *cs[0]), v)
 
     def forward(rhs, cs):
-        return _solved(name, "solve", solve, cs[1], lambda v: matvec(v, cs), rhs, has_aux)
+        return _solved(name, names[0], solve, cs[1], lambda v: matvec(v, cs), rhs, has_aux)
 
     def transposed(cs, g):
         if tsolve is None:
             raise TypeError("lax.custom_linear_solve: transpose_solve required for backwards "
                             "mode automatic differentiation (reverse mode: grad, vjp, jacrev), "
                             "as in JAX; give transpose_solve or symmetric=True")
-        if symmetric:
-            vecmat = lambda u: matvec(u, cs)  # noqa: E731
-        else:
-            vecmat = lambda u: vjp(lambda v: mv(v, *cs[0]), g)[1](u)[0]  # noqa: E731
-        return _solved(name, "transpose_solve", tsolve, cs[2], vecmat, g, has_aux)[0]
+        if not transposed_fn:
+            if symmetric:
+                mv_t = mv
+            else:
+                def mv_t(u, *c):  # (matvec is linear: its VJP at any point is its transpose)
+                    return vjp(lambda v: mv(v, *c), u)[1](u)[0]
+            transposed_fn.append(_linear_solve(mv_t, tsolve, solve, symmetric, has_aux,
+                                               names[::-1]))
+        out = transposed_fn[0](g, (cs[0], cs[2], cs[1]))
+        return out[0] if has_aux else out
+
+    def solved(rhs, cs):
+        out = f(rhs, cs)
+        return out[0] if has_aux else out
 
     def lin_fwd(rhs, cs):
-        y = forward(rhs, cs)[0]
+        y = solved(rhs, cs)
         return y, (cs, y)
 
     def lin_bwd(res, g):
@@ -404,7 +420,7 @@ def _linear_solve(mv, solve, tsolve, symmetric: bool, has_aux: bool):
 
     def rule(primals, tangents):
         (b, cs), (db, dcs) = primals, tangents
-        out = primal(b, cs)
+        out = f(b, cs)  # (itself: an enclosing transform differentiates x implicitly too)
         x = out[0] if has_aux else out
         dax = _tangent_map(mv, x, cs[0], dcs[0], b)
         dx = lin(tree_map(_ops.subtract, db, dax), cs)            # A⁻¹(db - dA·x)
@@ -451,7 +467,7 @@ def custom_root(f: Callable, initial_guess, solve: Callable, tangent_solve: Call
 
     def rule(primals, tangents):
         (guess, cs), (_, dcs) = primals, tangents
-        out = primal(guess, cs)
+        out = g(guess, cs)  # (itself: an enclosing transform differentiates the root implicitly)
         root = out[0] if has_aux else out
         rhs = _tangent_map(fv, root, cs[0], dcs[0], guess)             # ∂f/∂θ·dθ at the root
         jac = lambda v: jvp(lambda y: fv(y, *cs[0]), (root,), (v,))[1]  # noqa: E731
