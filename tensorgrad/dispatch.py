@@ -294,8 +294,13 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
             extra["where"] = _strip(where)
         return getattr(ufunc, method)(*_strip(inputs), **extra, **kwargs)
     dtype = kwargs.pop("dtype", None)
-    if dtype is not None:
+    run_in = {}  # reduce/accumulate in dtype itself (np.add.reduce(int8, dtype=int8) wraps, no upcast)
+    if dtype is not None and method in ("reduce", "accumulate") and "dtype" in (_accepted(impl) or ()):
+        run_in = {"dtype": dtype}
+    elif dtype is not None:
         inputs = tuple(_cast(a, dtype) for a in inputs)
+    elif method in ("reduce", "accumulate"):
+        inputs = (_in_loop_dtype(ufunc, inputs[0]),) + inputs[1:]
     if method == "__call__":
         if kwargs:
             raise TypeError(f"{path}(..., {next(iter(kwargs))}=...) is not supported on Tensors")
@@ -319,13 +324,14 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
                     raise TypeError(f"{path}.reduce(..., {k}=...) is not supported on Tensors")
             if axis in (0, -1) and np.ndim(concrete(inputs[0])) == 0:
                 axis = None  # NumPy reduces a 0-d array over its "axis 0" to itself
-            result = impl(inputs[0], axis=axis, keepdims=bool(kwargs.pop("keepdims", False)), **extra)
+            result = impl(inputs[0], axis=axis, keepdims=bool(kwargs.pop("keepdims", False)), **extra,
+                          **run_in)
         else:
             if "initial" in kwargs:
                 raise TypeError(f"{path}.{method}(..., initial=...) is not supported on Tensors")
             if axis is None or isinstance(axis, tuple):  # cumsum would flatten: NumPy refuses
                 raise ValueError(f"{path}.{method} does not allow multiple axes (got axis={axis!r})")
-            result = impl(inputs[0], axis=axis)
+            result = impl(inputs[0], axis=axis, **run_in)
         if kwargs:
             raise TypeError(f"{path}.{method}(..., {next(iter(kwargs))}=...) is not supported on Tensors")
     if where is not True:
@@ -348,6 +354,19 @@ def _cast(a, dtype):
     if isinstance(a, (Tensor, np.ndarray)):
         return NUMPY_FUNCTIONS["numpy.astype"](a, dtype)
     return a
+
+
+def _in_loop_dtype(ufunc, a):
+    """``a`` cast to the dtype NumPy's loop of ``ufunc`` takes it in, as ``ufunc.reduce`` does
+    (int8 and bool enter ``logaddexp`` as float16)."""
+    d = getattr(concrete(a), "dtype", None)
+    if d is None:
+        return a
+    try:
+        loop = ufunc.resolve_dtypes((d, d, None))[0]
+    except (TypeError, ValueError):  # no loop for d: the function behind the method says so
+        return a
+    return a if loop == d else _cast(a, loop)
 
 
 def _placeholder(x):

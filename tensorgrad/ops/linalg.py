@@ -245,8 +245,9 @@ def _parse_einsum(subscripts: str, shapes: list[tuple]) -> str:
     for k, (term, shape) in enumerate(zip(canon, shapes)):
         for c, d in zip(term, shape):
             prev = sizes.setdefault(c, d)
-            if prev != d and prev != 1 and d != 1:
-                raise ValueError(f"einsum: letter {c!r} of {subscripts!r} has size {prev} in one "
+            if prev != d and prev != 1 and d != 1:  # (name an ellipsis axis as the user sees it)
+                what = f"axis {ell.index(c) - n} under '...'" if c in ell else f"letter {c!r}"
+                raise ValueError(f"einsum: {what} of {subscripts!r} has size {prev} in one "
                                  f"place and {d} in operand {k} (shapes {shapes})")
             if prev == 1:
                 sizes[c] = d
