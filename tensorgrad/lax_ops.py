@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from . import ops as _ops
-from .scipy import special as _special
+from . import special as _special
 from .tensor import concrete, dtype_of, shape_of
 
 __all__ = [

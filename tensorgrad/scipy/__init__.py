@@ -14,7 +14,12 @@ for ``jax.scipy`` runs on tensorgrad:
 * ``tg.scipy.integrate``: ``trapezoid``, ``simpson``, ``cumulative_trapezoid``,
   ``cumulative_simpson`` and ``odeint`` (adaptive Dormand–Prince, JAX's signature; its
   derivatives in the initial state, the arguments and the times are those of the computed
-  solution).
+  solution);
+* ``tg.scipy.sparse.linalg``: the iterative solvers ``cg``, ``gmres`` and ``bicgstab``
+  (a matrix or a linear function, pytree right-hand sides; derivatives by implicit
+  differentiation through ``tg.lax.custom_linear_solve``);
+* ``tg.scipy.optimize``: ``minimize`` with ``method="BFGS"`` (``OptimizeResults``) and its
+  strong-Wolfe ``line_search``, JAX's iterations on NumPy values.
 """
 from __future__ import annotations
 
@@ -23,3 +28,5 @@ from . import linalg  # noqa: F401
 from . import integrate  # noqa: F401
 from . import signal  # noqa: F401
 from . import stats  # noqa: F401
+from . import sparse  # noqa: F401
+from . import optimize  # noqa: F401
