@@ -97,3 +97,22 @@ def test_slopes_of_gelu_soft_sign_and_arctan_at_huge_inputs():
             a = tg.grad(lambda v: tg.sum(tg.arctan(v)))(x)
             u = np.minimum(np.abs(x.astype(np.float64)), 1 / np.abs(x.astype(np.float64)))
             np.testing.assert_allclose(a, (np.where(np.abs(x) > 1, u * u, 1.0) / (1 + u * u)).astype(dt), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, x, kw", [
+    ("var", np.array([[1.0], [2.0]]), {"axis": 1, "ddof": 1}),
+    ("std", np.array([[1.0], [2.0]]), {"axis": 1, "ddof": 1}),
+    ("var", np.zeros((2, 0)), {"axis": 1}),
+    ("std", np.zeros((2, 0)), {"axis": 1})])
+def test_var_std_backward_over_too_few_entries_does_not_warn_again(name, x, kw):
+    # (ported from tinygrad's op tests) the forward warns as np.var does; the backward gives
+    # JAX's NaN/inf slopes without warning a second time
+    f = lambda a: getattr(tg, name)(a, **kw)  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        v, pull = tg.vjp(f, x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = pull(np.ones(np.shape(v)))[0]
+    jf = lambda a: getattr(jnp, name)(a, **kw)  # noqa: E731
+    np.testing.assert_array_equal(np.isnan(g), np.isnan(jax.vjp(jf, x)[1](np.ones(np.shape(v)))[0]))

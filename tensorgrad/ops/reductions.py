@@ -206,6 +206,8 @@ min = _extremum("min", np.min, "Smallest entry over ``axis``; tied entries share
 
 # ---- variance, standard deviation, norm --------------------------------------------
 def _centered(x, axes):
+    if reduced_count(shape_of(x), axes) == 0:  # an empty slice: nothing to centre (no mean of it)
+        return x
     return x - mean(x, axis=axes, keepdims=True)
 
 
@@ -217,7 +219,11 @@ def _dof(x, axes, ddof):
 
 
 def _var_slope(out, x, axes, ddof, keepdims):
-    return 2 * _centered(x, axes) / _dof(x, axes, ddof)
+    dof = _dof(x, axes, ddof)
+    if dof == 0:  # n ≤ ddof: the slope is the ±inf (NaN at 0) of the value; the forward
+        with np.errstate(divide="ignore", invalid="ignore"):  # already warned, as NumPy does
+            return 2 * _centered(x, axes) / dof
+    return 2 * _centered(x, axes) / dof
 
 
 def _std_slope(out, x, axes, ddof, keepdims):
