@@ -19,7 +19,13 @@ for ``jax.scipy`` runs on tensorgrad:
   (a matrix or a linear function, pytree right-hand sides; derivatives by implicit
   differentiation through ``tg.lax.custom_linear_solve``);
 * ``tg.scipy.optimize``: ``minimize`` with ``method="BFGS"`` (``OptimizeResults``) and its
-  strong-Wolfe ``line_search``, JAX's iterations on NumPy values.
+  strong-Wolfe ``line_search``, JAX's iterations on NumPy values;
+* ``tg.scipy.ndimage``: ``map_coordinates`` (orders 0 and 1, JAX's modes), differentiable in
+  the input and the coordinates;
+* ``tg.scipy.interpolate``: ``RegularGridInterpolator`` (``'linear'``, ``'nearest'``),
+  differentiable in the values, the query points and the grid;
+* ``tg.scipy.fft``: ``dct``, ``idct``, ``dctn``, ``idctn`` (types 1 to 4, SciPy's norms), as
+  products with cosine matrices.
 """
 from __future__ import annotations
 
@@ -30,3 +36,6 @@ from . import signal  # noqa: F401
 from . import stats  # noqa: F401
 from . import sparse  # noqa: F401
 from . import optimize  # noqa: F401
+from . import fft  # noqa: F401
+from . import interpolate  # noqa: F401
+from . import ndimage  # noqa: F401
