@@ -59,10 +59,11 @@ def _vector_norm(x, ord, axes: tuple, keepdims: bool, name: str):
         return _sum(_abs(x), axis=axes, keepdims=keepdims)
     p = float(ord)
     a = _abs(x)
-    if p < 1:  # |x_i|^p has an infinite slope at x_i = 0 (for p < 0 an infinite value): there
-        # the subgradient 0, as PyTorch's, selected so that no 0 · ∞ (NaN) or 1/0 warning arises
+    if p < 0:  # |x_i|^p is infinite at x_i = 0, and the norm is then 0, a kink like abs's:
+        # the subgradient 0 there, selected so that no 1/0 warning arises. (For 0 < p < 1 the
+        # slope at a zero entry is infinite: NaN, as for sqrt(abs(x)), without a warning.)
         nz = not_equal(a, 0)
-        a = where(nz, where(nz, a, 1.0) ** p, 0.0 if p > 0 else _INF)
+        a = where(nz, where(nz, a, 1.0) ** p, _INF)
     else:
         a = a ** p
     s = _sum(a, axis=axes, keepdims=keepdims)
