@@ -13,6 +13,9 @@ Generators take a ``seed`` and return float64 features and integer labels.
 """
 from __future__ import annotations
 
+import functools
+import importlib.util
+import os
 from typing import Iterator
 
 import numpy as np
@@ -80,6 +83,31 @@ def blobs(n: int = 100, margin: float = 0.5, seed: Seed = 0) -> tuple[np.ndarray
     return X, (s > 0).astype(int)
 
 
+@functools.lru_cache(maxsize=1)
+def _digits_table() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's digits table, (pixels 0..16 as floats, labels), read once per process
+    (read-only). It is read straight from the file scikit-learn ships, without importing
+    scikit-learn (which takes a second or more: the command line's start-up); with
+    scikit-learn's own loader when that file is not where this version keeps it."""
+    spec = importlib.util.find_spec("sklearn")
+    places = list(spec.submodule_search_locations or []) if spec is not None else []
+    path = os.path.join(places[0], "datasets", "data", "digits.csv.gz") if places else ""
+    table = np.loadtxt(path, delimiter=",") if os.path.isfile(path) else None
+    if table is not None and table.shape == (1797, 65):
+        pixels, labels = table[:, :-1], table[:, -1].astype(np.int64)
+    else:
+        try:
+            from sklearn.datasets import load_digits
+        except ImportError:
+            raise ImportError("the digits data set comes from scikit-learn, which is not installed: "
+                              "pip install scikit-learn (or pip install 'tensorgrad[examples]')") from None
+        d = load_digits()
+        pixels, labels = d.data.astype(np.float64), d.target.astype(np.int64)
+    pixels.setflags(write=False)
+    labels.setflags(write=False)
+    return pixels, labels
+
+
 def digits(test_fraction: float = 0.25, seed: Seed = 0, images: bool = False):
     """scikit-learn's 8×8 digits (1797 images, 10 classes), scaled to [0, 1].
 
@@ -87,14 +115,9 @@ def digits(test_fraction: float = 0.25, seed: Seed = 0, images: bool = False):
     (1, 8, 8) images with ``images=True`` (for a CNN). The split is stratified
     by shuffling each class with ``seed``.
     """
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError:
-        raise ImportError("the digits data set comes from scikit-learn, which is not installed: "
-                          "pip install scikit-learn (or pip install 'tensorgrad[examples]')") from None
-    d = load_digits()
-    X = d.data.astype(np.float64) / 16.0
-    y = d.target.astype(np.int64)
+    pixels, labels = _digits_table()
+    X = pixels / 16.0
+    y = labels.copy()
     Xtr, ytr, Xte, yte = train_test_split(X, y, test_fraction, seed, stratify=True)
     if images:
         Xtr, Xte = Xtr.reshape(-1, 1, 8, 8), Xte.reshape(-1, 1, 8, 8)

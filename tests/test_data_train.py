@@ -1,6 +1,7 @@
 """Data sets, the mini-batch iterator, the training loop, plots, and the README's loop."""
 import io
 import re
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -59,9 +60,27 @@ def test_digits_split_and_images():
 
 
 def test_digits_without_sklearn_gives_a_clear_message(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)  # makes the import fail
-    with pytest.raises(ImportError, match="pip install scikit-learn"):
-        data.digits()
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",  # scikit-learn's files are not found ...
+                        lambda name, *a: None if name == "sklearn" else find_spec(name, *a))
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)  # ... nor can it be imported
+    data._digits_table.cache_clear()
+    try:
+        with pytest.raises(ImportError, match="pip install scikit-learn"):
+            data.digits()
+    finally:
+        data._digits_table.cache_clear()
+
+
+def test_digits_are_scikit_learns_without_importing_it():
+    from sklearn.datasets import load_digits
+    d = load_digits()
+    Xtr, ytr, Xte, yte = data.digits(test_fraction=0.25, seed=0)
+    assert len(Xtr) + len(Xte) == 1797 and Xtr.shape[1] == 64
+    pixels, labels = data._digits_table()
+    np.testing.assert_array_equal(pixels, d.data)
+    np.testing.assert_array_equal(labels, d.target)
+    assert Xtr.flags.writeable and ytr.flags.writeable  # the caller's own arrays
 
 
 def test_batches_cover_each_example_once_per_epoch_and_reshuffle():
