@@ -207,8 +207,12 @@ def test_histogramdd_under_jit():
     f = tg.jit(lambda s: np.histogramdd(s, bins=3)[0])
     np.testing.assert_array_equal(f(S), np.histogramdd(S, bins=3)[0])
     np.testing.assert_array_equal(f(S ** 3), np.histogramdd(S ** 3, bins=3)[0])
-    with pytest.raises(tg.ConcretizationError):
-        tg.jit(tg.grad(lambda w: tg.sum(np.histogramdd(S, bins=3, weights=w)[0])))(SW)
+    with pytest.raises(tg.ConcretizationError):  # the samples traced: their bins are unknown
+        tg.jit(tg.grad(lambda w, s: tg.sum(np.histogramdd(s, bins=3, weights=w)[0])))(SW, S)
+    # constant samples: their bins are known while tracing, and the weights' gradient compiles
+    gw = tg.grad(lambda w: tg.sum(np.histogramdd(S, bins=3, weights=w)[0] * np.arange(3.0)))
+    np.testing.assert_allclose(tg.jit(gw)(SW), gw(SW), rtol=1e-15)
+    np.testing.assert_allclose(tg.jit(gw)(SW * 2), gw(SW * 2), rtol=1e-15)
     # (the 1-D histogram finds each value's bin in the plan: its gradient compiles)
     g = tg.grad(lambda w: tg.sum(np.histogram(S[:, 0], bins=3, weights=w)[0] * np.arange(3.0)))
     np.testing.assert_allclose(tg.jit(g)(SW), g(SW), rtol=1e-15)

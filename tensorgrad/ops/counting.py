@@ -221,7 +221,8 @@ def histogramdd(sample: ArrayLike, bins=10, range=None, density=None, weights=No
         weights = asarray(weights)  # a list that may hold traced values
     rows = _sample_rows(sample)
     v = np.asarray(concrete(rows))
-    w = None if weights is None else np.asarray(concrete(weights))
+    # (weights staged by tg.jit: their bins come from the samples below, not from NumPy's counts)
+    w = None if weights is None or is_staged(concrete(weights)) else np.asarray(concrete(weights))
     # NumPy's checks, counts and edges, on the values
     counts, fixed = np.histogramdd(v, bins=_values(bins), range=_values(range), weights=w)
     D = v.shape[1]
@@ -353,7 +354,7 @@ def ix_(*args):
     entries is the mesh's length, as in JAX)."""
     vals = [concrete(a) for a in args]
     if not any(is_staged(v) for v in vals):
-        return np.ix_(*[np.asarray(v) for v in vals])
+        return np.ix_(*vals)  # (NumPy's: an empty list indexes as intp, not float64)
     n = len(vals)
     out = []
     for k, (a, v) in enumerate(zip(args, vals)):

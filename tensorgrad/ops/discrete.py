@@ -396,7 +396,8 @@ def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0,
     if length is not None:
         return _bincount_length(x, weights, int(length))
     xs = _counted(x, negative=True)  # (negative entries: np.bincount's own error, or below)
-    if weights is None or not isinstance(weights, Tensor):
+    # traced weights (a Tensor, or staged by tg.jit) of a constant x: the bins are known
+    if weights is None or is_staged(xs) or not (isinstance(weights, Tensor) or is_staged(weights)):
         return np.bincount(xs, None if weights is None else concrete(weights), minlength)
     if shape_of(concrete(weights)) != xs.shape:
         raise ValueError(f"bincount: weights of shape {shape_of(concrete(weights))} do not match "

@@ -330,8 +330,7 @@ def piecewise(x: ArrayLike, condlist, funclist, *args, **kw) -> Array:
     if len(funcs) not in (len(conds), len(conds) + 1):
         raise ValueError(f"piecewise: {len(conds)} conditions need {len(conds)} or {len(conds) + 1} "
                          f"functions, got {len(funcs)}")
-    dt = dtype_of(concrete(x))
-    dt = dt if dt.kind == "f" else np.result_type(dt, np.float64)
+    dt = dtype_of(concrete(x))  # the output keeps x's dtype, as NumPy's and JAX's piecewise
     if is_staged(concrete(x)) or any(is_staged(concrete(c)) for c in conds):
         return _piecewise_staged(x, xs, conds, funcs, args, kw, dt)
     conds = [np.broadcast_to(np.asarray(concrete(c), dtype=bool), xs) for c in conds]

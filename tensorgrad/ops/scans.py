@@ -196,10 +196,12 @@ def _trace_signature(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int =
     a1, a2 = negative_axis(axis1, nd, "trace"), negative_axis(axis2, nd, "trace")
     if a1 == a2:
         raise ValueError("trace: axis1 and axis2 must differ")
-    return (a,), (index_param(offset, "trace", "offset"), a1, a2)
+    # the sum is taken in ``dtype`` too, as NumPy's: int32 stays int32 (not the platform int)
+    return (a,), (index_param(offset, "trace", "offset"), a1, a2,
+                  None if dtype is None else np.dtype(dtype))
 
 
-def _trace_transpose(g, out, x, offset, a1, a2):
+def _trace_transpose(g, out, x, offset, a1, a2, dt=None):
     xs = shape_of(x)
     n1, n2 = xs[a1], xs[a2]
     eye = np.eye(n1, n2, k=offset, dtype=np.result_type(concrete(g)))
@@ -212,9 +214,10 @@ def _trace_transpose(g, out, x, offset, a1, a2):
 
 
 trace = linear(
-    "trace", lambda x, offset, a1, a2: np.trace(x, offset=offset, axis1=a1, axis2=a2),
-    transpose=_trace_transpose, signature=_trace_signature, params=("offset", "axis1", "axis2"),
-    methods=("trace",), jax=lambda jnp, x, offset=0, axis1=0, axis2=1: jnp.trace(x, offset, axis1, axis2),
+    "trace", lambda x, offset, a1, a2, dt=None: np.trace(x, offset=offset, axis1=a1, axis2=a2, dtype=dt),
+    transpose=_trace_transpose, signature=_trace_signature, params=("offset", "axis1", "axis2", "dtype"),
+    methods=("trace",), jax=lambda jnp, x, offset=0, axis1=0, axis2=1, dtype=None: jnp.trace(
+        x, offset, axis1, axis2, dtype=dtype),
     symbol="vec(I)ᵀ (ones on the diagonal)", doc="sum along a diagonal",
     examples=[Example(((3, 3),)), Example(((2, 3, 4),), {"offset": 1, "axis1": 2, "axis2": 1})])
 

@@ -293,7 +293,9 @@ def _gradient_axis(f, h, edge_order, name):
     a, c = -d2 / (d1 * (d1 + d2)), d1 / (d2 * (d1 + d2))
     inner = a * f[..., :-2] + (-a - c) * f[..., 1:-1] + c * f[..., 2:]
     first, last = (f[..., 1:2] - f[..., :1]) / d[0], (f[..., -1:] - f[..., -2:-1]) / d[-1]
-    return concatenate([first, inner, last], axis=-1)
+    out = concatenate([first, inner, last], axis=-1)
+    # NumPy computes with the float64 coordinates but returns f's dtype (float32 stays float32)
+    return out if dtype_of(out) == dtype_of(f) else astype(out, dtype_of(f))
 
 
 @function
