@@ -39,6 +39,8 @@ def test_order_a_and_k_follow_the_memory_layout_as_numpy(order):
         np.testing.assert_array_equal(tg.tensor(F).reshape(6, order="A"), F.reshape(6, order="A"))
     S = np.arange(24.0).reshape(2, 3, 4)[:, :, ::2]  # a slice: its axes lie in C's order
     np.testing.assert_array_equal(tg.ravel(S, order), np.ravel(S, order))
+    for B in (np.broadcast_to(np.arange(4.0), (3, 4)), np.broadcast_to(np.arange(3.0)[:, None], (3, 4))):
+        np.testing.assert_array_equal(tg.ravel(B, order), np.ravel(B, order))  # stride-0 axes
     # traced, the value's layout is read the same way, so the gradient is NumPy's function's
     w = np.arange(6.0)
     g = tg.grad(lambda v: tg.sum(tg.ravel(v, order) * w))(F)

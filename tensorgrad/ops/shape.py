@@ -69,8 +69,8 @@ def layout_order(x, order: str, name: str) -> str:
     ``'F'``: 'A' is 'F' for an array that is Fortran- and not C-contiguous, else 'C'; 'K'
     is 'C' or 'F' for an array contiguous in that order. The layout is the value's (a
     traced value's too, as NumPy would lay it out); under tg.jit, which traces no layout,
-    'A' and 'K' are refused, as in JAX. 'K' of a strided array whose axes lie in memory in neither C's nor
-    Fortran's order is refused."""
+    'A' and 'K' are refused, as in JAX. 'K' of a strided array whose axes lie in memory in
+    neither C's nor Fortran's order is refused."""
     if order not in ("A", "K"):
         return order
     v = concrete(x)
@@ -84,9 +84,10 @@ def layout_order(x, order: str, name: str) -> str:
     if order == "A" or v.ndim <= 1:
         return "C"
     steps = [abs(st) for st, n in zip(v.strides, v.shape) if n > 1]
-    if steps == sorted(steps, reverse=True):  # the axes lie in memory in C's order (a slice)
+    moving = [st for st in steps if st]  # (a broadcast axis, stride 0, keeps its C place)
+    if moving == sorted(moving, reverse=True):  # the axes lie in memory in C's order (a slice)
         return "C"
-    if steps == sorted(steps):
+    if len(moving) == len(steps) and steps == sorted(steps):
         return "F"
     raise NotImplementedError(
         f"{name}: order='K' reads a strided array (shape {v.shape}, strides {v.strides}) in "
