@@ -352,6 +352,14 @@ def _tangent_map(fun, x, consts, dconsts, like):
     return jvp(lambda *c: fun(x, *c), tuple(consts), tuple(dconsts))[1]
 
 
+def transpose_of(fun: Callable) -> Callable:
+    """The transpose of the linear ``fun`` (one array in, one out): its VJP, taken at the
+    cotangent itself, since a linear map's VJP is the same at every point."""
+    def fun_t(u):
+        return vjp(fun, u)[1](u)[0]
+    return fun_t
+
+
 def _linear_solve(mv, solve, tsolve, symmetric: bool, has_aux: bool,
                   names: tuple = ("solve", "transpose_solve")):
     """The custom_jvp function ``(b, (matvec's, solve's, transpose_solve's consts)) -> x``.
@@ -378,8 +386,8 @@ def _linear_solve(mv, solve, tsolve, symmetric: bool, has_aux: bool,
             if symmetric:
                 mv_t = mv
             else:
-                def mv_t(u, *c):  # (matvec is linear: its VJP at any point is its transpose)
-                    return vjp(lambda v: mv(v, *c), u)[1](u)[0]
+                def mv_t(u, *c):
+                    return transpose_of(lambda v: mv(v, *c))(u)
             transposed_fn.append(_linear_solve(mv_t, tsolve, solve, symmetric, has_aux,
                                                names[::-1]))
         out = transposed_fn[0](g, (cs[0], cs[2], cs[1]))

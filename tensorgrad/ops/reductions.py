@@ -7,6 +7,7 @@ the JVP reduces ``t ⊙ ∂out/∂x`` over them.
 """
 from __future__ import annotations
 
+import contextlib
 import operator
 
 import numpy as np
@@ -220,10 +221,10 @@ def _dof(x, axes, ddof):
 
 def _var_slope(out, x, axes, ddof, keepdims):
     dof = _dof(x, axes, ddof)
-    if dof == 0:  # n ≤ ddof: the slope is the ±inf (NaN at 0) of the value; the forward
-        with np.errstate(divide="ignore", invalid="ignore"):  # already warned, as NumPy does
-            return 2 * _centered(x, axes) / dof
-    return 2 * _centered(x, axes) / dof
+    # n ≤ ddof: the slope is the ±inf (NaN at 0) of the value, whose forward already warned
+    quiet = np.errstate(divide="ignore", invalid="ignore") if dof == 0 else contextlib.nullcontext()
+    with quiet:
+        return 2 * _centered(x, axes) / dof
 
 
 def _std_slope(out, x, axes, ddof, keepdims):

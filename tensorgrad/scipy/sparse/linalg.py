@@ -28,12 +28,11 @@ from typing import Callable
 
 import numpy as np
 
-from ...lax_ops3 import custom_linear_solve
+from ...lax_ops3 import custom_linear_solve, transpose_of
 from ...ops import astype, isnan, where
 from ...ops import sum as _sum
 from ...staging import ConcretizationError, call, find_staged
 from ...tensor import concrete, dtype_of, shape_of
-from ...transforms import vjp
 from ...tree import tree_flatten, tree_unflatten
 
 __all__ = ["cg", "gmres", "bicgstab"]
@@ -218,18 +217,12 @@ def _with_matrix(a):
     return apply
 
 
-def _transposed_fn(fun: Callable):
-    def fun_t(u):   # (a linear map's VJP at any point is its transpose)
-        return vjp(fun, u)[1](u)[0]
-    return fun_t
-
-
 def _run(name, opts, fn_a, fn_m, transposed, rhs_leaves, x0_leaves, bf_leaves, a_mat, m_mat, td):
     """The iterations on plain values (also the step a jit plan replays)."""
     if a_mat is not None:
         A = _with_matrix(np.asarray(a_mat).T if transposed else np.asarray(a_mat))
     else:
-        A = _on_values(name, "A", _transposed_fn(fn_a) if transposed else fn_a, td)
+        A = _on_values(name, "A", transpose_of(fn_a) if transposed else fn_a, td)
     if m_mat is not None:
         M = _with_matrix(np.asarray(m_mat))
     elif fn_m is not None:
