@@ -227,22 +227,25 @@ def remat(fun: Callable | None = None, *, prevent_cse: bool = True, policy: Call
         raise TypeError(f"remat: expected a function, got {fun!r}")
     if policy is not None and not callable(policy):
         raise TypeError(f"remat: policy must be None or a callable, got {policy!r}")
-    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    if not all(isinstance(i, int) and i >= 0 for i in nums):
-        raise TypeError(f"remat: static_argnums must be non-negative integers, got {static_argnums!r}")
+    nums = (static_argnums,) if isinstance(static_argnums, int) else static_argnums
+    if not isinstance(nums, (tuple, list)) or not all(isinstance(i, int) for i in nums):
+        raise TypeError(f"remat: static_argnums must be integers, got {static_argnums!r}")
+    nums = tuple(int(i) for i in nums)
     inner = _rematerialized(fun, nums)
 
     @functools.wraps(fun)
     def checked(*args, **kwargs):
-        if nums and max(nums) >= len(args) + len(kwargs):
+        n = len(args) + len(kwargs)
+        if nums and (max(nums) >= n or min(nums) < -len(args)):
             raise TypeError(f"remat: static_argnums={static_argnums!r} is out of range for a call "
-                            f"with {len(args) + len(kwargs)} arguments")
+                            f"with {n} arguments")
+        here = tuple(i % len(args) if i < 0 else i for i in nums)  # negative: from the last argument
         if not kwargs and isinstance(fun, types.FunctionType):
             converted, consts = closure_convert(fun)
             if consts:  # traced values fun closes over (a layer's parameters) become inputs, so
                 # that this call is recomputed too, as JAX's (they get their cotangents)
-                return _rematerialized(converted, nums)(*args, *consts)
-        return inner(*args, **kwargs)
+                return _rematerialized(converted, here)(*args, *consts)
+        return (inner if here == nums else _rematerialized(fun, here))(*args, **kwargs)
     return checked
 
 

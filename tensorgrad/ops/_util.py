@@ -105,6 +105,18 @@ def index_param(value, opname: str, what: str) -> int:
         raise TypeError(f"{opname}: {what} must be an integer, got {value!r}") from None
 
 
+def sort_kind(kind, opname: str) -> None:
+    """Check a sort's ``kind`` as NumPy does (tensorgrad always sorts stably, which is a
+    valid answer for every kind): None or a string starting with q, h, m or s."""
+    if kind is None:
+        return
+    if not isinstance(kind, str):
+        raise TypeError(f"{opname}: sort kind must be str, not {type(kind).__name__}")
+    if kind[:1].lower() not in ("q", "h", "m", "s"):
+        raise ValueError(f"{opname}: sort kind must be one of 'quick', 'heap', 'merge' or 'stable' "
+                         f"(got {kind!r})")
+
+
 def negative_axis(axis, ndim: int, opname: str) -> int:
     """One axis as a negative int. ``None`` is refused here (NumPy's TypeError): it is not
     "the first axis"; functions where None means "flattened" handle it before calling."""

@@ -503,7 +503,7 @@ def _atleast(arys, target):
         s = _shape(a)
         t = target(s)
         out.append(reshape(a, t) if t != s else a if hasattr(a, "shape") else np.asarray(a))
-    return out[0] if len(out) == 1 else out
+    return out[0] if len(out) == 1 else tuple(out)  # several: a tuple, as NumPy 2 returns
 
 
 @function

@@ -15,7 +15,7 @@ from ..registry import FUNCTIONS, Example, elementwise, function, nondifferentia
 from ..staging import as_array, call as staged_call
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..tensor import Tensor
-from ._util import concrete, dtype_of, is_staged, negative_axes, shape_of
+from ._util import concrete, dtype_of, is_staged, negative_axes, shape_of, sort_kind
 from .elementwise import _mask, astype, where
 from .elementwise_more import remainder
 from .shape import broadcast_to, getitem, reshape, scatter_add
@@ -118,14 +118,24 @@ isclose = nondifferentiable(
 @function
 def allclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
-    """True when every entry of ``a`` is close to ``b`` (a Python bool: a comparison)."""
+    """True when every entry of ``a`` is close to ``b`` (a Python bool: a comparison; under
+    ``tg.jit``, where the values are not known yet, a traced 0-d bool array, as JAX's)."""
+    if is_staged(concrete(a)) or is_staged(concrete(b)):
+        return all(isclose(a, b, rtol, atol, equal_nan))
     return bool(np.allclose(concrete(a), concrete(b), concrete(rtol), concrete(atol), equal_nan))
 
 
 @function
 def array_equal(a1: ArrayLike, a2: ArrayLike, equal_nan: bool = False) -> bool:
-    """True when the shapes and entries agree (a Python bool: a comparison)."""
-    return bool(np.array_equal(concrete(a1), concrete(a2), equal_nan=equal_nan))
+    """True when the shapes and entries agree (a Python bool: a comparison; under ``tg.jit``
+    a traced 0-d bool array when the shapes agree, as JAX's)."""
+    c1, c2 = concrete(a1), concrete(a2)
+    if is_staged(c1) or is_staged(c2):
+        if shape_of(c1) != shape_of(c2):
+            return False
+        same = a1 == a2
+        return all(same | (isnan(a1) & isnan(a2)) if equal_nan else same)
+    return bool(np.array_equal(c1, c2, equal_nan=equal_nan))
 
 
 # ---- logical and bitwise ------------------------------------------------------------------
@@ -204,6 +214,7 @@ def _argsort_signature(x: ArrayLike, axis: int | None = -1, kind: str | None = N
     stable (ties keep their order), which is a valid answer for every ``kind``."""
     if order is not None:
         raise TypeError("argsort: order= applies to structured arrays, which tensorgrad does not use")
+    sort_kind(kind, "argsort")
     if axis is None:
         return (x,), (None,)
     return (x,), (negative_axes(axis, len(shape_of(concrete(x))), "argsort")[0],)

@@ -244,9 +244,10 @@ def _extremum(name, reduce, combine, fill, a, axis, out, keepdims, initial, wher
                              f"give initial= as well (as NumPy requires)")
         a = _select(mask, a, _fill_in(fill, dt))
     if _given(initial) and 0 in shape_of(concrete(a)):
-        # empty slices reduce to initial alone (NumPy), and an empty input has no gradient
-        shape = shape_of(concrete(a))
-        return getattr(np, name)(np.zeros(shape, dt), axis=axis, keepdims=_kd(keepdims), initial=initial)
+        # every slice is empty (or there is none): each result is initial alone, in a's dtype
+        # (NumPy). The zeros are a's sum, so the result stays on a's tape (a zero gradient)
+        r = _sum(a, axis=axis, keepdims=_kd(keepdims)) + initial
+        return r if dtype_of(concrete(r)) == dt else astype(r, dt)
     r = reduce(a, axis=axis, keepdims=_kd(keepdims))
     # NumPy casts initial to the input's dtype: the result keeps it (bool stays bool)
     return _in_integer_dtype(combine(r, initial), dt) if _given(initial) else r

@@ -29,7 +29,7 @@ from ..jacobians.scans import RunningSum
 from ..registry import Example, function, general, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, index_param, lift_tangent, may_any, negative_axes, negative_axis, \
-    shape_of
+    shape_of, sort_kind
 from .elementwise import astype, where
 from .linalg import matmul
 from .reductions import _keep, _spread, mean
@@ -423,6 +423,7 @@ def _sort_signature(a: ArrayLike, axis: int | None = -1, kind: str | None = None
     valid answer for every ``kind``; the gradient follows the permutation."""
     if order is not None:
         raise TypeError("sort: order= applies to structured arrays, which tensorgrad does not use")
+    sort_kind(kind, "sort")
     x, ax = _flat_axis(a, axis, "sort")
     return (x,), (ax,)
 
