@@ -14,6 +14,8 @@ one after the other:
 import ctypes
 import ctypes.util
 import os
+import subprocess
+import sys
 
 # One BLAS thread per process (set before NumPy loads OpenBLAS; subprocesses inherit it):
 # the README runs one worker per core, and OpenBLAS's own threads on top of that make
@@ -22,12 +24,26 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-# JAX's reference programs are small and each runs once: XLA's backend optimizations
-# cost more compile time than they could save (set before JAX starts its CPU backend;
-# subprocesses of the tests inherit it)
-_FAST_COMPILE = "--xla_backend_optimization_level=0"
-if _FAST_COMPILE.split("=")[0] not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_FAST_COMPILE}".strip()
+# JAX's programs in the tests are small and each runs once: XLA's backend optimizations
+# and its fusion emitters cost more compile time than they could save (the emitters
+# about half of each compile of a large elementwise program, such as a special
+# function's gradient). Set before JAX starts its CPU backend; subprocesses inherit it.
+def _add_xla_flag(flag: str, probe: bool) -> None:
+    have = os.environ.get("XLA_FLAGS", "")
+    if flag.split("=")[0] in have:
+        return
+    flags = f"{have} {flag}".strip()
+    if probe:  # an XLA that does not know the flag aborts: try it in a child process first
+        # (once: xdist's workers inherit the result)
+        child = subprocess.run([sys.executable, "-c", "import jax; jax.numpy.zeros(1).block_until_ready()"],
+                               env=dict(os.environ, XLA_FLAGS=flags), capture_output=True, timeout=300)
+        if child.returncode != 0:
+            return
+    os.environ["XLA_FLAGS"] = flags
+
+
+_add_xla_flag("--xla_backend_optimization_level=0", probe=False)
+_add_xla_flag("--xla_cpu_use_fusion_emitters=false", probe=True)  # newer XLAs only
 
 import jax  # noqa: E402  -- a missing JAX must fail the run, not skip the comparisons
 import pytest  # noqa: E402

@@ -90,7 +90,9 @@ def test_slopes_of_gelu_soft_sign_and_arctan_at_huge_inputs():
             x = np.array([-big, -3.0, 0.5, big], dt)
             g = tg.grad(lambda v: tg.sum(tg.nn.gelu(v)))(x)
             assert g.dtype == dt and g[0] == 0 and g[-1] == 1
-            np.testing.assert_allclose(g[1:3], jax.grad(lambda v: jnp.sum(jax.nn.gelu(v)))(x)[1:3], rtol=2e-5)
+            # against JAX's float64 slopes at the same points (float32 loses ~1e-5 to cancellation at -3)
+            want = jax.grad(lambda v: jnp.sum(jax.nn.gelu(v)))(x.astype(np.float64))[1:3]
+            np.testing.assert_allclose(g[1:3], want, rtol=1e-12 if dt == np.float64 else 5e-5)
             r = 1 / (np.abs(x.astype(np.float64)) + 1)  # (the exact slopes, without squaring x)
             s = tg.grad(lambda v: tg.sum(tg.nn.soft_sign(v)))(x)
             np.testing.assert_allclose(s, (r * r).astype(dt), rtol=1e-6)
