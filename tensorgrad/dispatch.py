@@ -47,7 +47,7 @@ import sys
 
 import numpy as np
 
-from .tensor import NUMPY_FUNCTIONS, Tensor, concrete
+from .tensor import NUMPY_FUNCTIONS, Tensor, concrete, dtype_of
 
 __all__ = ["numpy_path", "canonical_path", "is_traced", "no_rule_error"]
 
@@ -295,8 +295,11 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         return getattr(ufunc, method)(*_strip(inputs), **extra, **kwargs)
     dtype = kwargs.pop("dtype", None)
     run_in = {}  # reduce/accumulate in dtype itself (np.add.reduce(int8, dtype=int8) wraps, no upcast)
+    loop_out = None  # with dtype=, the output dtype of the loop NumPy picks
     if dtype is not None and method in ("reduce", "accumulate") and "dtype" in (_accepted(impl) or ()):
         run_in = {"dtype": dtype}
+    elif dtype is not None and method in ("__call__", "outer"):
+        inputs, loop_out = _loop_inputs(ufunc, inputs, dtype)
     elif dtype is not None:
         inputs = tuple(_cast(a, dtype) for a in inputs)
     elif method in ("reduce", "accumulate"):
@@ -305,6 +308,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         if kwargs:
             raise TypeError(f"{path}(..., {next(iter(kwargs))}=...) is not supported on Tensors")
         result = impl(*inputs)
+        if loop_out is not None and not isinstance(result, tuple) and _dtype(result) != loop_out:
+            result = _cast(result, loop_out)
     elif method == "outer":
         if kwargs or len(inputs) != 2:
             raise TypeError(f"{path}.outer takes two arrays and no keywords on Tensors")
@@ -354,6 +359,26 @@ def _cast(a, dtype):
     if isinstance(a, (Tensor, np.ndarray)):
         return NUMPY_FUNCTIONS["numpy.astype"](a, dtype)
     return a
+
+
+_WEAK = (int, float, complex)
+
+
+def _dtype(a) -> np.dtype:
+    return np.dtype(dtype_of(concrete(a)))
+
+
+def _loop_inputs(ufunc, inputs, dtype) -> tuple:
+    """The inputs of ``ufunc(*inputs, dtype=dtype)`` cast to the loop NumPy picks for them
+    (NumPy scalars too; a Python number stays weak, as in NumPy's call), and the loop's
+    output dtype; NumPy's own error where ``same_kind`` casting forbids the loop
+    (``np.add(f32, 1, dtype=np.int8)``, ``np.multiply(i8, 1.5, dtype=np.int8)``)."""
+    probe = tuple(type(a) if type(a) in _WEAK else _dtype(a) for a in inputs)
+    loop = ufunc.resolve_dtypes(probe + (None,) * ufunc.nout, casting="same_kind",
+                                signature=(None,) * ufunc.nin + (np.dtype(dtype),) * ufunc.nout)
+    cast = tuple(_cast(a, d) if isinstance(a, (Tensor, np.ndarray)) else d.type(a)
+                 if isinstance(a, np.generic) else a for a, d in zip(inputs, loop))
+    return cast, loop[-1]
 
 
 def _in_loop_dtype(ufunc, a):

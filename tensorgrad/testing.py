@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -245,6 +246,17 @@ def _run_compiled(jax: Any, fn: Callable, args: tuple):
                 raise
             _COMPILE_OPTIONS = None
     return jax.jit(fn)(*args)
+
+
+def default_xla_options() -> dict | None:
+    """``compiler_options`` for ``jax.jit`` that bring back XLA's default CPU compilation when
+    ``XLA_FLAGS`` lowered it (the test suite does, to compile faster), for a reference whose
+    rounding or NaN handling is compared exactly: the fast settings differ there (a NaN
+    rounded to no mantissa bits, the solution of a singular triangular system)."""
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_cpu_use_fusion_emitters=false" in flags or "xla_backend_optimization_level=0" in flags:
+        return {"xla_cpu_use_fusion_emitters": True, "xla_backend_optimization_level": 3}
+    return None
 
 
 def _case_key(case: Case) -> tuple:

@@ -202,13 +202,13 @@ def test_histogram2d_values_and_gradients_match_numpy_and_jax(kw):
 
 
 def test_histogramdd_under_jit():
-    # as np.histogram: traced data under tg.jit alone is NumPy's function recorded and replayed;
-    # a gradient under tg.jit needs the bin of each value while tracing, and says so
+    # traced samples: each value's bin is found in the plan (as the 1-D histogram's), so a
+    # replay with new samples, and the weights' gradient with traced samples, both compile
     f = tg.jit(lambda s: np.histogramdd(s, bins=3)[0])
     np.testing.assert_array_equal(f(S), np.histogramdd(S, bins=3)[0])
     np.testing.assert_array_equal(f(S ** 3), np.histogramdd(S ** 3, bins=3)[0])
-    with pytest.raises(tg.ConcretizationError):  # the samples traced: their bins are unknown
-        tg.jit(tg.grad(lambda w, s: tg.sum(np.histogramdd(s, bins=3, weights=w)[0])))(SW, S)
+    gs = tg.grad(lambda w, s: tg.sum(np.histogramdd(s, bins=3, weights=w)[0] * np.arange(3.0)))
+    np.testing.assert_allclose(tg.jit(gs)(SW, S ** 2), gs(SW, S ** 2), rtol=1e-15)
     # constant samples: their bins are known while tracing, and the weights' gradient compiles
     gw = tg.grad(lambda w: tg.sum(np.histogramdd(S, bins=3, weights=w)[0] * np.arange(3.0)))
     np.testing.assert_allclose(tg.jit(gw)(SW), gw(SW), rtol=1e-15)

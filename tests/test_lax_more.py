@@ -5,7 +5,6 @@ JAX's references are computed inside one ``jax.jit`` per table, so the file stay
 """
 import functools
 import itertools
-import os
 
 import jax
 import jax.numpy as jnp
@@ -14,6 +13,7 @@ import pytest
 from jax import lax as jl
 
 import tensorgrad as tg
+from tensorgrad.testing import default_xla_options
 
 tl = tg.lax
 RNG = np.random.default_rng(7)
@@ -187,12 +187,11 @@ def test_reduce_precision_rounds_bit_for_bit_as_xla():
         xs = [vals.astype(dt) for dt in (np.float64, np.float32, np.float16)]
     x, w = np.array([0.3, 1.7, -2.2, 5.0, 1e-3]), np.array([1.0, 2.0, 3.0, 0.4, 5.0])
     f = lambda v: jl.reduce_precision(v, 2, 3)  # noqa: E731   (overflow at 4, flush below 1)
-    # XLA's default CPU emitters (conftest turns them off to compile faster; the older ones
+    # XLA's default compilation (conftest lowers it to compile faster; the older emitters
     # round a NaN with no mantissa bits to inf)
-    off = "fusion_emitters=false" in os.environ.get("XLA_FLAGS", "")
     want = jax.jit(lambda xs: [[jl.reduce_precision(x, e, m) for e, m in formats] for x in xs]
                    + [jax.grad(lambda v: (f(v) * w).sum())(x), jax.jvp(f, (x,), (3 * w,))[1]],
-                   compiler_options={"xla_cpu_use_fusion_emitters": True} if off else None)(xs)
+                   compiler_options=default_xla_options())(xs)
     g = lambda v: tl.reduce_precision(v, 2, 3)  # noqa: E731
     close(tg.jvp(g, (x,), (3 * w,))[1], want.pop())                # the tangent is rounded
     close(tg.grad(lambda v: tg.sum(g(v) * w))(x), want.pop())     # as is the cotangent

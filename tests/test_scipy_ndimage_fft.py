@@ -364,3 +364,31 @@ def test_callers_arrays_are_left_alone():
     out[0, 0] = 1.0                                   # results are new, writable arrays
     for a, b in zip((x, *c, g, v), kept):
         assert np.array_equal(a, b) and a.flags.writeable
+
+
+def test_interpolator_at_an_infinite_point_is_nan_with_finite_gradients_in_the_values():
+    # (ported from JAX's scipy_interpolate tests) no inf * 0 in the weights: no warning, and the
+    # fill value (or NaN) there has slope 0 in every value, as the finite queries say
+    TR = RegularGridInterpolator
+    g = np.arange(4.0)
+    q = np.array([[np.inf], [-np.inf], [1.5]])
+    for fill in (np.nan, -1.0):
+        with np.errstate(invalid="ignore"):  # (SciPy's own weights warn here)
+            want = sinterp.RegularGridInterpolator((g,), g ** 2, bounds_error=False, fill_value=fill)(q)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = np.asarray(TR((g,), g ** 2, fill_value=fill)(q))
+        np.testing.assert_array_equal(got, want)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gr = tg.grad(lambda vv: tg.sum(TR((g,), vv, fill_value=-1.0)(q)))(g ** 2)
+    np.testing.assert_array_equal(gr, [0.0, 0.5, 0.5, 0.0])
+
+
+@pytest.mark.parametrize("dtype, cval", [(np.uint8, -1), (np.int8, 300)])
+def test_map_coordinates_refuses_a_cval_its_integer_input_cannot_hold(dtype, cval):
+    a = np.array([10, 100, 50], dtype)
+    with pytest.raises(OverflowError):
+        jsp.ndimage.map_coordinates(a, [np.array([-1.0, 1.0, 5.0])], order=0, cval=cval)
+    with pytest.raises(OverflowError, match="cval"):  # (it wrapped around: 255, 44)
+        map_coordinates(a, [np.array([-1.0, 1.0, 5.0])], order=0, cval=cval)

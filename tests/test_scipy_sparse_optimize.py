@@ -12,6 +12,7 @@ from jax._src.scipy.optimize.line_search import line_search as jax_line_search
 
 import tensorgrad as tg
 from tensorgrad.scipy import optimize as topt
+from tensorgrad.testing import default_xla_options
 from tensorgrad.scipy.sparse import linalg as tsl
 
 jax.config.update("jax_enable_x64", True)
@@ -229,3 +230,15 @@ def test_line_search_matches_jax():
     a = float(res.a_k)   # the strong Wolfe conditions hold
     assert float(rosen(x - a * g)) <= float(rosen(x)) - 1e-4 * a * g @ g
     assert abs(np.asarray(tg.grad(rosen)(x - a * g)) @ g) <= 0.9 * g @ g
+
+
+def test_gmres_of_a_singular_system_gives_nan_and_info_minus_one_as_jax():
+    # (ported from JAX's lax_scipy_sparse tests) a singular Hessenberg system is no LinAlgError
+    A, b = np.diag([1.0, 0.0, 1.0]), np.ones(3)
+    for method in ("batched", "incremental"):
+        x, info = tg.scipy.sparse.linalg.gmres(A, b, solve_method=method)
+        # (XLA's default compilation: unoptimized, JAX's singular solve gives finite garbage)
+        xj, infoj = jax.jit(lambda A, b: jsl.gmres(A, b, solve_method=method),
+                            compiler_options=default_xla_options())(A, b)
+        assert np.isnan(np.asarray(x)).all() and np.isnan(np.asarray(xj)).all()
+        assert int(info) == int(infoj) == -1

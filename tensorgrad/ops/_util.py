@@ -10,13 +10,26 @@ from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of
 
 __all__ = ["concrete", "shape_of", "ndim_of", "dtype_of", "negative_axes", "negative_axis",
            "reduced_count", "lift_tangent", "is_staged", "may_any", "any_traced", "on_a_trace",
-           "as_array_like", "numpy_scalar", "wide_index", "pow2_factors", "index_param"]
+           "as_array_like", "numpy_scalar", "wide_index", "pow2_factors", "index_param",
+           "weak_as_arrays"]
 
 
 def any_traced(*xs) -> bool:
     """True if an argument is a Tensor or a value staged by ``tg.jit``: a function built on
     ops must take its recording path; with none, NumPy's own function gives NumPy's answer."""
     return any(isinstance(x, Tensor) or is_staged(x) for x in xs)
+
+
+def weak_as_arrays(xs) -> tuple:
+    """``xs`` with each Python number made an array of the dtype NumPy 2 gives it among the
+    others (it is weak, NEP 50): ``concatenate([np.float32(1), 1.0], axis=None)`` and
+    ``choose(0, [f32, 1.0])`` stay float32; a number that does not fit is cast as NumPy's
+    functions cast it (``concatenate([int8, 255], axis=None)`` holds -1)."""
+    xs = tuple(xs)
+    if not any(type(x) in (bool, int, float) for x in xs):
+        return xs
+    dt = np.result_type(*(x if type(x) in (bool, int, float) else dtype_of(concrete(x)) for x in xs))
+    return tuple(np.asarray(x).astype(dt) if type(x) in (bool, int, float) else x for x in xs)
 
 
 def on_a_trace(v) -> bool:

@@ -34,7 +34,8 @@ from .reductions import mean
 from .reductions import min as _min
 from .reductions import sum as _sum
 from .scans import median
-from .shape import broadcast_to, concatenate, getitem, layout_order, reshape, scatter_add, split, transpose
+from .shape import (broadcast_to, concatenate, getitem, section_count, layout_order, reshape, scatter_add,
+                    split, transpose)
 
 
 def _shape(x) -> tuple:
@@ -539,6 +540,9 @@ def ravel(a: ArrayLike, order: str = "C") -> Array:
 
 # ---- joining ---------------------------------------------------------------------------------------
 def _join(name, tup, make, axis_of, dtype=None, casting="same_kind"):
+    if not np.iterable(tup) or getattr(tup, "ndim", 1) == 0:  # (NumPy's TypeError)
+        raise TypeError(f"{name}: the arrays to join must be passed as a sequence such as a list "
+                        f"or tuple, got {type(tup).__name__}")
     arrs = [make(a) for a in tup]
     if not arrs:
         raise ValueError(f"{name}: need at least one array to concatenate")
@@ -589,8 +593,8 @@ def array_split(ary: ArrayLike, indices_or_sections, axis: int = 0) -> list:
     (the first ``size % N`` pieces get one entry more)."""
     xs = _shape(ary)
     n = xs[negative_axis(axis, len(xs), "array_split")]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        k = int(indices_or_sections)
+    k = section_count(indices_or_sections, "array_split")
+    if k is not None:
         if k <= 0:
             raise ValueError(f"array_split: the number of sections must be larger than 0, got {k}")
         each, extra = divmod(n, k)

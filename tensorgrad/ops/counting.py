@@ -32,7 +32,7 @@ from ._util import any_traced as _traced
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, shape_of
 from .creation import asarray
-from .discrete import bincount, logical_and, searchsorted
+from .discrete import bincount, logical_and, logical_or, searchsorted
 from .elementwise import astype, equal, greater_equal, less_equal, where
 from .reductions import max as _max
 from .reductions import min as _min
@@ -120,23 +120,22 @@ def _holds_staged(obj) -> bool:
     return is_staged(concrete(obj))
 
 
-def _histogram_staged(a, bins, range, density, weights):  # noqa: A002
-    """histogram with values known only when the plan runs: edges from the range (or the
-    data's min and max), each entry's bin by searchsorted on them (NumPy's rule: the last bin
-    is closed on the right, entries outside the edges are left out), counts by bincount."""
+def _staged_bins(v, bins, range, name: str):  # noqa: A002
+    """``(edges, idx, n)`` for the 1-D values ``v`` known only when the plan runs: edges from
+    the range (or the data's min and max), each entry's bin by searchsorted on them (NumPy's
+    rule: the last bin is closed on the right), ``n`` for an entry outside the edges."""
     if isinstance(bins, str):
-        raise ConcretizationError(f"histogram: bins={bins!r} chooses the number of bins from the "
+        raise ConcretizationError(f"{name}: bins={bins!r} chooses the number of bins from the "
                                   "data's values, known only when tg.jit's plan runs; give a number "
                                   "of bins or the edges")
-    v = reshape(_as_array(a), (-1,))
     if isinstance(bins, (int, np.integer)):
         n = int(bins)
         if n < 1:
-            raise ValueError(f"histogram: bins must be a positive integer, got {n}")
+            raise ValueError(f"{name}: bins must be a positive integer, got {n}")
         if range is not None:
             lo, hi = range
             if not _holds_staged(range) and not lo <= hi:
-                raise ValueError(f"histogram: max must be larger than min in range, got {range}")
+                raise ValueError(f"{name}: max must be larger than min in range, got {range}")
         elif shape_of(concrete(v))[0] == 0:
             lo, hi = 0.0, 1.0  # (NumPy's range for no data)
         else:
@@ -149,10 +148,48 @@ def _histogram_staged(a, bins, range, density, weights):  # noqa: A002
     first, last = getitem(edges, 0), getitem(edges, -1)
     idx = where(equal(v, last), n - 1, searchsorted(edges, v, side="right") - 1)
     idx = where(logical_and(greater_equal(v, first), less_equal(v, last)), idx, n)  # n: outside
+    return edges, idx, n
+
+
+def _histogram_staged(a, bins, range, density, weights):  # noqa: A002
+    """histogram with values known only when the plan runs: each entry's bin as
+    :func:`_staged_bins` finds it, counts by bincount (entries outside the edges left out)."""
+    edges, idx, n = _staged_bins(reshape(_as_array(a), (-1,)), bins, range, "histogram")
     w = None if weights is None else reshape(_as_array(weights), (-1,))
     hist = getitem(bincount(idx, weights=w, length=n + 1), slice(0, n))
     if density:
         return hist / diff(edges) / _sum(hist), edges  # (NumPy's order of operations)
+    return hist, edges
+
+
+def _histogramdd_staged(rows, bins, range, density, weights):  # noqa: A002
+    """histogramdd with samples, bins or ranges known only when the plan runs: each
+    dimension's bin as :func:`_staged_bins` finds it, the flat bin in C order, a sample
+    outside any dimension's edges left out; float counts, as NumPy's."""
+    D = shape_of(concrete(rows))[1]
+    specs = _per_dimension(bins, D)
+    if len(specs) != D:
+        raise ValueError("histogramdd: the dimension of bins must be equal to the dimension of "
+                         f"the sample ({len(specs)} and {D})")
+    edges, nbins, flat, outside = [], [], None, None
+    for i in builtins.range(D):
+        e, idx, n = _staged_bins(getitem(rows, (slice(None), i)), specs[i],
+                                 None if range is None else range[i], "histogramdd")
+        out = equal(idx, n)
+        flat = idx if flat is None else flat * n + idx
+        outside = out if outside is None else logical_or(outside, out)
+        edges.append(e)
+        nbins.append(n)
+    total = int(np.prod(nbins))
+    flat = where(outside, total, flat)
+    w = None if weights is None else reshape(_as_array(weights), (-1,))
+    hist = astype(getitem(bincount(flat, weights=w, length=total + 1), slice(0, total)), np.float64)
+    hist = reshape(hist, tuple(nbins))
+    if density:  # (NumPy's order of operations)
+        total_count = _sum(hist)
+        for i in builtins.range(D):
+            hist = hist / reshape(diff(edges[i]), tuple(nbins[i] if k == i else 1 for k in builtins.range(D)))
+        hist = hist / total_count
     return hist, edges
 
 
@@ -220,6 +257,8 @@ def histogramdd(sample: ArrayLike, bins=10, range=None, density=None, weights=No
     if weights is not None and not hasattr(weights, "shape"):
         weights = asarray(weights)  # a list that may hold traced values
     rows = _sample_rows(sample)
+    if _holds_staged((rows, bins, range)):  # values known only when tg.jit's plan runs
+        return _histogramdd_staged(rows, bins, range, density, weights)
     v = np.asarray(concrete(rows))
     # (weights staged by tg.jit: their bins come from the samples below, not from NumPy's counts)
     w = None if weights is None or is_staged(concrete(weights)) else np.asarray(concrete(weights))

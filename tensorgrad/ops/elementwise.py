@@ -332,6 +332,8 @@ def clip(x: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None =
             raise TypeError("clip: give a_max or max, not both")
         a_max = max
     if on_a_trace(a_min) or on_a_trace(a_max):
+        if type(x) in (bool, int, float):  # NumPy's clip makes x an array: it is not weak
+            x = np.asarray(x)
         out = x if a_min is None else maximum(x, a_min)
         return out if a_max is None else minimum(out, a_max)
     return _clip(x, a_min, a_max)

@@ -55,12 +55,45 @@ def _as_float(name: str, a):
     return a, out
 
 
+def _diagonal_block(a):
+    """``X`` of a derivative's block matrix ``[[X, E], [0, X]]`` (nested for a Hessian), whose
+    eigenvalues are the block matrix's; ``a`` itself when it has no such form."""
+    while a.shape[-1] % 2 == 0 and a.shape[-1] > 0:
+        h = a.shape[-1] // 2
+        x = a[..., :h, :h]
+        if np.any(a[..., h:, :h]) or not np.array_equal(x, a[..., h:, h:]):
+            break
+        a = x
+    return a
+
+
 def _singular(a) -> bool:
-    """Whether a matrix of the stack is singular to working precision."""
+    """Whether a matrix of the stack is singular to working precision: an eigenvalue is 0.
+    A triangular matrix shows its eigenvalues exactly on its diagonal (SciPy's logm and
+    sqrtm read them there), so it is singular only with a 0 on it, however badly it is
+    conditioned (diag(1e-9, 1e9)); any other matrix is judged by its singular values."""
     if a.size == 0:
         return False
+    a = _diagonal_block(a)
+    tri = np.all(np.tril(a, -1) == 0, axis=(-2, -1)) | np.all(np.triu(a, 1) == 0, axis=(-2, -1))
+    zero = np.any(np.diagonal(a, axis1=-2, axis2=-1) == 0, axis=-1)
     s = np.linalg.svd(a, compute_uv=False)
-    return bool(np.any(s[..., -1] <= a.shape[-1] * _EPS * s[..., 0]))
+    return bool(np.any(np.where(tri, zero, s[..., -1] <= a.shape[-1] * _EPS * s[..., 0])))
+
+
+def _on_imaginary_axis(a) -> bool:
+    """Whether a matrix of the stack has an eigenvalue on the imaginary axis (0, ±i, ...) to
+    working precision, where the sign function is undefined. A triangular matrix shows its
+    (real) eigenvalues exactly on its diagonal: only a 0 there counts; others by their
+    computed eigenvalues, relative to the largest (a derivative's block matrix as its A)."""
+    a = _diagonal_block(a)
+    tri = np.all(np.tril(a, -1) == 0, axis=(-2, -1)) | np.all(np.triu(a, 1) == 0, axis=(-2, -1))
+    zero = np.any(np.diagonal(a, axis1=-2, axis2=-1) == 0, axis=-1)
+    if np.all(tri):
+        return bool(np.any(zero))
+    lam = np.linalg.eigvals(a)
+    near = np.abs(lam.real) <= 8 * a.shape[-1] * _EPS * np.max(np.abs(lam), axis=-1, keepdims=True)
+    return bool(np.any(np.where(tri, zero, np.any(near, axis=-1))))
 
 
 def _real(name: str, r, what: str):
@@ -112,8 +145,8 @@ def _logm_forward(a):
     if a.size == 0:
         return a.astype(dt)
     if _singular(a):
-        raise LinAlgError(f"logm: A (shape {a.shape}) is singular: an eigenvalue is 0, where "
-                          "the logarithm does not exist")
+        raise LinAlgError(f"logm: A (shape {a.shape}) is singular (to working precision): an "
+                          "eigenvalue is 0, where the logarithm does not exist")
     r, caught = _scipy(scipy.linalg.logm, a)
     r = _real("logm", r, "the principal logarithm")
     if caught:  # SciPy's accuracy warning: check exp(log A) = A ourselves
@@ -200,6 +233,9 @@ def _sign_newton(a):
     x, scale, left = a, True, -1
     fail = ("signm: A (shape {}) has an eigenvalue on (or too close to) the imaginary axis, "
             "where the sign function is not defined")
+    if _on_imaginary_axis(a):  # (rounding moves such an eigenvalue off the axis by ~1e-15, and
+        # the iteration would still converge: to the sign of a rounded A)
+        raise LinAlgError(fail.format(a.shape))
     for _ in range(100):
         try:
             xi = np.linalg.inv(x)

@@ -95,6 +95,17 @@ def _prepare(name, a, dtype, out, where, nan_fill=None, initial=None):
     return a, mask
 
 
+def _initial_as(initial, dtype, r):
+    """NumPy's ``initial=`` in the reduction's dtype (``dtype=`` if given, else ``r``'s): it
+    does not promote the result (``np.sum(int8, initial=1.5)`` starts from 1 and stays an
+    integer, ``np.max(f16, initial=np.float64(2.1))`` stays float16); a Python int that does
+    not fit raises OverflowError, as NumPy's."""
+    dt = np.dtype(dtype if dtype is not None else dtype_of(concrete(r)))
+    if isinstance(initial, Tensor) or is_staged(concrete(initial)):
+        return initial if dtype_of(concrete(initial)) == dt else astype(initial, dt)
+    return np.asarray(initial, dtype=dt)
+
+
 def _as_requested(r, dtype):
     """``r`` in an integer or bool ``dtype=`` as NumPy returns it (see _in_integer_dtype)."""
     return r if dtype is None else _in_integer_dtype(r, dtype)
@@ -143,7 +154,7 @@ def sum(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = 
         return _sum(a, axis=axis, keepdims=_kd(keepdims))
     a, mask = _prepare("sum", a, dtype, out, where, initial=initial)
     s = _sum(a if mask is None else _select(mask, a, 0), axis=axis, keepdims=_kd(keepdims))
-    return _as_requested(s + initial if _given(initial) else s, dtype)
+    return _as_requested(s + _initial_as(initial, dtype, s) if _given(initial) else s, dtype)
 
 
 def prod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = False,
@@ -156,7 +167,7 @@ def prod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool =
         return _prod(a, axis=axis, keepdims=_kd(keepdims))
     a, mask = _prepare("prod", a, dtype, out, where, initial=initial)
     p = _prod(a if mask is None else _select(mask, a, 1), axis=axis, keepdims=_kd(keepdims))
-    return _as_requested(p * initial if _given(initial) else p, dtype)
+    return _as_requested(p * _initial_as(initial, dtype, p) if _given(initial) else p, dtype)
 
 
 def mean(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = False, *,
@@ -238,6 +249,7 @@ def _fill_in(fill, dt):
 def _extremum(name, reduce, combine, fill, a, axis, out, keepdims, initial, where):
     a, mask = _prepare(name, a, None, out, where, initial=initial)
     dt = dtype_of(concrete(a))
+    initial = _initial_as(initial, dt, a) if _given(initial) else initial
     if mask is not None:
         if not _given(initial):
             raise ValueError(f"tg.{name} / numpy.{name}(..., where=...): the reduction has no identity, so "
@@ -273,7 +285,7 @@ def nansum(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool
     ``where``."""
     a, mask = _prepare("nansum", a, dtype, out, where, nan_fill=0, initial=initial)
     s = _nansum(a if mask is None else _select(mask, a, 0), axis=axis, keepdims=_kd(keepdims))
-    return _as_requested(s + initial if _given(initial) else s, dtype)
+    return _as_requested(s + _initial_as(initial, dtype, s) if _given(initial) else s, dtype)
 
 
 def nanmean(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: bool = False, *,
@@ -349,7 +361,7 @@ def nanprod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: boo
         return prod(a, axis=axis, out=out, keepdims=keepdims, initial=initial, where=where)
     a, mask = _prepare("nanprod", a, dtype, out, where, nan_fill=1, initial=initial)
     p = _nanprod(a if mask is None else _select(mask, a, 1), axis=axis, keepdims=_kd(keepdims))
-    return _as_requested(p * initial if _given(initial) else p, dtype)
+    return _as_requested(p * _initial_as(initial, dtype, p) if _given(initial) else p, dtype)
 
 
 def _nan_moment(name, reduce, a, axis, dtype, out, ddof, keepdims, where, mean, correction):

@@ -28,6 +28,7 @@ from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import any_traced as _traced
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, numpy_scalar, on_a_trace, pow2_factors, shape_of
+from ._util import weak_as_arrays
 from .discrete import trunc, unique
 from .updates import at
 from .elementwise import astype, stop_gradient, where
@@ -124,7 +125,7 @@ def choose(a: ArrayLike, choices, out=None, mode: str = "raise") -> Array:
     the chosen entries of ``choices``."""
     if out is not None:
         raise TypeError("choose: out= is not supported on tensors; use the returned value")
-    choices = [_as_array(c) for c in choices]
+    choices = [_as_array(c) for c in weak_as_arrays(choices)]
     if not _traced(*choices):
         return np.choose(concrete(a), choices, mode=mode)
     idx = np.asarray(concrete(a))
@@ -152,12 +153,24 @@ def ediff1d(ary: ArrayLike, to_end=None, to_begin=None) -> Array:
     ``to_end`` put around them (NumPy's ``ediff1d``)."""
     if not _traced(ary, to_end, to_begin):
         return np.ediff1d(ary, to_end=to_end, to_begin=to_begin)
-    parts = [diff(reshape(_as_array(ary), (-1,)))]
+    ary = _as_array(ary)
+    parts = [diff(reshape(ary, (-1,)))]
     if to_begin is not None:
-        parts.insert(0, reshape(_as_array(to_begin), (-1,)))
+        parts.insert(0, _ediff1d_end(to_begin, dtype_of(concrete(ary)), "to_begin"))
     if to_end is not None:
-        parts.append(reshape(_as_array(to_end), (-1,)))
+        parts.append(_ediff1d_end(to_end, dtype_of(concrete(ary)), "to_end"))
     return concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _ediff1d_end(v, dt, name: str):
+    """``to_begin``/``to_end`` of ``ediff1d`` flattened in ``ary``'s dtype, as NumPy's (which
+    refuses one that ``same_kind`` casting cannot bring there)."""
+    v = _as_array(v)
+    if not np.can_cast(dtype_of(concrete(v)), dt, casting="same_kind"):
+        raise TypeError(f"dtype of `{name}` must be compatible with input `ary` under the "
+                        "`same_kind` rule.")
+    v = reshape(v, (-1,))
+    return v if dtype_of(concrete(v)) == dt else astype(v, dt)
 
 
 @function

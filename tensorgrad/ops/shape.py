@@ -19,7 +19,8 @@ from ..staging import trace_values
 from ..sweep import unbroadcast
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
-from ._util import concrete, index_param, is_staged, lift_tangent, negative_axes, negative_axis, shape_of
+from ._util import (concrete, index_param, is_staged, lift_tangent, negative_axes, negative_axis, shape_of,
+                    weak_as_arrays)
 from .elementwise import astype
 
 
@@ -274,7 +275,9 @@ squeeze = linear(
 def _broadcast_to_signature(array: ArrayLike, shape: Shape):
     """View ``array`` as ``shape`` by NumPy broadcasting."""
     x = array
-    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    # NumPy's rule: an integer or a sequence of integers; a float is a TypeError, not truncated
+    entries = tuple(shape) if np.iterable(shape) else (shape,)
+    shape = tuple(index_param(s, "broadcast_to", "each entry of the shape") for s in entries)
     return (x,), (shape,)
 
 
@@ -486,14 +489,23 @@ def _cast_all(name, arrays, dtype, casting):
     return tuple(a if np.result_type(concrete(a)) == dt else astype(a, dt) for a in arrays)
 
 
+def array_sequence(arrays, opname: str) -> tuple:
+    """The arrays to join as a tuple; one array-like that is not a sequence of them (a number,
+    a 0-d array) is NumPy's TypeError, naming the function."""
+    if not np.iterable(arrays) or getattr(arrays, "ndim", 1) == 0:
+        raise TypeError(f"{opname}: the arrays to join must be passed as a sequence such as a list "
+                        f"or tuple, got {type(arrays).__name__}")
+    return tuple(arrays)
+
+
 def _concatenate_signature(arrays: Sequence[ArrayLike], axis: int = 0, *, dtype=None,
                            casting: str = "same_kind"):
     """Join a sequence of arrays along an existing axis (``None``: the flattened arrays);
     ``dtype`` casts them first, as NumPy's (allowed by ``casting``)."""
-    arrays = tuple(arrays)
+    arrays = array_sequence(arrays, "concatenate")
     if not arrays:
         raise ValueError("concatenate: need at least one array")
-    arrays = _cast_all("concatenate", arrays, dtype, casting)
+    arrays = _cast_all("concatenate", weak_as_arrays(arrays), dtype, casting)
     if axis is None:  # NumPy: each array is flattened first
         arrays = tuple(a if len(shape_of(concrete(a))) == 1 else reshape(a, (-1,)) for a in arrays)
         axis = 0
@@ -536,7 +548,7 @@ def _stack_signature(arrays: Sequence[ArrayLike], axis: int = 0, *, dtype=None,
                      casting: str = "same_kind"):
     """Join same-shaped arrays along a new axis; ``dtype`` casts them first, as NumPy's
     (allowed by ``casting``)."""
-    arrays = tuple(arrays)
+    arrays = array_sequence(arrays, "stack")
     if not arrays:
         raise ValueError("stack: need at least one array")
     arrays = _cast_all("stack", arrays, dtype, casting)
@@ -559,14 +571,27 @@ stack = linear(
 use_stack(stack)  # a list of traced values passed to any op is stacked into one array
 
 
+def section_count(indices_or_sections, opname: str) -> int | None:
+    """``split``'s ``indices_or_sections`` as a number of sections, or None for split points
+    (NumPy's rule: anything without a length, such as an int or a 0-d integer array, is a
+    count). A float count is taken when it is whole (``2.0``, as NumPy and JAX take it)."""
+    if isinstance(indices_or_sections, (list, tuple)) or np.ndim(concrete(indices_or_sections)) != 0:
+        return None
+    c = concrete(indices_or_sections)
+    if isinstance(c, (float, np.floating)) or (isinstance(c, np.ndarray) and c.dtype.kind == "f"):
+        if float(c).is_integer():
+            return int(c)
+    return index_param(indices_or_sections, opname, "the number of sections")
+
+
 @function
 def split(x: ArrayLike, indices_or_sections, axis: int = 0) -> list:
     """Split x into pieces along ``axis`` (each piece is a slice, so it records)."""
     xs = shape_of(concrete(x))
     ax = negative_axis(axis, len(xs), "split")
     n = xs[ax]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        k = int(indices_or_sections)
+    k = section_count(indices_or_sections, "split")
+    if k is not None:
         if k <= 0 or n % k:
             raise ValueError(f"split: axis {axis} of size {n} cannot be split into {k} equal parts")
         bounds = [i * (n // k) for i in range(k + 1)]

@@ -188,7 +188,7 @@ class RegularGridInterpolator:
         ndim = len(self.grid)
         vshape = tuple(shape_of(self.values))
         trailing = vshape[ndim:]
-        nodes, outside, nan = [], None, None
+        nodes, outside, nan, infinite = [], None, None, None
         for j, g in enumerate(self.grid):
             x = flat[:, j]
             xv, gv = concrete(x), concrete(g)
@@ -205,6 +205,12 @@ class RegularGridInterpolator:
                 continue
             i = np.clip(np.searchsorted(gv, xv) - 1, 0, n - 2)
             glo = take(g, i)
+            inf_j = np.isinf(xv)
+            if method == "linear" and may_any(inf_j):
+                # an infinite weight times a value is NaN with a warning (and NaN derivatives for
+                # every value): weigh from a grid point there, the result is set below
+                infinite = inf_j if infinite is None else infinite | inf_j
+                x = where(inf_j, glo, x)
             y = (x - glo) / (take(g, i + 1) - glo)
             if method == "linear":
                 nodes.append([(i, 1 - y), (i + 1, y)])
@@ -226,6 +232,8 @@ class RegularGridInterpolator:
             result = part if result is None else result + part
         if method == "nearest" and may_any(nan):
             result = where(nan[column], np.nan, result)
+        if infinite is not None:  # (linear extrapolation to an infinite point: NaN, as SciPy)
+            result = where(infinite[column], np.nan, result)
         if not self.bounds_error and self.fill_value is not None and may_any(outside):
             fill = self.fill_value
             if np.dtype(dtype_of(fill)) != np.dtype(dtype_of(result)):

@@ -87,6 +87,10 @@ def expm_frechet(A: ArrayLike, E: ArrayLike, method: str | None = None, compute_
                  check_finite: bool = True):
     """The Fréchet derivative ``L(A, E)`` of the matrix exponential at ``A`` in the
     direction ``E`` (with ``expm(A)`` first when ``compute_expm``), differentiable in both."""
+    if method not in (None, "SPS", "blockEnlarge"):
+        raise ValueError(f"expm_frechet: unknown method {method!r} (SciPy's are 'SPS' and "
+                         "'blockEnlarge'; both give the same derivative)")
+    square("expm_frechet", A)
     if _shape(A) != _shape(E):
         raise ValueError(f"expm_frechet: A and E must have the same shape, got {_shape(A)} and "
                          f"{_shape(E)}")

@@ -52,7 +52,7 @@ import numpy as np
 
 from ..ops import abs as _abs
 from ..ops import astype, floor, reshape, sign, take, trunc, where
-from ..ops._util import as_array_like, concrete, dtype_of, shape_of
+from ..ops._util import as_array_like, concrete, dtype_of, is_staged, shape_of
 from ..staging import as_array, may_any
 from ..typing import Array, ArrayLike  # noqa: F401
 
@@ -175,6 +175,11 @@ def map_coordinates(input: ArrayLike, coordinates, order: int, mode: str = "cons
     if np.dtype(dtype_of(cval)).kind not in "biuf":
         raise TypeError(f"{name}: cval must be a real number, got dtype {dtype_of(cval)}")
     if np.dtype(dtype_of(cval)) != dt:
+        if dt.kind in "iu" and not is_staged(concrete(cval)):
+            value = float(np.asarray(concrete(cval)))
+            if not np.iinfo(dt).min <= value <= np.iinfo(dt).max:  # (the cast would wrap around)
+                raise OverflowError(f"{name}: cval {value!r} is out of bounds for the input's "
+                                    f"dtype {dt}, as in JAX")
         cval = astype(cval, dt)
 
     # per axis: the nodes (fixed index, in-range mask or None, weight or None for 1)

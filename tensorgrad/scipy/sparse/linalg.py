@@ -139,6 +139,15 @@ def _givens(a: float, b: float):
     return (r * t, r) if small else (r, r * t)
 
 
+def _solve(a, rhs):
+    """``np.linalg.solve``, or NaN for a singular system (JAX's LU solve gives NaN or inf there,
+    so the solution holds a NaN and ``info`` is -1, instead of a ``LinAlgError``)."""
+    try:
+        return np.linalg.solve(a, rhs)
+    except np.linalg.LinAlgError:
+        return np.full(np.shape(rhs), np.nan)
+
+
 def _gmres_cycle(A, M, b, x0, unit, rnorm, ptol, restart: int, incremental: bool):
     """One restart: the best solution in the ``restart``-dimensional Krylov space."""
     V = [np.concatenate([u[..., None], np.zeros(u.shape + (restart,))], axis=-1) for u in unit]
@@ -158,13 +167,13 @@ def _gmres_cycle(A, M, b, x0, unit, rnorm, ptol, restart: int, incremental: bool
             H[k, :] = row
             _rotate(beta, k, *givens[k])
             k, err = k + 1, abs(beta[k + 1])
-        y = np.linalg.solve(H[:, :-1].T, beta[:-1])
+        y = _solve(H[:, :-1].T, beta[:-1])
     else:
         k, broke = 0, False
         while k < restart and not broke:
             broke = _arnoldi(k, A, M, V, H)
             k += 1
-        y = np.linalg.solve(H @ H.T, H @ beta)     # the least squares fit, normal equations
+        y = _solve(H @ H.T, H @ beta)     # the least squares fit, normal equations
     x = [xi + X[..., :-1] @ y for xi, X in zip(x0, V)]
     unit, rnorm = _safe_normalize(M(_sub(b, A(x))))
     return x, unit, rnorm
