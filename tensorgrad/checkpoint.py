@@ -11,6 +11,8 @@
 * Loading validates before it returns: a truncated or corrupted file, or one
   whose names, shapes or dtypes differ from the model's, raises
   :class:`CheckpointError` naming the problem, and the model is not touched.
+* A Module's buffers (BatchNorm's running statistics, ``model.named_buffers()``) are saved
+  with its parameters, under ``"buffer:<name>"``, and restored by ``load(path, like=model)``.
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ __all__ = ["save", "load", "CheckpointError"]
 _MAGIC = "__tensorgrad_checkpoint__"
 _TREE = "__tree__"
 _VERSION = "1"
+_BUFFER = "buffer:"  # prefix of the names a Module's buffers are stored under
 
 
 class CheckpointError(ValueError):
@@ -128,10 +131,16 @@ def save(path, params: Any) -> str:
 
     Returns the path written. ``.npz`` is *not* appended: the name is used as given.
     """
+    buffers = {}
     if isinstance(params, Module):
+        buffers = {_BUFFER + k: np.asarray(v) for k, v in params.named_buffers().items()}
         params = params._have()
     _check_names(params)
     arrays = _leaves(params)
+    if set(arrays) & set(buffers):
+        raise TypeError(f"checkpoint: parameter names {sorted(set(arrays) & set(buffers))} are "
+                        "also buffer names")
+    arrays.update(buffers)
     desc = json.dumps(_describe(params))
     for reserved in (_MAGIC, _TREE):
         if reserved in arrays:
@@ -196,6 +205,7 @@ def _read_open(path: str, fh, bad: tuple) -> tuple[dict, Any]:
     if version != _VERSION:
         raise CheckpointError(f"{path!r} has checkpoint format {version!r}; this tensorgrad reads {_VERSION!r}")
     try:
+        buffers = {k: arrays.pop(k) for k in list(arrays) if k.startswith(_BUFFER)}
         desc = json.loads(str(arrays.pop(_TREE)))
         expected = set(named_parameters(_rebuild(desc, _Names())))
     except (ValueError, TypeError, AttributeError, RecursionError) as e:  # deep nesting: RecursionError
@@ -208,6 +218,8 @@ def _read_open(path: str, fh, bad: tuple) -> tuple[dict, Any]:
         if a.dtype.kind not in "biuf":
             raise CheckpointError(f"{path!r}: parameter {k!r} has dtype {a.dtype}; a checkpoint holds "
                                   "only numeric arrays (corrupted or not written by tensorgrad?)")
+    if buffers:
+        desc = {"tree": desc, "buffers": buffers}  # unpacked by load()
     return arrays, desc
 
 
@@ -247,9 +259,15 @@ def load(path, like: Any = None) -> Any:
     everything checked out. Raises :class:`CheckpointError` otherwise.
     """
     arrays, desc = _read(path)
+    buffers = {}
+    if isinstance(desc, dict) and "buffers" in desc:
+        buffers, desc = {k[len(_BUFFER):]: v for k, v in desc["buffers"].items()}, desc["tree"]
     if like is None:
         return _rebuild(desc, arrays)
     module = like if isinstance(like, Module) else None
+    slots = module._buffer_slots() if module is not None else {}
+    if module is not None:
+        _check_buffers(path, buffers, module.named_buffers())
     template = module._have() if module is not None else like
     want = {k: np.asarray(concrete(v)) for k, v in named_parameters(template).items()}
     if set(want) != set(arrays):
@@ -272,7 +290,23 @@ def load(path, like: Any = None) -> Any:
     result = tree_unflatten(td, [arrays[k] for k in want])
     if module is not None:
         module.params = result
+        for k, (owner, attr) in slots.items():
+            setattr(owner, attr, np.array(buffers[k]))
     return result
+
+
+def _check_buffers(path, found: dict, want: dict) -> None:
+    """The file's buffers must be the model's: same names, shapes and dtypes."""
+    missing, extra = sorted(set(want) - set(found)), sorted(set(found) - set(want))
+    problems = [s for s in (f"missing buffers {missing}" if missing else "",
+                            f"unexpected buffers {extra}" if extra else "") if s]
+    for k in sorted(set(want) & set(found)):
+        w, a = np.asarray(want[k]), found[k]
+        if a.shape != w.shape or a.dtype != w.dtype:
+            problems.append(f"buffer {k!r}: checkpoint {a.shape} {a.dtype}, model expects "
+                            f"{w.shape} {w.dtype}")
+    if problems:
+        raise CheckpointError(f"{os.fspath(path)!r} does not match the model: " + "; ".join(problems))
 
 
 class _CheckpointModule(types.ModuleType):

@@ -13,10 +13,16 @@ the standard ones, written as in PyTorch's ``torch.optim`` documentation
 * Adam: m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; m̂ = m/(1 − β₁ᵗ);
   v̂ = v/(1 − β₂ᵗ); p ← p − η m̂/(√v̂ + ε). Adam adds λp to g (L2);
   AdamW decays decoupled: p ← p − ηλp before the Adam step.
+* Adagrad: g ← g + λp; s ← s + g² (s₀ = initial_accumulator_value);
+  p ← p − η/(1 + (t − 1)·lr_decay) · g/(√s + ε).
+* Adamax: m ← β₁m + (1 − β₁)g; u ← max(β₂u, |g| + ε); p ← p − η/(1 − β₁ᵗ) · m/u.
+* NAdam: μₜ = β₁(1 − ½·0.96^(tψ)), Πₜ = μ₁⋯μₜ; m, v as Adam's;
+  p ← p − η(1 − μₜ)/(1 − Πₜ) · g/d − η μₜ₊₁/(1 − Πₜμₜ₊₁) · m/d with
+  d = √(v/(1 − β₂ᵗ)) + ε (weight decay as L2 on g, or decoupled as AdamW's).
 
 The learning rate η may be a number or a schedule: a function of the update
 count (0 for the first update) such as :func:`constant`, :func:`step_decay`
-or :func:`cosine`.
+or :func:`cosine`, :func:`exponential`, :func:`linear_warmup`.
 
 The update rules are written with tensorgrad's ops, so a step also runs inside
 transforms: under ``tg.grad`` (the update is differentiated, as in unrolled or
@@ -39,8 +45,8 @@ from .staging import is_staged
 from .tensor import Tensor, concrete, traced_level
 from .tree import tree_flatten, tree_unflatten
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "constant", "step_decay", "cosine",
-           "get"]
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adamax", "NAdam",
+           "constant", "step_decay", "cosine", "exponential", "linear_warmup", "get"]
 
 Schedule = Callable[[int], float]
 LR = Union[float, Schedule]
@@ -101,6 +107,33 @@ def cosine(lr: float, total_steps: int, final_lr: float = 0.0, warmup: int = 0) 
             return float(lr) * (t + 1) / warmup
         s = min(t - warmup, total_steps)
         return float(final_lr) + (float(lr) - float(final_lr)) * (1 + math.cos(math.pi * s / total_steps)) / 2
+    return schedule
+
+
+def exponential(lr: float, gamma: float) -> Schedule:
+    """η_t = lr · γᵗ (PyTorch's ExponentialLR, counted in updates). Written with operators
+    only, so it also runs on the traced update count under ``tg.jit``."""
+    lr, gamma = _check_rate("exponential", "lr", lr), _check_rate("exponential", "gamma", gamma)
+
+    def schedule(t):
+        return lr * gamma ** t
+    return schedule
+
+
+def linear_warmup(lr: float, total_steps: int = 5, start_factor: float = 1.0 / 3,
+                  end_factor: float = 1.0) -> Schedule:
+    """η_t = lr · (f₀ + (f₁ − f₀) · min(t, T)/T), PyTorch's LinearLR with its defaults
+    (``start_factor`` f₀ = 1/3, ``end_factor`` f₁ = 1, ``total_iters`` T = 5): the rate moves
+    linearly from lr·f₀ to lr·f₁ over T updates, then stays there."""
+    _check_count("linear_warmup", "total_steps", total_steps, 1)
+    lr = _check_rate("linear_warmup", "lr", lr)
+    if not (0 < start_factor <= 1 and 0 <= end_factor <= 1):
+        raise ValueError(f"linear_warmup: start_factor must be in (0, 1] and end_factor in [0, 1] "
+                         f"(as PyTorch's LinearLR), got {start_factor}, {end_factor}")
+    f0, f1, n = float(start_factor), float(end_factor), int(total_steps)
+
+    def schedule(t):
+        return lr * (f0 + (f1 - f0) * np.minimum(t, n) / n)
     return schedule
 
 
@@ -353,13 +386,102 @@ class AdamW(Adam):
         super().__init__(lr, b1, b2, eps, weight_decay)
 
 
+class Adagrad(Optimizer):
+    """Adagrad (PyTorch's rule and defaults): the step divided by the root of the running
+    *sum* of squared gradients, with the rate decayed as η/(1 + (t − 1)·lr_decay)."""
+
+    slots = ("sum",)
+
+    def __init__(self, lr: LR = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10):
+        super().__init__(lr, weight_decay)
+        self.lr_decay = _check_rate("Adagrad", "lr_decay", lr_decay)
+        self.initial = _check_rate("Adagrad", "initial_accumulator_value", initial_accumulator_value)
+        _check_eps("Adagrad", eps)
+        self.eps = float(eps)
+
+    def init(self, params: Any) -> dict:
+        """Update count 0 and the sums filled with ``initial_accumulator_value``."""
+        state = super().init(params)
+        if self.initial:
+            leaves, td = tree_flatten(state["sum"])
+            state["sum"] = tree_unflatten(td, [z + np.asarray(self.initial, z.dtype) for z in leaves])
+        return state
+
+    def _update(self, p, g, bufs, t, lr):
+        if self.weight_decay:
+            g = g + self.weight_decay * p
+        s = bufs["sum"] = bufs["sum"] + g * g
+        clr = lr / (1 + (t - 1) * self.lr_decay)
+        return p - clr * g / (_ops.sqrt(s) + self.eps)
+
+
+class Adamax(Adam):
+    """Adamax, Adam with an infinity norm (PyTorch's rule; default lr 2e-3): the second moment
+    is u ← max(β₂u, |g| + ε) and only the first moment is bias-corrected."""
+
+    slots = ("m", "u")
+
+    def __init__(self, lr: LR = 2e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+                 weight_decay: float = 0.0):
+        super().__init__(lr, b1, b2, eps, weight_decay)
+
+    def _update(self, p, g, bufs, t, lr):
+        if self.weight_decay:
+            g = g + self.weight_decay * p
+        m = bufs["m"] = self.b1 * bufs["m"] + (1 - self.b1) * g
+        u = bufs["u"] = _ops.maximum(self.b2 * bufs["u"], _ops.abs(g) + self.eps)
+        return p - lr / (1 - self.b1 ** t) * m / u
+
+
+class NAdam(Adam):
+    """NAdam, Adam with Nesterov momentum (PyTorch's rule and defaults: lr 2e-3,
+    momentum_decay ψ = 4e-3). The state keeps the running product of the momentum
+    coefficients μ₁⋯μₜ per parameter (a scalar each, ``state["mu_product"]``).
+    ``decoupled_weight_decay=True`` decays as AdamW does."""
+
+    slots = ("m", "v", "mu_product")
+
+    def __init__(self, lr: LR = 2e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False):
+        super().__init__(lr, b1, b2, eps, weight_decay)
+        self.momentum_decay = _check_rate("NAdam", "momentum_decay", momentum_decay)
+        self.decoupled = bool(decoupled_weight_decay)
+
+    def init(self, params: Any) -> dict:
+        """Update count 0, zero moments, and μ-products of 1."""
+        state = super().init(params)
+        leaves, td = tree_flatten(state["mu_product"])
+        state["mu_product"] = tree_unflatten(td, [np.ones((), z.dtype) for z in leaves])
+        return state
+
+    def _mu(self, t):
+        return self.b1 * (1 - 0.5 * 0.96 ** (t * self.momentum_decay))
+
+    def _update(self, p, g, bufs, t, lr):
+        if self.weight_decay and self.decoupled:
+            p = p - lr * self.weight_decay * p
+        elif self.weight_decay:
+            g = g + self.weight_decay * p
+        mu, mu_next = self._mu(t), self._mu(t + 1)
+        prod = bufs["mu_product"] = bufs["mu_product"] * mu
+        m = bufs["m"] = self.b1 * bufs["m"] + (1 - self.b1) * g
+        v = bufs["v"] = self.b2 * bufs["v"] + (1 - self.b2) * g * g
+        denom = _ops.sqrt(v / (1 - self.b2 ** t)) + self.eps
+        return (p - lr * (1 - mu) / (1 - prod) * g / denom
+                - lr * mu_next / (1 - prod * mu_next) * m / denom)
+
+
 _BY_NAME = {"sgd": SGD, "momentum": lambda lr, **kw: SGD(lr, momentum=0.9, **kw),
             "nesterov": lambda lr, **kw: SGD(lr, momentum=0.9, nesterov=True, **kw),
-            "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}
+            "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad, "adamax": Adamax,
+            "nadam": NAdam}
 
 
 def get(name: str, lr: LR, **kwargs) -> Optimizer:
-    """An optimizer by name: sgd, momentum, nesterov, rmsprop, adam, adamw."""
+    """An optimizer by name: sgd, momentum, nesterov, rmsprop, adam, adamw, adagrad, adamax,
+    nadam."""
     try:
         make = _BY_NAME[name.lower()]
     except KeyError:

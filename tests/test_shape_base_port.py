@@ -75,3 +75,51 @@ def test_histogramdd_of_traced_samples_with_weights_under_jit_and_its_gradient()
     g = tg.jit(tg.grad(lambda w, s: tg.sum(tg.histogram2d(s[:, 0], s[:, 1], bins=3, weights=w)[0] ** 2)))(w, s)
     want = jax.grad(lambda w: jnp.sum(jnp.histogram2d(s[:, 0], s[:, 1], bins=3, weights=w)[0] ** 2))(w)
     np.testing.assert_allclose(g, want, rtol=1e-12)
+
+
+# ---- ported from numpy/_core/tests/test_shape_base.py, test_function_base.py, lib's test_type_check
+
+def test_geomspace_under_jit_with_ends_of_opposite_signs_is_numpys():
+    a, b = np.array([-3.0, 2.0]), np.array([3.0, 8.0])
+    with np.errstate(invalid="ignore"):  # (NumPy warns too: a log of a negative number)
+        want = np.geomspace(a, b, 4, axis=-1)
+        got = tg.jit(lambda a, b: tg.geomspace(a, b, 4, axis=-1))(a, b)  # (was -3 four times)
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+    assert np.isnan(got[0, 1:3]).all() and got[0, -1] == 3.0
+
+
+@pytest.mark.parametrize("fn", ["linspace", "logspace", "geomspace"])
+def test_spaces_check_the_axis_for_scalar_ends(fn):
+    with pytest.raises(np.exceptions.AxisError):
+        getattr(np, fn)(1.0, 2.0, 3, axis=1)
+    with pytest.raises(np.exceptions.AxisError):
+        getattr(tg, fn)(1.0, 2.0, 3, axis=1)
+    np.testing.assert_allclose(getattr(tg, fn)(1.0, 2.0, 3, axis=-1), getattr(np, fn)(1.0, 2.0, 3, axis=-1))
+
+
+def test_block_of_a_lone_array_is_a_copy():
+    a = np.arange(4.0)
+    r = tg.block(a)
+    assert not np.shares_memory(r, a)
+    r[0] = 99.0
+    assert a[0] == 0.0
+
+
+def test_nan_to_num_copy_false_replaces_in_a_numpy_array_as_numpy():
+    a = np.array([1.0, np.nan, np.inf, -np.inf])
+    want = np.nan_to_num(a.copy())
+    tg.nan_to_num(a, copy=False)       # the common idiom ignores the result
+    np.testing.assert_array_equal(a, want)
+    t = tg.asarray(np.array([np.nan, 1.0]))
+    np.testing.assert_array_equal(tg.nan_to_num(t, copy=False), [0.0, 1.0])  # a Tensor: a new value
+
+
+@pytest.mark.parametrize("fn", ["concatenate", "stack"])
+def test_join_checks_casting_without_dtype_as_numpy(fn):
+    xs = [np.ones(2, np.float32), np.ones(2)]
+    for casting, err in (("bogus", ValueError), ("no", TypeError), ("equiv", TypeError)):
+        with pytest.raises(err):
+            getattr(np, fn)(xs, casting=casting)
+        with pytest.raises(err, match=fn):
+            getattr(tg, fn)(xs, casting=casting)
+    assert getattr(tg, fn)(xs, casting="safe").dtype == getattr(np, fn)(xs, casting="safe").dtype

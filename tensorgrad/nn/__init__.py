@@ -12,6 +12,8 @@
 * layers with a functional core (:mod:`tensorgrad.nn.layers`): a model is a
   parameter pytree plus a pure ``apply(params, x)``; :class:`Module` adds
   ``init(seed)``, ``model(x)`` and ``parameters()`` on top;
+* Dropout, BatchNorm1d/2d (training and evaluation modes: ``model.train()`` /
+  ``model.eval()``), Conv1d, MaxPool1d and AvgPool1d (:mod:`tensorgrad.nn.layers_more`);
 * seeded initializers in :mod:`tensorgrad.nn.init` (Xavier/Glorot, He, uniform).
 """
 from __future__ import annotations
@@ -34,6 +36,8 @@ from .layers import (CELU, CNN, ELU, GELU, MLP, SELU, Activation, AvgPool2d, Con
                      LeakyReLU, Linear, LogSigmoid, LogSoftmax, MaxPool2d, Mish, Module, PReLU, ReLU,
                      ReLU6, Sequential, SiLU, Sigmoid, Softmax, Softplus, Softsign, Tanh,
                      activation, count_parameters, named_parameters)
+from .layers_more import (AvgPool1d, BatchNorm1d, BatchNorm2d, Conv1d, Dropout,  # noqa: F401
+                          MaxPool1d)
 
 
 
@@ -64,4 +68,5 @@ __all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "
            "Activation", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity",
            "ELU", "CELU", "SELU", "SiLU", "Mish", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish",
            "Softsign", "LogSigmoid", "Softmax", "LogSoftmax", "LayerNorm", "Embedding", "PReLU",
-           "Sequential", "MLP", "CNN", "activation", "named_parameters", "count_parameters"]
+           "Sequential", "MLP", "CNN", "activation", "named_parameters", "count_parameters",
+           "Dropout", "BatchNorm1d", "BatchNorm2d", "Conv1d", "MaxPool1d", "AvgPool1d"]

@@ -26,6 +26,7 @@ from ..ops._util import on_a_trace
 from ..staging import check as _staged_check
 from ..staging import is_staged
 from ..tensor import concrete
+from .. import random as _random
 from ..tree import named_leaves
 from . import init as _init
 
@@ -56,6 +57,11 @@ class Module:
 
     params: Any = None
     training: bool = True
+    #: names of the layer's buffers: arrays it keeps that are not parameters (BatchNorm's
+    #: running statistics), listed by named_buffers() and saved in checkpoints
+    buffer_names: tuple = ()
+    #: whether ``apply`` takes a ``key=`` (Dropout; a Sequential holding one)
+    stochastic: bool = False
 
     def init_params(self, rng: np.random.Generator) -> Any:
         return {}
@@ -69,19 +75,33 @@ class Module:
         return type(self).init_params is not Module.init_params
 
     def init(self, seed: _init.Seed = 0) -> Any:
-        """Create parameters from ``seed`` (int or Generator), remember and return them."""
-        self.params = self.init_params(_init.rng_from(seed))
+        """Create parameters from ``seed`` (int or Generator), remember and return them.
+
+        Every Dropout in the model made without a seed of its own gets its stream from
+        ``seed`` too: the j-th one (in :meth:`modules` order) ``fold_in(PRNGKey(seed), j)``."""
+        rng = _init.rng_from(seed)
+        self.params = self.init_params(rng)
+        drops = [m for m in self.modules() if hasattr(m, "reseed") and getattr(m, "seed", 0) is None]
+        if drops:
+            base = int(seed) if isinstance(seed, (int, np.integer)) else int(rng.integers(2 ** 31))
+            for j, m in enumerate(drops):
+                m.reseed(_random.fold_in(_random.PRNGKey(base), j))
         return self.params
 
     def apply(self, params: Any, x: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def __call__(self, x: Any, params: Any = None) -> Any:
+    def __call__(self, x: Any, params: Any = None, key: Any = None) -> Any:
         if params is None:
             if self.params is None:
                 self.init()
             params = self.params
-        return self.apply(params, x)
+        if key is None:
+            return self.apply(params, x)
+        if not self.stochastic:
+            raise TypeError(f"{type(self).__name__}: key= is for layers that draw random numbers "
+                            "(Dropout, or a Sequential holding one)")
+        return self.apply(params, x, key=key)
 
     def parameters(self) -> list:
         """The parameter arrays, in pytree order."""
@@ -99,12 +119,46 @@ class Module:
             self.init()
         return self.params
 
+    def named_children(self) -> list[tuple[str, "Module"]]:
+        """``[(name, module), ...]``: the Modules held directly, as attributes or in lists."""
+        out = []
+        for name, v in vars(self).items():
+            if isinstance(v, Module):
+                out.append((name, v))
+            elif isinstance(v, (list, tuple)):
+                out.extend((f"{name}.{i}", c) for i, c in enumerate(v) if isinstance(c, Module))
+        return out
+
+    def modules(self) -> Iterator["Module"]:
+        """This Module and every Module inside it, depth first."""
+        yield self
+        for _, c in self.named_children():
+            yield from c.modules()
+
+    def named_buffers(self, prefix: str = "") -> dict[str, np.ndarray]:
+        """``{"1.running_mean": array, ...}``: the buffers of this Module and those inside it."""
+        return {name: getattr(m, attr) for name, (m, attr) in self._buffer_slots(prefix).items()}
+
+    def buffers(self) -> list:
+        """The buffer arrays (see :meth:`named_buffers`)."""
+        return list(self.named_buffers().values())
+
+    def _buffer_slots(self, prefix: str = "") -> dict[str, tuple["Module", str]]:
+        out = {f"{prefix}{b}": (self, b) for b in self.buffer_names if getattr(self, b, None) is not None}
+        for name, c in self.named_children():
+            out.update(c._buffer_slots(f"{prefix}{name}."))
+        return out
+
     def train(self, mode: bool = True) -> "Module":
-        """Set training mode (no layer here behaves differently yet; kept for familiarity)."""
+        """Set training mode (the default) on this Module and every Module inside it: Dropout
+        and BatchNorm behave differently in training and evaluation. Returns ``self``."""
         self.training = bool(mode)
+        for _, c in self.named_children():
+            c.train(mode)
         return self
 
     def eval(self) -> "Module":
+        """Evaluation mode for this Module and every Module inside it: ``train(False)``."""
         return self.train(False)
 
     def __repr__(self) -> str:
@@ -516,6 +570,14 @@ class Sequential(Module):
     def has_parameters(self) -> bool:
         return any(l.has_parameters for l in self.layers)
 
+    @property
+    def stochastic(self) -> bool:
+        return any(l.stochastic for l in self.layers)
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        """``[("0", layer), ("1", layer), ...]``, as PyTorch names a Sequential's layers."""
+        return [(str(i), l) for i, l in enumerate(self.layers)]
+
     def init_params(self, rng):
         return [l.init_params(rng) for l in self.layers if l.has_parameters]
 
@@ -531,9 +593,14 @@ class Sequential(Module):
         it = iter(params)
         return [(l, next(it) if has else {}) for l, has in zip(self.layers, owners)]
 
-    def apply(self, params, x):
-        for layer, p in self.layer_params(params):
-            x = layer.apply(p, x)
+    def apply(self, params, x, key=None):
+        """The layers in order. With ``key``, the i-th layer that draws random numbers
+        (Dropout) gets ``fold_in(key, i)``; without, each draws from its own stream."""
+        for i, (layer, p) in enumerate(self.layer_params(params)):
+            if key is not None and layer.stochastic:
+                x = layer.apply(p, x, key=_random.fold_in(key, i))
+            else:
+                x = layer.apply(p, x)
         return x
 
     def __iter__(self) -> Iterator[Module]:

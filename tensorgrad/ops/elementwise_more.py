@@ -264,7 +264,10 @@ fmod = elementwise(
 def _nan_to_num_signature(x: ArrayLike, copy: bool = True, nan: float = 0.0,
                           posinf: float | None = None, neginf: float | None = None):
     """x with NaN → ``nan``, +inf → ``posinf`` and −inf → ``neginf`` (default: the dtype's
-    largest finite values). The replaced entries get a zero gradient."""
+    largest finite values). The replaced entries get a zero gradient. ``copy=False`` on a
+    NumPy array also replaces them in that array, as NumPy does (a Tensor is never changed)."""
+    if not copy and type(x) is np.ndarray:
+        np.nan_to_num(x, copy=False, nan=nan, posinf=posinf, neginf=neginf)
     return (x,), (float(nan), None if posinf is None else float(posinf),
                   None if neginf is None else float(neginf))
 

@@ -241,14 +241,17 @@ def geomspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool =
         if np.any(np.sign(cs) != np.sign(ce)):
             raise ValueError("geomspace: start and stop must have the same sign (a complex "
                              "sequence has no real gradient here)")
+    # NumPy's rule: both ends divided by the sign of start, so a stop of the other sign (only
+    # unseen under tg.jit) gives NaN inside and still ends exactly at stop
     s = sign(start)
-    y = power(10.0, linspace(log10(_abs(start)), log10(_abs(stop)), num=num, endpoint=endpoint))
+    start, stop = _abs(start), stop / s
+    y = power(10.0, linspace(log10(start), log10(stop), num=num, endpoint=endpoint))
     if num > 0:  # the endpoints exactly, as NumPy makes them
-        y = at(y)[0].set(_abs(start))
+        y = at(y)[0].set(start)
         if num > 1 and endpoint:
-            y = at(y)[-1].set(_abs(stop))
+            y = at(y)[-1].set(stop)
     y = s * y
-    if axis != 0 and _ndim(y) > 1:
+    if axis != 0:  # as NumPy: checked against the result's axes, also for scalar ends
         y = moveaxis(y, 0, axis)
     return astype(y, dtype) if dtype is not None else y
 

@@ -477,15 +477,21 @@ def _fill_tangents(tangents, args):
 
 def _cast_all(name, arrays, dtype, casting):
     """NumPy's ``dtype=`` of concatenate and stack: each array cast first, if ``casting``
-    allows it."""
-    if dtype is None:
+    allows it (without ``dtype``, to the arrays' common dtype, as NumPy checks it too)."""
+    if casting not in ("no", "equiv", "safe", "same_kind", "unsafe"):
+        raise ValueError(f"{name}: casting must be one of 'no', 'equiv', 'safe', 'same_kind', "
+                         f"'unsafe', got {casting!r}")
+    if dtype is None and casting in ("same_kind", "unsafe"):  # (promotion is always allowed)
         return arrays
-    dt = np.dtype(dtype)
+    dt = np.dtype(dtype) if dtype is not None else np.result_type(
+        *(np.result_type(concrete(a)) for a in arrays))
     for a in arrays:
         have = np.result_type(concrete(a))
         if not np.can_cast(have, dt, casting=casting):
             raise TypeError(f"{name}: cannot cast an array of dtype {have} to {dt} "
                             f"under casting={casting!r}")
+    if dtype is None:
+        return arrays
     return tuple(a if np.result_type(concrete(a)) == dt else astype(a, dt) for a in arrays)
 
 

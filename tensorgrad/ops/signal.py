@@ -235,7 +235,7 @@ def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = 
         last = np.zeros((num,) + (1,) * len(shape), dtype=bool)
         last[-1] = True
         y = where(last, stop, y)
-    if len(shape):
+    if axis != 0:  # as NumPy: checked against the result's axes, also for scalar ends
         y = moveaxis(y, 0, axis)
     if dtype is not None:
         if np.issubdtype(np.dtype(dtype), np.integer):
@@ -442,6 +442,8 @@ def block(arrays) -> Array:
     """Assemble an array from nested lists of blocks (the innermost lists join along the
     last axis, the next along the one before, ...)."""
     depth = _depth(arrays, "block")
+    if depth == 0 and isinstance(arrays, np.ndarray):  # NumPy's block copies a lone array:
+        return arrays.copy()  # the result is never a view of the caller's array
     nd = max(depth, _max_ndim(arrays))
     return _assemble(arrays, 0, depth, nd)
 

@@ -25,7 +25,10 @@ for ``jax.scipy`` runs on tensorgrad:
 * ``tg.scipy.interpolate``: ``RegularGridInterpolator`` (``'linear'``, ``'nearest'``),
   differentiable in the values, the query points and the grid;
 * ``tg.scipy.fft``: ``dct``, ``idct``, ``dctn``, ``idctn`` (types 1 to 4, SciPy's norms), as
-  products with cosine matrices.
+  products with cosine matrices;
+* ``tg.scipy.spatial.transform``: ``Rotation`` (quaternions, matrices, rotation vectors,
+  MRPs, Euler angles; ``apply``, composition, ``mean``) and ``Slerp``, both pytrees;
+* ``tg.scipy.cluster.vq``: ``vq`` (nearest codes and their distances, differentiable).
 """
 from __future__ import annotations
 
@@ -39,3 +42,5 @@ from . import optimize  # noqa: F401
 from . import fft  # noqa: F401
 from . import interpolate  # noqa: F401
 from . import ndimage  # noqa: F401
+from . import spatial  # noqa: F401
+from . import cluster  # noqa: F401

@@ -13,6 +13,9 @@
   symmetric input is read from one triangle, as SciPy does), ``eigh``, ``svd``, ``qr``
   (SciPy's modes), ``det``, ``inv``, ``pinv`` (SciPy's ``atol``/``rtol`` cutoff), ``norm``,
   ``block_diag``: SciPy's signatures on ``tg.linalg``'s functions.
+* ``hadamard``, ``invhilbert``, ``fiedler``, ``fiedler_companion``, ``convolution_matrix``,
+  ``qr_multiply``, ``schur`` (real), ``hessenberg``, ``funm`` (real eigenvalues): see
+  :mod:`tensorgrad.scipy.linalg_extra`.
 """
 from __future__ import annotations
 
@@ -32,13 +35,16 @@ from ..typing import Array, ArrayLike  # noqa: F401
 from .linalg_more import (circulant, companion, eigh_tridiagonal, hankel, helmert, hilbert,
                           invpascal, leslie, lu, lu_factor, lu_solve, pascal, polar,
                           solve_sylvester, toeplitz)
+from .linalg_extra import (convolution_matrix, fiedler, fiedler_companion, funm, hadamard,
+                           hessenberg, invhilbert, qr_multiply, schur)
 
 __all__ = ["expm", "expm_frechet", "solve_triangular", "cho_factor", "cho_solve", "cholesky",
            "solve", "eigh", "svd", "qr", "det", "inv", "pinv", "norm", "block_diag",
            "toeplitz", "hankel", "circulant", "companion", "leslie", "hilbert", "helmert",
            "pascal", "invpascal", "lu", "lu_factor", "lu_solve", "solve_sylvester", "polar",
            "eigh_tridiagonal", "sqrtm", "logm", "fractional_matrix_power", "cosm", "sinm", "tanm",
-           "coshm", "sinhm", "tanhm", "signm"]
+           "coshm", "sinhm", "tanhm", "signm", "hadamard", "invhilbert", "fiedler",
+           "fiedler_companion", "convolution_matrix", "qr_multiply", "schur", "hessenberg", "funm"]
 
 
 

@@ -1,0 +1,67 @@
+"""``tg.scipy.cluster.vq``: ``jax.scipy.cluster.vq.vq``, differentiable in both arrays.
+
+``vq(obs, code_book)`` assigns each observation (a row of ``obs``, shape ``(M, N)``) the
+index of its nearest code (a row of ``code_book``, shape ``(K, N)``) in Euclidean distance,
+and returns ``(codes, distances)``. 1-D arrays hold one feature per entry. The distances
+differentiate in ``obs`` and in ``code_book`` (each one through its own nearest code); the
+codes are integers (NumPy's index dtype, as JAX's ``argmin``; SciPy's are int32). A tie goes
+to the first code, as in SciPy and JAX.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...ops import argmin, astype, sqrt, sum, take_along_axis  # noqa: A004
+from ...ops._util import as_array_like, concrete, dtype_of, is_staged, shape_of
+from ...typing import Array, ArrayLike  # noqa: F401
+
+__all__ = ["vq"]
+
+
+def _inexact(name: str, x):
+    x = as_array_like(x)
+    dt = np.dtype(dtype_of(x))
+    if dt.kind not in "biuf":
+        raise TypeError(f"vq: {name} must be a real array, got dtype {dt} (tensorgrad "
+                        f"differentiates real arrays)")
+    return x
+
+
+def vq(obs, code_book, check_finite: bool = True) -> tuple[Array, Array]:
+    """Nearest codes of ``obs`` (``(M, N)`` or ``(M,)``) in ``code_book`` (``(K, N)`` or
+    ``(K,)``, the same rank): ``(codes, distances)``, both of shape ``(M,)``. The arrays
+    are promoted to a common floating dtype (float64 for integers). ``check_finite`` raises
+    ``ValueError`` for infinite or NaN inputs when their values are known (SciPy's check;
+    JAX ignores it)."""
+    o, c = _inexact("obs", obs), _inexact("code_book", code_book)
+    dt = np.result_type(np.dtype(dtype_of(o)), np.dtype(dtype_of(c)))
+    if dt.kind != "f":
+        dt = np.dtype(np.float64)
+    if np.dtype(dtype_of(o)) != dt:
+        o = astype(o, dt)
+    if np.dtype(dtype_of(c)) != dt:
+        c = astype(c, dt)
+    so, sc = tuple(shape_of(o)), tuple(shape_of(c))
+    if len(so) != len(sc):
+        raise ValueError(f"vq: obs and code_book must have the same rank, got shapes {so} "
+                         f"and {sc}")
+    if len(so) == 1:
+        o, c = o[:, None], c[:, None]
+    elif len(so) != 2:
+        raise ValueError(f"vq: obs and code_book must be 1- or 2-dimensional, got shapes "
+                         f"{so} and {sc}")
+    if shape_of(o)[1] != shape_of(c)[1]:
+        raise ValueError(f"vq: obs and code_book must have the same number of features "
+                         f"(columns), got shapes {so} and {sc}")
+    if shape_of(c)[0] == 0:
+        raise ValueError("vq: code_book holds no codes")
+    if check_finite:
+        for name, a in (("obs", o), ("code_book", c)):
+            v = concrete(a)
+            if not is_staged(v) and not np.all(np.isfinite(np.asarray(v))):
+                raise ValueError(f"vq: {name} must not contain infs or NaNs")
+    diff = o[:, None, :] - c[None, :, :]
+    sq = sum(diff * diff, axis=-1)  # (M, K) squared distances
+    code = argmin(sq, axis=-1)
+    nearest = take_along_axis(sq, code[:, None], axis=-1)[:, 0]
+    return code, sqrt(nearest)
