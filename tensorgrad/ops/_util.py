@@ -10,7 +10,7 @@ from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of
 
 __all__ = ["concrete", "shape_of", "ndim_of", "dtype_of", "negative_axes", "negative_axis",
            "reduced_count", "lift_tangent", "is_staged", "may_any", "any_traced", "on_a_trace",
-           "as_array_like", "numpy_scalar", "wide_index", "pow2_factors", "index_param",
+           "as_array_like", "real_array", "numpy_scalar", "wide_index", "pow2_factors", "index_param",
            "weak_as_arrays"]
 
 
@@ -82,6 +82,17 @@ def wide_index(i):
 def as_array_like(x):
     """``x`` itself if it is array-like (an array, a Tensor, a staged value), else an array."""
     return x if hasattr(x, "shape") and hasattr(x, "dtype") else np.asarray(x)
+
+
+def real_array(x, where: str, what: str, hint: str = ""):
+    """``x`` as an array-like (see :func:`as_array_like`), refused clearly unless its dtype is
+    real (bool, integer or floating): tensorgrad differentiates real arrays only."""
+    x = as_array_like(x)
+    dt = np.dtype(dtype_of(x))
+    if dt.kind not in "biuf":
+        raise TypeError(f"{where}: {what} must be a real array, got dtype {dt} (tensorgrad "
+                        f"differentiates real arrays{hint})")
+    return x
 
 
 def negative_axes(axis, ndim: int, opname: str) -> tuple:

@@ -37,7 +37,7 @@ import operator
 import numpy as np
 
 from ..ops import astype, moveaxis
-from ..ops._util import as_array_like, dtype_of, shape_of
+from ..ops._util import dtype_of, real_array, shape_of
 from ..ops.linalg import matmul
 from ..typing import Array, ArrayLike  # noqa: F401
 
@@ -103,11 +103,8 @@ def _matrix(inverse: bool, t: int, n: int, m: int, norm: str, orthogonalize: boo
 
 
 def _input(name: str, x):
-    x = as_array_like(x)
+    x = real_array(x, name, "x", "; transform the real and imaginary parts")
     dt = np.dtype(dtype_of(x))
-    if dt.kind not in "biuf":
-        raise TypeError(f"{name}: x must be a real array, got dtype {dt} (tensorgrad "
-                        f"differentiates real arrays; transform the real and imaginary parts)")
     if dt.kind != "f":
         x = astype(x, np.float64)
     elif dt.itemsize < 4:

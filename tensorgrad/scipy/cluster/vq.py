@@ -12,19 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from ...ops import argmin, astype, sqrt, sum, take_along_axis  # noqa: A004
-from ...ops._util import as_array_like, concrete, dtype_of, is_staged, shape_of
+from ...ops._util import concrete, dtype_of, is_staged, real_array, shape_of
 from ...typing import Array, ArrayLike  # noqa: F401
 
 __all__ = ["vq"]
-
-
-def _inexact(name: str, x):
-    x = as_array_like(x)
-    dt = np.dtype(dtype_of(x))
-    if dt.kind not in "biuf":
-        raise TypeError(f"vq: {name} must be a real array, got dtype {dt} (tensorgrad "
-                        f"differentiates real arrays)")
-    return x
 
 
 def vq(obs, code_book, check_finite: bool = True) -> tuple[Array, Array]:
@@ -33,7 +24,7 @@ def vq(obs, code_book, check_finite: bool = True) -> tuple[Array, Array]:
     are promoted to a common floating dtype (float64 for integers). ``check_finite`` raises
     ``ValueError`` for infinite or NaN inputs when their values are known (SciPy's check;
     JAX ignores it)."""
-    o, c = _inexact("obs", obs), _inexact("code_book", code_book)
+    o, c = real_array(obs, "vq", "obs"), real_array(code_book, "vq", "code_book")
     dt = np.result_type(np.dtype(dtype_of(o)), np.dtype(dtype_of(c)))
     if dt.kind != "f":
         dt = np.dtype(np.float64)
