@@ -199,7 +199,7 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
             hist["loss"].append(tot / max(n, 1))
             hist["accuracy"].append(correct / max(n, 1) if metric else float("nan"))
             if validation is not None:
-                ev = evaluate(apply, host(params), *validation, loss=loss_fn, metric=metric)
+                ev = _validate(model, apply, host(params), validation, loss_fn, metric)
                 hist["val_loss"].append(ev["loss"])
                 hist["val_accuracy"].append(ev.get("accuracy", float("nan")))
             hist["time"].append(time.perf_counter() - t0)
@@ -210,6 +210,21 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
     if isinstance(model, Module):
         model.params = params
     return params, hist
+
+
+def _validate(model, apply, params, validation, loss_fn, metric) -> dict:
+    """The validation metrics in evaluation mode, as PyTorch users write it (``model.eval()``
+    around the validation pass): Dropout is the identity and BatchNorm normalizes with its
+    running statistics, which the validation data must not update. Each Module's own mode is
+    restored afterwards."""
+    modes = [(m, m.training) for m in model.modules()] if isinstance(model, Module) else []
+    if modes:
+        model.eval()
+    try:
+        return evaluate(apply, params, *validation, loss=loss_fn, metric=metric)
+    finally:
+        for m, mode in modes:
+            m.training = mode
 
 
 def _check_data(where: str, X, y, xname: str, yname: str) -> None:

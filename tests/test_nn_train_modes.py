@@ -333,3 +333,69 @@ def test_schedules_match_pytorch():
         tg.optim.linear_warmup(0.1, start_factor=0)
     with pytest.raises(ValueError, match="exponential: gamma"):
         tg.optim.exponential(0.1, -1)
+
+
+# ---- ported from PyTorch's test_nn / test_pooling / test_optim (found after the layers landed)
+
+def _bn_model():
+    return tg.nn.Sequential(tg.nn.Linear(2, 8), tg.nn.BatchNorm1d(8), tg.nn.ReLU(), tg.nn.Dropout(0.3),
+                            tg.nn.Linear(8, 2))
+
+
+def test_fit_validates_in_evaluation_mode_without_touching_the_running_statistics():
+    X = RNG.normal(size=(48, 2))
+    y = (X[:, 0] > 0).astype(int)
+    Xv = RNG.normal(size=(1025, 2)) * 3 + 1   # (a last chunk of one row: no batch-of-1 error)
+    yv = (Xv[:, 0] > 0).astype(int)
+    a, b = _bn_model(), _bn_model()
+    pa, _ = tg.train.fit(a, X=X, y=y, epochs=2, batch_size=16, seed=0, progress=False)
+    pb, hist = tg.train.fit(b, X=X, y=y, epochs=2, batch_size=16, seed=0, progress=False,
+                            validation=(Xv, yv))
+    for k, v in a.named_buffers().items():      # the validation data changed no statistic ...
+        np.testing.assert_array_equal(b.named_buffers()[k], v)
+    assert all(m.training for m in b.modules())  # ... and the mode is restored
+    b.eval()
+    want = tg.train.evaluate(b, pb, Xv, yv)["loss"]
+    assert hist["val_loss"][-1] == pytest.approx(want, rel=1e-12)  # Dropout off, running statistics
+
+
+def test_maxpool1d_sends_a_tied_maximums_gradient_to_the_first_as_maxpool2d():
+    x = np.array([[[2.0, 2.0, 2.0, 2.0, 0.0, 0.0]]])
+    g = tg.grad(lambda v: tg.sum(tg.nn.MaxPool1d(4, stride=2)(v)))(x)
+    # windows [0:4] and [2:6]: each sends its gradient to its first maximum, as torch does
+    np.testing.assert_array_equal(g, [[[1.0, 0.0, 1.0, 0.0, 0.0, 0.0]]])
+    jg = jax.grad(lambda v: jnp.sum(jax.lax.reduce_window(v, -jnp.inf, jax.lax.max, (1, 1, 4), (1, 1, 2),
+                                                          "VALID")))(x)
+    assert jg.sum() == g.sum() == 2.0  # (JAX splits ties its own way; one unit per window either way)
+
+
+def test_conv1d_takes_float32_data_as_linear_and_conv2d_do():
+    layer = tg.nn.Conv1d(2, 3, 3)
+    p = layer.init(0)
+    x = RNG.normal(size=(4, 2, 7))
+    y32 = layer(x.astype(np.float32), p)
+    assert y32.dtype == tg.nn.Linear(2, 3)(x[:, :, 0].astype(np.float32), tg.nn.Linear(2, 3).init(0)).dtype
+    np.testing.assert_allclose(y32, layer(x.astype(np.float32).astype(np.float64), p), rtol=1e-15)
+
+
+def test_init_starts_the_running_statistics_afresh():
+    m = _bn_model()
+    fresh = _bn_model()
+    pf = fresh.init(3)
+    m.init(1)
+    tg.train.fit(m, X=RNG.normal(size=(32, 2)), y=np.arange(32) % 2, epochs=1, batch_size=8,
+                 progress=False)
+    m.init(3)
+    for k, v in fresh.named_buffers().items():
+        np.testing.assert_array_equal(m.named_buffers()[k], v)
+    m.eval(), fresh.eval()
+    x = RNG.normal(size=(5, 2))
+    np.testing.assert_array_equal(m(x, m.params), fresh(x, pf))
+
+
+def test_batchnorm_without_running_statistics_refuses_one_value_per_channel_in_eval_mode():
+    bn = tg.nn.BatchNorm1d(3, track_running_stats=False)
+    p = bn.init(0)
+    bn.eval()
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        bn(np.ones((1, 3)), p)

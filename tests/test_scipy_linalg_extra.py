@@ -290,6 +290,7 @@ def test_hessenberg_errors():
 
 
 # ---- funm -----------------------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore:scipy.linalg.funm. the result may be inaccurate:RuntimeWarning")
 @pytest.mark.parametrize("n,disp", [(1, False), (5, True), (20, False), (50, True)])
 def test_funm(n, disp):  # JAX's testFunm (func x ** -2.718), on matrices with real eigenvalues
     func = lambda x: x ** -2.718                               # noqa: E731
@@ -334,3 +335,39 @@ def test_funm_errors():
         tsl.funm(np.eye(2), 3.0)
     with pytest.raises(TypeError, match="funm: func returned dtype complex"):
         tsl.funm(np.eye(2), lambda x: x + 1j)
+
+
+def test_funm_warns_where_scipy_prints_inaccurate():
+    a = np.array([[2.0, 1.0, 0.0], [0.0, 2.0, 1.0], [0.0, 0.0, 3.0]])  # a repeated eigenvalue
+    with pytest.warns(RuntimeWarning, match="funm: the result may be inaccurate, approximate err = 1"):
+        F = tsl.funm(a, tg.exp)
+    F_s, err_s = sl.funm(a, np.exp, disp=False)                 # SciPy prints its notice
+    close(F, F_s, 0, 0)
+    assert err_s == 1 and float(tsl.funm(a, tg.exp, disp=False)[1]) == 1.0
+
+
+def test_funm_takes_a_defective_real_eigenvalue_that_schur_shows_as_a_rounding_level_pair():
+    # (ported from SciPy's TestFunm) a double eigenvalue 2 in a Jordan block, rotated: LAPACK's
+    # real Schur form often shows it as 2 ± 1e-8 i; that is a real pair to working precision
+    rng = np.random.default_rng(0)
+    refused = 0
+    for _ in range(20):
+        q = np.linalg.qr(rng.normal(size=(3, 3)))[0]
+        a = q @ np.array([[2.0, 1.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 3.0]]) @ q.T
+        try:
+            F = np.asarray(tsl.funm(a, tg.exp, disp=False)[0])
+        except ValueError:
+            refused += 1
+            continue
+        np.testing.assert_allclose(F, sl.expm(a), rtol=1e-6, atol=1e-6)
+    assert refused == 0
+    with pytest.raises(ValueError, match="complex eigenvalues"):   # a true complex pair still raises
+        tsl.funm(np.array([[0.0, 1.0], [-1.0, 0.0]]), tg.exp)
+
+
+def test_hadamard_refuses_bool_as_scipy_and_jax():
+    with pytest.raises(TypeError):
+        sl.hadamard(4, dtype=bool)
+    with pytest.raises(TypeError, match="hadamard"):   # (was an all-True matrix)
+        tsl.hadamard(4, dtype=bool)
+    np.testing.assert_array_equal(tsl.hadamard(4, dtype=np.uint8), sl.hadamard(4, dtype=np.uint8))

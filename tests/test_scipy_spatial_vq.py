@@ -351,3 +351,62 @@ def test_errors_name_the_function():
         SSlerp(np.arange(N), SRotation.from_quat(r.as_quat()))(N + 0.5)
     # with check_finite=False a NaN observation passes through (SciPy and JAX give NaN too)
     assert np.isnan(vq(np.array([1.0, np.nan]), np.ones(3), check_finite=False)[1][1])
+
+
+# ---- ported from SciPy's scipy/spatial/transform/tests/test_rotation.py and cluster/tests/test_vq.py
+
+def test_concatenate_keeps_leading_axes_as_scipy():
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(size=(3, 2, 4)), rng.normal(size=(2, 2, 4))
+    got = Rotation.concatenate([Rotation.from_quat(a), Rotation.from_quat(b)])
+    want = SRotation.concatenate([SRotation.from_quat(a), SRotation.from_quat(b)])
+    assert np.shape(got.as_quat()) == want.as_quat().shape == (5, 2, 4)   # (was (10, 4))
+    np.testing.assert_allclose(got.as_matrix(), want.as_matrix(), atol=1e-12)
+    with pytest.raises(ValueError, match="concatenate"):
+        Rotation.concatenate([Rotation.from_quat(rng.normal(size=(5, 2, 4))),
+                              Rotation.from_quat(rng.normal(size=(1, 4)))])
+    one = Rotation.from_quat(a[0, 0])
+    np.testing.assert_allclose(Rotation.concatenate(one).as_quat(), one.as_quat())
+
+
+def test_every_rotation_is_truthy_as_in_scipy():
+    assert bool(Rotation.from_quat(np.array([0.0, 0.0, 0.0, 1.0])))
+    assert bool(Rotation.from_quat(np.zeros((0, 4))))
+
+
+def test_composition_of_shapes_that_do_not_broadcast_names_the_operation():
+    r2 = Rotation.from_quat(np.tile([0.0, 0.0, 0.0, 1.0], (2, 1)))
+    r3 = Rotation.from_quat(np.tile([0.0, 0.0, 0.0, 1.0], (3, 1)))
+    with pytest.raises(ValueError, match="broadcast"):
+        SRotation.from_quat(np.asarray(r2.as_quat())) * SRotation.from_quat(np.asarray(r3.as_quat()))
+    with pytest.raises(ValueError, match="Rotation.__mul__"):
+        r2 * r3
+
+
+def test_slerp_refuses_a_nan_time_as_scipy():
+    rots = Rotation.from_euler("z", np.array([[0.0], [90.0]]), degrees=True)
+    s = Slerp(np.array([0.0, 2.0]), rots)
+    with pytest.raises(ValueError):
+        SSlerp(np.array([0.0, 2.0]), SRotation.from_euler("z", [[0.0], [90.0]], degrees=True))(np.nan)
+    with pytest.raises(ValueError, match="Slerp"):   # (was a NaN rotation)
+        s(np.array([0.5, np.nan]))
+
+
+def test_mean_takes_weights_shaped_like_the_rotations():
+    rng = np.random.default_rng(3)
+    q, w = rng.normal(size=(2, 3, 4)), rng.random((2, 3))
+    got = Rotation.from_quat(q).mean(w).as_quat(canonical=True)
+    want = SRotation.from_quat(q).mean(w).as_quat(canonical=True)
+    np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+def test_vq_distance_gradient_is_zero_where_an_observation_is_its_code():
+    obs = np.array([[1.0, 2.0], [0.5, -1.0], [3.0, 0.0]])
+    book = obs[:2].copy()     # k-means' usual start: codes taken from the data
+    with np.errstate(all="raise"):   # no 0 * inf inside
+        g_obs = tg.grad(lambda o: tg.sum(vq(o, book)[1]))(obs)
+        g_book = tg.grad(lambda c: tg.sum(vq(obs, c)[1]))(book)
+    np.testing.assert_array_equal(g_obs[:2], 0.0)
+    assert np.isfinite(g_book).all()
+    d = obs[2] - book[np.argmin(((obs[2] - book) ** 2).sum(-1))]
+    np.testing.assert_allclose(g_obs[2], d / np.linalg.norm(d), rtol=1e-12)

@@ -78,9 +78,14 @@ class Module:
         """Create parameters from ``seed`` (int or Generator), remember and return them.
 
         Every Dropout in the model made without a seed of its own gets its stream from
-        ``seed`` too: the j-th one (in :meth:`modules` order) ``fold_in(PRNGKey(seed), j)``."""
+        ``seed`` too: the j-th one (in :meth:`modules` order) ``fold_in(PRNGKey(seed), j)``.
+        Running statistics start afresh (BatchNorm's ``reset_running_stats()``, as PyTorch's
+        ``reset_parameters()``): a re-initialized model is a new model."""
         rng = _init.rng_from(seed)
         self.params = self.init_params(rng)
+        for m in self.modules():
+            if hasattr(m, "reset_running_stats"):
+                m.reset_running_stats()
         drops = [m for m in self.modules() if hasattr(m, "reseed") and getattr(m, "seed", 0) is None]
         if drops:
             base = int(seed) if isinstance(seed, (int, np.integer)) else int(rng.integers(2 ** 31))

@@ -43,7 +43,7 @@ from .. import random as _random
 from .. import staging as _staging
 from ..jax_backend import is_jax_tensor
 from ..lax_ops2 import conv_general_dilated as _conv_general
-from ..tensor import concrete
+from ..tensor import concrete, dtype_of
 from . import init as _init
 from .layers import Module, _check_positive
 
@@ -190,9 +190,9 @@ class _BatchNorm(Module):
         bshape = (1, self.num_features) + (1,) * (len(shape) - 2)
         if self.training or not self.track_running_stats:
             n = int(np.prod([shape[a] for a in axes]))
-            if self.training and n <= 1:
-                raise ValueError(f"{name}: expected more than 1 value per channel when training, "
-                                 f"got input of shape {shape}")
+            if n <= 1:  # (also in evaluation mode without running statistics, as PyTorch)
+                raise ValueError(f"{name}: expected more than 1 value per channel when training "
+                                 f"(or without running statistics), got input of shape {shape}")
             mean = _ops.mean(x, axis=axes, keepdims=True)
             centered = x - mean
             var = _ops.mean(centered * centered, axis=axes, keepdims=True)
@@ -291,7 +291,8 @@ class Conv1d(Module):
         if shape[2] + 2 * self.padding < span:
             raise ValueError(f"Conv1d: input length {shape[2]} (padded by {self.padding} on each "
                              f"side) is shorter than the kernel's span {span}")
-        y = _conv_general(x, params["W"], (self.stride,), [(self.padding, self.padding)],
+        x, W = _promoted(x, params["W"])  # float32 data, float64 weights: as Linear and Conv2d
+        y = _conv_general(x, W, (self.stride,), [(self.padding, self.padding)],
                           rhs_dilation=(self.dilation,), feature_group_count=self.groups)
         if "b" in params:
             y = y + _ops.reshape(params["b"], (self.out_channels, 1))
@@ -301,6 +302,14 @@ class Conv1d(Module):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}, padding={self.padding}, dilation={self.dilation}, "
                 f"groups={self.groups}")
+
+
+def _promoted(*arrays) -> list:
+    """The arrays in their common dtype (NumPy's promotion), converted only where it differs
+    (lax.conv_general_dilated takes one dtype, as JAX's)."""
+    dts = [np.dtype(dtype_of(concrete(a))) for a in arrays]
+    dt = np.result_type(*dts)
+    return [a if d == dt else _ops.astype(a, dt) for a, d in zip(arrays, dts)]
 
 
 class _Pool1d(Module):
@@ -315,6 +324,12 @@ class _Pool1d(Module):
 
     def _windows(self, x, fill: float) -> list:
         """The k strided slices whose i-th entries make up the i-th window."""
+        x, n = self._padded(x, fill)
+        k, s = self.kernel_size, self.stride
+        return [_ops.getitem(x, (Ellipsis, slice(j, j + s * (n - 1) + 1, s))) for j in range(k)]
+
+    def _padded(self, x, fill: float):
+        """``x`` padded by ``fill`` on both ends of its last axis, and the number of windows."""
         name = type(self).__name__
         shape = tuple(np.shape(concrete(x)))
         if len(shape) not in (2, 3):
@@ -326,8 +341,7 @@ class _Pool1d(Module):
                              f"the kernel size {k}")
         if p:
             x = _ops.pad(x, [(0, 0)] * (len(shape) - 1) + [(p, p)], constant_values=fill)
-        n = (length - k) // s + 1
-        return [_ops.getitem(x, (Ellipsis, slice(j, j + s * (n - 1) + 1, s))) for j in range(k)]
+        return x, (length - k) // s + 1
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -336,14 +350,16 @@ class _Pool1d(Module):
 class MaxPool1d(_Pool1d):
     """Max pooling over windows of ``kernel_size`` along the last axis of (N, C, L) or (C, L)
     (PyTorch's ``nn.MaxPool1d``; stride defaults to the kernel size, padding counts as −inf).
-    The gradient goes to the maximum of each window."""
+    The gradient goes to the maximum of each window, the first one on ties (as PyTorch, and
+    as :class:`MaxPool2d`): it is ``max_pool2d`` of windows k × 1."""
 
     def apply(self, params, x):
-        parts = self._windows(x, -np.inf)
-        out = parts[0]
-        for part in parts[1:]:
-            out = _ops.maximum(out, part)
-        return out
+        x, _ = self._padded(x, -np.inf)
+        unbatched = len(np.shape(concrete(x))) == 2
+        x4 = _ops.expand_dims(_ops.expand_dims(x, 0) if unbatched else x, -1)  # (N, C, L, 1)
+        y = _ops.max_pool2d(x4, (self.kernel_size, 1), stride=(self.stride, 1))
+        y = _ops.getitem(y, (Ellipsis, 0))
+        return _ops.getitem(y, 0) if unbatched else y
 
 
 class AvgPool1d(_Pool1d):

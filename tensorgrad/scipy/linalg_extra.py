@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import operator
+import warnings
 from typing import Callable
 
 import numpy as np
@@ -53,6 +54,9 @@ def hadamard(n: int, dtype=int) -> np.ndarray:
         k = -1
     if k < 1 or k & (k - 1):
         raise ValueError(f"scipy.linalg.hadamard: n must be a positive power of 2, got {n!r}")
+    if np.dtype(dtype).kind not in "iufc":  # SciPy's and JAX's negation refuses the rest
+        raise TypeError(f"scipy.linalg.hadamard: dtype must be numeric (the entries are ±1), got "
+                        f"{np.dtype(dtype)}")
     h = np.ones((1, 1), dtype=np.int64)
     while h.shape[0] < k:
         h = np.block([[h, h], [h, -h]])
@@ -304,12 +308,33 @@ def hessenberg(a: ArrayLike, calc_q: bool = False, overwrite_a: bool = False,
 
 # ---- funm --------------------------------------------------------------------------------
 def _triangular_schur(x):
+    """The real Schur form, triangular. A 2 × 2 block [[a, b], [c, a]] (bc < 0) whose smaller
+    off-diagonal entry is at rounding level is a real double eigenvalue that rounding made a
+    complex pair (a defective A): flipping that entry's sign (a backward error of that size)
+    gives the real pair a ± √|bc|, which a second Schur pass triangularizes."""
     t, z = _sl.schur(x, output="real")
+    sub = np.flatnonzero(np.diagonal(t, -1))
+    if sub.size == 0:
+        return t, z
+    n = t.shape[-1]
+    tol = 8 * n * np.finfo(t.dtype).eps * np.linalg.norm(t)
+    t = t.copy()
+    for i in sub:
+        b, c = t[i, i + 1], t[i + 1, i]
+        if min(abs(b), abs(c)) > tol:
+            raise ValueError(
+                f"scipy.linalg.funm: A has complex eigenvalues (a pair {t[i, i]:.6g} ± "
+                f"{np.sqrt(abs(b * c)):.3g}i, a 2 × 2 block in its real Schur form); tensorgrad is "
+                "real-valued, so funm takes only matrices with real eigenvalues")
+        if abs(c) <= abs(b):
+            t[i + 1, i] = -c
+        else:
+            t[i, i + 1] = -b
+    t, z2 = _sl.schur(t, output="real")
     if np.any(np.diagonal(t, -1) != 0):
-        raise ValueError(
-            "scipy.linalg.funm: A has complex eigenvalues (2 × 2 blocks in its real Schur form); "
-            "tensorgrad is real-valued, so funm takes only matrices with real eigenvalues")
-    return t, z
+        raise ValueError("scipy.linalg.funm: LAPACK's Schur form of A keeps 2 × 2 blocks "
+                         "(complex eigenvalues); funm takes only matrices with real eigenvalues")
+    return t, z @ z2
 
 
 def funm(A: ArrayLike, func: Callable, disp: bool = True):
@@ -318,7 +343,9 @@ def funm(A: ArrayLike, func: Callable, disp: bool = True):
     elementwise. Only the real case: A real with real eigenvalues (else ValueError), and
     the result is real (JAX returns it as complex). A repeated eigenvalue divides by zero
     in the recurrence; as in SciPy and JAX that step is skipped, and ``disp=False`` returns
-    ``(F, errest)`` with their error estimate. Leading axes of A are a batch (as SciPy's).
+    ``(F, errest)`` with their error estimate, while ``disp=True`` warns (RuntimeWarning)
+    when that estimate exceeds 1000 ε, where SciPy prints its notice (not under ``tg.jit``:
+    there the estimate has no value yet). Leading axes of A are a batch (as SciPy's).
     No derivative in A (JAX has none either); ``func`` may depend differentiably on other
     values."""
     if not callable(func):
@@ -345,8 +372,6 @@ def funm(A: ArrayLike, func: Callable, disp: bool = True):
         sp = T @ F - F @ T
         F = where(np.eye(n, k=p, dtype=bool), where(nonzero, sp / safe, sp), F)
     F = Z @ F @ mT(Z)
-    if disp:
-        return F
     tol = np.finfo(dt).eps
     upper = np.triu(np.ones((n, n), dtype=bool), 1)
     gaps = _min(where(upper, _abs(den), np.inf), axis=(-2, -1))
@@ -356,7 +381,22 @@ def funm(A: ArrayLike, func: Callable, disp: bool = True):
     norm1 = _max(_sum(_abs(triu(T, 1)), axis=-2), axis=-1)
     err = _minimum1(tol * norm1 / minden, tol)
     err = where(_any(logical_not(isfinite(F)), axis=(-2, -1)), np.inf, err)
-    return F, err
+    if not disp:
+        return F, err
+    _warn_inaccurate(err, tol)
+    return F
+
+
+def _warn_inaccurate(err, tol) -> None:
+    """SciPy's ``disp=True`` notice (which it prints): the error estimate above 1000 ε."""
+    try:
+        e = np.asarray(concrete(err))
+    except ConcretizationError:  # traced by tg.jit: no value to test
+        return
+    if np.any(e > 1000 * tol):
+        warnings.warn(f"scipy.linalg.funm: the result may be inaccurate, approximate err = "
+                      f"{float(np.max(e)):.3g} (close or repeated eigenvalues; pass disp=False "
+                      "for the estimate)", RuntimeWarning, stacklevel=3)
 
 
 def _minimum1(x, tol):

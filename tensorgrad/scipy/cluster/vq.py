@@ -5,13 +5,14 @@ index of its nearest code (a row of ``code_book``, shape ``(K, N)``) in Euclidea
 and returns ``(codes, distances)``. 1-D arrays hold one feature per entry. The distances
 differentiate in ``obs`` and in ``code_book`` (each one through its own nearest code); the
 codes are integers (NumPy's index dtype, as JAX's ``argmin``; SciPy's are int32). A tie goes
-to the first code, as in SciPy and JAX.
+to the first code, as in SciPy and JAX. Where an observation equals its code, the distance's
+derivative is 0 (as ``tg.linalg.norm``'s at 0; JAX's is NaN there).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ...ops import argmin, astype, sqrt, sum, take_along_axis  # noqa: A004
+from ...ops import argmin, astype, sqrt, sum, take_along_axis, where  # noqa: A004
 from ...ops._util import concrete, dtype_of, is_staged, real_array, shape_of
 from ...typing import Array, ArrayLike  # noqa: F401
 
@@ -55,4 +56,7 @@ def vq(obs, code_book, check_finite: bool = True) -> tuple[Array, Array]:
     sq = sum(diff * diff, axis=-1)  # (M, K) squared distances
     code = argmin(sq, axis=-1)
     nearest = take_along_axis(sq, code[:, None], axis=-1)[:, 0]
-    return code, sqrt(nearest)
+    # An observation on its code: distance 0, derivative 0 (tg.linalg.norm's convention at 0);
+    # the inner where keeps sqrt's infinite slope at 0 out of the derivatives (no 0 * inf).
+    zero = nearest == 0
+    return code, where(zero, 0.0, sqrt(where(zero, 1.0, nearest)))

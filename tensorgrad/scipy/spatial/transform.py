@@ -336,13 +336,23 @@ class Rotation:
 
     @classmethod
     def concatenate(cls, rotations) -> Rotation:
-        """The rotations of a sequence of ``Rotation`` objects (single ones included), in
-        order, as one ``Rotation`` of shape ``(N, 4)``."""
+        """The rotations of a sequence of ``Rotation`` objects, in order, joined along their
+        first axis as SciPy does: a single rotation counts as shape ``(1, 4)``, the others
+        keep their shape ``(N, ..., 4)`` (the trailing shapes must agree). A lone
+        ``Rotation`` is returned as a copy."""
+        if isinstance(rotations, Rotation):
+            return cls(rotations.quat)
         rotations = list(rotations)
         if not rotations or not all(isinstance(r, Rotation) for r in rotations):
             raise TypeError("Rotation.concatenate: expected a non-empty sequence of Rotation "
                             "objects")
-        return cls(concatenate([reshape(r.quat, (-1, 4)) for r in rotations], axis=0))
+        quats = [reshape(r.quat, (1, 4)) if r.single else r.quat for r in rotations]
+        rests = {tuple(shape_of(q))[1:] for q in quats}
+        if len(rests) > 1:
+            raise ValueError(f"Rotation.concatenate: expected rotations of the same shape "
+                             f"after the first axis, got shapes "
+                             f"{[tuple(shape_of(q))[:-1] for q in quats]}")
+        return cls(concatenate(quats, axis=0))
 
     # ----------------------------------------------------------- representations
     def as_quat(self, canonical: bool = False, scalar_first: bool = False) -> Array:
@@ -400,7 +410,10 @@ class Rotation:
 
     def mean(self, weights=None) -> Rotation:
         """The (weighted) mean rotation: the unit eigenvector of the largest eigenvalue of
-        ``sum_i w_i q_i q_i^T`` (Markley et al.). ``weights``: non-negative, one a rotation."""
+        ``sum_i w_i q_i q_i^T`` (Markley et al.), over all the rotations (SciPy's
+        ``axis=None``). ``weights``: non-negative, one a rotation (shape ``(N,)``, or the
+        rotations' own shape ``(N, M, ...)``)."""
+        lead = tuple(shape_of(self.quat))[:-1]
         q = reshape(self.quat, (-1, 4))
         n = tuple(shape_of(q))[0]
         if n == 0:
@@ -411,9 +424,12 @@ class Rotation:
             w = as_array_like(weights)
             if np.dtype(dtype_of(w)).kind not in "biuf":
                 raise TypeError("Rotation.mean: weights must be real")
-            if tuple(shape_of(w)) != (n,):
-                raise ValueError(f"Rotation.mean: expected weights of shape ({n},), one a "
+            shapes = [(n,)] + ([lead] if len(lead) > 1 else [])
+            if tuple(shape_of(w)) not in shapes:
+                want = " or ".join(str(s) for s in shapes)
+                raise ValueError(f"Rotation.mean: expected weights of shape {want}, one a "
                                  f"rotation, got shape {tuple(shape_of(w))}")
+            w = reshape(w, (n,))
             wv = _known(w)
             if wv is not None and np.any(wv < 0):
                 raise ValueError("Rotation.mean: weights must be non-negative")
@@ -425,6 +441,12 @@ class Rotation:
         """The composition: ``(p * q).apply(v) == p.apply(q.apply(v))`` (broadcasting)."""
         if not isinstance(other, Rotation):
             return NotImplemented
+        lead_p, lead_q = tuple(shape_of(self.quat))[:-1], tuple(shape_of(other.quat))[:-1]
+        try:
+            np.broadcast_shapes(lead_p, lead_q)
+        except ValueError:
+            raise ValueError(f"Rotation.__mul__: cannot broadcast {lead_p} rotations in the "
+                             f"first to {lead_q} rotations in the second") from None
         return Rotation(_normalize(_compose(self.quat, other.quat)))
 
     def __getitem__(self, index) -> Rotation:
@@ -432,6 +454,11 @@ class Rotation:
         if self.single:
             raise TypeError("Rotation: a single rotation is not subscriptable")
         return Rotation(self.quat[index])
+
+    def __bool__(self) -> bool:
+        """Always True, as SciPy's (gh-16663): ``__len__`` alone would make a single rotation
+        raise and an empty one falsy in ``if r:``."""
+        return True
 
     def __len__(self) -> int:
         """The number of rotations (a single rotation has no len())."""
@@ -504,7 +531,7 @@ class Slerp:
             raise ValueError("Slerp: times must be at most 1-dimensional")
         t = reshape(t, (-1,))
         tv, kv = _known(t), _known(self.times)
-        if tv is not None and kv is not None and np.any((tv < kv[0]) | (tv > kv[-1])):
+        if tv is not None and kv is not None and not np.all((tv >= kv[0]) & (tv <= kv[-1])):
             raise ValueError(f"Slerp: interpolation times must be within the range "
                              f"[{kv[0]}, {kv[-1]}], both inclusive")
         last = tuple(shape_of(self.timedelta))[0] - 1
