@@ -35,8 +35,11 @@ def _add_xla_flag(flag: str, probe: bool) -> None:
     flags = f"{have} {flag}".strip()
     if probe:  # an XLA that does not know the flag aborts: try it in a child process first
         # (once: xdist's workers inherit the result)
-        child = subprocess.run([sys.executable, "-c", "import jax; jax.numpy.zeros(1).block_until_ready()"],
-                               env=dict(os.environ, XLA_FLAGS=flags), capture_output=True, timeout=300)
+        try:
+            child = subprocess.run([sys.executable, "-c", "import jax; jax.numpy.zeros(1).block_until_ready()"],
+                                   env=dict(os.environ, XLA_FLAGS=flags), capture_output=True, timeout=300)
+        except (OSError, subprocess.SubprocessError):  # no answer: run with XLA's defaults
+            return
         if child.returncode != 0:
             return
     os.environ["XLA_FLAGS"] = flags
