@@ -399,3 +399,16 @@ def test_batchnorm_without_running_statistics_refuses_one_value_per_channel_in_e
     bn.eval()
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         bn(np.ones((1, 3)), p)
+
+
+def test_1d_pooling_of_integer_and_bool_input_as_numpy_and_the_2d_layers():
+    # (ported from tinygrad's test_nn) AvgPool1d summed in the input's dtype (uint8 wrapped,
+    # bool added as "or"); MaxPool1d padded integers with -inf (an OverflowError) and bools with True
+    x = np.array([[[200, 100, 50, 60, 255, 255]]], np.uint8)
+    np.testing.assert_array_equal(tg.nn.AvgPool1d(2)(x), [[[150.0, 55.0, 255.0]]])
+    b = np.array([[[True, True, False, True]]])
+    np.testing.assert_array_equal(tg.nn.AvgPool1d(2)(b), [[[1.0, 0.5]]])
+    i = np.array([[[-5, -7, -2, -9]]], np.int64)
+    np.testing.assert_array_equal(tg.nn.MaxPool1d(2, padding=1)(i), [[[-5, -2, -9]]])
+    f = np.zeros((1, 1, 4), bool)
+    np.testing.assert_array_equal(tg.nn.MaxPool1d(2, padding=1)(f), [[[False, False, False]]])

@@ -312,6 +312,15 @@ def _promoted(*arrays) -> list:
     return [a if d == dt else _ops.astype(a, dt) for a, d in zip(arrays, dts)]
 
 
+def _lowest(dtype):
+    """The padding that never wins a window's max: −inf for floats, the dtype's smallest
+    integer for integers, False for bool (−inf would overflow an integer, and be True)."""
+    dt = np.dtype(dtype)
+    if dt.kind == "b":
+        return False
+    return np.iinfo(dt).min if dt.kind in "iu" else -np.inf
+
+
 class _Pool1d(Module):
     def __init__(self, kernel_size: int, stride: int | None = None, padding: int = 0):
         name = type(self).__name__
@@ -354,7 +363,7 @@ class MaxPool1d(_Pool1d):
     as :class:`MaxPool2d`): it is ``max_pool2d`` of windows k × 1."""
 
     def apply(self, params, x):
-        x, _ = self._padded(x, -np.inf)
+        x, _ = self._padded(x, _lowest(dtype_of(concrete(x))))
         unbatched = len(np.shape(concrete(x))) == 2
         x4 = _ops.expand_dims(_ops.expand_dims(x, 0) if unbatched else x, -1)  # (N, C, L, 1)
         y = _ops.max_pool2d(x4, (self.kernel_size, 1), stride=(self.stride, 1))
@@ -368,8 +377,6 @@ class AvgPool1d(_Pool1d):
     padding counts in the average)."""
 
     def apply(self, params, x):
-        parts = self._windows(x, 0.0)
-        out = parts[0]
-        for part in parts[1:]:
-            out = out + part
-        return out / self.kernel_size
+        # the mean of the k window slices, with np.mean's dtype rule (as avg_pool2d): integer
+        # and bool input averages in float64, not summed in its own dtype (which wraps around)
+        return _ops.mean(_ops.stack(self._windows(x, 0), axis=-1), axis=-1)
