@@ -32,6 +32,7 @@ from .jax_backend import is_jax_tensor
 from .nn import accuracy as _accuracy
 from .nn import mse as _mse
 from .nn import softmax_cross_entropy as _sce
+from .nn import losses as _losses
 from .nn.layers import Module
 from .jit import jit as _jit
 from .staging import as_array
@@ -55,11 +56,21 @@ _LOSSES: dict[str, Callable] = {
     "cross_entropy": _sce, "softmax_cross_entropy": _sce,
     "mse": lambda out, y: _mse(out, _like(out, y)),
     "half_mse": lambda out, y: _mse(out, _like(out, y), half=True),
+    # PyTorch's names (tg.nn.losses, default options): class ids as they are, other targets
+    # in the outputs' shape
+    "nll_loss": _losses.nll_loss,
 }
+_LOSSES.update({name: (lambda fn: lambda out, y: fn(out, _like(out, y)))(getattr(_losses, name))
+                for name in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div",
+                             "binary_cross_entropy", "binary_cross_entropy_with_logits")})
 
 
 def get_loss(loss: Loss) -> Callable:
-    """A loss ``(outputs, targets) -> scalar`` by name (cross_entropy, mse, half_mse) or a callable."""
+    """A loss ``(outputs, targets) -> scalar`` by name or a callable (a ``tg.nn`` loss Module
+    such as ``tg.nn.BCEWithLogitsLoss(pos_weight=...)`` is one). The names: cross_entropy
+    (= softmax_cross_entropy: class ids or one-hot rows), mse, half_mse, and PyTorch's
+    nll_loss, mse_loss, l1_loss, smooth_l1_loss, huber_loss, kl_div, binary_cross_entropy and
+    binary_cross_entropy_with_logits (``tg.nn``'s, with their default options)."""
     if callable(loss):
         return loss
     try:

@@ -14,7 +14,12 @@
   ``init(seed)``, ``model(x)`` and ``parameters()`` on top;
 * Dropout, BatchNorm1d/2d (training and evaluation modes: ``model.train()`` /
   ``model.eval()``), Conv1d, MaxPool1d and AvgPool1d (:mod:`tensorgrad.nn.layers_more`);
-* seeded initializers in :mod:`tensorgrad.nn.init` (Xavier/Glorot, He, uniform).
+* seeded initializers in :mod:`tensorgrad.nn.init` (Xavier/Glorot, He, uniform);
+* PyTorch's losses (:mod:`tensorgrad.nn.losses`): cross_entropy, nll_loss,
+  binary_cross_entropy(_with_logits), mse_loss, l1_loss, smooth_l1_loss, huber_loss, kl_div,
+  cosine_similarity, cosine_embedding_loss, margin_ranking_loss, hinge_embedding_loss, and
+  their Modules CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss,
+  SmoothL1Loss, HuberLoss, KLDivLoss, CosineEmbeddingLoss, MarginRankingLoss, HingeEmbeddingLoss.
 """
 from __future__ import annotations
 
@@ -38,6 +43,13 @@ from .layers import (CELU, CNN, ELU, GELU, MLP, SELU, Activation, AvgPool2d, Con
                      activation, count_parameters, named_parameters)
 from .layers_more import (AvgPool1d, BatchNorm1d, BatchNorm2d, Conv1d, Dropout,  # noqa: F401
                           MaxPool1d)
+from .losses import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss,  # noqa: F401
+                     CrossEntropyLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
+                     MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss,
+                     binary_cross_entropy, binary_cross_entropy_with_logits,
+                     cosine_embedding_loss, cosine_similarity, cross_entropy, hinge_embedding_loss,
+                     huber_loss, kl_div, l1_loss, margin_ranking_loss, mse_loss, nll_loss,
+                     smooth_l1_loss)
 
 
 
@@ -69,4 +81,10 @@ __all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "
            "ELU", "CELU", "SELU", "SiLU", "Mish", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish",
            "Softsign", "LogSigmoid", "Softmax", "LogSoftmax", "LayerNorm", "Embedding", "PReLU",
            "Sequential", "MLP", "CNN", "activation", "named_parameters", "count_parameters",
-           "Dropout", "BatchNorm1d", "BatchNorm2d", "Conv1d", "MaxPool1d", "AvgPool1d"]
+           "Dropout", "BatchNorm1d", "BatchNorm2d", "Conv1d", "MaxPool1d", "AvgPool1d",
+           "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+           "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity",
+           "cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss",
+           "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss",
+           "SmoothL1Loss", "HuberLoss", "KLDivLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
+           "HingeEmbeddingLoss"]
