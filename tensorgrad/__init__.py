@@ -46,6 +46,7 @@ from . import nn
 from . import check, checkpoint, data, optim, perceptron, special, train
 from . import scipy  # tg.scipy.linalg, tg.scipy.special, tg.scipy.stats: jax.scipy's layout
 from . import random  # tg.random: jax.random's key-based samplers
+from . import image  # tg.image: jax.image's resize and scale_and_translate
 from .jax_backend import to_jax  # (imports JAX only when a conversion runs)
 
 __version__ = "0.1.0"
@@ -57,7 +58,7 @@ __all__ = [
     "hessian", "hvp", "jit", "vmap", "ConcretizationError", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
     "jacobians", "linalg", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
-    "to_jax", "elimination", "eliminate", "linearized_graph", "special",
+    "to_jax", "image", "elimination", "eliminate", "linearized_graph", "special",
     "ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient", "pure_callback",
     "closure_convert", "block_until_ready", "device_put", "device_get", "remat",
     "checkpoint_policies", "checkpoint_name",
