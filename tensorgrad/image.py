@@ -56,7 +56,7 @@ import numpy as np
 
 from .ops import (abs as _abs, arange, astype, divide, logical_and, matmul, maximum, minimum,
                   moveaxis, sin, sum as _sum, take, tensordot, where)
-from .ops._util import as_array_like, dtype_of, ndim_of, shape_of
+from .ops._util import dtype_of, ndim_of, real_array, shape_of
 from .typing import Array, ArrayLike  # noqa: F401
 
 __all__ = ["ResizeMethod", "resize", "scale_and_translate"]
@@ -190,12 +190,8 @@ def _resample(x, out_shape: tuple, dims: tuple, scales, translations, method, an
 # argument checks
 
 def _image(name: str, image):
-    x = as_array_like(image)
-    dt = np.dtype(dtype_of(x))
-    if dt.kind not in "biuf":
-        raise TypeError(f"{name}: image must be a real (boolean, integer or float) array, got "
-                        f"dtype {dt} (tensorgrad differentiates real arrays)")
-    return x, dt
+    x = real_array(image, name, "image")
+    return x, np.dtype(dtype_of(x))
 
 
 def _float_image(x, dt):
@@ -266,14 +262,11 @@ def resize(image: ArrayLike, shape, method, antialias: bool = True, precision=No
 
 
 def _vector(name: str, what: str, v, k: int):
-    v = as_array_like(v)
-    dt = np.dtype(dtype_of(v))
-    if dt.kind not in "biuf":
-        raise TypeError(f"{name}: {what} must be real numbers, got dtype {dt}")
+    v = real_array(v, name, what)
     if tuple(shape_of(v)) != (k,):
         raise ValueError(f"{name}: {what} must have one entry per spatial dimension, shape "
                          f"({k},), got shape {tuple(shape_of(v))}")
-    return v, dt
+    return v, np.dtype(dtype_of(v))
 
 
 def scale_and_translate(image: ArrayLike, shape, spatial_dims, scale: ArrayLike,

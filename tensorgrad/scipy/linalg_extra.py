@@ -33,6 +33,7 @@ from ..ops import (broadcast_to, concatenate, diagonal, expand_dims, isfinite, l
 from ..ops import max as _max
 from ..ops import min as _min
 from ..ops import sum as _sum
+from ..ops._util import index_param
 from ..ops.linalg_ops import mT
 from ..staging import ConcretizationError
 from ..tensor import concrete, traced_level
@@ -148,10 +149,7 @@ def convolution_matrix(a: ArrayLike, n: int, mode: str = "full") -> Array:
     ``v`` of length n: rows ``m + n − 1`` ('full'), ``max(m, n)`` ('same') or
     ``max(m, n) − min(m, n) + 1`` ('valid'). Leading axes of ``a`` are a batch;
     differentiable in ``a``."""
-    try:
-        n = operator.index(n)
-    except TypeError:
-        raise TypeError(f"scipy.linalg.convolution_matrix: n must be an integer, got {n!r}") from None
+    n = index_param(n, "scipy.linalg.convolution_matrix", "n")
     if n <= 0:
         raise ValueError(f"scipy.linalg.convolution_matrix: n must be a positive integer, got {n}")
     if mode not in ("full", "valid", "same"):

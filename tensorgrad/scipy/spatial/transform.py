@@ -43,7 +43,7 @@ from ... import random as _random
 from ...ops import (abs, arctan2, argmax, astype, concatenate, cos, hypot, maximum,  # noqa: A004
                     minimum, reshape, searchsorted, sin, sqrt, stack, sum, take, where,
                     zeros_like)
-from ...ops._util import as_array_like, concrete, dtype_of, is_staged, shape_of
+from ...ops._util import as_array_like, concrete, dtype_of, is_staged, real_array, shape_of
 from ...tree import register_pytree_node
 from ...typing import Array, ArrayLike  # noqa: F401
 
@@ -54,12 +54,8 @@ _DEG = 180.0 / np.pi
 
 def _float(name: str, x, last: tuple):
     """``x`` as a real floating array whose trailing shape is ``last``."""
-    x = as_array_like(x)
-    kind = np.dtype(dtype_of(x)).kind
-    if kind not in "biuf":
-        raise TypeError(f"Rotation.{name}: expected a real array, got dtype "
-                        f"{np.dtype(dtype_of(x))} (tensorgrad differentiates real arrays)")
-    if kind != "f":
+    x = real_array(x, f"Rotation.{name}", "the input")
+    if np.dtype(dtype_of(x)).kind != "f":
         x = astype(x, np.float64)
     shape = tuple(shape_of(x))
     if len(shape) < len(last) or shape[len(shape) - len(last):] != last:
@@ -421,9 +417,7 @@ class Rotation:
         if weights is None:
             wq = q
         else:
-            w = as_array_like(weights)
-            if np.dtype(dtype_of(w)).kind not in "biuf":
-                raise TypeError("Rotation.mean: weights must be real")
+            w = real_array(weights, "Rotation.mean", "weights")
             shapes = [(n,)] + ([lead] if len(lead) > 1 else [])
             if tuple(shape_of(w)) not in shapes:
                 want = " or ".join(str(s) for s in shapes)
@@ -492,9 +486,7 @@ class Slerp:
         if len(shape_of(q)) != 2:
             raise ValueError(f"Slerp: rotations must be 1-dimensional (shape (N, 4)), got "
                              f"shape {tuple(shape_of(q))}")
-        t = as_array_like(times)
-        if np.dtype(dtype_of(t)).kind not in "biuf":
-            raise TypeError("Slerp: times must be real")
+        t = real_array(times, "Slerp", "times")
         t = astype(t, dtype_of(q)) if np.dtype(dtype_of(t)) != np.dtype(dtype_of(q)) else t
         if len(shape_of(t)) != 1:
             raise ValueError(f"Slerp: times must be 1-dimensional, got {len(shape_of(t))} "
@@ -521,9 +513,7 @@ class Slerp:
 
     def __call__(self, times) -> Rotation:
         """The interpolated rotations at ``times`` (a scalar gives a single rotation)."""
-        t = as_array_like(times)
-        if np.dtype(dtype_of(t)).kind not in "biuf":
-            raise TypeError("Slerp: times must be real")
+        t = real_array(times, "Slerp", "times")
         if np.dtype(dtype_of(t)) != np.dtype(dtype_of(self.times)):
             t = astype(t, dtype_of(self.times))
         ndim = len(shape_of(t))
