@@ -4,6 +4,7 @@ Built from the source (``ast``), not from a running interpreter, so a cycle
 that happens to import fine today still fails here.
 """
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,18 @@ import tensorgrad as tg
 from tensorgrad.structure import cycles, import_graph, layers
 
 PACKAGE = Path(tg.__file__).resolve().parent
-GRAPH = import_graph()
+# the graph takes ~2 s to build from the source: built when a test first needs it (not while
+# every xdist worker collects this file), and the file's tests run in one worker
+pytestmark = pytest.mark.xdist_group("architecture")
+
+
+@functools.cache
+def _graph():
+    return import_graph()
 
 
 def test_no_import_cycle():
-    found = cycles(GRAPH.edges)
+    found = cycles(_graph().edges)
     assert not found, "import cycles between tensorgrad modules:\n" + "\n".join(
         " ↔ ".join(c) for c in found)
 
@@ -29,7 +37,7 @@ def test_cycle_detector_finds_a_cycle():
 
 
 def test_layers_put_the_engine_below_the_transforms():
-    level = {m: k for k, group in enumerate(layers(GRAPH.edges)) for m in group}
+    level = {m: k for k, group in enumerate(layers(_graph().edges)) for m in group}
     assert level["tensorgrad.tensor"] == 0
     order = ["tensorgrad.tensor", "tensorgrad.sweep", "tensorgrad.recording", "tensorgrad.registry",
              "tensorgrad.ops.elementwise", "tensorgrad.transforms", "tensorgrad.chain", "tensorgrad.cli"]
@@ -38,7 +46,7 @@ def test_layers_put_the_engine_below_the_transforms():
 
 
 def test_no_import_inside_functions_except_optional_dependencies():
-    shown = [f"{m}:{line} imports {what}" for m, line, what in GRAPH.late]
+    shown = [f"{m}:{line} imports {what}" for m, line, what in _graph().late]
     assert not shown, "imports inside functions (only optional dependencies may be imported late):\n" \
         + "\n".join(shown)
 
@@ -62,5 +70,5 @@ def test_no_engine_code_tests_an_op_name():
 
 
 def test_modules_stay_small():
-    big = {m: n for m, n in GRAPH.lines.items() if n > 700}
+    big = {m: n for m, n in _graph().lines.items() if n > 700}
     assert not big, f"modules over 700 lines (one idea per module): {big}"

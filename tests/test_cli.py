@@ -1,9 +1,10 @@
-"""The `tensorgrad` command: every subcommand in a subprocess with tiny settings, and bad
-arguments giving a usage message and a non-zero exit, never a traceback.
+"""The `tensorgrad` command: every subcommand with tiny settings, and bad arguments giving a
+usage message and a non-zero exit, never a traceback.
 
-Argument errors and ``--help`` run the entry point in this process (they need no fresh
-interpreter); the real process's exit status is checked for them once, in
-test_version_and_top_level_help."""
+The main job (``demo --quick``), ``--version`` and a usage error run as real processes
+(``python -m tensorgrad``: the entry point, exit statuses, output streams); the other
+subcommands run the same entry point, ``cli.main``, in this process (a fresh interpreter per
+command would cost ~2 s of imports each and test nothing more)."""
 import importlib.util
 import json
 import os
@@ -38,6 +39,14 @@ def run_here(capsys, *args):
     return status, out.out, out.err
 
 
+def run_in(capsys, monkeypatch, cwd, *args):
+    """``cli.main`` in this process from the folder ``cwd``, with a result shaped like
+    :func:`run`'s (``returncode``, ``stdout``, ``stderr``)."""
+    monkeypatch.chdir(cwd)
+    status, out, err = run_here(capsys, *args)
+    return types.SimpleNamespace(returncode=status or 0, stdout=out, stderr=err)
+
+
 def test_demo_quick_trains_crosschecks_sweeps_and_plots(tmp_path):
     out = tmp_path / "demo-out"
     p = run("demo", "--quick", "--out", str(out), cwd=tmp_path)
@@ -53,65 +62,65 @@ def test_demo_quick_trains_crosschecks_sweeps_and_plots(tmp_path):
     assert "digits:" in p.stderr and "step" in p.stderr   # the tqdm progress bar
 
 
-def test_demo_default_output_folder(tmp_path):
-    p = run("demo", "--quick", "--epochs", "1", "--no-progress", cwd=tmp_path)
+def test_demo_default_output_folder(tmp_path, capsys, monkeypatch):
+    p = run_in(capsys, monkeypatch, tmp_path, "demo", "--quick", "--epochs", "1", "--no-progress")
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "tensorgrad-demo" / "loss_curve.png").exists()
     assert "digits:" not in p.stderr   # --no-progress: no bar
 
 
-def test_train_mlp_with_checkpoint_and_resume(tmp_path):
+def test_train_mlp_with_checkpoint_and_resume(tmp_path, capsys, monkeypatch):
     ck = tmp_path / "moons.npz"
-    p = run("train", "--data", "moons", "--epochs", "3", "--hidden", "16,16", "--optimizer", "nesterov",
+    p = run_in(capsys, monkeypatch, tmp_path, "train", "--data", "moons", "--epochs", "3", "--hidden", "16,16", "--optimizer", "nesterov",
             "--schedule", "cosine", "--lr", "0.05", "--checkpoint", str(ck), "--no-progress",
-            "--out", str(tmp_path), cwd=tmp_path)
+            "--out", str(tmp_path))
     assert p.returncode == 0, p.stderr
     assert "test accuracy" in p.stdout and f"checkpoint saved to {ck}" in p.stdout
     params = checkpoint.load(ck)
     assert params[0]["W"].shape == (2, 16) and params[2]["W"].shape == (16, 2)
     assert (tmp_path / "mlp_moons_history.png").exists()
-    p = run("train", "--data", "moons", "--epochs", "1", "--hidden", "16,16", "--checkpoint", str(ck),
-            "--resume", "--no-progress", cwd=tmp_path)
+    p = run_in(capsys, monkeypatch, tmp_path, "train", "--data", "moons", "--epochs", "1", "--hidden", "16,16", "--checkpoint", str(ck),
+            "--resume", "--no-progress")
     assert p.returncode == 0 and "resumed from" in p.stdout, p.stderr
     # a checkpoint for another architecture: a clean one-line error, exit 1
-    p = run("train", "--data", "moons", "--epochs", "1", "--hidden", "8", "--checkpoint", str(ck),
-            "--resume", "--no-progress", cwd=tmp_path)
+    p = run_in(capsys, monkeypatch, tmp_path, "train", "--data", "moons", "--epochs", "1", "--hidden", "8", "--checkpoint", str(ck),
+            "--resume", "--no-progress")
     assert p.returncode == 1
     assert "tensorgrad train: error:" in p.stderr and "does not match the model" in p.stderr
     ck.write_bytes(ck.read_bytes()[:100])
-    p = run("train", "--data", "moons", "--hidden", "16,16", "--checkpoint", str(ck), "--resume",
-            "--no-progress", cwd=tmp_path)
+    p = run_in(capsys, monkeypatch, tmp_path, "train", "--data", "moons", "--hidden", "16,16", "--checkpoint", str(ck), "--resume",
+            "--no-progress")
     assert p.returncode == 1 and "truncated or corrupted" in p.stderr
 
 
-def test_train_cnn_on_digits(tmp_path):
-    p = run("train", "--model", "cnn", "--data", "digits", "--epochs", "1", "--limit", "200",
-            "--batch-size", "50", "--no-progress", cwd=tmp_path)
+def test_train_cnn_on_digits(tmp_path, capsys, monkeypatch):
+    p = run_in(capsys, monkeypatch, tmp_path, "train", "--model", "cnn", "--data", "digits", "--epochs", "1", "--limit", "200",
+            "--batch-size", "50", "--no-progress")
     assert p.returncode == 0, p.stderr
     assert "training cnn" in p.stdout and "test accuracy" in p.stdout
 
 
-def test_train_perceptron(tmp_path):
-    p = run("train", "--model", "perceptron", "--data", "blobs", "--epochs", "50", "--out", str(tmp_path),
-            "--checkpoint", str(tmp_path / "w.npz"), cwd=tmp_path)
+def test_train_perceptron(tmp_path, capsys, monkeypatch):
+    p = run_in(capsys, monkeypatch, tmp_path, "train", "--model", "perceptron", "--data", "blobs", "--epochs", "50", "--out", str(tmp_path),
+            "--checkpoint", str(tmp_path / "w.npz"))
     assert p.returncode == 0, p.stderr
     assert "converged after" in p.stdout and "mistakes per epoch" in p.stdout
     assert (tmp_path / "perceptron.png").exists()
     assert set(checkpoint.load(tmp_path / "w.npz")) == {"w", "b"}
 
 
-def test_check_named_ops_and_list(tmp_path):
-    p = run("check", "tanh", "softmax", "--quiet", cwd=tmp_path)
+def test_check_named_ops_and_list(tmp_path, capsys, monkeypatch):
+    p = run_in(capsys, monkeypatch, tmp_path, "check", "tanh", "softmax", "--quiet")
     assert p.returncode == 0, p.stderr
     assert "vjp/jax" in p.stdout and "2 ops checked, 0 with problems" in p.stdout
     lines = [l for l in p.stdout.splitlines() if l.startswith(("tanh ", "softmax "))]
     assert len(lines) == 2 and all(l.endswith("ok") for l in lines)
-    p = run("check", "--list", cwd=tmp_path)
+    p = run_in(capsys, monkeypatch, tmp_path, "check", "--list")
     assert p.returncode == 0 and "matmul" in p.stdout and "conv2d" in p.stdout
 
 
-def test_bench_runs_the_packaged_benchmark(tmp_path):
-    p = run("bench", "jacobian", "--quick", "--out", str(tmp_path / "b"), cwd=tmp_path, timeout=600)
+def test_bench_runs_the_packaged_benchmark(tmp_path, capsys, monkeypatch):
+    p = run_in(capsys, monkeypatch, tmp_path, "bench", "jacobian", "--quick", "--out", str(tmp_path / "b"))
     assert p.returncode == 0, p.stderr
     json.loads((tmp_path / "b" / "vjp_vs_jacobian.json").read_text())
 
@@ -180,9 +189,13 @@ def test_every_subcommand_has_help(tmp_path, monkeypatch, capsys, sub):
     assert status == 0 and f"usage: tensorgrad {sub}" in out
 
 
-def test_version_and_top_level_help(tmp_path):
-    p = run("--help", cwd=tmp_path)
-    assert p.returncode == 0 and all(s in p.stdout for s in ("demo", "train", "bench", "check"))
+def test_top_level_help(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run_here(capsys, "--help")
+    assert status == 0 and all(s in out for s in ("demo", "train", "bench", "check"))
+
+
+def test_version_and_a_usage_error_from_the_real_process(tmp_path):
     p = run("--version", cwd=tmp_path)
     assert p.returncode == 0 and p.stdout.startswith("tensorgrad ")
     # a usage error from the real process: exit status 2, the usage line, no traceback
