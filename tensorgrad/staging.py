@@ -319,6 +319,8 @@ def may_any(mask) -> bool:
 _METADATA = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj,
              np.can_cast, np.zeros_like, np.ones_like, np.empty_like, np.full_like}
 #: NumPy functions whose result's shape depends on the values
+#: NumPy functions that write into an argument and return nothing
+_IN_PLACE = {np.copyto, np.putmask, np.place, np.put, np.put_along_axis, np.fill_diagonal}
 _VALUE_SHAPED = {np.nonzero, np.flatnonzero, np.argwhere, np.unique, np.extract, np.compress,
                  np.trim_zeros, np.bincount}
 
@@ -478,6 +480,11 @@ class Staged:
             s = find_staged(args)
             raise _concretization(f"numpy.{func.__name__} (its result's shape depends on the "
                                   "values)", s)
+        if func in _IN_PLACE:  # refused before it runs: the caller's array stays as it was
+            raise ConcretizationError(
+                f"tg.jit: numpy.{func.__name__} writes in place into its first argument, with a "
+                "traced value; in-place NumPy calls cannot be recorded. Write the computation "
+                "out of place (tg.where(mask, values, a), a.at[index].set(values))")
         return self.program.emit("call", func, args, kwargs, f"numpy.{func.__name__}")
 
     def __getitem__(self, index):

@@ -158,7 +158,7 @@ def test_missing_rule_names_the_full_numpy_path_and_the_nearest_ops():
     np.testing.assert_allclose(np.polyfit(np.arange(3.0), t, 1), [1.0, 1.0])
     np.testing.assert_allclose(np.fft.rfft(t), np.fft.rfft(x))
     # ... but never writes into a Tensor
-    with pytest.raises(ValueError, match="read-only"):
+    with pytest.raises(TypeError, match="copyto: .*immutable"):  # (tg.copyto's refusal)
         np.copyto(t, 0.0)
     with pytest.raises(TypeError, match="immutable"):
         np.add.at(t, [0], 1.0)

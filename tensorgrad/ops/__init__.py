@@ -18,6 +18,7 @@ from . import matrix_functions  # noqa: F401  (expm, with its Fréchet derivativ
 from . import matrix_functions2  # noqa: F401  (sqrtm, logm, cosm, ..., signm, fractional_matrix_power)
 from . import mapping  # noqa: F401  (vectorize, apply_along_axis, logspace, geomspace, matvec, fill_diagonal, ...)
 from . import special_fns3  # noqa: F401  (Bessel j/y/i/k of real order, erfcinv, rgamma, huber, pseudo_huber)
+from . import numpy_namespace  # noqa: F401  (ascontiguousarray, copyto, sliding_window_view, min_scalar_type, ...)
 
 globals().update(FUNCTIONS)
 __all__ = sorted(FUNCTIONS)

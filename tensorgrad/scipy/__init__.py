@@ -10,7 +10,8 @@ for ``jax.scipy`` runs on tensorgrad:
   every argument;
 * ``tg.scipy.signal``: ``convolve``, ``correlate`` (N-dimensional), ``convolve2d``,
   ``correlate2d`` (with SciPy's boundaries), ``fftconvolve`` (computed directly) and
-  ``detrend``, differentiable in both inputs;
+  ``detrend``, differentiable in both inputs, and the spectral estimates ``welch``,
+  ``periodogram``, ``spectrogram`` and ``csd`` (real parts; ``stft``/``istft`` refused);
 * ``tg.scipy.integrate``: ``trapezoid``, ``simpson``, ``cumulative_trapezoid``,
   ``cumulative_simpson`` and ``odeint`` (adaptive Dormand–Prince, JAX's signature; its
   derivatives in the initial state, the arguments and the times are those of the computed

@@ -14,6 +14,8 @@
   FFT, so the results are the direct sums (equal to SciPy's up to FFT rounding);
 * ``detrend``: the input minus its least-squares line (``type='linear'``, piecewise between
   the breakpoints ``bp``) or minus its mean (``type='constant'``).
+* ``welch``, ``csd``, ``periodogram``, ``spectrogram`` (and ``stft``/``istft``, which raise
+  NotImplementedError: complex-valued): from :mod:`tensorgrad.scipy.spectral`, re-exported.
 
 How they are computed: the input is padded (zeros, or the boundary rule) and every window of
 it is gathered at once (one indexing op) and contracted with the kernel, or, when those windows
@@ -312,3 +314,9 @@ def detrend(data: ArrayLike, axis: int = -1, type: str = "linear", bp=0,
         parts.append(seg - matmul(seg, hat.T))
     out = parts[0] if len(parts) == 1 else concatenate(parts, axis=-1)
     return moveaxis(out, -1, ax)
+
+# the spectral estimates (welch, csd, periodogram, spectrogram; stft/istft refused) live in
+# their own module and are re-exported here, where scipy.signal and jax.scipy.signal have them
+from .spectral import csd, istft, periodogram, spectrogram, stft, welch  # noqa: E402
+
+__all__ += ["welch", "csd", "periodogram", "spectrogram", "stft", "istft"]
