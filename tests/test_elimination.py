@@ -143,6 +143,17 @@ def test_every_order_gives_the_same_jacobian(seed, n_ops):
         assert opt == every
 
 
+def test_optimal_order_when_a_copy_feeds_a_sum():
+    # v4 = v1 + v3, v3 = transpose(transpose(v1)): eliminating the identity edge v3 -> v4 first
+    # (it adds into no edge at that moment) makes the later sum at v4 come before a composition
+    # instead of after it: 12 flops where the best order costs 6. The search must find the 6.
+    f, x = _program(572792, 7)
+    g = tg.linearized_graph(f, x)
+    every = {p: tg.eliminate(f, x, order=list(p)).flops for p in itertools.permutations(g.intermediates)}
+    assert min(every.values()) == 6 and max(every.values()) > 6
+    assert tg.eliminate(f, x, order="optimal").flops == 6
+
+
 # --------------------------------------------------------------------------
 # flop counts checked by hand
 # --------------------------------------------------------------------------
@@ -312,8 +323,10 @@ def test_bad_orders_are_clear_errors():
     g.eliminate("v1")
     with pytest.raises(ValueError, match="already eliminated"):
         g.eliminate("v1")
-    with pytest.raises(ValueError, match=r"n = 2 \(not counting 1 plain copy\), more than the limit of 1"):
-        el.optimal_order(g, limit=1)
+    # (x + 0.0 is a plain copy of x: an identity edge, the pair one vertex under two names)
+    c = tg.linearized_graph(lambda v: tg.tanh(tg.sin(tg.cos(v) + 0.0) * 2.0), x)
+    with pytest.raises(ValueError, match=r"n = 3 \(not counting 1 plain copy\), more than the limit of 1"):
+        el.optimal_order(c, limit=1)
     # a vertex with a zero Jacobian is not in the graph, and the error says why
     # (where's condition has a zero derivative: tanh(v) feeds nothing that moves)
     h = tg.linearized_graph(lambda v: tg.where(tg.tanh(v), 1.0, 2.0) + tg.sin(v), x)

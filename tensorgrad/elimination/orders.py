@@ -12,10 +12,10 @@
   lattice of subsets, pruned by the best of the three orders above). It
   visits up to 2ⁿ subsets of the n intermediate vertices, so it refuses
   graphs with more than :data:`OPTIMAL_LIMIT` of them. Copies — a vertex
-  whose only successor (or only predecessor) is joined to it by an identity
-  edge, such as the partial sums of ``a + b + c`` — are eliminated first:
-  that costs nothing, creates no sum, and leaves every other elimination's
-  cost as it was.
+  joined by an identity edge to its only successor, which has no other
+  predecessor (or to its only predecessor, which has no other successor) —
+  are eliminated first: the pair is one vertex under two names, so that
+  costs nothing and leaves every later elimination's cost as it was.
 
 The search prices orders with :mod:`.costmodel`, which predicts the counts
 the real algebra makes (the tests hold the two equal). The values of the
@@ -114,17 +114,21 @@ def _finish_cost(preds: list, outputs: list) -> int:
 
 
 def _is_copy(preds: list, succs: list, k: int) -> bool:
-    """True when k is a renamed copy: one identity edge on the side where it has one neighbour,
-    and no edge that eliminating it would add into (so it costs nothing and changes no other cost).
+    """True when k and a neighbour are one vertex under two names: an identity edge joins k to
+    its only successor i and k is i's only predecessor, or joins k's only predecessor j to k
+    and k is j's only successor. Eliminating k then only renames: it costs nothing, and every
+    later elimination costs what it would have cost (the pair behaves as one vertex whatever
+    the order). A looser test (an identity edge that merely adds into no edge *now*) is not
+    exact: the sums it moves can later happen before a composition instead of after it.
     """
     P, S = preds[k], succs[k]
-    if S and not S & (S - 1):  # one successor i, reached by an identity edge
+    if S and not S & (S - 1):  # one successor i, reached by an identity edge, fed only by k
         i = S.bit_length() - 1
-        if preds[i][k].t == "id" and not any(j in preds[i] for j in P):
+        if preds[i][k].t == "id" and len(preds[i]) == 1:
             return True
-    if len(P) == 1:  # one predecessor j, through an identity edge
+    if len(P) == 1:  # one predecessor j, through an identity edge, feeding only k
         (j, e), = P.items()
-        if e.t == "id" and not any(j in preds[i] for i in _bits(S)):
+        if e.t == "id" and succs[j] == 1 << k:
             return True
     return False
 

@@ -47,11 +47,11 @@ sizes are constants (JAX also differentiates in ``fs``).
 from __future__ import annotations
 
 import functools
+import importlib
 import operator
 import warnings
 
 import numpy as np
-import scipy.signal as _ssig
 
 from ..ops import astype, getitem, mean, median, moveaxis, pad, sqrt, square, stack
 from ..ops._util import dtype_of, real_array, shape_of
@@ -68,6 +68,12 @@ _MODES = ("psd", "magnitude")
 
 
 # ---- arguments --------------------------------------------------------------------------
+
+def _get_window(window, n: int) -> np.ndarray:
+    # scipy.signal is loaded on first use: importing it (and the scipy.stats it pulls in) at
+    # ``import tensorgrad`` would cost every user ~0.2 s for one window function
+    return importlib.import_module("scipy.signal").get_window(window, n)
+
 def _int(name: str, what: str, v) -> int:
     try:
         return operator.index(v) if not isinstance(v, float) or not v.is_integer() else int(v)
@@ -112,7 +118,7 @@ def _window(name: str, window, nperseg, n: int):
                           f"using nperseg={n}", UserWarning, stacklevel=3)
             nperseg = n
         try:
-            win = _ssig.get_window(window, nperseg)
+            win = _get_window(window, nperseg)
         except (ValueError, TypeError) as e:
             raise ValueError(f"{name}: bad window {window!r}: {e}") from e
     else:
