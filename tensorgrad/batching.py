@@ -12,16 +12,18 @@ function (most ops broadcast), or run it on JAX with ``tg.to_jax``.
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any, Callable
 
 import numpy as np
 
 from . import ops as _ops
-from .staging import as_array, check as _staged_check, is_staged
+from .recording import next_level
+from .staging import as_array, check as _staged_check, is_staged, tracing_here
 from .tensor import Tensor, concrete, dtype_of, shape_of, traced_level
 from .tree import _CUSTOM, _dict_keys, tree_flatten, tree_unflatten
 
-__all__ = ["vmap"]
+__all__ = ["vmap", "MapFrame", "Suspend", "current_frame", "frames_hidden"]
 
 
 def _spread_axes(axes, tree, what: str) -> list:
@@ -102,17 +104,108 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
         # gives it (x.at[...], x.astype, ...); with no Tensor argument, its results come
         # back as plain arrays then
         lift = not any(isinstance(v, Tensor) for v in leaves)
-        outs = []
-        for i in range(n):
-            sliced = [v if m is None else _lifted(m[i]) for v, m in zip(leaves, moved)]
-            a, k = tree_unflatten(td, sliced)
-            outs.append(fun(*a, **k))
+
+        def call(i):
+            a, k = tree_unflatten(td, [v if m is None else _lifted(m[i]) for v, m in zip(leaves, moved)])
+            return fun(*a, **k)
+        outs = _run_slices(call, n, [v for v, m in zip(leaves, moved) if m is None])
         out = _stack_outputs(outs, out_axes, n)
         if not lift:
             return out
         o_leaves, o_td = tree_flatten(out)
         return tree_unflatten(o_td, [_unlifted(v) for v in o_leaves])
     return mapped
+
+
+class _Frames(threading.local):
+    stack: list = []
+
+    def __init__(self):
+        self.stack = []
+
+
+_FRAMES = _Frames()
+
+
+class MapFrame:
+    """One running ``tg.vmap`` loop, as a ``custom_vmap`` function called inside it sees it.
+
+    ``n``: the axis size; ``index``: the slice running; ``count``: the custom_vmap calls this
+    slice made so far; ``answers[k]``: the k-th call's output for every slice, once its rule
+    has run; ``pending``: slice -> (owner, arguments) of the call waiting for its rule;
+    ``level``: every trace opened inside the mapped function has a higher level;
+    ``whole``: ids of the arguments passed whole (in_axes None); ``staging``: whether the
+    loop itself runs while tg.jit traces."""
+
+    def __init__(self, n: int, whole: list):
+        self.n, self.index, self.count = n, 0, 0
+        self.answers: list = []
+        self.pending: dict = {}
+        self.level = next_level()
+        self.whole = {id(v) for v in whole}
+        self.staging = tracing_here()
+
+
+class Suspend(BaseException):
+    """Stops one slice at a custom_vmap call whose rule needs every slice's arguments (a
+    BaseException, so that the mapped function's own ``except Exception`` lets it through)."""
+
+    def __init__(self, frame: MapFrame):
+        super().__init__("custom_vmap: a slice waits for the other slices")
+        self.frame = frame
+
+
+def current_frame() -> MapFrame | None:
+    """The innermost running vmap loop of this thread, or None."""
+    return _FRAMES.stack[-1] if _FRAMES.stack else None
+
+
+def frames_hidden():
+    """A context in which no vmap loop is running (to run a function as it is)."""
+    return _Hidden()
+
+
+class _Hidden:
+    def __enter__(self):
+        self.saved, _FRAMES.stack = _FRAMES.stack, []
+
+    def __exit__(self, *exc):
+        _FRAMES.stack = self.saved
+
+
+def _run_slices(call: Callable, n: int, whole: list) -> list:
+    """``[call(i) for i in range(n)]``, with custom_vmap calls answered by their batching rules.
+
+    Without such calls this is one pass. With them, a pass runs every slice up to the next
+    unanswered call (each slice stops there with :class:`Suspend`, leaving its arguments in
+    ``pending``), the call's owner then runs its rule once on the whole batch, and the next
+    pass replays the slices with that answer, until a pass completes: a function making k
+    custom_vmap calls runs its slices k + 1 times (the code before the calls is repeated)."""
+    frame = MapFrame(n, whole)
+    while True:
+        frame.pending = {}
+        outs = []
+        _FRAMES.stack.append(frame)
+        try:
+            for i in range(n):
+                frame.index, frame.count = i, 0
+                try:
+                    outs.append(call(i))
+                except Suspend as s:
+                    if s.frame is not frame:
+                        raise
+        finally:
+            _FRAMES.stack.remove(frame)
+        if not frame.pending:
+            return outs
+        # (each slice may make its own custom_vmap function, as one defined inside the mapped
+        # function: the first slice's rule serves the batch, as JAX traces one function)
+        if len(frame.pending) != n:
+            raise ValueError("custom_vmap: the mapped function called custom_vmap functions in a "
+                             "different order or number in different slices of vmap (its "
+                             "Python control flow must not depend on the mapped values)")
+        owner = frame.pending[0][0]
+        frame.answers.append(owner.batched_call(frame, [frame.pending[i][1] for i in range(n)]))
 
 
 def _lifted(v):

@@ -235,6 +235,13 @@ class custom_vjp:
         self.forward_rule = None
         self._forward_fn = None
 
+    def __getattr__(self, name):
+        # JAX's forward_attr: the wrapped function's own methods (f.def_vmap on a custom_vjp
+        # of a custom_vmap function, as in JAX's documentation)
+        if name.startswith("__") or "fun" not in self.__dict__:
+            raise AttributeError(name)
+        return getattr(self.__dict__["fun"], name)
+
     def defvjp(self, fwd: Callable, bwd: Callable) -> "custom_vjp":
         self.fwd, self.bwd = fwd, bwd
         return self
@@ -353,6 +360,13 @@ class custom_jvp:
         # random probe (lax.reduce_precision rounds its tangent to the reduced format)
         self.assume_linear = False
         self.nondiff = _nondiff(fun, nondiff_argnums, nondiff_argnames, "custom_jvp")
+
+    def __getattr__(self, name):
+        # JAX's forward_attr: the wrapped function's own methods (f.def_vmap on a custom_vjp
+        # of a custom_vmap function, as in JAX's documentation)
+        if name.startswith("__") or "fun" not in self.__dict__:
+            raise AttributeError(name)
+        return getattr(self.__dict__["fun"], name)
 
     def defjvp(self, rule: Callable, symbolic_zeros: bool = False) -> Callable:
         """Set the JVP rule ``rule(primals, tangents) -> (out, tangent_out)``. With JAX's

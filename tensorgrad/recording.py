@@ -143,6 +143,12 @@ def imperative_paused() -> bool:
     return _state.no_grad > 0
 
 
+def next_level() -> int:
+    """A fresh level number: every trace opened after this call has a higher level (tg.vmap
+    marks its slices with one, to tell transforms inside the mapped function from outer ones)."""
+    return next(_levels)
+
+
 def new_reverse_trace(held: Held | None = None) -> ReverseTrace:
     tr = ReverseTrace(next(_levels))
     tr.locks = held
