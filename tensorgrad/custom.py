@@ -192,6 +192,15 @@ def _tree_cotangents(cts, args: tuple, who: str) -> list:
     return flat
 
 
+def _wrapped_attribute(self, name: str):
+    """``__getattr__`` of custom_vjp and custom_jvp: an attribute they lack is the wrapped
+    function's (JAX's forward_attr), so ``f.def_vmap`` works on a custom_vjp of a
+    custom_vmap function, as in JAX's documentation."""
+    if name.startswith("__") or "fun" not in self.__dict__:
+        raise AttributeError(name)
+    return getattr(self.__dict__["fun"], name)
+
+
 class custom_vjp:
     """Give a function your own VJP rule, in JAX's style::
 
@@ -235,12 +244,7 @@ class custom_vjp:
         self.forward_rule = None
         self._forward_fn = None
 
-    def __getattr__(self, name):
-        # JAX's forward_attr: the wrapped function's own methods (f.def_vmap on a custom_vjp
-        # of a custom_vmap function, as in JAX's documentation)
-        if name.startswith("__") or "fun" not in self.__dict__:
-            raise AttributeError(name)
-        return getattr(self.__dict__["fun"], name)
+    __getattr__ = _wrapped_attribute
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> "custom_vjp":
         self.fwd, self.bwd = fwd, bwd
@@ -361,12 +365,7 @@ class custom_jvp:
         self.assume_linear = False
         self.nondiff = _nondiff(fun, nondiff_argnums, nondiff_argnames, "custom_jvp")
 
-    def __getattr__(self, name):
-        # JAX's forward_attr: the wrapped function's own methods (f.def_vmap on a custom_vjp
-        # of a custom_vmap function, as in JAX's documentation)
-        if name.startswith("__") or "fun" not in self.__dict__:
-            raise AttributeError(name)
-        return getattr(self.__dict__["fun"], name)
+    __getattr__ = _wrapped_attribute
 
     def defjvp(self, rule: Callable, symbolic_zeros: bool = False) -> Callable:
         """Set the JVP rule ``rule(primals, tangents) -> (out, tangent_out)``. With JAX's
