@@ -22,6 +22,7 @@ from typing import Sequence
 import numpy as np
 
 from ..jacobians.gather import selection_jacobian
+from ..jacobians.local import RuleMap
 from ..recording import bind
 from ..registry import Example, function, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
@@ -29,13 +30,14 @@ from ._util import any_traced, concrete, dtype_of, index_param, negative_axes, n
 from .discrete import floor
 from .discrete import round as _round
 from .elementwise import astype
+from .linalg import matmul
 from .reductions import max as _max
 from .reductions import mean
 from .reductions import min as _min
 from .reductions import sum as _sum
 from .scans import median
 from .shape import (broadcast_to, concatenate, getitem, section_count, layout_order, reshape, scatter_add,
-                    split, transpose)
+                    moveaxis, split, transpose)
 
 
 def _shape(x) -> tuple:
@@ -281,8 +283,9 @@ def _pad_signature(array: ArrayLike, pad_width, mode: str = "constant", **kwargs
     extra = set(kwargs) - allowed
     if extra:
         raise TypeError(f"pad: unexpected keyword(s) {sorted(extra)} for mode {mode!r}")
-    if kwargs.get("reflect_type", "even") != "even":
-        raise NotImplementedError("pad: only reflect_type='even' (NumPy's default) is supported")
+    reflect = kwargs.get("reflect_type", "even")
+    if reflect not in ("even", "odd"):
+        raise ValueError(f"pad: reflect_type must be 'even' or 'odd', got {reflect!r}")
     xs = _shape(array)
     widths = _pairs(pad_width, len(xs), "pad_width", int)
     if any(w < 0 for pair in widths for w in pair):
@@ -290,14 +293,16 @@ def _pad_signature(array: ArrayLike, pad_width, mode: str = "constant", **kwargs
     # the values as given (a Python int stays exact: 2**63 - 1 or a uint64 has no float)
     values = _pairs(kwargs.get("constant_values", 0), len(xs), "constant_values", _item) \
         if mode == "constant" else None
-    return (array,), (widths, mode, values)
+    return (array,), (widths, mode, values, reflect)
 
 
-def _pad_forward(x, widths, mode, values):
+def _pad_forward(x, widths, mode, values, reflect="even"):
     x = np.asarray(x)
     lead = ((0, 0),) * (x.ndim - len(widths))  # batch axes in front are not padded
     if not lead + widths:  # a 0-d array has no axis to pad: NumPy returns it unchanged
         return x.copy()
+    if reflect == "odd":  # the even reflection mirrored through the edge: 2·edge − copy
+        return np.pad(x, lead + widths, mode=mode, reflect_type="odd")
     if mode != "constant":
         return np.pad(x, lead + widths, mode=mode)
     if all(v == 0 for pair in values for v in pair):
@@ -305,10 +310,23 @@ def _pad_forward(x, widths, mode, values):
     return np.pad(x, lead + widths, constant_values=lead + values)
 
 
-def _pad_transpose(g, out, x, widths, mode, values):
+def _odd_matrix(s: int, before: int, after: int, mode: str) -> np.ndarray:
+    """The (before + s + after, s) matrix of an odd reflection along one axis: NumPy's own
+    padding of the identity's columns (entries 2, −1, and larger for padding longer than
+    the axis, which NumPy reflects again from the new edge)."""
+    return np.pad(np.eye(s), ((before, after), (0, 0)), mode=mode, reflect_type="odd")
+
+
+def _pad_transpose(g, out, x, widths, mode, values, reflect="even"):
     xs = shape_of(x)
     if mode == "constant":  # the interior
         return getitem(g, (Ellipsis,) + tuple(slice(b, b + s) for (b, _), s in zip(widths, xs)))
+    if reflect == "odd":  # each axis is padded by its own matrix: apply their transposes
+        for k, ((b, a), s) in enumerate(zip(widths, xs)):
+            if b or a:
+                ax = k - len(xs)
+                g = moveaxis(matmul(moveaxis(g, ax, -1), _odd_matrix(s, b, a, mode)), -1, ax)
+        return g
     # axis by axis: add each entry's cotangent onto the entry it copies
     for k, ((b, a), s) in enumerate(zip(widths, xs)):
         if not b and not a:
@@ -321,21 +339,30 @@ def _pad_transpose(g, out, x, widths, mode, values):
     return g
 
 
+_pad_selection = selection_jacobian(lambda n, p: np.pad(n, p[0], mode=p[1]))
+
 _pad = linear(
     "pad", _pad_forward, transpose=_pad_transpose,
     # the tangent is padded with zeros: padding constants carry no derivative
-    jvp=lambda t, out, x, widths, mode, values: bind(
-        _pad.op, (t,), (widths, mode, None if values is None else ((0.0, 0.0),) * len(values))),
-    signature=_pad_signature, params=("pad_width", "mode", "constant_values"),
-    jacobian=selection_jacobian(lambda n, p: np.pad(n, p[0], mode=p[1])),
-    jax=lambda jnp, array, pad_width, mode="constant", constant_values=0, **kw: (
+    jvp=lambda t, out, x, widths, mode, values, reflect: bind(
+        _pad.op, (t,), (widths, mode, None if values is None else ((0.0, 0.0),) * len(values),
+                        reflect)),
+    signature=_pad_signature, params=("pad_width", "mode", "constant_values", "reflect_type"),
+    jacobian=lambda i, args, out, params: (
+        RuleMap(_pad.op, i, args, out, params) if params[3] == "odd"  # not a selection
+        else _pad_selection(i, args, out, params)),
+    jax=lambda jnp, array, pad_width, mode="constant", constant_values=0, reflect_type="even": (
         jnp.pad(array, pad_width, constant_values=constant_values) if mode == "constant"
-        else jnp.pad(array, pad_width, mode=mode, **kw)),
+        else jnp.pad(array, pad_width, mode=mode, reflect_type=reflect_type)
+        if mode in ("reflect", "symmetric") else jnp.pad(array, pad_width, mode=mode)),
     symbol="S (copies; zeros for constant padding)", doc="pad an array (NumPy modes)",
     examples=[Example(((2, 3),), {"pad_width": ((1, 0), (2, 1)), "constant_values": 1.5}),
               Example(((2, 3),), {"pad_width": (1, 2), "mode": "edge"}),
               Example(((4,),), {"pad_width": (2, 5), "mode": "reflect"}),
               Example(((2, 3),), {"pad_width": ((2, 1), (3, 0)), "mode": "symmetric"}),
+              Example(((3,),), {"pad_width": (7, 2), "mode": "reflect", "reflect_type": "odd"}),
+              Example(((2, 3),), {"pad_width": ((2, 1), (4, 0)), "mode": "symmetric",
+                                  "reflect_type": "odd"}),
               Example(((3,),), {"pad_width": 4, "mode": "wrap"})], public=False)
 
 

@@ -156,6 +156,14 @@ power = elementwise(
     jax="jax.numpy.power", symbol="diag(y·x^(y−1)), diag(log(x)·x^y)",
     domain=("positive", "real"), doc="x ** y (0⁰ = 1; d/dx x⁰ = 0)",
     methods=("__pow__", "__rpow__"))
+#: ``float_power``'s op on float64 inputs: NumPy's own ``float_power`` loop, whose special
+#: values and warnings differ from ``power``'s at 0-d inputs (float_power(−inf, ½) = inf,
+#: and 0 ** −inf = inf without a warning); the rules are power's
+_float_power = elementwise(
+    "float_power", np.float_power, d={"x": _power_dx, "y": _power_dy},
+    vjp={"x": _power_rule_x}, jvp={"x": _power_rule_x}, public=False,
+    jax="jax.numpy.float_power", symbol="diag(y·x^(y−1)), diag(log(x)·x^y)",
+    domain=("positive", "real"), doc="x ** y in float64 (0⁰ = 1; d/dx x⁰ = 0)")
 square = elementwise("square", np.square, d={"x": lambda out, x: 2 * x}, jax="jax.numpy.square",
                      symbol="diag(2x)", doc="x²")
 

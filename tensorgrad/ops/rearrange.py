@@ -34,7 +34,7 @@ from .updates import at
 from .elementwise import astype, stop_gradient, where
 from .scans import diff
 from .shape import broadcast_to, concatenate, getitem, reshape, stack
-from .statistics import nanquantile
+from .statistics import _MIDDLE, _quantile
 
 __all__ = ["insert", "delete", "resize", "compress", "extract", "choose", "broadcast_arrays",
            "ediff1d", "nanmedian", "nanargmax", "nanargmin", "modf", "frexp", "spacing", "angle",
@@ -177,12 +177,12 @@ def _ediff1d_end(v, dt, name: str):
 def nanmedian(a: ArrayLike, axis: Axis = None, out=None, overwrite_input: bool = False,
               keepdims: bool = False) -> Array:
     """The median ignoring NaN entries (NumPy's ``nanmedian``): the middle entry, or the mean
-    of the two middle ones, of the entries that are not NaN (``nanquantile`` at ½ with
-    ``method='midpoint'``: the linear weights 1 and 0 would make an infinite middle entry
-    inf · 0 = NaN, where NumPy's median is ±inf)."""
+    of the two middle ones, of the entries that are not NaN (not ``nanquantile`` at ½, whose
+    interpolation, as NumPy's, makes two infinite middle entries NaN, where NumPy's median
+    is ±inf). An all-NaN slice gives NaN, with NumPy's warning."""
     if out is not None:
         raise TypeError("nanmedian: out= is not supported on tensors; use the returned value")
-    return nanquantile(a, 0.5, axis=axis, keepdims=keepdims, method="midpoint")
+    return _quantile("nanmedian", a, 0.5, axis, _MIDDLE, keepdims, skip_nan=True)
 
 
 @function

@@ -4,7 +4,7 @@
   ``same``, ``valid``), a gather of shifted copies and a matrix–vector product;
 * ``polyval`` (Horner's rule), ``vander`` (running products), ``interp`` (piecewise linear;
   the knots ``xp`` are constants), ``linspace`` (traced end points), ``trapezoid``,
-  ``gradient`` (central differences; constant spacings);
+  ``gradient`` (central differences; constant spacings or coordinates);
 * ``vdot``, ``float_power``, ``copysign``, ``ldexp``, ``diagflat``, ``block``, ``unstack``,
   ``matrix_transpose``, ``vecdot``.
 
@@ -25,7 +25,7 @@ from ._util import on_a_trace
 from .arrange import pad
 from .discrete import floor, signbit
 from .elementwise import abs as _abs
-from .elementwise import _in_integer_dtype, astype, power, where
+from .elementwise import _float_power, _in_integer_dtype, astype, power, where
 from .linalg import matmul
 from .linalg_ops import mT
 from .reductions import sum as _sum
@@ -283,19 +283,38 @@ def _gradient_axis(f, h, edge_order, name):
             first = (-1.5 * f[..., :1] + 2 * f[..., 1:2] - 0.5 * f[..., 2:3]) / h
             last = (0.5 * f[..., -3:-2] - 2 * f[..., -2:-1] + 1.5 * f[..., -1:]) / h
         return concatenate([first, inner, last], axis=-1)
-    x = np.asarray(h, dtype=float)
+    x = np.asarray(h)
     if x.shape != (n,):
         raise ValueError(f"{name}: coordinates must be 1-D with length {n}, got shape {x.shape}")
-    if edge_order != 1:
-        raise NotImplementedError(f"{name}: edge_order=2 with coordinate arrays is not supported")
+    if not np.issubdtype(x.dtype, np.inexact):
+        x = x.astype(np.float64)
     d = np.diff(x)
+    if np.all(d == d[0]):  # evenly spaced coordinates: the spacing's formulas, as NumPy
+        out = _gradient_axis(f, d[0], edge_order, name)
+        return out if dtype_of(out) == dtype_of(f) else astype(out, dtype_of(f))
     d1, d2 = d[:-1], d[1:]
     a, c = -d2 / (d1 * (d1 + d2)), d1 / (d2 * (d1 + d2))
-    inner = a * f[..., :-2] + (-a - c) * f[..., 1:-1] + c * f[..., 2:]
-    first, last = (f[..., 1:2] - f[..., :1]) / d[0], (f[..., -1:] - f[..., -2:-1]) / d[-1]
+    inner = a * f[..., :-2] + (d2 - d1) / (d1 * d2) * f[..., 1:-1] + c * f[..., 2:]
+    if edge_order == 1:
+        first, last = (f[..., 1:2] - f[..., :1]) / d[0], (f[..., -1:] - f[..., -2:-1]) / d[-1]
+    else:  # the derivative of the parabola through the three end points, at the end point
+        first = _three_points(f[..., :3], *_end_weights(d[0], d[1]))
+        # the last end is the first one seen backwards (coordinates negated)
+        wl = _end_weights(d[-1], d[-2])
+        last = _three_points(f[..., -3:], -wl[2], -wl[1], -wl[0])
     out = concatenate([first, inner, last], axis=-1)
     # NumPy computes with the float64 coordinates but returns f's dtype (float32 stays float32)
     return out if dtype_of(out) == dtype_of(f) else astype(out, dtype_of(f))
+
+
+def _end_weights(h1, h2):
+    """The weights of f(x₀), f(x₀ + h1), f(x₀ + h1 + h2) in the derivative at x₀ of the
+    parabola through the three points (second-order one-sided differences)."""
+    return -(2.0 * h1 + h2) / (h1 * (h1 + h2)), (h1 + h2) / (h1 * h2), -h1 / (h2 * (h1 + h2))
+
+
+def _three_points(f3, a, b, c):
+    return a * f3[..., 0:1] + b * f3[..., 1:2] + c * f3[..., 2:3]
 
 
 @function
@@ -303,7 +322,9 @@ def gradient(f: ArrayLike, *varargs, axis: Axis = None, edge_order: int = 1):
     """The gradient of sampled values by central differences (one-sided at the ends).
 
     ``varargs``: one spacing for all axes, one per axis, or constant coordinate arrays; a
-    list of arrays (one per axis) is returned for several axes, as NumPy does."""
+    list of arrays (one per axis) is returned for several axes, as NumPy does. The ends are
+    first-order (``edge_order=1``) or second-order (``edge_order=2``: the slope of the
+    parabola through the three end samples) one-sided differences."""
     if edge_order not in (1, 2):
         raise ValueError(f"gradient: edge_order must be 1 or 2, got {edge_order!r}")
     f = _as_array(f)
@@ -356,7 +377,8 @@ def float_power(x1: ArrayLike, x2: ArrayLike) -> Array:
     x1, x2 = _as_array(x1), _as_array(x2)
     target = np.complex128 if any(np.issubdtype(dtype_of(v), np.complexfloating) for v in (x1, x2)) \
         else np.float64
-    return power(astype(x1, target), astype(x2, target))
+    # real inputs: NumPy's float_power loop (its own special values, see _float_power)
+    return (_float_power if target is np.float64 else power)(astype(x1, target), astype(x2, target))
 
 
 @function

@@ -4,8 +4,9 @@
 * ``nanmax``, ``nanmin``: NaN entries are skipped (an all-NaN slice gives NaN, as NumPy);
 * ``nanvar``, ``nanstd``: moments of the entries that are not NaN;
 * ``quantile``, ``percentile``, ``nanquantile``, ``nanpercentile``: a sort, then a gather of
-  the two neighbouring order statistics and their interpolation (methods ``linear``,
-  ``lower``, ``higher``, ``midpoint``, ``nearest``);
+  the two neighbouring order statistics and NumPy's interpolation of them (methods
+  ``linear``, ``lower``, ``higher``, ``midpoint``, ``nearest``, ``inverted_cdf`` and the
+  continuous Hyndman & Fan ones; as NumPy's, two equal infinite neighbours give NaN);
 * ``cov``, ``corrcoef``: the covariance and correlation matrices of rows (or columns).
 
 Every function here is a composition of registered ops (``where``, ``sort``,
@@ -14,6 +15,8 @@ ops; NaN entries get a zero gradient and the choice of order statistics is a con
 in JAX (``jax.numpy.nanprod``, ``jax.numpy.quantile``, ...).
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -35,6 +38,8 @@ from .shape import concatenate, moveaxis, reshape, transpose
 _LINEAR = {"interpolated_inverted_cdf": (0, 1), "hazen": (0.5, 0.5), "weibull": (0, 0),
            "median_unbiased": (1 / 3, 1 / 3), "normal_unbiased": (3 / 8, 3 / 8)}
 _METHODS = ("linear", "lower", "higher", "midpoint", "nearest", "inverted_cdf", *_LINEAR)
+#: the median's own rule (nanmedian): the middle entry, or the mean of the two middle ones
+_MIDDLE = "median (the mean of the middle entries)"
 
 
 def _nan_mask(a):
@@ -157,7 +162,13 @@ def _check_q(name, qv) -> None:
 
 
 def _positions(method, q, count):
-    """The (low, high) order statistics a method reads, and the weight of ``high`` (or None).
+    """The sorted positions a method reads, as NumPy's: ``(low, high, gamma, marker)``.
+
+    ``low``/``high`` index the two order statistics interpolated (the same one for the
+    methods that pick an entry, whose ``gamma`` is None); ``gamma`` is the weight of
+    ``high``, and ``marker`` the lower index NumPy subtracts to get it (−1 for a virtual
+    index at or past the last entry, 0 before the first: there NumPy interpolates the entry
+    with itself, which is NaN for an infinite entry, as NumPy's inf − inf).
 
     ``q`` has shape (k,), ``count`` (the entries per slice) rest + (1,); NumPy's arithmetic
     in q's dtype (a float32 q gives float32 positions, which can round to another order
@@ -166,35 +177,65 @@ def _positions(method, q, count):
     n = np.maximum(count, 1).astype(dtype_of(q))
     if method == "inverted_cdf":  # the smallest x_(i) with i/n ≥ q
         low = np.clip(np.ceil(q * n) - 1, 0, n - 1)
-        return low, low, None
-    if method in _LINEAR:  # Hyndman & Fan's continuous methods: α, β of the virtual index
-        alpha, beta = _LINEAR[method]
-        pos = np.clip(q * n + alpha + q * (1 - alpha - beta) - 1, 0, n - 1)
-    else:
+        return low, low, None, None
+    if method in ("lower", "higher", "nearest", _MIDDLE):
         pos = q * (n - 1)
-    low, high = np.floor(pos), np.ceil(pos)
-    if method == "lower":
-        high = low
-    elif method == "higher":
-        low = high
-    elif method == "nearest":
-        low = high = np.round(pos)
-    return low, high, pos - low
+        if method == _MIDDLE:  # the median's middle entry, or its two middle ones
+            return np.floor(pos), np.ceil(pos), None, None
+        pick = {"lower": np.floor, "higher": np.ceil, "nearest": np.round}[method](pos)
+        return pick, pick, None, None
+    if method == "linear":
+        virtual = (n - 1) * q
+    elif method == "midpoint":
+        virtual = 0.5 * (np.floor((n - 1) * q) + np.ceil((n - 1) * q))
+    else:  # Hyndman & Fan's continuous methods: α, β of the virtual index
+        alpha, beta = _LINEAR[method]
+        virtual = n * q + (alpha + q * (1 - alpha - beta)) - 1
+    above, below = virtual >= n - 1, virtual < 0
+    marker = np.where(above, -1, np.where(below, 0, np.floor(virtual)))
+    gamma = (virtual - marker).astype(dtype_of(virtual))
+    if method == "midpoint":  # ½ between two entries, 0 on one
+        gamma = np.where(virtual % 1 == 0, 0, 0.5).astype(dtype_of(virtual))
+    ends = above | below
+    low = np.where(above, n - 1, np.where(below, 0, marker))
+    return low, np.where(ends, low, low + 1), gamma, marker
+
+
+def _lerp(lo, hi, t):
+    """NumPy's interpolation ``lo + (hi − lo)·t``, taken as ``hi − (hi − lo)·(1 − t)`` where
+    t ≥ ½ (exact at both ends). As NumPy's it is NaN for equal infinite ``lo`` and ``hi``
+    (inf − inf), and the second form is evaluated only where it is used, so an invalid
+    operation warns exactly where NumPy's warns."""
+    diff = hi - lo
+    out = lo + diff * t
+    upper = np.greater_equal(concrete(t), 0.5)
+    if not may_any(upper):
+        return out
+    tail = diff * (1 - t)
+    if not is_staged(upper) and np.all(upper):
+        return hi - tail
+    return where(upper, where(upper, hi, 0) - where(upper, tail, 0), out)
+
+
+def _warn_empty(count) -> None:
+    if np.any(count == 0):  # NumPy's nan-quantiles warn of an all-NaN (or empty) slice
+        warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=5)
 
 
 def _quantile(name, a, q, axis, method, keepdims, skip_nan):
-    if method not in _METHODS:
+    if method not in _METHODS and method is not _MIDDLE:
         raise ValueError(f"{name}: method must be one of {', '.join(map(repr, _METHODS))}, "
                          f"got {method!r}")
+    picks = ("lower", "higher", "nearest", "inverted_cdf")
     picked = dtype_of(a if hasattr(a, "shape") else np.asarray(a))
     qc = concrete(q)
     if picked.kind in "iu" and type(q) not in (int, float) and hasattr(qc, "dtype") \
-            and dtype_of(qc).kind == "f" and method not in ("lower", "higher", "nearest", "inverted_cdf"):
+            and dtype_of(qc).kind == "f" and method not in picks:
         a = astype(a, np.result_type(picked, dtype_of(qc)))  # int8 with float32 q: float32, as NumPy
     a = _real(name, _float(a))
     # an interpolation in q's dtype when q is an array (Python numbers are weak), as NumPy;
     # the methods that pick an entry keep a's dtype
-    if type(q) not in (int, float) and method not in ("lower", "higher", "nearest", "inverted_cdf"):
+    if type(q) not in (int, float) and method not in picks:
         dt = np.result_type(dtype_of(a), dtype_of(qc) if hasattr(qc, "dtype") else np.float64)
         a = a if dt == dtype_of(a) else astype(a, dt)
     dt = dtype_of(a)
@@ -214,35 +255,36 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nan):
     n = shape_of(concrete(flat))[-1]
     if n == 0:
         if skip_nan:  # NumPy: an empty slice is like an all-NaN one, its nan-quantile is NaN
+            warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=4)
             return np.full(np.shape(qc) + (keep if keepdims else rest), np.nan, dtype=dt)
         raise ValueError(f"{name}: cannot take a quantile over an empty axis (input shape {shape})")
     nan = _nan_mask(flat)
     if skip_nan:
         count = np.sum(~nan, axis=-1, keepdims=True)
+        check(_warn_empty, count)
         flat = where(nan, np.inf, flat)  # so NaN entries sort to the end
     else:
         count = np.full(rest + (1,), n)
     s = sort(flat, axis=-1)
     if skip_nan and may_any(count == 0):  # all-NaN slices (NaN in the end): no inf · 0 below
         s = where(count == 0, 0, s)
-    low, high, w = _positions(method, np.reshape(qc, (-1,)), count)
+    low, high, w, marker = _positions(method, np.reshape(qc, (-1,)), count)
     lo = take_along_axis(s, low.astype(np.intp), axis=-1)
     hi = take_along_axis(s, high.astype(np.intp), axis=-1)
-    if w is None or method in ("lower", "higher", "nearest"):
-        out = lo
-    elif method == "midpoint":
+    if method is _MIDDLE:  # the mean of the two middle entries (NumPy's median: inf stays inf)
         out = where(np.equal(low, high), lo, (lo + hi) * 0.5)
+    elif w is None:
+        out = lo
     else:
         if hasattr(q, "shape") and method == "linear":  # a differentiable q: w carries its gradient
-            w = reshape(q, (-1,)) * (np.maximum(count, 1) - 1).astype(dtype_of(qc)) - low
-        w = astype(w, dt)
-        out = lo * (1 - w) + hi * w
+            w = reshape(q, (-1,)) * (np.maximum(count, 1) - 1).astype(dtype_of(qc)) - marker
+        out = _lerp(lo, hi, astype(w, dt))
     bad = count == 0
     if not skip_nan:
         bad = bad | np.any(nan, axis=-1, keepdims=True)
     if may_any(bad):
         out = where(np.broadcast_to(bad, shape_of(concrete(out))), np.nan, out)
-    if picked.kind in "biu" and method in ("lower", "higher", "nearest", "inverted_cdf"):
+    if picked.kind in "biu" and method in picks:
         out = astype(out, picked)  # an entry of an integer array keeps its dtype, as NumPy
     # NumPy's layout: the shape of q, then the remaining (or kept) axes
     out = moveaxis(out, -1, 0)

@@ -1,0 +1,283 @@
+"""Four places where tensorgrad's NumPy functions used to differ from NumPy: ``pad`` with
+``reflect_type='odd'``, ``gradient`` with ``edge_order=2`` and coordinate arrays, the
+quantiles of infinite entries, and ``float_power``'s special values. Values (and whether
+a RuntimeWarning is emitted) are compared with NumPy, derivatives with JAX's (or, where
+JAX has no such function, with the materialized linear map)."""
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+import jax  # noqa: E402  (required: a missing JAX fails the run)
+jnp = jax.numpy
+jax.config.update("jax_enable_x64", True)
+
+RNG = np.random.default_rng(20240611)
+
+
+def _run(fn, *args, **kwargs):
+    """``fn``'s value (a NumPy array, or the exception type) and whether it warned."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value = fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001  (the type is compared)
+            value = type(exc)
+    warned = any(issubclass(w.category, RuntimeWarning) for w in caught)
+    if isinstance(value, tuple):
+        value = tuple(np.asarray(v, dtype=float) for v in value)
+    elif not isinstance(value, type):
+        value = np.asarray(value, dtype=float)
+    return value, warned
+
+
+def _same(got, want) -> bool:
+    if isinstance(want, type) or isinstance(got, type):
+        return isinstance(got, type) and isinstance(want, type) and issubclass(got, want)
+    return np.shape(got) == np.shape(want) and np.array_equal(got, want, equal_nan=True)
+
+
+# ---- 1. pad, reflect_type='odd' -------------------------------------------------------------
+X4 = np.array([1.0, 3.0, 4.0, 8.0])
+X23 = np.array([[0.5, -1.0, 2.0], [3.0, 1.5, -0.5]])
+
+
+@pytest.mark.parametrize("mode", ["reflect", "symmetric"])
+def test_pad_odd_values_match_numpy(mode):
+    n = len(X4)
+    lengths = (0, 1, n - 1, n, 2 * n + 1)
+    for before, after in itertools.product(lengths, lengths):
+        got = tg.pad(X4, (before, after), mode=mode, reflect_type="odd")
+        want = np.pad(X4, (before, after), mode=mode, reflect_type="odd")
+        assert np.array_equal(got, want), (mode, before, after)
+    for x in (np.array([2.5]), np.array([1.0, -4.0])):  # shorter than the padding
+        for w in ((3, 0), (0, 5), (4, 7)):
+            assert np.array_equal(tg.pad(x, w, mode=mode, reflect_type="odd"),
+                                  np.pad(x, w, mode=mode, reflect_type="odd"))
+    # 2-D, one pair per axis (corners are padded after the first axis, as NumPy)
+    for widths in (((1, 2), (0, 3)), ((5, 0), (2, 7)), ((2, 2), (3, 3)), 4, (1, 5)):
+        assert np.array_equal(tg.pad(X23, widths, mode=mode, reflect_type="odd"),
+                              np.pad(X23, widths, mode=mode, reflect_type="odd")), widths
+    assert np.array_equal(tg.pad(X23, {1: (2, 6)}, mode=mode, reflect_type="odd"),
+                          np.pad(X23, {1: (2, 6)}, mode=mode, reflect_type="odd"))
+    # the even reflection is unchanged
+    assert np.array_equal(tg.pad(X23, ((2, 3), (4, 1)), mode=mode, reflect_type="even"),
+                          np.pad(X23, ((2, 3), (4, 1)), mode=mode))
+
+
+@pytest.mark.parametrize("mode, widths", [("reflect", ((5, 1), (2, 7))),
+                                          ("symmetric", ((0, 4), (6, 3)))])
+def test_pad_odd_derivatives_match_jax(mode, widths):
+    def f(m):
+        return lambda x: m.pad(x, widths, mode=mode, reflect_type="odd")
+    out, pull = tg.vjp(f(tg), X23)
+    jout, jpull = jax.vjp(f(jnp), X23)
+    np.testing.assert_array_equal(out, jout)
+    u = RNG.normal(size=np.shape(jout))
+    np.testing.assert_allclose(pull(u)[0], jpull(u)[0], rtol=1e-12, atol=1e-12)
+    t = RNG.normal(size=X23.shape)
+    np.testing.assert_allclose(tg.jvp(f(tg), (X23,), (t,))[1], jax.jvp(f(jnp), (X23,), (t,))[1],
+                               rtol=1e-12, atol=1e-12)
+    J = jax.jacfwd(f(jnp))(X23)
+    np.testing.assert_allclose(tg.jacfwd(f(tg))(X23), J, atol=1e-12)
+    np.testing.assert_allclose(tg.jacrev(f(tg))(X23), J, atol=1e-12)
+    np.testing.assert_allclose(tg.jit(f(tg))(X23 + 1), np.pad(X23 + 1, widths, mode=mode, reflect_type="odd"))
+    # vmap over a leading axis pads each row (1-D widths)
+    xs = RNG.normal(size=(3, 4))
+    g = lambda m: lambda x: m.pad(x, (6, 2), mode=mode, reflect_type="odd")  # noqa: E731
+    np.testing.assert_allclose(tg.vmap(g(tg))(xs), jax.vmap(g(jnp))(xs), atol=1e-12)
+    np.testing.assert_allclose(tg.jacrev(tg.vmap(g(tg)))(xs), jax.jacrev(jax.vmap(g(jnp)))(xs), atol=1e-12)
+    # second order: the sum of squares of the padding
+    h = lambda m: lambda x: m.sum(m.pad(x, (5, 3), mode=mode, reflect_type="odd") ** 2)  # noqa: E731
+    np.testing.assert_allclose(tg.hessian(h(tg))(X4), jax.hessian(h(jnp))(X4), atol=1e-10)
+
+
+def test_pad_odd_bad_input():
+    with pytest.raises(ValueError, match="pad.*reflect_type"):
+        tg.pad(X4, 2, mode="reflect", reflect_type="sideways")
+    with pytest.raises(TypeError, match="pad"):
+        tg.pad(X4, 2, mode="edge", reflect_type="odd")
+
+
+# ---- 2. gradient, edge_order=2 with coordinates -----------------------------------------------
+def _coords(n):
+    return np.cumsum(RNG.uniform(0.1, 2.0, n))
+
+
+F3 = RNG.normal(size=(4, 5, 3))
+C3 = [_coords(k) for k in F3.shape]
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_gradient_coordinates_match_numpy(edge_order):
+    for n in (3, 4, 8):
+        f, x = RNG.normal(size=n), _coords(n)
+        for spacing in (x, np.arange(n), np.arange(n) * 0.25 - 1.0, x.astype(np.float32), 0.7):
+            np.testing.assert_allclose(tg.gradient(f, spacing, edge_order=edge_order),
+                                       np.gradient(f, spacing, edge_order=edge_order), rtol=1e-12, atol=1e-12)
+    calls = [((C3[0], 0.5, C3[2]), {}), ((C3[1],), {"axis": 1}), ((C3[2], C3[0]), {"axis": (2, 0)}),
+             ((C3[0],), {"axis": -3}), ((2.0,), {}), ((1.0, C3[1], 3.0), {})]
+    for args, kw in calls:
+        got = tg.gradient(F3, *args, edge_order=edge_order, **kw)
+        want = np.gradient(F3, *args, edge_order=edge_order, **kw)
+        got, want = (got, want) if isinstance(want, (tuple, list)) else ((got,), (want,))
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
+    f32 = F3.astype(np.float32)
+    got = tg.gradient(f32, C3[1], axis=1, edge_order=edge_order)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, np.gradient(f32, C3[1], axis=1, edge_order=edge_order), rtol=1e-6)
+
+
+def test_gradient_coordinates_derivatives():
+    x = _coords(6)
+
+    def f(v):
+        return tg.gradient(v, x, edge_order=2)
+    v = RNG.normal(size=6)
+    # linear in f: its Jacobian is NumPy's gradient of the unit vectors
+    J = np.stack([np.gradient(e, x, edge_order=2) for e in np.eye(6)], axis=1)
+    np.testing.assert_allclose(tg.jacrev(f)(v), J, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tg.jacfwd(f)(v), J, rtol=1e-12, atol=1e-12)
+    u = RNG.normal(size=6)
+    np.testing.assert_allclose(tg.vjp(f, v)[1](u)[0], u @ J, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tg.jit(f)(v), J @ v, rtol=1e-12, atol=1e-12)
+    vs = RNG.normal(size=(3, 6))
+    np.testing.assert_allclose(tg.vmap(f)(vs), vs @ J.T, rtol=1e-12, atol=1e-12)
+    # against JAX's gradient where it has one (a scalar spacing, edge_order=1: its default)
+    jf = lambda m: lambda w: m.sum(m.gradient(w, 0.3, axis=1) ** 2)  # noqa: E731
+    np.testing.assert_allclose(tg.grad(jf(tg))(F3), jax.grad(jf(jnp))(F3), rtol=1e-12, atol=1e-12)
+    # several axes, coordinate arrays on two of them: the map materialized one basis vector at a time
+    g = lambda w: tg.stack(tg.gradient(w, C3[0], 0.5, C3[2], edge_order=2))  # noqa: E731
+    basis = np.eye(F3.size).reshape((F3.size,) + F3.shape)
+    Jn = np.stack([np.stack(np.gradient(e, C3[0], 0.5, C3[2], edge_order=2)) for e in basis], axis=-1)
+    np.testing.assert_allclose(np.reshape(tg.jacrev(g)(F3), Jn.shape), Jn, rtol=1e-12, atol=1e-12)
+
+
+def test_gradient_coordinates_bad_input():
+    with pytest.raises(ValueError, match="gradient"):
+        tg.gradient(np.ones(2), np.array([0.0, 1.0]), edge_order=2)  # too short for edge_order 2
+    with pytest.raises(ValueError, match="gradient"):
+        tg.gradient(np.ones(4), np.array([0.0, 1.0, 3.0]), edge_order=2)
+
+
+# ---- 3. quantiles of infinite entries -----------------------------------------------------------
+INF, NAN = np.inf, np.nan
+ROWS = [[INF, INF], [-INF, INF], [-INF, -INF], [1.0, INF], [-INF, 1.0], [0.0, 1.0, INF],
+        [INF, INF, INF], [-INF, 0.0, 1.0, INF], [1.0, 2.0, 4.0], [NAN, INF, INF], [NAN, 1.0, INF],
+        [NAN, NAN], [1.0, NAN, 2.0, INF, -INF], [2.0, INF, INF, 5.0, -INF]]
+QS = [0.0, 0.25, 0.5, 0.75, 1.0, np.array([0.0, 0.3, 0.5, 1.0])]
+METHODS = ["linear", "lower", "higher", "midpoint", "nearest", "inverted_cdf",
+           "interpolated_inverted_cdf", "hazen", "weibull", "median_unbiased", "normal_unbiased"]
+
+
+@pytest.mark.parametrize("name", ["quantile", "percentile", "nanquantile", "nanpercentile"])
+def test_quantile_infinities_values_and_warnings(name):
+    scale = 100 if "percentile" in name else 1
+    bad = []
+    for row, q, method in itertools.product(ROWS, QS, METHODS):
+        a, qq = np.array(row), q * scale
+        got, got_warned = _run(getattr(tg, name), a, qq, method=method)
+        want, want_warned = _run(getattr(np, name), a, qq, method=method)
+        if not _same(got, want) or got_warned != want_warned:
+            bad.append((row, q, method, got, got_warned, want, want_warned))
+    # 2-D, along an axis, several q: slices of every kind at once
+    a = np.array([[INF, 1.0, NAN, -INF], [INF, 2.0, 3.0, INF], [INF, 5.0, 4.0, 1.0]])
+    for method, axis in itertools.product(METHODS, (0, 1)):
+        q = np.array([0.0, 0.5, 0.9]) * scale
+        got, gw = _run(getattr(tg, name), a, q, axis=axis, method=method)
+        want, ww = _run(getattr(np, name), a, q, axis=axis, method=method)
+        if not _same(got, want) or gw != ww:
+            bad.append((a, q, method, got, gw, want, ww))
+    assert not bad, bad[:5]
+
+
+def test_median_infinities_values_and_warnings():
+    for name, row in itertools.product(["median", "nanmedian"], ROWS + [[]]):
+        got, gw = _run(getattr(tg, name), np.array(row))
+        want, ww = _run(getattr(np, name), np.array(row))
+        assert _same(got, want) and gw == ww, (name, row, got, gw, want, ww)
+    with pytest.warns(RuntimeWarning, match="All-NaN"):
+        assert np.isnan(tg.nanmedian(np.array([NAN, NAN])))
+    with pytest.warns(RuntimeWarning, match="All-NaN"):
+        np.testing.assert_array_equal(tg.nanquantile(np.array([[NAN, 1.0], [NAN, 3.0]]), 0.5, axis=0),
+                                      [NAN, 2.0])
+
+
+def test_quantile_infinities_under_transforms():
+    a = np.array([[INF, INF, 1.0], [1.0, 2.0, 3.0]])
+    with np.errstate(invalid="ignore"):
+        want = np.quantile(a, 0.5, axis=1)
+        f = tg.jit(lambda x: tg.quantile(x, 0.5, axis=1))
+        np.testing.assert_array_equal(f(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]])), [2.0, 5.0])
+        np.testing.assert_array_equal(f(a), want)
+        np.testing.assert_array_equal(tg.vmap(lambda x: tg.quantile(x, 0.5))(a), want)
+    with pytest.warns(RuntimeWarning, match="invalid value"):
+        tg.quantile(np.array([INF, INF]), 0.5)
+
+
+@pytest.mark.parametrize("method", ["linear", "midpoint", "lower", "higher", "nearest"])
+def test_quantile_derivatives_still_match_jax(method):
+    x = RNG.normal(size=(3, 7))
+    q = np.array([0.0, 0.2, 0.5, 0.75, 1.0])
+    f = lambda m: lambda v: m.quantile(v, q, axis=1, method=method)  # noqa: E731
+    u = RNG.normal(size=(5, 3))
+    np.testing.assert_allclose(tg.quantile(x, q, axis=1, method=method), np.quantile(x, q, axis=1, method=method),
+                               rtol=0, atol=0)
+    np.testing.assert_allclose(tg.vjp(f(tg), x)[1](u)[0], jax.vjp(f(jnp), x)[1](u)[0], rtol=1e-12, atol=1e-12)
+    t = RNG.normal(size=x.shape)
+    np.testing.assert_allclose(tg.jvp(f(tg), (x,), (t,))[1], jax.jvp(f(jnp), (x,), (t,))[1], rtol=1e-12, atol=1e-12)
+    if method == "linear":  # the gradient in q too
+        g = lambda m: lambda qq: m.sum(m.quantile(x, qq, axis=1))  # noqa: E731
+        qq = np.array([0.1, 0.45, 0.8])
+        np.testing.assert_allclose(tg.grad(g(tg))(qq), jax.grad(g(jnp))(qq), rtol=1e-12)
+
+
+# ---- 4. power and float_power at special points -------------------------------------------------
+BASES = [-INF, -2.0, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 2.0, INF, NAN]
+EXPONENTS = [-INF, -2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, INF, NAN]
+SHAPES = {"python": float, "0-d": np.array, "1-d": lambda v: np.array([v])}
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_power_special_values_and_warnings(shape):
+    make = SHAPES[shape]
+    pairs = [
+        (tg.power, np.power), (tg.float_power, np.float_power),
+        (lambda b, e: tg.Tensor(np.asarray(b)) ** e, lambda b, e: np.asarray(b) ** e),
+        (lambda b, e: b ** tg.Tensor(np.asarray(e)), lambda b, e: b ** np.asarray(e)),
+    ]
+    bad = []
+    for (tf, nf), b, e in itertools.product(pairs, BASES, EXPONENTS):
+        got, gw = _run(tf, make(b), make(e))
+        want, ww = _run(nf, make(b), make(e))
+        if not _same(got, want) or gw != ww:
+            bad.append((b, e, got, gw, want, ww))
+    assert not bad, bad[:6]
+    with np.errstate(all="ignore"):  # the case this fix is named for
+        assert tg.float_power(-np.inf, 0.5) == np.inf
+
+
+def test_float_power_derivatives_still_match_jax():
+    x = np.array([0.3, 1.7, 2.5, 0.9])
+    y = np.array([-1.5, 0.5, 2.0, 3.0])
+    for name in ("float_power", "power"):
+        f = lambda m: lambda a, b: getattr(m, name)(a, b)  # noqa: E731
+        u = RNG.normal(size=4)
+        got = tg.vjp(f(tg), x, y)[1](u)
+        want = jax.vjp(f(jnp), x, y)[1](u)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-12)
+        tx, ty = RNG.normal(size=4), RNG.normal(size=4)
+        np.testing.assert_allclose(tg.jvp(f(tg), (x, y), (tx, ty))[1], jax.jvp(f(jnp), (x, y), (tx, ty))[1],
+                                   rtol=1e-12)
+    h = lambda m: lambda a: m.sum(m.float_power(a, 2.5))  # noqa: E731
+    np.testing.assert_allclose(tg.hessian(h(tg))(x), jax.hessian(h(jnp))(x), rtol=1e-12)
+    np.testing.assert_allclose(tg.jit(lambda a: tg.float_power(a, y))(x), np.float_power(x, y), rtol=0)
+    np.testing.assert_allclose(tg.vmap(lambda a: tg.float_power(a, 1.5))(x[:, None]), np.float_power(x[:, None], 1.5))
+    g32 = tg.grad(lambda a: tg.float_power(a, 2.5))(np.float32(1.5))
+    assert np.result_type(g32) == np.float32
