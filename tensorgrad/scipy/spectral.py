@@ -53,7 +53,7 @@ import warnings
 
 import numpy as np
 
-from ..ops import astype, getitem, mean, median, moveaxis, pad, sqrt, square, stack
+from ..ops import astype, getitem, mean, median, moveaxis, pad, reshape, sqrt, square, stack
 from ..ops._util import dtype_of, real_array, shape_of
 from ..ops.linalg import matmul
 from ..staging import is_staged
@@ -269,12 +269,34 @@ def _same_values(x, y):
     return cx.shape == cy.shape and bool(np.array_equal(cx, cy))
 
 
+def _align(name, x, y, axis):
+    """``x`` and ``y`` with as many axes: the one with fewer gets leading axes of length 1,
+    as SciPy's cross spectra broadcast the other axes from the right. That needs a
+    negative ``axis``, which names the same axis of both (SciPy fails otherwise too)."""
+    xs, ys = tuple(shape_of(x)), tuple(shape_of(y))
+    if len(xs) == len(ys):
+        return x, y
+    if _int(name, "axis", axis) >= 0:
+        raise ValueError(f"{name}: x and y have different numbers of dimensions (shapes {xs} "
+                         f"and {ys}); give a negative axis (counted from the end, the same "
+                         f"axis of both), not axis={axis}")
+    nd = max(len(xs), len(ys))
+    if len(xs) < nd:
+        x = reshape(x, (1,) * (nd - len(xs)) + xs)
+    else:
+        y = reshape(y, (1,) * (nd - len(ys)) + ys)
+    return x, y
+
+
 def _welch_like(name, x, y, fs, window, nperseg, noverlap, nfft, detrend, return_onesided,
                 scaling, axis, average, parts):
     """``welch`` (``y is None``: the auto-spectrum) or the cross spectrum of ``x`` and ``y``
     (its real part, and its imaginary part when ``parts``)."""
     _check(name, scaling, average)
     x = _signal(name, x, "x")
+    if y is not None:
+        y = _signal(name, y, "y")
+        x, y = _align(name, x, y, axis)
     xs = tuple(shape_of(x))
     ax = _axis(name, axis, len(xs))
     fs = _fs(name, fs)
@@ -283,11 +305,7 @@ def _welch_like(name, x, y, fs, window, nperseg, noverlap, nfft, detrend, return
     if y is None:
         n, dtype = xs[ax], _result_dtype(dtype_of(x))
     else:
-        y = _signal(name, y, "y")
         ys = tuple(shape_of(y))
-        if len(ys) != len(xs):
-            raise ValueError(f"{name}: x and y must have the same number of dimensions, got "
-                             f"shapes {xs} and {ys}")
         try:
             np.broadcast_shapes(xs[:ax] + xs[ax + 1:], ys[:ax] + ys[ax + 1:])
         except ValueError:
