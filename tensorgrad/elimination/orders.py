@@ -223,17 +223,45 @@ def optimal_order(g: LinearizedGraph, limit: int | None = None) -> tuple[list, i
     # A state is the set of eliminated vertices together with the kinds of the
     # edges left (two orders can leave the same set with a lazy product grouped
     # differently, and then their futures differ); equal states are merged.
-    # Each vertex's in-edges are numbered once, so a state is a tuple of ints.
+    # Each vertex's in-edges are numbered once (``table``; ``lists`` gives them
+    # back), so a state is a tuple of ints and its graph is rebuilt from it.
+    # Eliminating v reads only v's in-edges and those of its successors: the
+    # flops and the successors' new in-edges are kept per such neighbourhood
+    # (``local``), which many states share.
     full = (1 << n) - 1
     table: dict = {}  # each distinct list of in-edges (by kind and shape) gets a number
+    lists: list = []  # number -> that list of in-edges (never changed: eliminations copy)
 
     def sig(d):
-        return -1 if d is None else table.setdefault(tuple(sorted((u, e.key) for u, e in d.items())),
-                                                      len(table))
+        if d is None:
+            return -1
+        key = tuple(sorted((u, e.key) for u, e in d.items()))
+        num_ = table.get(key)
+        if num_ is None:
+            num_ = table[key] = len(lists)
+            lists.append(d)
+        return num_
+
+    local: dict = {}
+    members: dict = {}  # successor mask -> its vertices
+
+    def step(sids, succs, v):
+        S = succs[v]
+        at = members.get(S)
+        if at is None:
+            at = members[S] = tuple(_bits(S))
+        key = (v, sids[v], S, tuple(map(sids.__getitem__, at)))
+        hit = local.get(key)
+        if hit is None:
+            preds = [None if q < 0 else lists[q] for q in sids]
+            f, p2, _ = _eliminated(preds, succs, v)
+            hit = local[key] = (f, tuple([(i, sig(p2[i])) for i in at]))
+        return hit
+
     sids0 = tuple(sig(d) for d in preds0)
     start = (0, sids0)
     best = {start: 0}
-    graphs = {start: (preds0, succs0)}
+    graphs = {start: tuple(succs0)}  # state -> successor masks (its in-edges are its sids)
     parent = {}
     tie = itertools.count()
     heap = [(0, next(tie), start)]
@@ -250,31 +278,36 @@ def optimal_order(g: LinearizedGraph, limit: int | None = None) -> tuple[list, i
                 order.append(inter[k])
             return copies + order[::-1], cost, expanded
         expanded += 1
-        preds, succs = graphs.pop(state)
+        succs = graphs.pop(state)
         for k in range(n):
             bit = 1 << k
             if mask & bit:
                 continue
             v = ids[k]
-            c2 = cost + _elimination_cost(preds, succs, v)
+            f, changed = step(sids, succs, v)
+            c2 = cost + f
             if c2 >= bound:  # only strictly better orders matter
                 continue
-            _, p2, s2 = _eliminated(preds, succs, v)
-            if mask | bit == full:
-                c2 += finish(p2)
-                if c2 >= bound:
-                    continue
-            # only the successors of v changed their in-edges
             new = list(sids)
             new[v] = -1
-            for i in _bits(succs[v]):
-                new[i] = sig(p2[i])
+            for i, q in changed:
+                new[i] = q
+            if mask | bit == full:
+                c2 += finish([None if q < 0 else lists[q] for q in new])
+                if c2 >= bound:
+                    continue
             s_new = (mask | bit, tuple(new))
             if c2 >= best.get(s_new, c2 + 1):
                 continue
             best[s_new] = c2
             parent[s_new] = (state, k)
-            graphs[s_new] = (p2, s2)
+            if s_new not in graphs:  # (the same state reached again: the same masks)
+                s2 = list(succs)
+                S, keep = succs[v], ~(1 << v)
+                for j in lists[sids[v]]:
+                    s2[j] = (s2[j] & keep) | S
+                s2[v] = 0
+                graphs[s_new] = tuple(s2)
             heapq.heappush(heap, (c2, next(tie), s_new))
     return bound_order, bound, expanded  # nothing beats the best classic order
 
