@@ -47,8 +47,7 @@ def _shape(x) -> tuple:
 
 def dtype(x) -> np.dtype:
     """The dtype of an array, Tensor (also one holding a JAX value), number or nested list."""
-    d = getattr(x, "dtype", None)
-    return np.dtype(d) if d is not None else np.asarray(x).dtype
+    return np.dtype(dtype_of(x))  # (np.asarray would refuse a list holding traced Tensors)
 
 
 def mT(x):
