@@ -18,8 +18,8 @@ from . import ops
 from .ops import *  # noqa: F401,F403
 from .ops.names import *  # noqa: F401,F403  (shape, ndim, r_, finfo, tril_indices, dtype names, ...)
 from .ops.numpy_namespace import *  # noqa: F401,F403  (intc, half, ..., ndenumerate, broadcast, errstate, ...)
-from .ops.creation import (pi, e, inf, nan, newaxis, float16, float32, float64,  # noqa: F401
-                           int8, int16, int32, int64, uint8, bool_)
+from .ops.creation import pi, e, inf, nan, newaxis  # noqa: F401
+from .ops.scalar_types import *  # noqa: F401,F403  (float32, int64, ...: NumPy's, and casts of traced values)
 from .imperative import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
 from .debug import debug_nans, is_debugging_nans
 from .custom import custom_jvp, custom_vjp

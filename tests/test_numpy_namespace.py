@@ -278,7 +278,7 @@ def test_shape_index_and_dtype_names():
                  "broadcast_shapes", "mgrid", "ogrid", "s_", "index_exp"]:
         assert getattr(tg, name) is getattr(np, name), name
     assert tg.result_type(t, np.float32) == np.float64
-    assert tg.float_ is np.float64 and tg.int_ is np.int_ and tg.euler_gamma == np.euler_gamma
+    assert tg.float_ == np.float64 and tg.int_ == np.int_ and tg.float_ is tg.float64 and tg.euler_gamma == np.euler_gamma
     assert tg.gcd(np.array([12, 18]), 8).tolist() == [4, 2] and tg.lcm(4, 6) == 12
     assert (tg.Tensor(np.array([1, 2])) << 2).tolist() == [4, 8]
     assert tg.bitwise_invert(np.array([True])).tolist() == [False]

@@ -24,10 +24,7 @@ __all__ = ["zeros", "ones", "empty", "full", "eye", "identity", "tri", "arange",
 
 # NumPy's constants and dtypes under the same names
 pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, np.newaxis
-float16, float32, float64 = np.float16, np.float32, np.float64
-int8, int16, int32, int64, uint8, bool_ = np.int8, np.int16, np.int32, np.int64, np.uint8, np.bool_
-CONSTANTS = ("pi", "e", "inf", "nan", "newaxis", "float16", "float32", "float64", "int8", "int16",
-             "int32", "int64", "uint8", "bool_")
+CONSTANTS = ("pi", "e", "inf", "nan", "newaxis")  # (the dtype names: scalar_types.py)
 
 
 def _constant(name: str, *values) -> None:

@@ -16,6 +16,7 @@ from ._util import any_traced, concrete, dtype_of, shape_of
 from .elementwise import astype
 from .shape import concatenate, reshape, swapaxes, transpose
 from .signal import linspace
+from .scalar_types import bool_, double, float_, int_, single, uint, uint16, uint32, uint64  # noqa: F401
 
 
 def shape(a) -> tuple:
@@ -54,8 +55,6 @@ load, save, savez, savez_compressed = np.load, np.save, np.savez, np.savez_compr
 fromfile, frombuffer, fromiter, fromstring = np.fromfile, np.frombuffer, np.fromiter, np.fromstring
 printoptions, get_printoptions, set_printoptions = np.printoptions, np.get_printoptions, np.set_printoptions
 # dtype names (as in NumPy 2 and jax.numpy)
-float_, double, single = np.float64, np.float64, np.float32
-int_, uint, uint16, uint32, uint64 = np.int_, np.uint, np.uint16, np.uint32, np.uint64
 complex64, complex128, complex_ = np.complex64, np.complex128, np.complex128
 csingle, cdouble, object_ = np.csingle, np.cdouble, np.object_
 character, flexible = np.character, np.flexible
@@ -152,4 +151,4 @@ __all__ = ["shape", "ndim", "size", "diag_indices", "tril_indices", "triu_indice
            "savez", "savez_compressed", "fromfile", "frombuffer", "fromiter", "fromstring",
            "printoptions", "get_printoptions", "set_printoptions"]
 
-bool = np.bool_  # noqa: A001  (jax.numpy's and NumPy 2's name; last, so nothing above sees it)
+bool = bool_  # noqa: A001  (jax.numpy's and NumPy 2's name; last, so nothing above sees it)

@@ -40,6 +40,8 @@ from ._util import any_traced, concrete, dtype_of, is_staged, shape_of
 from .arrange import vstack
 from .creation import asarray
 from .numpy_args import reshape
+from .scalar_types import (byte, half, intc, intp, long, longlong, short, ubyte, uintc,  # noqa: F401
+                           uintp, ulong, ulonglong, ushort)
 from .selection import take
 from .shape import getitem
 
@@ -49,10 +51,6 @@ __all__ = ["byte", "ubyte", "short", "ushort", "intc", "uintc", "intp", "uintp",
            "base_repr"]
 
 # dtype names: NumPy's scalar types themselves (as jax.numpy re-exports the ones it has)
-byte, ubyte, short, ushort = np.byte, np.ubyte, np.short, np.ushort
-intc, uintc, intp, uintp = np.intc, np.uintc, np.intp, np.uintp
-long, ulong, longlong, ulonglong = np.long, np.ulong, np.longlong, np.ulonglong
-half = np.half
 str_, bytes_ = np.str_, np.bytes_  # (text dtypes: NumPy's; no op differentiates them)
 # NumPy's own: they read only dtypes (a Tensor's and a traced value's ``.dtype`` included),
 # iterate over shapes, or act on NumPy's error state and on Python integers
