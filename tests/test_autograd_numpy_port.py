@@ -14,6 +14,7 @@ Each check is written once as ``fun(m, *args)`` over a NumPy-like namespace ``m`
 import itertools as it
 import operator as op
 import warnings
+import zlib
 
 import jax
 import jax.numpy as jnp
@@ -154,11 +155,24 @@ def named(name):
     return fun
 
 
-def R(*shape, rng=np.random.default_rng(0)):
+# each test draws from its own generators, seeded by its name: its values do not depend on
+# which tests ran before it in the same process (xdist's workers run them in any order)
+_GEN = {}
+
+
+@pytest.fixture(autouse=True)
+def _own_draws(request):
+    seed = zlib.crc32(request.node.name.encode())
+    _GEN["normal"], _GEN["uniform"] = np.random.default_rng(seed), np.random.default_rng(seed + 1)
+
+
+def R(*shape):
+    rng = _GEN["normal"]
     return rng.normal(size=shape) if shape else float(rng.normal())
 
 
-def U(*shape, rng=np.random.default_rng(1)):
+def U(*shape):
+    rng = _GEN["uniform"]
     return rng.uniform(size=shape) if shape else float(rng.uniform())
 
 
