@@ -5,6 +5,7 @@ a RuntimeWarning is emitted) are compared with NumPy, derivatives with JAX's (or
 JAX has no such function, with the materialized linear map)."""
 import itertools
 import warnings
+import zlib
 
 import numpy as np
 import pytest
@@ -16,6 +17,14 @@ jnp = jax.numpy
 jax.config.update("jax_enable_x64", True)
 
 RNG = np.random.default_rng(20240611)
+
+
+@pytest.fixture(autouse=True)
+def _own_draws(request):
+    """Each test draws from a generator seeded by its own name: its values do not depend on
+    which tests ran before it in the same process (xdist's workers run them in any order)."""
+    global RNG
+    RNG = np.random.default_rng(zlib.crc32(request.node.name.encode()))
 
 
 def _run(fn, *args, **kwargs):
