@@ -16,6 +16,7 @@ import ctypes.util
 import os
 import subprocess
 import sys
+import zlib
 
 # One BLAS thread per process (set before NumPy loads OpenBLAS; subprocesses inherit it):
 # the README runs one worker per core, and OpenBLAS's own threads on top of that make
@@ -49,6 +50,7 @@ _add_xla_flag("--xla_backend_optimization_level=0", probe=False)
 _add_xla_flag("--xla_cpu_use_fusion_emitters=false", probe=True)  # newer XLAs only
 
 import jax  # noqa: E402  -- a missing JAX must fail the run, not skip the comparisons
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from xdist.scheduler import LoadScopeScheduling  # noqa: E402
 
@@ -91,6 +93,22 @@ def pytest_collection_modifyitems(config, items):
     # a case's tests side by side, at the place of its first one (sort is stable)
     order = sorted(range(len(items)), key=keys.__getitem__)
     items[:] = [items[i] for i in order]
+
+
+_GENERATORS = ("RNG", "rng", "_RNG")
+
+
+@pytest.fixture(autouse=True)
+def _draws_of_its_own(request):
+    """A test module's shared generator (``RNG = np.random.default_rng(0)`` at module level)
+    is replaced before each test by one seeded with that test's id, so a test draws the same
+    values whichever tests ran before it in its process: xdist's workers run them in an
+    order that changes from run to run, and a shared generator would hand each test
+    different data each time."""
+    module = getattr(request, "module", None)
+    for k, name in enumerate(_GENERATORS):
+        if isinstance(getattr(module, name, None), np.random.Generator):
+            setattr(module, name, np.random.default_rng([zlib.crc32(request.node.nodeid.encode()), k]))
 
 
 _FINISHED = [0]
