@@ -47,11 +47,16 @@ def _spread_axes(axes, tree, what: str) -> list:
                      f"(or registered node) prefix of the {which} with one entry per {which[:-1]}")
 
 
+def _is_axis(a) -> bool:
+    """An axis of in_axes/out_axes: an integer (a bool is not one, as in JAX)."""
+    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+
+
 def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
          axis_name: Any = None, spmd_axis_name: Any = None) -> Callable:
     """``fun`` mapped over an axis of its arguments, as ``jax.vmap`` (a loop; see the module).
 
-    ``in_axes``: an int, None (not mapped) or a tuple/list/dict with one entry per
+    ``in_axes``: an int, None (not mapped) or a tuple/list with one entry per
     positional argument (each an int, None or a prefix of that argument's pytree).
     Keyword arguments are mapped over their axis 0. ``out_axes``: where the mapped
     axis goes in each output (an int, None for an output that does not depend on the
@@ -61,6 +66,14 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
     """
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
+    if not (in_axes is None or isinstance(in_axes, tuple) or _is_axis(in_axes)):
+        raise TypeError(f"vmap: in_axes must be an int, None, or a tuple/list with one entry per "
+                        f"positional argument, got {in_axes!r}")
+    for what, spec in (("in_axes", in_axes), ("out_axes", out_axes)):
+        for a in tree_flatten(spec)[0]:
+            if not _is_axis(a):
+                raise TypeError(f"vmap: {what} must be an int, None, or a pytree of them, got "
+                                f"{a!r} in {spec!r}")
 
     @functools.wraps(fun)
     def mapped(*args, **kwargs):

@@ -224,9 +224,9 @@ def norm_argnums(argnums, nargs: int, name: str):
         raise ValueError(f"{name}: argnums=() names no argument to differentiate; give an int "
                          "or a non-empty tuple of ints")
     for a in nums:
-        if not -nargs <= a < nargs:
-            raise ValueError(f"{name}: argnums={argnums!r} is out of range for a function "
-                             f"called with {nargs} positional arguments")
+        if not -nargs <= a < nargs:  # (a TypeError, as JAX's: the call passes too few arguments)
+            raise TypeError(f"{name}: argnums={argnums!r} is out of range for a function "
+                            f"called with {nargs} positional arguments")
     if len({a % nargs for a in nums}) != len(nums):
         raise ValueError(f"{name}: argnums={argnums!r} names an argument twice")
     return single, tuple(a % nargs for a in nums)

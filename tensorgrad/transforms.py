@@ -262,7 +262,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
                 return tuple(_gather(rec, backward_pass(rec.out_nodes, [seed], retain=True)))
         ct_leaves, td = tree_flatten(ct)
         if td != rec.out_tree:
-            raise ValueError(f"vjp_fn: cotangent structure {td} does not match the output's {rec.out_tree}")
+            raise TypeError(f"vjp_fn: cotangent structure {td} does not match the output's {rec.out_tree}")
         seeds = []
         for c, v in zip(ct_leaves, rec.out_values):
             cs, vs = np.shape(concrete(c)), np.shape(concrete(v))
@@ -475,13 +475,13 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
     """``(f(*primals), J·tangents)``: one forward sweep, O(cost of f)."""
     _check_sequences("jvp", primals, tangents)
     if len(primals) != len(tangents):
-        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+        raise TypeError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
     if _IN_JAX.trace is not None:
         return _jaxb.jvp(f, primals, tangents, has_aux)
     p_leaves, p_td = tree_flatten(tuple(primals))
     t_leaves, t_td = tree_flatten(tuple(tangents))
     if p_td != t_td:
-        raise ValueError(f"jvp: tangents structure {t_td} does not match primals {p_td}")
+        raise TypeError(f"jvp: tangents structure {t_td} does not match primals {p_td}")
     tans = []
     for p, t in zip(p_leaves, t_leaves):
         ps, ts = np.shape(concrete(p)), np.shape(concrete(t))
@@ -635,10 +635,11 @@ def linearize(f: Callable, *primals: Any, has_aux: bool = False):
             if np.shape(concrete(t)) != np.shape(v):
                 raise ValueError(f"f_jvp: tangent of shape {np.shape(concrete(t))} "
                                  f"for a primal of shape {np.shape(v)}")
+            if n is not None:
+                _check_tangent(t, "f_jvp")  # (complex, object, ...: a TypeError)
+            _check_linear_kind(v, t)
             if n is None:  # an integer or boolean primal: a constant (float0 tangent)
-                _integer_primal(v, t, "f_jvp")
                 continue
-            _check_tangent(t, "f_jvp")
             # a private copy in the primal's dtype, as jvp makes: a rule that passes its
             # tangent through (identity, reshape) must not hand back the caller's array
             tan[n] = t if _live(t) else as_array(concrete(t), _float_dtype(v), copy=True)
@@ -651,3 +652,15 @@ def linearize(f: Callable, *primals: Any, has_aux: bool = False):
                     else _no_tangent(v) for n, v in zip(rec.out_nodes, rec.out_values)])
         return tree_unflatten(rec.out_tree, res)
     return (out, f_jvp, rec.aux) if has_aux else (out, f_jvp)
+
+
+def _check_linear_kind(v, t) -> None:
+    """A tangent given to linearize's function must be of the primal's kind: float0 for an
+    integer or boolean primal, floating point for a floating one. JAX refuses others with a
+    ValueError (the tangent is inconsistent with the primal values linearize recorded)."""
+    have = np.result_type(concrete(t))
+    want_float0 = np.result_type(v).kind in "biu"
+    if (have == FLOAT0) != want_float0 or (not want_float0 and have.kind != "f"):
+        raise ValueError(f"f_jvp: a tangent of dtype {have} is inconsistent with a primal of dtype "
+                         f"{np.result_type(v)} (give float0 for integer and boolean primals, a "
+                         "floating-point array for floating ones)")
