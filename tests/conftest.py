@@ -52,12 +52,20 @@ _add_xla_flag("--xla_cpu_use_fusion_emitters=false", probe=True)  # newer XLAs o
 import jax  # noqa: E402  -- a missing JAX must fail the run, not skip the comparisons
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
 from xdist.scheduler import LoadScopeScheduling  # noqa: E402
 
 from tensorgrad.testing import case_group  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_platforms", "cpu")
+
+# Property tests draw the same examples on every run (a test suite is a gate: a run must not
+# fail on an example no earlier run drew). To explore new examples locally, run with
+# TG_HYPOTHESIS=explore (random draws, as hypothesis's default).
+hypothesis_settings.register_profile("gate", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("TG_HYPOTHESIS", "gate"))
 
 class CaseScheduling(LoadScopeScheduling):
     """xdist's load scheduling, with all tests of one registry case as one unit of work.
