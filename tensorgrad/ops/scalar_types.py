@@ -15,19 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..recording import holds_traced
-from ..tensor import Tensor
-from ._util import is_staged
-from .creation import asarray
+from .creation import _holds_traced, asarray
 
 __all__ = ["scalar_type"]
-
-
-def _carries(x) -> bool:
-    """True for a value NumPy's conversion would take off a tape."""
-    if type(x) is Tensor or is_staged(x):
-        return True
-    return isinstance(x, (list, tuple)) and holds_traced(x)
 
 
 class ScalarType(type):
@@ -37,7 +27,7 @@ class ScalarType(type):
     dtype: np.dtype
 
     def __call__(cls, *args, **kwargs):
-        if len(args) == 1 and not kwargs and _carries(args[0]):
+        if len(args) == 1 and not kwargs and _holds_traced(args[0]):  # (NumPy's call would drop it)
             return asarray(args[0], dtype=cls.dtype)
         return cls.numpy(*args, **kwargs)
 
