@@ -37,6 +37,10 @@ from .api_extras import (ShapeDtypeStruct, block_until_ready, checkpoint_name, c
                          closure_convert, custom_gradient, device_get, device_put, eval_shape,
                          linear_transpose, pure_callback, remat)
 from . import lax
+from . import autograd_api as autograd  # tg.autograd: HIPS autograd's names and signatures
+from .autograd_api import (deriv, elementwise_grad, grad_and_aux, grad_named, hessian_tensor_product,
+                           hessian_vector_product, make_ggnvp, make_hvp, make_jvp, make_vjp,
+                           multigrad_dict, tensor_jacobian_product, vector_jacobian_product)
 from . import jacobians, linalg
 from .blocks import BlockJacobian
 from .chain import chain_jacobians, jacobian, structured_jacobian
@@ -64,4 +68,7 @@ __all__ = [
     "ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient", "pure_callback",
     "closure_convert", "block_until_ready", "device_put", "device_get", "remat",
     "checkpoint_policies", "checkpoint_name",
+    "elementwise_grad", "make_vjp", "make_jvp", "make_hvp", "hessian_tensor_product",
+    "hessian_vector_product", "tensor_jacobian_product", "vector_jacobian_product", "grad_and_aux",
+    "make_ggnvp", "grad_named", "multigrad_dict", "deriv",
 ]

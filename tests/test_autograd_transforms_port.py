@@ -2,13 +2,14 @@
 test_jacobian.py, test_graphs.py, test_builtins.py, test_tuple.py, test_list.py, test_dict.py,
 test_linalg.py (real cases) and test_scipy.py (real cases).
 
-autograd's wrappers map to tensorgrad's JAX-style transforms: ``multigrad``/``grad(argnum=[..])``
-→ ``tg.grad(argnums=(..))``, ``elementwise_grad`` → a VJP with a cotangent of ones (or
-``tg.vmap(tg.grad(f))``), ``hessian_tensor_product`` → ``tg.hvp``, ``make_hvp`` →
-``tg.linearize(tg.grad(f), x)``, ``tensor_jacobian_product`` → ``tg.vjp``, ``make_jvp`` →
-``tg.jvp``, ``grad_and_aux`` → ``grad(has_aux=True)``, ``primitive``/``defvjp`` →
+autograd's wrappers are written here with tensorgrad's JAX-style transforms, to test those:
+``multigrad``/``grad(argnum=[..])`` → ``tg.grad(argnums=(..))``, ``elementwise_grad`` → a VJP with
+a cotangent of ones (or ``tg.vmap(tg.grad(f))``), ``hessian_tensor_product`` → ``tg.hvp``,
+``make_hvp`` → ``tg.linearize(tg.grad(f), x)``, ``tensor_jacobian_product`` → ``tg.vjp``,
+``make_jvp`` → ``tg.jvp``, ``grad_and_aux`` → ``grad(has_aux=True)``, ``primitive``/``defvjp`` →
 ``tg.custom_vjp``, ``checkpoint`` → ``tg.checkpoint``; autograd's tuple/list/dict boxes are
-tensorgrad's pytrees. autograd's ``check_grads(fun, modes, order)`` is ``tg.check.check_grads``
+tensorgrad's pytrees. (autograd's own names and signatures are ``tg.autograd``, tested in
+test_autograd_api.py.) autograd's ``check_grads(fun, modes, order)`` is ``tg.check.check_grads``
 (random directions against central differences and the adjoint identity, every order up to
 ``order``). Where JAX has the function, first derivatives are also compared with JAX's in
 float64; values are compared with NumPy/SciPy.

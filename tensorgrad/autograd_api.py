@@ -1,0 +1,444 @@
+"""HIPS autograd's differential operators (``autograd.differential_operators``), with
+autograd's names, signatures and results, built on tensorgrad's transforms.
+
+``tg.autograd.grad(fun, argnum=0)`` differentiates ``fun`` in its positional argument
+``argnum``; the function it returns takes ``fun``'s own arguments (keywords are passed
+through to ``fun`` and never differentiated). ``argnum`` is an int or a tuple of ints: with a
+tuple, the differentiated argument is the tuple of those arguments and the results are tuples
+in that order. Results keep autograd's layouts: ``make_vjp(fun)(x)`` returns
+``(vjp, value)``, ``make_jvp(fun)(x)(v)`` returns ``(value, jvp)``, ``jacobian`` has shape
+``out.shape + in.shape``.
+
+Each operator is a thin layer over ``tg.vjp``, ``tg.jvp``, ``tg.jacrev``, ``tg.hessian``,
+``tg.linearize`` and ``tg.remat``, so they take pytrees, nest to any order, run under
+``tg.jit`` and ``tg.vmap``, and raise those transforms' errors. tensorgrad differentiates
+real functions only: ``holomorphic_grad`` raises a TypeError.
+
+The names that do not collide with tensorgrad's JAX-style transforms are also top-level
+(``tg.elementwise_grad``, ``tg.make_vjp``, ...); ``tg.grad``, ``tg.jacobian``, ``tg.hessian``,
+``tg.value_and_grad`` and ``tg.checkpoint`` keep their own meaning, autograd's are here.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+from collections import OrderedDict
+from typing import Callable
+
+import numpy as np
+
+from . import ops as _ops
+from .api_extras import remat
+from .tensor import concrete, shape_of
+from .transform_parts import norm_argnums
+from .transforms import hessian as _tg_hessian
+from .transforms import jacrev, jvp, linearize, vjp
+from .tree import tree_flatten, tree_map
+
+__all__ = ["grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian", "hessian",
+           "holomorphic_grad", "grad_named", "grad_and_aux", "multigrad_dict", "make_vjp",
+           "make_jvp", "make_jvp_reversemode", "make_hvp", "hessian_tensor_product",
+           "hessian_vector_product", "tensor_jacobian_product", "vector_jacobian_product",
+           "make_ggnvp", "checkpoint"]
+
+
+# --------------------------------------------------------------------------
+# one argument (or a tuple of them) out of many
+# --------------------------------------------------------------------------
+
+def _check_fun(fun, name: str) -> None:
+    if not callable(fun):
+        raise TypeError(f"{name}: expected a function to differentiate, got {fun!r}")
+
+
+def _check_argnum(argnum, name: str) -> None:
+    ok = isinstance(argnum, (int, np.integer)) and not isinstance(argnum, bool)
+    if not ok and isinstance(argnum, (tuple, list)):
+        ok = all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in argnum)
+    if not ok:
+        raise TypeError(f"{name}: argnum must be an int or a tuple of ints, got {argnum!r}")
+
+
+def _check_floating(x, name: str) -> None:
+    """The differentiated values must be floating point (autograd refuses integers too; a
+    transform would give them JAX's float0 zeros, which reads as a wrong gradient here)."""
+    for leaf in tree_flatten(x)[0]:
+        dt = np.result_type(concrete(leaf))
+        if dt.kind != "f":
+            what = "complex values (tensorgrad is real-valued only; split them into real and " \
+                "imaginary parts)" if dt.kind == "c" else "integer or boolean values"
+            raise TypeError(f"{name}: can only differentiate with respect to floating-point "
+                            f"values, got dtype {dt} (shape {shape_of(leaf)}): {what}; convert "
+                            "it with .astype(float), or keep it out of argnum")
+
+
+def _select(fun: Callable, argnum, args: tuple, kwargs: dict, name: str):
+    """``(unary, x)``: ``x`` is argument ``argnum`` of ``args`` (a tuple of them when
+    ``argnum`` is a tuple or list), and ``unary(x)`` calls ``fun`` with ``x`` put back in
+    place, the other arguments and the keywords as given."""
+    single, nums = norm_argnums(argnum, len(args), name)
+    x = args[nums[0]] if single else tuple(args[i] for i in nums)
+    _check_floating(x, name)
+
+    def unary(x):
+        full = list(args)
+        if single:
+            full[nums[0]] = x
+        else:
+            if not isinstance(x, (tuple, list)) or len(x) != len(nums):
+                raise TypeError(f"{name}: expected a tuple of {len(nums)} values for "
+                                f"argnum={argnum!r}, got {type(x).__name__}")
+            for i, xi in zip(nums, x):
+                full[i] = xi
+        return fun(*full, **kwargs)
+    return unary, x
+
+
+def _on_argnum(unary_op: Callable) -> Callable:
+    """Turn ``unary_op(fun_of_x, x, *extra)`` into autograd's form
+    ``op(fun, argnum=0, *extra)(*args, **kwargs)``."""
+    name = unary_op.__name__.lstrip("_")
+
+    @functools.wraps(unary_op)
+    def op(fun, argnum=0, *extra, **extra_kw):
+        _check_fun(fun, name)
+        _check_argnum(argnum, name)
+
+        @functools.wraps(fun)
+        def applied(*args, **kwargs):
+            unary, x = _select(fun, argnum, args, kwargs, name)
+            return unary_op(unary, x, *extra, **extra_kw)
+        applied.__name__ = f"{name}_of_{getattr(fun, '__name__', 'fun')}_wrt_argnum_{argnum}"
+        return applied
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+# --------------------------------------------------------------------------
+# helpers on outputs
+# --------------------------------------------------------------------------
+
+def _ones(tree):
+    """Ones shaped and typed like each leaf of ``tree`` (a constant, also for traced leaves)."""
+    return tree_map(_ops.ones_like, tree)
+
+
+def _size(tree) -> int:
+    return sum(math.prod(shape_of(leaf)) for leaf in tree_flatten(tree)[0])
+
+
+def _scalar_only(ans, name: str) -> None:
+    if _size(ans) != 1:
+        shapes = [shape_of(leaf) for leaf in tree_flatten(ans)[0]]
+        got = shapes[0] if len(shapes) == 1 else shapes
+        raise TypeError(f"{name} only applies to real scalar-output functions (an output of "
+                        f"size 1), got an output of shape {got}. Try jacobian, elementwise_grad "
+                        "or make_vjp for non-scalar outputs")
+
+
+def _pull1(pull):
+    """A tg.vjp pullback with one primal, returning that primal's cotangent alone."""
+    def vjp_fn(g):
+        return pull(g)[0]
+    return vjp_fn
+
+
+def _grad_of(fun, x, name: str = "grad"):
+    """autograd's gradient of a one-argument ``fun`` (size-1 output) at ``x``, with its value."""
+    ans, pull = vjp(fun, x)
+    _scalar_only(ans, name)
+    return ans, pull(_ones(ans))[0]
+
+
+def _check_like(v, x, name: str, what: str) -> None:
+    """A vector given for ``x`` must have ``x``'s structure and shapes."""
+    vl, vt = tree_flatten(v)
+    xl, xt = tree_flatten(x)
+    if vt != xt:
+        raise TypeError(f"{name}: the {what} has structure {vt}, the argument has {xt}")
+    for a, b in zip(vl, xl):
+        if shape_of(a) != shape_of(b):
+            raise ValueError(f"{name}: the {what} has shape {shape_of(a)}, the argument has "
+                             f"shape {shape_of(b)}")
+
+
+# --------------------------------------------------------------------------
+# reverse and forward products
+# --------------------------------------------------------------------------
+
+@_on_argnum
+def make_vjp(fun, x):
+    """``make_vjp(fun, argnum=0)(*args)`` returns ``(vjp, value)``: ``value = fun(*args)`` and
+    ``vjp(g)``, the cotangent ``g`` (shaped like ``value``) pulled back to argument ``argnum``
+    (a tuple of cotangents for a tuple ``argnum``). Built on ``tg.vjp``: ``fun`` runs once, the
+    tape is kept while ``vjp`` lives."""
+    ans, pull = vjp(fun, x)
+    return _pull1(pull), ans
+
+
+@_on_argnum
+def make_jvp(fun, x):
+    """``make_jvp(fun, argnum=0)(*args)`` returns ``jvp`` with ``jvp(v) = (value, J·v)``, the
+    tangent ``v`` (shaped like argument ``argnum``) pushed forward. Each call runs ``fun``
+    once more in forward mode (``tg.jvp``), as autograd's does."""
+    def jvp_fn(v):
+        return jvp(fun, (x,), (v,))
+    return jvp_fn
+
+
+@_on_argnum
+def make_jvp_reversemode(fun, x):
+    """``make_jvp_reversemode(fun, argnum=0)(*args)`` returns ``v ↦ J·v`` computed by reverse
+    mode only: the pullback of ``fun`` is linear in its cotangent, so pulling ``v`` back
+    through the pullback (``tg.vjp`` of ``tg.vjp``'s function) gives ``J·v``."""
+    ans, pull = vjp(fun, x)
+    _, pull_of_pull = vjp(_pull1(pull), tree_map(_ops.zeros_like, ans))
+    return _pull1(pull_of_pull)
+
+
+@_on_argnum
+def elementwise_grad(fun, x):
+    """``elementwise_grad(fun, argnum=0)(*args)``: the VJP of ``fun`` with a cotangent of ones,
+    that is the sum of the Jacobian's rows (column sums of autograd's ``jacobian``), in one
+    reverse sweep. For an elementwise ``fun`` it is the derivative of each entry."""
+    ans, pull = vjp(fun, x)
+    return pull(_ones(ans))[0]
+
+
+@_on_argnum
+def deriv(fun, x):
+    """``deriv(fun, argnum=0)(*args)``: the JVP of ``fun`` with a tangent of ones (the sum of
+    the Jacobian's columns), in one forward sweep (``tg.jvp``); for an elementwise ``fun``,
+    the derivative of each entry, as ``elementwise_grad``."""
+    return jvp(fun, (x,), (_ones(x),))[1]
+
+
+# --------------------------------------------------------------------------
+# gradients
+# --------------------------------------------------------------------------
+
+@_on_argnum
+def grad(fun, x):
+    """``grad(fun, argnum=0)(*args)``: the gradient of a scalar ``fun`` (an output of size 1,
+    any shape) in argument ``argnum``, shaped like that argument (a tuple of gradients for a
+    tuple ``argnum``). A TypeError names any other output. One ``tg.vjp`` sweep seeded with
+    ones."""
+    return _grad_of(fun, x, "grad")[1]
+
+
+@_on_argnum
+def value_and_grad(fun, x):
+    """``value_and_grad(fun, argnum=0)(*args)`` returns ``(fun(*args), grad(fun, argnum)(*args))``
+    from one evaluation (autograd's order: the value first, for ``scipy.optimize``)."""
+    return _grad_of(fun, x, "value_and_grad")
+
+
+@_on_argnum
+def grad_and_aux(fun, x):
+    """``grad_and_aux(fun, argnum=0)(*args)`` for a ``fun`` returning ``(output, aux)``:
+    returns ``(g, aux)``, ``g`` the VJP of ``output`` with a cotangent of ones (the gradient
+    when ``output`` is a scalar) and ``aux`` as ``fun`` returned it (``tg.vjp(has_aux=True)``;
+    a traced aux comes back as its value)."""
+    def pair(x):
+        res = fun(x)
+        if not (isinstance(res, (tuple, list)) and len(res) == 2):
+            raise TypeError("grad_and_aux: the function must return a pair (output, aux), got "
+                            f"{type(res).__name__}")
+        return tuple(res)
+    ans, pull, aux = vjp(pair, x, has_aux=True)
+    return pull(_ones(ans))[0], aux
+
+
+def holomorphic_grad(fun: Callable, argnum=0) -> Callable:
+    """autograd's gradient of a holomorphic complex function. tensorgrad differentiates
+    real-valued functions only, so ``holomorphic_grad(fun)`` raises a TypeError at once; carry
+    the real and imaginary parts as two real arrays and use ``jacobian`` (the
+    Cauchy–Riemann blocks) or ``grad`` of a real function of them."""
+    raise TypeError("holomorphic_grad: tensorgrad differentiates real-valued functions only, "
+                    "there is no complex derivative; write the function on the real and "
+                    "imaginary parts as two real arrays and use tg.autograd.jacobian or grad")
+
+
+
+def grad_named(fun: Callable, argname: str) -> Callable:
+    """``grad_named(fun, argname)``: ``grad`` in the argument named ``argname`` (a named
+    positional parameter of ``fun``, not ``*args`` or ``**kwargs``)."""
+    _check_fun(fun, "grad_named")
+    names = inspect.getfullargspec(fun).args
+    if argname not in names:
+        raise ValueError(f"grad_named: {argname!r} is not a named positional argument of "
+                         f"{getattr(fun, '__name__', fun)} (its arguments: {names})")
+    return grad(fun, names.index(argname))
+
+
+def multigrad_dict(fun: Callable) -> Callable:
+    """``multigrad_dict(fun)(*args, **kwargs)``: the gradients of a scalar ``fun`` in all its
+    arguments at once, as an ``OrderedDict`` from argument name to gradient, in the order of
+    ``fun``'s signature (defaults included; ``*args`` gives a tuple of gradients, ``**kwargs``
+    a dict). One reverse sweep over a dict of the arguments (a pytree)."""
+    _check_fun(fun, "multigrad_dict")
+    sig = inspect.signature(fun)
+    params = sig.parameters
+    P = inspect.Parameter
+
+    def call(values: dict):
+        pos, kw = [], {}
+        for n, p in params.items():
+            if p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD):
+                pos.append(values[n])
+            elif p.kind is P.VAR_POSITIONAL:
+                pos.extend(values[n])
+            elif p.kind is P.KEYWORD_ONLY:
+                kw[n] = values[n]
+            else:
+                kw.update(values[n])
+        return fun(*pos, **kw)
+
+    @functools.wraps(fun)
+    def gradfun(*args, **kwargs):
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"multigrad_dict: {e}") from None
+        bound.apply_defaults()
+        values = OrderedDict(bound.arguments)
+        _check_floating(dict(values), "multigrad_dict")
+        grads = _grad_of(call, dict(values), "multigrad_dict")[1]
+        return OrderedDict((n, grads[n]) for n in values)
+    return gradfun
+
+
+# --------------------------------------------------------------------------
+# Jacobians and second order
+# --------------------------------------------------------------------------
+
+@_on_argnum
+def jacobian(fun, x):
+    """``jacobian(fun, argnum=0)(*args)``: the full Jacobian of ``fun`` in argument
+    ``argnum``, of shape ``out.shape + in.shape`` (``tg.jacrev``: one reverse sweep with the
+    whole basis of cotangents). A tuple ``argnum`` gives a tuple of blocks (autograd refuses
+    it)."""
+    return jacrev(fun)(x)
+
+
+@_on_argnum
+def hessian(fun, x):
+    """``hessian(fun, argnum=0)(*args)``: the Jacobian of the Jacobian, of shape
+    ``out.shape + in.shape + in.shape`` (``in.shape * 2`` for a scalar ``fun``), by
+    ``tg.hessian`` (forward over reverse)."""
+    return _tg_hessian(fun)(x)
+
+
+@_on_argnum
+def make_hvp(fun, x):
+    """``make_hvp(fun, argnum=0)(*args)`` returns ``(hvp, gradient)``: ``hvp(v)`` is the
+    Hessian of the scalar ``fun`` times ``v``, at a point whose gradient is computed once and
+    kept (``tg.vjp`` of the gradient: reverse over reverse, as autograd's), for many products
+    at one point."""
+    g, pull = vjp(lambda x: _grad_of(fun, x, "make_hvp")[1], x)
+    return _pull1(pull), g
+
+
+def _last_is_tensor(args: tuple, name: str):
+    if not args:
+        raise TypeError(f"{name}: the returned function takes (*args, tensor): "
+                        "no arguments were given")
+    return args[:-1], args[-1]
+
+
+def hessian_tensor_product(fun: Callable, argnum=0) -> Callable:
+    """``hessian_tensor_product(fun, argnum=0)(*args, tensor, **kwargs)``: the Hessian of the
+    scalar ``fun`` in argument ``argnum`` contracted with ``tensor`` (shaped like that
+    argument), ``H·tensor``, without forming ``H``: one forward sweep over the gradient
+    (``tg.jvp`` of the gradient, as ``tg.hvp``). Also named ``hessian_vector_product``."""
+    _check_fun(fun, "hessian_tensor_product")
+    _check_argnum(argnum, "hessian_tensor_product")
+
+    @functools.wraps(fun)
+    def product(*args, **kwargs):
+        args, tensor = _last_is_tensor(args, "hessian_tensor_product")
+        unary, x = _select(fun, argnum, args, kwargs, "hessian_tensor_product")
+        _check_like(tensor, x, "hessian_tensor_product", "tensor")
+        return jvp(lambda x: _grad_of(unary, x, "hessian_tensor_product")[1],
+                   (x,), (tensor,))[1]
+    return product
+
+
+hessian_vector_product = hessian_tensor_product
+"""autograd's other name of ``hessian_tensor_product`` (the same function)."""
+
+
+def tensor_jacobian_product(fun: Callable, argnum=0) -> Callable:
+    """``tensor_jacobian_product(fun, argnum=0)(*args, tensor, **kwargs)``: ``tensor``
+    contracted with the leading ``tensor.ndim`` axes of the Jacobian of ``fun`` in argument
+    ``argnum``. When ``tensor`` is shaped like ``fun``'s output this is the VJP, shaped like
+    the argument; a tensor over fewer leading axes leaves the rest of the output's axes in
+    front (shape ``out.shape[tensor.ndim:] + in.shape``). Built on ``tg.jacrev`` of
+    ``tensordot(tensor, fun, tensor.ndim)`` (one reverse sweep when the contraction is
+    complete). Also named ``vector_jacobian_product``."""
+    _check_fun(fun, "tensor_jacobian_product")
+    _check_argnum(argnum, "tensor_jacobian_product")
+
+    @functools.wraps(fun)
+    def product(*args, **kwargs):
+        args, tensor = _last_is_tensor(args, "tensor_jacobian_product")
+        unary, x = _select(fun, argnum, args, kwargs, "tensor_jacobian_product")
+        k = len(shape_of(tensor))
+
+        def contracted(x):
+            out = unary(x)
+            lead = tuple(shape_of(out))[:k]
+            if lead != tuple(shape_of(tensor)):
+                raise ValueError(f"tensor_jacobian_product: a tensor of shape {shape_of(tensor)} "
+                                 f"does not match the leading axes of the output's shape "
+                                 f"{shape_of(out)}")
+            return _ops.tensordot(tensor, out, axes=k)
+        return jacrev(contracted)(x)
+    return product
+
+
+vector_jacobian_product = tensor_jacobian_product
+"""autograd's other name of ``tensor_jacobian_product`` (the same function)."""
+
+
+def _half_sum_of_squares(y):
+    return 0.5 * _ops.sum(y ** 2, axis=-1)
+
+
+def make_ggnvp(f: Callable, g: Callable = _half_sum_of_squares, f_argnum=0) -> Callable:
+    """``make_ggnvp(f, g=½Σy², f_argnum=0)(*args)`` returns ``ggnvp``, the generalized
+    Gauss–Newton product of the scalar ``g ∘ f`` at ``args``: ``ggnvp(v) = Jᵀ·H_g·J·v``
+    with ``J`` the Jacobian of ``f`` in argument ``f_argnum`` and ``H_g`` the Hessian of ``g``
+    at ``f(*args)`` (the default ``g`` gives ``Jᵀ·J·v``). ``f`` runs once for its linear map
+    (``tg.linearize``) and once for its pullback (``tg.vjp``); ``g``'s gradient is linearized
+    once; each product is then three sweeps over kept tapes."""
+    _check_fun(f, "make_ggnvp")
+    _check_fun(g, "make_ggnvp")
+    _check_argnum(f_argnum, "make_ggnvp")
+
+    @functools.wraps(f)
+    def at(*args, **kwargs):
+        unary, x = _select(f, f_argnum, args, kwargs, "make_ggnvp")
+        fx, f_lin = linearize(unary, x)
+        _, f_pull = vjp(unary, x)
+        _, g_lin = linearize(lambda y: _grad_of(g, y, "make_ggnvp")[1], fx)
+
+        def ggnvp(v):
+            _check_like(v, x, "make_ggnvp", "vector")
+            return f_pull(g_lin(f_lin(v)))[0]
+        return ggnvp
+    return at
+
+
+# --------------------------------------------------------------------------
+# checkpointing
+# --------------------------------------------------------------------------
+
+def checkpoint(fun: Callable) -> Callable:
+    """``checkpoint(fun)``: ``fun`` with the same values and derivatives, whose reverse mode
+    keeps only its inputs and runs it again in the backward pass (``tg.remat``; also
+    ``tg.checkpoint(fun)``)."""
+    _check_fun(fun, "checkpoint")
+    return remat(fun)
+

@@ -1,0 +1,323 @@
+"""tg.autograd (HIPS autograd's differential operators, autograd's signatures) and the
+top-level aliases, against the JAX expression of the same quantity in float64.
+
+autograd itself is not a test dependency: each operator is compared with what it means in
+JAX (grad → jax.grad, elementwise_grad → jax.vjp with ones, jacobian → jax.jacfwd, make_hvp →
+jax.jvp of jax.grad, make_ggnvp → Jᵀ·H_g·J·v from jax.jacfwd and jax.hessian, ...).
+"""
+import collections
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+import tensorgrad.autograd_api as autograd_api
+import tensorgrad.transforms
+
+jax.config.update("jax_enable_x64", True)
+
+A = tg.autograd
+RNG = np.random.default_rng(0)
+
+
+def close(ours, theirs):
+    ol, _ = tg.tree_flatten(ours)
+    tl, _ = jax.tree_util.tree_flatten(theirs)
+    assert len(ol) == len(tl), (ours, theirs)
+    for o, t in zip(ol, tl):
+        assert np.shape(o) == np.shape(t), (np.shape(o), np.shape(t))
+        np.testing.assert_allclose(np.asarray(o), np.asarray(t), rtol=1e-12, atol=1e-12)
+
+
+def funs(np_):
+    """The same three functions on tensorgrad's or JAX's ops."""
+    def scalar2(x, y, scale=1.0):  # two arguments, scalar-valued
+        return scale * np_.sum(np_.tanh(x) * np_.sin(y)) + np_.sum(x * x * y)
+
+    def vector(x, W, shift=0.0):  # vector-valued, a matmul
+        return np_.tanh(W @ np_.sin(x) + shift)
+
+    def elem(x):  # elementwise
+        return np_.sin(x) * np_.exp(0.3 * x)
+    return scalar2, vector, elem
+
+
+T_S, T_V, T_E = funs(tg)
+J_S, J_V, J_E = funs(jnp)
+
+
+def data():
+    return RNG.normal(size=4), RNG.normal(size=4), RNG.normal(size=(3, 4))
+
+
+def jnums(argnum):
+    return tuple(argnum) if isinstance(argnum, (tuple, list)) else argnum
+
+
+ARGNUMS = [0, 1, (0, 1), (1, 0)]
+
+
+# --------------------------------------------------------------------------
+# gradients
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argnum", ARGNUMS)
+def test_grad_and_value_and_grad_match_jax(argnum):
+    x, y, _ = data()
+    close(A.grad(T_S, argnum)(x, y), jax.grad(J_S, jnums(argnum))(x, y))
+    close(A.grad(T_S, argnum)(x, y, scale=2.5),  # keywords pass through to fun
+          jax.grad(lambda a, b: J_S(a, b, scale=2.5), jnums(argnum))(x, y))
+    close(A.value_and_grad(T_S, argnum)(x, y), jax.value_and_grad(J_S, jnums(argnum))(x, y))
+    if isinstance(argnum, tuple):
+        assert isinstance(A.grad(T_S, argnum)(x, y), tuple)
+
+
+def test_grad_takes_any_size_one_output_and_pytrees():
+    x, y, _ = data()
+    close(A.grad(lambda x: tg.reshape(tg.sum(x ** 3), (1, 1, 1)))(x),
+          jax.grad(lambda x: jnp.sum(x ** 3))(x))
+    p = {"w": x, "b": y}
+    close(A.grad(lambda p: tg.sum(tg.sin(p["w"]) * p["b"]))(p),
+          jax.grad(lambda p: jnp.sum(jnp.sin(p["w"]) * p["b"]))(p))
+    close(A.grad(lambda t: tg.sin(t) * t)(0.7), jax.grad(lambda t: jnp.sin(t) * t)(0.7))
+
+
+def test_grad_named_and_multigrad_dict_match_jax():
+    x, y, _ = data()
+    close(A.grad_named(T_S, "y")(x, y, scale=2.0), jax.grad(lambda a, b: J_S(a, b, 2.0), 1)(x, y))
+
+    def h(a, b=2.0, *c, k=1.5, **kw):
+        return tg.sum(a * b) * k + sum(tg.sum(ci ** 2) for ci in c) + tg.sum(kw["z"] ** 3)
+
+    def jh(a, b, c0, c1, k, z):
+        return jnp.sum(a * b) * k + jnp.sum(c0 ** 2) + jnp.sum(c1 ** 2) + jnp.sum(z ** 3)
+    got = A.multigrad_dict(h)(x, y, x, y, z=x)
+    assert isinstance(got, collections.OrderedDict) and list(got) == ["a", "b", "c", "k", "kw"]
+    g = jax.grad(jh, (0, 1, 2, 3, 4, 5))(x, y, x, y, 1.5, x)
+    close([got["a"], got["b"], got["c"], got["k"], got["kw"]],
+          [g[0], g[1], (g[2], g[3]), g[4], {"z": g[5]}])
+    # a default is differentiated too
+    got = A.multigrad_dict(lambda a, b=3.0: tg.sum(a) * b)(x)
+    close([got["a"], got["b"]], list(jax.grad(lambda a, b: jnp.sum(a) * b, (0, 1))(x, 3.0)))
+
+
+@pytest.mark.parametrize("argnum", [0, 1, (0, 1)])
+def test_grad_and_aux_matches_jax(argnum):
+    x, y, _ = data()
+
+    def f(x, y):
+        return tg.sum(tg.sin(x) * y), {"c": tg.cos(x), "tag": "kept"}
+
+    def jf(x, y):
+        return jnp.sum(jnp.sin(x) * y), {"c": jnp.cos(x)}
+    g, aux = A.grad_and_aux(f, argnum)(x, y)
+    jg, jaux = jax.grad(jf, jnums(argnum), has_aux=True)(x, y)
+    close(g, jg)
+    close(aux["c"], jaux["c"])
+    assert aux["tag"] == "kept"
+    # a non-scalar output: the VJP with ones, as autograd's
+    g, aux = A.grad_and_aux(lambda x: (T_E(x), 2.0))(x)
+    out, pull = jax.vjp(J_E, x)
+    close(g, pull(jnp.ones_like(out))[0])
+    assert aux == 2.0
+
+
+# --------------------------------------------------------------------------
+# products
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argnum", ARGNUMS)
+def test_elementwise_grad_make_vjp_make_jvp_match_jax(argnum):
+    x, _, W = data()
+    jn = jnums(argnum)
+    pick = (lambda a: a[jn] if isinstance(jn, int) else tuple(a[i] for i in jn))
+    args = (x, W)
+
+    def jf(*sel):  # vector() as a function of the selected arguments only
+        full = list(args)
+        for i, s in zip([jn] if isinstance(jn, int) else jn, sel):
+            full[i] = s
+        return J_V(*full, shift=0.5)
+    out, pull = jax.vjp(jf, *(pick(args) if isinstance(jn, tuple) else (pick(args),)))
+    want = pull(jnp.ones_like(out))
+    close(A.elementwise_grad(T_V, argnum)(x, W, shift=0.5), want if isinstance(jn, tuple) else want[0])
+    ct = RNG.normal(size=3)
+    vjp_fn, ans = A.make_vjp(T_V, argnum)(x, W, shift=0.5)  # autograd's order: (vjp, value)
+    close(ans, out)
+    want = pull(jnp.asarray(ct))
+    close(vjp_fn(ct), want if isinstance(jn, tuple) else want[0])
+    tangent = tuple(RNG.normal(size=np.shape(a)) for a in pick(args)) if isinstance(jn, tuple) \
+        else RNG.normal(size=np.shape(pick(args)))
+    got = A.make_jvp(T_V, argnum)(x, W, shift=0.5)(tangent)  # (value, jvp)
+    prim = pick(args) if isinstance(jn, tuple) else (pick(args),)
+    tans = tangent if isinstance(jn, tuple) else (tangent,)
+    close(got, jax.jvp(jf, prim, tans))
+
+
+@pytest.mark.parametrize("argnum", [0, 1])
+def test_deriv_and_make_jvp_reversemode_match_jax(argnum):
+    x, _, W = data()
+    close(A.deriv(T_E)(x), jax.jvp(J_E, (x,), (jnp.ones_like(x),))[1])
+    close(A.deriv(T_V, argnum)(x, W), jax.jvp(lambda *a: J_V(*a), (x, W),
+                                              tuple(jnp.ones_like(a) if i == argnum else jnp.zeros_like(a)
+                                                    for i, a in enumerate((x, W))))[1])
+    v = RNG.normal(size=np.shape((x, W)[argnum]))
+    jf = (lambda a: J_V(a, W)) if argnum == 0 else (lambda a: J_V(x, a))
+    close(A.make_jvp_reversemode(T_V, argnum)(x, W)(v), jax.jvp(jf, ((x, W)[argnum],), (v,))[1])
+
+
+@pytest.mark.parametrize("argnum", [0, 1])
+def test_tensor_jacobian_product_matches_jax(argnum):
+    x, _, W = data()
+    v = RNG.normal(size=3)
+    jf = (lambda a: J_V(a, W, 0.2)) if argnum == 0 else (lambda a: J_V(x, a, 0.2))
+    want = jax.vjp(jf, (x, W)[argnum])[1](jnp.asarray(v))[0]
+    close(A.tensor_jacobian_product(T_V, argnum)(x, W, v, shift=0.2), want)
+    assert A.vector_jacobian_product is A.tensor_jacobian_product
+    # a tensor over the leading axes of a matrix output only: out.shape[1:] + in.shape
+    M, JM = (lambda x: tg.outer(tg.sin(x), x)), (lambda x: jnp.outer(jnp.sin(x), x))
+    u = RNG.normal(size=4)
+    close(A.tensor_jacobian_product(M)(x, u), jnp.tensordot(u, jax.jacfwd(JM)(x), axes=1))
+
+
+# --------------------------------------------------------------------------
+# Jacobians and second order
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argnum", [0, 1])
+def test_jacobian_and_hessian_match_jax(argnum):
+    x, y, W = data()
+    J = A.jacobian(T_V, argnum)(x, W, shift=0.1)
+    close(J, jax.jacfwd(lambda *a: J_V(*a, shift=0.1), argnum)(x, W))
+    assert J.shape == (3,) + np.shape((x, W)[argnum])  # out.shape + in.shape
+    close(A.hessian(T_S, argnum)(x, y, scale=0.5),
+          jax.hessian(lambda *a: J_S(*a, scale=0.5), argnum)(x, y))
+    H = A.hessian(T_V, argnum)(x, W)  # a vector-valued function: out + in + in
+    close(H, jax.jacfwd(jax.jacrev(J_V, argnum), argnum)(x, W))
+    close(A.jacobian(T_V, (0, 1))(x, W), jax.jacfwd(J_V, (0, 1))(x, W))  # (autograd refuses a tuple)
+
+
+@pytest.mark.parametrize("argnum", [0, 1])
+def test_make_hvp_and_hessian_tensor_product_match_jax(argnum):
+    x, y, _ = data()
+    v = RNG.normal(size=4)
+    jf = (lambda a: J_S(a, y, 1.5)) if argnum == 0 else (lambda a: J_S(x, a, 1.5))
+    p = (x, y)[argnum]
+    want_hv = jax.jvp(jax.grad(jf), (p,), (v,))[1]
+    hvp_fn, g = A.make_hvp(T_S, argnum)(x, y, scale=1.5)
+    close(g, jax.grad(jf)(p))
+    close(hvp_fn(v), want_hv)
+    close(A.hessian_tensor_product(T_S, argnum)(x, y, v, scale=1.5), want_hv)
+    assert A.hessian_vector_product is A.hessian_tensor_product
+
+
+@pytest.mark.parametrize("argnum", [0, 1])
+def test_make_ggnvp_matches_gauss_newton_from_jax(argnum):
+    x, _, W = data()
+    p = (x, W)[argnum]
+    v = RNG.normal(size=np.shape(p))
+    jf = (lambda a: J_V(a, W)) if argnum == 0 else (lambda a: J_V(x, a))
+    Jm = jax.jacfwd(jf)(p).reshape(3, -1)
+    fx = jf(p)
+    close(A.make_ggnvp(T_V, f_argnum=argnum)(x, W)(v),
+          (Jm.T @ (Jm @ v.ravel())).reshape(np.shape(p)))
+    g, jg = (lambda z: tg.sum(tg.sin(z)) ** 2), (lambda z: jnp.sum(jnp.sin(z)) ** 2)
+    Hg = jax.hessian(jg)(fx)
+    close(A.make_ggnvp(T_V, g, argnum)(x, W)(v), (Jm.T @ Hg @ Jm @ v.ravel()).reshape(np.shape(p)))
+
+
+def test_checkpoint_keeps_values_and_gradients():
+    x, _, _ = data()
+    f = A.checkpoint(T_E)
+    close(f(x), J_E(x))
+    close(A.grad(lambda x: tg.sum(f(x) ** 2))(x),
+          jax.grad(lambda x: jnp.sum(jax.checkpoint(J_E)(x) ** 2))(x))
+
+
+# --------------------------------------------------------------------------
+# composition: nesting, tg.grad/jacrev over them, tg.jit, tg.vmap
+# --------------------------------------------------------------------------
+
+def test_compositions_match_jax():
+    x, y, W = data()
+    # grad of elementwise_grad, and tg.grad / tg.jacrev / tg.jvp over autograd's operators
+    close(A.grad(lambda x: tg.sum(A.elementwise_grad(T_E)(x) ** 2))(x),
+          jax.grad(lambda x: jnp.sum(jax.vmap(jax.grad(J_E))(x) ** 2))(x))
+    close(tg.grad(lambda x: tg.sum(A.elementwise_grad(T_E)(x)))(x),
+          jax.grad(lambda x: jnp.sum(jax.vmap(jax.grad(J_E))(x)))(x))
+    close(tg.jacrev(A.grad(T_S))(x, y), jax.hessian(J_S)(x, y))
+    close(tg.jvp(A.grad(T_S, 1), (x, y), (y, x))[1], jax.jvp(jax.grad(J_S, 1), (x, y), (y, x))[1])
+    close(A.jacobian(A.grad(T_S))(x, y), jax.hessian(J_S)(x, y))
+    close(A.grad(A.grad(A.grad(lambda t: tg.sin(t) * t)))(0.3),
+          jax.grad(jax.grad(jax.grad(lambda t: jnp.sin(t) * t)))(0.3))
+    # tg.jit of make_vjp's pullback, of grad, of a Hessian-vector product
+    ct = RNG.normal(size=3)
+    vjp_jit = tg.jit(lambda x, W, ct: A.make_vjp(T_V)(x, W)[0](ct))
+    close(vjp_jit(x, W, ct), jax.vjp(lambda a: J_V(a, W), x)[1](jnp.asarray(ct))[0])
+    close(tg.jit(A.grad(T_S, (0, 1)))(x, y), jax.grad(J_S, (0, 1))(x, y))
+    close(tg.jit(A.hessian_tensor_product(T_S))(x, y, y),
+          jax.jvp(jax.grad(lambda a: J_S(a, y)), (x,), (y,))[1])
+    close(tg.jit(lambda x, W, v: A.make_ggnvp(T_V)(x, W)(v))(x, W, y),
+          jax.jacfwd(J_V)(x, W).T @ (jax.jacfwd(J_V)(x, W) @ y))
+    # tg.vmap over the operators
+    X = RNG.normal(size=(5, 4))
+    close(tg.vmap(A.grad(T_S), in_axes=(0, None))(X, y),
+          jax.vmap(jax.grad(J_S), in_axes=(0, None))(X, y))
+    close(tg.vmap(A.elementwise_grad(T_E))(X), jax.vmap(jax.vmap(jax.grad(J_E)))(X))
+    close(tg.vmap(A.hessian_tensor_product(T_S), in_axes=(0, None, 0))(X, y, X),
+          jax.vmap(lambda a, v: jax.jvp(jax.grad(J_S), (a, y), (v, jnp.zeros(4)))[1])(X, X))
+
+
+# --------------------------------------------------------------------------
+# names and errors
+# --------------------------------------------------------------------------
+
+def test_top_level_aliases_and_unchanged_jax_names():
+    for name in ["elementwise_grad", "make_vjp", "make_jvp", "make_hvp", "hessian_tensor_product",
+                 "hessian_vector_product", "tensor_jacobian_product", "vector_jacobian_product",
+                 "grad_and_aux", "make_ggnvp", "grad_named", "multigrad_dict", "deriv"]:
+        assert getattr(tg, name) is getattr(autograd_api, name), name
+    assert tg.autograd is autograd_api
+    assert tg.grad is tensorgrad.transforms.grad and tg.hessian is tensorgrad.transforms.hessian
+    assert tg.value_and_grad is tensorgrad.transforms.value_and_grad
+    assert tg.jacobian is not A.jacobian and tg.checkpoint is not A.checkpoint
+    assert set(autograd_api.__all__) == {
+        "grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian", "hessian", "holomorphic_grad",
+        "grad_named", "grad_and_aux", "multigrad_dict", "make_vjp", "make_jvp", "make_jvp_reversemode",
+        "make_hvp", "hessian_tensor_product", "hessian_vector_product", "tensor_jacobian_product",
+        "vector_jacobian_product", "make_ggnvp", "checkpoint"}
+
+
+def test_errors_are_clear():
+    x, y, W = data()
+    with pytest.raises(TypeError, match="holomorphic_grad: tensorgrad differentiates real"):
+        A.holomorphic_grad(lambda z: z * z)
+    with pytest.raises(TypeError, match="grad only applies to real scalar-output functions"):
+        A.grad(T_E)(x)
+    with pytest.raises(TypeError, match="value_and_grad only applies"):
+        A.value_and_grad(T_V)(x, W)
+    with pytest.raises(TypeError, match="grad: argnums=2 is out of range"):
+        A.grad(T_S, 2)(x, y)
+    with pytest.raises(TypeError, match="argnum must be an int or a tuple of ints"):
+        A.grad(T_S, "x")
+    with pytest.raises(TypeError, match="expected a function"):
+        A.elementwise_grad(3.0)
+    with pytest.raises(ValueError, match="grad_named: 'z' is not a named positional argument"):
+        A.grad_named(T_S, "z")
+    with pytest.raises(ValueError, match="hessian_tensor_product: the tensor has shape"):
+        A.hessian_tensor_product(T_S)(x, y, np.ones(3))
+    with pytest.raises(ValueError, match="tensor_jacobian_product: a tensor of shape"):
+        A.tensor_jacobian_product(T_V)(x, W, np.ones(4))
+    with pytest.raises(TypeError, match="grad_and_aux: the function must return a pair"):
+        A.grad_and_aux(T_E)(x)
+    with pytest.raises(TypeError, match="multigrad_dict: missing a required argument"):
+        A.multigrad_dict(T_S)(x)
+    with pytest.raises(ValueError, match="make_ggnvp: the vector has shape"):
+        A.make_ggnvp(T_V)(x, W)(np.ones(3))
+    with pytest.raises(TypeError, match="grad: can only differentiate with respect to floating"):
+        A.grad(lambda n: n * 2.0)(3)  # (not JAX's float0 zeros: autograd refuses integers)
+    with pytest.raises(TypeError, match="jacobian: can only differentiate"):
+        A.jacobian(T_E)(np.arange(3))
+    close(A.grad(lambda x, n: tg.sum(x) * n)(x, 3), jax.grad(lambda x, n: jnp.sum(x) * n)(x, 3))
