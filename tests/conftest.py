@@ -13,9 +13,12 @@ one after the other:
 """
 import ctypes
 import ctypes.util
+import gc
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import zlib
 
 # One BLAS thread per process (set before NumPy loads OpenBLAS; subprocesses inherit it):
@@ -49,6 +52,16 @@ def _add_xla_flag(flag: str, probe: bool) -> None:
 _add_xla_flag("--xla_backend_optimization_level=0", probe=False)
 _add_xla_flag("--xla_cpu_use_fusion_emitters=false", probe=True)  # newer XLAs only
 
+# JAX's persistent compilation cache, in a directory of this run's own (made by the first
+# process, removed by it at the end): the run compiles a few thousand small programs, and
+# a third of them again -- the same primitive on the same shape in another module, or after
+# jax.clear_caches() below. Read back from disk, such a program costs a fraction of a
+# compile. Each process (xdist worker) keeps a folder of its own, so no process reads an
+# entry another one is still writing; subprocesses the tests start do not use it.
+if "TG_TESTS_JAX_CACHE" not in os.environ:
+    os.environ["TG_TESTS_JAX_CACHE"] = tempfile.mkdtemp(prefix="tensorgrad-tests-jax-")
+    os.environ["TG_TESTS_JAX_CACHE_OWNER"] = str(os.getpid())
+
 import jax  # noqa: E402  -- a missing JAX must fail the run, not skip the comparisons
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -59,6 +72,10 @@ from tensorgrad.testing import case_group  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_platforms", "cpu")
+jax.config.update("jax_compilation_cache_dir",
+                  os.path.join(os.environ["TG_TESTS_JAX_CACHE"], os.environ.get("PYTEST_XDIST_WORKER", "main")))
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 # Property tests draw the same examples on every run (a test suite is a gate: a run must not
 # fail on an example no earlier run drew). To explore new examples locally, run with
@@ -143,3 +160,15 @@ def pytest_runtest_teardown(item, nextitem):
     if _FINISHED[0] % 75 == 0 or nextitem is None or nextitem.module is not item.module:
         jax.clear_caches()
         _trim()
+
+
+def pytest_collection_finish(session):
+    # the collected tests and their parameters live to the end of the run: moved out of the
+    # collector's reach, each full collection later walks only what the tests make
+    gc.collect()
+    gc.freeze()
+
+
+def pytest_unconfigure(config):
+    if os.environ.get("TG_TESTS_JAX_CACHE_OWNER") == str(os.getpid()):
+        shutil.rmtree(os.environ["TG_TESTS_JAX_CACHE"], ignore_errors=True)
