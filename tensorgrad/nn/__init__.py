@@ -50,6 +50,10 @@ from .losses import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss,  # noqa: F
                      cosine_embedding_loss, cosine_similarity, cross_entropy, hinge_embedding_loss,
                      huber_loss, kl_div, l1_loss, margin_ranking_loss, mse_loss, nll_loss,
                      smooth_l1_loss)
+from .torch_losses import *  # noqa: F401,F403  (softmin ... normalize)
+from . import torch_layers, torch_losses, torch_pooling  # (PyTorch's functional names)
+from .torch_layers import *  # noqa: F401,F403  (linear ... scaled_dot_product_attention)
+from .torch_pooling import *  # noqa: F401,F403  (max_pool1d ... lp_pool2d)
 
 
 
@@ -88,3 +92,4 @@ __all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "
            "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss",
            "SmoothL1Loss", "HuberLoss", "KLDivLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
            "HingeEmbeddingLoss"]
+__all__ += [*torch_layers.__all__, *torch_pooling.__all__, *torch_losses.__all__]  # torch.nn.functional's names

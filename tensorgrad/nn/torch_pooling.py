@@ -1,0 +1,293 @@
+"""``torch.nn.functional``'s 1-d, adaptive and power-average poolings (exported through
+:mod:`tensorgrad.nn.torch_layers` and ``tg.nn``), with PyTorch's names, keywords and layouts:
+(N, C, L) or (C, L) for the 1-d functions, (N, C, H, W) or (C, H, W) for the 2-d ones.
+
+Windows follow PyTorch's rules: ``ceil_mode`` adds a last, partial window only when it starts
+inside the input or its left padding; ``avg_pool1d`` divides by the window clipped to the
+padded input (``count_include_pad=True``) or by the number of input entries it covers; the
+adaptive windows of output ``i`` run from ``floor(i·L/out)`` to ``ceil((i+1)·L/out)``.
+A maximum sends its gradient to the first maximal entry of its window (PyTorch's choice on
+ties), through :func:`tensorgrad.ops.max_pool2d`'s arg-max routing.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import ops as _ops
+from ..tensor import concrete, dtype_of, shape_of
+from ..typing import Array, ArrayLike  # noqa: F401
+
+__all__ = ["max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "lp_pool1d", "lp_pool2d"]
+
+
+def _shape(x) -> tuple:
+    return tuple(shape_of(concrete(x))) if hasattr(x, "shape") else np.shape(x)
+
+
+def _arr(x):
+    return x if hasattr(x, "shape") and hasattr(x, "dtype") else np.asarray(x)
+
+
+def _dims(fn: str, x, nd: int) -> tuple:
+    xs = _shape(x)
+    if len(xs) not in (nd + 1, nd + 2) or 0 in xs[-nd:]:
+        want = "(N, C, L) or (C, L)" if nd == 1 else "(N, C, H, W) or (C, H, W)"
+        raise ValueError(f"{fn}: input of shape {xs} must be {want} with non-empty "
+                         f"{'length' if nd == 1 else 'height and width'}")
+    return xs
+
+
+def _ints(fn: str, what: str, v, n: int, low: int) -> tuple:
+    """An int or a sequence of n ints (PyTorch's 1-d layers also take 1-tuples), each ≥ low."""
+    vals = (v,) * n if isinstance(v, (int, np.integer)) else tuple(v) \
+        if isinstance(v, (tuple, list)) else None
+    if (vals is None or len(vals) != n
+            or not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in vals)):
+        raise TypeError(f"{fn}: {what} must be an int or a sequence of {n} ints, got {v!r}")
+    if any(a < low for a in vals):
+        raise ValueError(f"{fn}: {what} must be >= {low}, got {v!r}")
+    return tuple(int(a) for a in vals)
+
+
+def _out_len(fn: str, L: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """PyTorch's output length; a ceil-mode window must start inside the input or its left
+    padding."""
+    span = d * (k - 1) + 1
+    if p > k // 2:
+        raise ValueError(f"{fn}: padding should be at most half the kernel size {k}, got {p}")
+    num = L + 2 * p - span + (s - 1 if ceil_mode else 0)
+    out = num // s + 1
+    if ceil_mode and (out - 1) * s >= L + p:
+        out -= 1
+    if out < 1:
+        raise ValueError(f"{fn}: input length {L} (padded by {p} on each side) is shorter than "
+                         f"the kernel's span {span}")
+    return out
+
+
+def _slices(x, axis: int, k: int, s: int, p: int, d: int, out: int, fill) -> list:
+    """The k strided slices along ``axis`` (negative) whose o-th entries make up window o:
+    ``x[o·s − p + j·d]`` for j < k, positions outside the input reading ``fill``."""
+    L = _shape(x)[axis]
+    right = max(0, (out - 1) * s + d * (k - 1) + 1 - p - L)
+    if p or right:
+        pads = [(0, 0)] * len(_shape(x))
+        pads[axis] = (p, right)
+        x = _ops.pad(x, pads, constant_values=fill)
+    nd = len(_shape(x))
+    lead = (slice(None),) * (nd + axis)
+    tail = (slice(None),) * (-axis - 1)
+    return [_ops.getitem(x, lead + (slice(j * d, j * d + s * (out - 1) + 1, s),) + tail)
+            for j in range(k)]
+
+
+def _first_max(win):
+    """The maximum over the last axis of (*lead, M, K), the gradient going to the first
+    maximal entry (max_pool2d's routing), and that entry's position (an integer array)."""
+    ws = _shape(win)
+    flat = _ops.reshape(win, (1, 1, math.prod(ws[:-1]), ws[-1]))
+    m = _ops.max_pool2d(flat, (1, ws[-1]))
+    return _ops.reshape(m, ws[:-1]), _ops.argmax(win, axis=-1)
+
+
+def _need_float(fn: str, x):
+    dt = np.dtype(dtype_of(concrete(x)))
+    if dt.kind != "f":
+        raise TypeError(f"{fn}: input must be floating, got dtype {dt} (shape {_shape(x)})")
+
+
+def max_pool1d(input: ArrayLike, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """Maximum over windows of ``kernel_size`` entries ``dilation`` apart along the last axis
+    (``torch.nn.functional.max_pool1d``; ``stride`` defaults to ``kernel_size``; padding
+    never wins). ``return_indices=True`` also gives each maximum's position in the input."""
+    fn = "max_pool1d"
+    input = _arr(input)
+    xs = _dims(fn, input, 1)
+    _need_float(fn, input)
+    (k,) = _ints(fn, "kernel_size", kernel_size, 1, 1)
+    (s,) = (k,) if stride is None or stride == [] else _ints(fn, "stride", stride, 1, 1)
+    (p,) = _ints(fn, "padding", padding, 1, 0)
+    (d,) = _ints(fn, "dilation", dilation, 1, 1)
+    out = _out_len(fn, xs[-1], k, s, p, d, bool(ceil_mode))
+    win = _ops.stack(_slices(input, -1, k, s, p, d, out, -np.inf), axis=-1)
+    y, j = _first_max(win)
+    if not return_indices:
+        return y
+    return y, j * d + (np.arange(out) * s - p)
+
+
+def avg_pool1d(input: ArrayLike, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Array:
+    """Mean over windows of ``kernel_size`` along the last axis
+    (``torch.nn.functional.avg_pool1d``; ``stride`` defaults to ``kernel_size``). With
+    ``count_include_pad`` the zero padding counts in the divisor (but not the part of a
+    ceil-mode window beyond it); without, only the input entries do."""
+    fn = "avg_pool1d"
+    input = _arr(input)
+    xs = _dims(fn, input, 1)
+    (k,) = _ints(fn, "kernel_size", kernel_size, 1, 1)
+    (s,) = (k,) if stride is None or stride == [] else _ints(fn, "stride", stride, 1, 1)
+    (p,) = _ints(fn, "padding", padding, 1, 0)
+    out = _out_len(fn, xs[-1], k, s, p, 1, bool(ceil_mode))
+    total = _ops.sum(_ops.stack(_slices(input, -1, k, s, p, 1, out, 0), axis=-1), axis=-1)
+    return total / _divisor(xs[-1], k, s, p, out, count_include_pad, _float(input))
+
+
+def _float(x):
+    dt = np.dtype(dtype_of(concrete(x)))
+    return dt if dt.kind == "f" else np.dtype(np.float64)
+
+
+def _divisor(L, k, s, p, out, count_include_pad, dtype):
+    start = np.arange(out) * s - p
+    end = np.minimum(start + k, L + p)
+    if count_include_pad:
+        return (end - start).astype(dtype)
+    return (np.minimum(end, L) - np.maximum(start, 0)).astype(dtype)
+
+
+# ---- adaptive pooling -------------------------------------------------------------------------
+def _output_sizes(fn: str, output_size, in_sizes: tuple) -> tuple:
+    n = len(in_sizes)
+    vals = (output_size,) * n if isinstance(output_size, (int, np.integer)) or output_size is None \
+        else tuple(output_size) if isinstance(output_size, (tuple, list)) else None
+    if vals is None or len(vals) != n or not all(
+            v is None or (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1)
+            for v in vals):
+        raise ValueError(f"{fn}: output_size must be a positive int or a sequence of {n} of "
+                         f"them (None keeps the input's size), got {output_size!r}")
+    return tuple(int(i if v is None else v) for v, i in zip(vals, in_sizes))
+
+
+def _bounds(L: int, out: int):
+    i = np.arange(out)
+    return (i * L) // out, -((-(i + 1) * L) // out)
+
+
+def _avg_matrix(L: int, out: int, dtype):
+    """(out, L): row i averages input entries floor(i·L/out) ≤ l < ceil((i+1)·L/out)."""
+    start, end = _bounds(L, out)
+    pos = np.arange(L)
+    inside = (pos >= start[:, None]) & (pos < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+def adaptive_avg_pool1d(input: ArrayLike, output_size) -> Array:
+    """Means over ``output_size`` windows that cover the last axis
+    (``torch.nn.functional.adaptive_avg_pool1d``; window i runs from floor(i·L/out) to
+    ceil((i+1)·L/out))."""
+    fn = "adaptive_avg_pool1d"
+    input = _arr(input)
+    xs = _dims(fn, input, 1)
+    (o,) = _output_sizes(fn, output_size, xs[-1:])
+    return _ops.matmul(input, _avg_matrix(xs[-1], o, _float(input)).T)
+
+
+def adaptive_avg_pool2d(input: ArrayLike, output_size) -> Array:
+    """Means over an ``output_size`` grid of windows covering the last two axes
+    (``torch.nn.functional.adaptive_avg_pool2d``; an int for a square grid, None in a pair
+    keeps that axis' size)."""
+    fn = "adaptive_avg_pool2d"
+    input = _arr(input)
+    xs = _dims(fn, input, 2)
+    oh, ow = _output_sizes(fn, output_size, xs[-2:])
+    dt = _float(input)
+    return _ops.einsum("...hw,ih,jw->...ij", input, _avg_matrix(xs[-2], oh, dt),
+                       _avg_matrix(xs[-1], ow, dt))
+
+
+def _gather_index(L: int, out: int):
+    """(out, K) positions of each adaptive window, the short ones repeating their last entry
+    (a repeat never changes a maximum, nor which entry comes first); and the starts."""
+    start, end = _bounds(L, out)
+    K = int((end - start).max())
+    return np.minimum(start[:, None] + np.arange(K), end[:, None] - 1), start
+
+
+def adaptive_max_pool1d(input: ArrayLike, output_size, return_indices: bool = False):
+    """Maxima over ``output_size`` windows covering the last axis
+    (``torch.nn.functional.adaptive_max_pool1d``; windows as :func:`adaptive_avg_pool1d`);
+    ``return_indices=True`` also gives each maximum's position."""
+    fn = "adaptive_max_pool1d"
+    input = _arr(input)
+    xs = _dims(fn, input, 1)
+    _need_float(fn, input)
+    (o,) = _output_sizes(fn, output_size, xs[-1:])
+    idx, start = _gather_index(xs[-1], o)
+    y, j = _first_max(_ops.getitem(input, (Ellipsis, idx)))
+    return (y, j + start) if return_indices else y
+
+
+def adaptive_max_pool2d(input: ArrayLike, output_size, return_indices: bool = False):
+    """Maxima over an ``output_size`` grid of windows covering the last two axes
+    (``torch.nn.functional.adaptive_max_pool2d``); ``return_indices=True`` also gives each
+    maximum's flat position ``h·W + w`` in its (H, W) plane, as PyTorch."""
+    fn = "adaptive_max_pool2d"
+    input = _arr(input)
+    xs = _dims(fn, input, 2)
+    _need_float(fn, input)
+    (H, W) = xs[-2:]
+    oh, ow = _output_sizes(fn, output_size, (H, W))
+    ih, sh = _gather_index(H, oh)
+    iw, sw = _gather_index(W, ow)
+    kh, kw = ih.shape[1], iw.shape[1]
+    g = _ops.getitem(input, (Ellipsis, ih[:, :, None, None], iw[None, None, :, :]))
+    nb = len(xs) - 2  # (*lead, oh, kh, ow, kw) → (*lead, oh, ow, kh·kw)
+    g = _ops.transpose(g, (*range(nb), nb, nb + 2, nb + 1, nb + 3))
+    y, j = _first_max(_ops.reshape(g, xs[:-2] + (oh, ow, kh * kw)))
+    if not return_indices:
+        return y
+    return y, (j // kw + sh[:, None]) * W + (j % kw + sw[None, :])
+
+
+# ---- power-average pooling --------------------------------------------------------------------
+def _lp_finish(avg, norm_type: float, count: int):
+    """PyTorch's ``(sign(a)·relu(|a|)·count)^(1/p)`` of the window means ``a`` of x^p."""
+    a = _ops.sign(avg) * _ops.relu(_ops.abs(avg))
+    return _ops.power(a * count, 1.0 / norm_type)
+
+
+def _norm_type(fn: str, norm_type) -> float:
+    try:
+        p = float(norm_type)
+    except (TypeError, ValueError):
+        raise TypeError(f"{fn}: norm_type must be a number, got {norm_type!r}") from None
+    if p == 0 or not math.isfinite(p):
+        raise ValueError(f"{fn}: norm_type must be finite and non-zero, got {norm_type!r}")
+    return p
+
+
+def lp_pool1d(input: ArrayLike, norm_type: float, kernel_size, stride=None,
+              ceil_mode: bool = False) -> Array:
+    """``(Σ_window x^p)^(1/p)`` over windows of the last axis (``torch.nn.functional.lp_pool1d``,
+    p = ``norm_type``), computed as PyTorch: the mean of x^p over the window times
+    ``kernel_size`` (a partial ceil-mode window is thus scaled up to a full one)."""
+    fn = "lp_pool1d"
+    p = _norm_type(fn, norm_type)
+    (k,) = _ints(fn, "kernel_size", kernel_size, 1, 1)
+    avg = avg_pool1d(_ops.power(_arr(input), p), k, stride, 0, ceil_mode)
+    return _lp_finish(avg, p, k)
+
+
+def lp_pool2d(input: ArrayLike, norm_type: float, kernel_size, stride=None,
+              ceil_mode: bool = False) -> Array:
+    """``(Σ_window x^p)^(1/p)`` over kh×kw windows of the last two axes
+    (``torch.nn.functional.lp_pool2d``), computed as PyTorch (see :func:`lp_pool1d`)."""
+    fn = "lp_pool2d"
+    p = _norm_type(fn, norm_type)
+    input = _arr(input)
+    xs = _dims(fn, input, 2)
+    k = _ints(fn, "kernel_size", kernel_size, 2, 1)
+    s = k if stride is None else _ints(fn, "stride", stride, 2, 1)
+    outs = [_out_len(fn, xs[a], k[i], s[i], 0, 1, bool(ceil_mode)) for i, a in ((0, -2), (1, -1))]
+    xp = _ops.power(input, p)
+    rows = _ops.sum(_ops.stack(_slices(xp, -1, k[1], s[1], 0, 1, outs[1], 0), -1), axis=-1)
+    total = _ops.sum(_ops.stack(_slices(rows, -2, k[0], s[0], 0, 1, outs[0], 0), -1), axis=-1)
+    dt = _float(input)
+    count = np.outer(_divisor(xs[-2], k[0], s[0], 0, outs[0], True, dt),
+                     _divisor(xs[-1], k[1], s[1], 0, outs[1], True, dt))
+    return _lp_finish(total / count, p, k[0] * k[1])
