@@ -244,13 +244,18 @@ def batch_norm(input: ArrayLike, running_mean: ArrayLike | None, running_var: Ar
             _update_running("batch_norm", input, running_mean, running_var, mean, var, n,
                             float(momentum))
     else:
-        if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: running_mean and running_var must be given in "
-                             "evaluation mode (training=False)")
-        bs = _channel_shape(nd, c)
-        y = (input - _ops.reshape(running_mean, bs)) / _ops.sqrt(
-            _ops.reshape(running_var, bs) + float(eps))
+        y = _with_running("batch_norm", input, running_mean, running_var, nd, c, eps,
+                          "in evaluation mode (training=False)")
     return _affine(y, weight, bias, nd, c)
+
+
+def _with_running(fn: str, input, running_mean, running_var, nd: int, c: int, eps, when: str):
+    """``input`` normalized per channel with the given running statistics (they must be given)."""
+    if running_mean is None or running_var is None:
+        raise ValueError(f"{fn}: running_mean and running_var must be given {when}")
+    bs = _channel_shape(nd, c)
+    return (input - _ops.reshape(running_mean, bs)) / _ops.sqrt(
+        _ops.reshape(running_var, bs) + float(eps))
 
 
 def instance_norm(input: ArrayLike, running_mean: ArrayLike | None = None,
@@ -287,12 +292,8 @@ def instance_norm(input: ArrayLike, running_mean: ArrayLike | None = None,
             _update_running("instance_norm", input, running_mean, running_var,
                             _ops.mean(mean, axis=0), _ops.mean(var, axis=0), n, float(momentum))
     else:
-        if running_mean is None or running_var is None:
-            raise ValueError("instance_norm: running_mean and running_var must be given when "
-                             "use_input_stats=False")
-        bs = _channel_shape(nd, c)
-        y = (input - _ops.reshape(running_mean, bs)) / _ops.sqrt(
-            _ops.reshape(running_var, bs) + float(eps))
+        y = _with_running("instance_norm", input, running_mean, running_var, nd, c, eps,
+                          "when use_input_stats=False")
     return _affine(y, weight, bias, nd, c)
 
 
