@@ -31,7 +31,7 @@ import numpy as np
 from . import ops as _ops
 from .api_extras import remat
 from .tensor import concrete, shape_of
-from .transform_parts import norm_argnums
+from .transform_parts import norm_argnums, with_args
 from .transforms import hessian as _tg_hessian
 from .transforms import jacrev, jvp, linearize, vjp
 from .tree import tree_flatten, tree_map
@@ -81,38 +81,59 @@ def _select(fun: Callable, argnum, args: tuple, kwargs: dict, name: str):
     x = args[nums[0]] if single else tuple(args[i] for i in nums)
     _check_floating(x, name)
 
+    call = with_args(fun, args, nums, kwargs)
+
     def unary(x):
-        full = list(args)
         if single:
-            full[nums[0]] = x
-        else:
-            if not isinstance(x, (tuple, list)) or len(x) != len(nums):
-                raise TypeError(f"{name}: expected a tuple of {len(nums)} values for "
-                                f"argnum={argnum!r}, got {type(x).__name__}")
-            for i, xi in zip(nums, x):
-                full[i] = xi
-        return fun(*full, **kwargs)
+            return call(x)
+        if not isinstance(x, (tuple, list)) or len(x) != len(nums):
+            raise TypeError(f"{name}: expected a tuple of {len(nums)} values for "
+                            f"argnum={argnum!r}, got {type(x).__name__}")
+        return call(*x)
     return unary, x
 
 
-def _on_argnum(unary_op: Callable) -> Callable:
-    """Turn ``unary_op(fun_of_x, x, *extra)`` into autograd's form
-    ``op(fun, argnum=0, *extra)(*args, **kwargs)``."""
-    name = unary_op.__name__.lstrip("_")
-
-    @functools.wraps(unary_op)
-    def op(fun, argnum=0, *extra, **extra_kw):
+def _operator(name: str, doc: str | None, wrap: Callable) -> Callable:
+    """autograd's operator ``name(fun, argnum=0)``, returning ``wrap(fun, argnum)``."""
+    def op(fun, argnum=0):
         _check_fun(fun, name)
         _check_argnum(argnum, name)
+        return wrap(fun, argnum)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    op.__module__ = __name__
+    return op
 
+
+def _on_argnum(unary_op: Callable) -> Callable:
+    """Turn ``unary_op(fun_of_x, x)`` into autograd's form ``op(fun, argnum=0)(*args, **kwargs)``."""
+    name = unary_op.__name__.lstrip("_")
+
+    def wrap(fun, argnum):
         @functools.wraps(fun)
         def applied(*args, **kwargs):
             unary, x = _select(fun, argnum, args, kwargs, name)
-            return unary_op(unary, x, *extra, **extra_kw)
+            return unary_op(unary, x)
         applied.__name__ = f"{name}_of_{getattr(fun, '__name__', 'fun')}_wrt_argnum_{argnum}"
         return applied
-    op.__name__ = op.__qualname__ = name
-    return op
+    return _operator(name, unary_op.__doc__, wrap)
+
+
+def _with_tensor(product_op: Callable) -> Callable:
+    """Turn ``product_op(fun_of_x, x, tensor)`` into autograd's form
+    ``op(fun, argnum=0)(*args, tensor, **kwargs)``: the last positional argument is the tensor."""
+    name = product_op.__name__.lstrip("_")
+
+    def wrap(fun, argnum):
+        @functools.wraps(fun)
+        def product(*args, **kwargs):
+            if not args:
+                raise TypeError(f"{name}: the returned function takes (*args, tensor): "
+                                "no arguments were given")
+            unary, x = _select(fun, argnum, args[:-1], kwargs, name)
+            return product_op(unary, x, args[-1])
+        return product
+    return _operator(name, product_op.__doc__, wrap)
 
 
 # --------------------------------------------------------------------------
@@ -340,36 +361,22 @@ def make_hvp(fun, x):
     return _pull1(pull), g
 
 
-def _last_is_tensor(args: tuple, name: str):
-    if not args:
-        raise TypeError(f"{name}: the returned function takes (*args, tensor): "
-                        "no arguments were given")
-    return args[:-1], args[-1]
-
-
-def hessian_tensor_product(fun: Callable, argnum=0) -> Callable:
+@_with_tensor
+def hessian_tensor_product(fun, x, tensor):
     """``hessian_tensor_product(fun, argnum=0)(*args, tensor, **kwargs)``: the Hessian of the
     scalar ``fun`` in argument ``argnum`` contracted with ``tensor`` (shaped like that
     argument), ``H·tensor``, without forming ``H``: one forward sweep over the gradient
     (``tg.jvp`` of the gradient, as ``tg.hvp``). Also named ``hessian_vector_product``."""
-    _check_fun(fun, "hessian_tensor_product")
-    _check_argnum(argnum, "hessian_tensor_product")
-
-    @functools.wraps(fun)
-    def product(*args, **kwargs):
-        args, tensor = _last_is_tensor(args, "hessian_tensor_product")
-        unary, x = _select(fun, argnum, args, kwargs, "hessian_tensor_product")
-        _check_like(tensor, x, "hessian_tensor_product", "tensor")
-        return jvp(lambda x: _grad_of(unary, x, "hessian_tensor_product")[1],
-                   (x,), (tensor,))[1]
-    return product
+    _check_like(tensor, x, "hessian_tensor_product", "tensor")
+    return jvp(lambda x: _grad_of(fun, x, "hessian_tensor_product")[1], (x,), (tensor,))[1]
 
 
 hessian_vector_product = hessian_tensor_product
 """autograd's other name of ``hessian_tensor_product`` (the same function)."""
 
 
-def tensor_jacobian_product(fun: Callable, argnum=0) -> Callable:
+@_with_tensor
+def tensor_jacobian_product(fun, x, tensor):
     """``tensor_jacobian_product(fun, argnum=0)(*args, tensor, **kwargs)``: ``tensor``
     contracted with the leading ``tensor.ndim`` axes of the Jacobian of ``fun`` in argument
     ``argnum``. When ``tensor`` is shaped like ``fun``'s output this is the VJP, shaped like
@@ -377,25 +384,16 @@ def tensor_jacobian_product(fun: Callable, argnum=0) -> Callable:
     front (shape ``out.shape[tensor.ndim:] + in.shape``). Built on ``tg.jacrev`` of
     ``tensordot(tensor, fun, tensor.ndim)`` (one reverse sweep when the contraction is
     complete). Also named ``vector_jacobian_product``."""
-    _check_fun(fun, "tensor_jacobian_product")
-    _check_argnum(argnum, "tensor_jacobian_product")
+    k = len(shape_of(tensor))
 
-    @functools.wraps(fun)
-    def product(*args, **kwargs):
-        args, tensor = _last_is_tensor(args, "tensor_jacobian_product")
-        unary, x = _select(fun, argnum, args, kwargs, "tensor_jacobian_product")
-        k = len(shape_of(tensor))
-
-        def contracted(x):
-            out = unary(x)
-            lead = tuple(shape_of(out))[:k]
-            if lead != tuple(shape_of(tensor)):
-                raise ValueError(f"tensor_jacobian_product: a tensor of shape {shape_of(tensor)} "
-                                 f"does not match the leading axes of the output's shape "
-                                 f"{shape_of(out)}")
-            return _ops.tensordot(tensor, out, axes=k)
-        return jacrev(contracted)(x)
-    return product
+    def contracted(x):
+        out = fun(x)
+        if tuple(shape_of(out))[:k] != tuple(shape_of(tensor)):
+            raise ValueError(f"tensor_jacobian_product: a tensor of shape {shape_of(tensor)} "
+                             f"does not match the leading axes of the output's shape "
+                             f"{shape_of(out)}")
+        return _ops.tensordot(tensor, out, axes=k)
+    return jacrev(contracted)(x)
 
 
 vector_jacobian_product = tensor_jacobian_product

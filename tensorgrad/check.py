@@ -51,6 +51,7 @@ from .registry import REGISTRY
 from .reports import Comparison, Entry, GradCheckError, Row, _errors  # noqa: F401  (Entry, Row: public here too)
 from .tensor import concrete
 from .testing import jax_references, op_cases, probes
+from .transform_parts import with_args
 from .tree import tree_flatten, tree_leaves, tree_unflatten
 
 __all__ = ["check_grads", "GradCheckError", "compare_grad", "compare_jacobian",
@@ -401,16 +402,9 @@ def compare_with_jax(f: Callable, *args: Any, jax_f: Callable | None = None, arg
     rng = np.random.default_rng(seed)
     as_jax = lambda t: jax.tree_util.tree_map(jnp.asarray, t)  # noqa: E731
 
-    def sel(fun):
-        def g(*picked):
-            full = list(args)
-            for k, p in zip(nums, picked):
-                full[k] = p
-            return fun(*full)
-        return g
     xs = [args[k] for k in nums]
     jxs = [as_jax(x) for x in xs]
-    tf, jf = sel(f), sel(jax_f)
+    tf, jf = with_args(f, args, nums), with_args(jax_f, args, nums)
     cmp = JaxComparison(f"tensorgrad vs JAX for {getattr(f, '__name__', 'f')}", rtol=rtol, atol=atol)
     out = tf(*xs)
     out_names = _names(out)

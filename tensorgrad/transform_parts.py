@@ -230,3 +230,16 @@ def norm_argnums(argnums, nargs: int, name: str):
     if len({a % nargs for a in nums}) != len(nums):
         raise ValueError(f"{name}: argnums={argnums!r} names an argument twice")
     return single, tuple(a % nargs for a in nums)
+
+
+def with_args(fun, args: Sequence, nums: Sequence[int], kwargs: dict | None = None):
+    """``g(*picked)``: ``fun(*args, **kwargs)`` with ``args[nums[k]]`` replaced by ``picked[k]``
+    (a function of the differentiated arguments alone, the others held as given)."""
+    kwargs = kwargs or {}
+
+    def g(*picked):
+        full = list(args)
+        for k, p in zip(nums, picked):
+            full[k] = p
+        return fun(*full, **kwargs)
+    return g

@@ -33,6 +33,7 @@ import scipy.stats
 
 import tensorgrad as tg
 from tensorgrad.check import check_grads
+from tensorgrad.transform_parts import with_args
 
 jax.config.update("jax_enable_x64", True)
 
@@ -985,15 +986,6 @@ def test_solve_sylvester():
 
 
 # ------------------------------------------------- first derivatives against JAX, in one jit
-def _part(f, args, argnums):
-    def g(*xs):
-        full = list(args)
-        for i, x in zip(argnums, xs):
-            full[i] = x
-        return f(*full)
-    return g
-
-
 def _jax_cases():
     """(name, tensorgrad function, JAX function, differentiated arguments) of the SciPy checks."""
     cases = []
@@ -1002,14 +994,14 @@ def _jax_cases():
         # finite differences are the reference there
         if jf is not None and not name.startswith("beta.") or name == "beta.cdf":
             args = [a[0] for a in arg_lists]
-            cases.append((name, _part(f, args, argnums), _part(jf, args, argnums),
+            cases.append((name, with_args(f, args, argnums), with_args(jf, args, argnums),
                           [np.asarray(args[i], float) for i in argnums]))
     for name, arg_lists, argnums in _SPECIAL:
         jf = getattr(jsp_special, name, None)
         if jf is None or name in ("jn", "yn", "beta", "betaln", "gammasgn"):
             continue
         args = [a[-1] for a in arg_lists]
-        cases.append((name, _part(getattr(SP, name), args, argnums), _part(jf, args, argnums),
+        cases.append((name, with_args(getattr(SP, name), args, argnums), with_args(jf, args, argnums),
                       [np.asarray(args[i], float) for i in argnums]))
     m = R(4, 4)
     cov = m.T @ m + np.eye(4)
