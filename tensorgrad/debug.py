@@ -236,15 +236,11 @@ def callback(callback, *args, ordered: bool = False, **kwargs) -> None:
     inputs are replayed; one on constants alone runs once, while tracing."""
     leaves, td = tree_flatten((args, kwargs))
     values = [concrete(v) for v in leaves]
-    tracing = [staging.find_staged(values) is not None]
 
     def run(*values):
-        if tracing[0]:  # recorded while tracing: it runs when the plan runs, not twice
-            return
         a, kw = tree_unflatten(td, list(values))
         callback(*a, **kw)
-    staging.check(run, *values)
-    tracing[0] = False
+    staging.effect(run, *values)
 
 
 def _print(fmt: str, *args, ordered: bool = False, **kwargs) -> None:

@@ -294,6 +294,20 @@ def check(fn, *args) -> None:
         s.program.emit("call", fn, args, {}, getattr(fn, "__name__", "a check"), effect=True)
 
 
+def effect(fn, *args) -> None:
+    """Run the side effect ``fn(*args)`` (its result is ignored) once per call of the code
+    around it: now, or, when an argument is staged, at every run of the jit plan -- and not
+    also while it is traced (the trace runs each step on its example values once)."""
+    tracing = [find_staged(args) is not None]
+
+    def step(*values):
+        if not tracing[0]:
+            fn(*values)
+    step.__name__ = getattr(fn, "__name__", "a side effect")
+    check(step, *args)
+    tracing[0] = False
+
+
 def as_array(v, dtype=None, copy: bool = False):
     """``np.array(v, dtype, copy=copy)`` that keeps a staged value staged."""
     if type(v) is Staged:

@@ -215,19 +215,14 @@ class _BatchNorm(Module):
 
     def _track(self, x, mean, var, n):
         _no_jax(type(self).__name__, x, "updating the running statistics")
-        values = (concrete(mean), concrete(var))
-        tracing = [_staging.find_staged(values) is not None]
 
         def update_running_stats(m, v):
-            if tracing[0]:  # recorded while tracing: it runs when the plan runs, not twice
-                return
             self.num_batches_tracked = np.asarray(self.num_batches_tracked + 1, dtype=np.int64)
             f = self.momentum if self.momentum is not None else 1.0 / int(self.num_batches_tracked)
             m, v = np.asarray(m).reshape(-1), np.asarray(v).reshape(-1) * (n / (n - 1))
             self.running_mean = (1 - f) * self.running_mean + f * m
             self.running_var = (1 - f) * self.running_var + f * v
-        _staging.check(update_running_stats, *values)
-        tracing[0] = False
+        _staging.effect(update_running_stats, concrete(mean), concrete(var))
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

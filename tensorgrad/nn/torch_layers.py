@@ -199,19 +199,14 @@ def _update_running(fn: str, x, rm, rv, mean, var, n: int, momentum: float):
     if is_jax_tensor(x) or is_jax_tensor(concrete(x)):
         raise NotImplementedError(f"{fn}: updating running_mean/running_var in place is a side "
                                   "effect jax.jit cannot replay; pass None for them")
-    values = (concrete(mean), concrete(var))
-    tracing = [_staging.find_staged(values) is not None]
 
     def update_running_stats(m, v):
-        if tracing[0]:  # recorded while tracing: it runs when the plan runs
-            return
         m, v = np.asarray(m).reshape(-1), np.asarray(v).reshape(-1) * (n / (n - 1))
         if rm is not None:
             rm[...] = (1 - momentum) * rm + momentum * m
         if rv is not None:
             rv[...] = (1 - momentum) * rv + momentum * v
-    _staging.check(update_running_stats, *values)
-    tracing[0] = False
+    _staging.effect(update_running_stats, concrete(mean), concrete(var))
 
 
 def batch_norm(input: ArrayLike, running_mean: ArrayLike | None, running_var: ArrayLike | None,
