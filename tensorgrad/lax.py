@@ -43,6 +43,12 @@ from .lax_ops3 import (  # noqa: F401  (convolution wrappers, structure, implici
     betainc, bessel_i0e, bessel_i1e, conv, conv_transpose, conv_with_general_padding,
     custom_linear_solve, custom_root, empty, index_take, optimization_barrier, reduce_precision,
     split, stack, tile, unstack)
+from .lax_gather import (  # noqa: F401  (XLA's general gather and scatter)
+    GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers, gather, scatter,
+    scatter_add, scatter_apply, scatter_max, scatter_min, scatter_mul, scatter_sub)
+from .lax_shapes import (  # noqa: F401  (shape helpers)
+    ConvDimensionNumbers, broadcast_shapes, conv_dimension_numbers, conv_general_shape_tuple,
+    conv_shape_tuple, conv_transpose_shape_tuple, padtype_to_pads, reduce_window_shape_tuple)
 
 __all__ = ["cond", "switch", "fori_loop", "while_loop", "scan", "stop_gradient", "map",
            "associative_scan", "select", "select_n", "dynamic_slice", "dynamic_slice_in_dim",
@@ -67,6 +73,11 @@ __all__ += ["abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "at
 __all__ += ["conv", "conv_with_general_padding", "conv_transpose", "split", "tile", "stack",
             "unstack", "index_take", "empty", "optimization_barrier", "reduce_precision",
             "betainc", "bessel_i0e", "bessel_i1e", "custom_linear_solve", "custom_root"]
+__all__ += ["GatherDimensionNumbers", "ScatterDimensionNumbers", "GatherScatterMode", "gather",
+            "scatter", "scatter_add", "scatter_sub", "scatter_mul", "scatter_min", "scatter_max",
+            "scatter_apply", "ConvDimensionNumbers", "conv_dimension_numbers",
+            "conv_general_shape_tuple", "conv_shape_tuple", "conv_transpose_shape_tuple",
+            "reduce_window_shape_tuple", "padtype_to_pads", "broadcast_shapes"]
 
 stop_gradient = _ops.stop_gradient
 
