@@ -54,6 +54,10 @@ from .torch_losses import *  # noqa: F401,F403  (softmin ... normalize)
 from . import torch_layers, torch_losses, torch_pooling  # (PyTorch's functional names)
 from .torch_layers import *  # noqa: F401,F403  (linear ... scaled_dot_product_attention)
 from .torch_pooling import *  # noqa: F401,F403  (max_pool1d ... lp_pool2d)
+from .attention import MultiheadAttention  # noqa: F401  (torch.nn's recurrent, attention, containers)
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
+from .torch_modules import (Bilinear, GroupNorm, InstanceNorm1d, InstanceNorm2d,  # noqa: F401
+                            ModuleDict, ModuleList, PixelShuffle, PixelUnshuffle, Unflatten)
 
 
 
@@ -93,3 +97,6 @@ __all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "
            "SmoothL1Loss", "HuberLoss", "KLDivLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
            "HingeEmbeddingLoss"]
 __all__ += [*torch_layers.__all__, *torch_pooling.__all__, *torch_losses.__all__]  # torch.nn.functional's names
+__all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "MultiheadAttention",  # torch.nn's
+            "ModuleList", "ModuleDict", "Unflatten", "Bilinear", "PixelShuffle", "PixelUnshuffle",
+            "GroupNorm", "InstanceNorm1d", "InstanceNorm2d"]  # recurrent, attention, container Modules
