@@ -58,6 +58,9 @@ from .attention import MultiheadAttention  # noqa: F401  (torch.nn's recurrent, 
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
 from .torch_modules import (Bilinear, GroupNorm, InstanceNorm1d, InstanceNorm2d,  # noqa: F401
                             ModuleDict, ModuleList, PixelShuffle, PixelUnshuffle, Unflatten)
+from . import torch_misc, torch_resample  # (PyTorch's resampling, activations, dropouts)
+from .torch_misc import *  # noqa: F401,F403  (hardswish ... gumbel_softmax, RReLU ...)
+from .torch_resample import *  # noqa: F401,F403  (interpolate ... affine_grid, Upsample)
 
 
 
@@ -100,3 +103,4 @@ __all__ += [*torch_layers.__all__, *torch_pooling.__all__, *torch_losses.__all__
 __all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "MultiheadAttention",  # torch.nn's
             "ModuleList", "ModuleDict", "Unflatten", "Bilinear", "PixelShuffle", "PixelUnshuffle",
             "GroupNorm", "InstanceNorm1d", "InstanceNorm2d"]  # recurrent, attention, container Modules
+__all__ += [*torch_resample.__all__, *torch_misc.__all__]  # interpolate ... gumbel_softmax
