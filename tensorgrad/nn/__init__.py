@@ -7,8 +7,10 @@
   hard_silu/hard_swish, soft_sign, squareplus, sparse_plus, sparse_sigmoid, log1mexp;
 * ``jax.nn``'s composite functions (:mod:`tensorgrad.nn.functional`): one_hot,
   standardize, logmeanexp, glu, identity, dot_product_attention;
-* convolution and pooling ops ``conv2d``, ``max_pool2d``, ``avg_pool2d``
-  (the same functions as ``tg.conv2d`` ...);
+* pooling ops ``max_pool2d``, ``avg_pool2d`` (the same functions as ``tg.max_pool2d`` ...)
+  and PyTorch's convolutions (:mod:`tensorgrad.nn.torch_conv`): ``conv1d``, ``conv2d``
+  (PyTorch's signature, with bias, dilation and groups; ``tg.conv2d`` is the book's op),
+  ``conv3d``, ``conv_transpose1d/2d/3d``, ``unfold``, ``fold``;
 * layers with a functional core (:mod:`tensorgrad.nn.layers`): a model is a
   parameter pytree plus a pure ``apply(params, x)``; :class:`Module` adds
   ``init(seed)``, ``model(x)`` and ``parameters()`` on top;
@@ -30,7 +32,7 @@ from ..ops.activations import (erf, gelu, leaky_relu, log_sigmoid, log_softmax, 
 from ..ops.activations_more import (celu, elu, hard_sigmoid, hard_silu, hard_swish,  # noqa: F401
                                     hard_tanh, log1mexp, mish, relu6, selu, silu, soft_sign,
                                     sparse_plus, sparse_sigmoid, squareplus, swish)
-from ..ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401
+from ..ops.conv import avg_pool2d, max_pool2d  # noqa: F401
 from ..ops.elementwise import tanh  # noqa: F401
 from ..tensor import concrete
 from . import init  # noqa: F401
@@ -58,6 +60,11 @@ from .attention import MultiheadAttention  # noqa: F401  (torch.nn's recurrent, 
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
 from .torch_modules import (Bilinear, GroupNorm, InstanceNorm1d, InstanceNorm2d,  # noqa: F401
                             ModuleDict, ModuleList, PixelShuffle, PixelUnshuffle, Unflatten)
+# torch.nn.functional's convolutions: tg.nn.conv2d takes torch's signature (tg.conv2d stays the op)
+from .torch_conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: F401
+                         conv_transpose3d, fold, unfold)
+from .torch_conv_modules import (Conv3d, ConvTranspose1d, ConvTranspose2d,  # noqa: F401
+                                 ConvTranspose3d, Fold, Unfold)
 from . import torch_misc, torch_resample  # (PyTorch's resampling, activations, dropouts)
 from .torch_misc import *  # noqa: F401,F403  (hardswish ... gumbel_softmax, RReLU ...)
 from .torch_resample import *  # noqa: F401,F403  (interpolate ... affine_grid, Upsample)
@@ -104,3 +111,6 @@ __all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "MultiheadAt
             "ModuleList", "ModuleDict", "Unflatten", "Bilinear", "PixelShuffle", "PixelUnshuffle",
             "GroupNorm", "InstanceNorm1d", "InstanceNorm2d"]  # recurrent, attention, container Modules
 __all__ += [*torch_resample.__all__, *torch_misc.__all__]  # interpolate ... gumbel_softmax
+__all__ += ["conv1d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+            "unfold", "fold", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+            "Unfold", "Fold"]  # (tensorgrad.nn.torch_conv, torch_conv_modules; conv2d is listed above)

@@ -29,6 +29,7 @@ from ..tensor import concrete
 from .. import random as _random
 from ..tree import named_leaves
 from . import init as _init
+from . import torch_conv as _torch_conv
 
 __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Activation",
            "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity", "ELU", "CELU",
@@ -222,36 +223,52 @@ class Conv2d(Module):
     """2-D convolution (cross-correlation, as in every DL library) over NCHW images.
 
     ``y = conv2d(x, W, stride, padding) + b`` with W of shape
-    (out_channels, in_channels, k, k); the op ``tg.conv2d`` carries its own VJP
-    and JVP rules (a transposed convolution and the convolution of the tangent).
+    (out_channels, in_channels/groups, k, k): :func:`tensorgrad.nn.conv2d` (PyTorch's
+    signature), which without ``dilation`` or ``groups`` is the op ``tg.conv2d``, with its
+    own VJP and JVP rules (a transposed convolution and the convolution of the tangent).
+    ``padding`` is an int, ``'valid'`` or ``'same'`` (stride 1; PyTorch's split, the odd unit
+    on the right); ``dilation`` spaces the kernel's taps and ``groups`` splits the channels
+    into independent blocks, as ``torch.nn.Conv2d``.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-                 padding: int = 0, bias: bool = True, init: str | Callable = "he_normal",
-                 bias_init: str | Callable = "zeros"):
-        _check_positive("Conv2d", in_channels=in_channels, out_channels=out_channels)
+                 padding: int | str = 0, bias: bool = True, init: str | Callable = "he_normal",
+                 bias_init: str | Callable = "zeros", dilation: int = 1, groups: int = 1):
+        _check_positive("Conv2d", in_channels=in_channels, out_channels=out_channels,
+                        groups=groups)
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels "
+                             f"({out_channels}) must be divisible by groups ({groups})")
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.groups = int(groups)
         self.kernel_size = _pair(kernel_size, "Conv2d kernel_size")
         self.stride, self.bias = _pair(stride, "Conv2d stride"), bias
-        self.padding = _pair(padding, "Conv2d padding", low=0)
+        self.dilation = _pair(dilation, "Conv2d dilation")
+        if isinstance(padding, str):  # (checked: 'valid', or 'same' at stride 1)
+            _torch_conv._conv_padding("Conv2d", padding, (self.kernel_size,) * 2,
+                                      (self.dilation,) * 2, (self.stride,) * 2)
+            self.padding = padding
+        else:
+            self.padding = _pair(padding, "Conv2d padding", low=0)
         self.w_init, self.b_init = _init.get(init), _init.get(bias_init)
 
     def init_params(self, rng):
         k = self.kernel_size
-        p = {"W": self.w_init((self.out_channels, self.in_channels, k, k), rng)}
+        p = {"W": self.w_init((self.out_channels, self.in_channels // self.groups, k, k), rng)}
         if self.bias:
             p["b"] = self.b_init((self.out_channels,), rng)
         return p
 
     def apply(self, params, x):
-        y = _ops.conv2d(x, params["W"], stride=self.stride, padding=self.padding)
-        if "b" in params:
-            y = y + _ops.reshape(params["b"], (self.out_channels, 1, 1))
-        return y
+        return _torch_conv.conv2d(x, params["W"], params.get("b"), stride=self.stride,
+                                  padding=self.padding, dilation=self.dilation,
+                                  groups=self.groups)
 
     def extra_repr(self):
+        extra = (f", dilation={self.dilation}" if self.dilation != 1 else "") + \
+            (f", groups={self.groups}" if self.groups != 1 else "")
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}")
+                f"stride={self.stride}, padding={self.padding}{extra}")
 
 
 class MaxPool2d(Module):

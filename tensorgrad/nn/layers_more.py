@@ -46,6 +46,7 @@ from ..lax_ops2 import conv_general_dilated as _conv_general
 from ..tensor import concrete, dtype_of
 from . import init as _init
 from .layers import Module, _check_positive
+from .torch_conv import _conv_padding
 
 __all__ = ["Dropout", "BatchNorm1d", "BatchNorm2d", "Conv1d", "MaxPool1d", "AvgPool1d"]
 
@@ -252,10 +253,11 @@ class BatchNorm2d(_BatchNorm):
 class Conv1d(Module):
     """1-D convolution (cross-correlation) over (N, C, L) sequences, PyTorch's ``nn.Conv1d``:
     weight (out_channels, in_channels/groups, kernel_size), with ``stride``, zero
-    ``padding``, ``dilation`` and ``groups``; built on ``tg.lax.conv_general_dilated``."""
+    ``padding`` (an int, ``'valid'``, or ``'same'``: the input's length at stride 1, the odd
+    unit on the right), ``dilation`` and ``groups``; built on ``tg.lax.conv_general_dilated``."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-                 padding: int = 0, dilation: int = 1, groups: int = 1, bias: bool = True,
+                 padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True,
                  init: str | Callable = "he_normal", bias_init: str | Callable = "zeros"):
         _check_positive("Conv1d", in_channels=in_channels, out_channels=out_channels)
         self.groups = _int("Conv1d groups", groups, 1)
@@ -265,8 +267,12 @@ class Conv1d(Module):
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = _one("Conv1d kernel_size", kernel_size, 1)
         self.stride = _one("Conv1d stride", stride, 1)
-        self.padding = _one("Conv1d padding", padding, 0)
         self.dilation = _one("Conv1d dilation", dilation, 1)
+        if isinstance(padding, str):  # (checked: 'valid', or 'same' at stride 1)
+            _conv_padding("Conv1d", padding, (self.kernel_size,), (self.dilation,), (self.stride,))
+            self.padding = padding
+        else:
+            self.padding = _one("Conv1d padding", padding, 0)
         self.bias = bias
         self.w_init, self.b_init = _init.get(init), _init.get(bias_init)
 
@@ -283,11 +289,13 @@ class Conv1d(Module):
             raise ValueError(f"Conv1d({self.in_channels}, {self.out_channels}): input of shape "
                              f"{shape} must be (N, {self.in_channels}, L)")
         span = (self.kernel_size - 1) * self.dilation + 1
-        if shape[2] + 2 * self.padding < span:
-            raise ValueError(f"Conv1d: input length {shape[2]} (padded by {self.padding} on each "
-                             f"side) is shorter than the kernel's span {span}")
+        pads = _conv_padding("Conv1d", self.padding, (self.kernel_size,), (self.dilation,),
+                             (self.stride,))
+        if shape[2] + sum(pads[0]) < span:
+            raise ValueError(f"Conv1d: input length {shape[2]} (padded by {pads[0]}) is shorter "
+                             f"than the kernel's span {span}")
         x, W = _promoted(x, params["W"])  # float32 data, float64 weights: as Linear and Conv2d
-        y = _conv_general(x, W, (self.stride,), [(self.padding, self.padding)],
+        y = _conv_general(x, W, (self.stride,), pads,
                           rhs_dilation=(self.dilation,), feature_group_count=self.groups)
         if "b" in params:
             y = y + _ops.reshape(params["b"], (self.out_channels, 1))
