@@ -20,6 +20,11 @@ the standard ones, written as in PyTorch's ``torch.optim`` documentation
   p ← p − η(1 − μₜ)/(1 − Πₜ) · g/d − η μₜ₊₁/(1 − Πₜμₜ₊₁) · m/d with
   d = √(v/(1 − β₂ᵗ)) + ε (weight decay as L2 on g, or decoupled as AdamW's).
 
+PyTorch's other optimizers (:class:`Adadelta`, :class:`ASGD`, :class:`RAdam`, :class:`Rprop`,
+:class:`Adafactor` and the closure-driven :class:`LBFGS`) are in :mod:`tensorgrad.optim_more`,
+and PyTorch's stateful learning-rate schedulers in ``tg.optim.lr_scheduler``
+(:mod:`tensorgrad.lr_scheduler`); both are exported here.
+
 The learning rate η may be a number or a schedule: a function of the update
 count (0 for the first update) such as :func:`constant`, :func:`step_decay`
 or :func:`cosine`, :func:`exponential`, :func:`linear_warmup`.
@@ -35,55 +40,23 @@ concrete state.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Union
+from typing import Any
 
 import numpy as np
 
+from . import lr_scheduler  # noqa: F401  (tg.optim.lr_scheduler: PyTorch's schedulers)
 from . import ops as _ops
-from .jax_backend import is_jax_tensor
-from .staging import is_staged
-from .tensor import Tensor, concrete, traced_level
+from .optim_base import (LR, Optimizer, Schedule, _check_count, _check_eps, _check_rate,
+                         constant)
+from .optim_more import ASGD, LBFGS, Adadelta, Adafactor, RAdam, Rprop
 from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adamax", "NAdam",
            "constant", "step_decay", "cosine", "exponential", "linear_warmup", "get"]
-
-Schedule = Callable[[int], float]
-LR = Union[float, Schedule]
+__all__ += ["Adadelta", "ASGD", "RAdam", "Rprop", "Adafactor", "LBFGS", "lr_scheduler"]
 
 
 # ---- learning-rate schedules ----------------------------------------------------------
-def _check_rate(who: str, name: str, v) -> float:
-    """A rate (or decay factor) as a float, refused at construction unless finite and ≥ 0:
-    a negative or NaN one would otherwise fail only at the update that first uses it, and
-    an infinite one would send every parameter to ±inf."""
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        raise TypeError(f"{who}: {name} must be a number, got {v!r}") from None
-    if not (v >= 0 and math.isfinite(v)):  # (NaN fails both)
-        raise ValueError(f"{who}: {name} must be ≥ 0 and finite, got {v}")
-    return v
-
-
-def _check_count(who: str, name: str, v, least: int) -> None:
-    """An integer count (not a bool, not a float) of at least ``least`` (0 or 1)."""
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
-        kind = "a positive integer" if least else "an integer ≥ 0"
-        raise ValueError(f"{who}: {name} must be {kind}, got {v!r}")
-
-
-def constant(lr: float) -> Schedule:
-    """η_t = lr."""
-    lr = _check_rate("constant", "learning rate", lr)
-
-    def schedule(t: int) -> float:
-        return lr
-    schedule.__doc__ = f"constant learning rate {lr}"
-    schedule.constant = True  # needs no concrete update count (see Optimizer.step)
-    return schedule
-
-
 def step_decay(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
     """η_t = lr · γ^⌊t / step_size⌋ (PyTorch's StepLR, counted in updates)."""
     _check_count("step_decay", "step_size", step_size, 1)
@@ -137,167 +110,7 @@ def linear_warmup(lr: float, total_steps: int = 5, start_factor: float = 1.0 / 3
     return schedule
 
 
-def _as_schedule(lr: LR) -> Schedule:
-    if callable(lr):
-        return lr
-    lr = float(lr)
-    # (NaN fails both; inf sends every parameter to ±inf/NaN; 0 is valid, as in torch.optim)
-    if not (lr >= 0 and math.isfinite(lr)):
-        raise ValueError(f"learning rate must be positive and finite, or 0, got {lr}")
-    return constant(lr)
-
-
-def _float_dtype(who: str, v, what: str, i: int) -> np.dtype:
-    """The dtype of a parameter (or gradient) leaf, refused unless it is a real float: an
-    integer parameter would be truncated back to integers after every update, a complex
-    one would lose its imaginary part in the real state buffers."""
-    dt = np.dtype(v.dtype) if _symbolic(v) else np.asarray(concrete(v)).dtype
-    ok = dt.kind == "f" if what == "parameter" else dt.kind in "fiub"
-    if not ok:
-        raise TypeError(f"{who}: {what} leaf {i} has dtype {dt}; optimizers update real "
-                        "floating-point parameters only (convert it with .astype(float))")
-    return dt
-
-
-def _symbolic(v) -> bool:
-    """A value some transform is tracing: under tg.grad/jvp (a Tensor above the tape
-    level), tg.jit (a staged value) or tg.to_jax. The update rules then run on it as it
-    is, so the update is recorded, staged or compiled; reading its concrete value
-    instead would drop its derivative (or bake the trace-time value into a plan)."""
-    return is_jax_tensor(v) or is_staged(v) or (type(v) is Tensor and traced_level(v) > 0)
-
-
-def _zeros(p, who: str = "Optimizer", i: int = 0):
-    a = p if _symbolic(p) else np.asarray(concrete(p))
-    return np.zeros(tuple(a.shape), _float_dtype(who, a, "parameter", i))
-
-
 # ---- optimizers -------------------------------------------------------------------------
-class Optimizer:
-    """Base class: subclasses say which per-parameter buffers they keep (``slots``)
-    and implement ``_update(p, g, bufs, t, lr) -> new p``, storing each buffer's
-    new value in the dict ``bufs`` (``bufs["m"] = ...``). Write the rule with
-    operators and tensorgrad ops (``tg.sqrt``), not in-place NumPy: then it
-    runs on NumPy arrays and, under :func:`tensorgrad.to_jax`, on JAX arrays."""
-
-    slots: tuple[str, ...] = ()
-
-    def __init__(self, lr: LR, weight_decay: float = 0.0):
-        self.lr = _as_schedule(lr)
-        if not (weight_decay >= 0 and math.isfinite(weight_decay)):  # (NaN too; inf: NaN parameters)
-            raise ValueError(f"{type(self).__name__}: weight_decay must be finite and ≥ 0, "
-                             f"got {weight_decay}")
-        self.weight_decay = float(weight_decay)
-
-    def init(self, params: Any) -> dict:
-        """The initial state: update count 0 and zero buffers shaped like ``params``."""
-        leaves, td = tree_flatten(params)
-        state: dict = {"step": np.asarray(0, dtype=np.int64)}
-        for i, p in enumerate(leaves):
-            _float_dtype(f"{type(self).__name__}.init", p, "parameter", i)
-        for s in self.slots:
-            state[s] = tree_unflatten(td, [_zeros(p, type(self).__name__, i)
-                                           for i, p in enumerate(leaves)])
-        return state
-
-    def learning_rate(self, state: dict) -> float:
-        """η for the next update."""
-        return float(self.lr(int(state["step"])))
-
-    def step(self, params: Any, grads: Any, state: dict, lr: float | None = None) -> tuple[Any, dict]:
-        """One update. Returns new ``(params, state)``; the inputs are not modified.
-
-        ``lr`` overrides the schedule for this update (e.g. a rate computed
-        outside a compiled step, where the update count is not concrete).
-        """
-        p_leaves, td = tree_flatten(params)
-        g_leaves, gtd = tree_flatten(grads)
-        if gtd != td:
-            raise ValueError(f"{type(self).__name__}.step: gradient structure {gtd} does not match "
-                             f"the parameters' {td}")
-        slot_leaves = {}
-        for s in self.slots:
-            sl, std = tree_flatten(state[s])
-            if std != td:
-                raise ValueError(f"{type(self).__name__}.step: state {s!r} has structure {std}, "
-                                 f"parameters have {td}; call init(params) again")
-            slot_leaves[s] = [a if _symbolic(a) else _read_only(a) for a in sl]
-        count = state["step"]
-        if _symbolic(count):  # traced by tg.jit, or a JAX value (maybe traced by jax.jit)
-            t = count + 1
-            lr = self._traced_rate(count) if lr is None else lr
-        else:
-            t = int(count) + 1
-            lr = float(self.lr(t - 1)) if lr is None else float(lr)
-            if not lr >= 0:  # a schedule (or an override) gave a negative or NaN rate
-                raise ValueError(f"{type(self).__name__}.step: the learning rate for update {t} "
-                                 f"is {lr}; it must be ≥ 0")
-        new = []
-        for i, (p, g) in enumerate(zip(p_leaves, g_leaves)):
-            p, g = _leaf(p), _leaf(g)
-            _float_dtype(f"{type(self).__name__}.step", p, "parameter", i)
-            _float_dtype(f"{type(self).__name__}.step", g, "gradient", i)
-            if g.shape != p.shape:
-                raise ValueError(f"{type(self).__name__}.step: gradient of shape {g.shape} for a "
-                                 f"parameter of shape {p.shape} (leaf {i})")
-            bufs = {s: slot_leaves[s][i] for s in self.slots}
-            before = dict(bufs)
-            try:
-                q = self._update(p, g, bufs, t, lr)
-            except ValueError as exc:
-                if "read-only" not in str(exc):
-                    raise
-                raise TypeError(f"{type(self).__name__}._update wrote into a state buffer in place; "
-                                "the state passed to step() is never modified: store each new "
-                                "value with bufs[name] = <new value>") from exc
-            for s in self.slots:
-                if bufs[s] is before[s] and _symbolic(before[s]):
-                    raise TypeError(f"{type(self).__name__}._update did not store a new value for "
-                                    f"its buffer {s!r}; under tg.to_jax arrays cannot change in "
-                                    f"place: assign bufs[{s!r}] = <new value>")
-                slot_leaves[s][i] = _like(bufs[s], before[s])
-            new.append(_like(q, p))
-        new_state = {"step": t if _symbolic(t) else np.asarray(t, dtype=np.int64)}
-        for s in self.slots:
-            new_state[s] = tree_unflatten(td, slot_leaves[s])
-        return tree_unflatten(td, new), new_state
-
-    def _traced_rate(self, count):
-        if getattr(self.lr, "constant", False):
-            return self.lr(0)
-        try:
-            return self.lr(count)
-        except TypeError as exc:  # int()/float() of a value jax.jit is tracing
-            raise TypeError(
-                f"{type(self).__name__}.step: the learning-rate schedule needs a concrete update "
-                "count, but under tg.jit (or tg.to_jax and jax.jit) it is traced; compute the rate "
-                "outside the compiled step and pass it: opt.step(params, grads, state, "
-                "lr=opt.learning_rate(state))") from exc
-
-    def _update(self, p, g, bufs, t, lr):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-
-def _read_only(a) -> np.ndarray:
-    """A read-only view of a state buffer: the update rules build new arrays."""
-    v = np.asarray(concrete(a)).view()
-    v.flags.writeable = False
-    return v
-
-
-def _leaf(v):
-    """A parameter, gradient or buffer as the update rules take it: a NumPy array,
-    or the traced value itself (under tg.grad, tg.jit or tg.to_jax)."""
-    return v if _symbolic(v) else np.asarray(concrete(v))
-
-
-def _like(v, ref):
-    """``v`` in ``ref``'s dtype (a NumPy array unless a transform is tracing it)."""
-    if _symbolic(v):
-        return v if np.dtype(v.dtype) == np.dtype(ref.dtype) else _ops.astype(v, ref.dtype)
-    return np.asarray(concrete(v), dtype=ref.dtype)
-
-
 class SGD(Optimizer):
     """Stochastic gradient descent, optionally with (Nesterov) momentum and L2 weight decay."""
 
@@ -318,11 +131,6 @@ class SGD(Optimizer):
             b = bufs["momentum"] = self.momentum * bufs["momentum"] + g
             g = g + self.momentum * b if self.nesterov else b
         return p - lr * g
-
-
-def _check_eps(name: str, eps) -> None:
-    if not eps >= 0:  # (NaN too)
-        raise ValueError(f"{name}: eps must be ≥ 0, got {eps}")
 
 
 class RMSprop(Optimizer):
@@ -476,12 +284,14 @@ class NAdam(Adam):
 _BY_NAME = {"sgd": SGD, "momentum": lambda lr, **kw: SGD(lr, momentum=0.9, **kw),
             "nesterov": lambda lr, **kw: SGD(lr, momentum=0.9, nesterov=True, **kw),
             "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad, "adamax": Adamax,
-            "nadam": NAdam}
+            "nadam": NAdam, "adadelta": Adadelta, "asgd": ASGD, "radam": RAdam, "rprop": Rprop,
+            "adafactor": Adafactor}
 
 
 def get(name: str, lr: LR, **kwargs) -> Optimizer:
     """An optimizer by name: sgd, momentum, nesterov, rmsprop, adam, adamw, adagrad, adamax,
-    nadam."""
+    nadam, adadelta, asgd, radam, rprop, adafactor (LBFGS takes a closure instead of gradients:
+    build it directly)."""
     try:
         make = _BY_NAME[name.lower()]
     except KeyError:
