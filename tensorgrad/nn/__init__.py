@@ -68,6 +68,8 @@ from .torch_conv_modules import (Conv3d, ConvTranspose1d, ConvTranspose2d,  # no
 from . import torch_misc, torch_resample  # (PyTorch's resampling, activations, dropouts)
 from .torch_misc import *  # noqa: F401,F403  (hardswish ... gumbel_softmax, RReLU ...)
 from .torch_resample import *  # noqa: F401,F403  (interpolate ... affine_grid, Upsample)
+from .transformer import (Transformer, TransformerDecoder,  # noqa: F401  (torch.nn's Transformer)
+                          TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
 
 
 
@@ -114,3 +116,5 @@ __all__ += [*torch_resample.__all__, *torch_misc.__all__]  # interpolate ... gum
 __all__ += ["conv1d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
             "unfold", "fold", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
             "Unfold", "Fold"]  # (tensorgrad.nn.torch_conv, torch_conv_modules; conv2d is listed above)
+__all__ += ["TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder",
+            "TransformerDecoder", "Transformer"]  # PyTorch's Transformer layers
