@@ -1,7 +1,7 @@
 """torch.nn's Transformer layers in tg.nn (tensorgrad/nn/transformer.py) against a JAX expression
 of PyTorch's equations (float64, 1e-12): outputs and gradients w.r.t. the inputs and every
 parameter in evaluation mode, for post- and pre-norm layers, batch_first, gelu, bias=False,
-causal / boolean / key padding masks, 2-layer encoder and decoder stacks with final norms and
+causal / boolean / key padding masks, a 2-layer encoder and a 1-layer decoder stack with final norms in
 the full Transformer; tg.jit / tg.vmap / tg.jvp through one layer, dropout with an explicit
 key, the parameter names and initialization, and the errors."""
 import jax
