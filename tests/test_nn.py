@@ -168,7 +168,9 @@ def test_conv_and_pool_layers_match_jax_values_and_derivatives():
         return jax.lax.reduce_window(x, 0.0, jax.lax.add, (1, 1, 2, 2), (1, 1, 2, 2), "VALID") / 4
     tg.check.compare_with_jax(lambda x: nn.MaxPool2d(2).apply({}, x), jmax, x).assert_ok()
     tg.check.compare_with_jax(lambda x: nn.AvgPool2d(2).apply({}, x), javg, x).assert_ok()
-    assert nn.max_pool2d is tg.max_pool2d and nn.avg_pool2d is tg.avg_pool2d  # (nn.conv2d: torch's signature)
+    # tg.nn's poolings are PyTorch's (tensorgrad/nn/torch_pooling_nd.py); tg's are the book's ops
+    for f, op in ((nn.max_pool2d, tg.max_pool2d), (nn.avg_pool2d, tg.avg_pool2d)):
+        np.testing.assert_array_equal(f(x, 2, 1), op(x, 2, 1))
     y = nn.Flatten().apply({}, x)
     assert y.shape == (2, 72)
 

@@ -7,10 +7,11 @@
   hard_silu/hard_swish, soft_sign, squareplus, sparse_plus, sparse_sigmoid, log1mexp;
 * ``jax.nn``'s composite functions (:mod:`tensorgrad.nn.functional`): one_hot,
   standardize, logmeanexp, glu, identity, dot_product_attention;
-* pooling ops ``max_pool2d``, ``avg_pool2d`` (the same functions as ``tg.max_pool2d`` ...)
-  and PyTorch's convolutions (:mod:`tensorgrad.nn.torch_conv`): ``conv1d``, ``conv2d``
-  (PyTorch's signature, with bias, dilation and groups; ``tg.conv2d`` is the book's op),
-  ``conv3d``, ``conv_transpose1d/2d/3d``, ``unfold``, ``fold``;
+* PyTorch's pooling and padding (:mod:`tensorgrad.nn.torch_pooling_nd`): ``max_pool2d``,
+  ``avg_pool2d`` (PyTorch's signatures; ``tg.max_pool2d`` ... are the book's ops), 3-D pooling,
+  ``max_unpool1d/2d/3d``, ``pad``; and PyTorch's convolutions (:mod:`tensorgrad.nn.torch_conv`):
+  ``conv1d``, ``conv2d`` (PyTorch's signature, with bias, dilation and groups; ``tg.conv2d``
+  is the book's op), ``conv3d``, ``conv_transpose1d/2d/3d``, ``unfold``, ``fold``;
 * layers with a functional core (:mod:`tensorgrad.nn.layers`): a model is a
   parameter pytree plus a pure ``apply(params, x)``; :class:`Module` adds
   ``init(seed)``, ``model(x)`` and ``parameters()`` on top;
@@ -32,7 +33,6 @@ from ..ops.activations import (erf, gelu, leaky_relu, log_sigmoid, log_softmax, 
 from ..ops.activations_more import (celu, elu, hard_sigmoid, hard_silu, hard_swish,  # noqa: F401
                                     hard_tanh, log1mexp, mish, relu6, selu, silu, soft_sign,
                                     sparse_plus, sparse_sigmoid, squareplus, swish)
-from ..ops.conv import avg_pool2d, max_pool2d  # noqa: F401
 from ..ops.elementwise import tanh  # noqa: F401
 from ..tensor import concrete
 from . import init  # noqa: F401
@@ -70,6 +70,12 @@ from .torch_misc import *  # noqa: F401,F403  (hardswish ... gumbel_softmax, RRe
 from .torch_resample import *  # noqa: F401,F403  (interpolate ... affine_grid, Upsample)
 from .transformer import (Transformer, TransformerDecoder,  # noqa: F401  (torch.nn's Transformer)
                           TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
+# PyTorch's 2-d/3-d poolings (tg.nn.max_pool2d/avg_pool2d become them; tg.max_pool2d stays
+# the book's op), max_unpool, F.pad, and their layers
+from . import torch_padding, torch_pooling_layers, torch_pooling_nd
+from .torch_padding import pad  # noqa: F401
+from .torch_pooling_layers import *  # noqa: F401,F403  (MaxPool3d ... CircularPad3d)
+from .torch_pooling_nd import *  # noqa: F401,F403  (max_pool2d ... max_unpool3d)
 
 
 
@@ -118,3 +124,5 @@ __all__ += ["conv1d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_tr
             "Unfold", "Fold"]  # (tensorgrad.nn.torch_conv, torch_conv_modules; conv2d is listed above)
 __all__ += ["TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder",
             "TransformerDecoder", "Transformer"]  # PyTorch's Transformer layers
+__all__ += [n for n in (*torch_pooling_nd.__all__, *torch_padding.__all__,  # (max_pool2d ... CircularPad3d)
+                      *torch_pooling_layers.__all__) if n not in __all__]

@@ -30,6 +30,7 @@ from .. import random as _random
 from ..tree import named_leaves
 from . import init as _init
 from . import torch_conv as _torch_conv
+from . import torch_pooling_nd as _torch_pool
 
 __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Activation",
            "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity", "ELU", "CELU",
@@ -271,32 +272,49 @@ class Conv2d(Module):
                 f"stride={self.stride}, padding={self.padding}{extra}")
 
 
-class MaxPool2d(Module):
-    """Max pooling over k×k windows (stride defaults to k); the gradient goes to the max."""
+def _window(layer: str, what: str, v):
+    """A pooling size or stride as PyTorch takes it (an int or a pair), one int when square."""
+    k = _torch_pool._tuple(layer, what, v, 2, 1)
+    return k[0] if k[0] == k[1] else k
 
-    def __init__(self, kernel_size: int, stride: int | None = None):
-        self.kernel_size = _pair(kernel_size, "MaxPool2d kernel_size")
-        self.stride = None if stride is None else _pair(stride, "MaxPool2d stride")
+
+class MaxPool2d(Module):
+    """Max pooling over kh×kw windows, the gradient to the max: PyTorch's arguments, as
+    :func:`tensorgrad.nn.torch_pooling_nd.max_pool2d` (plain windows run the op)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
+                 return_indices: bool = False, ceil_mode: bool = False):
+        self.kernel_size = _window("MaxPool2d", "kernel_size", kernel_size)
+        self.stride = None if stride is None else _window("MaxPool2d", "stride", stride)
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = bool(return_indices), bool(ceil_mode)
 
     def apply(self, params, x):
-        return _ops.max_pool2d(x, self.kernel_size, stride=self.stride)
+        return _torch_pool.max_pool2d(x, self.kernel_size, self.stride, self.padding,
+                                      self.dilation, self.ceil_mode, self.return_indices)
 
     def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}"
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AvgPool2d(Module):
-    """Average pooling over k×k windows (stride defaults to k): a linear map."""
+    """Average pooling over kh×kw windows, a linear map: PyTorch's arguments, as
+    :func:`tensorgrad.nn.torch_pooling_nd.avg_pool2d` (plain windows run the op)."""
 
-    def __init__(self, kernel_size: int, stride: int | None = None):
-        self.kernel_size = _pair(kernel_size, "AvgPool2d kernel_size")
-        self.stride = None if stride is None else _pair(stride, "AvgPool2d stride")
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override=None):
+        self.kernel_size = _window("AvgPool2d", "kernel_size", kernel_size)
+        self.stride = None if stride is None else _window("AvgPool2d", "stride", stride)
+        self.padding, self.ceil_mode = padding, bool(ceil_mode)
+        self.count_include_pad, self.divisor_override = bool(count_include_pad), divisor_override
 
     def apply(self, params, x):
-        return _ops.avg_pool2d(x, self.kernel_size, stride=self.stride)
+        return _torch_pool.avg_pool2d(x, self.kernel_size, self.stride, self.padding,
+                                      self.ceil_mode, self.count_include_pad,
+                                      self.divisor_override)
 
     def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}"
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class Flatten(Module):

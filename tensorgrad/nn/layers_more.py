@@ -45,6 +45,7 @@ from ..jax_backend import is_jax_tensor
 from ..lax_ops2 import conv_general_dilated as _conv_general
 from ..tensor import concrete, dtype_of
 from . import init as _init
+from . import torch_pooling as _torch_pooling
 from .layers import Module, _check_positive
 from .torch_conv import _conv_padding
 
@@ -363,9 +364,19 @@ class MaxPool1d(_Pool1d):
     """Max pooling over windows of ``kernel_size`` along the last axis of (N, C, L) or (C, L)
     (PyTorch's ``nn.MaxPool1d``; stride defaults to the kernel size, padding counts as −inf).
     The gradient goes to the maximum of each window, the first one on ties (as PyTorch, and
-    as :class:`MaxPool2d`): it is ``max_pool2d`` of windows k × 1."""
+    as :class:`MaxPool2d`): it is ``max_pool2d`` of windows k × 1. PyTorch's ``dilation``,
+    ``return_indices`` and ``ceil_mode`` are those of :func:`tensorgrad.nn.max_pool1d`."""
+
+    def __init__(self, kernel_size: int, stride: int | None = None, padding: int = 0,
+                 dilation: int = 1, return_indices: bool = False, ceil_mode: bool = False):
+        super().__init__(kernel_size, stride, padding)
+        self.dilation = _one("MaxPool1d dilation", dilation, 1)
+        self.return_indices, self.ceil_mode = bool(return_indices), bool(ceil_mode)
 
     def apply(self, params, x):
+        if self.dilation != 1 or self.return_indices or self.ceil_mode:
+            return _torch_pooling.max_pool1d(x, self.kernel_size, self.stride, self.padding,
+                                             self.dilation, self.ceil_mode, self.return_indices)
         x, _ = self._padded(x, _lowest(dtype_of(concrete(x))))
         unbatched = len(np.shape(concrete(x))) == 2
         x4 = _ops.expand_dims(_ops.expand_dims(x, 0) if unbatched else x, -1)  # (N, C, L, 1)
@@ -376,10 +387,19 @@ class MaxPool1d(_Pool1d):
 
 class AvgPool1d(_Pool1d):
     """Average pooling over windows of ``kernel_size`` along the last axis of (N, C, L) or
-    (C, L) (PyTorch's ``nn.AvgPool1d`` with its default ``count_include_pad=True``: zero
-    padding counts in the average)."""
+    (C, L) (PyTorch's ``nn.AvgPool1d``; with the default ``count_include_pad=True`` zero
+    padding counts in the average). ``ceil_mode`` and ``count_include_pad=False`` are those
+    of :func:`tensorgrad.nn.avg_pool1d`."""
+
+    def __init__(self, kernel_size: int, stride: int | None = None, padding: int = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True):
+        super().__init__(kernel_size, stride, padding)
+        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
 
     def apply(self, params, x):
+        if self.ceil_mode or not self.count_include_pad:
+            return _torch_pooling.avg_pool1d(x, self.kernel_size, self.stride, self.padding,
+                                             self.ceil_mode, self.count_include_pad)
         # the mean of the k window slices, with np.mean's dtype rule (as avg_pool2d): integer
         # and bool input averages in float64, not summed in its own dtype (which wraps around)
         return _ops.mean(_ops.stack(self._windows(x, 0), axis=-1), axis=-1)
