@@ -38,13 +38,14 @@ from ..tensor import concrete
 from . import init  # noqa: F401
 from .functional import (dot_product_attention, glu, identity, logmeanexp, one_hot,  # noqa: F401
                          standardize)
-from .layers import (CELU, CNN, ELU, GELU, MLP, SELU, Activation, AvgPool2d, Conv2d,  # noqa: F401
+from .layers import (CELU, ELU, GELU, SELU, Activation, AvgPool2d, Conv2d,  # noqa: F401
                      Embedding, Flatten, Hardsigmoid, Hardswish, Hardtanh, Identity, LayerNorm,
                      LeakyReLU, Linear, LogSigmoid, LogSoftmax, MaxPool2d, Mish, Module, PReLU, ReLU,
                      ReLU6, Sequential, SiLU, Sigmoid, Softmax, Softplus, Softsign, Tanh,
                      activation, count_parameters, named_parameters)
 from .layers_more import (AvgPool1d, BatchNorm1d, BatchNorm2d, Conv1d, Dropout,  # noqa: F401
                           MaxPool1d)
+from .models import CNN, MLP  # noqa: F401
 from .losses import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss,  # noqa: F401
                      CrossEntropyLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
                      MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss,
@@ -76,6 +77,9 @@ from . import torch_padding, torch_pooling_layers, torch_pooling_nd
 from .torch_padding import pad  # noqa: F401
 from .torch_pooling_layers import *  # noqa: F401,F403  (MaxPool3d ... CircularPad3d)
 from .torch_pooling_nd import *  # noqa: F401,F403  (max_pool2d ... max_unpool3d)
+from . import torch_bag_ctc, torch_modules_more  # (more of torch.nn's Modules)
+from .torch_bag_ctc import *  # noqa: F401,F403  (embedding_bag, EmbeddingBag, ctc_loss, CTCLoss)
+from .torch_modules_more import *  # noqa: F401,F403  (Softmin ... ChannelShuffle)
 
 
 
@@ -126,3 +130,4 @@ __all__ += ["TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEn
             "TransformerDecoder", "Transformer"]  # PyTorch's Transformer layers
 __all__ += [n for n in (*torch_pooling_nd.__all__, *torch_padding.__all__,  # (max_pool2d ... CircularPad3d)
                       *torch_pooling_layers.__all__) if n not in __all__]
+__all__ += [*torch_modules_more.__all__, *torch_bag_ctc.__all__]  # more of torch.nn's Modules

@@ -36,7 +36,7 @@ __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "A
            "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity", "ELU", "CELU",
            "SELU", "SiLU", "Mish", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Softsign",
            "LogSigmoid", "Softmax", "LogSoftmax", "LayerNorm", "Embedding", "PReLU", "Sequential",
-           "MLP", "CNN", "named_parameters", "count_parameters", "activation"]
+           "named_parameters", "count_parameters", "activation"]
 
 
 def named_parameters(params: Any, prefix: str = "") -> dict[str, Any]:
@@ -462,13 +462,26 @@ def LogSigmoid() -> Activation:
     return Activation("log_sigmoid")
 
 
-def Softmax(axis: int = -1) -> Activation:
-    """``softmax`` over ``axis`` as a layer (its Jacobian is ``diag(p) − p pᵀ`` per row)."""
+def _softmax_axis(name: str, dim, axis) -> int:
+    """The axis of Softmax/LogSoftmax: PyTorch's ``dim`` or tensorgrad's ``axis`` (the last
+    one when neither is given)."""
+    if dim is not None and axis is not None and dim != axis:
+        raise ValueError(f"{name}: dim={dim} and axis={axis} disagree; give one of them")
+    return -1 if dim is None and axis is None else int(axis if dim is None else dim)
+
+
+def Softmax(dim: int | None = None, *, axis: int | None = None) -> Activation:
+    """``softmax`` over ``dim`` (PyTorch's name; ``axis=`` is accepted too) as a layer (its
+    Jacobian is ``diag(p) − p pᵀ`` per row). Without either, the last axis: PyTorch's
+    deprecated implicit choice differs for 3-d and 4-d inputs (axis 0 and 1)."""
+    axis = _softmax_axis("Softmax", dim, axis)
     return _named(f"softmax(axis={axis})", lambda x: _ops.softmax(x, axis=axis))
 
 
-def LogSoftmax(axis: int = -1) -> Activation:
-    """``log_softmax`` over ``axis`` as a layer."""
+def LogSoftmax(dim: int | None = None, *, axis: int | None = None) -> Activation:
+    """``log_softmax`` over ``dim`` (or ``axis=``) as a layer; the last axis by default, as
+    :func:`Softmax`."""
+    axis = _softmax_axis("LogSoftmax", dim, axis)
     return _named(f"log_softmax(axis={axis})", lambda x: _ops.log_softmax(x, axis=axis))
 
 
@@ -655,46 +668,3 @@ class Sequential(Module):
     def __repr__(self):
         body = "".join(f"\n  ({i}) {l!r}" for i, l in enumerate(self.layers))
         return f"{type(self).__name__}({body}\n)"
-
-
-class MLP(Sequential):
-    """Multi-layer perceptron: Linear layers of ``sizes`` with ``activation`` between them.
-
-    ``MLP([64, 32, 10])`` is Linear(64, 32) → relu → Linear(32, 10) (logits; no
-    activation after the last layer unless ``out_activation`` is given). The
-    default initializer is He for relu-like activations, Xavier otherwise.
-    """
-
-    def __init__(self, sizes: Sequence[int], activation: str | Callable = "relu",
-                 out_activation: str | Callable | None = None, bias: bool = True,
-                 init: str | Callable | None = None):
-        sizes = list(sizes)
-        globals()["activation"](activation)  # unknown names fail here, even with no hidden layer
-        if len(sizes) < 2:
-            raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes}")
-        if init is None:
-            init = "he_normal" if activation in ("relu", "leaky_relu", "gelu") else "xavier_uniform"
-        layers: list[Module] = []
-        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-            layers.append(Linear(a, b, bias=bias, init=init))
-            if i < len(sizes) - 2:
-                layers.append(Activation(activation))
-        if out_activation is not None:
-            layers.append(Activation(out_activation))
-        super().__init__(*layers)
-        self.sizes = sizes
-
-
-class CNN(Sequential):
-    """A small convolutional classifier for (N, C, H, W) images:
-    conv3×3 (padding 1) → relu → maxpool 2 → flatten → Linear → classes."""
-
-    def __init__(self, in_channels: int = 1, image_size: int = 8, channels: int = 8,
-                 num_classes: int = 10):
-        _check_positive("CNN", in_channels=in_channels, image_size=image_size, channels=channels,
-                        num_classes=num_classes)
-        if image_size % 2:
-            raise ValueError(f"CNN: image_size must be even (2×2 pooling), got {image_size}")
-        half = image_size // 2
-        super().__init__(Conv2d(in_channels, channels, 3, padding=1), ReLU(), MaxPool2d(2),
-                         Flatten(), Linear(channels * half * half, num_classes, init="xavier_uniform"))
