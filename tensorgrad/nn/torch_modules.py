@@ -23,6 +23,7 @@ from .. import ops as _ops
 from ..tensor import concrete, shape_of
 from . import torch_layers as _F
 from .layers import Module, _check_positive
+from .layers_more import _BatchNorm
 
 __all__ = ["ModuleList", "ModuleDict", "Unflatten", "Bilinear", "PixelShuffle",
            "PixelUnshuffle", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d"]
@@ -269,39 +270,19 @@ class GroupNorm(Module):
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
 
 
-class _InstanceNorm(Module):
-    # (PyTorch's InstanceNorm keeps num_batches_tracked at 0: its forward never counts)
-    buffer_names = ("running_mean", "running_var", "num_batches_tracked")
+class _InstanceNorm(_BatchNorm):
+    """Shared code of InstanceNorm1d/2d/3d: BatchNorm's constructor, buffers and parameters
+    (PyTorch's InstanceNorm keeps ``num_batches_tracked`` at 0: its forward never counts),
+    with statistics per sample and channel."""
+
     _nd = 3
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  affine: bool = False, track_running_stats: bool = False):
-        who = type(self).__name__
-        _check_positive(who, num_features=num_features)
         if momentum is None or not 0 <= float(momentum) <= 1:
-            raise ValueError(f"{who}: momentum must be a number in [0, 1] (None, the "
-                             f"cumulative average, is not supported), got {momentum!r}")
-        self.num_features, self.eps, self.momentum = int(num_features), float(eps), float(momentum)
-        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
-        self.reset_running_stats()
-
-    def reset_running_stats(self) -> None:
-        """Running mean 0 and variance 1 (None without ``track_running_stats``)."""
-        if self.track_running_stats:
-            self.running_mean = np.zeros(self.num_features)
-            self.running_var = np.ones(self.num_features)
-            self.num_batches_tracked = np.asarray(0, dtype=np.int64)
-        else:
-            self.running_mean = self.running_var = self.num_batches_tracked = None
-
-    def init_params(self, rng):
-        if not self.affine:
-            return {}
-        return {"weight": np.ones(self.num_features), "bias": np.zeros(self.num_features)}
-
-    @property
-    def has_parameters(self) -> bool:
-        return self.affine
+            raise ValueError(f"{type(self).__name__}: momentum must be a number in [0, 1] (None, "
+                             f"the cumulative average, is not supported), got {momentum!r}")
+        super().__init__(num_features, eps, momentum, affine, track_running_stats)
 
     def apply(self, params, x):
         who = f"{type(self).__name__}({self.num_features})"
@@ -318,10 +299,6 @@ class _InstanceNorm(Module):
                              params.get("bias"), use_input_stats=use_input,
                              momentum=self.momentum, eps=self.eps)
         return _ops.getitem(y, 0) if unbatched else y
-
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
 
 
 class InstanceNorm1d(_InstanceNorm):
