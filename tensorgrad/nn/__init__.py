@@ -80,6 +80,7 @@ from .torch_pooling_nd import *  # noqa: F401,F403  (max_pool2d ... max_unpool3d
 from . import torch_bag_ctc, torch_modules_more  # (more of torch.nn's Modules)
 from .torch_bag_ctc import *  # noqa: F401,F403  (embedding_bag, EmbeddingBag, ctc_loss, CTCLoss)
 from .torch_modules_more import *  # noqa: F401,F403  (Softmin ... ChannelShuffle)
+from . import utils  # noqa: F401  (torch.nn.utils: clip_grad_norm_ ... weight_norm, utils.rnn)
 
 
 
@@ -131,3 +132,4 @@ __all__ += ["TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEn
 __all__ += [n for n in (*torch_pooling_nd.__all__, *torch_padding.__all__,  # (max_pool2d ... CircularPad3d)
                       *torch_pooling_layers.__all__) if n not in __all__]
 __all__ += [*torch_modules_more.__all__, *torch_bag_ctc.__all__]  # more of torch.nn's Modules
+__all__ += ["utils"]  # torch.nn.utils (tensorgrad.nn.utils)
