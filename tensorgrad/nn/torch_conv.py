@@ -114,7 +114,10 @@ def _conv_padding(fn: str, padding, k: tuple, d: tuple, s: tuple) -> list:
     return [(p, p) for p in _ints(fn, "padding", padding, nd, 0)]
 
 
-def _conv(fn: str, nd: int, input, weight, bias, stride, padding, dilation, groups) -> Array:
+def _operands(fn: str, nd: int, input, weight, bias, layout: str, groups):
+    """The (batched) input, weight and bias as arrays, their shapes, the spatial axis names,
+    whether the input was unbatched, and the checked group count; ``layout`` names the
+    weight's two leading axes for the error message."""
     names = _spatial(nd)
     x, unbatched = _batched(fn, _arr(input), nd, ", ".join(("C_in",) + names))
     w = _arr(weight)
@@ -122,8 +125,13 @@ def _conv(fn: str, nd: int, input, weight, bias, stride, padding, dilation, grou
     xs, ws = _shape(x), _shape(w)
     if len(ws) != nd + 2:
         raise ValueError(f"{fn}: weight of shape {ws} must be {nd + 2}-d "
-                         f"(C_out, C_in/groups, {', '.join('k' + n for n in names)})")
-    g = _groups(fn, groups)
+                         f"({layout}, {', '.join('k' + n for n in names)})")
+    return x, w, bias, xs, ws, names, unbatched, _groups(fn, groups)
+
+
+def _conv(fn: str, nd: int, input, weight, bias, stride, padding, dilation, groups) -> Array:
+    x, w, bias, xs, ws, names, unbatched, g = _operands(fn, nd, input, weight, bias,
+                                                         "C_out, C_in/groups", groups)
     if ws[0] % g or xs[1] != ws[1] * g:
         raise ValueError(f"{fn}: with groups={g}, input of shape {_shape(input)} must have "
                          f"weight.shape[1]·groups = {ws[1] * g} channels and weight of shape {ws} "
@@ -178,15 +186,8 @@ def conv3d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, s
 # ---- transposed convolutions ------------------------------------------------------------------
 def _conv_transpose(fn: str, nd: int, input, weight, bias, stride, padding, output_padding,
                     groups, dilation) -> Array:
-    names = _spatial(nd)
-    x, unbatched = _batched(fn, _arr(input), nd, ", ".join(("C_in",) + names))
-    w = _arr(weight)
-    bias = None if bias is None else _arr(bias)
-    xs, ws = _shape(x), _shape(w)
-    if len(ws) != nd + 2:
-        raise ValueError(f"{fn}: weight of shape {ws} must be {nd + 2}-d "
-                         f"(C_in, C_out/groups, {', '.join('k' + n for n in names)})")
-    g = _groups(fn, groups)
+    x, w, bias, xs, ws, names, unbatched, g = _operands(fn, nd, input, weight, bias,
+                                                         "C_in, C_out/groups", groups)
     if ws[0] % g or xs[1] != ws[0]:
         raise ValueError(f"{fn}: input of shape {_shape(input)} must have weight.shape[0] = "
                          f"{ws[0]} channels, divisible by groups={g} (weight of shape {ws})")

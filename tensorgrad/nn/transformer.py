@@ -65,29 +65,16 @@ import numpy as np
 
 from .. import ops as _ops
 from .. import random as _random
-from ..tensor import concrete, dtype_of, shape_of
+from ..tensor import concrete, dtype_of
 from ..tree import tree_map
 from . import torch_layers as _F
-from .attention import MultiheadAttention
+from .attention import MultiheadAttention, _arr, _kind, _shape
 from .layers import LayerNorm, Module, _check_positive
 from .layers_more import Dropout
 from .torch_modules import ModuleList
 
 __all__ = ["TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder",
            "TransformerDecoder", "Transformer"]
-
-
-def _shape(x) -> tuple:
-    return tuple(shape_of(concrete(x)))
-
-
-def _arr(x):
-    """A traced value or a tensor as it is, anything else as a NumPy array."""
-    return x if hasattr(x, "shape") and hasattr(x, "dtype") else np.asarray(x)
-
-
-def _kind(x) -> str:
-    return np.dtype(dtype_of(concrete(x))).kind
 
 
 def _gelu(x):
