@@ -52,6 +52,7 @@ from . import nn
 from . import check, checkpoint, data, optim, perceptron, special, train
 from . import scipy  # tg.scipy.linalg, tg.scipy.special, tg.scipy.stats: jax.scipy's layout
 from . import random  # tg.random: jax.random's key-based samplers
+from . import distributions  # tg.distributions: torch.distributions on tg.scipy.stats and tg.random
 from . import image  # tg.image: jax.image's resize and scale_and_translate
 from .jax_backend import to_jax  # (imports JAX only when a conversion runs)
 

@@ -1,0 +1,20 @@
+"""``tg.distributions``: PyTorch's ``torch.distributions`` classes on tensorgrad.
+
+Parameters and values may be arrays, numbers or traced values: ``log_prob``, ``cdf``,
+``entropy``, ``mean``, ``variance``, ``rsample`` and ``kl_divergence`` are compositions of
+tensorgrad ops, so ``tg.grad``, ``tg.jit`` and ``tg.vmap`` go through them. Draws need an
+explicit key from :mod:`tensorgrad.random` (``d.sample((5,), key=tg.random.PRNGKey(0))``).
+"""
+from . import constraints
+from .continuous import (Beta, Cauchy, Chi2, Exponential, Gamma, Gumbel, HalfCauchy, HalfNormal,
+                         Laplace, LogNormal, Normal, Pareto, StudentT, Uniform, Weibull)
+from .discrete import Bernoulli, Binomial, Categorical, Geometric, OneHotCategorical, Poisson
+from .distribution import Distribution
+from .kl import kl_divergence, register_kl
+from .multivariate import Dirichlet, Independent, MultivariateNormal, Multinomial
+
+__all__ = ["Distribution", "constraints", "kl_divergence", "register_kl",
+           "Normal", "LogNormal", "Uniform", "Exponential", "Gamma", "Chi2", "Beta", "Laplace",
+           "Cauchy", "StudentT", "HalfNormal", "HalfCauchy", "Gumbel", "Pareto", "Weibull",
+           "Bernoulli", "Binomial", "Geometric", "Poisson", "Categorical", "OneHotCategorical",
+           "Multinomial", "Dirichlet", "MultivariateNormal", "Independent"]

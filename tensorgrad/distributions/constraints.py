@@ -1,0 +1,100 @@
+"""Descriptive constraints of ``tg.distributions`` (PyTorch's ``torch.distributions.constraints``
+by name): each one names a set and tests membership with ``check(value)``, an elementwise
+boolean NumPy array (reduced over the event axes for vector-valued sets)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import concrete
+
+__all__ = ["Constraint", "real", "positive", "nonnegative", "unit_interval", "boolean",
+           "nonnegative_integer", "positive_integer", "simplex", "real_vector",
+           "positive_definite", "lower_cholesky", "interval", "greater_than",
+           "greater_than_eq", "integer_interval", "dependent", "independent"]
+
+
+def _np(x):
+    return np.asarray(concrete(x))
+
+
+class Constraint:
+    """A set of values: ``check(value)`` tells which entries (or events) belong to it."""
+    is_discrete = False
+    event_dim = 0
+
+    def __init__(self, name: str, test, is_discrete: bool = False, event_dim: int = 0):
+        self._name, self._test = name, test
+        self.is_discrete, self.event_dim = is_discrete, event_dim
+
+    def check(self, value) -> np.ndarray:
+        return np.asarray(self._test(_np(value)))
+
+    def __repr__(self) -> str:
+        return self._name
+
+
+def _is_int(v):
+    return v == np.floor(v)
+
+
+def _simplex(v):
+    return np.all(v >= 0, axis=-1) & (np.abs(np.sum(v, axis=-1) - 1) < 1e-6)
+
+
+def _pos_def(v):
+    sym = np.all(np.abs(v - np.swapaxes(v, -1, -2)) <= 1e-6 * (1 + np.abs(v)), axis=(-1, -2))
+    with np.errstate(invalid="ignore"):
+        ev = np.linalg.eigvalsh(np.where(np.isfinite(v), v, 0.0))
+    return sym & np.all(ev > 0, axis=-1) & np.all(np.isfinite(v), axis=(-1, -2))
+
+
+def _lower_chol(v):
+    upper = np.triu(v, 1)
+    diag = np.diagonal(v, axis1=-2, axis2=-1)
+    return np.all(upper == 0, axis=(-1, -2)) & np.all(diag > 0, axis=-1)
+
+
+real = Constraint("real", lambda v: ~np.isnan(v))
+positive = Constraint("positive (> 0)", lambda v: v > 0)
+nonnegative = Constraint("nonnegative (>= 0)", lambda v: v >= 0)
+unit_interval = Constraint("unit_interval ([0, 1])", lambda v: (v >= 0) & (v <= 1))
+boolean = Constraint("boolean ({0, 1})", lambda v: (v == 0) | (v == 1), is_discrete=True)
+nonnegative_integer = Constraint("nonnegative_integer", lambda v: (v >= 0) & _is_int(v), True)
+positive_integer = Constraint("positive_integer", lambda v: (v >= 1) & _is_int(v), True)
+simplex = Constraint("simplex", _simplex, event_dim=1)
+real_vector = Constraint("real_vector", lambda v: np.all(~np.isnan(v), axis=-1), event_dim=1)
+positive_definite = Constraint("positive_definite", _pos_def, event_dim=2)
+lower_cholesky = Constraint("lower_cholesky", _lower_chol, event_dim=2)
+dependent = Constraint("dependent", lambda v: np.ones(np.shape(v), bool))
+
+
+def interval(low, high) -> Constraint:
+    """The closed interval [low, high]."""
+    return Constraint(f"interval({low}, {high})", lambda v: (v >= _np(low)) & (v <= _np(high)))
+
+
+def half_open_interval(low, high) -> Constraint:
+    """The interval [low, high)."""
+    return Constraint(f"half_open_interval({low}, {high})",
+                      lambda v: (v >= _np(low)) & (v < _np(high)))
+
+
+def greater_than(lower) -> Constraint:
+    return Constraint(f"greater_than({lower})", lambda v: v > _np(lower))
+
+
+def greater_than_eq(lower) -> Constraint:
+    return Constraint(f"greater_than_eq({lower})", lambda v: v >= _np(lower))
+
+
+def integer_interval(low, high) -> Constraint:
+    return Constraint(f"integer_interval({low}, {high})",
+                      lambda v: (v >= _np(low)) & (v <= _np(high)) & _is_int(v), True)
+
+
+def independent(base: Constraint, n: int) -> Constraint:
+    """``base`` on events of ``n`` more trailing axes (all entries must belong)."""
+    axes = tuple(range(-n, 0))
+    return Constraint(f"independent({base!r}, {n})",
+                      lambda v: np.all(base.check(v), axis=axes) if n else base.check(v),
+                      base.is_discrete, base.event_dim + n)

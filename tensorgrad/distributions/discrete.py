@@ -1,0 +1,300 @@
+"""Discrete distributions of ``tg.distributions`` (PyTorch's classes): Bernoulli, Binomial,
+Geometric, Poisson, Categorical and OneHotCategorical. Those with ``probs=``
+and ``logits=`` take exactly one of the two and keep both (``logits`` are log-probabilities:
+for Categorical normalized over the last axis, for Bernoulli, Binomial and Geometric the log
+odds). Log-probabilities are differentiable in the parameters; draws are not (no
+``rsample``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops as _ops
+from .. import random as _random
+from ..lax import stop_gradient
+from ..tensor import concrete, shape_of
+from . import constraints
+from .distribution import (Distribution, as_float, broadcast_all, check_values,
+                           default_validate_args, need_key)
+
+__all__ = ["Bernoulli", "Binomial", "Geometric", "Poisson", "Categorical", "OneHotCategorical"]
+
+
+def _one_of(cls: str, probs, logits):
+    if (probs is None) == (logits is None):
+        raise ValueError(f"{cls}: pass exactly one of probs= or logits=, got "
+                         f"{'both' if probs is not None else 'neither'}")
+    return "probs" if probs is not None else "logits"
+
+
+_EPS = float(np.finfo(np.float64).eps)
+
+
+def _log_odds(p):
+    """log(p / (1 − p)) of p clamped to [eps, 1 − eps] (PyTorch's conversion: finite logits)."""
+    q = _ops.clip(p, _EPS, 1 - _EPS)
+    return _ops.log(q) - _ops.log1p(-q)
+
+
+def _safe_log(p):
+    """log p of p clamped to [eps, 1 − eps] (PyTorch's conversion: finite logits)."""
+    return _ops.log(_ops.clip(p, _EPS, 1 - _EPS))
+
+
+def _early_check(self, name, value, validate_args):
+    """Validate the given parameter before anything is computed from it."""
+    if default_validate_args() if validate_args is None else validate_args:
+        check_values(type(self).__name__, f"parameter {name}", self.arg_constraints[name], value)
+
+
+class _Binary(Distribution):
+    """Shared set-up of the distributions parameterized by a success probability."""
+    _extra: tuple = ()
+
+    def _setup(self, probs, logits, validate_args, **extra):
+        given = _one_of(type(self).__name__, probs, logits)
+        vals, shape = broadcast_all(probs if given == "probs" else logits, *extra.values())
+        first = vals[0]
+        _early_check(self, given, first, validate_args)
+        for name, v in zip(extra, vals[1:]):
+            setattr(self, name, v)
+        if given == "probs":
+            self.probs = first
+            self.logits = _log_odds(first)
+        else:
+            self.logits = first
+            self.probs = _ops.sigmoid(first)
+        self._given = (given,) + tuple(extra)
+        self._params = ("probs", "logits") + tuple(extra)
+        Distribution.__init__(self, shape, (), validate_args)
+
+    @property
+    def param_shape(self) -> tuple:
+        return tuple(shape_of(self.probs))
+
+
+class Bernoulli(_Binary):
+    """A 0/1 variable that is 1 with probability ``probs`` (or sigmoid(``logits``))."""
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        self._setup(probs, logits, validate_args)
+
+    mean = property(lambda self: self.probs)
+    variance = property(lambda self: self.probs * (1 - self.probs))
+
+    @property
+    def mode(self):
+        m = _ops.astype(self.probs > 0.5, np.float64)
+        return _ops.where(self.probs == 0.5, np.nan, m)
+
+    def sample(self, sample_shape=(), key=None):
+        need_key(key, "Bernoulli.sample")
+        b = _random.bernoulli(key, stop_gradient(self.probs), self._extended_shape(sample_shape))
+        return _ops.astype(b, np.float64)
+
+    def log_prob(self, value):
+        self._validate_sample(value)
+        return value * self.logits - _ops.softplus(self.logits)
+
+    def entropy(self):
+        return _ops.softplus(self.logits) - self.probs * self.logits
+
+    def enumerate_support(self, expand=True):
+        v = np.arange(2.0).reshape((2,) + (1,) * len(self.batch_shape))
+        return np.broadcast_to(v, (2,) + self.batch_shape) if expand else v
+
+
+class Geometric(_Binary):
+    """The number of failures before the first success of Bernoulli(probs) trials."""
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        self._setup(probs, logits, validate_args)
+
+    mean = property(lambda self: 1 / self.probs - 1)
+    mode = property(lambda self: _ops.zeros_like(self.probs))
+    variance = property(lambda self: (1 / self.probs - 1) / self.probs)
+
+    def sample(self, sample_shape=(), key=None):
+        need_key(key, "Geometric.sample")
+        k = _random.geometric(key, stop_gradient(self.probs), self._extended_shape(sample_shape))
+        return _ops.astype(k, np.float64) - 1  # tg.random counts trials, PyTorch failures
+
+    def log_prob(self, value):
+        self._validate_sample(value)
+        # log(1 − p) = −softplus(logits), log p = −softplus(−logits)
+        return -value * _ops.softplus(self.logits) - _ops.softplus(-self.logits)
+
+    def entropy(self):
+        p, lg = self.probs, self.logits
+        return (_ops.softplus(-lg) + (1 - p) / p * _ops.softplus(lg))
+
+
+class Binomial(_Binary):
+    """The number of successes in ``total_count`` Bernoulli(probs) trials."""
+    arg_constraints = {"total_count": constraints.nonnegative_integer,
+                       "probs": constraints.unit_interval, "logits": constraints.real}
+    has_enumerate_support = True
+
+    def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
+        self._setup(probs, logits, validate_args, total_count=total_count)
+
+    @property
+    def support(self):
+        return constraints.integer_interval(0, self.total_count)
+
+    mean = property(lambda self: self.total_count * self.probs)
+    variance = property(lambda self: self.total_count * self.probs * (1 - self.probs))
+
+    @property
+    def mode(self):
+        return _ops.minimum(_ops.floor((self.total_count + 1) * self.probs), self.total_count)
+
+    def sample(self, sample_shape=(), key=None):
+        need_key(key, "Binomial.sample")
+        n = np.asarray(concrete(self.total_count))
+        top = int(np.max(n)) if n is not None and n.size else 0
+        shape = self._extended_shape(sample_shape)
+        u = _random.uniform(key, (top,) + shape)
+        hits = _ops.astype(u < stop_gradient(self.probs), np.float64)
+        live = np.arange(top).reshape((top,) + (1,) * len(shape)) < n
+        return _ops.sum(_ops.where(live, hits, 0.0), axis=0)
+
+    def log_prob(self, value):
+        self._validate_sample(value)
+        n, k, lg = self.total_count, value, self.logits
+        log_comb = _ops.gammaln(n + 1) - _ops.gammaln(k + 1) - _ops.gammaln(n - k + 1)
+        # k·log p + (n − k)·log(1 − p) = k·logits − n·softplus(logits)
+        return log_comb + k * lg - n * _ops.softplus(lg)
+
+    def entropy(self):
+        n = int(np.max(np.asarray(concrete(self.total_count))))
+        ks = np.arange(n + 1.0).reshape((n + 1,) + (1,) * len(self.batch_shape))
+        lp = self.log_prob(np.minimum(ks, np.asarray(concrete(self.total_count))))
+        valid = ks <= np.asarray(concrete(self.total_count))
+        return -_ops.sum(_ops.where(valid, _ops.exp(lp) * lp, 0.0), axis=0)
+
+
+class Poisson(Distribution):
+    """The Poisson distribution with mean ``rate``."""
+    arg_constraints = {"rate": constraints.nonnegative}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, rate, validate_args=None):
+        (self.rate,), shape = broadcast_all(rate)
+        self._params = ("rate",)
+        super().__init__(shape, (), validate_args)
+
+    mean = property(lambda self: self.rate)
+    mode = property(lambda self: _ops.floor(self.rate))
+    variance = property(lambda self: self.rate)
+
+    def sample(self, sample_shape=(), key=None):
+        need_key(key, "Poisson.sample")
+        k = _random.poisson(key, stop_gradient(self.rate), self._extended_shape(sample_shape))
+        return _ops.astype(k, np.float64)
+
+    def log_prob(self, value):
+        self._validate_sample(value)
+        return _ops.xlogy(value, self.rate) - self.rate - _ops.gammaln(value + 1)
+
+
+class Categorical(Distribution):
+    """A choice among K categories (the last axis of ``probs``/``logits``); values are indices."""
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        given = _one_of(type(self).__name__, probs, logits)
+        v = as_float(probs if given == "probs" else logits)
+        if len(shape_of(v)) < 1:
+            raise ValueError(f"{type(self).__name__}: {given} must have at least one dimension, "
+                             f"got shape {tuple(shape_of(v))}")
+        if given == "probs":
+            _early_check(self, "probs", v / _ops.sum(v, axis=-1, keepdims=True), validate_args)
+            self.probs = v / _ops.sum(v, axis=-1, keepdims=True)
+            self.logits = _safe_log(self.probs)
+        else:
+            self.logits = v - _ops.logsumexp(v, axis=-1, keepdims=True)
+            self.probs = _ops.exp(self.logits)
+        self._given = (given,)
+        self._params = ("probs", "logits")
+        self._num_events = tuple(shape_of(v))[-1]
+        shape = tuple(shape_of(v))[:-1]
+        Distribution.__init__(self, shape, self._event(), validate_args)
+
+    def _event(self) -> tuple:
+        return ()
+
+    def _validate_sample(self, value):
+        if self._validate_args:
+            Distribution._validate_sample(self, value)
+
+    @property
+    def support(self):
+        return constraints.integer_interval(0, self._num_events - 1)
+
+    @property
+    def param_shape(self) -> tuple:
+        return tuple(shape_of(self.probs))
+
+    mean = property(lambda self: _ops.full(self.batch_shape, np.nan))
+    variance = property(lambda self: _ops.full(self.batch_shape, np.nan))
+    mode = property(lambda self: _ops.argmax(self.probs, axis=-1))
+
+    def sample(self, sample_shape=(), key=None):
+        need_key(key, f"{type(self).__name__}.sample")
+        full = self._extended_shape(sample_shape)
+        shape = full[:len(full) - len(self.event_shape)]
+        return _random.categorical(key, stop_gradient(self.logits), shape=shape)
+
+    def log_prob(self, value):
+        self._validate_sample(value)
+        idx = _ops.astype(value, np.int64)
+        shape = np.broadcast_shapes(tuple(shape_of(idx)), self.batch_shape)
+        lg = _ops.broadcast_to(self.logits, shape + (self._num_events,))
+        idx = _ops.broadcast_to(idx, shape)
+        return _ops.take_along_axis(lg, _ops.expand_dims(idx, -1), axis=-1)[..., 0]
+
+    def entropy(self):
+        lg = _ops.maximum(self.logits, np.finfo(np.float64).min)
+        return -_ops.sum(self.probs * lg, axis=-1)
+
+    def enumerate_support(self, expand=True):
+        v = np.arange(self._num_events).reshape((-1,) + (1,) * len(self.batch_shape))
+        return np.broadcast_to(v, (self._num_events,) + self.batch_shape) if expand else v
+
+
+class OneHotCategorical(Categorical):
+    """Categorical with one-hot vectors of length K as values."""
+    support = constraints.Constraint("one_hot", lambda v: np.all((v == 0) | (v == 1), -1)
+                                     & (np.sum(v, -1) == 1), True, 1)
+
+    def _event(self) -> tuple:
+        return (self._num_events,)
+
+    mean = property(lambda self: self.probs)
+    variance = property(lambda self: self.probs * (1 - self.probs))
+
+    @property
+    def mode(self):
+        k = _ops.argmax(self.probs, axis=-1)
+        return _ops.astype(_ops.expand_dims(k, -1) == np.arange(self._num_events), np.float64)
+
+    def sample(self, sample_shape=(), key=None):
+        k = Categorical.sample(self, sample_shape, key)
+        return _ops.astype(_ops.expand_dims(k, -1) == np.arange(self._num_events), np.float64)
+
+    def log_prob(self, value):
+        Distribution._validate_sample(self, value)
+        shape = np.broadcast_shapes(tuple(shape_of(value)), tuple(shape_of(self.logits)))
+        return _ops.sum(_ops.where(_ops.broadcast_to(value, shape) != 0,
+                                   _ops.broadcast_to(self.logits, shape), 0.0), axis=-1)
+
+    def enumerate_support(self, expand=True):
+        k = self._num_events
+        v = np.eye(k).reshape((k,) + (1,) * len(self.batch_shape) + (k,))
+        return np.broadcast_to(v, (k,) + self.batch_shape + (k,)) if expand else v

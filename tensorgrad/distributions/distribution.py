@@ -1,0 +1,204 @@
+"""The base class of ``tg.distributions`` and its helpers: parameter broadcasting, argument
+validation and the explicit random key every draw needs."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from .. import ops as _ops
+from ..lax import stop_gradient
+from ..staging import is_staged
+from ..tensor import concrete, dtype_of, shape_of
+
+__all__ = ["Distribution"]
+
+
+def as_float(x):
+    """A parameter as an array: Python numbers and lists become float64 arrays, integer arrays
+    float64; tensors and float arrays pass through unchanged."""
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        if np.issubdtype(np.dtype(dtype_of(x)), np.floating):
+            return x
+        return _ops.astype(x, np.float64)
+    return np.asarray(x, dtype=np.float64)
+
+
+def broadcast_all(*xs):
+    """The parameters as float arrays broadcast to one shape (PyTorch's ``broadcast_all``)."""
+    xs = [as_float(x) for x in xs]
+    shape = np.broadcast_shapes(*(tuple(shape_of(x)) for x in xs))
+    return [x if tuple(shape_of(x)) == shape else _ops.broadcast_to(x, shape) for x in xs], shape
+
+
+def need_key(key, where: str):
+    """Refuse a missing key: tensorgrad has no global random state."""
+    if key is None:
+        raise TypeError(f"{where}: a random key is required (tensorgrad has no global random "
+                        "generator): pass key=tg.random.PRNGKey(seed), or a key from "
+                        "tg.random.split")
+    return key
+
+
+def _concrete_np(x):
+    v = concrete(x)
+    if is_staged(v) or not hasattr(np.asarray(v), "dtype") or np.asarray(v).dtype == object:
+        return None
+    return np.asarray(v)
+
+
+def check_values(cls: str, what: str, constraint, value) -> None:
+    """Raise ValueError when a concrete ``value`` has entries outside ``constraint`` (values
+    traced by ``tg.jit`` are not checked)."""
+    v = _concrete_np(value)
+    if v is None:
+        return
+    ok = constraint.check(v)
+    if not np.all(ok):
+        raise ValueError(f"{cls}: {what} must satisfy the constraint {constraint!r}, got "
+                         f"{np.array2string(v, threshold=12)} (shape {v.shape})")
+
+
+class _Defaults(threading.local):
+    """Per-thread settings: whether distributions built without ``validate_args`` check them."""
+
+    def __init__(self):
+        self.validate = True
+
+
+_DEFAULTS = _Defaults()
+
+
+def default_validate_args() -> bool:
+    """This thread's default for ``validate_args`` (set with
+    :meth:`Distribution.set_default_validate_args`)."""
+    return _DEFAULTS.validate
+
+
+class Distribution:
+    """A batch of probability distributions with PyTorch's interface.
+
+    ``batch_shape`` indexes independent distributions, ``event_shape`` is the shape of one
+    draw. ``sample``/``rsample`` take ``sample_shape`` and a ``key`` from ``tg.random``: the
+    draw has shape ``sample_shape + batch_shape + event_shape``. ``rsample`` is
+    differentiable in the parameters (reparameterized); ``sample`` stops the gradient.
+    """
+    has_rsample = False
+    has_enumerate_support = False
+    arg_constraints: dict = {}
+    support = None
+
+    def __init__(self, batch_shape=(), event_shape=(), validate_args=None):
+        self._batch_shape = tuple(batch_shape)
+        self._event_shape = tuple(event_shape)
+        if validate_args is not None and not isinstance(validate_args, bool):
+            raise TypeError(f"{type(self).__name__}: validate_args must be None or a bool, "
+                            f"got {validate_args!r}")
+        self._validate_args = _DEFAULTS.validate if validate_args is None else validate_args
+        if self._validate_args:
+            for name, con in self.arg_constraints.items():
+                if name in self.__dict__ or name in getattr(self, "_given", ()):
+                    check_values(type(self).__name__, f"parameter {name}", con,
+                                 getattr(self, name))
+
+    @staticmethod
+    def set_default_validate_args(value: bool) -> None:
+        """Turn argument validation on or off for distributions built without ``validate_args``
+        (in the calling thread: each thread starts with validation on)."""
+        if not isinstance(value, bool):
+            raise TypeError(f"Distribution.set_default_validate_args: expected a bool, got {value!r}")
+        _DEFAULTS.validate = value
+
+    @property
+    def batch_shape(self) -> tuple:
+        return self._batch_shape
+
+    @property
+    def event_shape(self) -> tuple:
+        return self._event_shape
+
+    def _extended_shape(self, sample_shape=()) -> tuple:
+        if isinstance(sample_shape, (int, np.integer)):
+            sample_shape = (int(sample_shape),)
+        try:
+            sample_shape = tuple(int(s) for s in sample_shape)
+        except TypeError:
+            raise TypeError(f"{type(self).__name__}.sample: sample_shape must be a tuple of ints, "
+                            f"got {sample_shape!r}") from None
+        return sample_shape + self._batch_shape + self._event_shape
+
+    def _validate_sample(self, value) -> None:
+        if self._validate_args and self.support is not None:
+            check_values(type(self).__name__, "value", self.support, value)
+
+    def _missing(self, what: str):
+        return NotImplementedError(f"{type(self).__name__}: {what} is not implemented")
+
+    def rsample(self, sample_shape=(), key=None):
+        raise NotImplementedError(f"{type(self).__name__}.rsample: this distribution has no "
+                                  "reparameterized sampler (has_rsample is False); use sample")
+
+    def sample(self, sample_shape=(), key=None):
+        """A draw of shape ``sample_shape + batch_shape + event_shape`` with no gradient."""
+        return stop_gradient(self.rsample(sample_shape, key=key))
+
+    def sample_n(self, n: int, key=None):
+        return self.sample((n,), key=key)
+
+    def log_prob(self, value):
+        raise self._missing("log_prob")
+
+    def cdf(self, value):
+        raise self._missing("cdf")
+
+    def icdf(self, value):
+        raise self._missing("icdf")
+
+    def entropy(self):
+        raise self._missing("entropy")
+
+    def perplexity(self):
+        return _ops.exp(self.entropy())
+
+    @property
+    def mean(self):
+        raise self._missing("mean")
+
+    @property
+    def mode(self):
+        raise self._missing("mode")
+
+    @property
+    def variance(self):
+        raise self._missing("variance")
+
+    @property
+    def stddev(self):
+        return _ops.sqrt(self.variance)
+
+    _param_event_dims: dict = {}
+
+    def expand(self, batch_shape, _instance=None):
+        """The same distribution with its parameters broadcast to ``batch_shape``."""
+        batch_shape = tuple(int(b) for b in batch_shape)
+        try:
+            np.broadcast_shapes(self._batch_shape, batch_shape)
+            if np.broadcast_shapes(self._batch_shape, batch_shape) != batch_shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"{type(self).__name__}.expand: batch shape {self._batch_shape} "
+                             f"cannot be broadcast to {batch_shape}") from None
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        for name in self._params:
+            v = getattr(self, name)
+            ev = tuple(shape_of(v))[len(self._batch_shape):]
+            setattr(new, name, _ops.broadcast_to(v, batch_shape + ev))
+        new._batch_shape = batch_shape
+        return new
+
+    _params: tuple = ()
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{p}: {tuple(shape_of(getattr(self, p)))}" for p in self._params)
+        return f"{type(self).__name__}({parts})"

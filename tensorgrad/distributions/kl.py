@@ -1,0 +1,156 @@
+"""``kl_divergence(p, q)``: the Kullback–Leibler divergence KL(p ‖ q) = E_p[log p − log q]
+in closed form, looked up in a registry keyed by the two distributions' classes
+(``register_kl`` adds entries; the most specific registered pair of base classes wins, as in
+PyTorch)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops as _ops
+from .continuous import Beta, Exponential, Gamma, Laplace, Normal, Uniform
+from .discrete import Bernoulli, Categorical, Poisson
+from .distribution import Distribution
+from .multivariate import Dirichlet, Independent, MultivariateNormal, _batched_solve, _log_diag_sum
+
+__all__ = ["kl_divergence", "register_kl"]
+
+_KL_REGISTRY: dict = {}
+
+
+
+def register_kl(type_p, type_q):
+    """Decorator registering ``fn(p, q)`` as KL(p ‖ q) for instances of ``type_p`` and
+    ``type_q`` (and their subclasses, unless a more specific pair is registered)."""
+    for t, name in ((type_p, "type_p"), (type_q, "type_q")):
+        if not (isinstance(t, type) and issubclass(t, Distribution)):
+            raise TypeError(f"register_kl: {name} must be a subclass of Distribution, got {t!r}")
+
+    def decorator(fn):
+        _KL_REGISTRY[type_p, type_q] = fn
+        return fn
+    return decorator
+
+
+def _lookup(tp, tq):
+    best, rank = None, None
+    for (sp, sq), fn in _KL_REGISTRY.items():
+        if issubclass(tp, sp) and issubclass(tq, sq):
+            r = (tp.__mro__.index(sp) + tq.__mro__.index(sq), tp.__mro__.index(sp))
+            if rank is None or r < rank:
+                best, rank = fn, r
+    return best
+
+
+def kl_divergence(p: Distribution, q: Distribution):
+    """KL(p ‖ q), one value per batch entry (the batch shapes broadcast)."""
+    fn = _lookup(type(p), type(q))
+    if fn is None:
+        raise NotImplementedError(f"kl_divergence: no closed form registered for the pair "
+                                  f"({type(p).__name__}, {type(q).__name__}); add one with "
+                                  f"tg.distributions.register_kl")
+    return fn(p, q)
+
+
+def _finite(x):
+    return _ops.where(_ops.isfinite(x), x, 0.0)
+
+
+@register_kl(Normal, Normal)
+def _kl_normal_normal(p, q):
+    ratio = (p.scale / q.scale) ** 2
+    shift = ((p.loc - q.loc) / q.scale) ** 2
+    return 0.5 * (ratio + shift - 1 - _ops.log(ratio))
+
+
+@register_kl(Bernoulli, Bernoulli)
+def _kl_bernoulli_bernoulli(p, q):
+    # p·(log p − log q) + (1 − p)·(log(1 − p) − log(1 − q)), with log p = −softplus(−logits)
+    # (infinite logits, probabilities 0 or 1, are replaced by 0 and their terms set below)
+    lp, lq = _finite(p.logits), _finite(q.logits)
+    t1 = p.probs * (_ops.softplus(-lq) - _ops.softplus(-lp))
+    t2 = (1 - p.probs) * (_ops.softplus(lq) - _ops.softplus(lp))
+    t1 = _ops.where(p.probs == 0, 0.0, _ops.where(q.probs == 0, np.inf, t1))
+    t2 = _ops.where(p.probs == 1, 0.0, _ops.where(q.probs == 1, np.inf, t2))
+    return t1 + t2
+
+
+@register_kl(Categorical, Categorical)
+def _kl_categorical_categorical(p, q):
+    t = p.probs * (_finite(p.logits) - _finite(q.logits))
+    t = _ops.where(p.probs == 0, 0.0, _ops.where(q.probs == 0, np.inf, t))
+    return _ops.sum(t, axis=-1)
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p, q):
+    a1, b1, a2, b2 = p.concentration1, p.concentration0, q.concentration1, q.concentration0
+    return (_ops.betaln(a2, b2) - _ops.betaln(a1, b1) + (a1 - a2) * _ops.digamma(a1)
+            + (b1 - b2) * _ops.digamma(b1) + (a2 - a1 + b2 - b1) * _ops.digamma(a1 + b1))
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p, q):
+    ap, bp, aq, bq = p.concentration, p.rate, q.concentration, q.rate
+    return ((ap - aq) * _ops.digamma(ap) - _ops.gammaln(ap) + _ops.gammaln(aq)
+            + aq * (_ops.log(bp) - _ops.log(bq)) + ap * (bq - bp) / bp)
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p, q):
+    a, b = p.concentration, q.concentration
+    a0 = _ops.sum(a, axis=-1)
+    return (_ops.gammaln(a0) - _ops.gammaln(_ops.sum(b, axis=-1))
+            - _ops.sum(_ops.gammaln(a), axis=-1) + _ops.sum(_ops.gammaln(b), axis=-1)
+            + _ops.sum((a - b) * (_ops.digamma(a) - _ops.expand_dims(_ops.digamma(a0), -1)),
+                       axis=-1))
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_mvn_mvn(p, q):
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"kl_divergence: MultivariateNormal event shapes differ: "
+                         f"{p.event_shape} and {q.event_shape}")
+    k = p.event_shape[0]
+    lp, lq = p.scale_tril, q.scale_tril
+    batch = np.broadcast_shapes(tuple(lp.shape[:-2]), tuple(lq.shape[:-2]))
+    lp_b = _ops.broadcast_to(lp, batch + (k, k))
+    lq_b = _ops.broadcast_to(lq, batch + (k, k))
+    # tr(Σq⁻¹Σp) = ‖Lq⁻¹Lp‖²_F, solved one column of Lp at a time (as a batch of vectors)
+    cols = _batched_solve(_ops.expand_dims(lq_b, -3), _ops.swapaxes(lp_b, -1, -2))
+    trace = _ops.sum(cols ** 2, axis=(-1, -2))
+    maha = _ops.sum(_batched_solve(lq, q.loc - p.loc) ** 2, axis=-1)
+    return 0.5 * (trace + maha - k) + _log_diag_sum(lq) - _log_diag_sum(lp)
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p, q):
+    r = q.rate / p.rate
+    return r - 1 - _ops.log(r)
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p, q):
+    ratio = p.scale / q.scale
+    d = _ops.abs(p.loc - q.loc)
+    return -_ops.log(ratio) + d / q.scale + ratio * _ops.exp(-d / p.scale) - 1
+
+
+@register_kl(Uniform, Uniform)
+def _kl_uniform_uniform(p, q):
+    kl = _ops.log((q.high - q.low) / (p.high - p.low))
+    outside = _ops.logical_or(q.low > p.low, q.high < p.high)
+    return _ops.where(outside, np.inf, kl)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    return _ops.xlogy(p.rate, p.rate) - _ops.xlogy(p.rate, q.rate) - (p.rate - q.rate)
+
+
+@register_kl(Independent, Independent)
+def _kl_independent_independent(p, q):
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError(
+            "kl_divergence: Independent distributions with different reinterpreted_batch_ndims "
+            f"({p.reinterpreted_batch_ndims} and {q.reinterpreted_batch_ndims})")
+    return p._sum(kl_divergence(p.base_dist, q.base_dist))
