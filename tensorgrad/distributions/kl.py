@@ -14,8 +14,8 @@ from .multivariate import Dirichlet, Independent, MultivariateNormal, _batched_s
 
 __all__ = ["kl_divergence", "register_kl"]
 
+#: (type_p, type_q) -> fn, process-wide like the op registry (registering is configuration)
 _KL_REGISTRY: dict = {}
-
 
 
 def register_kl(type_p, type_q):
@@ -33,7 +33,7 @@ def register_kl(type_p, type_q):
 
 def _lookup(tp, tq):
     best, rank = None, None
-    for (sp, sq), fn in _KL_REGISTRY.items():
+    for (sp, sq), fn in list(_KL_REGISTRY.items()):  # (a snapshot: another thread may register)
         if issubclass(tp, sp) and issubclass(tq, sq):
             r = (tp.__mro__.index(sp) + tq.__mro__.index(sq), tp.__mro__.index(sp))
             if rank is None or r < rank:
