@@ -51,14 +51,19 @@ class _Univariate(Distribution):
         return value
 
 
-class Normal(_Univariate):
-    """The normal distribution N(loc, scale²)."""
+class _LocScale(_Univariate):
+    """A location–scale family: parameters ``loc`` (real) and ``scale`` (positive),
+    reparameterized draws ``loc + scale·noise``."""
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
         super().__init__(validate_args, loc=loc, scale=scale)
+
+
+class Normal(_LocScale):
+    """The normal distribution N(loc, scale²)."""
 
     mean = property(lambda self: self.loc)
     mode = property(lambda self: self.loc)
@@ -268,14 +273,8 @@ class Beta(_Univariate):
                 + (a + b - 2) * _ops.digamma(a + b))
 
 
-class Laplace(_Univariate):
+class Laplace(_LocScale):
     """The Laplace (double exponential) distribution."""
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        super().__init__(validate_args, loc=loc, scale=scale)
 
     mean = property(lambda self: self.loc)
     mode = property(lambda self: self.loc)
@@ -300,14 +299,8 @@ class Laplace(_Univariate):
         return 1 + _ops.log(2 * self.scale)
 
 
-class Cauchy(_Univariate):
+class Cauchy(_LocScale):
     """The Cauchy distribution (no mean, infinite variance)."""
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        super().__init__(validate_args, loc=loc, scale=scale)
 
     mean = property(lambda self: _nan_like(self.loc))
     mode = property(lambda self: self.loc)
@@ -424,14 +417,8 @@ class HalfCauchy(_Univariate):
         return math.log(2 * math.pi) + _ops.log(self.scale)
 
 
-class Gumbel(_Univariate):
+class Gumbel(_LocScale):
     """The Gumbel (maximum extreme value) distribution."""
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        super().__init__(validate_args, loc=loc, scale=scale)
 
     mean = property(lambda self: self.loc + self.scale * _EULER)
     mode = property(lambda self: self.loc)
