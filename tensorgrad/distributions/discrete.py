@@ -40,6 +40,16 @@ def _safe_log(p):
     return _ops.log(_ops.clip(p, _EPS, 1 - _EPS))
 
 
+def _over_events(given: str, v):
+    """``(probs, logits)`` of unnormalized ``probs`` or ``logits`` ``v`` over the last axis:
+    probabilities summing to 1 and log-probabilities (Categorical's and Multinomial's)."""
+    if given == "probs":
+        probs = v / _ops.sum(v, axis=-1, keepdims=True)
+        return probs, _safe_log(probs)
+    logits = v - _ops.logsumexp(v, axis=-1, keepdims=True)
+    return _ops.exp(logits), logits
+
+
 def _early_check(self, name, value, validate_args):
     """Validate the given parameter before anything is computed from it."""
     if default_validate_args() if validate_args is None else validate_args:
@@ -213,13 +223,9 @@ class Categorical(Distribution):
         if len(shape_of(v)) < 1:
             raise ValueError(f"{type(self).__name__}: {given} must have at least one dimension, "
                              f"got shape {tuple(shape_of(v))}")
+        self.probs, self.logits = _over_events(given, v)
         if given == "probs":
-            _early_check(self, "probs", v / _ops.sum(v, axis=-1, keepdims=True), validate_args)
-            self.probs = v / _ops.sum(v, axis=-1, keepdims=True)
-            self.logits = _safe_log(self.probs)
-        else:
-            self.logits = v - _ops.logsumexp(v, axis=-1, keepdims=True)
-            self.probs = _ops.exp(self.logits)
+            _early_check(self, "probs", self.probs, validate_args)
         self._given = (given,)
         self._params = ("probs", "logits")
         self._num_events = tuple(shape_of(v))[-1]

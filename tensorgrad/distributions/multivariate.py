@@ -14,7 +14,7 @@ from ..linalg import cholesky, inv
 from ..scipy.linalg import solve_triangular
 from ..tensor import shape_of
 from . import constraints
-from .discrete import _one_of, _safe_log
+from .discrete import _one_of, _over_events
 from .distribution import (Distribution, as_float, check_values, default_validate_args,
                            need_key)
 
@@ -179,12 +179,7 @@ class Multinomial(Distribution):
                              f"{total_count!r}")
         self.total_count = int(total_count)
         v = _vector("Multinomial", given, probs if given == "probs" else logits)
-        if given == "probs":
-            self.probs = v / _ops.sum(v, axis=-1, keepdims=True)
-            self.logits = _safe_log(self.probs)
-        else:
-            self.logits = v - _ops.logsumexp(v, axis=-1, keepdims=True)
-            self.probs = _ops.exp(self.logits)
+        self.probs, self.logits = _over_events(given, v)
         self._given = (given,)
         self._params = ("probs", "logits")
         s = tuple(shape_of(v))
