@@ -26,6 +26,7 @@ from ..tensor import concrete, dtype_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from .layers import Module, _check_positive
 from .losses import _Loss, _arr, _float, _known, _reduce, _reduction, _shape
+from .torch_layers import _embedding_ids
 
 __all__ = ["embedding_bag", "EmbeddingBag", "ctc_loss", "CTCLoss"]
 
@@ -123,20 +124,8 @@ def embedding_bag(input: ArrayLike, weight: ArrayLike, offsets: ArrayLike | None
         if _shape(per_sample_weights) != xs:
             raise ValueError(f"{name}: per_sample_weights of shape {_shape(per_sample_weights)} "
                              f"must have the input's shape {xs}")
-    if padding_idx is not None:
-        if not -num <= padding_idx < num:
-            raise ValueError(f"{name}: padding_idx {padding_idx} must be within [-{num}, {num}) "
-                             f"for weight of shape {ws}")
-        padding_idx = int(padding_idx) % num
+    padding_idx = _embedding_ids(name, ids, ws, padding_idx)
     ids, starts, ends = _bag_bounds(name, ids, offsets, include_last_offset)
-
-    def check_ids(v):
-        v = np.asarray(v)
-        bad = v[(v < 0) | (v >= num)]
-        if bad.size:
-            raise IndexError(f"{name}: id {int(bad.flat[0])} is out of range 0..{num - 1} "
-                             f"(weight of shape {ws})")
-    _staging.check(check_ids, concrete(ids))
     M = _shape(ids)[0]
     B = _shape(starts)[0]
     pos = np.arange(M)

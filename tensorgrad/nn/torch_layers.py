@@ -293,6 +293,28 @@ def instance_norm(input: ArrayLike, running_mean: ArrayLike | None = None,
 
 
 # ---- embedding --------------------------------------------------------------------------------
+def _embedding_ids(name: str, ids, ws: tuple, padding_idx):
+    """Check ``ids`` against a (num_embeddings, dim) weight of shape ``ws`` (``IndexError`` for
+    an id out of range, when the values are known: now, or at each run of a jit plan) and
+    return ``padding_idx`` as a row number (None stays None); shared by :func:`embedding` and
+    ``embedding_bag``."""
+    num = ws[0]
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise ValueError(f"{name}: padding_idx {padding_idx} must be within "
+                             f"[-{num}, {num}) for weight of shape {ws}")
+        padding_idx = int(padding_idx) % num
+
+    def check_ids(v):
+        v = np.asarray(v)
+        bad = v[(v < 0) | (v >= num)]
+        if bad.size:
+            raise IndexError(f"{name}: id {int(bad.flat[0])} is out of range 0..{num - 1} "
+                             f"(weight of shape {ws})")
+    _staging.check(check_ids, concrete(ids))
+    return padding_idx
+
+
 def embedding(input: ArrayLike, weight: ArrayLike, padding_idx: int | None = None,
               max_norm: float | None = None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Array:
@@ -311,20 +333,7 @@ def embedding(input: ArrayLike, weight: ArrayLike, padding_idx: int | None = Non
     if np.dtype(dtype_of(concrete(ids))).kind not in "iu":
         raise TypeError(f"embedding: ids must be integers, got dtype {dtype_of(concrete(ids))} "
                         f"(shape {_shape(ids)})")
-    num = ws[0]
-    if padding_idx is not None:
-        if not -num <= padding_idx < num:
-            raise ValueError(f"embedding: padding_idx {padding_idx} must be within "
-                             f"[-{num}, {num}) for weight of shape {ws}")
-        padding_idx = int(padding_idx) % num
-
-    def check_ids(v):
-        v = np.asarray(v)
-        bad = v[(v < 0) | (v >= num)]
-        if bad.size:
-            raise IndexError(f"embedding: id {int(bad.flat[0])} is out of range 0..{num - 1} "
-                             f"(weight of shape {ws})")
-    _staging.check(check_ids, concrete(ids))
+    padding_idx = _embedding_ids("embedding", ids, ws, padding_idx)
     rows = _ops.getitem(weight, ids)
     if padding_idx is None:
         return rows
