@@ -456,3 +456,11 @@ def test_default_validation_is_per_thread():
     assert seen == {"other": "refused"}  # a new thread starts with validation on
     with pytest.raises(ValueError, match="Normal"):
         D.Normal(0.0, -1.0)
+
+
+def test_a_list_holding_traced_values_keeps_their_gradient():
+    D = tg.distributions
+    g = tg.grad(lambda s: tg.sum(D.Normal([s, 1.0], 1.0).log_prob(0.0)))(2.0)
+    assert np.isclose(g, -2.0)
+    g = tg.grad(lambda s: tg.sum(D.Categorical(probs=[s, 1.0]).log_prob(np.array(0))))(2.0)
+    assert np.isclose(g, 1 / 2 - 1 / 3)  # d/ds log(s / (s + 1)) at s = 2

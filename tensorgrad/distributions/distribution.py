@@ -15,13 +15,14 @@ __all__ = ["Distribution"]
 
 
 def as_float(x):
-    """A parameter as an array: Python numbers and lists become float64 arrays, integer arrays
-    float64; tensors and float arrays pass through unchanged."""
+    """A parameter as an array: Python numbers and lists become float64 arrays (a list holding
+    traced values keeps their gradient), integer arrays float64; tensors and float arrays pass
+    through unchanged."""
     if hasattr(x, "shape") and hasattr(x, "dtype"):
         if np.issubdtype(np.dtype(dtype_of(x)), np.floating):
             return x
         return _ops.astype(x, np.float64)
-    return np.asarray(x, dtype=np.float64)
+    return _ops.asarray(x, dtype=np.float64)
 
 
 def broadcast_all(*xs):
