@@ -54,10 +54,10 @@ _add_xla_flag("--xla_cpu_use_fusion_emitters=false", probe=True)  # newer XLAs o
 
 # JAX's persistent compilation cache, in a directory of this run's own (made by the first
 # process, removed by it at the end): the run compiles a few thousand small programs, and
-# a third of them again -- the same primitive on the same shape in another module, or after
-# jax.clear_caches() below. Read back from disk, such a program costs a fraction of a
-# compile. Each process (xdist worker) keeps a folder of its own, so no process reads an
-# entry another one is still writing; subprocesses the tests start do not use it.
+# a third of them again -- the same primitive on the same shape in another module or on the
+# other xdist worker, or after jax.clear_caches() below. Read back from disk, such a program
+# costs a fraction of a compile. The workers share the directory (see _whole_entries below);
+# subprocesses the tests start do not use it.
 if "TG_TESTS_JAX_CACHE" not in os.environ:
     os.environ["TG_TESTS_JAX_CACHE"] = tempfile.mkdtemp(prefix="tensorgrad-tests-jax-")
     os.environ["TG_TESTS_JAX_CACHE_OWNER"] = str(os.getpid())
@@ -72,8 +72,41 @@ from tensorgrad.testing import case_group  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_platforms", "cpu")
-jax.config.update("jax_compilation_cache_dir",
-                  os.path.join(os.environ["TG_TESTS_JAX_CACHE"], os.environ.get("PYTEST_XDIST_WORKER", "main")))
+
+
+def _whole_entries() -> bool:
+    """Make JAX's file cache write each entry to a temporary file and rename it into place,
+    so a worker never reads an entry the other one is still writing (JAX writes in place;
+    its own file lock comes with a size limit that rescans the directory at every write).
+    False if this JAX's cache is not the one this knows: then each worker keeps its own."""
+    try:
+        from jax._src import lru_cache
+        cls, suffix = lru_cache.LRUCache, lru_cache._CACHE_SUFFIX
+        known = isinstance(getattr(cls(_CACHE_ROOT, max_size=-1), "path", None), os.PathLike)
+    except (ImportError, AttributeError, TypeError, ValueError, RuntimeError):
+        return False
+    if not known or not isinstance(suffix, str) or "put" not in vars(cls):
+        return False
+
+    def put(self, key: str, value: bytes) -> None:
+        if not key:
+            raise ValueError("key cannot be empty")
+        path = self.path / f"{key}{suffix}"
+        if path.exists():
+            return
+        tmp = self.path / f".{key}.{os.getpid()}.tmp"
+        tmp.write_bytes(value)
+        os.replace(tmp, path)
+
+    cls.put = put
+    return True
+
+
+_CACHE_ROOT = os.environ["TG_TESTS_JAX_CACHE"]
+_CACHE_DIR = _CACHE_ROOT
+if not _whole_entries():
+    _CACHE_DIR = os.path.join(_CACHE_ROOT, os.environ.get("PYTEST_XDIST_WORKER", "main"))
+jax.config.update("jax_compilation_cache_dir", _CACHE_DIR)
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
 jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 

@@ -263,6 +263,13 @@ def test_r_and_c_join_traced_values_like_numpy():
 def test_shape_index_and_dtype_names():
     t = tg.Tensor(X)
     assert tg.shape(t) == (3, 4) and tg.ndim(t) == 2 and tg.size(t) == 12 and tg.size(t, 1) == 4
+    cube = np.zeros((2, 3, 4))
+    for axis, n in [((0, 2), 8), ((), 1), ((-1, 0), 8), (-2, 3)]:  # NumPy 2's size: the product over the axes
+        assert tg.size(cube, axis) == n, axis
+    with pytest.raises(np.exceptions.AxisError, match="size: axis 3"):
+        tg.size(cube, 3)
+    with pytest.raises(ValueError, match="size: repeated axis"):
+        tg.size(cube, (1, -2))
     assert tg.shape([[1, 2, 3]]) == (1, 3)
     seen = []
 

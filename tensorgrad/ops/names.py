@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._util import any_traced, concrete, dtype_of, shape_of
+from ._util import any_traced, concrete, dtype_of, negative_axes, reduced_count, shape_of
 from .elementwise import astype
 from .shape import concatenate, reshape, swapaxes, transpose
 from .signal import linspace
@@ -29,12 +29,13 @@ def ndim(a) -> int:
     return len(shape(a))
 
 
-def size(a, axis: int | None = None) -> int:
-    """The number of entries of ``a``, or its length along ``axis`` (NumPy's ``size``)."""
+def size(a, axis: int | tuple | None = None) -> int:
+    """The number of entries of ``a``, or of one slice along ``axis`` (an int or a tuple of
+    ints, as NumPy's ``size``: the product of those lengths)."""
     s = shape(a)
     if axis is None:
         return int(np.prod(s, dtype=np.int64))
-    return s[axis]
+    return reduced_count(s, negative_axes(axis, len(s), "size"))
 
 
 # integer index builders, window functions, dtype utilities: NumPy's own
