@@ -62,6 +62,14 @@ def test_unique_family_poly_and_helpers():
         np.testing.assert_array_equal(np.asarray(np.trim_zeros(tg.Tensor(z), trim)), np.trim_zeros(z, trim))
     for got, want in zip(np.ix_(tg.Tensor(np.array([0, 1])), [1]), np.ix_(np.array([0, 1]), [1])):
         np.testing.assert_array_equal(got, want)
+    # float arrays are reshaped, as in NumPy and JAX: a traced one keeps its gradient
+    a, b = np.array([0.5, 0.3, 0.7]), np.array([1.0, 2.0])
+
+    def mesh_sum(xp):
+        return lambda u, v: xp.sum(xp.ix_(u, v)[0] * xp.arange(3.0)[:, None] + 3 * xp.ix_(u, v)[1] ** 2)
+    for got, want in zip(tg.grad(mesh_sum(np), argnums=(0, 1))(a, b),
+                         jax.jit(jax.grad(mesh_sum(jnp), argnums=(0, 1)))(a, b)):
+        np.testing.assert_allclose(got, want, rtol=1e-14)
     for got, want in zip(np.diag_indices_from(t), np.diag_indices_from(x)):
         np.testing.assert_array_equal(got, want)
     assert not np.iscomplex(t).any() and np.isreal(t).all()

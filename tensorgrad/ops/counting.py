@@ -388,24 +388,28 @@ def trim_zeros(filt: ArrayLike, trim: str = "fb", axis=None) -> Array:
 
 @function
 def ix_(*args):
-    """Open meshes of integer or boolean index arrays (integers, no gradient). Under
-    ``tg.jit`` integer arrays may be traced (a boolean one may not: its number of true
-    entries is the mesh's length, as in JAX)."""
+    """Open meshes of one-dimensional arrays, as NumPy's and JAX's ``ix_``: the k-th comes
+    back with shape ``(1, ..., n, ..., 1)``, a boolean one as the positions of its true
+    entries. Integer index arrays may be traced by ``tg.jit`` (a boolean one may not: its
+    number of true entries is the mesh's length, as in JAX); a traced float array keeps
+    its gradient (the mesh is a reshape of it)."""
     vals = [concrete(a) for a in args]
-    if not any(is_staged(v) for v in vals):
+    if not _traced(*args):
         return np.ix_(*vals)  # (NumPy's: an empty list indexes as intp, not float64)
     n = len(vals)
     out = []
     for k, (a, v) in enumerate(zip(args, vals)):
+        if not (is_staged(v) or isinstance(v, np.ndarray)):  # a list: as NumPy reads it
+            a = v = np.asarray(v) if np.size(v) else np.asarray(v, dtype=np.intp)
         if len(shape_of(v)) != 1:
             raise ValueError(f"ix_: each index array must be one-dimensional, got shape {shape_of(v)}")
-        kind = np.result_type(v).kind
+        kind = dtype_of(v).kind
         if kind == "b" and is_staged(v):
             raise ConcretizationError(
                 "ix_: a boolean index array traced by tg.jit (the mesh's length is its number "
                 "of true entries, known only when the plan runs); pass integer indices")
-        if kind not in "iub":
-            raise IndexError(f"ix_: index arrays must be integers or booleans, got {np.result_type(v)}")
+        if kind not in "iubfc":
+            raise TypeError(f"ix_: index arrays must be numeric or boolean, got {np.result_type(v)}")
         if kind == "b":
             a = np.flatnonzero(v)
         out.append(reshape(a, (1,) * k + (-1,) + (1,) * (n - k - 1)))
