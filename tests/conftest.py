@@ -32,25 +32,38 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 # and its fusion emitters cost more compile time than they could save (the emitters
 # about half of each compile of a large elementwise program, such as a special
 # function's gradient). Set before JAX starts its CPU backend; subprocesses inherit it.
-def _add_xla_flag(flag: str, probe: bool) -> None:
+def _add_xla_flag(flag: str, probe: bool):
+    """Add ``flag`` to XLA_FLAGS now, or (``probe``) start a child process that tries it and
+    return the function that adds it if the child succeeded: an XLA that does not know the
+    flag aborts. The probe runs once (xdist's workers inherit the result) and meanwhile this
+    process goes on importing."""
     have = os.environ.get("XLA_FLAGS", "")
     if flag.split("=")[0] in have:
-        return
+        return lambda: None
     flags = f"{have} {flag}".strip()
-    if probe:  # an XLA that does not know the flag aborts: try it in a child process first
-        # (once: xdist's workers inherit the result)
+    if not probe:
+        os.environ["XLA_FLAGS"] = flags
+        return lambda: None
+    try:
+        child = subprocess.Popen([sys.executable, "-c", "import jax; jax.numpy.zeros(1).block_until_ready()"],
+                                 env=dict(os.environ, XLA_FLAGS=flags),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:  # no child: run with XLA's defaults
+        return lambda: None
+
+    def finish() -> None:
         try:
-            child = subprocess.run([sys.executable, "-c", "import jax; jax.numpy.zeros(1).block_until_ready()"],
-                                   env=dict(os.environ, XLA_FLAGS=flags), capture_output=True, timeout=300)
-        except (OSError, subprocess.SubprocessError):  # no answer: run with XLA's defaults
-            return
-        if child.returncode != 0:
-            return
-    os.environ["XLA_FLAGS"] = flags
+            ok = child.wait(timeout=300) == 0
+        except subprocess.TimeoutExpired:  # no answer: run with XLA's defaults
+            child.kill()
+            ok = False
+        if ok:
+            os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flag}".strip()
+    return finish
 
 
 _add_xla_flag("--xla_backend_optimization_level=0", probe=False)
-_add_xla_flag("--xla_cpu_use_fusion_emitters=false", probe=True)  # newer XLAs only
+_finish_probe = _add_xla_flag("--xla_cpu_use_fusion_emitters=false", probe=True)  # newer XLAs only
 
 # JAX's persistent compilation cache, in a directory of this run's own (made by the first
 # process, removed by it at the end): the run compiles a few thousand small programs, and
@@ -70,6 +83,7 @@ from xdist.scheduler import LoadScopeScheduling  # noqa: E402
 
 from tensorgrad.testing import case_group  # noqa: E402
 
+_finish_probe()  # before any JAX computation starts the CPU backend, which reads XLA_FLAGS
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_platforms", "cpu")
 
