@@ -409,7 +409,7 @@ def ix_(*args):
                 "ix_: a boolean index array traced by tg.jit (the mesh's length is its number "
                 "of true entries, known only when the plan runs); pass integer indices")
         if kind not in "iubfc":
-            raise TypeError(f"ix_: index arrays must be numeric or boolean, got {np.result_type(v)}")
+            raise TypeError(f"ix_: index arrays must be numeric or boolean, got dtype {dtype_of(v)}")
         if kind == "b":
             a = np.flatnonzero(v)
         out.append(reshape(a, (1,) * k + (-1,) + (1,) * (n - k - 1)))
