@@ -113,3 +113,19 @@ def test_errors():
         tg.nn.ModuleDict({"a.b": tg.nn.ReLU()})
     with pytest.raises(TypeError, match="ModuleList: 3 is not a Module"):
         tg.nn.ModuleList([3])
+
+
+def test_forward_is_the_call_for_every_module():
+    """``m.forward(...)`` is PyTorch's name for ``m(...)``: one method on the base Module,
+    with the call's arguments, for layers, losses, recurrent and attention modules alike."""
+    x = RNG.normal(size=(2, 3, 4))
+    cases = [(tg.nn.Linear(4, 2), (x,)),
+             (tg.nn.MSELoss(), (x, np.zeros_like(x))),
+             (tg.nn.GRU(4, 3, batch_first=True), (x,)),
+             (tg.nn.MultiheadAttention(4, 2, batch_first=True), (x, x, x)),
+             (tg.nn.TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.0, batch_first=True), (x,))]
+    for module, args in cases:
+        module.init(0)
+        want, got = module(*args), module.forward(*args)
+        for w, g in zip(tg.tree_leaves(want), tg.tree_leaves(got)):
+            np.testing.assert_array_equal(g, w)

@@ -145,10 +145,6 @@ class MultiheadAttention(Module):
         return self.apply(params, query, key, value, key_padding_mask, need_weights, attn_mask,
                           average_attn_weights, is_causal, dropout_key=dropout_key)
 
-    def forward(self, *args, **kwargs):
-        """``self(...)``, PyTorch's name."""
-        return self(*args, **kwargs)
-
     def apply(self, params, query, key=None, value=None, key_padding_mask=None,
               need_weights=True, attn_mask=None, average_attn_weights=True, is_causal=False,
               *, dropout_key=None):

@@ -110,6 +110,10 @@ class Module:
                             "(Dropout, or a Sequential holding one)")
         return self.apply(params, x, key=key)
 
+    def forward(self, *args, **kwargs) -> Any:
+        """``self(...)``, PyTorch's name for the call."""
+        return self(*args, **kwargs)
+
     def parameters(self) -> list:
         """The parameter arrays, in pytree order."""
         return list(named_parameters(self._have()).values())

@@ -483,10 +483,6 @@ class _Loss(Module):
     def __call__(self, *inputs):
         return self.apply(None, *inputs)
 
-    def forward(self, *inputs):
-        """``self(*inputs)``, PyTorch's name."""
-        return self.apply(None, *inputs)
-
     def apply(self, params, *inputs):
         return type(self)._fn(*inputs, **{k: getattr(self, k) for k in self._options})
 

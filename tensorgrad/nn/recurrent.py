@@ -156,10 +156,6 @@ class _CellBase(Module):
             params = self._have()
         return self.apply(params, input, hx)
 
-    def forward(self, input, hx=None):
-        """``self(input, hx)``, PyTorch's name."""
-        return self(input, hx)
-
     def apply(self, params, input, hx=None):
         who = f"{type(self).__name__}({self.input_size}, {self.hidden_size})"
         _check_params(who, params, self._param_shapes())
@@ -318,10 +314,6 @@ class _RNNBase(Module):
         if params is None:
             params = self._have()
         return self.apply(params, input, hx, key=key)
-
-    def forward(self, input, hx=None):
-        """``self(input, hx)``, PyTorch's name."""
-        return self(input, hx)
 
     def apply(self, params, input, hx=None, key=None):
         """``(output, h_n)`` (LSTM: ``(output, (h_n, c_n))``) for ``input`` from state ``hx``;

@@ -205,10 +205,6 @@ class EmbeddingBag(Module):
         return self.apply(self._have() if params is None else params, input, offsets,
                           per_sample_weights)
 
-    def forward(self, input, offsets=None, per_sample_weights=None):
-        """``self(input, offsets, per_sample_weights)``, PyTorch's name."""
-        return self(input, offsets, per_sample_weights)
-
     def extra_repr(self):
         return (f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}"
                 + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""))

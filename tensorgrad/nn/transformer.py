@@ -348,10 +348,6 @@ class TransformerEncoderLayer(_Layer):
         return self.apply(self._have() if params is None else params, src, src_mask,
                           src_key_padding_mask, is_causal, key=key)
 
-    def forward(self, *args, **kwargs):
-        """``self(...)``, PyTorch's name."""
-        return self(*args, **kwargs)
-
     def apply(self, params, src, src_mask=None, src_key_padding_mask=None, is_causal=False,
               *, key=None):
         """The layer's output, shaped like ``src``."""
@@ -385,10 +381,6 @@ class TransformerDecoderLayer(_Layer):
         return self.apply(self._have() if params is None else params, tgt, memory, tgt_mask,
                           memory_mask, tgt_key_padding_mask, memory_key_padding_mask,
                           tgt_is_causal, memory_is_causal, key=key)
-
-    def forward(self, *args, **kwargs):
-        """``self(...)``, PyTorch's name."""
-        return self(*args, **kwargs)
 
     def apply(self, params, tgt, memory, tgt_mask=None, memory_mask=None,
               tgt_key_padding_mask=None, memory_key_padding_mask=None, tgt_is_causal=False,
@@ -476,10 +468,6 @@ class TransformerEncoder(_Stack):
         return self.apply(self._have() if params is None else params, src, mask,
                           src_key_padding_mask, is_causal, key=key)
 
-    def forward(self, *args, **kwargs):
-        """``self(...)``, PyTorch's name."""
-        return self(*args, **kwargs)
-
     def apply(self, params, src, mask=None, src_key_padding_mask=None, is_causal=None, *,
               key=None):
         """The encoded sequence, shaped like ``src``."""
@@ -514,10 +502,6 @@ class TransformerDecoder(_Stack):
         return self.apply(self._have() if params is None else params, tgt, memory, tgt_mask,
                           memory_mask, tgt_key_padding_mask, memory_key_padding_mask,
                           tgt_is_causal, memory_is_causal, key=key)
-
-    def forward(self, *args, **kwargs):
-        """``self(...)``, PyTorch's name."""
-        return self(*args, **kwargs)
 
     def apply(self, params, tgt, memory, tgt_mask=None, memory_mask=None,
               tgt_key_padding_mask=None, memory_key_padding_mask=None, tgt_is_causal=None,
@@ -620,10 +604,6 @@ class Transformer(Module):
                           tgt_mask, memory_mask, src_key_padding_mask, tgt_key_padding_mask,
                           memory_key_padding_mask, src_is_causal, tgt_is_causal,
                           memory_is_causal, key=key)
-
-    def forward(self, *args, **kwargs):
-        """``self(...)``, PyTorch's name."""
-        return self(*args, **kwargs)
 
     def apply(self, params, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None,
               src_key_padding_mask=None, tgt_key_padding_mask=None,
