@@ -57,21 +57,24 @@ class _LocScale(_Univariate):
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
+    _noise = None  # the family's standard draw (tg.random.normal, ...), set by each family
 
     def __init__(self, loc, scale, validate_args=None):
         super().__init__(validate_args, loc=loc, scale=scale)
+
+    def rsample(self, sample_shape=(), key=None):
+        return self.loc + self.scale * self._draw(sample_shape, key, type(self)._noise)
 
 
 class Normal(_LocScale):
     """The normal distribution N(loc, scale²)."""
 
+    _noise = staticmethod(_random.normal)
+
     mean = property(lambda self: self.loc)
     mode = property(lambda self: self.loc)
     stddev = property(lambda self: self.scale)
     variance = property(lambda self: self.scale ** 2)
-
-    def rsample(self, sample_shape=(), key=None):
-        return self.loc + self.scale * self._draw(sample_shape, key, _random.normal)
 
     def log_prob(self, value):
         return _stats.norm.logpdf(self._value(value), self.loc, self.scale)
@@ -276,13 +279,12 @@ class Beta(_Univariate):
 class Laplace(_LocScale):
     """The Laplace (double exponential) distribution."""
 
+    _noise = staticmethod(_random.laplace)
+
     mean = property(lambda self: self.loc)
     mode = property(lambda self: self.loc)
     stddev = property(lambda self: 2 ** 0.5 * self.scale)
     variance = property(lambda self: 2 * self.scale ** 2)
-
-    def rsample(self, sample_shape=(), key=None):
-        return self.loc + self.scale * self._draw(sample_shape, key, _random.laplace)
 
     def log_prob(self, value):
         return -_ops.log(2 * self.scale) - _ops.abs(self._value(value) - self.loc) / self.scale
@@ -302,12 +304,11 @@ class Laplace(_LocScale):
 class Cauchy(_LocScale):
     """The Cauchy distribution (no mean, infinite variance)."""
 
+    _noise = staticmethod(_random.cauchy)
+
     mean = property(lambda self: _nan_like(self.loc))
     mode = property(lambda self: self.loc)
     variance = property(lambda self: _inf_like(self.loc))
-
-    def rsample(self, sample_shape=(), key=None):
-        return self.loc + self.scale * self._draw(sample_shape, key, _random.cauchy)
 
     def log_prob(self, value):
         return _stats.cauchy.logpdf(self._value(value), self.loc, self.scale)
@@ -420,13 +421,12 @@ class HalfCauchy(_Univariate):
 class Gumbel(_LocScale):
     """The Gumbel (maximum extreme value) distribution."""
 
+    _noise = staticmethod(_random.gumbel)
+
     mean = property(lambda self: self.loc + self.scale * _EULER)
     mode = property(lambda self: self.loc)
     stddev = property(lambda self: math.pi / math.sqrt(6) * self.scale)
     variance = property(lambda self: math.pi ** 2 / 6 * self.scale ** 2)
-
-    def rsample(self, sample_shape=(), key=None):
-        return self.loc + self.scale * self._draw(sample_shape, key, _random.gumbel)
 
     def log_prob(self, value):
         return _stats.gumbel_r.logpdf(self._value(value), self.loc, self.scale)
