@@ -356,26 +356,38 @@ class StudentT(_Univariate):
                 + 0.5 * _ops.log(self.df) + lbeta)
 
 
-class HalfNormal(_Univariate):
-    """|X| for X ~ N(0, scale²)."""
+class _Half(_Univariate):
+    """|X| for X of a family centred at 0 with parameter ``scale``: twice the family's density
+    on x ≥ 0, draws ``|scale·noise|``. Each family names its standard draw (``_noise``) and its
+    ``tg.scipy.stats`` density (``_density``)."""
     arg_constraints = {"scale": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
+    _noise = None
+    _density = None
 
     def __init__(self, scale, validate_args=None):
         super().__init__(validate_args, scale=scale)
 
-    mean = property(lambda self: self.scale * math.sqrt(2 / math.pi))
     mode = property(lambda self: _ops.zeros_like(self.scale))
-    variance = property(lambda self: self.scale ** 2 * (1 - 2 / math.pi))
 
     def rsample(self, sample_shape=(), key=None):
-        return _ops.abs(self.scale * self._draw(sample_shape, key, _random.normal))
+        return _ops.abs(self.scale * self._draw(sample_shape, key, type(self)._noise))
 
     def log_prob(self, value):
         x = self._value(value)
-        lp = math.log(2) + _stats.norm.logpdf(x, 0.0, self.scale)
+        lp = math.log(2) + type(self)._density.logpdf(x, 0.0, self.scale)
         return _ops.where(x >= 0, lp, -np.inf)
+
+
+class HalfNormal(_Half):
+    """|X| for X ~ N(0, scale²)."""
+
+    _noise = staticmethod(_random.normal)
+    _density = _stats.norm
+
+    mean = property(lambda self: self.scale * math.sqrt(2 / math.pi))
+    variance = property(lambda self: self.scale ** 2 * (1 - 2 / math.pi))
 
     def cdf(self, value):
         return _ops.erf(self._value(value) / (self.scale * math.sqrt(2)))
@@ -387,26 +399,14 @@ class HalfNormal(_Univariate):
         return 0.5 * math.log(math.pi / 2) + _ops.log(self.scale) + 0.5
 
 
-class HalfCauchy(_Univariate):
+class HalfCauchy(_Half):
     """|X| for X ~ Cauchy(0, scale)."""
-    arg_constraints = {"scale": constraints.positive}
-    support = constraints.nonnegative
-    has_rsample = True
 
-    def __init__(self, scale, validate_args=None):
-        super().__init__(validate_args, scale=scale)
+    _noise = staticmethod(_random.cauchy)
+    _density = _stats.cauchy
 
     mean = property(lambda self: _inf_like(self.scale))
-    mode = property(lambda self: _ops.zeros_like(self.scale))
     variance = property(lambda self: _inf_like(self.scale))
-
-    def rsample(self, sample_shape=(), key=None):
-        return _ops.abs(self.scale * self._draw(sample_shape, key, _random.cauchy))
-
-    def log_prob(self, value):
-        x = self._value(value)
-        lp = math.log(2) + _stats.cauchy.logpdf(x, 0.0, self.scale)
-        return _ops.where(x >= 0, lp, -np.inf)
 
     def cdf(self, value):
         return 2 / math.pi * _ops.arctan(self._value(value) / self.scale)
