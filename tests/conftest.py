@@ -83,6 +83,11 @@ from xdist.scheduler import LoadScopeScheduling  # noqa: E402
 
 from tensorgrad.testing import case_group  # noqa: E402
 
+try:  # JAX's file cache (private; see _whole_entries)
+    from jax._src import lru_cache as _jax_lru_cache  # noqa: E402
+except ImportError:  # pragma: no cover - a JAX without it: a cache folder per worker
+    _jax_lru_cache = None
+
 _finish_probe()  # before any JAX computation starts the CPU backend, which reads XLA_FLAGS
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_platforms", "cpu")
@@ -94,10 +99,9 @@ def _whole_entries() -> bool:
     its own file lock comes with a size limit that rescans the directory at every write).
     False if this JAX's cache is not the one this knows: then each worker keeps its own."""
     try:
-        from jax._src import lru_cache
-        cls, suffix = lru_cache.LRUCache, lru_cache._CACHE_SUFFIX
+        cls, suffix = _jax_lru_cache.LRUCache, _jax_lru_cache._CACHE_SUFFIX
         known = isinstance(getattr(cls(_CACHE_ROOT, max_size=-1), "path", None), os.PathLike)
-    except (ImportError, AttributeError, TypeError, ValueError, RuntimeError):
+    except (AttributeError, TypeError, ValueError, RuntimeError):
         return False
     if not known or not isinstance(suffix, str) or "put" not in vars(cls):
         return False
