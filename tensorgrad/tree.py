@@ -491,7 +491,8 @@ from .tree_paths import (DictKey, FlattenedIndexKey, GetAttrKey, Partial, Sequen
                          register_pytree_with_keys_class, register_static, tree_broadcast,
                          tree_flatten_with_path, tree_leaves_with_path, tree_map_with_path,
                          tree_reduce_associative, tree_transpose, treedef_children,
-                         treedef_is_leaf, treedef_tuple, static)
+                         treedef_is_leaf, treedef_tuple, static, flatten_one_level,
+                         flatten_one_level_with_keys, is_tree_node)
 _tree_paths.attach(flatten=tree_flatten, unflatten=tree_unflatten, flatten_up_to=_flatten_up_to,
                    register=register_pytree_node, custom=_CUSTOM, TreeDef=TreeDef, make=_make,
                    dataclass_fields=_DATA_FIELDS, dict_keys=_dict_keys)
@@ -499,7 +500,12 @@ __all__ += ["SequenceKey", "DictKey", "GetAttrKey", "FlattenedIndexKey", "keystr
             "tree_flatten_with_path", "tree_leaves_with_path", "tree_map_with_path",
             "register_pytree_with_keys", "register_pytree_with_keys_class", "register_static",
             "all_leaves", "tree_transpose", "treedef_children", "treedef_is_leaf", "treedef_tuple",
-            "tree_broadcast", "Partial", "tree_reduce_associative", "static"]
+            "tree_broadcast", "Partial", "tree_reduce_associative", "static",
+            "flatten_one_level", "flatten_one_level_with_keys", "is_tree_node", "PyTreeDef",
+            "KeyPath"]
+#: JAX's names for the structure of a tree and for a key path (a tuple of keys)
+PyTreeDef = TreeDef
+KeyPath = tuple
 # the rest of ``jax.tree``'s short names
 map_with_path, leaves_with_path = tree_map_with_path, tree_leaves_with_path
 flatten_with_path, transpose, broadcast = tree_flatten_with_path, tree_transpose, tree_broadcast

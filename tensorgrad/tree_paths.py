@@ -22,7 +22,8 @@ __all__ = ["SequenceKey", "DictKey", "GetAttrKey", "FlattenedIndexKey", "keystr"
            "tree_flatten_with_path", "tree_leaves_with_path", "tree_map_with_path",
            "register_pytree_with_keys", "register_pytree_with_keys_class", "register_static",
            "all_leaves", "tree_transpose", "treedef_children", "treedef_is_leaf", "treedef_tuple",
-           "tree_broadcast", "Partial", "tree_reduce_associative", "static"]
+           "tree_broadcast", "Partial", "tree_reduce_associative", "static",
+           "flatten_one_level", "flatten_one_level_with_keys", "is_tree_node"]
 
 #: tree's functions and registry, set by attach(): flatten, unflatten, flatten_up_to,
 #: register, custom (type -> (flatten, unflatten)), TreeDef, make, dataclass_fields, dict_keys
@@ -163,6 +164,52 @@ def _walk(node, path: tuple, is_leaf, takes_path: bool, out: list, decisions: li
         return
     for k, c in zip(keys, children):
         _walk(c, path + (k,), is_leaf, takes_path, out, decisions)
+
+
+def _one_level(node, where: str) -> tuple[list, list, Any, bool]:
+    """``(keys, children, metadata, as_given)`` of a pytree node, as flattening visits it;
+    ``as_given``: ``children`` is the node itself (a list or a tuple). A leaf raises."""
+    t = type(node)
+    custom = _T.custom.get(t)
+    if node is None:
+        return [], (), None, True
+    if t is tuple or t is list:
+        return [SequenceKey(i) for i in range(len(node))], node, None, True
+    if custom is not None:
+        keys, children = _children_with_keys(node, custom)
+        return keys, children, custom[0](node)[1], False
+    if isinstance(node, tuple) and hasattr(node, "_fields"):  # namedtuple
+        return [GetAttrKey(f) for f in node._fields], list(node), t, False
+    if isinstance(node, dict):
+        order = _T.dict_keys(node)
+        return [DictKey(k) for k in order], [node[k] for k in order], tuple(order), t is dict
+    raise ValueError(f"{where}: {type(node).__name__} is a leaf, not a pytree node (a built-in "
+                     "container, None, or a type registered with register_pytree_node)")
+
+
+def flatten_one_level(tree: Any) -> tuple:
+    """``(children, metadata)`` of the pytree node ``tree``, one level down (``jax.tree_util.
+    flatten_one_level``): a list or tuple's items, a dict's values in flattening order (its
+    keys are the metadata), a namedtuple's fields (its class), a registered node's children
+    and aux data. A leaf raises ValueError."""
+    _, children, meta, as_given = _one_level(tree, "flatten_one_level")
+    return (tuple(children) if as_given and type(tree) is not list else children), meta
+
+
+def flatten_one_level_with_keys(tree: Any) -> tuple:
+    """``(((key, child), ...), metadata)``: :func:`flatten_one_level` with each child's key
+    (``SequenceKey``, ``DictKey``, ``GetAttrKey`` or ``FlattenedIndexKey``)."""
+    keys, children, meta, as_given = _one_level(tree, "flatten_one_level_with_keys")
+    pairs = list(zip(keys, children))
+    return (tuple(pairs) if as_given else pairs), meta
+
+
+def is_tree_node(tree: Any) -> bool:
+    """True if ``tree`` is a pytree node (a list, tuple, dict, namedtuple, None or a registered
+    type: something flattening looks inside), False for a leaf."""
+    t = type(tree)
+    return (tree is None or t is tuple or t is list or t in _T.custom or isinstance(tree, dict)
+            or (isinstance(tree, tuple) and hasattr(tree, "_fields")))
 
 
 def tree_flatten_with_path(tree: Any, is_leaf: Callable | None = None,

@@ -253,3 +253,52 @@ def test_jax_tree_short_names_reduce_associative_and_static_fields():
         how: str = tg.tree.static(default="add")
     leaves, td = tg.tree.flatten(Scaled(np.ones(2)))
     assert len(leaves) == 1 and tg.tree.unflatten(td, [np.zeros(2)]).how == "add"
+
+
+_Pt = collections.namedtuple("_Pt", "x y")
+
+
+@pytest.mark.parametrize("tree", [
+    {"b": {"c": 3}, "a": [1, 2]}, [1, (2, 3)], (4,), _Pt(1, [2]), None,
+    collections.OrderedDict(b=1, a=2), collections.defaultdict(list, {"z": 1, "a": 2}), [], {}],
+    ids=["dict", "list", "tuple", "namedtuple", "None", "OrderedDict", "defaultdict", "empty-list",
+         "empty-dict"])
+def test_flatten_one_level_matches_jax(tree):
+    tu = tg.tree_util
+    assert tu.flatten_one_level(tree) == jtu.flatten_one_level(tree)
+    assert tu.is_tree_node(tree)
+    pairs, meta = tu.flatten_one_level_with_keys(tree)
+    children, meta1 = tu.flatten_one_level(tree)
+    assert meta == meta1 and [c for _, c in pairs] == list(children)
+    # each key finds its child (JAX 0.10 repeats the first field's key for a namedtuple)
+    for k, c in pairs:
+        assert tu.keystr((k,)) and (tree[k.idx] if isinstance(k, tu.SequenceKey) else
+                                    tree[k.key] if isinstance(k, tu.DictKey) else getattr(tree, k.name)) == c
+
+
+def test_flatten_one_level_of_registered_nodes_and_leaves():
+    tu = tg.tree_util
+
+    @tu.register_pytree_node_class
+    class Box:
+        def __init__(self, a, b):
+            self.a, self.b = a, b
+
+        def tree_flatten(self):
+            return (self.a, self.b), "box"
+
+        @classmethod
+        def tree_unflatten(cls, aux, children):
+            return cls(*children)
+
+    children, meta = tu.flatten_one_level(Box(1, [2]))
+    assert list(children) == [1, [2]] and meta == "box"
+    assert [k for k, _ in tu.flatten_one_level_with_keys(Box(1, 2))[0]] == \
+        [tu.FlattenedIndexKey(0), tu.FlattenedIndexKey(1)]
+    for leaf in (3, "s", np.ones(2), 2.5):
+        assert not tu.is_tree_node(leaf)
+        with pytest.raises(ValueError, match="flatten_one_level: .* is a leaf"):
+            tu.flatten_one_level(leaf)
+    assert isinstance(tu.tree_structure([1, {"a": 2}]), tu.PyTreeDef)
+    assert tu.tree_flatten_with_path({"a": [1]})[0][0][0] == (tu.DictKey("a"), tu.SequenceKey(0))
+    assert isinstance(tu.tree_flatten_with_path({"a": [1]})[0][0][0], tu.KeyPath)
