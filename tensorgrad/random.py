@@ -42,9 +42,10 @@ from .ops.decompositions import eigh as _eigh
 from .ops.decompositions import svd as _svd
 from .ops.factorizations import cholesky as _cholesky
 from .ops.special_fns2 import gammainc_da as _gammainc_da
-from .random_dists import (Stream, as_param, bernoulli_np, bits_words, check_key, draw,
-                           check_axis, float_dtype, fold_words, geometric_np, int_dtype,
-                           log_gamma_np, normal_np, orthogonal_np, poisson_np, randint_np,
+from .random_dists import (Stream, as_param, bernoulli_np, binomial_np, bits_words,
+                           categorical_np, check_key, choice_np, draw, check_axis, float_dtype,
+                           fold_words, geometric_np, int_dtype, log_gamma_np, multinomial_np,
+                           normal_np, orthogonal_np, permutation_np, poisson_np, randint_np,
                            sample_shape, seed_words, shape_tuple, split_words, uniform_np)
 from .staging import check as staged_check, is_staged
 from .tensor import Tensor, concrete, dtype_of, shape_of
@@ -56,7 +57,7 @@ __all__ = ["PRNGKey", "key", "key_data", "wrap_key_data", "split", "fold_in", "c
            "laplace", "logistic", "gumbel", "cauchy", "pareto", "poisson", "chisquare", "t",
            "f", "weibull_min", "lognormal", "multivariate_normal", "orthogonal", "rademacher",
            "ball", "maxwell", "double_sided_maxwell", "generalized_normal", "geometric",
-           "triangular", "rayleigh", "wald"]
+           "triangular", "rayleigh", "wald", "binomial", "multinomial"]
 
 
 # ---- keys ---------------------------------------------------------------------------------------
@@ -408,21 +409,45 @@ def poisson(key, lam, shape=None, dtype=None) -> Array:
     return draw(poisson_np, kv, concrete(lam), shape, int_dtype("poisson", dtype))
 
 
-def _categorical_np(kv, logits, axis, prefix, replace):
-    logits = np.moveaxis(np.asarray(logits, np.float64), axis, -1)
-    k = logits.shape[-1]
-    st = Stream(kv)
-    if replace:
-        n = int(np.prod(prefix + logits.shape, dtype=np.int64))
-        g = -np.log(-np.log(st.open_unit(n))).reshape(prefix + logits.shape)
-        return np.argmax(logits + g, axis=-1)
-    count = int(np.prod(prefix, dtype=np.int64))
-    if count > k:
-        raise ValueError(f"random.categorical: cannot draw {count} samples without replacement "
-                         f"from {k} categories")
-    g = -np.log(-np.log(st.open_unit(logits.size))).reshape(logits.shape)
-    top = np.argsort(-(logits + g), axis=-1, kind="stable")[..., :count]
-    return np.moveaxis(top, -1, 0).reshape(prefix + logits.shape[:-1])
+def binomial(key, n, p, shape=None, dtype=None) -> Array:
+    """Counts of successes in ``n`` trials of probability ``p``, as floats (JAX's dtype):
+    whole trials (a fraction of n is dropped); NaN where n < 0 or p is outside [0, 1], inf
+    for n = inf. Inversion for n·min(p, 1−p) < 10, Hörmann's BTRS above. No gradient."""
+    kv = check_key(key, "binomial")
+    shape = sample_shape("binomial", shape, n, p)
+    return draw(binomial_np, kv, concrete(n), concrete(p), shape, float_dtype("binomial", dtype))
+
+
+def multinomial(key, n, p, *, shape=None, dtype=None, unroll=1) -> Array:
+    """Counts of ``n`` trials over the categories of ``p``'s last axis (weights, normalized
+    there), as floats (JAX's dtype). ``shape`` ends with the number of categories; its
+    other axes are the batch, which n and p's other axes broadcast to. NaN for a row with a
+    negative, infinite or NaN n, or negative, non-finite or all-zero weights. One binomial per
+    category given the trials left (``unroll`` is accepted for JAX code). No gradient."""
+    kv = check_key(key, "multinomial")
+    pv, nv = concrete(p), concrete(n)
+    ps, ns = tuple(shape_of(pv)), tuple(shape_of(nv))
+    if not ps:
+        raise ValueError("random.multinomial: p must have at least one axis (the categories), "
+                         "got a scalar")
+    if shape is None:
+        try:
+            shape = np.broadcast_shapes(ns, ps[:-1]) + ps[-1:]
+        except ValueError:
+            raise ValueError(f"random.multinomial: n of shape {ns} and p of shape {ps} (without "
+                             "its last axis, the categories) do not broadcast together") from None
+    else:
+        shape = shape_tuple("random.multinomial", shape)
+        ok = bool(shape) and shape[-1] == ps[-1]
+        try:
+            ok = ok and np.broadcast_shapes(ns, ps[:-1], shape[:-1]) == shape[:-1]
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"random.multinomial: shape {shape} must end with p's number of "
+                             f"categories {ps[-1]}, and n (shape {ns}) and p's other axes (shape "
+                             f"{ps[:-1]}) must broadcast to the rest")
+    return draw(multinomial_np, kv, nv, pv, shape, float_dtype("multinomial", dtype))
 
 
 def categorical(key, logits, axis=-1, shape=None, replace=True, mode=None) -> Array:
@@ -451,14 +476,7 @@ def categorical(key, logits, axis=-1, shape=None, replace=True, mode=None) -> Ar
     prefix = shape[:len(shape) - nb]
     if tail != batch:
         lv = draw(np.broadcast_to, lv, tail[:ax] + (ls[ax],) + tail[ax:])
-    return draw(_categorical_np, kv, lv, ax, prefix, bool(replace))
-
-
-def _permutation_np(kv, n, shape, axis, independent):
-    w = Stream(kv).words(int(np.prod(shape, dtype=np.int64)) if independent else n)
-    if independent:
-        return np.argsort(w.reshape(shape), axis=axis, kind="stable")
-    return np.argsort(w, kind="stable")
+    return draw(categorical_np, kv, lv, ax, prefix, bool(replace))
 
 
 def permutation(key, x, axis=0, independent=False) -> Array:
@@ -469,38 +487,21 @@ def permutation(key, x, axis=0, independent=False) -> Array:
         check_axis("permutation", axis, 1)  # (arange(x), as JAX)
         if x < 0:
             raise ValueError(f"random.permutation: x must be a non-negative int, got {x}")
-        return draw(_permutation_np, kv, int(x), (int(x),), 0, False)
+        return draw(permutation_np, kv, int(x), (int(x),), 0, False)
     xs = tuple(shape_of(concrete(x)))
     if not xs:
         raise TypeError("random.permutation: x must be an int or an array with at least one "
                         "dimension")
     ax = check_axis("permutation", axis, len(xs))
     if independent:
-        idx = draw(_permutation_np, kv, xs[ax], xs, ax, True)
+        idx = draw(permutation_np, kv, xs[ax], xs, ax, True)
         return _ops.take_along_axis(_as_array_arg(x), idx, axis=ax)
-    idx = draw(_permutation_np, kv, xs[ax], (xs[ax],), 0, False)
+    idx = draw(permutation_np, kv, xs[ax], (xs[ax],), 0, False)
     return _ops.take(_as_array_arg(x), idx, axis=ax)
 
 
 def _as_array_arg(x):
     return x if isinstance(x, Tensor) or hasattr(x, "shape") else np.asarray(x)
-
-
-def _choice_np(kv, n, shape, replace, p):
-    count = int(np.prod(shape, dtype=np.int64))
-    st = Stream(kv)
-    if p is None:
-        if replace:
-            return (st.words(count) % np.uint64(max(n, 1))).astype(np.int64).reshape(shape)
-        return np.argsort(st.words(n), kind="stable")[:count].reshape(shape)
-    p = np.asarray(p, np.float64)
-    if replace:
-        cdf = np.cumsum(p)
-        idx = np.searchsorted(cdf, st.unit(count) * cdf[-1], side="right")
-        return np.minimum(idx, n - 1).reshape(shape)
-    with np.errstate(divide="ignore"):
-        score = np.log(p) - np.log(-np.log(st.open_unit(n)))
-    return np.argsort(-score, kind="stable")[:count].reshape(shape)
 
 
 def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None) -> Array:
@@ -532,7 +533,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None) -> Array:
         if tuple(shape_of(pv)) != (n,):
             raise ValueError(f"random.choice: p must be a 1-D array of the population's size "
                              f"{n}, got shape {tuple(shape_of(pv))}")
-    idx = draw(_choice_np, kv, n, shape, bool(replace), pv)
+    idx = draw(choice_np, kv, n, shape, bool(replace), pv)
     return idx if is_int else _ops.take(_as_array_arg(a), idx, axis=axis)
 
 

@@ -28,7 +28,8 @@ from .tensor import Tensor, concrete, dtype_of, shape_of
 __all__ = ["draw", "check_key", "Stream", "unit", "open_unit", "split_words", "fold_words",
            "seed_words", "bits_words", "uniform_np", "normal_np", "log_gamma_np", "poisson_np",
            "sample_shape", "shape_tuple", "check_axis", "float_dtype", "int_dtype", "as_param", "saturate_counts",
-           "orthogonal_np", "bernoulli_np", "randint_np", "geometric_np"]
+           "orthogonal_np", "bernoulli_np", "randint_np", "geometric_np", "categorical_np",
+           "permutation_np", "choice_np", "binomial_np", "multinomial_np"]
 
 _TAG_SPLIT, _TAG_FOLD, _TAG_DRAW = 0x51, 0xF0, 0xD7
 _M32 = 0xFFFFFFFF
@@ -343,3 +344,143 @@ def geometric_np(kv, p, shape, dt):
     # p = 0: never a success, the dtype's max (as JAX); counts past the dtype saturate
     return saturate_counts(np.where(ok, k, np.where(p == 1, 1.0, np.where(p == 0, np.inf, -1.0))),
                            dt)
+
+
+def categorical_np(kv, logits, axis, prefix, replace):
+    logits = np.moveaxis(np.asarray(logits, np.float64), axis, -1)
+    k = logits.shape[-1]
+    st = Stream(kv)
+    if replace:
+        n = int(np.prod(prefix + logits.shape, dtype=np.int64))
+        g = -np.log(-np.log(st.open_unit(n))).reshape(prefix + logits.shape)
+        return np.argmax(logits + g, axis=-1)
+    count = int(np.prod(prefix, dtype=np.int64))
+    if count > k:
+        raise ValueError(f"random.categorical: cannot draw {count} samples without replacement "
+                         f"from {k} categories")
+    g = -np.log(-np.log(st.open_unit(logits.size))).reshape(logits.shape)
+    top = np.argsort(-(logits + g), axis=-1, kind="stable")[..., :count]
+    return np.moveaxis(top, -1, 0).reshape(prefix + logits.shape[:-1])
+
+
+def permutation_np(kv, n, shape, axis, independent):
+    w = Stream(kv).words(int(np.prod(shape, dtype=np.int64)) if independent else n)
+    if independent:
+        return np.argsort(w.reshape(shape), axis=axis, kind="stable")
+    return np.argsort(w, kind="stable")
+
+
+def choice_np(kv, n, shape, replace, p):
+    count = int(np.prod(shape, dtype=np.int64))
+    st = Stream(kv)
+    if p is None:
+        if replace:
+            return (st.words(count) % np.uint64(max(n, 1))).astype(np.int64).reshape(shape)
+        return np.argsort(st.words(n), kind="stable")[:count].reshape(shape)
+    p = np.asarray(p, np.float64)
+    if replace:
+        cdf = np.cumsum(p)
+        idx = np.searchsorted(cdf, st.unit(count) * cdf[-1], side="right")
+        return np.minimum(idx, n - 1).reshape(shape)
+    with np.errstate(divide="ignore"):
+        score = np.log(p) - np.log(-np.log(st.open_unit(n)))
+    return np.argsort(-score, kind="stable")[:count].reshape(shape)
+
+
+def _binomial_small(st: Stream, n, q) -> np.ndarray:
+    """Binomial(n, q) by inversion, walking up the probabilities from k = 0 (for n·q < 10)."""
+    s = q / (1.0 - q)
+    a = (n + 1.0) * s
+    r = np.exp(n * np.log1p(-q))  # P(k = 0)
+    u = st.unit(n.size)
+    k = np.zeros(n.size)
+    go = np.flatnonzero(u > r)
+    while go.size:
+        u[go] -= r[go]
+        k[go] += 1.0
+        r[go] *= a[go] / k[go] - s[go]
+        # (r reaches 0 only past the last count, or by underflow far out in the tail)
+        go = go[(u[go] > r[go]) & (k[go] < n[go]) & (r[go] > 0.0)]
+    return k
+
+
+def _binomial_btrs(st: Stream, n, q) -> np.ndarray:
+    """Binomial(n, q) by Hörmann's transformed rejection with squeeze (BTRS; n·q ≥ 10)."""
+    out = np.empty(n.size)
+    todo = np.arange(n.size)
+    while todo.size:
+        nn, qq = n[todo], q[todo]
+        spq = np.sqrt(nn * qq * (1.0 - qq))
+        b = 1.15 + 2.53 * spq
+        a = -0.0873 + 0.0248 * b + 0.01 * qq
+        vr = 0.92 - 4.2 / b
+        m = np.floor((nn + 1.0) * qq)
+        u = st.unit(todo.size) - 0.5
+        v = st.open_unit(todo.size)
+        us = np.maximum(0.5 - np.abs(u), 1e-20)  # (0 only for u = -1/2: k is then out of range)
+        k = np.floor((2.0 * a / us + b) * u + nn * qq + 0.5)
+        inside = (k >= 0.0) & (k <= nn)
+        kk = np.clip(k, 0.0, nn)
+        lhs = np.log(v * (2.83 + 5.1 / b) * spq / (a / (us * us) + b))
+        rhs = (_sp.gammaln(m + 1.0) + _sp.gammaln(nn - m + 1.0) - _sp.gammaln(kk + 1.0)
+               - _sp.gammaln(nn - kk + 1.0) + (kk - m) * np.log(qq / (1.0 - qq)))
+        ok = inside & (((us >= 0.07) & (v <= vr)) | (lhs <= rhs))
+        out[todo[ok]] = k[ok]
+        todo = todo[~ok]
+    return out
+
+
+def _binomial(st: Stream, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Binomial(n, p) counts as floats, for 1-D ``n`` and ``p`` of one size: n counts whole
+    trials (its fraction is dropped), NaN where n < 0 or p is outside [0, 1] (or NaN), inf
+    for n = inf with 0 < p."""
+    n = np.floor(n)
+    bad = ~((n >= 0.0) & (p >= 0.0) & (p <= 1.0))
+    flip = p > 0.5  # draw the count of failures: q = min(p, 1 - p) <= 1/2
+    q = np.where(flip, 1.0 - p, p)
+    out = np.zeros(n.size)
+    live = ~bad & (q > 0.0) & np.isfinite(n) & (n > 0.0)
+    mean = np.zeros(n.size)
+    mean[live] = n[live] * q[live]  # (only there: inf * 0 elsewhere)
+    small = live & (mean < 10.0)
+    big = live & ~small
+    for mask, sampler in ((small, _binomial_small), (big, _binomial_btrs)):
+        idx = np.flatnonzero(mask)
+        if idx.size:
+            out[idx] = sampler(st, n[idx], q[idx])
+    out = np.where(flip & np.isfinite(n), n - out, out)
+    out = np.where(np.isinf(n) & (p > 0.0), np.inf, out)
+    return np.where(bad, np.nan, out)
+
+
+def binomial_np(kv, n, p, shape, dt):
+    n = np.broadcast_to(np.asarray(n, np.float64), shape).ravel()
+    p = np.broadcast_to(np.asarray(p, np.float64), shape).ravel()
+    return _binomial(Stream(kv), n, p).reshape(shape).astype(dt)
+
+
+def multinomial_np(kv, n, p, shape, dt):
+    """Counts of ``n`` trials over the categories of ``p``'s last axis (weights, normalized
+    there), one binomial per category given the trials left: NaN for a row whose n is
+    negative, infinite or NaN, or whose weights are negative, not finite or all zero."""
+    p = np.broadcast_to(np.asarray(p, np.float64), shape)
+    rows = int(np.prod(shape[:-1], dtype=np.int64))
+    p = p.reshape(rows, shape[-1])
+    left = np.floor(np.broadcast_to(np.asarray(n, np.float64), shape[:-1]).ravel())
+    fine = np.all(np.isfinite(p) & (p >= 0.0), axis=1)
+    p = np.where(fine[:, None], p, 0.0)
+    with np.errstate(over="ignore"):
+        total = p.sum(axis=1)
+    bad = ~(fine & (total > 0.0) & np.isfinite(total) & (left >= 0.0) & np.isfinite(left))
+    mass = np.where(bad, 1.0, total)  # the weight of the categories not drawn yet
+    p = np.where(bad[:, None], 0.0, p)
+    left = np.where(bad, 0.0, left)
+    st = Stream(kv)
+    out = np.empty((rows, shape[-1]))
+    for j in range(shape[-1] - 1):
+        share = np.where(mass > 0.0, np.minimum(p[:, j] / np.where(mass > 0.0, mass, 1.0), 1.0), 0.0)
+        out[:, j] = _binomial(st, left, share)
+        left = left - out[:, j]
+        mass = mass - p[:, j]
+    out[:, -1] = left
+    return np.where(bad[:, None], np.nan, out).reshape(shape).astype(dt)

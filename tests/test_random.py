@@ -332,6 +332,8 @@ ALL_SAMPLERS = {
     "geometric": lambda k, p: tgr.geometric(k, p / 3, (3,)),
     "triangular": lambda k, p: tgr.triangular(k, 0.0, p, 2.0, (3,)),
     "rayleigh": lambda k, p: tgr.rayleigh(k, p, (3,)), "wald": lambda k, p: tgr.wald(k, p, (3,)),
+    "binomial": lambda k, p: tgr.binomial(k, 40.0, p / 3, (3,)),
+    "multinomial": lambda k, p: tgr.multinomial(k, 20.0, tg.stack([p, 1.0, 0.5])),
 }
 
 
@@ -457,7 +459,9 @@ def test_discrete_samplers_give_zero_gradients():
                 + tg.sum(tgr.categorical(KEY, tg.stack([p, 0.0, 1.0]), shape=(4,)).astype(float))
                 + tg.sum(tgr.poisson(KEY, p * 3.0, (4,)).astype(float))
                 + tg.sum(tgr.geometric(KEY, p * 0.5, (4,)).astype(float))
-                + tg.sum(tgr.choice(KEY, 3, (4,), p=tg.stack([p, 0.2, 0.3])).astype(float)))
+                + tg.sum(tgr.choice(KEY, 3, (4,), p=tg.stack([p, 0.2, 0.3])).astype(float))
+                + tg.sum(tgr.binomial(KEY, 9.0, p, (4,)))
+                + tg.sum(tgr.multinomial(KEY, 9.0, tg.stack([p, 0.2, 0.3]))))
     assert tg.grad(loss)(0.4) == 0.0
     assert tg.jit(tg.grad(loss))(0.4) == 0.0
 

@@ -5,6 +5,7 @@ import warnings
 import jax
 import numpy as np
 import pytest
+from scipy import stats
 
 import tensorgrad as tg
 
@@ -71,3 +72,68 @@ def test_default_dtypes_and_shapes_as_jax():
     assert r.dtype == np.float32 and set(np.unique(r)) <= {-1.0, 1.0}
     loc = np.array([0.0, 10.0, 100.0])
     assert tg.random.double_sided_maxwell(K, loc, 1.0).shape == (3,)
+
+
+@pytest.mark.parametrize("n,p", [(7, 0.4), (30, 0.8), (1000, 0.01), (10 ** 6, 0.4), (10 ** 9, 1e-8)])
+def test_binomial_follows_its_distribution(n, p):
+    """Both samplers (inversion below a mean of 10, BTRS above, and p > 1/2 by symmetry)
+    against the binomial pmf: a chi-square test on 20,000 draws."""
+    x = np.asarray(tg.random.binomial(tg.random.PRNGKey(1), n, p, shape=(20000,)))
+    assert x.dtype == np.float64 and np.all(x == np.floor(x)) and 0 <= x.min() and x.max() <= n
+    # about 20 bins of equal probability, between quantiles of the distribution
+    dist = stats.binom(n, p)
+    edges = np.unique(dist.ppf(np.linspace(0.0, 1.0, 21)[1:-1]))
+    counts = np.bincount(np.searchsorted(edges, x, side="left"), minlength=edges.size + 1)
+    want = np.diff(np.concatenate([[0.0], dist.cdf(edges), [1.0]])) * x.size  # x <= e, then (e, e']
+    chi2 = ((counts - want) ** 2 / want).sum()
+    assert edges.size >= 3 and stats.chi2.sf(chi2, edges.size) > 1e-3
+    assert abs(x.mean() - n * p) < 5 * np.sqrt(n * p * (1 - p) / x.size)
+
+
+def test_binomial_edges_and_arguments_as_jax():
+    n = np.array([0.0, 5, 2.5, -1, 10, 10, 10, np.inf, np.nan, 3])
+    p = np.array([0.3, 0.3, 1.0, 0.3, 0.0, 1.0, 1.5, 0.3, 0.3, np.nan])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = np.asarray(tg.random.binomial(K, n, p))
+        want = np.asarray(jax.random.binomial(jax.random.key(0), n, p))
+    sure = np.array([1, 0, 1, 1, 1, 1, 1, 1, 1, 1], bool)  # (5 trials at p = 0.3: random)
+    np.testing.assert_array_equal(got[sure], want[sure])  # 0, n = 2.5 → 2 at p = 1, NaN, inf
+    assert tg.random.binomial(K, 10, 0.3, shape=(2, 3)).shape == (2, 3)
+    assert tg.random.binomial(K, 10, 0.3, dtype=np.float32).dtype == np.float32
+    with pytest.raises(ValueError, match="random.binomial: dtype must be a float dtype"):
+        tg.random.binomial(K, 10, 0.3, dtype=np.int32)
+    with pytest.raises(ValueError, match="random.binomial: shape"):
+        tg.random.binomial(K, np.ones(3), 0.3, shape=(2,))
+    jitted = tg.jit(lambda k: tg.random.binomial(k, 10, 0.3, shape=(5,)))
+    for seed in (0, 7):  # a plan replays the draw with each call's key
+        key = tg.random.PRNGKey(seed)
+        np.testing.assert_array_equal(jitted(key), tg.random.binomial(key, 10, 0.3, shape=(5,)))
+
+
+def test_multinomial_counts_shapes_and_moments():
+    M = tg.random.multinomial
+    probs = np.array([0.1, 0.2, 0.3, 0.4])
+    x = np.asarray(M(tg.random.PRNGKey(3), 100, probs, shape=(20000, 4)))
+    assert np.all(x.sum(axis=1) == 100) and x.min() >= 0
+    np.testing.assert_allclose(x.mean(axis=0), 100 * probs, atol=0.1)
+    c = np.cov(x.T)
+    np.testing.assert_allclose(c[0, 1], -100 * 0.1 * 0.2, rtol=0.1)  # counts compete
+    np.testing.assert_allclose(c[3, 3], 100 * 0.4 * 0.6, rtol=0.05)
+    key = jax.random.key(0)
+    for n, p, shape in [(10, probs, None), (np.array([10, 20]), probs, (2, 4)),
+                        (10, np.array([[0.2, 0.8], [1.0, 0.0]]), None), (10, probs * 7, (5, 4))]:
+        got = M(K, n, p, shape=shape)
+        want = jax.random.multinomial(key, n, p, shape=shape)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_array_equal(got.sum(axis=-1), np.broadcast_to(np.floor(n), got.shape[:-1]))
+    np.testing.assert_array_equal(M(K, 10, np.array([[0.2, 0.8], [1.0, 0.0]]))[1], [10, 0])
+    np.testing.assert_array_equal(M(K, 10.5, probs).sum(), 10)
+    for n, p in [(-1, probs), (10, -probs), (10, np.zeros(4)), (np.inf, probs), (10, probs * np.nan)]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert np.all(np.isnan(M(K, n, p)))
+    with pytest.raises(ValueError, match="must end with p's number of categories 4"):
+        M(K, 10, probs, shape=(3,))
+    with pytest.raises(ValueError, match="at least one axis"):
+        M(K, 10, 0.5)
