@@ -32,6 +32,7 @@ from .jit import ConcretizationError, jit
 from .jit_aot import disable_jit
 from .transform_parts import FLOAT0 as float0  # JAX's dtype of integer inputs' gradients
 from .batching import vmap
+from .collectives import pmap  # jax.pmap on one CPU: vmap with an axis name for the collectives
 from . import custom_batching  # tg.custom_batching.custom_vmap, sequential_vmap (jax.custom_batching)
 from .api_extras import (ShapeDtypeStruct, block_until_ready, checkpoint_name, checkpoint_policies,
                          closure_convert, custom_gradient, device_get, device_put, eval_shape,
@@ -62,7 +63,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "tensor", "REGISTRY", "Op", "Example", "get_op", "OpError",
     "vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd", "jacobian",
-    "hessian", "hvp", "jit", "vmap", "custom_batching", "ConcretizationError", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
+    "hessian", "hvp", "jit", "vmap", "pmap", "custom_batching", "ConcretizationError", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
     "jacobians", "linalg", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
     "to_jax", "image", "elimination", "eliminate", "linearized_graph", "special",

@@ -61,8 +61,9 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
     Keyword arguments are mapped over their axis 0. ``out_axes``: where the mapped
     axis goes in each output (an int, None for an output that does not depend on the
     slice, or a prefix of the output pytree). ``axis_size`` is needed when no input
-    is mapped. ``axis_name`` and ``spmd_axis_name`` are accepted for JAX code; there are
-    no collectives (``psum``, ...) over a named axis, so they change nothing.
+    is mapped. ``axis_name`` names the mapped axis for the collectives of :mod:`tensorgrad.lax`
+    (``psum``, ``pmean``, ``pmax``, ``pmin``, ``all_gather``, ``ppermute``, ``axis_index``)
+    called inside ``fun``; ``spmd_axis_name`` is accepted for JAX code and changes nothing.
     """
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
@@ -121,7 +122,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
         def call(i):
             a, k = tree_unflatten(td, [v if m is None else _lifted(m[i]) for v, m in zip(leaves, moved)])
             return fun(*a, **k)
-        outs = _run_slices(call, n, [v for v, m in zip(leaves, moved) if m is None])
+        outs = _run_slices(call, n, [v for v, m in zip(leaves, moved) if m is None], axis_name)
         out = _stack_outputs(outs, out_axes, n)
         if not lift:
             return out
@@ -148,10 +149,11 @@ class MapFrame:
     has run; ``pending``: slice -> (owner, arguments) of the call waiting for its rule;
     ``level``: every trace opened inside the mapped function has a higher level;
     ``whole``: ids of the arguments passed whole (in_axes None); ``staging``: whether the
-    loop itself runs while tg.jit traces."""
+    loop itself runs while tg.jit traces; ``name``: vmap's ``axis_name`` (None: unnamed), which
+    the collectives look it up by (they take part in the protocol of custom_vmap calls)."""
 
-    def __init__(self, n: int, whole: list):
-        self.n, self.index, self.count = n, 0, 0
+    def __init__(self, n: int, whole: list, name: Any = None):
+        self.n, self.index, self.count, self.name = n, 0, 0, name
         self.answers: list = []
         self.pending: dict = {}
         self.level = next_level()
@@ -186,7 +188,17 @@ class _Hidden:
         _FRAMES.stack = self.saved
 
 
-def _run_slices(call: Callable, n: int, whole: list) -> list:
+def frame_named(name: Any, where: str) -> MapFrame:
+    """The innermost running vmap loop whose ``axis_name`` is ``name``; NameError if none is."""
+    for frame in reversed(_FRAMES.stack):
+        if frame.name is not None and frame.name == name:
+            return frame
+    names = [f.name for f in _FRAMES.stack if f.name is not None]
+    raise NameError(f"{where}: unbound axis name {name!r}: no running tg.vmap (or tg.pmap) was "
+                    f"given axis_name={name!r}; the named axes here are {names}")
+
+
+def _run_slices(call: Callable, n: int, whole: list, name: Any = None) -> list:
     """``[call(i) for i in range(n)]``, with custom_vmap calls answered by their batching rules.
 
     Without such calls this is one pass. With them, a pass runs every slice up to the next
@@ -194,7 +206,7 @@ def _run_slices(call: Callable, n: int, whole: list) -> list:
     ``pending``), the call's owner then runs its rule once on the whole batch, and the next
     pass replays the slices with that answer, until a pass completes: a function making k
     custom_vmap calls runs its slices k + 1 times (the code before the calls is repeated)."""
-    frame = MapFrame(n, whole)
+    frame = MapFrame(n, whole, name)
     while True:
         frame.pending = {}
         outs = []
@@ -214,9 +226,9 @@ def _run_slices(call: Callable, n: int, whole: list) -> list:
         # (each slice may make its own custom_vmap function, as one defined inside the mapped
         # function: the first slice's rule serves the batch, as JAX traces one function)
         if len(frame.pending) != n:
-            raise ValueError("custom_vmap: the mapped function called custom_vmap functions in a "
-                             "different order or number in different slices of vmap (its "
-                             "Python control flow must not depend on the mapped values)")
+            raise ValueError("vmap: the mapped function called custom_vmap functions or "
+                             "collectives (psum, ...) in a different order or number in different "
+                             "slices (its Python control flow must not depend on the mapped values)")
         owner = frame.pending[0][0]
         frame.answers.append(owner.batched_call(frame, [frame.pending[i][1] for i in range(n)]))
 

@@ -1,0 +1,111 @@
+"""Collectives over a named vmap axis (tg.lax.psum, pmean, pmax, pmin, all_gather, ppermute,
+axis_index, axis_size) and tg.pmap, against jax.vmap(..., axis_name=...) with jax.lax's
+collectives: values, nested named axes, derivatives by transforms outside the map, tg.jit,
+tg.to_jax, and the errors for what cannot work."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax import lax
+
+import tensorgrad as tg
+
+X = np.random.default_rng(0).normal(size=(4, 3))
+X3 = np.random.default_rng(1).normal(size=(2, 3, 4))
+RING = [(0, 1), (1, 2), (2, 3), (3, 0)]
+
+# (tensorgrad's function, JAX's): each maps one row of X with axis_name "i"
+PAIRS = {
+    "centre": (lambda v: v - tg.lax.pmean(v, "i"), lambda v: v - lax.pmean(v, "i")),
+    "share": (lambda v: v / tg.lax.psum(v, "i"), lambda v: v / lax.psum(v, "i")),
+    "range": (lambda v: (tg.lax.pmax(v, "i"), tg.lax.pmin(v, "i")),
+              lambda v: (lax.pmax(v, "i"), lax.pmin(v, "i"))),
+    "gather": (lambda v: tg.lax.all_gather(v, "i"), lambda v: lax.all_gather(v, "i")),
+    "gather-axis1": (lambda v: tg.lax.all_gather(v, "i", axis=1),
+                     lambda v: lax.all_gather(v, "i", axis=1)),
+    "gather-tiled": (lambda v: tg.lax.all_gather(v, "i", tiled=True),
+                     lambda v: lax.all_gather(v, "i", tiled=True)),
+    "ring": (lambda v: tg.lax.ppermute(v, "i", RING), lambda v: lax.ppermute(v, "i", RING)),
+    "index": (lambda v: v * tg.lax.axis_index("i"), lambda v: v * lax.axis_index("i")),
+    "pytree": (lambda v: tg.lax.psum({"a": v, "b": 2.0 * v[0]}, "i"),
+               lambda v: lax.psum({"a": v, "b": 2.0 * v[0]}, "i")),
+    "two-calls": (lambda v: tg.lax.psum(tg.sin(v - tg.lax.pmean(v, "i")), "i"),
+                  lambda v: lax.psum(jnp.sin(v - lax.pmean(v, "i")), "i")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_collectives_match_jax_vmap(name):
+    f_tg, f_jax = PAIRS[name]
+    got = tg.vmap(f_tg, axis_name="i")(X)
+    want = jax.vmap(f_jax, axis_name="i")(X)
+    assert jax.tree_util.tree_structure(got) == jax.tree_util.tree_structure(want)
+    for g, w in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+        assert np.shape(g) == np.shape(w)
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("names", ["i", "j", ("i", "j")])
+@pytest.mark.parametrize("red", ["psum", "pmean", "pmax", "pmin"])
+def test_nested_named_axes(red, names):
+    inner_tg = tg.vmap(lambda v: getattr(tg.lax, red)(v, names) + v * tg.lax.axis_index(names),
+                       axis_name="j")
+    inner_jax = jax.vmap(lambda v: getattr(lax, red)(v, names) + v * lax.axis_index(names),
+                         axis_name="j")
+    np.testing.assert_allclose(tg.vmap(inner_tg, axis_name="i")(X3),
+                               jax.vmap(inner_jax, axis_name="i")(X3), rtol=1e-12)
+
+
+def _loss_tg(v):
+    rows = tg.vmap(lambda r: tg.tanh(r - tg.lax.pmean(r, "i")) * tg.lax.psum(r * r, "i"),
+                   axis_name="i")(v)
+    return tg.sum(rows ** 2)
+
+
+def _loss_jax(v):
+    rows = jax.vmap(lambda r: jnp.tanh(r - lax.pmean(r, "i")) * lax.psum(r * r, "i"),
+                    axis_name="i")(v)
+    return jnp.sum(rows ** 2)
+
+
+def test_transforms_outside_the_map_differentiate_through_collectives():
+    np.testing.assert_allclose(tg.grad(_loss_tg)(X), jax.grad(_loss_jax)(X), rtol=1e-12)
+    np.testing.assert_allclose(tg.jacfwd(_loss_tg)(X), jax.jacfwd(_loss_jax)(X), rtol=1e-12)
+    np.testing.assert_allclose(tg.hessian(_loss_tg)(X[:2, :2]), jax.hessian(_loss_jax)(X[:2, :2]),
+                               rtol=1e-10)
+    step = tg.jit(tg.grad(_loss_tg))
+    for x in (X, X + 1.0):  # the plan replays every pass of the slices
+        np.testing.assert_allclose(step(x), jax.grad(_loss_jax)(x), rtol=1e-12)
+    # pmax's gradient (JAX has none for pmax): that of the max over the mapped axis
+    g = tg.grad(lambda v: tg.sum(tg.sin(tg.vmap(lambda r: tg.lax.pmax(r, "i") * r, axis_name="i")(v))))(X)
+    np.testing.assert_allclose(g, jax.grad(lambda v: jnp.sum(jnp.sin(jnp.max(v, axis=0) * v)))(X),
+                               rtol=1e-12)
+    f = lambda v: tg.sum(tg.sin(tg.vmap(lambda r: r - tg.lax.pmean(r, "i"), axis_name="i")(v)))  # noqa: E731
+    np.testing.assert_allclose(jax.grad(tg.to_jax(f))(X), tg.grad(f)(X), rtol=1e-12)
+
+
+def test_pmap_sizes_and_partial_permutations():
+    np.testing.assert_allclose(tg.pmap(lambda v: v - tg.lax.pmean(v, "d"), axis_name="d")(X),
+                               X - X.mean(axis=0), rtol=1e-12)
+    out = tg.pmap(lambda v, s: v * s, axis_name="d", static_broadcasted_argnums=1)(X, 3.0)
+    np.testing.assert_allclose(out, 3.0 * X)
+    shifted = tg.vmap(lambda v: tg.lax.ppermute(v, "i", [(0, 2)]), axis_name="i")(X)
+    np.testing.assert_array_equal(shifted, np.stack([0 * X[0], 0 * X[0], X[0], 0 * X[0]]))
+    sizes = tg.vmap(lambda v: tg.lax.axis_size("i") + tg.lax.psum(1, "i") + 0 * v[0], axis_name="i")(X)
+    np.testing.assert_array_equal(sizes, [8, 8, 8, 8])
+
+
+def test_collective_errors_are_clear():
+    with pytest.raises(NameError, match="lax.psum: unbound axis name 'k'.*named axes here are"):
+        tg.vmap(lambda v: tg.lax.psum(v, "k"), axis_name="i")(X)
+    with pytest.raises(NameError, match="unbound axis name 'i'"):
+        tg.lax.pmean(X, "i")
+    with pytest.raises(NotImplementedError, match="inside a transform .* opened within the mapped"):
+        tg.vmap(lambda v: tg.grad(lambda u: tg.lax.psum(tg.sum(u), "i"))(v), axis_name="i")(X)
+    with pytest.raises(ValueError, match="sends from or to one slice twice"):
+        tg.vmap(lambda v: tg.lax.ppermute(v, "i", [(0, 1), (2, 1)]), axis_name="i")(X)
+    with pytest.raises(ValueError, match="outside 0..3"):
+        tg.vmap(lambda v: tg.lax.ppermute(v, "i", [(0, 7)]), axis_name="i")(X)
+    with pytest.raises(ValueError, match="different order or number"):
+        tg.vmap(lambda v: tg.lax.psum(v, "i") if tg.lax.axis_index("i") < 2 else v,
+                axis_name="i")(X)
