@@ -62,8 +62,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
     axis goes in each output (an int, None for an output that does not depend on the
     slice, or a prefix of the output pytree). ``axis_size`` is needed when no input
     is mapped. ``axis_name`` names the mapped axis for the collectives of :mod:`tensorgrad.lax`
-    (``psum``, ``pmean``, ``pmax``, ``pmin``, ``all_gather``, ``ppermute``, ``axis_index``)
-    called inside ``fun``; ``spmd_axis_name`` is accepted for JAX code and changes nothing.
+    (``psum``, ``pmean``, ``pmax``, ``pmin``, ``all_gather``, ``ppermute``, ``all_to_all``,
+    ``axis_index``, ...) called inside ``fun``; ``spmd_axis_name`` is accepted for JAX code and changes nothing.
     """
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)

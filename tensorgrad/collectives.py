@@ -1,5 +1,6 @@
 """Collectives over a named mapped axis, as ``jax.lax``'s: ``psum``, ``pmean``, ``pmax``,
-``pmin``, ``all_gather``, ``ppermute``, ``axis_index``, ``axis_size``, and ``tg.pmap``.
+``pmin``, ``all_gather``, ``ppermute``, ``pshuffle``, ``psum_scatter``, ``all_to_all``,
+``pswapaxes``, ``axis_index``, ``axis_size``, and ``tg.pmap``.
 
 ``tg.vmap(f, axis_name="i")`` runs ``f`` once per slice (see :mod:`tensorgrad.batching`). A
 collective needs every slice's value at the point where each slice calls it, so it takes part
@@ -28,7 +29,7 @@ from .tensor import concrete, shape_of
 from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["psum", "pmean", "pmax", "pmin", "all_gather", "ppermute", "axis_index", "axis_size",
-           "pmap"]
+           "psum_scatter", "all_to_all", "pshuffle", "pswapaxes", "pmap"]
 
 
 class _Collective:
@@ -137,18 +138,11 @@ def all_gather(x: Any, axis_name: Any, *, axis_index_groups=None, axis: int = 0,
         if tiled:
             if nd == 0:
                 raise ValueError("lax.all_gather: tiled=True needs values with at least one axis")
-            whole = _ops.concatenate(col, axis=_check_axis(axis, nd))
+            whole = _ops.concatenate(col, axis=_axis_in(axis, nd, "all_gather"))
         else:
-            whole = _ops.stack(col, axis=_check_axis(axis, nd + 1))
+            whole = _ops.stack(col, axis=_axis_in(axis, nd + 1, "all_gather"))
         return [whole] * frame.n
     return _call("all_gather", x, name, gather)
-
-
-def _check_axis(axis: int, ndim: int) -> int:
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"lax.all_gather: axis {axis} is out of range for a result with "
-                         f"{ndim} axes")
-    return axis % ndim
 
 
 def ppermute(x: Any, axis_name: Any, perm) -> Any:
@@ -166,6 +160,81 @@ def ppermute(x: Any, axis_name: Any, perm) -> Any:
         source = dict((b, a) for a, b in pairs)
         return [col[source[i]] if i in source else _ops.zeros_like(col[i]) for i in range(frame.n)]
     return _call("ppermute", x, name, permute)
+
+
+def pshuffle(x: Any, axis_name: Any, perm) -> Any:
+    """Slice ``i`` receives the ``x`` of slice ``perm[i]`` (``perm`` a permutation of the
+    slices): :func:`ppermute` with the pairs ``(perm[i], i)``."""
+    perm = [int(p) for p in perm]
+    if sorted(perm) != list(range(len(perm))):
+        raise ValueError(f"lax.pshuffle: perm must be a permutation of 0..{len(perm) - 1}, got {perm}")
+    return ppermute(x, axis_name, [(p, i) for i, p in enumerate(perm)])
+
+
+def _chunk(v, i: int, n: int, axis: int, tiled: bool, kind: str):
+    """Part ``i`` of ``n`` of ``v`` along ``axis``: the entry ``i`` (tiled: the i-th block)."""
+    shape = tuple(shape_of(concrete(v)))
+    if not -len(shape) <= axis < len(shape):
+        raise ValueError(f"lax.{kind}: axis {axis} is out of range for a value of shape {shape}")
+    size = shape[axis]
+    if (size % n if tiled else size != n):
+        raise ValueError(f"lax.{kind}: the value's axis {axis} has size {size}, which "
+                         + (f"the {n} slices do not divide" if tiled else
+                            f"must equal the number of slices {n} (or use tiled=True)"))
+    if not tiled:
+        return _ops.take(v, i, axis=axis)
+    b = size // n
+    return _ops.take(v, np.arange(i * b, (i + 1) * b), axis=axis)
+
+
+def psum_scatter(x: Any, axis_name: Any, *, scatter_dimension: int = 0, axis_index_groups=None,
+                 tiled: bool = False) -> Any:
+    """The :func:`psum` of ``x``, scattered: slice ``i`` keeps entry ``i`` of the sum along
+    ``scatter_dimension`` (whose size is the number of slices), or with ``tiled=True`` the
+    i-th of equal blocks along it."""
+    _no_groups("psum_scatter", axis_index_groups)
+    name = _single("psum_scatter", axis_name)
+
+    def scatter(col, frame):
+        total = _ops.sum(_ops.stack(col), axis=0)
+        return [_chunk(total, i, frame.n, scatter_dimension, tiled, "psum_scatter")
+                for i in range(frame.n)]
+    return _call("psum_scatter", x, name, scatter)
+
+
+def all_to_all(x: Any, axis_name: Any, split_axis: int, concat_axis: int, *,
+               axis_index_groups=None, tiled: bool = False) -> Any:
+    """Each slice splits its ``x`` along ``split_axis`` into one part per slice and sends part
+    ``i`` to slice ``i``, which stacks what it receives along a new axis ``concat_axis`` (the
+    split axis removed; its size must be the number of slices) or, with ``tiled=True``,
+    concatenates the blocks along ``concat_axis``."""
+    _no_groups("all_to_all", axis_index_groups)
+    name = _single("all_to_all", axis_name)
+
+    def exchange(col, frame):
+        n = frame.n
+        out = []
+        for i in range(n):
+            parts = [_chunk(v, i, n, split_axis, tiled, "all_to_all") for v in col]
+            nd = len(shape_of(concrete(parts[0])))
+            if tiled:
+                out.append(_ops.concatenate(parts, axis=_axis_in(concat_axis, nd, "all_to_all")))
+            else:
+                out.append(_ops.stack(parts, axis=_axis_in(concat_axis, nd + 1, "all_to_all")))
+        return out
+    return _call("all_to_all", x, name, exchange)
+
+
+def pswapaxes(x: Any, axis_name: Any, axis: int, *, axis_index_groups=None) -> Any:
+    """Swap the named mapped axis with the axis ``axis`` of ``x`` (whose size must be the
+    number of slices): :func:`all_to_all` with ``split_axis = concat_axis = axis``."""
+    return all_to_all(x, axis_name, axis, axis, axis_index_groups=axis_index_groups)
+
+
+def _axis_in(axis: int, ndim: int, kind: str) -> int:
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"lax.{kind}: axis {axis} is out of range for a result with {ndim} axes")
+    return axis % ndim
 
 
 def axis_index(axis_name: Any):

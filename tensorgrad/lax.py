@@ -47,7 +47,8 @@ from .lax_gather import (  # noqa: F401  (XLA's general gather and scatter)
     GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers, gather, scatter,
     scatter_add, scatter_apply, scatter_max, scatter_min, scatter_mul, scatter_sub)
 from .collectives import (  # noqa: F401  (collectives over a named vmap/pmap axis)
-    all_gather, axis_index, axis_size, pmax, pmean, pmin, ppermute, psum)
+    all_gather, all_to_all, axis_index, axis_size, pmax, pmean, pmin, ppermute, pshuffle, psum,
+    psum_scatter, pswapaxes)
 from .lax_shapes import (  # noqa: F401  (shape helpers)
     ConvDimensionNumbers, broadcast_shapes, conv_dimension_numbers, conv_general_shape_tuple,
     conv_shape_tuple, conv_transpose_shape_tuple, padtype_to_pads, reduce_window_shape_tuple)
@@ -75,7 +76,8 @@ __all__ += ["abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "at
 __all__ += ["conv", "conv_with_general_padding", "conv_transpose", "split", "tile", "stack",
             "unstack", "index_take", "empty", "optimization_barrier", "reduce_precision",
             "betainc", "bessel_i0e", "bessel_i1e", "custom_linear_solve", "custom_root"]
-__all__ += ["psum", "pmean", "pmax", "pmin", "all_gather", "ppermute", "axis_index", "axis_size"]
+__all__ += ["psum", "pmean", "pmax", "pmin", "all_gather", "ppermute", "axis_index", "axis_size",
+            "psum_scatter", "all_to_all", "pshuffle", "pswapaxes"]
 __all__ += ["GatherDimensionNumbers", "ScatterDimensionNumbers", "GatherScatterMode", "gather",
             "scatter", "scatter_add", "scatter_sub", "scatter_mul", "scatter_min", "scatter_max",
             "scatter_apply", "ConvDimensionNumbers", "conv_dimension_numbers",

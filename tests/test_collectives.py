@@ -1,5 +1,5 @@
 """Collectives over a named vmap axis (tg.lax.psum, pmean, pmax, pmin, all_gather, ppermute,
-axis_index, axis_size) and tg.pmap, against jax.vmap(..., axis_name=...) with jax.lax's
+pshuffle, psum_scatter, all_to_all, pswapaxes, axis_index, axis_size) and tg.pmap, against jax.vmap(..., axis_name=...) with jax.lax's
 collectives: values, nested named axes, derivatives by transforms outside the map, tg.jit,
 tg.to_jax, and the errors for what cannot work."""
 import jax
@@ -34,11 +34,30 @@ PAIRS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(PAIRS))
+Y = np.random.default_rng(2).normal(size=(4, 4, 2))  # 4 slices of (4, 2): an axis to split
+# (tensorgrad's, JAX's) functions of a slice of Y: the collectives that split an axis
+SPLITS = {
+    "psum_scatter": (lambda v: tg.lax.psum_scatter(v, "i"), lambda v: lax.psum_scatter(v, "i")),
+    "psum_scatter-tiled": (lambda v: tg.lax.psum_scatter(v, "i", scatter_dimension=0, tiled=True),
+                           lambda v: lax.psum_scatter(v, "i", scatter_dimension=0, tiled=True)),
+    "all_to_all-00": (lambda v: tg.lax.all_to_all(v, "i", 0, 0),
+                      lambda v: lax.all_to_all(v, "i", 0, 0)),
+    "all_to_all-01": (lambda v: tg.lax.all_to_all(v, "i", 0, 1),
+                      lambda v: lax.all_to_all(v, "i", 0, 1)),
+    "all_to_all-tiled": (lambda v: tg.lax.all_to_all(v, "i", 0, 1, tiled=True),
+                         lambda v: lax.all_to_all(v, "i", 0, 1, tiled=True)),
+    "pswapaxes": (lambda v: tg.lax.pswapaxes(v, "i", 0), lambda v: lax.pswapaxes(v, "i", 0)),
+    "pshuffle": (lambda v: tg.lax.pshuffle(v, "i", [3, 0, 1, 2]),
+                 lambda v: lax.pshuffle(v, "i", [3, 0, 1, 2])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS) + sorted(SPLITS))
 def test_collectives_match_jax_vmap(name):
-    f_tg, f_jax = PAIRS[name]
-    got = tg.vmap(f_tg, axis_name="i")(X)
-    want = jax.vmap(f_jax, axis_name="i")(X)
+    f_tg, f_jax = PAIRS[name] if name in PAIRS else SPLITS[name]
+    x = X if name in PAIRS else Y
+    got = tg.vmap(f_tg, axis_name="i")(x)
+    want = jax.vmap(f_jax, axis_name="i")(x)
     assert jax.tree_util.tree_structure(got) == jax.tree_util.tree_structure(want)
     for g, w in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
         assert np.shape(g) == np.shape(w)
@@ -106,6 +125,13 @@ def test_collective_errors_are_clear():
         tg.vmap(lambda v: tg.lax.ppermute(v, "i", [(0, 1), (2, 1)]), axis_name="i")(X)
     with pytest.raises(ValueError, match="outside 0..3"):
         tg.vmap(lambda v: tg.lax.ppermute(v, "i", [(0, 7)]), axis_name="i")(X)
+    with pytest.raises(ValueError, match="lax.psum_scatter: the value's axis 0 has size 3, which "
+                       "must equal the number of slices 4"):
+        tg.vmap(lambda v: tg.lax.psum_scatter(v, "i"), axis_name="i")(X)
+    with pytest.raises(ValueError, match="lax.all_to_all: .* size 3, which the 4 slices do not divide"):
+        tg.vmap(lambda v: tg.lax.all_to_all(v, "i", 0, 0, tiled=True), axis_name="i")(X)
+    with pytest.raises(ValueError, match="pshuffle: perm must be a permutation"):
+        tg.vmap(lambda v: tg.lax.pshuffle(v, "i", [0, 0, 1, 2]), axis_name="i")(X)
     with pytest.raises(ValueError, match="different order or number"):
         tg.vmap(lambda v: tg.lax.psum(v, "i") if tg.lax.axis_index("i") < 2 else v,
                 axis_name="i")(X)
