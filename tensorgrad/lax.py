@@ -42,7 +42,8 @@ from .lax_ops2 import (  # noqa: F401  (reductions, contractions, sorting)
 from .lax_ops3 import (  # noqa: F401  (convolution wrappers, structure, implicit solvers)
     betainc, bessel_i0e, bessel_i1e, conv, conv_transpose, conv_with_general_padding,
     custom_linear_solve, custom_root, empty, index_take, optimization_barrier, reduce_precision,
-    split, stack, tile, unstack)
+    split, stack, tile, unstack, conv_general_dilated_patches, approx_max_k, approx_min_k,
+    platform_dependent, igamma_grad_a, bitcast_convert_type)
 from .lax_gather import (  # noqa: F401  (XLA's general gather and scatter)
     GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers, gather, scatter,
     scatter_add, scatter_apply, scatter_max, scatter_min, scatter_mul, scatter_sub)
@@ -76,6 +77,8 @@ __all__ += ["abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "at
 __all__ += ["conv", "conv_with_general_padding", "conv_transpose", "split", "tile", "stack",
             "unstack", "index_take", "empty", "optimization_barrier", "reduce_precision",
             "betainc", "bessel_i0e", "bessel_i1e", "custom_linear_solve", "custom_root"]
+__all__ += ["conv_general_dilated_patches", "approx_max_k", "approx_min_k", "platform_dependent",
+            "igamma_grad_a", "bitcast_convert_type"]
 __all__ += ["psum", "pmean", "pmax", "pmin", "all_gather", "ppermute", "axis_index", "axis_size",
             "psum_scatter", "all_to_all", "pshuffle", "pswapaxes"]
 __all__ += ["GatherDimensionNumbers", "ScatterDimensionNumbers", "GatherScatterMode", "gather",

@@ -22,12 +22,17 @@ from . import lax_ops2 as _lo2
 from . import ops as _ops
 from .api_extras import closure_convert
 from .custom import custom_jvp, custom_vjp
+from .ops.special_fns2 import gammainc_da as _gammainc_da
+from .staging import call as staged_call
+from .tensor import concrete, traced_level
 from .transforms import jvp, vjp
 from .tree import tree_flatten, tree_map
 
 __all__ = ["conv", "conv_with_general_padding", "conv_transpose", "split", "tile", "stack",
            "unstack", "index_take", "empty", "optimization_barrier", "reduce_precision",
-           "betainc", "bessel_i0e", "bessel_i1e", "custom_linear_solve", "custom_root"]
+           "betainc", "bessel_i0e", "bessel_i1e", "custom_linear_solve", "custom_root",
+           "conv_general_dilated_patches", "approx_max_k", "approx_min_k", "platform_dependent",
+           "igamma_grad_a", "bitcast_convert_type"]
 
 _shape, _dtype = _lo._shape, _lo._dtype
 
@@ -488,3 +493,88 @@ def custom_root(f: Callable, initial_guess, solve: Callable, tangent_solve: Call
     g.defjvp(rule)
     g.check_outputs = False  # (the rule's primal output is primal's: checking would solve twice)
     return g(initial_guess, (fc, sc, tc))
+
+
+# ---- patches, approximate top-k, platforms, bit casts ----------------------------------------
+def conv_general_dilated_patches(lhs, filter_shape: Sequence[int], window_strides: Sequence[int],
+                                 padding, lhs_dilation=None, rhs_dilation=None,
+                                 dimension_numbers=None, precision=None,
+                                 preferred_element_type=None):
+    """``jax.lax.conv_general_dilated_patches``: the patches a convolution with a kernel of
+    spatial shape ``filter_shape`` would see, as the output's feature axis of size
+    C·prod(filter_shape), ordered (channel, then kernel position in row-major order). It is
+    :func:`conv_general_dilated` with one identity kernel per channel, so it is linear and
+    differentiable like it."""
+    filt = tuple(int(v) for v in filter_shape)
+    nd = len(_shape(lhs))
+    if len(filt) != nd - 2:
+        raise ValueError(f"lax.conv_general_dilated_patches: filter_shape {filt} needs {nd - 2} "
+                         f"entries for an input of shape {_shape(lhs)}")
+    lspec, rspec, _ = _lo2._conv_specs(dimension_numbers, nd)
+    c = _shape(lhs)[lspec[1]]
+    size = int(np.prod(filt, dtype=np.int64))
+    dt = np.dtype(preferred_element_type) if preferred_element_type is not None else _dtype(lhs)
+    # kernel (O, I, *filt) = (C·size, 1, *filt): output feature c·size + s copies position s
+    eye = np.eye(size, dtype=dt).reshape((size, 1) + filt)
+    kernel = np.tile(eye, (c,) + (1,) * (len(filt) + 1))
+    rhs = np.transpose(kernel, tuple(np.argsort(rspec)))  # into the layout rhs_spec names
+    return _lo2.conv_general_dilated(
+        _ops.astype(lhs, dt) if _dtype(lhs) != dt else lhs, rhs, window_strides, padding,
+        lhs_dilation, rhs_dilation, dimension_numbers, feature_group_count=c)
+
+
+def approx_max_k(operand, k: int, reduction_dimension: int = -1, recall_target: float = 0.95,
+                 reduction_input_size_override: int = -1, aggregate_to_topk: bool = True):
+    """``jax.lax.approx_max_k`` as JAX runs it on a CPU: the exact :func:`top_k` along
+    ``reduction_dimension`` (values, int32 indices); the tuning arguments change nothing."""
+    return _lo2.top_k(operand, k, axis=reduction_dimension)
+
+
+def approx_min_k(operand, k: int, reduction_dimension: int = -1, recall_target: float = 0.95,
+                 reduction_input_size_override: int = -1, aggregate_to_topk: bool = True):
+    """``jax.lax.approx_min_k`` on a CPU: the ``k`` smallest entries along
+    ``reduction_dimension``, smallest first, and their int32 indices (exact)."""
+    values, idx = _lo2.top_k(_ops.negative(operand), k, axis=reduction_dimension)
+    return _ops.negative(values), idx
+
+
+def platform_dependent(*args, default: Callable | None = None, **per_platform):
+    """``jax.lax.platform_dependent``: the ``cpu`` branch applied to ``args`` (tensorgrad runs
+    on the CPU), else ``default``."""
+    branch = per_platform.get("cpu", default)
+    if branch is None:
+        raise NotImplementedError(f"lax.platform_dependent: no branch for 'cpu' and no default "
+                                  f"(branches for {sorted(per_platform)})")
+    return branch(*args)
+
+
+def igamma_grad_a(a, x):
+    """``jax.lax.igamma_grad_a``: ∂P(a, x)/∂a, the derivative of the regularized lower
+    incomplete gamma function in its shape parameter."""
+    return _gammainc_da(a, x)
+
+
+def _bitcast_np(v, new: np.dtype) -> np.ndarray:
+    v = np.ascontiguousarray(v)
+    old = v.dtype
+    if new.itemsize == old.itemsize:
+        return v.view(new)
+    if new.itemsize < old.itemsize:  # each entry becomes a trailing axis of narrower ones
+        return v.reshape(v.shape + (1,)).view(new)
+    ratio = new.itemsize // old.itemsize
+    if not v.shape or v.shape[-1] != ratio:
+        raise ValueError(f"lax.bitcast_convert_type: from {old} to {new} the last axis must have "
+                         f"size {ratio}, got shape {v.shape}")
+    return v.view(new).reshape(v.shape[:-1])
+
+
+def bitcast_convert_type(operand, new_dtype):
+    """``jax.lax.bitcast_convert_type``: the same bits read as ``new_dtype`` (a narrower type
+    adds a trailing axis, a wider one consumes it). It has no derivative: a traced float
+    input raises rather than losing its gradient."""
+    new = np.dtype(new_dtype)
+    if traced_level(operand) >= 0 and _dtype(operand).kind == "f":
+        raise TypeError(f"lax.bitcast_convert_type: reinterpreting the bits of a traced "
+                        f"{_dtype(operand)} value as {new} has no derivative; use "
+                        "tg.lax.stop_gradient(x) first if none is wanted")
+    return staged_call(_bitcast_np, concrete(operand), new)

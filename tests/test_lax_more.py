@@ -338,3 +338,57 @@ def test_implicit_solvers_outputs_vmap_and_errors():
         tl.custom_root(lambda v: v, VEC, None, lambda g, y: y)
     with pytest.raises(TypeError, match="has_aux=True, solve must return"):
         tl.custom_root(lambda v: v, VEC, lambda f, g: g, lambda g, y: y, has_aux=True)
+
+
+_PATCH_X = np.random.default_rng(3).normal(size=(2, 3, 5, 6))
+
+
+@pytest.mark.parametrize("kw", [
+    dict(filter_shape=(2, 3), window_strides=(1, 1), padding="VALID"),
+    dict(filter_shape=(3, 3), window_strides=(2, 1), padding="SAME", rhs_dilation=(1, 2)),
+    dict(filter_shape=(2, 2), window_strides=(1, 2), padding=((1, 0), (0, 2)), lhs_dilation=(2, 1)),
+    dict(filter_shape=(2, 3), window_strides=(1, 1), padding="VALID",
+         dimension_numbers=("NHWC", "HWIO", "NHWC")),
+], ids=["valid", "same-dilated", "explicit-lhs-dilated", "nhwc-hwio"])
+def test_conv_general_dilated_patches_matches_jax(kw):
+    x = np.moveaxis(_PATCH_X, 1, -1) if "dimension_numbers" in kw else _PATCH_X
+    got = tg.lax.conv_general_dilated_patches(x, **kw)
+    want = jl.conv_general_dilated_patches(x, **kw)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    w = np.cos(np.arange(got.size)).reshape(got.shape)
+    np.testing.assert_allclose(
+        tg.grad(lambda v: tg.sum(tg.lax.conv_general_dilated_patches(v, **kw) * w))(x),
+        jax.grad(lambda v: jnp.sum(jl.conv_general_dilated_patches(v, **kw) * w))(x), rtol=1e-12)
+
+
+def test_approx_k_platform_igamma_grad_and_bitcast_match_jax():
+    y = np.random.default_rng(4).normal(size=(3, 7))
+    for name in ("approx_max_k", "approx_min_k"):
+        for k, dim in ((3, -1), (2, 0)):
+            got = getattr(tg.lax, name)(y, k, reduction_dimension=dim)
+            want = getattr(jl, name)(y, k, reduction_dimension=dim)
+            np.testing.assert_array_equal(got[0], want[0])
+            np.testing.assert_array_equal(got[1], want[1])
+            assert got[1].dtype == want[1].dtype == np.int32
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(tg.lax.approx_min_k(v, 2)[0]))(y),
+                               jax.grad(lambda v: jnp.sum(jl.approx_min_k(v, 2)[0]))(y))
+    for kw in (dict(cpu=lambda v: v * 3, default=lambda v: v), dict(cuda=lambda v: v * 3, default=lambda v: v + 1)):
+        assert tg.lax.platform_dependent(2.0, **kw) == jl.platform_dependent(2.0, **kw)
+    with pytest.raises(NotImplementedError, match="no branch for 'cpu' and no default"):
+        tg.lax.platform_dependent(2.0, cuda=lambda v: v)
+    a, x = np.array([0.5, 1.0, 2.5, 4.0]), np.array([0.3, 1.5, 2.0, 6.0])
+    np.testing.assert_allclose(tg.lax.igamma_grad_a(a, x), jl.igamma_grad_a(a, x), rtol=1e-10)
+    for v, dt in [(np.array([1.0, -2.5]), np.int64), (np.array([1.0, 2.0]), np.int32),
+                  (np.arange(6, dtype=np.int32).reshape(3, 2), np.float64),
+                  (np.array([1.5], np.float32), np.uint8)]:
+        got, want = tg.lax.bitcast_convert_type(v, dt), jl.bitcast_convert_type(v, dt)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    bits = tg.jit(lambda v: tg.lax.bitcast_convert_type(v, np.int64))
+    for v in (np.array([1.0, 3.0]), np.array([-0.5, 2.0])):  # replayed with each call's value
+        np.testing.assert_array_equal(bits(v), jl.bitcast_convert_type(v, np.int64))
+    with pytest.raises(TypeError, match="bitcast_convert_type: reinterpreting the bits of a traced"):
+        tg.grad(lambda v: tg.sum(tg.lax.bitcast_convert_type(v, np.float64)))(np.ones(2))
+    with pytest.raises(ValueError, match="last axis must have size 2"):
+        tg.lax.bitcast_convert_type(np.arange(3, dtype=np.int32), np.float64)
