@@ -22,7 +22,10 @@ the pure ``model.apply(params, input, hx=None, key=None)``; explicit parameters 
 ``(output, (h_n, c_n))`` and takes ``hx = (h_0, c_0)``. Shapes are PyTorch's: input
 (L, N, H_in), or (N, L, H_in) with ``batch_first=True``, or unbatched (L, H_in); the states
 (D·num_layers, N, H_out) (never batch-first), or (D·num_layers, H_out) for unbatched input,
-D = 2 if bidirectional else 1. Since ``apply(params, x)`` keeps the one-input form, a recurrent
+D = 2 if bidirectional else 1. A :class:`~tensorgrad.nn.utils.rnn.PackedSequence` input gives a
+PackedSequence output: each sequence runs only its own steps (the reverse direction starts at
+its last one), ``h_n`` holds each sequence's state after its last step, and ``hx`` and ``h_n``
+are in the caller's batch order, as in PyTorch. Since ``apply(params, x)`` keeps the one-input form, a recurrent
 layer can sit in a :class:`~tensorgrad.nn.Sequential` (last, as its output is a tuple).
 
 Dropout between stacked layers (``dropout > 0``, training mode only): with ``key=`` the mask
@@ -40,6 +43,7 @@ from .. import random as _random
 from ..tensor import concrete, dtype_of, shape_of
 from .layers import Module, _check_positive
 from .layers_more import Dropout
+from .utils.rnn import PackedSequence, pack_like, pad_packed_sequence
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU"]
 
@@ -159,6 +163,10 @@ class _CellBase(Module):
     def apply(self, params, input, hx=None):
         who = f"{type(self).__name__}({self.input_size}, {self.hidden_size})"
         _check_params(who, params, self._param_shapes())
+        packed = input if isinstance(input, PackedSequence) else None
+        lens = None
+        if packed is not None:  # (batch_first does not apply: a packed batch has no layout)
+            input, lens = pad_packed_sequence(packed)
         x = _floating(who, "input", input)
         xs = _shape(x)
         if len(xs) not in (1, 2) or xs[-1] != self.input_size:
@@ -320,6 +328,10 @@ class _RNNBase(Module):
         see the module's notes for the shapes."""
         who = f"{type(self).__name__}({self.input_size}, {self.hidden_size})"
         _check_params(who, params, self._param_shapes())
+        packed = input if isinstance(input, PackedSequence) else None
+        lens = None
+        if packed is not None:  # (batch_first does not apply: a packed batch has no layout)
+            input, lens = pad_packed_sequence(packed)
         x = _floating(who, "input", input)
         xs = _shape(x)
         if len(xs) not in (2, 3) or xs[-1] != self.input_size:
@@ -329,7 +341,7 @@ class _RNNBase(Module):
         unbatched = len(xs) == 2
         if unbatched:
             x = _ops.expand_dims(x, 1)
-        elif self.batch_first:
+        elif self.batch_first and packed is None:
             x = _ops.swapaxes(x, 0, 1)
         steps, n = _shape(x)[:2]
         if steps == 0:
@@ -343,7 +355,7 @@ class _RNNBase(Module):
             for d in range(self._dirs):
                 j = layer * self._dirs + d
                 y, h, c = self._direction(params, layer, d, x, _ops.getitem(h0, j),
-                                          None if c0 is None else _ops.getitem(c0, j))
+                                          None if c0 is None else _ops.getitem(c0, j), lens)
                 outs.append(y)
                 hs.append(h)
                 cs.append(c)
@@ -353,6 +365,9 @@ class _RNNBase(Module):
         if unbatched:
             x, h_n = _ops.getitem(x, (slice(None), 0)), _ops.getitem(h_n, (slice(None), 0))
             c_n = None if c_n is None else _ops.getitem(c_n, (slice(None), 0))
+        elif packed is not None:
+            x = PackedSequence(pack_like(x, packed.batch_sizes, packed.sorted_indices),
+                               packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
         elif self.batch_first:
             x = _ops.swapaxes(x, 0, 1)
         return (x, (h_n, c_n)) if self._mode == "LSTM" else (x, h_n)
@@ -362,9 +377,11 @@ class _RNNBase(Module):
             return self._drop.apply({}, x, key=_random.fold_in(key, after))
         return self._drop.apply({}, x)
 
-    def _direction(self, params, layer, d, x, h, c):
+    def _direction(self, params, layer, d, x, h, c, lens=None):
         """One direction of one layer over the whole sequence x (L, N, ·): the outputs
-        (L, N, H_out) and the final state."""
+        (L, N, H_out) and the final state. With ``lens`` (a packed batch), sequence b only
+        runs its first lens[b] steps: past them its state stays and its output is zero (the
+        reverse direction starts at its own last step)."""
         names = self._names(layer, d)
         p = {n.split("_l")[0]: params[n] for n in names}
         xw = _ops.matmul(x, _t(p["weight_ih"]))  # the input's share, every step at once
@@ -373,9 +390,16 @@ class _RNNBase(Module):
         steps = _shape(x)[0]
         outs = [None] * steps
         for t in (range(steps - 1, -1, -1) if d else range(steps)):
-            h, c = _step(self._mode, _ops.getitem(xw, t), h, c, p["weight_hh"], p.get("bias_hh"),
-                         p.get("weight_hr"), self.hidden_size)
-            outs[t] = h
+            h1, c1 = _step(self._mode, _ops.getitem(xw, t), h, c, p["weight_hh"], p.get("bias_hh"),
+                           p.get("weight_hr"), self.hidden_size)
+            if lens is None or bool(np.all(lens > t)):
+                h, c = h1, c1
+                outs[t] = h
+                continue
+            live = (lens > t)[:, None]
+            h = _ops.where(live, h1, h)
+            c = None if c is None else _ops.where(live, c1, c)
+            outs[t] = _ops.where(live, h1, _ops.zeros_like(h1))
         return _ops.stack(outs), h, c
 
     def _initial(self, who, hx, n, unbatched, x, params):
