@@ -12,9 +12,15 @@ from .discrete import Bernoulli, Binomial, Categorical, Geometric, OneHotCategor
 from .distribution import Distribution
 from .kl import kl_divergence, register_kl
 from .multivariate import Dirichlet, Independent, MultivariateNormal, Multinomial
+from .transformed import (AffineTransform, ComposeTransform, ExpTransform, MixtureSameFamily,
+                          PowerTransform, SigmoidTransform, SoftplusTransform, TanhTransform,
+                          Transform, TransformedDistribution)
 
 __all__ = ["Distribution", "constraints", "kl_divergence", "register_kl",
            "Normal", "LogNormal", "Uniform", "Exponential", "Gamma", "Chi2", "Beta", "Laplace",
            "Cauchy", "StudentT", "HalfNormal", "HalfCauchy", "Gumbel", "Pareto", "Weibull",
            "Bernoulli", "Binomial", "Geometric", "Poisson", "Categorical", "OneHotCategorical",
-           "Multinomial", "Dirichlet", "MultivariateNormal", "Independent"]
+           "Multinomial", "Dirichlet", "MultivariateNormal", "Independent",
+           "TransformedDistribution", "MixtureSameFamily", "Transform", "ExpTransform",
+           "AffineTransform", "SigmoidTransform", "TanhTransform", "SoftplusTransform",
+           "PowerTransform", "ComposeTransform"]

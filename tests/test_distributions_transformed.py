@@ -1,0 +1,118 @@
+"""tg.distributions' transforms, TransformedDistribution and MixtureSameFamily: densities against
+the change-of-variables formula written out (with the inverse's derivative taken by tg.grad, not
+by the transform's own log-determinant), against the library's LogNormal, and mixtures against
+scipy.stats and jax.grad of the mixture likelihood written in jax.numpy."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy import stats
+
+import tensorgrad as tg
+
+D = tg.distributions
+RNG = np.random.default_rng(0)
+LOC, SCALE = RNG.normal(size=3), np.exp(RNG.normal(size=3))
+
+
+def test_exp_of_a_normal_is_the_lognormal():
+    d = D.TransformedDistribution(D.Normal(LOC, SCALE), [D.ExpTransform()])
+    ref = D.LogNormal(LOC, SCALE)
+    y = np.array([0.3, 1.7, 0.9])
+    np.testing.assert_allclose(d.log_prob(y), ref.log_prob(y), rtol=1e-12)
+    np.testing.assert_allclose(d.cdf(y), ref.cdf(y), rtol=1e-12)
+    np.testing.assert_allclose(d.icdf(np.array([0.1, 0.5, 0.9])), ref.icdf(np.array([0.1, 0.5, 0.9])),
+                               rtol=1e-12)
+    key = tg.random.PRNGKey(3)
+    np.testing.assert_allclose(d.sample((4,), key=key), np.exp(D.Normal(LOC, SCALE).sample((4,), key=key)))
+    assert d.has_rsample and d.batch_shape == (3,) and d.event_shape == ()
+    # the inverse transform brings the lognormal back to the normal
+    back = D.TransformedDistribution(ref, D.ExpTransform().inv)
+    np.testing.assert_allclose(back.log_prob(np.log(y)), D.Normal(LOC, SCALE).log_prob(np.log(y)),
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "softplus", "power", "tanh-affine", "compose"])
+def test_log_prob_is_the_change_of_variables(name):
+    base = D.LogNormal(LOC, SCALE) if name == "power" else D.Normal(LOC, SCALE)
+    ts = {"sigmoid": [D.SigmoidTransform()], "softplus": [D.SoftplusTransform()],
+          "power": [D.PowerTransform(2.5)],
+          "tanh-affine": [D.TanhTransform(), D.AffineTransform(2.0, -3.0)],
+          "compose": [D.ComposeTransform([D.ExpTransform(), D.AffineTransform(1.0, 2.0)])]}[name]
+    y = {"sigmoid": [0.2, 0.5, 0.9], "softplus": [0.2, 1.5, 3.0], "power": [0.2, 1.5, 3.0],
+         "tanh-affine": [0.5, 2.0, 4.0], "compose": [2.0, 3.0, 4.0]}[name]
+    d = D.TransformedDistribution(base, ts)
+
+    def inverse(v):
+        for t in reversed(ts):
+            v = t.inv(v)
+        return v
+    for i, yi in enumerate(y):
+        x = inverse(np.float64(yi))
+        slope = tg.grad(inverse)(np.float64(yi))  # d x / d y by differentiation
+        want = float(base.log_prob(np.full(3, x))[i]) + np.log(abs(slope))
+        assert np.isclose(float(d.log_prob(np.full(3, yi))[i]), want, rtol=1e-10)
+    for t in ts:  # forward and inverse undo each other
+        x = np.array([0.3, 0.7, 1.1])
+        np.testing.assert_allclose(t.inv(t(x)), x, rtol=1e-12)
+
+
+def test_event_transforms_on_a_multivariate_base():
+    cov = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, 0.5]])
+    s = np.array([2.0, 3.0, 0.5])
+    d = D.TransformedDistribution(D.MultivariateNormal(LOC, cov),
+                                  [D.ExpTransform(), D.AffineTransform(1.0, s, event_dim=1)])
+    assert d.batch_shape == () and d.event_shape == (3,)
+    v = np.array([[2.0, 5.0, 1.7], [3.0, 4.0, 2.0]])
+    z = np.log((v - 1.0) / s)
+    want = stats.multivariate_normal(LOC, cov).logpdf(z) - z.sum(axis=-1) - np.log(s).sum()
+    np.testing.assert_allclose(d.log_prob(v), want, rtol=1e-12)
+
+
+LOGITS, MU, SD = RNG.normal(size=(2, 3)), RNG.normal(size=(2, 3)), np.exp(RNG.normal(size=(2, 3)))
+
+
+def _mixture_log_prob(lg, mu, x):
+    w = jax.nn.log_softmax(lg, axis=-1)
+    return jax.scipy.special.logsumexp(w + jax.scipy.stats.norm.logpdf(x[..., None], mu, SD), axis=-1)
+
+
+def test_mixture_of_normals_against_scipy_and_jax():
+    mix = D.MixtureSameFamily(D.Categorical(logits=LOGITS), D.Normal(MU, SD))
+    assert mix.batch_shape == (2,) and mix.event_shape == ()
+    w = np.exp(LOGITS) / np.exp(LOGITS).sum(-1, keepdims=True)
+    x = np.array([[0.3], [-1.2], [2.0]])  # (3, 1) against the batch of 2
+    want = np.log((w * stats.norm.pdf(x[..., None], MU, SD)).sum(-1))
+    np.testing.assert_allclose(mix.log_prob(x), want, rtol=1e-12)
+    np.testing.assert_allclose(mix.cdf(x), (w * stats.norm.cdf(x[..., None], MU, SD)).sum(-1), rtol=1e-12)
+    mean = (w * MU).sum(-1)
+    np.testing.assert_allclose(mix.mean, mean, rtol=1e-12)
+    np.testing.assert_allclose(mix.variance, (w * (SD ** 2 + MU ** 2)).sum(-1) - mean ** 2, rtol=1e-12)
+    got = tg.grad(lambda lg, m: tg.sum(D.MixtureSameFamily(D.Categorical(logits=lg), D.Normal(m, SD))
+                                       .log_prob(x)), argnums=(0, 1))(LOGITS, MU)
+    ref = jax.grad(lambda lg, m: jnp.sum(_mixture_log_prob(lg, m, x)), argnums=(0, 1))(LOGITS, MU)
+    for g, r in zip(got, ref):
+        np.testing.assert_allclose(g, r, rtol=1e-10)
+    draws = mix.sample((40000,), key=tg.random.PRNGKey(1))
+    assert draws.shape == (40000, 2)
+    assert np.all(np.abs(draws.mean(0) - mean) < 5 * np.sqrt(mix.variance / 40000))
+
+
+def test_mixture_with_event_components_and_errors():
+    mu, sd = RNG.normal(size=(2, 3, 2)), np.exp(RNG.normal(size=(2, 3, 2)))
+    mix = D.MixtureSameFamily(D.Categorical(logits=LOGITS), D.Independent(D.Normal(mu, sd), 1))
+    assert mix.batch_shape == (2,) and mix.event_shape == (2,)
+    x = RNG.normal(size=(4, 2, 2))
+    w = np.exp(LOGITS) / np.exp(LOGITS).sum(-1, keepdims=True)
+    per = stats.norm.logpdf(x[:, :, None, :], mu, sd).sum(-1)  # (4, 2, 3)
+    np.testing.assert_allclose(mix.log_prob(x), np.log((w * np.exp(per)).sum(-1)), rtol=1e-12)
+    np.testing.assert_allclose(mix.mean, (w[..., None] * mu).sum(-2), rtol=1e-12)
+    draws = mix.sample((30000,), key=tg.random.PRNGKey(2))
+    assert draws.shape == (30000, 2, 2)
+    np.testing.assert_allclose(draws.mean(0), mix.mean, atol=5 * float(np.sqrt(np.max(mix.variance) / 30000)))
+    with pytest.raises(ValueError, match="last batch axis must hold the 3 components"):
+        D.MixtureSameFamily(D.Categorical(logits=LOGITS), D.Normal(np.zeros(4), 1.0))
+    with pytest.raises(TypeError, match="mixture_distribution must be a Categorical"):
+        D.MixtureSameFamily(D.Normal(0.0, 1.0), D.Normal(MU, SD))
+    with pytest.raises(TypeError, match="transforms must be Transforms"):
+        D.TransformedDistribution(D.Normal(0.0, 1.0), [np.exp])
