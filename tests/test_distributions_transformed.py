@@ -116,3 +116,31 @@ def test_mixture_with_event_components_and_errors():
         D.MixtureSameFamily(D.Normal(0.0, 1.0), D.Normal(MU, SD))
     with pytest.raises(TypeError, match="transforms must be Transforms"):
         D.TransformedDistribution(D.Normal(0.0, 1.0), [np.exp])
+
+
+def test_low_rank_normal_equals_the_full_covariance_normal():
+    loc, w, d = RNG.normal(size=(2, 4)), RNG.normal(size=(4, 2)), np.exp(RNG.normal(size=4))
+    low = D.LowRankMultivariateNormal(loc, w, d)
+    cov = w @ w.T + np.diag(d)
+    full = D.MultivariateNormal(loc, covariance_matrix=cov)
+    assert low.batch_shape == (2,) and low.event_shape == (4,)
+    x = RNG.normal(size=(3, 2, 4))
+    np.testing.assert_allclose(low.log_prob(x), full.log_prob(x), rtol=1e-12)
+    np.testing.assert_allclose(low.log_prob(x)[0, 1], stats.multivariate_normal(loc[1], cov).logpdf(x[0, 1]),
+                               rtol=1e-12)
+    np.testing.assert_allclose(low.entropy(), full.entropy(), rtol=1e-12)
+    np.testing.assert_allclose(low.variance, np.diag(cov) * np.ones((2, 1)), rtol=1e-12)
+    np.testing.assert_allclose(low.covariance_matrix[0], cov, rtol=1e-12)
+    np.testing.assert_allclose(low.precision_matrix[0], np.linalg.inv(cov), rtol=1e-10)
+    # the gradient in the factor through the capacitance form equals the full form's
+    g_low = tg.grad(lambda f: tg.sum(D.LowRankMultivariateNormal(loc, f, d).log_prob(x)))(w)
+    g_full = tg.grad(lambda f: tg.sum(D.MultivariateNormal(
+        loc, covariance_matrix=f @ f.T + np.diag(d)).log_prob(x)))(w)
+    np.testing.assert_allclose(g_low, g_full, rtol=1e-10)
+    draws = low.rsample((30000,), key=tg.random.PRNGKey(4))
+    assert draws.shape == (30000, 2, 4)
+    np.testing.assert_allclose(np.cov(draws[:, 0].T), cov, atol=0.15)
+    with pytest.raises(ValueError, match="cov_factor must be"):
+        D.LowRankMultivariateNormal(loc, w.T, d)
+    with pytest.raises(ValueError, match="LowRankMultivariateNormal: parameter cov_diag"):
+        D.LowRankMultivariateNormal(loc, w, -d)

@@ -11,7 +11,8 @@ from .continuous import (Beta, Cauchy, Chi2, Exponential, Gamma, Gumbel, HalfCau
 from .discrete import Bernoulli, Binomial, Categorical, Geometric, OneHotCategorical, Poisson
 from .distribution import Distribution
 from .kl import kl_divergence, register_kl
-from .multivariate import Dirichlet, Independent, MultivariateNormal, Multinomial
+from .multivariate import (Dirichlet, Independent, LowRankMultivariateNormal, MultivariateNormal,
+                           Multinomial)
 from .transformed import (AffineTransform, ComposeTransform, ExpTransform, MixtureSameFamily,
                           PowerTransform, SigmoidTransform, SoftplusTransform, TanhTransform,
                           Transform, TransformedDistribution)
@@ -20,7 +21,7 @@ __all__ = ["Distribution", "constraints", "kl_divergence", "register_kl",
            "Normal", "LogNormal", "Uniform", "Exponential", "Gamma", "Chi2", "Beta", "Laplace",
            "Cauchy", "StudentT", "HalfNormal", "HalfCauchy", "Gumbel", "Pareto", "Weibull",
            "Bernoulli", "Binomial", "Geometric", "Poisson", "Categorical", "OneHotCategorical",
-           "Multinomial", "Dirichlet", "MultivariateNormal", "Independent",
+           "Multinomial", "Dirichlet", "MultivariateNormal", "Independent", "LowRankMultivariateNormal",
            "TransformedDistribution", "MixtureSameFamily", "Transform", "ExpTransform",
            "AffineTransform", "SigmoidTransform", "TanhTransform", "SoftplusTransform",
            "PowerTransform", "ComposeTransform"]

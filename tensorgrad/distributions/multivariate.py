@@ -167,6 +167,87 @@ class MultivariateNormal(Distribution):
         return 0.5 * k * (1 + math.log(2 * math.pi)) + _log_diag_sum(self.scale_tril)
 
 
+class LowRankMultivariateNormal(Distribution):
+    """The normal distribution on vectors with covariance ``cov_factor @ cov_factor.T +
+    diag(cov_diag)`` (W of shape (n, r), D of shape (n,), positive): densities through the
+    r×r capacitance matrix I + Wᵀ D⁻¹ W (Woodbury and the matrix determinant lemma), never
+    the n×n covariance."""
+    arg_constraints = {"loc": constraints.real_vector,
+                       "cov_factor": constraints.independent(constraints.real, 2),
+                       "cov_diag": constraints.independent(constraints.positive, 1)}
+    support = constraints.real_vector
+    has_rsample = True
+
+    def __init__(self, loc, cov_factor, cov_diag, validate_args=None):
+        who = "LowRankMultivariateNormal"
+        loc, w, d = _vector(who, "loc", loc), as_float(cov_factor), _vector(who, "cov_diag", cov_diag)
+        ls, ws, ds = tuple(shape_of(loc)), tuple(shape_of(w)), tuple(shape_of(d))
+        if len(ws) < 2 or ws[-2] != ls[-1] or ds[-1] != ls[-1]:
+            raise ValueError(f"{who}: cov_factor must be (..., n, r) and cov_diag (..., n) with n = "
+                             f"loc's last axis; got loc {ls}, cov_factor {ws}, cov_diag {ds}")
+        validate = default_validate_args() if validate_args is None else validate_args
+        if validate:
+            check_values(who, "parameter cov_diag", self.arg_constraints["cov_diag"], d)
+        batch = np.broadcast_shapes(ls[:-1], ws[:-2], ds[:-1])
+        n, r = ls[-1], ws[-1]
+        self.loc = _ops.broadcast_to(loc, batch + (n,))
+        self.cov_factor = _ops.broadcast_to(w, batch + (n, r))
+        self.cov_diag = _ops.broadcast_to(d, batch + (n,))
+        self._params = ("loc", "cov_factor", "cov_diag")
+        super().__init__(batch, (n,), validate_args)
+
+    def _capacitance_tril(self):
+        w = self.cov_factor
+        wt_dinv = _ops.swapaxes(w / _ops.expand_dims(self.cov_diag, -1), -1, -2)   # Wᵀ D⁻¹
+        r = tuple(shape_of(w))[-1]
+        return cholesky(np.eye(r) + _ops.matmul(wt_dinv, w))
+
+    @property
+    def covariance_matrix(self):
+        w = self.cov_factor
+        diag = _ops.expand_dims(self.cov_diag, -1) * np.eye(self.event_shape[0])
+        return _ops.matmul(w, _ops.swapaxes(w, -1, -2)) + diag
+
+    @property
+    def scale_tril(self):
+        return cholesky(self.covariance_matrix)
+
+    @property
+    def precision_matrix(self):
+        return inv(self.covariance_matrix)
+
+    mean = property(lambda self: self.loc)
+    mode = property(lambda self: self.loc)
+    variance = property(lambda self: _ops.sum(self.cov_factor ** 2, axis=-1) + self.cov_diag)
+
+    def _log_det(self):
+        return 2.0 * _log_diag_sum(self._capacitance_tril()) + _ops.sum(_ops.log(self.cov_diag), axis=-1)
+
+    def rsample(self, sample_shape=(), key=None):
+        need_key(key, "LowRankMultivariateNormal.rsample")
+        k_w, k_d = _random.split(key)
+        shape = self._extended_shape(sample_shape)
+        r = tuple(shape_of(self.cov_factor))[-1]
+        eps_w = _random.normal(k_w, shape[:-1] + (r,))
+        eps_d = _random.normal(k_d, shape)
+        return (self.loc + _ops.matmul(self.cov_factor, _ops.expand_dims(eps_w, -1))[..., 0]
+                + _ops.sqrt(self.cov_diag) * eps_d)
+
+    def log_prob(self, value):
+        self._validate_sample(value)
+        diff = value - self.loc
+        w, d = self.cov_factor, self.cov_diag
+        proj = _ops.matmul(_ops.swapaxes(w, -1, -2), _ops.expand_dims(diff / d, -1))[..., 0]  # Wᵀ D⁻¹ x
+        z = _batched_solve(self._capacitance_tril(), proj)
+        mahal = _ops.sum(diff * diff / d, axis=-1) - _ops.sum(z ** 2, axis=-1)
+        n = self.event_shape[0]
+        return -0.5 * (n * math.log(2 * math.pi) + self._log_det() + mahal)
+
+    def entropy(self):
+        n = self.event_shape[0]
+        return 0.5 * (n * (1 + math.log(2 * math.pi)) + self._log_det())
+
+
 class Multinomial(Distribution):
     """Counts of ``total_count`` draws from a Categorical(probs/logits) over the last axis."""
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
