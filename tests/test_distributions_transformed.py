@@ -144,3 +144,28 @@ def test_low_rank_normal_equals_the_full_covariance_normal():
         D.LowRankMultivariateNormal(loc, w.T, d)
     with pytest.raises(ValueError, match="LowRankMultivariateNormal: parameter cov_diag"):
         D.LowRankMultivariateNormal(loc, w, -d)
+
+
+def test_negative_binomial_and_inverse_gamma_against_scipy():
+    r, p, k = np.array([0.0, 1.5, 3.0, 7.0]), np.array([0.2, 0.5, 0.7, 0.9]), np.array([0.0, 2.0, 5.0, 11.0])
+    nb = D.NegativeBinomial(r, probs=p)  # successes (probability p) before r failures
+    ref = stats.nbinom(r[1:], 1 - p[1:])
+    np.testing.assert_allclose(nb.log_prob(k)[1:], ref.logpmf(k[1:]), rtol=1e-10)
+    assert nb.log_prob(k)[0] == 0.0  # no failures wanted: 0 successes for sure
+    np.testing.assert_allclose(nb.mean[1:], ref.mean(), rtol=1e-12)
+    np.testing.assert_allclose(nb.variance[1:], ref.var(), rtol=1e-12)
+    lg = np.log(p) - np.log1p(-p)
+    np.testing.assert_allclose(D.NegativeBinomial(r, logits=lg).log_prob(k), nb.log_prob(k), rtol=1e-10)
+    draws = D.NegativeBinomial(r[1:], probs=p[1:]).sample((40000,), key=tg.random.PRNGKey(5))
+    assert np.all(draws == np.floor(draws))
+    assert np.all(np.abs(draws.mean(0) - ref.mean()) < 5 * np.sqrt(ref.var() / 40000))
+    a, b = np.array([0.5, 1.5, 2.5, 4.0]), np.array([1.0, 2.0, 0.5, 3.0])
+    ig, ref = D.InverseGamma(a, b), stats.invgamma(a, scale=b)
+    x = np.array([0.3, 1.2, 0.4, 2.0])
+    np.testing.assert_allclose(ig.log_prob(x), ref.logpdf(x), rtol=1e-12)
+    np.testing.assert_allclose(ig.cdf(x), ref.cdf(x), rtol=1e-10)
+    np.testing.assert_allclose(ig.entropy(), ref.entropy(), rtol=1e-10)
+    np.testing.assert_allclose(ig.mean, [np.inf, 4.0, 1 / 3, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(ig.variance, [np.inf, np.inf, 2 / 9, 0.5], rtol=1e-12)
+    binom = D.Binomial(np.array([5.0, 1000.0]), np.array([0.3, 0.01])).sample((20000,), key=tg.random.PRNGKey(1))
+    assert np.all(np.abs(binom.mean(0) - [1.5, 10.0]) < 5 * np.sqrt(np.array([1.05, 9.9]) / 20000))

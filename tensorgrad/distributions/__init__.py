@@ -8,12 +8,14 @@ explicit key from :mod:`tensorgrad.random` (``d.sample((5,), key=tg.random.PRNGK
 from . import constraints
 from .continuous import (Beta, Cauchy, Chi2, Exponential, Gamma, Gumbel, HalfCauchy, HalfNormal,
                          Laplace, LogNormal, Normal, Pareto, StudentT, Uniform, Weibull)
-from .discrete import Bernoulli, Binomial, Categorical, Geometric, OneHotCategorical, Poisson
+from .discrete import (Bernoulli, Binomial, Categorical, Geometric, NegativeBinomial,
+                       OneHotCategorical, Poisson)
 from .distribution import Distribution
 from .kl import kl_divergence, register_kl
 from .multivariate import (Dirichlet, Independent, LowRankMultivariateNormal, MultivariateNormal,
                            Multinomial)
-from .transformed import (AffineTransform, ComposeTransform, ExpTransform, MixtureSameFamily,
+from .transformed import (AffineTransform, ComposeTransform, ExpTransform, InverseGamma,
+                          MixtureSameFamily,
                           PowerTransform, SigmoidTransform, SoftplusTransform, TanhTransform,
                           Transform, TransformedDistribution)
 
@@ -24,4 +26,4 @@ __all__ = ["Distribution", "constraints", "kl_divergence", "register_kl",
            "Multinomial", "Dirichlet", "MultivariateNormal", "Independent", "LowRankMultivariateNormal",
            "TransformedDistribution", "MixtureSameFamily", "Transform", "ExpTransform",
            "AffineTransform", "SigmoidTransform", "TanhTransform", "SoftplusTransform",
-           "PowerTransform", "ComposeTransform"]
+           "PowerTransform", "ComposeTransform", "NegativeBinomial", "InverseGamma"]

@@ -164,14 +164,11 @@ class Binomial(_Binary):
         return _ops.minimum(_ops.floor((self.total_count + 1) * self.probs), self.total_count)
 
     def sample(self, sample_shape=(), key=None):
+        """Float counts from :func:`tensorgrad.random.binomial` (its cost does not grow with
+        ``total_count``)."""
         need_key(key, "Binomial.sample")
-        n = np.asarray(concrete(self.total_count))
-        top = int(np.max(n)) if n is not None and n.size else 0
-        shape = self._extended_shape(sample_shape)
-        u = _random.uniform(key, (top,) + shape)
-        hits = _ops.astype(u < stop_gradient(self.probs), np.float64)
-        live = np.arange(top).reshape((top,) + (1,) * len(shape)) < n
-        return _ops.sum(_ops.where(live, hits, 0.0), axis=0)
+        return _random.binomial(key, stop_gradient(self.total_count), stop_gradient(self.probs),
+                                self._extended_shape(sample_shape))
 
     def log_prob(self, value):
         self._validate_sample(value)
@@ -186,6 +183,43 @@ class Binomial(_Binary):
         lp = self.log_prob(np.minimum(ks, np.asarray(concrete(self.total_count))))
         valid = ks <= np.asarray(concrete(self.total_count))
         return -_ops.sum(_ops.where(valid, _ops.exp(lp) * lp, 0.0), axis=0)
+
+
+class NegativeBinomial(_Binary):
+    """The number of successes (probability ``probs``) before ``total_count`` failures."""
+    arg_constraints = {"total_count": constraints.nonnegative,
+                       "probs": constraints.half_open_interval(0.0, 1.0), "logits": constraints.real}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, total_count, probs=None, logits=None, validate_args=None):
+        self._setup(probs, logits, validate_args, total_count=total_count)
+
+    mean = property(lambda self: self.total_count * _ops.exp(self.logits))
+    variance = property(lambda self: self.mean / _ops.sigmoid(-self.logits))
+
+    @property
+    def mode(self):
+        return _ops.maximum(_ops.floor((self.total_count - 1) * _ops.exp(self.logits)), 0.0)
+
+    def sample(self, sample_shape=(), key=None):
+        """A Poisson draw whose rate is a Gamma(total_count, e^-logits) draw (the mixture)."""
+        need_key(key, "NegativeBinomial.sample")
+        k_gamma, k_poisson = _random.split(key)
+        shape = self._extended_shape(sample_shape)
+        rate = _random.gamma(k_gamma, stop_gradient(self.total_count), shape) \
+            * _ops.exp(stop_gradient(self.logits))
+        return _ops.astype(_random.poisson(k_poisson, rate, shape), np.float64)
+
+    def log_prob(self, value):
+        self._validate_sample(value)
+        r, k, lg = self.total_count, value, self.logits
+        # r·log(1 − p) + k·log p, with log p = −softplus(−logits), log(1 − p) = −softplus(logits)
+        unnormalized = -r * _ops.softplus(lg) - k * _ops.softplus(-lg)
+        # r = k = 0 (no failures wanted, none seen) has probability 1; gammaln(0) is infinite,
+        # so the normalization is taken at r = 1, k = 0 there, where it is 0
+        zero = (r + k) == 0
+        r1, k1 = _ops.where(zero, 1.0, r), _ops.where(zero, 0.0, k)
+        return unnormalized + _ops.gammaln(r1 + k1) - _ops.gammaln(k1 + 1.0) - _ops.gammaln(r1)
 
 
 class Poisson(Distribution):

@@ -22,12 +22,13 @@ from .. import random as _random
 from ..lax import stop_gradient
 from ..tensor import shape_of
 from . import constraints
+from .continuous import Gamma
 from .discrete import Categorical
 from .distribution import Distribution, as_float, need_key
 
 __all__ = ["Transform", "ExpTransform", "AffineTransform", "SigmoidTransform", "TanhTransform",
            "SoftplusTransform", "PowerTransform", "ComposeTransform", "TransformedDistribution",
-           "MixtureSameFamily"]
+           "MixtureSameFamily", "InverseGamma"]
 
 
 def _sum_rightmost(x, n: int):
@@ -317,6 +318,36 @@ class TransformedDistribution(Distribution):
 
     def __repr__(self) -> str:
         return f"TransformedDistribution({self.base_dist!r}, {self.transforms!r})"
+
+
+class InverseGamma(TransformedDistribution):
+    """1/X for X ~ Gamma(``concentration``, ``rate``): density ∝ x^(−α−1) e^(−β/x)."""
+    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
+    support = constraints.positive
+
+    def __init__(self, concentration, rate, validate_args=None):
+        base = Gamma(concentration, rate, validate_args=validate_args)
+        self.concentration, self.rate = base.concentration, base.rate
+        super().__init__(base, PowerTransform(-1.0), validate_args)
+
+    @property
+    def mean(self):
+        a, b = self.concentration, self.rate
+        return _ops.where(a > 1, b / _ops.where(a > 1, a - 1, 1.0), np.inf)
+
+    @property
+    def mode(self):
+        return self.rate / (self.concentration + 1)
+
+    @property
+    def variance(self):
+        a, b = self.concentration, self.rate
+        safe = _ops.where(a > 2, a, 3.0)
+        return _ops.where(a > 2, b * b / ((safe - 1) ** 2 * (safe - 2)), np.inf)
+
+    def entropy(self):
+        a, b = self.concentration, self.rate
+        return a + _ops.log(b) + _ops.gammaln(a) - (1 + a) * _ops.digamma(a)
 
 
 class MixtureSameFamily(Distribution):
