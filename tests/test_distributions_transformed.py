@@ -2,11 +2,13 @@
 the change-of-variables formula written out (with the inverse's derivative taken by tg.grad, not
 by the transform's own log-determinant), against the library's LogNormal, and mixtures against
 scipy.stats and jax.grad of the mixture likelihood written in jax.numpy."""
+import math
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import integrate, stats
 
 import tensorgrad as tg
 
@@ -169,3 +171,35 @@ def test_negative_binomial_and_inverse_gamma_against_scipy():
     np.testing.assert_allclose(ig.variance, [np.inf, np.inf, 2 / 9, 0.5], rtol=1e-12)
     binom = D.Binomial(np.array([5.0, 1000.0]), np.array([0.3, 0.01])).sample((20000,), key=tg.random.PRNGKey(1))
     assert np.all(np.abs(binom.mean(0) - [1.5, 10.0]) < 5 * np.sqrt(np.array([1.05, 9.9]) / 20000))
+
+
+def test_relaxed_bernoulli_and_one_hot_categorical():
+    pk, lam, x = np.array([0.2, 0.3, 0.5]), 0.7, np.array([0.1, 0.2, 0.7])
+    # the Concrete density of Maddison, Mnih and Teh (2017), written out
+    k = len(pk)
+    concrete = (math.log(math.factorial(k - 1)) + (k - 1) * math.log(lam)
+                + np.sum(np.log(pk) - (lam + 1) * np.log(x)) - k * np.log(np.sum(pk * x ** -lam)))
+    d = D.RelaxedOneHotCategorical(lam, probs=pk)
+    assert d.batch_shape == () and d.event_shape == (3,)
+    np.testing.assert_allclose(d.log_prob(x), concrete, rtol=1e-12)
+    two = D.RelaxedOneHotCategorical(0.8, probs=np.array([0.3, 0.7]))
+    total, _ = integrate.quad(lambda v: float(np.exp(two.log_prob(np.array([v, 1 - v])))), 0, 1)
+    assert abs(total - 1) < 1e-8
+    rb = D.RelaxedBernoulli(0.6, probs=np.array(0.3))
+    total, _ = integrate.quad(lambda v: float(np.exp(rb.log_prob(np.array(v)))), 0, 1)
+    assert abs(total - 1) < 1e-8
+    lrb = D.LogitRelaxedBernoulli(0.6, probs=np.array(0.3))
+    total, _ = integrate.quad(lambda v: float(np.exp(lrb.log_prob(np.array(v)))), -np.inf, np.inf)
+    assert abs(total - 1) < 1e-8
+    # near zero temperature the draws are one-hot with the categorical's frequencies
+    probs = np.array([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
+    cold = D.RelaxedOneHotCategorical(0.01, probs=probs).sample((20000,), key=tg.random.PRNGKey(1))
+    np.testing.assert_allclose(cold.sum(-1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(cold.mean(0), probs, atol=0.02)
+    coin = D.RelaxedBernoulli(0.01, probs=np.array([0.2, 0.6, 0.9])).sample((20000,), key=tg.random.PRNGKey(2))
+    np.testing.assert_allclose(coin.mean(0), [0.2, 0.6, 0.9], atol=0.02)
+    g = tg.grad(lambda lg: tg.sum(D.RelaxedOneHotCategorical(0.5, logits=lg).rsample(
+        (3,), key=tg.random.PRNGKey(0)) * np.arange(3.0)))(np.log(probs))
+    assert g.shape == (2, 3) and np.all(np.isfinite(g)) and np.any(g != 0)
+    with pytest.raises(ValueError, match="temperature must be positive"):
+        D.RelaxedBernoulli(0.0, probs=0.5)

@@ -14,8 +14,9 @@ from .distribution import Distribution
 from .kl import kl_divergence, register_kl
 from .multivariate import (Dirichlet, Independent, LowRankMultivariateNormal, MultivariateNormal,
                            Multinomial)
-from .transformed import (AffineTransform, ComposeTransform, ExpTransform, InverseGamma,
-                          MixtureSameFamily,
+from .transformed import (AffineTransform, ComposeTransform, ExpRelaxedCategorical, ExpTransform,
+                          InverseGamma, LogitRelaxedBernoulli, MixtureSameFamily, RelaxedBernoulli,
+                          RelaxedOneHotCategorical,
                           PowerTransform, SigmoidTransform, SoftplusTransform, TanhTransform,
                           Transform, TransformedDistribution)
 
@@ -26,4 +27,5 @@ __all__ = ["Distribution", "constraints", "kl_divergence", "register_kl",
            "Multinomial", "Dirichlet", "MultivariateNormal", "Independent", "LowRankMultivariateNormal",
            "TransformedDistribution", "MixtureSameFamily", "Transform", "ExpTransform",
            "AffineTransform", "SigmoidTransform", "TanhTransform", "SoftplusTransform",
-           "PowerTransform", "ComposeTransform", "NegativeBinomial", "InverseGamma"]
+           "PowerTransform", "ComposeTransform", "NegativeBinomial", "InverseGamma",
+           "LogitRelaxedBernoulli", "RelaxedBernoulli", "ExpRelaxedCategorical", "RelaxedOneHotCategorical"]

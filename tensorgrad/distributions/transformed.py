@@ -23,12 +23,13 @@ from ..lax import stop_gradient
 from ..tensor import shape_of
 from . import constraints
 from .continuous import Gamma
-from .discrete import Categorical
+from .discrete import Bernoulli, Categorical
 from .distribution import Distribution, as_float, need_key
 
 __all__ = ["Transform", "ExpTransform", "AffineTransform", "SigmoidTransform", "TanhTransform",
            "SoftplusTransform", "PowerTransform", "ComposeTransform", "TransformedDistribution",
-           "MixtureSameFamily", "InverseGamma"]
+           "MixtureSameFamily", "InverseGamma", "LogitRelaxedBernoulli", "RelaxedBernoulli",
+           "ExpRelaxedCategorical", "RelaxedOneHotCategorical"]
 
 
 def _sum_rightmost(x, n: int):
@@ -348,6 +349,91 @@ class InverseGamma(TransformedDistribution):
     def entropy(self):
         a, b = self.concentration, self.rate
         return a + _ops.log(b) + _ops.gammaln(a) - (1 + a) * _ops.digamma(a)
+
+
+def _temperature(cls: str, t):
+    t = as_float(t)
+    if np.any(np.asarray(stop_gradient(t)) <= 0):
+        raise ValueError(f"{cls}: temperature must be positive")
+    return t
+
+
+class LogitRelaxedBernoulli(Distribution):
+    """The logit of a relaxed Bernoulli (binary Concrete) variable: (logits + L) / temperature
+    with L a standard logistic draw."""
+    arg_constraints: dict = {}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, temperature, probs=None, logits=None, validate_args=None):
+        b = Bernoulli(probs, logits, validate_args=validate_args)
+        self.temperature = _temperature(type(self).__name__, temperature)
+        self.probs, self.logits = b.probs, b.logits
+        shape = np.broadcast_shapes(tuple(shape_of(self.logits)), tuple(shape_of(self.temperature)))
+        super().__init__(shape, (), validate_args)
+
+    def rsample(self, sample_shape=(), key=None):
+        need_key(key, f"{type(self).__name__}.rsample")
+        u = _random.uniform(key, self._extended_shape(sample_shape), minval=np.finfo(np.float64).tiny,
+                            maxval=1.0)
+        return (self.logits + _ops.log(u) - _ops.log1p(-u)) / self.temperature
+
+    def log_prob(self, value):
+        diff = self.logits - as_float(value) * self.temperature
+        return _ops.log(self.temperature) + diff - 2.0 * _ops.logaddexp(0.0, diff)
+
+
+class RelaxedBernoulli(TransformedDistribution):
+    """A relaxed Bernoulli (binary Concrete) variable on (0, 1): the sigmoid of a
+    :class:`LogitRelaxedBernoulli`; it tends to a Bernoulli(probs) as temperature → 0."""
+    arg_constraints: dict = {}
+    support = constraints.unit_interval
+
+    def __init__(self, temperature, probs=None, logits=None, validate_args=None):
+        base = LogitRelaxedBernoulli(temperature, probs, logits, validate_args)
+        self.temperature, self.probs, self.logits = base.temperature, base.probs, base.logits
+        super().__init__(base, SigmoidTransform(), validate_args)
+
+
+class ExpRelaxedCategorical(Distribution):
+    """The log of a relaxed one-hot categorical (Concrete / Gumbel-softmax) vector:
+    log_softmax((logits + G) / temperature) with G standard Gumbel draws."""
+    arg_constraints: dict = {}
+    support = constraints.real_vector
+    has_rsample = True
+
+    def __init__(self, temperature, probs=None, logits=None, validate_args=None):
+        c = Categorical(probs, logits, validate_args=validate_args)
+        self.temperature = _temperature(type(self).__name__, temperature)
+        self.probs, self.logits = c.probs, c.logits
+        shape = tuple(shape_of(self.logits))  # (temperature broadcasts against values, as PyTorch)
+        super().__init__(shape[:-1], shape[-1:], validate_args)
+
+    def rsample(self, sample_shape=(), key=None):
+        need_key(key, f"{type(self).__name__}.rsample")
+        u = _random.uniform(key, self._extended_shape(sample_shape), minval=np.finfo(np.float64).tiny,
+                            maxval=1.0)
+        scores = (self.logits - _ops.log(-_ops.log(u))) / self.temperature
+        return scores - _ops.logsumexp(scores, axis=-1, keepdims=True)
+
+    def log_prob(self, value):
+        k = self.event_shape[0]
+        t = self.temperature
+        score = self.logits - as_float(value) * self.temperature
+        score = _ops.sum(score - _ops.logsumexp(score, axis=-1, keepdims=True), axis=-1)
+        return score + math.lgamma(k) + (k - 1) * _ops.log(t)
+
+
+class RelaxedOneHotCategorical(TransformedDistribution):
+    """A relaxed one-hot categorical (Concrete / Gumbel-softmax) vector on the simplex: the exp of
+    an :class:`ExpRelaxedCategorical`; it tends to OneHotCategorical(probs) as temperature → 0."""
+    arg_constraints: dict = {}
+    support = constraints.simplex
+
+    def __init__(self, temperature, probs=None, logits=None, validate_args=None):
+        base = ExpRelaxedCategorical(temperature, probs, logits, validate_args)
+        self.temperature, self.probs, self.logits = base.temperature, base.probs, base.logits
+        super().__init__(base, ExpTransform(), validate_args)
 
 
 class MixtureSameFamily(Distribution):
