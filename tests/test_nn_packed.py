@@ -98,3 +98,5 @@ def test_packing_errors_name_the_function():
         R.pad_packed_sequence(R.pack_padded_sequence(X, np.array([5, 3, 2, 1])), total_length=3)
     with pytest.raises(TypeError, match="expected a PackedSequence"):
         R.pad_packed_sequence(X)
+    with pytest.raises(TypeError, match=r"GRUCell\(3, 2\): a cell takes one time step"):
+        tg.nn.GRUCell(3, 2)(R.pack_padded_sequence(X, np.array([5, 3, 2, 1])))

@@ -163,10 +163,9 @@ class _CellBase(Module):
     def apply(self, params, input, hx=None):
         who = f"{type(self).__name__}({self.input_size}, {self.hidden_size})"
         _check_params(who, params, self._param_shapes())
-        packed = input if isinstance(input, PackedSequence) else None
-        lens = None
-        if packed is not None:  # (batch_first does not apply: a packed batch has no layout)
-            input, lens = pad_packed_sequence(packed)
+        if isinstance(input, PackedSequence):
+            raise TypeError(f"{who}: a cell takes one time step, (N, H_in) or (H_in,); a "
+                            "PackedSequence is for RNN, LSTM and GRU")
         x = _floating(who, "input", input)
         xs = _shape(x)
         if len(xs) not in (1, 2) or xs[-1] != self.input_size:
