@@ -20,7 +20,8 @@ import numpy as np
 from .. import ops as _ops
 from .. import random as _random
 from ..lax import stop_gradient
-from ..tensor import shape_of
+from ..staging import is_staged
+from ..tensor import concrete, shape_of
 from . import constraints
 from .continuous import Gamma
 from .discrete import Bernoulli, Categorical
@@ -353,7 +354,8 @@ class InverseGamma(TransformedDistribution):
 
 def _temperature(cls: str, t):
     t = as_float(t)
-    if np.any(np.asarray(stop_gradient(t)) <= 0):
+    v = concrete(t)  # (a value traced by tg.jit is not checked, as other parameters)
+    if not is_staged(v) and np.any(np.asarray(v) <= 0):
         raise ValueError(f"{cls}: temperature must be positive")
     return t
 
