@@ -203,3 +203,32 @@ def test_relaxed_bernoulli_and_one_hot_categorical():
     assert g.shape == (2, 3) and np.all(np.isfinite(g)) and np.any(g != 0)
     with pytest.raises(ValueError, match="temperature must be positive"):
         D.RelaxedBernoulli(0.0, probs=0.5)
+
+
+def _kl_gauss(m1, c1, m2, c2):
+    """KL(N(m1, c1) ‖ N(m2, c2)) written out with NumPy."""
+    inv2 = np.linalg.inv(c2)
+    d = m2 - m1
+    return 0.5 * (np.trace(inv2 @ c1) + d @ inv2 @ d - len(m1)
+                  + np.linalg.slogdet(c2)[1] - np.linalg.slogdet(c1)[1])
+
+
+def test_kl_of_low_rank_normals_and_of_transformed_distributions():
+    loc, w, d = RNG.normal(size=4), RNG.normal(size=(4, 2)), np.exp(RNG.normal(size=4))
+    loc2, w2, d2 = RNG.normal(size=4), RNG.normal(size=(4, 3)), np.exp(RNG.normal(size=4))
+    c1, c2 = w @ w.T + np.diag(d), w2 @ w2.T + np.diag(d2)
+    low, low2 = D.LowRankMultivariateNormal(loc, w, d), D.LowRankMultivariateNormal(loc2, w2, d2)
+    full2 = D.MultivariateNormal(loc2, covariance_matrix=c2)
+    np.testing.assert_allclose(D.kl_divergence(low, low2), _kl_gauss(loc, c1, loc2, c2), rtol=1e-10)
+    np.testing.assert_allclose(D.kl_divergence(low, full2), _kl_gauss(loc, c1, loc2, c2), rtol=1e-10)
+    np.testing.assert_allclose(D.kl_divergence(full2, low), _kl_gauss(loc2, c2, loc, c1), rtol=1e-10)
+    # one bijection on both sides leaves the divergence as it was
+    m1, s1, m2, s2 = RNG.normal(size=3), np.exp(RNG.normal(size=3)), RNG.normal(size=3), np.exp(RNG.normal(size=3))
+    ts = [D.ExpTransform(), D.AffineTransform(1.0, 2.0)]
+    p = D.TransformedDistribution(D.Normal(m1, s1), ts)
+    q = D.TransformedDistribution(D.Normal(m2, s2), [D.ExpTransform(), D.AffineTransform(1.0, 2.0)])
+    np.testing.assert_allclose(D.kl_divergence(p, q), D.kl_divergence(D.Normal(m1, s1), D.Normal(m2, s2)),
+                               rtol=1e-12)
+    assert D.AffineTransform(1.0, 2.0) != D.AffineTransform(1.0, 3.0) and D.ExpTransform().inv == D.ExpTransform().inv
+    with pytest.raises(NotImplementedError, match="different transforms"):
+        D.kl_divergence(p, D.TransformedDistribution(D.Normal(m2, s2), [D.ExpTransform()]))

@@ -10,7 +10,9 @@ from .. import ops as _ops
 from .continuous import Beta, Exponential, Gamma, Laplace, Normal, Uniform
 from .discrete import Bernoulli, Categorical, Poisson
 from .distribution import Distribution
-from .multivariate import Dirichlet, Independent, MultivariateNormal, _batched_solve, _log_diag_sum
+from .multivariate import (Dirichlet, Independent, LowRankMultivariateNormal, MultivariateNormal,
+                           _batched_solve, _log_diag_sum)
+from .transformed import TransformedDistribution
 
 __all__ = ["kl_divergence", "register_kl"]
 
@@ -154,3 +156,31 @@ def _kl_independent_independent(p, q):
             "kl_divergence: Independent distributions with different reinterpreted_batch_ndims "
             f"({p.reinterpreted_batch_ndims} and {q.reinterpreted_batch_ndims})")
     return p._sum(kl_divergence(p.base_dist, q.base_dist))
+
+
+def _as_full(d):
+    """A low-rank normal as the MultivariateNormal with its full covariance."""
+    if isinstance(d, LowRankMultivariateNormal):
+        return MultivariateNormal(d.loc, covariance_matrix=d.covariance_matrix, validate_args=False)
+    return d
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+def _kl_lowrank(p, q):
+    return _kl_mvn_mvn(_as_full(p), _as_full(q))
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed(p, q):
+    """The KL of the bases: one bijection applied to both leaves the divergence unchanged."""
+    if p.transforms != q.transforms:
+        raise NotImplementedError("kl_divergence: TransformedDistributions with different "
+                                  "transforms have no closed form here")
+    if p.event_shape != q.event_shape:
+        raise NotImplementedError(f"kl_divergence: TransformedDistribution event shapes differ: "
+                                  f"{p.event_shape} and {q.event_shape}")
+    extra = len(p.event_shape) - len(p.base_dist.event_shape)
+    kl = kl_divergence(p.base_dist, q.base_dist)
+    return _ops.sum(kl, axis=tuple(range(-extra, 0))) if extra > 0 else kl

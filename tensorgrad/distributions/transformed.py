@@ -62,8 +62,24 @@ class Transform:
     def inv(self) -> "Transform":
         return _Inverse(self)
 
+    def _same(self, other) -> bool:
+        """Whether ``other`` (of the same type) has the same parameters."""
+        return True
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and self._same(other)
+
+    __hash__ = object.__hash__
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def _equal_values(a, b) -> bool:
+    a, b = concrete(a), concrete(b)
+    if is_staged(a) or is_staged(b):
+        return a is b
+    return bool(np.shape(a) == np.shape(b) and np.array_equal(np.asarray(a), np.asarray(b)))
 
 
 class _Inverse(Transform):
@@ -83,6 +99,9 @@ class _Inverse(Transform):
 
     def log_abs_det_jacobian(self, x, y):
         return -self._t.log_abs_det_jacobian(y, x)
+
+    def _same(self, other) -> bool:
+        return self._t == other._t
 
     def __repr__(self) -> str:
         return f"{self._t!r}.inv"
@@ -114,6 +133,10 @@ class AffineTransform(Transform):
     @property
     def sign(self):
         return _ops.sign(self.scale)
+
+    def _same(self, other) -> bool:
+        return (self.event_dim == other.event_dim and _equal_values(self.loc, other.loc)
+                and _equal_values(self.scale, other.scale))
 
     def _call(self, x):
         return self.loc + self.scale * x
@@ -187,6 +210,9 @@ class PowerTransform(Transform):
     def sign(self):
         return _ops.sign(self.exponent)
 
+    def _same(self, other) -> bool:
+        return _equal_values(self.exponent, other.exponent)
+
     def _call(self, x):
         return _ops.power(x, self.exponent)
 
@@ -215,6 +241,9 @@ class ComposeTransform(Transform):
         for p in self.parts:
             s = s * p.sign
         return s
+
+    def _same(self, other) -> bool:
+        return len(self.parts) == len(other.parts) and all(a == b for a, b in zip(self.parts, other.parts))
 
     def _call(self, x):
         for p in self.parts:
