@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from scipy import integrate, stats
+from scipy import integrate, special, stats
 
 import tensorgrad as tg
 
@@ -232,3 +232,19 @@ def test_kl_of_low_rank_normals_and_of_transformed_distributions():
     assert D.AffineTransform(1.0, 2.0) != D.AffineTransform(1.0, 3.0) and D.ExpTransform().inv == D.ExpTransform().inv
     with pytest.raises(NotImplementedError, match="different transforms"):
         D.kl_divergence(p, D.TransformedDistribution(D.Normal(m2, s2), [D.ExpTransform()]))
+
+
+def test_von_mises_density_draws_and_gradient():
+    loc, k = np.array([0.3, -2.0, 1.0, 0.0]), np.array([0.5, 2.0, 30.0, 1e-9])
+    x = np.array([0.1, 3.0, 1.05, -1.0])
+    d = D.VonMises(loc, k)
+    np.testing.assert_allclose(d.log_prob(x), stats.vonmises.logpdf(x, k, loc), rtol=1e-12)
+    np.testing.assert_allclose(d.variance[:3], 1 - special.i1(k[:3]) / special.i0(k[:3]), rtol=1e-12)
+    np.testing.assert_allclose(tg.grad(lambda m: tg.sum(D.VonMises(m, k).log_prob(x)))(loc),
+                               k * np.sin(x - loc), rtol=1e-12, atol=1e-300)
+    draws = d.sample((20000,), key=tg.random.PRNGKey(0))
+    assert draws.shape == (20000, 4) and draws.min() >= -np.pi and draws.max() < np.pi
+    for i in range(3):  # the angle from loc, wrapped, against the centred distribution
+        centred = np.mod(draws[:, i] - loc[i] + np.pi, 2 * np.pi) - np.pi
+        assert stats.kstest(centred, stats.vonmises(k[i]).cdf).pvalue > 1e-3
+    assert stats.kstest(draws[:, 3], stats.uniform(-np.pi, 2 * np.pi).cdf).pvalue > 1e-3

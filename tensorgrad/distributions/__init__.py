@@ -7,7 +7,7 @@ explicit key from :mod:`tensorgrad.random` (``d.sample((5,), key=tg.random.PRNGK
 """
 from . import constraints
 from .continuous import (Beta, Cauchy, Chi2, Exponential, Gamma, Gumbel, HalfCauchy, HalfNormal,
-                         Laplace, LogNormal, Normal, Pareto, StudentT, Uniform, Weibull)
+                         Laplace, LogNormal, Normal, Pareto, StudentT, Uniform, VonMises, Weibull)
 from .discrete import (Bernoulli, Binomial, Categorical, Geometric, NegativeBinomial,
                        OneHotCategorical, Poisson)
 from .distribution import Distribution
@@ -27,5 +27,5 @@ __all__ = ["Distribution", "constraints", "kl_divergence", "register_kl",
            "Multinomial", "Dirichlet", "MultivariateNormal", "Independent", "LowRankMultivariateNormal",
            "TransformedDistribution", "MixtureSameFamily", "Transform", "ExpTransform",
            "AffineTransform", "SigmoidTransform", "TanhTransform", "SoftplusTransform",
-           "PowerTransform", "ComposeTransform", "NegativeBinomial", "InverseGamma",
+           "PowerTransform", "ComposeTransform", "NegativeBinomial", "InverseGamma", "VonMises",
            "LogitRelaxedBernoulli", "RelaxedBernoulli", "ExpRelaxedCategorical", "RelaxedOneHotCategorical"]

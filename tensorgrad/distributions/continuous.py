@@ -9,7 +9,10 @@ import numpy as np
 
 from .. import ops as _ops
 from .. import random as _random
+from .. import random_dists as _random_dists
+from ..scipy import special as _special
 from ..scipy import stats as _stats
+from ..tensor import concrete
 from . import constraints
 from .distribution import Distribution, broadcast_all, check_values, need_key
 
@@ -526,3 +529,59 @@ class Weibull(_Univariate):
     def entropy(self):
         k = self.concentration
         return _EULER * (1 - 1 / k) + _ops.log(self.scale / k) + 1
+
+
+def _von_mises_np(kv, loc, kappa, shape):
+    """Von Mises draws by Best and Fisher's rejection from a wrapped Cauchy envelope, angles in
+    [−π, π); a concentration below 1e-8 is the uniform circle."""
+    loc = np.broadcast_to(np.asarray(loc, np.float64), shape).ravel()
+    kappa = np.broadcast_to(np.asarray(kappa, np.float64), shape).ravel()
+    st = _random_dists.Stream(kv)
+    theta = np.empty(kappa.size)
+    flat = kappa < 1e-8
+    theta[flat] = np.pi * (2.0 * st.unit(int(flat.sum())) - 1.0)
+    todo = np.flatnonzero(~flat)
+    k = kappa[todo]
+    tau = 1.0 + np.sqrt(1.0 + 4.0 * k * k)
+    rho = (tau - np.sqrt(2.0 * tau)) / (2.0 * k)
+    r = (1.0 + rho * rho) / (2.0 * rho)
+    while todo.size:
+        u1, u2, u3 = (st.open_unit(todo.size) for _ in range(3))
+        z = np.cos(np.pi * u1)
+        f = (1.0 + r * z) / (r + z)
+        c = k * (r - f)
+        ok = (c * (2.0 - c) - u2 > 0) | (np.log(c / u2) + 1.0 - c >= 0)
+        theta[todo[ok]] = np.sign(u3[ok] - 0.5) * np.arccos(np.clip(f[ok], -1.0, 1.0))
+        todo, k, r = todo[~ok], k[~ok], r[~ok]
+    return (np.mod(loc + theta + np.pi, 2.0 * np.pi) - np.pi).reshape(shape)
+
+
+class VonMises(_Univariate):
+    """The circular normal distribution on angles: density exp(κ cos(x − loc)) / (2π I₀(κ)),
+    ``loc`` real, ``concentration`` κ > 0; draws in [−π, π) without a gradient (PyTorch has
+    no reparameterized sampler either)."""
+    arg_constraints = {"loc": constraints.real, "concentration": constraints.positive}
+    support = constraints.real
+
+    def __init__(self, loc, concentration, validate_args=None):
+        super().__init__(validate_args, loc=loc, concentration=concentration)
+
+    mean = property(lambda self: self.loc)
+    mode = property(lambda self: self.loc)
+
+    @property
+    def variance(self):
+        """The circular variance 1 − I₁(κ)/I₀(κ)."""
+        k = self.concentration
+        return 1.0 - _special.i1e(k) / _special.i0e(k)
+
+    def log_prob(self, value):
+        k = self.concentration
+        # log I₀(κ) = log i0e(κ) + κ (the scaled Bessel function does not overflow)
+        return k * _ops.cos(value - self.loc) - math.log(2 * math.pi) - (_ops.log(_special.i0e(k)) + k)
+
+    def sample(self, sample_shape=(), key=None):
+        need_key(key, "VonMises.sample")
+        kv = _random_dists.check_key(key, "VonMises.sample")
+        return _random_dists.draw(_von_mises_np, kv, concrete(self.loc), concrete(self.concentration),
+                                  self._extended_shape(sample_shape))
