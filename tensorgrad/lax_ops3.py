@@ -523,10 +523,19 @@ def conv_general_dilated_patches(lhs, filter_shape: Sequence[int], window_stride
         lhs_dilation, rhs_dilation, dimension_numbers, feature_group_count=c)
 
 
+def _float_operand(name: str, operand) -> None:
+    """JAX's approximate top-k takes floating operands only (negating an unsigned one for the
+    minimum would also wrap around)."""
+    if _dtype(operand).kind != "f":
+        raise TypeError(f"lax.{name}: operand must be a floating type, got {_dtype(operand)} "
+                        f"of shape {_shape(operand)} (lax.top_k takes integers)")
+
+
 def approx_max_k(operand, k: int, reduction_dimension: int = -1, recall_target: float = 0.95,
                  reduction_input_size_override: int = -1, aggregate_to_topk: bool = True):
     """``jax.lax.approx_max_k`` as JAX runs it on a CPU: the exact :func:`top_k` along
     ``reduction_dimension`` (values, int32 indices); the tuning arguments change nothing."""
+    _float_operand("approx_max_k", operand)
     return _lo2.top_k(operand, k, axis=reduction_dimension)
 
 
@@ -534,6 +543,7 @@ def approx_min_k(operand, k: int, reduction_dimension: int = -1, recall_target: 
                  reduction_input_size_override: int = -1, aggregate_to_topk: bool = True):
     """``jax.lax.approx_min_k`` on a CPU: the ``k`` smallest entries along
     ``reduction_dimension``, smallest first, and their int32 indices (exact)."""
+    _float_operand("approx_min_k", operand)
     values, idx = _lo2.top_k(_ops.negative(operand), k, axis=reduction_dimension)
     return _ops.negative(values), idx
 

@@ -371,6 +371,9 @@ def test_approx_k_platform_igamma_grad_and_bitcast_match_jax():
             np.testing.assert_array_equal(got[0], want[0])
             np.testing.assert_array_equal(got[1], want[1])
             assert got[1].dtype == want[1].dtype == np.int32
+    for name in ("approx_max_k", "approx_min_k"):  # floats only, as JAX (an unsigned minimum
+        with pytest.raises(TypeError, match=f"lax.{name}: operand must be a floating type, got uint8"):
+            getattr(tg.lax, name)(np.array([3, 0, 255], np.uint8), 2)  # would wrap when negated)
     np.testing.assert_allclose(tg.grad(lambda v: tg.sum(tg.lax.approx_min_k(v, 2)[0]))(y),
                                jax.grad(lambda v: jnp.sum(jl.approx_min_k(v, 2)[0]))(y))
     for kw in (dict(cpu=lambda v: v * 3, default=lambda v: v), dict(cuda=lambda v: v * 3, default=lambda v: v + 1)):
