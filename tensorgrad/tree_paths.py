@@ -146,45 +146,51 @@ def _walk(node, path: tuple, is_leaf, takes_path: bool, out: list, decisions: li
         if stop:
             out.append((path, node))
             return
-    if node is None:
-        return
-    t = type(node)
-    custom = _T.custom.get(t)  # a registered type first, as tree_flatten does
-    if t is tuple or t is list:
-        keys, children = [SequenceKey(i) for i in range(len(node))], node
-    elif custom is not None:
-        keys, children = _children_with_keys(node, custom)
-    elif isinstance(node, tuple) and hasattr(node, "_fields"):  # namedtuple
-        keys, children = [GetAttrKey(f) for f in node._fields], node
-    elif isinstance(node, dict):
-        order = _T.dict_keys(node)
-        keys, children = [DictKey(k) for k in order], [node[k] for k in order]
-    else:
+    level = _children(node)
+    if level is None:
         out.append((path, node))
         return
-    for k, c in zip(keys, children):
+    for k, c in zip(*level):
         _walk(c, path + (k,), is_leaf, takes_path, out, decisions)
+
+
+def _children(node) -> tuple | None:
+    """``(keys, children)`` of a pytree node, in flattening order (a registered type first, as
+    ``tree_flatten`` checks); None for a leaf."""
+    if node is None:
+        return [], ()
+    t = type(node)
+    custom = _T.custom.get(t)
+    if t is tuple or t is list:
+        return [SequenceKey(i) for i in range(len(node))], node
+    if custom is not None:
+        return _children_with_keys(node, custom)
+    if isinstance(node, tuple) and hasattr(node, "_fields"):  # namedtuple
+        return [GetAttrKey(f) for f in node._fields], node
+    if isinstance(node, dict):
+        order = _T.dict_keys(node)
+        return [DictKey(k) for k in order], [node[k] for k in order]
+    return None
 
 
 def _one_level(node, where: str) -> tuple[list, list, Any, bool]:
     """``(keys, children, metadata, as_given)`` of a pytree node, as flattening visits it;
     ``as_given``: ``children`` is the node itself (a list or a tuple). A leaf raises."""
+    level = _children(node)
+    if level is None:
+        raise ValueError(f"{where}: {type(node).__name__} is a leaf, not a pytree node (a "
+                         "built-in container, None, or a type registered with "
+                         "register_pytree_node)")
+    keys, children = level
     t = type(node)
     custom = _T.custom.get(t)
-    if node is None:
-        return [], (), None, True
-    if t is tuple or t is list:
-        return [SequenceKey(i) for i in range(len(node))], node, None, True
+    if node is None or t is tuple or t is list:
+        return keys, children, None, True
     if custom is not None:
-        keys, children = _children_with_keys(node, custom)
         return keys, children, custom[0](node)[1], False
-    if isinstance(node, tuple) and hasattr(node, "_fields"):  # namedtuple
-        return [GetAttrKey(f) for f in node._fields], list(node), t, False
     if isinstance(node, dict):
-        order = _T.dict_keys(node)
-        return [DictKey(k) for k in order], [node[k] for k in order], tuple(order), t is dict
-    raise ValueError(f"{where}: {type(node).__name__} is a leaf, not a pytree node (a built-in "
-                     "container, None, or a type registered with register_pytree_node)")
+        return keys, children, tuple(k.key for k in keys), t is dict
+    return keys, list(children), t, False  # a namedtuple: its class
 
 
 def flatten_one_level(tree: Any) -> tuple:
