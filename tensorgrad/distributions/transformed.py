@@ -265,6 +265,14 @@ class ComposeTransform(Transform):
         return total
 
 
+def _oriented(p, sign):
+    """A probability as seen through a monotone map: ``p`` where the map increases, ``1 − p``
+    where it decreases (``sign`` ±1, or an array of signs)."""
+    if isinstance(sign, int):
+        return p if sign > 0 else 1.0 - p
+    return _ops.where(_ops.asarray(sign) > 0, p, 1.0 - p)
+
+
 class TransformedDistribution(Distribution):
     """``base_distribution`` pushed through ``transforms`` (one or a list, applied in order):
     draws are ``t_n(…t_1(x))``, and ``log_prob(y) = base.log_prob(x) − Σ log|det J|``."""
@@ -321,28 +329,17 @@ class TransformedDistribution(Distribution):
     def _monotone_sign(self):
         if self.event_shape or self.base_dist.event_shape:
             raise NotImplementedError("TransformedDistribution: cdf and icdf need scalar events")
-        s = 1
-        for t in self.transforms:
-            s = s * t.sign
-        return s
+        return ComposeTransform(self.transforms).sign
 
     def cdf(self, value):
         sign = self._monotone_sign()
         y = as_float(value)
         for t in reversed(self.transforms):
             y = t.inv(y)
-        c = self.base_dist.cdf(y)
-        return _ops.where(_ops.asarray(sign) > 0, c, 1.0 - c) if not isinstance(sign, int) else \
-            (c if sign > 0 else 1.0 - c)
+        return _oriented(self.base_dist.cdf(y), sign)
 
     def icdf(self, value):
-        sign = self._monotone_sign()
-        q = as_float(value)
-        if not isinstance(sign, int):
-            q = _ops.where(_ops.asarray(sign) > 0, q, 1.0 - q)
-        elif sign < 0:
-            q = 1.0 - q
-        x = self.base_dist.icdf(q)
+        x = self.base_dist.icdf(_oriented(as_float(value), self._monotone_sign()))
         for t in self.transforms:
             x = t(x)
         return x
