@@ -220,8 +220,9 @@ class LowRankMultivariateNormal(Distribution):
     mode = property(lambda self: self.loc)
     variance = property(lambda self: _ops.sum(self.cov_factor ** 2, axis=-1) + self.cov_diag)
 
-    def _log_det(self):
-        return 2.0 * _log_diag_sum(self._capacitance_tril()) + _ops.sum(_ops.log(self.cov_diag), axis=-1)
+    def _log_det(self, tril):
+        """log det(W Wᵀ + D) = log det(capacitance) + Σ log D, from the capacitance's factor."""
+        return 2.0 * _log_diag_sum(tril) + _ops.sum(_ops.log(self.cov_diag), axis=-1)
 
     def rsample(self, sample_shape=(), key=None):
         need_key(key, "LowRankMultivariateNormal.rsample")
@@ -238,14 +239,15 @@ class LowRankMultivariateNormal(Distribution):
         diff = value - self.loc
         w, d = self.cov_factor, self.cov_diag
         proj = _ops.matmul(_ops.swapaxes(w, -1, -2), _ops.expand_dims(diff / d, -1))[..., 0]  # Wᵀ D⁻¹ x
-        z = _batched_solve(self._capacitance_tril(), proj)
+        tril = self._capacitance_tril()  # (one factorization for the solve and the determinant)
+        z = _batched_solve(tril, proj)
         mahal = _ops.sum(diff * diff / d, axis=-1) - _ops.sum(z ** 2, axis=-1)
         n = self.event_shape[0]
-        return -0.5 * (n * math.log(2 * math.pi) + self._log_det() + mahal)
+        return -0.5 * (n * math.log(2 * math.pi) + self._log_det(tril) + mahal)
 
     def entropy(self):
         n = self.event_shape[0]
-        return 0.5 * (n * (1 + math.log(2 * math.pi)) + self._log_det())
+        return 0.5 * (n * (1 + math.log(2 * math.pi)) + self._log_det(self._capacitance_tril()))
 
 
 class Multinomial(Distribution):
