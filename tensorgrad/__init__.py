@@ -38,6 +38,7 @@ from .api_extras import (ShapeDtypeStruct, block_until_ready, checkpoint_name, c
                          closure_convert, custom_gradient, device_get, device_put, eval_shape,
                          linear_transpose, pure_callback, remat)
 from . import lax
+from . import fft  # tg.fft: numpy.fft / jax.numpy.fft, differentiable (complex values as JAX)
 from . import autograd_api as autograd  # tg.autograd: HIPS autograd's names and signatures
 from .autograd_api import (deriv, elementwise_grad, grad_and_aux, grad_named, hessian_tensor_product,
                            hessian_vector_product, make_ggnvp, make_hvp, make_jvp, make_vjp,
@@ -66,7 +67,7 @@ __all__ = [
     "hessian", "hvp", "jit", "vmap", "pmap", "custom_batching", "ConcretizationError", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
     "jacobians", "linalg", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
-    "to_jax", "image", "elimination", "eliminate", "linearized_graph", "special",
+    "to_jax", "image", "fft", "elimination", "eliminate", "linearized_graph", "special",
     "ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient", "pure_callback",
     "closure_convert", "block_until_ready", "device_put", "device_get", "remat",
     "checkpoint_policies", "checkpoint_name",

@@ -330,7 +330,7 @@ class custom_vjp:
                                  args_, out_)
 
         op = Op(f"custom_vjp[{name}]", None, "dense", inputs=_arg_names(leaves), vjp_all=vjp_all,
-                jvp_all=jvp_all, symbol="user-defined VJP", call=self.fun)
+                jvp_all=jvp_all, complex=True, symbol="user-defined VJP", call=self.fun)
         packed = _record_custom(op, top, leaves, prim, _pack(out_leaves))
         return tree_unflatten(out_td, _outputs(packed, out_leaves))
 
@@ -477,7 +477,7 @@ class custom_jvp:
                                  out_)
 
         op = Op(f"custom_jvp[{name}]", None, "dense", inputs=_arg_names(leaves), vjp_all=vjp_all,
-                jvp_all=jvp_all, symbol="user-defined JVP (transposed)", call=self.fun)
+                jvp_all=jvp_all, complex=True, symbol="user-defined JVP (transposed)", call=self.fun)
         packed = _record_custom(op, top, leaves, prim, _pack(out_leaves))
         return tree_unflatten(out_td, _outputs(packed, out_leaves))
 

@@ -50,6 +50,8 @@ from .lax_gather import (  # noqa: F401  (XLA's general gather and scatter)
 from .collectives import (  # noqa: F401  (collectives over a named vmap/pmap axis)
     all_gather, all_to_all, axis_index, axis_size, pmax, pmean, pmin, ppermute, pshuffle, psum,
     psum_scatter, pswapaxes)
+from .ops.complex_ops import (  # noqa: F401  (jax.lax.complex, real, imag, conj)
+    conj_part as conj, imag_part as imag, make_complex as complex, real_part as real)
 from .lax_shapes import (  # noqa: F401  (shape helpers)
     ConvDimensionNumbers, broadcast_shapes, conv_dimension_numbers, conv_general_shape_tuple,
     conv_shape_tuple, conv_transpose_shape_tuple, padtype_to_pads, reduce_window_shape_tuple)
@@ -79,6 +81,7 @@ __all__ += ["conv", "conv_with_general_padding", "conv_transpose", "split", "til
             "betainc", "bessel_i0e", "bessel_i1e", "custom_linear_solve", "custom_root"]
 __all__ += ["conv_general_dilated_patches", "approx_max_k", "approx_min_k", "platform_dependent",
             "igamma_grad_a", "bitcast_convert_type"]
+__all__ += ["complex", "real", "imag", "conj"]
 __all__ += ["psum", "pmean", "pmax", "pmin", "all_gather", "ppermute", "axis_index", "axis_size",
             "psum_scatter", "all_to_all", "pshuffle", "pswapaxes"]
 __all__ += ["GatherDimensionNumbers", "ScatterDimensionNumbers", "GatherScatterMode", "gather",
@@ -88,6 +91,7 @@ __all__ += ["GatherDimensionNumbers", "ScatterDimensionNumbers", "GatherScatterM
             "reduce_window_shape_tuple", "padtype_to_pads", "broadcast_shapes"]
 
 stop_gradient = _ops.stop_gradient
+_PY_COMPLEX = builtins.complex  # (this module's ``complex`` is jax.lax.complex)
 
 
 def _scalar(value, name: str, what: str) -> np.ndarray:
@@ -237,7 +241,7 @@ def _carry_type(carry) -> tuple:
     scalar such as np.float64 is not)."""
     leaves, td = tree_flatten(carry)
     return td, [(tuple(shape_of(concrete(v))), np.dtype(dtype_of(concrete(v))),
-                 type(v) in (int, float, complex)) for v in leaves]
+                 type(v) in (int, float, _PY_COMPLEX)) for v in leaves]
 
 
 def _carry_fits(d1: np.dtype, weak1: bool, d2: np.dtype) -> bool:
@@ -383,7 +387,7 @@ def _check_select(name: str, which, cases) -> None:
     shapes = [tuple(shape_of(concrete(c))) for c in cases]
     if len(set(shapes)) != 1:
         raise TypeError(f"{name}: the cases must have the same shapes, got {shapes}")
-    dtypes = {np.dtype(dtype_of(concrete(c))) for c in cases if not isinstance(c, (bool, int, float, complex))}
+    dtypes = {np.dtype(dtype_of(concrete(c))) for c in cases if not isinstance(c, (bool, int, float, _PY_COMPLEX))}
     if len(dtypes) > 1:
         raise TypeError(f"{name}: the cases must have the same dtypes, got {sorted(str(d) for d in dtypes)}")
     wshape, wdt = tuple(shape_of(concrete(which))), np.dtype(dtype_of(concrete(which)))
@@ -474,7 +478,7 @@ def dynamic_update_slice(operand, update, start_indices: Sequence):
     gathered into place)."""
     sizes = tuple(shape_of(concrete(update)))
     _integer_starts(start_indices, "dynamic_update_slice")
-    if not isinstance(update, (bool, int, float, complex)) and \
+    if not isinstance(update, (bool, int, float, _PY_COMPLEX)) and \
             np.dtype(dtype_of(concrete(update))) != np.dtype(dtype_of(concrete(operand))):
         raise TypeError(f"dynamic_update_slice: the update's dtype {dtype_of(concrete(update))} differs "
                         f"from the operand's {dtype_of(concrete(operand))}; they must be equal, as in JAX")

@@ -21,6 +21,7 @@ import weakref
 import numpy as np
 
 from . import debug, staging
+from .complexity import _seen as _complex_seen, check_node
 from .guards import Held, frozen
 from .sweep import node_jvp
 from .tensor import Tensor, dtype_of, shape_of
@@ -199,6 +200,8 @@ class Node:
         self.shape = shape
         self.dtype = dtype
         self.leaf = None
+        if dtype.kind == "c" or _complex_seen[0]:  # (see tensorgrad.complexity)
+            check_node(op, parents, dtype)
 
     def __repr__(self) -> str:
         name = "leaf" if self.op is None else self.op.name

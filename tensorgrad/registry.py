@@ -73,7 +73,10 @@ Other fields of an entry:
 * ``jax`` (the function the tests compare with: a dotted name or
   ``lambda jnp, *inputs, **params``), ``symbol`` (its Jacobian in maths, for
   ``explain``), ``doc``, ``examples`` and ``domain`` (test inputs),
-  ``second_order`` and ``tol`` (test tolerances), ``composite`` (the forward is
+  ``second_order`` and ``tol`` (test tolerances), ``complex=True`` (the rules
+  hold for complex values under JAX's convention, see
+  :mod:`tensorgrad.complexity`; the complex table of the tests checks them against
+  JAX), ``composite`` (the forward is
 written with :func:`tensorgrad.staging.call` steps and may run on values traced
 by ``tg.jit``, so a rule can share its parts).
 
@@ -155,7 +158,7 @@ class Op:
         "name", "forward", "kind", "inputs", "param_names", "vjps", "jvps", "deriv",
         "batch_params", "jacobian", "eye_vjps", "jax", "symbol", "examples", "domain",
         "second_order", "tol", "doc", "jvp_all", "vjp_all", "variadic", "function", "call",
-        "composite", "to_jax", "diag_d", "diag1", "diag_for", "check",
+        "composite", "to_jax", "diag_d", "diag1", "diag_for", "check", "complex",
     )
 
     def __init__(self, name: str, forward: Callable | None, kind: str, *,
@@ -167,7 +170,7 @@ class Op:
                  domain: Any = "real", second_order: bool = True, tol: float = 1e-10,
                  doc: str = "", jvp_all: Rule | None = None, vjp_all: Rule | None = None,
                  variadic: bool = False, call: Callable | None = None, composite: bool = False,
-                 to_jax: Callable | None = None):
+                 to_jax: Callable | None = None, complex: bool = False):
         if kind not in KINDS:
             raise ValueError(f"op {name!r}: unknown Jacobian kind {kind!r}; expected one of {KINDS}")
         n = len(inputs)
@@ -193,6 +196,9 @@ class Op:
         self.call = call
         self.composite = composite
         self.to_jax = to_jax
+        # complex: the rules hold for complex values too, under JAX's convention (see
+        # tensorgrad.complexity); the engine refuses complex values anywhere else
+        self.complex = complex
         self.check = None  # a two-input op's input check (see ``check=``), run when its forward fails
         self.function = None
         # diag_d[i]: the derivative d of input i when its VJP is the derived g * d(...)

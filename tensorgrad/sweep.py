@@ -19,8 +19,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import debug
+from .complexity import _seen as _complex_seen, check_forward, real_for
 from .staging import ConcretizationError, Staged, call as staged_call
-from .tensor import Tensor, concrete, ndim_of, shape_of, traced_level
+from .tensor import Tensor, concrete, dtype_of, ndim_of, shape_of, traced_level
 
 __all__ = ["backward_pass", "node_jvp", "unbroadcast", "toposort", "Eye"]
 
@@ -67,13 +68,18 @@ def node_jvp(op, tangents, primals, params, out, nb: int = 0):
     ``tangents[i]`` is input i's tangent (None: a symbolic zero), carrying
     ``nb`` leading batch axes. Returns None when every contribution is zero.
     """
+    if not op.complex and (_complex_seen[0] or dtype_of(out).kind == "c"):
+        check_forward(op, primals, tangents, out)
     if op.jvp_all is not None:
         if all(t is None for t in tangents):
             return None
         try:
-            return op.jvp_all(tangents, out, *primals, *params)
+            t_out = op.jvp_all(tangents, out, *primals, *params)
         except ConcretizationError:
-            return _opaque(op.jvp_all, tangents, out, *primals, *params)
+            t_out = _opaque(op.jvp_all, tangents, out, *primals, *params)
+        if _complex_seen[0] and t_out is not None:  # a real output's tangent is real
+            t_out = real_for(t_out, dtype_of(out))
+        return t_out
     out_ndim = ndim_of(out)
     t_out = None
     for i, t in enumerate(tangents):
@@ -93,6 +99,8 @@ def node_jvp(op, tangents, primals, params, out, nb: int = 0):
             continue
         t_out = c if t_out is None else t_out + c
     if t_out is not None:
+        if _complex_seen[0]:  # a real output's tangent is real
+            t_out = real_for(t_out, dtype_of(out))
         want = shape_of(t_out)[:nb] + shape_of(out) if nb else shape_of(out)
         if shape_of(t_out) != want:
             t_out = _broadcast_to(t_out, want)
@@ -395,6 +403,8 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                 c = _opaque(rule, g, out, *args, *params)
             if c is not None and debug.enabled:
                 debug.check_rule(op, "VJP", i, c, node)
+            if _complex_seen[0] and c is not None:  # a real input's cotangent is real
+                c = real_for(c, p.dtype)
             if not retain:
                 node.args = node.out = None
             node = None
@@ -440,6 +450,8 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                 continue
             if debug.enabled:
                 debug.check_rule(op, "VJP", i, c, node)
+            if _complex_seen[0]:  # a real input's cotangent is real
+                c = real_for(c, p.dtype)
             cs = c.shape if type(c) is ndarray else shape_of(c)
             want = p.shape if not nb else cs[:nb] + p.shape
             if cs != want:

@@ -14,6 +14,7 @@ import hashlib
 import importlib
 import os
 import re
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -23,6 +24,7 @@ import numpy as np
 from .registry import REGISTRY, Example, Op
 
 __all__ = ["Case", "op_cases", "default_examples", "jax_reference", "sample", "Probes",
+           "all_cases", "complex_cases",
            "References", "jax_references", "case_group", "central_difference_gradient"]
 
 # Shapes every elementwise op runs on: scalars, size-1 axes and broadcast pairs.
@@ -151,7 +153,37 @@ def jax_reference(op: Op) -> Callable:
 
 
 def all_cases(seed: int = 0) -> list[Case]:
-    return [c for op in REGISTRY.values() for c in op_cases(op, seed)]
+    """The real table: every example of every op, except those whose output is complex
+    (``tg.lax.complex``, the FFTs of real inputs), which :func:`complex_cases` covers."""
+    return [c for op in REGISTRY.values() for c in op_cases(op, seed)
+            if not (op.complex and np.iscomplexobj(c.fn(op)(*c.diff_args)))]
+
+
+def complex_cases(seed: int = 0, per_op: int = 2) -> list[Case]:
+    """The complex table: the first ``per_op`` examples of every differentiable op
+    registered with ``complex=True``, each real differentiated input given an imaginary
+    part (inputs stay real where the op takes real inputs only: ``complex``, ``rfft``)."""
+    rng = np.random.default_rng(seed + 11)
+    cases = []
+    for op in REGISTRY.values():
+        if not op.complex or op.kind == "none":
+            continue
+        for case in op_cases(op, seed)[:per_op]:
+            args = list(case.args)
+            for i in case.diff:
+                a = args[i]
+                if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+                    args[i] = a + 1j * (0.5 * rng.normal(size=a.shape))
+            c = Case(op, args, case.params, case.diff, "complex " + case.label)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", np.exceptions.ComplexWarning)
+                    c.fn(op)(*c.diff_args)
+            except (TypeError, np.exceptions.ComplexWarning):
+                # an op of real inputs (or a cast to a real dtype): keep them real
+                c = Case(op, list(case.args), case.params, case.diff, "complex " + case.label)
+            cases.append(c)
+    return cases
 
 
 # "...::test_name[op[k](" -- a pytest id whose parameter is a case (its label)

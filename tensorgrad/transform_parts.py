@@ -58,10 +58,7 @@ FLOAT0 = np.dtype([("float0", np.void, 0)])
 
 
 def jax_flags(name: str, holomorphic: bool, reduce_axes: Sequence = ()) -> None:
-    """JAX's ``holomorphic`` and ``reduce_axes`` arguments: only their defaults mean anything here."""
-    if holomorphic:
-        raise TypeError(f"{name}: holomorphic=True needs complex inputs; tensorgrad "
-                        "differentiates real functions only (carry real and imaginary parts)")
+    """JAX's ``reduce_axes`` argument: only its default means anything here."""
     if reduce_axes:
         raise NotImplementedError(f"{name}: reduce_axes is not supported (JAX deprecated it)")
 
@@ -82,9 +79,9 @@ def live(x) -> bool:
 
 
 def float_dtype(v):
-    """``v``'s dtype if it is floating, else float64 (the dtype of its derivatives)."""
+    """``v``'s dtype if it is floating or complex, else float64 (the dtype of its derivatives)."""
     dt = np.result_type(concrete(v))
-    return dt if dt.kind == "f" else np.dtype(np.float64)
+    return dt if dt.kind in "fc" else np.dtype(np.float64)
 
 
 def zeros_like(v, batch=()):
@@ -103,13 +100,16 @@ def integer_primal(p, t, where: str) -> bool:
     return True
 
 
-def check_tangent(t, where: str) -> None:
-    """The tangent of a floating-point primal must be a real array: complex, float0 (the
-    tangent of integer primals only), object and string tangents are refused, as ``jax.jvp``."""
+def check_tangent(t, where: str, primal=None) -> None:
+    """The tangent of a floating-point primal must be a real array, that of a complex primal
+    a real or complex one: float0 (the tangent of integer primals only), object and string
+    tangents are refused, as ``jax.jvp``."""
     dt = np.result_type(concrete(t))
     if dt.kind == "c":
-        raise TypeError(f"{where}: complex tangents are not supported; tensorgrad differentiates "
-                        "real functions only (carry real and imaginary parts separately)")
+        if primal is not None and np.result_type(concrete(primal)).kind == "c":
+            return
+        raise TypeError(f"{where}: a complex tangent (dtype {dt}) for a real primal: the "
+                        "tangent of a real value is real (as jax.jvp)")
     if dt.kind not in "biuf":
         hint = " (float0 is the tangent of integer and boolean primals)" if dt == FLOAT0 else ""
         raise TypeError(f"{where}: the tangent of a floating-point primal must be a real "
@@ -166,14 +166,11 @@ def as_primal(x, where: str):
         return x
     if live(x) or type(x) is Staged:  # a live Tensor, or a value traced by tg.jit
         dt = x.dtype
-        if dt.kind not in "f":
+        if dt.kind not in "fc":
             raise TypeError(f"{where}: cannot differentiate with respect to an input of dtype {dt}")
         return x
     a = np.asarray(concrete(x))
-    if a.dtype.kind != "f":
-        if a.dtype.kind == "c":
-            raise TypeError(f"{where}: complex inputs are not supported (got dtype {a.dtype}); "
-                            "split them into real and imaginary parts")
+    if a.dtype.kind not in "fc":
         raise TypeError(f"{where}: can only differentiate with respect to floating-point inputs, "
                         f"got dtype {a.dtype} (shape {a.shape}); convert it with "
                         f".astype(float) or pass it as a constant (not in argnums)")
@@ -201,8 +198,10 @@ def own(results: list) -> list:
     return out
 
 
-def check_output(v, where: str):
-    """Reject outputs tensorgrad cannot differentiate (complex, object, strings)."""
+def check_output(v, where: str, real: bool = False, holomorphic: bool = False):
+    """Reject outputs tensorgrad cannot differentiate (object, strings; complex ones where
+    ``real``: grad and jacrev, as JAX's, need real outputs, or complex ones with
+    ``holomorphic``)."""
     if type(v) is Tensor or type(v) is np.ndarray or type(v) is Staged:  # (Staged: under tg.jit)
         dt = v.dtype
     else:  # np.asarray, not np.result_type: a str would be read as a dtype name, object() fails
@@ -210,11 +209,29 @@ def check_output(v, where: str):
             dt = np.asarray(concrete(v)).dtype
         except Exception:
             dt = np.dtype(object)
-    if dt.kind in "cOUSV":
-        kind = "complex" if dt.kind == "c" else "non-numeric"
-        raise TypeError(f"{where}: the function returned a {kind} array (dtype {dt}); tensorgrad "
-                        "differentiates real floating-point functions only. For complex values "
-                        "carry the real and imaginary parts as two real arrays")
+    if dt.kind in "OUSV":
+        raise TypeError(f"{where}: the function returned a non-numeric array (dtype {dt}); "
+                        "tensorgrad differentiates numeric functions only")
+    if holomorphic and dt.kind != "c":
+        raise TypeError(f"{where} with holomorphic=True needs complex outputs, got dtype {dt}")
+    if real and not holomorphic and dt.kind == "c":
+        raise TypeError(f"{where} needs real-valued outputs, got dtype {dt}: for a holomorphic "
+                        f"function pass holomorphic=True; for any other function of complex "
+                        f"outputs use tg.vjp directly (as in JAX)")
+
+
+def check_inputs(leaves, where: str, holomorphic: bool, real: bool = False) -> None:
+    """JAX's input rules: ``holomorphic=True`` needs complex inputs; ``real`` (jacfwd) needs
+    real ones otherwise."""
+    for v in leaves:
+        kind = np.result_type(concrete(v)).kind
+        if holomorphic and kind != "c":
+            raise TypeError(f"{where} with holomorphic=True needs complex inputs, got dtype "
+                            f"{np.result_type(concrete(v))}")
+        if real and not holomorphic and kind == "c":
+            raise TypeError(f"{where} needs real-valued inputs, got dtype "
+                            f"{np.result_type(concrete(v))}: for a holomorphic function pass "
+                            f"holomorphic=True; otherwise use tg.jvp directly (as in JAX)")
 
 
 def norm_argnums(argnums, nargs: int, name: str):

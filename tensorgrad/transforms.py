@@ -29,6 +29,7 @@ from .transform_parts import check_tangent as _check_tangent
 from .transform_parts import finish as _finish, finish_value as _finish_value
 from .transform_parts import live as _live, no_tangent as _no_tangent, zeros_like as _zeros_like
 from .transform_parts import as_primal as _as_primal, check_output as _check_output
+from .transform_parts import check_inputs as _check_inputs
 from .transform_parts import norm_argnums as _norm_argnums, own as _own
 from .staging import as_array, is_staged
 from .sweep import Eye, backward_pass, node_jvp, toposort
@@ -67,7 +68,8 @@ class _Recording:
 
 
 def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: str,
-            held: Held | None = None, allow_int: bool = False) -> _Recording:
+            held: Held | None = None, allow_int: bool = False, real_out: bool = False,
+            holomorphic: bool = False) -> _Recording:
     """Run ``f`` once on a new reverse trace.
 
     The caller's input arrays and the constants the tape saves are locked
@@ -76,12 +78,16 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
     when the returned function is collected). Without ``held`` they are
     copied instead (structured Jacobians keep what the tape saved). With
     ``allow_int``, integer and boolean inputs are constants (no tape node; their
-    gradients are JAX's float0 zeros).
+    gradients are JAX's float0 zeros). ``real_out`` (grad, jacrev) refuses complex
+    outputs unless ``holomorphic``, which needs complex inputs and outputs (as JAX).
     """
     rec = _Recording()
     if held is None:
         held = Held(copy=True)
     rec.held = held
+    if holomorphic:
+        for k in argnums:
+            _check_inputs(tree_flatten(args[k])[0], where, True)
     trace = new_reverse_trace(held)
     args = list(args)
     rec.in_leaves, rec.in_nodes, rec.in_treedefs = [], [], []
@@ -135,7 +141,7 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
     rec.out_tree = td
     rec.out_values, rec.out_nodes = [], []
     for v in leaves:
-        _check_output(v, where)
+        _check_output(v, where, real_out, holomorphic)
         if type(v) is Tensor and v._trace is trace:
             rec.out_values.append(v._value)
             rec.out_nodes.append(v._node)
@@ -186,10 +192,12 @@ def _cast_like(g, like):
     want = np.result_type(concrete(like))
     have = np.result_type(concrete(g))
     if have != want:
-        if have.kind == "c":
-            raise TypeError(f"a complex gradient (dtype {have}) reached a real input: a complex "
-                            "constant was mixed into the function. tensorgrad differentiates real "
-                            "functions only; carry real and imaginary parts as two real arrays")
+        if have.kind == "c" and want.kind != "c":
+            # a real input met complex values: its cotangent is the real part (JAX's convention,
+            # see tensorgrad.complexity)
+            g = _ops.real(g)
+            if np.result_type(concrete(g)) == want:
+                return g
         return _ops.astype(g, want)
     return g
 
@@ -197,7 +205,7 @@ def _cast_like(g, like):
 def _tangent_of(t, v):
     """A tangent in its output's floating dtype, as JAX gives it (a rule may widen it)."""
     dv = v.dtype if type(v) is np.ndarray else np.result_type(concrete(v))
-    return _cast_like(t, v) if dv.kind == "f" and np.result_type(concrete(t)) != dv else t
+    return _cast_like(t, v) if dv.kind in "fc" and np.result_type(concrete(t)) != dv else t
 
 
 def _gather(rec: _Recording, leaves_ct: dict, batch=()):
@@ -256,9 +264,9 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
         check_intact(held, "vjp_fn")
         if single and type(ct) is np.ndarray:  # one array for one array: the common case
             v = rec.out_values[0]
-            if ct.shape == v.shape and ct.dtype.kind in "biuf":
+            if ct.shape == v.shape and ct.dtype.kind in "biuf" or ct.dtype.kind == v.dtype.kind == "c":
                 # a private copy: identity rules may hand the seed back as a gradient
-                seed = np.array(ct, dtype=v.dtype if v.dtype.kind == "f" else np.float64)
+                seed = np.array(ct, dtype=v.dtype if v.dtype.kind in "fc" else np.float64)
                 return tuple(_gather(rec, backward_pass(rec.out_nodes, [seed], retain=True)))
         ct_leaves, td = tree_flatten(ct)
         if td != rec.out_tree:
@@ -271,9 +279,12 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
             if getattr(concrete(c), "dtype", None) == FLOAT0:  # JAX's cotangent of an integer output
                 seeds.append(np.zeros(vs, dtype=_float_dtype(v)))
                 continue
-            if np.result_type(concrete(c)).kind not in "biuf":  # (complex would lose its imaginary part)
-                raise TypeError(f"vjp_fn: a cotangent of dtype {np.result_type(concrete(c))}; "
-                                "tensorgrad differentiates real functions only")
+            kind = np.result_type(concrete(c)).kind
+            if kind not in "biuf" and not (kind == "c" and _float_dtype(v).kind == "c"):
+                # (a complex cotangent of a real output would lose its imaginary part)
+                raise TypeError(f"vjp_fn: a cotangent of dtype {np.result_type(concrete(c))} for "
+                                f"an output of dtype {_float_dtype(v)}: the cotangent of a real "
+                                f"output is real, that of a complex one real or complex")
             # a private copy: identity rules may hand the seed back as a gradient
             seeds.append(c if _live(c) else as_array(concrete(c), _float_dtype(v), copy=True))
         leaves = backward_pass(rec.out_nodes, seeds, retain=True)
@@ -284,7 +295,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     return out, vjp_fn
 
 
-def _scalar_seed(rec: _Recording, name: str):
+def _scalar_seed(rec: _Recording, name: str, holomorphic: bool = False):
     # a container holding one scalar ((loss,), [loss], {"l": loss}) is a pytree, not a scalar:
     # JAX refuses it, and value_and_grad would hand back the bare leaf, not f's structure
     if len(rec.out_values) != 1 or (rec.out_tree is not _LEAF and rec.out_tree != _LEAF):
@@ -300,7 +311,7 @@ def _scalar_seed(rec: _Recording, name: str):
         raise TypeError(f"{name}: the function must return a scalar (or an array of shape (1,) "
                         f"or (1, 1)), got shape {shape}; reduce it first (e.g. .sum() or .mean()), "
                         f"or use tg.jacrev / tg.vjp for non-scalar outputs")
-    if dt.kind != "f":
+    if dt.kind != "f" and not (holomorphic and dt.kind == "c"):
         raise TypeError(f"{name}: the function's output has dtype {dt}; it must be floating point")
     return np.ones(shape, dtype=dt)
 
@@ -310,8 +321,10 @@ def grad(f: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = Fals
     """The gradient function of a scalar-valued ``f`` with respect to ``argnums``.
 
     ``allow_int=True`` accepts integer and boolean inputs among ``argnums``: their
-    gradient is JAX's float0 zeros. ``holomorphic`` and ``reduce_axes`` are JAX's;
-    tensorgrad is real-only, so only their defaults are accepted."""
+    gradient is JAX's float0 zeros. A complex input gets the complex gradient
+    ``∂f/∂x − i ∂f/∂y`` (JAX's convention); ``holomorphic=True`` differentiates a
+    complex-valued ``f`` of complex inputs (the result is ``f′(z)``). ``reduce_axes`` is
+    JAX's deprecated argument: only its default is accepted."""
     vg = value_and_grad(f, argnums, has_aux, holomorphic, allow_int, reduce_axes)
 
     @functools.wraps(f)
@@ -331,7 +344,7 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False, holomorphic: b
     def vg(*args, **kwargs):
         if kwargs:  # passed through to f, not differentiated (as JAX does)
             return value_and_grad(functools.partial(f, **kwargs), argnums, has_aux,
-                                  allow_int=allow_int)(*args)
+                                  holomorphic, allow_int=allow_int)(*args)
         if _IN_JAX.trace is not None:
             return _jaxb.value_and_grad(f, argnums, has_aux, args)
         nargs = len(args)
@@ -341,8 +354,8 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False, holomorphic: b
         single, nums = norm
         held = Held()
         try:  # the caller's inputs stay read-only until the sweep is done
-            rec = _record(f, args, nums, has_aux, "grad", held, allow_int)
-            seed = _scalar_seed(rec, "grad")
+            rec = _record(f, args, nums, has_aux, "grad", held, allow_int, True, holomorphic)
+            seed = _scalar_seed(rec, "grad", holomorphic)
             leaves = backward_pass(rec.out_nodes, [seed], retain=False)
             grads = _gather(rec, leaves)  # while locked: results never alias a caller's array
         finally:
@@ -368,7 +381,7 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
     def jac(*args, **kwargs):
         if kwargs:  # passed through to f, not differentiated (as JAX does)
             return jacrev(functools.partial(f, **kwargs), argnums, has_aux, chunk_size,
-                          allow_int=allow_int)(*args)
+                          holomorphic, allow_int=allow_int)(*args)
         if _IN_JAX.trace is not None:
             return _jaxb.jacobian("jacrev", f, argnums, has_aux, args)
         held = Held()
@@ -379,7 +392,7 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
 
     def _jacrev_locked(args, held):
         single, nums = _norm_argnums(argnums, len(args), "jacrev")
-        rec = _record(f, args, nums, has_aux, "jacrev", held, allow_int)
+        rec = _record(f, args, nums, has_aux, "jacrev", held, allow_int, True, holomorphic)
         per_out = []
         n_out = len(rec.out_nodes)
         for o, (node, v) in enumerate(zip(rec.out_nodes, rec.out_values)):
@@ -490,7 +503,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
         if _integer_primal(p, t, "jvp"):
             tans.append(None)
             continue
-        _check_tangent(t, "jvp")
+        _check_tangent(t, "jvp", p)
         tans.append(t if _live(t) else as_array(concrete(t), _float_dtype(p), copy=True))
     vals, td, touts, aux = _run_forward(f, primals, tuple(range(len(primals))), tans, has_aux, 0, "jvp")
     out = tree_unflatten(td, [_finish_value(v) for v in vals])
@@ -511,7 +524,8 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
     @functools.wraps(f)
     def jac(*args, **kwargs):
         if kwargs:  # passed through to f, not differentiated (as JAX does)
-            return jacfwd(functools.partial(f, **kwargs), argnums, has_aux, chunk_size)(*args)
+            return jacfwd(functools.partial(f, **kwargs), argnums, has_aux, chunk_size,
+                          holomorphic)(*args)
         if _IN_JAX.trace is not None:
             return _jaxb.jacobian("jacfwd", f, argnums, has_aux, args)
         single, nums = _norm_argnums(argnums, len(args), "jacfwd")
@@ -521,6 +535,7 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
             in_leaves.append(leaves)
             in_tds.append(td)
         flat = [v for leaves in in_leaves for v in leaves]
+        _check_inputs(flat, "jacfwd", holomorphic, real=True)
         sizes = [int(np.prod(np.shape(concrete(v)))) for v in flat]
         total = sum(sizes)
         offsets = np.cumsum([0] + sizes)
@@ -594,8 +609,8 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
 
 def hessian(f: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """Second derivatives of a scalar ``f``: ``jacfwd(jacrev(f))`` (forward over reverse)."""
-    _jax_flags("hessian", holomorphic)
-    return jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux)
+    return jacfwd(jacrev(f, argnums, has_aux, holomorphic=holomorphic), argnums, has_aux,
+                  holomorphic=holomorphic)
 
 
 def hvp(f: Callable, primals: Sequence, tangents: Sequence):
@@ -636,7 +651,7 @@ def linearize(f: Callable, *primals: Any, has_aux: bool = False):
                 raise ValueError(f"f_jvp: tangent of shape {np.shape(concrete(t))} "
                                  f"for a primal of shape {np.shape(v)}")
             if n is not None:
-                _check_tangent(t, "f_jvp")  # (complex, object, ...: a TypeError)
+                _check_tangent(t, "f_jvp", v)  # (object, complex for a real primal: a TypeError)
             _check_linear_kind(v, t)
             if n is None:  # an integer or boolean primal: a constant (float0 tangent)
                 continue
@@ -660,7 +675,8 @@ def _check_linear_kind(v, t) -> None:
     ValueError (the tangent is inconsistent with the primal values linearize recorded)."""
     have = np.result_type(concrete(t))
     want_float0 = np.result_type(v).kind in "biu"
-    if (have == FLOAT0) != want_float0 or (not want_float0 and have.kind != "f"):
+    ok = have.kind == "f" or (have.kind == "c" and np.result_type(v).kind == "c")
+    if (have == FLOAT0) != want_float0 or (not want_float0 and not ok):
         raise ValueError(f"f_jvp: a tangent of dtype {have} is inconsistent with a primal of dtype "
                          f"{np.result_type(v)} (give float0 for integer and boolean primals, a "
                          "floating-point array for floating ones)")

@@ -147,8 +147,8 @@ def test_missing_rule_names_the_full_numpy_path_and_the_nearest_ops():
     x = np.array([1.0, 2.0, 3.0])
     with pytest.raises(TypeError, match=r"numpy\.roots has no tensorgrad rule.*nearest tensorgrad"):
         tg.grad(lambda v: np.sum(np.roots(v)))(x)
-    with pytest.raises(TypeError, match=r"numpy\.fft\.rfft has no tensorgrad rule"):
-        tg.grad(lambda v: np.sum(np.fft.rfft(v).real))(x)
+    with pytest.raises(TypeError, match=r"numpy\.linalg\.eigvals has no tensorgrad rule"):
+        tg.grad(lambda v: np.sum(np.linalg.eigvals(np.outer(v, v)).real))(x)
     with pytest.raises(TypeError, match=r"numpy\.nextafter has no tensorgrad rule"):  # a ufunc
         tg.jacfwd(lambda v: np.nextafter(v, 5.0))(x)
     with pytest.raises(TypeError, match=r"numpy\.add\.reduceat has no tensorgrad rule"):
@@ -156,7 +156,7 @@ def test_missing_rule_names_the_full_numpy_path_and_the_nearest_ops():
     # outside every transform there is nothing to differentiate: NumPy runs on the values
     t = tg.tensor(x)
     np.testing.assert_allclose(np.polyfit(np.arange(3.0), t, 1), [1.0, 1.0])
-    np.testing.assert_allclose(np.fft.rfft(t), np.fft.rfft(x))
+    np.testing.assert_allclose(np.polyval(t, 2.0), np.polyval(x, 2.0))
     # ... but never writes into a Tensor
     with pytest.raises(TypeError, match="copyto: .*immutable"):  # (tg.copyto's refusal)
         np.copyto(t, 0.0)

@@ -3,7 +3,7 @@
 Importing this package registers every op and exports every public function
 (``tg.tanh``, ``tg.sum``, ...): exactly :data:`tensorgrad.registry.FUNCTIONS`.
 """
-from ..registry import FUNCTIONS
+from ..registry import FUNCTIONS, REGISTRY
 from . import elementwise, shape, reductions, linalg, activations, conv  # noqa: F401  (registers the ops)
 from . import elementwise_more, discrete, scans, special_fns, special_fns2  # noqa: F401
 from . import arrange, selection, linalg_ops, decompositions, factorizations, norms  # noqa: F401  (NumPy's shape functions, tg.linalg)
@@ -19,6 +19,25 @@ from . import matrix_functions2  # noqa: F401  (sqrtm, logm, cosm, ..., signm, f
 from . import mapping  # noqa: F401  (vectorize, apply_along_axis, logspace, geomspace, matvec, fill_diagonal, ...)
 from . import special_fns3  # noqa: F401  (Bessel j/y/i/k of real order, erfcinv, rgamma, huber, pseudo_huber)
 from . import numpy_namespace  # noqa: F401  (ascontiguousarray, copyto, sliding_window_view, min_scalar_type, ...)
+
+from . import complex_ops  # noqa: F401  (real, imag, conj, complex, angle of complex arrays)
+from . import fft_ops  # noqa: F401  (fft, ifft, rfft, irfft along one axis: tg.fft builds on them)
+
+#: Ops whose rules also hold for complex values, under JAX's convention (see
+#: tensorgrad.complexity): holomorphic elementwise ops, linear and shape ops, products.
+#: tests/test_complex.py checks each against JAX on complex inputs; any other op refuses
+#: complex values on a trace.
+COMPLEX_OPS = (
+    "add", "subtract", "multiply", "divide", "negative", "square", "sqrt", "exp", "log",
+    "log1p", "expm1", "abs", "sin", "cos", "tan", "tanh", "sinh", "cosh", "reciprocal",
+    "log2", "log10", "exp2", "power", "where", "reshape", "transpose", "expand_dims",
+    "squeeze", "broadcast_to", "getitem", "concatenate", "stack", "sum", "mean", "prod",
+    "matmul", "einsum", "tensordot", "dot", "outer", "cumsum", "cumprod", "diff", "trace",
+    "flip", "roll", "repeat", "tile", "pad", "diagonal", "diag", "tril", "triu", "inv", "solve",
+    "det", "astype",
+)
+for _name in COMPLEX_OPS:
+    REGISTRY[_name].complex = True
 
 globals().update(FUNCTIONS)
 __all__ = sorted(FUNCTIONS)

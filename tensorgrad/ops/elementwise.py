@@ -17,6 +17,7 @@ from ..tree import tree_map
 from ..jacobians.maps import Identity
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of, is_staged, may_any, on_a_trace, shape_of
+from .complex_ops import conj_part, real_part
 
 
 def _mask(cond, like):
@@ -204,9 +205,21 @@ expm1 = elementwise("expm1", np.expm1, d={"x": lambda out, x: out + 1}, jax="jax
                     symbol="diag(exp(x))", doc="eˣ − 1")
 
 # ---- magnitude -------------------------------------------------------------
+def _abs_d(out, x):
+    """d|x|: sign(x) (0 at 0); for a complex x, conj(x)/|x| (JAX's convention: the VJP is
+    g·conj(x)/|x| for a real g, the JVP the real part of t·conj(x)/|x|, taken by the engine)."""
+    if dtype_of(x).kind == "c":
+        xv = concrete(x)
+        zero = not is_staged(xv) and np.any(xv == 0)
+        return conj_part(x) / (out + (xv == 0) if zero else out)
+    return _mask(np.sign(concrete(x)), out)
+
+
 def _abs_rule(g, out, x):
     # g·sign(x), with the subgradient 0 at x = 0. An infinite g there (|x|^p with p < 1 at 0,
     # which has no derivative) gives NaN, without NumPy's "invalid value" warning of 0·inf.
+    if dtype_of(x).kind == "c":
+        return g * _abs_d(out, x)
     s = _mask(np.sign(concrete(x)), out)
     gv = concrete(g)
     if is_staged(gv) or is_staged(concrete(x)):
@@ -218,7 +231,7 @@ def _abs_rule(g, out, x):
     return where(bad, np.nan, where(bad, 0.0, g) * s)
 
 
-abs = elementwise("abs", np.abs, d={"x": lambda out, x: _mask(np.sign(concrete(x)), out)},  # noqa: A001
+abs = elementwise("abs", np.abs, d={"x": _abs_d},  # noqa: A001
                   vjp={"x": _abs_rule}, jvp={"x": _abs_rule},
                   jax="jax.numpy.abs", symbol="diag(sign(x)), 0 at x = 0",
                   domain="nonzero", doc="|x| (subgradient 0 at 0)", methods=("__abs__",),
@@ -411,12 +424,13 @@ def _astype_signature(x: ArrayLike, dtype):
 
 astype = linear(
     "astype", lambda x, dtype: np.asarray(x).astype(dtype),
-    transpose=lambda g, out, x, dtype: astype(g, dtype_of(x)),
+    transpose=lambda g, out, x, dtype: astype(  # (a real x: the real part of a complex g)
+        real_part(g) if dtype_of(g).kind == "c" and dtype_of(x).kind != "c" else g, dtype_of(x)),
     signature=_astype_signature, params=("dtype",), methods=("astype",),
     jacobian=lambda i, args, out, params: Identity(shape_of(out)),
     jax=lambda jnp, x, dtype: x.astype(dtype), symbol="I (cast)",
     doc="cast to another dtype; the gradient is cast back (none through integer or bool casts)",
-    examples=[Example(((3,),), {"dtype": np.float64})])
+    examples=[Example(((3,),), {"dtype": np.float64}), Example(((2, 3),), {"dtype": np.complex128})])
 
 
 def _in_integer_dtype(r, dt):

@@ -29,6 +29,7 @@ from ..staging import as_array, is_staged
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, may_any
+from .complex_ops import conj_part, imag_part, real_part
 from .elementwise import _mask, _slope, _steep, _times_steep, cos, exp, log, sqrt, where
 
 _LN2 = math.log(2.0)
@@ -281,10 +282,10 @@ nan_to_num = elementwise(
               Example((np.array([1.5, np.nan, np.inf, -np.inf, -2.0]),),
                       {"nan": 1.0, "posinf": 9.0, "neginf": -9.0}, diff=(0,))])
 
-# ---- identities on real arrays ------------------------------------------------------------
-def _real_only(x, name):
-    if np.iscomplexobj(concrete(x)):
-        raise TypeError(f"{name}: complex arrays are not supported; tensorgrad differentiates real arrays")
+# ---- real and imaginary parts (identities and zeros on real arrays) --------------------------
+def _is_complex(x) -> bool:
+    return np.result_type(concrete(x)).kind == "c" if not isinstance(x, (list, tuple)) \
+        else np.iscomplexobj(concrete(x))
 
 
 @function
@@ -295,15 +296,17 @@ def positive(x: ArrayLike) -> Array:
 
 @function(aliases=("conj",), methods=("conj", "conjugate"))
 def conjugate(x: ArrayLike) -> Array:
-    """The complex conjugate: x itself, for the real arrays tensorgrad differentiates."""
-    _real_only(x, "conjugate")
+    """The complex conjugate (x itself for a real array)."""
+    if _is_complex(x):
+        return conj_part(x)
     return +x if isinstance(x, Tensor) else np.conjugate(x)  # NumPy's loops (bool -> int8)
 
 
-@function(methods={"real": property(lambda t: real(t), doc="The real part (the tensor itself).")})
+@function(methods={"real": property(lambda t: real(t), doc="The real part.")})
 def real(x: ArrayLike) -> Array:
-    """The real part: x itself, for real arrays."""
-    _real_only(x, "real")
+    """The real part (x itself for a real array)."""
+    if _is_complex(x):
+        return real_part(x)
     if isinstance(x, Tensor):
         return +x
     if is_staged(x):  # an array tg.jit traces: a recorded copy
@@ -312,10 +315,11 @@ def real(x: ArrayLike) -> Array:
     return v.copy() if v.dtype == bool else np.positive(v)
 
 
-@function(methods={"imag": property(lambda t: imag(t), doc="The imaginary part (zeros).")})
+@function(methods={"imag": property(lambda t: imag(t), doc="The imaginary part.")})
 def imag(x: ArrayLike) -> Array:
-    """The imaginary part: zeros for real arrays (a constant)."""
-    _real_only(x, "imag")
+    """The imaginary part (zeros, a constant, for a real array)."""
+    if _is_complex(x):
+        return imag_part(x)
     v = as_array(concrete(x))  # a list or a Python number too (result_type reads a list as a
     return np.zeros(v.shape, dtype=v.dtype)  # dtype); zeros, traced or not
 

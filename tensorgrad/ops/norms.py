@@ -36,7 +36,17 @@ _INF = float("inf")
 
 
 def _float(x):
-    return x if dtype(x).kind == "f" else astype(x, np.float64)
+    return x if dtype(x).kind in "fc" else astype(x, np.float64)
+
+
+def _modulus(x, ord=None, matrix: bool = False):
+    """A complex ``x`` as its entries' moduli, for the norms that read only those (vector
+    norms; 'fro', 1, −1, inf, −inf of matrices): their derivatives then follow ``abs``'s
+    complex rule. The spectral and nuclear norms keep the complex matrix."""
+    if dtype(x).kind != "c" or (matrix and (ord == "nuc" or (not isinstance(ord, str) and
+                                                              ord in (2, -2)))):
+        return x
+    return _abs(x)
 
 
 def _vector_norm(x, ord, axes: tuple, keepdims: bool, name: str):
@@ -140,7 +150,7 @@ def norm(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = False) -> A
     nd = len(shape_of(concrete(x)))
     if axis is None:
         if ord is None:
-            return _two_norm(x, axis=None, keepdims=keepdims)
+            return _two_norm(_modulus(x), axis=None, keepdims=keepdims)
         if nd == 1:
             axis = (0,)
         elif nd == 2:
@@ -150,19 +160,19 @@ def norm(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = False) -> A
                              f"got shape {shape_of(concrete(x))}")
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     if len(axes) == 1:
-        return _vector_norm(x, ord, negative_axes(axes, nd, "norm"), keepdims, "norm")
+        return _vector_norm(_modulus(x), ord, negative_axes(axes, nd, "norm"), keepdims, "norm")
     if len(axes) == 2:
         r, c = (a + nd for a in (negative_axes(a, nd, "norm")[0] for a in axes))
         if r == c:
             raise ValueError(f"norm: duplicate axes {axis!r}")
-        return _matrix_norm(x, ord, r, c, keepdims, "norm")
+        return _matrix_norm(_modulus(x, ord, True), ord, r, c, keepdims, "norm")
     raise ValueError(f"norm: axis must name 1 or 2 axes, got {axis!r}")
 
 
 def vector_norm(x: ArrayLike, /, *, axis: Axis = None, keepdims: bool = False, ord=2) -> Array:
     """A vector norm over ``axis`` (all entries when None, as one vector), as
     ``numpy.linalg.vector_norm``."""
-    x = _float(x)
+    x = _modulus(_float(x))
     axes = negative_axes(axis, len(shape_of(concrete(x))), "vector_norm")
     return _vector_norm(x, ord, axes, keepdims, "vector_norm")
 
@@ -174,4 +184,4 @@ def matrix_norm(x: ArrayLike, /, *, keepdims: bool = False, ord="fro") -> Array:
     if nd < 2:
         raise ValueError(f"matrix_norm: the input needs at least 2 dimensions, got shape "
                          f"{shape_of(concrete(x))}")
-    return _matrix_norm(x, ord, nd - 2, nd - 1, keepdims, "matrix_norm")
+    return _matrix_norm(_modulus(x, ord, True), ord, nd - 2, nd - 1, keepdims, "matrix_norm")

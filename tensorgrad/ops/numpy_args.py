@@ -25,6 +25,7 @@ from ..staging import is_staged, may_any
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, negative_axis, shape_of
+from .complex_ops import imag_part as imag, real_part as real
 from .discrete import all as _all
 from .discrete import any as _any
 from .discrete import argsort as _argsort
@@ -218,10 +219,20 @@ def _moment(name, a, axis, dtype, out, ddof, keepdims, where, mean, correction):
                       ddof), a, ddof
 
 
+def _complex_input(a, dtype) -> bool:
+    return dtype is None and not isinstance(a, (list, tuple)) and dtype_of(concrete(a)).kind == "c"
+
+
 def var(a: ArrayLike, axis: Axis = None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,
         where=None, mean=None, correction=None) -> Array:
     """Variance over ``axis`` with ``ddof`` (or the Array API's ``correction``) delta degrees
-    of freedom, NumPy's ``dtype`` and ``where`` (the variance of the entries in the mask)."""
+    of freedom, NumPy's ``dtype`` and ``where`` (the variance of the entries in the mask).
+    A complex ``a``'s variance is real: that of its real part plus that of its imaginary part."""
+    if _complex_input(a, dtype):
+        args = (axis, dtype, out, ddof, keepdims)
+        kw = {"where": where, "correction": correction}
+        m = (None, None) if mean is None else (real(mean), imag(mean))
+        return var(real(a), *args, mean=m[0], **kw) + var(imag(a), *args, mean=m[1], **kw)
     v, a, ddof = _moment("var", a, axis, dtype, out, ddof, keepdims, where, mean, correction)
     return _var(a, axis=axis, ddof=ddof, keepdims=_kd(keepdims)) if v is None else v
 
@@ -229,7 +240,10 @@ def var(a: ArrayLike, axis: Axis = None, dtype=None, out=None, ddof=0, keepdims:
 def std(a: ArrayLike, axis: Axis = None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,
         where=None, mean=None, correction=None) -> Array:
     """Standard deviation over ``axis``, with ``ddof`` or ``correction``, ``dtype`` and
-    ``where``, as :func:`var`."""
+    ``where``, as :func:`var` (real for a complex ``a``)."""
+    if _complex_input(a, dtype):
+        return std_from_var(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
+                                correction=correction))
     v, a, ddof = _moment("std", a, axis, dtype, out, ddof, keepdims, where, mean, correction)
     return _std(a, axis=axis, ddof=ddof, keepdims=_kd(keepdims)) if v is None else std_from_var(v)
 

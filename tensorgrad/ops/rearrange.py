@@ -29,6 +29,7 @@ from ._util import any_traced as _traced
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, numpy_scalar, on_a_trace, pow2_factors, shape_of
 from ._util import weak_as_arrays
+from .complex_ops import complex_angle, real_part
 from .discrete import trunc, unique
 from .updates import at
 from .elementwise import astype, stop_gradient, where
@@ -235,11 +236,12 @@ def spacing(x: ArrayLike):
 
 @function
 def angle(z: ArrayLike, deg: bool = False):
-    """The angle of a real number: 0 or π (piecewise constant: no gradient)."""
+    """The angle of a complex number, in radians (degrees with ``deg``); of a real number,
+    0 or π (piecewise constant: no gradient)."""
     v = concrete(z)
     if np.iscomplexobj(v):
-        raise TypeError("angle: tensorgrad differentiates real functions only; carry the real "
-                        "and imaginary parts as two real arrays")
+        a = complex_angle(z)
+        return a * (180 / np.pi) if deg else a
     return np.angle(v, deg=deg)
 
 
@@ -321,10 +323,14 @@ def unique_values(x: ArrayLike) -> Array:
 
 @function
 def real_if_close(a: ArrayLike, tol: float = 100) -> Array:
-    """``a`` itself: tensorgrad's arrays are real (NumPy's ``real_if_close``)."""
-    if np.iscomplexobj(concrete(a)):
-        raise TypeError("real_if_close: tensorgrad differentiates real arrays only")
-    return a
+    """The real part of ``a`` when every imaginary part is within ``tol`` machine epsilons of
+    zero (``tol`` above 1), else ``a`` itself (NumPy's ``real_if_close``)."""
+    v = concrete(a)
+    if not np.iscomplexobj(v):
+        return a
+    if tol > 1:
+        tol = np.finfo(np.result_type(v)).eps * tol
+    return real_part(a) if bool(np.all(np.abs(np.imag(v)) < tol)) else a
 
 
 

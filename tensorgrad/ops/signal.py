@@ -23,6 +23,7 @@ from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, negative_axis, numpy_scalar, pow2_factors, shape_of
 from ._util import on_a_trace
 from .arrange import pad
+from .complex_ops import conj_part
 from .discrete import floor, signbit
 from .elementwise import abs as _abs
 from .elementwise import _float_power, _in_integer_dtype, astype, power, where
@@ -353,13 +354,14 @@ def gradient(f: ArrayLike, *varargs, axis: Axis = None, edge_order: int = 1):
 # ---- small array functions --------------------------------------------------------------------
 @function
 def vdot(a: ArrayLike, b: ArrayLike) -> Array:
-    """The dot product of the flattened inputs (real; same number of entries)."""
+    """The dot product of the flattened inputs (same number of entries), the first one
+    conjugated."""
     a, b = _as_array(a), _as_array(b)
     if int(np.prod(_shape(a))) != int(np.prod(_shape(b))):
         raise ValueError(f"vdot: the inputs must have the same number of entries, got shapes "
                          f"{_shape(a)} and {_shape(b)}")
     if np.issubdtype(dtype_of(a), np.complexfloating):
-        raise TypeError("vdot: complex inputs are not supported (vdot conjugates the first one)")
+        a = conj_part(a)
     return _same_int(_sum(reshape(a, (-1,)) * reshape(b, (-1,))), a, b)
 
 

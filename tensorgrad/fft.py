@@ -1,0 +1,170 @@
+"""``tg.fft``: ``numpy.fft`` and ``jax.numpy.fft``, differentiable.
+
+The one-axis transforms are registered ops (:mod:`tensorgrad.ops.fft_ops`); the
+n-dimensional ones apply them axis by axis, as NumPy does. Arguments, defaults, result
+lengths and dtypes are NumPy's (float32 gives complex64). Derivatives follow JAX's
+convention for complex values (see :mod:`tensorgrad.complexity`): ``tg.grad`` of a real
+loss of a real signal through ``fft`` and ``abs`` is real, and agrees with ``jax.grad``.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .ops import conjugate, roll
+from .ops._util import negative_axis, shape_of
+from .ops.fft_ops import check_norm, fft_c2c, irfft as _irfft, rfft as _rfft
+from .registry import register_namespace
+from .typing import Array, ArrayLike  # noqa: F401
+
+__all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
+           "fftn", "ifftn", "rfftn", "irfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
+
+_DUAL = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
+
+
+def fft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
+    """The discrete Fourier transform along ``axis`` (truncated or zero-padded to ``n``)."""
+    return fft_c2c(a, n, axis, norm)
+
+
+def ifft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
+    """The inverse discrete Fourier transform along ``axis``."""
+    return fft_c2c(a, n, axis, norm, True)
+
+
+def rfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
+    """The transform of a real signal: its ``n // 2 + 1`` non-negative frequencies."""
+    return _rfft(a, n, axis, norm)
+
+
+def irfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
+    """The real signal of length ``n`` (default ``2 (m − 1)``) of a half spectrum."""
+    return _irfft(a, n, axis, norm)
+
+
+def hfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
+    """The real transform of a Hermitian-symmetric signal given by its first half."""
+    return _irfft(conjugate(a), n, axis, _DUAL[check_norm("hfft", norm)])
+
+
+def ihfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
+    """The inverse of :func:`hfft`: the first half of a Hermitian signal, from a real one."""
+    return conjugate(_rfft(a, n, axis, _DUAL[check_norm("ihfft", norm)]))
+
+
+def _cook(name: str, a, s, axes, real_inverse: bool = False):
+    """NumPy's lengths and axes of an n-dimensional transform."""
+    shape = shape_of(a)
+    nd = len(shape)
+    if axes is not None:
+        axes = [negative_axis(ax, nd, name) for ax in
+                (axes if isinstance(axes, Sequence) else (axes,))]
+    if s is None:
+        if axes is None:
+            axes = list(range(-nd, 0))
+        s = [shape[ax] for ax in axes]
+        if real_inverse and s:
+            s[-1] = 2 * (shape[axes[-1]] - 1)
+    else:
+        s = list(s) if isinstance(s, Sequence) else [s]
+        if axes is None:
+            if len(s) > nd:
+                raise ValueError(f"{name}: s {tuple(s)} has more entries than the array has axes ({nd})")
+            axes = list(range(-len(s), 0))
+        if len(s) != len(axes):
+            raise ValueError(f"{name}: s and axes must have the same length, got {len(s)} and {len(axes)}")
+    if not axes:
+        raise ValueError(f"{name}: needs at least one axis to transform")
+    return s, axes
+
+
+def fftn(a: ArrayLike, s=None, axes=None, norm: str | None = None) -> Array:
+    """The n-dimensional transform over ``axes`` (all by default; the last ``len(s)`` with ``s``)."""
+    s, axes = _cook("fftn", a, s, axes)
+    for n, ax in reversed(list(zip(s, axes))):
+        a = fft_c2c(a, n, ax, norm)
+    return a
+
+
+def ifftn(a: ArrayLike, s=None, axes=None, norm: str | None = None) -> Array:
+    """The n-dimensional inverse transform."""
+    s, axes = _cook("ifftn", a, s, axes)
+    for n, ax in reversed(list(zip(s, axes))):
+        a = fft_c2c(a, n, ax, norm, True)
+    return a
+
+
+def rfftn(a: ArrayLike, s=None, axes=None, norm: str | None = None) -> Array:
+    """The n-dimensional transform of a real array: half spectrum on the last axis."""
+    s, axes = _cook("rfftn", a, s, axes)
+    a = _rfft(a, s[-1], axes[-1], norm)
+    for n, ax in zip(s[:-1], axes[:-1]):
+        a = fft_c2c(a, n, ax, norm)
+    return a
+
+
+def irfftn(a: ArrayLike, s=None, axes=None, norm: str | None = None) -> Array:
+    """The real array of an n-dimensional half spectrum (the inverse of :func:`rfftn`)."""
+    s, axes = _cook("irfftn", a, s, axes, real_inverse=True)
+    for n, ax in zip(s[:-1], axes[:-1]):
+        a = fft_c2c(a, n, ax, norm, True)
+    return _irfft(a, s[-1], axes[-1], norm)
+
+
+def fft2(a: ArrayLike, s=None, axes=(-2, -1), norm: str | None = None) -> Array:
+    """The transform over the last two axes."""
+    return fftn(a, s, axes, norm)
+
+
+def ifft2(a: ArrayLike, s=None, axes=(-2, -1), norm: str | None = None) -> Array:
+    """The inverse transform over the last two axes."""
+    return ifftn(a, s, axes, norm)
+
+
+def rfft2(a: ArrayLike, s=None, axes=(-2, -1), norm: str | None = None) -> Array:
+    """The transform of a real array over the last two axes."""
+    return rfftn(a, s, axes, norm)
+
+
+def irfft2(a: ArrayLike, s=None, axes=(-2, -1), norm: str | None = None) -> Array:
+    """The inverse of :func:`rfft2`."""
+    return irfftn(a, s, axes, norm)
+
+
+def fftfreq(n: int, d: float = 1.0, *, dtype=None, device=None) -> np.ndarray:
+    """The sample frequencies of a length-``n`` transform with sample spacing ``d``."""
+    out = np.fft.fftfreq(n, d)
+    return out.astype(dtype) if dtype is not None else out
+
+
+def rfftfreq(n: int, d: float = 1.0, *, dtype=None, device=None) -> np.ndarray:
+    """The non-negative sample frequencies of :func:`rfft`."""
+    out = np.fft.rfftfreq(n, d)
+    return out.astype(dtype) if dtype is not None else out
+
+
+def _shift(name: str, x, axes, sign: int):
+    shape = shape_of(x)
+    if axes is None:
+        axes = tuple(range(len(shape)))
+    elif not isinstance(axes, Sequence):
+        axes = (axes,)
+    if not axes:
+        return x
+    axes = tuple(negative_axis(ax, len(shape), name) for ax in axes)
+    return roll(x, tuple(sign * (shape[ax] // 2) for ax in axes), axes)
+
+
+def fftshift(x: ArrayLike, axes=None) -> Array:
+    """The zero frequency moved to the centre (a roll by ``n // 2`` along each axis)."""
+    return _shift("fftshift", x, axes, 1)
+
+
+def ifftshift(x: ArrayLike, axes=None) -> Array:
+    """The inverse of :func:`fftshift`."""
+    return _shift("ifftshift", x, axes, -1)
+
+
+register_namespace("numpy.fft", {n: globals()[n] for n in __all__})

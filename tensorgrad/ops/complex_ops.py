@@ -1,0 +1,120 @@
+"""Complex values: the real and imaginary parts, the conjugate, ``complex(x, y)`` and the angle.
+
+Each rule follows JAX's convention (:mod:`tensorgrad.complexity`): a tangent of a
+complex value is complex, a VJP is the transpose of the JVP under the pairing
+``Re(Σ a·b)``. So for ``z = x + iy``::
+
+    real:     JVP  t ↦ Re t                VJP  g ↦ g + 0i
+    imag:     JVP  t ↦ Im t                VJP  g ↦ −i g
+    conj:     JVP  t ↦ conj t              VJP  g ↦ conj g
+    complex:  JVP  (s, t) ↦ s + i t        VJP  g ↦ (Re g, −Im g)
+    angle:    JVP  t ↦ Im(t / z)           VJP  g ↦ −i g / z
+
+``tg.real``, ``tg.imag``, ``tg.conj``, ``tg.angle`` and ``tg.abs`` call these ops on
+complex arrays; ``tg.lax.complex`` (and ``tg.lax.real``, ``imag``, ``conj``) are
+them as public functions.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..complexity import REAL
+from ..registry import Example, general, linear
+from ._util import concrete, dtype_of, is_staged
+
+__all__ = ["real_part", "imag_part", "conj_part", "make_complex", "complex_angle", "complex_dtype"]
+
+
+def complex_dtype(dt) -> np.dtype:
+    """The complex dtype of a real one's precision (float32 -> complex64; ints -> complex128)."""
+    dt = np.dtype(dt)
+    if dt.kind == "c":
+        return dt
+    if dt.kind == "f" and dt.itemsize <= 4:
+        return np.dtype(np.complex64)
+    return np.dtype(np.complex128)
+
+
+def _real_fwd(x):
+    if is_staged(x):
+        return np.real(x)
+    return np.array(np.real(x))  # (np.real of a complex array is a view of it)
+
+
+def _imag_fwd(x):
+    if is_staged(x):
+        return np.imag(x)
+    return np.array(np.imag(x))
+
+
+def _complex_fwd(x, y):
+    if is_staged(x) or is_staged(y):
+        return np.add(x, np.multiply(y, 1j))
+    x, y = np.asarray(x), np.asarray(y)
+    if x.dtype.kind == "c" or y.dtype.kind == "c":
+        raise TypeError(f"complex: x and y must be real, got dtypes {x.dtype} and {y.dtype}")
+    out = np.empty(np.broadcast_shapes(x.shape, y.shape),
+                   complex_dtype(np.result_type(x.dtype, y.dtype)))
+    out.real = x  # (x + 1j*y would turn an infinite y into NaN + inf·i)
+    out.imag = y
+    return out
+
+
+real_part = linear(
+    "real_part", _real_fwd, transpose=lambda g, out, x: make_complex(g, 0.0) if dtype_of(x).kind == "c" else g,
+    public=False, complex=True, jax="jax.numpy.real", symbol="Re",
+    doc="the real part of a complex array", numpy=(),
+    examples=[Example(((2, 3),))])
+
+imag_part = linear(
+    "imag_part", _imag_fwd,
+    transpose=lambda g, out, x: make_complex(0.0, -g) if dtype_of(x).kind == "c" else None,
+    public=False, complex=True, jax="jax.numpy.imag", symbol="Im",
+    doc="the imaginary part of a complex array", numpy=(),
+    examples=[Example(((2, 3),))])
+
+conj_part = linear(
+    "conj_part", np.conjugate, transpose=lambda g, out, x: conj_part(g),
+    public=False, complex=True, jax="jax.numpy.conj", symbol="conj",
+    doc="the complex conjugate", numpy=(),
+    examples=[Example(((2, 3),))])
+
+
+def _complex_vjp_x(g, out, x, y):
+    return real_part(g)
+
+
+def _complex_vjp_y(g, out, x, y):
+    return -imag_part(g)
+
+
+make_complex = general(
+    "complex", _complex_fwd,
+    vjp={"x": _complex_vjp_x, "y": _complex_vjp_y},
+    jvp={"x": lambda t, out, x, y: make_complex(t, 0.0),
+         "y": lambda t, out, x, y: make_complex(0.0, t)},
+    public=False, complex=True, jax=lambda jnp, x, y: x + 1j * y, symbol="[1, i]",
+    doc="x + iy from two real arrays (as jax.lax.complex)", numpy=(),
+    examples=[Example(((2, 3), (2, 3))), Example(((3,), (2, 1)))])
+
+
+def _angle_rule(g, out, z):
+    # angle = atan2(Im z, Re z): d angle = Im(dz / z); as a VJP, g ↦ −i g / z (0 at z = 0)
+    zv = concrete(z)
+    safe = z if is_staged(zv) or not np.any(zv == 0) else z + (zv == 0)
+    return make_complex(0.0, -real_part(g)) / safe
+
+
+def _angle_jvp(t, out, z):
+    zv = concrete(z)
+    safe = z if is_staged(zv) or not np.any(zv == 0) else z + (zv == 0)
+    return imag_part(t / safe)
+
+
+complex_angle = general(
+    "angle", np.angle, vjp={"x": _angle_rule}, jvp={"x": _angle_jvp},
+    public=False, complex=True, jax="jax.numpy.angle", symbol="Im(· / z)",
+    doc="the angle of a complex array, in radians", numpy=(),
+    examples=[Example(((2, 3),))])
+
+REAL[0] = real_part  # the engine's real part of a complex cotangent for a real input

@@ -1,0 +1,191 @@
+"""The complex table: every op registered with ``complex=True``, on complex inputs, against
+JAX (value, VJP, JVP, the adjoint identity under JAX's pairing Re Σ a·b, forward over
+reverse), plus the engine's complex rules: grad's convention, holomorphic=True, real
+inputs meeting complex values, and ops without complex rules refusing complex values."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad.testing import complex_cases, jax_reference
+
+import jax  # (JAX must import: no skip)
+import jax.numpy as jnp
+
+jax.config.update("jax_enable_x64", True)
+
+CASES = complex_cases(seed=0)
+
+
+def _probe(shape, dtype, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=shape)
+    return a + 1j * rng.normal(size=shape) if np.dtype(dtype).kind == "c" else a
+
+
+def _jax_parts(case, u, v):
+    ref = jax_reference(case.op)
+    fj = case.fn(lambda *a, **p: ref(*[jnp.asarray(x) if isinstance(x, np.ndarray) else x
+                                       for x in a], **p))
+
+    def parts(xs, u, v):
+        out = {"value": fj(*xs), "vjp": jax.vjp(fj, *xs)[1](u), "jvp": jax.jvp(fj, tuple(xs), tuple(v))[1]}
+        if case.op.second_order:
+            out["fwd_rev"] = jax.jvp(lambda *ys: jax.vjp(fj, *ys)[1](u), tuple(xs), tuple(v))[1]
+        return out
+    try:
+        return jax.tree_util.tree_map(np.asarray, jax.jit(parts)(case.diff_args, u, v))
+    except Exception:  # a reference that needs concrete values: eagerly
+        return jax.tree_util.tree_map(np.asarray, parts(case.diff_args, u, v))
+
+
+def _close(a, b, tol):
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape, f"shape {a.shape} != {b.shape}"
+    np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.label for c in CASES])
+def test_complex_rules_match_jax(case):
+    f = case.fn(case.op)
+    xs = case.diff_args
+    out = f(*xs)
+    u = _probe(np.shape(out), np.result_type(out), 1)
+    v = [_probe(np.shape(x), np.result_type(x), 2 + k) for k, x in enumerate(xs)]
+    want = _jax_parts(case, u, v)
+    tol = max(case.op.tol, 1e-9)
+    _close(out, want["value"], tol)
+    y, f_vjp = tg.vjp(f, *xs)
+    got = f_vjp(u)
+    for g, w, x in zip(got, want["vjp"], xs):
+        assert np.result_type(g) == np.result_type(x), "a cotangent has its input's dtype"
+        _close(g, w, tol)
+    _, t = tg.jvp(f, tuple(xs), tuple(v))
+    assert np.iscomplexobj(t) == np.iscomplexobj(out), "a tangent has its output's kind"
+    _close(t, want["jvp"], tol)
+    # the adjoint identity under JAX's pairing: Re Σ u·(J v) = Re Σ (Jᵀu)·v
+    lhs = np.real(np.sum(u * t))
+    rhs = sum(np.real(np.sum(g * vk)) for g, vk in zip(got, v))
+    assert np.isclose(lhs, rhs, rtol=1e-9, atol=1e-9)
+    if case.op.second_order:
+        _, h = tg.jvp(lambda *ys: tg.vjp(f, *ys)[1](u), tuple(xs), tuple(v))
+        for a, b in zip(h, want["fwd_rev"]):
+            _close(a, b, max(tol, 1e-8))
+
+
+def test_every_complex_op_is_in_the_table():
+    ops = {c.op.name for c in CASES}
+    assert {"add", "multiply", "abs", "real_part", "imag_part", "conj_part", "complex", "angle",
+            "matmul", "sum", "exp"} <= ops
+
+
+# ---- the engine's rules, against JAX -----------------------------------------------------
+
+Z = np.array([3 + 4j, 1 - 2j, -0.5 + 0.25j])
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("abs2", lambda m, z: m.sum(m.abs(z) ** 2)),
+    ("real_of_square", lambda m, z: m.sum(m.real(z * z))),
+    ("angle_mix", lambda m, z: m.sum(m.real(m.angle(z) * m.conj(z) + m.imag(z)))),
+    ("exp_sin", lambda m, z: m.sum(m.abs(m.exp(z) * m.sin(z) / (z + 2)))),
+    ("matmul", lambda m, z: m.sum(m.abs(m.outer(z, z) @ z))),
+])
+def test_grad_of_real_function_of_complex_input(name, fn):
+    g = tg.grad(lambda z: fn(tg, z))(Z)
+    want = jax.grad(lambda z: fn(jnp, z))(Z)
+    assert g.dtype == np.complex128
+    np.testing.assert_allclose(g, want, rtol=1e-12)
+    # ∂f/∂x − i ∂f/∂y, by central differences on the real and imaginary parts
+    e = 1e-6
+    for k in range(3):
+        d = np.zeros(3, complex)
+        d[k] = e
+        fx = (fn(np, Z + d) - fn(np, Z - d)) / (2 * e)
+        fy = (fn(np, Z + 1j * d) - fn(np, Z - 1j * d)) / (2 * e)
+        assert abs(g[k] - (fx - 1j * fy)) < 1e-6
+
+
+def test_real_input_meeting_complex_values_keeps_the_real_part():
+    f = lambda m, x: m.real(m.sum(m.exp(1j * x) * (2 - 1j) * x))  # noqa: E731
+    x = np.array([0.3, -1.2, 2.0])
+    g = tg.grad(lambda x: f(tg, x))(x)
+    assert g.dtype == np.float64
+    np.testing.assert_allclose(g, jax.grad(lambda x: f(jnp, x))(x), rtol=1e-12)
+    # a complex cotangent into a real-output op (abs, real) is taken as its real part first
+    h = lambda m, z: m.real(1j * m.abs(z) + (1 + 2j) * m.real(z) + 1j * m.imag(z))  # noqa: E731
+    np.testing.assert_allclose(tg.grad(lambda z: tg.sum(h(tg, z)))(Z),
+                               jax.grad(lambda z: jnp.sum(h(jnp, z)))(Z), rtol=1e-12)
+
+
+def test_holomorphic_grad_and_jacobians():
+    f = lambda m, z: m.exp(z) * z ** 2  # noqa: E731
+    np.testing.assert_allclose(tg.grad(lambda z: f(tg, z), holomorphic=True)(1 + 2j),
+                               jax.grad(lambda z: f(jnp, z), holomorphic=True)(1 + 2j), rtol=1e-12)
+    for tgj, jj in ((tg.jacrev, jax.jacrev), (tg.jacfwd, jax.jacfwd)):
+        np.testing.assert_allclose(tgj(lambda z: f(tg, z), holomorphic=True)(Z),
+                                   jj(lambda z: f(jnp, z), holomorphic=True)(Z), rtol=1e-12)
+    # jacrev of a real function of complex inputs (no holomorphic needed), as JAX
+    np.testing.assert_allclose(tg.jacrev(lambda z: tg.abs(z))(Z), jax.jacrev(jnp.abs)(Z), rtol=1e-12)
+    # hessian of a real function of real inputs through complex intermediates
+    q = lambda m, x: m.sum(m.abs(m.exp(1j * x) + x) ** 2)  # noqa: E731
+    x = np.array([0.1, 0.7])
+    np.testing.assert_allclose(tg.hessian(lambda x: q(tg, x))(x), jax.hessian(lambda x: q(jnp, x))(x),
+                               rtol=1e-10)
+
+
+def test_complex_under_jit_and_linearize():
+    f = lambda m, z: m.sum(m.abs(m.sin(z) * m.conj(z)) ** 2)  # noqa: E731
+    want = jax.grad(lambda z: f(jnp, z))(Z)
+    np.testing.assert_allclose(tg.jit(tg.grad(lambda z: f(tg, z)))(Z), want, rtol=1e-12)
+    y, f_jvp = tg.linearize(lambda z: tg.exp(z) * z, Z)
+    np.testing.assert_allclose(f_jvp(Z), jax.jvp(lambda z: jnp.exp(z) * z, (Z,), (Z,))[1], rtol=1e-12)
+
+
+def test_ops_without_complex_rules_refuse_complex_values():
+    unflagged = [op for op in tg.REGISTRY.values() if op.kind != "none" and not op.complex]
+    assert len(unflagged) > 100
+    for fn in (lambda z: tg.arctan(z), lambda z: tg.sigmoid(z), lambda z: tg.logsumexp(z)):
+        with pytest.raises(TypeError, match="complex"):
+            tg.grad(lambda z: tg.sum(tg.abs(fn(z))))(Z)
+    # a complex constant turning a real value complex inside an op without complex rules
+    with pytest.raises(TypeError, match="arcsinh: cannot differentiate through complex values"):
+        tg.grad(lambda x: tg.sum(tg.real(tg.arcsinh(x * 1j))))(np.array([0.1, 0.2]))
+    with pytest.raises(TypeError, match="cannot differentiate through complex values"):
+        tg.jvp(lambda x: tg.arcsinh(x * 1j), (np.array([0.1]),), (np.array([1.0]),))
+
+
+def test_casts_vdot_and_imperative_tensors_through_complex_values():
+    x = np.array([1.0, -2.0, 0.5])
+    f = lambda m, x: m.sum(m.abs(x.astype(np.complex128) * (1 + 2j) + 1j) ** 2)  # noqa: E731
+    g = tg.grad(lambda x: f(tg, x))(x)
+    assert g.dtype == np.float64
+    np.testing.assert_allclose(g, jax.grad(lambda x: f(jnp, x))(x), rtol=1e-12)
+    assert tg.jacfwd(lambda x: x.astype(np.complex64))(x.astype(np.float32)).dtype == np.complex64
+    b = np.array([2 - 1j, 0.5 + 1j, -1j])
+    assert tg.vdot(Z, b) == np.vdot(Z, b)
+    np.testing.assert_allclose(tg.grad(lambda a: tg.real(tg.vdot(a, b)))(Z),
+                               jax.grad(lambda a: jnp.real(jnp.vdot(a, b)))(Z), rtol=1e-12)
+    # the imperative tape: a real leaf through complex intermediates gets a real gradient
+    t = tg.tensor(x, requires_grad=True)
+    f(tg, t).backward()
+    assert t.grad.dtype == np.float64
+    np.testing.assert_allclose(t.grad, g, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kw", [{}, {"axis": 0}, {"ord": 1, "axis": 1}, {"ord": 3, "axis": 0},
+                                {"ord": "fro"}, {"ord": np.inf}, {"ord": -1}])
+def test_norms_of_complex_arrays_read_the_moduli(kw):
+    z = np.random.default_rng(3).normal(size=(3, 4)) + 1j * np.random.default_rng(4).normal(size=(3, 4))
+    np.testing.assert_allclose(tg.linalg.norm(z, **kw), np.linalg.norm(z, **kw), rtol=1e-12)
+    np.testing.assert_allclose(tg.grad(lambda z: tg.sum(tg.linalg.norm(z, **kw)))(z),
+                               jax.grad(lambda z: jnp.sum(jnp.linalg.norm(z, **kw)))(z), rtol=1e-10)
+
+
+def test_variance_of_complex_arrays_is_real():
+    z = np.random.default_rng(5).normal(size=(3, 4)) * (1 + 0.5j) + 0.3j
+    for kw in ({}, {"axis": 0, "ddof": 1}, {"axis": 1, "keepdims": True}):
+        np.testing.assert_allclose(tg.var(z, **kw), np.var(z, **kw), rtol=1e-12)
+        np.testing.assert_allclose(tg.std(z, **kw), np.std(z, **kw), rtol=1e-12)
+    loss = lambda m, z: m.var(z) + m.sum(m.std(z, axis=1))  # noqa: E731
+    np.testing.assert_allclose(tg.grad(lambda z: loss(tg, z))(z), jax.grad(lambda z: loss(jnp, z))(z),
+                               rtol=1e-10)
