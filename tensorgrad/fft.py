@@ -8,6 +8,7 @@ loss of a real signal through ``fft`` and ``abs`` is real, and agrees with ``jax
 """
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 
 import numpy as np
@@ -165,6 +166,41 @@ def fftshift(x: ArrayLike, axes=None) -> Array:
 def ifftshift(x: ArrayLike, axes=None) -> Array:
     """The inverse of :func:`fftshift`."""
     return _shift("ifftshift", x, axes, -1)
+
+
+class FftType(enum.IntEnum):
+    """``jax.lax.FftType``: the kind of :func:`lax_fft`."""
+    FFT = 0
+    IFFT = 1
+    RFFT = 2
+    IRFFT = 3
+
+
+def lax_fft(x: ArrayLike, fft_type, fft_lengths) -> Array:
+    """``jax.lax.fft``: the transform of kind ``fft_type`` (a :class:`FftType` or its name)
+    over the trailing ``len(fft_lengths)`` axes, whose lengths these are (for ``IRFFT``, the
+    lengths of the result); unnormalized forward, inverse divided by the size."""
+    if isinstance(fft_type, str):
+        try:
+            fft_type = FftType[fft_type.upper()]
+        except KeyError:
+            raise ValueError(f"lax.fft: unknown fft_type {fft_type!r}; expected one of "
+                             f"{[t.name for t in FftType]}") from None
+    fft_type = FftType(fft_type)
+    lengths = tuple(int(n) for n in fft_lengths)
+    shape = shape_of(x)
+    k = len(lengths)
+    if not 1 <= k <= 3 or k > len(shape):
+        raise ValueError(f"lax.fft: fft_lengths {lengths} must name 1 to 3 trailing axes of an "
+                         f"array of shape {shape}")
+    have = shape[-k:]
+    want = lengths[:-1] + (lengths[-1] // 2 + 1,) if fft_type == FftType.IRFFT else lengths
+    if have != want:
+        raise ValueError(f"lax.fft: an {fft_type.name} of lengths {lengths} needs trailing axes "
+                         f"{want}, got shape {shape}")
+    axes = tuple(range(-k, 0))
+    return {FftType.FFT: fftn, FftType.IFFT: ifftn, FftType.RFFT: rfftn,
+            FftType.IRFFT: irfftn}[fft_type](x, lengths, axes)
 
 
 register_namespace("numpy.fft", {n: globals()[n] for n in __all__})

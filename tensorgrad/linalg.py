@@ -18,6 +18,8 @@ Multi-output functions return NumPy's named tuples: ``eigh`` →
 * ``slogdet``: (sign, log|det|)
 * ``cholesky``: the Cholesky factor (``upper=``)
 * ``eigh``, ``eigvalsh``: eigenvalues and eigenvectors of a symmetric matrix
+* ``eigvals``: the (complex) eigenvalues of a general matrix, as JAX's (first derivatives
+  ``dλ_i = (V⁻¹ dA V)_ii``; a second derivative raises ``NotImplementedError``)
 * ``svd``, ``svdvals``: (U, S, Vh) (``full_matrices``, ``compute_uv``, ``hermitian``),
   the singular values
 * ``qr``: (Q, R) (modes ``reduced``, ``r``, ``complete``)
@@ -31,7 +33,7 @@ Multi-output functions return NumPy's named tuples: ``eigh`` →
 * ``matmul``, ``tensordot``, ``outer``, ``cross``, ``diagonal``, ``trace``,
   ``matrix_transpose``, ``vecdot``: NumPy 2's array-API functions of ``numpy.linalg``
 
-Of these, inv, solve, det, slogdet, cholesky, eigh, eigvalsh, svd, svdvals,
+Of these, inv, solve, det, slogdet, cholesky, eigh, eigvalsh, eigvals, svd, svdvals,
 qr and pinv are registered ops (``tensorgrad check <name>``); the others are
 built on ops.
 """
@@ -41,6 +43,7 @@ import math
 
 import numpy as np
 
+from .ops.complex_ops import eigvals
 from .ops.decompositions import EighResult, LstsqResult, SVDResult, eigh, eigvalsh, lstsq, svd, svdvals
 from .ops.factorizations import QRResult, cholesky, qr
 from .ops.linalg import matmul, tensordot
@@ -60,7 +63,7 @@ from .staging import may_any
 from .tensor import concrete
 from .typing import Array, ArrayLike  # noqa: F401
 
-__all__ = ["LinAlgError", "inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd",
+__all__ = ["LinAlgError", "inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "eigvals", "svd",
            "svdvals", "qr", "pinv", "norm", "vector_norm", "matrix_norm", "matrix_power",
            "multi_dot", "matmul", "tensordot", "outer", "cross", "diagonal", "trace",
            "matrix_transpose", "vecdot", "lstsq", "cond", "matrix_rank", "tensorinv", "tensorsolve",
@@ -186,7 +189,7 @@ def cross(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
     return _cross(x1, x2, axis=axis)
 
 
-for _f in (inv, solve, det, pinv, cholesky, eigvalsh, svdvals):  # registered ops: tg.linalg.<name>
+for _f in (inv, solve, det, pinv, cholesky, eigvalsh, eigvals, svdvals):  # registered ops: tg.linalg.<name>
     _f.__module__ = __name__
 del _f
 

@@ -162,7 +162,9 @@ def all_cases(seed: int = 0) -> list[Case]:
 def complex_cases(seed: int = 0, per_op: int = 2) -> list[Case]:
     """The complex table: the first ``per_op`` examples of every differentiable op
     registered with ``complex=True``, each real differentiated input given an imaginary
-    part (inputs stay real where the op takes real inputs only: ``complex``, ``rfft``)."""
+    part (inputs stay real where the op takes real inputs only: ``complex``, ``rfft``).
+    Elementwise ops also get inputs of negative real part (their examples' domain is a
+    real one: log's and sqrt's positive numbers are only part of their complex domain)."""
     rng = np.random.default_rng(seed + 11)
     cases = []
     for op in REGISTRY.values():
@@ -173,6 +175,8 @@ def complex_cases(seed: int = 0, per_op: int = 2) -> list[Case]:
             for i in case.diff:
                 a = args[i]
                 if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+                    if op.kind == "diagonal":
+                        a = a * rng.choice([-1.0, 1.0], size=a.shape)
                     args[i] = a + 1j * (0.5 * rng.normal(size=a.shape))
             c = Case(op, args, case.params, case.diff, "complex " + case.label)
             try:

@@ -106,3 +106,19 @@ def test_bad_arguments_raise_clear_errors():
         tg.fft.fftn(X, s=(2, 3), axes=(0,))
     with pytest.raises((ValueError, IndexError), match="axis"):
         tg.fft.fft(X, axis=2)
+
+
+def test_lax_fft_matches_jax():
+    x = RNG.normal(size=(2, 4, 6))
+    z = x + 1j * RNG.normal(size=x.shape)
+    for kind, lengths, a in (("fft", (6,), z), ("ifft", (4, 6), z), ("rfft", (4, 6), x),
+                             ("irfft", (10,), z), (tg.lax.FftType.IRFFT, (4, 10), z)):
+        want = jax.lax.fft(a, kind if isinstance(kind, str) else jax.lax.FftType(int(kind)), lengths)
+        np.testing.assert_allclose(tg.lax.fft(a, kind, lengths), want, rtol=1e-12, atol=1e-12)
+    g = tg.grad(lambda x: tg.sum(tg.abs(tg.lax.fft(x, "rfft", (6,)))))(x)
+    np.testing.assert_allclose(g, jax.grad(lambda x: jnp.sum(jnp.abs(jax.lax.fft(x, "rfft", (6,)))))(x),
+                               rtol=1e-10)
+    with pytest.raises(ValueError, match="needs trailing axes"):
+        tg.lax.fft(x, "rfft", (5,))
+    with pytest.raises(ValueError, match="unknown fft_type"):
+        tg.lax.fft(x, "dct", (6,))

@@ -20,9 +20,12 @@ import numpy as np
 
 from ..complexity import REAL
 from ..registry import Example, general, linear
-from ._util import concrete, dtype_of, is_staged
+from ..staging import call as staged_call
+from ..tensor import Tensor
+from ._util import concrete, dtype_of, is_staged, shape_of
 
-__all__ = ["real_part", "imag_part", "conj_part", "make_complex", "complex_angle", "complex_dtype"]
+__all__ = ["real_part", "imag_part", "conj_part", "make_complex", "complex_angle", "complex_dtype",
+           "eigvals"]
 
 
 def complex_dtype(dt) -> np.dtype:
@@ -118,3 +121,54 @@ complex_angle = general(
     examples=[Example(((2, 3),))])
 
 REAL[0] = real_part  # the engine's real part of a complex cotangent for a real input
+
+
+# ---- eigenvalues of a general matrix ---------------------------------------------------------
+def _eigvals_signature(a):
+    s = shape_of(a)
+    if len(s) < 2 or s[-1] != s[-2]:
+        raise np.linalg.LinAlgError(f"eigvals: expected a square matrix or a stack of them (shape (..., n, n)), "
+                          f"got shape {s}")
+    if dtype_of(a).kind not in "fciub":
+        raise TypeError(f"eigvals: needs a numeric matrix, got dtype {dtype_of(a)}")
+    return (a,), ()
+
+
+def _eigvals_forward(a):
+    # always complex, as JAX's (NumPy returns a real array when every eigenvalue is real)
+    return np.linalg.eigvals(a).astype(complex_dtype(a.dtype))
+
+
+def _eig_basis(a, name: str):
+    """The eigenvectors V of ``a`` and W = V⁻¹: constants of the first-order rules. Their own
+    derivative is not implemented, so a second derivative raises rather than miss it."""
+    if type(a) is Tensor:
+        raise NotImplementedError(f"{name}: second derivatives of the eigenvalues of a general "
+                                  "matrix are not implemented (the eigenvectors' derivative)")
+    v = staged_call(lambda m: np.linalg.eig(m)[1].astype(complex_dtype(m.dtype)), a)
+    return v, staged_call(np.linalg.inv, v)
+
+
+def _eigvals_vjp(g, out, a):
+    # dλ_i = (W dA V)_ii, so Ā = Wᵀ diag(g) Vᵀ (a transpose, not an adjoint: JAX's pairing)
+    v, w = _eig_basis(a, "eigvals")
+    if type(g) is Tensor:
+        raise NotImplementedError("eigvals: second derivatives are not implemented")
+    return np.swapaxes(w, -1, -2) @ (g[..., :, None] * np.swapaxes(v, -1, -2)) \
+        if not is_staged(g) else staged_call(
+            lambda g, v, w: np.swapaxes(w, -1, -2) @ (g[..., :, None] * np.swapaxes(v, -1, -2)), g, v, w)
+
+
+def _eigvals_jvp(t, out, a):
+    v, w = _eig_basis(a, "eigvals")
+    if type(t) is Tensor:
+        raise NotImplementedError("eigvals: second derivatives are not implemented")
+    return staged_call(lambda t, v, w: np.einsum("...ij,...jk,...ki->...i", w, t, v), t, v, w)
+
+
+eigvals = general(
+    "eigvals", _eigvals_forward, vjp={"a": _eigvals_vjp}, jvp={"a": _eigvals_jvp},
+    signature=_eigvals_signature, public=False, complex=True, second_order=False, numpy=(),
+    jax="jax.numpy.linalg.eigvals", symbol="dλ_i = (V⁻¹ dA V)_ii",
+    doc="the eigenvalues of a general square matrix (complex)",
+    examples=[Example(((3, 3),)), Example(((2, 4, 4),))])

@@ -31,6 +31,8 @@ from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import any_traced as _traced
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, shape_of
+from ..staging import call as staged_call
+from .complex_ops import complex_dtype, eigvals, real_part
 from .creation import asarray
 from .discrete import bincount, logical_and, logical_or, searchsorted
 from .elementwise import astype, equal, greater_equal, less_equal, where
@@ -38,12 +40,13 @@ from .reductions import max as _max
 from .reductions import min as _min
 from .reductions import sum as _sum
 from .scans import diff
+from .selection import take_along_axis
 from .shape import concatenate, getitem, reshape, transpose
 from .signal import convolve, linspace
 
 __all__ = ["histogram", "histogram_bin_edges", "histogramdd", "histogram2d", "unique_counts",
            "unique_inverse", "unique_all", "poly", "trim_zeros", "ix_", "diag_indices_from",
-           "einsum_path", "iscomplex", "isreal", "array_repr", "array_str"]
+           "einsum_path", "iscomplex", "isreal", "array_repr", "array_str", "roots", "sort_complex"]
 
 _UniqueCounts = type(np.unique_counts(np.zeros(1)))
 _UniqueInverse = type(np.unique_inverse(np.zeros(1)))
@@ -353,13 +356,63 @@ def poly(seq_of_zeros: ArrayLike) -> Array:
     if len(s) != 1:
         raise NotImplementedError("poly: a matrix's characteristic polynomial needs its (complex) "
                                   "eigenvalues; tensorgrad takes 1-D roots only")
-    dt = dtype_of(concrete(seq_of_zeros))  # NumPy's: float32 stays, the rest computes in float64
-    dt = dt if dt in (np.float32, np.float64, np.longdouble) else np.dtype(np.float64)
+    dt = dtype_of(concrete(seq_of_zeros))  # NumPy's: float32 and complex stay, the rest float64
+    dt = dt if dt.kind == "c" or dt in (np.float32, np.float64, np.longdouble) else np.dtype(np.float64)
     seq_of_zeros = astype(seq_of_zeros, dt)  # (−r of an unsigned integer r would wrap around)
     coeffs = np.ones(1, dt)
     for k in range(s[0]):  # multiply by (x − r_k): convolve with [1, −r_k]
         coeffs = convolve(coeffs, concatenate([np.ones(1, dt), -getitem(seq_of_zeros, slice(k, k + 1))]))
+    v = concrete(seq_of_zeros)
+    if dt.kind == "c" and not is_staged(v) and np.array_equal(np.sort_complex(v), np.sort_complex(np.conj(v))):
+        coeffs = real_part(coeffs)  # conjugate pairs: real coefficients, as NumPy gives them
     return coeffs
+
+
+@function
+def roots(p: ArrayLike, *, strip_zeros: bool = True) -> Array:
+    """The roots of the polynomial with coefficients ``p`` (highest power first): the
+    eigenvalues of its companion matrix, complex (as ``jax.numpy.roots``; NumPy returns a
+    real array when every root is real), so they differentiate in ``p``. Leading zeros are
+    dropped and trailing ones give roots at 0, as NumPy's."""
+    s = shape_of(concrete(p))
+    if len(s) != 1:
+        raise ValueError(f"roots: the coefficients must be a 1-D array, got shape {s}")
+    pv = concrete(p)
+    if is_staged(pv):
+        raise ConcretizationError("roots: the number of roots depends on which coefficients are "
+                                  "zero, which tg.jit cannot know from a traced value")
+    p = astype(p, complex_dtype(dtype_of(pv)) if dtype_of(pv).kind == "c" else
+               (dtype_of(pv) if dtype_of(pv) in (np.float32, np.float64) else np.float64))
+    nonzero = np.flatnonzero(pv)
+    out_dt = complex_dtype(dtype_of(concrete(p)))
+    if nonzero.size == 0:
+        return np.zeros(0, out_dt)
+    first, last = int(nonzero[0]), int(nonzero[-1])
+    if not strip_zeros:
+        first = 0
+    trailing = s[0] - last - 1
+    p = getitem(p, slice(first, last + 1))
+    n = last + 1 - first
+    if n < 2:
+        return np.zeros(trailing, out_dt)
+    row = reshape(-getitem(p, slice(1, None)) / getitem(p, 0), (1, n - 1))
+    companion = concatenate([row, np.eye(n - 2, n - 1, dtype=dtype_of(concrete(row)).type)], axis=0)
+    r = eigvals(companion)
+    return concatenate([r, np.zeros(trailing, out_dt)]) if trailing else r
+
+
+@function
+def sort_complex(a: ArrayLike) -> Array:
+    """``a`` sorted along its last axis by real part, then imaginary part, as complex values
+    (NumPy's ``sort_complex``); differentiable: the values move with their positions."""
+    v = concrete(a)
+    dt = dtype_of(v)
+    if dt.kind != "c":
+        a = astype(a, complex_dtype(dt if dt.kind == "f" else np.float64))
+    if len(shape_of(v)) == 0:
+        raise ValueError("sort_complex: needs an array with at least one axis")
+    idx = staged_call(lambda v: np.lexsort((np.imag(v), np.real(v)), axis=-1), v)
+    return take_along_axis(a, idx, axis=-1)
 
 
 @function

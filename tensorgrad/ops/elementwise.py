@@ -117,6 +117,8 @@ def _power_dx_parts(out, x, y):
         # are no steep points to look for; the square's slope is one product
         return (2 * x if y == 2 else y * x ** (y - 1)), False
     xv, yv = concrete(x), concrete(y)
+    if dtype_of(xv).kind == "c" or dtype_of(yv).kind == "c":  # the principal branch: y·x^(y−1)
+        return y * x ** (y - 1), False
     y0 = np.equal(yv, 0)
     steep = np.broadcast_to(np.equal(xv, 0) & (yv < 1) & ~y0, np.shape(concrete(out)))
     if isinstance(y, (int, float)):  # a Python number stays one (it keeps x's dtype)
@@ -150,6 +152,13 @@ def _power_dy(out, x, y):
     # log(x)·x^y; log is only evaluated at positive x (NumPy warns at the others): at 0 the
     # slope is 0 (log 1), a negative x has no real log, its slope is NaN (as in JAX)
     xv = concrete(x)
+    if dtype_of(xv).kind == "c" or dtype_of(concrete(y)).kind == "c":
+        # the principal branch of log, defined off 0 (where the slope is 0, as for real x);
+        # a real x is a complex number here (log of a negative one is log|x| + iπ)
+        if dtype_of(xv).kind != "c":
+            x = astype(x, dtype_of(concrete(out)))
+        zero = np.equal(xv, 0)
+        return log(where(zero, 1, x)) * out if may_any(zero) else log(x) * out
     lg = log(where(np.less_equal(xv, 0), 1, x))
     neg = np.less(xv, 0)
     return (where(neg, np.nan, lg) if may_any(neg) else lg) * out

@@ -57,14 +57,15 @@ def mT(x):
     return swapaxes(x, -1, -2)
 
 
-def square(name: str, a) -> int:
-    """Check for a (stack of) square matrices; their size n."""
+def square(name: str, a, complex_ok: bool = False) -> int:
+    """Check for a (stack of) square matrices; their size n. Complex ones only with
+    ``complex_ok`` (ops whose rules hold for complex matrices)."""
     s = _shape(a)
     if len(s) < 2 or s[-1] != s[-2]:
         raise LinAlgError(f"{name}: expected a square matrix or a stack of them (shape (..., n, n)), "
                           f"got shape {s}")
     dt = dtype(a)
-    if dt.kind == "c":
+    if dt.kind == "c" and not complex_ok:
         raise TypeError(f"{name}: complex matrices are not supported (dtype {dt})")
     return s[-1]
 
@@ -108,7 +109,7 @@ def _singular(name: str, a, what: str, fix: str) -> LinAlgError:
 # ---- inv ------------------------------------------------------------------------------------
 def _inv_signature(a: ArrayLike):
     """The inverse of a square matrix (or of each matrix of a stack)."""
-    square("inv", a)
+    square("inv", a, complex_ok=True)
     return (a,), ()
 
 
@@ -134,7 +135,7 @@ inv = general(
 def _solve_signature(a: ArrayLike, b: ArrayLike):
     """Solve A X = B. As in NumPy 2, ``b`` is one vector only when it is 1-D (shape (M,));
     otherwise it is a (stack of) (M, K) matrices whose stack axes broadcast with A's."""
-    n = square("solve", a)
+    n = square("solve", a, complex_ok=True)
     sb = _shape(b)
     vec = len(sb) == 1
     if not sb or (sb[0] if vec else sb[-2]) != n:
@@ -227,7 +228,7 @@ def _det_signature(a: ArrayLike):
     Its gradient is the cofactor matrix det(A)·A⁻ᵀ, which exists for singular A
     too (computed from an SVD there, for first derivatives).
     """
-    square("det", a)
+    square("det", a, complex_ok=True)
     return (a,), ()
 
 
