@@ -141,8 +141,11 @@ def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0) -> Array:
 
 
 def normal(key, shape=(), dtype=None) -> Array:
-    """Standard normal samples."""
+    """Standard normal samples (complex: parts of variance ½, so E|z|² = 1, as JAX's)."""
     kv = check_key(key, "normal")
+    if dtype is not None and np.dtype(dtype).kind == "c":
+        p = draw(normal_np, kv, tuple(_shape_arg(shape)) + (2,), np.dtype(f"f{np.dtype(dtype).itemsize // 2}"))
+        return ((p[..., 0] + 1j * p[..., 1]) * np.sqrt(0.5)).astype(dtype)
     return draw(normal_np, kv, _shape_arg(shape), float_dtype("normal", dtype))
 
 

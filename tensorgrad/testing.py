@@ -164,29 +164,43 @@ def complex_cases(seed: int = 0, per_op: int = 2) -> list[Case]:
     registered with ``complex=True``, each real differentiated input given an imaginary
     part (inputs stay real where the op takes real inputs only: ``complex``, ``rfft``).
     Elementwise ops also get inputs of negative real part (their examples' domain is a
-    real one: log's and sqrt's positive numbers are only part of their complex domain)."""
+    real one: log's and sqrt's positive numbers are only part of their complex domain).
+    An op of several differentiated inputs also has a *mixed* case, its first example
+    with only the last input complex: a real input meeting a complex one."""
     rng = np.random.default_rng(seed + 11)
+
+    def complexify(op, a):
+        if op.kind == "diagonal":
+            a = a * rng.choice([-1.0, 1.0], size=a.shape)
+        return a + 1j * (0.5 * rng.normal(size=a.shape))
+
+    def runs(c):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", np.exceptions.ComplexWarning)
+                c.fn(c.op)(*c.diff_args)
+            return True
+        except (TypeError, np.exceptions.ComplexWarning):  # real inputs only, or a real cast
+            return False
+
     cases = []
     for op in REGISTRY.values():
         if not op.complex or op.kind == "none":
             continue
-        for case in op_cases(op, seed)[:per_op]:
+        for k, case in enumerate(op_cases(op, seed)[:per_op]):
+            floats = [i for i in case.diff if isinstance(case.args[i], np.ndarray)
+                      and case.args[i].dtype.kind == "f"]
             args = list(case.args)
-            for i in case.diff:
-                a = args[i]
-                if isinstance(a, np.ndarray) and a.dtype.kind == "f":
-                    if op.kind == "diagonal":
-                        a = a * rng.choice([-1.0, 1.0], size=a.shape)
-                    args[i] = a + 1j * (0.5 * rng.normal(size=a.shape))
+            for i in floats:
+                args[i] = complexify(op, args[i])
             c = Case(op, args, case.params, case.diff, "complex " + case.label)
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("error", np.exceptions.ComplexWarning)
-                    c.fn(op)(*c.diff_args)
-            except (TypeError, np.exceptions.ComplexWarning):
-                # an op of real inputs (or a cast to a real dtype): keep them real
-                c = Case(op, list(case.args), case.params, case.diff, "complex " + case.label)
-            cases.append(c)
+            cases.append(c if runs(c) else Case(op, list(case.args), case.params, case.diff, c.label))
+            if k == 0 and len(floats) > 1:
+                args = list(case.args)
+                args[floats[-1]] = complexify(op, args[floats[-1]])
+                c = Case(op, args, case.params, case.diff, "complex mixed " + case.label)
+                if runs(c):
+                    cases.append(c)
     return cases
 
 

@@ -30,6 +30,7 @@ from .transform_parts import finish as _finish, finish_value as _finish_value
 from .transform_parts import live as _live, no_tangent as _no_tangent, zeros_like as _zeros_like
 from .transform_parts import as_primal as _as_primal, check_output as _check_output
 from .transform_parts import check_inputs as _check_inputs
+from .complexity import note as _note_complex
 from .transform_parts import norm_argnums as _norm_argnums, own as _own
 from .staging import as_array, is_staged
 from .sweep import Eye, backward_pass, node_jvp, toposort
@@ -453,6 +454,8 @@ def _run_forward(f, args, argnums, tangent_leaves, has_aux, batch_ndim, where):
                     wrapped.append(v)
                     continue
                 p = _as_primal(v, where)
+                if p.dtype.kind == "c":  # (forward mode has no leaf nodes to say so)
+                    _note_complex()
                 wrapped.append(Tensor(p, trace, None, t))
             args[k] = tree_unflatten(td, wrapped)
         result = f(*args)

@@ -496,3 +496,16 @@ def test_fold_in_refuses_python_integers_outside_uint32_and_open_uniforms_stay_b
     assert tgr.fold_in(k, np.int64(2 ** 32)).shape == (2,)
     u = open_unit(np.array([2 ** 64 - 1, 0], dtype=np.uint64))
     assert (u < 1.0).all() and (u > 0.0).all()
+
+
+def test_normal_of_a_complex_dtype_has_parts_of_variance_one_half():
+    key = tg.random.PRNGKey(3)
+    for dt in (np.complex64, np.complex128):
+        z = tg.random.normal(key, (200_000,), dtype=dt)
+        assert z.dtype == dt and z.shape == (200_000,)
+        # E|z|² = 1, each part N(0, ½), parts uncorrelated (5 standard errors)
+        assert abs(np.mean(np.abs(z) ** 2) - 1) < 5 * np.sqrt(2 / 200_000) * 1.0
+        assert abs(np.var(z.real) - 0.5) < 0.01 and abs(np.var(z.imag) - 0.5) < 0.01
+        assert abs(np.mean(z.real * z.imag)) < 0.01
+    np.testing.assert_array_equal(tg.jit(lambda k: tg.random.normal(k, (3,), dtype=np.complex128))(key),
+                                  tg.random.normal(key, (3,), dtype=np.complex128))
