@@ -11,8 +11,8 @@ in that order. Results keep autograd's layouts: ``make_vjp(fun)(x)`` returns
 
 Each operator is a thin layer over ``tg.vjp``, ``tg.jvp``, ``tg.jacrev``, ``tg.hessian``,
 ``tg.linearize`` and ``tg.remat``, so they take pytrees, nest to any order, run under
-``tg.jit`` and ``tg.vmap``, and raise those transforms' errors. tensorgrad differentiates
-real functions only: ``holomorphic_grad`` raises a TypeError.
+``tg.jit`` and ``tg.vmap``, and raise those transforms' errors. Complex values follow
+autograd's (and JAX's) convention; ``holomorphic_grad`` is the gradient of the real part.
 
 The names that do not collide with tensorgrad's JAX-style transforms are also top-level
 (``tg.elementwise_grad``, ``tg.make_vjp``, ...); ``tg.grad``, ``tg.jacobian``, ``tg.hessian``,
@@ -65,12 +65,11 @@ def _check_floating(x, name: str) -> None:
     transform would give them JAX's float0 zeros, which reads as a wrong gradient here)."""
     for leaf in tree_flatten(x)[0]:
         dt = np.result_type(concrete(leaf))
-        if dt.kind != "f":
-            what = "complex values (tensorgrad is real-valued only; split them into real and " \
-                "imaginary parts)" if dt.kind == "c" else "integer or boolean values"
+        if dt.kind not in "fc":
             raise TypeError(f"{name}: can only differentiate with respect to floating-point "
-                            f"values, got dtype {dt} (shape {shape_of(leaf)}): {what}; convert "
-                            "it with .astype(float), or keep it out of argnum")
+                            f"or complex values, got dtype {dt} (shape {shape_of(leaf)}): integer "
+                            "or boolean values; convert it with .astype(float), or keep it out "
+                            "of argnum")
 
 
 def _select(fun: Callable, argnum, args: tuple, kwargs: dict, name: str):
@@ -272,13 +271,12 @@ def grad_and_aux(fun, x):
 
 
 def holomorphic_grad(fun: Callable, argnum=0) -> Callable:
-    """autograd's gradient of a holomorphic complex function. tensorgrad differentiates
-    real-valued functions only, so ``holomorphic_grad(fun)`` raises a TypeError at once; carry
-    the real and imaginary parts as two real arrays and use ``jacobian`` (the
-    Cauchy–Riemann blocks) or ``grad`` of a real function of them."""
-    raise TypeError("holomorphic_grad: tensorgrad differentiates real-valued functions only, "
-                    "there is no complex derivative; write the function on the real and "
-                    "imaginary parts as two real arrays and use tg.autograd.jacobian or grad")
+    """autograd's derivative ``f′(z)`` of a holomorphic function: the gradient of its real
+    part (for ``f = u + iv``, ``∂u/∂x − i ∂u/∂y = f′(z)`` by Cauchy–Riemann), as autograd
+    computes it; ``tg.grad(fun, holomorphic=True)`` in JAX's terms."""
+    def real_part_of(*args, **kwargs):
+        return _ops.real(fun(*args, **kwargs))
+    return grad(real_part_of, argnum)
 
 
 

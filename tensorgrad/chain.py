@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .complexity import real_tape
 from .jacobians import (Dense, Diagonal, Identity, Jacobian, Zero, add, compose, count_flops,
                         op_jacobian)
 from .elimination.api import elimination_jacobian
@@ -159,6 +160,7 @@ def record_tape(f: Callable, *args, argnums: int = 0, has_aux: bool = False) -> 
     out_node = rec.out_nodes[0]
     out_value = np.asarray(concrete(rec.out_values[0]))
     nodes = toposort([out_node]) if out_node is not None else []
+    real_tape(nodes + in_nodes, "structured Jacobians")
     reach = {id(n) for n in in_nodes}
     entries = []
     for n in nodes:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from .tensor import dtype_of
 
-__all__ = ["note", "check_node", "check_forward", "is_complex", "real_for"]
+__all__ = ["note", "check_node", "check_forward", "is_complex", "real_for", "real_tape"]
 
 # Set once a complex value has been on any trace: until then a node's real output
 # is all the check reads (one attribute), after it the node's parents too. It only
@@ -44,6 +44,16 @@ def real_for(c, like_dtype):
     if like_dtype.kind != "c" and dtype_of(c).kind == "c":
         return REAL[0](c)
     return c
+
+
+def real_tape(nodes, where: str) -> None:
+    """Structured Jacobians and vertex elimination compose per-op Jacobians as matrices, which
+    cannot hold the real-linear maps of ``abs`` or ``real``: refuse a tape with complex values."""
+    for n in nodes:
+        if n is not None and n.dtype.kind == "c":
+            raise TypeError(f"{where}: works on real functions, and this one has complex values "
+                            f"(dtype {n.dtype}); use tg.jacrev or tg.jacfwd (with holomorphic=True "
+                            "for a holomorphic function), or tg.vjp / tg.jvp")
 
 
 def is_complex(v) -> bool:

@@ -230,3 +230,14 @@ def test_power_on_the_whole_complex_plane():
     for a, b in zip(tg.grad(f(tg), argnums=(0, 1))(x, z), jax.grad(f(jnp), argnums=(0, 1))(x, z)):
         assert np.asarray(a).dtype == np.asarray(b).dtype
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
+
+
+def test_structured_jacobians_and_elimination_refuse_complex_values():
+    # a complex matrix cannot hold abs's real-linear map: refuse instead of a wrong Jacobian
+    for call in (lambda: tg.jacobian(tg.exp, structured=True)(Z),
+                 lambda: tg.jacobian(lambda x: tg.abs(tg.fft.fft(x)), structured=True)(np.ones(3)),
+                 lambda: tg.eliminate(lambda z: tg.exp(z), Z),
+                 lambda: tg.linearized_graph(lambda x: tg.abs(x * 1j), np.ones(2))):
+        with pytest.raises(TypeError, match="complex values"):
+            call()
+    assert tg.jacobian(tg.exp, structured=True)(np.ones(2)).todense().dtype == np.float64

@@ -14,6 +14,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..complexity import real_tape
+from ..sweep import toposort
 from ..transforms import _live, _norm_argnums, _own, _record
 from ..tree import tree_flatten, tree_unflatten
 from .graph import LinearizedGraph, build_graph
@@ -44,6 +46,7 @@ def _record_graph(f: Callable, args: tuple, argnums, has_aux: bool, where: str) 
                                 "tg.jacrev/tg.jacfwd, which nest")
     rec = _record(f, args, nums, has_aux, where)
     in_nodes = [n for nodes in rec.in_nodes for n in nodes]
+    real_tape(in_nodes + toposort([n for n in rec.out_nodes if n is not None]), where)
     out_shapes = [tuple(np.shape(v)) for v in rec.out_values]
     g = build_graph(in_nodes, list(rec.out_nodes), out_shapes, where)
     g._meta = _Meta(single, len(nums), list(rec.in_treedefs), [len(n) for n in rec.in_nodes],
