@@ -15,6 +15,21 @@ jax.config.update("jax_enable_x64", True)
 
 CASES = complex_cases(seed=0)
 
+#: ops whose complex derivative JAX gets wrong somewhere: checked against central differences
+#: of the forward instead (their value is still compared with JAX's)
+JAX_DIFFERS = {
+    # JAX 0.10 differentiates arccosh as 1/√((z − 1)(z + 1)), which has the wrong sign for
+    # Re z < 0; the principal branch's derivative is 1/(√(z − 1)·√(z + 1)), as NumPy's arccosh
+    "arccosh": "the sign of JAX's slope for Re z < 0",
+}
+
+
+def _central_jvp(f, xs, v, h=1e-6):
+    """(f(x + h v) − f(x − h v)) / 2h: the directional derivative, also for complex x and v."""
+    plus = f(*[x + h * t for x, t in zip(xs, v)])
+    minus = f(*[x - h * t for x, t in zip(xs, v)])
+    return (np.asarray(plus) - np.asarray(minus)) / (2 * h)
+
 
 def _probe(shape, dtype, seed):
     rng = np.random.default_rng(seed)
@@ -54,6 +69,13 @@ def test_complex_rules_match_jax(case):
     want = _jax_parts(case, u, v)
     tol = max(case.op.tol, 1e-9)
     _close(out, want["value"], tol)
+    if case.op.name in JAX_DIFFERS:
+        _, t = tg.jvp(f, tuple(xs), tuple(v))
+        _close(t, _central_jvp(f, xs, v), 1e-6)
+        got = tg.vjp(f, *xs)[1](u)
+        lhs = np.real(np.sum(u * t))
+        assert np.isclose(lhs, sum(np.real(np.sum(g * vk)) for g, vk in zip(got, v)), rtol=1e-9)
+        return
     y, f_vjp = tg.vjp(f, *xs)
     got = f_vjp(u)
     for g, w, x in zip(got, want["vjp"], xs):

@@ -34,7 +34,7 @@ COMPLEX_OPS = (
     "squeeze", "broadcast_to", "getitem", "concatenate", "stack", "sum", "mean", "prod",
     "matmul", "einsum", "tensordot", "dot", "outer", "cumsum", "cumprod", "diff", "trace",
     "flip", "roll", "repeat", "tile", "pad", "diagonal", "diag", "tril", "triu", "inv", "solve",
-    "det", "astype", "arctan",
+    "det", "astype", "arctan", "arcsin", "arccos", "arcsinh", "arccosh", "arctanh",
 )
 for _name in COMPLEX_OPS:
     REGISTRY[_name].complex = True

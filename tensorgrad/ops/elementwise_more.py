@@ -63,7 +63,16 @@ def _unary_edge(name, forward, slope, edges, sign, symbol, doc, safe=0.5, **entr
 
 
 def _at_one(v):
+    # ±1, where the slope is infinite (for a complex v, exactly ±1: not the whole unit circle)
+    if np.iscomplexobj(v):
+        return np.equal(v, 1) | np.equal(v, -1)
     return np.equal(np.abs(v), 1)
+
+
+def _arcsinh_d(out, x):
+    if np.iscomplexobj(concrete(x)):  # (hypot is |·| of real numbers)
+        return 1 / sqrt(x * x + 1)
+    return 1 / hypot(x, 1.0)
 
 
 arcsin = _unary_edge("arcsin", np.arcsin, lambda x: 1 / sqrt(1 - x * x), _at_one, 1.0,
@@ -72,7 +81,7 @@ arcsin = _unary_edge("arcsin", np.arcsin, lambda x: 1 / sqrt(1 - x * x), _at_one
 arccos = _unary_edge("arccos", np.arccos, lambda x: -1 / sqrt(1 - x * x), _at_one, -1.0,
                      "diag(−1/√(1 − x²)), −inf at ±1", "inverse cosine", domain="unit",
                      aliases=("acos",))
-arcsinh = _unary("arcsinh", np.arcsinh, lambda out, x: 1 / hypot(x, 1.0), "diag(1/√(x² + 1))",
+arcsinh = _unary("arcsinh", np.arcsinh, _arcsinh_d, "diag(1/√(x² + 1))",
                  "inverse hyperbolic sine", aliases=("asinh",))
 arccosh = _unary_edge("arccosh", np.arccosh, lambda x: 1 / (sqrt(x - 1) * sqrt(x + 1)),
                       lambda v: np.equal(v, 1), 1.0, "diag(1/√(x² − 1)), +inf at 1",
