@@ -68,13 +68,21 @@ def _names(tree, prefix: str = "") -> list[str]:
 
 # ---------------------------------------------------------------- check_grads
 def _vdot(a, b) -> float:
-    return float(sum(np.vdot(np.asarray(concrete(x), float), np.asarray(concrete(y), float))
+    """⟨a, b⟩ = Re Σ a·b, no conjugate: the pairing under which a VJP transposes its JVP (for
+    real arrays the dot product)."""
+    return float(sum(np.real(np.sum(np.asarray(concrete(x)) * np.asarray(concrete(y))))
                      for x, y in zip(tree_leaves(a), tree_leaves(b))))
+
+
+def _random(shape, dtype, rng):
+    a = rng.normal(size=shape)
+    return a + 1j * rng.normal(size=shape) if np.dtype(dtype).kind == "c" else a
 
 
 def _random_like(tree, rng):
     leaves, td = tree_flatten(tree)
-    return tree_unflatten(td, [rng.normal(size=np.shape(concrete(v))) for v in leaves])
+    return tree_unflatten(td, [_random(np.shape(concrete(v)), np.result_type(concrete(v)), rng)
+                               for v in leaves])
 
 
 def _flat_out(fn):
@@ -126,7 +134,8 @@ def check_grads(f: Callable, *args: Any, order: int = 2, modes: Sequence[str] = 
     ``tg.vjp`` with the same number; with both modes the adjoint identity
     ⟨u, J v⟩ = ⟨Jᵀu, v⟩ must hold to rounding. Order k + 1 repeats this on
     the order-k derivative functions (x, v) ↦ J(x)v and (x, u) ↦ J(x)ᵀu.
-    All ``args`` (pytrees of float arrays) are differentiated.
+    All ``args`` (pytrees of float or complex arrays) are differentiated; complex inputs and
+    outputs get complex directions, paired by ``Re Σ a·b`` (JAX's convention).
 
     Returns a :class:`Comparison` (one row per order and mode; true when all
     agree). On a mismatch the report adds the Jacobian entries of each input
@@ -145,10 +154,11 @@ def check_grads(f: Callable, *args: Any, order: int = 2, modes: Sequence[str] = 
     xs = []
     for i, v in enumerate(leaves):
         a = np.asarray(concrete(v))
-        if a.dtype.kind != "f":
+        if a.dtype.kind not in "fc":
             raise TypeError(f"check_grads: argument leaf {i} has dtype {a.dtype}; all arguments are "
-                            "differentiated, so they must be floating point (close over constants)")
-        xs.append(a.astype(np.float64))
+                            "differentiated, so they must be floating point or complex (close over "
+                            "constants)")
+        xs.append(a.astype(np.complex128 if a.dtype.kind == "c" else np.float64))
     names = [n.replace("arg.", "arg", 1) for n in _names(list(args), "arg")]
 
     def flat_f(*ls):
@@ -165,7 +175,7 @@ def check_grads(f: Callable, *args: Any, order: int = 2, modes: Sequence[str] = 
 
 def _check(cmp, fn, xs, names, order, modes, eps, rtol, atol, rng, path) -> bool:
     out = fn(*xs)
-    vs = [rng.normal(size=np.shape(x)) for x in xs]
+    vs = [_random(np.shape(x), x.dtype, rng) for x in xs]
     u = _random_like(out, rng)
     plus = fn(*[x + eps * v for x, v in zip(xs, vs)])
     minus = fn(*[x - eps * v for x, v in zip(xs, vs)])
@@ -187,7 +197,8 @@ def _check(cmp, fn, xs, names, order, modes, eps, rtol, atol, rng, path) -> bool
             cmp.notes.append(f"{mode}-mode derivative disagrees with finite differences at {here}: "
                              f"{what} = {val:.12g}, central differences {fd:.12g}; worst Jacobian "
                              "entries below (index [i, j…]: flattened output entry i, then the leaf's index)")
-            _entry_rows(cmp, fn, xs, names, mode, eps)
+            if not any(np.iscomplexobj(x) for x in xs):  # (Jacobian entries: real inputs)
+                _entry_rows(cmp, fn, xs, names, mode, eps)
             if path:
                 cmp.notes.append("(at order > 1 the function checked is the lower-order derivative; "
                                  "its later arguments are the direction vectors v or u)")
@@ -210,7 +221,7 @@ def _check(cmp, fn, xs, names, order, modes, eps, rtol, atol, rng, path) -> bool
                 return False
         if "rev" in modes:
             out_td = tree_flatten(out)[1]
-            us = [np.asarray(c, float) for c in tree_leaves(u)]
+            us = [np.asarray(c, complex if np.iscomplexobj(c) else float) for c in tree_leaves(u)]
 
             def vjp_of(*xu):
                 ct = tree_unflatten(out_td, list(xu[n:]))

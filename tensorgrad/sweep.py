@@ -313,6 +313,8 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                 p = node.parents[0]
                 if args is None or p is None:
                     break  # the general path below raises / skips
+                if _complex_seen[0] and p.dtype.kind != node.dtype.kind:
+                    break  # complex meets real: the general path takes the real part
                 params = node.params
                 try:
                     c = g * (der(node.out, args[0]) if not params else der(node.out, *args, *params))
@@ -349,6 +351,9 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
             pushed = _eye_vjp(node, g) if op is not None and node.args is not None else None
             if pushed is not None:
                 p, c = pushed
+                if c is not None and _complex_seen[0] and p.dtype.kind != "c" \
+                        and c.dtype.kind == "c":  # a real input's cotangent is real
+                    c = real_for(c.dense() if type(c) is Eye else c, p.dtype)
                 if c is not None:
                     cts[p] = c
                     if top is None:

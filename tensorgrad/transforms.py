@@ -265,7 +265,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
         check_intact(held, "vjp_fn")
         if single and type(ct) is np.ndarray:  # one array for one array: the common case
             v = rec.out_values[0]
-            if ct.shape == v.shape and ct.dtype.kind in "biuf" or ct.dtype.kind == v.dtype.kind == "c":
+            if ct.shape == v.shape and (ct.dtype.kind in "biuf" or ct.dtype.kind == v.dtype.kind == "c"):
                 # a private copy: identity rules may hand the seed back as a gradient
                 seed = np.array(ct, dtype=v.dtype if v.dtype.kind in "fc" else np.float64)
                 return tuple(_gather(rec, backward_pass(rec.out_nodes, [seed], retain=True)))

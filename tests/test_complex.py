@@ -263,3 +263,30 @@ def test_structured_jacobians_and_elimination_refuse_complex_values():
         with pytest.raises(TypeError, match="complex values"):
             call()
     assert tg.jacobian(tg.exp, structured=True)(np.ones(2)).todense().dtype == np.float64
+
+
+def test_check_grads_on_complex_functions():
+    assert tg.check.check_grads(lambda z: tg.exp(z) * tg.conj(z), Z, order=2)
+    assert tg.check.check_grads(lambda x: tg.abs(tg.fft.rfft(x)), np.array([1.0, 2.0, 3.0, -1.0]))
+    # a conjugate whose VJP forgot the conjugate is caught (the adjoint identity and the
+    # finite differences both disagree with it)
+    op = tg.REGISTRY["conj_part"]
+    saved = op.vjps
+    op.vjps = (lambda g, out, x: g,)
+    try:
+        with pytest.raises(tg.check.GradCheckError):
+            tg.check.check_grads(lambda z: tg.conj(z) * 2, Z, modes=("rev",))
+    finally:
+        op.vjps = saved
+
+
+def test_jacobian_sweeps_keep_real_cotangents_real():
+    # jacrev's symbolic identity (Eye) through an elementwise op onto a real value, and a
+    # chain of elementwise ops: the real value's cotangent is the real part there too
+    f = lambda m, z: m.abs(z) * 1j + m.exp(z)  # noqa: E731
+    np.testing.assert_allclose(tg.jacrev(lambda z: f(tg, z), holomorphic=True)(Z),
+                               jax.jacrev(lambda z: f(jnp, z), holomorphic=True)(Z), atol=1e-12)
+    g = lambda m, x: m.real(m.exp(m.sin(m.cos(x)) * (1 + 2j)))  # noqa: E731
+    x = np.array([0.3, 0.7, -1.1])
+    for tgj, jj in ((tg.jacrev, jax.jacrev), (tg.jacfwd, jax.jacfwd)):
+        np.testing.assert_allclose(tgj(lambda x: g(tg, x))(x), jj(lambda x: g(jnp, x))(x), rtol=1e-12)
