@@ -290,3 +290,9 @@ def test_jacobian_sweeps_keep_real_cotangents_real():
     x = np.array([0.3, 0.7, -1.1])
     for tgj, jj in ((tg.jacrev, jax.jacrev), (tg.jacfwd, jax.jacfwd)):
         np.testing.assert_allclose(tgj(lambda x: g(tg, x))(x), jj(lambda x: g(jnp, x))(x), rtol=1e-12)
+
+
+def test_angle_at_zero_has_the_zero_subgradient():
+    z = np.array([0j, 1 + 1j])
+    np.testing.assert_allclose(tg.grad(lambda z: tg.sum(tg.angle(z)))(z), [0, -0.5 - 0.5j])
+    np.testing.assert_allclose(tg.jvp(tg.angle, (z,), (np.ones(2, complex),))[1], [0, -0.5])

@@ -101,17 +101,22 @@ make_complex = general(
     examples=[Example(((2, 3), (2, 3))), Example(((3,), (2, 1)))])
 
 
-def _angle_rule(g, out, z):
-    # angle = atan2(Im z, Re z): d angle = Im(dz / z); as a VJP, g ↦ −i g / z (0 at z = 0)
+def _off_zero(z, r):
+    """``r(safe z)``, with 0 where z = 0 (angle has no derivative there: 0, as abs's
+    subgradient)."""
     zv = concrete(z)
-    safe = z if is_staged(zv) or not np.any(zv == 0) else z + (zv == 0)
-    return make_complex(0.0, -real_part(g)) / safe
+    if is_staged(zv) or not np.any(zv == 0):
+        return r(z)
+    return r(z + (zv == 0)) * (zv != 0)
+
+
+def _angle_rule(g, out, z):
+    # angle = atan2(Im z, Re z): d angle = Im(dz / z); as a VJP, g ↦ −i g / z
+    return _off_zero(z, lambda s: make_complex(0.0, -real_part(g)) / s)
 
 
 def _angle_jvp(t, out, z):
-    zv = concrete(z)
-    safe = z if is_staged(zv) or not np.any(zv == 0) else z + (zv == 0)
-    return imag_part(t / safe)
+    return _off_zero(z, lambda s: imag_part(t / s))
 
 
 complex_angle = general(
