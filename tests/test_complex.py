@@ -296,3 +296,20 @@ def test_angle_at_zero_has_the_zero_subgradient():
     z = np.array([0j, 1 + 1j])
     np.testing.assert_allclose(tg.grad(lambda z: tg.sum(tg.angle(z)))(z), [0, -0.5 - 0.5j])
     np.testing.assert_allclose(tg.jvp(tg.angle, (z,), (np.ones(2, complex),))[1], [0, -0.5])
+
+
+def test_conjugating_products_and_matrix_powers():
+    rng = np.random.default_rng(9)
+    a = rng.normal(size=(3, 4)) + 1j * rng.normal(size=(3, 4))
+    b = a[::-1] * 2
+    # NumPy's vecdot conjugates its first argument (it multiplied them plainly before)
+    np.testing.assert_allclose(tg.vecdot(a, b), np.vecdot(a, b), rtol=1e-12)
+    np.testing.assert_allclose(tg.linalg.vecdot(a, b), np.linalg.vecdot(a, b), rtol=1e-12)
+    g = lambda m: lambda a, b: m.sum(m.abs(m.vecdot(a, b)) ** 2)  # noqa: E731
+    for x, y in zip(tg.grad(g(tg), argnums=(0, 1))(a, b), jax.grad(g(jnp), argnums=(0, 1))(a, b)):
+        np.testing.assert_allclose(x, y, rtol=1e-10)
+    sq = a[:, :3]
+    for n in (3, -2, 0):
+        np.testing.assert_allclose(tg.linalg.matrix_power(sq, n), np.linalg.matrix_power(sq, n), rtol=1e-10)
+    f = lambda m: lambda s: m.sum(m.abs(m.linalg.matrix_power(s, -2)))  # noqa: E731
+    np.testing.assert_allclose(tg.grad(f(tg))(sq), jax.grad(f(jnp))(sq), rtol=1e-9)

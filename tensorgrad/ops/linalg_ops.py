@@ -349,7 +349,7 @@ pinv = general(
 def matrix_power(a: ArrayLike, n: int) -> Array:
     """``a`` multiplied by itself ``n`` times (n < 0: powers of the inverse; n = 0: the identity),
     by repeated squaring as NumPy does."""
-    size = square("matrix_power", a)
+    size = square("matrix_power", a, complex_ok=True)
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
         raise TypeError(f"matrix_power: the exponent must be an integer, got {n!r}")
     n = int(n)

@@ -483,7 +483,8 @@ def matrix_transpose(x: ArrayLike, /) -> Array:
 
 @function
 def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
-    """The dot product of vectors along ``axis`` (NumPy 2's ``vecdot``; inputs broadcast)."""
+    """The dot product of vectors along ``axis``, ``Σ conj(x1) x2`` (NumPy 2's ``vecdot``;
+    inputs broadcast)."""
     # NumPy's gufunc (n),(n)->(): ``axis`` names the vector axis of EACH input (before the
     # other axes broadcast), and the two vector lengths must be equal (no broadcasting).
     s1, s2 = _shape(x1), _shape(x2)
@@ -496,5 +497,7 @@ def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
                          f"shapes {s1} and {s2}")
     y1 = moveaxis(x1, a1, -1) if a1 != -1 else x1
     y2 = moveaxis(x2, a2, -1) if a2 != -1 else x2
+    if dtype_of(concrete(y1)).kind == "c":
+        y1 = conj_part(y1)
     return _same_int(_sum(y1 * y2, axis=-1), x1, x2)
 
