@@ -229,7 +229,7 @@ def _gather(rec: _Recording, leaves_ct: dict, batch=()):
                 g = _finish(_cast_like(g, v))
             elif g is None:  # a float input (see _as_primal): zeros of its shape and dtype
                 # (an integer one, allow_int: JAX's float0 zeros; its own dtype in a Jacobian)
-                dt = v.dtype if v.dtype.kind == "f" or batch else FLOAT0
+                dt = v.dtype if v.dtype.kind in "fc" or batch else FLOAT0
                 cts.append(np.zeros(batch + v.shape if batch else v.shape, dt))
                 continue
             elif type(g) is not ndarray or g.dtype != v.dtype:

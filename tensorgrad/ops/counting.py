@@ -348,14 +348,17 @@ def unique_all(x: ArrayLike):
 
 @function
 def poly(seq_of_zeros: ArrayLike) -> Array:
-    """The coefficients of the monic polynomial with the given roots (1-D input), by repeated
+    """The coefficients of the monic polynomial with the given roots (1-D input), or a square
+    matrix's characteristic polynomial (the roots are its eigenvalues), by repeated
     convolution, so they differentiate in the roots."""
     if not _traced(seq_of_zeros):
         return np.poly(seq_of_zeros)
     s = shape_of(concrete(seq_of_zeros))
+    if len(s) == 2 and s[0] == s[1] and s[0] > 0:
+        seq_of_zeros = eigvals(seq_of_zeros)
+        s = (s[0],)
     if len(s) != 1:
-        raise NotImplementedError("poly: a matrix's characteristic polynomial needs its (complex) "
-                                  "eigenvalues; tensorgrad takes 1-D roots only")
+        raise ValueError(f"poly: needs a 1-D array of roots or a square matrix, got shape {s}")
     dt = dtype_of(concrete(seq_of_zeros))  # NumPy's: float32 and complex stay, the rest float64
     dt = dt if dt.kind == "c" or dt in (np.float32, np.float64, np.longdouble) else np.dtype(np.float64)
     seq_of_zeros = astype(seq_of_zeros, dt)  # (−r of an unsigned integer r would wrap around)
