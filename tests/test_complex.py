@@ -323,3 +323,22 @@ def test_characteristic_polynomial_and_zero_gradients_of_complex_inputs():
     # a complex input the output does not depend on gets complex zeros (not float0)
     g = tg.grad(lambda z: tg.sum(tg.abs(tg.round(z))))(Z)
     assert g.dtype == np.complex128 and not g.any()
+
+
+def test_hermitian_eigh_and_second_order_through_indexing():
+    rng = np.random.default_rng(11)
+    a = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+    h = a + a.conj().T  # Hermitian: NumPy's eigh reads its lower triangle
+    w, v = tg.linalg.eigh(h)
+    assert w.dtype == np.float64 and v.dtype == np.complex128
+    np.testing.assert_allclose(w, np.linalg.eigvalsh(h), rtol=1e-12)
+    np.testing.assert_allclose(h @ v, v * w, atol=1e-12)
+    # a loss of the eigenvalues and of phase-free functions of the eigenvectors, as JAX's
+    loss = lambda m: lambda a: (m.sum(m.linalg.eigh(a + m.conj(m.swapaxes(a, -1, -2)))[0] ** 2)  # noqa: E731
+                                + m.sum(m.abs(m.linalg.eigh(a + m.conj(m.swapaxes(a, -1, -2)))[1][0]) ** 2
+                                        * np.arange(1.0, 4.0)))
+    np.testing.assert_allclose(tg.grad(loss(tg))(a), jax.grad(loss(jnp))(a), rtol=1e-9, atol=1e-12)
+    # second order through indexing of complex values (getitem's transpose, scatter_add)
+    q = lambda m: lambda x: m.sum(m.abs(m.exp(1j * x)[1:] * (x[:2] + 1j)) ** 2)  # noqa: E731
+    x = np.array([0.2, -0.4, 0.9])
+    np.testing.assert_allclose(tg.hessian(q(tg))(x), jax.hessian(q(jnp))(x), rtol=1e-10, atol=1e-12)

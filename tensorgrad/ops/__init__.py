@@ -35,7 +35,7 @@ COMPLEX_OPS = (
     "matmul", "einsum", "tensordot", "dot", "outer", "cumsum", "cumprod", "diff", "trace",
     "flip", "roll", "repeat", "tile", "pad", "diagonal", "diag", "tril", "triu", "inv", "solve",
     "det", "astype", "arctan", "arcsin", "arccos", "arcsinh", "arccosh", "arctanh",
-    "sort", "max", "min", "nansum", "nanmean", "sinc", "ptp",
+    "sort", "max", "min", "nansum", "nanmean", "sinc", "ptp", "eigh", "eigvalsh", "scatter_add",
 )
 for _name in COMPLEX_OPS:
     REGISTRY[_name].complex = True

@@ -60,6 +60,7 @@ from .reductions import sum as _sum
 from .linalg_ops import LinAlgError, eps_of, matrix, mT, square, symmetric_from, symmetric_from_transpose
 from .linalg_ops import pinv
 from .linalg_ops import solve as _solve_fn
+from .complex_ops import conj_part, real_part
 from .linalg import matmul
 from .selection import diagonal
 from .shape import concatenate, expand_dims, getitem, reshape
@@ -150,7 +151,8 @@ def _check_tangent(name, mask, block):
 # Written once for both backends: ``xp`` is tensorgrad's ops (TG) or jax.numpy, so the
 # table's tensorgrad side runs under tg.to_jax as the very program of its JAX side.
 TG = SimpleNamespace(abs=_abs, max=_max, sum=_sum, equal=equal, less=less, where=where,
-                     concatenate=concatenate, diagonal=diagonal, expand_dims=expand_dims)
+                     concatenate=concatenate, diagonal=diagonal, expand_dims=expand_dims,
+                     conj=conj_part)
 
 
 def column_signs(v, xp=TG):
@@ -159,10 +161,18 @@ def column_signs(v, xp=TG):
     a = xp.abs(v)
     top = xp.equal(a, xp.max(a, axis=-2, keepdims=True))
     big = xp.sum(xp.where(top, v, 0.0), axis=-2, keepdims=True)
+    if np.iscomplexobj(concrete(v)) if xp is TG else xp.iscomplexobj(v):
+        # a complex column's phase: the factor that makes that entry real and positive
+        # (it depends on v, so derivatives flow through it, on both sides of a comparison)
+        return xp.conj(big) / xp.abs(big)
     return xp.where(xp.less(big, 0.0), -1.0, 1.0)
 
 
 def _jax_symmetric(jnp, a, lower):
+    if jnp.iscomplexobj(a):  # Hermitian, the diagonal's imaginary part ignored (as LAPACK)
+        strict = jnp.tril(a, -1) if lower else jnp.triu(a, 1)
+        return strict + jnp.conj(jnp.swapaxes(strict, -1, -2)) + jnp.real(
+            jnp.diagonal(a, 0, -2, -1))[..., None] * jnp.eye(a.shape[-1])
     if lower:
         return jnp.tril(a) + jnp.swapaxes(jnp.tril(a, -1), -1, -2)
     return jnp.triu(a) + jnp.swapaxes(jnp.triu(a, 1), -1, -2)
@@ -186,17 +196,28 @@ def _eigh_signature(a: ArrayLike, UPLO: str = "L"):
     triangle named by ``UPLO`` is read (NumPy's convention), so the derivative
     flows into that triangle.
     """
-    square("eigh", a)
+    square("eigh", a, complex_ok=True)
     return (a,), (_uplo(UPLO),)
 
 
 def _eigh_forward(a, lower):
     w, v = np.linalg.eigh(a, UPLO="L" if lower else "U")
-    return np.concatenate([w[..., None, :], v], axis=-2)
+    return np.concatenate([w[..., None, :].astype(v.dtype), v], axis=-2)
 
 
 def _eigh_parts(p):
-    return getitem(p, (Ellipsis, 0, slice(None))), _rows(p, 1, shape_of(p)[-1] + 1)
+    """The eigenvalues (real) and eigenvectors of a packed eigh output (or its cotangent)."""
+    w = getitem(p, (Ellipsis, 0, slice(None)))
+    return real_part(w) if dtype_of(concrete(p)).kind == "c" else w, _rows(p, 1, shape_of(p)[-1] + 1)
+
+
+def _adjoint(v):
+    """vᴴ: the conjugate transpose (the transpose of a real matrix)."""
+    return conj_part(mT(v)) if dtype_of(concrete(v)).kind == "c" else mT(v)
+
+
+def _conj(v):
+    return conj_part(v) if dtype_of(concrete(v)).kind == "c" else v
 
 
 def _eigh_vjp(g, out, a, lower):
@@ -209,17 +230,21 @@ def _eigh_vjp(g, out, a, lower):
         _check_weights_equal("eigh", mask, gw)
     F = _inverse_gaps(expand_dims(w, -2) - expand_dims(w, -1), mask)
     inner = F * (mT(V) @ gV) + expand_dims(gw, -2) * np.eye(n, dtype=dtype_of(w))
-    return symmetric_from_transpose(V @ inner @ mT(V), lower)
+    # (complex: dw = Re diag(Vᴴ dS V), dV = V (F ∘ Vᴴ dS V); transposed under Re Σ a·b)
+    return symmetric_from_transpose(_conj(V) @ inner @ mT(V), lower)
 
 
 def _eigh_jvp(t, out, a, lower):
     w, V = _eigh_parts(out)
-    M = mT(V) @ symmetric_from(t, lower) @ V
+    M = _adjoint(V) @ symmetric_from(t, lower) @ V
     mask, repeated = _repeated(w, shape_of(w)[-1])
     if repeated:
         _check_tangent("eigh", mask, M)
     F = _inverse_gaps(expand_dims(w, -2) - expand_dims(w, -1), mask)
-    return concatenate([expand_dims(diagonal(M, 0, -2, -1), -2), V @ (F * M)], axis=-2)
+    dw = diagonal(M, 0, -2, -1)
+    if dtype_of(concrete(dw)).kind == "c":
+        dw = real_part(dw)
+    return concatenate([expand_dims(dw, -2), V @ (F * M)], axis=-2)
 
 
 def _eigh_gauge(p, xp=TG):
@@ -262,7 +287,7 @@ def _eigvalsh_signature(a: ArrayLike, UPLO: str = "L"):
     dλ_i = v_iᵀ dS v_i. Repeated eigenvalues are differentiable only through
     symmetric functions of them (their sum, say); otherwise differentiating raises.
     """
-    square("eigvalsh", a)
+    square("eigvalsh", a, complex_ok=True)
     return (a,), (_uplo(UPLO),)
 
 
@@ -275,16 +300,17 @@ def _eigvalsh_vjp(g, out, a, lower):
     if repeated:
         _check_weights_equal("eigvalsh", mask, g)
     V = _eigenvectors(a, lower)
-    return symmetric_from_transpose((V * expand_dims(g, -2)) @ mT(V), lower)
+    return symmetric_from_transpose((_conj(V) * expand_dims(g, -2)) @ mT(V), lower)
 
 
 def _eigvalsh_jvp(t, out, a, lower):
     V = _eigenvectors(a, lower)
-    M = mT(V) @ symmetric_from(t, lower) @ V
+    M = _adjoint(V) @ symmetric_from(t, lower) @ V
     mask, repeated = _repeated(out, shape_of(out)[-1])
     if repeated:
         _check_tangent("eigvalsh", mask, M)
-    return diagonal(M, 0, -2, -1)
+    d = diagonal(M, 0, -2, -1)
+    return real_part(d) if dtype_of(concrete(d)).kind == "c" else d
 
 
 eigvalsh = general(

@@ -33,7 +33,8 @@ from ._util import concrete, dtype_of, is_staged, lift_tangent, ndim_of, shape_o
 from .elementwise import where
 from .linalg import matmul
 from .reductions import sum as _sum
-from .selection import tril, triu
+from .complex_ops import conj_part, real_part
+from .selection import diagonal, tril, triu
 from .shape import expand_dims, getitem, stack, swapaxes
 
 LinAlgError = np.linalg.LinAlgError
@@ -81,16 +82,32 @@ def matrix(name: str, a) -> tuple:
     return s[-2], s[-1]
 
 
+def _hermitian_parts(a, lower: bool):
+    """A complex ``a``'s strict triangle and real diagonal, as a matrix (LAPACK's Hermitian
+    routines ignore the diagonal's imaginary part)."""
+    strict = tril(a, -1) if lower else triu(a, 1)
+    d = real_part(diagonal(a, 0, -2, -1))
+    return strict, expand_dims(d, -1) * np.eye(shape_of(a)[-1])
+
+
 def symmetric_from(a, lower: bool):
     """The symmetric matrix NumPy's eigh and cholesky read from one triangle of ``a``:
-    ``tril(A) + tril(A, −1)ᵀ`` (or the upper triangle's mirror)."""
+    ``tril(A) + tril(A, −1)ᵀ`` (or the upper triangle's mirror); for a complex ``a`` the
+    Hermitian one, ``tril(A, −1) + tril(A, −1)ᴴ + Re diag(A)``."""
+    if dtype_of(concrete(a)).kind == "c":
+        strict, d = _hermitian_parts(a, lower)
+        return strict + conj_part(mT(strict)) + d
     if lower:
         return tril(a) + mT(tril(a, -1))
     return triu(a) + mT(triu(a, 1))
 
 
 def symmetric_from_transpose(s_bar, lower: bool):
-    """The transpose of :func:`symmetric_from`: the cotangent of A from that of the symmetric S."""
+    """The transpose of :func:`symmetric_from`: the cotangent of A from that of the symmetric S
+    (under JAX's pairing ``Re Σ a·b`` for a complex S)."""
+    if dtype_of(concrete(s_bar)).kind == "c":
+        strict, d = _hermitian_parts(s_bar, lower)
+        return strict + (tril if lower else triu)(conj_part(mT(s_bar)), -1 if lower else 1) + d
     if lower:
         return tril(s_bar) + tril(mT(s_bar), -1)
     return triu(s_bar) + triu(mT(s_bar), 1)

@@ -347,7 +347,7 @@ scatter_add = linear(
     "scatter_add", _scatter_forward, inputs=("v",), public=False,
     transpose=lambda g, out, v, index, shape: getitem(g, _batched_index(_batch(g, out), index)),
     signature=lambda v, index, shape: ((v,), (index, shape)), params=("index", "shape"),
-    jax=lambda jnp, v, index, shape: jnp.zeros(shape).at[index].add(v),
+    jax=lambda jnp, v, index, shape: jnp.zeros(shape, dtype=jnp.result_type(v)).at[index].add(v),
     to_jax=lambda jnp, v, index, shape: jnp.zeros(shape, dtype=jnp.result_type(v)).at[index].add(v),
     batch_params=lambda batch, index, shape: (_batched_index(batch, index), batch + shape),
     symbol="scatter (transpose of indexing)", doc="add v into zeros of a shape at an index",
