@@ -342,3 +342,16 @@ def test_hermitian_eigh_and_second_order_through_indexing():
     q = lambda m: lambda x: m.sum(m.abs(m.exp(1j * x)[1:] * (x[:2] + 1j)) ** 2)  # noqa: E731
     x = np.array([0.2, -0.4, 0.9])
     np.testing.assert_allclose(tg.hessian(q(tg))(x), jax.hessian(q(jnp))(x), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_of_hermitian_matrices(upper):
+    rng = np.random.default_rng(12)
+    b = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+    a = b @ b.conj().T + 3 * np.eye(3)
+    c = tg.linalg.cholesky(a, upper=upper)
+    np.testing.assert_allclose(c, np.linalg.cholesky(a, upper=upper), rtol=1e-12)
+    w = np.arange(9.0).reshape(3, 3)
+    loss = lambda m: lambda a: m.sum(m.abs(m.linalg.cholesky(  # noqa: E731
+        a + m.conj(m.swapaxes(a, -1, -2)), upper=upper) * w) ** 2)
+    np.testing.assert_allclose(tg.grad(loss(tg))(a), jax.grad(loss(jnp))(a), rtol=1e-9, atol=1e-12)

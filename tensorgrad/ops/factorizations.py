@@ -27,7 +27,7 @@ from ..staging import call as staged_call
 from ..tensor import concrete, traced_level
 from ..typing import ArrayLike  # noqa: F401
 from ._util import dtype_of, shape_of
-from .decompositions import TG, _jax_symmetric, _no_derivative, _shape, _solve
+from .decompositions import TG, _adjoint, _jax_symmetric, _no_derivative, _shape, _solve
 from .linalg_ops import LinAlgError, matrix, mT, square, symmetric_from, symmetric_from_transpose
 from .selection import tril
 from .shape import concatenate, getitem
@@ -167,9 +167,10 @@ def _cholesky_signature(a: ArrayLike, /, *, upper: bool = False):
 
     NumPy reads one triangle of A (the lower, or the upper with ``upper=True``);
     so does tensorgrad, and the derivative flows into that triangle:
-    dL = L Φ(L⁻¹ dS L⁻ᵀ) with Φ the lower triangle, diagonal halved.
+    dL = L Φ(L⁻¹ dS L⁻ᵀ) with Φ the lower triangle, diagonal halved. A complex A is
+    Hermitian (A = L Lᴴ, U = Lᴴ): dL = L Φ(L⁻¹ dS L⁻ᴴ).
     """
-    square("cholesky", a)
+    square("cholesky", a, complex_ok=True)
     return (a,), (bool(upper),)
 
 
@@ -190,19 +191,20 @@ def _phi(X):
 
 
 def _cholesky_vjp(g, out, a, upper):
-    L = mT(out) if upper else out
-    gL = mT(g) if upper else g
+    # (complex: the transpose of the JVP under Re Σ a·b, S̄ = L⁻ᵀ Φ(Lᵀ L̄) conj(L)⁻¹)
+    L = _adjoint(out) if upper else out
+    gL = _adjoint(g) if upper else g
     Y = _solve(mT(L), _phi(mT(L) @ gL))            # L⁻ᵀ Φ(Lᵀ L̄)
-    S_bar = mT(_solve(mT(L), mT(Y)))                # … L⁻¹
+    S_bar = mT(_solve(_adjoint(L), mT(Y)))          # … L⁻¹ (conj(L)⁻¹)
     return symmetric_from_transpose(S_bar, lower=not upper)
 
 
 def _cholesky_jvp(t, out, a, upper):
-    L = mT(out) if upper else out
+    L = _adjoint(out) if upper else out
     Y = _solve(L, symmetric_from(t, lower=not upper))  # L⁻¹ dS
-    X = mT(_solve(L, mT(Y)))                            # L⁻¹ dS L⁻ᵀ
+    X = _adjoint(_solve(L, _adjoint(Y)))                # L⁻¹ dS L⁻ᵀ (L⁻ᴴ)
     dL = L @ _phi(X)
-    return mT(dL) if upper else dL
+    return _adjoint(dL) if upper else dL
 
 
 cholesky = general(
