@@ -33,7 +33,7 @@ from ._util import concrete, dtype_of, is_staged, lift_tangent, ndim_of, shape_o
 from .elementwise import where
 from .linalg import matmul
 from .reductions import sum as _sum
-from .complex_ops import conj_part, real_part
+from .complex_ops import conj_part, imag_part, make_complex, real_part
 from .selection import diagonal, tril, triu
 from .shape import expand_dims, getitem, stack, swapaxes
 
@@ -268,28 +268,38 @@ def _inv_for(name: str, a):
 
 def _slogdet_forward(a):
     sign, logdet = np.linalg.slogdet(a)
-    return np.stack([sign, logdet], axis=-1)
+    return np.stack([sign, logdet.astype(sign.dtype)], axis=-1)  # (complex: a complex sign)
 
 
 def _slogdet_signature(a: ArrayLike):
     """Sign and log|det| of a square matrix, as one array ``[..., (sign, logabsdet)]``.
 
-    ``tg.linalg.slogdet`` returns them as the pair ``(sign, logabsdet)``.
+    ``tg.linalg.slogdet`` returns them as the pair ``(sign, logabsdet)``. For a complex
+    matrix the sign is complex (the packed array too, logabsdet its real second entry):
+    with T = tr(A⁻¹ dA), d log|det A| = Re T and d sign = i Im(T) sign.
     """
-    square("slogdet", a)
+    square("slogdet", a, complex_ok=True)
     return (a,), ()
 
 
 def _slogdet_jvp(t, out, a):
-    dl = _sum(mT(_inv_for("slogdet", a)) * t, axis=(-2, -1))
-    return stack([np.zeros(shape_of(dl), dtype_of(dl)), dl], axis=-1)  # the sign is constant
+    T = _sum(mT(_inv_for("slogdet", a)) * t, axis=(-2, -1))
+    if dtype_of(concrete(out)).kind != "c":
+        return stack([np.zeros(shape_of(T), dtype_of(T)), T], axis=-1)  # the sign is constant
+    sign = getitem(out, (Ellipsis, 0))
+    return stack([make_complex(0.0, imag_part(T)) * sign, make_complex(real_part(T), 0.0)], axis=-1)
+
+
+def _slogdet_vjp(g, out, a):
+    gl = getitem(g, (Ellipsis, 1))
+    if dtype_of(concrete(out)).kind == "c":  # Ā = (Re g_l + i Im(g_sign · sign)) A⁻ᵀ
+        gl = make_complex(real_part(gl), imag_part(getitem(g, (Ellipsis, 0)) * getitem(out, (Ellipsis, 0))))
+    return expand_dims(gl, (-2, -1)) * mT(_inv_for("slogdet", a))
 
 
 slogdet_packed = general(
     "slogdet", _slogdet_forward,
-    vjp={"a": lambda g, out, a: expand_dims(getitem(g, (Ellipsis, 1)), (-2, -1))
-         * mT(_inv_for("slogdet", a))},
-    jvp={"a": _slogdet_jvp}, signature=_slogdet_signature, public=False,
+    vjp={"a": _slogdet_vjp}, jvp={"a": _slogdet_jvp}, signature=_slogdet_signature, public=False,
     jax=lambda jnp, a: jnp.stack(jnp.linalg.slogdet(a), axis=-1),
     symbol="(0, A⁻ᵀ)", doc="sign and log|det| of a square matrix", domain="wellcond",
     examples=[Example(((2, 2, 2),))])
@@ -303,7 +313,10 @@ def slogdet(a: ArrayLike) -> SlogdetResult:
     differentiating raises ``LinAlgError``.
     """
     p = slogdet_packed(a)
-    return SlogdetResult(getitem(p, (Ellipsis, 0)), getitem(p, (Ellipsis, 1)))
+    logabsdet = getitem(p, (Ellipsis, 1))
+    if dtype_of(concrete(p)).kind == "c":  # (a complex matrix: the sign alone is complex)
+        logabsdet = real_part(logabsdet)
+    return SlogdetResult(getitem(p, (Ellipsis, 0)), logabsdet)
 
 
 # ---- pinv ------------------------------------------------------------------------------------------------
