@@ -55,9 +55,9 @@ def tensor(data: Any, requires_grad: bool = False, dtype=None) -> Tensor:
         raise TypeError(f"tensor(): cannot make a tensor of dtype {a.dtype}")
     if not requires_grad:
         return Tensor(a)
-    if a.dtype.kind not in "f":
+    if a.dtype.kind not in "fc":
         raise TypeError(
-            f"tensor(requires_grad=True): only floating-point tensors can require "
+            f"tensor(requires_grad=True): only floating-point and complex tensors can require "
             f"gradients, got dtype {a.dtype}; pass dtype=float or use float data")
     a.flags.writeable = False
     t = Tensor(a, IMPERATIVE)
@@ -93,18 +93,25 @@ def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
             raise RuntimeError(
                 f"backward(): output has shape {self.shape}; pass gradient= of that shape, "
                 "or reduce it first (e.g. loss.sum())")
+        if self.dtype.kind == "c":  # (as PyTorch: a complex output needs its gradient)
+            raise RuntimeError("backward(): grad can be implicitly created only for real scalar "
+                               f"outputs, this one has dtype {self.dtype}; pass gradient=")
         gradient = np.ones(self.shape, dtype=self.dtype)
     elif create_graph and type(gradient) is Tensor and gradient._trace is IMPERATIVE:
         if gradient.shape != self.shape:  # a recorded seed stays on the tape
             raise ValueError(f"backward(): gradient has shape {gradient.shape}, "
                              f"output has shape {self.shape}")
+        if gradient.dtype.kind == "c":
+            gradient = gradient.conj()  # (PyTorch's convention, see below)
     else:
         gradient = np.asarray(concrete(gradient))
-        if gradient.dtype.kind not in "biuf":
-            raise TypeError(f"backward(): gradient= must hold real numbers, got dtype "
-                            f"{gradient.dtype}" + (" (tensorgrad differentiates real functions "
-                            "only)" if gradient.dtype.kind == "c" else ""))
-        gradient = gradient.astype(self.dtype, copy=False)
+        if gradient.dtype.kind not in "biuf" and not (gradient.dtype.kind == "c"
+                                                       and self.dtype.kind == "c"):
+            raise TypeError(f"backward(): gradient= must hold real numbers for an output of "
+                            f"dtype {self.dtype}, got dtype {gradient.dtype}")
+        # PyTorch's complex gradients are conjugate Wirtinger derivatives, the conjugates
+        # of JAX's cotangents, which the sweep computes: conjugate going in and coming out
+        gradient = np.conj(gradient).astype(self.dtype, copy=False)
         if gradient.shape != self.shape:
             raise ValueError(f"backward(): gradient has shape {gradient.shape}, "
                              f"output has shape {self.shape}")
@@ -126,18 +133,22 @@ def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
             # PyTorch, a leaf that no longer requires grad gets no .grad (it is frozen)
             continue
         if type(g) is Tensor and g._trace is IMPERATIVE:  # create_graph: a recorded gradient
-            if g.dtype.kind == "c":
+            if g.dtype.kind == "c" and node.dtype.kind == "c":
+                g = g.conj()  # (PyTorch's convention, see above)
+            elif g.dtype.kind == "c":
                 raise TypeError(f"backward(): a complex gradient (dtype {g.dtype}) reached a "
-                                "real leaf; tensorgrad differentiates real functions only")
+                                "real leaf")
             if g.dtype != node.dtype:
                 g = g.astype(node.dtype)
             old = t.grad
             t.grad = g if old is None else old + g  # (out of place: the sum is recorded too)
             continue
         g = np.asarray(concrete(g))
-        if g.dtype.kind == "c":
+        if g.dtype.kind == "c" and node.dtype.kind == "c":
+            g = np.conj(g)  # (PyTorch's convention, see above)
+        elif g.dtype.kind == "c":
             raise TypeError(f"backward(): a complex gradient (dtype {g.dtype}) reached a real "
-                            "leaf; tensorgrad differentiates real functions only")
+                            "leaf")
         # always a fresh, writable array of the leaf's dtype: rules may pass one
         # buffer to several leaves, or hand back a read-only broadcast view
         g = g.astype(node.dtype, copy=True)
@@ -228,9 +239,9 @@ def requires_grad_(self: Tensor, requires_grad: bool = True) -> Tensor:
         return self
     a = np.array(concrete(self))
     if requires_grad:
-        if a.dtype.kind != "f":
-            raise TypeError(f"requires_grad_(): only floating-point tensors can require "
-                            f"gradients, got dtype {a.dtype}")
+        if a.dtype.kind not in "fc":
+            raise TypeError(f"requires_grad_(): only floating-point and complex tensors can "
+                            f"require gradients, got dtype {a.dtype}")
         a.flags.writeable = False
         self._value, self._trace = a, IMPERATIVE
         self._node = leaf_node(a, self)

@@ -368,3 +368,35 @@ def test_slogdet_of_complex_matrices():
     # both outputs differentiate: d log|det| = Re tr(A⁻¹ dA), d sign = i Im tr(A⁻¹ dA) sign
     f = lambda m: lambda a: m.sum(m.real(m.linalg.slogdet(a)[0] * (1 + 2j)) + 3 * m.linalg.slogdet(a)[1])  # noqa: E731
     np.testing.assert_allclose(tg.grad(f(tg))(a), jax.grad(f(jnp))(a), rtol=1e-10, atol=1e-12)
+
+
+def test_imperative_tensors_follow_pytorchs_complex_convention():
+    # PyTorch's .grad of a complex leaf is the conjugate Wirtinger derivative: the conjugate
+    # of JAX's gradient (2z for |z|², where JAX gives 2·conj(z))
+    z = tg.tensor(Z, requires_grad=True)
+    loss = tg.sum(tg.abs(tg.sin(z)) ** 2 + tg.angle(z) * tg.real(z))
+    loss.backward()
+    want = jax.grad(lambda z: jnp.sum(jnp.abs(jnp.sin(z)) ** 2 + jnp.angle(z) * jnp.real(z)))(Z)
+    np.testing.assert_allclose(z.grad, np.conj(want), rtol=1e-12)
+    # a complex output takes its gradient explicitly; it is conjugated going in, as PyTorch's:
+    # for y = c·e^z, z.grad = conj(c·e^z)·v
+    c, v = np.array([0.5 + 1j, 2 - 1j, 1j]), np.array([1 - 0.5j, 0.3 + 2j, -1.0])
+    z = tg.tensor(Z, requires_grad=True)
+    (tg.exp(z) * c).backward(v)
+    np.testing.assert_allclose(z.grad, np.conj(c * np.exp(Z)) * v, rtol=1e-12)
+    x = tg.tensor(np.array([0.3, -1.2, 2.0]), requires_grad=True)  # a real leaf: Re(conj(c)·v)
+    (x * c).backward(v)
+    np.testing.assert_allclose(x.grad, np.real(np.conj(c) * v), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="only for real scalar outputs"):
+        tg.sum(tg.exp(tg.tensor(Z, requires_grad=True))).backward()
+    # create_graph: the recorded gradient differentiates again (PyTorch's numbers by hand:
+    # ∂/∂z of Re Σ w·conj(∂|sin z|²/∂z̄)... checked against JAX's forward over reverse)
+    w = np.array([0.5, 2.0, -1.0])
+    z = tg.tensor(Z, requires_grad=True)
+    tg.sum(tg.abs(tg.sin(z)) ** 2).backward(create_graph=True)
+    g = z.grad
+    z.grad = None
+    tg.real(tg.sum(g * w)).backward()
+    inner = lambda z: jnp.conj(jax.grad(lambda z: jnp.sum(jnp.abs(jnp.sin(z)) ** 2))(z))  # noqa: E731
+    np.testing.assert_allclose(z.grad, np.conj(jax.grad(lambda z: jnp.real(jnp.sum(inner(z) * w)))(Z)),
+                               rtol=1e-10)
