@@ -400,3 +400,28 @@ def test_imperative_tensors_follow_pytorchs_complex_convention():
     inner = lambda z: jnp.conj(jax.grad(lambda z: jnp.sum(jnp.abs(jnp.sin(z)) ** 2))(z))  # noqa: E731
     np.testing.assert_allclose(z.grad, np.conj(jax.grad(lambda z: jnp.real(jnp.sum(inner(z) * w)))(Z)),
                                rtol=1e-10)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 3), (2, 4, 2), (2, 4)])
+def test_qr_of_complex_matrices(shape):
+    rng = np.random.default_rng(14)
+    a = rng.normal(size=shape) + 1j * rng.normal(size=shape)
+    q, r = tg.linalg.qr(a)
+    qn, rn = np.linalg.qr(a)
+    np.testing.assert_allclose(q, qn, atol=1e-12)
+    np.testing.assert_allclose(r, rn, atol=1e-12)
+    w = rng.normal(size=q.shape) + 1j * rng.normal(size=q.shape)
+    w2 = rng.normal(size=r.shape)
+    m, n = shape[-2:]
+
+    def jax_qr(a):  # JAX differentiates tall and square QR: a wide [X Y] as Q R₁ = X, R₂ = Qᴴ Y
+        if m >= n:
+            return jnp.linalg.qr(a)
+        q, r1 = jnp.linalg.qr(a[..., :m])
+        return q, jnp.concatenate([r1, jnp.conj(jnp.swapaxes(q, -1, -2)) @ a[..., m:]], axis=-1)
+
+    def loss(mod, qr):
+        return lambda a: (mod.sum(mod.real(qr(a)[0] * w)) + mod.sum(mod.imag(qr(a)[1]) * w2)
+                          + mod.sum(mod.abs(qr(a)[1]) ** 2))
+    np.testing.assert_allclose(tg.grad(loss(tg, tg.linalg.qr))(a), jax.grad(loss(jnp, jax_qr))(a),
+                               rtol=1e-9, atol=1e-12)

@@ -27,10 +27,11 @@ from ..staging import call as staged_call
 from ..tensor import concrete, traced_level
 from ..typing import ArrayLike  # noqa: F401
 from ._util import dtype_of, shape_of
-from .decompositions import TG, _adjoint, _jax_symmetric, _no_derivative, _shape, _solve
+from .complex_ops import imag_part, make_complex
+from .decompositions import TG, _adjoint, _conj, _jax_symmetric, _no_derivative, _shape, _solve
 from .linalg_ops import LinAlgError, matrix, mT, square, symmetric_from, symmetric_from_transpose
-from .selection import tril
-from .shape import concatenate, getitem
+from .selection import diagonal, tril
+from .shape import concatenate, expand_dims, getitem
 
 QRResult = namedtuple("QRResult", ["Q", "R"])
 
@@ -39,7 +40,7 @@ QRResult = namedtuple("QRResult", ["Q", "R"])
 def _qr_signature(a: ArrayLike):
     """The reduced QR decomposition, packed as ``[Qᵀ | R]`` (k × (M + N), k = min(M, N)).
     ``tg.linalg.qr`` returns NumPy's ``(Q, R)``."""
-    matrix("qr", a)
+    matrix("qr", a, complex_ok=True)
     return (a,), ()
 
 
@@ -66,20 +67,37 @@ def _qr_solve(r, b):
                              "Keep A of full column rank.") from None
 
 
+def _imag_diagonal(c):
+    """i·Im(diag c) as a diagonal matrix (0 for a real c): complex QR keeps diag R real."""
+    if dtype_of(concrete(c)).kind != "c":
+        return None
+    return make_complex(0.0, expand_dims(imag_part(diagonal(c, 0, -2, -1)), -1) * np.eye(shape_of(c)[-1]))
+
+
 def _qr_jvp_square(Q, R, t):
-    """(dQ, dR) of a tall or square A = QR for the tangent t."""
-    B = mT(_qr_solve(mT(R), mT(t)))          # dA R⁻¹
-    C = mT(Q) @ B
+    """(dQ, dR) of a tall or square A = QR for the tangent t (complex: Qᴴ, and Ω gets
+    i·Im diag(C), as JAX's)."""
+    B = _adjoint(_qr_solve(_adjoint(R), _adjoint(t)))  # dA R⁻¹
+    C = _adjoint(Q) @ B
     L = tril(C, -1)
-    omega = L - mT(L)
+    omega = L - _adjoint(L)
+    im = _imag_diagonal(C)
+    if im is not None:
+        omega = omega + im
     return Q @ (omega - C) + B, (C - omega) @ R
 
 
 def _qr_vjp_square(Q, R, gQ, gR):
-    N = mT(Q) @ gQ - gR @ mT(R)
-    C_bar = gR @ mT(R) + tril(N - mT(N), -1)
-    B_bar = Q @ C_bar + gQ - Q @ (mT(Q) @ gQ)
-    return mT(_qr_solve(R, mT(B_bar)))       # B̄ R⁻ᵀ
+    # the adjoint of the JVP in the Hermitian inner product, applied to conj(ḡ) and conjugated
+    # back: the transpose under Re Σ a·b (for real matrices the plain formulas)
+    gQ, gR = _conj(gQ), _conj(gR)
+    N = _adjoint(Q) @ gQ - gR @ _adjoint(R)
+    C_bar = gR @ _adjoint(R) + tril(N - _adjoint(N), -1)
+    im = _imag_diagonal(N)
+    if im is not None:
+        C_bar = C_bar + im
+    B_bar = Q @ C_bar + gQ - Q @ (_adjoint(Q) @ gQ)
+    return _conj(_adjoint(_qr_solve(R, _adjoint(B_bar))))  # B̄ R⁻ᴴ
 
 
 def _qr_vjp(g, out, a):
@@ -88,11 +106,11 @@ def _qr_vjp(g, out, a):
     gQ, gR = _qr_parts(g, m)
     if m >= n:
         return _qr_vjp_square(Q, R, gQ, gR)
-    # a wide A = [X Y]: Q R1 = X, R2 = Qᵀ Y
+    # a wide A = [X Y]: Q R1 = X, R2 = Qᴴ Y
     gR2 = _columns(gR, m)
     Y = _columns(a, m)
-    X_bar = _qr_vjp_square(Q, _columns(R, 0, m), gQ + Y @ mT(gR2), _columns(gR, 0, m))
-    return concatenate([X_bar, Q @ gR2], axis=-1)
+    X_bar = _qr_vjp_square(Q, _columns(R, 0, m), gQ + _conj(Y @ mT(gR2)), _columns(gR, 0, m))
+    return concatenate([X_bar, _conj(Q) @ gR2], axis=-1)
 
 
 def _qr_jvp(t, out, a):
@@ -102,7 +120,7 @@ def _qr_jvp(t, out, a):
         dQ, dR = _qr_jvp_square(Q, R, t)
         return concatenate([mT(dQ), dR], axis=-1)
     dQ, dR1 = _qr_jvp_square(Q, _columns(R, 0, m), _columns(t, 0, m))
-    dR2 = mT(dQ) @ _columns(a, m) + mT(Q) @ _columns(t, m)
+    dR2 = _adjoint(dQ) @ _columns(a, m) + _adjoint(Q) @ _columns(t, m)
     return concatenate([mT(dQ), dR1, dR2], axis=-1)
 
 
@@ -120,7 +138,7 @@ def jax_qr(jnp, a):
         q, r = jnp.linalg.qr(a)
     else:
         q, r1 = jnp.linalg.qr(a[..., :, :m])
-        r = jnp.concatenate([r1, jnp.swapaxes(q, -1, -2) @ a[..., :, m:]], axis=-1)
+        r = jnp.concatenate([r1, jnp.conj(jnp.swapaxes(q, -1, -2)) @ a[..., :, m:]], axis=-1)
     return jnp.concatenate([jnp.swapaxes(q, -1, -2), r], axis=-1)
 
 
@@ -142,7 +160,7 @@ def qr(a: ArrayLike, mode: str = "reduced"):
     of Q are not unique, and (like ``'raw'``) it is computed by NumPy for
     untraced inputs only.
     """
-    m, n = matrix("qr", a)
+    m, n = matrix("qr", a, complex_ok=True)
     if mode not in ("reduced", "r", "complete", "raw"):
         raise ValueError(f"qr: unrecognized mode {mode!r}; use 'reduced', 'complete', 'r' or 'raw'")
     if mode == "raw" or (mode == "complete" and m > n):

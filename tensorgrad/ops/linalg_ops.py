@@ -71,13 +71,13 @@ def square(name: str, a, complex_ok: bool = False) -> int:
     return s[-1]
 
 
-def matrix(name: str, a) -> tuple:
-    """Check for a (stack of) matrices; their (M, N)."""
+def matrix(name: str, a, complex_ok: bool = False) -> tuple:
+    """Check for a (stack of) matrices; their (M, N). Complex ones only with ``complex_ok``."""
     s = _shape(a)
     if len(s) < 2:
         raise LinAlgError(f"{name}: expected a matrix or a stack of them (shape (..., M, N)), "
                           f"got shape {s}")
-    if dtype(a).kind == "c":
+    if dtype(a).kind == "c" and not complex_ok:
         raise TypeError(f"{name}: complex matrices are not supported")
     return s[-2], s[-1]
 
