@@ -60,7 +60,7 @@ from .reductions import sum as _sum
 from .linalg_ops import LinAlgError, eps_of, matrix, mT, square, symmetric_from, symmetric_from_transpose
 from .linalg_ops import pinv
 from .linalg_ops import solve as _solve_fn
-from .complex_ops import conj_part, real_part
+from .complex_ops import conj_part, imag_part, make_complex, real_part
 from .linalg import matmul
 from .selection import diagonal
 from .shape import concatenate, expand_dims, getitem, reshape
@@ -325,18 +325,32 @@ eigvalsh = general(
 # ---- svd ------------------------------------------------------------------------------------------------
 def _svd_signature(a: ArrayLike):
     """The reduced SVD A = U diag(s) Vᵀ, packed as rows ``[U; s; V]`` of width k = min(M, N)
-    (``V = Vhᵀ``). ``tg.linalg.svd`` returns NumPy's ``(U, S, Vh)``."""
-    matrix("svd", a)
+    (``V = Vhᴴ``). ``tg.linalg.svd`` returns NumPy's ``(U, S, Vh)``. A complex A packs complex
+    rows (s real in value); the derivatives are JAX's (``ds = Re diag(Uᴴ dA V)``; the phase
+    shared by u_j and v_j moves as ``i Im(Uᴴ dA V)_jj / s_j`` on U)."""
+    matrix("svd", a, complex_ok=True)
     return (a,), ()
 
 
 def _svd_forward(a):
     u, s, vh = np.linalg.svd(a, full_matrices=False)
-    return np.concatenate([u, s[..., None, :], np.swapaxes(vh, -1, -2)], axis=-2)
+    return np.concatenate([u, s[..., None, :].astype(u.dtype), np.conj(np.swapaxes(vh, -1, -2))],
+                          axis=-2)
 
 
 def _svd_parts(p, m):
-    return (_rows(p, 0, m), getitem(p, (Ellipsis, m, slice(None))), _rows(p, m + 1, shape_of(p)[-2]))
+    s = getitem(p, (Ellipsis, m, slice(None)))
+    if dtype_of(concrete(p)).kind == "c":
+        s = real_part(s)
+    return (_rows(p, 0, m), s, _rows(p, m + 1, shape_of(p)[-2]))
+
+
+def _phase_term(M, s_safe):
+    """i·Im(diag M)/s as a diagonal matrix (None for a real M): the phase u_j and v_j share."""
+    if dtype_of(concrete(M)).kind != "c":
+        return None
+    return make_complex(0.0, expand_dims(imag_part(diagonal(M, 0, -2, -1)) / s_safe, -1)
+                        * np.eye(shape_of(M)[-1]))
 
 
 def _svd_setup(out, a):
@@ -365,21 +379,27 @@ def _svd_vjp(g, out, a):
         # (u_j, s_j, v_j) therefore raises, as forward mode does.
         for part in (gU, gV, expand_dims(gs, -2)):
             _check_no_division("svd", zero, part)
-    J = F * (mT(U) @ gU)
-    K = F * (mT(V) @ gV)
+    # (complex: the Hermitian adjoint of the JVP, applied to conj(ḡ) and conjugated back)
+    gU, gV = _conj(gU), _conj(gV)
+    M = _adjoint(U) @ gU
+    J = F * M
+    K = F * (_adjoint(V) @ gV)
     s_col = expand_dims(s, -1)
-    P = (J + mT(J)) * expand_dims(s, -2) + s_col * (K + mT(K)) \
+    P = (J + _adjoint(J)) * expand_dims(s, -2) + s_col * (K + _adjoint(K)) \
         + expand_dims(gs, -2) * np.eye(k, dtype=dtype_of(s))
-    A_bar = U @ P @ mT(V)
+    phase = _phase_term(M, getitem(s_row, (Ellipsis, 0, slice(None))))
+    if phase is not None:
+        P = P + phase
+    A_bar = U @ P @ _adjoint(V)
     if m > k:  # (I − UUᵀ) Ū S⁻¹ Vᵀ
-        rest = gU - U @ (mT(U) @ gU)
+        rest = gU - U @ (_adjoint(U) @ gU)
         _check_no_division("svd", zero, rest)
-        A_bar = A_bar + (rest / s_row) @ mT(V)
+        A_bar = A_bar + (rest / s_row) @ _adjoint(V)
     if n > k:  # U S⁻¹ V̄ᵀ (I − VVᵀ)
-        rest = gV - V @ (mT(V) @ gV)
+        rest = gV - V @ (_adjoint(V) @ gV)
         _check_no_division("svd", zero, rest)
-        A_bar = A_bar + U @ mT(rest / s_row)
-    return A_bar
+        A_bar = A_bar + U @ _adjoint(rest / s_row)
+    return _conj(A_bar)
 
 
 def _check_no_division(name, zero, part):
@@ -397,26 +417,33 @@ def _check_no_division(name, zero, part):
 
 def _svd_jvp(t, out, a):
     m, n, k, U, s, V, mask, repeated, zero, F, s_row = _svd_setup(out, a)
-    dP = mT(U) @ t @ V
+    dP = _adjoint(U) @ t @ V
     if repeated:
-        _check_tangent("svd", mask, (dP + mT(dP)) / 2)
+        _check_tangent("svd", mask, (dP + _adjoint(dP)) / 2)
     s_r = expand_dims(s, -2)
     s_c = expand_dims(s, -1)
     dPS = dP * s_r      # dP diag(s)
     SdP = s_c * dP      # diag(s) dP
-    dU = U @ (F * (dPS + mT(dPS)))
-    dV = V @ (F * (SdP + mT(SdP)))
+    inner = F * (dPS + _adjoint(dPS))
+    phase = _phase_term(dP, getitem(s_row, (Ellipsis, 0, slice(None))))
+    if phase is not None:
+        inner = inner + phase
+    dU = U @ inner
+    dV = V @ (F * (SdP + _adjoint(SdP)))
     if m > k:
         tV = t @ V
-        rest = tV - U @ (mT(U) @ tV)
+        rest = tV - U @ (_adjoint(U) @ tV)
         _check_no_division("svd", zero, rest)
         dU = dU + rest / s_row
     if n > k:
-        tU = mT(t) @ U
-        rest = tU - V @ (mT(V) @ tU)
+        tU = _adjoint(t) @ U
+        rest = tU - V @ (_adjoint(V) @ tU)
         _check_no_division("svd", zero, rest)
         dV = dV + rest / s_row
-    return concatenate([dU, expand_dims(diagonal(dP, 0, -2, -1), -2), dV], axis=-2)
+    ds = diagonal(dP, 0, -2, -1)
+    if dtype_of(concrete(ds)).kind == "c":
+        ds = real_part(ds)
+    return concatenate([dU, expand_dims(ds, -2), dV], axis=-2)
 
 
 def _svd_gauge(p, m, xp=TG):
@@ -429,7 +456,8 @@ def _svd_gauge(p, m, xp=TG):
 def jax_svd(jnp, a):
     """JAX's reduced SVD packed as tensorgrad's."""
     u, s, vh = jnp.linalg.svd(a, full_matrices=False)
-    return jnp.concatenate([u, s[..., None, :], jnp.swapaxes(vh, -1, -2)], axis=-2)
+    return jnp.concatenate([u, s[..., None, :].astype(u.dtype), jnp.conj(jnp.swapaxes(vh, -1, -2))],
+                           axis=-2)
 
 
 svd_packed = general(
@@ -453,9 +481,9 @@ def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True, hermi
     values alone (:func:`svdvals`). With ``hermitian=True`` the lower triangle
     is read, as NumPy does.
     """
-    m, n = matrix("svd", a)
+    m, n = matrix("svd", a, complex_ok=True)
     if hermitian:
-        square("svd", a)
+        square("svd", a, complex_ok=True)
         a = symmetric_from(a, lower=True)
     if not compute_uv:
         return svdvals(a)
@@ -469,7 +497,7 @@ def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True, hermi
         # NumPy's values; under tg.jit one step of the plan, so each call computes its own
         return SVDResult(*staged_call(_svd_full, concrete(a)))
     U, s, V = _svd_parts(svd_packed(a), m)
-    return SVDResult(U, s, mT(V))
+    return SVDResult(U, s, _adjoint(V))
 
 
 def _svd_full(a):
