@@ -25,7 +25,7 @@ from ..tensor import Tensor
 from ._util import concrete, dtype_of, is_staged, shape_of
 
 __all__ = ["real_part", "imag_part", "conj_part", "make_complex", "complex_angle", "complex_dtype",
-           "eigvals"]
+           "eigvals", "real_if_complex"]
 
 
 def complex_dtype(dt) -> np.dtype:
@@ -128,6 +128,12 @@ complex_angle = general(
 REAL[0] = real_part  # the engine's real part of a complex cotangent for a real input
 
 
+def real_if_complex(v):
+    """The real part of a complex ``v`` whose values are real (eigenvalues, singular values,
+    a packed row of them, Re diag of a Hermitian matrix); ``v`` itself when real."""
+    return real_part(v) if dtype_of(concrete(v)).kind == "c" else v
+
+
 # ---- eigenvalues of a general matrix ---------------------------------------------------------
 def _eigvals_signature(a):
     s = shape_of(a)
@@ -159,9 +165,8 @@ def _eigvals_vjp(g, out, a):
     v, w = _eig_basis(a, "eigvals")
     if type(g) is Tensor:
         raise NotImplementedError("eigvals: second derivatives are not implemented")
-    return np.swapaxes(w, -1, -2) @ (g[..., :, None] * np.swapaxes(v, -1, -2)) \
-        if not is_staged(g) else staged_call(
-            lambda g, v, w: np.swapaxes(w, -1, -2) @ (g[..., :, None] * np.swapaxes(v, -1, -2)), g, v, w)
+    return staged_call(lambda g, v, w: np.swapaxes(w, -1, -2) @ (g[..., :, None] * np.swapaxes(v, -1, -2)),
+                       g, v, w)
 
 
 def _eigvals_jvp(t, out, a):

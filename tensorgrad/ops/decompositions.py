@@ -60,7 +60,7 @@ from .reductions import sum as _sum
 from .linalg_ops import LinAlgError, eps_of, matrix, mT, square, symmetric_from, symmetric_from_transpose
 from .linalg_ops import pinv
 from .linalg_ops import solve as _solve_fn
-from .complex_ops import conj_part, imag_part, make_complex, real_part
+from .complex_ops import conj_part, imag_part, make_complex, real_if_complex
 from .linalg import matmul
 from .selection import diagonal
 from .shape import concatenate, expand_dims, getitem, reshape
@@ -208,7 +208,7 @@ def _eigh_forward(a, lower):
 def _eigh_parts(p):
     """The eigenvalues (real) and eigenvectors of a packed eigh output (or its cotangent)."""
     w = getitem(p, (Ellipsis, 0, slice(None)))
-    return real_part(w) if dtype_of(concrete(p)).kind == "c" else w, _rows(p, 1, shape_of(p)[-1] + 1)
+    return real_if_complex(w), _rows(p, 1, shape_of(p)[-1] + 1)
 
 
 def _adjoint(v):
@@ -241,9 +241,7 @@ def _eigh_jvp(t, out, a, lower):
     if repeated:
         _check_tangent("eigh", mask, M)
     F = _inverse_gaps(expand_dims(w, -2) - expand_dims(w, -1), mask)
-    dw = diagonal(M, 0, -2, -1)
-    if dtype_of(concrete(dw)).kind == "c":
-        dw = real_part(dw)
+    dw = real_if_complex(diagonal(M, 0, -2, -1))
     return concatenate([expand_dims(dw, -2), V @ (F * M)], axis=-2)
 
 
@@ -309,8 +307,7 @@ def _eigvalsh_jvp(t, out, a, lower):
     mask, repeated = _repeated(out, shape_of(out)[-1])
     if repeated:
         _check_tangent("eigvalsh", mask, M)
-    d = diagonal(M, 0, -2, -1)
-    return real_part(d) if dtype_of(concrete(d)).kind == "c" else d
+    return real_if_complex(diagonal(M, 0, -2, -1))
 
 
 eigvalsh = general(
@@ -339,17 +336,16 @@ def _svd_forward(a):
 
 
 def _svd_parts(p, m):
-    s = getitem(p, (Ellipsis, m, slice(None)))
-    if dtype_of(concrete(p)).kind == "c":
-        s = real_part(s)
-    return (_rows(p, 0, m), s, _rows(p, m + 1, shape_of(p)[-2]))
+    return (_rows(p, 0, m), real_if_complex(getitem(p, (Ellipsis, m, slice(None)))),
+            _rows(p, m + 1, shape_of(p)[-2]))
 
 
-def _phase_term(M, s_safe):
-    """i·Im(diag M)/s as a diagonal matrix (None for a real M): the phase u_j and v_j share."""
+def imag_diagonal(M, scale=1.0):
+    """i·Im(diag M)/scale as a diagonal matrix, None for a real M: the term of complex SVD's
+    phase (u_j and v_j share it; scale s) and of complex QR's real diagonal of R."""
     if dtype_of(concrete(M)).kind != "c":
         return None
-    return make_complex(0.0, expand_dims(imag_part(diagonal(M, 0, -2, -1)) / s_safe, -1)
+    return make_complex(0.0, expand_dims(imag_part(diagonal(M, 0, -2, -1)) / scale, -1)
                         * np.eye(shape_of(M)[-1]))
 
 
@@ -387,7 +383,7 @@ def _svd_vjp(g, out, a):
     s_col = expand_dims(s, -1)
     P = (J + _adjoint(J)) * expand_dims(s, -2) + s_col * (K + _adjoint(K)) \
         + expand_dims(gs, -2) * np.eye(k, dtype=dtype_of(s))
-    phase = _phase_term(M, getitem(s_row, (Ellipsis, 0, slice(None))))
+    phase = imag_diagonal(M, getitem(s_row, (Ellipsis, 0, slice(None))))
     if phase is not None:
         P = P + phase
     A_bar = U @ P @ _adjoint(V)
@@ -425,7 +421,7 @@ def _svd_jvp(t, out, a):
     dPS = dP * s_r      # dP diag(s)
     SdP = s_c * dP      # diag(s) dP
     inner = F * (dPS + _adjoint(dPS))
-    phase = _phase_term(dP, getitem(s_row, (Ellipsis, 0, slice(None))))
+    phase = imag_diagonal(dP, getitem(s_row, (Ellipsis, 0, slice(None))))
     if phase is not None:
         inner = inner + phase
     dU = U @ inner
@@ -440,10 +436,7 @@ def _svd_jvp(t, out, a):
         rest = tU - V @ (_adjoint(V) @ tU)
         _check_no_division("svd", zero, rest)
         dV = dV + rest / s_row
-    ds = diagonal(dP, 0, -2, -1)
-    if dtype_of(concrete(ds)).kind == "c":
-        ds = real_part(ds)
-    return concatenate([dU, expand_dims(ds, -2), dV], axis=-2)
+    return concatenate([dU, expand_dims(real_if_complex(diagonal(dP, 0, -2, -1)), -2), dV], axis=-2)
 
 
 def _svd_gauge(p, m, xp=TG):

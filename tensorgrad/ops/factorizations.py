@@ -27,11 +27,11 @@ from ..staging import call as staged_call
 from ..tensor import concrete, traced_level
 from ..typing import ArrayLike  # noqa: F401
 from ._util import dtype_of, shape_of
-from .complex_ops import imag_part, make_complex
 from .decompositions import TG, _adjoint, _conj, _jax_symmetric, _no_derivative, _shape, _solve
+from .decompositions import imag_diagonal
 from .linalg_ops import LinAlgError, matrix, mT, square, symmetric_from, symmetric_from_transpose
-from .selection import diagonal, tril
-from .shape import concatenate, expand_dims, getitem
+from .selection import tril
+from .shape import concatenate, getitem
 
 QRResult = namedtuple("QRResult", ["Q", "R"])
 
@@ -67,13 +67,6 @@ def _qr_solve(r, b):
                              "Keep A of full column rank.") from None
 
 
-def _imag_diagonal(c):
-    """i·Im(diag c) as a diagonal matrix (0 for a real c): complex QR keeps diag R real."""
-    if dtype_of(concrete(c)).kind != "c":
-        return None
-    return make_complex(0.0, expand_dims(imag_part(diagonal(c, 0, -2, -1)), -1) * np.eye(shape_of(c)[-1]))
-
-
 def _qr_jvp_square(Q, R, t):
     """(dQ, dR) of a tall or square A = QR for the tangent t (complex: Qᴴ, and Ω gets
     i·Im diag(C), as JAX's)."""
@@ -81,7 +74,7 @@ def _qr_jvp_square(Q, R, t):
     C = _adjoint(Q) @ B
     L = tril(C, -1)
     omega = L - _adjoint(L)
-    im = _imag_diagonal(C)
+    im = imag_diagonal(C)
     if im is not None:
         omega = omega + im
     return Q @ (omega - C) + B, (C - omega) @ R
@@ -93,7 +86,7 @@ def _qr_vjp_square(Q, R, gQ, gR):
     gQ, gR = _conj(gQ), _conj(gR)
     N = _adjoint(Q) @ gQ - gR @ _adjoint(R)
     C_bar = gR @ _adjoint(R) + tril(N - _adjoint(N), -1)
-    im = _imag_diagonal(N)
+    im = imag_diagonal(N)
     if im is not None:
         C_bar = C_bar + im
     B_bar = Q @ C_bar + gQ - Q @ (_adjoint(Q) @ gQ)

@@ -24,6 +24,7 @@ import operator
 
 import numpy as np
 
+from ..complexity import real_for
 from ..recording import bind
 from ..registry import Example, linear
 from ._util import dtype_of, negative_axis, shape_of
@@ -92,13 +93,10 @@ def _c2c_forward(x, n, axis, norm, inverse):
     return (np.fft.ifft if inverse else np.fft.fft)(x, n, axis, norm)
 
 
-def _for_input(v, x):
-    """A cotangent ``v`` of input ``x``: its real part when ``x`` is real."""
-    return v if dtype_of(x).kind == "c" else real_part(v)
-
-
 def _c2c_transpose(g, out, x, n, axis, norm, inverse):
-    return _for_input(_resize(bind(fft_c2c.op, (g,), (n, axis, norm, inverse)), shape_of(x)[axis], axis), x)
+    # (a real x: the real part, as the engine takes it; matrix-free Jacobians call rules directly)
+    return real_for(_resize(bind(fft_c2c.op, (g,), (n, axis, norm, inverse)), shape_of(x)[axis], axis),
+                    dtype_of(x))
 
 
 fft_c2c = linear(
@@ -159,7 +157,7 @@ def _irfft_transpose(g, out, x, n, axis, norm):
         c[-1] = 1.0
     c = c.reshape((h,) + (1,) * (-axis - 1))
     v = conj_part(bind(rfft.op, (g,), (n, axis, _DUAL[norm]))) * c
-    return _for_input(_resize(v, shape_of(x)[axis], axis), x)
+    return real_for(_resize(v, shape_of(x)[axis], axis), dtype_of(x))
 
 
 irfft = linear(

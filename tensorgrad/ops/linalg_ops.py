@@ -33,7 +33,7 @@ from ._util import concrete, dtype_of, is_staged, lift_tangent, ndim_of, shape_o
 from .elementwise import where
 from .linalg import matmul
 from .reductions import sum as _sum
-from .complex_ops import conj_part, imag_part, make_complex, real_part
+from .complex_ops import conj_part, imag_part, make_complex, real_if_complex, real_part
 from .selection import diagonal, tril, triu
 from .shape import expand_dims, getitem, stack, swapaxes
 
@@ -313,10 +313,8 @@ def slogdet(a: ArrayLike) -> SlogdetResult:
     differentiating raises ``LinAlgError``.
     """
     p = slogdet_packed(a)
-    logabsdet = getitem(p, (Ellipsis, 1))
-    if dtype_of(concrete(p)).kind == "c":  # (a complex matrix: the sign alone is complex)
-        logabsdet = real_part(logabsdet)
-    return SlogdetResult(getitem(p, (Ellipsis, 0)), logabsdet)
+    # (a complex matrix: the sign alone is complex)
+    return SlogdetResult(getitem(p, (Ellipsis, 0)), real_if_complex(getitem(p, (Ellipsis, 1))))
 
 
 # ---- pinv ------------------------------------------------------------------------------------------------
