@@ -450,3 +450,32 @@ def test_svd_of_complex_matrices(shape):
                 + m.sum(m.real(u @ vh))
         return f
     np.testing.assert_allclose(tg.grad(loss(tg))(a), jax.grad(loss(jnp))(a), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 5), (2, 3, 4)])
+def test_singular_values_and_pseudo_inverse_of_complex_matrices(shape):
+    rng = np.random.default_rng(16)
+    a = rng.normal(size=shape) + 1j * rng.normal(size=shape)
+    np.testing.assert_allclose(tg.linalg.pinv(a), np.linalg.pinv(a), atol=1e-12)
+    assert tg.linalg.matrix_rank(a).tolist() == np.linalg.matrix_rank(a).tolist()
+    fns = [lambda m, a: m.sum(m.linalg.svdvals(a) * np.arange(1.0, min(shape[-2:]) + 1)),
+           lambda m, a: m.sum(m.linalg.matrix_norm(a, ord="nuc")),
+           lambda m, a: m.sum(m.linalg.norm(a, 2, axis=(-2, -1))),
+           lambda m, a: m.sum(m.linalg.norm(a, -2, axis=(-2, -1))),
+           lambda m, a: m.sum(m.linalg.cond(a)),
+           lambda m, a: m.sum(m.abs(m.linalg.pinv(a)) ** 2 + m.real(m.linalg.pinv(a)))]
+    for fn in fns:
+        np.testing.assert_allclose(fn(tg, a), fn(jnp, a), rtol=1e-10)
+        np.testing.assert_allclose(tg.grad(lambda a: fn(tg, a))(a), jax.grad(lambda a: fn(jnp, a))(a),
+                                   rtol=1e-9, atol=1e-12)
+    if len(shape) == 2:  # least squares: residuals |r|², real as NumPy's
+        b = rng.normal(size=shape[0]) + 1j * rng.normal(size=shape[0])
+        got, want = tg.linalg.lstsq(a, b), np.linalg.lstsq(a, b)
+        for u, v in [(got[0], want[0]), (got[1], want[1]), (got[3], want[3])]:
+            assert np.asarray(u).dtype == v.dtype and np.shape(u) == v.shape
+            np.testing.assert_allclose(u, v, atol=1e-12)
+
+        def loss(m):
+            return lambda a, b: m.sum(m.abs(m.linalg.lstsq(a, b)[0])) + m.sum(m.linalg.lstsq(a, b)[1])
+        for g, w in zip(tg.grad(loss(tg), (0, 1))(a, b), jax.grad(loss(jnp), (0, 1))(a, b)):
+            np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-12)

@@ -58,7 +58,7 @@ from .elementwise import equal, less, where
 from .reductions import max as _max
 from .reductions import sum as _sum
 from .linalg_ops import LinAlgError, eps_of, matrix, mT, square, symmetric_from, symmetric_from_transpose
-from .linalg_ops import pinv
+from .linalg_ops import conj_if_complex, pinv
 from .linalg_ops import solve as _solve_fn
 from .complex_ops import conj_part, imag_part, make_complex, real_if_complex
 from .linalg import matmul
@@ -216,8 +216,7 @@ def _adjoint(v):
     return conj_part(mT(v)) if dtype_of(concrete(v)).kind == "c" else mT(v)
 
 
-def _conj(v):
-    return conj_part(v) if dtype_of(concrete(v)).kind == "c" else v
+_conj = conj_if_complex
 
 
 def _eigh_vjp(g, out, a, lower):
@@ -504,8 +503,9 @@ def _svdvals_signature(x: ArrayLike):
     ds_i = u_iᵀ dA v_i. A zero singular value gets the subgradient u_i v_iᵀ;
     repeated singular values are differentiable only through symmetric
     functions of them (their sum, say); otherwise differentiating raises.
+    A complex matrix has real singular values, ds_i = Re(u_iᴴ dA v_i).
     """
-    matrix("svdvals", x)
+    matrix("svdvals", x, complex_ok=True)
     return (x,), ()
 
 
@@ -520,16 +520,17 @@ def _svdvals_vjp(g, out, a):
     if repeated:
         _check_weights_equal("svdvals", mask, g)
     U, V = _singular_vectors(a)
-    return (U * expand_dims(g, -2)) @ mT(V)
+    # (complex: the transpose of Re diag(Uᴴ dA V) under Re Σ a·b is conj(U diag(g) Vᴴ))
+    return _conj((U * expand_dims(g, -2)) @ _adjoint(V))
 
 
 def _svdvals_jvp(t, out, a):
     U, V = _singular_vectors(a)
-    dP = mT(U) @ t @ V
+    dP = _adjoint(U) @ t @ V
     mask, repeated = _repeated(out, max(_shape(a)[-2:]))
     if repeated:
-        _check_tangent("svdvals", mask, (dP + mT(dP)) / 2)
-    return diagonal(dP, 0, -2, -1)
+        _check_tangent("svdvals", mask, (dP + _adjoint(dP)) / 2)
+    return real_if_complex(diagonal(dP, 0, -2, -1))
 
 
 svdvals = general(
@@ -572,10 +573,12 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond=None) -> LstsqResult:
     full_rank = m > n if is_staged(rank) else rank == n and m > n
     if full_rank:
         r = b - matmul(a, x)
+        if dtype_of(concrete(r)).kind == "c":  # |r|², real as NumPy's
+            r = _abs(r)
         res = _sum(r * r, axis=0)
         res = reshape(res, (1,)) if len(sb) == 1 else res
     else:
-        res = np.empty((0,), dtype=x.dtype)
+        res = np.empty((0,), dtype=np.finfo(dtype_of(concrete(x))).dtype)
     return LstsqResult(x, res, rank, svdvals(a))
 
 

@@ -8,7 +8,7 @@ the rules (batch axes of cotangents and tangents ride in front):
     solve    VJP  B̄ = A⁻ᵀ Ḡ,  Ā = −B̄ Xᵀ             JVP  Ẋ = A⁻¹ (Ḃ − Ȧ X)
     det      VJP  Ā = ḡ · det(A) A⁻ᵀ (the cofactors)  JVP  ḋ = ⟨det(A) A⁻ᵀ, Ȧ⟩
     slogdet  VJP  Ā = ḡ A⁻ᵀ  (the sign has no derivative)
-    pinv     dA⁺ = −A⁺ dA A⁺ + A⁺A⁺ᵀ dAᵀ (I − A A⁺) + (I − A⁺A) dAᵀ A⁺ᵀ A⁺   (constant rank)
+    pinv     dA⁺ = −A⁺ dA A⁺ + A⁺A⁺ᴴ dAᴴ (I − A A⁺) + (I − A⁺A) dAᴴ A⁺ᴴ A⁺   (constant rank)
 
 The rules are written with tensorgrad's ops (matmul, solve itself, inv), so
 every derivative can be differentiated again. Where a derivative does not
@@ -329,7 +329,7 @@ def _pinv_signature(a: ArrayLike, rcond=None, hermitian: bool = False, *, rtol=_
     change; at a matrix whose rank changes under small perturbations (a
     singular value at the cutoff) the pseudo-inverse is not even continuous.
     """
-    m, n = matrix("pinv", a)
+    m, n = matrix("pinv", a, complex_ok=True)
     if rtol is not _NOT_GIVEN and rcond is not None:
         raise ValueError("pinv: give only one of rcond and rtol")
     if rcond is not None:
@@ -347,20 +347,26 @@ def _pinv_signature(a: ArrayLike, rcond=None, hermitian: bool = False, *, rtol=_
     return (a,), (float(cut),)
 
 
+def conj_if_complex(v):
+    """conj(v) for a complex v; v itself for a real one (no op recorded)."""
+    return conj_part(v) if dtype_of(concrete(v)).kind == "c" else v
+
+
 def _pinv_vjp(g, out, a, cut):
+    # the transpose of the JVP below under Re Σ a·b: its dAᴴ terms give conjugates
     x = out
     p_left = np.eye(_shape(a)[-2], dtype=dtype_of(x)) - a @ x      # I − A A⁺ (m × m)
     p_right = np.eye(_shape(a)[-1], dtype=dtype_of(x)) - x @ a     # I − A⁺A (n × n)
-    gt = mT(g)
-    return -(mT(x) @ g @ mT(x)) + p_left @ gt @ x @ mT(x) + mT(x) @ x @ gt @ p_right
+    xt, xc, gh = mT(x), conj_if_complex(x), conj_if_complex(mT(g))
+    return -(xt @ g @ xt) + conj_if_complex(p_left) @ gh @ xc @ xt + xt @ xc @ gh @ conj_if_complex(p_right)
 
 
 def _pinv_jvp(t, out, a, cut):
     x = out
     p_left = np.eye(_shape(a)[-2], dtype=dtype_of(x)) - a @ x
     p_right = np.eye(_shape(a)[-1], dtype=dtype_of(x)) - x @ a
-    tt = mT(t)
-    return -(x @ t @ x) + x @ mT(x) @ tt @ p_left + p_right @ tt @ mT(x) @ x
+    th, xh = conj_if_complex(mT(t)), conj_if_complex(mT(x))
+    return -(x @ t @ x) + x @ xh @ th @ p_left + p_right @ th @ xh @ x
 
 
 pinv = general(
