@@ -369,3 +369,28 @@ def test_activation_edges_at_inf_nan_and_empty_batches():
     layer = tg.nn.PReLU()
     assert np.shape(layer(np.array(-2.0))) == ()
     np.testing.assert_allclose(layer(np.array(-2.0)), -0.5)
+
+
+def test_torch_constructors_of_gelu_hardtanh_and_softplus_layers():
+    x = np.array([-30.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0, 25.0])
+    # PyTorch's strings for gelu: 'none' is exact, 'tanh' the tanh formula (bool('none') is True)
+    np.testing.assert_array_equal(tg.nn.gelu(x, approximate="none"), tg.nn.gelu(x, approximate=False))
+    np.testing.assert_array_equal(tg.nn.gelu(x, approximate="tanh"), tg.nn.gelu(x, approximate=True))
+    with pytest.raises(ValueError, match="gelu: approximate"):
+        tg.nn.gelu(x, approximate="exact")
+    np.testing.assert_array_equal(tg.nn.GELU("tanh")(x), tg.nn.gelu(x, approximate=True))
+    # Hardtanh: PyTorch's bounds, and its slope (0 at the corners, where jax.nn.hard_tanh has 1)
+    for lo, hi in [(-1.0, 1.0), (-0.5, 2.0)]:
+        layer = tg.nn.Hardtanh(lo, hi)
+        np.testing.assert_array_equal(layer(x), np.clip(x, lo, hi))
+        np.testing.assert_array_equal(tg.grad(lambda v: tg.sum(layer(v)))(x), (x > lo) & (x < hi))
+    assert tg.grad(lambda v: tg.sum(tg.nn.hard_tanh(v)))(np.array([1.0])) == 1.0
+    # Softplus(beta, threshold): log(1 + e^(βx))/β, linear where βx > threshold
+    layer = tg.nn.Softplus(2.0, 5.0)
+    want = np.where(2 * x > 5, x, np.logaddexp(0, 2 * x) / 2)
+    np.testing.assert_allclose(layer(x), want, rtol=1e-14)
+    slope = np.where(2 * x > 5, 1.0, 1 / (1 + np.exp(-2 * x)))
+    np.testing.assert_allclose(tg.jit(tg.grad(lambda v: tg.sum(layer(v))))(x), slope, rtol=1e-14)
+    for bad in (lambda: tg.nn.Hardtanh(1.0, -1.0), lambda: tg.nn.Softplus(0.0), lambda: tg.nn.GELU("x")):
+        with pytest.raises(ValueError):
+            bad()

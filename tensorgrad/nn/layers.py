@@ -389,14 +389,29 @@ def Sigmoid() -> Activation:
     return Activation("sigmoid")
 
 
-def GELU() -> Activation:
-    """The exact GELU x·Φ(x) as a layer (as ``torch.nn.GELU()``): ``Activation("gelu")``."""
-    return Activation("gelu")
+def GELU(approximate: str = "none") -> Activation:
+    """GELU as a layer, as ``torch.nn.GELU``: exact x·Φ(x) by default (``Activation("gelu")``),
+    the tanh formula with ``approximate="tanh"``."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+    if approximate == "none":
+        return Activation("gelu")
+    return _named("gelu(tanh)", lambda x: _ops.gelu(x, approximate=True))
 
 
-def Softplus() -> Activation:
-    """The ``softplus`` activation as a layer: ``Activation("softplus")``."""
-    return Activation("softplus")
+def Softplus(beta: float = 1.0, threshold: float = 20.0) -> Activation:
+    """softplus as a layer, as ``torch.nn.Softplus``: log(1 + e^(βx))/β, and x itself where
+    βx > ``threshold``. The defaults give ``Activation("softplus")`` (log(1 + eˣ) everywhere)."""
+    beta, threshold = float(beta), float(threshold)
+    if not beta > 0:
+        raise ValueError(f"Softplus: beta must be > 0, got {beta}")
+    if beta == 1.0 and threshold == 20.0:  # (above 20, log(1 + eˣ) and x agree to 2e-9)
+        return Activation("softplus")
+
+    def fn(x):
+        bx = x * beta
+        return _ops.where(_ops.greater(bx, threshold), x, _ops.softplus(bx) / beta)
+    return _named(f"softplus(beta={beta}, threshold={threshold})", fn)
 
 
 def Identity() -> Activation:
@@ -440,10 +455,18 @@ def ReLU6() -> Activation:
     return Activation("relu6")
 
 
-def Hardtanh() -> Activation:
-    """The ``hard_tanh`` activation as a layer (PyTorch's ``nn.Hardtanh``). At the kinks x = ±1
-    the slope is 1, as JAX's ``hard_tanh`` (PyTorch's is 0 there)."""
-    return Activation("hard_tanh")
+def Hardtanh(min_val: float = -1.0, max_val: float = 1.0) -> Activation:
+    """x clipped to [min_val, max_val] as a layer, as PyTorch's ``nn.Hardtanh``: the slope is 1
+    strictly inside and 0 elsewhere, at the corners too as in PyTorch (the function
+    ``tg.nn.hard_tanh`` follows JAX's, whose slope at ±1 is 1)."""
+    lo, hi = float(min_val), float(max_val)
+    if not lo < hi:
+        raise ValueError(f"Hardtanh: min_val must be below max_val, got {lo} and {hi}")
+
+    def fn(x):
+        inside = _ops.logical_and(_ops.greater(x, lo), _ops.less(x, hi))
+        return _ops.where(inside, x, _ops.stop_gradient(_ops.clip(x, lo, hi)))
+    return _named(f"hardtanh({lo}, {hi})", fn)
 
 
 def Hardsigmoid() -> Activation:

@@ -111,13 +111,23 @@ erf = elementwise("erf", in_float_of(special.erf), d={"x": lambda out, x: _TWO_O
                   jax="jax.scipy.special.erf", symbol="diag(2/√π · e^(−x²))", numpy="scipy.special.erf",
                   doc="the error function")
 
+def _gelu_approximate(approximate) -> bool:
+    """JAX's bool, or PyTorch's strings ``'none'`` (exact) and ``'tanh'``."""
+    if isinstance(approximate, str):
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu: approximate must be True/False (JAX) or 'none'/'tanh' "
+                             f"(PyTorch), got {approximate!r}")
+        return approximate == "tanh"
+    return bool(approximate)
+
+
 gelu = elementwise(
     "gelu", _gelu_forward, d={"x": _gelu_deriv}, params=("approximate",),
-    signature=lambda x, approximate=True: ((x,), (bool(approximate),)),
+    signature=lambda x, approximate=True: ((x,), (_gelu_approximate(approximate),)),
     jax="jax.nn.gelu", symbol="diag(Φ(x) + x φ(x))",
     doc="GELU: x·Φ(x) with Φ the normal CDF; as ``jax.nn.gelu``, the default "
         "``approximate=True`` is the tanh formula (``approximate=False``: exact, as PyTorch's "
-        "default)",
+        "default); PyTorch's spellings ``'none'`` and ``'tanh'`` are accepted too",
     examples=[Example(((3, 4),), {"approximate": False}),
               Example(((5,),), {"approximate": True}), Example(((),), {"approximate": False})])
 
