@@ -111,33 +111,57 @@ def linear_warmup(lr: float, total_steps: int = 5, start_factor: float = 1.0 / 3
 
 
 # ---- optimizers -------------------------------------------------------------------------
+def _bool(who: str, name: str, v) -> bool:
+    if not isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"{who}: {name} must be a bool, got {v!r}")
+    return bool(v)
+
+
 class SGD(Optimizer):
-    """Stochastic gradient descent, optionally with (Nesterov) momentum and L2 weight decay."""
+    """Stochastic gradient descent, optionally with (Nesterov) momentum and L2 weight decay.
+
+    PyTorch's keywords: ``dampening`` scales the gradient entering the momentum buffer by
+    1 − dampening (not at the first update, which starts the buffer at the gradient), and
+    ``maximize=True`` ascends."""
 
     def __init__(self, lr: LR = 0.01, momentum: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0):
+                 weight_decay: float = 0.0, *, dampening: float = 0.0, maximize: bool = False):
         super().__init__(lr, weight_decay)
         if not 0 <= momentum < 1:
             raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum}")
         if nesterov and momentum == 0:
             raise ValueError("SGD: nesterov=True needs a momentum > 0")
+        if not 0 <= dampening <= 1:
+            raise ValueError(f"SGD: dampening must be in [0, 1], got {dampening}")
+        if nesterov and dampening:
+            raise ValueError("SGD: nesterov=True needs zero dampening (as PyTorch)")
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        self.dampening = float(dampening)
+        self.maximize = _bool("SGD", "maximize", maximize)
         self.slots = ("momentum",) if momentum else ()
 
     def _update(self, p, g, bufs, t, lr):
+        if self.maximize:
+            g = -g
         if self.weight_decay:
             g = g + self.weight_decay * p
         if self.momentum:
-            b = bufs["momentum"] = self.momentum * bufs["momentum"] + g
+            # (the first update has t = 1 and a zero buffer: the buffer becomes g itself)
+            keep = 1 - self.dampening * (t > 1) if self.dampening else 1
+            b = bufs["momentum"] = self.momentum * bufs["momentum"] + keep * g
             g = g + self.momentum * b if self.nesterov else b
         return p - lr * g
 
 
 class RMSprop(Optimizer):
-    """RMSprop: divide the step by a running root-mean-square of the gradients."""
+    """RMSprop: divide the step by a running root-mean-square of the gradients.
+
+    PyTorch's keywords: ``centered=True`` divides by the running standard deviation instead
+    (the running mean of g subtracted: √(E[g²] − E[g]²)), ``maximize=True`` ascends."""
 
     def __init__(self, lr: LR = 0.01, alpha: float = 0.99, eps: float = 1e-8,
-                 momentum: float = 0.0, weight_decay: float = 0.0):
+                 momentum: float = 0.0, weight_decay: float = 0.0, *, centered: bool = False,
+                 maximize: bool = False):
         super().__init__(lr, weight_decay)
         if not 0 <= alpha <= 1:
             raise ValueError(f"RMSprop: alpha must be in [0, 1], got {alpha}")
@@ -145,12 +169,20 @@ class RMSprop(Optimizer):
             raise ValueError(f"RMSprop: momentum must be in [0, 1), got {momentum}")
         _check_eps("RMSprop", eps)
         self.alpha, self.eps, self.momentum = float(alpha), float(eps), float(momentum)
-        self.slots = ("square_avg", "momentum") if momentum else ("square_avg",)
+        self.centered = _bool("RMSprop", "centered", centered)
+        self.maximize = _bool("RMSprop", "maximize", maximize)
+        self.slots = ("square_avg",) + (("grad_avg",) if centered else ()) \
+            + (("momentum",) if momentum else ())
 
     def _update(self, p, g, bufs, t, lr):
+        if self.maximize:
+            g = -g
         if self.weight_decay:
             g = g + self.weight_decay * p
         v = bufs["square_avg"] = self.alpha * bufs["square_avg"] + (1 - self.alpha) * g * g
+        if self.centered:
+            mean = bufs["grad_avg"] = self.alpha * bufs["grad_avg"] + (1 - self.alpha) * g
+            v = v - mean * mean
         step = g / (_ops.sqrt(v) + self.eps)
         if self.momentum:
             step = bufs["momentum"] = self.momentum * bufs["momentum"] + step
@@ -164,21 +196,50 @@ class Adam(Optimizer):
     decoupled = False
 
     def __init__(self, lr: LR = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
-                 weight_decay: float = 0.0):
+                 weight_decay: float = 0.0, *, betas=None, amsgrad: bool = False,
+                 maximize: bool = False):
         super().__init__(lr, weight_decay)
+        who = type(self).__name__
+        if isinstance(b1, (tuple, list)):  # PyTorch's positional betas would shift the rest
+            raise TypeError(f"{who}: b1 must be a number, got {b1!r}; the arguments are (lr, b1, "
+                            f"b2, eps, weight_decay): pass PyTorch's pair by keyword, "
+                            f"{who}(lr, betas={tuple(b1)!r})")
+        if betas is not None:  # PyTorch's keyword, the pair (β₁, β₂)
+            if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+                raise ValueError(f"{who}: betas must be a pair (beta1, beta2), got {betas!r}")
+            b1, b2 = betas
         for name, b in (("b1", b1), ("b2", b2)):
             if not 0 <= b < 1:
-                raise ValueError(f"{type(self).__name__}: {name} must be in [0, 1), got {b}")
-        _check_eps(type(self).__name__, eps)
+                raise ValueError(f"{who}: {name} must be in [0, 1), got {b}")
+        _check_eps(who, eps)
         self.b1, self.b2, self.eps = float(b1), float(b2), float(eps)
+        self.amsgrad = _bool(who, "amsgrad", amsgrad)
+        self.maximize = _bool(who, "maximize", maximize)
+        if self.amsgrad:
+            if type(self) not in (Adam, AdamW):
+                raise ValueError(f"{who}: amsgrad is an option of Adam and AdamW")
+            self.slots = ("m", "v", "v_max")
+
+    @property
+    def betas(self) -> tuple:
+        """(β₁, β₂), PyTorch's name for ``(b1, b2)`` (setting it sets both)."""
+        return (self.b1, self.b2)
+
+    @betas.setter
+    def betas(self, value) -> None:
+        self.b1, self.b2 = (float(b) for b in value)
 
     def _update(self, p, g, bufs, t, lr):
+        if self.maximize:
+            g = -g
         if self.weight_decay and self.decoupled:
             p = p - lr * self.weight_decay * p
         elif self.weight_decay:
             g = g + self.weight_decay * p
         m = bufs["m"] = self.b1 * bufs["m"] + (1 - self.b1) * g
         v = bufs["v"] = self.b2 * bufs["v"] + (1 - self.b2) * g * g
+        if self.amsgrad:  # the largest second moment so far (PyTorch's AMSGrad)
+            v = bufs["v_max"] = _ops.maximum(bufs["v_max"], v)
         m_hat = m / (1 - self.b1 ** t)
         v_hat = v / (1 - self.b2 ** t)
         return p - lr * m_hat / (_ops.sqrt(v_hat) + self.eps)
@@ -190,8 +251,10 @@ class AdamW(Adam):
     decoupled = True
 
     def __init__(self, lr: LR = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
-                 weight_decay: float = 0.01):
-        super().__init__(lr, b1, b2, eps, weight_decay)
+                 weight_decay: float = 0.01, *, betas=None, amsgrad: bool = False,
+                 maximize: bool = False):
+        super().__init__(lr, b1, b2, eps, weight_decay, betas=betas, amsgrad=amsgrad,
+                         maximize=maximize)
 
 
 class Adagrad(Optimizer):
@@ -231,10 +294,12 @@ class Adamax(Adam):
     slots = ("m", "u")
 
     def __init__(self, lr: LR = 2e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
-                 weight_decay: float = 0.0):
-        super().__init__(lr, b1, b2, eps, weight_decay)
+                 weight_decay: float = 0.0, *, betas=None, maximize: bool = False):
+        super().__init__(lr, b1, b2, eps, weight_decay, betas=betas, maximize=maximize)
 
     def _update(self, p, g, bufs, t, lr):
+        if self.maximize:
+            g = -g
         if self.weight_decay:
             g = g + self.weight_decay * p
         m = bufs["m"] = self.b1 * bufs["m"] + (1 - self.b1) * g
@@ -252,8 +317,8 @@ class NAdam(Adam):
 
     def __init__(self, lr: LR = 2e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum_decay: float = 4e-3,
-                 decoupled_weight_decay: bool = False):
-        super().__init__(lr, b1, b2, eps, weight_decay)
+                 decoupled_weight_decay: bool = False, *, betas=None, maximize: bool = False):
+        super().__init__(lr, b1, b2, eps, weight_decay, betas=betas, maximize=maximize)
         self.momentum_decay = _check_rate("NAdam", "momentum_decay", momentum_decay)
         self.decoupled = bool(decoupled_weight_decay)
 
@@ -268,6 +333,8 @@ class NAdam(Adam):
         return self.b1 * (1 - 0.5 * 0.96 ** (t * self.momentum_decay))
 
     def _update(self, p, g, bufs, t, lr):
+        if self.maximize:
+            g = -g
         if self.weight_decay and self.decoupled:
             p = p - lr * self.weight_decay * p
         elif self.weight_decay:

@@ -111,7 +111,55 @@ def ref_adafactor(p, g, s, t, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0
     return p - alpha * u / max(1.0, np.sqrt(np.mean(u * u)) / d)
 
 
+def ref_sgd(p, g, s, t, lr=0.01, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+            maximize=False):
+    g = _g(p, g, maximize, weight_decay)
+    if momentum:
+        b = s["b"] = g if t == 1 else momentum * s["b"] + (1 - dampening) * g
+        g = g + momentum * b if nesterov else b
+    return p - lr * g
+
+
+def ref_rmsprop(p, g, s, t, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                centered=False, maximize=False):
+    g = _g(p, g, maximize, weight_decay)
+    v = s["v"] = alpha * s.get("v", 0.0) + (1 - alpha) * g * g
+    if centered:
+        s["ga"] = alpha * s.get("ga", 0.0) + (1 - alpha) * g
+        v = v - s["ga"] ** 2
+    step = g / (np.sqrt(v) + eps)
+    if momentum:
+        step = s["b"] = momentum * s.get("b", 0.0) + step
+    return p - lr * step
+
+
+def ref_adam(p, g, s, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+             maximize=False, decoupled=False):
+    b1, b2 = betas
+    g = _g(p, g, maximize)
+    if decoupled:
+        p = p - lr * weight_decay * p
+    else:
+        g = g + weight_decay * p
+    m = s["m"] = b1 * s.get("m", 0.0) + (1 - b1) * g
+    v = s["v"] = b2 * s.get("v", 0.0) + (1 - b2) * g * g
+    if amsgrad:
+        v = s["vmax"] = np.maximum(s.get("vmax", 0.0), v)
+    return p - lr / (1 - b1 ** t) * m / (np.sqrt(v) / math.sqrt(1 - b2 ** t) + eps)
+
+
+def ref_adamw(p, g, s, t, weight_decay=0.01, **hp):
+    return ref_adam(p, g, s, t, weight_decay=weight_decay, decoupled=True, **hp)
+
+
 CASES = [
+    ("SGD", ref_sgd, dict(lr=0.05, momentum=0.9, dampening=0.3, weight_decay=0.1)),
+    ("SGD", ref_sgd, dict(lr=0.05, momentum=0.8, nesterov=True, maximize=True)),
+    ("RMSprop", ref_rmsprop, dict(lr=0.01, centered=True, momentum=0.5, weight_decay=0.1)),
+    ("RMSprop", ref_rmsprop, dict(lr=0.01, alpha=0.9, centered=True, maximize=True)),
+    ("Adam", ref_adam, dict(lr=0.05, betas=(0.8, 0.99), amsgrad=True, weight_decay=0.1)),
+    ("Adam", ref_adam, dict(lr=0.05, betas=(0.7, 0.9), maximize=True)),
+    ("AdamW", ref_adamw, dict(lr=0.05, amsgrad=True, maximize=True)),
     ("Adadelta", ref_adadelta, {}),
     ("Adadelta", ref_adadelta, dict(lr=0.5, rho=0.8, eps=1e-5, weight_decay=0.1, maximize=True)),
     ("ASGD", ref_asgd, {}),
@@ -144,7 +192,9 @@ def test_updates_follow_pytorchs_algorithm(name, rule, hp):
     assert int(state["step"]) == 15
 
 
-UNROLL = [optim.Adadelta(0.5, weight_decay=0.1), optim.ASGD(0.05, t0=1), optim.RAdam(0.1),
+UNROLL = [optim.SGD(0.1, momentum=0.5, dampening=0.5), optim.RMSprop(0.05, centered=True),
+          optim.Adam(0.1, amsgrad=True), optim.Adadelta(0.5, weight_decay=0.1),
+          optim.ASGD(0.05, t0=1), optim.RAdam(0.1),
           optim.Rprop(0.05), optim.Adafactor(0.1, weight_decay=0.1)]
 
 
@@ -465,6 +515,14 @@ def test_reduce_on_plateau():
 
 # ---- argument checks ------------------------------------------------------------------------------
 @pytest.mark.parametrize("make, error, match", [
+    (lambda: optim.SGD(0.1, momentum=0.9, nesterov=True, dampening=0.1), ValueError, "zero dampening"),
+    (lambda: optim.SGD(0.1, momentum=0.9, dampening=2), ValueError, "SGD: dampening"),
+    (lambda: optim.RMSprop(0.1, centered=1), TypeError, "RMSprop: centered must be a bool"),
+    (lambda: optim.Adam(0.1, (0.9, 0.99)), TypeError, r"pass PyTorch's pair by keyword, Adam\(lr, betas"),
+    (lambda: optim.Adam(0.1, betas=(0.9,)), ValueError, "Adam: betas must be a pair"),
+    (lambda: optim.AdamW(0.1, betas=(0.9, 1.0)), ValueError, "AdamW: b2 must be in"),
+    (lambda: optim.NAdam(0.1, amsgrad=True), TypeError, "amsgrad"),
+    (lambda: optim.Adam(0.1, maximize=None), TypeError, "Adam: maximize must be a bool"),
     (lambda: optim.Adadelta(lr=-1.0), ValueError, "Adadelta: lr"),
     (lambda: optim.Adadelta(rho=1.5), ValueError, "Adadelta: rho"),
     (lambda: optim.Adadelta(eps=-1.0), ValueError, "Adadelta: eps"),
