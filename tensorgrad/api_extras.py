@@ -113,7 +113,8 @@ def eval_shape(fun: Callable, *args, **kwargs) -> Any:
 def linear_transpose(fun: Callable, *primals, reduce_axes=()) -> Callable:
     """The transpose of the linear function ``fun``: ``fun_t(ct)`` returns the tuple of input
     cotangents ``ct · ∂fun``, as ``jax.linear_transpose``. Only the shapes and dtypes of
-    ``primals`` (arrays or ShapeDtypeStructs, real floating) are used.
+    ``primals`` (arrays or ShapeDtypeStructs, real or complex floating) are used; complex
+    values pair as JAX's do, ``<a, b> = Re Σ a·b``.
 
     ``fun`` is differentiated at zero; ``fun(0)`` must be 0 and a check at one random point
     (``<ct, fun(x)> == <fun_t(ct), x>``) must hold, else ValueError: a nonlinear ``fun`` is
@@ -126,9 +127,9 @@ def linear_transpose(fun: Callable, *primals, reduce_axes=()) -> Callable:
     leaves, in_td = tree_flatten(primals)
     specs = [_shape_dtype(x, "linear_transpose", "primals") for x in leaves]
     for shp, dt in specs:
-        if dt.kind != "f":
-            raise TypeError(f"linear_transpose: inputs must have a real floating dtype, got {dt} "
-                            f"(shape {shp})")
+        if dt.kind not in "fc":
+            raise TypeError(f"linear_transpose: inputs must have a floating or complex dtype, "
+                            f"got {dt} (shape {shp})")
     zeros = tree_unflatten(in_td, [np.zeros(s, d) for s, d in specs])
     out, pull = vjp(fun, *zeros)
     out_leaves, out_td = tree_flatten(out)
@@ -151,17 +152,26 @@ def linear_transpose(fun: Callable, *primals, reduce_axes=()) -> Callable:
 def _check_linear(fun, pull, zeros, out_specs, out_td) -> None:
     """ValueError unless ``<c, fun(x)> == <pull(c), x>`` at one random ``x`` and ``c``."""
     rng = np.random.default_rng(0)
+
+    def draw(shape, dt):  # (complex: an imaginary part too, so a nonlinear one shows)
+        v = rng.standard_normal(shape)
+        return (v + 1j * rng.standard_normal(shape)).astype(dt) if dt.kind == "c" else v.astype(dt)
+
+    def pair(a, b):  # Re Σ a·b and Σ |a·b|, in double precision
+        ab = np.asarray(a, np.complex128) * np.asarray(concrete(b), np.complex128)
+        return float(np.sum(ab.real)), float(np.sum(np.abs(ab)))
+
     x_leaves, x_td = tree_flatten(zeros)
-    x = [rng.standard_normal(np.shape(z)).astype(z.dtype) for z in x_leaves]
-    c = [rng.standard_normal(s).astype(d if d.kind == "f" else np.float64) for s, d in out_specs]
+    x = [draw(np.shape(z), np.dtype(z.dtype)) for z in x_leaves]
+    c = [draw(s, d if d.kind in "fc" else np.dtype(np.float64)) for s, d in out_specs]
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         y = tree_flatten(fun(*tree_unflatten(x_td, x)))[0]
         g = tree_flatten(pull(tree_unflatten(out_td, c)))[0]
-    lhs = sum(float(np.sum(ci * np.asarray(concrete(yi), np.float64))) for ci, yi in zip(c, y))
-    rhs = sum(float(np.sum(np.asarray(concrete(gi), np.float64) * xi)) for gi, xi in zip(g, x))
-    scale = sum(float(np.sum(np.abs(ci * np.asarray(concrete(yi), np.float64)))) for ci, yi in zip(c, y))
-    scale += sum(float(np.sum(np.abs(np.asarray(concrete(gi), np.float64) * xi))) for gi, xi in zip(g, x))
+    left = [pair(ci, yi) for ci, yi in zip(c, y)]
+    right = [pair(xi, gi) for gi, xi in zip(g, x)]
+    lhs, rhs = sum(v for v, _ in left), sum(v for v, _ in right)
+    scale = sum(a for _, a in left) + sum(a for _, a in right)
     tol = 1e-4 if any(np.dtype(z.dtype).itemsize < 8 for z in x_leaves) else 1e-8
     if not abs(lhs - rhs) <= tol * max(scale, 1.0):
         raise ValueError(f"linear_transpose: fun is not linear in its inputs (<ct, fun(x)> = {lhs:.6g} "
