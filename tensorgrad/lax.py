@@ -264,6 +264,21 @@ def _same_carry(name: str, want: tuple, carry) -> None:
                             "must keep its shapes and dtypes, as in JAX")
 
 
+def _promote_weak(init, carry):
+    """``init`` with each weakly typed leaf (a Python number) given the dtype its first new
+    carry took, when that differs from the number's own (a Python 0.0 carry meeting float32
+    values becomes a float32 0.0, as JAX promotes weak carries before the loop); else None."""
+    leaves, td = tree_flatten(init)
+    new, changed = [], False
+    for v, o in zip(leaves, tree_flatten(carry)[0]):
+        if type(v) in (int, float, _PY_COMPLEX) and type(o) not in (int, float, _PY_COMPLEX):
+            d = np.dtype(dtype_of(concrete(o)))
+            if d != np.asarray(v).dtype:
+                v, changed = np.asarray(v, dtype=d), True
+        new.append(v)
+    return tree_unflatten(td, new) if changed else None
+
+
 def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any, *, unroll=None):
     """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)`` (``unroll``, JAX's
     compilation hint, is accepted and changes nothing). The carry keeps its type, as JAX
@@ -316,8 +331,14 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
         out = f(carry, x)
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
             raise TypeError("scan: the body function must return a pair (carry, y)")
+        _same_carry("scan", want, out[0])
+        if not ys:
+            promoted = _promote_weak(init, out[0])
+            if promoted is not None:  # the first step again, from the carry's settled type
+                carry = promoted
+                out = f(carry, x)
+                _same_carry("scan", want, out[0])
         carry, y = out
-        _same_carry("scan", want, carry)
         ys.append(y)
     if reverse:
         ys.reverse()

@@ -119,6 +119,14 @@ def test_loop_carries_keep_their_dtypes_as_in_jax():
         want = jax.lax.fori_loop(0, 3, body, init)
         assert np.asarray(got).dtype == np.asarray(want).dtype
         np.testing.assert_array_equal(got, want)
+    # scan: a weak carry takes the dtype of its first new value before the loop, so the ys
+    # it is stacked into get that dtype too (they were float64 beside a float32 carry)
+    xs = np.arange(8, dtype=np.float32).reshape(4, 2)
+    for init, body in ((0.0, lambda c, a: (c + a[0], c)), (0, lambda c, a: (c + a[1], c * a))):
+        got, want = tg.lax.scan(body, init, xs), jax.lax.scan(body, init, xs)
+        for g, w in zip(got, want):
+            assert np.asarray(g).dtype == w.dtype
+            np.testing.assert_array_equal(g, w)
 
 
 def test_select_checks_dtypes_with_a_clear_error():
