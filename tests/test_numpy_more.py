@@ -315,10 +315,14 @@ def test_numpy_edge_cases_from_a_differential_sweep():
     # dividing by a Python 0 inside grad: ±inf, as the forward and JAX
     with np.errstate(divide="ignore"):  # (NumPy's own warning for 2.0 / 0)
         assert tg.grad(lambda v: v / 0)(2.0) == np.inf
-    # polymul trims leading zeros as np.polymul, traced or not
-    p = np.array([0.0, 1.0, 2.0])
-    assert tg.grad(lambda p: tg.sum(tg.polymul(p, p)))(p).shape == (3,)
-    assert tg.jvp(lambda p: tg.polymul(p, p), (p,), (np.ones(3),))[0].shape == np.polymul(p, p).shape
+    # polymul trims leading zeros as np.polymul without a transform; under one it keeps them,
+    # as jnp.polymul: a dropped leading zero would lose its derivative (Σ p·b moves with p₀)
+    p, b = np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0])
+    assert tg.polymul(p, b).tolist() == np.polymul(p, b).tolist() == [1.0, 5.0, 6.0]
+    assert tg.grad(lambda p: tg.sum(tg.polymul(p, b)))(p).tolist() == [4.0, 4.0, 4.0]
+    assert tg.jvp(lambda p: tg.polymul(p, b), (p,), (np.ones(3),))[0].tolist() == [0.0, 1.0, 5.0, 6.0]
+    np.testing.assert_array_equal(tg.vmap(lambda p: tg.polymul(p, b))(np.stack([p, p + 1])),
+                                  [[0.0, 1.0, 5.0, 6.0], [1.0, 5.0, 9.0, 9.0]])
     # more NumPy edges
     assert tg.polyder(np.array([1.0, 2.0]), 3).shape == np.polyder(np.array([1.0, 2.0]), 3).shape
     with pytest.warns(RuntimeWarning, match="All-NaN"):  # NumPy's warning, as NumPy's

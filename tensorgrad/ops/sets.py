@@ -182,22 +182,15 @@ def polysub(a1: ArrayLike, a2: ArrayLike) -> Array:
 @function
 def polymul(a1: ArrayLike, a2: ArrayLike) -> Array:
     """The coefficients of the product of two polynomials (NumPy's ``polymul``: a full
-    convolution)."""
+    convolution).
+
+    NumPy drops the inputs' leading zeros first, so its result is shorter when one starts
+    with 0. Under a transform the coefficients are kept, as ``jnp.polymul`` keeps them: the
+    result's length must not depend on the values, and a leading zero that is dropped
+    would lose its derivative (at a₀ = 0 the product still moves with a₀)."""
     if not _traced(a1, a2):
         return np.polymul(a1, a2)
-    return convolve(_trim_leading(_coeffs("polymul", a1)), _trim_leading(_coeffs("polymul", a2)))
-
-
-def _trim_leading(c):
-    """``c`` without its leading zeros (at least one entry), as NumPy's ``poly1d`` stores it:
-    ``np.polymul`` convolves those, so its result's length depends on them. Under ``tg.jit``
-    the values are not known while tracing, and the coefficients are kept (as ``jnp.polymul``)."""
-    v = concrete(c)
-    if is_staged(v):
-        return c
-    nz = np.flatnonzero(np.asarray(v))
-    start = int(nz[0]) if nz.size else shape_of(v)[0] - 1
-    return getitem(c, slice(start, None)) if start else c
+    return convolve(_coeffs("polymul", a1), _coeffs("polymul", a2))
 
 
 @function
