@@ -290,3 +290,14 @@ def test_float_power_derivatives_still_match_jax():
     np.testing.assert_allclose(tg.vmap(lambda a: tg.float_power(a, 1.5))(x[:, None]), np.float_power(x[:, None], 1.5))
     g32 = tg.grad(lambda a: tg.float_power(a, 2.5))(np.float32(1.5))
     assert np.result_type(g32) == np.float32
+
+
+def test_second_derivatives_through_an_empty_difference():
+    # diff of order ≥ the axis length is empty: a batch of cotangents (jacrev's rows, so
+    # hessian's) gets zeros with its batch axis, as one cotangent does
+    x = np.array([1.0, 2.0, 4.0])
+    np.testing.assert_array_equal(tg.hessian(lambda v: tg.sum(tg.diff(v, n=3)))(x), np.zeros((3, 3)))
+    assert tg.jacrev(lambda v: tg.diff(v, n=3))(x).shape == (0, 3)
+    m = np.ones((3, 4))
+    np.testing.assert_array_equal(tg.hessian(lambda v: tg.sum(tg.diff(v, n=3, axis=0)))(m),
+                                  np.zeros((3, 4, 3, 4)))

@@ -168,7 +168,8 @@ def _diff_transpose(g, out, x, n, axis):
     # the transpose of one difference: g_{j−1} − g_j, with zeros beyond both ends
     xs = shape_of(x)
     if xs[axis] <= n:  # n ≥ the axis length: the output is empty and nothing flows back
-        return np.zeros(xs, dtype=np.result_type(concrete(g)))
+        gs = shape_of(g)  # (with a batch of cotangents, their leading axes kept)
+        return np.zeros(tuple(gs[:len(gs) - len(xs)]) + tuple(xs), dtype=np.result_type(concrete(g)))
     for _ in range(n):
         gs = shape_of(g)
         zero = np.zeros(gs[:len(gs) + axis] + (1,) + gs[len(gs) + axis + 1:],
