@@ -32,6 +32,15 @@ def test_histogram_values_and_gradients_match_jax(kw):
                                np.histogram_bin_edges(A, **{k: v for k, v in kw.items() if k != "density"}))
 
 
+def test_histogram_of_a_matrix_with_weights_of_its_shape():
+    # NumPy flattens both; the weights (traced or not) keep the data's 2-D shape
+    m = A.reshape(4, 5)
+    f = lambda mod: lambda x: mod.sum(mod.histogram(x, bins=3, weights=x * x)[0] ** 2)  # noqa: E731
+    np.testing.assert_allclose(tg.grad(f(tg))(m), jax.grad(f(jnp))(m), rtol=1e-12)
+    g = lambda mod: lambda w: mod.sum(mod.histogram(m, bins=3, weights=w)[1])  # noqa: E731
+    np.testing.assert_allclose(tg.grad(g(tg))(W.reshape(4, 5)), np.zeros((4, 5)))
+
+
 @pytest.mark.parametrize("rule", ["auto", "fd", "sturges"])
 def test_histogram_edges_chosen_by_a_rule_differentiate_like_a_count(rule):
     # a rule picks the number of bins (piecewise constant); the edges still span min..max

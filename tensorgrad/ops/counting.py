@@ -59,7 +59,7 @@ def _edges(a, bins, range, weights, name: str):
     NumPy sees only values: traced ``bins`` would send it back here."""
     v = np.asarray(concrete(a)).ravel()
     edges = np.histogram_bin_edges(v, bins=_values(bins), range=_values(range),
-                                   weights=None if weights is None else np.asarray(concrete(weights)))
+                                   weights=None if weights is None else np.asarray(concrete(weights)).ravel())
     if not isinstance(bins, (int, np.integer, str)):  # the edges themselves (NumPy checked them)
         return asarray(bins) if _holds_traced(bins) else edges
     if range is not None:
