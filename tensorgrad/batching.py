@@ -273,6 +273,13 @@ def _stack_outputs(outs: list, out_axes, n: int):
             result.append(np.array(column[0], copy=True)
                           if isinstance(column[0], (np.ndarray, np.generic)) else column[0])
             continue
+        kinds = {(tuple(shape_of(concrete(c))), np.dtype(dtype_of(concrete(c)))) for c in column}
+        if len(kinds) > 1:  # (stack would promote dtypes silently, or fail on the shapes)
+            raise ValueError(
+                f"vmap: output {j} has different shapes or dtypes in different mapped slices, "
+                f"{sorted(kinds, key=str)}; a vmapped function must return one type for every "
+                "slice, as in JAX (a lax.cond whose branches return different types, or a "
+                "shape that depends on the values)")
         result.append(_ops.stack(column, axis=ax))
     return tree_unflatten(td, result)
 

@@ -107,3 +107,15 @@ def test_every_slice_is_a_tensor_zero_d_empty_and_beside_traced_arguments():
     X = np.arange(6.0).reshape(3, 2)
     g = tg.grad(lambda w: tg.sum(tg.vmap(lambda a, b: a.at[0].set(0.0) * b, in_axes=(0, None))(X, w)))
     assert g(2.0) == 9.0
+
+
+def test_slices_of_different_types_are_refused_by_name():
+    # a cond whose branches differ in dtype, or a shape that depends on the values: vmap says
+    # so (stack would promote float32 to float64 silently, or fail with its own message)
+    x = np.arange(4.0)
+    with pytest.raises(ValueError, match=r"vmap: output 0 has different shapes or dtypes .*float32"):
+        tg.vmap(lambda v: tg.lax.cond(v > 1, lambda a: a, lambda a: a.astype(np.float32), v))(x)
+    with pytest.raises(ValueError, match=r"vmap: output 1 has different shapes"):
+        tg.vmap(lambda v: (v, tg.arange(int(v))))(x)
+    np.testing.assert_array_equal(tg.vmap(lambda v: tg.lax.cond(v > 1, lambda a: a, lambda a: -a, v))(x),
+                                  np.where(x > 1, x, -x))
