@@ -470,8 +470,10 @@ def _structured_of(t: RecordedTape, order: str):
 
 
 def jacobian(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None = None,
-             structured: bool = False, method: str | None = None, order=None) -> Callable:
-    """The Jacobian of ``f``: ``jacrev`` by default (an array in JAX's layout).
+             structured: bool = False, method: str | None = None, order=None, *,
+             holomorphic: bool = False, allow_int: bool = False) -> Callable:
+    """The Jacobian of ``f``: ``jacrev`` by default (an array in JAX's layout; ``holomorphic``
+    and ``allow_int`` as ``jax.jacobian``'s).
 
     With ``structured=True`` it returns a structured :class:`Jacobian`
     instead (Diagonal, Dense, Product, …): the per-node Jacobians of the tape
@@ -492,6 +494,11 @@ def jacobian(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | No
     if order is not None:
         raise ValueError("jacobian: order= chooses the elimination order and needs "
                          f"method='elimination' (got method={method!r})")
+    if holomorphic or allow_int:
+        if method is not None or structured:
+            raise ValueError("jacobian: holomorphic and allow_int are jacrev's options; they "
+                             "do not combine with structured=True or method=")
+        return jacrev(f, argnums, has_aux, chunk_size, holomorphic=holomorphic, allow_int=allow_int)
     if structured:
         return structured_jacobian(f, argnums, has_aux)
     return jacrev(f, argnums, has_aux, chunk_size)

@@ -344,3 +344,13 @@ def test_structured_maps_meet_arrays_with_matmul_and_softmax_maps_take_any_axis(
             tg.jacobian(bad, structured=True)(x)
         with pytest.raises(TypeError):
             tg.jacrev(bad)(x)
+
+
+def test_jacobian_takes_jaxs_holomorphic_and_allow_int():
+    z = np.array([1 + 2j, 0.5 - 1j])
+    np.testing.assert_allclose(tg.jacobian(lambda z: z ** 2, holomorphic=True)(z), np.diag(2 * z))
+    jx, jn = tg.jacobian(lambda x, n: x * n, argnums=(0, 1), allow_int=True)(np.ones(2), np.array(3))
+    np.testing.assert_array_equal(jx, 3 * np.eye(2))
+    assert jn.shape == (2,) and not np.any(jn)
+    with pytest.raises(ValueError, match="jacobian: holomorphic and allow_int"):
+        tg.jacobian(lambda z: z, structured=True, holomorphic=True)
