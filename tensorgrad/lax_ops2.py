@@ -282,8 +282,8 @@ def batch_matmul(lhs, rhs, precision=None):
 # ---- sorting --------------------------------------------------------------------------------
 def top_k(operand, k: int, *, axis: int = -1):
     """``jax.lax.top_k``: the ``k`` largest entries along ``axis`` (the last by default),
-    largest first (ties in index order), and their int32 indices; the gradient flows to the
-    selected entries."""
+    largest first (ties in index order), and their int32 indices, as a list ``[values,
+    indices]`` (JAX's pytree); the gradient flows to the selected entries."""
     shape = _shape(operand)
     k = index_param(k, "lax.top_k", "k")
     if shape and not -len(shape) <= int(axis) < len(shape):
@@ -291,7 +291,7 @@ def top_k(operand, k: int, *, axis: int = -1):
     if shape and int(axis) % len(shape) != len(shape) - 1:
         a = int(axis) % len(shape)
         values, idx = top_k(_ops.moveaxis(operand, a, -1), k)
-        return _ops.moveaxis(values, -1, a), _ops.moveaxis(idx, -1, a)
+        return [_ops.moveaxis(values, -1, a), _ops.moveaxis(idx, -1, a)]
     if not shape or not 0 <= int(k) <= shape[-1]:
         raise ValueError(f"lax.top_k: k={k} must be in [0, {shape[-1] if shape else 0}] for shape {shape}")
     v = _ops.stop_gradient(operand)
@@ -303,7 +303,7 @@ def top_k(operand, k: int, *, axis: int = -1):
     if first is not None:
         order = _ops.take_along_axis(first, order, axis=-1)
     idx = _ops.getitem(order, (Ellipsis, builtins.slice(0, int(k))))
-    return _ops.take_along_axis(operand, idx, axis=-1), _ops.astype(idx, np.int32)
+    return [_ops.take_along_axis(operand, idx, axis=-1), _ops.astype(idx, np.int32)]  # (a list, as JAX's)
 
 
 def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1):

@@ -545,7 +545,7 @@ def approx_min_k(operand, k: int, reduction_dimension: int = -1, recall_target: 
     ``reduction_dimension``, smallest first, and their int32 indices (exact)."""
     _float_operand("approx_min_k", operand)
     values, idx = _lo2.top_k(_ops.negative(operand), k, axis=reduction_dimension)
-    return _ops.negative(values), idx
+    return [_ops.negative(values), idx]
 
 
 def platform_dependent(*args, default: Callable | None = None, **per_platform):
