@@ -30,7 +30,7 @@ import numpy as np
 
 from . import ops as _ops
 from .api_extras import remat
-from .tensor import concrete, shape_of
+from .tensor import concrete, dtype_of, shape_of
 from .transform_parts import norm_argnums, with_args
 from .transforms import hessian as _tg_hessian
 from .transforms import jacrev, jvp, linearize, vjp
@@ -148,7 +148,17 @@ def _size(tree) -> int:
     return sum(math.prod(shape_of(leaf)) for leaf in tree_flatten(tree)[0])
 
 
+def _real_only(ans, name: str) -> None:
+    """autograd's rule: gradients of complex outputs are refused (holomorphic_grad takes f′)."""
+    kinds = {np.dtype(dtype_of(leaf)).kind for leaf in tree_flatten(ans)[0]}
+    if "c" in kinds:
+        raise TypeError(f"{name} only applies to real-output functions, got a complex output; "
+                        "use holomorphic_grad for the derivative of a holomorphic function, or "
+                        "take the real part (tg.real) or the modulus (tg.abs) first")
+
+
 def _scalar_only(ans, name: str) -> None:
+    _real_only(ans, name)
     if _size(ans) != 1:
         shapes = [shape_of(leaf) for leaf in tree_flatten(ans)[0]]
         got = shapes[0] if len(shapes) == 1 else shapes
@@ -223,6 +233,7 @@ def elementwise_grad(fun, x):
     that is the sum of the Jacobian's rows (column sums of autograd's ``jacobian``), in one
     reverse sweep. For an elementwise ``fun`` it is the derivative of each entry."""
     ans, pull = vjp(fun, x)
+    _real_only(ans, "elementwise_grad")
     return pull(_ones(ans))[0]
 
 
@@ -267,6 +278,7 @@ def grad_and_aux(fun, x):
                             f"{type(res).__name__}")
         return tuple(res)
     ans, pull, aux = vjp(pair, x, has_aux=True)
+    _real_only(ans, "grad_and_aux")
     return pull(_ones(ans))[0], aux
 
 

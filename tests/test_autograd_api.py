@@ -294,6 +294,13 @@ def test_errors_are_clear():
     x, y, W = data()
     # holomorphic_grad: f′(z), the gradient of the real part (autograd's definition)
     assert A.holomorphic_grad(lambda z: z * z)(1.0 + 2.0j) == 2.0 + 4.0j
+    # a complex output is refused, as autograd refuses it (it was the real part's gradient)
+    for wrap in (A.grad, A.value_and_grad, A.elementwise_grad):
+        with pytest.raises(TypeError, match="only applies to real-output functions"):
+            wrap(lambda z: tg.conj(z) * 2.0)(np.array(1.0 + 2.0j))
+    with pytest.raises(TypeError, match="grad_and_aux only applies to real-output"):
+        A.grad_and_aux(lambda z: (z * z, 0))(1.0 + 2.0j)
+    assert A.grad(lambda z: tg.abs(z) ** 2)(1.0 + 2.0j) == 2.0 - 4.0j  # a real output: JAX's convention
     with pytest.raises(TypeError, match="grad only applies to real scalar-output functions"):
         A.grad(T_E)(x)
     with pytest.raises(TypeError, match="value_and_grad only applies"):
