@@ -23,7 +23,7 @@ from ..registry import Example, elementwise, function, general, register_ufunc_m
 from ..staging import call as staged_call
 from ..staging import is_staged
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, on_a_trace, shape_of
+from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, shape_of
 from ._util import in_float_of
 from .elementwise import _gauss, _mask, clip, exp, tanh, where
 from .elementwise import astype as _astype
@@ -51,26 +51,6 @@ softplus = elementwise("softplus", _logaddexp0, d={"x": lambda out, x: sigmoid(x
 log_sigmoid = elementwise("log_sigmoid", lambda x: -_logaddexp0(-x),
                           d={"x": lambda out, x: sigmoid(-x)}, jax="jax.nn.log_sigmoid",
                           symbol="diag(σ(−x))", doc="log σ(x), stable")
-
-_leaky_relu = elementwise(
-    "leaky_relu", lambda x, slope: np.where(x > 0, x, slope * x), public=False,
-    d={"x": lambda out, x, slope: np.where(concrete(x) > 0, 1, slope).astype(dtype_of(out))},
-    signature=lambda x, negative_slope=0.01: ((x,), (float(negative_slope),)),
-    params=("negative_slope",),
-    jax="jax.nn.leaky_relu", symbol="diag([x > 0] + α[x ≤ 0])", domain="nonzero",
-    doc="x where x > 0, ``negative_slope``·x elsewhere",
-    examples=[Example(((3, 4),)), Example(((5,),), {"negative_slope": 0.2})])
-
-
-@function
-def leaky_relu(x: ArrayLike, negative_slope: ArrayLike = 0.01) -> Array:
-    """x where x > 0, ``negative_slope``·x elsewhere. A traced slope (a learned one, as in
-    PReLU) differentiates: ``where(x > 0, x, slope·x)``; a constant slope is one op."""
-    if on_a_trace(negative_slope) or np.ndim(concrete(negative_slope)) > 0:
-        # a learned slope, or one slope per entry/channel (an array, as jax.nn.leaky_relu takes)
-        return where(x > 0, x, negative_slope * x)
-    return _leaky_relu(x, negative_slope)
-
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)  # Python floats: float32 inputs stay float32
 _SQRT_HALF = math.sqrt(0.5)
@@ -110,6 +90,7 @@ _normal_cdf = elementwise(
 erf = elementwise("erf", in_float_of(special.erf), d={"x": lambda out, x: _TWO_OVER_SQRT_PI * _gauss(x, 1.0)},
                   jax="jax.scipy.special.erf", symbol="diag(2/√π · e^(−x²))", numpy="scipy.special.erf",
                   doc="the error function")
+
 
 def _gelu_approximate(approximate) -> bool:
     """JAX's bool, or PyTorch's strings ``'none'`` (exact) and ``'tanh'``."""

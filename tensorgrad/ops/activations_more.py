@@ -1,7 +1,7 @@
 """More activations with ``jax.nn``'s names and conventions, each an elementwise op
 (a diagonal Jacobian) whose derivative is written with tensorgrad ops:
 
-elu, celu, selu, silu (swish), mish, relu6, hard_tanh, hard_sigmoid, hard_silu
+leaky_relu, elu, celu, selu, silu (swish), mish, relu6, hard_tanh, hard_sigmoid, hard_silu
 (hard_swish), soft_sign, squareplus, sparse_plus, sparse_sigmoid, log1mexp.
 
 At a kink the derivative takes the value ``jax.nn`` gives there: relu6 and
@@ -16,9 +16,9 @@ import math
 import numpy as np
 from scipy import special
 
-from ..registry import Example, elementwise
+from ..registry import Example, elementwise, function
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, in_float_of
+from ._util import concrete, dtype_of, in_float_of, on_a_trace
 from .activations import sigmoid, softplus
 from .elementwise import _mask, abs, exp, expm1, tanh, where
 from .elementwise_more import hypot
@@ -33,6 +33,27 @@ def _unary(name, forward, deriv, symbol, doc, **entry):
     entry.setdefault("examples", _ONE)
     return elementwise(name, forward, d={"x": deriv}, jax=f"jax.nn.{name}", symbol=symbol, doc=doc,
                        **entry)
+
+
+# ---- leaky relu -------------------------------------------------------------------------------
+_leaky_relu = elementwise(
+    "leaky_relu", lambda x, slope: np.where(x > 0, x, slope * x), public=False,
+    d={"x": lambda out, x, slope: np.where(concrete(x) > 0, 1, slope).astype(dtype_of(out))},
+    signature=lambda x, negative_slope=0.01: ((x,), (float(negative_slope),)),
+    params=("negative_slope",),
+    jax="jax.nn.leaky_relu", symbol="diag([x > 0] + α[x ≤ 0])", domain="nonzero",
+    doc="x where x > 0, ``negative_slope``·x elsewhere",
+    examples=[Example(((3, 4),)), Example(((5,),), {"negative_slope": 0.2})])
+
+
+@function
+def leaky_relu(x: ArrayLike, negative_slope: ArrayLike = 0.01) -> Array:
+    """x where x > 0, ``negative_slope``·x elsewhere. A traced slope (a learned one, as in
+    PReLU) differentiates: ``where(x > 0, x, slope·x)``; a constant slope is one op."""
+    if on_a_trace(negative_slope) or np.ndim(concrete(negative_slope)) > 0:
+        # a learned slope, or one slope per entry/channel (an array, as jax.nn.leaky_relu takes)
+        return where(x > 0, x, negative_slope * x)
+    return _leaky_relu(x, negative_slope)
 
 
 # ---- exponential linear units ----------------------------------------------------------------
