@@ -18,6 +18,8 @@ Multi-output functions return NumPy's named tuples: ``eigh`` →
 * ``slogdet``: (sign, log|det|)
 * ``cholesky``: the Cholesky factor (``upper=``)
 * ``eigh``, ``eigvalsh``: eigenvalues and eigenvectors of a symmetric matrix
+* ``eig``: the (complex) eigenvalues and right eigenvectors of a general matrix, with the
+  derivative of LAPACK's normalization (first derivatives; repeated eigenvalues raise)
 * ``eigvals``: the (complex) eigenvalues of a general matrix, as JAX's (first derivatives
   ``dλ_i = (V⁻¹ dA V)_ii``; a second derivative raises ``NotImplementedError``)
 * ``svd``, ``svdvals``: (U, S, Vh) (``full_matrices``, ``compute_uv``, ``hermitian``),
@@ -44,6 +46,7 @@ import math
 import numpy as np
 
 from .ops.complex_ops import eigvals
+from .ops.eig import EigResult, eig
 from .ops.decompositions import EighResult, LstsqResult, SVDResult, eigh, eigvalsh, lstsq, svd, svdvals
 from .ops.factorizations import QRResult, cholesky, qr
 from .ops.linalg import matmul, tensordot
@@ -63,7 +66,8 @@ from .staging import may_any
 from .tensor import concrete
 from .typing import Array, ArrayLike  # noqa: F401
 
-__all__ = ["LinAlgError", "inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "eigvals", "svd",
+__all__ = ["LinAlgError", "inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "eigvals", "eig",
+           "EigResult", "svd",
            "svdvals", "qr", "pinv", "norm", "vector_norm", "matrix_norm", "matrix_power",
            "multi_dot", "matmul", "tensordot", "outer", "cross", "diagonal", "trace",
            "matrix_transpose", "vecdot", "lstsq", "cond", "matrix_rank", "tensorinv", "tensorsolve",
