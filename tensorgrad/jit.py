@@ -41,7 +41,7 @@ import numpy as np
 
 from . import debug
 from .staging import (JIT_OPTIONS, ClosedOver, ConcretizationError, PlanCache, Program, Ref,
-                      Staged, check_static_leaf, check_static_spec)
+                      Staged, check_numeric, check_static_leaf, check_static_spec)
 from .jit_aot import _OFF, Lowered, Plan, _fresh_const, _own
 from .tensor import Tensor, concrete
 from .tree import _CUSTOM as _CUSTOM_NODES, _dict_keys
@@ -120,6 +120,7 @@ class Jitted:
             return self.fun(*args, **kwargs)
         plan = self._plans.get(key)
         if plan is None:
+            check_numeric(leaves)
             try:
                 plan = self._plans[key] = self._trace(args, kwargs)
             except ClosedOver:  # it reads a value an enclosing transform traces, or a

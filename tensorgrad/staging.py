@@ -189,12 +189,18 @@ class Program:
                 "jitted function instead")
         targs, rargs = _split(args, self, what)
         tkw, rkw = _split(kwargs, self, what) if kwargs else ({}, {})
-        if kind == "call":
-            value = fn(*rargs, **rkw)
-        elif kind == "method":
-            value = getattr(rargs[0], fn)(*rargs[1:], **rkw)
-        else:  # pragma: no cover - items are emitted by _wrap only
-            raise ValueError(kind)
+        try:
+            if kind == "call":
+                value = fn(*rargs, **rkw)
+            elif kind == "method":
+                value = getattr(rargs[0], fn)(*rargs[1:], **rkw)
+            else:  # pragma: no cover - items are emitted by _wrap only
+                raise ValueError(kind)
+        except (ValueError, TypeError, IndexError) as exc:  # NumPy's own message, with context
+            if isinstance(exc, ConcretizationError):
+                raise
+            raise _with_context(exc, f"{what} in tg.jit's trace of {self.name!r}: {exc} "
+                                     f"(operands: {_describe(rargs)})") from exc
         err = np.geterr()
         err = None if err == self.err0 else {k: v for k, v in err.items() if v != self.err0[k]}
         if effect:
@@ -222,6 +228,41 @@ class Program:
                     parts.append(v)
             return type(value)(parts) if type(value) in (tuple, list) else value
         return Staged(value, s, self)
+
+
+def check_numeric(leaves) -> None:
+    """TypeError unless every array among a jitted function's arguments is numeric (a plan
+    cannot compute on objects or strings)."""
+    for k, v in enumerate(leaves):
+        if np.dtype(v.dtype).kind in "OUSV":
+            raise TypeError(f"jit: argument leaf {k} (shape {np.shape(v)}) has dtype {v.dtype}; "
+                            "tg.jit traces numeric arrays (mark it static with static_argnums/"
+                            "static_argnames, or convert it)")
+
+
+def _with_context(exc: Exception, message: str) -> Exception:
+    """``exc``'s type with ``message`` (its nearest built-in base when its constructor wants
+    other arguments, as NumPy's ufunc type errors do)."""
+    for cls in (type(exc), IndexError, ValueError, TypeError):
+        if isinstance(exc, cls):
+            try:
+                return cls(message)
+            except Exception:  # noqa: BLE001 - a constructor with another signature
+                continue
+    return TypeError(message)  # pragma: no cover - every candidate above is a base of exc
+
+
+def _describe(values) -> str:
+    """Shapes and dtypes of a call's operands, for an error message."""
+    parts = []
+    for v in values:
+        if isinstance(v, (np.ndarray, np.generic)):
+            parts.append(f"shape {tuple(v.shape)} {v.dtype}")
+        elif isinstance(v, (bool, int, float, complex)):
+            parts.append(f"{type(v).__name__} {v!r}")
+        else:
+            parts.append(type(v).__name__ if not isinstance(v, (tuple, list)) else repr(v)[:40])
+    return ", ".join(parts)
 
 
 def _split(obj, program: Program, what: str):

@@ -506,3 +506,19 @@ def test_a_closure_over_an_imperative_parameter_never_bakes_it_in():
     out.sum().backward()
     np.testing.assert_allclose(W.grad, tg.grad(lambda w: tg.sum(tg.tanh(X @ w * 0.1)))(W.numpy()),
                                rtol=1e-14)
+
+
+def test_numpy_errors_in_a_trace_name_the_call_and_the_operands():
+    a = np.ones((2, 3))
+    cases = [(lambda v: v + np.ones(4), ValueError, r"numpy.add in tg.jit's trace .*shape \(2, 3\) float64, shape \(4,\)"),
+             (lambda v: v.reshape(4, 2), ValueError, r"ndarray.reshape in tg.jit's trace .*shape \(2, 3\)"),
+             (lambda v: v[5], IndexError, r"indexing in tg.jit's trace .*int 5"),
+             (lambda v: v @ np.ones((4, 5)), ValueError, r"numpy.matmul in tg.jit's trace .*shape \(4, 5\)")]
+    for f, error, match in cases:
+        with pytest.raises(error, match=match):
+            tg.jit(f)(a)
+    # arrays a plan cannot compute on are refused at the call (they computed untyped before)
+    with pytest.raises(TypeError, match="jit: argument leaf 0 .* has dtype object"):
+        tg.jit(lambda v: v * 2)(np.array([1.0, 2.0], dtype=object))
+    with pytest.raises(TypeError, match="vmap: a mapped argument of shape \\(2,\\) has dtype <U1"):
+        tg.vmap(lambda v: v + v)(np.array(["a", "b"]))
