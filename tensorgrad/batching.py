@@ -278,6 +278,10 @@ def _stack_outputs(outs: list, out_axes, n: int):
             result.append(np.array(column[0], copy=True)
                           if isinstance(column[0], (np.ndarray, np.generic)) else column[0])
             continue
+        rank = len(shape_of(concrete(column[0]))) + 1
+        if not -rank <= ax < rank:
+            raise ValueError(f"vmap: out_axes {ax} is out of range for output {j}, which has "
+                             f"{rank} axes with the mapped one")
         kinds = {(tuple(shape_of(concrete(c))), np.dtype(dtype_of(concrete(c)))) for c in column}
         if len(kinds) > 1:  # (stack would promote dtypes silently, or fail on the shapes)
             raise ValueError(

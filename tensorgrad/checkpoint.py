@@ -208,7 +208,7 @@ def _read_open(path: str, fh, bad: tuple) -> tuple[dict, Any]:
         buffers = {k: arrays.pop(k) for k in list(arrays) if k.startswith(_BUFFER)}
         desc = json.loads(str(arrays.pop(_TREE)))
         expected = set(named_parameters(_rebuild(desc, _Names())))
-    except (ValueError, TypeError, AttributeError, RecursionError) as e:  # deep nesting: RecursionError
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as e:  # deep nesting: RecursionError
         raise CheckpointError(f"{path!r}: the stored structure is corrupted: {type(e).__name__}: {e}") from None
     if expected != set(arrays):
         raise CheckpointError(f"{path!r}: the stored structure does not match its arrays "

@@ -594,7 +594,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"tensorgrad {args.command}: interrupted", file=sys.stderr)
         return 130
-    except (ImportError, OSError, ValueError, TypeError, KeyError, RuntimeError, FloatingPointError) as e:
+    except (ImportError, OSError, ValueError, TypeError, KeyError, RuntimeError, FloatingPointError,
+            MemoryError) as e:  # (NumPy's "Unable to allocate ..." for a huge --shape)
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"tensorgrad {args.command}: error: {msg}", file=sys.stderr)
         return 1

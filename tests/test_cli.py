@@ -202,3 +202,11 @@ def test_version_and_a_usage_error_from_the_real_process(tmp_path):
     p = run("train", "--lr", "abc", cwd=tmp_path)
     assert p.returncode == 2 and "usage: tensorgrad train" in p.stderr
     assert "expected a positive number" in p.stderr
+
+
+def test_an_allocation_that_fails_is_a_one_line_error(tmp_path, capsys, monkeypatch):
+    (tmp_path / "fns.py").write_text("import tensorgrad as tg\ndef f(x):\n    return tg.sum(x ** 2)\n")
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["check", "fns.py:f", "--shape", "100000000000"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("tensorgrad check: error: ") and "Traceback" not in err

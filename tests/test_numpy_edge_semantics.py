@@ -301,3 +301,13 @@ def test_second_derivatives_through_an_empty_difference():
     m = np.ones((3, 4))
     np.testing.assert_array_equal(tg.hessian(lambda v: tg.sum(tg.diff(v, n=3, axis=0)))(m),
                                   np.zeros((3, 4, 3, 4)))
+
+
+def test_cumprod_derivatives_of_non_finite_inputs_are_quiet():
+    # the forward is silent on NaN and ±inf; so is the exact (matrix) path of its derivatives
+    x = np.array([np.nan, np.inf, -np.inf, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(tg.grad(lambda v: tg.sum(tg.cumprod(v)))(x)).all()
+        t = tg.jvp(tg.cumprod, (x,), (np.ones(4),))[1]
+    assert t[0] == 1.0 and np.isnan(t[1:]).all()

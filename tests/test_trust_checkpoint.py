@@ -6,6 +6,7 @@ silently lost an array.
 from __future__ import annotations
 
 import gc
+import json
 import os
 import signal
 import warnings
@@ -88,3 +89,13 @@ def test_loading_a_corrupted_file_closes_it(tmp_path):
             checkpoint.load(path)
         gc.collect()
     assert not [w for w in seen if issubclass(w.category, ResourceWarning)]
+
+
+def test_a_malformed_structure_is_a_checkpoint_error(tmp_path):
+    # a well-formed archive whose stored tree names a node kind that does not exist
+    for tree in ({"dict": {"a": {"weird": 1}}}, {"custom": [None]}):
+        path = tmp_path / "bad.npz"
+        np.savez(path, a=np.ones(2), __tensorgrad_checkpoint__=np.array("1"),
+                 __tree__=np.array(json.dumps(tree)))
+        with pytest.raises(checkpoint.CheckpointError, match="the stored structure is corrupted"):
+            checkpoint.load(str(path))

@@ -119,3 +119,6 @@ def test_slices_of_different_types_are_refused_by_name():
         tg.vmap(lambda v: (v, tg.arange(int(v))))(x)
     np.testing.assert_array_equal(tg.vmap(lambda v: tg.lax.cond(v > 1, lambda a: a, lambda a: -a, v))(x),
                                   np.where(x > 1, x, -x))
+    with pytest.raises(ValueError, match="vmap: out_axes 3 is out of range for output 0, which has 2"):
+        tg.vmap(lambda v: v * 2, out_axes=3)(np.ones((2, 3)))
+    assert tg.vmap(lambda v: v * 2, out_axes=-1)(np.ones((2, 3))).shape == (3, 2)

@@ -424,8 +424,9 @@ def _pairwise(name: str, forward, subs, *, flat=False, **entry):
     def jvp(i):
         def rule(t, out, a, b, *p):
             ops = operands(a, b)
-            if flat:
-                t = reshape(t, shape_of(t)[:ndim_of(t) - ndim_of((a, b)[i])] + (-1,))
+            if flat:  # (the flat length spelled out: -1 is ambiguous for an empty input)
+                x = (a, b)[i]
+                t = reshape(t, shape_of(t)[:ndim_of(t) - ndim_of(x)] + (int(np.prod(shape_of(x))),))
             return _einsum_tangent(i, t, ops, subs(a, b, *p))
         return rule
 

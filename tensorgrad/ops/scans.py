@@ -113,7 +113,8 @@ def _cumprod_vjp(g, out, x, axis):
     if not _has_zeros(x):
         # Σ_{i ≥ j} g_i out_i / x_j: a running sum from the end, divided by x
         return _cumsum_transpose(g * out, None, None, axis) / x
-    c = matmul(_products_without_one(x, axis), expand_dims(moveaxis(g, axis, -1), -1))
+    with np.errstate(invalid="ignore"):  # (0·inf where x holds an inf: NaN, as the input's)
+        c = matmul(_products_without_one(x, axis), expand_dims(moveaxis(g, axis, -1), -1))
     return moveaxis(reshape(c, shape_of(c)[:-1]), -1, axis)
 
 
@@ -121,7 +122,8 @@ def _cumprod_jvp(t, out, x, axis):
     if not _has_zeros(x):
         return out * cumsum(t / x, axis=axis)
     Mt = swapaxes(_products_without_one(x, axis), -1, -2)
-    c = matmul(Mt, expand_dims(moveaxis(t, axis, -1), -1))
+    with np.errstate(invalid="ignore"):
+        c = matmul(Mt, expand_dims(moveaxis(t, axis, -1), -1))
     return moveaxis(reshape(c, shape_of(c)[:-1]), -1, axis)
 
 
