@@ -311,3 +311,22 @@ def test_cumprod_derivatives_of_non_finite_inputs_are_quiet():
         assert np.isnan(tg.grad(lambda v: tg.sum(tg.cumprod(v)))(x)).all()
         t = tg.jvp(tg.cumprod, (x,), (np.ones(4),))[1]
     assert t[0] == 1.0 and np.isnan(t[1:]).all()
+
+
+def test_logsumexp_entries_masked_by_a_zero_scale():
+    # b = 0 where x is ±inf or NaN: the value ignores the entry, and so do the x-derivatives
+    # (they were NaN everywhere); the b-derivative there is exp(x)/S
+    b = np.array([1.0, 0.0, 2.0])
+    want = np.exp([1.0, 3.0]) * [1.0, 2.0] / (np.e + 2 * np.e ** 3)
+    for mid, b_slope in [(np.inf, np.inf), (np.nan, np.nan), (-np.inf, 0.0)]:
+        x = np.array([1.0, mid, 3.0])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            gx = tg.grad(lambda v: tg.scipy.special.logsumexp(v, b=b))(x)
+            gb = tg.grad(lambda c: tg.scipy.special.logsumexp(x, b=c))(b)
+            t = tg.jvp(lambda v: tg.scipy.special.logsumexp(v, b=b), (x,), (np.ones(3),))[1]
+        np.testing.assert_allclose(gx, [want[0], 0.0, want[1]], rtol=1e-14)
+        np.testing.assert_allclose(tg.jit(tg.grad(lambda v: tg.scipy.special.logsumexp(v, b=b)))(x), gx)
+        np.testing.assert_allclose(gb[[0, 2]], want / [1.0, 2.0], rtol=1e-14)
+        np.testing.assert_equal(gb[1], b_slope)
+        assert np.isclose(t, 1.0)

@@ -21,7 +21,7 @@ from ..jacobians.maps import SoftmaxJacobian
 from ..recording import bind
 from ..registry import Example, elementwise, function, general, register_ufunc_method
 from ..staging import call as staged_call
-from ..staging import is_staged
+from ..staging import is_staged, may_any
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, shape_of
 from ._util import in_float_of
@@ -195,26 +195,39 @@ def _lse_weights_traced(x, k, axes):
     return where(ok, w, np.where(np.isneginf(k), 0.0, np.nan).astype(dtype_of(k)))
 
 
-def _lse_b_weights(out, x, b, axes, keepdims):
+def _lse_b_weights(out, x, b, axes, keepdims, for_x: bool = False):
     """∂out/∂b = exp(x)/S with S = Σ b·exp(x) (signed: the derivative of log|S| is the same),
-    computed from exp(x − m) with a constant shift m; ∂out/∂x is b times it."""
+    computed from exp(x − m) with a constant shift m; ``for_x``: ∂out/∂x, b times it. An
+    entry that b masks (b = 0) where x is ±inf or NaN leaves S alone, as in the forward: its
+    x-weight is 0 (out does not depend on that x) and its b-weight exp(x)/S (+inf, 0 or NaN)."""
     kept = _keep(out, axes, keepdims)
     k = concrete(kept)
-    m = _lse_scaled_parts(concrete(x), concrete(b), axes)[0]
+    xv, bv = concrete(x), concrete(b)
+    m = _lse_scaled_parts(xv, bv, axes)[0]
     e = exp(x - m)
+    dead = np.logical_and(np.equal(bv, 0), np.logical_not(np.isfinite(xv)))
+    masked = may_any(dead)
+    if masked:
+        e = where(dead, 0.0, e)
     finite = np.isfinite(k)
     if finite.all():
-        return e / _sum(b * e, axis=axes, keepdims=True)
-    e = where(finite, e, 0.0)
-    s = _sum(b * e, axis=axes, keepdims=True)
-    w = e / where(finite, s, 1.0)
-    return where(finite, w, np.where(np.isneginf(k), 0.0, np.nan).astype(dtype_of(k)))
+        w = e / _sum(b * e, axis=axes, keepdims=True)
+    else:
+        e = where(finite, e, 0.0)
+        s = _sum(b * e, axis=axes, keepdims=True)
+        w = e / where(finite, s, 1.0)
+        w = where(finite, w, np.where(np.isneginf(k), 0.0, np.nan).astype(dtype_of(k)))
+    if for_x:
+        return b * w
+    if masked:  # exp(x)/S at the masked entries: a constant
+        w = where(dead, np.where(np.isposinf(xv), np.inf, np.where(np.isneginf(xv), 0.0, np.nan)), w)
+    return w
 
 
 def _lse_vjp_x(g, out, x, b, axes, keepdims, signed):
     if b is None:
         return _spread(g, out, x, axes, keepdims) * _lse_weights(out, x, axes, keepdims)
-    return _spread(g, out, x, axes, keepdims) * (b * _lse_b_weights(out, x, b, axes, keepdims))
+    return _spread(g, out, x, axes, keepdims) * _lse_b_weights(out, x, b, axes, keepdims, True)
 
 
 def _lse_vjp_b(g, out, x, b, axes, keepdims, signed):
@@ -222,7 +235,7 @@ def _lse_vjp_b(g, out, x, b, axes, keepdims, signed):
 
 
 def _lse_jvp_x(t, out, x, b, axes, keepdims, signed):
-    w = _lse_weights(out, x, axes, keepdims) if b is None else b * _lse_b_weights(out, x, b, axes, keepdims)
+    w = _lse_weights(out, x, axes, keepdims) if b is None else _lse_b_weights(out, x, b, axes, keepdims, True)
     return _sum(t * w, axis=axes, keepdims=keepdims)
 
 

@@ -371,7 +371,9 @@ def _abx(a: ArrayLike, b: ArrayLike, x: ArrayLike):
 
 betainc = elementwise(
     "betainc", _in_float_of(special.betainc),
-    d={"a": _no_derivative("betainc", "a"), "b": _no_derivative("betainc", "b"),
+    # (one message for both: scipy.stats.beta's sf calls betainc(b, a, 1 − y))
+    d={"a": _no_derivative("betainc", "the shape parameters a and b"),
+       "b": _no_derivative("betainc", "the shape parameters a and b"),
        "x": _slope(_betainc_parts)},
     vjp={"x": _steep(_betainc_parts)}, jvp={"x": _steep(_betainc_parts)}, signature=_abx,
     jax=_jss("betainc"), numpy="scipy.special.betainc", domain=("positive", "positive", "open_unit"),
