@@ -196,13 +196,10 @@ def _lse_weights_traced(x, k, axes):
 
 
 def _lse_b_weights(out, x, b, axes, keepdims, for_x: bool = False):
-    """∂out/∂b = exp(x)/S with S = Σ b·exp(x) (signed: the derivative of log|S| is the same),
-    computed from exp(x − m) with a constant shift m; ``for_x``: ∂out/∂x, b times it. An
-    entry that b masks (b = 0) where x is ±inf or NaN leaves S alone, as in the forward: its
-    x-weight is 0 (out does not depend on that x) and its b-weight exp(x)/S (+inf, 0 or NaN)."""
-    kept = _keep(out, axes, keepdims)
-    k = concrete(kept)
-    xv, bv = concrete(x), concrete(b)
+    """∂out/∂b = exp(x)/S, S = Σ b·exp(x) (also for log|S|), from exp(x − m) with a constant
+    shift m; ``for_x``: ∂out/∂x, b times it. An entry b masks (b = 0) where x is ±inf or NaN
+    is left out of S, as in the forward: x-weight 0, b-weight exp(x)/S (+inf, 0 or NaN)."""
+    k, xv, bv = concrete(_keep(out, axes, keepdims)), concrete(x), concrete(b)
     m = _lse_scaled_parts(xv, bv, axes)[0]
     e = exp(x - m)
     dead = np.logical_and(np.equal(bv, 0), np.logical_not(np.isfinite(xv)))
