@@ -232,6 +232,7 @@ def logistic(key, shape=(), dtype=None) -> Array:
 
 def gumbel(key, shape=(), dtype=None, mode=None) -> Array:
     """Standard Gumbel samples: −log(−log U)."""
+    check_key(key, "gumbel", mode)
     return _draw_std("gumbel", key, _shape_arg(shape), float_dtype("gumbel", dtype),
                      lambda st, n: -np.log(-np.log(st.open_unit(n))))
 
@@ -376,7 +377,7 @@ def orthogonal(key, n, shape=(), dtype=None, m=None) -> Array:
 # ---- discrete -------------------------------------------------------------------------------------
 def bernoulli(key, p=0.5, shape=None, mode="low") -> Array:
     """Booleans, True with probability p (no gradient in p: zero, as JAX)."""
-    kv = check_key(key, "bernoulli")
+    kv = check_key(key, "bernoulli", mode)
     shape = sample_shape("bernoulli", shape, p)
     return draw(bernoulli_np, kv, concrete(p), shape)
 
@@ -458,7 +459,7 @@ def categorical(key, logits, axis=-1, shape=None, replace=True, mode=None) -> Ar
     trick (Gumbel-top-k without replacement). ``shape`` must end with the batch shape (the
     logits' shape without ``axis``); its leading entries count samples. No gradient in the
     logits (zero, as JAX)."""
-    kv = check_key(key, "categorical")
+    kv = check_key(key, "categorical", mode)
     lv = concrete(logits)
     ls = tuple(shape_of(lv))
     ax = check_axis("categorical", axis, len(ls))
@@ -511,7 +512,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None) -> Array:
     """Entries of ``a`` (or of ``arange(a)`` for an int) along ``axis``, drawn uniformly or
     with probabilities ``p``, with or without replacement; the result has ``a``'s shape with
     ``axis`` replaced by ``shape``. Differentiable in ``a``'s values, not in ``p`` (zero)."""
-    kv = check_key(key, "choice")
+    kv = check_key(key, "choice", mode)
     shape = _shape_arg(shape)
     is_int = isinstance(a, (int, np.integer))
     if is_int:

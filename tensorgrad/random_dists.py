@@ -41,9 +41,12 @@ def draw(fn, *args):
     return staging.call(fn, *args)
 
 
-def check_key(key, name: str):
+def check_key(key, name: str, mode=None):
     """The key's value (an ndarray, or a value traced by tg.jit), after checking that it is
-    a single raw key: uint32 of shape (2,)."""
+    a single raw key: uint32 of shape (2,). ``mode`` (JAX's bit-precision hint, which changes
+    nothing here) must be one JAX accepts: None, "low" or "high"."""
+    if mode not in (None, "low", "high"):
+        raise ValueError(f"random.{name}: mode must be None, 'low' or 'high', got {mode!r}")
     kv = concrete(key)
     shape = np.shape(kv) if hasattr(kv, "shape") else None
     dtype = getattr(kv, "dtype", None)

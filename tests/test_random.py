@@ -509,3 +509,13 @@ def test_normal_of_a_complex_dtype_has_parts_of_variance_one_half():
         assert abs(np.mean(z.real * z.imag)) < 0.01
     np.testing.assert_array_equal(tg.jit(lambda k: tg.random.normal(k, (3,), dtype=np.complex128))(key),
                                   tg.random.normal(key, (3,), dtype=np.complex128))
+
+
+def test_mode_is_checked_as_jax_checks_it():
+    k = tg.random.PRNGKey(0)
+    for draw in (lambda m: tg.random.gumbel(k, (2,), mode=m), lambda m: tg.random.bernoulli(k, 0.5, (2,), mode=m),
+                 lambda m: tg.random.categorical(k, np.zeros(3), mode=m),
+                 lambda m: tg.random.choice(k, 5, (2,), mode=m)):
+        with pytest.raises(ValueError, match="mode must be None, 'low' or 'high', got 'bad'"):
+            draw("bad")
+        assert np.array_equal(draw("high"), draw(None))  # (a precision hint: the same draws here)
