@@ -572,14 +572,7 @@ def _describe(op, vals, params, exc: Exception) -> Exception:
             op.check(*vals)
         except (ValueError, TypeError) as clear:
             return clear
-    parts = []
-    for v in vals:
-        if isinstance(v, (np.ndarray, np.generic)):
-            parts.append(f"array(shape={v.shape}, dtype={v.dtype})")
-        elif isinstance(v, (int, float, complex, bool)):
-            parts.append(f"{type(v).__name__}({v!r})")
-        else:
-            parts.append(type(v).__name__)
+    parts = staging.describe_values(vals)
     named = ", ".join(f"{k}={p!r}" for k, p in zip(op.param_names, params))
     inputs = f"(inputs: {', '.join(parts)}{'; ' + named if named else ''})"
     if isinstance(exc, OpError) or str(exc).startswith(op.name + ":"):

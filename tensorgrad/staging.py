@@ -200,7 +200,7 @@ class Program:
             if isinstance(exc, ConcretizationError):
                 raise
             raise _with_context(exc, f"{what} in tg.jit's trace of {self.name!r}: {exc} "
-                                     f"(operands: {_describe(rargs)})") from exc
+                                     f"(operands: {', '.join(describe_values(rargs))})") from exc
         err = np.geterr()
         err = None if err == self.err0 else {k: v for k, v in err.items() if v != self.err0[k]}
         if effect:
@@ -252,17 +252,18 @@ def _with_context(exc: Exception, message: str) -> Exception:
     return TypeError(message)  # pragma: no cover - every candidate above is a base of exc
 
 
-def _describe(values) -> str:
-    """Shapes and dtypes of a call's operands, for an error message."""
+def describe_values(values) -> list:
+    """Each value's kind, shape and dtype, for an error message (an op's inputs, the operands
+    of a NumPy call in a jit trace)."""
     parts = []
     for v in values:
         if isinstance(v, (np.ndarray, np.generic)):
-            parts.append(f"shape {tuple(v.shape)} {v.dtype}")
-        elif isinstance(v, (bool, int, float, complex)):
-            parts.append(f"{type(v).__name__} {v!r}")
+            parts.append(f"array(shape={v.shape}, dtype={v.dtype})")
+        elif isinstance(v, (int, float, complex, bool)):
+            parts.append(f"{type(v).__name__}({v!r})")
         else:
-            parts.append(type(v).__name__ if not isinstance(v, (tuple, list)) else repr(v)[:40])
-    return ", ".join(parts)
+            parts.append(type(v).__name__)
+    return parts
 
 
 def _split(obj, program: Program, what: str):
