@@ -95,10 +95,10 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
             shape = shape_of(concrete(v))
             if not -len(shape) <= ax < len(shape):
                 raise ValueError(f"vmap: in_axes {ax} is out of range for an argument of shape {shape}")
-            kind = np.dtype(dtype_of(concrete(v))).kind
-            if kind in "OUS":  # (NumPy would compute on objects slice by slice, untyped)
+            dt = np.dtype(dtype_of(concrete(v)))
+            if dt.kind in "OUS":  # (NumPy would compute on objects slice by slice, untyped)
                 raise TypeError(f"vmap: a mapped argument of shape {shape} has dtype "
-                                f"{np.dtype(dtype_of(concrete(v)))}; vmap maps numeric arrays "
+                                f"{dt}; vmap maps numeric arrays "
                                 "(pass it with in_axes None, or convert it with .astype(float))")
             sizes.add(shape[ax])
             moved.append(_ops.moveaxis(v, ax, 0) if ax % len(shape) else v)

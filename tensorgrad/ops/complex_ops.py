@@ -135,14 +135,20 @@ def real_if_complex(v):
 
 
 # ---- eigenvalues of a general matrix ---------------------------------------------------------
-def _eigvals_signature(a):
+def square_numeric(a, name: str):
+    """``((a,), ())`` after checking that ``a`` is a square numeric matrix or a stack of them
+    (the signature of ``name``: eigvals, eig)."""
     s = shape_of(a)
     if len(s) < 2 or s[-1] != s[-2]:
-        raise np.linalg.LinAlgError(f"eigvals: expected a square matrix or a stack of them (shape (..., n, n)), "
-                          f"got shape {s}")
+        raise np.linalg.LinAlgError(f"{name}: expected a square matrix or a stack of them "
+                                    f"(shape (..., n, n)), got shape {s}")
     if dtype_of(a).kind not in "fciub":
-        raise TypeError(f"eigvals: needs a numeric matrix, got dtype {dtype_of(a)}")
+        raise TypeError(f"{name}: needs a numeric matrix, got dtype {dtype_of(a)}")
     return (a,), ()
+
+
+def _eigvals_signature(a):
+    return square_numeric(a, "eigvals")
 
 
 def _eigvals_forward(a):

@@ -30,7 +30,7 @@ from ..registry import Example, general
 from ..staging import call as staged_call
 from ..tensor import Tensor
 from ._util import concrete, shape_of
-from .complex_ops import _eigvals_signature, complex_dtype
+from .complex_ops import complex_dtype, square_numeric
 from .decompositions import TG, column_signs
 from .linalg_ops import LinAlgError, eps_of
 from .shape import getitem
@@ -40,10 +40,7 @@ EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
 
 def _eig_signature(a):
     """The eigenvalues and right eigenvectors of a square matrix (stack axes in front)."""
-    try:
-        return _eigvals_signature(a)
-    except (np.linalg.LinAlgError, TypeError) as exc:  # the same checks, under eig's name
-        raise type(exc)(str(exc).replace("eigvals:", "eig:", 1)) from None
+    return square_numeric(a, "eig")
 
 
 def _eig_forward(a):
@@ -53,7 +50,8 @@ def _eig_forward(a):
 
 
 def _parts(out):
-    """(λ, V, V⁻¹, F, repeated-pair mask, k mask) from the packed output (plain arrays)."""
+    """(λ, V, V⁻¹, F, repeated-pair mask, k mask, v_kj) from the packed output (plain arrays):
+    k is the row of each eigenvector's largest entry, which LAPACK made real."""
     p = np.asarray(out)
     w, v = p[..., 0, :], p[..., 1:, :]
     n = w.shape[-1]
@@ -62,9 +60,10 @@ def _parts(out):
     off = ~np.eye(n, dtype=bool)
     repeated = (np.abs(gaps) <= tol) & off
     F = np.where(off & ~repeated, 1.0 / np.where(off & ~repeated, gaps, 1.0), 0.0)
-    top = np.argmax(np.abs(v), axis=-2)  # (the row LAPACK made real, per column)
+    top = np.argmax(np.abs(v), axis=-2)
     kmask = np.arange(n)[:, None] == top[..., None, :]
-    return w, v, np.linalg.inv(v), F, repeated, kmask
+    vk = np.sum(np.where(kmask, v, 0), axis=-2).real
+    return w, v, np.linalg.inv(v), F, repeated, kmask, vk
 
 
 def _first_order(name, *values):
@@ -81,12 +80,11 @@ def _repeated_error(what: str) -> LinAlgError:
 
 
 def _eig_jvp_values(t, out):
-    w, v, vinv, F, repeated, kmask = _parts(out)
+    w, v, vinv, F, repeated, kmask, vk = _parts(out)
     M = vinv @ t @ v
     if np.any(repeated & (M != 0)):
         raise _repeated_error("the tangent mixes the")
     U = v @ (F * M)
-    vk = np.sum(np.where(kmask, v, 0), axis=-2).real
     uk = np.sum(np.where(kmask, U, 0), axis=-2)
     c = -np.sum(np.conj(v) * U, axis=-2).real - 1j * uk.imag / vk
     dv = U + v * c[..., None, :]
@@ -95,13 +93,12 @@ def _eig_jvp_values(t, out):
 
 
 def _eig_vjp_values(g, out):
-    w, v, vinv, F, repeated, kmask = _parts(out)
+    w, v, vinv, F, repeated, kmask, vk = _parts(out)
     g = np.asarray(g)
     gw, gv = g[..., 0, :], g[..., 1:, :]
     used = np.any(gv != 0, axis=-2)
     if np.any(repeated & (used[..., None, :] | used[..., :, None])):
         raise _repeated_error("the loss uses")
-    vk = np.sum(np.where(kmask, v, 0), axis=-2).real
     # the transpose of dV = U + v diag(c), step by step (pairing Re Σ a·b, no conjugate)
     s = np.sum(gv * v, axis=-2)                      # (the cotangent of c, per column)
     u_bar = gv + np.where(kmask, (-1j * s.imag / vk)[..., None, :], 0)      # from Im(u_kj)/v_kj
