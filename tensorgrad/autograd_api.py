@@ -28,11 +28,14 @@ from typing import Callable
 
 import numpy as np
 
+from . import autograd_functional as functional
 from . import ops as _ops
 from .api_extras import remat
 from .tensor import concrete, dtype_of, shape_of
 from .transform_parts import norm_argnums, with_args
 from .transforms import hessian as _tg_hessian
+from .torch_autograd import backward, is_torch_form
+from .torch_autograd import grad as _torch_grad
 from .transforms import jacrev, jvp, linearize, vjp
 from .tree import tree_flatten, tree_map
 
@@ -40,7 +43,7 @@ __all__ = ["grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian", "h
            "holomorphic_grad", "grad_named", "grad_and_aux", "multigrad_dict", "make_vjp",
            "make_jvp", "make_jvp_reversemode", "make_hvp", "hessian_tensor_product",
            "hessian_vector_product", "tensor_jacobian_product", "vector_jacobian_product",
-           "make_ggnvp", "checkpoint"]
+           "make_ggnvp", "checkpoint", "backward", "functional"]
 
 
 # --------------------------------------------------------------------------
@@ -256,6 +259,28 @@ def grad(fun, x):
     tuple ``argnum``). A TypeError names any other output. One ``tg.vjp`` sweep seeded with
     ones."""
     return _grad_of(fun, x, "grad")[1]
+
+
+_hips_grad = grad
+
+
+def grad(*args, **kwargs):
+    """Two forms, told apart by the first argument.
+
+    * HIPS autograd's ``grad(fun, argnum=0)(*args)``: the gradient of a scalar ``fun`` (an
+      output of size 1, any shape) in argument ``argnum``, shaped like that argument (a tuple
+      of gradients for a tuple ``argnum``). A TypeError names any other output. One
+      ``tg.vjp`` sweep seeded with ones.
+    * PyTorch's ``grad(outputs, inputs, grad_outputs=None, retain_graph=None,
+      create_graph=False, allow_unused=None, is_grads_batched=False,
+      materialize_grads=False)`` when ``outputs`` is a Tensor or a sequence of Tensors of the
+      imperative tape (``tg.tensor(..., requires_grad=True)``): the tuple of gradients with
+      respect to ``inputs``, leaves or recorded results (see
+      :func:`tensorgrad.torch_autograd.grad`).
+    """
+    if (args and is_torch_form(args[0])) or "outputs" in kwargs:
+        return _torch_grad(*args, **kwargs)
+    return _hips_grad(*args, **kwargs)
 
 
 @_on_argnum

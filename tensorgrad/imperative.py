@@ -82,47 +82,77 @@ def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
     too, and the graph is kept (``retain_graph`` is implied).
     """
     only = _backward_inputs(inputs)
-    if self._trace is not IMPERATIVE or self._node is None:
-        raise RuntimeError(
-            "backward(): this tensor has no graph: no tensor that requires grad reached it "
-            "(create inputs with tg.tensor(..., requires_grad=True), outside tg.no_grad()), "
-            "or it comes only from ops without a derivative (floor, round, sign, comparisons, "
-            "argmax, ...), whose gradient is zero")
-    if gradient is None:
-        if self.size != 1:
-            raise RuntimeError(
-                f"backward(): output has shape {self.shape}; pass gradient= of that shape, "
-                "or reduce it first (e.g. loss.sum())")
-        if self.dtype.kind == "c":  # (as PyTorch: a complex output needs its gradient)
-            raise RuntimeError("backward(): grad can be implicitly created only for real scalar "
-                               f"outputs, this one has dtype {self.dtype}; pass gradient=")
-        gradient = np.ones(self.shape, dtype=self.dtype)
-    elif create_graph and type(gradient) is Tensor and gradient._trace is IMPERATIVE:
-        if gradient.shape != self.shape:  # a recorded seed stays on the tape
-            raise ValueError(f"backward(): gradient has shape {gradient.shape}, "
-                             f"output has shape {self.shape}")
-        if gradient.dtype.kind == "c":
-            gradient = gradient.conj()  # (PyTorch's convention, see below)
-    else:
-        gradient = np.asarray(concrete(gradient))
-        if gradient.dtype.kind not in "biuf" and not (gradient.dtype.kind == "c"
-                                                       and self.dtype.kind == "c"):
-            raise TypeError(f"backward(): gradient= must hold real numbers for an output of "
-                            f"dtype {self.dtype}, got dtype {gradient.dtype}")
-        # PyTorch's complex gradients are conjugate Wirtinger derivatives, the conjugates
-        # of JAX's cotangents, which the sweep computes: conjugate going in and coming out
-        gradient = np.conj(gradient).astype(self.dtype, copy=False)
-        if gradient.shape != self.shape:
-            raise ValueError(f"backward(): gradient has shape {gradient.shape}, "
-                             f"output has shape {self.shape}")
+    gradient = seed_for(self, gradient, create_graph, "backward()")
     check_all_intact("backward()")
     taps = _taps() if only is None else None
     if create_graph:
-        leaves = _recorded_sweep(self._node, gradient, taps)
+        leaves = recorded_sweep([self._node], [gradient], taps)
     else:
         leaves = backward_pass([self._node], [gradient], retain=bool(retain_graph), taps=taps)
     if only is not None:  # backward(inputs=...): those leaves' .grad only
         leaves = {node: g for node, g in leaves.items() if node in only}
+    fill_grads(leaves, taps, "backward()")
+
+
+def seed_for(out: Tensor, gradient, create_graph: bool, name: str, which: str = "output",
+             kw: str = "gradient="):
+    """The sweep's seed for the recorded result ``out`` from a PyTorch-style ``gradient``
+    (None: ones, for an output of one element), checked against ``out``'s shape and dtype."""
+    if out._trace is not IMPERATIVE or out._node is None:
+        raise RuntimeError(
+            f"{name}: {'this tensor' if which == 'output' else which} has no graph: no tensor "
+            "that requires grad reached it (create inputs with tg.tensor(..., "
+            "requires_grad=True), outside tg.no_grad()), or it comes only from ops without a "
+            "derivative (floor, round, sign, comparisons, argmax, ...), whose gradient is zero")
+    if gradient is None:
+        if out.size != 1:
+            raise RuntimeError(
+                f"{name}: {which} has shape {out.shape}; pass {kw} of that shape, "
+                "or reduce it first (e.g. loss.sum())")
+        if out.dtype.kind == "c":  # (as PyTorch: a complex output needs its gradient)
+            raise RuntimeError(f"{name}: grad can be implicitly created only for real scalar "
+                               f"outputs, {which} has dtype {out.dtype}; pass {kw}")
+        return np.ones(out.shape, dtype=out.dtype)
+    if create_graph and type(gradient) is Tensor and gradient._trace is IMPERATIVE:
+        if gradient.shape != out.shape:  # a recorded seed stays on the tape
+            raise ValueError(f"{name}: gradient has shape {gradient.shape}, "
+                             f"{which} has shape {out.shape}")
+        return gradient.conj() if gradient.dtype.kind == "c" else gradient  # (see below)
+    gradient = np.asarray(concrete(gradient))
+    if gradient.dtype.kind not in "biuf" and not (gradient.dtype.kind == "c"
+                                                   and out.dtype.kind == "c"):
+        raise TypeError(f"{name}: the gradient must hold real numbers for {which} of "
+                        f"dtype {out.dtype}, got dtype {gradient.dtype}")
+    if gradient.shape != out.shape:
+        raise ValueError(f"{name}: gradient has shape {gradient.shape}, "
+                         f"{which} has shape {out.shape}")
+    # PyTorch's complex gradients are conjugate Wirtinger derivatives, the conjugates
+    # of JAX's cotangents, which the sweep computes: conjugate going in and coming out
+    return np.conj(gradient).astype(out.dtype, copy=False)
+
+
+def torch_gradient(g, dtype, name: str):
+    """A cotangent the sweep computed, as PyTorch's gradient for a value of ``dtype``: a
+    recorded Tensor stays one (create_graph), anything else is a fresh writable array."""
+    if type(g) is Tensor and g._trace is IMPERATIVE:  # create_graph: a recorded gradient
+        if g.dtype.kind == "c" and dtype.kind == "c":
+            g = g.conj()  # (PyTorch's convention, see seed_for)
+        elif g.dtype.kind == "c":
+            raise TypeError(f"{name}: a complex gradient (dtype {g.dtype}) reached a real tensor")
+        return g if g.dtype == dtype else g.astype(dtype)
+    g = np.asarray(concrete(g))
+    if g.dtype.kind == "c" and dtype.kind == "c":
+        g = np.conj(g)  # (PyTorch's convention, see seed_for)
+    elif g.dtype.kind == "c":
+        raise TypeError(f"{name}: a complex gradient (dtype {g.dtype}) reached a real tensor")
+    # always a fresh, writable array of the tensor's dtype: rules may pass one
+    # buffer to several leaves, or hand back a read-only broadcast view
+    return g.astype(dtype, copy=True)
+
+
+def fill_grads(leaves: dict, taps, name: str) -> None:
+    """Accumulate the sweep's cotangents ``{node: g}`` into the ``.grad`` of the leaves (and of
+    the retained results in ``taps``), as PyTorch does."""
     for node, g in leaves.items():
         if node.op is not None:  # a recorded result that retains its gradient
             t = taps[node]
@@ -132,31 +162,15 @@ def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
             # gone, or its requires_grad was switched off after the forward pass: as in
             # PyTorch, a leaf that no longer requires grad gets no .grad (it is frozen)
             continue
-        if type(g) is Tensor and g._trace is IMPERATIVE:  # create_graph: a recorded gradient
-            if g.dtype.kind == "c" and node.dtype.kind == "c":
-                g = g.conj()  # (PyTorch's convention, see above)
-            elif g.dtype.kind == "c":
-                raise TypeError(f"backward(): a complex gradient (dtype {g.dtype}) reached a "
-                                "real leaf")
-            if g.dtype != node.dtype:
-                g = g.astype(node.dtype)
-            old = t.grad
-            t.grad = g if old is None else old + g  # (out of place: the sum is recorded too)
+        g = torch_gradient(g, node.dtype, name)
+        old = t.grad
+        if type(g) is Tensor:  # create_graph: out of place, so the sum is recorded too
+            t.grad = g if old is None else old + g
             continue
-        g = np.asarray(concrete(g))
-        if g.dtype.kind == "c" and node.dtype.kind == "c":
-            g = np.conj(g)  # (PyTorch's convention, see above)
-        elif g.dtype.kind == "c":
-            raise TypeError(f"backward(): a complex gradient (dtype {g.dtype}) reached a real "
-                            "leaf")
-        # always a fresh, writable array of the leaf's dtype: rules may pass one
-        # buffer to several leaves, or hand back a read-only broadcast view
-        g = g.astype(node.dtype, copy=True)
-        if t.grad is not None and np.shape(t.grad) != g.shape:
-            raise ValueError(f"backward(): the leaf's .grad has shape {np.shape(t.grad)}, but "
+        if old is not None and np.shape(old) != g.shape:
+            raise ValueError(f"{name}: the leaf's .grad has shape {np.shape(old)}, but "
                              f"the leaf has shape {g.shape}; set .grad to None (or to an array "
                              "of the leaf's shape) before accumulating into it")
-        old = t.grad
         if old is None:
             t.grad = g
         elif type(old) is np.ndarray and old.dtype == g.dtype and old.flags.writeable:
@@ -165,7 +179,7 @@ def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
             t.grad = old + g
 
 
-def _recorded_sweep(root, seed, taps) -> dict:
+def recorded_sweep(roots, seeds, taps) -> dict:
     """The reverse sweep of ``backward(create_graph=True)``, recorded on the tape.
 
     For the sweep, each node's saved inputs and output stand for the recorded
@@ -176,7 +190,7 @@ def _recorded_sweep(root, seed, taps) -> dict:
     """
     saved = []
     seen = set()
-    stack = [root]
+    stack = list(roots)
     try:
         while stack:
             n = stack.pop()
@@ -188,7 +202,7 @@ def _recorded_sweep(root, seed, taps) -> dict:
                            for a, p in zip(n.args, n.parents))
             n.out = Tensor(n.out, IMPERATIVE, n)
             stack.extend(n.parents)
-        return backward_pass([root], [seed], retain=True, taps=taps)
+        return backward_pass(roots, seeds, retain=True, taps=taps)
     finally:
         for n, args, out in saved:  # the original tuples: they carry the arrays' locks
             n.args, n.out = args, out

@@ -1,0 +1,148 @@
+"""PyTorch's ``torch.autograd.functional``: ``vjp``, ``jvp``, ``jacobian``, ``hessian``, ``vhp``
+and ``hvp`` with PyTorch's signatures and result layouts, on tensorgrad's transforms.
+
+``inputs`` is one array (or Tensor) or a tuple of them, passed to ``func`` as its positional
+arguments; results follow the same structure (a tuple of inputs gives tuples). ``func``
+returns an array or a tuple of arrays. With ``create_graph=False`` (the default) results are
+plain arrays, cut from any imperative graph the inputs belong to, as PyTorch detaches them;
+with ``create_graph=True`` and inputs made by ``tg.tensor(..., requires_grad=True)`` the
+results are recorded on the imperative tape, so ``.backward()`` reaches the inputs through
+them. ``strict=True`` (PyTorch's check that outputs depend on inputs) is not supported.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .tensor import concrete
+from .transforms import hessian as _hessian
+from .transforms import jacfwd, jacrev
+from .transforms import value_and_grad as _value_and_grad
+from .transforms import jvp as _jvp
+from .transforms import vjp as _vjp
+
+__all__ = ["vjp", "jvp", "jacobian", "hessian", "vhp", "hvp"]
+
+
+def _as_tuple(x) -> tuple[tuple, bool]:
+    if isinstance(x, (tuple, list)):
+        return tuple(x), True
+    return (x,), False
+
+
+def _prepare(name: str, func, inputs, create_graph: bool, strict: bool) -> tuple[tuple, bool]:
+    if not callable(func):
+        raise TypeError(f"tg.autograd.functional.{name}: func must be callable, got {func!r}")
+    if strict:
+        raise NotImplementedError(
+            f"tg.autograd.functional.{name}: strict=True (PyTorch's check that every output "
+            "depends on every input) is not supported; an unused input's result is zeros")
+    ins, is_tuple = _as_tuple(inputs)
+    if not ins:
+        raise ValueError(f"tg.autograd.functional.{name}: inputs must not be empty")
+    if not create_graph:
+        ins = tuple(concrete(x) for x in ins)
+    for i, x in enumerate(ins):
+        dt = np.result_type(concrete(x))
+        if dt.kind not in "fc":
+            raise TypeError(f"tg.autograd.functional.{name}: input {i} has dtype {dt}; only "
+                            "floating-point and complex inputs can be differentiated")
+    return ins, is_tuple
+
+
+def _vector(name: str, v, like: tuple, what: str, optional_when: str) -> tuple:
+    """``v`` in the structure of ``like`` (a tuple of values); None means ones when ``like``
+    is one value of one element."""
+    if v is None:
+        if len(like) != 1 or np.size(concrete(like[0])) != 1:
+            raise RuntimeError(f"tg.autograd.functional.{name}: v can be None only when "
+                               f"{optional_when} one element; pass v shaped like {what}")
+        return (np.ones(np.shape(concrete(like[0])), np.result_type(concrete(like[0]))),)
+    vs, _ = _as_tuple(v)
+    if len(vs) != len(like):
+        raise ValueError(f"tg.autograd.functional.{name}: v has {len(vs)} entries, {what} has "
+                         f"{len(like)}")
+    for i, (a, b) in enumerate(zip(vs, like)):
+        if np.shape(concrete(a)) != np.shape(concrete(b)):
+            raise ValueError(f"tg.autograd.functional.{name}: v[{i}] has shape "
+                             f"{np.shape(concrete(a))}, {what}[{i}] has shape "
+                             f"{np.shape(concrete(b))}")
+    return vs
+
+
+def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
+    """``(func(*inputs), vᵀJ)``: the vector–Jacobian product, shaped like ``inputs``."""
+    ins, in_tuple = _prepare("vjp", func, inputs, create_graph, strict)
+    out, pull = _vjp(func, *ins)
+    outs, out_tuple = _as_tuple(out)
+    vs = _vector("vjp", v, outs, "the output", "func's output has")
+    g = pull(tuple(vs) if out_tuple else vs[0])
+    return out, (tuple(g) if in_tuple else g[0])
+
+
+def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
+    """``(func(*inputs), J v)``: the Jacobian–vector product, shaped like the output."""
+    ins, in_tuple = _prepare("jvp", func, inputs, create_graph, strict)
+    vs = _vector("jvp", v, ins, "inputs", "the input has")
+    return _jvp(func, ins, vs)
+
+
+def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = False,
+             vectorize: bool = False, strategy: str = "reverse-mode"):
+    """The Jacobian, of shape ``output.shape + input.shape``; ``J[i][j]`` for the i-th output
+    and j-th input when both are tuples, one level of tuple when one is. ``strategy`` is
+    ``"reverse-mode"`` (``tg.jacrev``) or ``"forward-mode"`` (``tg.jacfwd``); ``vectorize`` is
+    accepted and changes nothing (every row comes from one batched sweep anyway)."""
+    if strategy not in ("reverse-mode", "forward-mode"):
+        raise ValueError(f"tg.autograd.functional.jacobian: strategy must be 'reverse-mode' or "
+                         f"'forward-mode', got {strategy!r}")
+    ins, in_tuple = _prepare("jacobian", func, inputs, create_graph, strict)
+    transform = jacrev if strategy == "reverse-mode" else jacfwd
+    J = transform(func, argnums=tuple(range(len(ins))))(*ins)
+    # (the transforms keep func's output structure outermost: one output gives a tuple over
+    # the inputs, a tuple of outputs a tuple of such tuples)
+    if isinstance(J[0], (tuple, list)):
+        return tuple((tuple(row) if in_tuple else row[0]) for row in J)
+    return tuple(J) if in_tuple else J[0]
+
+
+def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = False,
+            vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode"):
+    """The Hessian of a ``func`` returning one element: ``H[i][j]`` of shape
+    ``inputs[i].shape + inputs[j].shape`` for a tuple of inputs, one array otherwise."""
+    if outer_jacobian_strategy not in ("reverse-mode", "forward-mode"):
+        raise ValueError("tg.autograd.functional.hessian: outer_jacobian_strategy must be "
+                         f"'reverse-mode' or 'forward-mode', got {outer_jacobian_strategy!r}")
+    ins, in_tuple = _prepare("hessian", func, inputs, create_graph, strict)
+    H = _hessian(_scalar(func, "hessian"), argnums=tuple(range(len(ins))))(*ins)
+    return tuple(tuple(row) for row in H) if in_tuple else H[0][0]
+
+
+def _scalar(func, name: str):
+    def f(*xs):
+        y = func(*xs)
+        if isinstance(y, (tuple, list)) or np.size(concrete(y)) != 1:
+            raise RuntimeError(f"tg.autograd.functional.{name}: func must return a single "
+                               f"tensor with one element, got shape {np.shape(concrete(y))}")
+        return y.reshape(()) if hasattr(y, "reshape") else y
+    return f
+
+
+def _hessian_product(name: str, func, inputs, v, create_graph, strict):
+    ins, in_tuple = _prepare(name, func, inputs, create_graph, strict)
+    vs = _vector(name, v, ins, "inputs", "the input has")
+    argnums = tuple(range(len(ins)))
+    (value, _), (_, hv) = _jvp(_value_and_grad(_scalar(func, name), argnums=argnums), ins, vs)
+    return value, (tuple(hv) if in_tuple else hv[0])
+
+
+def vhp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
+    """``(func(*inputs), vᵀH)`` for a ``func`` returning one element."""
+    return _hessian_product("vhp", func, inputs, v, create_graph, strict)
+
+
+def hvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
+    """``(func(*inputs), H v)`` for a ``func`` returning one element (the Hessian is
+    symmetric, so it equals ``vhp``'s product; both are computed without forming H)."""
+    return _hessian_product("hvp", func, inputs, v, create_graph, strict)

@@ -1,0 +1,200 @@
+"""PyTorch's ``torch.autograd.grad`` and ``torch.autograd.backward`` for imperative tensors.
+
+``tg.autograd.grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+allow_unused=None, is_grads_batched=False, materialize_grads=False)`` returns the gradients
+of ``outputs`` with respect to ``inputs`` (tensors made with ``tg.tensor(...,
+requires_grad=True)``, or recorded results computed from them) without touching any
+``.grad``; ``tg.autograd.backward(tensors, grad_tensors)`` accumulates the gradients of
+several outputs into ``.grad`` in one sweep. Both run the sweep ``loss.backward()`` runs, with
+PyTorch's conventions for complex values (see docs/conventions.md).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .guards import check_all_intact
+from .imperative import _backward_inputs, _taps, fill_grads, recorded_sweep, seed_for, torch_gradient
+from .ops import stack as _stack
+from .recording import IMPERATIVE
+from .sweep import backward_pass
+from .tensor import Tensor, concrete
+
+__all__ = ["grad", "backward", "is_torch_form"]
+
+
+def is_torch_form(first: Any) -> bool:
+    """True when ``first`` is PyTorch's ``outputs``: a Tensor or a non-empty sequence of them
+    (HIPS autograd's operators take a function there)."""
+    if isinstance(first, Tensor):
+        return True
+    return isinstance(first, (list, tuple)) and len(first) > 0 \
+        and all(isinstance(t, Tensor) for t in first)
+
+
+def _tensors(x, name: str, what: str) -> list:
+    seq = [x] if isinstance(x, Tensor) else list(x) if isinstance(x, (list, tuple)) else None
+    if seq is None or not all(isinstance(t, Tensor) for t in seq):
+        raise TypeError(f"{name}: {what} must be a Tensor or a sequence of Tensors, "
+                        f"got {type(x).__name__}")
+    return seq
+
+
+def _per_output(grads, outs: list, name: str, what: str) -> list:
+    if grads is None:
+        return [None] * len(outs)
+    seq = [grads] if not isinstance(grads, (list, tuple)) else list(grads)
+    if len(seq) != len(outs):
+        raise ValueError(f"{name}: {what} has {len(seq)} entries for {len(outs)} outputs; "
+                         "give one per output (None for an output of one element)")
+    return seq
+
+
+def _checked_outputs(outs: list, name: str) -> None:
+    for i, t in enumerate(outs):
+        if t._trace is not IMPERATIVE or t._node is None:
+            raise RuntimeError(
+                f"{name}: element {i} of the outputs does not require grad and has no graph: no "
+                "tensor made with tg.tensor(..., requires_grad=True) reached it (outside "
+                "tg.no_grad()), or it comes only from ops without a derivative")
+
+
+def _batched_seeds(outs: list, grads: list, name: str) -> tuple[list, int]:
+    """``is_grads_batched=True``: each gradient has one leading batch axis, of one size."""
+    seeds, size = [], None
+    for i, (t, g) in enumerate(zip(outs, grads)):
+        if g is None:
+            raise ValueError(f"{name}: is_grads_batched=True needs grad_outputs for every output "
+                             f"(element {i} is None)")
+        g = np.asarray(concrete(g))
+        if g.ndim != t.ndim + 1 or g.shape[1:] != t.shape or (size is not None
+                                                              and g.shape[0] != size):
+            raise ValueError(f"{name}: with is_grads_batched=True, grad_outputs[{i}] must have "
+                             f"shape (batch,) + {t.shape}"
+                             + (f" with batch {size}" if size is not None else "")
+                             + f", got {g.shape}")
+        size = g.shape[0]
+        seeds.append(np.stack([seed_for(t, row, False, name, f"output {i}") for row in g])
+                     if size else np.zeros(g.shape, t.dtype))
+    return seeds, size
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
+         create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
+         is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple:
+    """PyTorch's ``torch.autograd.grad``: the gradients of ``outputs`` with respect to
+    ``inputs``, one per input, as a tuple; no ``.grad`` is read or written.
+
+    ``outputs`` and ``inputs`` are Tensors or sequences of them. ``inputs`` may be leaves
+    (``tg.tensor(..., requires_grad=True)``) or recorded results: the gradient with respect
+    to an intermediate value. ``grad_outputs`` holds one gradient per output (None for an
+    output of one element: ones). The graph's saved values are freed unless
+    ``retain_graph=True`` (default: ``create_graph``). With ``create_graph=True`` the sweep is
+    recorded, and each gradient that depends on a recorded value is a recorded Tensor to
+    differentiate again; otherwise gradients are NumPy arrays. An input the outputs do not
+    depend on raises RuntimeError, unless ``allow_unused=True`` (its gradient is None) or
+    ``materialize_grads=True`` (zeros). ``is_grads_batched=True`` takes ``grad_outputs``
+    with a leading batch axis and returns gradients with it (one sweep for the batch).
+    """
+    name = "tg.autograd.grad"
+    outs = _tensors(outputs, name, "outputs")
+    ins = _tensors(inputs, name, "inputs")
+    if not outs or not ins:
+        raise ValueError(f"{name}: outputs and inputs must not be empty")
+    if not only_inputs:
+        raise ValueError(f"{name}: only_inputs=False is not supported (PyTorch deprecated it); "
+                         "use loss.backward() to fill .grad")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError(f"{name}: materialize_grads=True needs allow_unused=True or None "
+                         "(allow_unused=False contradicts it)")
+    if retain_graph is None:
+        retain_graph = create_graph
+    _checked_outputs(outs, name)
+    for i, t in enumerate(ins):
+        if t._trace is not IMPERATIVE or t._node is None:
+            raise RuntimeError(
+                f"{name}: input {i} (shape {t.shape}, dtype {t.dtype}) does not require grad: "
+                "create it with tg.tensor(..., requires_grad=True), or pass a result computed "
+                "from such a tensor")
+    grads = _per_output(grad_outputs, outs, name, "grad_outputs")
+    inner = {t._node: t for t in ins if t._node.op is not None}  # recorded inputs: taps
+    taps = inner or None
+    nodes = [t._node for t in outs]
+    check_all_intact(name)
+    if is_grads_batched:
+        seeds, size = _batched_seeds(outs, grads, name)
+        if create_graph:  # one recorded sweep per row, stacked (recorded too)
+            raw = [np.asarray(concrete(g)) for g in grads]
+            rows = [grad(outs, ins, [g[b] for g in raw], True, True,
+                         allow_unused=True) for b in range(size)]
+            got = {}
+            for k, t in enumerate(ins):
+                parts = [r[k] for r in rows]
+                if size and all(p is not None for p in parts):
+                    got[k] = _stack(parts)
+                elif size and any(p is not None for p in parts):
+                    got[k] = _stack([np.zeros(t.shape, t.dtype) if p is None else p
+                                     for p in parts])
+            found = [got.get(k) for k in range(len(ins))]
+            return _finish(found, ins, allow_unused, materialize_grads, name, (size,))
+        leaves = backward_pass(nodes, seeds, retain=bool(retain_graph), batch_ndim=1, taps=taps) \
+            if size else {}
+        found = [None if t._node not in leaves else
+                 np.broadcast_to(torch_gradient(leaves[t._node], t.dtype, name),
+                                 (size,) + t.shape).copy() for t in ins]
+        return _finish(found, ins, allow_unused, materialize_grads, name, (size,))
+    seeds = [seed_for(t, g, create_graph, name, f"output {i}", "grad_outputs=")
+             for i, (t, g) in enumerate(zip(outs, grads))]
+    if create_graph:
+        leaves = recorded_sweep(nodes, seeds, taps)
+    else:
+        leaves = backward_pass(nodes, seeds, retain=bool(retain_graph), taps=taps)
+    found = [None if t._node not in leaves else torch_gradient(leaves[t._node], t.dtype, name)
+             for t in ins]
+    return _finish(found, ins, allow_unused, materialize_grads, name, ())
+
+
+def _finish(found: list, ins: list, allow_unused: bool, materialize: bool, name: str,
+            batch: tuple) -> tuple:
+    out = []
+    for i, (g, t) in enumerate(zip(found, ins)):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"{name}: input {i} (shape {t.shape}) was not used in computing the "
+                    "outputs; pass allow_unused=True for None, or materialize_grads=True for "
+                    "zeros")
+            if materialize:
+                g = np.zeros(batch + t.shape, t.dtype)
+        out.append(g)
+    return tuple(out)
+
+
+def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs=None) -> None:
+    """PyTorch's ``torch.autograd.backward``: accumulate the gradients of several outputs into
+    ``.grad`` in one sweep, as ``sum(t.backward(g) for t, g in ...)`` would, freeing the graph
+    once. ``grad_tensors`` holds one gradient per tensor (None for a tensor of one element);
+    ``inputs`` limits the accumulation to those leaves."""
+    name = "tg.autograd.backward"
+    outs = _tensors(tensors, name, "tensors")
+    if not outs:
+        raise ValueError(f"{name}: tensors must not be empty")
+    only = _backward_inputs(inputs)
+    _checked_outputs(outs, name)
+    grads = _per_output(grad_tensors, outs, name, "grad_tensors")
+    seeds = [seed_for(t, g, create_graph, name, f"tensor {i}", "grad_tensors=")
+             for i, (t, g) in enumerate(zip(outs, grads))]
+    check_all_intact(name)
+    taps = _taps() if only is None else None
+    nodes = [t._node for t in outs]
+    if create_graph:
+        leaves = recorded_sweep(nodes, seeds, taps)
+    else:
+        leaves = backward_pass(nodes, seeds, retain=bool(retain_graph), taps=taps)
+    if only is not None:
+        leaves = {node: g for node, g in leaves.items() if node in only}
+    fill_grads(leaves, taps, name)

@@ -1,0 +1,227 @@
+"""PyTorch's torch.autograd.grad, torch.autograd.backward and torch.autograd.functional forms:
+tg.autograd.grad(outputs, inputs, ...), tg.autograd.backward(tensors, ...) and
+tg.autograd.functional. References are tensorgrad's own transforms (themselves checked against
+JAX) and answers PyTorch 2.13 gave, written out (PyTorch is not a test dependency)."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+F = tg.autograd.functional
+X0 = np.array([0.3, -1.2, 2.0])
+W0 = np.array([0.5, -1.0, 2.0])
+
+
+def _model():
+    x = tg.tensor(X0, requires_grad=True)
+    w = tg.tensor(W0, requires_grad=True)
+    h = tg.sin(x) * w
+    return x, w, h, tg.sum(h * h) + tg.sum(w * x)
+
+
+def test_grad_matches_backward_and_leaves_grad_untouched():
+    x, w, h, y = _model()
+    gx, gw = tg.autograd.grad(y, [x, w], retain_graph=True)
+    assert x.grad is None and w.grad is None  # (PyTorch: autograd.grad fills no .grad)
+    y.backward()
+    np.testing.assert_allclose(gx, x.grad, rtol=1e-14)
+    np.testing.assert_allclose(gw, w.grad, rtol=1e-14)
+    want = tg.grad(lambda a, b: tg.sum((tg.sin(a) * b) ** 2) + tg.sum(b * a), (0, 1))(X0, W0)
+    np.testing.assert_allclose(gx, want[0], rtol=1e-13)
+    np.testing.assert_allclose(gw, want[1], rtol=1e-13)
+    assert type(gx) is np.ndarray and gx.flags.writeable
+
+
+def test_grad_with_respect_to_an_intermediate_result():
+    x, w, h, y = _model()
+    (gh,) = tg.autograd.grad(y, h)
+    np.testing.assert_allclose(gh, 2 * np.sin(X0) * W0, rtol=1e-14)
+    # keyword form, and the intermediate and a leaf together
+    x, w, h, y = _model()
+    gh2, gx = tg.autograd.grad(outputs=[y], inputs=(h, x))
+    np.testing.assert_allclose(gh2, gh, rtol=1e-14)
+    np.testing.assert_allclose(gx, 2 * np.sin(X0) * W0 ** 2 * np.cos(X0) + W0, rtol=1e-13)
+
+
+def test_the_graph_is_freed_unless_retained():
+    x, w, h, y = _model()
+    tg.autograd.grad(y, x)
+    with pytest.raises(RuntimeError, match="freed"):
+        tg.autograd.grad(y, x)
+    x, w, h, y = _model()
+    a = tg.autograd.grad(y, x, retain_graph=True)[0]
+    np.testing.assert_array_equal(tg.autograd.grad(y, x)[0], a)
+
+
+def test_create_graph_differentiates_again():
+    x = tg.tensor(X0, requires_grad=True)
+    y = tg.sum(tg.sin(x) * x ** 2)
+    (g,) = tg.autograd.grad(y, x, create_graph=True)
+    assert isinstance(g, tg.Tensor) and g.requires_grad
+    np.testing.assert_allclose(g.detach().numpy(), np.cos(X0) * X0 ** 2 + 2 * X0 * np.sin(X0),
+                               rtol=1e-13)
+    v = np.array([1.0, -2.0, 0.5])
+    (hv,) = tg.autograd.grad(tg.sum(g * v), x)
+    H = tg.hessian(lambda a: tg.sum(tg.sin(a) * a ** 2))(X0)
+    np.testing.assert_allclose(hv, H @ v, rtol=1e-12)
+
+
+def test_grad_outputs_and_batched_grad_outputs():
+    x = tg.tensor(X0, requires_grad=True)
+    y = tg.exp(x) * x
+    v = np.array([1.0, 2.0, -1.0])
+    (g,) = tg.autograd.grad(y, x, v, retain_graph=True)
+    np.testing.assert_allclose(g, v * np.exp(X0) * (1 + X0), rtol=1e-14)
+    J = tg.jacrev(lambda a: tg.exp(a) * a)(X0)
+    V = np.array([[1.0, 0.0, 2.0], [0.5, -1.0, 0.0]])
+    (gb,) = tg.autograd.grad(y, x, V, is_grads_batched=True, retain_graph=True)
+    np.testing.assert_allclose(gb, V @ J, rtol=1e-13)
+    (gc,) = tg.autograd.grad(y, x, V, is_grads_batched=True, create_graph=True)
+    assert isinstance(gc, tg.Tensor)
+    np.testing.assert_allclose(gc.detach().numpy(), V @ J, rtol=1e-13)
+    with pytest.raises(ValueError, match=r"shape \(batch,\) \+ \(3,\)"):
+        tg.autograd.grad(y, x, v, is_grads_batched=True)
+
+
+def test_unused_inputs():
+    x = tg.tensor(X0, requires_grad=True)
+    z = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"input 1 \(shape \(2,\)\) was not used"):
+        tg.autograd.grad(tg.sum(x * x), [x, z], retain_graph=True)
+    gx, gz = tg.autograd.grad(tg.sum(x * x), [x, z], allow_unused=True, retain_graph=True)
+    assert gz is None
+    np.testing.assert_allclose(gx, 2 * X0)
+    gx, gz = tg.autograd.grad(tg.sum(x * x), [x, z], materialize_grads=True, retain_graph=True)
+    np.testing.assert_array_equal(gz, [0.0, 0.0])
+    with pytest.raises(ValueError, match="materialize_grads"):
+        tg.autograd.grad(tg.sum(x * x), [x, z], allow_unused=False, materialize_grads=True)
+
+
+def test_bad_arguments_are_named():
+    x = tg.tensor(X0, requires_grad=True)
+    c = tg.tensor(X0)
+    y = x * 2.0
+    with pytest.raises(RuntimeError, match="shape \\(3,\\); pass grad_outputs="):
+        tg.autograd.grad(y, x)
+    with pytest.raises(RuntimeError, match="input 0 .* does not require grad"):
+        tg.autograd.grad(tg.sum(y), c)
+    with pytest.raises(RuntimeError, match="element 0 of the outputs does not require grad"):
+        tg.autograd.grad(tg.sum(c), x)
+    with pytest.raises(ValueError, match="grad_outputs has 2 entries for 1 outputs"):
+        tg.autograd.grad(y, x, [np.ones(3), np.ones(3)])
+    with pytest.raises(ValueError, match=r"gradient has shape \(2,\), output 0 has shape \(3,\)"):
+        tg.autograd.grad(y, x, np.ones(2))
+    with pytest.raises(TypeError, match="inputs must be a Tensor"):
+        tg.autograd.grad(tg.sum(y), X0)
+
+
+def test_complex_gradients_follow_pytorch():
+    z0 = np.array([1 + 2j, -0.5 + 1j])
+    z = tg.tensor(z0, requires_grad=True)
+    (g,) = tg.autograd.grad(tg.sum(tg.abs(tg.sin(z) * tg.conj(z))), z)
+    # PyTorch 2.13's torch.autograd.grad, written out; it is the conjugate of JAX's gradient
+    np.testing.assert_allclose(g, [1.93811576 + 11.52498347j, -0.93823274 + 2.73264033j],
+                               rtol=1e-8)
+    np.testing.assert_allclose(
+        g, np.conj(tg.grad(lambda a: tg.sum(tg.abs(tg.sin(a) * tg.conj(a))))(z0)), rtol=1e-13)
+    z = tg.tensor(z0, requires_grad=True)
+    v = np.array([0.3 - 1j, 2 + 0.5j])
+    (g,) = tg.autograd.grad(tg.sin(z) * z, z, v)
+    np.testing.assert_allclose(g, [0.41753988 - 12.1942419j, -2.90870512 - 5.19776403j],
+                               rtol=1e-8)
+
+
+def test_backward_of_several_outputs_in_one_sweep():
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    b = tg.tensor([3.0, -1.0], requires_grad=True)
+    y1, y2 = tg.sum(a * a * b), a * 3.0
+    tg.autograd.backward([y1, y2], [None, np.array([1.0, -1.0])])
+    np.testing.assert_allclose(a.grad, 2 * np.array([1.0, 2.0]) * [3.0, -1.0] + [3.0, -3.0])
+    np.testing.assert_allclose(b.grad, [1.0, 4.0])
+    y = tg.sum(a * b)
+    tg.autograd.backward(y, inputs=[b])  # accumulates into b only
+    np.testing.assert_allclose(b.grad, [2.0, 6.0])
+    np.testing.assert_allclose(a.grad, [9.0, -7.0])
+    with pytest.raises(ValueError, match="grad_tensors has 1 entries for 2 outputs"):
+        tg.autograd.backward([tg.sum(a), tg.sum(b)], [None])
+
+
+def test_hips_form_is_unchanged():
+    np.testing.assert_allclose(tg.autograd.grad(lambda a, k: tg.sum(a ** 2) * k, 0)(X0, 3.0),
+                               6 * X0)
+    np.testing.assert_allclose(tg.autograd.grad(lambda a, k: tg.sum(a ** 2) * k, 1)(X0, 3.0),
+                               np.sum(X0 ** 2))
+
+
+U, V = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+
+
+def test_functional_vjp_jvp():
+    out, g = F.vjp(lambda a: tg.sum(a * 2), U)  # v may be omitted for one element
+    np.testing.assert_allclose(out, 6.0)
+    np.testing.assert_allclose(g, [2.0, 2.0])
+    out, gs = F.vjp(lambda a, b: (a * b, a + b), (U, V), (np.ones(2), np.array([1.0, -1.0])))
+    assert isinstance(gs, tuple) and isinstance(out, tuple)
+    np.testing.assert_allclose(gs[0], V + [1.0, -1.0])
+    np.testing.assert_allclose(gs[1], U + [1.0, -1.0])
+    out, t = F.jvp(lambda a, b: a * b, (U, V), (np.ones(2), np.zeros(2)))
+    np.testing.assert_allclose(out, U * V)
+    np.testing.assert_allclose(t, V)
+    with pytest.raises(RuntimeError, match="v can be None only"):
+        F.vjp(lambda a: a * 2, U)
+    with pytest.raises(ValueError, match=r"v\[0\] has shape \(3,\)"):
+        F.jvp(lambda a: a * 2, U, np.ones(3))
+    with pytest.raises(NotImplementedError, match="strict=True"):
+        F.vjp(lambda a: tg.sum(a), U, strict=True)
+
+
+def test_functional_jacobian_layouts():
+    # PyTorch 2.13's results for the same calls, written out
+    J = F.jacobian(lambda a, b: (a * b, tg.sum(a) * b), (U, V))
+    want = (([[3.0, 0.0], [0.0, 4.0]], [[1.0, 0.0], [0.0, 2.0]]),
+            ([[3.0, 3.0], [4.0, 4.0]], [[3.0, 0.0], [0.0, 3.0]]))
+    assert isinstance(J, tuple) and all(isinstance(r, tuple) and len(r) == 2 for r in J)
+    for r, wr in zip(J, want):
+        for a, b in zip(r, wr):
+            np.testing.assert_allclose(a, b)
+    J = F.jacobian(lambda a: (a * 2, a ** 2), U)
+    assert isinstance(J, tuple) and len(J) == 2
+    np.testing.assert_allclose(J[1], [[2.0, 0.0], [0.0, 4.0]])
+    J = F.jacobian(lambda a, b: a * b, (U, V), strategy="forward-mode")
+    assert isinstance(J, tuple) and len(J) == 2
+    np.testing.assert_allclose(J[0], np.diag(V))
+    M = np.arange(6.0).reshape(2, 3)
+    J = F.jacobian(lambda a: tg.tanh(a), M)
+    assert J.shape == (2, 3, 2, 3)
+    np.testing.assert_allclose(J, tg.jacrev(tg.tanh)(M))
+    with pytest.raises(ValueError, match="strategy"):
+        F.jacobian(lambda a: a, U, strategy="bogus")
+
+
+def test_functional_hessian_and_products():
+    H = F.hessian(lambda a, b: tg.sum(a ** 2 * b), (U, V))
+    want = (([[6.0, 0.0], [0.0, 8.0]], [[2.0, 0.0], [0.0, 4.0]]),
+            ([[2.0, 0.0], [0.0, 4.0]], [[0.0, 0.0], [0.0, 0.0]]))
+    for r, wr in zip(H, want):
+        for a, b in zip(r, wr):
+            np.testing.assert_allclose(a, b)
+    f = lambda a: tg.sum(a ** 3 * tg.sin(a))  # noqa: E731
+    Hd = F.hessian(f, U)
+    np.testing.assert_allclose(Hd, tg.hessian(f)(U), rtol=1e-13)
+    value, hv = F.hvp(f, U, V)
+    np.testing.assert_allclose(value, f(U), rtol=1e-14)
+    np.testing.assert_allclose(hv, Hd @ V, rtol=1e-13)
+    np.testing.assert_allclose(F.vhp(f, U, V)[1], V @ Hd, rtol=1e-13)
+    with pytest.raises(RuntimeError, match="single tensor with one element"):
+        F.hessian(lambda a: a ** 2, U)
+
+
+def test_functional_create_graph_records_on_the_imperative_tape():
+    x = tg.tensor(U, requires_grad=True)
+    _, g = F.vjp(lambda a: tg.sum(a ** 3), x, create_graph=True)
+    assert isinstance(g, tg.Tensor)
+    tg.sum(g).backward()
+    np.testing.assert_allclose(x.grad, 6 * U)
+    x = tg.tensor(U, requires_grad=True)
+    _, g = F.vjp(lambda a: tg.sum(a ** 3), x)  # detached by default, as in PyTorch
+    assert type(g) is np.ndarray
