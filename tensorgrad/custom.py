@@ -307,11 +307,21 @@ class custom_vjp:
         out_leaves, out_td = tree_flatten(out)
         bwd = self.bwd
 
-        def one(g):
+        def one(g, res=res):
             g_tree = tree_unflatten(out_td, _unpack(g, out_leaves))
             return tuple(_tree_cotangents(bwd(res, g_tree), tuple(primals), f"custom_vjp {name}: bwd"))
 
         def vjp_all(g, out_, *args_):
+            if any(a is not p for a, p in zip(args_, prim)):
+                # the sweep itself is being differentiated (backward(create_graph=True)): its
+                # inputs now stand for recorded values, and the residuals must depend on them
+                # too, or the derivative through them would be silently lost; fwd runs again
+                _IN_FWD.depth += 1
+                try:
+                    again = self.fwd(*tree_unflatten(td, list(args_)))[1]
+                finally:
+                    _IN_FWD.depth -= 1
+                return _map_batch(lambda gg: one(gg, again), g, shape_of(out_), args_)
             return _map_batch(one, g, shape_of(out_), args_)
 
         def jvp_all(tangents, out_, *args_):

@@ -2,7 +2,8 @@
 
 For each case: forward vs JAX; VJP vs jax.vjp; JVP vs jax.jvp; Jacobians
 (jacrev, jacfwd) vs jax.jacfwd; the adjoint identity ⟨u, J v⟩ = ⟨Jᵀu, v⟩;
-second order (forward-over-reverse and reverse-over-reverse) vs JAX; central
+second order (forward-over-reverse, reverse-over-reverse, and the imperative
+tape's backward(create_graph=True)) vs JAX; central
 finite differences; and cotangents shaped exactly like their inputs.
 No op needs a test of its own: registering it puts it in this table.
 """
@@ -140,6 +141,16 @@ def test_second_order_matches_jax(case):
     want2 = refs["hvp"]  # the same vector: ∇⟨∇s, v⟩ = H v for a symmetric Hessian
     assert len(got2) == len(want2) == len(xs)
     for g, wv in zip(got2, want2):
+        close(g, wv, 1e-9)
+
+    # the same on the imperative tape, PyTorch's way: backward with create_graph=True records
+    # the sweep, whose rules must then record their dependence on the saved values
+    ts = [tg.tensor(x, requires_grad=True) for x in xs]
+    gs = tg.autograd.grad(tg.sum(w * f(*ts)), ts, create_graph=True, materialize_grads=True)
+    terms = [tg.sum(g * v) for g, v in zip(gs, vs) if isinstance(g, tg.Tensor)]
+    got3 = tg.autograd.grad(sum(terms[1:], terms[0]), ts, materialize_grads=True) if terms \
+        else [np.zeros(np.shape(x)) for x in xs]  # (a linear op: a constant gradient)
+    for g, wv in zip(got3, want2):
         close(g, wv, 1e-9)
 
 

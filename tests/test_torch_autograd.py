@@ -225,3 +225,28 @@ def test_functional_create_graph_records_on_the_imperative_tape():
     x = tg.tensor(U, requires_grad=True)
     _, g = F.vjp(lambda a: tg.sum(a ** 3), x)  # detached by default, as in PyTorch
     assert type(g) is np.ndarray
+
+
+def test_create_graph_through_user_rules_keeps_their_residuals_recorded():
+    # a custom_vjp rule's residuals (and tg.remat's recomputation) depend on the inputs: with
+    # create_graph=True that dependence must reach the second derivative, as in tg.hessian
+    @tg.custom_vjp
+    def f(x, y):
+        return x * y
+
+    f.defvjp(lambda x, y: (x * y, (x, y)), lambda r, g: (g * r[1], g * r[0]))
+    a0, b0 = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    a, b = tg.tensor(a0, requires_grad=True), tg.tensor(b0, requires_grad=True)
+    (ga,) = tg.autograd.grad(tg.sum(f(a, b)) + tg.sum(a ** 2 * b), a, create_graph=True)
+    (gb,) = tg.autograd.grad(tg.sum(ga), b)
+    want = tg.grad(lambda v: tg.sum(tg.grad(lambda u: tg.sum(f(u, v)) + tg.sum(u ** 2 * v))(a0)))
+    np.testing.assert_allclose(gb, want(b0), rtol=1e-14)
+    np.testing.assert_allclose(gb, 1 + 2 * a0, rtol=1e-14)
+
+    def loss(u):
+        return tg.sum(tg.remat(lambda t: tg.sin(t) * t)(u) * u)
+    x = tg.tensor(X0, requires_grad=True)
+    (g,) = tg.autograd.grad(loss(x), x, create_graph=True)
+    v = np.array([1.0, -2.0, 0.5])
+    (hv,) = tg.autograd.grad(tg.sum(g * v), x)
+    np.testing.assert_allclose(hv, tg.hessian(loss)(X0) @ v, rtol=1e-12)
