@@ -28,9 +28,11 @@ from typing import Callable
 
 import numpy as np
 
+from . import autograd_function as function
 from . import autograd_functional as functional
 from . import ops as _ops
 from .api_extras import remat
+from .autograd_function import Function, FunctionCtx, once_differentiable
 from .tensor import concrete, dtype_of, shape_of
 from .transform_parts import norm_argnums, with_args
 from .transforms import hessian as _tg_hessian
@@ -43,7 +45,8 @@ __all__ = ["grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian", "h
            "holomorphic_grad", "grad_named", "grad_and_aux", "multigrad_dict", "make_vjp",
            "make_jvp", "make_jvp_reversemode", "make_hvp", "hessian_tensor_product",
            "hessian_vector_product", "tensor_jacobian_product", "vector_jacobian_product",
-           "make_ggnvp", "checkpoint", "backward", "functional"]
+           "make_ggnvp", "checkpoint", "backward", "functional", "function", "Function",
+           "FunctionCtx", "once_differentiable"]
 
 
 # --------------------------------------------------------------------------

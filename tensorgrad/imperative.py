@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .guards import check_all_intact
+from .hooks import hooked_nodes, run_hooks
 from .recording import (IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_paused, leaf_node,
                         no_grad_depth, set_no_grad_depth)
 from .staging import is_staged
@@ -85,13 +86,47 @@ def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
     gradient = seed_for(self, gradient, create_graph, "backward()")
     check_all_intact("backward()")
     taps = _taps() if only is None else None
-    if create_graph:
-        leaves = recorded_sweep([self._node], [gradient], taps)
-    else:
-        leaves = backward_pass([self._node], [gradient], retain=bool(retain_graph), taps=taps)
+    leaves = sweep_for([self._node], [gradient], bool(retain_graph), create_graph, taps)
     if only is not None:  # backward(inputs=...): those leaves' .grad only
         leaves = {node: g for node, g in leaves.items() if node in only}
     fill_grads(leaves, taps, "backward()")
+
+
+def sweep_for(nodes: list, seeds: list, retain: bool, create_graph: bool, taps,
+              batch_ndim: int = 0) -> dict:
+    """The reverse sweep of the imperative tape from ``nodes``, seeded with ``seeds``
+    (recorded with ``create_graph``), running the tensors' hooks: ``{node: cotangent}`` for
+    the leaves reached and for the ``taps`` (``{node: tensor or None}``). As in PyTorch, a
+    retained ``.grad`` sees its tensor's hooks applied; a recorded result in ``taps`` mapped to
+    None (``tg.autograd.grad``'s inputs) gets its gradient as it was before them."""
+    hooks = hooked_nodes()
+    pre: dict = {}
+    if hooks is not None:
+        if batch_ndim:
+            raise NotImplementedError("tg.autograd.grad: is_grads_batched=True with tensor "
+                                      "hooks registered (register_hook) is not supported")
+        capture = {n for n, t in (taps or {}).items() if t is None}
+        taps = dict(taps or {})
+        for node in hooks:
+            taps.setdefault(node, None)
+
+        def run(entry, g, dtype, node=None):
+            if node is not None:
+                pre[node] = g
+            return run_hooks(entry, g, dtype, create_graph)
+        hooks = {node: ((lambda e, g, d, n=node: run(e, g, d, n)) if node in capture
+                        else run, entry) for node, entry in hooks.items()}
+    if create_graph:
+        leaves = recorded_sweep(nodes, seeds, taps, hooks)
+    else:
+        leaves = backward_pass(nodes, seeds, retain=retain, taps=taps, hooks=hooks,
+                               batch_ndim=batch_ndim)
+    if hooks is not None:  # a leaf's hooks run on its complete gradient, before .grad
+        for node, g in leaves.items():
+            if node.op is None and node in hooks:
+                leaves[node] = run_hooks(hooks[node][1], g, node.dtype, create_graph)
+        leaves.update(pre)
+    return leaves
 
 
 def seed_for(out: Tensor, gradient, create_graph: bool, name: str, which: str = "output",
@@ -154,8 +189,8 @@ def fill_grads(leaves: dict, taps, name: str) -> None:
     """Accumulate the sweep's cotangents ``{node: g}`` into the ``.grad`` of the leaves (and of
     the retained results in ``taps``), as PyTorch does."""
     for node, g in leaves.items():
-        if node.op is not None:  # a recorded result that retains its gradient
-            t = taps[node]
+        if node.op is not None:  # a recorded result that retains its gradient (or has hooks)
+            t = taps.get(node) if taps else None
         else:
             t = node.leaf() if node.leaf is not None else None
         if t is None or t._trace is not IMPERATIVE:
@@ -179,7 +214,7 @@ def fill_grads(leaves: dict, taps, name: str) -> None:
             t.grad = old + g
 
 
-def recorded_sweep(roots, seeds, taps) -> dict:
+def recorded_sweep(roots, seeds, taps, hooks=None) -> dict:
     """The reverse sweep of ``backward(create_graph=True)``, recorded on the tape.
 
     For the sweep, each node's saved inputs and output stand for the recorded
@@ -202,7 +237,7 @@ def recorded_sweep(roots, seeds, taps) -> dict:
                            for a, p in zip(n.args, n.parents))
             n.out = Tensor(n.out, IMPERATIVE, n)
             stack.extend(n.parents)
-        return backward_pass(roots, seeds, retain=True, taps=taps)
+        return backward_pass(roots, seeds, retain=True, taps=taps, hooks=hooks)
     finally:
         for n, args, out in saved:  # the original tuples: they carry the arrays' locks
             n.args, n.out = args, out

@@ -246,9 +246,13 @@ def _eye_vjp(node, g: Eye):
 
 
 def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = False,
-                  batch_ndim: int = 0, taps=None) -> dict:
+                  batch_ndim: int = 0, taps=None, hooks=None) -> dict:
     """The reverse sweep. Returns ``{leaf node: cotangent}``, and with ``taps`` (a
     container of inner nodes) the complete cotangent of each of those the sweep reaches.
+
+    ``hooks`` maps some of the ``taps`` to a function ``(entry, g, dtype) -> g`` and its
+    entry: the complete cotangent passes through it before the sweep goes on (PyTorch's
+    tensor hooks).
 
     ``seeds[k]`` is the cotangent of ``out_nodes[k]`` (with ``batch_ndim``
     leading batch axes). Unless ``retain``, each node's saved residuals are
@@ -346,6 +350,9 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                 continue
         op = node.op
         if taps is not None and node in taps:  # (every visit passes here, once per node)
+            if hooks is not None and node in hooks and node.op is not None:
+                run, entry = hooks[node]
+                g = run(entry, g.dense() if type(g) is Eye else g, node.dtype)
             leaves[node] = g
         if type(g) is Eye:
             pushed = _eye_vjp(node, g) if op is not None and node.args is not None else None

@@ -15,10 +15,9 @@ from typing import Any
 import numpy as np
 
 from .guards import check_all_intact
-from .imperative import _backward_inputs, _taps, fill_grads, recorded_sweep, seed_for, torch_gradient
+from .imperative import _backward_inputs, _taps, fill_grads, seed_for, sweep_for, torch_gradient
 from .ops import stack as _stack
 from .recording import IMPERATIVE
-from .sweep import backward_pass
 from .tensor import Tensor, concrete
 
 __all__ = ["grad", "backward", "is_torch_form"]
@@ -120,7 +119,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
                 "create it with tg.tensor(..., requires_grad=True), or pass a result computed "
                 "from such a tensor")
     grads = _per_output(grad_outputs, outs, name, "grad_outputs")
-    inner = {t._node: t for t in ins if t._node.op is not None}  # recorded inputs: taps
+    inner = {t._node: None for t in ins if t._node.op is not None}  # recorded inputs: taps
     taps = inner or None
     nodes = [t._node for t in outs]
     check_all_intact(name)
@@ -140,7 +139,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
                                      for p in parts])
             found = [got.get(k) for k in range(len(ins))]
             return _finish(found, ins, allow_unused, materialize_grads, name, (size,))
-        leaves = backward_pass(nodes, seeds, retain=bool(retain_graph), batch_ndim=1, taps=taps) \
+        leaves = sweep_for(nodes, seeds, bool(retain_graph), False, taps, batch_ndim=1) \
             if size else {}
         found = [None if t._node not in leaves else
                  np.broadcast_to(torch_gradient(leaves[t._node], t.dtype, name),
@@ -148,10 +147,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
         return _finish(found, ins, allow_unused, materialize_grads, name, (size,))
     seeds = [seed_for(t, g, create_graph, name, f"output {i}", "grad_outputs=")
              for i, (t, g) in enumerate(zip(outs, grads))]
-    if create_graph:
-        leaves = recorded_sweep(nodes, seeds, taps)
-    else:
-        leaves = backward_pass(nodes, seeds, retain=bool(retain_graph), taps=taps)
+    leaves = sweep_for(nodes, seeds, bool(retain_graph), create_graph, taps)
     found = [None if t._node not in leaves else torch_gradient(leaves[t._node], t.dtype, name)
              for t in ins]
     return _finish(found, ins, allow_unused, materialize_grads, name, ())
@@ -191,10 +187,7 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     check_all_intact(name)
     taps = _taps() if only is None else None
     nodes = [t._node for t in outs]
-    if create_graph:
-        leaves = recorded_sweep(nodes, seeds, taps)
-    else:
-        leaves = backward_pass(nodes, seeds, retain=bool(retain_graph), taps=taps)
+    leaves = sweep_for(nodes, seeds, bool(retain_graph), create_graph, taps)
     if only is not None:
         leaves = {node: g for node, g in leaves.items() if node in only}
     fill_grads(leaves, taps, name)

@@ -287,7 +287,8 @@ def test_top_level_aliases_and_unchanged_jax_names():
         "grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian", "hessian", "holomorphic_grad",
         "grad_named", "grad_and_aux", "multigrad_dict", "make_vjp", "make_jvp", "make_jvp_reversemode",
         "make_hvp", "hessian_tensor_product", "hessian_vector_product", "tensor_jacobian_product",
-        "vector_jacobian_product", "make_ggnvp", "checkpoint", "backward", "functional"}
+        "vector_jacobian_product", "make_ggnvp", "checkpoint", "backward", "functional", "function", "Function",
+        "FunctionCtx", "once_differentiable"}
 
 
 def test_errors_are_clear():

@@ -250,3 +250,159 @@ def test_create_graph_through_user_rules_keeps_their_residuals_recorded():
     v = np.array([1.0, -2.0, 0.5])
     (hv,) = tg.autograd.grad(tg.sum(g * v), x)
     np.testing.assert_allclose(hv, tg.hessian(loss)(X0) @ v, rtol=1e-12)
+
+
+class _Exp(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, i):
+        result = tg.exp(i)
+        ctx.save_for_backward(result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (result,) = ctx.saved_tensors
+        return grad_output * result
+
+
+class _ScaleArgmax(tg.autograd.Function):  # PyTorch's newer form, with setup_context and jvp
+    @staticmethod
+    def forward(x, k):
+        return x * k, tg.argmax(x)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.k = inputs[1]
+        ctx.seen_needs = ctx.needs_input_grad
+        ctx.mark_non_differentiable(output[1])
+
+    @staticmethod
+    def backward(ctx, g, g_index):
+        assert ctx.seen_needs == (True, False)
+        return g * ctx.k, None
+
+    @staticmethod
+    def jvp(ctx, t, t_k):
+        return t * ctx.k, None
+
+
+def test_function_on_the_tape_and_in_the_transforms():
+    x = tg.tensor(X0, requires_grad=True)
+    y = _Exp.apply(x)
+    tg.sum(y * y).backward()
+    np.testing.assert_allclose(x.grad, 2 * np.exp(2 * X0), rtol=1e-14)
+    f = lambda u: tg.sum(tg.sin(_Exp.apply(u)))  # noqa: E731
+    ref = lambda u: tg.sum(tg.sin(tg.exp(u)))  # noqa: E731
+    np.testing.assert_allclose(tg.grad(f)(X0), tg.grad(ref)(X0), rtol=1e-14)
+    np.testing.assert_allclose(tg.hessian(f)(X0), tg.hessian(ref)(X0), rtol=1e-13)
+    np.testing.assert_allclose(tg.jit(tg.grad(f))(X0), tg.grad(ref)(X0), rtol=1e-14)
+    np.testing.assert_allclose(tg.vmap(tg.grad(f))(np.stack([X0, -X0])),
+                               tg.vmap(tg.grad(ref))(np.stack([X0, -X0])), rtol=1e-14)
+    # backward's ops are recorded: create_graph differentiates them again
+    x = tg.tensor(X0, requires_grad=True)
+    (g,) = tg.autograd.grad(f(x), x, create_graph=True)
+    (hv,) = tg.autograd.grad(tg.sum(g * W0), x)
+    np.testing.assert_allclose(hv, tg.hessian(ref)(X0) @ W0, rtol=1e-12)
+    np.testing.assert_allclose(_Exp.apply(X0), np.exp(X0))  # plain arrays: no recording
+
+
+def test_function_setup_context_non_differentiable_outputs_and_jvp():
+    x = tg.tensor(X0, requires_grad=True)
+    y, i = _ScaleArgmax.apply(x, 3.0)
+    assert int(i) == 2 and not isinstance(i, tg.Tensor) and y.requires_grad
+    tg.sum(y).backward()
+    np.testing.assert_allclose(x.grad, [3.0, 3.0, 3.0])
+    out, t = tg.jvp(lambda u: _ScaleArgmax.apply(u, 3.0)[0], (X0,), (W0,))
+    np.testing.assert_allclose(t, 3.0 * W0)
+    with pytest.raises(TypeError, match="forward-mode"):
+        tg.jvp(_Exp.apply, (X0,), (W0,))  # no jvp method: refused, as PyTorch refuses
+
+
+def test_function_errors_name_the_function():
+    class Bad(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            return x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.0
+
+    class GradForNumber(Bad):
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.0, g
+
+    x = tg.tensor(X0, requires_grad=True)
+    with pytest.raises(TypeError, match="Bad.backward returned 1 gradients; forward takes 2"):
+        tg.sum(Bad.apply(x, 2.0)).backward()
+    x = tg.tensor(X0, requires_grad=True)
+    with pytest.raises(TypeError, match="GradForNumber.backward returned a gradient for input 1"):
+        tg.sum(GradForNumber.apply(x, 2.0)).backward()
+    with pytest.raises(RuntimeError, match=r"call Bad.apply"):
+        Bad()
+
+
+def test_register_hook_follows_pytorch():
+    # PyTorch 2.13's answers for the same hooks, written out in the comments
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: g + 100)
+    h = tg.sin(x)
+    seen = []
+    handle = h.register_hook(lambda g: seen.append(np.array(g)) or g * 2)
+    h.retain_grad()
+    y = tg.sum(h * h)
+    gx, gh = tg.autograd.grad(y, [x, h], retain_graph=True)
+    np.testing.assert_allclose(gx, 100 + 2 * 2 * np.sin([1.0, 2.0]) * np.cos([1.0, 2.0]))
+    np.testing.assert_allclose(gh, 2 * np.sin([1.0, 2.0]))  # (an input's: before its hooks)
+    np.testing.assert_allclose(seen[0], 2 * np.sin([1.0, 2.0]))
+    y.backward(retain_graph=True)
+    np.testing.assert_allclose(h.grad, 4 * np.sin([1.0, 2.0]))  # (retained: after them)
+    np.testing.assert_allclose(x.grad, gx)
+    handle.remove()
+    x.grad = None
+    y.backward()
+    np.testing.assert_allclose(x.grad, 100 + 2 * np.sin([1.0, 2.0]) * np.cos([1.0, 2.0]))
+    assert len(seen) == 2
+
+
+def test_register_hook_complex_and_errors():
+    z0 = np.array([1 + 2j, -0.5 + 1j])
+    z = tg.tensor(z0, requires_grad=True)
+    seen = []
+    w = tg.sin(z)
+    w.register_hook(lambda g: seen.append(np.array(g)) or g * (1 + 1j))
+    tg.sum(tg.abs(w * z)).backward()
+    np.testing.assert_allclose(z.grad, [-6.25673981 + 11.79803527j, -2.53563858 + 2.36202483j],
+                               rtol=1e-8)
+    np.testing.assert_allclose(seen[0], [1.90129545 + 1.17689236j, -0.65166472 + 0.90847845j],
+                               rtol=1e-8)
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = tg.sin(x)
+    h.register_hook(lambda g: g[:2])
+    with pytest.raises(ValueError, match=r"returned a gradient of shape \(2,\) for a tensor of "
+                                         r"shape \(3,\)"):
+        tg.sum(h).backward()
+
+    def in_place(g):
+        g[0] = 5.0
+    x = tg.tensor([1.0], requires_grad=True)
+    x.register_hook(in_place)
+    with pytest.raises(ValueError, match="'in_place' wrote into the gradient"):
+        tg.sum(x * 2.0).backward()
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        tg.tensor([1.0]).register_hook(print)
+
+
+def test_register_hook_under_create_graph_stays_recorded():
+    x = tg.tensor(X0, requires_grad=True)
+    h = x * x
+    handle = h.register_hook(lambda g: g * h)  # a hook that is itself a function of x
+    (g,) = tg.autograd.grad(tg.sum(h), x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), 2 * X0 ** 3)
+    # the hook is still on h, so the second sweep runs it too (PyTorch 2.13: 0.2124, 11.1744, 72)
+    (gg,) = tg.autograd.grad(tg.sum(g), x, retain_graph=True)
+    np.testing.assert_allclose(gg, 4 * X0 ** 4 + 2 * X0 ** 2)
+    handle.remove()
+    (gg,) = tg.autograd.grad(tg.sum(g), x)
+    np.testing.assert_allclose(gg, 6 * X0 ** 2)

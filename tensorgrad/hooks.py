@@ -1,0 +1,122 @@
+"""PyTorch's ``Tensor.register_hook`` for imperative tensors.
+
+A hook ``fn(grad)`` runs when the backward sweep has the complete gradient of its tensor
+(``loss.backward()``, ``tg.autograd.grad``, ``tg.autograd.backward``). It may return a new
+gradient of the same shape, which replaces the old one: on a recorded result it flows on to
+the ops that made it, on a leaf it is what ``.grad`` accumulates. Hooks see PyTorch's
+gradients (conjugated for complex tensors, see docs/conventions.md) as read-only arrays, or
+as recorded tensors under ``create_graph=True``; they run in the order registered.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+
+import numpy as np
+
+from .recording import IMPERATIVE, enter_grad_mode, exit_grad_mode, no_grad_depth
+from .tensor import Tensor, concrete
+
+__all__ = ["register_hook", "RemovableHandle", "hooked_nodes", "run_hooks"]
+
+#: the live tensors that have hooks (their lists are in the tensors' ``_hooks`` slot)
+_HOOKED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # by id
+_LOCK = threading.Lock()
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook off again (also on
+    leaving a ``with`` block)."""
+
+    def __init__(self, tensor: Tensor, hook):
+        self._tensor = weakref.ref(tensor)
+        self._hook = hook
+
+    def remove(self) -> None:
+        t = self._tensor()
+        if t is None:
+            return
+        with _LOCK:
+            hooks = getattr(t, "_hooks", None)
+            if hooks and self._hook in hooks:
+                hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def register_hook(self: Tensor, hook) -> RemovableHandle:
+    """Run ``hook(grad)`` when backward computes this tensor's gradient; a returned value (of
+    the tensor's shape) replaces the gradient. Returns a handle whose ``remove()`` undoes it."""
+    if not callable(hook):
+        raise TypeError(f"register_hook: expected a function of the gradient, got {hook!r}")
+    if self._trace is not IMPERATIVE or self._node is None:
+        raise RuntimeError("register_hook: cannot register a hook on a tensor that does not "
+                           "require grad (make it with tg.tensor(..., requires_grad=True), or "
+                           "compute it from such a tensor)")
+    with _LOCK:
+        hooks = getattr(self, "_hooks", None)
+        if hooks is None:
+            hooks = self._hooks = []
+        hooks.append(hook)
+        _HOOKED[id(self)] = self
+    return RemovableHandle(self, hook)
+
+
+def hooked_nodes() -> dict | None:
+    """``{node: (tensor, hooks)}`` of the live imperative tensors with hooks (None: none)."""
+    if not _HOOKED:
+        return None
+    with _LOCK:
+        live = [(t, list(t._hooks)) for t in list(_HOOKED.values())
+                if getattr(t, "_hooks", None)]
+    found = {t._node: (t, fns) for t, fns in live if t._trace is IMPERATIVE and t._node is not None}
+    return found or None
+
+
+def run_hooks(entry, g, dtype, record: bool = False):
+    """Apply a node's hooks to its cotangent ``g`` (JAX's convention; a hook sees and returns
+    PyTorch's, the conjugate for a complex tensor). Unless ``record`` (``create_graph=True``)
+    the hooks run as under ``tg.no_grad()``, as PyTorch runs them."""
+    if not record:
+        enter_grad_mode(no_grad_depth() + 1)
+        try:
+            return run_hooks(entry, g, dtype, True)
+        finally:
+            exit_grad_mode()
+    t, fns = entry
+    conj = np.dtype(dtype).kind == "c"
+    for fn in fns:
+        if type(g) is Tensor and g._trace is not None:
+            seen = g.conj() if conj else g
+        else:
+            seen = np.array(np.conj(concrete(g)) if conj else concrete(g))
+            seen.flags.writeable = False  # (the sweep may share this buffer)
+        try:
+            new = fn(seen)
+        except ValueError as exc:
+            if "read-only" not in str(exc):
+                raise
+            raise ValueError(f"register_hook: the hook {getattr(fn, '__name__', fn)!r} wrote into "
+                             "the gradient it was given, which is read-only (the sweep may share "
+                             "it); return a new array instead") from exc
+        if new is None:
+            continue
+        if tuple(np.shape(concrete(new))) != tuple(t.shape):
+            raise ValueError(f"register_hook: the hook {getattr(fn, '__name__', fn)!r} returned "
+                             f"a gradient of shape {np.shape(concrete(new))} for a tensor of "
+                             f"shape {tuple(t.shape)}")
+        if not (type(new) is Tensor and new._trace is not None):
+            new = np.asarray(concrete(new))
+            if new.dtype.kind == "c" and not conj:
+                raise TypeError(f"register_hook: the hook returned a complex gradient (dtype "
+                                f"{new.dtype}) for a real tensor")
+            new = new.astype(dtype, copy=False)
+        g = new.conj() if conj else new
+    return g
+
+
+Tensor.register_hook = register_hook
