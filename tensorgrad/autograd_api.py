@@ -37,6 +37,7 @@ from .tensor import concrete, dtype_of, shape_of
 from .transform_parts import norm_argnums, with_args
 from .transforms import hessian as _tg_hessian
 from .torch_autograd import backward, is_torch_form
+from .torch_gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .torch_autograd import grad as _torch_grad
 from .transforms import jacrev, jvp, linearize, vjp
 from .tree import tree_flatten, tree_map
@@ -46,7 +47,7 @@ __all__ = ["grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian", "h
            "make_jvp", "make_jvp_reversemode", "make_hvp", "hessian_tensor_product",
            "hessian_vector_product", "tensor_jacobian_product", "vector_jacobian_product",
            "make_ggnvp", "checkpoint", "backward", "functional", "function", "Function",
-           "FunctionCtx", "once_differentiable"]
+           "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 # --------------------------------------------------------------------------

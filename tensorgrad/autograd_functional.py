@@ -15,7 +15,8 @@ from typing import Callable
 
 import numpy as np
 
-from .tensor import concrete
+from .recording import IMPERATIVE
+from .tensor import Tensor, concrete
 from .transforms import hessian as _hessian
 from .transforms import jacfwd, jacrev
 from .transforms import value_and_grad as _value_and_grad
@@ -41,8 +42,9 @@ def _prepare(name: str, func, inputs, create_graph: bool, strict: bool) -> tuple
     ins, is_tuple = _as_tuple(inputs)
     if not ins:
         raise ValueError(f"tg.autograd.functional.{name}: inputs must not be empty")
-    if not create_graph:
-        ins = tuple(concrete(x) for x in ins)
+    if not create_graph:  # detached from the imperative tape (a transform's values stay traced)
+        ins = tuple(concrete(x) if isinstance(x, Tensor) and x._trace is IMPERATIVE else x
+                    for x in ins)
     for i, x in enumerate(ins):
         dt = np.result_type(concrete(x))
         if dt.kind not in "fc":

@@ -53,6 +53,10 @@ def register_hook(self: Tensor, hook) -> RemovableHandle:
     the tensor's shape) replaces the gradient. Returns a handle whose ``remove()`` undoes it."""
     if not callable(hook):
         raise TypeError(f"register_hook: expected a function of the gradient, got {hook!r}")
+    if self._trace is not None and self._trace is not IMPERATIVE:
+        raise TypeError("register_hook: this tensor is traced by a transform (grad, vjp, jit, "
+                        "...); hooks are for tensors of the imperative tape. Inside a transform, "
+                        "tg.custom_vjp changes a gradient")
     if self._trace is not IMPERATIVE or self._node is None:
         raise RuntimeError("register_hook: cannot register a hook on a tensor that does not "
                            "require grad (make it with tg.tensor(..., requires_grad=True), or "

@@ -437,9 +437,19 @@ def select_n(which, *cases):
     return out
 
 
-def _starts(operand, start_indices, sizes, name: str) -> tuple:
-    """The start of each axis (a negative one counted from the end), clamped so that the
-    slice fits (JAX's rule)."""
+def _negatives(allow, n: int, name: str) -> list:
+    """``allow_negative_indices`` (a bool, or one per axis) as a list of n bools."""
+    if isinstance(allow, (bool, np.bool_)):
+        return [bool(allow)] * n
+    allow = [bool(a) for a in allow]
+    if len(allow) != n:
+        raise ValueError(f"{name}: allow_negative_indices has {len(allow)} entries for {n} axes")
+    return allow
+
+
+def _starts(operand, start_indices, sizes, name: str, allow_negative=True) -> tuple:
+    """The start of each axis (a negative one counted from the end where
+    ``allow_negative_indices`` says so), clamped so that the slice fits (JAX's rule)."""
     shape = tuple(shape_of(concrete(operand)))
     starts = [int(np.asarray(concrete(i))) for i in start_indices]
     if len(starts) != len(shape) or len(sizes) != len(shape):
@@ -447,13 +457,18 @@ def _starts(operand, start_indices, sizes, name: str) -> tuple:
                          f"operand of shape {shape}")
     if any(z > d or z < 0 for z, d in zip(sizes, shape)):
         raise ValueError(f"{name}: slice sizes {tuple(sizes)} do not fit the operand's shape {shape}")
-    starts = [b + d if b < 0 else b for b, d in zip(starts, shape)]  # negative: from the end
+    wrap = _negatives(allow_negative, len(shape), name)
+    for k, (b, w) in enumerate(zip(starts, wrap)):
+        if b < 0 and not w:  # (JAX raises for a known one; a traced one is clamped)
+            raise ValueError(f"{name}: start index {b} is out of bounds for axis {k} of size "
+                             f"{shape[k]} with allow_negative_indices=False")
+    starts = [b + d if b < 0 else b for b, d in zip(starts, shape)]
     lo = [builtins.min(builtins.max(b, 0), d - z)  # (the builtins: this module has lax's)
           for b, z, d in zip(starts, sizes, shape)]
     return tuple(builtins.slice(b, b + z) for b, z in zip(lo, sizes))
 
 
-def _traced_starts(operand, start_indices, sizes, name: str) -> list:
+def _traced_starts(operand, start_indices, sizes, name: str, allow_negative=True) -> list:
     """The clamped starts as :func:`_starts` computes them, for starts that ``tg.jit`` traces:
     computed in the plan, so each call slices where its own indices say."""
     shape = tuple(shape_of(concrete(operand)))
@@ -463,9 +478,10 @@ def _traced_starts(operand, start_indices, sizes, name: str) -> list:
     if any(z > d or z < 0 for z, d in zip(sizes, shape)):
         raise ValueError(f"{name}: slice sizes {tuple(sizes)} do not fit the operand's shape {shape}")
     starts = []
-    for b, z, d in zip(start_indices, sizes, shape):
+    wrap = _negatives(allow_negative, len(shape), name)
+    for b, z, d, w in zip(start_indices, sizes, shape, wrap):
         b = _ops._util.wide_index(concrete(b))
-        starts.append(np.clip(np.where(b < 0, b + d, b), 0, d - z))
+        starts.append(np.clip(np.where(b < 0, b + d, b) if w else b, 0, d - z))
     return starts
 
 
@@ -480,24 +496,30 @@ def _any_traced(values) -> bool:
     return builtins.any(is_staged(concrete(v)) for v in values)
 
 
-def dynamic_slice(operand, start_indices: Sequence, slice_sizes: Sequence[int]):
+def dynamic_slice(operand, start_indices: Sequence, slice_sizes: Sequence[int], *,
+                  allow_negative_indices=True):
     """``operand[start : start + size]`` on every axis, starts clamped into range (under
-    ``tg.jit`` the starts may be traced: a gather at the positions each call computes)."""
+    ``tg.jit`` the starts may be traced: a gather at the positions each call computes). A
+    negative start counts from the end, unless ``allow_negative_indices=False`` (or False for
+    that axis): then it is clamped to 0, as in JAX."""
     sizes = tuple(slice_sizes)
     _integer_starts(start_indices, "dynamic_slice")
     if _any_traced(start_indices):
         out = operand
         for axis, (b, z) in enumerate(zip(_traced_starts(operand, start_indices, sizes,
-                                                         "dynamic_slice"), sizes)):
+                                                         "dynamic_slice",
+                                                         allow_negative_indices), sizes)):
             out = _ops.take(out, b + np.arange(z), axis=axis)
         return out
-    return _ops.getitem(operand, _starts(operand, start_indices, sizes, "dynamic_slice"))
+    return _ops.getitem(operand, _starts(operand, start_indices, sizes, "dynamic_slice",
+                                         allow_negative_indices))
 
 
-def dynamic_update_slice(operand, update, start_indices: Sequence):
+def dynamic_update_slice(operand, update, start_indices: Sequence, *,
+                         allow_negative_indices=True):
     """``operand`` with ``update`` written from ``start_indices`` (clamped into range; under
     ``tg.jit`` the starts may be traced: a select between the operand and the update
-    gathered into place)."""
+    gathered into place). ``allow_negative_indices`` as in :func:`dynamic_slice`."""
     sizes = tuple(shape_of(concrete(update)))
     _integer_starts(start_indices, "dynamic_update_slice")
     if not isinstance(update, (bool, int, float, _PY_COMPLEX)) and \
@@ -505,7 +527,8 @@ def dynamic_update_slice(operand, update, start_indices: Sequence):
         raise TypeError(f"dynamic_update_slice: the update's dtype {dtype_of(concrete(update))} differs "
                         f"from the operand's {dtype_of(concrete(operand))}; they must be equal, as in JAX")
     if _any_traced(start_indices):
-        starts = _traced_starts(operand, start_indices, sizes, "dynamic_update_slice")
+        starts = _traced_starts(operand, start_indices, sizes, "dynamic_update_slice",
+                                allow_negative_indices)
         if 0 in sizes:
             return operand
         shape = tuple(shape_of(concrete(operand)))
@@ -518,7 +541,7 @@ def dynamic_update_slice(operand, update, start_indices: Sequence):
         if dtype_of(concrete(placed)) != dtype_of(concrete(operand)):
             placed = _ops.astype(placed, dtype_of(concrete(operand)))
         return _ops.where(inside, placed, operand)
-    idx = _starts(operand, start_indices, sizes, "dynamic_update_slice")
+    idx = _starts(operand, start_indices, sizes, "dynamic_update_slice", allow_negative_indices)
     return _ops.at(operand)[idx].set(update)
 
 
@@ -533,28 +556,35 @@ def _in_dim(operand, index, axis: int):
     return starts, axis
 
 
-def dynamic_slice_in_dim(operand, start_index, slice_size: int, axis: int = 0):
+def dynamic_slice_in_dim(operand, start_index, slice_size: int = 1, axis: int = 0, *,
+                         allow_negative_indices: bool = True):
     starts, axis = _in_dim(operand, start_index, axis)
     sizes = list(shape_of(concrete(operand)))
     sizes[axis] = slice_size
-    return dynamic_slice(operand, starts, sizes)
+    return dynamic_slice(operand, starts, sizes, allow_negative_indices=allow_negative_indices)
 
 
-def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True):
-    out = dynamic_slice_in_dim(operand, index, 1, axis)
+def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True, *,
+                         allow_negative_indices: bool = True):
+    out = dynamic_slice_in_dim(operand, index, 1, axis,
+                               allow_negative_indices=allow_negative_indices)
     return out if keepdims else _ops.squeeze(out, axis=axis % len(shape_of(concrete(operand))))
 
 
-def dynamic_update_slice_in_dim(operand, update, start_index, axis: int):
+def dynamic_update_slice_in_dim(operand, update, start_index, axis: int, *,
+                                allow_negative_indices: bool = True):
     starts, _ = _in_dim(operand, start_index, axis)
-    return dynamic_update_slice(operand, update, starts)
+    return dynamic_update_slice(operand, update, starts,
+                                allow_negative_indices=allow_negative_indices)
 
 
-def dynamic_update_index_in_dim(operand, update, index, axis: int):
+def dynamic_update_index_in_dim(operand, update, index, axis: int, *,
+                                allow_negative_indices: bool = True):
     nd = len(shape_of(concrete(operand)))
     if len(shape_of(concrete(update))) == nd - 1:
         update = _ops.expand_dims(update, axis % nd)
-    return dynamic_update_slice_in_dim(operand, update, index, axis)
+    return dynamic_update_slice_in_dim(operand, update, index, axis,
+                                       allow_negative_indices=allow_negative_indices)
 
 
 def _numeric(operand, name: str):

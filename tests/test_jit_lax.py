@@ -48,6 +48,36 @@ def test_dynamic_slices_with_traced_starts(i):
         np.testing.assert_allclose(a, b, rtol=1e-13)
 
 
+@pytest.mark.parametrize("allow", [False, (True, False), (False, True)])
+def test_allow_negative_indices_false_clamps_traced_starts_and_refuses_known_ones(allow):
+    upd = np.array([[10.0, 20.0], [30.0, 40.0]])
+    for st in [(-1, -2), (-3, 1), (2, -9), (1, 7)]:
+        i, j = np.int64(st[0]), np.int64(st[1])
+        _both(lambda x, i, j: tg.lax.dynamic_slice(x, (i, j), (2, 2), allow_negative_indices=allow),
+              lambda x, i, j: jax.lax.dynamic_slice(x, (i, j), (2, 2),
+                                                    allow_negative_indices=allow), X, i, j)
+        _both(lambda x, u, i, j: tg.lax.dynamic_update_slice(x, u, (i, j),
+                                                             allow_negative_indices=allow),
+              lambda x, u, i, j: jax.lax.dynamic_update_slice(x, u, (i, j),
+                                                              allow_negative_indices=allow),
+              X, upd, i, j)
+        wrapped = _negatives_wrapped(allow, st)
+        if wrapped:  # a known negative start where it is not allowed: JAX raises too
+            with pytest.raises(ValueError, match="allow_negative_indices=False"):
+                tg.lax.dynamic_slice(X, st, (2, 2), allow_negative_indices=allow)
+            with pytest.raises(ValueError):
+                jax.lax.dynamic_slice(X, st, (2, 2), allow_negative_indices=allow)
+        else:
+            np.testing.assert_array_equal(
+                tg.lax.dynamic_slice(X, st, (2, 2), allow_negative_indices=allow),
+                jax.lax.dynamic_slice(X, st, (2, 2), allow_negative_indices=allow))
+
+
+def _negatives_wrapped(allow, st) -> bool:
+    flags = [allow] * len(st) if isinstance(allow, bool) else list(allow)
+    return any(s < 0 and not f for s, f in zip(st, flags))
+
+
 def test_cond_and_switch_on_a_traced_value_select_per_call():
     f_tg = tg.jit(lambda x, i: tg.lax.switch(i, [lambda v: v, lambda v: 2 * v, lambda v: v ** 2], x))
     f_jax = jax.jit(lambda x, i: jax.lax.switch(i, [lambda v: v, lambda v: 2 * v, lambda v: v ** 2], x))

@@ -406,3 +406,46 @@ def test_register_hook_under_create_graph_stays_recorded():
     handle.remove()
     (gg,) = tg.autograd.grad(tg.sum(g), x)
     np.testing.assert_allclose(gg, 6 * X0 ** 2)
+
+
+def test_functional_inside_a_transform_stays_differentiable():
+    # the detaching of create_graph=False is the imperative tape's; a transform's values stay
+    # traced, so an outer tg.grad sees the true dependence (never a silent zero)
+    f = lambda u: tg.sum(tg.sin(u) * u)  # noqa: E731
+    outer = tg.grad(lambda x: tg.sum(F.vjp(f, x)[1] * W0))(X0)
+    np.testing.assert_allclose(outer, tg.hessian(f)(X0) @ W0, rtol=1e-12)
+    with pytest.raises(TypeError, match="register_hook: this tensor is traced"):
+        tg.grad(lambda x: tg.sum(x.register_hook(print) and x))(X0)
+
+
+def test_gradcheck_passes_true_rules_and_names_a_wrong_one():
+    W = np.arange(6.0).reshape(2, 3) / 5
+    assert tg.autograd.gradcheck(lambda a, w: tg.tanh(w @ a), (X0, W))
+    assert tg.autograd.gradcheck(lambda a, w: (tg.sin(a), w * 2.0), (X0, W), check_forward_ad=True)
+    assert tg.autograd.gradgradcheck(lambda a, w: tg.tanh(w @ a), (X0, W))
+    assert tg.autograd.gradcheck(lambda z: tg.sum(tg.abs(z) ** 2), (np.array([1 + 2j, 3 - 1j]),))
+
+    @tg.custom_vjp
+    def off(u):
+        return tg.sin(u)
+    off.defvjp(lambda u: (tg.sin(u), u), lambda u, g: (g * tg.cos(u) * 1.01,))
+    assert tg.autograd.gradcheck(off, (X0,), raise_exception=False) is False
+    with pytest.raises(tg.autograd.GradcheckError,
+                       match=r"output 0 with respect to input 0 \(3 of 9 entries"):
+        tg.autograd.gradcheck(off, X0)
+
+    @tg.custom_vjp
+    def first_ok(u):  # right first derivative, wrong second
+        return u ** 3
+    first_ok.defvjp(lambda u: (u ** 3, u), lambda u, g: (3.0 * g * u ** 2 + 0.0 * u,))
+    assert tg.autograd.gradgradcheck(first_ok, (X0,))
+
+    @tg.custom_vjp
+    def second_off(u):
+        return u ** 3
+    second_off.defvjp(lambda u: (u ** 3, u), lambda u, g: (3.0 * g * tg.stop_gradient(u) ** 2,))
+    assert tg.autograd.gradcheck(second_off, (X0,))
+    assert not tg.autograd.gradgradcheck(second_off, (X0,), raise_exception=False)
+    # imperative tensors: only those that require grad are checked (as PyTorch)
+    xt = tg.tensor(X0, requires_grad=True)
+    assert tg.autograd.gradcheck(lambda a, k: a * k, (xt, np.array([1.0, 2.0, 3.0])))

@@ -31,6 +31,7 @@ from ..tree import named_leaves
 from . import init as _init
 from . import torch_conv as _torch_conv
 from . import torch_pooling_nd as _torch_pool
+from .state import StateDictMixin
 
 __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Activation",
            "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity", "ELU", "CELU",
@@ -50,11 +51,11 @@ def count_parameters(params: Any) -> int:
     return int(sum(np.size(concrete(v)) for v in named_parameters(params).values()))
 
 
-class Module:
+class Module(StateDictMixin):
     """Base layer: hyperparameters on the object, parameters in a pytree.
 
     Subclasses implement ``init_params(rng) -> pytree`` and the pure
-    ``apply(params, x)``.
+    ``apply(params, x)``. ``state_dict()`` / ``load_state_dict()`` are PyTorch's.
     """
 
     params: Any = None

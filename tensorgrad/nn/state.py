@@ -1,0 +1,105 @@
+"""PyTorch's ``state_dict()`` and ``load_state_dict()`` for :class:`~tensorgrad.nn.Module`.
+
+A state dict is a flat ``{name: array}`` of a Module's parameters (the names of
+``named_parameters()``: dict keys and list indices joined by dots) followed by its buffers
+(``named_buffers()``: BatchNorm's running statistics). ``load_state_dict`` puts arrays back by
+name, checking names and shapes as PyTorch does, so a model can be saved with ``np.savez`` (or
+``tg.save``) and restored into a fresh Module of the same architecture.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..tensor import Tensor, concrete
+from ..tree import named_leaves, tree_flatten, tree_unflatten
+
+__all__ = ["StateDictMixin", "IncompatibleKeys"]
+
+#: what ``load_state_dict`` returns, as PyTorch's ``_IncompatibleKeys``
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+def _detached(v):
+    if isinstance(v, Tensor):
+        return concrete(v)
+    return v
+
+
+class StateDictMixin:
+    """``state_dict`` and ``load_state_dict`` (the Module supplies ``params``, ``_have()`` and
+    ``_buffer_slots()``)."""
+
+    def state_dict(self, destination: dict | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> dict:
+        """``{name: array}``: the parameters under their ``named_parameters()`` names, then
+        the buffers. The arrays are the Module's own (not copies), as PyTorch's tensors share
+        their storage; with ``keep_vars=False`` imperative tensors come as their arrays."""
+        out = {} if destination is None else destination
+        for name, _, leaf in named_leaves(self._have(), prefix):
+            out[name] = leaf if keep_vars else _detached(leaf)
+        for name, (m, attr) in self._buffer_slots(prefix).items():
+            out[name] = getattr(m, attr)
+        return out
+
+    def load_state_dict(self, state_dict, strict: bool = True,
+                        assign: bool = False) -> IncompatibleKeys:
+        """Put the arrays of ``state_dict`` into this Module by name. Every name must be known
+        and present unless ``strict=False``; shapes must match either way (a RuntimeError
+        lists every problem, as PyTorch's). Values are copied in the parameter's dtype, unless
+        ``assign=True`` (then the given arrays are kept as they are). An imperative tensor
+        parameter keeps its identity (its value is replaced), so an optimizer holding it
+        still sees it. Returns ``(missing_keys, unexpected_keys)``."""
+        if not hasattr(state_dict, "keys"):
+            raise TypeError(f"load_state_dict: expected a mapping of names to arrays, got "
+                            f"{type(state_dict).__name__}")
+        who = type(self).__name__
+        params = self._have()
+        named = [(name, leaf) for name, _, leaf in named_leaves(params)]
+        leaves, treedef = tree_flatten(params)
+        slots = self._buffer_slots()
+        expected = [n for n, _ in named] + list(slots)
+        given = set(state_dict.keys())
+        missing = [n for n in expected if n not in given]
+        unexpected = [n for n in state_dict.keys() if n not in set(expected)]
+        errors = []
+        if strict and unexpected:
+            errors.append("Unexpected key(s) in state_dict: "
+                          + ", ".join(f'"{n}"' for n in unexpected) + ".")
+        if strict and missing:
+            errors.append("Missing key(s) in state_dict: "
+                          + ", ".join(f'"{n}"' for n in missing) + ".")
+        current = dict(named)
+        current.update({n: getattr(m, a) for n, (m, a) in slots.items()})
+        for n in expected:
+            if n in given:
+                have = tuple(np.shape(concrete(current[n])))
+                got = tuple(np.shape(concrete(state_dict[n])))
+                if have != got:
+                    errors.append(f"size mismatch for {n}: copying a param with shape {got} "
+                                  f"from checkpoint, the shape in current model is {have}.")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {who}:\n\t"
+                               + "\n\t".join(errors))
+
+        def value(n, old):
+            new = concrete(state_dict[n])
+            if assign:
+                return np.asarray(new)
+            return np.array(new, dtype=np.result_type(concrete(old)))
+
+        new_leaves = []
+        for (n, old), leaf in zip(named, leaves):
+            if n not in given:
+                new_leaves.append(leaf)
+            elif isinstance(leaf, Tensor):
+                leaf.data = value(n, old)  # (the same tensor object, a new value)
+                new_leaves.append(leaf)
+            else:
+                new_leaves.append(value(n, old))
+        self.params = tree_unflatten(treedef, new_leaves)
+        for n, (m, attr) in slots.items():
+            if n in given:
+                setattr(m, attr, value(n, getattr(m, attr)))
+        return IncompatibleKeys(missing, unexpected)

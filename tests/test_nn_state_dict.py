@@ -1,0 +1,78 @@
+"""Module.state_dict() and load_state_dict(), PyTorch's names, checks and results."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad import nn
+
+
+def _model():
+    return nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+
+
+def test_round_trip_restores_parameters_and_buffers():
+    m = _model()
+    m.init(0)
+    x = np.random.default_rng(1).normal(size=(5, 3))
+    m.train()
+    m(x)  # updates BatchNorm's running statistics
+    m.eval()
+    want = m(x)
+    sd = m.state_dict()
+    assert list(sd) == list(m.named_parameters()) + list(m.named_buffers())
+    assert sd["1.running_mean"] is m.layers[1].running_mean  # the Module's own arrays
+    fresh = _model()
+    fresh.init(7)
+    fresh.eval()
+    assert not np.allclose(fresh(x), want)
+    result = fresh.load_state_dict({k: np.array(v) for k, v in sd.items()})
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    np.testing.assert_array_equal(fresh(x), want)
+    for k, v in fresh.state_dict().items():
+        np.testing.assert_array_equal(v, sd[k])
+
+
+def test_strictness_and_shape_checks():
+    m = nn.Linear(3, 2)
+    m.init(0)
+    sd = dict(m.state_dict())
+    sd["extra"] = np.zeros(1)
+    del sd["b"]
+    with pytest.raises(RuntimeError, match=r'Unexpected key\(s\) in state_dict: "extra"'):
+        m.load_state_dict(sd)
+    with pytest.raises(RuntimeError, match=r'Missing key\(s\) in state_dict: "b"'):
+        m.load_state_dict(sd)
+    old_b = m.params["b"]
+    W = np.arange(6.0).reshape(3, 2)
+    res = m.load_state_dict({"W": W, "extra": 1.0}, strict=False)
+    assert res.missing_keys == ["b"] and res.unexpected_keys == ["extra"]
+    np.testing.assert_array_equal(m.params["W"], W)
+    assert m.params["b"] is old_b
+    with pytest.raises(RuntimeError, match=r"size mismatch for W: copying a param with shape "
+                                           r"\(2, 3\) from checkpoint, the shape in current "
+                                           r"model is \(3, 2\)"):
+        m.load_state_dict({"W": W.T}, strict=False)
+    with pytest.raises(TypeError, match="mapping"):
+        m.load_state_dict([W])
+
+
+def test_values_are_copied_in_the_parameter_dtype_unless_assign():
+    m = nn.Linear(2, 2)
+    m.init(0)
+    src = {"W": np.ones((2, 2), np.float32), "b": np.zeros(2, np.float32)}
+    m.load_state_dict(src)
+    assert m.params["W"].dtype == np.float64 and m.params["W"] is not src["W"]
+    m.load_state_dict(src, assign=True)
+    assert m.params["W"].dtype == np.float32
+
+
+def test_imperative_parameters_keep_their_identity():
+    m = nn.Linear(2, 1)
+    m.init(0)
+    m.params = {k: tg.tensor(v, requires_grad=True) for k, v in m.params.items()}
+    W = m.params["W"]
+    m.load_state_dict({"W": np.full((2, 1), 3.0), "b": np.zeros(1)})
+    assert m.params["W"] is W and W.requires_grad
+    np.testing.assert_array_equal(W.detach().numpy(), np.full((2, 1), 3.0))
+    assert type(m.state_dict()["W"]) is np.ndarray
+    assert m.state_dict(keep_vars=True)["W"] is W
