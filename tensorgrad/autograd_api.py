@@ -282,7 +282,8 @@ def grad(*args, **kwargs):
       respect to ``inputs``, leaves or recorded results (see
       :func:`tensorgrad.torch_autograd.grad`).
     """
-    if (args and is_torch_form(args[0])) or "outputs" in kwargs:
+    if (args and is_torch_form(args[0])) or "outputs" in kwargs or "inputs" in kwargs \
+            or (len(args) > 1 and is_torch_form(args[1])):  # (argnum is never a tensor)
         return _torch_grad(*args, **kwargs)
     return _hips_grad(*args, **kwargs)
 

@@ -50,6 +50,18 @@ def _per_output(grads, outs: list, name: str, what: str) -> list:
     return seq
 
 
+def _output_list(outputs, name: str, what: str) -> list:
+    """PyTorch's ``outputs``: a Tensor or a sequence; an entry that is a plain array (or number)
+    does not require grad, a RuntimeError as in PyTorch."""
+    seq = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    for i, t in enumerate(seq):
+        if not isinstance(t, Tensor):
+            raise RuntimeError(f"{name}: element {i} of the {what} does not require grad: it is a "
+                               f"{type(t).__name__}, not a tensor recorded from tg.tensor(..., "
+                               "requires_grad=True)")
+    return seq
+
+
 def _checked_outputs(outs: list, name: str) -> None:
     for i, t in enumerate(outs):
         if t._trace is not IMPERATIVE or t._node is None:
@@ -97,7 +109,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     with a leading batch axis and returns gradients with it (one sweep for the batch).
     """
     name = "tg.autograd.grad"
-    outs = _tensors(outputs, name, "outputs")
+    outs = _output_list(outputs, name, "outputs")
     ins = _tensors(inputs, name, "inputs")
     if not outs or not ins:
         raise ValueError(f"{name}: outputs and inputs must not be empty")
@@ -125,6 +137,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     check_all_intact(name)
     if is_grads_batched:
         seeds, size = _batched_seeds(outs, grads, name)
+        if not size:  # an empty batch: empty gradients
+            return tuple(np.zeros((0,) + t.shape, t.dtype) for t in ins)
         if create_graph:  # one recorded sweep per row, stacked (recorded too)
             raw = [np.asarray(concrete(g)) for g in grads]
             rows = [grad(outs, ins, [g[b] for g in raw], True, True,
@@ -132,15 +146,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
             got = {}
             for k, t in enumerate(ins):
                 parts = [r[k] for r in rows]
-                if size and all(p is not None for p in parts):
+                if all(p is not None for p in parts):
                     got[k] = _stack(parts)
-                elif size and any(p is not None for p in parts):
+                elif any(p is not None for p in parts):
                     got[k] = _stack([np.zeros(t.shape, t.dtype) if p is None else p
                                      for p in parts])
             found = [got.get(k) for k in range(len(ins))]
             return _finish(found, ins, allow_unused, materialize_grads, name, (size,))
-        leaves = sweep_for(nodes, seeds, bool(retain_graph), False, taps, batch_ndim=1) \
-            if size else {}
+        leaves = sweep_for(nodes, seeds, bool(retain_graph), False, taps, batch_ndim=1)
         found = [None if t._node not in leaves else
                  np.broadcast_to(torch_gradient(leaves[t._node], t.dtype, name),
                                  (size,) + t.shape).copy() for t in ins]
@@ -176,7 +189,7 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     once. ``grad_tensors`` holds one gradient per tensor (None for a tensor of one element);
     ``inputs`` limits the accumulation to those leaves."""
     name = "tg.autograd.backward"
-    outs = _tensors(tensors, name, "tensors")
+    outs = _output_list(tensors, name, "tensors")
     if not outs:
         raise ValueError(f"{name}: tensors must not be empty")
     only = _backward_inputs(inputs)

@@ -113,6 +113,11 @@ def test_bad_arguments_are_named():
         tg.autograd.grad(y, x, np.ones(2))
     with pytest.raises(TypeError, match="inputs must be a Tensor"):
         tg.autograd.grad(tg.sum(y), X0)
+    with pytest.raises(RuntimeError, match="element 0 of the outputs does not require grad: it "
+                                           "is a float64"):
+        tg.autograd.grad(np.sum(X0), x)  # (a plain number where the output should be)
+    (empty,) = tg.autograd.grad(y, x, np.zeros((0, 3)), is_grads_batched=True)
+    assert empty.shape == (0, 3)
 
 
 def test_complex_gradients_follow_pytorch():
