@@ -56,6 +56,7 @@ from . import scipy  # tg.scipy.linalg, tg.scipy.special, tg.scipy.stats: jax.sc
 from . import random  # tg.random: jax.random's key-based samplers
 from . import distributions  # tg.distributions: torch.distributions on tg.scipy.stats and tg.random
 from . import image  # tg.image: jax.image's resize and scale_and_translate
+from . import func  # tg.func: torch.func's names and keywords (grad_and_value, functional_call)
 from .jax_backend import to_jax  # (imports JAX only when a conversion runs)
 
 __version__ = "0.1.0"
@@ -67,7 +68,7 @@ __all__ = [
     "hessian", "hvp", "jit", "vmap", "pmap", "custom_batching", "ConcretizationError", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
     "jacobians", "linalg", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
-    "to_jax", "image", "fft", "elimination", "eliminate", "linearized_graph", "special",
+    "to_jax", "image", "fft", "func", "elimination", "eliminate", "linearized_graph", "special",
     "ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient", "pure_callback",
     "closure_convert", "block_until_ready", "device_put", "device_get", "remat",
     "checkpoint_policies", "checkpoint_name",

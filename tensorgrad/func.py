@@ -1,0 +1,117 @@
+"""PyTorch's ``torch.func`` names and signatures on tensorgrad's transforms.
+
+``torch.func`` follows JAX, so most names are tensorgrad's own transforms under PyTorch's
+keywords: ``grad``, ``vjp``, ``jvp``, ``linearize``, ``jacrev``, ``jacfwd``, ``hessian``;
+``grad_and_value`` returns ``(grad, value)`` (JAX's ``value_and_grad`` has the other order);
+``vmap`` takes ``in_dims``/``out_dims``; ``functional_call(module, params, args)`` runs a
+:class:`~tensorgrad.nn.Module` on parameters given by their ``named_parameters()`` names
+(buffers by their ``named_buffers()`` names).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .batching import vmap as _vmap
+from .tensor import concrete
+from .transforms import grad as _grad
+from .transforms import hessian as _hessian
+from .transforms import jacfwd as _jacfwd
+from .transforms import jacrev as _jacrev
+from .transforms import jvp as _jvp
+from .transforms import linearize, vjp, value_and_grad
+from .tree import named_leaves, tree_flatten, tree_unflatten
+
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian",
+           "vmap", "functional_call"]
+
+
+def grad(func: Callable, argnums=0, has_aux: bool = False) -> Callable:
+    """``torch.func.grad``: the gradient of a scalar ``func`` in ``argnums`` (with ``has_aux``,
+    ``(grad, aux)``)."""
+    return _grad(func, argnums, has_aux)
+
+
+def grad_and_value(func: Callable, argnums=0, has_aux: bool = False) -> Callable:
+    """``torch.func.grad_and_value``: ``(grad, value)``, or ``(grad, (value, aux))`` with
+    ``has_aux``, from one evaluation."""
+    vg = value_and_grad(func, argnums, has_aux)
+
+    def both(*args, **kwargs):
+        value, g = vg(*args, **kwargs)
+        return g, value
+    return both
+
+
+def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: bool = False):
+    """``torch.func.jvp``: ``(func(*primals), J·tangents)`` (and ``aux``)."""
+    return _jvp(func, tuple(primals), tuple(tangents), has_aux=has_aux)
+
+
+def jacrev(func: Callable, argnums=0, *, has_aux: bool = False, chunk_size: int | None = None,
+           _preallocate_and_copy: bool = False) -> Callable:
+    """``torch.func.jacrev`` (``chunk_size`` caps the rows of one sweep)."""
+    return _jacrev(func, argnums, has_aux, chunk_size)
+
+
+def jacfwd(func: Callable, argnums=0, has_aux: bool = False, *,
+           randomness: str = "error") -> Callable:
+    """``torch.func.jacfwd``."""
+    return _jacfwd(func, argnums, has_aux)
+
+
+def hessian(func: Callable, argnums=0) -> Callable:
+    """``torch.func.hessian`` (forward over reverse)."""
+    return _hessian(func, argnums)
+
+
+def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "error", *,
+         chunk_size: int | None = None) -> Callable:
+    """``torch.func.vmap``: ``tg.vmap`` with PyTorch's keyword names (``in_dims`` is JAX's
+    ``in_axes``, ``out_dims`` its ``out_axes``); ``chunk_size`` changes nothing (a loop)."""
+    if randomness not in ("error", "different", "same"):
+        raise ValueError(f"vmap: randomness must be 'error', 'different' or 'same', got "
+                         f"{randomness!r}")
+    return _vmap(func, in_axes=in_dims, out_axes=out_dims)
+
+
+def functional_call(module, parameter_and_buffer_dicts, args: Any = None, kwargs: dict | None = None,
+                    *, tie_weights: bool = True, strict: bool = False):
+    """``torch.func.functional_call``: ``module`` run on the arrays of
+    ``parameter_and_buffer_dicts`` (a dict, or a sequence of dicts, keyed by
+    ``named_parameters()`` and ``named_buffers()`` names) instead of its own, which it
+    leaves untouched. A name the module lacks raises; a parameter not given is the module's
+    own (all must be given with ``strict=True``). The parameters are arguments of the call, so
+    ``tg.grad(lambda p: loss(functional_call(model, p, x)))(params)`` differentiates them."""
+    dicts = parameter_and_buffer_dicts
+    if isinstance(dicts, dict):
+        dicts = [dicts]
+    given: dict = {}
+    for d in dicts:
+        for k, v in d.items():
+            if k in given:
+                raise ValueError(f"functional_call: {k!r} is given twice")
+            given[k] = v
+    own = module.params if module.params is not None else module.init()
+    names = [n for n, _, _ in named_leaves(own)]
+    slots = module._buffer_slots()
+    unknown = [k for k in given if k not in set(names) and k not in slots]
+    if unknown:
+        raise ValueError(f"functional_call: {type(module).__name__} has no parameter or buffer "
+                         f"named {', '.join(map(repr, unknown))}")
+    if strict:
+        missing = [n for n in names + list(slots) if n not in given]
+        if missing:
+            raise ValueError(f"functional_call(strict=True): missing {', '.join(map(repr, missing))}")
+    leaves, treedef = tree_flatten(own)
+    params = tree_unflatten(treedef, [given.get(n, leaf) for n, leaf in zip(names, leaves)])
+    args = () if args is None else args if isinstance(args, tuple) else (args,)
+    saved = {n: getattr(m, a) for n, (m, a) in slots.items() if n in given}
+    try:
+        for n in saved:
+            m, a = slots[n]
+            setattr(m, a, concrete(given[n]))
+        return module.apply(params, *args, **(kwargs or {}))
+    finally:
+        for n, v in saved.items():
+            m, a = slots[n]
+            setattr(m, a, v)

@@ -1,0 +1,61 @@
+"""tg.func: torch.func's names and keywords on tensorgrad's transforms. PyTorch 2.13's answers
+for the same calls are written out (PyTorch is not a test dependency)."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+X, Y = np.array([0.3, 1.0]), np.array([2.0, -1.0])
+
+
+def f(x, y):
+    return tg.sum(tg.sin(x) * y)
+
+
+def test_grad_and_value_order_and_aux():
+    (gx, gy), value = tg.func.grad_and_value(f, argnums=(0, 1))(X, Y)
+    # torch.func.grad_and_value gave ((1.9107, -0.5403), (0.2955, 0.8415)), -0.2504
+    np.testing.assert_allclose(gx, np.cos(X) * Y)
+    np.testing.assert_allclose(gy, np.sin(X))
+    np.testing.assert_allclose(value, f(X, Y))
+    g, (value, aux) = tg.func.grad_and_value(lambda x: (f(x, Y), x * 2), has_aux=True)(X)
+    np.testing.assert_allclose(g, np.cos(X) * Y)
+    np.testing.assert_allclose(aux, 2 * X)
+    np.testing.assert_allclose(tg.func.grad(f)(X, Y), np.cos(X) * Y)
+
+
+def test_transforms_under_pytorch_keywords():
+    out, t = tg.func.jvp(f, (X, Y), (np.ones(2), np.zeros(2)))
+    np.testing.assert_allclose(t, np.sum(np.cos(X) * Y))
+    np.testing.assert_allclose(tg.func.jacrev(tg.sin, chunk_size=1)(X), np.diag(np.cos(X)))
+    np.testing.assert_allclose(tg.func.jacfwd(tg.sin)(X), np.diag(np.cos(X)))
+    np.testing.assert_allclose(tg.func.hessian(f)(X, Y), np.diag(-np.sin(X) * Y))
+    batched = tg.func.vmap(lambda a, b: a * b, in_dims=(0, None), out_dims=1)(np.ones((3, 2)), Y)
+    np.testing.assert_allclose(batched, np.repeat(Y[:, None], 3, axis=1))
+    with pytest.raises(ValueError, match="randomness"):
+        tg.func.vmap(tg.sin, randomness="bogus")
+
+
+def test_functional_call_swaps_in_parameters_and_buffers():
+    m = tg.nn.Sequential(tg.nn.Linear(2, 3), tg.nn.BatchNorm1d(3), tg.nn.Linear(3, 1))
+    m.init(0)
+    m.eval()
+    xb = np.random.default_rng(0).normal(size=(4, 2))
+    p = m.named_parameters()
+    np.testing.assert_allclose(tg.func.functional_call(m, p, (xb,)), m(xb))
+    doubled = {k: v * 2 for k, v in p.items()}
+    want = m.apply([{"W": p["0.W"] * 2, "b": p["0.b"] * 2},
+                    {"weight": p["1.weight"] * 2, "bias": p["1.bias"] * 2},
+                    {"W": p["2.W"] * 2, "b": p["2.b"] * 2}], xb)
+    np.testing.assert_allclose(tg.func.functional_call(m, doubled, xb), want)
+    before = m.layers[1].running_mean.copy()
+    shifted = tg.func.functional_call(m, ({}, {"1.running_mean": np.ones(3)}), xb)
+    assert not np.allclose(shifted, m(xb))
+    np.testing.assert_array_equal(m.layers[1].running_mean, before)  # put back afterwards
+    g = tg.grad(lambda q: tg.sum(tg.func.functional_call(m, q, xb)))(p)
+    assert g.keys() == p.keys()
+    np.testing.assert_allclose(g["2.b"], [4.0])
+    with pytest.raises(ValueError, match="no parameter or buffer named 'weight'"):
+        tg.func.functional_call(m, {"weight": np.ones(1)}, xb)
+    with pytest.raises(ValueError, match="strict=True"):
+        tg.func.functional_call(m, {"0.W": p["0.W"]}, xb, strict=True)
