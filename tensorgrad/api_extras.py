@@ -364,7 +364,9 @@ def _as_list(call: Callable) -> Callable:
 def closure_convert(fun: Callable, *example_args) -> tuple[Callable, list]:
     """``(converted, consts)``: the traced values ``fun`` closes over hoisted out, and
     ``converted(*args, *consts)`` that runs ``fun`` with those values replaced, as
-    ``jax.closure_convert`` (for use with ``custom_vjp``).
+    ``jax.closure_convert`` (for use with ``custom_vjp``). Tensors recorded on the imperative
+    tape (``tg.tensor(..., requires_grad=True)`` and results computed from them) count as
+    traced, so ``loss.backward()`` reaches them through the converted function too.
 
     The values are found in ``fun``'s closure cells (any pytree of them), in the bound
     arguments of a ``functools.partial``, and, the same way, in the functions and partials
@@ -414,7 +416,8 @@ def _hoist(value, memo: dict, active: set) -> tuple[list, Callable | None]:
         memo[key] = found
         return found
     if type(value) is Tensor:
-        return ([value], next) if traced_level(value) > 0 else ([], None)
+        # (traced by a transform, or recorded on the imperative tape: level 0)
+        return ([value], next) if traced_level(value) >= 0 else ([], None)
     leaves, td = tree_flatten(value)
     if len(leaves) == 1 and leaves[0] is value:  # a leaf that is not a Tensor or a function
         return [], None

@@ -454,3 +454,33 @@ def test_gradcheck_passes_true_rules_and_names_a_wrong_one():
     # imperative tensors: only those that require grad are checked (as PyTorch)
     xt = tg.tensor(X0, requires_grad=True)
     assert tg.autograd.gradcheck(lambda a, k: a * k, (xt, np.array([1.0, 2.0, 3.0])))
+
+
+def test_solvers_closing_over_imperative_tensors_reach_them():
+    # custom_linear_solve's and custom_root's functions close over a tensor of the tape: it is
+    # hoisted into an argument (closure_convert), so backward() reaches it, as tg.grad does
+    M = np.array([[3.0, 0.2, 0.1], [0.2, 2.0, 0.3], [0.1, 0.3, 4.0]])
+
+    def solved(a):
+        return tg.lax.custom_linear_solve(lambda v: M @ v + a * v, a * a,
+                                          lambda mv, b: tg.linalg.solve(M + tg.diag(a), b),
+                                          symmetric=True)
+
+    def root(a):
+        def newton(f, x):
+            for _ in range(40):
+                x = x - f(x) / (3 * x ** 2 + 1)
+            return x
+        return tg.lax.custom_root(lambda x: x ** 3 + x - a, np.zeros(3), newton,
+                                  lambda g, y: y / g(np.ones(3)))
+
+    for fn in (solved, root):
+        loss = lambda a: tg.sum(fn(a) * a)  # noqa: E731
+        a = tg.tensor(X0, requires_grad=True)
+        loss(a).backward()
+        np.testing.assert_allclose(a.grad, tg.grad(loss)(X0), rtol=1e-10)
+    a = tg.tensor(X0, requires_grad=True)
+    (g,) = tg.autograd.grad(tg.sum(solved(a) * a), a, create_graph=True)
+    (hv,) = tg.autograd.grad(tg.sum(g * W0), a)
+    np.testing.assert_allclose(hv, tg.hessian(lambda u: tg.sum(solved(u) * u))(X0) @ W0,
+                               rtol=1e-10)
