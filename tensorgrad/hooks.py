@@ -15,7 +15,7 @@ import weakref
 import numpy as np
 
 from .recording import IMPERATIVE, enter_grad_mode, exit_grad_mode, no_grad_depth
-from .tensor import Tensor, concrete
+from .tensor import Tensor, concrete, dtype_of
 
 __all__ = ["register_hook", "RemovableHandle", "hooked_nodes", "run_hooks"]
 
@@ -93,6 +93,8 @@ def run_hooks(entry, g, dtype, record: bool = False):
             exit_grad_mode()
     t, fns = entry
     conj = np.dtype(dtype).kind == "c"
+    if not conj and np.dtype(dtype_of(concrete(g))).kind == "c":
+        g = g.real  # (a real tensor's gradient is the cotangent's real part)
     for fn in fns:
         if type(g) is Tensor and g._trace is not None:
             seen = g.conj() if conj else g

@@ -172,14 +172,16 @@ def torch_gradient(g, dtype, name: str):
     if type(g) is Tensor and g._trace is IMPERATIVE:  # create_graph: a recorded gradient
         if g.dtype.kind == "c" and dtype.kind == "c":
             g = g.conj()  # (PyTorch's convention, see seed_for)
-        elif g.dtype.kind == "c":
-            raise TypeError(f"{name}: a complex gradient (dtype {g.dtype}) reached a real tensor")
+        elif g.dtype.kind == "c":  # a real tensor's gradient is the real part (see below)
+            g = g.real
         return g if g.dtype == dtype else g.astype(dtype)
     g = np.asarray(concrete(g))
     if g.dtype.kind == "c" and dtype.kind == "c":
         g = np.conj(g)  # (PyTorch's convention, see seed_for)
     elif g.dtype.kind == "c":
-        raise TypeError(f"{name}: a complex gradient (dtype {g.dtype}) reached a real tensor")
+        # a real tensor's gradient is the real part of the cotangent (the engine's rule; a
+        # rule such as angle's makes a complex cotangent from real values only)
+        g = g.real
     # always a fresh, writable array of the tensor's dtype: rules may pass one
     # buffer to several leaves, or hand back a read-only broadcast view
     return g.astype(dtype, copy=True)

@@ -484,3 +484,22 @@ def test_solvers_closing_over_imperative_tensors_reach_them():
     (hv,) = tg.autograd.grad(tg.sum(g * W0), a)
     np.testing.assert_allclose(hv, tg.hessian(lambda u: tg.sum(solved(u) * u))(X0) @ W0,
                                rtol=1e-10)
+
+
+def test_a_complex_cotangent_reaching_a_real_tensor_is_its_real_part():
+    # angle's rule makes a complex cotangent from real values alone; before any complex value
+    # has been seen the sweep does not take real parts on the way, so the tape must at the end
+    # (it raised TypeError), as tg.vjp does
+    from tensorgrad import complexity
+    angle = tg.get_op("angle")  # (the registered op; tg.angle of a real array is a constant)
+    before, complexity._seen[0] = complexity._seen[0], False
+    try:
+        x = tg.tensor([1.0, -2.0], requires_grad=True)
+        seen = []
+        h = x * 3.0
+        h.register_hook(lambda g: seen.append(g.dtype) or g)
+        tg.sum(angle(h) + h * h).backward()
+    finally:
+        complexity._seen[0] = before or complexity._seen[0]
+    np.testing.assert_allclose(x.grad, 2 * 9.0 * np.array([1.0, -2.0]))
+    assert x.grad.dtype == np.float64 and seen == [np.float64]
