@@ -1,4 +1,6 @@
-"""PyTorch's ``Tensor.register_hook`` for imperative tensors.
+"""PyTorch's ``Tensor.register_hook`` for imperative tensors (and the small PyTorch Tensor
+extras that do not collide with NumPy's names: ``grad_fn``, ``clone()``, ``numel()``,
+``dim()``).
 
 A hook ``fn(grad)`` runs when the backward sweep has the complete gradient of its tensor
 (``loss.backward()``, ``tg.autograd.grad``, ``tg.autograd.backward``). It may return a new
@@ -17,7 +19,7 @@ import numpy as np
 from .recording import IMPERATIVE, enter_grad_mode, exit_grad_mode, no_grad_depth
 from .tensor import Tensor, concrete, dtype_of
 
-__all__ = ["register_hook", "RemovableHandle", "hooked_nodes", "run_hooks"]
+__all__ = ["register_hook", "RemovableHandle", "hooked_nodes", "run_hooks", "GradFn"]
 
 #: the live tensors that have hooks (their lists are in the tensors' ``_hooks`` slot)
 _HOOKED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # by id
@@ -125,4 +127,65 @@ def run_hooks(entry, g, dtype, record: bool = False):
     return g
 
 
+class GradFn:
+    """PyTorch's ``grad_fn``: the recorded op that made an imperative tensor. ``name()`` is
+    PyTorch's style of name (``"MultiplyBackward0"``); ``next_functions`` pairs each input
+    with its own ``GradFn``, ``AccumulateGrad`` for a leaf, or None for a constant."""
+
+    __slots__ = ("_node",)
+
+    def __init__(self, node):
+        self._node = node
+
+    def name(self) -> str:
+        op = self._node.op
+        if op is None:
+            return "AccumulateGrad"
+        words = str(op.name).replace("[", "_").replace("]", "").split("_")
+        return "".join(w[:1].upper() + w[1:] for w in words if w) + "Backward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        if self._node.op is None:
+            return ()
+        return tuple((GradFn(p) if p is not None else None, 0) for p in self._node.parents)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, GradFn) and other._node is self._node
+
+    def __hash__(self) -> int:
+        return id(self._node)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object>"
+
+
+def _grad_fn(self: Tensor):
+    """The :class:`GradFn` of a recorded result of the imperative tape; None for a leaf, a
+    constant, or a value computed under ``tg.no_grad()`` (as PyTorch)."""
+    node = self._node
+    if self._trace is IMPERATIVE and node is not None and node.op is not None:
+        return GradFn(node)
+    return None
+
+
+def _clone(self: Tensor) -> Tensor:
+    """PyTorch's ``clone()``: a copy that stays on the graph (NumPy's ``copy()``)."""
+    return self.copy()
+
+
+def _numel(self: Tensor) -> int:
+    """PyTorch's ``numel()``: the number of entries (NumPy's ``size``)."""
+    return int(np.prod(self.shape, dtype=np.int64))
+
+
+def _dim(self: Tensor) -> int:
+    """PyTorch's ``dim()``: the number of axes (NumPy's ``ndim``)."""
+    return len(self.shape)
+
+
 Tensor.register_hook = register_hook
+Tensor.grad_fn = property(_grad_fn, doc=_grad_fn.__doc__)
+Tensor.clone = _clone
+Tensor.numel = _numel
+Tensor.dim = _dim

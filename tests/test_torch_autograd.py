@@ -503,3 +503,20 @@ def test_a_complex_cotangent_reaching_a_real_tensor_is_its_real_part():
         complexity._seen[0] = before or complexity._seen[0]
     np.testing.assert_allclose(x.grad, 2 * 9.0 * np.array([1.0, -2.0]))
     assert x.grad.dtype == np.float64 and seen == [np.float64]
+
+
+def test_grad_fn_clone_numel_dim():
+    x = tg.tensor(X0, requires_grad=True)
+    y = tg.sin(x * 2.0)
+    assert x.grad_fn is None and tg.tensor(X0).grad_fn is None
+    assert y.grad_fn.name() == "SinBackward0" and y.grad_fn == y.grad_fn
+    ((mul, _),) = y.grad_fn.next_functions
+    assert mul.name() == "MultiplyBackward0"
+    assert [f.name() if f is not None else None for f, _ in mul.next_functions] == \
+        ["AccumulateGrad", None]
+    with tg.no_grad():
+        assert (x * 2.0).grad_fn is None
+    z = y.clone()
+    assert z.grad_fn is not None and z.numel() == 3 and z.dim() == 1
+    tg.sum(z).backward()
+    np.testing.assert_allclose(x.grad, 2 * np.cos(2 * X0))
