@@ -21,6 +21,7 @@ from .ops.numpy_namespace import *  # noqa: F401,F403  (intc, half, ..., ndenume
 from .ops.creation import pi, e, inf, nan, newaxis  # noqa: F401
 from .ops.scalar_types import *  # noqa: F401,F403  (float32, int64, ...: NumPy's, and casts of traced values)
 from .imperative import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
+from .torch_autograd import inference_mode, is_inference_mode_enabled
 from .debug import debug_nans, is_debugging_nans
 from .custom import custom_jvp, custom_vjp
 from .transforms import (grad, hessian, hvp, jacfwd, jacrev, jvp,
@@ -65,7 +66,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "tensor", "REGISTRY", "Op", "Example", "get_op", "OpError",
     "vjp", "jvp", "linearize", "grad", "value_and_grad", "jacrev", "jacfwd", "jacobian",
-    "hessian", "hvp", "jit", "vmap", "pmap", "custom_batching", "ConcretizationError", "custom_vjp", "custom_jvp", "no_grad", "debug_nans", "is_debugging_nans",
+    "hessian", "hvp", "jit", "vmap", "pmap", "custom_batching", "ConcretizationError", "custom_vjp", "custom_jvp", "no_grad", "inference_mode", "is_inference_mode_enabled", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
     "jacobians", "linalg", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
     "to_jax", "image", "fft", "func", "elimination", "eliminate", "linearized_graph", "special",

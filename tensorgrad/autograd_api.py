@@ -36,7 +36,9 @@ from .autograd_function import Function, FunctionCtx, once_differentiable
 from .tensor import concrete, dtype_of, shape_of
 from .transform_parts import norm_argnums, with_args
 from .transforms import hessian as _tg_hessian
-from .torch_autograd import backward, is_torch_form
+from .imperative import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .torch_autograd import (backward, detect_anomaly, inference_mode, is_anomaly_enabled,
+                             is_inference_mode_enabled, is_torch_form, set_detect_anomaly)
 from .torch_gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .torch_autograd import grad as _torch_grad
 from .transforms import jacrev, jvp, linearize, vjp
@@ -47,7 +49,10 @@ __all__ = ["grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian", "h
            "make_jvp", "make_jvp_reversemode", "make_hvp", "hessian_tensor_product",
            "hessian_vector_product", "tensor_jacobian_product", "vector_jacobian_product",
            "make_ggnvp", "checkpoint", "backward", "functional", "function", "Function",
-           "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError"]
+           "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError",
+           "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+           "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly",
+           "is_anomaly_enabled"]
 
 
 # --------------------------------------------------------------------------

@@ -10,17 +10,22 @@ PyTorch's conventions for complex values (see docs/conventions.md).
 """
 from __future__ import annotations
 
+import functools
+import threading
 from typing import Any
 
 import numpy as np
 
+from .debug import debug_nans, is_debugging_nans
 from .guards import check_all_intact
-from .imperative import _backward_inputs, _taps, fill_grads, seed_for, sweep_for, torch_gradient
+from .imperative import (_backward_inputs, _taps, fill_grads, no_grad, seed_for, set_grad_enabled,
+                         is_grad_enabled, sweep_for, torch_gradient)
 from .ops import stack as _stack
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete
 
-__all__ = ["grad", "backward", "is_torch_form"]
+__all__ = ["grad", "backward", "is_torch_form", "inference_mode", "is_inference_mode_enabled",
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
 
 def is_torch_form(first: Any) -> bool:
@@ -204,3 +209,72 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     if only is not None:
         leaves = {node: g for node, g in leaves.items() if node in only}
     fill_grads(leaves, taps, name)
+
+
+# --------------------------------------------------------------------------
+# grad modes and anomaly detection under PyTorch's names
+# --------------------------------------------------------------------------
+
+_INFERENCE = threading.local()
+
+
+class inference_mode:
+    """PyTorch's ``inference_mode(mode=True)``: a block (or a decorated function, with or
+    without the parentheses) in which imperative tensors do not record, as ``tg.no_grad()``;
+    ``inference_mode(False)`` changes nothing."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # @tg.inference_mode, without parentheses
+            return cls(True)(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
+        self._ctx = None
+
+    def __enter__(self):
+        self._ctx = no_grad() if self.mode else set_grad_enabled(is_grad_enabled())
+        self._previous = getattr(_INFERENCE, "on", False)
+        _INFERENCE.on = self.mode or self._previous
+        self._ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        _INFERENCE.on = self._previous
+        return self._ctx.__exit__(*exc)
+
+    def __call__(self, fun):
+        mode = self.mode
+
+        @functools.wraps(fun)
+        def inside(*args, **kwargs):
+            with inference_mode(mode):
+                return fun(*args, **kwargs)
+        return inside
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()`` in this thread."""
+    return bool(getattr(_INFERENCE, "on", False))
+
+
+class set_detect_anomaly(debug_nans):
+    """PyTorch's ``set_detect_anomaly(mode, check_nan=True)``: ``tg.debug_nans(mode)``, which
+    raises FloatingPointError at the first op whose forward or derivative rule makes NaN or
+    inf, naming the op and the line of your code that recorded it. A call sets the mode; a
+    ``with`` block restores the previous one."""
+
+    def __init__(self, mode: bool, check_nan: bool = True):
+        super().__init__(bool(mode) and bool(check_nan))
+
+
+class detect_anomaly(set_detect_anomaly):
+    """PyTorch's ``detect_anomaly(check_nan=True)``: a block with ``tg.debug_nans`` on."""
+
+    def __init__(self, check_nan: bool = True):
+        super().__init__(True, check_nan)
+
+
+def is_anomaly_enabled() -> bool:
+    """True while NaN/inf checking (``tg.debug_nans``) is on in this thread."""
+    return is_debugging_nans()

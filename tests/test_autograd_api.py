@@ -288,7 +288,9 @@ def test_top_level_aliases_and_unchanged_jax_names():
         "grad_named", "grad_and_aux", "multigrad_dict", "make_vjp", "make_jvp", "make_jvp_reversemode",
         "make_hvp", "hessian_tensor_product", "hessian_vector_product", "tensor_jacobian_product",
         "vector_jacobian_product", "make_ggnvp", "checkpoint", "backward", "functional", "function", "Function",
-        "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError"}
+        "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError",
+        "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+        "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"}
 
 
 def test_errors_are_clear():

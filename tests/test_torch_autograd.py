@@ -520,3 +520,26 @@ def test_grad_fn_clone_numel_dim():
     assert z.grad_fn is not None and z.numel() == 3 and z.dim() == 1
     tg.sum(z).backward()
     np.testing.assert_allclose(x.grad, 2 * np.cos(2 * X0))
+
+
+def test_inference_mode_and_anomaly_detection_under_pytorch_names():
+    x = tg.tensor(X0, requires_grad=True)
+    with tg.inference_mode():
+        assert tg.is_inference_mode_enabled() and not (x * 2.0).requires_grad
+    assert not tg.is_inference_mode_enabled() and (x * 2.0).requires_grad
+
+    @tg.inference_mode
+    def f(a):
+        return a * 3.0
+    assert not f(x).requires_grad
+    with tg.inference_mode(False):
+        assert (x * 2.0).requires_grad
+    assert tg.autograd.no_grad is tg.no_grad and tg.autograd.is_grad_enabled()
+    with tg.autograd.detect_anomaly():
+        assert tg.autograd.is_anomaly_enabled()
+        with pytest.raises(FloatingPointError, match="VJP rule of op 'sqrt'"):
+            tg.grad(lambda a: tg.sum(tg.sqrt(a - 0.3)))(X0[:1])
+    assert not tg.autograd.is_anomaly_enabled()
+    with tg.autograd.set_detect_anomaly(True):
+        assert tg.autograd.is_anomaly_enabled()
+    assert not tg.autograd.is_anomaly_enabled()
