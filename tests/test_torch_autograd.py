@@ -543,3 +543,38 @@ def test_inference_mode_and_anomaly_detection_under_pytorch_names():
     with tg.autograd.set_detect_anomaly(True):
         assert tg.autograd.is_anomaly_enabled()
     assert not tg.autograd.is_anomaly_enabled()
+
+
+def test_forward_ad_dual_tensors():
+    fw = tg.autograd.forward_ad
+    t0 = np.array([1.0, 2.0, -0.5])
+    with fw.dual_level() as level:
+        assert level == 0
+        d = fw.make_dual(X0, t0)
+        p, t = fw.unpack_dual(tg.sin(d) * d + 3.0)
+        assert fw.unpack_dual(X0) == (X0, None)
+    np.testing.assert_allclose(p, np.sin(X0) * X0 + 3.0)
+    np.testing.assert_allclose(t, tg.jvp(lambda u: tg.sin(u) * u, (X0,), (t0,))[1])
+    # PyTorch 2.13, the same chain with x = (0.3, -1.2), t = (1, 2): tangent (0.5821, -2.7337)
+    with fw.dual_level():
+        _, t = fw.unpack_dual(tg.sin(fw.make_dual(X0[:2], t0[:2])) * fw.make_dual(X0[:2], t0[:2]))
+    np.testing.assert_allclose(t, [0.58212115, -2.73373678], rtol=1e-8)
+    # forward over reverse: the tangent of an imperative tensor's function is on the tape
+    x = tg.tensor(X0, requires_grad=True)
+    with fw.dual_level():
+        d = fw.make_dual(x, t0)
+        _, t = fw.unpack_dual(tg.sum(tg.sin(d) * d))
+    t.backward()
+    H = tg.hessian(lambda u: tg.sum(tg.sin(u) * u))(X0)
+    np.testing.assert_allclose(x.grad, H @ t0, rtol=1e-12)
+    # nested levels: a second derivative
+    with fw.dual_level():
+        a = fw.make_dual(X0, t0)
+        with fw.dual_level():
+            _, inner = fw.unpack_dual(tg.sin(fw.make_dual(a, t0)))
+        _, second = fw.unpack_dual(inner)
+    np.testing.assert_allclose(second, -np.sin(X0) * t0 * t0, rtol=1e-14)
+    with pytest.raises(RuntimeError, match="no dual level is open"):
+        fw.make_dual(X0, t0)
+    with fw.dual_level(), pytest.raises(ValueError, match=r"tangent has shape \(2,\)"):
+        fw.make_dual(X0, t0[:2])
