@@ -23,6 +23,7 @@ from . import numpy_namespace  # noqa: F401  (ascontiguousarray, copyto, sliding
 from . import complex_ops  # noqa: F401  (real, imag, conj, complex, angle of complex arrays)
 from . import fft_ops  # noqa: F401  (fft, ifft, rfft, irfft along one axis: tg.fft builds on them)
 from . import eig  # noqa: F401  (tg.linalg.eig: eigenvalues and eigenvectors of a general matrix)
+from . import segments  # noqa: F401  (segment_sum, _prod, _max, _min: jax.ops')
 
 #: Ops whose rules also hold for complex values, under JAX's convention (see
 #: tensorgrad.complexity): holomorphic elementwise ops, linear and shape ops, products.
