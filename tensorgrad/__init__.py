@@ -58,6 +58,9 @@ from . import random  # tg.random: jax.random's key-based samplers
 from . import distributions  # tg.distributions: torch.distributions on tg.scipy.stats and tg.random
 from . import image  # tg.image: jax.image's resize and scale_and_translate
 from . import func  # tg.func: torch.func's names and keywords (grad_and_value, functional_call)
+from .devices import (default_backend, device_count, devices, ensure_compile_time_eval,  # noqa: F401
+                      local_device_count, local_devices, named_call, named_scope,
+                      process_count, process_index)
 from .jax_backend import to_jax  # (imports JAX only when a conversion runs)
 
 __version__ = "0.1.0"
@@ -69,7 +72,9 @@ __all__ = [
     "hessian", "hvp", "jit", "vmap", "pmap", "custom_batching", "ConcretizationError", "custom_vjp", "custom_jvp", "no_grad", "inference_mode", "is_inference_mode_enabled", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
     "jacobians", "linalg", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
-    "to_jax", "image", "fft", "func", "elimination", "eliminate", "linearized_graph", "special",
+    "to_jax", "image", "fft", "func", "devices", "local_devices", "device_count",
+    "local_device_count", "default_backend", "process_index", "process_count", "named_call",
+    "named_scope", "ensure_compile_time_eval", "elimination", "eliminate", "linearized_graph", "special",
     "ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient", "pure_callback",
     "closure_convert", "block_until_ready", "device_put", "device_get", "remat",
     "checkpoint_policies", "checkpoint_name",
