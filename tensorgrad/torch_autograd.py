@@ -67,11 +67,13 @@ def _output_list(outputs, name: str, what: str) -> list:
     return seq
 
 
-def _checked_outputs(outs: list, name: str) -> None:
-    for i, t in enumerate(outs):
+def _on_the_tape(tensors: list, name: str, what: str) -> None:
+    """RuntimeError unless every tensor is recorded on the imperative tape (or is a leaf of
+    it), as PyTorch refuses a tensor that does not require grad."""
+    for i, t in enumerate(tensors):
         if t._trace is not IMPERATIVE or t._node is None:
             raise RuntimeError(
-                f"{name}: element {i} of the outputs does not require grad and has no graph: no "
+                f"{name}: {what} {i} (shape {t.shape}, dtype {t.dtype}) does not require grad: no "
                 "tensor made with tg.tensor(..., requires_grad=True) reached it (outside "
                 "tg.no_grad()), or it comes only from ops without a derivative")
 
@@ -128,13 +130,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
                          "(allow_unused=False contradicts it)")
     if retain_graph is None:
         retain_graph = create_graph
-    _checked_outputs(outs, name)
-    for i, t in enumerate(ins):
-        if t._trace is not IMPERATIVE or t._node is None:
-            raise RuntimeError(
-                f"{name}: input {i} (shape {t.shape}, dtype {t.dtype}) does not require grad: "
-                "create it with tg.tensor(..., requires_grad=True), or pass a result computed "
-                "from such a tensor")
+    _on_the_tape(outs, name, "output")
+    _on_the_tape(ins, name, "input")
     grads = _per_output(grad_outputs, outs, name, "grad_outputs")
     inner = {t._node: None for t in ins if t._node.op is not None}  # recorded inputs: taps
     taps = inner or None
@@ -198,7 +195,7 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     if not outs:
         raise ValueError(f"{name}: tensors must not be empty")
     only = _backward_inputs(inputs)
-    _checked_outputs(outs, name)
+    _on_the_tape(outs, name, "tensor")
     grads = _per_output(grad_tensors, outs, name, "grad_tensors")
     seeds = [seed_for(t, g, create_graph, name, f"tensor {i}", "grad_tensors=")
              for i, (t, g) in enumerate(zip(outs, grads))]
