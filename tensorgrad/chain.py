@@ -461,12 +461,18 @@ def structured_jacobian(f: Callable, argnums=0, has_aux: bool = False,
 
 def _structured_of(t: RecordedTape, order: str):
     if t.is_pytree:
-        return _chain(t, order, True).jacobian
+        J = _chain(t, order, True).jacobian
+        for block, leaf in zip(J.blocks, t.in_nodes):  # (todense() in jacrev's dtypes)
+            block.dense_dtype = leaf.dtype
+        return J
     if t.out_node is None:
-        return Zero(t.out_shape, t.in_shape)
-    if t.out_node is t.in_node:
-        return Identity(t.in_shape)
-    return _chain(t, order, True).jacobian
+        J = Zero(t.out_shape, t.in_shape)
+    elif t.out_node is t.in_node:
+        J = Identity(t.in_shape)
+    else:
+        J = _chain(t, order, True).jacobian
+    J.dense_dtype = t.in_node.dtype  # (todense() gives what tg.jacrev gives)
+    return J
 
 
 def jacobian(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None = None,

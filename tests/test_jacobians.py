@@ -354,3 +354,16 @@ def test_jacobian_takes_jaxs_holomorphic_and_allow_int():
     assert jn.shape == (2,) and not np.any(jn)
     with pytest.raises(ValueError, match="jacobian: holomorphic and allow_int"):
         tg.jacobian(lambda z: z, structured=True, holomorphic=True)
+
+
+def test_todense_has_jacrevs_dtype():
+    x32 = np.array([1.0, 2.0], np.float32)
+    for f in (lambda x: tg.sin(x) * 2, lambda x: x, lambda x: np.ones(2, np.float32),
+              lambda x: tg.tanh(x) @ np.ones((2, 3), np.float32)):
+        dense = tg.structured_jacobian(f)(x32).todense()
+        want = tg.jacrev(f)(x32)
+        assert dense.dtype == want.dtype == np.float32
+        np.testing.assert_allclose(dense, want, rtol=1e-6)
+    p = {"a": x32, "b": np.ones(2)}
+    got = tg.structured_jacobian(lambda q: q["a"] * q["b"])(p).todense()
+    assert got["a"].dtype == np.float32 and got["b"].dtype == np.float64

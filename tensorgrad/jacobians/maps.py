@@ -42,6 +42,11 @@ def size(shape: Shape) -> int:
 # the base class
 # --------------------------------------------------------------------------
 
+def _as_dense_dtype(J, dense):
+    dt = J.dense_dtype
+    return dense if dt is None or dense.dtype == dt else dense.astype(dt)
+
+
 class Jacobian:
     """A linear map from ``in_shape`` tangents to ``out_shape`` outputs.
 
@@ -51,6 +56,19 @@ class Jacobian:
 
     kind = "linear map"
     symbol = "J"
+    #: the dtype ``todense()`` gives: None for what the arithmetic gives (float64 for the
+    #: identity bases); ``tg.structured_jacobian`` sets the input's, as ``tg.jacrev`` gives
+    dense_dtype = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("todense")
+        if own is not None and not getattr(own, "casts_to_dense_dtype", False):
+            def todense(self, _own=own):
+                return _as_dense_dtype(self, _own(self))
+            todense.__doc__ = own.__doc__
+            todense.casts_to_dense_dtype = True
+            cls.todense = todense
 
     def __init__(self, out_shape: Shape, in_shape: Shape):
         self.out_shape = tuple(int(s) for s in out_shape)
@@ -126,10 +144,11 @@ class Jacobian:
         if n <= m:
             basis = np.eye(n).reshape((n,) + self.in_shape)
             cols = np.asarray(self.matvec(basis)).reshape(n, m)
-            return np.ascontiguousarray(cols.T).reshape(self.out_shape + self.in_shape)
+            return _as_dense_dtype(self, np.ascontiguousarray(cols.T).reshape(
+                self.out_shape + self.in_shape))
         basis = np.eye(m).reshape((m,) + self.out_shape)
         rows = np.asarray(self.vecmat(basis)).reshape(m, n)
-        return rows.reshape(self.out_shape + self.in_shape)
+        return _as_dense_dtype(self, rows.reshape(self.out_shape + self.in_shape))
 
     def matrix(self) -> np.ndarray:
         """The dense Jacobian as a 2-D (out_size, in_size) matrix."""
