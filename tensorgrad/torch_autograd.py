@@ -18,6 +18,7 @@ import numpy as np
 
 from .debug import debug_nans, is_debugging_nans
 from .guards import check_all_intact
+from .hooks import hooked_nodes
 from .imperative import (_backward_inputs, _taps, fill_grads, no_grad, seed_for, set_grad_enabled,
                          is_grad_enabled, sweep_for, torch_gradient)
 from .ops import stack as _stack
@@ -141,9 +142,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
         seeds, size = _batched_seeds(outs, grads, name)
         if not size:  # an empty batch: empty gradients
             return tuple(np.zeros((0,) + t.shape, t.dtype) for t in ins)
-        if create_graph:  # one recorded sweep per row, stacked (recorded too)
+        if create_graph or hooked_nodes() is not None:
+            # one sweep per row, stacked: recorded (create_graph), or running the tensors'
+            # hooks on each row's gradient, as PyTorch's vmap over the rows does
             raw = [np.asarray(concrete(g)) for g in grads]
-            rows = [grad(outs, ins, [g[b] for g in raw], True, True,
+            keep = bool(retain_graph) or create_graph
+            rows = [grad(outs, ins, [g[b] for g in raw], b < size - 1 or keep, create_graph,
                          allow_unused=True) for b in range(size)]
             got = {}
             for k, t in enumerate(ins):

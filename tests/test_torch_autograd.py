@@ -579,3 +579,17 @@ def test_forward_ad_dual_tensors():
         fw.make_dual(X0, t0)
     with fw.dual_level(), pytest.raises(ValueError, match=r"tangent has shape \(2,\)"):
         fw.make_dual(X0, t0[:2])
+
+
+def test_batched_grad_outputs_run_hooks_per_row():
+    x = tg.tensor(X0, requires_grad=True)
+    h = tg.sin(x)
+    seen = []
+    h.register_hook(lambda g: seen.append(np.array(g)) or g * 2.0)
+    V = np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 1.0]])
+    (gb,) = tg.autograd.grad(h * 3.0, x, V, is_grads_batched=True)
+    np.testing.assert_allclose(gb, 2.0 * 3.0 * V * np.cos(X0))
+    assert len(seen) == 2
+    np.testing.assert_allclose(seen[1], 3.0 * V[1])
+    with pytest.raises(RuntimeError, match="freed"):  # retain_graph=False: freed after the batch
+        tg.autograd.grad(h * 1.0, x, V, is_grads_batched=True)
