@@ -593,3 +593,17 @@ def test_batched_grad_outputs_run_hooks_per_row():
     np.testing.assert_allclose(seen[1], 3.0 * V[1])
     with pytest.raises(RuntimeError, match="freed"):  # retain_graph=False: freed after the batch
         tg.autograd.grad(h * 1.0, x, V, is_grads_batched=True)
+
+
+def test_checkpoint_closing_over_imperative_parameters():
+    # tg.checkpoint hoists the tape's tensors its function closes over (a layer's weights)
+    # into inputs, so they get their gradient through the recomputation, to second order too
+    W0 = np.array([[1.0, 0.5], [-0.3, 2.0]])
+    x0 = np.array([0.3, -0.7])
+    loss = lambda w: tg.sum(tg.tanh(w @ x0) ** 2)  # noqa: E731
+    W = tg.tensor(W0, requires_grad=True)
+    layer = tg.checkpoint(lambda x: tg.tanh(W @ x))
+    (g,) = tg.autograd.grad(tg.sum(layer(x0) ** 2), W, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), tg.grad(loss)(W0), rtol=1e-13)
+    (h,) = tg.autograd.grad(tg.sum(g), W)
+    np.testing.assert_allclose(h, tg.grad(lambda w: tg.sum(tg.grad(loss)(w)))(W0), rtol=1e-12)
