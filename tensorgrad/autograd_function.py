@@ -93,7 +93,8 @@ class Function(metaclass=_FunctionMeta):
         name = cls.__name__
         diff = [i for i, a in enumerate(args) if _differentiable(a)]
         needs = tuple(i in diff for i in range(len(args)))
-        new_style = "setup_context" in _defined(cls)
+        defined = _defined(cls)
+        new_style = "setup_context" in defined
 
         def merge(dvals):
             full = list(args)
@@ -137,7 +138,7 @@ class Function(metaclass=_FunctionMeta):
         rule = custom_vjp(fun)
         rule.check_outputs = False  # (fwd is forward itself)
         rule.defvjp(lambda *dvals: run(dvals), bwd)
-        if "jvp" in _defined(cls):
+        if "jvp" in defined:
             def forward_rule(primals, tangents):
                 out, ctx = run(primals)
                 full = [None] * len(args)  # (PyTorch: one tangent per input, None for others)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 from .batching import vmap as _vmap
-from .tensor import concrete
+from .tensor import Tensor
 from .transforms import grad as _grad
 from .transforms import hessian as _hessian
 from .transforms import jacfwd as _jacfwd
@@ -94,7 +96,8 @@ def functional_call(module, parameter_and_buffer_dicts, args: Any = None, kwargs
     own = module.params if module.params is not None else module.init()
     names = [n for n, _, _ in named_leaves(own)]
     slots = module._buffer_slots()
-    unknown = [k for k in given if k not in set(names) and k not in slots]
+    known = set(names)
+    unknown = [k for k in given if k not in known and k not in slots]
     if unknown:
         raise ValueError(f"functional_call: {type(module).__name__} has no parameter or buffer "
                          f"named {', '.join(map(repr, unknown))}")
@@ -109,7 +112,8 @@ def functional_call(module, parameter_and_buffer_dicts, args: Any = None, kwargs
     try:
         for n in saved:
             m, a = slots[n]
-            setattr(m, a, concrete(given[n]))
+            v = given[n]  # (a traced buffer stays traced: its derivative is kept)
+            setattr(m, a, v if isinstance(v, Tensor) else np.asarray(v))
         return module.apply(params, *args, **(kwargs or {}))
     finally:
         for n, v in saved.items():

@@ -114,8 +114,8 @@ def sweep_for(nodes: list, seeds: list, retain: bool, create_graph: bool, taps,
             if node is not None:
                 pre[node] = g
             return run_hooks(entry, g, dtype, create_graph)
-        hooks = {node: ((lambda e, g, d, n=node: run(e, g, d, n)) if node in capture
-                        else run, entry) for node, entry in hooks.items()}
+        hooks = {node: (functools.partial(run, node=node) if node in capture else run, entry)
+                 for node, entry in hooks.items()}
     if create_graph:
         leaves = recorded_sweep(nodes, seeds, taps, hooks)
     else:

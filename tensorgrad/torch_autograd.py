@@ -79,24 +79,22 @@ def _on_the_tape(tensors: list, name: str, what: str) -> None:
                 "tg.no_grad()), or it comes only from ops without a derivative")
 
 
-def _batched_seeds(outs: list, grads: list, name: str) -> tuple[list, int]:
+def _batch_size(outs: list, grads: list, name: str) -> int:
     """``is_grads_batched=True``: each gradient has one leading batch axis, of one size."""
-    seeds, size = [], None
+    size = None
     for i, (t, g) in enumerate(zip(outs, grads)):
         if g is None:
             raise ValueError(f"{name}: is_grads_batched=True needs grad_outputs for every output "
                              f"(element {i} is None)")
-        g = np.asarray(concrete(g))
-        if g.ndim != t.ndim + 1 or g.shape[1:] != t.shape or (size is not None
-                                                              and g.shape[0] != size):
+        shape = tuple(np.shape(concrete(g)))
+        if len(shape) != t.ndim + 1 or shape[1:] != t.shape or (size is not None
+                                                                and shape[0] != size):
             raise ValueError(f"{name}: with is_grads_batched=True, grad_outputs[{i}] must have "
                              f"shape (batch,) + {t.shape}"
                              + (f" with batch {size}" if size is not None else "")
-                             + f", got {g.shape}")
-        size = g.shape[0]
-        seeds.append(np.stack([seed_for(t, row, False, name, f"output {i}") for row in g])
-                     if size else np.zeros(g.shape, t.dtype))
-    return seeds, size
+                             + f", got {shape}")
+        size = shape[0]
+    return size
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
@@ -139,15 +137,16 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     nodes = [t._node for t in outs]
     check_all_intact(name)
     if is_grads_batched:
-        seeds, size = _batched_seeds(outs, grads, name)
+        size = _batch_size(outs, grads, name)
         if not size:  # an empty batch: empty gradients
             return tuple(np.zeros((0,) + t.shape, t.dtype) for t in ins)
         if create_graph or hooked_nodes() is not None:
-            # one sweep per row, stacked: recorded (create_graph), or running the tensors'
-            # hooks on each row's gradient, as PyTorch's vmap over the rows does
-            raw = [np.asarray(concrete(g)) for g in grads]
+            # one sweep per row, stacked: recorded (create_graph; a recorded batch of
+            # gradients stays recorded, row by row), or running the tensors' hooks on each
+            # row's gradient, as PyTorch's vmap over the rows does
+            batches = [g if isinstance(g, Tensor) else np.asarray(g) for g in grads]
             keep = bool(retain_graph) or create_graph
-            rows = [grad(outs, ins, [g[b] for g in raw], b < size - 1 or keep, create_graph,
+            rows = [grad(outs, ins, [g[b] for g in batches], b < size - 1 or keep, create_graph,
                          allow_unused=True) for b in range(size)]
             got = {}
             for k, t in enumerate(ins):
@@ -159,6 +158,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
                                      for p in parts])
             found = [got.get(k) for k in range(len(ins))]
             return _finish(found, ins, allow_unused, materialize_grads, name, (size,))
+        seeds = [np.stack([seed_for(t, row, False, name, f"output {i}")
+                           for row in np.asarray(concrete(g))])
+                 for i, (t, g) in enumerate(zip(outs, grads))]
         leaves = sweep_for(nodes, seeds, bool(retain_graph), False, taps, batch_ndim=1)
         found = [None if t._node not in leaves else
                  np.broadcast_to(torch_gradient(leaves[t._node], t.dtype, name),

@@ -50,9 +50,20 @@ def _fail(message: str, raise_exception: bool) -> bool:
     return False
 
 
-def _numerical(func, values: list, k: int, eps: float) -> list:
+def _of_checked(func, values: list, pos: list) -> Callable:
+    """``func`` as a function of the checked inputs only (positions ``pos``), the others
+    fixed at ``values``."""
+    def of_checked(*xs):
+        args = list(values)
+        for i, v in zip(pos, xs):
+            args[i] = v
+        return func(*args)
+    return of_checked
+
+
+def _numerical(func, values: list, k: int, eps: float, outs0: tuple) -> list:
     """Central differences of every output in every entry of input ``k``: one array of shape
-    ``out.shape + in.shape`` per output."""
+    ``out.shape + in.shape`` per output (``outs0``: the outputs at ``values``)."""
     x = np.asarray(values[k], dtype=np.float64)
     cols = []
     for j in range(x.size):
@@ -65,10 +76,9 @@ def _numerical(func, values: list, k: int, eps: float) -> list:
             outs.append([np.asarray(concrete(o), dtype=np.float64)
                          for o in _as_tuple(func(*args))])
         cols.append([(p - m) / (2 * eps) for p, m in zip(*outs)])
-    n_out = len(cols[0]) if cols else len(_as_tuple(func(*values)))
     result = []
-    for o in range(n_out):
-        shape = np.shape(cols[0][o]) if cols else np.shape(concrete(_as_tuple(func(*values))[o]))
+    for o, out in enumerate(outs0):
+        shape = np.shape(concrete(out))
         stacked = np.stack([c[o] for c in cols], axis=-1) if cols else np.zeros(shape + (0,))
         result.append(stacked.reshape(shape + x.shape))
     return result
@@ -88,19 +98,17 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
         raise ValueError("gradcheck: no input to check: pass floating-point arrays, or tensors "
                          "made with tg.tensor(..., requires_grad=True)")
     values = [concrete(x) if isinstance(x, Tensor) else x for x in ins]
+    out0 = func(*values)
+    outs0 = _as_tuple(out0)
+    partial = _of_checked(func, values, pos)
     if any(np.result_type(concrete(values[i])).kind == "c" for i in pos) or any(
-            np.result_type(concrete(o)).kind == "c" for o in _as_tuple(func(*values))):
-        return _complex_check(func, values, pos, eps, atol, rtol, raise_exception)
-
-    def partial(*xs):
-        args = list(values)
-        for i, v in zip(pos, xs):
-            args[i] = v
-        return func(*args)
+            np.result_type(concrete(o)).kind == "c" for o in outs0):
+        return _complex_check(partial, [values[i] for i in pos], eps, atol, rtol,
+                              raise_exception)
     modes = ([("reverse", jacrev)] if check_backward_ad else []) + \
         ([("forward", jacfwd)] if check_forward_ad else [])
-    out_tuple = isinstance(func(*values), (tuple, list))
-    numeric = {i: _numerical(func, values, i, eps) for i in pos}
+    out_tuple = isinstance(out0, (tuple, list))
+    numeric = {i: _numerical(func, values, i, eps, outs0) for i in pos}
     for mode, transform in modes:
         J = transform(partial, argnums=tuple(range(len(pos))))(*[values[i] for i in pos])
         per_out = list(J) if out_tuple else [J]
@@ -125,15 +133,9 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
     return True
 
 
-def _complex_check(func, values, pos, eps, atol, rtol, raise_exception) -> bool:
-    def partial(*xs):
-        args = list(values)
-        for i, v in zip(pos, xs):
-            args[i] = v
-        return func(*args)
+def _complex_check(partial, xs, eps, atol, rtol, raise_exception) -> bool:
     try:
-        check_grads(partial, *[values[i] for i in pos], order=1, modes=("rev",), eps=eps,
-                    rtol=rtol, atol=atol)
+        check_grads(partial, *xs, order=1, modes=("rev",), eps=eps, rtol=rtol, atol=atol)
     except _TgGradCheckError as exc:
         return _fail(f"gradcheck: {exc}", raise_exception)
     return True
@@ -160,14 +162,10 @@ def gradgradcheck(func: Callable, inputs, grad_outputs=None, *, eps: float = 1e-
             raise ValueError(f"gradgradcheck: {len(vs)} grad_outputs for {len(outs)} outputs")
     k = len(pos)
 
+    partial = _of_checked(func, values, pos)
+
     def first(*args):
         xs, v = args[:k], args[k:]
-
-        def partial(*ys):
-            a = list(values)
-            for i, y in zip(pos, ys):
-                a[i] = y
-            return func(*a)
         _, pull = vjp(partial, *xs)
         return tuple(pull(tuple(v) if out_tuple else v[0]))
     return gradcheck(first, tuple(values[i] for i in pos) + tuple(vs), eps=eps, atol=atol,

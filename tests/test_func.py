@@ -59,3 +59,13 @@ def test_functional_call_swaps_in_parameters_and_buffers():
         tg.func.functional_call(m, {"weight": np.ones(1)}, xb)
     with pytest.raises(ValueError, match="strict=True"):
         tg.func.functional_call(m, {"0.W": p["0.W"]}, xb, strict=True)
+
+
+def test_functional_call_keeps_a_traced_buffer_traced():
+    m = tg.nn.Sequential(tg.nn.Linear(2, 3), tg.nn.BatchNorm1d(3))
+    m.init(0)
+    m.eval()
+    xb = np.ones((4, 2))
+    g = tg.grad(lambda r: tg.sum(tg.func.functional_call(m, {"1.running_mean": r}, xb)))(
+        np.zeros(3))
+    np.testing.assert_allclose(g, -4.0 / np.sqrt(1.0 + 1e-5) * np.ones(3), rtol=1e-12)

@@ -76,3 +76,17 @@ def test_imperative_parameters_keep_their_identity():
     np.testing.assert_array_equal(W.detach().numpy(), np.full((2, 1), 3.0))
     assert type(m.state_dict()["W"]) is np.ndarray
     assert m.state_dict(keep_vars=True)["W"] is W
+
+
+def test_traced_values_keep_their_derivative_or_raise():
+    xb = np.ones((4, 2))
+    w0 = nn.Linear(2, 1).init(0)["W"]
+
+    def loss(w, assign):
+        m = nn.Linear(2, 1)
+        m.init(0)
+        m.load_state_dict({"W": w}, strict=False, assign=assign)
+        return tg.sum(m(xb))
+    np.testing.assert_allclose(tg.grad(lambda w: loss(w, True))(w0), [[4.0], [4.0]])
+    with pytest.raises(TypeError, match="'W' is a value traced by a transform"):
+        tg.grad(lambda w: loss(w, False))(w0)  # (a copy would be a silent constant)

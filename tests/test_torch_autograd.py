@@ -76,9 +76,12 @@ def test_grad_outputs_and_batched_grad_outputs():
     V = np.array([[1.0, 0.0, 2.0], [0.5, -1.0, 0.0]])
     (gb,) = tg.autograd.grad(y, x, V, is_grads_batched=True, retain_graph=True)
     np.testing.assert_allclose(gb, V @ J, rtol=1e-13)
-    (gc,) = tg.autograd.grad(y, x, V, is_grads_batched=True, create_graph=True)
+    Vt = tg.tensor(V, requires_grad=True)  # a recorded batch of gradients stays recorded
+    (gc,) = tg.autograd.grad(y, x, Vt, is_grads_batched=True, create_graph=True)
     assert isinstance(gc, tg.Tensor)
     np.testing.assert_allclose(gc.detach().numpy(), V @ J, rtol=1e-13)
+    (gv,) = tg.autograd.grad(tg.sum(gc), Vt)
+    np.testing.assert_allclose(gv, np.broadcast_to(J.sum(axis=1), V.shape), rtol=1e-13)
     with pytest.raises(ValueError, match=r"shape \(batch,\) \+ \(3,\)"):
         tg.autograd.grad(y, x, v, is_grads_batched=True)
 

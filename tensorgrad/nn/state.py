@@ -12,7 +12,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..tensor import Tensor, concrete
+from ..tensor import Tensor, concrete, traced_level
 from ..tree import named_leaves, tree_flatten, tree_unflatten
 
 __all__ = ["StateDictMixin", "IncompatibleKeys"]
@@ -48,7 +48,9 @@ class StateDictMixin:
         """Put the arrays of ``state_dict`` into this Module by name. Every name must be known
         and present unless ``strict=False``; shapes must match either way (a RuntimeError
         lists every problem, as PyTorch's). Values are copied in the parameter's dtype, unless
-        ``assign=True`` (then the given arrays are kept as they are). An imperative tensor
+        ``assign=True`` (then the given values are kept as they are, a transform's traced
+        values too; copying a traced value raises, as it would cut its derivative). An
+        imperative tensor
         parameter keeps its identity (its value is replaced), so an optimizer holding it
         still sees it. Returns ``(missing_keys, unexpected_keys)``."""
         if not hasattr(state_dict, "keys"):
@@ -56,13 +58,13 @@ class StateDictMixin:
                             f"{type(state_dict).__name__}")
         who = type(self).__name__
         params = self._have()
-        named = [(name, leaf) for name, _, leaf in named_leaves(params)]
+        names = [name for name, _, _ in named_leaves(params)]  # (tree_flatten's order)
         leaves, treedef = tree_flatten(params)
         slots = self._buffer_slots()
-        expected = [n for n, _ in named] + list(slots)
-        given = set(state_dict.keys())
+        expected = names + list(slots)
+        given, known = set(state_dict.keys()), set(expected)
         missing = [n for n in expected if n not in given]
-        unexpected = [n for n in state_dict.keys() if n not in set(expected)]
+        unexpected = [n for n in state_dict.keys() if n not in known]
         errors = []
         if strict and unexpected:
             errors.append("Unexpected key(s) in state_dict: "
@@ -70,7 +72,7 @@ class StateDictMixin:
         if strict and missing:
             errors.append("Missing key(s) in state_dict: "
                           + ", ".join(f'"{n}"' for n in missing) + ".")
-        current = dict(named)
+        current = dict(zip(names, leaves))
         current.update({n: getattr(m, a) for n, (m, a) in slots.items()})
         for n in expected:
             if n in given:
@@ -84,20 +86,26 @@ class StateDictMixin:
                                + "\n\t".join(errors))
 
         def value(n, old):
-            new = concrete(state_dict[n])
-            if assign:
-                return np.asarray(new)
-            return np.array(new, dtype=np.result_type(concrete(old)))
+            new = state_dict[n]
+            if traced_level(new) > 0 and (not assign or isinstance(old, Tensor)):
+                raise TypeError(f"load_state_dict: {n!r} is a value traced by a transform; "
+                                "copying it into the parameter would make it a constant and "
+                                "lose its derivative. Pass assign=True to make it the "
+                                "parameter itself")
+            if assign and not isinstance(old, Tensor):
+                return new if isinstance(new, Tensor) else np.asarray(new)
+            new = concrete(new)
+            return np.asarray(new) if assign else np.array(new, dtype=np.result_type(concrete(old)))
 
         new_leaves = []
-        for (n, old), leaf in zip(named, leaves):
+        for n, leaf in zip(names, leaves):
             if n not in given:
                 new_leaves.append(leaf)
             elif isinstance(leaf, Tensor):
-                leaf.data = value(n, old)  # (the same tensor object, a new value)
+                leaf.data = value(n, leaf)  # (the same tensor object, a new value)
                 new_leaves.append(leaf)
             else:
-                new_leaves.append(value(n, old))
+                new_leaves.append(value(n, leaf))
         self.params = tree_unflatten(treedef, new_leaves)
         for n, (m, attr) in slots.items():
             if n in given:
