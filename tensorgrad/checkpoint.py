@@ -267,7 +267,7 @@ def load(path, like: Any = None) -> Any:
     module = like if isinstance(like, Module) else None
     slots = module._buffer_slots() if module is not None else {}
     if module is not None:
-        _check_buffers(path, buffers, module.named_buffers())
+        _check_buffers(path, buffers, dict(module.named_buffers()))
     template = module._have() if module is not None else like
     want = {k: np.asarray(concrete(v)) for k, v in named_parameters(template).items()}
     if set(want) != set(arrays):

@@ -21,7 +21,7 @@ from .transforms import jacfwd as _jacfwd
 from .transforms import jacrev as _jacrev
 from .transforms import jvp as _jvp
 from .transforms import linearize, vjp, value_and_grad
-from .tree import named_leaves, tree_flatten, tree_unflatten
+from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian",
            "vmap", "functional_call"]
@@ -94,7 +94,7 @@ def functional_call(module, parameter_and_buffer_dicts, args: Any = None, kwargs
                 raise ValueError(f"functional_call: {k!r} is given twice")
             given[k] = v
     own = module.params if module.params is not None else module.init()
-    names = [n for n, _, _ in named_leaves(own)]
+    names = [n for n, _ in module._named_leaves(own)]
     slots = module._buffer_slots()
     known = set(names)
     unknown = [k for k in given if k not in known and k not in slots]

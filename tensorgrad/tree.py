@@ -230,7 +230,7 @@ def _same_meta(a, b) -> bool:
 def _dict_keys(d) -> list:
     """A dict's keys in flattening order: sorted, as JAX does, except an OrderedDict's, which
     keep their insertion order (also JAX's rule)."""
-    return list(d) if isinstance(d, OrderedDict) else sorted(d)
+    return list(d.keys()) if isinstance(d, OrderedDict) else sorted(d.keys())
 
 
 def tree_flatten(tree: Any, is_leaf: Callable | None = None) -> tuple[list, TreeDef]:

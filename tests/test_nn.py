@@ -85,7 +85,9 @@ def test_linear_and_mlp_shapes_names_and_seeding():
     m = nn.MLP([5, 7, 3])
     p = m.init(0)
     assert [type(l).__name__ for l in m.layers] == ["Linear", "Activation", "Linear"]
-    assert list(m.named_parameters()) == ["0.W", "0.b", "1.W", "1.b"]   # the relu has none
+    # PyTorch's names: layers numbered by position (the relu, layer 1, has none)
+    assert list(m.named_parameters().keys()) == ["0.W", "0.b", "2.W", "2.b"]
+    assert [n for n, _ in m.named_parameters()] == ["0.W", "0.b", "2.W", "2.b"]   # pairs, as PyTorch's
     assert m.num_parameters() == 5 * 7 + 7 + 7 * 3 + 3
     assert len(m.parameters()) == 4
     x = np.random.default_rng(0).normal(size=(4, 5))

@@ -343,7 +343,7 @@ def test_spectral_norm():
     conv = tg.nn.Conv2d(2, 3, 3)
     sn = U.spectral_norm(conv, n_power_iterations=2)
     sn.init(4)
-    assert list(sn.params) == ["weight_orig", "b"] and set(sn.named_buffers()) == {"weight_u", "weight_v"}
+    assert list(sn.params) == ["weight_orig", "b"] and set(sn.named_buffers().keys()) == {"weight_u", "weight_v"}
     w = sn.params["weight_orig"]
     m = w.reshape(3, -1)
     u, v = sn.weight_u.copy(), sn.weight_v.copy()

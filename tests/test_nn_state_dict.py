@@ -19,7 +19,7 @@ def test_round_trip_restores_parameters_and_buffers():
     m.eval()
     want = m(x)
     sd = m.state_dict()
-    assert list(sd) == list(m.named_parameters()) + list(m.named_buffers())
+    assert list(sd) == list(m.named_parameters().keys()) + list(m.named_buffers().keys())
     assert sd["1.running_mean"] is m.layers[1].running_mean  # the Module's own arrays
     fresh = _model()
     fresh.init(7)

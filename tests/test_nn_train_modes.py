@@ -164,7 +164,7 @@ def test_fit_modes_buffers_and_checkpoint(tmp_path):
     np.testing.assert_allclose(h1["step_loss"], h2["step_loss"], rtol=1e-12)  # same masks
     np.testing.assert_allclose(m1[1].running_var, m2[1].running_var, rtol=1e-12)
     assert int(m1[1].num_batches_tracked) == 8 and m1[3].count == 8
-    assert list(m1.named_buffers()) == ["1.running_mean", "1.running_var", "1.num_batches_tracked"]
+    assert list(m1.named_buffers().keys()) == ["1.running_mean", "1.running_var", "1.num_batches_tracked"]
     assert m1.eval() is m1 and not any(l.training for l in m1) and all(l.training for l in m1.train())
     path = os.fspath(tmp_path / "bn.npz")
     tg.checkpoint.save(path, m1)

@@ -17,7 +17,7 @@ with ``W`` of shape (in, out); images are NCHW and convolution weights OIHW.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -27,157 +27,16 @@ from ..staging import check as _staged_check
 from ..staging import is_staged
 from ..tensor import concrete
 from .. import random as _random
-from ..tree import named_leaves
 from . import init as _init
 from . import torch_conv as _torch_conv
 from . import torch_pooling_nd as _torch_pool
-from .state import StateDictMixin
+from .module import Module, children_repr, count_parameters, named_parameters
 
 __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Activation",
            "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity", "ELU", "CELU",
            "SELU", "SiLU", "Mish", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Softsign",
            "LogSigmoid", "Softmax", "LogSoftmax", "LayerNorm", "Embedding", "PReLU", "Sequential",
            "named_parameters", "count_parameters", "activation"]
-
-
-def named_parameters(params: Any, prefix: str = "") -> dict[str, Any]:
-    """Flatten a parameter pytree to ``{"0.W": array, ...}`` (dict keys and list indices
-    joined by dots), in the same order as ``tg.tree_leaves``."""
-    return {name: leaf for name, _, leaf in named_leaves(params, prefix)}
-
-
-def count_parameters(params: Any) -> int:
-    """Total number of scalar parameters in a pytree."""
-    return int(sum(np.size(concrete(v)) for v in named_parameters(params).values()))
-
-
-class Module(StateDictMixin):
-    """Base layer: hyperparameters on the object, parameters in a pytree.
-
-    Subclasses implement ``init_params(rng) -> pytree`` and the pure
-    ``apply(params, x)``. ``state_dict()`` / ``load_state_dict()`` are PyTorch's.
-    """
-
-    params: Any = None
-    training: bool = True
-    #: names of the layer's buffers: arrays it keeps that are not parameters (BatchNorm's
-    #: running statistics), listed by named_buffers() and saved in checkpoints
-    buffer_names: tuple = ()
-    #: whether ``apply`` takes a ``key=`` (Dropout; a Sequential holding one)
-    stochastic: bool = False
-
-    def init_params(self, rng: np.random.Generator) -> Any:
-        return {}
-
-    @property
-    def has_parameters(self) -> bool:
-        """Whether the layer has parameters (an entry in a :class:`Sequential`'s list).
-
-        True when the class defines its own ``init_params``; activations,
-        pooling and Flatten have none."""
-        return type(self).init_params is not Module.init_params
-
-    def init(self, seed: _init.Seed = 0) -> Any:
-        """Create parameters from ``seed`` (int or Generator), remember and return them.
-
-        Every Dropout in the model made without a seed of its own gets its stream from
-        ``seed`` too: the j-th one (in :meth:`modules` order) ``fold_in(PRNGKey(seed), j)``.
-        Running statistics start afresh (BatchNorm's ``reset_running_stats()``, as PyTorch's
-        ``reset_parameters()``): a re-initialized model is a new model."""
-        rng = _init.rng_from(seed)
-        self.params = self.init_params(rng)
-        for m in self.modules():
-            if hasattr(m, "reset_running_stats"):
-                m.reset_running_stats()
-        drops = [m for m in self.modules() if hasattr(m, "reseed") and getattr(m, "seed", 0) is None]
-        if drops:
-            base = int(seed) if isinstance(seed, (int, np.integer)) else int(rng.integers(2 ** 31))
-            for j, m in enumerate(drops):
-                m.reseed(_random.fold_in(_random.PRNGKey(base), j))
-        return self.params
-
-    def apply(self, params: Any, x: Any) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def __call__(self, x: Any, params: Any = None, key: Any = None) -> Any:
-        if params is None:
-            if self.params is None:
-                self.init()
-            params = self.params
-        if key is None:
-            return self.apply(params, x)
-        if not self.stochastic:
-            raise TypeError(f"{type(self).__name__}: key= is for layers that draw random numbers "
-                            "(Dropout, or a Sequential holding one)")
-        return self.apply(params, x, key=key)
-
-    def forward(self, *args, **kwargs) -> Any:
-        """``self(...)``, PyTorch's name for the call."""
-        return self(*args, **kwargs)
-
-    def parameters(self) -> list:
-        """The parameter arrays, in pytree order."""
-        return list(named_parameters(self._have()).values())
-
-    def named_parameters(self) -> dict[str, Any]:
-        """``{"0.W": array, "0.b": array, ...}``."""
-        return named_parameters(self._have())
-
-    def num_parameters(self) -> int:
-        return count_parameters(self._have())
-
-    def _have(self):
-        if self.params is None:
-            self.init()
-        return self.params
-
-    def named_children(self) -> list[tuple[str, "Module"]]:
-        """``[(name, module), ...]``: the Modules held directly, as attributes or in lists."""
-        out = []
-        for name, v in vars(self).items():
-            if isinstance(v, Module):
-                out.append((name, v))
-            elif isinstance(v, (list, tuple)):
-                out.extend((f"{name}.{i}", c) for i, c in enumerate(v) if isinstance(c, Module))
-        return out
-
-    def modules(self) -> Iterator["Module"]:
-        """This Module and every Module inside it, depth first."""
-        yield self
-        for _, c in self.named_children():
-            yield from c.modules()
-
-    def named_buffers(self, prefix: str = "") -> dict[str, np.ndarray]:
-        """``{"1.running_mean": array, ...}``: the buffers of this Module and those inside it."""
-        return {name: getattr(m, attr) for name, (m, attr) in self._buffer_slots(prefix).items()}
-
-    def buffers(self) -> list:
-        """The buffer arrays (see :meth:`named_buffers`)."""
-        return list(self.named_buffers().values())
-
-    def _buffer_slots(self, prefix: str = "") -> dict[str, tuple["Module", str]]:
-        out = {f"{prefix}{b}": (self, b) for b in self.buffer_names if getattr(self, b, None) is not None}
-        for name, c in self.named_children():
-            out.update(c._buffer_slots(f"{prefix}{name}."))
-        return out
-
-    def train(self, mode: bool = True) -> "Module":
-        """Set training mode (the default) on this Module and every Module inside it: Dropout
-        and BatchNorm behave differently in training and evaluation. Returns ``self``."""
-        self.training = bool(mode)
-        for _, c in self.named_children():
-            c.train(mode)
-        return self
-
-    def eval(self) -> "Module":
-        """Evaluation mode for this Module and every Module inside it: ``train(False)``."""
-        return self.train(False)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.extra_repr()})"
-
-    def extra_repr(self) -> str:
-        return ""
 
 
 def _check_positive(name: str, **values):
@@ -674,6 +533,20 @@ class Sequential(Module):
         it = iter(params)
         return [(l, next(it) if has else {}) for l, has in zip(self.layers, owners)]
 
+    def _child_entries(self, params):
+        try:
+            pairs = self.layer_params(params)
+        except ValueError:
+            return None
+        compact = len(params) != len(self.layers)
+        return [(i, l, p) for i, (l, p) in enumerate(pairs) if not compact or l.has_parameters]
+
+    def _child_params(self, params):
+        try:
+            return self.layer_params(params)
+        except ValueError:
+            return []
+
     def apply(self, params, x, key=None):
         """The layers in order. With ``key``, the i-th layer that draws random numbers
         (Dropout) gets ``fold_in(key, i)``; without, each draws from its own stream."""
@@ -694,5 +567,4 @@ class Sequential(Module):
         return self.layers[i]
 
     def __repr__(self):
-        body = "".join(f"\n  ({i}) {l!r}" for i, l in enumerate(self.layers))
-        return f"{type(self).__name__}({body}\n)"
+        return children_repr(type(self).__name__, self.named_children())

@@ -13,7 +13,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..tensor import Tensor, concrete, traced_level
-from ..tree import named_leaves, tree_flatten, tree_unflatten
+from ..tree import tree_flatten, tree_unflatten
 
 __all__ = ["StateDictMixin", "IncompatibleKeys"]
 
@@ -28,8 +28,8 @@ def _detached(v):
 
 
 class StateDictMixin:
-    """``state_dict`` and ``load_state_dict`` (the Module supplies ``params``, ``_have()`` and
-    ``_buffer_slots()``)."""
+    """``state_dict`` and ``load_state_dict`` (the Module supplies ``params``, ``_have()``,
+    ``_named_leaves()`` and ``_buffer_slots()``)."""
 
     def state_dict(self, destination: dict | None = None, prefix: str = "",
                    keep_vars: bool = False) -> dict:
@@ -37,7 +37,7 @@ class StateDictMixin:
         the buffers. The arrays are the Module's own (not copies), as PyTorch's tensors share
         their storage; with ``keep_vars=False`` imperative tensors come as their arrays."""
         out = {} if destination is None else destination
-        for name, _, leaf in named_leaves(self._have(), prefix):
+        for name, leaf in self._named_leaves(self._have(), prefix):
             out[name] = leaf if keep_vars else _detached(leaf)
         for name, (m, attr) in self._buffer_slots(prefix).items():
             out[name] = getattr(m, attr)
@@ -58,7 +58,7 @@ class StateDictMixin:
                             f"{type(state_dict).__name__}")
         who = type(self).__name__
         params = self._have()
-        names = [name for name, _, _ in named_leaves(params)]  # (tree_flatten's order)
+        names = [name for name, _ in self._named_leaves(params)]  # (tree_flatten's order)
         leaves, treedef = tree_flatten(params)
         slots = self._buffer_slots()
         expected = names + list(slots)

@@ -21,8 +21,10 @@ import numpy as np
 
 from .. import ops as _ops
 from ..tensor import concrete, shape_of
+from ..tree import _dict_keys
 from . import torch_layers as _F
 from .layers import Module, _check_positive
+from .module import children_repr
 from .layers_more import _BatchNorm
 
 __all__ = ["ModuleList", "ModuleDict", "Unflatten", "Bilinear", "PixelShuffle",
@@ -60,6 +62,14 @@ class ModuleList(Module):
     def named_children(self) -> list[tuple[str, Module]]:
         return [(str(i), m) for i, m in enumerate(self.layers)]
 
+    def _child_entries(self, params):
+        if not isinstance(params, (list, tuple)) or len(params) != len(self.layers):
+            return None
+        return [(i, m, p) for i, (m, p) in enumerate(zip(self.layers, params))]
+
+    def _child_params(self, params):
+        return [(m, p) for _, m, p in self._child_entries(params) or ()]
+
     def apply(self, params, x):
         raise NotImplementedError("ModuleList: a list of Modules has no apply (as PyTorch's has "
                                   "no forward); call its Modules' apply")
@@ -85,8 +95,7 @@ class ModuleList(Module):
         return iter(self.layers)
 
     def __repr__(self):
-        body = "".join(f"\n  ({i}) {m!r}" for i, m in enumerate(self.layers))
-        return f"ModuleList({body}\n)"
+        return children_repr("ModuleList", self.named_children())
 
 
 class ModuleDict(Module):
@@ -115,6 +124,16 @@ class ModuleDict(Module):
     def named_children(self) -> list[tuple[str, Module]]:
         return list(self.mods.items())
 
+    def _child_entries(self, params):
+        if not isinstance(params, dict):
+            return None
+        return [(k, self.mods.get(k), params[k]) for k in _dict_keys(params)]
+
+    def _child_params(self, params):
+        if not isinstance(params, dict):
+            return []
+        return [(m, params.get(k, {})) for k, m in self.mods.items()]
+
     def apply(self, params, x):
         raise NotImplementedError("ModuleDict: a dict of Modules has no apply (as PyTorch's has "
                                   "no forward); call its Modules' apply")
@@ -141,8 +160,7 @@ class ModuleDict(Module):
         return self.mods.items()
 
     def __repr__(self):
-        body = "".join(f"\n  ({k}) {m!r}" for k, m in self.mods.items())
-        return f"ModuleDict({body}\n)"
+        return children_repr("ModuleDict", self.named_children())
 
 
 class Unflatten(Module):

@@ -1,0 +1,313 @@
+"""The :class:`Module` base class: hyperparameters on the object, parameters in a pytree.
+
+A Module is written one of two ways:
+
+* **tensorgrad's functional form**: ``init_params(rng) -> pytree`` and a pure
+  ``apply(params, x)``; every transform differentiates ``apply`` in ``params``;
+* **PyTorch's form**: child Modules assigned as attributes in ``__init__`` and a
+  ``forward(x, ...)`` that calls them. The default ``init_params`` gives a dict with one
+  entry per child that has parameters, under its attribute name, and the default ``apply``
+  runs ``forward`` with every child reading its entry of ``params``, so ``model(x)``,
+  ``model.apply(params, x)`` and ``tg.grad`` of it work as for a functional Module.
+
+Either way the names of ``named_parameters()`` and ``state_dict()`` are PyTorch's: the
+children's names joined by dots, with a Sequential's layers numbered by their position
+(``"2.W"`` for the Linear after a ReLU), as its buffers are.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Iterator
+
+import numpy as np
+
+from .. import random as _random
+from ..tensor import concrete
+from ..tree import _dict_keys, named_leaves
+from . import init as _init
+from .state import StateDictMixin
+
+__all__ = ["Module", "NamedArrays", "named_parameters", "count_parameters", "children_repr"]
+
+
+def named_parameters(params: Any, prefix: str = "") -> dict[str, Any]:
+    """Flatten a parameter pytree to ``{"0.W": array, ...}`` (dict keys and list indices
+    joined by dots), in the same order as ``tg.tree_leaves``."""
+    return {name: leaf for name, _, leaf in named_leaves(params, prefix)}
+
+
+def count_parameters(params: Any) -> int:
+    """Total number of scalar parameters in a pytree."""
+    return int(sum(np.size(concrete(v)) for v in named_parameters(params).values()))
+
+
+class NamedArrays(dict):
+    """``{name: array}`` that iterates as PyTorch's ``named_parameters()`` does: ``for name,
+    p in model.named_parameters()``. Looking up a name, ``keys()``, ``values()``,
+    ``items()``, ``len`` and ``dict(...)`` are a dict's."""
+
+    __slots__ = ()
+
+    def __iter__(self):
+        return iter(self.items())
+
+
+class _Bound(threading.local):
+    """Per thread: the parameters a PyTorch-form ``apply`` hands to the Modules under it
+    (``id(module) -> params``) while its ``forward`` runs."""
+
+    def __init__(self):
+        self.table: dict = {}
+
+
+_BOUND = _Bound()
+_MISSING = object()
+
+
+def _join(prefix: str, key) -> str:
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
+def children_repr(head: str, pairs) -> str:
+    """PyTorch's layout: ``head(`` then one ``(name): repr`` line per child, indented
+    (a child's own lines one level deeper), then ``)``."""
+    body = "".join(f"\n  ({n}): " + repr(c).replace("\n", "\n  ") for n, c in pairs)
+    return f"{head}({body}\n)"
+
+
+class Module(StateDictMixin):
+    """Base layer: hyperparameters on the object, parameters in a pytree.
+
+    Subclasses implement ``init_params(rng) -> pytree`` and the pure ``apply(params, x)``,
+    or, PyTorch's way, assign child Modules as attributes and define ``forward``.
+    ``state_dict()`` / ``load_state_dict()`` are PyTorch's.
+    """
+
+    params: Any = None
+    training: bool = True
+    #: names of the layer's buffers: arrays it keeps that are not parameters (BatchNorm's
+    #: running statistics), listed by named_buffers() and saved in checkpoints
+    buffer_names: tuple = ()
+    #: whether ``apply`` takes a ``key=`` (Dropout; a Sequential holding one)
+    stochastic: bool = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # written PyTorch's way (a forward, no apply): a call passes every argument to forward
+        if cls.apply is Module.apply and cls.forward is not Module.forward \
+                and "__call__" not in cls.__dict__:
+            cls.__call__ = Module._call_forward
+
+    # ---- parameters ------------------------------------------------------------------
+
+    def init_params(self, rng: np.random.Generator) -> Any:
+        """The default: ``{name: child.init_params(rng)}`` for each child Module (an
+        attribute, or an entry of a list attribute) that has parameters."""
+        return {name: c.init_params(rng) for name, c in self.named_children() if c.has_parameters}
+
+    @property
+    def has_parameters(self) -> bool:
+        """Whether the layer has parameters (an entry in a :class:`Sequential`'s list).
+
+        True when the class defines its own ``init_params``, or holds a child Module that
+        has parameters; activations, pooling and Flatten have none."""
+        if type(self).init_params is not Module.init_params:
+            return True
+        return any(c.has_parameters for _, c in self.named_children())
+
+    def init(self, seed: _init.Seed = 0) -> Any:
+        """Create parameters from ``seed`` (int or Generator), remember and return them.
+
+        Every Dropout in the model made without a seed of its own gets its stream from
+        ``seed`` too: the j-th one (in :meth:`modules` order) ``fold_in(PRNGKey(seed), j)``.
+        Running statistics start afresh (BatchNorm's ``reset_running_stats()``, as PyTorch's
+        ``reset_parameters()``): a re-initialized model is a new model."""
+        rng = _init.rng_from(seed)
+        self.params = self.init_params(rng)
+        for m in self.modules():
+            if hasattr(m, "reset_running_stats"):
+                m.reset_running_stats()
+        drops = [m for m in self.modules() if hasattr(m, "reseed") and getattr(m, "seed", 0) is None]
+        if drops:
+            base = int(seed) if isinstance(seed, (int, np.integer)) else int(rng.integers(2 ** 31))
+            for j, m in enumerate(drops):
+                m.reseed(_random.fold_in(_random.PRNGKey(base), j))
+        return self.params
+
+    def _have(self):
+        """The parameters in use: those a PyTorch-form parent's ``apply`` handed down (this
+        thread), else the remembered ones (made on first use)."""
+        table = _BOUND.table
+        if table:
+            p = table.get(id(self), _MISSING)
+            if p is not _MISSING:
+                return p
+        if self.params is None:
+            self.init()
+        return self.params
+
+    def parameters(self) -> list:
+        """The parameter arrays, in pytree order."""
+        return [leaf for _, leaf in self._named_leaves(self._have())]
+
+    def named_parameters(self) -> NamedArrays:
+        """``{"0.W": array, "0.b": array, ...}``; iterating gives ``(name, array)`` pairs,
+        as PyTorch's does."""
+        return NamedArrays(self._named_leaves(self._have()))
+
+    def num_parameters(self) -> int:
+        return count_parameters(self._have())
+
+    def _child_entries(self, params) -> list | None:
+        """``[(key, child or None, its parameters), ...]`` in ``params``' flattening order,
+        when ``params`` is laid out by child (None when the class lays it out itself)."""
+        if type(self).init_params is not Module.init_params or not isinstance(params, dict):
+            return None
+        kids = dict(self.named_children())
+        return [(k, kids.get(k), params[k]) for k in _dict_keys(params)]
+
+    def _child_params(self, params) -> list:
+        """``[(child, its parameters), ...]`` when ``params`` is laid out by child (``{}``
+        for a child without parameters); empty when the class lays it out itself."""
+        if type(self).init_params is not Module.init_params or not isinstance(params, dict):
+            return []
+        return [(c, params.get(name, {})) for name, c in self.named_children()]
+
+    def _named_leaves(self, params, prefix: str = "") -> list:
+        """``[(name, leaf), ...]`` in flattening order, each child's leaves named by the
+        child (a Sequential numbers its layers by position)."""
+        entries = self._child_entries(params)
+        if entries is None:
+            return [(n, leaf) for n, _, leaf in named_leaves(params, prefix)]
+        out: list = []
+        for key, child, sub in entries:
+            name = _join(prefix, key)
+            if child is None:
+                out.extend((n, leaf) for n, _, leaf in named_leaves(sub, name))
+            else:
+                out.extend(child._named_leaves(sub, name))
+        return out
+
+    # ---- calling ---------------------------------------------------------------------
+
+    def apply(self, params: Any, *args, **kwargs) -> Any:
+        """The pure forward pass on ``params``. For a Module written PyTorch's way (a
+        ``forward``, children as attributes) it runs ``forward(*args, **kwargs)`` with each
+        child reading its entry of ``params``."""
+        if type(self).forward is Module.forward:
+            raise NotImplementedError(
+                f"{type(self).__name__}: a Module defines apply(params, x) (with "
+                "init_params(rng)), or forward(x) calling child Modules assigned as attributes "
+                "(PyTorch's way); this one defines neither")
+        table = _BOUND.table
+        saved: dict = {}
+
+        def bind(m, p):
+            key = id(m)
+            if key not in saved:
+                saved[key] = table.get(key, _MISSING)
+            table[key] = p
+            for child, sub in m._child_params(p):
+                bind(child, sub)
+
+        bind(self, params)
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            for key, old in saved.items():
+                if old is _MISSING:
+                    table.pop(key, None)
+                else:
+                    table[key] = old
+
+    def __call__(self, x: Any, params: Any = None, key: Any = None) -> Any:
+        if params is None:
+            params = self._have()
+        if key is None:
+            return self.apply(params, x)
+        if not self.stochastic:
+            raise TypeError(f"{type(self).__name__}: key= is for layers that draw random numbers "
+                            "(Dropout, or a Sequential holding one)")
+        return self.apply(params, x, key=key)
+
+    def _call_forward(self, *args, params: Any = None, **kwargs) -> Any:
+        # the call of a Module written PyTorch's way: every argument goes to forward
+        return self.apply(self._have() if params is None else params, *args, **kwargs)
+
+    def forward(self, *args, **kwargs) -> Any:
+        """``self(...)``, PyTorch's name for the call."""
+        return self(*args, **kwargs)
+
+    # ---- the Modules inside ----------------------------------------------------------
+
+    def named_children(self) -> list[tuple[str, "Module"]]:
+        """``[(name, module), ...]``: the Modules held directly, as attributes or in lists."""
+        out = []
+        for name, v in vars(self).items():
+            if isinstance(v, Module):
+                out.append((name, v))
+            elif isinstance(v, (list, tuple)):
+                out.extend((f"{name}.{i}", c) for i, c in enumerate(v) if isinstance(c, Module))
+        return out
+
+    def children(self) -> Iterator["Module"]:
+        """The Modules held directly (PyTorch's ``children()``)."""
+        return (c for _, c in self.named_children())
+
+    def modules(self) -> Iterator["Module"]:
+        """This Module and every Module inside it, depth first."""
+        yield self
+        for _, c in self.named_children():
+            yield from c.modules()
+
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, "Module"]]:
+        """``("", self)``, then ``(name, module)`` for every Module inside, depth first
+        (PyTorch's ``named_modules``; a Module held twice comes once unless
+        ``remove_duplicate=False``)."""
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
+        yield prefix, self
+        for name, c in self.named_children():
+            yield from c.named_modules(memo, _join(prefix, name), remove_duplicate)
+
+    def named_buffers(self, prefix: str = "") -> NamedArrays:
+        """``{"1.running_mean": array, ...}``: the buffers of this Module and those inside it
+        (iterating gives ``(name, array)`` pairs)."""
+        return NamedArrays((name, getattr(m, attr))
+                           for name, (m, attr) in self._buffer_slots(prefix).items())
+
+    def buffers(self) -> list:
+        """The buffer arrays (see :meth:`named_buffers`)."""
+        return list(self.named_buffers().values())
+
+    def _buffer_slots(self, prefix: str = "") -> dict[str, tuple["Module", str]]:
+        out = {f"{prefix}{b}": (self, b) for b in self.buffer_names if getattr(self, b, None) is not None}
+        for name, c in self.named_children():
+            out.update(c._buffer_slots(f"{prefix}{name}."))
+        return out
+
+    def train(self, mode: bool = True) -> "Module":
+        """Set training mode (the default) on this Module and every Module inside it: Dropout
+        and BatchNorm behave differently in training and evaluation. Returns ``self``."""
+        self.training = bool(mode)
+        for _, c in self.named_children():
+            c.train(mode)
+        return self
+
+    def eval(self) -> "Module":
+        """Evaluation mode for this Module and every Module inside it: ``train(False)``."""
+        return self.train(False)
+
+    def __repr__(self) -> str:
+        kids = self.named_children() if type(self).init_params is Module.init_params else []
+        if not kids:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        return children_repr(type(self).__name__, kids)
+
+    def extra_repr(self) -> str:
+        return ""
