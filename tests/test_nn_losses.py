@@ -210,6 +210,26 @@ def test_binary_cross_entropy(reduction):
                                [100.0, 100.0, 0.0, 0.0, np.log(2)], rtol=TOL)
 
 
+def test_binary_cross_entropy_slope_at_saturated_inputs_is_pytorchs():
+    # (x − t) / max(x(1 − x), 1e-12): a confidently wrong x = 0 (t = 1) is pushed towards
+    # the target (the clamped logs alone give slope 0 there); a right one has slope 0
+    x0 = np.array([0.0, 1.0, 0.0, 1.0, 0.5, 1e-13])
+    y0 = np.array([1.0, 0.0, 0.0, 1.0, 1.0, 0.25])
+    gx, gy = tg.grad(lambda a, b: tg.nn.binary_cross_entropy(a, b, reduction="sum"),
+                     argnums=(0, 1))(x0, y0)
+    np.testing.assert_allclose(gx, (x0 - y0) / np.maximum(x0 * (1 - x0), 1e-12), rtol=1e-12)
+    assert gx[0] < -1e11 and gx[1] > 1e11 and gx[2] == 0 and gx[3] == 0
+    logc = lambda v: np.maximum(np.log(np.where(v > 0, v, 1.0)) + np.where(v > 0, 0, -100), -100)  # noqa: E731
+    np.testing.assert_allclose(gy, logc(1 - x0) - logc(x0), rtol=1e-12)
+    # forward mode and the imperative tape give the same slopes
+    _, jt = tg.jvp(lambda a: tg.nn.binary_cross_entropy(a, y0, reduction="sum"), (x0,),
+                   (np.ones_like(x0),))
+    np.testing.assert_allclose(jt, gx.sum(), rtol=1e-12)
+    t = tg.tensor(x0, requires_grad=True)
+    tg.nn.BCELoss(reduction="sum")(t, y0).backward()
+    np.testing.assert_allclose(t.grad, gx, rtol=1e-12)
+
+
 @pytest.mark.parametrize("reduction", RED)
 def test_binary_cross_entropy_with_logits(reduction):
     x = rng.normal(scale=3, size=(4, 3))
