@@ -259,13 +259,16 @@ class AdamW(Adam):
 
 class Adagrad(Optimizer):
     """Adagrad (PyTorch's rule and defaults): the step divided by the root of the running
-    *sum* of squared gradients, with the rate decayed as η/(1 + (t − 1)·lr_decay)."""
+    *sum* of squared gradients, with the rate decayed as η/(1 + (t − 1)·lr_decay);
+    ``maximize=True`` ascends."""
 
     slots = ("sum",)
 
     def __init__(self, lr: LR = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10):
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *,
+                 maximize: bool = False):
         super().__init__(lr, weight_decay)
+        self.maximize = _bool("Adagrad", "maximize", maximize)
         self.lr_decay = _check_rate("Adagrad", "lr_decay", lr_decay)
         self.initial = _check_rate("Adagrad", "initial_accumulator_value", initial_accumulator_value)
         _check_eps("Adagrad", eps)
@@ -280,6 +283,8 @@ class Adagrad(Optimizer):
         return state
 
     def _update(self, p, g, bufs, t, lr):
+        if self.maximize:
+            g = -g
         if self.weight_decay:
             g = g + self.weight_decay * p
         s = bufs["sum"] = bufs["sum"] + g * g

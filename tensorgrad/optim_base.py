@@ -98,6 +98,17 @@ class Optimizer:
 
     slots: tuple[str, ...] = ()
 
+    def __new__(cls, *args, **kwargs):
+        first = args[0] if args else None
+        if isinstance(first, (list, tuple, dict)) or hasattr(first, "__next__"):
+            # PyTorch's SGD(model.parameters(), lr=0.1): say how tensorgrad's are used
+            raise TypeError(
+                f"{cls.__name__}: tensorgrad's optimizers are functional and hold no parameters: "
+                f"make it with {cls.__name__}(lr, ...), then state = opt.init(params) and "
+                "params, state = opt.step(params, grads, state) (got a "
+                f"{type(first).__name__} where the learning rate goes)")
+        return super().__new__(cls)
+
     def __init__(self, lr: LR, weight_decay: float = 0.0):
         self.lr = _as_schedule(lr)
         if not (weight_decay >= 0 and math.isfinite(weight_decay)):  # (NaN too; inf: NaN parameters)

@@ -29,7 +29,8 @@ def test_layer_sizes_are_validated_with_their_names():
     with pytest.raises((TypeError, ValueError), match="kernel_size"):
         tg.nn.Conv2d(3, 4, (2.5, 2.5))
     with pytest.raises(ValueError, match="stride"):
-        tg.nn.Conv2d(3, 4, 3, stride=(1, 2))
+        tg.nn.Conv2d(3, 4, 3, stride=(1, 0))
+    assert tg.nn.Conv2d(3, 4, 3, stride=(1, 2))(np.ones((1, 3, 5, 5))).shape == (1, 4, 3, 2)
     with pytest.raises(ValueError, match="kernel_size"):
         tg.nn.MaxPool2d(-2)
     with pytest.raises(ValueError, match="padding"):
@@ -39,7 +40,7 @@ def test_layer_sizes_are_validated_with_their_names():
 
 def test_flatten_needs_a_batch_axis_and_one_more():
     for shape in [(), (3,)]:
-        with pytest.raises(ValueError, match="Flatten: input of shape"):
+        with pytest.raises(ValueError, match=r"Flatten\(start_dim=1, end_dim=-1\): input of shape"):
             tg.nn.Flatten()(np.ones(shape))
     assert tg.nn.Flatten()(np.ones((2, 3, 4))).shape == (2, 12)
 

@@ -29,6 +29,8 @@ from ..tensor import concrete
 from .. import random as _random
 from . import init as _init
 from . import torch_conv as _torch_conv
+from . import torch_layers as _torch_layers
+from . import torch_padding as _torch_padding
 from . import torch_pooling_nd as _torch_pool
 from .module import Module, children_repr, count_parameters, named_parameters
 
@@ -37,6 +39,13 @@ __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "A
            "SELU", "SiLU", "Mish", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Softsign",
            "LogSigmoid", "Softmax", "LogSoftmax", "LayerNorm", "Embedding", "PReLU", "Sequential",
            "named_parameters", "count_parameters", "activation"]
+
+
+def _check_inplace(layer: str, inplace) -> None:
+    """PyTorch's ``inplace=``: accepted (tensorgrad never writes into a layer's input; the
+    result is the same array PyTorch's layer would return)."""
+    if not isinstance(inplace, (bool, np.bool_)):
+        raise TypeError(f"{layer}: inplace must be True or False, got {inplace!r}")
 
 
 def _check_positive(name: str, **values):
@@ -73,15 +82,19 @@ class Linear(Module):
 
 
 def _pair(v, name, low: int = 1):
-    """An int, or a pair of equal ints (the layers use one size for both axes), checked ≥ ``low``."""
+    """An int, or a pair of ints (height, width), checked ≥ ``low``: the int when both are
+    equal, else the pair."""
     pair = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-    if (len(pair) != 2 or pair[0] != pair[1]
+    if (len(pair) != 2
             or not all(isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in pair)):
-        raise ValueError(f"{name} must be an int or a pair of equal ints (the layer uses one size "
-                         f"for both axes), got {v!r}")
-    if pair[0] < low:
+        raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
+    if min(pair) < low:
         raise ValueError(f"{name} must be >= {low}, got {v!r}")
-    return int(pair[0])
+    return int(pair[0]) if pair[0] == pair[1] else (int(pair[0]), int(pair[1]))
+
+
+def _two(v) -> tuple:
+    return v if isinstance(v, tuple) else (v, v)
 
 
 class Conv2d(Module):
@@ -91,14 +104,17 @@ class Conv2d(Module):
     (out_channels, in_channels/groups, k, k): :func:`tensorgrad.nn.conv2d` (PyTorch's
     signature), which without ``dilation`` or ``groups`` is the op ``tg.conv2d``, with its
     own VJP and JVP rules (a transposed convolution and the convolution of the tangent).
-    ``padding`` is an int, ``'valid'`` or ``'same'`` (stride 1; PyTorch's split, the odd unit
+    ``kernel_size``, ``stride``, ``dilation`` and ``padding`` are ints or (height, width)
+    pairs; ``padding`` also ``'valid'`` or ``'same'`` (stride 1; PyTorch's split, the odd unit
     on the right); ``dilation`` spaces the kernel's taps and ``groups`` splits the channels
-    into independent blocks, as ``torch.nn.Conv2d``.
+    into independent blocks; ``padding_mode`` (``'zeros'``, ``'reflect'``, ``'replicate'``,
+    ``'circular'``) is how the input is padded, as ``torch.nn.Conv2d``.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
                  padding: int | str = 0, bias: bool = True, init: str | Callable = "he_normal",
-                 bias_init: str | Callable = "zeros", dilation: int = 1, groups: int = 1):
+                 bias_init: str | Callable = "zeros", dilation: int = 1, groups: int = 1,
+                 padding_mode: str = "zeros"):
         _check_positive("Conv2d", in_channels=in_channels, out_channels=out_channels,
                         groups=groups)
         if in_channels % groups or out_channels % groups:
@@ -110,23 +126,29 @@ class Conv2d(Module):
         self.stride, self.bias = _pair(stride, "Conv2d stride"), bias
         self.dilation = _pair(dilation, "Conv2d dilation")
         if isinstance(padding, str):  # (checked: 'valid', or 'same' at stride 1)
-            _torch_conv._conv_padding("Conv2d", padding, (self.kernel_size,) * 2,
-                                      (self.dilation,) * 2, (self.stride,) * 2)
+            _torch_conv._conv_padding("Conv2d", padding, _two(self.kernel_size),
+                                      _two(self.dilation), _two(self.stride))
             self.padding = padding
         else:
             self.padding = _pair(padding, "Conv2d padding", low=0)
+        self.padding_mode = _torch_padding.check_padding_mode("Conv2d", padding_mode)
         self.w_init, self.b_init = _init.get(init), _init.get(bias_init)
 
     def init_params(self, rng):
-        k = self.kernel_size
-        p = {"W": self.w_init((self.out_channels, self.in_channels // self.groups, k, k), rng)}
+        k = _two(self.kernel_size)
+        p = {"W": self.w_init((self.out_channels, self.in_channels // self.groups) + k, rng)}
         if self.bias:
             p["b"] = self.b_init((self.out_channels,), rng)
         return p
 
     def apply(self, params, x):
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            pairs = _torch_conv._conv_padding("Conv2d", padding, _two(self.kernel_size),
+                                              _two(self.dilation), _two(self.stride))
+            x, padding = _torch_padding.conv_input_padded(x, pairs, self.padding_mode), 0
         return _torch_conv.conv2d(x, params["W"], params.get("b"), stride=self.stride,
-                                  padding=self.padding, dilation=self.dilation,
+                                  padding=padding, dilation=self.dilation,
                                   groups=self.groups)
 
     def extra_repr(self):
@@ -182,14 +204,26 @@ class AvgPool2d(Module):
 
 
 class Flatten(Module):
-    """(batch, ...) → (batch, features): a reshape, whose VJP is the reshape back."""
+    """Axes ``start_dim`` … ``end_dim`` merged into one (PyTorch's ``nn.Flatten``; by default
+    (batch, ...) → (batch, features)): a reshape, whose VJP is the reshape back."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
     def apply(self, params, x):
         shape = np.shape(concrete(x))
-        if len(shape) < 2:  # as torch.nn.Flatten (start_dim=1): no axes after the batch axis
-            raise ValueError(f"Flatten: input of shape {shape} needs a batch axis and at least "
-                             "one more axis, (batch, ...)")
-        return _ops.reshape(x, (shape[0], int(np.prod(shape[1:], dtype=int))))
+        n = len(shape)
+        lo = self.start_dim + n if self.start_dim < 0 else self.start_dim
+        hi = self.end_dim + n if self.end_dim < 0 else self.end_dim
+        if not (0 <= lo < max(n, 1) and 0 <= hi < max(n, 1)) or lo > hi:
+            raise ValueError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}): "
+                             f"input of shape {shape} has no such axes")
+        if n == 0:
+            return _ops.reshape(x, (1,))
+        return _ops.reshape(x, shape[:lo] + (int(np.prod(shape[lo:hi + 1], dtype=int)),) + shape[hi + 1:])
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 def _exact_gelu(x):
@@ -234,8 +268,9 @@ class Activation(Module):
         return self.name
 
 
-def ReLU() -> Activation:
+def ReLU(inplace: bool = False) -> Activation:
     """The ``relu`` activation as a layer: ``Activation("relu")``."""
+    _check_inplace("ReLU", inplace)
     return Activation("relu")
 
 
@@ -274,8 +309,9 @@ def Softplus(beta: float = 1.0, threshold: float = 20.0) -> Activation:
     return _named(f"softplus(beta={beta}, threshold={threshold})", fn)
 
 
-def Identity() -> Activation:
-    """The ``identity`` activation as a layer: ``Activation("identity")``."""
+def Identity(*args, **kwargs) -> Activation:
+    """The ``identity`` activation as a layer: ``Activation("identity")``. Any arguments
+    are ignored, as PyTorch's ``nn.Identity`` ignores them."""
     return Activation("identity")
 
 
@@ -285,40 +321,47 @@ def _named(name: str, fn: Callable) -> Activation:
     return a
 
 
-def ELU(alpha: float = 1.0) -> Activation:
+def ELU(alpha: float = 1.0, inplace: bool = False) -> Activation:
     """``elu`` with ``alpha``, as a layer (PyTorch's ``nn.ELU``)."""
+    _check_inplace("ELU", inplace)
     return _named(f"elu({alpha})", lambda x: _ops.elu(x, alpha))
 
 
-def CELU(alpha: float = 1.0) -> Activation:
+def CELU(alpha: float = 1.0, inplace: bool = False) -> Activation:
     """``celu`` with ``alpha``, as a layer."""
+    _check_inplace("CELU", inplace)
     return _named(f"celu({alpha})", lambda x: _ops.celu(x, alpha))
 
 
-def SELU() -> Activation:
+def SELU(inplace: bool = False) -> Activation:
     """The ``selu`` activation as a layer."""
+    _check_inplace("SELU", inplace)
     return Activation("selu")
 
 
-def SiLU() -> Activation:
+def SiLU(inplace: bool = False) -> Activation:
     """The ``silu`` (swish) activation as a layer."""
+    _check_inplace("SiLU", inplace)
     return Activation("silu")
 
 
-def Mish() -> Activation:
+def Mish(inplace: bool = False) -> Activation:
     """The ``mish`` activation as a layer."""
+    _check_inplace("Mish", inplace)
     return Activation("mish")
 
 
-def ReLU6() -> Activation:
+def ReLU6(inplace: bool = False) -> Activation:
     """The ``relu6`` activation as a layer."""
+    _check_inplace("ReLU6", inplace)
     return Activation("relu6")
 
 
-def Hardtanh(min_val: float = -1.0, max_val: float = 1.0) -> Activation:
+def Hardtanh(min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Activation:
     """x clipped to [min_val, max_val] as a layer, as PyTorch's ``nn.Hardtanh``: the slope is 1
     strictly inside and 0 elsewhere, at the corners too as in PyTorch (the function
     ``tg.nn.hard_tanh`` follows JAX's, whose slope at ±1 is 1)."""
+    _check_inplace("Hardtanh", inplace)
     lo, hi = float(min_val), float(max_val)
     if not lo < hi:
         raise ValueError(f"Hardtanh: min_val must be below max_val, got {lo} and {hi}")
@@ -329,13 +372,15 @@ def Hardtanh(min_val: float = -1.0, max_val: float = 1.0) -> Activation:
     return _named(f"hardtanh({lo}, {hi})", fn)
 
 
-def Hardsigmoid() -> Activation:
+def Hardsigmoid(inplace: bool = False) -> Activation:
     """The ``hard_sigmoid`` activation as a layer."""
+    _check_inplace("Hardsigmoid", inplace)
     return Activation("hard_sigmoid")
 
 
-def Hardswish() -> Activation:
+def Hardswish(inplace: bool = False) -> Activation:
     """The ``hard_silu`` (hard swish) activation as a layer."""
+    _check_inplace("Hardswish", inplace)
     return Activation("hard_silu")
 
 
@@ -421,16 +466,34 @@ class LayerNorm(Module):
 class Embedding(Module):
     """A lookup table: row ``i`` of ``weight`` (``num_embeddings × embedding_dim``) for each
     integer id ``i`` in the input (PyTorch's ``nn.Embedding``; rows start N(0, 1)). The
-    gradient of the table is a scatter-add of the rows' cotangents."""
+    gradient of the table is a scatter-add of the rows' cotangents. With ``padding_idx``
+    (negative: from the end) that row starts at zero and gets no gradient, as PyTorch's;
+    ``max_norm`` and ``scale_grad_by_freq`` are not supported, ``sparse`` changes nothing."""
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, init: str | Callable | None = None):
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False, *,
+                 init: str | Callable | None = None):
         _check_positive("Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
+        if max_norm is not None or scale_grad_by_freq:
+            raise NotImplementedError("Embedding: max_norm (PyTorch renormalizes rows in place) "
+                                      "and scale_grad_by_freq are not supported")
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        if padding_idx is not None:
+            if not -self.num_embeddings <= int(padding_idx) < self.num_embeddings:
+                raise ValueError(f"Embedding: padding_idx {padding_idx} is out of range for "
+                                 f"{self.num_embeddings} embeddings")
+            padding_idx = int(padding_idx) % self.num_embeddings
+        self.padding_idx = padding_idx
         self.w_init = _init.get(init) if init is not None else None
 
     def init_params(self, rng):
         shape = (self.num_embeddings, self.embedding_dim)
-        return {"weight": self.w_init(shape, rng) if self.w_init else rng.normal(size=shape)}
+        w = self.w_init(shape, rng) if self.w_init else rng.normal(size=shape)
+        if self.padding_idx is not None:
+            w = np.array(w)
+            w[self.padding_idx] = 0.0
+        return {"weight": w}
 
     def apply(self, params, x):
         ids = x if hasattr(x, "shape") and hasattr(x, "dtype") else np.asarray(x)
@@ -440,6 +503,8 @@ class Embedding(Module):
         v = concrete(ids)
         if not on_a_trace(ids) or is_staged(v):  # checked again at every replay under tg.jit:
             _staged_check(self._check_ids, v)     # NumPy would wrap a negative id around
+        if self.padding_idx is not None:
+            return _torch_layers.embedding(ids, params["weight"], padding_idx=self.padding_idx)
         return _ops.getitem(params["weight"], ids)  # (a traced id array works under tg.jit)
 
     def _check_ids(self, v):
@@ -480,8 +545,9 @@ class PReLU(Module):
         return f"num_parameters={self.num_parameters}"
 
 
-def LeakyReLU(negative_slope: float = 0.01) -> Activation:
+def LeakyReLU(negative_slope: float = 0.01, inplace: bool = False) -> Activation:
     """Leaky ReLU with slope ``negative_slope`` below 0, as a layer."""
+    _check_inplace("LeakyReLU", inplace)
     a = Activation(lambda x: _ops.leaky_relu(x, negative_slope))
     a.name = f"leaky_relu({negative_slope})"
     return a

@@ -45,8 +45,9 @@ from ..jax_backend import is_jax_tensor
 from ..lax_ops2 import conv_general_dilated as _conv_general
 from ..tensor import concrete, dtype_of
 from . import init as _init
+from . import torch_padding as _torch_padding
 from . import torch_pooling as _torch_pooling
-from .layers import Module, _check_positive
+from .layers import Module, _check_inplace, _check_positive
 from .torch_conv import _conv_padding
 
 __all__ = ["Dropout", "BatchNorm1d", "BatchNorm2d", "Conv1d", "MaxPool1d", "AvgPool1d"]
@@ -80,11 +81,13 @@ class Dropout(Module):
 
     ``apply(params, x, key=k)`` draws the mask from the key ``k``; without a key, from the
     layer's own stream (see the module's notes): under ``tg.jit`` each call of the plan draws
-    the next mask. The gradient is the same mask times 1/(1 − p)."""
+    the next mask. The gradient is the same mask times 1/(1 − p). ``inplace`` is accepted
+    for PyTorch's signature and changes nothing (tensorgrad never writes into its input)."""
 
     stochastic = True
 
-    def __init__(self, p: float = 0.5, seed: int | None = None):
+    def __init__(self, p: float = 0.5, inplace: bool = False, *, seed: int | None = None):
+        _check_inplace(type(self).__name__, inplace)
         try:
             p = float(p)
         except (TypeError, ValueError):
@@ -259,8 +262,10 @@ class Conv1d(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
                  padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True,
-                 init: str | Callable = "he_normal", bias_init: str | Callable = "zeros"):
+                 padding_mode: str = "zeros", init: str | Callable = "he_normal",
+                 bias_init: str | Callable = "zeros"):
         _check_positive("Conv1d", in_channels=in_channels, out_channels=out_channels)
+        self.padding_mode = _torch_padding.check_padding_mode("Conv1d", padding_mode)
         self.groups = _int("Conv1d groups", groups, 1)
         if in_channels % self.groups or out_channels % self.groups:
             raise ValueError(f"Conv1d: in_channels ({in_channels}) and out_channels "
@@ -286,12 +291,18 @@ class Conv1d(Module):
 
     def apply(self, params, x):
         shape = tuple(np.shape(concrete(x)))
+        if len(shape) == 2 and shape[0] == self.in_channels:  # unbatched (C, L), as PyTorch
+            return _ops.squeeze(self.apply(params, _ops.expand_dims(x, 0)), 0)
         if len(shape) != 3 or shape[1] != self.in_channels:
             raise ValueError(f"Conv1d({self.in_channels}, {self.out_channels}): input of shape "
-                             f"{shape} must be (N, {self.in_channels}, L)")
+                             f"{shape} must be (N, {self.in_channels}, L) or "
+                             f"({self.in_channels}, L)")
         span = (self.kernel_size - 1) * self.dilation + 1
         pads = _conv_padding("Conv1d", self.padding, (self.kernel_size,), (self.dilation,),
                              (self.stride,))
+        if self.padding_mode != "zeros":
+            x = _torch_padding.conv_input_padded(x, pads, self.padding_mode)
+            shape, pads = tuple(np.shape(concrete(x))), [(0, 0)]
         if shape[2] + sum(pads[0]) < span:
             raise ValueError(f"Conv1d: input length {shape[2]} (padded by {pads[0]}) is shorter "
                              f"than the kernel's span {span}")

@@ -15,6 +15,7 @@ import math
 
 from . import torch_conv as _F
 from .layers import Module
+from .torch_padding import check_padding_mode, conv_input_padded
 
 __all__ = ["Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "Unfold", "Fold"]
 
@@ -30,10 +31,10 @@ def _channels(name: str, in_channels, out_channels, groups) -> tuple:
     return int(in_channels), int(out_channels), int(groups)
 
 
-def _padding_mode(name: str, padding_mode) -> str:
-    if padding_mode != "zeros":
+def _padding_mode(name: str, padding_mode, transposed: bool) -> str:
+    if transposed and padding_mode != "zeros":  # (as PyTorch: transposed layers pad with zeros)
         raise ValueError(f"{name}: padding_mode {padding_mode!r} is not supported (only 'zeros')")
-    return padding_mode
+    return check_padding_mode(name, padding_mode)
 
 
 class _ConvNd(Module):
@@ -60,7 +61,7 @@ class _ConvNd(Module):
             raise ValueError(f"{name}: output_padding {self.output_padding} must be smaller than "
                              f"either stride {self.stride} or dilation {self.dilation}")
         self.bias = bool(bias)
-        self.padding_mode = _padding_mode(name, padding_mode)
+        self.padding_mode = _padding_mode(name, padding_mode, self._transposed)
 
     def weight_shape(self) -> tuple:
         """The weight's shape: (C_out, C_in/groups, *k), transposed (C_in, C_out/groups, *k)."""
@@ -110,7 +111,13 @@ class Conv3d(_ConvNd):
 
     def apply(self, params, x):
         self._check_input(x)
-        return _F.conv3d(x, params["W"], params.get("b"), self.stride, self.padding,
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            x = conv_input_padded(x, _F._conv_padding("Conv3d", padding, self.kernel_size,
+                                                      self.dilation, self.stride),
+                                  self.padding_mode)
+            padding = 0
+        return _F.conv3d(x, params["W"], params.get("b"), self.stride, padding,
                          self.dilation, self.groups)
 
 

@@ -109,3 +109,24 @@ def pad(input: ArrayLike, pad, mode: str = "constant", value=None) -> Array:
         idx = _source(mode, xs[axis], lo, hi)
         input = _ops.getitem(input, (slice(None),) * axis + (idx,))
     return input
+
+
+#: a convolution layer's ``padding_mode`` and the :func:`pad` mode it pads with first
+CONV_PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
+                      "circular": "circular"}
+
+
+def check_padding_mode(layer: str, padding_mode) -> str:
+    """PyTorch's ``padding_mode`` of a convolution layer, checked."""
+    if padding_mode not in CONV_PADDING_MODES:
+        raise ValueError(f"{layer}: padding_mode must be one of {tuple(CONV_PADDING_MODES)}, got "
+                         f"{padding_mode!r}")
+    return padding_mode
+
+
+def conv_input_padded(x, pairs, padding_mode: str):
+    """``x`` padded on its trailing spatial axes by ``pairs`` ((low, high) per axis, in
+    order) with ``padding_mode``, as PyTorch's convolution layers do before a convolution
+    without padding of its own."""
+    flat = [v for lo, hi in reversed(pairs) for v in (lo, hi)]
+    return pad(x, flat, mode=CONV_PADDING_MODES[padding_mode])
