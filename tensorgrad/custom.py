@@ -36,7 +36,21 @@ from .transform_parts import FLOAT0
 from .transforms import _zeros_like, jvp, vjp
 from .tree import _LEAF, _flatten_up_to, tree_flatten, tree_map, tree_unflatten
 
-__all__ = ["custom_vjp", "custom_jvp", "ForwardModeError"]
+__all__ = ["custom_vjp", "custom_jvp", "ForwardModeError", "CustomVJPPrimal"]
+
+
+class CustomVJPPrimal:
+    """What ``fwd`` receives for each argument leaf of a :class:`custom_vjp` whose rule was
+    set with ``defvjp(..., symbolic_zeros=True)`` (JAX's class): ``value``, and
+    ``perturbed``, whether a derivative is being taken with respect to it."""
+
+    __slots__ = ("value", "perturbed")
+
+    def __init__(self, value, perturbed: bool):
+        self.value, self.perturbed = value, bool(perturbed)
+
+    def __repr__(self) -> str:
+        return f"CustomVJPPrimal(value={self.value!r}, perturbed={self.perturbed})"
 
 
 class ForwardModeError(TypeError):
@@ -107,11 +121,29 @@ def _nondiff(fun: Callable, argnums: Sequence[int], argnames: Sequence[str], whe
     return tuple(sorted(nums))
 
 
+@functools.lru_cache(maxsize=512)
+def _positional_count(fun: Callable):
+    """How many positional parameters ``fun`` has, when some of them have defaults (None:
+    no defaults to fill in, or a signature that cannot be read)."""
+    try:
+        params = inspect.signature(fun).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    pos = [p for p in params if p.kind in kinds]
+    return len(pos) if any(p.default is not inspect.Parameter.empty for p in pos) else None
+
+
 def _positional(fun: Callable, args: tuple, kwargs: dict, where: str) -> tuple:
-    """``args`` and ``kwargs`` bound to ``fun``'s positional parameters (JAX's rule for
-    custom-derivative functions)."""
+    """``args`` and ``kwargs`` bound to ``fun``'s positional parameters, defaults filled in
+    (JAX's rule for custom-derivative functions: the rules see every argument)."""
     if not kwargs:
-        return args
+        try:
+            n = _positional_count(fun)
+        except TypeError:  # (an unhashable callable)
+            n = _positional_count.__wrapped__(fun)
+        if n is None or len(args) >= n:
+            return args
     try:
         bound = inspect.signature(fun).bind(*args, **kwargs)
     except TypeError as exc:
@@ -246,9 +278,32 @@ class custom_vjp:
 
     __getattr__ = _wrapped_attribute
 
-    def defvjp(self, fwd: Callable, bwd: Callable) -> "custom_vjp":
+    def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False,
+               optimize_remat: bool = False) -> "custom_vjp":
+        """Set the rule. With JAX's ``symbolic_zeros=True``, ``fwd`` receives a
+        :class:`CustomVJPPrimal` (``.value``, ``.perturbed``) for each argument leaf; ``bwd``
+        receives cotangents as arrays (zeros included) and may return None for a zero.
+        ``optimize_remat`` changes nothing here."""
         self.fwd, self.bwd = fwd, bwd
+        self.symbolic_zeros = bool(symbolic_zeros)
         return self
+
+    symbolic_zeros = False
+
+    def perturbed_primals(self, args: tuple) -> tuple:
+        """``args`` with each leaf a perturbed :class:`CustomVJPPrimal` (for ``tg.to_jax``)."""
+        leaves, td = tree_flatten(tuple(args))
+        return tree_unflatten(td, [CustomVJPPrimal(v, True) for v in leaves])
+
+    def _run_fwd(self, td, vals, perturbed):
+        """``fwd`` on the argument leaves ``vals`` (wrapped for ``symbolic_zeros``)."""
+        if self.symbolic_zeros:
+            vals = [CustomVJPPrimal(v, p) for v, p in zip(vals, perturbed)]
+        _IN_FWD.depth += 1
+        try:
+            return self.fwd(*tree_unflatten(td, list(vals)))
+        finally:
+            _IN_FWD.depth -= 1
 
     def _forward(self) -> Callable:
         """``forward_rule`` as a custom_jvp of the function (made once)."""
@@ -268,7 +323,8 @@ class custom_vjp:
             static, dynamic, merge = _split_nondiff(self.nondiff, args, f"custom_vjp {name}")
             inner = custom_vjp(functools.wraps(self.fun)(lambda *d: self.fun(*merge(d))))
             fwd, bwd = self.fwd, self.bwd
-            inner.defvjp(lambda *d: fwd(*merge(d)), lambda res, g: bwd(*static, res, g))
+            inner.defvjp(lambda *d: fwd(*merge(d)), lambda res, g: bwd(*static, res, g),
+                         symbolic_zeros=self.symbolic_zeros)
             inner.forward_through_fun = self.forward_through_fun
             inner._out_checked, inner.check_outputs = self._out_checked, self.check_outputs
             return inner(*dynamic)
@@ -289,11 +345,8 @@ class custom_vjp:
                                    "hessian), or custom_jvp")
         leaves, prim, td = _leaves_on(args, top)
         primals = tree_unflatten(td, prim)
-        _IN_FWD.depth += 1
-        try:
-            pair = self.fwd(*primals)
-        finally:
-            _IN_FWD.depth -= 1
+        perturbed = [type(a) is Tensor and a._trace is top for a in leaves]
+        pair = self._run_fwd(td, prim, perturbed)
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise TypeError(f"custom_vjp {name}: fwd must return a pair (primal output, "
                             f"residuals), got {type(pair).__name__}")
@@ -316,11 +369,7 @@ class custom_vjp:
                 # the sweep itself is being differentiated (backward(create_graph=True)): its
                 # inputs now stand for recorded values, and the residuals must depend on them
                 # too, or the derivative through them would be silently lost; fwd runs again
-                _IN_FWD.depth += 1
-                try:
-                    again = self.fwd(*tree_unflatten(td, list(args_)))[1]
-                finally:
-                    _IN_FWD.depth -= 1
+                again = self._run_fwd(td, args_, perturbed)[1]
                 return _map_batch(lambda gg: one(gg, again), g, shape_of(out_), args_)
             return _map_batch(one, g, shape_of(out_), args_)
 

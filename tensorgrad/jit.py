@@ -137,7 +137,10 @@ class Jitted:
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = self._trace(args, kwargs)
-        return Lowered(self, key, plan)
+        nums = {n + len(args) if n < 0 else n for n in self._static_nums}
+        statics = (len(args), {i: a for i, a in enumerate(args) if i in nums},
+                   {k: v for k, v in kwargs.items() if k in self._static_names})
+        return Lowered(self, key, plan, statics)
 
     def cache_size(self) -> int:
         """How many signatures have been traced (and are kept)."""

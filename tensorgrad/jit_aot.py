@@ -35,8 +35,9 @@ class Lowered:
     plan's own attributes read through (``source``, ``num_steps``, ``recorded``,
     ``reused``, ``fn``)."""
 
-    def __init__(self, jitted, key, plan):
+    def __init__(self, jitted, key, plan, statics=(0, {}, {})):
         self._jitted, self._key, self.plan = jitted, key, plan
+        self._statics = statics
 
     def __getattr__(self, name):
         if name.startswith("__") or name == "plan":
@@ -52,15 +53,17 @@ class Lowered:
 
     def compile(self) -> "Compiled":
         """A callable that runs this plan for arguments of the same signature."""
-        return Compiled(self._jitted, self._key, self.plan)
+        return Compiled(self._jitted, self._key, self.plan, self._statics)
 
 
 class Compiled:
-    """A plan as a function of the original arguments. Arguments of another signature
-    raise ``TypeError`` (as JAX's compiled functions do), never a retrace."""
+    """A plan as a function of the arguments that are not static (as JAX's compiled
+    functions: the static ones were fixed when it was lowered; passing them all again works
+    too). Arguments of another signature raise ``TypeError``, never a retrace."""
 
-    def __init__(self, jitted, key, plan):
+    def __init__(self, jitted, key, plan, statics=(0, {}, {})):
         self._jitted, self._key, self.plan = jitted, key, plan
+        self._statics = statics
 
     def __repr__(self) -> str:
         return f"<Compiled {self._jitted._name}: {self.plan!r}>"
@@ -69,6 +72,11 @@ class Compiled:
         return self.plan.source
 
     def __call__(self, *args, **kwargs):
+        n, spos, skw = self._statics
+        if (spos or skw) and len(args) + len(spos) == n and not set(kwargs) & set(skw):
+            given = iter(args)  # the static arguments put back where they were lowered
+            args = tuple(spos[i] if i in spos else next(given) for i in range(n))
+            kwargs = {**kwargs, **skw}
         key, leaves, fallback = self._jitted._signature(args, kwargs)
         if fallback or key != self._key:
             raise TypeError(f"compiled {self._jitted._name}: called with arguments of another "

@@ -522,3 +522,16 @@ def test_numpy_errors_in_a_trace_name_the_call_and_the_operands():
         tg.jit(lambda v: v * 2)(np.array([1.0, 2.0], dtype=object))
     with pytest.raises(TypeError, match="vmap: a mapped argument of shape \\(2,\\) has dtype <U1"):
         tg.vmap(lambda v: v + v)(np.array(["a", "b"]))
+
+
+def test_compiled_takes_only_the_arguments_that_are_not_static():
+    f = tg.jit(lambda a, n, *, mode="mul": a * n if mode == "mul" else a + n,
+               static_argnums=1, static_argnames="mode")
+    x = np.array([1.0, 2.0, 3.0])
+    c = f.lower(x, 3, mode="add").compile()
+    np.testing.assert_array_equal(c(x), x + 3)            # JAX's form: statics fixed
+    np.testing.assert_array_equal(c(x, 3, mode="add"), x + 3)  # all of them again: the same
+    with pytest.raises(TypeError, match="another signature"):
+        c(x, 4, mode="add")
+    with pytest.raises(TypeError, match="another signature"):
+        c(np.ones(4))
