@@ -152,7 +152,8 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_MISS
     v = _scalar(pred, "cond", "predicate")
     if v.dtype.kind not in "biuf":
         raise TypeError(f"cond: the predicate must be a boolean or a number, got {v.dtype}")
-    return (true_fun if bool(v != 0) else false_fun)(*operands)
+    k = int(bool(v != 0))
+    return _checked_branch("cond", [false_fun, true_fun], k, operands, ("false_fun", "true_fun"))
 
 
 def switch(index, branches: Sequence[Callable], *operands):
@@ -171,7 +172,59 @@ def switch(index, branches: Sequence[Callable], *operands):
         return _select([b(*operands) for b in branches],
                        [None] + [k == j for j in range(1, len(branches))], "switch")
     k = builtins.min(builtins.max(_integer(index, "switch", "branch index"), 0), len(branches) - 1)
-    return branches[k](*operands)
+    return _checked_branch("switch", list(branches), k, operands)
+
+
+_BRANCHES_CHECKED: dict = {}  # (branch code, operand types) -> True: seen to agree
+
+
+def _kind(out) -> tuple:
+    """A branch result's type as JAX compares it: structure, and per leaf shape and dtype
+    (None for a Python number, whose type is weak: it joins any dtype)."""
+    leaves, td = tree_flatten(out)
+    return td, [(tuple(shape_of(concrete(v))),
+                 None if type(v) in (bool, int, float, complex) else np.dtype(dtype_of(concrete(v))))
+                for v in leaves]
+
+
+def _checked_branch(name: str, branches: list, k: int, operands: tuple, labels=None):
+    """``branches[k](*operands)``, eagerly. As JAX requires (and tg.jit, which runs every
+    branch, checks), the branches must return one type: the first time a group of branches
+    (by their code) meets operands of a given type, the other branches also run, on the
+    operands' values and silently, and a different structure, shape or dtype raises
+    TypeError. A branch that raises there is left unchecked (its result is never used)."""
+    out = branches[k](*operands)
+    leaves, td = tree_flatten(operands)
+    key = (tuple(getattr(b, "__code__", b) for b in branches), td,
+           tuple((tuple(shape_of(concrete(v))), str(dtype_of(concrete(v)))) for v in leaves))
+    try:
+        if _BRANCHES_CHECKED.get(key):
+            return out
+    except TypeError:  # (unhashable branch callables)
+        return out
+    want = _kind(out)
+    label = (lambda j: labels[j]) if labels else (lambda j: f"branch {j}")  # noqa: E731
+    plain = tree_unflatten(td, [concrete(v) for v in leaves])
+    for j, b in enumerate(branches):
+        if j == k:
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                other = _kind(b(*plain))
+        except Exception:  # noqa: BLE001 - only a result of another type is an error
+            continue
+        if other[0] != want[0]:
+            raise TypeError(f"{name}: {label(k)} returns structure {want[0]} and {label(j)} "
+                            f"{other[0]}; the branches must return one type, as in JAX")
+        for (s1, d1), (s2, d2) in zip(want[1], other[1]):
+            if s1 != s2 or (d1 is not None and d2 is not None and d1 != d2):
+                raise TypeError(f"{name}: {label(k)} returns an array of shape {s1} and dtype "
+                                f"{d1} where {label(j)} returns shape {s2} and dtype {d2}; the "
+                                "branches must return one type, as in JAX")
+    if len(_BRANCHES_CHECKED) > 4096:
+        _BRANCHES_CHECKED.clear()
+    _BRANCHES_CHECKED[key] = True
+    return out
 
 
 def _run_taken(branches: list, k, operands: tuple):

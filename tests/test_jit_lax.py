@@ -173,3 +173,30 @@ def test_cond_under_jit_runs_only_the_taken_branch_when_nothing_is_differentiate
     g = tg.jit(lambda i, v: tg.lax.switch(i, [lambda w: tg.log(w), lambda w: 2.0 * w], v))
     assert g(np.int64(0), np.array(1.0)) == 0.0
     assert g(np.int64(1), np.array(0.0)) == 0.0
+
+
+def test_eager_cond_and_switch_refuse_branches_of_different_types():
+    x = np.array([1.0, 2.0])
+    with pytest.raises(TypeError, match="cond: true_fun returns structure"):
+        tg.lax.cond(True, lambda a: (a, a), lambda a: a, x)
+    with pytest.raises(TypeError, match=r"cond: false_fun returns an array of shape \(\) .* true_fun returns shape \(2,\)"):
+        tg.lax.cond(False, lambda a: a, lambda a: a[0], x)
+    with pytest.raises(TypeError, match="dtype float32"):
+        tg.lax.cond(True, lambda a: a.astype(np.float32), lambda a: a, x)
+    with pytest.raises(TypeError, match="switch: branch 2 returns"):
+        tg.lax.switch(5, [lambda a: a, lambda a: a, lambda a: a.sum()], x)
+    # a Python number joins any dtype (JAX's weak types); a branch that fails is not run for
+    # its type; the other branch runs once per branch code and operand type
+    assert tg.lax.cond(True, lambda a: a.sum(), lambda a: 0.0, x) == 3.0
+    assert tg.lax.cond(True, lambda a: a[0], lambda a: a[5], x) == 1.0
+    calls = []
+
+    def other(a):
+        calls.append(1)
+        return -a
+
+    for _ in range(3):
+        np.testing.assert_array_equal(tg.lax.cond(True, lambda a: a, other, x), x)
+    assert len(calls) == 1
+    g = tg.grad(lambda a: tg.lax.cond(a[0] > 0, lambda b: tg.sum(b ** 2), lambda b: tg.sum(b), a))(x)
+    np.testing.assert_allclose(g, 2 * x)

@@ -113,8 +113,11 @@ def test_slices_of_different_types_are_refused_by_name():
     # a cond whose branches differ in dtype, or a shape that depends on the values: vmap says
     # so (stack would promote float32 to float64 silently, or fail with its own message)
     x = np.arange(4.0)
-    with pytest.raises(ValueError, match=r"vmap: output 0 has different shapes or dtypes .*float32"):
+    # (a cond whose branches differ in dtype is refused by cond itself, as in JAX)
+    with pytest.raises(TypeError, match=r"cond: (true|false)_fun returns an array of shape \(\) and dtype float"):
         tg.vmap(lambda v: tg.lax.cond(v > 1, lambda a: a, lambda a: a.astype(np.float32), v))(x)
+    with pytest.raises(ValueError, match=r"vmap: output 0 has different shapes or dtypes .*float32"):
+        tg.vmap(lambda v: v if v > 1 else v.astype(np.float32))(x)
     with pytest.raises(ValueError, match=r"vmap: output 1 has different shapes"):
         tg.vmap(lambda v: (v, tg.arange(int(v))))(x)
     np.testing.assert_array_equal(tg.vmap(lambda v: tg.lax.cond(v > 1, lambda a: a, lambda a: -a, v))(x),
