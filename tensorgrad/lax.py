@@ -346,7 +346,9 @@ def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any, *, unro
 
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any):
     """``val = body_fun(val)`` while ``cond_fun(val)`` (a boolean scalar, as JAX requires); the
-    carry keeps its type."""
+    carry keeps its type. Unlike JAX's, it is differentiable in reverse mode too (``tg.grad``
+    through it is the gradient of the iterations that ran): the loop runs in Python, and the
+    tape records each step."""
     val = init_val
     want = _carry_type(init_val)
     while True:
