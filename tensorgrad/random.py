@@ -122,9 +122,10 @@ def _shape_arg(shape, what: str = "shape") -> tuple:
 
 
 def bits(key, shape=(), dtype=None) -> Array:
-    """Uniformly random unsigned integers (uint32 by default; uint8/16/32/64)."""
+    """Uniformly random unsigned integers (uint64 by default, as JAX's with 64-bit mode;
+    uint8/16/32/64)."""
     kv = check_key(key, "bits")
-    dt = np.dtype(np.uint32 if dtype is None else dtype)
+    dt = np.dtype(np.uint64 if dtype is None else dtype)
     if dt.kind != "u":
         raise TypeError(f"random.bits: dtype must be an unsigned integer dtype, got {dt}")
     return draw(bits_words, kv, _shape_arg(shape), dt)
