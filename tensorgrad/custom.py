@@ -18,7 +18,6 @@ batch, one slice at a time (as ``jax.vmap`` would).
 from __future__ import annotations
 
 import functools
-import inspect
 import math
 import threading
 import warnings
@@ -35,22 +34,9 @@ from .tensor import Tensor, concrete, shape_of
 from .transform_parts import FLOAT0
 from .transforms import _zeros_like, jvp, vjp
 from .tree import _LEAF, _flatten_up_to, tree_flatten, tree_map, tree_unflatten
+from .custom_args import CustomVJPPrimal, _name, _nondiff, _positional  # noqa: F401
 
 __all__ = ["custom_vjp", "custom_jvp", "ForwardModeError", "CustomVJPPrimal"]
-
-
-class CustomVJPPrimal:
-    """What ``fwd`` receives for each argument leaf of a :class:`custom_vjp` whose rule was
-    set with ``defvjp(..., symbolic_zeros=True)`` (JAX's class): ``value``, and
-    ``perturbed``, whether a derivative is being taken with respect to it."""
-
-    __slots__ = ("value", "perturbed")
-
-    def __init__(self, value, perturbed: bool):
-        self.value, self.perturbed = value, bool(perturbed)
-
-    def __repr__(self) -> str:
-        return f"CustomVJPPrimal(value={self.value!r}, perturbed={self.perturbed})"
 
 
 class ForwardModeError(TypeError):
@@ -97,62 +83,6 @@ class _Transposing(threading.local):
 
 
 _TRANSPOSING = _Transposing()
-
-
-def _name(fun) -> str:
-    """``fun``'s name for messages (a functools.partial or a callable object has none)."""
-    return getattr(fun, "__name__", None) or getattr(getattr(fun, "func", None), "__name__", None) \
-        or type(fun).__name__
-
-
-def _nondiff(fun: Callable, argnums: Sequence[int], argnames: Sequence[str], where: str) -> tuple:
-    """JAX's ``nondiff_argnums`` and ``nondiff_argnames`` as one sorted tuple of positions."""
-    nums = {int(i) for i in argnums}
-    if isinstance(argnames, str):
-        argnames = (argnames,)
-    if argnames:
-        params = [n for n, p in inspect.signature(fun).parameters.items()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        for n in argnames:
-            if n not in params:
-                raise ValueError(f"{where} {_name(fun)}: nondiff_argnames names {n!r}, which is "
-                                 f"not a positional parameter of the function ({params})")
-            nums.add(params.index(n))
-    return tuple(sorted(nums))
-
-
-@functools.lru_cache(maxsize=512)
-def _positional_count(fun: Callable):
-    """How many positional parameters ``fun`` has, when some of them have defaults (None:
-    no defaults to fill in, or a signature that cannot be read)."""
-    try:
-        params = inspect.signature(fun).parameters.values()
-    except (TypeError, ValueError):
-        return None
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    pos = [p for p in params if p.kind in kinds]
-    return len(pos) if any(p.default is not inspect.Parameter.empty for p in pos) else None
-
-
-def _positional(fun: Callable, args: tuple, kwargs: dict, where: str) -> tuple:
-    """``args`` and ``kwargs`` bound to ``fun``'s positional parameters, defaults filled in
-    (JAX's rule for custom-derivative functions: the rules see every argument)."""
-    if not kwargs:
-        try:
-            n = _positional_count(fun)
-        except TypeError:  # (an unhashable callable)
-            n = _positional_count.__wrapped__(fun)
-        if n is None or len(args) >= n:
-            return args
-    try:
-        bound = inspect.signature(fun).bind(*args, **kwargs)
-    except TypeError as exc:
-        raise TypeError(f"{where}: {exc}") from None
-    bound.apply_defaults()
-    if bound.kwargs:
-        raise TypeError(f"{where}: keyword-only arguments {sorted(bound.kwargs)} cannot take a "
-                        "derivative rule; make them positional (or nondiff_argnums)")
-    return tuple(bound.args)
 
 
 def _leaves_on(args: tuple, top):

@@ -34,7 +34,8 @@ import numpy as np
 
 from . import ops as _ops
 from .batching import MapFrame, Suspend, _stack_outputs, current_frame, frames_hidden
-from .custom import _name, _positional, _top_trace
+from .custom import _top_trace
+from .custom_args import _name, _positional
 from .staging import is_staged, trace_values, tracing_here
 from .tensor import Tensor, concrete, shape_of
 from .transform_parts import zeros_like

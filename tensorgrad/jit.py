@@ -129,8 +129,7 @@ class Jitted:
         return plan.fn(*leaves)
 
     def lower(self, *args, **kwargs) -> Lowered:
-        """The plan that calls with these arguments run (traced now if it is new), as JAX's
-        ``Lowered``: ``.compile()`` gives its callable; the plan's attributes read through."""
+        """The plan these arguments run (traced now if new), as JAX's ``Lowered``."""
         key, _, fallback = self._signature(args, kwargs)
         if fallback:
             raise TypeError("jit.lower: the arguments hold Tensors; jit traces NumPy arrays")

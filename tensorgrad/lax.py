@@ -180,11 +180,10 @@ _BRANCHES_CHECKED: dict = {}  # (branch code, operand types) -> True: seen to ag
 
 def _kind(out) -> tuple:
     """A branch result's type as JAX compares it: structure, and per leaf shape and dtype
-    (None for a Python number, whose type is weak: it joins any dtype)."""
+    (None for a Python number, whose type is weak: it joins any dtype, or another object)."""
     leaves, td = tree_flatten(out)
-    return td, [(tuple(shape_of(concrete(v))),
-                 None if type(v) in (bool, int, float, complex) else np.dtype(dtype_of(concrete(v))))
-                for v in leaves]
+    return td, [(tuple(shape_of(concrete(v))), np.dtype(dtype_of(concrete(v))))
+                if hasattr(v, "dtype") and hasattr(v, "shape") else ((), None) for v in leaves]
 
 
 def _checked_branch(name: str, branches: list, k: int, operands: tuple, labels=None):

@@ -330,3 +330,28 @@ def test_logsumexp_entries_masked_by_a_zero_scale():
         np.testing.assert_allclose(gb[[0, 2]], want / [1.0, 2.0], rtol=1e-14)
         np.testing.assert_equal(gb[1], b_slope)
         assert np.isclose(t, 1.0)
+
+
+def test_numpy_docstring_inputs_that_used_to_fail():
+    x = np.array([np.inf, -np.inf, np.nan, -128, 128])
+    nan, posinf, neginf = (np.array([11, 12, -9999, 13, 14]), np.array([33333333, 11, 12, 13, 14]),
+                           np.array([11, 33333333, 12, 13, 14]))
+    np.testing.assert_array_equal(tg.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf),
+                                  np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf))
+    g = tg.grad(lambda v: tg.sum(tg.nan_to_num(v, nan=nan) * np.arange(5.0)))(np.array([np.nan, 1.0, 2.0, 3.0, np.nan]))
+    np.testing.assert_array_equal(g, [0.0, 1.0, 2.0, 3.0, 0.0])
+    xs, xp, fp = [-180, -170, -185, 185, -10, -5, 0, 365], [190, -190, 350, -350], [5, 10, 3, 4]
+    np.testing.assert_allclose(tg.interp(xs, xp, fp, period=360), np.interp(xs, xp, fp, period=360))
+    for z in ([2.1 + 4e-15j, 5.2 + 3e-15j], [2.1 + 4e-13j, 5.2 + 3e-15j]):
+        np.testing.assert_array_equal(tg.real_if_close(z), np.real_if_close(z))
+    assert tg.vecdot([1.5, 2, 1], [0.5, 3, 2]) == 8.75 == tg.linalg.vecdot([1.5, 2, 1], [0.5, 3, 2])
+    np.testing.assert_array_equal(tg.astype(np.arange(3), np.float64, copy=False), [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(tg.grad(lambda v: tg.sum(tg.astype(v, np.float32, copy=True)))(np.ones(2)), 1.0)
+
+
+def test_logsumexp_gradient_at_plus_infinity_spoils_only_that_entry():
+    x = np.array([1.0, np.inf, 2.0])
+    for g in (tg.grad(tg.special.logsumexp)(x), tg.jit(tg.grad(tg.special.logsumexp))(x),
+              tg.grad(lambda v: tg.special.logsumexp(v, b=np.array([1.0, 2.0, 3.0])))(x)):
+        assert g[0] == 0 and g[2] == 0 and np.isnan(g[1])   # (JAX's answer)
+    np.testing.assert_array_equal(tg.grad(tg.special.logsumexp)(np.full(2, -np.inf)), 0.0)

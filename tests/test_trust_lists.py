@@ -140,3 +140,48 @@ def test_random_programs_with_lists_match_jax(spec, x):
     np.testing.assert_allclose(tg.jacrev(f)(x), Jj, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(tg.jacfwd(f)(x), Jj, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(tg.grad(lambda v: tg.sum(f(v) ** 2))(x), gj, rtol=1e-10, atol=1e-12)
+
+
+# composite functions (built on other ops, or on NumPy when nothing is traced) take lists of
+# traced values too: the gradient through [a[0], a[1], a[2]] equals the one through stack(...)
+_L = lambda a: [a[0], a[1], a[2]]  # noqa: E731
+_S = lambda a: tg.stack(_L(a))  # noqa: E731
+COMPOSITES = {
+    "polyval": lambda f, a: tg.polyval(f(a), 1.5),
+    "interp": lambda f, a: tg.sum(tg.interp(np.array([0.5, 1.5]), np.array([0., 1., 2.]), f(a))),
+    "cross": lambda f, a: tg.sum(tg.cross(f(a), [1., 2., 3.])),
+    "convolve": lambda f, a: tg.sum(tg.convolve(f(a), [1., 2.])),
+    "clip": lambda f, a: tg.sum(tg.clip(np.array([0., 1., 2.]), f(a), 5.)),
+    "cov": lambda f, a: tg.sum(tg.cov([f(a), [1., 5., 2.]])),
+    "corrcoef": lambda f, a: tg.sum(tg.corrcoef(f(a), [1., 5., 2.])),
+    "ediff1d": lambda f, a: tg.sum(tg.ediff1d(f(a)) ** 2),
+    "quantile": lambda f, a: tg.quantile(f(a), 0.3),
+    "nanpercentile": lambda f, a: tg.nanpercentile(f(a), 30),
+    "logsumexp": lambda f, a: tg.special.logsumexp(f(a)),
+    "vecdot": lambda f, a: tg.vecdot(f(a), [1., 2., 3.]),
+    "inner": lambda f, a: tg.inner(f(a), [1., 2., 3.]),
+    "insert": lambda f, a: tg.sum(tg.insert(np.ones(4), 1, f(a)) ** 2),
+    "polyfit": lambda f, a: tg.sum(tg.polyfit(np.array([0., 1., 2.]), f(a), 1)),
+    "polymul": lambda f, a: tg.sum(tg.polymul(f(a), [1., 2.]) ** 2),
+    "polyint": lambda f, a: tg.sum(tg.polyint(f(a)) ** 2),
+    "roots": lambda f, a: tg.sum(tg.real(tg.roots(f(a)))),
+    "unwrap": lambda f, a: tg.sum(tg.unwrap(f(a)) ** 2),
+    "histogram": lambda f, a: tg.sum(tg.histogram(np.array([0.1, 0.5, 0.9]), bins=2, weights=f(a))[0] ** 2),
+    "bincount": lambda f, a: tg.sum(tg.bincount([0, 1, 1], weights=f(a)) ** 2),
+    "meshgrid": lambda f, a: tg.sum(tg.meshgrid(f(a), [1., 2.])[0] ** 2),
+    "norm.logpdf": lambda f, a: tg.sum(tg.scipy.stats.norm.logpdf(f(a))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSITES))
+def test_composite_functions_differentiate_through_lists(name):
+    case = COMPOSITES[name]
+    want = tg.grad(lambda a: case(_S, a))(X)
+    np.testing.assert_allclose(tg.grad(lambda a: case(_L, a))(X), want, rtol=1e-12)
+    assert np.any(want != 0)
+    if name == "roots":  # (tg.jit cannot trace it, list or not)
+        for f in (_L, _S):
+            with pytest.raises(tg.ConcretizationError):
+                tg.jit(tg.grad(lambda a: case(f, a)))(X)
+        return
+    np.testing.assert_allclose(tg.jit(tg.grad(lambda a: case(_L, a)))(X), want, rtol=1e-12)

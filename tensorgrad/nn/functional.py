@@ -11,7 +11,7 @@ import numpy as np
 from ..ops import (astype, einsum, equal, expand_dims, getitem, less, log, logical_and, logsumexp,
                    maximum, moveaxis, repeat, reshape, sigmoid, softmax, split, sqrt, square, where)
 from ..ops import sum as _sum
-from ..ops._util import on_a_trace
+from ..ops._util import as_array_like, on_a_trace
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 
@@ -27,7 +27,7 @@ def one_hot(x: ArrayLike, num_classes: int, *, dtype=np.float64, axis: int = -1)
     (``jax.nn.one_hot``; an out-of-range class gives a row of zeros). A constant: class
     ids carry no gradient. Works on values traced by ``tg.jit``."""
     num_classes = int(num_classes)
-    x = x if hasattr(x, "shape") else np.asarray(x)
+    x = as_array_like(x)
     hit = equal(expand_dims(x, -1), np.arange(num_classes))
     out = astype(hit, dtype)
     nd = len(_shape(out))

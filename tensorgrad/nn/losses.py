@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import ops as _ops
 from ..custom import custom_jvp
-from ..ops._util import on_a_trace
+from ..ops._util import as_array_like, on_a_trace
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from .layers import Module
@@ -42,7 +42,7 @@ def _dtype(x):
 
 def _arr(x):
     """A traced value or an array as it is; a Python number or list as a NumPy array."""
-    return x if hasattr(x, "shape") else np.asarray(x)
+    return as_array_like(x)
 
 
 def _float(x):

@@ -5,6 +5,7 @@ import operator
 
 import numpy as np
 
+from ..recording import holds_traced, pack
 from ..staging import as_array, is_staged, may_any
 from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of
 
@@ -16,8 +17,10 @@ __all__ = ["concrete", "shape_of", "ndim_of", "dtype_of", "negative_axes", "nega
 
 def any_traced(*xs) -> bool:
     """True if an argument is a Tensor or a value staged by ``tg.jit``: a function built on
-    ops must take its recording path; with none, NumPy's own function gives NumPy's answer."""
-    return any(isinstance(x, Tensor) or is_staged(x) for x in xs)
+    ops must take its recording path; with none, NumPy's own function gives NumPy's answer.
+    A list or tuple holding such a value counts (it means the array NumPy would build)."""
+    return any(isinstance(x, Tensor) or is_staged(x) or (type(x) in (list, tuple) and holds_traced(x))
+               for x in xs)
 
 
 def weak_as_arrays(xs) -> tuple:
@@ -80,8 +83,14 @@ def wide_index(i):
 
 
 def as_array_like(x):
-    """``x`` itself if it is array-like (an array, a Tensor, a staged value), else an array."""
-    return x if hasattr(x, "shape") and hasattr(x, "dtype") else np.asarray(x)
+    """``x`` itself if it is array-like (an array, a Tensor, a staged value), else an array;
+    a list or tuple holding traced values becomes the array NumPy would build, through the
+    ``stack`` op, so it stays differentiable (:func:`tensorgrad.recording.pack`)."""
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return x
+    if type(x) in (list, tuple) and holds_traced(x):
+        return pack(x)
+    return np.asarray(x)
 
 
 def real_array(x, where: str, what: str, hint: str = ""):

@@ -20,15 +20,13 @@ from scipy import special
 from ..jacobians.maps import SoftmaxJacobian
 from ..recording import bind
 from ..registry import Example, elementwise, function, general, register_ufunc_method
-from ..staging import call as staged_call
-from ..staging import is_staged, may_any
+from ..staging import call as staged_call, is_staged, may_any
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import concrete, dtype_of, lift_tangent, negative_axes, negative_axis, shape_of
-from ._util import in_float_of
+from ._util import as_array_like, concrete, dtype_of, in_float_of, lift_tangent, negative_axes, \
+    negative_axis, shape_of
 from .elementwise import _gauss, _mask, clip, exp, tanh, where
 from .elementwise import astype as _astype
-from .reductions import _keep, _spread
-from .reductions import sum as _sum
+from .reductions import _keep, _spread, sum as _sum
 from .shape import broadcast_to, reshape, transpose
 
 
@@ -168,9 +166,15 @@ def _lse_sign(x, b, axes, keepdims):
     return s if keepdims else np.squeeze(s, axis=axes)
 
 
+def _off_row_weights(k, xv):
+    """Weights of rows whose lse ``k`` is not finite (see _lse_weights)."""
+    pos = np.isposinf(k) & ~np.isposinf(xv)
+    return np.where(np.isneginf(k) | pos, 0.0, np.nan).astype(np.result_type(k))
+
+
 def _lse_weights(out, x, axes, keepdims):
-    # ∂lse/∂x = softmax(x) = exp(x − lse). An all −inf row (lse = −inf) has
-    # weight 0, not NaN; a row holding +inf or NaN (lse = +inf or NaN) gets NaN.
+    # ∂lse/∂x = softmax(x) = exp(x − lse). An all −inf row (lse = −inf) weighs 0, not NaN; a row
+    # holding +inf has NaN at its +inf entries and 0 elsewhere (as JAX); a NaN row is NaN.
     kept = _keep(out, axes, keepdims)
     k = concrete(kept)
     if is_staged(k):
@@ -180,19 +184,18 @@ def _lse_weights(out, x, axes, keepdims):
         e = exp(x - np.max(concrete(x), axis=axes, keepdims=True))
         return e / _sum(e, axis=axes, keepdims=True)
     w = exp(x - where(finite, kept, 0))
-    return where(finite, w, np.where(np.isneginf(k), 0.0, np.nan).astype(dtype_of(k)))
+    return where(finite, w, _off_row_weights(k, concrete(x)))
 
 
 def _lse_weights_traced(x, k, axes):
-    """The weights without a branch on the values (under tg.jit): where every row is finite,
-    exactly the shifted softmax above; all −inf rows weigh 0, rows with +inf or NaN NaN."""
+    """The weights without a branch on the values (under tg.jit), as above."""
     m = np.max(concrete(x), axis=axes, keepdims=True)
     e = exp(x - np.where(np.isfinite(m), m, 0))
     s = _sum(e, axis=axes, keepdims=True)
     sv = concrete(s)
     ok = np.isfinite(sv) & (sv != 0)
     w = e / where(ok, s, 1.0)
-    return where(ok, w, np.where(np.isneginf(k), 0.0, np.nan).astype(dtype_of(k)))
+    return where(ok, w, _off_row_weights(k, concrete(x)))
 
 
 def _lse_b_weights(out, x, b, axes, keepdims, for_x: bool = False):
@@ -213,7 +216,7 @@ def _lse_b_weights(out, x, b, axes, keepdims, for_x: bool = False):
         e = where(finite, e, 0.0)
         s = _sum(b * e, axis=axes, keepdims=True)
         w = e / where(finite, s, 1.0)
-        w = where(finite, w, np.where(np.isneginf(k), 0.0, np.nan).astype(dtype_of(k)))
+        w = where(finite, w, _off_row_weights(k, xv))
     if for_x:
         return b * w
     if masked:  # exp(x)/S at the masked entries: a constant
@@ -237,14 +240,14 @@ def _lse_jvp_x(t, out, x, b, axes, keepdims, signed):
 
 
 def _lse_jvp_b(t, out, x, b, axes, keepdims, signed):
-    t = lift_tangent(t, b, len(shape_of(x)))
-    return _sum(t * _lse_b_weights(out, x, b, axes, keepdims), axis=axes, keepdims=keepdims)
+    return _sum(lift_tangent(t, b, len(shape_of(x))) * _lse_b_weights(out, x, b, axes, keepdims),
+                axis=axes, keepdims=keepdims)
 
 
 def _lse_signature(a: ArrayLike, b: ArrayLike | None = None, axis: Axis = None, keepdims: bool = False,
                    return_sign: bool = False):
     if isinstance(a, (int, float, bool, list, tuple)):  # a Python number or sequence: an array
-        a = np.asarray(a)
+        a = as_array_like(a)
     if dtype_of(a).kind in "biu":  # as SciPy: integers and booleans are computed in float64
         a = _astype(a, np.float64)  # (x − max in uint8 would wrap; bool has no subtraction)
     xs = shape_of(concrete(a))
@@ -294,13 +297,11 @@ def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None, keepd
     return out, _lse_sign(a, b, axes, bool(keepdims))
 
 
-def _logaddexp_reduce(x, axis=0, keepdims: bool = False):
-    """``np.logaddexp.reduce`` on Tensors: log(Σ exp x) over ``axis``, as :func:`logsumexp`."""
+def _logaddexp_reduce(x, axis=0, keepdims: bool = False):  # np.logaddexp.reduce on Tensors
     return logsumexp(x, axis=axis, keepdims=keepdims)
 
 
-def _logaddexp2_reduce(x, axis=0, keepdims: bool = False):
-    """``np.logaddexp2.reduce`` on Tensors: log₂(Σ 2^x) = logsumexp(x ln 2) / ln 2."""
+def _logaddexp2_reduce(x, axis=0, keepdims: bool = False):  # log₂(Σ 2^x) = lse(x ln 2) / ln 2
     return logsumexp(x * _LN2, axis=axis, keepdims=keepdims) / _LN2
 
 

@@ -26,7 +26,7 @@ from ..jacobians.local import RuleMap
 from ..recording import bind
 from ..registry import Example, function, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import any_traced, concrete, dtype_of, index_param, negative_axes, negative_axis, shape_of
+from ._util import any_traced, as_array_like, concrete, dtype_of, index_param, negative_axes, negative_axis, shape_of
 from .discrete import floor
 from .discrete import round as _round
 from .elementwise import astype
@@ -384,7 +384,7 @@ def pad(array: ArrayLike, pad_width, mode: str = "constant", **kwargs) -> Array:
     corner is computed from the padding of the earlier axes.
     """
     if isinstance(pad_width, dict):  # NumPy ≥ 2.3: {axis: width}; other axes are not padded
-        n = len(shape_of(concrete(array if hasattr(array, "shape") else np.asarray(array))))
+        n = len(shape_of(concrete(as_array_like(array))))
         widths = [(0, 0)] * n
         for ax, w in pad_width.items():
             widths[negative_axis(ax, n, "pad") % n] = _pairs(w, 1, "pad_width", int)[0]
@@ -428,7 +428,7 @@ def _pad_computed(array, pad_width, mode, stat_length=None, end_values=0, **kwar
         raise TypeError(f"pad: end_values is for mode 'linear_ramp', not {mode!r}")
     if mode == "linear_ramp" and stat_length is not None:
         raise TypeError("pad: stat_length is for the statistic modes, not 'linear_ramp'")
-    x = array if hasattr(array, "shape") else np.asarray(array)
+    x = as_array_like(array)
     n = len(_shape(x))
     widths = _pairs(pad_width, n, "pad_width", int)
     if any(w < 0 for pair in widths for w in pair):
@@ -530,7 +530,7 @@ def _atleast(arys, target):
     for a in arys:
         s = _shape(a)
         t = target(s)
-        out.append(reshape(a, t) if t != s else a if hasattr(a, "shape") else np.asarray(a))
+        out.append(reshape(a, t) if t != s else as_array_like(a))
     return out[0] if len(out) == 1 else tuple(out)  # several: a tuple, as NumPy 2 returns
 
 

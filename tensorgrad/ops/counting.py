@@ -88,6 +88,8 @@ def histogram(a: ArrayLike, bins=10, range=None, density=None, weights=None):  #
     """``(hist, bin_edges)`` as NumPy's ``histogram``; see the module for what differentiates.
     Under ``tg.jit`` the data, weights and range may be traced when ``bins`` is a number of bins
     or the edges (a rule such as ``"auto"`` picks the count from the values)."""
+    if type(a) in (list, tuple) or type(weights) in (list, tuple):  # (lists may hold traced values)
+        a, weights = _as_array(a), None if weights is None else _as_array(weights)
     if any(is_staged(concrete(v)) for v in (a, weights, bins)) or _holds_staged(range):
         return _histogram_staged(a, bins, range, density, weights)
     if _holds_traced(range) or (not isinstance(bins, (int, np.integer, str)) and _holds_traced(bins)):
@@ -377,6 +379,7 @@ def roots(p: ArrayLike, *, strip_zeros: bool = True) -> Array:
     eigenvalues of its companion matrix, complex (as ``jax.numpy.roots``; NumPy returns a
     real array when every root is real), so they differentiate in ``p``. Leading zeros are
     dropped and trailing ones give roots at 0, as NumPy's."""
+    p = _as_array(p)
     s = shape_of(concrete(p))
     if len(s) != 1:
         raise ValueError(f"roots: the coefficients must be a 1-D array, got shape {s}")

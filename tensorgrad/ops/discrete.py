@@ -15,7 +15,7 @@ from ..registry import FUNCTIONS, Example, elementwise, function, nondifferentia
 from ..staging import as_array, call as staged_call
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..tensor import Tensor
-from ._util import concrete, dtype_of, is_staged, negative_axes, shape_of, sort_kind
+from ._util import as_array_like, concrete, dtype_of, is_staged, negative_axes, shape_of, sort_kind
 from .elementwise import _mask, astype, where
 from .elementwise_more import remainder
 from .shape import broadcast_to, getitem, reshape, scatter_add
@@ -364,6 +364,7 @@ def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left", sorter=None, *,
     ``method`` (how XLA searches) is accepted; every method gives NumPy's result."""
     if method not in _SEARCH_METHODS:
         raise ValueError(f"searchsorted: method={method!r} is not one of {list(_SEARCH_METHODS)}")
+    a, v = as_array_like(a), as_array_like(v)
     if len(shape_of(concrete(a))) != 1:
         raise ValueError(f"searchsorted: a must be 1-D (sorted), got shape {shape_of(concrete(a))}")
     return np.searchsorted(concrete(a), concrete(v), side=side,
@@ -407,6 +408,8 @@ def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0,
     if length is not None:
         return _bincount_length(x, weights, int(length))
     xs = _counted(x, negative=True)  # (negative entries: np.bincount's own error, or below)
+    if weights is not None:
+        weights = as_array_like(weights)
     # traced weights (a Tensor, or staged by tg.jit) of a constant x: the bins are known
     if weights is None or is_staged(xs) or not (isinstance(weights, Tensor) or is_staged(weights)):
         return np.bincount(xs, None if weights is None else concrete(weights), minlength)

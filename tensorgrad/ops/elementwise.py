@@ -16,7 +16,7 @@ from ..registry import Example, elementwise, function, linear, nondifferentiable
 from ..tree import tree_map
 from ..jacobians.maps import Identity
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of, is_staged, may_any, on_a_trace, shape_of
+from ._util import as_array_like, concrete, dtype_of, is_staged, may_any, on_a_trace, shape_of
 from .complex_ops import conj_part, real_part
 
 
@@ -365,6 +365,10 @@ def clip(x: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None =
         if a_max is not None:
             raise TypeError("clip: give a_max or max, not both")
         a_max = max
+    if type(a_min) in (list, tuple):  # (a list holding traced values is a traced bound)
+        a_min = as_array_like(a_min)
+    if type(a_max) in (list, tuple):
+        a_max = as_array_like(a_max)
     if on_a_trace(a_min) or on_a_trace(a_max):
         if type(x) in (bool, int, float):  # NumPy's clip makes x an array: it is not weak
             x = np.asarray(x)
@@ -422,9 +426,10 @@ not_equal = _comparison("not_equal", np.not_equal, "x != y", "__ne__")
 
 
 # ---- dtype conversion --------------------------------------------------------
-def _astype_signature(x: ArrayLike, dtype):
+def _astype_signature(x: ArrayLike, dtype, /, *, copy: bool = True, device=None):
     """x converted to ``dtype``. A float-to-float cast keeps the gradient (cast back
-    to x's dtype); a cast to an integer or bool dtype carries none, as in JAX."""
+    to x's dtype); a cast to an integer or bool dtype carries none, as in JAX. ``copy`` and
+    ``device`` (NumPy's and JAX's) change nothing: the result is a new array either way."""
     dtype = np.dtype(dtype)
     if dtype.kind in "iub":  # piecewise constant: its derivative is 0 wherever it exists
         x = stop_gradient(x)

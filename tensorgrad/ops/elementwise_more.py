@@ -278,6 +278,16 @@ def _nan_to_num_signature(x: ArrayLike, copy: bool = True, nan: float = 0.0,
     NumPy array also replaces them in that array, as NumPy does (a Tensor is never changed)."""
     if not copy and type(x) is np.ndarray:
         np.nan_to_num(x, copy=False, nan=nan, posinf=posinf, neginf=neginf)
+    if any(v is not None and np.ndim(concrete(v)) > 0 for v in (nan, posinf, neginf)):
+        # arrays of replacement values (NumPy broadcasts them): put those in first (each
+        # replaced entry is a constant, with a zero gradient); the op replaces the rest
+        xv, dt = concrete(x), np.result_type(concrete(x))
+        for test, v in ((np.isnan, nan), (np.isposinf, posinf), (np.isneginf, neginf)):
+            if v is not None and np.ndim(concrete(v)) > 0:
+                x = where(test(xv), np.asarray(concrete(v), dtype=dt), x)
+        nan, posinf, neginf = (v if v is None or np.ndim(concrete(v)) == 0 else None
+                               for v in (nan, posinf, neginf))
+        nan = 0.0 if nan is None else nan
     return (x,), (float(nan), None if posinf is None else float(posinf),
                   None if neginf is None else float(neginf))
 

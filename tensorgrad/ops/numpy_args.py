@@ -24,7 +24,7 @@ from ..registry import FUNCTIONS, register_numpy
 from ..staging import is_staged, may_any
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import concrete, dtype_of, negative_axis, shape_of
+from ._util import as_array_like, concrete, dtype_of, negative_axis, shape_of
 from .complex_ops import imag_part as imag, real_part as real
 from .discrete import all as _all
 from .discrete import any as _any
@@ -70,7 +70,7 @@ def _prepare(name, a, dtype, out, where, nan_fill=None, initial=None):
         raise ValueError(f"{name}: initial value must be a scalar. Got array of shape "
                          f"{shape_of(concrete(initial))}")
     if dtype is not None and nan_fill is not None:  # a NaN-skipping reduction into dtype
-        a = a if hasattr(a, "shape") else np.asarray(a)
+        a = as_array_like(a)
         if nan_fill is np.nan and np.dtype(dtype).kind not in "fc" \
                 and np.issubdtype(dtype_of(a), np.inexact):
             raise TypeError(f"{name}: If a is inexact, then dtype must be inexact "
@@ -138,7 +138,7 @@ def _unpromoted(a, dtype):
     (booleans become int32, as in ``jax.numpy``) instead of NumPy's platform integer."""
     if dtype is not None:
         return dtype
-    dt = np.dtype(dtype_of(a if hasattr(a, "shape") else np.asarray(a)))
+    dt = np.dtype(dtype_of(as_array_like(a)))
     if dt.kind == "b":
         return np.int32
     return dt if dt.kind in "iu" else None

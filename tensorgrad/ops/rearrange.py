@@ -250,6 +250,7 @@ def unwrap(p: ArrayLike, discont=None, axis: int = -1, *, period: float = 2 * np
     """Phases with their jumps of more than ``discont`` removed (NumPy's ``unwrap``).
     The correction added is a multiple of the period, constant between jumps, so the
     derivative is the identity (and, in a traced ``period``, the number of periods added)."""
+    p = _as_array(p)
     v, per = concrete(p), concrete(period)  # (NumPy is given values: a Tensor would come back here)
     correction = np.unwrap(v, discont=None if discont is None else concrete(discont), axis=axis,
                            period=per) - v
@@ -280,6 +281,7 @@ def polyint(p: ArrayLike, m: int = 1, k=None) -> Array:
     m = int(m)
     if m < 0:
         raise ValueError("polyint: the order of the antiderivative must be non-negative")
+    p = _as_array(p)
     if k is None:
         ks = np.zeros(m)
     else:  # k may be traced: the constants are coefficients of the result and differentiate
@@ -325,6 +327,7 @@ def unique_values(x: ArrayLike) -> Array:
 def real_if_close(a: ArrayLike, tol: float = 100) -> Array:
     """The real part of ``a`` when every imaginary part is within ``tol`` machine epsilons of
     zero (``tol`` above 1), else ``a`` itself (NumPy's ``real_if_close``)."""
+    a = _as_array(a)
     v = concrete(a)
     if not np.iscomplexobj(v):
         return a

@@ -23,7 +23,7 @@ from ..jacobians.maps import Diagonal
 from ..recording import bind
 from ..registry import Example, function, linear
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of, index_param, is_staged, negative_axis, numpy_scalar, shape_of, \
+from ._util import as_array_like, concrete, dtype_of, index_param, is_staged, negative_axis, numpy_scalar, shape_of, \
     wide_index
 from .elementwise import clip, where
 from .elementwise_more import remainder
@@ -302,8 +302,8 @@ def inner(a: ArrayLike, b: ArrayLike) -> Array:
     """Sum of products over the last axes (a product when either is 0-d)."""
     # NumPy converts both with asarray first: a Python scalar is a 0-d int64/float64 array
     # there, not a weak scalar (np.inner(int8_array, 2) is int64, as np.dot)
-    a = a if hasattr(a, "shape") else np.asarray(a)
-    b = b if hasattr(b, "shape") else np.asarray(b)
+    a = as_array_like(a)
+    b = as_array_like(b)
     sa, sb = _shape(a), _shape(b)
     if not sa or not sb:
         return a * b
@@ -320,8 +320,8 @@ def cross(a: ArrayLike, b: ArrayLike, axisa: int = -1, axisb: int = -1, axisc: i
     as there), and two 2-vectors give the scalar z-component."""
     if axis is not None:
         axisa = axisb = axisc = axis
-    a = a if hasattr(a, "shape") else np.asarray(a)
-    b = b if hasattr(b, "shape") else np.asarray(b)
+    a = as_array_like(a)
+    b = as_array_like(b)
     sa, sb = _shape(a), _shape(b)
     if not sa or not sb:
         raise ValueError("cross: inputs must be arrays of vectors, got a 0-d input")

@@ -184,6 +184,7 @@ def _periodic_interp(x, xpv, fp, left, right, period):
     if left is not None or right is not None:
         raise ValueError("interp: left and right cannot be given with period (the points "
                          "repeat, there is no outside)")
+    x = _as_array(x)
     period = abs(float(_constant("interp", "period", period)))
     if period == 0:
         raise ValueError("interp: period must be a non-zero value")
@@ -487,6 +488,7 @@ def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
     inputs broadcast)."""
     # NumPy's gufunc (n),(n)->(): ``axis`` names the vector axis of EACH input (before the
     # other axes broadcast), and the two vector lengths must be equal (no broadcasting).
+    x1, x2 = _as_array(x1), _as_array(x2)
     s1, s2 = _shape(x1), _shape(x2)
     if not s1 or not s2:
         raise ValueError(f"vecdot: both inputs must have at least one dimension, "

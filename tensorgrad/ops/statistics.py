@@ -23,7 +23,7 @@ import numpy as np
 from ..registry import Example, function, nondifferentiable
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..staging import check, is_staged, may_any
-from ._util import concrete, dtype_of, negative_axes, numpy_scalar, shape_of
+from ._util import as_array_like, concrete, dtype_of, negative_axes, numpy_scalar, shape_of
 from .elementwise import _in_integer_dtype, astype, sqrt, where
 from .reductions import max as _max
 from .reductions import min as _min
@@ -49,8 +49,7 @@ def _nan_mask(a):
 
 def _float(a):
     """``a`` as a float array or Tensor (integers are promoted, as NumPy's statistics do)."""
-    if not hasattr(a, "shape"):
-        a = np.asarray(a)
+    a = as_array_like(a)
     if not np.issubdtype(dtype_of(a), np.inexact):
         a = astype(a, np.float64)
     return a
@@ -67,13 +66,13 @@ def _real(name: str, a):
 def _integral(a, dtype) -> bool:
     """Integers and booleans hold no NaN: NumPy's nan-functions are the plain ones there (and
     keep the plain ones' dtypes)."""
-    return dtype is None and np.dtype(dtype_of(a if hasattr(a, "shape") else np.asarray(a))).kind in "biu"
+    return dtype is None and np.dtype(dtype_of(as_array_like(a))).kind in "biu"
 
 
 def _nan_filled(name: str, a, dtype, fill):
     """NumPy's order: NaN entries replaced by ``fill`` first, then the cast to ``dtype``
     (a NaN cast to an integer dtype would be garbage, and warn)."""
-    a = _real(name, a if hasattr(a, "shape") else np.asarray(a))
+    a = _real(name, as_array_like(a))
     if np.issubdtype(dtype_of(a), np.inexact):
         a = where(_nan_mask(a), fill, a)
     return _float(a) if dtype is None else astype(a, dtype)
@@ -227,7 +226,7 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nan):
         raise ValueError(f"{name}: method must be one of {', '.join(map(repr, _METHODS))}, "
                          f"got {method!r}")
     picks = ("lower", "higher", "nearest", "inverted_cdf")
-    picked = dtype_of(a if hasattr(a, "shape") else np.asarray(a))
+    picked = dtype_of(as_array_like(a))
     qc = concrete(q)
     if picked.kind in "iu" and type(q) not in (int, float) and hasattr(qc, "dtype") \
             and dtype_of(qc).kind == "f" and method not in picks:

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..ops import abs as _abs
 from ..ops import astype, floor, isinf, log, log1p, logical_and, logical_not, logical_or, sign, sqrt, where
+from ..ops._util import as_array_like
 from ..ops.special_fns import betaln, gammaln, xlog1py, xlogy
 from ..ops.special_fns2 import betainc, gammainc, gammaincc
 from ..staging import is_staged
@@ -27,6 +28,7 @@ def _floats(*args):
     """The arguments in one floating dtype, as JAX promotes them: NumPy's promotion of their
     dtypes (Python numbers weakly typed), float64 if that is not a float. Tensors and values
     staged by ``tg.jit`` are cast with ``astype`` (differentiable); others become arrays."""
+    args = [as_array_like(a) if isinstance(a, (list, tuple)) else a for a in args]
     kinds = []
     for a in args:
         if isinstance(a, (bool, int, float)):

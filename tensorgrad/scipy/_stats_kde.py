@@ -17,6 +17,7 @@ from .. import linalg as _la
 from ..ops import (argmax, cov, exp, expand_dims, isnan, log, logsumexp, moveaxis, reshape, sort,
                    sqrt, take_along_axis, where)
 from ..ops import sum as _sum
+from ..ops._util import as_array_like
 from ..ops.linalg_ops import LinAlgError
 from ..ops.selection import diagonal
 from ..ops.special_fns import ndtr
@@ -132,7 +133,7 @@ class gaussian_kde:
     or a function of the estimate); differentiable in the data, weights and points."""
 
     def __init__(self, dataset: ArrayLike, bw_method=None, weights: ArrayLike | None = None):
-        dataset = dataset if hasattr(dataset, "shape") else np.asarray(dataset)
+        dataset = as_array_like(dataset)
         s = _shape(dataset)
         if _dtype(dataset).kind not in "biuf":
             raise TypeError(f"gaussian_kde: dataset must be real, got dtype {_dtype(dataset)}")
@@ -147,7 +148,7 @@ class gaussian_kde:
         if weights is None:
             self.weights = np.full(self.n, 1.0 / self.n, dtype=_dtype(self.dataset))
         else:
-            weights = weights if hasattr(weights, "shape") else np.asarray(weights)
+            weights = as_array_like(weights)
             if _shape(weights) != (self.n,):
                 raise ValueError(f"gaussian_kde: weights must have shape ({self.n},) for a data "
                                  f"set of shape {s}, got {_shape(weights)}")
@@ -183,7 +184,7 @@ class gaussian_kde:
 
     def logpdf(self, points: ArrayLike) -> Array:
         """The log of the estimated density at each point (points (d, m) → (m,))."""
-        points = points if hasattr(points, "shape") else np.asarray(points)
+        points = as_array_like(points)
         x = _float(_matrix_rows("logpdf", points, self.d))
         return _log_normal_sum(x, self.dataset, _log_weights(self.weights), self.covariance)
 
