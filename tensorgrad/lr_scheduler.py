@@ -295,7 +295,7 @@ class CyclicLR(LRScheduler):
                  base_momentum: float | list = 0.8, max_momentum: float | list = 0.9,
                  last_epoch: int = -1):
         who = "CyclicLR"
-        _check_optimizer(who, optimizer)
+        optimizer = _check_optimizer(who, optimizer)
         base = _one(who, "base_lr", base_lr)
         if last_epoch == -1:
             _set_lr(who, optimizer, base)
@@ -363,7 +363,7 @@ class OneCycleLR(LRScheduler):
                  div_factor: float = 25.0, final_div_factor: float = 1e4, three_phase: bool = False,
                  last_epoch: int = -1):
         who = "OneCycleLR"
-        _check_optimizer(who, optimizer)
+        optimizer = _check_optimizer(who, optimizer)
         if total_steps is not None:
             _check_count(who, "total_steps", total_steps, 1)
         elif epochs is not None and steps_per_epoch is not None:
@@ -453,7 +453,7 @@ class SequentialLR(LRScheduler):
     restarts at its epoch 0 (its closed form there) when its turn comes."""
 
     def __init__(self, optimizer: Optimizer, schedulers: list, milestones: list, last_epoch: int = -1):
-        _check_optimizer("SequentialLR", optimizer)
+        optimizer = _check_optimizer("SequentialLR", optimizer)
         _check_children("SequentialLR", schedulers, optimizer)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(f"SequentialLR: expects one milestone fewer than schedulers, got "
@@ -494,7 +494,7 @@ class ChainedScheduler(LRScheduler):
         schedulers = list(schedulers)
         if optimizer is None and schedulers:
             optimizer = getattr(schedulers[0], "optimizer", None)
-        _check_optimizer("ChainedScheduler", optimizer)
+        optimizer = _check_optimizer("ChainedScheduler", optimizer)
         _check_children("ChainedScheduler", schedulers, optimizer)
         self._schedulers, self.optimizer = schedulers, optimizer
         self._last_lr = self._current()
@@ -517,7 +517,7 @@ class ReduceLROnPlateau(LRScheduler):
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
                  cooldown: int = 0, min_lr: float | list = 0, eps: float = 1e-8):
         who = "ReduceLROnPlateau"
-        _check_optimizer(who, optimizer)
+        optimizer = _check_optimizer(who, optimizer)
         if not 0 <= factor < 1:
             raise ValueError(f"{who}: factor must be in [0, 1), got {factor}")
         if mode not in ("min", "max"):

@@ -50,9 +50,19 @@ def _set_lr(who: str, opt, value) -> None:
     opt.lr = _Rate(value)
 
 
-def _check_optimizer(who: str, opt) -> None:
+def _check_optimizer(who: str, opt):
+    """The functional optimizer a scheduler acts on: ``opt`` itself, or the one optimizer of a
+    one-group optimizer in PyTorch's form (its group's ``"lr"`` reads the same rate)."""
+    inner = getattr(opt, "group_optimizers", None)
+    if inner is not None:
+        if len(inner) != 1:
+            raise ValueError(f"{who}: the optimizer has {len(inner)} parameter groups; "
+                             "tensorgrad's schedulers act on one (make one scheduler per "
+                             "optimizer, or set param_groups[i]['lr'] yourself)")
+        opt = inner[0]
     if not isinstance(opt, Optimizer):
         raise TypeError(f"{who}: optimizer must be a tg.optim optimizer, got {type(opt).__name__}")
+    return opt
 
 
 def _one(who: str, name: str, value) -> float:
@@ -105,7 +115,7 @@ class LRScheduler:
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
         who = type(self).__name__
-        _check_optimizer(who, optimizer)
+        optimizer = _check_optimizer(who, optimizer)
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
             raise ValueError(f"{who}: last_epoch must be an integer ≥ -1, got {last_epoch!r}")
         self.optimizer = optimizer

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import ops as _ops
 from .jax_backend import is_jax_tensor
+from .optim_params import ParamOptimizer
 from .staging import is_staged
 from .tensor import Tensor, concrete, traced_level
 from .tree import tree_flatten, tree_unflatten
@@ -99,14 +100,13 @@ class Optimizer:
     slots: tuple[str, ...] = ()
 
     def __new__(cls, *args, **kwargs):
-        first = args[0] if args else None
-        if isinstance(first, (list, tuple, dict)) or hasattr(first, "__next__"):
-            # PyTorch's SGD(model.parameters(), lr=0.1): say how tensorgrad's are used
-            raise TypeError(
-                f"{cls.__name__}: tensorgrad's optimizers are functional and hold no parameters: "
-                f"make it with {cls.__name__}(lr, ...), then state = opt.init(params) and "
-                "params, state = opt.step(params, grads, state) (got a "
-                f"{type(first).__name__} where the learning rate goes)")
+        first = args[0] if args else kwargs.get("params")
+        if first is not None and hasattr(first, "__iter__") and not isinstance(
+                first, (str, bytes, np.ndarray, Tensor)) and not callable(first):
+            # PyTorch's SGD(model.parameters(), lr=0.1): the optimizer holds the parameters
+            rest = dict(kwargs)
+            rest.pop("params", None)
+            return ParamOptimizer(cls, first, args[1:] if args else (), rest)
         return super().__new__(cls)
 
     def __init__(self, lr: LR, weight_decay: float = 0.0):

@@ -22,8 +22,9 @@ from typing import Any, Iterator
 import numpy as np
 
 from .. import random as _random
-from ..tensor import concrete
-from ..tree import _dict_keys, named_leaves
+from ..imperative import tensor
+from ..tensor import Tensor, concrete
+from ..tree import _dict_keys, named_leaves, tree_flatten, tree_unflatten
 from . import init as _init
 from .state import StateDictMixin
 
@@ -157,6 +158,28 @@ class Module(StateDictMixin):
 
     def num_parameters(self) -> int:
         return count_parameters(self._have())
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """PyTorch's: every parameter becomes an imperative tensor that requires grad (of a
+        copy of its array), so ``loss.backward()`` fills its ``.grad`` and an optimizer made
+        PyTorch's way (``tg.optim.SGD(model.parameters(), lr=0.1)``) updates it; ``False``
+        stops them requiring grad. Returns ``self``."""
+        leaves, td = tree_flatten(self._have())
+        out = []
+        for v in leaves:
+            if isinstance(v, Tensor):
+                v.requires_grad_(requires_grad)
+            elif requires_grad:
+                v = tensor(v, requires_grad=True)
+            out.append(v)
+        self.params = tree_unflatten(td, out)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the ``.grad`` of every parameter that is an imperative tensor."""
+        for v in tree_flatten(self._have())[0]:
+            if isinstance(v, Tensor) and v.grad is not None:
+                v.grad = None if set_to_none else np.zeros_like(v.grad)
 
     def _child_entries(self, params) -> list | None:
         """``[(key, child or None, its parameters), ...]`` in ``params``' flattening order,

@@ -1,0 +1,108 @@
+"""tg.optim's optimizers in PyTorch's form: built on imperative tensors, stepped in place."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+rng = np.random.default_rng(0)
+X, Y = rng.normal(size=(16, 4)), rng.integers(0, 3, 16)
+
+
+def _model():
+    m = tg.nn.Sequential(tg.nn.Linear(4, 8), tg.nn.Tanh(), tg.nn.Linear(8, 3))
+    m.init(0)
+    return m
+
+
+@pytest.mark.parametrize("name, options", [
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3)),
+    ("Adam", dict(lr=0.01, amsgrad=True)),
+    ("AdamW", dict(lr=0.01, weight_decay=0.1)),
+    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01))])
+def test_pytorch_loop_equals_the_functional_form(name, options):
+    # PyTorch's loop: zero_grad, forward, backward, step, scheduler step
+    m = _model()
+    params = tg.tree_map(np.copy, m.params)
+    m.requires_grad_()
+    opt = getattr(tg.optim, name)(m.parameters(), **options)
+    sched = tg.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    # the same with the functional form, the gradient from tg.grad
+    ref = getattr(tg.optim, name)(**options)
+    ref_sched = tg.optim.lr_scheduler.StepLR(ref, step_size=2, gamma=0.5)
+    state = ref.init(params)
+    loss_fn = lambda p: tg.nn.cross_entropy(m.apply(p, X), Y)  # noqa: E731
+    for _ in range(5):
+        opt.zero_grad()
+        loss = tg.nn.cross_entropy(m(X), Y)
+        loss.backward()
+        opt.step()
+        sched.step()
+        params, state = ref.step(params, tg.grad(loss_fn)(params), state)
+        ref_sched.step()
+    for a, b in zip(m.parameters(), tg.tree_leaves(params)):
+        assert isinstance(a, tg.Tensor) and a.requires_grad
+        np.testing.assert_allclose(a.detach(), b, rtol=1e-12, atol=1e-14)
+    assert opt.param_groups[0]["lr"] == sched.get_last_lr()[0] == options["lr"] * 0.25
+
+
+def test_param_groups_zero_grad_and_skipped_parameters():
+    a = tg.tensor(np.ones(3), requires_grad=True)
+    b = tg.tensor(np.ones(2), requires_grad=True)
+    c = tg.tensor(np.ones(1), requires_grad=True)
+    opt = tg.optim.SGD([{"params": [a]}, {"params": [b, c], "lr": 0.5}], lr=0.1)
+    tg.sum(2 * a).backward()
+    tg.sum(3 * b).backward()
+    opt.step()  # c has no .grad: skipped, as in PyTorch
+    np.testing.assert_allclose(a.detach(), 0.8)
+    np.testing.assert_allclose(b.detach(), -0.5)
+    np.testing.assert_array_equal(c.detach(), 1.0)
+    opt.param_groups[0]["lr"] = 1.0  # read by the next step
+    opt.zero_grad()
+    assert a.grad is None and b.grad is None
+    tg.sum(a).backward()
+    opt.step()
+    np.testing.assert_allclose(a.detach(), -0.2)
+    sd = opt.state_dict()
+    assert [g["params"] for g in sd["param_groups"]] == [[0], [1, 2]]
+    assert [g["lr"] for g in sd["param_groups"]] == [1.0, 0.5]
+
+
+def test_closure_and_state_dict_round_trip():
+    w = tg.tensor(np.array([2.0, -1.0]), requires_grad=True)
+    opt = tg.optim.Adam([w], lr=0.1)
+
+    def closure():
+        opt.zero_grad()
+        loss = tg.sum(w ** 2)
+        loss.backward()
+        return loss
+
+    first = float(opt.step(closure))
+    assert first == 5.0
+    saved = opt.state_dict()
+    w2 = tg.tensor(w.detach().copy(), requires_grad=True)
+    opt2 = tg.optim.Adam([w2], lr=0.1)
+    opt2.load_state_dict(saved)
+    for o, t in ((opt, w), (opt2, w2)):
+        o.zero_grad()
+        tg.sum(t ** 2).backward()
+        o.step()
+    np.testing.assert_allclose(w2.detach(), w.detach(), rtol=1e-15)
+
+
+def test_what_pytorchs_form_refuses():
+    with pytest.raises(TypeError, match="parameter 0 is a ndarray, not a tensor that requires grad"):
+        tg.optim.SGD([np.ones(3)], lr=0.1)
+    with pytest.raises(ValueError, match="empty parameter list"):
+        tg.optim.SGD([], lr=0.1)
+    t = tg.tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        tg.optim.SGD([{"params": [t]}, {"params": [t]}], lr=0.1)
+    with pytest.raises(ValueError, match="2 parameter groups"):
+        u = tg.tensor(np.ones(2), requires_grad=True)
+        tg.optim.lr_scheduler.StepLR(tg.optim.SGD([{"params": [t]}, {"params": [u]}], lr=0.1), 1)
+    m = _model().requires_grad_(True)
+    assert all(p.requires_grad for p in m.parameters())
+    m.requires_grad_(False)
+    assert not any(p.requires_grad for p in m.parameters())
