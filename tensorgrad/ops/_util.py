@@ -17,8 +17,14 @@ __all__ = ["concrete", "shape_of", "ndim_of", "dtype_of", "negative_axes", "nega
 
 def any_traced(*xs) -> bool:
     """True if an argument is a Tensor or a value staged by ``tg.jit``: a function built on
-    ops must take its recording path; with none, NumPy's own function gives NumPy's answer.
-    A list or tuple holding such a value counts (it means the array NumPy would build)."""
+    ops must take its recording path; with none, NumPy's own function gives NumPy's answer."""
+    return any(isinstance(x, Tensor) or is_staged(x) for x in xs)
+
+
+def any_traced_or_listed(*xs) -> bool:
+    """:func:`any_traced`, where a list or tuple holding a traced value counts too (it means
+    the array NumPy would build): for functions that make their arguments arrays with
+    :func:`as_array_like` on their recording path."""
     return any(isinstance(x, Tensor) or is_staged(x) or (type(x) in (list, tuple) and holds_traced(x))
                for x in xs)
 

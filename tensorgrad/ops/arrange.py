@@ -26,7 +26,7 @@ from ..jacobians.local import RuleMap
 from ..recording import bind
 from ..registry import Example, function, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import any_traced, as_array_like, concrete, dtype_of, index_param, negative_axes, negative_axis, shape_of
+from ._util import any_traced, any_traced_or_listed, as_array_like, concrete, dtype_of, index_param, negative_axes, negative_axis, shape_of
 from .discrete import floor
 from .discrete import round as _round
 from .elementwise import astype
@@ -504,7 +504,7 @@ def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False, indexing: 
     """
     if indexing not in ("xy", "ij"):
         raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
-    if not any_traced(*xi):  # nothing traced: NumPy's own
+    if not any_traced_or_listed(*xi):  # nothing traced: NumPy's own
         return tuple(np.meshgrid(*xi, copy=copy, sparse=sparse, indexing=indexing))
     n = len(xi)
     vectors = [reshape(x, (-1,)) for x in xi]

@@ -28,7 +28,7 @@ from ..registry import function
 from ..staging import ConcretizationError
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import any_traced as _traced
+from ._util import any_traced_or_listed as _traced
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, shape_of
 from ..staging import call as staged_call

@@ -426,7 +426,7 @@ not_equal = _comparison("not_equal", np.not_equal, "x != y", "__ne__")
 
 
 # ---- dtype conversion --------------------------------------------------------
-def _astype_signature(x: ArrayLike, dtype, /, *, copy: bool = True, device=None):
+def _astype_signature(x: ArrayLike, dtype, *, copy: bool = True, device=None):
     """x converted to ``dtype``. A float-to-float cast keeps the gradient (cast back
     to x's dtype); a cast to an integer or bool dtype carries none, as in JAX. ``copy`` and
     ``device`` (NumPy's and JAX's) change nothing: the result is a new array either way."""

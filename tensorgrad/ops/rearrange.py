@@ -25,7 +25,7 @@ from ..registry import function
 from ..staging import may_any
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import any_traced as _traced
+from ._util import any_traced_or_listed as _traced
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, numpy_scalar, on_a_trace, pow2_factors, shape_of
 from ._util import weak_as_arrays

@@ -19,7 +19,7 @@ import numpy as np
 from ..registry import function
 from ..staging import call as staged_call
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import any_traced as _traced
+from ._util import any_traced_or_listed as _traced
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, shape_of
 from .discrete import unique
