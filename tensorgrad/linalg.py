@@ -55,7 +55,7 @@ from .ops.linalg_ops import (LinAlgError, SlogdetResult, det, inv, matrix_power,
                              pinv, slogdet, solve)
 from .ops.elementwise import where
 from .ops.norms import extreme_singular_value, matrix_norm, norm, vector_norm
-from .ops.reductions import sum as _sum
+from .ops.numpy_args import sum as _full_sum
 from .ops.shape import reshape, transpose
 from .ops.signal import vecdot as _vecdot
 from .ops.selection import cross as _cross
@@ -157,10 +157,9 @@ def diagonal(x: ArrayLike, /, *, offset: int = 0) -> Array:
 
 
 def trace(x: ArrayLike, /, *, offset: int = 0, dtype=None) -> Array:
-    """The sum of the diagonal of the last two axes (``numpy.linalg.trace``)."""
-    if dtype is not None:
-        raise NotImplementedError("linalg.trace: dtype= is not supported; cast the input instead")
-    return _sum(_diagonal(x, offset, -2, -1), axis=-1)
+    """The sum of the diagonal of the last two axes (``numpy.linalg.trace``), accumulated in
+    ``dtype`` when given."""
+    return _full_sum(_diagonal(x, offset, -2, -1), axis=-1, dtype=dtype)
 
 
 def matrix_transpose(x: ArrayLike, /) -> Array:

@@ -355,3 +355,12 @@ def test_logsumexp_gradient_at_plus_infinity_spoils_only_that_entry():
               tg.grad(lambda v: tg.special.logsumexp(v, b=np.array([1.0, 2.0, 3.0])))(x)):
         assert g[0] == 0 and g[2] == 0 and np.isnan(g[1])   # (JAX's answer)
     np.testing.assert_array_equal(tg.grad(tg.special.logsumexp)(np.full(2, -np.inf)), 0.0)
+
+
+def test_keyword_arguments_of_newer_numpy():
+    A = np.arange(9.0).reshape(3, 3)
+    t = tg.linalg.trace(A, dtype=np.float32)
+    assert t == np.linalg.trace(A, dtype=np.float32) and np.result_type(t) == np.float32
+    np.testing.assert_array_equal(tg.grad(lambda a: tg.linalg.trace(a, offset=1, dtype=np.float64))(A),
+                                  np.eye(3, k=1))
+    np.testing.assert_array_equal(tg.unique(np.array([3, 1, 3]), sorted=False), [1, 3])

@@ -426,7 +426,7 @@ def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0,
 @function
 def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = False,
            return_counts: bool = False, axis=None, *, equal_nan: bool = True,
-           size: int | None = None, fill_value=None):
+           size: int | None = None, fill_value=None, sorted: bool = True):  # noqa: A002
     """The sorted distinct entries of ``ar`` (flattened, or the distinct slices along ``axis``),
     as NumPy's ``unique``; the values differentiate, each one's gradient going to its first
     occurrence. The index, inverse and
@@ -435,7 +435,8 @@ def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = Fal
     JAX's ``size`` gives exactly that many entries, so that ``tg.jit`` can trace it: the
     first ``size`` distinct values, padded with ``fill_value`` (by default the smallest
     value, whose gradient then goes to its first occurrence as well); the index is padded
-    with that of the smallest value, the counts with zeros."""
+    with that of the smallest value, the counts with zeros. ``sorted`` (NumPy's and JAX's)
+    is accepted; the entries come sorted either way."""
     if size is None:
         v = np.asarray(concrete(ar))
         found = np.unique(v, return_index=True, return_inverse=return_inverse,
