@@ -65,6 +65,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
     (``psum``, ``pmean``, ``pmax``, ``pmin``, ``all_gather``, ``ppermute``, ``all_to_all``,
     ``axis_index``, ...) called inside ``fun``; ``spmd_axis_name`` is accepted for JAX code and changes nothing.
     """
+    if not callable(fun):
+        raise TypeError(f"vmap: expected a function to map, got {type(fun).__name__} {fun!r}")
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
     if not (in_axes is None or isinstance(in_axes, tuple) or _is_axis(in_axes)):

@@ -98,11 +98,15 @@ def _pack(leaves):
         return leaves[0]
     if not leaves:
         return np.zeros(0)
+    # one dtype for the vector: float64, or complex128 when a leaf is complex (a real one
+    # would drop its imaginary part)
+    kinds = [np.result_type(concrete(v)).kind for v in leaves]
+    dt, keep = (np.complex128, "c") if "c" in kinds else (np.float64, "f")
     if any(type(v) is Tensor or is_staged(v) for v in leaves):   # recorded, or under tg.jit
-        return _ops.concatenate([_ops.reshape(_ops.astype(v, np.float64) if np.result_type(
-            concrete(v)).kind != "f" else v, (-1,)) for v in leaves])
+        return _ops.concatenate([_ops.reshape(_ops.astype(v, dt) if k != keep else v, (-1,))
+                                 for v, k in zip(leaves, kinds)])
     arrays = [np.asarray(v) for v in leaves]
-    return np.concatenate([np.ravel(a if a.dtype.kind == "f" else a.astype(np.float64)) for a in arrays])
+    return np.concatenate([np.ravel(a if k == keep else a.astype(dt)) for a, k in zip(arrays, kinds)])
 
 
 def _unpack(packed, like: list) -> list:
@@ -430,7 +434,7 @@ class custom_jvp:
                                             batch, _pack(out_leaves))
             t_parts = _unpack(t_packed, out_leaves) if len(out_leaves) > 1 else [t_packed]
             return tree_unflatten(out_td, [Tensor(o, top, None, t) if np.result_type(concrete(o)).kind
-                                           == "f" else o for o, t in zip(out_leaves, t_parts)])
+                                           in "fc" else o for o, t in zip(out_leaves, t_parts)])
         # the rule's own primal output, as JAX uses it (a stable form may be the point)
         out = _jvp_pair(rule(tuple(primals), tuple(tree_unflatten(td, [_zeros_like(p) for p in prim]))),
                         name)[0]
@@ -537,11 +541,16 @@ def _check_linear_rule(one: Callable, primals, name: str) -> None:
     one random point: reverse mode transposes the rule, which only a linear rule allows (a
     nonlinear one, e.g. ``dx ** 2``, would silently give a zero gradient)."""
     rng = np.random.default_rng(0)
-    t = [rng.standard_normal(shape_of(p)).astype(np.result_type(concrete(p)))
-         if np.result_type(concrete(p)).kind == "f" else _zeros_like(p) for p in primals]
+
+    def draw(p):
+        dt = np.result_type(concrete(p))
+        if dt.kind == "c":  # (a complex primal: a complex direction, or the check is vacuous)
+            return (rng.standard_normal(shape_of(p)) + 1j * rng.standard_normal(shape_of(p))).astype(dt)
+        return rng.standard_normal(shape_of(p)).astype(dt) if dt.kind == "f" else _zeros_like(p)
+    t = [draw(p) for p in primals]
     # (under tg.jit, on the values seen while tracing: the check runs once, at trace time)
-    a = np.asarray(trace_values(concrete(one(t))), np.float64)
-    b = np.asarray(trace_values(concrete(one([-2 * v for v in t]))), np.float64)
+    a = np.asarray(trace_values(concrete(one(t))))
+    b = np.asarray(trace_values(concrete(one([-2 * v for v in t]))))
     if not np.allclose(b, -2 * a, rtol=1e-4, atol=1e-8 * max(1.0, float(np.max(np.abs(a), initial=0)))):
         raise ValueError(f"custom_jvp {name}: the JVP rule is not linear in the tangents, so "
                          "reverse mode (grad, vjp, jacrev), which transposes it, is not defined")
@@ -610,6 +619,11 @@ def _checked(cts, args, who: str, what: str, against: str = "input", number=None
             raise ValueError(f"{who} returned {'an' if what[0] in 'aeiou' else 'a'} {what} of "
                              f"shape {have} for {where} of shape {want}; it must have its "
                              f"{against}'s shape")
+        if np.result_type(concrete(c)).kind == "c" and np.result_type(concrete(a)).kind != "c":
+            where = f"{against} {i}" if number is None else f"{against} {number}"
+            raise TypeError(f"{who} returned a complex {what} (dtype {np.result_type(concrete(c))}) "
+                            f"for {where} of dtype {np.result_type(concrete(a))}; the {what} of a "
+                            f"real {against} is real (as JAX requires): take its real part")
         # the rule's own array (one it closes over, a cached gradient) must never reach the
         # caller as a result: grad, vjp, jvp and linearize hand out what the sweep returns,
         # and writing into that result would change the rule's constant

@@ -365,6 +365,9 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
     """``jax.lax.scan``: ``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns the
     final carry and the ``y`` stacked along a new leading axis."""
     leaves, td = tree_flatten(xs)
+    if any(not shape_of(concrete(v)) for v in leaves):
+        raise ValueError("scan: xs holds a 0-d value, which has no leading axis to scan over "
+                         "(as JAX requires, every leaf of xs has one)")
     sizes = {shape_of(concrete(v))[0] for v in leaves}
     if len(sizes) > 1:
         raise ValueError(f"scan: the leaves of xs have different leading sizes {sorted(sizes)}")
@@ -599,10 +602,10 @@ def dynamic_update_slice(operand, update, start_indices: Sequence, *,
     return _ops.at(operand)[idx].set(update)
 
 
-def _in_dim(operand, index, axis: int):
+def _in_dim(operand, index, axis: int, fn: str = "dynamic_slice_in_dim"):
     nd = len(shape_of(concrete(operand)))
-    if not -nd <= int(axis) < nd:
-        raise ValueError(f"axis {axis} is out of bounds for an operand of shape "
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -nd <= axis < nd:
+        raise ValueError(f"lax.{fn}: axis {axis!r} is out of bounds for an operand of shape "
                          f"{tuple(shape_of(concrete(operand)))}")
     axis = int(axis) % nd
     starts = [0] * nd
@@ -627,7 +630,7 @@ def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True, *
 
 def dynamic_update_slice_in_dim(operand, update, start_index, axis: int, *,
                                 allow_negative_indices: bool = True):
-    starts, _ = _in_dim(operand, start_index, axis)
+    starts, _ = _in_dim(operand, start_index, axis, "dynamic_update_slice_in_dim")
     return dynamic_update_slice(operand, update, starts,
                                 allow_negative_indices=allow_negative_indices)
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import ops as _ops
 from . import special as _special
+from .ops._util import negative_axis
 from .tensor import concrete, dtype_of, shape_of
 
 __all__ = [
@@ -425,10 +426,16 @@ def reshape(operand, new_sizes: Sequence[int], dimensions: Sequence[int] | None 
     return _ops.reshape(operand, sizes)
 
 
+def _axis(axis, nd: int, fn: str) -> int:
+    """One axis of a rank-``nd`` operand, in range (negative from the end) and an int, as
+    JAX checks it: never wrapped around."""
+    return negative_axis(axis, nd, f"lax.{fn}") + nd
+
+
 def squeeze(array, dimensions: Sequence[int]):
     """``jax.lax.squeeze``: ``array`` without the (size-1) axes ``dimensions``."""
     shape = _shape(array)
-    dims = tuple(d % len(shape) if len(shape) else d for d in _ints(dimensions, "squeeze", "dimensions"))
+    dims = tuple(_axis(d, len(shape), "squeeze") for d in _ints(dimensions, "squeeze", "dimensions"))
     if any(not 0 <= d < len(shape) or shape[d] != 1 for d in dims):
         raise ValueError(f"lax.squeeze: dimensions {tuple(dimensions)} are not axes of size 1 of shape {shape}")
     return _ops.squeeze(array, axis=dims) if dims else array
@@ -465,7 +472,7 @@ def slice_in_dim(operand, start_index: int | None, limit_index: int | None, stri
                  axis: int = 0):
     """``jax.lax.slice_in_dim``: ``lax.slice`` along one axis (negative indices from the end)."""
     shape = _shape(operand)
-    axis = axis % len(shape) if shape else axis
+    axis = _axis(axis, len(shape), "slice_in_dim")
     n = shape[axis]
     b = 0 if start_index is None else int(start_index)
     e = n if limit_index is None else int(limit_index)
@@ -478,7 +485,7 @@ def slice_in_dim(operand, start_index: int | None, limit_index: int | None, stri
 def index_in_dim(operand, index: int, axis: int = 0, keepdims: bool = True):
     """``jax.lax.index_in_dim``: entry ``index`` along ``axis`` (kept as a size-1 axis if keepdims)."""
     shape = _shape(operand)
-    axis = axis % len(shape) if shape else axis
+    axis = _axis(axis, len(shape), "index_in_dim")
     i = int(index) + shape[axis] if int(index) < 0 else int(index)
     if not 0 <= i < shape[axis]:
         raise IndexError(f"lax.index_in_dim: index {index} is out of range for axis {axis} of shape {shape}")

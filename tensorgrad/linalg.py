@@ -55,6 +55,7 @@ from .ops.linalg_ops import (LinAlgError, SlogdetResult, det, inv, matrix_power,
                              pinv, slogdet, solve)
 from .ops.elementwise import where
 from .ops.norms import extreme_singular_value, matrix_norm, norm, vector_norm
+from .ops._util import negative_axis
 from .ops.numpy_args import sum as _full_sum
 from .ops.shape import reshape, transpose
 from .ops.signal import vecdot as _vecdot
@@ -136,8 +137,8 @@ def tensorsolve(a: ArrayLike, b: ArrayLike, axes=None) -> Array:
     to the end first)."""
     sa, sb = _shape(a), _shape(b)
     if axes is not None:
-        order = [k for k in range(len(sa)) if k not in [ax % len(sa) for ax in axes]]
-        order += [ax % len(sa) for ax in axes]
+        moved = [negative_axis(ax, len(sa), "linalg.tensorsolve") % len(sa) for ax in axes]
+        order = [k for k in range(len(sa)) if k not in moved] + moved
         a = transpose(a, order)
         sa = _shape(a)
     if sa[:len(sb)] != sb:

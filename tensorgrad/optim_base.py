@@ -142,6 +142,12 @@ class Optimizer:
         if gtd != td:
             raise ValueError(f"{type(self).__name__}.step: gradient structure {gtd} does not match "
                              f"the parameters' {td}")
+        missing = [k for k in ("step",) + tuple(self.slots)
+                   if not isinstance(state, dict) or k not in state]
+        if missing:
+            raise TypeError(f"{type(self).__name__}.step: state must be this optimizer's "
+                            f"init(params) (or the state a step returned); it lacks "
+                            f"{', '.join(map(repr, missing))}")
         slot_leaves = {}
         for s in self.slots:
             sl, std = tree_flatten(state[s])

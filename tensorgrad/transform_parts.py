@@ -234,8 +234,19 @@ def check_inputs(leaves, where: str, holomorphic: bool, real: bool = False) -> N
                             f"holomorphic=True; otherwise use tg.jvp directly (as in JAX)")
 
 
+def check_fun(fun, name: str) -> None:
+    """A transform's function must be callable (as JAX checks, when the transform is made)."""
+    if not callable(fun):
+        raise TypeError(f"{name}: expected a function to transform, got {type(fun).__name__} "
+                        f"{fun!r}")
+
+
 def norm_argnums(argnums, nargs: int, name: str):
     single = isinstance(argnums, (int, np.integer))
+    ok = single or (isinstance(argnums, (tuple, list)) and all(
+        isinstance(a, (int, np.integer)) for a in argnums))
+    if not ok:
+        raise TypeError(f"{name}: argnums must be an int or a tuple of ints, got {argnums!r}")
     nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
     if not nums:  # (JAX and torch.func refuse it too: there is nothing to differentiate)
         raise ValueError(f"{name}: argnums=() names no argument to differentiate; give an int "

@@ -26,6 +26,7 @@ from .recording import Node, close_trace, leaf_node, new_forward_trace, new_reve
 from .transform_parts import FLOAT0, Rows, jax_flags as _jax_flags, check_chunk_size as _check_chunk_size
 from .transform_parts import float_dtype as _float_dtype, integer_primal as _integer_primal
 from .transform_parts import check_tangent as _check_tangent
+from .transform_parts import check_fun as _check_fun
 from .transform_parts import finish as _finish, finish_value as _finish_value
 from .transform_parts import live as _live, no_tangent as _no_tangent, zeros_like as _zeros_like
 from .transform_parts import as_primal as _as_primal, check_output as _check_output
@@ -255,6 +256,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     f). It can be called many times (the tape is kept while it lives). An
     integer or boolean primal is a constant; its cotangent is JAX's float0 zeros.
     """
+    _check_fun(f, "vjp")
     if _IN_JAX.trace is not None:
         return _jaxb.vjp(f, primals, has_aux)
     rec, held, out = _record_kept(f, primals, has_aux, "vjp", True)  # held: while vjp_fn lives
@@ -326,6 +328,7 @@ def grad(f: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = Fals
     ``∂f/∂x − i ∂f/∂y`` (JAX's convention); ``holomorphic=True`` differentiates a
     complex-valued ``f`` of complex inputs (the result is ``f′(z)``). ``reduce_axes`` is
     JAX's deprecated argument: only its default is accepted."""
+    _check_fun(f, "grad")
     vg = value_and_grad(f, argnums, has_aux, holomorphic, allow_int, reduce_axes)
 
     @functools.wraps(f)
@@ -338,6 +341,7 @@ def grad(f: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = Fals
 def value_and_grad(f: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
                    allow_int: bool = False, reduce_axes: Sequence = ()) -> Callable:
     """Like :func:`grad`, returning ``(value, gradient)`` (``((value, aux), gradient)`` with aux)."""
+    _check_fun(f, "value_and_grad")
     _jax_flags("value_and_grad", holomorphic, reduce_axes)
     known: dict = {}  # number of positional arguments -> normalised argnums
 
@@ -375,6 +379,7 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
     leaf. ``chunk_size`` limits how many basis rows go through one sweep.
     ``allow_int``: integer inputs get zero blocks of their dtype (as JAX).
     """
+    _check_fun(f, "jacrev")
     _jax_flags("jacrev", holomorphic)
     _check_chunk_size("jacrev", chunk_size)
 
@@ -489,6 +494,7 @@ def _check_sequences(where: str, primals, tangents) -> None:
 
 def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
     """``(f(*primals), J·tangents)``: one forward sweep, O(cost of f)."""
+    _check_fun(f, "jvp")
     _check_sequences("jvp", primals, tangents)
     if len(primals) != len(tangents):
         raise TypeError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
@@ -521,6 +527,7 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
 
     Layout ``out.shape + in.shape``, as :func:`jacrev`.
     """
+    _check_fun(f, "jacfwd")
     _jax_flags("jacfwd", holomorphic)
     _check_chunk_size("jacfwd", chunk_size)
 
@@ -612,6 +619,7 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
 
 def hessian(f: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """Second derivatives of a scalar ``f``: ``jacfwd(jacrev(f))`` (forward over reverse)."""
+    _check_fun(f, "hessian")
     return jacfwd(jacrev(f, argnums, has_aux, holomorphic=holomorphic), argnums, has_aux,
                   holomorphic=holomorphic)
 
@@ -634,6 +642,7 @@ def linearize(f: Callable, *primals: Any, has_aux: bool = False):
     ``f_jvp(*tangents)`` pushes tangents forward over the recorded tape with
     each op's JVP rule, reusing the saved values (no re-evaluation of f).
     """
+    _check_fun(f, "linearize")
     if _IN_JAX.trace is not None:
         return _jaxb.linearize(f, primals, has_aux)
     rec, held, out = _record_kept(f, primals, has_aux, "linearize", True)  # held: while f_jvp lives

@@ -93,10 +93,17 @@ def accuracy(logits, labels) -> float:
     y = np.asarray(concrete(labels))
     if z.ndim == 2 and z.shape[1] == 1 or z.ndim == 1:
         pred = (z.reshape(len(z), -1)[:, 0] > 0.5).astype(int)
-        y = y.reshape(len(y), -1)[:, 0] if y.ndim > 1 else y
-        return float(np.mean(pred == np.round(y)))
-    if y.ndim == z.ndim:
+        if y.size != len(pred) or y.ndim > 2:
+            raise ValueError(f"accuracy: {len(pred)} outputs but labels of shape {y.shape}")
+        return float(np.mean(pred == np.round(y.reshape(-1))))
+    if y.shape == z.shape:  # one-hot (or probability) rows
         y = y.argmax(-1)
+    elif y.shape != z.shape[:-1]:
+        raise ValueError(f"accuracy: labels of shape {y.shape} fit neither outputs of shape "
+                         f"{z.shape} as class ids (shape {z.shape[:-1]}) nor as one-hot rows")
+    elif y.size and (y.dtype.kind not in "iub" or y.min() < 0 or y.max() >= z.shape[-1]):
+        raise ValueError(f"accuracy: labels must be integer class ids in 0..{z.shape[-1] - 1}, "
+                         f"got dtype {y.dtype} with values in [{y.min()}, {y.max()}]")
     return float(np.mean(z.argmax(-1) == y))
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import ops as _ops
 from ..custom import custom_jvp
-from ..ops._util import as_array_like, on_a_trace
+from ..ops._util import as_array_like, broadcast_warning, on_a_trace
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from .layers import Module
@@ -102,13 +102,16 @@ def _weight_like(name: str, weight, input) -> None:
 
 
 def _elementwise_pair(name: str, input, target):
-    """input and target broadcast together (PyTorch broadcasts mismatched sizes too)."""
+    """input and target broadcast together (PyTorch broadcasts mismatched sizes too, and
+    warns, as here: (N, 1) against (N,) makes an N × N loss)."""
     input, target = _float(input), _float(target)
     try:
         shape = np.broadcast_shapes(_shape(input), _shape(target))
     except ValueError:
         raise ValueError(f"{name}: input of shape {_shape(input)} and target of shape "
                          f"{_shape(target)} do not broadcast together") from None
+    if _shape(input) != _shape(target):
+        broadcast_warning(name, "an input", _shape(input), "a target", _shape(target), shape, 3)
     if _shape(input) != shape:
         input = _ops.broadcast_to(input, shape)
     if _shape(target) != shape:

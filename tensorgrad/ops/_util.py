@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import operator
+import warnings
 
 import numpy as np
 
@@ -19,6 +20,15 @@ def any_traced(*xs) -> bool:
     """True if an argument is a Tensor or a value staged by ``tg.jit``: a function built on
     ops must take its recording path; with none, NumPy's own function gives NumPy's answer."""
     return any(isinstance(x, Tensor) or is_staged(x) for x in xs)
+
+
+def broadcast_warning(name: str, first: str, s1: tuple, second: str, s2: tuple, shape: tuple,
+                      stacklevel: int) -> None:
+    """Warn (as PyTorch's losses do) that two operands of different shapes broadcast to
+    ``shape``: a prediction (N, 1) against a target (N,) makes an N × N loss."""
+    warnings.warn(f"{name}: {first} of shape {s1} and {second} of shape {s2} broadcast to "
+                  f"{shape}, which is likely not what you mean; give them one shape",
+                  UserWarning, stacklevel=stacklevel + 1)
 
 
 def any_traced_or_listed(*xs) -> bool:

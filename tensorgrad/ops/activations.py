@@ -1,6 +1,5 @@
-"""Activations and losses: sigmoid and friends, log-sum-exp, softmax, the fused losses.
-
-Each is one registered op with its own rules, computed stably:
+"""Activations and losses: sigmoid and friends, log-sum-exp, softmax, the fused losses. Each
+is one registered op with its own rules, computed stably:
 
 * ``logsumexp`` shifts by the max, and an all −inf row gives −inf with a zero
   gradient; its gradient is softmax.
@@ -22,8 +21,8 @@ from ..recording import bind
 from ..registry import Example, elementwise, function, general, register_ufunc_method
 from ..staging import call as staged_call, is_staged, may_any
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import as_array_like, concrete, dtype_of, in_float_of, lift_tangent, negative_axes, \
-    negative_axis, shape_of
+from ._util import as_array_like, broadcast_warning, concrete, dtype_of, in_float_of, \
+    lift_tangent, negative_axes, negative_axis, shape_of
 from .elementwise import _gauss, _mask, clip, exp, tanh, where
 from .elementwise import astype as _astype
 from .reductions import _keep, _spread, sum as _sum
@@ -104,9 +103,8 @@ gelu = elementwise(
     "gelu", _gelu_forward, d={"x": _gelu_deriv}, params=("approximate",),
     signature=lambda x, approximate=True: ((x,), (_gelu_approximate(approximate),)),
     jax="jax.nn.gelu", symbol="diag(Φ(x) + x φ(x))",
-    doc="GELU: x·Φ(x) with Φ the normal CDF; as ``jax.nn.gelu``, the default "
-        "``approximate=True`` is the tanh formula (``approximate=False``: exact, as PyTorch's "
-        "default); PyTorch's spellings ``'none'`` and ``'tanh'`` are accepted too",
+    doc="GELU: x·Φ(x), Φ the normal CDF; as ``jax.nn.gelu``, ``approximate=True`` (the default) is "
+        "the tanh formula, ``False`` exact (PyTorch's default; its ``'none'``/``'tanh'`` work too)",
     examples=[Example(((3, 4),), {"approximate": False}),
               Example(((5,),), {"approximate": True}), Example(((),), {"approximate": False})])
 
@@ -248,8 +246,8 @@ def _lse_signature(a: ArrayLike, b: ArrayLike | None = None, axis: Axis = None, 
                    return_sign: bool = False):
     if isinstance(a, (int, float, bool, list, tuple)):  # a Python number or sequence: an array
         a = as_array_like(a)
-    if dtype_of(a).kind in "biu":  # as SciPy: integers and booleans are computed in float64
-        a = _astype(a, np.float64)  # (x − max in uint8 would wrap; bool has no subtraction)
+    if dtype_of(a).kind in "biu":  # as SciPy: in float64 (x − max in uint8 would wrap)
+        a = _astype(a, np.float64)
     xs = shape_of(concrete(a))
     if b is not None:
         bs = shape_of(concrete(b))
@@ -685,9 +683,11 @@ def _mse_signature(pred: ArrayLike, target: ArrayLike, half: bool = False):
     """Mean of (pred − target)² over all entries; ``half=True`` gives the book's ½ convention."""
     ps, ts = shape_of(concrete(pred)), shape_of(concrete(target))
     try:
-        np.broadcast_shapes(ps, ts)
+        both = np.broadcast_shapes(ps, ts)
     except ValueError:
         raise ValueError(f"mse: prediction shape {ps} and target shape {ts} do not broadcast") from None
+    if both != ps and both != ts:  # both grow: (N, 1) against (N,) is an N × N mean
+        broadcast_warning("mse", "a prediction", ps, "a target", ts, both, stacklevel=4)
     return (pred, target), (bool(half),)
 
 

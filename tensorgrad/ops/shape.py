@@ -174,9 +174,13 @@ def _transpose_signature(a: ArrayLike, axes: Sequence[int] | None = None):
     if axes is None:
         axes = tuple(range(n))[::-1]
     else:
-        axes = tuple(int(a) % n if n else int(a) for a in axes)
+        given = tuple(axes)
+        if len(given) != n:
+            raise ValueError(f"transpose: axes {given} do not match the {n} axes of an input "
+                             f"of shape {shape_of(concrete(x))}")
+        axes = tuple(negative_axis(a, n, "transpose") + n for a in given)  # (range and type checked)
         if sorted(axes) != list(range(n)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of "
+            raise ValueError(f"transpose: axes {given} are not a permutation of "
                              f"the {n} axes of an input of shape {shape_of(concrete(x))}")
     return (x,), (axes,)
 

@@ -365,6 +365,10 @@ def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: boo
         yy = reshape(yy, (1, -1)) if len(shape_of(concrete(yy))) < 2 else yy
         if not rowvar and shape_of(concrete(yy))[0] != 1:
             yy = transpose(yy)
+        if shape_of(concrete(yy))[1:] != shape_of(concrete(x))[1:]:
+            raise ValueError(f"cov: m and y must have the same number of observations, got "
+                             f"{shape_of(concrete(x))[1]} and {shape_of(concrete(yy))[1]} "
+                             f"(rowvar={rowvar})")
         x = concatenate([x, yy], axis=0)
     n = shape_of(concrete(x))[1]
     w = a = None
