@@ -263,11 +263,8 @@ def _rematerialized(fun: Callable, nums: tuple) -> custom_vjp:
     """``fun`` as a custom_vjp whose backward pass runs it again (``remat``'s core)."""
     inner = custom_vjp(fun, nondiff_argnums=nums)
 
-    def fwd(*args):
-        return fun(*args), args  # the inputs only: the rest is computed again
-
-    def bwd(*rest):
-        *_, args, g = rest  # (the static arguments come first; they are in args too)
+    def split(args):
+        """The differentiated leaves of ``args`` and ``fun`` as a function of them alone."""
         dynamic = [i for i in range(len(args)) if i not in nums]
         leaves, td = tree_flatten([args[i] for i in dynamic])
         # only floating leaves are differentiated (an int count or a bool mask is a constant,
@@ -282,6 +279,19 @@ def _rematerialized(fun: Callable, nums: tuple) -> custom_vjp:
             for i, v in zip(dynamic, tree_unflatten(td, now)):
                 full[i] = v
             return fun(*full)
+        return leaves, td, wrt, of_wrt
+
+    def fwd(*args):
+        leaves, _, wrt, of_wrt = split(args)
+        if not wrt:
+            return fun(*args), args
+        # fun runs on traced values, as it does outside remat, so the Tensor methods it may
+        # use (x.at[...]) are there; the recording is dropped: only the inputs are kept
+        return vjp(of_wrt, *[leaves[k] for k in wrt])[0], args
+
+    def bwd(*rest):
+        *_, args, g = rest  # (the static arguments come first; they are in args too)
+        leaves, td, wrt, of_wrt = split(args)
         cts = [np.zeros(shape_of(concrete(v))) for v in leaves]
         if wrt:
             for k, c in zip(wrt, vjp(of_wrt, *[leaves[k] for k in wrt])[1](g)):

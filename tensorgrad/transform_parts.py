@@ -169,6 +169,8 @@ def as_primal(x, where: str):
         if dt.kind not in "fc":
             raise TypeError(f"{where}: cannot differentiate with respect to an input of dtype {dt}")
         return x
+    if type(x) is Tensor and x._trace is None:  # a constant Tensor: its value (staged, maybe)
+        return as_primal(x._value, where)
     a = np.asarray(concrete(x))
     if a.dtype.kind not in "fc":
         raise TypeError(f"{where}: can only differentiate with respect to floating-point inputs, "

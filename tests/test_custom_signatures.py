@@ -119,3 +119,54 @@ def test_complex_rules_are_checked():
     g.defjvp(lambda p, t: (tg.sin(p[0]), t[0] * tg.cos(p[0]) * 1j))
     with pytest.raises(TypeError, match="complex output tangent"):
         tg.jvp(g, (np.ones(3),), (np.ones(3),))
+
+
+# ---- compositions a probe against JAX found wrong or failing ----------------------------------
+def test_reverse_over_a_batched_transpose_of_diag():
+    # grad of a jacrev through diag: the transpose of the diagonal's extraction counted the
+    # batch axes twice (a silently doubled gradient, or a crash at third order)
+    import jax
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    y = np.array([0.5, -1.0, 1.5])
+    for k in (0, -2):
+        f = lambda v: tg.sum(tg.jacrev(lambda z: tg.diag(z, k) * tg.sum(z))(v) ** 2)  # noqa: E731
+        fj = lambda v: jnp.sum(jax.jacrev(lambda z: jnp.diag(z, k) * jnp.sum(z))(v) ** 2)  # noqa: E731
+        np.testing.assert_allclose(tg.grad(f)(y), jax.grad(fj)(y), rtol=1e-12)
+    h = lambda z: tg.sum(tg.diag(z, 1) @ tg.ones(4)) * tg.sum(z ** 2)  # noqa: E731
+    # (third order: sum(diag) * |z|² = 2·(Σz)·|z|²... its third derivative, by hand)
+    t3 = tg.jacrev(tg.jacrev(tg.jacrev(h)))(y)
+    e = np.eye(3)
+    want = 2 * (np.einsum("i,jk->ijk", np.ones(3), e) + np.einsum("j,ik->ijk", np.ones(3), e)
+                + np.einsum("k,ij->ijk", np.ones(3), e))
+    np.testing.assert_allclose(t3, want, atol=1e-12)
+    g = lambda v: tg.sum(tg.jacrev(lambda z: tg.diagflat(z * z))(v) ** 2)  # noqa: E731
+    gj = lambda v: jnp.sum(jax.jacrev(lambda z: jnp.diagflat(z * z))(v) ** 2)  # noqa: E731
+    np.testing.assert_allclose(tg.grad(g)(y), jax.grad(gj)(y), rtol=1e-12)
+
+
+def test_checkpoint_runs_its_function_on_traced_values():
+    x = np.array([0.3, -1.2, 0.5, 0.8])
+    f = lambda y: y.at[np.array([1, 1, 3, 0])].add(y * y[0])  # noqa: E731  (a Tensor method)
+    want = tg.grad(lambda y: tg.sum(f(y) ** 2))(x)
+    np.testing.assert_allclose(tg.grad(lambda y: tg.sum(tg.checkpoint(f)(y) ** 2))(x), want)
+    np.testing.assert_allclose(tg.hessian(lambda y: tg.sum(tg.checkpoint(f)(y) ** 2))(x),
+                               tg.hessian(lambda y: tg.sum(f(y) ** 2))(x), rtol=1e-12)
+
+
+def test_jit_of_second_derivatives_of_eigenvalues_and_of_vmapped_grads():
+    rng = np.random.default_rng(2)
+    W = rng.normal(size=(4, 4))
+    S = W @ W.T + 4 * np.eye(4)
+    x = rng.normal(size=4)
+    for f in (lambda y: tg.sum(tg.linalg.eigvalsh(tg.outer(y, y) + S) ** 2),
+              lambda y: tg.sum(tg.linalg.svd(tg.outer(y, y) + W, compute_uv=False) ** 2)):
+        np.testing.assert_allclose(tg.jit(tg.hessian(f))(x), tg.hessian(f)(x), rtol=1e-10)
+    # a replay where eigenvalues repeat checks them as the eager call does
+    top = tg.jit(tg.hessian(lambda y: tg.linalg.eigvalsh(tg.outer(y, y) + np.eye(3))[2]))
+    np.testing.assert_allclose(top(np.array([1.0, 2.0, 3.0])), 2 * np.eye(3), atol=1e-12)
+    with pytest.raises(np.linalg.LinAlgError, match="repeated eigenvalues get different cotangents"):
+        top(np.zeros(3))
+    c = np.array([1.0, -0.5])
+    g = lambda v: tg.vmap(lambda s: tg.grad(lambda y: tg.sum(tg.sin(y)))(v * s))(c)  # noqa: E731
+    np.testing.assert_allclose(tg.jit(g)(x[:2]), g(x[:2]), rtol=1e-14)

@@ -49,8 +49,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ..registry import Example, general
-from ..staging import call as staged_call, is_staged
-from ..tensor import traced_level
+from ..staging import call as staged_call, check as staged_check, is_staged, trace_values
+from ..tensor import Tensor, traced_level
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of, shape_of
 from .elementwise import abs as _abs
@@ -88,12 +88,45 @@ _VALUES = {"eigh": "eigenvalues", "eigvalsh": "eigenvalues", "svd": "singular va
 _VECTORS = {"eigh": "eigenvectors", "svd": "singular vectors"}
 
 
-def _repeated(values, n: int):
-    """Pairs (i ≠ j) of values closer than n·ε·max|value|, per matrix of the stack: (mask, any)."""
-    v = np.asarray(concrete(values))
-    tol = n * eps_of(v) * np.max(np.abs(v), axis=-1, keepdims=True, initial=0.0)[..., None]
-    mask = (np.abs(v[..., None, :] - v[..., :, None]) <= tol) & ~np.eye(v.shape[-1], dtype=bool)
+def _repeated(values, n: int, check=None, arg=None):
+    """Pairs (i ≠ j) of values closer than n·ε·max|value|, per matrix of the stack: (mask, any).
+
+    ``check(mask, arg)``, when given, runs on them if any repeat (here, or at each replay).
+    Under tg.jit a rule that is itself differentiated (a Tensor of staged values) cannot be
+    replayed as one opaque call: its pairs are those of the values seen while tracing, and
+    each replay checks them again, so it never takes another form silently (with ``check``,
+    the replay runs ``check`` on its own pairs instead)."""
+    v = concrete(values)
+    if type(values) is Tensor and is_staged(v):
+        mask = _repeat_mask(np.asarray(trace_values(v)), n)
+        if check is None:
+            staged_check(_same_repeats, v, n, mask)
+        else:
+            staged_check(_replay_check, v, n, check, concrete(arg))
+            return mask, False  # (checked at each replay)
+    else:
+        mask = _repeat_mask(np.asarray(v), n)
+    if check is not None and mask.any():
+        check(mask, arg)
     return mask, bool(mask.any())
+
+
+def _repeat_mask(v, n: int):
+    tol = n * eps_of(v) * np.max(np.abs(v), axis=-1, keepdims=True, initial=0.0)[..., None]
+    return (np.abs(v[..., None, :] - v[..., :, None]) <= tol) & ~np.eye(v.shape[-1], dtype=bool)
+
+
+def _replay_check(v, n: int, check, arg) -> None:
+    mask = _repeat_mask(np.asarray(v), n)
+    if mask.any():
+        check(mask, arg)
+
+
+def _same_repeats(v, n: int, mask) -> None:
+    if not np.array_equal(_repeat_mask(np.asarray(v), n), mask):
+        raise LinAlgError("tg.jit: the eigenvalues (or singular values) that repeat are not those "
+                          "seen when the function was traced, and the derivative takes another "
+                          "form there; call the function without tg.jit for these values")
 
 
 def _inverse_gaps(diff, mask):
@@ -293,9 +326,7 @@ def _eigenvectors(a, lower):
 
 
 def _eigvalsh_vjp(g, out, a, lower):
-    mask, repeated = _repeated(out, shape_of(out)[-1])
-    if repeated:
-        _check_weights_equal("eigvalsh", mask, g)
+    _repeated(out, shape_of(out)[-1], lambda m, w: _check_weights_equal("eigvalsh", m, w), g)
     V = _eigenvectors(a, lower)
     return symmetric_from_transpose((_conj(V) * expand_dims(g, -2)) @ mT(V), lower)
 
@@ -303,9 +334,7 @@ def _eigvalsh_vjp(g, out, a, lower):
 def _eigvalsh_jvp(t, out, a, lower):
     V = _eigenvectors(a, lower)
     M = _adjoint(V) @ symmetric_from(t, lower) @ V
-    mask, repeated = _repeated(out, shape_of(out)[-1])
-    if repeated:
-        _check_tangent("eigvalsh", mask, M)
+    _repeated(out, shape_of(out)[-1], lambda m, d: _check_tangent("eigvalsh", m, d), M)
     return real_if_complex(diagonal(M, 0, -2, -1))
 
 
@@ -516,9 +545,7 @@ def _singular_vectors(a):
 
 
 def _svdvals_vjp(g, out, a):
-    mask, repeated = _repeated(out, max(_shape(a)[-2:]))
-    if repeated:
-        _check_weights_equal("svdvals", mask, g)
+    _repeated(out, max(_shape(a)[-2:]), lambda m, w: _check_weights_equal("svdvals", m, w), g)
     U, V = _singular_vectors(a)
     # (complex: the transpose of Re diag(Uᴴ dA V) under Re Σ a·b is conj(U diag(g) Vᴴ))
     return _conj((U * expand_dims(g, -2)) @ _adjoint(V))
@@ -527,9 +554,8 @@ def _svdvals_vjp(g, out, a):
 def _svdvals_jvp(t, out, a):
     U, V = _singular_vectors(a)
     dP = _adjoint(U) @ t @ V
-    mask, repeated = _repeated(out, max(_shape(a)[-2:]))
-    if repeated:
-        _check_tangent("svdvals", mask, (dP + _adjoint(dP)) / 2)
+    _repeated(out, max(_shape(a)[-2:]), lambda m, d: _check_tangent("svdvals", m, d),
+              (dP + _adjoint(dP)) / 2)
     return real_if_complex(diagonal(dP, 0, -2, -1))
 
 

@@ -104,7 +104,9 @@ def _diag_forward(x, k, nd):
 def _diag_transpose(g, out, x, k, nd):
     if nd == 1:  # the diagonal of g
         return bind(diag.op, (g,), (k, 2))
-    return _put_diagonal(g, shape_of(g)[:-1] + shape_of(x), k, -2, -1)
+    # (x may itself carry batch axes, the transpose of the 1-D case above being differentiated
+    # again: g's leading axes are the batch, x's last two the matrix)
+    return _put_diagonal(g, shape_of(g)[:-1] + shape_of(x)[-2:], k, -2, -1)
 
 
 diag = linear(
