@@ -256,6 +256,7 @@ WA = rng.uniform(0.5, 2, (4, 3))
 
 
 @pytest.mark.parametrize("reduction", RED)
+@pytest.mark.filterwarnings("ignore:.*broadcast to:UserWarning")  # (the broadcast target is meant)
 @pytest.mark.parametrize("kind,k", [("mse", None), ("l1", None), ("smooth_l1", 1.0),
                                     ("smooth_l1", 0.4), ("smooth_l1", 0.0), ("huber", 1.0),
                                     ("huber", 0.7)])

@@ -101,16 +101,17 @@ def _weight_like(name: str, weight, input) -> None:
                          f"{_shape(input)}")
 
 
-def _elementwise_pair(name: str, input, target):
-    """input and target broadcast together (PyTorch broadcasts mismatched sizes too, and
-    warns, as here: (N, 1) against (N,) makes an N × N loss)."""
+def _elementwise_pair(name: str, input, target, warn: bool = False):
+    """input and target broadcast together (PyTorch broadcasts mismatched sizes too; with
+    ``warn`` it warns, as PyTorch's regression losses do: (N, 1) against (N,) makes an N × N
+    loss)."""
     input, target = _float(input), _float(target)
     try:
         shape = np.broadcast_shapes(_shape(input), _shape(target))
     except ValueError:
         raise ValueError(f"{name}: input of shape {_shape(input)} and target of shape "
                          f"{_shape(target)} do not broadcast together") from None
-    if _shape(input) != _shape(target):
+    if warn and _shape(input) != _shape(target):
         broadcast_warning(name, "an input", _shape(input), "a target", _shape(target), shape, 3)
     if _shape(input) != shape:
         input = _ops.broadcast_to(input, shape)
@@ -321,7 +322,7 @@ def mse_loss(input: ArrayLike, target: ArrayLike, size_average=None, reduce=None
     broadcast. With ``weight`` (the input's shape) a weighted ``'mean'`` divides by
     ``sum(weight)``, as PyTorch does."""
     red = _reduction("mse_loss", reduction, size_average, reduce)
-    x, t = _elementwise_pair("mse_loss", input, target)
+    x, t = _elementwise_pair("mse_loss", input, target, warn=True)
     loss = _ops.square(x - t)
     if weight is None:
         return _reduce(loss, red)
@@ -334,7 +335,7 @@ def l1_loss(input: ArrayLike, target: ArrayLike, size_average=None, reduce=None,
     """The absolute error ``|x − t|`` (``torch.nn.functional.l1_loss``); a weighted
     ``'mean'`` divides by ``sum(weight)``, as PyTorch does."""
     red = _reduction("l1_loss", reduction, size_average, reduce)
-    x, t = _elementwise_pair("l1_loss", input, target)
+    x, t = _elementwise_pair("l1_loss", input, target, warn=True)
     loss = _ops.abs(x - t)
     if weight is None:
         return _reduce(loss, red)
@@ -357,7 +358,7 @@ def smooth_l1_loss(input: ArrayLike, target: ArrayLike, size_average=None, reduc
     beta = float(beta)
     if beta < 0:
         raise ValueError(f"{name}: beta must be non-negative, got {beta}")
-    x, t = _elementwise_pair(name, input, target)
+    x, t = _elementwise_pair(name, input, target, warn=True)
     d = x - t
     loss = _ops.abs(d) if beta == 0.0 else _quadratic_then_linear(d, beta) / beta
     return _reduce(loss, red)
@@ -373,7 +374,7 @@ def huber_loss(input: ArrayLike, target: ArrayLike, reduction: str = "mean",
     delta = float(delta)
     if not delta > 0:
         raise ValueError(f"{name}: delta must be positive, got {delta}")
-    x, t = _elementwise_pair(name, input, target)
+    x, t = _elementwise_pair(name, input, target, warn=True)
     loss = _quadratic_then_linear(x - t, delta)
     if weight is None:
         return _reduce(loss, red)
