@@ -194,6 +194,8 @@ def _checked_branch(name: str, branches: list, k: int, operands: tuple, labels=N
     TypeError. A branch that raises there is left unchecked (its result is never used)."""
     out = branches[k](*operands)
     leaves, td = tree_flatten(operands)
+    if any(is_staged(concrete(v)) for v in leaves):  # (under tg.jit, on a static decision: the
+        return out                                    # other branches would record into its plan)
     key = (tuple(getattr(b, "__code__", b) for b in branches), td,
            tuple((tuple(shape_of(concrete(v))), str(dtype_of(concrete(v)))) for v in leaves))
     try:
