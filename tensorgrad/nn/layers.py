@@ -558,7 +558,9 @@ class Sequential(Module):
     *that has parameters*, in order: ``MLP([64, 32, 10]).init()`` is
     ``[{"W", "b"}, {"W", "b"}]`` (the relu between them has none), so
     ``params[1]`` is the second Linear layer. :meth:`layer_params` pairs
-    each layer with its entry.
+    each layer with its entry. ``named_parameters()`` and ``state_dict()`` name the
+    parameters by the layer's position, as PyTorch does (``"2.W"`` for that second Linear),
+    as the buffers are named.
 
     A list with one entry for *every* layer (``{}`` or None for layers without
     parameters, the earlier layout) is accepted too.
