@@ -112,3 +112,14 @@ def test_a_pytorch_style_optimizer_on_arrays_says_how_to_use_tensorgrads():
     with pytest.raises(TypeError, match="Adam: parameter 0 is a ndarray"):
         tg.optim.Adam(iter(params))
     assert tg.optim.SGD(0.1).learning_rate({"step": 0}) == 0.1
+
+
+def test_functional_hardtanh_and_glu_dim():
+    x = np.array([-2.0, -1.0, 0.3, 1.0, 2.0])
+    np.testing.assert_array_equal(tg.nn.hardtanh(x), np.clip(x, -1, 1))
+    # PyTorch's slope: 1 strictly inside, 0 at and beyond the corners
+    np.testing.assert_array_equal(tg.grad(lambda v: tg.sum(tg.nn.hardtanh(v)))(x), [0, 0, 1, 0, 0])
+    np.testing.assert_array_equal(tg.nn.Hardtanh(-0.5, 0.5)(x), np.clip(x, -0.5, 0.5))
+    z = np.arange(8.0).reshape(4, 2)
+    np.testing.assert_array_equal(tg.nn.glu(z, dim=0), tg.nn.glu(z, 0))
+    np.testing.assert_allclose(tg.nn.glu(z, dim=0), z[:2] / (1 + np.exp(-z[2:])))

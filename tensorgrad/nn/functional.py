@@ -101,9 +101,11 @@ def _masked_logmeanexp(x, mask, axis, keepdims: bool):
     return where(some, lse - log(where(some, count, 1.0)), np.nan)
 
 
-def glu(x: ArrayLike, axis: int = -1) -> Array:
+def glu(x: ArrayLike, axis: int = -1, *, dim: int | None = None) -> Array:
     """The gated linear unit ``a · σ(b)``, with ``x`` split in halves ``a``, ``b`` along
-    ``axis`` (``jax.nn.glu``)."""
+    ``axis`` (``jax.nn.glu``; PyTorch's ``dim=`` names it too)."""
+    if dim is not None:
+        axis = dim
     size = _shape(x)[axis]
     if size % 2:
         raise ValueError(f"glu: axis {axis} of x (shape {_shape(x)}) must have an even size")

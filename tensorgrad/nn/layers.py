@@ -365,11 +365,7 @@ def Hardtanh(min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False)
     lo, hi = float(min_val), float(max_val)
     if not lo < hi:
         raise ValueError(f"Hardtanh: min_val must be below max_val, got {lo} and {hi}")
-
-    def fn(x):
-        inside = _ops.logical_and(_ops.greater(x, lo), _ops.less(x, hi))
-        return _ops.where(inside, x, _ops.stop_gradient(_ops.clip(x, lo, hi)))
-    return _named(f"hardtanh({lo}, {hi})", fn)
+    return _named(f"hardtanh({lo}, {hi})", lambda x: _torch_layers.hardtanh(x, lo, hi))
 
 
 def Hardsigmoid(inplace: bool = False) -> Activation:

@@ -40,7 +40,19 @@ from .torch_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: F
 # (the poolings are documented in, and listed by, tensorgrad.nn.torch_pooling)
 __all__ = ["linear", "bilinear", "layer_norm", "group_norm", "instance_norm", "rms_norm",
            "batch_norm", "embedding", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
-           "scaled_dot_product_attention"]
+           "scaled_dot_product_attention", "hardtanh"]
+
+
+def hardtanh(input: ArrayLike, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Array:
+    """``input`` clipped to [min_val, max_val] (``torch.nn.functional.hardtanh``): slope 1
+    strictly inside and 0 elsewhere, at the corners too, as PyTorch's (``tg.nn.hard_tanh`` is
+    JAX's, whose slope at ±1 is 1). ``inplace`` changes nothing: the input is never written."""
+    lo, hi = float(min_val), float(max_val)
+    if not lo < hi:
+        raise ValueError(f"hardtanh: min_val must be below max_val, got {lo} and {hi}")
+    inside = _ops.logical_and(_ops.greater(input, lo), _ops.less(input, hi))
+    return _ops.where(inside, input, _ops.stop_gradient(_ops.clip(input, lo, hi)))
 
 
 def _shape(x) -> tuple:
