@@ -613,16 +613,15 @@ def _checked(cts, args, who: str, what: str, against: str = "input", number=None
             out.append(None)
             continue
         have = shape_of(c)
+        where = (lambda: f"{against} {i}" if number is None else  # noqa: E731  (for messages)
+                 f"{against} {number}" + (f" (leaf {i})" if len(args) > 1 else ""))
         if have != want:
-            where = f"{against} {i}" if number is None else (
-                f"{against} {number}" + (f" (leaf {i})" if len(args) > 1 else ""))
             raise ValueError(f"{who} returned {'an' if what[0] in 'aeiou' else 'a'} {what} of "
-                             f"shape {have} for {where} of shape {want}; it must have its "
+                             f"shape {have} for {where()} of shape {want}; it must have its "
                              f"{against}'s shape")
         if np.result_type(concrete(c)).kind == "c" and np.result_type(concrete(a)).kind != "c":
-            where = f"{against} {i}" if number is None else f"{against} {number}"
             raise TypeError(f"{who} returned a complex {what} (dtype {np.result_type(concrete(c))}) "
-                            f"for {where} of dtype {np.result_type(concrete(a))}; the {what} of a "
+                            f"for {where()} of dtype {np.result_type(concrete(a))}; the {what} of a "
                             f"real {against} is real (as JAX requires): take its real part")
         # the rule's own array (one it closes over, a cached gradient) must never reach the
         # caller as a result: grad, vjp, jvp and linearize hand out what the sweep returns,

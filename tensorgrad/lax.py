@@ -26,6 +26,7 @@ from .ops.elementwise import _in_integer_dtype
 from .staging import ConcretizationError, call as staged_call, find_staged, is_staged, trace_values
 from .tensor import Tensor, concrete, dtype_of, shape_of
 from .tree import tree_flatten, tree_unflatten
+from .lax_ops import _axis
 from .lax_ops import (  # noqa: F401  (jax.lax's elementwise and structural primitives)
     RoundingMethod, abs, max, min, pow, round, slice, acos, acosh, add, asin, asinh, atan, atan2, atanh, bitwise_and, bitwise_not,
     bitwise_or, bitwise_xor, broadcast, broadcast_in_dim, broadcast_to_rank, broadcasted_iota,
@@ -606,10 +607,7 @@ def dynamic_update_slice(operand, update, start_indices: Sequence, *,
 
 def _in_dim(operand, index, axis: int, fn: str = "dynamic_slice_in_dim"):
     nd = len(shape_of(concrete(operand)))
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -nd <= axis < nd:
-        raise ValueError(f"lax.{fn}: axis {axis!r} is out of bounds for an operand of shape "
-                         f"{tuple(shape_of(concrete(operand)))}")
-    axis = int(axis) % nd
+    axis = _axis(axis, nd, fn)  # (an int in range, as JAX checks it)
     starts = [0] * nd
     starts[axis] = index
     return starts, axis

@@ -8,6 +8,7 @@ import math
 import types
 
 from .optim_base import Optimizer
+from .optim_params import _Rate
 
 __all__ = ["LRScheduler"]
 
@@ -23,24 +24,6 @@ def _lr(who: str, opt) -> float:
         raise ValueError(f"{who}: the optimizer's learning rate is a schedule function; a "
                          "scheduler sets the rate itself: build the optimizer with lr=<number>")
     return float(opt.lr(0))
-
-
-class _Rate:
-    """The constant schedule a scheduler stores in the optimizer. Unlike
-    :func:`tensorgrad.optim.constant` it takes any finite value, as PyTorch's groups do (a
-    schedule stepped past its end may go below 0); the optimizer refuses a negative rate when an
-    update uses it."""
-
-    constant = True  # (read by Optimizer.step: no update count needed)
-
-    def __init__(self, value: float):
-        self.value = value
-
-    def __call__(self, t) -> float:
-        return self.value
-
-    def __repr__(self) -> str:
-        return f"constant learning rate {self.value} (set by a scheduler)"
 
 
 def _set_lr(who: str, opt, value) -> None:

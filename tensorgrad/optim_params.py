@@ -26,12 +26,22 @@ from .tensor import Tensor
 __all__ = ["ParamOptimizer"]
 
 
-def _rate(value: float):
-    """A constant learning-rate schedule of any finite value (as a scheduler stores)."""
-    def schedule(t):
-        return value
-    schedule.constant = True
-    return schedule
+class _Rate:
+    """The constant schedule a scheduler (or ``param_groups[i]["lr"] = v``) stores in an
+    optimizer. Unlike :func:`tensorgrad.optim.constant` it takes any finite value, as PyTorch's
+    groups do (a schedule stepped past its end may go below 0); the optimizer refuses a
+    negative rate when an update uses it."""
+
+    constant = True  # (read by Optimizer.step: no update count needed)
+
+    def __init__(self, value: float):
+        self.value = value
+
+    def __call__(self, t) -> float:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"constant learning rate {self.value} (set by a scheduler or a parameter group)"
 
 
 class _Group(dict):
@@ -53,7 +63,7 @@ class _Group(dict):
 
     def __setitem__(self, key, value):
         if key == "lr" and not callable(value):
-            self._opt.lr = _rate(float(value))
+            self._opt.lr = _Rate(float(value))
         elif key != "params" and hasattr(self._opt, key):
             setattr(self._opt, key, value)
         dict.__setitem__(self, key, value)
