@@ -92,7 +92,10 @@ class Function(metaclass=_FunctionMeta):
                             "PyTorch")
         name = cls.__name__
         diff = [i for i, a in enumerate(args) if _differentiable(a)]
-        needs = tuple(i in diff for i in range(len(args)))
+        # PyTorch's flags: True for an input that may carry a gradient (a traced tensor or a
+        # leaf that requires grad), False for a constant array or tensor
+        needs = tuple(i in diff and isinstance(args[i], Tensor) and args[i]._trace is not None
+                      for i in range(len(args)))
         defined = _defined(cls)
         new_style = "setup_context" in defined
 
@@ -121,7 +124,9 @@ class Function(metaclass=_FunctionMeta):
 
         def bwd(ctx, g):
             gs = g if isinstance(g, tuple) else (g,)
-            res = cls.backward(ctx, *gs)
+            # PyTorch's backward takes and returns the conjugates of tensorgrad's (JAX's)
+            # cotangents of complex values: convert at the boundary both ways
+            res = cls.backward(ctx, *(_torch_convention(v) for v in gs))
             res = res if isinstance(res, tuple) else (res,)
             if len(res) != len(args):
                 raise TypeError(f"{name}.backward returned {len(res)} gradients; forward takes "
@@ -132,7 +137,7 @@ class Function(metaclass=_FunctionMeta):
                     raise TypeError(f"{name}.backward returned a gradient for input {i}, a "
                                     f"{type(args[i]).__name__}, which is not an array; return "
                                     "None there, as PyTorch requires")
-            return tuple(res[i] for i in diff)
+            return tuple(_from_torch_convention(res[i], args[i]) for i in diff)
 
         fun.__name__ = fun.__qualname__ = name
         rule = custom_vjp(fun)
@@ -141,6 +146,8 @@ class Function(metaclass=_FunctionMeta):
         if "jvp" in defined:
             def forward_rule(primals, tangents):
                 out, ctx = run(primals)
+                if hasattr(ctx, "saved_for_forward"):  # jvp reads them as saved_tensors
+                    ctx.saved_tensors = ctx.saved_for_forward
                 full = [None] * len(args)  # (PyTorch: one tangent per input, None for others)
                 for i, v in zip(diff, tangents):
                     full[i] = v
@@ -159,6 +166,19 @@ class Function(metaclass=_FunctionMeta):
         plain = tree_flatten(seen[0][0])[0]
         return tree_unflatten(td, [stop_gradient(v) if id(p) in marked else v
                                    for v, p in zip(leaves, plain)])
+
+
+def _torch_convention(g):
+    """A cotangent in PyTorch's convention: the conjugate, for a complex one."""
+    return _ops.conj(g) if g is not None and np.iscomplexobj(g) else g
+
+
+def _from_torch_convention(r, arg):
+    """backward's gradient ``r`` for input ``arg``, back in tensorgrad's convention: the
+    conjugate for a complex input; for a real input, the real part (PyTorch's rule)."""
+    if r is None or not np.iscomplexobj(r):
+        return r
+    return _ops.conj(r) if np.iscomplexobj(arg) else _ops.real(r)
 
 
 def _defined(cls) -> set:

@@ -17,6 +17,7 @@ import numpy as np
 
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete
+from .tree import tree_map
 from .transforms import hessian as _hessian
 from .transforms import jacfwd, jacrev
 from .transforms import value_and_grad as _value_and_grad
@@ -53,6 +54,16 @@ def _prepare(name: str, func, inputs, create_graph: bool, strict: bool) -> tuple
     return ins, is_tuple
 
 
+def _result(tree, create_graph: bool):
+    """``tree`` as returned: with ``create_graph=False``, every value on the imperative tape
+    becomes a plain array, so a tensor ``func`` captured (a model's parameter) does not tie
+    the result to the tape either."""
+    if create_graph:
+        return tree
+    return tree_map(lambda x: concrete(x) if isinstance(x, Tensor) and x._trace is IMPERATIVE
+                    else x, tree)
+
+
 def _vector(name: str, v, like: tuple, what: str, optional_when: str) -> tuple:
     """``v`` in the structure of ``like`` (a tuple of values); None means ones when ``like``
     is one value of one element."""
@@ -80,14 +91,14 @@ def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     outs, out_tuple = _as_tuple(out)
     vs = _vector("vjp", v, outs, "the output", "func's output has")
     g = pull(tuple(vs) if out_tuple else vs[0])
-    return out, (tuple(g) if in_tuple else g[0])
+    return _result((out, (tuple(g) if in_tuple else g[0])), create_graph)
 
 
 def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """``(func(*inputs), J v)``: the Jacobian–vector product, shaped like the output."""
     ins, in_tuple = _prepare("jvp", func, inputs, create_graph, strict)
     vs = _vector("jvp", v, ins, "inputs", "the input has")
-    return _jvp(func, ins, vs)
+    return _result(_jvp(func, ins, vs), create_graph)
 
 
 def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = False,
@@ -105,8 +116,8 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
     # (the transforms keep func's output structure outermost: one output gives a tuple over
     # the inputs, a tuple of outputs a tuple of such tuples)
     if isinstance(J[0], (tuple, list)):
-        return tuple((tuple(row) if in_tuple else row[0]) for row in J)
-    return tuple(J) if in_tuple else J[0]
+        return _result(tuple((tuple(row) if in_tuple else row[0]) for row in J), create_graph)
+    return _result(tuple(J) if in_tuple else J[0], create_graph)
 
 
 def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = False,
@@ -117,17 +128,18 @@ def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = F
         raise ValueError("tg.autograd.functional.hessian: outer_jacobian_strategy must be "
                          f"'reverse-mode' or 'forward-mode', got {outer_jacobian_strategy!r}")
     ins, in_tuple = _prepare("hessian", func, inputs, create_graph, strict)
-    H = _hessian(_scalar(func, "hessian"), argnums=tuple(range(len(ins))))(*ins)
-    return tuple(tuple(row) for row in H) if in_tuple else H[0][0]
+    H = _hessian(lambda *xs: _scalar(func, "hessian")(*xs)[0], argnums=tuple(range(len(ins))))(*ins)
+    return _result(tuple(tuple(row) for row in H) if in_tuple else H[0][0], create_graph)
 
 
 def _scalar(func, name: str):
+    """``func`` as ``xs ↦ (its one element as a 0-d value, its output as returned)``."""
     def f(*xs):
         y = func(*xs)
         if isinstance(y, (tuple, list)) or np.size(concrete(y)) != 1:
             raise RuntimeError(f"tg.autograd.functional.{name}: func must return a single "
                                f"tensor with one element, got shape {np.shape(concrete(y))}")
-        return y.reshape(()) if hasattr(y, "reshape") else y
+        return (y.reshape(()) if hasattr(y, "reshape") else y), y
     return f
 
 
@@ -135,8 +147,9 @@ def _hessian_product(name: str, func, inputs, v, create_graph, strict):
     ins, in_tuple = _prepare(name, func, inputs, create_graph, strict)
     vs = _vector(name, v, ins, "inputs", "the input has")
     argnums = tuple(range(len(ins)))
-    (value, _), (_, hv) = _jvp(_value_and_grad(_scalar(func, name), argnums=argnums), ins, vs)
-    return value, (tuple(hv) if in_tuple else hv[0])
+    ((_, value), _), (_, hv) = _jvp(_value_and_grad(_scalar(func, name), argnums=argnums,
+                                                    has_aux=True), ins, vs)
+    return _result((value, (tuple(hv) if in_tuple else hv[0])), create_graph)
 
 
 def vhp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):

@@ -114,7 +114,11 @@ def _entry_rows(cmp, fn, xs, names, mode, eps, limit=4000):
     """Rows comparing each input's Jacobian block (tg.jacfwd or jacrev) with finite differences."""
     sizes = [int(np.size(x)) for x in xs]
     flat = _flat_out(fn)
-    out_size = int(np.size(concrete(flat(*xs))))
+    out0 = concrete(flat(*xs))
+    if np.iscomplexobj(out0):  # (jacrev and the real differences below need real outputs)
+        cmp.notes.append("(complex outputs: no entrywise report)")
+        return
+    out_size = int(np.size(out0))
     if sum(sizes) * max(out_size, 1) > limit * 50 or sum(sizes) > limit:
         cmp.notes.append(f"(Jacobian {out_size}×{sum(sizes)} too large for an entrywise report)")
         return

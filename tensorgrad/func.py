@@ -45,8 +45,17 @@ def grad_and_value(func: Callable, argnums=0, has_aux: bool = False) -> Callable
 
 
 def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: bool = False):
-    """``torch.func.jvp``: ``(func(*primals), J·tangents)`` (and ``aux``)."""
-    return _jvp(func, tuple(primals), tuple(tangents), has_aux=has_aux)
+    """``torch.func.jvp``: ``(func(*primals), J·tangents)`` (and ``aux``). ``primals`` and
+    ``tangents`` are tuples of the same length, one entry per argument of ``func``."""
+    for name, v in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(v, tuple):  # (PyTorch's rule and error type)
+            raise RuntimeError(f"jvp(f, primals, tangents): expected {name} to be a tuple, one "
+                               f"entry per argument of f, got {type(v).__name__}; it must be "
+                               f"valid to call f(*{name})")
+    if len(primals) != len(tangents):
+        raise RuntimeError(f"jvp(f, primals, tangents): {len(primals)} primals but "
+                           f"{len(tangents)} tangents")
+    return _jvp(func, primals, tangents, has_aux=has_aux)
 
 
 def jacrev(func: Callable, argnums=0, *, has_aux: bool = False, chunk_size: int | None = None,
@@ -69,11 +78,19 @@ def hessian(func: Callable, argnums=0) -> Callable:
 def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "error", *,
          chunk_size: int | None = None) -> Callable:
     """``torch.func.vmap``: ``tg.vmap`` with PyTorch's keyword names (``in_dims`` is JAX's
-    ``in_axes``, ``out_dims`` its ``out_axes``); ``chunk_size`` changes nothing (a loop)."""
+    ``in_axes``, ``out_dims`` its ``out_axes``); ``chunk_size`` changes nothing (a loop).
+    As in PyTorch, ``in_dims`` covers the positional arguments only: keyword arguments are
+    passed unmapped to every call."""
     if randomness not in ("error", "different", "same"):
         raise ValueError(f"vmap: randomness must be 'error', 'different' or 'same', got "
                          f"{randomness!r}")
-    return _vmap(func, in_axes=in_dims, out_axes=out_dims)
+    mapped = _vmap(func, in_axes=in_dims, out_axes=out_dims)
+
+    def call(*args, **kwargs):
+        if not kwargs:
+            return mapped(*args)
+        return _vmap(lambda *a: func(*a, **kwargs), in_axes=in_dims, out_axes=out_dims)(*args)
+    return call
 
 
 def functional_call(module, parameter_and_buffer_dicts, args: Any = None, kwargs: dict | None = None,

@@ -85,20 +85,21 @@ def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
     only = _backward_inputs(inputs)
     gradient = seed_for(self, gradient, create_graph, "backward()")
     check_all_intact("backward()")
-    taps = _taps() if only is None else None
+    taps = _taps()
     leaves = sweep_for([self._node], [gradient], bool(retain_graph), create_graph, taps)
-    if only is not None:  # backward(inputs=...): those leaves' .grad only
-        leaves = {node: g for node, g in leaves.items() if node in only}
+    if only is not None:  # backward(inputs=...): those leaves' .grad (and retained results')
+        leaves = {node: g for node, g in leaves.items() if node in only or node.op is not None}
     fill_grads(leaves, taps, "backward()")
 
 
 def sweep_for(nodes: list, seeds: list, retain: bool, create_graph: bool, taps,
-              batch_ndim: int = 0) -> dict:
+              batch_ndim: int = 0, after_hooks: dict | None = None) -> dict:
     """The reverse sweep of the imperative tape from ``nodes``, seeded with ``seeds``
     (recorded with ``create_graph``), running the tensors' hooks: ``{node: cotangent}`` for
     the leaves reached and for the ``taps`` (``{node: tensor or None}``). As in PyTorch, a
     retained ``.grad`` sees its tensor's hooks applied; a recorded result in ``taps`` mapped to
-    None (``tg.autograd.grad``'s inputs) gets its gradient as it was before them."""
+    None (``tg.autograd.grad``'s inputs) gets its gradient as it was before them (and, when
+    ``after_hooks`` is a dict, its gradient after them goes there)."""
     hooks = hooked_nodes()
     pre: dict = {}
     if hooks is not None:
@@ -125,6 +126,8 @@ def sweep_for(nodes: list, seeds: list, retain: bool, create_graph: bool, taps,
         for node, g in leaves.items():
             if node.op is None and node in hooks:
                 leaves[node] = run_hooks(hooks[node][1], g, node.dtype, create_graph)
+        if after_hooks is not None:
+            after_hooks.update((n, leaves[n]) for n in pre if n in leaves)
         leaves.update(pre)
     return leaves
 
@@ -210,9 +213,11 @@ def fill_grads(leaves: dict, taps, name: str) -> None:
                              "of the leaf's shape) before accumulating into it")
         if old is None:
             t.grad = g
-        elif type(old) is np.ndarray and old.dtype == g.dtype and old.flags.writeable:
+        elif node.op is None and type(old) is np.ndarray and old.dtype == g.dtype \
+                and old.flags.writeable:
             np.add(old, g, out=old)  # in place, as PyTorch: references to .grad see the sum
-        else:  # read-only (e.g. saved on a live graph), another dtype or type: a new array
+        else:  # read-only (e.g. saved on a live graph), another dtype or type, or a retained
+            # result's (PyTorch sums those out of place): a new array
             t.grad = old + g
 
 

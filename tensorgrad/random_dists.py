@@ -438,7 +438,7 @@ def _binomial(st: Stream, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     trials (its fraction is dropped), NaN where n < 0 or p is outside [0, 1] (or NaN), inf
     for n = inf with 0 < p."""
     n = np.floor(n)
-    bad = ~((n >= 0.0) & (p >= 0.0) & (p <= 1.0))
+    bad = np.logical_not((n >= 0.0) & (p >= 0.0) & (p <= 1.0))
     flip = p > 0.5  # draw the count of failures: q = min(p, 1 - p) <= 1/2
     q = np.where(flip, 1.0 - p, p)
     out = np.zeros(n.size)
@@ -474,7 +474,7 @@ def multinomial_np(kv, n, p, shape, dt):
     p = np.where(fine[:, None], p, 0.0)
     with np.errstate(over="ignore"):
         total = p.sum(axis=1)
-    bad = ~(fine & (total > 0.0) & np.isfinite(total) & (left >= 0.0) & np.isfinite(left))
+    bad = np.logical_not(fine & (total > 0.0) & np.isfinite(total) & (left >= 0.0) & np.isfinite(left))
     mass = np.where(bad, 1.0, total)  # the weight of the categories not drawn yet
     p = np.where(bad[:, None], 0.0, p)
     left = np.where(bad, 0.0, left)

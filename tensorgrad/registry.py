@@ -158,7 +158,7 @@ class Op:
         "name", "forward", "kind", "inputs", "param_names", "vjps", "jvps", "deriv",
         "batch_params", "jacobian", "eye_vjps", "jax", "symbol", "examples", "domain",
         "second_order", "tol", "doc", "jvp_all", "vjp_all", "variadic", "function", "call",
-        "composite", "to_jax", "diag_d", "diag1", "diag_for", "check", "complex",
+        "composite", "to_jax", "diag_d", "diag1", "diag_for", "check", "complex", "shapes_only",
     )
 
     def __init__(self, name: str, forward: Callable | None, kind: str, *,
@@ -200,6 +200,7 @@ class Op:
         # tensorgrad.complexity); the engine refuses complex values anywhere else
         self.complex = complex
         self.check = None  # a two-input op's input check (see ``check=``), run when its forward fails
+        self.shapes_only = False  # (set below: see there)
         self.function = None
         # diag_d[i]: the derivative d of input i when its VJP is the derived g * d(...)
         # (the sweep calls it directly); None where the rule is anything else. The
@@ -241,6 +242,14 @@ class Op:
         # a one-input elementwise op whose VJP is the derived g * d: the sweep's chain walk
         self.diag1 = self.diag_d[0] if n == 1 and vjp_all is None else None
         self.diag_for = self.vjps
+        # the VJP reads only the shapes and dtypes of the saved values, as for x + y, −x, and
+        # a linear op of one input (its transpose does not depend on the point): the sweep
+        # then keeps shape-only stand-ins after freeing them, so a second backward through
+        # such a node works, as PyTorch allows where an op saved no tensors
+        self.shapes_only = vjp_all is None and (
+            (kind == "diagonal" and not any(callable(d) or d is None for d in self.deriv)
+             and all(r is None for r in given[:n]))
+            or (kind == "linear" and n == 1))
 
     @property
     def nargs(self) -> int:

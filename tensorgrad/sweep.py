@@ -245,6 +245,33 @@ def _eye_vjp(node, g: Eye):
     return None
 
 
+_SHELLS: dict = {}  # (shape, dtype) -> a read-only zero-stride array standing in for a value
+
+
+def _shell(v):
+    """A stand-in for a freed value with its shape and dtype (no memory); other things (Python
+    numbers, None) stay."""
+    if type(v) is not np.ndarray and not isinstance(v, Tensor):
+        return v
+    key = (v.shape, v.dtype)
+    s = _SHELLS.get(key)
+    if s is None:
+        if len(_SHELLS) > 512:
+            _SHELLS.clear()
+        s = _SHELLS[key] = np.broadcast_to(np.zeros((), v.dtype), v.shape)
+    return s
+
+
+def _free(node, op=None) -> None:
+    """Drop a node's saved values once its rule has run. An op whose VJP reads only shapes
+    (``Op.shapes_only``) keeps stand-ins, so another backward through it still works."""
+    if (op or node.op).shapes_only:
+        node.args = tuple(_shell(a) for a in node.args)
+        node.out = _shell(node.out)
+    else:
+        node.args = node.out = None
+
+
 def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = False,
                   batch_ndim: int = 0, taps=None, hooks=None) -> dict:
     """The reverse sweep. Returns ``{leaf node: cotangent}``, and with ``taps`` (a
@@ -374,7 +401,7 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
                     else:
                         heappush(heap, (-p.seq, p))
                 if not retain:
-                    node.args = node.out = None
+                    _free(node)
                 node = None
                 continue
             g = g.dense()
@@ -418,7 +445,7 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
             if _complex_seen[0] and c is not None:  # a real input's cotangent is real
                 c = real_for(c, p.dtype)
             if not retain:
-                node.args = node.out = None
+                _free(node, op)
             node = None
             if c is not None:
                 cs = c.shape if type(c) is ndarray else shape_of(c)
@@ -486,7 +513,7 @@ def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = Fals
             else:
                 _accumulate(cts, owned, p, prev, c)
         if not retain:
-            node.args = node.out = None
+            _free(node, op)
         node = None
     for p in reached:
         if p in cts:  # (not when it was also seeded, and so visited)

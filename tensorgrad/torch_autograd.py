@@ -133,7 +133,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     _on_the_tape(ins, name, "input")
     grads = _per_output(grad_outputs, outs, name, "grad_outputs")
     inner = {t._node: None for t in ins if t._node.op is not None}  # recorded inputs: taps
-    taps = inner or None
+    retained = _taps()  # results that retain_grad(): their .grad fills here too, as PyTorch's
+    taps = {**retained, **inner} if retained else inner or None
     nodes = [t._node for t in outs]
     check_all_intact(name)
     if is_grads_batched:
@@ -168,9 +169,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
         return _finish(found, ins, allow_unused, materialize_grads, name, (size,))
     seeds = [seed_for(t, g, create_graph, name, f"output {i}", "grad_outputs=")
              for i, (t, g) in enumerate(zip(outs, grads))]
-    leaves = sweep_for(nodes, seeds, bool(retain_graph), create_graph, taps)
+    after: dict = {}  # an input's gradient after its hooks (the one a retained .grad takes)
+    leaves = sweep_for(nodes, seeds, bool(retain_graph), create_graph, taps,
+                       after_hooks=after if retained else None)
     found = [None if t._node not in leaves else torch_gradient(leaves[t._node], t.dtype, name)
              for t in ins]
+    if retained:
+        fill_grads({n: after.get(n, g) for n, g in leaves.items() if n in retained}, retained,
+                   name)
     return _finish(found, ins, allow_unused, materialize_grads, name, ())
 
 

@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from .check import check_grads
+from .imperative import tensor
 from .recording import IMPERATIVE
 from .reports import GradCheckError as _TgGradCheckError
 from .tensor import Tensor, concrete
@@ -42,6 +43,14 @@ def _checked_positions(inputs: tuple) -> list:
     return [i for i, x in enumerate(inputs)  # (arrays: a Python number is a constant)
             if not isinstance(x, (bool, int, float, complex)) and x is not None
             and hasattr(x, "shape") and np.result_type(concrete(x)).kind in "fc"]
+
+
+def _constant(x):
+    """An input as ``func`` sees it outside the transforms: a Tensor (not recorded), so
+    Tensor methods such as ``x.clone()`` and ``x.detach()`` work as in PyTorch."""
+    if isinstance(x, Tensor) or (isinstance(x, np.ndarray) and x.dtype.kind in "fc"):
+        return tensor(concrete(x))
+    return x
 
 
 def _fail(message: str, raise_exception: bool) -> bool:
@@ -72,7 +81,7 @@ def _numerical(func, values: list, k: int, eps: float, outs0: tuple) -> list:
             xp = x.copy().reshape(-1)
             xp[j] += sign * eps
             args = list(values)
-            args[k] = xp.reshape(x.shape)
+            args[k] = _constant(xp.reshape(x.shape))
             outs.append([np.asarray(concrete(o), dtype=np.float64)
                          for o in _as_tuple(func(*args))])
         cols.append([(p - m) / (2 * eps) for p, m in zip(*outs)])
@@ -92,12 +101,15 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
     ``atol + rtol·|numerical|``; else GradcheckError (or False with
     ``raise_exception=False``). ``fast_mode`` and PyTorch's other options (batched, undefined
     and dtype checks) are accepted and change nothing: every entry is checked."""
+    if not (check_forward_ad or check_backward_ad):
+        raise ValueError("gradcheck: check_forward_ad and check_backward_ad are both False, so "
+                         "nothing would be checked; set at least one to True")
     ins = _as_tuple(inputs)
     pos = _checked_positions(ins)
     if not pos:
         raise ValueError("gradcheck: no input to check: pass floating-point arrays, or tensors "
                          "made with tg.tensor(..., requires_grad=True)")
-    values = [concrete(x) if isinstance(x, Tensor) else x for x in ins]
+    values = [_constant(x) for x in ins]
     out0 = func(*values)
     outs0 = _as_tuple(out0)
     partial = _of_checked(func, values, pos)
@@ -149,7 +161,7 @@ def gradgradcheck(func: Callable, inputs, grad_outputs=None, *, eps: float = 1e-
     ``grad_outputs`` (one per output) default to random normal arrays (``seed``)."""
     ins = _as_tuple(inputs)
     pos = _checked_positions(ins)
-    values = [concrete(x) if isinstance(x, Tensor) else x for x in ins]
+    values = [_constant(x) for x in ins]
     out = func(*values)
     out_tuple = isinstance(out, (tuple, list))
     outs = _as_tuple(out)

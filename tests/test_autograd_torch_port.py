@@ -129,8 +129,8 @@ def test_retain_grad_keeps_the_gradient_of_recorded_results():
     np.testing.assert_allclose(h.grad, 2 * g_h, rtol=1e-13)
     x.grad = None
     k = tg.sum(h * h)
-    k.backward(inputs=[x])  # only those leaves
-    np.testing.assert_allclose(h.grad, 2 * g_h, rtol=1e-13)
+    k.backward(inputs=[x])  # only those leaves, and the retained results on the way
+    np.testing.assert_allclose(h.grad, 2 * g_h + 2 * hv, rtol=1e-13)  # (PyTorch 2.13's)
     with pytest.raises(RuntimeError, match="does not require grad"):
         tg.tensor(x0).retain_grad()
     with pytest.raises(TypeError, match="traced by a transform"):

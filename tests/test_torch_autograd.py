@@ -365,8 +365,10 @@ def test_register_hook_follows_pytorch():
     np.testing.assert_allclose(gx, 100 + 2 * 2 * np.sin([1.0, 2.0]) * np.cos([1.0, 2.0]))
     np.testing.assert_allclose(gh, 2 * np.sin([1.0, 2.0]))  # (an input's: before its hooks)
     np.testing.assert_allclose(seen[0], 2 * np.sin([1.0, 2.0]))
+    # a retained .grad fills from autograd.grad too, after the hooks
+    np.testing.assert_allclose(h.grad, 4 * np.sin([1.0, 2.0]))
     y.backward(retain_graph=True)
-    np.testing.assert_allclose(h.grad, 4 * np.sin([1.0, 2.0]))  # (retained: after them)
+    np.testing.assert_allclose(h.grad, 8 * np.sin([1.0, 2.0]))  # (retained: after them)
     np.testing.assert_allclose(x.grad, gx)
     handle.remove()
     x.grad = None

@@ -14,11 +14,11 @@ from .distribution import Distribution
 from .kl import kl_divergence, register_kl
 from .multivariate import (Dirichlet, Independent, LowRankMultivariateNormal, MultivariateNormal,
                            Multinomial)
-from .transformed import (AffineTransform, ComposeTransform, ExpRelaxedCategorical, ExpTransform,
-                          InverseGamma, LogitRelaxedBernoulli, MixtureSameFamily, RelaxedBernoulli,
-                          RelaxedOneHotCategorical,
-                          PowerTransform, SigmoidTransform, SoftplusTransform, TanhTransform,
-                          Transform, TransformedDistribution)
+from .transformed import (ExpRelaxedCategorical, InverseGamma, LogitRelaxedBernoulli,
+                          MixtureSameFamily, RelaxedBernoulli, RelaxedOneHotCategorical,
+                          TransformedDistribution)
+from .transforms import (AffineTransform, ComposeTransform, ExpTransform, PowerTransform,
+                         SigmoidTransform, SoftplusTransform, TanhTransform, Transform)
 
 __all__ = ["Distribution", "constraints", "kl_divergence", "register_kl",
            "Normal", "LogNormal", "Uniform", "Exponential", "Gamma", "Chi2", "Beta", "Laplace",

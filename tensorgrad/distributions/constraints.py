@@ -94,7 +94,7 @@ def integer_interval(low, high) -> Constraint:
 
 def independent(base: Constraint, n: int) -> Constraint:
     """``base`` on events of ``n`` more trailing axes (all entries must belong)."""
-    axes = tuple(range(-n, 0))
-    return Constraint(f"independent({base!r}, {n})",
-                      lambda v: np.all(base.check(v), axis=axes) if n else base.check(v),
-                      base.is_discrete, base.event_dim + n)
+    def test(v):
+        ok = base.check(v)
+        return np.all(ok, axis=tuple(range(-min(n, ok.ndim), 0))) if n else ok
+    return Constraint(f"independent({base!r}, {n})", test, base.is_discrete, base.event_dim + n)

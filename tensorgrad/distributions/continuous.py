@@ -472,15 +472,22 @@ class Pareto(_Univariate):
         e = self._draw(sample_shape, key, _random.exponential)
         return self.scale * _ops.exp(e / self.alpha)
 
-    def log_prob(self, value):
+    def _inside(self, value):
+        """(x ≥ scale, x there and scale elsewhere): a select, not maximum(x, scale), so that
+        at x = scale the derivatives are the interior formula's (a tie in maximum would split
+        the gradient between x and scale)."""
         x = self._value(value)
-        lp = _ops.log(self.alpha) + self.alpha * _ops.log(self.scale) - (self.alpha + 1) * _ops.log(
-            _ops.maximum(x, self.scale))
-        return _ops.where(x >= self.scale, lp, -np.inf)
+        inside = x >= self.scale
+        return inside, _ops.where(inside, x, self.scale)
+
+    def log_prob(self, value):
+        inside, x = self._inside(value)
+        lp = _ops.log(self.alpha) + self.alpha * _ops.log(self.scale) - (self.alpha + 1) * _ops.log(x)
+        return _ops.where(inside, lp, -np.inf)
 
     def cdf(self, value):
-        x = _ops.maximum(self._value(value), self.scale)
-        return -_ops.expm1(self.alpha * _ops.log(self.scale / x))
+        inside, x = self._inside(value)
+        return _ops.where(inside, -_ops.expm1(self.alpha * _ops.log(self.scale / x)), 0.0)
 
     def icdf(self, value):
         return self.scale * _ops.exp(-_ops.log1p(-value) / self.alpha)

@@ -13,7 +13,7 @@ from .. import random as _random
 from ..lax import stop_gradient
 from ..tensor import concrete, shape_of
 from . import constraints
-from .distribution import (Distribution, as_float, broadcast_all, check_values,
+from .distribution import (Distribution, _concrete_np, as_float, broadcast_all, check_values,
                            default_validate_args, need_key)
 
 __all__ = ["Bernoulli", "Binomial", "Geometric", "Poisson", "Categorical", "OneHotCategorical"]
@@ -117,8 +117,16 @@ class Bernoulli(_Binary):
 
 
 class Geometric(_Binary):
-    """The number of failures before the first success of Bernoulli(probs) trials."""
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    """The number of failures before the first success of Bernoulli(probs) trials.
+
+    ``probs`` must lie in (0, 1] (PyTorch's rule: with probs = 0 no success ever comes). Given
+    ``probs``, ``log_prob(k) = xlog1py(k, −p) + log p``, exact up to p = 1 (``log_prob(0)`` is 0
+    there and ``log_prob(k ≥ 1)`` is −inf); given ``logits``, the same through softplus.
+    Draws are floats, ``floor(log U / log(1 − p))`` as PyTorch's: large counts for a tiny p
+    are kept (not clipped to an integer type), and p = 0, if not validated, draws inf."""
+    arg_constraints = {"probs": constraints.Constraint("interval (0, 1]",
+                                                       lambda v: (v > 0) & (v <= 1)),
+                       "logits": constraints.real}
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
@@ -130,13 +138,28 @@ class Geometric(_Binary):
 
     def sample(self, sample_shape=(), key=None):
         need_key(key, "Geometric.sample")
-        k = _random.geometric(key, stop_gradient(self.probs), self._extended_shape(sample_shape))
-        return _ops.astype(k, np.float64) - 1  # tg.random counts trials, PyTorch failures
+        u = _random.uniform(key, self._extended_shape(sample_shape),
+                            minval=np.finfo(np.float64).tiny, maxval=1.0)
+        # log(1 − p) from the parameter that was given (the other one is clamped); p = 1 draws
+        # 0, p = 0 (log(1 − p) = 0) inf
+        if "probs" in self._given:
+            p = stop_gradient(self.probs)
+            log1m = -_ops.xlog1py(-1.0, -p)  # log1p(−p), −inf at p = 1 without a warning
+        else:
+            log1m = -_ops.softplus(stop_gradient(self.logits))
+        finite = _ops.logical_and(log1m < 0, log1m > -np.inf)
+        k = _ops.floor(_ops.log(u) / _ops.where(finite, log1m, -1.0))
+        return _ops.where(finite, k, _ops.where(log1m == 0, np.inf, 0.0))
 
     def log_prob(self, value):
         self._validate_sample(value)
-        # log(1 − p) = −softplus(logits), log p = −softplus(−logits)
-        return -value * _ops.softplus(self.logits) - _ops.softplus(-self.logits)
+        if "probs" in self._given:
+            return _ops.xlog1py(value, -self.probs) + _ops.log(self.probs)
+        # log(1 − p) = −softplus(logits), log p = −softplus(−logits); k = 0 adds exactly 0
+        # (also for logits = inf)
+        lg, zero = self.logits, value == 0
+        failures = -value * _ops.where(zero, 1.0, _ops.softplus(lg))
+        return _ops.where(zero, 0.0, failures) - _ops.softplus(-lg)
 
     def entropy(self):
         p, lg = self.probs, self.logits
@@ -176,6 +199,22 @@ class Binomial(_Binary):
         log_comb = _ops.gammaln(n + 1) - _ops.gammaln(k + 1) - _ops.gammaln(n - k + 1)
         # k·log p + (n − k)·log(1 − p) = k·logits − n·softplus(logits)
         return log_comb + k * lg - n * _ops.softplus(lg)
+
+    def enumerate_support(self, expand=True):
+        """The counts 0, 1, …, total_count along a new first axis (PyTorch's layout: shape
+        ``(total_count + 1,) + batch_shape``, or ``(total_count + 1,) + (1,) * len(batch_shape)``
+        with ``expand=False``); total_count must be concrete and the same across the batch."""
+        n = _concrete_np(self.total_count)
+        if n is None:
+            raise TypeError("Binomial.enumerate_support: total_count is traced (tg.jit); the "
+                            "number of support points must be a concrete value")
+        if n.size and np.min(n) != np.max(n):
+            raise NotImplementedError(f"Binomial.enumerate_support: total_count must be the same "
+                                      f"across the batch, got values from {np.min(n)} to "
+                                      f"{np.max(n)} (batch shape {self.batch_shape})")
+        top = int(np.max(n)) if n.size else 0
+        v = np.arange(top + 1.0).reshape((-1,) + (1,) * len(self.batch_shape))
+        return np.broadcast_to(v, (top + 1,) + self.batch_shape) if expand else v
 
     def entropy(self):
         n = int(np.max(np.asarray(concrete(self.total_count))))
@@ -246,8 +285,27 @@ class Poisson(Distribution):
         return _ops.xlogy(value, self.rate) - self.rate - _ops.gammaln(value + 1)
 
 
+def _check_indices(cls: str, value, k: int) -> None:
+    """Refuse concrete category indices outside [0, k − 1] (after truncation toward 0, as the
+    cast to integers does): negative ones would otherwise count from the end."""
+    v = _concrete_np(value)
+    if v is None:
+        return
+    with np.errstate(invalid="ignore"):
+        bad = np.logical_not((np.trunc(v) >= 0) & (np.trunc(v) <= k - 1))
+    if np.any(bad):
+        raise IndexError(f"{cls}.log_prob: value must hold category indices in [0, {k - 1}] "
+                         f"({k} categories), got {np.array2string(v[bad], threshold=12)} "
+                         f"(value of shape {v.shape}, dtype {v.dtype})")
+
+
 class Categorical(Distribution):
-    """A choice among K categories (the last axis of ``probs``/``logits``); values are indices."""
+    """A choice among K categories (the last axis of ``probs``/``logits``); values are indices.
+
+    ``log_prob`` refuses concrete indices outside [0, K − 1] with an IndexError even when
+    ``validate_args`` is False (a negative index never counts from the end, as in PyTorch).
+    Values traced by ``tg.jit`` cannot be checked: there an index out of range gives a NaN
+    log-probability."""
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     has_enumerate_support = True
 
@@ -293,11 +351,16 @@ class Categorical(Distribution):
 
     def log_prob(self, value):
         self._validate_sample(value)
+        k = self._num_events
+        _check_indices(type(self).__name__, value, k)
         idx = _ops.astype(value, np.int64)
         shape = np.broadcast_shapes(tuple(shape_of(idx)), self.batch_shape)
-        lg = _ops.broadcast_to(self.logits, shape + (self._num_events,))
+        lg = _ops.broadcast_to(self.logits, shape + (k,))
         idx = _ops.broadcast_to(idx, shape)
-        return _ops.take_along_axis(lg, _ops.expand_dims(idx, -1), axis=-1)[..., 0]
+        inside = _ops.logical_and(idx >= 0, idx < k)  # (only traced values can be outside here)
+        safe = _ops.where(inside, idx, 0)
+        got = _ops.take_along_axis(lg, _ops.expand_dims(safe, -1), axis=-1)[..., 0]
+        return _ops.where(inside, got, np.nan)
 
     def entropy(self):
         lg = _ops.maximum(self.logits, np.finfo(np.float64).min)

@@ -179,18 +179,31 @@ class Distribution:
 
     _param_event_dims: dict = {}
 
-    def expand(self, batch_shape, _instance=None):
-        """The same distribution with its parameters broadcast to ``batch_shape``."""
+    def _expand_shape(self, batch_shape) -> tuple:
+        """``batch_shape`` as a tuple, checked to be a broadcast of this batch shape."""
         batch_shape = tuple(int(b) for b in batch_shape)
         try:
-            np.broadcast_shapes(self._batch_shape, batch_shape)
             if np.broadcast_shapes(self._batch_shape, batch_shape) != batch_shape:
                 raise ValueError
         except ValueError:
             raise ValueError(f"{type(self).__name__}.expand: batch shape {self._batch_shape} "
                              f"cannot be broadcast to {batch_shape}") from None
+        return batch_shape
+
+    def _copy(self):
+        """A shallow copy (``expand`` then replaces the broadcast attributes)."""
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
+        return new
+
+    def expand(self, batch_shape, _instance=None):
+        """The same distribution with its parameters broadcast to ``batch_shape``.
+
+        The parameters broadcast are those named in ``_params``; a distribution built on
+        other distributions (``Independent``, ``TransformedDistribution``,
+        ``MixtureSameFamily``) expands those instead."""
+        batch_shape = self._expand_shape(batch_shape)
+        new = self._copy()
         for name in self._params:
             v = getattr(self, name)
             ev = tuple(shape_of(v))[len(self._batch_shape):]

@@ -14,7 +14,7 @@ from ..linalg import cholesky, inv
 from ..scipy.linalg import solve_triangular
 from ..tensor import shape_of
 from . import constraints
-from .discrete import _one_of, _over_events
+from .discrete import Binomial, _one_of, _over_events
 from .distribution import (Distribution, as_float, check_values, default_validate_args,
                            need_key)
 
@@ -292,6 +292,20 @@ class Multinomial(Distribution):
         lg = _ops.where(_ops.isneginf(self.logits), np.finfo(np.float64).min, self.logits)
         return (math.lgamma(self.total_count + 1) - _ops.sum(_ops.gammaln(value + 1), axis=-1)
                 + _ops.sum(_ops.where(value == 0, 0.0, value * lg), axis=-1))
+
+    def entropy(self):
+        """PyTorch's exact form: with n = total_count and X_k ~ Binomial(n, p_k) the
+        marginal counts, H = n·H(Categorical(p)) − log n! + Σ_k E[log X_k!], the
+        expectations summed over the support 1, …, n of the binomial marginals."""
+        n = self.total_count
+        lg = _ops.maximum(self.logits, np.finfo(np.float64).min)
+        term1 = n * -_ops.sum(self.probs * lg, axis=-1) - math.lgamma(n + 1)
+        if n == 0:
+            return term1
+        ks = np.arange(1.0, n + 1.0).reshape((n,) + (1,) * (len(self.batch_shape) + 1))
+        marginals = Binomial(float(n), probs=self.probs, validate_args=False)
+        weighted = _ops.exp(marginals.log_prob(ks)) * _ops.gammaln(ks + 1.0)
+        return term1 + _ops.sum(weighted, axis=(0, -1))
 
 
 class Independent(Distribution):

@@ -1,10 +1,8 @@
-"""``torch.distributions``' transforms, ``TransformedDistribution`` and ``MixtureSameFamily``.
+"""``TransformedDistribution``, the distributions built on it or on a relaxation
+(InverseGamma, the relaxed Bernoulli and one-hot categorical), and ``MixtureSameFamily``.
 
-A transform is a bijection ``y = t(x)`` with its inverse ``t.inv(y)`` and the log of the
-absolute determinant of its Jacobian ``t.log_abs_det_jacobian(x, y)``; the ones here act
-entry by entry (``event_dim`` 0), except ``AffineTransform(..., event_dim=k)``, which treats the
-last k axes as one event. ``TransformedDistribution(base, [t1, t2, ...])`` draws
-``t2(t1(x))`` for ``x`` from ``base`` and has the change-of-variables density
+``TransformedDistribution(base, [t1, t2, ...])`` (transforms of :mod:`.transforms`, re-exported
+here) draws ``t2(t1(x))`` for ``x`` from ``base`` and has the change-of-variables density
 ``log p(y) = log p_base(x) − Σ log|det J_t|``. ``MixtureSameFamily(mix, components)`` weighs
 the components of a batch (its last batch axis) by a ``Categorical``.
 
@@ -25,244 +23,15 @@ from ..tensor import concrete, shape_of
 from . import constraints
 from .continuous import Gamma
 from .discrete import Bernoulli, Categorical
-from .distribution import Distribution, as_float, need_key
+from .distribution import Distribution, _concrete_np, as_float, need_key
+from .transforms import (AffineTransform, ComposeTransform, ExpTransform, PowerTransform,
+                         SigmoidTransform, SoftplusTransform, TanhTransform, Transform,
+                         _sum_rightmost)
 
 __all__ = ["Transform", "ExpTransform", "AffineTransform", "SigmoidTransform", "TanhTransform",
            "SoftplusTransform", "PowerTransform", "ComposeTransform", "TransformedDistribution",
            "MixtureSameFamily", "InverseGamma", "LogitRelaxedBernoulli", "RelaxedBernoulli",
            "ExpRelaxedCategorical", "RelaxedOneHotCategorical"]
-
-
-def _sum_rightmost(x, n: int):
-    return _ops.sum(x, axis=tuple(range(-n, 0))) if n > 0 else x
-
-
-class Transform:
-    """An invertible map with the log of its Jacobian's absolute determinant (see the module).
-    ``sign`` is +1 or −1 for monotone entrywise maps."""
-    domain = constraints.real
-    codomain = constraints.real
-    bijective = True
-    sign = 1
-    event_dim = 0
-
-    def __call__(self, x):
-        return self._call(x)
-
-    def _call(self, x):
-        raise NotImplementedError(f"{type(self).__name__}: no forward map")
-
-    def _inverse(self, y):
-        raise NotImplementedError(f"{type(self).__name__}: no inverse")
-
-    def log_abs_det_jacobian(self, x, y):
-        raise NotImplementedError(f"{type(self).__name__}: no log |det J|")
-
-    @property
-    def inv(self) -> "Transform":
-        return _Inverse(self)
-
-    def _same(self, other) -> bool:
-        """Whether ``other`` (of the same type) has the same parameters."""
-        return True
-
-    def __eq__(self, other) -> bool:
-        return type(self) is type(other) and self._same(other)
-
-    __hash__ = object.__hash__
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
-
-def _equal_values(a, b) -> bool:
-    a, b = concrete(a), concrete(b)
-    if is_staged(a) or is_staged(b):
-        return a is b
-    return bool(np.shape(a) == np.shape(b) and np.array_equal(np.asarray(a), np.asarray(b)))
-
-
-class _Inverse(Transform):
-    def __init__(self, t: Transform):
-        self._t = t
-        self.domain, self.codomain, self.sign, self.event_dim = t.codomain, t.domain, t.sign, t.event_dim
-
-    def _call(self, x):
-        return self._t._inverse(x)
-
-    def _inverse(self, y):
-        return self._t(y)
-
-    @property
-    def inv(self) -> Transform:
-        return self._t
-
-    def log_abs_det_jacobian(self, x, y):
-        return -self._t.log_abs_det_jacobian(y, x)
-
-    def _same(self, other) -> bool:
-        return self._t == other._t
-
-    def __repr__(self) -> str:
-        return f"{self._t!r}.inv"
-
-
-class ExpTransform(Transform):
-    """y = exp(x)."""
-    codomain = constraints.positive
-
-    def _call(self, x):
-        return _ops.exp(x)
-
-    def _inverse(self, y):
-        return _ops.log(y)
-
-    def log_abs_det_jacobian(self, x, y):
-        return x
-
-
-class AffineTransform(Transform):
-    """y = loc + scale · x; with ``event_dim`` k the log-determinant is summed over the last k
-    axes (one event)."""
-
-    def __init__(self, loc, scale, event_dim: int = 0):
-        self.loc, self.scale, self.event_dim = as_float(loc), as_float(scale), int(event_dim)
-        if self.event_dim:
-            self.domain = self.codomain = constraints.independent(constraints.real, self.event_dim)
-
-    @property
-    def sign(self):
-        return _ops.sign(self.scale)
-
-    def _same(self, other) -> bool:
-        return (self.event_dim == other.event_dim and _equal_values(self.loc, other.loc)
-                and _equal_values(self.scale, other.scale))
-
-    def _call(self, x):
-        return self.loc + self.scale * x
-
-    def _inverse(self, y):
-        return (y - self.loc) / self.scale
-
-    def log_abs_det_jacobian(self, x, y):
-        shape = np.broadcast_shapes(tuple(shape_of(x)), tuple(shape_of(self.scale)))
-        lad = _ops.broadcast_to(_ops.log(_ops.abs(self.scale)), shape)
-        return _sum_rightmost(lad, self.event_dim)
-
-    def __repr__(self) -> str:
-        return f"AffineTransform(loc: {tuple(shape_of(self.loc))}, scale: {tuple(shape_of(self.scale))})"
-
-
-class SigmoidTransform(Transform):
-    """y = 1 / (1 + exp(−x))."""
-    codomain = constraints.unit_interval
-
-    def _call(self, x):
-        return _ops.sigmoid(x)
-
-    def _inverse(self, y):
-        eps = np.finfo(np.float64).tiny
-        y = _ops.clip(y, eps, 1.0 - np.finfo(np.float64).eps)
-        return _ops.log(y) - _ops.log1p(-y)
-
-    def log_abs_det_jacobian(self, x, y):
-        return -_ops.logaddexp(0.0, -x) - _ops.logaddexp(0.0, x)  # log σ(x) + log σ(−x)
-
-
-class TanhTransform(Transform):
-    """y = tanh(x) (the squashing of a tanh-Gaussian policy)."""
-    codomain = constraints.interval(-1.0, 1.0)
-
-    def _call(self, x):
-        return _ops.tanh(x)
-
-    def _inverse(self, y):
-        return _ops.arctanh(y)
-
-    def log_abs_det_jacobian(self, x, y):
-        # log(1 − tanh²x) = 2 (log 2 − x − softplus(−2x)), stable for large |x|
-        return 2.0 * (math.log(2.0) - x - _ops.logaddexp(0.0, -2.0 * x))
-
-
-class SoftplusTransform(Transform):
-    """y = log(1 + exp(x))."""
-    codomain = constraints.positive
-
-    def _call(self, x):
-        return _ops.logaddexp(0.0, x)
-
-    def _inverse(self, y):
-        return y + _ops.log(-_ops.expm1(-y))
-
-    def log_abs_det_jacobian(self, x, y):
-        return -_ops.logaddexp(0.0, -x)
-
-
-class PowerTransform(Transform):
-    """y = x ** exponent on x > 0."""
-    domain = constraints.positive
-    codomain = constraints.positive
-
-    def __init__(self, exponent):
-        self.exponent = as_float(exponent)
-
-    @property
-    def sign(self):
-        return _ops.sign(self.exponent)
-
-    def _same(self, other) -> bool:
-        return _equal_values(self.exponent, other.exponent)
-
-    def _call(self, x):
-        return _ops.power(x, self.exponent)
-
-    def _inverse(self, y):
-        return _ops.power(y, 1.0 / self.exponent)
-
-    def log_abs_det_jacobian(self, x, y):
-        return _ops.log(_ops.abs(self.exponent * y / x))
-
-
-class ComposeTransform(Transform):
-    """The transforms of ``parts`` applied in order (``parts[0]`` first)."""
-
-    def __init__(self, parts):
-        self.parts = list(parts)
-        for p in self.parts:
-            if not isinstance(p, Transform):
-                raise TypeError(f"ComposeTransform: parts must be Transforms, got {type(p).__name__}")
-        if self.parts:
-            self.domain, self.codomain = self.parts[0].domain, self.parts[-1].codomain
-        self.event_dim = max((p.event_dim for p in self.parts), default=0)
-
-    @property
-    def sign(self):
-        s = 1
-        for p in self.parts:
-            s = s * p.sign
-        return s
-
-    def _same(self, other) -> bool:
-        return len(self.parts) == len(other.parts) and all(a == b for a, b in zip(self.parts, other.parts))
-
-    def _call(self, x):
-        for p in self.parts:
-            x = p(x)
-        return x
-
-    def _inverse(self, y):
-        for p in reversed(self.parts):
-            y = p.inv(y)
-        return y
-
-    def log_abs_det_jacobian(self, x, y):
-        total = 0.0
-        for p in self.parts:
-            nxt = p(x)
-            total = total + _sum_rightmost(p.log_abs_det_jacobian(x, nxt),
-                                           self.event_dim - p.event_dim)
-            x = nxt
-        return total
 
 
 def _oriented(p, sign):
@@ -275,7 +44,14 @@ def _oriented(p, sign):
 
 class TransformedDistribution(Distribution):
     """``base_distribution`` pushed through ``transforms`` (one or a list, applied in order):
-    draws are ``t_n(…t_1(x))``, and ``log_prob(y) = base.log_prob(x) − Σ log|det J|``."""
+    draws are ``t_n(…t_1(x))``, and ``log_prob(y) = base.log_prob(x) − Σ log|det J|``.
+
+    The shapes follow the transforms' ``forward_shape``, as PyTorch's: a transform whose
+    parameters have more axes than the base's draws (``AffineTransform(zeros(3), 1)`` on a
+    scalar Normal) broadcasts them, and the base is expanded to match (``base_dist`` is the
+    expanded one), so that draws have shape ``sample_shape + batch_shape + event_shape``.
+    With validation on, ``log_prob`` refuses values outside ``support`` (the last transform's
+    codomain)."""
     arg_constraints: dict = {}
 
     def __init__(self, base_distribution, transforms, validate_args=None):
@@ -287,20 +63,40 @@ class TransformedDistribution(Distribution):
             if not isinstance(t, Transform):
                 raise TypeError(f"TransformedDistribution: transforms must be Transforms, got "
                                 f"{type(t).__name__}")
-        self.base_dist, self.transforms = base_distribution, ts
-        shape = base_distribution.batch_shape + base_distribution.event_shape
-        event_dim = max([len(base_distribution.event_shape)] + [t.event_dim for t in ts])
-        cut = len(shape) - event_dim
-        if cut < 0:
+        base_event = base_distribution.event_shape
+        shape = base_distribution.batch_shape + base_event
+        event_dim = max([len(base_event)] + [t.event_dim for t in ts])
+        if len(shape) < event_dim:
             raise ValueError(f"TransformedDistribution: a transform acts on events of {event_dim} "
                              f"axes, but the base's draws have shape {shape}")
-        super().__init__(shape[:cut], shape[cut:], validate_args)
+        chain = ComposeTransform(ts)
+        shape_out = chain.forward_shape(shape)
+        shape_in = chain.inverse_shape(shape_out)
+        if shape_in != shape:  # the transforms' parameters broadcast the draws: expand the base
+            base_distribution = base_distribution.expand(shape_in[:len(shape_in) - len(base_event)])
+        self.base_dist, self.transforms = base_distribution, ts
+        cut = len(shape_out) - event_dim
+        super().__init__(shape_out[:cut], shape_out[cut:], validate_args)
 
     has_rsample = property(lambda self: self.base_dist.has_rsample)
 
     @property
     def support(self):
-        return self.transforms[-1].codomain if self.transforms else self.base_dist.support
+        if not self.transforms:
+            return self.base_dist.support
+        codomain = self.transforms[-1].codomain
+        extra = len(self.event_shape) - codomain.event_dim
+        return constraints.independent(codomain, extra) if extra > 0 else codomain
+
+    def expand(self, batch_shape, _instance=None):
+        """The same transforms on the base expanded to the shape they map to ``batch_shape``
+        (PyTorch's rule)."""
+        batch_shape = self._expand_shape(batch_shape)
+        shape = ComposeTransform(self.transforms).inverse_shape(batch_shape + self.event_shape)
+        new = self._copy()
+        new.base_dist = self.base_dist.expand(shape[:len(shape) - len(self.base_dist.event_shape)])
+        new._batch_shape = batch_shape
+        return new
 
     def rsample(self, sample_shape=(), key=None):
         x = self.base_dist.rsample(sample_shape, key=key)
@@ -315,6 +111,7 @@ class TransformedDistribution(Distribution):
         return stop_gradient(x)
 
     def log_prob(self, value):
+        self._validate_sample(value)
         event_dim = len(self.event_shape)
         lp = 0.0
         y = as_float(value)
@@ -355,8 +152,11 @@ class InverseGamma(TransformedDistribution):
 
     def __init__(self, concentration, rate, validate_args=None):
         base = Gamma(concentration, rate, validate_args=validate_args)
-        self.concentration, self.rate = base.concentration, base.rate
         super().__init__(base, PowerTransform(-1.0), validate_args)
+
+    # (read from the base, so that expand() broadcasts them with it)
+    concentration = property(lambda self: self.base_dist.concentration)
+    rate = property(lambda self: self.base_dist.rate)
 
     @property
     def mean(self):
@@ -397,6 +197,7 @@ class LogitRelaxedBernoulli(Distribution):
         b = Bernoulli(probs, logits, validate_args=validate_args)
         self.temperature = _temperature(type(self).__name__, temperature)
         self.probs, self.logits = b.probs, b.logits
+        self._params = ("probs", "logits", "temperature")
         shape = np.broadcast_shapes(tuple(shape_of(self.logits)), tuple(shape_of(self.temperature)))
         super().__init__(shape, (), validate_args)
 
@@ -407,6 +208,7 @@ class LogitRelaxedBernoulli(Distribution):
         return (self.logits + _ops.log(u) - _ops.log1p(-u)) / self.temperature
 
     def log_prob(self, value):
+        self._validate_sample(value)
         diff = self.logits - as_float(value) * self.temperature
         return _ops.log(self.temperature) + diff - 2.0 * _ops.logaddexp(0.0, diff)
 
@@ -419,8 +221,12 @@ class RelaxedBernoulli(TransformedDistribution):
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         base = LogitRelaxedBernoulli(temperature, probs, logits, validate_args)
-        self.temperature, self.probs, self.logits = base.temperature, base.probs, base.logits
         super().__init__(base, SigmoidTransform(), validate_args)
+
+    # (read from the base, so that expand() broadcasts them with it)
+    temperature = property(lambda self: self.base_dist.temperature)
+    probs = property(lambda self: self.base_dist.probs)
+    logits = property(lambda self: self.base_dist.logits)
 
 
 class ExpRelaxedCategorical(Distribution):
@@ -434,6 +240,7 @@ class ExpRelaxedCategorical(Distribution):
         c = Categorical(probs, logits, validate_args=validate_args)
         self.temperature = _temperature(type(self).__name__, temperature)
         self.probs, self.logits = c.probs, c.logits
+        self._params = ("probs", "logits")  # (expand keeps the temperature, as PyTorch)
         shape = tuple(shape_of(self.logits))  # (temperature broadcasts against values, as PyTorch)
         super().__init__(shape[:-1], shape[-1:], validate_args)
 
@@ -445,6 +252,7 @@ class ExpRelaxedCategorical(Distribution):
         return scores - _ops.logsumexp(scores, axis=-1, keepdims=True)
 
     def log_prob(self, value):
+        self._validate_sample(value)
         k = self.event_shape[0]
         t = self.temperature
         score = self.logits - as_float(value) * self.temperature
@@ -460,13 +268,19 @@ class RelaxedOneHotCategorical(TransformedDistribution):
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         base = ExpRelaxedCategorical(temperature, probs, logits, validate_args)
-        self.temperature, self.probs, self.logits = base.temperature, base.probs, base.logits
         super().__init__(base, ExpTransform(), validate_args)
+
+    # (read from the base, so that expand() broadcasts them with it)
+    temperature = property(lambda self: self.base_dist.temperature)
+    probs = property(lambda self: self.base_dist.probs)
+    logits = property(lambda self: self.base_dist.logits)
 
 
 class MixtureSameFamily(Distribution):
     """A mixture of the components of ``component_distribution`` along its last batch axis,
-    weighted by ``mixture_distribution`` (a :class:`Categorical` over that axis)."""
+    weighted by ``mixture_distribution`` (a :class:`Categorical` over that axis). The
+    mixture's batch shape must equal the components' without that axis (expand a shared
+    mixture first: ``mix.expand(components.batch_shape[:-1])``)."""
     arg_constraints: dict = {}
     has_rsample = False
 
@@ -482,13 +296,11 @@ class MixtureSameFamily(Distribution):
         if not cb or cb[-1] != k:
             raise ValueError(f"MixtureSameFamily: the component distribution's last batch axis "
                              f"must hold the {k} components, got batch shape {cb}")
-        try:
-            batch = np.broadcast_shapes(cb[:-1], mb)
-        except ValueError:
-            batch = None
-        if batch != cb[:-1]:
-            raise ValueError(f"MixtureSameFamily: the mixture's batch shape {mb} does not broadcast "
-                             f"to the components' {cb[:-1]}")
+        if mb != cb[:-1]:
+            raise ValueError(f"MixtureSameFamily: mixture_distribution.batch_shape {mb} must equal "
+                             f"component_distribution.batch_shape {cb} without its last axis (the "
+                             f"{k} components), {cb[:-1]}; for weights shared across the batch "
+                             f"pass mixture_distribution.expand({cb[:-1]})")
         self.mixture_distribution, self.component_distribution = mixture_distribution, component_distribution
         self._num_component = k
         super().__init__(cb[:-1], component_distribution.event_shape, validate_args)
@@ -496,6 +308,28 @@ class MixtureSameFamily(Distribution):
     @property
     def support(self):
         return self.component_distribution.support
+
+    def expand(self, batch_shape, _instance=None):
+        """The mixture and the components expanded to ``batch_shape`` (PyTorch's rule)."""
+        batch_shape = self._expand_shape(batch_shape)
+        new = self._copy()
+        new.mixture_distribution = self.mixture_distribution.expand(batch_shape)
+        new.component_distribution = self.component_distribution.expand(
+            batch_shape + (self._num_component,))
+        new._batch_shape = batch_shape
+        return new
+
+    def _validate_in_components(self, x) -> None:
+        """With validation on, refuse a concrete value outside the support of every component
+        (``x`` has the component axis, so supports that depend on parameters broadcast)."""
+        v = _concrete_np(x) if self._validate_args else None
+        if v is None:
+            return
+        ok = np.atleast_1d(self.support.check(v))
+        if not np.all(np.any(ok, axis=-1)):
+            raise ValueError(f"MixtureSameFamily: value must lie in the support of at least one "
+                             f"component ({self.support!r}), got "
+                             f"{np.array2string(np.squeeze(v, -1 - len(self.event_shape)), threshold=12)}")
 
     def _weights(self):
         """Mixture probabilities shaped to meet the components' values: (..., K, 1 per event axis)."""
@@ -517,6 +351,7 @@ class MixtureSameFamily(Distribution):
 
     def log_prob(self, value):
         x = _ops.expand_dims(as_float(value), -1 - len(self.event_shape))  # against every component
+        self._validate_in_components(x)
         comp = self.component_distribution.log_prob(x)                       # (..., K)
         lg = self.mixture_distribution.logits
         log_w = lg - _ops.logsumexp(lg, axis=-1, keepdims=True)

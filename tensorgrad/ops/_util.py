@@ -13,13 +13,24 @@ from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of
 __all__ = ["concrete", "shape_of", "ndim_of", "dtype_of", "negative_axes", "negative_axis",
            "reduced_count", "lift_tangent", "is_staged", "may_any", "any_traced", "on_a_trace",
            "as_array_like", "real_array", "numpy_scalar", "wide_index", "pow2_factors", "index_param",
-           "weak_as_arrays"]
+           "weak_as_arrays", "broadcast_shapes_of"]
 
 
 def any_traced(*xs) -> bool:
     """True if an argument is a Tensor or a value staged by ``tg.jit``: a function built on
     ops must take its recording path; with none, NumPy's own function gives NumPy's answer."""
     return any(isinstance(x, Tensor) or is_staged(x) for x in xs)
+
+
+def broadcast_shapes_of(name: str, **shapes) -> tuple:
+    """``np.broadcast_shapes`` of the named argument shapes, or a ValueError naming ``name``
+    and each argument's shape."""
+    try:
+        return np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        listed = ", ".join(f"{k} {tuple(v)}" for k, v in shapes.items())
+        raise ValueError(f"{name}: shapes {listed} cannot be broadcast together (each trailing "
+                         "axis must match or be 1)") from None
 
 
 def broadcast_warning(name: str, first: str, s1: tuple, second: str, s2: tuple, shape: tuple,

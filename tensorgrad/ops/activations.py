@@ -21,7 +21,7 @@ from ..recording import bind
 from ..registry import Example, elementwise, function, general, register_ufunc_method
 from ..staging import call as staged_call, is_staged, may_any
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import as_array_like, broadcast_warning, concrete, dtype_of, in_float_of, \
+from ._util import as_array_like, broadcast_shapes_of, broadcast_warning, concrete, dtype_of, in_float_of, \
     lift_tangent, negative_axes, negative_axis, shape_of
 from .elementwise import _gauss, _mask, clip, exp, tanh, where
 from .elementwise import astype as _astype
@@ -284,8 +284,8 @@ def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None, keepd
     """
     if b is not None:  # b may broadcast a too (as SciPy and JAX): the sum runs over the common shape
         xs, bs = np.shape(concrete(a)), np.shape(concrete(b))
-        if len(bs) > len(xs) or any(i != j and i == 1 for i, j in zip(xs[::-1], bs[::-1])):
-            a = broadcast_to(a, np.broadcast_shapes(xs, bs))  # (incompatible: NumPy's error)
+        if bs != xs and broadcast_shapes_of("logsumexp", a=xs, b=bs) != xs:
+            a = broadcast_to(a, np.broadcast_shapes(xs, bs))
     if where is not None:
         a = _select(where, a, -np.inf)
     out = _logsumexp(a, b, axis=axis, keepdims=keepdims, return_sign=return_sign)

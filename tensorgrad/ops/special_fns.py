@@ -589,7 +589,7 @@ factorial = elementwise(
 def _entr_parts(out, x):
     xv = concrete(x)
     steep = np.equal(xv, 0)  # the slope −(1 + log x) is +inf at 0
-    off = ~(xv > 0)
+    off = np.logical_not(xv > 0)
     return _guarded(off, _fill(steep, np.inf, np.nan, out), lambda v: -(1 + log(v)), x), steep
 
 
@@ -606,7 +606,7 @@ def _log_ratio_dx(plus):
     def parts(out, x, y):
         xv, yv = concrete(x), concrete(y)
         steep = np.equal(xv, 0) & (yv > 0)
-        off = ~((xv > 0) & (yv > 0))
+        off = np.logical_not((xv > 0) & (yv > 0))
         fill = _fill(steep, -np.inf, np.nan, out)
         return _guarded(off, fill, lambda u, v: log(u) - log(v) + plus, x, y), steep
     return parts
@@ -617,7 +617,7 @@ def _log_ratio_dy(plus):
     is SciPy's 0 (rel_entr) or y (kl_div), 0 or 1 (the slope along y > 0); NaN elsewhere."""
     def d(out, x, y):
         xv, yv = concrete(x), concrete(y)
-        off = ~((xv >= 0) & (yv > 0))
+        off = np.logical_not((xv >= 0) & (yv > 0))
         fill = _fill(np.equal(xv, 0) & np.equal(yv, 0), plus, np.nan, out)
         return _guarded(off, fill, lambda u, v: plus - u / v, x, y)
     return d
@@ -668,7 +668,7 @@ def _exp1_parts(out, x):
     xv = concrete(x)
     steep = np.equal(xv, 0)  # E₁′ = −e^(−x)/x: −inf at 0, NaN for x < 0 (as E₁ itself)
     fill = _fill(steep, -np.inf, np.nan, out)
-    return _guarded(~(xv > 0), fill, lambda v: -exp(-v) / v, x), steep
+    return _guarded(np.logical_not(xv > 0), fill, lambda v: -exp(-v) / v, x), steep
 
 
 def _expi_parts(out, x):

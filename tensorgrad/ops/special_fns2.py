@@ -280,7 +280,7 @@ def _density_parts(a, x, times_log=False):
     steep = at0 & ((av <= 1) if times_log else (av < 1))
     edge = at0 & np.equal(av, 1) & (not times_log)
     far = (av > 0) & np.equal(xv, np.inf)
-    off = ~((av > 0) & (xv > 0) & np.isfinite(xv))
+    off = np.logical_not((av > 0) & (xv > 0) & np.isfinite(xv))
     inside = np.inf if not times_log else -np.inf
     fill = np.where(steep, inside, np.where(edge, 1.0, np.where(at0 | far, 0.0, np.nan)))
     fill = fill.astype(np.result_type(av, xv, 1.0))
@@ -360,7 +360,7 @@ def _betainc_parts(out, a, b, x):
     steep, one = end & (expo < 1), end & np.equal(expo, 1)
     at_one = np.exp(-special.betaln(np.where(one, av, 1.0), np.where(one, bv, 1.0)))
     fill = np.where(steep, np.inf, np.where(one, at_one, np.where(end, 0.0, np.nan)))
-    off = ~(ok & (xv > 0) & (xv < 1))
+    off = np.logical_not(ok & (xv > 0) & (xv < 1))
     return _guarded_at(off, fill, lambda u, v, y: exp((u - 1) * log(y) + (v - 1) * log1p(-y)
                                                        - betaln(u, v)), (1.0, 1.0, 0.5), a, b, x), steep
 
@@ -419,7 +419,7 @@ def _expn_signature(n: int, x: ArrayLike):
 def _expn_parts(out, x, n):
     xv = concrete(x)
     steep = np.equal(xv, 0) & (n == 2)
-    off = ~(xv > 0) & ~(np.equal(xv, 0) & (n >= 3))
+    off = np.logical_not(xv > 0) & np.logical_not(np.equal(xv, 0) & (n >= 3))
     if n == 0:
         slope = lambda v: -exp(-v) * (v + 1) / (v * v)  # noqa: E731
     else:
@@ -453,7 +453,7 @@ _SPENCE_AT_1 = [-1.0 / (k + 1) * (-1) ** k for k in range(8)]  # log(1 + w)/(−
 def _spence_parts(out, z):
     zv = concrete(z)
     at1, steep = np.equal(zv, 1), np.equal(zv, 0)
-    off = ~(zv > 0) | at1
+    off = np.logical_not(zv > 0) | at1
     general_ = _guarded_at(off, _fill(steep, -np.inf, np.nan, out), lambda v: log(v) / (1 - v), (0.5,), z)
     if not may_any(at1):
         return general_, steep
@@ -595,13 +595,13 @@ def _boxcox_rules(shift, logf):
         bv, lv = concrete(x) + shift, concrete(lm)
         steep = np.broadcast_to(np.equal(bv, 0) & (lv < 1), np.shape(out))
         fill = np.where(steep, np.inf, np.where(np.equal(bv, 0), np.where(lv == 1, 1.0, 0.0), np.nan))
-        return _guarded(~(bv > 0), fill, lambda y, m: exp((m - 1) * logf(y)), x, lm), steep
+        return _guarded(np.logical_not(bv > 0), fill, lambda y, m: exp((m - 1) * logf(y)), x, lm), steep
 
     def dlm(out, x, lm):
         bv, lv = concrete(x) + shift, concrete(lm)
         at0 = np.equal(bv, 0) & (lv > 0)
         fill = np.where(at0, 1.0 / np.where(at0, lv, 1.0) ** 2, np.nan)
-        off = ~(bv > 0)
+        off = np.logical_not(bv > 0)
         return _guarded(off, fill, lambda y, m: logf(y) * logf(y) * _h(m * logf(y)), x, lm)
     return dx, dlm
 

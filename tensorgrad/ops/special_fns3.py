@@ -173,7 +173,7 @@ def _first_kind_parts(plus):
         vv, zv = concrete(v), concrete(z)
         frac = _noninteger(v)
         steep = frac & np.equal(zv, 0) & (vv < 1)
-        off = frac & ~(zv > 0) & ~(np.equal(zv, 0) & (vv >= 1))
+        off = frac & np.logical_not(zv > 0) & np.logical_not(np.equal(zv, 0) & (vv >= 1))
         fill = _fill_like(np.where(steep, np.copysign(np.inf, special.gammasgn(vv)), np.nan), out)
         fn = iv if plus else jv
 
@@ -200,7 +200,7 @@ def _second_kind_parts(formula, at_zero):
         zero = np.equal(zv, 0)
         fill = _fill_like(np.where(zero, at_zero(vv), np.nan), out)
         steep = np.broadcast_to(zero & np.isinf(fill), np.shape(fill))
-        return _guard(~(zv > 0), fill, formula, (v, z), (z,)), steep
+        return _guard(np.logical_not(zv > 0), fill, formula, (v, z), (z,)), steep
     return parts
 
 
@@ -259,7 +259,7 @@ def _ive_parts(out, v, z):
     vv, zv = concrete(v), concrete(z)
     frac = _noninteger(v)
     steep = frac & np.equal(zv, 0) & (vv > 0) & (vv < 1)  # SciPy: ive(v, 0) is NaN for v < 0
-    off = frac & ~(zv > 0) & ~(np.equal(zv, 0) & (vv >= 1))
+    off = frac & np.logical_not(zv > 0) & np.logical_not(np.equal(zv, 0) & (vv >= 1))
     fill = _fill_like(np.where(steep, np.inf, np.nan), out)
 
     def formula(o, a, b):

@@ -3,6 +3,7 @@ JAX does it, masks, safe substitutes for the branches a ``where`` discards, and 
 that makes a class body look like ``jax.scipy.stats.<name>``."""
 from __future__ import annotations
 
+import functools
 import math
 import types
 
@@ -14,7 +15,7 @@ from ..ops._util import as_array_like
 from ..ops.special_fns import betaln, gammaln, xlog1py, xlogy
 from ..ops.special_fns2 import betainc, gammainc, gammaincc
 from ..staging import is_staged
-from ..tensor import Tensor, dtype_of
+from ..tensor import Tensor, dtype_of, shape_of
 
 _INF = math.inf
 _NAN = math.nan
@@ -127,6 +128,23 @@ def _xlog1py(c, u):
     return where(pole, -_INF * sign(_safe(logical_not(pole), c)), xlog1py(c, _safe(pole, u, 0.0)))
 
 
+def _named_errors(fn, name: str):
+    """``fn``, where NumPy's bare error for arguments whose shapes do not broadcast is raised
+    again naming the function and the shapes."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValueError as e:
+            text = str(e)
+            if "broadcast" not in text or text.startswith(_MODULE):
+                raise
+            shapes = ", ".join(str(shape_of(a)) for a in (*args, *kwargs.values()))
+            raise ValueError(f"{name}: the arguments' shapes {shapes} cannot be broadcast "
+                             f"together ({text.strip()})") from e
+    return call
+
+
 def _distribution(cls):
     """A module-like namespace (as ``jax.scipy.stats.norm`` is a module) holding the functions
     defined in the body of ``cls``."""
@@ -135,7 +153,7 @@ def _distribution(cls):
     for key, fn in vars(cls).items():
         if isinstance(fn, types.FunctionType):
             fn.__module__, fn.__qualname__ = name, key
-            setattr(space, key, fn)
+            setattr(space, key, _named_errors(fn, f"{name}.{key}"))
     return space
 
 

@@ -116,7 +116,8 @@ def simpson(y: ArrayLike, x: ArrayLike | None = None, dx: float = 1.0, axis: int
     not repeat a point (SciPy silently zeroes such terms)."""
     ym, xm, n = _samples("simpson", y, x, axis)
     if xm is None:
-        dx = as_array_like(dx)
+        if not isinstance(dx, (int, float)):  # (a Python number stays weak: float32 y stays)
+            dx = as_array_like(dx)
         if len(shape_of(dx)):
             raise ValueError(f"simpson: dx must be a scalar, got shape {shape_of(dx)}")
         h = None

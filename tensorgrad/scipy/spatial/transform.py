@@ -221,7 +221,7 @@ def _euler(q, seq: str, degrees: bool):
     middle = 2 * arctan2(hypot(c, d), hypot(a, b))
     eps = 1e-7
     near0 = abs(middle) <= eps
-    regular = ~(near0 | (abs(middle - np.pi) <= eps))
+    regular = np.logical_not(near0 | (abs(middle - np.pi) <= eps))
     first, third = (0, 2) if extrinsic else (2, 0)
     out = [where(near0, 2 * half_sum, 2 * half_diff * (-1 if extrinsic else 1)), middle,
            zeros_like(middle)]

@@ -1,0 +1,48 @@
+"""Edges of tg.scipy found by comparing with SciPy and JAX: a mask built from a Python number,
+the errors for arguments whose shapes do not broadcast, and a float32 integral."""
+import numpy as np
+import pytest
+import scipy.integrate
+import scipy.special
+
+import tensorgrad as tg
+
+
+@pytest.mark.parametrize("name", ["boxcox", "boxcox1p"])
+def test_boxcox_gradient_in_lambda_with_x_a_python_number(name):
+    f = getattr(tg.scipy.special, name)
+    for lam in (0.0, 0.3, 1.0, -0.7):
+        by_float = tg.grad(lambda m: f(2.0, m))(lam)
+        by_array = tg.grad(lambda m: f(np.float64(2.0), m))(lam)
+        assert np.isfinite(by_float), (name, lam)
+        np.testing.assert_allclose(by_float, by_array, rtol=1e-15)
+        step = 1e-6  # central differences of SciPy's function
+        fd = (getattr(scipy.special, name)(2.0, lam + step)
+              - getattr(scipy.special, name)(2.0, lam - step)) / (2 * step)
+        np.testing.assert_allclose(by_float, fd, rtol=1e-7)
+        _, t = tg.jvp(lambda m: f(2.0, m), (lam,), (1.0,))
+        np.testing.assert_allclose(t, by_array, rtol=1e-15)
+
+
+def test_shapes_that_do_not_broadcast_name_the_function():
+    st = tg.scipy.stats
+    with pytest.raises(ValueError, match=r"stats\.norm\.logpdf: the arguments' shapes \(3,\), \(2,\)"):
+        st.norm.logpdf(np.ones(3), np.ones(2))
+    with pytest.raises(ValueError, match=r"multivariate_normal\.logpdf"):
+        st.multivariate_normal.logpdf(np.ones(3), np.ones(2), np.eye(2))
+    with pytest.raises(ValueError, match=r"gamma\.(log)?pdf"):  # (one function calling another)
+        st.gamma.pdf(np.ones(3), np.ones(2))
+    with pytest.raises(ValueError, match=r"logsumexp: shapes a \(2, 3\), b \(2,\)"):
+        tg.scipy.special.logsumexp(np.ones((2, 3)), b=np.ones(2))
+    # b broadcasting a still works, as in SciPy
+    a, b = np.arange(3.0), np.ones((2, 3))
+    np.testing.assert_allclose(tg.scipy.special.logsumexp(a, b=b, axis=-1),
+                               scipy.special.logsumexp(a, b=b, axis=-1), rtol=1e-15)
+
+
+def test_simpson_keeps_float32():
+    y = np.linspace(0, 1, 7, dtype=np.float32) ** 2
+    got = tg.scipy.integrate.simpson(y)
+    assert np.asarray(got).dtype == np.float32
+    assert np.asarray(got).dtype == scipy.integrate.simpson(y).dtype
+    np.testing.assert_allclose(got, scipy.integrate.simpson(y), rtol=1e-6)
