@@ -370,7 +370,7 @@ class custom_jvp:
         """One rule per argument, ``rule(tangent, out, *primals)``, whose contributions add
         up (JAX's ``defjvps``); None for an argument without a derivative."""
         def combined(primals, tangents):
-            out = self.fun(*primals)
+            out = self(*primals)  # (as JAX: so a derivative of the rules uses them again)
             total = None
             for rule, t in zip(rules, tangents):
                 if rule is None or t is None:

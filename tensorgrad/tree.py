@@ -370,7 +370,7 @@ def _builder(td: TreeDef) -> Callable:
         custom = _CUSTOM.get(kind)
         if custom is not None:  # a registered node: its unflatten(aux, children)
             names[f"K{j}"], names[f"M{j}"] = custom[1], t.meta
-            return f"K{j}(M{j}, [" + ", ".join(kids) + "])"
+            return f"K{j}(M{j}, (" + "".join(k + ", " for k in kids) + "))"  # (a tuple, as JAX)
         names[f"K{j}"] = kind
         if issubclass(kind, tuple):  # namedtuple
             return f"K{j}(" + ", ".join(kids) + ")"
@@ -390,7 +390,7 @@ def _unflatten(td, it):
         return kind(kids)
     custom = _CUSTOM.get(kind)
     if custom is not None:
-        return custom[1](td.meta, kids)
+        return custom[1](td.meta, tuple(kids))
     if issubclass(kind, tuple):  # namedtuple
         return kind(*kids)
     return kind(zip(td.meta, kids))

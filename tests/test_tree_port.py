@@ -106,3 +106,15 @@ def test_registering_a_type_twice_is_refused():
     with pytest.raises(ValueError, match="registered already"):
         tg.tree_util.register_pytree_node(Twice, lambda t: ((1,), None), lambda aux, kids: Twice())
     assert tg.tree_util.tree_leaves(Twice()) == []  # the first registration stands
+
+
+def test_a_registered_unflatten_gets_its_children_as_a_tuple():
+    class Pair:  # a JAX-style unflatten doing tuple arithmetic on the children
+        def __init__(self, *xs):
+            self.xs = xs
+
+    tu.register_pytree_node(Pair, lambda p: (p.xs, None), lambda aux, ch: Pair(*(ch + (0,))[:-1]))
+    assert tu.tree_map(lambda v: v * 2, Pair(1, 2)).xs == (2, 4)
+    leaves, td = tu.tree_flatten([Pair(1.0, 2.0)])
+    assert tu.tree_unflatten(td, [3.0, 4.0])[0].xs == (3.0, 4.0)
+    np.testing.assert_allclose(tg.grad(lambda p: p.xs[0] * p.xs[1])(Pair(3.0, 4.0)).xs, (4.0, 3.0))

@@ -287,3 +287,17 @@ def test_defjvps_adds_pytree_contributions_leaf_by_leaf():
     t = tg.jvp(lambda v: h(v, 2.0 * v)[0] + h(v, v)[1], (x,), (np.ones(2),))[1]
     np.testing.assert_allclose(t, 4 * x + np.cos(x), rtol=1e-14)
     np.testing.assert_allclose(tg.grad(lambda v: tg.sum(k(v, 2.0 * v)["a"]))(x), 4 * x, rtol=1e-14)
+
+
+def test_defjvps_rules_hold_at_second_order_too():
+    # JAX hands the rules the output of the custom function itself, so differentiating the
+    # JVP uses the rules again: f = sin with the (deliberately) custom slope 2 cos
+    f = tg.custom_jvp(lambda x: tg.sin(x))
+    f.defjvps(lambda t, ans, x: 2 * tg.cos(x) * t)
+    g = tg.custom_jvp(lambda x: tg.sin(x))
+    g.defjvp(lambda p, t: (g(p[0]), 2 * tg.cos(p[0]) * t[0]))
+    x = 0.7
+    want = 8 * np.cos(x) ** 2 - 4 * np.sin(x) ** 2  # d²/dx² f(x)² with f' = 2 cos
+    for h in (f, g):
+        np.testing.assert_allclose(tg.grad(tg.grad(lambda z: h(z) ** 2))(x), want, rtol=1e-14)
+        np.testing.assert_allclose(tg.hessian(lambda z: h(z) ** 2)(x), want, rtol=1e-14)

@@ -29,9 +29,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops.activations import (erf, gelu, log_sigmoid, log_softmax, logsumexp,  # noqa: F401
-                               mse, relu, sigmoid, softmax, softmax_cross_entropy, softplus)
+                               mse, sigmoid, softmax, softmax_cross_entropy, softplus)
 from ..ops.activations_more import (celu, elu, hard_sigmoid, hard_silu, hard_swish,  # noqa: F401
-                                    hard_tanh, leaky_relu, log1mexp, mish, relu6, selu, silu, soft_sign,
+                                    hard_tanh, leaky_relu, log1mexp, mish, relu, relu6, selu, silu, soft_sign,
                                     sparse_plus, sparse_sigmoid, squareplus, swish)
 from ..ops.elementwise import tanh  # noqa: F401
 from ..tensor import concrete

@@ -15,7 +15,8 @@ import numpy as np
 
 from .. import ops as _ops
 from ..custom import custom_jvp
-from ..ops._util import as_array_like, broadcast_warning, on_a_trace
+from ..ops._util import as_array_like, broadcast_warning
+from ..staging import is_staged
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from .layers import Module
@@ -52,11 +53,14 @@ def _float(x):
 
 
 def _known(x):
-    """The values of ``x`` when they are known now (None for a value traced by tg.jit/vmap)."""
-    if on_a_trace(x):
+    """The values of ``x`` when they are known now: also for a tensor that requires grad or
+    one a transform traces eagerly (None for a value staged by tg.jit), so value checks hold
+    in training as they do on plain arrays."""
+    v = concrete(x)
+    if is_staged(v):
         return None
     try:
-        return np.asarray(concrete(x))
+        return np.asarray(v)
     except Exception:  # a value of another tracer (tg.to_jax): nothing to check now
         return None
 

@@ -30,7 +30,7 @@ import numpy as np
 from .. import ops as _ops
 from .. import staging as _staging
 from ..jax_backend import is_jax_tensor
-from ..ops._util import on_a_trace
+from ..ops._util import broadcast_shapes_of, on_a_trace
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from .torch_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: F401
@@ -84,7 +84,10 @@ def linear(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -
         raise ValueError(f"linear: input (*, in) and weight (out, in) or (in,) must share the "
                          f"in size; got input {xs} and weight {ws}")
     y = _ops.matmul(input, _ops.transpose(weight) if len(ws) == 2 else weight)
-    return y if bias is None else y + bias
+    if bias is None:
+        return y
+    broadcast_shapes_of("linear", output=_shape(y), bias=_shape(bias))
+    return y + bias
 
 
 def bilinear(input1: ArrayLike, input2: ArrayLike, weight: ArrayLike,

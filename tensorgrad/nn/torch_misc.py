@@ -287,11 +287,11 @@ class _Masked(Dropout):
     """A Dropout whose draw and rule differ: ``_mask_shape`` and ``_combine``."""
 
     def apply(self, params, x, key=None):
+        xs = self._check(tuple(np.shape(concrete(x))))  # (in eval mode too, as PyTorch)
         if not self.training or self.p == 0:
             return x
         if self.p == 1:
             return x * 0
-        xs = self._check(tuple(np.shape(concrete(x))))
         keep = (_random.bernoulli(key, 1 - self.p, self._mask_shape(xs)) if key is not None
                 else self._stream_mask(x, xs))
         return self._combine(x, keep)

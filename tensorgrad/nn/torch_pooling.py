@@ -114,10 +114,15 @@ def max_pool1d(input: ArrayLike, kernel_size, stride=None, padding=0, dilation=1
     (d,) = _ints(fn, "dilation", dilation, 1, 1)
     out = _out_len(fn, xs[-1], k, s, p, d, bool(ceil_mode))
     win = _ops.stack(_slices(input, -1, k, s, p, d, out, -np.inf), axis=-1)
-    y, j = _first_max(win)
-    if not return_indices:
-        return y
-    return y, j * d + (np.arange(out) * s - p)
+    pos = (np.arange(out) * s - p)[:, None] + np.arange(k) * d  # (out, k) input positions
+    # the first maximal entry of the input itself (a NaN counts as maximal): the padding
+    # never wins, not even a tie with an entry that is −inf
+    hit = _ops.logical_or(_ops.equal(win, _ops.max(win, axis=-1, keepdims=True)), _ops.isnan(win))
+    key = _ops.logical_and(hit, (pos >= 0) & (pos < xs[-1]))
+    # (a window of padding only, possible with dilation: PyTorch's index, its first tap ≥ 0)
+    j = _ops.where(_ops.any(key, axis=-1), _ops.argmax(key, axis=-1), np.argmax(pos >= 0, axis=-1))
+    y = _ops.squeeze(_ops.take_along_axis(win, _ops.expand_dims(j, -1), axis=-1), -1)
+    return (y, j * d + (np.arange(out) * s - p)) if return_indices else y
 
 
 def avg_pool1d(input: ArrayLike, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -246,9 +251,11 @@ def adaptive_max_pool2d(input: ArrayLike, output_size, return_indices: bool = Fa
 
 # ---- power-average pooling --------------------------------------------------------------------
 def _lp_finish(avg, norm_type: float, count: int):
-    """PyTorch's ``(sign(a)·relu(|a|)·count)^(1/p)`` of the window means ``a`` of x^p."""
-    a = _ops.sign(avg) * _ops.relu(_ops.abs(avg))
-    return _ops.power(a * count, 1.0 / norm_type)
+    """PyTorch's ``(sign(a)·relu(|a|)·count)^(1/p)`` of the window means ``a`` of x^p: 0 with
+    a zero gradient where a window is all zeros (relu's mask there, not the infinite slope
+    of the root times 0)."""
+    zero = _ops.equal(avg, 0)
+    return _ops.where(zero, 0.0, _ops.power(_ops.where(zero, 1.0, avg) * count, 1.0 / norm_type))
 
 
 def _norm_type(fn: str, norm_type) -> float:

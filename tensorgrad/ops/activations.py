@@ -23,7 +23,7 @@ from ..staging import call as staged_call, is_staged, may_any
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import as_array_like, broadcast_shapes_of, broadcast_warning, concrete, dtype_of, in_float_of, \
     lift_tangent, negative_axes, negative_axis, shape_of
-from .elementwise import _gauss, _mask, clip, exp, tanh, where
+from .elementwise import _gauss, clip, exp, tanh, where
 from .elementwise import astype as _astype
 from .reductions import _keep, _spread, sum as _sum
 from .shape import broadcast_to, reshape, transpose
@@ -33,10 +33,6 @@ from .shape import broadcast_to, reshape, transpose
 sigmoid = elementwise("sigmoid", in_float_of(special.expit), d={"x": lambda out, x: out * (1 - out)},
                       jax="jax.nn.sigmoid", symbol="diag(σ(x)(1 − σ(x)))", numpy="scipy.special.expit",
                       doc="logistic sigmoid 1/(1 + e⁻ˣ), without overflow")
-relu = elementwise("relu", lambda x: np.maximum(x, 0),
-                   d={"x": lambda out, x: _mask(np.greater(concrete(x), 0), out)},
-                   jax="jax.nn.relu", symbol="diag([x > 0]) (0 at x = 0)",
-                   domain="nonzero", doc="max(x, 0); the subgradient at 0 is 0")
 def _logaddexp0(x):
     """log(1 + eˣ) = logaddexp(0, x); a NaN input gives NaN without NumPy's warning."""
     with np.errstate(invalid="ignore"):

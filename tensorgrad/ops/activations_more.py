@@ -35,6 +35,20 @@ def _unary(name, forward, deriv, symbol, doc, **entry):
                        **entry)
 
 
+# ---- relu ------------------------------------------------------------------------------------
+def _relu_select(g, out, x):
+    """g where x > 0, else 0: a select, as JAX's and PyTorch's relu, so an infinite or NaN
+    cotangent (or tangent) reaching a dead unit gives 0, not NaN (0 · inf)."""
+    return where(np.greater(concrete(x), 0), g, 0.0)
+
+
+relu = elementwise("relu", lambda x: np.maximum(x, 0),
+                   d={"x": lambda out, x: _mask(np.greater(concrete(x), 0), out)},
+                   vjp={"x": _relu_select}, jvp={"x": _relu_select},
+                   jax="jax.nn.relu", symbol="diag([x > 0]) (0 at x = 0)",
+                   domain="nonzero", doc="max(x, 0); the subgradient at 0 is 0")
+
+
 # ---- leaky relu -------------------------------------------------------------------------------
 _leaky_relu = elementwise(
     "leaky_relu", lambda x, slope: np.where(x > 0, x, slope * x), public=False,
