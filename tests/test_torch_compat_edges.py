@@ -42,18 +42,20 @@ def test_a_function_takes_and_returns_gradients_in_pytorchs_complex_convention()
                                      (tg.tensor(Z0, requires_grad=True),), raise_exception=False)
 
 
-def test_a_function_from_real_to_complex_gives_the_real_part():
+def _rotate(backward):
+    """A Function x ↦ (1 + 2j)·x from real to complex values, with the given backward."""
     class Rotate(tg.autograd.Function):
         @staticmethod
         def forward(ctx, x):
             return x * (1 + 2j)
+    Rotate.backward = staticmethod(lambda ctx, g: backward(g))
+    return Rotate
 
-        @staticmethod
-        def backward(ctx, g):
-            return g * (1 - 2j)  # g · conj(f'), complex: PyTorch keeps the real part
 
+def test_a_function_from_real_to_complex_gives_the_real_part():
+    # g · conj(f'), complex: PyTorch keeps the real part
     x = tg.tensor([1.0, 2.0], requires_grad=True)
-    Rotate.apply(x).backward(np.array([1 + 1j, 2 - 1j]))
+    _rotate(lambda g: g * (1 - 2j)).apply(x).backward(np.array([1 + 1j, 2 - 1j]))
     np.testing.assert_allclose(x.grad, [3.0, 0.0], rtol=1e-15)
     assert x.grad.dtype == np.float64
 
@@ -131,16 +133,8 @@ def test_functional_products_keep_the_output_shape():
 
 
 def test_gradcheck_options_and_the_tensors_it_passes():
-    class Drop(tg.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * (1 + 2j)
-
-        @staticmethod
-        def backward(ctx, g):
-            return tg.real(g)  # wrong: drops the 2j part
-
-    assert not tg.autograd.gradcheck(Drop.apply, (tg.tensor([1.0, 2.0], requires_grad=True),),
+    drop = _rotate(tg.real)  # a wrong backward: it drops the 2j part
+    assert not tg.autograd.gradcheck(drop.apply, (tg.tensor([1.0, 2.0], requires_grad=True),),
                                      raise_exception=False)
     # the function sees Tensors, whose methods work as PyTorch's
     f = lambda x: x.clone() * x.detach()  # noqa: E731  (derivative x, not 2x)
