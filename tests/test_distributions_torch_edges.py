@@ -213,8 +213,8 @@ def _pairs():
                                   lambda x: exp_relaxed_categorical_log_prob(0.7, lg, x)),
         "MixtureSameFamily": (
             lambda: D.MixtureSameFamily(D.Categorical(logits=lg), D.Normal(lg, 1.0 + z3)), (),
-            lambda x: special.logsumexp(log_softmax(lg) + stats.norm.logpdf(np.asarray(x)[..., None], lg, 1.0),
-                                        axis=-1)),
+            lambda x: special.logsumexp(
+                log_softmax(lg) + stats.norm.logpdf(np.asarray(x)[..., None], lg, 1.0), axis=-1)),
         "Independent": (lambda: D.Independent(D.Normal(lg, 1.0), 1), (3,),
                         lambda x: stats.norm.logpdf(x, lg, 1.0).sum(-1)),
         "Categorical": (lambda: D.Categorical(logits=lg), (),
@@ -307,7 +307,7 @@ def test_geometric_probs_zero_is_refused_and_probs_one_is_exact():
     for p in [0.0, np.array([0.5, 0.0])]:
         with pytest.raises(ValueError, match=r"Geometric: parameter probs .*\(0, 1\]"):
             D.Geometric(p)
-        # (torch 2.13 raises ValueError too: probs must satisfy the constraint HalfOpenInterval(0, 1))
+        # (torch 2.13 raises ValueError too: "Expected parameter probs ... to be positive")
     k = np.array([0.0, 1.0, 2.0])
     # PyTorch 2.13's Geometric(1.0).log_prob([0, 1, 2])
     close(D.Geometric(1.0).log_prob(k), [0.0, -np.inf, -np.inf])
@@ -375,7 +375,8 @@ def test_mixture_batch_shapes_must_agree():
     d = D.MixtureSameFamily(D.Categorical(logits=lg).expand((2,)), D.Normal(mu, 1.0))
     assert d.sample((3,), key=KEY).shape == (3, 2)  # torch 2.13's sample((3,)).shape
     v = np.array([[0.5], [2.0], [6.0]])
-    close(d.log_prob(v), special.logsumexp(log_softmax(lg) + stats.norm.logpdf(v[..., None], mu, 1.0), axis=-1))
+    close(d.log_prob(v),
+          special.logsumexp(log_softmax(lg) + stats.norm.logpdf(v[..., None], mu, 1.0), axis=-1))
     # with validation on, a value outside the components' support is refused, as torch does
     # (torch 2.13 raises ValueError: "... to be within the support ...")
     e = D.MixtureSameFamily(D.Categorical(logits=lg), D.Exponential(np.ones(4)))
