@@ -122,7 +122,10 @@ class SGD(Optimizer):
 
     PyTorch's keywords: ``dampening`` scales the gradient entering the momentum buffer by
     1 − dampening (not at the first update, which starts the buffer at the gradient), and
-    ``maximize=True`` ascends."""
+    ``maximize=True`` ascends. In PyTorch's form (parameters first) the positional order is
+    PyTorch's, ``SGD(params, lr, momentum, dampening, weight_decay, nesterov)``."""
+
+    _lazy = frozenset({"momentum"})
 
     def __init__(self, lr: LR = 0.01, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float = 0.0, *, dampening: float = 0.0, maximize: bool = False):
@@ -135,10 +138,15 @@ class SGD(Optimizer):
             raise ValueError(f"SGD: dampening must be in [0, 1], got {dampening}")
         if nesterov and dampening:
             raise ValueError("SGD: nesterov=True needs zero dampening (as PyTorch)")
-        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        self.momentum = float(momentum)
+        self.nesterov = _bool("SGD", "nesterov", nesterov)
         self.dampening = float(dampening)
         self.maximize = _bool("SGD", "maximize", maximize)
-        self.slots = ("momentum",) if momentum else ()
+
+    @property
+    def slots(self) -> tuple:  # type: ignore[override]
+        """The momentum buffer while momentum is on (it may be turned on later)."""
+        return ("momentum",) if self.momentum else ()
 
     def _update(self, p, g, bufs, t, lr):
         if self.maximize:
@@ -146,9 +154,11 @@ class SGD(Optimizer):
         if self.weight_decay:
             g = g + self.weight_decay * p
         if self.momentum:
-            # (the first update has t = 1 and a zero buffer: the buffer becomes g itself)
-            keep = 1 - self.dampening * (t > 1) if self.dampening else 1
-            b = bufs["momentum"] = self.momentum * bufs["momentum"] + keep * g
+            if bufs["momentum"] is None:  # momentum turned on after init: starts at g (PyTorch)
+                b = bufs["momentum"] = 1.0 * g
+            else:  # (the first update has t = 1 and a zero buffer: the buffer becomes g itself)
+                keep = 1 - self.dampening * (t > 1) if self.dampening else 1
+                b = bufs["momentum"] = self.momentum * bufs["momentum"] + keep * g
             g = g + self.momentum * b if self.nesterov else b
         return p - lr * g
 
@@ -157,7 +167,11 @@ class RMSprop(Optimizer):
     """RMSprop: divide the step by a running root-mean-square of the gradients.
 
     PyTorch's keywords: ``centered=True`` divides by the running standard deviation instead
-    (the running mean of g subtracted: √(E[g²] − E[g]²)), ``maximize=True`` ascends."""
+    (the running mean of g subtracted: √(E[g²] − E[g]²)), ``maximize=True`` ascends. In
+    PyTorch's form (parameters first) the positional order is PyTorch's,
+    ``RMSprop(params, lr, alpha, eps, weight_decay, momentum, centered)``."""
+
+    _lazy = frozenset({"grad_avg", "momentum"})
 
     def __init__(self, lr: LR = 0.01, alpha: float = 0.99, eps: float = 1e-8,
                  momentum: float = 0.0, weight_decay: float = 0.0, *, centered: bool = False,
@@ -171,8 +185,12 @@ class RMSprop(Optimizer):
         self.alpha, self.eps, self.momentum = float(alpha), float(eps), float(momentum)
         self.centered = _bool("RMSprop", "centered", centered)
         self.maximize = _bool("RMSprop", "maximize", maximize)
-        self.slots = ("square_avg",) + (("grad_avg",) if centered else ()) \
-            + (("momentum",) if momentum else ())
+
+    @property
+    def slots(self) -> tuple:  # type: ignore[override]
+        """``square_avg``, plus ``grad_avg`` while centered and ``momentum`` while momentum is on."""
+        return ("square_avg",) + (("grad_avg",) if self.centered else ()) \
+            + (("momentum",) if self.momentum else ())
 
     def _update(self, p, g, bufs, t, lr):
         if self.maximize:
@@ -180,24 +198,30 @@ class RMSprop(Optimizer):
         if self.weight_decay:
             g = g + self.weight_decay * p
         v = bufs["square_avg"] = self.alpha * bufs["square_avg"] + (1 - self.alpha) * g * g
-        if self.centered:
-            mean = bufs["grad_avg"] = self.alpha * bufs["grad_avg"] + (1 - self.alpha) * g
+        if self.centered:  # (a buffer created after init starts at 0, as in PyTorch)
+            mean = (1 - self.alpha) * g if bufs["grad_avg"] is None \
+                else self.alpha * bufs["grad_avg"] + (1 - self.alpha) * g
+            bufs["grad_avg"] = mean
             v = v - mean * mean
         step = g / (_ops.sqrt(v) + self.eps)
         if self.momentum:
-            step = bufs["momentum"] = self.momentum * bufs["momentum"] + step
+            if bufs["momentum"] is not None:
+                step = self.momentum * bufs["momentum"] + step
+            bufs["momentum"] = step
         return p - lr * step
 
 
 class Adam(Optimizer):
-    """Adam with bias-corrected first and second moments (weight decay as L2 on g)."""
+    """Adam with bias-corrected first and second moments (weight decay as L2 on g, or decoupled
+    as AdamW's with ``decoupled_weight_decay=True``). In PyTorch's form (parameters first) the
+    positional order is PyTorch's, ``Adam(params, lr, betas, eps, weight_decay, amsgrad)``."""
 
-    slots = ("m", "v")
+    _lazy = frozenset({"v_max"})
     decoupled = False
 
     def __init__(self, lr: LR = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
                  weight_decay: float = 0.0, *, betas=None, amsgrad: bool = False,
-                 maximize: bool = False):
+                 maximize: bool = False, decoupled_weight_decay: bool = False):
         super().__init__(lr, weight_decay)
         who = type(self).__name__
         if isinstance(b1, (tuple, list)):  # PyTorch's positional betas would shift the rest
@@ -215,10 +239,24 @@ class Adam(Optimizer):
         self.b1, self.b2, self.eps = float(b1), float(b2), float(eps)
         self.amsgrad = _bool(who, "amsgrad", amsgrad)
         self.maximize = _bool(who, "maximize", maximize)
-        if self.amsgrad:
-            if type(self) not in (Adam, AdamW):
-                raise ValueError(f"{who}: amsgrad is an option of Adam and AdamW")
-            self.slots = ("m", "v", "v_max")
+        if self.amsgrad and type(self) not in (Adam, AdamW):
+            raise ValueError(f"{who}: amsgrad is an option of Adam and AdamW")
+        if decoupled_weight_decay is not type(self).decoupled:
+            self.decoupled = _bool(who, "decoupled_weight_decay", decoupled_weight_decay)
+
+    @property
+    def slots(self) -> tuple:  # type: ignore[override]
+        """The moments ``m``, ``v``, and the largest ``v_max`` while amsgrad is on."""
+        return ("m", "v", "v_max") if self.amsgrad else ("m", "v")
+
+    @property
+    def decoupled_weight_decay(self) -> bool:
+        """PyTorch's name for ``decoupled`` (AdamW's decay rather than L2)."""
+        return self.decoupled
+
+    @decoupled_weight_decay.setter
+    def decoupled_weight_decay(self, value) -> None:
+        self.decoupled = bool(value)
 
     @property
     def betas(self) -> tuple:
@@ -238,8 +276,8 @@ class Adam(Optimizer):
             g = g + self.weight_decay * p
         m = bufs["m"] = self.b1 * bufs["m"] + (1 - self.b1) * g
         v = bufs["v"] = self.b2 * bufs["v"] + (1 - self.b2) * g * g
-        if self.amsgrad:  # the largest second moment so far (PyTorch's AMSGrad)
-            v = bufs["v_max"] = _ops.maximum(bufs["v_max"], v)
+        if self.amsgrad:  # the largest second moment so far (PyTorch's AMSGrad; from 0)
+            v = bufs["v_max"] = v if bufs["v_max"] is None else _ops.maximum(bufs["v_max"], v)
         m_hat = m / (1 - self.b1 ** t)
         v_hat = v / (1 - self.b2 ** t)
         return p - lr * m_hat / (_ops.sqrt(v_hat) + self.eps)
@@ -252,9 +290,9 @@ class AdamW(Adam):
 
     def __init__(self, lr: LR = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
                  weight_decay: float = 0.01, *, betas=None, amsgrad: bool = False,
-                 maximize: bool = False):
+                 maximize: bool = False, decoupled_weight_decay: bool = True):
         super().__init__(lr, b1, b2, eps, weight_decay, betas=betas, amsgrad=amsgrad,
-                         maximize=maximize)
+                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
 
 
 class Adagrad(Optimizer):
@@ -273,6 +311,15 @@ class Adagrad(Optimizer):
         self.initial = _check_rate("Adagrad", "initial_accumulator_value", initial_accumulator_value)
         _check_eps("Adagrad", eps)
         self.eps = float(eps)
+
+    @property
+    def initial_accumulator_value(self) -> float:
+        """PyTorch's name for ``initial`` (the value the sums start at)."""
+        return self.initial
+
+    @initial_accumulator_value.setter
+    def initial_accumulator_value(self, value) -> None:
+        self.initial = float(value)
 
     def init(self, params: Any) -> dict:
         """Update count 0 and the sums filled with ``initial_accumulator_value``."""
@@ -323,9 +370,9 @@ class NAdam(Adam):
     def __init__(self, lr: LR = 2e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, betas=None, maximize: bool = False):
-        super().__init__(lr, b1, b2, eps, weight_decay, betas=betas, maximize=maximize)
+        super().__init__(lr, b1, b2, eps, weight_decay, betas=betas, maximize=maximize,
+                         decoupled_weight_decay=bool(decoupled_weight_decay))
         self.momentum_decay = _check_rate("NAdam", "momentum_decay", momentum_decay)
-        self.decoupled = bool(decoupled_weight_decay)
 
     def init(self, params: Any) -> dict:
         """Update count 0, zero moments, and μ-products of 1."""

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import ops as _ops
 from .jax_backend import is_jax_tensor
-from .optim_params import ParamOptimizer
+from .optim_params import ParamOptimizer, _Group
 from .staging import is_staged
 from .tensor import Tensor, concrete, traced_level
 from .tree import tree_flatten, tree_unflatten
@@ -98,6 +98,10 @@ class Optimizer:
     runs on NumPy arrays and, under :func:`tensorgrad.to_jax`, on JAX arrays."""
 
     slots: tuple[str, ...] = ()
+    # buffers that an option turned on after ``init`` (momentum, centered, amsgrad: through
+    # ``param_groups[i][...]``, a scheduler or ``load_state_dict``) needs: missing from the state,
+    # they reach ``_update`` as None and start there as PyTorch starts them
+    _lazy: frozenset = frozenset()
 
     def __new__(cls, *args, **kwargs):
         first = args[0] if args else kwargs.get("params")
@@ -127,6 +131,16 @@ class Optimizer:
                                            for i, p in enumerate(leaves)])
         return state
 
+    @property
+    def param_groups(self) -> list:
+        """PyTorch's view of the hyperparameters: one parameter group (a dict with no
+        ``"params"``), whose ``"lr"``, ``"momentum"``, ``"betas"``, ... read and set this
+        optimizer's; the schedulers of ``tg.optim.lr_scheduler`` keep ``"initial_lr"`` there."""
+        group = self.__dict__.get("_param_group")
+        if group is None:
+            group = self.__dict__["_param_group"] = _Group(self, [], {})
+        return [group]
+
     def learning_rate(self, state: dict) -> float:
         """η for the next update."""
         return float(self.lr(int(state["step"])))
@@ -142,14 +156,18 @@ class Optimizer:
         if gtd != td:
             raise ValueError(f"{type(self).__name__}.step: gradient structure {gtd} does not match "
                              f"the parameters' {td}")
-        missing = [k for k in ("step",) + tuple(self.slots)
-                   if not isinstance(state, dict) or k not in state]
+        slots = tuple(self.slots)
+        missing = [k for k in ("step",) + slots
+                   if not isinstance(state, dict) or (k not in state and k not in self._lazy)]
         if missing:
             raise TypeError(f"{type(self).__name__}.step: state must be this optimizer's "
                             f"init(params) (or the state a step returned); it lacks "
                             f"{', '.join(map(repr, missing))}")
         slot_leaves = {}
-        for s in self.slots:
+        for s in slots:
+            if s not in state:  # (a lazy buffer: created by this update)
+                slot_leaves[s] = [None] * len(p_leaves)
+                continue
             sl, std = tree_flatten(state[s])
             if std != td:
                 raise ValueError(f"{type(self).__name__}.step: state {s!r} has structure {std}, "
@@ -173,7 +191,7 @@ class Optimizer:
             if g.shape != p.shape:
                 raise ValueError(f"{type(self).__name__}.step: gradient of shape {g.shape} for a "
                                  f"parameter of shape {p.shape} (leaf {i})")
-            bufs = {s: slot_leaves[s][i] for s in self.slots}
+            bufs = {s: slot_leaves[s][i] for s in slots}
             before = dict(bufs)
             try:
                 q = self._update(p, g, bufs, t, lr)
@@ -183,15 +201,20 @@ class Optimizer:
                 raise TypeError(f"{type(self).__name__}._update wrote into a state buffer in place; "
                                 "the state passed to step() is never modified: store each new "
                                 "value with bufs[name] = <new value>") from exc
-            for s in self.slots:
+            for s in slots:
+                if bufs[s] is None:
+                    raise TypeError(f"{type(self).__name__}._update did not store its new buffer "
+                                    f"{s!r}: assign bufs[{s!r}] = <new value>")
                 if bufs[s] is before[s] and _symbolic(before[s]):
                     raise TypeError(f"{type(self).__name__}._update did not store a new value for "
                                     f"its buffer {s!r}; under tg.to_jax arrays cannot change in "
                                     f"place: assign bufs[{s!r}] = <new value>")
-                slot_leaves[s][i] = _like(bufs[s], before[s])
+                slot_leaves[s][i] = _like(bufs[s], p if before[s] is None else before[s])
             new.append(_like(q, p))
-        new_state = {"step": t if _symbolic(t) else np.asarray(t, dtype=np.int64)}
-        for s in self.slots:
+        # buffers of options now off are kept, unchanged (as PyTorch keeps them in its state)
+        new_state = {k: v for k, v in state.items() if k != "step" and k not in slots}
+        new_state["step"] = t if _symbolic(t) else np.asarray(t, dtype=np.int64)
+        for s in slots:
             new_state[s] = tree_unflatten(td, slot_leaves[s])
         return tree_unflatten(td, new), new_state
 

@@ -30,7 +30,8 @@ branch is a ``where`` when the count is traced.
 
 PyTorch's performance flags ``foreach``, ``capturable`` and ``differentiable`` are accepted and
 ignored (tensorgrad has one implementation, and every update is differentiable under
-``tg.grad``). There are no parameter groups: one optimizer, one set of hyperparameters.
+``tg.grad``). A functional optimizer has one set of hyperparameters; PyTorch's form
+(``RAdam(model.parameters(), lr=...)``, :mod:`tensorgrad.optim_params`) has parameter groups.
 
 :class:`LBFGS` replaces PyTorch's ``optimizer.step(closure)`` (the closure recomputes the loss
 and fills ``.grad``) by ``params, state = opt.step(params, closure, state)`` with
@@ -213,6 +214,15 @@ class RAdam(_TorchRule):
                 raise ValueError(f"RAdam: betas[{i}] must be in [0, 1), got {b}")
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps, self.decoupled = float(eps), bool(decoupled_weight_decay)
+
+    @property
+    def decoupled_weight_decay(self) -> bool:
+        """Whether the weight decay is AdamW's (``param_groups[i]`` sets it by this name)."""
+        return self.decoupled
+
+    @decoupled_weight_decay.setter
+    def decoupled_weight_decay(self, value) -> None:
+        self.decoupled = bool(value)
 
     def _update(self, p, g, bufs, t, lr):
         g = self._signed(g)

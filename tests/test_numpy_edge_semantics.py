@@ -364,3 +364,31 @@ def test_keyword_arguments_of_newer_numpy():
     np.testing.assert_array_equal(tg.grad(lambda a: tg.linalg.trace(a, offset=1, dtype=np.float64))(A),
                                   np.eye(3, k=1))
     np.testing.assert_array_equal(tg.unique(np.array([3, 1, 3]), sorted=False), [1, 3])
+
+
+def test_an_axis_that_is_not_an_int_is_refused_as_numpy_refuses_it():
+    a = np.array([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
+    calls = [lambda v: np.sort(v, axis=(0, 1)), lambda v: np.cumsum(v, axis=(1, 0)),
+             lambda v: np.repeat(v, 2, axis=(1,)), lambda v: np.concatenate([v, v], axis=(0, 1)),
+             lambda v: np.argmax(v, axis="1"), lambda v: np.argmax(v, axis=1.0),
+             lambda v: np.argmin(v, axis=(0,)), lambda v: np.argsort(v, axis=(0,)),
+             lambda v: np.diff(v, axis=(0,)), lambda v: np.take(v, [0], axis=(0,)),
+             lambda v: np.stack([v, v], axis=(0,)), lambda v: np.split(v, 2, axis=(0,)),
+             lambda v: np.swapaxes(v, (0,), 1), lambda v: np.trapezoid(v, axis=(0,))]
+    for call in calls:
+        with pytest.raises(TypeError):
+            call(a)  # NumPy's own
+        with pytest.raises(TypeError, match="axis must be an int"):
+            call(tg.tensor(a))
+        with pytest.raises(TypeError, match="axis must be an int"):
+            tg.grad(lambda v: tg.sum(call(v)))(a)  # (it used to take the first entry)
+    np.testing.assert_array_equal(np.argmax(tg.tensor(a), axis=np.int64(1)), [0, 1])
+
+
+def test_a_python_integer_that_does_not_fit_raises_as_in_numpy_2():
+    i8 = np.array([1, 2, 3], np.int8)
+    for call in (lambda v: np.insert(v, 1, 1000), lambda v: tg.put(v, [0], [300, 1], inplace=False),
+                 lambda v: tg.place(v, i8 > 1, [1000], inplace=False)):
+        with pytest.raises(OverflowError, match="out of bounds for int8"):
+            call(tg.tensor(i8))
+    np.testing.assert_array_equal(np.insert(tg.tensor(i8), 1, 1.5), np.insert(i8, 1, 1.5))

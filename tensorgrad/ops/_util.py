@@ -13,7 +13,7 @@ from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of
 __all__ = ["concrete", "shape_of", "ndim_of", "dtype_of", "negative_axes", "negative_axis",
            "reduced_count", "lift_tangent", "is_staged", "may_any", "any_traced", "on_a_trace",
            "as_array_like", "real_array", "numpy_scalar", "wide_index", "pow2_factors", "index_param",
-           "weak_as_arrays", "broadcast_shapes_of"]
+           "weak_as_arrays", "broadcast_shapes_of", "python_values_as"]
 
 
 def any_traced(*xs) -> bool:
@@ -60,6 +60,16 @@ def weak_as_arrays(xs) -> tuple:
         return xs
     dt = np.result_type(*(x if type(x) in (bool, int, float) else dtype_of(concrete(x)) for x in xs))
     return tuple(np.asarray(x).astype(dt) if type(x) in (bool, int, float) else x for x in xs)
+
+
+def python_values_as(values, dtype):
+    """Python numbers (or a list of them, with no traced entry) as an array of ``dtype``,
+    converted as NumPy 2 converts them into an array of that dtype: a Python integer that
+    does not fit raises OverflowError (NEP 50), never wraps. Anything else is returned as is."""
+    if type(values) in (bool, int, float, complex) or (type(values) in (list, tuple)
+                                                       and not holds_traced(values)):
+        return np.asarray(values, dtype=dtype)
+    return values
 
 
 def on_a_trace(v) -> bool:
@@ -182,6 +192,10 @@ def negative_axis(axis, ndim: int, opname: str) -> int:
     "the first axis"; functions where None means "flattened" handle it before calling."""
     if axis is None:
         raise TypeError(f"{opname}: axis must be an int, got None")
+    try:  # (a tuple, a float or a string is NumPy's TypeError, never its first entry)
+        axis = operator.index(concrete(axis))
+    except TypeError:
+        raise TypeError(f"{opname}: axis must be an int, got {axis!r}") from None
     return negative_axes(axis, ndim, opname)[0]
 
 

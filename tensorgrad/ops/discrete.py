@@ -15,7 +15,8 @@ from ..registry import FUNCTIONS, Example, elementwise, function, nondifferentia
 from ..staging import as_array, call as staged_call
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..tensor import Tensor
-from ._util import as_array_like, concrete, dtype_of, is_staged, negative_axes, shape_of, sort_kind
+from ._util import as_array_like, concrete, dtype_of, is_staged, negative_axes, negative_axis, shape_of, \
+    sort_kind
 from .elementwise import _mask, astype, where
 from .elementwise_more import remainder
 from .shape import broadcast_to, getitem, reshape, scatter_add
@@ -217,7 +218,7 @@ def _argsort_signature(x: ArrayLike, axis: int | None = -1, kind: str | None = N
     sort_kind(kind, "argsort")
     if axis is None:
         return (x,), (None,)
-    return (x,), (negative_axes(axis, len(shape_of(concrete(x))), "argsort")[0],)
+    return (x,), (negative_axis(axis, len(shape_of(concrete(x))), "argsort"),)
 
 
 argsort = nondifferentiable(

@@ -22,7 +22,7 @@ from ..registry import function
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import any_traced as _traced
 from ._util import as_array_like as _as_array
-from ._util import concrete, dtype_of, is_staged, negative_axis, shape_of
+from ._util import concrete, dtype_of, is_staged, negative_axis, python_values_as, shape_of
 from .elementwise import abs as _abs
 from .elementwise import astype, power, sign
 from .elementwise_more import conjugate as conj
@@ -371,7 +371,7 @@ def put_along_axis(arr: ArrayLike, indices, values: ArrayLike, axis: int | None,
 
 def _cyclic(values, count: int, dt):
     """``count`` entries of ``values`` (flattened), repeated from the start as needed."""
-    flat = reshape(_as_array(values), (-1,))
+    flat = reshape(_as_array(python_values_as(values, dt)), (-1,))
     nv = shape_of(concrete(flat))[0]
     out = getitem(flat, np.arange(count) % nv)
     return astype(out, dt) if dtype_of(concrete(out)) != dt else out

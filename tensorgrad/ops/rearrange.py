@@ -28,7 +28,7 @@ from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import any_traced_or_listed as _traced
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, numpy_scalar, on_a_trace, pow2_factors, shape_of
-from ._util import weak_as_arrays
+from ._util import python_values_as, weak_as_arrays
 from .complex_ops import complex_angle, real_part
 from .discrete import trunc, unique
 from .updates import at
@@ -67,7 +67,8 @@ def insert(arr: ArrayLike, obj, values: ArrayLike, axis: int | None = None) -> A
     obj = _index(obj)
     if not _traced(arr, values):
         return np.insert(arr, obj, values, axis=axis)
-    arr, values = _as_array(arr), _as_array(values)
+    arr = _as_array(arr)
+    values = _as_array(python_values_as(values, dtype_of(concrete(arr))))
     vals = astype(values, dtype_of(concrete(arr))) if dtype_of(concrete(values)) != dtype_of(concrete(arr)) \
         else values
     n = int(np.prod(shape_of(concrete(arr))))

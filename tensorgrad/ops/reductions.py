@@ -312,7 +312,12 @@ norm = general(
 # ---- argmax / argmin: integer results, no gradient ---------------------------------
 def _arg_signature(x: ArrayLike, axis: int | None = None):
     """Index of the extreme entry (an integer array: carries no gradient)."""
-    return (x,), (None if axis is None else int(axis),)
+    if axis is None:
+        return (x,), (None,)
+    try:  # (an int-like axis, as NumPy: a float, a string or a tuple is a TypeError)
+        return (x,), (operator.index(concrete(axis)),)
+    except TypeError:
+        raise TypeError(f"argmax/argmin: axis must be an int, got {axis!r}") from None
 
 
 argmax = nondifferentiable("argmax", lambda x, axis: np.argmax(x, axis=axis), params=("axis",),
