@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from .ops import conjugate, roll
-from .ops._util import negative_axis, shape_of
-from .ops.fft_ops import check_norm, fft_c2c, irfft as _irfft, rfft as _rfft
+from .ops._util import concrete, dtype_of, negative_axis, shape_of
+from .ops.fft_ops import check_norm, fft_c2c, fft_length, irfft as _irfft, rfft as _rfft
 from .registry import register_namespace
 from .typing import Array, ArrayLike  # noqa: F401
 
@@ -52,6 +52,8 @@ def hfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = 
 
 def ihfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
     """The inverse of :func:`hfft`: the first half of a Hermitian signal, from a real one."""
+    if dtype_of(concrete(a)).kind == "c":
+        raise TypeError(f"ihfft: needs a real input, got dtype {dtype_of(concrete(a))} (use ifft)")
     return conjugate(_rfft(a, n, axis, _DUAL[check_norm("ihfft", norm)]))
 
 
@@ -76,6 +78,9 @@ def _cook(name: str, a, s, axes, real_inverse: bool = False):
             axes = list(range(-len(s), 0))
         if len(s) != len(axes):
             raise ValueError(f"{name}: s and axes must have the same length, got {len(s)} and {len(axes)}")
+        # NumPy 2: an entry -1 is that axis' length in the input (also the last axis of an
+        # inverse real transform); any other entry is a length of at least 1
+        s = [fft_length(name, shape[ax] if n == -1 else n, None) for n, ax in zip(s, axes)]
     if not axes:
         raise ValueError(f"{name}: needs at least one axis to transform")
     return s, axes

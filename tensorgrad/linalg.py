@@ -53,6 +53,7 @@ from .ops.linalg import matmul, tensordot
 from .ops.linalg import outer as _outer
 from .ops.linalg_ops import (LinAlgError, SlogdetResult, det, inv, matrix_power, mT, multi_dot,
                              pinv, slogdet, solve)
+from .ops.elementwise import equal as _equal
 from .ops.elementwise import where
 from .ops.norms import extreme_singular_value, matrix_norm, norm, vector_norm
 from .ops._util import negative_axis
@@ -102,7 +103,10 @@ def cond(x: ArrayLike, p=None) -> Array:
     if p is None or p == 2 or p == -2:
         s, n = svdvals(x), max(sx[-2:])  # (tied extremes share the gradient, as in matrix_norm)
         big, small = extreme_singular_value(s, True, n), extreme_singular_value(s, False, n)
-        return small / big if p == -2 else big / small
+        num, den = (small, big) if p == -2 else (big, small)
+        # NumPy's rule: a zero denominator (a singular matrix; 0/0 for a zero matrix) gives inf
+        zero = _equal(den, 0)
+        return where(zero, np.inf, num / where(zero, 1.0, den))
     if sx[-1] != sx[-2]:
         raise ValueError(f"linalg.cond: p={p!r} needs square matrices, got shape {sx}")
     # NumPy's rule: an exactly singular matrix has cond = inf (found on the values; under

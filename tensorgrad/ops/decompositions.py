@@ -157,10 +157,17 @@ def _check_vectors_unused(name, mask, *cotangents):
             "their whole space such as a projector)")
 
 
+def _rtol(v) -> float:
+    """The relative tolerance of the checks below: 1e-10, or a few dozen units of rounding in
+    a lower precision (float32 cotangents of values counted as repeated differ by an ulp)."""
+    dt = np.asarray(v).dtype
+    return max(1e-10, 64 * float(np.finfo(dt).eps)) if dt.kind in "fc" else 1e-10
+
+
 def _check_weights_equal(name, mask, weights):
     """Reverse mode: repeated values must enter the loss symmetrically (equal cotangents)."""
     w = np.asarray(concrete(weights))
-    scale = 1e-10 * np.max(np.abs(w), axis=-1, keepdims=True)[..., None] if w.size else 0
+    scale = _rtol(w) * np.max(np.abs(w), axis=-1, keepdims=True)[..., None] if w.size else 0
     if np.any((np.abs(w[..., None, :] - w[..., :, None]) > scale) & mask):
         raise _no_derivative(
             name, f"repeated {_VALUES[name]} get different cotangents, but only symmetric "
@@ -171,7 +178,7 @@ def _check_tangent(name, mask, block):
     """Forward mode: on repeated pairs the tangent's block must be a multiple of the identity
     (otherwise it splits the repeated values and turns their vectors)."""
     m = np.asarray(concrete(block))
-    scale = 1e-10 * (np.max(np.abs(m), axis=(-2, -1), keepdims=True) if m.size else 0)
+    scale = _rtol(m) * (np.max(np.abs(m), axis=(-2, -1), keepdims=True) if m.size else 0)
     d = np.diagonal(m, 0, -2, -1)
     if np.any(((np.abs(m) > scale) | (np.abs(d[..., None, :] - d[..., :, None]) > scale)) & mask):
         raise _no_derivative(
@@ -431,7 +438,7 @@ def _check_no_division(name, zero, part):
     if not np.any(zero):
         return
     v = np.asarray(concrete(part))
-    scale = 1e-10 * max(float(np.max(np.abs(v))) if v.size else 0.0, 1e-300)
+    scale = _rtol(v) * max(float(np.max(np.abs(v))) if v.size else 0.0, 1e-300)
     if np.any(np.any(np.abs(v) > scale, axis=-2) & zero):
         raise _no_derivative(
             name, "the matrix is not square and has a zero singular value whose singular vectors "
