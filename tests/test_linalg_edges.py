@@ -47,3 +47,50 @@ def test_fft_lengths_of_minus_one_and_error_names():
         tg.fft.irfftn(X, s=(0, 3), axes=(0, 1))
     with pytest.raises(TypeError, match="ihfft: needs a real input"):
         tg.fft.ihfft(X)
+
+
+def _with_singular_values(rng, shape, values):
+    *batch, m, n = shape
+    out = np.empty(shape)
+    for idx in np.ndindex(*batch):
+        U, _ = np.linalg.qr(rng.normal(size=(m, m)))
+        V, _ = np.linalg.qr(rng.normal(size=(n, n)))
+        S = np.zeros((m, n))
+        S[range(min(m, n)), range(min(m, n))] = values[:min(m, n)]
+        out[idx] = U @ S @ V.T
+    return out
+
+
+def test_pinv_with_a_cutoff_that_drops_nonzero_singular_values():
+    # the truncated pseudo-inverse is smooth here (the rank stays 2 nearby); its derivative
+    # includes how the kept singular vectors turn (JAX's rule omits it: -0.899 in the first
+    # case against the true -1.562)
+    rng = np.random.default_rng(0)
+    for shape, sv, rtol in [((5, 3), [3, 1, 0.25], 0.1), ((3, 5), [3, 1, 0.25], 0.1),
+                            ((2, 4, 3), [2, 0.9, 0.5], 0.3), ((4, 4), [4, 2, 0.7, 0.1], 0.2)]:
+        A = _with_singular_values(rng, shape, np.array(sv))
+        W = rng.normal(size=shape[:-2] + (shape[-1], shape[-2]))
+        D = rng.normal(size=shape)
+        f = lambda a: np.sum(np.linalg.pinv(a, rtol=rtol) * W)  # noqa: E731
+        step = 1e-6
+        fd = (f(A + step * D) - f(A - step * D)) / (2 * step)
+        g = tg.grad(lambda a: tg.sum(tg.linalg.pinv(a, rtol=rtol) * W))(A)
+        _, t = tg.jvp(lambda a: tg.linalg.pinv(a, rtol=rtol), (A,), (D,))
+        np.testing.assert_allclose(np.sum(g * D), fd, rtol=1e-8)
+        np.testing.assert_allclose(np.sum(t * W), fd, rtol=1e-8)
+        jit_g = tg.jit(tg.grad(lambda a: tg.sum(tg.linalg.pinv(a, rtol=rtol) * W)))(A)
+        np.testing.assert_allclose(jit_g, g, rtol=1e-13)
+    b = rng.normal(size=5)
+    A = _with_singular_values(rng, (5, 3), np.array([3, 1, 0.25]))
+    h = lambda a: np.sum(np.linalg.lstsq(a, b, rcond=0.1)[0] ** 2)  # noqa: E731
+    fd = (h(A + 1e-6 * np.ones((5, 3))) - h(A - 1e-6 * np.ones((5, 3)))) / 2e-6
+    g = tg.grad(lambda a: tg.sum(tg.linalg.lstsq(a, b, rcond=0.1)[0] ** 2))(A)
+    np.testing.assert_allclose(np.sum(g), fd, rtol=1e-7)
+    # refused where it is not implemented, rather than wrong
+    with pytest.raises(NotImplementedError, match="higher-order"):
+        tg.hessian(lambda a: tg.sum(tg.linalg.pinv(a, rtol=0.1)))(A)
+    with pytest.raises(NotImplementedError, match="complex"):
+        tg.grad(lambda a: tg.sum(tg.abs(tg.linalg.pinv(a + 0j, rtol=0.1))))(A)
+    # an exact-rank matrix (dropped values zero) keeps the Golub-Pereyra rules at every order
+    Z = _with_singular_values(rng, (4, 3), np.array([2.0, 1.0, 0.0]))
+    assert tg.hessian(lambda a: tg.sum(tg.linalg.pinv(a)))(Z).shape == (4, 3, 4, 3)

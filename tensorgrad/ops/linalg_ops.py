@@ -29,6 +29,7 @@ from ..registry import Example, general
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
 from ..staging import call as staged_call
+from ..staging import check as staged_check
 from ._util import concrete, dtype_of, is_staged, lift_tangent, ndim_of, shape_of
 from .elementwise import where
 from .linalg import matmul
@@ -328,6 +329,11 @@ def _pinv_signature(a: ArrayLike, rcond=None, hermitian: bool = False, *, rtol=_
     Its derivative (the Golub-Pereyra formula) holds where the rank does not
     change; at a matrix whose rank changes under small perturbations (a
     singular value at the cutoff) the pseudo-inverse is not even continuous.
+    When the cutoff drops singular values that are not zero (a large ``rcond``),
+    the result is the pseudo-inverse of the truncated matrix A_k, and the
+    derivative includes how A_k turns with A (JAX's omits that part); it is
+    computed for real matrices in first-order reverse and forward mode, and
+    refused where it is not (complex, higher order, under ``tg.jit``).
     """
     m, n = matrix("pinv", a, complex_ok=True)
     if rtol is not _NOT_GIVEN and rcond is not None:
@@ -353,6 +359,104 @@ def conj_if_complex(v):
 
 
 def _pinv_vjp(g, out, a, cut):
+    if any(isinstance(w, Tensor) for w in (g, out, a)):  # this rule is itself differentiated
+        staged_check(_exact_rank, concrete(a), cut, "reverse")
+        return _pinv_gp_vjp(g, out, a)
+    return staged_call(_pinv_vjp_values, g, out, a, cut)  # (under tg.jit: at every replay)
+
+
+def _pinv_jvp(t, out, a, cut):
+    if any(isinstance(w, Tensor) for w in (t, out, a)):
+        staged_check(_exact_rank, concrete(a), cut, "forward")
+        return _pinv_gp_jvp(t, out, a)
+    return staged_call(_pinv_jvp_values, t, out, a, cut)
+
+
+def _pinv_vjp_values(g, out, a, cut):
+    basis = _truncation(a, cut, "reverse")
+    if basis is None:
+        return _pinv_gp_vjp(g, out, a)
+    U, Vt, ak, A, B = basis  # the cotangent of A_k, carried back through the truncation
+    d = mT(U) @ _pinv_gp_vjp(g, out, ak) @ mT(Vt)
+    r = B.shape[-1]
+    p = A * d
+    p[..., :r, :r] += mT(B * d[..., :r, :r])
+    return U @ p @ Vt
+
+
+def _pinv_jvp_values(t, out, a, cut):
+    basis = _truncation(a, cut, "forward")
+    if basis is None:
+        return _pinv_gp_jvp(t, out, a)
+    U, Vt, ak, A, B = basis  # the tangent of A_k, then the pseudo-inverse's at A_k
+    p = mT(U) @ t @ mT(Vt)
+    r = B.shape[-1]
+    d = A * p
+    d[..., :r, :r] += B * mT(p[..., :r, :r])
+    return _pinv_gp_jvp(U @ d @ Vt, out, ak)
+
+
+def _dropped(a, cut):
+    """(singular values, kept mask) when the cutoff drops singular values that are not zero
+    (beyond rounding: 1e-12 of the smallest kept one), else None."""
+    a = np.asarray(a)
+    if a.size == 0:
+        return None
+    s = np.linalg.svd(a, compute_uv=False)
+    kept = s > cut * s.max(axis=-1, initial=0.0)[..., None]
+    low = np.min(np.where(kept, s, np.inf), axis=-1, keepdims=True)
+    return (s, kept) if np.any(~kept & (s > 1e-12 * low)) else None
+
+
+def _refusal(a, cut, mode, why):
+    return NotImplementedError(
+        f"pinv: the cutoff (rcond {cut:g}) drops nonzero singular values of a matrix of shape "
+        f"{a.shape}, dtype {a.dtype}; the derivative of the truncated pseudo-inverse is "
+        f"implemented for real matrices in first-order {mode} mode only (here: {why}). Use a "
+        "smaller rcond, or truncate the SVD yourself with tg.linalg.svd")
+
+
+def _exact_rank(a, cut, mode):
+    """Refuse a derivative of the Golub-Pereyra rules where they would be wrong."""
+    if _dropped(a, cut) is not None:
+        raise _refusal(np.asarray(a), cut, mode, "a higher-order derivative")
+
+
+def _truncation(a, cut, mode):
+    """None where every singular value the cutoff drops is (numerically) zero, so that the
+    Golub-Pereyra rules at ``a`` itself are exact. Otherwise ``(U, Vᵀ, A_k, A, B)``: the full
+    SVD, the truncated matrix, and the derivative of the truncation A ↦ A_k in the SVD basis,
+    D = A ∘ P + B ∘ Pᵀ (on the r × r block, r = min(m, n)) for P = Uᵀ dA V: 1 where row and
+    column are kept (and on the kept part of the extra rows or columns of a non-square
+    matrix), 0 where both are dropped, and for a kept s_i against a dropped s_j the turning of
+    the kept singular vectors toward the dropped ones: s_i²/(s_i² − s_j²), s_i s_j/(s_i² − s_j²)."""
+    found = _dropped(a, cut)
+    if found is None:
+        return None
+    if a.dtype.kind == "c":
+        raise _refusal(a, cut, mode, "a complex matrix")
+    s, kept = found
+    U, _, Vt = np.linalg.svd(a, full_matrices=True)
+    m, n = a.shape[-2:]
+    r = min(m, n)
+    ak = (U[..., :, :r] * np.where(kept, s, 0.0)[..., None, :]) @ Vt[..., :r, :]
+    ki, kj = kept[..., :, None], kept[..., None, :]
+    si, sj = s[..., :, None], s[..., None, :]
+    across = np.where(ki & ~kj, 1.0, 0.0) - np.where(~ki & kj, 1.0, 0.0)  # (i kept, j dropped): 1
+    gap = np.where(across != 0, si * si - sj * sj, 1.0) * np.where(across != 0, across, 1.0)
+    big = np.where(ki, si, sj)
+    A = np.where(ki & kj, 1.0, np.where(across != 0, big * big / gap, 0.0))
+    B = np.where(across != 0, si * sj / gap, 0.0)
+    full = np.zeros(a.shape[:-2] + (m, n))
+    full[..., :r, :r] = A
+    if m > r:
+        full[..., r:, :] = kept[..., None, :]
+    if n > r:
+        full[..., :, r:] = kept[..., :, None]
+    return U, Vt, ak, full, B
+
+
+def _pinv_gp_vjp(g, out, a):
     # the transpose of the JVP below under Re Σ a·b: its dAᴴ terms give conjugates
     x = out
     p_left = np.eye(_shape(a)[-2], dtype=dtype_of(x)) - a @ x      # I − A A⁺ (m × m)
@@ -361,7 +465,7 @@ def _pinv_vjp(g, out, a, cut):
     return -(xt @ g @ xt) + conj_if_complex(p_left) @ gh @ xc @ xt + xt @ xc @ gh @ conj_if_complex(p_right)
 
 
-def _pinv_jvp(t, out, a, cut):
+def _pinv_gp_jvp(t, out, a):
     x = out
     p_left = np.eye(_shape(a)[-2], dtype=dtype_of(x)) - a @ x
     p_right = np.eye(_shape(a)[-1], dtype=dtype_of(x)) - x @ a
