@@ -10,18 +10,23 @@ RAdam). Every scheduler has ``step()``, ``get_last_lr()``, ``last_epoch``, ``bas
 ``state_dict()`` and ``load_state_dict()``; the recursive (“chainable”) forms that PyTorch's
 ``step()`` computes are the ones used here, so several schedulers can act on one optimizer.
 
-Parameter groups: a tensorgrad optimizer has one set of hyperparameters, so it is PyTorch's
-single-group case. Arguments that PyTorch takes per group (``lr_lambda``, ``base_lr``,
-``max_lr``, ``min_lr``, momenta) take a number or a one-element list, and the lists returned
-(``get_last_lr()``, ``base_lrs``) have one element. Values PyTorch keeps in the group
-(``initial_lr``, OneCycleLR's ``max_lr``/``min_lr``) are kept on the optimizer, so a second
-scheduler on the same optimizer sees them as in PyTorch.
+Parameter groups: a scheduler acts on every group of ``optimizer.param_groups``, as PyTorch's
+do. An optimizer in PyTorch's form (``tg.optim.SGD(model.parameters(), lr=0.1)``) has one group
+per ``add_param_group``; a functional optimizer has one group, whose entries read and set its
+attributes. Arguments that PyTorch takes per group (``lr_lambda``, ``base_lr``, ``max_lr``,
+``min_lr``, momenta) take one value for every group or a list with one per group, and
+``get_last_lr()`` and ``base_lrs`` have one entry per group. Values PyTorch keeps in the group
+(``initial_lr``, OneCycleLR's ``max_lr``/``min_lr``, the momentum bounds) are kept there, so
+they are saved by the optimizer's ``state_dict()`` and a second scheduler on the same optimizer
+sees them, as in PyTorch. Groups added after the scheduler was made are scheduled too, from
+their rate then (PyTorch's recursive schedulers do the same; its closed forms fail there).
 
 Differences: the optimizer's rate must be a number, not a schedule function; no warnings about
 the call order or the deprecated ``step(epoch)`` are issued (``step(epoch)`` uses the closed form
-where PyTorch has one, as PyTorch does); ``load_state_dict`` also puts the saved last rate back
-into the optimizer (tensorgrad's optimizer state holds no hyperparameters); an optimizer whose
-momentum is cycled must have a momentum buffer (SGD or RMSprop built with ``momentum > 0``).
+where PyTorch has one, as PyTorch does); ``load_state_dict`` also puts the saved last rates back
+into the groups (a functional optimizer's state holds no hyperparameters); an optimizer whose
+momentum is cycled may start without one (SGD or RMSprop with ``momentum=0``), as in PyTorch:
+the buffer is created at the next update.
 Under ``tg.jit`` a constant rate is read when the step is traced: pass the scheduled rate as an
 argument, ``opt.step(params, grads, state, lr=sched.get_last_lr()[0])``.
 """
@@ -32,8 +37,8 @@ from bisect import bisect_right
 from collections import Counter
 from typing import Any, Callable, Sequence
 
-from .lr_scheduler_base import (LRScheduler, _check_optimizer, _group, _momentum_kind, _one,
-                                _set_lr, _set_momentum)
+from .lr_scheduler_base import (LRScheduler, _check_optimizer, _groups, _lr, _per_group,
+                                _set_lr, _set_momentum, _use_beta1)
 from .optim_base import Optimizer, _check_count, _check_rate
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
@@ -42,15 +47,25 @@ __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR
            "ChainedScheduler", "ReduceLROnPlateau"]
 
 
-def _lambdas(who: str, lr_lambda) -> list:
-    fns = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda]
-    if len(fns) != 1:
-        raise ValueError(f"{who}: expected one lr_lambda (a tensorgrad optimizer has one parameter "
-                         f"group), got {len(fns)}")
-    if not callable(fns[0]):
-        raise TypeError(f"{who}: lr_lambda must be a function of the epoch, got "
-                        f"{type(fns[0]).__name__}")
+def _lambdas(sched, who: str, optimizer, lr_lambda) -> list:
+    """One function per group: ``lr_lambda`` for each, or a list of them, one per group."""
+    n = len(_groups(who, optimizer))
+    if isinstance(lr_lambda, (list, tuple)):
+        if len(lr_lambda) != n:
+            raise ValueError(f"{who}: expected one lr_lambda per parameter group ({n}), got "
+                             f"{len(lr_lambda)}")
+        fns, sched._late = list(lr_lambda), {"lr_lambdas": False}
+    else:
+        fns, sched._late = [lr_lambda] * n, {"lr_lambdas": True}
+    for f in fns:
+        if not callable(f):
+            raise TypeError(f"{who}: lr_lambda must be a function of the epoch, got "
+                            f"{type(f).__name__}")
     return fns
+
+
+def _times(lrs: list, factor) -> list:
+    return [lr * factor for lr in lrs]
 
 
 class LambdaLR(LRScheduler):
@@ -59,11 +74,11 @@ class LambdaLR(LRScheduler):
     _functions = ("lr_lambdas",)
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable | list, last_epoch: int = -1):
-        self.lr_lambdas = _lambdas("LambdaLR", lr_lambda)
+        self.lr_lambdas = _lambdas(self, "LambdaLR", optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
-        return [self.base_lrs[0] * self.lr_lambdas[0](self.last_epoch)]
+        return [base * f(self.last_epoch) for base, f in zip(self.base_lrs, self.lr_lambdas)]
 
 
 class MultiplicativeLR(LRScheduler):
@@ -72,12 +87,14 @@ class MultiplicativeLR(LRScheduler):
     _functions = ("lr_lambdas",)
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable | list, last_epoch: int = -1):
-        self.lr_lambdas = _lambdas("MultiplicativeLR", lr_lambda)
+        self.lr_lambdas = _lambdas(self, "MultiplicativeLR", optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
-        lr = self._current()[0]
-        return [lr] if self._is_initial else [lr * self.lr_lambdas[0](self.last_epoch)]
+        lrs = self._current()
+        if self._is_initial:
+            return lrs
+        return [lr * f(self.last_epoch) for lr, f in zip(lrs, self.lr_lambdas)]
 
 
 class StepLR(LRScheduler):
@@ -89,13 +106,13 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
-        lr = self._current()[0]
+        lrs = self._current()
         if self.last_epoch == 0 or self.last_epoch % self.step_size:
-            return [lr]
-        return [lr * self.gamma]
+            return lrs
+        return _times(lrs, self.gamma)
 
     def _get_closed_form_lr(self) -> list:
-        return [self.base_lrs[0] * self.gamma ** (self.last_epoch // self.step_size)]
+        return _times(self.base_lrs, self.gamma ** (self.last_epoch // self.step_size))
 
 
 class MultiStepLR(LRScheduler):
@@ -111,14 +128,14 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
-        lr = self._current()[0]
+        lrs = self._current()
         if self.last_epoch not in self.milestones:
-            return [lr]
-        return [lr * self.gamma ** self.milestones[self.last_epoch]]
+            return lrs
+        return _times(lrs, self.gamma ** self.milestones[self.last_epoch])
 
     def _get_closed_form_lr(self) -> list:
         passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
-        return [self.base_lrs[0] * self.gamma ** passed]
+        return _times(self.base_lrs, self.gamma ** passed)
 
 
 class ConstantLR(LRScheduler):
@@ -133,16 +150,16 @@ class ConstantLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
-        lr = self._current()[0]
+        lrs = self._current()
         if self.last_epoch == 0:
-            return [lr * self.factor]
+            return _times(lrs, self.factor)
         if self.last_epoch != self.total_iters:
-            return [lr]
-        return [lr * (1.0 / self.factor)]
+            return lrs
+        return _times(lrs, 1.0 / self.factor)
 
     def _get_closed_form_lr(self) -> list:
         done = self.last_epoch >= self.total_iters
-        return [self.base_lrs[0] * (self.factor + done * (1 - self.factor))]
+        return _times(self.base_lrs, self.factor + done * (1 - self.factor))
 
 
 class LinearLR(LRScheduler):
@@ -161,18 +178,18 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
-        lr = self._current()[0]
+        lrs = self._current()
         if self.last_epoch == 0:
-            return [lr * self.start_factor]
+            return _times(lrs, self.start_factor)
         if self._is_initial or self.last_epoch > self.total_iters:
-            return [lr]
+            return lrs
         span = self.end_factor - self.start_factor
-        return [lr * (1.0 + span / (self.total_iters * self.start_factor
-                                    + (self.last_epoch - 1) * span))]
+        return _times(lrs, 1.0 + span / (self.total_iters * self.start_factor
+                                         + (self.last_epoch - 1) * span))
 
     def _get_closed_form_lr(self) -> list:
         frac = min(self.total_iters, self.last_epoch) / self.total_iters
-        return [self.base_lrs[0] * (self.start_factor + (self.end_factor - self.start_factor) * frac)]
+        return _times(self.base_lrs, self.start_factor + (self.end_factor - self.start_factor) * frac)
 
 
 class ExponentialLR(LRScheduler):
@@ -183,11 +200,11 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
-        lr = self._current()[0]
-        return [lr] if self._is_initial else [lr * self.gamma]
+        lrs = self._current()
+        return lrs if self._is_initial else _times(lrs, self.gamma)
 
     def _get_closed_form_lr(self) -> list:
-        return [self.base_lrs[0] * self.gamma ** self.last_epoch]
+        return _times(self.base_lrs, self.gamma ** self.last_epoch)
 
 
 class PolynomialLR(LRScheduler):
@@ -200,15 +217,15 @@ class PolynomialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
-        lr = self._current()[0]
+        lrs = self._current()
         if self._is_initial or self.last_epoch > self.total_iters:
-            return [lr]
+            return lrs
         e, T = self.last_epoch, self.total_iters
-        return [lr * ((1.0 - e / T) / (1.0 - (e - 1) / T)) ** self.power]
+        return _times(lrs, ((1.0 - e / T) / (1.0 - (e - 1) / T)) ** self.power)
 
     def _get_closed_form_lr(self) -> list:
         frac = min(self.total_iters, self.last_epoch) / self.total_iters
-        return [self.base_lrs[0] * (1.0 - frac) ** self.power]
+        return _times(self.base_lrs, (1.0 - frac) ** self.power)
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -221,18 +238,21 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
-        lr, base, lo, T, e = self._current()[0], self.base_lrs[0], self.eta_min, self.T_max, self.last_epoch
+        lrs, lo, T, e = self._current(), self.eta_min, self.T_max, self.last_epoch
         if self._is_initial:
-            return [lr]
+            return lrs
         if self._step_count == 1 and e > 0:
-            return [lo + (base - lo) * (1 + math.cos(e * math.pi / T)) / 2]
+            return [lo + (base - lo) * (1 + math.cos(e * math.pi / T)) / 2 for base in self.base_lrs]
         if (e - 1 - T) % (2 * T) == 0:
-            return [lr + (base - lo) * (1 - math.cos(math.pi / T)) / 2]
-        return [(1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T)) * (lr - lo) + lo]
+            return [lr + (base - lo) * (1 - math.cos(math.pi / T)) / 2
+                    for lr, base in zip(lrs, self.base_lrs)]
+        return [(1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T)) * (lr - lo) + lo
+                for lr in lrs]
 
     def _get_closed_form_lr(self) -> list:
-        base, lo = self.base_lrs[0], self.eta_min
-        return [lo + (base - lo) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2]
+        lo = self.eta_min
+        return [lo + (base - lo) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base in self.base_lrs]
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -249,18 +269,20 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
-        base, lo = self.base_lrs[0], self.eta_min
-        return [lo + (base - lo) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2]
+        lo = self.eta_min
+        return [lo + (base - lo) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+                for base in self.base_lrs]
 
     def step(self, epoch: float | None = None) -> None:
         """One epoch further, or to the (possibly fractional) ``epoch``."""
+        self._adopt_new_groups()
         if epoch is None and self.last_epoch < 0:
             epoch = 0
         if epoch is None:
             epoch = self.last_epoch + 1
             self.T_cur += 1
-            if self.T_cur >= self.T_i:
-                self.T_cur -= self.T_i
+            if self.T_cur >= self.T_i:  # (modulo: resumed with last_epoch=N, T_cur may be ≥ 2·T_i)
+                self.T_cur %= self.T_i
                 self.T_i *= self.T_mult
         else:
             if isinstance(epoch, bool) or not isinstance(epoch, (int, float)) or not epoch >= 0:
@@ -275,8 +297,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_cur = epoch - self.T_0 * (self.T_mult ** k - 1) / (self.T_mult - 1)
                 self.T_i = self.T_0 * self.T_mult ** k
         self.last_epoch = math.floor(epoch)
-        _set_lr("CosineAnnealingWarmRestarts", self.optimizer, self.get_lr()[0])
-        self._last_lr = self._current()
+        self._apply(self.get_lr())
 
 
 class CyclicLR(LRScheduler):
@@ -296,10 +317,12 @@ class CyclicLR(LRScheduler):
                  last_epoch: int = -1):
         who = "CyclicLR"
         optimizer = _check_optimizer(who, optimizer)
-        base = _one(who, "base_lr", base_lr)
+        groups = _groups(who, optimizer)
+        base_lrs = _per_group(who, "base_lr", base_lr, len(groups))
         if last_epoch == -1:
-            _set_lr(who, optimizer, base)
-        self.max_lrs = [_one(who, "max_lr", max_lr)]
+            for g, lr in zip(groups, base_lrs):
+                _set_lr(who, g, lr)
+        self.max_lrs = _per_group(who, "max_lr", max_lr, len(groups))
         up = _check_rate(who, "step_size_up", step_size_up)
         down = up if step_size_down is None else _check_rate(who, "step_size_down", step_size_down)
         if up + down <= 0 or up == 0:
@@ -316,16 +339,25 @@ class CyclicLR(LRScheduler):
         self.scale_mode = scale_mode if scale_fn is not None else (
             "iterations" if mode == "exp_range" else "cycle")
         self.cycle_momentum = bool(cycle_momentum)
+        late = {"base_lrs": _one(base_lr), "max_lrs": _one(max_lr)}
         if self.cycle_momentum:
-            self._kind = _momentum_kind(who, optimizer)
-            self.base_momentums = [_one(who, "base_momentum", base_momentum)]
-            self.max_momentums = [_one(who, "max_momentum", max_momentum)]
+            self.use_beta1 = _use_beta1(who, optimizer)
+            self.base_momentums = _per_group(who, "base_momentum", base_momentum, len(groups))
+            self.max_momentums = _per_group(who, "max_momentum", max_momentum, len(groups))
+            late.update(base_momentums=_one(base_momentum), max_momentums=_one(max_momentum))
             if last_epoch == -1:
-                _set_momentum(optimizer, self._kind, self.max_momentums[0])
-                _group(optimizer).update(max_momentum=self.max_momentums[0],
-                                         base_momentum=self.base_momentums[0])
+                for i, g in enumerate(groups):
+                    self._start_group(i, g)
+        self._late = late
         super().__init__(optimizer, last_epoch)
-        self.base_lrs = [base]
+        self.base_lrs = base_lrs
+
+    def _start_group(self, i: int, group: dict) -> None:
+        if self.cycle_momentum:
+            hi = self.max_momentums[min(i, len(self.max_momentums) - 1)]
+            lo = self.base_momentums[min(i, len(self.base_momentums) - 1)]
+            _set_momentum(group, self.use_beta1, hi)
+            group["max_momentum"], group["base_momentum"] = hi, lo
 
     def scale_fn(self, x: float) -> float:
         """The amplitude factor at cycle (or step) ``x``."""
@@ -343,10 +375,14 @@ class CyclicLR(LRScheduler):
         rise = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
         scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
         if self.cycle_momentum:
-            lo, hi = self.base_momentums[0], self.max_momentums[0]
-            _set_momentum(self.optimizer, self._kind, hi - (hi - lo) * rise * scale)
-        base, top = self.base_lrs[0], self.max_lrs[0]
-        return [base + (top - base) * rise * scale]
+            for g, lo, hi in zip(self._groups(), self.base_momentums, self.max_momentums):
+                _set_momentum(g, self.use_beta1, hi - (hi - lo) * rise * scale)
+        return [base + (top - base) * rise * scale for base, top in zip(self.base_lrs, self.max_lrs)]
+
+
+def _one(value) -> bool:
+    """Whether a per-group argument was given as one value (which groups added later take)."""
+    return not isinstance(value, (list, tuple))
 
 
 class OneCycleLR(LRScheduler):
@@ -354,7 +390,8 @@ class OneCycleLR(LRScheduler):
     rises from max_lr/``div_factor`` to ``max_lr`` over the first ``pct_start`` of the steps,
     then anneals (``anneal_strategy`` 'cos' or 'linear') to initial/``final_div_factor``; with
     ``three_phase`` it first comes back down to the initial rate symmetrically. The momentum (or
-    β₁) cycles the opposite way between ``max_momentum`` and ``base_momentum``."""
+    β₁) cycles the opposite way between ``max_momentum`` and ``base_momentum``. Each group's
+    ``initial_lr``, ``max_lr``, ``min_lr`` (and momentum bounds) are kept in the group."""
 
     def __init__(self, optimizer: Optimizer, max_lr: float | list, total_steps: int | None = None,
                  epochs: int | None = None, steps_per_epoch: int | None = None,
@@ -364,6 +401,7 @@ class OneCycleLR(LRScheduler):
                  last_epoch: int = -1):
         who = "OneCycleLR"
         optimizer = _check_optimizer(who, optimizer)
+        groups = _groups(who, optimizer)
         if total_steps is not None:
             _check_count(who, "total_steps", total_steps, 1)
         elif epochs is not None and steps_per_epoch is not None:
@@ -397,19 +435,32 @@ class OneCycleLR(LRScheduler):
                      start_momentum="max_momentum", end_momentum="base_momentum"),
                 dict(end_step=total_steps - 1, start_lr="max_lr", end_lr="min_lr",
                      start_momentum="base_momentum", end_momentum="max_momentum")]
-        group = _group(optimizer)
-        top = _one(who, "max_lr", max_lr)
-        if last_epoch == -1:
-            group.update(initial_lr=top / div_factor, max_lr=top)
-            group["min_lr"] = group["initial_lr"] / final_div_factor
+        self._div = (float(div_factor), float(final_div_factor))
+        self._max_lrs = _per_group(who, "max_lr", max_lr, len(groups))
+        self._late = {"_max_lrs": _one(max_lr)}
         self.cycle_momentum = bool(cycle_momentum)
         if self.cycle_momentum:
-            self._kind = _momentum_kind(who, optimizer)
-            hi, lo = _one(who, "max_momentum", max_momentum), _one(who, "base_momentum", base_momentum)
-            if last_epoch == -1:
-                _set_momentum(optimizer, self._kind, hi)
-                group.update(max_momentum=hi, base_momentum=lo)
+            self.use_beta1 = _use_beta1(who, optimizer)
+            self._max_momentums = _per_group(who, "max_momentum", max_momentum, len(groups))
+            self._base_momentums = _per_group(who, "base_momentum", base_momentum, len(groups))
+            self._late.update(_max_momentums=_one(max_momentum), _base_momentums=_one(base_momentum))
+        if last_epoch == -1:
+            for i, g in enumerate(groups):
+                self._start_group(i, g)
         super().__init__(optimizer, last_epoch)
+
+    def _start_group(self, i: int, group: dict) -> None:
+        def value(attr):  # (a group added later takes the one value given for all)
+            have = getattr(self, attr)
+            return have[min(i, len(have) - 1)]
+        top = value("_max_lrs")
+        group["initial_lr"] = top / self._div[0]
+        group["max_lr"] = top
+        group["min_lr"] = group["initial_lr"] / self._div[1]
+        if self.cycle_momentum:
+            hi, lo = value("_max_momentums"), value("_base_momentums")
+            _set_momentum(group, self.use_beta1, hi)
+            group["max_momentum"], group["base_momentum"] = hi, lo
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         if self._anneal_func_type == "cos":
@@ -421,18 +472,20 @@ class OneCycleLR(LRScheduler):
         if n > self.total_steps:
             raise ValueError(f"OneCycleLR.step: tried to step {n} times, but total_steps is "
                              f"{self.total_steps}")
-        group, begin = _group(self.optimizer), 0.0
-        for i, phase in enumerate(self._schedule_phases):
-            end = phase["end_step"]
-            if n <= end or i == len(self._schedule_phases) - 1:
-                pct = (n - begin) / (end - begin)
-                lr = self._anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct)
-                if self.cycle_momentum:
-                    _set_momentum(self.optimizer, self._kind, self._anneal(
-                        group[phase["start_momentum"]], group[phase["end_momentum"]], pct))
-                return [lr]
-            begin = end
-        raise AssertionError("unreachable")  # pragma: no cover
+        lrs = []
+        for group in self._groups():
+            begin = 0.0
+            for i, phase in enumerate(self._schedule_phases):
+                end = phase["end_step"]
+                if n <= end or i == len(self._schedule_phases) - 1:
+                    pct = (n - begin) / (end - begin)
+                    lrs.append(self._anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct))
+                    if self.cycle_momentum:
+                        _set_momentum(group, self.use_beta1, self._anneal(
+                            group[phase["start_momentum"]], group[phase["end_momentum"]], pct))
+                    break
+                begin = end
+        return lrs
 
 
 def _check_children(who: str, schedulers, optimizer) -> None:
@@ -460,7 +513,8 @@ class SequentialLR(LRScheduler):
                              f"{len(schedulers)} schedulers and {len(milestones)} milestones")
         self._schedulers, self._milestones = list(schedulers), list(milestones)
         self.last_epoch, self.optimizer = last_epoch + 1, optimizer
-        _set_lr("SequentialLR", optimizer, _group(optimizer)["initial_lr"])
+        for g in _groups("SequentialLR", optimizer):
+            _set_lr("SequentialLR", g, g["initial_lr"])
         self._undo(self)
         first = self._schedulers[bisect_right(self._milestones, 0)]
         first._initial_step()
@@ -507,11 +561,11 @@ class ChainedScheduler(LRScheduler):
 
 
 class ReduceLROnPlateau(LRScheduler):
-    """Multiply the rate by ``factor`` when the metric passed to ``step(metric)`` has not
-    improved for more than ``patience`` steps (improved: below best·(1 − threshold) in 'min'
+    """Multiply each group's rate by ``factor`` when the metric passed to ``step(metric)`` has
+    not improved for more than ``patience`` steps (improved: below best·(1 − threshold) in 'min'
     mode with 'rel' threshold, below best − threshold with 'abs'; the mirror images in 'max'
-    mode), then wait ``cooldown`` steps; never below ``min_lr``, and changes smaller than
-    ``eps`` are skipped."""
+    mode), then wait ``cooldown`` steps; never below the group's ``min_lr`` (one number for all
+    groups, or a list with one per group), and changes smaller than ``eps`` are skipped."""
 
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
@@ -528,7 +582,9 @@ class ReduceLROnPlateau(LRScheduler):
         _check_count(who, "cooldown", cooldown, 0)
         self.optimizer, self.factor, self.mode, self.threshold_mode = optimizer, float(factor), mode, threshold_mode
         self.threshold = _check_rate(who, "threshold", threshold)
-        self.min_lrs = [_check_rate(who, "min_lr", _one(who, "min_lr", min_lr))]
+        n = len(_groups(who, optimizer))
+        self.min_lrs = [_check_rate(who, "min_lr", v) for v in _per_group(who, "min_lr", min_lr, n)]
+        self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else self.min_lrs[0]
         self.patience, self.cooldown, self.eps = patience, cooldown, _check_rate(who, "eps", eps)
         self.last_epoch = 0
         self._last_lr = self._current()
@@ -546,12 +602,12 @@ class ReduceLROnPlateau(LRScheduler):
         return a > (best * (self.threshold + 1.0) if self.threshold_mode == "rel" else best + self.threshold)
 
     def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
-        """Record the metric of one more epoch, and reduce the rate after a plateau."""
+        """Record the metric of one more epoch, and reduce the rates after a plateau."""
+        who = "ReduceLROnPlateau"
         try:
             current = float(metrics)
         except (TypeError, ValueError):
-            raise TypeError(f"ReduceLROnPlateau.step: the metric must be a number, got "
-                            f"{metrics!r}") from None
+            raise TypeError(f"{who}.step: the metric must be a number, got {metrics!r}") from None
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self.is_better(current, self.best):
             self.best, self.num_bad_epochs = current, 0
@@ -561,9 +617,18 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
-            old = self._current()[0]
-            new = max(old * self.factor, self.min_lrs[0])
-            if old - new > self.eps:
-                _set_lr("ReduceLROnPlateau", self.optimizer, new)
+            groups = self._groups()
+            if len(groups) != len(self.min_lrs):  # a group was added (as PyTorch's rule)
+                if self.default_min_lr is None:
+                    raise ValueError(
+                        f"{who}.step: the optimizer has {len(groups)} parameter groups, but "
+                        f"min_lr was given as a list of {len(self.min_lrs)} (a group was added "
+                        "later); set sched.min_lrs to one value per group")
+                self.min_lrs = [self.default_min_lr] * len(groups)
+            for i, g in enumerate(groups):
+                old = _lr(who, g, i)
+                new = max(old * self.factor, self.min_lrs[i])
+                if old - new > self.eps:
+                    _set_lr(who, g, new)
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
         self._last_lr = self._current()

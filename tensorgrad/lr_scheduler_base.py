@@ -1,6 +1,7 @@
 """The base of ``tg.optim.lr_scheduler`` (:mod:`tensorgrad.lr_scheduler`): the
-:class:`LRScheduler` class and how a scheduler reads and sets a tensorgrad optimizer's rate and
-momentum (the optimizer's one parameter group)."""
+:class:`LRScheduler` class and how a scheduler reads and sets the rate and momentum of each of an
+optimizer's parameter groups (``optimizer.param_groups``: PyTorch's form has one group per
+``add_param_group``, a functional optimizer has one group that reads and sets its attributes)."""
 from __future__ import annotations
 
 import copy
@@ -8,78 +9,79 @@ import math
 import types
 
 from .optim_base import Optimizer
-from .optim_params import _Rate
+from .optim_params import ParamOptimizer
 
 __all__ = ["LRScheduler"]
 
 
-# ---- the optimizer's one parameter group ---------------------------------------------------
-def _group(opt) -> dict:
-    """The values PyTorch would keep in the parameter group besides the hyperparameters."""
-    return opt.__dict__.setdefault("_lr_scheduler_group", {})
+# ---- the optimizer's parameter groups ------------------------------------------------------
+def _groups(who: str, optimizer) -> list:
+    """``optimizer.param_groups``, read anew at each step (groups may be added later)."""
+    if not isinstance(optimizer, (Optimizer, ParamOptimizer)):
+        raise TypeError(f"{who}: optimizer must be a tg.optim optimizer, got "
+                        f"{type(optimizer).__name__}")
+    return optimizer.param_groups
 
 
-def _lr(who: str, opt) -> float:
-    if not getattr(opt.lr, "constant", False):
-        raise ValueError(f"{who}: the optimizer's learning rate is a schedule function; a "
-                         "scheduler sets the rate itself: build the optimizer with lr=<number>")
-    return float(opt.lr(0))
+def _check_optimizer(who: str, optimizer):
+    """The optimizer a scheduler acts on (checked; returned as it is)."""
+    _groups(who, optimizer)
+    return optimizer
 
 
-def _set_lr(who: str, opt, value) -> None:
+def _lr(who: str, group: dict, i: int = 0) -> float:
+    lr = group["lr"]
+    if callable(lr):
+        raise ValueError(f"{who}: the optimizer's learning rate (param_groups[{i}]) is a schedule "
+                         "function; a scheduler sets the rate itself: build the optimizer with "
+                         "lr=<number>")
+    return float(lr)
+
+
+def _set_lr(who: str, group: dict, value) -> None:
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{who}: the scheduled learning rate is {value}; it must be finite")
-    opt.lr = _Rate(value)
+    group["lr"] = value
 
 
-def _check_optimizer(who: str, opt):
-    """The functional optimizer a scheduler acts on: ``opt`` itself, or the one optimizer of a
-    one-group optimizer in PyTorch's form (its group's ``"lr"`` reads the same rate)."""
-    inner = getattr(opt, "group_optimizers", None)
-    if inner is not None:
-        if len(inner) != 1:
-            raise ValueError(f"{who}: the optimizer has {len(inner)} parameter groups; "
-                             "tensorgrad's schedulers act on one (make one scheduler per "
-                             "optimizer, or set param_groups[i]['lr'] yourself)")
-        opt = inner[0]
-    if not isinstance(opt, Optimizer):
-        raise TypeError(f"{who}: optimizer must be a tg.optim optimizer, got {type(opt).__name__}")
-    return opt
+def _lrs(who: str, optimizer) -> list:
+    """The current rate of every group."""
+    return [_lr(who, g, i) for i, g in enumerate(_groups(who, optimizer))]
 
 
-def _one(who: str, name: str, value) -> float:
-    """A per-group argument for the single group: a number or a one-element list."""
-    if isinstance(value, (list, tuple)):
-        if len(value) != 1:
-            raise ValueError(f"{who}: {name} has {len(value)} values, but a tensorgrad optimizer "
-                             "has one parameter group")
-        value = value[0]
+def _number(who: str, name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise TypeError(f"{who}: {name} must be a finite number, got {value!r}")
     return float(value)
 
 
-def _momentum_kind(who: str, opt) -> str:
-    if hasattr(opt, "betas") or hasattr(opt, "b1"):
-        return "beta1"
+def _per_group(who: str, name: str, value, n: int) -> list:
+    """A per-group argument: a number for every group, or a list with one value per group."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(f"{who}: {name} has {len(value)} values, but the optimizer has {n} "
+                             "parameter group(s)")
+        return [_number(who, name, v) for v in value]
+    return [_number(who, name, value)] * n
+
+
+def _use_beta1(who: str, optimizer) -> bool:
+    """Whether momentum cycling sets β₁ (``group["betas"][0]``) or ``group["momentum"]``."""
+    opt = optimizer.group_optimizers[0] if isinstance(optimizer, ParamOptimizer) else optimizer
+    if hasattr(opt, "betas"):
+        return True
     if hasattr(opt, "momentum"):
-        if "momentum" not in opt.slots:
-            raise ValueError(f"{who}: cycle_momentum needs a momentum buffer, but this "
-                             f"{type(opt).__name__} was built with momentum=0; build it with "
-                             "momentum > 0 or pass cycle_momentum=False")
-        return "momentum"
+        return False
     raise ValueError(f"{who}: cycle_momentum needs an optimizer with a momentum or a beta1, and "
                      f"{type(opt).__name__} has neither; pass cycle_momentum=False")
 
 
-def _set_momentum(opt, kind: str, value: float) -> None:
-    if kind == "momentum":
-        opt.momentum = float(value)
-    elif hasattr(opt, "betas"):
-        opt.betas = (float(value),) + tuple(opt.betas[1:])
+def _set_momentum(group: dict, beta1: bool, value: float) -> None:
+    if beta1:
+        group["betas"] = (float(value),) + tuple(group["betas"][1:])
     else:
-        opt.b1 = float(value)
+        group["momentum"] = float(value)
 
 
 def _saved_functions(fns) -> list:
@@ -89,30 +91,65 @@ def _saved_functions(fns) -> list:
 
 # ---- the base class ------------------------------------------------------------------------
 class LRScheduler:
-    """The base class: a subclass computes the next rates in ``get_lr()`` (a one-element list)
-    from ``last_epoch``, ``base_lrs`` and the optimizer's current rate, and may give a closed
-    form ``_get_closed_form_lr()`` used by ``step(epoch)``. Construction takes the first step
-    (``last_epoch`` becomes 0), as in PyTorch."""
+    """The base class: a subclass computes the next rates in ``get_lr()`` (one per parameter
+    group) from ``last_epoch``, ``base_lrs`` and the groups' current rates, and may give a
+    closed form ``_get_closed_form_lr()`` used by ``step(epoch)``. Construction takes the first
+    step (``last_epoch`` becomes 0), as in PyTorch.
+
+    Groups added to the optimizer after the scheduler was made are scheduled too: their
+    ``initial_lr`` (set to their rate when the scheduler first sees them) joins ``base_lrs``, and
+    per-group arguments given as one number apply to them (given as a list, they cannot be
+    extended: an error says so)."""
 
     _functions: tuple = ()  # attributes holding user functions (saved as PyTorch saves them)
 
-    def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
+    def __init__(self, optimizer, last_epoch: int = -1):
         who = type(self).__name__
-        optimizer = _check_optimizer(who, optimizer)
+        groups = _groups(who, optimizer)
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
             raise ValueError(f"{who}: last_epoch must be an integer ≥ -1, got {last_epoch!r}")
         self.optimizer = optimizer
-        group = _group(optimizer)
-        current = _lr(who, optimizer)
         if last_epoch == -1:
-            group.setdefault("initial_lr", current)
-        elif "initial_lr" not in group:
-            raise ValueError(f"{who}: last_epoch={last_epoch} resumes a schedule, but no scheduler "
-                             "has recorded this optimizer's initial_lr; start with last_epoch=-1 "
-                             "(and restore a saved position with load_state_dict)")
-        self.base_lrs = [group["initial_lr"]]
+            for i, g in enumerate(groups):
+                g.setdefault("initial_lr", _lr(who, g, i))
+        else:
+            for i, g in enumerate(groups):
+                if "initial_lr" not in g:
+                    raise ValueError(
+                        f"{who}: last_epoch={last_epoch} resumes a schedule, but param_groups[{i}] "
+                        "has no 'initial_lr' (the value a scheduler records); load the optimizer's "
+                        "state_dict saved with the schedule first, or start with last_epoch=-1")
+        self.base_lrs = [g["initial_lr"] for g in groups]
         self.last_epoch = last_epoch
         self._initial_step()
+
+    # groups added after construction
+    # per-group list attributes -> whether they were given as one value (then extended with it
+    # for groups added later) or as a list (then they cannot be)
+    _late: dict = {}
+
+    def _start_group(self, i: int, group: dict) -> None:
+        """Set what the constructor sets in each group (a hook for OneCycleLR and CyclicLR)."""
+
+    def _adopt_new_groups(self) -> None:
+        who = type(self).__name__
+        groups, base = _groups(who, self.optimizer), getattr(self, "base_lrs", None)
+        for i in range(len(groups) if base is None else len(base), len(groups)):
+            g = groups[i]
+            for attr, one in self._late.items():
+                if not one:
+                    raise ValueError(
+                        f"{who}: param_groups[{i}] was added after the scheduler was made, and "
+                        f"{attr.rstrip('s')} was given as a list (one value per group then); give "
+                        "one number to apply it to later groups, or make the scheduler after "
+                        "add_param_group")
+            self._start_group(i, g)
+            for attr in self._late:
+                values = getattr(self, attr)
+                values.append(values[0])
+            if "base_lrs" not in self._late:
+                g.setdefault("initial_lr", _lr(who, g, i))
+                self.base_lrs.append(g["initial_lr"])
 
     def _initial_step(self) -> None:
         self._step_count = 0
@@ -122,23 +159,27 @@ class LRScheduler:
         finally:
             self._is_initial = False
 
+    def _groups(self) -> list:
+        return _groups(type(self).__name__, self.optimizer)
+
     def _current(self) -> list:
-        return [_lr(type(self).__name__, self.optimizer)]
+        return _lrs(type(self).__name__, self.optimizer)
 
     def get_lr(self) -> list:
         """The rates for the current ``last_epoch`` (called by :meth:`step`)."""
         raise NotImplementedError(f"{type(self).__name__} does not define get_lr()")
 
     def get_last_lr(self) -> list:
-        """The rates the last :meth:`step` set (a one-element list)."""
+        """The rates the last :meth:`step` set, one per parameter group."""
         return list(self._last_lr)
 
     def step(self, epoch: int | None = None) -> None:
-        """Advance one epoch (or, deprecated in PyTorch, jump to ``epoch``) and set the rate."""
+        """Advance one epoch (or, deprecated in PyTorch, jump to ``epoch``) and set the rates."""
         self._step_count += 1
         self._update_lr(epoch)
 
     def _update_lr(self, epoch=None) -> None:
+        self._adopt_new_groups()
         if epoch is None:
             self.last_epoch += 1
             values = self.get_lr()
@@ -148,7 +189,11 @@ class LRScheduler:
             self.last_epoch = epoch
             closed = getattr(self, "_get_closed_form_lr", None)
             values = closed() if closed is not None else self.get_lr()
-        _set_lr(type(self).__name__, self.optimizer, values[0])
+        self._apply(values)
+
+    def _apply(self, values: list) -> None:
+        for g, v in zip(self._groups(), values):
+            _set_lr(type(self).__name__, g, v)
         self._last_lr = self._current()
 
     def state_dict(self) -> dict:
@@ -167,7 +212,7 @@ class LRScheduler:
         return out
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore a :meth:`state_dict`, and set the optimizer's rate to the saved last rate."""
+        """Restore a :meth:`state_dict`, and set the optimizer's rates to the saved last rates."""
         if not isinstance(state_dict, dict):
             raise TypeError(f"{type(self).__name__}.load_state_dict: expected a dict, got "
                             f"{type(state_dict).__name__}")
@@ -182,5 +227,7 @@ class LRScheduler:
                         vars(f).update(saved)
             else:
                 setattr(self, key, copy.deepcopy(value))
-        if getattr(self, "_last_lr", None):
-            _set_lr(type(self).__name__, self.optimizer, self._last_lr[0])
+        last = getattr(self, "_last_lr", None)
+        if last and len(last) == len(self._groups()):
+            for g, v in zip(self._groups(), last):
+                _set_lr(type(self).__name__, g, v)

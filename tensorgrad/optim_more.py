@@ -286,6 +286,7 @@ class Adafactor(_TorchRule):
     of a leaf are 0-d placeholders. Weight decay is decoupled (p ← p(1 − ηλ))."""
 
     slots = ("row_var", "col_var", "variance")
+    _filled_on_load = slots  # (PyTorch's state has only the buffers a leaf uses)
 
     def __init__(self, lr: LR = 1e-2, beta2_decay: float = -0.8, eps: tuple = (None, 1e-3),
                  d: float = 1.0, weight_decay: float = 0.0, *, foreach: bool | None = None,

@@ -8,13 +8,27 @@ same class (``SGD(lr=0.1, momentum=0.9).step``) on each parameter's value and ``
 writes the result into the tensor, which keeps its identity; parameters whose ``.grad`` is
 None are skipped, as in PyTorch. ``zero_grad()`` clears the gradients.
 
+The constructor takes PyTorch's arguments in PyTorch's order (``SGD(params, lr, momentum,
+dampening, weight_decay, nesterov)``, ``RMSprop(params, lr, alpha, eps, weight_decay, momentum,
+centered)``, ``Adam(params, lr, betas, eps, weight_decay, amsgrad)``, ...) with PyTorch's
+defaults, and each parameter group lists every hyperparameter under PyTorch's name, its default
+filled in (PyTorch's performance flags ``foreach``, ``fused``, ``capturable`` and
+``differentiable`` are kept in the group and otherwise ignored). Parameters that do not require
+grad are kept and skipped, as their ``.grad`` stays None.
+
 Each group has an optimizer of its own (``group_optimizers[i]``), which holds the group's
-hyperparameters: ``param_groups[i]["lr"]`` (and ``"momentum"``, ``"betas"``, ...) read and
-write it, so a learning-rate scheduler made on a one-group ParamOptimizer, or code that sets
-``param_groups[0]["lr"]``, changes the rate the next step uses.
+hyperparameters: ``param_groups[i]["lr"]`` (and ``"momentum"``, ``"betas"``,
+``"decoupled_weight_decay"``, ...) read and write it, so a learning-rate scheduler, or code that
+sets ``param_groups[i][...]``, changes what the next step uses; an option that needs a state
+buffer (momentum, ``centered``, ``amsgrad``) may be turned on later, its buffer then starting as
+PyTorch starts it. ``state_dict()`` saves every group entry (``initial_lr`` too once a scheduler
+has set it) and ``load_state_dict`` restores them, copying the state arrays; it also takes
+PyTorch's state names (``momentum_buffer``, ``exp_avg``, ``exp_avg_sq``, ``max_exp_avg_sq``,
+``exp_inf``), so the arrays of a PyTorch optimizer's ``state_dict()`` (``.numpy()``) load too.
 """
 from __future__ import annotations
 
+import copy
 import inspect
 from typing import Any, Callable
 
@@ -44,6 +58,61 @@ class _Rate:
         return f"constant learning rate {self.value} (set by a scheduler or a parameter group)"
 
 
+_FLAGS = ("foreach", "fused", "capturable", "differentiable")
+_BETAS = (0.9, 0.999)
+
+# PyTorch 2.13's constructors: how many arguments after ``params`` may be positional, and every
+# hyperparameter with its default (what PyTorch's parameter groups hold)
+_TORCH = {
+    "SGD": (5, dict(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+                    maximize=False, foreach=None, differentiable=False, fused=None)),
+    "RMSprop": (10, dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                         centered=False, capturable=False, foreach=None, maximize=False,
+                         differentiable=False)),
+    "Adam": (5, dict(lr=1e-3, betas=_BETAS, eps=1e-8, weight_decay=0.0, amsgrad=False,
+                     foreach=None, maximize=False, capturable=False, differentiable=False,
+                     fused=None, decoupled_weight_decay=False)),
+    "AdamW": (5, dict(lr=1e-3, betas=_BETAS, eps=1e-8, weight_decay=1e-2, amsgrad=False,
+                      maximize=False, foreach=None, capturable=False, differentiable=False,
+                      fused=None, decoupled_weight_decay=True)),
+    "Adagrad": (6, dict(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
+                        eps=1e-10, foreach=None, maximize=False, differentiable=False, fused=None)),
+    "Adamax": (5, dict(lr=2e-3, betas=_BETAS, eps=1e-8, weight_decay=0.0, foreach=None,
+                       maximize=False, differentiable=False, capturable=False)),
+    "NAdam": (6, dict(lr=2e-3, betas=_BETAS, eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
+                      decoupled_weight_decay=False, foreach=None, maximize=False,
+                      capturable=False, differentiable=False)),
+    "RAdam": (5, dict(lr=1e-3, betas=_BETAS, eps=1e-8, weight_decay=0.0,
+                      decoupled_weight_decay=False, foreach=None, maximize=False,
+                      capturable=False, differentiable=False)),
+    "Adadelta": (5, dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, foreach=None,
+                         capturable=False, maximize=False, differentiable=False)),
+    "ASGD": (9, dict(lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0, foreach=None,
+                     maximize=False, differentiable=False, capturable=False)),
+    "Rprop": (3, dict(lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), capturable=False,
+                      foreach=None, maximize=False, differentiable=False)),
+    "Adafactor": (5, dict(lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0,
+                          foreach=None, maximize=False)),
+}
+
+# PyTorch's names of state buffers that tensorgrad names otherwise
+_TORCH_STATE = {"momentum_buffer": "momentum", "exp_avg": "m", "exp_avg_sq": "v",
+                "max_exp_avg_sq": "v_max", "exp_inf": "u"}
+
+
+def _signature(cls: type) -> tuple[list, dict]:
+    """(the hyperparameters that may be positional, in order; every one's default)."""
+    if cls.__module__.startswith("tensorgrad.") and cls.__name__ in _TORCH:
+        npos, defaults = _TORCH[cls.__name__]
+        return list(defaults)[:npos], dict(defaults)
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    defaults = {p.name: p.default for p in params
+                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                and p.default is not p.empty}
+    return positional, defaults
+
+
 class _Group(dict):
     """A parameter group: ``"params"`` and the group's options; the hyperparameters read and
     write the group's own optimizer."""
@@ -53,24 +122,27 @@ class _Group(dict):
         dict.__setitem__(self, "params", params)
         self._opt = opt
 
+    def _attr(self, key) -> bool:
+        opt = self.__dict__.get("_opt")  # (None while unpickling)
+        return opt is not None and key != "params" and isinstance(key, str) and hasattr(opt, key)
+
     def __getitem__(self, key):
-        if key == "lr":
-            return float(self._opt.lr(0)) if getattr(self._opt.lr, "constant", False) \
-                else dict.__getitem__(self, key)
-        if key != "params" and hasattr(self._opt, key):
+        if key == "lr" and self._attr("lr"):
+            lr = self._opt.lr
+            return float(lr(0)) if getattr(lr, "constant", False) else lr
+        if self._attr(key):
             return getattr(self._opt, key)
         return dict.__getitem__(self, key)
 
     def __setitem__(self, key, value):
-        if key == "lr" and not callable(value):
+        if key == "lr" and not callable(value) and self._attr("lr"):
             self._opt.lr = _Rate(float(value))
-        elif key != "params" and hasattr(self._opt, key):
+        elif self._attr(key):
             setattr(self._opt, key, value)
         dict.__setitem__(self, key, value)
 
     def get(self, key, default=None):
-        return self[key] if key in self or (key != "params" and hasattr(self._opt, key)) \
-            else default
+        return self[key] if key in self or self._attr(key) else default
 
 
 class ParamOptimizer:
@@ -82,11 +154,19 @@ class ParamOptimizer:
             raise NotImplementedError(f"{name}: this optimizer's step takes a closure of the "
                                       "parameters; use its functional form")
         self.optimizer_class = cls
-        try:  # positional hyperparameters (SGD(params, 0.1)) by name, so groups can override
-            bound = inspect.signature(cls.__init__).bind_partial(None, *args, **kwargs)
-        except TypeError as exc:
-            raise TypeError(f"{name}: {exc}") from None
-        self.defaults = {k: v for k, v in bound.arguments.items() if k != "self"}
+        positional, defaults = _signature(cls)
+        if len(args) > len(positional):
+            raise TypeError(f"{name}: takes at most {len(positional)} hyperparameters by position "
+                            f"after the parameters ({', '.join(positional)}), got {len(args)}")
+        given = dict(zip(positional, args))
+        for k in kwargs:
+            if k in given:
+                raise TypeError(f"{name}: got multiple values for argument {k!r}")
+        given.update(kwargs)
+        if "betas" in defaults and ("b1" in given or "b2" in given):  # tensorgrad's names
+            b1, b2 = given.get("betas", defaults["betas"])
+            given["betas"] = (given.pop("b1", b1), given.pop("b2", b2))
+        self.defaults = {**defaults, **given}
         groups = list(params.values()) if isinstance(params, dict) and "params" not in params \
             else [params] if isinstance(params, (dict, Tensor)) else list(params)
         if not groups:
@@ -104,6 +184,22 @@ class ParamOptimizer:
     def __repr__(self) -> str:
         return f"{self.optimizer_class.__name__}({len(self.param_groups)} group(s), PyTorch's form)"
 
+    def _build(self, options: dict):
+        """The functional optimizer of a group's options (the performance flags left out)."""
+        cls, name = self.optimizer_class, self.optimizer_class.__name__
+        accepted = inspect.signature(cls.__init__).parameters
+        kwargs = {}
+        for k, v in options.items():
+            if k in _FLAGS and k not in accepted:
+                if v is not None and not isinstance(v, bool):
+                    raise TypeError(f"{name}: {k} must be None or a bool, got {v!r}")
+            else:
+                kwargs[k] = v
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:
+            raise TypeError(f"{name}: {exc}") from None
+
     def add_param_group(self, group: dict) -> None:
         """Add a group: ``{"params": tensors, option: value, ...}`` (the constructor's
         options are its defaults)."""
@@ -115,7 +211,7 @@ class ParamOptimizer:
         params = [params] if isinstance(params, Tensor) else list(params)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for i, p in enumerate(params):
-            if not (isinstance(p, Tensor) and p.requires_grad):
+            if not isinstance(p, Tensor):
                 raise TypeError(
                     f"{name}: parameter {i} is a {type(p).__name__}, not a tensor that requires "
                     "grad; PyTorch's form of an optimizer updates imperative tensors "
@@ -127,10 +223,10 @@ class ParamOptimizer:
                 raise ValueError(f"{name}: some parameters appear in more than one parameter group")
             seen.add(id(p))
         options = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
-        try:
-            opt = self.optimizer_class(**options)
-        except TypeError as exc:
-            raise TypeError(f"{name}: {exc}") from None
+        if "betas" in options and ("b1" in options or "b2" in options):
+            b1, b2 = options["betas"]
+            options["betas"] = (options.pop("b1", b1), options.pop("b2", b2))
+        opt = self._build(options)
         self.group_optimizers.append(opt)
         self.param_groups.append(_Group(opt, params, options))
 
@@ -166,30 +262,75 @@ class ParamOptimizer:
 
     def state_dict(self) -> dict:
         """``{"state": {index: state}, "param_groups": [options with "params" as indices]}``,
-        PyTorch's layout (parameters numbered across the groups in order)."""
+        PyTorch's layout (parameters numbered across the groups in order); each group holds
+        every hyperparameter (and ``initial_lr`` and the like once a scheduler has set them)."""
         index, groups, state = 0, [], {}
         for g in self.param_groups:
             ids = []
             for p in g["params"]:
                 if id(p) in self.state:
-                    state[index] = self.state[id(p)]
+                    state[index] = dict(self.state[id(p)])
                 ids.append(index)
                 index += 1
-            groups.append({**{k: g[k] for k in dict.keys(g) if k != "params"}, "lr": g["lr"],
-                           "params": ids})
+            groups.append({**{k: g[k] for k in dict.keys(g) if k != "params"}, "params": ids})
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore what :meth:`state_dict` saved into an optimizer over parameters of the same
-        layout."""
+        """Restore what :meth:`state_dict` saved (or the arrays of PyTorch's) into an optimizer
+        over parameters of the same layout: every group entry, and a copy of the state."""
+        name = f"{self.optimizer_class.__name__}.load_state_dict"
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups) or any(
                 len(a["params"]) != len(b["params"]) for a, b in zip(groups, self.param_groups)):
-            raise ValueError("load_state_dict: the saved parameter groups do not match this "
+            raise ValueError(f"{name}: the saved parameter groups do not match this "
                              "optimizer's (number of groups or of parameters per group)")
-        flat = [p for g in self.param_groups for p in g["params"]]
-        self.state = {id(flat[int(i)]): s for i, s in state_dict["state"].items()}
         for saved, g in zip(groups, self.param_groups):
             for k, v in saved.items():
                 if k != "params":
-                    g[k] = v
+                    g[k] = copy.deepcopy(v)
+        flat = [(p, opt) for g, opt in zip(self.param_groups, self.group_optimizers)
+                for p in g["params"]]
+        state = {}
+        for i, s in state_dict["state"].items():
+            p, opt = flat[int(i)]
+            state[id(p)] = _loaded_state(name, opt, p, int(i), s)
+        self.state = state
+
+
+def _loaded_state(who: str, opt, p, index: int, saved) -> dict:
+    """One parameter's saved state as ``opt`` keeps it: copies of the arrays, PyTorch's names
+    mapped to tensorgrad's, checked against the buffers ``opt.init`` makes."""
+    fresh = opt.init(p.data)
+    known = set(fresh) | set(opt._lazy)
+    expected = ", ".join(map(repr, fresh))
+    if not isinstance(saved, dict):
+        raise TypeError(f"{who}: the state of parameter {index} must be a dict of arrays "
+                        f"({expected}), got {type(saved).__name__}")
+    out = {}
+    for k, v in saved.items():
+        if v is None:  # (PyTorch's not-yet-created buffer)
+            continue
+        key = k if k in known else _TORCH_STATE.get(k, k)
+        if key not in known:
+            torch_names = {t: n for n, t in _TORCH_STATE.items()}
+            also = [repr(torch_names[n]) for n in fresh if n in torch_names]
+            raise ValueError(f"{who}: the state of parameter {index} has an entry {k!r} that "
+                             f"{type(opt).__name__} does not keep; it expects {expected}"
+                             + (f" (PyTorch's names {', '.join(also)} are accepted)" if also else ""))
+        ref = fresh.get(key)
+        a = np.array(v, dtype=(ref if ref is not None else np.asarray(p.data)).dtype)  # (a copy)
+        if ref is not None and a.shape != np.shape(ref):
+            raise ValueError(f"{who}: the saved {k!r} of parameter {index} has shape {a.shape}, "
+                             f"the parameter's needs {np.shape(ref)}")
+        out[key] = a
+    for k, v in fresh.items():
+        if k in out or k in opt._lazy:
+            continue
+        if k == "step":  # (PyTorch's SGD keeps no count: a saved buffer means updates were made)
+            out[k] = np.asarray(1 if out else 0, np.int64)
+        elif k in getattr(opt, "_filled_on_load", ()):
+            out[k] = v
+        else:
+            raise ValueError(f"{who}: the state of parameter {index} lacks {k!r}; "
+                             f"{type(opt).__name__} expects {expected}")
+    return out
