@@ -567,6 +567,34 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _check_outputs(args) -> None:
+    """Refuse output paths that cannot be written, naming the option: folders (``--out``) must
+    be folders or creatable; files (``--checkpoint``, ``--history``, ``--plot``) must not be
+    folders and their folder must exist and be writable."""
+    folder = getattr(args, "out", None)
+    if folder:
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            raise UsageError(f"--out {folder}: exists and is not a folder")
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as e:
+            raise UsageError(f"--out {folder}: cannot create the folder ({e.strerror})") from None
+        if not os.access(folder, os.W_OK):
+            raise UsageError(f"--out {folder}: the folder is not writable")
+    for option in ("checkpoint", "history", "plot"):
+        path = getattr(args, option, None)
+        if not path or (option == "checkpoint" and getattr(args, "resume", False)
+                        and os.path.isfile(path)):
+            continue
+        parent = os.path.dirname(os.path.abspath(path))
+        if os.path.isdir(path):
+            raise UsageError(f"--{option} {path}: is a folder; give a file name")
+        if not os.path.isdir(parent):
+            raise UsageError(f"--{option} {path}: the folder {parent} does not exist")
+        if not os.access(parent, os.W_OK):
+            raise UsageError(f"--{option} {path}: the folder {parent} is not writable")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tensorgrad`` console script."""
     parser = build_parser()
@@ -576,6 +604,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra and args.command != "bench":
         sub.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
+        _check_outputs(args)  # before any work: a bad path must not throw a finished run away
         if args.command == "demo":
             return run_demo(args.out, args.quick, args.epochs, args.seed, not args.no_progress)
         if args.command == "train":

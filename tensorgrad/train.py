@@ -90,19 +90,42 @@ def _apply_of(model) -> tuple[Callable, Any]:
 
 
 def predict(model, params, X, batch_size: int = 1024) -> np.ndarray:
-    """Model outputs on ``X`` in chunks (no tape is recorded)."""
+    """Model outputs on ``X`` in chunks (no tape is recorded). A Module runs in evaluation
+    mode, as PyTorch users write it (``model.eval()`` around the pass): Dropout is the
+    identity and BatchNorm normalizes with its running statistics, which the data must not
+    update. Each Module's own mode is restored afterwards."""
     apply, _ = _apply_of(model)
     X = np.asarray(X)
-    outs = [np.asarray(apply(params, X[i:i + batch_size])) for i in range(0, len(X), batch_size)]
+    modes = [(m, m.training) for m in model.modules()] if isinstance(model, Module) else []
+    if modes:
+        model.eval()
+    try:
+        outs = [np.asarray(apply(params, X[i:i + batch_size]))
+                for i in range(0, len(X), batch_size)]
+    finally:
+        for m, mode in modes:
+            m.training = mode
     return np.concatenate(outs) if outs else np.zeros((0,))
 
 
+def _threshold(loss) -> float:
+    """Where a single output column is read as class 1: 0 for a loss on logits, else 0.5."""
+    if (loss == "binary_cross_entropy_with_logits" if isinstance(loss, str)
+            else loss is _losses.binary_cross_entropy_with_logits
+            or isinstance(loss, _losses.BCEWithLogitsLoss)):
+        return 0.0
+    return 0.5
+
+
 def evaluate(model, params, X, y, loss: Loss = "cross_entropy", metric: bool = True) -> dict:
-    """``{"loss": ..., "accuracy": ...}`` of the model on ``(X, y)``."""
+    """``{"loss": ..., "accuracy": ...}`` of the model on ``(X, y)``, in evaluation mode (see
+    :func:`predict`). With one output column the accuracy reads ``out > 0`` for a loss on
+    logits (``binary_cross_entropy_with_logits``, ``tg.nn.BCEWithLogitsLoss``), ``out > 0.5``
+    otherwise."""
     out = predict(model, params, X)
     res = {"loss": float(get_loss(loss)(out, y))}
     if metric:
-        res["accuracy"] = _accuracy(out, y)
+        res["accuracy"] = _accuracy(out, y, _threshold(loss))
     return res
 
 
@@ -151,6 +174,7 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
             raise TypeError("fit: validation must be a tuple (X_val, y_val)")
         _check_data("fit", *validation, "validation X", "validation y")
     loss_fn = get_loss(loss)
+    cut = _threshold(loss)
     opt = optimizer if optimizer is not None else _optim.Adam(1e-2)
     state = opt.init(params)
     data = BatchIterator(X, y, batch_size, shuffle=True, seed=seed)
@@ -198,7 +222,7 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
                 tot, n = tot + value * k, n + k
                 hist["step_loss"].append(value)
                 if metric:
-                    correct += _accuracy(out, yb) * k
+                    correct += _accuracy(out, yb, cut) * k
                 if bar is not None:
                     post = {"epoch": f"{epoch + 1}/{epochs}", "loss": f"{tot / n:.4f}"}
                     if metric:
@@ -210,7 +234,8 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
             hist["loss"].append(tot / max(n, 1))
             hist["accuracy"].append(correct / max(n, 1) if metric else float("nan"))
             if validation is not None:
-                ev = _validate(model, apply, host(params), validation, loss_fn, metric)
+                ev = evaluate(model if isinstance(model, Module) else apply, host(params),
+                              *validation, loss=loss, metric=metric)
                 hist["val_loss"].append(ev["loss"])
                 hist["val_accuracy"].append(ev.get("accuracy", float("nan")))
             hist["time"].append(time.perf_counter() - t0)
@@ -221,21 +246,6 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
     if isinstance(model, Module):
         model.params = params
     return params, hist
-
-
-def _validate(model, apply, params, validation, loss_fn, metric) -> dict:
-    """The validation metrics in evaluation mode, as PyTorch users write it (``model.eval()``
-    around the validation pass): Dropout is the identity and BatchNorm normalizes with its
-    running statistics, which the validation data must not update. Each Module's own mode is
-    restored afterwards."""
-    modes = [(m, m.training) for m in model.modules()] if isinstance(model, Module) else []
-    if modes:
-        model.eval()
-    try:
-        return evaluate(apply, params, *validation, loss=loss_fn, metric=metric)
-    finally:
-        for m, mode in modes:
-            m.training = mode
 
 
 def _check_data(where: str, X, y, xname: str, yname: str) -> None:

@@ -174,9 +174,15 @@ def test_bench_dispatches_names_and_options(monkeypatch, capsys):
     (["check", "f.py:f", "--shape", "x"], "expected a shape like 3,4"),
     (["check", "f.py:f", "--shape", "3,x"], "expected a shape like 3,4"),
     (["check", "f.py:f", "--shape", "3,,4"], "expected a shape like 3,4"),
+    # output paths are checked before any work, naming the option
+    (["train", "--data", "moons", "--epochs", "50", "--out", "a_file"], "--out a_file: exists and is not a folder"),
+    (["train", "--data", "moons", "--epochs", "50", "--checkpoint", "."], "--checkpoint .: is a folder"),
+    (["train", "--data", "moons", "--epochs", "50", "--history", "no/such/h.json"], "does not exist"),
+    (["demo", "--out", "a_file"], "--out a_file: exists and is not a folder"),
 ])
 def test_bad_arguments_give_usage_and_exit_2(tmp_path, monkeypatch, capsys, args, message):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_file").write_text("")
     status, out, err = run_here(capsys, *args)
     assert status == 2, (out, err)
     assert "usage: tensorgrad" in err and message in err

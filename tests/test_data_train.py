@@ -178,3 +178,36 @@ def test_readme_training_loop_runs_and_learns(capsys):
     out = capsys.readouterr().out
     acc = float(out.split("test accuracy:")[1])
     assert acc >= 0.93
+
+
+def test_accuracy_of_a_logits_loss_reads_the_sign():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = (X[:, 0] > 0).astype(float)
+    model = lambda p, x: x @ p  # noqa: E731  (a logit: 0.4·x0, exactly right in sign)
+    p = np.array([[0.4], [0.0]])
+    for loss in ("binary_cross_entropy_with_logits", nn.BCEWithLogitsLoss(),
+                 nn.binary_cross_entropy_with_logits):
+        assert train.evaluate(model, p, X, y[:, None], loss=loss)["accuracy"] == 1.0
+    _, hist = train.fit(model, p, X, y[:, None], loss="binary_cross_entropy_with_logits",
+                        optimizer=optim.SGD(0.0), epochs=1, validation=(X, y[:, None]),
+                        progress=False)
+    assert hist["accuracy"] == [1.0] and hist["val_accuracy"] == [1.0]
+    # probabilities (a sigmoid output) are read at 0.5, as before
+    assert nn.accuracy(np.array([0.6, 0.4, 0.2]), np.array([1, 0, 0])) == 1.0
+    assert nn.accuracy(np.array([0.3, -0.1]), np.array([1, 0]), threshold=0.0) == 1.0
+
+
+def test_evaluate_and_predict_run_a_module_in_evaluation_mode():
+    Xtr, ytr, Xte, yte = data.load("moons", seed=0)
+    m = nn.Sequential(nn.Linear(2, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.5),
+                      nn.Linear(32, 2))
+    p, h = train.fit(m, m.init(0), Xtr, ytr, epochs=2, validation=(Xte, yte), progress=False)
+    bn = m.layers[1]
+    tracked = int(bn.num_batches_tracked)
+    first = train.evaluate(m, p, Xte, yte)
+    assert first == train.evaluate(m, p, Xte, yte)  # no random Dropout masks
+    assert first["loss"] == h["val_loss"][-1] and first["accuracy"] == h["val_accuracy"][-1]
+    assert int(bn.num_batches_tracked) == tracked  # the running statistics are left alone
+    assert all(layer.training for layer in m.modules())  # the model's own mode is restored
+    np.testing.assert_array_equal(train.predict(m, p, Xte), train.predict(m, p, Xte))

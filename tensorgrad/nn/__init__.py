@@ -84,15 +84,16 @@ from . import utils  # noqa: F401  (torch.nn.utils: clip_grad_norm_ ... weight_n
 
 
 
-def accuracy(logits, labels) -> float:
+def accuracy(logits, labels, threshold: float = 0.5) -> float:
     """Fraction of rows whose arg-max equals the label (labels: class ids or one-hot rows).
 
-    For a single output column (binary, sigmoid outputs) the prediction is ``out > 0.5``.
+    For a single output column (binary) the prediction is ``out > threshold``: 0.5 for
+    sigmoid outputs (probabilities), 0 for logits.
     """
     z = np.asarray(concrete(logits))
     y = np.asarray(concrete(labels))
     if z.ndim == 2 and z.shape[1] == 1 or z.ndim == 1:
-        pred = (z.reshape(len(z), -1)[:, 0] > 0.5).astype(int)
+        pred = (z.reshape(len(z), -1)[:, 0] > threshold).astype(int)
         if y.size != len(pred) or y.ndim > 2:
             raise ValueError(f"accuracy: {len(pred)} outputs but labels of shape {y.shape}")
         return float(np.mean(pred == np.round(y.reshape(-1))))
