@@ -497,7 +497,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=_nonneg_int, default=0, help="default: 0")
     t.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training examples")
     t.add_argument("--checkpoint", default=None, help="save the trained parameters to this .npz file")
-    t.add_argument("--resume", action="store_true", help="start from the parameters in --checkpoint")
+    t.add_argument("--resume", action="store_true",
+                   help="start from the parameters in --checkpoint (the weights only: the "
+                   "optimizer's moments, the schedule and the shuffling start afresh)")
     t.add_argument("--out", default=None, help="folder for plots (none by default)")
     t.add_argument("--history", default=None, metavar="PATH",
                    help="save the training history (per-step and per-epoch losses) as JSON")
