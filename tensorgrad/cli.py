@@ -27,6 +27,7 @@ import argparse
 import difflib
 import json
 import os
+import tempfile
 import sys
 import time
 from typing import Callable, Sequence
@@ -569,6 +570,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _writable(folder: str) -> bool:
+    """True if a file can be made in ``folder`` (tried: permission bits say little to root)."""
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".tensorgrad-check-", dir=folder))
+        return True
+    except OSError:
+        return False
+
+
 def _check_outputs(args) -> None:
     """Refuse output paths that cannot be written, naming the option: folders (``--out``) must
     be folders or creatable; files (``--checkpoint``, ``--history``, ``--plot``) must not be
@@ -577,12 +587,12 @@ def _check_outputs(args) -> None:
     if folder:
         if os.path.exists(folder) and not os.path.isdir(folder):
             raise UsageError(f"--out {folder}: exists and is not a folder")
-        try:
-            os.makedirs(folder, exist_ok=True)
-        except OSError as e:
-            raise UsageError(f"--out {folder}: cannot create the folder ({e.strerror})") from None
-        if not os.access(folder, os.W_OK):
-            raise UsageError(f"--out {folder}: the folder is not writable")
+        base = os.path.abspath(folder)  # (made only when something is written: its nearest
+        while not os.path.exists(base):  # existing folder must take it)
+            base = os.path.dirname(base)
+        if not os.path.isdir(base) or not _writable(base):
+            raise UsageError(f"--out {folder}: cannot create or write it ({base} is not a "
+                             "writable folder)")
     for option in ("checkpoint", "history", "plot"):
         path = getattr(args, option, None)
         if not path or (option == "checkpoint" and getattr(args, "resume", False)
@@ -593,7 +603,7 @@ def _check_outputs(args) -> None:
             raise UsageError(f"--{option} {path}: is a folder; give a file name")
         if not os.path.isdir(parent):
             raise UsageError(f"--{option} {path}: the folder {parent} does not exist")
-        if not os.access(parent, os.W_OK):
+        if not _writable(parent):
             raise UsageError(f"--{option} {path}: the folder {parent} is not writable")
 
 
