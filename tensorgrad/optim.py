@@ -46,7 +46,7 @@ import numpy as np
 
 from . import lr_scheduler  # noqa: F401  (tg.optim.lr_scheduler: PyTorch's schedulers)
 from . import ops as _ops
-from .optim_base import (LR, Optimizer, Schedule, _check_count, _check_eps, _check_rate,
+from .optim_base import (LR, Optimizer, Schedule, _check_count, _check_eps, _check_rate, _alias,
                          constant)
 from .optim_more import ASGD, LBFGS, Adadelta, Adafactor, RAdam, Rprop
 from .tree import tree_flatten, tree_unflatten
@@ -249,14 +249,8 @@ class Adam(Optimizer):
         """The moments ``m``, ``v``, and the largest ``v_max`` while amsgrad is on."""
         return ("m", "v", "v_max") if self.amsgrad else ("m", "v")
 
-    @property
-    def decoupled_weight_decay(self) -> bool:
-        """PyTorch's name for ``decoupled`` (AdamW's decay rather than L2)."""
-        return self.decoupled
-
-    @decoupled_weight_decay.setter
-    def decoupled_weight_decay(self, value) -> None:
-        self.decoupled = bool(value)
+    decoupled_weight_decay = _alias("decoupled", bool, "PyTorch's name for ``decoupled`` "
+                                   "(AdamW's decay rather than L2).")
 
     @property
     def betas(self) -> tuple:
@@ -312,14 +306,8 @@ class Adagrad(Optimizer):
         _check_eps("Adagrad", eps)
         self.eps = float(eps)
 
-    @property
-    def initial_accumulator_value(self) -> float:
-        """PyTorch's name for ``initial`` (the value the sums start at)."""
-        return self.initial
-
-    @initial_accumulator_value.setter
-    def initial_accumulator_value(self, value) -> None:
-        self.initial = float(value)
+    initial_accumulator_value = _alias("initial", float, "PyTorch's name for ``initial`` (the "
+                                      "value the sums start at).")
 
     def init(self, params: Any) -> dict:
         """Update count 0 and the sums filled with ``initial_accumulator_value``."""

@@ -255,6 +255,13 @@ def _like(v, ref):
 
 
 
+def _alias(attr: str, cast, doc: str) -> property:
+    """A property under PyTorch's name for the attribute ``attr`` (read, and set through
+    ``cast``), so ``param_groups[i][name]`` reaches the rule's own option."""
+    return property(lambda self: getattr(self, attr),
+                    lambda self, value: setattr(self, attr, cast(value)), doc=doc)
+
+
 def _check_eps(name: str, eps) -> None:
     if not eps >= 0:  # (NaN too)
         raise ValueError(f"{name}: eps must be ≥ 0, got {eps}")

@@ -47,7 +47,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import ops as _ops
-from .optim_base import LR, Optimizer, _check_count, _check_eps, _check_rate, _symbolic
+from .optim_base import LR, Optimizer, _check_count, _check_eps, _check_rate, _symbolic, _alias
 from .tensor import concrete
 from .tree import tree_flatten, tree_unflatten
 
@@ -215,14 +215,8 @@ class RAdam(_TorchRule):
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps, self.decoupled = float(eps), bool(decoupled_weight_decay)
 
-    @property
-    def decoupled_weight_decay(self) -> bool:
-        """Whether the weight decay is AdamW's (``param_groups[i]`` sets it by this name)."""
-        return self.decoupled
-
-    @decoupled_weight_decay.setter
-    def decoupled_weight_decay(self, value) -> None:
-        self.decoupled = bool(value)
+    decoupled_weight_decay = _alias("decoupled", bool, "Whether the weight decay is AdamW's "
+                                   "(``param_groups[i]`` sets it by this name).")
 
     def _update(self, p, g, bufs, t, lr):
         g = self._signed(g)
