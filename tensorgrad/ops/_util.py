@@ -192,11 +192,8 @@ def negative_axis(axis, ndim: int, opname: str) -> int:
     "the first axis"; functions where None means "flattened" handle it before calling."""
     if axis is None:
         raise TypeError(f"{opname}: axis must be an int, got None")
-    try:  # (a tuple, a float or a string is NumPy's TypeError, never its first entry)
-        axis = operator.index(concrete(axis))
-    except TypeError:
-        raise TypeError(f"{opname}: axis must be an int, got {axis!r}") from None
-    return negative_axes(axis, ndim, opname)[0]
+    # (a tuple, a float or a string is NumPy's TypeError, never its first entry)
+    return negative_axes(index_param(axis, opname, "axis"), ndim, opname)[0]
 
 
 def reduced_count(shape: tuple, axes: tuple) -> int:

@@ -16,7 +16,8 @@ from ..jacobians.algebra import compose
 from ..jacobians.maps import Diagonal, Identity, Reshape, SumTo, size
 from ..registry import FUNCTIONS, Example, general, linear, nondifferentiable
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import concrete, dtype_of, is_staged, may_any, negative_axes, reduced_count, shape_of
+from ._util import concrete, dtype_of, index_param, is_staged, may_any, negative_axes, reduced_count, \
+    shape_of
 from .elementwise import equal, sqrt, where
 from .shape import broadcast_to, concatenate, expand_dims, getitem, reshape
 
@@ -312,12 +313,8 @@ norm = general(
 # ---- argmax / argmin: integer results, no gradient ---------------------------------
 def _arg_signature(x: ArrayLike, axis: int | None = None):
     """Index of the extreme entry (an integer array: carries no gradient)."""
-    if axis is None:
-        return (x,), (None,)
-    try:  # (an int-like axis, as NumPy: a float, a string or a tuple is a TypeError)
-        return (x,), (operator.index(concrete(axis)),)
-    except TypeError:
-        raise TypeError(f"argmax/argmin: axis must be an int, got {axis!r}") from None
+    # (an int-like axis, as NumPy: a float, a string or a tuple is a TypeError)
+    return (x,), (None if axis is None else index_param(axis, "argmax/argmin", "axis"),)
 
 
 argmax = nondifferentiable("argmax", lambda x, axis: np.argmax(x, axis=axis), params=("axis",),
