@@ -16,9 +16,11 @@ from typing import Any, Callable
 import numpy as np
 
 from . import staging
-from .custom import custom_vjp
+from .custom import RESIDUALS, custom_vjp
+from .guards import Held
 from .tensor import Tensor, concrete, shape_of, traced_level
-from .transforms import vjp
+from .transforms import _record, vjp
+from .transform_parts import finish_value
 from .tree import tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient",
@@ -286,8 +288,13 @@ def _rematerialized(fun: Callable, nums: tuple) -> custom_vjp:
         if not wrt:
             return fun(*args), args
         # fun runs on traced values, as it does outside remat, so the Tensor methods it may
-        # use (x.at[...]) are there; the recording is dropped: only the inputs are kept
-        return vjp(of_wrt, *[leaves[k] for k in wrt])[0], args
+        # use (x.at[...]) are there; the recording is dropped: only the inputs are kept. The
+        # arrays it reads stay locked with the node's residuals (the backward pass reads them
+        # again), so a write to one before then is refused rather than changing the gradient
+        held = RESIDUALS.held if RESIDUALS.held is not None else Held()
+        rec = _record(of_wrt, [leaves[k] for k in wrt], tuple(range(len(wrt))), False, "checkpoint",
+                      held, True)
+        return tree_unflatten(rec.out_tree, [finish_value(v) for v in rec.out_values]), args
 
     def bwd(*rest):
         *_, args, g = rest  # (the static arguments come first; they are in args too)

@@ -27,12 +27,13 @@ import numpy as np
 
 from . import debug
 from . import ops as _ops
+from .guards import Held, holding, locked_tree
 from .recording import Node
 from .registry import Op
 from .staging import is_staged, trace_values
 from .tensor import Tensor, concrete, shape_of
 from .transform_parts import FLOAT0
-from .transforms import _zeros_like, jvp, vjp
+from .transforms import _record_kept, _zeros_like, jvp, pullback, pushforward, vjp
 from .tree import _LEAF, _flatten_up_to, tree_flatten, tree_map, tree_unflatten
 from .custom_args import CustomVJPPrimal, _name, _nondiff, _positional  # noqa: F401
 
@@ -75,6 +76,15 @@ class _InFwd(threading.local):
 
 
 _IN_FWD = _InFwd()
+
+
+class _Residuals(threading.local):
+    #: the holder a running custom_vjp forward rule's saved arrays are locked into (tg.remat's
+    #: rule locks what its function reads there too, for the recomputation)
+    held = None
+
+
+RESIDUALS = _Residuals()
 
 
 class _Transposing(threading.local):
@@ -280,11 +290,19 @@ class custom_vjp:
         leaves, prim, td = _leaves_on(args, top)
         primals = tree_unflatten(td, prim)
         perturbed = [type(a) is Tensor and a._trace is top for a in leaves]
-        pair = self._run_fwd(td, prim, perturbed)
+        # the arrays the rule saves are locked for as long as the tape needs them (into the
+        # trace's holder; on the imperative tape into the node's own, freed with its inputs)
+        held = top.locks if top.locks is not None else Held()
+        outer, RESIDUALS.held = RESIDUALS.held, held
+        try:
+            pair = self._run_fwd(td, prim, perturbed)
+        finally:
+            RESIDUALS.held = outer
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise TypeError(f"custom_vjp {name}: fwd must return a pair (primal output, "
                             f"residuals), got {type(pair).__name__}")
         out, res = pair
+        res = locked_tree(res, held, f"custom_vjp[{name}]")
         if not self.forward_through_fun:  # (tg.remat's fwd is fun itself)
             _check_primal_out(self, out, primals, f"custom_vjp {name}: fwd")
         if _closes_over(top, out, res):
@@ -325,6 +343,8 @@ class custom_vjp:
         op = Op(f"custom_vjp[{name}]", None, "dense", inputs=_arg_names(leaves), vjp_all=vjp_all,
                 jvp_all=jvp_all, complex=True, symbol="user-defined VJP", call=self.fun)
         packed = _record_custom(op, top, leaves, prim, _pack(out_leaves))
+        if top.locks is None:
+            packed._node.args = holding(packed._node.args, held)
         return tree_unflatten(out_td, _outputs(packed, out_leaves))
 
 
@@ -435,13 +455,38 @@ class custom_jvp:
             t_parts = _unpack(t_packed, out_leaves) if len(out_leaves) > 1 else [t_packed]
             return tree_unflatten(out_td, [Tensor(o, top, None, t) if np.result_type(concrete(o)).kind
                                            in "fc" else o for o, t in zip(out_leaves, t_parts)])
-        # the rule's own primal output, as JAX uses it (a stable form may be the point)
-        out = _jvp_pair(rule(tuple(primals), tuple(tree_unflatten(td, [_zeros_like(p) for p in prim]))),
-                        name)[0]
+        # Reverse mode: the rule runs once, now, on tangents traced by a tape of its own, as
+        # JAX linearizes it in the forward pass. Its primal output is the node's value; its
+        # tangent map, recorded with everything it read (closed-over arrays too), is what the
+        # pullback transposes and linearize pushes forward, so a later write to such an array
+        # cannot change the derivative: the tape locks them while it lives (the imperative
+        # tape, whose graph may outlive its backward pass, copies them)
+        zeros = [_zeros_like(p) for p in prim]
+        first: list = []
+
+        def tangent_map(*ts, prims=prim, like=None):
+            # a custom_jvp function the rule applies to its tangents (f(t_x) in f's own
+            # rule) runs as its function here: its recorded node would transpose this
+            # same rule again, without end
+            saved = _TRANSPOSING.traces
+            _TRANSPOSING.traces = saved + (_top_trace(ts),)
+            try:
+                if like is not None:
+                    return tangent_out(prims, ts, like)
+                o, t = _jvp_pair(rule(tuple(tree_unflatten(td, list(prims))),
+                                      tuple(tree_unflatten(td, list(ts)))), name)
+                first.append(o)
+                return _pack(_tangent_leaves(t, tree_flatten(o)[0], name))
+            finally:
+                _TRANSPOSING.traces = saved
+        rec, held, _ = _record_kept(tangent_map, zeros, False, f"custom_jvp {name}", True,
+                                    Held(copy=True) if top.locks is None else None)
+        out = first[0]  # the rule's own primal output, as JAX uses it (a stable form may be the point)
         _check_primal_out(self, out, primals, f"custom_jvp {name}: the rule")
         if _closes_over(top, out):
             raise TypeError(_closure_message("custom_jvp", name))
         out_leaves, out_td = tree_flatten(out)
+        pull, push = pullback(rec, held), pushforward(rec, held, zeros)
 
         def vjp_all(g, out_, *args_):
             # the rule is linear in the tangents: its transpose is its VJP in t
@@ -450,24 +495,19 @@ class custom_jvp:
                 _check_linear_rule(lambda ts: tangent_out([trace_values(concrete(a)) for a in args_],
                                                           ts, out_leaves), args_, name)
                 self._linear_checked.add(sig)
-            zeros = tuple(_zeros_like(p) for p in args_)
-
-            def tangent_map(*ts):
-                # a custom_jvp function the rule applies to its tangents (f(t_x) in f's own
-                # rule) runs as its function here: its recorded node would transpose this
-                # same rule again, without end
-                saved = _TRANSPOSING.traces
-                _TRANSPOSING.traces = saved + (_top_trace(ts),)
-                try:
-                    return tangent_out(args_, ts, out_leaves)
-                finally:
-                    _TRANSPOSING.traces = saved
-            pull = vjp(tangent_map, *zeros)[1]
+            if any(a is not p for a, p in zip(args_, prim)):
+                # the sweep itself is being differentiated (backward(create_graph=True)): its
+                # inputs now stand for recorded values, so the rule runs again on them
+                pull_ = vjp(functools.partial(tangent_map, prims=args_, like=out_leaves),
+                            *zeros)[1]
+                return _map_batch(pull_, g, shape_of(out_), args_)
             return _map_batch(pull, g, shape_of(out_), args_)
 
         def jvp_all(tangents, out_, *args_):  # forward over a recorded tape (linearize)
-            return _recorded_jvp(lambda tt: tangent_out(args_, tt, out_leaves), tangents, args_,
-                                 out_)
+            if any(a is not p for a, p in zip(args_, prim)):
+                return _recorded_jvp(lambda tt: tangent_out(args_, tt, out_leaves), tangents,
+                                     args_, out_)
+            return _recorded_jvp(lambda tt: push(*tt), tangents, args_, out_)
 
         op = Op(f"custom_jvp[{name}]", None, "dense", inputs=_arg_names(leaves), vjp_all=vjp_all,
                 jvp_all=jvp_all, complex=True, symbol="user-defined JVP (transposed)", call=self.fun)

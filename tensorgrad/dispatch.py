@@ -47,6 +47,7 @@ import sys
 
 import numpy as np
 
+from .staging import ConcretizationError, is_staged
 from .tensor import NUMPY_FUNCTIONS, Tensor, concrete, dtype_of
 
 __all__ = ["numpy_path", "canonical_path", "is_traced", "no_rule_error"]
@@ -245,7 +246,12 @@ def _deliver(path: str, result, out):
                 f"{path}(..., out=array) would write a traced Tensor into a NumPy array, which "
                 f"cannot carry its gradient. Use the returned value instead; for an in-place "
                 f"operator with a NumPy array on the left (a += t), write a = a + t")
-        v = np.asarray(concrete(r))
+        v = concrete(r)
+        if is_staged(v):  # under tg.jit: the plan would replay the trace-time value
+            raise ConcretizationError(
+                f"tg.jit: {path}(..., out=array) writes a traced value into a NumPy array in "
+                "place, which cannot be recorded; use the returned value instead")
+        v = np.asarray(v)
         if np.shape(o) != v.shape:
             raise ValueError(f"{path}: out has shape {np.shape(o)}, the result has shape {v.shape}")
         np.copyto(o, v, casting="same_kind")

@@ -28,7 +28,10 @@ import weakref
 
 import numpy as np
 
-__all__ = ["Held", "HeldArgs", "lock", "lock_inputs", "unlock", "frozen", "check_intact", "check_all_intact"]
+from .tree import tree_flatten as _tree_flatten, tree_unflatten as _tree_unflatten
+
+__all__ = ["Held", "HeldArgs", "lock", "lock_inputs", "unlock", "frozen", "holding", "locked_tree", "check_intact",
+           "check_all_intact"]
 
 #: guards the table below; reentrant, because the garbage collector may finalize a
 #: Held inside the critical section (see Held.__del__)
@@ -37,8 +40,10 @@ _acquire, _release = _MUTEX.acquire, _MUTEX.release  # (a ``with`` block costs t
 #: counts given back by holders collected *inside* the critical section; the
 #: section gives them back before it ends
 _DEFERRED: list = []
-#: id(array) -> [array, count, what saved it]; a count of 0 means the array is
-#: waiting for a base that is still locked before it can be made writable again
+#: id(array) -> [array, count, what saved it, watched]; a count of 0 means the array is
+#: waiting for a base that is still locked before it can be made writable again.
+#: ``watched``: the array was read-only already (its owner's doing, not ours): it is only
+#: watched (check_intact raises if it turns writable while held) and never made writable
 _TABLE: dict = {}
 _WAITING: set = set()
 #: the holders of imperative nodes (checked by ``backward()``)
@@ -109,9 +114,9 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
                 e[1] += 1
             elif a.flags.writeable:
                 a.setflags(write=False)
-                _TABLE[key] = [a, 1, what]
-            else:  # read-only, and not by us: nobody can write to it
-                return True
+                _TABLE[key] = [a, 1, what, False]
+            else:  # read-only by its owner, who may make it writable again: watched
+                _TABLE[key] = [a, 1, what, True]
             held.arrays.append(a)
             if _DEFERRED:
                 _drain()
@@ -151,12 +156,11 @@ def lock_inputs(values: list, held: Held, what: str) -> list:
                     if e[1] == 0:
                         _WAITING.discard(key)
                     e[1] += 1
-                else:
-                    if not a.flags.writeable:  # read-only, and not by us: nobody can write to it
-                        seen[key] = a
-                        continue
+                elif a.flags.writeable:
                     a.setflags(write=False)
-                    table[key] = [a, 1, what]
+                    table[key] = [a, 1, what, False]
+                else:  # read-only by its owner, who may make it writable again: watched
+                    table[key] = [a, 1, what, True]
                 arrays.append(a)
                 seen[key] = a
             if _DEFERRED:
@@ -174,8 +178,8 @@ def _writable_buffer(owner) -> bool:
     """True if ``owner`` (a non-array object holding an array's memory) can be written."""
     try:
         return not memoryview(owner).readonly
-    except TypeError:  # no buffer of its own
-        return False
+    except TypeError:  # no buffer interface (a torch tensor's memory, a ctypes pointer): it
+        return True    # may well be written behind NumPy's back, so only a copy is safe
 
 
 def _lock_chain(a: np.ndarray, held: Held, what: str) -> bool:
@@ -203,14 +207,15 @@ def _lock_chain(a: np.ndarray, held: Held, what: str) -> bool:
         link = nxt
     if link is not None and _writable_buffer(link):
         return False
-    for c in chain:
-        if c.flags.writeable or id(c) in table:
-            break
-    else:  # read-only all the way down, and not by us: nobody can write to it
-        held.seen[id(a)] = a
-        return True
     if held.copy or any(c.flags.writeable for c in chain[:above]):
         return False
+    stuck = False  # a read-only array below, not ours: NumPy keeps every view of it read-only
+    for c in reversed(chain[above:]):
+        if c.flags.writeable:
+            if stuck:  # a writable view of it, once locked, could never be made writable again
+                return False
+        elif id(c) not in table:
+            stuck = True
     arrays = held.arrays
     with _MUTEX:
         for c in chain[above:]:
@@ -219,11 +224,12 @@ def _lock_chain(a: np.ndarray, held: Held, what: str) -> bool:
                 if e[1] == 0:
                     _WAITING.discard(id(c))
                 e[1] += 1
-                arrays.append(c)
             elif c.flags.writeable:
                 c.setflags(write=False)
-                table[id(c)] = [c, 1, what]
-                arrays.append(c)
+                table[id(c)] = [c, 1, what, False]
+            else:  # read-only by its owner, who may make it writable again: watched
+                table[id(c)] = [c, 1, what, True]
+            arrays.append(c)
         if _DEFERRED:
             _drain()
     held.seen[id(a)] = a
@@ -263,7 +269,9 @@ def _give_back(arrays: list) -> None:
         e[1] = n
         if n:
             continue
-        if c.base is None:  # owns its memory: writable again at once
+        if e[3]:  # only watched: its flags stay as its owner set them
+            del table[id(c)]
+        elif c.base is None:  # owns its memory: writable again at once
             try:
                 c.setflags(write=True)
             except ValueError:  # pragma: no cover - memory NumPy will not write to
@@ -321,7 +329,12 @@ def check_intact(held: Held, where: str) -> None:
 
 def check_all_intact(where: str) -> None:
     """:func:`check_intact` for the locks of every live imperative node (``backward()``)."""
-    for held in list(_NODE_HOLDERS):
+    _acquire()  # (another thread may be adding its graph's holders meanwhile)
+    try:
+        holders = list(_NODE_HOLDERS)
+    finally:
+        _release()
+    for held in holders:
         check_intact(held, where)
 
 
@@ -369,8 +382,35 @@ def frozen(primals: tuple, parents: tuple, opname: str, held) -> tuple:
             out[i] = a
     if out is not None:
         primals = tuple(out)
-    if own and held.arrays:
-        primals = HeldArgs(primals)
-        primals.held = held
-        _NODE_HOLDERS.add(held)
+    if own:
+        primals = holding(primals, held)
     return primals
+
+
+def holding(args: tuple, held: Held) -> tuple:
+    """A node's saved inputs ``args`` carrying the locks of ``held`` (an imperative node's own
+    holder): released when the sweep frees them or the node is collected."""
+    if not held.arrays:
+        return args
+    args = HeldArgs(args)
+    args.held = held
+    _acquire()
+    try:
+        _NODE_HOLDERS.add(held)
+    finally:
+        _release()
+    return args
+
+
+def locked_tree(tree, held: Held, what: str):
+    """``tree`` (a custom rule's residuals) with each numeric NumPy array in it locked into
+    ``held``, or replaced by a read-only copy when it cannot be locked."""
+    leaves, td = _tree_flatten(tree)
+    changed = False
+    for i, v in enumerate(leaves):
+        if type(v) is np.ndarray and v.dtype.kind not in "OUSV" and not lock(v, held, what):
+            v = v.copy()
+            v.setflags(write=False)
+            leaves[i] = v
+            changed = True
+    return _tree_unflatten(td, leaves) if changed else tree

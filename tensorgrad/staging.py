@@ -47,10 +47,15 @@ class PlanCache(dict):
 
     limit = 512
 
+    def __init__(self):
+        super().__init__()
+        self._lock = threading.Lock()  # threads may add plans to one jitted function at once
+
     def __setitem__(self, key, plan):
-        while len(self) >= self.limit:
-            del self[next(iter(self))]
-        super().__setitem__(key, plan)
+        with self._lock:
+            while len(self) >= self.limit:
+                self.pop(next(iter(self)), None)
+            super().__setitem__(key, plan)
 
 
 class ConcretizationError(TypeError):
@@ -536,6 +541,10 @@ class Staged:
             s = find_staged(args)
             raise _concretization(f"numpy.{func.__name__} (its result's shape depends on the "
                                   "values)", s)
+        if kwargs.get("out") is not None:  # (the plan would replay the trace-time value)
+            raise ConcretizationError(
+                f"tg.jit: numpy.{func.__name__}(..., out=array) writes a traced value into a "
+                "NumPy array in place, which cannot be recorded; use the returned value instead")
         if func in _IN_PLACE:  # refused before it runs: the caller's array stays as it was
             raise ConcretizationError(
                 f"tg.jit: numpy.{func.__name__} writes in place into its first argument, with a "

@@ -273,3 +273,16 @@ def with_args(fun, args: Sequence, nums: Sequence[int], kwargs: dict | None = No
             full[k] = p
         return fun(*full, **kwargs)
     return g
+
+
+def check_linear_kind(v, t) -> None:
+    """A tangent given to linearize's function must be of the primal's kind: float0 for an
+    integer or boolean primal, floating point for a floating one. JAX refuses others with a
+    ValueError (the tangent is inconsistent with the primal values linearize recorded)."""
+    have = np.result_type(concrete(t))
+    want_float0 = np.result_type(v).kind in "biu"
+    ok = have.kind == "f" or (have.kind == "c" and np.result_type(v).kind == "c")
+    if (have == FLOAT0) != want_float0 or (not want_float0 and not ok):
+        raise ValueError(f"f_jvp: a tangent of dtype {have} is inconsistent with a primal of dtype "
+                         f"{np.result_type(v)} (give float0 for integer and boolean primals, a "
+                         "floating-point array for floating ones)")

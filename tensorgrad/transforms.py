@@ -30,7 +30,7 @@ from .transform_parts import check_fun as _check_fun
 from .transform_parts import finish as _finish, finish_value as _finish_value
 from .transform_parts import live as _live, no_tangent as _no_tangent, zeros_like as _zeros_like
 from .transform_parts import as_primal as _as_primal, check_output as _check_output
-from .transform_parts import check_inputs as _check_inputs
+from .transform_parts import check_inputs as _check_inputs, check_linear_kind
 from .complexity import note as _note_complex
 from .transform_parts import norm_argnums as _norm_argnums, own as _own
 from .staging import as_array, is_staged
@@ -154,14 +154,14 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
 
 
 def _record_kept(f: Callable, primals: Sequence, has_aux: bool, where: str,
-                 allow_int: bool = False):
+                 allow_int: bool = False, held: Held | None = None):
     """Record ``f`` for a tape that outlives the call (vjp, linearize).
 
     Returns ``(recording, held, outputs)``: the saved arrays stay locked in
     ``held`` until the returned function that keeps it is collected; if
-    recording fails they are released at once.
+    recording fails they are released at once. (``Held(copy=True)``: copied instead.)
     """
-    held = Held()
+    held = Held() if held is None else held
     try:
         rec = _record(f, primals, tuple(range(len(primals))), has_aux, where, held, allow_int)
     except BaseException:
@@ -260,7 +260,14 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     if _IN_JAX.trace is not None:
         return _jaxb.vjp(f, primals, has_aux)
     rec, held, out = _record_kept(f, primals, has_aux, "vjp", True)  # held: while vjp_fn lives
+    vjp_fn = pullback(rec, held)
+    if has_aux:
+        return out, vjp_fn, rec.aux
+    return out, vjp_fn
 
+
+def pullback(rec: _Recording, held: Held) -> Callable:
+    """The VJP function of a recording kept by :func:`_record_kept` (``vjp``'s ``vjp_fn``)."""
     single = rec.out_tree is _LEAF and type(rec.out_values[0]) is np.ndarray
 
     def vjp_fn(ct):
@@ -292,10 +299,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
             seeds.append(c if _live(c) else as_array(concrete(c), _float_dtype(v), copy=True))
         leaves = backward_pass(rec.out_nodes, seeds, retain=True)
         return tuple(_gather(rec, leaves))
-
-    if has_aux:
-        return out, vjp_fn, rec.aux
-    return out, vjp_fn
+    return vjp_fn
 
 
 def _scalar_seed(rec: _Recording, name: str, holomorphic: bool = False):
@@ -646,6 +650,13 @@ def linearize(f: Callable, *primals: Any, has_aux: bool = False):
     if _IN_JAX.trace is not None:
         return _jaxb.linearize(f, primals, has_aux)
     rec, held, out = _record_kept(f, primals, has_aux, "linearize", True)  # held: while f_jvp lives
+    f_jvp = pushforward(rec, held, primals)
+    return (out, f_jvp, rec.aux) if has_aux else (out, f_jvp)
+
+
+def pushforward(rec: _Recording, held: Held, primals: Sequence) -> Callable:
+    """The JVP function of a recording of ``f(*primals)`` kept by :func:`_record_kept`
+    (``linearize``'s ``f_jvp``)."""
     order = toposort([n for n in rec.out_nodes if n is not None])
     leaf_nodes = [n for nodes in rec.in_nodes for n in nodes]
     p_td = tree_flatten(tuple(primals))[1]
@@ -664,7 +675,7 @@ def linearize(f: Callable, *primals: Any, has_aux: bool = False):
                                  f"for a primal of shape {np.shape(v)}")
             if n is not None:
                 _check_tangent(t, "f_jvp", v)  # (object, complex for a real primal: a TypeError)
-            _check_linear_kind(v, t)
+            check_linear_kind(v, t)
             if n is None:  # an integer or boolean primal: a constant (float0 tangent)
                 continue
             # a private copy in the primal's dtype, as jvp makes: a rule that passes its
@@ -678,17 +689,5 @@ def linearize(f: Callable, *primals: Any, has_aux: bool = False):
         res = _own([_finish(_tangent_of(tan[n], v)) if n is not None and tan.get(n) is not None
                     else _no_tangent(v) for n, v in zip(rec.out_nodes, rec.out_values)])
         return tree_unflatten(rec.out_tree, res)
-    return (out, f_jvp, rec.aux) if has_aux else (out, f_jvp)
+    return f_jvp
 
-
-def _check_linear_kind(v, t) -> None:
-    """A tangent given to linearize's function must be of the primal's kind: float0 for an
-    integer or boolean primal, floating point for a floating one. JAX refuses others with a
-    ValueError (the tangent is inconsistent with the primal values linearize recorded)."""
-    have = np.result_type(concrete(t))
-    want_float0 = np.result_type(v).kind in "biu"
-    ok = have.kind == "f" or (have.kind == "c" and np.result_type(v).kind == "c")
-    if (have == FLOAT0) != want_float0 or (not want_float0 and not ok):
-        raise ValueError(f"f_jvp: a tangent of dtype {have} is inconsistent with a primal of dtype "
-                         f"{np.result_type(v)} (give float0 for integer and boolean primals, a "
-                         "floating-point array for floating ones)")

@@ -1,0 +1,174 @@
+"""Arrays a tape reads must not change before its backward pass: the cases around the edges of
+locking (arrays read-only on arrival, views of read-only bases, memory NumPy cannot lock) and the
+rules that run later (tg.checkpoint's recomputation, custom_vjp residuals, custom_jvp rules),
+plus in-place NumPy calls under tg.jit."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad.staging import ConcretizationError
+
+X = np.array([0.5, -1.0, 2.0])
+C = np.array([1.0, 2.0, 3.0])
+EXPECTED = 2 * C ** 2 * X  # d/dx sum((x c)²)
+
+
+def test_an_array_read_only_on_arrival_is_watched_and_keeps_its_flags():
+    c = C.copy()
+    c.flags.writeable = False
+    _, pull = tg.vjp(lambda x: tg.sum((x * c) ** 2), X)
+    c.flags.writeable = True  # the owner may: then the saved value could change
+    c *= 10
+    with pytest.raises(RuntimeError, match="made writable again"):
+        pull(1.0)
+    del pull
+    assert c.flags.writeable  # as its owner left it
+
+    d = C.copy()
+    d.flags.writeable = False
+    _, pull = tg.vjp(lambda x: tg.sum((x * d) ** 2), X)
+    np.testing.assert_allclose(pull(1.0)[0], EXPECTED)
+    del pull
+    assert not d.flags.writeable  # never made writable by tensorgrad
+
+
+def test_the_differentiated_input_read_only_on_arrival_is_watched_too():
+    x = X.copy()
+    x.flags.writeable = False
+    _, pull = tg.vjp(lambda x: tg.sum(x ** 3), x)
+    x.flags.writeable = True
+    x *= 2
+    with pytest.raises(RuntimeError, match="made writable again"):
+        pull(1.0)
+
+
+def test_a_writable_view_of_a_read_only_base_comes_back_writable():
+    base = np.arange(1.0, 4.0)
+    view = base[:]
+    base.flags.writeable = False
+    g = tg.grad(lambda x: tg.sum(x * x))(view)
+    np.testing.assert_allclose(g, 2 * base)
+    assert view.flags.writeable
+    view2 = base[:]  # (taken while base is read-only: read-only itself, and stays so)
+    tg.grad(lambda x: tg.sum(x * x))(view2)
+    assert not view2.flags.writeable and not base.flags.writeable
+
+
+class _Owner:
+    """Memory exported through __array_interface__ by an object without a buffer interface (as
+    a torch tensor's .numpy()): NumPy's flags cannot stop its owner writing."""
+
+    def __init__(self, values):
+        self.store = np.array(values, dtype=float)
+        self.__array_interface__ = self.store.__array_interface__
+
+
+def test_memory_owned_by_an_object_without_a_buffer_is_copied():
+    owner = _Owner(C)
+    c = np.asarray(owner)
+    assert c.base is owner and c.flags.writeable
+    _, pull = tg.vjp(lambda x: tg.sum((x * c) ** 2), X)
+    owner.store *= 10  # a write NumPy's flags cannot see
+    np.testing.assert_allclose(pull(1.0)[0], EXPECTED)
+
+
+def test_checkpoint_locks_what_the_recomputation_reads():
+    c = C.copy()
+    f = tg.checkpoint(lambda x: tg.sum((x * c) ** 2))
+    _, pull = tg.vjp(f, X)
+    with pytest.raises(ValueError, match="read-only"):
+        c *= 10
+    np.testing.assert_allclose(pull(1.0)[0], EXPECTED)
+    del pull
+    assert c.flags.writeable
+    c *= 10  # free again once the pullback is gone
+
+
+def test_checkpoint_on_the_imperative_tape_releases_its_locks_with_the_backward_pass():
+    c = C.copy()
+    x = tg.tensor(X, requires_grad=True)
+    loss = tg.checkpoint(lambda x: tg.sum((x * c) ** 2))(x)
+    assert not c.flags.writeable
+    loss.backward()
+    np.testing.assert_allclose(x.grad, EXPECTED)
+    assert c.flags.writeable
+
+
+def _scaled():
+    @tg.custom_vjp
+    def f(x, c):
+        return tg.sum((x * c) ** 2)
+
+    def fwd(x, c):
+        return f(x, c), (x, c)
+
+    def bwd(res, g):
+        x, c = res
+        return g * 2 * c ** 2 * x, None
+
+    f.defvjp(fwd, bwd)
+    return f
+
+
+def test_custom_vjp_residuals_are_locked_while_the_pullback_lives():
+    c = C.copy()
+    f = _scaled()
+    _, pull = tg.vjp(lambda x: f(x, c), X)
+    with pytest.raises(ValueError, match="read-only"):
+        c *= 10
+    np.testing.assert_allclose(pull(1.0)[0], EXPECTED)
+    del pull
+    assert c.flags.writeable
+
+    x = tg.tensor(X, requires_grad=True)
+    loss = f(x, c)
+    assert not c.flags.writeable
+    loss.backward()  # (the imperative node's locks go with its saved values)
+    np.testing.assert_allclose(x.grad, EXPECTED)
+    assert c.flags.writeable
+
+
+def test_custom_jvp_rule_runs_in_the_forward_pass_under_reverse_mode():
+    c = C.copy()
+    calls = []
+
+    @tg.custom_jvp
+    def h(x):
+        return tg.sum((x * c) ** 2)
+
+    @h.defjvp
+    def h_jvp(primals, tangents):
+        calls.append(1)
+        (x,), (t,) = primals, tangents
+        return h(x), tg.sum(2 * c ** 2 * x * t)
+
+    _, pull = tg.vjp(h, X)
+    _, push = tg.linearize(h, X)
+    c *= 10  # read after the forward pass: must not reach the derivatives
+    n = len(calls)
+    np.testing.assert_allclose(pull(1.0)[0], EXPECTED)
+    np.testing.assert_allclose([push(e) for e in np.eye(3)], EXPECTED)
+    assert len(calls) == n + 2  # (only reverse mode's check that the rule is linear: two probes)
+
+    c[:] = C
+    x = tg.tensor(X, requires_grad=True)
+    loss = h(x)
+    c *= 10
+    loss.backward()
+    np.testing.assert_allclose(x.grad, EXPECTED)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, buf: np.dot(np.eye(3), x, out=buf),
+    lambda x, buf: np.cumsum(x, out=buf),
+    lambda x, buf: np.clip(x, 0, 1, out=buf),
+])
+def test_jit_refuses_out_arrays_of_numpy_functions(call):
+    def f(x):
+        buf = np.empty(3)
+        call(x, buf)
+        return x * buf
+    with pytest.raises(ConcretizationError, match="out=array"):
+        tg.jit(f)(X)
+    with pytest.raises(ConcretizationError, match="out=array"):
+        tg.jit(lambda x: np.sum(x, out=np.empty(())))(X)
