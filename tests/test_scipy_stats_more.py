@@ -430,12 +430,3 @@ def test_extreme_parameters_keep_their_digits():
     h = 1e3
     fd = (sst.chi2.cdf(1e9, 1e9 + h) - sst.chi2.cdf(1e9, 1e9 - h)) / (2 * h)
     assert np.isclose(g, fd, rtol=1e-4)
-
-
-def test_multivariate_normal_pdf_takes_allow_singular_as_logpdf_does():
-    mvn = tg.scipy.stats.multivariate_normal
-    x, m, c = np.array([0.3, -0.2]), np.zeros(2), np.array([[2.0, 0.5], [0.5, 1.0]])
-    np.testing.assert_allclose(mvn.pdf(x, m, c, allow_singular=False), np.exp(mvn.logpdf(x, m, c)))
-    for f in (mvn.pdf, mvn.logpdf):
-        with pytest.raises(NotImplementedError, match="allow_singular"):
-            f(x, m, c, allow_singular=True)

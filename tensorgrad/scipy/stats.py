@@ -611,7 +611,5 @@ class multivariate_normal:
         half_logdet = _sum(log(diagonal(L, 0, -2, -1)), axis=-1)
         return -0.5 * _sum(y * y, axis=-1) - 0.5 * n * _LOG_2PI - half_logdet
 
-    def pdf(x: ArrayLike, mean: ArrayLike, cov: ArrayLike, allow_singular: None = None) -> Array:
-        if allow_singular:
-            raise NotImplementedError("multivariate_normal.pdf: allow_singular=True is not supported")
+    def pdf(x: ArrayLike, mean: ArrayLike, cov: ArrayLike) -> Array:
         return exp(multivariate_normal.logpdf(x, mean, cov))
