@@ -11,18 +11,73 @@ None, functions) is passed through and gets no gradient, as a non-tensor argumen
 PyTorch. ``backward`` returns one gradient per argument of ``forward`` (None for no
 gradient); its ops are recorded, so ``backward(create_graph=True)`` and ``tg.hessian``
 differentiate it again.
+
+As in PyTorch, ``forward`` runs once per ``apply`` and with grad mode off; ``backward`` runs
+with grad mode off unless ``create_graph=True`` records it. NumPy arrays reach both as
+:class:`RuleArray`, the array itself with the Tensor extras ``clone()``, ``detach()``,
+``numel()`` and ``dim()``.
 """
 from __future__ import annotations
 
+import copy
+import functools
+import weakref
+
 import numpy as np
 
-from .custom import custom_vjp
+from .custom import _outputs, custom_vjp
 from . import ops as _ops
+from .hooks import TorchTypeError, TorchValueError, note_gradient
+from .imperative import no_grad
 from .ops import stop_gradient
-from .tensor import Tensor
+from .recording import IMPERATIVE
+from .tensor import Tensor, concrete, shape_of
 from .tree import tree_flatten, tree_unflatten
 
-__all__ = ["Function", "FunctionCtx", "once_differentiable"]
+__all__ = ["Function", "FunctionCtx", "once_differentiable", "RuleArray"]
+
+
+class RuleArray(np.ndarray):
+    """What a Function's ``forward`` and ``backward`` receive for a NumPy array: the same
+    array (a view, no copy; NumPy's semantics, item assignment included) with PyTorch's
+    Tensor extras, so a Function ported from PyTorch runs unchanged. Results are handed
+    back to the tape as plain arrays."""
+
+    def clone(self) -> "RuleArray":
+        """PyTorch's ``clone()``: a copy."""
+        return self.copy()
+
+    def detach(self) -> "RuleArray":
+        """PyTorch's ``detach()``: the same values (a view; nothing here is recorded)."""
+        return self.view(RuleArray)
+
+    def numel(self) -> int:
+        """PyTorch's ``numel()``: the number of entries."""
+        return int(self.size)
+
+    def dim(self) -> int:
+        """PyTorch's ``dim()``: the number of axes."""
+        return self.ndim
+
+    def numpy(self) -> np.ndarray:
+        """The values as a plain NumPy array (a view)."""
+        return self.view(np.ndarray)
+
+
+def _for_rule(v):
+    """``v`` as a rule sees it: an exact ndarray gains the Tensor extras (a view)."""
+    return v.view(RuleArray) if type(v) is np.ndarray else v
+
+
+def _plain(v):
+    """A rule's result for the tape: RuleArrays back to plain arrays, in any tuple or list."""
+    if isinstance(v, RuleArray):
+        return v.view(np.ndarray)
+    if type(v) in (tuple, list):
+        return type(v)(_plain(e) for e in v)
+    if isinstance(v, dict):
+        return {k: _plain(e) for k, e in v.items()}
+    return v
 
 
 class FunctionCtx:
@@ -37,6 +92,10 @@ class FunctionCtx:
         self.materialize_grads = True
         self._non_diff: list = []
         self.to_save: tuple = ()
+        self._got: set = set()  # outputs that received a gradient (materialize_grads False)
+        self._notes = False
+        self._create_graph = False
+        self._inputs: tuple = ()  # (the recorded inputs, in a create_graph sweep)
 
     def save_for_backward(self, *tensors) -> None:
         self.saved_tensors = tuple(tensors)
@@ -54,8 +113,10 @@ class FunctionCtx:
             "a new array instead")
 
     def set_materialize_grads(self, value: bool) -> None:
-        # (backward always receives arrays, zeros for outputs without a gradient: code that
-        # tests `if g is None` still runs, with the zeros)
+        """With False, ``backward`` gets None (instead of zeros) for an output that received
+        no gradient, as in PyTorch. Only the imperative tape can tell (``loss.backward()``,
+        ``tg.autograd.grad``); inside a transform every output's gradient arrives, zeros
+        included."""
         self.materialize_grads = bool(value)
 
 
@@ -98,51 +159,82 @@ class Function(metaclass=_FunctionMeta):
                       for i in range(len(args)))
         defined = _defined(cls)
         new_style = "setup_context" in defined
+        once = getattr(cls.backward, "_once_differentiable", False)
 
-        def merge(dvals):
-            full = list(args)
-            for i, v in zip(diff, dvals):
-                full[i] = v
-            return full
-
-        seen: list = []  # the (output, ctx) of the call that computes apply's result
+        # the first call: (the arguments as forward saw them, its output as it returned it,
+        # ctx); later calls of the VJP rule's forward reuse it (see _recorded_ctx)
+        seen: list = []
+        node_ref: list = []  # a weak reference to the node on the imperative tape, if any
 
         def run(dvals):
             ctx = FunctionCtx(needs)
-            full = merge(dvals)
-            if new_style:
-                out = cls.forward(*full)
-                cls.setup_context(ctx, tuple(full), out)
-            else:
-                out = cls.forward(ctx, *full)
+            full = list(args)
+            for i, v in zip(diff, dvals):
+                full[i] = v
+            full = [_for_rule(v) for v in full]
+            with no_grad():  # as PyTorch: forward's own ops are not recorded
+                if new_style:
+                    out = cls.forward(*full)
+                    cls.setup_context(ctx, tuple(full), out)
+                else:
+                    out = cls.forward(ctx, *full)
             if not seen:
-                seen.append((out, ctx))
-            return out, ctx
+                seen.append((full, out, ctx))
+            return _plain(out), ctx
 
         def fun(*dvals):
             return run(dvals)[0]
 
+        def fwd(*dvals):
+            if not seen:
+                return run(dvals)
+            # the sweep itself is being recorded (create_graph=True) and asks for residuals
+            # that depend on the recorded inputs: forward is not run again (it may draw random
+            # numbers or count calls), its saved inputs and outputs are swapped for recorded ones
+            full, out, ctx = seen[0]
+            return _plain(out), _recorded_ctx(ctx, full, out, diff, dvals, node_ref)
+
         def bwd(ctx, g):
             gs = g if isinstance(g, tuple) else (g,)
+            if ctx._notes and not ctx.materialize_grads:  # None for outputs that got none
+                got = set(ctx._got)
+                ctx._got.clear()  # (the set is shared with a create_graph sweep's copy)
+                gs = tuple(v if k in got else None for k, v in enumerate(gs))
             # PyTorch's backward takes and returns the conjugates of tensorgrad's (JAX's)
             # cotangents of complex values: convert at the boundary both ways
-            res = cls.backward(ctx, *(_torch_convention(v) for v in gs))
-            res = res if isinstance(res, tuple) else (res,)
+            gs = tuple(_for_rule(_torch_convention(v)) for v in gs)
+            if ctx._create_graph and not once:
+                res = cls.backward(ctx, *gs)  # recorded (grad mode as the caller has it)
+            else:
+                with no_grad():
+                    res = cls.backward(ctx, *gs)
+            res = _plain(res if isinstance(res, tuple) else (res,))
             if len(res) != len(args):
-                raise TypeError(f"{name}.backward returned {len(res)} gradients; forward takes "
-                                f"{len(args)} inputs (return None for an input without one)")
+                raise TorchTypeError(f"{name}.backward returned {len(res)} gradients; forward "
+                                     f"takes {len(args)} inputs (return None for an input "
+                                     "without one)")
             for i, r in enumerate(res):
-                if r is not None and i not in diff and not isinstance(args[i], (np.ndarray,
-                                                                                Tensor)):
+                if r is None:
+                    continue
+                if i not in diff and not isinstance(args[i], (np.ndarray, Tensor)):
                     raise TypeError(f"{name}.backward returned a gradient for input {i}, a "
                                     f"{type(args[i]).__name__}, which is not an array; return "
                                     "None there, as PyTorch requires")
+                if i in diff and tuple(shape_of(r)) != tuple(shape_of(args[i])):
+                    raise TorchValueError(
+                        f"{name}.backward returned a gradient of shape {tuple(shape_of(r))} "
+                        f"for input {i} of shape {tuple(shape_of(args[i]))}; each gradient "
+                        "must have its input's shape")
+            if once and ctx._create_graph:  # differentiating these again must raise
+                deps = tuple(v for v in gs + tuple(ctx.saved_tensors) + ctx._inputs
+                             if _recorded(v))
+                res = tuple(r if r is None else _once_barrier(r, deps) for r in res)
             return tuple(_from_torch_convention(res[i], args[i]) for i in diff)
 
         fun.__name__ = fun.__qualname__ = name
         rule = custom_vjp(fun)
         rule.check_outputs = False  # (fwd is forward itself)
-        rule.defvjp(lambda *dvals: run(dvals), bwd)
+        rule.defvjp(fwd, bwd)
         if "jvp" in defined:
             def forward_rule(primals, tangents):
                 out, ctx = run(primals)
@@ -150,33 +242,131 @@ class Function(metaclass=_FunctionMeta):
                     ctx.saved_tensors = ctx.saved_for_forward
                 full = [None] * len(args)  # (PyTorch: one tangent per input, None for others)
                 for i, v in zip(diff, tangents):
-                    full[i] = v
-                t = cls.jvp(ctx, *full)
+                    full[i] = _for_rule(v)
+                with no_grad():
+                    t = _plain(cls.jvp(ctx, *full))
                 if isinstance(out, tuple) and isinstance(t, (tuple, list)) \
                         and len(t) == len(out):  # (None: no tangent, as PyTorch allows)
                     t = tuple(_ops.zeros_like(o) if v is None else v for o, v in zip(out, t))
                 return out, t
             rule.forward_rule = forward_rule
         out = rule(*(args[i] for i in diff)) if diff else fun()
-        marked = set(seen[0][1]._non_diff) if seen else set()
+        if not seen:
+            return out
+        ctx = seen[0][2]
+        _find_node(out, node_ref)
+        if not ctx.materialize_grads and node_ref:
+            _listen(out, ctx)
+        marked = set(ctx._non_diff)
         if not marked:
             return out
         # outputs forward marked non-differentiable come back cut from the graph
         leaves, td = tree_flatten(out)
-        plain = tree_flatten(seen[0][0])[0]
+        plain = tree_flatten(seen[0][1])[0]
         return tree_unflatten(td, [stop_gradient(v) if id(p) in marked else v
                                    for v, p in zip(leaves, plain)])
 
 
+def _recorded(v) -> bool:
+    return type(v) is Tensor and v._trace is IMPERATIVE and v._node is not None
+
+
+def _find_node(out, node_ref: list) -> None:
+    """Remember (weakly) the imperative tape's node of the Function's call: its output is
+    read as a recorded value when a create_graph sweep differentiates backward."""
+    leaves = [v for v in tree_flatten(out)[0] if _recorded(v)]
+    if not leaves:
+        return
+    node = leaves[0]._node
+    if len(tree_flatten(out)[0]) > 1:  # one output of several: unpacked from the node's
+        for _ in range(4):              # vector by a reshape (and a cast) of a slice
+            if node is None or node.op is None or str(node.op.name).startswith("custom_vjp["):
+                break
+            node = node.parents[0]
+    if node is not None and node.op is not None and str(node.op.name).startswith("custom_vjp["):
+        node_ref.append(weakref.ref(node))
+
+
+def _listen(out, ctx: FunctionCtx) -> None:
+    """``set_materialize_grads(False)``: note which outputs a sweep gives a gradient."""
+    leaves = tree_flatten(out)[0]
+    if len(leaves) < 2:
+        return  # (a single output always has one when backward runs)
+    ctx._notes = True
+    for k, v in enumerate(leaves):
+        if _recorded(v):
+            note_gradient(v._node, functools.partial(_got_one, weakref.ref(ctx), k))
+
+
+def _got_one(ctx_ref, k: int, g) -> None:
+    ctx = ctx_ref()
+    if ctx is not None:
+        ctx._got.add(k)
+
+
+def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, node_ref: list):
+    """A copy of forward's ``ctx`` for a recorded (create_graph) sweep: what it holds of
+    forward's differentiable inputs becomes the recorded inputs ``dvals``, and what it holds
+    of forward's outputs becomes the recorded outputs, so backward's ops record their
+    dependence on both (as PyTorch's saved tensors do); anything else stays a constant."""
+    swap = {}
+    for i, v in zip(diff, dvals):
+        if full[i] is not v:
+            swap[id(full[i])] = _for_rule(v)
+    node = node_ref[0]() if node_ref else None
+    if node is not None and _recorded(node.out):  # (the sweep's recorded stand-in)
+        mine = tree_flatten(out)[0]
+        plain = [_plain(v) for v in mine]
+        for v, r in zip(mine, _outputs(node.out, plain)):
+            swap[id(v)] = r
+    new = copy.copy(ctx)
+    new._create_graph = True
+    new._inputs = tuple(dvals)
+
+    def sub(v):
+        if type(v) in (tuple, list):
+            return type(v)(sub(e) for e in v)
+        return swap.get(id(v), v)
+    for k, v in vars(ctx).items():
+        if k not in _OWN:
+            setattr(new, k, sub(v))
+    return new
+
+
+#: FunctionCtx's own bookkeeping, which a create_graph sweep's copy keeps as it is
+_OWN = frozenset({"_non_diff", "_got", "_notes", "_create_graph", "_inputs"})
+
+
+def _pass_through(v, deps):
+    return v
+
+
+def _barrier_fwd(v, deps):
+    return v, None
+
+
+def _barrier_bwd(res, g):
+    raise RuntimeError("trying to differentiate twice a Function whose backward is decorated "
+                       "with once_differentiable (as PyTorch: its backward is not recorded); "
+                       "drop the decorator to differentiate it again")
+
+
+#: a gradient from a once_differentiable backward under create_graph: its value, on the tape
+#: after the recorded values backward read, with a rule that raises when reached
+_once_barrier = custom_vjp(_pass_through)
+_once_barrier.check_outputs = False
+_once_barrier.defvjp(_barrier_fwd, _barrier_bwd)
+
+
 def _torch_convention(g):
     """A cotangent in PyTorch's convention: the conjugate, for a complex one."""
-    return _ops.conj(g) if g is not None and np.iscomplexobj(g) else g
+    return _ops.conj(g) if g is not None and np.iscomplexobj(concrete(g)) else g
 
 
 def _from_torch_convention(r, arg):
     """backward's gradient ``r`` for input ``arg``, back in tensorgrad's convention: the
     conjugate for a complex input; for a real input, the real part (PyTorch's rule)."""
-    if r is None or not np.iscomplexobj(r):
+    if r is None or not np.iscomplexobj(concrete(r)):
         return r
     return _ops.conj(r) if np.iscomplexobj(arg) else _ops.real(r)
 
@@ -192,8 +382,13 @@ def _defined(cls) -> set:
 
 
 def once_differentiable(fn):
-    """PyTorch's decorator for a ``backward`` that cannot be differentiated again. tensorgrad
-    records backward's ops either way, so this changes nothing: a second derivative is right
-    when backward's ops are tensorgrad's, and raises when a value leaves the tape."""
-    return fn
-
+    """PyTorch's decorator for a ``backward`` that cannot be differentiated again: it runs
+    with grad mode off even under ``create_graph=True``, and differentiating its gradients
+    again raises RuntimeError, as in PyTorch. (Inside a transform such as ``tg.hessian`` its
+    ops are still traced, so a second derivative is computed there.)"""
+    @functools.wraps(fn)
+    def backward(ctx, *grad_outputs):
+        with no_grad():
+            return fn(ctx, *grad_outputs)
+    backward._once_differentiable = True
+    return backward

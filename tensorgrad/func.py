@@ -9,12 +9,16 @@ keywords: ``grad``, ``vjp``, ``jvp``, ``linearize``, ``jacrev``, ``jacfwd``, ``h
 """
 from __future__ import annotations
 
+import functools
+import math
 from typing import Any, Callable
 
 import numpy as np
 
 from .batching import vmap as _vmap
-from .tensor import Tensor
+from .hooks import TorchTypeError, TorchValueError
+from .tensor import Tensor, shape_of
+from .transform_parts import norm_argnums
 from .transforms import grad as _grad
 from .transforms import hessian as _hessian
 from .transforms import jacfwd as _jacfwd
@@ -27,21 +31,57 @@ __all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfw
            "vmap", "functional_call"]
 
 
+def _torch_errors(name: str, argnums, transform: Callable) -> Callable:
+    """``transform`` (the function a transform returned) with PyTorch's RuntimeError for a bad
+    ``argnums``: checked at each call, against its number of positional arguments, as a
+    :class:`~tensorgrad.hooks.TorchTypeError` or ``TorchValueError`` (so also a
+    RuntimeError)."""
+    @functools.wraps(transform)
+    def checked(*args, **kwargs):
+        try:
+            norm_argnums(argnums, len(args), name)
+        except TypeError as exc:
+            raise TorchTypeError(str(exc)) from None
+        except ValueError as exc:
+            raise TorchValueError(str(exc)) from None
+        return transform(*args, **kwargs)
+    return checked
+
+
+def _scalar_output(func: Callable, has_aux: bool, name: str) -> Callable:
+    """``func`` checking that its output (its first with ``has_aux``) has one entry, with
+    PyTorch's RuntimeError (a :class:`~tensorgrad.hooks.TorchTypeError`) when it does not."""
+    @functools.wraps(func)
+    def scalar(*args, **kwargs):
+        res = func(*args, **kwargs)
+        out = res[0] if has_aux and isinstance(res, (tuple, list)) and len(res) == 2 else res
+        if isinstance(out, (np.ndarray, np.generic, Tensor)):
+            shape = tuple(shape_of(out))
+            if math.prod(shape) != 1 or len(shape) > 2:
+                raise TorchTypeError(
+                    f"{name}: the function must return a scalar (or an array of shape (1,) or "
+                    f"(1, 1)), got shape {shape}; reduce it first (e.g. .sum() or .mean()), or "
+                    "use jacrev / vjp for non-scalar outputs")
+        return res
+    return scalar
+
+
 def grad(func: Callable, argnums=0, has_aux: bool = False) -> Callable:
     """``torch.func.grad``: the gradient of a scalar ``func`` in ``argnums`` (with ``has_aux``,
     ``(grad, aux)``)."""
-    return _grad(func, argnums, has_aux)
+    return _torch_errors("grad", argnums,
+                         _grad(_scalar_output(func, has_aux, "grad"), argnums, has_aux))
 
 
 def grad_and_value(func: Callable, argnums=0, has_aux: bool = False) -> Callable:
     """``torch.func.grad_and_value``: ``(grad, value)``, or ``(grad, (value, aux))`` with
     ``has_aux``, from one evaluation."""
-    vg = value_and_grad(func, argnums, has_aux)
+    vg = value_and_grad(_scalar_output(func, has_aux, "grad_and_value"), argnums, has_aux)
 
     def both(*args, **kwargs):
         value, g = vg(*args, **kwargs)
         return g, value
-    return both
+    return _torch_errors("grad_and_value", argnums, both)
 
 
 def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: bool = False):
@@ -55,24 +95,32 @@ def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: boo
     if len(primals) != len(tangents):
         raise RuntimeError(f"jvp(f, primals, tangents): {len(primals)} primals but "
                            f"{len(tangents)} tangents")
+    p_leaves, p_tree = tree_flatten(primals)
+    t_leaves, t_tree = tree_flatten(tangents)
+    if p_tree == t_tree:  # (another structure: jvp's own error names it)
+        for k, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+            if tuple(shape_of(p)) != tuple(shape_of(t)):
+                raise TorchValueError(f"jvp: tangent {k} has shape {tuple(shape_of(t))}, its "
+                                      f"primal has shape {tuple(shape_of(p))}; each tangent "
+                                      "must have its primal's shape")
     return _jvp(func, primals, tangents, has_aux=has_aux)
 
 
 def jacrev(func: Callable, argnums=0, *, has_aux: bool = False, chunk_size: int | None = None,
            _preallocate_and_copy: bool = False) -> Callable:
     """``torch.func.jacrev`` (``chunk_size`` caps the rows of one sweep)."""
-    return _jacrev(func, argnums, has_aux, chunk_size)
+    return _torch_errors("jacrev", argnums, _jacrev(func, argnums, has_aux, chunk_size))
 
 
 def jacfwd(func: Callable, argnums=0, has_aux: bool = False, *,
            randomness: str = "error") -> Callable:
     """``torch.func.jacfwd``."""
-    return _jacfwd(func, argnums, has_aux)
+    return _torch_errors("jacfwd", argnums, _jacfwd(func, argnums, has_aux))
 
 
 def hessian(func: Callable, argnums=0) -> Callable:
     """``torch.func.hessian`` (forward over reverse)."""
-    return _hessian(func, argnums)
+    return _torch_errors("hessian", argnums, _hessian(func, argnums))
 
 
 def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "error", *,

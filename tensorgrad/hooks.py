@@ -19,11 +19,28 @@ import numpy as np
 from .recording import IMPERATIVE, enter_grad_mode, exit_grad_mode, no_grad_depth
 from .tensor import Tensor, concrete, dtype_of
 
-__all__ = ["register_hook", "RemovableHandle", "hooked_nodes", "run_hooks", "GradFn"]
+__all__ = ["register_hook", "RemovableHandle", "hooked_nodes", "run_hooks", "GradFn",
+           "note_gradient", "TorchValueError", "TorchTypeError", "TorchAttributeError"]
 
 #: the live tensors that have hooks (their lists are in the tensors' ``_hooks`` slot)
 _HOOKED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # by id
+#: tape nodes whose arriving gradient a Function wants to hear of: {node: callback(grad)}
+_NOTES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
+
+
+class TorchValueError(ValueError, RuntimeError):
+    """A ValueError of tensorgrad's PyTorch-style API (``backward``, ``tg.autograd``,
+    ``tg.func``, hooks, ``Function``) where PyTorch raises RuntimeError: both
+    ``except ValueError`` and ported ``except RuntimeError`` code catch it."""
+
+
+class TorchTypeError(TypeError, RuntimeError):
+    """A TypeError of the PyTorch-style API where PyTorch raises RuntimeError (catch either)."""
+
+
+class TorchAttributeError(AttributeError, RuntimeError):
+    """An AttributeError of the PyTorch-style API where PyTorch raises RuntimeError."""
 
 
 class RemovableHandle:
@@ -72,14 +89,28 @@ def register_hook(self: Tensor, hook) -> RemovableHandle:
     return RemovableHandle(self, hook)
 
 
+def note_gradient(node, callback) -> None:
+    """Have every backward sweep that reaches the tape node ``node`` call ``callback(grad)``
+    (after the node's tensor hooks), for as long as the node lives: how a Function with
+    ``ctx.set_materialize_grads(False)`` tells the outputs that got a gradient from those
+    that got none."""
+    with _LOCK:
+        _NOTES[node] = callback
+
+
 def hooked_nodes() -> dict | None:
-    """``{node: (tensor, hooks)}`` of the live imperative tensors with hooks (None: none)."""
-    if not _HOOKED:
+    """``{node: (tensor, hooks)}`` of the live imperative tensors with hooks, and of the
+    nodes of :func:`note_gradient` (their entry's "tensor" is the node; None: none)."""
+    if not _HOOKED and not _NOTES:
         return None
     with _LOCK:
         live = [(t, list(t._hooks)) for t in list(_HOOKED.values())
                 if getattr(t, "_hooks", None)]
+        notes = list(_NOTES.items())
     found = {t._node: (t, fns) for t, fns in live if t._trace is IMPERATIVE and t._node is not None}
+    for node, callback in notes:
+        t, fns = found.get(node, (node, []))
+        found[node] = (t, fns + [callback])
     return found or None
 
 
@@ -88,11 +119,11 @@ def run_hooks(entry, g, dtype, record: bool = False):
     PyTorch's, the conjugate for a complex tensor). Unless ``record`` (``create_graph=True``)
     the hooks run as under ``tg.no_grad()``, as PyTorch runs them."""
     if not record:
-        enter_grad_mode(no_grad_depth() + 1)
+        found = enter_grad_mode(no_grad_depth() + 1)
         try:
             return run_hooks(entry, g, dtype, True)
         finally:
-            exit_grad_mode()
+            exit_grad_mode(found)
     t, fns = entry
     conj = np.dtype(dtype).kind == "c"
     if not conj and np.dtype(dtype_of(concrete(g))).kind == "c":
@@ -114,7 +145,7 @@ def run_hooks(entry, g, dtype, record: bool = False):
         if new is None:
             continue
         if tuple(np.shape(concrete(new))) != tuple(t.shape):
-            raise ValueError(f"register_hook: the hook {getattr(fn, '__name__', fn)!r} returned "
+            raise TorchValueError(f"register_hook: the hook {getattr(fn, '__name__', fn)!r} returned "
                              f"a gradient of shape {np.shape(concrete(new))} for a tensor of "
                              f"shape {tuple(t.shape)}")
         if not (type(new) is Tensor and new._trace is not None):

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 
 from .guards import check_all_intact
-from .hooks import hooked_nodes, run_hooks
+from .hooks import TorchAttributeError, TorchTypeError, TorchValueError
+from .imperative_sweep import fill_grads, seed_for, sweep_for
 from .recording import (IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_paused, leaf_node,
                         no_grad_depth, set_no_grad_depth)
 from .staging import is_staged
-from .sweep import backward_pass
 from .tensor import Tensor, concrete, traced_level
 
 __all__ = ["tensor", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
@@ -57,7 +57,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype=None) -> Tensor:
     if not requires_grad:
         return Tensor(a)
     if a.dtype.kind not in "fc":
-        raise TypeError(
+        raise TorchTypeError(
             f"tensor(requires_grad=True): only floating-point and complex tensors can require "
             f"gradients, got dtype {a.dtype}; pass dtype=float or use float data")
     a.flags.writeable = False
@@ -86,168 +86,11 @@ def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
     gradient = seed_for(self, gradient, create_graph, "backward()")
     check_all_intact("backward()")
     taps = _taps()
-    leaves = sweep_for([self._node], [gradient], bool(retain_graph), create_graph, taps)
-    if only is not None:  # backward(inputs=...): those leaves' .grad (and retained results')
-        leaves = {node: g for node, g in leaves.items() if node in only or node.op is not None}
-    fill_grads(leaves, taps, "backward()")
-
-
-def sweep_for(nodes: list, seeds: list, retain: bool, create_graph: bool, taps,
-              batch_ndim: int = 0, after_hooks: dict | None = None) -> dict:
-    """The reverse sweep of the imperative tape from ``nodes``, seeded with ``seeds``
-    (recorded with ``create_graph``), running the tensors' hooks: ``{node: cotangent}`` for
-    the leaves reached and for the ``taps`` (``{node: tensor or None}``). As in PyTorch, a
-    retained ``.grad`` sees its tensor's hooks applied; a recorded result in ``taps`` mapped to
-    None (``tg.autograd.grad``'s inputs) gets its gradient as it was before them (and, when
-    ``after_hooks`` is a dict, its gradient after them goes there)."""
-    hooks = hooked_nodes()
-    pre: dict = {}
-    if hooks is not None:
-        if batch_ndim:
-            raise NotImplementedError("tg.autograd.grad: is_grads_batched=True with tensor "
-                                      "hooks registered (register_hook) is not supported")
-        capture = {n for n, t in (taps or {}).items() if t is None}
-        taps = dict(taps or {})
-        for node in hooks:
-            taps.setdefault(node, None)
-
-        def run(entry, g, dtype, node=None):
-            if node is not None:
-                pre[node] = g
-            return run_hooks(entry, g, dtype, create_graph)
-        hooks = {node: (functools.partial(run, node=node) if node in capture else run, entry)
-                 for node, entry in hooks.items()}
-    if create_graph:
-        leaves = recorded_sweep(nodes, seeds, taps, hooks)
-    else:
-        leaves = backward_pass(nodes, seeds, retain=retain, taps=taps, hooks=hooks,
-                               batch_ndim=batch_ndim)
-    if hooks is not None:  # a leaf's hooks run on its complete gradient, before .grad
-        for node, g in leaves.items():
-            if node.op is None and node in hooks:
-                leaves[node] = run_hooks(hooks[node][1], g, node.dtype, create_graph)
-        if after_hooks is not None:
-            after_hooks.update((n, leaves[n]) for n in pre if n in leaves)
-        leaves.update(pre)
-    return leaves
-
-
-def seed_for(out: Tensor, gradient, create_graph: bool, name: str, which: str = "output",
-             kw: str = "gradient="):
-    """The sweep's seed for the recorded result ``out`` from a PyTorch-style ``gradient``
-    (None: ones, for an output of one element), checked against ``out``'s shape and dtype."""
-    if out._trace is not IMPERATIVE or out._node is None:
-        raise RuntimeError(
-            f"{name}: {'this tensor' if which == 'output' else which} has no graph: no tensor "
-            "that requires grad reached it (create inputs with tg.tensor(..., "
-            "requires_grad=True), outside tg.no_grad()), or it comes only from ops without a "
-            "derivative (floor, round, sign, comparisons, argmax, ...), whose gradient is zero")
-    if gradient is None:
-        if out.size != 1:
-            raise RuntimeError(
-                f"{name}: {which} has shape {out.shape}; pass {kw} of that shape, "
-                "or reduce it first (e.g. loss.sum())")
-        if out.dtype.kind == "c":  # (as PyTorch: a complex output needs its gradient)
-            raise RuntimeError(f"{name}: grad can be implicitly created only for real scalar "
-                               f"outputs, {which} has dtype {out.dtype}; pass {kw}")
-        return np.ones(out.shape, dtype=out.dtype)
-    if create_graph and type(gradient) is Tensor and gradient._trace is IMPERATIVE:
-        if gradient.shape != out.shape:  # a recorded seed stays on the tape
-            raise ValueError(f"{name}: gradient has shape {gradient.shape}, "
-                             f"{which} has shape {out.shape}")
-        return gradient.conj() if gradient.dtype.kind == "c" else gradient  # (see below)
-    gradient = np.asarray(concrete(gradient))
-    if gradient.dtype.kind not in "biuf" and not (gradient.dtype.kind == "c"
-                                                   and out.dtype.kind == "c"):
-        raise TypeError(f"{name}: the gradient must hold real numbers for {which} of "
-                        f"dtype {out.dtype}, got dtype {gradient.dtype}")
-    if gradient.shape != out.shape:
-        raise ValueError(f"{name}: gradient has shape {gradient.shape}, "
-                         f"{which} has shape {out.shape}")
-    # PyTorch's complex gradients are conjugate Wirtinger derivatives, the conjugates
-    # of JAX's cotangents, which the sweep computes: conjugate going in and coming out
-    return np.conj(gradient).astype(out.dtype, copy=False)
-
-
-def torch_gradient(g, dtype, name: str):
-    """A cotangent the sweep computed, as PyTorch's gradient for a value of ``dtype``: a
-    recorded Tensor stays one (create_graph), anything else is a fresh writable array."""
-    if type(g) is Tensor and g._trace is IMPERATIVE:  # create_graph: a recorded gradient
-        if g.dtype.kind == "c" and dtype.kind == "c":
-            g = g.conj()  # (PyTorch's convention, see seed_for)
-        elif g.dtype.kind == "c":  # a real tensor's gradient is the real part (see below)
-            g = g.real
-        return g if g.dtype == dtype else g.astype(dtype)
-    g = np.asarray(concrete(g))
-    if g.dtype.kind == "c" and dtype.kind == "c":
-        g = np.conj(g)  # (PyTorch's convention, see seed_for)
-    elif g.dtype.kind == "c":
-        # a real tensor's gradient is the real part of the cotangent (the engine's rule; a
-        # rule such as angle's makes a complex cotangent from real values only)
-        g = g.real
-    # always a fresh, writable array of the tensor's dtype: rules may pass one
-    # buffer to several leaves, or hand back a read-only broadcast view
-    return g.astype(dtype, copy=True)
-
-
-def fill_grads(leaves: dict, taps, name: str) -> None:
-    """Accumulate the sweep's cotangents ``{node: g}`` into the ``.grad`` of the leaves (and of
-    the retained results in ``taps``), as PyTorch does."""
-    for node, g in leaves.items():
-        if node.op is not None:  # a recorded result that retains its gradient (or has hooks)
-            t = taps.get(node) if taps else None
-        else:
-            t = node.leaf() if node.leaf is not None else None
-        if t is None or t._trace is not IMPERATIVE:
-            # gone, or its requires_grad was switched off after the forward pass: as in
-            # PyTorch, a leaf that no longer requires grad gets no .grad (it is frozen)
-            continue
-        g = torch_gradient(g, node.dtype, name)
-        old = t.grad
-        if type(g) is Tensor:  # create_graph: out of place, so the sum is recorded too
-            t.grad = g if old is None else old + g
-            continue
-        if old is not None and np.shape(old) != g.shape:
-            raise ValueError(f"{name}: the leaf's .grad has shape {np.shape(old)}, but "
-                             f"the leaf has shape {g.shape}; set .grad to None (or to an array "
-                             "of the leaf's shape) before accumulating into it")
-        if old is None:
-            t.grad = g
-        elif node.op is None and type(old) is np.ndarray and old.dtype == g.dtype \
-                and old.flags.writeable:
-            np.add(old, g, out=old)  # in place, as PyTorch: references to .grad see the sum
-        else:  # read-only (e.g. saved on a live graph), another dtype or type, or a retained
-            # result's (PyTorch sums those out of place): a new array
-            t.grad = old + g
-
-
-def recorded_sweep(roots, seeds, taps, hooks=None) -> dict:
-    """The reverse sweep of ``backward(create_graph=True)``, recorded on the tape.
-
-    For the sweep, each node's saved inputs and output stand for the recorded
-    tensors they are (a Tensor of this tape on the node they came from), so the
-    rules' own ops record, and their derivatives flow back through the graph
-    that computed them. The saved values are put back afterwards and kept: the
-    new graph leads through the old one.
-    """
-    saved = []
-    seen = set()
-    stack = list(roots)
-    try:
-        while stack:
-            n = stack.pop()
-            if n is None or n.op is None or n.args is None or id(n) in seen:
-                continue  # (freed values: the sweep raises its clear error)
-            seen.add(id(n))
-            saved.append((n, n.args, n.out))
-            n.args = tuple(a if p is None or type(a) is Tensor else Tensor(a, IMPERATIVE, p)
-                           for a, p in zip(n.args, n.parents))
-            n.out = Tensor(n.out, IMPERATIVE, n)
-            stack.extend(n.parents)
-        return backward_pass(roots, seeds, retain=True, taps=taps, hooks=hooks)
-    finally:
-        for n, args, out in saved:  # the original tuples: they carry the arrays' locks
-            n.args, n.out = args, out
+    # (with inputs=, only the part of the graph that leads to those leaves is swept, so only
+    # their .grad and the retained results' on the way fill, as PyTorch's)
+    leaves = sweep_for([self._node], [gradient], bool(retain_graph), create_graph, taps,
+                       inputs=only)
+    fill_grads(leaves, taps, "backward()", create_graph)
 
 
 def _backward_inputs(inputs):
@@ -256,7 +99,7 @@ def _backward_inputs(inputs):
         return None
     seq = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if not seq:
-        raise ValueError("backward(): inputs= must not be empty (as in PyTorch); leave it out "
+        raise TorchValueError("backward(): inputs= must not be empty (as in PyTorch); leave it out "
                          "to fill the .grad of every leaf")
     for t in seq:
         if type(t) is not Tensor or not _is_leaf(t):
@@ -296,7 +139,7 @@ def requires_grad_(self: Tensor, requires_grad: bool = True) -> Tensor:
     a = np.array(concrete(self))
     if requires_grad:
         if a.dtype.kind not in "fc":
-            raise TypeError(f"requires_grad_(): only floating-point and complex tensors can "
+            raise TorchTypeError(f"requires_grad_(): only floating-point and complex tensors can "
                             f"require gradients, got dtype {a.dtype}")
         a.flags.writeable = False
         self._value, self._trace = a, IMPERATIVE
@@ -347,6 +190,12 @@ def _set_requires_grad(self: Tensor, requires_grad: bool) -> None:
     requires_grad_(self, requires_grad)
 
 
+def _del_requires_grad(self: Tensor) -> None:
+    """``del t.requires_grad`` is refused, as in PyTorch (RuntimeError there)."""
+    raise TorchAttributeError("del t.requires_grad: requires_grad cannot be deleted; set it "
+                              "(t.requires_grad = False) or use t.detach()")
+
+
 def _get_grad(self: Tensor):
     """The gradient ``backward()`` accumulated into this leaf (None before). On the recorded
     result of an op it is always None, and reading it warns, as in PyTorch: only leaves get
@@ -368,7 +217,7 @@ def _set_grad(self: Tensor, value) -> None:
     if value is not None and self._trace is IMPERATIVE:
         have = tuple(np.shape(concrete(value)))
         if have != tuple(self.shape):
-            raise ValueError(f"t.grad = ...: a gradient of shape {have} for a tensor of shape "
+            raise TorchValueError(f"t.grad = ...: a gradient of shape {have} for a tensor of shape "
                              f"{tuple(self.shape)}; assign None or an array of the tensor's shape")
     self._grad = value
 
@@ -381,7 +230,7 @@ def _del_grad(self: Tensor) -> None:
 Tensor.grad = property(_get_grad, _set_grad, _del_grad, doc=_get_grad.__doc__)
 Tensor.is_leaf = property(_is_leaf_prop)
 Tensor.requires_grad = property(Tensor.requires_grad.fget, _set_requires_grad,
-                                doc=Tensor.requires_grad.__doc__)
+                                _del_requires_grad, doc=Tensor.requires_grad.__doc__)
 Tensor.requires_grad_ = requires_grad_
 Tensor.retain_grad = retain_grad
 Tensor.retains_grad = property(_retains_grad)
@@ -544,12 +393,15 @@ class _NoGrad:
     """What ``no_grad()`` returns: a context manager, and a decorator (``@tg.no_grad()``).
     On exit it restores the grad mode it found, as PyTorch's."""
 
+    def __init__(self):
+        self._found: list = []  # (one entry per open block: an object may be reused nested)
+
     def __enter__(self):
-        enter_grad_mode(no_grad_depth() + 1)
+        self._found.append(enter_grad_mode(no_grad_depth() + 1))
         return self
 
     def __exit__(self, *exc):
-        exit_grad_mode()
+        exit_grad_mode(self._found.pop())
         return False
 
     def __call__(self, fun):
@@ -567,41 +419,42 @@ def no_grad(fun=None):
     if not callable(fun):
         raise TypeError(f"no_grad: expected a function to decorate (or no argument), got {fun!r}")
 
+    return in_mode(fun, _NoGrad)
+
+
+def in_mode(fun, block):
+    """``fun`` run inside a fresh ``block()`` (a grad-mode context manager) at each call. For
+    a generator function, each step of the generator runs inside one (the caller's code
+    between steps keeps its own mode), as PyTorch's decorators do."""
     if inspect.isgeneratorfunction(fun):
-        return _no_grad_generator(fun)
+        @functools.wraps(fun)
+        def stepwise(*args, **kwargs):
+            gen = fun(*args, **kwargs)
+            try:
+                with block():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with block():
+                            gen.close()
+                        raise
+                    except BaseException as exc:
+                        with block():
+                            response = gen.throw(exc)
+                    else:
+                        with block():
+                            response = gen.send(request)
+            except StopIteration as stop:
+                return stop.value
+        return stepwise
 
     @functools.wraps(fun)
-    def without_recording(*args, **kwargs):
-        with _NoGrad():
+    def inside(*args, **kwargs):
+        with block():
             return fun(*args, **kwargs)
-    return without_recording
-
-
-def _no_grad_generator(fun):
-    """``@no_grad`` on a generator function: each step of the generator runs without
-    recording (the caller's code between steps records as usual), as in PyTorch."""
-    @functools.wraps(fun)
-    def without_recording(*args, **kwargs):
-        gen = fun(*args, **kwargs)
-        try:
-            with _NoGrad():
-                response = gen.send(None)
-            while True:
-                try:
-                    request = yield response
-                except GeneratorExit:
-                    with _NoGrad():
-                        gen.close()
-                    raise
-                except BaseException as exc:
-                    with _NoGrad():
-                        response = gen.throw(exc)
-                else:
-                    with _NoGrad():
-                        response = gen.send(request)
-        except StopIteration as stop:
-            return stop.value
-    return without_recording
+    return inside
 
 
 def is_grad_enabled() -> bool:
@@ -614,20 +467,19 @@ class enable_grad:
     and a decorator. It applies to the calling thread only; on exit the grad mode it
     found is restored."""
 
+    def __init__(self):
+        self._found: list = []
+
     def __enter__(self):
-        enter_grad_mode(0)
+        self._found.append(enter_grad_mode(0))
         return self
 
     def __exit__(self, *exc):
-        exit_grad_mode()
+        exit_grad_mode(self._found.pop())
         return False
 
     def __call__(self, fun):
-        @functools.wraps(fun)
-        def recording(*args, **kwargs):
-            with enable_grad():
-                return fun(*args, **kwargs)
-        return recording
+        return in_mode(fun, enable_grad)
 
 
 class set_grad_enabled:
@@ -653,9 +505,4 @@ class set_grad_enabled:
     def __call__(self, fun):
         set_no_grad_depth(self._prev)  # as PyTorch: decorating does not switch the mode
         mode = self.mode
-
-        @functools.wraps(fun)
-        def switched(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fun(*args, **kwargs)
-        return switched
+        return in_mode(fun, lambda: set_grad_enabled(mode))

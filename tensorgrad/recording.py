@@ -80,9 +80,6 @@ class ForwardTrace:
 class _ThreadState(threading.local):
     no_grad = 0  # depth of tg.no_grad() blocks in this thread
 
-    def __init__(self):
-        self.saved = []  # the depths grad-mode blocks found on entry (they nest: a stack)
-
 
 _state = _ThreadState()
 _paused = [0]  # number of threads inside tg.no_grad() (0: skip the per-thread lookup)
@@ -127,16 +124,19 @@ def set_no_grad_depth(depth: int) -> None:
     _state.no_grad = depth
 
 
-def enter_grad_mode(depth: int) -> None:
-    """A grad-mode block (``no_grad``, ``enable_grad``) begins in this thread: remember the
-    depth it found, then set ``depth``."""
-    _state.saved.append(_state.no_grad)
+def enter_grad_mode(depth: int) -> int:
+    """A grad-mode block (``no_grad``, ``enable_grad``) begins in this thread: set ``depth``
+    and return the depth it found, for :func:`exit_grad_mode`."""
+    found = _state.no_grad
     set_no_grad_depth(depth)
+    return found
 
 
-def exit_grad_mode() -> None:
-    """The innermost grad-mode block of this thread ends: the depth it found comes back."""
-    set_no_grad_depth(_state.saved.pop())
+def exit_grad_mode(found: int) -> None:
+    """A grad-mode block ends: the depth it found comes back, in the thread it ends in. Each
+    block restores its own (as PyTorch's): a block ended out of order, such as a generator
+    abandoned inside a later block and closed there, cannot disturb the others."""
+    set_no_grad_depth(found)
 
 
 def imperative_paused() -> bool:

@@ -10,7 +10,6 @@ PyTorch's conventions for complex values (see docs/conventions.md).
 """
 from __future__ import annotations
 
-import functools
 import threading
 from typing import Any
 
@@ -18,9 +17,9 @@ import numpy as np
 
 from .debug import debug_nans, is_debugging_nans
 from .guards import check_all_intact
-from .hooks import hooked_nodes
-from .imperative import (_backward_inputs, _taps, fill_grads, no_grad, seed_for, set_grad_enabled,
-                         is_grad_enabled, sweep_for, torch_gradient)
+from .hooks import TorchValueError, hooked_nodes
+from .imperative import _backward_inputs, _taps, in_mode, no_grad, set_grad_enabled, is_grad_enabled
+from .imperative_sweep import connected, fill_grads, seed_for, sweep_for, torch_gradient
 from .ops import stack as _stack
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete
@@ -108,8 +107,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     to an intermediate value. ``grad_outputs`` holds one gradient per output (None for an
     output of one element: ones). The graph's saved values are freed unless
     ``retain_graph=True`` (default: ``create_graph``). With ``create_graph=True`` the sweep is
-    recorded, and each gradient that depends on a recorded value is a recorded Tensor to
-    differentiate again; otherwise gradients are NumPy arrays. An input the outputs do not
+    recorded, and each gradient is a recorded Tensor to differentiate again (one that came out
+    constant sits on the tape after its input with a zero derivative, as in PyTorch);
+    otherwise gradients are NumPy arrays. As PyTorch's engine, the sweep runs only the part
+    of the graph the inputs need (no other tensor's hooks or retained ``.grad``), and a
+    recorded input's gradient comes after its hooks unless the sweep goes on through it to
+    another input. An input the outputs do not
     depend on raises RuntimeError, unless ``allow_unused=True`` (its gradient is None) or
     ``materialize_grads=True`` (zeros). ``is_grads_batched=True`` takes ``grad_outputs``
     with a leading batch axis and returns gradients with it (one sweep for the batch).
@@ -118,7 +121,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     outs = _output_list(outputs, name, "outputs")
     ins = _tensors(inputs, name, "inputs")
     if not outs or not ins:
-        raise ValueError(f"{name}: outputs and inputs must not be empty")
+        raise TorchValueError(f"{name}: outputs and inputs must not be empty")
     if not only_inputs:
         raise ValueError(f"{name}: only_inputs=False is not supported (PyTorch deprecated it); "
                          "use loss.backward() to fill .grad")
@@ -133,8 +136,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     _on_the_tape(ins, name, "input")
     grads = _per_output(grad_outputs, outs, name, "grad_outputs")
     inner = {t._node: None for t in ins if t._node.op is not None}  # recorded inputs: taps
-    retained = _taps()  # results that retain_grad(): their .grad fills here too, as PyTorch's
+    # results that retain_grad() on the way to the inputs: their .grad fills here too, as
+    # PyTorch's (the sweep runs only the part of the graph the inputs need)
+    retained = _taps()
     taps = {**retained, **inner} if retained else inner or None
+    wanted = {t._node for t in ins}
     nodes = [t._node for t in outs]
     check_all_intact(name)
     if is_grads_batched:
@@ -162,7 +168,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
         seeds = [np.stack([seed_for(t, row, False, name, f"output {i}")
                            for row in np.asarray(concrete(g))])
                  for i, (t, g) in enumerate(zip(outs, grads))]
-        leaves = sweep_for(nodes, seeds, bool(retain_graph), False, taps, batch_ndim=1)
+        leaves = sweep_for(nodes, seeds, bool(retain_graph), False, taps, batch_ndim=1,
+                           inputs=wanted)
         found = [None if t._node not in leaves else
                  np.broadcast_to(torch_gradient(leaves[t._node], t.dtype, name),
                                  (size,) + t.shape).copy() for t in ins]
@@ -170,13 +177,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     seeds = [seed_for(t, g, create_graph, name, f"output {i}", "grad_outputs=")
              for i, (t, g) in enumerate(zip(outs, grads))]
     after: dict = {}  # an input's gradient after its hooks (the one a retained .grad takes)
-    leaves = sweep_for(nodes, seeds, bool(retain_graph), create_graph, taps,
+    leaves = sweep_for(nodes, seeds, bool(retain_graph), create_graph, taps, inputs=wanted,
                        after_hooks=after if retained else None)
     found = [None if t._node not in leaves else torch_gradient(leaves[t._node], t.dtype, name)
              for t in ins]
+    if create_graph:  # (a constant gradient stays on the tape after its input, see connected)
+        found = [g if g is None else connected(g, t) for g, t in zip(found, ins)]
     if retained:
         fill_grads({n: after.get(n, g) for n, g in leaves.items() if n in retained}, retained,
-                   name)
+                   name, create_graph)
     return _finish(found, ins, allow_unused, materialize_grads, name, ())
 
 
@@ -205,19 +214,17 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     name = "tg.autograd.backward"
     outs = _output_list(tensors, name, "tensors")
     if not outs:
-        raise ValueError(f"{name}: tensors must not be empty")
+        raise TorchValueError(f"{name}: tensors must not be empty")
     only = _backward_inputs(inputs)
     _on_the_tape(outs, name, "tensor")
     grads = _per_output(grad_tensors, outs, name, "grad_tensors")
     seeds = [seed_for(t, g, create_graph, name, f"tensor {i}", "grad_tensors=")
              for i, (t, g) in enumerate(zip(outs, grads))]
     check_all_intact(name)
-    taps = _taps() if only is None else None
+    taps = _taps()
     nodes = [t._node for t in outs]
-    leaves = sweep_for(nodes, seeds, bool(retain_graph), create_graph, taps)
-    if only is not None:
-        leaves = {node: g for node, g in leaves.items() if node in only}
-    fill_grads(leaves, taps, name)
+    leaves = sweep_for(nodes, seeds, bool(retain_graph), create_graph, taps, inputs=only)
+    fill_grads(leaves, taps, name, create_graph)
 
 
 # --------------------------------------------------------------------------
@@ -254,12 +261,7 @@ class inference_mode:
 
     def __call__(self, fun):
         mode = self.mode
-
-        @functools.wraps(fun)
-        def inside(*args, **kwargs):
-            with inference_mode(mode):
-                return fun(*args, **kwargs)
-        return inside
+        return in_mode(fun, lambda: inference_mode(mode))
 
 
 def is_inference_mode_enabled() -> bool:
