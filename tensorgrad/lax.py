@@ -52,7 +52,7 @@ from .collectives import (  # noqa: F401  (collectives over a named vmap/pmap ax
     all_gather, all_to_all, axis_index, axis_size, pmax, pmean, pmin, ppermute, pshuffle, psum,
     psum_scatter, pswapaxes)
 from .ops.complex_ops import (  # noqa: F401  (jax.lax.complex, real, imag, conj)
-    conj_part as conj, imag_part as imag, make_complex as complex, real_part as real)
+    imag_part as imag, lax_conj as conj, make_complex as complex, real_part as real)
 from .fft import FftType, lax_fft as fft  # noqa: F401  (jax.lax.fft)
 from .lax_shapes import (  # noqa: F401  (shape helpers)
     ConvDimensionNumbers, broadcast_shapes, conv_dimension_numbers, conv_general_shape_tuple,

@@ -115,7 +115,13 @@ is_finite = _unary("is_finite", _ops.isfinite, "``jax.lax.is_finite``: neither i
 lgamma = _unary("lgamma", _special.gammaln, "``jax.lax.lgamma``: log |Γ(x)|.")
 log = _unary("log", _ops.log, "``jax.lax.log``: the natural logarithm.")
 log1p = _unary("log1p", _ops.log1p, "``jax.lax.log1p``: log(1 + x), accurate near 0.")
-logistic = _unary("logistic", _ops.sigmoid, "``jax.lax.logistic``: 1 / (1 + e⁻ˣ).")
+def _logistic(x):
+    if np.dtype(dtype_of(concrete(x))).kind == "c":  # (as JAX: the formula itself, complex)
+        return 1.0 / (1.0 + _ops.exp(-x))
+    return _ops.sigmoid(x)
+
+
+logistic = _unary("logistic", _logistic, "``jax.lax.logistic``: 1 / (1 + e⁻ˣ), also of complex x.")
 neg = _unary("neg", _ops.negative, "``jax.lax.neg``: -x.")
 reciprocal = _unary("reciprocal", _ops.reciprocal, "``jax.lax.reciprocal``: 1 / x.")
 sin = _unary("sin", _ops.sin, "``jax.lax.sin``: sine.")

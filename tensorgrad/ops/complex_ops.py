@@ -24,7 +24,7 @@ from ..staging import call as staged_call
 from ..tensor import Tensor
 from ._util import concrete, dtype_of, is_staged, shape_of
 
-__all__ = ["real_part", "imag_part", "conj_part", "make_complex", "complex_angle", "complex_dtype",
+__all__ = ["real_part", "imag_part", "conj_part", "lax_conj", "make_complex", "complex_angle", "complex_dtype",
            "eigvals", "real_if_complex"]
 
 
@@ -81,6 +81,15 @@ conj_part = linear(
     public=False, complex=True, jax="jax.numpy.conj", symbol="conj",
     doc="the complex conjugate", numpy=(),
     examples=[Example(((2, 3),))])
+
+
+def lax_conj(x):
+    """``jax.lax.conj``: the conjugate, always complex (a real array of floats becomes complex of
+    its precision, with a zero imaginary part)."""
+    dt = dtype_of(x)
+    if dt.kind == "f":
+        return make_complex(x, np.zeros((), dt))
+    return conj_part(x)
 
 
 def _complex_vjp_x(g, out, x, y):

@@ -1,0 +1,30 @@
+"""jax.lax's complex conventions: conj is always complex, logistic takes complex input."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+jax.config.update("jax_enable_x64", True)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64, np.complex64, np.complex128])
+def test_lax_conj_is_complex_as_jax(dt):
+    x = np.array([1.0, -2.0], dt) * (1 + (1j if np.dtype(dt).kind == "c" else 0))
+    ours, theirs = tg.lax.conj(x), np.asarray(jax.lax.conj(x))
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_array_equal(ours, theirs)
+    assert tg.jit(tg.lax.conj)(x).dtype == theirs.dtype
+    with pytest.raises(TypeError, match="real-valued outputs"):
+        tg.jacrev(tg.lax.conj)(np.array([1.0, 2.0]))
+
+
+def test_lax_logistic_of_complex_values_and_gradient_match_jax():
+    z = np.array([0.5 + 0.7j, -1.0 + 0.2j])
+    np.testing.assert_allclose(tg.lax.logistic(z), np.asarray(jax.lax.logistic(z)), rtol=1e-13)
+    f_tg = lambda z: tg.sum(tg.abs(tg.lax.logistic(z)) ** 2)  # noqa: E731
+    f_jax = lambda z: jnp.sum(jnp.abs(jax.lax.logistic(z)) ** 2)  # noqa: E731
+    np.testing.assert_allclose(tg.grad(f_tg)(z), np.asarray(jax.grad(f_jax)(z)), rtol=1e-10)
+    x = np.array([0.3, -2.0])
+    np.testing.assert_allclose(tg.lax.logistic(x), np.asarray(jax.lax.logistic(x)), rtol=1e-14)
