@@ -28,3 +28,16 @@ def test_lax_logistic_of_complex_values_and_gradient_match_jax():
     np.testing.assert_allclose(tg.grad(f_tg)(z), np.asarray(jax.grad(f_jax)(z)), rtol=1e-10)
     x = np.array([0.3, -2.0])
     np.testing.assert_allclose(tg.lax.logistic(x), np.asarray(jax.lax.logistic(x)), rtol=1e-14)
+
+
+@pytest.mark.parametrize("shapes", [((), (2, 2)), ((2, 2), ()), ((3, 1), (1, 2))])
+def test_jacfwd_of_lax_complex_with_broadcast_operands_matches_jax(shapes):
+    rng = np.random.default_rng(0)
+    a, b = (rng.normal(size=s) for s in shapes)
+    f_tg = lambda a, b: tg.imag(tg.lax.complex(a, b)) * a + tg.real(tg.lax.complex(a, b)) * b  # noqa: E731
+    f_j = lambda a, b: jnp.imag(jax.lax.complex(a, b)) * a + jnp.real(jax.lax.complex(a, b)) * b  # noqa: E731
+    for jac_tg, jac_j in [(tg.jacfwd, jax.jacfwd), (tg.jacrev, jax.jacrev)]:
+        ours = jac_tg(f_tg, argnums=(0, 1))(a, b)
+        theirs = jac_j(f_j, argnums=(0, 1))(a, b)
+        for o, t in zip(ours, theirs):
+            np.testing.assert_allclose(o, np.asarray(t), rtol=1e-12, atol=1e-14)

@@ -22,7 +22,7 @@ from ..complexity import REAL
 from ..registry import Example, general, linear
 from ..staging import call as staged_call
 from ..tensor import Tensor
-from ._util import concrete, dtype_of, is_staged, shape_of
+from ._util import concrete, dtype_of, is_staged, lift_tangent, ndim_of, shape_of
 
 __all__ = ["real_part", "imag_part", "conj_part", "lax_conj", "make_complex", "complex_angle", "complex_dtype",
            "eigvals", "real_if_complex"]
@@ -103,8 +103,10 @@ def _complex_vjp_y(g, out, x, y):
 make_complex = general(
     "complex", _complex_fwd,
     vjp={"x": _complex_vjp_x, "y": _complex_vjp_y},
-    jvp={"x": lambda t, out, x, y: make_complex(t, 0.0),
-         "y": lambda t, out, x, y: make_complex(0.0, t)},
+    # (a tangent batched by jacfwd/vmap lines its axes up with the output's first, so a 0-d
+    # operand's meets the other's)
+    jvp={"x": lambda t, out, x, y: make_complex(lift_tangent(t, x, ndim_of(out)), 0.0),
+         "y": lambda t, out, x, y: make_complex(0.0, lift_tangent(t, y, ndim_of(out)))},
     public=False, complex=True, jax=lambda jnp, x, y: x + 1j * y, symbol="[1, i]",
     doc="x + iy from two real arrays (as jax.lax.complex)", numpy=(),
     examples=[Example(((2, 3), (2, 3))), Example(((3,), (2, 1)))])
