@@ -43,8 +43,8 @@ def _dtype(x) -> np.dtype:
 
 
 def _check(name: str, *args) -> None:
-    """JAX's rule for a binary lax op: one dtype (Python scalars are weak) and one shape
-    (a 0-d operand goes with any)."""
+    """JAX's rule for a binary lax op: one dtype (Python scalars are weak) and one rank, each
+    axis of one size or 1 (a 0-d operand goes with any shape)."""
     arrays = [a for a in args if not isinstance(a, _PY_SCALARS)]
     dtypes = {_dtype(a) for a in arrays}
     weak = [a for a in args if isinstance(a, (float, complex))]
@@ -56,9 +56,16 @@ def _check(name: str, *args) -> None:
                         f"{', '.join(str(d) for d in sorted(dtypes, key=str))} (tg.{name} or "
                         "tg.numpy-style functions promote)")
     shapes = {_shape(a) for a in arrays} - {()}
-    if len(shapes) > 1:
-        raise TypeError(f"lax.{name} requires arguments to have the same shape, got "
-                        f"{sorted(shapes)} (lax does not broadcast; see lax.broadcast_in_dim)")
+    if len(shapes) > 1:  # (JAX 0.10: one rank, and along each axis one size or 1)
+        ranks = {len(s) for s in shapes}
+        if len(ranks) > 1:
+            raise TypeError(f"lax.{name} requires arguments to have the same number of "
+                            f"dimensions, got shapes {sorted(shapes)} (lax does not add axes; "
+                            "see lax.broadcast_in_dim)")
+        for sizes in zip(*shapes):
+            if len(set(sizes) - {1}) > 1:
+                raise TypeError(f"lax.{name} got incompatible shapes {sorted(shapes)}: along "
+                                "each axis the sizes must match or be 1")
 
 
 def _weak(name: str, *args) -> list:

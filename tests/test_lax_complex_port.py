@@ -41,3 +41,15 @@ def test_jacfwd_of_lax_complex_with_broadcast_operands_matches_jax(shapes):
         theirs = jac_j(f_j, argnums=(0, 1))(a, b)
         for o, t in zip(ours, theirs):
             np.testing.assert_allclose(o, np.asarray(t), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["add", "mul", "sub", "div", "max", "pow", "atan2", "rem"])
+def test_lax_binary_ops_broadcast_size_one_axes_as_jax(name):
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(0.5, 2.0, size=(3, 1)), rng.uniform(0.5, 2.0, size=(1, 4))
+    ours = getattr(tg.lax, name)(x, y)
+    np.testing.assert_allclose(ours, np.asarray(getattr(jax.lax, name)(x, y)), rtol=1e-13)
+    g = tg.grad(lambda x, y: tg.sum(getattr(tg.lax, name)(x, y)), argnums=(0, 1))(x, y)
+    gj = jax.grad(lambda x, y: jnp.sum(getattr(jax.lax, name)(x, y)), argnums=(0, 1))(x, y)
+    for a, b in zip(g, gj):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-12)

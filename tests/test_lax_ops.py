@@ -510,7 +510,8 @@ def test_vmap_and_jit_of_structural_ops():
 
 # ---- errors -------------------------------------------------------------------------------
 @pytest.mark.parametrize("call,error,match", [
-    (lambda: tl.add(np.ones(3), np.ones((2, 3))), TypeError, r"lax.add requires .* same shape.*\(2, 3\)"),
+    (lambda: tl.add(np.ones(3), np.ones((2, 3))), TypeError, r"lax.add requires .* same number of dimensions.*\(2, 3\)"),
+    (lambda: tl.mul(np.ones((3, 2)), np.ones((3, 4))), TypeError, r"lax.mul got incompatible shapes"),
     (lambda: tl.mul(np.ones(3), np.ones(3, np.float32)), TypeError, r"lax.mul requires .* same dtypes.*float32"),
     (lambda: tl.add(np.arange(3), 1.5), TypeError, r"lax.add requires .* Python scalar 1.5 .*int64"),
     (lambda: tl.expand_dims(np.ones(3), (5,)), ValueError, r"lax.expand_dims: dimensions \(5,\) .*\(3,\)"),
