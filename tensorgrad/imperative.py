@@ -21,9 +21,10 @@ from .guards import check_all_intact
 from .hooks import TorchAttributeError, TorchTypeError, TorchValueError
 from .imperative_sweep import fill_grads, seed_for, sweep_for
 from .recording import (IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_paused, leaf_node,
-                        no_grad_depth, set_no_grad_depth)
+                        no_grad_depth, set_no_grad_depth, use_zero_op)
+from .registry import Op
 from .staging import is_staged
-from .tensor import Tensor, concrete, traced_level
+from .tensor import Tensor, concrete, dtype_of, shape_of, traced_level
 
 __all__ = ["tensor", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
@@ -506,3 +507,37 @@ class set_grad_enabled:
         set_no_grad_depth(self._prev)  # as PyTorch: decorating does not switch the mode
         mode = self.mode
         return in_mode(fun, lambda: set_grad_enabled(mode))
+
+
+# ---- ops without a derivative on the tape ----------------------------------------------------
+
+_ZERO_OPS: dict = {}
+
+
+def _zero_derivative(op, n: int) -> Op:
+    """The tape's stand-in for ``op`` (no derivative) on ``n`` inputs: its gradient is zeros, as
+    PyTorch's for floor, round, sign, ... (tensors that require grad stay on the graph)."""
+    key = (op.name, n)
+    z = _ZERO_OPS.get(key)
+    if z is None:
+        def vjp_all(g, out, *args):
+            batch = shape_of(g)[:len(shape_of(g)) - len(shape_of(out))]
+            return tuple(np.zeros(batch + tuple(shape_of(a)), _float_of(a)) for a in args)
+
+        def jvp_all(tangents, out, *args):
+            t = next(t for t in tangents if t is not None)
+            given = args[[i for i, u in enumerate(tangents) if u is not None][0]]
+            batch = shape_of(t)[:len(shape_of(t)) - len(shape_of(given))]
+            return np.zeros(batch + tuple(shape_of(out)), dtype_of(out))
+        z = _ZERO_OPS[key] = Op(op.name, None, "dense", inputs=tuple(f"x{i}" for i in range(n)),
+                                vjp_all=vjp_all, jvp_all=jvp_all, complex=True, symbol="0",
+                                doc=f"{op.name}: no derivative (zero)")
+    return z
+
+
+def _float_of(a) -> np.dtype:
+    dt = np.dtype(dtype_of(concrete(a)))
+    return dt if dt.kind in "fc" else np.dtype(np.float64)
+
+
+use_zero_op(_zero_derivative)

@@ -131,8 +131,8 @@ def seed_for(out: Tensor, gradient, create_graph: bool, name: str, which: str = 
         raise RuntimeError(
             f"{name}: {'this tensor' if which == 'output' else which} has no graph: no tensor "
             "that requires grad reached it (create inputs with tg.tensor(..., "
-            "requires_grad=True), outside tg.no_grad()), or it comes only from ops without a "
-            "derivative (floor, round, sign, comparisons, argmax, ...), whose gradient is zero")
+            "requires_grad=True), outside tg.no_grad()), or it is a constant: integers or booleans "
+            "(comparisons, argmax, integer casts) or a detached value")
     if gradient is None:
         if out.size != 1:
             raise RuntimeError(

@@ -29,7 +29,7 @@ from .tensor import Tensor, dtype_of, shape_of
 __all__ = ["bind", "call_forward", "ReverseTrace", "ForwardTrace", "Node", "leaf_node",
            "new_reverse_trace", "new_forward_trace", "close_trace", "IMPERATIVE", "OpError",
            "imperative_paused", "no_grad_depth", "set_no_grad_depth", "enter_grad_mode",
-           "exit_grad_mode", "pack", "use_stack",
+           "exit_grad_mode", "pack", "use_stack", "use_zero_op",
            "unary_function", "binary_function", "OP_ERRORS"]
 
 
@@ -524,11 +524,35 @@ def _untraced(op, args: tuple, params: tuple):
         vals.append(a)
     if nested and op.kind != "none":
         return bind(op, tuple(vals), params)
+    if wrapped and not nested and IMPERATIVE.level >= 0 and _ZERO_OP[0] is not None \
+            and op.name != "stop_gradient":  # (detach: a constant, as PyTorch's)
+        # an op without a derivative on tensors that require grad: PyTorch records it with
+        # a zero derivative (floor(x).sum().backward() gives x.grad zeros); a result of
+        # integers or booleans (comparisons, argmax) is a constant, as there
+        parents = tuple(a._node if type(a) is Tensor and a._trace is IMPERATIVE else None for a in args)
+        if any(p is not None for p in parents) and all(
+                a._trace is None or a._trace is IMPERATIVE for a in args if type(a) is Tensor):
+            out = call_forward(op, vals, params)
+            dt = dtype_of(out)
+            if dt.kind not in "fc":
+                return Tensor(out)
+            node = Node(_ZERO_OP[0](op, len(vals)), (), parents, tuple(vals), out, shape_of(out), dt)
+            return Tensor(out, IMPERATIVE, node)
     while nested:
         vals = [v._value if type(v) is Tensor else v for v in vals]
         nested = any(type(v) is Tensor for v in vals)
     out = call_forward(op, vals, params)
     return Tensor(out) if wrapped else out
+
+
+#: ``(op, number of inputs) -> Op`` whose derivative is zero, for :func:`_untraced` (set by
+#: tensorgrad.imperative, which can build ops)
+_ZERO_OP: list = [None]
+
+
+def use_zero_op(make) -> None:
+    """Tell :func:`_untraced` how to make the zero-derivative stand-in of an op."""
+    _ZERO_OP[0] = make
 
 
 #: the exceptions of a forward rule that :func:`call_forward` turns into a clear message

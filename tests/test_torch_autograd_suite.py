@@ -336,3 +336,26 @@ def test_materialize_grads_false_inside_a_transform_passes_zeros():
     g = tg.grad(lambda u: tg.sum(F.apply(u)[0]))(np.ones(2))
     np.testing.assert_array_equal(g, [2.0, 2.0])
     assert seen == [False]  # (a transform cannot tell: zeros, as documented)
+
+
+def test_ops_without_a_derivative_stay_on_the_graph_with_zero_gradients():
+    # PyTorch 2.13: floor/round/sign results require grad and pass zeros back; comparisons don't
+    x = tg.tensor(np.array([1.5, -2.3, 0.4]), requires_grad=True)
+    w = tg.tensor(np.array([2.0, 3.0, -1.0]), requires_grad=True)
+    y = tg.floor(x)
+    assert y.requires_grad and y.grad_fn is not None
+    tg.sum(y).backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])
+    x.grad = None
+    tg.sum(tg.sign(x) * w + tg.round(x * w)).backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(w.grad, [1.0, -1.0, 1.0])
+    assert not (x > 0).requires_grad
+    with tg.no_grad():
+        assert not tg.floor(x).requires_grad
+    g, = tg.autograd.grad(tg.sum(tg.floor(x) * x), [x], create_graph=True)
+    np.testing.assert_array_equal(concrete_value(g), np.floor(x.detach()))
+
+
+def concrete_value(t):
+    return np.asarray(t.detach() if hasattr(t, "detach") else t)
