@@ -512,11 +512,16 @@ class set_grad_enabled:
 # ---- ops without a derivative on the tape ----------------------------------------------------
 
 _ZERO_OPS: dict = {}
+#: the ops PyTorch records with a zero derivative; the others without one (comparisons,
+#: floor division, stop_gradient, ...) give constants, as there
+_PIECEWISE_CONSTANT = frozenset({"floor", "ceil", "round", "rint", "trunc", "sign"})
 
 
-def _zero_derivative(op, n: int) -> Op:
+def _zero_derivative(op, n: int) -> Op | None:
     """The tape's stand-in for ``op`` (no derivative) on ``n`` inputs: its gradient is zeros, as
     PyTorch's for floor, round, sign, ... (tensors that require grad stay on the graph)."""
+    if op.name not in _PIECEWISE_CONSTANT:
+        return None
     key = (op.name, n)
     z = _ZERO_OPS.get(key)
     if z is None:

@@ -524,11 +524,12 @@ def _untraced(op, args: tuple, params: tuple):
         vals.append(a)
     if nested and op.kind != "none":
         return bind(op, tuple(vals), params)
-    if wrapped and not nested and IMPERATIVE.level >= 0 and _ZERO_OP[0] is not None \
-            and op.name != "stop_gradient":  # (detach: a constant, as PyTorch's)
-        # an op without a derivative on tensors that require grad: PyTorch records it with
-        # a zero derivative (floor(x).sum().backward() gives x.grad zeros); a result of
-        # integers or booleans (comparisons, argmax) is a constant, as there
+    zero = _ZERO_OP[0](op, len(vals)) if wrapped and not nested and IMPERATIVE.level >= 0 \
+        and _ZERO_OP[0] is not None else None
+    if zero is not None:
+        # an op PyTorch records with a zero derivative, on tensors that require grad
+        # (floor(x).sum().backward() gives x.grad zeros); a result of integers or booleans
+        # is a constant, as there
         parents = tuple(a._node if type(a) is Tensor and a._trace is IMPERATIVE else None for a in args)
         if any(p is not None for p in parents) and all(
                 a._trace is None or a._trace is IMPERATIVE for a in args if type(a) is Tensor):
@@ -536,7 +537,7 @@ def _untraced(op, args: tuple, params: tuple):
             dt = dtype_of(out)
             if dt.kind not in "fc":
                 return Tensor(out)
-            node = Node(_ZERO_OP[0](op, len(vals)), (), parents, tuple(vals), out, shape_of(out), dt)
+            node = Node(zero, (), parents, tuple(vals), out, shape_of(out), dt)
             return Tensor(out, IMPERATIVE, node)
     while nested:
         vals = [v._value if type(v) is Tensor else v for v in vals]
@@ -545,8 +546,8 @@ def _untraced(op, args: tuple, params: tuple):
     return Tensor(out) if wrapped else out
 
 
-#: ``(op, number of inputs) -> Op`` whose derivative is zero, for :func:`_untraced` (set by
-#: tensorgrad.imperative, which can build ops)
+#: ``(op, number of inputs) -> Op`` whose derivative is zero, or None for an op whose result
+#: is a constant on the imperative tape too, for :func:`_untraced` (set by tensorgrad.imperative)
 _ZERO_OP: list = [None]
 
 
