@@ -47,7 +47,7 @@ import sys
 
 import numpy as np
 
-from .staging import ConcretizationError, is_staged
+from .staging import is_staged, out_refused
 from .tensor import NUMPY_FUNCTIONS, Tensor, concrete, dtype_of
 
 __all__ = ["numpy_path", "canonical_path", "is_traced", "no_rule_error"]
@@ -248,9 +248,7 @@ def _deliver(path: str, result, out):
                 f"operator with a NumPy array on the left (a += t), write a = a + t")
         v = concrete(r)
         if is_staged(v):  # under tg.jit: the plan would replay the trace-time value
-            raise ConcretizationError(
-                f"tg.jit: {path}(..., out=array) writes a traced value into a NumPy array in "
-                "place, which cannot be recorded; use the returned value instead")
+            raise out_refused(path)
         v = np.asarray(v)
         if np.shape(o) != v.shape:
             raise ValueError(f"{path}: out has shape {np.shape(o)}, the result has shape {v.shape}")

@@ -30,8 +30,8 @@ import numpy as np
 
 from .tree import tree_flatten as _tree_flatten, tree_unflatten as _tree_unflatten
 
-__all__ = ["Held", "HeldArgs", "lock", "lock_inputs", "unlock", "frozen", "holding", "locked_tree", "check_intact",
-           "check_all_intact"]
+__all__ = ["Held", "HeldArgs", "lock", "lock_inputs", "kept", "unlock", "frozen", "holding", "locked_tree",
+           "check_intact", "check_all_intact"]
 
 #: guards the table below; reentrant, because the garbage collector may finalize a
 #: Held inside the critical section (see Held.__del__)
@@ -166,12 +166,18 @@ def lock_inputs(values: list, held: Held, what: str) -> list:
             if _DEFERRED:
                 _drain()
     for i in rest:
-        a = out[i]
-        if not lock(a, held, what):
-            a = a.copy()  # memory owned by something that cannot be locked
-            a.setflags(write=False)
-            out[i] = a
+        out[i] = kept(out[i], held, what)
     return out
+
+
+def kept(a: np.ndarray, held: Held, what: str) -> np.ndarray:
+    """``a`` locked into ``held``, or a private read-only copy of it when its memory cannot be
+    locked (see :func:`lock`)."""
+    if lock(a, held, what):
+        return a
+    a = a.copy()
+    a.setflags(write=False)
+    return a
 
 
 def _writable_buffer(owner) -> bool:
@@ -374,12 +380,11 @@ def frozen(primals: tuple, parents: tuple, opname: str, held) -> tuple:
             raise TypeError(f"{opname}: a constant of dtype "
                             f"{a.dtype} (shape {a.shape}) met a traced value; tensorgrad "
                             "differentiates numeric arrays only (convert with .astype(float))")
-        if not lock(a, held, opname):
-            a = a.copy()
-            a.setflags(write=False)
+        safe = kept(a, held, opname)
+        if safe is not a:
             if out is None:
                 out = list(primals)
-            out[i] = a
+            out[i] = safe
     if out is not None:
         primals = tuple(out)
     if own:
@@ -406,11 +411,6 @@ def locked_tree(tree, held: Held, what: str):
     """``tree`` (a custom rule's residuals) with each numeric NumPy array in it locked into
     ``held``, or replaced by a read-only copy when it cannot be locked."""
     leaves, td = _tree_flatten(tree)
-    changed = False
-    for i, v in enumerate(leaves):
-        if type(v) is np.ndarray and v.dtype.kind not in "OUSV" and not lock(v, held, what):
-            v = v.copy()
-            v.setflags(write=False)
-            leaves[i] = v
-            changed = True
-    return _tree_unflatten(td, leaves) if changed else tree
+    safe = [kept(v, held, what) if type(v) is np.ndarray and v.dtype.kind not in "OUSV" else v
+            for v in leaves]
+    return tree if all(s is v for s, v in zip(safe, leaves)) else _tree_unflatten(td, safe)

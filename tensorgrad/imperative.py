@@ -530,9 +530,8 @@ def _zero_derivative(op, n: int) -> Op | None:
             return tuple(np.zeros(batch + tuple(shape_of(a)), _float_of(a)) for a in args)
 
         def jvp_all(tangents, out, *args):
-            t = next(t for t in tangents if t is not None)
-            given = args[[i for i, u in enumerate(tangents) if u is not None][0]]
-            batch = shape_of(t)[:len(shape_of(t)) - len(shape_of(given))]
+            i = next(i for i, t in enumerate(tangents) if t is not None)
+            batch = shape_of(tangents[i])[:len(shape_of(tangents[i])) - len(shape_of(args[i]))]
             return np.zeros(batch + tuple(shape_of(out)), dtype_of(out))
         z = _ZERO_OPS[key] = Op(op.name, None, "dense", inputs=tuple(f"x{i}" for i in range(n)),
                                 vjp_all=vjp_all, jvp_all=jvp_all, complex=True, symbol="0",

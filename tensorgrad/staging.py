@@ -37,7 +37,7 @@ from .tensor import Tensor
 from .tree import tree_leaves
 
 __all__ = ["Staged", "Program", "ConcretizationError", "Ref", "PlanCache", "is_staged", "call", "check",
-           "as_array", "may_any", "active", "find_staged", "trace_values"]
+           "as_array", "may_any", "active", "find_staged", "trace_values", "out_refused"]
 
 
 class PlanCache(dict):
@@ -68,6 +68,14 @@ _HINT = ("tg.jit records the computation once and replays it for new inputs, so 
          "a, b), compute the decision outside the jitted function, or mark the argument "
          "static (tg.jit(f, static_argnums=...) / static_argnames=...) so that each value "
          "is traced on its own.")
+
+
+def out_refused(path: str) -> ConcretizationError:
+    """The error for ``path(..., out=array)`` given a traced value under tg.jit: the write cannot
+    be recorded (the plan would replay the value seen while tracing)."""
+    return ConcretizationError(f"tg.jit: {path}(..., out=array) writes a traced value into a NumPy "
+                               "array in place, which cannot be recorded; use the returned value "
+                               "instead")
 
 
 def _concretization(what: str, v: "Staged") -> ConcretizationError:
@@ -542,9 +550,7 @@ class Staged:
             raise _concretization(f"numpy.{func.__name__} (its result's shape depends on the "
                                   "values)", s)
         if kwargs.get("out") is not None:  # (the plan would replay the trace-time value)
-            raise ConcretizationError(
-                f"tg.jit: numpy.{func.__name__}(..., out=array) writes a traced value into a "
-                "NumPy array in place, which cannot be recorded; use the returned value instead")
+            raise out_refused(f"numpy.{func.__name__}")
         if func in _IN_PLACE:  # refused before it runs: the caller's array stays as it was
             raise ConcretizationError(
                 f"tg.jit: numpy.{func.__name__} writes in place into its first argument, with a "
