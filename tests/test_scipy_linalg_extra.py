@@ -75,8 +75,10 @@ def test_fiedler():
     close(tsl.fiedler(b), jsl.fiedler(b), 0, 0)
     close(tsl.fiedler(2.0), jsl.fiedler(2.0), 0, 0)             # a scalar: 1 × 1
     assert np.shape(tsl.fiedler(np.zeros(0))) == (0, 0)        # as JAX (SciPy gives (0,))
-    with pytest.raises(TypeError, match="fiedler: a must be a real array"):
-        tsl.fiedler(np.ones(3, complex))
+    z = b[0, 0] + 1j * RNG.normal(size=5)                       # complex: |a_i − a_j|, real
+    close(tsl.fiedler(z), sl.fiedler(z), 0, 0)
+    with pytest.raises(TypeError, match="fiedler: a must be a real or complex array"):
+        tsl.fiedler(np.array(["a", "b"]))
 
 
 def test_fiedler_companion():

@@ -38,7 +38,7 @@ COMPLEX_OPS = (
     "flip", "roll", "repeat", "tile", "pad", "diagonal", "diag", "tril", "triu", "inv", "solve",
     "det", "astype", "arctan", "arcsin", "arccos", "arcsinh", "arccosh", "arctanh",
     "sort", "max", "min", "nansum", "nanmean", "sinc", "ptp", "eigh", "eigvalsh", "scatter_add",
-    "cholesky", "slogdet", "qr", "svd", "svdvals", "pinv",
+    "cholesky", "slogdet", "qr", "svd", "svdvals", "pinv", "expm",
 )
 for _name in COMPLEX_OPS:
     REGISTRY[_name].complex = True

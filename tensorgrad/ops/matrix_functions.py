@@ -1,7 +1,8 @@
 """The matrix exponential, with its Fréchet derivative as the rules.
 
 For ``X = expm(A)`` the JVP is the Fréchet derivative ``L(A, Ȧ)``, and the VJP is
-its adjoint ``L(Aᵀ, X̄)`` (for real matrices). Both are read off one larger
+its adjoint ``L(Aᵀ, X̄)`` (under JAX's convention for complex matrices too: the
+transpose, not the conjugate transpose). Both are read off one larger
 exponential (Mathias' block identity)::
 
     expm([[A, E], [0, A]]) = [[expm(A), L(A, E)], [0, expm(A)]]
@@ -26,13 +27,13 @@ __all__: list = []
 def _expm_signature(A: ArrayLike, *, upper_triangular: bool = False, max_squarings: int = 16):
     """The matrix exponential of a square matrix (or a stack of them). ``upper_triangular``
     and ``max_squarings`` are JAX's hints; SciPy's algorithm needs neither."""
-    square("expm", A)
+    square("expm", A, complex_ok=True)
     return (A,), ()
 
 
 def _frechet(a, e):
     """L(a, e): the upper-right block of expm([[a, e], [0, a]]), for stacks too."""
-    n = square("expm", a)
+    n = square("expm", a, complex_ok=True)
     # (a batch of tangents or cotangents in front of e: broadcast a to it)
     z = np.zeros(np.broadcast_shapes(_shape_of(a), _shape_of(e)), dtype=dtype_of(a))
     top = concatenate([a + z, e + z], axis=-1)

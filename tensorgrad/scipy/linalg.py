@@ -1,14 +1,14 @@
 """``tg.scipy.linalg``: ``scipy.linalg``'s (and ``jax.scipy.linalg``'s) names, differentiable.
 
-* ``expm``: the matrix exponential, a registered op whose rules are its Fréchet
-  derivative; ``expm_frechet(A, E)`` gives that derivative itself.
+* ``expm``: the matrix exponential (real or complex), a registered op whose rules are its
+  Fréchet derivative; ``expm_frechet(A, E)`` gives that derivative itself.
 * ``sqrtm``, ``logm``, ``fractional_matrix_power``, ``cosm``, ``sinm``, ``tanm``, ``coshm``,
   ``sinhm``, ``tanhm``, ``signm``: more primary matrix functions, SciPy's values (real
   results only: a complex principal root, logarithm or power is an error) with their
   Fréchet derivatives as the rules (so Hessians work); ``fractional_matrix_power`` is also
   differentiable in ``t``.
 * ``solve_triangular``, ``cho_factor``, ``cho_solve``: solves that read one triangle
-  (the gradient reaches only the triangle that is read).
+  (the gradient reaches only the triangle that is read); real or complex.
 * ``cholesky`` (SciPy's default: the *upper* factor), ``solve`` (``assume_a``: a
   symmetric input is read from one triangle, as SciPy does), ``eigh``, ``svd``, ``qr``
   (SciPy's modes), ``det``, ``inv``, ``pinv`` (SciPy's ``atol``/``rtol`` cutoff), ``norm``,
@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import linalg as _la
 from ..ops import concatenate, eye, pad, reshape, tril, triu
-from ..ops.linalg_ops import mT, square, symmetric_from
+from ..ops.linalg_ops import conj_if_complex, mT, square, symmetric_from
 from ..ops.matrix_functions import _frechet
 from ..ops.matrix_functions import expm as _expm
 from ..ops.matrix_functions2 import (coshm, cosm, fractional_matrix_power, logm, signm, sinhm,
@@ -96,7 +96,7 @@ def expm_frechet(A: ArrayLike, E: ArrayLike, method: str | None = None, compute_
     if method not in (None, "SPS", "blockEnlarge"):
         raise ValueError(f"expm_frechet: unknown method {method!r} (SciPy's are 'SPS' and "
                          "'blockEnlarge'; both give the same derivative)")
-    square("expm_frechet", A)
+    square("expm_frechet", A, complex_ok=True)
     if _shape(A) != _shape(E):
         raise ValueError(f"expm_frechet: A and E must have the same shape, got {_shape(A)} and "
                          f"{_shape(E)}")
@@ -109,7 +109,7 @@ def _shape(x) -> tuple:
 
 
 def _triangle(a, lower: bool, unit_diagonal: bool):
-    n = square("solve_triangular", a)
+    n = square("solve_triangular", a, complex_ok=True)
     if unit_diagonal:
         return (tril(a, -1) if lower else triu(a, 1)) + eye(n, dtype=dtype_of(concrete(a)))
     return tril(a) if lower else triu(a)
@@ -119,11 +119,13 @@ def solve_triangular(a: ArrayLike, b: ArrayLike, trans: int | str = 0, lower: bo
                      unit_diagonal: bool = False, overwrite_b: bool = False, debug=None,
                      check_finite: bool = True) -> Array:
     """``x`` with ``T x = b`` for the triangle ``T`` of ``a`` (lower or upper; with a unit
-    diagonal if ``unit_diagonal``); ``trans`` 1/'T' (or 2/'C') solves ``Tᵀ x = b``. Only the
-    triangle read gets a gradient."""
+    diagonal if ``unit_diagonal``); ``trans`` 1/'T' solves ``Tᵀ x = b``, 2/'C' ``Tᴴ x = b``
+    (the same for a real ``a``). Only the triangle read gets a gradient."""
     t = _triangle(a, lower, unit_diagonal)
-    if trans in (1, 2, "T", "C"):
+    if trans in (1, "T"):
         t = mT(t)
+    elif trans in (2, "C"):
+        t = conj_if_complex(mT(t))
     elif trans not in (0, "N"):
         raise ValueError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
     return _la.solve(t, b)
@@ -146,14 +148,15 @@ def cho_factor(a: ArrayLike, lower: bool = False, overwrite_a: bool = False,
 def cho_solve(c_and_lower: tuple, b: ArrayLike, overwrite_b: bool = False,
               check_finite: bool = True) -> Array:
     """``x`` with ``a x = b`` from ``cho_factor(a)``: two triangular solves. A 1-D ``b``
-    is one right-hand side, also for a stack of factors (as SciPy and JAX)."""
+    is one right-hand side, also for a stack of factors (as SciPy and JAX). A complex factor
+    is that of a Hermitian ``a = L Lᴴ``."""
     c, lower = c_and_lower
-    L = c if lower else mT(c)
+    L = c if lower else conj_if_complex(mT(c))
     vec = len(_shape(b)) == 1  # solved as a column: the first solve of a stack would return
     if vec:                    # (..., n), which the second would read as an n-row matrix
         b = reshape(b, _shape(b) + (1,))
     y = solve_triangular(L, b, lower=True)
-    x = solve_triangular(L, y, lower=True, trans=1)
+    x = solve_triangular(L, y, lower=True, trans=2)
     return x[..., 0] if vec else x
 
 

@@ -28,8 +28,8 @@ from .. import linalg as _la
 from ..api_extras import ShapeDtypeStruct, pure_callback
 from ..ops import abs as _abs
 from ..ops import any as _any
-from ..ops import (broadcast_to, concatenate, diagonal, expand_dims, isfinite, logical_not, reshape,
-                   take, triu, where, zeros)
+from ..ops import (broadcast_to, concatenate, conj, diagonal, expand_dims, isfinite, logical_not,
+                   reshape, take, triu, where, zeros)
 from ..ops import max as _max
 from ..ops import min as _min
 from ..ops import sum as _sum
@@ -38,7 +38,7 @@ from ..ops.linalg_ops import mT
 from ..staging import ConcretizationError
 from ..tensor import concrete, traced_level
 from ..typing import Array, ArrayLike  # noqa: F401
-from .linalg_more import _arr, _check_real, _dtype, _float, _shape
+from .linalg_more import _arr, _check_numbers, _check_real, _dtype, _float, _shape
 
 __all__ = ["hadamard", "invhilbert", "fiedler", "fiedler_companion", "convolution_matrix",
            "qr_multiply", "schur", "hessenberg", "funm"]
@@ -92,7 +92,7 @@ def fiedler(a: ArrayLike) -> Array:
     """The symmetric Fiedler matrix ``F[i, j] = |a[i] − a[j]|`` (zero diagonal); leading
     axes of ``a`` are a batch, a scalar counts as one entry. Differentiable in ``a``."""
     a = _arr(a)
-    _check_real("fiedler", a=a)
+    _check_numbers("fiedler", a=a)
     if not _shape(a):
         a = reshape(a, (1,))
     return _abs(expand_dims(a, -1) - expand_dims(a, -2))
@@ -113,7 +113,7 @@ def fiedler_companion(a: ArrayLike) -> Array:
     coefficients ``a``, highest degree first, as eigenvalues); shape ``(..., N−1, N−1)``,
     leading axes a batch. Differentiable in ``a``."""
     a = _arr(a)
-    _check_real("fiedler_companion", a=a)
+    _check_numbers("fiedler_companion", a=a)
     if not _shape(a):
         a = reshape(a, (1,))
     s = _shape(a)
@@ -156,7 +156,7 @@ def convolution_matrix(a: ArrayLike, n: int, mode: str = "full") -> Array:
         raise ValueError(f"scipy.linalg.convolution_matrix: mode must be 'full', 'valid' or "
                          f"'same', got {mode!r}")
     a = _arr(a)
-    _check_real("convolution_matrix", a=a)
+    _check_numbers("convolution_matrix", a=a)
     s = _shape(a)
     if not s or s[-1] < 1:
         raise ValueError(f"scipy.linalg.convolution_matrix: a must have at least one entry along "
@@ -182,15 +182,16 @@ def qr_multiply(a: ArrayLike, c: ArrayLike, mode: str = "right", pivoting: bool 
     """``(Q @ c, R)`` (``mode='left'``, c of shape (..., K, P)) or ``(c @ Q, R)``
     (``'right'``, c of shape (..., P, M)) for the reduced QR ``a = Q R`` (Q M × K,
     R K × N, K = min(M, N)); a 1-D ``c`` is a column (left) or a row (right) and the
-    product is 1-D. Batch axes of ``a`` and ``c`` broadcast. ``conjugate`` changes nothing
-    for real arrays. Differentiable (a composition of ``qr`` and ``matmul``)."""
+    product is 1-D. Batch axes of ``a`` and ``c`` broadcast. ``conjugate`` multiplies by
+    ``conj(Q)`` instead (the same Q for real arrays). Differentiable (a composition of ``qr``
+    and ``matmul``)."""
     if mode not in ("right", "left"):
         raise ValueError(f"scipy.linalg.qr_multiply: mode must be 'right' or 'left', got {mode!r}")
     if pivoting:
         raise NotImplementedError("scipy.linalg.qr_multiply: pivoting=True is not supported "
                                   "(tensorgrad's qr has no column pivoting)")
     a, c = _arr(a), _arr(c)
-    _check_real("qr_multiply", a=a, c=c)
+    _check_numbers("qr_multiply", a=a, c=c)
     sa, sc = _shape(a), _shape(c)
     if len(sa) < 2:
         raise ValueError(f"scipy.linalg.qr_multiply: a must be a matrix or a stack of them, got "
@@ -215,6 +216,8 @@ def qr_multiply(a: ArrayLike, c: ArrayLike, mode: str = "right", pivoting: bool 
         raise ValueError(f"scipy.linalg.qr_multiply: the batch axes of a {sa} and c {sc} do not "
                          "broadcast") from None
     q, r = _la.qr(_float(a), mode="reduced")
+    if conjugate and _dtype(q).kind == "c":
+        q = conj(q)
     out = q @ _float(c) if mode == "left" else _float(c) @ q
     if _shape(r)[:-2] != batch:
         r = broadcast_to(r, batch + _shape(r)[-2:])

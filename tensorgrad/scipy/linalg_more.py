@@ -17,8 +17,9 @@ import numpy as np
 
 from .. import linalg as _la
 from ..ops import abs as _abs
-from ..ops import (argmax, argsort, astype, atleast_1d, broadcast_to, concatenate, expand_dims, flip,
-                   kron, reshape, stack, stop_gradient, take, take_along_axis, tril, triu, where, zeros)
+from ..ops import (argmax, argsort, astype, atleast_1d, broadcast_to, concatenate, conj, expand_dims,
+                   flip, imag, kron, real, reshape, stack, stop_gradient, take, take_along_axis, tril,
+                   triu, where, zeros)
 from ..ops._util import as_array_like
 from ..ops.linalg_ops import LinAlgError, mT
 from ..ops.matrix_functions2 import sqrtm
@@ -49,6 +50,24 @@ def _check_real(name: str, **arrays):
         if dt.kind not in "biuf":
             raise TypeError(f"scipy.linalg.{name}: {k} must be a real array, got dtype {dt} "
                             f"(shape {_shape(v)})")
+
+
+def _check_numbers(name: str, **arrays):
+    """Real or complex arrays (not strings, objects or datetimes)."""
+    for k, v in arrays.items():
+        dt = _dtype(v)
+        if dt.kind not in "biufc":
+            raise TypeError(f"scipy.linalg.{name}: {k} must be a real or complex array, got "
+                            f"dtype {dt} (shape {_shape(v)})")
+
+
+def _is_complex(*arrays) -> bool:
+    return any(_dtype(x).kind == "c" for x in arrays)
+
+
+def _mH(x):
+    """The conjugate transpose of a (stack of) matrices (the transpose of a real one)."""
+    return conj(mT(x)) if _dtype(x).kind == "c" else mT(x)
 
 
 def _vector(name: str, what: str, x, least: int = 1) -> tuple:
@@ -85,13 +104,14 @@ def _common_batch(name: str, *pairs):
 
 def toeplitz(c: ArrayLike, r: ArrayLike | None = None) -> Array:
     """The Toeplitz matrix with first column ``c`` and first row ``r`` (``r[0]`` ignored;
-    without ``r``, the symmetric one); leading axes are a batch."""
+    without ``r``, the symmetric one, or the Hermitian one ``r = conj(c)`` for a complex
+    ``c``); leading axes are a batch."""
     c, r = atleast_1d(_arr(c)), None if r is None else atleast_1d(_arr(r))
-    _check_real("toeplitz", c=c)
+    _check_numbers("toeplitz", c=c)
     m = _vector("toeplitz", "c", c, least=0)[-1]
-    if r is None:
-        r = c
-    _check_real("toeplitz", r=r)
+    if r is None:  # the Hermitian one for a complex c (as SciPy and JAX)
+        r = conj(c) if _is_complex(c) else c
+    _check_numbers("toeplitz", r=r)
     n = _vector("toeplitz", "r", r, least=0)[-1]
     c, r = _common_batch("toeplitz", ("c", c), ("r", r))
     vals = concatenate([flip(r[..., 1:], axis=-1), c], axis=-1)  # r[n-1], …, r[1], c[0], …
@@ -103,11 +123,11 @@ def hankel(c: ArrayLike, r: ArrayLike | None = None) -> Array:
     """The Hankel matrix with first column ``c`` and last row ``r`` (``r[0]`` ignored;
     without ``r``, zeros below the anti-diagonal); leading axes are a batch."""
     c, r = _arr(c), None if r is None else _arr(r)
-    _check_real("hankel", c=c)
+    _check_numbers("hankel", c=c)
     m = _vector("hankel", "c", c, least=0)[-1]
     if r is None:
         r = zeros(_shape(c), dtype=_dtype(c))
-    _check_real("hankel", r=r)
+    _check_numbers("hankel", r=r)
     n = _vector("hankel", "r", r, least=0)[-1]
     c, r = _common_batch("hankel", ("c", c), ("r", r))
     vals = concatenate([c, r[..., 1:]], axis=-1)
@@ -118,7 +138,7 @@ def circulant(c: ArrayLike) -> Array:
     """The circulant matrix whose first column is ``c`` (each column the previous one
     rolled down by one); leading axes are a batch."""
     c = atleast_1d(_arr(c))
-    _check_real("circulant", c=c)
+    _check_numbers("circulant", c=c)
     n = _vector("circulant", "c", c, least=0)[-1]
     return _gather(c, (np.arange(n)[:, None] - np.arange(n)[None, :]) % max(n, 1))
 
@@ -127,7 +147,7 @@ def companion(a: ArrayLike) -> Array:
     """The companion matrix of the polynomial with coefficients ``a`` (highest degree
     first): first row ``-a[1:] / a[0]``, ones below the diagonal; leading axes are a batch."""
     a = _arr(a)
-    _check_real("companion", a=a)
+    _check_numbers("companion", a=a)
     n = _vector("companion", "a", a, least=2)[-1] - 1
     try:
         lead = np.asarray(concrete(a))[..., 0]
@@ -150,7 +170,7 @@ def leslie(f: ArrayLike, s: ArrayLike) -> Array:
     """The Leslie matrix: fecundities ``f`` (n) on the first row, survival rates ``s``
     (n − 1) on the subdiagonal; leading axes are a batch."""
     f, s = _arr(f), _arr(s)
-    _check_real("leslie", f=f, s=s)
+    _check_numbers("leslie", f=f, s=s)
     n = _vector("leslie", "f", f, least=2)[-1]
     ns = _vector("leslie", "s", s)[-1]
     if ns != n - 1:
@@ -229,8 +249,9 @@ def _check_lu_input(name: str, a) -> tuple:
         raise ValueError(f"scipy.linalg.{name}: a must be a matrix or a stack of them (shape "
                          f"(..., M, N)), got shape {s}")
     dt = _dtype(a)
-    if dt.kind not in "biuf":
-        raise TypeError(f"scipy.linalg.{name}: a must be a real array, got dtype {dt} (shape {s})")
+    if dt.kind not in "biufc":
+        raise TypeError(f"scipy.linalg.{name}: a must be a real or complex array, got dtype {dt} "
+                        f"(shape {s})")
     return s
 
 
@@ -252,8 +273,10 @@ def _eliminate(a):
     rows, cols = np.arange(m), np.arange(n)
     w, perm, pivots = a, np.broadcast_to(rows, batch + (m,)), []
     for k in range(min(m, n)):
-        col = w[..., :, k]
-        p = argmax(where(rows >= k, _abs(col), -1.0), axis=-1)
+        col = stop_gradient(w[..., :, k])
+        # LAPACK's pivot: the largest |x|, or |Re x| + |Im x| for complex entries
+        size = _abs(real(col)) + _abs(imag(col)) if _dtype(col).kind == "c" else _abs(col)
+        p = argmax(where(rows >= k, size, -1.0), axis=-1)
         pc = expand_dims(p, -1)
         swap = where(rows == k, pc, where(rows == pc, k, rows))      # exchange rows k and p
         w = take_along_axis(w, expand_dims(swap, -1), axis=-2)
@@ -286,8 +309,9 @@ def lu(a: ArrayLike, permute_l: bool = False, overwrite_a: bool = False,
     m, n = s[-2:]
     w, perm, _ = _eliminate(a)
     L, U = _unpack(w, m, n)
-    # p[..., perm[i], i] = 1: a one-hot matrix (no derivative)
-    P = astype(expand_dims(perm, -2) == np.arange(m)[:, None], _dtype(L))
+    # p[..., perm[i], i] = 1: a one-hot matrix (no derivative; real also for a complex a,
+    # as SciPy's and JAX's)
+    P = astype(expand_dims(perm, -2) == np.arange(m)[:, None], np.real(np.zeros((), _dtype(L))).dtype)
     if permute_l:
         return P @ L, U
     return P, L, U
@@ -320,8 +344,8 @@ def _rows_of(b, order, vec: bool):
 
 def lu_solve(lu_and_piv: tuple, b: ArrayLike, trans: int = 0, overwrite_b: bool = False,
              check_finite: bool = True) -> Array:
-    """``x`` with ``a x = b`` (``trans`` 1 or 2: ``aᵀ x = b``) from ``lu_factor(a)``;
-    differentiable in ``b`` and in the factors."""
+    """``x`` with ``a x = b`` (``trans`` 1: ``aᵀ x = b``; 2: ``aᴴ x = b``) from
+    ``lu_factor(a)``; differentiable in ``b`` and in the factors."""
     if not isinstance(lu_and_piv, (tuple, list)) or len(lu_and_piv) != 2:
         raise TypeError("scipy.linalg.lu_solve: lu_and_piv must be the pair (lu, piv) returned "
                         f"by lu_factor, got {type(lu_and_piv).__name__}")
@@ -334,7 +358,7 @@ def lu_solve(lu_and_piv: tuple, b: ArrayLike, trans: int = 0, overwrite_b: bool 
     if _dtype(piv).kind not in "iu" or sp[-1:] != (n,):
         raise ValueError(f"scipy.linalg.lu_solve: piv must be integers of shape (..., {n}) for lu "
                          f"of shape {s}, got shape {sp} and dtype {_dtype(piv)}")
-    _check_real("lu_solve", lu=w, b=b)
+    _check_numbers("lu_solve", lu=w, b=b)
     vec = len(sb) == 1
     if not sb or (sb[0] if vec else sb[-2]) != n:
         raise ValueError(f"scipy.linalg.lu_solve: b of shape {sb} does not fit lu of shape {s}: "
@@ -363,8 +387,9 @@ def lu_solve(lu_and_piv: tuple, b: ArrayLike, trans: int = 0, overwrite_b: bool 
     try:
         if trans == 0:       # L U x = b[perm]
             x = _la.solve(U, _la.solve(L, _rows_of(_float(b), perm, vec)))
-        else:                # Uᵀ Lᵀ (Pᵀ x) = b
-            x = _rows_of(_la.solve(mT(L), _la.solve(mT(U), _float(b))), argsort(perm, axis=-1), vec)
+        else:                # Uᵀ Lᵀ (Pᵀ x) = b (Uᴴ Lᴴ with trans 2)
+            tr = _mH if trans == 2 else mT
+            x = _rows_of(_la.solve(tr(L), _la.solve(tr(U), _float(b))), argsort(perm, axis=-1), vec)
     except LinAlgError:
         raise LinAlgError(f"scipy.linalg.lu_solve: U (the upper triangle of lu, shape {s}) has a "
                           "zero on its diagonal: the factored matrix is singular") from None
@@ -378,7 +403,7 @@ def solve_sylvester(A: ArrayLike, B: ArrayLike, C: ArrayLike, *, method: str = "
     solve; differentiable in A, B and C. Meant for small matrices."""
     A, B, C = _arr(A), _arr(B), _arr(C)
     sa, sbb, sc = _shape(A), _shape(B), _shape(C)
-    _check_real("solve_sylvester", A=A, B=B, C=C)
+    _check_numbers("solve_sylvester", A=A, B=B, C=C)
     if len(sa) != 2 or len(sbb) != 2 or len(sc) != 2 or sa[0] != sa[1] or sbb[0] != sbb[1] \
             or sc != (sa[0], sbb[0]):
         raise ValueError(f"scipy.linalg.solve_sylvester: A must be m × m, B n × n and C m × n, "
@@ -399,17 +424,19 @@ def polar(a: ArrayLike, side: str = "right", *, method: str = "qdwh", eps: float
           max_iterations: int | None = None):
     """The polar decomposition from the SVD: ``(u, p)`` with ``a = u p`` (``side='right'``,
     p n × n) or ``a = p u`` (``'left'``, p m × m), u with orthonormal rows or columns and p
-    symmetric positive semi-definite. ``method`` may be 'svd' or 'qdwh' (both use the SVD).
+    symmetric (Hermitian for a complex a) positive semi-definite. ``method`` may be 'svd' or
+    'qdwh' (both use the SVD).
 
     The values come from the SVD; the derivatives, from ``p = √(aᵀa)`` and ``u = a p⁻¹``
     (``√(a aᵀ)`` on the left), which are smooth also at repeated singular values (an orthogonal
-    matrix, say), where the SVD's own derivative is not unique. They need a of full rank on
-    p's side (m ≥ n for ``'right'``, m ≤ n for ``'left'``); otherwise they go through the SVD."""
+    matrix, say), where the SVD's own derivative is not unique. They need a real a of full rank
+    on p's side (m ≥ n for ``'right'``, m ≤ n for ``'left'``); otherwise (and for a complex a)
+    they go through the SVD."""
     a = _arr(a)
     s = _shape(a)
     if len(s) != 2:
         raise ValueError(f"scipy.linalg.polar: a must be a matrix, got shape {s}")
-    _check_real("polar", a=a)
+    _check_numbers("polar", a=a)
     if side not in ("right", "left"):
         raise ValueError(f"scipy.linalg.polar: side must be 'right' or 'left', got {side!r}")
     if method not in ("svd", "qdwh"):
@@ -419,10 +446,11 @@ def polar(a: ArrayLike, side: str = "right", *, method: str = "qdwh", eps: float
     # differentiated, with u and p smooth (a of full rank on p's side): the SVD gives the values,
     # but its derivative is not unique at repeated singular values (an orthogonal a), where u and
     # p are smooth; the derivatives come from p = √(aᵀa) (√(a aᵀ) on the left) and u = a p⁻¹
-    smooth = traced_level(a) >= 0 and (m >= n if side == "right" else m <= n)
+    # (a complex a's derivatives come from its SVD)
+    smooth = traced_level(a) >= 0 and (m >= n if side == "right" else m <= n) and not _is_complex(a)
     w, sv, vh = _la.svd(stop_gradient(a) if smooth else a, full_matrices=False)
     u = w @ vh
-    p = (mT(vh) * sv) @ vh if side == "right" else (w * sv) @ mT(w)
+    p = (_mH(vh) * sv) @ vh if side == "right" else (w * sv) @ _mH(w)
     if smooth:
         if side == "right":
             ps = sqrtm(mT(a) @ a)
