@@ -70,3 +70,33 @@ def test_an_infinite_cotangent_through_abs_at_zero_is_nan_without_a_warning():
     assert np.isnan(g[0]) and np.allclose(g[1:], 0.5 / np.sqrt(x[1:]))
     g = tg.grad(lambda v: tg.linalg.vector_norm(v, ord=0.5))(x)
     assert np.isnan(g[0]) and np.isfinite(g[1:]).all()
+
+
+@pytest.mark.parametrize("name, f, jf, z0", [
+    ("sqrt", tg.sqrt, jnp.sqrt, 0j),
+    ("rsqrt", tg.lax.rsqrt, jax.lax.rsqrt, 0j),
+    ("pow_half", lambda z: z ** 0.5, lambda z: z ** 0.5, 0j),
+    ("arcsin", tg.arcsin, jnp.arcsin, 1 + 0j),
+    ("arccos", tg.arccos, jnp.arccos, -1 + 0j),
+    ("arccosh", tg.arccosh, jnp.arccosh, 1 + 0j),
+])
+def test_a_complex_branch_point_gives_nan_as_jax_and_a_zero_cotangent_masks_it(name, f, jf, z0):
+    # the slope is infinite with no one direction: NaN + NaN·i, as JAX (not a crash)
+    z = np.array([z0, 0.5 + 0.5j])
+    g = np.array([1.0 + 0.5j, 1.0 - 2.0j])
+    with np.errstate(divide="ignore", invalid="ignore"):  # (as NumPy's 1/√z at 0 warns)
+        _check_branch_point(f, jf, z, g)
+
+
+def _check_branch_point(f, jf, z, g):
+    ours = tg.vjp(f, z)[1](g)[0]
+    theirs = np.asarray(jax.vjp(jf, z)[1](g)[0])
+    assert np.isnan(ours[0].real) and np.isnan(ours[0].imag)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-12)
+    _, tangent = tg.jvp(f, (z,), (g,))
+    assert np.isnan(tangent[0]) and np.isclose(tangent[1], jax.jvp(jf, (z,), (g,))[1][1], rtol=1e-12)
+    # a zero cotangent on the branch point: nothing flows there
+    masked = tg.vjp(f, z)[1](np.array([0j, 1.0]))[0]
+    assert masked[0] == 0
+    np.testing.assert_allclose(masked[1], np.asarray(jax.vjp(jf, z)[1](np.array([0j, 1.0]))[0])[1],
+                               rtol=1e-12)

@@ -80,8 +80,15 @@ def _times_steep(g, slope, steep, deps=()):
         return g * slope
     gz = np.equal(concrete(g), 0)
     # on the mask: g·(±inf), or g·0 where g = 0 (never the 0·inf that makes NaN)
-    inf = np.copysign(np.inf, concrete(slope))
-    factor = np.where(steep, np.where(gz, 0.0, inf), 1.0).astype(dtype_of(g))
+    s = concrete(slope)
+    dt = dtype_of(g)
+    if dtype_of(s).kind == "c" or dt.kind == "c":
+        # a complex branch point (√z at 0): an infinite slope with no one direction, NaN + NaN·i
+        # as JAX gives; a zero g still gives 0
+        inf, dt = complex(np.nan, np.nan), np.result_type(dt, dtype_of(s))
+    else:
+        inf = np.copysign(np.inf, s)
+    factor = np.where(steep, np.where(gz, 0.0, inf), 1.0).astype(dt)
     out = where(steep, g * factor, g * where(steep, 1, slope))
     live = [d for d in deps if on_a_trace(d)]
     if live:
@@ -118,7 +125,13 @@ def _power_dx_parts(out, x, y):
         return (2 * x if y == 2 else y * x ** (y - 1)), False
     xv, yv = concrete(x), concrete(y)
     if dtype_of(xv).kind == "c" or dtype_of(yv).kind == "c":  # the principal branch: y·x^(y−1)
-        return y * x ** (y - 1), False
+        # infinite at x = 0 for Re y < 1 (y ≠ 0; the slope of x⁰ is 0): evaluated at 1 there,
+        # the mask marks it (a branch point, see _times_steep)
+        at0 = np.equal(xv, 0) & (np.real(yv) < 1)
+        if not may_any(at0):
+            return y * x ** (y - 1), False
+        steep = np.broadcast_to(at0 & ~np.equal(yv, 0), np.shape(concrete(out)))
+        return y * where(at0, 1.0, x) ** (y - 1), steep
     y0 = np.equal(yv, 0)
     steep = np.broadcast_to(np.equal(xv, 0) & (yv < 1) & ~y0, np.shape(concrete(out)))
     if isinstance(y, (int, float)):  # a Python number stays one (it keeps x's dtype)
