@@ -95,6 +95,10 @@ class TreeDef:
             return f"{self.kind.__name__}[{self.meta!r}](" + ", ".join(builtins.map(repr, self.children)) + ")"
         if isinstance(self.kind, type) and issubclass(self.kind, dict):
             return "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.meta, self.children)) + "}"
+        if isinstance(self.kind, type) and self.kind is not tuple and hasattr(self.kind, "_fields"):
+            # a namedtuple, by its name and fields (JAX: CustomNode(namedtuple[name], ...))
+            return f"{self.kind.__name__}(" + ", ".join(
+                f"{k}={c!r}" for k, c in zip(self.kind._fields, self.children)) + ")"
         body = ", ".join(builtins.map(repr, self.children))
         return f"[{body}]" if self.kind is list else f"({body})"
 

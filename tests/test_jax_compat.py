@@ -39,6 +39,10 @@ def test_tree_map_is_leaf_and_prefix_structures_match_jax():
     import operator
     t = {"a": [1, 2], "b": (3, None)}
     assert repr(tg.tree_util.tree_structure(t)) in repr(jax.tree_util.tree_structure(t))
+    named = tg.linalg.slogdet(np.eye(2))  # a namedtuple prints by its name and fields
+    assert repr(tg.tree_util.tree_structure(named)) == "SlogdetResult(sign=*, logabsdet=*)"
+    with pytest.raises(TypeError, match=r"\(\*, \*\) does not match the output's SlogdetResult"):
+        tg.vjp(tg.linalg.slogdet, np.eye(2))[1]((np.array(0.0), np.array(1.0)))
     for init in ((), (10,)):
         assert tg.tree_util.tree_reduce(operator.add, t, *init) == jax.tree_util.tree_reduce(operator.add, t, *init)
     assert tg.tree_util.tree_all(t) and not tg.tree_util.tree_all([1, 0])
