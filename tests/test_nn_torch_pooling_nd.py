@@ -459,3 +459,14 @@ def test_errors():
     for f, err, msg in bad:
         with pytest.raises(err, match=msg):
             f()
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate"])
+def test_pad_cropping_an_axis_to_nothing_gives_an_empty_axis(mode):
+    # PyTorch returns shape (1, 1, 0, 5) in every mode; cropping past the axis is an error
+    x = np.arange(25.0).reshape(1, 1, 5, 5)
+    assert tg.nn.pad(x, (0, 0, 0, -5), mode=mode).shape == (1, 1, 0, 5)
+    g = tg.grad(lambda v: tg.sum(tg.nn.pad(v, (0, 0, -2, -3), mode=mode)))(x)
+    assert g.shape == x.shape and not g.any()
+    with pytest.raises(ValueError, match=r"pad: pads \(0, -6\) remove more than axis 2 of size 5"):
+        tg.nn.pad(x, (0, 0, 0, -6), mode=mode)

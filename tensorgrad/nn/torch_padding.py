@@ -66,9 +66,9 @@ def _check_axis(mode: str, xs: tuple, axis: int, lo: int, hi: int):
     if mode == "circular" and (kept < 1 or lo > kept or hi > kept):
         raise ValueError(f"pad: mode 'circular' wraps around at most once: pads ({lo}, {hi}) on "
                          f"axis {axis} of size {L} ({kept} after cropping, input {xs})")
-    if L + lo + hi < 1:
-        raise ValueError(f"pad: pads ({lo}, {hi}) leave nothing of axis {axis} of size {L} "
-                         f"(input {xs})")
+    if L + lo + hi < 0:  # (cropping an axis to nothing gives an empty one, as PyTorch's)
+        raise ValueError(f"pad: pads ({lo}, {hi}) remove more than axis {axis} of size {L} "
+                         f"holds (input {xs})")
 
 
 def pad(input: ArrayLike, pad, mode: str = "constant", value=None) -> Array:
