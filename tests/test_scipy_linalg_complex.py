@@ -140,3 +140,17 @@ def test_complex_extras_match_scipy():
             theirs = sl.qr_multiply(a, other, mode=mode, conjugate=conjugate)
             for x, y in zip(ours, theirs):
                 np.testing.assert_allclose(np.asarray(x), y, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("assume_a", ["sym", "her", "pos"])
+@pytest.mark.parametrize("lower", [True, False])
+def test_solve_reads_one_triangle_of_a_complex_matrix_as_scipy(assume_a, lower):
+    # 'sym' is complex symmetric (no conjugate), 'her' and 'pos' Hermitian; the other
+    # triangle is ignored
+    junk = np.triu(cx(3, 3), 1)
+    m = np.tril(H) + junk if lower else np.triu(H) + junk.T
+    ours = tsl.solve(m, b3, assume_a=assume_a, lower=lower)
+    np.testing.assert_allclose(ours, sl.solve(m, b3, assume_a=assume_a, lower=lower), rtol=1e-12)
+    loss = _loss(tg, lambda a: tsl.solve(a, b3, assume_a=assume_a, lower=lower), "solve " + assume_a)
+    np.testing.assert_allclose(tg.grad(loss)(m), _central_gradient(loss, (m,), 0),
+                               rtol=1e-6, atol=1e-7)

@@ -164,8 +164,12 @@ def solve(a: ArrayLike, b: ArrayLike, lower: bool = False, overwrite_a: bool = F
           overwrite_b: bool = False, check_finite: bool = True, assume_a: str | None = None,
           transposed: bool = False) -> Array:
     """``x`` with ``a x = b`` (``transposed``: ``aᵀ x = b``). With ``assume_a`` 'sym', 'her'
-    or 'pos', ``a`` is read from its ``lower`` (or upper) triangle, as SciPy does."""
-    if assume_a in ("sym", "her", "pos", "symmetric", "hermitian", "positive definite"):
+    or 'pos', ``a`` is read from its ``lower`` (or upper) triangle, as SciPy does (a complex
+    'sym' matrix is symmetric, 'her' and 'pos' ones Hermitian)."""
+    if assume_a in ("sym", "symmetric") and dtype_of(concrete(a)).kind == "c":
+        # complex symmetric (a = aᵀ, no conjugate), as SciPy's 'sym'
+        a = tril(a) + mT(tril(a, -1)) if lower else triu(a) + mT(triu(a, 1))
+    elif assume_a in ("sym", "her", "pos", "symmetric", "hermitian", "positive definite"):
         a = symmetric_from(a, lower)
     elif assume_a in ("upper triangular", "lower triangular"):
         return solve_triangular(a, b, lower=assume_a.startswith("lower"), trans=1 if transposed else 0)
