@@ -481,3 +481,25 @@ def test_singular_values_and_pseudo_inverse_of_complex_matrices(shape):
             return lambda a, b: m.sum(m.abs(m.linalg.lstsq(a, b)[0])) + m.sum(m.linalg.lstsq(a, b)[1])
         for g, w in zip(tg.grad(loss(tg), (0, 1))(a, b), jax.grad(loss(jnp), (0, 1))(a, b)):
             np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["cov", "cov rowvar", "cov y", "cov weights", "cov 1-d",
+                                  "corrcoef", "corrcoef y"])
+def test_complex_cov_and_corrcoef_match_numpy_and_jax_gradients(name):
+    # Σ (x − x̄)(y − ȳ)*, as NumPy; corrcoef divides by √Re diag
+    rng = np.random.default_rng(4)
+    m = rng.normal(size=(3, 5)) + 1j * rng.normal(size=(3, 5))
+    y = rng.normal(size=5) + 1j * rng.normal(size=5)
+    fw, aw = np.array([1, 2, 1, 3, 1]), rng.random(5)
+    f = {"cov": lambda lib, x: lib.cov(x), "cov rowvar": lambda lib, x: lib.cov(x.T, rowvar=False),
+         "cov y": lambda lib, x: lib.cov(x, y),
+         "cov weights": lambda lib, x: lib.cov(x, fweights=fw, aweights=aw),
+         "cov 1-d": lambda lib, x: lib.cov(x[0], bias=True),
+         "corrcoef": lambda lib, x: lib.corrcoef(x), "corrcoef y": lambda lib, x: lib.corrcoef(x[0], y)}[name]
+    ours, theirs = f(tg, m), f(np, m)
+    assert np.asarray(ours).dtype == theirs.dtype
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+    w = rng.normal(size=np.shape(theirs)) + 1j * rng.normal(size=np.shape(theirs))
+    g = tg.grad(lambda x: tg.sum(tg.real(f(tg, x) * w)))(m)
+    jg = jax.grad(lambda x: jnp.sum(jnp.real(f(jnp, x) * w)))(jnp.asarray(m))
+    np.testing.assert_allclose(g, np.asarray(jg), rtol=1e-10, atol=1e-12)

@@ -24,6 +24,7 @@ from ..registry import Example, function, nondifferentiable
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..staging import check, is_staged, may_any
 from ._util import as_array_like, concrete, dtype_of, negative_axes, numpy_scalar, shape_of
+from .complex_ops import conj_part, real_part
 from .elementwise import _in_integer_dtype, astype, sqrt, where
 from .reductions import max as _max
 from .reductions import min as _min
@@ -353,7 +354,7 @@ def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: boo
     if dtype is None:  # NumPy computes in result_type(m, y, float64): float32 input gives float64
         dtype = np.result_type(dtype_of(_float(m)), *([dtype_of(_float(y))] if y is not None else []),
                                np.float64)
-    x = _real("cov", astype(_float(m), dtype))
+    x = astype(_float(m), dtype)  # complex too: X Xᴴ, as NumPy
     m_ndim = len(shape_of(concrete(x)))
     if m_ndim > 2:
         raise ValueError(f"cov: m must be 1-D or 2-D, got shape {shape_of(concrete(x))}")
@@ -410,22 +411,31 @@ def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: boo
         fact = where(concrete(fact) <= 0, 0.0, fact)
     xc = x - avg
     xw = xc if w is None else xc * w
-    c = matmul(xw, transpose(xc)) / fact
+    if np.dtype(dtype).kind == "c":  # Σ (x − x̄)(y − ȳ)* (NumPy's dot(X, (X w)ᴴ))
+        c = matmul(xc, transpose(conj_part(xw))) / fact
+    else:
+        c = matmul(xw, transpose(xc)) / fact
     return reshape(c, ()) if shape_of(concrete(c)) == (1, 1) else c
 
 
 @function
 def corrcoef(x: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, *, dtype=None) -> Array:
     """Pearson correlation coefficients of the rows of ``x`` (columns if not ``rowvar``),
-    clipped to [-1, 1] as NumPy does."""
+    clipped to [-1, 1] as NumPy does (for complex ones, the real and imaginary parts)."""
     c = cov(x, y, rowvar, dtype=dtype)
     if shape_of(concrete(c)) == ():
         return c / c
-    d = sqrt(_diag_of(c))
+    d = _diag_of(c)
+    d = sqrt(real_part(d) if dtype_of(concrete(d)).kind == "c" else d)
     r = c / reshape(d, (-1, 1)) / reshape(d, (1, -1))
     rv = concrete(r)
-    outside = (rv > 1) | (rv < -1)
-    return where(outside, np.clip(rv, -1, 1), r) if may_any(outside) else r
+    outside = (np.abs(np.real(rv)) > 1) | (np.abs(np.imag(rv)) > 1)
+    if not may_any(outside):
+        return r
+    clipped = np.clip(np.real(rv), -1, 1)
+    if np.iscomplexobj(rv):
+        clipped = clipped + 1j * np.clip(np.imag(rv), -1, 1)
+    return where(outside, clipped.astype(rv.dtype), r)
 
 
 def _diag_of(c):
