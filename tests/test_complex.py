@@ -2,6 +2,8 @@
 JAX (value, VJP, JVP, the adjoint identity under JAX's pairing Re Σ a·b, forward over
 reverse), plus the engine's complex rules: grad's convention, holomorphic=True, real
 inputs meeting complex values, and ops without complex rules refusing complex values."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -502,4 +504,30 @@ def test_complex_cov_and_corrcoef_match_numpy_and_jax_gradients(name):
     w = rng.normal(size=np.shape(theirs)) + 1j * rng.normal(size=np.shape(theirs))
     g = tg.grad(lambda x: tg.sum(tg.real(f(tg, x) * w)))(m)
     jg = jax.grad(lambda x: jnp.sum(jnp.real(f(jnp, x) * w)))(jnp.asarray(m))
+    np.testing.assert_allclose(g, np.asarray(jg), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["nanprod", "nancumsum", "nancumprod", "nanmax", "nanmin",
+                                  "nanvar", "nanstd"])
+def test_complex_nan_functions_match_numpy_and_jax_gradients(name):
+    # an entry with a NaN part counts as NaN; nanmax/nanmin order as NumPy; nanvar is real
+    rng = np.random.default_rng(6)
+    m = rng.normal(size=(3, 4)) + 1j * rng.normal(size=(3, 4))
+    m[0, 1], m[2, 2], m[1, :] = np.nan, complex(1.0, np.nan), np.nan
+    f = {"nanprod": lambda lib, x: lib.nanprod(x, axis=1),
+         "nancumsum": lambda lib, x: lib.nancumsum(x, axis=1),
+         "nancumprod": lambda lib, x: lib.nancumprod(x, axis=0),
+         "nanmax": lambda lib, x: lib.nanmax(x, axis=1), "nanmin": lambda lib, x: lib.nanmin(x, axis=0),
+         "nanvar": lambda lib, x: lib.nanvar(x, axis=1),
+         "nanstd": lambda lib, x: lib.nanstd(x, axis=0, ddof=1)}[name]
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (NumPy's all-NaN slice warnings)
+        theirs = f(np, m)
+        ours = f(tg, m)
+        assert np.asarray(ours).dtype == theirs.dtype
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, equal_nan=True)
+        keep = np.isfinite(theirs)
+        w = rng.normal(size=theirs.shape) * (1 + 1j if np.iscomplexobj(theirs) else 1)
+        g = tg.grad(lambda x: tg.sum(tg.real(tg.where(keep, f(tg, x), 0) * w)))(m)
+        jg = jax.grad(lambda x: jnp.sum(jnp.real(jnp.where(keep, f(jnp, x), 0) * w)))(jnp.asarray(m))
     np.testing.assert_allclose(g, np.asarray(jg), rtol=1e-10, atol=1e-12)

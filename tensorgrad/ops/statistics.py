@@ -24,7 +24,7 @@ from ..registry import Example, function, nondifferentiable
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..staging import check, is_staged, may_any
 from ._util import as_array_like, concrete, dtype_of, negative_axes, numpy_scalar, shape_of
-from .complex_ops import conj_part, real_part
+from .complex_ops import conj_part, imag_part, real_part
 from .elementwise import _in_integer_dtype, astype, sqrt, where
 from .reductions import max as _max
 from .reductions import min as _min
@@ -72,8 +72,9 @@ def _integral(a, dtype) -> bool:
 
 def _nan_filled(name: str, a, dtype, fill):
     """NumPy's order: NaN entries replaced by ``fill`` first, then the cast to ``dtype``
-    (a NaN cast to an integer dtype would be garbage, and warn)."""
-    a = _real(name, as_array_like(a))
+    (a NaN cast to an integer dtype would be garbage, and warn). A complex entry with a NaN
+    part counts as NaN, as NumPy's."""
+    a = as_array_like(a)
     if np.issubdtype(dtype_of(a), np.inexact):
         a = where(_nan_mask(a), fill, a)
     return _float(a) if dtype is None else astype(a, dtype)
@@ -107,7 +108,7 @@ def nancumprod(a: ArrayLike, axis: int | None = None, dtype=None) -> Array:
 def _nan_extremum(name, reduce, fill, a, axis, keepdims):
     if _integral(a, None):
         return reduce(a, axis=axis, keepdims=keepdims)
-    a = _real(name, _float(a))
+    a = _float(a)  # (complex entries in NumPy's order: by real part, then imaginary part)
     mask = _nan_mask(a)
     out = reduce(where(mask, fill, a), axis=axis, keepdims=keepdims)
     empty = np.all(mask, axis=axis, keepdims=keepdims)
@@ -128,17 +129,23 @@ def nanmin(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
 
 @function
 def nanvar(a: ArrayLike, axis: Axis = None, dtype=None, ddof: int = 0, keepdims: bool = False) -> Array:
-    """Variance of the entries that are not NaN, with ``ddof`` delta degrees of freedom."""
-    a = _real("nanvar", _float(a) if dtype is None else astype(a, dtype))
+    """Variance of the entries that are not NaN, with ``ddof`` delta degrees of freedom (real
+    for complex entries: the mean of |x − x̄|², as NumPy's)."""
+    a = _float(a) if dtype is None else astype(a, dtype)
     mask = _nan_mask(a)
+    rdt = np.real(np.zeros((), dtype_of(a))).dtype  # the counts' (and the result's) real dtype
     # the mean of the entries that are not NaN, as nanmean's (an all-NaN slice gets 0 rather
     # than nanmean's 'Mean of empty slice' warning: its entries are all masked out below)
-    present = np.sum(~mask, axis=axis, keepdims=True).astype(dtype_of(a))
+    present = np.sum(~mask, axis=axis, keepdims=True).astype(rdt)
     m = _sum(where(mask, 0, a), axis=axis, keepdims=True) / np.maximum(present, 1)
     centred = where(mask, 0, a - m)
-    count = np.sum(~mask, axis=axis, keepdims=keepdims).astype(dtype_of(a))
+    count = np.sum(~mask, axis=axis, keepdims=keepdims).astype(rdt)
     dof = np.maximum(count - ddof, 0)
-    squares = _sum(centred * centred, axis=axis, keepdims=keepdims)
+    if dtype_of(concrete(centred)).kind == "c":
+        re, im = real_part(centred), imag_part(centred)
+        squares = _sum(re * re + im * im, axis=axis, keepdims=keepdims)
+    else:
+        squares = _sum(centred * centred, axis=axis, keepdims=keepdims)
     empty = dof <= 0
     if not may_any(empty):
         return squares / dof
