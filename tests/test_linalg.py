@@ -329,3 +329,11 @@ def test_norms_of_empty_matrices_and_max_with_initial_of_empty_slices_follow_num
         np.testing.assert_array_equal(tg.max(e, initial=0.5, **kw), np.max(e, initial=0.5, **kw))
         np.testing.assert_array_equal(tg.min(e, initial=-1.0, **kw), np.min(e, initial=-1.0, **kw))
     assert tg.grad(lambda v: tg.sum(tg.max(v, axis=1, initial=0.0)))(np.zeros((2, 0))).shape == (2, 0)
+
+
+def test_lstsq_rank_is_an_int32_as_numpy_and_jax():
+    a, b = np.arange(12.0).reshape(4, 3), np.ones(4)
+    rank = tg.linalg.lstsq(a, b)[2]
+    assert rank == np.linalg.lstsq(a, b)[2] == 2
+    assert np.asarray(rank).dtype == np.asarray(np.linalg.lstsq(a, b)[2]).dtype == np.int32
+    assert tg.jit(lambda a, b: tg.linalg.lstsq(a, b)[2])(a, b).dtype == np.int32

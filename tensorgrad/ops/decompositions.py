@@ -616,8 +616,9 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond=None) -> LstsqResult:
 
 
 def _lstsq_rank(a, cut):
-    """The number of singular values above ``cut`` times the largest."""
+    """The number of singular values above ``cut`` times the largest (an int32, as NumPy's
+    and JAX's)."""
     av = np.asarray(a)
     if not av.size:
-        return 0
-    return int(np.linalg.matrix_rank(av, tol=cut * np.linalg.svd(av, compute_uv=False).max()))
+        return np.int32(0)
+    return np.int32(np.linalg.matrix_rank(av, tol=cut * np.linalg.svd(av, compute_uv=False).max()))
