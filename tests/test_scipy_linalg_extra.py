@@ -384,3 +384,36 @@ def test_hadamard_refuses_bool_as_scipy_and_jax():
     with pytest.raises(TypeError, match="hadamard"):   # (was an all-True matrix)
         tsl.hadamard(4, dtype=bool)
     np.testing.assert_array_equal(tsl.hadamard(4, dtype=np.uint8), sl.hadamard(4, dtype=np.uint8))
+
+
+def test_dft_matrix_as_scipy_and_jax():
+    for n in (0, 1, 4, 5):
+        for scale in (None, "sqrtn", "n"):
+            close(tsl.dft(n, scale), sl.dft(n, scale), 1e-14, 1e-15)
+            close(tsl.dft(n, scale), jsl.dft(n, scale), 1e-14, 1e-15)
+    x = RNG.normal(size=6)
+    close(tsl.dft(6) @ x, np.fft.fft(x), 1e-13, 1e-14)
+    assert tsl.dft(3).dtype == np.complex128 and tsl.dft(3, dtype=np.complex64).dtype == np.complex64
+    with pytest.raises(ValueError, match="scipy.linalg.dft: scale must be"):
+        tsl.dft(3, "ortho")
+
+
+def test_rsf2csf_as_scipy_with_jax_gradients():
+    for n in (1, 2, 4, 6):
+        a = RNG.normal(size=(n, n))
+        t, z = sl.schur(a)
+        ours, theirs = tsl.rsf2csf(t, z), sl.rsf2csf(t, z)
+        for x, y in zip(ours, theirs):
+            assert x.dtype == y.dtype == np.complex128
+            close(x, y, 1e-12, 1e-13)
+        close(ours[1] @ ours[0] @ ours[1].conj().T, a, 1e-12, 1e-12)
+        assert np.allclose(np.tril(ours[0], -1), 0)
+    t, z = sl.schur(np.array([[0.0, -2.0, 1.0], [1.0, 0.5, 0.0], [0.3, 0.0, -1.0]]))
+    w = RNG.normal(size=(2, 3, 3)) + 1j * RNG.normal(size=(2, 3, 3))
+
+    def loss(lib, fn):
+        return lambda t, z: sum(lib.sum(lib.real(o * wk)) for o, wk in zip(fn(t, z), w))
+    ours = tg.grad(loss(tg, tsl.rsf2csf), argnums=(0, 1))(t, z)
+    theirs = jax.grad(loss(jnp, jsl.rsf2csf), argnums=(0, 1))(t, z)
+    for x, y in zip(ours, theirs):
+        close(x, np.asarray(y), 1e-10, 1e-12)

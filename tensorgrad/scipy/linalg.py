@@ -14,7 +14,8 @@
   (SciPy's modes), ``det``, ``inv``, ``pinv`` (SciPy's ``atol``/``rtol`` cutoff), ``norm``,
   ``block_diag``: SciPy's signatures on ``tg.linalg``'s functions.
 * ``hadamard``, ``invhilbert``, ``fiedler``, ``fiedler_companion``, ``convolution_matrix``,
-  ``qr_multiply``, ``schur`` (real), ``hessenberg``, ``funm`` (real eigenvalues): see
+  ``qr_multiply``, ``schur`` (real), ``hessenberg``, ``funm`` (real eigenvalues), ``dft``,
+  ``rsf2csf``: see
   :mod:`tensorgrad.scipy.linalg_extra`.
 """
 from __future__ import annotations
@@ -35,8 +36,8 @@ from ..typing import Array, ArrayLike  # noqa: F401
 from .linalg_more import (circulant, companion, eigh_tridiagonal, hankel, helmert, hilbert,
                           invpascal, leslie, lu, lu_factor, lu_solve, pascal, polar,
                           solve_sylvester, toeplitz)
-from .linalg_extra import (convolution_matrix, fiedler, fiedler_companion, funm, hadamard,
-                           hessenberg, invhilbert, qr_multiply, schur)
+from .linalg_extra import (convolution_matrix, dft, fiedler, fiedler_companion, funm, hadamard,
+                           hessenberg, invhilbert, qr_multiply, rsf2csf, schur)
 
 __all__ = ["expm", "expm_frechet", "solve_triangular", "cho_factor", "cho_solve", "cholesky",
            "solve", "eigh", "svd", "qr", "det", "inv", "pinv", "norm", "block_diag",
@@ -44,7 +45,8 @@ __all__ = ["expm", "expm_frechet", "solve_triangular", "cho_factor", "cho_solve"
            "pascal", "invpascal", "lu", "lu_factor", "lu_solve", "solve_sylvester", "polar",
            "eigh_tridiagonal", "sqrtm", "logm", "fractional_matrix_power", "cosm", "sinm", "tanm",
            "coshm", "sinhm", "tanhm", "signm", "hadamard", "invhilbert", "fiedler",
-           "fiedler_companion", "convolution_matrix", "qr_multiply", "schur", "hessenberg", "funm"]
+           "fiedler_companion", "convolution_matrix", "qr_multiply", "schur", "hessenberg", "funm",
+           "dft", "rsf2csf"]
 
 
 

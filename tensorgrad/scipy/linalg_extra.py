@@ -12,7 +12,9 @@
 * ``funm``: ``func`` of a matrix by Parlett's recurrence on the real Schur form, for
   matrices whose eigenvalues are real (the real case; complex eigenvalues need complex
   arithmetic and raise). Like JAX's it has no derivative in ``A`` (the Schur form has none),
-  but ``func`` may depend differentiably on other values.
+  but ``func`` may depend differentiably on other values;
+* ``dft`` (the DFT matrix, a constant) and ``rsf2csf`` (the complex Schur form from the real
+  one, written with ops).
 """
 from __future__ import annotations
 
@@ -28,8 +30,8 @@ from .. import linalg as _la
 from ..api_extras import ShapeDtypeStruct, pure_callback
 from ..ops import abs as _abs
 from ..ops import any as _any
-from ..ops import (broadcast_to, concatenate, conj, diagonal, expand_dims, isfinite, logical_not,
-                   reshape, take, triu, where, zeros)
+from ..ops import (astype, at, broadcast_to, concatenate, conj, diagonal, expand_dims, isfinite,
+                   logical_not, real, reshape, sqrt, stack, take, triu, where, zeros)
 from ..ops import max as _max
 from ..ops import min as _min
 from ..ops import sum as _sum
@@ -41,7 +43,7 @@ from ..typing import Array, ArrayLike  # noqa: F401
 from .linalg_more import _arr, _check_numbers, _check_real, _dtype, _float, _shape
 
 __all__ = ["hadamard", "invhilbert", "fiedler", "fiedler_companion", "convolution_matrix",
-           "qr_multiply", "schur", "hessenberg", "funm"]
+           "qr_multiply", "schur", "hessenberg", "funm", "dft", "rsf2csf"]
 
 
 # ---- constant matrices -----------------------------------------------------------------
@@ -403,3 +405,54 @@ def _warn_inaccurate(err, tol) -> None:
 def _minimum1(x, tol):
     """``min(1, max(tol, x))``."""
     return where(x > 1, 1.0, where(x < tol, tol, x))
+
+
+# ---- the DFT matrix and the complex Schur form ------------------------------------------
+def dft(n: int, scale: str | None = None, *, dtype=None) -> np.ndarray:
+    """The n × n discrete Fourier transform matrix ``exp(−2πi jk/n)`` (``dft(n) @ x`` is
+    ``fft(x)``), divided by √n (``scale='sqrtn'``) or n (``'n'``); a constant, complex128
+    unless ``dtype`` says otherwise."""
+    n = index_param(n, "scipy.linalg.dft", "n")
+    if n < 0:
+        raise ValueError(f"scipy.linalg.dft: n must be a non-negative integer, got {n}")
+    if scale not in (None, "sqrtn", "n"):
+        raise ValueError(f"scipy.linalg.dft: scale must be None, 'sqrtn' or 'n', got {scale!r}")
+    dt = np.dtype(np.complex128 if dtype is None else dtype)
+    if dt.kind != "c":
+        raise ValueError(f"scipy.linalg.dft: dtype must be complex, got {dt}")
+    k = np.arange(n)
+    m = np.exp(-2j * np.pi * (np.outer(k, k) % max(n, 1)) / max(n, 1))
+    if scale == "sqrtn":
+        m = m / math.sqrt(n)
+    elif scale == "n":
+        m = m / n
+    return m.astype(dt)
+
+
+def rsf2csf(T: ArrayLike, Z: ArrayLike, check_finite: bool = True):
+    """The complex Schur form ``(T, Z)`` from the real one (``schur(a)``'s ``T``, ``Z``):
+    each 2 × 2 block of a complex-conjugate pair of eigenvalues is brought to upper
+    triangular form by a unitary rotation, as SciPy's; ``a = Z T Zᴴ`` still holds. Written
+    with ops, so it differentiates in ``T`` and ``Z`` (at fixed block structure)."""
+    T, Z = _arr(T), _arr(Z)
+    st, sz = _shape(T), _shape(Z)
+    _check_real("rsf2csf", T=T, Z=Z)
+    if len(st) != 2 or st[0] != st[1] or sz != st:
+        raise ValueError(f"scipy.linalg.rsf2csf: T and Z must be square matrices of one shape, "
+                         f"got {st} and {sz}")
+    dt = np.result_type(_dtype(T), _dtype(Z), np.complex64)
+    T, Z = astype(T, dt), astype(Z, dt)
+    eps = float(np.finfo(dt).eps)
+    for m in range(st[0] - 1, 0, -1):
+        tv = np.asarray(concrete(T))
+        if abs(tv[m, m - 1]) > eps * (abs(tv[m - 1, m - 1]) + abs(tv[m, m])):
+            mu = _la.eigvals(T[m - 1:m + 1, m - 1:m + 1]) - T[m, m]
+            r = sqrt(real(mu[0] * conj(mu[0])) + real(T[m, m - 1] * conj(T[m, m - 1])))
+            c, s = mu[0] / r, T[m, m - 1] / r
+            G = stack([stack([conj(c), s]), stack([-s, c])])
+            Gh = conj(mT(G))
+            T = at(T)[m - 1:m + 1, m - 1:].set(G @ T[m - 1:m + 1, m - 1:])
+            T = at(T)[:m + 1, m - 1:m + 1].set(T[:m + 1, m - 1:m + 1] @ Gh)
+            Z = at(Z)[:, m - 1:m + 1].set(Z[:, m - 1:m + 1] @ Gh)
+        T = at(T)[m, m - 1].set(0)
+    return T, Z
