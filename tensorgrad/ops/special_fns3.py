@@ -493,5 +493,27 @@ pseudo_huber = elementwise(
         "there); ∂/∂delta at delta = 0 is the one-sided |r|",
     examples=[Example(((3, 1), (1, 4)))])
 
+
+
+# ---- the Faddeeva function ---------------------------------------------------------------
+def _wofz_forward(z):
+    """SciPy's w(z), complex (complex64 for float32 and complex64 input, as SciPy's)."""
+    z = np.asarray(z)
+    if z.dtype.kind in "biu":
+        z = z.astype(np.float64)
+    return special.wofz(z)
+
+
+_TWO_I_OVER_ROOT_PI = 2j / math.sqrt(math.pi)
+
+#: w(z) = e^(−z²) erfc(−iz) is entire: its rules are the holomorphic g·w′(z), with
+#: w′(z) = 2i/√π − 2z·w(z); a real z meets a complex value (its gradient is the real part)
+wofz = elementwise(
+    "wofz", _wofz_forward, d={"x": lambda out, x: _TWO_I_OVER_ROOT_PI - 2 * x * out},
+    numpy="scipy.special.wofz", jax="jax.scipy.special.wofz", domain="real", complex=True,
+    symbol="diag(2i/√π − 2z·w(z))",
+    doc="the Faddeeva function w(z) = e^(−z²)·erfc(−iz), complex (also for real z)",
+    examples=[Example(((2, 3),))])
+
 __all__ = ["j0", "j1", "y0", "y1", "jv", "jn", "yv", "yn", "iv", "ive", "kv", "kve", "k0", "k1", "k0e",
-           "k1e", "erfcinv", "rgamma", "huber", "pseudo_huber"]
+           "k1e", "erfcinv", "rgamma", "huber", "pseudo_huber", "wofz"]
