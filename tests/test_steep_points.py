@@ -100,3 +100,19 @@ def _check_branch_point(f, jf, z, g):
     assert masked[0] == 0
     np.testing.assert_allclose(masked[1], np.asarray(jax.vjp(jf, z)[1](np.array([0j, 1.0]))[0])[1],
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("p", [0.5, 0.25])
+def test_a_p_norm_below_one_at_a_zero_entry_is_undefined_in_both_modes(p):
+    # |x_i|^p grows like |t|^p: forward and reverse mode agree that the slope is undefined
+    # there (JAX: −inf/inf), and stay finite along directions that leave the zero entry at 0
+    x, v = np.array([2.0, 0.0, 3.0]), np.array([0.7, -0.4, 1.3])
+    f = lambda a: tg.linalg.norm(a, ord=p)  # noqa: E731
+    g = tg.grad(f)(x)
+    assert np.isnan(g[1]) and np.all(np.isfinite(g[[0, 2]]))
+    np.testing.assert_allclose(g[[0, 2]], np.asarray(jax.grad(lambda a: jnp.linalg.norm(a, ord=p))(x))[[0, 2]],
+                               rtol=1e-12)
+    assert np.isnan(tg.jvp(f, (x,), (v,))[1])
+    w = v * np.array([1.0, 0.0, 1.0])
+    np.testing.assert_allclose(tg.jvp(f, (x,), (w,))[1], g[[0, 2]] @ w[[0, 2]], rtol=1e-12)
+    assert tg.grad(f)(np.zeros(3)).tolist() == [0.0, 0.0, 0.0]  # the documented 0 at x = 0

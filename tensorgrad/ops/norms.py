@@ -23,7 +23,7 @@ from ._util import concrete, dtype_of, negative_axes, shape_of
 from .decompositions import svdvals
 from .discrete import ones_like
 from .elementwise import abs as _abs
-from .elementwise import astype, equal, not_equal, stop_gradient, where
+from .elementwise import astype, equal, nan_slope, not_equal, stop_gradient, where
 from .linalg_ops import dtype, eps_of
 from .reductions import max as _max
 from .reductions import min as _min
@@ -76,6 +76,9 @@ def _vector_norm(x, ord, axes: tuple, keepdims: bool, name: str):
         a = where(nz, where(nz, a, 1.0) ** p, _INF)
     else:
         a = a ** p
+        if p < 1:  # |x_i|^p grows like |t|^p at x_i = 0: the slope there is undefined (NaN) in
+            # both modes; abs's slope 0 at its kink would otherwise hide it from a JVP
+            a = a + nan_slope(x, equal(x, 0))
     s = _sum(a, axis=axes, keepdims=keepdims)
     if p < 0:
         return s ** (1.0 / p)
