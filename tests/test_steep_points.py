@@ -116,3 +116,23 @@ def test_a_p_norm_below_one_at_a_zero_entry_is_undefined_in_both_modes(p):
     w = v * np.array([1.0, 0.0, 1.0])
     np.testing.assert_allclose(tg.jvp(f, (x,), (w,))[1], g[[0, 2]] @ w[[0, 2]], rtol=1e-12)
     assert tg.grad(f)(np.zeros(3)).tolist() == [0.0, 0.0, 0.0]  # the documented 0 at x = 0
+
+
+@pytest.mark.parametrize("name, f, x0", [
+    ("gammainc(2)", lambda x: tg.scipy.special.gammainc(2.0, x), 0.0),
+    ("gammainc(1.5)", lambda x: tg.scipy.special.gammainc(1.5, x), 0.0),
+    ("gammaincc(2)", lambda x: tg.scipy.special.gammaincc(2.0, x), 0.0),
+    ("betainc(2, 3) at 0", lambda x: tg.scipy.special.betainc(2.0, 3.0, x), 0.0),
+    ("betainc(3, 2) at 1", lambda x: tg.scipy.special.betainc(3.0, 2.0, x), 1.0),
+])
+def test_a_slope_from_a_limit_at_an_end_has_no_silent_zero_second_derivative(name, f, x0):
+    # the first derivative there is a limit (0 or 1): its own slope is 1, inf, −1, 12, −12,
+    # not the 0 of a constant; tensorgrad gives NaN (as JAX), and the first derivative stays
+    x = np.array([x0, 0.5])
+    d1 = tg.grad(lambda v: tg.sum(f(v)))(x)
+    assert np.isfinite(d1[0])
+    d2 = tg.grad(lambda v: tg.sum(tg.grad(lambda w: tg.sum(f(w)))(v)))(x)
+    assert np.isnan(d2[0]) and np.isfinite(d2[1])
+    # a > 2 (b > 2 at x = 1): the slope's slope there is 0 indeed
+    far = tg.grad(lambda v: tg.grad(lambda w: tg.scipy.special.gammainc(3.0, w))(v))(0.0)
+    assert far == 0.0

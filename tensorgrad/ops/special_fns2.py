@@ -59,10 +59,10 @@ from scipy import special
 
 from ..registry import Example, elementwise, function, general
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, is_staged, may_any
+from ._util import concrete, is_staged, may_any, on_a_trace
 from .activations import erf
 from .digamma_diff import digamma_difference
-from .elementwise import _slope, _steep, cos, exp, expm1, log, log1p, sin, where
+from .elementwise import _slope, _steep, cos, exp, expm1, log, log1p, nan_slope, sin, where
 from .elementwise_more import sinc
 from .reductions import sum as _sum
 from .shape import concatenate, expand_dims
@@ -288,7 +288,19 @@ def _density_parts(a, x, times_log=False):
     def f(u, v):
         dens = exp((u - 1) * log(v) - v - gammaln(u))
         return dens * (log(v) - digamma(u)) if times_log else dens
-    return _guarded(off, fill, f, a, x), steep
+    # at x = 0 with a ≤ 2 the slope's own slope is not the 0 of the constant fill (1 at a = 2,
+    # inf between): the next derivative there is NaN, as JAX's
+    return _end_slopes(_guarded(off, fill, f, a, x), at0 & (av <= 2) & ~steep, (x,)), steep
+
+
+def _end_slopes(slope, mask, deps):
+    """``slope`` (its values unchanged) whose next derivative in each traced input is NaN
+    where ``mask``: there the slope is a constant, a limit, whose own slope is not 0."""
+    if may_any(mask):
+        for d in deps:
+            if on_a_trace(d):
+                slope = slope + nan_slope(d, mask)
+    return slope
 
 
 def _signed(parts, sign):
@@ -361,8 +373,10 @@ def _betainc_parts(out, a, b, x):
     at_one = np.exp(-special.betaln(np.where(one, av, 1.0), np.where(one, bv, 1.0)))
     fill = np.where(steep, np.inf, np.where(one, at_one, np.where(end, 0.0, np.nan)))
     off = np.logical_not(ok & (xv > 0) & (xv < 1))
-    return _guarded_at(off, fill, lambda u, v, y: exp((u - 1) * log(y) + (v - 1) * log1p(-y)
-                                                       - betaln(u, v)), (1.0, 1.0, 0.5), a, b, x), steep
+    slope = _guarded_at(off, fill, lambda u, v, y: exp((u - 1) * log(y) + (v - 1) * log1p(-y)
+                                                        - betaln(u, v)), (1.0, 1.0, 0.5), a, b, x)
+    # (at an end whose exponent is at most 2 the slope's own slope is not 0: NaN, as JAX's)
+    return _end_slopes(slope, end & (expo <= 2) & ~steep, (x,)), steep
 
 
 def _abx(a: ArrayLike, b: ArrayLike, x: ArrayLike):
