@@ -36,6 +36,7 @@ from ..ops.activations_more import (celu, elu, hard_sigmoid, hard_silu, hard_swi
 from ..ops.elementwise import tanh  # noqa: F401
 from ..tensor import concrete
 from . import init  # noqa: F401
+from . import initializers  # noqa: F401  (jax.nn.initializers on tg.random keys)
 from .functional import (dot_product_attention, glu, identity, logmeanexp, one_hot,  # noqa: F401
                          standardize)
 from .layers import (CELU, ELU, GELU, SELU, Activation, AvgPool2d, Conv2d,  # noqa: F401
@@ -115,7 +116,8 @@ __all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "
            "dot_product_attention",
            "logsumexp", "softmax", "log_softmax", "softmax_cross_entropy", "mse",
            "conv2d", "max_pool2d", "avg_pool2d",
-           "accuracy", "init", "Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
+           "accuracy", "init", "initializers", "Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d",
+           "Flatten",
            "Activation", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity",
            "ELU", "CELU", "SELU", "SiLU", "Mish", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish",
            "Softsign", "LogSigmoid", "Softmax", "LogSoftmax", "LayerNorm", "Embedding", "PReLU",
