@@ -148,9 +148,8 @@ def sign(x):
 
 
 def rsqrt(x):
-    """``jax.lax.rsqrt``: 1 / √x (as ``x ** −½``, whose slope at 0 is −inf and a zero
-    cotangent there gives 0, as for ``sqrt``)."""
-    return _ops.power(x, -0.5)
+    """``jax.lax.rsqrt``: 1 / √x (NumPy's and JAX's values at −0.0 and −inf too)."""
+    return _ops.reciprocal(_ops.sqrt(x))
 
 
 add = _binary("add", _ops.add, "``jax.lax.add``: x + y.")

@@ -74,7 +74,7 @@ def test_an_infinite_cotangent_through_abs_at_zero_is_nan_without_a_warning():
 
 @pytest.mark.parametrize("name, f, jf, z0", [
     ("sqrt", tg.sqrt, jnp.sqrt, 0j),
-    ("rsqrt", tg.lax.rsqrt, jax.lax.rsqrt, 0j),
+    ("rsqrt", tg.lax.rsqrt, jax.lax.rsqrt, 0j),  # (1/√z: reciprocal's 0·inf is NaN, as JAX's)
     ("pow_half", lambda z: z ** 0.5, lambda z: z ** 0.5, 0j),
     ("arcsin", tg.arcsin, jnp.arcsin, 1 + 0j),
     ("arccos", tg.arccos, jnp.arccos, -1 + 0j),
@@ -95,9 +95,9 @@ def _check_branch_point(f, jf, z, g):
     np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-12)
     _, tangent = tg.jvp(f, (z,), (g,))
     assert np.isnan(tangent[0]) and np.isclose(tangent[1], jax.jvp(jf, (z,), (g,))[1][1], rtol=1e-12)
-    # a zero cotangent on the branch point: nothing flows there
+    # a zero cotangent on the branch point: nothing flows there (rsqrt = 1/√z: NaN, as JAX)
     masked = tg.vjp(f, z)[1](np.array([0j, 1.0]))[0]
-    assert masked[0] == 0
+    assert masked[0] == 0 if f is not tg.lax.rsqrt else np.isnan(masked[0])
     np.testing.assert_allclose(masked[1], np.asarray(jax.vjp(jf, z)[1](np.array([0j, 1.0]))[0])[1],
                                rtol=1e-12)
 
