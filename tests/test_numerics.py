@@ -338,3 +338,22 @@ def test_hessians_stay_symmetric_where_a_rule_guards_a_zero():
     # the inf-norm over an empty axis is 0, as NumPy's
     np.testing.assert_array_equal(tg.linalg.norm(np.zeros((2, 0)), ord=np.inf, axis=1), [0.0, 0.0])
     assert tg.linalg.vector_norm(np.zeros(0), ord=np.inf) == 0.0
+
+
+def test_cumprod_derivatives_stay_exact_when_a_running_product_overflows():
+    # out / x is not the derivative once a product overflowed (inf) or underflowed (0): the
+    # exact products are used, and a zero cotangent or tangent never meets an inf
+    with np.errstate(over="ignore"):  # (the forward's own overflow, as np.cumprod's)
+        _cumprod_overflow_checks()
+
+
+def _cumprod_overflow_checks():
+    y = np.array([3.0, 1e300, 1e300, 2.0])
+    np.testing.assert_array_equal(tg.grad(lambda v: tg.cumprod(v)[1])(y), [1e300, 3.0, 0.0, 0.0])
+    x = np.array([1e200, 1e200, 1.0])
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(tg.cumprod(v)[:2]))(x), [1e200, 1e200, 0.0])
+    np.testing.assert_array_equal(tg.grad(lambda v: tg.cumprod(v)[0])(x), [1.0, 0.0, 0.0])
+    t = np.array([0.7, -0.4, 1.3])
+    np.testing.assert_allclose(tg.jvp(tg.cumprod, (x,), (t,))[1][:2], [0.7, 0.7e200 - 0.4e200])
+    tiny = np.array([1e-200, 1e-200, 3.0])  # the second product underflows to 0
+    np.testing.assert_allclose(tg.grad(lambda v: tg.cumprod(v)[1])(tiny), [1e-200, 1e-200, 0.0])

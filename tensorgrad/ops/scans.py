@@ -30,7 +30,7 @@ from ..registry import Example, function, general, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, index_param, lift_tangent, may_any, negative_axes, negative_axis, \
     shape_of, sort_kind
-from .elementwise import astype, where
+from .elementwise import astype, not_equal, where
 from .linalg import matmul
 from .reductions import _keep, _spread, mean
 from .reductions import sum as _sum
@@ -97,31 +97,41 @@ def _products_without_one(x, axis):
     rows = where(np.eye(n, dtype=bool), 1, broadcast_to(expand_dims(xm, -2), xs[:-1] + (n, n)))
     # select, not multiply: a 0·inf below the diagonal would be NaN (and the products there,
     # which are not used, may be 0·inf: quietly)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # (an overflow: the forward's, warned)
         products = cumprod(rows, axis=-1)
     return where(np.triu(np.ones((n, n), dtype=bool)), products, 0)
 
 
-def _has_zeros(x):
-    """Whether ``x`` may hold a zero, an inf or a NaN, where dividing ``out`` by ``x`` is not
-    the derivative (True under tg.jit: the exact path, right for any value)."""
-    cx = concrete(x)
-    return may_any(np.logical_or(np.equal(cx, 0), np.logical_not(np.isfinite(cx))))
+def _has_zeros(x, out):
+    """Whether ``x`` may hold a zero, an inf or a NaN, or a running product overflowed (to inf,
+    or to 0), where dividing ``out`` by ``x`` is not the derivative (True under tg.jit: the
+    exact path, right for any value)."""
+    cx, co = concrete(x), concrete(out)
+    return may_any(np.logical_or(np.equal(cx, 0), np.logical_not(np.isfinite(cx)))) \
+        or may_any(np.logical_or(np.equal(co, 0), np.logical_not(np.isfinite(co))))
+
+
+def _past_overflow(M, w, axis):
+    """``M`` with 0 in the columns i where ``w`` (the cotangent or tangent) is 0: there a
+    product that overflowed to inf must not meet w's 0 (0·inf, NaN)."""
+    live = expand_dims(moveaxis(not_equal(w, 0), axis, -1), -2)
+    return where(live, M, 0)
 
 
 def _cumprod_vjp(g, out, x, axis):
-    if not _has_zeros(x):
+    if not _has_zeros(x, out):
         # Σ_{i ≥ j} g_i out_i / x_j: a running sum from the end, divided by x
         return _cumsum_transpose(g * out, None, None, axis) / x
+    M = _past_overflow(_products_without_one(x, axis), g, axis)
     with np.errstate(invalid="ignore"):  # (0·inf where x holds an inf: NaN, as the input's)
-        c = matmul(_products_without_one(x, axis), expand_dims(moveaxis(g, axis, -1), -1))
+        c = matmul(M, expand_dims(moveaxis(g, axis, -1), -1))
     return moveaxis(reshape(c, shape_of(c)[:-1]), -1, axis)
 
 
 def _cumprod_jvp(t, out, x, axis):
-    if not _has_zeros(x):
+    if not _has_zeros(x, out):
         return out * cumsum(t / x, axis=axis)
-    Mt = swapaxes(_products_without_one(x, axis), -1, -2)
+    Mt = _past_overflow(swapaxes(_products_without_one(x, axis), -1, -2), t, axis)
     with np.errstate(invalid="ignore"):
         c = matmul(Mt, expand_dims(moveaxis(t, axis, -1), -1))
     return moveaxis(reshape(c, shape_of(c)[:-1]), -1, axis)
