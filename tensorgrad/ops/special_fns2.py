@@ -432,7 +432,7 @@ def _expn_signature(n: int, x: ArrayLike):
 
 def _expn_parts(out, x, n):
     xv = concrete(x)
-    steep = np.equal(xv, 0) & (n == 2)
+    steep = np.equal(xv, 0) & (n <= 2)  # −E_(n−1)(0) = −inf (also where E_n(0) is inf, as exp1's)
     off = np.logical_not(xv > 0) & np.logical_not(np.equal(xv, 0) & (n >= 3))
     if n == 0:
         slope = lambda v: -exp(-v) * (v + 1) / (v * v)  # noqa: E731
