@@ -20,7 +20,7 @@ derivative rule is written with tensorgrad ops, so it differentiates again:
   a or b (JAX refuses them too): asking for one raises.
 * ``expn(n, x)`` (n a non-negative integer, constant): ``∂/∂x = −E_(n−1)(x)``, with
   ``E_0(x) = e^(−x)/x`` and ``E_0′ = −e^(−x)(x + 1)/x²``. At x = 0 the slope is
-  ``−1/(n − 2)`` for n ≥ 3, −inf for n = 2, NaN for n ≤ 1 (E_n(0) = inf).
+  ``−1/(n − 2)`` for n ≥ 3, −inf for n ≤ 2 (as exp1's; E_n(0) = inf for n ≤ 1).
 * ``spence(z) = ∫₁ᶻ log t/(1 − t) dt``: ``∂/∂z = log z/(1 − z)``, −1 at z = 1 (its
   Taylor series there, exact at every order: JAX gives 0, and NaN on (1, 2)),
   −inf at z = 0, NaN for z < 0.
