@@ -357,3 +357,13 @@ def _cumprod_overflow_checks():
     np.testing.assert_allclose(tg.jvp(tg.cumprod, (x,), (t,))[1][:2], [0.7, 0.7e200 - 0.4e200])
     tiny = np.array([1e-200, 1e-200, 3.0])  # the second product underflows to 0
     np.testing.assert_allclose(tg.grad(lambda v: tg.cumprod(v)[1])(tiny), [1e-200, 1e-200, 0.0])
+
+
+def test_sinc_second_derivative_of_a_large_entry_next_to_a_small_one():
+    # the small-x series is evaluated only where x is small: it no longer overflows at the
+    # large entry and leaks 0·inf into the next derivative there
+    for x in (np.array([1e150, 0.0]), np.array([1e9, 0.0], dtype=np.float32)):
+        d2 = tg.grad(lambda v: tg.sum(tg.grad(lambda w: tg.sum(tg.sinc(w)))(v)))(x)
+        ref = jax.grad(lambda v: jnp.sum(jax.grad(lambda w: jnp.sum(jnp.sinc(w)))(v)))(jnp.asarray(x))
+        assert np.all(np.isfinite(d2)) and d2.dtype == x.dtype
+        np.testing.assert_allclose(d2, np.asarray(ref), rtol=1e-6)

@@ -200,11 +200,14 @@ def _sinc_deriv(out, x):
     small = np.abs(xv) < _SINC_SMALL
     if not may_any(small):  # (a staged mask, under tg.jit, takes the general path)
         return (cos(math.pi * x) - out) / x
-    x2 = x * x
+    # the series only where x is small (0 elsewhere): x⁹ of a large x would overflow, and the
+    # branch not taken would then leak 0·inf into the next derivative
+    xs = x if not is_staged(small) and small.all() else where(small, x, 0.0)
+    x2 = xs * xs
     series = 0.0
     for k in range(4, 0, -1):  # Horner in x²
         series = series * x2 + ((-1) ** k) * math.pi ** (2 * k) * (2 * k) / math.factorial(2 * k + 1)
-    series = series * x
+    series = series * xs
     if not is_staged(small) and small.all():
         return series
     safe = where(small, 1.0, x)
