@@ -136,3 +136,14 @@ def test_a_slope_from_a_limit_at_an_end_has_no_silent_zero_second_derivative(nam
     # a > 2 (b > 2 at x = 1): the slope's slope there is 0 indeed
     far = tg.grad(lambda v: tg.grad(lambda w: tg.scipy.special.gammainc(3.0, w))(v))(0.0)
     assert far == 0.0
+
+
+def test_an_overflowed_output_next_to_a_steep_entry_keeps_its_second_derivative():
+    # the NaN marking a steep entry's next derivative goes into the inputs only: through the
+    # output (x**y = inf at x = 1e200) it met the output's own infinite slope and leaked 0·inf
+    def mixed(x, y):
+        gx = lambda a, b: tg.grad(lambda a, b: tg.sum(tg.power(a, b)), argnums=0)(a, b)  # noqa: E731
+        return tg.grad(lambda a, b: tg.sum(gx(a, b)), argnums=1)(x, y)
+    with np.errstate(over="ignore"):  # (x**y's own overflow, as NumPy's)
+        d = mixed(np.array([1e200, 0.0]), np.array([2.0, 0.5]))
+    assert np.isclose(d[0], 1e200 * (1 + 2 * np.log(1e200)), rtol=1e-12) and np.isnan(d[1])

@@ -70,8 +70,10 @@ def _times_steep(g, slope, steep, deps=()):
     cotangent or tangent means "nothing flows here", so the product is 0
     rather than the NaN of 0·inf. ``slope`` must already be finite off the mask.
 
-    ``deps`` are the values the slope is a function of (the op's output and
-    inputs). On the mask the slope is a constant ±inf, so differentiating this
+    ``deps`` are the op's inputs, which the slope is a function of (not its output: a
+    function of them, whose own slope may be inf where the output overflowed, and 0·inf
+    would leak NaN into other entries). On the mask the slope is a constant ±inf, so
+    differentiating this
     product again would give 0 there, which is wrong (the next derivative is
     infinite or has no limit): each traced dependency instead gets NaN as the
     derivative of the steep entries that carry a non-zero ``g``.
@@ -104,7 +106,7 @@ def _steep(parts):
     NaN of 0·inf (as for √x at 0); a second derivative there is NaN (see :func:`_times_steep`)."""
     def rule(g, out, *args):
         slope, steep = parts(out, *args)
-        return _times_steep(g, slope, steep, (out,) + args)
+        return _times_steep(g, slope, steep, args)
     return rule
 
 
@@ -158,7 +160,7 @@ def _power_dx(out, x, y):
 
 def _power_rule_x(g, out, x, y):
     slope, steep = _power_dx_parts(out, x, y)
-    return _times_steep(g, slope, steep, (out, x, y))
+    return _times_steep(g, slope, steep, (x, y))
 
 
 def _power_dy(out, x, y):
@@ -204,7 +206,7 @@ def _sqrt_parts(out):
 def _sqrt_rule(g, out, x):
     # d√x = 1/(2√x): infinite at 0, where a zero g still gives 0 (not 0·inf = NaN)
     slope, steep = _sqrt_parts(out)
-    return _times_steep(g, slope, steep, (out, x))
+    return _times_steep(g, slope, steep, (x,))
 
 
 def _sqrt_deriv(out, x):

@@ -177,7 +177,7 @@ def _cbrt_parts(out):
 
 def _cbrt_rule(g, out, x):
     slope, steep = _cbrt_parts(out)
-    return _times_steep(g, slope, steep, (out, x))
+    return _times_steep(g, slope, steep, (x,))
 
 
 def _cbrt_deriv(out, x):

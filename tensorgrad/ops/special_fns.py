@@ -113,7 +113,7 @@ def _logit_rule(g, out, x):
     if not may_any(steep):
         return g * (1 / (x * (1 - x)))
     xs = where(steep, 0.5, x)
-    return _times_steep(g, 1 / (xs * (1 - xs)), steep, (out, x))
+    return _times_steep(g, 1 / (xs * (1 - xs)), steep, (x,))
 
 
 logit = _unary("logit", _in_float_of(special.logit), lambda out, x: 1 / (x * (1 - x)), "diag(1/(x(1 − x)))",
@@ -206,14 +206,14 @@ def _xlog_rules(shift: float):
     def dx(g, out, x, y):
         u = concrete(y) + shift
         slope = _log_of(u, log, y) if shift == 0 else _log_of(u, log1p, y)
-        return _times_steep(g, slope, np.broadcast_to(np.equal(u, 0), np.shape(concrete(out))), (out, x, y))
+        return _times_steep(g, slope, np.broadcast_to(np.equal(u, 0), np.shape(concrete(out))), (x, y))
 
     def dy(g, out, x, y):
         u = concrete(y) + shift
         xv = concrete(x)  # (a NaN x is not steep: its slope, and so its cotangent, is NaN)
         steep = np.broadcast_to(np.equal(u, 0) & np.not_equal(xv, 0) & np.logical_not(np.isnan(xv)),
                                 np.shape(concrete(out)))
-        return _times_steep(g, _ratio(x, y if shift == 0 else 1 + y), steep, (out, x, y))
+        return _times_steep(g, _ratio(x, y if shift == 0 else 1 + y), steep, (x, y))
     return {"x": dx, "y": dy}
 
 
