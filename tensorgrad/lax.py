@@ -54,6 +54,7 @@ from .collectives import (  # noqa: F401  (collectives over a named vmap/pmap ax
 from .ops.complex_ops import (  # noqa: F401  (jax.lax.complex, real, imag, conj)
     imag_part as imag, lax_conj as conj, make_complex as complex, real_part as real)
 from .fft import FftType, lax_fft as fft  # noqa: F401  (jax.lax.fft)
+from . import lax_linalg as linalg  # noqa: F401  (jax.lax.linalg)
 from .lax_shapes import (  # noqa: F401  (shape helpers)
     ConvDimensionNumbers, broadcast_shapes, conv_dimension_numbers, conv_general_shape_tuple,
     conv_shape_tuple, conv_transpose_shape_tuple, padtype_to_pads, reduce_window_shape_tuple)
@@ -83,7 +84,7 @@ __all__ += ["conv", "conv_with_general_padding", "conv_transpose", "split", "til
             "betainc", "bessel_i0e", "bessel_i1e", "custom_linear_solve", "custom_root"]
 __all__ += ["conv_general_dilated_patches", "approx_max_k", "approx_min_k", "platform_dependent",
             "igamma_grad_a", "bitcast_convert_type"]
-__all__ += ["complex", "real", "imag", "conj", "fft", "FftType"]
+__all__ += ["complex", "real", "imag", "conj", "fft", "FftType", "linalg"]
 __all__ += ["psum", "pmean", "pmax", "pmin", "all_gather", "ppermute", "axis_index", "axis_size",
             "psum_scatter", "all_to_all", "pshuffle", "pswapaxes"]
 __all__ += ["GatherDimensionNumbers", "ScatterDimensionNumbers", "GatherScatterMode", "gather",
