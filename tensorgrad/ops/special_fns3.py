@@ -497,11 +497,13 @@ pseudo_huber = elementwise(
 
 # ---- the Faddeeva function ---------------------------------------------------------------
 def _wofz_forward(z):
-    """SciPy's w(z), complex (complex64 for float32 and complex64 input, as SciPy's)."""
+    """SciPy's w(z), complex: complex64 for float16, float32 and complex64 input (as JAX's;
+    SciPy computes those in double precision), complex128 otherwise."""
     z = np.asarray(z)
     if z.dtype.kind in "biu":
         z = z.astype(np.float64)
-    return special.wofz(z)
+    out = special.wofz(z)
+    return out.astype(np.complex64) if z.dtype.itemsize <= 4 or z.dtype == np.complex64 else out
 
 
 _TWO_I_OVER_ROOT_PI = 2j / math.sqrt(math.pi)
