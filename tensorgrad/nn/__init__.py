@@ -82,6 +82,8 @@ from . import torch_bag_ctc, torch_modules_more  # (more of torch.nn's Modules)
 from .torch_bag_ctc import *  # noqa: F401,F403  (embedding_bag, EmbeddingBag, ctc_loss, CTCLoss)
 from .torch_modules_more import *  # noqa: F401,F403  (Softmin ... ChannelShuffle)
 from . import utils  # noqa: F401  (torch.nn.utils: clip_grad_norm_ ... weight_norm, utils.rnn)
+from . import torch_gaps  # (PyTorch's *_with_indices, relu_ ..., Upsampling*2d, Parameter*)
+from .torch_gaps import *  # noqa: F401,F403  (max_pool1d_with_indices ... ParameterDict)
 
 
 
@@ -143,3 +145,4 @@ __all__ += [n for n in (*torch_pooling_nd.__all__, *torch_padding.__all__,  # (m
                       *torch_pooling_layers.__all__) if n not in __all__]
 __all__ += [*torch_modules_more.__all__, *torch_bag_ctc.__all__]  # more of torch.nn's Modules
 __all__ += ["utils"]  # torch.nn.utils (tensorgrad.nn.utils)
+__all__ += [*torch_gaps.__all__]  # max_pool1d_with_indices ... relu_ ... ParameterDict
