@@ -390,7 +390,8 @@ def test_every_enumerable_distribution_enumerates_like_torch():
                and issubclass(getattr(D, n), D.Distribution)]
     enumerable = [c for c in classes if c.has_enumerate_support is True]
     assert {c.__name__ for c in enumerable} == {"Bernoulli", "Binomial", "Categorical",
-                                                "OneHotCategorical"}
+                                                "OneHotCategorical",
+                                                "OneHotCategoricalStraightThrough"}
     for c in enumerable:
         assert callable(getattr(c, "enumerate_support", None)), c.__name__
     p = np.array([[0.3, 0.5], [0.9, 0.1]])

@@ -8,6 +8,9 @@ explicit key from :mod:`tensorgrad.random` (``d.sample((5,), key=tg.random.PRNGK
 from . import constraints
 from .continuous import (Beta, Cauchy, Chi2, Exponential, Gamma, Gumbel, HalfCauchy, HalfNormal,
                          Laplace, LogNormal, Normal, Pareto, StudentT, Uniform, VonMises, Weibull)
+from .continuous_more import (ContinuousBernoulli, ExponentialFamily, FisherSnedecor,
+                              GeneralizedPareto, Kumaraswamy, LogisticNormal,
+                              OneHotCategoricalStraightThrough)
 from .discrete import (Bernoulli, Binomial, Categorical, Geometric, NegativeBinomial,
                        OneHotCategorical, Poisson)
 from .distribution import Distribution
@@ -19,6 +22,10 @@ from .transformed import (ExpRelaxedCategorical, InverseGamma, LogitRelaxedBerno
                           TransformedDistribution)
 from .transforms import (AffineTransform, ComposeTransform, ExpTransform, PowerTransform,
                          SigmoidTransform, SoftplusTransform, TanhTransform, Transform)
+from .transforms_more import (AbsTransform, CatTransform, CorrCholeskyTransform,
+                              CumulativeDistributionTransform, IndependentTransform,
+                              LowerCholeskyTransform, PositiveDefiniteTransform, ReshapeTransform,
+                              SoftmaxTransform, StackTransform, StickBreakingTransform)
 
 __all__ = ["Distribution", "constraints", "kl_divergence", "register_kl",
            "Normal", "LogNormal", "Uniform", "Exponential", "Gamma", "Chi2", "Beta", "Laplace",
@@ -28,4 +35,9 @@ __all__ = ["Distribution", "constraints", "kl_divergence", "register_kl",
            "TransformedDistribution", "MixtureSameFamily", "Transform", "ExpTransform",
            "AffineTransform", "SigmoidTransform", "TanhTransform", "SoftplusTransform",
            "PowerTransform", "ComposeTransform", "NegativeBinomial", "InverseGamma", "VonMises",
-           "LogitRelaxedBernoulli", "RelaxedBernoulli", "ExpRelaxedCategorical", "RelaxedOneHotCategorical"]
+           "LogitRelaxedBernoulli", "RelaxedBernoulli", "ExpRelaxedCategorical", "RelaxedOneHotCategorical",
+           "ExponentialFamily", "ContinuousBernoulli", "FisherSnedecor", "Kumaraswamy",
+           "GeneralizedPareto", "LogisticNormal", "OneHotCategoricalStraightThrough",
+           "AbsTransform", "SoftmaxTransform", "StickBreakingTransform", "LowerCholeskyTransform",
+           "ReshapeTransform", "IndependentTransform", "CatTransform", "StackTransform",
+           "CumulativeDistributionTransform", "CorrCholeskyTransform", "PositiveDefiniteTransform"]
