@@ -44,21 +44,21 @@ def _dtype(x) -> np.dtype:
     return np.dtype(d) if d is not None else np.asarray(x).dtype
 
 
-def _check_real(name: str, **arrays):
+def _check_kinds(name: str, kinds: str, what: str, arrays: dict):
     for k, v in arrays.items():
         dt = _dtype(v)
-        if dt.kind not in "biuf":
-            raise TypeError(f"scipy.linalg.{name}: {k} must be a real array, got dtype {dt} "
+        if dt.kind not in kinds:
+            raise TypeError(f"scipy.linalg.{name}: {k} must be {what}, got dtype {dt} "
                             f"(shape {_shape(v)})")
+
+
+def _check_real(name: str, **arrays):
+    _check_kinds(name, "biuf", "a real array", arrays)
 
 
 def _check_numbers(name: str, **arrays):
     """Real or complex arrays (not strings, objects or datetimes)."""
-    for k, v in arrays.items():
-        dt = _dtype(v)
-        if dt.kind not in "biufc":
-            raise TypeError(f"scipy.linalg.{name}: {k} must be a real or complex array, got "
-                            f"dtype {dt} (shape {_shape(v)})")
+    _check_kinds(name, "biufc", "a real or complex array", arrays)
 
 
 def _is_complex(*arrays) -> bool:
