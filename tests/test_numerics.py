@@ -367,3 +367,20 @@ def test_sinc_second_derivative_of_a_large_entry_next_to_a_small_one():
         ref = jax.grad(lambda v: jnp.sum(jax.grad(lambda w: jnp.sum(jnp.sinc(w)))(v)))(jnp.asarray(x))
         assert np.all(np.isfinite(d2)) and d2.dtype == x.dtype
         np.testing.assert_allclose(d2, np.asarray(ref), rtol=1e-6)
+
+
+def test_at_a_cone_point_the_slope_and_its_own_slope_are_zero_as_for_norm():
+    # hypot at the origin, std at a constant vector: the subgradient 0 is selected, so the next
+    # derivative there is 0 too (as for norm and abs), not the identity or (I − 11ᵀ/n)·2/n
+    z = np.zeros(2)
+    h = tg.hessian(lambda p: tg.hypot(p[0], p[1]))(z)
+    np.testing.assert_array_equal(h, tg.hessian(tg.linalg.norm)(z))
+    np.testing.assert_array_equal(h, np.zeros((2, 2)))
+    c = np.full(3, 5.0)
+    np.testing.assert_array_equal(tg.grad(tg.std)(c), np.zeros(3))
+    np.testing.assert_array_equal(tg.hessian(tg.std)(c), tg.hessian(tg.nanstd)(c))
+    np.testing.assert_array_equal(tg.hessian(tg.std)(c), np.zeros((3, 3)))
+    # away from the cone point both are the usual ones
+    p = np.array([0.3, -0.4])
+    np.testing.assert_allclose(tg.hessian(lambda p: tg.hypot(p[0], p[1]))(p),
+                               tg.hessian(tg.linalg.norm)(p), rtol=1e-12)

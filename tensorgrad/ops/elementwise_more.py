@@ -112,11 +112,13 @@ arctan2 = elementwise(
 
 def _hypot_d(wrt):
     def d(out, x, y):
-        # x/r, with 0 at the origin (r = 0), where no derivative exists: as for norm
+        # x/r, with 0 at the origin (r = 0), where no derivative exists: as for norm, the 0 is
+        # selected (not x/1), so that its own derivative there is 0 too (as abs's), not 1
         origin = np.equal(concrete(out), 0)  # (staged under tg.jit: decided at run time)
-        r = where(origin, 1, out) if may_any(origin) else out
         with np.errstate(invalid="ignore"):  # an infinite input: inf/inf is NaN (as JAX), quietly
-            return (x if wrt == "x" else y) / r
+            if not may_any(origin):
+                return (x if wrt == "x" else y) / out
+            return where(origin, 0.0, (x if wrt == "x" else y) / where(origin, 1, out))
     return d
 
 

@@ -229,11 +229,13 @@ def _var_slope(out, x, axes, ddof, keepdims):
 
 
 def _std_slope(out, x, axes, ddof, keepdims):
-    # (x − x̄)/((n − ddof)·std), taken as 0 where std = 0 (all entries equal): as for norm
+    # (x − x̄)/((n − ddof)·std), taken as 0 where std = 0 (all entries equal): as for norm, the
+    # 0 is selected, so that its own derivative there is 0 too (not that of (x − x̄)/(n − ddof))
     kept = _keep(out, axes, keepdims)
-    if may_any(np.equal(concrete(kept), 0)):
-        kept = where(equal(kept, 0), 1, kept)
-    return _centered(x, axes) / (_dof(x, axes, ddof) * kept)
+    if not may_any(np.equal(concrete(kept), 0)):
+        return _centered(x, axes) / (_dof(x, axes, ddof) * kept)
+    zero = equal(kept, 0)
+    return where(zero, 0.0, _centered(x, axes) / (_dof(x, axes, ddof) * where(zero, 1, kept)))
 
 
 def std_from_var(v):
