@@ -43,6 +43,7 @@ from .ops.special_fns2 import (bernoulli, bessel_jn, betainc, boxcox, boxcox1p, 
 from .ops.activations import softplus
 from .ops.special_fns3 import (erfcinv, huber, iv, ive, j0, j1, jn, jv, k0, k0e, k1, k1e, kv, kve,
                                pseudo_huber, rgamma, wofz, y0, y1, yn, yv)
+from .ops.spherical import sph_harm_y
 from .typing import Array, ArrayLike, Axis  # noqa: F401
 
 psi = digamma
@@ -54,7 +55,7 @@ __all__ = ["erf", "erfc", "erfinv", "gammaln", "digamma", "psi", "polygamma", "e
            "betainc", "expn", "spence", "sici", "fresnel", "owens_t", "hyp1f1", "hyp2f1", "bessel_jn",
            "boxcox", "boxcox1p", "comb", "bernoulli", "j0", "j1", "y0", "y1", "jv", "jn", "yv", "yn", "iv",
            "ive", "kv", "kve", "k0", "k1", "k0e", "k1e", "erfcinv", "rgamma", "huber", "pseudo_huber",
-           "softplus", "wofz"]
+           "softplus", "wofz", "sph_harm_y"]
 
 
 def softmax(x: ArrayLike, axis: Axis = None) -> Array:
