@@ -15,6 +15,7 @@ from .discrete import (Bernoulli, Binomial, Categorical, Geometric, NegativeBino
                        OneHotCategorical, Poisson)
 from .distribution import Distribution
 from .kl import kl_divergence, register_kl
+from .matrix_dists import LKJCholesky, Wishart
 from .multivariate import (Dirichlet, Independent, LowRankMultivariateNormal, MultivariateNormal,
                            Multinomial)
 from .transformed import (ExpRelaxedCategorical, InverseGamma, LogitRelaxedBernoulli,
@@ -40,4 +41,5 @@ __all__ = ["Distribution", "constraints", "kl_divergence", "register_kl",
            "GeneralizedPareto", "LogisticNormal", "OneHotCategoricalStraightThrough",
            "AbsTransform", "SoftmaxTransform", "StickBreakingTransform", "LowerCholeskyTransform",
            "ReshapeTransform", "IndependentTransform", "CatTransform", "StackTransform",
-           "CumulativeDistributionTransform", "CorrCholeskyTransform", "PositiveDefiniteTransform"]
+           "CumulativeDistributionTransform", "CorrCholeskyTransform", "PositiveDefiniteTransform",
+           "Wishart", "LKJCholesky"]

@@ -7,7 +7,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops as _ops
-from .continuous import Beta, Exponential, Gamma, Laplace, Normal, Uniform
+from ..tensor import shape_of
+from ..transforms import grad as _grad
+from .continuous import Beta, Exponential, Gamma, Gumbel, Laplace, Normal, Pareto, Uniform
+from .continuous_more import ContinuousBernoulli, ExponentialFamily
 from .discrete import Bernoulli, Categorical, Poisson
 from .distribution import Distribution
 from .multivariate import (Dirichlet, Independent, LowRankMultivariateNormal, MultivariateNormal,
@@ -184,3 +187,86 @@ def _kl_transformed(p, q):
     extra = len(p.event_shape) - len(p.base_dist.event_shape)
     kl = kl_divergence(p.base_dist, q.base_dist)
     return _ops.sum(kl, axis=tuple(range(-extra, 0))) if extra > 0 else kl
+
+
+# ---- the exponential families and the continuous Bernoulli (as registered by PyTorch 2.13)
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p, q):
+    """The Bregman divergence of the log normalizer F between the natural parameters:
+    F(θq) − F(θp) − ⟨θq − θp, ∇F(θp)⟩, summed over each parameter's event axes (∇F from
+    ``tg.grad``; it stays differentiable in p's parameters, which PyTorch detaches)."""
+    if type(p) is not type(q):
+        raise NotImplementedError("kl_divergence: the KL divergence between different "
+                                  "exponential families cannot be computed as a Bregman "
+                                  f"divergence ({type(p).__name__}, {type(q).__name__})")
+    nat_p, nat_q = tuple(p._natural_params), tuple(q._natural_params)
+
+    def total(*ps):
+        return _ops.sum(p._log_normalizer(*ps))
+    grads = _grad(total, argnums=tuple(range(len(nat_p))))(*nat_p)
+    result = q._log_normalizer(*nat_q) - p._log_normalizer(*nat_p)
+    batch = tuple(np.broadcast_shapes(p.batch_shape, q.batch_shape))
+    for tp, tq, g in zip(nat_p, nat_q, grads):
+        term = (tq - tp) * g
+        shape = tuple(shape_of(term))
+        extra = len(shape) - len(batch)
+        result = result - (_ops.sum(term, axis=tuple(range(-extra, 0))) if extra > 0 else term)
+    return result
+
+
+def _cb_cross(p_mean, q):
+    """E_p[log q(X)] of a continuous Bernoulli q under a distribution p on [0, 1] with mean
+    ``p_mean``: E[X]·logits + log(1 − λ) + log C(λ)."""
+    return p_mean * q.logits + _ops.log1p(-q.probs) + q._cont_bern_log_norm()
+
+
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
+    return p.mean * (p.logits - q.logits) + p._cont_bern_log_norm() + _ops.log1p(-p.probs) \
+        - q._cont_bern_log_norm() - _ops.log1p(-q.probs)
+
+
+@register_kl(Beta, ContinuousBernoulli)
+def _kl_beta_continuous_bernoulli(p, q):
+    return -p.entropy() - _cb_cross(p.mean, q)
+
+
+@register_kl(Uniform, ContinuousBernoulli)
+def _kl_uniform_continuous_bernoulli(p, q):
+    """Infinite when the uniform's interval leaves [0, 1]. (PyTorch 2.13 also returns inf when
+    it touches 0 or 1, e.g. for Uniform(0, 1); the divergence is finite there.)"""
+    kl = -p.entropy() - _cb_cross(p.mean, q)
+    return _ops.where(_ops.logical_or(p.low < 0, p.high > 1), np.inf, kl)
+
+
+@register_kl(ContinuousBernoulli, Exponential)
+def _kl_continuous_bernoulli_exponential(p, q):
+    return -p.entropy() - _ops.log(q.rate) + q.rate * p.mean
+
+
+@register_kl(ContinuousBernoulli, Normal)
+def _kl_continuous_bernoulli_normal(p, q):
+    t2 = 0.5 * (np.log(2.0 * np.pi) + (q.loc / q.scale) ** 2) + _ops.log(q.scale)
+    t3 = (p.variance + p.mean ** 2 - 2.0 * q.loc * p.mean) / (2.0 * q.scale ** 2)
+    return -p.entropy() + t2 + t3
+
+
+@register_kl(ContinuousBernoulli, Uniform)
+def _kl_continuous_bernoulli_uniform(p, q):
+    """Infinite unless [0, 1] lies inside the uniform's interval. (PyTorch 2.13 also returns
+    inf when the interval starts at 0 or ends at 1, e.g. for Uniform(0, 1).)"""
+    kl = -p.entropy() + _ops.log(q.high - q.low)
+    return _ops.where(_ops.logical_or(q.low > 0, q.high < 1), np.inf, kl)
+
+
+@register_kl(ContinuousBernoulli, Pareto)
+@register_kl(Exponential, ContinuousBernoulli)
+@register_kl(Gamma, ContinuousBernoulli)
+@register_kl(Gumbel, ContinuousBernoulli)
+@register_kl(Laplace, ContinuousBernoulli)
+@register_kl(Normal, ContinuousBernoulli)
+@register_kl(Pareto, ContinuousBernoulli)
+def _kl_continuous_bernoulli_infinity(p, q):
+    """p puts mass where q has none."""
+    return np.full(np.broadcast_shapes(p.batch_shape, q.batch_shape), np.inf)
