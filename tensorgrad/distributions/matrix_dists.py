@@ -18,11 +18,12 @@ import numpy as np
 from .. import ops as _ops
 from .. import random as _random
 from ..lax import stop_gradient
-from ..linalg import cholesky, inv, slogdet
+from ..linalg import slogdet
 from ..scipy.linalg import solve_triangular
 from ..tensor import shape_of
 from . import constraints
 from .continuous_more import ExponentialFamily
+from .multivariate import lower_factor
 from .distribution import (Distribution, _concrete_np, as_float, broadcast_all, check_values,
                            default_validate_args, need_key)
 from .transforms_more import corr_cholesky
@@ -104,12 +105,7 @@ class Wishart(ExponentialFamily):
         if df_np is not None and np.any(df_np < p):
             warnings.warn("Wishart: low df values detected; singular samples are highly likely "
                           "for ndim - 1 < df < ndim", UserWarning, stacklevel=2)
-        if name == "scale_tril":
-            lower = mat
-        elif name == "covariance_matrix":
-            lower = cholesky(mat)
-        else:
-            lower = cholesky(inv(mat))
+        lower = lower_factor(name, mat)
         self.df = _ops.broadcast_to(df, batch)
         self.scale_tril = _ops.broadcast_to(lower, batch + (p, p))
         self._given_mat = (name, _ops.broadcast_to(mat, batch + (p, p)))

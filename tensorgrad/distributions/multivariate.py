@@ -90,6 +90,14 @@ def _batched_solve(lower, rhs):
     return solve_triangular(lo, _ops.expand_dims(b, -1), lower=True)[..., 0]
 
 
+def lower_factor(name: str, mat):
+    """The lower Cholesky factor of a covariance given as ``scale_tril`` (itself),
+    ``covariance_matrix`` or ``precision_matrix`` (named ``name``)."""
+    if name == "scale_tril":
+        return mat
+    return cholesky(mat) if name == "covariance_matrix" else cholesky(inv(mat))
+
+
 def _log_diag_sum(lower):
     return _ops.sum(_ops.log(_ops.diagonal(lower, axis1=-2, axis2=-1)), axis=-1)
 
@@ -125,12 +133,7 @@ class MultivariateNormal(Distribution):
         validate = default_validate_args() if validate_args is None else validate_args
         if validate:
             check_values("MultivariateNormal", f"parameter {name}", self.arg_constraints[name], mat)
-        if name == "scale_tril":
-            lower = mat
-        elif name == "covariance_matrix":
-            lower = cholesky(mat)
-        else:
-            lower = cholesky(inv(mat))
+        lower = lower_factor(name, mat)
         batch = np.broadcast_shapes(ls[:-1], ms[:-2])
         k = ls[-1]
         self.loc = _ops.broadcast_to(loc, batch + (k,))
