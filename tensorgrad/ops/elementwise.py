@@ -73,10 +73,9 @@ def _times_steep(g, slope, steep, deps=()):
     ``deps`` are the op's inputs, which the slope is a function of (not its output: a
     function of them, whose own slope may be inf where the output overflowed, and 0·inf
     would leak NaN into other entries). On the mask the slope is a constant ±inf, so
-    differentiating this
-    product again would give 0 there, which is wrong (the next derivative is
-    infinite or has no limit): each traced dependency instead gets NaN as the
-    derivative of the steep entries that carry a non-zero ``g``.
+    differentiating this product again would give 0 there, which is wrong (the next
+    derivative is infinite or has no limit): each traced dependency instead gets NaN as
+    the derivative of the steep entries that carry a non-zero ``g``.
     """
     if not may_any(steep):
         return g * slope
