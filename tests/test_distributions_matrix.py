@@ -13,6 +13,7 @@ import pytest
 from scipy import integrate, special, stats
 
 import tensorgrad as tg
+from tensorgrad.testing import central_difference_gradient as _central
 
 D = tg.distributions
 KEY = tg.random.PRNGKey(11)
@@ -22,17 +23,6 @@ S2 = np.array([[1.0, 0.2, 0.0], [0.2, 0.8, 0.1], [0.0, 0.1, 1.3]])
 X = np.array([[3.0, 0.5, 0.2], [0.5, 2.0, 0.1], [0.2, 0.1, 1.5]])
 C4 = np.array([[1.0, 0.3, -0.2, 0.1], [0.3, 1.0, 0.4, 0.0], [-0.2, 0.4, 1.0, -0.3],
                [0.1, 0.0, -0.3, 1.0]])
-
-
-def _central(f, x, h=1e-6):
-    """Central differences of the scalar f at the float array x."""
-    x = np.asarray(x, dtype=np.float64)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = h
-        g[i] = (float(f(x + e)) - float(f(x - e))) / (2 * h)
-    return g
 
 
 def _wishart_kl(n1, s1, n2, s2):

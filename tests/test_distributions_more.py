@@ -12,20 +12,10 @@ import pytest
 from scipy import integrate, special, stats
 
 import tensorgrad as tg
+from tensorgrad.testing import central_difference_gradient as _central
 
 D = tg.distributions
 KEY = tg.random.PRNGKey(7)
-
-
-def _central(f, x, h=1e-6):
-    """Central differences of the scalar f at the float array x."""
-    x = np.asarray(x, dtype=np.float64)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = h
-        g[i] = (float(f(x + e)) - float(f(x - e))) / (2 * h)
-    return g
 
 
 def _integral(f, lo, hi):

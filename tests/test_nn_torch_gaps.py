@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+from tensorgrad.testing import central_difference_gradient as _central
 
 X1 = np.array([[[0.0, 0.3, -0.27, -0.89, -0.45, -0.99, 0.06],
                 [1.34, -0.49, -0.62, 0.49, 0.36, 0.11, -0.93]]])
@@ -62,15 +63,6 @@ ACTIVATIONS = [
     ("threshold_", (0.5, -3.0), [-3.0, -3.0, -3.0, -3.0, -3.0, -3.0, 1.0, 1.7, 3.0]),
     ("rrelu_", (0.1, 0.3), [-0.5, -0.2, -0.06, 0.0, 0.25, 0.5, 1.0, 1.7, 3.0]),
 ]
-
-
-def _central(f, x, eps=1e-6):
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        d = np.zeros_like(x)
-        d[i] = eps
-        g[i] = (float(f(x + d)) - float(f(x - d))) / (2 * eps)
-    return g
 
 
 # ---- *_with_indices ----------------------------------------------------------------------------
