@@ -41,8 +41,9 @@ from . import linalg as _la
 from .ops import abs as _abs
 from .ops import sum as _sum
 from .ops import (argmax, astype, broadcast_to, concatenate, conj, expand_dims, real, reshape,
-                  sqrt, stack, stop_gradient, take, take_along_axis, tril, triu, where, zeros)
+                  sqrt, stack, stop_gradient, take, take_along_axis, tril, where, zeros)
 from .ops.linalg_ops import LinAlgError, mT
+from .scipy.linalg import _triangle
 from .scipy.linalg_extra import schur as _real_schur
 from .scipy.linalg_more import _arr, _dtype, _float, _mH, _perm_from_piv, _shape, lu_factor, polar
 from .staging import call as staged_call
@@ -487,13 +488,6 @@ def symmetric_product(a_matrix: ArrayLike, c_matrix: ArrayLike, *, alpha: float 
     _same_batch("symmetric_product", a_matrix=sa[:-2], c_matrix=sc[:-2])
     out = alpha * (a @ mT(a)) + beta * c
     return tril(out) + mT(tril(out, -1)) if symmetrize_output else out
-
-
-def _triangle(a, lower: bool, unit_diagonal: bool):
-    """The triangle of ``a`` that is read (with ones on the diagonal for ``unit_diagonal``)."""
-    k = 1 if unit_diagonal else 0
-    t = tril(a, -k) if lower else triu(a, k)
-    return t + np.eye(_shape(a)[-1], dtype=_dtype(a)) if unit_diagonal else t
 
 
 def triangular_solve(a: ArrayLike, b: ArrayLike, *, left_side: bool = False, lower: bool = False,
