@@ -45,7 +45,8 @@ from .ops import (argmax, astype, broadcast_to, concatenate, conj, expand_dims, 
 from .ops.linalg_ops import LinAlgError, mT
 from .scipy.linalg import _triangle
 from .scipy.linalg_extra import schur as _real_schur
-from .scipy.linalg_more import _arr, _dtype, _float, _mH, _perm_from_piv, _shape, lu_factor, polar
+from .scipy.linalg_more import (_arr, _dtype, _float, _is_complex, _mH, _perm_from_piv, _shape,
+                                lu_factor, polar)
 from .staging import call as staged_call
 from .staging import may_any
 from .tensor import concrete, traced_level
@@ -84,10 +85,6 @@ def _same_batch(fn: str, **batches) -> None:
     if len(set(batches.values())) > 1:
         raise ValueError(f"lax.linalg.{fn}: the batch (leading) axes must be equal, got "
                          + ", ".join(f"{k} {s}" for k, s in batches.items()))
-
-
-def _is_complex(*xs) -> bool:
-    return any(_dtype(x).kind == "c" for x in xs)
 
 
 def _no_derivative(fn: str, what: str, x) -> None:
