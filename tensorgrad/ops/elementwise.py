@@ -91,12 +91,19 @@ def _times_steep(g, slope, steep, deps=()):
         inf = np.copysign(np.inf, s)
     factor = np.where(steep, np.where(gz, 0.0, inf), 1.0).astype(dt)
     out = where(steep, g * factor, g * where(steep, 1, slope))
-    live = [d for d in deps if on_a_trace(d)]
-    if live:
-        flows = np.logical_and(steep, np.logical_not(gz))
-        for d in live:
-            out = out + nan_slope(d, flows)
+    if any(on_a_trace(d) for d in deps):
+        out = nan_slopes(out, np.logical_and(steep, np.logical_not(gz)), deps)
     return out
+
+
+def nan_slopes(value, mask, deps):
+    """``value`` (its values unchanged) whose derivative in each traced one of ``deps`` is
+    NaN where ``mask`` (and something flows in): what a rule adds where its own slope is
+    undefined, so that differentiating it again cannot give a silent 0 there."""
+    for d in deps:
+        if on_a_trace(d):
+            value = value + nan_slope(d, mask)
+    return value
 
 
 def _steep(parts):

@@ -53,13 +53,13 @@ from scipy import special
 
 from ..registry import Example, elementwise, function, nondifferentiable
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of, may_any, on_a_trace, shape_of
+from ._util import concrete, dtype_of, may_any, shape_of
 from ._util import in_float_of as _in_float_of
 from .digamma_diff import digamma_difference
 from .erf_tails import dawsn_slope, erfcx_slope
 from .elementwise import _gauss, _slope, _steep, _times_steep
 from .elementwise import abs as _abs
-from .elementwise import clip, cos, exp, log, log1p, nan_slope, sign, sin, where
+from .elementwise import clip, cos, exp, log, log1p, nan_slopes, sign, sin, where
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2.0
@@ -359,11 +359,7 @@ def _nan_at(mask, value, deps):
     """``value`` with NaN where ``mask``: a derivative rule's "no derivative here". The NaN is
     not a constant: where it is, the next derivative in each traced ``deps`` is NaN too (not
     the 0 of a constant), as for an infinite slope (elementwise._times_steep)."""
-    out = where(mask, np.nan, value)
-    for d in deps:
-        if on_a_trace(d):
-            out = out + nan_slope(d, mask)
-    return out
+    return nan_slopes(where(mask, np.nan, value), mask, deps)
 
 
 def _fill(mask, inside, outside, like):

@@ -59,10 +59,10 @@ from scipy import special
 
 from ..registry import Example, elementwise, function, general
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, is_staged, may_any, on_a_trace
+from ._util import concrete, is_staged, may_any
 from .activations import erf
 from .digamma_diff import digamma_difference
-from .elementwise import _slope, _steep, cos, exp, expm1, log, log1p, nan_slope, sin, where
+from .elementwise import _slope, _steep, cos, exp, expm1, log, log1p, nan_slopes, sin, where
 from .elementwise_more import sinc
 from .reductions import sum as _sum
 from .shape import concatenate, expand_dims
@@ -294,13 +294,9 @@ def _density_parts(a, x, times_log=False):
 
 
 def _end_slopes(slope, mask, deps):
-    """``slope`` (its values unchanged) whose next derivative in each traced input is NaN
-    where ``mask``: there the slope is a constant, a limit, whose own slope is not 0."""
-    if may_any(mask):
-        for d in deps:
-            if on_a_trace(d):
-                slope = slope + nan_slope(d, mask)
-    return slope
+    """``slope`` whose next derivative in each traced input is NaN where ``mask``: there the
+    slope is a constant, a limit, whose own slope is not 0."""
+    return nan_slopes(slope, mask, deps) if may_any(mask) else slope
 
 
 def _signed(parts, sign):

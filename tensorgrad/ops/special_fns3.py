@@ -60,8 +60,8 @@ from numpy.polynomial.legendre import leggauss
 from scipy import special
 
 from ..registry import Example, elementwise
-from ._util import concrete, dtype_of, may_any, on_a_trace
-from .elementwise import _slope, _steep, cos, exp, nan_slope, sign, sin, where
+from ._util import concrete, dtype_of, may_any
+from .elementwise import _slope, _steep, cos, exp, nan_slopes, sign, sin, where
 from .elementwise import abs as _abs
 from .elementwise_more import hypot
 from .special_fns import _FAR_POLE, _guarded, _in_float_of, _large_z_slope, _pole, digamma, gamma
@@ -79,11 +79,7 @@ def _guard(mask, fill, fn, xs, taint=()):
     out = _guarded(mask, fill, fn, *xs)
     if not may_any(mask):
         return out
-    undefined = np.logical_and(mask, np.isnan(fill))
-    for x in taint:
-        if on_a_trace(x):
-            out = out + nan_slope(x, undefined)
-    return out
+    return nan_slopes(out, np.logical_and(mask, np.isnan(fill)), taint)
 
 
 def _fill_like(values, out):
