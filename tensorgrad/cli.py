@@ -333,6 +333,11 @@ def _run_train(a, say=print) -> int:
             f"{r.accuracy(Xtr, ytr):.2%}, test accuracy {r.accuracy(Xte, yte):.2%}")
         if a.checkpoint:
             say(f"checkpoint saved to {checkpoint.save(a.checkpoint, {'w': r.w, 'b': np.asarray(r.b)})}")
+        if a.history:  # the perceptron's record: its mistakes in each epoch
+            with open(a.history, "w", encoding="utf-8") as fh:
+                json.dump({"mistakes": [int(m) for m in r.mistakes], "epochs": r.epochs,
+                           "converged": bool(r.converged)}, fh, indent=1)
+            say(f"history saved to {a.history}")
         if a.out and Xtr.shape[1] == 2 and not _have("matplotlib"):
             say(f"matplotlib is not installed: no plot ({EXTRAS})")
         elif a.out and Xtr.shape[1] == 2:

@@ -212,6 +212,7 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
     try:
         for epoch in range(epochs):
             tot = correct = n = 0.0
+            post: dict = {}
             for xb, yb in data:
                 params, state, value, out = update(params, state, xb, yb)
                 value = float(value)
@@ -238,6 +239,9 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
                               *validation, loss=loss, metric=metric)
                 hist["val_loss"].append(ev["loss"])
                 hist["val_accuracy"].append(ev.get("accuracy", float("nan")))
+                if bar is not None and metric:  # this epoch's validation shows at once, not one epoch late
+                    post["val_acc"] = f"{hist['val_accuracy'][-1]:.3f}"
+                    bar.set_postfix(post, refresh=True)
             hist["time"].append(time.perf_counter() - t0)
     finally:
         if bar is not None:

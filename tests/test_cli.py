@@ -102,9 +102,12 @@ def test_train_cnn_on_digits(tmp_path, capsys, monkeypatch):
 
 def test_train_perceptron(tmp_path, capsys, monkeypatch):
     p = run_in(capsys, monkeypatch, tmp_path, "train", "--model", "perceptron", "--data", "blobs", "--epochs", "50", "--out", str(tmp_path),
-            "--checkpoint", str(tmp_path / "w.npz"))
+            "--checkpoint", str(tmp_path / "w.npz"), "--history", str(tmp_path / "h.json"))
     assert p.returncode == 0, p.stderr
     assert "converged after" in p.stdout and "mistakes per epoch" in p.stdout
+    hist = json.loads((tmp_path / "h.json").read_text())  # --history: the mistakes of each epoch
+    assert hist["converged"] and len(hist["mistakes"]) == hist["epochs"] and hist["mistakes"][-1] == 0
+    assert f"mistakes per epoch: {hist['mistakes']}" in p.stdout
     assert (tmp_path / "perceptron.png").exists()
     assert set(checkpoint.load(tmp_path / "w.npz")) == {"w", "b"}
 

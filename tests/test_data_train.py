@@ -126,6 +126,9 @@ def test_fit_history_progress_bar_and_validation():
                              validation=(Xte, yte), progress=True, file=buf)
     bar = buf.getvalue()
     assert "loss=" in bar and "acc=" in bar and "3/3" in bar and "val_acc=" in bar
+    # the bar's last state shows the last epoch's validation accuracy, not the one before it
+    last = bar.rsplit("\r", 1)[-1]
+    assert f"val_acc={hist['val_accuracy'][-1]:.3f}" in last, last
     assert len(hist["loss"]) == 3 and len(hist["val_accuracy"]) == 3 and len(hist["step_loss"]) == 9
     assert hist["loss"][-1] < hist["loss"][0]
     assert m.params is params                       # the Module keeps the trained parameters
