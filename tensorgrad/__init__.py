@@ -11,6 +11,9 @@ tensor, staging → guards, debug → sweep → recording → registry → jacob
 ops → imperative, transforms, jit → elimination → chain, cost, explain → nn, optim, train, ...
 → cli.
 """
+import sys as _sys
+from types import ModuleType as _ModuleType
+
 from .tensor import Tensor
 from .recording import OpError
 from .registry import REGISTRY, Example, Op, get_op
@@ -64,6 +67,34 @@ from .devices import (default_backend, device_count, devices, ensure_compile_tim
 from .jax_backend import to_jax  # (imports JAX only when a conversion runs)
 
 __version__ = "0.1.0"
+
+
+def _importable_namespaces(path: str, namespace, depth: int) -> None:
+    """Make each namespace reachable as an attribute importable by the same dotted path.
+
+    Some namespaces live in a module of another name (``tg.autograd`` is ``autograd_api``,
+    ``tg.scipy.special`` is ``tensorgrad.special``, ``tg.optim.lr_scheduler`` is
+    ``tensorgrad.lr_scheduler``), and ``tg.scipy.stats.norm`` and its siblings are built at
+    import. As in JAX and PyTorch, ``import tensorgrad.scipy.special`` and
+    ``from tensorgrad.optim.lr_scheduler import StepLR`` then work like the attribute does.
+    """
+    for name, value in list(vars(namespace).items()):
+        full = f"{path}.{name}"
+        if name.startswith("_") or not isinstance(value, _ModuleType):
+            continue
+        if not value.__name__.startswith(__name__ + "."):
+            continue
+        if value.__name__ != full and depth > 1:  # deeper down, only modules of their own path
+            continue
+        _sys.modules.setdefault(full, value)
+        if depth < 2:
+            _importable_namespaces(full, value, depth + 1)
+
+
+for _space in ("autograd", "tree_util", "optim", "lax", "scipy", "nn", "distributions"):
+    _importable_namespaces(f"{__name__}.{_space}", globals()[_space], 1)
+    _sys.modules.setdefault(f"{__name__}.{_space}", globals()[_space])
+del _space
 
 
 __all__ = [

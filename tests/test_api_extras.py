@@ -1,6 +1,8 @@
 """tg.linear_transpose, eval_shape, custom_gradient, remat/checkpoint, pure_callback,
 closure_convert and the device helpers, against JAX."""
 import gc
+import importlib
+import types
 import weakref
 
 import jax
@@ -319,3 +321,26 @@ def test_jax_checkpoint_policies_and_names_run_with_the_same_numbers():
         np.testing.assert_array_equal(g, want)
     with pytest.raises(TypeError, match="name must be a string"):
         tg.checkpoint_name(x, 3)
+
+
+def test_every_namespace_imports_by_its_attribute_path():
+    # as in JAX and PyTorch: `import tensorgrad.scipy.special`, `from tensorgrad.optim.lr_scheduler
+    # import StepLR`, `from tensorgrad.autograd import Function` work like the attribute access
+    paths = ["autograd", "autograd.function", "autograd.functional", "autograd.forward_ad",
+             "tree_util", "optim.lr_scheduler", "lax.linalg", "scipy.special", "scipy.stats.norm",
+             "scipy.stats.multivariate_normal", "scipy.linalg", "nn.functional", "nn.initializers",
+             "distributions.constraints"]
+    for path in paths:
+        obj = tg
+        for part in path.split("."):
+            obj = getattr(obj, part)
+        assert importlib.import_module(f"tensorgrad.{path}") is obj, path
+    # the rule is general: every public namespace below these is importable the same way
+    for space in ("autograd", "optim", "lax", "scipy", "nn", "distributions", "tree_util"):
+        for name, value in vars(getattr(tg, space)).items():
+            if (not name.startswith("_") and isinstance(value, types.ModuleType)
+                    and value.__name__.startswith("tensorgrad.")):
+                assert importlib.import_module(f"tensorgrad.{space}.{name}") is value, (space, name)
+    from tensorgrad.optim.lr_scheduler import StepLR
+    from tensorgrad.scipy.special import logsumexp
+    assert StepLR is tg.optim.lr_scheduler.StepLR and logsumexp is tg.scipy.special.logsumexp
