@@ -279,10 +279,11 @@ class References:
 _REFERENCES: OrderedDict = OrderedDict()
 _KEEP = 64  # cases whose references stay cached (the test run groups a case's checks)
 # each reference program is compiled once and runs once on tiny arrays: compile fast
-# (XLA's optimizations and fusion emitters cost more than they save); dropped if this
-# JAX does not know them
+# (XLA's optimizations, fusion emitters and LLVM's expensive passes cost more than they
+# save); dropped if this JAX does not know them
 _COMPILE_OPTIONS: dict | None = {"xla_backend_optimization_level": 0,
-                                 "xla_cpu_use_fusion_emitters": False}
+                                 "xla_cpu_use_fusion_emitters": False,
+                                 "xla_llvm_disable_expensive_passes": True}
 
 
 def _run_compiled(jax: Any, fn: Callable, args: tuple):
@@ -304,8 +305,10 @@ def default_xla_options() -> dict | None:
     rounding or NaN handling is compared exactly: the fast settings differ there (a NaN
     rounded to no mantissa bits, the solution of a singular triangular system)."""
     flags = os.environ.get("XLA_FLAGS", "")
-    if "xla_cpu_use_fusion_emitters=false" in flags or "xla_backend_optimization_level=0" in flags:
-        return {"xla_cpu_use_fusion_emitters": True, "xla_backend_optimization_level": 3}
+    if any(f in flags for f in ("xla_cpu_use_fusion_emitters=false", "xla_backend_optimization_level=0",
+                                "xla_llvm_disable_expensive_passes=true")):
+        return {"xla_cpu_use_fusion_emitters": True, "xla_backend_optimization_level": 3,
+                "xla_llvm_disable_expensive_passes": False}
     return None
 
 
