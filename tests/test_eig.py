@@ -69,3 +69,15 @@ def test_under_jit_and_vmap_and_refusals():
         tg.hessian(lambda m: tg.real(tg.sum(tg.linalg.eig(m)[0] ** 2)))(a[0])
     with pytest.raises(tg.linalg.LinAlgError, match=r"eig: expected a square matrix .* got shape \(2, 3\)"):
         tg.linalg.eig(np.ones((2, 3)))
+
+
+def test_derivatives_of_empty_matrices_are_empty():
+    # 0 × 0 and batches of them: empty cotangents and tangents, as torch.autograd and jax.vjp give
+    for dtype in (float, complex):
+        for shape in ((0, 0), (2, 0, 0)):
+            A = np.zeros(shape, dtype)
+            for f in (lambda a: tg.linalg.eig(a)[0], lambda a: tg.linalg.eig(a)[1], tg.linalg.eigvals):
+                y, f_vjp = tg.vjp(f, A)
+                (g,) = f_vjp(np.zeros(np.shape(y), complex))
+                assert g.shape == shape and g.dtype == A.dtype
+                assert tg.jvp(f, (A,), (A,))[1].shape == np.shape(y)

@@ -392,3 +392,14 @@ def test_a_python_integer_that_does_not_fit_raises_as_in_numpy_2():
         with pytest.raises(OverflowError, match="out of bounds for int8"):
             call(tg.tensor(i8))
     np.testing.assert_array_equal(np.insert(tg.tensor(i8), 1, 1.5), np.insert(i8, 1, 1.5))
+
+
+def test_diff_of_order_zero_ignores_prepend_and_append():
+    # NumPy returns the input as it is for n = 0; the extra rows are not joined on
+    x = np.arange(10.0).reshape(2, 5)
+    pre, app = np.ones((1, 5)), np.zeros((2, 5))
+    for n in (0, 1, 2):
+        np.testing.assert_array_equal(tg.diff(x, n=n, axis=0, prepend=pre, append=app),
+                                      np.diff(x, n=n, axis=0, prepend=pre, append=app))
+    g = tg.grad(lambda v: tg.sum(tg.diff(v, n=0, prepend=5.0) ** 2))(np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(g, [2.0, 4.0])

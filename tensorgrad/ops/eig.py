@@ -60,7 +60,7 @@ def _parts(out):
     off = ~np.eye(n, dtype=bool)
     repeated = (np.abs(gaps) <= tol) & off
     F = np.where(off & ~repeated, 1.0 / np.where(off & ~repeated, gaps, 1.0), 0.0)
-    top = np.argmax(np.abs(v), axis=-2)
+    top = np.argmax(np.abs(v), axis=-2) if n else np.zeros(w.shape, dtype=np.intp)  # (0 × 0: none)
     kmask = np.arange(n)[:, None] == top[..., None, :]
     vk = np.sum(np.where(kmask, v, 0), axis=-2).real
     return w, v, np.linalg.inv(v), F, repeated, kmask, vk

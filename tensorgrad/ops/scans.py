@@ -156,7 +156,8 @@ cumprod = general(
 # ---- diff (linear) ----------------------------------------------------------------------------
 def _diff_signature(a: ArrayLike, n: int = 1, axis: int = -1, prepend=None, append=None):
     """The ``n``-th discrete difference along ``axis``; ``prepend``/``append`` are joined
-    first (scalars are repeated across the other axes, as in NumPy)."""
+    first (scalars are repeated across the other axes, as in NumPy), unless ``n`` is 0: then
+    the input comes back as it is, as NumPy's does."""
     n = index_param(n, "diff", "the order n")
     if n < 0:
         raise ValueError(f"diff: order n must be non-negative, got {n}")
@@ -164,7 +165,7 @@ def _diff_signature(a: ArrayLike, n: int = 1, axis: int = -1, prepend=None, appe
     if not xs:
         raise ValueError("diff: needs an input with at least one axis")
     ax = negative_axis(axis, len(xs), "diff")
-    if prepend is not None or append is not None:
+    if n and (prepend is not None or append is not None):
         parts = []
         for extra, first in ((prepend, True), (append, False)):
             if extra is None:
