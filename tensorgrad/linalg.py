@@ -145,14 +145,14 @@ def tensorsolve(a: ArrayLike, b: ArrayLike, axes=None) -> Array:
         order = [k for k in range(len(sa)) if k not in moved] + moved
         a = transpose(a, order)
         sa = _shape(a)
-    if sa[:len(sb)] != sb:
-        raise ValueError(f"linalg.tensorsolve: the leading axes of a (shape {sa}) must match "
-                         f"b (shape {sb})")
+    # NumPy's rule: a's leading axes (as many as b has) hold as many entries as b, and as
+    # many as its other axes (the solution's shape); only the sizes must agree, not the shapes
     rest = sa[len(sb):]
     n = int(np.prod(rest))
-    if int(np.prod(sb)) != n:
-        raise ValueError(f"linalg.tensorsolve: a (shape {sa}) must be square as a map from "
-                         f"{rest} to {sb}")
+    if len(sa) < len(sb) or int(np.prod(sa[:len(sb)])) != n or int(np.prod(sb)) != n:
+        raise LinAlgError(f"linalg.tensorsolve: a (shape {sa}) must be square as a map from "
+                         f"{rest} to b's shape {sb}: the products of a.shape[:b.ndim], of "
+                         f"a.shape[b.ndim:] and of b.shape must be equal")
     return reshape(solve(reshape(a, (n, n)), reshape(b, (n,))), rest)
 
 

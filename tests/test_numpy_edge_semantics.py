@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+from tensorgrad.testing import central_difference_gradient
 
 import jax  # noqa: E402  (required: a missing JAX fails the run)
 jnp = jax.numpy
@@ -403,3 +404,19 @@ def test_diff_of_order_zero_ignores_prepend_and_append():
                                       np.diff(x, n=n, axis=0, prepend=pre, append=app))
     g = tg.grad(lambda v: tg.sum(tg.diff(v, n=0, prepend=5.0) ** 2))(np.array([1.0, 2.0]))
     np.testing.assert_array_equal(g, [2.0, 4.0])
+
+
+def test_tensorsolve_needs_matching_sizes_not_shapes():
+    # NumPy's rule: after moving `axes` to the end, a.shape[:b.ndim] must hold as many entries
+    # as b (here (2, 3) against b's (3, 2)); JAX asks for equal shapes, NumPy does not
+    rng = np.random.default_rng(7)
+    a, b = rng.standard_normal((2, 3, 6)), rng.standard_normal((2, 3))
+    np.testing.assert_allclose(tg.linalg.tensorsolve(a, b, axes=(0, 2)),
+                               np.linalg.tensorsolve(a, b, axes=(0, 2)), rtol=1e-12)
+    a2, b2 = rng.standard_normal((3, 2, 6)) + 0.0, rng.standard_normal((2, 3))
+    np.testing.assert_allclose(tg.linalg.tensorsolve(a2, b2), np.linalg.tensorsolve(a2, b2), rtol=1e-12)
+    g = tg.grad(lambda m: tg.sum(tg.linalg.tensorsolve(m, b2) ** 2))(a2)
+    want = central_difference_gradient(lambda m: np.sum(np.linalg.tensorsolve(m, b2) ** 2), a2)
+    np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-6)
+    with pytest.raises(np.linalg.LinAlgError, match="tensorsolve: a .shape .2, 3, 5.. must be square"):
+        tg.linalg.tensorsolve(rng.standard_normal((2, 3, 5)), b)

@@ -160,7 +160,7 @@ ERRORS = [
     (lambda x: np.reshape(x, (2, 2), order="K"), ValueError, "numpy.reshape: order must be"),
     (lambda x: np.linalg.lstsq(x, x), ValueError, "linalg.lstsq: a must be .M, N."),
     (lambda x: np.linalg.tensorinv(np.reshape(x, (2, 2)), ind=0), ValueError, "tensorinv: ind must be"),
-    (lambda x: np.linalg.tensorsolve(np.outer(x, x)[:3], x), ValueError, "tensorsolve: the leading axes"),
+    (lambda x: np.linalg.tensorsolve(np.outer(x, x)[:3], x), np.linalg.LinAlgError, "tensorsolve: a .shape .3, 4.. must be square"),
     (lambda x: np.linalg.cond(x), ValueError, "linalg.cond: x must be a matrix"),
 ]
 
