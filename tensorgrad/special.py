@@ -44,6 +44,9 @@ from .ops.activations import softplus
 from .ops.special_fns3 import (erfcinv, huber, iv, ive, j0, j1, jn, jv, k0, k0e, k1, k1e, kv, kve,
                                pseudo_huber, rgamma, wofz, y0, y1, yn, yv)
 from .ops.spherical import sph_harm_y
+from .ops.orthopoly import (eval_chebyt, eval_chebyu, eval_hermite, eval_hermitenorm, eval_laguerre,
+                            eval_legendre, eval_sh_chebyt, eval_sh_chebyu, eval_sh_legendre, spherical_in,
+                            spherical_jn, spherical_kn, spherical_yn)
 from .typing import Array, ArrayLike, Axis  # noqa: F401
 
 psi = digamma
@@ -55,7 +58,9 @@ __all__ = ["erf", "erfc", "erfinv", "gammaln", "digamma", "psi", "polygamma", "e
            "betainc", "expn", "spence", "sici", "fresnel", "owens_t", "hyp1f1", "hyp2f1", "bessel_jn",
            "boxcox", "boxcox1p", "comb", "bernoulli", "j0", "j1", "y0", "y1", "jv", "jn", "yv", "yn", "iv",
            "ive", "kv", "kve", "k0", "k1", "k0e", "k1e", "erfcinv", "rgamma", "huber", "pseudo_huber",
-           "softplus", "wofz", "sph_harm_y"]
+           "softplus", "wofz", "sph_harm_y", "eval_legendre", "eval_chebyt", "eval_chebyu", "eval_hermite",
+           "eval_hermitenorm", "eval_laguerre", "eval_sh_legendre", "eval_sh_chebyt", "eval_sh_chebyu",
+           "spherical_jn", "spherical_yn", "spherical_in", "spherical_kn"]
 
 
 def softmax(x: ArrayLike, axis: Axis = None) -> Array:

@@ -5,6 +5,8 @@
   (``half=True`` gives the book's ½ convention);
   and ``jax.nn``'s elu, celu, selu, silu/swish, mish, relu6, hard_tanh, hard_sigmoid,
   hard_silu/hard_swish, soft_sign, squareplus, sparse_plus, sparse_sigmoid, log1mexp;
+  softmax, log_softmax, softplus, relu, relu6, elu, celu, selu, silu, mish and leaky_relu
+  also take PyTorch's keywords (:mod:`tensorgrad.nn.torch_activations`);
 * ``jax.nn``'s composite functions (:mod:`tensorgrad.nn.functional`): one_hot,
   standardize, logmeanexp, glu, identity, dot_product_attention;
 * PyTorch's pooling and padding (:mod:`tensorgrad.nn.torch_pooling_nd`): ``max_pool2d``,
@@ -28,17 +30,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops.activations import (erf, gelu, log_sigmoid, log_softmax, logsumexp,  # noqa: F401
-                               mse, sigmoid, softmax, softmax_cross_entropy, softplus)
-from ..ops.activations_more import (celu, elu, hard_sigmoid, hard_silu, hard_swish,  # noqa: F401
-                                    hard_tanh, leaky_relu, log1mexp, mish, relu, relu6, selu, silu, soft_sign,
-                                    sparse_plus, sparse_sigmoid, squareplus, swish)
+from ..ops.activations import (erf, gelu, log_sigmoid, logsumexp, mse, sigmoid,  # noqa: F401
+                               softmax_cross_entropy)
+from ..ops.activations_more import (hard_sigmoid, hard_silu, hard_swish, hard_tanh,  # noqa: F401
+                                    log1mexp, soft_sign, sparse_plus, sparse_sigmoid, squareplus,
+                                    swish)
 from ..ops.elementwise import tanh  # noqa: F401
 from ..tensor import concrete
 from . import init  # noqa: F401
 from . import initializers  # noqa: F401  (jax.nn.initializers on tg.random keys)
 from .functional import (dot_product_attention, glu, identity, logmeanexp, one_hot,  # noqa: F401
                          standardize)
+# jax.nn's names that take PyTorch's keywords too (dim=, dtype=, beta=, threshold=, inplace=)
+from .torch_activations import (celu, elu, leaky_relu, log_softmax, mish, relu,  # noqa: F401
+                                relu6, selu, silu, softmax, softplus)
 from .layers import (CELU, ELU, GELU, SELU, Activation, AvgPool2d, Conv2d,  # noqa: F401
                      Embedding, Flatten, Hardsigmoid, Hardswish, Hardtanh, Identity, LayerNorm,
                      LeakyReLU, Linear, LogSigmoid, LogSoftmax, MaxPool2d, Mish, Module, PReLU, ReLU,

@@ -185,7 +185,9 @@ def _nll(name, logp, target, weight, ignore_index, reduction):
     nd = len(_shape(logp))
     w = _class_weight(name, weight, _shape(logp)[axis], axis, nd)
     picked, wt, kept = _pick(logp, target, axis, ignore_index, w)
-    loss = -wt * picked
+    # an ignored position's value is dropped (selected away), not multiplied by its 0
+    # weight: one holding ±inf or NaN (a padding row, say) adds nothing, as in PyTorch
+    loss = _ops.where(kept, -wt * _ops.where(kept, picked, 0.0), 0.0)
     if reduction == "none":
         return loss, wt, kept, w
     if reduction == "sum":
@@ -404,11 +406,18 @@ def kl_div(input: ArrayLike, target: ArrayLike, size_average=None, reduce=None,
 
 
 # ---- similarity and margin losses --------------------------------------------------------------
+def _max0(z):
+    """max(z, 0) with PyTorch's ``clamp_min`` slopes: 1 where z >= 0 (z = 0 included), 0
+    elsewhere, a NaN included; a NaN value stays NaN, as in PyTorch and NumPy (the plain
+    ``where(z >= 0, z, 0)`` would turn it into 0)."""
+    return _ops.where(z >= 0, z, _ops.stop_gradient(_ops.where(z < 0, 0.0, z)))
+
+
 def _norm(x, axis: int, eps: float):
     """max(‖x‖₂ over axis, eps), keeping the axis; a zero vector gets a zero gradient."""
     s = _ops.sum(_ops.square(x), axis=axis, keepdims=True)
-    pos = s > 0
-    n = _ops.where(pos, _ops.sqrt(_ops.where(pos, s, 1.0)), 0.0)
+    zero = _ops.equal(s, 0)  # (s == 0, not s > 0: a NaN sum stays NaN)
+    n = _ops.where(zero, 0.0, _ops.sqrt(_ops.where(zero, 1.0, s)))
     return _ops.maximum(n, eps)
 
 
@@ -455,7 +464,7 @@ def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLik
     cos = dot / _ops.sqrt(m1 * m2)
     neg = cos - float(margin)
     loss = (_ops.where(_ops.equal(target, 1), 1.0 - cos, 0.0)
-            + _ops.where(_ops.equal(target, -1), _ops.where(neg >= 0, neg, 0.0), 0.0))
+            + _ops.where(_ops.equal(target, -1), _max0(neg), 0.0))
     return _reduce(loss, red)
 
 
@@ -472,7 +481,7 @@ def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike,
         raise ValueError(f"{name}: input1, input2 and target must have the same number of "
                          f"dimensions, got shapes {shapes[0]}, {shapes[1]} and {shapes[2]}")
     z = -t * (x1 - x2) + float(margin)
-    return _reduce(_ops.where(z >= 0, z, 0.0), red)
+    return _reduce(_max0(z), red)
 
 
 def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, margin: float = 1.0,
@@ -485,7 +494,7 @@ def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, margin: float = 1.
     target = _pm1_target(name, target)
     x, t = _elementwise_pair(name, x, target)
     m = float(margin) - x
-    loss = (_ops.where(_ops.not_equal(t, 1), _ops.where(m >= 0, m, 0.0), 0.0)
+    loss = (_ops.where(_ops.not_equal(t, 1), _max0(m), 0.0)
             + _ops.where(_ops.not_equal(t, -1), x, 0.0))
     return _reduce(loss, red)
 

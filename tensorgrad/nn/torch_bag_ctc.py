@@ -2,10 +2,10 @@
 :class:`EmbeddingBag` and :class:`CTCLoss`, as composites of registered ops.
 
 * :func:`embedding_bag` reduces bags of embedding rows: a bag's sum (optionally weighted per
-  entry), mean or elementwise max. The sum and the mean are one product of a (bags × entries)
-  coefficient matrix with the gathered rows, so the gradient reaches ``weight`` and
-  ``per_sample_weights`` exactly; the max sends each feature's gradient to the bag's first
-  maximal entry, as PyTorch.
+  entry), mean or elementwise max. The sum and the mean add each gathered row into its own
+  bag (a scatter-add), so the gradient reaches ``weight`` and ``per_sample_weights`` exactly
+  and a NaN or inf row or weight reaches only the bags that use it; the max sends each
+  feature's gradient to the bag's first maximal entry, as PyTorch.
 * :func:`ctc_loss` is the connectionist temporal classification loss: the negative log of
   the total probability of every alignment of a target with the input, summed by the forward
   (alpha) recursion in log space, one step per time frame. Its gradient is the exact
@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import ops as _ops
 from .. import staging as _staging
+from ..ops.shape import scatter_add
 from ..tensor import concrete, dtype_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from .layers import Module, _check_positive
@@ -129,12 +130,13 @@ def embedding_bag(input: ArrayLike, weight: ArrayLike, offsets: ArrayLike | None
     M = _shape(ids)[0]
     B = _shape(starts)[0]
     pos = np.arange(M)
-    member = _ops.logical_and(_ops.less_equal(_ops.expand_dims(starts, 1), pos),
-                              _ops.greater(_ops.expand_dims(ends, 1), pos))  # (B, M)
+    member_all = _ops.logical_and(_ops.less_equal(_ops.expand_dims(starts, 1), pos),
+                                  _ops.greater(_ops.expand_dims(ends, 1), pos))  # (B, M)
+    member = member_all
     if padding_idx is not None:
         member = _ops.logical_and(member, _ops.not_equal(ids, padding_idx))
     dt = np.dtype(dtype_of(concrete(weight)))
-    if M == 0:  # every bag is empty
+    if M == 0 or B == 0:  # every bag is empty, or there is none
         return _ops.zeros((B, dim), dt)
     rows = _ops.getitem(weight, ids)  # (M, D)
     if mode == "max":
@@ -142,12 +144,23 @@ def embedding_bag(input: ArrayLike, weight: ArrayLike, offsets: ArrayLike | None
         first = _ops.argmax(vals, axis=1, keepdims=True)  # the first maximal entry, as PyTorch
         best = _ops.reshape(_ops.take_along_axis(vals, first, axis=1), (B, dim))
         return _ops.where(_ops.any(member, axis=1, keepdims=True), best, 0.0)
-    coef = _ops.astype(member, dt)
+    # each entry's row (times its weight) is added into its own bag's row alone, the padding
+    # entries into a spare row B that is dropped: a NaN or inf reaches only the bags that use
+    # it, as in PyTorch (a product with a 0/1 membership matrix would meet it with 0 in every
+    # other bag). Every entry lies in exactly one bag (offsets start at 0 and cover the input).
+    bag = _ops.argmax(member_all, axis=0)  # (M,)
+    if padding_idx is not None:
+        bag = _ops.where(_ops.equal(ids, padding_idx), B, bag)
+    bag = concrete(bag)  # scatter_add's index is a parameter: an array (or a jit-staged one)
+    if not _staging.is_staged(bag):
+        bag = np.asarray(bag)
     if per_sample_weights is not None:
-        coef = coef * _ops.reshape(per_sample_weights, (1, M))
-    elif mode == "mean":
-        coef = coef / _ops.maximum(_ops.sum(coef, axis=1, keepdims=True), 1.0)
-    return _ops.matmul(coef, rows)
+        rows = rows * _ops.reshape(per_sample_weights, (M, 1))
+    total = _ops.getitem(scatter_add(rows, (bag,), (B + 1, dim)), slice(0, B))
+    if mode == "mean":
+        count = _ops.sum(_ops.astype(member, dt), axis=1, keepdims=True)
+        total = total / _ops.maximum(count, 1.0)
+    return total
 
 
 class EmbeddingBag(Module):

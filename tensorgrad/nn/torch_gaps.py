@@ -132,9 +132,10 @@ class UpsamplingBilinear2d(Upsample):
 
 
 # ---- in-place activation spellings -------------------------------------------------------------
-def _write_back(fn: str, input, result):
+def _write_back(fn: str, input, result, fresh: str | None = None):
     """``input`` takes ``result`` in place when it is a tensor of the imperative tape (the
-    rule of ``t += v``); anything else is left alone and ``result`` comes back."""
+    rule of ``t += v``); anything else is left alone and ``result`` comes back. ``fresh``
+    names the out-of-place call an error suggests (``fn`` without its trailing ``_``)."""
     if type(input) is not Tensor or input._trace is not IMPERATIVE:
         return result
     if _is_leaf(input) and not imperative_paused():
@@ -142,7 +143,7 @@ def _write_back(fn: str, input, result):
             f"{fn}: the input is a leaf tensor that requires grad (shape {input.shape}); "
             "updating it in place while recording would cut it off its own gradient, and "
             "PyTorch refuses it too. Call it inside `with tg.no_grad():`, or use "
-            f"{fn[:-1]}(...) for a new tensor")
+            f"{fresh or fn[:-1] + '(...)'} for a new tensor")
     out = _in_place(fn, lambda _self, _other: result)(input, None)
     return result if out is NotImplemented else out
 

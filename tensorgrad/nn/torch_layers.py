@@ -47,10 +47,11 @@ def hardtanh(input: ArrayLike, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Array:
     """``input`` clipped to [min_val, max_val] (``torch.nn.functional.hardtanh``): slope 1
     strictly inside and 0 elsewhere, at the corners too, as PyTorch's (``tg.nn.hard_tanh`` is
-    JAX's, whose slope at ±1 is 1). ``inplace`` changes nothing: the input is never written."""
+    JAX's, whose slope at ±1 is 1); ``min_val == max_val`` gives that constant (slope 0), as
+    PyTorch. ``inplace`` changes nothing: the input is never written."""
     lo, hi = float(min_val), float(max_val)
-    if not lo < hi:
-        raise ValueError(f"hardtanh: min_val must be below max_val, got {lo} and {hi}")
+    if not lo <= hi:
+        raise ValueError(f"hardtanh: min_val cannot be greater than max_val, got {lo} and {hi}")
     inside = _ops.logical_and(_ops.greater(input, lo), _ops.less(input, hi))
     return _ops.where(inside, input, _ops.stop_gradient(_ops.clip(input, lo, hi)))
 
@@ -187,8 +188,11 @@ def group_norm(input: ArrayLike, num_groups: int, weight: ArrayLike | None = Non
     c = xs[1]
     _check_param("group_norm", "weight", weight, (c,), xs)
     _check_param("group_norm", "bias", bias, (c,), xs)
-    g = _ops.reshape(input, (xs[0], int(num_groups), -1))
-    y, _, _ = _normalize(g, (2,), float(eps))
+    # the group size spelled out: -1 is ambiguous when the batch is empty
+    per_group = math.prod(xs[1:]) // int(num_groups)
+    g = _ops.reshape(input, (xs[0], int(num_groups), per_group))
+    # an empty batch or empty groups: nothing to normalize (and no mean of an empty slice)
+    y = g if 0 in _shape(g) else _normalize(g, (2,), float(eps))[0]
     return _affine(_ops.reshape(y, xs), weight, bias, len(xs), c)
 
 

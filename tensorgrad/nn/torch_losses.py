@@ -24,7 +24,8 @@ import numpy as np
 from .. import ops as _ops
 from ..ops.activations import log_sigmoid
 from ..typing import Array, ArrayLike  # noqa: F401
-from .losses import _arr, _dtype, _elementwise_pair, _float, _known, _reduce, _reduction, _shape
+from .losses import (_arr, _dtype, _elementwise_pair, _float, _known, _max0, _reduce, _reduction,
+                     _shape)
 
 __all__ = ["softmin", "softshrink", "hardshrink", "tanhshrink", "threshold", "logsigmoid",
            "soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss",
@@ -37,9 +38,12 @@ logsigmoid = log_sigmoid
 
 # ---- helpers -----------------------------------------------------------------------------------
 def _positive_part(z, at_zero_passes: bool):
-    """max(z, 0). Its slope at z = 0 is 1 when ``at_zero_passes`` (PyTorch's ``clamp_min``),
-    else 0 (PyTorch's margin kernels test ``z > 0``)."""
-    return _ops.where(z >= 0 if at_zero_passes else z > 0, z, 0.0)
+    """max(z, 0). Its slope at z = 0 is 1 when ``at_zero_passes`` (PyTorch's ``clamp_min``,
+    which keeps a NaN value, with slope 0), else 0 (PyTorch's margin kernels test ``z > 0``,
+    so a NaN gives 0 there, as in PyTorch)."""
+    if at_zero_passes:
+        return _max0(z)
+    return _ops.where(z > 0, z, 0.0)
 
 
 def _axis(name: str, dim: int, nd: int) -> int:
@@ -60,7 +64,9 @@ def _integer_target(name: str, target):
 def _vector_norm(d, p: float, axis, keepdims: bool = False, every_tie: bool = False):
     """The p-norm of ``d`` over ``axis`` with PyTorch's derivatives: 0 where the norm is 0,
     0 at a zero entry for p < 1, sign(d) for p = 1, and for p = ±inf the entries tied at the
-    extreme share the slope (``torch.norm``) or each get all of it (``every_tie``: ``pdist``)."""
+    extreme share the slope (``torch.norm``) or each get all of it (``every_tie``: ``pdist``).
+    A NaN entry makes the norm NaN (for p = 0 it counts as non-zero, as NumPy and
+    ``torch.linalg.vector_norm``)."""
     a = _ops.abs(d)
     if p == 0:  # the number of non-zero entries: a count, with no derivative
         one = np.ones((), _dtype(a))
@@ -70,8 +76,8 @@ def _vector_norm(d, p: float, axis, keepdims: bool = False, every_tie: bool = Fa
         return _ops.sum(a, axis=axis, keepdims=keepdims)
     if p == 2:
         s = _ops.sum(_ops.square(d), axis=axis, keepdims=keepdims)
-        pos = s > 0
-        return _ops.where(pos, _ops.sqrt(_ops.where(pos, s, 1.0)), 0.0)
+        zero = _ops.equal(s, 0)  # (tested as s == 0, so that a NaN sum stays NaN)
+        return _ops.where(zero, 0.0, _ops.sqrt(_ops.where(zero, 1.0, s)))
     if math.isinf(p):
         m = (_ops.max if p > 0 else _ops.min)(a, axis=axis, keepdims=keepdims)
         if not every_tie:
@@ -80,16 +86,22 @@ def _vector_norm(d, p: float, axis, keepdims: bool = False, every_tie: bool = Fa
         moved = _ops.sum(_ops.where(top, a - _ops.stop_gradient(a), 0.0), axis=axis,
                          keepdims=keepdims)
         return _ops.stop_gradient(m) + moved  # the value of m; every tied entry's slope is ±1
-    pos = a > 0
-    safe = _ops.where(pos, a, 1.0)
+    # the zero entries are the special ones (tested as a == 0, so that a NaN entry is not one
+    # of them and reaches the sum). Their term is built from ``a`` itself, whose slope there
+    # is |·|'s 0: a finite cotangent gives them slope 0, as a constant would, and a NaN one
+    # (a NaN elsewhere in the vector) a NaN slope, as the plain formula in PyTorch and JAX.
+    zero = _ops.equal(a, 0)
     if p > 0:
-        s = _ops.sum(_ops.where(pos, _ops.power(safe, p), 0.0), axis=axis, keepdims=keepdims)
-        some = s > 0
-        return _ops.where(some, _ops.power(_ops.where(some, s, 1.0), 1.0 / p), 0.0)
-    # p < 0: a zero entry makes the sum infinite and the norm 0 (slope 0 there)
-    s = _ops.sum(_ops.power(safe, p), axis=axis, keepdims=keepdims)
-    zero = _ops.any(_ops.logical_not(pos), axis=axis, keepdims=keepdims)
-    return _ops.where(zero, 0.0, _ops.power(s, 1.0 / p))
+        terms = _ops.where(zero, a, _ops.power(_ops.where(zero, 1.0, a), p))
+        s = _ops.sum(terms, axis=axis, keepdims=keepdims)
+        none = _ops.equal(s, 0)
+        return _ops.where(none, 0.0, _ops.power(_ops.where(none, 1.0, s), 1.0 / p))
+    # p < 0: a zero entry makes the sum infinite and the norm 0 (slope 0 there), unless a NaN
+    # entry makes it NaN (as PyTorch and NumPy: inf + NaN is NaN)
+    s = _ops.sum(_ops.power(_ops.where(zero, a + 1.0, a), p), axis=axis, keepdims=keepdims)
+    hit = _ops.logical_and(_ops.any(zero, axis=axis, keepdims=keepdims),
+                           _ops.logical_not(_ops.isnan(s)))
+    return _ops.where(hit, 0.0, _ops.power(s, 1.0 / p))
 
 
 # ---- activations -------------------------------------------------------------------------------

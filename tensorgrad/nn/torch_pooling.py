@@ -173,36 +173,63 @@ def _bounds(L: int, out: int):
     return (i * L) // out, -((-(i + 1) * L) // out)
 
 
-def _avg_matrix(L: int, out: int, dtype):
-    """(out, L): row i averages input entries floor(i·L/out) ≤ l < ceil((i+1)·L/out)."""
+def _window_means(x, axis: int, out: int):
+    """The means of the ``out`` adaptive windows along the (negative) ``axis`` of ``x``.
+
+    Each window is summed on its own, from its own entries (a reshape when the windows tile
+    the axis evenly, a repeat when each window is one entry, else a gather of each window
+    padded to the longest with selected-away taps), then divided by its length: an inf or
+    NaN reaches only the windows that hold it, as in PyTorch (a product with an averaging
+    matrix would meet it with 0 coefficients everywhere else, and 0·inf is NaN)."""
+    if np.dtype(dtype_of(concrete(x))).kind not in "fc":
+        x = _ops.astype(x, np.float64)
+    xs = _shape(x)
+    at = len(xs) + axis  # the axis counted from the front
+    L = xs[at]
+    rest = (1,) * (-axis - 1)  # broadcasts a per-window array along the axes after ``axis``
+    if L % out == 0:  # equal windows side by side
+        k = L // out
+        tiles = _ops.reshape(x, xs[:at] + (out, k) + xs[at + 1:])
+        return _ops.sum(tiles, axis=axis) / k
+    if out % L == 0:  # each window one entry, each entry out/L windows
+        return _ops.repeat(x, out // L, axis=at)
     start, end = _bounds(L, out)
-    pos = np.arange(L)
-    inside = (pos >= start[:, None]) & (pos < end[:, None])
-    return (inside / (end - start)[:, None]).astype(dtype)
+    K = int((end - start).max())
+    taps = start[:, None] + np.arange(K)  # (out, K): window i's positions, padded to K
+    inside = (taps < end[:, None]).reshape((out, K) + rest)
+    picked = _ops.take(x, np.minimum(taps, L - 1).reshape(-1), axis=at)
+    picked = _ops.reshape(picked, xs[:at] + (out, K) + xs[at + 1:])
+    total = _ops.sum(_ops.where(inside, picked, 0.0), axis=axis)
+    return total / (end - start).astype(_float(x)).reshape((out,) + rest)
+
+
+def _adaptive_means(x, out_sizes: tuple):
+    """Adaptive average pooling of the last ``len(out_sizes)`` axes, one axis at a time (the
+    windows are products of per-axis windows, so the means separate)."""
+    n = len(out_sizes)
+    for j in range(n):  # the last axis first
+        x = _window_means(x, -1 - j, out_sizes[n - 1 - j])
+    return x
 
 
 def adaptive_avg_pool1d(input: ArrayLike, output_size) -> Array:
     """Means over ``output_size`` windows that cover the last axis
     (``torch.nn.functional.adaptive_avg_pool1d``; window i runs from floor(i·L/out) to
-    ceil((i+1)·L/out))."""
+    ceil((i+1)·L/out)). A non-finite entry affects only the windows that hold it."""
     fn = "adaptive_avg_pool1d"
     input = _arr(input)
     xs = _dims(fn, input, 1)
-    (o,) = _output_sizes(fn, output_size, xs[-1:])
-    return _ops.matmul(input, _avg_matrix(xs[-1], o, _float(input)).T)
+    return _adaptive_means(input, _output_sizes(fn, output_size, xs[-1:]))
 
 
 def adaptive_avg_pool2d(input: ArrayLike, output_size) -> Array:
     """Means over an ``output_size`` grid of windows covering the last two axes
     (``torch.nn.functional.adaptive_avg_pool2d``; an int for a square grid, None in a pair
-    keeps that axis' size)."""
+    keeps that axis' size). A non-finite entry affects only the windows that hold it."""
     fn = "adaptive_avg_pool2d"
     input = _arr(input)
     xs = _dims(fn, input, 2)
-    oh, ow = _output_sizes(fn, output_size, xs[-2:])
-    dt = _float(input)
-    return _ops.einsum("...hw,ih,jw->...ij", input, _avg_matrix(xs[-2], oh, dt),
-                       _avg_matrix(xs[-1], ow, dt))
+    return _adaptive_means(input, _output_sizes(fn, output_size, xs[-2:]))
 
 
 def _gather_index(L: int, out: int):

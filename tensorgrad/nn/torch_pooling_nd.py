@@ -28,7 +28,7 @@ from .. import ops as _ops
 from ..staging import call as _staged_call
 from ..tensor import concrete, dtype_of
 from ..typing import Array, ArrayLike  # noqa: F401
-from .torch_pooling import (_arr, _avg_matrix, _divisor, _first_max, _float, _gather_index,
+from .torch_pooling import (_adaptive_means, _arr, _divisor, _first_max, _float, _gather_index,
                             _lp_finish, _norm_type, _output_sizes, _shape, _slices)
 
 __all__ = ["max_pool2d", "max_pool3d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool3d",
@@ -255,14 +255,11 @@ def adaptive_avg_pool3d(input: ArrayLike, output_size) -> Array:
     """Means over an ``output_size`` grid of windows covering the last three axes
     (``torch.nn.functional.adaptive_avg_pool3d``; an int for a cube, None in a triple keeps
     that axis' size; window i of an axis of size L runs from floor(i·L/out) to
-    ceil((i+1)·L/out))."""
+    ceil((i+1)·L/out)). A non-finite entry affects only the windows that hold it."""
     fn = "adaptive_avg_pool3d"
     input = _arr(input)
     xs = _dims(fn, input, 3)
-    od, oh, ow = _output_sizes(fn, output_size, xs[-3:])
-    dt = _float(input)
-    return _ops.einsum("...dhw,id,jh,kw->...ijk", input, _avg_matrix(xs[-3], od, dt),
-                       _avg_matrix(xs[-2], oh, dt), _avg_matrix(xs[-1], ow, dt))
+    return _adaptive_means(input, _output_sizes(fn, output_size, xs[-3:]))
 
 
 def adaptive_max_pool3d(input: ArrayLike, output_size, return_indices: bool = False):

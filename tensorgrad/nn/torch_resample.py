@@ -30,7 +30,7 @@ from .. import ops as _ops
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from .layers import Module
-from .torch_pooling import _avg_matrix, adaptive_avg_pool1d, adaptive_avg_pool2d
+from .torch_pooling import _adaptive_means
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "grid_sample",
            "affine_grid", "Upsample"]
@@ -226,13 +226,8 @@ def interpolate(input: ArrayLike, size=None, scale_factor=None, mode: str = "nea
                         f"(shape {xs})")
     out, scales = _target(fn, xs, size, scale_factor, recompute_scale_factor, mode)
     nd = len(xs)
-    if mode == "area":
-        if nd == 3:
-            return adaptive_avg_pool1d(input, out)
-        if nd == 4:
-            return adaptive_avg_pool2d(input, out)
-        mats = [_avg_matrix(L, o, dt) for L, o in zip(xs[2:], out)]
-        return _ops.einsum("ncdhw,id,jh,kw->ncijk", input, *mats)
+    if mode == "area":  # adaptive average pooling, each window's mean on its own
+        return _adaptive_means(input, tuple(out))
     y = input
     for j in reversed(range(nd - 2)):  # the last axis first, as PyTorch's kernels
         y = _resample_axis(y, j - (nd - 2), xs[2 + j], out[j], scales[j], mode, align, dt, nd)

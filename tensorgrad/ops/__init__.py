@@ -25,6 +25,7 @@ from . import fft_ops  # noqa: F401  (fft, ifft, rfft, irfft along one axis: tg.
 from . import eig  # noqa: F401  (tg.linalg.eig: eigenvalues and eigenvectors of a general matrix)
 from . import segments  # noqa: F401  (segment_sum, _prod, _max, _min: jax.ops')
 from . import spherical  # noqa: F401  (sph_harm_y: spherical harmonics, differentiable in the angles)
+from . import orthopoly  # noqa: F401  (eval_legendre, eval_chebyt, ..., spherical_jn, ...: orthogonal polynomials, spherical Bessel)
 
 #: Ops whose rules also hold for complex values, under JAX's convention (see
 #: tensorgrad.complexity): holomorphic elementwise ops, linear and shape ops, products.
