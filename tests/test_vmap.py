@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+from tensorgrad.ops.shape import scatter_add
 
 RNG = np.random.default_rng(3)
 W = RNG.normal(size=(3, 4))
@@ -125,3 +126,10 @@ def test_slices_of_different_types_are_refused_by_name():
     with pytest.raises(ValueError, match="vmap: out_axes 3 is out of range for output 0, which has 2"):
         tg.vmap(lambda v: v * 2, out_axes=3)(np.ones((2, 3)))
     assert tg.vmap(lambda v: v * 2, out_axes=-1)(np.ones((2, 3))).shape == (3, 2)
+
+
+def test_scatter_add_accumulates_repeats_of_a_mapped_index():
+    # the index slice arrives as a Tensor under vmap; repeated entries must add up
+    idx = np.array([[0, 0, 1], [2, 2, 2]])
+    got = tg.vmap(lambda i: scatter_add(np.ones(3), (i,), (3,)))(idx)
+    np.testing.assert_array_equal(got, [[2.0, 1.0, 0.0], [0.0, 0.0, 3.0]])

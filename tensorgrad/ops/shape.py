@@ -336,6 +336,10 @@ def _batched_index(batch: tuple, index: tuple) -> tuple:
 def _scatter_forward(g, index, shape):
     """Zeros of ``shape`` with g added at ``index`` (repeats accumulate)."""
     z = np.zeros(shape, dtype=np.result_type(g))
+    # an index array may come as a Tensor (a slice of tg.vmap) or a list: as an array it
+    # accumulates repeats, where assigning through it would keep only the last of them
+    index = tuple(i if i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))
+                  else np.asarray(concrete(i)) for i in index)
     if not any(isinstance(i, np.ndarray) for i in index):
         z[index] = g  # basic slicing never repeats
     elif np.ndim(g) > 32:
