@@ -303,10 +303,14 @@ def Softplus(beta: float = 1.0, threshold: float = 20.0) -> Activation:
     if beta == 1.0 and threshold == 20.0:  # (above 20, log(1 + eˣ) and x agree to 2e-9)
         return Activation("softplus")
 
-    def fn(x):
-        bx = x * beta
-        return _ops.where(_ops.greater(bx, threshold), x, _ops.softplus(bx) / beta)
-    return _named(f"softplus(beta={beta}, threshold={threshold})", fn)
+    return _named(f"softplus(beta={beta}, threshold={threshold})",
+                  lambda x: scaled_softplus(x, beta, threshold))
+
+
+def scaled_softplus(x, beta: float, threshold: float):
+    """PyTorch's softplus: ``log(1 + e^(βx))/β``, and ``x`` itself where ``βx > threshold``."""
+    bx = x * beta
+    return _ops.where(_ops.greater(bx, threshold), x, _ops.softplus(bx) / beta)
 
 
 def Identity(*args, **kwargs) -> Activation:

@@ -28,6 +28,7 @@ from .. import ops as _ops
 from ..ops import activations as _act
 from ..ops import activations_more as _more
 from ..typing import Array, ArrayLike  # noqa: F401
+from .layers import scaled_softplus
 from .torch_gaps import _write_back
 
 __all__ = ["softmax", "log_softmax", "softplus", "relu", "relu6", "elu", "celu", "selu", "silu",
@@ -89,8 +90,7 @@ def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> Array:
         return _act.softplus(x)
     if beta == 0.0:
         raise ValueError("softplus: beta must be non-zero (the formula divides by it), got 0")
-    bx = x * beta
-    return _ops.where(_ops.greater(bx, threshold), x, _act.softplus(bx) / beta)
+    return scaled_softplus(x, beta, threshold)
 
 
 def _finish(fn: str, x, result, inplace):
