@@ -7,7 +7,8 @@ against each other. For every expression it checks:
 
 * the adjoint identity ⟨u, J v⟩ (forward mode) = ⟨Jᵀ u, v⟩ (reverse mode);
 * ``jacrev`` equals ``jacfwd``;
-* the value and the Jacobian agree with JAX (float64).
+* the value and the Jacobian agree with JAX (float64; a disagreement is checked again
+  against JAX compiled with XLA's default settings, see ``default_xla_options``).
 
 Shape ops (transpose, a reversed slice, flattening) are mixed in too, so
 non-contiguous and negative-stride intermediates get exercised.
@@ -24,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tensorgrad as tg
-from tensorgrad.testing import jax_reference
+from tensorgrad.testing import default_xla_options, jax_reference
 
 EXAMPLES = int(os.environ.get("TG_FUZZ_EXAMPLES", "40"))
 
@@ -260,10 +261,25 @@ def test_random_compositions(problem):
         out = f(*xs)
     if not np.all(np.isfinite(out)):
         return  # far outside every domain; nothing to compare
-    # JAX's value and Jacobian in one compiled call (eager JAX compiles every primitive)
-    ref_out, ref = jax.jit(lambda a, b: (jf(a, b), jax.jacrev(jf, argnums=(0, 1))(a, b)))(
-        *[jnp.asarray(x) for x in xs])
-    _close(out, ref_out)
+    # JAX's value and Jacobian in one compiled call (eager JAX compiles every primitive),
+    # compiled fast as the suite's XLA_FLAGS ask; on a disagreement, compiled again with XLA's
+    # default settings, since the fast ones miscompile a few special functions (the slope of
+    # beta(x, erf(x)) in x, say) and only a correct reference may fail the test
+    ref_fn = lambda a, b: (jf(a, b), jax.jacrev(jf, argnums=(0, 1))(a, b))  # noqa: E731
+    jxs = [jnp.asarray(x) for x in xs]
+    ref_out, ref = jax.jit(ref_fn)(*jxs)
+    rev = tg.jacrev(f, argnums=(0, 1))(*xs)
+    try:
+        _close(out, ref_out)
+        for r, j in zip(rev, ref):
+            _close(r, j)
+    except AssertionError:
+        if default_xla_options() is None:
+            raise
+        ref_out, ref = jax.jit(ref_fn, compiler_options=default_xla_options())(*jxs)
+        _close(out, ref_out)
+        for r, j in zip(rev, ref):
+            _close(r, j)
 
     # adjoint identity: ⟨u, J v⟩ = ⟨Jᵀ u, v⟩
     rng = np.random.default_rng(seed + 1)
@@ -277,12 +293,10 @@ def test_random_compositions(problem):
     rhs = sum(np.vdot(g, v) for g, v in zip(jtu, vs))
     np.testing.assert_allclose(lhs, rhs, rtol=1e-9, atol=1e-9 * (1 + abs(lhs)))
 
-    # jacrev = jacfwd = JAX
-    rev = tg.jacrev(f, argnums=(0, 1))(*xs)
+    # jacrev = jacfwd (= JAX, above)
     fwd = tg.jacfwd(f, argnums=(0, 1))(*xs)
-    for r, w, j in zip(rev, fwd, ref):
+    for r, w in zip(rev, fwd):
         _close(r, w, 1e-10)
-        _close(r, j)
 
 
 def test_fuzz_covers_the_registry():

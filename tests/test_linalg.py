@@ -101,6 +101,32 @@ def test_bad_input_raises_clear_errors():
         la.eigh(np.eye(2), "X")
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_eigh_symmetrize_input_gives_jax_values_and_gradients(dtype):
+    # JAX's keyword: decompose (A + Aᴴ)/2, so the gradient is JAX's symmetric one; without it
+    # (NumPy's default) one triangle is read and the gradient lies in that triangle
+    a = RNG.normal(size=(2, 3, 3))
+    if dtype == np.complex128:
+        a = a + 1j * RNG.normal(size=(2, 3, 3))
+    ja = jnp.asarray(a)
+    for name in ("eigh", "eigvalsh"):
+        def top(lin, m, name=name):
+            w = getattr(lin, name)(m, symmetrize_input=True)
+            return (w[0] if name == "eigh" else w)[..., -1].sum()
+        close(top(la, a), top(jnp.linalg, ja))
+        close(tg.grad(lambda m: top(la, m))(a), jax.grad(lambda m: top(jnp.linalg, m))(ja))
+        # the default reads the lower triangle only
+        close(getattr(la, name)(a, symmetrize_input=False)[0], getattr(la, name)(np.tril(a))[0])
+        g = tg.grad(lambda m: getattr(la, name)(m)[0][..., -1].sum() if name == "eigh"
+                    else getattr(la, name)(m)[..., -1].sum())(a)
+        assert np.all(np.triu(g, 1) == 0)
+    h = tg.hessian(lambda m: la.eigvalsh(m, symmetrize_input=True)[-1])(a[0].real)
+    jh = jax.hessian(lambda m: jnp.linalg.eigvalsh(m, symmetrize_input=True)[-1])(ja[0].real)
+    close(h, jh, 1e-8)
+    with pytest.raises(np.linalg.LinAlgError, match=r"eigvalsh: expected a square matrix.*\(3,\)"):
+        la.eigvalsh(np.ones(3), symmetrize_input=True)
+
+
 def test_float32_stays_float32():
     A = (np.eye(3) + 0.2 * RNG.normal(size=(3, 3))).astype(np.float32)
     S = spd(3).astype(np.float32)

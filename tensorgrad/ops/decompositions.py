@@ -306,14 +306,24 @@ eigh_packed = general(
     examples=[Example(((3, 3),)), Example(((2, 2, 2),), {"UPLO": "U"})])
 
 
-def eigh(a: ArrayLike, UPLO: str = "L") -> EighResult:
+def _symmetrized(name: str, a, symmetrize_input: bool):
+    """``(a + aᴴ)/2`` when ``symmetrize_input`` (JAX's keyword), else ``a`` itself."""
+    if not symmetrize_input:
+        return a
+    square(name, a, complex_ok=True)
+    return (a + conj_if_complex(mT(a))) / 2
+
+
+def eigh(a: ArrayLike, UPLO: str = "L", symmetrize_input: bool = False) -> EighResult:
     """Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix or stack.
 
-    Reads only the triangle ``UPLO`` names (``'L'``: lower, NumPy's default).
+    Reads only the triangle ``UPLO`` names (``'L'``: lower, NumPy's default), so the
+    gradient lies in that triangle. ``symmetrize_input=True`` (JAX's keyword, and its
+    default) decomposes ``(a + aᴴ)/2`` instead, which gives JAX's symmetric gradient.
     At repeated eigenvalues the eigenvectors have no derivative: a loss that
     uses them raises ``LinAlgError`` (see :mod:`tensorgrad.ops.decompositions`).
     """
-    w, V = _eigh_parts(eigh_packed(a, UPLO))
+    w, V = _eigh_parts(eigh_packed(_symmetrized("eigh", a, symmetrize_input), UPLO))
     return EighResult(w, V)
 
 
@@ -345,13 +355,19 @@ def _eigvalsh_jvp(t, out, a, lower):
     return real_if_complex(diagonal(M, 0, -2, -1))
 
 
-eigvalsh = general(
+_eigvalsh = general(
     "eigvalsh", lambda a, lower: np.linalg.eigvalsh(a, UPLO="L" if lower else "U"),
     vjp={"a": _eigvalsh_vjp}, jvp={"a": _eigvalsh_jvp}, signature=_eigvalsh_signature,
     params=("UPLO",), public=False,
     jax=lambda jnp, a, UPLO="L": jnp.linalg.eigvalsh(_jax_symmetric(jnp, a, _uplo(UPLO))),
     symbol="dλ_i = v_iᵀ dS v_i", doc="eigenvalues of a symmetric matrix",
     examples=[Example(((2, 3, 3),), {"UPLO": "U"})])
+
+
+def eigvalsh(a: ArrayLike, UPLO: str = "L", symmetrize_input: bool = False) -> Array:
+    """Eigenvalues (ascending) of a symmetric matrix or stack, read from the triangle ``UPLO``
+    names; of ``(a + aᴴ)/2`` with ``symmetrize_input=True`` (JAX's keyword and default)."""
+    return _eigvalsh(_symmetrized("eigvalsh", a, symmetrize_input), UPLO)
 
 
 # ---- svd ------------------------------------------------------------------------------------------------
