@@ -7,8 +7,10 @@ against each other. For every expression it checks:
 
 * the adjoint identity ⟨u, J v⟩ (forward mode) = ⟨Jᵀ u, v⟩ (reverse mode);
 * ``jacrev`` equals ``jacfwd``;
-* the value and the Jacobian agree with JAX (float64; a disagreement is checked again
-  against JAX compiled with XLA's default settings, see ``default_xla_options``).
+* the value and the Jacobian agree with JAX (float64). A disagreement is checked again
+  against JAX compiled with XLA's default settings (``default_xla_options``); one that
+  remains in a Jacobian goes to a fourth-order finite difference, and tensorgrad fails if
+  it is the one further from it.
 
 Shape ops (transpose, a reversed slice, flattening) are mixed in too, so
 non-contiguous and negative-stride intermediates get exercised.
@@ -30,8 +32,16 @@ from tensorgrad.testing import default_xla_options, jax_reference
 EXAMPLES = int(os.environ.get("TG_FUZZ_EXAMPLES", "40"))
 
 _OPS = tg.REGISTRY
+
+
+def _real_valued(name) -> bool:
+    """The op maps real input to real output (not so ``wofz``: JAX's jacrev would refuse)."""
+    with np.errstate(all="ignore"):  # (outside some domains: only the dtype matters)
+        return np.asarray(_OPS[name](np.array([0.25, 0.75]))).dtype.kind != "c"
+
+
 UNARY = sorted(n for n, op in _OPS.items()
-               if op.kind == "diagonal" and op.nargs == 1 and not op.param_names)
+               if op.kind == "diagonal" and op.nargs == 1 and not op.param_names and _real_valued(n))
 # fmax/fmin split a tie ½–½ like maximum/minimum, where JAX's fmax gives the second input
 # everything; ties between different subexpressions (two relu zeros) are common here
 
@@ -43,9 +53,12 @@ def _both_differentiable(op) -> bool:
 
 
 # (an op with a boolean input, a mask, takes no real-valued subexpression there)
+# JAX's beta and betaln lose about 6 digits where digamma differences cancel (beta(a, b) at
+# a ≈ 3.2, b ≈ 11.2 is off by 5e-7, relative; SciPy, tensorgrad and mpmath agree): the
+# registry table checks them on their own examples
 BINARY = sorted(n for n, op in _OPS.items()
                 if op.kind == "diagonal" and op.nargs == 2 and not op.param_names
-                and n not in ("fmax", "fmin") and _both_differentiable(op)
+                and n not in ("fmax", "fmin", "beta", "betaln") and _both_differentiable(op)
                 and "bool" not in (op.domain if isinstance(op.domain, tuple) else (op.domain,)))
 NO_GRAD = [n for n in ("stop_gradient", "sign") if n in _OPS]
 REDUCE = [n for n in ("sum", "mean", "prod", "max", "min", "var", "std", "norm", "logsumexp")
@@ -249,6 +262,45 @@ def _close(a, b, tol=1e-9):
 TG, JX = Backend("tg"), Backend("jax")
 
 
+def _agree(got, want, tol=1e-9) -> bool:
+    try:
+        for a, b in zip(got, want):
+            _close(a, b, tol)
+    except AssertionError:
+        return False
+    return True
+
+
+def _richardson_jacobian(f, xs, i):
+    """d f / d xs[i] by a fourth-order central difference (error about 1e-10 here)."""
+    x = np.asarray(xs[i], dtype=float)
+    out_shape = np.shape(f(*xs))
+    jac = np.zeros(out_shape + x.shape)
+    for k in np.ndindex(x.shape):
+        h = 1e-3 * (1.0 + abs(x[k]))
+        vals = []
+        for step in (2, 1, -1, -2):
+            xk = x.copy()
+            xk[k] += step * h
+            args = list(xs)
+            args[i] = xk
+            vals.append(np.asarray(f(*args), dtype=float))
+        jac[(...,) + k] = (-vals[0] + 8 * vals[1] - 8 * vals[2] + vals[3]) / (12 * h)
+    return jac
+
+
+def _referee(f, xs, i, got, ref):
+    """tensorgrad and JAX disagree on d f / d xs[i]: a finite difference decides. JAX's special
+    functions lose accuracy in places (its slope of beta(x, 2x) at x ≈ 1.6 is off by 7e-7,
+    relative, where mpmath confirms tensorgrad's to 16 digits); tensorgrad fails only if it is
+    the one further from the difference, or far from it."""
+    fd = _richardson_jacobian(f, xs, i)
+    got, ref = np.asarray(got, dtype=float), np.asarray(ref, dtype=float)
+    err_tg, err_jax = np.max(np.abs(got - fd), initial=0.0), np.max(np.abs(ref - fd), initial=0.0)
+    assert err_tg < err_jax, f"tensorgrad is further than JAX from a finite difference: {err_tg} vs {err_jax}"
+    _close(got, fd, 1e-6)
+
+
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
           derandomize=os.environ.get("TG_FUZZ_EXAMPLES") is None)
 @given(problems())
@@ -262,24 +314,19 @@ def test_random_compositions(problem):
     if not np.all(np.isfinite(out)):
         return  # far outside every domain; nothing to compare
     # JAX's value and Jacobian in one compiled call (eager JAX compiles every primitive),
-    # compiled fast as the suite's XLA_FLAGS ask; on a disagreement, compiled again with XLA's
-    # default settings, since the fast ones miscompile a few special functions (the slope of
-    # beta(x, erf(x)) in x, say) and only a correct reference may fail the test
+    # compiled fast as the suite's XLA_FLAGS ask
     ref_fn = lambda a, b: (jf(a, b), jax.jacrev(jf, argnums=(0, 1))(a, b))  # noqa: E731
     jxs = [jnp.asarray(x) for x in xs]
     ref_out, ref = jax.jit(ref_fn)(*jxs)
     rev = tg.jacrev(f, argnums=(0, 1))(*xs)
-    try:
-        _close(out, ref_out)
-        for r, j in zip(rev, ref):
-            _close(r, j)
-    except AssertionError:
-        if default_xla_options() is None:
-            raise
+    if not _agree((out, *rev), (ref_out, *ref)) and default_xla_options() is not None:
+        # the fast settings miscompile a few special functions (the slope of beta(x, erf(x))
+        # in x, say): compile the reference again with XLA's default settings
         ref_out, ref = jax.jit(ref_fn, compiler_options=default_xla_options())(*jxs)
-        _close(out, ref_out)
-        for r, j in zip(rev, ref):
-            _close(r, j)
+    _close(out, ref_out)
+    for i, (r, j) in enumerate(zip(rev, ref)):
+        if not _agree((r,), (j,)):
+            _referee(f, xs, i, r, j)
 
     # adjoint identity: ⟨u, J v⟩ = ⟨Jᵀ u, v⟩
     rng = np.random.default_rng(seed + 1)
