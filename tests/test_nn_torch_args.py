@@ -14,7 +14,8 @@ NP_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
     lambda: nn.CELU(inplace=True), lambda: nn.SELU(inplace=True), lambda: nn.SiLU(inplace=True),
     lambda: nn.Mish(inplace=True), lambda: nn.ReLU6(inplace=True),
     lambda: nn.Hardtanh(inplace=True), lambda: nn.Hardsigmoid(inplace=True),
-    lambda: nn.Hardswish(inplace=True), lambda: nn.Identity(54, unused=0.1)])
+    lambda: nn.Hardswish(inplace=True), lambda: nn.Threshold(0.1, -2.0, inplace=True),
+    lambda: nn.Identity(54, unused=0.1)])
 def test_inplace_is_accepted_and_leaves_the_input_alone(make):
     x = np.linspace(-3, 3, 7)
     before = x.copy()

@@ -230,8 +230,8 @@ def test_module_errors():
         nn.Softmax2d()(R(2, 3))
     with pytest.raises(ValueError, match="Softshrink: lambd must be non-negative, got -1"):
         nn.Softshrink(-1)
-    with pytest.raises(ValueError, match="Threshold: inplace=True"):
-        nn.Threshold(0.0, 0.0, inplace=True)
+    with pytest.raises(TypeError, match="Threshold: inplace must be True or False"):
+        nn.Threshold(0.0, 0.0, inplace="yes")
     with pytest.raises(ValueError, match="Softmax: dim=1 and axis=0 disagree"):
         nn.Softmax(1, axis=0)
     with pytest.raises(ValueError, match=r"GLU: dim 3 is out of range for input of shape"):

@@ -15,7 +15,7 @@ means what it means there:
   ``log(1 + eˣ)`` everywhere (above 20 the two agree to 2e-9), as the ``Softplus`` layer;
 * ``inplace=`` on ``relu``, ``relu6``, ``elu``, ``celu``, ``selu``, ``silu``, ``mish`` and
   ``leaky_relu``. ``inplace=True`` is PyTorch's ``relu_(x)`` and follows the rule of
-  tensorgrad's in-place spellings (:mod:`tensorgrad.nn.torch_gaps`): a recorded result of
+  tensorgrad's in-place spellings (:mod:`tensorgrad.nn.inplace`): a recorded result of
   the imperative tape takes the new value, a leaf that requires grad takes it only inside
   ``tg.no_grad()``, and anything else (a NumPy array, a traced value) is never written, so
   use the returned value, which is always the activation.
@@ -28,8 +28,8 @@ from .. import ops as _ops
 from ..ops import activations as _act
 from ..ops import activations_more as _more
 from ..typing import Array, ArrayLike  # noqa: F401
+from .inplace import finish as _finish
 from .layers import scaled_softplus
-from .torch_gaps import _write_back
 
 __all__ = ["softmax", "log_softmax", "softplus", "relu", "relu6", "elu", "celu", "selu", "silu",
            "mish", "leaky_relu"]
@@ -91,16 +91,6 @@ def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> Array:
     if beta == 0.0:
         raise ValueError("softplus: beta must be non-zero (the formula divides by it), got 0")
     return scaled_softplus(x, beta, threshold)
-
-
-def _finish(fn: str, x, result, inplace):
-    """The activation's value; with ``inplace=True`` also written into ``x`` where the rule of
-    tensorgrad's in-place spellings allows it (see the module notes)."""
-    if not isinstance(inplace, (bool, np.bool_)):
-        raise TypeError(f"{fn}: inplace must be True or False, got {inplace!r}")
-    if not inplace:
-        return result
-    return _write_back(f"{fn}(inplace=True)", x, result, f"{fn}(..., inplace=False)")
 
 
 def relu(x: ArrayLike, inplace: bool = False) -> Array:

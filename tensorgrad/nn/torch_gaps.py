@@ -32,11 +32,10 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from ..imperative import _in_place, _is_leaf
 from ..ops.activations_more import celu, elu, leaky_relu, relu, selu
-from ..recording import IMPERATIVE, imperative_paused
-from ..tensor import Tensor, concrete
+from ..tensor import concrete
 from ..typing import Array, ArrayLike  # noqa: F401
+from .inplace import write_back as _write_back
 from .module import Module
 from .torch_layers import hardtanh
 from .torch_losses import threshold
@@ -132,22 +131,6 @@ class UpsamplingBilinear2d(Upsample):
 
 
 # ---- in-place activation spellings -------------------------------------------------------------
-def _write_back(fn: str, input, result, fresh: str | None = None):
-    """``input`` takes ``result`` in place when it is a tensor of the imperative tape (the
-    rule of ``t += v``); anything else is left alone and ``result`` comes back. ``fresh``
-    names the out-of-place call an error suggests (``fn`` without its trailing ``_``)."""
-    if type(input) is not Tensor or input._trace is not IMPERATIVE:
-        return result
-    if _is_leaf(input) and not imperative_paused():
-        raise RuntimeError(
-            f"{fn}: the input is a leaf tensor that requires grad (shape {input.shape}); "
-            "updating it in place while recording would cut it off its own gradient, and "
-            "PyTorch refuses it too. Call it inside `with tg.no_grad():`, or use "
-            f"{fresh or fn[:-1] + '(...)'} for a new tensor")
-    out = _in_place(fn, lambda _self, _other: result)(input, None)
-    return result if out is NotImplemented else out
-
-
 def relu_(input: ArrayLike) -> Array:
     """``relu`` written into ``input`` (``torch.nn.functional.relu_``): an imperative tensor
     is updated in place (see the module notes); any other input is not modified: use the

@@ -33,6 +33,8 @@ from ..jax_backend import is_jax_tensor
 from ..ops._util import broadcast_shapes_of, on_a_trace
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
+from .inplace import check as _check_inplace
+from .inplace import finish
 from .torch_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: F401
                             adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, lp_pool1d,
                             lp_pool2d, max_pool1d)
@@ -48,12 +50,15 @@ def hardtanh(input: ArrayLike, min_val: float = -1.0, max_val: float = 1.0,
     """``input`` clipped to [min_val, max_val] (``torch.nn.functional.hardtanh``): slope 1
     strictly inside and 0 elsewhere, at the corners too, as PyTorch's (``tg.nn.hard_tanh`` is
     JAX's, whose slope at ±1 is 1); ``min_val == max_val`` gives that constant (slope 0), as
-    PyTorch. ``inplace`` changes nothing: the input is never written."""
+    PyTorch. ``inplace=True`` follows the rule of :mod:`tensorgrad.nn.inplace` (only a tensor of
+    the imperative tape is written; use the returned value)."""
+    _check_inplace("hardtanh", inplace)
     lo, hi = float(min_val), float(max_val)
     if not lo <= hi:
         raise ValueError(f"hardtanh: min_val cannot be greater than max_val, got {lo} and {hi}")
     inside = _ops.logical_and(_ops.greater(input, lo), _ops.less(input, hi))
-    return _ops.where(inside, input, _ops.stop_gradient(_ops.clip(input, lo, hi)))
+    return finish("hardtanh", input,
+                  _ops.where(inside, input, _ops.stop_gradient(_ops.clip(input, lo, hi))), inplace)
 
 
 def _shape(x) -> tuple:

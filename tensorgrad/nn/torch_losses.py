@@ -24,6 +24,8 @@ import numpy as np
 from .. import ops as _ops
 from ..ops.activations import log_sigmoid
 from ..typing import Array, ArrayLike  # noqa: F401
+from .inplace import check as _check_inplace
+from .inplace import finish
 from .losses import (_arr, _dtype, _elementwise_pair, _float, _known, _max0, _reduce, _reduction,
                      _shape)
 
@@ -155,12 +157,11 @@ def tanhshrink(input: ArrayLike) -> Array:
 def threshold(input: ArrayLike, threshold: float, value: float, inplace: bool = False) -> Array:
     """``x`` where ``x > threshold``, ``value`` elsewhere (``torch.nn.functional.threshold``).
     The slope at ``x = threshold`` is 0 (the entry is replaced), as PyTorch's; NaN stays NaN.
-    ``inplace=True`` is refused: tensorgrad's arrays are values."""
-    if inplace:
-        raise ValueError("threshold: inplace=True is not supported (arrays are not mutated); "
-                         "use the returned array")
+    ``inplace=True`` follows the rule of :mod:`tensorgrad.nn.inplace` (only a tensor of the
+    imperative tape is written; use the returned value)."""
+    _check_inplace("threshold", inplace)
     x = _float(input)
-    return _ops.where(x <= float(threshold), float(value), x)
+    return finish("threshold", input, _ops.where(x <= float(threshold), float(value), x), inplace)
 
 
 # ---- margin losses -----------------------------------------------------------------------------

@@ -15,8 +15,9 @@ and ``rrelu`` with ``training=True``, ``gumbel_softmax``) takes a key from
 traced key works under ``tg.jit`` and ``tg.vmap``. Without a key they raise. With
 ``training=False`` (the default of ``alpha_dropout``, ``feature_alpha_dropout`` and
 ``rrelu``, as PyTorch) the dropouts are the identity and ``rrelu`` is a leaky ReLU with the
-mean slope ``(lower + upper)/2``. ``inplace=True`` raises: tensorgrad's arrays are not
-rewritten in place. The layers draw like :class:`~tensorgrad.nn.Dropout`: from ``key=``, else
+mean slope ``(lower + upper)/2``. ``inplace=True`` follows the rule of tensorgrad's in-place
+activations (:mod:`tensorgrad.nn.inplace`): only a tensor of the imperative tape is written;
+use the returned value. The layers draw like :class:`~tensorgrad.nn.Dropout`: from ``key=``, else
 from their own stream (see :mod:`tensorgrad.nn.layers_more`).
 """
 from __future__ import annotations
@@ -30,6 +31,8 @@ from .. import random as _random
 from ..ops.activations_more import hard_sigmoid, hard_silu, soft_sign
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
+from .inplace import check as _check_inplace
+from .inplace import finish
 from .layers import Module
 from .layers_more import Dropout
 
@@ -47,12 +50,6 @@ def _shape(x) -> tuple:
 
 def _arr(x):
     return x if hasattr(x, "shape") and hasattr(x, "dtype") else np.asarray(x)
-
-
-def _no_inplace(fn: str, inplace) -> None:
-    if inplace:
-        raise ValueError(f"{fn}: inplace=True is not supported (tensorgrad does not rewrite "
-                         f"arrays in place); use the returned array")
 
 
 def _prob(fn: str, p) -> float:
@@ -75,15 +72,13 @@ def _need_key(fn: str, key):
 def hardswish(input: ArrayLike, inplace: bool = False) -> Array:
     """``x · relu6(x + 3)/6`` (``torch.nn.functional.hardswish``; the same function as
     ``tg.nn.hard_swish``, with PyTorch's derivatives at the kinks: 0 at −3, 1 at 3)."""
-    _no_inplace("hardswish", inplace)
-    return hard_silu(_arr(input))
+    return finish("hardswish", input, hard_silu(_arr(input)), inplace)
 
 
 def hardsigmoid(input: ArrayLike, inplace: bool = False) -> Array:
     """``relu6(x + 3)/6`` (``torch.nn.functional.hardsigmoid``; the same function as
     ``tg.nn.hard_sigmoid``, derivative 0 at ±3 as PyTorch)."""
-    _no_inplace("hardsigmoid", inplace)
-    return hard_sigmoid(_arr(input))
+    return finish("hardsigmoid", input, hard_sigmoid(_arr(input)), inplace)
 
 
 def softsign(input: ArrayLike) -> Array:
@@ -114,15 +109,15 @@ def rrelu(input: ArrayLike, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
     ``a · x``. ``training=False``: ``a = (lower + upper)/2``; ``training=True``: ``a`` drawn
     uniformly from [lower, upper) for each entry, from ``key``."""
     fn = "rrelu"
-    _no_inplace(fn, inplace)
+    _check_inplace(fn, inplace)
     lower, upper = float(lower), float(upper)
     if not lower <= upper:
         raise ValueError(f"rrelu: lower must be <= upper, got lower={lower}, upper={upper}")
-    input = _arr(input)
+    x = _arr(input)
     if not training:
-        return _ops.where(input > 0, input, input * ((lower + upper) / 2))
+        return finish(fn, input, _ops.where(x > 0, x, x * ((lower + upper) / 2)), inplace)
     _need_key(fn, key)
-    return _ops.where(input > 0, input, input * _slopes(key, lower, upper, input))
+    return finish(fn, input, _ops.where(x > 0, x, x * _slopes(key, lower, upper, x)), inplace)
 
 
 def _slopes(key, lower: float, upper: float, x):
@@ -183,8 +178,9 @@ def dropout(input: ArrayLike, p: float = 0.5, training: bool = True, inplace: bo
     """Zero each entry with probability ``p`` and scale the others by 1/(1 − p)
     (``torch.nn.functional.dropout``), the mask drawn from ``key``; the identity when
     ``training=False``."""
-    _no_inplace("dropout", inplace)
-    return _drop("dropout", input, _prob("dropout", p), training, key)
+    _check_inplace("dropout", inplace)
+    return finish("dropout", input, _drop("dropout", input, _prob("dropout", p), training, key),
+                  inplace)
 
 
 def alpha_dropout(input: ArrayLike, p: float = 0.5, training: bool = False,
@@ -193,8 +189,9 @@ def alpha_dropout(input: ArrayLike, p: float = 0.5, training: bool = False,
     dropped entries become −α′ (α′ ≈ 1.7581, SELU's scale · alpha), then every entry is mapped
     by ``a·(·) + a·α′·p`` with ``a = ((α′²·p + 1)(1 − p))^(−½)``. ``training`` defaults to
     False, as PyTorch."""
-    _no_inplace("alpha_dropout", inplace)
-    return _drop("alpha_dropout", input, _prob("alpha_dropout", p), training, key, alpha=True)
+    fn = "alpha_dropout"
+    _check_inplace(fn, inplace)
+    return finish(fn, input, _drop(fn, input, _prob(fn, p), training, key, alpha=True), inplace)
 
 
 def _feature(fn: str, input, ranks: tuple, what: str):
@@ -210,18 +207,19 @@ def feature_alpha_dropout(input: ArrayLike, p: float = 0.5, training: bool = Fal
     """:func:`alpha_dropout` of whole channels: one draw per (sample, channel) of (N, C, *)
     input (``torch.nn.functional.feature_alpha_dropout``; ``training`` defaults to False)."""
     fn = "feature_alpha_dropout"
-    _no_inplace(fn, inplace)
+    _check_inplace(fn, inplace)
     p = _prob(fn, p)
-    input, xs = _feature(fn, input, tuple(range(2, 33)), "(N, C, *) input with at least 2 axes")
-    return _drop(fn, input, p, training, key, _feature_shape(xs), alpha=True)
+    x, xs = _feature(fn, input, tuple(range(2, 33)), "(N, C, *) input with at least 2 axes")
+    return finish(fn, input, _drop(fn, x, p, training, key, _feature_shape(xs), alpha=True),
+                  inplace)
 
 
 def _channel_dropout(fn: str, input, p, training, inplace, key, batched: int, what: str):
-    _no_inplace(fn, inplace)
+    _check_inplace(fn, inplace)
     p = _prob(fn, p)
-    input, xs = _feature(fn, input, (batched - 1, batched), what)
+    x, xs = _feature(fn, input, (batched - 1, batched), what)
     shape = _feature_shape(xs) if len(xs) == batched else (xs[0],) + (1,) * (len(xs) - 1)
-    return _drop(fn, input, p, training, key, shape)
+    return finish(fn, input, _drop(fn, x, p, training, key, shape), inplace)
 
 
 def dropout1d(input: ArrayLike, p: float = 0.5, training: bool = True, inplace: bool = False,
@@ -238,10 +236,10 @@ def dropout2d(input: ArrayLike, p: float = 0.5, training: bool = True, inplace: 
     1/(1 − p) (``torch.nn.functional.dropout2d``). A 3-D input is read as (N, C, L), as
     PyTorch does today (it warns that this will change); other ranks raise."""
     fn = "dropout2d"
-    _no_inplace(fn, inplace)
+    _check_inplace(fn, inplace)
     p = _prob(fn, p)
-    input, xs = _feature(fn, input, (3, 4), "(N, C, H, W) input (or (N, C, L))")
-    return _drop(fn, input, p, training, key, _feature_shape(xs))
+    x, xs = _feature(fn, input, (3, 4), "(N, C, H, W) input (or (N, C, L))")
+    return finish(fn, input, _drop(fn, x, p, training, key, _feature_shape(xs)), inplace)
 
 
 def dropout3d(input: ArrayLike, p: float = 0.5, training: bool = True, inplace: bool = False,

@@ -28,7 +28,7 @@ import numpy as np
 from .. import ops as _ops
 from ..typing import Array, ArrayLike  # noqa: F401
 from .functional import glu
-from .layers import Activation, Module
+from .layers import Activation, Module, _check_inplace
 from .layers_more import _BatchNorm
 from .losses import _Loss, _reduce, _reduction, _shape, cosine_similarity
 from .torch_layers import _normalized_shape, channel_shuffle, rms_norm
@@ -126,13 +126,13 @@ class Tanhshrink(_OptionActivation):
 
 class Threshold(_OptionActivation):
     """``x`` above ``threshold``, ``value`` elsewhere, as a layer (``torch.nn.Threshold``;
-    ``inplace=True`` is refused, as by :func:`~tensorgrad.nn.threshold`)."""
+    ``inplace`` is accepted, as by the other activation layers: a layer never writes into its
+    input)."""
 
     _options = ("threshold", "value")
 
     def __init__(self, threshold: float, value: float, inplace: bool = False):
-        if inplace:
-            raise ValueError("Threshold: inplace=True is not supported (arrays are not mutated)")
+        _check_inplace("Threshold", inplace)
         super().__init__(threshold=float(threshold), value=float(value))
 
     def _call(self, x):
