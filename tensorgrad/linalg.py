@@ -35,6 +35,20 @@ Multi-output functions return NumPy's named tuples: ``eigh`` →
 * ``matmul``, ``tensordot``, ``outer``, ``cross``, ``diagonal``, ``trace``,
   ``matrix_transpose``, ``vecdot``: NumPy 2's array-API functions of ``numpy.linalg``
 
+PyTorch's functions NumPy lacks, with PyTorch's signatures and result tuples
+(:mod:`tensorgrad.linalg_torch`):
+
+* ``matrix_exp``: the matrix exponential (differentiable, Hessians too)
+* ``solve_triangular(A, B, *, upper, left=True, unitriangular=False)``: triangular solves
+* ``lu_factor``, ``lu_factor_ex``, ``lu``, ``lu_solve``: LU with partial pivoting (PyTorch's
+  1-based int32 pivots; rectangular matrices; ``pivot=False`` raises, as on PyTorch's CPU)
+* ``vander(x, *, N=None)``: increasing powers along the last axis
+* ``cholesky_ex``, ``inv_ex``, ``solve_ex``: report failures in an int32 ``info`` instead of
+  raising (``check_errors=True`` raises ``LinAlgError``)
+* ``householder_product(A, tau)``: the product of Householder reflectors (LAPACK's orgqr)
+* ``ldl_factor``, ``ldl_factor_ex``, ``ldl_solve``: LAPACK's Bunch-Kaufman LDLᵀ in PyTorch's
+  format (no derivative, as in PyTorch)
+
 Of these, inv, solve, det, slogdet, cholesky, eigh, eigvalsh, eigvals, svd, svdvals,
 qr and pinv are registered ops (``tensorgrad check <name>``); the others are
 built on ops.
@@ -53,6 +67,11 @@ from .ops.linalg import matmul, tensordot
 from .ops.linalg import outer as _outer
 from .ops.linalg_ops import (LinAlgError, SlogdetResult, det, inv, matrix_power, mT, multi_dot,
                              pinv, slogdet, solve)
+from .linalg_torch import (CholeskyExResult, InvExResult, LDLFactorExResult, LDLFactorResult,
+                           LUFactorExResult, LUFactorResult, LUResult, SolveExResult,
+                           cholesky_ex, householder_product, inv_ex, ldl_factor, ldl_factor_ex,
+                           ldl_solve, lu, lu_factor, lu_factor_ex, lu_solve, matrix_exp,
+                           solve_ex, solve_triangular, vander)
 from .ops.elementwise import equal as _equal
 from .ops.elementwise import where
 from .ops.norms import extreme_singular_value, matrix_norm, norm, vector_norm
@@ -73,7 +92,14 @@ __all__ = ["LinAlgError", "inv", "solve", "det", "slogdet", "cholesky", "eigh", 
            "svdvals", "qr", "pinv", "norm", "vector_norm", "matrix_norm", "matrix_power",
            "multi_dot", "matmul", "tensordot", "outer", "cross", "diagonal", "trace",
            "matrix_transpose", "vecdot", "lstsq", "cond", "matrix_rank", "tensorinv", "tensorsolve",
-           "LstsqResult", "EighResult", "SVDResult", "QRResult", "SlogdetResult"]
+           "LstsqResult", "EighResult", "SVDResult", "QRResult", "SlogdetResult",
+           # PyTorch's (tensorgrad.linalg_torch)
+           "matrix_exp", "solve_triangular", "lu_factor", "lu_factor_ex", "lu", "lu_solve",
+           "vander", "cholesky_ex", "inv_ex", "solve_ex", "householder_product", "ldl_factor",
+           "ldl_factor_ex", "ldl_solve", "LUFactorResult", "LUFactorExResult", "LUResult",
+           "CholeskyExResult", "InvExResult", "SolveExResult", "LDLFactorResult",
+           "LDLFactorExResult"]
+_TORCH_ONLY = set(__all__[__all__.index("matrix_exp"):])
 
 
 def _shape(x) -> tuple:
@@ -203,4 +229,5 @@ del _f
 
 # NumPy's own numpy.linalg.<name> on a Tensor runs tg.linalg.<name>
 register_namespace("numpy.linalg", {n: globals()[n] for n in __all__
-                                    if n != "LinAlgError" and not n.endswith("Result")})
+                                    if n != "LinAlgError" and not n.endswith("Result")
+                                    and n not in _TORCH_ONLY})

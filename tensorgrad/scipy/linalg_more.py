@@ -16,11 +16,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import linalg as _la
-from ..ops import abs as _abs
-from ..ops import (argmax, argsort, astype, atleast_1d, broadcast_to, concatenate, conj, expand_dims,
-                   flip, imag, kron, real, reshape, stack, stop_gradient, take, take_along_axis, tril,
-                   triu, where, zeros)
+from ..ops import (argsort, astype, atleast_1d, broadcast_to, concatenate, conj, expand_dims, flip,
+                   kron, reshape, stop_gradient, take, take_along_axis, tril, triu, zeros)
 from ..ops._util import as_array_like
+from ..lu_parts import eliminate as _eliminate
+from ..lu_parts import perm_from_piv as _perm_from_piv
 from ..ops.linalg_ops import LinAlgError, mT
 from ..ops.matrix_functions2 import sqrtm
 from ..staging import ConcretizationError
@@ -264,34 +264,6 @@ def _float(a):
     return a * 1.0 if _dtype(a).kind in "biu" else a
 
 
-def _eliminate(a):
-    """Gaussian elimination with partial pivoting: (packed L\\U, perm, piv) with
-    ``a[..., perm, :] == L @ U``; piv holds LAPACK's row swaps (0-based)."""
-    a = _float(a)
-    m, n = _shape(a)[-2:]
-    batch = _shape(a)[:-2]
-    rows, cols = np.arange(m), np.arange(n)
-    w, perm, pivots = a, np.broadcast_to(rows, batch + (m,)), []
-    for k in range(min(m, n)):
-        col = stop_gradient(w[..., :, k])
-        # LAPACK's pivot: the largest |x|, or |Re x| + |Im x| for complex entries
-        size = _abs(real(col)) + _abs(imag(col)) if _dtype(col).kind == "c" else _abs(col)
-        p = argmax(where(rows >= k, size, -1.0), axis=-1)
-        pc = expand_dims(p, -1)
-        swap = where(rows == k, pc, where(rows == pc, k, rows))      # exchange rows k and p
-        w = take_along_axis(w, expand_dims(swap, -1), axis=-2)
-        perm = take_along_axis(perm, swap, axis=-1)
-        pivots.append(p)
-        head = w[..., k, k]
-        head = where(head == 0, 1.0, head)  # a zero pivot leaves its column as it is (LAPACK)
-        mult = where(rows > k, w[..., :, k] / expand_dims(head, -1), 0.0)
-        right = where(cols > k, w[..., k, :], 0.0)
-        w = w - expand_dims(mult, -1) * expand_dims(right, -2)
-        w = where((rows[:, None] > k) & (cols[None, :] == k), expand_dims(mult, -1), w)
-    piv = stack(pivots, axis=-1) if pivots else np.zeros(batch + (0,), np.int32)
-    return w, perm, piv
-
-
 def _unpack(w, m: int, n: int):
     k = min(m, n)
     dt = _dtype(w)
@@ -324,17 +296,6 @@ def lu_factor(a: ArrayLike, overwrite_a: bool = False, check_finite: bool = True
     _check_lu_input("lu_factor", a)
     w, _, piv = _eliminate(a)
     return w, astype(piv, np.int32)
-
-
-def _perm_from_piv(piv, m: int):
-    """The row order ``perm`` (``a[perm] == L U``) from LAPACK's sequence of swaps."""
-    rows = np.arange(m)
-    perm = np.broadcast_to(rows, _shape(piv)[:-1] + (m,))
-    for k in range(_shape(piv)[-1]):
-        pc = expand_dims(piv[..., k], -1)
-        swap = where(rows == k, pc, where(rows == pc, k, rows))
-        perm = take_along_axis(perm, swap, axis=-1)
-    return perm
 
 
 def _rows_of(b, order, vec: bool):
