@@ -27,6 +27,18 @@ Bessel functions of real order and a few more (:mod:`tensorgrad.ops.special_fns3
 ``rgamma``, ``huber`` and ``pseudo_huber``; ``softplus`` is ``tg.softplus``
 (``scipy.special.softplus`` on a Tensor calls ``np.logaddexp``, which dispatches). The
 Bessel functions differentiate in z to any order, not in their order (asking raises).
+
+The rest of PyTorch's ``torch.special`` under its names, argument order and values
+(:mod:`tensorgrad.ops.torch_special`): the polynomials ``chebyshev_polynomial_t(input, n)``,
+``_u``, ``_v``, ``_w``, ``shifted_chebyshev_polynomial_t`` (``_u``, ``_v``, ``_w``),
+``hermite_polynomial_h``, ``hermite_polynomial_he``, ``laguerre_polynomial_l`` and
+``legendre_polynomial_p`` (a float n cut towards zero, 0 for a negative n), ``airy_ai``, and
+the aliases ``bessel_j0``, ``bessel_j1``, ``bessel_y0``, ``bessel_y1`` (``j0``, ...),
+``modified_bessel_i0``, ``_i1``, ``_k0``, ``_k1`` (``i0``, ...), ``scaled_modified_bessel_k0``,
+``_k1`` (``k0e``, ``k1e``), ``spherical_bessel_j0`` (``spherical_jn(0, x)``), ``exp2``,
+``expm1``, ``log1p``, ``round`` and ``sinc`` (the normalized sin(πx)/(πx)). All differentiate
+in x to any order. SciPy's ``airy(z)`` gives ``(Ai, Ai′, Bi, Bi′)`` for real z, each
+differentiable to any order.
 """
 from __future__ import annotations
 
@@ -47,9 +59,21 @@ from .ops.spherical import sph_harm_y
 from .ops.orthopoly import (eval_chebyt, eval_chebyu, eval_hermite, eval_hermitenorm, eval_laguerre,
                             eval_legendre, eval_sh_chebyt, eval_sh_chebyu, eval_sh_legendre, spherical_in,
                             spherical_jn, spherical_kn, spherical_yn)
+from .ops.discrete import round  # noqa: A004  (PyTorch's name)
+from .ops.elementwise import expm1, log1p
+from .ops.elementwise_more import exp2, sinc
+from .ops.torch_special import (airy, airy_ai, chebyshev_polynomial_t, chebyshev_polynomial_u,
+                                chebyshev_polynomial_v, chebyshev_polynomial_w, hermite_polynomial_h,
+                                hermite_polynomial_he, laguerre_polynomial_l, legendre_polynomial_p,
+                                shifted_chebyshev_polynomial_t, shifted_chebyshev_polynomial_u,
+                                shifted_chebyshev_polynomial_v, shifted_chebyshev_polynomial_w,
+                                spherical_bessel_j0)
 from .typing import Array, ArrayLike, Axis  # noqa: F401
 
 psi = digamma
+bessel_j0, bessel_j1, bessel_y0, bessel_y1 = j0, j1, y0, y1  # PyTorch's names
+modified_bessel_i0, modified_bessel_i1, modified_bessel_k0, modified_bessel_k1 = i0, i1, k0, k1
+scaled_modified_bessel_k0, scaled_modified_bessel_k1 = k0e, k1e
 
 __all__ = ["erf", "erfc", "erfinv", "gammaln", "digamma", "psi", "polygamma", "expit", "logit", "xlogy",
            "xlog1py", "ndtr", "log_ndtr", "i0", "i1", "i0e", "i1e", "logsumexp", "softmax", "log_softmax",
@@ -60,7 +84,15 @@ __all__ = ["erf", "erfc", "erfinv", "gammaln", "digamma", "psi", "polygamma", "e
            "ive", "kv", "kve", "k0", "k1", "k0e", "k1e", "erfcinv", "rgamma", "huber", "pseudo_huber",
            "softplus", "wofz", "sph_harm_y", "eval_legendre", "eval_chebyt", "eval_chebyu", "eval_hermite",
            "eval_hermitenorm", "eval_laguerre", "eval_sh_legendre", "eval_sh_chebyt", "eval_sh_chebyu",
-           "spherical_jn", "spherical_yn", "spherical_in", "spherical_kn"]
+           "spherical_jn", "spherical_yn", "spherical_in", "spherical_kn", "airy",
+           # PyTorch's torch.special
+           "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0",
+           "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
+           "scaled_modified_bessel_k1", "spherical_bessel_j0", "exp2", "expm1", "log1p", "round", "sinc",
+           "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+           "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+           "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "hermite_polynomial_h",
+           "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p"]
 
 
 def softmax(x: ArrayLike, axis: Axis = None) -> Array:
