@@ -148,7 +148,9 @@ def functional_call(module, parameter_and_buffer_dicts, args: Any = None, kwargs
     ``named_parameters()`` and ``named_buffers()`` names) instead of its own, which it
     leaves untouched. A name the module lacks raises; a parameter not given is the module's
     own (all must be given with ``strict=True``). The parameters are arguments of the call, so
-    ``tg.grad(lambda p: loss(functional_call(model, p, x)))(params)`` differentiates them."""
+    ``tg.grad(lambda p: loss(functional_call(model, p, x)))(params)`` differentiates them.
+    ``tie_weights`` is accepted and changes nothing: a Module with parameters held at two
+    places of a model raises (see ``Module.init``), so no weights are tied."""
     dicts = parameter_and_buffer_dicts
     if isinstance(dicts, dict):
         dicts = [dicts]

@@ -32,7 +32,7 @@ from . import torch_conv as _torch_conv
 from . import torch_layers as _torch_layers
 from . import torch_padding as _torch_padding
 from . import torch_pooling_nd as _torch_pool
-from .module import Module, children_repr, count_parameters, named_parameters
+from .module import Module, check_unshared, children_repr, count_parameters, named_parameters
 
 __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Activation",
            "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity", "ELU", "CELU",
@@ -592,6 +592,8 @@ class Sequential(Module):
     def layer_params(self, params) -> list:
         """``[(layer, its parameters or {}), ...]`` for every layer, in order."""
         owners = [l.has_parameters for l in self.layers]
+        if len({id(l) for l, has in zip(self.layers, owners) if has}) < sum(owners):
+            check_unshared(self, type(self).__name__)
         if not isinstance(params, (list, tuple)) or len(params) not in (sum(owners), len(self.layers)):
             raise ValueError(f"{type(self).__name__}: expected a list of {sum(owners)} parameter entries "
                              f"(one per layer with parameters), got {type(params).__name__} of length "

@@ -28,7 +28,8 @@ from ..tree import _dict_keys, named_leaves, tree_flatten, tree_unflatten
 from . import init as _init
 from .state import StateDictMixin
 
-__all__ = ["Module", "NamedArrays", "named_parameters", "count_parameters", "children_repr"]
+__all__ = ["Module", "NamedArrays", "named_parameters", "count_parameters", "children_repr",
+           "check_unshared"]
 
 
 def named_parameters(params: Any, prefix: str = "") -> dict[str, Any]:
@@ -67,6 +68,22 @@ _MISSING = object()
 
 def _join(prefix: str, key) -> str:
     return f"{prefix}.{key}" if prefix else str(key)
+
+
+def check_unshared(root: "Module", who: str) -> None:
+    """Refuse a Module with parameters held at two places of ``root`` (PyTorch's weight tying
+    by assigning one Module twice): its parameters would get an entry per place, and the
+    places would silently read one entry and leave the other's gradient zero."""
+    first: dict = {}
+    for name, m in root.named_modules(remove_duplicate=False):
+        if id(m) in first and m.has_parameters:
+            raise NotImplementedError(
+                f"{who}: the same {type(m).__name__} is held at two places, "
+                f"{first[id(m)] or '(the model)'!r} and {name!r}. tensorgrad keeps a model's "
+                "parameters in one pytree with an entry per place, so a Module with parameters "
+                "cannot be shared between places (PyTorch's weight tying by assigning one Module "
+                "twice). Hold it once and call it twice in forward: y = self.a(self.a(x))")
+        first.setdefault(id(m), name)
 
 
 def children_repr(head: str, pairs) -> str:
@@ -123,6 +140,7 @@ class Module(StateDictMixin):
         ``seed`` too: the j-th one (in :meth:`modules` order) ``fold_in(PRNGKey(seed), j)``.
         Running statistics start afresh (BatchNorm's ``reset_running_stats()``, as PyTorch's
         ``reset_parameters()``): a re-initialized model is a new model."""
+        check_unshared(self, f"{type(self).__name__}.init")
         rng = _init.rng_from(seed)
         self.params = self.init_params(rng)
         for m in self.modules():
@@ -223,6 +241,8 @@ class Module(StateDictMixin):
                 "init_params(rng)), or forward(x) calling child Modules assigned as attributes "
                 "(PyTorch's way); this one defines neither")
         table = _BOUND.table
+        if not table:  # (the outermost apply checks the whole model once)
+            check_unshared(self, f"{type(self).__name__}.apply")
         saved: dict = {}
 
         def bind(m, p):
