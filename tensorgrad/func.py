@@ -17,7 +17,8 @@ import numpy as np
 
 from .batching import vmap as _vmap
 from .hooks import TorchTypeError, TorchValueError
-from .tensor import Tensor, shape_of
+from .imperative import tensor
+from .tensor import Tensor, concrete, shape_of
 from .transform_parts import norm_argnums
 from .transforms import grad as _grad
 from .transforms import hessian as _hessian
@@ -28,7 +29,7 @@ from .transforms import linearize, vjp, value_and_grad
 from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian",
-           "vmap", "functional_call"]
+           "vmap", "functional_call", "stack_module_state"]
 
 
 def _torch_errors(name: str, argnums, transform: Callable) -> Callable:
@@ -186,3 +187,44 @@ def functional_call(module, parameter_and_buffer_dicts, args: Any = None, kwargs
         for n, v in saved.items():
             m, a = slots[n]
             setattr(m, a, v)
+
+
+def stack_module_state(models) -> tuple[dict, dict]:
+    """``torch.func.stack_module_state``: the parameters and the buffers of ``models`` (Modules
+    of one architecture), each stacked along a new leading axis, as two dicts keyed by the
+    ``named_parameters()`` and ``named_buffers()`` names. With ``functional_call`` and ``vmap``
+    they run the whole ensemble at once::
+
+        params, buffers = tg.func.stack_module_state(models)
+        run = lambda p, b, x: tg.func.functional_call(models[0], (p, b), (x,))
+        tg.func.vmap(run, in_dims=(0, 0, None))(params, buffers, x)
+
+    The stacks are new arrays (the models keep theirs); where the models' parameters are
+    imperative tensors that require grad, the stacks are new leaf tensors that require grad,
+    as PyTorch's. The models must share their names, shapes and training mode."""
+    models = list(models)
+    if not models:
+        raise ValueError("stack_module_state: expected at least one model, got 0")
+    if len({bool(m.training) for m in models}) > 1:
+        raise ValueError("stack_module_state: expected all models to be in the same training or "
+                         "eval mode, got " + ", ".join("train" if m.training else "eval" for m in models))
+    out = []
+    for what in ("named_parameters", "named_buffers"):
+        named = [dict(getattr(m, what)()) for m in models]
+        names = list(named[0])
+        for i, d in enumerate(named[1:], 1):
+            if list(d) != names:
+                raise ValueError(f"stack_module_state: model {i} has other {what[6:]} than model 0: "
+                                 f"{list(d)} against {names}")
+        stacked = {}
+        for n in names:
+            vals = [d[n] for d in named]
+            shapes = {tuple(np.shape(concrete(v))) for v in vals}
+            if len(shapes) > 1:
+                raise ValueError(f"stack_module_state: {n!r} has different shapes across the "
+                                 f"models: {sorted(shapes)}")
+            arr = np.stack([np.asarray(concrete(v)) for v in vals])
+            grad = any(isinstance(v, Tensor) and v.requires_grad for v in vals)
+            stacked[n] = tensor(arr, requires_grad=True) if grad else arr
+        out.append(stacked)
+    return out[0], out[1]

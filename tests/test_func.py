@@ -69,3 +69,35 @@ def test_functional_call_keeps_a_traced_buffer_traced():
     g = tg.grad(lambda r: tg.sum(tg.func.functional_call(m, {"1.running_mean": r}, xb)))(
         np.zeros(3))
     np.testing.assert_allclose(g, -4.0 / np.sqrt(1.0 + 1e-5) * np.ones(3), rtol=1e-12)
+
+
+def test_stack_module_state_runs_an_ensemble_with_vmap():
+    # torch.func's model-ensembling recipe: stacked parameters, functional_call under vmap
+    models = [tg.nn.Linear(3, 2) for _ in range(4)]
+    for i, m in enumerate(models):
+        m.init(i)
+    params, buffers = tg.func.stack_module_state(models)
+    assert buffers == {} and set(params) == {"W", "b"} and params["W"].shape == (4, 3, 2)
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    run = lambda p, b, x: tg.func.functional_call(models[0], (p, b), (x,))  # noqa: E731
+    out = tg.func.vmap(run, in_dims=(0, 0, None))(params, buffers, x)
+    want = np.stack([x @ m.params["W"] + m.params["b"] for m in models])
+    np.testing.assert_allclose(out, want, rtol=1e-14)
+    models[0].params["W"][0, 0] += 1.0  # the stacks are new arrays
+    assert params["W"][0, 0, 0] != models[0].params["W"][0, 0]
+    bn = [tg.nn.BatchNorm1d(2) for _ in range(3)]
+    for m in bn:
+        m.init(0)
+    p, b = tg.func.stack_module_state(bn)
+    assert b["running_mean"].shape == (3, 2) and p["weight"].shape == (3, 2)
+    for m in models:
+        m.requires_grad_()
+    p, _ = tg.func.stack_module_state(models)
+    assert isinstance(p["W"], tg.Tensor) and p["W"].requires_grad
+    with pytest.raises(ValueError, match="at least one model"):
+        tg.func.stack_module_state([])
+    bn[1].eval()
+    with pytest.raises(ValueError, match="same training or eval mode"):
+        tg.func.stack_module_state(bn)
+    with pytest.raises(ValueError, match=r"'W' has different shapes"):
+        tg.func.stack_module_state([tg.nn.Linear(3, 2), tg.nn.Linear(3, 4)])
