@@ -26,6 +26,8 @@ from ..imperative import tensor
 from ..tensor import Tensor, concrete
 from ..tree import _dict_keys, named_leaves, tree_flatten, tree_unflatten
 from . import init as _init
+from .module_hooks import HookHandle, with_hooks
+from .module_hooks import register as register_hook
 from .state import StateDictMixin
 
 __all__ = ["Module", "NamedArrays", "named_parameters", "count_parameters", "children_repr",
@@ -111,6 +113,9 @@ class Module(StateDictMixin):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        apply = cls.__dict__.get("apply")
+        if apply is not None and not getattr(apply, "_with_hooks", False):
+            cls.apply = with_hooks(apply)  # (forward hooks run around every apply)
         # written PyTorch's way (a forward, no apply): a call passes every argument to forward
         if cls.apply is Module.apply and cls.forward is not Module.forward \
                 and "__call__" not in cls.__dict__:
@@ -281,6 +286,19 @@ class Module(StateDictMixin):
         """``self(...)``, PyTorch's name for the call."""
         return self(*args, **kwargs)
 
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> HookHandle:
+        """PyTorch's: ``hook(module, args)`` runs before the Module computes its output and may
+        return new positional arguments (see :mod:`tensorgrad.nn.module_hooks`)."""
+        return register_hook(self, "_forward_pre_hooks", hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> HookHandle:
+        """PyTorch's: ``hook(module, args, output)`` runs after the Module computed its output
+        and may return a new one (see :mod:`tensorgrad.nn.module_hooks`). ``always_call`` is
+        accepted; a hook does not run when the computation raised."""
+        return register_hook(self, "_forward_hooks", hook, prepend, with_kwargs)
+
     # ---- the Modules inside ----------------------------------------------------------
 
     def named_children(self) -> list[tuple[str, "Module"]]:
@@ -354,3 +372,6 @@ class Module(StateDictMixin):
 
     def extra_repr(self) -> str:
         return ""
+
+
+Module.apply = with_hooks(Module.apply)  # (before any subclass is made: see __init_subclass__)
