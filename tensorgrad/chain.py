@@ -33,7 +33,9 @@ from .jacobians.maps import size as _size
 from .recording import Node
 from .sweep import toposort
 from .tensor import concrete
+from .transform_parts import refuse_traced_inputs
 from .transforms import _norm_argnums, _record, jacrev
+from .tree import tree_flatten
 
 __all__ = ["TapeEntry", "RecordedTape", "record_tape", "chain_jacobians", "ChainResult",
            "structured_jacobian", "jacobian", "BlockJacobian"]
@@ -145,6 +147,8 @@ def record_tape(f: Callable, *args, argnums: int = 0, has_aux: bool = False) -> 
         raise TypeError(f"structured Jacobians: argnums must be one int here, got {argnums!r} "
                         "(pass several arguments as one pytree, or call once per argument)")
     _, nums = _norm_argnums(argnums, len(args), "record_tape")
+    refuse_traced_inputs(tree_flatten(args[nums[0]])[0], "structured Jacobians",
+                         "structured Jacobians")
     rec = _record(f, args, nums, has_aux, "jacobian")
     in_nodes = list(rec.in_nodes[0])
     td = rec.in_treedefs[0]
@@ -168,6 +172,7 @@ def record_tape(f: Callable, *args, argnums: int = 0, has_aux: bool = False) -> 
             continue
         ins = [(i, p) for i, p in enumerate(n.parents) if p is not None and id(p) in reach]
         if ins:
+            refuse_traced_inputs(n.args, "structured Jacobians", "structured Jacobians", n.op.name)
             reach.add(id(n))
             entries.append(TapeEntry(n, ins))
     if out_node is not None and id(out_node) not in reach:
@@ -214,6 +219,7 @@ class ChainResult:
     order: str
     structured: bool
     bracketing: str
+    aux: Any = None  # with has_aux=True: the function's auxiliary output
 
     def todense(self) -> Any:
         """The dense Jacobian (a pytree of dense blocks for a pytree input)."""
@@ -350,14 +356,18 @@ def chain_jacobians(f: Callable, *args, argnums: int = 0, order: str = "forward"
 
     ``order`` is "forward", "reverse" or "optimal"; ``structured=False``
     multiplies ordinary dense matrices instead. The result carries the
-    Jacobian, the flops the multiplications took and the bracketing used.
+    Jacobian, the flops the multiplications took and the bracketing used (and, with
+    ``has_aux=True``, the function's auxiliary output as ``aux``).
     When ``args[argnums]`` is a pytree (a model's parameters) the Jacobian is a
     :class:`~tensorgrad.blocks.BlockJacobian`, one block per leaf.
     """
     if order not in ("forward", "reverse", "optimal"):
         raise ValueError(f"chain_jacobians: order must be 'forward', 'reverse' or 'optimal', got {order!r}")
     t = record_tape(f, *args, argnums=argnums, has_aux=has_aux)
-    return _chain(t, order, structured)
+    result = _chain(t, order, structured)
+    if has_aux:
+        result.aux = t.aux
+    return result
 
 
 def _chain(t: RecordedTape, order: str, structured: bool) -> ChainResult:

@@ -346,7 +346,7 @@ def compare_with_finite_differences(f: Callable, *args: Any, argnums=0, eps: flo
         want = J.copy()
         cols = [j for j in range(x.size) if chosen is None or base + j in chosen]
         base += x.size
-        flatW = want.reshape(out.size, -1)  # a view: the columns below fill `want`
+        flatW = want.reshape(out.size, x.size)  # a view: the columns below fill `want`
         for j in cols:
             e = np.zeros(x.size)
             e[j] = eps

@@ -645,6 +645,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"tensorgrad {args.command}: error: {msg}", file=sys.stderr)
         return 1
+    except Exception as e:  # (an error in the user's FILE.py:FUNC: IndexError, NameError, ...)
+        print(f"tensorgrad {args.command}: error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
     return 2  # pragma: no cover
 
 

@@ -23,9 +23,18 @@ class GradCheckError(AssertionError):
     """A derivative disagrees with its reference; the message is the report."""
 
 
+def _numbers(x) -> np.ndarray:
+    """``x`` as float64, or complex128 when it is complex (its imaginary part is compared too)."""
+    a = np.asarray(concrete(x))
+    return a.astype(np.complex128) if a.dtype.kind == "c" else a.astype(np.float64)
+
+
+def _scalar(v):
+    return complex(v) if np.iscomplexobj(v) else float(v)
+
+
 def _errors(got, want) -> tuple[float, float]:
-    a = np.asarray(concrete(got), dtype=float)
-    b = np.asarray(concrete(want), dtype=float)
+    a, b = _numbers(got), _numbers(want)
     if a.shape != b.shape:
         return float("inf"), float("inf")
     if a.size == 0:
@@ -48,8 +57,7 @@ def _diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _entrywise_ok(got, want, rtol: float, atol: float, floor: float) -> bool:
     """Every entry within ``atol + rtol·max(|b|, floor·max|b|)``."""
-    a = np.asarray(concrete(got), dtype=float)
-    b = np.asarray(concrete(want), dtype=float)
+    a, b = _numbers(got), _numbers(want)
     if a.size == 0:
         return True
     mag = np.abs(np.where(np.isfinite(b), b, 0.0))
@@ -84,8 +92,7 @@ class Row(NamedTuple):
 
 
 def _worst(got, want, k: int) -> tuple:
-    a = np.asarray(concrete(got), dtype=float)
-    b = np.asarray(concrete(want), dtype=float)
+    a, b = _numbers(got), _numbers(want)
     if a.shape != b.shape or a.ndim == 0 or a.size == 0 or k <= 0:
         return ()  # a scalar's one entry is the row itself
     diff = _diff(a, b).ravel()
@@ -97,7 +104,7 @@ def _worst(got, want, k: int) -> tuple:
         if diff[j] == 0:
             break  # entries that agree exactly are not "worst"
         idx = tuple(int(i) for i in np.unravel_index(int(j), a.shape)) if a.ndim else ()
-        av, bv, d = float(a.flat[j]), float(b.flat[j]), float(diff[j])
+        av, bv, d = _scalar(a.flat[j]), _scalar(b.flat[j]), float(diff[j])
         rel = 0.0 if d == 0 else (d / abs(bv) if bv != 0 and np.isfinite(bv) else float("inf"))
         out.append(Entry(idx, av, bv, d, rel))
     return tuple(out)

@@ -491,6 +491,11 @@ class Staged:
     def __repr__(self) -> str:
         return f"traced(shape={self.shape}, dtype={self.dtype})"
 
+    def __format__(self, spec: str) -> str:
+        if not spec:  # (f"{x}", as str(x): the placeholder)
+            return repr(self)
+        raise _concretization(f"formatting with a format spec (f\"{{x:{spec}}}\")", self)
+
     __hash__ = object.__hash__
 
     # ---- what needs a value -------------------------------------------------------

@@ -78,6 +78,19 @@ def live(x) -> bool:
     return type(x) is Tensor and x._trace is not None and x._trace.level >= 0
 
 
+def refuse_traced_inputs(values, where: str, what: str, op: str | None = None) -> None:
+    """``what`` (structured Jacobians, the elimination) works on NumPy values, so it cannot pass
+    derivatives back to an enclosing transform: an input it differentiates, or a value an op
+    ``op`` on its tape uses (a closure's), that such a transform traces raises (a silently
+    zero gradient otherwise)."""
+    for v in values:
+        if live(v):
+            who = "an input is" if op is None else f"{op} on the tape uses a value"
+            raise TypeError(f"{where}: {who} traced by an enclosing transform; {what} work on "
+                            "NumPy values and cannot pass derivatives to that transform. Call it "
+                            "outside the other transform, or use tg.jacrev/tg.jacfwd, which nest")
+
+
 def float_dtype(v):
     """``v``'s dtype if it is floating or complex, else float64 (the dtype of its derivatives)."""
     dt = np.result_type(concrete(v))

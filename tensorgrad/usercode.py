@@ -208,6 +208,9 @@ def check_function(f: Callable, args: Sequence, argnums=0, hand: Callable | None
         try:  # jax_f None: FUNC itself, converted by tg.to_jax
             reports.append(check.compare_with_jax(f, *args, jax_f=jax_f, argnums=argnums, checks=checks))
         except (TypeError, ValueError, NotImplementedError) as e:
+            if jax_f is not None:  # a reference the caller asked for: its failure is an error
+                raise RuntimeError(f"the JAX reference {getattr(jax_f, '__name__', 'jax_f')} "
+                                   f"failed: {type(e).__name__}: {e}") from e
             say(f"note: skipping the JAX comparison: {type(e).__name__}: {e}")
     if hand is not None:
         compare = check.compare_grad if scalar else check.compare_jacobian

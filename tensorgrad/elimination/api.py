@@ -16,7 +16,8 @@ import numpy as np
 
 from ..complexity import real_tape
 from ..sweep import toposort
-from ..transforms import _live, _norm_argnums, _own, _record
+from ..transform_parts import refuse_traced_inputs
+from ..transforms import _norm_argnums, _own, _record
 from ..tree import tree_flatten, tree_unflatten
 from .graph import LinearizedGraph, build_graph
 from .orders import ORDER_NAMES, OPTIMAL_LIMIT, optimal_order, predict_flops, resolve_order
@@ -33,24 +34,20 @@ class _Meta:
     in_counts: list
     out_tree: Any
     aux: Any = None
+    in_dtypes: list = field(default_factory=list)
 
 
 def _record_graph(f: Callable, args: tuple, argnums, has_aux: bool, where: str) -> LinearizedGraph:
     single, nums = _norm_argnums(argnums, len(args), where)
     for k in nums:
-        for leaf in tree_flatten(args[k])[0]:
-            if _live(leaf):
-                raise TypeError(f"{where}: an input is traced by an enclosing transform; the "
-                                "elimination works on NumPy values and cannot pass derivatives "
-                                "to it. Call it outside the other transform, or use "
-                                "tg.jacrev/tg.jacfwd, which nest")
+        refuse_traced_inputs(tree_flatten(args[k])[0], where, "the elimination's Jacobians")
     rec = _record(f, args, nums, has_aux, where)
     in_nodes = [n for nodes in rec.in_nodes for n in nodes]
     real_tape(in_nodes + toposort([n for n in rec.out_nodes if n is not None]), where)
     out_shapes = [tuple(np.shape(v)) for v in rec.out_values]
     g = build_graph(in_nodes, list(rec.out_nodes), out_shapes, where)
     g._meta = _Meta(single, len(nums), list(rec.in_treedefs), [len(n) for n in rec.in_nodes],
-                    rec.out_tree, rec.aux)
+                    rec.out_tree, rec.aux, [n.dtype for n in in_nodes])
     return g
 
 
@@ -97,6 +94,9 @@ class Elimination:
 def _assemble(g: LinearizedGraph, blocks: dict, structured: bool):
     meta = g._meta
     keys = [(o, x) for o in g.outputs for x in g.inputs]
+    for o, x in keys:  # todense() in the input's dtype, as tg.jacrev and structured Jacobians
+        if meta.in_dtypes:
+            blocks[(o, x)].dense_dtype = meta.in_dtypes[g.inputs.index(x)]
     if structured:
         leaves = [blocks[key] for key in keys]
     else:  # arrays the caller owns: writable, none shared with another block or the tape

@@ -29,7 +29,7 @@ import numpy as np
 from .. import jacobians as jac
 from ..jacobians import Dense, Identity, Jacobian, Zero, add, compose, count_flops, op_jacobian
 from ..jacobians.algebra import count
-from ..transforms import _live
+from ..transform_parts import refuse_traced_inputs
 
 __all__ = ["Vertex", "Step", "LinearizedGraph", "build_graph"]
 
@@ -343,12 +343,7 @@ def build_graph(in_nodes: list, out_nodes: list, out_shapes: list, where: str = 
     with count_flops() as c:
         for n in kept:
             v = label_of[id(n)]
-            for a in n.args:
-                if _live(a):
-                    raise TypeError(f"{where}: {n.op.name} on the tape uses a value traced by an "
-                                    "enclosing transform; the elimination works on NumPy values and "
-                                    "cannot pass derivatives to that transform. Call it outside the "
-                                    "other transform, or use tg.jacrev/tg.jacfwd, which nest")
+            refuse_traced_inputs(n.args, where, "the elimination's Jacobians", n.op.name)
             for i, p in enumerate(n.parents):
                 if p is None or id(p) not in label_of:
                     continue

@@ -256,7 +256,9 @@ def add(a: Jacobian, b: Jacobian) -> Jacobian:
     db = b.d if isinstance(b, Diagonal) else (1.0 if isinstance(b, Identity) else None)
     if da is not None and db is not None:
         count(a.in_size)
-        return Diagonal(np.broadcast_to(np.asarray(da + db, dtype=float), a.in_shape).copy())
+        d = np.asarray(da + db)  # (the diagonals' own dtype: float32 and complex stay so)
+        d = d if d.dtype.kind in "fc" else d.astype(np.float64)
+        return Diagonal(np.broadcast_to(d, a.in_shape).copy())
     if isinstance(a, Dense) or isinstance(b, Dense):
         count(a.out_size * a.in_size)
         return Dense(a.todense() + b.todense(), a.out_shape, a.in_shape)

@@ -429,7 +429,7 @@ class SumTo(Jacobian):
 
     @property
     def matvec_flops(self):
-        return self.in_size - self.out_size
+        return max(self.in_size - self.out_size, 0)  # (a sum over an empty axis adds nothing)
 
     vecmat_flops = 0
 
