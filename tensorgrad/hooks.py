@@ -89,6 +89,50 @@ def register_hook(self: Tensor, hook) -> RemovableHandle:
     return RemovableHandle(self, hook)
 
 
+class _PostHandle:
+    """What ``register_post_accumulate_grad_hook`` returns: ``remove()`` takes the hook off."""
+
+    def __init__(self, tensor: Tensor, hook):
+        self._tensor = weakref.ref(tensor)
+        self._hook = hook
+
+    def remove(self) -> None:
+        t = self._tensor()
+        hooks = getattr(t, "_post_hooks", None) if t is not None else None
+        with _LOCK:
+            if hooks and self._hook in hooks:
+                hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def register_post_accumulate_grad_hook(self: Tensor, hook) -> _PostHandle:
+    """PyTorch's: run ``hook(tensor)`` after a backward sweep has accumulated this leaf's
+    gradient into its ``.grad`` (an optimizer step inside backward, say). Leaves that require
+    grad only, as in PyTorch. Returns a handle whose ``remove()`` undoes it."""
+    if not callable(hook):
+        raise TypeError("register_post_accumulate_grad_hook: expected a function of the tensor, "
+                        f"got {hook!r}")
+    if self._trace is not IMPERATIVE or self._node is None:
+        raise RuntimeError("register_post_accumulate_grad_hook: cannot register a hook on a "
+                           "tensor that does not require grad (make it with "
+                           "tg.tensor(..., requires_grad=True))")
+    if self._node.op is not None:
+        raise RuntimeError("register_post_accumulate_grad_hook: post accumulate grad hooks "
+                           "cannot be registered on non-leaf tensors (this one was computed "
+                           "by an op); use register_hook")
+    with _LOCK:
+        hooks = getattr(self, "_post_hooks", None)
+        if hooks is None:
+            hooks = self._post_hooks = []
+        hooks.append(hook)
+    return _PostHandle(self, hook)
+
+
 def note_gradient(node, callback) -> None:
     """Have every backward sweep that reaches the tape node ``node`` call ``callback(grad)``
     (after the node's tensor hooks), for as long as the node lives: how a Function with
@@ -216,6 +260,7 @@ def _dim(self: Tensor) -> int:
 
 
 Tensor.register_hook = register_hook
+Tensor.register_post_accumulate_grad_hook = register_post_accumulate_grad_hook
 Tensor.grad_fn = property(_grad_fn, doc=_grad_fn.__doc__)
 Tensor.clone = _clone
 Tensor.numel = _numel

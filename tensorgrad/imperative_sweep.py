@@ -197,35 +197,44 @@ def fill_grads(leaves: dict, taps, name: str, create_graph: bool = False) -> Non
     """Accumulate the sweep's cotangents ``{node: g}`` into the ``.grad`` of the leaves (and of
     the retained results in ``taps``), as PyTorch does: in place into a writable array of
     the leaf, except under ``create_graph`` (always a new value, so references to the old
-    ``.grad`` keep it, as PyTorch's)."""
+    ``.grad`` keep it, as PyTorch's). Then a leaf's post-accumulate-grad hooks run."""
     for node, g in leaves.items():
-        if node.op is not None:  # a recorded result that retains its gradient (or has hooks)
-            t = taps.get(node) if taps else None
-        else:
-            t = node.leaf() if node.leaf is not None else None
-        if t is None or t._trace is not IMPERATIVE:
-            # gone, or its requires_grad was switched off after the forward pass: as in
-            # PyTorch, a leaf that no longer requires grad gets no .grad (it is frozen)
-            continue
-        g = torch_gradient(g, node.dtype, name)
-        if create_graph:
-            g = connected(g, t)
-        old = t.grad
-        if type(g) is Tensor:  # create_graph: out of place, so the sum is recorded too
-            t.grad = g if old is None else old + g
-            continue
-        if old is not None and np.shape(old) != g.shape:
-            raise ValueError(f"{name}: the leaf's .grad has shape {np.shape(old)}, but "
-                             f"the leaf has shape {g.shape}; set .grad to None (or to an array "
-                             "of the leaf's shape) before accumulating into it")
-        if old is None:
-            t.grad = g
-        elif node.op is None and type(old) is np.ndarray and old.dtype == g.dtype \
-                and old.flags.writeable and not create_graph:
-            np.add(old, g, out=old)  # in place, as PyTorch: references to .grad see the sum
-        else:  # read-only (e.g. saved on a live graph), another dtype or type, a retained
-            # result's, or under create_graph (PyTorch sums those out of place): a new array
-            t.grad = old + g
+        t = _accumulate(node, g, taps, name, create_graph)
+        if t is not None and node.op is None:
+            for hook in list(getattr(t, "_post_hooks", None) or ()):
+                hook(t)
+
+
+def _accumulate(node, g, taps, name: str, create_graph: bool):
+    """``g`` added into the ``.grad`` of the tensor of ``node``; that tensor (None if gone)."""
+    if node.op is not None:  # a recorded result that retains its gradient (or has hooks)
+        t = taps.get(node) if taps else None
+    else:
+        t = node.leaf() if node.leaf is not None else None
+    if t is None or t._trace is not IMPERATIVE:
+        # gone, or its requires_grad was switched off after the forward pass: as in
+        # PyTorch, a leaf that no longer requires grad gets no .grad (it is frozen)
+        return None
+    g = torch_gradient(g, node.dtype, name)
+    if create_graph:
+        g = connected(g, t)
+    old = t.grad
+    if type(g) is Tensor:  # create_graph: out of place, so the sum is recorded too
+        t.grad = g if old is None else old + g
+        return t
+    if old is not None and np.shape(old) != g.shape:
+        raise ValueError(f"{name}: the leaf's .grad has shape {np.shape(old)}, but "
+                         f"the leaf has shape {g.shape}; set .grad to None (or to an array "
+                         "of the leaf's shape) before accumulating into it")
+    if old is None:
+        t.grad = g
+    elif node.op is None and type(old) is np.ndarray and old.dtype == g.dtype \
+            and old.flags.writeable and not create_graph:
+        np.add(old, g, out=old)  # in place, as PyTorch: references to .grad see the sum
+    else:  # read-only (e.g. saved on a live graph), another dtype or type, a retained
+        # result's, or under create_graph (PyTorch sums those out of place): a new array
+        t.grad = old + g
+    return t
 
 
 def recorded_sweep(roots, seeds, taps, hooks=None, cut=None) -> dict:

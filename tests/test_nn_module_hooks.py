@@ -95,3 +95,32 @@ def test_a_gradient_through_a_hook_is_the_gradient_of_the_hooked_model():
             e[i, j] = eps
             fd[i, j] = (loss(W + e) - loss(W - e)) / (2 * eps)
     np.testing.assert_allclose(g["a"]["W"], fd, rtol=1e-6, atol=1e-8)
+
+
+def test_post_accumulate_grad_hook_runs_after_the_leaf_gradient_is_summed():
+    # PyTorch's Tensor.register_post_accumulate_grad_hook: an optimizer step inside backward
+    w = tg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    seen = []
+    h = w.register_post_accumulate_grad_hook(lambda t: seen.append(np.array(t.grad)))
+    tg.sum(w * w).backward()
+    tg.sum(w * 3.0).backward()
+    np.testing.assert_array_equal(seen[0], [2.0, 4.0])
+    np.testing.assert_array_equal(seen[1], [5.0, 7.0])  # after accumulating: 2w + 3
+    h.remove()
+    tg.sum(w * w).backward()
+    assert len(seen) == 2
+
+    p = tg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+
+    def step(t):
+        with tg.no_grad():
+            t -= 0.1 * t.grad
+        t.grad = None
+    p.register_post_accumulate_grad_hook(step)
+    tg.sum(p * p).backward()
+    np.testing.assert_allclose(p.detach().numpy(), [0.8, 1.6])
+    assert p.grad is None
+    with pytest.raises(RuntimeError, match="cannot be registered on non-leaf tensors"):
+        (w * 2.0).register_post_accumulate_grad_hook(print)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        tg.tensor(np.ones(2)).register_post_accumulate_grad_hook(print)
