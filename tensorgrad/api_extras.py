@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import staging
+from . import staging, stream_draws
 from .custom import RESIDUALS, custom_vjp
 from .guards import Held
 from .tensor import Tensor, concrete, shape_of, traced_level
@@ -292,22 +292,36 @@ def _rematerialized(fun: Callable, nums: tuple) -> custom_vjp:
         # arrays it reads stay locked with the node's residuals (the backward pass reads them
         # again), so a write to one before then is refused rather than changing the gradient
         held = RESIDUALS.held if RESIDUALS.held is not None else Held()
-        rec = _record(of_wrt, [leaves[k] for k in wrt], tuple(range(len(wrt))), False, "checkpoint",
-                      held, True)
-        return tree_unflatten(rec.out_tree, [finish_value(v) for v in rec.out_values]), args
+        with stream_draws.recording() as drawn:  # (a layer's own-stream masks, replayed below)
+            rec = _record(of_wrt, [leaves[k] for k in wrt], tuple(range(len(wrt))), False,
+                          "checkpoint", held, True)
+        return tree_unflatten(rec.out_tree, [finish_value(v) for v in rec.out_values]), \
+            (args, _Draws(drawn))
 
     def bwd(*rest):
-        *_, args, g = rest  # (the static arguments come first; they are in args too)
+        *_, (args, drawn), g = rest  # (the static arguments come first; they are in args too)
         leaves, td, wrt, of_wrt = split(args)
         cts = [np.zeros(shape_of(concrete(v))) for v in leaves]
         if wrt:
-            for k, c in zip(wrt, vjp(of_wrt, *[leaves[k] for k in wrt])[1](g)):
+            with stream_draws.replaying(drawn.values):  # the forward's masks, not the next ones
+                pullback = vjp(of_wrt, *[leaves[k] for k in wrt])[1]
+            for k, c in zip(wrt, pullback(g)):
                 cts[k] = c
         return tuple(tree_unflatten(td, cts))
 
     inner.defvjp(fwd, bwd)
     inner.forward_through_fun = True
     return inner
+
+
+class _Draws:
+    """The own-stream draws of a checkpoint's forward pass, kept with its residuals as one
+    opaque value (not a pytree: the masks are not differentiated)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: list):
+        self.values = values
 
 
 def _floating(v) -> bool:

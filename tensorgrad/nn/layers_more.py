@@ -41,6 +41,7 @@ import numpy as np
 from .. import ops as _ops
 from .. import random as _random
 from .. import staging as _staging
+from .. import stream_draws
 from ..jax_backend import is_jax_tensor
 from ..lax_ops2 import conv_general_dilated as _conv_general
 from ..tensor import concrete, dtype_of
@@ -117,6 +118,10 @@ class Dropout(Module):
         return _ops.where(keep, x * (1 / (1 - self.p)), 0)
 
     def _stream_mask(self, x, shape):
+        # (inside tg.checkpoint's recomputation: the forward pass's mask, see stream_draws)
+        return stream_draws.draw(lambda: Dropout._fresh_mask(self, x, shape))
+
+    def _fresh_mask(self, x, shape):
         _no_jax("Dropout", x, "drawing a mask from the layer's own stream (no key given)")
         if self.key is None:
             self.key = _random.PRNGKey(0)

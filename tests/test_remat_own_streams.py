@@ -1,0 +1,63 @@
+"""tg.checkpoint/tg.remat recompute a function in the backward pass; a layer that draws from its
+own stream (Dropout, RReLU, ... given no key) must get the forward pass's draw again there.
+Before, the recomputation drew the stream's next mask: a gradient of another mask than the
+value's, silently."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+RNG = np.random.default_rng(1)
+X = RNG.normal(size=(4, 6))
+
+
+def _model():
+    model = tg.nn.Sequential(tg.nn.Linear(6, 6), tg.nn.Dropout(0.5))
+    p = model.init(0)
+    model[1].reseed(7)
+    return model, p
+
+
+@pytest.mark.parametrize("wrap", [tg.remat, tg.checkpoint, lambda f: tg.jit(tg.remat(f))],
+                         ids=["remat", "checkpoint", "jit(remat)"])
+def test_the_gradient_uses_the_forward_pass_mask(wrap):
+    model, p = _model()
+    W = p[0]["W"]
+    for _ in range(2):
+        out, pullback = tg.vjp(wrap(model.apply), p, X)
+        gx = np.asarray(pullback(np.ones(np.shape(out)))[1])
+        mask = (np.asarray(out) != 0) / 0.5
+        np.testing.assert_allclose(gx, mask @ W.T, rtol=1e-14, atol=1e-14)
+
+
+def test_jitted_gradient_of_remat_draws_a_new_mask_per_call_and_follows_it():
+    model, p = _model()
+    W = p[0]["W"]
+
+    def loss(x):
+        out = tg.remat(lambda z: model.apply(p, z))(x)
+        return tg.sum(out), out
+    g = tg.jit(tg.grad(loss, has_aux=True))
+    masks = []
+    for _ in range(3):
+        gx, out = g(X)
+        mask = (np.asarray(out) != 0) / 0.5
+        np.testing.assert_allclose(gx, mask @ W.T, rtol=1e-14, atol=1e-14)
+        masks.append(mask)
+    assert not np.array_equal(masks[0], masks[1])  # the stream moves on between calls
+
+
+def test_nested_checkpoints_and_rrelu():
+    model, p = _model()
+    W = p[0]["W"]
+
+    def loss(x):
+        out = tg.checkpoint(lambda z: tg.checkpoint(lambda w: model.apply(p, w))(z) * 2.0)(x)
+        return tg.sum(out), out
+    gx, out = tg.grad(loss, has_aux=True)(X)
+    np.testing.assert_allclose(gx, 2.0 * ((np.asarray(out) != 0) / 0.5) @ W.T, rtol=1e-14)
+    rr = tg.nn.RReLU(0.1, 0.9, seed=3)
+    xn = -np.abs(X) - 0.1  # all negative: out = slope · x
+    rr.reseed(3)
+    out, pullback = tg.vjp(tg.remat(lambda z: rr(z)), xn)
+    np.testing.assert_allclose(pullback(np.ones_like(xn))[0], np.asarray(out) / xn, rtol=1e-14)
