@@ -20,12 +20,13 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from .. import ops as _ops
+from .. import staging as _staging
 from ..tensor import concrete, shape_of
 from ..tree import _dict_keys
 from . import torch_layers as _F
 from .layers import Module, _check_positive
 from .module import children_repr
-from .layers_more import _BatchNorm
+from .layers_more import _BatchNorm, _no_jax
 
 __all__ = ["ModuleList", "ModuleDict", "Unflatten", "Bilinear", "PixelShuffle",
            "PixelUnshuffle", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d"]
@@ -312,11 +313,35 @@ class _InstanceNorm(_BatchNorm):
         unbatched = len(xs) == self._nd - 1
         if unbatched:
             x = _ops.expand_dims(x, 0)
-        use_input = self.training or not self.track_running_stats
-        y = _F.instance_norm(x, self.running_mean, self.running_var, params.get("weight"),
-                             params.get("bias"), use_input_stats=use_input,
-                             momentum=self.momentum, eps=self.eps)
+        if self.training or not self.track_running_stats:
+            y = _F.instance_norm(x, None, None, params.get("weight"), params.get("bias"),
+                                 use_input_stats=True, eps=self.eps)
+            if self.training and self.track_running_stats:
+                self._track_instances(x)
+        else:  # the buffers as they are when a tg.jit plan runs (not fixed at trace time)
+            c = self.num_features
+            y = _F.instance_norm(x, self._buffer(x, "running_mean", (c,)),
+                                 self._buffer(x, "running_var", (c,)), params.get("weight"),
+                                 params.get("bias"), use_input_stats=False, eps=self.eps)
         return _ops.getitem(y, 0) if unbatched else y
+
+    def _track_instances(self, x):
+        """running ← (1 − m)·running + m·(the instances' statistics averaged over N), written to
+        the layer's current buffers now, or at each run of a tg.jit plan."""
+        _no_jax(type(self).__name__, x, "updating the running statistics")
+        xs = _shape(x)
+        axes = tuple(range(2, len(xs)))
+        n = math.prod(xs[2:])
+        mean = _ops.mean(x, axis=axes)
+        var = _ops.mean(_ops.square(x - _ops.mean(x, axis=axes, keepdims=True)), axis=axes)
+
+        def update_running_stats(m, v):
+            f = self.momentum
+            m, v = np.asarray(m).mean(axis=0), np.asarray(v).mean(axis=0) * (n / (n - 1))
+            self.running_mean = (1 - f) * self.running_mean + f * m
+            self.running_var = (1 - f) * self.running_var + f * v
+        _staging.effect(update_running_stats, concrete(_ops.stop_gradient(mean)),
+                        concrete(_ops.stop_gradient(var)))
 
 
 class InstanceNorm1d(_InstanceNorm):
