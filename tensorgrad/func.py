@@ -17,6 +17,7 @@ import numpy as np
 
 from .batching import vmap as _vmap
 from .hooks import TorchTypeError, TorchValueError
+from . import staging
 from .imperative import tensor
 from .tensor import Tensor, concrete, shape_of
 from .transform_parts import norm_argnums
@@ -177,12 +178,30 @@ def functional_call(module, parameter_and_buffer_dicts, args: Any = None, kwargs
     params = tree_unflatten(treedef, [given.get(n, leaf) for n, leaf in zip(names, leaves)])
     args = () if args is None else args if isinstance(args, tuple) else (args,)
     saved = {n: getattr(m, a) for n, (m, a) in slots.items() if n in given}
+    put = {}
+    for n in saved:
+        m, a = slots[n]
+        v = given[n]  # (a traced buffer stays traced: its derivative is kept)
+        put[n] = v if isinstance(v, Tensor) else staging.as_array(v)
+        if (isinstance(v, Tensor) or staging.is_staged(v) or staging.tracing_here()) \
+                and m.training and getattr(m, "track_running_stats", False):
+            raise NotImplementedError(
+                f"functional_call: {type(m).__name__} ({n!r}) updates its running statistics in "
+                "training mode, and the buffer given is traced (by tg.jit or another transform), "
+                "so the update could not reach it; call model.eval(), or pass NumPy arrays "
+                "outside the transform")
     try:
         for n in saved:
             m, a = slots[n]
-            v = given[n]  # (a traced buffer stays traced: its derivative is kept)
-            setattr(m, a, v if isinstance(v, Tensor) else np.asarray(v))
-        return module.apply(params, *args, **(kwargs or {}))
+            setattr(m, a, put[n])
+        out = module.apply(params, *args, **(kwargs or {}))
+        for n in saved:  # a buffer the call updated (BatchNorm's statistics in training mode)
+            m, a = slots[n]  # goes into the array given, in place, as PyTorch's
+            now, mine = getattr(m, a), given[n]
+            if now is not put[n] and isinstance(mine, np.ndarray) and mine.flags.writeable \
+                    and np.shape(now) == mine.shape:
+                np.copyto(mine, np.asarray(concrete(now)), casting="unsafe")
+        return out
     finally:
         for n, v in saved.items():
             m, a = slots[n]

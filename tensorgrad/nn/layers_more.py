@@ -44,7 +44,7 @@ from .. import staging as _staging
 from .. import stream_draws
 from ..jax_backend import is_jax_tensor
 from ..lax_ops2 import conv_general_dilated as _conv_general
-from ..tensor import concrete, dtype_of
+from ..tensor import Tensor, concrete, dtype_of
 from . import init as _init
 from . import torch_padding as _torch_padding
 from . import torch_pooling as _torch_pooling
@@ -217,7 +217,11 @@ class _BatchNorm(Module):
         return y
 
     def _buffer(self, x, name, bshape):
-        """A running statistic, read when the plan runs under tg.jit (not fixed at trace time)."""
+        """A running statistic, read when the plan runs under tg.jit (not fixed at trace time);
+        a traced one (given to ``functional_call`` under a transform) as it is."""
+        held = getattr(self, name)
+        if type(held) is Tensor or _staging.is_staged(held):
+            return _ops.reshape(held, bshape)
         v = concrete(x)
         if _staging.is_staged(v):
             return _staging.call(lambda _: getattr(self, name).reshape(bshape), v)
