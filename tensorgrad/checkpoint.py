@@ -28,7 +28,7 @@ import numpy as np
 
 from .api_extras import remat
 from .nn.layers import Module, named_parameters
-from .tensor import concrete
+from .tensor import Tensor, concrete
 from .tree import _CUSTOM as _CUSTOM_NODES
 from .tree import named_leaves, tree_flatten, tree_unflatten
 
@@ -286,8 +286,15 @@ def load(path, like: Any = None) -> Any:
             problems.append(f"{k!r}: checkpoint dtype {a.dtype}, model expects {w.dtype}")
     if problems:
         raise CheckpointError(f"{os.fspath(path)!r} does not match the model: " + "; ".join(problems))
-    _, td = tree_flatten(template)
-    result = tree_unflatten(td, [arrays[k] for k in want])
+    leaves, td = tree_flatten(template)
+    loaded = [arrays[k] for k in want]
+    if module is not None:  # an imperative tensor parameter keeps its identity (an optimizer made
+        # PyTorch's way holds it) and takes the new value, as load_state_dict does
+        for i, (leaf, a) in enumerate(zip(leaves, loaded)):
+            if isinstance(leaf, Tensor):
+                leaf.data = np.array(a)
+                loaded[i] = leaf
+    result = tree_unflatten(td, loaded)
     if module is not None:
         module.params = result
         for k, (owner, attr) in slots.items():

@@ -200,3 +200,28 @@ def test_deeply_nested_or_non_numeric_stored_trees_are_refused(tmp_path):
              __tree__=np.array('{"dict": {"W": null}}'))
     with pytest.raises(CheckpointError, match="numeric"):
         checkpoint.load(str(strings))
+
+
+def test_load_like_an_imperative_model_keeps_its_tensors(tmp_path):
+    # before: load(path, like=model) put plain arrays in place of the model's tensors, so a
+    # PyTorch-form optimizer held tensors the model no longer used, and backward() failed
+    rng = np.random.default_rng(11)
+    X, y = rng.normal(size=(6, 3)), rng.integers(0, 2, 6)
+    m = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Tanh(), tg.nn.Linear(4, 2))
+    m.init(0)
+    saved = [np.array(v) for v in m.parameters()]
+    checkpoint.save(tmp_path / "m.npz", m)
+    m.requires_grad_()
+    opt = tg.optim.SGD(m.parameters(), lr=0.5)
+    with tg.no_grad():
+        for p in m.parameters():
+            p += 1.0
+    checkpoint.load(tmp_path / "m.npz", like=m)
+    held = opt.param_groups[0]["params"]
+    assert all(a is b for a, b in zip(held, m.parameters()))
+    for p, s in zip(m.parameters(), saved):
+        np.testing.assert_array_equal(p.detach().numpy(), s)
+    opt.zero_grad()
+    tg.nn.cross_entropy(m(X), y).backward()
+    opt.step()
+    assert not np.array_equal(m.parameters()[0].detach().numpy(), saved[0])
