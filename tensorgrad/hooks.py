@@ -47,16 +47,17 @@ class RemovableHandle:
     """What ``register_hook`` returns: ``handle.remove()`` takes the hook off again (also on
     leaving a ``with`` block)."""
 
-    def __init__(self, tensor: Tensor, hook):
+    def __init__(self, tensor: Tensor, hook, slot: str = "_hooks"):
         self._tensor = weakref.ref(tensor)
         self._hook = hook
+        self._slot = slot  # (the tensor's list that holds the hook)
 
     def remove(self) -> None:
         t = self._tensor()
         if t is None:
             return
         with _LOCK:
-            hooks = getattr(t, "_hooks", None)
+            hooks = getattr(t, self._slot, None)
             if hooks and self._hook in hooks:
                 hooks.remove(self._hook)
 
@@ -89,28 +90,7 @@ def register_hook(self: Tensor, hook) -> RemovableHandle:
     return RemovableHandle(self, hook)
 
 
-class _PostHandle:
-    """What ``register_post_accumulate_grad_hook`` returns: ``remove()`` takes the hook off."""
-
-    def __init__(self, tensor: Tensor, hook):
-        self._tensor = weakref.ref(tensor)
-        self._hook = hook
-
-    def remove(self) -> None:
-        t = self._tensor()
-        hooks = getattr(t, "_post_hooks", None) if t is not None else None
-        with _LOCK:
-            if hooks and self._hook in hooks:
-                hooks.remove(self._hook)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-def register_post_accumulate_grad_hook(self: Tensor, hook) -> _PostHandle:
+def register_post_accumulate_grad_hook(self: Tensor, hook) -> RemovableHandle:
     """PyTorch's: run ``hook(tensor)`` after a backward sweep has accumulated this leaf's
     gradient into its ``.grad`` (an optimizer step inside backward, say). Leaves that require
     grad only, as in PyTorch. Returns a handle whose ``remove()`` undoes it."""
@@ -130,7 +110,7 @@ def register_post_accumulate_grad_hook(self: Tensor, hook) -> _PostHandle:
         if hooks is None:
             hooks = self._post_hooks = []
         hooks.append(hook)
-    return _PostHandle(self, hook)
+    return RemovableHandle(self, hook, "_post_hooks")
 
 
 def note_gradient(node, callback) -> None:
