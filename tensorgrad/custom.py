@@ -446,8 +446,12 @@ class custom_jvp:
                     raise TypeError(_closure_message("custom_jvp", name))
                 out_leaves, out_td = tree_flatten(o)
                 t_packed = _pack(_tangent_leaves(t, out_leaves, name))
-            else:
-                out_leaves, out_td = tree_flatten(self.fun(*primals))
+            else:  # the primal output is the rule's here too (not fun's: an enclosing forward
+                # trace would differentiate fun's own ops, past the rule); tangents slice by slice
+                zeros = [_zeros_like(p) for p in prim]
+                o, _ = _jvp_pair(rule(tuple(primals), tuple(tree_unflatten(td, zeros))), name)
+                _check_primal_out(self, o, primals, f"custom_jvp {name}: the rule")
+                out_leaves, out_td = tree_flatten(o)
                 if _closes_over(top, out_leaves):
                     raise TypeError(_closure_message("custom_jvp", name))
                 t_packed = _batched_tangent(lambda ts: tangent_out(prim, ts, out_leaves), prim, tans,

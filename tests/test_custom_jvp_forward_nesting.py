@@ -1,0 +1,50 @@
+"""A custom_jvp function under batched forward mode (jacfwd) nested in another forward trace
+takes its primal output from the rule, as JAX does. Before, that path ran the function itself,
+so an enclosing jacfwd differentiated its ops past the rule: jacfwd(jacfwd(f)) disagreed with
+jvp(jvp(f)), hessian and JAX, silently."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import tensorgrad as tg
+
+
+def _ste(N, C):
+    @C.custom_jvp
+    def ste_round(x):
+        return N.round(x)
+
+    @ste_round.defjvp
+    def _(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return ste_round(x), t  # straight through: slope 1
+    return ste_round
+
+
+def _scaled(N, C):
+    @C.custom_jvp
+    def g(x):
+        return N.log1p(N.exp(x))
+
+    @g.defjvp
+    def _(p, t):
+        return g(p[0]), 1.5 / (1.0 + N.exp(-p[0])) * t[0]
+    return g
+
+
+def test_forward_over_batched_forward_applies_the_rule():
+    r = _ste(tg, tg)
+    f = lambda x: x * r(x)  # noqa: E731  (the rule: f'(x) = round(x) + x, f'' = 2)
+    assert float(tg.jacfwd(tg.jacfwd(f))(1.3)) == 2.0
+    assert float(tg.hessian(f)(1.3)) == 2.0
+    x = np.array([0.3, -0.7, 1.1])
+    for N, C in ((tg, tg), (jnp, jax)):
+        g = _scaled(N, C)
+        h = lambda x, N=N, g=g: g(2.0 * N.sin(x)) * x  # noqa: E731
+        got = np.asarray(C.jacfwd(C.jacfwd(h))(jnp.asarray(x) if C is jax else x))
+        if C is tg:
+            mine = got
+    np.testing.assert_allclose(mine, got, rtol=1e-12)
+    np.testing.assert_allclose(np.einsum("iij->ij", mine),
+                               tg.hessian(lambda v: tg.sum(_scaled(tg, tg)(2.0 * tg.sin(v)) * v))(x),
+                               rtol=1e-12)
