@@ -337,8 +337,12 @@ class custom_vjp:
 
             def packed(*vals):
                 return _pack(tree_flatten(run(*tree_unflatten(td, list(vals))))[0])
-            return _recorded_jvp(lambda tt: jvp(packed, tuple(args_), tuple(tt))[1], tangents,
-                                 args_, out_)
+
+            def one(tt):  # (an integer or boolean input's tangent is float0, as jvp wants)
+                tt = [t if np.result_type(concrete(a)).kind in "fc" else
+                      np.zeros(shape_of(a), FLOAT0) for t, a in zip(tt, args_)]
+                return jvp(packed, tuple(args_), tuple(tt))[1]
+            return _recorded_jvp(one, tangents, args_, out_)
 
         op = Op(f"custom_vjp[{name}]", None, "dense", inputs=_arg_names(leaves), vjp_all=vjp_all,
                 jvp_all=jvp_all, complex=True, symbol="user-defined VJP", call=self.fun)

@@ -48,3 +48,16 @@ def test_forward_over_batched_forward_applies_the_rule():
     np.testing.assert_allclose(np.einsum("iij->ij", mine),
                                tg.hessian(lambda v: tg.sum(_scaled(tg, tg)(2.0 * tg.sin(v)) * v))(x),
                                rtol=1e-12)
+
+
+def test_linearize_of_checkpoint_with_an_integer_argument():
+    # before: forward mode over the recorded call gave the integer index a float tangent and
+    # jvp refused it (a TypeError about float0)
+    x = np.array([0.5, -1.0, 2.0, 0.3])
+    idx = np.array([0, 2, 0], dtype=np.int32)
+    g = tg.checkpoint(lambda x, idx: tg.sin(x[idx]) * 2.0)
+    got = tg.linearize(lambda v: g(v, idx), x)[1](np.ones_like(x))
+    np.testing.assert_allclose(got, 2 * np.cos(x[idx]), rtol=1e-14)
+    jac = tg.jacfwd(lambda v: tg.vjp(lambda u: g(u, idx), v)[1](np.ones(3))[0])(x)
+    np.testing.assert_allclose(jac, tg.hessian(lambda v: tg.sum(tg.sin(v[idx]) * 2.0))(x),
+                               rtol=1e-14, atol=1e-15)
