@@ -286,7 +286,7 @@ def _rematerialized(fun: Callable, nums: tuple) -> custom_vjp:
     def fwd(*args):
         leaves, _, wrt, of_wrt = split(args)
         if not wrt:
-            return fun(*args), args
+            return fun(*args), (args, _Draws([]))
         # fun runs on traced values, as it does outside remat, so the Tensor methods it may
         # use (x.at[...]) are there; the recording is dropped: only the inputs are kept. The
         # arrays it reads stay locked with the node's residuals (the backward pass reads them
