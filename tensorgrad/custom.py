@@ -32,7 +32,7 @@ from .recording import Node
 from .registry import Op
 from .staging import is_staged, trace_values
 from .tensor import Tensor, concrete, shape_of
-from .transform_parts import FLOAT0
+from .transform_parts import FLOAT0, batched_tangent, recorded_jvp
 from .transforms import _record_kept, _zeros_like, jvp, pullback, pushforward, vjp
 from .tree import _LEAF, _flatten_up_to, tree_flatten, tree_map, tree_unflatten
 from .custom_args import CustomVJPPrimal, _name, _nondiff, _positional  # noqa: F401
@@ -342,7 +342,7 @@ class custom_vjp:
                 tt = [t if np.result_type(concrete(a)).kind in "fc" else
                       np.zeros(shape_of(a), FLOAT0) for t, a in zip(tt, args_)]
                 return jvp(packed, tuple(args_), tuple(tt))[1]
-            return _recorded_jvp(one, tangents, args_, out_)
+            return recorded_jvp(one, tangents, args_, out_)
 
         op = Op(f"custom_vjp[{name}]", None, "dense", inputs=_arg_names(leaves), vjp_all=vjp_all,
                 jvp_all=jvp_all, complex=True, symbol="user-defined VJP", call=self.fun)
@@ -458,7 +458,7 @@ class custom_jvp:
                 out_leaves, out_td = tree_flatten(o)
                 if _closes_over(top, out_leaves):
                     raise TypeError(_closure_message("custom_jvp", name))
-                t_packed = _batched_tangent(lambda ts: tangent_out(prim, ts, out_leaves), prim, tans,
+                t_packed = batched_tangent(lambda ts: tangent_out(prim, ts, out_leaves), prim, tans,
                                             batch, _pack(out_leaves))
             t_parts = _unpack(t_packed, out_leaves) if len(out_leaves) > 1 else [t_packed]
             return tree_unflatten(out_td, [Tensor(o, top, None, t) if np.result_type(concrete(o)).kind
@@ -513,9 +513,9 @@ class custom_jvp:
 
         def jvp_all(tangents, out_, *args_):  # forward over a recorded tape (linearize)
             if any(a is not p for a, p in zip(args_, prim)):
-                return _recorded_jvp(lambda tt: tangent_out(args_, tt, out_leaves), tangents,
+                return recorded_jvp(lambda tt: tangent_out(args_, tt, out_leaves), tangents,
                                      args_, out_)
-            return _recorded_jvp(lambda tt: push(*tt), tangents, args_, out_)
+            return recorded_jvp(lambda tt: push(*tt), tangents, args_, out_)
 
         op = Op(f"custom_jvp[{name}]", None, "dense", inputs=_arg_names(leaves), vjp_all=vjp_all,
                 jvp_all=jvp_all, complex=True, symbol="user-defined JVP (transposed)", call=self.fun)
@@ -615,29 +615,6 @@ def _tangent_leaves(t, like: list, name: str) -> list:
     t_leaves = [_zeros_like(o) if v is None or np.result_type(concrete(o)).kind not in "fc"
                 or getattr(concrete(v), "dtype", None) == FLOAT0 else v for v, o in zip(t_leaves, like)]
     return list(_checked(t_leaves, like, f"custom_jvp {name}: the rule", "output tangent", "output"))
-
-
-def _recorded_jvp(one: Callable, tangents, primals, out):
-    """A recorded custom op's ``jvp_all``: ``one(tangents)`` with zeros for the missing
-    (None) tangents, slice by slice over any batch axes the given tangents carry."""
-    given = [(t, p) for t, p in zip(tangents, primals) if t is not None]
-    nb = len(shape_of(given[0][0])) - len(shape_of(given[0][1])) if given else 0
-    batch = shape_of(given[0][0])[:nb] if nb else ()
-    ts = [_zeros_like(p, batch) if t is None else t for t, p in zip(tangents, primals)]
-    return _batched_tangent(one, primals, ts, batch, out)
-
-
-def _batched_tangent(one: Callable, primals, tans, batch: tuple, out):
-    """``one(tangents)`` for tangents with leading ``batch`` axes: one slice at a time (the
-    user's rule sees JAX's shapes), stacked back."""
-    if not batch:
-        return one(tans)
-    n = math.prod(batch)
-    flat = [_ops.reshape(t, (n,) + tuple(shape_of(p))) for t, p in zip(tans, primals)]
-    outs = [one([_ops.getitem(t, k) for t in flat]) for k in range(n)]
-    if not outs:
-        return _zeros_like(out, batch)
-    return _ops.reshape(_ops.stack(outs), batch + tuple(shape_of(out)))
 
 
 def _record_custom(op: Op, top, args, primals, out) -> Tensor:

@@ -4,14 +4,15 @@ dtype and the JAX arguments that mean nothing for real functions; the tests of p
 the zero tangents the transforms hand out."""
 from __future__ import annotations
 
-from typing import Sequence
+import math
+from typing import Callable, Sequence
 
 import numpy as np
 
 from . import ops as _ops
 from .staging import Staged
 from .staging import call as staged_call
-from .tensor import Tensor, concrete
+from .tensor import Tensor, concrete, shape_of
 
 __all__ = ["Rows", "FLOAT0", "jax_flags"]
 
@@ -299,3 +300,27 @@ def check_linear_kind(v, t) -> None:
         raise ValueError(f"f_jvp: a tangent of dtype {have} is inconsistent with a primal of dtype "
                          f"{np.result_type(v)} (give float0 for integer and boolean primals, a "
                          "floating-point array for floating ones)")
+
+
+# ---- the tangents of a recorded custom op ---------------------------------------------------
+def recorded_jvp(one: Callable, tangents, primals, out):
+    """A recorded custom op's ``jvp_all``: ``one(tangents)`` with zeros for the missing
+    (None) tangents, slice by slice over any batch axes the given tangents carry."""
+    given = [(t, p) for t, p in zip(tangents, primals) if t is not None]
+    nb = len(shape_of(given[0][0])) - len(shape_of(given[0][1])) if given else 0
+    batch = shape_of(given[0][0])[:nb] if nb else ()
+    ts = [zeros_like(p, batch) if t is None else t for t, p in zip(tangents, primals)]
+    return batched_tangent(one, primals, ts, batch, out)
+
+
+def batched_tangent(one: Callable, primals, tans, batch: tuple, out):
+    """``one(tangents)`` for tangents with leading ``batch`` axes: one slice at a time (the
+    user's rule sees JAX's shapes), stacked back."""
+    if not batch:
+        return one(tans)
+    n = math.prod(batch)
+    flat = [_ops.reshape(t, (n,) + tuple(shape_of(p))) for t, p in zip(tans, primals)]
+    outs = [one([_ops.getitem(t, k) for t in flat]) for k in range(n)]
+    if not outs:
+        return zeros_like(out, batch)
+    return _ops.reshape(_ops.stack(outs), batch + tuple(shape_of(out)))
