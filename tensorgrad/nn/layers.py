@@ -32,6 +32,7 @@ from . import torch_conv as _torch_conv
 from . import torch_layers as _torch_layers
 from . import torch_padding as _torch_padding
 from . import torch_pooling_nd as _torch_pool
+from .inplace import check as check_inplace
 from .module import Module, check_unshared, children_repr, count_parameters, named_parameters
 
 __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Activation",
@@ -43,9 +44,8 @@ __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "A
 
 def _check_inplace(layer: str, inplace) -> None:
     """PyTorch's ``inplace=``: accepted (tensorgrad never writes into a layer's input; the
-    result is the same array PyTorch's layer would return)."""
-    if not isinstance(inplace, (bool, np.bool_)):
-        raise TypeError(f"{layer}: inplace must be True or False, got {inplace!r}")
+    result is the same array PyTorch's layer would return); a bool, as for the functions."""
+    check_inplace(layer, inplace)
 
 
 def _check_positive(name: str, **values):
