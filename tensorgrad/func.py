@@ -19,7 +19,7 @@ from .batching import vmap as _vmap
 from .hooks import TorchTypeError, TorchValueError
 from . import staging
 from .imperative import tensor
-from .tensor import Tensor, concrete, shape_of
+from .tensor import Tensor, concrete, shape_of, traced_level
 from .transform_parts import norm_argnums
 from .transforms import grad as _grad
 from .transforms import hessian as _hessian
@@ -242,6 +242,10 @@ def stack_module_state(models) -> tuple[dict, dict]:
             if len(shapes) > 1:
                 raise ValueError(f"stack_module_state: {n!r} has different shapes across the "
                                  f"models: {sorted(shapes)}")
+            if any(traced_level(v) > 0 for v in vals):  # (stacking would make them constants, silently)
+                raise TypeError(f"stack_module_state: {n!r} is traced by a transform; the stacks "
+                                "are new arrays that cannot carry its derivative. Stack the "
+                                "models' arrays outside the transform")
             arr = np.stack([np.asarray(concrete(v)) for v in vals])
             grad = any(isinstance(v, Tensor) and v.requires_grad for v in vals)
             stacked[n] = tensor(arr, requires_grad=True) if grad else arr

@@ -101,3 +101,14 @@ def test_stack_module_state_runs_an_ensemble_with_vmap():
         tg.func.stack_module_state(bn)
     with pytest.raises(ValueError, match=r"'W' has different shapes"):
         tg.func.stack_module_state([tg.nn.Linear(3, 2), tg.nn.Linear(3, 4)])
+
+
+def test_stack_module_state_refuses_traced_parameters():
+    m = tg.nn.Linear(2, 2)
+    m.init(0)
+
+    def loss(w):
+        m.params = {"W": w, "b": np.zeros(2)}
+        return tg.sum(tg.func.stack_module_state([m])[0]["W"])
+    with pytest.raises(TypeError, match="'W' is traced by a transform"):
+        tg.grad(loss)(np.ones((2, 2)))
