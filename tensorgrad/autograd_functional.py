@@ -8,6 +8,10 @@ plain arrays, cut from any imperative graph the inputs belong to, as PyTorch det
 with ``create_graph=True`` and inputs made by ``tg.tensor(..., requires_grad=True)`` the
 results are recorded on the imperative tape, so ``.backward()`` reaches the inputs through
 them. ``strict=True`` (PyTorch's check that outputs depend on inputs) is not supported.
+
+For complex values the products are PyTorch's: ``vjp`` gives the conjugate of JAX's product
+with the conjugate of ``v`` (so a real loss's ``vjp`` is ``.grad``, the conjugate of
+``tg.grad``), and ``vhp``/``hvp`` differentiate that gradient; ``jvp`` is the same in both.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ import numpy as np
 
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete
+from .ops import conjugate
 from .tree import tree_map
 from .transforms import hessian as _hessian
 from .transforms import jacfwd, jacrev
@@ -64,6 +69,12 @@ def _result(tree, create_graph: bool):
                     else x, tree)
 
 
+def _conj(tree):
+    """PyTorch's side of a complex product: each complex value of ``tree`` conjugated."""
+    return tree_map(lambda x: conjugate(x) if np.result_type(concrete(x)).kind == "c" else x,
+                    tree)
+
+
 def _vector(name: str, v, like: tuple, what: str, optional_when: str) -> tuple:
     """``v`` in the structure of ``like`` (a tuple of values); None means ones when ``like``
     is one value of one element."""
@@ -90,7 +101,7 @@ def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     out, pull = _vjp(func, *ins)
     outs, out_tuple = _as_tuple(out)
     vs = _vector("vjp", v, outs, "the output", "func's output has")
-    g = pull(tuple(vs) if out_tuple else vs[0])
+    g = _conj(pull(_conj(tuple(vs) if out_tuple else vs[0])))  # (PyTorch's, see above)
     return _result((out, (tuple(g) if in_tuple else g[0])), create_graph)
 
 
@@ -149,6 +160,7 @@ def _hessian_product(name: str, func, inputs, v, create_graph, strict):
     argnums = tuple(range(len(ins)))
     ((_, value), _), (_, hv) = _jvp(_value_and_grad(_scalar(func, name), argnums=argnums,
                                                     has_aux=True), ins, vs)
+    hv = _conj(hv)  # the derivative of PyTorch's gradient, the conjugate of JAX's
     return _result((value, (tuple(hv) if in_tuple else hv[0])), create_graph)
 
 

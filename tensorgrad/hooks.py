@@ -22,8 +22,10 @@ from .tensor import Tensor, concrete, dtype_of
 __all__ = ["register_hook", "RemovableHandle", "hooked_nodes", "run_hooks", "GradFn",
            "note_gradient", "TorchValueError", "TorchTypeError", "TorchAttributeError"]
 
-#: the live tensors that have hooks (their lists are in the tensors' ``_hooks`` slot)
-_HOOKED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # by id
+#: the hooks of register_hook, by the tape node of the value they were registered on: a
+#: hook lives as long as that node (so while the graph needs it, also after its Tensor object
+#: is gone), and an in-place op, which gives the tensor a new node, leaves it on the old value
+_NODE_HOOKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: tape nodes whose arriving gradient a Function wants to hear of: {node: callback(grad)}
 _NOTES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
@@ -47,17 +49,20 @@ class RemovableHandle:
     """What ``register_hook`` returns: ``handle.remove()`` takes the hook off again (also on
     leaving a ``with`` block)."""
 
-    def __init__(self, tensor: Tensor, hook, slot: str = "_hooks"):
-        self._tensor = weakref.ref(tensor)
+    def __init__(self, owner, hook, slot: str | None = None):
+        self._owner = weakref.ref(owner)  # a tape node (register_hook) or a tensor
         self._hook = hook
-        self._slot = slot  # (the tensor's list that holds the hook)
+        self._slot = slot  # (the tensor's list that holds the hook; None: the node's)
 
     def remove(self) -> None:
-        t = self._tensor()
-        if t is None:
+        owner = self._owner()
+        if owner is None:
             return
         with _LOCK:
-            hooks = getattr(t, self._slot, None)
+            if self._slot is None:
+                hooks = _NODE_HOOKS.get(owner)
+            else:
+                hooks = getattr(owner, self._slot, None)
             if hooks and self._hook in hooks:
                 hooks.remove(self._hook)
 
@@ -70,7 +75,11 @@ class RemovableHandle:
 
 def register_hook(self: Tensor, hook) -> RemovableHandle:
     """Run ``hook(grad)`` when backward computes this tensor's gradient; a returned value (of
-    the tensor's shape) replaces the gradient. Returns a handle whose ``remove()`` undoes it."""
+    the tensor's shape) replaces the gradient. Returns a handle whose ``remove()`` undoes it.
+
+    As in PyTorch, the hook belongs to the value the tensor holds now: it stays while the
+    graph needs that value (also once the tensor object is gone), and after an in-place op
+    on the tensor it still sees the gradient of the value from before."""
     if not callable(hook):
         raise TypeError(f"register_hook: expected a function of the gradient, got {hook!r}")
     if self._trace is not None and self._trace is not IMPERATIVE:
@@ -81,13 +90,13 @@ def register_hook(self: Tensor, hook) -> RemovableHandle:
         raise RuntimeError("register_hook: cannot register a hook on a tensor that does not "
                            "require grad (make it with tg.tensor(..., requires_grad=True), or "
                            "compute it from such a tensor)")
+    node = self._node
     with _LOCK:
-        hooks = getattr(self, "_hooks", None)
+        hooks = _NODE_HOOKS.get(node)
         if hooks is None:
-            hooks = self._hooks = []
+            hooks = _NODE_HOOKS[node] = []
         hooks.append(hook)
-        _HOOKED[id(self)] = self
-    return RemovableHandle(self, hook)
+    return RemovableHandle(node, hook)
 
 
 def register_post_accumulate_grad_hook(self: Tensor, hook) -> RemovableHandle:
@@ -123,15 +132,13 @@ def note_gradient(node, callback) -> None:
 
 
 def hooked_nodes() -> dict | None:
-    """``{node: (tensor, hooks)}`` of the live imperative tensors with hooks, and of the
-    nodes of :func:`note_gradient` (their entry's "tensor" is the node; None: none)."""
-    if not _HOOKED and not _NOTES:
+    """``{node: (node, hooks)}`` of the live tape nodes with hooks (register_hook's, then
+    :func:`note_gradient`'s; None: none)."""
+    if not _NODE_HOOKS and not _NOTES:
         return None
     with _LOCK:
-        live = [(t, list(t._hooks)) for t in list(_HOOKED.values())
-                if getattr(t, "_hooks", None)]
+        found = {node: (node, list(fns)) for node, fns in list(_NODE_HOOKS.items()) if fns}
         notes = list(_NOTES.items())
-    found = {t._node: (t, fns) for t, fns in live if t._trace is IMPERATIVE and t._node is not None}
     for node, callback in notes:
         t, fns = found.get(node, (node, []))
         found[node] = (t, fns + [callback])
@@ -148,7 +155,7 @@ def run_hooks(entry, g, dtype, record: bool = False):
             return run_hooks(entry, g, dtype, True)
         finally:
             exit_grad_mode(found)
-    t, fns = entry
+    t, fns = entry  # (t: the node, for its shape)
     conj = np.dtype(dtype).kind == "c"
     if not conj and np.dtype(dtype_of(concrete(g))).kind == "c":
         g = g.real  # (a real tensor's gradient is the cotangent's real part)
@@ -168,7 +175,7 @@ def run_hooks(entry, g, dtype, record: bool = False):
                              "it); return a new array instead") from exc
         if new is None:
             continue
-        if tuple(np.shape(concrete(new))) != tuple(t.shape):
+        if tuple(np.shape(concrete(new))) != tuple(t.shape):  # (t: the node)
             raise TorchValueError(f"register_hook: the hook {getattr(fn, '__name__', fn)!r} returned "
                              f"a gradient of shape {np.shape(concrete(new))} for a tensor of "
                              f"shape {tuple(t.shape)}")

@@ -29,9 +29,9 @@ class Tensor:
     Create one with :func:`tensorgrad.tensor`; transforms create them for you.
     """
 
-    # (_hooks and _post_hooks, set only by register_hook and
-    # register_post_accumulate_grad_hook, stay unset on every other tensor)
-    __slots__ = ("_value", "_trace", "_node", "_tangent", "_grad", "_hooks", "_post_hooks",
+    # (_post_hooks, set only by register_post_accumulate_grad_hook, stays unset on every
+    # other tensor)
+    __slots__ = ("_value", "_trace", "_node", "_tangent", "_grad", "_post_hooks",
                  "__weakref__")
     __array_ufunc__ = None  # until tensorgrad.dispatch installs NumPy's protocols: defer
     __array_priority__ = 1000

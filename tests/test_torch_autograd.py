@@ -2,6 +2,8 @@
 tg.autograd.grad(outputs, inputs, ...), tg.autograd.backward(tensors, ...) and
 tg.autograd.functional. References are tensorgrad's own transforms (themselves checked against
 JAX) and answers PyTorch 2.13 gave, written out (PyTorch is not a test dependency)."""
+import gc
+
 import numpy as np
 import pytest
 
@@ -375,6 +377,64 @@ def test_register_hook_follows_pytorch():
     y.backward()
     np.testing.assert_allclose(x.grad, 100 + 2 * np.sin([1.0, 2.0]) * np.cos([1.0, 2.0]))
     assert len(seen) == 2
+
+
+def test_a_hook_belongs_to_the_value_it_was_registered_on():
+    # PyTorch 2.13: a hook registered before an in-place op sees the old value's gradient
+    # (h_new sees 1, h_old sees 2 * 10 + 3 = 23, x.grad = 24) ...
+    seen = []
+    x = tg.tensor(1.0, requires_grad=True)
+    a = x * 1.0
+    b = a * 3.0
+    a.register_hook(lambda g: seen.append(("old", float(g))) or g + 1)
+    a *= 2.0
+    a.register_hook(lambda g: seen.append(("new", float(g))) or g * 10)
+    (a + b).backward()
+    assert seen == [("new", 1.0), ("old", 23.0)]
+    assert float(x.grad) == 24.0
+    # ... and a hook lives as long as the graph needs its value, not as long as the Python
+    # object (a gradient-reversal hook registered inside a forward function: -8x, not 8x)
+
+    def forward(x):
+        h = x * 2.0
+        h.register_hook(lambda g: -g)
+        return tg.sum(h * h)
+    x = tg.tensor([1.0, -0.5, 2.0], requires_grad=True)
+    loss = forward(x)
+    gc.collect()
+    loss.backward()
+    np.testing.assert_allclose(x.grad, -8 * np.array([1.0, -0.5, 2.0]))
+    # one hook per loop iteration, each on its own (since replaced) value: all of them run
+    x = tg.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(3):
+        y = y * 2.0
+        y.register_hook(lambda g: g + 1)
+    y.backward()
+    assert float(x.grad) == (((1 + 1) * 2 + 1) * 2 + 1) * 2  # each hook adds 1 on the way down
+
+
+def test_functional_products_of_complex_values_are_pytorchs():
+    # PyTorch's .grad convention: a real loss's vjp is 2(z - c), the conjugate of tg.grad's;
+    # vjp of a complex output is conj(JAX's vjp of conj(v)); vhp and hvp differentiate
+    # PyTorch's gradient (values PyTorch 2.13 gave for the same inputs, cross-checked)
+    z = np.array([0.5 + 1.0j, -0.3 + 0.2j])
+    c = 0.3 - 0.7j
+    v = np.array([1.0 - 0.5j, 0.2 + 1.0j])
+    np.testing.assert_allclose(F.vjp(lambda a: tg.sum(tg.abs(a - c) ** 2), z)[1], 2 * (z - c))
+    t = tg.tensor(z, requires_grad=True)
+    tg.sum(tg.abs(t - c) ** 2).backward()
+    np.testing.assert_allclose(t.grad, 2 * (z - c))
+
+    def cube(a):
+        return a ** 2 * tg.conj(a)
+    _, pull = tg.vjp(cube, z)
+    np.testing.assert_allclose(F.vjp(cube, z, v)[1], np.conj(pull(np.conj(v))[0]))
+    quartic = lambda a: tg.sum(tg.abs(a - c) ** 4)  # noqa: E731
+    want = np.array([10.68 - 14.7j, -2.808 + 10.296j])
+    np.testing.assert_allclose(F.hvp(quartic, z, v)[1], want, rtol=1e-12)
+    np.testing.assert_allclose(F.vhp(quartic, z, v)[1], want, rtol=1e-12)
+    np.testing.assert_allclose(F.jvp(cube, z, v)[1], tg.jvp(cube, (z,), (v,))[1])
 
 
 def test_register_hook_complex_and_errors():
