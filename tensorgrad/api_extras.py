@@ -91,24 +91,44 @@ def _shape_dtype(x, where: str, what: str) -> tuple:
                     "an array, a number or a ShapeDtypeStruct")
 
 
-def _zeros(x, where: str):
+def _stand_in(x, where: str):
+    """A value of ``x``'s shape and dtype for :func:`eval_shape` to run ``fun`` on: zeros for
+    integers and booleans (valid indices), and for floating values 0.5 I + 0.25 (invertible
+    and positive definite) in square trailing blocks, 0.5 elsewhere."""
     shp, dt = _shape_dtype(x, where, "an argument")
-    return np.zeros(shp, dt)
+    if dt.kind not in "fc":
+        return np.zeros(shp, dt)
+    if len(shp) >= 2 and shp[-1] == shp[-2]:
+        block = 0.5 * np.eye(shp[-1]) + 0.25
+        return np.array(np.broadcast_to(block, shp), dt)
+    return np.full(shp, 0.5, dt)
 
 
 def eval_shape(fun: Callable, *args, **kwargs) -> Any:
     """The shapes and dtypes of ``fun(*args, **kwargs)``, a pytree of ShapeDtypeStruct.
 
-    Arguments may be arrays or ShapeDtypeStructs; ``fun`` runs once on zeros of those shapes
-    (with NumPy's floating-point warnings silenced), since tensorgrad has no abstract trace.
+    Arguments may be arrays, numbers or ShapeDtypeStructs. ``fun`` is traced once as
+    ``tg.jit`` traces (on stand-in values of those shapes, NumPy's floating-point warnings
+    silenced), so, as in JAX, every argument is abstract: an output shape that would depend on
+    an argument's value (``zeros(n)``, ``x[:n]``, ``x[x > 0]``) raises ConcretizationError
+    instead of coming out as the stand-in's. Pass such values through a closure.
     """
     if not callable(fun):
         raise TypeError(f"eval_shape: fun must be callable, got {fun!r}")
-    zargs = tree_map(lambda x: _zeros(x, "eval_shape"), args)
-    zkw = tree_map(lambda x: _zeros(x, "eval_shape"), kwargs)
+    zargs = tree_map(lambda x: _stand_in(x, "eval_shape"), args)
+    zkw = tree_map(lambda x: _stand_in(x, "eval_shape"), kwargs)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        out = fun(*zargs, **zkw)
+        program = staging.Program(getattr(fun, "__name__", "fun"))
+        try:
+            with program:
+                out = fun(*tree_map(program.input, zargs), **tree_map(program.input, zkw))
+        except staging.ClosedOver:  # it reads a value an enclosing transform traces: run it
+            out = fun(*zargs, **zkw)
+        except staging.ConcretizationError as exc:
+            raise staging.ConcretizationError(
+                f"eval_shape: {exc} (eval_shape treats every argument as abstract, as JAX's "
+                "does: pass a value that decides a shape through a closure)") from None
     return tree_map(lambda v: ShapeDtypeStruct(*_shape_dtype(v, "eval_shape", "the output")), out)
 
 

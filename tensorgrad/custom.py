@@ -35,7 +35,7 @@ from .tensor import Tensor, concrete, shape_of
 from .transform_parts import FLOAT0, batched_tangent, recorded_jvp
 from .transforms import _record_kept, _zeros_like, jvp, pullback, pushforward, vjp
 from .tree import _LEAF, _flatten_up_to, tree_flatten, tree_map, tree_unflatten
-from .custom_args import CustomVJPPrimal, _name, _nondiff, _positional  # noqa: F401
+from .custom_args import CustomVJPPrimal, _name, _nondiff, _of_dynamic, _positional  # noqa: F401
 
 __all__ = ["custom_vjp", "custom_jvp", "ForwardModeError", "CustomVJPPrimal"]
 
@@ -265,7 +265,7 @@ class custom_vjp:
         args = _positional(self.fun, args, kwargs, f"custom_vjp {name}")
         if self.nondiff:  # a rule over the other arguments, the nondiff ones fixed
             static, dynamic, merge = _split_nondiff(self.nondiff, args, f"custom_vjp {name}")
-            inner = custom_vjp(functools.wraps(self.fun)(lambda *d: self.fun(*merge(d))))
+            inner = custom_vjp(_of_dynamic(self.fun, merge))
             fwd, bwd = self.fwd, self.bwd
             inner.defvjp(lambda *d: fwd(*merge(d)), lambda res, g: bwd(*static, res, g),
                          symbolic_zeros=self.symbolic_zeros)
@@ -412,7 +412,7 @@ class custom_jvp:
         args = _positional(self.fun, args, kwargs, f"custom_jvp {name}")
         if self.nondiff:  # a rule over the other arguments, the nondiff ones fixed
             static, dynamic, merge = _split_nondiff(self.nondiff, args, f"custom_jvp {name}")
-            inner = custom_jvp(functools.wraps(self.fun)(lambda *d: self.fun(*merge(d))))
+            inner = custom_jvp(_of_dynamic(self.fun, merge))
             rule = self.jvp_rule
             inner.defjvp(lambda primals, tangents: rule(*static, primals, tangents))
             inner._out_checked, inner.check_outputs = self._out_checked, self.check_outputs

@@ -59,6 +59,18 @@ def _positional_count(fun: Callable):
     return len(pos) if any(p.default is not inspect.Parameter.empty for p in pos) else None
 
 
+def _of_dynamic(fun: Callable, merge: Callable) -> Callable:
+    """``fun`` as a function of its differentiated arguments alone (``merge`` puts the
+    nondiff ones back in), with ``fun``'s name but a signature of its own, ``(*args)``:
+    ``fun``'s defaults were filled in already, and filling them in again (as a signature
+    followed back to ``fun`` would) would add arguments the rules do not expect."""
+    def of_dynamic(*dynamic):
+        return fun(*merge(dynamic))
+    functools.update_wrapper(of_dynamic, fun, updated=())
+    del of_dynamic.__wrapped__
+    return of_dynamic
+
+
 def _positional(fun: Callable, args: tuple, kwargs: dict, where: str) -> tuple:
     """``args`` and ``kwargs`` bound to ``fun``'s positional parameters, defaults filled in
     (JAX's rule for custom-derivative functions: the rules see every argument)."""

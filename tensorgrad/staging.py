@@ -288,6 +288,9 @@ def _split(obj, program: Program, what: str):
                 raise ConcretizationError(
                     "tg.jit: a traced value was used after its trace ended (it escaped through "
                     "a global, a closure or an attribute)")
+            if program.open:  # a nested trace reads a value of the one around it (a
+                # closure): the inner jit (or eval_shape) runs inline in the outer trace
+                raise ClosedOver(f"jit: {what} reads a value traced by an enclosing jit trace")
             raise ConcretizationError("tg.jit: values traced by two different jit traces met "
                                       f"in {what}")
         return Ref(obj.slot), obj.value

@@ -234,7 +234,15 @@ def _same_meta(a, b) -> bool:
 def _dict_keys(d) -> list:
     """A dict's keys in flattening order: sorted, as JAX does, except an OrderedDict's, which
     keep their insertion order (also JAX's rule)."""
-    return list(d.keys()) if isinstance(d, OrderedDict) else sorted(d.keys())
+    if isinstance(d, OrderedDict):
+        return list(d.keys())
+    try:
+        return sorted(d.keys())
+    except TypeError as exc:
+        raise TypeError(f"tree_flatten: the keys of a dict in the pytree cannot be sorted "
+                        f"({exc}; keys {list(d.keys())!r}); a pytree's dict keys must be "
+                        "comparable with each other (all str, say), or use an OrderedDict, "
+                        "which keeps its order") from None
 
 
 def tree_flatten(tree: Any, is_leaf: Callable | None = None) -> tuple[list, TreeDef]:

@@ -344,3 +344,23 @@ def test_every_namespace_imports_by_its_attribute_path():
     from tensorgrad.optim.lr_scheduler import StepLR
     from tensorgrad.scipy.special import logsumexp
     assert StepLR is tg.optim.lr_scheduler.StepLR and logsumexp is tg.scipy.special.logsumexp
+
+
+def test_eval_shape_treats_arguments_as_abstract():
+    # as jax.eval_shape: a shape decided by an argument's value raises rather than coming
+    # out as the stand-in's (zeros(0), x[:0], an empty mask), and values do not matter
+    with pytest.raises(TypeError, match="zeros"):
+        tg.eval_shape(lambda x, n: tg.zeros(n) + x, 1.0, 4)
+    with pytest.raises(tg.ConcretizationError, match="eval_shape"):
+        tg.eval_shape(lambda x, n: x[:n], np.ones(5), 3)
+    with pytest.raises(tg.ConcretizationError, match="eval_shape"):
+        tg.eval_shape(lambda x: x[x > 0], np.ones(3))
+    assert tg.eval_shape(tg.linalg.inv, np.eye(3)).shape == (3, 3)
+    assert tg.eval_shape(tg.linalg.cholesky, tg.ShapeDtypeStruct((2, 3, 3), "float32")) == \
+        tg.ShapeDtypeStruct((2, 3, 3), np.float32)
+    assert tg.eval_shape(lambda x, i: x[i], np.ones((5, 2)), 3).shape == (2,)
+    n = 3  # (a value that decides a shape goes in through a closure)
+    assert tg.eval_shape(lambda x: x[:n], np.ones(5)).shape == (3,)
+    # inside transforms: closing over a traced value
+    assert tg.jit(lambda x: tg.eval_shape(lambda y: y + x, x).shape)(np.ones(2)) == (2,)
+    tg.grad(lambda w: tg.sum(w) * len(tg.eval_shape(lambda y: y * w, w).shape))(np.ones(2))

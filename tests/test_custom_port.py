@@ -139,3 +139,34 @@ def test_partials_float0_tangents_and_nondiff_argnames():
     np.testing.assert_allclose(tg.grad(lambda x: app(tg.sin, x))(0.5), 3.0)
     with pytest.raises(ValueError, match="nondiff_argnames"):
         tg.custom_vjp(lambda x: x, nondiff_argnames=("nope",))
+
+
+def test_nondiff_arguments_of_a_function_with_defaults():
+    # the rules see the nondiff arguments once and the others with their defaults filled in
+    # (JAX's: the user's bwd gives 10 n and 100, its jvp 10 n), also through remat's static_argnums
+    for lib in (tg, jax):
+        @functools.partial(lib.custom_vjp, nondiff_argnums=(1,))
+        def f(x, n, y=5.0):
+            return x * n + y
+
+        f.defvjp(lambda x, n, y=5.0: (f(x, n, y), None), lambda n, r, g: (g * n * 10, g * 100))
+        assert float(lib.grad(lambda x: f(x, 3))(2.0)) == 30.0
+        assert float(lib.grad(lambda y: f(2.0, 3, y))(7.0)) == 100.0
+
+        @functools.partial(lib.custom_jvp, nondiff_argnums=(1,))
+        def h(x, n=2):
+            return x ** n
+
+        @h.defjvp
+        def h_jvp(n, primals, tangents):
+            return h(primals[0], n), tangents[0] * n * 10
+        assert float(lib.grad(h)(2.0)) == 20.0 and float(lib.grad(lambda x: h(x, 3))(2.0)) == 30.0
+
+    def g(x, n, y=2.0):
+        return tg.sin(x) * n + y * x
+
+    def jg(x, n, y=2.0):
+        return jnp.sin(x) * n + y * x
+    np.testing.assert_allclose(tg.grad(tg.checkpoint(g, static_argnums=(1,)))(0.5, 3),
+                               jax.grad(jax.checkpoint(jg, static_argnums=(1,)))(0.5, 3),
+                               rtol=1e-14)

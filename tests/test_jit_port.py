@@ -147,3 +147,14 @@ def test_piecewise_ix_and_histogram_under_jit_as_jax():
                                   np.histogram(on_edges, bins=10)[0])
     with pytest.raises(tg.ConcretizationError, match="bins='auto'"):
         tg.jit(lambda a: tg.histogram(a, bins="auto"))(v)
+
+
+def test_a_nested_jit_closing_over_the_outer_trace_runs_inline():
+    # JAX's nested jit with a closure: the inner function reads a value the outer one traces
+    f = tg.jit(lambda x: tg.jit(lambda y: tg.sin(y) * x)(np.ones(2)))
+    for x in (np.arange(2.0), np.arange(2.0) + 1):  # the second call replays the plan
+        np.testing.assert_allclose(f(x), np.sin(1.0) * x)
+    np.testing.assert_allclose(tg.grad(lambda x: tg.sum(f(x)))(np.arange(2.0)),
+                               np.full(2, np.sin(1.0)))
+    g = tg.jit(lambda x: tg.jit(lambda y: x + y)(np.ones(2)) * 3)
+    np.testing.assert_allclose(g(np.arange(2.0)), 3 * (np.arange(2.0) + 1))

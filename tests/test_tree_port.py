@@ -118,3 +118,9 @@ def test_a_registered_unflatten_gets_its_children_as_a_tuple():
     leaves, td = tu.tree_flatten([Pair(1.0, 2.0)])
     assert tu.tree_unflatten(td, [3.0, 4.0])[0].xs == (3.0, 4.0)
     np.testing.assert_allclose(tg.grad(lambda p: p.xs[0] * p.xs[1])(Pair(3.0, 4.0)).xs, (4.0, 3.0))
+
+
+def test_dict_keys_that_cannot_be_sorted_are_named():
+    with pytest.raises(TypeError, match=r"keys of a dict in the pytree cannot be sorted .*\['a', 3\]"):
+        tg.tree_util.tree_leaves({"a": 1.0, 3: 2.0})
+    assert tg.tree_util.tree_leaves(collections.OrderedDict([("a", 1.0), (3, 2.0)])) == [1.0, 2.0]
