@@ -282,7 +282,7 @@ Tensor.__copy__ = _copy
 Tensor.__reduce__ = _reduce
 
 
-def _in_place(symbol: str, op):
+def _in_place(symbol: str, op, what: str = "", instead: str = ""):
     """``t <op>= v`` on an imperative tensor, as PyTorch: the tensor object itself takes the
     new value, so every name bound to it sees the update (an optimizer step
     ``with tg.no_grad(): p -= lr * p.grad`` trains ``p``, not a copy).
@@ -296,20 +296,23 @@ def _in_place(symbol: str, op):
       name is rebound to ``t <op> v``, Python's default; so is a recorded result whose new
       value a transform or ``tg.jit`` traces (a leaf refuses such a value).
     """
+    what = what or f"t {symbol}= ..."  # (the update, and the new-tensor form, for messages)
+    instead = instead or f"t {symbol} ..."
+
     def method(self, other):
         if self._trace is not IMPERATIVE:
             return NotImplemented  # Python rebinds the name: self = self <op> other
         leaf = _is_leaf(self)
         if leaf and not imperative_paused():
             raise RuntimeError(
-                f"t {symbol}= ...: t is a leaf tensor that requires grad (shape {self.shape}, "
+                f"{what}: t is a leaf tensor that requires grad (shape {self.shape}, "
                 f"dtype {self.dtype}); updating it in place while recording would cut it off its "
                 "own gradient. Do parameter updates inside `with tg.no_grad():` (as in PyTorch), "
-                "or write t = t " + symbol + " ... for a new tensor")
+                f"or write t = {instead} for a new tensor")
         result = op(self, other)
         shape = tuple(np.shape(concrete(result)))
         if shape != tuple(self.shape):
-            raise ValueError(f"t {symbol}= ...: the result has shape {shape}, but an in-place "
+            raise ValueError(f"{what}: the result has shape {shape}, but an in-place "
                              f"update must keep t's shape {tuple(self.shape)}")
         if traced_level(result) > 0 or is_staged(concrete(result)):
             # the new value is traced by a transform (grad, vjp, ...) or by tg.jit: an
@@ -317,10 +320,10 @@ def _in_place(symbol: str, op):
             # or leave a jit-traced value behind after the trace)
             if leaf:
                 raise TypeError(
-                    f"t {symbol}= ...: t is a leaf tensor that requires grad, and the new value "
+                    f"{what}: t is a leaf tensor that requires grad, and the new value "
                     "is traced by a transform (grad, vjp, jacrev, ...) or by tg.jit; a leaf can "
                     "only take a concrete value in place. Update it outside the transform, or "
-                    "write t2 = t " + symbol + " ... for a new (traced) value")
+                    f"write t2 = {instead} for a new (traced) value")
             return result  # a new value: the name is rebound, as for every value a transform traces
         if leaf:  # inside no_grad: a new value for the same leaf
             a = np.array(concrete(result), dtype=self.dtype)
@@ -352,6 +355,40 @@ for _sym, _name, _op in (("+", "add", operator.add), ("-", "sub", operator.sub),
                          ("//", "floordiv", operator.floordiv), ("%", "mod", operator.mod),
                          ("**", "pow", operator.pow), ("@", "matmul", operator.matmul)):
     setattr(Tensor, f"__i{_name}__", _in_place(_sym, _op))
+
+
+_immutable_setitem = Tensor.__setitem__  # (values a transform traces stay immutable, as JAX's)
+
+
+def _setitem(self: Tensor, idx, value) -> None:
+    """``t[idx] = v``, PyTorch's item assignment, for a tensor of the imperative tape or a
+    constant tensor (``tg.tensor(a)``): the tensor object takes the value ``t.at[idx].set(v)``
+    by :func:`_in_place`'s rules (a recorded result's gradient flows to the part of t kept and
+    to v; a leaf that requires grad takes it only inside ``tg.no_grad()``). A value a
+    transform traces is immutable, as in JAX: ``t.at[idx].set(v)`` builds the new one."""
+    if self._trace is IMPERATIVE:
+        update = _in_place("[...]", lambda t, v: t.at[idx].set(v), "t[index] = v",
+                           "t.at[index].set(v)")
+        if update(self, value) is not self:  # (the new value is traced by a transform)
+            raise TypeError("t[index] = v: v is traced by a transform (grad, vjp, jit, ...), so "
+                            "the tensor t cannot hold the result; write t2 = t.at[index].set(v)")
+        return
+    if self._trace is not None or type(self._value) is Tensor:
+        _immutable_setitem(self, idx, value)
+    result = self.at[idx].set(value)
+    if type(result) is Tensor and result._trace is IMPERATIVE:  # v requires grad: t records
+        self._value, self._trace, self._node = result._value, IMPERATIVE, result._node
+    elif traced_level(result) > 0 or is_staged(concrete(result)):
+        _immutable_setitem(self, idx, value)
+    else:
+        old = self._value
+        new = np.asarray(concrete(result)).astype(self.dtype, copy=False)
+        if isinstance(old, np.ndarray) and not old.flags.writeable and new.flags.writeable:
+            new.flags.writeable = False
+        self._value = new
+
+
+Tensor.__setitem__ = _setitem
 
 
 def _set_data(self: Tensor, value) -> None:

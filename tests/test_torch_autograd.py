@@ -672,3 +672,42 @@ def test_checkpoint_closing_over_imperative_parameters():
     np.testing.assert_allclose(g.detach().numpy(), tg.grad(loss)(W0), rtol=1e-13)
     (h,) = tg.autograd.grad(tg.sum(g), W)
     np.testing.assert_allclose(h, tg.grad(lambda w: tg.sum(tg.grad(loss)(w)))(W0), rtol=1e-12)
+
+
+def test_item_assignment_follows_pytorch():
+    # y[idx] = v on a recorded result: the gradient reaches the kept part of y and v
+    x = tg.tensor(np.ones((3, 3)), requires_grad=True)
+    v = tg.tensor(np.full(3, 7.0), requires_grad=True)
+    y = x + 2
+    y[1] = v
+    tg.sum(y * y).backward()
+    np.testing.assert_allclose(x.grad, [[6.0] * 3, [0.0] * 3, [6.0] * 3])
+    np.testing.assert_allclose(v.grad, np.full(3, 14.0))
+    # a value saved before the assignment keeps its own gradient
+    x = tg.tensor(np.arange(4.0), requires_grad=True)
+    y = x * 2
+    z = y * y
+    y[1:3] = tg.tensor([7.0, 8.0])
+    (tg.sum(z) + tg.sum(y)).backward()
+    np.testing.assert_allclose(x.grad, 8 * np.arange(4.0) + [2, 0, 0, 2])
+    # a leaf that requires grad: only inside no_grad, as PyTorch
+    w = tg.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"t\[index\] = v: t is a leaf"):
+        w[0] = 5.0
+    with tg.no_grad():
+        w[0] = 5.0
+    assert w.requires_grad and w.tolist() == [5.0, 1.0, 1.0]
+    # a constant tensor takes the value; one that requires grad makes it recorded
+    c = tg.tensor(np.zeros(3))
+    c[1] = 2.0
+    s = tg.tensor(3.0, requires_grad=True)
+    c[2] = s
+    tg.sum(c * c).backward()
+    assert c.tolist() == [0.0, 2.0, 3.0] and float(s.grad) == 6.0
+    # values a transform traces stay immutable, as JAX's
+
+    def f(x):
+        x[0] = 1.0
+        return tg.sum(x)
+    with pytest.raises(TypeError, match="immutable"):
+        tg.grad(f)(np.ones(2))
