@@ -29,6 +29,7 @@ from .custom import _outputs, custom_vjp
 from . import ops as _ops
 from .hooks import TorchTypeError, TorchValueError, note_gradient
 from .imperative import no_grad
+from .imperative import tensor as _tensor
 from .ops import stop_gradient
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete, shape_of
@@ -62,6 +63,13 @@ class RuleArray(np.ndarray):
     def numpy(self) -> np.ndarray:
         """The values as a plain NumPy array (a view)."""
         return self.view(np.ndarray)
+
+    def requires_grad_(self, requires_grad: bool = True):
+        """A new leaf of the imperative tape holding a copy of these values (PyTorch's
+        reentrant pattern ``ctx.x = x.detach().requires_grad_()``, recorded under
+        ``tg.enable_grad()``). An ndarray cannot become a tensor in place: use the returned
+        value."""
+        return _tensor(self.view(np.ndarray), requires_grad=requires_grad)
 
 
 def _for_rule(v):
@@ -159,7 +167,10 @@ class Function(metaclass=_FunctionMeta):
                       for i in range(len(args)))
         defined = _defined(cls)
         new_style = "setup_context" in defined
-        once = getattr(cls.backward, "_once_differentiable", False)
+        if "vjp" in defined and "backward" in defined:
+            raise TypeError(f"{name}: define backward or its alias vjp, not both (as PyTorch)")
+        backward = cls.vjp if "vjp" in defined else cls.backward  # (PyTorch's alias)
+        once = getattr(backward, "_once_differentiable", False)
 
         # the first call: (the arguments as forward saw them, its output as it returned it,
         # ctx); later calls of the VJP rule's forward reuse it (see _recorded_ctx)
@@ -204,11 +215,13 @@ class Function(metaclass=_FunctionMeta):
             # cotangents of complex values: convert at the boundary both ways
             gs = tuple(_for_rule(_torch_convention(v)) for v in gs)
             if ctx._create_graph and not once:
-                res = cls.backward(ctx, *gs)  # recorded (grad mode as the caller has it)
+                res = backward(ctx, *gs)  # recorded (grad mode as the caller has it)
             else:
                 with no_grad():
-                    res = cls.backward(ctx, *gs)
+                    res = backward(ctx, *gs)
             res = _plain(res if isinstance(res, tuple) else (res,))
+            if len(res) > len(args) and all(r is None for r in res[len(args):]):
+                res = res[:len(args)]  # (PyTorch ignores trailing Nones past the inputs)
             if len(res) != len(args):
                 raise TorchTypeError(f"{name}.backward returned {len(res)} gradients; forward "
                                      f"takes {len(args)} inputs (return None for an input "

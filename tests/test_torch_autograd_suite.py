@@ -359,3 +359,50 @@ def test_ops_without_a_derivative_stay_on_the_graph_with_zero_gradients():
 
 def concrete_value(t):
     return np.asarray(t.detach() if hasattr(t, "detach") else t)
+
+
+def test_function_porting_forms_pytorch_accepts():
+    # trailing None gradients past the inputs, the vjp alias of backward, and the reentrant
+    # pattern (a detached copy that requires grad, differentiated inside forward's graph)
+    class Extra(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2, None, None
+
+    class ByVjp(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 3
+
+        @staticmethod
+        def vjp(ctx, g):
+            return g * 3
+
+    class Reenter(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            with tg.enable_grad():
+                ctx.x = x.detach().requires_grad_()
+                ctx.out = ctx.x ** 2
+            return ctx.out.detach()
+
+        @staticmethod
+        def backward(ctx, g):
+            with tg.enable_grad():
+                tg.sum(ctx.out).backward()
+            return ctx.x.grad * g
+
+    for F, want in ((Extra, [2.0, 2.0]), (ByVjp, [3.0, 3.0]), (Reenter, [2.0, 4.0])):
+        x = tg.tensor([1.0, 2.0], requires_grad=True)
+        tg.sum(F.apply(x)).backward()
+        np.testing.assert_allclose(x.grad, want)
+    with pytest.raises(Exception, match="returned 3 gradients"):
+        class Bad(Extra):
+            @staticmethod
+            def backward(ctx, g):
+                return g, g, None
+        tg.sum(Bad.apply(tg.tensor([1.0], requires_grad=True))).backward()
