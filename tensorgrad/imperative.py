@@ -74,8 +74,9 @@ def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
     ``gradient`` is the cotangent to start from; it may be omitted for an
     output with one element. ``.grad`` accumulates across calls (as in
     PyTorch): zero it between steps. Saved values are freed afterwards
-    unless ``retain_graph=True``. ``inputs`` (a leaf, or a sequence of leaves)
-    limits the accumulation to those leaves, as in PyTorch.
+    unless ``retain_graph=True``. ``inputs`` (a tensor, or a sequence of them)
+    limits the accumulation to those tensors, as in PyTorch: leaves, or recorded results,
+    whose ``.grad`` then fills as if ``retain_grad()`` had been called on them.
 
     With ``create_graph=True`` the backward pass itself is recorded on the tape,
     as in PyTorch: each ``.grad`` it fills is a recorded tensor, so a function
@@ -83,10 +84,12 @@ def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
     the Hessian-vector product). ``gradient`` may then be a recorded tensor
     too, and the graph is kept (``retain_graph`` is implied).
     """
-    only = _backward_inputs(inputs)
+    only, results = _backward_inputs(inputs)
     gradient = seed_for(self, gradient, create_graph, "backward()")
     check_all_intact("backward()")
     taps = _taps()
+    if results:  # recorded results among the inputs: their .grad fills, as a retained one's
+        taps = {**(taps or {}), **results}
     # (with inputs=, only the part of the graph that leads to those leaves is swept, so only
     # their .grad and the retained results' on the way fill, as PyTorch's)
     leaves = sweep_for([self._node], [gradient], bool(retain_graph), create_graph, taps,
@@ -95,20 +98,24 @@ def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
 
 
 def _backward_inputs(inputs):
-    """The tape nodes of ``backward(inputs=...)``'s leaves (None: every leaf)."""
+    """``(the tape nodes of backward(inputs=...)'s tensors (None: every leaf), {node: tensor}
+    of the recorded results among them)``."""
     if inputs is None:
-        return None
+        return None, None
     seq = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if not seq:
         raise TorchValueError("backward(): inputs= must not be empty (as in PyTorch); leave it out "
                          "to fill the .grad of every leaf")
+    results = {}
     for t in seq:
-        if type(t) is not Tensor or not _is_leaf(t):
+        if type(t) is Tensor and t._trace is IMPERATIVE and t._node is not None \
+                and t._node.op is not None:
+            results[t._node] = t
+        elif type(t) is not Tensor or not _is_leaf(t):
             raise ValueError(
-                "backward(inputs=...): each input must be a leaf that requires grad "
-                "(tg.tensor(..., requires_grad=True)); only leaves get a .grad. For the gradient "
-                "with respect to an intermediate value use tg.vjp through the part after it")
-    return {t._node for t in seq}
+                "backward(inputs=...): each input must be a tensor that requires grad (a leaf "
+                "made by tg.tensor(..., requires_grad=True), or a result recorded from one)")
+    return {t._node for t in seq}, results
 
 
 Tensor.backward = backward

@@ -218,7 +218,7 @@ def _accumulate(node, g, taps, name: str, create_graph: bool):
     g = torch_gradient(g, node.dtype, name)
     if create_graph:
         g = connected(g, t)
-    old = t.grad
+    old = t._grad  # (the slot: reading .grad of a recorded result would warn)
     if type(g) is Tensor:  # create_graph: out of place, so the sum is recorded too
         t.grad = g if old is None else old + g
         return t

@@ -210,18 +210,20 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     """PyTorch's ``torch.autograd.backward``: accumulate the gradients of several outputs into
     ``.grad`` in one sweep, as ``sum(t.backward(g) for t, g in ...)`` would, freeing the graph
     once. ``grad_tensors`` holds one gradient per tensor (None for a tensor of one element);
-    ``inputs`` limits the accumulation to those leaves."""
+    ``inputs`` limits the accumulation to those tensors (leaves or recorded results)."""
     name = "tg.autograd.backward"
     outs = _output_list(tensors, name, "tensors")
     if not outs:
         raise TorchValueError(f"{name}: tensors must not be empty")
-    only = _backward_inputs(inputs)
+    only, results = _backward_inputs(inputs)
     _on_the_tape(outs, name, "tensor")
     grads = _per_output(grad_tensors, outs, name, "grad_tensors")
     seeds = [seed_for(t, g, create_graph, name, f"tensor {i}", "grad_tensors=")
              for i, (t, g) in enumerate(zip(outs, grads))]
     check_all_intact(name)
     taps = _taps()
+    if results:  # recorded results among the inputs: their .grad fills, as a retained one's
+        taps = {**(taps or {}), **results}
     nodes = [t._node for t in outs]
     leaves = sweep_for(nodes, seeds, bool(retain_graph), create_graph, taps, inputs=only)
     fill_grads(leaves, taps, name, create_graph)

@@ -406,3 +406,26 @@ def test_function_porting_forms_pytorch_accepts():
             def backward(ctx, g):
                 return g, g, None
         tg.sum(Bad.apply(tg.tensor([1.0], requires_grad=True))).backward()
+
+
+def test_backward_inputs_may_be_recorded_results():
+    # PyTorch: backward(inputs=[h]) with a recorded h fills h.grad (as retain_grad would) and
+    # sweeps no further; with h and x both, each gets its own
+    x = tg.tensor([1.0, -2.0, 0.5], requires_grad=True)
+    h = x * 2
+    tg.sum(h * h).backward(inputs=[h])
+    np.testing.assert_allclose(h.grad, 2 * h.detach())
+    assert x.grad is None
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    k = tg.sin(h)
+    y = tg.sum(k * h)
+    tg.autograd.backward([y], inputs=[h, x], retain_graph=True)
+    xv = x.numpy()
+    dh = np.sin(2 * xv) + 2 * xv * np.cos(2 * xv)
+    np.testing.assert_allclose(h.grad, dh)
+    np.testing.assert_allclose(x.grad, 2 * dh)
+    y.backward(inputs=[k])
+    np.testing.assert_allclose(k.grad, h.detach())
+    with pytest.raises(ValueError, match="requires grad"):
+        y.backward(inputs=[tg.tensor([1.0])])
