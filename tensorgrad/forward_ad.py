@@ -6,7 +6,9 @@ carries the tangent ``t`` through every tensorgrad op, and ``unpack_dual(y)`` re
 ``tg.jvp`` computes it (``dual_level`` opens the same forward trace ``tg.jvp`` opens around its
 function). Levels nest; when a level closes, its dual tensors become plain values. A dual
 made from an imperative tensor (``tg.tensor(..., requires_grad=True)``) keeps recording on
-the tape, so ``backward()`` differentiates the tangent too (forward over reverse).
+the tape, so ``backward()`` differentiates the tangent too (forward over reverse), and
+PyTorch's reverse mode looks through a dual tensor to its primal: ``requires_grad``,
+``backward()`` and ``tg.autograd.grad`` of a dual act on the primal's graph.
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ _LEVELS = _Levels()
 def enter_dual_level() -> int:
     """Open a new dual level in this thread and return its number (``dual_level`` is the
     ``with`` form)."""
-    _LEVELS.stack.append(new_forward_trace(0))
+    _LEVELS.stack.append(new_forward_trace(0, dual=True))
     return len(_LEVELS.stack) - 1
 
 

@@ -24,7 +24,7 @@ from .recording import (IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_
                         no_grad_depth, set_no_grad_depth, use_zero_op)
 from .registry import Op
 from .staging import is_staged
-from .tensor import Tensor, concrete, dtype_of, shape_of, traced_level
+from .tensor import Tensor, concrete, dtype_of, shape_of, traced_level, undual
 
 __all__ = ["tensor", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
@@ -84,6 +84,7 @@ def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
     the Hessian-vector product). ``gradient`` may then be a recorded tensor
     too, and the graph is kept (``retain_graph`` is implied).
     """
+    self = undual(self)  # (a forward_ad dual: its primal's graph, as PyTorch)
     only, results = _backward_inputs(inputs)
     gradient = seed_for(self, gradient, create_graph, "backward()")
     check_all_intact("backward()")

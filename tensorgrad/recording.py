@@ -71,6 +71,7 @@ class ForwardTrace:
     __slots__ = ("level", "batch_ndim")
     forward = True
     jax = False
+    dual = False  # (True for the levels of PyTorch's forward_ad, see DualTrace)
 
     def __init__(self, level: int, batch_ndim: int = 0):
         self.level = level
@@ -156,8 +157,17 @@ def new_reverse_trace(held: Held | None = None) -> ReverseTrace:
     return tr
 
 
-def new_forward_trace(batch_ndim: int = 0) -> ForwardTrace:
-    return ForwardTrace(next(_levels), batch_ndim)
+class DualTrace(ForwardTrace):
+    """A level of ``tg.autograd.forward_ad``: its dual tensors wrap values of the imperative
+    tape, which ``requires_grad``, ``backward()`` and ``tg.autograd.grad`` look through
+    (see :func:`tensorgrad.tensor.undual`)."""
+
+    __slots__ = ()
+    dual = True
+
+
+def new_forward_trace(batch_ndim: int = 0, dual: bool = False) -> ForwardTrace:
+    return (DualTrace if dual else ForwardTrace)(next(_levels), batch_ndim)
 
 
 def close_trace(trace) -> None:

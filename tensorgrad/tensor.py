@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Tensor", "concrete", "shape_of", "ndim_of", "dtype_of", "traced_level", "NUMPY_FUNCTIONS"]
+__all__ = ["Tensor", "concrete", "undual", "shape_of", "ndim_of", "dtype_of", "traced_level", "NUMPY_FUNCTIONS"]
 
 
 class Tensor:
@@ -127,6 +127,8 @@ class Tensor:
         """True while this tensor is recorded by a live trace; a tensor of the imperative
         tape stays True inside ``tg.no_grad()`` (which pauses recording, as PyTorch's)."""
         tr = self._trace
+        if tr is not None and tr.forward and getattr(tr, "dual", False):  # (a forward_ad dual: its primal's)
+            return type(self._value) is Tensor and self._value.requires_grad
         return tr is not None and not tr.forward and (tr.level >= 0 or getattr(tr, "pausable", False))
 
     def __len__(self) -> int:
@@ -242,6 +244,15 @@ class Tensor:
     # ``t.reshape(...)``) call registered ops: each op's registry entry installs
     # the methods it serves (see ``methods=`` in :mod:`tensorgrad.registry`), and
     # :mod:`tensorgrad.imperative` adds ``backward``.
+
+
+def undual(t):
+    """The primal under ``t``'s dual levels of ``tg.autograd.forward_ad`` (``t`` itself if it
+    is not dual there): what PyTorch's reverse mode differentiates for a dual tensor."""
+    while type(t) is Tensor and t._trace is not None and t._trace.forward \
+            and getattr(t._trace, "dual", False) and type(t._value) is Tensor:
+        t = t._value
+    return t
 
 
 def concrete(x: Any):

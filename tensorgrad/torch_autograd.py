@@ -22,7 +22,7 @@ from .imperative import _backward_inputs, _taps, in_mode, no_grad, set_grad_enab
 from .imperative_sweep import connected, fill_grads, seed_for, sweep_for, torch_gradient
 from .ops import stack as _stack
 from .recording import IMPERATIVE
-from .tensor import Tensor, concrete
+from .tensor import Tensor, concrete, undual
 
 __all__ = ["grad", "backward", "is_torch_form", "inference_mode", "is_inference_mode_enabled",
            "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
@@ -42,7 +42,7 @@ def _tensors(x, name: str, what: str) -> list:
     if seq is None or not all(isinstance(t, Tensor) for t in seq):
         raise TypeError(f"{name}: {what} must be a Tensor or a sequence of Tensors, "
                         f"got {type(x).__name__}")
-    return seq
+    return [undual(t) for t in seq]  # (a forward_ad dual: its primal, as PyTorch)
 
 
 def _per_output(grads, outs: list, name: str, what: str) -> list:
@@ -64,7 +64,7 @@ def _output_list(outputs, name: str, what: str) -> list:
             raise RuntimeError(f"{name}: element {i} of the {what} does not require grad: it is a "
                                f"{type(t).__name__}, not a tensor recorded from tg.tensor(..., "
                                "requires_grad=True)")
-    return seq
+    return [undual(t) for t in seq]  # (a forward_ad dual: its primal, as PyTorch)
 
 
 def _on_the_tape(tensors: list, name: str, what: str) -> None:

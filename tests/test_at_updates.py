@@ -120,8 +120,16 @@ def test_at_under_jit_and_its_errors():
         t.at[0].add(1.0, foo=1)
     with pytest.raises(NotImplementedError, match="under tg.jit a traced index must be integer scalars"):
         tg.jit(lambda v, i: v.at[i].set(0.0))(X, np.array([0]))
-    with pytest.raises(TypeError, match=r"t = t\.at\[index\]\.set\(value\)"):
-        t[0] = 1.0
+    t[0] = 1.0  # a constant tensor takes item assignment, as PyTorch's does
+    np.testing.assert_array_equal(t.numpy()[0], np.ones(5))
+    np.testing.assert_array_equal(t.numpy()[1:], X[1:])
+
+    def write(v):
+        v[0] = 1.0  # a value a transform traces stays immutable, as JAX's
+        return v
+    for transform in (tg.jit, tg.grad):
+        with pytest.raises(TypeError, match=r"immutable.*\.at\[index\]\.set\(value\)"):
+            transform(lambda v: tg.sum(write(v)))(X)
 
 
 @pytest.mark.parametrize("mode", ["clip", "drop", "fill"])

@@ -711,3 +711,21 @@ def test_item_assignment_follows_pytorch():
         return tg.sum(x)
     with pytest.raises(TypeError, match="immutable"):
         tg.grad(f)(np.ones(2))
+
+
+def test_reverse_mode_looks_through_forward_ad_duals():
+    fa = tg.autograd.forward_ad
+    xv, wv = np.array([0.3, -1.2, 0.8]), np.array([0.5, 2.0, -1.0])
+    x = tg.tensor(xv, requires_grad=True)
+    w = tg.tensor(wv, requires_grad=True)
+    with fa.dual_level():
+        d = fa.make_dual(x, np.array([1.0, 0.5, -2.0]))
+        y = tg.exp(d) * w
+        assert d.requires_grad and y.requires_grad
+        np.testing.assert_allclose(fa.unpack_dual(y).tangent.detach(), np.exp(xv) * wv * [1.0, 0.5, -2.0])
+        tg.sum(y).backward(retain_graph=True)
+        np.testing.assert_allclose(x.grad, np.exp(xv) * wv)
+        np.testing.assert_allclose(w.grad, np.exp(xv))
+        gw, = tg.autograd.grad(tg.sum(y), w)
+        np.testing.assert_allclose(gw, np.exp(xv))
+        assert not fa.make_dual(np.ones(3), np.ones(3)).requires_grad
