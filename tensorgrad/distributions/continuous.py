@@ -132,7 +132,9 @@ class LogNormal(_Univariate):
 
 
 class Uniform(_Univariate):
-    """The uniform distribution on [low, high)."""
+    """The uniform distribution on [low, high). Its ``support``, as PyTorch's, is the closed
+    interval [low, high]: ``log_prob(high)`` is −inf and ``cdf(high)`` is 1, without an
+    error."""
     arg_constraints = {"low": constraints.dependent, "high": constraints.dependent}
     has_rsample = True
 
@@ -143,7 +145,7 @@ class Uniform(_Univariate):
 
     @property
     def support(self):
-        return constraints.half_open_interval(self.low, self.high)
+        return constraints.interval(self.low, self.high)
 
     mean = property(lambda self: (self.low + self.high) / 2)
     mode = property(lambda self: _nan_like(self.low))
@@ -583,9 +585,10 @@ class VonMises(_Univariate):
         return 1.0 - _special.i1e(k) / _special.i0e(k)
 
     def log_prob(self, value):
-        k = self.concentration
-        # log I₀(κ) = log i0e(κ) + κ (the scaled Bessel function does not overflow)
-        return k * _ops.cos(value - self.loc) - math.log(2 * math.pi) - (_ops.log(_special.i0e(k)) + k)
+        # κ (cos(x − loc) − 1) − log(2π e^(−κ) I₀(κ)): no overflow for large κ, and the right
+        # slope in κ at κ = 0 (NaN for κ < 0, which the constraint excludes)
+        self._validate_sample(value)
+        return _stats.vonmises.logpdf(value - self.loc, self.concentration)
 
     def sample(self, sample_shape=(), key=None):
         need_key(key, "VonMises.sample")

@@ -132,9 +132,19 @@ class Geometric(_Binary):
     def __init__(self, probs=None, logits=None, validate_args=None):
         self._setup(probs, logits, validate_args)
 
-    mean = property(lambda self: 1 / self.probs - 1)
     mode = property(lambda self: _ops.zeros_like(self.probs))
-    variance = property(lambda self: (1 / self.probs - 1) / self.probs)
+
+    def _odds_inv(self, power: float = 1.0):
+        """((1 − p)/p)^power, from the logits when they were given: e^(−power·logits), inf
+        (without an overflow warning) where that overflows."""
+        if "probs" in self._given:
+            return (1 / self.probs - 1) ** power
+        lg = self.logits
+        big = lg * power < -700.0
+        return _ops.where(big, np.inf, _ops.exp(-power * _ops.where(big, 0.0, lg)))
+
+    mean = property(lambda self: self._odds_inv())
+    variance = property(lambda self: self._odds_inv() + self._odds_inv(2.0))
 
     def sample(self, sample_shape=(), key=None):
         need_key(key, "Geometric.sample")
@@ -162,8 +172,15 @@ class Geometric(_Binary):
         return _ops.where(zero, 0.0, failures) - _ops.softplus(-lg)
 
     def entropy(self):
-        p, lg = self.probs, self.logits
-        return (_ops.softplus(-lg) + (1 - p) / p * _ops.softplus(lg))
+        """(−p log p − (1 − p) log(1 − p))/p = softplus(−logits) + e^(−logits)·softplus(logits),
+        the last product as log1p(t)/t = 1 − t/2 + t²/3 of t = e^logits for logits < −20 (no
+        0·inf)."""
+        lg = self.logits
+        low = lg < -20.0
+        t = _ops.exp(_ops.where(low, lg, -20.0))
+        hi = _ops.where(low, 0.0, lg)
+        ratio = _ops.where(low, 1.0 - t / 2.0 + t * t / 3.0, _ops.exp(-hi) * _ops.softplus(hi))
+        return _ops.softplus(-lg) + ratio
 
 
 class Binomial(_Binary):

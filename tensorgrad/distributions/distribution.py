@@ -97,8 +97,11 @@ class Distribution:
                             f"got {validate_args!r}")
         self._validate_args = _DEFAULTS.validate if validate_args is None else validate_args
         if self._validate_args:
+            # only the parameters the user passed (``_given`` when a class derives some from
+            # others, e.g. probs from logits: a derived value may round onto its boundary)
+            given = getattr(self, "_given", None)
             for name, con in self.arg_constraints.items():
-                if name in self.__dict__ or name in getattr(self, "_given", ()):
+                if name in given if given is not None else name in self.__dict__:
                     check_values(type(self).__name__, f"parameter {name}", con,
                                  getattr(self, name))
 
@@ -128,7 +131,26 @@ class Distribution:
                             f"got {sample_shape!r}") from None
         return sample_shape + self._batch_shape + self._event_shape
 
+    def _check_value_shape(self, value) -> None:
+        """A clear ValueError for a value whose shape does not fit ``batch_shape +
+        event_shape``: one that does not broadcast with it, and (when validating, as PyTorch)
+        one whose trailing axes are not exactly the event shape."""
+        shape, ev = tuple(shape_of(value)), self._event_shape
+        full = self._batch_shape + ev
+        try:
+            np.broadcast_shapes(shape, full)
+            fits = True
+        except ValueError:
+            fits = False
+        if self._validate_args and ev and shape[max(len(shape) - len(ev), 0):] != ev:
+            fits = False
+        if not fits:
+            raise ValueError(f"{type(self).__name__}: the value's shape {shape} must end in the "
+                             f"event shape {ev} and broadcast with batch_shape + event_shape = "
+                             f"{full}")
+
     def _validate_sample(self, value) -> None:
+        self._check_value_shape(value)
         if self._validate_args and self.support is not None:
             check_values(type(self).__name__, "value", self.support, value)
 

@@ -7,17 +7,20 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops as _ops
-from ..tensor import shape_of
+from ..tensor import concrete, shape_of
 from ..transforms import grad as _grad
-from .continuous import Beta, Exponential, Gamma, Gumbel, Laplace, Normal, Pareto, Uniform
+from .continuous import (Beta, Cauchy, Exponential, Gamma, Gumbel, HalfCauchy, HalfNormal, Laplace,
+                         LogNormal, Normal, Pareto, Uniform, Weibull)
 from .continuous_more import ContinuousBernoulli, ExponentialFamily
-from .discrete import Bernoulli, Categorical, Poisson
+from .discrete import Bernoulli, Binomial, Categorical, Geometric, Poisson
 from .distribution import Distribution
 from .multivariate import (Dirichlet, Independent, LowRankMultivariateNormal, MultivariateNormal,
                            _batched_solve, _log_diag_sum)
 from .transformed import TransformedDistribution
 
 __all__ = ["kl_divergence", "register_kl"]
+
+_EULER = 0.57721566490153286061
 
 #: (type_p, type_q) -> fn, process-wide like the op registry (registering is configuration)
 _KL_REGISTRY: dict = {}
@@ -65,6 +68,77 @@ def _kl_normal_normal(p, q):
     ratio = (p.scale / q.scale) ** 2
     shift = ((p.loc - q.loc) / q.scale) ** 2
     return 0.5 * (ratio + shift - 1 - _ops.log(ratio))
+
+
+@register_kl(LogNormal, LogNormal)
+def _kl_lognormal_lognormal(p, q):
+    """That of the normals of log X (the map x ↦ log x is shared)."""
+    return _kl_normal_normal(p, q)
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    """That of N(0, σ_p²) and N(0, σ_q²) (both symmetric about 0): (r − 1 − log r)/2, r = σ_p²/σ_q²."""
+    ratio = (p.scale / q.scale) ** 2
+    return 0.5 * (ratio - 1 - _ops.log(ratio))
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p, q):
+    """log(((γ_p + γ_q)² + (x_p − x_q)²)/(4 γ_p γ_q))."""
+    return _ops.log(((p.scale + q.scale) ** 2 + (p.loc - q.loc) ** 2) / (4.0 * p.scale * q.scale))
+
+
+@register_kl(HalfCauchy, HalfCauchy)
+def _kl_halfcauchy_halfcauchy(p, q):
+    """That of the Cauchy distributions centred at 0: log((γ_p + γ_q)²/(4 γ_p γ_q))."""
+    return _ops.log((p.scale + q.scale) ** 2 / (4.0 * p.scale * q.scale))
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p, q):
+    """log(β_q/β_p) + (μ_p − μ_q)/β_q + γ(r − 1) + e^((μ_q − μ_p)/β_q) Γ(1 + r) − 1, r = β_p/β_q."""
+    r = p.scale / q.scale
+    return (-_ops.log(r) + (p.loc - q.loc) / q.scale + _EULER * (r - 1.0)
+            + _ops.exp((q.loc - p.loc) / q.scale + _ops.gammaln(1.0 + r)) - 1.0)
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p, q):
+    """α_q log(s_p/s_q) − log(α_q/α_p) + α_q/α_p − 1; inf when p's support starts below q's."""
+    ratio = q.alpha / p.alpha
+    kl = q.alpha * _ops.log(p.scale / q.scale) - _ops.log(ratio) + ratio - 1.0
+    return _ops.where(p.scale < q.scale, np.inf, kl)
+
+
+@register_kl(Weibull, Weibull)
+def _kl_weibull_weibull(p, q):
+    """log(k_p/k_q) + k_q log(λ_q/λ_p) − γ(1 − k_q/k_p) + (λ_p/λ_q)^(k_q) Γ(1 + k_q/k_p) − 1."""
+    kp, kq, lp, lq = p.concentration, q.concentration, p.scale, q.scale
+    r = kq / kp
+    return (_ops.log(kp / kq) + kq * _ops.log(lq / lp) - _EULER * (1.0 - r)
+            + _ops.exp(kq * _ops.log(lp / lq) + _ops.gammaln(1.0 + r)) - 1.0)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    """−H(p) − E_p[log q(K)], with E_p[K] = (1 − p)/p, log(1 − q) = −softplus(logits_q) and
+    log q = −softplus(−logits_q)."""
+    return -p.entropy() + p.mean * _ops.softplus(q.logits) + _ops.softplus(-q.logits)
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    """n·KL(Bernoulli(p) ‖ Bernoulli(q)) for equal ``total_count`` n; inf where p's count
+    exceeds q's (outside q's support). A smaller count than q's has no closed form: it raises
+    (NaN under ``tg.jit``, which cannot check)."""
+    n_p, n_q = p.total_count, q.total_count
+    c = np.asarray(concrete(n_p < n_q))
+    if c.dtype == bool and np.any(c):
+        raise NotImplementedError("kl_divergence(Binomial, Binomial): no closed form when p's "
+                                  "total_count is smaller than q's")
+    kl = _ops.where(n_p == 0, 0.0, n_p * _kl_bernoulli_bernoulli(p, q))
+    return _ops.where(n_p > n_q, np.inf, _ops.where(n_p < n_q, np.nan, kl))
 
 
 @register_kl(Bernoulli, Bernoulli)
@@ -217,14 +291,14 @@ def _kl_expfamily_expfamily(p, q):
 
 def _cb_cross(p_mean, q):
     """E_p[log q(X)] of a continuous Bernoulli q under a distribution p on [0, 1] with mean
-    ``p_mean``: E[X]·logits + log(1 − λ) + log C(λ)."""
-    return p_mean * q.logits + _ops.log1p(-q.probs) + q._cont_bern_log_norm()
+    ``p_mean``: E[X]·η − F(η) (η = logits, F the log normalizer)."""
+    return p_mean * q.logits - q._log_normalizer(q.logits)
 
 
 @register_kl(ContinuousBernoulli, ContinuousBernoulli)
 def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
-    return p.mean * (p.logits - q.logits) + p._cont_bern_log_norm() + _ops.log1p(-p.probs) \
-        - q._cont_bern_log_norm() - _ops.log1p(-q.probs)
+    return p.mean * (p.logits - q.logits) - p._log_normalizer(p.logits) \
+        + q._log_normalizer(q.logits)
 
 
 @register_kl(Beta, ContinuousBernoulli)

@@ -349,6 +349,7 @@ class Independent(Distribution):
         return self.base_dist.sample(sample_shape, key=key)
 
     def log_prob(self, value):
+        self._check_value_shape(value)
         return self._sum(self.base_dist.log_prob(value))
 
     def entropy(self):

@@ -350,6 +350,7 @@ class MixtureSameFamily(Distribution):
         return second - mean * mean
 
     def log_prob(self, value):
+        self._check_value_shape(value)
         x = _ops.expand_dims(as_float(value), -1 - len(self.event_shape))  # against every component
         self._validate_in_components(x)
         comp = self.component_distribution.log_prob(x)                       # (..., K)

@@ -15,7 +15,7 @@ from ..ops import sum as _sum
 from ..ops.rearrange import concatenate
 from ..ops.reductions import std
 from ..ops.shape import expand_dims, reshape
-from ..ops.special_fns import betaln, gammaln, i0e, log_ndtr, ndtr, xlogy
+from ..ops.special_fns import betaln, gammaln, i0, i0e, log_ndtr, ndtr, xlogy
 from ..ops.special_fns2 import gammaincc
 from ..ops.statistics import rankdata as _rankdata
 from ..tensor import dtype_of, ndim_of, shape_of
@@ -193,6 +193,15 @@ class pareto:
 
 
 # ---- circular ----------------------------------------------------------------------------------
+def _log_i0e(k):
+    """log(e^(−κ) I₀(κ)) for κ ≥ 0, with the right one-sided slope −1 at κ = 0: below 1 it is
+    log I₀(κ) − κ (I₀ is smooth and even, no overflow there), above it log i0e(κ), whose rule
+    uses sign(κ) and so is only right away from 0."""
+    small = k < 1.0
+    lo = log(i0(_safe(logical_not(small), k, 0.5))) - _safe(logical_not(small), k, 0.5)
+    return where(small, lo, log(i0e(_safe(small, k, 2.0))))
+
+
 @_distribution
 class vonmises:
     """The von Mises distribution with concentration ``kappa``: density e^(κ cos x)/(2π I₀(κ))
@@ -206,7 +215,7 @@ class vonmises:
         ok = kappa >= 0
         k = where(ok, kappa, 1.0)
         end = isinf(x)
-        v = k * (cos(_safe(end, x, 0.0)) - 1.0) - log(2.0 * _PI * i0e(k))
+        v = k * (cos(_safe(end, x, 0.0)) - 1.0) - _LOG_2PI - _log_i0e(k)
         return _valid(ok, where(end, _NAN, v))
 
     def pdf(x: ArrayLike, kappa: ArrayLike) -> Array:
