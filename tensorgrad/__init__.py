@@ -55,6 +55,7 @@ from . import elimination
 from .elimination import eliminate, linearized_graph
 from .explain import explain
 from . import nn
+from . import tensor_torch as _tensor_torch  # noqa: F401  (PyTorch's Tensor methods: t.exp(), t.view(-1), t.add_(1), ...)
 from . import check, checkpoint, data, optim, perceptron, special, train
 from . import scipy  # tg.scipy.linalg, tg.scipy.special, tg.scipy.stats: jax.scipy's layout
 from . import random  # tg.random: jax.random's key-based samplers

@@ -1,0 +1,495 @@
+"""PyTorch's Tensor methods on tensorgrad's Tensor (and on ``tg.jit``'s traced values).
+
+The rule: NumPy's meaning stays, PyTorch's keywords give PyTorch's meaning.
+
+1. A name ``numpy.ndarray`` lacks gets PyTorch's meaning and signature: ``t.exp()``,
+   ``t.unsqueeze(0)``, ``t.view(-1)``, ``t.clamp(min=0)``, ``t.gather(1, idx)``,
+   ``t.topk(3)``, ``t.float()``, ... Each is built from tensorgrad's differentiable
+   functions, so it differentiates to any order, records on the imperative tape, and works on
+   values traced by ``tg.grad``/``tg.vmap``/``tg.jacfwd`` and under ``tg.jit``.
+2. A name ndarray has (``sum``, ``max``, ``std``, ``flatten``, ``transpose``, ...) keeps
+   NumPy's meaning for NumPy-style calls; PyTorch's keywords (``dim=``, ``keepdim=``,
+   ``unbiased=``, ``correction=``, ``start_dim=``, ...) select PyTorch's meaning.
+   ``t.max(dim=1)`` returns ``(values, indices)``, ``t.max(1)`` NumPy's values; ``t.size`` is
+   NumPy's int that is also callable (``t.size()``, ``t.size(0)``); ``repeat`` stays NumPy's
+   (PyTorch's ``repeat`` is ``tile``).
+3. Trailing-underscore methods (``add_``, ``clamp_``, ``zero_``, ...) update the tensor by the
+   rule of ``t += v`` (:func:`tensorgrad.imperative._in_place` through
+   :func:`tensorgrad.nn.inplace.write_back`); values a transform traces are immutable.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import ops as tgo
+from . import special
+from .imperative import _setitem
+from .lax import rsqrt
+from .nn.inplace import write_back
+from .nn.torch_activations import log_softmax, relu, softmax
+from .recording import IMPERATIVE
+from .staging import Staged
+from .tensor import Tensor, traced_level
+from .tensor_torch_more import METHODS, arg_reduce, dim_of, dims_of, ints_of, values_indices
+
+__all__ = ["METHODS"]
+
+_NO = object()
+_ARRAYS = (Tensor, Staged, np.ndarray)
+
+
+def _one(fn):
+    return lambda self: fn(self)
+
+
+def _frac(x):
+    return x - tgo.trunc(x)
+
+
+def _sgn(x):
+    if np.issubdtype(x.dtype, np.complexfloating):
+        a = tgo.abs(x)
+        return tgo.where(a == 0, 0, x / tgo.where(a == 0, 1, a))
+    return tgo.sign(x)
+
+
+def _reciprocal(x):
+    return tgo.true_divide(1.0 if np.issubdtype(x.dtype, np.inexact) else np.float64(1.0), x)
+
+
+for _name, _fn in {
+        "exp": tgo.exp, "exp2": tgo.exp2, "expm1": tgo.expm1, "log": tgo.log, "log2": tgo.log2,
+        "log10": tgo.log10, "log1p": tgo.log1p, "sqrt": tgo.sqrt, "rsqrt": rsqrt,
+        "square": tgo.square, "abs": tgo.abs, "absolute": tgo.abs, "neg": tgo.negative,
+        "negative": tgo.negative, "reciprocal": _reciprocal, "sign": tgo.sign, "sgn": _sgn,
+        "sin": tgo.sin, "cos": tgo.cos, "tan": tgo.tan, "asin": tgo.arcsin, "arcsin": tgo.arcsin,
+        "acos": tgo.arccos, "arccos": tgo.arccos, "atan": tgo.arctan, "arctan": tgo.arctan,
+        "sinh": tgo.sinh, "cosh": tgo.cosh, "tanh": tgo.tanh, "asinh": tgo.arcsinh,
+        "arcsinh": tgo.arcsinh, "acosh": tgo.arccosh, "arccosh": tgo.arccosh,
+        "atanh": tgo.arctanh, "arctanh": tgo.arctanh, "sigmoid": tgo.sigmoid, "relu": relu,
+        "erf": special.erf, "erfc": special.erfc, "erfinv": special.erfinv,
+        "lgamma": special.gammaln, "digamma": special.digamma, "floor": tgo.floor,
+        "ceil": tgo.ceil, "trunc": tgo.trunc, "fix": tgo.trunc, "frac": _frac, "sinc": tgo.sinc,
+        "deg2rad": tgo.deg2rad, "rad2deg": tgo.rad2deg, "isnan": tgo.isnan, "isinf": tgo.isinf,
+        "isfinite": tgo.isfinite, "signbit": tgo.signbit, "angle": tgo.angle,
+        "logical_not": tgo.logical_not, "isreal": tgo.isreal}.items():
+    METHODS[_name] = _one(_fn)
+
+
+def _logit(self, eps=None):
+    return special.logit(self if eps is None else tgo.clip(self, eps, 1 - eps))
+
+
+def _nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+    return tgo.nan_to_num(self, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def _softmax(name, fn):
+    def m(self, dim, dtype=None):
+        x = self if dtype is None else tgo.astype(self, dtype)
+        return fn(x, axis=dims_of(name, dim, self.ndim))
+    return m
+
+
+METHODS.update(logit=_logit, nan_to_num=_nan_to_num, softmax=_softmax("softmax", softmax),
+               log_softmax=_softmax("log_softmax", log_softmax))
+
+
+# ---- binary ---------------------------------------------------------------------------------
+def _two(fn):
+    return lambda self, other: fn(self, other)
+
+
+for _name, _fn in {
+        "mul": tgo.multiply, "multiply": tgo.multiply, "true_divide": tgo.true_divide,
+        "floor_divide": tgo.floor_divide, "remainder": tgo.remainder, "fmod": tgo.fmod,
+        "pow": tgo.power, "float_power": tgo.float_power, "atan2": tgo.arctan2,
+        "arctan2": tgo.arctan2, "hypot": tgo.hypot, "maximum": tgo.maximum,
+        "minimum": tgo.minimum, "fmax": tgo.fmax, "fmin": tgo.fmin, "logaddexp": tgo.logaddexp,
+        "logaddexp2": tgo.logaddexp2, "xlogy": special.xlogy, "copysign": tgo.copysign,
+        "eq": tgo.equal, "ne": tgo.not_equal, "not_equal": tgo.not_equal, "lt": tgo.less,
+        "less": tgo.less, "gt": tgo.greater, "greater": tgo.greater, "le": tgo.less_equal,
+        "less_equal": tgo.less_equal, "ge": tgo.greater_equal,
+        "greater_equal": tgo.greater_equal, "logical_and": tgo.logical_and,
+        "logical_or": tgo.logical_or, "logical_xor": tgo.logical_xor,
+        "bitwise_and": tgo.bitwise_and, "bitwise_or": tgo.bitwise_or,
+        "bitwise_xor": tgo.bitwise_xor}.items():
+    METHODS[_name] = _two(_fn)
+
+
+def _add(self, other, *, alpha=1):
+    return self + (other if alpha == 1 else alpha * other)
+
+
+def _sub(self, other, *, alpha=1):
+    return self - (other if alpha == 1 else alpha * other)
+
+
+def _rsub(self, other, *, alpha=1):
+    return other - (self if alpha == 1 else alpha * self)
+
+
+def _div(self, other, *, rounding_mode=None):
+    if rounding_mode is None:
+        return tgo.true_divide(self, other)
+    if rounding_mode == "floor":
+        return tgo.floor_divide(self, other)
+    if rounding_mode == "trunc":
+        q = tgo.trunc(tgo.true_divide(self, other))
+        kinds = [np.dtype(v.dtype) if isinstance(v, _ARRAYS) else np.result_type(v)
+                 for v in (self, other)]
+        if all(np.issubdtype(k, np.integer) for k in kinds):
+            q = tgo.astype(q, np.result_type(*kinds))
+        return q
+    raise ValueError(f"Tensor.div: rounding_mode must be None, 'trunc' or 'floor', got "
+                     f"{rounding_mode!r}")
+
+
+def _lerp(self, end, weight):
+    return self + weight * (end - self)
+
+
+def _addcmul(self, tensor1, tensor2, *, value=1):
+    p = tensor1 * tensor2
+    return self + (p if value == 1 else value * p)
+
+
+def _addcdiv(self, tensor1, tensor2, *, value=1):
+    p = tensor1 / tensor2
+    return self + (p if value == 1 else value * p)
+
+
+def _isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return tgo.isclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def _allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(tgo.all(_isclose(self, other, rtol, atol, equal_nan)))
+
+
+def _equal(self, other):
+    return tuple(self.shape) == tuple(np.shape(other)) and bool(tgo.all(tgo.equal(self, other)))
+
+
+def _where(self, condition, other):
+    return tgo.where(condition, self, other)
+
+
+def _clamp(self, min=None, max=None):
+    if min is None and max is None:
+        raise ValueError("Tensor.clamp: give at least one of min and max")
+    return tgo.clip(self, min, max)
+
+
+METHODS.update(add=_add, sub=_sub, subtract=_sub, rsub=_rsub, div=_div, divide=_div,
+               lerp=_lerp, addcmul=_addcmul, addcdiv=_addcdiv, isclose=_isclose,
+               allclose=_allclose, equal=_equal, where=_where, clamp=_clamp,
+               clamp_min=lambda self, min: _clamp(self, min=min),
+               clamp_max=lambda self, max: _clamp(self, max=max))
+
+
+# ---- casting and constructors ------------------------------------------------------------
+def _cast(dtype):
+    return lambda self, memory_format=None: tgo.astype(self, dtype)
+
+
+METHODS.update({"float": _cast(np.float32), "double": _cast(np.float64),
+                "half": _cast(np.float16), "int": _cast(np.int32), "long": _cast(np.int64),
+                "short": _cast(np.int16), "bool": _cast(np.bool_), "cfloat": _cast(np.complex64),
+                "cdouble": _cast(np.complex128)})
+
+
+def _to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
+    for a in args:
+        if isinstance(a, _ARRAYS):
+            dtype = a.dtype
+        elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "meta", "xla"):
+            device = a
+        else:
+            try:
+                dtype = np.dtype(a)
+            except TypeError:
+                raise TypeError(f"Tensor.to: {a!r} is neither a dtype, a tensor nor a device") \
+                    from None
+    if device is not None and str(device).split(":")[0] != "cpu":
+        raise ValueError(f"Tensor.to: tensorgrad computes on the CPU only, got device {device!r}")
+    if dtype is None or np.dtype(dtype) == self.dtype:
+        return tgo.astype(self, self.dtype) if copy else self
+    return tgo.astype(self, dtype)
+
+
+def _new(fill):
+    def m(self, *size, dtype=None, device=None, requires_grad=False, **_):
+        shape = ints_of("new_" + fill[0], size)
+        return Tensor(np.full(shape, fill[1], dtype=dtype or self.dtype))
+    return m
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return Tensor(np.full(tuple(size), fill_value, dtype=dtype or self.dtype))
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    return Tensor(np.array(data, dtype=dtype or self.dtype))
+
+
+METHODS.update(to=_to, type_as=lambda self, other: tgo.astype(self, other.dtype),
+               new_zeros=_new(("zeros", 0)), new_ones=_new(("ones", 1)),
+               new_empty=_new(("empty", 0)), new_full=_new_full, new_tensor=_new_tensor,
+               is_floating_point=lambda self: bool(np.issubdtype(self.dtype, np.floating)),
+               is_complex=lambda self: bool(np.issubdtype(self.dtype, np.complexfloating)),
+               element_size=lambda self: np.dtype(self.dtype).itemsize,
+               nelement=lambda self: int(np.prod(self.shape, dtype=np.int64)),
+               ndimension=lambda self: len(self.shape))
+
+
+# ---- in place: the rule of t += v ------------------------------------------------------------
+def write(name: str, self, result):
+    """``self`` takes ``result`` in place (the rule of ``t += v``), and comes back."""
+    fresh = f"t.{name[:-1]}(...)"
+    if type(self) is not Tensor or traced_level(self) > 0 or (
+            self._trace is not IMPERATIVE and (self._trace is not None or type(self._value) is Tensor)):
+        raise TypeError(f"Tensor.{name}: values traced by a transform (grad, vmap, jit, ...) are "
+                        f"immutable; use the out-of-place {fresh} and the value it returns")
+    if self._trace is IMPERATIVE:
+        if write_back(f"Tensor.{name}", self, result, fresh) is not self:
+            raise TypeError(f"Tensor.{name}: the new value is traced by a transform, so the tensor "
+                            f"cannot hold it; use the out-of-place {fresh}")
+        return self
+    if tuple(np.shape(result)) != tuple(self.shape):
+        raise ValueError(f"Tensor.{name}: the result has shape {tuple(np.shape(result))}, but an "
+                         f"in-place update must keep the shape {tuple(self.shape)}")
+    try:
+        _setitem(self, Ellipsis, result)  # a constant tensor takes the value (item assignment's rule)
+    except TypeError:
+        raise TypeError(f"Tensor.{name}: the new value is traced by a transform, so the tensor "
+                        f"cannot hold it; use the out-of-place {fresh}") from None
+    return self
+
+
+def _in_place(name):
+    out_of_place = METHODS[name[:-1]]
+
+    def m(self, *args, **kwargs):
+        return write(name, self, out_of_place(self, *args, **kwargs))
+    m.__name__ = m.__qualname__ = name
+    return m
+
+
+for _name in ("add_", "sub_", "mul_", "div_", "pow_", "clamp_", "clamp_min_", "clamp_max_",
+              "exp_", "log_", "sqrt_", "neg_", "abs_", "sigmoid_", "tanh_", "relu_",
+              "masked_fill_", "index_fill_", "index_add_", "index_copy_", "scatter_",
+              "scatter_add_", "reciprocal_", "sin_", "cos_", "floor_", "ceil_", "lerp_",
+              "addcmul_", "addcdiv_", "square_"):
+    METHODS[_name] = _in_place(_name)
+METHODS["clip_"] = METHODS["clamp_"]
+
+
+def _zero_(self):
+    return write("zero_", self, tgo.zeros_like(self))
+
+
+def _fill_(self, value):
+    v = tgo.astype(value, self.dtype) if isinstance(value, _ARRAYS) else np.asarray(value, self.dtype)
+    return write("fill_", self, tgo.broadcast_to(v, tuple(self.shape)))
+
+
+def _copy_(self, src, non_blocking=False):
+    return write("copy_", self, tgo.broadcast_to(tgo.astype(src, self.dtype), tuple(self.shape)))
+
+
+METHODS.update(zero_=_zero_, fill_=_fill_, copy_=_copy_)
+
+
+# ---- names ndarray has: PyTorch's keywords -----------------------------------------------
+def _aliases(name, kwargs):
+    """``dim=`` → ``axis=``, ``keepdim=`` → ``keepdims=`` (both spellings: a TypeError)."""
+    for torch_name, np_name in (("dim", "axis"), ("keepdim", "keepdims")):
+        if torch_name in kwargs:
+            if np_name in kwargs:
+                raise TypeError(f"Tensor.{name}: got both {torch_name}= and {np_name}=; give one")
+            v = kwargs.pop(torch_name)
+            kwargs[np_name] = tuple(v) if isinstance(v, list) else v
+    return kwargs
+
+
+def _keywords(name, orig):
+    def m(self, *args, **kwargs):
+        return orig(self, *args, **_aliases(name, kwargs))
+    m.__name__ = m.__qualname__ = name
+    m.__doc__ = orig.__doc__
+    return m
+
+
+def _extremum(name, orig, elementwise, arg):
+    def m(self, *args, **kwargs):
+        if args and isinstance(args[0], _ARRAYS) and not (np.ndim(args[0]) == 0 and np.issubdtype(
+                np.dtype(args[0].dtype), np.integer)):
+            if len(args) > 1 or kwargs:
+                raise TypeError(f"Tensor.{name}(other) takes no further arguments")
+            return elementwise(self, args[0])
+        if "dim" in kwargs:
+            dim = kwargs.pop("dim")
+            keepdim = kwargs.pop("keepdim", kwargs.pop("keepdims", False))
+            if args or kwargs:
+                raise TypeError(f"Tensor.{name}(dim=..., keepdim=...) takes no other arguments, "
+                                f"got {args} {sorted(kwargs)}")
+            return arg_reduce(name, self, dim, keepdim, arg)
+        return orig(self, *args, **_aliases(name, kwargs))
+    m.__name__ = m.__qualname__ = name
+    return m
+
+
+def _spread(name, orig):
+    def m(self, *args, **kwargs):
+        torch = {k: kwargs.pop(k) for k in ("dim", "keepdim", "unbiased", "correction") if k in kwargs}
+        if not torch:
+            return orig(self, *args, **kwargs)
+        if "ddof" in kwargs:
+            raise TypeError(f"Tensor.{name}: got both ddof= and PyTorch's correction/unbiased")
+        unbiased = torch.pop("unbiased", None)
+        correction = torch.pop("correction", None)
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        elif unbiased is not None:
+            raise TypeError(f"Tensor.{name}: got both unbiased= and correction=")
+        kwargs = _aliases(name, {**kwargs, **torch})
+        return getattr(tgo, name)(self, *args, ddof=correction, **kwargs)
+    m.__name__ = m.__qualname__ = name
+    return m
+
+
+def _sort_of(orig):
+    def sort(self, *args, **kwargs):
+        """PyTorch's ``t.sort(dim=-1, descending=False, stable=False)`` -> ``(values, indices)``
+        when called with one of those keywords. A NumPy-style call (``t.sort()``, ``t.sort(0)``)
+        would sort in place and return None; it raises instead, as before, so that nobody
+        reads an unsorted tensor believing it sorted."""
+        if args or not kwargs or set(kwargs) - {"dim", "descending", "stable"}:
+            return orig(self, *args, **kwargs)
+        dim, descending = kwargs.get("dim", -1), kwargs.get("descending", False)
+        if dim is None:
+            self, dim = tgo.reshape(self, (-1,)), 0
+        idx = tgo.astype(tgo.argsort(self, axis=dim, descending=bool(descending)), np.int64)
+        return values_indices(tgo.take_along_axis(self, idx, dim), idx)
+    return sort
+
+
+def _argsort_of(orig):
+    def argsort(self, *args, **kwargs):
+        if args[1:2] and isinstance(args[1], (bool, np.bool_)):
+            kwargs["descending"], args = args[1], args[:1] + args[2:]
+        if "dim" in kwargs or "descending" in kwargs:
+            kwargs = _aliases("argsort", kwargs)
+            kwargs.setdefault("axis", args[0] if args else -1)
+            return tgo.astype(tgo.argsort(self, **kwargs), np.int64)
+        return orig(self, *args, **kwargs)
+    return argsort
+
+
+def _flatten_of(orig):
+    def flatten(self, *args, **kwargs):
+        torch = (args and isinstance(args[0], (int, np.integer))) or "start_dim" in kwargs \
+            or "end_dim" in kwargs
+        if not torch:
+            return orig(self, *args, **kwargs)
+        start, end = (list(args) + [kwargs.pop("start_dim", 0), kwargs.pop("end_dim", -1)][len(args):])[:2]
+        shape, n = tuple(self.shape), max(self.ndim, 1)
+        s, e = dims_of("flatten", (start, end), n) if start % n != end % n or start == end else (0, 0)
+        if s > e:
+            raise ValueError(f"Tensor.flatten: start_dim {start} comes after end_dim {end}")
+        if not shape:
+            return tgo.reshape(self, (1,))
+        return tgo.reshape(self, shape[:s] + (-1,) + shape[e + 1:])
+    return flatten
+
+
+def _transpose_of(orig):
+    def transpose(self, *axes, **kwargs):
+        if kwargs:  # PyTorch's keywords: transpose(dim0=, dim1=)
+            if set(kwargs) - {"dim0", "dim1"} or len(axes) + len(kwargs) != 2:
+                raise TypeError("Tensor.transpose takes NumPy's axes or PyTorch's (dim0, dim1), "
+                                f"got {axes} and {sorted(kwargs)}")
+            axes = axes + tuple(kwargs[k] for k in ("dim0", "dim1") if k in kwargs)
+            d0, d1 = (dim_of("transpose", a, max(self.ndim, 1)) for a in axes)
+            return tgo.swapaxes(self, d0, d1) if self.ndim and d0 != d1 else self
+        if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes) and self.ndim != 2:
+            d0, d1 = dims_of("transpose", axes, self.ndim) if axes[0] % max(self.ndim, 1) != \
+                axes[1] % max(self.ndim, 1) else (0, 0)
+            return tgo.swapaxes(self, d0, d1) if self.ndim else self
+        return orig(self, *axes)
+    return transpose
+
+
+def _squeeze_of(orig):
+    def squeeze(self, *args, **kwargs):
+        if "dim" not in kwargs:
+            return orig(self, *args, **kwargs)
+        if args or "axis" in kwargs:
+            raise TypeError("Tensor.squeeze: got both dim= and axis=; give one")
+        dims = dims_of("squeeze", kwargs.pop("dim"), self.ndim)
+        dims = (dims,) if isinstance(dims, int) else dims
+        keep = tuple(d for d in (dims or ()) if self.shape[d] == 1) if dims is not None else None
+        return tgo.squeeze(self, keep) if keep != () else self
+    return squeeze
+
+
+def _diagonal_of(orig):
+    def diagonal(self, *args, **kwargs):
+        for t_name, np_name in (("dim1", "axis1"), ("dim2", "axis2")):
+            if t_name in kwargs:
+                kwargs[np_name] = kwargs.pop(t_name)
+        return orig(self, *args, **kwargs)
+    return diagonal
+
+
+def _nonzero_of(orig):
+    def nonzero(self, *, as_tuple=_NO):
+        return orig(self) if as_tuple is _NO else METHODS["nonzero_torch"](self, as_tuple)
+    return nonzero
+
+
+class _Size(int):
+    """NumPy's ``size`` (the number of entries, an int) that is also PyTorch's ``size()``:
+    ``t.size()`` is the shape, ``t.size(d)`` the length of axis ``d``."""
+
+    def __new__(cls, shape):
+        self = super().__new__(cls, int(np.prod(shape, dtype=np.int64)))
+        self.shape = tuple(shape)
+        return self
+
+    def __call__(self, dim=None):
+        if dim is None:
+            return self.shape
+        n = len(self.shape)
+        if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)) \
+                or not -n <= dim < n:
+            raise IndexError(f"Tensor.size: dim {dim!r} is out of range for a tensor of {n} dims")
+        return self.shape[dim]
+
+    def __reduce__(self):
+        return (int, (int(self),))
+
+
+def _install(cls) -> None:
+    for name, fn in METHODS.items():
+        if name != "nonzero_torch":
+            setattr(cls, name, fn)
+    for name in ("sum", "mean", "prod", "all", "any", "argmax", "argmin", "cumsum", "cumprod"):
+        setattr(cls, name, _keywords(name, getattr(cls, name)))
+    cls.max = _extremum("max", cls.max, tgo.maximum, tgo.argmax)
+    cls.min = _extremum("min", cls.min, tgo.minimum, tgo.argmin)
+    cls.std, cls.var = _spread("std", cls.std), _spread("var", cls.var)
+    cls.sort = _sort_of(cls.sort)
+    cls.argsort = _argsort_of(cls.argsort)
+    cls.flatten = _flatten_of(cls.flatten)
+    cls.transpose = _transpose_of(cls.transpose)
+    cls.squeeze = _squeeze_of(cls.squeeze)
+    cls.diagonal = _diagonal_of(cls.diagonal)
+    cls.nonzero = _nonzero_of(cls.nonzero)
+    cls.size = property(lambda self: _Size(self.shape), doc=_Size.__doc__)
+
+
+_install(Tensor)
+_install(Staged)
+del _name, _fn

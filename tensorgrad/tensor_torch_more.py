@@ -1,0 +1,613 @@
+"""PyTorch's Tensor methods, part two: shapes, indexing, reductions that return
+(values, indices), and the helpers shared with :mod:`tensorgrad.tensor_torch` (which
+explains the rule and installs everything)."""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from . import lax
+from . import ops as tgo
+from .ops.norms import matrix_norm, vector_norm
+from .staging import Staged
+from .tensor import Tensor
+
+__all__ = ["METHODS", "values_indices", "dim_of", "dims_of", "ints_of"]
+
+values_indices = namedtuple("values_indices", "values indices")
+min_max = namedtuple("min_max", "min max")
+_ARRAYS = (Tensor, Staged, np.ndarray)
+METHODS: dict = {}
+
+
+def method(name):
+    def register(fn):
+        fn.__name__ = fn.__qualname__ = name
+        METHODS[name] = fn
+        return fn
+    return register
+
+
+def dim_of(name: str, d, ndim: int, extra: int = 0) -> int:
+    """``d`` as an axis in ``[0, ndim + extra)``; 0-d tensors accept -1 and 0, as PyTorch."""
+    n = max(ndim + extra, 1)
+    if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)):
+        raise TypeError(f"Tensor.{name}: dim must be an int, got {d!r}")
+    if not -n <= d < n:
+        raise IndexError(f"Tensor.{name}: dim {d} is out of range for a tensor of {ndim} dims")
+    return int(d) % n
+
+
+def dims_of(name: str, dims, ndim: int):
+    if dims is None:
+        return None
+    if isinstance(dims, (list, tuple)):
+        out = tuple(dim_of(name, d, ndim) for d in dims)
+        if len(set(out)) != len(out):
+            raise ValueError(f"Tensor.{name}: dim {tuple(dims)} repeats an axis")
+        return out
+    return dim_of(name, dims, ndim)
+
+
+def ints_of(name: str, args) -> tuple:
+    """``f(2, 3)`` or ``f((2, 3))`` as a tuple of ints."""
+    if len(args) == 1 and isinstance(args[0], (list, tuple)):
+        args = tuple(args[0])
+    for a in args:
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"Tensor.{name}: expected ints (or one tuple of ints), got {args!r}")
+    return tuple(int(a) for a in args)
+
+
+def _long(x):
+    return tgo.astype(x, np.int64)
+
+
+# ---- shapes ----------------------------------------------------------------------------------
+@method("view")
+def view(self, *shape):
+    if len(shape) == 1 and not isinstance(shape[0], (list, tuple, int, np.integer)):
+        raise TypeError(f"Tensor.view: reinterpreting the bytes as dtype {shape[0]!r} is not "
+                        "supported (values are immutable); use t.to(dtype) or t.astype(dtype)")
+    return tgo.reshape(self, ints_of("view", shape))
+
+
+@method("view_as")
+def view_as(self, other):
+    return tgo.reshape(self, tuple(other.shape))
+
+
+METHODS["reshape_as"] = view_as
+
+
+@method("unsqueeze")
+def unsqueeze(self, dim):
+    return tgo.expand_dims(self, dim_of("unsqueeze", dim, self.ndim, 1))
+
+
+@method("permute")
+def permute(self, *dims):
+    dims = ints_of("permute", dims)
+    if len(dims) != self.ndim:
+        raise ValueError(f"Tensor.permute: {len(dims)} dims {dims} for a tensor of {self.ndim} dims")
+    return tgo.transpose(self, dims_of("permute", dims, self.ndim))
+
+
+@method("expand")
+def expand(self, *sizes):
+    sizes, shape = ints_of("expand", sizes), tuple(self.shape)
+    if len(sizes) < len(shape):
+        raise ValueError(f"Tensor.expand: {len(sizes)} sizes {sizes} for a tensor of shape {shape}")
+    lead = len(sizes) - len(shape)
+    out = []
+    for i, s in enumerate(sizes):
+        if s == -1:
+            if i < lead:
+                raise ValueError(f"Tensor.expand: -1 is not allowed for a new leading dim ({sizes})")
+            s = shape[i - lead]
+        elif i >= lead and shape[i - lead] not in (1, s):
+            raise ValueError(f"Tensor.expand: size {s} at dim {i} does not match the tensor's "
+                             f"{shape[i - lead]} (shape {shape}); only dims of length 1 expand")
+        out.append(s)
+    return tgo.broadcast_to(self, tuple(out))
+
+
+@method("expand_as")
+def expand_as(self, other):
+    return expand(self, tuple(other.shape))
+
+
+@method("broadcast_to")
+def broadcast_to(self, size):
+    return tgo.broadcast_to(self, tuple(size))
+
+
+@method("movedim")
+def movedim(self, source, destination):
+    return tgo.moveaxis(self, dims_of("movedim", source, self.ndim),
+                        dims_of("movedim", destination, self.ndim))
+
+
+METHODS["moveaxis"] = movedim
+
+
+@method("flip")
+def flip(self, *dims):
+    dims = ints_of("flip", dims)
+    return tgo.flip(self, dims_of("flip", dims, self.ndim)) if dims else self
+
+
+@method("fliplr")
+def fliplr(self):
+    if self.ndim < 2:
+        raise ValueError(f"Tensor.fliplr: needs at least 2 dims, got shape {tuple(self.shape)}")
+    return tgo.flip(self, 1)
+
+
+@method("flipud")
+def flipud(self):
+    if self.ndim < 1:
+        raise ValueError("Tensor.flipud: needs at least 1 dim, got a 0-d tensor")
+    return tgo.flip(self, 0)
+
+
+@method("roll")
+def roll(self, shifts, dims=None):
+    if dims is None:
+        return tgo.roll(self, shifts)
+    return tgo.roll(self, shifts, dims_of("roll", dims, self.ndim))
+
+
+def _part(self, dim, start, stop):
+    idx = [slice(None)] * self.ndim
+    idx[dim] = slice(start, stop)
+    return self[tuple(idx)]
+
+
+@method("narrow")
+def narrow(self, dim, start, length):
+    dim = dim_of("narrow", dim, self.ndim)
+    n = self.shape[dim]
+    start = int(start) + n if int(start) < 0 else int(start)
+    if not 0 <= start <= n or length < 0 or start + length > n:
+        raise IndexError(f"Tensor.narrow: start {start}, length {length} out of range for dim "
+                         f"{dim} of length {n}")
+    return _part(self, dim, start, start + length)
+
+
+@method("select")
+def select(self, dim, index):
+    dim = dim_of("select", dim, self.ndim)
+    n = self.shape[dim]
+    if not -n <= index < n:
+        raise IndexError(f"Tensor.select: index {index} is out of range for dim {dim} of length {n}")
+    return self[(slice(None),) * dim + (int(index),)]
+
+
+@method("unbind")
+def unbind(self, dim=0):
+    dim = dim_of("unbind", dim, self.ndim)
+    return tuple(select(self, dim, i) for i in range(self.shape[dim]))
+
+
+@method("split")
+def split(self, split_size_or_sections, dim=0):
+    dim = dim_of("split", dim, self.ndim)
+    n = self.shape[dim]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size <= 0 and n > 0:
+            raise ValueError(f"Tensor.split: split size must be positive, got {size}")
+        sizes = [min(size, n - s) for s in range(0, n, size)] if n else [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n or any(s < 0 for s in sizes):
+            raise ValueError(f"Tensor.split: sizes {sizes} do not add up to the length {n} of dim {dim}")
+    starts = np.cumsum([0] + sizes)
+    return tuple(_part(self, dim, int(a), int(a + s)) for a, s in zip(starts, sizes))
+
+
+@method("chunk")
+def chunk(self, chunks, dim=0):
+    if chunks <= 0:
+        raise ValueError(f"Tensor.chunk: chunks must be positive, got {chunks}")
+    n = self.shape[dim_of("chunk", dim, self.ndim)]
+    return split(self, max(-(-n // chunks), 1), dim)
+
+
+@method("tensor_split")
+def tensor_split(self, indices_or_sections, dim=0):
+    return tuple(tgo.array_split(self, indices_or_sections, dim_of("tensor_split", dim, self.ndim)))
+
+
+@method("tile")
+def tile(self, *dims):
+    return tgo.tile(self, ints_of("tile", dims))
+
+
+@method("t")
+def t(self):
+    if self.ndim > 2:
+        raise ValueError(f"Tensor.t: expects a tensor of at most 2 dims, got shape {tuple(self.shape)}")
+    return tgo.transpose(self) if self.ndim == 2 else self
+
+
+def _mh(self):
+    if self.ndim < 2:
+        raise ValueError(f"Tensor.mH: needs at least 2 dims, got shape {tuple(self.shape)}")
+    return tgo.conj(tgo.swapaxes(self, -1, -2))
+
+
+def _h(self):
+    if self.ndim not in (0, 2):
+        raise ValueError(f"Tensor.H: needs a matrix (or 0-d), got shape {tuple(self.shape)}")
+    return tgo.conj(tgo.transpose(self))
+
+
+METHODS["mH"], METHODS["H"] = property(_mh), property(_h)
+
+
+@method("unflatten")
+def unflatten(self, dim, sizes):
+    dim = dim_of("unflatten", dim, self.ndim)
+    shape = tuple(self.shape)
+    return tgo.reshape(self, shape[:dim] + tuple(int(s) for s in sizes) + shape[dim + 1:])
+
+
+@method("contiguous")
+def contiguous(self, memory_format=None):
+    return self
+
+
+METHODS["cpu"] = contiguous
+
+
+@method("tril")
+def tril(self, diagonal=0):
+    return tgo.tril(self, diagonal)
+
+
+@method("triu")
+def triu(self, diagonal=0):
+    return tgo.triu(self, diagonal)
+
+
+@method("diag")
+def diag(self, diagonal=0):
+    if self.ndim not in (1, 2):
+        raise ValueError(f"Tensor.diag: expects 1 or 2 dims, got shape {tuple(self.shape)}")
+    return tgo.diag(self, diagonal)
+
+
+@method("diag_embed")
+def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+    n, k = self.shape[-1], abs(int(offset))
+    out = tgo.expand_dims(self, -1) * np.eye(n, dtype=bool)
+    pad = [(0, 0)] * (self.ndim - 1) + ([(0, k), (k, 0)] if offset >= 0 else [(k, 0), (0, k)])
+    out = tgo.pad(out, pad)
+    d1, d2 = dim_of("diag_embed", dim1, self.ndim, 1), dim_of("diag_embed", dim2, self.ndim, 1)
+    return tgo.moveaxis(out, (-2, -1), (d1, d2))
+
+
+# ---- products ----------------------------------------------------------------------------
+def _need(name, x, dims):
+    if x.ndim not in dims:
+        raise ValueError(f"Tensor.{name}: expects {' or '.join(map(str, dims))}-d operands, got "
+                         f"shape {tuple(x.shape)}")
+
+
+def _product(name, dims_a, dims_b, fn):
+    def m(self, other):
+        _need(name, self, dims_a)
+        _need(name, other, dims_b)
+        return fn(self, other)
+    METHODS[name] = m
+    m.__name__ = m.__qualname__ = name
+
+
+_product("mm", (2,), (2,), tgo.matmul)
+_product("bmm", (3,), (3,), tgo.matmul)
+_product("mv", (2,), (1,), tgo.matmul)
+_product("outer", (1,), (1,), tgo.outer)
+_product("ger", (1,), (1,), tgo.outer)
+METHODS["matmul"] = lambda self, other: tgo.matmul(self, other)
+METHODS["inner"] = lambda self, other: tgo.inner(self, other)
+METHODS["kron"] = lambda self, other: tgo.kron(self, other)
+METHODS["vdot"] = lambda self, other: tgo.vdot(self, other)
+
+
+def _addprod(name, dims, fn):
+    def m(self, a, b, *, beta=1, alpha=1):
+        _need(name, a, dims)
+        p = fn(a, b)
+        p = p if alpha == 1 else alpha * p
+        if beta == 0:  # PyTorch ignores self then (a nan in it does not spread)
+            return p + tgo.zeros_like(self)
+        return (self if beta == 1 else beta * self) + p
+    METHODS[name] = m
+    m.__name__ = m.__qualname__ = name
+
+
+_addprod("addmm", (2,), tgo.matmul)
+_addprod("baddbmm", (3,), tgo.matmul)
+_addprod("addmv", (2,), tgo.matmul)
+
+
+@method("cross")
+def cross(self, other, dim=None):
+    if dim is None:
+        sizes = np.broadcast_shapes(tuple(self.shape), tuple(other.shape))
+        found = [i for i, s in enumerate(sizes) if s == 3]
+        if not found:
+            raise ValueError(f"Tensor.cross: no dim of length 3 in shape {sizes}")
+        dim = found[0]
+    else:
+        dim = dim_of("cross", dim, max(self.ndim, other.ndim))
+        dim -= max(self.ndim, other.ndim)
+    return tgo.cross(self, other, axis=dim)
+
+
+# ---- indexing ----------------------------------------------------------------------------
+def _grid(name, self, dim, index):
+    """The full index tuple that puts ``index`` along ``dim`` and every other axis's own
+    positions (PyTorch's gather/scatter addressing)."""
+    index = np.asarray(index) if not isinstance(index, _ARRAYS) else index
+    if index.ndim != self.ndim:
+        raise ValueError(f"Tensor.{name}: index has {index.ndim} dims, the tensor {self.ndim}")
+    for d in range(self.ndim):
+        if d != dim and index.shape[d] > self.shape[d]:
+            raise IndexError(f"Tensor.{name}: index shape {tuple(index.shape)} exceeds the tensor's "
+                             f"{tuple(self.shape)} at dim {d}")
+    grid = list(np.indices(tuple(index.shape), sparse=True))
+    grid[dim] = index
+    return tuple(grid)
+
+
+@method("gather")
+def gather(self, dim, index, *, sparse_grad=False):
+    dim = dim_of("gather", dim, self.ndim)
+    return self[_grid("gather", self, dim, index)]
+
+
+@method("take_along_dim")
+def take_along_dim(self, indices, dim=None):
+    if dim is None:
+        return tgo.take_along_axis(tgo.reshape(self, (-1,)), tgo.reshape(indices, (-1,)), 0)
+    dim = dim_of("take_along_dim", dim, self.ndim)
+    if indices.ndim != self.ndim:
+        raise ValueError(f"Tensor.take_along_dim: indices have {indices.ndim} dims, the tensor "
+                         f"{self.ndim}")
+    a, b = list(self.shape), list(indices.shape)
+    a[dim] = b[dim] = 1
+    shape = list(np.broadcast_shapes(tuple(a), tuple(b)))
+    ishape = list(shape)
+    shape[dim], ishape[dim] = self.shape[dim], indices.shape[dim]
+    return tgo.take_along_axis(tgo.broadcast_to(self, tuple(shape)),
+                               tgo.broadcast_to(indices, tuple(ishape)), dim)
+
+
+@method("index_select")
+def index_select(self, dim, index):
+    return tgo.take(self, index, axis=dim_of("index_select", dim, self.ndim))
+
+
+def _fill_value(self, value):
+    if isinstance(value, (Tensor, Staged)):
+        return tgo.astype(value, self.dtype)
+    return np.asarray(value, dtype=self.dtype)
+
+
+@method("masked_fill")
+def masked_fill(self, mask, value):
+    return tgo.where(mask, _fill_value(self, value), self)
+
+
+@method("masked_select")
+def masked_select(self, mask):
+    shape = np.broadcast_shapes(tuple(self.shape), tuple(np.shape(mask)))
+    return tgo.broadcast_to(self, shape)[tgo.broadcast_to(mask, shape)]
+
+
+def _src(self, index, src, value):
+    if src is None:
+        if value is None:
+            raise TypeError("Tensor.scatter: give src (a tensor) or value (a number)")
+        return _fill_value(self, value)
+    if not isinstance(src, _ARRAYS):
+        return _fill_value(self, src)
+    return src[tuple(slice(0, s) for s in index.shape)]
+
+
+@method("scatter")
+def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+    dim = dim_of("scatter", dim, self.ndim)
+    at = self.at[_grid("scatter", self, dim, index)]
+    v = _src(self, index, src, value)
+    if reduce is None:
+        return at.set(v)
+    if reduce == "add":
+        return at.add(v)
+    if reduce == "multiply":
+        return at.multiply(v)
+    raise ValueError(f"Tensor.scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
+
+
+@method("scatter_add")
+def scatter_add(self, dim, index, src):
+    dim = dim_of("scatter_add", dim, self.ndim)
+    return self.at[_grid("scatter_add", self, dim, index)].add(_src(self, index, src, None))
+
+
+def _along(name, self, dim, index):
+    dim = dim_of(name, dim, self.ndim)
+    return self.at[(slice(None),) * dim + (index,)], dim
+
+
+@method("index_add")
+def index_add(self, dim, index, source, *, alpha=1):
+    at, _ = _along("index_add", self, dim, index)
+    return at.add(source if alpha == 1 else alpha * source)
+
+
+@method("index_fill")
+def index_fill(self, dim, index, value):
+    at, _ = _along("index_fill", self, dim, index)
+    return at.set(_fill_value(self, value))
+
+
+@method("index_copy")
+def index_copy(self, dim, index, source):
+    at, _ = _along("index_copy", self, dim, index)
+    return at.set(source)
+
+
+# ---- reductions ----------------------------------------------------------------------------
+@method("amax")
+def amax(self, dim=None, keepdim=False):
+    return tgo.max(self, axis=dims_of("amax", dim, self.ndim) if dim != () else None, keepdims=keepdim)
+
+
+@method("amin")
+def amin(self, dim=None, keepdim=False):
+    return tgo.min(self, axis=dims_of("amin", dim, self.ndim) if dim != () else None, keepdims=keepdim)
+
+
+@method("aminmax")
+def aminmax(self, *, dim=None, keepdim=False):
+    return min_max(amin(self, dim, keepdim), amax(self, dim, keepdim))
+
+
+def arg_reduce(name, self, dim, keepdim, fn):
+    """(values, indices) of ``fn`` (argmax/argmin) along ``dim``; the values taken at the
+    indices, so the gradient goes to the chosen entry (PyTorch's)."""
+    dim = dim_of(name, dim, self.ndim)
+    x = self if self.ndim else tgo.reshape(self, (1,))
+    idx = tgo.expand_dims(_long(fn(x, axis=dim)), dim)
+    values = tgo.take_along_axis(x, idx, dim)
+    if not keepdim or not self.ndim:
+        values, idx = tgo.squeeze(values, dim), tgo.squeeze(idx, dim)
+    return values_indices(values, idx)
+
+
+def _kth(name, self, k, dim, keepdim, descending=False):
+    dim = dim_of(name, dim, self.ndim)
+    x = self if self.ndim else tgo.reshape(self, (1,))
+    n = x.shape[dim]
+    if not 1 <= k <= n:
+        raise IndexError(f"Tensor.{name}: k={k} is out of range for dim {dim} of length {n}")
+    order = _long(tgo.argsort(x, axis=dim, descending=descending))
+    idx = _part(order, dim, k - 1, k)
+    values = tgo.take_along_axis(x, idx, dim)
+    if not keepdim or not self.ndim:
+        values, idx = tgo.squeeze(values, dim), tgo.squeeze(idx, dim)
+    return values_indices(values, idx)
+
+
+@method("kthvalue")
+def kthvalue(self, k, dim=-1, keepdim=False):
+    return _kth("kthvalue", self, int(k), dim, keepdim)
+
+
+@method("median")
+def median(self, dim=None, keepdim=False):
+    if dim is None:
+        flat = tgo.reshape(self, (-1,))
+        if flat.shape[0] == 0:
+            raise ValueError("Tensor.median: the tensor is empty")
+        return _kth("median", flat, (flat.shape[0] + 1) // 2, 0, False).values
+    n = self.shape[dim_of("median", dim, self.ndim)] if self.ndim else 1
+    return _kth("median", self, (n + 1) // 2, dim, keepdim)
+
+
+@method("topk")
+def topk(self, k, dim=-1, largest=True, sorted=True):
+    dim = dim_of("topk", dim, self.ndim)
+    x = self if self.ndim else tgo.reshape(self, (1,))
+    n = x.shape[dim]
+    if not 0 <= k <= n:
+        raise IndexError(f"Tensor.topk: k={k} is out of range for dim {dim} of length {n}")
+    idx = _part(_long(tgo.argsort(x, axis=dim, descending=largest)), dim, 0, k)
+    values = tgo.take_along_axis(x, idx, dim)
+    if not self.ndim:
+        values, idx = tgo.reshape(values, ()), tgo.reshape(idx, ())
+    return values_indices(values, idx)
+
+
+def _cum(name, better):
+    def m(self, dim):
+        d = dim_of(name, dim, self.ndim)
+        x = self if self.ndim else tgo.reshape(self, (1,))
+        run = (lax.cummax if better is tgo.greater_equal else lax.cummin)(x, axis=d)
+        pos = tgo.reshape(np.arange(x.shape[d]), (-1,) + (1,) * (x.ndim - 1 - d))
+        pos = tgo.broadcast_to(pos, tuple(x.shape))
+        hit = tgo.logical_or(tgo.equal(x, run), tgo.isnan(x))
+        idx = _long(lax.cummax(tgo.where(hit, pos, 0), axis=d))
+        values = tgo.take_along_axis(x, idx, d)
+        if not self.ndim:
+            values, idx = tgo.reshape(values, ()), tgo.reshape(idx, ())
+        return values_indices(values, idx)
+    m.__name__ = m.__qualname__ = name
+    METHODS[name] = m
+
+
+_cum("cummax", tgo.greater_equal)
+_cum("cummin", tgo.less_equal)
+
+
+@method("logcumsumexp")
+def logcumsumexp(self, dim):
+    return lax.cumlogsumexp(self, axis=dim_of("logcumsumexp", dim, self.ndim))
+
+
+@method("count_nonzero")
+def count_nonzero(self, dim=None):
+    return _long(tgo.count_nonzero(self, axis=dims_of("count_nonzero", dim, self.ndim)))
+
+
+@method("nansum")
+def nansum(self, dim=None, keepdim=False, *, dtype=None):
+    return tgo.nansum(self, axis=dims_of("nansum", dim, self.ndim), keepdims=keepdim, dtype=dtype)
+
+
+@method("nanmean")
+def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+    return tgo.nanmean(self, axis=dims_of("nanmean", dim, self.ndim), keepdims=keepdim, dtype=dtype)
+
+
+@method("norm")
+def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+    x = self if dtype is None else tgo.astype(self, dtype)
+    dims = dims_of("norm", dim, self.ndim)
+    if p == "nuc":
+        if dims is None:
+            dims = (0, 1) if self.ndim == 2 else None
+        if dims is None or not isinstance(dims, tuple) or len(dims) != 2:
+            raise ValueError(f"Tensor.norm: p='nuc' needs a matrix or two dims, got dim={dim}")
+        x = tgo.moveaxis(x, dims, (-2, -1))
+        out = matrix_norm(x, ord="nuc")
+        if keepdim:
+            out = tgo.expand_dims(out, tuple(sorted(dims)))
+        return out
+    if p == "fro":
+        p = 2
+    if isinstance(p, str):
+        raise ValueError(f"Tensor.norm: p must be a number, 'fro' or 'nuc', got {p!r}")
+    return vector_norm(x, axis=dims, keepdims=keepdim, ord=p)
+
+
+@method("dist")
+def dist(self, other, p=2):
+    return vector_norm(self - other, ord=p)
+
+
+@method("logsumexp")
+def logsumexp(self, dim, keepdim=False):
+    return tgo.logsumexp(self, axis=dims_of("logsumexp", dim, self.ndim), keepdims=keepdim)
+
+
+@method("nonzero_torch")
+def nonzero_torch(self, as_tuple=False):
+    if as_tuple:
+        return tuple(_long(i) for i in tgo.nonzero(self if self.ndim else tgo.reshape(self, (1,))))
+    return _long(tgo.argwhere(self))

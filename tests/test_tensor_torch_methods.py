@@ -1,0 +1,263 @@
+"""PyTorch's Tensor methods on tensorgrad tensors (tensorgrad.tensor_torch): values against
+NumPy/SciPy equivalents, gradients against central differences and closed forms, the
+NumPy-meaning-stays rule, in-place methods, and tg.jit / tg.vmap."""
+import pickle
+
+import numpy as np
+import pytest
+from scipy import special as sp
+
+import tensorgrad as tg
+from tensorgrad.testing import central_difference_gradient
+
+rng = np.random.default_rng(7)
+A = rng.standard_normal((3, 4))
+B = rng.standard_normal((3, 4))
+P = rng.uniform(0.1, 0.9, (3, 4))
+W = rng.standard_normal((4, 2))
+
+
+def val(t):
+    return np.asarray(tg.stop_gradient(t).numpy() if isinstance(t, tg.Tensor) else t)
+
+
+UNARY = [("exp", np.exp, A), ("expm1", np.expm1, A), ("log1p", np.log1p, P),
+         ("rsqrt", lambda a: 1 / np.sqrt(a), P), ("sigmoid", sp.expit, A),
+         ("relu", lambda a: np.maximum(a, 0), A), ("erf", sp.erf, A), ("erfinv", sp.erfinv, P),
+         ("lgamma", sp.gammaln, P), ("digamma", sp.digamma, P), ("logit", sp.logit, P),
+         ("asinh", np.arcsinh, A), ("atan", np.arctan, A), ("frac", lambda a: a - np.trunc(a), A),
+         ("neg", np.negative, A), ("reciprocal", lambda a: 1 / a, P), ("square", np.square, A)]
+
+
+@pytest.mark.parametrize("name,ref,a", UNARY, ids=[u[0] for u in UNARY])
+def test_unary_values_and_gradients(name, ref, a):
+    np.testing.assert_allclose(val(getattr(tg.tensor(a), name)()), ref(a), rtol=1e-12)
+    w = np.cos(np.arange(a.size)).reshape(a.shape)
+    g = tg.grad(lambda x: (getattr(x, name)() * w).sum())(a)
+    fd = central_difference_gradient(lambda x: (ref(x) * w).sum(), a)
+    np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-6)
+
+
+def test_binary_keywords_and_rounding():
+    x = tg.tensor(A)
+    np.testing.assert_allclose(val(x.add(B, alpha=2)), A + 2 * B)
+    np.testing.assert_allclose(val(x.sub(B, alpha=3)), A - 3 * B)
+    np.testing.assert_allclose(val(x.rsub(B)), B - A)
+    np.testing.assert_allclose(val(x.div(B, rounding_mode="trunc")), np.trunc(A / B))
+    np.testing.assert_allclose(val(x.div(B, rounding_mode="floor")), np.floor_divide(A, B))
+    i, j = np.array([7, -7, 7, -7]), np.array([2, 2, -2, -2])
+    out = tg.tensor(i).div(j, rounding_mode="trunc")
+    assert out.dtype == np.int64 and val(out).tolist() == [3, -3, -3, 3]
+    np.testing.assert_allclose(val(x.lerp(B, 0.25)), A + 0.25 * (B - A))
+    np.testing.assert_allclose(val(x.addcdiv(B, P, value=0.5)), A + 0.5 * B / P)
+    np.testing.assert_allclose(val(x.xlogy(P)), A * np.log(P))
+    assert val(x.ge(B)).dtype == bool and (val(x.ge(B)) == (A >= B)).all()
+    assert x.allclose(A + 1e-12) is True and x.equal(A) is True and x.equal(A[:2]) is False
+    np.testing.assert_allclose(val(x.where(x > 0, B)), np.where(A > 0, A, B))
+    with pytest.raises(ValueError, match="rounding_mode"):
+        x.div(B, rounding_mode="round")
+
+
+def test_clamp_gradient_counts_the_bounds_as_inside():
+    g = tg.grad(lambda x: x.clamp(min=1.0, max=2.0).sum())(np.array([0.5, 1.0, 1.5, 2.0, 3.0]))
+    np.testing.assert_array_equal(g, [0, 1, 1, 1, 0])
+    assert (val(tg.tensor(A).clamp_min(0.2)) == np.maximum(A, 0.2)).all()
+    assert (val(tg.tensor(A).clip(min=-0.1, max=0.1)) == np.clip(A, -0.1, 0.1)).all()
+
+
+def test_reductions_take_dim_and_keepdim():
+    x = tg.tensor(A)
+    np.testing.assert_allclose(val(x.sum(dim=1, keepdim=True)), A.sum(1, keepdims=True))
+    np.testing.assert_allclose(val(x.mean(dim=(0, 1))), A.mean())
+    assert x.sum(1).shape == (3,)  # NumPy-style stays
+    with pytest.raises(TypeError, match="dim= and axis="):
+        x.sum(dim=0, axis=0)
+    np.testing.assert_allclose(val(x.std(dim=1)), A.std(1, ddof=1))
+    np.testing.assert_allclose(val(x.var(dim=0, unbiased=False)), A.var(0))
+    np.testing.assert_allclose(val(x.var(dim=1, correction=2)), A.var(1, ddof=2))
+    np.testing.assert_allclose(val(x.std()), A.std())  # NumPy's ddof=0 stays
+    np.testing.assert_allclose(val(x.logsumexp(1)), sp.logsumexp(A, 1))
+    np.testing.assert_allclose(val(x.norm()), np.linalg.norm(A))
+    np.testing.assert_allclose(val(x.norm(1, dim=0)), np.abs(A).sum(0))
+    np.testing.assert_allclose(val(x.norm("nuc")), np.linalg.norm(A, "nuc"))
+    np.testing.assert_allclose(val(x.dist(B)), np.linalg.norm(A - B))
+    np.testing.assert_allclose(val(x.softmax(1)), sp.softmax(A, 1))
+    np.testing.assert_allclose(val(x.logcumsumexp(1)), np.log(np.cumsum(np.exp(A), 1)))
+
+
+def test_max_min_forms():
+    x = tg.tensor(A)
+    r = x.max(dim=1)
+    assert r.values.shape == (3,) and r.indices.dtype == np.int64
+    assert (val(r.indices) == A.argmax(1)).all() and (val(r.values) == A.max(1)).all()
+    assert x.min(dim=0, keepdim=True).indices.shape == (1, 4)
+    assert (val(x.max(1)) == A.max(1)).all()  # NumPy-style: values only
+    assert (val(x.max(B)) == np.maximum(A, B)).all()
+    g = tg.grad(lambda v: v.max(dim=1).values.sum())(np.array([[1.0, 3.0, 3.0]]))
+    np.testing.assert_array_equal(g, [[0, 1, 0]])  # the chosen entry only
+    mm = x.aminmax(dim=1)
+    assert (val(mm.min) == A.min(1)).all() and (val(mm.max) == A.max(1)).all()
+
+
+def test_sort_topk_kthvalue_median_cummax():
+    x = tg.tensor(A)
+    s = x.sort(dim=0, descending=True)
+    assert (val(s.values) == -np.sort(-A, 0)).all()
+    assert (np.take_along_axis(A, val(s.indices), 0) == val(s.values)).all()
+    assert (val(x.sort(dim=-1).values) == np.sort(A, -1)).all()
+    with pytest.raises(TypeError, match="immutable"):  # NumPy's t.sort() would sort in place
+        x.sort()
+    assert (val(x.argsort(dim=1, descending=True)) == np.argsort(-A, 1)).all()
+    k = x.topk(2, dim=1)
+    assert (val(k.values) == -np.sort(-A, 1)[:, :2]).all()
+    assert (val(x.kthvalue(2, 0).values) == np.sort(A, 0)[1]).all()
+    assert val(x.median()) == np.sort(A.ravel())[(A.size - 1) // 2]  # the lower middle value
+    assert (val(x.median(dim=1).values) == np.sort(A, 1)[:, 1]).all()
+    c = tg.tensor(np.array([1.0, 3.0, 2.0, 3.0, 5.0])).cummax(0)
+    assert val(c.values).tolist() == [1, 3, 3, 3, 5] and val(c.indices).tolist() == [0, 1, 1, 3, 4]
+    g = tg.grad(lambda v: (v.topk(2).values * np.array([1.0, 10.0])).sum())(np.array([0.0, 5.0, 2.0]))
+    np.testing.assert_array_equal(g, [0, 1, 10])
+
+
+def test_shapes():
+    x = tg.tensor(A)
+    assert x.view(-1).shape == (12,) and x.view(2, 6).shape == (2, 6) and x.view((6, 2)).shape == (6, 2)
+    assert x.unsqueeze(-1).shape == (3, 4, 1) and x.unsqueeze(0).shape == (1, 3, 4)
+    with pytest.raises(IndexError, match="Tensor.unsqueeze: dim 5 is out of range"):
+        x.unsqueeze(5)
+    with pytest.raises(TypeError, match="Tensor.view"):
+        x.view(np.float32)
+    c = tg.tensor(rng.standard_normal((2, 3, 4)))
+    assert (val(c.permute(2, 0, 1)) == val(c).transpose(2, 0, 1)).all()
+    assert c.transpose(0, 2).shape == (4, 3, 2)
+    assert x.transpose(1, 0).shape == (4, 3)
+    assert x[:1].expand(5, 2, -1).shape == (5, 2, 4)
+    with pytest.raises(ValueError, match="Tensor.expand"):
+        x.expand(3, 5)
+    assert [p.shape for p in x.split(3, dim=1)] == [(3, 3), (3, 1)]
+    assert [p.shape for p in x.split([1, 3], dim=1)] == [(3, 1), (3, 3)]
+    assert [p.shape for p in x.chunk(3, dim=1)] == [(3, 2), (3, 2)]
+    assert len(x.unbind(1)) == 4 and (val(x.narrow(1, 1, 2)) == A[:, 1:3]).all()
+    assert c.flatten(1).shape == (2, 12) and c.flatten(start_dim=0, end_dim=1).shape == (6, 4)
+    assert c.flatten().shape == (24,)  # NumPy's
+    assert x[None].squeeze(dim=1).shape == (1, 3, 4) and x[None].squeeze(dim=0).shape == (3, 4)
+    assert x.unflatten(1, (2, -1)).shape == (3, 2, 2) and x.t().shape == (4, 3)
+    d = tg.tensor(A[0]).diag_embed(1)
+    assert (val(d) == np.diag(A[0], 1)).all()
+    assert (val(x.tril(-1)) == np.tril(A, -1)).all() and x.contiguous() is x
+
+
+def test_size_is_an_int_and_a_method():
+    x = tg.tensor(A)
+    assert x.size == 12 and x.size * 2 == 24 and int(x.size) == 12 and f"{x.size}" == "12"
+    assert x.size() == (3, 4) and x.size(-1) == 4 and x.size(0) == 3
+    assert pickle.loads(pickle.dumps(x.size)) == 12
+    with pytest.raises(IndexError, match="Tensor.size"):
+        x.size(2)
+
+
+def test_products_and_indexing_gradients():
+    x = tg.tensor(A)
+    np.testing.assert_allclose(val(x.mm(W)), A @ W)
+    np.testing.assert_allclose(val(tg.tensor(A[:, :2]).addmm(A, W, beta=0.5, alpha=2)),
+                               0.5 * A[:, :2] + 2 * A @ W)
+    with pytest.raises(ValueError, match="Tensor.mm"):
+        x.mm(W[:, 0])
+    idx = np.array([[0, 3], [1, 1], [2, 0]])
+    np.testing.assert_allclose(val(x.gather(1, idx)), np.take_along_axis(A, idx, 1))
+    g = tg.grad(lambda v: (v.gather(1, idx) ** 2).sum())(A)
+    expect = np.zeros_like(A)
+    np.add.at(expect, (np.arange(3)[:, None], idx), 2 * np.take_along_axis(A, idx, 1))
+    np.testing.assert_allclose(g, expect)
+    sidx = np.array([[0, 1, 2, 0], [2, 0, 1, 1]])
+    ref = A.copy()
+    np.add.at(ref, (sidx, np.arange(4)), B[:2])
+    np.testing.assert_allclose(val(x.scatter_add(0, sidx, B)), ref)
+    gb = tg.grad(lambda b: (x.scatter_add(0, sidx, b) * A).sum())(B)
+    np.testing.assert_allclose(gb[:2], A[sidx, np.arange(4)])
+    np.testing.assert_allclose(gb[2], 0)
+    assert (val(x.masked_fill(x > 0, 0.0)) == np.where(A > 0, 0, A)).all()
+    assert (val(x.masked_select(x > 0)) == A[A > 0]).all()
+    assert (val(x.index_select(1, np.array([3, 0]))) == A[:, [3, 0]]).all()
+    ia = A.copy()
+    np.add.at(ia, (slice(None), [0, 2, 0]), 2 * B[:, :3])
+    np.testing.assert_allclose(val(x.index_add(1, np.array([0, 2, 0]), B[:, :3], alpha=2)), ia)
+    assert (val((x > 0).nonzero(as_tuple=False)) == np.argwhere(A > 0)).all()
+
+
+def test_casting():
+    x = tg.tensor(A)
+    assert x.float().dtype == np.float32 and x.long().dtype == np.int64 and x.half().dtype == np.float16
+    assert x.to(np.float32).dtype == np.float32 and x.to("cpu") is x
+    assert x.type_as(tg.tensor(np.ones(2, np.int32))).dtype == np.int32
+    with pytest.raises(ValueError, match="CPU only"):
+        x.to("cuda")
+    z = x.new_zeros(2, 5)
+    assert z.shape == (2, 5) and z.dtype == x.dtype and not z.requires_grad
+    assert x.is_floating_point() and not x.is_complex() and x.element_size() == 8
+    g = tg.grad(lambda v: v.float().double().sum())(A)
+    np.testing.assert_allclose(g, np.ones_like(A))
+
+
+def test_second_derivatives_and_backward():
+    h = tg.hessian(lambda v: v.logsumexp(0))(A[:, 0])
+    p = sp.softmax(A[:, 0])
+    np.testing.assert_allclose(h, np.diag(p) - np.outer(p, p), atol=1e-12)
+    x = tg.tensor(A, requires_grad=True)
+    x.pow(2).sum(dim=1, keepdim=True).sqrt().sum().backward()
+    np.testing.assert_allclose(x.grad, A / np.linalg.norm(A, axis=1, keepdims=True))
+
+
+def test_in_place_methods_follow_the_rule_of_plus_equals():
+    x = tg.tensor(A, requires_grad=True)
+    h = x * 2
+    assert h.add_(1) is h and h.mul_(x) is h
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad, 4 * A + 1)
+    with pytest.raises(RuntimeError, match="Tensor.add_"):
+        x.add_(1)
+    with tg.no_grad():
+        x.sub_(0.5).clamp_(max=0.0)
+    assert x.is_leaf and (val(x) == np.minimum(A - 0.5, 0)).all()
+    c = tg.tensor(np.ones(3))
+    c.fill_(2.0).mul_(3)
+    assert val(c).tolist() == [6, 6, 6]
+    c.zero_()
+    assert val(c).tolist() == [0, 0, 0]
+    with pytest.raises(ValueError, match="keep"):
+        c.add_(np.ones((2, 3)))
+    with pytest.raises(TypeError, match="immutable.*t.exp"):
+        tg.grad(lambda v: v.exp_().sum())(A)
+    with pytest.raises(TypeError, match="immutable"):
+        tg.jit(lambda v: v.add_(1))(A)
+
+
+def _mixed(v):
+    return (v.exp().sum(dim=1, keepdim=True) + v.max(dim=1).values[:, None] + v.view(-1).sum()
+            + v.topk(2).values.sum(dim=1, keepdim=True) + v.cummax(1).values
+            + v.gather(1, np.zeros((3, 1), int)) + v.median(dim=1).values[:, None]
+            + v.masked_fill(v > 0.5, 0.0) + v.norm(dim=1, keepdim=True) + v.size(1)
+            + v.scatter_add(1, np.zeros((3, 2), int), v[:, :2]) + v.std(dim=0))
+
+
+def test_jit_and_vmap_agree_with_eager():
+    eager = val(_mixed(tg.tensor(P)))
+    np.testing.assert_allclose(val(tg.jit(_mixed)(P)), eager)
+    np.testing.assert_allclose(val(tg.vmap(_mixed)(np.stack([P, P]))), np.stack([eager, eager]))
+    g = tg.grad(lambda v: _mixed(v).sum())
+    np.testing.assert_allclose(val(tg.jit(g)(P)), val(g(P)))
+    fd = central_difference_gradient(lambda a: val(_mixed(tg.tensor(a))).sum(), P)
+    np.testing.assert_allclose(val(g(P)), fd, rtol=1e-5, atol=1e-5)
+
+
+def test_transpose_numpy_axes_and_pytorch_dims():
+    m = tg.tensor(A)
+    assert val(m.transpose(dim0=0, dim1=1)).tolist() == A.T.tolist()  # PyTorch's keywords swap
+    assert val(m.transpose(1, 0)).tolist() == A.T.tolist()  # the same in both meanings
+    assert val(m.transpose(0, 1)).tolist() == A.tolist()  # NumPy's identity permutation
+    c = tg.tensor(np.arange(24.0).reshape(2, 3, 4))
+    assert val(c.transpose(0, 2)).shape == (4, 3, 2)  # two axes of a 3-d tensor: PyTorch's swap
+    assert val(c.transpose(2, 0, 1)).shape == (4, 2, 3)  # a full permutation: NumPy's
+    assert val(c.transpose(dim0=1, dim1=1)).tolist() == val(c).tolist()
+    with pytest.raises(TypeError, match="dim0, dim1"):
+        c.transpose(0, dim2=1)
