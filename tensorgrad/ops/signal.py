@@ -77,17 +77,19 @@ def _mode_slice(name, full, n, m, mode):
 
 
 @function
-def convolve(a: ArrayLike, v: ArrayLike, mode: str = "full") -> Array:
-    """The discrete linear convolution of two 1-D arrays (``mode``: full, same, valid)."""
+def convolve(a: ArrayLike, v: ArrayLike, mode: str = "full", *, precision=None) -> Array:
+    """The discrete linear convolution of two 1-D arrays (``mode``: full, same, valid).
+    JAX's ``precision`` is accepted and has no effect."""
     a, v = _vector("convolve", "a", a), _vector("convolve", "v", v)
     full = _full_convolution(a, v)
     return _mode_slice("convolve", full, _shape(a)[0], _shape(v)[0], mode)
 
 
 @function
-def correlate(a: ArrayLike, v: ArrayLike, mode: str = "valid") -> Array:
+def correlate(a: ArrayLike, v: ArrayLike, mode: str = "valid", *, precision=None) -> Array:
     """The cross-correlation of two 1-D arrays, ``sum_n a[n + k] · conj(v[n])`` (NumPy's
-    definition; the conjugate matters for complex ``v`` only)."""
+    definition; the conjugate matters for complex ``v`` only). JAX's ``precision`` is
+    accepted and has no effect."""
     a, v = _vector("correlate", "a", a), _vector("correlate", "v", v)
     if dtype_of(concrete(v)).kind == "c":
         v = np.conjugate(v)  # a traced complex v reaches tg.conjugate, which refuses it

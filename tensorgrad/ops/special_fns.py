@@ -1,48 +1,43 @@
-"""Special functions as in ``scipy.special``, computed with SciPy: erfc, erfinv,
-gammaln, digamma, polygamma, logit, xlogy, xlog1py, ndtr, log_ndtr, the
-modified Bessel functions i0, i1, i0e, i1e, and the gamma family, entropies and
-integrals listed below.
+"""Special functions as in ``scipy.special``, computed with SciPy: erfc, erfinv, gammaln, digamma,
+polygamma, logit, xlogy, xlog1py, ndtr, log_ndtr, the modified Bessel functions i0, i1, i0e, i1e,
+and the gamma family, entropies and integrals listed below.
 
-(erf, expit, logsumexp, softmax and log_softmax are the ops of
-:mod:`tensorgrad.ops.activations`; :mod:`tensorgrad.special` gathers them all
-under SciPy's names.) Each is elementwise, and each derivative is written with
-tensorgrad ops, so it differentiates again (``gammaln' = digamma``,
+(erf, expit, logsumexp, softmax and log_softmax are the ops of :mod:`tensorgrad.ops.activations`;
+:mod:`tensorgrad.special` gathers them all under SciPy's names.) Each is elementwise, and each
+derivative is written with tensorgrad ops, so it differentiates again (``gammaln' = digamma``,
 ``digamma' = polygamma(1, ·)``, ``polygamma(n, ·)' = polygamma(n + 1, ·)``).
 
-``xlogy(x, y)`` is 0 where x = 0 (also at y = 0), and so is its derivative in
-y there; likewise ``xlog1py`` at y = −1.
+``xlogy(x, y)`` is 0 where x = 0 (also at y = 0), and so is its derivative in y there; likewise
+``xlog1py`` at y = −1.
 
-The Bessel functions differentiate into each other: ``i0' = i1``,
-``i1' = i0 − i1/x`` (½ at x = 0), and for the scaled ``i0e = e^(−|x|) i0``,
-``i1e = e^(−|x|) i1``: ``i0e' = i1e − sign(x) i0e``,
-``i1e' = i0e − i1e (sign(x) + 1/x)`` (½ at x = 0). At 0, where ``|x|`` has a
-kink, ``sign(0) = 0`` gives ``i0e'(0) = 0`` (as JAX). ``numpy.i0`` is served by
-``i0`` too.
+The Bessel functions differentiate into each other: ``i0' = i1``, ``i1' = i0 − i1/x`` (½ at x = 0),
+and for the scaled ``i0e = e^(−|x|) i0``, ``i1e = e^(−|x|) i1``: ``i0e' = i1e − sign(x) i0e``,
+``i1e' = i0e − i1e (sign(x) + 1/x)`` (½ at x = 0). At 0, where ``|x|`` has a kink, ``sign(0) = 0``
+gives ``i0e'(0) = 0`` (as JAX). ``numpy.i0`` is served by ``i0`` too.
 
-More of ``jax.scipy.special``: gamma, loggamma, gammasgn (no gradient), beta,
-betaln, poch, multigammaln, factorial, entr, rel_entr, kl_div, ndtri, erfcx,
-dawsn, exp1, expi. Their derivatives use digamma (``Γ' = Γψ``,
-``∂B/∂a = B(ψ(a) − ψ(a+b))``, ``∂poch/∂z = poch(ψ(z+m) − ψ(z))``,
+More of ``jax.scipy.special``: gamma, loggamma, gammasgn (no gradient), beta, betaln, poch,
+multigammaln, factorial, entr, rel_entr, kl_div, ndtri, erfcx, dawsn, exp1, expi. Their derivatives
+use digamma (``Γ' = Γψ``, ``∂B/∂a = B(ψ(a) − ψ(a+b))``, ``∂poch/∂z = poch(ψ(z+m) − ψ(z))``,
 ``∂poch/∂m = poch·ψ(z+m)``) or the function itself (``erfcx' = 2x·erfcx − 2/√π``,
-``dawsn' = 1 − 2x·dawsn``, ``ndtri' = √(2π)e^(ndtri²/2)``). Conventions at the
-special points:
+``dawsn' = 1 − 2x·dawsn``, ``ndtri' = √(2π)e^(ndtri²/2)``). Conventions at the special points:
 
-* Where a derivative is infinite at a point of the domain (entr at 0, ndtri at 0
-  and 1, exp1 and expi at 0, Γ and log Γ at ±0, rel_entr and kl_div in x at
-  x = 0 < y) the rule gives ±inf, a zero cotangent or tangent gives 0 there (as
-  for √x at 0), and the next derivative is 0.
-* Outside the domain (loggamma and exp1 for x < 0, entr for x < 0, ndtri
-  outside [0, 1], rel_entr and kl_div where SciPy gives +inf) and at the poles of
-  Γ in beta, betaln and poch, the derivative is NaN.
-* Where 1/Γ vanishes (poch(z, m) at z = 0, −1, −2, ..., beta(a, b) at
-  a + b = 0, −1, ...) the value is 0 with a finite slope: it is computed from
-  the reflection formula 1/Γ(−k + ε) = (−1)ᵏ sin(πε) Γ(k + 1 − ε)/π, exact at
-  every order (JAX gives NaN there).
-* factorial is 0 for n < 0, and so is its derivative (also at the negative
-  integers, where JAX gives NaN).
+* Where a derivative is infinite at a point of the domain (entr at 0, ndtri at 0 and 1, exp1 and
+  expi at 0, Γ and log Γ at ±0, rel_entr and kl_div in x at x = 0 < y) the rule gives ±inf, and a
+  zero cotangent or tangent gives 0 there (as for √x at 0). The second derivative there is NaN
+  (the slope is infinite, so its own slope has no finite value; JAX gives ±inf or NaN), never a
+  silent 0.
+* Outside the domain (loggamma and exp1 for x < 0, entr for x < 0, ndtri outside [0, 1], rel_entr
+  and kl_div where SciPy gives +inf) and at the poles of Γ in beta, betaln and poch, the derivative
+  is NaN.
+* Where 1/Γ vanishes (poch(z, m) at z = 0, −1, −2, ..., beta(a, b) at a + b = 0, −1, ...) the value
+  is 0 with a finite slope: it is computed from the reflection formula
+  1/Γ(−k + ε) = (−1)ᵏ sin(πε) Γ(k + 1 − ε)/π, exact at every order (JAX gives NaN there).
+* factorial is 0 for n < 0, and so is its derivative (also at the negative integers, where JAX
+  gives NaN).
 
-``scipy.special.<name>`` on a Tensor dispatches to these, except for
-``multigammaln`` and ``factorial``, which are not ufuncs.
+``scipy.special.<name>`` on a Tensor dispatches to these, except for ``multigammaln`` and
+``factorial``, which are not ufuncs. ``log_ndtr`` accepts JAX's ``series_order`` (no effect: the
+value is exact), ``rel_entr``/``kl_div`` and ``ndtri`` JAX's keyword names p, q as well as x, y.
 """
 from __future__ import annotations
 
@@ -64,6 +59,7 @@ from .elementwise import clip, cos, exp, log, log1p, nan_slopes, sign, sin, wher
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2.0
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 _UNARY = [Example(((2, 3),))]
 _BINARY = [Example(((3, 1), (1, 4)))]
@@ -103,8 +99,17 @@ def _log_ndtr_d(out, x):
     return where(far, -xf / series, near)
 
 
-log_ndtr = _unary("log_ndtr", _in_float_of(special.log_ndtr), _log_ndtr_d,
-                  "diag(φ(x)/Φ(x))", "log Φ(x), accurate far into both tails")
+def _log_ndtr_signature(x, series_order=3):
+    """log Φ(x), accurate far into both tails (JAX's ``series_order``, 0..30, has no effect)"""
+    if type(series_order) is not int and not isinstance(series_order, np.integer):
+        raise TypeError(f"log_ndtr: series_order must be an int, got {type(series_order).__name__}")
+    if not 0 <= series_order <= 30:
+        raise ValueError(f"log_ndtr: series_order must be in 0..30, got {series_order}")
+    return (x,), ()
+
+
+log_ndtr = _unary("log_ndtr", _in_float_of(special.log_ndtr), _log_ndtr_d, "diag(φ(x)/Φ(x))", "log Φ(x)",
+                  signature=_log_ndtr_signature)
 def _logit_rule(g, out, x):
     # 1/(x(1 − x)) is +inf at 0 and 1: computed without the division by zero, and a zero g
     # there gives 0
@@ -179,25 +184,16 @@ gammaln = _unary("gammaln", _in_float_of(special.gammaln), lambda out, x: digamm
 
 # ---- x·log y ------------------------------------------------------------------------------
 def _ratio(x, u):
-    """``x / u`` for ∂/∂y of x·log(u): 0 where x = 0 (also at u = 0), ±inf where u = 0 ≠ x
-    (NaN for a NaN x),
-    computed without a division by zero (no warning). Only the points u = 0 are replaced:
-    where x = 0 ≠ u the traced x / u is already 0, and keeps its own derivative 1/u in x
-    (the mixed second derivative of x·log(u))."""
+    """``x / u`` for ∂/∂y of x·log(u): 0 where x = 0 (also at u = 0), ±inf where u = 0 ≠ x (NaN for a
+    NaN x), computed without a division by zero (no warning). Only the points u = 0 are replaced: where
+    x = 0 ≠ u the traced x / u is already 0, and keeps its own derivative 1/u in x (the mixed second
+    derivative of x·log(u))."""
     xv, uv = concrete(x), concrete(u)
     zero_x, zero_u = np.equal(xv, 0), np.equal(uv, 0)
     if not may_any(zero_u):
         return x / u
     pole = where(np.greater(xv, 0), np.inf, where(np.less(xv, 0), -np.inf, np.nan))  # NaN x: NaN
     return where(zero_u, where(zero_x, 0.0, pole), x / where(zero_u, 1.0, u))
-
-
-def _xlogy_dy(out, x, y):
-    return _ratio(x, y)
-
-
-def _xlog1py_dy(out, x, y):
-    return _ratio(x, 1 + y)
 
 
 def _xlog_rules(shift: float):
@@ -228,14 +224,13 @@ def _log_of(u, log_fn, arg):
 
 
 xlogy = elementwise(
-    "xlogy", _in_float_of(special.xlogy), d={"x": lambda out, x, y: _log_of(y, log, y), "y": _xlogy_dy},
-    vjp=_xlog_rules(0.0), jvp=_xlog_rules(0.0),
+    "xlogy", _in_float_of(special.xlogy), vjp=_xlog_rules(0.0), jvp=_xlog_rules(0.0),
+    d={"x": lambda out, x, y: _log_of(y, log, y), "y": lambda out, x, y: _ratio(x, y)},
     jax="jax.scipy.special.xlogy", symbol="diag(log y), diag(x/y)", domain=("real", "positive"),
     examples=_BINARY, numpy="scipy.special.xlogy", doc="x·log(y), 0 where x = 0")
 xlog1py = elementwise(
-    "xlog1py", _in_float_of(special.xlog1py), d={"x": lambda out, x, y: _log_of(1 + concrete(y), log1p, y),
-                                   "y": _xlog1py_dy},
-    vjp=_xlog_rules(1.0), jvp=_xlog_rules(1.0),
+    "xlog1py", _in_float_of(special.xlog1py), vjp=_xlog_rules(1.0), jvp=_xlog_rules(1.0),
+    d={"x": lambda out, x, y: _log_of(1 + concrete(y), log1p, y), "y": lambda out, x, y: _ratio(x, 1 + y)},
     jax="jax.scipy.special.xlog1py", symbol="diag(log(1 + y)), diag(x/(1 + y))",
     domain=("real", "positive"), examples=_BINARY, numpy="scipy.special.xlog1py",
     doc="x·log(1 + y), 0 where x = 0")
@@ -250,15 +245,14 @@ _LARGE_Z, _LARGE_TERMS = 50.0, 20
 
 
 def _large_z_slope(kind, v, z, near, out=None, at_inf=True):
-    """The z-slope of ``ive`` (``kind`` "i") or ``kve`` ("k") of order ``v`` (held constant),
-    ``near(z, out)`` where ``|z| < 50 + v²`` (``out`` the value, or None: near computes
-    it); beyond, the derivative of the large-z expansions
-    ``kve = √(π/2z)·Σ a_k(v)/z^k`` and ``ive = Σ (−1)^k a_k(v)/z^k / √(2πz)``,
-    ``a_k = Π_(j≤k) (4v² − (2j−1)²)/(8j)``. The recurrence formulas cancel there (their
-    terms agree to ~1/z, so the slope keeps only ~1/(z·ε) of its digits and is NaN near
-    1e10); the expansion's terms fall at least as fast as 1/(2^k·k!), so 20 of them reach
-    full precision. ``ive`` of z < 0 (integer v) is (−1)^v·ive(v, |z|). With ``at_inf``
-    false, infinite z is left to ``near`` (SciPy's ``kve``/``ive`` are NaN there)."""
+    """The z-slope of ``ive`` (``kind`` "i") or ``kve`` ("k") of order ``v`` (held constant), ``near(z,
+    out)`` where ``|z| < 50 + v²`` (``out`` the value, or None: near computes it); beyond, the
+    derivative of the large-z expansions ``kve = √(π/2z)·Σ a_k(v)/z^k`` and ``ive = Σ (−1)^k a_k(v)/z^k
+    / √(2πz)``, ``a_k = Π_(j≤k) (4v² − (2j−1)²)/(8j)``. The recurrence formulas cancel there (their
+    terms agree to ~1/z, so the slope keeps only ~1/(z·ε) of its digits and is NaN near 1e10); the
+    expansion's terms fall at least as fast as 1/(2^k·k!), so 20 of them reach full precision. ``ive``
+    of z < 0 (integer v) is (−1)^v·ive(v, |z|). With ``at_inf`` false, infinite z is left to ``near``
+    (SciPy's ``kve``/``ive`` are NaN there)."""
     vv, zv = np.asarray(concrete(v), dtype=np.float64), concrete(z)
     edge = _LARGE_Z + np.square(vv)
     big = np.greater_equal(np.abs(zv), edge)
@@ -288,12 +282,11 @@ def _large_z_slope(kind, v, z, near, out=None, at_inf=True):
 def _i1_over_x(x, num, scaled):
     """``num / x`` for ``num`` = i1(x), or = i1e(x) = e^(−|x|)·i1(x) when ``scaled``.
 
-    For |x| < 0.1 the quotient is the Maclaurin series of i1(x)/x (times e^(−|x|) when
-    scaled) instead, accurate to ~1e−18 there: its value at 0 is ½, and its derivatives are
-    exact to order 9, so i1 and i0 differentiate correctly near 0 at every order a model
-    needs (the quotient's own derivatives cancel catastrophically as x → 0). No 1/0 is
-    ever evaluated (the quotient divides by 1 there), and the series is evaluated at 0
-    elsewhere.
+    For |x| < 0.1 the quotient is the Maclaurin series of i1(x)/x (times e^(−|x|) when scaled) instead,
+    accurate to ~1e−18 there: its value at 0 is ½, and its derivatives are exact to order 9, so i1 and
+    i0 differentiate correctly near 0 at every order a model needs (the quotient's own derivatives
+    cancel catastrophically as x → 0). No 1/0 is ever evaluated (the quotient divides by 1 there), and
+    the series is evaluated at 0 elsewhere.
     """
     zero = np.less(np.abs(concrete(x)), 0.1)
     if not may_any(zero):
@@ -312,8 +305,7 @@ i0 = _unary("i0", _in_float_of(special.i0), lambda out, x: i1(x), "diag(i1(x))",
             "the modified Bessel function of the first kind of order 0, I₀(x)",
             numpy=("scipy.special.i0", "numpy.i0"))
 i1 = _unary("i1", _in_float_of(special.i1),
-            lambda out, x: i0(x) - _i1_over_x(x, out, False),
-            "diag(i0(x) − i1(x)/x), ½ at x = 0",
+            lambda out, x: i0(x) - _i1_over_x(x, out, False), "diag(i0(x) − i1(x)/x), ½ at x = 0",
             "the modified Bessel function of the first kind of order 1, I₁(x)")
 def _i0e_slope(x, out):
     return i1e(x) - sign(x) * (i0e(x) if out is None else out)
@@ -407,13 +399,11 @@ def _loggamma_parts(out, x):
 gamma = _unary("gamma", _in_float_of(special.gamma), _slope(_gamma_parts),
                "diag(Γ(x)·ψ(x)), −inf at ±0", "the gamma function Γ(x)", domain="positive",
                vjp={"x": _steep(_gamma_parts)}, jvp={"x": _steep(_gamma_parts)},
-               examples=[Example(((2, 3),)),
-                         Example((np.array([-0.5, -1.5, -2.6, 0.3, 3.7, -4.2]),), diff=(0,))])
+               examples=[Example(((2, 3),)), Example((np.array([-0.5, -1.5, -2.6, 0.3, 3.7, -4.2]),), diff=(0,))])
 loggamma = _unary("loggamma", _in_float_of(special.loggamma), _slope(_loggamma_parts),
                   "diag(ψ(x)), ∓inf at ±0, NaN for x < 0",
                   "log Γ(x) for real x: gammaln for x ≥ 0, NaN for x < 0 (SciPy's real branch)",
-                  domain="positive", vjp={"x": _steep(_loggamma_parts)},
-                  jvp={"x": _steep(_loggamma_parts)})
+                  domain="positive", vjp={"x": _steep(_loggamma_parts)}, jvp={"x": _steep(_loggamma_parts)})
 gammasgn = nondifferentiable(
     "gammasgn", _in_float_of(special.gammasgn), jax="jax.scipy.special.gammasgn",
     numpy="scipy.special.gammasgn", doc="the sign of Γ(x): ±1 (NaN at the poles; −1 at −0.0)",
@@ -449,8 +439,7 @@ def _beta_d(first):
         if may_any(zero):
             az, bz = where(zero, a, 1.0), where(zero, b, 1.0)
             r, r1 = _rgamma_near_poles(az + bz, zero)
-            general = where(zero, gamma(az) * gamma(bz) * (digamma(az if first else bz) * r + r1),
-                            general)
+            general = where(zero, gamma(az) * gamma(bz) * (digamma(az if first else bz) * r + r1), general)
         return _nan_at(bad, general, (a, b))
     return d
 
@@ -461,8 +450,7 @@ beta = elementwise(
     symbol="diag(B·(ψ(a) − ψ(a+b))), diag(B·(ψ(b) − ψ(a+b)))",
     doc="the beta function B(a, b) = Γ(a)Γ(b)/Γ(a + b)",
     examples=[Example(((3, 1), (1, 4))),
-              Example((np.array([-0.5, 1.5, -2.5, 0.8]), np.array([0.7, -0.3, 3.2, 2.5])),
-                      diff=(0, 1))])
+              Example((np.array([-0.5, 1.5, -2.5, 0.8]), np.array([0.7, -0.3, 3.2, 2.5])), diff=(0, 1))])
 
 
 def _betaln_d(first):
@@ -480,12 +468,7 @@ betaln = elementwise(
     signature=_ab, jax="jax.scipy.special.betaln", numpy="scipy.special.betaln", domain=("positive", "positive"),
     symbol="diag(ψ(a) − ψ(a+b)), diag(ψ(b) − ψ(a+b))", doc="log |B(a, b)|",
     examples=[Example(((3, 1), (1, 4))),
-              Example((np.array([-0.5, 1.5, -2.5, 0.8]), np.array([0.7, -0.3, 3.2, 2.5])),
-                      diff=(0, 1))])
-
-
-def _poch_signature(z: ArrayLike, m: ArrayLike):
-    return (z, m), ()
+              Example((np.array([-0.5, 1.5, -2.5, 0.8]), np.array([0.7, -0.3, 3.2, 2.5])), diff=(0, 1))])
 
 
 def _poch_masks(z, m):
@@ -519,13 +502,12 @@ def _poch_dm(out, z, m):
 
 
 poch = elementwise(
-    "poch", _in_float_of(special.poch), d={"z": _poch_dz, "m": _poch_dm}, signature=_poch_signature,
+    "poch", _in_float_of(special.poch), d={"z": _poch_dz, "m": _poch_dm}, signature=lambda z, m: ((z, m), ()),
     jax="jax.scipy.special.poch", numpy="scipy.special.poch", domain=("positive", "positive"),
     symbol="diag(poch·(ψ(z+m) − ψ(z))), diag(poch·ψ(z+m))",
     doc="the Pochhammer symbol (rising factorial) Γ(z + m)/Γ(z)",
     examples=[Example(((3, 1), (1, 4))),
-              Example((np.array([-0.5, -2.5, 1.5, 0.3]), np.array([1.2, 0.7, -0.4, 2.0])),
-                      diff=(0, 1))])
+              Example((np.array([-0.5, -2.5, 1.5, 0.3]), np.array([1.2, 0.7, -0.4, 2.0])), diff=(0, 1))])
 
 
 def _multigammaln_forward(a, d):
@@ -573,8 +555,7 @@ def _factorial_signature(n: ArrayLike, exact: bool = False):
 
 factorial = elementwise(
     "factorial", _in_float_of(lambda n: special.factorial(n, exact=False), "factorial"),
-    d={"n": lambda out, n: _guarded(np.less(concrete(n), 0), 0.0,
-                                    lambda o, v: o * digamma(v + 1), out, n)},
+    d={"n": lambda out, n: _guarded(np.less(concrete(n), 0), 0.0, lambda o, v: o * digamma(v + 1), out, n)},
     signature=_factorial_signature, jax="jax.scipy.special.factorial", domain="positive",
     symbol="diag(Γ(n+1)·ψ(n+1)), 0 for n < 0", numpy=(),  # SciPy's is not a ufunc
     doc="n! = Γ(n + 1), 0 for n < 0",
@@ -619,45 +600,57 @@ def _log_ratio_dy(plus):
     return d
 
 
+def _pq_signature(name, doc):  # SciPy's names x, y or JAX's p, q
+    def signature(x=None, y=None, *, p=None, q=None):
+        if (x is None) == (p is None) or (y is None) == (q is None):
+            raise TypeError(f"{name}: give each input once: positionally, as x=, y= or as p=, q=")
+        return (p if x is None else x, q if y is None else y), ()
+    signature.__doc__ = doc
+    return signature
+
+
+
+
 _REL_DX, _KL_DX = _log_ratio_dx(1.0), _log_ratio_dx(0.0)
 rel_entr = elementwise(
     "rel_entr", _in_float_of(special.rel_entr), d={"x": _slope(_REL_DX), "y": _log_ratio_dy(0.0)},
     vjp={"x": _steep(_REL_DX)}, jvp={"x": _steep(_REL_DX)},
     jax="jax.scipy.special.rel_entr", numpy="scipy.special.rel_entr",
-    domain=("positive", "positive"), examples=_BINARY,
-    symbol="diag(log(x/y) + 1), diag(−x/y) (−inf, 0 at x = 0 < y)",
-    doc="x·log(x/y) for x, y > 0; 0 at x = 0 ≤ y; +inf otherwise")
+    domain=("positive", "positive"), examples=_BINARY, symbol="diag(log(x/y) + 1), diag(−x/y) (−inf, 0 at x = 0 < y)",
+    signature=_pq_signature("rel_entr", "x·log(x/y) for x, y > 0; 0 at x = 0 ≤ y; +inf otherwise"))
 kl_div = elementwise(
     "kl_div", _in_float_of(special.kl_div), d={"x": _slope(_KL_DX), "y": _log_ratio_dy(1.0)},
     vjp={"x": _steep(_KL_DX)}, jvp={"x": _steep(_KL_DX)},
     jax="jax.scipy.special.kl_div", numpy="scipy.special.kl_div",
-    domain=("positive", "positive"), examples=_BINARY,
-    symbol="diag(log(x/y)), diag(1 − x/y) (−inf, 1 at x = 0 < y)",
-    doc="x·log(x/y) − x + y for x, y > 0; y at x = 0 ≤ y; +inf otherwise")
+    domain=("positive", "positive"), examples=_BINARY, symbol="diag(log(x/y)), diag(1 − x/y) (−inf, 1 at x = 0 < y)",
+    signature=_pq_signature("kl_div", "x·log(x/y) − x + y for x, y > 0; y at x = 0 ≤ y; +inf otherwise"))
 
 
 # ---- the normal quantile, scaled error functions and exponential integrals -------------------
-_SQRT_2PI = math.sqrt(2.0 * math.pi)
-
-
 def _ndtri_parts(out, x):
     # Φ⁻¹′ = √(2π)·e^(out²/2): +inf at 0 and 1 (out = ∓inf), NaN outside [0, 1]
     steep = np.isinf(concrete(out))
     return _guarded(steep, np.inf, lambda o: _SQRT_2PI * exp(0.5 * (o * o)), out), steep
 
 
+def _ndtri_signature(x=None, *, p=None):
+    """Φ⁻¹(x), the inverse of the standard normal CDF, on (0, 1) (x, or JAX's name p)"""
+    if (x is None) == (p is None):
+        raise TypeError("ndtri: give its input once: positionally, as x= or as p=")
+    return (p if x is None else x,), ()
+
+
 ndtri = _unary("ndtri", _in_float_of(special.ndtri), _slope(_ndtri_parts),
                "diag(√(2π)·e^(ndtri(x)²/2)), +inf at 0 and 1",
                "Φ⁻¹(x), the inverse of the standard normal CDF, on (0, 1)", domain="open_unit",
+               signature=_ndtri_signature,
                vjp={"x": _steep(_ndtri_parts)}, jvp={"x": _steep(_ndtri_parts)})
 erfcx = _unary("erfcx", _in_float_of(special.erfcx), erfcx_slope, "diag(2x·erfcx(x) − 2/√π)",
                "the scaled complementary error function e^(x²)·erfc(x)",
-               examples=[Example(((2, 3),)),
-                         Example((np.array([-3.0, -0.5, 0.0, 2.0, 9.0, 40.0]),), diff=(0,))])
+               examples=[Example(((2, 3),)), Example((np.array([-3.0, -0.5, 0.0, 2.0, 9.0, 40.0]),), diff=(0,))])
 dawsn = _unary("dawsn", _in_float_of(special.dawsn), dawsn_slope,
                "diag(1 − 2x·dawsn(x))", "Dawson's integral e^(−x²)·∫₀ˣ e^(t²) dt",
-               examples=[Example(((2, 3),)),
-                         Example((np.array([-6.0, -0.5, 0.0, 1.5, 12.0]),), diff=(0,))])
+               examples=[Example(((2, 3),)), Example((np.array([-6.0, -0.5, 0.0, 1.5, 12.0]),), diff=(0,))])
 
 
 def _exp1_parts(out, x):
@@ -677,8 +670,7 @@ def _expi_parts(out, x):
 # JAX cannot differentiate its exp1 twice (jax 0.10: "No constant handler" inside a trace), so
 # the table compares first order only; tests/test_special_more.py checks the second
 exp1 = _unary("exp1", _in_float_of(special.exp1), _slope(_exp1_parts),
-              "diag(−e^(−x)/x), −inf at 0",
-              "the exponential integral E₁(x) = ∫₁^∞ e^(−xt)/t dt",
+              "diag(−e^(−x)/x), −inf at 0", "the exponential integral E₁(x) = ∫₁^∞ e^(−xt)/t dt",
               domain="positive", second_order=False,
               vjp={"x": _steep(_exp1_parts)}, jvp={"x": _steep(_exp1_parts)})
 expi = _unary("expi", _in_float_of(special.expi), _slope(_expi_parts), "diag(eˣ/x), ±inf at ±0",
@@ -687,5 +679,4 @@ expi = _unary("expi", _in_float_of(special.expi), _slope(_expi_parts), "diag(eˣ
 
 __all__ = ["erfc", "erfinv", "ndtr", "log_ndtr", "logit", "polygamma", "digamma", "gammaln", "xlogy",
            "xlog1py", "i0", "i1", "i0e", "i1e", "gamma", "loggamma", "gammasgn", "beta", "betaln", "poch",
-           "multigammaln", "factorial", "entr", "rel_entr", "kl_div", "ndtri", "erfcx", "dawsn", "exp1",
-           "expi"]
+           "multigammaln", "factorial", "entr", "rel_entr", "kl_div", "ndtri", "erfcx", "dawsn", "exp1", "expi"]

@@ -14,8 +14,9 @@ from collections import namedtuple
 import numpy as np
 
 from .. import linalg as _la
+from .. import random as _random
 from ..ops import (argmax, cov, exp, expand_dims, isnan, log, logsumexp, moveaxis, reshape, sort,
-                   sqrt, take_along_axis, where)
+                   sqrt, take, take_along_axis, where)
 from ..ops import sum as _sum
 from ..ops._util import as_array_like
 from ..ops.linalg_ops import LinAlgError
@@ -31,6 +32,13 @@ __all__ = ["mode", "gaussian_kde", "ModeResult"]
 ModeResult = namedtuple("ModeResult", ["mode", "count"])
 _LOG_2PI = float(np.log(2 * np.pi))
 
+
+
+def _one_of(name, a, b):
+    if (a is None) == (b is None):
+        raise TypeError(f"gaussian_kde.{name}: give the points once (x= and points= are the same "
+                        "argument)")
+    return a if b is None else b
 
 
 # ---- mode -------------------------------------------------------------------------------
@@ -182,17 +190,22 @@ class gaussian_kde:
                               f"{self.n} points) is singular: the points lie in a lower-dimensional "
                               "subspace (or are all equal), so no Gaussian kernel fits them") from None
 
-    def logpdf(self, points: ArrayLike) -> Array:
-        """The log of the estimated density at each point (points (d, m) → (m,))."""
-        points = as_array_like(points)
-        x = _float(_matrix_rows("logpdf", points, self.d))
+    def logpdf(self, x: ArrayLike = None, *, points: ArrayLike = None) -> Array:
+        """The log of the estimated density at each point (x (d, m) → (m,); ``points`` is an
+        alias of ``x``)."""
+        x = _one_of("logpdf", x, points)
+        x = _float(_matrix_rows("logpdf", as_array_like(x), self.d))
         return _log_normal_sum(x, self.dataset, _log_weights(self.weights), self.covariance)
 
-    def evaluate(self, points: ArrayLike) -> Array:
-        """The estimated density at each point (points (d, m) → (m,))."""
-        return exp(self.logpdf(points))
+    def evaluate(self, points: ArrayLike = None, *, x: ArrayLike = None) -> Array:
+        """The estimated density at each point (points (d, m) → (m,); ``x`` is an alias)."""
+        return exp(self.logpdf(_one_of("evaluate", points, x)))
 
-    __call__ = pdf = evaluate
+    __call__ = evaluate
+
+    def pdf(self, x: ArrayLike = None, *, points: ArrayLike = None) -> Array:
+        """The estimated density at each point (x (d, m) → (m,); ``points`` is an alias)."""
+        return exp(self.logpdf(_one_of("pdf", x, points)))
 
     def integrate_gaussian(self, mean: ArrayLike, cov: ArrayLike) -> Array:
         """The integral of the estimate times the normal density N(mean, cov)."""
@@ -221,11 +234,18 @@ class gaussian_kde:
                               self.covariance + other.covariance)
         return _sum(other.weights * exp(out))
 
-    def resample(self, key, shape=()):
-        """Not supported: tensorgrad has no random keys (draw ``dataset`` columns and normal
-        noise with NumPy instead)."""
-        raise NotImplementedError("gaussian_kde.resample: tensorgrad has no PRNG keys; draw "
-                                  "with NumPy from the dataset columns and the covariance")
+    def resample(self, key, shape=()) -> Array:
+        """``shape`` draws from the estimate with the ``tg.random`` key ``key``, as an array
+        (d, *shape): data points picked by their weights plus normal noise with the kernel's
+        covariance. The noise is a fixed transform of standard normals (Cholesky factor), so
+        the draws differentiate in the data set and the bandwidth (not in the weights, whose
+        effect is the choice of points)."""
+        shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(k) for k in shape)
+        pick_key, noise_key = _random.split(key)
+        idx = _random.choice(pick_key, self.n, shape=shape, p=concrete(self.weights))
+        noise = _random.multivariate_normal(noise_key, np.zeros(self.d, _dtype(self.dataset)),
+                                            self.covariance, shape=shape)
+        return take(self.dataset, idx, axis=1) + moveaxis(noise, -1, 0)
 
     def integrate_box(self, low_bounds, high_bounds, maxpts=None):
         """Not supported (as in JAX)."""

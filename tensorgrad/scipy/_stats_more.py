@@ -18,7 +18,7 @@ from ..ops.shape import expand_dims, reshape
 from ..ops.special_fns import betaln, gammaln, i0, i0e, log_ndtr, ndtr, xlogy
 from ..ops.special_fns2 import gammaincc
 from ..ops.statistics import rankdata as _rankdata
-from ..tensor import dtype_of, ndim_of, shape_of
+from ..tensor import concrete, dtype_of, ndim_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._stats_base import (_INF, _LOG2, _LOG_2PI, _NAN, _PI, _and, _distribution, _floats,
                           _nonint, _or, _positive, _safe, _valid,
@@ -451,9 +451,24 @@ class dirichlet:
 # ---- summaries ---------------------------------------------------------------------------------
 def sem(a: ArrayLike, axis: int | None = 0, ddof: int = 1, nan_policy: str = "propagate", *,
         keepdims: bool = False) -> Array:
-    """The standard error of the mean, std(a, ddof)/√n along ``axis`` (None: all entries)."""
-    if nan_policy != "propagate":
-        raise NotImplementedError(f"sem: nan_policy={nan_policy!r}; only 'propagate' is supported")
+    """The standard error of the mean, std(a, ddof)/√n along ``axis`` (None: all entries).
+    ``nan_policy``: 'propagate' (a NaN gives NaN), 'omit' (NaNs are left out: n counts the
+    others, per slice) or 'raise' (ValueError if there is a NaN)."""
+    if nan_policy not in ("propagate", "omit", "raise"):
+        raise ValueError(f"sem: nan_policy must be 'propagate', 'omit' or 'raise', got {nan_policy!r}")
+    nan = np.isnan(np.asarray(concrete(a))) if nan_policy != "propagate" else None
+    if nan_policy == "raise" and nan.any():
+        raise ValueError("sem: the input contains NaN (nan_policy='raise')")
+    if nan_policy == "omit" and nan.any():
+        n = np.sum(~nan, axis=axis, keepdims=True)
+        m = np.maximum(n, 1)  # (no 0/0 for an all-NaN slice: NaN below, as SciPy)
+        x = where(nan, 0.0, a)
+        dev = where(nan, 0.0, x - _sum(x, axis=axis, keepdims=True) / m)
+        var = _sum(dev * dev, axis=axis, keepdims=True) / np.maximum(m - ddof, 1)
+        out = where(n > ddof, var / m, np.nan) ** 0.5
+        if keepdims:
+            return out
+        return reshape(out, () if axis is None else np.squeeze(n, axis).shape)
     shape = tuple(shape_of(a))
     n = int(np.prod(shape)) if axis is None else shape[axis]
     return std(a, axis=axis, ddof=ddof, keepdims=keepdims) / np.sqrt(n)

@@ -164,10 +164,11 @@ def cho_solve(c_and_lower: tuple, b: ArrayLike, overwrite_b: bool = False,
 
 def solve(a: ArrayLike, b: ArrayLike, lower: bool = False, overwrite_a: bool = False,
           overwrite_b: bool = False, check_finite: bool = True, assume_a: str | None = None,
-          transposed: bool = False) -> Array:
+          transposed: bool = False, debug: bool = False) -> Array:
     """``x`` with ``a x = b`` (``transposed``: ``aᵀ x = b``). With ``assume_a`` 'sym', 'her'
     or 'pos', ``a`` is read from its ``lower`` (or upper) triangle, as SciPy does (a complex
-    'sym' matrix is symmetric, 'her' and 'pos' ones Hermitian)."""
+    'sym' matrix is symmetric, 'her' and 'pos' ones Hermitian). ``debug`` (JAX's, deprecated
+    in SciPy) is accepted and has no effect."""
     if assume_a in ("sym", "symmetric") and dtype_of(concrete(a)).kind == "c":
         # complex symmetric (a = aᵀ, no conjugate), as SciPy's 'sym'
         a = tril(a) + mT(tril(a, -1)) if lower else triu(a) + mT(triu(a, 1))
@@ -183,11 +184,16 @@ def solve(a: ArrayLike, b: ArrayLike, lower: bool = False, overwrite_a: bool = F
 
 def eigh(a: ArrayLike, b: ArrayLike | None = None, lower: bool = True, eigvals_only: bool = False,
          overwrite_a: bool = False, overwrite_b: bool = False, type: int = 1,
-         check_finite: bool = True, subset_by_index=None, subset_by_value=None, driver=None):
+         check_finite: bool = True, subset_by_index=None, subset_by_value=None, driver=None,
+         turbo: bool = True, eigvals=None):
     """Eigenvalues (ascending) and eigenvectors of a symmetric matrix read from its ``lower``
     (or upper) triangle; ``eigvals_only`` gives the eigenvalues alone; ``subset_by_index``
     ``(lo, hi)`` keeps those with index lo..hi (inclusive). The generalized problem (``b``)
-    and ``subset_by_value`` are not supported."""
+    and ``subset_by_value`` are not supported. JAX's ``turbo`` is accepted and has no
+    effect; its ``eigvals`` (old SciPy's name for ``subset_by_index``) must be None."""
+    if eigvals is not None:
+        raise NotImplementedError(f"eigh: eigvals={eigvals!r} is not supported (only None, as in "
+                                  "jax.scipy; use subset_by_index)")
     if b is not None:
         raise NotImplementedError("eigh: the generalized problem (b=...) is not supported")
     if subset_by_value is not None:

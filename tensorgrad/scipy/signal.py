@@ -160,7 +160,8 @@ def _reverse(w, axes):
     return flip(w, axis=tuple(axes)) if axes else w
 
 
-def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto") -> Array:
+def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto",
+             precision=None) -> Array:
     """The N-dimensional linear convolution of ``in1`` and ``in2`` (SciPy's ``convolve``).
 
     ``out[n] = Σ_k in1[k] · in2[n - k]`` over every axis. ``mode``: ``'full'`` (size
@@ -169,7 +170,8 @@ def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "
     must be at least as large as the other in every dimension). Both inputs must have the
     same number of dimensions; two 0-d inputs give their product. Differentiable in both
     inputs (the derivative of a convolution is a correlation with the other input).
-    ``method`` is accepted and has no effect (the sums are computed directly). Integer
+    ``method`` and JAX's ``precision`` are accepted and have no effect (the sums are
+    computed directly, in the inputs' precision). Integer
     inputs give an integer result, as SciPy's direct method (JAX promotes to float)."""
     _check_method("convolve", method)
     in1, in2, s1, s2 = _inputs("convolve", in1, in2, mode)
@@ -181,14 +183,16 @@ def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "
     return _slide(in1, _reverse(in2, axes), axes, mode)
 
 
-def correlate(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto") -> Array:
+def correlate(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto",
+              precision=None) -> Array:
     """The N-dimensional cross-correlation of ``in1`` and ``in2`` (SciPy's ``correlate``).
 
     ``out[n] = Σ_k in1[k + n - (len(in2) - 1)] · in2[k]`` per axis in ``'full'`` mode: the
     convolution of ``in1`` with ``in2`` reversed on every axis, with :func:`convolve`'s
     ``mode`` sizes and centring. When ``in2`` is the larger input in ``'valid'`` mode the
     result is SciPy's (which swaps the inputs and reverses the result: the same numbers).
-    Differentiable in both inputs. Real inputs only (SciPy conjugates a complex ``in2``)."""
+    Differentiable in both inputs. Real inputs only (SciPy conjugates a complex ``in2``).
+    ``method`` and JAX's ``precision`` are accepted and have no effect."""
     _check_method("correlate", method)
     in1, in2, s1, s2 = _inputs("correlate", in1, in2, mode)
     if not s1:
@@ -209,14 +213,15 @@ def _boundary(name: str, boundary: str, fillvalue):
 
 
 def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str = "fill",
-               fillvalue=0) -> Array:
+               fillvalue=0, precision=None) -> Array:
     """The 2-D convolution of ``in1`` and ``in2`` (SciPy's ``convolve2d``).
 
     :func:`convolve` of two 2-D arrays, with ``in1`` extended beyond its edges by
     ``boundary``: ``'fill'`` (the value ``fillvalue``; differentiable in it too), ``'wrap'``
     (periodically) or ``'symm'`` (mirrored, the edge entry repeated). In ``'valid'`` mode
     the boundary plays no part, and the inputs swap if ``in2`` is the larger. ``jax.scipy``
-    supports only ``boundary='fill'`` with ``fillvalue=0``."""
+    supports only ``boundary='fill'`` with ``fillvalue=0``; its ``precision`` is accepted
+    and has no effect (also in :func:`correlate2d`)."""
     padmode = _boundary("convolve2d", boundary, fillvalue)
     in1, in2, s1, s2 = _inputs("convolve2d", in1, in2, mode, need_ndim=2)
     if mode == "valid":
@@ -227,7 +232,7 @@ def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str
 
 
 def correlate2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str = "fill",
-                fillvalue=0) -> Array:
+                fillvalue=0, precision=None) -> Array:
     """The 2-D cross-correlation of ``in1`` and ``in2`` (SciPy's ``correlate2d``).
 
     :func:`correlate` of two 2-D arrays with :func:`convolve2d`'s ``boundary`` rules, with
