@@ -420,3 +420,16 @@ def test_tensorsolve_needs_matching_sizes_not_shapes():
     np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-6)
     with pytest.raises(np.linalg.LinAlgError, match="tensorsolve: a .shape .2, 3, 5.. must be square"):
         tg.linalg.tensorsolve(rng.standard_normal((2, 3, 5)), b)
+
+
+def test_positive_of_booleans_keeps_them_as_jax_does():
+    # NumPy's positive has no boolean loop; JAX returns the booleans, and so does +tensor
+    b = np.array([True, False])
+    for got in (tg.positive(b), tg.positive(tg.tensor(b)), +tg.tensor(b)):
+        got = np.asarray(getattr(got, "value", got))
+        assert got.dtype == bool and got.tolist() == [True, False]
+    out = tg.positive(b)
+    out[0] = False
+    assert b[0]  # a new array, not the caller's
+    assert np.asarray(tg.positive(True)).dtype == bool and bool(tg.positive(True))
+    assert tg.positive([1, 2]).tolist() == [1, 2] and tg.positive(2.5) == 2.5

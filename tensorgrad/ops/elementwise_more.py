@@ -314,8 +314,12 @@ def _is_complex(x) -> bool:
 
 @function
 def positive(x: ArrayLike) -> Array:
-    """+x (the same values; the gradient passes through)."""
-    return +x if isinstance(x, Tensor) else np.positive(x)
+    """+x (the same values; the gradient passes through). Booleans stay booleans, as in JAX
+    (NumPy's ufunc has no boolean loop)."""
+    if isinstance(x, Tensor):
+        return +x
+    a = np.asarray(x)
+    return a.copy()[()] if a.dtype == bool else np.positive(a)
 
 
 @function(aliases=("conj",), methods=("conj", "conjugate"))
