@@ -621,6 +621,8 @@ def _describe(op, vals, params, exc: Exception) -> Exception:
         listed = ", ".join(str(tuple(s)) for s in shapes[:-1]) + f" and {tuple(shapes[-1])}"
         return OpError(f"{op.name}: shapes {listed} cannot be broadcast together (each trailing "
                        f"axis must match or be 1) {inputs}")
+    if isinstance(exc, np.exceptions.AxisError):  # (one argument: the message)
+        return np.exceptions.AxisError(f"{op.name}: {exc} {inputs}")
     # the base class: some NumPy subclasses (e.g. _UFuncNoLoopError) need extra arguments
     kind = TypeError if isinstance(exc, TypeError) else IndexError if isinstance(exc, IndexError) \
         else OpError

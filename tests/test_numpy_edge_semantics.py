@@ -433,3 +433,12 @@ def test_positive_of_booleans_keeps_them_as_jax_does():
     assert b[0]  # a new array, not the caller's
     assert np.asarray(tg.positive(True)).dtype == bool and bool(tg.positive(True))
     assert tg.positive([1, 2]).tolist() == [1, 2] and tg.positive(2.5) == 2.5
+
+
+def test_an_axis_out_of_range_is_numpys_axis_error_naming_the_op():
+    # NumPy raises AxisError (an IndexError and a ValueError); the clear message keeps the class
+    a = np.ones((2, 3))
+    for call in (lambda: tg.argmax(a, axis=2), lambda: tg.tensor(a).argmin(axis=-3),
+                 lambda: tg.jit(lambda v: tg.argmax(v, axis=2))(a)):
+        with pytest.raises(np.exceptions.AxisError, match=r"arg(max|min): .*axis -?\d is out of bounds.*shape=\(2, 3\)"):
+            call()
