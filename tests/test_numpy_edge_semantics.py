@@ -442,3 +442,22 @@ def test_an_axis_out_of_range_is_numpys_axis_error_naming_the_op():
                  lambda: tg.jit(lambda v: tg.argmax(v, axis=2))(a)):
         with pytest.raises(np.exceptions.AxisError, match=r"arg(max|min): .*axis -?\d is out of bounds.*shape=\(2, 3\)"):
             call()
+
+
+@pytest.mark.parametrize("name", ["count_nonzero", "nanargmax", "nanargmin", "nanvar", "nanstd",
+                                  "unique", "unwrap"])
+def test_functions_that_call_numpy_name_themselves_in_axis_errors(name):
+    a = np.arange(6.0).reshape(2, 3)
+    with pytest.raises(np.exceptions.AxisError, match=rf"^{name}: axis 7 is out of bounds for an input with 2 dimensions"):
+        getattr(tg, name)(a, axis=7)
+    with pytest.raises(np.exceptions.AxisError, match=rf"^{name}: axis -3 "):
+        getattr(tg, name)(tg.tensor(a), axis=-3)
+    np.testing.assert_array_equal(getattr(tg, name)(a, axis=-1), getattr(np, name)(a, axis=-1))
+
+
+def test_lexsort_names_itself_in_axis_errors():
+    keys = (np.array([1, 0, 1]), np.array([2.0, 1.0, 0.0]))
+    with pytest.raises(np.exceptions.AxisError, match=r"^lexsort: axis 1 is out of bounds"):
+        tg.lexsort(keys, axis=1)
+    np.testing.assert_array_equal(tg.lexsort(keys), np.lexsort(keys))
+    np.testing.assert_array_equal(tg.lexsort(np.array([[3, 1, 2], [0, 0, 1]])), np.lexsort(np.array([[3, 1, 2], [0, 0, 1]])))

@@ -352,7 +352,10 @@ def argwhere(a: ArrayLike, *, size: int | None = None, fill_value=None) -> Array
 @function
 def count_nonzero(a: ArrayLike, axis: Axis = None, *, keepdims: bool = False):
     """How many entries are nonzero (integers, no gradient)."""
-    return np.count_nonzero(concrete(a), axis=axis, keepdims=keepdims)
+    v = concrete(a)
+    if axis is not None:
+        negative_axes(axis, np.ndim(v), "count_nonzero")
+    return np.count_nonzero(v, axis=axis, keepdims=keepdims)
 
 
 _SEARCH_METHODS = ("scan", "scan_unrolled", "sort", "compare_all")  # jax.numpy's
@@ -388,6 +391,9 @@ def argpartition(a: ArrayLike, kth, axis: int | None = -1, kind: str = "introsel
 def lexsort(keys, axis: int = -1):
     """Indices sorting by several keys, the last one first (integers, no gradient)."""
     keys = tuple(concrete(k) for k in keys) if isinstance(keys, (list, tuple)) else concrete(keys)
+    ndim = np.ndim(keys[0]) if isinstance(keys, tuple) and keys else np.ndim(keys) - 1
+    if ndim > 0:  # (NumPy's message for a 0-d key stays)
+        negative_axes(axis, ndim, "lexsort")
     return np.lexsort(keys, axis=axis)
 
 
@@ -438,6 +444,8 @@ def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = Fal
     value, whose gradient then goes to its first occurrence as well); the index is padded
     with that of the smallest value, the counts with zeros. ``sorted`` (NumPy's and JAX's)
     is accepted; the entries come sorted either way."""
+    if axis is not None:
+        negative_axes(axis, np.ndim(concrete(ar)), "unique")
     if size is None:
         v = np.asarray(concrete(ar))
         found = np.unique(v, return_index=True, return_inverse=return_inverse,

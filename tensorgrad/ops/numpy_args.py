@@ -24,7 +24,7 @@ from ..registry import FUNCTIONS, register_numpy
 from ..staging import is_staged, may_any
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import as_array_like, concrete, dtype_of, negative_axis, shape_of
+from ._util import as_array_like, concrete, dtype_of, negative_axes, negative_axis, shape_of
 from .complex_ops import imag_part as imag, real_part as real
 from .discrete import all as _all
 from .discrete import any as _any
@@ -381,6 +381,8 @@ def nanprod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: boo
 def _nan_moment(name, reduce, a, axis, dtype, out, ddof, keepdims, where, mean, correction):
     ddof = _ddof(name, ddof, correction)
     a, mask = _prepare(name, a, dtype, out, where, nan_fill=np.nan)
+    if axis is not None:
+        negative_axes(axis, len(shape_of(concrete(a))), name)
     if _given(mean):
         v = _about_mean(a, mask, mean, axis, keepdims, ddof, True)
         return v if name == "nanvar" else std_from_var(v)

@@ -27,7 +27,7 @@ from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import any_traced_or_listed as _traced
 from ._util import as_array_like as _as_array
-from ._util import concrete, dtype_of, is_staged, numpy_scalar, on_a_trace, pow2_factors, shape_of
+from ._util import concrete, dtype_of, is_staged, negative_axes, numpy_scalar, on_a_trace, pow2_factors, shape_of
 from ._util import python_values_as, weak_as_arrays
 from .complex_ops import complex_angle, real_part
 from .discrete import trunc, unique
@@ -190,13 +190,19 @@ def nanmedian(a: ArrayLike, axis: Axis = None, out=None, overwrite_input: bool =
 @function
 def nanargmax(a: ArrayLike, axis: int | None = None, out=None, *, keepdims: bool = False):
     """Index of the largest entry, ignoring NaN (integers, no gradient)."""
-    return np.nanargmax(concrete(a), axis=axis, out=out, keepdims=keepdims)
+    v = concrete(a)
+    if axis is not None:
+        negative_axes(axis, np.ndim(v), "nanargmax")
+    return np.nanargmax(v, axis=axis, out=out, keepdims=keepdims)
 
 
 @function
 def nanargmin(a: ArrayLike, axis: int | None = None, out=None, *, keepdims: bool = False):
     """Index of the smallest entry, ignoring NaN (integers, no gradient)."""
-    return np.nanargmin(concrete(a), axis=axis, out=out, keepdims=keepdims)
+    v = concrete(a)
+    if axis is not None:
+        negative_axes(axis, np.ndim(v), "nanargmin")
+    return np.nanargmin(v, axis=axis, out=out, keepdims=keepdims)
 
 
 @function
@@ -253,6 +259,7 @@ def unwrap(p: ArrayLike, discont=None, axis: int = -1, *, period: float = 2 * np
     derivative is the identity (and, in a traced ``period``, the number of periods added)."""
     p = _as_array(p)
     v, per = concrete(p), concrete(period)  # (NumPy is given values: a Tensor would come back here)
+    negative_axes(axis, np.ndim(v), "unwrap")
     correction = np.unwrap(v, discont=None if discont is None else concrete(discont), axis=axis,
                            period=per) - v
     out = p + stop_gradient(correction)
