@@ -318,7 +318,7 @@ def positive(x: ArrayLike) -> Array:
     (NumPy's ufunc has no boolean loop)."""
     if isinstance(x, Tensor):
         return +x
-    a = np.asarray(x)
+    a = np.asanyarray(x)
     return a.copy()[()] if a.dtype == bool else np.positive(a)
 
 
