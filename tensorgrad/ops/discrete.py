@@ -353,8 +353,7 @@ def argwhere(a: ArrayLike, *, size: int | None = None, fill_value=None) -> Array
 def count_nonzero(a: ArrayLike, axis: Axis = None, *, keepdims: bool = False):
     """How many entries are nonzero (integers, no gradient)."""
     v = concrete(a)
-    if axis is not None:
-        negative_axes(axis, np.ndim(v), "count_nonzero")
+    negative_axes(axis, np.ndim(v), "count_nonzero")
     return np.count_nonzero(v, axis=axis, keepdims=keepdims)
 
 
@@ -444,8 +443,7 @@ def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = Fal
     value, whose gradient then goes to its first occurrence as well); the index is padded
     with that of the smallest value, the counts with zeros. ``sorted`` (NumPy's and JAX's)
     is accepted; the entries come sorted either way."""
-    if axis is not None:
-        negative_axes(axis, np.ndim(concrete(ar)), "unique")
+    negative_axes(axis, np.ndim(concrete(ar)), "unique")
     if size is None:
         v = np.asarray(concrete(ar))
         found = np.unique(v, return_index=True, return_inverse=return_inverse,

@@ -381,8 +381,7 @@ def nanprod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: boo
 def _nan_moment(name, reduce, a, axis, dtype, out, ddof, keepdims, where, mean, correction):
     ddof = _ddof(name, ddof, correction)
     a, mask = _prepare(name, a, dtype, out, where, nan_fill=np.nan)
-    if axis is not None:
-        negative_axes(axis, len(shape_of(concrete(a))), name)
+    negative_axes(axis, len(shape_of(concrete(a))), name)
     if _given(mean):
         v = _about_mean(a, mask, mean, axis, keepdims, ddof, True)
         return v if name == "nanvar" else std_from_var(v)

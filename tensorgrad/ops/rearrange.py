@@ -191,8 +191,7 @@ def nanmedian(a: ArrayLike, axis: Axis = None, out=None, overwrite_input: bool =
 def nanargmax(a: ArrayLike, axis: int | None = None, out=None, *, keepdims: bool = False):
     """Index of the largest entry, ignoring NaN (integers, no gradient)."""
     v = concrete(a)
-    if axis is not None:
-        negative_axes(axis, np.ndim(v), "nanargmax")
+    negative_axes(axis, np.ndim(v), "nanargmax")
     return np.nanargmax(v, axis=axis, out=out, keepdims=keepdims)
 
 
@@ -200,8 +199,7 @@ def nanargmax(a: ArrayLike, axis: int | None = None, out=None, *, keepdims: bool
 def nanargmin(a: ArrayLike, axis: int | None = None, out=None, *, keepdims: bool = False):
     """Index of the smallest entry, ignoring NaN (integers, no gradient)."""
     v = concrete(a)
-    if axis is not None:
-        negative_axes(axis, np.ndim(v), "nanargmin")
+    negative_axes(axis, np.ndim(v), "nanargmin")
     return np.nanargmin(v, axis=axis, out=out, keepdims=keepdims)
 
 
