@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import zlib
 
 # One BLAS thread per process (set before NumPy loads OpenBLAS; subprocesses inherit it):
@@ -204,6 +205,32 @@ def _trim():
         _LIBC.malloc_trim(0)
 
 
+# JAX lowers each program into an MLIR context of its own, and making one (loading and
+# registering a dozen dialects) takes a few milliseconds: about half the lowering time of
+# the suite's many small programs. Here each thread reuses one context until the caches are
+# dropped below, when a new one starts: what a context keeps (uniqued types and constants)
+# goes with the programs. The programs and their results are the same. Measured on two sets
+# of 25 test files, interleaved A/B: 7-10 % less time and 5-10 % less peak memory.
+# TG_TESTS_NEW_IR_CONTEXTS=1 turns it off.
+try:
+    from jax._src.interpreters import mlir as _jax_mlir  # private; absent in another JAX: skipped
+    _new_ir_context = _jax_mlir.make_ir_context
+except (ImportError, AttributeError):  # pragma: no cover
+    _jax_mlir = None
+_IR_CONTEXTS = threading.local()
+
+
+def _reused_ir_context():
+    ctx = getattr(_IR_CONTEXTS, "ctx", None)
+    if ctx is None:
+        ctx = _IR_CONTEXTS.ctx = _new_ir_context()
+    return ctx
+
+
+if _jax_mlir is not None and not os.environ.get("TG_TESTS_NEW_IR_CONTEXTS"):
+    _jax_mlir.make_ir_context = _reused_ir_context
+
+
 
 def pytest_runtest_teardown(item, nextitem):
     # JAX keeps every program it compiled (and its XLA executable) for the life of the
@@ -214,6 +241,7 @@ def pytest_runtest_teardown(item, nextitem):
     _FINISHED[0] += 1
     if _FINISHED[0] % 75 == 0 or nextitem is None or nextitem.module is not item.module:
         jax.clear_caches()
+        _IR_CONTEXTS.ctx = None
         _trim()
 
 
