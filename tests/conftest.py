@@ -68,7 +68,12 @@ _add_xla_flag("--xla_backend_optimization_level=0", probe=False)
 # LLVM's expensive passes (vectorizers and the like) take about a sixth of a reference's compile
 # time; without them a result moves by an ulp at most, far inside the tables' tolerances
 _add_xla_flag("--xla_llvm_disable_expensive_passes=true", probe=False)
-_finish_probe = _add_xla_flag("--xla_cpu_use_fusion_emitters=false", probe=True)  # newer XLAs only
+_finish_probes = [_add_xla_flag("--xla_cpu_use_fusion_emitters=false", probe=True)]  # newer XLAs only
+# XLA splits each program's LLVM module into parts compiled on threads of their own; with one
+# worker per core there is no idle core to run them on, and a single part compiles about an
+# eighth faster (the same code: the split only parts the module). Measured in interleaved runs
+# of two sets of 25 test files: 4-7 % less time.
+_finish_probes.append(_add_xla_flag("--xla_cpu_parallel_codegen_split_count=1", probe=True))
 
 # JAX's persistent compilation cache, in a directory of this run's own (made by the first
 # process, removed by it at the end): the run compiles a few thousand small programs, and
@@ -93,7 +98,8 @@ try:  # JAX's file cache (private; see _whole_entries)
 except ImportError:  # pragma: no cover - a JAX without it: a cache folder per worker
     _jax_lru_cache = None
 
-_finish_probe()  # before any JAX computation starts the CPU backend, which reads XLA_FLAGS
+for _finish in _finish_probes:  # before any JAX computation starts the CPU backend, which reads XLA_FLAGS
+    _finish()
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_platforms", "cpu")
 
