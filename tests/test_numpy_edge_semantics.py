@@ -445,7 +445,7 @@ def test_an_axis_out_of_range_is_numpys_axis_error_naming_the_op():
 
 
 @pytest.mark.parametrize("name", ["count_nonzero", "nanargmax", "nanargmin", "nanvar", "nanstd",
-                                  "unique", "unwrap"])
+                                  "unique", "unwrap", "trim_zeros"])
 def test_functions_that_call_numpy_name_themselves_in_axis_errors(name):
     a = np.arange(6.0).reshape(2, 3)
     with pytest.raises(np.exceptions.AxisError, match=rf"^{name}: axis 7 is out of bounds for an input with 2 dimensions"):

@@ -30,7 +30,7 @@ from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import any_traced_or_listed as _traced
 from ._util import as_array_like as _as_array
-from ._util import concrete, dtype_of, is_staged, shape_of
+from ._util import concrete, dtype_of, is_staged, negative_axes, shape_of
 from ..staging import call as staged_call
 from .complex_ops import complex_dtype, eigvals, real_part
 from .creation import asarray
@@ -430,8 +430,7 @@ def trim_zeros(filt: ArrayLike, trim: str = "fb", axis=None) -> Array:
     t = trim.lower()
     if not t or any(c not in "fb" for c in t):
         raise ValueError(f"trim_zeros: unexpected character(s) in trim: {trim!r}")
-    axes = range(v.ndim) if axis is None else \
-        [a % v.ndim for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis)]
+    axes = [a % v.ndim for a in negative_axes(axis, v.ndim, "trim_zeros")]  # checked, as NumPy's
     index = [slice(None)] * v.ndim
     nonzero = v != 0
     for ax in axes:
