@@ -394,8 +394,8 @@ def _flatten_of(orig):
         if not torch:
             return orig(self, *args, **kwargs)
         start, end = (list(args) + [kwargs.pop("start_dim", 0), kwargs.pop("end_dim", -1)][len(args):])[:2]
-        shape, n = tuple(self.shape), max(self.ndim, 1)
-        s, e = dims_of("flatten", (start, end), n) if start % n != end % n or start == end else (0, 0)
+        shape = tuple(self.shape)
+        s, e = dim_of("flatten", start, self.ndim), dim_of("flatten", end, self.ndim)
         if s > e:
             raise ValueError(f"Tensor.flatten: start_dim {start} comes after end_dim {end}")
         if not shape:
@@ -414,9 +414,8 @@ def _transpose_of(orig):
             d0, d1 = (dim_of("transpose", a, max(self.ndim, 1)) for a in axes)
             return tgo.swapaxes(self, d0, d1) if self.ndim and d0 != d1 else self
         if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes) and self.ndim != 2:
-            d0, d1 = dims_of("transpose", axes, self.ndim) if axes[0] % max(self.ndim, 1) != \
-                axes[1] % max(self.ndim, 1) else (0, 0)
-            return tgo.swapaxes(self, d0, d1) if self.ndim else self
+            d0, d1 = (dim_of("transpose", a, self.ndim) for a in axes)
+            return tgo.swapaxes(self, d0, d1) if self.ndim and d0 != d1 else self
         return orig(self, *axes)
     return transpose
 

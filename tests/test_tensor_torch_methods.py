@@ -261,3 +261,22 @@ def test_transpose_numpy_axes_and_pytorch_dims():
     assert val(c.transpose(dim0=1, dim1=1)).tolist() == val(c).tolist()
     with pytest.raises(TypeError, match="dim0, dim1"):
         c.transpose(0, dim2=1)
+
+
+def test_flatten_and_transpose_check_pytorchs_dims():
+    # PyTorch's range checks: a dim out of range is an IndexError, never wrapped around
+    c = tg.tensor(np.arange(24.0).reshape(2, 3, 4))
+    v = tg.tensor(np.arange(4.0))
+    assert c.flatten(-1).shape == (2, 3, 4) and c.flatten(1, -1).shape == (2, 12)
+    assert c.flatten(-2, -1).shape == (2, 12) and c.flatten(0, -2).shape == (6, 4)
+    assert tg.tensor(np.float64(3.0)).flatten(-1, 0).shape == (1,)
+    for bad in [(5,), (-4,), (3,), (0, 3), (2, 7)]:
+        with pytest.raises(IndexError, match="flatten: dim -?[0-9] is out of range"):
+            c.flatten(*bad)
+    with pytest.raises(ValueError, match="start_dim 2 comes after end_dim 0"):
+        c.flatten(2, 0)
+    assert val(c.transpose(0, -1)).shape == (4, 3, 2) and val(c.transpose(-1, 2)).shape == (2, 3, 4)
+    assert val(v.transpose(0, -1)).tolist() == [0.0, 1.0, 2.0, 3.0]
+    for t, bad in [(c, (0, 3)), (c, (-4, 1)), (v, (0, 5)), (v, (1, 0)), (tg.tensor(np.float64(1.0)), (0, 2))]:
+        with pytest.raises(IndexError, match="transpose: dim -?[0-9] is out of range"):
+            t.transpose(*bad)
