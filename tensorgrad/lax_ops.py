@@ -541,13 +541,10 @@ def broadcasted_iota(dtype, shape: Sequence[int], dimension: int, *, sharding=No
 
 def collapse(operand, start_dimension: int, stop_dimension: int | None = None):
     """``jax.lax.collapse``: axes ``start_dimension:stop_dimension`` merged into one (the bounds
-    are Python slice bounds: a negative one counts from the end)."""
+    are Python slice bounds, as JAX's: a negative one counts from the end, and one past either
+    end is clamped to it)."""
     shape = _shape(operand)
-    nd = len(shape)
-    lo = start_dimension % nd if shape else 0
-    hi = nd if stop_dimension is None else int(stop_dimension) + (nd if stop_dimension < 0 else 0)
-    if not 0 <= hi <= nd:
-        raise ValueError(f"lax.collapse: stop_dimension {stop_dimension} is out of range for shape {shape}")
+    lo, hi, _ = builtins.slice(start_dimension, stop_dimension).indices(len(shape))  # clamped, as JAX's
     if hi < lo:
         raise ValueError(f"lax.collapse: the dimensions {start_dimension}:{stop_dimension} of shape {shape} are empty")
     return _ops.reshape(operand, shape[:lo] + (int(np.prod(shape[lo:hi])),) + shape[hi:])

@@ -564,7 +564,8 @@ def exact(got, want):
     np.testing.assert_array_equal(got, want)
 
 
-@pytest.mark.parametrize("start,stop", [(0, -1), (1, -1), (-2, -1), (0, -2), (1, 3), (0, None)])
+@pytest.mark.parametrize("start,stop", [(0, -1), (1, -1), (-2, -1), (0, -2), (1, 3), (0, None),
+                                        (7, None), (-7, None), (-10, 10), (1, 1), (0, 9)])
 def test_collapse_negative_stop_is_a_slice_bound(start, stop):
     want = jax.jit(lambda v: jl.collapse(v, start, stop))(X)
     close(tl.collapse(X, start, stop), want)
