@@ -411,12 +411,10 @@ def _transpose_of(orig):
                 raise TypeError("Tensor.transpose takes NumPy's axes or PyTorch's (dim0, dim1), "
                                 f"got {axes} and {sorted(kwargs)}")
             axes = axes + tuple(kwargs[k] for k in ("dim0", "dim1") if k in kwargs)
-            d0, d1 = (dim_of("transpose", a, max(self.ndim, 1)) for a in axes)
-            return tgo.swapaxes(self, d0, d1) if self.ndim and d0 != d1 else self
-        if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes) and self.ndim != 2:
-            d0, d1 = (dim_of("transpose", a, self.ndim) for a in axes)
-            return tgo.swapaxes(self, d0, d1) if self.ndim and d0 != d1 else self
-        return orig(self, *axes)
+        elif len(axes) != 2 or not all(isinstance(a, (int, np.integer)) for a in axes) or self.ndim == 2:
+            return orig(self, *axes)  # NumPy's permutation
+        d0, d1 = (dim_of("transpose", a, self.ndim) for a in axes)  # PyTorch's swap
+        return tgo.swapaxes(self, d0, d1) if self.ndim and d0 != d1 else self
     return transpose
 
 
