@@ -414,7 +414,7 @@ def rev(operand, dimensions: Sequence[int]):
     dims = _ints(dimensions, "rev", "dimensions")
     nd = len(_shape(operand))
     if any(not 0 <= d < nd for d in dims) or len(set(dims)) != len(dims):
-        raise ValueError(f"lax.rev: dimensions {dims} are not distinct axes of a rank-{nd} operand")
+        raise TypeError(f"lax.rev: dimensions {dims} are not distinct axes of a rank-{nd} operand")
     return _ops.flip(operand, dims) if dims else operand
 
 
@@ -423,7 +423,7 @@ def transpose(operand, permutation: Sequence[int]):
     perm = _ints(permutation, "transpose", "permutation")
     nd = len(_shape(operand))
     if sorted(perm) != list(range(nd)):
-        raise ValueError(f"lax.transpose: {perm} is not a permutation of the {nd} axes of shape {_shape(operand)}")
+        raise TypeError(f"lax.transpose: {perm} is not a permutation of the {nd} axes of shape {_shape(operand)}")
     return _ops.transpose(operand, perm)
 
 

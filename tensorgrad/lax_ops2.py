@@ -376,7 +376,7 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions:
     wdil = (1,) * nd if window_dilation is None else tuple(int(v) for v in window_dilation)
     if builtins.any(len(v) != nd for v in (window, strides, bdil, wdil)) or builtins.any(
             v < 1 for v in window + strides + bdil + wdil):
-        raise ValueError(f"lax.reduce_window: window {window}, strides {strides}, base_dilation {bdil} "
+        raise TypeError(f"lax.reduce_window: window {window}, strides {strides}, base_dilation {bdil} "
                          f"and window_dilation {wdil} need one positive entry per axis of shape {shape}")
     span = tuple((w - 1) * d + 1 for w, d in zip(window, wdil))
     pads = _window_padding(padding, shape, span, strides, "reduce_window")
