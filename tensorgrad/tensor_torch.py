@@ -313,8 +313,30 @@ def _aliases(name, kwargs):
     return kwargs
 
 
-def _keywords(name, orig):
+def _bool_form(name, args, kwargs, names):
+    """PyTorch's positional form ``(dim, <names>...)`` as keywords, or None.
+
+    It is told by a bool second argument, where NumPy's method takes a dtype or an
+    ``out`` array and refuses a bool: ``t.sum(1, True)``, ``t.max(0, False)``,
+    ``t.std(1, True, True)``.
+    """
+    if len(args) < 2 or not isinstance(args[1], (bool, np.bool_)):
+        return None
+    if len(args) > 1 + len(names):
+        raise TypeError(f"Tensor.{name}: PyTorch's form takes (dim, {', '.join(names)}), "
+                        f"got {len(args)} positional arguments")
+    form = dict(zip(("dim",) + tuple(names), args))
+    both = sorted(form.keys() & kwargs.keys())
+    if both:
+        raise TypeError(f"Tensor.{name}: got {', '.join(both)} both by position and by keyword")
+    return {**form, **kwargs}
+
+
+def _keywords(name, orig, names=("keepdim",)):
     def m(self, *args, **kwargs):
+        form = _bool_form(name, args, kwargs, names) if names else None
+        if form is not None:
+            args, kwargs = (), form
         return orig(self, *args, **_aliases(name, kwargs))
     m.__name__ = m.__qualname__ = name
     m.__doc__ = orig.__doc__
@@ -328,7 +350,14 @@ def _extremum(name, orig, elementwise, arg):
             if len(args) > 1 or kwargs:
                 raise TypeError(f"Tensor.{name}(other) takes no further arguments")
             return elementwise(self, args[0])
-        if "dim" in kwargs:
+        form = _bool_form(name, args, kwargs, ("keepdim",))
+        if form is not None:
+            args, kwargs = (), form
+        if "dim" in kwargs or "keepdim" in kwargs:  # PyTorch's keywords: PyTorch's (values, indices)
+            if "dim" not in kwargs and len(args) == 1:
+                kwargs["dim"], args = args[0], ()
+            if "dim" not in kwargs:
+                raise TypeError(f"Tensor.{name}(keepdim=...) needs a dim, as in PyTorch")
             dim = kwargs.pop("dim")
             keepdim = kwargs.pop("keepdim", kwargs.pop("keepdims", False))
             if args or kwargs:
@@ -342,6 +371,11 @@ def _extremum(name, orig, elementwise, arg):
 
 def _spread(name, orig):
     def m(self, *args, **kwargs):
+        if len(args) == 1 and isinstance(args[0], (bool, np.bool_)):  # t.std(False): PyTorch's unbiased
+            args, kwargs = (), {"unbiased": args[0], **kwargs}
+        form = _bool_form(name, args, kwargs, ("unbiased", "keepdim"))
+        if form is not None:
+            args, kwargs = (), form
         torch = {k: kwargs.pop(k) for k in ("dim", "keepdim", "unbiased", "correction") if k in kwargs}
         if not torch:
             return orig(self, *args, **kwargs)
@@ -472,8 +506,10 @@ def _install(cls) -> None:
     for name, fn in METHODS.items():
         if name != "nonzero_torch":
             setattr(cls, name, fn)
-    for name in ("sum", "mean", "prod", "all", "any", "argmax", "argmin", "cumsum", "cumprod"):
+    for name in ("sum", "mean", "prod", "all", "any", "argmax", "argmin"):
         setattr(cls, name, _keywords(name, getattr(cls, name)))
+    for name in ("cumsum", "cumprod"):  # PyTorch's (dim, *, dtype): no keepdim
+        setattr(cls, name, _keywords(name, getattr(cls, name), ()))
     cls.max = _extremum("max", cls.max, tgo.maximum, tgo.argmax)
     cls.min = _extremum("min", cls.min, tgo.minimum, tgo.argmin)
     cls.std, cls.var = _spread("std", cls.std), _spread("var", cls.var)

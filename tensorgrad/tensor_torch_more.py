@@ -509,15 +509,54 @@ def kthvalue(self, k, dim=-1, keepdim=False):
     return _kth("kthvalue", self, int(k), dim, keepdim)
 
 
-@method("median")
-def median(self, dim=None, keepdim=False):
+def _median(name, self, dim, keepdim, skip_nan):
+    """PyTorch's lower median: a NaN in the slice makes it NaN (the first NaN's index), or
+    with ``skip_nan`` (nanmedian) the median of the other entries."""
     if dim is None:
         flat = tgo.reshape(self, (-1,))
         if flat.shape[0] == 0:
-            raise ValueError("Tensor.median: the tensor is empty")
-        return _kth("median", flat, (flat.shape[0] + 1) // 2, 0, False).values
-    n = self.shape[dim_of("median", dim, self.ndim)] if self.ndim else 1
-    return _kth("median", self, (n + 1) // 2, dim, keepdim)
+            raise ValueError(f"Tensor.{name}: the tensor is empty")
+        v = _median(name, flat, 0, False, skip_nan).values
+        return _tied(flat, v) if np.issubdtype(np.dtype(self.dtype), np.inexact) else v
+    dim = dim_of(name, dim, self.ndim)
+    x = self if self.ndim else tgo.reshape(self, (1,))
+    n = x.shape[dim]
+    if not np.issubdtype(np.dtype(self.dtype), np.inexact):
+        return _kth(name, self, (n + 1) // 2, dim, keepdim)
+    nan = tgo.isnan(lax.stop_gradient(x))
+    order = _long(tgo.argsort(x, axis=dim))  # NaNs last
+    if skip_nan:
+        m = n - tgo.sum(nan, axis=dim, keepdims=True)
+        idx = tgo.take_along_axis(order, tgo.maximum((m + 1) // 2 - 1, 0), dim)
+    else:
+        idx = tgo.where(tgo.any(nan, axis=dim, keepdims=True),
+                        _long(tgo.argmax(nan, axis=dim, keepdims=True)), _part(order, dim, (n - 1) // 2, (n + 1) // 2))
+    values = tgo.take_along_axis(x, idx, dim)
+    if not keepdim or not self.ndim:
+        values, idx = tgo.squeeze(values, dim), tgo.squeeze(idx, dim)
+    return values_indices(values, idx)
+
+
+def _tied(flat, v):
+    """The median ``v`` of ``flat`` with PyTorch's gradient: split evenly among the entries
+    equal to it (among the NaNs for a NaN median). It is the max of the entries not above
+    ``v``, whose rule splits ties; a median of -inf the min."""
+    at, seen = lax.stop_gradient(v), lax.stop_gradient(flat)
+    nan = tgo.isnan(seen)
+    low = tgo.where(at == -np.inf, tgo.min(tgo.where(nan, np.inf, flat)),
+                    tgo.max(tgo.where(seen <= at, flat, -np.inf)))
+    nans = tgo.sum(tgo.where(nan, flat, 0)) / tgo.astype(tgo.maximum(tgo.sum(nan), 1), flat.dtype)
+    return tgo.where(tgo.isnan(at), nans, low)
+
+
+@method("median")
+def median(self, dim=None, keepdim=False):
+    return _median("median", self, dim, keepdim, False)
+
+
+@method("nanmedian")
+def nanmedian(self, dim=None, keepdim=False):
+    return _median("nanmedian", self, dim, keepdim, True)
 
 
 @method("topk")

@@ -97,6 +97,33 @@ def test_max_min_forms():
     np.testing.assert_array_equal(g, [[0, 1, 0]])  # the chosen entry only
     mm = x.aminmax(dim=1)
     assert (val(mm.min) == A.min(1)).all() and (val(mm.max) == A.max(1)).all()
+    for call in (lambda: x.max(1, keepdim=True), lambda: x.max(1, True)):  # PyTorch's keepdim: PyTorch's form
+        v, i = call()
+        assert v.shape == i.shape == (3, 1) and (val(i)[:, 0] == A.argmax(1)).all()
+        assert (val(v)[:, 0] == A.max(1)).all()
+    assert x.min(-1, False).indices.shape == (3,) and (val(x.min(0, keepdim=False)[1]) == A.argmin(0)).all()
+    with pytest.raises(TypeError, match="needs a dim"):
+        x.max(keepdim=True)
+
+
+def test_pytorchs_positional_keepdim_and_unbiased():
+    """A bool where NumPy's method takes a dtype or an out array (and refuses a bool) is
+    PyTorch's positional form: (dim, keepdim), and (dim, unbiased, keepdim) for std/var."""
+    x = tg.tensor(A)
+    for name in ("sum", "mean", "prod", "all", "any", "argmax", "argmin"):
+        got = getattr(x, name)(1, True)
+        want = getattr(A, name)(1, keepdims=True)
+        assert got.shape == (3, 1) and (val(got) == want).all(), name
+        assert getattr(x, name)(0, False).shape == (4,)
+    np.testing.assert_allclose(val(x.std(1, True)), A.std(1, ddof=1))
+    np.testing.assert_allclose(val(x.var(1, False)), A.var(1))
+    np.testing.assert_allclose(val(x.std(0, True, True)), A.std(0, ddof=1, keepdims=True))
+    np.testing.assert_allclose(val(x.var(False)), A.var())
+    np.testing.assert_allclose(val(x.std(True)), A.std(ddof=1))
+    with pytest.raises(TypeError, match="both by position and by keyword"):
+        x.sum(1, True, keepdim=False)
+    with pytest.raises(TypeError, match=r"PyTorch's form takes \(dim, keepdim\)"):
+        x.sum(1, True, 3)
 
 
 def test_sort_topk_kthvalue_median_cummax():
@@ -113,6 +140,19 @@ def test_sort_topk_kthvalue_median_cummax():
     assert (val(x.kthvalue(2, 0).values) == np.sort(A, 0)[1]).all()
     assert val(x.median()) == np.sort(A.ravel())[(A.size - 1) // 2]  # the lower middle value
     assert (val(x.median(dim=1).values) == np.sort(A, 1)[:, 1]).all()
+    nan, inf = np.nan, np.inf
+    for a, grad in (([3.0, 1.0, 3.0, 2.0, 3.0], [1 / 3, 0, 1 / 3, 0, 1 / 3]),  # ties share it, as in PyTorch
+                    ([1.0, 2.0, 2.0, 3.0], [0, 0.5, 0.5, 0]), ([inf, inf, 1.0], [0.5, 0.5, 0]),
+                    ([2.0, -inf, -inf], [0, 0.5, 0.5]), ([nan, 1.0, nan], [0.5, 0, 0.5])):
+        v, g = tg.value_and_grad(lambda t: t.median())(np.array(a))
+        assert np.array_equal(v, np.sort(a)[(len(a) - 1) // 2] if nan not in a else nan, equal_nan=True)
+        np.testing.assert_allclose(g, grad)
+    m = tg.tensor(np.array([[1.0, nan, 2.0, nan], [3.0, 1.0, 2.0, 0.0]]))
+    r = m.median(dim=1)  # a NaN makes the median NaN, at the first NaN
+    assert np.array_equal(val(r.values), [nan, 1.0], equal_nan=True) and val(r.indices).tolist() == [1, 1]
+    r = m.nanmedian(dim=1, keepdim=True)  # nanmedian: the lower median of the other entries
+    assert val(r.values).tolist() == [[1.0], [1.0]] and val(r.indices).tolist() == [[0], [1]]
+    assert val(m.nanmedian()) == 1.0 and np.isnan(val(tg.tensor(np.array([nan, nan])).nanmedian()))
     c = tg.tensor(np.array([1.0, 3.0, 2.0, 3.0, 5.0])).cummax(0)
     assert val(c.values).tolist() == [1, 3, 3, 3, 5] and val(c.indices).tolist() == [0, 1, 1, 3, 4]
     g = tg.grad(lambda v: (v.topk(2).values * np.array([1.0, 10.0])).sum())(np.array([0.0, 5.0, 2.0]))
