@@ -243,7 +243,7 @@ def _run_slices(call: Callable, n: int, whole: list, name: Any = None) -> list:
 def _lifted(v):
     # m[i] of a 1-D array is a NumPy scalar (np.float64, ...): a 0-d slice, lifted too
     if type(v) is np.ndarray or isinstance(v, np.generic):
-        return Tensor(np.asarray(v)) if v.dtype.kind in "biuf" else v
+        return Tensor(np.asarray(v)) if v.dtype.kind in "biufc" else v
     return v
 
 
@@ -253,6 +253,24 @@ def _unlifted(v):
     if type(v) is not Tensor or v._trace is not None:
         return v
     return as_array(v._value)
+
+
+def lift(tree):
+    """``tree`` with its NumPy arrays and scalars as (untraced) Tensors, so that a function
+    ``lax``'s loops and branches call sees what JAX gives it (``x.at[...]``, ``x.astype``),
+    and whether to turn the results back into NumPy arrays (unless an argument was such a
+    Tensor already: inside ``tg.vmap``, whose function sees Tensors)."""
+    leaves, td = tree_flatten(tree)
+    back = not any(type(v) is Tensor and v._trace is None for v in leaves)
+    return tree_unflatten(td, [_lifted(v) for v in leaves]), back
+
+
+def unlift(tree, back: bool):
+    """The untraced Tensors among ``tree``'s leaves as NumPy arrays again, if ``back``."""
+    if not back:
+        return tree
+    leaves, td = tree_flatten(tree)
+    return tree_unflatten(td, [_unlifted(v) for v in leaves])
 
 
 def _stack_outputs(outs: list, out_axes, n: int):

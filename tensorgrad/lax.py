@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import ops as _ops
-from .batching import call_on_stand_ins
+from .batching import _lifted, call_on_stand_ins, lift as _lift, unlift as _unlift
 from .ops.elementwise import _in_integer_dtype
 from .staging import ConcretizationError, call as staged_call, find_staged, is_staged, trace_values
 from .tensor import Tensor, concrete, dtype_of, shape_of
@@ -194,7 +194,8 @@ def _checked_branch(name: str, branches: list, k: int, operands: tuple, labels=N
     (by their code) meets operands of a given type, the other branches also run, on the
     operands' values and silently, and a different structure, shape or dtype raises
     TypeError. A branch that raises there is left unchecked (its result is never used)."""
-    out = branches[k](*operands)
+    lifted, back = _lift(operands)
+    out = _unlift(branches[k](*lifted), back)
     leaves, td = tree_flatten(operands)
     if any(is_staged(concrete(v)) for v in leaves):  # (under tg.jit, on a static decision: the
         return out                                    # other branches would record into its plan)
@@ -207,7 +208,7 @@ def _checked_branch(name: str, branches: list, k: int, operands: tuple, labels=N
         return out
     want = _kind(out)
     label = (lambda j: labels[j]) if labels else (lambda j: f"branch {j}")  # noqa: E731
-    plain = tree_unflatten(td, [concrete(v) for v in leaves])
+    plain = _lift(tree_unflatten(td, [concrete(v) for v in leaves]))[0]
     for j, b in enumerate(branches):
         if j == k:
             continue
@@ -336,15 +337,14 @@ def _promote_weak(init, carry):
 
 
 def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any, *, unroll=None):
-    """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)`` (``unroll``, JAX's
-    compilation hint, is accepted and changes nothing). The carry keeps its type, as JAX
-    requires."""
-    val = init_val
+    """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``; the carry keeps its type,
+    as JAX requires (``unroll``, JAX's compilation hint, is accepted and changes nothing)."""
+    val, back = _lift(init_val)
     want = _carry_type(init_val)
     for i in _loop_range(lower, upper):
         val = body_fun(i, val)
         _same_carry("fori_loop", want, val)
-    return val
+    return _unlift(val, back)
 
 
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any):
@@ -352,14 +352,14 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any):
     carry keeps its type. Unlike JAX's, it is differentiable in reverse mode too (``tg.grad``
     through it is the gradient of the iterations that ran): the loop runs in Python, and the
     tape records each step."""
-    val = init_val
+    val, back = _lift(init_val)
     want = _carry_type(init_val)
     while True:
         c = _scalar(cond_fun(val), "while_loop", "value of cond_fun")
         if c.dtype != bool:
             raise TypeError(f"while_loop: cond_fun must return a boolean scalar, got {c.dtype}")
         if not c:
-            return val
+            return _unlift(val, back)
         val = body_fun(val)
         _same_carry("while_loop", want, val)
 
@@ -384,11 +384,12 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
     n = sizes.pop() if sizes else length
     if n is None:
         raise ValueError("scan: give xs or length")
-    carry, ys = init, []
+    (carry, _), back = _lift((init, leaves))  # (xs leaves: only to see if any is a Tensor)
+    ys = []
     want = _carry_type(init)
     steps = range(n - 1, -1, -1) if reverse else range(n)
     for i in steps:
-        x = tree_unflatten(td, [v[i] for v in leaves]) if leaves else None
+        x = tree_unflatten(td, [_lifted(v[i]) for v in leaves]) if leaves else None
         out = f(carry, x)
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
             raise TypeError("scan: the body function must return a pair (carry, y)")
@@ -396,11 +397,12 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
         if not ys:
             promoted = _promote_weak(init, out[0])
             if promoted is not None:  # the first step again, from the carry's settled type
-                carry = promoted
+                carry = _lift(promoted)[0]
                 out = f(carry, x)
                 _same_carry("scan", want, out[0])
         carry, y = out
         ys.append(y)
+    carry = _unlift(carry, back)
     if reverse:
         ys.reverse()
     if not ys:  # no step: ys of the shapes one step would give, with a leading 0
@@ -413,12 +415,12 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
     y_leaves = [tree_flatten(y)[0] for y in ys]
     y_td = tree_flatten(ys[0])[1]
     stacked = [_ops.stack([yl[j] for yl in y_leaves]) for j in range(len(y_leaves[0]))]
-    return carry, tree_unflatten(y_td, stacked)
+    return carry, _unlift(tree_unflatten(y_td, stacked), back)
 
 
 def map(f: Callable, xs: Any, *, batch_size: int | None = None):  # noqa: A001
     """``f`` over the leading axis of ``xs`` (a pytree), outputs stacked (``jax.lax.map``;
-    ``batch_size`` only groups the calls in JAX: the results are the same)."""
+    ``batch_size`` only groups JAX's calls)."""
     return scan(lambda c, x: (c, f(x)), None, xs)[1]
 
 
@@ -426,8 +428,7 @@ def associative_scan(fn: Callable, elems: Any, reverse: bool = False, axis: int 
     """The inclusive prefix combination ``fn(... fn(fn(e₀, e₁), e₂) ..., eᵢ)`` along ``axis``
     of ``elems`` (a pytree), as ``jax.lax.associative_scan`` (evaluated in order). With
     ``reverse=True`` it runs from the end, the accumulated value still on the left:
-    ``fn(... fn(fn(e₋₁, e₋₂), e₋₃) ..., eᵢ)`` (JAX's scan of the flipped elements, flipped
-    back)."""
+    ``fn(... fn(fn(e₋₁, e₋₂), e₋₃) ..., eᵢ)`` (JAX's scan of the flipped elements, flipped)."""
     leaves, td = tree_flatten(elems)
     bad = [tuple(shape_of(concrete(v))) for v in leaves if not -len(shape_of(concrete(v))) <= axis
            < len(shape_of(concrete(v)))]

@@ -125,6 +125,28 @@ def test_lax_control_flow_matches_jax():
         tg.lax.scan(lambda c, x: (c, x), 0.0, (np.ones(3), np.ones(4)))
 
 
+def test_loop_and_branch_functions_see_arrays_with_jaxs_methods():
+    """JAX hands lax's body and branch functions arrays with .at and .astype; so does
+    tg.lax, also for NumPy arguments (and the results come back as NumPy arrays)."""
+    def run(m, lax):
+        fill = lax.fori_loop(0, 3, lambda i, v: v.at[i].set(2.0 * i), np.zeros(4))
+        c, ys = lax.scan(lambda c, r: (c.at[0].add(r[1]), r.at[2].multiply(c[0])), np.zeros(2),
+                         np.arange(6.0).reshape(2, 3))
+        w = lax.while_loop(lambda a: a[0] < 3, lambda a: a.at[0].add(1), np.zeros(2, np.int64))
+        k = lax.cond(True, lambda a: a.at[-1].set(7.0).astype(np.float32), lambda a: a.astype(np.float32),
+                     np.ones(3))
+        s = lax.switch(1, [lambda a: a, lambda a: a.at[0].max(5.0)], np.ones(2))
+        return fill, c, ys, w, k, s, lax.map(lambda r: r.at[::2].set(-1.0), np.ones((2, 3)))
+    got, want = run(tg, tg.lax), run(jnp, jax.lax)
+    for g, w in zip(tg.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+        assert type(g) is np.ndarray and g.dtype == w.dtype and g.shape == w.shape
+        np.testing.assert_array_equal(g, w)
+    z = tg.vmap(lambda r: r.at[0].set(9.0))(np.ones((2, 3), complex))  # complex rows too
+    assert type(z) is np.ndarray and z[:, 0].tolist() == [9, 9] and z.dtype == complex
+    g = tg.grad(lambda x: tg.lax.fori_loop(0, 3, lambda i, v: v.at[i].multiply(x[i]), np.ones(3)).sum())(X)
+    np.testing.assert_array_equal(g, np.ones(3))
+
+
 def test_ravel_pytree_matches_jax_flatten_util_and_differentiates():
     import jax.flatten_util
     p = {"W": np.arange(6.0).reshape(2, 3), "b": np.array([0.5, -1.0, 2.0]),
