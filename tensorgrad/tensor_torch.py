@@ -30,7 +30,7 @@ from .nn.torch_activations import log_softmax, relu, softmax
 from .recording import IMPERATIVE
 from .staging import Staged
 from .tensor import Tensor, traced_level
-from .tensor_torch_more import METHODS, arg_reduce, dim_of, dims_of, ints_of, values_indices
+from .tensor_torch_more import METHODS, arg_reduce, dim_of, dims_of, dtype_device, ints_of, values_indices
 
 __all__ = ["METHODS"]
 
@@ -200,20 +200,8 @@ METHODS.update({"float": _cast(np.float32), "double": _cast(np.float64),
 
 
 def _to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
-    for a in args:
-        if isinstance(a, _ARRAYS):
-            dtype = a.dtype
-        elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "meta", "xla"):
-            device = a
-        else:
-            try:
-                dtype = np.dtype(a)
-            except TypeError:
-                raise TypeError(f"Tensor.to: {a!r} is neither a dtype, a tensor nor a device") \
-                    from None
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise ValueError(f"Tensor.to: tensorgrad computes on the CPU only, got device {device!r}")
-    if dtype is None or np.dtype(dtype) == self.dtype:
+    dtype = dtype_device("Tensor.to", args, dtype, device)
+    if dtype is None or dtype == self.dtype:
         return tgo.astype(self, self.dtype) if copy else self
     return tgo.astype(self, dtype)
 

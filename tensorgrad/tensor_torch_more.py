@@ -50,6 +50,25 @@ def dims_of(name: str, dims, ndim: int):
     return dim_of(name, dims, ndim)
 
 
+def dtype_device(who: str, args, dtype=None, device=None):
+    """PyTorch's ``to(...)`` arguments: a dtype, a tensor (its dtype) or a device, positional
+    or as keywords, in any order. Returns the dtype (or None); a device other than the CPU
+    raises."""
+    for a in args:
+        if isinstance(a, _ARRAYS):
+            dtype = a.dtype
+        elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "meta", "xla"):
+            device = a
+        else:
+            try:
+                dtype = np.dtype(a)
+            except TypeError:
+                raise TypeError(f"{who}: {a!r} is neither a dtype, a tensor nor a device") from None
+    if device is not None and str(device).split(":")[0] != "cpu":
+        raise ValueError(f"{who}: tensorgrad computes on the CPU only, got device {device!r}")
+    return None if dtype is None else np.dtype(dtype)
+
+
 def ints_of(name: str, args) -> tuple:
     """``f(2, 3)`` or ``f((2, 3))`` as a tuple of ints."""
     if len(args) == 1 and isinstance(args[0], (list, tuple)):

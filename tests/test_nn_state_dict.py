@@ -90,3 +90,41 @@ def test_traced_values_keep_their_derivative_or_raise():
     np.testing.assert_allclose(tg.grad(lambda w: loss(w, True))(w0), [[4.0], [4.0]])
     with pytest.raises(TypeError, match="'W' is a value traced by a transform"):
         tg.grad(lambda w: loss(w, False))(w0)  # (a copy would be a silent constant)
+
+
+def test_to_float_double_half_cast_floating_parameters_and_buffers_in_place():
+    m = _model()
+    m.init(0)
+    assert m.double() is m and m.to("cpu") is m and m.cpu() is m
+    sd = m.state_dict()
+    assert sd["0.W"].dtype == np.float64 and sd["1.num_batches_tracked"].dtype.kind == "i"
+    m.float()  # PyTorch's: floating parameters and buffers; integer buffers stay
+    sd32 = m.state_dict()
+    assert {k: v.dtype.name for k, v in sd32.items()} == {
+        k: ("int64" if k.endswith("num_batches_tracked") else "float32") for k in sd}
+    np.testing.assert_array_equal(sd32["0.W"], sd["0.W"].astype(np.float32))
+    m.eval()
+    x = np.random.default_rng(1).normal(size=(5, 3))
+    assert m(x.astype(np.float32)).dtype == np.float32
+    m.to(np.float64)
+    np.testing.assert_allclose(m(x), m.to(dtype=np.float64)(x))
+    assert m.half().state_dict()["1.running_var"].dtype == np.float16
+    assert m.to(np.ones(1, np.float64)).state_dict()["3.b"].dtype == np.float64  # a tensor's dtype
+    with pytest.raises(TypeError, match="floating point or complex dtypes only"):
+        m.to(np.int32)
+    with pytest.raises(ValueError, match="CPU only"):
+        m.to("cuda")
+
+
+def test_casting_keeps_imperative_parameters_and_their_gradient_dtype():
+    m = nn.Linear(3, 2)
+    m.init(0)
+    m.requires_grad_()
+    W = m.params["W"]
+    opt = tg.optim.SGD(m.parameters(), lr=0.1)
+    m.float()
+    assert m.params["W"] is W and W.dtype == np.float32 and W.requires_grad
+    m(np.ones((4, 3), np.float32)).sum().backward()
+    assert W.grad.dtype == np.float32  # the leaf's gradient takes the new dtype
+    opt.step()
+    assert W.dtype == np.float32

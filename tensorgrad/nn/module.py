@@ -28,6 +28,7 @@ from ..tree import _dict_keys, named_leaves, tree_flatten, tree_unflatten
 from . import init as _init
 from .module_hooks import HookHandle, with_hooks
 from .module_hooks import register as register_hook
+from .module_dtype import DtypeMixin
 from .state import StateDictMixin
 
 __all__ = ["Module", "NamedArrays", "named_parameters", "count_parameters", "children_repr",
@@ -95,7 +96,7 @@ def children_repr(head: str, pairs) -> str:
     return f"{head}({body}\n)"
 
 
-class Module(StateDictMixin):
+class Module(StateDictMixin, DtypeMixin):
     """Base layer: hyperparameters on the object, parameters in a pytree.
 
     Subclasses implement ``init_params(rng) -> pytree`` and the pure ``apply(params, x)``,
