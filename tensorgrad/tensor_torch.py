@@ -30,6 +30,7 @@ from .nn.torch_activations import log_softmax, relu, softmax
 from .recording import IMPERATIVE
 from .staging import Staged
 from .tensor import Tensor, traced_level
+from . import tensor_torch_extra  # noqa: F401  (registers more methods into METHODS)
 from .tensor_torch_more import METHODS, arg_reduce, dim_of, dims_of, dtype_device, ints_of, values_indices
 
 __all__ = ["METHODS"]
@@ -268,7 +269,7 @@ for _name in ("add_", "sub_", "mul_", "div_", "pow_", "clamp_", "clamp_min_", "c
               "exp_", "log_", "sqrt_", "neg_", "abs_", "sigmoid_", "tanh_", "relu_",
               "masked_fill_", "index_fill_", "index_add_", "index_copy_", "scatter_",
               "scatter_add_", "reciprocal_", "sin_", "cos_", "floor_", "ceil_", "lerp_",
-              "addcmul_", "addcdiv_", "square_"):
+              "addcmul_", "addcdiv_", "square_", "tril_", "triu_", "index_put_", "masked_scatter_"):
     METHODS[_name] = _in_place(_name)
 METHODS["clip_"] = METHODS["clamp_"]
 

@@ -1,0 +1,259 @@
+"""More of PyTorch's Tensor methods (linear algebra, reductions, windows, scatter_reduce, ...),
+each a composition of tensorgrad's differentiable functions, so every transform and
+``.backward()`` differentiates it. Registered into ``METHODS`` like those of
+:mod:`tensorgrad.tensor_torch_more`; :mod:`tensorgrad.tensor_torch` installs them."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import linalg as _linalg
+from . import ops as tgo
+from .tensor_torch_more import _grid, _src, dim_of, dims_of, ints_of, method
+
+__all__: list = []
+
+
+# ---- linear algebra ----------------------------------------------------------------------
+method("det")(lambda self: _linalg.det(self))
+method("inverse")(lambda self: _linalg.inv(self))
+method("slogdet")(lambda self: _linalg.slogdet(self))
+method("matrix_exp")(lambda self: _linalg.matrix_exp(self))
+method("matrix_power")(lambda self, n: _linalg.matrix_power(self, n))
+
+
+@method("logdet")
+def logdet(self):
+    """PyTorch's: log det, NaN for a negative determinant of a real matrix, -inf for 0."""
+    if np.dtype(self.dtype).kind == "c":
+        return tgo.log(_linalg.det(self))
+    sign, logabs = _linalg.slogdet(self)
+    return tgo.where(sign < 0, np.nan, tgo.where(sign == 0, -np.inf, logabs))
+
+
+@method("pinverse")
+def pinverse(self, rcond=1e-15):
+    return _linalg.pinv(self, rcond=rcond)
+
+
+@method("cholesky")
+def cholesky(self, upper=False):
+    low = _linalg.cholesky(self)
+    return tgo.conj(tgo.swapaxes(low, -1, -2)) if upper else low
+
+
+# ---- shapes and windows ------------------------------------------------------------------
+@method("swapdims")
+def swapdims(self, dim0, dim1):
+    return tgo.swapaxes(self, dim_of("swapdims", dim0, self.ndim), dim_of("swapdims", dim1, self.ndim))
+
+
+@method("rot90")
+def rot90(self, k=1, dims=(0, 1)):
+    return tgo.rot90(self, int(k), axes=dims_of("rot90", dims, self.ndim))
+
+
+@method("msort")
+def msort(self):
+    return tgo.sort(self, axis=0)
+
+
+@method("repeat_interleave")
+def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+    """Each entry (each slice along ``dim``; with ``dim`` None, of the flattened tensor)
+    ``repeats`` times in a row (PyTorch's; NumPy's ``repeat``)."""
+    return tgo.repeat(self, repeats, axis=None if dim is None else dim_of("repeat_interleave", dim, self.ndim))
+
+
+@method("unfold")
+def unfold(self, dimension, size, step):
+    """PyTorch's sliding windows: ``dimension`` becomes the window count, and a new last axis
+    of length ``size`` holds each window (windows start every ``step``)."""
+    d = dim_of("unfold", dimension, self.ndim)
+    n = self.shape[d] if self.ndim else 1
+    size, step = int(size), int(step)
+    if step < 1 or not 0 <= size <= n:
+        raise ValueError(f"Tensor.unfold: size {size} and step {step} do not fit dim {d} of length {n} "
+                         f"(need 0 <= size <= {n} and step >= 1)")
+    x = self if self.ndim else tgo.reshape(self, (1,))
+    idx = np.arange(0, n - size + 1, step)[:, None] + np.arange(size)
+    return tgo.moveaxis(tgo.take(x, idx, axis=d), d + 1, -1)
+
+
+@method("sum_to_size")
+def sum_to_size(self, *size):
+    """The sum over the axes that ``size`` broadcasts (PyTorch's; ``self`` must expand from
+    ``size``)."""
+    size = ints_of("sum_to_size", size)
+    shape = tuple(self.shape)
+    lead = len(shape) - len(size)
+    if lead < 0 or any(s not in (1, t) for s, t in zip(size, shape[lead:])):
+        raise ValueError(f"Tensor.sum_to_size: size {size} is not expandable to the tensor's shape {shape}")
+    out = tgo.sum(self, axis=tuple(range(lead))) if lead else self
+    axes = tuple(i for i, (s, t) in enumerate(zip(size, shape[lead:])) if s == 1 and t != 1)
+    return tgo.sum(out, axis=axes, keepdims=True) if axes else out
+
+
+# ---- reductions and statistics -------------------------------------------------------------
+@method("diff")
+def diff(self, n=1, dim=-1, prepend=None, append=None):
+    kw = {k: v for k, v in (("prepend", prepend), ("append", append)) if v is not None}
+    return tgo.diff(self, n, axis=dim_of("diff", dim, self.ndim), **kw)
+
+
+def _quantile(name, fn):
+    def m(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        axis = None if dim is None else dim_of(name, dim, self.ndim)
+        return fn(self, q, axis=axis, keepdims=bool(keepdim), method=interpolation)
+    return method(name)(m)
+
+
+_quantile("quantile", tgo.quantile)
+_quantile("nanquantile", tgo.nanquantile)
+
+
+@method("renorm")
+def renorm(self, p, dim, maxnorm):
+    """Each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled down to that norm
+    (PyTorch's, with its 1e-7 in the scale)."""
+    d = dim_of("renorm", dim, self.ndim)
+    others = tuple(i for i in range(self.ndim) if i != d)
+    norm = tgo.sum(tgo.abs(self) ** p, axis=others, keepdims=True) ** (1.0 / p)
+    return self * tgo.where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0)
+
+
+@method("heaviside")
+def heaviside(self, values):
+    return tgo.heaviside(self, values)
+
+
+@method("bincount")
+def bincount(self, weights=None, minlength=0):
+    return tgo.bincount(self, weights, minlength=minlength)
+
+
+@method("histc")
+def histc(self, bins=100, min=0, max=0):  # noqa: A002  (PyTorch's names)
+    """Counts in ``bins`` equal bins over [min, max] (the data's range when both are 0;
+    values outside are left out), in the tensor's dtype, as PyTorch's."""
+    lo, hi = float(min), float(max)
+    if lo == hi:
+        v = np.asarray(tgo.stop_gradient(self))
+        lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 0.0)
+        if lo == hi:
+            lo, hi = lo - 1, hi + 1
+    if lo > hi:
+        raise ValueError(f"Tensor.histc: min {lo} is greater than max {hi}")
+    return tgo.astype(tgo.histogram(tgo.stop_gradient(self), int(bins), range=(lo, hi))[0], self.dtype)
+
+
+@method("unique")
+def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+    """PyTorch's: the distinct values (sorted), and with ``return_inverse`` the index of each
+    entry's value, shaped like the tensor (like the slices along ``dim``)."""
+    axis = None if dim is None else dim_of("unique", dim, self.ndim)
+    out = tgo.unique(self, return_inverse=True, return_counts=True, axis=axis)
+    values, inverse, counts = out[0], out[1], out[2]
+    if return_inverse:
+        inverse = tgo.reshape(inverse, tuple(self.shape) if axis is None else (self.shape[axis],))
+    parts = (values,) + ((inverse,) if return_inverse else ()) + ((counts,) if return_counts else ())
+    return parts[0] if len(parts) == 1 else parts
+
+
+@method("unique_consecutive")
+def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+    """PyTorch's: each run of equal consecutive entries (slices along ``dim``) kept once."""
+    if dim is None:
+        x, axis = tgo.reshape(self, (-1,)), 0
+    else:
+        x, axis = self, dim_of("unique_consecutive", dim, self.ndim)
+    n = x.shape[axis]
+    head = [True] if n else []
+    if n > 1:
+        a, b = tgo.take(x, np.arange(1, n), axis=axis), tgo.take(x, np.arange(n - 1), axis=axis)
+        others = tuple(i for i in range(x.ndim) if i != axis)
+        change = tgo.any(a != b, axis=others) if others else a != b
+        keep = tgo.concatenate([np.ones(1, bool), change])
+    else:
+        keep = np.array(head, bool)
+    starts = tgo.nonzero(keep)[0]
+    values = tgo.take(x, starts, axis=axis)
+    parts = (values,)
+    if return_inverse:
+        inv = tgo.cumsum(tgo.astype(keep, np.int64)) - 1
+        parts += (tgo.reshape(inv, tuple(self.shape)) if dim is None else inv,)
+    if return_counts:
+        parts += (tgo.diff(tgo.concatenate([starts, np.array([n])])),)
+    return parts[0] if len(parts) == 1 else parts
+
+
+# ---- scatter and put -----------------------------------------------------------------------
+_REDUCE = {"sum": "add", "mean": "add", "prod": "multiply", "amax": "max", "amin": "min"}
+
+
+def _identity(reduce, dtype):
+    dtype = np.dtype(dtype)
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    big = np.iinfo(dtype).max if dtype.kind in "iu" else (True if dtype.kind == "b" else np.inf)
+    small = np.iinfo(dtype).min if dtype.kind in "iu" else (False if dtype.kind == "b" else -np.inf)
+    return small if reduce == "amax" else big
+
+
+@method("scatter_reduce")
+def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+    """PyTorch's: ``src``'s entries reduced into the positions ``index`` gives along ``dim``
+    with ``reduce`` ('sum', 'prod', 'mean', 'amax', 'amin'); with ``include_self=False`` a
+    position that receives values forgets its own."""
+    if reduce not in _REDUCE:
+        raise ValueError(f"Tensor.scatter_reduce: reduce must be one of {sorted(_REDUCE)}, got {reduce!r}")
+    d = dim_of("scatter_reduce", dim, self.ndim)
+    grid = _grid("scatter_reduce", self, d, index)
+    v = _src(self, index, src, None)
+    base = self if include_self else self.at[grid].set(_identity(reduce, self.dtype))
+    out = getattr(base.at[grid], _REDUCE[reduce])(v)
+    if reduce != "mean":
+        return out
+    count = np.zeros(tuple(self.shape), np.int64)
+    np.add.at(count, tuple(np.asarray(tgo.stop_gradient(g)) for g in grid), 1)
+    count = np.maximum(count + bool(include_self), 1)
+    if np.dtype(self.dtype).kind in "iub":
+        return out // tgo.astype(count, self.dtype)
+    return out / count.astype(self.dtype)
+
+
+@method("index_put")
+def index_put(self, indices, values, accumulate=False):
+    """``self`` with ``values`` put at ``self[indices]`` (a tuple of index tensors), or added
+    there with ``accumulate=True`` (repeated positions add up), as PyTorch's."""
+    at = self.at[tuple(indices)]
+    return at.add(values) if accumulate else at.set(values)
+
+
+@method("masked_scatter")
+def masked_scatter(self, mask, source):
+    """``self`` with the positions where ``mask`` is true taking ``source``'s entries in
+    row-major order (PyTorch's)."""
+    m = tgo.broadcast_to(mask, tuple(self.shape))
+    count = int(np.count_nonzero(np.asarray(tgo.stop_gradient(m))))
+    flat = tgo.reshape(source, (-1,))
+    if flat.shape[0] < count:
+        raise ValueError(f"Tensor.masked_scatter: the mask selects {count} entries, source has "
+                         f"only {flat.shape[0]}")
+    return self.at[m].set(flat[:count])
+
+
+# ---- memory layout -------------------------------------------------------------------------
+@method("is_contiguous")
+def is_contiguous(self, memory_format=None):
+    return bool(np.asarray(tgo.stop_gradient(self)).flags.c_contiguous)
+
+
+@method("stride")
+def stride(self, dim=None):
+    """The step between entries along each axis, in entries (PyTorch's)."""
+    a = np.asarray(tgo.stop_gradient(self))
+    steps = tuple(s // a.itemsize for s in a.strides)
+    return steps if dim is None else steps[dim_of("stride", dim, self.ndim)]
+
