@@ -140,3 +140,17 @@ def test_a_module_without_apply_or_forward_says_so():
         pass
     with pytest.raises(NotImplementedError, match="Empty: a Module defines apply"):
         Empty()(X)
+
+
+def test_nn_functional_answers_as_pytorchs_functional_module():
+    import tensorgrad.nn.functional as F
+    from tensorgrad.nn.functional import cross_entropy, relu  # noqa: F401  (importable too)
+    x = np.random.default_rng(0).normal(size=(4, 5))
+    y = np.array([0, 2, 1, 4])
+    assert F.cross_entropy is tg.nn.cross_entropy and F.conv2d is tg.nn.conv2d and F.relu is tg.nn.relu
+    e = np.exp(x - x.max(1, keepdims=True))
+    np.testing.assert_allclose(F.softmax(x, dim=1), e / e.sum(1, keepdims=True))  # PyTorch's dim=
+    np.testing.assert_allclose(F.cross_entropy(x, y), -np.mean(np.log((e / e.sum(1, keepdims=True))[np.arange(4), y])))
+    assert F.one_hot(np.array([1]), 3).tolist() == [[0, 1, 0]]  # (jax.nn's, the module's own)
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        F.nope

@@ -1,6 +1,10 @@
 """``jax.nn``'s composite functions, built on registered ops (so every transform and
 ``tg.jit`` differentiates through them): ``one_hot``, ``standardize``,
 ``logmeanexp``, ``glu``, ``identity`` and ``dot_product_attention``.
+
+The module also answers as PyTorch's ``torch.nn.functional``: any other name is looked up
+in ``tg.nn``, so ``import tensorgrad.nn.functional as F`` then ``F.relu``,
+``F.cross_entropy``, ``F.conv2d`` or ``F.softmax(x, dim=1)`` work (``F.one_hot`` stays JAX's).
 """
 from __future__ import annotations
 
@@ -8,9 +12,7 @@ import math
 
 import numpy as np
 
-from ..ops import (astype, einsum, equal, expand_dims, getitem, less, log, logical_and, logsumexp,
-                   maximum, moveaxis, repeat, reshape, sigmoid, softmax, split, sqrt, square, where)
-from ..ops import sum as _sum
+from .. import ops as _o
 from ..ops._util import as_array_like, on_a_trace
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
@@ -28,11 +30,11 @@ def one_hot(x: ArrayLike, num_classes: int, *, dtype=np.float64, axis: int = -1)
     ids carry no gradient. Works on values traced by ``tg.jit``."""
     num_classes = int(num_classes)
     x = as_array_like(x)
-    hit = equal(expand_dims(x, -1), np.arange(num_classes))
-    out = astype(hit, dtype)
+    hit = _o.equal(_o.expand_dims(x, -1), np.arange(num_classes))
+    out = _o.astype(hit, dtype)
     nd = len(_shape(out))
     if axis not in (-1, nd - 1):
-        out = moveaxis(out, -1, axis)
+        out = _o.moveaxis(out, -1, axis)
     return out
 
 
@@ -41,21 +43,21 @@ def _mask_count(x, where_, axis, keepdims: bool):
     Built with ops, so a mask traced by ``tg.jit`` stays traced."""
     xs = _shape(x)
     dt = np.result_type(dtype_of(concrete(x)), np.float16)  # float32 stays float32
-    ones = where(where_, np.ones(xs, dt), np.zeros(xs, dt))
-    return _sum(ones, axis=axis, keepdims=keepdims)
+    ones = _o.where(where_, np.ones(xs, dt), np.zeros(xs, dt))
+    return _o.sum(ones, axis=axis, keepdims=keepdims)
 
 
 def _safe_ratio(num, count):
     """num / count, NaN where count is 0 (an empty selection), without a NumPy warning."""
     some = count > 0
-    return where(some, num / where(some, count, 1.0), np.nan)
+    return _o.where(some, num / _o.where(some, count, 1.0), np.nan)
 
 
 def _masked_mean(x, axis, where_):
     if where_ is None:
         n = math.prod(_shape(x)[a] for a in _axes(axis, len(_shape(x))))
-        return _sum(x, axis=axis, keepdims=True) / n
-    return _safe_ratio(_sum(where(where_, x, 0.0), axis=axis, keepdims=True),
+        return _o.sum(x, axis=axis, keepdims=True) / n
+    return _safe_ratio(_o.sum(_o.where(where_, x, 0.0), axis=axis, keepdims=True),
                        _mask_count(x, where_, axis, True))
 
 
@@ -78,10 +80,10 @@ def standardize(x: ArrayLike, axis=-1, mean: ArrayLike | None = None,
         mean = _masked_mean(x, axis, where)
     if variance is None:
         if algorithm == "stable":
-            variance = _masked_mean(square(x - mean), axis, where)
+            variance = _masked_mean(_o.square(x - mean), axis, where)
         else:  # E[x²] − mean² can come out slightly negative: clip, as jax.nn.standardize
-            variance = maximum(_masked_mean(square(x), axis, where) - square(mean), 0.0)
-    return (x - mean) * (1.0 / sqrt(variance + epsilon))
+            variance = _o.maximum(_masked_mean(_o.square(x), axis, where) - _o.square(mean), 0.0)
+    return (x - mean) * (1.0 / _o.sqrt(variance + epsilon))
 
 
 def logmeanexp(x: ArrayLike, axis=None, where: ArrayLike | None = None,
@@ -90,15 +92,15 @@ def logmeanexp(x: ArrayLike, axis=None, where: ArrayLike | None = None,
     nd = len(_shape(x))
     if where is None:
         n = math.prod(_shape(x)[a] for a in _axes(axis, nd))
-        return logsumexp(x, axis=axis, keepdims=keepdims) - math.log(n)
+        return _o.logsumexp(x, axis=axis, keepdims=keepdims) - math.log(n)
     return _masked_logmeanexp(x, where, axis, keepdims)
 
 
 def _masked_logmeanexp(x, mask, axis, keepdims: bool):
     count = _mask_count(x, mask, axis, keepdims)
     some = count > 0  # an empty selection gives NaN, as JAX (and no NumPy warning)
-    lse = logsumexp(where(mask, x, -np.inf), axis=axis, keepdims=keepdims)
-    return where(some, lse - log(where(some, count, 1.0)), np.nan)
+    lse = _o.logsumexp(_o.where(mask, x, -np.inf), axis=axis, keepdims=keepdims)
+    return _o.where(some, lse - _o.log(_o.where(some, count, 1.0)), np.nan)
 
 
 def glu(x: ArrayLike, axis: int = -1, *, dim: int | None = None) -> Array:
@@ -109,8 +111,8 @@ def glu(x: ArrayLike, axis: int = -1, *, dim: int | None = None) -> Array:
     size = _shape(x)[axis]
     if size % 2:
         raise ValueError(f"glu: axis {axis} of x (shape {_shape(x)}) must have an even size")
-    a, b = split(x, 2, axis=axis)
-    return a * sigmoid(b)
+    a, b = _o.split(x, 2, axis=axis)
+    return a * _o.sigmoid(b)
 
 
 def identity(x: ArrayLike) -> Array:
@@ -146,7 +148,7 @@ def dot_product_attention(query: ArrayLike, key: ArrayLike, value: ArrayLike,
         raise ValueError(f"dot_product_attention: query, key and value must all be (B, T, N, H) "
                          f"or (T, N, H), got shapes {sq}, {sk}, {sv}")
     if not batched:
-        query, key, value = expand_dims(query, 0), expand_dims(key, 0), expand_dims(value, 0)
+        query, key, value = _o.expand_dims(query, 0), _o.expand_dims(key, 0), _o.expand_dims(value, 0)
         sq, sk, sv = (1,) + sq, (1,) + sk, (1,) + sv
     B, T, N, H = sq
     _, S, K, _ = sk
@@ -154,9 +156,9 @@ def dot_product_attention(query: ArrayLike, key: ArrayLike, value: ArrayLike,
         raise ValueError(f"dot_product_attention: key and value must be (B, S, K, H) with the "
                          f"query's B and H and N a multiple of K; got query {sq}, key {sk}, value {sv}")
     if K != N:  # grouped heads: each key/value head serves N // K query heads
-        key, value = repeat(key, N // K, axis=2), repeat(value, N // K, axis=2)
+        key, value = _o.repeat(key, N // K, axis=2), _o.repeat(value, N // K, axis=2)
     scale = 1.0 / math.sqrt(H) if scale is None else float(scale)
-    logits = einsum("btnh,bsnh->bnts", query, key) * scale
+    logits = _o.einsum("btnh,bsnh->bnts", query, key) * scale
     if bias is not None:
         logits = logits + bias  # (right-aligned: (N, T, S) or (T, S) broadcast over the rest)
     # the mask and the sequence lengths may be traced (tg.jit arguments): combined with ops,
@@ -177,18 +179,27 @@ def dot_product_attention(query: ArrayLike, key: ArrayLike, value: ArrayLike,
     ql = None
     if query_seq_lengths is not None:
         ql = _as_ids(query_seq_lengths)
-        _and(less(np.arange(T).reshape(1, 1, T, 1), reshape(ql, (B, 1, 1, 1))))
+        _and(_o.less(np.arange(T).reshape(1, 1, T, 1), _o.reshape(ql, (B, 1, 1, 1))))
     if key_value_seq_lengths is not None:
         kl = _as_ids(key_value_seq_lengths)
-        _and(less(np.arange(S).reshape(1, 1, 1, S), reshape(kl, (B, 1, 1, 1))))
+        _and(_o.less(np.arange(S).reshape(1, 1, 1, S), _o.reshape(kl, (B, 1, 1, 1))))
     for m in traced:
-        keep = logical_and(keep, astype(m, bool))
+        keep = _o.logical_and(keep, _o.astype(m, bool))
     dt = dtype_of(concrete(logits))
     if traced or not keep.all():  # JAX's large negative number, kept within float32's range
-        logits = where(keep, logits, -0.7 * min(np.finfo(dt).max, np.finfo(np.float32).max))
-    probs = softmax(logits, axis=-1)
-    out = einsum("bnts,bsnh->btnh", probs, value)
+        logits = _o.where(keep, logits, -0.7 * min(np.finfo(dt).max, np.finfo(np.float32).max))
+    probs = _o.softmax(logits, axis=-1)
+    out = _o.einsum("bnts,bsnh->btnh", probs, value)
     if ql is not None:  # padding queries attend to nothing: zero, as in JAX
-        out = where(less(np.arange(T).reshape(1, T, 1, 1), reshape(ql, (B, 1, 1, 1))), out, 0.0)
-    return out if batched else getitem(out, 0)
+        out = _o.where(_o.less(np.arange(T).reshape(1, T, 1, 1), _o.reshape(ql, (B, 1, 1, 1))), out, 0.0)
+    return out if batched else _o.getitem(out, 0)
 
+
+
+def __getattr__(name: str):
+    """PyTorch's ``torch.nn.functional`` names: the function of that name in ``tg.nn``."""
+    if not name.startswith("__"):
+        from .. import nn as _nn  # (at call time: tg.nn imports this module)
+        if name in vars(_nn):
+            return vars(_nn)[name]
+    raise AttributeError(f"module 'tensorgrad.nn.functional' has no attribute {name!r} (nor has tg.nn)")
