@@ -429,3 +429,11 @@ def test_vecdot_and_dtypes_from_jax_op_records():
     assert tg.vander(np.ones(2, np.float32), 3).dtype == np.vander(np.ones(2, np.float32), 3).dtype
     assert tg.inner(np.ones(2, np.int8), 3).dtype == np.inner(np.ones(2, np.int8), 3).dtype
     assert tg.polyval(np.array([True, True]), True).dtype == np.polyval(np.array([True, True]), True).dtype
+
+
+def test_einsum_takes_pytorchs_list_of_operands():
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+    np.testing.assert_allclose(tg.einsum("ij,jk->ik", [a, b]), a @ b)
+    np.testing.assert_allclose(tg.einsum("ij,jk", (a, b)), a @ b)
+    np.testing.assert_allclose(tg.einsum("i->", [1.0, 2.0]), 3.0)  # one operand: a list is an array
+    np.testing.assert_allclose(tg.grad(lambda x: tg.einsum("ij,jk->", [x, b]))(a), np.tile(b.sum(1), (2, 1)))

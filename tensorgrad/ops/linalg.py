@@ -350,7 +350,8 @@ def _from_sublists(args: tuple) -> tuple[str, tuple]:
 def _einsum_signature(subscripts: str, *operands: ArrayLike, optimize=None, out=None, dtype=None,
                       order="K", casting="safe", precision=None, preferred_element_type=None):
     """Einstein summation with NumPy's subscripts (``->``, implicit output, ``...``, diagonals),
-    or in NumPy's sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``.
+    or in NumPy's sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``; PyTorch's
+    ``einsum("ij,jk", [a, b])`` (the operands in one list) too.
 
     Every operand's gradient is again an einsum (the rule is multilinearity),
     so derivatives of any order work. ``optimize`` (NumPy's) and ``precision`` (JAX's) are
@@ -362,6 +363,9 @@ def _einsum_signature(subscripts: str, *operands: ArrayLike, optimize=None, out=
         raise TypeError("einsum: out= is not supported (tensorgrad's results are new arrays)")
     if not isinstance(subscripts, str):  # the sublist form
         subscripts, operands = _from_sublists((subscripts,) + operands)
+    elif len(operands) == 1 and type(operands[0]) in (list, tuple) and subscripts.count(",") \
+            and len(operands[0]) == subscripts.split("->")[0].count(",") + 1:
+        operands = tuple(operands[0])  # PyTorch's einsum("ij,jk", [a, b]): the operands as a list
     if dtype is not None:
         for o in operands:
             have = dtype_of(concrete(o))
