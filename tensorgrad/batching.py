@@ -266,11 +266,10 @@ def lift(tree):
 
 
 def unlift(tree, back: bool):
-    """The untraced Tensors among ``tree``'s leaves as NumPy arrays again, if ``back``."""
-    if not back:
-        return tree
+    """``tree`` rebuilt (dict keys in JAX's order), its untraced Tensors as NumPy arrays
+    again if ``back``."""
     leaves, td = tree_flatten(tree)
-    return tree_unflatten(td, [_unlifted(v) for v in leaves])
+    return tree_unflatten(td, [_unlifted(v) for v in leaves] if back else leaves)
 
 
 def _stack_outputs(outs: list, out_axes, n: int):

@@ -465,8 +465,8 @@ class _OutputTree:
             body = "".join(self.render(c) + ", " for c in x)
             return f"({body})" if t is tuple else f"[{body}]"
         if isinstance(x, dict) and t not in _CUSTOM_NODES:
-            body = ", ".join(f"{k!r}: {self.render(v)}" if _literal(k) is not None
-                             else f"{self._const(k)}: {self.render(v)}" for k, v in x.items())
+            body = ", ".join(f"{k!r}: {self.render(x[k])}" if _literal(k) is not None  # (JAX's
+                             else f"{self._const(k)}: {self.render(x[k])}" for k in _dict_keys(x))  # order)
             if t is dict:
                 return "{" + body + "}"
             return f"{self._const(t)}({{{body}}})"

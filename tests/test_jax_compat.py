@@ -1,6 +1,7 @@
 """Details of JAX's signatures that JAX code relies on: pytrees in stop_gradient,
 tree_map's is_leaf and prefix matching, custom rules with nondiff_argnums, jit's
 donate_argnums (accepted, no effect)."""
+from collections import OrderedDict
 from functools import partial
 
 import jax
@@ -145,6 +146,23 @@ def test_loop_and_branch_functions_see_arrays_with_jaxs_methods():
     assert type(z) is np.ndarray and z[:, 0].tolist() == [9, 9] and z.dtype == complex
     g = tg.grad(lambda x: tg.lax.fori_loop(0, 3, lambda i, v: v.at[i].multiply(x[i]), np.ones(3)).sum())(X)
     np.testing.assert_array_equal(g, np.ones(3))
+
+
+def test_dict_outputs_of_jit_and_control_flow_have_jaxs_key_order():
+    x = np.ones(1)
+    d = {"z": x, "a": 2 * x}
+    same = lambda v: {"z": v, "a": v}  # noqa: E731
+    outs = [tg.jit(same)(x), tg.jit(lambda t: t)(d), tg.lax.cond(True, same, same, x),
+            tg.lax.fori_loop(0, 2, lambda i, t: t, d), tg.lax.while_loop(lambda t: t["a"][0] > 5, lambda t: t, d),
+            tg.lax.scan(lambda c, r: (c, None), d, np.ones(2))[0]]
+    want = [list(o) for o in (jax.jit(same)(x), jax.jit(lambda t: t)(d), jax.lax.cond(True, same, same, x),
+                              jax.lax.fori_loop(0, 2, lambda i, t: t, d))]
+    assert want == [["a", "z"]] * 4
+    assert [list(o) for o in outs] == [["a", "z"]] * 6
+    g = tg.grad(lambda v: tg.lax.fori_loop(0, 1, lambda i, t: {"z": t["z"], "a": t["a"]}, same(v))["a"][0])(x)
+    assert g.tolist() == [1.0]
+    ordered = tg.jit(lambda v: OrderedDict([("z", v), ("a", v)]))(x)  # an OrderedDict keeps its order
+    assert list(ordered) == ["z", "a"]
 
 
 def test_ravel_pytree_matches_jax_flatten_util_and_differentiates():
