@@ -26,6 +26,7 @@ from .ops.elementwise import _in_integer_dtype
 from .staging import ConcretizationError, call as staged_call, find_staged, is_staged, trace_values
 from .tensor import Tensor, concrete, dtype_of, shape_of
 from .tree import tree_flatten, tree_unflatten
+from .lax_carry import _carry_type, _promote_weak, _same_carry
 from .lax_ops import _axis
 from .lax_ops import (  # noqa: F401  (jax.lax's elementwise and structural primitives)
     RoundingMethod, abs, max, min, pow, round, slice, acos, acosh, add, asin, asinh, atan, atan2, atanh, bitwise_and, bitwise_not,
@@ -135,13 +136,19 @@ def _loop_range(lower, upper):
 _MISSING = object()
 
 
+def _given(operands: tuple, operand, name: str) -> tuple:
+    """The operands, from JAX's older single ``operand=`` too."""
+    if operand is _MISSING:
+        return operands
+    if operands:
+        raise TypeError(f"{name}: give the operands positionally or as operand=, not both")
+    return (operand,)
+
+
 def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_MISSING):
     """``true_fun(*operands)`` if ``pred`` is true (nonzero) else ``false_fun(*operands)``
     (``operand=`` is JAX's older single-operand form)."""
-    if operand is not _MISSING:
-        if operands:
-            raise TypeError("cond: give the operands positionally or as operand=, not both")
-        operands = (operand,)
+    operands = _given(operands, operand, "cond")
     if is_staged(concrete(pred)):  # under tg.jit: both branches run, the predicate selects
         p = concrete(pred)
         if p.shape != () or p.dtype.kind not in "biuf":
@@ -158,8 +165,10 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_MISS
     return _checked_branch("cond", [false_fun, true_fun], k, operands, ("false_fun", "true_fun"))
 
 
-def switch(index, branches: Sequence[Callable], *operands):
-    """``branches[index](*operands)``, the index clamped to the branches, as ``jax.lax.switch``."""
+def switch(index, branches: Sequence[Callable], *operands, operand=_MISSING):
+    """``branches[index](*operands)``, the index clamped to the branches, as ``jax.lax.switch``
+    (``operand=`` is JAX's older single-operand form)."""
+    operands = _given(operands, operand, "switch")
     if not branches:
         raise ValueError("switch: give at least one branch (an empty branch sequence)")
     if is_staged(concrete(index)):  # under tg.jit: every branch runs, the index selects
@@ -288,52 +297,6 @@ def _select(outs: list, picks: list, name: str):
             out = _ops.where(pick, v, out)
         result.append(out)
     return tree_unflatten(td, result)
-
-
-_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
-
-
-def _carry_type(carry) -> tuple:
-    """A loop carry's type as JAX compares it: its structure, and each leaf's shape, dtype and
-    weakness (a Python int, float or complex is weakly typed, as in JAX; a bool or a NumPy
-    scalar such as np.float64 is not)."""
-    leaves, td = tree_flatten(carry)
-    return td, [(tuple(shape_of(concrete(v))), np.dtype(dtype_of(concrete(v))),
-                 type(v) in (int, float, _PY_COMPLEX)) for v in leaves]
-
-
-def _carry_fits(d1: np.dtype, weak1: bool, d2: np.dtype) -> bool:
-    """JAX's rule: the dtype must stay; only a weakly typed leaf may take the dtype of a kind
-    at least as wide (a Python 0 carry becoming float32, never int32 for a Python 0.0)."""
-    return d1 == d2 or (weak1 and d2.kind != "b" and _KIND_RANK[d2.kind] >= _KIND_RANK[d1.kind])
-
-
-def _same_carry(name: str, want: tuple, carry) -> None:
-    """Raise, as JAX does, when a body function returns a carry of another type than it got."""
-    got = _carry_type(carry)
-    if got[0] != want[0]:
-        raise TypeError(f"{name}: the body function returned a carry of structure {got[0]} for "
-                        f"one of structure {want[0]}; they must be equal, as in JAX")
-    for k, ((s1, d1, w1), (s2, d2, _)) in enumerate(zip(want[1], got[1])):
-        if s1 != s2 or not _carry_fits(d1, w1, d2):
-            raise TypeError(f"{name}: the body function returned a carry whose leaf {k} has shape "
-                            f"{s2} and dtype {d2} for one of shape {s1} and dtype {d1}; a carry "
-                            "must keep its shapes and dtypes, as in JAX")
-
-
-def _promote_weak(init, carry):
-    """``init`` with each weakly typed leaf (a Python number) given the dtype its first new
-    carry took, when that differs from the number's own (a Python 0.0 carry meeting float32
-    values becomes a float32 0.0, as JAX promotes weak carries before the loop); else None."""
-    leaves, td = tree_flatten(init)
-    new, changed = [], False
-    for v, o in zip(leaves, tree_flatten(carry)[0]):
-        if type(v) in (int, float, _PY_COMPLEX) and type(o) not in (int, float, _PY_COMPLEX):
-            d = np.dtype(dtype_of(concrete(o)))
-            if d != np.asarray(v).dtype:
-                v, changed = np.asarray(v, dtype=d), True
-        new.append(v)
-    return tree_unflatten(td, new) if changed else None
 
 
 def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any, *, unroll=None):

@@ -109,12 +109,18 @@ _CUSTOM: dict = {}
 _DATA_FIELDS: dict = {}
 
 
-def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func: Callable) -> None:
+def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func: Callable,
+                         flatten_with_keys_func: Callable | None = None) -> None:
     """Make instances of ``nodetype`` pytree nodes, as ``jax.tree_util.register_pytree_node``:
     ``flatten_func(x)`` returns ``(children, aux_data)`` (the children are pytrees; the
     hashable ``aux_data`` is kept in the structure) and ``unflatten_func(aux_data,
     children)`` rebuilds an instance. Transforms then differentiate through the children
-    and return gradients as instances of ``nodetype``."""
+    and return gradients as instances of ``nodetype``. With ``flatten_with_keys_func``
+    (``x -> ([(key, child), ...], aux_data)``) the children have keys for the key-path
+    functions, as ``register_pytree_with_keys``."""
+    if flatten_with_keys_func is not None:
+        return register_pytree_with_keys(  # (imported from tree_paths at the end of this module)
+            nodetype, flatten_with_keys_func, unflatten_func, flatten_func)
     if not isinstance(nodetype, type):
         raise TypeError(f"register_pytree_node: expected a class, got {nodetype!r}")
     if nodetype in (tuple, list, dict, type(None)) or nodetype is np.ndarray:

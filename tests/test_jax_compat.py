@@ -165,6 +165,22 @@ def test_dict_outputs_of_jit_and_control_flow_have_jaxs_key_order():
     assert list(ordered) == ["z", "a"]
 
 
+def test_switch_takes_operand_and_pytree_nodes_take_key_functions():
+    assert tg.lax.switch(1, [lambda v: v, lambda v: v * 2], operand=3.0) == 6.0  # JAX's older form
+    with pytest.raises(TypeError, match="switch: give the operands positionally or as operand="):
+        tg.lax.switch(0, [lambda v: v], 1.0, operand=2.0)
+
+    class Pair:
+        def __init__(self, a, b):
+            self.a, self.b = a, b
+    keys = (tg.tree_util.GetAttrKey("a"), tg.tree_util.GetAttrKey("b"))
+    tg.tree_util.register_pytree_node(Pair, lambda p: ((p.a, p.b), None), lambda aux, ch: Pair(*ch),
+                                      lambda p: (tuple(zip(keys, (p.a, p.b))), None))
+    paths = tg.tree_util.tree_flatten_with_path(Pair(1.0, 2.0))[0]
+    assert [tg.tree_util.keystr(p) for p, _ in paths] == [".a", ".b"]
+    assert tg.grad(lambda p: p.a * p.b)(Pair(2.0, 3.0)).a == 3.0
+
+
 def test_ravel_pytree_matches_jax_flatten_util_and_differentiates():
     import jax.flatten_util
     p = {"W": np.arange(6.0).reshape(2, 3), "b": np.array([0.5, -1.0, 2.0]),

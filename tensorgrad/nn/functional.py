@@ -9,6 +9,7 @@ in ``tg.nn``, so ``import tensorgrad.nn.functional as F`` then ``F.relu``,
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -198,8 +199,7 @@ def dot_product_attention(query: ArrayLike, key: ArrayLike, value: ArrayLike,
 
 def __getattr__(name: str):
     """PyTorch's ``torch.nn.functional`` names: the function of that name in ``tg.nn``."""
-    if not name.startswith("__"):
-        from .. import nn as _nn  # (at call time: tg.nn imports this module)
-        if name in vars(_nn):
-            return vars(_nn)[name]
+    nn = sys.modules.get(__package__)  # (tensorgrad.nn, which imports this module)
+    if not name.startswith("__") and nn is not None and name in vars(nn):
+        return vars(nn)[name]
     raise AttributeError(f"module 'tensorgrad.nn.functional' has no attribute {name!r} (nor has tg.nn)")
