@@ -66,6 +66,7 @@ from .devices import (default_backend, device_count, devices, ensure_compile_tim
                       local_device_count, local_devices, named_call, named_scope,
                       process_count, process_index)
 from .jax_backend import to_jax  # (imports JAX only when a conversion runs)
+from . import numpy  # noqa: E402  (``import tensorgrad.numpy as jnp``: this namespace, jax.numpy's name)
 
 __version__ = "0.1.0"
 
@@ -96,6 +97,8 @@ for _space in ("autograd", "tree_util", "optim", "lax", "scipy", "nn", "distribu
     _importable_namespaces(f"{__name__}.{_space}", globals()[_space], 1)
     _sys.modules.setdefault(f"{__name__}.{_space}", globals()[_space])
 del _space
+_sys.modules.setdefault(f"{__name__}.numpy.linalg", linalg)
+_sys.modules.setdefault(f"{__name__}.numpy.fft", fft)
 
 
 __all__ = [

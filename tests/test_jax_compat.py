@@ -181,6 +181,17 @@ def test_switch_takes_operand_and_pytree_nodes_take_key_functions():
     assert tg.grad(lambda p: p.a * p.b)(Pair(2.0, 3.0)).a == 3.0
 
 
+def test_tensorgrad_numpy_is_the_namespace_under_jax_numpys_name():
+    import tensorgrad.numpy as tnp
+    import tensorgrad.numpy.linalg
+    from tensorgrad.numpy import fft
+    assert tnp.sum is tg.sum and tnp.linalg is tg.linalg and fft is tg.fft and tnp is tg.numpy
+    assert tensorgrad.numpy.linalg is tg.linalg
+    np.testing.assert_allclose(tg.grad(lambda x: tnp.sum(tnp.sin(x)))(X), np.cos(X))
+    with pytest.raises(AttributeError, match="tensorgrad.numpy' has no attribute 'nope'"):
+        tnp.nope
+
+
 def test_ravel_pytree_matches_jax_flatten_util_and_differentiates():
     import jax.flatten_util
     p = {"W": np.arange(6.0).reshape(2, 3), "b": np.array([0.5, -1.0, 2.0]),
