@@ -33,8 +33,9 @@ ignored (tensorgrad has one implementation, and every update is differentiable u
 ``tg.grad``). A functional optimizer has one set of hyperparameters; PyTorch's form
 (``RAdam(model.parameters(), lr=...)``, :mod:`tensorgrad.optim_params`) has parameter groups.
 
-:class:`LBFGS` replaces PyTorch's ``optimizer.step(closure)`` (the closure recomputes the loss
-and fills ``.grad``) by ``params, state = opt.step(params, closure, state)`` with
+:class:`LBFGS`'s functional form replaces PyTorch's ``optimizer.step(closure)`` (the closure
+recomputes the loss and fills ``.grad``; PyTorch's form ``LBFGS([w, b]).step(closure)`` takes
+that too) by ``params, state = opt.step(params, closure, state)`` with
 ``closure(params) -> (loss, grads)``, e.g. ``closure = tg.value_and_grad(loss_fn)``; the loss at
 the incoming parameters (what PyTorch's ``step`` returns) is ``state["loss"]``. It runs on
 concrete arrays only: its iterations and line search branch on values.

@@ -150,9 +150,8 @@ class ParamOptimizer:
 
     def __init__(self, cls: type, params, args: tuple, kwargs: dict):
         name = cls.__name__
-        if "closure" in inspect.signature(cls.step).parameters:
-            raise NotImplementedError(f"{name}: this optimizer's step takes a closure of the "
-                                      "parameters; use its functional form")
+        #: LBFGS: step(closure) evaluates the loss at the points it tries, one flat state
+        self.closure_driven = "closure" in inspect.signature(cls.step).parameters
         self.optimizer_class = cls
         positional, defaults = _signature(cls)
         if len(args) > len(positional):
@@ -180,6 +179,9 @@ class ParamOptimizer:
             groups = [{"params": groups}]
         for g in groups:
             self.add_param_group(g)
+        if self.closure_driven and len(self.param_groups) > 1:
+            raise ValueError(f"{name} doesn't support per-parameter options (parameter groups), "
+                             "as in PyTorch")
 
     def __repr__(self) -> str:
         return f"{self.optimizer_class.__name__}({len(self.param_groups)} group(s), PyTorch's form)"
@@ -243,6 +245,8 @@ class ParamOptimizer:
         """One update of every parameter that has a ``.grad``; with ``closure`` (which
         recomputes the loss and calls ``backward()``), the closure runs first and its loss is
         returned."""
+        if self.closure_driven:
+            return self._closure_step(closure)
         loss = None
         if closure is not None:
             with enable_grad():
@@ -259,6 +263,34 @@ class ParamOptimizer:
                     p.data = new
                     self.state[id(p)] = state
         return loss
+
+    def _closure_step(self, closure: Callable | None) -> Any:
+        """PyTorch's LBFGS ``step(closure)``: ``closure()`` clears the gradients, computes the
+        loss and calls ``backward()``; it runs at every point the iterations try, with the
+        parameters holding that point. Returns the loss of the first call."""
+        name = self.optimizer_class.__name__
+        if closure is None:
+            raise TypeError(f"{name}.step needs a closure that recomputes the loss and calls "
+                            "backward(), as PyTorch's")
+        params, opt = self.param_groups[0]["params"], self.group_optimizers[0]
+        first: list = []
+
+        def evaluate(values):
+            with no_grad():
+                for p, v in zip(params, values):
+                    p.data = v
+            with enable_grad():
+                loss = closure()
+            first.append(loss) if not first else None
+            return loss, [np.zeros(p.shape, p.dtype) if p.grad is None else p.grad for p in params]
+        values = [np.asarray(p.data) for p in params]
+        state = self.state.get(id(params[0]))
+        new, state = opt.step(values, evaluate, opt.init(values) if state is None else state)
+        with no_grad():
+            for p, v in zip(params, new):
+                p.data = v
+        self.state[id(params[0])] = state
+        return first[0]
 
     def state_dict(self) -> dict:
         """``{"state": {index: state}, "param_groups": [options with "params" as indices]}``,
@@ -293,6 +325,10 @@ class ParamOptimizer:
         state = {}
         for i, s in state_dict["state"].items():
             p, opt = flat[int(i)]
+            if self.closure_driven:  # (one state, of all the parameters, under the first's index)
+                fresh = opt.init([np.asarray(q.data) for q, _ in flat])
+                state[id(p)] = {k: np.array(s.get(k, v), dtype=np.asarray(v).dtype) for k, v in fresh.items()}
+                continue
             state[id(p)] = _loaded_state(name, opt, p, int(i), s)
         self.state = state
 

@@ -350,6 +350,37 @@ def test_lbfgs_converges_and_checks_its_closure():
         opt.step({"w": np.zeros(3)}, lambda p: (0.0, p), state)
 
 
+def test_lbfgs_in_pytorchs_form_steps_the_tensors_with_a_closure():
+    """LBFGS([w, b], ...).step(closure) with PyTorch's closure (zero_grad, loss, backward)
+    follows the functional form exactly, returns the first loss, and saves its state."""
+    kw = dict(line_search_fn="strong_wolfe", history_size=3, max_iter=7)
+    w, b = tg.tensor(P0["w"], requires_grad=True), tg.tensor(P0["b"], requires_grad=True)
+    opt = optim.LBFGS([w, b], **kw)
+
+    def closure():
+        opt.zero_grad()
+        r = X @ w + b - Y
+        loss = tg.mean(r * r) + 0.05 * tg.sum(w ** 4)
+        loss.backward()
+        return loss
+    fopt = optim.LBFGS(**kw)
+    p = {"w": P0["w"], "b": P0["b"]}
+    state = fopt.init(p)
+    for _ in range(2):
+        first = opt.step(closure)
+        p, state = fopt.step(p, quartic, state)
+        assert float(first.item()) == pytest.approx(float(state["loss"]), rel=1e-14)
+    np.testing.assert_allclose(w.detach().numpy(), p["w"], atol=1e-13)
+    np.testing.assert_allclose(b.detach().numpy(), p["b"], atol=1e-13)
+    again = optim.LBFGS([w, b], **kw)  # the curvature history carries over through state_dict
+    again.load_state_dict(opt.state_dict())
+    assert np.array_equal(again.state[id(w)]["old_dirs"], opt.state[id(w)]["old_dirs"])
+    with pytest.raises(ValueError, match="doesn't support per-parameter options"):
+        optim.LBFGS([{"params": [w]}, {"params": [b]}])
+    with pytest.raises(TypeError, match="LBFGS.step needs a closure"):
+        opt.step()
+
+
 # ---- schedulers -----------------------------------------------------------------------------------
 def lr_sequence(sched, n=30, opt=None, epochs=None):
     out = [sched.get_last_lr()[0]]
