@@ -253,6 +253,21 @@ def test_eigvals_roots_sort_complex_and_poly():
                                jax.grad(lambda r: jnp.sum(jnp.real(jnp.poly(r))))(r), rtol=1e-12)
 
 
+def test_sort_complex_dtype_follows_numpy():
+    # NumPy: complex64 for (u)int8/16, clongdouble for longdouble, complex128 otherwise
+    # (float16 and float32 included), a complex input keeps its dtype
+    for code in np.typecodes["AllInteger"] + np.typecodes["AllFloat"] + "?":
+        a = np.array([[3, 1, 0, 2], [1, 2, 2, 0]]).astype(code)
+        want = np.sort_complex(a)
+        for got in (tg.sort_complex(a), tg.sort_complex(tg.tensor(a)), np.sort_complex(tg.tensor(a))):
+            assert np.asarray(got).dtype == want.dtype, code
+            np.testing.assert_array_equal(got, want)
+    x = np.array([0.5, -1.5, 2.0], np.float32)
+    g = tg.grad(lambda v: tg.sum(tg.real(tg.sort_complex(v)) * np.array([1.0, 2.0, 3.0])))(x)
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g, [2.0, 1.0, 3.0])
+
+
 def test_power_on_the_whole_complex_plane():
     # a negative real base with a complex exponent: the principal branch, as JAX
     x, z = np.array([-2.0, 3.0, 0.5]), np.array([0.5 + 1j, -1 + 0.3j, 2 - 1j])

@@ -32,6 +32,48 @@ def test_histogram_values_and_gradients_match_jax(kw):
                                np.histogram_bin_edges(A, **{k: v for k, v in kw.items() if k != "density"}))
 
 
+def test_histogram_dtypes_and_values_follow_numpy_for_narrow_weights():
+    # NumPy's hist has the weights' dtype (float32 stays float32); a density is float64 (bin
+    # widths in float64) even for float32 data; given edges sum the weights cumulatively in
+    # their dtype: bit-equal values on Tensors, eagerly and under tg.jit, as on ndarrays
+    edges = np.array([0.0, 0.3, 1.5, 4.0])
+    for adt, wdt in ((np.float32, np.float32), (np.float64, np.float32), (np.float32, np.float16),
+                     (np.float32, None), (np.float16, np.float64), (np.int64, np.float32)):
+        a = (RNG.random(30) * 4).astype(adt)
+        w = None if wdt is None else (RNG.random(30) * 3).astype(wdt)
+        for bins, density in ((3, False), (3, True), (edges, False), (edges, True)):
+            want = np.histogram(a, bins=bins, weights=w, density=density)
+            ta = a if adt == np.int64 else tg.tensor(a)
+            tw = None if w is None else tg.tensor(w)
+            jitted = tg.jit(lambda x, v: tg.histogram(x, bins=bins, weights=v, density=density))
+            for got in (tg.histogram(ta, bins=bins, weights=tw, density=density), jitted(a, w)):
+                for g, n in zip(got, want):
+                    assert np.asarray(g).dtype == n.dtype, (adt, wdt, bins, density)
+                    np.testing.assert_array_equal(g, n)
+    x32 = np.array([1, 2, 3, 4.5], np.float32)
+    assert tg.histogram(tg.tensor(x32), bins=3, weights=tg.tensor(x32))[0].dtype == np.float32
+    # the gradient in float32 weights: each weight's bin (given edges too)
+    c = np.array([1.0, 2.0, 3.0])
+    for bins in (3, edges):
+        a, w = RNG.random(12) * 4, RNG.random(12).astype(np.float32)
+        g = tg.grad(lambda v: tg.sum(tg.histogram(a, bins=bins, weights=v)[0] * c))(w)
+        _, e = np.histogram(a, bins=bins)
+        assert g.dtype == np.float32
+        np.testing.assert_array_equal(g, c[np.clip(np.searchsorted(e, a, side="right") - 1, 0, 2)]
+                                      * ((a >= e[0]) & (a <= e[-1])))
+    # histogram2d / histogramdd: float64 counts, as NumPy's, for float32 data and weights
+    x, y = (RNG.random(15) * 4).astype(np.float32), (RNG.random(15) * 4).astype(np.float32)
+    w = RNG.random(15).astype(np.float32)
+    for density in (False, True):
+        want = np.histogram2d(x, y, bins=3, weights=w, density=density)
+        got = tg.histogram2d(tg.tensor(x), y, bins=3, weights=tg.tensor(w), density=density)
+        for g, n in zip(got, want):
+            assert np.asarray(g).dtype == n.dtype
+            np.testing.assert_allclose(g, n, rtol=1e-6)
+        hist, _ = tg.histogramdd(tg.tensor(np.stack([x, y], 1)), bins=3, weights=tg.tensor(w), density=density)
+        assert hist.dtype == np.histogramdd(np.stack([x, y], 1), bins=3, weights=w, density=density)[0].dtype
+
+
 def test_histogram_of_a_matrix_with_weights_of_its_shape():
     # NumPy flattens both; the weights (traced or not) keep the data's 2-D shape
     m = A.reshape(4, 5)

@@ -375,6 +375,57 @@ def test_interp_with_a_period_as_numpy_and_jax():
         tg.interp(x, xp, fp, left=0.0, period=360)
 
 
+def test_interp_last_knot_and_nan_x_as_numpy():
+    # NumPy returns fp[-1] itself at x = xp[-1] (not the line from the left, an ulp off), fp[0]
+    # for a NaN x when there is one knot, and NaN for a NaN x past a repeated last knot
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        xp, fp = np.sort(rng.random(5)), rng.standard_normal(5)
+        np.testing.assert_array_equal(tg.interp(xp, xp, fp), np.interp(xp, xp, fp))
+    for xp, fp in (([1.0], [3.0]), ([0.0, 1.0, 1.0], [1.0, 2.0, 3.0])):
+        x = np.array([np.nan, 1.0, 2.0, -1.0])
+        np.testing.assert_array_equal(tg.interp(x, xp, fp), np.interp(x, xp, fp))
+    xp, fp = np.array([0.0, 0.3, 0.7]), np.array([0.1, 0.7, 0.3])
+    # the x-derivative at the last knot is still the last piece's slope, as in JAX
+    np.testing.assert_allclose(tg.grad(lambda v: tg.interp(v, xp, fp))(0.7),
+                               jax.grad(lambda v: jnp.interp(v, xp, fp))(0.7))
+
+
+def test_interp_of_complex_fp_as_numpy_and_jax():
+    # NumPy interpolates the real and imaginary parts apart (slope Δf·(1/Δx)), in complex128:
+    # bit-equal values, with NumPy's NaN x (NaN + 0j), infinite fp, one knot and a repeated
+    # last knot; left/right may be complex or real
+    xp = np.array([-1.0, 0.3, 0.7, 2.0])
+    fp = np.array([1 + 2j, -0.4 + 0.1j, 3.3 - 1j, 0.2 + 0.6j])
+    x = np.array([-2.0, -1.0, -0.6, 0.3, 0.5, 0.71, 1.9, 2.0, 2.5, np.nan])
+    cases = [(x, xp, fp, {}), (x, xp, fp, {"left": 5j, "right": -1.5}), (x, xp, fp, {"period": 2.5}),
+             (x, xp, fp.astype(np.complex64), {"left": -2.0}), (x, xp[:1], fp[:1], {"right": 1j}),
+             (x, np.array([-1.0, 2.0, 2.0]), fp[:3], {}), (0.5, [0.0, 1.0], [1j, 2], {}),
+             (x, xp, np.array([1 + 1j, complex(np.inf, 1), complex(2, -np.inf), 1j]), {})]
+    for args in cases:
+        want = np.interp(*args[:3], **args[3])
+        got = tg.interp(*args[:3], **args[3])
+        assert np.asarray(got).dtype == want.dtype == np.complex128
+        np.testing.assert_array_equal(got, want)
+    assert np.interp(tg.tensor(x), xp, fp).dtype == np.complex128
+    # derivatives: in fp (and left/right) and x, against JAX for a complex cotangent
+    u = np.cos(np.arange(9.0)) + 1j * np.sin(np.arange(9.0))
+    xs = x[:-1]
+    f = lambda L: lambda v, c, lo: L.interp(v, xp, c, left=lo, right=2.0 - 1j)  # noqa: E731
+    _, back = tg.vjp(f(tg), xs, fp, 0.5j)
+    _, jback = jax.vjp(f(jnp), xs, fp, 0.5j)
+    for g, w in zip(back(u), jback(u)):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+    t = (np.ones(9), 1j * np.arange(4.0), 1.0 + 0j)
+    np.testing.assert_allclose(tg.jvp(f(tg), (xs, fp, 0.5j), t)[1], jax.jvp(f(jnp), (xs, fp, 0.5j), t)[1],
+                               rtol=1e-12)
+    jitted = tg.jit(lambda v, c: tg.interp(v, xp, c, period=2.5))
+    for v in (x, x[::-1] * 0.7):
+        np.testing.assert_array_equal(jitted(v, fp), np.interp(v, xp, fp, period=2.5))
+    with pytest.raises(TypeError, match="interp: x must be real"):
+        tg.interp(x + 1j, xp, fp)
+
+
 def test_tuples_inside_an_index_and_more_numpy_keywords():
     # a tuple inside an index is an index array, as a list (NumPy), in every transform
     x = np.arange(24.0).reshape(2, 3, 4)

@@ -141,6 +141,23 @@ def test_array_functions_and_predicates():
     _close(tg.grad(f)(x), jax.jit(jax.grad(jf))(x))
 
 
+def test_ptp_takes_numpys_positional_out_and_keepdims():
+    # NumPy's order is ptp(a, axis=None, out=None, keepdims=False)
+    x = np.array([[0.4, -2.7, 5.3], [1.1, 0.2, -0.6]])
+    want = np.ptp(x, 1, None, True)
+    for got in (tg.ptp(x, 1, None, True), np.ptp(tg.tensor(x), 1, None, True),
+                tg.ptp(x, axis=1, out=None, keepdims=True)):
+        assert got.shape == want.shape == (2, 1)
+        _close(got, want)
+    _close(tg.ptp(x, 0, None, False), np.ptp(x, 0, None, False))
+    jf = lambda v: jnp.sum(jnp.ptp(v, 1, None, True) * jnp.array([[2.0], [3.0]]))  # noqa: E731
+    _close(tg.grad(lambda v: tg.sum(tg.ptp(v, 1, None, True) * np.array([[2.0], [3.0]])))(x),
+           jax.grad(jf)(x))
+    for call in (lambda: tg.ptp(x, 1, np.empty(2)), lambda: np.ptp(tg.tensor(x), 1, np.empty(2))):
+        with pytest.raises(TypeError, match="ptp: out= is not supported"):
+            call()
+
+
 # ---- errors: no rule, in-place writes -------------------------------------------------------------
 
 def test_missing_rule_names_the_full_numpy_path_and_the_nearest_ops():

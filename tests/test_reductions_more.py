@@ -46,7 +46,8 @@ def test_float32_stays_float32(name):
 
 
 METHODS = ["linear", "lower", "higher", "midpoint", "nearest", "inverted_cdf", "hazen", "weibull",
-           "interpolated_inverted_cdf", "median_unbiased", "normal_unbiased"]
+           "interpolated_inverted_cdf", "median_unbiased", "normal_unbiased", "averaged_inverted_cdf",
+           "closest_observation"]
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -73,6 +74,130 @@ def test_quantile_gradients_match_jax(method):
     np.testing.assert_allclose(tg.jacrev(g(tg))(q), jax.jit(jax.jacrev(g(jnp)))(q), atol=1e-12)
 
 
+@pytest.mark.parametrize("method", ["averaged_inverted_cdf", "closest_observation"])
+def test_discrete_hyndman_fan_methods_match_numpy_exactly(method):
+    # every q = k/(2n) (n·q an integer or a half: the jumps and ties of these methods), 0, 1,
+    # random q; odd and even n; one axis, two axes and all; integer input keeps NumPy's dtype
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 3, 4, 5, 8):
+        q = np.concatenate([np.arange(2 * n + 1) / (2 * n), rng.random(5)])
+        for a, axis in ((rng.random((3, n)), 1), (rng.random((n, 2)), 0), (rng.random((2, n, 2)), (0, 1)),
+                        (rng.integers(0, 9, (2, n)), -1), (rng.random(n).astype(np.float32), None)):
+            for qq in (q, q.astype(np.float32), 0.0, 1.0, 0.5, float(q[-1])):
+                want = np.quantile(a, qq, axis=axis, method=method)
+                got = tg.quantile(a, qq, axis=axis, method=method)
+                assert np.asarray(got).dtype == want.dtype and np.array_equal(got, want), (n, axis, qq)
+        an = rng.random((3, n + 1))
+        an[0, 0] = an[1, -1] = np.nan
+        an[2, 0], an[2, -1] = -np.inf, np.inf
+        for name in ("nanquantile", "quantile", "nanpercentile"):
+            qq = q * 100 if "percent" in name else q
+            np.testing.assert_array_equal(_quiet(getattr(tg, name))(an, qq, axis=1, method=method, keepdims=True),
+                                          _quiet(getattr(np, name))(an, qq, axis=1, method=method, keepdims=True))
+
+
+def test_low_precision_interpolation_rounds_as_numpy():
+    # NumPy subtracts a float32 (float16) a's neighbours in its own dtype, and rounds a Python
+    # q's weight t and 1 − t to it only after computing them in float64: bit-equal results
+    rng = np.random.default_rng(5)
+    for dt in (np.float16, np.float32):
+        a = (rng.random((40, 6)) * 10).astype(dt)
+        for q in (0.1731658843790569, 0.5168468104343983, rng.random(7), rng.random(7).astype(np.float32)):
+            for method in ("linear", "hazen", "weibull", "midpoint", "averaged_inverted_cdf"):
+                want = np.quantile(a, q, axis=1, method=method)
+                got = tg.quantile(tg.tensor(a), q, axis=1, method=method)
+                assert np.asarray(got).dtype == want.dtype
+                np.testing.assert_array_equal(got, want)
+
+
+def test_discrete_hyndman_fan_gradients():
+    # the gradient goes to the entry picked; averaged_inverted_cdf splits it ½, ½ at a jump of
+    # the empirical cdf (n·q an integer), as its value averages the two entries there
+    a = np.array([[0.6, 0.73, 0.19, 0.05], [0.27, 0.66, 0.56, 0.15]])
+    w = np.array([1.0, 2.0])
+    f = lambda m, q: lambda v: tg.sum(tg.quantile(v, q, axis=1, method=m) * w)  # noqa: E731
+    half = np.array([[0.5, 0, 0.5, 0], [0.5, 0, 0.5, 0]]) * w[:, None]
+    np.testing.assert_array_equal(tg.grad(f("averaged_inverted_cdf", 0.5))(a), half)
+    np.testing.assert_array_equal(tg.grad(f("averaged_inverted_cdf", 0.6))(a), [[1, 0, 0, 0], [0, 0, 2, 0]])
+    np.testing.assert_array_equal(tg.grad(f("closest_observation", 0.5))(a), [[0, 0, 1, 0], [2, 0, 0, 0]])
+    for m in ("averaged_inverted_cdf", "closest_observation"):
+        for q in (0.0, 0.3, 0.5, 0.75, 1.0):
+            g = f(m, q)
+            eps = 1e-6
+            fd = np.array([(g(a + eps * e) - g(a - eps * e)) / (2 * eps)
+                           for e in np.eye(a.size).reshape((a.size,) + a.shape)]).reshape(a.shape)
+            np.testing.assert_allclose(tg.grad(g)(a), fd, atol=1e-8)
+            _, jv = tg.jvp(g, (a,), (np.ones_like(a),))
+            np.testing.assert_allclose(jv, fd.sum(), atol=1e-8)
+
+
+def test_weighted_inverted_cdf_matches_numpy():
+    # NumPy >= 2.0: weights of a's shape, or of its shape along axis (in axis' order); integer
+    # weights hit the cdf's jumps exactly, leading zero weights are skipped at q = 0
+    rng = np.random.default_rng(6)
+    for n in (1, 2, 3, 5):
+        q = np.concatenate([np.arange(2 * n + 1) / (2 * n), rng.random(3)])
+        for shape, axis, wshape in (((3, n), 1, (n,)), ((3, n), 1, (3, n)), ((n, 2), 0, (n,)),
+                                    ((2, n, 3), (1, 0), (n, 2)), ((2, n, 3), None, (2, n, 3))):
+            a = rng.random(shape)
+            for w in (rng.random(wshape), rng.integers(0, 3, wshape) + np.eye(1, int(np.prod(wshape))).reshape(wshape)):
+                for qq in (q, q.astype(np.float32), 0.0, 1.0):
+                    for name in ("quantile", "percentile", "nanquantile"):
+                        if name == "nanquantile" and wshape != shape:
+                            continue  # NumPy 2.4's own nanquantile raises IndexError there
+                        arg = qq * 100 if name == "percentile" else qq
+                        want = getattr(np, name)(a, arg, axis=axis, method="inverted_cdf", weights=w)
+                        got = getattr(tg, name)(a, arg, axis=axis, method="inverted_cdf", weights=w)
+                        assert np.asarray(got).dtype == want.dtype
+                        np.testing.assert_array_equal(got, want)
+    a = np.array([[3, 1, 4, 1, 5], [9, 2, 6, 5, 3]])
+    w = np.array([0.0, 2.0, 1.0, 0.0, 1.0])
+    got = tg.quantile(a, [0.0, 0.5, 1.0], axis=1, method="inverted_cdf", weights=w)
+    np.testing.assert_array_equal(got, np.quantile(a, [0.0, 0.5, 1.0], axis=1, method="inverted_cdf", weights=w))
+    assert got.dtype == a.dtype  # an integer array's entry keeps its dtype
+    an = np.array([[1.0, np.nan, 3.0, 0.5], [np.nan] * 4, [2.0, 1.0, np.nan, 0.0]])
+    wn = np.array([[1.0, 5.0, 2.0, 0.0], [1.0] * 4, [1.0, 0.0, np.inf, 3.0]])
+    for name in ("nanquantile", "nanpercentile"):
+        arg = np.array([0.0, 40.0, 100.0]) / (1 if "percent" in name else 100)
+        np.testing.assert_array_equal(
+            _quiet(getattr(tg, name))(an, arg, axis=1, method="inverted_cdf", weights=wn, keepdims=True),
+            _quiet(getattr(np, name))(an, arg, axis=1, method="inverted_cdf", weights=wn, keepdims=True))
+    for kw, err in (({"method": "linear", "weights": np.ones(5)}, ValueError),
+                    ({"weights": np.ones(5)}, TypeError),  # no axis, other shape
+                    ({"axis": 1, "weights": np.ones(4)}, ValueError),
+                    ({"axis": 1, "weights": -np.ones(5)}, ValueError),
+                    ({"axis": 1, "weights": np.zeros(5)}, ValueError),
+                    ({"axis": 1, "weights": np.array([1.0, np.nan, 1, 1, 1])}, ValueError)):
+        kw = {"method": "inverted_cdf", **kw}
+        with pytest.raises(err):
+            _quiet(np.quantile)(a.astype(float), 0.5, **kw)
+        with pytest.raises(err, match="quantile"):
+            tg.quantile(a.astype(float), 0.5, **kw)
+
+
+def test_weighted_quantile_gradient_goes_to_the_picked_entry():
+    a = np.random.default_rng(7).random((3, 5))
+    w = np.array([1.0, 3.0, 0.0, 2.0, 1.0])
+    c = np.array([[1.0], [2.0]])
+    f = lambda v: tg.sum(tg.quantile(v, [0.3, 0.8], axis=1, method="inverted_cdf", weights=w) * c)  # noqa: E731
+    want = np.zeros_like(a)
+    picked = np.quantile(a, [0.3, 0.8], axis=1, method="inverted_cdf", weights=w)
+    for k in range(2):
+        for i in range(3):
+            want[i, np.flatnonzero(a[i] == picked[k, i])] += c[k, 0]
+    np.testing.assert_array_equal(tg.grad(f)(a), want)
+    np.testing.assert_array_equal(tg.jit(tg.grad(f))(a), want)
+    _, tangent = tg.jvp(f, (a,), (np.ones_like(a),))
+    np.testing.assert_allclose(tangent, want.sum())
+    # traced weights under tg.jit: the plan recomputes the cdf (and checks) per call
+    jf = tg.jit(lambda v, ww: tg.quantile(v, [0.3, 0.8], axis=1, method="inverted_cdf", weights=ww))
+    for v, ww in ((a, w), (a[::-1] * 2, w[::-1]), (a, np.array([0.0, 0, 1, 0, 0]))):
+        np.testing.assert_array_equal(jf(v, ww), np.quantile(v, [0.3, 0.8], axis=1, method="inverted_cdf",
+                                                             weights=ww))
+    with pytest.raises(ValueError, match="non-negative"):
+        jf(a, -w)
+
+
 A = np.random.default_rng(3).random((3, 4))
 A_NAN = A.copy()
 A_NAN[0, 1] = np.nan
@@ -86,6 +211,8 @@ JITTED = {
     "nanpercentile": lambda v: tg.nanpercentile(v, 40, axis=1, method="nearest"),
     "quantile": lambda v: tg.quantile(v, 0.3, axis=1, method="midpoint"),
     "percentile": lambda v: tg.percentile(v, 40, method="inverted_cdf"),
+    "quantile_averaged": lambda v: tg.quantile(v, [0.25, 0.5, 0.6], axis=1, method="averaged_inverted_cdf"),
+    "nanquantile_closest": lambda v: tg.nanquantile(v, [0.25, 0.5, 0.6], axis=1, method="closest_observation"),
     "corrcoef": lambda v: tg.corrcoef(v), "nanmean_where": lambda v: tg.nanmean(v, axis=1, where=A > 0.3),
     "grad_nanvar": tg.grad(lambda v: tg.sum(tg.nanvar(v, axis=0))),
     "grad_quantile": tg.grad(lambda v: tg.sum(tg.nanquantile(v, 0.4, axis=1))),

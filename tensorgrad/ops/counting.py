@@ -5,7 +5,8 @@
   derives them from the data's range (a count of bins, or a rule such as ``"auto"``),
   differentiate in the data's minimum and maximum
   (``linspace`` between them), as ``jax.numpy.histogram`` does. A ``density`` divides by
-  those, so it differentiates too.
+  those, so it differentiates too. Dtypes and sums are NumPy's: weighted counts in the
+  weights' dtype (given edges: cumulative sums in it), a density in float64.
 * ``histogramdd`` / ``histogram2d``: the same, per dimension: the weighted counts are a
   scatter-add of the weights, and each dimension's edges, when NumPy spaces them between that
   coordinate's minimum and maximum (a count of bins and no range), differentiate in those
@@ -39,7 +40,7 @@ from .elementwise import astype, equal, greater_equal, less_equal, where
 from .reductions import max as _max
 from .reductions import min as _min
 from .reductions import sum as _sum
-from .scans import diff
+from .scans import cumsum, diff
 from .selection import take_along_axis
 from .shape import concatenate, getitem, reshape, transpose
 from .signal import convolve, linspace
@@ -106,17 +107,30 @@ def histogram(a: ArrayLike, bins=10, range=None, density=None, weights=None):  #
     w = None if weights is None else np.asarray(concrete(weights)).ravel()
     counts, fixed = np.histogram(v, bins=bins, range=range, weights=w)
     edges = _edges(a, bins, range, weights, "histogram")
-    if weights is not None and isinstance(weights, Tensor):
+    if weights is not None and isinstance(weights, Tensor) and not isinstance(bins, (int, np.integer, str)):
+        # given edges: NumPy's cumulative sums of the weights in the data's order, in their
+        # dtype, read at each edge (the last one closed on the right) and differenced
+        order = np.argsort(v)  # (NumPy's own sort of the data)
+        cw = concatenate([np.zeros(1, dtype_of(counts)), cumsum(getitem(reshape(weights, (-1,)), order))])
+        at = np.concatenate([np.searchsorted(v[order], fixed[:-1], "left"),
+                             np.searchsorted(v[order], fixed[-1:], "right")])
+        hist = diff(getitem(cw, at))
+    elif weights is not None and isinstance(weights, Tensor):
         # the bin of each entry, as NumPy places it (the last bin is closed on the right)
         inside = (v >= fixed[0]) & (v <= fixed[-1])
         idx = np.clip(np.searchsorted(fixed, v, side="right") - 1, 0, len(fixed) - 2)
         keep = np.flatnonzero(inside)
         hist = bincount(idx[keep], weights=getitem(reshape(weights, (-1,)), keep), minlength=len(fixed) - 1)
+        hist = astype(hist, dtype_of(counts))  # NumPy's: the weights' dtype (bincount's is float64)
     else:
         hist = counts
-    if density:
-        return hist / diff(edges) / _sum(hist), edges  # (NumPy's order of operations)
-    return hist, edges
+    return _density(hist, edges) if density else (hist, edges)
+
+
+def _density(hist, edges):
+    """NumPy's ``n / db / n.sum()``, with ``db`` the bin widths in float64 (float32 edges of
+    float32 data too), so a density is float64 whatever the data's and weights' dtypes."""
+    return hist / astype(diff(edges), np.float64) / _sum(hist), edges
 
 
 def _holds_staged(obj) -> bool:
@@ -159,12 +173,21 @@ def _staged_bins(v, bins, range, name: str):  # noqa: A002
 def _histogram_staged(a, bins, range, density, weights):  # noqa: A002
     """histogram with values known only when the plan runs: each entry's bin as
     :func:`_staged_bins` finds it, counts by bincount (entries outside the edges left out)."""
-    edges, idx, n = _staged_bins(reshape(_as_array(a), (-1,)), bins, range, "histogram")
+    v = reshape(_as_array(a), (-1,))
+    edges, idx, n = _staged_bins(v, bins, range, "histogram")
     w = None if weights is None else reshape(_as_array(weights), (-1,))
-    hist = getitem(bincount(idx, weights=w, length=n + 1), slice(0, n))
-    if density:
-        return hist / diff(edges) / _sum(hist), edges  # (NumPy's order of operations)
-    return hist, edges
+    if w is not None and not isinstance(bins, (int, np.integer)):  # given edges: as histogram's
+        order = staged_call(np.argsort, concrete(v))
+        cw = concatenate([np.zeros(1, dtype_of(concrete(w))), cumsum(take_along_axis(w, order, axis=0))])
+        sv = take_along_axis(v, order, axis=0)
+        at = concatenate([searchsorted(sv, getitem(edges, slice(0, -1)), side="left"),
+                          searchsorted(sv, getitem(edges, slice(-1, None)), side="right")])
+        hist = diff(take_along_axis(cw, at, axis=0))
+    else:
+        hist = getitem(bincount(idx, weights=w, length=n + 1), slice(0, n))
+        if w is not None:  # NumPy's: the weights' dtype (bincount's is float64)
+            hist = astype(hist, dtype_of(concrete(w)))
+    return _density(hist, edges) if density else (hist, edges)
 
 
 def _histogramdd_staged(rows, bins, range, density, weights):  # noqa: A002
@@ -413,8 +436,10 @@ def sort_complex(a: ArrayLike) -> Array:
     (NumPy's ``sort_complex``); differentiable: the values move with their positions."""
     v = concrete(a)
     dt = dtype_of(v)
-    if dt.kind != "c":
-        a = astype(a, complex_dtype(dt if dt.kind == "f" else np.float64))
+    if dt.kind != "c":  # NumPy's rule: complex64 for (u)int8/16, clongdouble for longdouble,
+        # else complex128 (float16 and float32 too)
+        a = astype(a, np.complex64 if dt.char in "bhBH" else np.clongdouble if dt.char == "g"
+                   else np.complex128)
     if len(shape_of(v)) == 0:
         raise ValueError("sort_complex: needs an array with at least one axis")
     idx = staged_call(lambda v: np.lexsort((np.imag(v), np.real(v)), axis=-1), v)

@@ -386,9 +386,12 @@ def _ptp_slope(x, axes):
     return _extreme_share(xv, axes, np.max) - _extreme_share(xv, axes, np.min)
 
 
-def _ptp_signature(a: ArrayLike, axis: Axis = None, keepdims: bool = False):
+def _ptp_signature(a: ArrayLike, axis: Axis = None, out=None, keepdims: bool = False):
     """Peak to peak, max − min over ``axis``; tied extremes share the gradient evenly."""
-    return (a,), (negative_axes(axis, len(shape_of(concrete(a))), "ptp"), bool(keepdims))
+    if out is not None:
+        raise TypeError("ptp: out= is not supported; use the returned value")
+    keepdims = keepdims is not np._NoValue and bool(keepdims)  # NumPy's "not given" marker
+    return (a,), (negative_axes(axis, len(shape_of(concrete(a))), "ptp"), keepdims)
 
 
 ptp = general(

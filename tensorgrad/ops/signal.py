@@ -2,9 +2,9 @@
 
 * ``convolve``, ``correlate``: 1-D discrete convolution and cross-correlation (``full``,
   ``same``, ``valid``), a gather of shifted copies and a matrix–vector product;
-* ``polyval`` (Horner's rule), ``vander`` (running products), ``interp`` (piecewise linear;
-  the knots ``xp`` are constants), ``linspace`` (traced end points), ``trapezoid``,
-  ``gradient`` (central differences; constant spacings or coordinates);
+* ``polyval`` (Horner's rule), ``vander`` (running products), ``interp`` (piecewise linear,
+  of a real or complex ``fp``; the knots ``xp`` are constants), ``linspace`` (traced end
+  points), ``trapezoid``, ``gradient`` (central differences; constant spacings or coordinates);
 * ``vdot``, ``float_power``, ``copysign``, ``ldexp``, ``diagflat``, ``block``, ``unstack``,
   ``matrix_transpose``, ``vecdot``.
 
@@ -23,7 +23,7 @@ from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, negative_axis, numpy_scalar, pow2_factors, shape_of
 from ._util import on_a_trace
 from .arrange import pad
-from .complex_ops import conj_part
+from .complex_ops import conj_part, imag_part, make_complex, real_part
 from .discrete import floor, signbit
 from .elementwise import abs as _abs
 from .elementwise import _float_power, _in_integer_dtype, astype, power, where
@@ -146,41 +146,69 @@ def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left=None, right=None, pe
     Differentiable in ``x`` and ``fp`` (and ``left``/``right``); the knots ``xp`` must be a
     constant 1-D array, increasing unless ``period`` is given: then, as NumPy's, the points
     repeat with that period (``x`` and ``xp`` are taken modulo it, ``left``/``right`` are not
-    allowed)."""
+    allowed). A complex ``fp`` (and ``left``/``right``) has its real and imaginary parts
+    interpolated apart, in complex128, as NumPy's."""
     xpv = _constant("interp", "xp", xp).astype(float)
     fp = _as_array(fp)
+    if dtype_of(fp).kind == "c":
+        return _complex_interp(x, xpv, fp, left, right, period)
+    return _interp(x, xpv, fp, left, right, period)
+
+
+def _interp(x, xpv, fp, left, right, period, reciprocal=False):
+    """:func:`interp` of a real ``fp``; ``reciprocal``: each slope is Δf·(1/Δx), as NumPy's
+    complex interpolation computes it, not Δf/Δx."""
     if dtype_of(fp).kind in "biu":  # in float, as NumPy and JAX: fp's differences must not wrap
         fp = astype(fp, np.float64)
     if period is not None:
-        return _periodic_interp(x, xpv, fp, left, right, period)
+        return _periodic_interp(x, xpv, fp, left, right, period, reciprocal)
     if xpv.ndim != 1 or _shape(fp) != xpv.shape or xpv.size == 0:
         raise ValueError(f"interp: xp and fp must be 1-D arrays of the same non-zero length, "
                          f"got shapes {xpv.shape} and {_shape(fp)}")
     x = _as_array(x)
-    if np.issubdtype(dtype_of(x), np.complexfloating) or np.issubdtype(dtype_of(fp), np.complexfloating):
-        raise TypeError("interp: complex inputs are not supported")
+    if np.issubdtype(dtype_of(x), np.complexfloating):
+        raise TypeError("interp: x must be real (complex x is not supported, as in NumPy)")
     xv = as_array(concrete(x), float)  # (staged by tg.jit: the intervals are found at run time)
-    if xpv.size == 1:
-        y = x * 0 + fp[0]
+    if xpv.size == 1:  # fp[0] at the knot and at a NaN x too, as NumPy
+        y = where(np.isnan(xv), fp[0], x * 0 + fp[0])
     else:
         i = np.clip(np.searchsorted(xpv, xv, side="right"), 1, xpv.size - 1)
         # each point's interval [lo, hi]: its knots and values (take: i may be staged)
         xlo, xhi, flo, fhi = take(xpv, i - 1), take(xpv, i), take(fp, i - 1), take(fp, i)
         dx = xhi - xlo
         with np.errstate(invalid="ignore", divide="ignore"):
-            slope = (fhi - flo) / np.where(dx == 0, 1.0, dx)
+            step = np.where(dx == 0, 1.0, dx)
+            slope = (fhi - flo) * (1.0 / step) if reciprocal else (fhi - flo) / step
             y = flo + (x - xlo) * slope
+            last = xv == xpv[-1]
+            if may_any(last):  # NumPy's fp[-1] itself: the line from that end (same slopes)
+                y = where(last, fhi + (x - xhi) * slope, y)
             bad = np.isnan(concrete(y)) & ~np.isnan(xv)
             if may_any(bad):  # an infinite fp: NumPy's rules for where the line gives NaN
                 y = where(bad, _interp_nan_free(x, xv, xlo, xhi, flo, fhi, slope), y)
-        if may_any(dx == 0):
-            y = where(dx == 0, fhi, y)
+        if may_any(dx == 0):  # (a repeated last knot; a NaN x stays NaN)
+            y = where((dx == 0) & ~np.isnan(xv), fhi, y)
     y = where(xv < xpv[0], fp[0] if left is None else left, y)
     y = where(xv > xpv[-1], fp[-1] if right is None else right, y)
     return numpy_scalar(y)
 
 
-def _periodic_interp(x, xpv, fp, left, right, period):
+def _complex_interp(x, xpv, fp, left, right, period):
+    """NumPy's complex ``interp``: each part of ``fp`` (in complex128) and of ``left``/``right``
+    (a real one has imaginary part 0) interpolated on its own; a NaN ``x`` gives NaN + 0j."""
+    x = _as_array(x)
+    if np.issubdtype(dtype_of(x), np.complexfloating):
+        raise TypeError("interp: x must be real (complex x is not supported, as in NumPy)")
+    fp = astype(fp, np.complex128)
+    re, im = (_interp(x, xpv, part(fp), None if left is None else part(_as_array(left)),
+                      None if right is None else part(_as_array(right)), period, reciprocal=True)
+              for part in (real_part, imag_part))
+    if xpv.size > 1 or period is not None:  # (one knot: fp[0] wherever x is not outside it)
+        im = where(np.isnan(as_array(concrete(x), float)), 0.0, im)
+    return numpy_scalar(make_complex(re, im))
+
+
+def _periodic_interp(x, xpv, fp, left, right, period, reciprocal):
     """NumPy's ``interp(..., period=)``: the knots modulo the period, sorted, with one knot
     copied past each end, so the last interval wraps around to the first."""
     if left is not None or right is not None:
@@ -198,7 +226,7 @@ def _periodic_interp(x, xpv, fp, left, right, period):
     knots = np.concatenate([knots[order][-1:] - period, knots[order], knots[order][:1] + period])
     fp = fp[order]
     fp = concatenate([fp[-1:], fp, fp[:1]])
-    return interp(x % period, knots, fp)
+    return _interp(x % period, knots, fp, None, None, None, reciprocal)
 
 
 def _interp_nan_free(x, xv, xlo, xhi, flo, fhi, slope):

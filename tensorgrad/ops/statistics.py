@@ -5,8 +5,10 @@
 * ``nanvar``, ``nanstd``: moments of the entries that are not NaN;
 * ``quantile``, ``percentile``, ``nanquantile``, ``nanpercentile``: a sort, then a gather of
   the two neighbouring order statistics and NumPy's interpolation of them (methods
-  ``linear``, ``lower``, ``higher``, ``midpoint``, ``nearest``, ``inverted_cdf`` and the
-  continuous Hyndman & Fan ones; as NumPy's, two equal infinite neighbours give NaN);
+  ``linear``, ``lower``, ``higher``, ``midpoint``, ``nearest``, and all nine of Hyndman &
+  Fan's: ``inverted_cdf``, ``averaged_inverted_cdf``, ``closest_observation`` and the
+  continuous ones; as NumPy's, two equal infinite neighbours give NaN), and NumPy's
+  ``weights=`` with ``inverted_cdf`` (a weighted empirical cdf);
 * ``cov``, ``corrcoef``: the covariance and correlation matrices of rows (or columns).
 
 Every function here is a composition of registered ops (``where``, ``sort``,
@@ -38,7 +40,10 @@ from .shape import concatenate, moveaxis, reshape, transpose
 # NumPy's continuous methods other than 'linear': (α, β) of the virtual index n·q + α + q(1 − α − β) − 1
 _LINEAR = {"interpolated_inverted_cdf": (0, 1), "hazen": (0.5, 0.5), "weibull": (0, 0),
            "median_unbiased": (1 / 3, 1 / 3), "normal_unbiased": (3 / 8, 3 / 8)}
-_METHODS = ("linear", "lower", "higher", "midpoint", "nearest", "inverted_cdf", *_LINEAR)
+_METHODS = ("linear", "lower", "higher", "midpoint", "nearest", "inverted_cdf", "averaged_inverted_cdf",
+            "closest_observation", *_LINEAR)
+#: the methods that pick one entry (which keeps an integer array's dtype)
+_PICKS = ("lower", "higher", "nearest", "inverted_cdf", "closest_observation")
 #: the median's own rule (nanmedian): the middle entry, or the mean of the two middle ones
 _MIDDLE = "median (the mean of the middle entries)"
 
@@ -185,6 +190,12 @@ def _positions(method, q, count):
     if method == "inverted_cdf":  # the smallest x_(i) with i/n ≥ q
         low = np.clip(np.ceil(q * n) - 1, 0, n - 1)
         return low, low, None, None
+    if method == "closest_observation":  # x_(k) nearest n·q, the even k (1-based) at a tie
+        index = n * q - 1 - 0.5
+        below = np.floor(index)
+        pick = np.where((index - below == 0) & (below % 2 == 1), below, below + 1)
+        pick = np.maximum(pick, 0)
+        return pick, pick, None, None
     if method in ("lower", "higher", "nearest", _MIDDLE):
         pos = q * (n - 1)
         if method == _MIDDLE:  # the median's middle entry, or its two middle ones
@@ -193,6 +204,8 @@ def _positions(method, q, count):
         return pick, pick, None, None
     if method == "linear":
         virtual = (n - 1) * q
+    elif method == "averaged_inverted_cdf":
+        virtual = n * q - 1
     elif method == "midpoint":
         virtual = 0.5 * (np.floor((n - 1) * q) + np.ceil((n - 1) * q))
     else:  # Hyndman & Fan's continuous methods: α, β of the virtual index
@@ -203,22 +216,28 @@ def _positions(method, q, count):
     gamma = (virtual - marker).astype(dtype_of(virtual))
     if method == "midpoint":  # ½ between two entries, 0 on one
         gamma = np.where(virtual % 1 == 0, 0, 0.5).astype(dtype_of(virtual))
+    elif method == "averaged_inverted_cdf":  # the next entry, or ½ and ½ at a jump of the cdf
+        gamma = np.where(gamma == 0, 0.5, 1).astype(dtype_of(virtual))
     ends = above | below
     low = np.where(above, n - 1, np.where(below, 0, marker))
     return low, np.where(ends, low, low + 1), gamma, marker
 
 
-def _lerp(lo, hi, t):
+def _lerp(lo, hi, t, dt):
     """NumPy's interpolation ``lo + (hi − lo)·t``, taken as ``hi − (hi − lo)·(1 − t)`` where
     t ≥ ½ (exact at both ends). As NumPy's it is NaN for equal infinite ``lo`` and ``hi``
     (inf − inf), and the second form is evaluated only where it is used, so an invalid
-    operation warns exactly where NumPy's warns."""
+    operation warns exactly where NumPy's warns.
+
+    ``t`` is in q's dtype (float64 for a Python number q) and ``dt`` is the result's: ``t``
+    and ``1 − t`` are rounded to it only after they are computed, as NumPy rounds its
+    Python-float ``gamma`` (a weak scalar) to a float32 ``a``'s dtype."""
     diff = hi - lo
-    out = lo + diff * t
+    out = lo + diff * astype(t, dt)
     upper = np.greater_equal(concrete(t), 0.5)
     if not may_any(upper):
         return out
-    tail = diff * (1 - t)
+    tail = diff * astype(1 - t, dt)
     if not is_staged(upper) and np.all(upper):
         return hi - tail
     return where(upper, where(upper, hi, 0) - where(upper, tail, 0), out)
@@ -229,23 +248,72 @@ def _warn_empty(count) -> None:
         warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=5)
 
 
-def _quantile(name, a, q, axis, method, keepdims, skip_nan):
+def _weights_like(name, weights, shape, axis):
+    """NumPy's ``weights``: a's shape, or (with ``axis``) the shape of a along ``axis`` in
+    the order given, broadcast to a's shape."""
+    w = concrete(as_array_like(weights))
+    ws = shape_of(w)
+    if ws == shape:
+        return w
+    if axis is None:
+        raise TypeError(f"{name}: axis must be specified when shapes of a and weights differ "
+                        f"(a: {shape}, weights: {ws})")
+    given = [int(ax) % len(shape) for ax in (axis if isinstance(axis, (tuple, list)) else (axis,))]
+    if ws != tuple(shape[ax] for ax in given):
+        raise ValueError(f"{name}: shape of weights must be consistent with shape of a along "
+                         f"the specified axis (a: {shape}, axis: {axis}, weights: {ws})")
+    w = np.transpose(w, np.argsort(given))
+    return np.broadcast_to(np.reshape(w, tuple(s if ax in given else 1 for ax, s in enumerate(shape))),
+                           shape)
+
+
+def _check_weights(name, w) -> None:
+    if np.any(w < 0):
+        raise ValueError(f"{name}: weights must be non-negative")
+
+
+def _check_total(name, total, count) -> None:
+    if np.any(~(np.isfinite(total) & (total > 0)) & (count > 0)):
+        raise ValueError(f"{name}: weights included NaN, inf or were all zero")
+
+
+def _weighted_low(name, flat, w, nan, qc, count):
+    """The sorted position of NumPy's weighted ``inverted_cdf`` quantile: the first entry
+    whose cumulative weight share (summed in float64, then in q's dtype) reaches q, leading
+    zero-weight entries skipped. NaN entries a nan-quantile ignores have weight 0 here."""
+    check(_check_weights, name, w)
+    if nan is not None:
+        w = np.where(nan, 0, w)
+    order = np.argsort(concrete(flat), axis=-1, kind="stable")  # as sort's: same positions
+    cdf = np.cumsum(np.take_along_axis(w, order, axis=-1), axis=-1, dtype=np.float64)
+    total = cdf[..., -1:]
+    check(_check_total, name, total, count)
+    cdf = cdf / np.where(np.isfinite(total) & (total > 0), total, 1)
+    if dtype_of(qc).kind == "f":
+        cdf = cdf.astype(dtype_of(qc))
+    cdf = np.where(cdf == 0, -1, cdf)  # a leading zero weight is never the q = 0 entry
+    low = np.sum(cdf[..., None, :] < np.reshape(qc, (-1, 1)), axis=-1)
+    return np.minimum(low, shape_of(cdf)[-1] - 1)
+
+
+def _quantile(name, a, q, axis, method, keepdims, skip_nan, weights=None):
     if method not in _METHODS and method is not _MIDDLE:
         raise ValueError(f"{name}: method must be one of {', '.join(map(repr, _METHODS))}, "
                          f"got {method!r}")
-    picks = ("lower", "higher", "nearest", "inverted_cdf")
+    if weights is not None and method != "inverted_cdf":
+        raise ValueError(f"{name}: only method 'inverted_cdf' supports weights, got {method!r}")
     picked = dtype_of(as_array_like(a))
     qc = concrete(q)
     if picked.kind in "iu" and type(q) not in (int, float) and hasattr(qc, "dtype") \
-            and dtype_of(qc).kind == "f" and method not in picks:
+            and dtype_of(qc).kind == "f" and method not in _PICKS:
         a = astype(a, np.result_type(picked, dtype_of(qc)))  # int8 with float32 q: float32, as NumPy
     a = _real(name, _float(a))
     # an interpolation in q's dtype when q is an array (Python numbers are weak), as NumPy;
-    # the methods that pick an entry keep a's dtype
-    if type(q) not in (int, float) and method not in picks:
-        dt = np.result_type(dtype_of(a), dtype_of(qc) if hasattr(qc, "dtype") else np.float64)
-        a = a if dt == dtype_of(a) else astype(a, dt)
+    # the methods that pick an entry keep a's dtype. As NumPy's, the entries stay in a's dtype
+    # up to the interpolation (a float32 a's two neighbours are subtracted in float32)
     dt = dtype_of(a)
+    if type(q) not in (int, float) and method not in _PICKS:
+        dt = np.result_type(dt, dtype_of(qc) if hasattr(qc, "dtype") else np.float64)
     if is_staged(qc):  # checked when the jit plan runs
         check(_check_q, name, qc)
     else:
@@ -275,7 +343,13 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nan):
     s = sort(flat, axis=-1)
     if skip_nan and may_any(count == 0):  # all-NaN slices (NaN in the end): no inf · 0 below
         s = where(count == 0, 0, s)
-    low, high, w, marker = _positions(method, np.reshape(qc, (-1,)), count)
+    if weights is not None:
+        wflat = np.reshape(np.moveaxis(_weights_like(name, weights, shape, axis), axes,
+                                       tuple(range(-len(axes), 0))), shape_of(concrete(flat)))
+        low = high = _weighted_low(name, flat, wflat, nan if skip_nan else None, qc, count)
+        w = None
+    else:
+        low, high, w, marker = _positions(method, np.reshape(qc, (-1,)), count)
     lo = take_along_axis(s, low.astype(np.intp), axis=-1)
     hi = take_along_axis(s, high.astype(np.intp), axis=-1)
     if method is _MIDDLE:  # the mean of the two middle entries (NumPy's median: inf stays inf)
@@ -285,13 +359,13 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nan):
     else:
         if hasattr(q, "shape") and method == "linear":  # a differentiable q: w carries its gradient
             w = reshape(q, (-1,)) * (np.maximum(count, 1) - 1).astype(dtype_of(qc)) - marker
-        out = _lerp(lo, hi, astype(w, dt))
+        out = _lerp(lo, hi, w, dt)
     bad = count == 0
     if not skip_nan:
         bad = bad | np.any(nan, axis=-1, keepdims=True)
     if may_any(bad):
         out = where(np.broadcast_to(bad, shape_of(concrete(out))), np.nan, out)
-    if picked.kind in "biu" and method in picks:
+    if picked.kind in "biu" and method in _PICKS:
         out = astype(out, picked)  # an entry of an integer array keeps its dtype, as NumPy
     # NumPy's layout: the shape of q, then the remaining (or kept) axes
     out = moveaxis(out, -1, 0)
@@ -305,9 +379,12 @@ def quantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out=None, overwrite_
     """The ``q``-th quantiles over ``axis`` (``q`` in [0, 1], a scalar or an array).
 
     The gradient flows to the order statistics the method picks (and to ``q`` for
-    ``'linear'``); which entries those are is a constant, as in ``jax.numpy.quantile``."""
-    _no_extras("quantile", out, weights, interpolation)
-    return _quantile("quantile", a, q, axis, method, keepdims, skip_nan=False)
+    ``'linear'``); which entries those are is a constant, as in ``jax.numpy.quantile``.
+    ``weights`` (NumPy's: ``a``'s shape, or its shape along ``axis``; only with
+    ``method='inverted_cdf'``) weigh the entries of the empirical cdf; the quantile is
+    piecewise constant in them, so their gradient is zero."""
+    _no_extras("quantile", out, interpolation)
+    return _quantile("quantile", a, q, axis, method, keepdims, skip_nan=False, weights=weights)
 
 
 @function
@@ -315,8 +392,8 @@ def percentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out=None, overwrit
                method: str = "linear", keepdims: bool = False, *, weights=None,
                interpolation=None) -> Array:
     """The ``q``-th percentiles over ``axis`` (``q`` in [0, 100]); :func:`quantile` of ``q/100``."""
-    _no_extras("percentile", out, weights, interpolation)
-    return _quantile("percentile", a, _div100(q), axis, method, keepdims, skip_nan=False)
+    _no_extras("percentile", out, interpolation)
+    return _quantile("percentile", a, _div100(q), axis, method, keepdims, skip_nan=False, weights=weights)
 
 
 @function
@@ -324,8 +401,8 @@ def nanquantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out=None, overwri
                 method: str = "linear", keepdims: bool = False, *, weights=None,
                 interpolation=None) -> Array:
     """:func:`quantile` of the entries that are not NaN (NaN for an all-NaN slice)."""
-    _no_extras("nanquantile", out, weights, interpolation)
-    return _quantile("nanquantile", a, q, axis, method, keepdims, skip_nan=True)
+    _no_extras("nanquantile", out, interpolation)
+    return _quantile("nanquantile", a, q, axis, method, keepdims, skip_nan=True, weights=weights)
 
 
 @function
@@ -333,8 +410,8 @@ def nanpercentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out=None, overw
                   method: str = "linear", keepdims: bool = False, *, weights=None,
                   interpolation=None) -> Array:
     """:func:`percentile` of the entries that are not NaN."""
-    _no_extras("nanpercentile", out, weights, interpolation)
-    return _quantile("nanpercentile", a, _div100(q), axis, method, keepdims, skip_nan=True)
+    _no_extras("nanpercentile", out, interpolation)
+    return _quantile("nanpercentile", a, _div100(q), axis, method, keepdims, skip_nan=True, weights=weights)
 
 
 def _div100(q):
@@ -343,8 +420,8 @@ def _div100(q):
     return np.asarray(q, dtype=float) / 100
 
 
-def _no_extras(name, out, weights, interpolation):
-    for arg, v in (("out", out), ("weights", weights), ("interpolation", interpolation)):
+def _no_extras(name, out, interpolation):
+    for arg, v in (("out", out), ("interpolation", interpolation)):
         if v is not None:
             raise NotImplementedError(f"{name}: {arg}= is not supported by tensorgrad "
                                       f"(use the default and the return value)")
