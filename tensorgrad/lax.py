@@ -157,7 +157,9 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_MISS
         taken = _run_taken([false_fun, true_fun], p != 0, operands)
         if taken is not _MISSING:
             return taken
-        return _select([false_fun(*operands), true_fun(*operands)], [None, p != 0], "cond")
+        with np.errstate(all="ignore"):  # (the branch not taken may divide by 0: it is dropped)
+            outs = [f(*_only_when(operands, t)) for f, t in ((false_fun, p == 0), (true_fun, p != 0))]
+        return _select(outs, [None, p != 0], "cond")
     v = _scalar(pred, "cond", "predicate")
     if v.dtype.kind not in "biuf":
         raise TypeError(f"cond: the predicate must be a boolean or a number, got {v.dtype}")
@@ -180,8 +182,10 @@ def switch(index, branches: Sequence[Callable], *operands, operand=_MISSING):
         taken = _run_taken(list(branches), k, operands)
         if taken is not _MISSING:
             return taken
-        return _select([b(*operands) for b in branches],
-                       [None] + [k == j for j in range(1, len(branches))], "switch")
+        picks = [k == j for j in range(len(branches))]
+        with np.errstate(all="ignore"):  # (as cond's)
+            outs = [b(*_only_when(operands, t)) for b, t in zip(branches, picks)]
+        return _select(outs, [None] + picks[1:], "switch")
     k = builtins.min(builtins.max(_integer(index, "switch", "branch index"), 0), len(branches) - 1)
     return _checked_branch("switch", list(branches), k, operands)
 
@@ -274,6 +278,16 @@ def _run_taken(branches: list, k, operands: tuple):
         return tuple(np.asarray(concrete(v)) for v in res)
 
     return tree_unflatten(out_td, list(staged_call(taken, k, *leaves)))
+
+
+def _only_when(operands: tuple, taken):
+    """The operands as a branch sees them when tg.jit runs every branch: their values, but a
+    gradient that reaches them only where the branch is ``taken``. A branch not taken may
+    have a NaN or infinite slope at these values; it is dropped, not multiplied by a zero
+    cotangent and added (as JAX's cond, which runs one branch)."""
+    leaves, td = tree_flatten(operands)
+    return tree_unflatten(td, [_ops.where(taken, v, _ops.stop_gradient(v)) if type(v) is Tensor
+                               and np.dtype(dtype_of(concrete(v))).kind in "fc" else v for v in leaves])
 
 
 def _select(outs: list, picks: list, name: str):

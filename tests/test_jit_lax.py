@@ -200,3 +200,30 @@ def test_eager_cond_and_switch_refuse_branches_of_different_types():
     assert len(calls) == 1
     g = tg.grad(lambda a: tg.lax.cond(a[0] > 0, lambda b: tg.sum(b ** 2), lambda b: tg.sum(b), a))(x)
     np.testing.assert_allclose(g, 2 * x)
+
+
+def test_a_branch_not_taken_under_jit_adds_no_nan_to_the_gradient():
+    """Under tg.jit of a transform every branch runs and each call selects; the branch not
+    taken (sqrt of a negative number: a NaN slope) must not reach the gradient, as JAX's
+    cond runs one branch."""
+    def mk(lax, m):
+        return lambda x: lax.cond(x[0] > 0, lambda v: m.sum(m.sqrt(v) ** 3), lambda v: m.sum(v ** 2), x)
+
+    def sw(lax, m):
+        return lambda x: lax.switch(m.int32(x[0] > 0) + m.int32(x[0] > 5),
+                                    [lambda v: m.sum(m.log(-v)), lambda v: m.sum(m.sqrt(v)), lambda v: m.sum(v)], x)
+    for x in (np.array([-2.0, 3.0]), np.array([4.0, 3.0])):
+        for name in ("grad", "jacfwd", "hessian"):
+            with np.errstate(invalid="ignore", divide="ignore"):  # (the branch not taken, traced)
+                got = tg.jit(getattr(tg, name)(mk(tg.lax, tg)))(x)
+            np.testing.assert_allclose(got, jax.jit(getattr(jax, name)(mk(jax.lax, jnp)))(x), rtol=1e-13)
+    f = tg.jit(tg.grad(sw(tg.lax, tg)))
+    for x in (np.array([-2.0, -1.0]), np.array([2.0, 1.0]), np.array([7.0, 1.0])):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            got = f(x)
+        np.testing.assert_allclose(got, jax.jit(jax.grad(sw(jax.lax, jnp)))(x), rtol=1e-13)
+    assert f.cache_size() == 1
+    v = np.array([[-2.0, 1.0], [4.0, 1.0]])
+    with np.errstate(invalid="ignore"):
+        got = tg.jit(tg.vmap(tg.grad(mk(tg.lax, tg))))(v)
+    np.testing.assert_allclose(got, jax.vmap(jax.grad(mk(jax.lax, jnp)))(v), rtol=1e-13)
