@@ -124,3 +124,34 @@ def test_post_accumulate_grad_hook_runs_after_the_leaf_gradient_is_summed():
         (w * 2.0).register_post_accumulate_grad_hook(print)
     with pytest.raises(RuntimeError, match="does not require grad"):
         tg.tensor(np.ones(2)).register_post_accumulate_grad_hook(print)
+
+
+def test_full_backward_hooks_see_and_replace_the_gradients():
+    """PyTorch's full backward hooks: a pre-hook gets grad_output, a hook gets (grad_input,
+    grad_output) when backward() reaches the Module's inputs and may replace grad_input."""
+    rng = np.random.default_rng(0)
+    W, b, x = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(5, 3))
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Tanh())
+    model.init(0)
+    model.load_state_dict({"0.W": W, "0.b": b})
+    model.requires_grad_()
+    lin = model[0]
+    seen = []
+    pre = lin.register_full_backward_pre_hook(lambda m, go: seen.append(("pre", go)))
+    full = lin.register_full_backward_hook(
+        lambda m, gi, go: seen.append(("full", gi, go)) or tuple(None if g is None else 2 * g for g in gi))
+    X = tg.tensor(x, requires_grad=True)
+    model(X).sum().backward()
+    g_out = 1 - np.tanh(x @ W + b) ** 2  # d sum(tanh(h)) / dh
+    assert [s[0] for s in seen] == ["pre", "full"]
+    np.testing.assert_allclose(seen[0][1][0], g_out)
+    np.testing.assert_allclose(seen[1][1][0], g_out @ W.T)  # grad_input before the hook's change
+    np.testing.assert_allclose(X.grad, 2 * g_out @ W.T)  # the hook doubled it
+    np.testing.assert_allclose(dict(model.named_parameters())["0.W"].grad, x.T @ g_out)  # parameters: untouched
+    seen.clear()
+    model(tg.tensor(x)).sum().backward()  # an input off the tape: the hook still runs, with None
+    assert [s[0] for s in seen] == ["pre", "full"] and seen[1][1] == (None,)
+    pre.remove(), full.remove()
+    seen.clear()
+    model(X).sum().backward()
+    assert seen == []

@@ -300,6 +300,18 @@ class Module(StateDictMixin, DtypeMixin):
         accepted; a hook does not run when the computation raised."""
         return register_hook(self, "_forward_hooks", hook, prepend, with_kwargs)
 
+    def register_full_backward_pre_hook(self, hook, *, prepend: bool = False) -> HookHandle:
+        """PyTorch's: ``hook(module, grad_output)`` runs in ``backward()`` when the gradient
+        of the Module's output is known and may return a new one (see
+        :mod:`tensorgrad.nn.module_hooks`)."""
+        return register_hook(self, "_backward_pre_hooks", hook, prepend, False)
+
+    def register_full_backward_hook(self, hook, *, prepend: bool = False) -> HookHandle:
+        """PyTorch's: ``hook(module, grad_input, grad_output)`` runs in ``backward()`` when the
+        gradients of the Module's inputs are known and may return new ones (see
+        :mod:`tensorgrad.nn.module_hooks`)."""
+        return register_hook(self, "_backward_hooks", hook, prepend, False)
+
     # ---- the Modules inside ----------------------------------------------------------
 
     def named_children(self) -> list[tuple[str, "Module"]]:

@@ -1,5 +1,6 @@
-"""PyTorch's forward hooks on a :class:`~tensorgrad.nn.Module`: ``register_forward_pre_hook``
-and ``register_forward_hook``.
+"""PyTorch's hooks on a :class:`~tensorgrad.nn.Module`: ``register_forward_pre_hook``,
+``register_forward_hook``, ``register_full_backward_pre_hook`` and
+``register_full_backward_hook``.
 
 A hook runs whenever the Module computes its output: called (``model(x)``, a child called in a
 parent's ``forward``), or through its ``apply`` (as a Sequential, a Transformer and every other
@@ -10,6 +11,13 @@ get the keyword arguments too: ``(module, args, kwargs)`` returning ``(args, kwa
 ``(module, args, kwargs, output)``. The parameters are not among the arguments (they are
 ``apply``'s first one). Under a transform or ``tg.jit`` the hooks see traced values and run
 while tracing, as Python code in a JAX function does. ``handle.remove()`` takes a hook off.
+
+The full backward hooks run in ``loss.backward()`` on the imperative tape: the Module's tensor
+inputs and outputs pass through identity nodes, and when the sweep reaches them a pre-hook gets
+``(module, grad_output)`` and may return a new ``grad_output``, a hook gets ``(module,
+grad_input, grad_output)`` (None for an input that is not on the tape) and may return a new
+``grad_input``. Under the functional transforms they do not run (as PyTorch's under
+``torch.func``).
 """
 from __future__ import annotations
 
@@ -17,6 +25,11 @@ import functools
 import itertools
 import threading
 from typing import Any, Callable
+
+from ..custom import custom_vjp
+from ..recording import IMPERATIVE
+from ..tensor import Tensor
+from ..tree import tree_flatten, tree_unflatten
 
 __all__ = ["HookHandle", "with_hooks"]
 
@@ -69,7 +82,75 @@ class _Running(threading.local):
 _RUNNING = _Running()
 
 
+def _on_tape(v) -> bool:
+    return type(v) is Tensor and v._trace is IMPERATIVE and v._node is not None
+
+
+def _backward_inputs(module, args: tuple, box: dict) -> tuple:
+    """``args`` with their tensors on the imperative tape passed through one identity node,
+    whose backward rule hands the Module's full backward hooks ``(module, grad_input,
+    grad_output)`` (``grad_output`` left in ``box`` by :func:`_backward_outputs`)."""
+    where = [i for i, a in enumerate(args) if _on_tape(a)]
+    box["inputs"] = len(args)
+    if not where:
+        return args
+
+    def rule(_, gs):
+        grad_input = [None] * len(args)
+        for i, g in zip(where, gs):
+            grad_input[i] = g
+        grad_input = _call_backward_hooks(module, tuple(grad_input), box)
+        return tuple(grad_input[i] for i in where)
+    ident = custom_vjp(lambda *xs: xs)
+    ident.defvjp(lambda *xs: (xs, None), rule)
+    passed = list(args)
+    for i, v in zip(where, ident(*[args[i] for i in where])):
+        passed[i] = v
+    box["hooked"] = True
+    return tuple(passed)
+
+
+def _call_backward_hooks(module, grad_input: tuple, box: dict) -> tuple:
+    for hook, _ in list(module.__dict__.get("_backward_hooks", {}).values()):
+        new = hook(module, grad_input, box.get("grad_output"))
+        if new is not None:
+            new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+            if len(new) != len(grad_input):
+                raise RuntimeError(f"{type(module).__name__}: a full backward hook returned "
+                                   f"{len(new)} gradients for {len(grad_input)} inputs")
+            grad_input = new
+    return grad_input
+
+
+def _backward_outputs(module, out, box: dict):
+    """``out`` with its tensors on the imperative tape passed through one identity node, whose
+    backward rule runs the full backward pre-hooks ``(module, grad_output)`` and keeps
+    ``grad_output`` for the hooks (called there too when no input is on the tape)."""
+    leaves, td = tree_flatten(out)
+    where = [k for k, v in enumerate(leaves) if _on_tape(v)]
+    if not where:
+        return out
+
+    def rule(_, gs):
+        grad_output = tuple(gs)
+        for hook, _ in list(module.__dict__.get("_backward_pre_hooks", {}).values()):
+            new = hook(module, grad_output)
+            if new is not None:
+                grad_output = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+        box["grad_output"] = grad_output
+        if not box.get("hooked"):  # (no input on the tape: the hooks see None gradients)
+            _call_backward_hooks(module, (None,) * box["inputs"], box)
+        return grad_output
+    ident = custom_vjp(lambda *xs: xs)
+    ident.defvjp(lambda *xs: (xs, None), rule)
+    for k, v in zip(where, ident(*[leaves[k] for k in where])):
+        leaves[k] = v
+    return tree_unflatten(td, leaves)
+
+
 def _run(module, args: tuple, kwargs: dict, compute: Callable) -> Any:
+    d = module.__dict__
+    box = {} if d.get("_backward_hooks") or d.get("_backward_pre_hooks") else None
     for hook, with_kwargs in list(module.__dict__.get("_forward_pre_hooks", {}).values()):
         if with_kwargs:
             new = hook(module, args, kwargs)
@@ -82,12 +163,14 @@ def _run(module, args: tuple, kwargs: dict, compute: Callable) -> Any:
             new = hook(module, args)
             if new is not None:
                 args = new if isinstance(new, tuple) else (new,)
+    if box is not None:
+        args = _backward_inputs(module, args, box)
     out = compute(*args, **kwargs)
     for hook, with_kwargs in list(module.__dict__.get("_forward_hooks", {}).values()):
         new = hook(module, args, kwargs, out) if with_kwargs else hook(module, args, out)
         if new is not None:
             out = new
-    return out
+    return out if box is None else _backward_outputs(module, out, box)
 
 
 def with_hooks(apply: Callable) -> Callable:
@@ -96,7 +179,8 @@ def with_hooks(apply: Callable) -> Callable:
     @functools.wraps(apply)
     def hooked(self, params, *args, **kwargs):
         d = self.__dict__
-        if not d.get("_forward_hooks") and not d.get("_forward_pre_hooks"):
+        if not (d.get("_forward_hooks") or d.get("_forward_pre_hooks") or d.get("_backward_hooks")
+                or d.get("_backward_pre_hooks")):
             return apply(self, params, *args, **kwargs)
         running = _RUNNING.ids
         if id(self) in running:
