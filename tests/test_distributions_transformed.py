@@ -248,3 +248,29 @@ def test_von_mises_density_draws_and_gradient():
         centred = np.mod(draws[:, i] - loc[i] + np.pi, 2 * np.pi) - np.pi
         assert stats.kstest(centred, stats.vonmises(k[i]).cdf).pvalue > 1e-3
     assert stats.kstest(draws[:, 3], stats.uniform(-np.pi, 2 * np.pi).cdf).pvalue > 1e-3
+
+
+def test_transforms_that_change_the_event_rank_set_batch_and_event_shapes():
+    """PyTorch's rule: a transform from vectors to matrices (CorrCholesky, Reshape) moves axes
+    from the batch into the event; its inverse and a composition containing a transform
+    without a sign (StickBreaking) work too."""
+    D = tg.distributions
+    corr = D.TransformedDistribution(D.Independent(D.Normal(np.zeros((2, 3)), 1.0), 1), D.CorrCholeskyTransform())
+    assert (corr.batch_shape, corr.event_shape) == ((2,), (3, 3))
+    assert corr.expand((5, 2)).batch_shape == (5, 2)
+    y = corr.sample(key=tg.random.PRNGKey(0))
+    assert y.shape == (2, 3, 3) and np.shape(corr.log_prob(y)) == (2,)
+    re = D.TransformedDistribution(D.Independent(D.Normal(np.zeros((2, 6)), 1.0), 1), D.ReshapeTransform((6,), (2, 3)))
+    assert (re.batch_shape, re.event_shape) == ((2,), (2, 3))
+    v = np.arange(12.0).reshape(2, 2, 3) / 10
+    want = D.Independent(D.Normal(np.zeros((2, 6)), 1.0), 1).log_prob(v.reshape(2, 6))
+    np.testing.assert_allclose(re.log_prob(v), want)  # a reshape has log-determinant 0
+    chain = D.ComposeTransform([D.AffineTransform(0.5, 2.0), D.StickBreakingTransform()])
+    assert (chain.domain.event_dim, chain.codomain.event_dim) == (1, 1)
+    x = np.array([0.1, -0.2, 0.3])
+    np.testing.assert_allclose(chain.inv(chain(x)), x)  # (its inverse read the parts' signs eagerly)
+    d = D.TransformedDistribution(D.Independent(D.Normal(np.zeros(3), 1.0), 1), chain)
+    p = chain(x)
+    want = D.Independent(D.Normal(np.zeros(3), 1.0), 1).log_prob(x) - chain.log_abs_det_jacobian(x, p)
+    np.testing.assert_allclose(d.log_prob(p), want)
+    assert D.ComposeTransform([]).log_abs_det_jacobian(np.ones((2, 3)), np.ones((2, 3))).shape == (2, 3)

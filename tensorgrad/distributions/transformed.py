@@ -65,11 +65,11 @@ class TransformedDistribution(Distribution):
                                 f"{type(t).__name__}")
         base_event = base_distribution.event_shape
         shape = base_distribution.batch_shape + base_event
-        event_dim = max([len(base_event)] + [t.event_dim for t in ts])
-        if len(shape) < event_dim:
-            raise ValueError(f"TransformedDistribution: a transform acts on events of {event_dim} "
-                             f"axes, but the base's draws have shape {shape}")
         chain = ComposeTransform(ts)
+        if len(shape) < chain.event_dim:
+            raise ValueError(f"TransformedDistribution: a transform acts on events of "
+                             f"{chain.event_dim} axes, but the base's draws have shape {shape}")
+        event_dim = chain.event_dims_after(len(base_event))  # (PyTorch's rule)
         shape_out = chain.forward_shape(shape)
         shape_in = chain.inverse_shape(shape_out)
         if shape_in != shape:  # the transforms' parameters broadcast the draws: expand the base
@@ -112,12 +112,13 @@ class TransformedDistribution(Distribution):
 
     def log_prob(self, value):
         self._validate_sample(value)
-        event_dim = len(self.event_shape)
+        event_dim = len(self.event_shape)  # (of the values at each stage, going back)
         lp = 0.0
         y = as_float(value)
         for t in reversed(self.transforms):
             x = t.inv(y)
-            lp = lp - _sum_rightmost(t.log_abs_det_jacobian(x, y), event_dim - t.event_dim)
+            event_dim += t.in_event_dim - t.out_event_dim
+            lp = lp - _sum_rightmost(t.log_abs_det_jacobian(x, y), event_dim - t.in_event_dim)
             y = x
         base_lp = self.base_dist.log_prob(y)
         return base_lp + lp if event_dim == len(self.base_dist.event_shape) else \

@@ -71,6 +71,17 @@ class Transform:
     def inv(self) -> "Transform":
         return _Inverse(self)
 
+    @property
+    def in_event_dim(self) -> int:
+        """The number of trailing axes of one input event (PyTorch's ``domain.event_dim``)."""
+        return max(self.event_dim, self.domain.event_dim)
+
+    @property
+    def out_event_dim(self) -> int:
+        """The number of trailing axes of one output event (PyTorch's ``codomain.event_dim``):
+        more than ``in_event_dim`` for a map from vectors to matrices (CorrCholesky)."""
+        return self.codomain.event_dim + self.in_event_dim - self.domain.event_dim
+
     def _same(self, other) -> bool:
         """Whether ``other`` (of the same type) has the same parameters."""
         return True
@@ -94,7 +105,12 @@ def _equal_values(a, b) -> bool:
 class _Inverse(Transform):
     def __init__(self, t: Transform):
         self._t = t
-        self.domain, self.codomain, self.sign, self.event_dim = t.codomain, t.domain, t.sign, t.event_dim
+        self.domain, self.codomain = t.codomain, t.domain
+
+    sign = property(lambda self: self._t.sign)  # (read when asked: some transforms have none)
+    event_dim = property(lambda self: self._t.out_event_dim)
+    in_event_dim = property(lambda self: self._t.out_event_dim)
+    out_event_dim = property(lambda self: self._t.in_event_dim)
 
     def _call(self, x):
         return self._t._inverse(x)
@@ -259,9 +275,27 @@ class ComposeTransform(Transform):
         for p in self.parts:
             if not isinstance(p, Transform):
                 raise TypeError(f"ComposeTransform: parts must be Transforms, got {type(p).__name__}")
+        # the event axes of an input: enough for every part, counted back from the last
+        dims = self.parts[-1].out_event_dim if self.parts else 0
+        for p in reversed(self.parts):
+            dims = max(dims + p.in_event_dim - p.out_event_dim, p.in_event_dim)
+        self.event_dim = dims
         if self.parts:
-            self.domain, self.codomain = self.parts[0].domain, self.parts[-1].codomain
-        self.event_dim = max((p.event_dim for p in self.parts), default=0)
+            first, last = self.parts[0].domain, self.parts[-1].codomain
+            self.domain = constraints.independent(first, dims - first.event_dim) \
+                if dims > first.event_dim else first
+            out = self.event_dims_after(dims)
+            self.codomain = constraints.independent(last, out - last.event_dim) \
+                if out > last.event_dim else last
+
+    in_event_dim = property(lambda self: self.event_dim)
+    out_event_dim = property(lambda self: self.event_dims_after(self.event_dim))
+
+    def event_dims_after(self, dims: int) -> int:
+        """The event axes of the output for inputs whose events have ``dims`` axes."""
+        for p in self.parts:
+            dims = p.out_event_dim + max(dims - p.in_event_dim, 0)
+        return dims
 
     @property
     def sign(self):
@@ -294,10 +328,12 @@ class ComposeTransform(Transform):
         return y
 
     def log_abs_det_jacobian(self, x, y):
-        total = 0.0
+        if not self.parts:
+            return _ops.zeros_like(x)
+        total, dims = 0.0, self.event_dim
         for p in self.parts:
             nxt = p(x)
-            total = total + _sum_rightmost(p.log_abs_det_jacobian(x, nxt),
-                                           self.event_dim - p.event_dim)
+            total = total + _sum_rightmost(p.log_abs_det_jacobian(x, nxt), dims - p.in_event_dim)
+            dims = p.out_event_dim + max(dims - p.in_event_dim, 0)
             x = nxt
         return total

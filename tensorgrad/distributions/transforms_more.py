@@ -93,7 +93,7 @@ class _Inv(_Inverse):
 
     domain = property(lambda self: self._t.codomain)
     codomain = property(lambda self: self._t.domain)
-    event_dim = property(lambda self: self._t.event_dim)
+    event_dim = property(lambda self: self._t.out_event_dim)
     sign = property(lambda self: self._t.sign)
     bijective = property(lambda self: self._t.bijective)
 
