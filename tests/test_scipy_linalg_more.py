@@ -233,6 +233,19 @@ def test_eigh_tridiagonal_values_and_derivatives():
         close(x, y)
     h = tg.hessian(lambda e: tg.sum(tsl.eigh_tridiagonal(d, e, eigvals_only=True) ** 3))(e)
     close(h, jax.jit(jax.hessian(lambda e: jnp.sum(ref(d, e) ** 3)))(e), 1e-9, 1e-11)
+    # eigenvectors too (SciPy's default eigvals_only=False): columns, each up to its sign
+    w, v = tsl.eigh_tridiagonal(d, e)
+    sw, sv = sl.eigh_tridiagonal(d, e)
+    close(w, sw)
+    close(np.abs(np.sum(v * sv, axis=0)), np.ones(5))
+    T = np.diag(d) + np.diag(e, 1) + np.diag(e, -1)
+    close(T @ v, v * w)
+    w2, v2 = tsl.eigh_tridiagonal(d, e, select="i", select_range=(1, 3))
+    close(w2, w[1:4])
+    close(v2, v[:, 1:4])
+    g = tg.grad(lambda e: tg.sum(tsl.eigh_tridiagonal(d, e)[1][:, 0] ** 4))(e)  # (a sign-free function)
+    gr = jax.grad(lambda e: jnp.sum(jnp.linalg.eigh(jnp.diag(d) + jnp.diag(e, 1) + jnp.diag(e, -1))[1][:, 0] ** 4))(e)
+    close(g, gr, 1e-8, 1e-10)
 
 
 def test_linalg_errors_name_the_function_and_shapes():
@@ -255,8 +268,8 @@ def test_linalg_errors_name_the_function_and_shapes():
         tsl.leslie(r4, c3[:2])
     with pytest.raises(ValueError, match=r"scipy.linalg.toeplitz: .*do not broadcast"):
         tsl.toeplitz(np.ones((2, 3)), np.ones((3, 4)))
-    with pytest.raises(NotImplementedError, match="eigvals_only=True"):
-        tsl.eigh_tridiagonal(c3, r4[:2])
+    with pytest.raises(NotImplementedError, match="select='v' is not supported"):
+        tsl.eigh_tridiagonal(c3, r4[:2], select="v")
     with pytest.raises(ValueError, match="scipy.linalg.polar: side"):
         tsl.polar(A, "up")
     with pytest.raises(ValueError, match="scipy.linalg.pascal: kind"):

@@ -428,10 +428,8 @@ def eigh_tridiagonal(d: ArrayLike, e: ArrayLike, *, eigvals_only: bool = False, 
                      select_range=None, tol: float | None = None, key=None) -> Array:
     """The eigenvalues (ascending) of the symmetric tridiagonal matrix with diagonal ``d``
     and off-diagonal ``e``; ``select='i'`` keeps those with index in ``select_range``
-    (inclusive). Only ``eigvals_only=True`` is supported, as in JAX."""
-    if not eigvals_only:
-        raise NotImplementedError("scipy.linalg.eigh_tridiagonal: only eigvals_only=True is "
-                                  "supported (as in jax.scipy.linalg)")
+    (inclusive). With ``eigvals_only=False`` (SciPy's default) also the eigenvectors, as
+    columns, each with the sign LAPACK gives it (JAX's may differ by a sign)."""
     d, e = _arr(d), _arr(e)
     sd, se = _shape(d), _shape(e)
     _check_real("eigh_tridiagonal", d=d, e=e)
@@ -445,9 +443,9 @@ def eigh_tridiagonal(d: ArrayLike, e: ArrayLike, *, eigvals_only: bool = False, 
     i, j = np.arange(n)[:, None], np.arange(n)[None, :]
     band = np.where(np.abs(i - j) == 1, np.minimum(i, j), n - 1)
     T = take(off, band, axis=-1) + np.eye(n, dtype=zero.dtype) * _float(d)
-    w = _la.eigvalsh(T)
+    w, v = (_la.eigvalsh(T), None) if eigvals_only else _la.eigh(T)
     if select == "a":
-        return w
+        return w if eigvals_only else (w, v)
     if select == "i":
         if select_range is None or len(select_range) != 2:
             raise ValueError("scipy.linalg.eigh_tridiagonal: select='i' needs select_range=(lo, hi)")
@@ -455,6 +453,6 @@ def eigh_tridiagonal(d: ArrayLike, e: ArrayLike, *, eigvals_only: bool = False, 
         if not 0 <= lo <= hi < n:
             raise ValueError(f"scipy.linalg.eigh_tridiagonal: select_range={tuple(select_range)} is "
                              f"out of bounds for {n} eigenvalues (0 <= lo <= hi < {n})")
-        return w[lo:hi + 1]
+        return w[lo:hi + 1] if eigvals_only else (w[lo:hi + 1], v[:, lo:hi + 1])
     raise NotImplementedError(f"scipy.linalg.eigh_tridiagonal: select={select!r} is not supported "
                               "(use 'a' or 'i')")
