@@ -507,6 +507,23 @@ class poisson:
         v = where(_and(mu == _INF, logical_not(isnan(n))), 0.0, v)
         return _valid(ok, where(below, 0.0, where(top, 1.0, v)))
 
+    def entropy(mu: ArrayLike, loc: ArrayLike = 0) -> Array:
+        """−Σ p(k) log p(k) (loc shifts nothing): the sum over k ≤ 240 for mu < 100, beyond
+        that the expansion ½ log(2πe·mu) − 1/(12 mu) − 1/(24 mu²) − 19/(360 mu³) (both to
+        about 1e-10 relative; JAX's, to 1e-5). NaN for mu < 0, 0 at mu = 0."""
+        mu, loc = _floats(mu, loc)
+        mu = mu + 0.0 * loc  # (the shape of both)
+        small = mu < 100
+        m = where(small, mu, 1.0)[..., None]
+        k = np.arange(241.0, dtype=dtype_of(mu))
+        lp = _xlogy(k, m) - gammaln(k + 1.0) - m
+        some = lp > -_INF  # (mu = 0: p(k) = 0 for k > 0, and 0 log 0 = 0)
+        lp = where(some, lp, 0.0)
+        summed = 0.0 - _sum(where(some, exp(lp) * lp, 0.0), axis=-1)
+        b = where(small, 100.0, mu)
+        big = 0.5 * log(2 * np.pi * np.e * b) - 1 / (12 * b) - 1 / (24 * b ** 2) - 19 / (360 * b ** 3)
+        return _valid(mu >= 0, where(small, summed, big))
+
 
 @_distribution
 class bernoulli:
