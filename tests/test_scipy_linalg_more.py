@@ -214,6 +214,21 @@ def test_polar_values_and_derivatives():
     close(tg.jacfwd(lambda v: f(tsl, tg, v, "right", {}))(A), ref[0], 1e-9, 1e-11)
 
 
+def test_polar_and_solve_sylvester_take_stacks_of_matrices():
+    S = np.stack([A, A.T + 2 * np.eye(len(A))])
+    for side in ("right", "left"):
+        u, p = tsl.polar(S, side)
+        for i in range(2):
+            for x, y in zip((u[i], p[i]), sl.polar(S[i], side)):
+                close(x, y, 1e-10, 1e-12)
+    B = S + 3 * np.eye(len(A))
+    X = tsl.solve_sylvester(S, B, S[0])  # (C broadcast over the stack)
+    for i in range(2):
+        close(X[i], sl.solve_sylvester(S[i], B[i], S[0]), 1e-10, 1e-12)
+    g = tg.grad(lambda s: tg.sum(tsl.polar(s)[1] ** 2))(S)
+    close(g[1], tg.grad(lambda s: tg.sum(tsl.polar(s)[1] ** 2))(S[1]))
+
+
 def test_eigh_tridiagonal_values_and_derivatives():
     d, e = RNG.normal(size=5), RNG.normal(size=4)
     close(tsl.eigh_tridiagonal(d, e, eigvals_only=True), sl.eigvalsh_tridiagonal(d, e))

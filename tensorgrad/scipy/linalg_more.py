@@ -21,10 +21,12 @@ from ..ops import (argsort, astype, atleast_1d, broadcast_to, concatenate, conj,
 from ..ops._util import as_array_like
 from ..lu_parts import eliminate as _eliminate
 from ..lu_parts import perm_from_piv as _perm_from_piv
+from ..batching import vmap
 from ..ops.linalg_ops import LinAlgError, mT
 from ..ops.matrix_functions2 import sqrtm
 from ..staging import ConcretizationError
 from ..tensor import concrete, dtype_of, shape_of, traced_level
+from ..tree import tree_flatten, tree_unflatten
 from ..typing import Array, ArrayLike  # noqa: F401
 
 __all__ = ["toeplitz", "hankel", "circulant", "companion", "leslie", "hilbert", "helmert",
@@ -358,12 +360,24 @@ def lu_solve(lu_and_piv: tuple, b: ArrayLike, trans: int = 0, overwrite_b: bool 
 
 
 # ---- Sylvester, polar, tridiagonal eigenvalues -----------------------------------------
+def _over_batch(fn, *arrays):
+    """``fn`` of matrices mapped over the leading (batch) axes its arguments broadcast to,
+    as JAX's linalg functions take stacks of matrices."""
+    lead = np.broadcast_shapes(*(_shape(a)[:-2] for a in arrays))
+    flat = [reshape(broadcast_to(a, lead + _shape(a)[-2:]), (-1,) + _shape(a)[-2:]) for a in arrays]
+    out = vmap(fn)(*flat)
+    leaves, td = tree_flatten(out)
+    return tree_unflatten(td, [reshape(v, lead + _shape(v)[1:]) for v in leaves])
+
+
 def solve_sylvester(A: ArrayLike, B: ArrayLike, C: ArrayLike, *, method: str = "schur",
                     tol: float = 1e-8) -> Array:
-    """``X`` with ``A X + X B = C`` (A m × m, B n × n, C m × n), as one (m·n)-square linear
-    solve; differentiable in A, B and C. Meant for small matrices."""
+    """``X`` with ``A X + X B = C`` (A m × m, B n × n, C m × n, or stacks of them), as one
+    (m·n)-square linear solve; differentiable in A, B and C. Meant for small matrices."""
     A, B, C = _arr(A), _arr(B), _arr(C)
     sa, sbb, sc = _shape(A), _shape(B), _shape(C)
+    if min(len(sa), len(sbb), len(sc)) >= 2 and max(len(sa), len(sbb), len(sc)) > 2:
+        return _over_batch(lambda a, b, c: solve_sylvester(a, b, c), A, B, C)
     _check_numbers("solve_sylvester", A=A, B=B, C=C)
     if len(sa) != 2 or len(sbb) != 2 or len(sc) != 2 or sa[0] != sa[1] or sbb[0] != sbb[1] \
             or sc != (sa[0], sbb[0]):
@@ -383,7 +397,7 @@ def solve_sylvester(A: ArrayLike, B: ArrayLike, C: ArrayLike, *, method: str = "
 
 def polar(a: ArrayLike, side: str = "right", *, method: str = "qdwh", eps: float | None = None,
           max_iterations: int | None = None):
-    """The polar decomposition from the SVD: ``(u, p)`` with ``a = u p`` (``side='right'``,
+    """The polar decomposition from the SVD (of each matrix of a stack): ``(u, p)`` with ``a = u p`` (``side='right'``,
     p n × n) or ``a = p u`` (``'left'``, p m × m), u with orthonormal rows or columns and p
     symmetric (Hermitian for a complex a) positive semi-definite. ``method`` may be 'svd' or
     'qdwh' (both use the SVD).
@@ -395,6 +409,8 @@ def polar(a: ArrayLike, side: str = "right", *, method: str = "qdwh", eps: float
     they go through the SVD."""
     a = _arr(a)
     s = _shape(a)
+    if len(s) > 2:  # a stack of matrices
+        return _over_batch(lambda m: polar(m, side, method=method), a)
     if len(s) != 2:
         raise ValueError(f"scipy.linalg.polar: a must be a matrix, got shape {s}")
     _check_numbers("polar", a=a)
