@@ -274,3 +274,31 @@ def test_transforms_that_change_the_event_rank_set_batch_and_event_shapes():
     want = D.Independent(D.Normal(np.zeros(3), 1.0), 1).log_prob(x) - chain.log_abs_det_jacobian(x, p)
     np.testing.assert_allclose(d.log_prob(p), want)
     assert D.ComposeTransform([]).log_abs_det_jacobian(np.ones((2, 3)), np.ones((2, 3))).shape == (2, 3)
+
+
+def test_biject_to_and_transform_to_map_the_reals_onto_each_constraint():
+    D = tg.distributions
+    C = D.constraints
+    x = np.random.default_rng(0).normal(size=(2, 3))
+    for c, inside in ((C.positive, lambda y: y > 0), (C.greater_than(2.0), lambda y: y > 2),
+                      (C.less_than(1.5), lambda y: y < 1.5), (C.interval(-1.0, 3.0), lambda y: (y > -1) & (y < 3)),
+                      (C.unit_interval, lambda y: (y > 0) & (y < 1)), (C.real, lambda y: np.isfinite(y))):
+        t = D.biject_to(c)
+        y = t(x)
+        assert np.all(inside(y)) and np.all(c.check(y))
+        np.testing.assert_allclose(t.inv(y), x, atol=1e-12)
+        fd = (t(x + 1e-6) - t(x - 1e-6)) / 2e-6  # entrywise maps: log |dy/dx|
+        np.testing.assert_allclose(t.log_abs_det_jacobian(x, y), np.log(np.abs(fd)), atol=1e-6)
+    s = D.biject_to(C.simplex)(x)
+    assert s.shape == (2, 4) and np.all(C.simplex.check(s))
+    np.testing.assert_allclose(D.transform_to(C.simplex)(x), np.exp(x) / np.exp(x).sum(-1, keepdims=True))
+    ind = D.biject_to(C.independent(C.positive, 1))
+    assert np.shape(ind.log_abs_det_jacobian(x, ind(x))) == (2,)
+    assert np.shape(D.biject_to(C.real_vector).log_abs_det_jacobian(x, x)) == (2,)
+    L = D.transform_to(C.lower_cholesky)(np.random.default_rng(1).normal(size=(3, 3)))
+    assert np.all(C.lower_cholesky.check(L))
+    with pytest.raises(NotImplementedError, match="biject_to: no transform onto the constraint boolean"):
+        D.biject_to(C.boolean)
+    assert C.is_dependent(C.dependent) and not C.is_dependent(C.real)
+    assert C.symmetric.check(np.eye(2)) and not C.lower_triangular.check(np.ones((2, 2)))
+    assert C.one_hot.check(np.array([0.0, 1.0, 0.0])) and C.positive_semidefinite.check(np.zeros((2, 2)))

@@ -6,6 +6,7 @@ tensorgrad ops, so ``tg.grad``, ``tg.jit`` and ``tg.vmap`` go through them. Draw
 explicit key from :mod:`tensorgrad.random` (``d.sample((5,), key=tg.random.PRNGKey(0))``).
 """
 from . import constraints
+from .constraint_registry import biject_to, transform_to
 from .continuous import (Beta, Cauchy, Chi2, Exponential, Gamma, Gumbel, HalfCauchy, HalfNormal,
                          Laplace, LogNormal, Normal, Pareto, StudentT, Uniform, VonMises, Weibull)
 from .continuous_more import (ContinuousBernoulli, ExponentialFamily, FisherSnedecor,
@@ -28,7 +29,7 @@ from .transforms_more import (AbsTransform, CatTransform, CorrCholeskyTransform,
                               LowerCholeskyTransform, PositiveDefiniteTransform, ReshapeTransform,
                               SoftmaxTransform, StackTransform, StickBreakingTransform)
 
-__all__ = ["Distribution", "constraints", "kl_divergence", "register_kl",
+__all__ = ["Distribution", "constraints", "kl_divergence", "register_kl", "biject_to", "transform_to",
            "Normal", "LogNormal", "Uniform", "Exponential", "Gamma", "Chi2", "Beta", "Laplace",
            "Cauchy", "StudentT", "HalfNormal", "HalfCauchy", "Gumbel", "Pareto", "Weibull",
            "Bernoulli", "Binomial", "Geometric", "Poisson", "Categorical", "OneHotCategorical",

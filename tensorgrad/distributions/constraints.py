@@ -10,7 +10,9 @@ from ..tensor import concrete
 __all__ = ["Constraint", "real", "positive", "nonnegative", "unit_interval", "boolean",
            "nonnegative_integer", "positive_integer", "simplex", "real_vector",
            "positive_definite", "lower_cholesky", "interval", "greater_than",
-           "greater_than_eq", "integer_interval", "dependent", "independent"]
+           "greater_than_eq", "integer_interval", "dependent", "independent", "less_than",
+           "half_open_interval", "square", "symmetric", "positive_semidefinite", "lower_triangular",
+           "one_hot", "is_dependent"]
 
 
 def _np(x):
@@ -22,9 +24,16 @@ class Constraint:
     is_discrete = False
     event_dim = 0
 
-    def __init__(self, name: str, test, is_discrete: bool = False, event_dim: int = 0):
+    def __init__(self, name: str, test, is_discrete: bool = False, event_dim: int = 0, *,
+                 kind: str | None = None, **params):
         self._name, self._test = name, test
         self.is_discrete, self.event_dim = is_discrete, event_dim
+        #: the family the set belongs to (``"interval"``, ``"greater_than"``, ...) and its
+        #: parameters as attributes (``lower_bound``, ``upper_bound``, ``base_constraint``),
+        #: which biject_to and transform_to read
+        self.kind = kind or name.split(" ")[0].split("(")[0]
+        for k, v in params.items():
+            setattr(self, k, v)
 
     def check(self, value) -> np.ndarray:
         return np.asarray(self._test(_np(value)))
@@ -55,9 +64,10 @@ def _lower_chol(v):
 
 
 real = Constraint("real", lambda v: ~np.isnan(v))
-positive = Constraint("positive (> 0)", lambda v: v > 0)
-nonnegative = Constraint("nonnegative (>= 0)", lambda v: v >= 0)
-unit_interval = Constraint("unit_interval ([0, 1])", lambda v: (v >= 0) & (v <= 1))
+positive = Constraint("positive (> 0)", lambda v: v > 0, kind="greater_than", lower_bound=0.0)
+nonnegative = Constraint("nonnegative (>= 0)", lambda v: v >= 0, kind="greater_than_eq", lower_bound=0.0)
+unit_interval = Constraint("unit_interval ([0, 1])", lambda v: (v >= 0) & (v <= 1), kind="interval",
+                           lower_bound=0.0, upper_bound=1.0)
 boolean = Constraint("boolean ({0, 1})", lambda v: (v == 0) | (v == 1), is_discrete=True)
 nonnegative_integer = Constraint("nonnegative_integer", lambda v: (v >= 0) & _is_int(v), True)
 positive_integer = Constraint("positive_integer", lambda v: (v >= 1) & _is_int(v), True)
@@ -70,21 +80,55 @@ dependent = Constraint("dependent", lambda v: np.ones(np.shape(v), bool))
 
 def interval(low, high) -> Constraint:
     """The closed interval [low, high]."""
-    return Constraint(f"interval({low}, {high})", lambda v: (v >= _np(low)) & (v <= _np(high)))
+    return Constraint(f"interval({low}, {high})", lambda v: (v >= _np(low)) & (v <= _np(high)),
+                      lower_bound=low, upper_bound=high)
 
 
 def half_open_interval(low, high) -> Constraint:
     """The interval [low, high)."""
     return Constraint(f"half_open_interval({low}, {high})",
-                      lambda v: (v >= _np(low)) & (v < _np(high)))
+                      lambda v: (v >= _np(low)) & (v < _np(high)), lower_bound=low, upper_bound=high)
 
 
 def greater_than(lower) -> Constraint:
-    return Constraint(f"greater_than({lower})", lambda v: v > _np(lower))
+    return Constraint(f"greater_than({lower})", lambda v: v > _np(lower), lower_bound=lower)
 
 
 def greater_than_eq(lower) -> Constraint:
-    return Constraint(f"greater_than_eq({lower})", lambda v: v >= _np(lower))
+    return Constraint(f"greater_than_eq({lower})", lambda v: v >= _np(lower), lower_bound=lower)
+
+
+def less_than(upper) -> Constraint:
+    return Constraint(f"less_than({upper})", lambda v: v < _np(upper), upper_bound=upper)
+
+
+def _square(v):
+    return np.full(np.shape(v)[:-2], np.shape(v)[-1] == np.shape(v)[-2]) if np.ndim(v) >= 2 \
+        else np.zeros(np.shape(v)[:-2], bool)
+
+
+def _symmetric(v):
+    return _square(v) & np.all(np.isclose(v, np.swapaxes(v, -1, -2), atol=1e-6), axis=(-1, -2))
+
+
+def _psd(v):
+    with np.errstate(invalid="ignore"):
+        ev = np.linalg.eigvalsh(np.where(np.isfinite(v), v, 0.0))
+    return _symmetric(v) & np.all(ev >= 0, axis=-1)
+
+
+square = Constraint("square", _square, event_dim=2)
+symmetric = Constraint("symmetric", _symmetric, event_dim=2)
+positive_semidefinite = Constraint("positive_semidefinite", _psd, event_dim=2)
+lower_triangular = Constraint("lower_triangular", lambda v: np.all(np.triu(v, 1) == 0, axis=(-1, -2)),
+                              event_dim=2)
+one_hot = Constraint("one_hot", lambda v: np.all((v == 0) | (v == 1), axis=-1) & (np.sum(v, axis=-1) == 1),
+                     True, event_dim=1)
+
+
+def is_dependent(constraint) -> bool:
+    """Whether ``constraint`` is ``dependent`` (a support that depends on other values)."""
+    return getattr(constraint, "kind", None) == "dependent"
 
 
 def integer_interval(low, high) -> Constraint:
@@ -97,4 +141,5 @@ def independent(base: Constraint, n: int) -> Constraint:
     def test(v):
         ok = base.check(v)
         return np.all(ok, axis=tuple(range(-min(n, ok.ndim), 0))) if n else ok
-    return Constraint(f"independent({base!r}, {n})", test, base.is_discrete, base.event_dim + n)
+    return Constraint(f"independent({base!r}, {n})", test, base.is_discrete, base.event_dim + n,
+                      kind="independent", base_constraint=base, reinterpreted_batch_ndims=n)
