@@ -43,7 +43,7 @@ from .ops import sum as _sum
 from .ops import (argmax, astype, broadcast_to, concatenate, conj, expand_dims, real, reshape,
                   sqrt, stack, stop_gradient, take, take_along_axis, tril, where, zeros)
 from .ops.linalg_ops import LinAlgError, mT
-from .scipy.linalg import _triangle
+from .scipy.linalg import _pivots, _triangle
 from .scipy.linalg_extra import schur as _real_schur
 from .scipy.linalg_more import (_arr, _dtype, _float, _is_complex, _mH, _perm_from_piv, _shape,
                                 lu_factor, polar)
@@ -387,7 +387,7 @@ def qr(x: ArrayLike, *, pivoting: bool = False, full_matrices: bool = True,
     m, n = s[-2:]
     p = None
     if pivoting:
-        p = staged_call(_each, _column_pivots, concrete(x))[0]
+        p = staged_call(_pivots, concrete(x))
         x = take_along_axis(x, expand_dims(p, -2), axis=-1)
     k = m if full_matrices else min(m, n)
     if m == 0 or n == 0:
@@ -399,10 +399,6 @@ def qr(x: ArrayLike, *, pivoting: bool = False, full_matrices: bool = True,
             q = _square_q(x, q, s)
             r = concatenate([r, zeros(s[:-2] + (m - n, n), dtype=_dtype(r))], axis=-2)
     return (q, r) if p is None else (q, r, p)
-
-
-def _column_pivots(m):
-    return (_sl.qr(m, mode="r", pivoting=True)[1].astype(np.int32),)
 
 
 def _square_q(x, q, s):

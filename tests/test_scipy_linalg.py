@@ -104,3 +104,22 @@ def test_eigh_subsets_and_unknown_keywords_and_qr_mode_r_shapes():
         (r,) = tsl.qr(m, mode="r")
         want = sl.qr(m, mode="r")[0]
         assert r.shape == want.shape, shape
+
+
+def test_qr_with_column_pivoting_matches_scipy_and_jax():
+    a = RNG.normal(size=(4, 3))
+    for mode in ("full", "economic", "r"):
+        got, want = tsl.qr(a, mode=mode, pivoting=True), sl.qr(a, mode=mode, pivoting=True)
+        assert len(got) == len(want) and got[-1].dtype == np.int32
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, atol=1e-12)
+    b = RNG.normal(size=(2, 3, 5))  # a stack, as JAX's
+    for g, w in zip(tsl.qr(b, pivoting=True), jsl.qr(b, pivoting=True)):
+        np.testing.assert_allclose(g, w, atol=1e-12)
+    g = tg.grad(lambda x: tg.sum(tsl.qr(x, mode="economic", pivoting=True)[1] ** 3))(a)
+    want = jax.grad(lambda x: jnp.sum(jsl.qr(x, mode="economic", pivoting=True)[1] ** 3))(a)
+    np.testing.assert_allclose(g, want, rtol=1e-10, atol=1e-12)
+    f = tg.jit(lambda x: tsl.qr(x, mode="economic", pivoting=True)[2])
+    for seed in range(3):  # the column order is recomputed when the plan runs
+        c = np.random.default_rng(seed + 5).normal(size=(4, 3))
+        assert f(c).tolist() == sl.qr(c, mode="economic", pivoting=True)[2].tolist()

@@ -23,14 +23,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.linalg
 
 from .. import linalg as _la
-from ..ops import concatenate, eye, pad, reshape, tril, triu
+from ..ops import concatenate, expand_dims, eye, pad, reshape, take_along_axis, tril, triu
 from ..ops.linalg_ops import conj_if_complex, mT, square, symmetric_from
 from ..ops.matrix_functions import _frechet
 from ..ops.matrix_functions import expm as _expm
 from ..ops.matrix_functions2 import (coshm, cosm, fractional_matrix_power, logm, signm, sinhm,
                                      sinm, sqrtm, tanhm, tanm)
+from ..staging import call as staged_call
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from .linalg_more import (circulant, companion, eigh_tridiagonal, hankel, helmert, hilbert,
@@ -218,9 +220,15 @@ def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True, overw
 
 def qr(a: ArrayLike, overwrite_a: bool = False, lwork=None, mode: str = "full",
        pivoting: bool = False, check_finite: bool = True):
-    """``(Q, R)`` with SciPy's modes: 'full' (square Q), 'economic' (reduced), 'r' (``(R,)``)."""
+    """``(Q, R)`` with SciPy's modes: 'full' (square Q), 'economic' (reduced), 'r' (``(R,)``).
+
+    With ``pivoting=True`` also ``P`` (int32), the column order LAPACK's pivoted QR picks:
+    ``A[:, P] = Q R``. The order is a constant (piecewise, as in JAX); the derivatives are
+    those of the QR of the permuted columns."""
     if pivoting:
-        raise NotImplementedError("qr: pivoting is not supported")
+        p = staged_call(_pivots, concrete(a))
+        out = qr(take_along_axis(a, expand_dims(p, -2), axis=-1), mode=mode)
+        return out + (p,)
     if mode == "full":
         return tuple(_la.qr(a, mode="complete"))
     if mode == "economic":
@@ -231,6 +239,14 @@ def qr(a: ArrayLike, overwrite_a: bool = False, lwork=None, mode: str = "full",
         extra = s[-2] - min(s[-2:])
         return (pad(r, ((0, 0),) * (len(s) - 2) + ((0, extra), (0, 0))) if extra else r,)
     raise ValueError(f"qr: mode must be 'full', 'economic' or 'r', got {mode!r}")
+
+
+def _pivots(v) -> np.ndarray:
+    """The column orders of SciPy's pivoted QR (geqp3) of each matrix of ``v``."""
+    v = np.asarray(v)
+    flat = v.reshape((-1,) + v.shape[-2:])
+    p = [scipy.linalg.qr(m, mode="r", pivoting=True)[1] for m in flat]
+    return np.asarray(p, np.int32).reshape(v.shape[:-2] + (v.shape[-1],))
 
 
 def block_diag(*arrs: ArrayLike) -> Array:
