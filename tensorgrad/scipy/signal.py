@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops import astype, flip, getitem, mean, moveaxis, pad, reshape, tensordot
+from ..ops import astype, conj, flip, getitem, mean, moveaxis, pad, reshape, tensordot
 from ..ops import sum as _sum
 from ..ops._util import as_array_like, dtype_of, negative_axis, shape_of
 from ..ops.linalg import matmul
@@ -71,14 +71,16 @@ def _inputs(name: str, in1, in2, mode: str, need_ndim: int | None = None):
     if 0 in s1 or 0 in s2:
         raise ValueError(f"{name}: the inputs must not be empty, got shapes {s1} and {s2}")
     for d in (d1, d2):
-        if d.kind not in "iuf":
-            raise TypeError(f"{name}: the inputs must be real (integer or float) arrays, got "
-                            f"dtypes {d1} and {d2} (tensorgrad differentiates real arrays)")
+        if d.kind not in "iufc":
+            raise TypeError(f"{name}: the inputs must be numeric (integer, float or complex) "
+                            f"arrays, got dtypes {d1} and {d2}")
     dt = np.result_type(d1, d2)
     if d1 != dt:
         in1 = astype(in1, dt)
     if d2 != dt:
         in2 = astype(in2, dt)
+    if name.startswith("correlate") and dt.kind == "c":  # SciPy's: Σ in1 · conj(in2)
+        in2 = conj(in2)
     return in1, in2, s1, s2
 
 
@@ -191,7 +193,7 @@ def correlate(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = 
     convolution of ``in1`` with ``in2`` reversed on every axis, with :func:`convolve`'s
     ``mode`` sizes and centring. When ``in2`` is the larger input in ``'valid'`` mode the
     result is SciPy's (which swaps the inputs and reverses the result: the same numbers).
-    Differentiable in both inputs. Real inputs only (SciPy conjugates a complex ``in2``).
+    Differentiable in both inputs; a complex ``in2`` is conjugated, as SciPy's.
     ``method`` and JAX's ``precision`` are accepted and have no effect."""
     _check_method("correlate", method)
     in1, in2, s1, s2 = _inputs("correlate", in1, in2, mode)
@@ -244,7 +246,9 @@ def correlate2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: st
     if mode == "valid":
         _check_valid("correlate2d", s1, s2, (0, 1))
         if s2[0] >= s1[0] and s2[1] >= s1[1] and s1 != s2:
-            return flip(_slide(in2, in1, (0, 1), mode), axis=(0, 1))
+            out = flip(_slide(in2, in1, (0, 1), mode), axis=(0, 1))
+            # (SciPy and JAX swap the inputs here without the conjugation: Σ conj(in1) · in2)
+            return conj(out) if np.dtype(dtype_of(out)).kind == "c" else out
     return _slide(in1, in2, (0, 1), mode, padmode, fillvalue, late=True)
 
 
