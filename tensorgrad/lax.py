@@ -397,7 +397,7 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
 
 def map(f: Callable, xs: Any, *, batch_size: int | None = None):  # noqa: A001
     """``f`` over the leading axis of ``xs`` (a pytree), outputs stacked (``jax.lax.map``;
-    ``batch_size`` only groups JAX's calls)."""
+    ``batch_size`` only groups the calls in JAX: the results are the same)."""
     return scan(lambda c, x: (c, f(x)), None, xs)[1]
 
 
@@ -405,7 +405,8 @@ def associative_scan(fn: Callable, elems: Any, reverse: bool = False, axis: int 
     """The inclusive prefix combination ``fn(... fn(fn(e₀, e₁), e₂) ..., eᵢ)`` along ``axis``
     of ``elems`` (a pytree), as ``jax.lax.associative_scan`` (evaluated in order). With
     ``reverse=True`` it runs from the end, the accumulated value still on the left:
-    ``fn(... fn(fn(e₋₁, e₋₂), e₋₃) ..., eᵢ)`` (JAX's scan of the flipped elements, flipped)."""
+    ``fn(... fn(fn(e₋₁, e₋₂), e₋₃) ..., eᵢ)`` (JAX's scan of the flipped elements, flipped
+    back)."""
     leaves, td = tree_flatten(elems)
     bad = [tuple(shape_of(concrete(v))) for v in leaves if not -len(shape_of(concrete(v))) <= axis
            < len(shape_of(concrete(v)))]
