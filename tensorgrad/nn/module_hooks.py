@@ -86,6 +86,14 @@ def _on_tape(v) -> bool:
     return type(v) is Tensor and v._trace is IMPERATIVE and v._node is not None
 
 
+def _through_identity(values: list, rule) -> tuple:
+    """``values`` through one identity node of the tape whose backward rule is
+    ``rule(cotangents) -> cotangents``."""
+    ident = custom_vjp(lambda *xs: xs)
+    ident.defvjp(lambda *xs: (xs, None), lambda _, gs: rule(gs))
+    return ident(*values)
+
+
 def _backward_inputs(module, args: tuple, box: dict) -> tuple:
     """``args`` with their tensors on the imperative tape passed through one identity node,
     whose backward rule hands the Module's full backward hooks ``(module, grad_input,
@@ -95,16 +103,14 @@ def _backward_inputs(module, args: tuple, box: dict) -> tuple:
     if not where:
         return args
 
-    def rule(_, gs):
+    def rule(gs):
         grad_input = [None] * len(args)
         for i, g in zip(where, gs):
             grad_input[i] = g
         grad_input = _call_backward_hooks(module, tuple(grad_input), box)
         return tuple(grad_input[i] for i in where)
-    ident = custom_vjp(lambda *xs: xs)
-    ident.defvjp(lambda *xs: (xs, None), rule)
     passed = list(args)
-    for i, v in zip(where, ident(*[args[i] for i in where])):
+    for i, v in zip(where, _through_identity([args[i] for i in where], rule)):
         passed[i] = v
     box["hooked"] = True
     return tuple(passed)
@@ -131,7 +137,7 @@ def _backward_outputs(module, out, box: dict):
     if not where:
         return out
 
-    def rule(_, gs):
+    def rule(gs):
         grad_output = tuple(gs)
         for hook, _ in list(module.__dict__.get("_backward_pre_hooks", {}).values()):
             new = hook(module, grad_output)
@@ -141,9 +147,7 @@ def _backward_outputs(module, out, box: dict):
         if not box.get("hooked"):  # (no input on the tape: the hooks see None gradients)
             _call_backward_hooks(module, (None,) * box["inputs"], box)
         return grad_output
-    ident = custom_vjp(lambda *xs: xs)
-    ident.defvjp(lambda *xs: (xs, None), rule)
-    for k, v in zip(where, ident(*[leaves[k] for k in where])):
+    for k, v in zip(where, _through_identity([leaves[k] for k in where], rule)):
         leaves[k] = v
     return tree_unflatten(td, leaves)
 
