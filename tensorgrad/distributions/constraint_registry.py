@@ -50,10 +50,17 @@ def _both(kind: str, factory: Callable) -> None:
 
 _both("real", lambda c: ComposeTransform([]))
 _both("real_vector", lambda c: IndependentTransform(ComposeTransform([]), 1))
-_both("greater_than", lambda c: ExpTransform() if _zero(c.lower_bound) else
-      ComposeTransform([ExpTransform(), AffineTransform(c.lower_bound, 1.0)]))
-_both("greater_than_eq", lambda c: ExpTransform() if _zero(c.lower_bound) else
-      ComposeTransform([ExpTransform(), AffineTransform(c.lower_bound, 1.0)]))
+
+
+def _above(c):
+    """exp, shifted to the lower bound."""
+    if _zero(c.lower_bound):
+        return ExpTransform()
+    return ComposeTransform([ExpTransform(), AffineTransform(c.lower_bound, 1.0)])
+
+
+_both("greater_than", _above)
+_both("greater_than_eq", _above)
 _both("less_than", lambda c: ComposeTransform([ExpTransform(), AffineTransform(c.upper_bound, -1.0)]))
 for _kind in ("interval", "half_open_interval"):
     _both(_kind, lambda c: SigmoidTransform() if _zero(c.lower_bound) and _one(c.upper_bound) else
