@@ -320,3 +320,16 @@ def test_flatten_and_transpose_check_pytorchs_dims():
     for t, bad in [(c, (0, 3)), (c, (-4, 1)), (v, (0, 5)), (v, (1, 0)), (tg.tensor(np.float64(1.0)), (0, 2))]:
         with pytest.raises(IndexError, match="transpose: dim -?[0-9] is out of range"):
             t.transpose(*bad)
+
+
+def test_zero_norm_counts_entries_and_keeps_a_zero_slope_on_the_tape():
+    """t.norm(p=0) requires grad and backward() succeeds with zeros, as PyTorch's (before, the
+    count left the tape and backward() raised); NaN entries count, as NumPy's."""
+    for a in (np.array([1.0, 0.0, -2.0]), np.array([np.nan, 0.0, 3.0]), np.array([-np.inf, 0.0, 0.0])):
+        t = tg.tensor(a, requires_grad=True)
+        n = t.norm(p=0)
+        assert n.requires_grad and val(n) == np.linalg.norm(a, 0)
+        n.backward()
+        assert np.array_equal(t.grad, np.zeros(3))
+    assert tg.linalg.norm(np.array([1, 0, 3], np.float32), 0).dtype == np.float32
+    np.testing.assert_array_equal(tg.grad(lambda v: tg.linalg.norm(v, 0))(np.array([1.0, 0.0])), [0, 0])

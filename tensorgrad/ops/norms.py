@@ -23,7 +23,7 @@ from ._util import concrete, dtype_of, negative_axes, shape_of
 from .decompositions import svdvals
 from .discrete import ones_like
 from .elementwise import abs as _abs
-from .elementwise import astype, equal, nan_slope, not_equal, stop_gradient, where
+from .elementwise import astype, equal, nan_slope, not_equal, sign, stop_gradient, where
 from .linalg_ops import dtype, eps_of
 from .reductions import max as _max
 from .reductions import min as _min
@@ -63,8 +63,12 @@ def _vector_norm(x, ord, axes: tuple, keepdims: bool, name: str):
         return _max(_abs(x), axis=axes, keepdims=keepdims)
     if ord == -_INF:
         return _min(_abs(x), axis=axes, keepdims=keepdims)
-    if ord == 0:  # the number of nonzero entries: piecewise constant
-        return _sum(astype(not_equal(x, 0), dtype(x)), axis=axes, keepdims=keepdims)
+    if ord == 0:  # the number of nonzero entries: piecewise constant, with a zero slope that a
+        # tape still records (PyTorch's t.norm(p=0) requires grad), NaN entries counted
+        if dtype_of(concrete(x)).kind == "c":
+            return _sum(astype(not_equal(x, 0), dtype(x)), axis=axes, keepdims=keepdims)
+        s = _abs(sign(x))  # (sign's slope, 0, is the only one the tape sees of x: no 0 · NaN)
+        return _sum(astype(where(not_equal(s, s), 1, s), dtype(x)), axis=axes, keepdims=keepdims)
     if ord == 1:
         return _sum(_abs(x), axis=axes, keepdims=keepdims)
     p = float(ord)
