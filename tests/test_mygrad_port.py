@@ -807,11 +807,14 @@ def test_matrix_norms(ord):
 
 def test_norm_order_zero_counts_and_has_no_gradient():
     # MyGrad raises NotImplementedError for ord=0; tensorgrad counts the nonzeros, a
-    # piecewise-constant value whose gradient is 0 (like floor: the result records nothing)
+    # piecewise-constant value whose gradient is 0 (like floor: recorded with a zero slope,
+    # as PyTorch's, so backward() works)
     x = leaf([[1.0, 0.0, -2.0], [0.0, 0.0, 3.0]])
     out = tg.linalg.norm(x, ord=0, axis=1)
     assert_array_equal(out.numpy(), [2.0, 1.0])
-    assert not out.requires_grad
+    assert out.requires_grad
+    out.sum().backward()
+    assert_array_equal(x.grad, np.zeros((2, 3)))
 
 
 def test_norm_gradient_at_zero_entries():
