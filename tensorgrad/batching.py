@@ -131,10 +131,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
             return fun(*a, **k)
         outs = _run_slices(call, n, [v for v, m in zip(leaves, moved) if m is None], axis_name)
         out = _stack_outputs(outs, out_axes, n)
-        if not lift:
-            return out
-        o_leaves, o_td = tree_flatten(out)
-        return tree_unflatten(o_td, [_unlifted(v) for v in o_leaves])
+        return unlift(out, True) if lift else out
     return mapped
 
 

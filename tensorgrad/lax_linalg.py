@@ -45,7 +45,7 @@ from .ops import (argmax, astype, broadcast_to, concatenate, conj, expand_dims, 
 from .ops.linalg_ops import LinAlgError, mT
 from .scipy.linalg import _pivots, _triangle
 from .scipy.linalg_extra import schur as _real_schur
-from .scipy.linalg_more import (_arr, _dtype, _float, _is_complex, _mH, _perm_from_piv, _shape,
+from .scipy.linalg_more import (_arr, _dtype, _each, _float, _is_complex, _mH, _perm_from_piv, _shape,
                                 lu_factor, polar)
 from .staging import call as staged_call
 from .staging import may_any
@@ -93,15 +93,6 @@ def _no_derivative(fn: str, what: str, x) -> None:
             f"lax.linalg.{fn}: no derivative (jax.lax.linalg.{fn} has no differentiation rule "
             f"either); pass tg.stop_gradient({what}) if a constant is meant ({what} of shape "
             f"{_shape(x)}, dtype {_dtype(x)})")
-
-
-def _each(fn, x):
-    """``fn`` (one matrix in, a tuple of arrays out) on every matrix of the batch ``x``."""
-    x = np.asarray(x)
-    flat = x.reshape((-1,) + x.shape[-2:])
-    outs = [fn(m) for m in flat] if flat.shape[0] else [fn(np.eye(x.shape[-1], dtype=x.dtype))]
-    return tuple(np.stack(parts)[:flat.shape[0]].reshape(x.shape[:-2] + parts[0].shape)
-                 for parts in zip(*outs))
 
 
 # ---- Cholesky -----------------------------------------------------------------------------

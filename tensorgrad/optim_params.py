@@ -281,7 +281,8 @@ class ParamOptimizer:
                     p.data = v
             with enable_grad():
                 loss = closure()
-            first.append(loss) if not first else None
+            if not first:
+                first.append(loss)
             return loss, [np.zeros(p.shape, p.dtype) if p.grad is None else p.grad for p in params]
         values = [np.asarray(p.data) for p in params]
         state = self.state.get(id(params[0]))

@@ -167,14 +167,13 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
     else:
         x, axis = self, dim_of("unique_consecutive", dim, self.ndim)
     n = x.shape[axis]
-    head = [True] if n else []
     if n > 1:
         a, b = tgo.take(x, np.arange(1, n), axis=axis), tgo.take(x, np.arange(n - 1), axis=axis)
         others = tuple(i for i in range(x.ndim) if i != axis)
         change = tgo.any(a != b, axis=others) if others else a != b
         keep = tgo.concatenate([np.ones(1, bool), change])
-    else:
-        keep = np.array(head, bool)
+    else:  # (no entry, or one: kept)
+        keep = np.ones(n, bool)
     starts = tgo.nonzero(keep)[0]
     values = tgo.take(x, starts, axis=axis)
     parts = (values,)

@@ -21,8 +21,8 @@ __all__ = ["DtypeMixin"]
 def _cast(v, dtype: np.dtype, who: str, name: str):
     """``v`` in ``dtype`` if it is a floating (or, for a complex ``dtype``, complex) array of
     another dtype; else ``v`` itself."""
-    kind = np.result_type(concrete(v)).kind
-    if kind not in "fc" or (kind == "c" and dtype.kind == "f") or np.result_type(concrete(v)) == dtype:
+    have = np.result_type(concrete(v))
+    if have.kind not in "fc" or (have.kind == "c" and dtype.kind == "f") or have == dtype:
         return v
     if traced_level(v) > 0:
         raise TypeError(f"{who}: {name!r} is a value traced by a transform; casting it would make "

@@ -35,7 +35,7 @@ from ..ops.matrix_functions2 import (coshm, cosm, fractional_matrix_power, logm,
 from ..staging import call as staged_call
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
-from .linalg_more import (circulant, companion, eigh_tridiagonal, hankel, helmert, hilbert,
+from .linalg_more import (_each, circulant, companion, eigh_tridiagonal, hankel, helmert, hilbert,
                           invpascal, leslie, lu, lu_factor, lu_solve, pascal, polar,
                           solve_sylvester, toeplitz)
 from .linalg_extra import (convolution_matrix, dft, fiedler, fiedler_companion, funm, hadamard,
@@ -243,10 +243,7 @@ def qr(a: ArrayLike, overwrite_a: bool = False, lwork=None, mode: str = "full",
 
 def _pivots(v) -> np.ndarray:
     """The column orders of SciPy's pivoted QR (geqp3) of each matrix of ``v``."""
-    v = np.asarray(v)
-    flat = v.reshape((-1,) + v.shape[-2:])
-    p = [scipy.linalg.qr(m, mode="r", pivoting=True)[1] for m in flat]
-    return np.asarray(p, np.int32).reshape(v.shape[:-2] + (v.shape[-1],))
+    return _each(lambda m: (scipy.linalg.qr(m, mode="r", pivoting=True)[1].astype(np.int32),), v)[0]
 
 
 def block_diag(*arrs: ArrayLike) -> Array:

@@ -360,6 +360,15 @@ def lu_solve(lu_and_piv: tuple, b: ArrayLike, trans: int = 0, overwrite_b: bool 
 
 
 # ---- Sylvester, polar, tridiagonal eigenvalues -----------------------------------------
+def _each(fn, x):
+    """``fn`` (one matrix in, a tuple of arrays out) on every matrix of the batch ``x``."""
+    x = np.asarray(x)
+    flat = x.reshape((-1,) + x.shape[-2:])
+    outs = [fn(m) for m in flat] if flat.shape[0] else [fn(np.eye(x.shape[-1], dtype=x.dtype))]
+    return tuple(np.stack(parts)[:flat.shape[0]].reshape(x.shape[:-2] + parts[0].shape)
+                 for parts in zip(*outs))
+
+
 def _over_batch(fn, *arrays):
     """``fn`` of matrices mapped over the leading (batch) axes its arguments broadcast to,
     as JAX's linalg functions take stacks of matrices."""
