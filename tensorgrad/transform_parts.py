@@ -234,6 +234,10 @@ def check_output(v, where: str, real: bool = False, holomorphic: bool = False):
         raise TypeError(f"{where} needs real-valued outputs, got dtype {dt}: for a holomorphic "
                         f"function pass holomorphic=True; for any other function of complex "
                         f"outputs use tg.vjp directly (as in JAX)")
+    if real and not holomorphic and dt.kind in "biu":  # as JAX's: an integer output has no slope
+        raise TypeError(f"{where} needs real-valued (floating-point) outputs, got dtype {dt}; "
+                        f"for a function of integer or boolean outputs use tg.vjp directly (as "
+                        f"in JAX)")
 
 
 def check_inputs(leaves, where: str, holomorphic: bool, real: bool = False) -> None:

@@ -84,6 +84,17 @@ def test_mixed_dtypes_follow_numpy_promotion():
     assert ta.grad.dtype == np.float32 and tb.grad.dtype == np.float64
 
 
+def test_integer_and_boolean_outputs_are_refused_by_grad_and_jacrev_as_by_jax():
+    x = np.array([1.5, 0.5])
+    for transform in (tg.grad, tg.jacrev):
+        for f in (lambda v: tg.sum((v > 1).astype(np.int64)), lambda v: tg.all(v > 1)):
+            with pytest.raises(TypeError, match="real-valued .*outputs, got dtype (int64|bool)"):
+                transform(f)(x)
+    assert tg.jacrev(lambda v: tg.sum((v > 1) * v))(x).tolist() == [1.0, 0.0]  # float output: fine
+    out, pull = tg.vjp(lambda v: (v > 1).astype(np.int64), x)  # vjp takes them (JAX's too)
+    assert out.tolist() == [1, 0]
+
+
 def test_complex_values_follow_jax_rules():
     z = np.array([1.0 + 2.0j])
     # grad and jacrev need real outputs (unless holomorphic=True), as in JAX

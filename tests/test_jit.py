@@ -38,9 +38,11 @@ def _transforms(op, case):
     w = np.random.default_rng(1).normal(size=np.shape(out))
     argnums = tuple(range(len(case.diff)))
 
-    def real(*xs):  # (grad and jacrev need real outputs: both parts of a complex one)
-        v = f(*xs)
-        return tg.real(v) + tg.imag(v) if np.iscomplexobj(out) else v
+    def real(*xs):  # (grad and jacrev need real floating outputs: both parts of a complex
+        v = f(*xs)  # one, an integer one as floats)
+        if np.iscomplexobj(out):
+            return tg.real(v) + tg.imag(v)
+        return v * 1.0 if np.asarray(out).dtype.kind in "biu" else v
 
     def loss(*xs):
         return tg.sum(real(*xs) * w)
