@@ -199,8 +199,8 @@ class Tensor:
     # which silently cut the gradient: a zero instead of the right answer.) A Tensor of no
     # trace gets a copy of its array. The imperative tape's leaves (tg.tensor(...,
     # requires_grad=True)) become fresh leaves, as in PyTorch: see tensorgrad.imperative.
-    def __copy__(self) -> "Tensor":
-        return self
+    def __copy__(self) -> "Tensor":  # a constant tensor takes in-place updates: another object
+        return self.__deepcopy__({}) if self._trace is None else self
 
     def __deepcopy__(self, memo) -> "Tensor":
         if self._trace is None:

@@ -2,6 +2,8 @@
 gradients and saved tensors, torch.func's vmap keywords and jvp tuples, the functional forms
 detaching what they return, gradcheck's inputs and options, and a second backward through
 nodes that saved nothing. Expected numbers are PyTorch 2.13's, written out."""
+import copy
+
 import numpy as np
 import pytest
 
@@ -210,3 +212,19 @@ def test_a_retained_gradient_fills_from_autograd_grad_and_backward_inputs():
     np.testing.assert_array_equal(h.grad, [8.0, 16.0])
     np.testing.assert_array_equal(first, [4.0, 8.0])  # summed out of place, as PyTorch's
     np.testing.assert_array_equal(x.grad, [8.0, 16.0])
+
+
+def test_copies_of_a_constant_tensor_are_other_objects_that_take_in_place_updates_alone():
+    # PyTorch: b = a.clone(); b[0] = 50 leaves a as it was (clone returned a itself)
+    for make in (lambda t: t.clone(), lambda t: t.copy(), tg.copy, copy.copy, copy.deepcopy):
+        a = tg.tensor([1.0, 2.0, 3.0])
+        b = make(a)
+        assert b is not a and isinstance(b, tg.Tensor)
+        b[0] = 50.0
+        b.add_(1.0)
+        assert a.tolist() == [1.0, 2.0, 3.0] and b.tolist() == [51.0, 3.0, 4.0]
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    c = w.clone()
+    assert c is not w and c.requires_grad  # recorded: the gradient flows through the copy
+    (c * c).sum().backward()
+    assert w.grad.tolist() == [2.0, 4.0]

@@ -354,11 +354,15 @@ def imag(x: ArrayLike) -> Array:
 
 @function(methods=("copy",))
 def copy(a: ArrayLike, order: str = "K", subok: bool = False) -> Array:
-    """A copy of ``a``: arrays are copied; a Tensor of the imperative tape (which takes in-place
-    updates) gives a new recorded Tensor; any other Tensor is immutable and is returned as it is."""
+    """A copy of ``a``: arrays are copied; a Tensor of the imperative tape or a constant one
+    (``tg.tensor(a)``), which both take in-place updates, gives a new Tensor (the first
+    recorded); a Tensor a transform traces is immutable and is returned as it is."""
     if isinstance(a, Tensor):
-        # ``t += v`` (or an optimizer step inside no_grad) changes an imperative tensor object
-        # in place: its copy must be another object, recorded (gradient flows) as an identity
+        # ``t += v``, ``t[i] = v`` (or an optimizer step inside no_grad) change an imperative
+        # or constant tensor object in place: its copy must be another object, an imperative
+        # one recorded (gradient flows) as an identity
+        if a._trace is None:
+            return a.__deepcopy__({})
         return a.reshape(a.shape) if a._trace is IMPERATIVE else a
     return np.copy(a, order=order)
 
