@@ -381,7 +381,7 @@ def test_get_loss_and_fit_take_the_new_names():
     _, hist = tg.train.fit(model, X=X, y=y, loss="binary_cross_entropy_with_logits", epochs=4,
                            progress=False, metric=False, seed=1)
     assert hist["loss"][-1] < hist["loss"][0]
-    model = tg.nn.Sequential([tg.nn.Linear(3, 2), tg.nn.LogSoftmax()])
+    model = tg.nn.Sequential([tg.nn.Linear(3, 2), tg.nn.LogSoftmax(dim=1)])
     _, hist = tg.train.fit(model, X=X, y=y.astype(int), loss="nll_loss", epochs=4, progress=False)
     assert hist["loss"][-1] < hist["loss"][0]
     _, hist = tg.train.fit(tg.nn.Sequential([tg.nn.Linear(3, 2)]), X=X, y=y.astype(int),

@@ -189,7 +189,7 @@ def test_activation_layers_and_names():
                       (tg.nn.SiLU(), tg.nn.silu), (tg.nn.Mish(), tg.nn.mish), (tg.nn.ReLU6(), tg.nn.relu6),
                       (tg.nn.Hardtanh(), tg.nn.hard_tanh), (tg.nn.Hardswish(), tg.nn.hard_silu),
                       (tg.nn.Softsign(), tg.nn.soft_sign), (tg.nn.CELU(2.0), lambda v: tg.nn.celu(v, 2.0)),
-                      (tg.nn.Softmax(), tg.nn.softmax), (tg.nn.LogSoftmax(), tg.nn.log_softmax)]:
+                      (tg.nn.Softmax(-1), tg.nn.softmax), (tg.nn.LogSoftmax(-1), tg.nn.log_softmax)]:
         np.testing.assert_array_equal(layer(x), fn(x))
     model = tg.nn.MLP([3, 5, 2], activation="silu")
     assert "silu" in repr(model)

@@ -497,3 +497,28 @@ def test_conv_tbc_errors_and_empty_output():
         F.conv_tbc(x, R(7, 3, 4), b)
     with pytest.raises(ValueError, match="pad must be an int >= 0"):
         F.conv_tbc(x, w, b, -1)
+
+
+def test_functional_gelu_and_implicit_softmax_axis_are_pytorchs():
+    F = tg.nn.functional  # (torch.nn.functional's functions; this module's F is tg.nn)
+    x = np.array([-2.0, -0.5, 0.0, 1.5])
+    # PyTorch's F.gelu is exact by default (tg.nn.gelu, JAX's, is the tanh formula)
+    np.testing.assert_array_equal(F.gelu(x), tg.nn.gelu(x, approximate=False))
+    np.testing.assert_array_equal(F.gelu(x, approximate="tanh"), tg.nn.gelu(x, approximate=True))
+    assert abs(F.gelu(1.5) - 1.5 * 0.5 * (1 + math.erf(1.5 / math.sqrt(2)))) < 1e-15
+    assert tg.nn.gelu(1.5) != F.gelu(1.5)
+    # without dim: PyTorch's deprecated choice, axis 0 for 0-, 1-, 3-d input, else 1, warned
+    rng = np.random.default_rng(0)
+    for shape, axis in [((4,), 0), ((3, 4), 1), ((2, 3, 4), 0), ((2, 3, 4, 5), 1)]:
+        v = rng.normal(size=shape)
+        for fn, layer in ((F.softmax, tg.nn.Softmax()), (F.log_softmax, tg.nn.LogSoftmax())):
+            with pytest.warns(UserWarning, match="implicit dimension"):
+                got = fn(v)
+            np.testing.assert_allclose(got, fn(v, dim=axis), rtol=0, atol=0)
+            with pytest.warns(UserWarning, match="implicit dimension"):
+                np.testing.assert_array_equal(layer(v), got)
+        np.testing.assert_allclose(np.sum(F.softmax(v, axis), axis=axis), 1.0, rtol=1e-15)
+    assert F.softmax(np.float64(3.0), 0) == 1.0 and F.log_softmax(np.float64(3.0), -1) == 0.0
+    assert F.softmax(rng.normal(size=(2, 3)), 1, dtype=np.float32).dtype == np.float32
+    np.testing.assert_allclose(tg.grad(lambda v: F.softmax(v, dim=0)[0])(np.zeros(3)),
+                               [2 / 9, -1 / 9, -1 / 9], rtol=1e-14)

@@ -5,11 +5,15 @@
 The module also answers as PyTorch's ``torch.nn.functional``: any other name is looked up
 in ``tg.nn``, so ``import tensorgrad.nn.functional as F`` then ``F.relu``,
 ``F.cross_entropy``, ``F.conv2d`` or ``F.softmax(x, dim=1)`` work (``F.one_hot`` stays JAX's).
+Where PyTorch's default differs from JAX's, the module has PyTorch's function of its own:
+``F.gelu`` is exact by default, and ``F.softmax``/``F.log_softmax`` without ``dim`` make
+PyTorch's implicit (deprecated, warned) choice of axis.
 """
 from __future__ import annotations
 
 import math
 import sys
+import warnings
 
 import numpy as np
 
@@ -195,6 +199,47 @@ def dot_product_attention(query: ArrayLike, key: ArrayLike, value: ArrayLike,
         out = _o.where(_o.less(np.arange(T).reshape(1, T, 1, 1), _o.reshape(ql, (B, 1, 1, 1))), out, 0.0)
     return out if batched else _o.getitem(out, 0)
 
+
+
+# PyTorch's functions whose defaults differ from those of tg.nn's (jax.nn's) function of the
+# same name; not in __all__, so tg.nn keeps JAX's
+
+def gelu(input: ArrayLike, approximate: str | bool = "none") -> Array:
+    """``torch.nn.functional.gelu``: exact, ``x·Φ(x)``, by default (``tg.nn.gelu``, JAX's,
+    takes the tanh formula by default); ``approximate='tanh'`` for the tanh formula."""
+    return _o.gelu(input, approximate=approximate)
+
+
+def _implicit_dim(fn: str, x, dim, stacklevel: int):
+    """PyTorch's axis for softmax without ``dim``: 0 for 0-, 1- and 3-d input, else 1 (a
+    deprecated choice: warned, as PyTorch warns)."""
+    if dim is not None:
+        return dim
+    warnings.warn(f"{fn}: implicit dimension choice is deprecated (as in PyTorch); pass dim=",
+                  UserWarning, stacklevel=stacklevel + 1)
+    return 0 if len(_shape(x)) in (0, 1, 3) else 1
+
+
+def _normalized(fn: str, input, dim, stacklevel, dtype):
+    dim = _implicit_dim(fn, input, dim, max(int(stacklevel), 2))
+    f = vars(sys.modules[__package__])[fn]  # (tg.nn's, which imports this module)
+    if _shape(input) == () and dim in (0, -1):  # a 0-d input is one slice, as PyTorch's
+        return _o.reshape(f(_o.reshape(input, (1,)), dim=0, dtype=dtype), ())
+    return f(input, dim=dim, dtype=dtype)
+
+
+def softmax(input: ArrayLike, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Array:
+    """``torch.nn.functional.softmax``: the entries of each slice along ``dim`` sum to 1;
+    ``dtype`` casts the input first. Without ``dim``, PyTorch's deprecated implicit choice
+    (axis 0 for 0-, 1- and 3-d input, else axis 1) with its warning (``tg.nn.softmax``,
+    JAX's, takes the last axis)."""
+    return _normalized("softmax", input, dim, _stacklevel, dtype)
+
+
+def log_softmax(input: ArrayLike, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Array:
+    """``torch.nn.functional.log_softmax``: ``log(softmax(x))`` along ``dim``, computed
+    stably; without ``dim`` PyTorch's implicit choice, as :func:`softmax`."""
+    return _normalized("log_softmax", input, dim, _stacklevel, dtype)
 
 
 def __getattr__(name: str):

@@ -27,6 +27,7 @@ from ..staging import check as _staged_check
 from ..staging import is_staged
 from ..tensor import concrete
 from .. import random as _random
+from . import functional as _functional
 from . import init as _init
 from . import torch_conv as _torch_conv
 from . import torch_layers as _torch_layers
@@ -394,27 +395,29 @@ def LogSigmoid() -> Activation:
     return Activation("log_sigmoid")
 
 
-def _softmax_axis(name: str, dim, axis) -> int:
-    """The axis of Softmax/LogSoftmax: PyTorch's ``dim`` or tensorgrad's ``axis`` (the last
-    one when neither is given)."""
+def _softmax_layer(name: str, fn: str, dim, axis) -> Activation:
+    """Softmax/LogSoftmax over PyTorch's ``dim`` or tensorgrad's ``axis``; without either,
+    PyTorch's deprecated implicit choice when called (warned: axis 0 for 0-, 1- and 3-d input,
+    else 1)."""
     if dim is not None and axis is not None and dim != axis:
         raise ValueError(f"{name}: dim={dim} and axis={axis} disagree; give one of them")
-    return -1 if dim is None and axis is None else int(axis if dim is None else dim)
+    if dim is None and axis is None:
+        return _named(fn, lambda x: getattr(_functional, fn)(x, None, _stacklevel=7))
+    axis = int(axis if dim is None else dim)
+    return _named(f"{fn}(axis={axis})", lambda x: getattr(_ops, fn)(x, axis=axis))
 
 
 def Softmax(dim: int | None = None, *, axis: int | None = None) -> Activation:
     """``softmax`` over ``dim`` (PyTorch's name; ``axis=`` is accepted too) as a layer (its
-    Jacobian is ``diag(p) − p pᵀ`` per row). Without either, the last axis: PyTorch's
-    deprecated implicit choice differs for 3-d and 4-d inputs (axis 0 and 1)."""
-    axis = _softmax_axis("Softmax", dim, axis)
-    return _named(f"softmax(axis={axis})", lambda x: _ops.softmax(x, axis=axis))
+    Jacobian is ``diag(p) − p pᵀ`` per row). Without either, PyTorch's deprecated implicit
+    choice with its warning: axis 0 for 0-, 1- and 3-d input, else axis 1."""
+    return _softmax_layer("Softmax", "softmax", dim, axis)
 
 
 def LogSoftmax(dim: int | None = None, *, axis: int | None = None) -> Activation:
-    """``log_softmax`` over ``dim`` (or ``axis=``) as a layer; the last axis by default, as
-    :func:`Softmax`."""
-    axis = _softmax_axis("LogSoftmax", dim, axis)
-    return _named(f"log_softmax(axis={axis})", lambda x: _ops.log_softmax(x, axis=axis))
+    """``log_softmax`` over ``dim`` (or ``axis=``) as a layer; without either, PyTorch's
+    implicit choice, as :func:`Softmax`."""
+    return _softmax_layer("LogSoftmax", "log_softmax", dim, axis)
 
 
 class LayerNorm(Module):
