@@ -1,0 +1,97 @@
+"""PyTorch's container and traversal forms on tensorgrad's Modules: Sequential from an
+OrderedDict (named layers, attribute access, state_dict names), append/extend, slices that
+are Sequentials, Module.apply(fn) visiting every submodule children first, and
+clip_grad_norm_/clip_grad_value_ taking the parameters (changing their .grad) as PyTorch's."""
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+RNG = np.random.default_rng(5)
+
+
+def test_sequential_from_an_ordered_dict_names_its_layers():
+    seq = tg.nn.Sequential(OrderedDict([("fc1", tg.nn.Linear(3, 4)), ("act", tg.nn.Tanh()),
+                                        ("fc2", tg.nn.Linear(4, 2))]))
+    assert [n for n, _ in seq.named_children()] == ["fc1", "act", "fc2"]
+    assert list(seq.state_dict()) == ["fc1.W", "fc1.b", "fc2.W", "fc2.b"]
+    assert seq.fc2 is seq[2] and isinstance(seq.fc1, tg.nn.Linear)
+    with pytest.raises(AttributeError, match="fc3"):
+        seq.fc3
+    x = RNG.normal(size=(5, 3))
+    sd = seq.state_dict()
+    want = np.tanh(x @ sd["fc1.W"] + sd["fc1.b"]) @ sd["fc2.W"] + sd["fc2.b"]
+    np.testing.assert_allclose(seq(x), want, rtol=1e-14)
+    g = tg.grad(lambda p: tg.sum(seq.apply(p, x)))(seq.params)
+    assert tg.tree_util.tree_structure(g) == tg.tree_util.tree_structure(seq.params)
+    tail = seq[1:]  # a slice is a Sequential keeping the names, as PyTorch's
+    assert isinstance(tail, tg.nn.Sequential) and [n for n, _ in tail.named_children()] == ["act", "fc2"]
+    with pytest.raises(KeyError, match="without dots"):
+        tg.nn.Sequential(OrderedDict([("a.b", tg.nn.Tanh())]))
+    with pytest.raises(TypeError, match="not a Module"):
+        tg.nn.Sequential(OrderedDict([("a", np.tanh)]))
+
+
+def test_sequential_append_and_extend():
+    seq = tg.nn.Sequential(tg.nn.Linear(2, 3))
+    assert seq.append(tg.nn.ReLU()) is seq
+    seq.extend([tg.nn.Linear(3, 1)])
+    assert len(seq) == 3 and list(seq.state_dict()) == ["0.W", "0.b", "2.W", "2.b"]
+    assert seq(np.ones((4, 2))).shape == (4, 1)
+    named = tg.nn.Sequential(OrderedDict([("first", tg.nn.Linear(2, 2))]))
+    named.append(tg.nn.Tanh())
+    assert [n for n, _ in named.named_children()] == ["first", "1"]
+    with pytest.raises(TypeError, match="not a Module"):
+        seq.append(np.tanh)
+
+
+def test_module_apply_of_a_function_visits_every_submodule_children_first():
+    inner = tg.nn.Sequential(tg.nn.Linear(3, 1))
+    net = tg.nn.Sequential(tg.nn.Linear(2, 3), tg.nn.ReLU(), inner)
+    seen = []
+    assert net.apply(seen.append) is net
+    assert seen == [net[0], net[1], inner[0], inner, net]
+
+    class Net(tg.nn.Module):
+        def __init__(self):
+            self.a, self.b = tg.nn.Linear(2, 2), tg.nn.Tanh()
+
+        def forward(self, x):
+            return self.b(self.a(x))
+    n = Net()
+    names = []
+    n.apply(lambda m: names.append(type(m).__name__))
+    assert names == ["Linear", "Activation", "Net"]
+    x = RNG.normal(size=(3, 2))  # the pure apply(params, x) is unchanged
+    np.testing.assert_array_equal(n.apply(n.params, x), n(x))
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, np.inf])
+def test_clip_grad_norm_takes_the_parameters_and_clips_their_grads(norm_type):
+    net = tg.nn.Linear(2, 3)
+    net.requires_grad_()
+    x = RNG.normal(size=(4, 2)) * 3
+    tg.sum(net(x) ** 2).backward()
+    before = [p.grad.copy() for p in net.parameters()]
+    flat = np.concatenate([g.ravel() for g in before])
+    total = np.linalg.norm(flat, ord=norm_type)
+    got = tg.nn.utils.clip_grad_norm_(iter(net.parameters()), 1.0, norm_type=norm_type)
+    np.testing.assert_allclose(got, total, rtol=1e-13)
+    scale = min(1.0, 1.0 / (total + 1e-6))
+    for p, g in zip(net.parameters(), before):
+        np.testing.assert_allclose(p.grad, g * scale, rtol=1e-14)
+    assert np.linalg.norm(np.concatenate([p.grad.ravel() for p in net.parameters()]), norm_type) <= 1.0
+
+
+def test_clip_grad_value_takes_the_parameters_and_skips_those_without_a_grad():
+    w = tg.tensor(np.array([3.0, -0.2]), requires_grad=True)
+    unused = tg.tensor(np.ones(2), requires_grad=True)
+    tg.sum(w * np.array([4.0, -1.0])).backward()
+    assert unused.grad is None
+    tg.nn.utils.clip_grad_value_([w, unused], 0.5)
+    assert w.grad.tolist() == [0.5, -0.5] and unused.grad is None
+    g = {"a": np.array([2.0, -3.0])}  # the pytree of gradient arrays still works
+    tg.nn.utils.clip_grad_value_(g, 1.0)
+    assert g["a"].tolist() == [1.0, -1.0]
