@@ -190,6 +190,18 @@ def test_tensorgrad_numpy_is_the_namespace_under_jax_numpys_name():
     np.testing.assert_allclose(tg.grad(lambda x: tnp.sum(tnp.sin(x)))(X), np.cos(X))
     with pytest.raises(AttributeError, match="tensorgrad.numpy' has no attribute 'nope'"):
         tnp.nope
+    # jnp.ndarray: the type of every array value, for isinstance checks (JAX code's guards)
+    seen = []
+    tg.grad(lambda x: seen.append(isinstance(x, tnp.ndarray)) or tg.sum(x))(X)  # traced
+    tg.jit(lambda x: seen.append(isinstance(x, tnp.ndarray)) or x)(X)  # staged by tg.jit
+    assert seen == [True, True]
+    for v in (tnp.zeros(3), tg.tensor([1.0]), np.float32(2.0)):
+        assert isinstance(v, tnp.ndarray)
+    for v in (3.0, [1.0], "a", None):
+        assert not isinstance(v, tnp.ndarray)
+    assert issubclass(np.ndarray, tnp.ndarray) and not issubclass(list, tnp.ndarray)
+    with pytest.raises(TypeError, match="isinstance"):
+        tnp.ndarray((2,))
 
 
 def test_ravel_pytree_matches_jax_flatten_util_and_differentiates():

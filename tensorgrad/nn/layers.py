@@ -556,6 +556,14 @@ def LeakyReLU(negative_slope: float = 0.01, inplace: bool = False) -> Activation
     return a
 
 
+def _checked_layers(layers) -> list:
+    layers = list(layers)
+    for l in layers:
+        if not isinstance(l, Module):
+            raise TypeError(f"Sequential: {l!r} is not a Module")
+    return layers
+
+
 class Sequential(Module):
     """Layers applied in order. The parameters are a list with one entry per layer
     *that has parameters*, in order: ``MLP([64, 32, 10]).init()`` is
@@ -570,12 +578,41 @@ class Sequential(Module):
     """
 
     def __init__(self, *layers: Module):
-        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+        names = None
+        if len(layers) == 1 and isinstance(layers[0], dict):  # PyTorch's Sequential(OrderedDict)
+            names, layers = [str(k) for k in layers[0]], tuple(layers[0].values())
+            for n in names:
+                if not n or "." in n:
+                    raise KeyError(f"Sequential: a layer name must be a non-empty string without "
+                                   f"dots, got {n!r}")
+        elif len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
-        for l in layers:
-            if not isinstance(l, Module):
-                raise TypeError(f"Sequential: {l!r} is not a Module")
-        self.layers = list(layers)
+        self.layers = _checked_layers(layers)
+        if names is not None:
+            self.layer_names = names
+
+    def _names(self) -> list[str]:
+        """The layers' names: PyTorch's positions, or the keys of the OrderedDict given."""
+        names = self.__dict__.get("layer_names")
+        return names if names is not None else [str(i) for i in range(len(self.layers))]
+
+    def __getattr__(self, name: str):  # PyTorch's seq.conv1 for a layer named "conv1"
+        names = self.__dict__.get("layer_names")
+        if names is not None and name in names:
+            return self.layers[names.index(name)]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def append(self, module: Module) -> "Sequential":
+        """PyTorch's: ``module`` becomes the last layer (named by its position)."""
+        return self.extend([module])
+
+    def extend(self, modules) -> "Sequential":
+        """PyTorch's: the modules become the last layers."""
+        new = _checked_layers(modules)
+        if self.__dict__.get("layer_names") is not None:
+            self.layer_names = self.layer_names + [str(len(self.layers) + i) for i in range(len(new))]
+        self.layers = self.layers + new
+        return self
 
     @property
     def has_parameters(self) -> bool:
@@ -586,8 +623,9 @@ class Sequential(Module):
         return any(l.stochastic for l in self.layers)
 
     def named_children(self) -> list[tuple[str, Module]]:
-        """``[("0", layer), ("1", layer), ...]``, as PyTorch names a Sequential's layers."""
-        return [(str(i), l) for i, l in enumerate(self.layers)]
+        """``[("0", layer), ("1", layer), ...]``, as PyTorch names a Sequential's layers (or
+        the names of the OrderedDict it was made from)."""
+        return list(zip(self._names(), self.layers))
 
     def init_params(self, rng):
         return [l.init_params(rng) for l in self.layers if l.has_parameters]
@@ -612,7 +650,7 @@ class Sequential(Module):
         except ValueError:
             return None
         compact = len(params) != len(self.layers)
-        return [(i, l, p) for i, (l, p) in enumerate(pairs) if not compact or l.has_parameters]
+        return [(n, l, p) for n, (l, p) in zip(self._names(), pairs) if not compact or l.has_parameters]
 
     def _child_params(self, params):
         try:
@@ -637,6 +675,8 @@ class Sequential(Module):
         return len(self.layers)
 
     def __getitem__(self, i) -> Module:
+        if isinstance(i, slice):  # PyTorch's: a Sequential of those layers
+            return Sequential(dict(zip(self._names()[i], self.layers[i])))
         return self.layers[i]
 
     def __repr__(self):

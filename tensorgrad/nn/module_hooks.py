@@ -177,11 +177,23 @@ def _run(module, args: tuple, kwargs: dict, compute: Callable) -> Any:
     return out if box is None else _backward_outputs(module, out, box)
 
 
+def _apply_to_each(module, fn: Callable):
+    """PyTorch's ``module.apply(fn)``: ``fn`` on every submodule, children first, then on
+    ``module``; returns ``module``. (Parameters are never callable, so a callable where
+    tensorgrad's ``apply(params, x)`` takes its parameters is PyTorch's call.)"""
+    for child in module.children():
+        child.apply(fn)
+    fn(module)
+    return module
+
+
 def with_hooks(apply: Callable) -> Callable:
     """``apply`` that runs the Module's forward hooks around itself (none registered: a plain
     call)."""
     @functools.wraps(apply)
     def hooked(self, params, *args, **kwargs):
+        if callable(params) and not args and not kwargs:  # PyTorch's module.apply(fn)
+            return _apply_to_each(self, params)
         d = self.__dict__
         if not (d.get("_forward_hooks") or d.get("_forward_pre_hooks") or d.get("_backward_hooks")
                 or d.get("_backward_pre_hooks")):

@@ -8,19 +8,23 @@ each clipping function takes that pytree (or a single array) and comes in two fo
   registered ops, so it works on traced gradients under ``tg.jit`` and the other transforms;
 * PyTorch's in-place form (the names ending in ``_``) scales the leaves in place and needs
   every leaf to be a writable floating NumPy array (else a ``TypeError`` points to the pure
-  form); ``clip_grad_norm_`` returns the total norm, as PyTorch's.
+  form); ``clip_grad_norm_`` returns the total norm, as PyTorch's. They take PyTorch's
+  argument too, the parameters (``model.parameters()``: tensors that require grad), and
+  change each one's ``.grad``.
 
 ``foreach`` is accepted (None or a bool) and has no effect.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from ... import ops as _ops
 from ... import staging as _staging
-from ...tensor import concrete, shape_of
+from ...recording import IMPERATIVE
+from ...tensor import Tensor, concrete, shape_of
 from ...tree import tree_flatten, tree_unflatten
 
 __all__ = ["get_total_norm", "clip_grads_with_norm", "clip_grads_with_norm_", "clip_grad_norm",
@@ -105,7 +109,14 @@ def clip_grads_with_norm(grads: Any, max_norm: float, total_norm, foreach: bool 
 
 
 def _writable(fn: str, grads) -> list:
+    """The arrays to change in place: the leaves of ``grads``, or PyTorch's form, the ``.grad``
+    of each parameter (a tensor that requires grad; one without a gradient yet is left out)."""
+    if isinstance(grads, Iterator):  # (PyTorch's model.parameters() is a generator)
+        grads = list(grads)
     leaves = _leaves(grads)
+    if any(type(g) is Tensor and g._trace is IMPERATIVE for g in leaves):
+        leaves = [g.grad if type(g) is Tensor and g._trace is IMPERATIVE else g for g in leaves]
+        leaves = [g for g in leaves if g is not None]
     for i, g in enumerate(leaves):
         if not (isinstance(g, np.ndarray) and g.flags.writeable and g.dtype.kind in "fc"):
             what = (f"a read-only array of shape {g.shape}" if isinstance(g, np.ndarray)
@@ -140,9 +151,9 @@ def clip_grad_norm_(grads: Any, max_norm: float, norm_type: float = 2.0,
     """Clip the gradients in place so that their total ``norm_type``-norm is at most about
     ``max_norm`` (:func:`get_total_norm`, then :func:`clip_grads_with_norm_`); returns the
     total norm before clipping."""
-    _writable("clip_grad_norm_", grads)
-    total = get_total_norm(grads, norm_type, error_if_nonfinite, foreach)
-    clip_grads_with_norm_(grads, max_norm, total)
+    leaves = _writable("clip_grad_norm_", grads)
+    total = get_total_norm(leaves, norm_type, error_if_nonfinite, foreach)
+    clip_grads_with_norm_(leaves, max_norm, total)
     return total
 
 
