@@ -25,7 +25,7 @@ from . import ops as _ops
 from .batching import MapFrame, Suspend, frame_named, vmap
 from .custom import _top_trace
 from .staging import tracing_here
-from .tensor import concrete, shape_of
+from .tensor import concrete, dtype_of, shape_of
 from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["psum", "pmean", "pmax", "pmin", "all_gather", "ppermute", "axis_index", "axis_size",
@@ -93,13 +93,27 @@ def psum(x: Any, axis_name: Any, *, axis_index_groups=None) -> Any:
     """The sum of ``x`` (a pytree) over the slices of the named mapped axis (or axes), the
     same for every slice; differentiable by transforms outside the map."""
     _no_groups("psum", axis_index_groups)
-    return _reduce("psum", functools.partial(_ops.sum, axis=0), x, axis_name)
+    return _reduce("psum", _sum_keeping_dtype, x, axis_name)
+
+
+def _sum_keeping_dtype(col):
+    """lax's sum over the mapped axis: an integer sum keeps its dtype (NumPy's would widen a
+    small one), a boolean one counts in int32, as JAX's psum."""
+    dt = dtype_of(concrete(col))
+    return _ops.sum(col, axis=0, dtype=np.int32 if dt == bool else dt if dt.kind in "iu" else None)
+
+
+def _mean_in_jax_dtype(col):
+    """JAX's pmean of integers and booleans: float32, float64 for 64-bit integers."""
+    dt = dtype_of(concrete(col))
+    return _ops.mean(col, axis=0, dtype=None if dt.kind not in "biu" else
+                     np.float64 if dt.itemsize == 8 else np.float32)
 
 
 def pmean(x: Any, axis_name: Any, *, axis_index_groups=None) -> Any:
     """The mean of ``x`` over the slices of the named mapped axis (or axes)."""
     _no_groups("pmean", axis_index_groups)
-    return _reduce("pmean", functools.partial(_ops.mean, axis=0), x, axis_name)
+    return _reduce("pmean", _mean_in_jax_dtype, x, axis_name)
 
 
 def pmax(x: Any, axis_name: Any, *, axis_index_groups=None) -> Any:

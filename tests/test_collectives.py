@@ -135,3 +135,19 @@ def test_collective_errors_are_clear():
     with pytest.raises(ValueError, match="different order or number"):
         tg.vmap(lambda v: tg.lax.psum(v, "i") if tg.lax.axis_index("i") < 2 else v,
                 axis_name="i")(X)
+
+
+def test_psum_and_pmean_give_jaxs_dtypes_for_integers_and_booleans():
+    # lax's sums keep an integer dtype (NumPy's would widen int8 to int64); booleans count
+    # in int32; a mean of integers is float32 (float64 for 64-bit ones), as JAX's
+    for dt, s_dt, m_dt in [(np.int8, np.int8, np.float32), (np.uint8, np.uint8, np.float32),
+                           (np.int32, np.int32, np.float32), (np.bool_, np.int32, np.float32),
+                           (np.int64, np.int64, np.float64), (np.float32, np.float32, np.float32)]:
+        x = np.arange(6).reshape(3, 2).astype(dt)
+        s = tg.vmap(lambda v: tg.lax.psum(v, "i"), axis_name="i")(x)
+        m = tg.vmap(lambda v: tg.lax.pmean(v, "i"), axis_name="i")(x)
+        assert s.dtype == s_dt and m.dtype == m_dt, (dt, s.dtype, m.dtype)
+        np.testing.assert_array_equal(s, np.broadcast_to(x.sum(0, dtype=np.int64), (3, 2)))
+        np.testing.assert_allclose(m, np.broadcast_to(x.mean(0), (3, 2)), rtol=1e-7)
+    wrap = tg.vmap(lambda v: tg.lax.psum(v, "i"), axis_name="i")(np.full((3,), 100, np.int8))
+    assert wrap.dtype == np.int8 and wrap.tolist() == [44, 44, 44]  # 300 wraps, as in JAX
