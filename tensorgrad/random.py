@@ -515,14 +515,11 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None) -> Array:
     ``axis`` replaced by ``shape``. Differentiable in ``a``'s values, not in ``p`` (zero)."""
     kv = check_key(key, "choice", mode)
     shape = _shape_arg(shape)
-    is_int = isinstance(a, (int, np.integer))
-    if is_int:
-        n = int(a)
+    is_int = isinstance(a, (int, np.integer)) or not shape_of(concrete(_as_array_arg(a)))
+    if is_int:  # a number, or a 0-d array, as JAX: the population arange(a)
+        n = int(concrete(a))
     else:
         sa = tuple(shape_of(concrete(a)))
-        if not sa:
-            raise ValueError("random.choice: a must be an int or an array with at least one "
-                             "dimension")
         axis = check_axis("choice", axis, len(sa))
         n = sa[axis]
     count = int(np.prod(shape, dtype=np.int64))

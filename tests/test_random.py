@@ -189,6 +189,10 @@ def test_permutation_and_choice():
         tgr.choice(KEY, 3, (4,), replace=False)
     with pytest.raises(ValueError, match="p must be"):
         tgr.choice(KEY, 3, (2,), p=np.ones(4) / 4)
+    # a 0-d array is the population size, as a number (JAX's rule)
+    for a in (np.array(5), np.array(5.0), np.int32(5)):
+        np.testing.assert_array_equal(tgr.choice(KEY, a, (7,)), tgr.choice(KEY, 5, (7,)))
+    assert tgr.choice(KEY, np.array(5)).shape == () and tgr.choice(KEY, np.array(5)).dtype.kind == "i"
 
 
 def test_multivariate_dirichlet_orthogonal_ball():
