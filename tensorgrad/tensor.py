@@ -172,17 +172,19 @@ class Tensor:
     # Turning a traced value into a Python number or a NumPy array would drop
     # its gradient without a word; inside a transform these raise instead
     # (see _leaving). bool() and comparisons stay allowed: values are concrete.
+    # float(t), int(t), complex(t) of any one-element tensor, as PyTorch's (NumPy 2 takes
+    # 0-d arrays only)
     def __float__(self) -> float:
         _leaving(self, "float(t) (or a math.* function, which calls it)")
-        return float(concrete(self))
+        return float(_one_element(self))
 
     def __int__(self) -> int:
         _leaving(self, "int(t)")
-        return int(concrete(self))
+        return int(_one_element(self))
 
     def __complex__(self) -> complex:
         _leaving(self, "complex(t)")
-        return complex(concrete(self))
+        return complex(_one_element(self))
 
     def __bool__(self) -> bool:
         return bool(concrete(self))
@@ -244,6 +246,11 @@ class Tensor:
     # ``t.reshape(...)``) call registered ops: each op's registry entry installs
     # the methods it serves (see ``methods=`` in :mod:`tensorgrad.registry`), and
     # :mod:`tensorgrad.imperative` adds ``backward``.
+
+
+def _one_element(t: "Tensor"):
+    v = concrete(t)
+    return v.reshape(()) if isinstance(v, np.ndarray) and v.size == 1 else v
 
 
 def undual(t):

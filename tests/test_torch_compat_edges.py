@@ -3,6 +3,7 @@ gradients and saved tensors, torch.func's vmap keywords and jvp tuples, the func
 detaching what they return, gradcheck's inputs and options, and a second backward through
 nodes that saved nothing. Expected numbers are PyTorch 2.13's, written out."""
 import copy
+import math
 
 import numpy as np
 import pytest
@@ -228,3 +229,14 @@ def test_copies_of_a_constant_tensor_are_other_objects_that_take_in_place_update
     assert c is not w and c.requires_grad  # recorded: the gradient flows through the copy
     (c * c).sum().backward()
     assert w.grad.tolist() == [2.0, 4.0]
+
+
+def test_python_numbers_of_any_one_element_tensor_as_pytorch():
+    assert float(tg.tensor([[1.5]])) == 1.5 and int(tg.tensor([3.7])) == 3
+    assert complex(tg.tensor([1 + 2j])) == 1 + 2j
+    w = tg.tensor([2.0], requires_grad=True)
+    assert float(w) == 2.0 and math.exp(tg.tensor([0.0])) == 1.0
+    with pytest.raises(TypeError, match="0-dimensional"):  # more than one element: refused
+        float(tg.tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match="traced"):  # a traced value never leaves as a number
+        tg.grad(lambda x: float(x))(np.array([1.0]))
