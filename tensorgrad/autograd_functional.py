@@ -7,7 +7,8 @@ returns an array or a tuple of arrays. With ``create_graph=False`` (the default)
 plain arrays, cut from any imperative graph the inputs belong to, as PyTorch detaches them;
 with ``create_graph=True`` and inputs made by ``tg.tensor(..., requires_grad=True)`` the
 results are recorded on the imperative tape, so ``.backward()`` reaches the inputs through
-them. ``strict=True`` (PyTorch's check that outputs depend on inputs) is not supported.
+them. ``strict=True`` is PyTorch's check that each output depends on the inputs (a
+RuntimeError otherwise), made by running ``func`` once more on the imperative tape.
 
 For complex values the products are PyTorch's: ``vjp`` gives the conjugate of JAX's product
 with the conjugate of ``v`` (so a real loss's ``vjp`` is ``.grad``, the conjugate of
@@ -19,9 +20,11 @@ from typing import Callable
 
 import numpy as np
 
+from .imperative import tensor
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete
 from .ops import conjugate
+from .torch_autograd import grad as _tape_grad
 from .tree import tree_map
 from .transforms import hessian as _hessian
 from .transforms import jacfwd, jacrev
@@ -41,13 +44,11 @@ def _as_tuple(x) -> tuple[tuple, bool]:
 def _prepare(name: str, func, inputs, create_graph: bool, strict: bool) -> tuple[tuple, bool]:
     if not callable(func):
         raise TypeError(f"tg.autograd.functional.{name}: func must be callable, got {func!r}")
-    if strict:
-        raise NotImplementedError(
-            f"tg.autograd.functional.{name}: strict=True (PyTorch's check that every output "
-            "depends on every input) is not supported; an unused input's result is zeros")
     ins, is_tuple = _as_tuple(inputs)
     if not ins:
         raise ValueError(f"tg.autograd.functional.{name}: inputs must not be empty")
+    if strict:
+        _check_strict(name, func, ins)
     if not create_graph:  # detached from the imperative tape (a transform's values stay traced)
         ins = tuple(concrete(x) if isinstance(x, Tensor) and x._trace is IMPERATIVE else x
                     for x in ins)
@@ -57,6 +58,34 @@ def _prepare(name: str, func, inputs, create_graph: bool, strict: bool) -> tuple
             raise TypeError(f"tg.autograd.functional.{name}: input {i} has dtype {dt}; only "
                             "floating-point and complex inputs can be differentiated")
     return ins, is_tuple
+
+
+def _check_strict(name: str, func, ins: tuple) -> None:
+    """PyTorch's ``strict=True``: a RuntimeError unless every output is computed
+    differentiably from the inputs and depends on each of them (for ``jacobian``: every
+    output on every input). ``func`` runs once more for the check, on fresh leaves of the
+    imperative tape."""
+    leaves = tuple(tensor(concrete(x), requires_grad=True) for x in ins)
+    outs, _ = _as_tuple(func(*leaves))
+    who = f"tg.autograd.functional.{name}"
+    for i, o in enumerate(outs):
+        if not (isinstance(o, Tensor) and o._trace is IMPERATIVE):
+            raise RuntimeError(f"{who}: output {i} of the user-provided function does not "
+                               "require gradients; in strict mode the outputs must be computed "
+                               "differentiably from the inputs")
+    pairs = [(outs, "the output")] if name != "jacobian" else \
+        [((o,), f"output {i}") for i, o in enumerate(outs)]
+    for group, what in pairs:
+        sums = [_sum_all(o) for o in group]
+        grads = _tape_grad(sums, leaves, retain_graph=True, allow_unused=True)
+        for j, g in enumerate(grads):
+            if g is None:
+                raise RuntimeError(f"{who}: {what} of the user-provided function is independent "
+                                   f"of input {j}; this is not allowed in strict mode")
+
+
+def _sum_all(o):
+    return o.sum() if np.result_type(concrete(o)).kind != "c" else (o.real + o.imag).sum()
 
 
 def _result(tree, create_graph: bool):
@@ -121,6 +150,7 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
     if strategy not in ("reverse-mode", "forward-mode"):
         raise ValueError(f"tg.autograd.functional.jacobian: strategy must be 'reverse-mode' or "
                          f"'forward-mode', got {strategy!r}")
+    _refuse_as_pytorch("jacobian", strategy, strict, vectorize)
     ins, in_tuple = _prepare("jacobian", func, inputs, create_graph, strict)
     transform = jacrev if strategy == "reverse-mode" else jacfwd
     J = transform(func, argnums=tuple(range(len(ins))))(*ins)
@@ -138,9 +168,24 @@ def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = F
     if outer_jacobian_strategy not in ("reverse-mode", "forward-mode"):
         raise ValueError("tg.autograd.functional.hessian: outer_jacobian_strategy must be "
                          f"'reverse-mode' or 'forward-mode', got {outer_jacobian_strategy!r}")
+    _refuse_as_pytorch("hessian", outer_jacobian_strategy, strict, vectorize)
     ins, in_tuple = _prepare("hessian", func, inputs, create_graph, strict)
     H = _hessian(lambda *xs: _scalar(func, "hessian")(*xs)[0], argnums=tuple(range(len(ins))))(*ins)
     return _result(tuple(tuple(row) for row in H) if in_tuple else H[0][0], create_graph)
+
+
+def _refuse_as_pytorch(name: str, strategy: str, strict: bool, vectorize: bool) -> None:
+    """The combinations PyTorch's jacobian and hessian refuse."""
+    who = f"tg.autograd.functional.{name}"
+    if strict and vectorize:
+        raise RuntimeError(f"{who}: strict=True and vectorize=True are not supported together "
+                           "(as in PyTorch); set one of them to False")
+    if strategy == "forward-mode" and not vectorize:
+        raise NotImplementedError(f"{who}: the forward-mode strategy needs vectorize=True, as "
+                                  "in PyTorch")
+    if strict and strategy == "forward-mode":
+        raise RuntimeError(f"{who}: strict=True and the forward-mode strategy are not "
+                           "supported together (as in PyTorch)")
 
 
 def _scalar(func, name: str):

@@ -182,8 +182,32 @@ def test_functional_vjp_jvp():
         F.vjp(lambda a: a * 2, U)
     with pytest.raises(ValueError, match=r"v\[0\] has shape \(3,\)"):
         F.jvp(lambda a: a * 2, U, np.ones(3))
-    with pytest.raises(NotImplementedError, match="strict=True"):
-        F.vjp(lambda a: tg.sum(a), U, strict=True)
+    # strict=True: PyTorch's check that the outputs depend on the inputs (torch 2.13 raises
+    # in the same cases: the calls, then its messages' gist)
+    out, g = F.vjp(lambda a: tg.sum(a * a), U, strict=True)
+    np.testing.assert_allclose(g, 2 * U)
+    np.testing.assert_allclose(F.jacobian(lambda a, b: (a * b, a + b * 2), (U, V), strict=True)[1][1],
+                               2 * np.eye(2))
+    F.hessian(lambda a: tg.sum(a ** 3), U, strict=True)
+    for call, match in [
+            (lambda: F.vjp(lambda a, b: a * 2, (U, V), v=np.ones(2), strict=True),
+             "the output of the user-provided function is independent of input 1"),
+            (lambda: F.jacobian(lambda a, b: (a * 2, b * 3), (U, V), strict=True),
+             "output 0 of the user-provided function is independent of input 1"),
+            (lambda: F.jvp(lambda a: np.ones(2), U, np.ones(2), strict=True),
+             "output 0 of the user-provided function does not require gradients"),
+            (lambda: F.jvp(lambda a: a.detach() * 2, U, np.ones(2), strict=True),
+             "does not require gradients"),
+            (lambda: F.hvp(lambda a, b: tg.sum(a * a), (U, V), (U, V), strict=True),
+             "independent of input 1"),
+            (lambda: F.jacobian(lambda a: a, U, strict=True, vectorize=True),
+             "strict=True and vectorize=True")]:
+        with pytest.raises(RuntimeError, match=match):
+            call()
+    with pytest.raises(NotImplementedError, match="forward-mode strategy needs vectorize=True"):
+        F.jacobian(lambda a: a, U, strategy="forward-mode")
+    with pytest.raises(NotImplementedError, match="forward-mode strategy needs vectorize=True"):
+        F.hessian(lambda a: tg.sum(a ** 3), U, outer_jacobian_strategy="forward-mode")
 
 
 def test_functional_jacobian_layouts():
@@ -198,7 +222,7 @@ def test_functional_jacobian_layouts():
     J = F.jacobian(lambda a: (a * 2, a ** 2), U)
     assert isinstance(J, tuple) and len(J) == 2
     np.testing.assert_allclose(J[1], [[2.0, 0.0], [0.0, 4.0]])
-    J = F.jacobian(lambda a, b: a * b, (U, V), strategy="forward-mode")
+    J = F.jacobian(lambda a, b: a * b, (U, V), strategy="forward-mode", vectorize=True)
     assert isinstance(J, tuple) and len(J) == 2
     np.testing.assert_allclose(J[0], np.diag(V))
     M = np.arange(6.0).reshape(2, 3)
