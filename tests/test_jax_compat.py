@@ -457,3 +457,31 @@ def test_vjp_takes_float0_cotangents_of_integer_outputs_and_jit_grad_returns_arr
         r = jg(arg)
         assert type(r) is np.ndarray and r.shape == () and r == 12.0
         assert type(tg.grad(lambda s: s ** 3)(arg)) is np.ndarray
+
+
+def test_products_take_jaxs_precision_and_preferred_element_type_and_creation_takes_device():
+    a = np.arange(6, dtype=np.int32).reshape(2, 3)
+    b = np.arange(6.0, dtype=np.float32).reshape(3, 2)
+    v = np.arange(1, 4, dtype=np.int32)
+    for name, args in [("dot", (a, b)), ("tensordot", (a, b, 1)), ("inner", (a, a)),
+                       ("vdot", (v, v)), ("convolve", (v, v)), ("correlate", (v, v))]:
+        for pet in (np.float64, np.float32):
+            got = getattr(tg, name)(*args, precision=None, preferred_element_type=pet)
+            want = getattr(jnp, name)(*args, precision=None, preferred_element_type=pet)
+            assert got.dtype == want.dtype == pet, (name, pet)
+            np.testing.assert_allclose(got, np.asarray(want), rtol=1e-7)
+    einsum = tg.einsum("ij,jk->ik", a, b, preferred_element_type=np.float64)
+    assert einsum.dtype == np.float64
+    g = tg.grad(lambda w: tg.sum(tg.dot(w, b, preferred_element_type=np.float64)))(np.ones((2, 3)))
+    np.testing.assert_allclose(g, np.broadcast_to(b.sum(1), (2, 3)))
+    # device= (NumPy 2's and JAX's keyword) is accepted by every creation function
+    x = np.ones((2, 2))
+    for make in (lambda d: tg.zeros(3, device=d), lambda d: tg.ones(3, device=d),
+                 lambda d: tg.empty(3, device=d), lambda d: tg.full(3, 2.0, device=d),
+                 lambda d: tg.eye(2, device=d), lambda d: tg.identity(2, device=d),
+                 lambda d: tg.tri(2, device=d), lambda d: tg.arange(3, device=d),
+                 lambda d: tg.array([1.0], device=d), lambda d: tg.asarray([1.0], device=d),
+                 lambda d: tg.zeros_like(x, device=d), lambda d: tg.ones_like(x, device=d),
+                 lambda d: tg.empty_like(x, device=d), lambda d: tg.full_like(x, 3.0, device=d),
+                 lambda d: tg.linspace(0.0, 1.0, 3, device=d)):
+        np.testing.assert_array_equal(make("cpu"), make(None))

@@ -1,7 +1,8 @@
 """Array creation with NumPy's names, so ``tg`` serves as the array namespace (as ``jnp`` does).
 
 ``zeros``, ``ones``, ``empty``, ``eye``, ``identity``, ``tri`` and ``arange`` make
-constants: plain NumPy arrays, which carry no gradient. ``full`` with a traced fill
+constants: plain NumPy arrays, which carry no gradient. Every creation function takes the
+``device=`` keyword of NumPy 2 and JAX, which changes nothing (arrays live in host memory). ``full`` with a traced fill
 value, and ``array``/``asarray`` of (nested) lists holding traced values, build a
 traced array with registered ops (``broadcast_to``, ``stack``), so the gradient
 reaches every value that went in, as ``jnp.array([x, y])`` does in JAX.
@@ -37,28 +38,29 @@ def _constant(name: str, *values) -> None:
 
 
 @function
-def zeros(shape, dtype=float, order: str = "C", *, like=None) -> Array:
+def zeros(shape, dtype=float, order: str = "C", *, device=None, like=None) -> Array:
     """An array of zeros (a constant)."""
     _constant("zeros", shape)
     return np.zeros(shape, dtype=dtype, order=order)
 
 
 @function
-def ones(shape, dtype=None, order: str = "C", *, like=None) -> Array:
+def ones(shape, dtype=None, order: str = "C", *, device=None, like=None) -> Array:
     """An array of ones (a constant)."""
     _constant("ones", shape)
     return np.ones(shape, dtype=dtype, order=order)
 
 
 @function
-def empty(shape, dtype=float, order: str = "C", *, like=None) -> Array:
+def empty(shape, dtype=float, order: str = "C", *, device=None, like=None) -> Array:
     """An array of zeros: tensorgrad never hands out uninitialized memory (NumPy's ``empty``)."""
     _constant("empty", shape)
     return np.zeros(shape, dtype=dtype, order=order)
 
 
 @function
-def full(shape, fill_value: ArrayLike, dtype=None, order: str = "C", *, like=None) -> Array:
+def full(shape, fill_value: ArrayLike, dtype=None, order: str = "C", *, device=None,
+         like=None) -> Array:
     """``fill_value`` broadcast to ``shape``; a traced fill value keeps its gradient (the sum
     of the cotangent over the copies)."""
     _constant("full", shape)
@@ -71,28 +73,29 @@ def full(shape, fill_value: ArrayLike, dtype=None, order: str = "C", *, like=Non
 
 
 @function
-def eye(N: int, M: int | None = None, k: int = 0, dtype=float, order: str = "C", *, like=None) -> Array:
+def eye(N: int, M: int | None = None, k: int = 0, dtype=float, order: str = "C", *, device=None,
+        like=None) -> Array:
     """The identity (ones on diagonal ``k``), a constant."""
     _constant("eye", N, M, k)
     return np.eye(N, M, k, dtype=dtype, order=order)
 
 
 @function
-def identity(n: int, dtype=None, *, like=None) -> Array:
+def identity(n: int, dtype=None, *, device=None, like=None) -> Array:
     """The n × n identity, a constant."""
     _constant("identity", n)
     return np.identity(n, dtype=dtype)
 
 
 @function
-def tri(N: int, M: int | None = None, k: int = 0, dtype=float, *, like=None) -> Array:
+def tri(N: int, M: int | None = None, k: int = 0, dtype=float, *, device=None, like=None) -> Array:
     """Ones at and below diagonal ``k``, a constant."""
     _constant("tri", N, M, k)
     return np.tri(N, M, k, dtype=dtype)
 
 
 @function
-def arange(start, stop=None, step=None, dtype=None, *, like=None) -> Array:
+def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None) -> Array:
     """Evenly spaced numbers (a constant; the bounds must be concrete numbers)."""
     _constant("arange", start, stop, step)
     args = [a for a in (start, stop, step) if a is not None]
@@ -107,7 +110,7 @@ def _holds_traced(x) -> bool:
 
 @function
 def array(object, dtype=None, *, copy: bool = True, order: str = "K", subok: bool = False,
-          ndmin: int = 0, like=None) -> Array:
+          ndmin: int = 0, device=None, like=None) -> Array:
     """An array from ``object``, as NumPy's ``array``; a (nested) list holding traced values is
     stacked with registered ops, so each value keeps its gradient (``jnp.array([x, y])``)."""
     if not _holds_traced(object):
@@ -125,7 +128,8 @@ def array(object, dtype=None, *, copy: bool = True, order: str = "K", subok: boo
 
 
 @function
-def asarray(a, dtype=None, order: str | None = None, *, copy: bool | None = None, like=None) -> Array:
+def asarray(a, dtype=None, order: str | None = None, *, copy: bool | None = None, device=None,
+            like=None) -> Array:
     """``a`` as an array (NumPy's ``asarray``); Tensors and traced lists as :func:`array` does."""
     if not _holds_traced(a):
         return np.asarray(a, dtype=dtype, order=order, copy=copy)

@@ -236,21 +236,24 @@ def _shape_dtype(a, dtype, shape):
 
 
 @function
-def zeros_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None) -> Array:
+def zeros_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
+               device=None) -> Array:
     """Zeros with ``a``'s shape and dtype: a constant (it does not depend on ``a``'s values)."""
     s, dt = _shape_dtype(a, dtype, shape)
     return np.zeros(s, dtype=dt)
 
 
 @function
-def ones_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None) -> Array:
+def ones_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
+              device=None) -> Array:
     """Ones with ``a``'s shape and dtype: a constant."""
     s, dt = _shape_dtype(a, dtype, shape)
     return np.ones(s, dtype=dt)
 
 
 @function
-def empty_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None) -> Array:
+def empty_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
+               device=None) -> Array:
     """An array with ``a``'s shape and dtype (zeros here: no entry is ever undefined)."""
     s, dt = _shape_dtype(a, dtype, shape)
     return np.zeros(s, dtype=dt)
@@ -258,7 +261,7 @@ def empty_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, s
 
 @function
 def full_like(a: ArrayLike, fill_value, dtype=None, order: str = "K", subok: bool = True,
-              shape=None) -> Array:
+              shape=None, *, device=None) -> Array:
     """``fill_value`` repeated to ``a``'s shape, in ``a``'s dtype. Only ``fill_value``
     can carry a gradient (the sum of the output's cotangent)."""
     s, dt = _shape_dtype(a, dtype, shape)

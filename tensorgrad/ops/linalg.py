@@ -40,6 +40,15 @@ from .elementwise import astype
 from .shape import expand_dims, reshape, squeeze, swapaxes
 
 
+def in_preferred_type(operands, preferred_element_type) -> tuple:
+    """JAX's ``preferred_element_type`` of a product: the operands cast to it first (the
+    product is computed, and returned, in that dtype). None leaves them as they are."""
+    if preferred_element_type is None:
+        return tuple(operands)
+    want = np.dtype(preferred_element_type)
+    return tuple(o if dtype_of(concrete(o)) == want else astype(o, want) for o in operands)
+
+
 
 _ndarray = np.ndarray
 
@@ -372,10 +381,7 @@ def _einsum_signature(subscripts: str, *operands: ArrayLike, optimize=None, out=
             if not np.can_cast(have, np.dtype(dtype), casting=casting):
                 raise TypeError(f"einsum: cannot cast an operand of dtype {have} to "
                                 f"{np.dtype(dtype)} under casting={casting!r}")
-    want = dtype if dtype is not None else preferred_element_type
-    if want is not None:
-        operands = tuple(o if dtype_of(concrete(o)) == np.dtype(want) else astype(o, want)
-                         for o in operands)
+    operands = in_preferred_type(operands, dtype if dtype is not None else preferred_element_type)
     shapes = [shape_of(concrete(o)) for o in operands]
     return operands, (_parse_einsum(subscripts, shapes),)
 
@@ -449,9 +455,12 @@ def _tensordot_subs(a, b, axes_a, axes_b):
     return la + "," + "".join(lb) + "->" + free_a + free_b
 
 
-def _tensordot_signature(a: ArrayLike, b: ArrayLike, axes=2):
+def _tensordot_signature(a: ArrayLike, b: ArrayLike, axes=2, *, precision=None,
+                         preferred_element_type=None):
     """Sum of products over paired axes: ``axes=N`` pairs a's last N with b's first N;
-    ``axes=(axes_a, axes_b)`` pairs them explicitly (NumPy semantics)."""
+    ``axes=(axes_a, axes_b)`` pairs them explicitly (NumPy semantics). JAX's ``precision``
+    is accepted; ``preferred_element_type`` casts both operands first."""
+    a, b = in_preferred_type((a, b), preferred_element_type)
     sa, sb = shape_of(concrete(a)), shape_of(concrete(b))
     if isinstance(axes, (int, np.integer)):
         n = int(axes)
@@ -511,10 +520,12 @@ def _dot_subs(a, b):
     return f"{la},{lb}->{la[:-1]}{lb.replace(la[-1], '')}"
 
 
-def _dot_signature(a: ArrayLike, b: ArrayLike):
+def _dot_signature(a: ArrayLike, b: ArrayLike, *, precision=None, preferred_element_type=None):
     """NumPy's ``dot``: a product if either is 0-d, the inner product of 1-d
     vectors, the matrix product of 2-d ones, and for N-d a sum over a's last
-    axis and b's second-to-last."""
+    axis and b's second-to-last. JAX's ``precision`` is accepted;
+    ``preferred_element_type`` casts both operands first."""
+    a, b = in_preferred_type((a, b), preferred_element_type)
     sa, sb = shape_of(concrete(a)), shape_of(concrete(b))
     if sa and sb:
         kb = sb[-2] if len(sb) >= 2 else sb[0]

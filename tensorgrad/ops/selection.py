@@ -27,7 +27,7 @@ from ._util import as_array_like, concrete, dtype_of, index_param, is_staged, ne
     wide_index
 from .elementwise import clip, where
 from .elementwise_more import remainder
-from .linalg import tensordot
+from .linalg import in_preferred_type, tensordot
 from .shape import broadcast_to, getitem, moveaxis, reshape, scatter_add, stack
 
 
@@ -300,12 +300,12 @@ def kron(a: ArrayLike, b: ArrayLike) -> Array:
 
 
 @function
-def inner(a: ArrayLike, b: ArrayLike) -> Array:
-    """Sum of products over the last axes (a product when either is 0-d)."""
+def inner(a: ArrayLike, b: ArrayLike, *, precision=None, preferred_element_type=None) -> Array:
+    """Sum of products over the last axes (a product when either is 0-d). JAX's
+    ``precision`` is accepted; ``preferred_element_type`` casts both operands first."""
     # NumPy converts both with asarray first: a Python scalar is a 0-d int64/float64 array
     # there, not a weak scalar (np.inner(int8_array, 2) is int64, as np.dot)
-    a = as_array_like(a)
-    b = as_array_like(b)
+    a, b = in_preferred_type((as_array_like(a), as_array_like(b)), preferred_element_type)
     sa, sb = _shape(a), _shape(b)
     if not sa or not sb:
         return a * b

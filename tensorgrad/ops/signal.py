@@ -27,7 +27,7 @@ from .complex_ops import conj_part, imag_part, make_complex, real_part
 from .discrete import floor, signbit
 from .elementwise import abs as _abs
 from .elementwise import _float_power, _in_integer_dtype, astype, power, where
-from .linalg import matmul
+from .linalg import in_preferred_type, matmul
 from .linalg_ops import mT
 from .reductions import sum as _sum
 from .selection import diag, take
@@ -77,20 +77,25 @@ def _mode_slice(name, full, n, m, mode):
 
 
 @function
-def convolve(a: ArrayLike, v: ArrayLike, mode: str = "full", *, precision=None) -> Array:
+def convolve(a: ArrayLike, v: ArrayLike, mode: str = "full", *, precision=None,
+             preferred_element_type=None) -> Array:
     """The discrete linear convolution of two 1-D arrays (``mode``: full, same, valid).
-    JAX's ``precision`` is accepted and has no effect."""
-    a, v = _vector("convolve", "a", a), _vector("convolve", "v", v)
+    JAX's ``precision`` is accepted and has no effect; ``preferred_element_type`` casts both
+    inputs first."""
+    a, v = in_preferred_type((_vector("convolve", "a", a), _vector("convolve", "v", v)),
+                             preferred_element_type)
     full = _full_convolution(a, v)
     return _mode_slice("convolve", full, _shape(a)[0], _shape(v)[0], mode)
 
 
 @function
-def correlate(a: ArrayLike, v: ArrayLike, mode: str = "valid", *, precision=None) -> Array:
+def correlate(a: ArrayLike, v: ArrayLike, mode: str = "valid", *, precision=None,
+              preferred_element_type=None) -> Array:
     """The cross-correlation of two 1-D arrays, ``sum_n a[n + k] · conj(v[n])`` (NumPy's
     definition; the conjugate matters for complex ``v`` only). JAX's ``precision`` is
-    accepted and has no effect."""
-    a, v = _vector("correlate", "a", a), _vector("correlate", "v", v)
+    accepted and has no effect; ``preferred_element_type`` casts both inputs first."""
+    a, v = in_preferred_type((_vector("correlate", "a", a), _vector("correlate", "v", v)),
+                             preferred_element_type)
     if dtype_of(concrete(v)).kind == "c":
         v = np.conjugate(v)  # a traced complex v reaches tg.conjugate, which refuses it
     full = _full_convolution(a, v[::-1])
@@ -384,10 +389,11 @@ def gradient(f: ArrayLike, *varargs, axis: Axis = None, edge_order: int = 1):
 
 # ---- small array functions --------------------------------------------------------------------
 @function
-def vdot(a: ArrayLike, b: ArrayLike) -> Array:
+def vdot(a: ArrayLike, b: ArrayLike, *, precision=None, preferred_element_type=None) -> Array:
     """The dot product of the flattened inputs (same number of entries), the first one
-    conjugated."""
-    a, b = _as_array(a), _as_array(b)
+    conjugated. JAX's ``precision`` is accepted; ``preferred_element_type`` casts both
+    operands first."""
+    a, b = in_preferred_type((_as_array(a), _as_array(b)), preferred_element_type)
     if int(np.prod(_shape(a))) != int(np.prod(_shape(b))):
         raise ValueError(f"vdot: the inputs must have the same number of entries, got shapes "
                          f"{_shape(a)} and {_shape(b)}")
