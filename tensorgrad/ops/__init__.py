@@ -27,6 +27,7 @@ from . import segments  # noqa: F401  (segment_sum, _prod, _max, _min: jax.ops')
 from . import spherical  # noqa: F401  (sph_harm_y: spherical harmonics, differentiable in the angles)
 from . import orthopoly  # noqa: F401  (eval_legendre, eval_chebyt, ..., spherical_jn, ...: orthogonal polynomials, spherical Bessel)
 from . import torch_special  # noqa: F401  (chebyshev_polynomial_t, ..., airy_ai, airy: torch.special's polynomials, Airy functions)
+from . import ufunc_methods  # noqa: F401  (tg.add.outer, .reduce, .accumulate, .at: NumPy's ufunc methods)
 
 #: Ops whose rules also hold for complex values, under JAX's convention (see
 #: tensorgrad.complexity): holomorphic elementwise ops, linear and shape ops, products.

@@ -1,0 +1,187 @@
+"""NumPy's ufunc methods on tensorgrad's two-operand elementwise functions, as ``jax.numpy``
+has them: ``tg.add.outer(a, b)``, ``tg.multiply.reduce(a, axis=0)``,
+``tg.maximum.accumulate(a)``, ``tg.add.at(a, indices, b)``, and the attributes ``nin``,
+``nout`` and ``identity``.
+
+Each method is built from registered ops, so it differentiates and works under ``tg.jit``:
+
+* ``outer(a, b)``: ``f(a[..., None, ...], b)``, every pair of entries;
+* ``reduce(a, axis=0, dtype=None, out=None, keepdims=False, initial=, where=True)``: the
+  sum, product, max, min, all or any where the function is one of those (with all of their
+  keywords); any other function folds along one axis, ``f(f(a[0], a[1]), a[2])...`` (NumPy's
+  order), from ``initial`` when given. An empty axis gives the identity, or ``initial``, and
+  is a ValueError for a function without one (``maximum``), as NumPy's;
+* ``accumulate(a, axis=0, dtype=None, out=None)``: the running results of that fold
+  (``cumsum``/``cumprod`` for add/multiply);
+* ``at(a, indices, b=None, *, inplace=True)``: NumPy's in-place update of a writable NumPy
+  array (returns None); with ``inplace=False`` (JAX's form) the updated array as a new
+  value, differentiable (``tg.at(a)[indices].add(b)``), for add, subtract, multiply,
+  divide, minimum and maximum.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ..registry import FUNCTIONS
+from ..tensor import Tensor
+from ._util import any_traced, as_array_like, concrete, is_staged, negative_axis, shape_of
+from .elementwise import astype
+from .scans import cumprod, cumsum
+from .shape import broadcast_to, getitem, moveaxis, reshape, stack
+from .updates import at as _at
+
+_NO_VALUE = np._NoValue
+#: reorderable without an identity (NumPy's): several axes may be reduced at once
+_REORDERABLE = {"maximum", "minimum", "fmax", "fmin"}
+#: comparisons: outer only (NumPy's reduce refuses their boolean results for other inputs)
+_COMPARISONS = {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal"}
+#: reduce as the registered reduction of that name (all keywords)
+_REDUCTIONS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
+               "logical_and": "all", "logical_or": "any"}
+_ACCUMULATIONS = {"add": cumsum, "multiply": cumprod}
+#: at(..., inplace=False): the update of tg.at(a)[i] it is
+_UPDATES = {"add": ("add", lambda b: b), "subtract": ("add", lambda b: -b),
+            "multiply": ("multiply", lambda b: b), "divide": ("divide", lambda b: b),
+            "true_divide": ("divide", lambda b: b), "minimum": ("min", lambda b: b),
+            "maximum": ("max", lambda b: b)}
+
+
+def _outer(name: str, f: Callable) -> Callable:
+    def outer(a, b, **kwargs):
+        a, b = as_array_like(a), as_array_like(b)
+        sa, sb = shape_of(concrete(a)), shape_of(concrete(b))
+        return f(reshape(a, sa + (1,) * len(sb)), b, **kwargs)
+    outer.__doc__ = f"``{name}`` of every pair of entries: ``{name}(a[..., None, ...], b)``."
+    return outer
+
+
+def _fold(name: str, f: Callable, x, initial, accumulate: bool):
+    """``f`` folded over axis 0 of ``x``: the result, or (``accumulate``) every partial one,
+    all in the dtype ``f`` gives for two entries of ``x`` (NumPy's loop dtype)."""
+    shape = shape_of(concrete(x))
+    n, rest = shape[0], shape[1:]
+    uf = getattr(np, name)
+    dt = np.result_type(concrete(x))
+    out_dt = uf(np.zeros((), dt), np.ones((), dt)).dtype
+    if initial is _NO_VALUE and n == 0:
+        if uf.identity is None:
+            raise ValueError(f"{name}.reduce: zero-size array to reduction operation {name} "
+                             "which has no identity")
+        initial = uf.identity
+    r = None if initial is _NO_VALUE else broadcast_to(np.asarray(initial, out_dt), rest)
+    parts = []
+    for i in range(n):
+        xi = getitem(x, i)
+        r = (xi if dt == out_dt else astype(xi, out_dt)) if r is None else f(r, xi)
+        parts.append(r)
+    if accumulate:
+        return stack(parts) if parts else x
+    return r
+
+
+def _reduce(name: str, f: Callable) -> Callable:
+    def reduce(array, axis=0, dtype=None, out=None, keepdims: bool = False, initial=_NO_VALUE,
+               where=True):
+        if out is not None:
+            raise TypeError(f"{name}.reduce: out= is not supported (tensorgrad's results are new "
+                            "arrays)")
+        x = as_array_like(array)
+        if name in _REDUCTIONS and (initial is _NO_VALUE or name not in ("logical_and", "logical_or")):
+            kw = {} if initial is _NO_VALUE else {"initial": initial}
+            if where is not True:
+                kw["where"] = where
+            if dtype is not None and name in ("add", "multiply"):
+                kw["dtype"] = dtype
+            elif dtype is not None:
+                x = astype(x, dtype)
+            return FUNCTIONS[_REDUCTIONS[name]](x, axis=axis, keepdims=keepdims, **kw)
+        if where is not True:
+            raise NotImplementedError(f"{name}.reduce: where= is supported for add, multiply, "
+                                      "maximum, minimum, logical_and and logical_or")
+        if dtype is not None:
+            x = astype(x, dtype)
+        shape = shape_of(concrete(x))
+        nd = len(shape)
+        axes = tuple(range(nd)) if axis is None else (axis,) if not isinstance(axis, tuple) \
+            else axis
+        axes = tuple(sorted(negative_axis(a, nd, f"{name}.reduce") % nd for a in axes))
+        if len(axes) > 1 and getattr(np, name).identity is None and name not in _REORDERABLE:
+            raise ValueError(f"{name}.reduce: the reduction operation {name!r} is not "
+                             "reorderable, so at most one axis may be specified (as NumPy)")
+        if not axes:  # (axis=() or a 0-d input: nothing to fold)
+            return x
+        keep = tuple(k for k in range(nd) if k not in axes)
+        # the folded axes first, as one
+        x = reshape(moveaxis(x, axes, tuple(range(len(axes)))), (-1,) + tuple(shape[k] for k in keep))
+        r = _fold(name, f, x, initial, False)
+        if keepdims:
+            r = reshape(r, tuple(1 if k in axes else shape[k] for k in range(nd)))
+        return r
+    reduce.__doc__ = (f"``{name}`` folded along ``axis`` (NumPy's ``np.{name}.reduce``; see "
+                      "tensorgrad.ops.ufunc_methods).")
+    return reduce
+
+
+def _accumulate(name: str, f: Callable) -> Callable:
+    def accumulate(array, axis: int = 0, dtype=None, out=None):
+        if out is not None:
+            raise TypeError(f"{name}.accumulate: out= is not supported")
+        x = as_array_like(array)
+        if dtype is not None:
+            x = astype(x, dtype)
+        nd = len(shape_of(concrete(x)))
+        if nd == 0:
+            raise TypeError(f"{name}.accumulate: cannot accumulate on a scalar")
+        ax = negative_axis(axis, nd, f"{name}.accumulate") % nd
+        if name in _ACCUMULATIONS:
+            return _ACCUMULATIONS[name](x, axis=ax)
+        return moveaxis(_fold(name, f, moveaxis(x, ax, 0), _NO_VALUE, True), 0, ax)
+    accumulate.__doc__ = (f"The running results of ``{name}`` along ``axis`` (NumPy's "
+                          f"``np.{name}.accumulate``).")
+    return accumulate
+
+
+def _traced(v: Any) -> bool:
+    return type(v) is Tensor or is_staged(v) or any_traced(v)
+
+
+def _at_method(name: str) -> Callable:
+    def at(a, indices, b=None, *, inplace: bool = True, indices_are_sorted: bool = False,
+           unique_indices: bool = False):
+        if b is None:
+            raise TypeError(f"{name}.at: a two-operand function needs b")
+        if inplace:  # NumPy's: a writable NumPy array changes in place
+            if not isinstance(a, np.ndarray) or _traced(b):
+                raise TypeError(f"{name}.at: in place needs a NumPy array a and a concrete b "
+                                f"(got {type(a).__name__} and {type(b).__name__}); pass "
+                                "inplace=False (JAX's form) for the updated array")
+            getattr(np, name).at(a, indices, np.asarray(b))
+            return None
+        if name not in _UPDATES:
+            raise NotImplementedError(f"{name}.at with inplace=False is supported for "
+                                      f"{', '.join(sorted(_UPDATES))}")
+        method, prep = _UPDATES[name]
+        return getattr(_at(a)[indices], method)(prep(b))
+    at.__doc__ = (f"``a[indices] = {name}(a[indices], b)``, each index as often as it occurs: "
+                  f"NumPy's ``np.{name}.at`` in place; with ``inplace=False`` (JAX's form) the "
+                  "updated array, differentiable.")
+    return at
+
+
+def _install() -> None:
+    for name, f in list(FUNCTIONS.items()):
+        uf = getattr(np, name, None)
+        if not isinstance(uf, np.ufunc) or uf.nin != 2 or uf.nout != 1 or hasattr(f, "outer"):
+            continue
+        f.nin, f.nout, f.identity = 2, 1, uf.identity
+        f.outer = _outer(name, f)
+        if name in _COMPARISONS:
+            continue
+        f.reduce = _reduce(name, f)
+        f.accumulate = _accumulate(name, f)
+        f.at = _at_method(name)
+
+
+_install()
