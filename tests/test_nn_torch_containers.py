@@ -1,7 +1,8 @@
 """PyTorch's container and traversal forms on tensorgrad's Modules: Sequential from an
 OrderedDict (named layers, attribute access, state_dict names), append/extend, slices that
 are Sequentials, Module.apply(fn) visiting every submodule children first, and
-clip_grad_norm_/clip_grad_value_ taking the parameters (changing their .grad) as PyTorch's."""
+clip_grad_norm_/clip_grad_value_ taking the parameters (changing their .grad), register_buffer
+and get_submodule, as PyTorch's."""
 from collections import OrderedDict
 
 import numpy as np
@@ -95,3 +96,36 @@ def test_clip_grad_value_takes_the_parameters_and_skips_those_without_a_grad():
     g = {"a": np.array([2.0, -3.0])}  # the pytree of gradient arrays still works
     tg.nn.utils.clip_grad_value_(g, 1.0)
     assert g["a"].tolist() == [1.0, -1.0]
+
+
+class _Positional(tg.nn.Module):
+    def __init__(self, n, d):
+        self.lin = tg.nn.Linear(d, d)
+        self.register_buffer("pe", np.arange(n * d, dtype=float).reshape(n, d))
+        self.register_buffer("scratch", np.zeros(d), persistent=False)
+
+    def forward(self, x):
+        return self.lin(x + self.pe[:x.shape[0]])
+
+
+def test_register_buffer_and_get_submodule_as_pytorch():
+    m = _Positional(5, 3)
+    assert list(m.state_dict()) == ["lin.W", "lin.b", "pe"]  # not the non-persistent one
+    assert [n for n, _ in m.named_buffers()] == ["pe", "scratch"]
+    x = RNG.normal(size=(2, 3))
+    sd = m.state_dict()
+    np.testing.assert_allclose(m(x), (x + m.pe[:2]) @ sd["lin.W"] + sd["lin.b"], rtol=1e-14)
+    sd = dict(sd, pe=np.zeros((5, 3)))
+    m.load_state_dict(sd)
+    assert not m.pe.any()
+    m.float()
+    assert m.pe.dtype == np.float32 and m.scratch.dtype == np.float32
+    assert m.get_submodule("lin") is m.lin and m.get_submodule("") is m
+    seq = tg.nn.Sequential(tg.nn.Linear(2, 2), tg.nn.Sequential(tg.nn.ReLU()))
+    assert seq.get_submodule("1.0") is seq[1][0]
+    with pytest.raises(AttributeError, match="no submodule '2'"):
+        seq.get_submodule("2")
+    with pytest.raises(KeyError, match="already exists"):
+        m.register_buffer("lin", np.ones(2))
+    with pytest.raises(KeyError, match="contain no '.'"):
+        m.register_buffer("a.b", np.ones(2))

@@ -359,11 +359,45 @@ class Module(StateDictMixin, DtypeMixin):
         """The buffer arrays (see :meth:`named_buffers`)."""
         return list(self.named_buffers().values())
 
-    def _buffer_slots(self, prefix: str = "") -> dict[str, tuple["Module", str]]:
-        out = {f"{prefix}{b}": (self, b) for b in self.buffer_names if getattr(self, b, None) is not None}
+    def _buffer_slots(self, prefix: str = "", persistent: bool = False) -> dict[str, tuple["Module", str]]:
+        """``{name: (module, attribute)}`` for every buffer (``persistent``: those state_dict
+        saves)."""
+        skip = self.__dict__.get("_non_persistent", ()) if persistent else ()
+        out = {f"{prefix}{b}": (self, b) for b in self.buffer_names
+               if getattr(self, b, None) is not None and b not in skip}
         for name, c in self.named_children():
-            out.update(c._buffer_slots(f"{prefix}{name}."))
+            out.update(c._buffer_slots(f"{prefix}{name}.", persistent))
         return out
+
+    def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
+        """PyTorch's: keep ``tensor`` (an array, or None for none yet) as the buffer ``name``,
+        an attribute that is not a parameter: listed by ``named_buffers()``, cast by
+        ``to()``/``double()``, saved and loaded by ``state_dict()`` unless
+        ``persistent=False``."""
+        if not isinstance(name, str):
+            raise TypeError(f"register_buffer: the buffer name must be a string, got "
+                            f"{type(name).__name__}")
+        if not name or "." in name:
+            raise KeyError(f"register_buffer: the buffer name must be non-empty and contain no "
+                           f"'.', got {name!r}")
+        if name not in self.buffer_names and (hasattr(self, name) or name in dict(self.named_children())):
+            raise KeyError(f"register_buffer: attribute '{name}' already exists")
+        setattr(self, name, tensor)
+        if name not in self.buffer_names:
+            self.buffer_names = tuple(self.buffer_names) + (name,)
+        transient = self.__dict__.setdefault("_non_persistent", set())
+        (transient.discard if persistent else transient.add)(name)
+
+    def get_submodule(self, target: str) -> "Module":
+        """PyTorch's: the Module at the dotted path ``target`` (``""``: this one)."""
+        m = self
+        for part in target.split(".") if target else ():
+            kids = dict(m.named_children())
+            if part not in kids:
+                raise AttributeError(f"{type(m).__name__} has no submodule {part!r} (in "
+                                     f"{target!r})")
+            m = kids[part]
+        return m
 
     def train(self, mode: bool = True) -> "Module":
         """Set training mode (the default) on this Module and every Module inside it: Dropout

@@ -39,7 +39,7 @@ class StateDictMixin:
         out = {} if destination is None else destination
         for name, leaf in self._named_leaves(self._have(), prefix):
             out[name] = leaf if keep_vars else _detached(leaf)
-        for name, (m, attr) in self._buffer_slots(prefix).items():
+        for name, (m, attr) in self._buffer_slots(prefix, persistent=True).items():
             out[name] = getattr(m, attr)
         return out
 
@@ -60,7 +60,7 @@ class StateDictMixin:
         params = self._have()
         names = [name for name, _ in self._named_leaves(params)]  # (tree_flatten's order)
         leaves, treedef = tree_flatten(params)
-        slots = self._buffer_slots()
+        slots = self._buffer_slots(persistent=True)
         expected = names + list(slots)
         given, known = set(state_dict.keys()), set(expected)
         missing = [n for n in expected if n not in given]
