@@ -353,3 +353,26 @@ def test_errors_name_the_function_and_the_offending_values():
     assert tg.nn.conv2d(x, w, padding="same", groups=2).shape == (2, 6, 7, 7)
     y32 = tg.nn.conv1d(np.ones((1, 2, 5), np.float32), np.ones((3, 2, 2)))
     assert y32.dtype == np.float64 and float(y32[0, 0, 0]) == 4.0
+
+
+def test_conv_transpose_modules_take_pytorchs_output_size():
+    # the output_padding that gives the requested size: (L − 1)·s − 2p + d(k − 1) + 1 + op
+    rng = np.random.default_rng(3)
+    for cls, nd in ((tg.nn.ConvTranspose1d, 1), (tg.nn.ConvTranspose2d, 2)):
+        m = cls(2, 3, 3, stride=2, padding=1)
+        x = rng.normal(size=(1, 2) + (4,) * nd)
+        m(x)
+        p = m.params
+        np.testing.assert_array_equal(m(x, p), m.apply(p, x))  # tensorgrad's layer(x, params)
+        for size, op in ((7, 0), (8, 1)):
+            want = m.apply(p, x) if op == 0 else cls(2, 3, 3, stride=2, padding=1,
+                                                       output_padding=1).apply(p, x)
+            for given in ([size] * nd, [1, 3] + [size] * nd):
+                got = m(x, output_size=given)
+                assert got.shape == (1, 3) + (size,) * nd
+                np.testing.assert_array_equal(got, want)
+            np.testing.assert_array_equal(m(x, [size] * nd), want)  # positional, as PyTorch's
+        with pytest.raises(ValueError, match="valid sizes range from 7 to 8"):
+            m(x, output_size=[9] * nd)
+        with pytest.raises(ValueError, match=f"must have {nd} or {nd + 2} elements"):
+            m(x, output_size=[7] * (nd + 1))

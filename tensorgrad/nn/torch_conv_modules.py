@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from . import torch_conv as _F
+from ..tensor import concrete
 from .layers import Module
 from .torch_padding import check_padding_mode, conv_input_padded
 
@@ -131,10 +134,38 @@ class _ConvTransposeNd(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, output_padding)
 
-    def apply(self, params, x):
+    def apply(self, params, x, output_size=None):
+        """The transposed convolution; ``output_size`` (PyTorch's: the spatial sizes, or with
+        the batch and channel sizes in front) picks the ``output_padding`` that gives it."""
         self._check_input(x)
+        op = self.output_padding if output_size is None else self._padding_for(x, output_size)
         return type(self)._fn(x, params["W"], params.get("b"), self.stride, self.padding,
-                              self.output_padding, self.groups, self.dilation)
+                              op, self.groups, self.dilation)
+
+    def __call__(self, x, output_size=None, params=None):
+        if isinstance(output_size, dict):  # tensorgrad's layer(x, params)
+            output_size, params = None, output_size
+        return self.apply(self._have() if params is None else params, x, output_size)
+
+    def _padding_for(self, x, output_size) -> tuple:
+        nd, name = self._nd, type(self).__name__
+        size = [int(v) for v in (output_size.tolist() if hasattr(output_size, "tolist") else output_size)]
+        if len(size) == nd + 2:
+            size = size[2:]
+        if len(size) != nd:
+            raise ValueError(f"{name}: output_size must have {nd} or {nd + 2} elements (got "
+                             f"{len(size)})")
+        spatial = np.shape(concrete(x))[-nd:]
+        pads = []
+        for i, (n, want) in enumerate(zip(spatial, size)):
+            k, s, p, d = self.kernel_size[i], self.stride[i], self.padding[i], self.dilation[i]
+            low = (n - 1) * s - 2 * p + d * (k - 1) + 1
+            if not low <= want <= low + s - 1:
+                raise ValueError(f"{name}: requested an output size of {size}, but valid sizes "
+                                 f"range from {low} to {low + s - 1} on axis {i} (for an input "
+                                 f"of spatial size {tuple(spatial)})")
+            pads.append(want - low)
+        return tuple(pads)
 
 
 class ConvTranspose1d(_ConvTransposeNd):
