@@ -240,3 +240,15 @@ def test_python_numbers_of_any_one_element_tensor_as_pytorch():
         float(tg.tensor([1.0, 2.0]))
     with pytest.raises(TypeError, match="traced"):  # a traced value never leaves as a number
         tg.grad(lambda x: float(x))(np.array([1.0]))
+
+
+def test_cat_and_the_dim_keyword_of_stack_and_concatenate_as_pytorch():
+    a = tg.tensor(np.ones((2, 3)), requires_grad=True)
+    b = tg.tensor(np.arange(6.0).reshape(2, 3))
+    c = tg.cat([a, b], dim=1)
+    np.testing.assert_array_equal(c.detach(), np.concatenate([np.ones((2, 3)), np.arange(6.0).reshape(2, 3)], 1))
+    assert tg.stack([a, b], dim=1).shape == (2, 2, 3) and tg.concatenate((a, b), dim=0).shape == (4, 3)
+    (c * np.arange(12.0).reshape(2, 6)).sum().backward()
+    np.testing.assert_array_equal(a.grad, [[0.0, 1.0, 2.0], [6.0, 7.0, 8.0]])
+    with pytest.raises(TypeError, match="both axis=1 and dim=0"):
+        tg.stack([a, b], axis=1, dim=0)

@@ -512,10 +512,22 @@ def array_sequence(arrays, opname: str) -> tuple:
     return tuple(arrays)
 
 
+def _torch_dim(name: str, axis, dim):
+    """PyTorch's ``dim=`` for NumPy's ``axis`` (giving both, differently, is an error)."""
+    if dim is None:
+        return axis
+    if axis not in (0, dim):
+        raise TypeError(f"{name}: got both axis={axis!r} and dim={dim!r} (PyTorch's name); "
+                        "give one of them")
+    return dim
+
+
 def _concatenate_signature(arrays: Sequence[ArrayLike], axis: int = 0, *, dtype=None,
-                           casting: str = "same_kind"):
+                           casting: str = "same_kind", dim=None):
     """Join a sequence of arrays along an existing axis (``None``: the flattened arrays);
-    ``dtype`` casts them first, as NumPy's (allowed by ``casting``)."""
+    ``dtype`` casts them first, as NumPy's (allowed by ``casting``). ``cat`` and ``dim=`` are
+    PyTorch's names."""
+    axis = _torch_dim("concatenate", axis, dim)
     arrays = array_sequence(arrays, "concatenate")
     if not arrays:
         raise ValueError("concatenate: need at least one array")
@@ -536,7 +548,7 @@ def _concatenate_signature(arrays: Sequence[ArrayLike], axis: int = 0, *, dtype=
 
 concatenate = linear(
     "concatenate", lambda *a: np.concatenate(a[:-1], axis=a[-1]), variadic=True, inputs=(),
-    aliases=("concat",),
+    aliases=("concat", "cat"),
     transpose=_concat_vjp, vjp_all=_concat_vjp_all,
     jvp_all=lambda ts, out, *a: concatenate(_fill_tangents(ts, a[:-1]), axis=a[-1]),
     signature=_concatenate_signature, params=("axis",),
@@ -559,9 +571,10 @@ def _stack_vjp_all(g, out, *args_and_axis):
 
 
 def _stack_signature(arrays: Sequence[ArrayLike], axis: int = 0, *, dtype=None,
-                     casting: str = "same_kind"):
+                     casting: str = "same_kind", dim=None):
     """Join same-shaped arrays along a new axis; ``dtype`` casts them first, as NumPy's
-    (allowed by ``casting``)."""
+    (allowed by ``casting``). ``dim=`` is PyTorch's name for ``axis``."""
+    axis = _torch_dim("stack", axis, dim)
     arrays = array_sequence(arrays, "stack")
     if not arrays:
         raise ValueError("stack: need at least one array")
