@@ -22,9 +22,11 @@ hyperparameters: ``param_groups[i]["lr"]`` (and ``"momentum"``, ``"betas"``,
 sets ``param_groups[i][...]``, changes what the next step uses; an option that needs a state
 buffer (momentum, ``centered``, ``amsgrad``) may be turned on later, its buffer then starting as
 PyTorch starts it. ``state_dict()`` saves every group entry (``initial_lr`` too once a scheduler
-has set it) and ``load_state_dict`` restores them, copying the state arrays; it also takes
-PyTorch's state names (``momentum_buffer``, ``exp_avg``, ``exp_avg_sq``, ``max_exp_avg_sq``,
-``exp_inf``), so the arrays of a PyTorch optimizer's ``state_dict()`` (``.numpy()``) load too.
+has set it) and ``load_state_dict`` restores them, copying the state arrays. The state buffers
+go by PyTorch's names there (``momentum_buffer``, ``exp_avg``, ``exp_avg_sq``,
+``max_exp_avg_sq``, ``exp_inf``; ``opt.state`` keeps tensorgrad's), so the arrays of a
+PyTorch optimizer's ``state_dict()`` (``.numpy()``) load, and a PyTorch optimizer loads
+tensorgrad's.
 """
 from __future__ import annotations
 
@@ -98,6 +100,7 @@ _TORCH = {
 # PyTorch's names of state buffers that tensorgrad names otherwise
 _TORCH_STATE = {"momentum_buffer": "momentum", "exp_avg": "m", "exp_avg_sq": "v",
                 "max_exp_avg_sq": "v_max", "exp_inf": "u"}
+_AS_TORCH = {v: k for k, v in _TORCH_STATE.items()}
 
 
 def _signature(cls: type) -> tuple[list, dict]:
@@ -295,14 +298,18 @@ class ParamOptimizer:
 
     def state_dict(self) -> dict:
         """``{"state": {index: state}, "param_groups": [options with "params" as indices]}``,
-        PyTorch's layout (parameters numbered across the groups in order); each group holds
-        every hyperparameter (and ``initial_lr`` and the like once a scheduler has set them)."""
+        PyTorch's layout (parameters numbered across the groups in order) and state names
+        (``momentum_buffer``, ``exp_avg``, ``exp_avg_sq``, ``max_exp_avg_sq``, ``exp_inf``), so
+        a PyTorch optimizer loads it too; each group holds every hyperparameter (and
+        ``initial_lr`` and the like once a scheduler has set them)."""
         index, groups, state = 0, [], {}
+        torch_names = not self.closure_driven  # (LBFGS keeps one state of its own form)
         for g in self.param_groups:
             ids = []
             for p in g["params"]:
                 if id(p) in self.state:
-                    state[index] = dict(self.state[id(p)])
+                    state[index] = {(_AS_TORCH.get(k, k) if torch_names else k): v
+                                    for k, v in self.state[id(p)].items()}
                 ids.append(index)
                 index += 1
             groups.append({**{k: g[k] for k in dict.keys(g) if k != "params"}, "params": ids})

@@ -470,7 +470,7 @@ def test_load_state_dict_copies_the_arrays():
     dst = optim.SGD([b], lr=0.1, momentum=0.9)
     dst.load_state_dict(sd)
     before = dst.state[id(b)]["momentum"].copy()
-    sd["state"][0]["momentum"][...] = 99.0
+    sd["state"][0]["momentum_buffer"][...] = 99.0
     sd["param_groups"][0]["lr"] = 5.0
     np.testing.assert_array_equal(dst.state[id(b)]["momentum"], before)
     assert dst.param_groups[0]["lr"] == 0.1
@@ -539,3 +539,28 @@ def test_parameters_that_do_not_require_grad_are_kept_and_skipped():
     np.testing.assert_allclose(a.data, [0.9, -2.1])
     assert frozen.data[0] == 3.0 and len(opt.state) == 1
     assert math.isclose(opt.state_dict()["param_groups"][0]["lr"], 0.1)
+
+
+def test_state_dict_names_the_buffers_as_pytorch_so_torch_loads_it():
+    # torch 2.13 loads these state dicts and continues equal to 2e-16 (checked when written)
+    want = {"SGD": ({"momentum": 0.9}, {"momentum_buffer", "step"}),
+            "Adam": ({"amsgrad": True}, {"exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step"}),
+            "NAdam": ({}, {"exp_avg", "exp_avg_sq", "mu_product", "step"}),
+            "Adamax": ({}, {"exp_avg", "exp_inf", "step"}),
+            "RMSprop": ({"momentum": 0.5, "centered": True},
+                        {"momentum_buffer", "square_avg", "grad_avg", "step"})}
+    for name, (kw, keys) in want.items():
+        w = tg.tensor(np.array([1.0, -2.0]), requires_grad=True)
+        opt = getattr(optim, name)([w], lr=0.05, **kw)
+        tg.sum(w ** 4).backward()
+        opt.step()
+        sd = opt.state_dict()
+        assert set(sd["state"][0]) == keys, name
+        v = tg.tensor(w.detach().numpy(), requires_grad=True)
+        again = getattr(optim, name)([v], lr=0.05, **kw)
+        again.load_state_dict(sd)  # and back: tensorgrad's own names inside
+        for o, p in ((opt, w), (again, v)):
+            o.zero_grad()
+            tg.sum(p ** 4).backward()
+            o.step()
+        np.testing.assert_array_equal(v.detach(), w.detach())
