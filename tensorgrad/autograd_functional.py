@@ -47,8 +47,6 @@ def _prepare(name: str, func, inputs, create_graph: bool, strict: bool) -> tuple
     ins, is_tuple = _as_tuple(inputs)
     if not ins:
         raise ValueError(f"tg.autograd.functional.{name}: inputs must not be empty")
-    if strict:
-        _check_strict(name, func, ins)
     if not create_graph:  # detached from the imperative tape (a transform's values stay traced)
         ins = tuple(concrete(x) if isinstance(x, Tensor) and x._trace is IMPERATIVE else x
                     for x in ins)
@@ -57,6 +55,8 @@ def _prepare(name: str, func, inputs, create_graph: bool, strict: bool) -> tuple
         if dt.kind not in "fc":
             raise TypeError(f"tg.autograd.functional.{name}: input {i} has dtype {dt}; only "
                             "floating-point and complex inputs can be differentiated")
+    if strict:
+        _check_strict(name, func, ins)
     return ins, is_tuple
 
 

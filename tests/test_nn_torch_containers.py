@@ -46,6 +46,14 @@ def test_sequential_append_and_extend():
     assert [n for n, _ in named.named_children()] == ["first", "1"]
     with pytest.raises(TypeError, match="not a Module"):
         seq.append(np.tanh)
+    # appended after the parameters were made: they stay, the new layer brings its own
+    used = tg.nn.Sequential(tg.nn.Linear(2, 3))
+    x = RNG.normal(size=(4, 2))
+    first = used(x)
+    last = tg.nn.Linear(3, 1)
+    used.append(tg.nn.ReLU()).append(last)
+    np.testing.assert_allclose(used(x), last(np.maximum(first, 0)), rtol=1e-14)
+    assert list(used.state_dict()) == ["0.W", "0.b", "2.W", "2.b"]
 
 
 def test_module_apply_of_a_function_visits_every_submodule_children_first():

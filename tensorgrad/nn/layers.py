@@ -607,10 +607,15 @@ class Sequential(Module):
         return self.extend([module])
 
     def extend(self, modules) -> "Sequential":
-        """PyTorch's: the modules become the last layers."""
+        """PyTorch's: the modules become the last layers, each with its own parameters."""
         new = _checked_layers(modules)
         if self.__dict__.get("layer_names") is not None:
             self.layer_names = self.layer_names + [str(len(self.layers) + i) for i in range(len(new))]
+        params = self.__dict__.get("params")
+        if isinstance(params, list):  # parameters made already: the new layers' join them
+            full = len(params) == len(self.layers)
+            self.params = params + [l._have() if l.has_parameters else {} for l in new
+                                    if full or l.has_parameters]
         self.layers = self.layers + new
         return self
 
