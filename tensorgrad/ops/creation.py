@@ -1,13 +1,13 @@
 """Array creation with NumPy's names, so ``tg`` serves as the array namespace (as ``jnp`` does).
 
 ``zeros``, ``ones``, ``empty``, ``eye``, ``identity``, ``tri`` and ``arange`` make
-constants: plain NumPy arrays, which carry no gradient. Every creation function takes the
-``device=`` keyword of NumPy 2 and JAX, which changes nothing (arrays live in host memory). ``full`` with a traced fill
+constants: plain NumPy arrays, which carry no gradient. ``full`` with a traced fill
 value, and ``array``/``asarray`` of (nested) lists holding traced values, build a
 traced array with registered ops (``broadcast_to``, ``stack``), so the gradient
-reaches every value that went in, as ``jnp.array([x, y])`` does in JAX.
-The module also gives NumPy's constants and dtypes (``tg.pi``, ``tg.newaxis``,
-``tg.float32``, ...).
+reaches every value that went in, as ``jnp.array([x, y])`` does in JAX. Every creation
+function takes the ``device=`` keyword of NumPy 2 and JAX, which changes nothing (arrays
+live in host memory). The module also gives NumPy's constants and dtypes (``tg.pi``,
+``tg.newaxis``, ``tg.float32``, ...).
 """
 from __future__ import annotations
 
