@@ -44,7 +44,7 @@ from .ops.factorizations import cholesky as _cholesky
 from .ops.special_fns2 import gammainc_da as _gammainc_da
 from .random_dists import (Stream, as_param, bernoulli_np, binomial_np, bits_words,
                            categorical_np, check_key, choice_np, draw, check_axis, float_dtype,
-                           fold_words, geometric_np, int_dtype, log_gamma_np, multinomial_np,
+                           fold_words, geometric_np, int_dtype, known_inf, log_gamma_np, multinomial_np,
                            normal_np, orthogonal_np, permutation_np, poisson_np, randint_np,
                            sample_shape, seed_words, shape_tuple, split_words, uniform_np)
 from .staging import check as staged_check, is_staged
@@ -672,10 +672,13 @@ def f(key, dfnum, dfden, shape=None, dtype=None) -> Array:
 
 
 def generalized_normal(key, p, shape=(), dtype=None) -> Array:
-    """Samples of density ∝ exp(−|x|^p): ±G^(1/p), G ~ Gamma(1/p); differentiable in p."""
+    """Samples of density ∝ exp(−|x|^p): ±G^(1/p), G ~ Gamma(1/p); differentiable in p.
+    ``p = inf`` is the limit, uniform on [−1, 1] (JAX's draws give ±1 there)."""
     dt = float_dtype("generalized_normal", dtype)
     shape = sample_shape("generalized_normal", _shape_arg(shape), p)
     kg, ks = _keys(key, 2, "generalized_normal")
+    if known_inf(p):
+        return uniform(kg, shape, dt, -1.0, 1.0)
     pp = as_param(p, np.float64)
     lg = _log_gamma("generalized_normal", kg, 1.0 / pp, shape, dt)
     sign = rademacher(ks, shape, np.int64)
@@ -683,11 +686,13 @@ def generalized_normal(key, p, shape=(), dtype=None) -> Array:
 
 
 def ball(key, d, p=2, shape=(), dtype=None) -> Array:
-    """Points uniform in the unit p-norm ball of dimension d, of shape ``shape + (d,)``
-    (generalized normals divided by (Σ|g|^p + E)^(1/p), E standard exponential)."""
+    """Points uniform in the unit p-norm ball of dimension d (the cube for p = inf), of shape
+    ``shape + (d,)``: generalized normals divided by (Σ|g|^p + E)^(1/p), E ~ Exp(1)."""
     dt = float_dtype("ball", dtype)
     shape = _shape_arg(shape)
     kg, ke = _keys(key, 2, "ball")
+    if known_inf(p):
+        return uniform(kg, shape + (int(d),), dt, -1.0, 1.0)
     g = generalized_normal(kg, p, shape + (int(d),), np.float64)
     e = exponential(ke, shape, np.float64)
     pp = as_param(p, np.float64)

@@ -487,3 +487,9 @@ def multinomial_np(kv, n, p, shape, dt):
         mass = mass - p[:, j]
     out[:, -1] = left
     return np.where(bad[:, None], np.nan, out).reshape(shape).astype(dt)
+
+
+def known_inf(p) -> bool:
+    """``p`` is a known (not traced) infinite number."""
+    return (type(p) in (int, float) or isinstance(p, np.generic)
+            or (type(p) is np.ndarray and p.ndim == 0)) and bool(np.isinf(p))

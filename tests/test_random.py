@@ -3,6 +3,8 @@ scipy.stats (KS tests with fixed keys: deterministic, so they cannot flake), JAX
 errors, float32, tg.jit replays with new keys, tg.vmap over keys, and gradients: finite
 differences with the key held fixed for reparameterized samplers, JAX's implicit gamma
 gradient at the same sample values, zero gradients for discrete samplers."""
+import warnings
+
 import jax
 import jax.random as jr
 import numpy as np
@@ -523,3 +525,15 @@ def test_mode_is_checked_as_jax_checks_it():
         with pytest.raises(ValueError, match="mode must be None, 'low' or 'high', got 'bad'"):
             draw("bad")
         assert np.array_equal(draw("high"), draw(None))  # (a precision hint: the same draws here)
+
+
+def test_p_infinity_limits_of_generalized_normal_and_ball_are_uniform():
+    # density ∝ exp(−|x|^p) tends to the uniform density on [−1, 1]; the ∞-ball is the cube
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (it divided 0 by 0: NaN, with a warning)
+        g = tgr.generalized_normal(KEY, np.inf, (N,))
+        b = tgr.ball(KEY, 3, np.inf, (N // 3,))
+    assert b.shape == (N // 3, 3)
+    for v in (g, b.ravel()):
+        assert np.all(np.abs(v) < 1) and abs(v.mean()) < 0.02
+        assert sst.kstest(v, "uniform", args=(-1, 2)).pvalue > 1e-3
