@@ -151,6 +151,16 @@ def test_nn_functional_answers_as_pytorchs_functional_module():
     e = np.exp(x - x.max(1, keepdims=True))
     np.testing.assert_allclose(F.softmax(x, dim=1), e / e.sum(1, keepdims=True))  # PyTorch's dim=
     np.testing.assert_allclose(F.cross_entropy(x, y), -np.mean(np.log((e / e.sum(1, keepdims=True))[np.arange(4), y])))
-    assert F.one_hot(np.array([1]), 3).tolist() == [[0, 1, 0]]  # (jax.nn's, the module's own)
+    # F.one_hot is PyTorch's (int64, inferred width, ids out of range refused); tg.nn's is JAX's
+    oh = F.one_hot(np.array([1, 3]))
+    assert oh.dtype == np.int64 and oh.tolist() == [[0, 1, 0, 0], [0, 0, 0, 1]]
+    assert F.one_hot(np.array([1]), 3).tolist() == [[0, 1, 0]]
+    for ids, n, match in [(np.array([-1, 2]), 3, "non-negative"), (np.array([0, 3]), 3, "smaller than"),
+                          (np.array([], np.int64), -1, "infer"), (np.array([1.0]), 3, "index tensor")]:
+        with pytest.raises(RuntimeError, match=match):
+            F.one_hot(ids, n)
+    j = tg.nn.one_hot(np.array([1, 5]), 3)
+    assert j.dtype == np.float64 and j.tolist() == [[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
+    assert tg.jit(lambda ids: F.one_hot(ids, 4))(np.array([1, 3])).tolist() == [[0, 1, 0, 0], [0, 0, 0, 1]]
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         F.nope

@@ -39,8 +39,9 @@ from ..ops.elementwise import tanh  # noqa: F401
 from ..tensor import concrete
 from . import init  # noqa: F401
 from . import initializers  # noqa: F401  (jax.nn.initializers on tg.random keys)
-from .functional import (dot_product_attention, glu, identity, logmeanexp, one_hot,  # noqa: F401
+from .functional import (dot_product_attention, glu, identity, logmeanexp,  # noqa: F401
                          standardize)
+from .functional import jax_one_hot as one_hot  # noqa: F401  (F.one_hot is PyTorch's)
 # jax.nn's names that take PyTorch's keywords too (dim=, dtype=, beta=, threshold=, inplace=)
 from .torch_activations import (celu, elu, leaky_relu, log_softmax, mish, relu,  # noqa: F401
                                 relu6, selu, silu, softmax, softplus)

@@ -4,10 +4,11 @@
 
 The module also answers as PyTorch's ``torch.nn.functional``: any other name is looked up
 in ``tg.nn``, so ``import tensorgrad.nn.functional as F`` then ``F.relu``,
-``F.cross_entropy``, ``F.conv2d`` or ``F.softmax(x, dim=1)`` work (``F.one_hot`` stays JAX's).
-Where PyTorch's default differs from JAX's, the module has PyTorch's function of its own:
-``F.gelu`` is exact by default, and ``F.softmax``/``F.log_softmax`` without ``dim`` make
-PyTorch's implicit (deprecated, warned) choice of axis.
+``F.cross_entropy``, ``F.conv2d`` or ``F.softmax(x, dim=1)`` work. Where PyTorch's default
+differs from JAX's, the module has PyTorch's function of its own: ``F.gelu`` is exact by
+default, ``F.softmax``/``F.log_softmax`` without ``dim`` make PyTorch's implicit
+(deprecated, warned) choice of axis, and ``F.one_hot`` gives int64 rows, infers the number
+of classes and refuses ids out of range (``tg.nn.one_hot`` is ``jax.nn.one_hot``).
 """
 from __future__ import annotations
 
@@ -22,17 +23,17 @@ from ..ops._util import as_array_like, on_a_trace
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 
-__all__ = ["one_hot", "standardize", "logmeanexp", "glu", "identity", "dot_product_attention"]
+__all__ = ["jax_one_hot", "standardize", "logmeanexp", "glu", "identity", "dot_product_attention"]
 
 
 def _shape(x) -> tuple:
     return shape_of(concrete(x)) if hasattr(x, "shape") else np.shape(x)
 
 
-def one_hot(x: ArrayLike, num_classes: int, *, dtype=np.float64, axis: int = -1) -> Array:
+def jax_one_hot(x: ArrayLike, num_classes: int, *, dtype=np.float64, axis: int = -1) -> Array:
     """Rows of the identity: ``out[..., k] = (x[...] == k)`` for ``k < num_classes``
-    (``jax.nn.one_hot``; an out-of-range class gives a row of zeros). A constant: class
-    ids carry no gradient. Works on values traced by ``tg.jit``."""
+    (``jax.nn.one_hot``, which is ``tg.nn.one_hot``; an out-of-range class gives a row of
+    zeros). A constant: class ids carry no gradient. Works on values traced by ``tg.jit``."""
     num_classes = int(num_classes)
     x = as_array_like(x)
     hit = _o.equal(_o.expand_dims(x, -1), np.arange(num_classes))
@@ -41,6 +42,32 @@ def one_hot(x: ArrayLike, num_classes: int, *, dtype=np.float64, axis: int = -1)
     if axis not in (-1, nd - 1):
         out = _o.moveaxis(out, -1, axis)
     return out
+
+
+def one_hot(tensor: ArrayLike, num_classes: int = -1) -> Array:
+    """``torch.nn.functional.one_hot``: int64 rows of the identity for integer class ids, with
+    ``num_classes`` (-1: the largest id + 1) columns; an id outside [0, num_classes) is a
+    RuntimeError, as PyTorch's. (``tg.nn.one_hot`` is JAX's: float rows, zeros for ids out of
+    range.) Under ``tg.jit`` the ids are not known when tracing: give ``num_classes``."""
+    x = as_array_like(tensor)
+    v = concrete(x)
+    if dtype_of(v).kind not in "iu":
+        raise RuntimeError(f"one_hot is only applicable to index tensor (integer ids), got dtype "
+                           f"{dtype_of(v)}")
+    known = isinstance(v, (np.ndarray, np.generic))
+    if int(num_classes) == -1:
+        if not known or np.size(v) == 0:
+            raise RuntimeError("one_hot: can not infer the number of classes from "
+                               + ("an empty tensor" if known else "ids traced by tg.jit")
+                               + "; pass num_classes")
+        num_classes = int(np.max(v)) + 1
+    if known and np.size(v):
+        if np.min(v) < 0:
+            raise RuntimeError("one_hot: class values must be non-negative")
+        if np.max(v) >= int(num_classes):
+            raise RuntimeError(f"one_hot: class values must be smaller than num_classes "
+                               f"({int(num_classes)})")
+    return jax_one_hot(x, int(num_classes), dtype=np.int64)
 
 
 def _mask_count(x, where_, axis, keepdims: bool):
