@@ -86,3 +86,4 @@ def test_errors_as_numpys():
     with pytest.raises(NotImplementedError, match="inplace=False is supported for"):
         tg.hypot.at(X, [0], 1.0, inplace=False)
     assert not hasattr(tg.less, "reduce") and tg.less.outer([1, 2], [2]).tolist() == [[True], [False]]
+    assert not hasattr(tg.matmul, "reduce")  # a generalized ufunc: NumPy's has no such methods

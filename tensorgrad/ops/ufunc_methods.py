@@ -173,7 +173,8 @@ def _at_method(name: str) -> Callable:
 def _install() -> None:
     for name, f in list(FUNCTIONS.items()):
         uf = getattr(np, name, None)
-        if not isinstance(uf, np.ufunc) or uf.nin != 2 or uf.nout != 1 or hasattr(f, "outer"):
+        if not isinstance(uf, np.ufunc) or uf.nin != 2 or uf.nout != 1 or uf.signature is not None \
+                or hasattr(f, "outer"):  # (a generalized ufunc, matmul, has none of the methods)
             continue
         f.nin, f.nout, f.identity = 2, 1, uf.identity
         f.outer = _outer(name, f)
