@@ -3,6 +3,7 @@ OrderedDict (named layers, attribute access, state_dict names), append/extend, s
 are Sequentials, Module.apply(fn) visiting every submodule children first, and
 clip_grad_norm_/clip_grad_value_ taking the parameters (changing their .grad), register_buffer
 and get_submodule, as PyTorch's."""
+import pickle
 from collections import OrderedDict
 
 import numpy as np
@@ -72,7 +73,7 @@ def test_module_apply_of_a_function_visits_every_submodule_children_first():
     n = Net()
     names = []
     n.apply(lambda m: names.append(type(m).__name__))
-    assert names == ["Linear", "Activation", "Net"]
+    assert names == ["Linear", "Tanh", "Net"]
     x = RNG.normal(size=(3, 2))  # the pure apply(params, x) is unchanged
     np.testing.assert_array_equal(n.apply(n.params, x), n(x))
 
@@ -137,3 +138,27 @@ def test_register_buffer_and_get_submodule_as_pytorch():
         m.register_buffer("lin", np.ones(2))
     with pytest.raises(KeyError, match="contain no '.'"):
         m.register_buffer("a.b", np.ones(2))
+
+
+def test_activation_layers_are_classes_with_pytorchs_repr():
+    nn = tg.nn
+    layers = [nn.ReLU(), nn.LeakyReLU(0.2), nn.Softmax(dim=1), nn.GELU("tanh"), nn.Hardtanh(-2, 2),
+              nn.Softplus(2.0), nn.Identity(5), nn.Tanh(), nn.ELU(0.5)]
+    # torch 2.13's reprs of the same layers
+    assert [repr(m) for m in layers] == [
+        "ReLU()", "LeakyReLU(negative_slope=0.2)", "Softmax(dim=1)", "GELU(approximate='tanh')",
+        "Hardtanh(min_val=-2.0, max_val=2.0)", "Softplus(beta=2.0, threshold=20.0)", "Identity()",
+        "Tanh()", "ELU(alpha=0.5)"]
+    assert isinstance(layers[0], nn.ReLU) and isinstance(layers[0], nn.Activation)
+    assert not isinstance(layers[1], nn.ReLU)
+    x = np.array([-1.0, 0.5, 2.0])
+
+    class Shifted(nn.ReLU):  # subclassed, as PyTorch's
+        def apply(self, params, v):
+            return super().apply(params, v) + 1.0
+    np.testing.assert_array_equal(Shifted()(x), [1.0, 1.5, 3.0])
+    again = pickle.loads(pickle.dumps(nn.SiLU()))
+    assert type(again) is nn.SiLU
+    np.testing.assert_allclose(again(x), x / (1 + np.exp(-x)), rtol=1e-15)
+    net = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
+    assert [type(m).__name__ for m in net.modules()] == ["Sequential", "Linear", "ReLU"]

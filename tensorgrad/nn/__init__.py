@@ -45,11 +45,12 @@ from .functional import jax_one_hot as one_hot  # noqa: F401  (F.one_hot is PyTo
 # jax.nn's names that take PyTorch's keywords too (dim=, dtype=, beta=, threshold=, inplace=)
 from .torch_activations import (celu, elu, leaky_relu, log_softmax, mish, relu,  # noqa: F401
                                 relu6, selu, silu, softmax, softplus)
-from .layers import (CELU, ELU, GELU, SELU, Activation, AvgPool2d, Conv2d,  # noqa: F401
-                     Embedding, Flatten, Hardsigmoid, Hardswish, Hardtanh, Identity, LayerNorm,
-                     LeakyReLU, Linear, LogSigmoid, LogSoftmax, MaxPool2d, Mish, Module, PReLU, ReLU,
-                     ReLU6, Sequential, SiLU, Sigmoid, Softmax, Softplus, Softsign, Tanh,
-                     activation, count_parameters, named_parameters)
+from .layers import (Activation, AvgPool2d, Conv2d, Embedding, Flatten,  # noqa: F401
+                     LayerNorm, Linear, MaxPool2d, Module, PReLU, Sequential, activation,
+                     count_parameters, named_parameters)
+from .activation_layers import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish,  # noqa: F401
+                                Hardtanh, Identity, LeakyReLU, LogSigmoid, LogSoftmax, Mish,
+                                ReLU, ReLU6, SiLU, Sigmoid, Softmax, Softplus, Softsign, Tanh)
 from .layers_more import (AvgPool1d, BatchNorm1d, BatchNorm2d, Conv1d, Dropout,  # noqa: F401
                           MaxPool1d)
 from .models import CNN, MLP  # noqa: F401

@@ -27,7 +27,6 @@ from ..staging import check as _staged_check
 from ..staging import is_staged
 from ..tensor import concrete
 from .. import random as _random
-from . import functional as _functional
 from . import init as _init
 from . import torch_conv as _torch_conv
 from . import torch_layers as _torch_layers
@@ -37,10 +36,8 @@ from .inplace import check as check_inplace
 from .module import Module, check_unshared, children_repr, count_parameters, named_parameters
 
 __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Activation",
-           "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity", "ELU", "CELU",
-           "SELU", "SiLU", "Mish", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Softsign",
-           "LogSigmoid", "Softmax", "LogSoftmax", "LayerNorm", "Embedding", "PReLU", "Sequential",
-           "named_parameters", "count_parameters", "activation"]
+           "LayerNorm", "Embedding", "PReLU", "Sequential", "named_parameters", "count_parameters",
+           "activation"]
 
 
 def _check_inplace(layer: str, inplace) -> None:
@@ -269,155 +266,10 @@ class Activation(Module):
         return self.name
 
 
-def ReLU(inplace: bool = False) -> Activation:
-    """The ``relu`` activation as a layer: ``Activation("relu")``."""
-    _check_inplace("ReLU", inplace)
-    return Activation("relu")
-
-
-def Tanh() -> Activation:
-    """The ``tanh`` activation as a layer: ``Activation("tanh")``."""
-    return Activation("tanh")
-
-
-def Sigmoid() -> Activation:
-    """The ``sigmoid`` activation as a layer: ``Activation("sigmoid")``."""
-    return Activation("sigmoid")
-
-
-def GELU(approximate: str = "none") -> Activation:
-    """GELU as a layer, as ``torch.nn.GELU``: exact x·Φ(x) by default (``Activation("gelu")``),
-    the tanh formula with ``approximate="tanh"``."""
-    if approximate not in ("none", "tanh"):
-        raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
-    if approximate == "none":
-        return Activation("gelu")
-    return _named("gelu(tanh)", lambda x: _ops.gelu(x, approximate=True))
-
-
-def Softplus(beta: float = 1.0, threshold: float = 20.0) -> Activation:
-    """softplus as a layer, as ``torch.nn.Softplus``: log(1 + e^(βx))/β, and x itself where
-    βx > ``threshold``. The defaults give ``Activation("softplus")`` (log(1 + eˣ) everywhere)."""
-    beta, threshold = float(beta), float(threshold)
-    if not beta > 0:
-        raise ValueError(f"Softplus: beta must be > 0, got {beta}")
-    if beta == 1.0 and threshold == 20.0:  # (above 20, log(1 + eˣ) and x agree to 2e-9)
-        return Activation("softplus")
-
-    return _named(f"softplus(beta={beta}, threshold={threshold})",
-                  lambda x: scaled_softplus(x, beta, threshold))
-
-
 def scaled_softplus(x, beta: float, threshold: float):
     """PyTorch's softplus: ``log(1 + e^(βx))/β``, and ``x`` itself where ``βx > threshold``."""
     bx = x * beta
     return _ops.where(_ops.greater(bx, threshold), x, _ops.softplus(bx) / beta)
-
-
-def Identity(*args, **kwargs) -> Activation:
-    """The ``identity`` activation as a layer: ``Activation("identity")``. Any arguments
-    are ignored, as PyTorch's ``nn.Identity`` ignores them."""
-    return Activation("identity")
-
-
-def _named(name: str, fn: Callable) -> Activation:
-    a = Activation(fn)
-    a.name = name
-    return a
-
-
-def ELU(alpha: float = 1.0, inplace: bool = False) -> Activation:
-    """``elu`` with ``alpha``, as a layer (PyTorch's ``nn.ELU``)."""
-    _check_inplace("ELU", inplace)
-    return _named(f"elu({alpha})", lambda x: _ops.elu(x, alpha))
-
-
-def CELU(alpha: float = 1.0, inplace: bool = False) -> Activation:
-    """``celu`` with ``alpha``, as a layer."""
-    _check_inplace("CELU", inplace)
-    return _named(f"celu({alpha})", lambda x: _ops.celu(x, alpha))
-
-
-def SELU(inplace: bool = False) -> Activation:
-    """The ``selu`` activation as a layer."""
-    _check_inplace("SELU", inplace)
-    return Activation("selu")
-
-
-def SiLU(inplace: bool = False) -> Activation:
-    """The ``silu`` (swish) activation as a layer."""
-    _check_inplace("SiLU", inplace)
-    return Activation("silu")
-
-
-def Mish(inplace: bool = False) -> Activation:
-    """The ``mish`` activation as a layer."""
-    _check_inplace("Mish", inplace)
-    return Activation("mish")
-
-
-def ReLU6(inplace: bool = False) -> Activation:
-    """The ``relu6`` activation as a layer."""
-    _check_inplace("ReLU6", inplace)
-    return Activation("relu6")
-
-
-def Hardtanh(min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Activation:
-    """x clipped to [min_val, max_val] as a layer, as PyTorch's ``nn.Hardtanh``: the slope is 1
-    strictly inside and 0 elsewhere, at the corners too as in PyTorch (the function
-    ``tg.nn.hard_tanh`` follows JAX's, whose slope at ±1 is 1)."""
-    _check_inplace("Hardtanh", inplace)
-    lo, hi = float(min_val), float(max_val)
-    if not lo < hi:
-        raise ValueError(f"Hardtanh: min_val must be below max_val, got {lo} and {hi}")
-    return _named(f"hardtanh({lo}, {hi})", lambda x: _torch_layers.hardtanh(x, lo, hi))
-
-
-def Hardsigmoid(inplace: bool = False) -> Activation:
-    """The ``hard_sigmoid`` activation as a layer."""
-    _check_inplace("Hardsigmoid", inplace)
-    return Activation("hard_sigmoid")
-
-
-def Hardswish(inplace: bool = False) -> Activation:
-    """The ``hard_silu`` (hard swish) activation as a layer."""
-    _check_inplace("Hardswish", inplace)
-    return Activation("hard_silu")
-
-
-def Softsign() -> Activation:
-    """The ``soft_sign`` activation as a layer."""
-    return Activation("soft_sign")
-
-
-def LogSigmoid() -> Activation:
-    """The ``log_sigmoid`` activation as a layer."""
-    return Activation("log_sigmoid")
-
-
-def _softmax_layer(name: str, fn: str, dim, axis) -> Activation:
-    """Softmax/LogSoftmax over PyTorch's ``dim`` or tensorgrad's ``axis``; without either,
-    PyTorch's deprecated implicit choice when called (warned: axis 0 for 0-, 1- and 3-d input,
-    else 1)."""
-    if dim is not None and axis is not None and dim != axis:
-        raise ValueError(f"{name}: dim={dim} and axis={axis} disagree; give one of them")
-    if dim is None and axis is None:
-        return _named(fn, lambda x: getattr(_functional, fn)(x, None, _stacklevel=7))
-    axis = int(axis if dim is None else dim)
-    return _named(f"{fn}(axis={axis})", lambda x: getattr(_ops, fn)(x, axis=axis))
-
-
-def Softmax(dim: int | None = None, *, axis: int | None = None) -> Activation:
-    """``softmax`` over ``dim`` (PyTorch's name; ``axis=`` is accepted too) as a layer (its
-    Jacobian is ``diag(p) − p pᵀ`` per row). Without either, PyTorch's deprecated implicit
-    choice with its warning: axis 0 for 0-, 1- and 3-d input, else axis 1."""
-    return _softmax_layer("Softmax", "softmax", dim, axis)
-
-
-def LogSoftmax(dim: int | None = None, *, axis: int | None = None) -> Activation:
-    """``log_softmax`` over ``dim`` (or ``axis=``) as a layer; without either, PyTorch's
-    implicit choice, as :func:`Softmax`."""
-    return _softmax_layer("LogSoftmax", "log_softmax", dim, axis)
 
 
 class LayerNorm(Module):
@@ -546,14 +398,6 @@ class PReLU(Module):
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
-
-
-def LeakyReLU(negative_slope: float = 0.01, inplace: bool = False) -> Activation:
-    """Leaky ReLU with slope ``negative_slope`` below 0, as a layer."""
-    _check_inplace("LeakyReLU", inplace)
-    a = Activation(lambda x: _ops.leaky_relu(x, negative_slope))
-    a.name = f"leaky_relu({negative_slope})"
-    return a
 
 
 def _checked_layers(layers) -> list:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from .layers import (Activation, Conv2d, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential,
+from .activation_layers import ReLU
+from .layers import (Activation, Conv2d, Flatten, Linear, MaxPool2d, Module, Sequential,
                      _check_positive)
 from .layers import activation as _activation
 
