@@ -7,12 +7,13 @@ Each method is built from registered ops, so it differentiates and works under `
 
 * ``outer(a, b)``: ``f(a[..., None, ...], b)``, every pair of entries;
 * ``reduce(a, axis=0, dtype=None, out=None, keepdims=False, initial=, where=True)``: the
-  sum, product, max, min, all or any where the function is one of those (with all of their
-  keywords); any other function folds along one axis, ``f(f(a[0], a[1]), a[2])...`` (NumPy's
+  function that serves NumPy's ``np.<name>.reduce`` on Tensors (the sum, product, max, min,
+  all, any, or a log-sum-exp for ``logaddexp``; with the keywords it takes); any other
+  function, or one given a keyword its reduction lacks, folds along one axis, ``f(f(a[0], a[1]), a[2])...`` (NumPy's
   order), from ``initial`` when given. An empty axis gives the identity, or ``initial``, and
   is a ValueError for a function without one (``maximum``), as NumPy's;
 * ``accumulate(a, axis=0, dtype=None, out=None)``: the running results of that fold
-  (``cumsum``/``cumprod`` for add/multiply);
+  (``cumsum``/``cumprod`` for add/multiply, as NumPy's dispatch serves them);
 * ``at(a, indices, b=None, *, inplace=True)``: NumPy's in-place update of a writable NumPy
   array (returns None); with ``inplace=False`` (JAX's form) the updated array as a new
   value, differentiable (``tg.at(a)[indices].add(b)``), for add, subtract, multiply,
@@ -24,11 +25,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..dispatch import UFUNC_METHODS, _accepted
 from ..registry import FUNCTIONS
-from ..tensor import Tensor
+from ..tensor import NUMPY_FUNCTIONS, Tensor
 from ._util import any_traced, as_array_like, concrete, is_staged, negative_axis, shape_of
 from .elementwise import astype
-from .scans import cumprod, cumsum
 from .shape import broadcast_to, getitem, moveaxis, reshape, stack
 from .updates import at as _at
 
@@ -37,15 +38,18 @@ _NO_VALUE = np._NoValue
 _REORDERABLE = {"maximum", "minimum", "fmax", "fmin"}
 #: comparisons: outer only (NumPy's reduce refuses their boolean results for other inputs)
 _COMPARISONS = {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal"}
-#: reduce as the registered reduction of that name (all keywords)
-_REDUCTIONS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
-               "logical_and": "all", "logical_or": "any"}
-_ACCUMULATIONS = {"add": cumsum, "multiply": cumprod}
 #: at(..., inplace=False): the update of tg.at(a)[i] it is
 _UPDATES = {"add": ("add", lambda b: b), "subtract": ("add", lambda b: -b),
             "multiply": ("multiply", lambda b: b), "divide": ("divide", lambda b: b),
             "true_divide": ("divide", lambda b: b), "minimum": ("min", lambda b: b),
             "maximum": ("max", lambda b: b)}
+
+
+def _served(name: str, method: str):
+    """The function that serves ``np.<name>.<method>`` on Tensors too (dispatch's table:
+    ``sum`` for ``add.reduce``, a log-sum-exp for ``logaddexp.reduce``, ...), or None."""
+    target = UFUNC_METHODS.get((f"numpy.{name}", method))
+    return NUMPY_FUNCTIONS.get(target) if type(target) is str else target
 
 
 def _outer(name: str, f: Callable) -> Callable:
@@ -88,18 +92,19 @@ def _reduce(name: str, f: Callable) -> Callable:
             raise TypeError(f"{name}.reduce: out= is not supported (tensorgrad's results are new "
                             "arrays)")
         x = as_array_like(array)
-        if name in _REDUCTIONS and (initial is _NO_VALUE or name not in ("logical_and", "logical_or")):
-            kw = {} if initial is _NO_VALUE else {"initial": initial}
-            if where is not True:
-                kw["where"] = where
-            if dtype is not None and name in ("add", "multiply"):
+        served = _served(name, "reduce")
+        takes = () if served is None else (_accepted(served) or ("initial", "where", "dtype"))
+        kw = {k: v for k, v in (("initial", initial), ("where", where))
+              if v is not (_NO_VALUE if k == "initial" else True)}
+        if served is not None and set(kw) <= set(takes):  # the reduction itself
+            if dtype is not None and "dtype" in takes:
                 kw["dtype"] = dtype
             elif dtype is not None:
                 x = astype(x, dtype)
-            return FUNCTIONS[_REDUCTIONS[name]](x, axis=axis, keepdims=keepdims, **kw)
+            return served(x, axis=axis, keepdims=keepdims, **kw)
         if where is not True:
-            raise NotImplementedError(f"{name}.reduce: where= is supported for add, multiply, "
-                                      "maximum, minimum, logical_and and logical_or")
+            raise NotImplementedError(f"{name}.reduce: where= is supported where a reduction "
+                                      "serves it (add, multiply, maximum, minimum, ...)")
         if dtype is not None:
             x = astype(x, dtype)
         shape = shape_of(concrete(x))
@@ -135,8 +140,9 @@ def _accumulate(name: str, f: Callable) -> Callable:
         if nd == 0:
             raise TypeError(f"{name}.accumulate: cannot accumulate on a scalar")
         ax = negative_axis(axis, nd, f"{name}.accumulate") % nd
-        if name in _ACCUMULATIONS:
-            return _ACCUMULATIONS[name](x, axis=ax)
+        served = _served(name, "accumulate")
+        if served is not None:
+            return served(x, axis=ax)
         return moveaxis(_fold(name, f, moveaxis(x, ax, 0), _NO_VALUE, True), 0, ax)
     accumulate.__doc__ = (f"The running results of ``{name}`` along ``axis`` (NumPy's "
                           f"``np.{name}.accumulate``).")
