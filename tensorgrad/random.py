@@ -517,7 +517,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None) -> Array:
     shape = _shape_arg(shape)
     is_int = isinstance(a, (int, np.integer)) or not shape_of(concrete(_as_array_arg(a)))
     if is_int:  # a number, or a 0-d array, as JAX: the population arange(a)
-        n = int(concrete(a))
+        n = int(a)  # (a traced value refuses: the population size must be known)
     else:
         sa = tuple(shape_of(concrete(a)))
         axis = check_axis("choice", axis, len(sa))

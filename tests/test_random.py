@@ -195,6 +195,8 @@ def test_permutation_and_choice():
     for a in (np.array(5), np.array(5.0), np.int32(5)):
         np.testing.assert_array_equal(tgr.choice(KEY, a, (7,)), tgr.choice(KEY, 5, (7,)))
     assert tgr.choice(KEY, np.array(5)).shape == () and tgr.choice(KEY, np.array(5)).dtype.kind == "i"
+    with pytest.raises(TypeError, match="traced"):  # the population size must be known
+        tg.grad(lambda a: a * tg.sum(tgr.choice(KEY, a, (2,))))(np.array(5.0))
 
 
 def test_multivariate_dirichlet_orthogonal_ball():

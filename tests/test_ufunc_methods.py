@@ -74,6 +74,11 @@ def test_at_in_place_as_numpy_and_functional_as_jax(name):
     np.testing.assert_allclose(got, np.asarray(want), rtol=1e-13)
     with pytest.raises(TypeError, match="inplace=False"):  # a traced value never changes in place
         tg.grad(lambda u: tg.sum(getattr(tg, name).at(u, idx, 2.5)))(X)
+    frozen = X.copy()
+    frozen.flags.writeable = False
+    with pytest.raises(TypeError, match="writable NumPy array a .*read-only"):
+        getattr(tg, name).at(frozen, idx, 2.5)
+    assert not frozen.flags.writeable and np.array_equal(frozen, X)
 
 
 def test_errors_as_numpys():

@@ -159,10 +159,12 @@ def _at_method(name: str) -> Callable:
         if b is None:
             raise TypeError(f"{name}.at: a two-operand function needs b")
         if inplace:  # NumPy's: a writable NumPy array changes in place
-            if not isinstance(a, np.ndarray) or _traced(b):
-                raise TypeError(f"{name}.at: in place needs a NumPy array a and a concrete b "
-                                f"(got {type(a).__name__} and {type(b).__name__}); pass "
-                                "inplace=False (JAX's form) for the updated array")
+            if not isinstance(a, np.ndarray) or not a.flags.writeable or _traced(b):
+                raise TypeError(f"{name}.at: in place needs a writable NumPy array a and a "
+                                f"concrete b (got {type(a).__name__}"
+                                f"{'' if not isinstance(a, np.ndarray) or a.flags.writeable else ', read-only'}"
+                                f" and {type(b).__name__}); pass inplace=False (JAX's form) for "
+                                "the updated array")
             getattr(np, name).at(a, indices, np.asarray(b))
             return None
         if name not in _UPDATES:
