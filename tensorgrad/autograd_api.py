@@ -254,8 +254,18 @@ def elementwise_grad(fun, x):
 def deriv(fun, x):
     """``deriv(fun, argnum=0)(*args)``: the JVP of ``fun`` with a tangent of ones (the sum of
     the Jacobian's columns), in one forward sweep (``tg.jvp``); for an elementwise ``fun``,
-    the derivative of each entry, as ``elementwise_grad``."""
-    return jvp(fun, (x,), (_ones(x),))[1]
+    the derivative of each entry, as ``elementwise_grad``. A complex input's tangent is
+    ``1 + 1j`` in each entry, as autograd's ``vspace(x).ones()``, so a holomorphic ``fun``
+    gives ``f′(x)·(1 + 1j)``."""
+    return jvp(fun, (x,), (tree_map(_complex_ones, x),))[1]
+
+
+def _complex_ones(leaf):
+    """autograd's ones of a vector space: ``1 + 1j`` for a complex leaf, else 1."""
+    one = _ops.ones_like(leaf)
+    if np.dtype(dtype_of(leaf)).kind == "c":
+        return one + 1j * one
+    return one
 
 
 # --------------------------------------------------------------------------

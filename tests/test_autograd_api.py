@@ -168,6 +168,15 @@ def test_deriv_and_make_jvp_reversemode_match_jax(argnum):
     close(A.make_jvp_reversemode(T_V, argnum)(x, W)(v), jax.jvp(jf, ((x, W)[argnum],), (v,))[1])
 
 
+def test_deriv_of_a_complex_input_takes_autograds_ones():
+    # autograd's vspace(z).ones() is 1 + 1j for a complex z: deriv gives f'(z)(1 + 1j)
+    z = np.array([1 + 2j, 0.5 - 1j])
+    close(A.deriv(lambda a: a * a)(z), jax.jvp(lambda a: a * a, (z,), (np.full(2, 1 + 1j),))[1])
+    assert A.deriv(lambda a: a ** 2)(1 + 1j) == 4j
+    assert A.deriv(lambda a: tg.abs(a) ** 2)(1 + 1j) == 4.0
+    assert A.deriv(tg.sin)(0.3) == np.cos(0.3)  # a real input keeps a tangent of 1
+
+
 @pytest.mark.parametrize("argnum", [0, 1])
 def test_tensor_jacobian_product_matches_jax(argnum):
     x, _, W = data()
