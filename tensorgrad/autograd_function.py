@@ -33,6 +33,7 @@ from .imperative import tensor as _tensor
 from .ops import stop_gradient
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete, shape_of
+from .tensor_torch import install_on_rule_arrays
 from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "RuleArray"]
@@ -70,6 +71,9 @@ class RuleArray(np.ndarray):
         ``tg.enable_grad()``). An ndarray cannot become a tensor in place: use the returned
         value."""
         return _tensor(self.view(np.ndarray), requires_grad=requires_grad)
+
+
+install_on_rule_arrays(RuleArray)
 
 
 def _for_rule(v):

@@ -31,6 +31,7 @@ from .recording import IMPERATIVE
 from .staging import Staged
 from .tensor import Tensor, traced_level
 from . import tensor_torch_extra  # noqa: F401  (registers more methods into METHODS)
+from . import tensor_torch_names  # noqa: F401  (and more)
 from .tensor_torch_more import METHODS, arg_reduce, dim_of, dims_of, dtype_device, ints_of, values_indices
 
 __all__ = ["METHODS"]
@@ -101,6 +102,11 @@ def _two(fn):
     return lambda self, other: fn(self, other)
 
 
+def _pow(self, exponent):
+    """PyTorch's ``t.pow(exponent)`` (also by keyword)."""
+    return tgo.power(self, exponent)
+
+
 for _name, _fn in {
         "mul": tgo.multiply, "multiply": tgo.multiply, "true_divide": tgo.true_divide,
         "floor_divide": tgo.floor_divide, "remainder": tgo.remainder, "fmod": tgo.fmod,
@@ -116,6 +122,7 @@ for _name, _fn in {
         "bitwise_and": tgo.bitwise_and, "bitwise_or": tgo.bitwise_or,
         "bitwise_xor": tgo.bitwise_xor}.items():
     METHODS[_name] = _two(_fn)
+METHODS["pow"] = _pow
 
 
 def _add(self, other, *, alpha=1):
@@ -257,10 +264,11 @@ def write(name: str, self, result):
 
 
 def _in_place(name):
-    out_of_place = METHODS[name[:-1]]
+    out_of_place = METHODS.get(name[:-1])  # (None: a name ndarray has, such as cumsum)
 
     def m(self, *args, **kwargs):
-        return write(name, self, out_of_place(self, *args, **kwargs))
+        fresh = out_of_place or getattr(type(self), name[:-1])
+        return write(name, self, fresh(self, *args, **kwargs))
     m.__name__ = m.__qualname__ = name
     return m
 
@@ -269,22 +277,41 @@ for _name in ("add_", "sub_", "mul_", "div_", "pow_", "clamp_", "clamp_min_", "c
               "exp_", "log_", "sqrt_", "neg_", "abs_", "sigmoid_", "tanh_", "relu_",
               "masked_fill_", "index_fill_", "index_add_", "index_copy_", "scatter_",
               "scatter_add_", "reciprocal_", "sin_", "cos_", "floor_", "ceil_", "lerp_",
-              "addcmul_", "addcdiv_", "square_", "tril_", "triu_", "index_put_", "masked_scatter_"):
+              "addcmul_", "addcdiv_", "square_", "tril_", "triu_", "index_put_", "masked_scatter_",
+              "log1p_", "expm1_", "exp2_", "log2_", "log10_", "rsqrt_", "sign_", "sgn_", "trunc_",
+              "fix_", "frac_", "tan_", "sinh_", "cosh_", "asin_", "acos_", "atan_", "asinh_",
+              "acosh_", "atanh_", "erf_", "erfc_", "erfinv_", "lgamma_", "digamma_", "logit_",
+              "sinc_", "deg2rad_", "rad2deg_", "nan_to_num_", "xlogy_", "fmod_", "remainder_",
+              "atan2_", "hypot_", "copysign_", "true_divide_", "floor_divide_", "cumsum_",
+              "cumprod_", "round_", "polygamma_", "i0_", "ldexp_", "addr_", "addbmm_"):
     METHODS[_name] = _in_place(_name)
 METHODS["clip_"] = METHODS["clamp_"]
 
 
+def _replaced(self, v):
+    """``v`` (cast to the tensor's dtype) in place of the tensor's values, as an op of both: a
+    recorded tensor stays recorded, with a zero derivative for its old values (PyTorch's
+    ``zero_``, ``fill_`` and ``copy_`` keep it on the graph), and a recorded ``v`` gets its
+    gradient."""
+    v = tgo.astype(v, self.dtype) if isinstance(v, _ARRAYS) else np.asarray(v, self.dtype)
+    return tgo.where(np.ones(self.shape, bool), v, self)
+
+
 def _zero_(self):
-    return write("zero_", self, tgo.zeros_like(self))
+    return write("zero_", self, _replaced(self, 0))
 
 
 def _fill_(self, value):
-    v = tgo.astype(value, self.dtype) if isinstance(value, _ARRAYS) else np.asarray(value, self.dtype)
-    return write("fill_", self, tgo.broadcast_to(v, tuple(self.shape)))
+    if isinstance(value, _ARRAYS) and np.ndim(value):
+        raise RuntimeError(f"Tensor.fill_: the value must be a number or a 0-d tensor, got shape "
+                           f"{tuple(np.shape(value))} (use copy_ to copy a tensor)")
+    return write("fill_", self, _replaced(self, value))
 
 
 def _copy_(self, src, non_blocking=False):
-    return write("copy_", self, tgo.broadcast_to(tgo.astype(src, self.dtype), tuple(self.shape)))
+    if not isinstance(src, _ARRAYS):
+        src = np.asarray(src)
+    return write("copy_", self, _replaced(self, tgo.broadcast_to(src, tuple(self.shape))))
 
 
 METHODS.update(zero_=_zero_, fill_=_fill_, copy_=_copy_)
@@ -334,6 +361,8 @@ def _keywords(name, orig, names=("keepdim",)):
 
 def _extremum(name, orig, elementwise, arg):
     def m(self, *args, **kwargs):
+        if "other" in kwargs:  # PyTorch's t.max(other=u)
+            args, kwargs = args + (kwargs.pop("other"),), kwargs
         if args and isinstance(args[0], _ARRAYS) and not (np.ndim(args[0]) == 0 and np.issubdtype(
                 np.dtype(args[0].dtype), np.integer)):
             if len(args) > 1 or kwargs:
@@ -388,6 +417,9 @@ def _sort_of(orig):
         when called with one of those keywords. A NumPy-style call (``t.sort()``, ``t.sort(0)``)
         would sort in place and return None; it raises instead, as before, so that nobody
         reads an unsorted tensor believing it sorted."""
+        if 2 <= len(args) <= 3 and isinstance(args[1], (bool, np.bool_)):  # t.sort(dim, descending)
+            kwargs = {**dict(zip(("dim", "descending", "stable"), args)), **kwargs}
+            args = ()
         if args or not kwargs or set(kwargs) - {"dim", "descending", "stable"}:
             return orig(self, *args, **kwargs)
         dim, descending = kwargs.get("dim", -1), kwargs.get("descending", False)
@@ -491,6 +523,59 @@ class _Size(int):
         return (int, (int(self),))
 
 
+# PyTorch's dim argument of each method that takes one: its position (None: by keyword only,
+# where a positional argument keeps NumPy's meaning), and whether an empty dim (``dim=()`` or
+# ``dim=[]``) reduces over every axis, as PyTorch's reductions do (NumPy's ``axis=()`` reduces
+# over none)
+_DIMS = {"sum": (None, True), "mean": (None, True), "std": (None, True), "var": (None, True),
+         "nansum": (0, True), "nanmean": (0, True), "count_nonzero": (0, True), "norm": (1, True),
+         "amax": (0, True), "amin": (0, True), "prod": (None, False), "all": (None, False),
+         "any": (None, False), "cumsum": (None, False), "cumprod": (None, False),
+         "squeeze": (None, False), "max": (None, False), "min": (None, False),
+         "argmax": (None, False), "argmin": (None, False), "sort": (None, False),
+         "argsort": (None, False), "logsumexp": (0, False), "softmax": (0, False),
+         "log_softmax": (0, False), "logcumsumexp": (0, False), "cummax": (0, False),
+         "cummin": (0, False), "median": (0, False), "nanmedian": (0, False),
+         "kthvalue": (1, False), "topk": (1, False), "aminmax": (None, False), "mode": (0, False)}
+
+
+def _first_axis(d) -> bool:
+    """``d`` names only the one axis PyTorch lets a 0-d tensor have (0 or -1)."""
+    ds = d if isinstance(d, (list, tuple)) else (d,)
+    return bool(ds) and all(isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+                            and k in (0, -1) for k in ds)
+
+
+def _to_0d(r):
+    if isinstance(r, tuple):
+        parts = [_to_0d(x) for x in r]
+        return type(r)(*parts) if hasattr(r, "_fields") else type(r)(parts)
+    return tgo.reshape(r, ()) if isinstance(r, _ARRAYS) and np.size(r) == 1 and np.ndim(r) else r
+
+
+def _torch_dims(name, fn, pos, empty_is_all):
+    """PyTorch's two readings of ``dim`` that NumPy's axes lack: a 0-d tensor has an axis 0
+    (also -1) of length 1 (``s.sum(dim=0)``, ``s.softmax(0)``, ``s.sort(dim=-1)``; results
+    stay 0-d), and, for the sums and means, ``dim=()`` / ``dim=[]`` reduce over every axis."""
+    def m(self, *args, **kwargs):
+        d = kwargs.get("dim", _NO)
+        if d is _NO:
+            if pos is not None and len(args) > pos:
+                d = args[pos]
+            elif pos is None and len(args) > 1 and isinstance(args[1], (bool, np.bool_)):
+                d = args[0]  # PyTorch's positional form t.sum(dim, keepdim)
+        if d is _NO:
+            return fn(self, *args, **kwargs)
+        if empty_is_all and isinstance(d, (list, tuple)) and not d and "dim" in kwargs:
+            return fn(self, *args, **{**kwargs, "dim": None})
+        if self.ndim == 0 and _first_axis(d):
+            return _to_0d(fn(tgo.reshape(self, (1,)), *args, **kwargs))
+        return fn(self, *args, **kwargs)
+    m.__name__ = m.__qualname__ = name
+    m.__doc__ = fn.__doc__
+    return m
+
+
 def _install(cls) -> None:
     for name, fn in METHODS.items():
         if name != "nonzero_torch":
@@ -510,8 +595,65 @@ def _install(cls) -> None:
     cls.diagonal = _diagonal_of(cls.diagonal)
     cls.nonzero = _nonzero_of(cls.nonzero)
     cls.size = property(lambda self: _Size(self.shape), doc=_Size.__doc__)
+    for name, (pos, empty_is_all) in _DIMS.items():
+        if hasattr(cls, name):
+            setattr(cls, name, _torch_dims(name, getattr(cls, name), pos, empty_is_all))
 
 
 _install(Tensor)
 _install(Staged)
+
+
+def install_on_rule_arrays(cls) -> None:
+    """The same methods on ``cls``, the ndarray subclass a ``tg.autograd.Function``'s
+    ``forward`` and ``backward`` see (``i.exp()``, ``x.mm(w.t())``, ``g.sum(dim=0)``): its
+    results come back as ``cls`` (for chained calls), and the in-place methods write into
+    the array itself (NumPy's item assignment)."""
+    keep = {"clone", "detach", "numel", "dim", "numpy", "requires_grad_"}  # cls's own
+    own = {k: vars(cls)[k] for k in keep if k in vars(cls)}
+    _install(cls)
+
+    def rule(r):
+        if type(r) is np.ndarray:
+            return r.view(cls)
+        if isinstance(r, tuple):
+            parts = [rule(x) for x in r]
+            return type(r)(*parts) if hasattr(r, "_fields") else type(r)(parts)
+        return r
+
+    def wrapped(name, fn):
+        if name.endswith("_") and not name.endswith("__") and name != "requires_grad_":
+            fresh = METHODS.get(name[:-1])
+
+            def m(self, *args, **kwargs):
+                out = fresh(self, *args, **kwargs) if fresh is not None and name not in (
+                    "zero_", "fill_", "copy_") else _RULE_WRITES[name](self, *args, **kwargs)
+                np.copyto(self, np.broadcast_to(np.asarray(out), self.shape), casting="unsafe")
+                return self
+        else:
+            def m(self, *args, **kwargs):
+                return rule(fn(self, *args, **kwargs))
+        m.__name__ = m.__qualname__ = name
+        m.__doc__ = getattr(fn, "__doc__", None)
+        return m
+
+    for name in set(METHODS) | set(_DIMS) | {"max", "min", "std", "var", "sort", "argsort", "flatten",
+                                             "transpose", "squeeze", "diagonal", "nonzero"}:
+        fn = vars(cls).get(name)
+        if callable(fn) and name not in keep and name != "nonzero_torch":
+            setattr(cls, name, wrapped(name, fn))
+    for k, v in own.items():
+        setattr(cls, k, v)
+    torch_view = vars(cls)["view"]
+
+    def view(self, *args, **kwargs):
+        """PyTorch's ``view(*shape)``; NumPy's ``view(type)`` / ``view(dtype)`` for a type or dtype."""
+        if len(args) == 1 and not isinstance(args[0], (list, tuple, int, np.integer)) or kwargs:
+            return np.ndarray.view(self, *args, **kwargs)
+        return torch_view(self, *args)
+    cls.view = view
+
+
+_RULE_WRITES = {"zero_": lambda self: 0, "fill_": lambda self, value: value,
+                "copy_": lambda self, src, non_blocking=False: src}
 del _name, _fn

@@ -105,17 +105,24 @@ def unsqueeze(self, dim):
     return tgo.expand_dims(self, dim_of("unsqueeze", dim, self.ndim, 1))
 
 
+def _keyword(name: str, args: tuple, kwargs: dict, key: str) -> tuple:
+    """PyTorch's ``t.f(*ints)`` also given as ``t.f(key=ints)``."""
+    if set(kwargs) - {key} or (kwargs and args):
+        raise TypeError(f"Tensor.{name}: takes ints, or {key}= alone; got {args} and {sorted(kwargs)}")
+    return (kwargs[key],) if kwargs else args
+
+
 @method("permute")
-def permute(self, *dims):
-    dims = ints_of("permute", dims)
+def permute(self, *dims, **kwargs):
+    dims = ints_of("permute", _keyword("permute", dims, kwargs, "dims"))
     if len(dims) != self.ndim:
         raise ValueError(f"Tensor.permute: {len(dims)} dims {dims} for a tensor of {self.ndim} dims")
     return tgo.transpose(self, dims_of("permute", dims, self.ndim))
 
 
 @method("expand")
-def expand(self, *sizes):
-    sizes, shape = ints_of("expand", sizes), tuple(self.shape)
+def expand(self, *sizes, **kwargs):
+    sizes, shape = ints_of("expand", _keyword("expand", sizes, kwargs, "size")), tuple(self.shape)
     if len(sizes) < len(shape):
         raise ValueError(f"Tensor.expand: {len(sizes)} sizes {sizes} for a tensor of shape {shape}")
     lead = len(sizes) - len(shape)
@@ -152,8 +159,8 @@ METHODS["moveaxis"] = movedim
 
 
 @method("flip")
-def flip(self, *dims):
-    dims = ints_of("flip", dims)
+def flip(self, *dims, **kwargs):
+    dims = ints_of("flip", _keyword("flip", dims, kwargs, "dims"))
     return tgo.flip(self, dims_of("flip", dims, self.ndim)) if dims else self
 
 
@@ -211,7 +218,12 @@ def unbind(self, dim=0):
 
 
 @method("split")
-def split(self, split_size_or_sections, dim=0):
+def split(self, split_size_or_sections=None, dim=0, *, split_size=None):
+    if (split_size is None) == (split_size_or_sections is None):
+        raise TypeError("Tensor.split: give the split size (or the sections) once: positionally "
+                        "or as split_size=")
+    if split_size_or_sections is None:
+        split_size_or_sections = split_size
     dim = dim_of("split", dim, self.ndim)
     n = self.shape[dim]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -408,6 +420,11 @@ def take_along_dim(self, indices, dim=None):
 
 @method("index_select")
 def index_select(self, dim, index):
+    if np.ndim(index) == 0:  # PyTorch: a 0-d index selects a length-1 slice (the dim stays)
+        index = tgo.reshape(index, (1,))
+    if np.ndim(index) != 1:
+        raise IndexError(f"Tensor.index_select: the index must be 0-d or 1-d, got shape "
+                         f"{tuple(np.shape(index))}")
     return tgo.take(self, index, axis=dim_of("index_select", dim, self.ndim))
 
 

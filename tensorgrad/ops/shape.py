@@ -141,11 +141,22 @@ def _shape_args(shape: tuple):
     return shape[0] if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)) else shape
 
 
+def _reshape_method(self, *shape, order="C", **kwargs):
+    """``t.reshape(2, 3)``, ``t.reshape((2, 3))``, or by keyword ``t.reshape(shape=(2, 3))``
+    (NumPy 2's and PyTorch's name)."""
+    if kwargs:
+        if set(kwargs) != {"shape"} or shape:
+            raise TypeError(f"reshape: takes the shape once, positionally or as shape=; got {shape} "
+                            f"and {sorted(kwargs)}")
+        shape = (kwargs["shape"],)
+    return _ordered_reshape(self, _shape_args(shape), order)
+
+
 reshape = linear(
     "reshape", _reshape_forward,
     transpose=lambda g, out, x, shape: reshape(g, _batch(g, out) + shape_of(x)),
     signature=_reshape_signature, params=("shape",),
-    methods={"reshape": lambda self, *shape, order="C": _ordered_reshape(self, _shape_args(shape), order),
+    methods={"reshape": _reshape_method,
              "flatten": lambda self, order="C": _ordered_reshape(self, (-1,), layout_order(self, order, "flatten")),
              "ravel": lambda self, order="C": _ordered_reshape(self, (-1,), order)},
     jacobian=_reshape_jacobian, jax=lambda jnp, x, shape: jnp.reshape(x, shape),

@@ -1,0 +1,138 @@
+"""PyTorch's Tensor methods, part three: the remaining everyday names (``mode``, ``type``,
+``addr``, ``cov``, ``frexp``, ``hsplit``, ...), each built from tensorgrad's differentiable
+functions. Registered into ``METHODS``; :mod:`tensorgrad.tensor_torch` installs them."""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from . import ops as tgo
+from . import special
+from .tensor import concrete
+from .tensor_torch_more import dim_of, method, split, values_indices
+
+__all__: list = []
+_frexp_pair = namedtuple("frexp", "mantissa exponent")
+
+# PyTorch's legacy type names, by dtype
+_TYPE_NAMES = {np.dtype(np.float32): "FloatTensor", np.dtype(np.float64): "DoubleTensor",
+               np.dtype(np.float16): "HalfTensor", np.dtype(np.uint8): "ByteTensor",
+               np.dtype(np.int8): "CharTensor", np.dtype(np.int16): "ShortTensor",
+               np.dtype(np.int32): "IntTensor", np.dtype(np.int64): "LongTensor",
+               np.dtype(np.bool_): "BoolTensor", np.dtype(np.complex64): "ComplexFloatTensor",
+               np.dtype(np.complex128): "ComplexDoubleTensor"}
+_BY_NAME = {v: k for k, v in _TYPE_NAMES.items()}
+
+
+@method("type")
+def type_(self, dtype=None, non_blocking=False, **kwargs):
+    """PyTorch's ``t.type()``: the legacy type name (``'torch.DoubleTensor'``); ``t.type(dtype)``
+    (a dtype or such a name): the values cast to it."""
+    if dtype is None:
+        return "torch." + _TYPE_NAMES.get(np.dtype(self.dtype), "Tensor")
+    if isinstance(dtype, str):
+        name = dtype.split(".")[-1]
+        if name not in _BY_NAME:
+            raise TypeError(f"Tensor.type: unknown type name {dtype!r}")
+        dtype = _BY_NAME[name]
+    return tgo.astype(self, np.dtype(dtype))
+
+
+method("byte")(lambda self: tgo.astype(self, np.uint8))
+method("char")(lambda self: tgo.astype(self, np.int8))
+method("positive")(lambda self: self)
+method("bitwise_not")(lambda self: tgo.bitwise_not(self))
+method("argwhere")(lambda self: tgo.astype(tgo.argwhere(self), np.int64))
+method("isposinf")(lambda self: tgo.isposinf(self))
+method("isneginf")(lambda self: tgo.isneginf(self))
+method("i0")(lambda self: tgo.i0(self))
+method("polygamma")(lambda self, n: special.polygamma(n, self))
+method("gcd")(lambda self, other: tgo.gcd(self, other))
+method("lcm")(lambda self, other: tgo.lcm(self, other))
+method("diagflat")(lambda self, offset=0: tgo.diagflat(self, offset))
+method("corrcoef")(lambda self: tgo.corrcoef(self))
+
+
+@method("ldexp")
+def ldexp(self, other):
+    """PyTorch's ``input * 2**other`` (a floating result; ``other`` may be any number)."""
+    x = self if np.issubdtype(np.dtype(self.dtype), np.inexact) else tgo.astype(self, np.float64)
+    return x * tgo.exp2(tgo.astype(other, x.dtype) if hasattr(other, "dtype") else float(other))
+
+
+@method("frexp")
+def frexp(self):
+    """PyTorch's ``(mantissa, exponent)``: the exponent as int32."""
+    m, e = tgo.frexp(self)
+    return _frexp_pair(m, tgo.astype(e, np.int32))
+
+
+@method("cov")
+def cov(self, *, correction=1, fweights=None, aweights=None):
+    """PyTorch's ``cov``: rows are the variables, columns the observations."""
+    return tgo.cov(self, ddof=correction, fweights=fweights, aweights=aweights)
+
+
+@method("addr")
+def addr(self, vec1, vec2, *, beta=1, alpha=1):
+    """``beta * self + alpha * outer(vec1, vec2)``."""
+    return _scaled(self, beta) + _scaled(tgo.outer(vec1, vec2), alpha)
+
+
+@method("addbmm")
+def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+    """``beta * self + alpha * Σ_b batch1[b] @ batch2[b]``."""
+    return _scaled(self, beta) + _scaled(tgo.sum(tgo.matmul(batch1, batch2), axis=0), alpha)
+
+
+def _scaled(x, c):
+    """PyTorch's ``beta * x``, where ``beta == 0`` drops ``x`` (NaN and inf in it too)."""
+    if c == 0:
+        return tgo.zeros_like(x)
+    return x if c == 1 else c * x
+
+
+@method("split_with_sizes")
+def split_with_sizes(self, split_sizes, dim=0):
+    return split(self, list(split_sizes), dim)
+
+
+def _sections(name):
+    def cut(self, indices_or_sections):
+        if isinstance(indices_or_sections, (list, tuple)):
+            indices_or_sections = [int(i) for i in indices_or_sections]
+        return tuple(getattr(tgo, name)(self, indices_or_sections))
+    cut.__name__ = name
+    return cut
+
+
+for _name in ("hsplit", "vsplit", "dsplit"):
+    method(_name)(_sections(_name))
+
+
+@method("mode")
+def mode(self, dim=-1, keepdim=False):
+    """PyTorch's ``(values, indices)``: the most frequent value along ``dim`` (the smallest of
+    those tied), at the last index where it occurs; the gradient goes to that entry."""
+    if self.ndim == 0:
+        return values_indices(self, np.asarray(0, np.int64))
+    d = dim_of("mode", dim, self.ndim)
+    x = np.moveaxis(np.asarray(concrete(self)), d, -1)
+    n = x.shape[-1]
+    if n == 0:
+        raise IndexError(f"Tensor.mode: dim {dim} of shape {tuple(self.shape)} is empty")
+    order = np.argsort(x, axis=-1, kind="stable")
+    s = np.take_along_axis(x, order, -1)
+    new = np.ones(s.shape, bool)
+    new[..., 1:] = s[..., 1:] != s[..., :-1]
+    run = np.maximum.accumulate(np.where(new, np.arange(n), 0), axis=-1)
+    length = np.arange(n) - run + 1   # length of the run of equal values up to each place
+    best = np.argmax(length == length.max(axis=-1, keepdims=True), axis=-1)  # the smallest tied
+    value = np.take_along_axis(s, best[..., None], -1)
+    last = n - 1 - np.argmax((x == value)[..., ::-1], axis=-1)
+    idx = np.expand_dims(last, d).astype(np.int64)
+    values = tgo.take_along_axis(self, idx, axis=d)
+    if not keepdim:
+        values, idx = tgo.squeeze(values, d), np.squeeze(idx, d)
+    return values_indices(values, idx)
