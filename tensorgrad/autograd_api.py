@@ -43,7 +43,7 @@ from .torch_autograd import (backward, detect_anomaly, inference_mode, is_anomal
 from .torch_gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .torch_autograd import grad as _torch_grad
 from .transforms import jacrev, jvp, linearize, vjp
-from .tree import tree_flatten, tree_map
+from .tree import in_key_order, tree_flatten, tree_map
 
 __all__ = ["grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian", "hessian",
            "holomorphic_grad", "grad_named", "grad_and_aux", "multigrad_dict", "make_vjp",
@@ -180,10 +180,11 @@ def _scalar_only(ans, name: str) -> None:
                         "or make_vjp for non-scalar outputs")
 
 
-def _pull1(pull):
-    """A tg.vjp pullback with one primal, returning that primal's cotangent alone."""
+def _pull1(pull, like=None):
+    """A tg.vjp pullback with one primal, returning that primal's cotangent alone (its dicts
+    in the key order of ``like``, the primal, when given)."""
     def vjp_fn(g):
-        return pull(g)[0]
+        return in_key_order(pull(g)[0], like)
     return vjp_fn
 
 
@@ -191,7 +192,7 @@ def _grad_of(fun, x, name: str = "grad"):
     """autograd's gradient of a one-argument ``fun`` (size-1 output) at ``x``, with its value."""
     ans, pull = vjp(fun, x)
     _scalar_only(ans, name)
-    return ans, pull(_ones(ans))[0]
+    return ans, in_key_order(pull(_ones(ans))[0], x)  # (autograd keeps a dict's own key order)
 
 
 def _check_like(v, x, name: str, what: str) -> None:
@@ -217,7 +218,7 @@ def make_vjp(fun, x):
     (a tuple of cotangents for a tuple ``argnum``). Built on ``tg.vjp``: ``fun`` runs once, the
     tape is kept while ``vjp`` lives."""
     ans, pull = vjp(fun, x)
-    return _pull1(pull), ans
+    return _pull1(pull, x), ans
 
 
 @_on_argnum
@@ -247,7 +248,7 @@ def elementwise_grad(fun, x):
     reverse sweep. For an elementwise ``fun`` it is the derivative of each entry."""
     ans, pull = vjp(fun, x)
     _real_only(ans, "elementwise_grad")
-    return pull(_ones(ans))[0]
+    return in_key_order(pull(_ones(ans))[0], x)
 
 
 @_on_argnum
@@ -325,7 +326,7 @@ def grad_and_aux(fun, x):
         return tuple(res)
     ans, pull, aux = vjp(pair, x, has_aux=True)
     _real_only(ans, "grad_and_aux")
-    return pull(_ones(ans))[0], aux
+    return in_key_order(pull(_ones(ans))[0], x), aux
 
 
 def holomorphic_grad(fun: Callable, argnum=0) -> Callable:

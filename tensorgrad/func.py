@@ -26,8 +26,9 @@ from .transforms import hessian as _hessian
 from .transforms import jacfwd as _jacfwd
 from .transforms import jacrev as _jacrev
 from .transforms import jvp as _jvp
-from .transforms import linearize, vjp, value_and_grad
-from .tree import tree_flatten, tree_unflatten
+from .transforms import linearize, value_and_grad
+from .transforms import vjp as _vjp
+from .tree import in_key_order, tree_flatten, tree_unflatten
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian",
            "vmap", "functional_call", "stack_module_state"]
@@ -68,11 +69,24 @@ def _scalar_output(func: Callable, has_aux: bool, name: str) -> Callable:
     return scalar
 
 
+def _args_at(args: tuple, argnums):
+    """The arguments ``argnums`` picks (a tuple for a tuple), the template of their gradient."""
+    if isinstance(argnums, int):
+        return args[argnums] if -len(args) <= argnums < len(args) else None
+    return tuple(args[i] for i in argnums)
+
+
 def grad(func: Callable, argnums=0, has_aux: bool = False) -> Callable:
     """``torch.func.grad``: the gradient of a scalar ``func`` in ``argnums`` (with ``has_aux``,
-    ``(grad, aux)``)."""
-    return _torch_errors("grad", argnums,
-                         _grad(_scalar_output(func, has_aux, "grad"), argnums, has_aux))
+    ``(grad, aux)``). A dict argument's gradient keeps the argument's key order, as
+    PyTorch's."""
+    g = _grad(_scalar_output(func, has_aux, "grad"), argnums, has_aux)
+
+    def ordered(*args, **kwargs):
+        out = g(*args, **kwargs)
+        like = _args_at(args, argnums)
+        return (in_key_order(out[0], like), out[1]) if has_aux else in_key_order(out, like)
+    return _torch_errors("grad", argnums, functools.wraps(g)(ordered))
 
 
 def grad_and_value(func: Callable, argnums=0, has_aux: bool = False) -> Callable:
@@ -82,8 +96,19 @@ def grad_and_value(func: Callable, argnums=0, has_aux: bool = False) -> Callable
 
     def both(*args, **kwargs):
         value, g = vg(*args, **kwargs)
-        return g, value
+        return in_key_order(g, _args_at(args, argnums)), value
     return _torch_errors("grad_and_value", argnums, both)
+
+
+def vjp(func: Callable, *primals, has_aux: bool = False):
+    """``torch.func.vjp``: ``(func(*primals), vjp_fn)`` (and ``aux``); ``vjp_fn(ct)`` returns one
+    cotangent per primal, a dict's with the primal's own key order, as PyTorch's."""
+    res = _vjp(func, *primals, has_aux=has_aux)
+    pull = res[1]
+
+    def vjp_fn(ct):
+        return in_key_order(pull(ct), primals)
+    return (res[0], vjp_fn) + tuple(res[2:])
 
 
 def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: bool = False):

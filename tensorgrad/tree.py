@@ -501,6 +501,23 @@ reduce = tree_reduce
 all = tree_all  # noqa: A001
 
 
+def in_key_order(tree, like):
+    """``tree`` with each plain dict's keys in the order of the matching dict in ``like``.
+
+    A pytree's dicts come back from flattening with sorted keys (JAX's rule, which
+    ``tg.grad`` follows); PyTorch's ``torch.func`` and HIPS autograd hand a gradient back
+    with the argument's own key order, which code zipping ``params.items()`` with
+    ``grads.values()`` relies on. Anything that does not match ``like`` is left as it is.
+    """
+    if type(tree) is dict and isinstance(like, dict) and tree.keys() == like.keys():
+        return {k: in_key_order(tree[k], like[k]) for k in like}
+    if type(tree) in (tuple, list) and type(like) in (tuple, list) and len(tree) == len(like):
+        return type(tree)(in_key_order(a, b) for a, b in zip(tree, like))
+    if isinstance(tree, tuple) and hasattr(tree, "_fields") and type(like) is type(tree):
+        return type(tree)(*(in_key_order(a, b) for a, b in zip(tree, like)))
+    return tree
+
+
 # Key paths (JAX's tree_flatten_with_path, keystr, Partial, ...): tree_paths does not import
 # this module (that would be a cycle), so it is handed the functions and registry it needs here.
 from . import tree_paths as _tree_paths  # noqa: E402

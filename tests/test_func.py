@@ -112,3 +112,27 @@ def test_stack_module_state_refuses_traced_parameters():
         return tg.sum(tg.func.stack_module_state([m])[0]["W"])
     with pytest.raises(TypeError, match="'W' is traced by a transform"):
         tg.grad(loss)(np.ones((2, 2)))
+
+
+def test_dict_gradients_keep_the_arguments_key_order_in_torch_func_and_autograd():
+    # PyTorch's torch.func and HIPS autograd return a dict argument's gradient with the
+    # argument's own key order (code zips params.items() with grads.values()); tg.grad keeps
+    # JAX's sorted order
+    p = {"w": np.ones(2), "b": 2 * np.ones(2), "a": {"z": np.ones(1), "c": 3 * np.ones(1)}}
+
+    def f(q):
+        return tg.sum(q["w"] * q["b"]) + tg.sum(q["a"]["z"] * q["a"]["c"])
+
+    order = ["w", "b", "a"]
+    results = [tg.func.grad(f)(p), tg.func.grad(lambda q: (f(q), 1), has_aux=True)(p)[0],
+               tg.func.grad_and_value(f)(p)[0],
+               tg.func.grad(lambda x, q: f(q) * tg.sum(x) / 2, argnums=(0, 1))(np.ones(2), p)[1],
+               tg.func.vjp(f, p)[1](np.float64(1.0))[0], tg.autograd.grad(f)(p),
+               tg.autograd.value_and_grad(f)(p)[1], tg.autograd.elementwise_grad(f)(p),
+               tg.autograd.make_vjp(f)(p)[0](1.0), tg.autograd.grad_and_aux(lambda q: (f(q), 0))(p)[0]]
+    for g in results:
+        assert list(g) == order and list(g["a"]) == ["z", "c"]
+        for k, v in {"w": 2.0, "b": 1.0}.items():
+            np.testing.assert_array_equal(g[k], np.full(2, v))
+        np.testing.assert_array_equal(g["a"]["z"], [3.0])
+    assert list(tg.grad(f)(p)) == ["a", "b", "w"]  # JAX's rule
