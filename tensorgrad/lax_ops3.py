@@ -257,8 +257,9 @@ def _rp(exponent_bits: int, mantissa_bits: int) -> custom_jvp:
         return _rp_value(x, exponent_bits, mantissa_bits)
 
     def rule(primals, tangents):
-        return (_rp_value(primals[0], exponent_bits, mantissa_bits),
-                _rp_tangent(tangents[0], exponent_bits, mantissa_bits))
+        # the primal through f itself, so a higher derivative takes this rule again (as
+        # JAX's; the rounding inside _rp_value alone would differentiate to zero)
+        return f(primals[0]), _rp_tangent(tangents[0], exponent_bits, mantissa_bits)
     f = custom_jvp(reduce_precision)
     f.defjvp(rule)
     f.assume_linear = True  # (its overflow and flush would trip the random linearity probe)

@@ -203,6 +203,18 @@ def test_reduce_precision_rounds_bit_for_bit_as_xla():
             assert same.all(), (x.dtype, e, m, x[~same], got[~same], r[~same])
 
 
+def test_reduce_precision_differentiates_to_second_order_as_jax():
+    # the primal of its derivative rule differentiates by the same rule: a Hessian of 2I for
+    # sum(rp(x)**2) and of 2I for sum(rp(x) * x) (the rounding alone would give 0 and I)
+    x = np.array([0.3, 1.7, -2.2])
+    for f in (lambda m: lambda v: (m.reduce_precision(v, 8, 7) ** 2).sum(),
+              lambda m: lambda v: (m.reduce_precision(v, 8, 7) * v).sum()):
+        want = np.asarray(jax.hessian(f(jl))(x))
+        np.testing.assert_array_equal(tg.hessian(f(tl))(x), want)
+        np.testing.assert_array_equal(tg.jit(tg.jacfwd(tg.grad(f(tl))))(x), want)
+        np.testing.assert_array_equal(want, 2 * np.eye(3))
+
+
 def test_structure_and_special_errors_name_the_function():
     cases = [
         (lambda m: m.split(np.ones(5), (2, 2)), ValueError, "split: sizes"),
