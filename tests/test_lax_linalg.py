@@ -398,3 +398,28 @@ def test_jit_and_vmap():
     tall, w = gen(5, 3), gen(5, 5)                 # the square Q's derivative, traced in a plan
     g = tg.jit(tg.grad(lambda x: tg.sum(w * tll.qr(x)[0])))(tall)
     close(g, jax.grad(lambda x: jnp.sum(w * jll.qr(x)[0]))(tall))
+
+
+def test_second_derivatives_of_svd_run_under_jit():
+    # the SVD's VJP decides which singular values are zero on the values seen while tracing,
+    # and each replay checks that decision again
+    a = np.random.default_rng(0).normal(size=(4, 3))
+
+    def uses(m):
+        def f(x):
+            u, s, _ = m.linalg.svd(x, full_matrices=False)
+            return m.sum(m.sin(s)) + m.sum(u[:, 0] ** 3)
+        return f
+    f = uses(tg)
+    for x in (a, a + 0.1):
+        want = np.asarray(jax.hessian(uses(jnp))(x))
+        np.testing.assert_allclose(tg.jit(tg.hessian(f))(x), want, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(tg.jit(tg.jacfwd(tg.grad(f)))(x), want, rtol=1e-10, atol=1e-12)
+    hess = tg.jit(tg.hessian(f))
+    hess(a)
+    low = a.copy()
+    low[:, 2] = low[:, 0]  # rank 2: a zero singular value whose vectors the loss uses
+    with pytest.raises(np.linalg.LinAlgError):
+        hess(low)
+    with pytest.raises(np.linalg.LinAlgError):
+        tg.hessian(f)(low)

@@ -400,13 +400,33 @@ def imag_diagonal(M, scale=1.0):
                         * np.eye(shape_of(M)[-1]))
 
 
+def _zero_values(sv, n: int):
+    """Singular values that count as zero (no 1/s_j for them): at most n·ε·max s."""
+    return sv <= n * eps_of(sv) * np.max(sv, axis=-1, keepdims=True, initial=0.0)
+
+
+def _same_zeros(sv, n: int, zero) -> None:
+    if not np.array_equal(_zero_values(np.asarray(sv), n), zero):
+        raise LinAlgError("tg.jit: the singular values that are zero are not those seen when "
+                          "the function was traced, and the derivative takes another form "
+                          "there; call the function without tg.jit for these values")
+
+
+def _plain_values(x):
+    """The values of ``x``; for a rule differentiated under tg.jit (staged values), those seen
+    while tracing (a decision made on them is checked again at each replay)."""
+    v = concrete(x)
+    return np.asarray(trace_values(v) if is_staged(v) else v)
+
+
 def _svd_setup(out, a):
     m, n = _shape(a)[-2:]
     U, s, V = _svd_parts(out, m)
     k = min(m, n)
     mask, repeated = _repeated(s, max(m, n))
-    sv = np.asarray(concrete(s))
-    zero = sv <= max(m, n) * eps_of(sv) * np.max(sv, axis=-1, keepdims=True, initial=0.0)  # s_j = 0: no 1/s_j
+    zero = _zero_values(_plain_values(s), max(m, n))  # s_j = 0: no 1/s_j
+    if is_staged(concrete(s)):
+        staged_check(_same_zeros, concrete(s), max(m, n), zero)
     s2 = s * s
     F = _inverse_gaps(expand_dims(s2, -2) - expand_dims(s2, -1), mask)
     s_row = expand_dims(where(zero, 1.0, s), -2)  # divides column j by s_j (1 where s_j = 0)
@@ -453,7 +473,7 @@ def _check_no_division(name, zero, part):
     """Columns j with s_j = 0 must get nothing from the (I − UUᵀ)/(I − VVᵀ) terms (they divide by s_j)."""
     if not np.any(zero):
         return
-    v = np.asarray(concrete(part))
+    v = _plain_values(part)
     scale = _rtol(v) * max(float(np.max(np.abs(v))) if v.size else 0.0, 1e-300)
     if np.any(np.any(np.abs(v) > scale, axis=-2) & zero):
         raise _no_derivative(
