@@ -38,6 +38,7 @@ from .lax_ops import (  # noqa: F401  (jax.lax's elementwise and structural prim
     rsqrt, shift_left, shift_right_arithmetic, shift_right_logical, sign, sin, sinh, slice_in_dim,
     sqrt, square, squeeze, sub, tan, tanh, transpose, zeta)
 from .lax_ops2 import (  # noqa: F401  (reductions, contractions, sorting)
+    ConvGeneralDilatedDimensionNumbers, DotDimensionNumbers, Precision,
     argmax, argmin, batch_matmul, conv_general_dilated, dot, dot_general, reduce, reduce_and,
     reduce_max, reduce_min, reduce_or, reduce_prod, reduce_sum, reduce_window, reduce_xor, sort,
     sort_key_val, top_k)
@@ -79,7 +80,8 @@ __all__ += ["abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "at
             "convert_element_type", "clamp", "reduce_sum", "reduce_max", "reduce_min",
             "reduce_prod", "reduce_and", "reduce_or", "reduce_xor", "argmax", "argmin",
             "reduce", "dot", "dot_general", "batch_matmul", "top_k", "sort", "sort_key_val",
-            "reduce_window", "conv_general_dilated"]
+            "reduce_window", "conv_general_dilated", "Precision", "DotDimensionNumbers",
+            "ConvGeneralDilatedDimensionNumbers"]
 __all__ += ["conv", "conv_with_general_padding", "conv_transpose", "split", "tile", "stack",
             "unstack", "index_take", "empty", "optimization_barrier", "reduce_precision",
             "betainc", "bessel_i0e", "bessel_i1e", "custom_linear_solve", "custom_root"]

@@ -158,10 +158,30 @@ mul = _binary("mul", _ops.multiply, "``jax.lax.mul``: x · y.")
 max = _binary("max", _ops.maximum, "``jax.lax.max``: the larger of x and y (ties share the gradient).")  # noqa: A001
 min = _binary("min", _ops.minimum, "``jax.lax.min``: the smaller of x and y (ties share the gradient).")  # noqa: A001
 atan2 = _binary("atan2", _ops.arctan2, "``jax.lax.atan2``: the angle of the point (y=x, x=y).")
-igamma = _binary("igamma", _special.gammainc, "``jax.lax.igamma``: the regularized lower incomplete gamma P(a, x).")
-igammac = _binary("igammac", _special.gammaincc, "``jax.lax.igammac``: the regularized upper incomplete gamma Q(a, x).")
-zeta = _binary("zeta", _special.zeta, "``jax.lax.zeta``: the Hurwitz zeta function ζ(x, q).")
-polygamma = _binary("polygamma", _special.polygamma, "``jax.lax.polygamma``: ψ⁽ᵐ⁾(x).")
+_igamma = _binary("igamma", _special.gammainc, "")
+_igammac = _binary("igammac", _special.gammaincc, "")
+_zeta = _binary("zeta", _special.zeta, "")
+_polygamma = _binary("polygamma", _special.polygamma, "")
+
+
+def igamma(a, x):
+    """``jax.lax.igamma``: the regularized lower incomplete gamma P(a, x)."""
+    return _igamma(a, x)
+
+
+def igammac(a, x):
+    """``jax.lax.igammac``: the regularized upper incomplete gamma Q(a, x)."""
+    return _igammac(a, x)
+
+
+def zeta(x, q):
+    """``jax.lax.zeta``: the Hurwitz zeta function ζ(x, q)."""
+    return _zeta(x, q)
+
+
+def polygamma(m, x):
+    """``jax.lax.polygamma``: ψ⁽ᵐ⁾(x)."""
+    return _polygamma(m, x)
 eq = _binary("eq", _ops.equal, "``jax.lax.eq``: x == y.")
 ne = _binary("ne", _ops.not_equal, "``jax.lax.ne``: x != y.")
 lt = _binary("lt", _ops.less, "``jax.lax.lt``: x < y.")
@@ -507,7 +527,10 @@ def index_in_dim(operand, index: int, axis: int = 0, keepdims: bool = True):
 
 
 def full(shape: Sequence[int], fill_value, dtype=None, *, sharding=None):
-    """``jax.lax.full``: an array of ``shape`` filled with the scalar ``fill_value``."""
+    """``jax.lax.full``: an array of ``shape`` (a sequence of ints, or one int) filled with the
+    scalar ``fill_value``."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
+        shape = (int(shape),)
     shape = _ints(shape, "full", "shape")
     if _shape(fill_value) != ():
         raise TypeError(f"lax.full: fill_value must be a scalar, got shape {_shape(fill_value)}")

@@ -3,6 +3,7 @@ composed from tensorgrad's ops (so every transform goes through them)."""
 from __future__ import annotations
 
 import builtins
+import enum
 import string
 import sys
 from typing import Callable, Sequence
@@ -141,6 +142,31 @@ def _arg(name: str, fn: Callable):
 argmax = _arg("argmax", _ops.argmax)
 argmin = _arg("argmin", _ops.argmin)
 
+class Precision(enum.Enum):
+    """``jax.lax.Precision``: the precision of a product on an accelerator. tensorgrad computes
+    in NumPy's own precision whatever is asked; ``Precision("highest")`` (JAX's string names,
+    also ``"fastest"``, ``"bfloat16_3x"``, ``"float32"``) looks a member up."""
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
+
+    @classmethod
+    def _missing_(cls, value):
+        names = {"default": "DEFAULT", "fastest": "DEFAULT", "bfloat16": "DEFAULT",
+                 "high": "HIGH", "bfloat16_3x": "HIGH", "tensorfloat32": "HIGH",
+                 "highest": "HIGHEST", "float32": "HIGHEST"}
+        if isinstance(value, str) and value.lower() in names:
+            return cls[names[value.lower()]]
+        return None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# JAX's type aliases of the dimension numbers (for annotations in ported code)
+DotDimensionNumbers = tuple  # ((lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch))
+ConvGeneralDilatedDimensionNumbers = object  # None, a ConvDimensionNumbers or three strings
+
 _MONOIDS = {"add": "add", "mul": "mul", "max": "max", "min": "min", "bitwise_and": "and",
             "bitwise_or": "or", "and": "and", "or": "or"}
 
@@ -159,6 +185,29 @@ def _monoid(computation) -> str | None:
         for name, kind in _MONOIDS.items():
             if getattr(jlax, name, None) is computation:
                 return kind
+    return _monoid_by_values(computation)
+
+
+# Pairs on which add, mul, max and min all differ (exact in float32 too); a computation that
+# gives one of them on every pair is that monoid (JAX recognises it from its traced program)
+_PROBE = (np.array([1.5, -2.25, 3.0, 0.5, -0.0, 7.0]), np.array([-0.75, 4.0, 3.0, -1.5, 2.0, 0.25]))
+_BY_VALUE = {"add": np.add, "mul": np.multiply, "max": np.maximum, "min": np.minimum}
+
+
+def _monoid_by_values(computation) -> str | None:
+    """The monoid a two-argument ``computation`` computes (``jnp.maximum``, ``np.add``,
+    ``operator.mul``, ``lambda a, b: a + b``, ...), told by its values on :data:`_PROBE`;
+    None for anything else."""
+    if not callable(computation):
+        return None
+    try:
+        with np.errstate(all="ignore"):
+            got = np.asarray(computation(*_PROBE), dtype=np.float64)
+    except Exception:  # noqa: BLE001 - not a function of two arrays: not a known monoid
+        return None
+    for kind, fn in _BY_VALUE.items():
+        if got.shape == _PROBE[0].shape and np.array_equal(got, fn(*_PROBE)):
+            return kind
     return None
 
 
@@ -354,7 +403,8 @@ def _window_padding(padding, shape, window, strides, name: str) -> list:
 
 
 def reduce_window(operand, init_value, computation: Callable, window_dimensions: Sequence[int],
-                  window_strides: Sequence[int], padding, base_dilation: Sequence[int] | None = None,
+                  window_strides: Sequence[int] | None = None, padding="VALID",
+                  base_dilation: Sequence[int] | None = None,
                   window_dilation: Sequence[int] | None = None):
     """``jax.lax.reduce_window`` for add, mul, max and min: ``computation`` over each window,
     with strides, 'VALID'/'SAME'/explicit padding, ``base_dilation`` (holes between the
@@ -371,7 +421,7 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions:
     shape, dt = _shape(operand), _dtype(operand)
     nd = len(shape)
     window = tuple(int(w) for w in window_dimensions)
-    strides = tuple(int(s) for s in window_strides)
+    strides = (1,) * nd if window_strides is None else tuple(int(s) for s in window_strides)
     bdil = (1,) * nd if base_dilation is None else tuple(int(v) for v in base_dilation)
     wdil = (1,) * nd if window_dilation is None else tuple(int(v) for v in window_dilation)
     if builtins.any(len(v) != nd for v in (window, strides, bdil, wdil)) or builtins.any(

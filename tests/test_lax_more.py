@@ -407,3 +407,22 @@ def test_approx_k_platform_igamma_grad_and_bitcast_match_jax():
         tg.grad(lambda v: tg.sum(tg.lax.bitcast_convert_type(v, np.float64)))(np.ones(2))
     with pytest.raises(ValueError, match="last axis must have size 2"):
         tg.lax.bitcast_convert_type(np.arange(3, dtype=np.int32), np.float64)
+
+
+def test_jax_keywords_defaults_and_monoids_told_by_their_values():
+    a, x = np.array([0.5, 2.0]), np.array([1.0, 3.0])
+    close(tl.igamma(a=a, x=x), np.asarray(jl.igamma(a=a, x=x)))
+    close(tl.igammac(a=a, x=x), np.asarray(jl.igammac(a=a, x=x)))
+    close(tl.polygamma(m=np.array([1.0, 2.0]), x=x), np.asarray(jl.polygamma(m=np.array([1.0, 2.0]), x=x)))
+    close(tl.zeta(x=x + 1, q=a), np.asarray(jl.zeta(x=x + 1, q=a)))
+    assert tl.full(3, 1.5).tolist() == [1.5, 1.5, 1.5]
+    v = RNG.normal(size=(3, 4))
+    for comp, ref, init in ((jnp.maximum, jl.max, -np.inf), (np.add, jl.add, 0.0),
+                            (lambda p, q: p * q, jl.mul, 1.0), (lambda p, q: jnp.minimum(p, q), jl.min, np.inf)):
+        # window_strides and padding default to ones and 'VALID', as JAX's
+        close(tl.reduce_window(v, init, comp, (2, 2)), np.asarray(jl.reduce_window(v, init, ref, (2, 2))))
+        close(tl.reduce(v, init, comp, (1,)), np.asarray(jl.reduce(v, init, ref, (1,))))
+    with pytest.raises(TypeError, match="unsupported computation"):
+        tl.reduce_window(v, 0.0, lambda p, q: 2 * p + q, (2, 2))
+    assert tl.Precision("highest") is tl.Precision.HIGHEST and str(tl.Precision.HIGH) == str(jl.Precision.HIGH)
+    close(tl.dot(v, v.T, precision=tl.Precision.HIGHEST), v @ v.T)
