@@ -30,6 +30,7 @@ import numpy as np
 
 from . import autograd_function as function
 from . import autograd_functional as functional
+from .autograd_extend import extend, misc, test_util
 from . import forward_ad
 from . import ops as _ops
 from .api_extras import remat
@@ -53,7 +54,7 @@ __all__ = ["grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian", "h
            "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
            "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly",
-           "is_anomaly_enabled", "forward_ad"]
+           "is_anomaly_enabled", "forward_ad", "extend", "misc", "test_util"]
 
 
 # --------------------------------------------------------------------------

@@ -340,3 +340,51 @@ def test_errors_are_clear():
     with pytest.raises(TypeError, match="jacobian: can only differentiate"):
         A.jacobian(T_E)(np.arange(3))
     close(A.grad(lambda x, n: tg.sum(x) * n)(x, 3), jax.grad(lambda x, n: jnp.sum(x) * n)(x, 3))
+
+
+def test_autograd_extend_misc_and_test_util():
+    from tensorgrad.autograd.extend import defjvp, defvjp, defvjp_argnum, primitive
+    from tensorgrad.autograd.misc import flatten
+    from tensorgrad.autograd.test_util import check_grads
+
+    @primitive
+    def logsumexp(x):  # autograd's tutorial primitive: its own code is not differentiated
+        m = np.max(x)
+        return m + np.log(np.sum(np.exp(x - m)))
+    defvjp(logsumexp, lambda ans, x: lambda g: g * tg.exp(x - ans))
+    x = np.array([0.5, -1.0, 2.0])
+    close(A.grad(lambda v: 2 * logsumexp(v))(x), 2 * jax.nn.softmax(x))
+    close(A.hessian(logsumexp)(x), jax.hessian(jax.nn.logsumexp)(x))  # the rule is differentiated
+    t = tg.tensor(x, requires_grad=True)
+    logsumexp(t).backward()
+    close(t.grad, jax.nn.softmax(x))
+    close(tg.jit(tg.grad(logsumexp))(x), jax.nn.softmax(x))
+
+    @primitive
+    def mul3(a, b, c):
+        return a * b * c
+    defvjp(mul3, lambda ans, a, b, c: lambda g: g * b * c, None, lambda ans, a, b, c: lambda g: g * a * b)
+    assert A.grad(lambda c: mul3(1.0, 2.0, c))(1.5) == 2.0
+    with pytest.raises(NotImplementedError, match="argnum 1"):
+        A.grad(lambda b: mul3(1.0, b, 3.0))(1.5)  # no rule: an error, never a zero
+
+    @primitive
+    def cube(v):
+        return v ** 3
+    defjvp(cube, lambda g, ans, v: 3 * v ** 2 * g)
+    assert A.deriv(cube)(2.0) == 12.0
+
+    @primitive
+    def both(a, b):
+        return a * b
+    defvjp_argnum(both, lambda k, ans, args, kwargs: lambda g: g * args[1 - k])
+    assert A.grad(lambda a: both(a, 5.0))(2.0) == 5.0 and A.grad(lambda b: both(3.0, b))(2.0) == 3.0
+
+    flat, unflatten = flatten({"a": np.ones(2), "b": [np.zeros(3), np.float64(2.0)]})
+    assert flat.tolist() == [1, 1, 0, 0, 0, 2]
+    assert unflatten(flat)["b"][1] == 2.0
+    check_grads(lambda v: tg.sin(v) * v, modes=["fwd", "rev"], order=2)(x)
+    with pytest.raises(Exception, match="mismatch|differ|disagree"):
+        bad = primitive(lambda v: v * v)
+        defvjp(bad, lambda ans, v: lambda g: g * v)  # wrong by a factor 2
+        check_grads(bad, modes=["rev"], order=1)(x)

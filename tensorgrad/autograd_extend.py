@@ -1,0 +1,169 @@
+"""HIPS autograd's extension and utility modules: ``tg.autograd.extend`` (``primitive``,
+``defvjp``, ``defjvp``, ``defvjp_argnum``), ``tg.autograd.misc`` (``flatten``) and
+``tg.autograd.test_util`` (``check_grads`` in autograd's curried form).
+
+A ``primitive`` runs its function on plain values and differentiates by the rules given to it:
+``defvjp(f, vjpmaker_0, vjpmaker_1, ...)`` with autograd's ``vjpmaker(ans, *args, **kwargs)``
+returning ``g ↦ cotangent``, and ``defjvp(f, jvp_0, ...)`` with ``jvp(g, ans, *args, **kwargs)``
+returning the output's tangent. They are tensorgrad's ``custom_vjp`` and ``custom_jvp``
+underneath, so the rules may themselves be differentiated when written with tensorgrad's
+functions. Differentiating in an argument that has no rule raises NotImplementedError, as
+autograd's, instead of giving a zero.
+"""
+from __future__ import annotations
+
+import functools
+from types import ModuleType
+from typing import Callable
+
+from .check import check_grads as _check_grads
+from .custom import custom_jvp, custom_vjp
+from .flatten_util import ravel_pytree
+from .tensor import Tensor, traced_level
+
+__all__ = ["primitive", "defvjp", "defjvp", "defvjp_argnum", "flatten", "check_grads",
+           "extend", "misc", "test_util"]
+
+
+def _is_traced(x) -> bool:
+    return type(x) is Tensor and traced_level(x) >= 0
+
+
+class primitive:
+    """autograd's ``@primitive``: ``fun`` becomes a function whose derivatives are the rules
+    given by :func:`defvjp` / :func:`defjvp` (not ``fun``'s own code)."""
+
+    def __init__(self, fun: Callable):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.vjpmakers: dict = {}
+        self.jvps: dict = {}
+
+    def __call__(self, *args, **kwargs):
+        diff = tuple(i for i, a in enumerate(args) if _is_traced(a))
+        name = getattr(self.fun, "__name__", "a primitive")
+        for k, v in kwargs.items():
+            if _is_traced(v):
+                raise NotImplementedError(f"{name}: keyword argument {k!r} is traced; autograd's "
+                                          "primitives differentiate positional arguments only")
+        if not diff:
+            return self.fun(*args, **kwargs)
+
+        def full(xs):
+            out = list(args)
+            for i, x in zip(diff, xs):
+                out[i] = x
+            return out
+
+        def run(*xs):
+            return self.fun(*full(xs), **kwargs)
+
+        if all(i in self.vjpmakers for i in diff):
+            f = custom_vjp(run)
+
+            def fwd(*xs):
+                ans = run(*xs)
+                return ans, (ans, xs)
+
+            def bwd(res, g):
+                ans, xs = res
+                vals = full(xs)
+                return tuple(self.vjpmakers[i](ans, *vals, **kwargs)(g) for i in diff)
+            f.defvjp(fwd, bwd)
+            return f(*(args[i] for i in diff))
+        if all(i in self.jvps for i in diff):
+            f = custom_jvp(run)
+
+            def rule(primals, tangents):
+                ans = run(*primals)
+                vals = full(primals)
+                out = None
+                for i, t in zip(diff, tangents):
+                    d = self.jvps[i](t, ans, *vals, **kwargs)
+                    out = d if out is None else out + d
+                return ans, out
+            f.defjvp(rule)
+            return f(*(args[i] for i in diff))
+        missing = next(i for i in diff if i not in self.vjpmakers and i not in self.jvps)
+        raise NotImplementedError(f"VJP of {name} wrt argnum {missing} not defined "
+                                  "(give it with tg.autograd.extend.defvjp or defjvp)")
+
+
+def _argnums(argnums, n: int):
+    return range(n) if argnums is None else argnums
+
+
+def defvjp(fun: primitive, *vjpmakers, argnums=None) -> None:
+    """autograd's ``defvjp(fun, vjpmaker_0, ...)``: ``vjpmaker_k(ans, *args, **kwargs)``
+    returns the function ``g ↦`` the cotangent of argument ``k`` (or of ``argnums[k]``);
+    None leaves that argument without a rule."""
+    _check_primitive(fun, "defvjp")
+    for k, maker in zip(_argnums(argnums, len(vjpmakers)), vjpmakers):
+        if maker is not None:
+            fun.vjpmakers[int(k)] = maker
+
+
+def defjvp(fun: primitive, *jvpfuns, argnums=None) -> None:
+    """autograd's ``defjvp(fun, jvp_0, ...)``: ``jvp_k(g, ans, *args, **kwargs)`` returns the
+    output's tangent for the tangent ``g`` of argument ``k`` (or of ``argnums[k]``)."""
+    _check_primitive(fun, "defjvp")
+    for k, jvp in zip(_argnums(argnums, len(jvpfuns)), jvpfuns):
+        if jvp is not None:
+            fun.jvps[int(k)] = jvp
+
+
+def defvjp_argnum(fun: primitive, vjpmaker: Callable) -> None:
+    """autograd's ``defvjp_argnum(fun, vjpmaker)`` with ``vjpmaker(argnum, ans, args, kwargs)``,
+    one maker for every argument."""
+    _check_primitive(fun, "defvjp_argnum")
+    fun.vjpmakers = _EveryArg(lambda k: (lambda ans, *args, **kwargs: vjpmaker(k, ans, args, kwargs)))
+
+
+class _EveryArg(dict):
+    def __init__(self, make):
+        super().__init__()
+        self._make = make
+
+    def __contains__(self, k) -> bool:
+        return True
+
+    def __getitem__(self, k):
+        return self._make(k)
+
+
+def _check_primitive(fun, name: str) -> None:
+    if not isinstance(fun, primitive):
+        raise TypeError(f"{name}: the function must be made with tg.autograd.extend.primitive, "
+                        f"got {fun!r}")
+
+
+def flatten(value):
+    """autograd's ``misc.flatten(value)``: ``(vector, unflatten)``, the leaves of a nested
+    container raveled into one vector and the function that rebuilds it
+    (``tg.flatten_util.ravel_pytree``)."""
+    return ravel_pytree(value)
+
+
+def check_grads(fun: Callable, modes=("fwd", "rev"), order: int = 2) -> Callable:
+    """autograd's ``check_grads(fun, modes=['fwd', 'rev'], order=2)(*args, **kwargs)``: the
+    derivatives of ``fun`` up to ``order`` against finite differences
+    (:func:`tensorgrad.check.check_grads`); raises on a mismatch."""
+    def check(*args, **kwargs):
+        f = (lambda *a: fun(*a, **kwargs)) if kwargs else fun
+        _check_grads(f, *args, order=order, modes=tuple(modes))
+    return check
+
+
+def _namespace(name: str, doc: str, **members) -> ModuleType:
+    mod = ModuleType(f"tensorgrad.autograd.{name}", doc)
+    for k, v in members.items():
+        setattr(mod, k, v)
+    mod.__all__ = list(members)
+    return mod
+
+
+extend = _namespace("extend", "HIPS autograd's autograd.extend: primitive, defvjp, defjvp.",
+                    primitive=primitive, defvjp=defvjp, defjvp=defjvp, defvjp_argnum=defvjp_argnum)
+misc = _namespace("misc", "HIPS autograd's autograd.misc: flatten.", flatten=flatten)
+test_util = _namespace("test_util", "HIPS autograd's autograd.test_util: check_grads.",
+                       check_grads=check_grads)
