@@ -579,3 +579,15 @@ def test_integer_arguments_and_underflow_from_jax_scipy_tables():
     # k1's slope where K₂ underflows (x near 700): −K₀ − K₁/x
     want = float(mpmath.diff(lambda t: mpmath.besselk(1, t), 700))
     np.testing.assert_allclose(tg.grad(tg.scipy.special.k1)(700.0), want, rtol=1e-10)
+
+
+def test_incomplete_gamma_at_a_zero_is_flat_in_x():
+    # P(0, x) = 1 and Q(0, x) = 0 for every x > 0 (SciPy's and JAX's values): their slope in
+    # x is 0, not NaN, so a model whose a reaches 0 keeps a finite gradient
+    x = np.array([1e-3, 1.0, 7.5, np.inf])
+    for name in ("gammainc", "gammaincc"):
+        f = getattr(tg.scipy.special, name)
+        got = tg.vmap(tg.grad(lambda v: f(0.0, v)))(x)
+        want = np.asarray(jax.vmap(jax.grad(lambda v: getattr(jss, name)(0.0, v)))(x))
+        np.testing.assert_array_equal(got, want)
+        assert np.all(got == 0)

@@ -282,7 +282,9 @@ def _density_parts(a, x, times_log=False):
     far = (av > 0) & np.equal(xv, np.inf)
     off = np.logical_not((av > 0) & (xv > 0) & np.isfinite(xv))
     inside = np.inf if not times_log else -np.inf
-    fill = np.where(steep, inside, np.where(edge, 1.0, np.where(at0 | far, 0.0, np.nan)))
+    # a = 0, x > 0: P = 1 there (SciPy's and JAX's value), flat in x (1/Γ(0) = 0)
+    flat = np.equal(av, 0) & (xv > 0) & (not times_log)
+    fill = np.where(steep, inside, np.where(edge, 1.0, np.where(at0 | far | flat, 0.0, np.nan)))
     fill = fill.astype(np.result_type(av, xv, 1.0))
 
     def f(u, v):
