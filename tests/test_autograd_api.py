@@ -299,7 +299,8 @@ def test_top_level_aliases_and_unchanged_jax_names():
         "vector_jacobian_product", "make_ggnvp", "checkpoint", "backward", "functional", "function", "Function",
         "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError",
         "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
-        "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "forward_ad"}
+        "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "forward_ad",
+        "extend", "misc", "test_util"}
 
 
 def test_errors_are_clear():
