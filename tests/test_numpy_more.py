@@ -488,3 +488,34 @@ def test_einsum_takes_pytorchs_list_of_operands():
     np.testing.assert_allclose(tg.einsum("ij,jk", (a, b)), a @ b)
     np.testing.assert_allclose(tg.einsum("i->", [1.0, 2.0]), 3.0)  # one operand: a list is an array
     np.testing.assert_allclose(tg.grad(lambda x: tg.einsum("ij,jk->", [x, b]))(a), np.tile(b.sum(1), (2, 1)))
+
+
+def test_jax_keywords_on_numpy_functions():
+    a = np.arange(6.0).reshape(2, 3)
+    c = np.array([True, False, False])
+    for kw in ({"size": 3, "fill_value": -1.0}, {"size": 2}):
+        np.testing.assert_array_equal(tg.compress(c, a, axis=1, **kw), jnp.compress(c, a, axis=1, **kw))
+    np.testing.assert_array_equal(tg.extract(a > 2, a, size=5, fill_value=7.0),
+                                  jnp.extract(a > 2, a, size=5, fill_value=7.0))
+    g = tg.grad(lambda x: tg.sum(tg.extract(a > 2, x, size=4, fill_value=9.0) ** 2))(a)
+    np.testing.assert_array_equal(g, np.where(a > 2, 2 * a, 0.0))
+    np.testing.assert_array_equal(tg.outer(a=np.ones(2), b=np.arange(3.0)), np.outer(np.ones(2), np.arange(3.0)))
+    assert tg.digitize(np.array([0.5, 2.5]), np.array([0.0, 1.0, 2.0]), method="sort").tolist() == [1, 3]
+    assert tg.polyval(np.array([1.0, 2.0]), 3.0, unroll=4) == 5.0
+    x, y = np.array([0.0, 1.0]), np.array([1.0, 2.0])
+    np.testing.assert_array_equal(tg.polymul(x, y, trim_leading_zeros=False), jnp.polymul(x, y))
+    assert tg.polymul(x, y).tolist() == [1.0, 2.0]  # NumPy's trim stays the default eagerly
+    u, v = np.array([1.0, 3.0, 3.0, 1.0]), np.array([1.0, 1.0])
+    for got, want in zip(tg.polydiv(u, v, trim_leading_zeros=False), jnp.polydiv(u, v)):
+        np.testing.assert_array_equal(got, want)
+    # JAX's promise_in_bounds clamps, as XLA's gather
+    np.testing.assert_array_equal(
+        tg.take_along_axis(np.arange(5.0), np.array([-6, 7]), axis=0, mode="promise_in_bounds"),
+        jnp.take_along_axis(jnp.arange(5.0), jnp.array([-6, 7]), axis=0, mode="promise_in_bounds"))
+    assert tg.bincount(np.array([True, False, True])).tolist() == [1, 2]
+    with pytest.raises(ValueError, match="bincount: x must be non-negative, got -1"):
+        tg.bincount(np.array([-1, 0, 2]))
+    # the Kaiser window differentiates in beta
+    np.testing.assert_allclose(tg.grad(lambda b: tg.sum(tg.kaiser(5, b)))(3.0),
+                               jax.grad(lambda b: jnp.kaiser(5, b).sum())(3.0), rtol=1e-12)
+    np.testing.assert_array_equal(tg.kaiser(7, 2.5), np.kaiser(7, 2.5))

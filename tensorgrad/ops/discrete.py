@@ -378,8 +378,9 @@ def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left", sorter=None, *,
 
 
 @function
-def digitize(x: ArrayLike, bins: ArrayLike, right: bool = False):
-    """The bin of each entry of ``x`` (integer indices, no gradient)."""
+def digitize(x: ArrayLike, bins: ArrayLike, right: bool = False, *, method: str | None = None):
+    """The bin of each entry of ``x`` (integer indices, no gradient). JAX's ``method`` (how the
+    bins are searched) is accepted; the result is the same."""
     return np.digitize(concrete(x), concrete(bins), right=right)
 
 
@@ -416,7 +417,10 @@ def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0,
     many bins (values from ``length`` on are dropped), so that ``tg.jit`` can trace it."""
     if length is not None:
         return _bincount_length(x, weights, int(length))
-    xs = _counted(x, negative=True)  # (negative entries: np.bincount's own error, or below)
+    xs = _counted(x, negative=True)
+    if not is_staged(xs) and xs.size and xs.min() < 0:
+        raise ValueError(f"bincount: x must be non-negative, got {int(xs.min())} (shape {xs.shape}, "
+                         f"dtype {xs.dtype})")
     if weights is not None:
         weights = as_array_like(weights)
     # traced weights (a Tensor, or staged by tg.jit) of a constant x: the bins are known
@@ -425,8 +429,6 @@ def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0,
     if shape_of(concrete(weights)) != xs.shape:
         raise ValueError(f"bincount: weights of shape {shape_of(concrete(weights))} do not match "
                          f"x of shape {xs.shape}")
-    if xs.size and xs.min() < 0:
-        raise ValueError(f"bincount: x must be non-negative, got {int(xs.min())}")
     n = max(int(xs.max()) + 1 if xs.size else 0, int(minlength))
     return scatter_add(astype(weights, np.result_type(dtype_of(concrete(weights)), np.float64)),
                        (xs,), (n,))
@@ -483,7 +485,7 @@ def _counted(x, negative: bool = False):
     xv = as_array(concrete(x))
     if is_staged(xv):
         return xv
-    if xv.size == 0:
+    if xv.size == 0 or xv.dtype == bool:
         xv = xv.astype(np.intp)
     if xv.ndim != 1 or xv.dtype.kind not in "iu" or (not negative and xv.size and xv.min() < 0):
         raise TypeError(f"bincount: x must be a 1-D array of non-negative integers, got shape "

@@ -545,7 +545,15 @@ dot = _pairwise(
               Example(((2, 3, 4), (4,))), Example(((2, 3, 4), (5, 4, 2)))])
 
 
+def _outer_signature(a: ArrayLike, b: ArrayLike, out=None):
+    """NumPy's ``outer(a, b)``: both operands raveled; ``out`` must be None."""
+    if out is not None:
+        raise TypeError("outer: out= is not supported (tensorgrad's results are new arrays)")
+    return (a, b), ()
+
+
 outer = _pairwise(
     "outer", lambda a, b: np.outer(a, b), lambda a, b: "i,j->ij", jax="jax.numpy.outer",
+    signature=_outer_signature,
     symbol="a ⊗ b (inputs raveled)", doc="outer product ``out[i, j] = a.ravel()[i] * b.ravel()[j]``",
     flat=True, examples=[Example(((3,), (4,))), Example(((2, 3), (2,))), Example(((), (3,)))])

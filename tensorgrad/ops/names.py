@@ -15,6 +15,7 @@ import numpy as np
 from ._util import any_traced, concrete, dtype_of, negative_axes, reduced_count, shape_of
 from .elementwise import astype
 from .shape import concatenate, reshape, swapaxes, transpose
+from .special_fns import i0
 from .signal import linspace
 from .scalar_types import bool_, double, float_, int_, single, uint, uint16, uint32, uint64  # noqa: F401
 
@@ -42,7 +43,20 @@ def size(a, axis: int | tuple | None = None) -> int:
 diag_indices, tril_indices, triu_indices = np.diag_indices, np.tril_indices, np.triu_indices
 indices, mask_indices = np.indices, np.mask_indices
 ravel_multi_index, unravel_index = np.ravel_multi_index, np.unravel_index
-bartlett, blackman, hamming, hanning, kaiser = np.bartlett, np.blackman, np.hamming, np.hanning, np.kaiser
+bartlett, blackman, hamming, hanning = np.bartlett, np.blackman, np.hamming, np.hanning
+
+
+def kaiser(M: int, beta) -> np.ndarray:
+    """NumPy's Kaiser window of ``M`` points, ``I0(β·√(1 − (2n/(M−1) − 1)²)) / I0(β)``; a traced
+    ``beta`` differentiates (as ``jnp.kaiser``)."""
+    if not any_traced(beta):
+        return np.kaiser(M, concrete(beta))
+    M = int(M)
+    if M <= 1:
+        return np.ones(max(M, 0))
+    n = np.arange(M)
+    r = np.sqrt(np.clip(1.0 - (2.0 * n / (M - 1) - 1.0) ** 2, 0.0, None))
+    return i0(beta * r) / i0(beta)
 dtype, finfo, iinfo = np.dtype, np.finfo, np.iinfo
 issubdtype, promote_types, can_cast, isdtype = np.issubdtype, np.promote_types, np.can_cast, np.isdtype
 result_type, broadcast_shapes = np.result_type, np.broadcast_shapes

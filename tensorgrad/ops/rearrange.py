@@ -98,27 +98,51 @@ def resize(a: ArrayLike, new_shape) -> Array:
     return _gather(a, np.resize(_positions(a), new_shape))
 
 
-def _compress_method(self, condition, axis=None, out=None):
+def _compress_method(self, condition, axis=None, out=None, *, size=None, fill_value=0):
     """``t.compress(condition, axis)``: :func:`compress` with the tensor as the array."""
-    return compress(condition, self, axis=axis, out=out)
+    return compress(condition, self, axis=axis, out=out, size=size, fill_value=fill_value)
+
+
+def _sized(name: str, out, axis: int, size, fill_value):
+    """JAX's ``size=``: ``out`` cut or padded with ``fill_value`` to ``size`` along ``axis``."""
+    if size is None:
+        return out
+    size = int(size)
+    if size < 0:
+        raise ValueError(f"{name}: size must be non-negative, got {size}")
+    shape = shape_of(concrete(out))
+    ax = axis % len(shape)
+    n = shape[ax]
+    if n >= size:
+        return getitem(out, (slice(None),) * ax + (slice(0, size),))
+    pad = shape[:ax] + (size - n,) + shape[ax + 1:]
+    fill = np.full(pad, fill_value, dtype=dtype_of(concrete(out)))
+    return concatenate([out, fill], axis=ax)
 
 
 @function(methods={"compress": _compress_method})
-def compress(condition: ArrayLike, a: ArrayLike, axis: int | None = None, out=None) -> Array:
-    """The slices of ``a`` along ``axis`` where ``condition`` is true (NumPy's ``compress``)."""
+def compress(condition: ArrayLike, a: ArrayLike, axis: int | None = None, out=None, *,
+             size: int | None = None, fill_value=0) -> Array:
+    """The slices of ``a`` along ``axis`` where ``condition`` is true (NumPy's ``compress``).
+    JAX's ``size``: exactly that many slices, the missing ones filled with ``fill_value``."""
     if out is not None:
         raise TypeError("compress: out= is not supported on tensors; use the returned value")
     if not _traced(a):
-        return np.compress(concrete(condition), a, axis=axis)
-    return _gather(a, np.compress(np.asarray(concrete(condition)), _positions(a), axis=axis))
+        got = np.compress(concrete(condition), a, axis=axis)
+    else:
+        got = _gather(a, np.compress(np.asarray(concrete(condition)), _positions(a), axis=axis))
+    return _sized("compress", got, 0 if axis is None else axis, size, fill_value)
 
 
 @function
-def extract(condition: ArrayLike, arr: ArrayLike) -> Array:
-    """The entries of ``arr`` where ``condition`` is true, flattened (NumPy's ``extract``)."""
+def extract(condition: ArrayLike, arr: ArrayLike, *, size: int | None = None, fill_value=0) -> Array:
+    """The entries of ``arr`` where ``condition`` is true, flattened (NumPy's ``extract``).
+    JAX's ``size``: exactly that many entries, the missing ones filled with ``fill_value``."""
     if not _traced(arr):
-        return np.extract(concrete(condition), arr)
-    return _gather(arr, np.extract(np.asarray(concrete(condition)), _positions(arr)))
+        got = np.extract(concrete(condition), arr)
+    else:
+        got = _gather(arr, np.extract(np.asarray(concrete(condition)), _positions(arr)))
+    return _sized("extract", got, 0, size, fill_value)
 
 
 @function(methods=("choose",))

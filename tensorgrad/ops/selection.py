@@ -188,7 +188,7 @@ def _bounded_indices(idx, n: int, mode, name: str, where_: str, wrap: bool = Tru
     if mode == "wrap":
         return (remainder(idx, n) if staged else idx % n) if n else idx, None
     low = -n if wrap else 0
-    if mode == "clip":
+    if mode in ("clip", "promise_in_bounds"):  # (JAX's promise: XLA's gather clamps)
         if not wrap:
             return (clip(idx, 0, max(n - 1, 0)) if staged else np.clip(idx, 0, max(n - 1, 0))), None
         idx = where(idx < 0, idx + n, idx) if staged else np.where(idx < 0, idx + n, idx)

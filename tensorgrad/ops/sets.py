@@ -180,26 +180,35 @@ def polysub(a1: ArrayLike, a2: ArrayLike) -> Array:
 
 
 @function
-def polymul(a1: ArrayLike, a2: ArrayLike) -> Array:
+def polymul(a1: ArrayLike, a2: ArrayLike, *, trim_leading_zeros: bool | None = None) -> Array:
     """The coefficients of the product of two polynomials (NumPy's ``polymul``: a full
     convolution).
 
     NumPy drops the inputs' leading zeros first, so its result is shorter when one starts
     with 0. Under a transform the coefficients are kept, as ``jnp.polymul`` keeps them: the
     result's length must not depend on the values, and a leading zero that is dropped
-    would lose its derivative (at a₀ = 0 the product still moves with a₀)."""
+    would lose its derivative (at a₀ = 0 the product still moves with a₀). JAX's
+    ``trim_leading_zeros``: False keeps them always, True drops them always (concrete
+    coefficients only)."""
+    if trim_leading_zeros is False:
+        return convolve(_coeffs("polymul", a1), _coeffs("polymul", a2))
     if not _traced(a1, a2):
         return np.polymul(a1, a2)
+    if trim_leading_zeros:
+        raise TypeError("polymul: trim_leading_zeros=True needs concrete coefficients (the "
+                        "length of the result would depend on traced values)")
     return convolve(_coeffs("polymul", a1), _coeffs("polymul", a2))
 
 
 @function
-def polydiv(u: ArrayLike, v: ArrayLike):
+def polydiv(u: ArrayLike, v: ArrayLike, *, trim_leading_zeros: bool | None = None):
     """Quotient and remainder of polynomial division (NumPy's ``polydiv``: long division,
     then the remainder's leading zeros, to NumPy's tolerance, dropped; under ``tg.jit``, where the
     values are not known while tracing, they are kept, as ``jnp.polydiv`` does); both
-    differentiate in ``u`` and ``v``."""
-    if not _traced(u, v):
+    differentiate in ``u`` and ``v``. JAX's ``trim_leading_zeros=False`` keeps the
+    remainder's full length always."""
+    keep = trim_leading_zeros is False
+    if not _traced(u, v) and not keep:
         return np.polydiv(u, v)
     u, v = _coeffs("polydiv", u), _coeffs("polydiv", v)
     dt = np.result_type(dtype_of(concrete(u)), dtype_of(concrete(v)), 1.0)
@@ -215,7 +224,7 @@ def polydiv(u: ArrayLike, v: ArrayLike):
     quotient = stack(q) if q else np.zeros((1,), dt)
     # (under tg.jit the values are unknown while tracing: the remainder keeps its leading
     # entries, as jnp.polydiv's default and tg.polymul do)
-    while shape_of(concrete(r))[-1] > 1 and not is_staged(concrete(r)) and \
+    while not keep and shape_of(concrete(r))[-1] > 1 and not is_staged(concrete(r)) and \
             np.allclose(np.asarray(concrete(getitem(r, 0))), 0, rtol=1e-14):
         r = getitem(r, slice(1, None))
     return quotient, r

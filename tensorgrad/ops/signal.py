@@ -109,8 +109,9 @@ def correlate(a: ArrayLike, v: ArrayLike, mode: str = "valid", *, precision=None
 
 # ---- polynomials ------------------------------------------------------------------------------
 @function
-def polyval(p: ArrayLike, x: ArrayLike) -> Array:
-    """The polynomial with coefficients ``p`` (highest power first) at ``x`` (Horner's rule)."""
+def polyval(p: ArrayLike, x: ArrayLike, *, unroll: int = 16) -> Array:
+    """The polynomial with coefficients ``p`` (highest power first) at ``x`` (Horner's rule).
+    JAX's ``unroll`` (a compilation hint) is accepted."""
     p = _as_array(p)
     if len(_shape(p)) != 1:
         raise ValueError(f"polyval: p must be a 1-D array of coefficients, got shape {_shape(p)}")
