@@ -519,3 +519,19 @@ def test_jax_keywords_on_numpy_functions():
     np.testing.assert_allclose(tg.grad(lambda b: tg.sum(tg.kaiser(5, b)))(3.0),
                                jax.grad(lambda b: jnp.kaiser(5, b).sum())(3.0), rtol=1e-12)
     np.testing.assert_array_equal(tg.kaiser(7, 2.5), np.kaiser(7, 2.5))
+
+
+def test_put_along_axis_takes_jaxs_modes():
+    a, big = np.arange(5.0), np.arange(12.0).reshape(3, 4)
+    rows = np.array([[0, 5], [2, -9], [3, 1]])
+    for mode in ("clip", "drop", "fill", "promise_in_bounds"):
+        for idx in (np.array([7, 1]), np.array([-1, -7])):
+            np.testing.assert_array_equal(
+                tg.put_along_axis(a, idx, np.array([9.0, 8.0]), axis=0, inplace=False, mode=mode),
+                jnp.put_along_axis(a, idx, jnp.array([9.0, 8.0]), axis=0, inplace=False, mode=mode))
+        np.testing.assert_array_equal(
+            tg.put_along_axis(big, rows, np.array([[1.0, 2.0]]), axis=1, inplace=False, mode=mode),
+            jnp.put_along_axis(big, rows, jnp.array([[1.0, 2.0]]), axis=1, inplace=False, mode=mode))
+    g = tg.grad(lambda v: tg.sum(tg.put_along_axis(a, np.array([7, 1]), v, axis=0, inplace=False,
+                                                   mode="drop") ** 2))(np.array([9.0, 8.0]))
+    assert g.tolist() == [0.0, 16.0]  # the dropped update gets no gradient

@@ -343,15 +343,22 @@ def put_along_axis(arr: ArrayLike, indices, values: ArrayLike, axis: int | None,
     ``inplace=False``). Differentiable in ``arr`` and ``values``; a position written twice
     keeps the last value."""
     _out_of_place("put_along_axis", inplace)
-    if mode not in (None, "raise"):
-        raise NotImplementedError(f"put_along_axis: mode={mode!r} is not supported; indices "
-                                  "must be in bounds")
+    if mode not in (None, "raise", "clip", "promise_in_bounds", "drop", "fill"):
+        raise ValueError(f"put_along_axis: mode must be 'raise', 'clip', 'promise_in_bounds', "
+                         f"'drop' or 'fill', got {mode!r}")
     arr = _as_array(arr)
     shape = shape_of(concrete(arr))
     idx = np.asarray(concrete(indices))
     positions = np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)
     if axis is None:
         positions = positions.ravel()
+    keep = None
+    if mode not in (None, "raise"):  # JAX's modes: negative indices count from the end first
+        n = positions.shape[-1 if axis is None else axis]
+        idx = np.where(idx < 0, idx + n, idx)
+        if mode != "clip":  # an update out of bounds is dropped (XLA's scatter skips it)
+            keep = (idx >= 0) & (idx < n)
+        idx = np.clip(idx, 0, max(n - 1, 0))
     # where each value goes: NumPy's own take_along_axis on the positions
     where_to = np.take_along_axis(positions, idx, axis=-1 if axis is None else axis)
     vals = _as_array(values)
@@ -363,10 +370,14 @@ def put_along_axis(arr: ArrayLike, indices, values: ArrayLike, axis: int | None,
         raise ValueError(f"put_along_axis: values of shape {shape_of(concrete(vals))} cannot be "
                          f"broadcast to the indices' shape {where_to.shape} (array of shape "
                          f"{shape}, axis {axis})")
-    vals = broadcast_to(vals, where_to.shape)
+    vals = reshape(broadcast_to(vals, where_to.shape), (-1,))
     if dtype_of(concrete(vals)) != dtype_of(concrete(arr)):
         vals = astype(vals, dtype_of(concrete(arr)))
-    return reshape(at(reshape(arr, (-1,)))[where_to.ravel()].set(reshape(vals, (-1,))), shape)
+    where_to = where_to.ravel()
+    if keep is not None:
+        kept = np.flatnonzero(np.broadcast_to(keep, idx.shape))
+        where_to, vals = where_to[kept], getitem(vals, kept)
+    return reshape(at(reshape(arr, (-1,)))[where_to].set(vals), shape)
 
 
 def _cyclic(values, count: int, dt):
