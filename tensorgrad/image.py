@@ -39,8 +39,8 @@ Dtypes (JAX's): a float image keeps its dtype; an integer or boolean image becom
 (float64 for 64-bit integers), except under ``'nearest'``, which keeps every dtype. The
 weights are computed in the dtype of ``scale`` and ``translation`` (float64 for
 ``resize``) and cast to the image's. ``precision`` is accepted and ignored (NumPy products
-are exact to the dtype's rounding). Complex images are refused (tensorgrad differentiates
-real arrays).
+are exact to the dtype's rounding). A complex image is resampled as its real and imaginary
+parts (the resampling is linear), keeping its dtype, as JAX's.
 
 Differences from JAX: where ``scale_and_translate`` is asked for an output shape that differs
 from the input's along an axis not in ``spatial_dims`` (JAX silently keeps the input's
@@ -57,6 +57,7 @@ import numpy as np
 from .ops import (abs as _abs, arange, astype, divide, logical_and, matmul, maximum, minimum,
                   moveaxis, sin, sum as _sum, take, tensordot, where)
 from .ops._util import dtype_of, ndim_of, real_array, shape_of
+from .ops.complex_ops import imag_part, make_complex, real_part
 from .typing import Array, ArrayLike  # noqa: F401
 
 __all__ = ["ResizeMethod", "resize", "scale_and_translate"]
@@ -189,6 +190,16 @@ def _resample(x, out_shape: tuple, dims: tuple, scales, translations, method, an
 # ---------------------------------------------------------------------------------------
 # argument checks
 
+def _is_complex(image) -> bool:
+    return np.dtype(dtype_of(image)).kind == "c"
+
+
+def _by_parts(fn, image, *args):
+    """``fn`` of a complex ``image``: of its real and imaginary parts, joined (``fn`` is
+    linear in the image)."""
+    return make_complex(fn(real_part(image), *args), fn(imag_part(image), *args))
+
+
 def _image(name: str, image):
     x = real_array(image, name, "image")
     return x, np.dtype(dtype_of(x))
@@ -245,6 +256,8 @@ def resize(image: ArrayLike, shape, method, antialias: bool = True, precision=No
     left as they are. Differentiable in ``image``; ``precision`` is ignored.
     """
     name = "resize"
+    if _is_complex(image):
+        return _by_parts(resize, image, shape, method, antialias, precision)
     x, dt = _image(name, image)
     out_shape = _shape(name, shape, x)
     m = _method(name, method, antialias)
@@ -282,6 +295,9 @@ def scale_and_translate(image: ArrayLike, shape, spatial_dims, scale: ArrayLike,
     ``precision`` is ignored.
     """
     name = "scale_and_translate"
+    if _is_complex(image):
+        return _by_parts(scale_and_translate, image, shape, spatial_dims, scale, translation,
+                         method, antialias, precision)
     x, dt = _image(name, image)
     out_shape = _shape(name, shape, x)
     m = _method(name, method, antialias)

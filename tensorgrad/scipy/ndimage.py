@@ -40,8 +40,8 @@ tells neighbouring integers apart) are read as ``±2**53``.
 
 Dtypes: the result has ``input``'s dtype, as in JAX and SciPy, and ``cval`` is cast to it.
 Integer inputs give an integer result, rounded half away from zero, with ``cval`` where
-the value would be NaN. Boolean and complex inputs are refused (tensorgrad differentiates
-real arrays).
+the value would be NaN. A complex input is sampled as its real and imaginary parts (the
+interpolation is linear in it; ``cval``'s parts fill them). Boolean inputs are refused.
 """
 from __future__ import annotations
 
@@ -53,6 +53,7 @@ import numpy as np
 from ..ops import abs as _abs
 from ..ops import astype, floor, reshape, sign, take, trunc, where
 from ..ops._util import as_array_like, concrete, dtype_of, is_staged, shape_of
+from ..ops.complex_ops import imag_part, make_complex, real_part
 from ..staging import as_array, may_any
 from ..typing import Array, ArrayLike  # noqa: F401
 
@@ -146,6 +147,10 @@ def map_coordinates(input: ArrayLike, coordinates, order: int, mode: str = "cons
     name = "map_coordinates"
     x = as_array_like(input)
     dt = np.dtype(dtype_of(x))
+    if dt.kind == "c":  # linear in the input: its real and imaginary parts, joined
+        c = as_array_like(cval)
+        return make_complex(map_coordinates(real_part(x), coordinates, order, mode, real_part(c)),
+                            map_coordinates(imag_part(x), coordinates, order, mode, imag_part(c)))
     in_shape = tuple(shape_of(x))
     if dt.kind not in "iuf":
         raise TypeError(f"{name}: input must be a real (integer or float) array, got dtype "
