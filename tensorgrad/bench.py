@@ -482,15 +482,16 @@ def main(argv=None, results_dir: str = RESULTS) -> int:
     A full run writes to ``results_dir`` (the recorded results); a ``--quick``
     run to a new temporary directory (or ``--out``), never to ``results_dir``.
     """
+    where = results_dir if os.path.isabs(results_dir) else f"{results_dir} under the current folder"
     p = argparse.ArgumentParser(
         prog="vjp_vs_jacobian", description=__doc__.splitlines()[0],
-        epilog=f"Results: a full run writes vjp_vs_jacobian.json and .png to {results_dir} (the "
+        epilog=f"Results: a full run writes vjp_vs_jacobian.json and .png to {where} (the "
                "recorded results); a --quick run writes to a new temporary directory (or --out "
                "DIR) and never to the recorded results.")
     p.add_argument("--quick", action="store_true",
                    help="small sizes, one repeat, no peers; results go to a temporary directory")
     p.add_argument("--out", default=None, metavar="DIR",
-                   help=f"directory for the JSON and PNG (default: {results_dir} for a full run, "
+                   help=f"directory for the JSON and PNG (default: {where} for a full run, "
                         "a new temporary directory for --quick)")
     p.add_argument("--sizes", type=lambda s: tuple(int(v) for v in s.split(",")), default=None,
                    help="comma-separated N values (default 16,…,2048; quick 16,32,64)")

@@ -187,8 +187,11 @@ def _read_open(path: str, fh, bad: tuple) -> tuple[dict, Any]:
     try:
         z = np.load(fh, allow_pickle=False)
     except bad as e:
+        why = f"{type(e).__name__}: {e}"
+        if "pickle" in str(e):  # (NumPy's advice to load it unsafely is not for a checkpoint)
+            why = "not an .npz archive of arrays"
         raise CheckpointError(f"{path!r} is not a readable checkpoint (truncated or corrupted "
-                              f"file?): {type(e).__name__}: {e}") from None
+                              f"file?): {why}") from None
     if not hasattr(z, "files"):
         raise CheckpointError(f"{path!r} holds a single array (.npy), not an .npz checkpoint")
     with z:

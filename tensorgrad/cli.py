@@ -487,7 +487,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--model", choices=("mlp", "cnn", "perceptron"), default="mlp", help="default: mlp")
     t.add_argument("--data", choices=("digits", "glyphs", "moons", "spirals", "blobs", "four"),
                    default="digits", help="default: digits (scikit-learn's; the built-in glyph digits "
-                   "when scikit-learn is missing)")
+                   "when scikit-learn is missing); four: the book's four XOR examples, used for "
+                   "training and test alike")
     t.add_argument("--epochs", type=_nonneg_int, default=20, help="default: 20")
     t.add_argument("--batch-size", type=_positive_int, default=64, help="default: 64")
     t.add_argument("--lr", type=_positive_float, default=1e-2, help="learning rate (default 0.01)")
@@ -504,8 +505,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training examples")
     t.add_argument("--checkpoint", default=None, help="save the trained parameters to this .npz file")
     t.add_argument("--resume", action="store_true",
-                   help="start from the parameters in --checkpoint (the weights only: the "
-                   "optimizer's moments, the schedule and the shuffling start afresh)")
+                   help="start from the parameters in --checkpoint (the mlp and cnn models; the "
+                   "weights only: the optimizer's moments, the schedule and the shuffling start "
+                   "afresh)")
     t.add_argument("--out", default=None, help="folder for plots (none by default)")
     t.add_argument("--history", default=None, metavar="PATH",
                    help="save the training history (per-step and per-epoch losses) as JSON")
@@ -600,9 +602,14 @@ def _check_outputs(args) -> None:
                              "writable folder)")
     for option in ("checkpoint", "history", "plot"):
         path = getattr(args, option, None)
-        if not path or (option == "checkpoint" and getattr(args, "resume", False)
-                        and os.path.isfile(path)):
+        if path and option == "checkpoint" and getattr(args, "resume", False):
+            if os.path.isfile(path):
+                continue
+            raise UsageError(f"--checkpoint {path}: no such file to --resume from")
+        if not path:
             continue
+        if option == "plot":
+            _check_plot(path)
         parent = os.path.dirname(os.path.abspath(path))
         if os.path.isdir(path):
             raise UsageError(f"--{option} {path}: is a folder; give a file name")
@@ -610,6 +617,20 @@ def _check_outputs(args) -> None:
             raise UsageError(f"--{option} {path}: the folder {parent} does not exist")
         if not _writable(parent):
             raise UsageError(f"--{option} {path}: the folder {parent} is not writable")
+
+
+_IMAGE_TYPES = ("png", "pdf", "svg", "svgz", "jpg", "jpeg", "eps", "ps", "tif", "tiff", "webp",
+                "pgf", "raw", "rgba")
+
+
+def _check_plot(path: str) -> None:
+    """``--plot`` before any work: an image type matplotlib writes, and matplotlib itself."""
+    ext = os.path.splitext(path)[1].lstrip(".").lower()
+    if ext and ext not in _IMAGE_TYPES:
+        raise UsageError(f"--plot {path}: .{ext} is not an image type matplotlib writes "
+                         f"({', '.join(_IMAGE_TYPES[:6])}, ...)")
+    if not _have("matplotlib"):
+        raise UsageError(f"--plot needs matplotlib, which is not installed ({EXTRAS})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -636,7 +657,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "explain":
             return _run_explain(args)
     except UsageError as e:
-        sub.error(str(e))  # prints the usage line, exits 2
+        msg = str(e)  # (argparse's prefix already names the command)
+        sub.error(msg[len(args.command) + 2:] if msg.startswith(f"{args.command}: ") else msg)
     except KeyboardInterrupt:
         print(f"tensorgrad {args.command}: interrupted", file=sys.stderr)
         return 130

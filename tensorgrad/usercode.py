@@ -241,5 +241,7 @@ def function_args(p) -> None:
                    help="shape of one random input, e.g. 3,4 or scalar; repeat for each argument")
     p.add_argument("--inputs", metavar="[FILE.py:]MAKE", default=None,
                    help="a function returning the arguments (a tuple for several; it may take seed=)")
+    several = p.prog.split()[-1] != "explain"  # (explain differentiates one argument)
     p.add_argument("--argnums", type=_argnums_arg, default=0,
-                   help="which argument(s) to differentiate, e.g. 0 or 0,1 (default 0)")
+                   help="which argument(s) to differentiate, e.g. 0 or 0,1 (default 0)" if several
+                   else "which argument to differentiate (default 0; several arrays: one pytree)")

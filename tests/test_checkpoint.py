@@ -225,3 +225,11 @@ def test_load_like_an_imperative_model_keeps_its_tensors(tmp_path):
     tg.nn.cross_entropy(m(X), y).backward()
     opt.step()
     assert not np.array_equal(m.parameters()[0].detach().numpy(), saved[0])
+
+
+def test_a_file_that_is_not_an_archive_gets_no_advice_to_unpickle_it(tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_text("garbage")
+    with pytest.raises(CheckpointError, match="not an .npz archive of arrays") as info:
+        checkpoint.load(str(bad))
+    assert "pickle" not in str(info.value)
