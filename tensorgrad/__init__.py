@@ -32,7 +32,7 @@ from .transforms import (grad, hessian, hvp, jacfwd, jacrev, jvp,
 from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from . import tree as tree_util  # JAX's name for the pytree functions: tg.tree_util.tree_map
 from . import flatten_util  # tg.flatten_util.ravel_pytree, as jax.flatten_util
-from .jit import ConcretizationError, jit
+from .jit import ConcretizationError, clear_caches, jit
 from .jit_aot import disable_jit
 from .transform_parts import FLOAT0 as float0  # JAX's dtype of integer inputs' gradients
 from .batching import vmap
@@ -62,7 +62,7 @@ from . import random  # tg.random: jax.random's key-based samplers
 from . import distributions  # tg.distributions: torch.distributions on tg.scipy.stats and tg.random
 from . import image  # tg.image: jax.image's resize and scale_and_translate
 from . import func  # tg.func: torch.func's names and keywords (grad_and_value, functional_call)
-from .devices import (default_backend, device_count, devices, ensure_compile_time_eval,  # noqa: F401
+from .devices import (config, default_backend, device_count, devices, ensure_compile_time_eval,  # noqa: F401
                       local_device_count, local_devices, named_call, named_scope,
                       process_count, process_index)
 from .jax_backend import to_jax  # (imports JAX only when a conversion runs)
@@ -109,7 +109,7 @@ __all__ = [
     "jacobians", "linalg", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
     "to_jax", "image", "fft", "func", "devices", "local_devices", "device_count",
     "local_device_count", "default_backend", "process_index", "process_count", "named_call",
-    "named_scope", "ensure_compile_time_eval", "elimination", "eliminate", "linearized_graph", "special",
+    "named_scope", "ensure_compile_time_eval", "config", "clear_caches", "elimination", "eliminate", "linearized_graph", "special",
     "ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient", "pure_callback",
     "closure_convert", "block_until_ready", "device_put", "device_get", "remat",
     "checkpoint_policies", "checkpoint_name",

@@ -526,13 +526,20 @@ def _is_cpu(device) -> bool:
 
 
 def device_put(x: Any, device=None, *, src=None, donate: bool = False, may_alias=None) -> Any:
-    """``x`` with its leaves as NumPy arrays (traced Tensors stay as they are); tensorgrad runs
-    on the CPU only, so ``device`` must be None, ``"cpu"`` or a CPU device."""
+    """``x`` with its leaves as NumPy arrays of their own (a copy, as JAX's ``device_put``
+    copies the data onto the device: refilling the caller's buffer afterwards changes
+    nothing; traced Tensors stay as they are); tensorgrad runs on the CPU only, so
+    ``device`` must be None, ``"cpu"`` or a CPU device."""
     if not _is_cpu(device):
         raise ValueError(f"device_put: tensorgrad computes with NumPy on the CPU; device {device!r} "
                          "is not available")
-    return tree_map(lambda v: np.asarray(v) if isinstance(v, (bool, int, float, complex))
-                    else _to_numpy(v), x)
+
+    def put(v):
+        if isinstance(v, (bool, int, float, complex)):
+            return np.asarray(v)
+        out = _to_numpy(v)
+        return out.copy() if isinstance(out, np.ndarray) and out is v else out
+    return tree_map(put, x)
 
 
 def device_get(x: Any) -> Any:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Callable
 
+from .debug import debug_nans, is_debugging_nans
+from .jit_aot import _OFF
+
 __all__ = ["CpuDevice", "devices", "local_devices", "device_count", "local_device_count",
            "default_backend", "process_index", "process_count", "named_call", "named_scope",
-           "ensure_compile_time_eval"]
+           "ensure_compile_time_eval", "config"]
 
 
 class CpuDevice:
@@ -95,6 +98,16 @@ class named_scope:
     def __exit__(self, *exc) -> bool:
         return False
 
+    def __call__(self, fun: Callable) -> Callable:
+        """As a decorator (JAX's ``@named_scope("name")``): ``fun`` run inside the scope."""
+        def scoped(*args, **kwargs):
+            with self:
+                return fun(*args, **kwargs)
+        scoped.__name__ = getattr(fun, "__name__", "scoped")
+        scoped.__doc__ = getattr(fun, "__doc__", None)
+        scoped.__wrapped__ = fun
+        return scoped
+
 
 class ensure_compile_time_eval:
     """``with ensure_compile_time_eval():`` runs its block unchanged: tensorgrad already
@@ -105,3 +118,47 @@ class ensure_compile_time_eval:
 
     def __exit__(self, *exc) -> bool:
         return False
+
+
+class _Config:
+    """``jax.config`` for code ported from JAX: ``config.update(name, value)`` and reading a flag
+    (``config.jax_enable_x64``). tensorgrad computes in NumPy's own precision (float64 by
+    default) on the CPU, so ``jax_enable_x64`` is always True and setting it False is refused
+    (it would not make tensorgrad compute in 32 bits); ``jax_debug_nans`` switches
+    :func:`tensorgrad.debug_nans` for the calling thread; ``jax_disable_jit`` turns ``tg.jit``
+    off (as ``with tg.disable_jit()``, for the calling thread); ``jax_platforms`` and
+    ``jax_platform_name`` take ``"cpu"``. Any other flag is an error naming it."""
+
+    _CPU_ONLY = ("jax_platforms", "jax_platform_name", "jax_default_device")
+
+    def update(self, name: str, value) -> None:
+        if name == "jax_enable_x64":
+            if not value:
+                raise ValueError("config.update('jax_enable_x64', False): tensorgrad computes in "
+                                 "NumPy's precision (float64 by default); cast to float32 yourself "
+                                 "for 32-bit arithmetic")
+        elif name == "jax_debug_nans":
+            debug_nans(bool(value))
+        elif name == "jax_disable_jit":
+            _OFF.on = bool(value)
+        elif name in self._CPU_ONLY:
+            if value not in (None, "cpu") and str(value).split(":")[0].lower() != "cpu":
+                raise ValueError(f"config.update({name!r}, {value!r}): tensorgrad runs on the CPU only")
+        else:
+            raise ValueError(f"config.update: unknown or unsupported flag {name!r} (tensorgrad knows "
+                             "jax_enable_x64, jax_debug_nans, jax_disable_jit, jax_platforms)")
+
+    @property
+    def jax_enable_x64(self) -> bool:
+        return True
+
+    @property
+    def jax_debug_nans(self) -> bool:
+        return is_debugging_nans()
+
+    @property
+    def jax_disable_jit(self) -> bool:
+        return bool(_OFF.on)
+
+
+config = _Config()

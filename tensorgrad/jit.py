@@ -35,13 +35,15 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import weakref
 from typing import Callable, Sequence
 
 import numpy as np
 
 from . import debug
-from .staging import (JIT_OPTIONS, ClosedOver, ConcretizationError, PlanCache, Program, Ref,
-                      Staged, check_numeric, check_static_leaf, check_static_spec)
+from .jit_args import (JIT_OPTIONS, _STATIC_SCALARS, _Feeder, _flatten, _hashable, _rebuild,
+                       check_static_spec, examples_for)
+from .staging import ClosedOver, ConcretizationError, PlanCache, Program, Ref, Staged, check_numeric
 from .jit_aot import _OFF, Lowered, Plan, _fresh_const, _own
 from .tensor import Tensor, concrete
 from .tree import _CUSTOM as _CUSTOM_NODES, _dict_keys
@@ -68,12 +70,23 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     return Jitted(fun, static_argnums, static_argnames)
 
 
+_LIVE: "weakref.WeakSet[Jitted]" = weakref.WeakSet()  # every jitted function alive
+
+
+def clear_caches() -> None:
+    """``jax.clear_caches``: every jitted function forgets its plans (each traces again at its
+    next call, e.g. after closed-over arrays changed)."""
+    for j in list(_LIVE):
+        j.clear_cache()
+
+
 class Jitted:
     """A jitted function: call it like the original; ``lower(*args)`` shows its plan."""
 
     def __init__(self, fun: Callable, static_argnums=(), static_argnames=()):
         if not callable(fun):
             raise TypeError(f"jit: expected a function, got {type(fun).__name__}")
+        _LIVE.add(self)
         functools.update_wrapper(self, fun)
         self.fun = fun
         nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
@@ -129,7 +142,11 @@ class Jitted:
         return plan.fn(*leaves)
 
     def lower(self, *args, **kwargs) -> Lowered:
-        """The plan these arguments run (traced now if new), as JAX's ``Lowered``."""
+        """The plan these arguments run (traced now if new), as JAX's ``Lowered``; an argument
+        may be a ``ShapeDtypeStruct`` (tensorgrad's or JAX's) standing for an array."""
+        nums = {n + len(args) if n < 0 else n for n in self._static_nums}
+        args = tuple(a if i in nums else examples_for(a) for i, a in enumerate(args))
+        kwargs = {k: v if k in self._static_names else examples_for(v) for k, v in kwargs.items()}
         key, _, fallback = self._signature(args, kwargs)
         if fallback:
             raise TypeError("jit.lower: the arguments hold Tensors; jit traces NumPy arrays")
@@ -183,112 +200,6 @@ class Jitted:
                    for k in sorted(kwargs)}  # the order _signature flattens them in
             result = self.fun(*targs, **tkw)
         return _build_plan(program, result, self._name)
-
-
-class _Feeder:
-    """Hands out staged inputs, one per traced leaf, in flattening order."""
-
-    def __init__(self, program: Program):
-        self.program = program
-
-    def __call__(self, leaf):
-        if not isinstance(leaf, (np.ndarray, np.generic)):
-            leaf = np.asarray(leaf)
-        return self.program.input(leaf)
-
-
-# --------------------------------------------------------------------------
-# flattening the arguments (the same pytree rules as tensorgrad.tree)
-# --------------------------------------------------------------------------
-
-_STATIC_SCALARS = (bool, int, float, complex, str, bytes, type(None))
-
-
-def _hashable(v, what: str):
-    try:
-        hash(v)
-    except TypeError:
-        raise TypeError(f"jit: {what} of type {type(v).__name__} is not hashable, so it cannot "
-                        "be part of the signature; pass a tuple instead of a list, or close "
-                        "over the value") from None
-    if type(v) is float and (v != v or v == 0):  # NaN equals itself here; −0.0 is not 0.0
-        return (float, repr(v))
-    if type(v) is tuple:  # (2,) and (2.0,) are equal tuples but trace different plans
-        return (tuple, tuple(_hashable(e, what) for e in v))
-    return (type(v), v)
-
-
-def _is_node(x) -> bool:
-    t = type(x)
-    return (t is tuple or t is list or isinstance(x, dict)
-            or (isinstance(x, tuple) and hasattr(x, "_fields")) or t in _CUSTOM_NODES)
-
-
-def _flatten(x, leaves: list, flags: list):
-    t = type(x)
-    if t is np.ndarray:
-        leaves.append(x)
-        return (x.shape, x.dtype, x.strides)
-    if x is None:
-        return None
-    if t is tuple or t is list:
-        return (t, *[_flatten(c, leaves, flags) for c in x])
-    if isinstance(x, dict) and t not in _CUSTOM_NODES:  # (an OrderedDict's order: its own)
-        keys = _dict_keys(x)
-        return (t, tuple(keys), tuple(_flatten(x[k], leaves, flags) for k in keys))
-    if isinstance(x, tuple) and hasattr(x, "_fields") and t not in _CUSTOM_NODES:
-        return (t, *[_flatten(c, leaves, flags) for c in x])
-    if isinstance(x, np.generic):
-        leaves.append(x)
-        return (t, x.dtype)
-    if t is Tensor or t is Staged:
-        flags[0] = True  # values of a live trace (or of an enclosing jit): run f as it is
-        return None
-    custom = _CUSTOM_NODES.get(t)
-    if custom is not None:  # a registered pytree node: its aux data is part of the signature
-        children, aux = custom[0](x)
-        return (t, _hashable(aux, "a registered node's aux data"),
-                *[_flatten(c, leaves, flags) for c in children])
-    if isinstance(x, _STATIC_SCALARS):
-        return ("static",) + _hashable(x, "argument")
-    if t is not type and (hasattr(x, "__array__") or hasattr(x, "__array_interface__")):
-        a = np.asarray(x)  # (an array-like object; not a class such as np.float32)
-        leaves.append(a)
-        return ("array-like", a.shape, a.dtype, a.strides)
-    return ("static",) + _hashable(x, "an argument leaf")
-
-
-def _rebuild(x, feed: _Feeder):
-    """``x`` with every traced leaf replaced by a staged input (same order as _flatten)."""
-    t = type(x)
-    if t is np.ndarray or isinstance(x, np.generic):
-        return feed(x)
-    if x is None:
-        return None
-    if t is tuple or t is list:
-        return t(_rebuild(c, feed) for c in x)
-    if isinstance(x, dict) and t not in _CUSTOM_NODES:
-        built = {k: _rebuild(x[k], feed) for k in _dict_keys(x)}  # flattening order
-        return _dict_like(t, x, built)
-    if isinstance(x, tuple) and hasattr(x, "_fields") and t not in _CUSTOM_NODES:
-        return t(*(_rebuild(c, feed) for c in x))
-    if isinstance(x, _STATIC_SCALARS):
-        return x
-    custom = _CUSTOM_NODES.get(t)
-    if custom is not None:
-        children, aux = custom[0](x)
-        return custom[1](aux, [_rebuild(c, feed) for c in children])
-    if t is not type and (hasattr(x, "__array__") or hasattr(x, "__array_interface__")):
-        return feed(np.asarray(x))
-    return check_static_leaf(x)  # (traced once per signature: never on a replay)
-
-
-def _dict_like(t, original, built: dict):
-    """A dict subclass rebuilt with the original key order."""
-    try:
-        return t((k, built[k]) for k in original)
-    except TypeError:
-        return {k: built[k] for k in original}
 
 
 # --------------------------------------------------------------------------
@@ -623,8 +534,9 @@ def _codegen(program: Program, steps, outs, out: tuple, reuse: dict, name: str,
     rendered = []
     made = {st.out: st for st in steps}
     for o in outs:
-        if type(o) is tuple:  # a constant output: a fresh copy per call
-            rendered.append(f"_fresh({names.name(o[1], 'const')})")
+        if type(o) is tuple:  # a constant output: its value at trace time (baked in, as what
+            # is computed from it), a fresh copy per call
+            rendered.append(f"_fresh({names.name(_fresh_const(o[1]), 'const')})")
             continue
         v = local.get(o) if o in local else inputs.get(o)
         value = program.values[o]

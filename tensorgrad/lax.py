@@ -16,6 +16,7 @@ Python int or a static argument), as a Python ``if`` on it does.
 from __future__ import annotations
 
 import builtins
+import contextlib
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -24,6 +25,7 @@ from . import ops as _ops
 from .batching import _lifted, call_on_stand_ins, lift as _lift, unlift as _unlift
 from .ops.elementwise import _in_integer_dtype
 from .staging import ConcretizationError, call as staged_call, find_staged, is_staged, trace_values
+from .staging import silent_effects
 from .tensor import Tensor, concrete, dtype_of, shape_of
 from .tree import tree_flatten, tree_unflatten
 from .lax_carry import _carry_type, _promote_weak, _same_carry
@@ -228,7 +230,7 @@ def _checked_branch(name: str, branches: list, k: int, operands: tuple, labels=N
         if j == k:
             continue
         try:
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), silent_effects():  # (run for its type alone)
                 other = _kind(b(*plain))
         except Exception:  # noqa: BLE001 - only a result of another type is an error
             continue
@@ -261,7 +263,8 @@ def _run_taken(branches: list, k, operands: tuple):
     kinds: list = []
     for b in branches:  # each branch once on the trace-time values: types, and closures
         try:
-            out_leaves, out_td = tree_flatten(b(*probe))
+            with silent_effects():  # (the replay runs the taken branch's effects)
+                out_leaves, out_td = tree_flatten(b(*probe))
         except ConcretizationError:
             out_leaves, out_td = None, None
         except Exception:  # noqa: BLE001 - raised again at a replay that takes this branch
@@ -275,11 +278,16 @@ def _run_taken(branches: list, k, operands: tuple):
         return _MISSING  # (_select names the mismatch)
     out_td = kinds[0][0]
 
+    tracing = [True]  # (the trace evaluates the step once more: its effects are the replay's)
+
     def taken(index, *values):
-        res = tree_flatten(branches[int(index)](*tree_unflatten(td, list(values))))[0]
+        with silent_effects() if tracing[0] else contextlib.nullcontext():
+            res = tree_flatten(branches[int(index)](*tree_unflatten(td, list(values))))[0]
         return tuple(np.asarray(concrete(v)) for v in res)
 
-    return tree_unflatten(out_td, list(staged_call(taken, k, *leaves)))
+    out = staged_call(taken, k, *leaves)
+    tracing[0] = False
+    return tree_unflatten(out_td, list(out))
 
 
 def _only_when(operands: tuple, taken):

@@ -28,13 +28,11 @@ This module sits at the bottom of the package with :mod:`tensorgrad.tensor`.
 """
 from __future__ import annotations
 
-import inspect
 import threading
 
 import numpy as np
 
 from .tensor import Tensor
-from .tree import tree_leaves
 
 __all__ = ["Staged", "Program", "ConcretizationError", "Ref", "PlanCache", "is_staged", "call", "check",
            "as_array", "may_any", "active", "find_staged", "trace_values", "out_refused"]
@@ -352,10 +350,27 @@ def check(fn, *args) -> None:
         s.program.emit("call", fn, args, {}, getattr(fn, "__name__", "a check"), effect=True)
 
 
+_QUIET = threading.local()
+
+
+class silent_effects:
+    """Within it, :func:`effect` does nothing: for code run only to learn its result's type
+    (the branches of ``lax.cond``/``switch`` that are not taken), whose ``tg.debug.print``
+    and ``callback`` must not fire, as they do not in JAX."""
+
+    def __enter__(self):
+        _QUIET.depth = getattr(_QUIET, "depth", 0) + 1
+
+    def __exit__(self, *exc):
+        _QUIET.depth -= 1
+
+
 def effect(fn, *args) -> None:
     """Run the side effect ``fn(*args)`` (its result is ignored) once per call of the code
     around it: now, or, when an argument is staged, at every run of the jit plan -- and not
     also while it is traced (the trace runs each step on its example values once)."""
+    if getattr(_QUIET, "depth", 0):
+        return
     tracing = [find_staged(args) is not None]
 
     def step(*values):
@@ -631,54 +646,3 @@ for _op, _uf in (("neg", np.negative), ("pos", np.positive), ("abs", np.absolute
                  ("invert", np.invert)):
     setattr(Staged, f"__{_op}__", _unary(_uf))
 del _name, _op, _uf
-
-
-# --------------------------------------------------------------------------
-# tg.jit's arguments, checked as jax.jit checks them
-# --------------------------------------------------------------------------
-
-def check_static_spec(params: list, positional: list, nums: tuple, names: tuple) -> tuple:
-    """JAX's checks of a static spec against the function's signature (when it has one):
-    ``nums`` with negative positions resolved against the positional parameters, as JAX does
-    (with ``*args`` they stay negative and count from the end of each call's arguments)."""
-    if not params:
-        return nums
-    kinds = {p.kind for p in params}
-    if inspect.Parameter.VAR_POSITIONAL not in kinds:
-        bad = [n for n in nums if not -len(positional) <= n < len(positional)]
-        if bad:
-            raise ValueError(f"jit: static_argnums={tuple(nums)} but the function takes only "
-                             f"{len(positional)} positional argument(s)")
-        nums = tuple(n + len(positional) if n < 0 else n for n in nums)
-    if inspect.Parameter.VAR_KEYWORD not in kinds:
-        bad = sorted(set(names) - {p.name for p in params})
-        if bad:
-            raise ValueError(f"jit: static_argnames {bad} are not parameters of the function "
-                             f"(it takes {[p.name for p in params]})")
-    return nums
-
-
-def check_static_leaf(x):
-    """``x``, an argument leaf that is static only because it is hashable, checked: an object
-    hashed by identity that holds arrays in its attributes (a model, a config, ``self`` of a
-    jitted method) would key the plan by identity and bake those arrays in, so a later change
-    to them (``m.w = new``) would silently replay the old values. JAX refuses such a leaf."""
-    if type(x).__hash__ is object.__hash__:
-        held = [k for k, v in getattr(x, "__dict__", {}).items()
-                if any(isinstance(leaf, (np.ndarray, np.generic, Tensor))
-                       for leaf in tree_leaves(v))]
-        if held:
-            raise TypeError(
-                f"jit: an argument of type {type(x).__name__} holds arrays (attribute "
-                f"{held[0]!r}) but is hashed by identity, so it would be a static part of the "
-                "signature with those arrays baked into the plan: later changes to them would "
-                "not be seen. Pass the arrays as arguments (or register the class as a pytree "
-                "node: tg.tree_util.register_pytree_node_class / register_dataclass), or mark "
-                "it static with static_argnums/static_argnames if baking them in is intended "
-                "(for a jitted method: tg.jit(Class.method, static_argnums=0))")
-    return x
-
-
-#: jax.jit's options that change nothing here (one CPU device, plans never inlined)
-JIT_OPTIONS = frozenset({"keep_unused", "inline", "device", "backend", "in_shardings",
-                         "out_shardings", "compiler_options", "abstracted_axes"})

@@ -216,6 +216,11 @@ def test_device_helpers():
     put = tg.device_put([1.0, np.ones(2)], "cpu")
     assert isinstance(put[0], np.ndarray) and put[0].shape == ()
     assert tg.device_put(t, jax.devices("cpu")[0]) is not None
+    buf, outs = np.zeros(2), []
+    for i in range(3):  # the data are copied, as onto a device: refilling the buffer changes nothing
+        buf[:] = i
+        outs.append(tg.device_put(buf))
+    assert [o.tolist() for o in outs] == [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]
     seen = []
     tg.grad(lambda v: seen.append(tg.device_get(v)) or tg.sum(v))(np.ones(2))
     assert type(seen[0]) is tg.Tensor  # a traced value is left on its trace

@@ -227,3 +227,24 @@ def test_a_branch_not_taken_under_jit_adds_no_nan_to_the_gradient():
     with np.errstate(invalid="ignore"):
         got = tg.jit(tg.vmap(tg.grad(mk(tg.lax, tg))))(v)
     np.testing.assert_allclose(got, jax.vmap(jax.grad(mk(jax.lax, jnp)))(v), rtol=1e-13)
+
+
+def test_debug_effects_fire_only_in_the_branch_taken(capsys):
+    # as JAX's: a branch run only to learn its type (eagerly) or probed while tracing prints
+    # nothing; the taken branch prints once per call
+    def t(v):
+        tg.debug.print("TRUE {}", v[0])
+        return v
+
+    def e(v):
+        tg.debug.print("FALSE {}", v[0])
+        return -v
+    f = tg.jit(lambda a: tg.lax.cond(a[0] > 1, t, e, a))
+    f(np.array([1.0]))
+    f(np.array([2.0]))
+    tg.lax.cond(np.bool_(False), t, e, np.array([1.0, 5.0]))
+    branches = [lambda v: (tg.debug.print("b0"), v)[1], lambda v: (tg.debug.print("b1"), 2 * v)[1]]
+    g = tg.jit(lambda i, a: tg.lax.switch(i, branches, a))
+    g(np.int64(1), np.ones(2))
+    g(np.int64(0), np.ones(2))
+    assert capsys.readouterr().out.split("\n") == ["FALSE 1.0", "TRUE 2.0", "FALSE 1.0", "b1", "b0", ""]

@@ -40,10 +40,41 @@ class _Model:
 def test_an_object_holding_arrays_is_refused_not_baked_in():
     m = _Model(np.array([1., 2.]))
     f = tg.jit(lambda mod, v: mod(v))
-    with pytest.raises(TypeError, match="holds arrays"):
+    with pytest.raises(TypeError, match="has state"):
         f(m, np.ones(2))
     g = tg.jit(lambda mod, v: mod(v), static_argnums=0)  # baking in, asked for
     assert g(m, np.ones(2)).tolist() == [1., 2.]
+
+
+class _Slots:
+    __slots__ = ("scale",)
+
+    def __init__(self, scale):
+        self.scale = scale
+
+
+class _Stateless:
+    pass
+
+
+def test_any_state_of_an_identity_hashed_argument_is_refused_not_baked_in():
+    # a plan keyed by the object's identity would replay the old state after cfg.scale = 5.0:
+    # numbers, nested objects, slots, bound methods and partials holding arrays are refused,
+    # as JAX refuses them
+    import functools
+    x = np.arange(1.0, 4.0)
+    cfg = _Model(2.0)
+    nested = _Model(_Model(np.ones(3)))
+    for fn, arg in ((lambda v, c: v * c.w, cfg), (lambda v, c: v * c.w.w, nested),
+                    (lambda v, c: v * c.scale, _Slots(2.0)), (lambda v, f: f(v), _Model(np.ones(3)).__call__),
+                    (lambda v, f: f(v), functools.partial(np.multiply, np.ones(3)))):
+        with pytest.raises(TypeError, match="has state"):
+            tg.jit(fn)(x, arg)
+    # stateless leaves stay static: functions, ufuncs, classes, an object without attributes
+    assert tg.jit(lambda v, f: f(v))(x, np.negative).tolist() == [-1.0, -2.0, -3.0]
+    assert tg.jit(lambda v, t: v.astype(t))(x, np.float32).dtype == np.float32
+    assert tg.jit(lambda v, e: v * 2)(x, _Stateless()).tolist() == [2.0, 4.0, 6.0]
+    assert tg.jit(lambda v, f: f(v))(x, functools.partial(tg.multiply, 2.0)).tolist() == [2.0, 4.0, 6.0]
 
 
 def test_negative_static_argnums():
@@ -158,3 +189,52 @@ def test_a_nested_jit_closing_over_the_outer_trace_runs_inline():
                                np.full(2, np.sin(1.0)))
     g = tg.jit(lambda x: tg.jit(lambda y: x + y)(np.ones(2)) * 3)
     np.testing.assert_allclose(g(np.arange(2.0)), 3 * (np.arange(2.0) + 1))
+
+
+def test_a_closed_over_array_returned_as_it_is_is_baked_in_as_what_is_computed_from_it():
+    W = np.array([1.0, 2.0])
+    f = tg.jit(lambda a: (a * 2, W, W * 1.0))
+    f(np.ones(3))
+    W[:] = 9.0  # after tracing: the plan keeps the values it was traced with, as JAX's
+    _, w, w1 = f(np.ones(3))
+    assert w.tolist() == [1.0, 2.0] and w1.tolist() == [1.0, 2.0]
+    w[:] = 7.0  # each call hands out a copy of its own
+    assert f(np.ones(3))[1].tolist() == [1.0, 2.0]
+
+
+def test_lower_takes_shape_dtype_structs_as_jax():
+    low = tg.jit(tg.sin).lower(tg.ShapeDtypeStruct((3,), np.float64))
+    np.testing.assert_array_equal(low.compile()(np.arange(3.0)), np.sin(np.arange(3.0)))
+    spec = {"a": tg.ShapeDtypeStruct((3, 3), np.float64), "b": jax.ShapeDtypeStruct((3,), np.float64)}
+    f = tg.jit(lambda d, n: tg.linalg.solve(d["a"], d["b"]) * n, static_argnums=1)
+    run = f.lower(spec, 2.0).compile()
+    np.testing.assert_allclose(run({"a": 2 * np.eye(3), "b": np.arange(3.0)}, 2.0), np.arange(3.0))
+    with pytest.raises(TypeError):
+        run({"a": np.eye(2), "b": np.arange(2.0)}, 2.0)  # another signature
+
+
+def test_config_clear_caches_and_named_scope_as_a_decorator():
+    tg.config.update("jax_enable_x64", True)
+    tg.config.update("jax_platforms", "cpu")
+    assert tg.config.jax_enable_x64 is True
+    with pytest.raises(ValueError, match="jax_enable_x64"):
+        tg.config.update("jax_enable_x64", False)
+    with pytest.raises(ValueError, match="unknown or unsupported flag"):
+        tg.config.update("jax_no_such_flag", 1)
+    tg.config.update("jax_debug_nans", True)
+    try:
+        assert tg.is_debugging_nans() and tg.config.jax_debug_nans
+    finally:
+        tg.config.update("jax_debug_nans", False)
+    W = np.ones(2)
+    f = tg.jit(lambda a: a * W)
+    f(np.ones(2))
+    W[:] = 3.0
+    assert f(np.ones(2)).tolist() == [1.0, 1.0]  # baked in
+    tg.clear_caches()
+    assert f(np.ones(2)).tolist() == [3.0, 3.0] and f.cache_size() == 1
+
+    @tg.named_scope("block")
+    def g(x):
+        return 2 * x
+    assert g(3.0) == 6.0
