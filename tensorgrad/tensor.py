@@ -15,7 +15,9 @@ Operators and array methods are installed by the ops' registry entries.
 """
 from __future__ import annotations
 
+import dis
 import operator
+import sys
 from typing import Any
 
 import numpy as np
@@ -291,8 +293,13 @@ def _leaving(t: "Tensor", how: str, array: bool = False) -> None:
     (``float(loss)``, ``loss.item()``, as in PyTorch) but not a NumPy array.
     """
     level = traced_level(t)
-    if level < 0 or (level == 0 and not array):
+    if level < 0:
         return
+    if level == 0 and not array:
+        if not _stored_into_array(sys._getframe(2)):
+            return
+        how = ("storing it into a NumPy array (a[i] = t; for a number to keep, such as a loss "
+               "to log, write a[i] = t.item())")
     where = "inside a transform (grad, vjp, jacrev, ...)" if level > 0 else \
         "while it requires grad (imperative tape)"
     raise TypeError(
@@ -301,6 +308,17 @@ def _leaving(t: "Tensor", how: str, array: bool = False) -> None:
         "tensorgrad ops on the Tensor itself (tg.exp, tg.sum, ... instead of math.* or NumPy "
         "functions); if a constant is what you mean, say so with tg.stop_gradient(x) (or "
         "x.detach(), or x.numpy() for a NumPy copy)")
+
+
+_STORE = dis.opmap["STORE_SUBSCR"]
+
+
+def _stored_into_array(frame) -> bool:
+    """True when the conversion is NumPy's, for ``a[i] = t`` into an ndarray (the caller's
+    instruction is a subscript store): a number written there leaves the tape silently,
+    where ``float(t)`` or ``t.item()`` says so."""
+    code = frame.f_code.co_code if frame is not None else b""
+    return 0 <= frame.f_lasti < len(code) and code[frame.f_lasti] == _STORE if code else False
 
 
 _SEQS = (list, tuple)

@@ -218,3 +218,19 @@ def test_pad_with_a_traced_constant_differentiates_in_it():
                      - np.sum(np.pad(x, w, constant_values=cv - e) * weights)) / 2e-6
         np.testing.assert_allclose(g, fd, rtol=1e-7)
     assert tg.jit(tg.grad(lambda c: tg.sum(tg.pad(x, w, constant_values=c))))(0.3) == 24.0
+
+
+def test_storing_a_recorded_number_into_a_numpy_array_raises_instead_of_dropping_its_gradient():
+    # y[0] = t would store float(t): a constant, the gradient through it silently lost (torch
+    # and MyGrad store it); float(t) and t.item() stay the explicit ways to take the number
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = tg.zeros_like(x)
+    with pytest.raises(ValueError) as info:
+        y[0] = x[1] * x[2]
+    assert "a[i] = t.item()" in str(info.value.__cause__)
+    with pytest.raises(ValueError):
+        y[1] += x[0]
+    y[0], y[1] = (x[1] * x[2]).item(), float(x[0])
+    assert y.tolist() == [6.0, 1.0, 0.0]
+    y[2] = tg.tensor(5.0)  # a constant tensor: nothing to lose
+    assert y[2] == 5.0
