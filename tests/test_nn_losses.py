@@ -406,7 +406,7 @@ def test_get_loss_and_fit_take_the_new_names():
     (lambda: tg.nn.smooth_l1_loss(A, B, beta=-1.0), "smooth_l1_loss: beta"),
     (lambda: tg.nn.huber_loss(A, B, delta=0.0), "huber_loss: delta"),
     (lambda: tg.nn.kl_div(A, B, reduction="batch"), "kl_div: reduction"),
-    (lambda: tg.nn.hinge_embedding_loss(A, B), "hinge_embedding_loss: target must hold only 1 and -1"),
+    (lambda: tg.nn.hinge_embedding_loss(A, B[:2]), "hinge_embedding_loss"),
     (lambda: tg.nn.cosine_embedding_loss(A, B[:3], np.ones(4)), "cosine_embedding_loss: input1 and input2"),
     (lambda: tg.nn.cosine_similarity(A, B, dim=2), "cosine_similarity: dim 2"),
     (lambda: tg.nn.margin_ranking_loss(A, B, np.ones(3)), "margin_ranking_loss: input1, input2 and target"),
@@ -415,3 +415,16 @@ def test_get_loss_and_fit_take_the_new_names():
 def test_errors(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+def test_embedding_losses_take_any_target_and_hardtanh_keeps_integers_as_pytorch():
+    # PyTorch's formulas: hinge_embedding_loss takes the hinge where t != 1 and x where
+    # t != -1 (a target of 0 gets both); cosine_embedding_loss gives 0 where t is neither
+    x = np.array([0.5, -0.2, 0.3])
+    got = tg.nn.hinge_embedding_loss(x, np.array([1.0, 0.0, -1.0]), reduction="none")
+    np.testing.assert_allclose(got, [0.5, 1.2 - 0.2, 0.7])
+    a, b = np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[1.0, 1.0], [1.0, 1.0]])
+    got = tg.nn.cosine_embedding_loss(a, b, np.array([1.0, 0.0]), reduction="none")
+    np.testing.assert_allclose(got, [1 - 1 / np.sqrt(2), 0.0], rtol=1e-10)  # (ε = 1e-12 in the norms)
+    out = tg.nn.functional.hardtanh(np.array([-3, 0, 3]))
+    assert out.dtype == np.int64 and out.tolist() == [-1, 0, 1]

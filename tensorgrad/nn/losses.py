@@ -435,13 +435,6 @@ def cosine_similarity(x1: ArrayLike, x2: ArrayLike, dim: int = 1, eps: float = 1
     return _ops.sum((x1 / _norm(x1, dim, eps)) * (x2 / _norm(x2, dim, eps)), axis=dim)
 
 
-def _pm1_target(name: str, target):
-    t = _known(target)
-    if t is not None and t.size and not np.isin(t, (-1, 1)).all():
-        raise ValueError(f"{name}: target must hold only 1 and -1")
-    return _arr(target)
-
-
 def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike,
                           margin: float = 0, size_average=None, reduce=None,
                           reduction: str = "mean") -> Array:
@@ -454,7 +447,7 @@ def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLik
     s1, s2 = _shape(x1), _shape(x2)
     if s1 != s2 or len(s1) not in (1, 2):
         raise ValueError(f"{name}: input1 and input2 must both be (N, D) or (D,), got {s1} and {s2}")
-    target = _pm1_target(name, target)
+    target = _arr(target)  # (another target value than ±1 contributes 0, as PyTorch's)
     if _shape(target) != s1[:-1]:
         raise ValueError(f"{name}: target must have shape {s1[:-1]}, got {_shape(target)}")
     axis = len(s1) - 1
@@ -487,12 +480,13 @@ def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike,
 def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, margin: float = 1.0,
                          size_average=None, reduce=None, reduction: str = "mean") -> Array:
     """``x`` where target is 1 and ``max(0, margin − x)`` where it is −1
-    (``torch.nn.functional.hinge_embedding_loss``)."""
+    (``torch.nn.functional.hinge_embedding_loss``; any other target value gets both terms,
+    as PyTorch's)."""
     name = "hinge_embedding_loss"
     red = _reduction(name, reduction, size_average, reduce)
     x = _float(input)
-    target = _pm1_target(name, target)
-    x, t = _elementwise_pair(name, x, target)
+    # any target, as PyTorch: the hinge where it is not 1, x where it is not −1
+    x, t = _elementwise_pair(name, x, _arr(target))
     m = float(margin) - x
     loss = (_ops.where(_ops.not_equal(t, 1), _max0(m), 0.0)
             + _ops.where(_ops.not_equal(t, -1), x, 0.0))

@@ -57,8 +57,11 @@ def hardtanh(input: ArrayLike, min_val: float = -1.0, max_val: float = 1.0,
     if not lo <= hi:
         raise ValueError(f"hardtanh: min_val cannot be greater than max_val, got {lo} and {hi}")
     inside = _ops.logical_and(_ops.greater(input, lo), _ops.less(input, hi))
+    clipped = _ops.clip(input, lo, hi)
+    if np.dtype(dtype_of(concrete(input))).kind in "iu":  # an integer input stays integer (PyTorch)
+        clipped = _ops.astype(clipped, dtype_of(concrete(input)))
     return finish("hardtanh", input,
-                  _ops.where(inside, input, _ops.stop_gradient(_ops.clip(input, lo, hi))), inplace)
+                  _ops.where(inside, input, _ops.stop_gradient(clipped)), inplace)
 
 
 def _shape(x) -> tuple:
