@@ -131,13 +131,13 @@ def test_init_refuses_what_it_cannot_fill():
     ro.flags.writeable = False
     with pytest.raises(TypeError, match=r"kaiming_uniform_: tensor of shape \(3, 4\) is read-only"):
         I.kaiming_uniform_(ro)
-    with pytest.raises(TypeError, match="normal_: tensor must be a writable NumPy array, got list"):
+    with pytest.raises(TypeError, match="normal_: tensor must be a writable NumPy array or a tensor of the imperative tape, got list"):
         I.normal_([1.0, 2.0])
     with pytest.raises(TypeError, match="uniform_: tensor must have a floating dtype, got int64"):
         I.uniform_(np.zeros(3, np.int64))
     with pytest.raises(TypeError, match="xavier_normal_: generator must be an int seed"):
         I.xavier_normal_(np.empty((2, 2)), generator="a")
-    with pytest.raises(TypeError, match="xavier_uniform_: .*traced value cannot be filled"):
+    with pytest.raises(TypeError, match="xavier_uniform_: .*traced by a transform cannot be filled"):
         tg.grad(lambda w: tg.sum(I.xavier_uniform_(w)))(np.ones((2, 2)))
 
 
@@ -411,3 +411,16 @@ def test_pad_and_unpad_sequence():
         U.rnn.pad_sequence(seqs, padding_side="both")
     with pytest.raises(ValueError, match=r"unpad_sequence: lengths must be 3 integers in \[0, 4\]"):
         U.rnn.unpad_sequence(out, [2, 5, 1])
+
+
+def test_in_place_initializers_fill_a_tensor_of_the_imperative_tape():
+    # PyTorch's `with torch.no_grad(): init.normal_(w)` on a leaf that requires grad
+    from tensorgrad.nn import init
+    w = tg.tensor(np.zeros((3, 4)), requires_grad=True)
+    assert init.normal_(w, generator=0) is w and w.requires_grad and w.is_leaf
+    np.testing.assert_array_equal(w.detach().numpy(), init.normal_(np.zeros((3, 4)), generator=0))
+    init.ones_(w)
+    (w * 2).sum().backward()
+    assert w.detach().numpy().tolist() == [[1.0] * 4] * 3 and w.grad.tolist() == [[2.0] * 4] * 3
+    with pytest.raises(TypeError, match="traced by a transform cannot be filled"):
+        tg.grad(lambda v: tg.sum(init.normal_(v)))(np.ones(2))

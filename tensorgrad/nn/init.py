@@ -32,6 +32,9 @@ from typing import Callable, Union
 import numpy as np
 from scipy import special as _special
 
+from ..imperative import no_grad
+from ..tensor import Tensor, concrete, traced_level
+
 __all__ = ["rng_from", "fans", "uniform", "normal", "zeros", "xavier_uniform", "xavier_normal",
            "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "get",
            # PyTorch's torch.nn.init
@@ -165,9 +168,10 @@ def _gen(fn: str, generator) -> np.random.Generator:
 def _target(fn: str, tensor, floating: bool = True) -> np.ndarray:
     """The array to fill in place, after the checks."""
     if not isinstance(tensor, np.ndarray):
-        raise TypeError(f"{fn}: tensor must be a writable NumPy array, got {type(tensor).__name__} "
-                        "(a traced value cannot be filled in place: initialize outside tg.grad / "
-                        "tg.jit, or use tg.nn.init.initializer for a pure form)")
+        raise TypeError(f"{fn}: tensor must be a writable NumPy array or a tensor of the "
+                        f"imperative tape, got {type(tensor).__name__} (a value traced by a "
+                        "transform cannot be filled in place: initialize outside tg.grad / tg.jit, "
+                        "or use tg.nn.init.initializer for a pure form)")
     if not tensor.flags.writeable:
         raise TypeError(f"{fn}: tensor of shape {tensor.shape} is read-only; pass a writable "
                         "array (e.g. np.array(x)) or use tg.nn.init.initializer")
@@ -393,3 +397,28 @@ def initializer(fn: Callable, *args, transposed: bool = False, **kwargs) -> Call
         return out.T.copy() if transposed else out
     init.__name__ = f"initializer({getattr(fn, '__name__', 'fn')})"
     return init
+
+
+def _tensors_too(fill: Callable) -> Callable:
+    """``fill`` (an in-place initializer) also for a tensor of the imperative tape, as PyTorch's
+    ``with torch.no_grad(): init.normal_(w)``: the values are drawn into a NumPy copy and
+    written into the tensor under ``tg.no_grad()``; the tensor comes back. A value traced by
+    a transform is refused, as before."""
+    def filled(tensor, *args, **kwargs):
+        if type(tensor) is not Tensor or traced_level(tensor) > 0:
+            return fill(tensor, *args, **kwargs)
+        values = fill(np.array(concrete(tensor)), *args, **kwargs)
+        with no_grad():
+            tensor[...] = values
+        return tensor
+    filled.__name__ = filled.__qualname__ = fill.__name__
+    filled.__doc__ = fill.__doc__
+    filled.__wrapped__ = fill
+    return filled
+
+
+for _name in ("uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
+              "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+              "orthogonal_", "sparse_"):
+    globals()[_name] = _tensors_too(globals()[_name])
+del _name
