@@ -633,6 +633,20 @@ def _check_plot(path: str) -> None:
         raise UsageError(f"--plot needs matplotlib, which is not installed ({EXTRAS})")
 
 
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _raised_outside_tensorgrad(e: BaseException) -> bool:
+    """True when the innermost Python frame of ``e``'s traceback is not tensorgrad's own code
+    (the user's FILE.py, or a library it called): the message alone would hide what raised."""
+    tb = e.__traceback__
+    last = None
+    while tb is not None:
+        last = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    return last is not None and not os.path.abspath(last).startswith(_PACKAGE)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tensorgrad`` console script."""
     parser = build_parser()
@@ -665,6 +679,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ImportError, OSError, ValueError, TypeError, KeyError, RuntimeError, FloatingPointError,
             MemoryError) as e:  # (NumPy's "Unable to allocate ..." for a huge --shape)
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
+        if _raised_outside_tensorgrad(e):  # (the user's own code, or NumPy called by it)
+            msg = f"{type(e).__name__}: {msg}"
         print(f"tensorgrad {args.command}: error: {msg}", file=sys.stderr)
         return 1
     except Exception as e:  # (an error in the user's FILE.py:FUNC: IndexError, NameError, ...)

@@ -222,3 +222,18 @@ def test_an_allocation_that_fails_is_a_one_line_error(tmp_path, capsys, monkeypa
     code = cli.main(["check", "fns.py:f", "--shape", "100000000000"])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("tensorgrad check: error: ") and "Traceback" not in err
+
+
+def test_an_error_raised_by_the_users_own_code_keeps_its_type(tmp_path, capsys, monkeypatch):
+    (tmp_path / "fns.py").write_text(
+        "import tensorgrad as tg\n"
+        "def f(x):\n    return tg.sum(x ** 2)\n"
+        "def hand(x):\n    raise RuntimeError('boom')\n"
+        "def sing(x):\n    return tg.sum(tg.linalg.inv(0 * tg.eye(2))) + tg.sum(x)\n")
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["check", "fns.py:f", "--shape", "3", "--hand", "hand", "--no-jax"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.strip() == "tensorgrad check: error: RuntimeError: boom"
+    code = cli.main(["check", "fns.py:sing", "--shape", "3", "--no-jax"])
+    err = capsys.readouterr().err  # tensorgrad's own errors read as before, without a type
+    assert code == 1 and err.startswith("tensorgrad check: error: inv: the matrix is singular")
