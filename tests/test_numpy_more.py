@@ -497,6 +497,11 @@ def test_jax_keywords_on_numpy_functions():
         np.testing.assert_array_equal(tg.compress(c, a, axis=1, **kw), jnp.compress(c, a, axis=1, **kw))
     np.testing.assert_array_equal(tg.extract(a > 2, a, size=5, fill_value=7.0),
                                   jnp.extract(a > 2, a, size=5, fill_value=7.0))
+    # a fixed length: under tg.jit the condition may be traced, and each call gets its own
+    sized = tg.jit(lambda c, x: tg.extract(c, x, size=4, fill_value=9.0))
+    assert sized(a > 2, a).tolist() == [3.0, 4.0, 5.0, 9.0] and sized(a > 4, a).tolist() == [5.0, 9.0, 9.0, 9.0]
+    np.testing.assert_array_equal(tg.jit(lambda c, x: tg.compress(c, x, axis=1, size=2))(c, a),
+                                  jnp.compress(c, a, axis=1, size=2))
     g = tg.grad(lambda x: tg.sum(tg.extract(a > 2, x, size=4, fill_value=9.0) ** 2))(a)
     np.testing.assert_array_equal(g, np.where(a > 2, 2 * a, 0.0))
     np.testing.assert_array_equal(tg.outer(a=np.ones(2), b=np.arange(3.0)), np.outer(np.ones(2), np.arange(3.0)))

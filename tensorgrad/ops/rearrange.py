@@ -30,9 +30,10 @@ from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, negative_axes, numpy_scalar, on_a_trace, pow2_factors, shape_of
 from ._util import python_values_as, weak_as_arrays
 from .complex_ops import complex_angle, real_part
-from .discrete import trunc, unique
+from .discrete import count_nonzero, flatnonzero, trunc, unique
 from .updates import at
-from .elementwise import astype, stop_gradient, where
+from .elementwise import astype, less, stop_gradient, where
+from .selection import take
 from .scans import diff
 from .shape import broadcast_to, concatenate, getitem, reshape, stack
 from .statistics import _MIDDLE, _quantile
@@ -103,21 +104,22 @@ def _compress_method(self, condition, axis=None, out=None, *, size=None, fill_va
     return compress(condition, self, axis=axis, out=out, size=size, fill_value=fill_value)
 
 
-def _sized(name: str, out, axis: int, size, fill_value):
-    """JAX's ``size=``: ``out`` cut or padded with ``fill_value`` to ``size`` along ``axis``."""
-    if size is None:
-        return out
-    size = int(size)
-    if size < 0:
+def _sized(name: str, condition, a, axis: int, size: int, fill_value):
+    """JAX's ``size=``: the slices of ``a`` along ``axis`` at the first ``size`` true entries of
+    the 1-d ``condition``, the missing ones filled with ``fill_value``. Built on
+    ``flatnonzero(size=)``, a result of fixed shape: under ``tg.jit`` the condition may be
+    traced, and the plan replays it."""
+    if int(size) < 0:
         raise ValueError(f"{name}: size must be non-negative, got {size}")
-    shape = shape_of(concrete(out))
-    ax = axis % len(shape)
-    n = shape[ax]
-    if n >= size:
-        return getitem(out, (slice(None),) * ax + (slice(0, size),))
-    pad = shape[:ax] + (size - n,) + shape[ax + 1:]
-    fill = np.full(pad, fill_value, dtype=dtype_of(concrete(out)))
-    return concatenate([out, fill], axis=ax)
+    idx = flatnonzero(condition, size=int(size))  # (padded with 0: masked out below)
+    if shape_of(concrete(a))[axis] == 0 and size:
+        raise ValueError(f"{name}: cannot take {size} entries from an empty axis {axis}")
+    got = take(a, idx, axis=axis, mode="clip")
+    ndim = len(shape_of(concrete(got)))
+    found = less(np.arange(int(size)), count_nonzero(condition))
+    found = reshape(found, (-1,) + (1,) * (ndim - axis % ndim - 1))
+    fill = astype(np.asarray(fill_value), dtype_of(concrete(got)))
+    return where(found, got, fill)
 
 
 @function(methods={"compress": _compress_method})
@@ -127,22 +129,23 @@ def compress(condition: ArrayLike, a: ArrayLike, axis: int | None = None, out=No
     JAX's ``size``: exactly that many slices, the missing ones filled with ``fill_value``."""
     if out is not None:
         raise TypeError("compress: out= is not supported on tensors; use the returned value")
+    if size is not None:
+        return _sized("compress", reshape(condition, (-1,)), reshape(a, (-1,)) if axis is None else a,
+                      0 if axis is None else axis, size, fill_value)
     if not _traced(a):
-        got = np.compress(concrete(condition), a, axis=axis)
-    else:
-        got = _gather(a, np.compress(np.asarray(concrete(condition)), _positions(a), axis=axis))
-    return _sized("compress", got, 0 if axis is None else axis, size, fill_value)
+        return np.compress(concrete(condition), a, axis=axis)
+    return _gather(a, np.compress(np.asarray(concrete(condition)), _positions(a), axis=axis))
 
 
 @function
 def extract(condition: ArrayLike, arr: ArrayLike, *, size: int | None = None, fill_value=0) -> Array:
     """The entries of ``arr`` where ``condition`` is true, flattened (NumPy's ``extract``).
     JAX's ``size``: exactly that many entries, the missing ones filled with ``fill_value``."""
+    if size is not None:
+        return _sized("extract", reshape(condition, (-1,)), reshape(arr, (-1,)), 0, size, fill_value)
     if not _traced(arr):
-        got = np.extract(concrete(condition), arr)
-    else:
-        got = _gather(arr, np.extract(np.asarray(concrete(condition)), _positions(arr)))
-    return _sized("extract", got, 0, size, fill_value)
+        return np.extract(concrete(condition), arr)
+    return _gather(arr, np.extract(np.asarray(concrete(condition)), _positions(arr)))
 
 
 @function(methods=("choose",))
