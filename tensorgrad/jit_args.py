@@ -10,7 +10,7 @@ import numpy as np
 
 from .staging import Program, Staged
 from .tensor import Tensor
-from .tree import _CUSTOM as _CUSTOM_NODES, _dict_keys
+from .tree import _CUSTOM as _CUSTOM_NODES, _dict_keys, tree_map
 
 __all__ = ["check_static_spec", "check_static_leaf", "JIT_OPTIONS", "examples_for"]
 
@@ -104,15 +104,7 @@ def examples_for(tree):
             return rng.standard_normal(shape).astype(dt)
         return np.zeros(shape, dt)
 
-    def walk(x):
-        if _is_spec(x):
-            return example(x)
-        if type(x) in (tuple, list):
-            return type(x)(walk(c) for c in x)
-        if type(x) is dict:
-            return {k: walk(c) for k, c in x.items()}
-        return x
-    return walk(tree)
+    return tree_map(lambda v: example(v) if _is_spec(v) else v, tree)
 
 
 class _Feeder:
