@@ -546,11 +546,17 @@ def _first_axis(d) -> bool:
                             and k in (0, -1) for k in ds)
 
 
-def _to_0d(r):
+def _each_result(fn, r):
+    """``fn`` of a method's result, entry by entry for a tuple or namedtuple (values, indices)."""
     if isinstance(r, tuple):
-        parts = [_to_0d(x) for x in r]
+        parts = [_each_result(fn, x) for x in r]
         return type(r)(*parts) if hasattr(r, "_fields") else type(r)(parts)
-    return tgo.reshape(r, ()) if isinstance(r, _ARRAYS) and np.size(r) == 1 and np.ndim(r) else r
+    return fn(r)
+
+
+def _to_0d(r):
+    return _each_result(lambda v: tgo.reshape(v, ()) if isinstance(v, _ARRAYS) and np.size(v) == 1
+                        and np.ndim(v) else v, r)
 
 
 def _torch_dims(name, fn, pos, empty_is_all):
@@ -614,12 +620,7 @@ def install_on_rule_arrays(cls) -> None:
     _install(cls)
 
     def rule(r):
-        if type(r) is np.ndarray:
-            return r.view(cls)
-        if isinstance(r, tuple):
-            parts = [rule(x) for x in r]
-            return type(r)(*parts) if hasattr(r, "_fields") else type(r)(parts)
-        return r
+        return _each_result(lambda v: v.view(cls) if type(v) is np.ndarray else v, r)
 
     def wrapped(name, fn):
         if name.endswith("_") and not name.endswith("__") and name != "requires_grad_":
