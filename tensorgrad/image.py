@@ -57,7 +57,7 @@ import numpy as np
 from .ops import (abs as _abs, arange, astype, divide, logical_and, matmul, maximum, minimum,
                   moveaxis, sin, sum as _sum, take, tensordot, where)
 from .ops._util import dtype_of, ndim_of, real_array, shape_of
-from .ops.complex_ops import imag_part, make_complex, real_part
+from .ops.complex_ops import by_parts
 from .typing import Array, ArrayLike  # noqa: F401
 
 __all__ = ["ResizeMethod", "resize", "scale_and_translate"]
@@ -194,12 +194,6 @@ def _is_complex(image) -> bool:
     return np.dtype(dtype_of(image)).kind == "c"
 
 
-def _by_parts(fn, image, *args):
-    """``fn`` of a complex ``image``: of its real and imaginary parts, joined (``fn`` is
-    linear in the image)."""
-    return make_complex(fn(real_part(image), *args), fn(imag_part(image), *args))
-
-
 def _image(name: str, image):
     x = real_array(image, name, "image")
     return x, np.dtype(dtype_of(x))
@@ -257,7 +251,7 @@ def resize(image: ArrayLike, shape, method, antialias: bool = True, precision=No
     """
     name = "resize"
     if _is_complex(image):
-        return _by_parts(resize, image, shape, method, antialias, precision)
+        return by_parts(lambda im: resize(im, shape, method, antialias, precision), image)
     x, dt = _image(name, image)
     out_shape = _shape(name, shape, x)
     m = _method(name, method, antialias)
@@ -296,8 +290,8 @@ def scale_and_translate(image: ArrayLike, shape, spatial_dims, scale: ArrayLike,
     """
     name = "scale_and_translate"
     if _is_complex(image):
-        return _by_parts(scale_and_translate, image, shape, spatial_dims, scale, translation,
-                         method, antialias, precision)
+        return by_parts(lambda im: scale_and_translate(im, shape, spatial_dims, scale, translation,
+                                                       method, antialias, precision), image)
     x, dt = _image(name, image)
     out_shape = _shape(name, shape, x)
     m = _method(name, method, antialias)

@@ -24,7 +24,8 @@ from ..staging import call as staged_call
 from ..tensor import Tensor
 from ._util import concrete, dtype_of, is_staged, lift_tangent, ndim_of, shape_of
 
-__all__ = ["real_part", "imag_part", "conj_part", "lax_conj", "make_complex", "complex_angle", "complex_dtype",
+__all__ = ["real_part", "imag_part", "conj_part", "lax_conj", "make_complex", "by_parts", "complex_angle",
+           "complex_dtype",
            "eigvals", "real_if_complex"]
 
 
@@ -110,6 +111,12 @@ make_complex = general(
     public=False, complex=True, jax=lambda jnp, x, y: x + 1j * y, symbol="[1, i]",
     doc="x + iy from two real arrays (as jax.lax.complex)", numpy=(),
     examples=[Example(((2, 3), (2, 3))), Example(((3,), (2, 1)))])
+
+
+def by_parts(fn, *zs):
+    """``fn(*zs)`` for a ``fn`` linear in its (real) arguments, given complex ones: ``fn`` of
+    their real parts plus i times ``fn`` of their imaginary parts (resampling, interpolation)."""
+    return make_complex(fn(*[real_part(z) for z in zs]), fn(*[imag_part(z) for z in zs]))
 
 
 def _off_zero(z, r):

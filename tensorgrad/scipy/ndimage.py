@@ -53,7 +53,7 @@ import numpy as np
 from ..ops import abs as _abs
 from ..ops import astype, floor, reshape, sign, take, trunc, where
 from ..ops._util import as_array_like, concrete, dtype_of, is_staged, shape_of
-from ..ops.complex_ops import imag_part, make_complex, real_part
+from ..ops.complex_ops import by_parts
 from ..staging import as_array, may_any
 from ..typing import Array, ArrayLike  # noqa: F401
 
@@ -148,9 +148,8 @@ def map_coordinates(input: ArrayLike, coordinates, order: int, mode: str = "cons
     x = as_array_like(input)
     dt = np.dtype(dtype_of(x))
     if dt.kind == "c":  # linear in the input: its real and imaginary parts, joined
-        c = as_array_like(cval)
-        return make_complex(map_coordinates(real_part(x), coordinates, order, mode, real_part(c)),
-                            map_coordinates(imag_part(x), coordinates, order, mode, imag_part(c)))
+        return by_parts(lambda part, c: map_coordinates(part, coordinates, order, mode, c),
+                        x, as_array_like(cval))
     in_shape = tuple(shape_of(x))
     if dt.kind not in "iuf":
         raise TypeError(f"{name}: input must be a real (integer or float) array, got dtype "
