@@ -34,6 +34,7 @@ from . import tree as tree_util  # JAX's name for the pytree functions: tg.tree_
 from . import flatten_util  # tg.flatten_util.ravel_pytree, as jax.flatten_util
 from .jit import ConcretizationError, clear_caches, jit
 from .jit_aot import disable_jit
+from .jaxpr import Array, ShapedArray, make_jaxpr, typeof  # JAX's jaxpr view, avals and Array type
 from .transform_parts import FLOAT0 as float0  # JAX's dtype of integer inputs' gradients
 from .batching import vmap
 from .collectives import pmap  # jax.pmap on one CPU: vmap with an axis name for the collectives
@@ -112,7 +113,7 @@ __all__ = [
     "named_scope", "ensure_compile_time_eval", "config", "clear_caches", "elimination", "eliminate", "linearized_graph", "special",
     "ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient", "pure_callback",
     "closure_convert", "block_until_ready", "device_put", "device_get", "remat",
-    "checkpoint_policies", "checkpoint_name",
+    "checkpoint_policies", "checkpoint_name", "make_jaxpr", "Array", "ShapedArray", "typeof",
     "elementwise_grad", "make_vjp", "make_jvp", "make_hvp", "hessian_tensor_product",
     "hessian_vector_product", "tensor_jacobian_product", "vector_jacobian_product", "grad_and_aux",
     "make_ggnvp", "grad_named", "multigrad_dict", "deriv",

@@ -191,6 +191,10 @@ class Jitted:
 
     # ---- tracing -----------------------------------------------------------------------
     def _trace(self, args: tuple, kwargs: dict) -> "Plan":
+        return _build_plan(*self.record(args, kwargs), self._name)
+
+    def record(self, args: tuple, kwargs: dict) -> tuple:
+        """(the program of NumPy calls ``fun`` makes on these arguments, its result)."""
         program = Program(self._name)
         with program:
             it = _Feeder(program)
@@ -199,7 +203,7 @@ class Jitted:
             tkw = {k: (kwargs[k] if k in self._static_names else _rebuild(kwargs[k], it))
                    for k in sorted(kwargs)}  # the order _signature flattens them in
             result = self.fun(*targs, **tkw)
-        return _build_plan(program, result, self._name)
+        return program, result
 
 
 # --------------------------------------------------------------------------
