@@ -277,7 +277,10 @@ class custom_vjp:
         if top is not None and top.jax:  # inside tg.to_jax: a jax.custom_vjp
             return top.custom_call(self, args)
         if top is None:
-            return self.fun(*args)
+            out = self.fun(*args)
+            if not self.forward_through_fun and _reads_traced(out):
+                raise TypeError(_closure_message("custom_vjp", name))
+            return out
         if top.forward:
             if _IN_FWD.depth or self.forward_through_fun:  # f_fwd computing the primal (e.g.
                 return self.fun(*args)  # under hessian), or a rule that is the function's own VJP
@@ -420,7 +423,10 @@ class custom_jvp:
         leaves0, _ = tree_flatten(tuple(args))
         top = _top_trace(leaves0)
         if top is None or top in _TRANSPOSING.traces:  # (in a rule's tangent map, which is linear
-            return self.fun(*args)  # and transposed as it is: the function itself, as JAX does)
+            out = self.fun(*args)  # and transposed as it is: the function itself, as JAX does)
+            if top is None and _reads_traced(out):
+                raise TypeError(_closure_message("custom_jvp", name))
+            return out
         if top.jax:  # inside tg.to_jax: a jax.custom_jvp
             return top.custom_call(self, args)
         leaves, prim, td = _leaves_on(args, top)
@@ -532,6 +538,13 @@ def _closes_over(top, *trees) -> bool:
         if type(v) is Tensor and v._trace is not None and v._trace.level >= top.level:
             return True
     return False
+
+
+def _reads_traced(out) -> bool:
+    """True when the output of a call none of whose arguments is traced holds a value a
+    transform (or the imperative tape) traces: it came from a closure, and the rule, which
+    knows only the arguments, would be silently skipped."""
+    return any(type(v) is Tensor and v._trace is not None for v in tree_flatten(out)[0])
 
 
 def _closure_message(kind: str, name: str) -> str:

@@ -55,6 +55,14 @@ def test_custom_rules_closing_over_a_traced_value_are_refused():
         tg.grad(loss2, argnums=(0, 1))(W, X)
     # closing over a constant (not traced) stays fine
     np.testing.assert_allclose(tg.grad(lambda x: loss2(W, x))(X), W.sum(axis=0), rtol=1e-14)
+    # the arguments constant, the closure traced: the rule would be skipped, so it raises too
+    with pytest.raises(TypeError, match="closes over"):
+        tg.grad(lambda W: loss(W, X))(W)
+    with pytest.raises(TypeError, match="closes over"):
+        tg.jvp(lambda W: loss2(W, X), (W,), (W,))
+    w = tg.tensor(W, requires_grad=True)  # (the imperative tape's tensors as well)
+    with pytest.raises(TypeError, match="closes over"):
+        loss(w, X)
 
 
 def test_a_rule_applying_its_function_to_the_tangent_transposes():
