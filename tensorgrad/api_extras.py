@@ -251,6 +251,12 @@ def remat(fun: Callable | None = None, *, prevent_cse: bool = True, policy: Call
     ``prevent_cse`` is accepted for JAX's signature (tensorgrad merges no computations
     across the boundary); ``policy`` may be given, but nothing is saved whatever it says
     (JAX's default, ``policy=None``). Usable as a decorator, with or without arguments.
+
+    ``fun`` must be a function of its arguments alone: the backward pass runs its Python
+    again, so a NumPy random generator it draws from or Python state it reads would give a
+    different value there, and a gradient of that other value. The recomputed output is
+    compared with the forward pass's, and a different one raises RuntimeError. (Layers that
+    draw from their own stream, Dropout given no key, get the forward pass's draws again.)
     """
     if fun is None:
         return functools.partial(remat, prevent_cse=prevent_cse, policy=policy,
@@ -315,8 +321,8 @@ def _rematerialized(fun: Callable, nums: tuple) -> custom_vjp:
         with stream_draws.recording() as drawn:  # (a layer's own-stream masks, replayed below)
             rec = _record(of_wrt, [leaves[k] for k in wrt], tuple(range(len(wrt))), False,
                           "checkpoint", held, True)
-        return tree_unflatten(rec.out_tree, [finish_value(v) for v in rec.out_values]), \
-            (args, _Draws(drawn))
+        outs = [finish_value(v) for v in rec.out_values]
+        return tree_unflatten(rec.out_tree, outs), (args, _Draws(drawn, outs))
 
     def bwd(*rest):
         *_, (args, drawn), g = rest  # (the static arguments come first; they are in args too)
@@ -324,7 +330,8 @@ def _rematerialized(fun: Callable, nums: tuple) -> custom_vjp:
         cts = [np.zeros(shape_of(concrete(v))) for v in leaves]
         if wrt:
             with stream_draws.replaying(drawn.values):  # the forward's masks, not the next ones
-                pullback = vjp(of_wrt, *[leaves[k] for k in wrt])[1]
+                again, pullback = vjp(of_wrt, *[leaves[k] for k in wrt])
+            _check_same(drawn.outs, tree_flatten(again)[0], getattr(fun, "__name__", "fun"))
             for k, c in zip(wrt, pullback(g)):
                 cts[k] = c
         return tuple(tree_unflatten(td, cts))
@@ -338,10 +345,43 @@ class _Draws:
     """The own-stream draws of a checkpoint's forward pass, kept with its residuals as one
     opaque value (not a pytree: the masks are not differentiated)."""
 
-    __slots__ = ("values",)
+    __slots__ = ("values", "outs")
 
-    def __init__(self, values: list):
+    def __init__(self, values: list, outs: list = ()):
         self.values = values
+        self.outs = outs  # the forward pass's output values, which the recomputation must give
+
+
+def _check_same(before: list, again: list, name: str) -> None:
+    """RuntimeError unless the backward pass's recomputation of a checkpointed function gave
+    the values its forward pass did (to rounding: a sum may run in another order): otherwise
+    the function read something besides its arguments (a random generator, Python state, a
+    rebound closure), and the gradient would belong to the other value."""
+    if any(staging.is_staged(concrete(v)) for v in (*before, *again)):
+        return  # (being traced by tg.jit, which replays both computations as recorded)
+    if len(before) != len(again) or not all(_same_value(a, b) for a, b in zip(before, again)):
+        raise RuntimeError(
+            f"checkpoint {name}: the function gave another value when the backward pass ran it "
+            "again: it depends on something besides its arguments (a NumPy random generator, "
+            "Python state, a closed-over array rebound or written), so its gradient would belong "
+            "to a different value than the one computed. Make it a function of its arguments "
+            "alone (pass the random key, the mask or the state in as an argument)")
+
+
+def _same_value(a, b) -> bool:
+    """Equal shapes and entries: integers and booleans exactly; floating ones at the same
+    places non-finite, the finite ones within √eps of the larger array's magnitude."""
+    a, b = np.asarray(concrete(a)), np.asarray(concrete(b))
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind not in "fc" or b.dtype.kind not in "fc":
+        return np.array_equal(a, b)
+    fa, fb = np.isfinite(a), np.isfinite(b)
+    if not np.array_equal(fa, fb) or not np.array_equal(a[~fa], b[~fb], equal_nan=True):
+        return False
+    da, db = np.abs(a[fa]), np.abs(b[fb])
+    scale = max(float(da.max(initial=0.0)), float(db.max(initial=0.0)))
+    return bool(np.all(np.abs(a[fa] - b[fb]) <= np.sqrt(np.finfo(np.result_type(a, b)).eps) * scale))
 
 
 def _floating(v) -> bool:

@@ -61,3 +61,23 @@ def test_nested_checkpoints_and_rrelu():
     rr.reseed(3)
     out, pullback = tg.vjp(tg.remat(lambda z: rr(z)), xn)
     np.testing.assert_allclose(pullback(np.ones_like(xn))[0], np.asarray(out) / xn, rtol=1e-14)
+
+
+def test_a_recomputation_that_gives_another_value_raises():
+    rng = np.random.default_rng(0)
+
+    def noisy(x):  # draws from a NumPy generator: the recomputation draws another mask
+        return tg.where(rng.random(x.shape) < 0.5, 2 * x, 0.0)
+    with pytest.raises(RuntimeError, match="gave another value"):
+        tg.grad(lambda v: tg.sum(tg.checkpoint(noisy)(v) ** 2))(np.ones(8))
+    state = {"s": 1.0}
+    _, pull = tg.vjp(lambda v: tg.sum(tg.checkpoint(lambda x: x * state["s"])(v) ** 2), np.ones(2))
+    state["s"] = 5.0  # the function reads Python state that changed before the pullback
+    with pytest.raises(RuntimeError, match="gave another value"):
+        pull(1.0)
+    state["s"] = 1.0  # the same state again: the same value, the right gradient
+    np.testing.assert_allclose(pull(1.0)[0], [2.0, 2.0], rtol=1e-15)
+    # a sum recomputed gives the same value (to rounding): no false alarm, also for NaN and inf
+    v = np.array([1.0, np.nan, np.inf, 1e-300, -2.0])
+    g = tg.grad(lambda v: tg.sum(tg.checkpoint(lambda x: x * 3.0 + tg.sum(x[3:]))(v)[[0, 3, 4]]))(v)
+    np.testing.assert_allclose(g, [3.0, 0.0, 0.0, 6.0, 6.0], rtol=1e-15)
