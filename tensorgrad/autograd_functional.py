@@ -20,6 +20,7 @@ from typing import Callable
 
 import numpy as np
 
+from .func import respecting_no_grad
 from .imperative import tensor
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete
@@ -126,6 +127,7 @@ def _vector(name: str, v, like: tuple, what: str, optional_when: str) -> tuple:
 
 def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """``(func(*inputs), vᵀJ)``: the vector–Jacobian product, shaped like ``inputs``."""
+    func = respecting_no_grad(func, forward=True)
     ins, in_tuple = _prepare("vjp", func, inputs, create_graph, strict)
     out, pull = _vjp(func, *ins)
     outs, out_tuple = _as_tuple(out)
@@ -136,6 +138,7 @@ def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
 
 def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """``(func(*inputs), J v)``: the Jacobian–vector product, shaped like the output."""
+    func = respecting_no_grad(func, forward=True)  # (PyTorch's JVP is two reverse sweeps)
     ins, in_tuple = _prepare("jvp", func, inputs, create_graph, strict)
     vs = _vector("jvp", v, ins, "inputs", "the input has")
     return _result(_jvp(func, ins, vs), create_graph)
@@ -151,6 +154,7 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
         raise ValueError(f"tg.autograd.functional.jacobian: strategy must be 'reverse-mode' or "
                          f"'forward-mode', got {strategy!r}")
     _refuse_as_pytorch("jacobian", strategy, strict, vectorize)
+    func = respecting_no_grad(func, forward=strategy == "reverse-mode")
     ins, in_tuple = _prepare("jacobian", func, inputs, create_graph, strict)
     transform = jacrev if strategy == "reverse-mode" else jacfwd
     J = transform(func, argnums=tuple(range(len(ins))))(*ins)
@@ -169,6 +173,7 @@ def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = F
         raise ValueError("tg.autograd.functional.hessian: outer_jacobian_strategy must be "
                          f"'reverse-mode' or 'forward-mode', got {outer_jacobian_strategy!r}")
     _refuse_as_pytorch("hessian", outer_jacobian_strategy, strict, vectorize)
+    func = respecting_no_grad(func, forward=outer_jacobian_strategy == "reverse-mode")
     ins, in_tuple = _prepare("hessian", func, inputs, create_graph, strict)
     H = _hessian(lambda *xs: _scalar(func, "hessian")(*xs)[0], argnums=tuple(range(len(ins))))(*ins)
     return _result(tuple(tuple(row) for row in H) if in_tuple else H[0][0], create_graph)
@@ -200,6 +205,7 @@ def _scalar(func, name: str):
 
 
 def _hessian_product(name: str, func, inputs, v, create_graph, strict):
+    func = respecting_no_grad(func, forward=True)
     ins, in_tuple = _prepare(name, func, inputs, create_graph, strict)
     vs = _vector(name, v, ins, "inputs", "the input has")
     argnums = tuple(range(len(ins)))

@@ -19,6 +19,7 @@ from .batching import vmap as _vmap
 from .hooks import TorchTypeError, TorchValueError
 from . import staging
 from .imperative import tensor
+from .recording import next_level, stopped_by_no_grad
 from .tensor import Tensor, concrete, shape_of, traced_level
 from .transform_parts import norm_argnums
 from .transforms import grad as _grad
@@ -69,6 +70,32 @@ def _scalar_output(func: Callable, has_aux: bool, name: str) -> Callable:
     return scalar
 
 
+def respecting_no_grad(func: Callable, forward: bool = False) -> Callable:
+    """``func`` run so that a ``tg.no_grad()`` block inside it stops the reverse-mode
+    transforms opened from now on (PyTorch's rule for ``torch.func``: the block's results are
+    constants to them; forward mode ignores the block), where ``tg.grad`` and the other
+    JAX-style transforms ignore it. ``forward=True`` stops forward-mode transforms too."""
+    mark = next_level()
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        with stopped_by_no_grad(_traces_above(mark, (args, kwargs)), forward):
+            return func(*args, **kwargs)
+    return run
+
+
+def _traces_above(mark: int, tree) -> list:
+    """The traces of level above ``mark`` among the tensors of ``tree`` (nested ones too)."""
+    found: list = []
+    for v in tree_flatten(tree)[0]:
+        while type(v) is Tensor:
+            tr = v._trace
+            if tr is not None and tr.level > mark and tr not in found:
+                found.append(tr)
+            v = v._value
+    return found
+
+
 def _args_at(args: tuple, argnums):
     """The arguments ``argnums`` picks (a tuple for a tuple), the template of their gradient."""
     if isinstance(argnums, int):
@@ -80,7 +107,7 @@ def grad(func: Callable, argnums=0, has_aux: bool = False) -> Callable:
     """``torch.func.grad``: the gradient of a scalar ``func`` in ``argnums`` (with ``has_aux``,
     ``(grad, aux)``). A dict argument's gradient keeps the argument's key order, as
     PyTorch's."""
-    g = _grad(_scalar_output(func, has_aux, "grad"), argnums, has_aux)
+    g = _grad(_scalar_output(respecting_no_grad(func), has_aux, "grad"), argnums, has_aux)
 
     def ordered(*args, **kwargs):
         out = g(*args, **kwargs)
@@ -92,7 +119,8 @@ def grad(func: Callable, argnums=0, has_aux: bool = False) -> Callable:
 def grad_and_value(func: Callable, argnums=0, has_aux: bool = False) -> Callable:
     """``torch.func.grad_and_value``: ``(grad, value)``, or ``(grad, (value, aux))`` with
     ``has_aux``, from one evaluation."""
-    vg = value_and_grad(_scalar_output(func, has_aux, "grad_and_value"), argnums, has_aux)
+    vg = value_and_grad(_scalar_output(respecting_no_grad(func), has_aux, "grad_and_value"),
+                        argnums, has_aux)
 
     def both(*args, **kwargs):
         value, g = vg(*args, **kwargs)
@@ -103,7 +131,7 @@ def grad_and_value(func: Callable, argnums=0, has_aux: bool = False) -> Callable
 def vjp(func: Callable, *primals, has_aux: bool = False):
     """``torch.func.vjp``: ``(func(*primals), vjp_fn)`` (and ``aux``); ``vjp_fn(ct)`` returns one
     cotangent per primal, a dict's with the primal's own key order, as PyTorch's."""
-    res = _vjp(func, *primals, has_aux=has_aux)
+    res = _vjp(respecting_no_grad(func), *primals, has_aux=has_aux)
     pull = res[1]
 
     def vjp_fn(ct):
@@ -136,7 +164,8 @@ def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: boo
 def jacrev(func: Callable, argnums=0, *, has_aux: bool = False, chunk_size: int | None = None,
            _preallocate_and_copy: bool = False) -> Callable:
     """``torch.func.jacrev`` (``chunk_size`` caps the rows of one sweep)."""
-    return _torch_errors("jacrev", argnums, _jacrev(func, argnums, has_aux, chunk_size))
+    return _torch_errors("jacrev", argnums, _jacrev(respecting_no_grad(func), argnums, has_aux,
+                                                    chunk_size))
 
 
 def jacfwd(func: Callable, argnums=0, has_aux: bool = False, *,
@@ -147,7 +176,7 @@ def jacfwd(func: Callable, argnums=0, has_aux: bool = False, *,
 
 def hessian(func: Callable, argnums=0) -> Callable:
     """``torch.func.hessian`` (forward over reverse)."""
-    return _torch_errors("hessian", argnums, _hessian(func, argnums))
+    return _torch_errors("hessian", argnums, _hessian(respecting_no_grad(func), argnums))
 
 
 def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "error", *,

@@ -29,7 +29,7 @@ from .tensor import Tensor, dtype_of, shape_of
 __all__ = ["bind", "call_forward", "ReverseTrace", "ForwardTrace", "Node", "leaf_node",
            "new_reverse_trace", "new_forward_trace", "close_trace", "IMPERATIVE", "OpError",
            "imperative_paused", "no_grad_depth", "set_no_grad_depth", "enter_grad_mode",
-           "exit_grad_mode", "pack", "use_stack", "use_zero_op",
+           "exit_grad_mode", "pack", "use_stack", "use_zero_op", "stopped_by_no_grad",
            "unary_function", "binary_function", "OP_ERRORS"]
 
 
@@ -138,6 +138,47 @@ def exit_grad_mode(found: int) -> None:
     block restores its own (as PyTorch's): a block ended out of order, such as a generator
     abandoned inside a later block and closed there, cannot disturb the others."""
     set_no_grad_depth(found)
+
+
+_STOPPABLE: dict = {}  # (trace class, no_grad depth) -> its class stopped by deeper no_grad
+
+
+def _stoppable(base: type, since: int) -> type:
+    """``base`` (a trace class; the same layout) whose level reads -1, as a closed trace's,
+    while this thread is inside more ``no_grad`` blocks than ``since``."""
+    cls = _STOPPABLE.get((base, since))
+    if cls is None:
+        slot = base.__dict__["level"]
+
+        def level(self, _get=slot.__get__):
+            return -1 if _state.no_grad > since else _get(self)
+        cls = _STOPPABLE[(base, since)] = type(base.__name__, (base,), {
+            "__slots__": (), "level": property(level, slot.__set__)})
+    return cls
+
+
+class stopped_by_no_grad:
+    """``with stopped_by_no_grad(traces):`` a ``tg.no_grad()`` block entered inside stops
+    these reverse-mode levels as it stops the imperative tape: their ops give constants, as
+    ``torch.func``'s reverse-mode transforms respect an inner ``torch.no_grad`` (a block
+    around the transform does not stop it, and forward mode ignores it, as PyTorch's). Other
+    traces (JAX's, forward_ad's) are left alone."""
+
+    def __init__(self, traces, forward: bool = False):
+        # (forward=True: forward-mode levels too, for PyTorch's autograd.functional, whose
+        # JVPs and Hessians are made of reverse-mode sweeps)
+        kinds = (ReverseTrace, ForwardTrace) if forward else (ReverseTrace,)
+        self.traces = [t for t in traces if type(t) in kinds]
+
+    def __enter__(self):
+        for t in self.traces:
+            t.__class__ = _stoppable(type(t), _state.no_grad)
+        return self
+
+    def __exit__(self, *exc):
+        for t in self.traces:
+            t.__class__ = t.__class__.__mro__[1]
+        return False
 
 
 def imperative_paused() -> bool:
