@@ -197,7 +197,9 @@ class custom_vjp:
     names such arguments instead.
 
     ``f_fwd``'s primal output must match ``f``'s in structure and shapes (checked
-    once per input signature), and neither may use a value an enclosing
+    once per input signature by calling ``f`` on the plain values, so a side effect of
+    ``f``, such as a layer's running statistics, happens once more then; JAX does
+    not check), and neither may use a value an enclosing
     transform traces unless it comes in as an argument: its derivative would be
     lost, so it raises (``tg.closure_convert`` hoists such values).
     """
@@ -363,7 +365,9 @@ class custom_jvp:
         @f.defjvp
         def f_jvp(primals, tangents): return f(*primals), tangent_out
 
-    Reverse mode uses the transpose of your (linear in tangents) rule.
+    Reverse mode uses the transpose of your (linear in tangents) rule; once per input
+    signature it checks that the rule is linear in the tangents by calling it twice more
+    (a nonlinear rule would give a silently wrong gradient).
 
     ``nondiff_argnums`` (as in JAX): positions of arguments with no tangent;
     the rule is called as ``f_jvp(*nondiff_args, primals, tangents)`` with the
