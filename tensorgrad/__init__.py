@@ -39,9 +39,10 @@ from .transform_parts import FLOAT0 as float0  # JAX's dtype of integer inputs' 
 from .batching import vmap
 from .collectives import pmap  # jax.pmap on one CPU: vmap with an axis name for the collectives
 from . import custom_batching  # tg.custom_batching.custom_vmap, sequential_vmap (jax.custom_batching)
-from .api_extras import (ShapeDtypeStruct, block_until_ready, checkpoint_name, checkpoint_policies,
-                         closure_convert, custom_gradient, device_get, device_put, eval_shape,
-                         linear_transpose, pure_callback, remat)
+from .api_extras import (ShapeDtypeStruct, block_until_ready, closure_convert, custom_gradient,
+                         device_get, device_put, eval_shape, linear_transpose, pure_callback)
+from . import ad_checkpoint  # jax.ad_checkpoint: checkpoint (remat), checkpoint_name, policies
+from .ad_checkpoint import checkpoint_name, checkpoint_policies, remat
 from . import lax
 from . import fft  # tg.fft: numpy.fft / jax.numpy.fft, differentiable (complex values as JAX)
 from . import autograd_api as autograd  # tg.autograd: HIPS autograd's names and signatures
@@ -112,7 +113,7 @@ __all__ = [
     "local_device_count", "default_backend", "process_index", "process_count", "named_call",
     "named_scope", "ensure_compile_time_eval", "config", "clear_caches", "elimination", "eliminate", "linearized_graph", "special",
     "ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient", "pure_callback",
-    "closure_convert", "block_until_ready", "device_put", "device_get", "remat",
+    "closure_convert", "block_until_ready", "device_put", "device_get", "remat", "ad_checkpoint",
     "checkpoint_policies", "checkpoint_name", "make_jaxpr", "Array", "ShapedArray", "typeof",
     "elementwise_grad", "make_vjp", "make_jvp", "make_hvp", "hessian_tensor_product",
     "hessian_vector_product", "tensor_jacobian_product", "vector_jacobian_product", "grad_and_aux",

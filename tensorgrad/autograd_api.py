@@ -33,7 +33,7 @@ from . import autograd_functional as functional
 from .autograd_extend import extend, misc, test_util
 from . import forward_ad
 from . import ops as _ops
-from .api_extras import remat
+from .ad_checkpoint import remat
 from .autograd_function import Function, FunctionCtx, once_differentiable
 from .tensor import concrete, dtype_of, shape_of
 from .transform_parts import norm_argnums, with_args

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .api_extras import remat
+from .ad_checkpoint import remat
 from .nn.layers import Module, named_parameters
 from .tensor import Tensor, concrete
 from .tree import _CUSTOM as _CUSTOM_NODES

@@ -545,9 +545,8 @@ def _closes_over(top, *trees) -> bool:
 
 
 def _reads_traced(out) -> bool:
-    """True when the output of a call none of whose arguments is traced holds a value a
-    transform (or the imperative tape) traces: it came from a closure, and the rule, which
-    knows only the arguments, would be silently skipped."""
+    """True when a call with no traced argument gave a traced value: it came from a closure,
+    and the rule, which knows only the arguments, would be silently skipped."""
     return any(type(v) is Tensor and v._trace is not None for v in tree_flatten(out)[0])
 
 

@@ -81,3 +81,21 @@ def test_a_recomputation_that_gives_another_value_raises():
     v = np.array([1.0, np.nan, np.inf, 1e-300, -2.0])
     g = tg.grad(lambda v: tg.sum(tg.checkpoint(lambda x: x * 3.0 + tg.sum(x[3:]))(v)[[0, 3, 4]]))(v)
     np.testing.assert_allclose(g, [3.0, 0.0, 0.0, 6.0, 6.0], rtol=1e-15)
+
+
+def test_keyword_arguments_and_a_traced_static_argument_are_differentiated_as_jax():
+    import jax
+    jnp = jax.numpy
+    mine = tg.checkpoint(lambda x, *, s: tg.sin(x) * s)
+    ref = jax.checkpoint(lambda x, *, s: jnp.sin(x) * s)
+    for argnums in (0, 1, (0, 1)):
+        got = tg.grad(lambda x, s: mine(x, s=s), argnums)(1.0, 2.0)
+        want = jax.grad(lambda x, s: ref(x, s=s), argnums)(1.0, 2.0)
+        np.testing.assert_allclose(got, want, rtol=1e-14)
+    mine = tg.checkpoint(lambda x, y: x * y ** 2, static_argnums=(1,))
+    ref = jax.checkpoint(lambda x, y: x * y ** 2, static_argnums=(1,))
+    np.testing.assert_allclose(tg.grad(lambda y: mine(2.0, y))(3.0),
+                               jax.grad(lambda y: ref(2.0, y))(3.0), rtol=1e-14)  # 2·2·3
+    np.testing.assert_allclose(tg.grad(mine)(2.0, 3.0), 9.0, rtol=1e-14)
+    assert tg.ad_checkpoint.checkpoint is tg.remat
+    assert tg.ad_checkpoint.checkpoint_name(1.5, "h") == 1.5
