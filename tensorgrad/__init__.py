@@ -41,6 +41,7 @@ from .collectives import pmap  # jax.pmap on one CPU: vmap with an axis name for
 from . import custom_batching  # tg.custom_batching.custom_vmap, sequential_vmap (jax.custom_batching)
 from .api_extras import (ShapeDtypeStruct, block_until_ready, closure_convert, custom_gradient,
                          device_get, device_put, eval_shape, linear_transpose, pure_callback)
+from . import custom_derivatives  # jax.custom_derivatives: SymbolicZero, zero_from_primal, ...
 from . import ad_checkpoint  # jax.ad_checkpoint: checkpoint (remat), checkpoint_name, policies
 from .ad_checkpoint import checkpoint_name, checkpoint_policies, remat
 from . import lax
@@ -113,7 +114,7 @@ __all__ = [
     "local_device_count", "default_backend", "process_index", "process_count", "named_call",
     "named_scope", "ensure_compile_time_eval", "config", "clear_caches", "elimination", "eliminate", "linearized_graph", "special",
     "ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient", "pure_callback",
-    "closure_convert", "block_until_ready", "device_put", "device_get", "remat", "ad_checkpoint",
+    "closure_convert", "block_until_ready", "device_put", "device_get", "remat", "ad_checkpoint", "custom_derivatives",
     "checkpoint_policies", "checkpoint_name", "make_jaxpr", "Array", "ShapedArray", "typeof",
     "elementwise_grad", "make_vjp", "make_jvp", "make_hvp", "hessian_tensor_product",
     "hessian_vector_product", "tensor_jacobian_product", "vector_jacobian_product", "grad_and_aux",

@@ -35,7 +35,8 @@ from .tensor import Tensor, concrete, shape_of
 from .transform_parts import FLOAT0, batched_tangent, recorded_jvp
 from .transforms import _record_kept, _zeros_like, jvp, pullback, pushforward, vjp
 from .tree import _LEAF, _flatten_up_to, tree_flatten, tree_map, tree_unflatten
-from .custom_args import CustomVJPPrimal, _name, _nondiff, _of_dynamic, _positional  # noqa: F401
+from .custom_args import (CustomVJPPrimal, SymbolicZero, _name, _nondiff, _of_dynamic,  # noqa: F401
+                          _positional, zero_tangent)
 
 __all__ = ["custom_vjp", "custom_jvp", "ForwardModeError", "CustomVJPPrimal"]
 
@@ -159,6 +160,7 @@ def _tree_cotangents(cts, args: tuple, who: str) -> list:
         cl = []  # c must have a's structure (JAX's check); None stands for a zero subtree
         try:
             _flatten_up_to(atd, c, cl, f"{who}: the cotangent of input {i}")
+            cl = [None if type(v) is SymbolicZero else v for v in cl]
             if any(v is not None and tree_flatten(v)[1] != _LEAF for v in cl):
                 raise ValueError("a container where the input has an array")
         except ValueError as exc:
@@ -545,8 +547,7 @@ def _closes_over(top, *trees) -> bool:
 
 
 def _reads_traced(out) -> bool:
-    """True when a call with no traced argument gave a traced value: it came from a closure,
-    and the rule, which knows only the arguments, would be silently skipped."""
+    """A traced value from a call with no traced argument (a closure's: the rule is skipped)."""
     return any(type(v) is Tensor and v._trace is not None for v in tree_flatten(out)[0])
 
 
@@ -626,10 +627,7 @@ def _tangent_leaves(t, like: list, name: str) -> list:
     if len(t_leaves) != len(like):
         raise TypeError(f"custom_jvp {name}: the rule's output tangent has {len(t_leaves)} "
                         f"leaves, the output {len(like)}")
-    # an integer or boolean output has no tangent: a float0 (JAX's zero_from_primal) or any
-    # other value given for it counts as zero
-    t_leaves = [_zeros_like(o) if v is None or np.result_type(concrete(o)).kind not in "fc"
-                or getattr(concrete(v), "dtype", None) == FLOAT0 else v for v, o in zip(t_leaves, like)]
+    t_leaves = [_zeros_like(o) if zero_tangent(v, o) else v for v, o in zip(t_leaves, like)]
     return list(_checked(t_leaves, like, f"custom_jvp {name}: the rule", "output tangent", "output"))
 
 

@@ -7,7 +7,13 @@ import functools
 import inspect
 from typing import Callable, Sequence
 
-__all__ = ["CustomVJPPrimal"]
+import numpy as np
+
+from .tensor import concrete
+from .transform_parts import FLOAT0
+from .tree import tree_map
+
+__all__ = ["CustomVJPPrimal", "SymbolicZero", "zero_from_primal"]
 
 
 class CustomVJPPrimal:
@@ -22,6 +28,55 @@ class CustomVJPPrimal:
 
     def __repr__(self) -> str:
         return f"CustomVJPPrimal(value={self.value!r}, perturbed={self.perturbed})"
+
+
+class SymbolicZero:
+    """JAX's stand-in for a zero tangent or cotangent of a given shape and dtype. tensorgrad's
+    rules receive zeros as arrays, never this; a rule may return one (or None) for a zero."""
+
+    def __init__(self, aval):
+        self.aval = aval
+
+    shape = property(lambda self: tuple(self.aval.shape))
+    dtype = property(lambda self: np.dtype(self.aval.dtype))
+
+    def instantiate(self) -> np.ndarray:
+        return np.zeros(self.shape, self.dtype)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.instantiate() if dtype is None else self.instantiate().astype(dtype)
+
+    @staticmethod
+    def from_primal_value(value) -> "SymbolicZero":
+        return SymbolicZero(_Aval(np.shape(value), np.result_type(value)))
+
+    def __repr__(self) -> str:
+        return f"SymbolicZero({self.dtype.name}{list(self.shape)})"
+
+
+class _Aval:
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = tuple(shape), np.dtype(dtype)
+
+
+def zero_from_primal(value, symbolic_zeros: bool = False):
+    """A zero tangent for ``value`` (a pytree): arrays of zeros of its shapes and dtypes
+    (float0 for integers and booleans), or :class:`SymbolicZero` ones with
+    ``symbolic_zeros=True`` (JAX's function)."""
+    def zero(v):
+        dt = np.result_type(v)
+        return np.zeros(np.shape(v), dt if dt.kind in "fc" else FLOAT0)
+    return tree_map(SymbolicZero.from_primal_value if symbolic_zeros else zero, value)
+
+
+def zero_tangent(v, out) -> bool:
+    """Whether a rule's tangent ``v`` for the output ``out`` counts as zero: None, a
+    SymbolicZero, a float0 (JAX's zero_from_primal), or anything given for an integer or
+    boolean output, which has no tangent."""
+    return v is None or type(v) is SymbolicZero or np.result_type(concrete(out)).kind not in "fc" \
+        or getattr(concrete(v), "dtype", None) == FLOAT0
 
 
 def _name(fun) -> str:

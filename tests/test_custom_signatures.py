@@ -170,3 +170,30 @@ def test_jit_of_second_derivatives_of_eigenvalues_and_of_vmapped_grads():
     c = np.array([1.0, -0.5])
     g = lambda v: tg.vmap(lambda s: tg.grad(lambda y: tg.sum(tg.sin(y)))(v * s))(c)  # noqa: E731
     np.testing.assert_allclose(tg.jit(g)(x[:2]), g(x[:2]), rtol=1e-14)
+
+
+def test_jaxs_custom_derivatives_names():
+    import jax
+    from tensorgrad.custom_derivatives import SymbolicZero, zero_from_primal
+
+    @tg.custom_vjp
+    def f(x, y):
+        return x * y
+    f.defvjp(lambda x, y: (x * y, (x, y)),
+             lambda r, g: (g * r[1], SymbolicZero.from_primal_value(r[1])))  # a zero, as JAX's
+    np.testing.assert_allclose(tg.grad(f, argnums=(0, 1))(2.0, 3.0), (3.0, 0.0))
+
+    @tg.custom_jvp
+    def h(x, n):
+        return x * n
+    h.defjvp(lambda p, t: (h(*p), SymbolicZero.from_primal_value(p[0]) if type(t[0]) is SymbolicZero
+                           else t[0] * p[1]), symbolic_zeros=True)
+    np.testing.assert_allclose(tg.jvp(h, (2.0, 3.0), (1.0, 0.0))[1], 3.0)
+    np.testing.assert_allclose(tg.grad(h)(2.0, 3.0), 3.0)
+    tree = {"a": np.ones(2, np.float32), "b": 1}
+    mine, ref = zero_from_primal(tree), jax.custom_derivatives.zero_from_primal(tree)
+    assert [(np.shape(v), np.asarray(v).dtype) for v in tg.tree_leaves(mine)] == \
+        [(np.shape(v), np.asarray(v).dtype) for v in jax.tree_util.tree_leaves(ref)]
+    z = zero_from_primal(np.ones((2, 3)), symbolic_zeros=True)
+    assert type(z) is SymbolicZero and z.shape == (2, 3) and np.array_equal(z.instantiate(), np.zeros((2, 3)))
+    assert tg.custom_derivatives.custom_vjp is tg.custom_vjp
