@@ -537,3 +537,17 @@ def test_compiled_takes_only_the_arguments_that_are_not_static():
         c(x, 4, mode="add")
     with pytest.raises(TypeError, match="another signature"):
         c(np.ones(4))
+
+
+def test_positive_histogram_bin_edges_and_poly_trace_as_they_run_eagerly():
+    A = np.array([[0.3, 0.6, 0.9], [0.2, 0.5, 0.7], [0.1, 0.4, 0.8]])
+    cases = [(tg.positive, np.array([1.0, -2.0])), (tg.positive, np.array([True, False])),
+             (lambda a: tg.histogram_bin_edges(a, 3), np.array([0.0, 2.0, 8.0])),
+             (lambda a: tg.histogram_bin_edges(a, 4, range=(a.min(), 10.0)), np.array([1.0, 3.0])),
+             (tg.poly, A), (tg.poly, np.array([1.0, 2.0]))]
+    for f, x in cases:
+        eager, jitted = f(x), tg.jit(f)(x)
+        assert np.asarray(jitted).dtype == np.asarray(eager).dtype
+        np.testing.assert_allclose(jitted, eager, rtol=1e-13)
+    np.testing.assert_allclose(tg.jit(lambda a: tg.histogram_bin_edges(a, 3))(np.array([1.0, 4.0])),
+                               np.histogram_bin_edges(np.array([1.0, 4.0]), 3))  # (a replay)

@@ -81,6 +81,8 @@ def _edges(a, bins, range, weights, name: str):
 @function
 def histogram_bin_edges(a: ArrayLike, bins=10, range=None, weights=None) -> Array:  # noqa: A002
     """The edges NumPy's ``histogram`` would use (see the module for their gradient)."""
+    if any(is_staged(concrete(v)) for v in (a, weights, bins)) or _holds_staged(range):
+        return _histogram_staged(a, bins, range, None, weights)[1]  # (tg.jit: histogram's edges)
     return _edges(a, bins, range, weights, "histogram_bin_edges")
 
 
@@ -379,7 +381,9 @@ def poly(seq_of_zeros: ArrayLike) -> Array:
     if not _traced(seq_of_zeros):
         return np.poly(seq_of_zeros)
     s = shape_of(concrete(seq_of_zeros))
+    real_matrix = False
     if len(s) == 2 and s[0] == s[1] and s[0] > 0:
+        real_matrix = dtype_of(concrete(seq_of_zeros)).kind != "c"  # (real coefficients always)
         seq_of_zeros = eigvals(seq_of_zeros)
         s = (s[0],)
     if len(s) != 1:
@@ -391,7 +395,8 @@ def poly(seq_of_zeros: ArrayLike) -> Array:
     for k in range(s[0]):  # multiply by (x − r_k): convolve with [1, −r_k]
         coeffs = convolve(coeffs, concatenate([np.ones(1, dt), -getitem(seq_of_zeros, slice(k, k + 1))]))
     v = concrete(seq_of_zeros)
-    if dt.kind == "c" and not is_staged(v) and np.array_equal(np.sort_complex(v), np.sort_complex(np.conj(v))):
+    if dt.kind == "c" and (real_matrix or not is_staged(v)
+                           and np.array_equal(np.sort_complex(v), np.sort_complex(np.conj(v)))):
         coeffs = real_part(coeffs)  # conjugate pairs: real coefficients, as NumPy gives them
     return coeffs
 

@@ -318,6 +318,8 @@ def positive(x: ArrayLike) -> Array:
     (NumPy's ufunc has no boolean loop)."""
     if isinstance(x, Tensor):
         return +x
+    if is_staged(x):  # (tg.jit)
+        return x if x.dtype == bool else +x
     a = np.asanyarray(x)
     return a.copy()[()] if a.dtype == bool else np.positive(a)
 
