@@ -185,7 +185,8 @@ def _check_linear(fun, pull, zeros, out_specs, out_td) -> None:
     c = [draw(s, d if d.kind in "fc" else np.dtype(np.float64)) for s, d in out_specs]
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        y = tree_flatten(fun(*tree_unflatten(x_td, x)))[0]
+        # (fun runs on traced values, as in the transpose: the Tensor methods, x.at[...], work)
+        y = tree_flatten(vjp(fun, *tree_unflatten(x_td, x))[0])[0]
         g = tree_flatten(pull(tree_unflatten(out_td, c)))[0]
     left = [pair(ci, yi) for ci, yi in zip(c, y)]
     right = [pair(xi, gi) for gi, xi in zip(g, x)]

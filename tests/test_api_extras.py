@@ -369,3 +369,8 @@ def test_eval_shape_treats_arguments_as_abstract():
     # inside transforms: closing over a traced value
     assert tg.jit(lambda x: tg.eval_shape(lambda y: y + x, x).shape)(np.ones(2)) == (2,)
     tg.grad(lambda w: tg.sum(w) * len(tg.eval_shape(lambda y: y * w, w).shape))(np.ones(2))
+
+
+def test_linear_transpose_runs_fun_on_traced_values_in_its_check():
+    t = tg.linear_transpose(lambda x: x.at[np.array([0, 0, 2])].get() * 2, np.ones(3))
+    np.testing.assert_allclose(t(np.array([1.0, 2.0, 3.0]))[0], [6.0, 0.0, 6.0])
