@@ -8,6 +8,7 @@ import numpy as np
 
 from . import linalg as _linalg
 from . import ops as tgo
+from .tensor import Tensor
 from .tensor_torch_more import _grid, _src, dim_of, dims_of, ints_of, method
 
 __all__: list = []
@@ -143,7 +144,8 @@ def histc(self, bins=100, min=0, max=0):  # noqa: A002  (PyTorch's names)
             lo, hi = lo - 1, hi + 1
     if lo > hi:
         raise ValueError(f"Tensor.histc: min {lo} is greater than max {hi}")
-    return tgo.astype(tgo.histogram(tgo.stop_gradient(self), int(bins), range=(lo, hi))[0], self.dtype)
+    r = tgo.astype(tgo.histogram(tgo.stop_gradient(self), int(bins), range=(lo, hi))[0], self.dtype)
+    return Tensor(r) if type(r) is np.ndarray else r  # (a constant tensor, as PyTorch's)
 
 
 @method("unique")

@@ -9,7 +9,8 @@ import numpy as np
 
 from . import ops as tgo
 from . import special
-from .tensor import concrete
+from .recording import IMPERATIVE
+from .tensor import Tensor, concrete
 from .tensor_torch_more import dim_of, method, split, values_indices
 
 __all__: list = []
@@ -51,7 +52,24 @@ method("polygamma")(lambda self, n: special.polygamma(n, self))
 method("gcd")(lambda self, other: tgo.gcd(self, other))
 method("lcm")(lambda self, other: tgo.lcm(self, other))
 method("diagflat")(lambda self, offset=0: tgo.diagflat(self, offset))
-method("corrcoef")(lambda self: tgo.corrcoef(self))
+method("corrcoef")(lambda self: _own_float(self, tgo.corrcoef(self)))
+method("mvlgamma")(lambda self, p: special.multigammaln(self, p))
+
+
+def _own_float(self, r):
+    """``r`` in the tensor's floating dtype (PyTorch keeps float32 where NumPy gives float64)."""
+    return tgo.astype(r, self.dtype) if np.dtype(self.dtype).kind == "f" else r
+
+
+@method("detach_")
+def detach_(self):
+    """PyTorch's: the tensor itself, cut from the graph in place (a constant: it no longer
+    requires grad). A value a transform traces is immutable: use ``detach()``."""
+    if self._trace is not None and self._trace is not IMPERATIVE or type(self._value) is Tensor:
+        raise TypeError("Tensor.detach_: values traced by a transform (grad, vmap, jit, ...) are "
+                        "immutable; use t.detach() and the value it returns")
+    self._trace, self._node = None, None
+    return self
 
 
 @method("ldexp")
@@ -71,7 +89,7 @@ def frexp(self):
 @method("cov")
 def cov(self, *, correction=1, fweights=None, aweights=None):
     """PyTorch's ``cov``: rows are the variables, columns the observations."""
-    return tgo.cov(self, ddof=correction, fweights=fweights, aweights=aweights)
+    return _own_float(self, tgo.cov(self, ddof=correction, fweights=fweights, aweights=aweights))
 
 
 @method("addr")

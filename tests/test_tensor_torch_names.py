@@ -220,3 +220,22 @@ def test_a_function_written_with_tensor_methods_runs_unchanged():
                                np.tanh([7.0]) + (2 * np.arange(6.0) + 1).sum(), rtol=1e-15)
     out.sum().backward()
     np.testing.assert_array_equal(x.grad, np.ones((2, 3)))
+
+
+def test_histc_cov_corrcoef_mvlgamma_and_detach_as_pytorch():
+    from scipy import special
+    x = np.array([[1.0, 2.0, 4.0], [0.75, 3.0, 1.0]], np.float32)
+    t = tg.tensor(x, requires_grad=True)
+    h = t.histc(4)  # a constant tensor in the tensor's dtype, as PyTorch's
+    assert type(h) is tg.Tensor and not h.requires_grad and h.dtype == np.float32
+    np.testing.assert_array_equal(h.numpy(), np.histogram(x, 4)[0])
+    for name, ref in (("cov", np.cov(x)), ("corrcoef", np.corrcoef(x))):  # float32 stays float32
+        mine = getattr(t, name)()
+        assert mine.dtype == np.float32
+        np.testing.assert_allclose(mine.detach().numpy(), ref, rtol=1e-5)
+    np.testing.assert_allclose(t.mvlgamma(2).detach().numpy(), special.multigammaln(x, 2), rtol=1e-6)
+    y = t * 2
+    assert y.detach_() is y and not y.requires_grad and y.grad_fn is None
+    np.testing.assert_array_equal(y.numpy(), 2 * x)
+    with pytest.raises(TypeError, match="immutable"):
+        tg.grad(lambda v: tg.sum(v.detach_()))(np.ones(2))
