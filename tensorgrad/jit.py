@@ -108,6 +108,7 @@ class Jitted:
         self._static_names = frozenset(names) | frozenset(
             positional[n] for n in self._static_nums if 0 <= n < len(positional))
         self._plans = PlanCache()  # (the oldest of more than 512 signatures is dropped)
+        self._eager: set = set()  # signatures whose result holds a function: run as written
         self._name = getattr(fun, "__name__", "f")
 
     def __repr__(self) -> str:
@@ -133,11 +134,15 @@ class Jitted:
             return self.fun(*args, **kwargs)
         plan = self._plans.get(key)
         if plan is None:
+            if key in self._eager:
+                return self.fun(*args, **kwargs)
             check_numeric(leaves)
             try:
                 plan = self._plans[key] = self._trace(args, kwargs)
-            except ClosedOver:  # it reads a value an enclosing transform traces, or a
+            except ClosedOver as exc:  # it reads a value an enclosing transform traces, or a
                 # tensor of the imperative tape: run it as written (under that transform)
+                if isinstance(exc, _ReturnsFunction):
+                    self._eager.add(key)  # (every call: its result holds a function)
                 return self.fun(*args, **kwargs)
         return plan.fn(*leaves)
 
@@ -165,6 +170,7 @@ class Jitted:
     def clear_cache(self) -> None:
         """Forget every plan: the next call traces again (e.g. after changing a closed-over array)."""
         self._plans.clear()
+        self._eager.clear()
 
     # ---- signatures --------------------------------------------------------------
     def _signature(self, args: tuple, kwargs: dict):
@@ -351,6 +357,11 @@ class _ClosedOverTracer(ClosedOver):
     ``tg.grad(lambda x: tg.jit(lambda y: x * y)(2.0))``): it runs eagerly instead."""
 
 
+class _ReturnsFunction(ClosedOver):
+    """The jitted function returns a function (``vjp``'s pullback, a ``linearize``): a plan
+    returns arrays only, so this signature runs eagerly at every call (JAX returns a Partial)."""
+
+
 class _OutputTree:
     """Renders the function's result as the plan's return expression."""
 
@@ -395,6 +406,10 @@ class _OutputTree:
         if isinstance(x, (np.ndarray, np.generic)) or isinstance(x, _STATIC_SCALARS):
             self.outs.append(("const", x))
             return f"\x00{len(self.outs) - 1}\x00"
+        if callable(x):
+            raise _ReturnsFunction("jit: the function returns a function (such as vjp's "
+                                   "pullback), which a plan cannot hold; calling the jitted "
+                                   "function runs it as written instead")
         raise TypeError(f"jit: the function returned a {type(x).__name__}; a jitted function "
                         "returns arrays, numbers and pytrees (tuples, lists, dicts, registered "
                         "nodes) of them")

@@ -551,3 +551,20 @@ def test_positive_histogram_bin_edges_and_poly_trace_as_they_run_eagerly():
         np.testing.assert_allclose(jitted, eager, rtol=1e-13)
     np.testing.assert_allclose(tg.jit(lambda a: tg.histogram_bin_edges(a, 3))(np.array([1.0, 4.0])),
                                np.histogram_bin_edges(np.array([1.0, 4.0]), 3))  # (a replay)
+
+
+def test_a_function_returning_a_function_runs_as_written():
+    calls = []
+
+    @tg.jit
+    def pullback_of_square(x):  # JAX's nestable-vjp test: the pullback comes out of jit
+        calls.append(1)
+        return tg.vjp(lambda v: v ** 2, x)[1]
+    x = np.array([1.0, 2.0])
+    for k in range(3):
+        np.testing.assert_allclose(pullback_of_square(x * (k + 1))(np.ones(2))[0], 2 * x * (k + 1))
+    assert len(calls) == 4  # the trace finds the function, then every call runs as written
+    y, lin = tg.jit(lambda v: tg.linearize(tg.sin, v))(x)
+    np.testing.assert_allclose(lin(np.ones(2)), np.cos(x))
+    with pytest.raises(TypeError, match="returns a function"):
+        tg.jit(lambda v: tg.vjp(tg.sin, v)).lower(x)
