@@ -198,11 +198,15 @@ _BRANCHES_CHECKED: dict = {}  # (branch code, operand types) -> True: seen to ag
 
 
 def _kind(out) -> tuple:
-    """A branch result's type as JAX compares it: structure, and per leaf shape and dtype
-    (None for a Python number, whose type is weak: it joins any dtype, or another object)."""
+    """A branch result's type as JAX compares it: structure, and per leaf shape and dtype (a
+    Python number's is JAX's with 64-bit types: int64, float64, complex128 or bool; None for
+    another object)."""
     leaves, td = tree_flatten(out)
     return td, [(tuple(shape_of(concrete(v))), np.dtype(dtype_of(concrete(v))))
-                if hasattr(v, "dtype") and hasattr(v, "shape") else ((), None) for v in leaves]
+                if hasattr(v, "dtype") and hasattr(v, "shape") else
+                ((), np.dtype(type(v)) if isinstance(v, (builtins.bool, builtins.int, builtins.float,
+                                                         builtins.complex)) else None)
+                for v in leaves]
 
 
 def _checked_branch(name: str, branches: list, k: int, operands: tuple, labels=None):

@@ -167,3 +167,20 @@ def test_scan_length_is_a_non_negative_integral_number():
     for bad in (-1, 2.5, True):
         with pytest.raises(ValueError, match="length"):
             tg.lax.scan(lambda c, x: (c + 1, c), 0, None, length=bad)
+
+
+def test_cond_branches_of_python_numbers_and_arrays_must_agree_as_in_jax():
+    pairs = [(lambda: 1, lambda: 2.5), (lambda: 2.0, lambda: np.float32(1.0)),
+             (lambda: 1, lambda: np.int32(2)), (lambda: 1.0, lambda: np.float64(2.0)),
+             (lambda: True, lambda: False), (lambda: 1.0, lambda: np.ones(()))]
+    for a, b in pairs:
+        for pred in (True, False):
+            try:
+                want = ("value", float(jax.lax.cond(pred, a, b)))
+            except TypeError:
+                want = ("TypeError",)
+            try:
+                got = ("value", float(tg.lax.cond(pred, a, b)))
+            except TypeError:
+                got = ("TypeError",)
+            assert got == want, (a, b, pred)
