@@ -18,6 +18,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import ops as _ops
+from .guards import Held, lock_inputs, unlock
 from .recording import next_level
 from .staging import as_array, check as _staged_check, is_staged, tracing_here
 from .tensor import Tensor, concrete, dtype_of, shape_of, traced_level
@@ -125,11 +126,19 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
         # gives it (x.at[...], x.astype, ...); with no Tensor argument, its results come
         # back as plain arrays then
         lift = not any(isinstance(v, Tensor) for v in leaves)
+        # the caller's arrays stay read-only while the slices run (JAX reads them once): a
+        # write into one by the mapped function would change the slices still to come
+        held = Held()
+        try:
+            moved = lock_inputs(moved, held, "vmap")
+            leaves = lock_inputs(leaves, held, "vmap")
 
-        def call(i):
-            a, k = tree_unflatten(td, [v if m is None else _lifted(m[i]) for v, m in zip(leaves, moved)])
-            return fun(*a, **k)
-        outs = _run_slices(call, n, [v for v, m in zip(leaves, moved) if m is None], axis_name)
+            def call(i):
+                a, k = tree_unflatten(td, [v if m is None else _lifted(m[i]) for v, m in zip(leaves, moved)])
+                return fun(*a, **k)
+            outs = _run_slices(call, n, [v for v, m in zip(leaves, moved) if m is None], axis_name)
+        finally:
+            unlock(held)
         out = _stack_outputs(outs, out_axes, n)
         return unlift(out, True) if lift else out
     return mapped

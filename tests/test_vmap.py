@@ -133,3 +133,18 @@ def test_scatter_add_accumulates_repeats_of_a_mapped_index():
     idx = np.array([[0, 0, 1], [2, 2, 2]])
     got = tg.vmap(lambda i: scatter_add(np.ones(3), (i,), (3,)))(idx)
     np.testing.assert_array_equal(got, [[2.0, 1.0, 0.0], [0.0, 0.0, 3.0]])
+
+
+def test_the_mapped_arrays_stay_read_only_while_the_slices_run():
+    xb = np.ones((3, 2))
+
+    def f(v):  # a write into the caller's array would change the slices still to come
+        xb[2, 0] = 50.0
+        return v * 2
+    with pytest.raises(ValueError, match="read-only"):
+        tg.vmap(f)(xb)
+    assert xb.flags.writeable and np.array_equal(xb, np.ones((3, 2)))  # (flags restored)
+    r = np.arange(6.0).reshape(2, 3)
+    r.flags.writeable = False
+    np.testing.assert_array_equal(tg.vmap(lambda v: v.sum())(r), [3.0, 12.0])
+    assert not r.flags.writeable
