@@ -45,7 +45,10 @@ _DEFERRED: list = []
 #: ``watched``: the array was read-only already (its owner's doing, not ours): it is only
 #: watched (check_intact raises if it turns writable while held) and never made writable
 _TABLE: dict = {}
-_WAITING: set = set()
+#: views no tape holds any more, kept read-only because an array they view is still locked:
+#: id(that array) -> ids of the views waiting for it; and id(view) -> id(that array)
+_WAITING: dict = {}
+_BLOCKED_BY: dict = {}
 #: the holders of imperative nodes (checked by ``backward()``)
 _NODE_HOLDERS: "weakref.WeakSet" = weakref.WeakSet()
 
@@ -110,7 +113,7 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
             e = _TABLE.get(key)
             if e is not None:
                 if e[1] == 0:
-                    _WAITING.discard(key)
+                    _unwait(key)
                 e[1] += 1
             elif a.flags.writeable:
                 a.setflags(write=False)
@@ -154,7 +157,7 @@ def lock_inputs(values: list, held: Held, what: str) -> list:
                 e = table.get(key)
                 if e is not None:
                     if e[1] == 0:
-                        _WAITING.discard(key)
+                        _unwait(key)
                     e[1] += 1
                 elif a.flags.writeable:
                     a.setflags(write=False)
@@ -228,7 +231,7 @@ def _lock_chain(a: np.ndarray, held: Held, what: str) -> bool:
             e = table.get(id(c))
             if e is not None:
                 if e[1] == 0:
-                    _WAITING.discard(id(c))
+                    _unwait(id(c))
                 e[1] += 1
             elif c.flags.writeable:
                 c.setflags(write=False)
@@ -266,7 +269,6 @@ def unlock(held: Held) -> None:
 def _give_back(arrays: list) -> None:
     """One count back for each array (inside the critical section)."""
     table = _TABLE
-    waiting = False
     for c in arrays:
         e = table.get(id(c))
         if e is None:
@@ -277,39 +279,56 @@ def _give_back(arrays: list) -> None:
             continue
         if e[3]:  # only watched: its flags stay as its owner set them
             del table[id(c)]
+            if _WAITING:
+                _wake(id(c))
         elif c.base is None:  # owns its memory: writable again at once
             try:
                 c.setflags(write=True)
             except ValueError:  # pragma: no cover - memory NumPy will not write to
                 pass
             del table[id(c)]
+            if _WAITING:
+                _wake(id(c))
         else:
-            _WAITING.add(id(c))
-            waiting = True
-    if waiting or _WAITING:
-        _restore_waiting()
+            _park(c)
 
 
-def _restore_waiting() -> None:
-    # bases first: a view can only become writable once the array it views is
-    progress = True
-    while progress and _WAITING:
-        progress = False
-        for i in list(_WAITING):
-            c = _TABLE[i][0]
-            b = c.base
-            while isinstance(b, np.ndarray):
-                if id(b) in _TABLE:
-                    break
-                b = b.base
-            else:
-                try:
-                    c.flags.writeable = True
-                except ValueError:  # the caller made a base read-only meanwhile: leave it
-                    pass
-                del _TABLE[i]
-                _WAITING.discard(i)
-                progress = True
+def _park(c: np.ndarray) -> None:
+    """A view no tape holds: writable again, unless an array it views is still locked (a
+    view cannot be writable while its base is not); then it waits for that array."""
+    b = c.base
+    while isinstance(b, np.ndarray):
+        if id(b) in _TABLE:
+            _WAITING.setdefault(id(b), set()).add(id(c))
+            _BLOCKED_BY[id(c)] = id(b)
+            return
+        b = b.base
+    try:
+        c.flags.writeable = True
+    except ValueError:  # the caller made a base read-only meanwhile: leave it
+        pass
+    del _TABLE[id(c)]
+    if _WAITING:
+        _wake(id(c))
+
+
+def _wake(key: int) -> None:
+    """The array ``key`` left the table: the views that waited for it try again."""
+    for i in _WAITING.pop(key, ()):
+        del _BLOCKED_BY[i]
+        e = _TABLE.get(i)
+        if e is not None and e[1] == 0:
+            _park(e[0])
+
+
+def _unwait(key: int) -> None:
+    """A waiting view is locked again: it no longer waits."""
+    b = _BLOCKED_BY.pop(key, None)
+    if b is not None:
+        views = _WAITING[b]
+        views.discard(key)
+        if not views:
+            del _WAITING[b]
 
 
 def _saved(a: np.ndarray, what: str) -> str:

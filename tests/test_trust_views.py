@@ -283,3 +283,19 @@ def test_views_through_helper_objects_and_foreign_memory(tmp_path):
     m[0] = -7.0  # a memory map stays writable: the tape kept a copy
     np.testing.assert_array_equal(pull(1.0)[0], [1.0, 2.0, 3.0])
     del pull, m
+
+
+def test_views_released_while_their_base_is_held_wait_for_it_and_then_come_back():
+    from tensorgrad import guards
+    P = np.random.default_rng(0).random((50, 3))
+    rows = [P[i] for i in range(50)]
+    _, pull = tg.vjp(lambda a: tg.sum(a * P), np.ones((50, 3)))  # holds P
+    for r in rows:  # each call locks its row (and P); the row waits for P afterwards
+        tg.grad(lambda u, w: tg.sum(u * w))(np.ones(3), r)
+    assert not any(r.flags.writeable for r in rows)  # (a view of a locked array cannot be)
+    assert {guards._BLOCKED_BY[id(r)] for r in rows} == {id(P)}  # released with P, not rescanned
+    tg.grad(lambda u, w: tg.sum(u * w))(np.ones(3), rows[0])  # a waiting view locked again
+    np.testing.assert_allclose(pull(1.0)[0], P)
+    del pull
+    assert P.flags.writeable and all(r.flags.writeable for r in rows)
+    assert not any(id(r) in guards._BLOCKED_BY for r in rows) and id(P) not in guards._WAITING
