@@ -7,6 +7,7 @@ a few chunks, never m×m.
 """
 from __future__ import annotations
 
+import gc
 import tracemalloc
 
 import numpy as np
@@ -41,3 +42,16 @@ def test_chunked_jacobians_stay_near_the_size_of_the_result(transform, m, n):
     # a few chunk-sized buffers (seed, cotangents or tangents, one chunk of the result)
     assert extra < 12 * chunk * max(m, n) * 8 + 2**16, (peak, J.nbytes)
     assert extra < max(m, n) ** 2 * 8 / 4  # nowhere near a full identity basis
+
+
+def test_an_evaluation_of_the_fused_loss_pins_nothing():
+    import weakref
+    z = np.random.default_rng(0).random((50, 7))
+    y = np.eye(7)[np.arange(50) % 7]
+    probe = weakref.ref(z)
+    tg.nn.softmax_cross_entropy(z, y)  # forward only (evaluation): its softmax waits for a VJP
+    del z
+    gc.collect()
+    assert probe() is None  # the logits are gone, and with them the kept softmax
+    from tensorgrad.ops import activations
+    assert activations._last_softmax.slot == [None, None]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 
 import numpy as np
 from scipy import special
@@ -459,23 +460,25 @@ def _softmax_lse(z, finite: bool = False):
         return np.where(inf_row, np.nan, e / np.where(s == 0, 1, s)), lse[..., 0]
 
 
-#: the softmax the last fused-loss forward computed in this thread, for its VJP
+#: this thread's last fused-loss softmax, for its VJP: ``.slot`` = [a weak reference to the
+#: logits, the softmax], emptied when the logits die (an evaluation pins nothing)
 _last_softmax = threading.local()
 
 
-def _softmax_rows(z):
-    """softmax(z) along the last axis for the fused loss's rules.
+def _keep_softmax(z, p) -> None:
+    slot = _last_softmax.__dict__.setdefault("slot", [None, None])
+    slot[:] = weakref.ref(z, lambda r, s=slot: s[0] is r and s.__setitem__(slice(None), [None, None])), p
 
-    A plain array: the forward's own result when it was the last one computed
-    in this thread (no second exp), else computed; traced by ``tg.jit``: the
-    forward's recorded step again (merged with it in the plan); a Tensor of an
-    enclosing transform: the softmax op, so that it differentiates.
-    """
+
+def _softmax_rows(z):
+    """softmax(z) along the last axis for the fused loss's rules: the forward's own result
+    when it was this thread's last (no second exp); under ``tg.jit`` its recorded step again
+    (merged in the plan); for a Tensor of an enclosing transform the softmax op."""
     if type(z) is np.ndarray:
-        last = getattr(_last_softmax, "pair", None)
-        if last is not None and last[0] is z:
-            _last_softmax.pair = None
-            return last[1]
+        slot = getattr(_last_softmax, "slot", None)
+        if slot is not None and slot[0] is not None and slot[0]() is z:
+            p, slot[0], slot[1] = slot[1], None, None
+            return p
         return _softmax_lse(z)[0]
     if is_staged(z):
         return staged_call(_softmax_lse, z)[0]
@@ -487,11 +490,11 @@ def _sce_forward(z, y):
         # one finiteness check of the logits serves both parts
         finite = bool(z.size) and math.isfinite(_add_reduce(z, axis=None))
         p, lse = _softmax_lse(z, finite)
-        _last_softmax.pair = (z, p)
+        _keep_softmax(z, p)
         return _sce_from_lse(lse, z, y, finite)
     p, lse = staged_call(_softmax_lse, z)  # one recorded step under tg.jit
     if type(z) is np.ndarray:
-        _last_softmax.pair = (z, p)
+        _keep_softmax(z, p)
     return staged_call(_sce_from_lse, lse, z, y)
 
 
