@@ -109,6 +109,7 @@ class Jitted:
             positional[n] for n in self._static_nums if 0 <= n < len(positional))
         self._plans = PlanCache()  # (the oldest of more than 512 signatures is dropped)
         self._eager: set = set()  # signatures whose result holds a function: run as written
+        self._frozen: dict = {}  # the plans' copies of constant arrays (see _frozen_const)
         self._name = getattr(fun, "__name__", "f")
 
     def __repr__(self) -> str:
@@ -171,6 +172,7 @@ class Jitted:
         """Forget every plan: the next call traces again (e.g. after changing a closed-over array)."""
         self._plans.clear()
         self._eager.clear()
+        self._frozen.clear()
 
     # ---- signatures --------------------------------------------------------------
     def _signature(self, args: tuple, kwargs: dict):
@@ -197,7 +199,7 @@ class Jitted:
 
     # ---- tracing -----------------------------------------------------------------------
     def _trace(self, args: tuple, kwargs: dict) -> "Plan":
-        return _build_plan(*self.record(args, kwargs), self._name)
+        return _build_plan(*self.record(args, kwargs), self._name, self._frozen)
 
     def record(self, args: tuple, kwargs: dict) -> tuple:
         """(the program of NumPy calls ``fun`` makes on these arguments, its result)."""
@@ -216,7 +218,7 @@ class Jitted:
 # the plan
 # --------------------------------------------------------------------------
 
-def _build_plan(program: Program, result, name: str) -> Plan:
+def _build_plan(program: Program, result, name: str, copies: dict | None = None) -> Plan:
     outs: list = []  # slots (or constants) of the output leaves, in order
     tree = _OutputTree(program, outs)
     out_expr = tree.render(result)
@@ -251,7 +253,8 @@ def _build_plan(program: Program, result, name: str) -> Plan:
     outs = [alias.get(o, o) if type(o) is int else o for o in outs]
     # 3. reuse the buffers of dead temporaries in elementwise steps
     reuse = _plan_reuse(merged, set(o for o in outs if type(o) is int), program)
-    return _codegen(program, merged, outs, (out_expr, tree.consts), reuse, name, recorded)
+    return _codegen(program, merged, outs, (out_expr, tree.consts), reuse, name, recorded,
+                    {} if copies is None else copies)
 
 
 def _same_view(st, program: Program):
@@ -460,22 +463,28 @@ def _alike(a, b) -> bool:
 
 def _frozen_const(a, copies: dict):
     """A constant array of the plan, fixed at trace time: a private read-only copy (a
-    read-only array may still be a view of, or locked from, something writable)."""
+    read-only array may still be a view of, or locked from, something writable). ``copies``
+    holds the jitted function's copies for all its plans (id -> (weak reference to the
+    array, copy)): a plan for another shape reuses the copy while the array is unchanged."""
     if type(a) is not np.ndarray:
         return a
-    c = copies.get(id(a))
-    if c is None:
-        c = a.copy()
-        c.flags.writeable = False
-        copies[id(a)] = c
+    got = copies.get(id(a))
+    if got is not None and got[0]() is a and got[1].dtype == a.dtype and np.array_equal(
+            got[1], a, equal_nan=a.dtype.kind in "fc"):
+        return got[1]
+    c = a.copy()
+    c.flags.writeable = False
+    try:
+        copies[id(a)] = (weakref.ref(a), c)
+    except TypeError:  # pragma: no cover - (every ndarray takes weak references)
+        pass
     return c
 
 
 def _codegen(program: Program, steps, outs, out: tuple, reuse: dict, name: str,
-             recorded: int) -> Plan:
+             recorded: int, copies: dict) -> Plan:
     out_expr, out_consts = out
     names = _Names()
-    copies: dict = {}
     inputs = {s: f"x{k}" for k, s in enumerate(program.inputs)}
     local = dict(inputs)
 

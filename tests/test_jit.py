@@ -568,3 +568,20 @@ def test_a_function_returning_a_function_runs_as_written():
     np.testing.assert_allclose(lin(np.ones(2)), np.cos(x))
     with pytest.raises(TypeError, match="returns a function"):
         tg.jit(lambda v: tg.vjp(tg.sin, v)).lower(x)
+
+
+def test_plans_for_several_shapes_share_one_copy_of_a_closed_over_array():
+    import tracemalloc
+    W = np.random.default_rng(0).normal(size=(256, 64)) / 16
+    f = tg.jit(lambda x: tg.sum(tg.tanh(x @ W), axis=-1))
+    tracemalloc.start()
+    try:
+        for b in range(1, 11):
+            f(np.ones((b, 256)))
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert f.cache_size() == 10 and held < 2 * W.nbytes  # one copy, not ten
+    W[:] = 0.0  # changed: a plan traced from now on bakes in the new values
+    np.testing.assert_array_equal(f(np.ones((11, 256))), np.zeros(11))
+    assert np.all(f(np.ones((1, 256))) != 0)  # (the plan traced before keeps the old ones)
