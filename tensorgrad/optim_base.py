@@ -84,6 +84,14 @@ def _symbolic(v) -> bool:
     return is_jax_tensor(v) or is_staged(v) or (type(v) is Tensor and traced_level(v) > 0)
 
 
+def _rate_for(lr, p):
+    """The learning rate for parameter ``p``: a traced rate (a 0-d float64 array, as
+    ``learning_rate`` returns) in ``p``'s dtype, as a Python number would be (a float32
+    parameter stays float32)."""
+    dt = getattr(lr, "dtype", None)
+    return _ops.astype(lr, p.dtype) if dt is not None and _symbolic(lr) and dt != p.dtype else lr
+
+
 def _zeros(p, who: str = "Optimizer", i: int = 0):
     a = p if _symbolic(p) else np.asarray(concrete(p))
     return np.zeros(tuple(a.shape), _float_dtype(who, a, "parameter", i))
@@ -142,8 +150,9 @@ class Optimizer:
         return [group]
 
     def learning_rate(self, state: dict) -> float:
-        """η for the next update."""
-        return float(self.lr(int(state["step"])))
+        """η for the next update, as a NumPy float64 (a float), so that a jitted step given
+        it as ``lr=`` traces it once instead of once per value (a Python number is static)."""
+        return np.float64(self.lr(int(state["step"])))
 
     def step(self, params: Any, grads: Any, state: dict, lr: float | None = None) -> tuple[Any, dict]:
         """One update. Returns new ``(params, state)``; the inputs are not modified.
@@ -194,7 +203,7 @@ class Optimizer:
             bufs = {s: slot_leaves[s][i] for s in slots}
             before = dict(bufs)
             try:
-                q = self._update(p, g, bufs, t, lr)
+                q = self._update(p, g, bufs, t, _rate_for(lr, p))
             except ValueError as exc:
                 if "read-only" not in str(exc):
                     raise

@@ -178,3 +178,23 @@ def test_bad_hyperparameters_are_refused():
         opt.step(p, np.ones(2), state)
     with pytest.raises(ValueError, match="learning rate for update 1 is -5"):
         opt.step(p, np.ones(2), opt.init(p), lr=-5.0)
+
+
+def test_a_scheduled_rate_passed_into_a_jitted_step_is_traced_once():
+    opt = tg.optim.SGD(lr=tg.optim.step_decay(0.1, 2, 0.5))
+    x = np.ones(3, np.float32)
+    loss = lambda p, x: tg.sum(p["w"] * x)  # noqa: E731
+    traces = []
+
+    @tg.jit
+    def step(p, s, x, lr):
+        traces.append(1)
+        return opt.step(p, tg.grad(loss)(p, x), s, lr=lr)
+    p = pe = {"w": np.ones(3, np.float32)}
+    s = se = opt.init(p)
+    for _ in range(6):  # the rate changes at steps 2 and 4
+        p, s = step(p, s, x, opt.learning_rate(s))
+        pe, se = opt.step(pe, tg.grad(loss)(pe, x), se)
+    assert len(traces) <= 2  # (the first state's count is a Python int, later ones arrays)
+    assert p["w"].dtype == np.float32  # the float64 rate does not promote a float32 parameter
+    np.testing.assert_array_equal(p["w"], pe["w"])
