@@ -118,13 +118,26 @@ def test_traced_branches_must_match_and_loop_bounds_must_be_static():
 @pytest.mark.parametrize("i", [0, 2, -1, 5, -7])
 def test_index_updates_at_traced_integer_scalars(i):
     # x.at[i].set(v) with i traced: a select with a mask the plan computes; an out-of-bounds
-    # index updates nothing, as JAX's updates under jit (mode="clip" clamps it)
+    # index raises as it does eagerly, at the trace and at every replay; mode="drop" updates
+    # nothing there, as JAX's updates do by default (mode="clip" clamps it)
     x = np.arange(12.0).reshape(3, 4)
+    inside = -3 <= i < 3
     i = np.int64(i)
+    mode = {} if inside else {"mode": "drop"}
     for meth, args in [("set", (9.0,)), ("add", (np.arange(4.0),)), ("multiply", (2.0,)),
                        ("min", (3.0,)), ("max", (6.0,))]:
-        _both(lambda x, i: getattr(x.at[i], meth)(*args), lambda x, i: getattr(x.at[i], meth)(*args), x, i)
-    _both(lambda x, i: x.at[i, 1].set(-1.0), lambda x, i: x.at[i, 1].set(-1.0), x, i)
+        _both(lambda x, i: getattr(x.at[i], meth)(*args, **mode),
+              lambda x, i: getattr(x.at[i], meth)(*args), x, i)
+    _both(lambda x, i: x.at[i, 1].set(-1.0, **mode), lambda x, i: x.at[i, 1].set(-1.0), x, i)
+    if not inside:
+        f = tg.jit(lambda x, i: x.at[i].set(9.0))
+        for j in (i, np.int64(1), i):  # the trace, a replay in bounds, a replay out of bounds
+            if j == 1:
+                np.testing.assert_array_equal(f(x, j)[1], 9.0)
+                continue
+            with pytest.raises(IndexError, match="out of bounds"):
+                f(x, j)
+        return
     _both(lambda x, i: x.at[i].set(1.0, mode="clip"), lambda x, i: x.at[i].set(1.0, mode="clip"), x, i)
     gt = tg.jit(tg.grad(lambda x, v, i: tg.sum(x.at[i].set(v) ** 2), argnums=(0, 1)))(x, np.ones(4), i)
     gj = jax.jit(jax.grad(lambda x, v, i: jnp.sum(x.at[i].set(v) ** 2), argnums=(0, 1)))(x, np.ones(4), i)

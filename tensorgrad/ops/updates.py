@@ -27,7 +27,7 @@ import numpy as np
 
 from ..tensor import Tensor, concrete
 from ..registry import function
-from ..staging import Staged
+from ..staging import Staged, check as staged_check
 from ._util import dtype_of, is_staged, shape_of, wide_index
 from .elementwise import astype, divide, maximum, minimum, multiply, power, where
 from .reductions import max as reduce_max, min as reduce_min
@@ -353,16 +353,19 @@ def _traced_scalars(index):
 def _apply_traced(x, idx, name, values, combine, label, mode, wrap, dt):
     """An update at integer scalars that ``tg.jit`` traces: a select between the array and
     the updated rows, with the mask computed in the plan for each call. An out-of-bounds
-    index updates nothing (JAX's rule for updates under jit); ``mode="clip"`` clamps it."""
+    index raises at every call, as eagerly; ``mode="clip"`` clamps it, "drop"/"fill" update
+    nothing there (JAX's rule for updates)."""
     xs = tuple(shape_of(concrete(x)))
     if len(idx) > len(xs):
         raise IndexError(f"at[...].{label}: {len(idx)} indices for an array of shape {xs}")
     mask = None
     for a, i in enumerate(idx):
         n = xs[a]
-        i = _wrapped(i, n, wrap)
+        raw, i = i, _wrapped(i, n, wrap)
         if mode == "clip":
             i = np.clip(i, 0, n - 1)
+        elif mode in (None, "promise_in_bounds"):  # out of bounds raises, as eagerly (at replay too)
+            staged_check(_in_bounds, raw, i, n, a, label, xs)
         m = np.reshape(np.arange(n) == i, [n if b == a else 1 for b in range(len(xs))])
         mask = m if mask is None else mask & m
     if name != "apply":
@@ -401,6 +404,13 @@ def _get_traced(x, idx, mode, fill_value, wrap):
     if mode == "clip":
         return got
     return where(inside, got, _filler(x, fill_value))
+
+
+def _in_bounds(raw, i, n: int, axis: int, label: str, xs: tuple) -> None:
+    """IndexError unless the (wrapped) traced index ``i`` lies in an axis of length ``n``."""
+    if not 0 <= int(i) < n:
+        raise IndexError(f"at[...].{label}: index {int(raw)} is out of bounds for axis {axis} "
+                         f"with size {n} (array of shape {xs})")
 
 
 def _wrapped(i, n: int, wrap: bool):
