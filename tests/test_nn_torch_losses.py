@@ -453,3 +453,16 @@ def test_errors(call, match):
         warnings.simplefilter("error")
         with pytest.raises((ValueError, TypeError), match=match):
             call()
+
+
+def test_soft_margin_targets_broadcast_to_the_input_and_bce_targets_are_probabilities():
+    F = tg.nn.functional
+    for a, b in [((4, 1), (4,)), ((4,), (4, 1)), ((3,), (4, 3))]:  # PyTorch: a RuntimeError
+        with pytest.raises(ValueError, match="soft_margin_loss"):
+            F.soft_margin_loss(np.zeros(a), np.ones(b))
+    np.testing.assert_allclose(F.soft_margin_loss(np.zeros((4, 3)), np.ones(3)), np.log(2.0))
+    for t in ([0.0, 2.0, 1.0], [0.0, -1.0, 1.0]):
+        with pytest.raises(ValueError, match="target must be in"):
+            F.binary_cross_entropy(np.full(3, 0.5), np.array(t))
+    np.testing.assert_allclose(F.binary_cross_entropy(np.full(3, 0.5), np.array([0.0, 0.5, 1.0])),
+                               np.log(2.0))

@@ -287,6 +287,10 @@ def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike 
     if x is not None and x.size and not ((x >= 0) & (x <= 1)).all():
         raise ValueError(f"{name}: every input must be a probability in [0, 1] (got values in "
                          f"[{np.nanmin(x)}, {np.nanmax(x)}]{', and NaN' if np.isnan(x).any() else ''})")
+    t = _known(target)
+    if t is not None and t.size and not ((t >= 0) & (t <= 1)).all():
+        raise ValueError(f"{name}: every target must be in [0, 1], as PyTorch requires (got "
+                         f"values in [{np.nanmin(t)}, {np.nanmax(t)}])")
     loss = _bce_terms(input, target)
     if weight is not None:
         loss = loss * _float(weight)

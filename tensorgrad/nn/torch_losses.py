@@ -168,11 +168,15 @@ def threshold(input: ArrayLike, threshold: float, value: float, inplace: bool = 
 def soft_margin_loss(input: ArrayLike, target: ArrayLike, size_average=None, reduce=None,
                      reduction: str = "mean") -> Array:
     """The two-class logistic loss ``log(1 + exp(−y·x))`` of targets ``y`` of ±1
-    (``torch.nn.functional.soft_margin_loss``); input and target broadcast. Written as
+    (``torch.nn.functional.soft_margin_loss``); the target broadcasts to the input. Written as
     ``softplus(−y·x)``, finite where PyTorch's ``log1p(exp(·))`` overflows (|y·x| > 709)."""
     name = "soft_margin_loss"
     red = _reduction(name, reduction, size_average, reduce)
     x, y = _elementwise_pair(name, input, target)
+    if _shape(x) != _shape(input):  # (PyTorch computes into the input's shape)
+        raise ValueError(f"{name}: a target of shape {_shape(target)} broadcasts the input of "
+                         f"shape {_shape(input)} up to {_shape(x)}; give a target the input's "
+                         "shape (or one that broadcasts to it)")
     return _reduce(_ops.softplus(-y * x), red)
 
 
