@@ -591,3 +591,13 @@ def test_incomplete_gamma_at_a_zero_is_flat_in_x():
         want = np.asarray(jax.vmap(jax.grad(lambda v: getattr(jss, name)(0.0, v)))(x))
         np.testing.assert_array_equal(got, want)
         assert np.all(got == 0)
+
+
+def test_hyp1f1_at_plus_infinity_returns_instead_of_hanging():
+    # SciPy's hyp1f1 never returns at x = +inf; tensorgrad gives JAX's NaN (1 for a = 0)
+    for a in (0.5, -0.5, 0.0):
+        want = float(jss.hyp1f1(a, 1.5, np.inf))
+        np.testing.assert_equal(tg.scipy.special.hyp1f1(a, 1.5, np.inf), want)
+    got = tg.scipy.special.hyp1f1(np.array([0.5, 1.0]), 1.5, np.array([1.0, np.inf]))
+    np.testing.assert_allclose(got[0], float(jss.hyp1f1(0.5, 1.5, 1.0)), rtol=1e-12)
+    assert np.isnan(got[1])

@@ -373,8 +373,7 @@ def _betainc_parts(out, a, b, x):
     off = np.logical_not(ok & (xv > 0) & (xv < 1))
     slope = _guarded_at(off, fill, lambda u, v, y: exp((u - 1) * log(y) + (v - 1) * log1p(-y)
                                                         - betaln(u, v)), (1.0, 1.0, 0.5), a, b, x)
-    # (at an end whose exponent is at most 2 the slope's own slope is not 0: NaN, as JAX's)
-    return _end_slopes(slope, end & (expo <= 2) & ~steep, (x,)), steep
+    return _end_slopes(slope, end & (expo <= 2) & ~steep, (x,)), steep  # (NaN at an end of exponent ≤ 2, as JAX's)
 
 
 def _abx(a: ArrayLike, b: ArrayLike, x: ArrayLike):
@@ -383,8 +382,7 @@ def _abx(a: ArrayLike, b: ArrayLike, x: ArrayLike):
 
 betainc = elementwise(
     "betainc", _in_float_of(special.betainc),
-    # (one message for both: scipy.stats.beta's sf calls betainc(b, a, 1 − y))
-    d={"a": _no_derivative("betainc", "the shape parameters a and b"),
+    d={"a": _no_derivative("betainc", "the shape parameters a and b"),  # (one: beta.sf swaps them)
        "b": _no_derivative("betainc", "the shape parameters a and b"),
        "x": _slope(_betainc_parts)},
     vjp={"x": _steep(_betainc_parts)}, jvp={"x": _steep(_betainc_parts)}, signature=_abx,
@@ -392,9 +390,14 @@ betainc = elementwise(
     symbol="diag(xᵃ⁻¹(1 − x)ᵇ⁻¹/B(a, b)) in x", doc="the regularized incomplete beta function I_x(a, b)",
     examples=[Example(((2, 3), (2, 3), (2, 3)), diff=(2,))])
 
+def _hyp1f1(a, b, x):  # (SciPy's never returns at x = +inf: NaN there, as JAX's; 1 for a = 0)
+    up = np.asarray(x) == np.inf
+    return np.where(up, np.where(np.asarray(a) == 0, 1.0, np.nan), special.hyp1f1(a, b, np.where(up, 0, x)))[()]
+
+
 _PARAMS = "the parameters (JAX's first-order derivative is not implemented here)"
 hyp1f1 = elementwise(
-    "hyp1f1", _in_float_of(special.hyp1f1),
+    "hyp1f1", _in_float_of(_hyp1f1),
     d={"a": _no_derivative("hyp1f1", "a", _PARAMS), "b": _no_derivative("hyp1f1", "b", _PARAMS),
        "x": lambda out, a, b, x: a / b * hyp1f1(a + 1, b + 1, x)},
     signature=_abx, jax=_jss("hyp1f1"), numpy="scipy.special.hyp1f1",
