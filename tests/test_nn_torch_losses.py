@@ -466,3 +466,12 @@ def test_soft_margin_targets_broadcast_to_the_input_and_bce_targets_are_probabil
             F.binary_cross_entropy(np.full(3, 0.5), np.array(t))
     np.testing.assert_allclose(F.binary_cross_entropy(np.full(3, 0.5), np.array([0.0, 0.5, 1.0])),
                                np.log(2.0))
+
+
+def test_linear_refuses_a_bias_that_would_grow_the_output():
+    F = tg.nn.functional
+    x, w = np.ones((2, 3)), np.ones((4, 3))
+    for bs in [(4,), (), (1, 4), (2, 4), (1,)]:  # PyTorch's accepted shapes
+        assert F.linear(x, w, np.ones(bs)).shape == (2, 4)
+    with pytest.raises(ValueError, match="bias of shape"):
+        F.linear(x, w, np.ones((3, 1, 4)))

@@ -95,7 +95,10 @@ def linear(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -
     y = _ops.matmul(input, _ops.transpose(weight) if len(ws) == 2 else weight)
     if bias is None:
         return y
-    broadcast_shapes_of("linear", output=_shape(y), bias=_shape(bias))
+    if broadcast_shapes_of("linear", output=_shape(y), bias=_shape(bias)) != _shape(y):
+        raise ValueError(f"linear: a bias of shape {_shape(bias)} would broadcast the output of "
+                         f"shape {_shape(y)} to a larger one; give it the output's trailing shape "
+                         "(out,)")
     return y + bias
 
 
