@@ -608,7 +608,8 @@ def use_zero_op(make) -> None:
 
 
 #: the exceptions of a forward rule that :func:`call_forward` turns into a clear message
-OP_ERRORS = (ValueError, TypeError, IndexError, np.exceptions.AxisError)
+OP_ERRORS = (ValueError, TypeError, IndexError, np.exceptions.AxisError,
+             AttributeError)  # (NumPy on None or objects calls a method they lack)
 
 
 def call_forward(op, vals, params):
@@ -665,8 +666,8 @@ def _describe(op, vals, params, exc: Exception) -> Exception:
     if isinstance(exc, np.exceptions.AxisError):  # (one argument: the message)
         return np.exceptions.AxisError(f"{op.name}: {exc} {inputs}")
     # the base class: some NumPy subclasses (e.g. _UFuncNoLoopError) need extra arguments
-    kind = TypeError if isinstance(exc, TypeError) else IndexError if isinstance(exc, IndexError) \
-        else OpError
+    kind = TypeError if isinstance(exc, (TypeError, AttributeError)) else IndexError \
+        if isinstance(exc, IndexError) else OpError
     return kind(f"{op.name}: {exc} {inputs}")
 
 

@@ -89,11 +89,13 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from . import staging
 from .dispatch import UFUNC_METHODS, canonical_path, numpy_path
 from .recording import binary_function, bind, unary_function
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
@@ -452,6 +454,24 @@ def register_namespace(prefix: str, functions: Mapping[str, Callable]) -> list[s
     return served
 
 
+def _named(name: str, exc: Exception) -> Exception:
+    """``exc`` from an op's argument handling, with the op's name in its message: a helper's
+    name (``_axis_signature.<locals>.signature()``) becomes the op's, an AttributeError of a
+    wrong argument (None) a TypeError. A message naming the op, or an error about tracing
+    (ConcretizationError), is left as it is."""
+    msg = str(exc)
+    if name in msg or isinstance(exc, staging.ConcretizationError):
+        return exc
+    helper = re.match(r"^([\w.<>]+)\(\) ", msg)  # a wrong call of the argument handler
+    if isinstance(exc, TypeError) and helper and ("<" in helper[1] or helper[1].startswith("_")):
+        return TypeError(f"{name}(){msg[helper.end(1) + 2:]}")
+    kind = TypeError if isinstance(exc, (TypeError, AttributeError)) else type(exc)
+    try:
+        return kind(f"{name}: {msg}")
+    except TypeError:  # (an exception class that takes other arguments)
+        return exc
+
+
 def _public_function(op: Op, signature: Callable | None, check: Callable | None = None) -> Callable:
     """``tg.<name>``: the op's public function, binding its inputs and parameters."""
     if check is not None:  # the one-frame two-input function; the check runs when the forward fails
@@ -461,7 +481,10 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
         doc = check.__doc__ or op.doc
     elif signature is not None:
         def fn(*args, **kwargs):
-            inputs, params = signature(*args, **kwargs)
+            try:
+                inputs, params = signature(*args, **kwargs)
+            except (TypeError, ValueError, AttributeError) as exc:
+                raise _named(op.name, exc) from exc
             return bind(op, inputs, params)
         fn.__signature__ = inspect.signature(signature)
         doc = signature.__doc__ or op.doc

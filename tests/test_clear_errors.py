@@ -81,3 +81,17 @@ def test_loading_a_pickled_file_says_what_to_do(tmp_path):
     with pytest.raises(ValueError, match="holds pickled Python objects.*tg.checkpoint.save"):
         tg.load(path)
     assert tg.load(path, allow_pickle=True).item()["W"].tolist() == [1.0, 1.0]
+
+
+def test_argument_errors_name_the_op_not_a_helper():
+    x = np.ones((2, 3))
+    cases = [(lambda: tg.max(x, bogus=1), TypeError, r"^max\(\) got an unexpected keyword"),
+             (lambda: tg.softmax(x, bogus=1), TypeError, r"^softmax\(\) got an unexpected"),
+             (lambda: tg.reshape(x, 2.5), TypeError, r"^reshape: "),
+             (lambda: tg.transpose(x, axes=7), TypeError, r"^transpose: "),
+             (lambda: tg.var(x, ddof=None), TypeError, r"^var: "),
+             (lambda: tg.arctan2(None, x), TypeError, r"^arctan2: .*NoneType"),
+             (lambda: tg.hypot(x, None), TypeError, r"^hypot: ")]
+    for call, kind, pattern in cases:
+        with pytest.raises(kind, match=pattern):
+            call()
