@@ -44,7 +44,7 @@ from . import debug
 from .jit_args import (JIT_OPTIONS, _STATIC_SCALARS, _Feeder, _flatten, _hashable, _rebuild,
                        check_static_spec, examples_for)
 from .staging import ClosedOver, ConcretizationError, PlanCache, Program, Ref, Staged, check_numeric
-from .jit_aot import _OFF, Lowered, Plan, _fresh_const, _own
+from .jit_aot import _OFF, MODES, Lowered, Plan, _fresh_const, _own
 from .tensor import Tensor, concrete
 from .tree import _CUSTOM as _CUSTOM_NODES, _dict_keys
 
@@ -110,6 +110,7 @@ class Jitted:
         self._plans = PlanCache()  # (the oldest of more than 512 signatures is dropped)
         self._eager: set = set()  # signatures whose result holds a function: run as written
         self._frozen: dict = {}  # the plans' copies of constant arrays (see _frozen_const)
+        self._modes = MODES[0]  # (see jit_aot.MODES)
         self._name = getattr(fun, "__name__", "f")
 
     def __repr__(self) -> str:
@@ -122,6 +123,9 @@ class Jitted:
 
     # ---- calls ---------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        if self._modes != MODES[0]:  # a Module's train()/eval() since: trace anew
+            self._plans.clear()
+            self._modes = MODES[0]
         if not kwargs and not self._static_nums:  # the common call: positional arrays only
             leaves: list = []
             flags = [False]

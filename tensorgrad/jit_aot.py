@@ -99,6 +99,11 @@ def _fresh_const(v):
     return v.copy() if type(v) is np.ndarray else v
 
 
+#: bumped by every Module.train()/eval(): jitted functions traced before then forget their
+#: plans at their next call (Dropout and BatchNorm record other steps in the other mode)
+MODES = [0]
+
+
 class _Off(threading.local):
     on = False
 

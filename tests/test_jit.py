@@ -585,3 +585,15 @@ def test_plans_for_several_shapes_share_one_copy_of_a_closed_over_array():
     W[:] = 0.0  # changed: a plan traced from now on bakes in the new values
     np.testing.assert_array_equal(f(np.ones((11, 256))), np.zeros(11))
     assert np.all(f(np.ones((1, 256))) != 0)  # (the plan traced before keeps the old ones)
+
+
+def test_a_jitted_model_follows_train_and_eval():
+    m = tg.nn.Sequential(tg.nn.Linear(4, 4), tg.nn.Dropout(0.5))
+    p = m.init(0)
+    f = tg.jit(lambda p, x: m.apply(p, x))
+    x = np.ones((8, 4))
+    assert np.any(f(p, x) == 0)  # training: Dropout drops
+    m.eval()
+    np.testing.assert_array_equal(f(p, x), m.apply(p, x))  # traced again, in evaluation mode
+    m.train()
+    assert np.any(f(p, x) == 0)

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import random as _random
 from ..imperative import tensor
+from ..jit_aot import MODES
 from ..tensor import Tensor, concrete
 from ..tree import _dict_keys, named_leaves, tree_flatten, tree_unflatten
 from . import init as _init
@@ -401,10 +402,12 @@ class Module(StateDictMixin, DtypeMixin):
 
     def train(self, mode: bool = True) -> "Module":
         """Set training mode (the default) on this Module and every Module inside it: Dropout
-        and BatchNorm behave differently in training and evaluation. Returns ``self``."""
+        and BatchNorm behave differently in training and evaluation. Jitted functions trace
+        again at their next call, in the new mode. Returns ``self``."""
         self.training = bool(mode)
         for _, c in self.named_children():
             c.train(mode)
+        MODES[0] += 1  # jitted functions trace again (their plans hold the mode they saw)
         return self
 
     def eval(self) -> "Module":
