@@ -57,6 +57,8 @@ def constant(lr: float) -> Schedule:
 def _as_schedule(lr: LR) -> Schedule:
     if callable(lr):
         return lr
+    if isinstance(lr, (str, bytes)) or np.ndim(lr) != 0:  # (float("0.1") would read a string)
+        raise TypeError(f"learning rate must be a number or a schedule, got {lr!r}")
     lr = float(lr)
     # (NaN fails both; inf sends every parameter to ±inf/NaN; 0 is valid, as in torch.optim)
     if not (lr >= 0 and math.isfinite(lr)):

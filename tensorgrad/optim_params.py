@@ -224,6 +224,9 @@ class ParamOptimizer:
                     "model.requires_grad_()). For arrays use the functional form: "
                     f"opt = {name}(lr, ...); state = opt.init(params); "
                     "params, state = opt.step(params, grads, state)")
+            if p._node is not None and p._node.op is not None:  # (PyTorch's rule and message)
+                raise ValueError(f"{name}: can't optimize a non-leaf Tensor (parameter {i} is the "
+                                 "recorded result of an op); optimize the leaf it comes from")
             if id(p) in seen:
                 raise ValueError(f"{name}: some parameters appear in more than one parameter group")
             seen.add(id(p))

@@ -198,3 +198,14 @@ def test_a_scheduled_rate_passed_into_a_jitted_step_is_traced_once():
     assert len(traces) <= 2  # (the first state's count is a Python int, later ones arrays)
     assert p["w"].dtype == np.float32  # the float64 rate does not promote a float32 parameter
     np.testing.assert_array_equal(p["w"], pe["w"])
+
+
+def test_a_string_rate_and_a_non_leaf_parameter_are_refused_as_in_pytorch():
+    x = tg.tensor(np.ones(3), requires_grad=True)
+    for make in (lambda: tg.optim.SGD("0.1"), lambda: tg.optim.SGD([x], lr="0.1"),
+                 lambda: tg.optim.SGD(np.array([0.1, 0.2]))):
+        with pytest.raises(TypeError, match="learning rate must be a number"):
+            make()
+    with pytest.raises(ValueError, match="non-leaf"):
+        tg.optim.SGD([x * 2], lr=0.1)
+    tg.optim.SGD([x], lr=np.float32(0.1))  # a NumPy number is fine
