@@ -257,13 +257,7 @@ def _view(program, result) -> tuple:
         if st.kind == "item":
             items.setdefault(st.args[0].slot, []).append((st.args[1], st.out))
     # keep what the outputs need (and the checks)
-    needed = {leaf.slot for leaf in leaves if type(leaf) is Staged}
-    keep = []
-    for st in reversed(steps):
-        if st.out in needed or st.effect or getattr(st.fn, "checks_values", False):
-            keep.append(st)
-            needed.update(st.refs())
-    keep.reverse()
+    keep = program.live_steps({leaf.slot for leaf in leaves if type(leaf) is Staged})
     names = _names()
     var: dict = {}  # slot -> Var
     consts: dict = {}  # id of a constant array -> (Var, the array)

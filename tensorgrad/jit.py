@@ -229,13 +229,7 @@ def _build_plan(program: Program, result, name: str, copies: dict | None = None)
     steps = program.steps
     recorded = len(steps)
     # 1. keep what the outputs need
-    needed = {o for o in outs if type(o) is int}
-    keep = []
-    for st in reversed(steps):
-        if st.out in needed or st.effect or getattr(st.fn, "checks_values", False):
-            keep.append(st)
-            needed.update(st.refs())
-    keep.reverse()
+    keep = program.live_steps({o for o in outs if type(o) is int})
     # 2. merge repeated calls (same function, same arguments)
     alias: dict[int, int] = {}
     seen: dict = {}

@@ -178,6 +178,17 @@ class Program:
         with _lock:
             active -= 1
 
+    def live_steps(self, needed: set) -> list:
+        """The steps the slots ``needed`` depend on (and the checks), in order: dead-code
+        elimination for a plan or a jaxpr. ``needed`` grows by what they read."""
+        keep = []
+        for st in reversed(self.steps):
+            if st.out in needed or st.effect or getattr(st.fn, "checks_values", False):
+                keep.append(st)
+                needed.update(st.refs())
+        keep.reverse()
+        return keep
+
     def _slot(self, value) -> int:
         self.values.append(value)
         return len(self.values) - 1
