@@ -597,3 +597,16 @@ def test_a_jitted_model_follows_train_and_eval():
     np.testing.assert_array_equal(f(p, x), m.apply(p, x))  # traced again, in evaluation mode
     m.train()
     assert np.any(f(p, x) == 0)
+
+
+def test_higher_order_derivatives_of_weighted_logsumexp_and_scaled_bessels_trace():
+    x, b = np.array([0.5, 1.2, 2.0]), np.array([0.3, 1.0, 2.0])
+    fns = [(tg.hessian, lambda v: tg.nn.logsumexp(v, b=b)),
+           (tg.hessian, lambda v: tg.nn.logsumexp(v, b=b, return_sign=True)[0]),
+           (tg.hessian, lambda z: tg.sum(tg.special.ive(1.5, z))),
+           (tg.hessian, lambda z: tg.sum(tg.special.kve(1.5, z))),
+           (lambda f: tg.jacfwd(tg.hessian(f)), lambda z: tg.sum(tg.special.k1e(z)))]
+    for order, f in fns:
+        jitted = tg.jit(order(f))
+        for point in (x, x + 60.0):  # (the trace, then a replay past the large-z switch)
+            np.testing.assert_allclose(jitted(point), order(f)(point), rtol=1e-12, atol=1e-300)

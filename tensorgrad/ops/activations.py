@@ -205,7 +205,7 @@ def _lse_b_weights(out, x, b, axes, keepdims, for_x: bool = False):
     if masked:
         e = where(dead, 0.0, e)
     finite = np.isfinite(k)
-    if finite.all():
+    if not may_any(np.logical_not(finite)):  # (under tg.jit: the general form, for any value)
         w = e / _sum(b * e, axis=axes, keepdims=True)
     else:
         e = where(finite, e, 0.0)

@@ -48,7 +48,7 @@ from scipy import special
 
 from ..registry import Example, elementwise, function, nondifferentiable
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of, may_any, shape_of
+from ._util import concrete, dtype_of, is_staged, may_any, shape_of
 from ._util import in_float_of as _in_float_of
 from .digamma_diff import digamma_difference
 from .erf_tails import dawsn_slope, erfcx_slope
@@ -253,7 +253,8 @@ def _large_z_slope(kind, v, z, near, out=None, at_inf=True):
     expansion's terms fall at least as fast as 1/(2^k·k!), so 20 of them reach full precision. ``ive``
     of z < 0 (integer v) is (−1)^v·ive(v, |z|). With ``at_inf`` false, infinite z is left to ``near``
     (SciPy's ``kve``/``ive`` are NaN there)."""
-    vv, zv = np.asarray(concrete(v), dtype=np.float64), concrete(z)
+    vv, zv = concrete(v), concrete(z)
+    vv = vv.astype(np.float64) if is_staged(vv) else np.asarray(vv, dtype=np.float64)  # (tg.jit)
     edge = _LARGE_Z + np.square(vv)
     big = np.greater_equal(np.abs(zv), edge)
     if not at_inf:
@@ -267,7 +268,8 @@ def _large_z_slope(kind, v, z, near, out=None, at_inf=True):
         if k:
             a = a * (mu - (2 * k - 1) ** 2) / (8 * k)
         coeffs.append((-(k + 0.5) * (-1.0) ** (k if kind == "i" else 0) * a).astype(dt))
-    zf = where(big, _abs(z), np.broadcast_to(edge, np.shape(zv)).astype(dt))  # ≥ edge everywhere
+    zf = where(big, _abs(z), np.broadcast_to(edge, np.broadcast_shapes(np.shape(edge), np.shape(zv)))
+               .astype(dt))  # ≥ edge everywhere
     w = 1.0 / zf
     series = coeffs[-1]
     for c in reversed(coeffs[:-1]):  # Horner in 1/z
