@@ -548,7 +548,8 @@ def _closes_over(top, *trees) -> bool:
 
 def _reads_traced(out) -> bool:
     """A traced value from a call with no traced argument (a closure's: the rule is skipped)."""
-    return any(type(v) is Tensor and v._trace is not None for v in tree_flatten(out)[0])
+    return any(type(v) is Tensor and v._trace is not None and v._trace.level >= 0
+               for v in tree_flatten(out)[0])
 
 
 def _closure_message(kind: str, name: str) -> str:

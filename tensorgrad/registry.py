@@ -460,7 +460,7 @@ def _named(name: str, exc: Exception) -> Exception:
     wrong argument (None) a TypeError. A message naming the op, or an error about tracing
     (ConcretizationError), is left as it is."""
     msg = str(exc)
-    if name in msg or isinstance(exc, staging.ConcretizationError):
+    if name in msg or isinstance(exc, (staging.ConcretizationError, staging.ClosedOver)):
         return exc
     helper = re.match(r"^([\w.<>]+)\(\) ", msg)  # a wrong call of the argument handler
     if isinstance(exc, TypeError) and helper and ("<" in helper[1] or helper[1].startswith("_")):
