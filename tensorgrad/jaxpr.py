@@ -142,6 +142,11 @@ class Literal:
         return repr(self.val.item() if isinstance(self.val, np.generic) else self.val)
 
 
+def _typed(variables) -> str:
+    """``a:f64[3] b:f64[2,3]``: variables with their types, as a jaxpr writes them."""
+    return " ".join(f"{v}:{v.aval.str_short(True)}" for v in variables)
+
+
 class JaxprEqn:
     """One recorded call: ``outvars = primitive[params] invars``."""
 
@@ -155,7 +160,7 @@ class JaxprEqn:
         return set()
 
     def __repr__(self) -> str:
-        outs = " ".join(f"{v}:{v.aval.str_short(True)}" for v in self.outvars)
+        outs = _typed(self.outvars)
         ps = " ".join(f"{k}={_show(v)}" for k, v in self.params.items())
         head = f"{self.primitive.name}[{ps}]" if ps else self.primitive.name
         return f"{outs} = {head} {' '.join(map(repr, self.invars))}".rstrip()
@@ -172,9 +177,7 @@ class Jaxpr:
         return set()
 
     def pretty_print(self) -> str:
-        def typed(vs):
-            return " ".join(f"{v}:{v.aval.str_short(True)}" for v in vs)
-        lines = [f"{{ lambda {typed(self.constvars)}; {typed(self.invars)}. let"]
+        lines = [f"{{ lambda {_typed(self.constvars)}; {_typed(self.invars)}. let"]
         lines += [f"    {e!r}" for e in self.eqns]
         outs = ", ".join(map(repr, self.outvars))
         lines.append(f"  in ({outs}{',' if len(self.outvars) == 1 else ''}) }}")
@@ -248,8 +251,8 @@ def _aval(value) -> ShapedArray:
     return ShapedArray(np.shape(value), dt if dt is not None else np.result_type(value))
 
 
-def _view(program, result) -> tuple:
-    """(ClosedJaxpr of ``program`` for the output ``result``, the output leaves)."""
+def _view(program, result) -> ClosedJaxpr:
+    """The ClosedJaxpr of ``program`` for the output ``result``."""
     leaves, _ = tree_flatten(result)
     steps = program.steps
     items: dict = {}  # slot of a call that returned a tuple -> slots of its parts, in order
@@ -258,12 +261,11 @@ def _view(program, result) -> tuple:
             items.setdefault(st.args[0].slot, []).append((st.args[1], st.out))
     # keep what the outputs need (and the checks)
     keep = program.live_steps({leaf.slot for leaf in leaves if type(leaf) is Staged})
-    names = _names()
-    var: dict = {}  # slot -> Var
+    var: dict = {}  # slot -> Var (named at the end, in a jaxpr's order)
     consts: dict = {}  # id of a constant array -> (Var, the array)
 
     def new(slot):
-        var[slot] = Var(_aval(program.values[slot]), next(names))
+        var[slot] = Var(_aval(program.values[slot]), "?")
         return var[slot]
 
     invars = [new(s) for s in program.inputs]
@@ -273,6 +275,9 @@ def _view(program, result) -> tuple:
         if got is None:
             got = consts[id(a)] = (Var(_aval(a), "?"), a)
         return got[0]
+
+    def operand(a):  # the variable of a traced value or of a constant array, else None
+        return var[a.slot] if type(a) is Ref else const(a) if type(a) is np.ndarray else None
 
     eqns = []
     for st in keep:
@@ -293,10 +298,9 @@ def _view(program, result) -> tuple:
             args = [a for a in args if type(a) in (Ref, np.ndarray)]
         for k, a in enumerate(args):
             pname = pnames[k] if k < len(pnames) else None
-            if type(a) is Ref:
-                ins.append(var[a.slot])
-            elif type(a) is np.ndarray:
-                ins.append(const(a))
+            v = operand(a)
+            if v is not None:
+                ins.append(v)
             elif isinstance(a, (int, float, complex, np.number)) and not isinstance(a, bool) \
                     and k < 2:
                 ins.append(Literal(a))
@@ -308,10 +312,9 @@ def _view(program, result) -> tuple:
                 else:
                     params[pname or f"arg{k}"] = a
         for key, a in (st.kwargs or {}).items():
-            if type(a) is Ref:
-                ins.append(var[a.slot])
-            elif type(a) is np.ndarray:
-                ins.append(const(a))
+            v = operand(a)
+            if v is not None:
+                ins.append(v)
             else:
                 params[key] = a
         prim = _PRIMITIVE.get(name, name)
@@ -337,7 +340,7 @@ def _view(program, result) -> tuple:
     for v in constvars + invars + [o for e in eqns for o in e.outvars]:
         v.name = next(renamed)
     jaxpr = Jaxpr(constvars, invars, eqns, outvars)
-    return ClosedJaxpr(jaxpr, [a for _, a in consts.values()]), leaves
+    return ClosedJaxpr(jaxpr, [a for _, a in consts.values()])
 
 
 def _parameters(fn) -> list:
@@ -391,7 +394,7 @@ def make_jaxpr(fun: Callable, static_argnums=(), axis_env=None, return_shape: bo
         args = tuple(a if i in nums else _as_input(a) for i, a in enumerate(args))
         kwargs = {k: v if k in jitted._static_names else _as_input(v) for k, v in kwargs.items()}
         program, result = jitted.record(args, kwargs)
-        closed, leaves = _view(program, result)
+        closed = _view(program, result)
         if return_shape:
             shapes = tree_map(lambda v: ShapeDtypeStruct(np.shape(v), _aval(v).dtype), result)
             return closed, shapes
