@@ -9,6 +9,7 @@ arguments, the control-flow error, composition and ownership are checked.
 Speed is measured in benchmarks/peers.py, never here.
 """
 import threading
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -571,7 +572,6 @@ def test_a_function_returning_a_function_runs_as_written():
 
 
 def test_plans_for_several_shapes_share_one_copy_of_a_closed_over_array():
-    import tracemalloc
     W = np.random.default_rng(0).normal(size=(256, 64)) / 16
     f = tg.jit(lambda x: tg.sum(tg.tanh(x @ W), axis=-1))
     tracemalloc.start()

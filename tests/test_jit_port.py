@@ -1,6 +1,8 @@
 """Cases from JAX's jit tests that tensorgrad got wrong: outputs aliasing the caller's input,
 objects whose arrays would be baked into a plan, negative static_argnums, nested static
 tuples, real/imag under jit, and a scalar type as an argument."""
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -61,7 +63,6 @@ def test_any_state_of_an_identity_hashed_argument_is_refused_not_baked_in():
     # a plan keyed by the object's identity would replay the old state after cfg.scale = 5.0:
     # numbers, nested objects, slots, bound methods and partials holding arrays are refused,
     # as JAX refuses them
-    import functools
     x = np.arange(1.0, 4.0)
     cfg = _Model(2.0)
     nested = _Model(_Model(np.ones(3)))

@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 import tensorgrad as tg
+from tensorgrad.nn import init
 
 jax.config.update("jax_enable_x64", True)
 RNG = np.random.default_rng(11)
@@ -415,7 +416,6 @@ def test_pad_and_unpad_sequence():
 
 def test_in_place_initializers_fill_a_tensor_of_the_imperative_tape():
     # PyTorch's `with torch.no_grad(): init.normal_(w)` on a leaf that requires grad
-    from tensorgrad.nn import init
     w = tg.tensor(np.zeros((3, 4)), requires_grad=True)
     assert init.normal_(w, generator=0) is w and w.requires_grad and w.is_leaf
     np.testing.assert_array_equal(w.detach().numpy(), init.normal_(np.zeros((3, 4)), generator=0))

@@ -2,6 +2,7 @@
 own stream (Dropout, RReLU, ... given no key) must get the forward pass's draw again there.
 Before, the recomputation drew the stream's next mask: a gradient of another mask than the
 value's, silently."""
+import jax
 import numpy as np
 import pytest
 
@@ -84,7 +85,6 @@ def test_a_recomputation_that_gives_another_value_raises():
 
 
 def test_keyword_arguments_and_a_traced_static_argument_are_differentiated_as_jax():
-    import jax
     jnp = jax.numpy
     mine = tg.checkpoint(lambda x, *, s: tg.sin(x) * s)
     ref = jax.checkpoint(lambda x, *, s: jnp.sin(x) * s)

@@ -4,6 +4,7 @@ Tensor methods inside a ``tg.autograd.Function``. Expected values are PyTorch 2'
 out or computed with NumPy."""
 import numpy as np
 import pytest
+from scipy import special
 
 import tensorgrad as tg
 
@@ -223,7 +224,6 @@ def test_a_function_written_with_tensor_methods_runs_unchanged():
 
 
 def test_histc_cov_corrcoef_mvlgamma_and_detach_as_pytorch():
-    from scipy import special
     x = np.array([[1.0, 2.0, 4.0], [0.75, 3.0, 1.0]], np.float32)
     t = tg.tensor(x, requires_grad=True)
     h = t.histc(4)  # a constant tensor in the tensor's dtype, as PyTorch's

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
+import weakref
 
 import numpy as np
 import pytest
 
 import tensorgrad as tg
+from tensorgrad.ops import activations
 
 
 def _peak(fn, *args):
@@ -45,7 +47,6 @@ def test_chunked_jacobians_stay_near_the_size_of_the_result(transform, m, n):
 
 
 def test_an_evaluation_of_the_fused_loss_pins_nothing():
-    import weakref
     z = np.random.default_rng(0).random((50, 7))
     y = np.eye(7)[np.arange(50) % 7]
     probe = weakref.ref(z)
@@ -53,5 +54,4 @@ def test_an_evaluation_of_the_fused_loss_pins_nothing():
     del z
     gc.collect()
     assert probe() is None  # the logits are gone, and with them the kept softmax
-    from tensorgrad.ops import activations
     assert activations._last_softmax.slot == [None, None]

@@ -286,7 +286,6 @@ def test_views_through_helper_objects_and_foreign_memory(tmp_path):
 
 
 def test_views_released_while_their_base_is_held_wait_for_it_and_then_come_back():
-    from tensorgrad import guards
     P = np.random.default_rng(0).random((50, 3))
     rows = [P[i] for i in range(50)]
     _, pull = tg.vjp(lambda a: tg.sum(a * P), np.ones((50, 3)))  # holds P
