@@ -142,6 +142,11 @@ class Literal:
         return repr(self.val.item() if isinstance(self.val, np.generic) else self.val)
 
 
+#: ``.effects`` of a jaxpr, an equation and a closed jaxpr: tensorgrad records none (JAX's are
+#: ordered side effects, such as a debug print)
+_NO_EFFECTS = property(lambda self: set())
+
+
 def _typed(variables) -> str:
     """``a:f64[3] b:f64[2,3]``: variables with their types, as a jaxpr writes them."""
     return " ".join(f"{v}:{v.aval.str_short(True)}" for v in variables)
@@ -155,9 +160,7 @@ class JaxprEqn:
     def __init__(self, primitive: Primitive, invars: list, outvars: list, params: dict):
         self.primitive, self.invars, self.outvars, self.params = primitive, invars, outvars, params
 
-    @property
-    def effects(self) -> set:
-        return set()
+    effects = _NO_EFFECTS
 
     def __repr__(self) -> str:
         outs = _typed(self.outvars)
@@ -172,9 +175,7 @@ class Jaxpr:
     def __init__(self, constvars: list, invars: list, eqns: list, outvars: list):
         self.constvars, self.invars, self.eqns, self.outvars = constvars, invars, eqns, outvars
 
-    @property
-    def effects(self) -> set:
-        return set()
+    effects = _NO_EFFECTS
 
     def pretty_print(self) -> str:
         lines = [f"{{ lambda {_typed(self.constvars)}; {_typed(self.invars)}. let"]
@@ -196,7 +197,7 @@ class ClosedJaxpr:
     out_avals = property(lambda self: [v.aval for v in self.jaxpr.outvars])
     eqns = property(lambda self: self.jaxpr.eqns)
     literals = property(lambda self: self.consts)
-    effects = property(lambda self: set())
+    effects = _NO_EFFECTS
 
     def pretty_print(self) -> str:
         return self.jaxpr.pretty_print()
