@@ -69,6 +69,8 @@ from .devices import (config, default_backend, device_count, devices, ensure_com
                       local_device_count, local_devices, named_call, named_scope,
                       process_count, process_index)
 from .jax_backend import to_jax  # (imports JAX only when a conversion runs)
+from . import dtypes  # jax.dtypes: float0, canonicalize_dtype, result_type, scalar_type_of, ...
+from . import experimental  # jax.experimental: io_callback, jet, ode.odeint
 from . import numpy  # noqa: E402  (``import tensorgrad.numpy as jnp``: this namespace, jax.numpy's name)
 
 __version__ = "0.1.0"
@@ -118,5 +120,5 @@ __all__ = [
     "checkpoint_policies", "checkpoint_name", "make_jaxpr", "Array", "ShapedArray", "typeof",
     "elementwise_grad", "make_vjp", "make_jvp", "make_hvp", "hessian_tensor_product",
     "hessian_vector_product", "tensor_jacobian_product", "vector_jacobian_product", "grad_and_aux",
-    "make_ggnvp", "grad_named", "multigrad_dict", "deriv",
+    "make_ggnvp", "grad_named", "multigrad_dict", "deriv", "dtypes", "experimental",
 ]

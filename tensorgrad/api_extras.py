@@ -252,18 +252,25 @@ def pure_callback(callback: Callable, result_shape_dtypes: Any, *args, sharding=
     no derivative: a value traced by ``grad``, ``jvp``, ``jacrev``... raises TypeError
     (wrap the call in ``tg.custom_jvp`` or ``tg.custom_vjp`` to give it one).
     """
-    if not callable(callback):
-        raise TypeError(f"pure_callback: callback must be callable, got {callback!r}")
     if vmap_method not in _VMAP_METHODS:
         raise ValueError(f"pure_callback: vmap_method must be one of {_VMAP_METHODS}, got "
                          f"{vmap_method!r}")
+    return host_callback("pure_callback", callback, result_shape_dtypes, args, kwargs)
+
+
+def host_callback(where: str, callback: Callable, result_shape_dtypes: Any, args: tuple,
+                  kwargs: dict, effect: bool = False) -> Any:
+    """``pure_callback`` and ``io_callback`` (``where``): with ``effect``, a jit plan runs
+    the call at every replay even when nothing reads its result."""
+    if not callable(callback):
+        raise TypeError(f"{where}: callback must be callable, got {callback!r}")
     res_leaves, res_td = tree_flatten(result_shape_dtypes)
-    expected = [_shape_dtype(r, "pure_callback", "result_shape_dtypes") for r in res_leaves]
+    expected = [_shape_dtype(r, where, "result_shape_dtypes") for r in res_leaves]
     leaves, td = tree_flatten((args, kwargs))
     for v in leaves:
         if type(v) is Tensor and traced_level(v) >= 0:
             raise TypeError(
-                f"pure_callback: an argument of shape {v.shape} and dtype {v.dtype} is traced by a "
+                f"{where}: an argument of shape {v.shape} and dtype {v.dtype} is traced by a "
                 "transform that differentiates (grad, vjp, jvp, jacrev, ...); a Python callback "
                 "has no derivative, so the gradient through it would be silently lost. Give it "
                 "one with tg.custom_jvp or tg.custom_vjp, or pass tg.stop_gradient(x) if a "
@@ -275,21 +282,45 @@ def pure_callback(callback: Callable, result_shape_dtypes: Any, *args, sharding=
         out = callback(*a, **k)
         out_leaves, out_td = tree_flatten(out)
         if out_td != res_td:
-            raise TypeError(f"pure_callback: {name} returned structure {out_td}, but "
+            raise TypeError(f"{where}: {name} returned structure {out_td}, but "
                             f"result_shape_dtypes has {res_td}")
         arrays = []
         for i, (o, (shp, dt)) in enumerate(zip(out_leaves, expected)):
             arr = np.asarray(concrete(o))
             if arr.shape != shp or arr.dtype != dt:
-                raise TypeError(f"pure_callback: {name} returned shape {arr.shape} and dtype "
+                raise TypeError(f"{where}: {name} returned shape {arr.shape} and dtype "
                                 f"{arr.dtype} for result {i}, but result_shape_dtypes says "
                                 f"shape {shp} and dtype {dt}")
             arrays.append(arr)
         return arrays
     values = [concrete(v) for v in leaves]
     if any(staging.is_staged(v) for v in values):
+        if effect:
+            return tree_unflatten(res_td, list(staging.call_kept(_once_per_call(call), *values)))
         return tree_unflatten(res_td, list(staging.call(_as_list(call), *values)))
     return tree_unflatten(res_td, call(*values))
+
+
+def _once_per_call(call: Callable) -> Callable:
+    """``call`` as a jit plan step that runs once per call of the jitted function: the trace
+    runs it (its result is needed), and the replay that follows on the same values (tg.jit's
+    first call) hands back that result instead of running it a second time."""
+    state = {"traced": False, "pending": None}
+
+    @functools.wraps(call)
+    def step(*values):
+        if not state["traced"]:  # the trace: run it, and keep what the first replay needs
+            state["traced"] = True
+            result = tuple(call(*values))
+            state["pending"] = ([np.array(v, copy=True) for v in values], result)
+            return result
+        pending, state["pending"] = state["pending"], None
+        if pending is not None and all(
+                np.result_type(a) == np.result_type(b) and np.array_equal(a, b, equal_nan=True)
+                for a, b in zip(pending[0], values)):
+            return pending[1]
+        return tuple(call(*values))
+    return step
 
 
 def _as_list(call: Callable) -> Callable:

@@ -202,8 +202,12 @@ class Program:
         self.inputs.append(s)
         return Staged(value, s, self)
 
-    def emit(self, kind: str, fn, args: tuple, kwargs: dict, what: str, effect: bool = False):
-        """Record ``fn`` on ``args`` (which hold staged values) and run it on the real values."""
+    def emit(self, kind: str, fn, args: tuple, kwargs: dict, what: str, effect: bool = False,
+             kept: bool = False):
+        """Record ``fn`` on ``args`` (which hold staged values) and run it on the real values.
+
+        ``effect``: a check, whose result is not staged; ``kept``: a staged result whose step
+        runs at every replay even when nothing reads it (a callback with side effects)."""
         if not self.open:
             raise ConcretizationError(
                 f"tg.jit: a traced value of {self.name!r} was used after its trace ended (it "
@@ -234,11 +238,11 @@ class Program:
                 f"tg.jit: {what} returned nothing, i.e. it works in place on its arguments; "
                 "in-place NumPy calls (out=, np.copyto, ufunc.at, item assignment) cannot be "
                 "recorded on traced values. Write the computation out of place")
-        return self._wrap(kind, fn, targs, tkw, value, err)
+        return self._wrap(kind, fn, targs, tkw, value, err, kept)
 
-    def _wrap(self, kind, fn, targs, tkw, value, err=None):
+    def _wrap(self, kind, fn, targs, tkw, value, err=None, kept=False):
         s = self._slot(value)
-        self.steps.append(Step(kind, fn, targs, tkw, s, value, err=err))
+        self.steps.append(Step(kind, fn, targs, tkw, s, value, effect=kept, err=err))
         if isinstance(value, (tuple, list)) and not isinstance(value, np.ndarray):
             parts = []
             for k, v in enumerate(value):
@@ -349,6 +353,15 @@ def call(fn, *args, **kwargs):
     if s is None:
         return fn(*args, **kwargs)
     return s.program.emit("call", fn, args, kwargs, getattr(fn, "__name__", "a call"))
+
+
+def call_kept(fn, *args):
+    """:func:`call` of a function with side effects: a jit plan runs it at every call even
+    when nothing reads its result (``io_callback``)."""
+    s = find_staged(args)
+    if s is None:
+        return fn(*args)
+    return s.program.emit("call", fn, args, {}, getattr(fn, "__name__", "a call"), kept=True)
 
 
 def check(fn, *args) -> None:
