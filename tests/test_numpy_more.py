@@ -143,7 +143,7 @@ ERRORS = [
     (lambda x: np.convolve(x, x[:0]), ValueError, "convolve: v must be a non-empty 1-D array"),
     (lambda x: np.correlate(x[None], x, "same"), ValueError, "correlate: a must be a non-empty 1-D"),
     (lambda x: np.convolve(x, x, mode="middle"), ValueError, "convolve: mode must be"),
-    (lambda x: np.interp(x, x, x), TypeError, "interp: xp must be a constant"),
+    (lambda x: np.interp(x, x, x, period=2.0), TypeError, r"interp: xp \(with period\) must be a constant"),
     (lambda x: np.interp(x, np.arange(3.0), np.arange(4.0)), ValueError, "interp: xp and fp must be"),
     (lambda x: np.ldexp(x, x), TypeError, "ldexp: the exponents x2 must be integers, got dtype float64"),
     (lambda x: np.ldexp(x, np.ones(4)), TypeError, "ldexp: the exponents x2 must be integers"),
@@ -540,3 +540,23 @@ def test_put_along_axis_takes_jaxs_modes():
     g = tg.grad(lambda v: tg.sum(tg.put_along_axis(a, np.array([7, 1]), v, axis=0, inplace=False,
                                                    mode="drop") ** 2))(np.array([9.0, 8.0]))
     assert g.tolist() == [0.0, 16.0]  # the dropped update gets no gradient
+
+
+@pytest.mark.parametrize("kw", [{}, {"left": -2.0, "right": 7.0}])
+def test_interp_is_differentiable_in_its_knots_as_jax(kw):
+    # points inside, outside, at interior knots, at both ends and between repeated knots
+    x = np.array([0.5, 1.5, 2.7, -1.0, 5.0, 1.0, 3.0, 0.0, 2.0])
+    fp = np.array([1.0, 3.0, 2.0, 5.0])
+    w = np.random.default_rng(3).normal(size=x.size)
+    for xp in (np.array([0.0, 1.0, 2.0, 3.0]), np.array([0.0, 1.0, 1.0, 3.0])):
+        for argnum in range(3):
+            g = tg.grad(lambda *a: tg.sum(w * tg.interp(*a, **kw)), argnums=argnum)(x, xp, fp)
+            ref = jax.grad(lambda *a: jnp.sum(w * jnp.interp(*a, **kw)), argnums=argnum)(x, xp, fp)
+            np.testing.assert_allclose(g, ref, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(tg.jacfwd(lambda k: tg.interp(x, k, fp, **kw))(xp),
+                                   jax.jacfwd(lambda k: jnp.interp(x, k, fp, **kw))(xp), atol=1e-14)
+    # under tg.jit, the knots an argument: the intervals are found again at each call
+    f = tg.jit(tg.grad(lambda k: tg.sum(w * tg.interp(x, k, fp + 1j * fp[::-1]).real)))
+    for xp in (np.array([0.0, 1.0, 2.0, 3.0]), np.array([-1.0, 0.5, 2.5, 4.0])):
+        ref = jax.grad(lambda k: jnp.sum(w * jnp.interp(x, k, fp + 1j * fp[::-1]).real))(xp)
+        np.testing.assert_allclose(f(xp), ref, rtol=1e-12, atol=1e-14)

@@ -149,21 +149,30 @@ def vander(x: ArrayLike, N: int | None = None, increasing: bool = False) -> Arra
 def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left=None, right=None, period=None) -> Array:
     """Piecewise-linear interpolation of the points (``xp``, ``fp``) at ``x``.
 
-    Differentiable in ``x`` and ``fp`` (and ``left``/``right``); the knots ``xp`` must be a
-    constant 1-D array, increasing unless ``period`` is given: then, as NumPy's, the points
-    repeat with that period (``x`` and ``xp`` are taken modulo it, ``left``/``right`` are not
-    allowed). A complex ``fp`` (and ``left``/``right``) has its real and imaginary parts
+    Differentiable in ``x``, ``fp`` (and ``left``/``right``) and the knots ``xp``, a 1-D
+    array, increasing unless ``period`` is given: then, as NumPy's, the points repeat with
+    that period (``x`` and ``xp`` are taken modulo it, ``left``/``right`` are not allowed, and
+    ``xp`` must be a constant). A point ``x`` in ``[xp[i], xp[i+1])`` moves with the two knots
+    of its interval (JAX's rule, also at a knot); outside the knots ``left``/``right`` do not
+    depend on them. A complex ``fp`` (and ``left``/``right``) has its real and imaginary parts
     interpolated apart, in complex128, as NumPy's."""
-    xpv = _constant("interp", "xp", xp).astype(float)
+    if period is not None:
+        xp = _constant("interp", "xp (with period)", xp)
+    xp = _as_array(xp)
+    if dtype_of(xp).kind != "f":
+        xp = astype(xp, np.float64)
+    xpv = as_array(concrete(xp), float)  # the knots' values (staged by tg.jit)
     fp = _as_array(fp)
     if dtype_of(fp).kind == "c":
-        return _complex_interp(x, xpv, fp, left, right, period)
-    return _interp(x, xpv, fp, left, right, period)
+        return _complex_interp(x, xpv, fp, left, right, period, xp)
+    return _interp(x, xpv, fp, left, right, period, knots=xp)
 
 
-def _interp(x, xpv, fp, left, right, period, reciprocal=False):
+def _interp(x, xpv, fp, left, right, period, reciprocal=False, knots=None):
     """:func:`interp` of a real ``fp``; ``reciprocal``: each slope is Δf·(1/Δx), as NumPy's
-    complex interpolation computes it, not Δf/Δx."""
+    complex interpolation computes it, not Δf/Δx. ``knots``: ``xpv`` as given (it may be
+    traced); the intervals are found on the values ``xpv``."""
+    knots = xpv if knots is None else knots
     if dtype_of(fp).kind in "biu":  # in float, as NumPy and JAX: fp's differences must not wrap
         fp = astype(fp, np.float64)
     if period is not None:
@@ -180,10 +189,10 @@ def _interp(x, xpv, fp, left, right, period, reciprocal=False):
     else:
         i = np.clip(np.searchsorted(xpv, xv, side="right"), 1, xpv.size - 1)
         # each point's interval [lo, hi]: its knots and values (take: i may be staged)
-        xlo, xhi, flo, fhi = take(xpv, i - 1), take(xpv, i), take(fp, i - 1), take(fp, i)
+        xlo, xhi, flo, fhi = take(knots, i - 1), take(knots, i), take(fp, i - 1), take(fp, i)
         dx = xhi - xlo
         with np.errstate(invalid="ignore", divide="ignore"):
-            step = np.where(dx == 0, 1.0, dx)
+            step = where(concrete(dx) == 0, 1.0, dx)
             slope = (fhi - flo) * (1.0 / step) if reciprocal else (fhi - flo) / step
             y = flo + (x - xlo) * slope
             last = xv == xpv[-1]
@@ -192,14 +201,14 @@ def _interp(x, xpv, fp, left, right, period, reciprocal=False):
             bad = np.isnan(concrete(y)) & ~np.isnan(xv)
             if may_any(bad):  # an infinite fp: NumPy's rules for where the line gives NaN
                 y = where(bad, _interp_nan_free(x, xv, xlo, xhi, flo, fhi, slope), y)
-        if may_any(dx == 0):  # (a repeated last knot; a NaN x stays NaN)
-            y = where((dx == 0) & ~np.isnan(xv), fhi, y)
+        if may_any(concrete(dx) == 0):  # (a repeated last knot; a NaN x stays NaN)
+            y = where((concrete(dx) == 0) & ~np.isnan(xv), fhi, y)
     y = where(xv < xpv[0], fp[0] if left is None else left, y)
     y = where(xv > xpv[-1], fp[-1] if right is None else right, y)
     return numpy_scalar(y)
 
 
-def _complex_interp(x, xpv, fp, left, right, period):
+def _complex_interp(x, xpv, fp, left, right, period, knots):
     """NumPy's complex ``interp``: each part of ``fp`` (in complex128) and of ``left``/``right``
     (a real one has imaginary part 0) interpolated on its own; a NaN ``x`` gives NaN + 0j."""
     x = _as_array(x)
@@ -207,7 +216,8 @@ def _complex_interp(x, xpv, fp, left, right, period):
         raise TypeError("interp: x must be real (complex x is not supported, as in NumPy)")
     fp = astype(fp, np.complex128)
     re, im = (_interp(x, xpv, part(fp), None if left is None else part(_as_array(left)),
-                      None if right is None else part(_as_array(right)), period, reciprocal=True)
+                      None if right is None else part(_as_array(right)), period, reciprocal=True,
+                      knots=knots)
               for part in (real_part, imag_part))
     if xpv.size > 1 or period is not None:  # (one knot: fp[0] wherever x is not outside it)
         im = where(np.isnan(as_array(concrete(x), float)), 0.0, im)
@@ -241,7 +251,7 @@ def _interp_nan_free(x, xv, xlo, xhi, flo, fhi, slope):
     y2 = fhi + (x - xhi) * slope
     flat = np.isnan(concrete(y2)) & (concrete(fhi) == concrete(flo))
     y2 = where(flat, flo, y2)
-    return where(xv == xlo, flo, where(xv == xhi, fhi, y2))
+    return where(xv == concrete(xlo), flo, where(xv == concrete(xhi), fhi, y2))
 
 
 def _in_dtype(v, dt):
