@@ -151,7 +151,7 @@ ERRORS = [
     (lambda x: np.polyval(x[None], x), ValueError, "polyval: p must be a 1-D array"),
     (lambda x: np.trapezoid(x, x=x[:2]), ValueError, "trapezoid: x .length 2. must match y"),
     (lambda x: np.gradient(x[:1]), ValueError, "gradient: the shape of the array along an axis"),
-    (lambda x: np.gradient(x, x), TypeError, "gradient: spacing must be a constant"),
+    (lambda x: np.gradient(x, x[:2]), ValueError, "gradient: coordinates must be 1-D with length 4"),
     (lambda x: np.block([x, [x]]), ValueError, "block: list depths are mismatched"),
     (lambda x: np.cov(x[None, None]), ValueError, "cov: m must be 1-D or 2-D"),
     (lambda x: np.cumulative_sum(np.outer(x, x)), ValueError, "cumulative_sum: axis must be given"),
@@ -560,3 +560,26 @@ def test_interp_is_differentiable_in_its_knots_as_jax(kw):
     for xp in (np.array([0.0, 1.0, 2.0, 3.0]), np.array([-1.0, 0.5, 2.5, 4.0])):
         ref = jax.grad(lambda k: jnp.sum(w * jnp.interp(x, k, fp + 1j * fp[::-1]).real))(xp)
         np.testing.assert_allclose(f(xp), ref, rtol=1e-12, atol=1e-14)
+
+
+def test_gradient_is_differentiable_in_its_spacings_as_jax():
+    f = np.array([1.0, 4.0, 9.0, 16.0, 30.0])
+    xs = np.array([0.0, 1.0, 2.5, 3.0, 5.0])
+    w = np.arange(5.0) + 1
+    for h in (0.7, xs, np.arange(5.0) * 0.5):  # a spacing, uneven and even coordinates
+        g = tg.grad(lambda h: tg.sum(w * tg.gradient(f * 1.5, h)))(h)
+        ref = jax.grad(lambda h: jnp.sum(w * jnp.gradient(f * 1.5, h)))(h)
+        np.testing.assert_allclose(g, ref, rtol=1e-12)
+    F = np.random.default_rng(0).normal(size=(4, 5))
+    g = tg.grad(lambda a, b: tg.sum(tg.gradient(F, a, b)[0] * F + tg.gradient(F, a, b)[1]),
+                argnums=(0, 1))(0.3, xs)
+    ref = jax.grad(lambda a, b: jnp.sum(jnp.gradient(F, a, b)[0] * F + jnp.gradient(F, a, b)[1]),
+                   argnums=(0, 1))(0.3, xs)
+    for u, v in zip(g, ref):
+        np.testing.assert_allclose(u, v, rtol=1e-12)
+    # under tg.jit the spacing and the coordinates are arguments, replayed for new values
+    by_coords, by_step = tg.jit(lambda c: tg.gradient(f, c)), tg.jit(lambda h: tg.gradient(f, h))
+    for c in (xs, xs * 2, np.arange(5.0) * 0.5):
+        np.testing.assert_allclose(by_coords(c), np.gradient(f, c), rtol=1e-13)
+    for h in (np.float64(0.5), np.float64(0.7)):
+        np.testing.assert_allclose(by_step(h), np.gradient(f, h), rtol=1e-13)

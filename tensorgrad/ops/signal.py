@@ -322,8 +322,12 @@ def _gradient_axis(f, h, edge_order, name):
     if n < edge_order + 1:
         raise ValueError(f"{name}: the shape of the array along an axis ({n}) must be at least "
                          f"edge_order + 1 = {edge_order + 1}")
-    if np.ndim(h) == 0:
-        h = float(h)
+    traced = _traced(h)
+    if len(shape_of(concrete(h))) == 0:
+        if not traced:
+            h = float(h)
+        elif dtype_of(concrete(h)).kind not in "fc":
+            h = astype(h, np.float64)
         inner = (f[..., 2:] - f[..., :-2]) / (2 * h)
         if edge_order == 1:
             first, last = (f[..., 1:2] - f[..., :1]) / h, (f[..., -1:] - f[..., -2:-1]) / h
@@ -331,13 +335,16 @@ def _gradient_axis(f, h, edge_order, name):
             first = (-1.5 * f[..., :1] + 2 * f[..., 1:2] - 0.5 * f[..., 2:3]) / h
             last = (0.5 * f[..., -3:-2] - 2 * f[..., -2:-1] + 1.5 * f[..., -1:]) / h
         return concatenate([first, inner, last], axis=-1)
-    x = np.asarray(h)
-    if x.shape != (n,):
-        raise ValueError(f"{name}: coordinates must be 1-D with length {n}, got shape {x.shape}")
-    if not np.issubdtype(x.dtype, np.inexact):
-        x = x.astype(np.float64)
-    d = np.diff(x)
-    if np.all(d == d[0]):  # evenly spaced coordinates: the spacing's formulas, as NumPy
+    x = h if traced else np.asarray(h)
+    if tuple(shape_of(concrete(x))) != (n,):
+        raise ValueError(f"{name}: coordinates must be 1-D with length {n}, got shape "
+                         f"{tuple(shape_of(concrete(x)))}")
+    if not np.issubdtype(dtype_of(concrete(x)), np.inexact):
+        x = astype(x, np.float64)
+    d = x[1:] - x[:-1]
+    # evenly spaced constant coordinates: the spacing's formulas, as NumPy (traced ones take the
+    # general formulas, which JAX differentiates: each difference keeps its own derivative)
+    if not traced and np.all(d == d[0]):
         out = _gradient_axis(f, d[0], edge_order, name)
         return out if dtype_of(out) == dtype_of(f) else astype(out, dtype_of(f))
     d1, d2 = d[:-1], d[1:]
@@ -355,6 +362,11 @@ def _gradient_axis(f, h, edge_order, name):
     return out if dtype_of(out) == dtype_of(f) else astype(out, dtype_of(f))
 
 
+def _traced(h) -> bool:
+    """Whether a spacing is a value a transform or tg.jit traces (not a constant)."""
+    return on_a_trace(h) or is_staged(concrete(h)) if isinstance(h, Tensor) else is_staged(h)
+
+
 def _end_weights(h1, h2):
     """The weights of f(x₀), f(x₀ + h1), f(x₀ + h1 + h2) in the derivative at x₀ of the
     parabola through the three points (second-order one-sided differences)."""
@@ -369,7 +381,8 @@ def _three_points(f3, a, b, c):
 def gradient(f: ArrayLike, *varargs, axis: Axis = None, edge_order: int = 1):
     """The gradient of sampled values by central differences (one-sided at the ends).
 
-    ``varargs``: one spacing for all axes, one per axis, or constant coordinate arrays; a
+    ``varargs``: one spacing for all axes, one per axis, or coordinate arrays (traced ones are
+    differentiated: JAX's formulas, each coordinate difference its own term); a
     list of arrays (one per axis) is returned for several axes, as NumPy does. The ends are
     first-order (``edge_order=1``) or second-order (``edge_order=2``: the slope of the
     parabola through the three end samples) one-sided differences."""
@@ -381,12 +394,13 @@ def gradient(f: ArrayLike, *varargs, axis: Axis = None, edge_order: int = 1):
     nd = len(_shape(f))
     axes = list(range(nd)) if axis is None else [
         negative_axis(a, nd, "gradient") + nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,))]
-    varargs = tuple(_constant("gradient", "spacing", h) if isinstance(h, Tensor) else h for h in varargs)
-    for h in varargs:
-        _constant("gradient", "spacing", h)
+    # a traced spacing or coordinate array is differentiated (JAX's rule); an untraced Tensor
+    # (as tg.vmap hands a mapped array over) is a constant like the array it holds
+    varargs = tuple(h if _traced(h) else np.asarray(concrete(h)) if isinstance(h, Tensor) else h
+                    for h in varargs)
     if not varargs:
         hs = [1.0] * len(axes)
-    elif len(varargs) == 1 and np.ndim(varargs[0]) == 0:
+    elif len(varargs) == 1 and len(shape_of(concrete(varargs[0]))) == 0:
         hs = [varargs[0]] * len(axes)
     elif len(varargs) == len(axes):
         hs = list(varargs)
