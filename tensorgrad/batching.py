@@ -120,7 +120,9 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
 
             def probe(stand_ins):
                 a, k = tree_unflatten(td, [v if s is None else _lifted(s) for v, s in zip(leaves, stand_ins)])
-                return fun(*a, **k)
+                # a loop of one slice, so that collectives and custom_vmap rules find their axis
+                return _run_slices(lambda i: fun(*a, **k), 1, [v for v, m in zip(leaves, moved) if m is None],
+                                   axis_name, stand_in=True)[0]
             return _empty_outputs(call_on_stand_ins(probe, specs, "vmap"), out_axes)
         # plain arrays are mapped as (untraced) Tensors, so that the function sees what JAX
         # gives it (x.at[...], x.astype, ...); with no Tensor argument, its results come
@@ -172,6 +174,7 @@ class MapFrame:
         self.level = next_level()
         self.whole = {id(v) for v in whole}
         self.staging = tracing_here()
+        self.stand_in = False
 
 
 class Suspend(BaseException):
@@ -211,7 +214,7 @@ def frame_named(name: Any, where: str) -> MapFrame:
                     f"given axis_name={name!r}; the named axes here are {names}")
 
 
-def _run_slices(call: Callable, n: int, whole: list, name: Any = None) -> list:
+def _run_slices(call: Callable, n: int, whole: list, name: Any = None, stand_in: bool = False) -> list:
     """``[call(i) for i in range(n)]``, with custom_vmap calls answered by their batching rules.
 
     Without such calls this is one pass. With them, a pass runs every slice up to the next
@@ -220,6 +223,7 @@ def _run_slices(call: Callable, n: int, whole: list, name: Any = None) -> list:
     pass replays the slices with that answer, until a pass completes: a function making k
     custom_vmap calls runs its slices k + 1 times (the code before the calls is repeated)."""
     frame = MapFrame(n, whole, name)
+    frame.stand_in = stand_in  # one slice standing in for none (see vmap): for the output shapes
     while True:
         frame.pending = {}
         outs = []
@@ -342,6 +346,7 @@ def call_on_stand_ins(probe: Callable, specs: list, where: str):
     matrices (what ``cholesky``, ``inv`` or ``log`` accept). Only the output's shapes and
     dtypes are used, so NumPy's warnings about the stand-ins (``log(0)``, ``1/0``) are not
     shown: JAX's abstract trace computes nothing to warn about."""
+    _PROBING.depth = getattr(_PROBING, "depth", 0) + 1
     try:
         with np.errstate(all="ignore"):
             return probe([None if s is None else _stand_in(*s, False) for s in specs])
@@ -354,6 +359,18 @@ def call_on_stand_ins(probe: Callable, specs: list, where: str):
                            "stand-in slice of zeros (and of ones) to learn its output shapes, "
                            "and that call failed")
             raise first from None
+    finally:
+        _PROBING.depth -= 1
+
+
+_PROBING = threading.local()
+
+
+def probing() -> bool:
+    """Whether a function runs on stand-ins only to learn its output shapes (a map over zero
+    slices): ``lax.while_loop`` then returns its carry at once, whose type is its output's (a
+    loop that never ends on the stand-ins must not hang what JAX traces abstractly)."""
+    return getattr(_PROBING, "depth", 0) > 0
 
 
 def _empty_outputs(out, out_axes):

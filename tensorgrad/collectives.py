@@ -155,6 +155,8 @@ def all_gather(x: Any, axis_name: Any, *, axis_index_groups=None, axis: int = 0,
             whole = _ops.concatenate(col, axis=_axis_in(axis, nd, "all_gather"))
         else:
             whole = _ops.stack(col, axis=_axis_in(axis, nd + 1, "all_gather"))
+        if frame.stand_in:  # one stand-in slice for a map over none: none gathered
+            whole = _ops.take(whole, np.arange(0), axis=_axis_in(axis, nd + (not tiled), "all_gather"))
         return [whole] * frame.n
     return _call("all_gather", x, name, gather)
 
@@ -265,7 +267,8 @@ def axis_size(axis_name: Any) -> int:
     """The number of slices of the named mapped axis (the product, for several names)."""
     size = 1
     for name in _names(axis_name):
-        size *= frame_named(name, "lax.axis_size").n
+        frame = frame_named(name, "lax.axis_size")
+        size *= 0 if frame.stand_in else frame.n
     return size
 
 

@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import ops as _ops
-from .batching import _lifted, call_on_stand_ins, lift as _lift, unlift as _unlift
+from .batching import _lifted, call_on_stand_ins, lift as _lift, probing as _probing, unlift as _unlift
 from .ops.elementwise import _in_integer_dtype
 from .staging import ConcretizationError, call as staged_call, find_staged, is_staged, trace_values
 from .staging import silent_effects
@@ -345,6 +345,8 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any):
     tape records each step."""
     val, back = _lift(init_val)
     want = _carry_type(init_val)
+    if _probing():  # only the output's type is wanted: the carry's (see batching.probing)
+        return _unlift(val, back)
     while True:
         c = _scalar(cond_fun(val), "while_loop", "value of cond_fun")
         if c.dtype != bool:

@@ -151,3 +151,29 @@ def test_psum_and_pmean_give_jaxs_dtypes_for_integers_and_booleans():
         np.testing.assert_allclose(m, np.broadcast_to(x.mean(0), (3, 2)), rtol=1e-7)
     wrap = tg.vmap(lambda v: tg.lax.psum(v, "i"), axis_name="i")(np.full((3,), 100, np.int8))
     assert wrap.dtype == np.int8 and wrap.tolist() == [44, 44, 44]  # 300 wraps, as in JAX
+
+
+def test_a_map_over_zero_slices_knows_its_axis_name_and_never_runs_a_loop():
+    # with no slice, the output shapes come from one stand-in slice: the collectives find their
+    # axis there, shapes that count the slices count none, and a while_loop does not run (its
+    # output is its carry's type), so a loop that never ends on the stand-ins cannot hang
+    calls = []
+
+    def body(c):
+        calls.append(1)
+        if len(calls) > 1000:
+            raise RuntimeError("the loop ran on the stand-in")
+        return c * 2.0
+    got = tg.vmap(lambda x: tg.lax.while_loop(lambda c: tg.all(c == c), body, x))(np.zeros((0, 2)))
+    assert got.shape == (0, 2) and not calls
+    z = np.zeros((0, 3))
+    for f, jf in [
+        (lambda x: x - tg.lax.pmean(x, "i"), lambda x: x - jax.lax.pmean(x, "i")),
+        (lambda x: tg.lax.psum(x, "i") + tg.lax.axis_index("i"), lambda x: jax.lax.psum(x, "i") + jax.lax.axis_index("i")),
+        (lambda x: tg.lax.all_gather(x, "i"), lambda x: jax.lax.all_gather(x, "i")),
+        (lambda x: tg.lax.all_gather(x, "i", axis=1), lambda x: jax.lax.all_gather(x, "i", axis=1)),
+        (lambda x: tg.lax.all_gather(x, "i", tiled=True), lambda x: jax.lax.all_gather(x, "i", tiled=True)),
+        (lambda x: x * tg.lax.axis_size("i"), lambda x: x * jax.lax.axis_size("i")),
+    ]:
+        out, ref = tg.vmap(f, axis_name="i")(z), jax.vmap(jf, axis_name="i")(z)
+        assert out.shape == ref.shape
