@@ -31,7 +31,9 @@ from .shape import broadcast_to, reshape, transpose
 
 
 # ---- activations (diagonal Jacobians) ------------------------------------------------
-sigmoid = elementwise("sigmoid", in_float_of(special.expit), d={"x": lambda out, x: out * (1 - out)},
+# σ′ = σ(x)·σ(−x): the same as σ(1 − σ), without the cancellation in 1 − σ that leaves few
+# digits (and then 0) of σ′, softplus″ and log_sigmoid″ for x ≳ 20
+sigmoid = elementwise("sigmoid", in_float_of(special.expit), d={"x": lambda out, x: out * sigmoid(-x)},
                       jax="jax.nn.sigmoid", symbol="diag(σ(x)(1 − σ(x)))", numpy="scipy.special.expit",
                       doc="logistic sigmoid 1/(1 + e⁻ˣ), without overflow")
 def _logaddexp0(x):
@@ -72,7 +74,7 @@ def _gelu_deriv(out, x, approximate):
         inner = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
         th = tanh(inner)
         return 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-    return _normal_cdf(x) + x * (exp(-0.5 * x * x) * _INV_SQRT_2PI)
+    return _normal_cdf(x) + x * (_gauss(x, 0.5) * _INV_SQRT_2PI)  # (x² would overflow: _gauss)
 
 
 # Φ as an op of its own for gelu's slope (Φ′ = φ written with ops: it differentiates again)

@@ -112,13 +112,25 @@ arctan2 = elementwise(
 
 def _hypot_d(wrt):
     def d(out, x, y):
-        # x/r, with 0 at the origin (r = 0), where no derivative exists: as for norm, the 0 is
-        # selected (not x/1), so that its own derivative there is 0 too (as abs's), not 1
-        origin = np.equal(concrete(out), 0)  # (staged under tg.jit: decided at run time)
-        with np.errstate(invalid="ignore"):  # an infinite input: inf/inf is NaN (as JAX), quietly
-            if not may_any(origin):
-                return (x if wrt == "x" else y) / out
-            return where(origin, 0.0, (x if wrt == "x" else y) / where(origin, 1, out))
+        # a/r for a = x (or y), b the other, r = hypot(a, b), written as sign(a)/√(1 + (b/a)²)
+        # where |a| ≥ |b| and as (a/b)·sign(b)/√(1 + (a/b)²) elsewhere: the same value, whose
+        # own derivative b²/r³ then has no cancellation (a/r differentiated gives 1/r − a²/r³,
+        # all digits lost far from the origin). 0 at the origin (r = 0), where no derivative
+        # exists: as for norm, the 0 is selected so that its own derivative there is 0 too (as
+        # abs's). An infinite a gives NaN (inf/inf, as JAX), quietly; a finite one 0.
+        a, b = (x, y) if wrt == "x" else (y, x)
+        av, bv, rv = concrete(a), concrete(b), concrete(out)  # (staged under tg.jit)
+        origin = np.equal(rv, 0)
+        big = np.abs(av) >= np.abs(bv)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = where(big, b, a) / where(origin, 1.0, where(big, a, b))
+            slope = where(big, np.sign(av), t * np.sign(bv)) / sqrt(1.0 + t * t)
+            if may_any(origin):
+                slope = where(origin, 0.0, slope)
+            infinite = np.isinf(av)  # (a finite a over an infinite r: slope 0)
+            if may_any(infinite):
+                slope = where(infinite, np.nan, slope)
+        return slope
     return d
 
 

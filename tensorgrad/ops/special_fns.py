@@ -88,7 +88,8 @@ def _log_ndtr_d(out, x):
     −x / Σ (−1)ᵏ (2k − 1)!!/x²ᵏ, the asymptotic series (9 terms: below 1e−16 for x < −20)."""
     far = np.less(concrete(x), -20)
     if not may_any(far):
-        return _INV_SQRT_2PI * exp(-0.5 * (x * x) - out)
+        xn = clip(x, None, 100.0)  # φ/Φ = 0 above 100 (x² would overflow)
+        return _INV_SQRT_2PI * exp(-0.5 * (xn * xn) - out)
     xf = where(far, x, -30.0)
     u = (1 / xf) ** 2  # (not 1/x²: x² overflows below −1.3e154)
     series = _MILLS[-1] * (-1) ** (len(_MILLS) - 1)
