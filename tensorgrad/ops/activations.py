@@ -31,8 +31,7 @@ from .shape import broadcast_to, reshape, transpose
 
 
 # ---- activations (diagonal Jacobians) ------------------------------------------------
-# σ′ = σ(x)·σ(−x): the same as σ(1 − σ), without the cancellation in 1 − σ that leaves few
-# digits (and then 0) of σ′, softplus″ and log_sigmoid″ for x ≳ 20
+# σ′ = σ(x)·σ(−x), not σ(1 − σ): 1 − σ cancels for x ≳ 20 (σ′, softplus″, log_sigmoid″)
 sigmoid = elementwise("sigmoid", in_float_of(special.expit), d={"x": lambda out, x: out * sigmoid(-x)},
                       jax="jax.nn.sigmoid", symbol="diag(σ(x)(1 − σ(x)))", numpy="scipy.special.expit",
                       doc="logistic sigmoid 1/(1 + e⁻ˣ), without overflow")
