@@ -19,7 +19,8 @@ from typing import Callable
 from .check import check_grads as _check_grads
 from .custom import custom_jvp, custom_vjp
 from .flatten_util import ravel_pytree
-from .tensor import Tensor, traced_level
+from .ops import astype
+from .tensor import Tensor, concrete, dtype_of, traced_level
 
 __all__ = ["primitive", "defvjp", "defjvp", "defvjp_argnum", "flatten", "check_grads",
            "extend", "misc", "test_util"]
@@ -140,8 +141,14 @@ def _check_primitive(fun, name: str) -> None:
 def flatten(value):
     """autograd's ``misc.flatten(value)``: ``(vector, unflatten)``, the leaves of a nested
     container raveled into one vector and the function that rebuilds it
-    (``tg.flatten_util.ravel_pytree``)."""
-    return ravel_pytree(value)
+    (``tg.flatten_util.ravel_pytree``; as autograd's, ``unflatten`` takes a vector of any
+    numeric dtype, cast to the raveled one)."""
+    vector, unravel = ravel_pytree(value)
+    want = dtype_of(concrete(vector))
+
+    def unflatten(v):
+        return unravel(v if dtype_of(concrete(v)) == want else astype(v, want))
+    return vector, unflatten
 
 
 def check_grads(fun: Callable, modes=("fwd", "rev"), order: int = 2) -> Callable:

@@ -43,6 +43,10 @@ def ravel_pytree(pytree: Any) -> tuple[Any, Callable]:
         if s != (total,):
             raise ValueError(f"ravel_pytree's unravel: expected a vector of shape ({total},) "
                              f"(the tree's {len(leaves)} leaves raveled), got shape {s}")
+        vdt = np.dtype(dtype_of(concrete(vector)))
+        if vdt != common:  # (JAX's check: a vector of another dtype is not the raveled tree)
+            raise TypeError(f"ravel_pytree's unravel: expected a vector of dtype {common} (the "
+                            f"raveled tree's), got dtype {vdt}")
         out = []
         for shape, dt, a, b in zip(shapes, dtypes, offsets[:-1], offsets[1:]):
             piece = reshape(getitem(vector, slice(int(a), int(b))), shape)

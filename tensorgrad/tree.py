@@ -9,7 +9,7 @@ import builtins
 import dataclasses
 import functools
 from collections import OrderedDict, defaultdict
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 
@@ -81,7 +81,7 @@ class TreeDef:
         if self.kind == "none":
             return (type(None), None)
         return (self.kind, list(self.meta) if isinstance(self.kind, type) and issubclass(self.kind, dict)
-                and self.kind not in _CUSTOM else self.meta)
+                and not issubclass(self.kind, OrderedDict) and self.kind not in _CUSTOM else self.meta)
 
     def __reduce__(self):  # copies and pickles rebuild the definition (not its compiled builder)
         return (TreeDef, (self.kind, self.meta, self.children))
@@ -276,7 +276,7 @@ def _flatten_until(tree, leaves, is_leaf):
         return _make(t, tuple(keys), tuple([_flatten_until(tree[k], leaves, is_leaf) for k in keys]))
     custom = _CUSTOM.get(t)
     if custom is not None:
-        children, aux = custom[0](tree)
+        children, aux = _node_parts(custom, tree)
         return _make(t, aux, tuple([_flatten_until(c, leaves, is_leaf) for c in children]))
     leaves.append(tree)
     return _LEAF
@@ -298,7 +298,7 @@ def _flatten_up_to(td: TreeDef, tree, out: list, where: str) -> None:
                          f"{type(tree).__name__}")
     custom = _CUSTOM.get(kind)
     if custom is not None:
-        kids, aux = custom[0](tree)
+        kids, aux = _node_parts(custom, tree)
         kids = list(kids)
         if aux != td.meta or len(kids) != len(td.children):
             raise ValueError(f"{where}: a {kind.__name__} of a different structure")
@@ -336,10 +336,27 @@ def _flatten(tree, leaves):
     if _CUSTOM:
         custom = _CUSTOM.get(t)
         if custom is not None:
-            children, aux = custom[0](tree)
+            children, aux = _node_parts(custom, tree)
             return _make(t, aux, tuple([_flatten(c, leaves) for c in children]))
     leaves.append(tree)
     return _LEAF
+
+
+def _node_parts(custom, tree) -> tuple:
+    """``(children, aux_data)`` of a registered node, checked: a ValueError naming the type
+    (not a bare unpacking error) when its flatten function returns something else."""
+    res = custom[0](tree)
+    if type(res) is tuple and len(res) == 2 and type(res[0]) in (tuple, list):
+        return res
+    name = type(tree).__name__
+    if not isinstance(res, (tuple, list)) or len(res) != 2:
+        raise ValueError(f"tree_flatten: the flatten function registered for {name} must return a "
+                         f"(children, aux_data) pair, got {res!r}")
+    try:
+        return list(res[0]), res[1]
+    except TypeError:
+        raise ValueError(f"tree_flatten: the flatten function registered for {name} must return "
+                         f"an iterable of children first, got {res[0]!r}") from None
 
 
 def tree_unflatten(treedef: TreeDef, leaves) -> Any:
@@ -537,9 +554,11 @@ __all__ += ["SequenceKey", "DictKey", "GetAttrKey", "FlattenedIndexKey", "keystr
             "all_leaves", "tree_transpose", "treedef_children", "treedef_is_leaf", "treedef_tuple",
             "tree_broadcast", "Partial", "tree_reduce_associative", "static",
             "flatten_one_level", "flatten_one_level_with_keys", "is_tree_node", "PyTreeDef",
-            "KeyPath"]
-#: JAX's names for the structure of a tree and for a key path (a tuple of keys)
+            "KeyPath", "KeyEntry"]
+#: JAX's names for the structure of a tree, for one key of a path and for a key path (a tuple
+#: of keys), for annotations
 PyTreeDef = TreeDef
+KeyEntry = TypeVar("KeyEntry", bound=Any)
 KeyPath = tuple
 # the rest of ``jax.tree``'s short names
 map_with_path, leaves_with_path = tree_map_with_path, tree_leaves_with_path

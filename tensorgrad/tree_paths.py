@@ -212,7 +212,11 @@ def flatten_one_level_with_keys(tree: Any) -> tuple:
 
 def is_tree_node(tree: Any) -> bool:
     """True if ``tree`` is a pytree node (a list, tuple, dict, namedtuple, None or a registered
-    type: something flattening looks inside), False for a leaf."""
+    type: something flattening looks inside), False for a leaf. Given a type (as JAX's
+    ``is_tree_node(typ)``): whether flattening looks inside its instances."""
+    if isinstance(tree, type):
+        return (tree is type(None) or tree is tuple or tree is list or tree in _T.custom
+                or issubclass(tree, dict) or (issubclass(tree, tuple) and hasattr(tree, "_fields")))
     t = type(tree)
     return (tree is None or t is tuple or t is list or t in _T.custom or isinstance(tree, dict)
             or (isinstance(tree, tuple) and hasattr(tree, "_fields")))
@@ -359,8 +363,8 @@ def tree_transpose(outer_treedef, inner_treedef, pytree_to_transpose: Any) -> An
 
 def tree_broadcast(prefix_tree: Any, full_tree: Any, is_leaf: Callable | None = None) -> Any:
     """``prefix_tree`` with each leaf repeated over the matching subtree of ``full_tree``."""
-    def spread(x, sub):
-        leaves, td = _T.flatten(sub, is_leaf)
+    def spread(x, sub):  # (is_leaf decides the prefix's leaves; the result has full_tree's shape)
+        leaves, td = _T.flatten(sub)
         return _T.unflatten(td, [x] * len(leaves))
     pre_leaves, pre_td = _T.flatten(prefix_tree, is_leaf)
     subs: list = []

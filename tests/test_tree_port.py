@@ -6,6 +6,8 @@ import collections
 import dataclasses
 import warnings
 
+import jax
+import jax.flatten_util
 import numpy as np
 import pytest
 
@@ -124,3 +126,57 @@ def test_dict_keys_that_cannot_be_sorted_are_named():
     with pytest.raises(TypeError, match=r"keys of a dict in the pytree cannot be sorted .*\['a', 3\]"):
         tg.tree_util.tree_leaves({"a": 1.0, 3: 2.0})
     assert tg.tree_util.tree_leaves(collections.OrderedDict([("a", 1.0), (3, 2.0)])) == [1.0, 2.0]
+
+
+def test_is_tree_node_of_a_type_as_jax():
+    from collections import OrderedDict, namedtuple
+    Point = namedtuple("Point", "x y")
+    for typ in (list, tuple, dict, OrderedDict, Point, type(None), int, float, np.ndarray, str):
+        assert tg.tree_util.is_tree_node(typ) == jax.tree_util.is_tree_node(typ), typ
+
+
+def test_broadcast_with_is_leaf_returns_the_full_trees_structure():
+    pair = lambda x: isinstance(x, tuple) and len(x) == 2 and not isinstance(x[0], tuple)  # noqa: E731
+    for prefix, full, leaf in [(((1, 2),), ((5, 6),), pair),
+                               ({"a": 1}, {"a": (2, 3)}, lambda x: isinstance(x, tuple)),
+                               ([1, (2, 3)], [[4, 5], (6, [7, 8])], None)]:
+        assert tg.tree.broadcast(prefix, full, is_leaf=leaf) == jax.tree.broadcast(prefix, full, is_leaf=leaf)
+
+
+def test_a_bad_flatten_function_is_named_in_a_value_error():
+    class Node:
+        def __init__(self, a):
+            self.a = a
+    tg.tree_util.register_pytree_node(Node, lambda n: n.a, lambda aux, ch: Node(*ch))
+    with pytest.raises(ValueError, match="registered for Node must return a .children, aux_data. pair, got 5"):
+        tg.tree_util.tree_leaves(Node(5))
+    with pytest.raises(ValueError, match="iterable of children first, got 5"):
+        tg.tree_util.tree_leaves(Node((5, None)))
+    with pytest.raises(ValueError, match=r"pair, got \(1, 2, 3\)"):
+        tg.tree_util.tree_structure(Node((1, 2, 3)))
+    with pytest.raises(ValueError, match="must return"):
+        tg.tree_util.tree_flatten(Node(5), is_leaf=lambda x: False)
+
+    class Lazy(Node):  # a generator of children is an iterable: accepted
+        pass
+    tg.tree_util.register_pytree_node(Lazy, lambda n: ((c for c in n.a), None), lambda aux, ch: Lazy(list(ch)))
+    assert tg.tree_util.tree_leaves(Lazy([1, 2])) == [1, 2]
+
+
+def test_ordered_dict_node_data_and_key_entry_as_jax():
+    from collections import OrderedDict
+    od = OrderedDict(b=1, a=2)
+    assert tg.tree_util.tree_structure(od).node_data() == jax.tree_util.tree_structure(od).node_data()
+    assert tg.tree_util.tree_structure({"b": 1, "a": 2}).node_data()[1] == ["a", "b"]
+    assert tg.tree_util.KeyEntry is not None and tg.tree_util.KeyPath is tuple
+
+
+def test_unravel_refuses_a_vector_of_another_dtype():
+    tree = [np.ones(2, np.float32), np.ones(3)]
+    flat, unravel = tg.flatten_util.ravel_pytree(tree)
+    with pytest.raises(TypeError, match="expected a vector of dtype float64 .*got dtype int64"):
+        unravel(np.arange(5))
+    with pytest.raises(TypeError):
+        jax.flatten_util.ravel_pytree(tree)[1](np.arange(5))
+    back = unravel(flat * 2)
+    assert back[0].dtype == np.float32 and back[1].dtype == np.float64
