@@ -133,6 +133,17 @@ _OPERANDS = (np.ndarray, np.generic, int, float, complex, list, tuple)
 _COMMON = frozenset((Tensor, np.ndarray, float, int, np.float64))  # (one set lookup, the hot case)
 
 
+class Computed:
+    """What an op's signature function returns instead of ``(inputs, params)`` when it
+    computed the result from other ops (a case the op's own parameters cannot express, such as
+    ``roll`` by a shift ``tg.jit`` traces)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
 @dataclass(eq=False)
 class Example:
     """One test case for an op: shapes (or arrays) of the inputs and params.
@@ -482,10 +493,12 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
     elif signature is not None:
         def fn(*args, **kwargs):
             try:
-                inputs, params = signature(*args, **kwargs)
+                parts = signature(*args, **kwargs)
             except (TypeError, ValueError, AttributeError) as exc:
                 raise _named(op.name, exc) from exc
-            return bind(op, inputs, params)
+            if type(parts) is Computed:
+                return parts.value
+            return bind(op, parts[0], parts[1])
         fn.__signature__ = inspect.signature(signature)
         doc = signature.__doc__ or op.doc
     elif op.variadic:

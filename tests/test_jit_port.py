@@ -239,3 +239,19 @@ def test_config_clear_caches_and_named_scope_as_a_decorator():
     def g(x):
         return 2 * x
     assert g(3.0) == 6.0
+
+
+@pytest.mark.parametrize("shift, axis", [(np.int64(2), None), (np.int64(-1), 0), (np.array([1, 2]), (0, 1)),
+                                         (np.int64(5), 1), (np.array([3]), (0, 1)), (np.array([1, -1]), 1)])
+def test_roll_by_a_traced_shift_as_jax(shift, axis):
+    x = np.arange(12.0).reshape(3, 4)
+    f = tg.jit(lambda x, s: tg.roll(x, s, axis))
+    ref = jax.jit(lambda x, s: jnp.roll(x, s, axis))
+    for s in (shift, np.asarray(shift) + 1, np.asarray(shift) * 3):  # one trace, replayed
+        np.testing.assert_array_equal(f(x, s), ref(x, s))
+    w = np.arange(12.0).reshape(3, 4) ** 2
+    g = tg.jit(tg.grad(lambda x, s: tg.sum(tg.roll(x, s, axis) * w)))
+    np.testing.assert_array_equal(g(x, shift), jax.grad(lambda x, s: jnp.sum(jnp.roll(x, s, axis) * w))(x, shift))
+    if axis == (0, 1):
+        with pytest.raises(ValueError, match="do not broadcast"):
+            f(x, np.array([1, 2, 3]))

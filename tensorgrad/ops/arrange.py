@@ -24,9 +24,9 @@ import numpy as np
 from ..jacobians.gather import selection_jacobian
 from ..jacobians.local import RuleMap
 from ..recording import bind
-from ..registry import Example, function, linear
+from ..registry import Computed, Example, function, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import any_traced, any_traced_or_listed, as_array_like, concrete, dtype_of, index_param, negative_axes, negative_axis, shape_of
+from ._util import any_traced, any_traced_or_listed, as_array_like, concrete, dtype_of, index_param, is_staged, negative_axes, negative_axis, shape_of
 from .discrete import floor
 from .discrete import round as _round
 from .elementwise import astype
@@ -36,6 +36,7 @@ from .reductions import mean
 from .reductions import min as _min
 from .reductions import sum as _sum
 from .scans import median
+from .selection import take
 from .shape import (broadcast_to, concatenate, getitem, section_count, layout_order, reshape, scatter_add,
                     moveaxis, split, transpose)
 
@@ -107,6 +108,8 @@ def rot90(m: ArrayLike, k: int = 1, axes: Sequence[int] = (0, 1)) -> Array:
 def _roll_signature(a: ArrayLike, shift, axis: Axis = None):
     """Shift entries cyclically by ``shift`` along ``axis`` (the flattened array when None)."""
     xs = _shape(a)
+    if is_staged(concrete(shift)):  # a shift tg.jit traces: gathers at indices found at run time
+        return Computed(_roll_traced(as_array_like(a), concrete(shift), axis))
     shifts = tuple(int(s) for s in np.atleast_1d(concrete(shift)))
     if axis is None:  # the flattened array: shifts add up
         return (a,), ((int(np.sum(shifts)),), None, len(xs))
@@ -118,6 +121,27 @@ def _roll_signature(a: ArrayLike, shift, axis: Axis = None):
         raise ValueError(f"roll: shift {shift!r} and axis {axis!r} do not broadcast "
                          "against each other") from None
     return (a,), (shifts, axes, len(xs))
+
+
+def _roll_traced(a, shift, axis):
+    """:func:`roll` by a staged ``shift``: ``take`` at ``(i - shift) mod n`` along each axis."""
+    if np.dtype(shift.dtype).kind not in "biu":
+        raise TypeError(f"roll: shift must be an integer, got dtype {shift.dtype}")
+    if axis is None:
+        return reshape(_roll_traced(reshape(a, (-1,)), shift.sum(), 0), _shape(a))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    axes = [negative_axis(ax, len(_shape(a)), "roll") for ax in axes]
+    if len(shift.shape) > 1 or (shift.shape and shift.shape[0] not in (1, len(axes)) and len(axes) != 1):
+        raise ValueError(f"roll: shift of shape {shift.shape} and axis {axis!r} do not broadcast "
+                         "against each other")
+    count = max(len(axes), shift.shape[0] if shift.shape else 1)
+    for k in range(count):
+        ax = axes[k if len(axes) > 1 else 0]
+        s = shift[k if shift.shape and shift.shape[0] > 1 else 0] if shift.shape else shift
+        n = _shape(a)[ax]
+        if n:
+            a = take(a, (np.arange(n) - s) % n, axis=ax)
+    return a
 
 
 def _roll_forward(x, shifts, axes, nd):
