@@ -17,7 +17,7 @@ from .hooks import TorchValueError, hooked_nodes, run_hooks
 from .ops.elementwise import where as _where
 from .recording import IMPERATIVE, Node, imperative_paused
 from .sweep import backward_pass, toposort
-from .tensor import Tensor, concrete
+from .tensor import Tensor, concrete, traced_level
 
 __all__ = ["sweep_for", "seed_for", "torch_gradient", "fill_grads", "recorded_sweep", "pruned",
            "connected"]
@@ -123,10 +123,23 @@ def pruned(roots: list, order: list, needed: set) -> tuple:
     return [copies.get(r, r) if r in needed else None for r in roots], copies
 
 
+def nested_in_transform(name: str, what: str, t: Tensor) -> RuntimeError:
+    """The error for the imperative tape asked to differentiate a value a functional
+    transform traces (``tensor.backward()`` or ``tg.autograd.grad`` inside ``tg.grad``)."""
+    return RuntimeError(
+        f"{name}: {what} (shape {t.shape}, dtype {t.dtype}) is traced by a functional transform "
+        "(tg.grad, tg.vjp, tg.jacrev, tg.func.*, ...) running around this call; inside one, "
+        "tensors of the imperative tape are constants and nothing is recorded on it (torch.func "
+        "nests the two, tensorgrad does not). Differentiate the inner function with a transform "
+        "too (tg.grad inside tg.grad)")
+
+
 def seed_for(out: Tensor, gradient, create_graph: bool, name: str, which: str = "output",
              kw: str = "gradient="):
     """The sweep's seed for the recorded result ``out`` from a PyTorch-style ``gradient``
     (None: ones, for an output of one element), checked against ``out``'s shape and dtype."""
+    if out._trace is not IMPERATIVE and traced_level(out) >= 1:
+        raise nested_in_transform(name, "this tensor" if which == "output" else which, out)
     if out._trace is not IMPERATIVE or out._node is None:
         raise RuntimeError(
             f"{name}: {'this tensor' if which == 'output' else which} has no graph: no tensor "

@@ -19,10 +19,10 @@ from .debug import debug_nans, is_debugging_nans
 from .guards import check_all_intact
 from .hooks import TorchValueError, hooked_nodes
 from .imperative import _backward_inputs, _taps, in_mode, no_grad, set_grad_enabled, is_grad_enabled
-from .imperative_sweep import connected, fill_grads, seed_for, sweep_for, torch_gradient
+from .imperative_sweep import connected, fill_grads, nested_in_transform, seed_for, sweep_for, torch_gradient
 from .ops import stack as _stack
 from .recording import IMPERATIVE
-from .tensor import Tensor, concrete, undual
+from .tensor import Tensor, concrete, traced_level, undual
 
 __all__ = ["grad", "backward", "is_torch_form", "inference_mode", "is_inference_mode_enabled",
            "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
@@ -71,6 +71,8 @@ def _on_the_tape(tensors: list, name: str, what: str) -> None:
     """RuntimeError unless every tensor is recorded on the imperative tape (or is a leaf of
     it), as PyTorch refuses a tensor that does not require grad."""
     for i, t in enumerate(tensors):
+        if t._trace is not IMPERATIVE and traced_level(t) >= 1:
+            raise nested_in_transform(name, f"{what} {i}", t)
         if t._trace is not IMPERATIVE or t._node is None:
             raise RuntimeError(
                 f"{name}: {what} {i} (shape {t.shape}, dtype {t.dtype}) does not require grad: no "

@@ -3,6 +3,7 @@ tg.autograd.grad(outputs, inputs, ...), tg.autograd.backward(tensors, ...) and
 tg.autograd.functional. References are tensorgrad's own transforms (themselves checked against
 JAX) and answers PyTorch 2.13 gave, written out (PyTorch is not a test dependency)."""
 import gc
+import re
 
 import numpy as np
 import pytest
@@ -753,3 +754,21 @@ def test_reverse_mode_looks_through_forward_ad_duals():
         gw, = tg.autograd.grad(tg.sum(y), w)
         np.testing.assert_allclose(gw, np.exp(xv))
         assert not fa.make_dual(np.ones(3), np.ones(3)).requires_grad
+
+
+def test_the_imperative_tape_inside_a_functional_transform_says_so():
+    # inside tg.grad, tensors of the imperative tape are constants: backward() and
+    # tg.autograd.grad on a value the transform traces raise, naming the nesting
+    def by_autograd(x):
+        w = tg.tensor(2.0, requires_grad=True)
+        return tg.autograd.grad((w * x) ** 2, [w])[0]
+
+    def by_backward(x):
+        w = tg.tensor(2.0, requires_grad=True)
+        ((w * x) ** 2).backward()
+        return w.grad
+    for f, name in ((by_autograd, "tg.autograd.grad: output 0"), (by_backward, "backward(): this tensor")):
+        with pytest.raises(RuntimeError, match=f"{re.escape(name)} .* is traced by a functional transform"):
+            tg.grad(f)(3.0)
+    # outside any transform the same code runs
+    assert float(by_autograd(3.0)) == 36.0 and float(by_backward(3.0)) == 36.0
