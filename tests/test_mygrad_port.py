@@ -1021,9 +1021,9 @@ def test_activation_fwd_and_bkwd(name, f, jf, npf, shape):
     out.backward(seed)
     if name == "sigmoid":  # JAX's σ(1 − σ) loses digits of 1 − σ for x ≫ 0; σ(x)σ(−x) keeps them
         assert_allclose(t.grad, seed * scipy.special.expit(x) * scipy.special.expit(-x), rtol=1e-14)
-        assert_allclose(t.grad, jax.vjp(jf, x)[1](seed)[0], rtol=1e-10, atol=1e-300)
-        return
-    assert_allclose(t.grad, jax.vjp(jf, x)[1](seed)[0], rtol=1e-12, atol=1e-300)
+    # (sigmoid and glu: JAX's slope of σ is the less accurate one, see above)
+    rtol = 1e-10 if name.startswith(("sigmoid", "glu")) else 1e-12
+    assert_allclose(t.grad, jax.vjp(jf, x)[1](seed)[0], rtol=rtol, atol=1e-300)
 
 
 def test_activation_input_validation():
