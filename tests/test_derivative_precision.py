@@ -44,3 +44,19 @@ def test_huge_inputs_give_their_slopes_without_overflow_warnings(f, slope_at_big
         for x in (1e155, 1e200, 1e300):
             assert float(tg.grad(f)(x)) == slope_at_big
             assert float(tg.grad(tg.grad(f))(x)) == 0.0
+
+
+def test_logsumexp_second_derivatives_are_nan_on_a_nan_row():
+    # the first derivative of a NaN row is NaN; so are the second ones (they were 0), as JAX's
+    x = np.array([1.0, np.nan, 0.5])
+    for f in (tg.nn.logsumexp, tg.scipy.special.logsumexp, lambda z: np.logaddexp.reduce(z),
+              lambda z: tg.nn.logsumexp(z, b=np.array([1.0, 2.0, 3.0]))):
+        assert np.isnan(tg.grad(f)(x)).all()
+        assert np.isnan(tg.hessian(f)(x)).all()
+        assert np.isnan(tg.jit(tg.hessian(f))(x)).all()
+    # other rows keep their values; an all −inf row keeps its documented 0
+    y = np.array([[-np.inf, -np.inf], [1.0, 2.0], [np.nan, 0.0]])
+    h = tg.hessian(lambda z: tg.sum(tg.nn.logsumexp(z, axis=1)))(y)
+    p = np.exp([1.0, 2.0]) / np.exp([1.0, 2.0]).sum()
+    np.testing.assert_allclose(h[1, :, 1, :], np.diag(p) - np.outer(p, p), rtol=1e-14)
+    assert (h[0, :, 0, :] == 0).all() and np.isnan(h[2, :, 2, :]).all()

@@ -31,8 +31,7 @@ from .shape import broadcast_to, reshape, transpose
 
 
 # ---- activations (diagonal Jacobians) ------------------------------------------------
-# σ′ = σ(x)·σ(−x), not σ(1 − σ): 1 − σ cancels for x ≳ 20 (σ′, softplus″, log_sigmoid″)
-sigmoid = elementwise("sigmoid", in_float_of(special.expit), d={"x": lambda out, x: out * sigmoid(-x)},
+sigmoid = elementwise("sigmoid", in_float_of(special.expit), d={"x": lambda out, x: out * sigmoid(-x)},  # (σ(1 − σ) cancels)
                       jax="jax.nn.sigmoid", symbol="diag(σ(x)(1 − σ(x)))", numpy="scipy.special.expit",
                       doc="logistic sigmoid 1/(1 + e⁻ˣ), without overflow")
 def _logaddexp0(x):
@@ -162,10 +161,11 @@ def _lse_sign(x, b, axes, keepdims):
     return s if keepdims else np.squeeze(s, axis=axes)
 
 
-def _off_row_weights(k, xv):
+def _off_row_weights(k, x):
     """Weights of rows whose lse ``k`` is not finite (see _lse_weights)."""
-    pos = np.isposinf(k) & ~np.isposinf(xv)
-    return np.where(np.isneginf(k) | pos, 0.0, np.nan).astype(np.result_type(k))
+    pos = np.isposinf(k) & ~np.isposinf(concrete(x))  # (below: NaN·x where NaN, for NaN slopes)
+    off = np.where(np.isneginf(k) | pos, 0.0, np.nan).astype(np.result_type(k))
+    return where(np.isnan(off), off * where(np.isnan(off), x, 1.0), off) if may_any(np.isnan(off)) else off
 
 
 def _lse_weights(out, x, axes, keepdims):
@@ -180,7 +180,7 @@ def _lse_weights(out, x, axes, keepdims):
         e = exp(x - np.max(concrete(x), axis=axes, keepdims=True))
         return e / _sum(e, axis=axes, keepdims=True)
     w = exp(x - where(finite, kept, 0))
-    return where(finite, w, _off_row_weights(k, concrete(x)))
+    return where(finite, w, _off_row_weights(k, x))
 
 
 def _lse_weights_traced(x, k, axes):
@@ -191,7 +191,7 @@ def _lse_weights_traced(x, k, axes):
     sv = concrete(s)
     ok = np.isfinite(sv) & (sv != 0)
     w = e / where(ok, s, 1.0)
-    return where(ok, w, _off_row_weights(k, concrete(x)))
+    return where(ok, w, _off_row_weights(k, x))
 
 
 def _lse_b_weights(out, x, b, axes, keepdims, for_x: bool = False):
@@ -212,7 +212,7 @@ def _lse_b_weights(out, x, b, axes, keepdims, for_x: bool = False):
         e = where(finite, e, 0.0)
         s = _sum(b * e, axis=axes, keepdims=True)
         w = e / where(finite, s, 1.0)
-        w = where(finite, w, _off_row_weights(k, xv))
+        w = where(finite, w, _off_row_weights(k, x))
     if for_x:
         return b * w
     if masked:  # exp(x)/S at the masked entries: a constant
