@@ -60,3 +60,17 @@ def test_logsumexp_second_derivatives_are_nan_on_a_nan_row():
     p = np.exp([1.0, 2.0]) / np.exp([1.0, 2.0]).sum()
     np.testing.assert_allclose(h[1, :, 1, :], np.diag(p) - np.outer(p, p), rtol=1e-14)
     assert (h[0, :, 0, :] == 0).all() and np.isnan(h[2, :, 2, :]).all()
+
+
+def test_var_gradient_is_exact_when_the_mean_dwarfs_the_spread():
+    from fractions import Fraction
+    x = 5.0 + 1e-12 * np.array([0.3, -1.2, 0.7, 2.1, -0.4, 0.9, -1.6, 0.1])
+    fx = [Fraction(v) for v in x]
+    m = sum(fx) / len(fx)
+    for ddof in (0, 1):
+        exact = np.array([float(2 * (v - m) / (len(fx) - ddof)) for v in fx])
+        np.testing.assert_allclose(tg.grad(lambda z: tg.var(z, ddof=ddof))(x), exact, rtol=1e-13)
+    x32 = np.float32(1e4) + np.array([0.3, -1.2, 0.7, 2.1, -0.4, 0.9, -1.6, 0.1], np.float32)
+    f32 = [Fraction(float(v)) for v in x32]
+    m32 = sum(f32) / len(f32)
+    np.testing.assert_allclose(tg.grad(tg.var)(x32), [float(2 * (v - m32) / 8) for v in f32], rtol=1e-6)

@@ -208,9 +208,12 @@ min = _extremum("min", np.min, "Smallest entry over ``axis``; tied entries share
 
 # ---- variance, standard deviation, norm --------------------------------------------
 def _centered(x, axes):
+    """x − x̄, centred twice: the rounding error of x̄ (large when |x̄| ≫ the spread) is taken out
+    again, as the derivative of the two-pass variance has it."""
     if reduced_count(shape_of(x), axes) == 0:  # an empty slice: nothing to centre (no mean of it)
         return x
-    return x - mean(x, axis=axes, keepdims=True)
+    c = x - mean(x, axis=axes, keepdims=True)
+    return c - mean(c, axis=axes, keepdims=True)
 
 
 def _dof(x, axes, ddof):
