@@ -74,3 +74,17 @@ def test_var_gradient_is_exact_when_the_mean_dwarfs_the_spread():
     f32 = [Fraction(float(v)) for v in x32]
     m32 = sum(f32) / len(f32)
     np.testing.assert_allclose(tg.grad(tg.var)(x32), [float(2 * (v - m32) / 8) for v in f32], rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype, big", [(np.float32, 1e20), (np.float64, 1e200)])
+def test_huber_and_smooth_l1_of_huge_errors_are_quiet(dtype, big):
+    F = tg.nn.functional
+    d = np.array([big, 0.3], dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for loss, want in ((F.huber_loss, [big - 0.5, 0.045]), (F.smooth_l1_loss, [big - 0.5, 0.045])):
+            np.testing.assert_allclose(loss(d, np.zeros(2, dtype), reduction="none"), want, rtol=1e-6)
+            g = tg.grad(lambda x: loss(x, np.zeros(2, dtype), reduction="sum"))(d)
+            np.testing.assert_allclose(g, [1.0, 0.3], rtol=1e-6)
+            h = tg.hessian(lambda x: loss(x, np.zeros(2, dtype), reduction="sum"))(d)
+            np.testing.assert_allclose(h, [[0.0, 0.0], [0.0, 1.0]], atol=1e-6)

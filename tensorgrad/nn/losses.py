@@ -356,7 +356,8 @@ def l1_loss(input: ArrayLike, target: ArrayLike, size_average=None, reduce=None,
 def _quadratic_then_linear(d, k: float):
     """``d²/2`` for ``|d| < k`` and ``k·(|d| − k/2)`` beyond (Huber's function)."""
     a = _ops.abs(d)
-    return _ops.where(a < k, 0.5 * _ops.square(d), k * (a - 0.5 * k))
+    inner = a < k  # (the square of the inner d only: a huge d would overflow, and warn, in d²)
+    return _ops.where(inner, 0.5 * _ops.square(_ops.where(inner, d, 0.0)), k * (a - 0.5 * k))
 
 
 def smooth_l1_loss(input: ArrayLike, target: ArrayLike, size_average=None, reduce=None,
