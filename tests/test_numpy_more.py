@@ -555,6 +555,9 @@ def test_interp_is_differentiable_in_its_knots_as_jax(kw):
             np.testing.assert_allclose(g, ref, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(tg.jacfwd(lambda k: tg.interp(x, k, fp, **kw))(xp),
                                    jax.jacfwd(lambda k: jnp.interp(x, k, fp, **kw))(xp), atol=1e-14)
+    f32 = [v.astype(np.float32) for v in (x, np.array([0.0, 1.0, 2.0, 3.0]), fp)]
+    assert tg.interp(*f32).dtype == np.interp(*f32).dtype == np.float64  # NumPy's dtype
+    assert tg.grad(lambda k: tg.sum(tg.interp(f32[0], k, f32[2])))(f32[1]).dtype == np.float32
     # under tg.jit, the knots an argument: the intervals are found again at each call
     f = tg.jit(tg.grad(lambda k: tg.sum(w * tg.interp(x, k, fp + 1j * fp[::-1]).real)))
     for xp in (np.array([0.0, 1.0, 2.0, 3.0]), np.array([-1.0, 0.5, 2.5, 4.0])):

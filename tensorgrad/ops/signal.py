@@ -159,7 +159,7 @@ def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left=None, right=None, pe
     if period is not None:
         xp = _constant("interp", "xp (with period)", xp)
     xp = _as_array(xp)
-    if dtype_of(xp).kind != "f":
+    if dtype_of(xp) != np.float64:  # NumPy's knots are float64 (so is the result)
         xp = astype(xp, np.float64)
     xpv = as_array(concrete(xp), float)  # the knots' values (staged by tg.jit)
     fp = _as_array(fp)
