@@ -123,7 +123,11 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                 # a loop of one slice, so that collectives and custom_vmap rules find their axis
                 return _run_slices(lambda i: fun(*a, **k), 1, [v for v, m in zip(leaves, moved) if m is None],
                                    axis_name, stand_in=True)[0]
-            return _empty_outputs(call_on_stand_ins(probe, specs, "vmap"), out_axes)
+            out = call_on_stand_ins(probe, specs, "vmap")
+            if _PROBING.cut and None in tree_flatten(out_axes, is_leaf=lambda a: a is None)[0]:
+                # an output vmap returns as the probe computed it: no loop may be cut short
+                out = call_on_stand_ins(probe, specs, "vmap", shortcut=False)
+            return _empty_outputs(out, out_axes)
         # plain arrays are mapped as (untraced) Tensors, so that the function sees what JAX
         # gives it (x.at[...], x.astype, ...); with no Tensor argument, its results come
         # back as plain arrays then
@@ -339,14 +343,15 @@ def _stand_in(shape: tuple, dtype, benign: bool):
     return np.ones(shape, dtype)
 
 
-def call_on_stand_ins(probe: Callable, specs: list, where: str):
+def call_on_stand_ins(probe: Callable, specs: list, where: str, shortcut: bool = True):
     """``probe(stand_ins)`` for a map over zero slices (``specs``: (shape, dtype) per mapped
     leaf, None for the others), which has no slice to call the function on. JAX traces it
     abstractly; here it runs once on zeros, and if that raises, on ones with identity
     matrices (what ``cholesky``, ``inv`` or ``log`` accept). Only the output's shapes and
     dtypes are used, so NumPy's warnings about the stand-ins (``log(0)``, ``1/0``) are not
     shown: JAX's abstract trace computes nothing to warn about."""
-    _PROBING.depth = getattr(_PROBING, "depth", 0) + 1
+    saved, was_cut = getattr(_PROBING, "depth", 0), getattr(_PROBING, "cut", False)
+    _PROBING.depth, _PROBING.cut = (saved + 1 if shortcut else 0), False
     try:
         with np.errstate(all="ignore"):
             return probe([None if s is None else _stand_in(*s, False) for s in specs])
@@ -359,8 +364,8 @@ def call_on_stand_ins(probe: Callable, specs: list, where: str):
                            "stand-in slice of zeros (and of ones) to learn its output shapes, "
                            "and that call failed")
             raise first from None
-    finally:
-        _PROBING.depth -= 1
+    finally:  # (an enclosing probe learns of a cut in this one too)
+        _PROBING.depth, _PROBING.cut = saved, _PROBING.cut or was_cut
 
 
 _PROBING = threading.local()
@@ -369,8 +374,12 @@ _PROBING = threading.local()
 def probing() -> bool:
     """Whether a function runs on stand-ins only to learn its output shapes (a map over zero
     slices): ``lax.while_loop`` then returns its carry at once, whose type is its output's (a
-    loop that never ends on the stand-ins must not hang what JAX traces abstractly)."""
-    return getattr(_PROBING, "depth", 0) > 0
+    loop that never ends on the stand-ins must not hang what JAX traces abstractly). Asking
+    notes the cut (``_PROBING.cut``): a probe whose values are used runs again without it."""
+    if getattr(_PROBING, "depth", 0) > 0:
+        _PROBING.cut = True
+        return True
+    return False
 
 
 def _empty_outputs(out, out_axes):

@@ -166,6 +166,10 @@ def test_a_map_over_zero_slices_knows_its_axis_name_and_never_runs_a_loop():
         return c * 2.0
     got = tg.vmap(lambda x: tg.lax.while_loop(lambda c: tg.all(c == c), body, x))(np.zeros((0, 2)))
     assert got.shape == (0, 2) and not calls
+    # an unmapped output (out_axes None) is the probe's own value: its loops run in full
+    got = tg.vmap(lambda x: (x, tg.lax.while_loop(lambda c: c < 10, lambda c: c + 1, 0)),
+                  out_axes=(0, None))(np.zeros(0))
+    assert got[0].shape == (0,) and int(got[1]) == 10
     z = np.zeros((0, 3))
     for f, jf in [
         (lambda x: x - tg.lax.pmean(x, "i"), lambda x: x - jax.lax.pmean(x, "i")),
