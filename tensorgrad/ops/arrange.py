@@ -108,10 +108,17 @@ def rot90(m: ArrayLike, k: int = 1, axes: Sequence[int] = (0, 1)) -> Array:
 def _roll_signature(a: ArrayLike, shift, axis: Axis = None):
     """Shift entries cyclically by ``shift`` along ``axis`` (the flattened array when None)."""
     xs = _shape(a)
-    if is_staged(concrete(shift)):  # a shift tg.jit traces: gathers at indices found at run time
-        return Computed(_roll_traced(as_array_like(a), concrete(shift), axis))
-    shifts = tuple(int(s) for s in np.atleast_1d(concrete(shift)))
+    sv = concrete(shift)
+    traced = is_staged(sv)  # a shift tg.jit traces: gathers at indices found at run time
+    if traced and np.dtype(sv.dtype).kind not in "biu":
+        raise TypeError(f"roll: shift must be an integer, got dtype {sv.dtype}")
+    # the shifts, or (traced) their positions in shift, to pair with the axes
+    shifts = tuple(int(s) for s in np.atleast_1d(np.arange(np.size(sv)).reshape(np.shape(sv))
+                                                  if traced else sv))
     if axis is None:  # the flattened array: shifts add up
+        if traced:
+            flat = reshape(as_array_like(a), (-1,))
+            return Computed(reshape(_roll_traced(flat, reshape(sv.sum(), (1,)), (0,), (0,)), xs))
         return (a,), ((int(np.sum(shifts)),), None, len(xs))
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     axes = tuple(negative_axis(ax, len(xs), "roll") for ax in axes)
@@ -120,27 +127,18 @@ def _roll_signature(a: ArrayLike, shift, axis: Axis = None):
     except ValueError:
         raise ValueError(f"roll: shift {shift!r} and axis {axis!r} do not broadcast "
                          "against each other") from None
+    if traced:
+        return Computed(_roll_traced(as_array_like(a), reshape(sv, (-1,)), shifts, axes))
     return (a,), (shifts, axes, len(xs))
 
 
-def _roll_traced(a, shift, axis):
-    """:func:`roll` by a staged ``shift``: ``take`` at ``(i - shift) mod n`` along each axis."""
-    if np.dtype(shift.dtype).kind not in "biu":
-        raise TypeError(f"roll: shift must be an integer, got dtype {shift.dtype}")
-    if axis is None:
-        return reshape(_roll_traced(reshape(a, (-1,)), shift.sum(), 0), _shape(a))
-    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-    axes = [negative_axis(ax, len(_shape(a)), "roll") for ax in axes]
-    if len(shift.shape) > 1 or (shift.shape and shift.shape[0] not in (1, len(axes)) and len(axes) != 1):
-        raise ValueError(f"roll: shift of shape {shift.shape} and axis {axis!r} do not broadcast "
-                         "against each other")
-    count = max(len(axes), shift.shape[0] if shift.shape else 1)
-    for k in range(count):
-        ax = axes[k if len(axes) > 1 else 0]
-        s = shift[k if shift.shape and shift.shape[0] > 1 else 0] if shift.shape else shift
+def _roll_traced(a, flat_shift, positions, axes):
+    """:func:`roll` by a staged shift: ``take`` at ``(i - s) mod n`` along each axis, ``s`` the
+    entry of ``flat_shift`` at each position."""
+    for pos, ax in zip(positions, axes):
         n = _shape(a)[ax]
         if n:
-            a = take(a, (np.arange(n) - s) % n, axis=ax)
+            a = take(a, (np.arange(n) - flat_shift[pos]) % n, axis=ax)
     return a
 
 
