@@ -171,14 +171,14 @@ class MapFrame:
     loop itself runs while tg.jit traces; ``name``: vmap's ``axis_name`` (None: unnamed), which
     the collectives look it up by (they take part in the protocol of custom_vmap calls)."""
 
-    def __init__(self, n: int, whole: list, name: Any = None):
+    def __init__(self, n: int, whole: list, name: Any = None, stand_in: bool = False):
         self.n, self.index, self.count, self.name = n, 0, 0, name
         self.answers: list = []
         self.pending: dict = {}
         self.level = next_level()
         self.whole = {id(v) for v in whole}
         self.staging = tracing_here()
-        self.stand_in = False
+        self.stand_in = stand_in  # one slice standing in for none (see vmap): for output shapes
 
 
 class Suspend(BaseException):
@@ -226,8 +226,7 @@ def _run_slices(call: Callable, n: int, whole: list, name: Any = None, stand_in:
     ``pending``), the call's owner then runs its rule once on the whole batch, and the next
     pass replays the slices with that answer, until a pass completes: a function making k
     custom_vmap calls runs its slices k + 1 times (the code before the calls is repeated)."""
-    frame = MapFrame(n, whole, name)
-    frame.stand_in = stand_in  # one slice standing in for none (see vmap): for the output shapes
+    frame = MapFrame(n, whole, name, stand_in)
     while True:
         frame.pending = {}
         outs = []

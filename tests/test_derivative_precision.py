@@ -1,6 +1,7 @@
 """Derivative rules keep their digits far from the origin and stay quiet where the result is
 finite (the exact values are closed forms; JAX loses some of these digits itself)."""
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -63,7 +64,6 @@ def test_logsumexp_second_derivatives_are_nan_on_a_nan_row():
 
 
 def test_var_gradient_is_exact_when_the_mean_dwarfs_the_spread():
-    from fractions import Fraction
     x = 5.0 + 1e-12 * np.array([0.3, -1.2, 0.7, 2.1, -0.4, 0.9, -1.6, 0.1])
     fx = [Fraction(v) for v in x]
     m = sum(fx) / len(fx)

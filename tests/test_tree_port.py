@@ -129,9 +129,8 @@ def test_dict_keys_that_cannot_be_sorted_are_named():
 
 
 def test_is_tree_node_of_a_type_as_jax():
-    from collections import OrderedDict, namedtuple
-    Point = namedtuple("Point", "x y")
-    for typ in (list, tuple, dict, OrderedDict, Point, type(None), int, float, np.ndarray, str):
+    Point = collections.namedtuple("Point", "x y")
+    for typ in (list, tuple, dict, collections.OrderedDict, Point, type(None), int, float, np.ndarray, str):
         assert tg.tree_util.is_tree_node(typ) == jax.tree_util.is_tree_node(typ), typ
 
 
@@ -164,8 +163,7 @@ def test_a_bad_flatten_function_is_named_in_a_value_error():
 
 
 def test_ordered_dict_node_data_and_key_entry_as_jax():
-    from collections import OrderedDict
-    od = OrderedDict(b=1, a=2)
+    od = collections.OrderedDict(b=1, a=2)
     assert tg.tree_util.tree_structure(od).node_data() == jax.tree_util.tree_structure(od).node_data()
     assert tg.tree_util.tree_structure({"b": 1, "a": 2}).node_data()[1] == ["a", "b"]
     assert tg.tree_util.KeyEntry is not None and tg.tree_util.KeyPath is tuple
