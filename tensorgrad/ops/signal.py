@@ -322,7 +322,7 @@ def _gradient_axis(f, h, edge_order, name):
     if n < edge_order + 1:
         raise ValueError(f"{name}: the shape of the array along an axis ({n}) must be at least "
                          f"edge_order + 1 = {edge_order + 1}")
-    traced = _traced(h)
+    traced = on_a_trace(h)
     if len(shape_of(concrete(h))) == 0:
         if not traced:
             h = float(h)
@@ -362,11 +362,6 @@ def _gradient_axis(f, h, edge_order, name):
     return out if dtype_of(out) == dtype_of(f) else astype(out, dtype_of(f))
 
 
-def _traced(h) -> bool:
-    """Whether a spacing is a value a transform or tg.jit traces (not a constant)."""
-    return on_a_trace(h) or is_staged(concrete(h)) if isinstance(h, Tensor) else is_staged(h)
-
-
 def _end_weights(h1, h2):
     """The weights of f(x₀), f(x₀ + h1), f(x₀ + h1 + h2) in the derivative at x₀ of the
     parabola through the three points (second-order one-sided differences)."""
@@ -396,7 +391,7 @@ def gradient(f: ArrayLike, *varargs, axis: Axis = None, edge_order: int = 1):
         negative_axis(a, nd, "gradient") + nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,))]
     # a traced spacing or coordinate array is differentiated (JAX's rule); an untraced Tensor
     # (as tg.vmap hands a mapped array over) is a constant like the array it holds
-    varargs = tuple(h if _traced(h) else np.asarray(concrete(h)) if isinstance(h, Tensor) else h
+    varargs = tuple(h if on_a_trace(h) else np.asarray(concrete(h)) if isinstance(h, Tensor) else h
                     for h in varargs)
     if not varargs:
         hs = [1.0] * len(axes)
