@@ -65,8 +65,9 @@ from .ops.decompositions import EighResult, LstsqResult, SVDResult, eigh, eigval
 from .ops.factorizations import QRResult, cholesky, qr
 from .ops.linalg import matmul, tensordot
 from .ops.linalg import outer as _outer
-from .ops.linalg_ops import (LinAlgError, SlogdetResult, det, inv, matrix_power, mT, multi_dot,
-                             pinv, slogdet, solve)
+from .ops.determinant import det
+from .ops.linalg_ops import (LinAlgError, SlogdetResult, inv, matrix_power, mT, multi_dot, pinv,
+                             slogdet, solve)
 from .linalg_torch import (CholeskyExResult, InvExResult, LDLFactorExResult, LDLFactorResult,
                            LUFactorExResult, LUFactorResult, LUResult, SolveExResult,
                            cholesky_ex, householder_product, inv_ex, ldl_factor, ldl_factor_ex,

@@ -6,6 +6,8 @@ The registered ops (inv, solve, det, slogdet, pinv, cholesky, eigh, eigvalsh,
 svd, svdvals, qr) are checked against JAX, finite differences and at second
 order by tests/test_registry.py; here come the public functions around them.
 """
+from fractions import Fraction
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -186,6 +188,77 @@ def test_singular_matrices():
     with pytest.raises(np.linalg.LinAlgError, match="qr: R is singular"):
         tg.grad(lambda a: tg.sum(la.qr(a)[0]))(np.array([[1.0, 0.0], [2.0, 0.0], [3.0, 0.0]]))
 
+
+
+def _exact_det(rows) -> Fraction:
+    """The determinant of an integer matrix by elimination in exact rational arithmetic."""
+    m = [[Fraction(int(v)) for v in r] for r in rows]
+    n, d = len(m), Fraction(1)
+    for c in range(n):
+        p = next((r for r in range(c, n) if m[r][c] != 0), None)
+        if p is None:
+            return Fraction(0)
+        if p != c:
+            m[c], m[p], d = m[p], m[c], -d
+        d *= m[c][c]
+        for r in range(c + 1, n):
+            f = m[r][c] / m[c][c]
+            m[r] = [x - f * y for x, y in zip(m[r], m[c])]
+    return d
+
+
+def _exact_det_hessian(A) -> np.ndarray:
+    """∂²det/∂a_ij∂a_kl exactly: det is affine in each entry, so for entries in different rows
+    and columns the mixed second difference with unit steps is the derivative; entries
+    sharing a row or a column have none (det is linear in each row and column)."""
+    n = A.shape[0]
+    H = np.zeros((n, n, n, n))
+    for i, j, k, l in np.ndindex(n, n, n, n):
+        if i != k and j != l:
+            def at(di, dk):
+                B = A.astype(int).copy()
+                B[i, j] += di
+                B[k, l] += dk
+                return _exact_det(B)
+            H[i, j, k, l] = float(at(1, 1) - at(1, 0) - at(0, 1) + at(0, 0))
+    return H
+
+
+@pytest.mark.parametrize("rank", [4, 3, 2, 1])
+def test_det_hessian_is_exact_at_singular_matrices(rank):
+    # det·A⁻ᵀ differentiated through A⁻¹ cancels two terms of size 1/σ_min: at a rank-3 matrix
+    # the Hessian was off by more than its own size (no error), at rank 2 it raised
+    R = np.array([[2, -1, 0, 3], [1, 4, -2, 0], [0, 1, 3, -1], [-2, 0, 1, 5]])
+    mix = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [1, -1, 0, 0], [2, 1, 0, 0]])
+    A = (R if rank == 4 else (np.eye(4, dtype=int) if rank == 3 else mix) @ R).astype(float)
+    if rank == 3:
+        A[3] = A[0] + 2 * A[1] - A[2]
+    if rank == 1:
+        A = np.outer([1.0, -2.0, 3.0, 1.0], R[0])
+    assert np.linalg.matrix_rank(A) == rank
+    want = _exact_det_hessian(A)
+    close(tg.hessian(la.det)(A), want, 1e-12)
+    close(tg.jit(tg.hessian(la.det))(A), want, 1e-12)
+    close(tg.jacrev(tg.grad(la.det))(A.astype(np.float32)), want, 1e-5)
+    # a stack: the Hessian of Σ det is block-diagonal, one block per matrix
+    blocks = [want, _exact_det_hessian(R.astype(float))]
+    stacked = np.zeros((2, 4, 4, 2, 4, 4))
+    for m in range(2):
+        stacked[m, :, :, m] = blocks[m]
+    close(tg.hessian(lambda a: tg.sum(la.det(a)))(np.stack([A, R.astype(float)])), stacked, 1e-12)
+
+
+def test_det_third_derivative_needs_a_well_conditioned_matrix():
+    A = RNG.normal(size=(3, 3))
+    third = tg.jacfwd(tg.hessian(la.det))(A)
+    close(third, jax.jacfwd(jax.hessian(jnp.linalg.det))(A), 1e-10)
+    u, s, vt = np.linalg.svd(A)
+    near = (u * [s[0], s[1], 1e-12]) @ vt
+    with pytest.raises(np.linalg.LinAlgError, match=r"det: third and higher derivatives need a "
+                                                     r"well-conditioned matrix \(condition number"):
+        tg.jacfwd(tg.hessian(la.det))(near)
+    with pytest.raises(np.linalg.LinAlgError, match="third and higher"):  # also when jit replays
+        tg.jit(tg.jacfwd(tg.hessian(la.det)))(near)
 
 # ---- norms ------------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ Importing this package registers every op and exports every public function
 from ..registry import FUNCTIONS, REGISTRY
 from . import elementwise, shape, reductions, linalg, activations, conv  # noqa: F401  (registers the ops)
 from . import elementwise_more, discrete, scans, special_fns, special_fns2  # noqa: F401
-from . import arrange, selection, linalg_ops, decompositions, factorizations, norms  # noqa: F401  (NumPy's shape functions, tg.linalg)
+from . import arrange, selection, linalg_ops, determinant, decompositions, factorizations, norms  # noqa: F401  (NumPy's shape functions, tg.linalg)
 from . import statistics, signal, numpy_args  # noqa: F401  (NaN-aware reductions, quantiles, cov; convolve, interp, ...; where=/order=)
 from . import updates  # noqa: F401  (t.at[index].set(v), .add, ...: functional index updates)
 from . import rearrange  # noqa: F401  (insert, delete, resize, choose, ...: gathers at positions NumPy computes)
@@ -42,7 +42,7 @@ COMPLEX_OPS = (
     "flip", "roll", "repeat", "tile", "pad", "diagonal", "diag", "tril", "triu", "inv", "solve",
     "det", "astype", "arctan", "arcsin", "arccos", "arcsinh", "arccosh", "arctanh",
     "sort", "max", "min", "nansum", "nanmean", "sinc", "ptp", "eigh", "eigvalsh", "scatter_add",
-    "cholesky", "slogdet", "qr", "svd", "svdvals", "pinv", "expm",
+    "cholesky", "slogdet", "qr", "svd", "svdvals", "pinv", "expm", "cofactor", "cofactor_dir",
 )
 for _name in COMPLEX_OPS:
     REGISTRY[_name].complex = True

@@ -13,9 +13,10 @@ the rules (batch axes of cotangents and tangents ride in front):
 The rules are written with tensorgrad's ops (matmul, solve itself, inv), so
 every derivative can be differentiated again. Where a derivative does not
 exist tensorgrad says so: inv, solve and slogdet of a singular matrix raise
-``LinAlgError`` (det's cofactor matrix exists there and is computed from an
-SVD, for first derivatives). matrix_power and multi_dot are products of
-matmuls, so their derivatives are matmul's.
+``LinAlgError``. det lives in :mod:`tensorgrad.ops.determinant`: its gradient
+and Hessian exist at singular matrices and are computed there exactly.
+matrix_power and multi_dot are products of matmuls, so their derivatives are
+matmul's.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
 from ..staging import call as staged_call
 from ..staging import check as staged_check
-from ._util import concrete, dtype_of, is_staged, lift_tangent, ndim_of, shape_of
+from ._util import concrete, dtype_of, lift_tangent, ndim_of, shape_of
 from .elementwise import where
 from .linalg import matmul
 from .reductions import sum as _sum
@@ -208,57 +209,7 @@ solve = general(
     examples=[Example(((3, 3), (3,))), Example(((2, 3, 3), (3,))), Example(((2, 2, 2), (1, 2, 3)))])
 
 
-# ---- det and slogdet ---------------------------------------------------------------------------------
-def _cofactor_svd(a: np.ndarray) -> np.ndarray:
-    """det(A)·A⁻ᵀ from an SVD, valid also for singular A: det(U)det(Vᵀ) U diag(∏_{j≠i} s_j) Vᵀ."""
-    u, s, vh = np.linalg.svd(a)
-    n = s.shape[-1]
-    others = np.prod(np.where(np.eye(n, dtype=bool), 1.0, s[..., None, :]), axis=-1)
-    sign = np.linalg.det(u) * np.linalg.det(vh)
-    return (sign[..., None, None] * (u * others[..., None, :]) @ vh).astype(a.dtype, copy=False)
-
-
-def _cofactor_numpy(a, d):
-    """The cofactor matrix on plain arrays: det(A) A⁻ᵀ, or from an SVD when A is singular."""
-    try:
-        inv_a = _inv_forward(a)
-    except LinAlgError:
-        return _cofactor_svd(a)
-    return np.expand_dims(d, (-2, -1)) * np.swapaxes(inv_a, -1, -2)
-
-
-def _cofactor(a, d):
-    """∂det(A)/∂A = det(A) A⁻ᵀ (the cofactor matrix)."""
-    if is_staged(a):  # under tg.jit: one step, so each replay finds its own path (singular or not)
-        return staged_call(_cofactor_numpy, a, d)
-    try:
-        return expand_dims(d, (-2, -1)) * mT(bind(inv.op, (a,), ()))
-    except LinAlgError:
-        if type(a) is Tensor:
-            raise LinAlgError(f"det: derivatives of order 2 and higher at a singular matrix are not "
-                              f"supported (shape {_shape(a)})") from None
-        return _cofactor_svd(np.asarray(a))
-
-
-def _det_signature(a: ArrayLike):
-    """The determinant of a square matrix (or of each matrix of a stack).
-
-    Its gradient is the cofactor matrix det(A)·A⁻ᵀ, which exists for singular A
-    too (computed from an SVD there, for first derivatives).
-    """
-    square("det", a, complex_ok=True)
-    return (a,), ()
-
-
-det = general(
-    "det", np.linalg.det,
-    vjp={"a": lambda g, out, a: expand_dims(g, (-2, -1)) * _cofactor(a, out)},
-    jvp={"a": lambda t, out, a: _sum(_cofactor(a, out) * t, axis=(-2, -1))},
-    signature=_det_signature, public=False, jax="jax.numpy.linalg.det",
-    symbol="det(A) A⁻ᵀ (the cofactor matrix)", doc="the determinant", domain="wellcond",
-    examples=[Example(((3, 3),)), Example(((2, 2, 2),))])
-
-
+# ---- slogdet ---------------------------------------------------------------------------------------
 def _inv_for(name: str, a):
     try:
         return bind(inv.op, (a,), ())
