@@ -333,6 +333,35 @@ def test_logsumexp_entries_masked_by_a_zero_scale():
         assert np.isclose(t, 1.0)
 
 
+
+def test_logsumexp_of_terms_that_cancel_has_infinite_slopes():
+    # Σ b·eˣ = 0 with non-zero terms: lse = log|S| = −inf, whose slope is (1/S)·∂S = ±inf. The
+    # gradient was 0. A b = 0 term is not in S (x-slope 0); eˣ = 0 gives NaN (as JAX)
+    x = np.array([[0.0, 0.0, 1.0, -np.inf], [0.5, 1.0, 2.0, 0.0]])
+    b = np.array([[1.0, -1.0, 0.0, 2.0], [1.0, -1.0, 1.0, 0.0]])
+    lse = tg.scipy.special.logsumexp
+
+    def f(v, c):
+        return tg.sum(lse(v, b=c, axis=1))
+    regular = np.exp(x[1]) * b[1] / np.sum(b[1] * np.exp(x[1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for grad in (tg.grad(f, argnums=(0, 1)), tg.jit(tg.grad(f, argnums=(0, 1)))):
+            gx, gb = grad(x, b)
+            np.testing.assert_array_equal(gx[0], [np.inf, -np.inf, 0.0, np.nan])
+            np.testing.assert_allclose(gx[1], regular, rtol=1e-14)
+            np.testing.assert_array_equal(gb[0], [np.inf, np.inf, np.inf, np.nan])
+        # each row's Jacobian block: the other row's entries are exactly 0 in both modes
+        for jac in (tg.jacrev, tg.jacfwd):
+            J = jac(lambda v: lse(v, b=b, axis=1))(x)
+            np.testing.assert_array_equal(J[0, 1], 0.0)
+            np.testing.assert_array_equal(J[1, 0], 0.0)
+            np.testing.assert_array_equal(J[0, 0], [np.inf, -np.inf, 0.0, np.nan])
+        _, t = tg.jvp(lambda v: lse(v, b=b, axis=1), (x,), (np.array([[1.0, 0, 0, 0], [1, 1, 1, 1]]),))
+        assert t[0] == np.inf and np.isclose(t[1], regular.sum())
+    jx = jax.grad(lambda v, c: jax.scipy.special.logsumexp(v, b=c, axis=1).sum())(x, b)
+    np.testing.assert_allclose(gx, jx, rtol=1e-13)
+
 def test_numpy_docstring_inputs_that_used_to_fail():
     x = np.array([np.inf, -np.inf, np.nan, -128, 128])
     nan, posinf, neginf = (np.array([11, 12, -9999, 13, 14]), np.array([33333333, 11, 12, 13, 14]),

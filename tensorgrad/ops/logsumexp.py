@@ -111,7 +111,11 @@ def _lse_weights_traced(x, k, axes):
 def _lse_b_weights(out, x, b, axes, keepdims, for_x: bool = False):
     """∂out/∂b = exp(x)/S, S = Σ b·exp(x) (also for log|S|), from exp(x − m) with a constant
     shift m; ``for_x``: ∂out/∂x, b times it. An entry b masks (b = 0) where x is ±inf or NaN
-    is left out of S, as in the forward: x-weight 0, b-weight exp(x)/S (+inf, 0 or NaN)."""
+    is left out of S, as in the forward: x-weight 0, b-weight exp(x)/S (+inf, 0 or NaN).
+
+    Returns the weights and, when some slice's terms cancel (S = 0, lse = −inf), the pair
+    (those slices, their weights ±inf): the weights are 0 there, to be applied by
+    :func:`_times` or :func:`_dot`, which multiply no infinity by a zero."""
     k, xv, bv = concrete(_keep(out, axes, keepdims)), concrete(x), concrete(b)
     m = _lse_scaled_parts(xv, bv, axes)[0]
     e = exp(x - m)
@@ -120,38 +124,84 @@ def _lse_b_weights(out, x, b, axes, keepdims, for_x: bool = False):
     if masked:
         e = where(dead, 0.0, e)
     finite = np.isfinite(k)
+    infinite = None
     if not may_any(np.logical_not(finite)):  # (under tg.jit: the general form, for any value)
         w = e / _sum(b * e, axis=axes, keepdims=True)
     else:
+        cancel, slope = _cancelling(k, concrete(e), bv, axes)
         e = where(finite, e, 0.0)
         s = _sum(b * e, axis=axes, keepdims=True)
         w = e / where(finite, s, 1.0)
         w = where(finite, w, _off_row_weights(k, x))
+        if may_any(cancel):  # Σ b·eˣ = 0 from terms that cancel: log|S| has slope ±inf there
+            w = where(cancel, 0.0, w)
+            infinite = (cancel, slope(bv if for_x else 1.0))
     if for_x:
-        return b * w
+        return b * w, infinite
     if masked:  # exp(x)/S at the masked entries: a constant
         w = where(dead, np.where(np.isposinf(xv), np.inf, np.where(np.isneginf(xv), 0.0, np.nan)), w)
-    return w
+    return w, infinite
+
+
+def _cancelling(k, e, b, axes):
+    """Slices whose lse is −inf because their terms b·eˣ cancel (some are non-zero), and the
+    slope of log|S| there as a function of the factor c (1 for ∂/∂b, b for ∂/∂x): (1/S)·c·eˣ
+    with S = ±0, i.e. ±inf by the sign of c·eˣ, 0 where c = 0 and NaN where eˣ = 0 (JAX's)."""
+    e = np.where(np.isfinite(e), e, 0.0)
+    cancel = np.isneginf(k) & np.any((e != 0) & (b != 0), axis=axes, keepdims=True)
+    inv = np.where(np.signbit(np.sum(b * e, axis=axes, keepdims=True)), -np.inf, np.inf)
+
+    def slope(c):
+        return _signed(np.sign(c) * np.sign(e), inv, np.where(np.equal(c, 0), 0.0, np.nan)).astype(
+            np.result_type(e), copy=False)
+    return cancel, slope
+
+
+def _signed(sign, v, zero=0.0):
+    """v where ``sign`` > 0, −v where it is < 0, ``zero`` where it is 0 and NaN where NaN:
+    the product sign·v without NumPy's 0·inf."""
+    return np.where(sign > 0, v, np.where(sign < 0, -v, np.where(np.isnan(sign), np.nan, zero)))
+
+
+def _times(c, w, infinite):
+    """c·w for a cotangent (or tangent) ``c``, the cancelling slices' ±inf weights included."""
+    if infinite is None:
+        return c * w
+    cancel, slope = infinite
+    return where(cancel, _signed(concrete(c), slope), c * w)
+
+
+def _dot(t, w, infinite, axes, keepdims):
+    """Σ t·w over ``axes``; in a cancelling slice the sum of its ±inf terms (NaN if they mix)."""
+    total = _sum(t * w, axis=axes, keepdims=keepdims)
+    if infinite is None:
+        return total
+    cancel, slope = infinite
+    terms = _signed(concrete(t), slope)
+    pos, neg = (np.any(terms == v, axis=axes, keepdims=keepdims) for v in (np.inf, -np.inf))
+    nan = np.any(np.isnan(terms), axis=axes, keepdims=keepdims) | (pos & neg)
+    inf_sum = np.where(nan, np.nan, np.where(pos, np.inf, np.where(neg, -np.inf, 0.0)))
+    return where(np.any(cancel, axis=axes, keepdims=keepdims), inf_sum, total)
 
 
 def _lse_vjp_x(g, out, x, b, axes, keepdims, signed):
     if b is None:
         return _spread(g, out, x, axes, keepdims) * _lse_weights(out, x, axes, keepdims)
-    return _spread(g, out, x, axes, keepdims) * _lse_b_weights(out, x, b, axes, keepdims, True)
+    return _times(_spread(g, out, x, axes, keepdims), *_lse_b_weights(out, x, b, axes, keepdims, True))
 
 
 def _lse_vjp_b(g, out, x, b, axes, keepdims, signed):
-    return _spread(g, out, x, axes, keepdims) * _lse_b_weights(out, x, b, axes, keepdims)
+    return _times(_spread(g, out, x, axes, keepdims), *_lse_b_weights(out, x, b, axes, keepdims))
 
 
 def _lse_jvp_x(t, out, x, b, axes, keepdims, signed):
-    w = _lse_weights(out, x, axes, keepdims) if b is None else _lse_b_weights(out, x, b, axes, keepdims, True)
-    return _sum(t * w, axis=axes, keepdims=keepdims)
+    if b is None:
+        return _sum(t * _lse_weights(out, x, axes, keepdims), axis=axes, keepdims=keepdims)
+    return _dot(t, *_lse_b_weights(out, x, b, axes, keepdims, True), axes, keepdims)
 
 
 def _lse_jvp_b(t, out, x, b, axes, keepdims, signed):
-    return _sum(lift_tangent(t, b, len(shape_of(x))) * _lse_b_weights(out, x, b, axes, keepdims),
-                axis=axes, keepdims=keepdims)
+    return _dot(lift_tangent(t, b, len(shape_of(x))), *_lse_b_weights(out, x, b, axes, keepdims), axes, keepdims)
 
 
 def _lse_signature(a: ArrayLike, b: ArrayLike | None = None, axis: Axis = None, keepdims: bool = False,
