@@ -20,11 +20,10 @@ from typing import Callable
 
 import numpy as np
 
-from .func import respecting_no_grad
+from .func import conj_complex as _conj, respecting_no_grad
 from .imperative import tensor
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete
-from .ops import conjugate
 from .torch_autograd import grad as _tape_grad
 from .tree import tree_map
 from .transforms import hessian as _hessian
@@ -99,12 +98,6 @@ def _result(tree, create_graph: bool):
                     else x, tree)
 
 
-def _conj(tree):
-    """PyTorch's side of a complex product: each complex value of ``tree`` conjugated."""
-    return tree_map(lambda x: conjugate(x) if np.result_type(concrete(x)).kind == "c" else x,
-                    tree)
-
-
 def _vector(name: str, v, like: tuple, what: str, optional_when: str) -> tuple:
     """``v`` in the structure of ``like`` (a tuple of values); None means ones when ``like``
     is one value of one element."""
@@ -158,6 +151,8 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
     ins, in_tuple = _prepare("jacobian", func, inputs, create_graph, strict)
     transform = jacrev if strategy == "reverse-mode" else jacfwd
     J = transform(func, argnums=tuple(range(len(ins))))(*ins)
+    if strategy == "reverse-mode":  # rows from PyTorch's vjp: the conjugates of JAX's
+        J = _conj(J)
     # (the transforms keep func's output structure outermost: one output gives a tuple over
     # the inputs, a tuple of outputs a tuple of such tuples)
     if isinstance(J[0], (tuple, list)):

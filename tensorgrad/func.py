@@ -1,7 +1,10 @@
 """PyTorch's ``torch.func`` names and signatures on tensorgrad's transforms.
 
 ``torch.func`` follows JAX, so most names are tensorgrad's own transforms under PyTorch's
-keywords: ``grad``, ``vjp``, ``jvp``, ``linearize``, ``jacrev``, ``jacfwd``, ``hessian``;
+keywords (but complex gradients are PyTorch's, the conjugates of JAX's: ``grad`` of a real
+function of complex inputs is ``.grad``'s conjugate Wirtinger derivative, ``vjp_fn(v)`` is
+conj(Jᵀ conj(v)); ``jacrev``, ``jacfwd`` and ``hessian`` refuse complex inputs and outputs, as
+PyTorch's do): ``grad``, ``vjp``, ``jvp``, ``linearize``, ``jacrev``, ``jacfwd``, ``hessian``;
 ``grad_and_value`` returns ``(grad, value)`` (JAX's ``value_and_grad`` has the other order);
 ``vmap`` takes ``in_dims``/``out_dims``; ``functional_call(module, params, args)`` runs a
 :class:`~tensorgrad.nn.Module` on parameters given by their ``named_parameters()`` names
@@ -19,6 +22,7 @@ from .batching import vmap as _vmap
 from .hooks import TorchTypeError, TorchValueError
 from . import staging
 from .imperative import tensor
+from .ops import conjugate
 from .recording import next_level, stopped_by_no_grad
 from .tensor import Tensor, concrete, shape_of, traced_level
 from .transform_parts import norm_argnums
@@ -29,10 +33,34 @@ from .transforms import jacrev as _jacrev
 from .transforms import jvp as _jvp
 from .transforms import linearize, value_and_grad
 from .transforms import vjp as _vjp
-from .tree import in_key_order, tree_flatten, tree_unflatten
+from .tree import in_key_order, tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian",
            "vmap", "functional_call", "stack_module_state"]
+
+
+def conj_complex(tree):
+    """Each complex value of ``tree`` conjugated: PyTorch's side of a complex product (its
+    gradients are the conjugates of JAX's)."""
+    return tree_map(lambda x: conjugate(x) if np.result_type(concrete(x)).kind == "c" else x, tree)
+
+
+def _real_only(name: str, func: Callable) -> Callable:
+    """``func`` refusing complex inputs and outputs with PyTorch's RuntimeError (torch.func's
+    jacrev, jacfwd and hessian do not take them)."""
+    def check(tree, what):
+        for k, v in enumerate(tree_flatten(tree)[0]):
+            if np.result_type(concrete(v)).kind == "c":
+                raise RuntimeError(f"{name}: Expected all {what} to be real but received complex "
+                                   f"tensor at flattened {what[:-1]} idx: {k}")
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        check(args, "inputs")
+        out = func(*args, **kwargs)
+        check(out, "outputs")
+        return out
+    return run
 
 
 def _torch_errors(name: str, argnums, transform: Callable) -> Callable:
@@ -112,7 +140,9 @@ def grad(func: Callable, argnums=0, has_aux: bool = False) -> Callable:
     def ordered(*args, **kwargs):
         out = g(*args, **kwargs)
         like = _args_at(args, argnums)
-        return (in_key_order(out[0], like), out[1]) if has_aux else in_key_order(out, like)
+        if has_aux:
+            return in_key_order(conj_complex(out[0]), like), out[1]
+        return in_key_order(conj_complex(out), like)
     return _torch_errors("grad", argnums, functools.wraps(g)(ordered))
 
 
@@ -124,7 +154,7 @@ def grad_and_value(func: Callable, argnums=0, has_aux: bool = False) -> Callable
 
     def both(*args, **kwargs):
         value, g = vg(*args, **kwargs)
-        return in_key_order(g, _args_at(args, argnums)), value
+        return in_key_order(conj_complex(g), _args_at(args, argnums)), value
     return _torch_errors("grad_and_value", argnums, both)
 
 
@@ -135,7 +165,7 @@ def vjp(func: Callable, *primals, has_aux: bool = False):
     pull = res[1]
 
     def vjp_fn(ct):
-        return in_key_order(pull(ct), primals)
+        return in_key_order(conj_complex(pull(conj_complex(ct))), primals)
     return (res[0], vjp_fn) + tuple(res[2:])
 
 
@@ -164,19 +194,20 @@ def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: boo
 def jacrev(func: Callable, argnums=0, *, has_aux: bool = False, chunk_size: int | None = None,
            _preallocate_and_copy: bool = False) -> Callable:
     """``torch.func.jacrev`` (``chunk_size`` caps the rows of one sweep)."""
-    return _torch_errors("jacrev", argnums, _jacrev(respecting_no_grad(func), argnums, has_aux,
-                                                    chunk_size))
+    return _torch_errors("jacrev", argnums, _real_only("jacrev", _jacrev(
+        respecting_no_grad(func), argnums, has_aux, chunk_size)))
 
 
 def jacfwd(func: Callable, argnums=0, has_aux: bool = False, *,
            randomness: str = "error") -> Callable:
     """``torch.func.jacfwd``."""
-    return _torch_errors("jacfwd", argnums, _jacfwd(func, argnums, has_aux))
+    return _torch_errors("jacfwd", argnums, _real_only("jacfwd", _jacfwd(func, argnums, has_aux)))
 
 
 def hessian(func: Callable, argnums=0) -> Callable:
     """``torch.func.hessian`` (forward over reverse)."""
-    return _torch_errors("hessian", argnums, _hessian(respecting_no_grad(func), argnums))
+    return _torch_errors("hessian", argnums, _real_only("hessian", _hessian(respecting_no_grad(func),
+                                                                              argnums)))
 
 
 def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "error", *,

@@ -460,6 +460,30 @@ def test_functional_products_of_complex_values_are_pytorchs():
     np.testing.assert_allclose(F.hvp(quartic, z, v)[1], want, rtol=1e-12)
     np.testing.assert_allclose(F.vhp(quartic, z, v)[1], want, rtol=1e-12)
     np.testing.assert_allclose(F.jvp(cube, z, v)[1], tg.jvp(cube, (z,), (v,))[1])
+    # jacobian (reverse mode: rows from PyTorch's vjp) of a real function of complex inputs:
+    # the conjugate of tg.jacrev's, as torch.autograd.functional.jacobian gives
+    np.testing.assert_allclose(F.jacobian(lambda a: tg.abs(a - c) ** 2, z), np.diag(2 * (z - c)))
+    both = F.jacobian(lambda a, b: tg.abs(a * b) ** 2, (z, np.array([2.0, 3.0])))
+    np.testing.assert_allclose(both[0], np.diag(2 * z * np.array([4.0, 9.0])))
+
+
+def test_torch_func_complex_gradients_are_pytorchs():
+    # torch.func follows JAX in its transforms but not in complex gradients: its grad is
+    # .grad's (conjugate Wirtinger), its vjp_fn(v) is conj(Jᵀ conj(v)); jacrev, jacfwd and
+    # hessian refuse complex values (values PyTorch 2.13 gave for the same inputs)
+    z = np.array([1 + 2j, 3 - 1j])
+    np.testing.assert_allclose(tg.func.grad(lambda a: tg.sum(tg.abs(a) ** 2))(z), [2 + 4j, 6 - 2j])
+    g, value = tg.func.grad_and_value(lambda a: tg.sum(tg.real(a * a)))(z)
+    np.testing.assert_allclose(g, [2 - 4j, 6 + 2j])
+    assert value == 5.0
+    ga, gb = tg.func.grad(lambda a, b: tg.sum(tg.abs(a * b) ** 2), argnums=(0, 1))(z, np.array([1.0, 2.0]))
+    np.testing.assert_allclose(ga, [2 + 4j, 24 - 8j])
+    np.testing.assert_allclose(gb, [10.0, 40.0])
+    _, pull = tg.func.vjp(lambda a: a * a, z)
+    np.testing.assert_allclose(pull(np.array([1 + 1j, 2.0]))[0], [6 - 2j, 12 + 4j])
+    for transform in (tg.func.jacrev, tg.func.jacfwd, tg.func.hessian):
+        with pytest.raises(RuntimeError, match="Expected all inputs to be real but received complex"):
+            transform(lambda a: tg.sum(tg.abs(a)))(z)
 
 
 def test_register_hook_complex_and_errors():
