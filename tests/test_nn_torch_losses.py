@@ -475,3 +475,34 @@ def test_linear_refuses_a_bias_that_would_grow_the_output():
         assert F.linear(x, w, np.ones(bs)).shape == (2, 4)
     with pytest.raises(ValueError, match="bias of shape"):
         F.linear(x, w, np.ones((3, 1, 4)))
+
+
+def test_complex_inputs_are_computed_where_pytorch_computes_them_and_refused_elsewhere():
+    # the float cast of the inputs dropped the imaginary part (with only NumPy's
+    # ComplexWarning): l1_loss, normalize and pairwise_distance returned real numbers of the
+    # real parts, and trained on them. They now compute on complex values, as PyTorch's, and
+    # the losses PyTorch refuses complex values for raise instead of dropping a part.
+    F = tg.nn.functional
+    z = np.array([[1 + 2j, 3 - 1j, 0.5j], [2 - 1j, -1 + 0.3j, 1.0]])
+    w = z ** 2
+    d = z - w
+    t = tg.tensor(z, requires_grad=True)
+    loss = F.l1_loss(t, w)
+    np.testing.assert_allclose(np.asarray(loss.detach()), np.mean(np.abs(d)), rtol=1e-14)
+    loss.backward()  # PyTorch's convention: the conjugate Wirtinger derivative, d/|d| / N
+    unit = np.divide(d, np.abs(d), out=np.zeros_like(d), where=d != 0)  # (d = 0 at [1, 2]: 0)
+    np.testing.assert_allclose(t.grad, unit / d.size, rtol=1e-14)
+    n = F.normalize(z, dim=1)
+    assert n.dtype == np.complex128
+    np.testing.assert_allclose(n, z / np.linalg.norm(z, axis=1, keepdims=True), rtol=1e-14)
+    t = tg.tensor(z, requires_grad=True)
+    dist = F.pairwise_distance(t, w, eps=0.0)
+    np.testing.assert_allclose(np.asarray(dist.detach()), np.linalg.norm(d, axis=1), rtol=1e-14)
+    tg.sum(dist).backward()
+    np.testing.assert_allclose(t.grad, d / np.linalg.norm(d, axis=1, keepdims=True), rtol=1e-14)
+    for name, call in [("mse_loss", lambda: F.mse_loss(z, w)), ("huber_loss", lambda: F.huber_loss(z, w)),
+                       ("cosine_similarity", lambda: F.cosine_similarity(z, w)),
+                       ("pdist", lambda: F.pdist(z)),
+                       ("cross_entropy", lambda: F.cross_entropy(z, np.array([0, 1])))]:
+        with pytest.raises(TypeError, match=f"{name}: complex input \\(dtype complex128\\) is not supported"):
+            call()

@@ -46,10 +46,18 @@ def _arr(x):
     return as_array_like(x)
 
 
-def _float(x):
-    """``x`` in a float dtype (integers and bools to float64)."""
+def _float(x, name: str, complex_ok: bool = False):
+    """``x`` in a float dtype (integers and bools to float64). A complex ``x`` stays complex
+    where ``complex_ok`` (the functions PyTorch computes on complex values) and raises
+    TypeError otherwise: a cast would drop the imaginary part silently."""
     x = _arr(x)
-    return x if np.issubdtype(_dtype(x), np.floating) else _ops.astype(x, np.float64)
+    dt = np.dtype(_dtype(x))
+    if dt.kind == "c":
+        if complex_ok:
+            return x
+        raise TypeError(f"{name}: complex input (dtype {dt}) is not supported, as in PyTorch; "
+                        "pass real values (e.g. the real and imaginary parts, or the modulus)")
+    return x if dt.kind == "f" else _ops.astype(x, np.float64)
 
 
 def _known(x):
@@ -105,11 +113,11 @@ def _weight_like(name: str, weight, input) -> None:
                          f"{_shape(input)}")
 
 
-def _elementwise_pair(name: str, input, target, warn: bool = False):
+def _elementwise_pair(name: str, input, target, warn: bool = False, complex_ok: bool = False):
     """input and target broadcast together (PyTorch broadcasts mismatched sizes too; with
     ``warn`` it warns, as PyTorch's regression losses do: (N, 1) against (N,) makes an N × N
     loss)."""
-    input, target = _float(input), _float(target)
+    input, target = _float(input, name, complex_ok), _float(target, name, complex_ok)
     try:
         shape = np.broadcast_shapes(_shape(input), _shape(target))
     except ValueError:
@@ -137,7 +145,7 @@ def _class_weight(name: str, weight, C: int, axis: int, nd: int):
     """weight (C,) shaped to broadcast along the class axis."""
     if weight is None:
         return None
-    weight = _float(weight)
+    weight = _float(weight, name)
     if _shape(weight) != (C,):
         raise ValueError(f"{name}: weight must have shape ({C},) (one per class), got "
                          f"{_shape(weight)}")
@@ -203,7 +211,7 @@ def nll_loss(input: ArrayLike, target: ArrayLike, weight: ArrayLike | None = Non
     ``t`` (``torch.nn.functional.nll_loss``). Targets equal to ``ignore_index`` count for
     nothing; ``'mean'`` divides by the summed weight of the counted targets (NaN if none)."""
     red = _reduction("nll_loss", reduction, size_average, reduce)
-    input = _float(input)
+    input = _float(input, "nll_loss")
     return _nll("nll_loss", input, _arr(target), weight, int(ignore_index), red)[0]
 
 
@@ -223,7 +231,7 @@ def cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike | None 
     eps = float(label_smoothing)
     if not 0.0 <= eps <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
-    input, target = _float(input), _arr(target)
+    input, target = _float(input, name), _arr(target)
     axis = _class_axis(name, input)
     nd = len(_shape(input))
     C = _shape(input)[axis]
@@ -281,7 +289,7 @@ def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike 
     would give none)."""
     name = "binary_cross_entropy"
     red = _reduction(name, reduction, size_average, reduce)
-    input, target = _float(input), _float(target)
+    input, target = _float(input, name), _float(target, name)
     _same_shape(name, input, target)
     x = _known(input)
     if x is not None and x.size and not ((x >= 0) & (x <= 1)).all():
@@ -293,7 +301,7 @@ def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike 
                          f"values in [{np.nanmin(t)}, {np.nanmax(t)}])")
     loss = _bce_terms(input, target)
     if weight is not None:
-        loss = loss * _float(weight)
+        loss = loss * _float(weight, name)
     return _reduce(loss, red)
 
 
@@ -307,14 +315,14 @@ def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,
     the positive term and broadcasts along the last (class) axis."""
     name = "binary_cross_entropy_with_logits"
     red = _reduction(name, reduction, size_average, reduce)
-    input, target = _float(input), _float(target)
+    input, target = _float(input, name), _float(target, name)
     _same_shape(name, input, target)
     pos = target * _ops.log_sigmoid(input)
     if pos_weight is not None:
-        pos = pos * _float(pos_weight)
+        pos = pos * _float(pos_weight, name)
     loss = -(pos + (1.0 - target) * _ops.log_sigmoid(-input))
     if weight is not None:
-        loss = loss * _float(weight)
+        loss = loss * _float(weight, name)
     return _reduce(loss, red)
 
 
@@ -337,7 +345,7 @@ def mse_loss(input: ArrayLike, target: ArrayLike, size_average=None, reduce=None
     if weight is None:
         return _reduce(loss, red)
     _weight_like("mse_loss", weight, input)
-    return _weighted(loss, _float(weight), red, True)
+    return _weighted(loss, _float(weight, "mse_loss"), red, True)
 
 
 def l1_loss(input: ArrayLike, target: ArrayLike, size_average=None, reduce=None,
@@ -345,12 +353,12 @@ def l1_loss(input: ArrayLike, target: ArrayLike, size_average=None, reduce=None,
     """The absolute error ``|x − t|`` (``torch.nn.functional.l1_loss``); a weighted
     ``'mean'`` divides by ``sum(weight)``, as PyTorch does."""
     red = _reduction("l1_loss", reduction, size_average, reduce)
-    x, t = _elementwise_pair("l1_loss", input, target, warn=True)
+    x, t = _elementwise_pair("l1_loss", input, target, warn=True, complex_ok=True)
     loss = _ops.abs(x - t)
     if weight is None:
         return _reduce(loss, red)
     _weight_like("l1_loss", weight, input)
-    return _weighted(loss, _float(weight), red, True)
+    return _weighted(loss, _float(weight, "l1_loss"), red, True)
 
 
 def _quadratic_then_linear(d, k: float):
@@ -390,7 +398,7 @@ def huber_loss(input: ArrayLike, target: ArrayLike, reduction: str = "mean",
     if weight is None:
         return _reduce(loss, red)
     _weight_like(name, weight, input)
-    return _weighted(loss, _float(weight), red, False)
+    return _weighted(loss, _float(weight, name), red, False)
 
 
 def kl_div(input: ArrayLike, target: ArrayLike, size_average=None, reduce=None,
@@ -448,7 +456,7 @@ def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLik
     ``ε = 1e-12`` added to each squared norm (``torch.nn.functional.cosine_embedding_loss``)."""
     name = "cosine_embedding_loss"
     red = _reduction(name, reduction, size_average, reduce)
-    x1, x2 = _float(input1), _float(input2)
+    x1, x2 = _float(input1, name), _float(input2, name)
     s1, s2 = _shape(x1), _shape(x2)
     if s1 != s2 or len(s1) not in (1, 2):
         raise ValueError(f"{name}: input1 and input2 must both be (N, D) or (D,), got {s1} and {s2}")
@@ -473,7 +481,7 @@ def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike,
     (``torch.nn.functional.margin_ranking_loss``); the three arrays broadcast."""
     name = "margin_ranking_loss"
     red = _reduction(name, reduction, size_average, reduce)
-    x1, x2, t = _float(input1), _float(input2), _float(target)
+    x1, x2, t = _float(input1, name), _float(input2, name), _float(target, name)
     shapes = [_shape(x1), _shape(x2), _shape(t)]
     if len({len(s) for s in shapes}) != 1:
         raise ValueError(f"{name}: input1, input2 and target must have the same number of "
@@ -489,7 +497,7 @@ def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, margin: float = 1.
     as PyTorch's)."""
     name = "hinge_embedding_loss"
     red = _reduction(name, reduction, size_average, reduce)
-    x = _float(input)
+    x = _float(input, name)
     # any target, as PyTorch: the hinge where it is not 1, x where it is not −1
     x, t = _elementwise_pair(name, x, _arr(target))
     m = float(margin) - x

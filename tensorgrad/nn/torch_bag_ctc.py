@@ -113,7 +113,7 @@ def embedding_bag(input: ArrayLike, weight: ArrayLike, offsets: ArrayLike | None
     if per_sample_weights is not None and mode != "sum":
         raise NotImplementedError(f"{name}: per_sample_weights is only supported with "
                                   f"mode='sum' (as in PyTorch), got mode={mode!r}")
-    weight = _float(weight)
+    weight = _float(weight, name)
     ws = _shape(weight)
     if len(ws) != 2:
         raise ValueError(f"{name}: weight must be (num_embeddings, embedding_dim), got {ws}")
@@ -121,7 +121,7 @@ def embedding_bag(input: ArrayLike, weight: ArrayLike, offsets: ArrayLike | None
     ids = _int_array(name, "input ids", input)
     xs = _shape(ids)
     if per_sample_weights is not None:
-        per_sample_weights = _float(per_sample_weights)
+        per_sample_weights = _float(per_sample_weights, name)
         if _shape(per_sample_weights) != xs:
             raise ValueError(f"{name}: per_sample_weights of shape {_shape(per_sample_weights)} "
                              f"must have the input's shape {xs}")
@@ -284,7 +284,7 @@ def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
     ``log_softmax``; through a ``log_softmax`` both give the same gradient for the logits."""
     name = "ctc_loss"
     red = _reduction(name, reduction)
-    lp = _float(log_probs)
+    lp = _float(log_probs, name)
     ls = _shape(lp)
     if len(ls) not in (2, 3):
         raise ValueError(f"{name}: log_probs must be (T, N, C) or (T, C), got shape {ls}")

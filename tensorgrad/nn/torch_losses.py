@@ -77,7 +77,8 @@ def _vector_norm(d, p: float, axis, keepdims: bool = False, every_tie: bool = Fa
     if p == 1:
         return _ops.sum(a, axis=axis, keepdims=keepdims)
     if p == 2:
-        s = _ops.sum(_ops.square(d), axis=axis, keepdims=keepdims)
+        sq = _ops.square(a) if np.dtype(_dtype(d)).kind == "c" else _ops.square(d)  # |d|²
+        s = _ops.sum(sq, axis=axis, keepdims=keepdims)
         zero = _ops.equal(s, 0)  # (tested as s == 0, so that a NaN sum stays NaN)
         return _ops.where(zero, 0.0, _ops.sqrt(_ops.where(zero, 1.0, s)))
     if math.isinf(p):
@@ -113,7 +114,7 @@ def softmin(input: ArrayLike, dim: int | None = None, _stacklevel: int = 3,
     slice along ``dim`` sum to 1, the smallest getting the most. ``dtype`` casts the input
     first. Without ``dim`` PyTorch's deprecated implicit choice is made (axis 0 for 0-, 1- and
     3-dimensional input, else axis 1) with a warning, as PyTorch does."""
-    x = _float(input) if dtype is None else _ops.astype(_arr(input), dtype)
+    x = _float(input, "softmin") if dtype is None else _ops.astype(_arr(input), dtype)
     nd = len(_shape(x))
     if dim is None:
         warnings.warn("softmin: implicit dimension choice is deprecated (as in PyTorch); pass "
@@ -136,7 +137,7 @@ def softshrink(input: ArrayLike, lambd: float = 0.5) -> Array:
     lambd = float(lambd)
     if not lambd >= 0:
         raise ValueError(f"softshrink: lambd must be non-negative, got {lambd}")
-    x = _float(input)
+    x = _float(input, "softshrink")
     return _ops.where(_inside(x, lambd), 0.0, _ops.where(x > lambd, x - lambd, x + lambd))
 
 
@@ -144,13 +145,13 @@ def hardshrink(input: ArrayLike, lambd: float = 0.5) -> Array:
     """``x`` where ``|x| > λ``, 0 where ``−λ ≤ x ≤ λ`` (``torch.nn.functional.hardshrink``).
     The slope at ``x = ±λ`` is 0, PyTorch's choice; a negative λ keeps every entry, as
     PyTorch."""
-    x = _float(input)
+    x = _float(input, "hardshrink")
     return _ops.where(_inside(x, float(lambd)), 0.0, x)
 
 
 def tanhshrink(input: ArrayLike) -> Array:
     """``x − tanh(x)`` (``torch.nn.functional.tanhshrink``)."""
-    x = _float(input)
+    x = _float(input, "tanhshrink")
     return x - _ops.tanh(x)
 
 
@@ -160,7 +161,7 @@ def threshold(input: ArrayLike, threshold: float, value: float, inplace: bool = 
     ``inplace=True`` follows the rule of :mod:`tensorgrad.nn.inplace` (only a tensor of the
     imperative tape is written; use the returned value)."""
     _check_inplace("threshold", inplace)
-    x = _float(input)
+    x = _float(input, "threshold")
     return finish("threshold", input, _ops.where(x <= float(threshold), float(value), x), inplace)
 
 
@@ -183,7 +184,7 @@ def soft_margin_loss(input: ArrayLike, target: ArrayLike, size_average=None, red
 def _class_rows(name: str, input, target):
     """input as (N, C) rows, the integer target as (N,), and the shape of the per-sample loss
     (target's shape: ``(N,)``, or ``()``/``(1,)`` for a single ``(C,)`` input)."""
-    x = _float(input)
+    x = _float(input, name)
     sx = _shape(x)
     if len(sx) > 2:
         raise ValueError(f"{name}: input must be (C,) or (N, C), got shape {sx}")
@@ -221,7 +222,7 @@ def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = 1, margin: f
         h = _ops.square(h)
     loss = _ops.sum(_ops.where(hit, 0.0, h), axis=1) / C
     if weight is not None:
-        w = _float(weight)
+        w = _float(weight, name)
         if _shape(w) != (C,):
             raise ValueError(f"{name}: weight must have shape ({C},) (one per class), got "
                              f"{_shape(w)}")
@@ -238,7 +239,7 @@ def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, size_average=Non
     PyTorch's choice."""
     name = "multilabel_margin_loss"
     red = _reduction(name, reduction, size_average, reduce)
-    x = _float(input)
+    x = _float(input, name)
     sx = _shape(x)
     if len(sx) not in (1, 2):
         raise ValueError(f"{name}: input must be (C,) or (N, C), got shape {sx}")
@@ -278,7 +279,7 @@ def multilabel_soft_margin_loss(input: ArrayLike, target: ArrayLike,
     x, y = _elementwise_pair(name, input, target)
     loss = -(y * log_sigmoid(x) + (1.0 - y) * log_sigmoid(-x))
     if weight is not None:
-        w = _float(weight)
+        w = _float(weight, name)
         try:
             np.broadcast_shapes(_shape(loss), _shape(w))
         except ValueError:
@@ -321,7 +322,7 @@ def _var_like(name: str, var, input):
         if var < 0:
             raise ValueError(f"{name}: var has a negative entry ({var})")
         return _ops.full_like(input, float(var))
-    var = _float(var)
+    var = _float(var, name)
     known = _known(var)
     if known is not None and (known < 0).any():
         raise ValueError(f"{name}: var has negative entries")
@@ -346,7 +347,7 @@ def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike | floa
     that of the formula at ``v``, also where ``var < eps``."""
     name = "gaussian_nll_loss"
     red = _reduction(name, reduction)
-    x = _float(input)
+    x = _float(input, name)
     v = _var_like(name, var, x)
     x, t = _elementwise_pair(name, x, target)
     clamped = _ops.stop_gradient(_ops.where(v < float(eps), float(eps), v))
@@ -370,7 +371,7 @@ def pairwise_distance(x1: ArrayLike, x2: ArrayLike, p: float = 2.0, eps: float =
     are PyTorch's: 0 where the distance is 0, 0 at a zero entry for p < 1, and at p = ±inf the
     entries tied at the extreme share the slope."""
     name = "pairwise_distance"
-    a, b = _float(x1), _float(x2)
+    a, b = _float(x1, name, True), _float(x2, name, True)
     try:
         np.broadcast_shapes(_shape(a), _shape(b))
     except ValueError:
@@ -389,7 +390,7 @@ def pdist(input: ArrayLike, p: float = 2) -> Array:
     row), 0 at a zero difference for p < 1, and at p = inf every entry tied at the maximum
     gets the whole slope (PyTorch's pdist, unlike its norm)."""
     name = "pdist"
-    x = _float(input)
+    x = _float(input, name)
     sx = _shape(x)
     if len(sx) != 2:
         raise ValueError(f"{name}: input must be 2-D (N, M), got shape {sx}")
@@ -407,7 +408,7 @@ def normalize(input: ArrayLike, p: float = 2.0, dim: int | tuple = 1, eps: float
     below ``eps`` (a zero vector) the result is ``x/eps`` and its slope ``1/eps``; at the
     norm's kinks they are those of :func:`pairwise_distance`."""
     name = "normalize"
-    x = _float(input)
+    x = _float(input, name, True)
     nd = len(_shape(x))
     dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     axes = tuple(_axis(name, int(k), nd) for k in dims)
