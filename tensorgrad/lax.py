@@ -28,6 +28,7 @@ from .staging import ConcretizationError, call as staged_call, find_staged, is_s
 from .staging import silent_effects
 from .tensor import Tensor, concrete, dtype_of, shape_of
 from .tree import tree_flatten, tree_unflatten
+from .lax_assoc import associative_scan  # noqa: F401  (jax.lax.associative_scan)
 from .lax_carry import _carry_type, _promote_weak, _same_carry
 from .lax_ops import _axis
 from .lax_ops import (  # noqa: F401  (jax.lax's elementwise and structural primitives)
@@ -417,12 +418,10 @@ def map(f: Callable, xs: Any, *, batch_size: int | None = None):  # noqa: A001
     return scan(lambda c, x: (c, f(x)), None, xs)[1]
 
 
-def associative_scan(fn: Callable, elems: Any, reverse: bool = False, axis: int = 0):
-    """The inclusive prefix combination ``fn(... fn(fn(e₀, e₁), e₂) ..., eᵢ)`` along ``axis``
-    of ``elems`` (a pytree), as ``jax.lax.associative_scan`` (evaluated in order). With
-    ``reverse=True`` it runs from the end, the accumulated value still on the left:
-    ``fn(... fn(fn(e₋₁, e₋₂), e₋₃) ..., eᵢ)`` (JAX's scan of the flipped elements, flipped
-    back)."""
+def _sequential_scan(fn: Callable, elems: Any, reverse: bool = False, axis: int = 0):
+    """The prefix combination along ``axis`` evaluated in order, ``fn`` called on one slice at
+    a time (the cumulative reductions' elementwise steps, whose tie-breaking subgradients
+    follow that order)."""
     leaves, td = tree_flatten(elems)
     bad = [tuple(shape_of(concrete(v))) for v in leaves if not -len(shape_of(concrete(v))) <= axis
            < len(shape_of(concrete(v)))]
@@ -652,7 +651,7 @@ def _cumulative(step: Callable, operand, axis: int, reverse: bool, name: str):
     if not -nd <= axis < nd:
         raise ValueError(f"{name}: axis {axis} is out of bounds for an operand of shape "
                          f"{tuple(shape_of(concrete(operand)))}")
-    return associative_scan(step, operand, reverse=reverse, axis=axis)
+    return _sequential_scan(step, operand, reverse=reverse, axis=axis)
 
 
 def _keep_dtype(out, operand):

@@ -385,6 +385,30 @@ def test_reverse_associative_scan_keeps_the_accumulated_value_on_the_left():
     np.testing.assert_allclose(g, gj, rtol=1e-12)
 
 
+
+def test_associative_scan_calls_fn_on_stacks_of_slices_as_jax():
+    # JAX's fn gets arrays that keep the scanned axis (stacks of slices) and combines them
+    # slice by slice; tensorgrad called it on one slice at a time, so a fn written for stacks
+    # (indexing or contracting that axis) raised. Here h_k = a_k h_(k-1) + b_k packed as (a, b)
+    # columns, and a batched product of 2 × 2 matrices, at every length (odd, even, 0, 1)
+    def affine(m):
+        return lambda x, y: m.stack([x[:, 0] * y[:, 0], x[:, 1] * y[:, 0] + y[:, 1]], axis=1)
+    rng = np.random.default_rng(5)
+    for n in range(8):
+        E, M = rng.normal(size=(n, 2)), rng.normal(size=(n, 2, 2))
+        for rev in (False, True):
+            np.testing.assert_allclose(tg.lax.associative_scan(affine(tg), E, reverse=rev),
+                                       jax.lax.associative_scan(affine(jnp), E, reverse=rev), rtol=1e-13)
+            got = tg.lax.associative_scan(lambda a, b: tg.einsum("nij,njk->nik", b, a), M, reverse=rev)
+            want = jax.lax.associative_scan(lambda a, b: jnp.einsum("nij,njk->nik", b, a), M, reverse=rev)
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+    E = rng.normal(size=(6, 2))
+    np.testing.assert_allclose(
+        tg.grad(lambda e: tg.sum(tg.lax.associative_scan(affine(tg), e)[:, 1] ** 2))(E),
+        jax.grad(lambda e: jnp.sum(jax.lax.associative_scan(affine(jnp), e)[:, 1] ** 2))(E), rtol=1e-12)
+    with pytest.raises(ValueError, match="fn must keep the scanned axis"):
+        tg.lax.associative_scan(lambda a, b: tg.sum(a + b, axis=0), E)
+
 def test_hessian_and_linearize_take_has_aux():
     x = np.array([0.3, -1.2, 2.0])
     h, aux = tg.hessian(lambda v: (tg.sum(tg.sin(v) * v), {"n": tg.sum(v)}), has_aux=True)(x)
