@@ -231,7 +231,7 @@ def _plan(idx: np.ndarray, oshape: tuple, sizes: tuple, window: tuple, collapsed
     perm, b = [], iter(range(nb))
     for i in range(nb + len(window)):
         perm.append(nb + window.index(i) if i in window else next(b))
-    return (pos.transpose(perm).astype(np.intp), np.ascontiguousarray(okc.transpose(perm)),
+    return (pos.transpose(perm).astype(np.intp), okc.transpose(perm).copy(),  # (0-d stays 0-d)
             order.transpose(perm))
 
 

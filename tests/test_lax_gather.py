@@ -319,3 +319,15 @@ def test_shape_helpers():
         tl.conv_dimension_numbers((2, 3, 4), (2, 3, 4, 5), None)
     with pytest.raises(TypeError, match=r"lax.conv_shape_tuple: needs 2 \(low, high\) pads"):
         tl.conv_shape_tuple((2, 3, 8, 9), (4, 3, 3, 2), (2, 1), [(1, 1)])
+
+
+def test_a_filled_gather_of_a_scalar_under_jit_keeps_its_shape():
+    # the in-bounds mask of a 0-d result went through np.ascontiguousarray, which makes a 0-d
+    # array 1-d: the filled select under tg.jit broadcast the scalar to shape (1,)
+    dn = tl.GatherDimensionNumbers(offset_dims=(), collapsed_slice_dims=(0,), start_index_map=(0,))
+    x = np.arange(6.0)
+    for i, want in ((np.array([2]), 2.0), (np.array([7]), np.nan)):
+        for mode in ("fill", tl.GatherScatterMode.FILL_OR_DROP):
+            got = tg.jit(lambda a, j: tl.gather(a, j, dn, (1,), mode=mode))(x, i)
+            assert np.shape(got) == () and np.shape(tl.gather(x, i, dn, (1,), mode=mode)) == ()
+            np.testing.assert_array_equal(got, want)
