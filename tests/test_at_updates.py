@@ -118,8 +118,12 @@ def test_at_under_jit_and_its_errors():
         t.at[0].set(1.0, mode="wrap")
     with pytest.raises(TypeError, match=r"unexpected keyword\(s\) \['foo'\]"):
         t.at[0].add(1.0, foo=1)
-    with pytest.raises(NotImplementedError, match="under tg.jit a traced index must be integer scalars"):
-        tg.jit(lambda v, i: v.at[i].set(0.0))(X, np.array([0]))
+    # an index array that tg.jit traces: set, add, subtract, min and max (as JAX); the
+    # combiners whose repeats need a write order raise
+    np.testing.assert_array_equal(tg.jit(lambda v, i: v.at[i].set(0.0))(X, np.array([0])),
+                                  np.asarray(jnp.asarray(X).at[np.array([0])].set(0.0)))
+    with pytest.raises(NotImplementedError, match="supports set, add, subtract, min and max"):
+        tg.jit(lambda v, i: v.at[i].multiply(2.0))(X, np.array([0]))
     t[0] = 1.0  # a constant tensor takes item assignment, as PyTorch's does
     np.testing.assert_array_equal(t.numpy()[0], np.ones(5))
     np.testing.assert_array_equal(t.numpy()[1:], X[1:])
@@ -200,3 +204,58 @@ def test_boolean_update_values_count_every_repeat_and_scalar_bools_take_no_axis(
             np.add.at(exact[k], index, e)
         np.testing.assert_array_equal(tg.jacrev(lambda v: v[index])(y), exact)
         np.testing.assert_array_equal(tg.jacfwd(lambda v: v[index])(y), exact)
+
+
+def test_updates_at_index_arrays_that_jit_traces_match_jax():
+    # x.at[idx] with idx an argument of the jitted function raised NotImplementedError (only
+    # integer scalars were traced); put, put_along_axis, choose and jax.ops.segment_* with
+    # traced indices (message passing over a graph given as data) raised ConcretizationError
+    x = np.arange(12.0).reshape(3, 4)
+    W = x + 1.0
+    cases = [((np.array([0, 2, 0]),), np.arange(12.0).reshape(3, 4) + 1),
+             ((np.array([1, 1, 2]), np.array([0, 0, 3])), np.array([5.0, 6.0, 7.0])),
+             ((slice(None), np.array([3, 3, -1])), np.full((3, 3), 2.0))]
+    for index, v in cases:
+        arrays = [i for i in index if isinstance(i, np.ndarray)]
+
+        def rebuilt(arrs):
+            it = iter(arrs)
+            return tuple(next(it) if isinstance(i, np.ndarray) else i for i in index)
+        for op in ("set", "add", "subtract", "max", "min"):
+            def f(a, u, *arrs):
+                return getattr(tg.at(a)[rebuilt(arrs)], op)(u)
+
+            def fj(a, u):
+                return getattr(jnp.asarray(a).at[index], op)(u)
+            np.testing.assert_array_equal(tg.jit(f)(x, v, *arrays), fj(x, v))
+            got = tg.jit(tg.grad(lambda a, u, *arrs: tg.sum(f(a, u, *arrs) * W), argnums=(0, 1)))(x, v, *arrays)
+            want = jax.grad(lambda a, u: jnp.sum(fj(a, u) * W), argnums=(0, 1))(x, v)
+            for g, w in zip(got, want):
+                np.testing.assert_allclose(g, w, rtol=1e-14, atol=1e-12)
+    with pytest.raises(IndexError, match="index 5 is out of bounds for axis 0 with size 3"):
+        tg.jit(lambda a, i: tg.at(a)[i].set(1.0))(np.arange(3.0), np.array([5]))
+    np.testing.assert_array_equal(tg.jit(lambda a, i: tg.at(a)[i].add(1.0, mode="drop"))(
+        np.zeros(3), np.array([5, 1, 1])), [0.0, 2.0, 0.0])
+    d = np.array([[1.0, 2.0], [0.0, 3.0], [2.0, 2.0], [4.0, -1.0]])
+    s = np.array([0, 0, 1, 1])
+    np.testing.assert_array_equal(tg.jit(lambda a, i: tg.put(a, i, 9.0, inplace=False))(d, s),
+                                  jnp.put(d, s, 9.0, inplace=False))
+    rows = np.array([[0], [1], [1], [0]])
+    np.testing.assert_array_equal(
+        tg.jit(lambda a, i: tg.put_along_axis(a, i, 9.0, axis=1, inplace=False))(d, rows),
+        jnp.put_along_axis(d, rows, 9.0, axis=1, inplace=False))
+    pick = np.array([0, 1, 1, 0])
+    np.testing.assert_array_equal(tg.jit(lambda a, i: tg.choose(i, [a[:, 0], a[:, 1]], mode="clip"))(d, pick),
+                                  jnp.choose(pick, [d[:, 0], d[:, 1]], mode="clip"))
+    for name in ("segment_sum", "segment_max", "segment_min", "segment_prod"):
+        for ids in (s, np.array([2, 0, -1, 7])):
+            got = tg.jit(lambda a, i: getattr(tg.ops, name)(a, i, num_segments=3))(d, ids)
+            np.testing.assert_array_equal(got, getattr(jax.ops, name)(d, ids, num_segments=3))
+            if name != "segment_prod":  # (an empty segment holds ±inf: left out of the loss)
+                def loss(m, a, i):
+                    y = getattr(m.ops, name)(a, i, num_segments=3)
+                    return m.numpy.sum(m.numpy.where(m.numpy.isfinite(y), y, 0.0) * (d[:3] + 2.0))
+                g = tg.jit(tg.grad(lambda a, i: loss(tg, a, i)))(d, ids)
+                np.testing.assert_allclose(g, jax.grad(lambda a: loss(jax, a, ids))(d), rtol=1e-14)
+    with pytest.raises(Exception, match="need num_segments"):
+        tg.jit(lambda a, i: tg.ops.segment_sum(a, i))(d, s)

@@ -23,6 +23,7 @@ from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import any_traced as _traced
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, negative_axis, python_values_as, shape_of
+from ..staging import call as staged_call
 from .elementwise import abs as _abs
 from .elementwise import astype, power, sign
 from .elementwise_more import conjugate as conj
@@ -347,8 +348,36 @@ def put_along_axis(arr: ArrayLike, indices, values: ArrayLike, axis: int | None,
         raise ValueError(f"put_along_axis: mode must be 'raise', 'clip', 'promise_in_bounds', "
                          f"'drop' or 'fill', got {mode!r}")
     arr = _as_array(arr)
-    shape = shape_of(concrete(arr))
-    idx = np.asarray(concrete(indices))
+    shape = tuple(shape_of(concrete(arr)))
+    idx = concrete(indices)
+    if not is_staged(idx):
+        idx = np.asarray(idx)
+    try:  # the shape the indices pick, from shapes only (a traced index has its shape)
+        picked = np.take_along_axis(np.empty(shape if axis is not None else (int(np.prod(shape)),),
+                                             np.int8), np.zeros(shape_of(idx), np.intp),
+                                    axis=-1 if axis is None else axis).shape
+    except (ValueError, IndexError) as exc:
+        raise type(exc)(f"put_along_axis: {exc}") from None
+    vals = _as_array(values)
+    try:
+        fits = np.broadcast_shapes(shape_of(concrete(vals)), picked) == picked
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"put_along_axis: values of shape {shape_of(concrete(vals))} cannot be "
+                         f"broadcast to the indices' shape {picked} (array of shape "
+                         f"{shape}, axis {axis})")
+    vals = reshape(broadcast_to(vals, picked), (-1,))
+    if dtype_of(concrete(vals)) != dtype_of(concrete(arr)):
+        vals = astype(vals, dtype_of(concrete(arr)))
+    where_to = staged_call(_along_axis_targets, idx, shape, axis, mode)
+    return reshape(at(reshape(arr, (-1,)))[where_to].set(vals, mode="drop"), shape)
+
+
+def _along_axis_targets(idx: np.ndarray, shape: tuple, axis, mode) -> np.ndarray:
+    """The flat position each value of ``put_along_axis`` goes to (the array's size: dropped,
+    out of bounds under JAX's modes): NumPy on the indices' values (at every replay under
+    tg.jit)."""
     positions = np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)
     if axis is None:
         positions = positions.ravel()
@@ -361,23 +390,9 @@ def put_along_axis(arr: ArrayLike, indices, values: ArrayLike, axis: int | None,
         idx = np.clip(idx, 0, max(n - 1, 0))
     # where each value goes: NumPy's own take_along_axis on the positions
     where_to = np.take_along_axis(positions, idx, axis=-1 if axis is None else axis)
-    vals = _as_array(values)
-    try:
-        fits = np.broadcast_shapes(shape_of(concrete(vals)), where_to.shape) == where_to.shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise ValueError(f"put_along_axis: values of shape {shape_of(concrete(vals))} cannot be "
-                         f"broadcast to the indices' shape {where_to.shape} (array of shape "
-                         f"{shape}, axis {axis})")
-    vals = reshape(broadcast_to(vals, where_to.shape), (-1,))
-    if dtype_of(concrete(vals)) != dtype_of(concrete(arr)):
-        vals = astype(vals, dtype_of(concrete(arr)))
-    where_to = where_to.ravel()
     if keep is not None:
-        kept = np.flatnonzero(np.broadcast_to(keep, idx.shape))
-        where_to, vals = where_to[kept], getitem(vals, kept)
-    return reshape(at(reshape(arr, (-1,)))[where_to].set(vals), shape)
+        where_to = np.where(np.broadcast_to(keep, where_to.shape), where_to, positions.size)
+    return where_to.ravel()
 
 
 def _cyclic(values, count: int, dt):
@@ -406,27 +421,30 @@ def put(a: ArrayLike, ind, v: ArrayLike, mode: str | None = None, *, inplace: bo
     raw = concrete(ind)
     # NumPy's rule: an index array is cast to intp safely (floats, uint64 are refused);
     # a list or scalar is converted as np.array(ind, dtype=intp) is
-    if isinstance(raw, np.ndarray) and not np.can_cast(raw.dtype, np.intp, "safe"):
-        raise TypeError(f"put: indices must be integers, got an array of dtype {raw.dtype}")
-    idx = np.asarray(raw, dtype=np.intp).ravel()
-    if idx.size == 0:
+    if (isinstance(raw, np.ndarray) or is_staged(raw)) and not np.can_cast(dtype_of(raw), np.intp, "safe"):
+        raise TypeError(f"put: indices must be integers, got an array of dtype {dtype_of(raw)}")
+    count = int(np.prod(shape_of(raw))) if is_staged(raw) else np.asarray(raw, dtype=np.intp).size
+    if count == 0:
         return _unchanged(a)
     if n == 0:
         raise IndexError("put: cannot replace elements of an empty array")
     if int(np.prod(shape_of(concrete(_as_array(v))))) == 0:
         return _unchanged(a)  # no values: NumPy writes nothing
-    if mode in (None, "raise"):
-        if idx.size and (idx.max() >= n or idx.min() < -n):
-            raise IndexError(f"put: index out of bounds for an array of size {n}")
-        idx = np.where(idx < 0, idx + n, idx)
-    elif mode == "wrap":
-        idx = idx % n
-    elif mode == "clip":
-        idx = np.clip(idx, 0, n - 1)
-    else:
+    if mode not in (None, "raise", "wrap", "clip"):
         raise ValueError(f"put: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
-    vals = _cyclic(v, idx.size, dtype_of(concrete(a)))
+    idx = staged_call(_put_targets, raw, n, mode)
+    vals = _cyclic(v, count, dtype_of(concrete(a)))
     return reshape(at(reshape(a, (-1,)))[idx].set(vals), shape)
+
+
+def _put_targets(raw, n: int, mode) -> np.ndarray:
+    """The flat positions ``put`` writes, by NumPy's mode (at every replay under tg.jit)."""
+    idx = np.asarray(raw, dtype=np.intp).ravel()
+    if mode in (None, "raise"):
+        if idx.max() >= n or idx.min() < -n:
+            raise IndexError(f"put: index out of bounds for an array of size {n}")
+        return np.where(idx < 0, idx + n, idx)
+    return idx % n if mode == "wrap" else np.clip(idx, 0, n - 1)
 
 
 @function

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import function
-from ..staging import may_any
+from ..staging import call as staged_call, may_any
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import any_traced_or_listed as _traced
@@ -157,13 +157,21 @@ def choose(a: ArrayLike, choices, out=None, mode: str = "raise") -> Array:
     choices = [_as_array(c) for c in weak_as_arrays(choices)]
     if not _traced(*choices):
         return np.choose(concrete(a), choices, mode=mode)
-    idx = np.asarray(concrete(a))
-    shape = np.broadcast_shapes(idx.shape, *[shape_of(concrete(c)) for c in choices])
+    idx = concrete(a)
+    if not is_staged(idx):
+        idx = np.asarray(idx)
+    shape = np.broadcast_shapes(tuple(shape_of(idx)), *[shape_of(concrete(c)) for c in choices])
+    where_from = staged_call(_chosen, idx, shape, len(choices), mode)
+    stacked = stack([broadcast_to(c, shape) for c in choices])
+    return reshape(getitem(reshape(stacked, (-1,)), reshape(where_from, (-1,))), shape)
+
+
+def _chosen(idx: np.ndarray, shape: tuple, count: int, mode: str) -> np.ndarray:
+    """The flat position in the stacked choices of each entry ``choose`` picks (NumPy's own
+    ``choose`` on positions; at every replay under tg.jit)."""
     size = int(np.prod(shape))
     grid = np.arange(size, dtype=np.intp).reshape(shape)
-    where_from = np.choose(idx, [k * size + grid for k in range(len(choices))], mode=mode)
-    stacked = stack([broadcast_to(c, shape) for c in choices])
-    return _gather(stacked, where_from)
+    return np.choose(idx, [k * size + grid for k in range(count)], mode=mode)
 
 
 @function

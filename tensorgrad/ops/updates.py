@@ -27,9 +27,9 @@ import numpy as np
 
 from ..tensor import Tensor, concrete
 from ..registry import function
-from ..staging import Staged, check as staged_check
+from ..staging import Staged, call as staged_call, check as staged_check
 from ._util import dtype_of, is_staged, shape_of, wide_index
-from .elementwise import astype, divide, maximum, minimum, multiply, power, where
+from .elementwise import astype, divide, equal, maximum, minimum, multiply, power, stop_gradient, where
 from .reductions import max as reduce_max, min as reduce_min
 from .selection import _fill_default
 from .shape import broadcast_to, concatenate, getitem, reshape, scatter_add
@@ -233,6 +233,9 @@ def _apply(ref: _Update, name: str, values, combine, kwargs, label: str | None =
         dt = np.result_type(dt, dtype_of(concrete(values)), np.float64 if dt.kind != "b" else dt)
         dt = dt if dt.kind == "f" else np.dtype(np.float64)
         x = astype(x, dt)
+    if _traced_arrays(ref.index):
+        return _apply_traced_arrays(x, ref.index, name, values, label, mode,
+                                    kwargs.get("wrap_negative_indices", True), dt)
     traced = _traced_scalars(ref.index)
     if traced is not None:
         return _apply_traced(x, traced, name, values, combine, label, mode,
@@ -348,6 +351,98 @@ def _traced_scalars(index):
                 f"axis (x.at[i].set(v), x.at[i, j].add(v)); got {index!r}. Index with a constant "
                 "array or slice, or select with tg.where")
     return items
+
+
+def _traced_arrays(index) -> bool:
+    """Whether ``tg.jit`` traces an integer index array (not a scalar) in ``index``."""
+    items = index if isinstance(index, tuple) else (index,)
+    return any(is_staged(i) and np.shape(i) != () for i in
+               (concrete(i) if isinstance(i, Tensor) else i for i in items))
+
+
+def _replayed_positions(xs: tuple, template: tuple, label: str, mode, wrap: bool, *arrays):
+    """:func:`_positions` on the index rebuilt from ``template`` (None where an array goes)
+    and the arrays' values: NumPy at every replay of the plan."""
+    it = iter(arrays)
+    index = tuple(next(it) if t is _SLOT else t for t in template)
+    return _positions(np.empty(xs, dtype=np.int8), index, label, mode, wrap)
+
+
+_SLOT = object()  # where a traced array sits in an index template
+
+
+def _last_writes(writes: np.ndarray, n: int):
+    """Per entry: whether a kept write reaches it, and which update is the last to (NumPy's
+    ``t[index] = v`` keeps the last)."""
+    kept = np.flatnonzero(writes >= 0)
+    src = np.zeros(n, dtype=np.intp)
+    src[writes[kept]] = kept  # (fancy assignment keeps the last of repeated targets)
+    written = np.zeros(n, dtype=bool)
+    written[writes[kept]] = True
+    return written, src
+
+
+def _extreme_values(x: np.ndarray, flat: np.ndarray, writes: np.ndarray, name: str):
+    out = x.ravel().copy()
+    kept = writes >= 0
+    (np.maximum if name == "max" else np.minimum).at(out, writes[kept], flat[kept])
+    return out
+
+
+def _apply_traced_arrays(x, index, name, values, label, mode, wrap, dt):
+    """An update at integer index arrays that ``tg.jit`` traces: the positions are computed in
+    the plan from each call's indices, the updates land by one scatter (``add``), by the last
+    write (``set``), or as extremes whose ties share the slope evenly (``min``, ``max``: the
+    rule of the constant-index path). Out-of-bounds indices raise at every call unless a
+    ``mode`` clips or drops them."""
+    if name not in ("set", "add", "min", "max"):
+        raise NotImplementedError(
+            f"at[...].{label}: under tg.jit an index array that is an argument of the jitted "
+            "function supports set, add, subtract, min and max; for this update index with a "
+            "constant array, or use integer scalars")
+    items = index if isinstance(index, tuple) else (index,)
+    items = tuple(concrete(i) if isinstance(i, Tensor) else i for i in items)
+    for i in items:
+        if is_staged(i) and np.dtype(dtype_of(i)).kind not in "iu":
+            raise NotImplementedError(f"at[...].{label}: under tg.jit a traced index array must "
+                                      f"be of integers, got dtype {dtype_of(i)}")
+    template = tuple(_SLOT if is_staged(i) else i for i in items)
+    xs = tuple(shape_of(concrete(x)))
+    pos = staged_call(_replayed_positions, xs, template, label, mode, wrap,
+                      *[i for i in items if is_staged(i)])
+    pshape = tuple(shape_of(pos))
+    vs = shape_of(concrete(values))
+    try:
+        if np.broadcast_shapes(vs, pshape) != pshape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"at[...].{label}: values of shape {vs} cannot be broadcast to the "
+                         f"indexed shape {pshape} (array of shape {xs})") from None
+    if dtype_of(concrete(values)) != dt:
+        values = astype(values, dt)
+    n = int(np.prod(xs))
+    flat = reshape(broadcast_to(values, pshape), (-1,))
+    writes = np.reshape(pos, (-1,))
+    keep = writes >= 0
+    at_ = np.where(keep, writes, 0)
+    xf = reshape(x, (n,))
+    if name == "add":
+        out = xf + scatter_add(where(keep, flat, np.zeros((), dt)), (at_,), (n,))
+    elif name == "set":
+        written, src = staged_call(_last_writes, writes, n)
+        out = where(written, getitem(flat, (src,)), xf)
+    else:
+        value = staged_call(_extreme_values, concrete(x), concrete(flat), writes, name)
+        out = value
+        if isinstance(x, Tensor) or isinstance(values, Tensor):
+            tie_x = equal(xf, value)
+            tie_u = keep & equal(flat, getitem(value, (at_,)))
+            count = astype(tie_x, dt) + scatter_add(astype(tie_u, dt), (at_,), (n,))
+            moved = where(tie_x, divide(xf, where(count > 0, count, 1)), 0.0) + scatter_add(
+                where(tie_u, divide(flat, getitem(where(count > 0, count, 1), (at_,))), 0.0), (at_,), (n,))
+            out = value + (moved - stop_gradient(moved))
+    out = reshape(out, xs)
+    return out if dtype_of(concrete(out)) == dt else astype(out, dt)
 
 
 def _apply_traced(x, idx, name, values, combine, label, mode, wrap, dt):
