@@ -30,6 +30,9 @@ in its input: its JVP is the op itself), *dense* (rules written by hand),
 *none* (no derivative: comparisons, argmax). A function without a registry
 entry of its own is built from other ops. The [registry guide](registry.md)
 shows how to add one; `tensorgrad check --list` prints the registry from the shell.
+Where NumPy's function of the same name takes `out=`, tensorgrad's accepts
+`out=None` (NumPy's default), as JAX does, and raises `TypeError` for an array
+to write into: its results are new arrays (the keyword is left out below).
 """
 
 
@@ -49,6 +52,8 @@ def _signature(f) -> str:
         return "(...)"
     parts = []
     for p in sig.parameters.values():
+        if p.name == "out" and p.kind is p.KEYWORD_ONLY:  # (NumPy's out=None: see the header)
+            continue
         s = p.name if p.kind is not p.VAR_POSITIONAL else "*" + p.name
         if p.default is not p.empty:
             s += f"={p.default!r}"

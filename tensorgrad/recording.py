@@ -415,7 +415,9 @@ def unary_function(op):
     """
     ndarray = np.ndarray
 
-    def fn(x):
+    def fn(x, *, out=None):
+        if out is not None:
+            raise _no_out(op)
         t = type(x)
         if t is Tensor:
             top = x._trace
@@ -444,6 +446,13 @@ def unary_function(op):
 _PLAIN = (np.ndarray, float, int)  # constants the binary fast path takes as they are
 
 
+def _no_out(op) -> TypeError:
+    """NumPy's ``out=`` asks to write into an array; tensorgrad's results are new arrays
+    (``out=None``, NumPy's default, is accepted, as in JAX)."""
+    return TypeError(f"{op.name}: out= is not supported (tensorgrad's results are new arrays); "
+                     "use the returned value")
+
+
 def binary_function(op):
     """The public function of a two-input op without parameters (``tg.add``).
 
@@ -455,7 +464,9 @@ def binary_function(op):
     """
     ndarray = np.ndarray
 
-    def fn(x, y):
+    def fn(x, y, *, out=None):
+        if out is not None:
+            raise _no_out(op)
         if staging.active or debug.enabled:
             return bind(op, (x, y), ())
         tx = type(x)

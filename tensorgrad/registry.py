@@ -87,6 +87,7 @@ any op may instead give ``jvp_all(tangents, out, *inputs, *params)`` or
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import re
@@ -97,7 +98,7 @@ import numpy as np
 
 from . import staging
 from .dispatch import UFUNC_METHODS, canonical_path, numpy_path
-from .recording import binary_function, bind, unary_function
+from .recording import _no_out, binary_function, bind, unary_function
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
 
 __all__ = ["REGISTRY", "FUNCTIONS", "Op", "Example", "elementwise", "linear", "nondifferentiable",
@@ -491,7 +492,12 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
         fn.__signature__ = inspect.signature(check)
         doc = check.__doc__ or op.doc
     elif signature is not None:
+        takes_out = "out" in inspect.signature(signature).parameters
+
         def fn(*args, **kwargs):
+            if not takes_out and "out" in kwargs:  # NumPy's out=None: accepted, as in JAX
+                if kwargs.pop("out") is not None:
+                    raise _no_out(op)
             try:
                 parts = signature(*args, **kwargs)
             except (TypeError, ValueError, AttributeError) as exc:
@@ -622,10 +628,45 @@ def function(fn: Callable | None = None, *, methods=(), aliases=(), numpy=None) 
     ``aliases``, the NumPy paths it serves (``numpy=``, as for ops) and the Tensor
     ``methods`` it serves)."""
     def decorate(f: Callable) -> Callable:
-        _publish(f, f.__name__, aliases, numpy)
+        _publish(_taking_out(f), f.__name__, aliases, numpy)
         _install_methods(f, methods)
         return f
     return decorate(fn) if fn is not None else decorate
+
+
+def _numpy_takes_out(name: str) -> bool:
+    """Whether NumPy's function of this name has an ``out`` parameter (every ufunc does)."""
+    target = getattr(np, name, None)
+    if isinstance(target, np.ufunc):
+        return True
+    try:
+        return "out" in inspect.signature(target).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _taking_out(f: Callable) -> Callable:
+    """``f`` as published: where NumPy's function of its name takes ``out`` and ``f`` does not,
+    one that accepts ``out=None`` (NumPy's default, as JAX does) and refuses an array to write
+    into. Library code calls ``f`` itself."""
+    try:
+        params = inspect.signature(f).parameters
+    except (TypeError, ValueError):
+        return f
+    if "out" in params or any(p.kind is p.VAR_KEYWORD for p in params.values()) \
+            or not _numpy_takes_out(f.__name__):
+        return f
+
+    @functools.wraps(f)
+    def published(*args, out=None, **kwargs):
+        if out is not None:
+            raise TypeError(f"{f.__name__}: out= is not supported (tensorgrad's results are new "
+                            "arrays); use the returned value")
+        return f(*args, **kwargs)
+    sig = inspect.signature(f)
+    published.__signature__ = sig.replace(parameters=[*sig.parameters.values(), inspect.Parameter(
+        "out", inspect.Parameter.KEYWORD_ONLY, default=None)])
+    return published
 
 
 def register(op: Op) -> Op:

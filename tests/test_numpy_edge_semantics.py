@@ -490,3 +490,34 @@ def test_lexsort_names_itself_in_axis_errors():
         tg.lexsort(keys, axis=1)
     np.testing.assert_array_equal(tg.lexsort(keys), np.lexsort(keys))
     np.testing.assert_array_equal(tg.lexsort(np.array([[3, 1, 2], [0, 0, 1]])), np.lexsort(np.array([[3, 1, 2], [0, 0, 1]])))
+
+
+def test_out_none_is_accepted_where_numpy_takes_out():
+    # NumPy's default out=None was refused by most functions (with an internal helper's name
+    # in the message); JAX accepts it. Every published function whose NumPy namesake takes
+    # out= accepts None, and an array to write into raises a TypeError naming the function.
+    x = np.array([0.5, 1.5, 2.5])
+    calls = {"cumsum": (x,), "nancumprod": (x,), "round": (x, 1), "clip": (x, 0.0, 1.0),
+             "sqrt": (x,), "cbrt": (x,), "mod": (x, 2.0), "copysign": (x, -1.0),
+             "ldexp": (x, np.array([1, 2, 3])), "heaviside": (x, 0.5), "logaddexp": (x, x),
+             "float_power": (x, 2.0), "arctan2": (x, x), "matmul": (x, x), "dot": (x, x),
+             "rint": (x,), "fix": (x,), "positive": (x,), "conj": (x,), "cumulative_sum": (x,),
+             "vecdot": (x, x)}
+    for name, args in calls.items():
+        np.testing.assert_array_equal(getattr(tg, name)(*args, out=None), getattr(np, name)(*args))
+        with pytest.raises(TypeError, match="out= is not supported"):  # (mod: remainder)
+            getattr(tg, name)(*args, out=np.empty(3))
+    g = tg.grad(lambda v: tg.sum(tg.cumsum(v, out=None) * tg.sqrt(v, out=None)))(x)
+    np.testing.assert_allclose(g, jax.grad(lambda v: jnp.sum(jnp.cumsum(v) * jnp.sqrt(v)))(x), rtol=1e-13)
+
+
+def test_products_take_jaxs_precision_and_preferred_element_type():
+    A, B = np.arange(6.0).reshape(2, 3), np.arange(6.0).reshape(3, 2)
+    highest = tg.lax.Precision.HIGHEST
+    np.testing.assert_array_equal(tg.matmul(A, B, precision=highest), A @ B)
+    r = tg.matmul(A, B, preferred_element_type=np.float32)
+    assert r.dtype == np.float32 and np.allclose(r, A @ B)
+    np.testing.assert_array_equal(tg.vecdot(A, A, precision=None), np.vecdot(A, A))
+    np.testing.assert_array_equal(tg.linalg.multi_dot([A, B, A], precision=highest), A @ B @ A)
+    np.testing.assert_array_equal(tg.grad(lambda a: tg.sum(tg.matmul(a, B, precision=highest)))(A),
+                                  np.ones((2, 2)) @ B.T)

@@ -33,7 +33,7 @@ import numpy as np
 from ..jacobians.local import RuleMap
 from ..jacobians.maps import Dense, MatmulLeft, MatmulRight
 from ..recording import bind
-from ..registry import Example, general
+from ..registry import Example, function, general
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of, ndim_of, shape_of
 from .elementwise import astype
@@ -173,6 +173,24 @@ matmul = general(
     examples=[Example(((3, 4), (4, 5))), Example(((4,), (4, 5))), Example(((3, 4), (4,))),
               Example(((4,), (4,))), Example(((2, 3, 4), (4, 5))), Example(((2, 1, 3, 4), (5, 4, 2)))],
     doc="matrix product with NumPy's broadcasting over leading axes")
+
+
+def _matmul_public(x1: ArrayLike, x2: ArrayLike, /, *, out=None, precision=None,
+                   preferred_element_type=None) -> Array:
+    """Matrix product with NumPy's broadcasting over leading axes (``np.matmul``,
+    ``jnp.matmul``). ``precision`` is accepted (NumPy computes at full precision);
+    ``preferred_element_type`` computes, and returns, the product in that dtype."""
+    if out is not None:
+        raise TypeError("matmul: out= is not supported (tensorgrad's results are new arrays); "
+                        "use the returned value")
+    if preferred_element_type is not None:
+        x1, x2 = in_preferred_type((x1, x2), preferred_element_type)
+    return matmul(x1, x2)
+
+
+_matmul_public.__name__ = _matmul_public.__qualname__ = "matmul"
+_matmul_public.op = matmul.op
+function(_matmul_public)  # tg.matmul and np.matmul on Tensors (the @ operator is the op's own)
 
 
 # ---- einsum ----------------------------------------------------------------------------

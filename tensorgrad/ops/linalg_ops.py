@@ -458,11 +458,12 @@ def matrix_power(a: ArrayLike, n: int) -> Array:
         power = matmul(power, power)
 
 
-def multi_dot(arrays: Sequence[ArrayLike], *, out=None) -> Array:
+def multi_dot(arrays: Sequence[ArrayLike], *, out=None, precision=None) -> Array:
     """The product of a chain of matrices, in the cheapest order (NumPy's ``multi_dot``).
 
     The first array may be 1-D (a row vector) and the last 1-D (a column);
-    the others must be 2-D.
+    the others must be 2-D. ``precision`` is ``jnp.linalg.multi_dot``'s, accepted (NumPy
+    computes at full precision).
     """
     if out is not None:
         raise TypeError("multi_dot: out= is not supported (tensorgrad never writes into arrays)")

@@ -280,6 +280,8 @@ def rollaxis(a: ArrayLike, axis: int, start: int = 0) -> Array:
 
 
 def _check_product(name: str, x1, x2, kwargs) -> tuple:
+    if "out" in kwargs and kwargs["out"] is None:  # NumPy's default (as JAX accepts it)
+        kwargs = {k: v for k, v in kwargs.items() if k != "out"}
     if kwargs:
         raise TypeError(f"{name}: the keyword(s) {sorted(kwargs)} are not supported on tensors")
     x1, x2 = _as_array(x1), _as_array(x2)

@@ -539,12 +539,14 @@ def matrix_transpose(x: ArrayLike, /) -> Array:
 
 
 @function
-def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1, precision=None,
+           preferred_element_type=None) -> Array:
     """The dot product of vectors along ``axis``, ``Σ conj(x1) x2`` (NumPy 2's ``vecdot``;
-    inputs broadcast)."""
+    inputs broadcast). ``precision`` and ``preferred_element_type`` as ``jnp.vecdot``'s (the
+    first is accepted, the second computes in that dtype)."""
     # NumPy's gufunc (n),(n)->(): ``axis`` names the vector axis of EACH input (before the
     # other axes broadcast), and the two vector lengths must be equal (no broadcasting).
-    x1, x2 = _as_array(x1), _as_array(x2)
+    x1, x2 = in_preferred_type((_as_array(x1), _as_array(x2)), preferred_element_type)
     s1, s2 = _shape(x1), _shape(x2)
     if not s1 or not s2:
         raise ValueError(f"vecdot: both inputs must have at least one dimension, "
