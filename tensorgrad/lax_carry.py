@@ -6,6 +6,7 @@ import builtins
 
 import numpy as np
 
+from .staging import silent_effects
 from .tensor import concrete, dtype_of, shape_of
 from .tree import tree_flatten, tree_unflatten
 
@@ -56,3 +57,24 @@ def _promote_weak(init, carry):
                 v, changed = np.asarray(v, dtype=d), True
         new.append(v)
     return tree_unflatten(td, new) if changed else None
+
+
+def zero_trip_carry(name: str, init, one_step):
+    """The carry of a loop that runs no step, typed as JAX types it: JAX traces the body even
+    then, so a body returning a carry of another type raises, and a weakly typed leaf takes
+    the dtype the body gives it (``fori_loop(0, 0, lambda i, c: c + 0.5, 0)`` is 0.0).
+    ``one_step()`` runs the body once to learn that type, its effects silenced; a body that
+    cannot run on these values (indexing by a counter past an empty array) leaves ``init``."""
+    try:
+        with silent_effects(), np.errstate(all="ignore"):
+            out = one_step()
+    except Exception:  # noqa: BLE001 - JAX's abstract trace has no values to fail on
+        return init
+    _same_carry(name, _carry_type(init), out)
+    promoted = _promote_weak(init, out)
+    if promoted is not None:
+        return promoted
+    leaves, td = tree_flatten(init)  # a Python number meeting a wider Python number: that kind
+    wider = [type(o)(v) if type(v) in (int, float) and type(o) in (float, _PY_COMPLEX)
+             and type(o) is not type(v) else v for v, o in zip(leaves, tree_flatten(out)[0])]
+    return tree_unflatten(td, wider)

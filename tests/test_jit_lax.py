@@ -261,3 +261,33 @@ def test_debug_effects_fire_only_in_the_branch_taken(capsys):
     g(np.int64(1), np.ones(2))
     g(np.int64(0), np.ones(2))
     assert capsys.readouterr().out.split("\n") == ["FALSE 1.0", "TRUE 2.0", "FALSE 1.0", "b1", "b0", ""]
+
+
+def test_loops_that_run_no_step_type_their_carry_as_jax():
+    # JAX traces the body even when the loop runs no step: a weak carry takes the body's dtype
+    # and a carry of another type raises. tensorgrad returned the Python int 0, stacked empty ys
+    # as int64, and accepted an empty scan whose body changes the carry's shape
+    for value in (tg.lax.fori_loop(0, 0, lambda i, c: c + 0.5, 0),
+                  tg.lax.while_loop(lambda c: c > 5, lambda c: c + 0.5, 0),
+                  tg.jit(lambda: tg.lax.fori_loop(0, 0, lambda i, c: c + 0.5, 0))()):
+        assert value == 0.0 and np.result_type(value) == np.float64
+        assert isinstance(value, float) or np.asarray(value).dtype == np.float64
+    carry, ys = tg.lax.scan(lambda c, x: (c + x, c * 2), 0, np.zeros(0))
+    want_carry, want_ys = jax.lax.scan(lambda c, x: (c + x, c * 2), 0, np.zeros(0))
+    assert np.asarray(carry).dtype == want_carry.dtype and ys.dtype == want_ys.dtype == np.float64
+    with pytest.raises(TypeError, match="scan: the body function returned a carry whose leaf 0 has shape"):
+        tg.lax.scan(lambda c, x: (c * x + 1, c), np.float32(1.2), np.zeros((0, 2), np.float32))
+    # a body that cannot run on these values (a counter past an empty array) is left alone
+    assert tg.lax.fori_loop(0, 0, lambda i, c: c + np.zeros(0)[i], 0.0) == 0.0
+
+
+def test_switch_on_a_static_index_checks_the_branch_types_under_jit():
+    # eagerly a branch of another type raises (as JAX, which traces every branch); under tg.jit
+    # with traced operands the check was skipped and the taken branch's value returned
+    def g(x):
+        return tg.lax.switch(1, [lambda a: a * 2, lambda a: 1.0], x)
+    for f in (g, tg.jit(g)):
+        with pytest.raises(TypeError, match="switch: branch 1 returns .* float64 where branch 0 returns .* float32"):
+            f(np.float32(1.5))
+    h = tg.jit(lambda x: tg.lax.switch(1, [lambda a: a * 2, lambda a: a + 1], x))
+    assert h(np.float32(1.5)) == 2.5 and h(np.float32(2.5)) == 3.5  # (the plan: one branch)
