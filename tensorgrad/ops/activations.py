@@ -31,11 +31,31 @@ from .shape import reshape, transpose
 
 
 # ---- activations (diagonal Jacobians) ------------------------------------------------
-sigmoid = elementwise("sigmoid", in_float_of(special.expit), d={"x": lambda out, x: out * sigmoid(-x)},  # (σ(1 − σ) cancels)
+_expit = in_float_of(special.expit)
+
+
+def expit(x):
+    """σ(x) = 1/(1 + e⁻ˣ) without overflow; for complex x (as JAX's) 1/(1 + e⁻ˣ) where
+    Re x ≥ 0 and eˣ/(1 + eˣ) elsewhere, so no exponential overflows."""
+    if np.iscomplexobj(x):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            e = np.exp(-np.abs(x.real) + 1j * np.where(x.real >= 0, -x.imag, x.imag))
+            return np.where(x.real >= 0, 1 / (1 + e), e / (1 + e))
+    return _expit(x)
+
+
+sigmoid = elementwise("sigmoid", expit, d={"x": lambda out, x: out * sigmoid(-x)},  # (σ(1 − σ) cancels)
                       jax="jax.nn.sigmoid", symbol="diag(σ(x)(1 − σ(x)))", numpy="scipy.special.expit",
                       doc="logistic sigmoid 1/(1 + e⁻ˣ), without overflow")
+
+
 def _logaddexp0(x):
-    """log(1 + eˣ) = logaddexp(0, x); a NaN input gives NaN without NumPy's warning."""
+    """log(1 + eˣ) = logaddexp(0, x); a NaN input gives NaN without NumPy's warning. For
+    complex x: x + log1p(e⁻ˣ) where Re x > 0, log1p(eˣ) elsewhere (no overflow)."""
+    if np.iscomplexobj(x):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            big = x.real > 0
+            return np.where(big, x, 0) + np.log1p(np.exp(np.where(big, -x, x)))
     with np.errstate(invalid="ignore"):
         return np.logaddexp(0, x)
 

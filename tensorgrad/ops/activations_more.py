@@ -14,12 +14,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
 from ..registry import Example, elementwise, function
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of, in_float_of, on_a_trace
-from .activations import sigmoid, softplus
+from ._util import concrete, dtype_of, on_a_trace
+from .activations import expit as _expit, sigmoid, softplus
 from .elementwise import _mask, abs, exp, expm1, tanh, where
 from .elementwise_more import hypot
 
@@ -127,12 +126,9 @@ def _silu_d(out, x):
     return s * (1 + x * (1 - s))
 
 
-_expit = in_float_of(special.expit)  # (float16 stays float16)
-
-
 @np.errstate(invalid="ignore")  # silu(−inf) = −inf·0: NaN, as jax.nn.silu, without a warning
 def _silu_forward(x):
-    return x * _expit(x)
+    return x * _expit(x)  # (float16 stays float16; complex x as JAX's)
 
 
 silu = _unary("silu", _silu_forward, _silu_d, "diag(σ(x)(1 + x(1 − σ(x))))",
