@@ -43,6 +43,7 @@ from .api_extras import (ShapeDtypeStruct, block_until_ready, closure_convert, c
                          device_get, device_put, eval_shape, linear_transpose, pure_callback)
 from . import custom_derivatives  # jax.custom_derivatives: SymbolicZero, zero_from_primal, ...
 from . import ad_checkpoint  # jax.ad_checkpoint: checkpoint (remat), checkpoint_name, policies
+from . import errors  # jax.errors' names for tg.jit's ConcretizationError
 from .ad_checkpoint import checkpoint_name, checkpoint_policies, remat
 from . import lax
 from . import fft  # tg.fft: numpy.fft / jax.numpy.fft, differentiable (complex values as JAX)

@@ -63,7 +63,7 @@ from .ops.complex_ops import eigvals
 from .ops.eig import EigResult, eig
 from .ops.decompositions import EighResult, LstsqResult, SVDResult, eigh, eigvalsh, lstsq, svd, svdvals
 from .ops.factorizations import QRResult, cholesky, qr
-from .ops.linalg import matmul, tensordot
+from .ops.linalg import _matmul_public as matmul, tensordot
 from .ops.linalg import outer as _outer
 from .ops.determinant import det
 from .ops.linalg_ops import (LinAlgError, SlogdetResult, inv, matrix_power, mT, multi_dot, pinv,
@@ -199,9 +199,12 @@ def matrix_transpose(x: ArrayLike, /) -> Array:
     return mT(x)
 
 
-def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
-    """The dot product of vectors along ``axis`` (``numpy.linalg.vecdot``; inputs broadcast)."""
-    return _vecdot(x1, x2, axis=axis)
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1, precision=None,
+           preferred_element_type=None) -> Array:
+    """The dot product of vectors along ``axis`` (``numpy.linalg.vecdot``; inputs broadcast;
+    JAX's ``precision`` and ``preferred_element_type`` as in ``tg.vecdot``)."""
+    return _vecdot(x1, x2, axis=axis, precision=precision,
+                   preferred_element_type=preferred_element_type)
 
 
 def outer(x1: ArrayLike, x2: ArrayLike, /) -> Array:

@@ -496,8 +496,14 @@ def _diagonal_of(orig):
 
 
 def _nonzero_of(orig):
-    def nonzero(self, *, as_tuple=_NO):
-        return orig(self) if as_tuple is _NO else METHODS["nonzero_torch"](self, as_tuple)
+    def nonzero(self, *, as_tuple=_NO, size=None, fill_value=None):
+        if as_tuple is _NO:  # NumPy's (with JAX's size and fill_value)
+            if size is None and fill_value is None:
+                return orig(self)
+            return tgo.nonzero(self, size=size, fill_value=fill_value)
+        if size is not None or fill_value is not None:
+            raise TypeError("nonzero: size and fill_value (JAX's) do not go with as_tuple (PyTorch's)")
+        return METHODS["nonzero_torch"](self, as_tuple)
     return nonzero
 
 

@@ -509,3 +509,50 @@ def test_products_take_jaxs_precision_and_preferred_element_type_and_creation_ta
                  lambda d: tg.empty_like(x, device=d), lambda d: tg.full_like(x, 3.0, device=d),
                  lambda d: tg.linspace(0.0, 1.0, 3, device=d)):
         np.testing.assert_array_equal(make("cpu"), make(None))
+
+
+def test_jax_keywords_of_set_functions_linalg_and_friends():
+    # size=/fill_value= of the set functions (JAX's jit-friendly form), and keywords that
+    # raised TypeError: Tensor.nonzero(size=), ptp as a method, mask_indices(size=),
+    # ravel_multi_index(dtype=), dstack(dtype=), isin(method=), delete(assume_unique_indices=),
+    # cholesky(symmetrize_input=), slogdet(method=), lstsq(numpy_resid=), linalg.matmul and
+    # linalg.vecdot precision=
+    tn = tg.numpy
+    a, b = np.array([3.0, 1, 2, 5, 2]), np.array([2.0, 7, 5, 9])
+    for name in ("union1d", "intersect1d", "setdiff1d", "setxor1d"):
+        for p, q in ((a, b), (a, b + 100), (np.zeros(0), b)):
+            for size, fill in ((3, None), (8, None), (8, -1.0)):
+                want = getattr(jnp, name)(p, q, size=size, fill_value=fill)
+                np.testing.assert_array_equal(getattr(tn, name)(p, q, size=size, fill_value=fill), want)
+                got = tg.jit(lambda u, v: getattr(tn, name)(u, v, size=size, fill_value=fill))(p, q)
+                np.testing.assert_array_equal(got, want)
+        np.testing.assert_allclose(tg.grad(lambda u: tg.sum(getattr(tn, name)(u, b, size=6) ** 2))(a),
+                                   jax.grad(lambda u: jnp.sum(getattr(jnp, name)(u, b, size=6) ** 2))(a))
+    for got, want in zip(tn.intersect1d(a, b, size=3, return_indices=True),
+                         jnp.intersect1d(a, b, size=3, return_indices=True)):
+        np.testing.assert_array_equal(got, want)
+    for name in ("unique_counts", "unique_inverse", "unique_all"):
+        for got, want in zip(getattr(tn, name)(a, size=5, fill_value=-1.0),
+                             getattr(jnp, name)(a, size=5, fill_value=-1.0)):
+            np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(tn.unique_values(a, size=5), jnp.unique_values(a, size=5))
+    np.testing.assert_array_equal(tg.jit(lambda v: v.nonzero(size=2, fill_value=0)[0])(np.array([1.0, -2.0, 3.0])), [0, 1])
+    np.testing.assert_array_equal(tg.grad(lambda v: v.ptp())(np.array([1.0, -2.0, 3.0])), [0.0, -1.0, 1.0])
+    for got, want in zip(tn.mask_indices(3, tn.triu, size=8), jnp.mask_indices(3, jnp.triu, size=8)):
+        np.testing.assert_array_equal(got, want)
+    assert tn.ravel_multi_index((np.array([0, 1]), np.array([1, 2])), (2, 3), dtype=np.int32).dtype == np.int32
+    assert tn.dstack([np.ones(2), np.ones(2)], dtype=np.float32).dtype == np.float32
+    np.testing.assert_array_equal(tn.isin(np.arange(3), [1], method="sort"), [False, True, False])
+    np.testing.assert_array_equal(tn.delete(np.arange(4.0), [1], assume_unique_indices=True), [0.0, 2.0, 3.0])
+    A = np.array([[4.0, 1.0], [3.0, 5.0]])  # not symmetric: JAX's default symmetrizes
+    np.testing.assert_allclose(tg.linalg.cholesky(A, symmetrize_input=True), jnp.linalg.cholesky(A), rtol=1e-13)
+    np.testing.assert_allclose(tg.grad(lambda m: tg.sum(tg.linalg.cholesky(m, symmetrize_input=True)))(A),
+                               jax.grad(lambda m: jnp.sum(jnp.linalg.cholesky(m)))(A), rtol=1e-12)
+    np.testing.assert_allclose(tg.linalg.slogdet(A, method="qr")[1], np.linalg.slogdet(A)[1])
+    M, y = np.ones((2, 3)), np.array([1.0, 2.0])  # M ≤ N: JAX's residuals anyway
+    np.testing.assert_allclose(tg.linalg.lstsq(M, y, numpy_resid=False)[1], jnp.linalg.lstsq(M, y)[1], atol=1e-12)
+    assert tg.linalg.lstsq(M, y, numpy_resid=True)[1].shape == (0,)
+    np.testing.assert_array_equal(tg.linalg.matmul(A, A, precision=None), A @ A)
+    np.testing.assert_array_equal(tg.linalg.vecdot(A, A, precision=None), np.linalg.vecdot(A, A))
+    with pytest.raises(tg.errors.TracerBoolConversionError):
+        tg.jit(lambda v: 1.0 if v > 0 else 0.0)(np.array(2.0))

@@ -613,9 +613,10 @@ def vstack(tup: Sequence[ArrayLike], *, dtype=None, casting: str = "same_kind") 
 
 
 @function
-def dstack(tup: Sequence[ArrayLike]) -> Array:
-    """Join along the third axis, after making inputs at least 3-D."""
-    return _join("dstack", tup, atleast_3d, lambda a: 2)
+def dstack(tup: Sequence[ArrayLike], dtype=None) -> Array:
+    """Join along the third axis, after making inputs at least 3-D (``dtype`` as
+    ``jnp.dstack``'s: the result's)."""
+    return _join("dstack", tup, atleast_3d, lambda a: 2, dtype)
 
 
 @function

@@ -35,7 +35,7 @@ from ._util import concrete, dtype_of, is_staged, negative_axes, shape_of
 from ..staging import call as staged_call
 from .complex_ops import complex_dtype, eigvals, real_part
 from .creation import asarray
-from .discrete import bincount, logical_and, logical_or, searchsorted
+from .discrete import bincount, logical_and, logical_or, searchsorted, unique
 from .elementwise import astype, equal, greater_equal, less_equal, where
 from .reductions import max as _max
 from .reductions import min as _min
@@ -353,23 +353,43 @@ def _unique_parts(x):
     return vals, index, inverse.reshape(v.shape), counts
 
 
+def _unique_sized(name: str, x, size, fill_value):
+    """The four results of ``unique(..., size=)`` (JAX's layout, NaNs not merged, as the
+    array-API functions), the inverse in ``x``'s shape."""
+    values, index, inverse, counts = unique(x, return_index=True, return_inverse=True,
+                                            return_counts=True, equal_nan=False, size=size,
+                                            fill_value=fill_value)
+    return values, index, reshape(inverse, shape_of(concrete(_as_array(x)))), counts
+
+
 @function
-def unique_counts(x: ArrayLike):
-    """``(values, counts)``, as NumPy's ``unique_counts``; the values differentiate."""
+def unique_counts(x: ArrayLike, /, *, size: int | None = None, fill_value=None):
+    """``(values, counts)``, as NumPy's ``unique_counts``; the values differentiate. JAX's
+    ``size``/``fill_value`` give exactly ``size`` values (counts padded with 0)."""
+    if size is not None:
+        vals, _, _, counts = _unique_sized("unique_counts", x, size, fill_value)
+        return _UniqueCounts(vals, counts)
     vals, _, _, counts = _unique_parts(x)
     return _UniqueCounts(vals, counts)
 
 
 @function
-def unique_inverse(x: ArrayLike):
-    """``(values, inverse_indices)``, as NumPy's ``unique_inverse``; the values differentiate."""
+def unique_inverse(x: ArrayLike, /, *, size: int | None = None, fill_value=None):
+    """``(values, inverse_indices)``, as NumPy's ``unique_inverse``; the values differentiate
+    (JAX's ``size``/``fill_value`` as in ``unique_counts``)."""
+    if size is not None:
+        vals, _, inverse, _ = _unique_sized("unique_inverse", x, size, fill_value)
+        return _UniqueInverse(vals, inverse)
     vals, _, inverse, _ = _unique_parts(x)
     return _UniqueInverse(vals, inverse)
 
 
 @function
-def unique_all(x: ArrayLike):
-    """``(values, indices, inverse_indices, counts)``, as NumPy's ``unique_all``."""
+def unique_all(x: ArrayLike, /, *, size: int | None = None, fill_value=None):
+    """``(values, indices, inverse_indices, counts)``, as NumPy's ``unique_all`` (JAX's
+    ``size``/``fill_value`` as in ``unique_counts``)."""
+    if size is not None:
+        return _UniqueAll(*_unique_sized("unique_all", x, size, fill_value))
     return _UniqueAll(*_unique_parts(x))
 
 

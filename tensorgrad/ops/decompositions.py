@@ -619,14 +619,15 @@ class LstsqResult(NamedTuple):
     s: Array
 
 
-def lstsq(a: ArrayLike, b: ArrayLike, rcond=None) -> LstsqResult:
+def lstsq(a: ArrayLike, b: ArrayLike, rcond=None, *, numpy_resid: bool | None = None) -> LstsqResult:
     """The least-squares solution of ``a x = b`` (NumPy's result tuple).
 
     ``x = pinv(a, rcond) @ b``, differentiable in ``a`` and ``b`` (as JAX's, through the
     pseudo-inverse: exact where the rank does not change); ``rank`` is a constant. Under
     ``tg.jit`` the rank is computed at every call and, as the shapes must not depend on it,
     the residuals follow JAX's rule: computed whenever M > N (NumPy's are empty when the rank
-    is below N)."""
+    is below N). ``numpy_resid`` is JAX's: False computes the residuals |b − a x|² always,
+    True (and the default, NumPy's) leaves them empty unless the rank is N < M."""
     sa, sb = shape_of(concrete(a)), shape_of(concrete(b))
     if len(sa) != 2 or len(sb) not in (1, 2) or sb[0] != sa[0]:
         raise ValueError(f"linalg.lstsq: a must be (M, N) and b (M,) or (M, K) with the same M, "
@@ -640,7 +641,7 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond=None) -> LstsqResult:
     x = matmul(pinv(a, cut), b)
     rank = staged_call(_lstsq_rank, concrete(a), cut)
     full_rank = m > n if is_staged(rank) else rank == n and m > n
-    if full_rank:
+    if full_rank or numpy_resid is False:
         r = b - matmul(a, x)
         if dtype_of(concrete(r)).kind == "c":  # |r|², real as NumPy's
             r = _abs(r)

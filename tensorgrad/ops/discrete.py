@@ -402,8 +402,12 @@ def lexsort(keys, axis: int = -1):
 
 @function
 def isin(element: ArrayLike, test_elements: ArrayLike, assume_unique: bool = False,
-         invert: bool = False, *, kind=None):
-    """Whether each entry of ``element`` is in ``test_elements`` (booleans, no gradient)."""
+         invert: bool = False, *, kind=None, method: str = "auto"):
+    """Whether each entry of ``element`` is in ``test_elements`` (booleans, no gradient;
+    ``method``, JAX's choice of algorithm, changes nothing)."""
+    if method not in ("auto", "compare_all", "binary_search", "sort"):
+        raise ValueError(f"isin: method must be 'auto', 'compare_all', 'binary_search' or 'sort', "
+                         f"got {method!r}")
     return np.isin(concrete(element), concrete(test_elements), assume_unique=assume_unique,
                    invert=invert, kind=kind)
 

@@ -29,7 +29,7 @@ from ..typing import ArrayLike  # noqa: F401
 from ._util import dtype_of, shape_of
 from .decompositions import TG, _adjoint, _conj, _jax_symmetric, _no_derivative, _shape, _solve
 from .decompositions import imag_diagonal
-from .linalg_ops import LinAlgError, matrix, mT, square, symmetric_from, symmetric_from_transpose
+from .linalg_ops import LinAlgError, conj_if_complex, matrix, mT, square, symmetric_from, symmetric_from_transpose
 from .selection import tril
 from .shape import concatenate, getitem
 
@@ -173,15 +173,18 @@ def _qr_numpy(a, mode):
 
 
 # ---- cholesky -----------------------------------------------------------------------------------------------
-def _cholesky_signature(a: ArrayLike, /, *, upper: bool = False):
+def _cholesky_signature(a: ArrayLike, /, *, upper: bool = False, symmetrize_input: bool = False):
     """The Cholesky factor L (lower, A = L Lᵀ) or, with ``upper=True``, U = Lᵀ.
 
     NumPy reads one triangle of A (the lower, or the upper with ``upper=True``);
     so does tensorgrad, and the derivative flows into that triangle:
     dL = L Φ(L⁻¹ dS L⁻ᵀ) with Φ the lower triangle, diagonal halved. A complex A is
-    Hermitian (A = L Lᴴ, U = Lᴴ): dL = L Φ(L⁻¹ dS L⁻ᴴ).
+    Hermitian (A = L Lᴴ, U = Lᴴ): dL = L Φ(L⁻¹ dS L⁻ᴴ). ``symmetrize_input=True`` (JAX's
+    default) factors (A + Aᴴ)/2 instead, so the derivative reaches both triangles.
     """
     square("cholesky", a, complex_ok=True)
+    if symmetrize_input:
+        a = (a + conj_if_complex(mT(a))) / 2
     return (a,), (bool(upper),)
 
 

@@ -257,13 +257,16 @@ slogdet_packed = general(
     examples=[Example(((2, 2, 2),))])
 
 
-def slogdet(a: ArrayLike) -> SlogdetResult:
+def slogdet(a: ArrayLike, *, method: str | None = None) -> SlogdetResult:
     """Sign and natural log of the absolute determinant: ``(sign, logabsdet)``.
 
     d log|det A| = tr(A⁻¹ dA), so the gradient of logabsdet is A⁻ᵀ; the sign has
     none. At a singular matrix (logabsdet = −inf) there is no derivative and
-    differentiating raises ``LinAlgError``.
+    differentiating raises ``LinAlgError``. ``method`` (JAX's 'lu' or 'qr') is accepted;
+    LAPACK's LU computes it either way.
     """
+    if method not in (None, "lu", "qr"):
+        raise ValueError(f"slogdet: method must be 'lu' or 'qr', got {method!r}")
     p = slogdet_packed(a)
     # (a complex matrix: the sign alone is complex)
     return SlogdetResult(getitem(p, (Ellipsis, 0)), real_if_complex(getitem(p, (Ellipsis, 1))))

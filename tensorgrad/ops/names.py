@@ -41,8 +41,24 @@ def size(a, axis: int | tuple | None = None) -> int:
 
 # integer index builders, window functions, dtype utilities: NumPy's own
 diag_indices, tril_indices, triu_indices = np.diag_indices, np.tril_indices, np.triu_indices
-indices, mask_indices = np.indices, np.mask_indices
-ravel_multi_index, unravel_index = np.ravel_multi_index, np.unravel_index
+indices, unravel_index = np.indices, np.unravel_index
+
+
+def mask_indices(n: int, mask_func, k: int = 0, *, size: int | None = None) -> tuple:
+    """The indices where ``mask_func(ones((n, n)), k)`` is non-zero (NumPy's
+    ``mask_indices``); JAX's ``size`` gives exactly that many (padded with 0)."""
+    rows, cols = np.mask_indices(n, lambda a, kk: np.asarray(concrete(mask_func(a, kk))), k)
+    if size is None:
+        return rows, cols
+    size = int(size)
+    keep = min(rows.size, size)
+    return tuple(np.concatenate([i[:keep], np.zeros(size - keep, i.dtype)]) for i in (rows, cols))
+
+
+def ravel_multi_index(multi_index, dims, mode="raise", order="C", *, dtype=None):
+    """NumPy's ``ravel_multi_index`` (``dtype`` as ``jnp.ravel_multi_index``'s: the result's)."""
+    out = np.ravel_multi_index(multi_index, dims, mode=mode, order=order)
+    return out if dtype is None else astype(out, dtype)
 bartlett, blackman, hamming, hanning = np.bartlett, np.blackman, np.hamming, np.hanning
 
 

@@ -81,8 +81,9 @@ def insert(arr: ArrayLike, obj, values: ArrayLike, axis: int | None = None) -> A
 
 
 @function
-def delete(arr: ArrayLike, obj, axis: int | None = None) -> Array:
-    """``arr`` without the entries at ``obj`` along ``axis`` (NumPy's ``delete``)."""
+def delete(arr: ArrayLike, obj, axis: int | None = None, *, assume_unique_indices: bool = False) -> Array:
+    """``arr`` without the entries at ``obj`` along ``axis`` (NumPy's ``delete``;
+    ``assume_unique_indices``, JAX's hint, changes nothing)."""
     obj = _index(obj)
     if not _traced(arr):
         return np.delete(arr, obj, axis=axis)
@@ -358,10 +359,10 @@ def triu_indices_from(arr: ArrayLike, k: int = 0) -> tuple:
 
 
 @function
-def unique_values(x: ArrayLike) -> Array:
+def unique_values(x: ArrayLike, /, *, size: int | None = None, fill_value=None) -> Array:
     """The sorted distinct entries (NumPy's ``unique_values``: NaNs are not merged; see
-    ``unique``)."""
-    return unique(x, equal_nan=False)
+    ``unique``, also for JAX's ``size`` and ``fill_value``)."""
+    return unique(x, equal_nan=False, size=size, fill_value=fill_value)
 
 
 @function

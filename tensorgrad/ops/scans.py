@@ -399,7 +399,7 @@ ptp = general(
     vjp={"x": lambda g, out, x, axes, keepdims: _spread(g, out, x, axes, keepdims) * _ptp_slope(x, axes)},
     jvp={"x": lambda t, out, x, axes, keepdims: _sum(t * _ptp_slope(x, axes), axis=axes, keepdims=keepdims)},
     signature=_ptp_signature, params=("axis", "keepdims"), domain="distinct", jax="jax.numpy.ptp",
-    symbol="e_argmax − e_argmin", doc="max − min over axes",
+    symbol="e_argmax − e_argmin", doc="max − min over axes", methods=("ptp",),
     examples=[Example(((5,),)), Example(((2, 3),), {"axis": 1, "keepdims": True})])
 
 

@@ -22,8 +22,7 @@ from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import any_traced_or_listed as _traced
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, shape_of
-from .discrete import unique
-from .elementwise import astype, sqrt
+from .elementwise import astype, sqrt, where
 from .reductions import sum as _sum
 from .selection import take_along_axis
 from .shape import concatenate, getitem, reshape, stack, transpose
@@ -49,56 +48,132 @@ def _first_positions(values: np.ndarray, source: np.ndarray) -> np.ndarray:
     return first[np.searchsorted(u, values)]
 
 
+def _sized(name: str, size):
+    size = int(size)
+    if size < 0:
+        raise ValueError(f"{name}: size must be non-negative, got {size}")
+    return size
+
+
+def _first(positions, size: int):
+    """The first ``size`` of ``positions``, padded with the first of them (0 if there is none),
+    the padding mask and whether there was none: JAX's ``size=`` layout."""
+    p = np.asarray(positions, dtype=np.intp).ravel()
+    k = min(p.size, size)
+    sel = np.concatenate([p[:k], np.full(size - k, p[0] if p.size else 0, np.intp)])
+    return sel, np.arange(size) >= k, np.asarray(p.size == 0)
+
+
+def _picked(name: str, source, dt, where_from, values: tuple, size, fill_value, zero_fill=False):
+    """``source`` (flat) at the positions ``where_from(*values)`` computes from the inputs'
+    values; with JAX's ``size``, exactly ``size`` entries, padded with ``fill_value`` (by
+    default JAX's: the result's first, smallest entry (0 for an empty result), or 0 with
+    ``zero_fill``). NumPy runs on the values at every replay under tg.jit, so a sized result
+    traces."""
+    if size is None:
+        out = getitem(source, where_from(*values))
+    else:
+        size = _sized(name, size)
+        if not shape_of(concrete(source))[0]:  # no entry to take: all padding
+            return np.full(size, 0 if fill_value is None else concrete(fill_value), dt)
+        sel, pad, none = staged_call(lambda *v: _first(where_from(*v), size), *values)
+        out = getitem(source, sel)
+        if fill_value is not None:
+            out = where(pad, fill_value, out)
+        elif zero_fill:
+            out = where(pad, 0, out)
+        else:
+            out = where(pad & none, 0, out)
+    return out if dtype_of(concrete(out)) == dt else astype(out, dt)
+
+
+def _values(*arrays):
+    """The flattened values of the inputs (a value tg.jit traces stays staged)."""
+    out = []
+    for a in arrays:
+        v = concrete(_as_array(a))
+        out.append(np.ravel(v) if not is_staged(v) else np.reshape(v, (-1,)))
+    return out
+
+
 @function
 def intersect1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False,
-                return_indices: bool = False):
+                return_indices: bool = False, *, size: int | None = None, fill_value=None):
     """The sorted values found in both ``ar1`` and ``ar2`` (NumPy's ``intersect1d``); each
-    differentiates through its occurrence in ``ar1``."""
-    if not _traced(ar1, ar2):
+    differentiates through its occurrence in ``ar1``. JAX's ``size``/``fill_value`` give
+    exactly ``size`` entries (the indices then padded with the inputs' lengths)."""
+    if size is None and not _traced(ar1, ar2):
         return np.intersect1d(ar1, ar2, assume_unique=assume_unique, return_indices=return_indices)
-    c1, c2 = np.ravel(concrete(_as_array(ar1))), np.ravel(concrete(_as_array(ar2)))
-    _, i1, i2 = np.intersect1d(c1, c2, assume_unique=assume_unique, return_indices=True)
-    f1 = _flat(ar1)
-    dt = np.result_type(c1, c2)
-    out = getitem(f1, i1)
-    if dtype_of(concrete(out)) != dt:
-        out = astype(out, dt)
-    return (out, i1, i2) if return_indices else out
+    c1, c2 = _values(ar1, ar2)
+    dt = np.result_type(dtype_of(c1), dtype_of(c2))
+
+    def found(v1, v2):
+        return np.intersect1d(v1, v2, assume_unique=assume_unique, return_indices=True)
+    out = _picked("intersect1d", _flat(ar1), dt, lambda v1, v2: found(v1, v2)[1], (c1, c2),
+                  size, fill_value)
+    if not return_indices:
+        return out
+    if size is None:
+        _, i1, i2 = found(c1, c2)
+        return out, i1, i2
+    n1, n2, size = shape_of(c1)[0], shape_of(c2)[0], _sized("intersect1d", size)
+
+    def indices(v1, v2):
+        _, i1, i2 = found(v1, v2)
+        k = min(i1.size, size)
+        return tuple(np.concatenate([i[:k], np.full(size - k, n, i.dtype)]) for i, n in ((i1, n1), (i2, n2)))
+    i1, i2 = staged_call(indices, c1, c2)
+    return out, i1, i2
 
 
 @function
-def union1d(ar1: ArrayLike, ar2: ArrayLike) -> Array:
+def union1d(ar1: ArrayLike, ar2: ArrayLike, *, size: int | None = None, fill_value=None) -> Array:
     """The sorted distinct values of ``ar1`` and ``ar2`` together (NumPy's ``union1d``); each
-    differentiates through its first occurrence (in ``ar1``, then ``ar2``)."""
-    if not _traced(ar1, ar2):
+    differentiates through its first occurrence (in ``ar1``, then ``ar2``). JAX's
+    ``size``/``fill_value`` give exactly ``size`` entries."""
+    if size is None and not _traced(ar1, ar2):
         return np.union1d(ar1, ar2)
-    return unique(concatenate([_flat(ar1), _flat(ar2)]))
+    c1, c2 = _values(ar1, ar2)
+    return _picked("union1d", concatenate([_flat(ar1), _flat(ar2)]),
+                   np.result_type(dtype_of(c1), dtype_of(c2)),
+                   lambda v1, v2: np.unique(np.concatenate([v1, v2]), return_index=True)[1],
+                   (c1, c2), size, fill_value)
 
 
 @function
-def setdiff1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False) -> Array:
+def setdiff1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False, *,
+              size: int | None = None, fill_value=None) -> Array:
     """The values of ``ar1`` that are not in ``ar2`` (NumPy's ``setdiff1d``: sorted and
-    distinct unless ``assume_unique``); the gradient goes to ``ar1``."""
-    if not _traced(ar1, ar2):
+    distinct unless ``assume_unique``); the gradient goes to ``ar1``. JAX's
+    ``size``/``fill_value`` give exactly ``size`` entries (padded with 0 by default, as
+    JAX's)."""
+    if size is None and not _traced(ar1, ar2):
         return np.setdiff1d(ar1, ar2, assume_unique=assume_unique)
-    c1, c2 = np.ravel(concrete(_as_array(ar1))), np.ravel(concrete(_as_array(ar2)))
-    if assume_unique:  # NumPy keeps ar1's order then
-        pos = np.flatnonzero(~np.isin(c1, c2, assume_unique=True))
-    else:
-        pos = _first_positions(np.setdiff1d(c1, c2), c1)
-    return getitem(_flat(ar1), pos)
+    c1, c2 = _values(ar1, ar2)
+
+    def positions(v1, v2):
+        if assume_unique:  # NumPy keeps ar1's order then
+            return np.flatnonzero(~np.isin(v1, v2, assume_unique=True))
+        return _first_positions(np.setdiff1d(v1, v2), v1)
+    return _picked("setdiff1d", _flat(ar1), np.dtype(dtype_of(c1)), positions, (c1, c2), size,
+                   fill_value, zero_fill=True)
 
 
 @function
-def setxor1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False) -> Array:
+def setxor1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False, *,
+             size: int | None = None, fill_value=None) -> Array:
     """The sorted values found in exactly one of ``ar1`` and ``ar2`` (NumPy's
-    ``setxor1d``); each differentiates through its first occurrence."""
-    if not _traced(ar1, ar2):
+    ``setxor1d``); each differentiates through its first occurrence. JAX's
+    ``size``/``fill_value`` give exactly ``size`` entries."""
+    if size is None and not _traced(ar1, ar2):
         return np.setxor1d(ar1, ar2, assume_unique=assume_unique)
-    c1, c2 = np.ravel(concrete(_as_array(ar1))), np.ravel(concrete(_as_array(ar2)))
-    both = np.concatenate([c1, c2])
-    pos = _first_positions(np.setxor1d(c1, c2, assume_unique=assume_unique), both)
-    return getitem(concatenate([_flat(ar1), _flat(ar2)]), pos)
+    c1, c2 = _values(ar1, ar2)
+
+    def positions(v1, v2):
+        both = np.concatenate([v1, v2])
+        return _first_positions(np.setxor1d(v1, v2, assume_unique=assume_unique), both)
+    return _picked("setxor1d", concatenate([_flat(ar1), _flat(ar2)]),
+                   np.result_type(dtype_of(c1), dtype_of(c2)), positions, (c1, c2), size, fill_value)
 
 
 @function(methods=())
