@@ -366,7 +366,8 @@ class NAdam(Adam):
         """Update count 0, zero moments, and μ-products of 1."""
         state = super().init(params)
         leaves, td = tree_flatten(state["mu_product"])
-        state["mu_product"] = tree_unflatten(td, [np.ones((), z.dtype) for z in leaves])
+        # (real: a complex parameter's μ-product is a real scalar, as PyTorch's)
+        state["mu_product"] = tree_unflatten(td, [np.ones((), np.finfo(z.dtype).dtype) for z in leaves])
         return state
 
     def _mu(self, t):
@@ -404,3 +405,8 @@ def get(name: str, lr: LR, **kwargs) -> Optimizer:
     except KeyError:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(_BY_NAME)}") from None
     return make(lr, **kwargs)
+
+
+# the rules PyTorch applies to complex parameters as the pairs of their real and imaginary parts
+for _cls in (SGD, RMSprop, Adam, AdamW, Adagrad, Adamax, NAdam, Adadelta, ASGD, RAdam, Rprop):
+    _cls.complex_ok = True

@@ -66,16 +66,38 @@ def _as_schedule(lr: LR) -> Schedule:
     return constant(lr)
 
 
-def _float_dtype(who: str, v, what: str, i: int) -> np.dtype:
-    """The dtype of a parameter (or gradient) leaf, refused unless it is a real float: an
-    integer parameter would be truncated back to integers after every update, a complex
-    one would lose its imaginary part in the real state buffers."""
-    dt = np.dtype(v.dtype) if _symbolic(v) else np.asarray(concrete(v)).dtype
+def _float_dtype(who: str, v, what: str, i: int, complex_ok: bool = False) -> np.dtype:
+    """The dtype of a parameter (or gradient) leaf, refused unless it is a float: an integer
+    parameter would be truncated back to integers after every update. A complex one is
+    taken by the rules that update it as the pair of its real and imaginary parts
+    (``complex_ok``, PyTorch's list), on concrete values."""
+    symbolic = _symbolic(v)
+    dt = np.dtype(v.dtype) if symbolic else np.asarray(concrete(v)).dtype
     ok = dt.kind == "f" if what == "parameter" else dt.kind in "fiub"
+    if dt.kind == "c" and complex_ok and not symbolic:
+        return dt
     if not ok:
-        raise TypeError(f"{who}: {what} leaf {i} has dtype {dt}; optimizers update real "
-                        "floating-point parameters only (convert it with .astype(float))")
+        raise TypeError(f"{who}: {what} leaf {i} has dtype {dt}; this optimizer updates real "
+                        "floating-point parameters only (convert it with .astype(float))"
+                        + ("" if dt.kind != "c" else "; complex ones are taken by SGD, Adam, "
+                           "AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, ASGD and Rprop, "
+                           "outside tg.jit and other transforms"))
     return dt
+
+
+def _pairs(z):
+    """A complex array as the real array of its (real, imaginary) pairs, shape (..., 2):
+    PyTorch's ``view_as_real``, under which its optimizers update complex parameters."""
+    if z is None or np.asarray(z).dtype.kind != "c":
+        return z
+    z = np.ascontiguousarray(z)
+    return z.view(z.real.dtype).reshape(z.shape + (2,))
+
+
+def _unpairs(r, dtype):
+    """The complex array of ``dtype`` whose (real, imaginary) pairs are ``r`` (shape (..., 2))."""
+    r = np.ascontiguousarray(np.asarray(concrete(r)), dtype=np.finfo(dtype).dtype)
+    return r.view(dtype).reshape(r.shape[:-1])
 
 
 def _symbolic(v) -> bool:
@@ -94,9 +116,9 @@ def _rate_for(lr, p):
     return _ops.astype(lr, p.dtype) if dt is not None and _symbolic(lr) and dt != p.dtype else lr
 
 
-def _zeros(p, who: str = "Optimizer", i: int = 0):
+def _zeros(p, who: str = "Optimizer", i: int = 0, complex_ok: bool = False):
     a = p if _symbolic(p) else np.asarray(concrete(p))
-    return np.zeros(tuple(a.shape), _float_dtype(who, a, "parameter", i))
+    return np.zeros(tuple(a.shape), _float_dtype(who, a, "parameter", i, complex_ok))
 
 
 # ---- optimizers -------------------------------------------------------------------------
@@ -108,6 +130,9 @@ class Optimizer:
     runs on NumPy arrays and, under :func:`tensorgrad.to_jax`, on JAX arrays."""
 
     slots: tuple[str, ...] = ()
+    #: whether the rule takes complex parameters, as the pairs of their real and imaginary
+    #: parts (PyTorch's: its optimizers that support complex parameters use view_as_real)
+    complex_ok: bool = False
     # buffers that an option turned on after ``init`` (momentum, centered, amsgrad: through
     # ``param_groups[i][...]``, a scheduler or ``load_state_dict``) needs: missing from the state,
     # they reach ``_update`` as None and start there as PyTorch starts them
@@ -135,9 +160,9 @@ class Optimizer:
         leaves, td = tree_flatten(params)
         state: dict = {"step": np.asarray(0, dtype=np.int64)}
         for i, p in enumerate(leaves):
-            _float_dtype(f"{type(self).__name__}.init", p, "parameter", i)
+            _float_dtype(f"{type(self).__name__}.init", p, "parameter", i, self.complex_ok)
         for s in self.slots:
-            state[s] = tree_unflatten(td, [_zeros(p, type(self).__name__, i)
+            state[s] = tree_unflatten(td, [_zeros(p, type(self).__name__, i, self.complex_ok)
                                            for i, p in enumerate(leaves)])
         return state
 
@@ -197,12 +222,17 @@ class Optimizer:
         new = []
         for i, (p, g) in enumerate(zip(p_leaves, g_leaves)):
             p, g = _leaf(p), _leaf(g)
-            _float_dtype(f"{type(self).__name__}.step", p, "parameter", i)
-            _float_dtype(f"{type(self).__name__}.step", g, "gradient", i)
+            pdt = _float_dtype(f"{type(self).__name__}.step", p, "parameter", i, self.complex_ok)
+            if pdt.kind != "c":
+                _float_dtype(f"{type(self).__name__}.step", g, "gradient", i)
             if g.shape != p.shape:
                 raise ValueError(f"{type(self).__name__}.step: gradient of shape {g.shape} for a "
                                  f"parameter of shape {p.shape} (leaf {i})")
             bufs = {s: slot_leaves[s][i] for s in slots}
+            if pdt.kind == "c":  # the real and imaginary parts as pairs (PyTorch's view_as_real)
+                p = _pairs(p)
+                g = _pairs(np.asarray(g, dtype=pdt))
+                bufs = {k: _pairs(b) for k, b in bufs.items()}
             before = dict(bufs)
             try:
                 q = self._update(p, g, bufs, t, _rate_for(lr, p))
@@ -221,7 +251,9 @@ class Optimizer:
                                     f"its buffer {s!r}; under tg.to_jax arrays cannot change in "
                                     f"place: assign bufs[{s!r}] = <new value>")
                 slot_leaves[s][i] = _like(bufs[s], p if before[s] is None else before[s])
-            new.append(_like(q, p))
+                if pdt.kind == "c" and np.shape(slot_leaves[s][i]) == p.shape:  # (not a scalar slot)
+                    slot_leaves[s][i] = _unpairs(slot_leaves[s][i], pdt)
+            new.append(_like(q, p) if pdt.kind != "c" else _unpairs(_like(q, p), pdt))
         # buffers of options now off are kept, unchanged (as PyTorch keeps them in its state)
         new_state = {k: v for k, v in state.items() if k != "step" and k not in slots}
         new_state["step"] = t if _symbolic(t) else np.asarray(t, dtype=np.int64)

@@ -132,7 +132,8 @@ class _TorchRule(Optimizer):
         state = Optimizer.init(self, params)
         for name, value in values.items():
             leaves, td = tree_flatten(state[name])
-            state[name] = tree_unflatten(td, [np.full((), value, z.dtype) for z in leaves])
+            state[name] = tree_unflatten(td, [np.full((), value, np.finfo(z.dtype).dtype)  # (real)
+                                              for z in leaves])
         return state
 
 
