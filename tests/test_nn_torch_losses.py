@@ -506,3 +506,17 @@ def test_complex_inputs_are_computed_where_pytorch_computes_them_and_refused_els
                        ("cross_entropy", lambda: F.cross_entropy(z, np.array([0, 1])))]:
         with pytest.raises(TypeError, match=f"{name}: complex input \\(dtype complex128\\) is not supported"):
             call()
+
+
+def test_normalization_layers_take_pytorchs_bias_flag():
+    # PyTorch 2.13's BatchNorm, GroupNorm and InstanceNorm take bias=False (a weight, no
+    # bias), as LayerNorm did; tensorgrad's raised TypeError
+    x = np.random.default_rng(0).normal(size=(4, 6, 5))
+    for cls, args, extra in ((tg.nn.BatchNorm1d, (6,), {}), (tg.nn.GroupNorm, (3, 6), {}),
+                             (tg.nn.InstanceNorm1d, (6,), {"affine": True})):
+        without, full = cls(*args, bias=False, **extra), cls(*args, **extra)
+        assert list(dict(without.named_parameters())) == ["weight"]
+        assert sorted(dict(full.named_parameters())) == ["bias", "weight"]
+        np.testing.assert_allclose(without(x), full(x), rtol=1e-14)  # (the bias starts at 0)
+        g = tg.grad(lambda p: tg.sum(without.apply(p, x) ** 3))(without.params)
+        assert list(g) == ["weight"] and np.all(np.isfinite(g["weight"]))

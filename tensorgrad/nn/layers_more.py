@@ -158,7 +158,7 @@ class _BatchNorm(Module):
     _ndims: tuple = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True):
+                 affine: bool = True, track_running_stats: bool = True, *, bias: bool = True):
         name = type(self).__name__
         _check_positive(name, num_features=num_features)
         if not (float(eps) > 0 and math.isfinite(eps)):
@@ -169,6 +169,7 @@ class _BatchNorm(Module):
         self.num_features, self.eps = int(num_features), float(eps)
         self.momentum = None if momentum is None else float(momentum)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        self.bias = bool(bias)  # (PyTorch 2.13's: with affine, a weight and no bias)
         self.reset_running_stats()
 
     def reset_running_stats(self) -> None:
@@ -183,6 +184,8 @@ class _BatchNorm(Module):
     def init_params(self, rng):
         if not self.affine:
             return {}
+        if not self.bias:
+            return {"weight": np.ones(self.num_features)}
         return {"weight": np.ones(self.num_features), "bias": np.zeros(self.num_features)}
 
     @property
@@ -213,7 +216,9 @@ class _BatchNorm(Module):
             var = self._buffer(x, "running_var", bshape)
         y = centered / _ops.sqrt(var + self.eps)
         if params:
-            y = y * _ops.reshape(params["weight"], bshape) + _ops.reshape(params["bias"], bshape)
+            y = y * _ops.reshape(params["weight"], bshape)
+            if "bias" in params:
+                y = y + _ops.reshape(params["bias"], bshape)
         return y
 
     def _buffer(self, x, name, bshape):

@@ -260,17 +260,19 @@ class GroupNorm(Module):
     ``bias`` (zeros) of shape (num_channels,) when ``affine``."""
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
-                 affine: bool = True):
+                 affine: bool = True, *, bias: bool = True):
         _check_positive("GroupNorm", num_groups=num_groups, num_channels=num_channels)
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
                              f"num_groups ({num_groups})")
         self.num_groups, self.num_channels = int(num_groups), int(num_channels)
-        self.eps, self.affine = float(eps), bool(affine)
+        self.eps, self.affine, self.bias = float(eps), bool(affine), bool(bias)
 
     def init_params(self, rng):
         if not self.affine:
             return {}
+        if not self.bias:  # (PyTorch 2.13's bias=False: a weight only)
+            return {"weight": np.ones(self.num_channels)}
         return {"weight": np.ones(self.num_channels), "bias": np.zeros(self.num_channels)}
 
     @property
@@ -297,11 +299,11 @@ class _InstanceNorm(_BatchNorm):
     _nd = 3
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
-                 affine: bool = False, track_running_stats: bool = False):
+                 affine: bool = False, track_running_stats: bool = False, *, bias: bool = True):
         if momentum is None or not 0 <= float(momentum) <= 1:
             raise ValueError(f"{type(self).__name__}: momentum must be a number in [0, 1] (None, "
                              f"the cumulative average, is not supported), got {momentum!r}")
-        super().__init__(num_features, eps, momentum, affine, track_running_stats)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, bias=bias)
 
     def apply(self, params, x):
         who = f"{type(self).__name__}({self.num_features})"
