@@ -424,3 +424,13 @@ def test_in_place_initializers_fill_a_tensor_of_the_imperative_tape():
     assert w.detach().numpy().tolist() == [[1.0] * 4] * 3 and w.grad.tolist() == [[2.0] * 4] * 3
     with pytest.raises(TypeError, match="traced by a transform cannot be filled"):
         tg.grad(lambda v: tg.sum(init.normal_(v)))(np.ones(2))
+
+
+def test_clip_grad_functions_take_pytorchs_parameters_keyword():
+    p = tg.tensor(np.ones(3), requires_grad=True)
+    tg.sum(p * p * 10).backward()
+    total = tg.nn.utils.clip_grad_norm_(parameters=[p], max_norm=1.0)
+    np.testing.assert_allclose(total, np.sqrt(3) * 20)
+    np.testing.assert_allclose(np.linalg.norm(p.grad), 1.0, rtol=1e-5)
+    tg.nn.utils.clip_grad_value_(parameters=[p], clip_value=0.1)
+    np.testing.assert_array_equal(p.grad, 0.1)

@@ -146,12 +146,13 @@ def clip_grad_norm(grads: Any, max_norm: float, norm_type: float = 2.0,
     return clip_grads_with_norm(grads, max_norm, total), total
 
 
-def clip_grad_norm_(grads: Any, max_norm: float, norm_type: float = 2.0,
+def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float = 2.0,
                     error_if_nonfinite: bool = False, foreach: bool | None = None):
     """Clip the gradients in place so that their total ``norm_type``-norm is at most about
     ``max_norm`` (:func:`get_total_norm`, then :func:`clip_grads_with_norm_`); returns the
-    total norm before clipping."""
-    leaves = _writable("clip_grad_norm_", grads)
+    total norm before clipping. ``parameters`` (PyTorch's name) are tensors whose ``.grad``
+    is clipped, or a pytree of gradient arrays clipped themselves."""
+    leaves = _writable("clip_grad_norm_", parameters)
     total = get_total_norm(leaves, norm_type, error_if_nonfinite, foreach)
     clip_grads_with_norm_(leaves, max_norm, total)
     return total
@@ -174,11 +175,12 @@ def clip_grad_value(grads: Any, clip_value: float, foreach: bool | None = None) 
     return tree_unflatten(tree, [_ops.clip(g, -v, v) for g in leaves])
 
 
-def clip_grad_value_(grads: Any, clip_value: float, foreach: bool | None = None) -> None:
-    """Clamp every leaf of ``grads`` to [−clip_value, clip_value] in place."""
+def clip_grad_value_(parameters: Any, clip_value: float, foreach: bool | None = None) -> None:
+    """Clamp every gradient to [−clip_value, clip_value] in place (``parameters`` as in
+    :func:`clip_grad_norm_`)."""
     _foreach("clip_grad_value_", foreach)
     v = _clip_value("clip_grad_value_", clip_value)
-    for g in _writable("clip_grad_value_", grads):
+    for g in _writable("clip_grad_value_", parameters):
         np.clip(g, -v, v, out=g)
 
 
