@@ -274,8 +274,8 @@ def test_dtypes_as_scipy_and_jax():
     (lambda x: tsig.spectrogram(x, nperseg=8, mode="complex"), NotImplementedError,
      "spectrogram: mode='complex'.*real-valued"),
     (lambda x: tsig.spectrogram(x, nperseg=8, mode="abs"), ValueError, "spectrogram: mode"),
-    (lambda x: tsig.stft(x), NotImplementedError, "stft: .*complex-valued.*real-valued"),
-    (lambda x: tsig.istft(x), NotImplementedError, "istft: .*complex-valued"),
+    (lambda x: tsig.stft(x), NotImplementedError, "stft: tensorgrad has no short-time Fourier transform"),
+    (lambda x: tsig.istft(x), NotImplementedError, "istft: tensorgrad has no inverse short-time"),
 ])
 def test_errors_name_the_function(call, exc, match):
     with pytest.raises(exc, match=match):

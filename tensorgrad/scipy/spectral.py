@@ -459,18 +459,18 @@ def spectrogram(x: ArrayLike, fs=1.0, window=("tukey_periodic", 0.25), nperseg=N
 
 
 def stft(x, *args, **kwargs):
-    """Not available: the short-time Fourier transform is complex-valued and tensorgrad is
-    real-valued. Raises NotImplementedError; :func:`spectrogram` (``mode='psd'`` or
-    ``'magnitude'``) gives its real squared or absolute values."""
-    raise NotImplementedError("stft: the short-time Fourier transform is complex-valued and "
-                              "tensorgrad is real-valued (no complex arrays); use "
+    """Not available: tensorgrad's spectral functions compute their DFTs with real cosine and
+    sine matrices and have no complex short-time Fourier transform. Raises
+    NotImplementedError; :func:`spectrogram` (``mode='psd'`` or ``'magnitude'``) gives its
+    real squared or absolute values, and ``tg.fft`` the complex transforms of frames."""
+    raise NotImplementedError("stft: tensorgrad has no short-time Fourier transform (its "
+                              "spectral functions are real); use "
                               "tg.scipy.signal.spectrogram(x, mode='psd' or 'magnitude') for "
-                              "its power or magnitude")
+                              "its power or magnitude, or tg.fft.rfft of the windowed frames "
+                              "for the complex values")
 
 
 def istft(Zxx, *args, **kwargs):
-    """Not available: the inverse short-time Fourier transform takes a complex STFT and
-    tensorgrad is real-valued. Raises NotImplementedError."""
-    raise NotImplementedError("istft: the inverse short-time Fourier transform takes a "
-                              "complex-valued STFT and tensorgrad is real-valued (no complex "
-                              "arrays)")
+    """Not available (see :func:`stft`). Raises NotImplementedError."""
+    raise NotImplementedError("istft: tensorgrad has no inverse short-time Fourier transform "
+                              "(see stft); tg.fft.irfft inverts the frames' transforms")
