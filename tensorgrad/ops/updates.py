@@ -361,8 +361,8 @@ def _traced_arrays(index) -> bool:
 
 
 def _replayed_positions(xs: tuple, template: tuple, label: str, mode, wrap: bool, *arrays):
-    """:func:`_positions` on the index rebuilt from ``template`` (None where an array goes)
-    and the arrays' values: NumPy at every replay of the plan."""
+    """:func:`_positions` on the index rebuilt from ``template`` (``_SLOT`` where an array
+    goes) and the arrays' values: NumPy at every replay of the plan."""
     it = iter(arrays)
     index = tuple(next(it) if t is _SLOT else t for t in template)
     return _positions(np.empty(xs, dtype=np.int8), index, label, mode, wrap)
@@ -375,10 +375,13 @@ def _last_writes(writes: np.ndarray, n: int):
     """Per entry: whether a kept write reaches it, and which update is the last to (NumPy's
     ``t[index] = v`` keeps the last)."""
     kept = np.flatnonzero(writes >= 0)
+    w = writes[kept]
+    order = np.argsort(w, kind="stable")  # grouped by target, each group in write order
+    last = order[np.r_[w[order][1:] != w[order][:-1], True]] if w.size else order
     src = np.zeros(n, dtype=np.intp)
-    src[writes[kept]] = kept  # (fancy assignment keeps the last of repeated targets)
+    src[w[last]] = kept[last]  # (each target once: no reliance on NumPy's repeat order)
     written = np.zeros(n, dtype=bool)
-    written[writes[kept]] = True
+    written[w] = True
     return written, src
 
 
