@@ -378,3 +378,18 @@ def test_optimal_chain_on_a_non_chain_is_the_cheaper_direction():
         fl = {o: tg.chain_jacobians(f, x, order=o, structured=structured).flops
               for o in ("forward", "reverse", "optimal")}
         assert fl["optimal"] == min(fl["forward"], fl["reverse"]), fl
+
+
+def test_the_optimal_search_stops_at_its_budget_instead_of_running_for_minutes(monkeypatch):
+    # cross(v, v²) of a 3-vector has 16 intermediate vertices (within OPTIMAL_LIMIT), but the
+    # edges' kinds multiply the search's states: it ran for minutes. A budget of expanded
+    # states now ends it with an error that names the way out (here a small budget, quickly)
+    from tensorgrad.elimination import orders
+    x = np.array([0.3, -1.2, 0.7])
+    g = tg.linearized_graph(lambda v: tg.numpy.cross(v, v ** 2), x)
+    assert len(g.intermediates) == 16 <= tg.elimination.OPTIMAL_LIMIT
+    monkeypatch.setattr(orders, "OPTIMAL_BUDGET", 500)
+    with pytest.raises(ValueError, match=r"expanded 500 partial eliminations .* order='markowitz'"):
+        tg.eliminate(lambda v: tg.numpy.cross(v, v ** 2), x, order="optimal")
+    np.testing.assert_allclose(tg.eliminate(lambda v: tg.numpy.cross(v, v ** 2), x, order="markowitz").todense(),
+                               tg.jacfwd(lambda v: tg.numpy.cross(v, v ** 2))(x), rtol=1e-13)

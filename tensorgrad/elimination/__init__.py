@@ -16,11 +16,12 @@ counts every multiply-add with the maps' own flop counting.
 from .api import (Elimination, compare_orders, eliminate, elimination_costs, elimination_jacobian,
                   linearized_graph)
 from .graph import LinearizedGraph, Step, Vertex, build_graph
-from .orders import (OPTIMAL_LIMIT, ORDER_NAMES, markowitz_order, optimal_order, predict_flops,
-                     resolve_order)
+from .orders import (OPTIMAL_BUDGET, OPTIMAL_LIMIT, ORDER_NAMES, markowitz_order, optimal_order,
+                     predict_flops, resolve_order)
 from .draw import draw_graph, draw_elimination
 
 __all__ = ["Elimination", "LinearizedGraph", "Step", "Vertex", "eliminate", "linearized_graph",
            "elimination_jacobian", "compare_orders", "elimination_costs", "build_graph", "OPTIMAL_LIMIT",
+           "OPTIMAL_BUDGET",
            "ORDER_NAMES", "markowitz_order", "optimal_order", "predict_flops", "resolve_order",
            "draw_graph", "draw_elimination"]

@@ -33,11 +33,15 @@ import itertools
 from .costmodel import describe, sym_add, sym_compose, sym_finish
 from .graph import LinearizedGraph, _names
 
-__all__ = ["OPTIMAL_LIMIT", "ORDER_NAMES", "resolve_order", "markowitz_order", "optimal_order",
+__all__ = ["OPTIMAL_LIMIT", "OPTIMAL_BUDGET", "ORDER_NAMES", "resolve_order", "markowitz_order", "optimal_order",
            "predict_flops"]
 
 #: The largest number of intermediate vertices ``order="optimal"`` searches (2ⁿ subsets).
 OPTIMAL_LIMIT = 16
+#: The most partial eliminations the exact search expands before it gives up with an error
+#: (a state is a set of eliminated vertices and the kinds of the edges left, so a graph within
+#: OPTIMAL_LIMIT can still have too many; this bound keeps the search to seconds).
+OPTIMAL_BUDGET = 100_000
 
 ORDER_NAMES = ("forward", "reverse", "markowitz", "optimal")
 
@@ -179,6 +183,7 @@ def optimal_order(g: LinearizedGraph, limit: int | None = None) -> tuple[list, i
     nothing beats it).
     """
     limit = OPTIMAL_LIMIT if limit is None else int(limit)
+    budget = OPTIMAL_BUDGET
     inter = g.intermediates
     labels, num, preds0, succs0 = _describe_graph(g)
     outs = [num[o] for o in g.outputs]
@@ -278,6 +283,12 @@ def optimal_order(g: LinearizedGraph, limit: int | None = None) -> tuple[list, i
                 order.append(inter[k])
             return copies + order[::-1], cost, expanded
         expanded += 1
+        if expanded > budget:
+            raise ValueError(
+                f"order='optimal': the exact search over the {n} intermediate vertices expanded "
+                f"{budget:,} partial eliminations without finishing (the edges' kinds multiply "
+                "the 2^n sets); use order='markowitz', or pass an explicit list of vertices "
+                "(tensorgrad.elimination.OPTIMAL_BUDGET sets this bound)")
         succs = graphs.pop(state)
         for k in range(n):
             bit = 1 << k
