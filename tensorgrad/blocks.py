@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 from .tree import TreeDef, named_leaves, tree_flatten, tree_unflatten
 
-__all__ = ["BlockJacobian", "leaf_names"]
+__all__ = ["BlockJacobian", "TransposedBlocks", "leaf_names"]
 
 
 def leaf_names(tree: Any, prefix: str = "") -> list[str]:
@@ -55,6 +55,44 @@ class BlockJacobian:
     @property
     def out_shape(self) -> tuple:
         return self.blocks[0].out_shape if self.blocks else ()
+
+    @property
+    def shape(self) -> tuple:
+        """``(out_shape, in_shapes)``: the output's shape and the input pytree of leaf shapes
+        (a single map's ``shape`` is ``(out_shape, in_shape)``)."""
+        return self.out_shape, tree_unflatten(self.treedef, [tuple(s) for s in self.in_shapes])
+
+    @property
+    def T(self) -> "TransposedBlocks":
+        """The transpose: output covectors to input pytrees (``J.T.matvec(g) = J.vecmat(g)``)."""
+        return TransposedBlocks(self)
+
+    def _like(self, blocks) -> "BlockJacobian":
+        return BlockJacobian(blocks, self.treedef, self.names)
+
+    def __add__(self, other):
+        """``J + K`` for two block Jacobians of the same input pytree and output: blockwise."""
+        if not isinstance(other, BlockJacobian):
+            return NotImplemented
+        if other.treedef != self.treedef or other.out_shape != self.out_shape:
+            raise ValueError(f"cannot add BlockJacobians of shapes {self.shape} and {other.shape}")
+        return self._like([a + b for a, b in zip(self.blocks, other.blocks)])
+
+    def __sub__(self, other):
+        if not isinstance(other, BlockJacobian):
+            return NotImplemented
+        return self + (-other)
+
+    def __neg__(self):
+        return self._like([-b for b in self.blocks])
+
+    def __mul__(self, c):
+        """``c·J`` for a number c, blockwise."""
+        if not isinstance(c, (int, float, complex)) or isinstance(c, bool):
+            return NotImplemented
+        return self._like([c * b for b in self.blocks])
+
+    __rmul__ = __mul__
 
     @property
     def in_shapes(self) -> list:
@@ -142,3 +180,39 @@ class BlockJacobian:
     def __repr__(self) -> str:
         body = "".join(f"\n  {n}: {b!r} ({b.kind})" for n, b in self.items())
         return f"<BlockJacobian {len(self.blocks)} leaves → {self.out_shape}{body}>"
+
+
+class TransposedBlocks:
+    """``Jᵀ`` of a :class:`BlockJacobian`: output covectors (shape ``out_shape``) to pytrees
+    shaped like the input. ``matvec`` is the blocks' VJP, ``vecmat`` their JVP."""
+
+    kind = "blocks transposed"
+
+    def __init__(self, J: BlockJacobian):
+        self._J = J
+
+    @property
+    def T(self) -> BlockJacobian:
+        return self._J
+
+    @property
+    def shape(self) -> tuple:
+        out, ins = self._J.shape
+        return ins, out
+
+    @property
+    def blocks(self) -> list:
+        return [b.T for b in self._J.blocks]
+
+    def matvec(self, g) -> Any:
+        return self._J.vecmat(g)
+
+    def vecmat(self, t) -> Any:
+        return self._J.matvec(t)
+
+    def todense(self) -> Any:
+        """The pytree of dense transposed blocks, each ``leaf.shape + out_shape``."""
+        return tree_unflatten(self._J.treedef, [b.T.todense() for b in self._J.blocks])
+
+    def __repr__(self) -> str:
+        return f"<TransposedBlocks of {self._J!r}>"

@@ -29,6 +29,7 @@ from . import debug
 from . import ops as _ops
 from .guards import Held, holding, locked_tree
 from .recording import Node
+from .sweep import ForwardModeError
 from .registry import Op
 from .staging import is_staged, trace_values
 from .tensor import Tensor, concrete, shape_of
@@ -39,10 +40,6 @@ from .custom_args import (CustomVJPPrimal, SymbolicZero, _name, _nondiff, _of_dy
                           _positional, zero_tangent)
 
 __all__ = ["custom_vjp", "custom_jvp", "ForwardModeError", "CustomVJPPrimal"]
-
-
-class ForwardModeError(TypeError):
-    """Forward-mode differentiation reached a ``custom_vjp`` function (not defined, as in JAX)."""
 
 
 def _top_trace(args):

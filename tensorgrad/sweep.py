@@ -23,7 +23,11 @@ from .complexity import _seen as _complex_seen, check_forward, real_for
 from .staging import ConcretizationError, Staged, call as staged_call
 from .tensor import Tensor, concrete, dtype_of, ndim_of, shape_of, traced_level
 
-__all__ = ["backward_pass", "node_jvp", "unbroadcast", "toposort", "Eye"]
+__all__ = ["backward_pass", "node_jvp", "unbroadcast", "toposort", "Eye", "ForwardModeError"]
+
+
+class ForwardModeError(TypeError):
+    """Forward-mode differentiation reached a ``custom_vjp`` function (not defined, as in JAX)."""
 
 
 def _opaque(rule, *args):

@@ -367,3 +367,39 @@ def test_todense_has_jacrevs_dtype():
     p = {"a": x32, "b": np.ones(2)}
     got = tg.structured_jacobian(lambda q: q["a"] * q["b"])(p).todense()
     assert got["a"].dtype == np.float32 and got["b"].dtype == np.float64
+
+
+def test_structured_tools_take_custom_vjp_functions_float32_and_block_algebra():
+    # custom_vjp: the structured tools went through its (undefined) forward mode and raised
+    # "forward-mode differentiation (jvp, jacfwd, linearize) is not defined"; its VJP rule
+    # builds the local Jacobian
+    tnp = tg.numpy
+
+    @tg.custom_vjp
+    def s(x):
+        return tnp.sin(x)
+    s.defvjp(lambda x: (tnp.sin(x), x), lambda x, g: (g * tnp.cos(x),))
+    x = np.array([0.5, 1.0])
+    want = np.diag(np.cos(x))
+    np.testing.assert_allclose(tg.jacobian(s, structured=True)(x).todense(), want, rtol=1e-15)
+    np.testing.assert_allclose(tg.chain_jacobians(s, x, order="reverse").todense(), want, rtol=1e-15)
+    np.testing.assert_allclose(tg.jacobian(s, method="elimination")(x), want, rtol=1e-15)
+    # float32 stays float32 (the diagonals were float64)
+    x32 = x.astype(np.float32)
+    J = tg.jacobian(lambda v: tnp.sin(v) * 2, structured=True)(x32)
+    assert J.d.dtype == J.todense().dtype == J.matvec(np.ones(2, np.float32)).dtype == np.float32
+    assert tg.chain_jacobians(lambda v: tnp.tanh(v) * 3, x32).todense().dtype == np.float32
+    # BlockJacobian: shape, T, +, −, scalar multiples, as every structured Jacobian
+    p = {"a": np.arange(6.0).reshape(2, 3) / 5, "b": np.ones(3)}
+    B = tg.jacobian(lambda q: tnp.tanh(q["a"] @ q["b"]), structured=True)(p)
+    dense = jax.jacfwd(lambda q: jnp.tanh(q["a"] @ q["b"]))(p)
+    assert B.shape == ((2,), {"a": (2, 3), "b": (3,)}) and B.T.shape == ({"a": (2, 3), "b": (3,)}, (2,))
+    np.testing.assert_allclose(B.T.todense()["a"], np.moveaxis(np.asarray(dense["a"]), 0, -1), rtol=1e-13)
+    g = np.array([1.0, -2.0])
+    np.testing.assert_allclose(B.T.matvec(g)["b"], g @ np.asarray(dense["b"]), rtol=1e-13)
+    np.testing.assert_allclose((B + 2 * B - B).todense()["b"], 2 * np.asarray(dense["b"]), rtol=1e-13)
+    np.testing.assert_allclose((-B).todense()["a"], -np.asarray(dense["a"]), rtol=1e-13)
+    M = tg.jacobian(lambda v: tnp.sin(v) * v, structured=True)(x)
+    np.testing.assert_allclose((3 * M - M).todense(), 2 * M.todense(), rtol=1e-15)
+    # a batched matvec of an empty map (a bare NumPy reshape error before)
+    assert tg.jacobians.Dense(np.zeros((0,)), (), (0,)).matvec(np.zeros((2, 0))).shape == (2,)

@@ -293,7 +293,32 @@ def _add(self: Jacobian, other):
     return add(self, other)
 
 
+def scale(c, J: Jacobian) -> Jacobian:
+    """``c·J`` for a number c: the map J followed by multiplication by c (a diagonal)."""
+    if isinstance(J, Zero) or c == 1:
+        return J
+    dt = np.result_type(np.asarray(c), *(
+        [J.d] if isinstance(J, Diagonal) else [J.M] if isinstance(J, Dense) else [np.float64]))
+    return compose(Diagonal(np.full(J.out_shape, c, dtype=dt if dt.kind in "fc" else np.float64)), J)
+
+
+def _mul(self: Jacobian, other):
+    """``c * J`` and ``J * c`` for a number c."""
+    if isinstance(other, (int, float, complex, np.number)) and not isinstance(other, bool):
+        return scale(other, self)
+    return NotImplemented
+
+
+def _sub(self: Jacobian, other):
+    if not isinstance(other, Jacobian):
+        return NotImplemented
+    return add(self, scale(-1, other))
+
+
 Jacobian.__matmul__ = _matmul
 Jacobian.__rmatmul__ = _rmatmul
 Jacobian.__add__ = _add
+Jacobian.__sub__ = _sub
+Jacobian.__mul__ = Jacobian.__rmul__ = _mul
+Jacobian.__neg__ = lambda self: scale(-1, self)
 Jacobian.__array_ufunc__ = None  # ``g @ J`` with a NumPy array g comes to __rmatmul__

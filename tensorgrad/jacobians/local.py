@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..sweep import node_jvp, unbroadcast
+from ..sweep import ForwardModeError, node_jvp, unbroadcast
 from ..tensor import concrete
 from .algebra import compose
 from .maps import Broadcast, Dense, Diagonal, Identity, Jacobian, Zero
@@ -30,10 +30,14 @@ def elementwise_jacobian(op, i: int, args: tuple, out, params: tuple) -> Jacobia
     ishape = np.shape(args[i])
     if d is None:
         return Zero(oshape, ishape)
+    odt = np.asarray(out).dtype  # the derivative in the output's float dtype (float32 stays)
+    dt = odt if odt.kind in "fc" else np.dtype(np.float64)
     if isinstance(d, (int, float)):
-        J = Identity(oshape) if d == 1 else Diagonal(np.full(oshape, float(d)))
+        J = Identity(oshape) if d == 1 else Diagonal(np.full(oshape, d, dtype=dt))
     else:
         dv = np.asarray(concrete(d(out, *args, *params)))
+        if dv.dtype != dt and dv.dtype.kind != "c":
+            dv = dv.astype(dt)
         if np.shape(dv) != oshape:
             dv = np.broadcast_to(dv, oshape).copy()
         J = Diagonal(dv)
@@ -91,7 +95,13 @@ class RuleMap(Jacobian):
             return Dense(self.todense(), self.out_shape, self.in_shape).matvec(t)
         tangents = [None] * len(self.args)
         tangents[self.i] = np.asarray(t, dtype=np.result_type(t, np.float64))
-        r = node_jvp(self.op, tangents, self.args, self.params, self.out, nb)
+        try:
+            r = node_jvp(self.op, tangents, self.args, self.params, self.out, nb)
+        except ForwardModeError:  # a custom_vjp function: its VJP rule builds the matrix
+            if not self._has_vjp():
+                raise
+            self._vjp_only = True
+            return Dense(self.todense(), self.out_shape, self.in_shape).matvec(t)
         want = np.shape(t)[:nb] + self.out_shape
         if r is None:
             return np.zeros(want)
@@ -117,9 +127,11 @@ class RuleMap(Jacobian):
             c = np.asarray(concrete(unbroadcast(c, self.in_shape, nb)))
         return np.asarray(c)
 
+    _vjp_only = False  # set when the JVP rule turned out to be missing (a custom_vjp)
+
     def todense(self):
         m, n = self.out_size, self.in_size
-        if self._has_jvp() and (n <= m or not self._has_vjp()):
+        if self._has_jvp() and not self._vjp_only and (n <= m or not self._has_vjp()):
             basis = np.eye(n).reshape((n,) + self.in_shape)
             cols = np.asarray(self.matvec(basis)).reshape(n, m)
             return np.ascontiguousarray(cols.T).reshape(self.out_shape + self.in_shape)

@@ -22,6 +22,8 @@ sums (``J @ K``, ``J + K``) are :mod:`tensorgrad.jacobians.algebra`.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -253,7 +255,7 @@ class Diagonal(Jacobian):
 
     def todense(self):
         n = self.in_size
-        out = np.zeros((n, n), dtype=np.result_type(self.d, np.float64))
+        out = np.zeros((n, n), dtype=self.d.dtype if self.d.dtype.kind in "fc" else np.float64)
         out[np.arange(n), np.arange(n)] = self.d.ravel()
         return out.reshape(self.out_shape + self.in_shape)
 
@@ -284,14 +286,14 @@ class Dense(Jacobian):
     def matvec(self, t):
         nb = self._nb_in(t)
         batch = np.shape(t)[:nb]
-        tb = np.reshape(t, (-1, self.in_size)) if nb else np.reshape(t, (self.in_size,))
+        tb = np.reshape(t, (math.prod(batch), self.in_size)) if nb else np.reshape(t, (self.in_size,))
         r = tb @ self.M2.T
         return np.reshape(r, batch + self.out_shape)
 
     def vecmat(self, g):
         nb = self._nb_out(g)
         batch = np.shape(g)[:nb]
-        gb = np.reshape(g, (-1, self.out_size)) if nb else np.reshape(g, (self.out_size,))
+        gb = np.reshape(g, (math.prod(batch), self.out_size)) if nb else np.reshape(g, (self.out_size,))
         r = gb @ self.M2
         return np.reshape(r, batch + self.in_shape)
 
