@@ -283,6 +283,16 @@ def compare_jacobian(hand_jac: Callable, f: Callable, *args: Any, argnums=0,
     return cmp
 
 
+def _layout(tree):
+    """A pytree's layout up to the kind of sequence (a list of gradients for a tuple of
+    arguments is fine): dict keys must match, leaves are placeholders."""
+    if isinstance(tree, dict):
+        return ("dict", tuple(sorted((str(k), _layout(v)) for k, v in tree.items())))
+    if isinstance(tree, (list, tuple)):
+        return ("seq", tuple(_layout(v) for v in tree))
+    return "leaf" if tree is None or not hasattr(tree, "__dict__") or hasattr(tree, "shape") else type(tree).__name__
+
+
 def _compare_trees(what, got, want, title, names, rtol, atol, got_label, want_label) -> Comparison:
     cmp = Comparison(title, rtol=rtol, atol=atol, got=got_label, want=want_label, entrywise=True)
     gl, gtd = tree_flatten(got)
@@ -290,6 +300,10 @@ def _compare_trees(what, got, want, title, names, rtol, atol, got_label, want_la
     if len(gl) != len(wl):
         raise ValueError(f"{title}: the hand-derived result has {len(gl)} arrays ({gtd}) but "
                          f"tensorgrad's has {len(wl)} ({wtd}); return the same pytree structure")
+    if _layout(got) != _layout(want):  # (same count, other keys: leaves would pair by position)
+        raise ValueError(f"{title}: the hand-derived result is laid out as {gtd} but "
+                         f"tensorgrad's as {wtd}; return the same pytree structure (the same "
+                         "dict keys), so that each array is compared with its own")
     if len(names) != len(wl):
         names = _names(want)
     for name, g, w in zip(names, gl, wl):

@@ -212,3 +212,23 @@ def test_a_wrong_small_entry_beside_a_large_one_is_caught():
     z = np.array([0.2, 0.7])
     assert not tg.check.compare_jacobian(lambda v: np.diag([1e7, 1 - np.tanh(v[1])]), g, z)
     assert tg.check.compare_jacobian(lambda v: np.diag([1e7, 1 - np.tanh(v[1]) ** 2]), g, z)
+
+
+def test_a_hand_gradient_with_other_keys_is_refused_not_paired_by_position():
+    # the leaves were paired by flattened position only: a hand gradient whose dict keys were
+    # misnamed passed as long as the arrays lined up
+    params = {"W": np.ones((2, 2)), "b": np.ones(2)}
+    x = np.array([1.0, 2.0])
+
+    def f(p):
+        return tg.sum(tg.tanh(p["W"] @ x + p["b"]))
+
+    def hand(p):
+        d = 1 - np.tanh(p["W"] @ x + p["b"]) ** 2
+        return {"W": np.outer(d, x), "b": d}
+    assert bool(tg.check.compare_grad(hand, f, params))
+    with pytest.raises(ValueError, match="laid out as .*'A'.* but tensorgrad's as .*'W'"):
+        tg.check.compare_grad(lambda p: {"A": hand(p)["W"], "B": hand(p)["b"]}, f, params)
+    # a list for a tuple of arguments is the same layout
+    assert bool(tg.check.compare_grad(lambda a, b: [b, a], lambda a, b: tg.sum(a * b),
+                                      np.ones(2), np.arange(2.0), argnums=(0, 1)))
