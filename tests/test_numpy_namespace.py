@@ -280,10 +280,15 @@ def test_shape_index_and_dtype_names():
     np.testing.assert_allclose(f(X), X * 12)
     assert seen == [((3, 4), 2, 12)]
     for name in ["tril_indices", "triu_indices", "diag_indices", "indices", "unravel_index",
-                 "ravel_multi_index", "hamming", "hanning", "bartlett", "blackman",
+                 "hamming", "hanning", "bartlett", "blackman",
                  "finfo", "iinfo", "result_type", "promote_types", "can_cast", "issubdtype",
                  "broadcast_shapes", "mgrid", "ogrid", "s_", "index_exp"]:
         assert getattr(tg, name) is getattr(np, name), name
+    # NumPy's, with JAX's extra keywords (dtype=, size=)
+    idx = (np.array([0, 1, 1]), np.array([2, 0, 1]))
+    np.testing.assert_array_equal(tg.ravel_multi_index(idx, (2, 3)), np.ravel_multi_index(idx, (2, 3)))
+    for got, want in zip(tg.mask_indices(3, np.triu, 1), np.mask_indices(3, np.triu, 1)):
+        np.testing.assert_array_equal(got, want)
     assert tg.result_type(t, np.float32) == np.float64
     assert tg.float_ == np.float64 and tg.int_ == np.int_ and tg.float_ is tg.float64 and tg.euler_gamma == np.euler_gamma
     assert tg.gcd(np.array([12, 18]), 8).tolist() == [4, 2] and tg.lcm(4, 6) == 12
