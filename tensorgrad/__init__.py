@@ -66,9 +66,9 @@ from . import random  # tg.random: jax.random's key-based samplers
 from . import distributions  # tg.distributions: torch.distributions on tg.scipy.stats and tg.random
 from . import image  # tg.image: jax.image's resize and scale_and_translate
 from . import func  # tg.func: torch.func's names and keywords (grad_and_value, functional_call)
-from .devices import (config, default_backend, device_count, devices, ensure_compile_time_eval,  # noqa: F401
-                      local_device_count, local_devices, named_call, named_scope,
-                      process_count, process_index)
+from .devices import (config, default_backend, default_matmul_precision, device_count,  # noqa: F401
+                      devices, enable_x64, ensure_compile_time_eval, local_device_count,
+                      local_devices, named_call, named_scope, process_count, process_index)
 from .jax_backend import to_jax  # (imports JAX only when a conversion runs)
 from . import dtypes  # jax.dtypes: float0, canonicalize_dtype, result_type, scalar_type_of, ...
 from . import experimental  # jax.experimental: io_callback, jet, ode.odeint

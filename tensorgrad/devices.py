@@ -13,7 +13,7 @@ from .jit_aot import _OFF
 
 __all__ = ["CpuDevice", "devices", "local_devices", "device_count", "local_device_count",
            "default_backend", "process_index", "process_count", "named_call", "named_scope",
-           "ensure_compile_time_eval", "config"]
+           "ensure_compile_time_eval", "config", "default_matmul_precision", "enable_x64"]
 
 
 class CpuDevice:
@@ -127,7 +127,9 @@ class _Config:
     (it would not make tensorgrad compute in 32 bits); ``jax_debug_nans`` switches
     :func:`tensorgrad.debug_nans` for the calling thread; ``jax_disable_jit`` turns ``tg.jit``
     off (as ``with tg.disable_jit()``, for the calling thread); ``jax_platforms`` and
-    ``jax_platform_name`` take ``"cpu"``. Any other flag is an error naming it."""
+    ``jax_platform_name`` take ``"cpu"``; ``jax_default_matmul_precision`` is accepted and
+    changes nothing (NumPy's products are computed in full). Any other flag is an error naming
+    it. ``config.read(name)`` reads a flag."""
 
     _CPU_ONLY = ("jax_platforms", "jax_platform_name", "jax_default_device")
 
@@ -141,12 +143,24 @@ class _Config:
             debug_nans(bool(value))
         elif name == "jax_disable_jit":
             _OFF.on = bool(value)
+        elif name == "jax_default_matmul_precision":
+            _check_precision(value, "config.update('jax_default_matmul_precision', ...)")
         elif name in self._CPU_ONLY:
             if value not in (None, "cpu") and str(value).split(":")[0].lower() != "cpu":
                 raise ValueError(f"config.update({name!r}, {value!r}): tensorgrad runs on the CPU only")
         else:
             raise ValueError(f"config.update: unknown or unsupported flag {name!r} (tensorgrad knows "
                              "jax_enable_x64, jax_debug_nans, jax_disable_jit, jax_platforms)")
+
+    def read(self, name: str):
+        """The value of the flag ``name`` (JAX's ``config.read``)."""
+        if name in ("jax_enable_x64", "jax_debug_nans", "jax_disable_jit"):
+            return getattr(self, name)
+        if name == "jax_default_matmul_precision":
+            return None
+        if name in self._CPU_ONLY:
+            return "cpu" if name != "jax_default_device" else None
+        raise ValueError(f"config.read: unknown or unsupported flag {name!r}")
 
     @property
     def jax_enable_x64(self) -> bool:
@@ -162,3 +176,46 @@ class _Config:
 
 
 config = _Config()
+
+
+_PRECISIONS = (None, "default", "high", "highest", "fastest", "float32", "tensorfloat32",
+               "bfloat16", "bfloat16_3x", "ANY_F8_ANY_F8_F32", "F16_F16_F32", "F32_F32_F32",
+               "F64_F64_F64")
+
+
+def _check_precision(value, who: str) -> None:
+    name = getattr(value, "name", value)  # (a tg.lax.Precision member)
+    if name not in _PRECISIONS and str(name).lower() not in _PRECISIONS:
+        raise ValueError(f"{who}: unknown matmul precision {value!r}")
+
+
+class default_matmul_precision:
+    """``jax.default_matmul_precision(name)`` as a context manager: accepted, and changes
+    nothing (NumPy computes products at the operands' full precision on the CPU)."""
+
+    def __init__(self, precision):
+        _check_precision(precision, "default_matmul_precision")
+        self.precision = precision
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class enable_x64:
+    """``jax.enable_x64(True)`` as a context manager: tensorgrad computes in NumPy's own
+    precision (float64 by default) always, so it changes nothing; ``False`` is refused, as
+    ``config.update('jax_enable_x64', False)`` is."""
+
+    def __init__(self, new_val: bool = True):
+        if not new_val:
+            raise ValueError("enable_x64(False): tensorgrad computes in NumPy's precision "
+                             "(float64 by default); cast to float32 yourself for 32-bit arithmetic")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

@@ -81,9 +81,19 @@ def _weak(name: str, *args) -> list:
                             f"does not fit the operand's dtype {dt}") from None
 
 
+#: the transcendental functions of jax.lax that take ``accuracy=`` (a hint for the
+#: accelerators' approximations: NumPy computes them in full, so it changes nothing)
+_WITH_ACCURACY = {"exp", "exp2", "log", "log1p", "expm1", "tanh", "logistic", "sin", "cos", "tan",
+                  "sqrt", "rsqrt", "cbrt"}
+
+
 def _unary(name: str, fn, doc: str):
-    def op(x):
-        return fn(x)
+    if name in _WITH_ACCURACY:
+        def op(x, accuracy=None):
+            return fn(x)
+    else:
+        def op(x):
+            return fn(x)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     return op
@@ -147,8 +157,9 @@ def sign(x):
     return _ops.where(_ops.equal(v, 0), v, _ops.sign(x))
 
 
-def rsqrt(x):
-    """``jax.lax.rsqrt``: 1 / √x (NumPy's and JAX's values at −0.0 and −inf too)."""
+def rsqrt(x, accuracy=None):
+    """``jax.lax.rsqrt``: 1 / √x (NumPy's and JAX's values at −0.0 and −inf too;
+    ``accuracy``, JAX's hint, changes nothing)."""
     return _ops.reciprocal(_ops.sqrt(x))
 
 

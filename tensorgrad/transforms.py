@@ -248,14 +248,17 @@ def _gather(rec: _Recording, leaves_ct: dict, batch=()):
 # reverse mode
 # --------------------------------------------------------------------------
 
-def vjp(f: Callable, *primals: Any, has_aux: bool = False):
+def vjp(f: Callable, *primals: Any, has_aux: bool = False, reduce_axes: Sequence = ()):
     """Evaluate ``f(*primals)`` and return ``(out, vjp_fn)`` (and ``aux``).
 
     ``vjp_fn(ct)`` maps a cotangent shaped like ``out`` to a tuple with one
     cotangent per primal: ``ct · ∂f/∂primals``, one reverse sweep, O(cost of
     f). It can be called many times (the tape is kept while it lives). An
     integer or boolean primal is a constant; its cotangent is JAX's float0 zeros.
+    ``reduce_axes`` is JAX's deprecated argument: only its default is accepted.
     """
+    if reduce_axes:
+        _jax_flags("vjp", False, reduce_axes)
     _check_fun(f, "vjp")
     if _IN_JAX.trace is not None:
         return _jaxb.vjp(f, primals, has_aux)

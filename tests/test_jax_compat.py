@@ -556,3 +556,20 @@ def test_jax_keywords_of_set_functions_linalg_and_friends():
     np.testing.assert_array_equal(tg.linalg.vecdot(A, A, precision=None), np.linalg.vecdot(A, A))
     with pytest.raises(tg.errors.TracerBoolConversionError):
         tg.jit(lambda v: 1.0 if v > 0 else 0.0)(np.array(2.0))
+
+
+def test_jax_hints_that_change_nothing_on_numpy_are_accepted():
+    # accuracy= on lax's transcendental functions, vjp's reduce_axes=(), the matmul-precision
+    # flag and context manager, enable_x64(): all raised TypeError/ValueError/AttributeError
+    x = np.array([0.5, 0.25])
+    for name in ("exp", "exp2", "log", "log1p", "expm1", "tanh", "logistic", "sin", "cos", "tan",
+                 "sqrt", "rsqrt", "cbrt"):
+        np.testing.assert_allclose(getattr(tg.lax, name)(x, accuracy=None),
+                                   getattr(jax.lax, name)(x), rtol=1e-13)
+    np.testing.assert_allclose(tg.vjp(tg.sin, x, reduce_axes=())[1](np.ones(2))[0], np.cos(x))
+    tg.config.update("jax_default_matmul_precision", "highest")
+    assert tg.config.read("jax_enable_x64") is True
+    with tg.default_matmul_precision("highest"), tg.enable_x64():
+        np.testing.assert_array_equal(tg.matmul(np.eye(2), x), x)
+    with pytest.raises(ValueError, match="enable_x64"):
+        tg.enable_x64(False)
