@@ -45,9 +45,9 @@ def conj_complex(tree):
     return tree_map(lambda x: conjugate(x) if np.result_type(concrete(x)).kind == "c" else x, tree)
 
 
-def _real_only(name: str, func: Callable) -> Callable:
+def _real_only(name: str, func: Callable, has_aux: bool = False) -> Callable:
     """``func`` refusing complex inputs and outputs with PyTorch's RuntimeError (torch.func's
-    jacrev, jacfwd and hessian do not take them)."""
+    jacrev, jacfwd and hessian do not take them; an aux output is not checked)."""
     def check(tree, what):
         for k, v in enumerate(tree_flatten(tree)[0]):
             if np.result_type(concrete(v)).kind == "c":
@@ -58,7 +58,7 @@ def _real_only(name: str, func: Callable) -> Callable:
     def run(*args, **kwargs):
         check(args, "inputs")
         out = func(*args, **kwargs)
-        check(out, "outputs")
+        check(out[0] if has_aux else out, "outputs")
         return out
     return run
 
@@ -195,13 +195,13 @@ def jacrev(func: Callable, argnums=0, *, has_aux: bool = False, chunk_size: int 
            _preallocate_and_copy: bool = False) -> Callable:
     """``torch.func.jacrev`` (``chunk_size`` caps the rows of one sweep)."""
     return _torch_errors("jacrev", argnums, _real_only("jacrev", _jacrev(
-        respecting_no_grad(func), argnums, has_aux, chunk_size)))
+        respecting_no_grad(func), argnums, has_aux, chunk_size), has_aux))
 
 
 def jacfwd(func: Callable, argnums=0, has_aux: bool = False, *,
            randomness: str = "error") -> Callable:
     """``torch.func.jacfwd``."""
-    return _torch_errors("jacfwd", argnums, _real_only("jacfwd", _jacfwd(func, argnums, has_aux)))
+    return _torch_errors("jacfwd", argnums, _real_only("jacfwd", _jacfwd(func, argnums, has_aux), has_aux))
 
 
 def hessian(func: Callable, argnums=0) -> Callable:

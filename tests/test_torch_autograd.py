@@ -484,6 +484,10 @@ def test_torch_func_complex_gradients_are_pytorchs():
     for transform in (tg.func.jacrev, tg.func.jacfwd, tg.func.hessian):
         with pytest.raises(RuntimeError, match="Expected all inputs to be real but received complex"):
             transform(lambda a: tg.sum(tg.abs(a)))(z)
+    # (an aux output may be complex)
+    jac, aux = tg.func.jacrev(lambda a: (tg.sum(a * a), a * 1j), has_aux=True)(np.ones(2))
+    np.testing.assert_array_equal(jac, [2.0, 2.0])
+    np.testing.assert_array_equal(aux, [1j, 1j])
 
 
 def test_register_hook_complex_and_errors():
