@@ -8,6 +8,8 @@ compared with ``jax.grad`` where JAX has a rule; JAX has none for
 there forward and reverse mode are compared with each other and with central
 differences.
 """
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -259,3 +261,20 @@ def test_updates_at_index_arrays_that_jit_traces_match_jax():
                 np.testing.assert_allclose(g, jax.grad(lambda a: loss(jax, a, ids))(d), rtol=1e-14)
     with pytest.raises(Exception, match="need num_segments"):
         tg.jit(lambda a, i: tg.ops.segment_sum(a, i))(d, s)
+
+
+def test_traced_extreme_updates_keep_infinite_entries():
+    # under tg.grad, an update at traced index arrays added (moved − stop_gradient(moved)) to
+    # the extremes, and an infinite entry made that inf − inf: NaN values (and a warning)
+    x = np.array([-np.inf, 1.0, 2.0, np.inf])
+    i = np.array([1, 2])
+    for op, v in (("max", np.array([3.0, -np.inf])), ("min", np.array([np.inf, 0.5]))):
+        def f(a, j):
+            y = getattr(a.at[j], op)(v)
+            return tg.sum(tg.where(tg.isfinite(y), y * np.arange(1.0, 5.0), 0.0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = tg.jit(tg.value_and_grad(f))(x, i)
+        want = tg.value_and_grad(f)(x, i)
+        assert np.isfinite(got[0]) and got[0] == want[0]
+        np.testing.assert_array_equal(got[1], want[1])

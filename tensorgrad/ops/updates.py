@@ -441,9 +441,13 @@ def _apply_traced_arrays(x, index, name, values, label, mode, wrap, dt):
             tie_x = equal(xf, value)
             tie_u = keep & equal(flat, getitem(value, (at_,)))
             count = astype(tie_x, dt) + scatter_add(astype(tie_u, dt), (at_,), (n,))
-            moved = where(tie_x, divide(xf, where(count > 0, count, 1)), 0.0) + scatter_add(
-                where(tie_u, divide(flat, getitem(where(count > 0, count, 1), (at_,))), 0.0), (at_,), (n,))
-            out = value + (moved - stop_gradient(moved))
+            count = where(count > 0, count, 1)
+
+            def finite(v):  # (an infinite extreme has no slope; inf − inf would make it NaN)
+                return where(np.isfinite(concrete(v)), v, 0.0)
+            moved = where(tie_x, divide(finite(xf), count), 0.0) + scatter_add(
+                where(tie_u, divide(finite(flat), getitem(count, (at_,))), 0.0), (at_,), (n,))
+            out = value + (moved - stop_gradient(moved))  # the exact extreme, the ties' slopes
     out = reshape(out, xs)
     return out if dtype_of(concrete(out)) == dt else astype(out, dt)
 
