@@ -9,9 +9,9 @@ are dropped (``mode=None`` or ``"drop"``) or clipped into range (``mode="clip"``
 derivatives (tied maxima and minima share the slope evenly).
 
 Under ``tg.jit`` the ids may be traced arguments (message passing over a graph given as
-data), with ``num_segments`` given: the sums scatter-add at run-time positions, the maxima
-and minima are differentiated through their ties, and ``segment_prod`` computes its value
-but has no derivative there (as JAX's without ``unique_indices``).
+data), with ``num_segments`` given: the same ``tg.at`` updates then land at run-time
+positions, and ``segment_prod`` computes its value but has no derivative there (as JAX's
+without ``unique_indices``).
 """
 from __future__ import annotations
 
@@ -23,9 +23,7 @@ from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of, is_staged, shape_of
 from .creation import full
-from .elementwise import astype, divide, equal, stop_gradient, where
 from .selection import getitem
-from .shape import reshape, scatter_add
 from .updates import at
 
 __all__ = ["segment_sum", "segment_prod", "segment_max", "segment_min"]
@@ -58,16 +56,13 @@ def _checked(name: str, data, segment_ids, num_segments, mode):
     return ids, n
 
 
-def _segments(name: str, data, segment_ids, num_segments, mode):
-    """``(data, ids, n)``: the rows that land in range, their ids, the number of segments."""
-    ids, n = _checked(name, data, segment_ids, num_segments, mode)
-    if mode == "clip":  # (with no segment there is nothing to clip into)
-        return data, (np.clip(ids, 0, n - 1) if n else ids[:0]), n
+def _placed(ids: np.ndarray, n: int, mode):
+    """Each row's segment (0 for a dropped row) and whether it is kept: out-of-range ids are
+    dropped, or with ``mode="clip"`` clipped into range (with no segment, nothing is kept)."""
+    if mode == "clip":
+        return (np.clip(ids, 0, n - 1) if n else np.zeros_like(ids)), np.full(ids.shape, n > 0)
     keep = (ids >= 0) & (ids < n)
-    if not keep.all():
-        data = getitem(data, keep)
-        ids = ids[keep]
-    return data, ids, n
+    return np.where(keep, ids, 0), keep
 
 
 def _identity(dtype, kind: str):
@@ -84,60 +79,41 @@ def _identity(dtype, kind: str):
     return -np.inf if kind == "max" else np.inf
 
 
-def _placed(ids: np.ndarray, n: int, mode):
-    """Each row's segment (0 for a dropped row) and whether it is kept: NumPy on the ids'
-    values, at every replay of a jit plan."""
-    if mode == "clip":
-        return (np.clip(ids, 0, n - 1) if n else np.zeros_like(ids)), np.full(ids.shape, n > 0)
-    keep = (ids >= 0) & (ids < n)
-    return np.where(keep, ids, 0), keep
-
-
-def _extremes(data: np.ndarray, ids: np.ndarray, keep: np.ndarray, n: int, kind: str):
-    """The segments' maxima, minima or products of the kept rows (NumPy's ufunc.at)."""
-    out = np.full((n,) + data.shape[1:], _identity(data.dtype, kind), dtype=data.dtype)
-    ufunc = {"max": np.maximum, "min": np.minimum, "prod": np.multiply}[kind]
-    ufunc.at(out, ids[keep], data[keep])
+def _products(data: np.ndarray, ids: np.ndarray, n: int, mode):
+    """The segments' products of the kept rows (NumPy's ufunc.at, at every replay under
+    tg.jit)."""
+    place, keep = _placed(ids, n, mode)
+    out = np.full((n,) + data.shape[1:], _identity(data.dtype, "prod"), dtype=data.dtype)
+    np.multiply.at(out, place[keep], data[keep])
     return out
 
 
-def _reduce_traced(name: str, kind: str, data, ids, n: int, mode):
-    """A segment reduction whose ids ``tg.jit`` traces: positions known at run time only."""
-    dtype = np.dtype(dtype_of(concrete(data)))
-    rest = tuple(shape_of(concrete(data)))[1:]
-    place, keep = staged_call(_placed, ids, n, mode)
-    rows = reshape(keep, (-1,) + (1,) * len(rest))
-    if kind == "sum":
-        total = scatter_add(where(rows, data, np.zeros((), dtype)), (place,), (n,) + rest)
-        return total if np.dtype(dtype_of(concrete(total))) == dtype else astype(total, dtype)
-    value = staged_call(_extremes, concrete(data), place, keep, n, kind)
-    if not isinstance(data, Tensor):
-        return value
-    if kind == "prod":
-        raise NotImplementedError(
-            f"{name}: no derivative with segment_ids traced by tg.jit (JAX has none without "
-            "unique_indices either); pass the ids as a constant or a static argument")
-    # the value's derivative: each row at its segment's extreme gets 1/(number of ties)
-    tie = rows & equal(data, getitem(value, (place,)))
-    count = scatter_add(astype(tie, dtype), (place,), (n,) + rest)
-    share = where(tie, divide(data, getitem(where(count > 0, count, 1), (place,))), 0.0)
-    moved = scatter_add(share, (place,), (n,) + rest)
-    return value + (moved - stop_gradient(moved))  # the exact extreme, the ties' slopes
+_UPDATE = {"sum": "add", "prod": "multiply", "max": "max", "min": "min"}
 
 
 def _reduce(name: str, kind: str, data, segment_ids, num_segments, mode):
     ids, n = _checked(name, data, segment_ids, num_segments, mode)
-    if is_staged(ids):
-        return _reduce_traced(name, kind, data, ids, n, mode)
-    data, ids, n = _segments(name, data, ids, n, mode)
     dtype = np.dtype(dtype_of(concrete(data)))
     shape = tuple(shape_of(concrete(data)))
     out = full((n,) + shape[1:], _identity(dtype, kind), dtype=dtype)
-    if n == 0 or ids.size == 0:
+    if n == 0 or not shape[0]:
         return out
-    update = at(out)[ids]
-    return getattr(update, {"sum": "add", "prod": "multiply", "max": "max", "min": "min"}[kind])(
-        data)
+    if is_staged(ids):  # ids tg.jit traces: the update at run-time positions (tg.at's)
+        if kind == "prod":
+            if isinstance(data, Tensor):
+                raise NotImplementedError(
+                    f"{name}: no derivative with segment_ids traced by tg.jit (JAX has none "
+                    "without unique_indices either); pass the ids as a constant or a static "
+                    "argument")
+            return staged_call(_products, concrete(data), ids, n, mode)
+        return getattr(at(out)[ids], _UPDATE[kind])(
+            data, mode="clip" if mode == "clip" else "drop", wrap_negative_indices=False)
+    place, keep = _placed(ids, n, mode)
+    if not keep.all():
+        data, place = getitem(data, keep), place[keep]
+    if not place.size:
+        return out
+    return getattr(at(out)[place], _UPDATE[kind])(data)
 
 
 @function
