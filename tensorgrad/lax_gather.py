@@ -28,6 +28,7 @@ import numpy as np
 
 from . import ops as _ops
 from .ops.shape import scatter_add as _scatter_into
+from .ops.updates import last_writes
 from .staging import call as _staged_call, is_staged, may_any
 from .tensor import concrete, dtype_of, shape_of
 
@@ -338,19 +339,6 @@ def _updates(name: str, operand, updates, check_dtype: bool = True):
     return updates
 
 
-def _winners(pos: np.ndarray, ok: np.ndarray, order: np.ndarray, n: int):
-    """Per operand entry: whether an update writes it, and which (the flat index into the
-    updates of the last write in row-major order of the scatter indices)."""
-    p, o, u = pos.ravel(), order.ravel(), np.arange(pos.size, dtype=np.intp)
-    keep = ok.ravel()
-    best = np.full(n, -1, dtype=np.int64)
-    np.maximum.at(best, p[keep], o[keep])
-    written = best >= 0
-    by_order = np.empty(pos.size, dtype=np.intp)
-    by_order[o] = u
-    return written, np.where(written, by_order[np.maximum(best, 0)], 0).astype(np.intp)
-
-
 def _written_in_order(pos: np.ndarray, ok: np.ndarray, order: np.ndarray):
     """The update elements written (flat indices into the updates), in write order, and the
     flat operand entries they write."""
@@ -382,7 +370,7 @@ def _combine(name: str, operand, scatter_indices, updates, dimension_numbers, mo
         return out if _dtype(out) == _dtype(operand) else _ops.astype(out, _dtype(operand))
     traced = is_staged(pos)
     if how == "set" or (traced and unique_indices):
-        written, src = _staged_call(_winners, pos, ok, order, n)
+        written, src = _staged_call(last_writes, pos, ok, order, n)
         if func is not None:
             new = func(flat)
         else:

@@ -371,18 +371,18 @@ def _replayed_positions(xs: tuple, template: tuple, label: str, mode, wrap: bool
 _SLOT = object()  # where a traced array sits in an index template
 
 
-def _last_writes(writes: np.ndarray, n: int):
-    """Per entry: whether a kept write reaches it, and which update is the last to (NumPy's
-    ``t[index] = v`` keeps the last)."""
-    kept = np.flatnonzero(writes >= 0)
-    w = writes[kept]
-    order = np.argsort(w, kind="stable")  # grouped by target, each group in write order
-    last = order[np.r_[w[order][1:] != w[order][:-1], True]] if w.size else order
-    src = np.zeros(n, dtype=np.intp)
-    src[w[last]] = kept[last]  # (each target once: no reliance on NumPy's repeat order)
-    written = np.zeros(n, dtype=bool)
-    written[w] = True
-    return written, src
+def last_writes(pos: np.ndarray, ok: np.ndarray, order: np.ndarray, n: int):
+    """Per entry of a flat array of ``n``: whether an update writes it, and which (the flat
+    index into the updates of the last write in ``order``): the updates at ``pos`` where
+    ``ok``, NumPy's ``t[index] = v`` (tg.at's ``set``) and XLA's scatter (``lax.scatter``)."""
+    p, o, u = pos.ravel(), order.ravel(), np.arange(pos.size, dtype=np.intp)
+    keep = ok.ravel()
+    best = np.full(n, -1, dtype=np.int64)
+    np.maximum.at(best, p[keep], o[keep])
+    written = best >= 0
+    by_order = np.empty(pos.size, dtype=np.intp)
+    by_order[o] = u
+    return written, np.where(written, by_order[np.maximum(best, 0)], 0).astype(np.intp)
 
 
 def _extreme_values(x: np.ndarray, flat: np.ndarray, writes: np.ndarray, name: str):
@@ -432,7 +432,7 @@ def _apply_traced_arrays(x, index, name, values, label, mode, wrap, dt):
     if name == "add":
         out = xf + scatter_add(where(keep, flat, np.zeros((), dt)), (at_,), (n,))
     elif name == "set":
-        written, src = staged_call(_last_writes, writes, n)
+        written, src = staged_call(last_writes, writes, keep, np.arange(writes.size), n)
         out = where(written, getitem(flat, (src,)), xf)
     else:
         value = staged_call(_extreme_values, concrete(x), concrete(flat), writes, name)
