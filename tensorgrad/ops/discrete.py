@@ -467,9 +467,7 @@ def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = Fal
         return (values, *extra) if extra else values
     if axis is not None:
         raise NotImplementedError("unique: size= with axis= is not supported")
-    size = int(size)
-    if size < 0:
-        raise ValueError(f"unique: size must be non-negative, got {size}")
+    size = checked_size("unique", size)
     v = as_array(concrete(ar))
     if v.size == 0 and size and fill_value is None:
         raise ValueError("unique: an empty input with size > 0 needs a fill_value")
@@ -529,10 +527,25 @@ def _unique_sized(v, size: int, equal_nan: bool):
     v = np.asarray(v)
     _, first, inverse, counts = np.unique(v, return_index=True, return_inverse=True,
                                           return_counts=True, equal_nan=equal_nan)
+    sel, pad = first_padded(first, size)
     k = min(first.size, size)
-    pad = np.arange(size) >= k
-    sel = np.concatenate([first[:k], np.full(size - k, first[0] if first.size else 0, first.dtype)])
     return sel, pad, inverse.reshape(v.shape), np.concatenate([counts[:k], np.zeros(size - k, counts.dtype)])
+
+
+def checked_size(name: str, size) -> int:
+    """JAX's ``size=`` of a result whose length would depend on the values: an int ≥ 0."""
+    size = int(size)
+    if size < 0:
+        raise ValueError(f"{name}: size must be non-negative, got {size}")
+    return size
+
+
+def first_padded(positions, size: int):
+    """JAX's ``size=`` layout of positions: the first ``size`` of them, padded with the first
+    one (0 if there is none), and the padding mask."""
+    p = np.asarray(positions, dtype=np.intp).ravel()
+    k = min(p.size, size)
+    return np.concatenate([p[:k], np.full(size - k, p[0] if p.size else 0, np.intp)]), np.arange(size) >= k
 
 
 def _numpy_where(condition, x=None, y=None, /, *, size: int | None = None, fill_value=None):

@@ -22,6 +22,7 @@ from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import any_traced_or_listed as _traced
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, shape_of
+from .discrete import checked_size, first_padded
 from .elementwise import astype, sqrt, where
 from .reductions import sum as _sum
 from .selection import take_along_axis
@@ -48,20 +49,10 @@ def _first_positions(values: np.ndarray, source: np.ndarray) -> np.ndarray:
     return first[np.searchsorted(u, values)]
 
 
-def _sized(name: str, size):
-    size = int(size)
-    if size < 0:
-        raise ValueError(f"{name}: size must be non-negative, got {size}")
-    return size
-
-
 def _first(positions, size: int):
-    """The first ``size`` of ``positions``, padded with the first of them (0 if there is none),
-    the padding mask and whether there was none: JAX's ``size=`` layout."""
-    p = np.asarray(positions, dtype=np.intp).ravel()
-    k = min(p.size, size)
-    sel = np.concatenate([p[:k], np.full(size - k, p[0] if p.size else 0, np.intp)])
-    return sel, np.arange(size) >= k, np.asarray(p.size == 0)
+    """:func:`first_padded` of ``positions``, and whether there was none."""
+    sel, pad = first_padded(positions, size)
+    return sel, pad, np.asarray(np.size(positions) == 0)
 
 
 def _picked(name: str, source, dt, where_from, values: tuple, size, fill_value, zero_fill=False):
@@ -73,7 +64,7 @@ def _picked(name: str, source, dt, where_from, values: tuple, size, fill_value, 
     if size is None:
         out = getitem(source, where_from(*values))
     else:
-        size = _sized(name, size)
+        size = checked_size(name, size)
         if not shape_of(concrete(source))[0]:  # no entry to take: all padding
             return np.full(size, 0 if fill_value is None else concrete(fill_value), dt)
         sel, pad, none = staged_call(lambda *v: _first(where_from(*v), size), *values)
@@ -116,7 +107,7 @@ def intersect1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False,
     if size is None:
         _, i1, i2 = found(c1, c2)
         return out, i1, i2
-    n1, n2, size = shape_of(c1)[0], shape_of(c2)[0], _sized("intersect1d", size)
+    n1, n2, size = shape_of(c1)[0], shape_of(c2)[0], checked_size("intersect1d", size)
 
     def indices(v1, v2):
         _, i1, i2 = found(v1, v2)
