@@ -417,7 +417,7 @@ def unary_function(op):
 
     def fn(x, *, out=None):
         if out is not None:
-            raise _no_out(op)
+            raise no_out(op.name)
         t = type(x)
         if t is Tensor:
             top = x._trace
@@ -446,10 +446,10 @@ def unary_function(op):
 _PLAIN = (np.ndarray, float, int)  # constants the binary fast path takes as they are
 
 
-def _no_out(op) -> TypeError:
+def no_out(name: str) -> TypeError:
     """NumPy's ``out=`` asks to write into an array; tensorgrad's results are new arrays
     (``out=None``, NumPy's default, is accepted, as in JAX)."""
-    return TypeError(f"{op.name}: out= is not supported (tensorgrad's results are new arrays); "
+    return TypeError(f"{name}: out= is not supported (tensorgrad's results are new arrays); "
                      "use the returned value")
 
 
@@ -466,7 +466,7 @@ def binary_function(op):
 
     def fn(x, y, *, out=None):
         if out is not None:
-            raise _no_out(op)
+            raise no_out(op.name)
         if staging.active or debug.enabled:
             return bind(op, (x, y), ())
         tx = type(x)

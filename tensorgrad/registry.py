@@ -98,7 +98,7 @@ import numpy as np
 
 from . import staging
 from .dispatch import UFUNC_METHODS, canonical_path, numpy_path
-from .recording import _no_out, binary_function, bind, unary_function
+from .recording import binary_function, bind, no_out, unary_function
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
 
 __all__ = ["REGISTRY", "FUNCTIONS", "Op", "Example", "elementwise", "linear", "nondifferentiable",
@@ -497,7 +497,7 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
         def fn(*args, **kwargs):
             if not takes_out and "out" in kwargs:  # NumPy's out=None: accepted, as in JAX
                 if kwargs.pop("out") is not None:
-                    raise _no_out(op)
+                    raise no_out(op.name)
             try:
                 parts = signature(*args, **kwargs)
             except (TypeError, ValueError, AttributeError) as exc:
@@ -660,8 +660,7 @@ def _taking_out(f: Callable) -> Callable:
     @functools.wraps(f)
     def published(*args, out=None, **kwargs):
         if out is not None:
-            raise TypeError(f"{f.__name__}: out= is not supported (tensorgrad's results are new "
-                            "arrays); use the returned value")
+            raise no_out(f.__name__)
         return f(*args, **kwargs)
     sig = inspect.signature(f)
     published.__signature__ = sig.replace(parameters=[*sig.parameters.values(), inspect.Parameter(

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..jacobians.local import RuleMap
 from ..jacobians.maps import Dense, MatmulLeft, MatmulRight
-from ..recording import bind
+from ..recording import bind, no_out
 from ..registry import Example, function, general
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of, ndim_of, shape_of
@@ -181,8 +181,7 @@ def _matmul_public(x1: ArrayLike, x2: ArrayLike, /, *, out=None, precision=None,
     ``jnp.matmul``). ``precision`` is accepted (NumPy computes at full precision);
     ``preferred_element_type`` computes, and returns, the product in that dtype."""
     if out is not None:
-        raise TypeError("matmul: out= is not supported (tensorgrad's results are new arrays); "
-                        "use the returned value")
+        raise no_out("matmul")
     if preferred_element_type is not None:
         x1, x2 = in_preferred_type((x1, x2), preferred_element_type)
     return matmul(x1, x2)
