@@ -189,13 +189,9 @@ def _check_precision(value, who: str) -> None:
         raise ValueError(f"{who}: unknown matmul precision {value!r}")
 
 
-class default_matmul_precision:
-    """``jax.default_matmul_precision(name)`` as a context manager: accepted, and changes
-    nothing (NumPy computes products at the operands' full precision on the CPU)."""
-
-    def __init__(self, precision):
-        _check_precision(precision, "default_matmul_precision")
-        self.precision = precision
+class _Unchanged:
+    """A context manager for a JAX setting that NumPy's computation already meets: it checks
+    its argument and changes nothing."""
 
     def __enter__(self):
         return self
@@ -204,7 +200,16 @@ class default_matmul_precision:
         return False
 
 
-class enable_x64:
+class default_matmul_precision(_Unchanged):
+    """``jax.default_matmul_precision(name)`` as a context manager: accepted, and changes
+    nothing (NumPy computes products at the operands' full precision on the CPU)."""
+
+    def __init__(self, precision):
+        _check_precision(precision, "default_matmul_precision")
+        self.precision = precision
+
+
+class enable_x64(_Unchanged):
     """``jax.enable_x64(True)`` as a context manager: tensorgrad computes in NumPy's own
     precision (float64 by default) always, so it changes nothing; ``False`` is refused, as
     ``config.update('jax_enable_x64', False)`` is."""
@@ -213,9 +218,3 @@ class enable_x64:
         if not new_val:
             raise ValueError("enable_x64(False): tensorgrad computes in NumPy's precision "
                              "(float64 by default); cast to float32 yourself for 32-bit arithmetic")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
