@@ -44,25 +44,27 @@ def _checked_branch(name: str, branches: list, k: int, operands: tuple, labels=N
     lifted, back = _lift(operands)
     out = _unlift(branches[k](*lifted), back)
     leaves, td = tree_flatten(operands)
-    staged = find_staged([concrete(v) for v in leaves])
-    if staged is not None:  # under tg.jit, on a static decision: the other branches run on
-        program = staged.program  # stand-ins of the operands' types, and what they record
-        start = len(program.steps)  # into the plan is taken out again
-        try:
-            _check_branch_types(name, branches, k, out, [
-                np.zeros(shape_of(concrete(v)), dtype_of(concrete(v))) if is_staged(concrete(v))
-                else concrete(v) for v in leaves], td, labels)
-        finally:
-            del program.steps[start:]
-        return out
+    values = [concrete(v) for v in leaves]
     key = (tuple(getattr(b, "__code__", b) for b in branches), td,
-           tuple((tuple(shape_of(concrete(v))), str(dtype_of(concrete(v)))) for v in leaves))
+           tuple((tuple(shape_of(v)), str(dtype_of(v))) for v in values))
     try:
         if _BRANCHES_CHECKED.get(key):
             return out
     except TypeError:  # (unhashable branch callables)
         return out
-    _check_branch_types(name, branches, k, out, [concrete(v) for v in leaves], td, labels)
+    staged = find_staged(values)
+    if staged is None:
+        _check_branch_types(name, branches, k, out, values, td, labels)
+    else:  # under tg.jit, on a static decision: the other branches run on stand-ins of the
+        program = staged.program  # operands' types, and what they record into the plan is
+        start = len(program.steps)  # taken out again
+        try:
+            _check_branch_types(name, branches, k, out, [
+                np.zeros(shape_of(v), dtype_of(v)) if is_staged(v) else v for v in values],
+                td, labels)
+        finally:
+            del program.steps[start:]
+        return out  # (not remembered: on stand-ins a branch may raise that the values pass)
     if len(_BRANCHES_CHECKED) > 4096:
         _BRANCHES_CHECKED.clear()
     _BRANCHES_CHECKED[key] = True
