@@ -455,7 +455,7 @@ class Sequential(Module):
         new = _checked_layers(modules)
         if self.__dict__.get("layer_names") is not None:
             self.layer_names = self.layer_names + [str(len(self.layers) + i) for i in range(len(new))]
-        params = self.__dict__.get("params")
+        params = self.params
         if isinstance(params, list):  # parameters made already: the new layers' join them
             full = len(params) == len(self.layers)
             self.params = params + [l._have() if l.has_parameters else {} for l in new
@@ -477,7 +477,18 @@ class Sequential(Module):
         return list(zip(self._names(), self.layers))
 
     def init_params(self, rng):
-        return [l.init_params(rng) for l in self.layers if l.has_parameters]
+        return self._layout(lambda l: l.init_params(rng))
+
+    def _layout(self, make):
+        return [make(l) for l in self.layers if l.has_parameters]
+
+    def _child_slots(self, params):
+        if not isinstance(params, (list, tuple)):
+            return []
+        owners = [l for l in self.layers if l.has_parameters]
+        if len(params) == len(self.layers):
+            return [(i, l) for i, l in enumerate(self.layers) if l.has_parameters]
+        return list(enumerate(owners)) if len(params) == len(owners) else []
 
     def layer_params(self, params) -> list:
         """``[(layer, its parameters or {}), ...]`` for every layer, in order."""

@@ -58,6 +58,48 @@ class NamedArrays(dict):
         return iter(self.items())
 
 
+class _Owner:
+    """A child Module's link to the Module whose parameter pytree holds its entry."""
+
+    __slots__ = ("module",)
+
+    def __init__(self, module: "Module"):
+        self.module = module
+
+    def entry(self, child: "Module"):
+        """``child``'s entry in the owner's parameters in use, or ``_MISSING``."""
+        owner = self.module
+        params = owner.params
+        if params is not None:
+            for slot, c in owner._child_slots(params):
+                if c is child:
+                    return params[slot]
+        return _MISSING
+
+    def write(self, child: "Module", value) -> bool:
+        """Put ``value`` in place of ``child``'s entry (a new container up to the owner's
+        root); False when the owner holds no entry for it."""
+        owner = self.module
+        params = owner.params
+        if params is not None:
+            for slot, c in owner._child_slots(params):
+                if c is child:
+                    owner.params = _replaced(params, slot, value)
+                    return True
+        return False
+
+
+def _replaced(container, slot, value):
+    """A copy of ``container`` (dict, list or tuple) with ``container[slot] = value``."""
+    if isinstance(container, tuple):
+        items = list(container)
+        items[slot] = value
+        return type(container)(items) if type(container) is tuple else type(container)(*items)
+    new = container.copy()
+    new[slot] = value
+    return new
+
+
 class _Bound(threading.local):
     """Per thread: the parameters a PyTorch-form ``apply`` hands to the Modules under it
     (``id(module) -> params``) while its ``forward`` runs."""
@@ -105,7 +147,6 @@ class Module(StateDictMixin, DtypeMixin):
     ``state_dict()`` / ``load_state_dict()`` are PyTorch's.
     """
 
-    params: Any = None
     training: bool = True
     #: names of the layer's buffers: arrays it keeps that are not parameters (BatchNorm's
     #: running statistics), listed by named_buffers() and saved in checkpoints
@@ -125,10 +166,81 @@ class Module(StateDictMixin, DtypeMixin):
 
     # ---- parameters ------------------------------------------------------------------
 
+    @property
+    def params(self) -> Any:
+        """The remembered parameter pytree (None until made). A Module held by a model whose
+        parameters are made reads its entry of the model's pytree, and assigning writes it
+        there, as in PyTorch, where a layer and the model holding it share the parameters:
+        ``model[0](x)``, ``model.fc1.parameters()``, ``model.fc1.requires_grad_(False)`` and
+        ``model.fc1.load_state_dict(sd)`` act on the model's parameters."""
+        d = self.__dict__
+        link = d.get("_owner")
+        if link is not None:
+            p = link.entry(self)
+            if p is not _MISSING:
+                return p
+        return d.get("_params")
+
+    @params.setter
+    def params(self, value: Any) -> None:
+        d = self.__dict__
+        link = d.get("_owner")
+        if value is not None and link is not None and link.write(self, value):
+            return
+        d["_params"] = value
+        d["_lazy"] = False
+        if value is not None:
+            self._claim(value)
+
+    def _claim(self, params: Any) -> None:
+        """Make this Module the owner of its children's entries of ``params`` (and so on
+        down): they read and write them here, not in a copy of their own."""
+        for slot, c in self._child_slots(params):
+            cd = c.__dict__
+            link = cd.get("_owner")
+            if link is None or link.module is not self:
+                cd["_owner"] = _Owner(self)
+            cd["_params"] = None
+            c._claim(params[slot])
+
+    def _child_slots(self, params) -> list:
+        """``[(slot, child), ...]``: where each child with parameters has its entry in
+        ``params`` (a dict key or list index); empty when the class lays ``params`` out
+        itself."""
+        entries = self._child_entries(params)
+        return [(k, c) for k, c, _ in entries or () if c is not None and c.has_parameters]
+
+    def _layout(self, make):
+        """The parameters laid out by child, ``{name: make(child)}`` for every child with
+        parameters; None when the class lays them out itself (its own ``init_params``)."""
+        if type(self).init_params is not Module.init_params:
+            return None
+        return {name: make(c) for name, c in self.named_children() if c.has_parameters}
+
+    def _made_lazily(self) -> bool:
+        """Whether the parameters in use were made by a first use, not given."""
+        link = self.__dict__.get("_owner")
+        if link is not None and link.entry(self) is not _MISSING:
+            return link.module._made_lazily()
+        return bool(self.__dict__.get("_lazy"))
+
+    def _kept_params(self, rng, kept: list) -> Any:
+        """The parameters a first use makes: those already given to this Module (set,
+        loaded, or its entry in another model; noted in ``kept``), else new ones from
+        ``rng``, child by child, so a layer made and loaded on its own keeps its values
+        inside a new model. Parameters a layer made for itself on a first use of its own
+        are not kept: each layer of a new model gets its own draw."""
+        own = None if self._made_lazily() else self.params
+        if own is not None:
+            kept.append(self)
+            return own
+        made = self._layout(lambda c: c._kept_params(rng, kept))
+        return made if made is not None else self.init_params(rng)
+
     def init_params(self, rng: np.random.Generator) -> Any:
         """The default: ``{name: child.init_params(rng)}`` for each child Module (an
         attribute, or an entry of a list attribute) that has parameters."""
-        return {name: c.init_params(rng) for name, c in self.named_children() if c.has_parameters}
+        return self._layout(lambda c: c.init_params(rng))
 
     @property
     def has_parameters(self) -> bool:
@@ -147,12 +259,20 @@ class Module(StateDictMixin, DtypeMixin):
         ``seed`` too: the j-th one (in :meth:`modules` order) ``fold_in(PRNGKey(seed), j)``.
         Running statistics start afresh (BatchNorm's ``reset_running_stats()``, as PyTorch's
         ``reset_parameters()``): a re-initialized model is a new model."""
+        return self._initialize(seed, keep=False)
+
+    def _initialize(self, seed, keep: bool) -> Any:
         check_unshared(self, f"{type(self).__name__}.init")
         rng = _init.rng_from(seed)
-        self.params = self.init_params(rng)
-        for m in self.modules():
-            if hasattr(m, "reset_running_stats"):
-                m.reset_running_stats()
+        if keep:  # the first use: what was given is kept, the rest is made
+            kept: list = []
+            self.params = self._kept_params(rng, kept)
+            self.__dict__["_lazy"] = not kept
+        else:
+            self.params = self.init_params(rng)
+            for m in self.modules():
+                if hasattr(m, "reset_running_stats"):
+                    m.reset_running_stats()
         drops = [m for m in self.modules() if hasattr(m, "reseed") and getattr(m, "seed", 0) is None]
         if drops:
             base = int(seed) if isinstance(seed, (int, np.integer)) else int(rng.integers(2 ** 31))
@@ -168,9 +288,10 @@ class Module(StateDictMixin, DtypeMixin):
             p = table.get(id(self), _MISSING)
             if p is not _MISSING:
                 return p
-        if self.params is None:
-            self.init()
-        return self.params
+        params = self.params
+        if params is None:
+            params = self._initialize(0, keep=True)
+        return params
 
     def parameters(self) -> list:
         """The parameter arrays, in pytree order."""

@@ -54,7 +54,10 @@ class ModuleList(Module):
         self.layers = _modules("ModuleList", modules)
 
     def init_params(self, rng):
-        return [m.init_params(rng) if m.has_parameters else {} for m in self.layers]
+        return self._layout(lambda m: m.init_params(rng))
+
+    def _layout(self, make):
+        return [make(m) if m.has_parameters else {} for m in self.layers]
 
     @property
     def has_parameters(self) -> bool:
@@ -116,7 +119,10 @@ class ModuleDict(Module):
         self.mods[name] = _modules("ModuleDict", [module])[0]
 
     def init_params(self, rng):
-        return {k: m.init_params(rng) for k, m in self.mods.items() if m.has_parameters}
+        return self._layout(lambda m: m.init_params(rng))
+
+    def _layout(self, make):
+        return {k: make(m) for k, m in self.mods.items() if m.has_parameters}
 
     @property
     def has_parameters(self) -> bool:

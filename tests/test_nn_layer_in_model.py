@@ -1,0 +1,142 @@
+"""A layer held by a model reads and writes its entry of the model's parameters, as a PyTorch
+layer shares its parameters with the model holding it."""
+import copy
+import pickle
+
+import numpy as np
+
+import tensorgrad as tg
+
+nn = tg.nn
+F = tg.nn.functional
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(5, 3))
+Y = RNG.integers(0, 2, 5)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(3, 8)
+        self.fc2 = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.fc2(F.relu(self.fc1(x)))
+
+
+class Outer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inner = Net()
+        self.blocks = nn.ModuleList([nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2)])
+        self.heads = nn.ModuleDict({"a": nn.Linear(2, 1)})
+
+    def forward(self, x):
+        h = self.inner(x)
+        for b in self.blocks:
+            h = b(h)
+        return self.heads["a"](h)
+
+
+def _values(named):
+    return {k: np.array(tg.stop_gradient(v)) for k, v in named.items()}
+
+
+def _train(net, opt, steps=3):
+    for _ in range(steps):
+        opt.zero_grad()
+        F.cross_entropy(net(tg.tensor(X)), tg.tensor(Y)).backward()
+        opt.step()
+
+
+def test_a_layer_called_alone_uses_the_models_current_parameters():
+    seq = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    p = tg.tree_map(lambda a: a + 1.0, seq.init(1))
+    seq.params = p                                    # a functional update of the model
+    np.testing.assert_allclose(seq[0](X), X @ p[0]["W"] + p[0]["b"], rtol=1e-14)
+    np.testing.assert_allclose(seq[2].parameters()[0], p[1]["W"])
+    outer = Outer()
+    q = tg.tree_map(lambda a: a * 2.0, outer.init(0))
+    outer.params = q
+    h = np.ones((1, 8))
+    np.testing.assert_allclose(outer.inner.fc2(h), h @ q["inner"]["fc2"]["W"] + q["inner"]["fc2"]["b"],
+                               rtol=1e-14)
+    assert outer.blocks[2].params is q["blocks"][2] and outer.heads["a"].params is q["heads"]["a"]
+    names = list(outer.inner.named_parameters().keys())
+    assert names == ["fc1.W", "fc1.b", "fc2.W", "fc2.b"]
+
+
+def test_per_layer_parameter_groups_and_a_frozen_layer_train_the_model():
+    net = Net().requires_grad_()
+    before = _values(net.named_parameters())
+    opt = tg.optim.SGD([{"params": net.fc1.parameters(), "lr": 0.1},
+                        {"params": net.fc2.parameters()}], lr=0.5)
+    _train(net, opt)
+    after = _values(net.named_parameters())
+    assert all(not np.allclose(before[k], after[k]) for k in before)
+    assert opt.param_groups[0]["params"][0] is net.fc1.parameters()[0]
+
+    net = Net().requires_grad_()
+    net.fc1.requires_grad_(False)                     # freeze the first layer in the model
+    before = _values(net.named_parameters())
+    _train(net, tg.optim.SGD(net.parameters(), lr=0.5))
+    after = _values(net.named_parameters())
+    assert {k: bool(np.allclose(before[k], after[k])) for k in before} == \
+        {"fc1.W": True, "fc1.b": True, "fc2.W": False, "fc2.b": False}
+
+
+def test_loading_or_casting_a_layer_writes_into_the_model():
+    net = Net()
+    net.init(0)
+    net.fc1.load_state_dict({"W": np.ones((3, 8)), "b": np.zeros(8)})
+    np.testing.assert_array_equal(net.state_dict()["fc1.W"], np.ones((3, 8)))
+    np.testing.assert_allclose(net(X), net.apply(net.params, X))
+    net.fc2.float()
+    assert net.params["fc2"]["W"].dtype == np.float32 and net.params["fc1"]["W"].dtype == np.float64
+
+
+def test_a_new_model_keeps_what_its_layers_were_given_and_draws_the_rest():
+    loaded = nn.Linear(3, 4)
+    loaded.load_state_dict({"W": np.full((3, 4), 2.0), "b": np.zeros(4)})
+    seq = nn.Sequential(loaded, nn.ReLU(), nn.Linear(4, 2))
+    np.testing.assert_array_equal(seq.parameters()[0], np.full((3, 4), 2.0))
+    np.testing.assert_array_equal(seq.parameters()[2], nn.Linear(4, 2).init(0)["W"])  # the first draw
+    # layers that only made parameters for a call of their own get the model's fresh draws
+    # (not one seed-0 draw each: two layers of one shape would start identical)
+    a, b = nn.Linear(3, 3), nn.Linear(3, 3)
+    a(X), b(X)
+    np.testing.assert_array_equal(a.params["W"], b.params["W"])
+    seq = nn.Sequential(a, b)
+    ref = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 3)).init(0)
+    np.testing.assert_array_equal(seq.parameters()[0], ref[0]["W"])
+    np.testing.assert_array_equal(seq.parameters()[2], ref[1]["W"])
+    assert not np.allclose(seq.parameters()[0], seq.parameters()[2])
+    # an explicit init draws everything afresh
+    seq2 = nn.Sequential(loaded, nn.ReLU())
+    seq2.init(0)
+    assert not np.allclose(seq2.parameters()[0], 2.0)
+
+
+def test_copies_and_pickles_keep_their_own_links():
+    net = Net()
+    net.init(3)
+    c = copy.deepcopy(net)
+    c.params = tg.tree_map(lambda a: a * 0, c.params)
+    np.testing.assert_array_equal(c.fc1.parameters()[0], 0)
+    assert not np.allclose(net.fc1.parameters()[0], 0)
+    back = pickle.loads(pickle.dumps(net))
+    np.testing.assert_array_equal(back.fc1.parameters()[0], net.fc1.parameters()[0])
+    back.params = tg.tree_map(lambda a: a + 1, back.params)
+    np.testing.assert_array_equal(back.fc2(np.ones((1, 8))),
+                                  np.ones((1, 8)) @ back.params["fc2"]["W"] + back.params["fc2"]["b"])
+
+
+def test_a_layer_in_two_models_reads_the_one_that_made_parameters_last():
+    shared = nn.Linear(3, 3)
+    a = nn.Sequential(shared, nn.ReLU())
+    b = nn.Sequential(shared, nn.Tanh())
+    pa, pb = a.init(0), b.init(1)
+    np.testing.assert_array_equal(shared.parameters()[0], pb[0]["W"])
+    np.testing.assert_allclose(a(X), np.maximum(X @ pa[0]["W"] + pa[0]["b"], 0))  # a's own entry
+    a.params = pa
+    np.testing.assert_array_equal(shared.parameters()[0], pa[0]["W"])
