@@ -225,13 +225,19 @@ def _eye_vjp(node, g: Eye):
         if isinstance(der, (int, float)):
             d = der if g.d is None else der * g.d
         else:
+            # the op's own rule, not g * d (√x: there a zero g gives 0 at x = 0, not 0·inf)
+            own = op.vjps is not op.diag_for or op.diag_d[i] is None
+            if own:  # an elementwise rule takes the basis' diagonal as its cotangent
+                fn, first = op.vjps[i], (np.ones(out.shape, g.dtype) if g.d is None else g.d,)
+            else:
+                fn, first = der, ()
             try:
-                d = der(out, *args, *node.params)
+                d = fn(*first, out, *args, *node.params)
             except ConcretizationError:
-                d = _opaque(der, out, *args, *node.params)
+                d = _opaque(fn, *first, out, *args, *node.params)
             if type(d) is Tensor:
                 return None
-            if g.d is not None:
+            if g.d is not None and not own:
                 d = g.d * d
             elif shape_of(d) != out.shape:
                 d = np.broadcast_to(d, out.shape)

@@ -384,3 +384,27 @@ def test_at_a_cone_point_the_slope_and_its_own_slope_are_zero_as_for_norm():
     p = np.array([0.3, -0.4])
     np.testing.assert_allclose(tg.hessian(lambda p: tg.hypot(p[0], p[1]))(p),
                                tg.hessian(tg.linalg.norm)(p), rtol=1e-12)
+
+
+def test_an_infinite_slope_meeting_a_zero_agrees_in_every_jacobian():
+    """√x at 0 has an infinite slope; its rule turns a zero cotangent or tangent into 0.
+    jacrev's symbolic basis and the structured Jacobians follow the rule (they gave NaN);
+    an infinite slope whose rule is the plain g·d (log at 0) keeps 0·inf = NaN in all."""
+    v = np.array([1.0, 2.0, 3.0])
+    for f in (lambda v: tg.sqrt(v * 0) * 0 + v, lambda v: tg.where(v > 0, v, tg.sqrt(v - v)),
+              lambda v: tg.abs(v - v) ** 0.5 * 0 + v, lambda v: 0 * tg.cbrt(v - v) + v):
+        elim = [tg.eliminate(f, v, order=o).jacobian.todense() for o in ("forward", "reverse")]
+        for J in (tg.jacrev(f)(v), tg.jacfwd(f)(v), tg.structured_jacobian(f)(v).todense(), *elim):
+            np.testing.assert_array_equal(J, np.eye(3))
+    x = np.array([0.0, 1.0, 4.0])
+    g = lambda x: tg.where(x > 0, tg.sqrt(x), 0.0)  # noqa: E731
+    J = tg.jacrev(g)(x)
+    rows = np.stack([tg.vjp(g, x)[1](e)[0] for e in np.eye(3)])
+    np.testing.assert_array_equal(J, rows)                      # (row 0 was NaN, its VJP 0)
+    np.testing.assert_array_equal(np.diag(J), [0.0, 0.5, 0.25])
+    np.testing.assert_array_equal(tg.structured_jacobian(g)(x).todense(), J)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = lambda x: tg.where(x > 0, tg.log(x), 0.0)  # noqa: E731
+        Jh, Sh = tg.jacrev(h)(x), tg.structured_jacobian(h)(x).todense()
+    assert np.isnan(Jh[0, 0]) and np.isnan(Sh[0, 0])           # the where trap, as JAX's jacrev
+    np.testing.assert_array_equal(np.diag(Sh)[1:], np.diag(Jh)[1:])
