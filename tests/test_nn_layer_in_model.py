@@ -140,3 +140,81 @@ def test_a_layer_in_two_models_reads_the_one_that_made_parameters_last():
     np.testing.assert_allclose(a(X), np.maximum(X @ pa[0]["W"] + pa[0]["b"], 0))  # a's own entry
     a.params = pa
     np.testing.assert_array_equal(shared.parameters()[0], pa[0]["W"])
+
+
+class Body(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(3, 4)
+        self.head = nn.Linear(4, 2)
+        self.blocks = nn.ModuleList([nn.Linear(4, 4)])
+
+    def forward(self, x):
+        h = tg.tanh(self.body(x))
+        for b in self.blocks:
+            h = b(h)
+        return self.head(h)
+
+
+def test_a_layer_replaced_added_or_removed_after_the_parameters_exist_is_followed():
+    net = Body()
+    net(X)
+    body = net.params["body"]
+    net.head = nn.Linear(4, 3)                        # a new head (fine-tuning)
+    assert net(X).shape == (5, 3) and net.params["body"] is body
+    loaded = nn.Linear(4, 3)
+    loaded.load_state_dict({"W": np.full((4, 3), 2.0), "b": np.zeros(3)})
+    net.head = loaded                                 # a layer with parameters of its own
+    np.testing.assert_array_equal(net.params["head"]["W"], np.full((4, 3), 2.0))
+    net.head = nn.Identity()                          # its entry leaves with it
+    assert list(net.state_dict()) == ["blocks.0.W", "blocks.0.b", "body.W", "body.b"]
+    del net.head
+    net.head = nn.Linear(4, 2)
+    net.requires_grad_()
+    net.blocks.append(nn.Linear(4, 4))                # joins the model, trained and saved
+    assert [n for n, _ in net.named_parameters()][:4] == ["blocks.0.W", "blocks.0.b", "blocks.1.W",
+                                                           "blocks.1.b"]
+    assert net.parameters()[2].requires_grad          # (the model's parameters require grad)
+    before = _values(net.named_parameters())
+    opt = tg.optim.SGD(net.parameters(), lr=0.1)
+    opt.zero_grad()
+    tg.sum(net(tg.tensor(X)) ** 2).backward()
+    opt.step()
+    after = _values(net.named_parameters())
+    assert not np.allclose(before["blocks.1.W"], after["blocks.1.W"])
+
+
+def test_containers_mutated_after_the_parameters_exist():
+    seq = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    p = seq.init(0)
+    seq[2] = nn.Linear(4, 5)
+    assert seq(X).shape == (5, 5) and seq.params[0] is p[0]
+    seq.insert(1, nn.Linear(4, 4))
+    assert [n for n, _ in seq.named_parameters()] == ["0.W", "0.b", "1.W", "1.b", "3.W", "3.b"]
+    assert isinstance(seq.pop(1), nn.Linear) and seq.params[0] is p[0]
+    assert [n for n, _ in seq.named_parameters()] == ["0.W", "0.b", "2.W", "2.b"]
+    del seq[2]
+    assert seq(X).shape == (5, 4) and len(seq.params) == 1
+    seq.append(nn.Linear(4, 4))
+    seq.append(nn.Linear(4, 4))
+    assert seq(X).shape == (5, 4)
+    assert not np.allclose(seq.params[1]["W"], seq.params[2]["W"])  # each its own draw
+
+    class Heads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.heads = nn.ModuleDict({"a": nn.Linear(3, 1)})
+
+        def forward(self, x):
+            return {k: m(x) for k, m in self.heads.items()}
+    model = Heads()
+    model(X)
+    model.heads["b"] = nn.Linear(3, 2)
+    assert {k: v.shape for k, v in model(X).items()} == {"a": (5, 1), "b": (5, 2)}
+    model.heads.pop("a")
+    assert list(model.state_dict()) == ["heads.b.W", "heads.b.b"]
+    blocks = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2)])
+    blocks.init(0)
+    blocks[0] = nn.Tanh()
+    del blocks[1]
+    assert blocks.params == [{}]

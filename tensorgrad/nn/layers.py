@@ -400,6 +400,24 @@ class PReLU(Module):
         return f"num_parameters={self.num_parameters}"
 
 
+def _position(who: str, index, n: int) -> int:
+    """A list index in range(n) from a Python int (negative counts from the end)."""
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise TypeError(f"{who}: index must be an int, got {type(index).__name__}")
+    if not -n <= index < n:
+        raise IndexError(f"{who}: index {index} is out of range for {n} layers")
+    return int(index) % n
+
+
+def _insert_at(who: str, index, n: int) -> int:
+    """PyTorch's insert position: ``-n <= index <= n``, negative counting from the end."""
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise TypeError(f"{who}: index must be an int, got {type(index).__name__}")
+    if not -n <= index <= n:
+        raise IndexError(f"{who}: index {index} is out of range for {n} layers")
+    return int(index) + n if index < 0 else int(index)
+
+
 def _checked_layers(layers) -> list:
     layers = list(layers)
     for l in layers:
@@ -455,13 +473,37 @@ class Sequential(Module):
         new = _checked_layers(modules)
         if self.__dict__.get("layer_names") is not None:
             self.layer_names = self.layer_names + [str(len(self.layers) + i) for i in range(len(new))]
-        params = self.params
-        if isinstance(params, list):  # parameters made already: the new layers' join them
-            full = len(params) == len(self.layers)
-            self.params = params + [l._have() if l.has_parameters else {} for l in new
-                                    if full or l.has_parameters]
-        self.layers = self.layers + new
+        self.layers = self.layers + new  # (parameters made already: the new layers' join them)
         return self
+
+    def insert(self, index: int, module: Module) -> "Sequential":
+        """PyTorch's: ``module`` becomes the layer at ``index``; the layers are numbered by
+        position again."""
+        layers = list(self.layers)
+        layers.insert(_insert_at("Sequential.insert", index, len(layers)), *_checked_layers([module]))
+        self._renumbered(layers)
+        return self
+
+    def pop(self, index: int = -1) -> Module:
+        """PyTorch's: remove and return the layer at ``index`` (numbered by position again)."""
+        layers = list(self.layers)
+        m = layers.pop(_position("Sequential.pop", index, len(layers)))
+        self._renumbered(layers)
+        return m
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        layers = list(self.layers)
+        layers[_position("Sequential", index, len(layers))] = _checked_layers([module])[0]
+        self.layers = layers
+
+    def __delitem__(self, index) -> None:
+        layers = list(self.layers)
+        del layers[index if isinstance(index, slice) else _position("Sequential", index, len(layers))]
+        self._renumbered(layers)
+
+    def _renumbered(self, layers: list) -> None:
+        self.__dict__.pop("layer_names", None)  # (PyTorch numbers them by position again)
+        self.layers = layers
 
     @property
     def has_parameters(self) -> bool:

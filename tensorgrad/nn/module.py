@@ -112,6 +112,15 @@ _BOUND = _Bound()
 _MISSING = object()
 
 
+def _holds_modules(v) -> bool:
+    """Whether ``v`` is a Module or a list, tuple or dict holding one."""
+    if isinstance(v, Module):
+        return True
+    if isinstance(v, (list, tuple)):
+        return any(isinstance(c, Module) for c in v)
+    return isinstance(v, dict) and any(isinstance(c, Module) for c in v.values())
+
+
 def _join(prefix: str, key) -> str:
     return f"{prefix}.{key}" if prefix else str(key)
 
@@ -216,6 +225,52 @@ class Module(StateDictMixin, DtypeMixin):
         if type(self).init_params is not Module.init_params:
             return None
         return {name: make(c) for name, c in self.named_children() if c.has_parameters}
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # a child assigned, replaced or removed once the parameters exist: they follow
+        if name[:1] == "_" or not (_holds_modules(value) or _holds_modules(self.__dict__.get(name))):
+            object.__setattr__(self, name, value)
+            return
+        before = self._entries_by_child()
+        object.__setattr__(self, name, value)
+        self._relay(before)
+
+    def __delattr__(self, name: str) -> None:
+        before = self._entries_by_child() if _holds_modules(self.__dict__.get(name)) else None
+        object.__delattr__(self, name)
+        self._relay(before)
+
+    def _entries_by_child(self) -> dict | None:
+        """``{id(child): its entry}`` of the parameters in use (None when there are none)."""
+        params = self.params
+        if params is None:
+            return None
+        return {id(c): params[slot] for slot, c in self._child_slots(params)}
+
+    def _relay(self, before: dict | None) -> None:
+        """Lay the parameters out again for the children held now (as PyTorch registers a
+        Module on assignment): a child that had an entry keeps it, a new one brings what it
+        was given or gets a fresh draw (tensors that require grad when the model's are), and
+        a child no longer held leaves with its entry."""
+        if before is None:
+            return
+        kept = list(before.values())
+        live = any(isinstance(v, Tensor) and v.requires_grad for v in tree_flatten(kept)[0])
+        rng = _init.rng_from(len(tree_flatten(kept)[0]))
+
+        def entry(c):
+            p = before.get(id(c), _MISSING)
+            if p is not _MISSING:
+                return p
+            p = c._kept_params(rng, [])
+            if live:
+                leaves, td = tree_flatten(p)
+                p = tree_unflatten(td, [v if isinstance(v, Tensor) else tensor(v, requires_grad=True)
+                                        for v in leaves])
+            return p
+        new = self._layout(entry)
+        if new is not None:
+            self.params = new
 
     def _made_lazily(self) -> bool:
         """Whether the parameters in use were made by a first use, not given."""

@@ -24,7 +24,7 @@ from .. import staging as _staging
 from ..tensor import concrete, shape_of
 from ..tree import _dict_keys
 from . import torch_layers as _F
-from .layers import Module, _check_positive
+from .layers import Module, _check_positive, _insert_at, _position
 from .module import children_repr
 from .layers_more import _BatchNorm, _no_jax
 
@@ -79,15 +79,33 @@ class ModuleList(Module):
                                   "no forward); call its Modules' apply")
 
     def append(self, module: Module) -> "ModuleList":
-        self.layers += _modules("ModuleList", [module])
+        self.layers = self.layers + _modules("ModuleList", [module])
         return self
 
     def extend(self, modules: Iterable[Module]) -> "ModuleList":
-        self.layers += _modules("ModuleList", modules)
+        self.layers = self.layers + _modules("ModuleList", modules)
         return self
 
     def insert(self, index: int, module: Module) -> None:
-        self.layers.insert(index, *_modules("ModuleList", [module]))
+        layers = list(self.layers)
+        layers.insert(_insert_at("ModuleList.insert", index, len(layers)), *_modules("ModuleList", [module]))
+        self.layers = layers
+
+    def pop(self, index: int = -1) -> Module:
+        layers = list(self.layers)
+        m = layers.pop(_position("ModuleList.pop", index, len(layers)))
+        self.layers = layers
+        return m
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        layers = list(self.layers)
+        layers[_position("ModuleList", index, len(layers))] = _modules("ModuleList", [module])[0]
+        self.layers = layers
+
+    def __delitem__(self, index) -> None:
+        layers = list(self.layers)
+        del layers[index if isinstance(index, slice) else _position("ModuleList", index, len(layers))]
+        self.layers = layers
 
     def __getitem__(self, i):
         return ModuleList(self.layers[i]) if isinstance(i, slice) else self.layers[i]
@@ -116,7 +134,25 @@ class ModuleDict(Module):
         if not isinstance(name, str) or not name or "." in name:
             raise ValueError(f"ModuleDict: a name must be a non-empty string without '.', "
                              f"got {name!r}")
-        self.mods[name] = _modules("ModuleDict", [module])[0]
+        self.mods = {**self.mods, name: _modules("ModuleDict", [module])[0]}
+
+    def __delitem__(self, name: str) -> None:
+        self.pop(name)
+
+    def pop(self, name: str) -> Module:
+        """PyTorch's: remove and return the Module ``name``."""
+        mods = dict(self.mods)
+        m = mods.pop(name)
+        self.mods = mods
+        return m
+
+    def update(self, modules) -> None:
+        """PyTorch's: add (or replace) the Modules of a mapping or of ``(name, module)`` pairs."""
+        for name, m in (modules.items() if hasattr(modules, "items") else modules):
+            self[name] = m
+
+    def clear(self) -> None:
+        self.mods = {}
 
     def init_params(self, rng):
         return self._layout(lambda m: m.init_params(rng))
