@@ -434,3 +434,17 @@ def test_clip_grad_functions_take_pytorchs_parameters_keyword():
     np.testing.assert_allclose(np.linalg.norm(p.grad), 1.0, rtol=1e-5)
     tg.nn.utils.clip_grad_value_(parameters=[p], clip_value=0.1)
     np.testing.assert_array_equal(p.grad, 0.1)
+
+
+def test_clip_grad_of_a_model_with_a_frozen_layer_skips_it_as_pytorch():
+    net = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.ReLU(), tg.nn.Linear(4, 2)).requires_grad_()
+    net[0].requires_grad_(False)
+    tg.sum(net(tg.tensor(np.ones((2, 3)))) ** 2).backward()
+    grads = [p.grad.copy() for p in net.parameters()[2:]]
+    total = tg.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+    np.testing.assert_allclose(total, np.sqrt(sum(np.sum(g * g) for g in grads)), rtol=1e-13)
+    np.testing.assert_allclose(np.sqrt(sum(np.sum(p.grad ** 2) for p in net.parameters()[2:])), 1.0,
+                               rtol=1e-5)
+    tg.nn.utils.clip_grad_value_(net.parameters(), 0.01)
+    assert all(np.abs(p.grad).max() <= 0.01 for p in net.parameters()[2:])
+    assert net.parameters()[0].grad is None

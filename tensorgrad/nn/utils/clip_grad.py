@@ -108,14 +108,20 @@ def clip_grads_with_norm(grads: Any, max_norm: float, total_norm, foreach: bool 
     return tree_unflatten(tree, [_scale(g, c) for g in leaves])
 
 
+def _parameter(g) -> bool:
+    """Whether ``g`` is a parameter in PyTorch's form: an imperative tensor (one that requires
+    grad, or a frozen one), not a value traced by a transform."""
+    return type(g) is Tensor and (g._trace is IMPERATIVE or g._trace is None)
+
+
 def _writable(fn: str, grads) -> list:
     """The arrays to change in place: the leaves of ``grads``, or PyTorch's form, the ``.grad``
     of each parameter (a tensor that requires grad; one without a gradient yet is left out)."""
     if isinstance(grads, Iterator):  # (PyTorch's model.parameters() is a generator)
         grads = list(grads)
     leaves = _leaves(grads)
-    if any(type(g) is Tensor and g._trace is IMPERATIVE for g in leaves):
-        leaves = [g.grad if type(g) is Tensor and g._trace is IMPERATIVE else g for g in leaves]
+    if any(_parameter(g) for g in leaves):  # (a frozen one, requires_grad False, has no grad)
+        leaves = [g.grad if _parameter(g) else g for g in leaves]
         leaves = [g for g in leaves if g is not None]
     for i, g in enumerate(leaves):
         if not (isinstance(g, np.ndarray) and g.flags.writeable and g.dtype.kind in "fc"):
