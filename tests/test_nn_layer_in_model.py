@@ -4,6 +4,7 @@ import copy
 import pickle
 
 import numpy as np
+import pytest
 
 import tensorgrad as tg
 
@@ -218,3 +219,60 @@ def test_containers_mutated_after_the_parameters_exist():
     blocks[0] = nn.Tanh()
     del blocks[1]
     assert blocks.params == [{}]
+
+
+class Scaled(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+        self.alpha = nn.Parameter(np.full(d, 2.0))
+        self.register_parameter("beta", None)     # an absent parameter, as bias=False
+
+    def forward(self, x):
+        return self.fc(x) * self.alpha
+
+
+def test_a_parameter_of_a_modules_own():
+    m = Scaled(3)
+    assert [n for n, _ in m.named_parameters()] == ["alpha", "fc.W", "fc.b"] and m.beta is None
+    assert list(m.named_parameters(recurse=False).keys()) == ["alpha"] and m.parameters(recurse=False)[0] is m.alpha
+    assert list(m.named_parameters(prefix="net").keys()) == ["net.alpha", "net.fc.W", "net.fc.b"]
+    assert m.get_parameter("fc.W") is m.params["fc"]["W"]
+    p = m.init(0)
+    np.testing.assert_array_equal(p["alpha"], np.full(3, 2.0))    # init starts from its value
+    g = tg.grad(lambda p: tg.sum(m.apply(p, X) ** 2))(p)           # traced inside forward
+    h = X @ p["fc"]["W"] + p["fc"]["b"]
+    np.testing.assert_allclose(g["alpha"], np.sum(2 * h * h * p["alpha"], axis=0), rtol=1e-13)
+    m.requires_grad_()
+    before = np.array(tg.stop_gradient(m.alpha))
+    opt = tg.optim.SGD(m.parameters(), lr=0.1)
+    opt.zero_grad()
+    tg.sum(m(tg.tensor(X)) ** 2).backward()
+    opt.step()
+    np.testing.assert_allclose(tg.stop_gradient(m.alpha), before - 0.1 * g["alpha"], rtol=1e-12)
+    assert list(m.state_dict()) == ["alpha", "fc.W", "fc.b"]
+    other = Scaled(3)
+    other.load_state_dict(m.state_dict())
+    np.testing.assert_allclose(tg.stop_gradient(other(X)), tg.stop_gradient(m(X)), rtol=1e-14)
+    m.alpha = nn.Parameter(np.full(3, 5.0))
+    np.testing.assert_array_equal(tg.stop_gradient(m.params["alpha"]), 5.0)
+    with pytest.raises(TypeError, match="as parameter 'alpha'"):
+        m.alpha = np.ones(3)
+    seq = nn.Sequential(Scaled(3), nn.ReLU())
+    assert [n for n, _ in seq.named_parameters()] == ["0.alpha", "0.fc.W", "0.fc.b"]
+    w = nn.Parameter(np.zeros(2))                       # on its own: a leaf that requires grad
+    opt = tg.optim.SGD([w], lr=0.5)
+    tg.sum((w - 1) ** 2).backward()
+    opt.step()
+    np.testing.assert_array_equal(tg.stop_gradient(w), [1.0, 1.0])
+    with pytest.raises(TypeError, match="lays out its own parameters"):
+        nn.Linear(2, 2).register_parameter("extra", nn.Parameter(np.ones(2)))
+
+
+def test_add_module_names_a_child():
+    net = Net()
+    net.init(0)
+    net.add_module("extra", nn.Linear(2, 2))
+    assert "extra.W" in net.named_parameters() and net.get_submodule("extra") is net.extra
+    with pytest.raises(TypeError, match="is not a Module"):
+        net.add_module("bad", 3)

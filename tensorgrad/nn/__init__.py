@@ -91,6 +91,7 @@ from .torch_modules_more import *  # noqa: F401,F403  (Softmin ... ChannelShuffl
 from . import utils  # noqa: F401  (torch.nn.utils: clip_grad_norm_ ... weight_norm, utils.rnn)
 from . import torch_gaps  # (PyTorch's *_with_indices, relu_ ..., Upsampling*2d, Parameter*)
 from .torch_gaps import *  # noqa: F401,F403  (max_pool1d_with_indices ... ParameterDict)
+from .parameter import Parameter  # noqa: F401  (PyTorch's nn.Parameter)
 from . import torch_functional_more, torch_modules_extra  # (F's last names and Modules)
 from .torch_functional_more import *  # noqa: F401,F403  (multi_head_attention_forward ...)
 from .torch_modules_extra import *  # noqa: F401,F403  (LinearCrossEntropyLoss, FractionalMaxPool*)
@@ -156,5 +157,6 @@ __all__ += [n for n in (*torch_pooling_nd.__all__, *torch_padding.__all__,  # (m
 __all__ += [*torch_modules_more.__all__, *torch_bag_ctc.__all__]  # more of torch.nn's Modules
 __all__ += ["utils"]  # torch.nn.utils (tensorgrad.nn.utils)
 __all__ += [*torch_gaps.__all__]  # max_pool1d_with_indices ... relu_ ... ParameterDict
+__all__ += ["Parameter"]  # PyTorch's nn.Parameter (tensorgrad.nn.parameter)
 __all__ += [*torch_functional_more.__all__,  # multi_head_attention_forward ... fractional pooling
             *torch_modules_extra.__all__]

@@ -521,7 +521,7 @@ class Sequential(Module):
     def init_params(self, rng):
         return self._layout(lambda l: l.init_params(rng))
 
-    def _layout(self, make):
+    def _layout(self, make, own=None):
         return [make(l) for l in self.layers if l.has_parameters]
 
     def _child_slots(self, params):

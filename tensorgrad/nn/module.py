@@ -30,6 +30,7 @@ from . import init as _init
 from .module_hooks import HookHandle, with_hooks
 from .module_hooks import register as register_hook
 from .module_dtype import DtypeMixin
+from .parameter import check_parameter_name, is_parameter
 from .state import StateDictMixin
 
 __all__ = ["Module", "NamedArrays", "named_parameters", "count_parameters", "children_repr",
@@ -219,14 +220,52 @@ class Module(StateDictMixin, DtypeMixin):
         entries = self._child_entries(params)
         return [(k, c) for k, c, _ in entries or () if c is not None and c.has_parameters]
 
-    def _layout(self, make):
+    def _layout(self, make, own=None):
         """The parameters laid out by child, ``{name: make(child)}`` for every child with
-        parameters; None when the class lays them out itself (its own ``init_params``)."""
+        parameters, and ``{name: own(name, p)}`` for each :func:`Parameter` ``p`` of the
+        Module's own (``p`` itself without ``own``); None when the class lays them out itself
+        (its own ``init_params``)."""
         if type(self).init_params is not Module.init_params:
             return None
-        return {name: make(c) for name, c in self.named_children() if c.has_parameters}
+        mine = self.__dict__.get("_own_params") or {}
+        out = {n: (p if own is None else own(n, p)) for n, p in mine.items() if p is not None}
+        out.update((name, make(c)) for name, c in self.named_children() if c.has_parameters)
+        return out
+
+    def __getattr__(self, name: str):
+        mine = self.__dict__.get("_own_params")
+        if mine is not None and name in mine:  # a Parameter of its own: the value in use
+            return None if mine[name] is None else self._have()[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def register_parameter(self, name: str, param: Any) -> None:
+        """PyTorch's: ``param`` (a :func:`Parameter`, or None for an absent one) becomes the
+        Module's parameter ``name`` (see :mod:`tensorgrad.nn.parameter`)."""
+        check_parameter_name("register_parameter", name)
+        if name not in (self.__dict__.get("_own_params") or {}) and name in self.__dict__:
+            raise KeyError(f"register_parameter: attribute '{name}' already exists")
+        if param is not None and not is_parameter(param):
+            raise TypeError(f"register_parameter: cannot assign {type(param).__name__} as parameter "
+                            f"'{name}' (tg.nn.Parameter or None required)")
+        if type(self).init_params is not Module.init_params:
+            raise TypeError(f"{type(self).__name__}: lays out its own parameters (init_params), so it "
+                            f"cannot take the Parameter '{name}'; Parameters are for Modules written "
+                            "PyTorch's way (children as attributes and a forward)")
+        before = self._entries_by_child()
+        if before is not None:
+            before.pop(name, None)  # (the new Parameter's value, not the old entry)
+        self.__dict__.pop(name, None)
+        self.__dict__.setdefault("_own_params", {})[name] = param
+        self._relay(before)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        mine = self.__dict__.get("_own_params")
+        if is_parameter(value) or (mine is not None and name in mine):
+            if value is not None and not is_parameter(value):
+                raise TypeError(f"cannot assign {type(value).__name__} as parameter '{name}' "
+                                "(tg.nn.Parameter or None expected)")
+            self.register_parameter(name, value)
+            return
         # a child assigned, replaced or removed once the parameters exist: they follow
         if name[:1] == "_" or not (_holds_modules(value) or _holds_modules(self.__dict__.get(name))):
             object.__setattr__(self, name, value)
@@ -236,16 +275,25 @@ class Module(StateDictMixin, DtypeMixin):
         self._relay(before)
 
     def __delattr__(self, name: str) -> None:
-        before = self._entries_by_child() if _holds_modules(self.__dict__.get(name)) else None
-        object.__delattr__(self, name)
+        mine = self.__dict__.get("_own_params")
+        if mine is not None and name in mine:
+            before = self._entries_by_child()
+            del mine[name]
+        else:
+            before = self._entries_by_child() if _holds_modules(self.__dict__.get(name)) else None
+            object.__delattr__(self, name)
         self._relay(before)
 
     def _entries_by_child(self) -> dict | None:
-        """``{id(child): its entry}`` of the parameters in use (None when there are none)."""
+        """``{id(child): its entry}`` of the parameters in use, and ``{name: entry}`` for the
+        Module's own Parameters (None when there are no parameters yet)."""
         params = self.params
         if params is None:
             return None
-        return {id(c): params[slot] for slot, c in self._child_slots(params)}
+        out: dict = {id(c): params[slot] for slot, c in self._child_slots(params)}
+        if isinstance(params, dict):
+            out.update((n, params[n]) for n in self.__dict__.get("_own_params") or () if n in params)
+        return out
 
     def _relay(self, before: dict | None) -> None:
         """Lay the parameters out again for the children held now (as PyTorch registers a
@@ -268,7 +316,7 @@ class Module(StateDictMixin, DtypeMixin):
                 p = tree_unflatten(td, [v if isinstance(v, Tensor) else tensor(v, requires_grad=True)
                                         for v in leaves])
             return p
-        new = self._layout(entry)
+        new = self._layout(entry, lambda n, p: before.get(n, p))
         if new is not None:
             self.params = new
 
@@ -289,13 +337,16 @@ class Module(StateDictMixin, DtypeMixin):
         if own is not None:
             kept.append(self)
             return own
+        if self.__dict__.get("_own_params"):
+            kept.append(self)  # (its Parameters were given)
         made = self._layout(lambda c: c._kept_params(rng, kept))
         return made if made is not None else self.init_params(rng)
 
     def init_params(self, rng: np.random.Generator) -> Any:
         """The default: ``{name: child.init_params(rng)}`` for each child Module (an
-        attribute, or an entry of a list attribute) that has parameters."""
-        return self._layout(lambda c: c.init_params(rng))
+        attribute, or an entry of a list attribute) that has parameters, and a copy of each
+        :func:`Parameter` of its own."""
+        return self._layout(lambda c: c.init_params(rng), lambda n, p: np.array(concrete(p)))
 
     @property
     def has_parameters(self) -> bool:
@@ -304,6 +355,8 @@ class Module(StateDictMixin, DtypeMixin):
         True when the class defines its own ``init_params``, or holds a child Module that
         has parameters; activations, pooling and Flatten have none."""
         if type(self).init_params is not Module.init_params:
+            return True
+        if any(p is not None for p in (self.__dict__.get("_own_params") or {}).values()):
             return True
         return any(c.has_parameters for _, c in self.named_children())
 
@@ -348,14 +401,38 @@ class Module(StateDictMixin, DtypeMixin):
             params = self._initialize(0, keep=True)
         return params
 
-    def parameters(self) -> list:
-        """The parameter arrays, in pytree order."""
-        return [leaf for _, leaf in self._named_leaves(self._have())]
+    def parameters(self, recurse: bool = True) -> list:
+        """The parameter arrays, in pytree order (``recurse=False``: only the Module's own,
+        not its children's)."""
+        return list(self.named_parameters(recurse=recurse).values())
 
-    def named_parameters(self) -> NamedArrays:
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> NamedArrays:
         """``{"0.W": array, "0.b": array, ...}``; iterating gives ``(name, array)`` pairs,
-        as PyTorch's does."""
-        return NamedArrays(self._named_leaves(self._have()))
+        as PyTorch's does. ``prefix`` goes in front of every name; ``recurse=False`` lists
+        only the Module's own parameters, not its children's. (No parameter is held twice, so
+        ``remove_duplicate`` changes nothing.)"""
+        pairs = self._named_leaves(self._have(), prefix)
+        if not recurse:
+            kids = {_join(prefix, n) for n, _ in self.named_children()}
+            pairs = [(n, v) for n, v in pairs if not any(n == k or n.startswith(k + ".") for k in kids)]
+        return NamedArrays(pairs)
+
+    def get_parameter(self, target: str):
+        """PyTorch's: the parameter named ``target`` (``"fc1.W"``)."""
+        named = self.named_parameters()
+        if target not in named:
+            raise AttributeError(f"{type(self).__name__} has no parameter {target!r}")
+        return named[target]
+
+    def add_module(self, name: str, module: "Module | None") -> None:
+        """PyTorch's: hold ``module`` as the child ``name`` (as ``setattr``)."""
+        check_parameter_name("add_module", name)
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module")
+        setattr(self, name, module)
+
+    register_module = add_module
 
     def num_parameters(self) -> int:
         return count_parameters(self._have())

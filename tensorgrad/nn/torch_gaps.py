@@ -23,8 +23,8 @@ PyTorch-named API.
   ``named_parameters()`` and ``state_dict()`` are PyTorch's (``"weights.0"``,
   ``"scales.alpha"``). ``init(seed)`` starts again from the given values: they are not drawn.
   As for every child Module, the parameters live in the parent's pytree: outside ``apply``,
-  ``model.weights[0]`` reads the list's own remembered copy, so read (or update) the
-  parent's as ``model.params["weights"][0]``.
+  ``model.weights[0]`` reads the parent's entry ``model.params["weights"][0]`` once the
+  parent has made its parameters.
 """
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ class ModuleList(Module):
     def init_params(self, rng):
         return self._layout(lambda m: m.init_params(rng))
 
-    def _layout(self, make):
+    def _layout(self, make, own=None):
         return [make(m) if m.has_parameters else {} for m in self.layers]
 
     @property
@@ -157,7 +157,7 @@ class ModuleDict(Module):
     def init_params(self, rng):
         return self._layout(lambda m: m.init_params(rng))
 
-    def _layout(self, make):
+    def _layout(self, make, own=None):
         return {k: make(m) for k, m in self.mods.items() if m.has_parameters}
 
     @property

@@ -1,0 +1,53 @@
+"""PyTorch's ``nn.Parameter``: a tensor a Module registers as a parameter of its own.
+
+``self.scale = tg.nn.Parameter(np.ones(4))`` in the ``__init__`` of a Module written
+PyTorch's way (children as attributes, a ``forward``) gives the Module a parameter named
+``scale`` beside its children's: it is listed by ``parameters()`` and ``named_parameters()``,
+saved by ``state_dict()``, updated by an optimizer made on ``model.parameters()``, and inside
+``forward`` ``self.scale`` reads the value in use (the traced one under ``tg.grad`` of
+``model.apply``). ``register_parameter(name, None)`` registers an absent one (``self.bias``
+is then None), as PyTorch's layers do for ``bias=False``.
+
+On its own a Parameter is an imperative tensor that requires grad (``requires_grad=False``
+makes one that does not), so ``tg.optim.SGD([tg.nn.Parameter(w)], lr=0.1)`` works as in
+PyTorch.
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+
+from ..imperative import tensor
+from ..tensor import Tensor, concrete
+
+__all__ = ["Parameter", "is_parameter", "check_parameter_name"]
+
+#: the tensors made by :func:`Parameter` (by id; weak, so a dropped one is forgotten)
+_MADE: "weakref.WeakValueDictionary[int, Tensor]" = weakref.WeakValueDictionary()
+
+
+def Parameter(data: Any = None, requires_grad: bool = True) -> Tensor:  # noqa: N802 (PyTorch's name)
+    """PyTorch's ``nn.Parameter(data, requires_grad=True)``: an imperative tensor holding a
+    copy of ``data`` (a floating array; None gives an empty one) that a Module registers as
+    its parameter when assigned as an attribute."""
+    a = np.empty(0) if data is None else np.array(concrete(data))
+    if a.dtype.kind not in "fc":
+        raise TypeError(f"Parameter: a parameter must be a floating (or complex) array, got dtype "
+                        f"{a.dtype} (shape {a.shape}); convert it with .astype(float)")
+    t = tensor(a, requires_grad=bool(requires_grad))
+    _MADE[id(t)] = t
+    return t
+
+
+def is_parameter(v: Any) -> bool:
+    """Whether ``v`` is a tensor made by :func:`Parameter`."""
+    return type(v) is Tensor and _MADE.get(id(v)) is v
+
+
+def check_parameter_name(who: str, name: Any) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"{who}: the name must be a string, got {type(name).__name__}")
+    if not name or "." in name:
+        raise KeyError(f"{who}: the name must be non-empty and contain no '.', got {name!r}")
