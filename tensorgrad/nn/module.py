@@ -30,6 +30,8 @@ from . import init as _init
 from .module_hooks import HookHandle, with_hooks
 from .module_hooks import register as register_hook
 from .module_dtype import DtypeMixin
+from .module_owner import MISSING as _MISSING
+from .module_owner import Owner as _Owner
 from .parameter import check_parameter_name, is_parameter
 from .state import StateDictMixin
 
@@ -59,48 +61,6 @@ class NamedArrays(dict):
         return iter(self.items())
 
 
-class _Owner:
-    """A child Module's link to the Module whose parameter pytree holds its entry."""
-
-    __slots__ = ("module",)
-
-    def __init__(self, module: "Module"):
-        self.module = module
-
-    def entry(self, child: "Module"):
-        """``child``'s entry in the owner's parameters in use, or ``_MISSING``."""
-        owner = self.module
-        params = owner.params
-        if params is not None:
-            for slot, c in owner._child_slots(params):
-                if c is child:
-                    return params[slot]
-        return _MISSING
-
-    def write(self, child: "Module", value) -> bool:
-        """Put ``value`` in place of ``child``'s entry (a new container up to the owner's
-        root); False when the owner holds no entry for it."""
-        owner = self.module
-        params = owner.params
-        if params is not None:
-            for slot, c in owner._child_slots(params):
-                if c is child:
-                    owner.params = _replaced(params, slot, value)
-                    return True
-        return False
-
-
-def _replaced(container, slot, value):
-    """A copy of ``container`` (dict, list or tuple) with ``container[slot] = value``."""
-    if isinstance(container, tuple):
-        items = list(container)
-        items[slot] = value
-        return type(container)(items) if type(container) is tuple else type(container)(*items)
-    new = container.copy()
-    new[slot] = value
-    return new
-
-
 class _Bound(threading.local):
     """Per thread: the parameters a PyTorch-form ``apply`` hands to the Modules under it
     (``id(module) -> params``) while its ``forward`` runs."""
@@ -110,7 +70,6 @@ class _Bound(threading.local):
 
 
 _BOUND = _Bound()
-_MISSING = object()
 
 
 def _holds_modules(v) -> bool:
