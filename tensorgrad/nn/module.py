@@ -195,7 +195,14 @@ class Module(StateDictMixin, DtypeMixin):
         mine = self.__dict__.get("_own_params")
         if mine is not None and name in mine:  # a Parameter of its own: the value in use
             return None if mine[name] is None else self._have()[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        hint = ""
+        if name[:1] != "_" and "_params" in self.__dict__:  # (never made here: no side effect)
+            params = self.params
+            if isinstance(params, dict) and params and type(self).init_params is not Module.init_params:
+                hint = (f"; its parameters are {', '.join(map(str, params))}, read as "
+                        f"layer.params[name] (tensorgrad's Linear and Conv keep W and b: W is "
+                        f"(in, out), PyTorch's weight transposed)")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}{hint}")
 
     def register_parameter(self, name: str, param: Any) -> None:
         """PyTorch's: ``param`` (a :func:`Parameter`, or None for an absent one) becomes the
