@@ -276,3 +276,31 @@ def test_add_module_names_a_child():
     assert "extra.W" in net.named_parameters() and net.get_submodule("extra") is net.extra
     with pytest.raises(TypeError, match="is not a Module"):
         net.add_module("bad", 3)
+
+
+def test_embedding_from_pretrained():
+    table = np.arange(12.0).reshape(4, 3)
+    e = nn.Embedding.from_pretrained(table)
+    np.testing.assert_array_equal(tg.stop_gradient(e(np.array([1, 3]))), table[[1, 3]])
+    e.init(5)                                                 # starts from the table again
+    np.testing.assert_array_equal(tg.stop_gradient(e.params["weight"]), table)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding.from_pretrained(table)   # frozen: no grad
+            self.fc = nn.Linear(3, 2)
+
+        def forward(self, i):
+            return self.fc(self.emb(i))
+    m = M()
+    m.parameters()
+    m.fc.requires_grad_()
+    opt = tg.optim.SGD(m.parameters(), lr=0.1)
+    tg.sum(m(np.array([0, 2]))).backward()
+    opt.step()
+    np.testing.assert_array_equal(tg.stop_gradient(m.params["emb"]["weight"]), table)
+    free = nn.Embedding.from_pretrained(table, freeze=False, padding_idx=1)
+    assert isinstance(free.params["weight"], np.ndarray) and free(np.array([1])).tolist() == [[3, 4, 5]]
+    with pytest.raises(ValueError, match="2-D floating"):
+        nn.Embedding.from_pretrained(np.ones(3))

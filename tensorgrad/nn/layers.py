@@ -25,6 +25,7 @@ from .. import ops as _ops
 from ..ops._util import on_a_trace
 from ..staging import check as _staged_check
 from ..staging import is_staged
+from ..imperative import tensor
 from ..tensor import concrete
 from .. import random as _random
 from . import init as _init
@@ -343,6 +344,9 @@ class Embedding(Module):
         self.w_init = _init.get(init) if init is not None else None
 
     def init_params(self, rng):
+        given = self.__dict__.get("_pretrained")
+        if given is not None:  # from_pretrained: a copy of the table given
+            return {"weight": tensor(np.array(given[0])) if given[1] else np.array(given[0])}
         shape = (self.num_embeddings, self.embedding_dim)
         w = self.w_init(shape, rng) if self.w_init else rng.normal(size=shape)
         if self.padding_idx is not None:
@@ -361,6 +365,24 @@ class Embedding(Module):
         if self.padding_idx is not None:
             return _torch_layers.embedding(ids, params["weight"], padding_idx=self.padding_idx)
         return _ops.getitem(params["weight"], ids)  # (a traced id array works under tg.jit)
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx: int | None = None,
+                        max_norm: float | None = None, norm_type: float = 2.0,
+                        scale_grad_by_freq: bool = False, sparse: bool = False) -> "Embedding":
+        """PyTorch's: an Embedding whose table is a copy of the 2-D ``embeddings`` (the
+        ``padding_idx`` row as given; ``init(seed)`` starts from it again). ``freeze=True`` (the default) keeps it as a tensor that
+        does not require grad, so a PyTorch-form optimizer leaves it alone (``requires_grad_()``
+        on the model unfreezes it, as PyTorch's); under ``tg.grad`` every parameter is
+        differentiated, so leave it out of the pytree you differentiate to freeze it there."""
+        w = np.array(concrete(embeddings))
+        if w.ndim != 2 or w.dtype.kind not in "fc":
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be a 2-D floating array, "
+                             f"got shape {w.shape} and dtype {w.dtype}")
+        m = cls(w.shape[0], w.shape[1], padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse)
+        m._pretrained = (w, bool(freeze))  # (init(seed) starts from it again, not from a draw)
+        m.params = m.init_params(None)
+        return m
 
     def _check_ids(self, v):
         v = np.asarray(v)
