@@ -16,6 +16,8 @@ Operators and array methods are installed by the ops' registry entries.
 from __future__ import annotations
 
 import dis
+import itertools
+import linecache
 import operator
 import sys
 from typing import Any
@@ -313,12 +315,32 @@ def _leaving(t: "Tensor", how: str, array: bool = False) -> None:
 _STORE = dis.opmap["STORE_SUBSCR"]
 
 
+#: the calls that write a number into a NumPy array: ``operator.setitem(a, i, t)``,
+#: ``a.__setitem__(i, t)``, ``a.fill(t)``, ``a.itemset(i, t)``
+_WRITERS = frozenset({"setitem", "__setitem__", "fill", "itemset"})
+
+
 def _stored_into_array(frame) -> bool:
     """True when the conversion is NumPy's, for ``a[i] = t`` into an ndarray (the caller's
-    instruction is a subscript store): a number written there leaves the tape silently,
-    where ``float(t)`` or ``t.item()`` says so."""
-    code = frame.f_code.co_code if frame is not None else b""
-    return 0 <= frame.f_lasti < len(code) and code[frame.f_lasti] == _STORE if code else False
+    instruction is a subscript store) or a call that does the same (``operator.setitem``,
+    ``a.__setitem__``, ``a.fill``): a number written there leaves the tape silently, where
+    ``float(t)`` or ``t.item()`` says so."""
+    if frame is None:
+        return False
+    code = frame.f_code
+    raw = code.co_code
+    i = frame.f_lasti
+    if not 0 <= i < len(raw):
+        return False
+    if raw[i] == _STORE:
+        return True
+    # a call: the name it calls, read from the source span of the instruction
+    pos = next(itertools.islice(code.co_positions(), i // 2, None), None)
+    if pos is None or None in pos or pos[0] != pos[1]:
+        return False
+    text = linecache.getline(code.co_filename, pos[0])[pos[2]:pos[3]]
+    callee = text.split("(", 1)[0].strip()
+    return callee.rsplit(".", 1)[-1] in _WRITERS
 
 
 _SEQS = (list, tuple)

@@ -234,3 +234,16 @@ def test_storing_a_recorded_number_into_a_numpy_array_raises_instead_of_dropping
     assert y.tolist() == [6.0, 1.0, 0.0]
     y[2] = tg.tensor(5.0)  # a constant tensor: nothing to lose
     assert y[2] == 5.0
+
+
+def test_storing_a_recorded_number_by_a_call_raises_as_a_subscript_store_does():
+    # operator.setitem, __setitem__ and fill convert through float(t) as a[i] = t does
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    for write in (lambda a: operator.setitem(a, 0, x[0] * 3), lambda a: a.__setitem__(0, x[1]),
+                  lambda a: a.fill(x[1])):
+        a = np.zeros(2)
+        with pytest.raises(ValueError) as info:
+            write(a)
+        assert "a[i] = t.item()" in str(info.value.__cause__)
+        assert a.tolist() == [0.0, 0.0]
+    assert float(x[0]) == 1.0 and math.exp(x[0]) == math.e  # the explicit conversions stay
