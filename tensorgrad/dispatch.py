@@ -406,10 +406,23 @@ def _placeholder(x):
     return x
 
 
+#: NumPy's functions that write into their first argument
+_WRITES_INTO = frozenset({"numpy.put", "numpy.place", "numpy.put_along_axis",
+                          "numpy.fill_diagonal"})
+
+
 def _array_function(self, func, types, args, kwargs):
     path = _path(func)
     if path in _METADATA:  # shape and dtype only: no gradient involved
         return func(*[_placeholder(a) for a in args], **kwargs)
+    if path in _WRITES_INTO and args and not isinstance(args[0], Tensor):
+        # NumPy's own in-place write into a NumPy array: a constant tensor's values may go in
+        if _any_traced(args) or _any_traced(kwargs):
+            raise TypeError(f"{path} would write a traced value (one that requires grad, or is "
+                            "traced by a transform) into a NumPy array, and its gradient would "
+                            f"be lost; use tg.{path[6:]}(..., inplace=False), which returns the "
+                            "updated array")
+        return func(*_strip(args), **_strip(kwargs))
     impl = NUMPY_FUNCTIONS.get(path)
     if impl is None:
         if _any_traced(args) or _any_traced(kwargs):

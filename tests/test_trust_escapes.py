@@ -247,3 +247,23 @@ def test_storing_a_recorded_number_by_a_call_raises_as_a_subscript_store_does():
         assert "a[i] = t.item()" in str(info.value.__cause__)
         assert a.tolist() == [0.0, 0.0]
     assert float(x[0]) == 1.0 and math.exp(x[0]) == math.e  # the explicit conversions stay
+
+
+def test_numpys_in_place_writers_take_a_constant_tensor_and_refuse_a_traced_one():
+    c = tg.tensor(np.array([5.0, 6.0]))
+    z = np.zeros(4)
+    np.put(z, [0, 1], c)
+    assert z.tolist() == [5, 6, 0, 0]
+    np.place(z, z == 0, c)
+    assert z.tolist() == [5, 6, 5, 6]
+    np.put_along_axis(z, np.array([0, 1]), c[::-1], axis=0)
+    assert z.tolist() == [6, 5, 5, 6]
+    w = np.zeros((2, 2))
+    np.fill_diagonal(w, c)
+    assert w.tolist() == [[5, 0], [0, 6]]
+    t = tg.tensor(np.array([5.0, 6.0]), requires_grad=True)
+    with pytest.raises(TypeError, match="numpy.put would write a traced value"):
+        np.put(z, [0, 1], t)
+    assert z.tolist() == [6, 5, 5, 6]
+    with pytest.raises(TypeError, match="numpy.place would write"):
+        tg.grad(lambda v: (np.place(np.zeros(2), np.ones(2, bool), v), tg.sum(v))[1])(np.ones(2))
