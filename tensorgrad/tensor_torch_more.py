@@ -86,6 +86,8 @@ def _long(x):
 # ---- shapes ----------------------------------------------------------------------------------
 @method("view")
 def view(self, *shape):
+    if not shape:  # NumPy's view(): the same values
+        return self
     if len(shape) == 1 and not isinstance(shape[0], (list, tuple, int, np.integer)):
         raise TypeError(f"Tensor.view: reinterpreting the bytes as dtype {shape[0]!r} is not "
                         "supported (values are immutable); use t.to(dtype) or t.astype(dtype)")

@@ -333,3 +333,9 @@ def test_zero_norm_counts_entries_and_keeps_a_zero_slope_on_the_tape():
         assert np.array_equal(t.grad, np.zeros(3))
     assert tg.linalg.norm(np.array([1, 0, 3], np.float32), 0).dtype == np.float32
     np.testing.assert_array_equal(tg.grad(lambda v: tg.linalg.norm(v, 0))(np.array([1.0, 0.0])), [0, 0])
+
+
+def test_view_without_arguments_is_numpys_view_of_the_same_values():
+    t = tg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    assert t.view().shape == (2, 3) and t.view(3, 2).shape == (3, 2)
+    np.testing.assert_array_equal(tg.grad(lambda x: tg.sum(x.view() * 2))(np.ones(2)), [2.0, 2.0])
