@@ -43,6 +43,7 @@ differentiable to any order.
 from __future__ import annotations
 
 from .ops.activations import erf, logsumexp
+from .registry import register_numpy
 from .ops.activations import log_softmax as _log_softmax
 from .ops.activations import sigmoid as expit
 from .ops.activations import softmax as _softmax
@@ -104,3 +105,9 @@ def softmax(x: ArrayLike, axis: Axis = None) -> Array:
 def log_softmax(x: ArrayLike, axis: Axis = None) -> Array:
     """log(softmax(x)) over ``axis`` (by default over all entries, as SciPy)."""
     return _log_softmax(x, axis=axis)
+
+# SciPy's ufuncs of the same meaning, called on a Tensor (``scipy.special.log1p(t)``), are these
+# (the others are declared with their ops)
+for _name in ("digamma", "exp2", "expm1", "jn", "log1p", "round"):
+    register_numpy(f"scipy.special.{_name}", globals()[_name])
+del _name

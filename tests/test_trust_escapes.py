@@ -13,6 +13,7 @@ import operator
 
 import numpy as np
 import pytest
+import scipy.special as sp
 
 import tensorgrad as tg
 
@@ -267,3 +268,12 @@ def test_numpys_in_place_writers_take_a_constant_tensor_and_refuse_a_traced_one(
     assert z.tolist() == [6, 5, 5, 6]
     with pytest.raises(TypeError, match="numpy.place would write"):
         tg.grad(lambda v: (np.place(np.zeros(2), np.ones(2, bool), v), tg.sum(v))[1])(np.ones(2))
+
+
+def test_scipy_specials_aliases_of_tensorgrads_functions_take_tensors():
+    x = np.array([0.3, 1.5, 4.0])
+    for f, d in ((sp.log1p, 1 / (1 + x)), (sp.expm1, np.exp(x)), (sp.exp2, np.log(2) * 2 ** x),
+                 (sp.digamma, sp.polygamma(1, x))):
+        np.testing.assert_allclose(tg.stop_gradient(f(tg.tensor(x))), f(x), rtol=1e-14)
+        np.testing.assert_allclose(tg.grad(lambda t: tg.sum(f(t)))(x), d, rtol=1e-12)
+    np.testing.assert_allclose(tg.grad(lambda t: tg.sum(sp.jn(2, t)))(x), sp.jvp(2, x), rtol=1e-10)
