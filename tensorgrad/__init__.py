@@ -61,6 +61,7 @@ from .explain import explain
 from . import nn
 from . import tensor_torch as _tensor_torch  # noqa: F401  (PyTorch's Tensor methods: t.exp(), t.view(-1), t.add_(1), ...)
 from . import check, checkpoint, data, optim, perceptron, special, train
+from . import utils  # tg.utils.data: torch.utils.data (Dataset, DataLoader, random_split) on NumPy
 from . import scipy  # tg.scipy.linalg, tg.scipy.special, tg.scipy.stats: jax.scipy's layout
 from . import random  # tg.random: jax.random's key-based samplers
 from . import distributions  # tg.distributions: torch.distributions on tg.scipy.stats and tg.random

@@ -1,0 +1,295 @@
+"""PyTorch's ``torch.utils.data`` on NumPy: datasets, samplers and a ``DataLoader``.
+
+* :class:`Dataset` (``__getitem__`` and ``__len__``; ``a + b`` concatenates),
+  :class:`TensorDataset` (samples are the i-th rows of the arrays given), :class:`Subset`,
+  :class:`ConcatDataset` and :func:`random_split` (lengths, or fractions summing to 1);
+* :class:`SequentialSampler`, :class:`RandomSampler`, :class:`SubsetRandomSampler` and
+  :class:`BatchSampler`;
+* :class:`DataLoader`: batches of ``batch_size`` samples, shuffled at each pass with
+  ``shuffle=True``, the last short one dropped with ``drop_last=True``, put together by
+  :func:`default_collate` (arrays stacked on a new first axis, tuples, lists and dicts
+  collated entry by entry, numbers made arrays) or by ``collate_fn``.
+
+Batches are NumPy arrays, as tensorgrad's models take. Randomness comes from ``generator``:
+a ``numpy.random.Generator`` or an int seed; without one each pass draws from fresh OS
+entropy, as PyTorch's default generator does unless seeded. ``num_workers``,
+``pin_memory``, ``timeout``, ``prefetch_factor`` and ``persistent_workers`` are accepted and
+change nothing (one process).
+"""
+from __future__ import annotations
+
+import bisect
+import math
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from ..tensor import Tensor, concrete
+
+__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "Sampler",
+           "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
+           "DataLoader", "default_collate"]
+
+
+def _rng(generator) -> np.random.Generator:
+    if generator is None:
+        return np.random.default_rng()
+    if isinstance(generator, np.random.Generator):
+        return generator
+    if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
+        return np.random.default_rng(int(generator))
+    raise TypeError(f"generator must be a numpy.random.Generator or an int seed, got "
+                    f"{type(generator).__name__}")
+
+
+def _count(who: str, name: str, v) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+        raise ValueError(f"{who}: {name} must be a positive int, got {v!r}")
+    return int(v)
+
+
+class Dataset:
+    """A map-style dataset: ``dataset[i]`` is the i-th sample, ``len(dataset)`` their number."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+    def __add__(self, other: "Dataset") -> "ConcatDataset":
+        return ConcatDataset([self, other])
+
+
+class TensorDataset(Dataset):
+    """Samples are ``(a[i], b[i], ...)`` for the arrays (or tensors) given, which share their
+    first axis."""
+
+    def __init__(self, *tensors):
+        arrays = [np.asarray(concrete(t)) if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
+        if not arrays:
+            raise ValueError("TensorDataset: give at least one array")
+        if any(a.ndim == 0 for a in arrays) or len({a.shape[0] for a in arrays}) != 1:
+            raise ValueError(f"TensorDataset: the arrays must share their first axis, got shapes "
+                             f"{[a.shape for a in arrays]}")
+        self.tensors = tuple(arrays)
+
+    def __getitem__(self, index):
+        return tuple(a[index] for a in self.tensors)
+
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0]
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``."""
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int]):
+        self.dataset, self.indices = dataset, list(indices)
+
+    def __getitem__(self, index):
+        if isinstance(index, (list, np.ndarray)):
+            return self.dataset[[self.indices[i] for i in np.asarray(index).tolist()]]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    """The samples of each dataset in turn."""
+
+    def __init__(self, datasets: Iterable[Dataset]):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be empty")
+        self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]).tolist())
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"ConcatDataset: index {index} is out of range for {n} samples")
+        index %= n
+        k = bisect.bisect_right(self.cumulative_sizes, index)
+        return self.datasets[k][index - (self.cumulative_sizes[k - 1] if k else 0)]
+
+
+def random_split(dataset: Dataset, lengths: Sequence, generator=None) -> list[Subset]:
+    """PyTorch's: ``dataset`` split at random into :class:`Subset`s of the given lengths, or
+    of the given fractions (summing to 1; the remainder goes one by one to the first
+    subsets, as PyTorch's)."""
+    n = len(dataset)
+    lengths = list(lengths)
+    if lengths and all(isinstance(v, float) for v in lengths) and math.isclose(sum(lengths), 1.0) \
+            and sum(lengths) <= 1.0 + 1e-12:
+        sizes = [int(math.floor(n * f)) for f in lengths]
+        for i in range(n - sum(sizes)):
+            sizes[i % len(sizes)] += 1
+        lengths = sizes
+    if sum(lengths) != n or any(v < 0 for v in lengths):
+        raise ValueError(f"random_split: the lengths {lengths} must be non-negative and sum to "
+                         f"the dataset's {n} samples (or be fractions summing to 1)")
+    order = _rng(generator).permutation(n).tolist()
+    out, start = [], 0
+    for v in lengths:
+        out.append(Subset(dataset, order[start:start + v]))
+        start += v
+    return out
+
+
+class Sampler:
+    """Iterates over dataset indices."""
+
+    def __iter__(self) -> Iterator[int]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+
+class SequentialSampler(Sampler):
+    def __init__(self, data_source):
+        self.data_source = data_source
+
+    def __iter__(self):
+        return iter(range(len(self.data_source)))
+
+    def __len__(self) -> int:
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """A new permutation at each pass (``replacement=True``: ``num_samples`` draws with
+    replacement)."""
+
+    def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None,
+                 generator=None):
+        self.data_source, self.replacement = data_source, bool(replacement)
+        self._num = None if num_samples is None else _count("RandomSampler", "num_samples", num_samples)
+        self.generator = _rng(generator) if generator is not None else None
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.data_source) if self._num is None else self._num
+
+    def __iter__(self):
+        rng = self.generator if self.generator is not None else _rng(None)
+        n = len(self.data_source)
+        if self.replacement:
+            return iter(rng.integers(0, n, self.num_samples).tolist())
+        reps = -(-self.num_samples // n) if n else 0
+        order = np.concatenate([rng.permutation(n) for _ in range(reps)]) if reps else np.zeros(0, int)
+        return iter(order[:self.num_samples].tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in a new random order at each pass."""
+
+    def __init__(self, indices: Sequence[int], generator=None):
+        self.indices = list(indices)
+        self.generator = _rng(generator) if generator is not None else None
+
+    def __iter__(self):
+        rng = self.generator if self.generator is not None else _rng(None)
+        return iter([self.indices[i] for i in rng.permutation(len(self.indices))])
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class BatchSampler(Sampler):
+    """Lists of ``batch_size`` indices from ``sampler`` (the last one shorter unless
+    ``drop_last``)."""
+
+    def __init__(self, sampler: Iterable[int], batch_size: int, drop_last: bool):
+        self.sampler, self.drop_last = sampler, bool(drop_last)
+        self.batch_size = _count("BatchSampler", "batch_size", batch_size)
+
+    def __iter__(self):
+        batch: list = []
+        for i in self.sampler:
+            batch.append(i)
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self) -> int:
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+def default_collate(batch: list) -> Any:
+    """PyTorch's rule on NumPy: arrays (and tensors) stacked on a new first axis, numbers
+    made a 1-D array, tuples, lists and dicts collated entry by entry, strings kept as a list."""
+    first = batch[0]
+    if isinstance(first, Tensor):
+        return np.stack([np.asarray(concrete(b)) for b in batch])
+    if isinstance(first, (np.ndarray, np.generic)):
+        return np.stack([np.asarray(b) for b in batch])
+    if isinstance(first, (bool, int, float, complex)):
+        return np.asarray(batch)
+    if isinstance(first, str):
+        return list(batch)
+    if isinstance(first, dict):
+        return {k: default_collate([b[k] for b in batch]) for k in first}
+    if isinstance(first, tuple) and hasattr(first, "_fields"):  # a namedtuple
+        return type(first)(*(default_collate(list(s)) for s in zip(*batch)))
+    if isinstance(first, (tuple, list)):
+        if any(len(b) != len(first) for b in batch):
+            raise RuntimeError("default_collate: each sample in the batch must have the same "
+                               "number of entries")
+        return [default_collate(list(s)) for s in zip(*batch)] if isinstance(first, list) \
+            else tuple(default_collate(list(s)) for s in zip(*batch))
+    raise TypeError(f"default_collate: samples must be arrays, numbers, strings, dicts, lists "
+                    f"or tuples; got {type(first).__name__}")
+
+
+class DataLoader:
+    """PyTorch's ``DataLoader``: iterating gives batches of ``dataset``'s samples (see the
+    module's description). With ``batch_size=None`` it gives the samples one by one."""
+
+    def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool | None = None,
+                 sampler=None, batch_sampler=None, num_workers: int = 0,
+                 collate_fn: Callable | None = None, pin_memory: bool = False,
+                 drop_last: bool = False, timeout: float = 0, worker_init_fn=None,
+                 multiprocessing_context=None, generator=None, *, prefetch_factor=None,
+                 persistent_workers: bool = False, pin_memory_device: str = "",
+                 in_order: bool = True):
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None
+                                          or drop_last):
+            raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
+                             "batch_size, shuffle, sampler, and drop_last")
+        self.dataset, self.num_workers, self.drop_last = dataset, num_workers, bool(drop_last)
+        self.batch_size = None if batch_size is None else _count("DataLoader", "batch_size", batch_size)
+        self.generator = generator
+        if sampler is None:
+            sampler = RandomSampler(dataset, generator=generator) if shuffle \
+                else SequentialSampler(dataset)
+        self.sampler = sampler
+        if batch_sampler is None and self.batch_size is not None:
+            batch_sampler = BatchSampler(sampler, self.batch_size, self.drop_last)
+        self.batch_sampler = batch_sampler
+        self.collate_fn = collate_fn if collate_fn is not None else (
+            default_collate if batch_sampler is not None else (lambda s: s))
+
+    def __iter__(self):
+        if self.batch_sampler is None:
+            for i in self.sampler:
+                yield self.collate_fn(self.dataset[i])
+            return
+        fast = isinstance(self.dataset, TensorDataset) and self.collate_fn is default_collate
+        for idx in self.batch_sampler:
+            if fast:  # the rows of every array at once
+                yield tuple(a[np.asarray(idx, dtype=np.intp)] for a in self.dataset.tensors)
+            else:
+                yield self.collate_fn([self.dataset[i] for i in idx])
+
+    def __len__(self) -> int:
+        return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)

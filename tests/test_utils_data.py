@@ -1,0 +1,102 @@
+"""tg.utils.data: PyTorch's datasets, samplers and DataLoader on NumPy arrays."""
+from collections import namedtuple
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset,
+                                   RandomSampler, SequentialSampler, Subset, SubsetRandomSampler,
+                                   TensorDataset, default_collate, random_split)
+
+X = np.arange(20.0).reshape(10, 2)
+Y = np.arange(10)
+
+
+def test_tensor_dataset_and_a_shuffled_loader_cover_every_sample_once_per_pass():
+    ds = TensorDataset(X, tg.tensor(Y))
+    assert len(ds) == 10 and ds[3][0].tolist() == [6.0, 7.0] and ds[3][1] == 3
+    loader = DataLoader(ds, batch_size=4, shuffle=True, generator=np.random.default_rng(0))
+    passes = [[(xb, yb) for xb, yb in loader] for _ in range(2)]
+    assert len(loader) == 3
+    for batches in passes:
+        assert [len(yb) for _, yb in batches] == [4, 4, 2]
+        seen = np.concatenate([yb for _, yb in batches])
+        assert sorted(seen.tolist()) == list(range(10))
+        for xb, yb in batches:
+            np.testing.assert_array_equal(xb, X[yb])           # rows stay paired
+    assert not np.array_equal(np.concatenate([b[1] for b in passes[0]]),
+                              np.concatenate([b[1] for b in passes[1]]))  # a new order per pass
+    plain = list(DataLoader(ds, batch_size=4, drop_last=True))
+    assert len(plain) == 2 and plain[1][1].tolist() == [4, 5, 6, 7]
+    with pytest.raises(ValueError, match="share their first axis"):
+        TensorDataset(X, np.arange(3))
+
+
+def test_random_split_subsets_and_concatenation():
+    ds = TensorDataset(X, Y)
+    a, b = random_split(ds, [0.8, 0.2], generator=0)
+    assert (len(a), len(b)) == (8, 2) and sorted(a.indices + b.indices) == list(range(10))
+    c, d, e = random_split(ds, [0.5, 0.25, 0.25], generator=1)   # 5, 2, 2 and 1 left: to the first
+    assert (len(c), len(d), len(e)) == (6, 2, 2)
+    with pytest.raises(ValueError, match="sum to"):
+        random_split(ds, [3, 3])
+    sub = Subset(ds, [9, 0])
+    assert sub[0][1] == 9 and len(sub) == 2
+    both = ds + sub
+    assert isinstance(both, ConcatDataset) and len(both) == 12 and both[10][1] == 9 and both[-1][1] == 0
+    with pytest.raises(IndexError):
+        both[12]
+
+
+def test_a_dataset_of_dicts_and_the_collate_rules():
+    class Squares(Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return {"x": np.full(2, float(i)), "y": i, "name": f"s{i}"}
+    batches = list(DataLoader(Squares(), batch_size=2))
+    assert [b["y"].tolist() for b in batches] == [[0, 1], [2, 3], [4]]
+    assert batches[0]["x"].shape == (2, 2) and batches[0]["name"] == ["s0", "s1"]
+    assert list(DataLoader(Squares(), batch_size=None))[2]["y"] == 2   # no batching
+    P = namedtuple("P", "a b")
+    out = default_collate([P(np.ones(2), 1.5), P(np.zeros(2), 2.5)])
+    assert isinstance(out, P) and out.a.shape == (2, 2) and out.b.tolist() == [1.5, 2.5]
+    assert default_collate([[1, 2], [3, 4]])[0].tolist() == [1, 3]
+    got = list(DataLoader(TensorDataset(X), batch_size=3, collate_fn=lambda s: len(s)))
+    assert got == [3, 3, 3, 1]
+
+
+def test_samplers():
+    assert list(SequentialSampler(range(4))) == [0, 1, 2, 3]
+    r = RandomSampler(range(5), generator=3)
+    assert sorted(r) == [0, 1, 2, 3, 4] and len(r) == 5
+    drawn = list(RandomSampler(range(3), replacement=True, num_samples=7, generator=0))
+    assert len(drawn) == 7 and set(drawn) <= {0, 1, 2}
+    assert sorted(SubsetRandomSampler([7, 8, 9], generator=0)) == [7, 8, 9]
+    assert list(BatchSampler(range(5), 2, drop_last=False)) == [[0, 1], [2, 3], [4]]
+    assert len(BatchSampler(range(5), 2, drop_last=True)) == 2
+    loader = DataLoader(TensorDataset(X, Y), batch_sampler=BatchSampler(range(10), 5, False))
+    assert [yb.tolist() for _, yb in loader] == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        DataLoader(TensorDataset(X), sampler=SequentialSampler(X), shuffle=True)
+
+
+def test_a_training_loop_in_pytorchs_form_over_a_loader():
+    rng = np.random.default_rng(0)
+    Xc, yc = rng.normal(size=(64, 4)), rng.integers(0, 3, 64)
+    model = tg.nn.Sequential(tg.nn.Linear(4, 8), tg.nn.ReLU(), tg.nn.Linear(8, 3)).requires_grad_()
+    opt = tg.optim.SGD(model.parameters(), lr=0.1)
+    loader = DataLoader(TensorDataset(Xc, yc), batch_size=16, shuffle=True, generator=0)
+    losses = []
+    for _ in range(5):
+        total = 0.0
+        for xb, yb in loader:
+            opt.zero_grad()
+            loss = tg.nn.functional.cross_entropy(model(xb), yb)
+            loss.backward()
+            opt.step()
+            total += float(loss) * len(yb)
+        losses.append(total / len(Xc))
+    assert losses[-1] < losses[0]
