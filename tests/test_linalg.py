@@ -78,8 +78,9 @@ def test_full_matrices_and_modes_without_a_derivative():
     close(g, Ur @ Vhr)
     q = la.qr(A, mode="complete")
     assert q[0].shape == (4, 4)
-    with pytest.raises(ValueError, match="mode='reduced'"):
-        tg.grad(lambda a: tg.sum(la.qr(a, mode="complete")[0]))(A)
+    w = np.arange(8.0).reshape(4, 2)  # R's extra rows are zeros, Q's first columns the reduced Q
+    close(tg.grad(lambda a: tg.sum(la.qr(a, mode="complete")[1] * w))(A),
+          tg.grad(lambda a: tg.sum(la.qr(a)[1] * w[:2]))(A), 1e-13)
 
 
 def test_bad_input_raises_clear_errors():
@@ -436,3 +437,16 @@ def test_lstsq_rank_is_an_int32_as_numpy_and_jax():
     assert rank == np.linalg.lstsq(a, b)[2] == 2
     assert np.asarray(rank).dtype == np.asarray(np.linalg.lstsq(a, b)[2]).dtype == np.int32
     assert tg.jit(lambda a, b: tg.linalg.lstsq(a, b)[2])(a, b).dtype == np.int32
+
+
+def test_complete_qr_of_a_tall_matrix_differentiates_as_jax():
+    rng = np.random.default_rng(3)
+    A, wq, wr = rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 5, 5)), rng.normal(size=(2, 5, 3))
+
+    def f(a, lib):
+        q, r = lib.linalg.qr(a, mode="complete")
+        return lib.sum(q * wq) + lib.sum(r * wr)
+    close(tg.grad(lambda a: f(a, tg))(A), jax.grad(lambda a: f(a, jnp))(A), 1e-12)
+    t = rng.normal(size=A.shape)
+    close(tg.jvp(lambda a: la.qr(a, mode="complete")[0], (A,), (t,))[1],
+          jax.jvp(lambda a: jnp.linalg.qr(a, mode="complete")[0], (A,), (t,))[1], 1e-12)

@@ -144,18 +144,71 @@ qr_packed = general(
     examples=[Example(((2, 3, 2),)), Example(((2, 3),))])
 
 
+def _rows(x, start, stop=None):
+    return getitem(x, (Ellipsis, slice(start, stop), slice(None)))
+
+
+def _complement_parts(Q, Q2, n):
+    """JAX's Z = Q_pn (Q_nn − I)⁻¹ and W = Q + Q₂ Z for the Householder complement Q₂ of the
+    reduced Q (arXiv 2409.13374, eqs. 32–33)."""
+    A = _rows(Q, 0, n) - np.eye(n)
+    Z = mT(_solve(mT(A), mT(_rows(Q, n))))
+    return Z, Q + Q2 @ Z
+
+
+def _qr_complement_jvp(t, out, a):
+    m, n = _shape(a)[-2:]
+    Q, R = _qr_parts(qr_packed(a), m)
+    dQ, _ = _qr_jvp_square(Q, R, t)
+    Z, W = _complement_parts(Q, out, n)
+    return dQ @ mT(Z) - W @ mT(_rows(dQ, n) - Z @ _rows(dQ, 0, n))
+
+
+def _qr_complement_vjp(g, out, a):
+    m, n = _shape(a)[-2:]
+    Q, R = _qr_parts(qr_packed(a), m)
+    Z, W = _complement_parts(Q, out, n)
+    M = mT(g) @ W
+    gQ = g @ Z + concatenate([mT(Z) @ M, -M], axis=-2)
+    return _qr_vjp_square(Q, R, gQ, np.zeros(_shape(R), dtype_of(R)))
+
+
+def _qr_complement_signature(a: ArrayLike):
+    """The last M − N columns of the complete Q of a tall A (M > N): LAPACK's Householder
+    completion of the reduced Q, whose derivative is JAX's."""
+    m, n = matrix("qr", a)
+    if m <= n:
+        raise ValueError(f"qr: the complement of Q needs a tall matrix, got shape {_shape(a)}")
+    return (a,), ()
+
+
+qr_complement = general(
+    "qr_complement", lambda a: np.linalg.qr(a, mode="complete")[0][..., :, a.shape[-1]:],
+    vjp={"a": _qr_complement_vjp}, jvp={"a": _qr_complement_jvp},
+    signature=_qr_complement_signature, public=False,
+    jax=lambda jnp, a: jnp.linalg.qr(a, mode="complete")[0][..., :, a.shape[-1]:],
+    symbol="dQ₂ = dQ Zᵀ − (Q + Q₂ Z)(dQ_pn − Z dQ_nn)ᵀ, Z = Q_pn (Q_nn − I)⁻¹",
+    doc="the extra columns of the complete Q of a tall matrix",
+    examples=[Example(((4, 2),)), Example(((2, 5, 3),))])
+
+
 def qr(a: ArrayLike, mode: str = "reduced"):
     """QR decomposition ``(Q, R)`` with orthonormal columns in Q and R upper triangular.
 
     ``mode='reduced'`` (NumPy's default; Q is M×k, R is k×N) and ``'r'`` (R
     alone) are differentiable for every shape, wherever R is invertible.
     ``'complete'`` equals ``'reduced'`` unless M > N; then the extra columns
-    of Q are not unique, and (like ``'raw'``) it is computed by NumPy for
-    untraced inputs only.
+    of Q are LAPACK's Householder completion, differentiated as JAX does for a
+    real A (a complex one, and ``'raw'``, are computed by NumPy for untraced
+    inputs only).
     """
     m, n = matrix("qr", a, complex_ok=True)
     if mode not in ("reduced", "r", "complete", "raw"):
         raise ValueError(f"qr: unrecognized mode {mode!r}; use 'reduced', 'complete', 'r' or 'raw'")
+    if mode == "complete" and m > n and dtype_of(a).kind != "c":
+        Q, R = _qr_parts(qr_packed(a), m)
+        zeros = np.zeros(_shape(a)[:-2] + (m - n, n), dtype_of(R))
+        return QRResult(concatenate([Q, qr_complement(a)], axis=-1), concatenate([R, zeros], axis=-2))
     if mode == "raw" or (mode == "complete" and m > n):
         if traced_level(a) >= 0:  # differentiated (a vmap's or a jit's input is not)
             raise ValueError(f"qr: mode={mode!r} has no derivative for a matrix of shape "
