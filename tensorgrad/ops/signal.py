@@ -152,12 +152,10 @@ def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left=None, right=None, pe
     Differentiable in ``x``, ``fp`` (and ``left``/``right``) and the knots ``xp``, a 1-D
     array, increasing unless ``period`` is given: then, as NumPy's, the points repeat with
     that period (``x`` and ``xp`` are taken modulo it, ``left``/``right`` are not allowed, and
-    ``xp`` must be a constant). A point ``x`` in ``[xp[i], xp[i+1])`` moves with the two knots
+    the period is a constant). A point ``x`` in ``[xp[i], xp[i+1])`` moves with the two knots
     of its interval (JAX's rule, also at a knot); outside the knots ``left``/``right`` do not
     depend on them. A complex ``fp`` (and ``left``/``right``) has its real and imaginary parts
     interpolated apart, in complex128, as NumPy's."""
-    if period is not None:
-        xp = _constant("interp", "xp (with period)", xp)
     xp = _as_array(xp)
     if dtype_of(xp) != np.float64:  # NumPy's knots are float64 (so is the result)
         xp = astype(xp, np.float64)
@@ -176,7 +174,7 @@ def _interp(x, xpv, fp, left, right, period, reciprocal=False, knots=None):
     if dtype_of(fp).kind in "biu":  # in float, as NumPy and JAX: fp's differences must not wrap
         fp = astype(fp, np.float64)
     if period is not None:
-        return _periodic_interp(x, xpv, fp, left, right, period, reciprocal)
+        return _periodic_interp(x, xpv, fp, left, right, period, reciprocal, knots)
     if xpv.ndim != 1 or _shape(fp) != xpv.shape or xpv.size == 0:
         raise ValueError(f"interp: xp and fp must be 1-D arrays of the same non-zero length, "
                          f"got shapes {xpv.shape} and {_shape(fp)}")
@@ -224,9 +222,10 @@ def _complex_interp(x, xpv, fp, left, right, period, knots):
     return numpy_scalar(make_complex(re, im))
 
 
-def _periodic_interp(x, xpv, fp, left, right, period, reciprocal):
+def _periodic_interp(x, xpv, fp, left, right, period, reciprocal, xp):
     """NumPy's ``interp(..., period=)``: the knots modulo the period, sorted, with one knot
-    copied past each end, so the last interval wraps around to the first."""
+    copied past each end, so the last interval wraps around to the first. ``xp``: the knots
+    as given (they may be traced: each moves with its own knot, as JAX's)."""
     if left is not None or right is not None:
         raise ValueError("interp: left and right cannot be given with period (the points "
                          "repeat, there is no outside)")
@@ -237,12 +236,14 @@ def _periodic_interp(x, xpv, fp, left, right, period, reciprocal):
     if xpv.ndim != 1 or _shape(fp) != xpv.shape or xpv.size == 0:
         raise ValueError(f"interp: xp and fp must be 1-D arrays of the same non-zero length, "
                          f"got shapes {xpv.shape} and {_shape(fp)}")
-    knots = np.mod(xpv, period)
-    order = np.argsort(knots, kind="stable")
-    knots = np.concatenate([knots[order][-1:] - period, knots[order], knots[order][:1] + period])
-    fp = fp[order]
+    values = np.mod(xpv, period)
+    order = np.argsort(values, kind="stable")
+    values = np.concatenate([values[order][-1:] - period, values[order], values[order][:1] + period])
+    moving = take(xp % period, order)  # (the same knots, traced when xp is)
+    moving = concatenate([moving[-1:] - period, moving, moving[:1] + period])
+    fp = take(fp, order)  # (take: the order may be staged by tg.jit)
     fp = concatenate([fp[-1:], fp, fp[:1]])
-    return _interp(x % period, knots, fp, None, None, None, reciprocal)
+    return _interp(x % period, values, fp, None, None, None, reciprocal, knots=moving)
 
 
 def _interp_nan_free(x, xv, xlo, xhi, flo, fhi, slope):
