@@ -108,6 +108,6 @@ def log_softmax(x: ArrayLike, axis: Axis = None) -> Array:
 
 # SciPy's ufuncs of the same meaning, called on a Tensor (``scipy.special.log1p(t)``), are these
 # (the others are declared with their ops)
-for _name in ("digamma", "exp2", "expm1", "jn", "log1p", "round"):
+for _name in ("exp2", "expm1", "log1p", "round"):  # (digamma is psi, jn is jv: served)
     register_numpy(f"scipy.special.{_name}", globals()[_name])
 del _name
