@@ -294,8 +294,8 @@ def test_embedding_from_pretrained():
         def forward(self, i):
             return self.fc(self.emb(i))
     m = M()
-    m.parameters()
-    m.fc.requires_grad_()
+    m.requires_grad_()                                       # the table stays frozen
+    assert [p.requires_grad for p in m.parameters()] == [False, True, True]
     opt = tg.optim.SGD(m.parameters(), lr=0.1)
     tg.sum(m(np.array([0, 2]))).backward()
     opt.step()
@@ -304,3 +304,69 @@ def test_embedding_from_pretrained():
     assert isinstance(free.params["weight"], np.ndarray) and free(np.array([1])).tolist() == [[3, 4, 5]]
     with pytest.raises(ValueError, match="2-D floating"):
         nn.Embedding.from_pretrained(np.ones(3))
+
+
+def test_a_slice_or_a_new_model_of_layers_in_use_shares_their_values():
+    seq = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    seq(X)                                            # parameters made by the first call
+    before = seq[2](np.tanh(X[:, :1] * np.ones(4)))
+    tail = seq[2:]
+    np.testing.assert_allclose(tail(np.tanh(X[:, :1] * np.ones(4))), before, rtol=1e-15)
+    np.testing.assert_allclose(seq(X), seq[2](seq[1](seq[0](X))), rtol=1e-15)
+    net = Net()
+    net(X)
+    moved = nn.Sequential(net.fc2)
+    h = np.ones((1, 8))
+    np.testing.assert_allclose(moved(h), net.fc2(h), rtol=1e-15)
+
+
+def test_a_container_that_gains_or_loses_its_only_layers_with_parameters():
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 4)
+            self.heads = nn.ModuleDict()
+            self.blocks = nn.ModuleList()
+            self.act = nn.Sequential(nn.ReLU(), nn.Dropout(0.0))  # none: a parameter-less Sequential
+
+        def forward(self, x):
+            h = self.act(self.fc(x))
+            for b in self.blocks:
+                h = b(h)
+            return self.heads["a"](h) if "a" in self.heads else h
+    m = Model()
+    m.init(0)
+    m.heads["a"] = nn.Linear(4, 2)
+    m.blocks.append(nn.Linear(4, 4))
+    m.act.append(nn.Linear(4, 4))
+    assert list(m.state_dict()) == ["act.2.W", "act.2.b", "blocks.0.W", "blocks.0.b", "fc.W", "fc.b",
+                                    "heads.a.W", "heads.a.b"]
+    g = tg.grad(lambda p: tg.sum(m.apply(p, X)))(m.params)
+    assert len(tg.tree_leaves(g)) == 8 and m(X).shape == (5, 2)
+    m.blocks.pop()
+    del m.act[2]
+    m.heads.clear()
+    assert list(m.state_dict()) == ["fc.W", "fc.b"] and m(X).shape == (5, 4)
+
+
+def test_a_model_keeps_a_layer_frozen_on_its_own_when_it_is_made_to_require_grad():
+    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    net[0].requires_grad_(False)                      # PyTorch's order: freeze, then train
+    net.requires_grad_()
+    assert [p.requires_grad for p in net.parameters()] == [False, False, True, True]
+    frozen = np.array(tg.stop_gradient(net.parameters()[0]))
+    opt = tg.optim.SGD(net.parameters(), lr=0.1)
+    tg.sum(net(tg.tensor(X))).backward()
+    opt.step()
+    np.testing.assert_array_equal(tg.stop_gradient(net.parameters()[0]), frozen)
+    net[0].requires_grad_()                           # the layer's own call unfreezes it
+    assert all(p.requires_grad for p in net.parameters())
+    net.requires_grad_(False)
+    assert not any(p.requires_grad for p in net.parameters())
+
+
+def test_module_list_concatenation():
+    a = nn.ModuleList([nn.Linear(2, 2)])
+    b = a + nn.ModuleList([nn.ReLU()])
+    a += [nn.Tanh()]
+    assert len(b) == 2 and len(a) == 2 and isinstance(a[1], nn.Tanh) and b[0] is a[0]

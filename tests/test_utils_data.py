@@ -7,6 +7,7 @@ import pytest
 import tensorgrad as tg
 from tensorgrad.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset,
                                    RandomSampler, SequentialSampler, Subset, SubsetRandomSampler,
+                                   WeightedRandomSampler,
                                    TensorDataset, default_collate, random_split)
 
 X = np.arange(20.0).reshape(10, 2)
@@ -100,3 +101,24 @@ def test_a_training_loop_in_pytorchs_form_over_a_loader():
             total += float(loss) * len(yb)
         losses.append(total / len(Xc))
     assert losses[-1] < losses[0]
+
+
+def test_pytorchs_rules_at_the_edges():
+    class Scaled(TensorDataset):                      # a subclass's own samples are used
+        def __getitem__(self, i):
+            a, b = super().__getitem__(i)
+            return a * 100, b
+    xb, yb = next(iter(DataLoader(Scaled(X, Y), batch_size=2)))
+    assert xb.tolist() == [[0, 100], [200, 300]] and yb.tolist() == [0, 1]
+    assert [len(s) for s in random_split(TensorDataset(X), [1, 0])] == [10, 0]   # fractions
+    with pytest.raises(ValueError, match="fraction at index 0 is not between 0 and 1"):
+        random_split(TensorDataset(X), [1.5, -0.5])
+    with pytest.raises(ValueError, match="mutually exclusive with drop_last"):
+        DataLoader(TensorDataset(X), batch_size=None, drop_last=True)
+    with pytest.raises(ValueError, match="drop_last should be a boolean"):
+        BatchSampler(range(3), 2, "x")
+    drawn = list(WeightedRandomSampler([0.0, 1.0, 3.0], 50, generator=0))
+    assert len(drawn) == 50 and set(drawn) == {1, 2} and drawn.count(2) > drawn.count(1)
+    assert sorted(WeightedRandomSampler([1, 1, 1], 3, replacement=False, generator=1)) == [0, 1, 2]
+    assert isinstance(default_collate([(np.ones(2), 1), (np.zeros(2), 2)]), list)
+    assert default_collate([b"a", b"b"]) == [b"a", b"b"]

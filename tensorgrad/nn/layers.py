@@ -371,9 +371,10 @@ class Embedding(Module):
                         max_norm: float | None = None, norm_type: float = 2.0,
                         scale_grad_by_freq: bool = False, sparse: bool = False) -> "Embedding":
         """PyTorch's: an Embedding whose table is a copy of the 2-D ``embeddings`` (the
-        ``padding_idx`` row as given; ``init(seed)`` starts from it again). ``freeze=True`` (the default) keeps it as a tensor that
-        does not require grad, so a PyTorch-form optimizer leaves it alone (``requires_grad_()``
-        on the model unfreezes it, as PyTorch's); under ``tg.grad`` every parameter is
+        ``padding_idx`` row as given; ``init(seed)`` starts from it again). ``freeze=True`` (the
+        default) keeps it as a tensor that does not require grad, so a PyTorch-form optimizer
+        leaves it alone, also after the model's ``requires_grad_()`` (the Embedding's own
+        ``requires_grad_()`` unfreezes it); under ``tg.grad`` every parameter is
         differentiated, so leave it out of the pytree you differentiate to freeze it there."""
         w = np.array(concrete(embeddings))
         if w.ndim != 2 or w.dtype.kind not in "fc":
@@ -381,6 +382,7 @@ class Embedding(Module):
                              f"got shape {w.shape} and dtype {w.dtype}")
         m = cls(w.shape[0], w.shape[1], padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse)
         m._pretrained = (w, bool(freeze))  # (init(seed) starts from it again, not from a draw)
+        m._frozen = bool(freeze)  # (a model's requires_grad_() leaves it frozen)
         m.params = m.init_params(None)
         return m
 
@@ -559,6 +561,8 @@ class Sequential(Module):
         owners = [l.has_parameters for l in self.layers]
         if len({id(l) for l, has in zip(self.layers, owners) if has}) < sum(owners):
             check_unshared(self, type(self).__name__)
+        if not any(owners) and (params is None or isinstance(params, dict) and not params):
+            return [(l, {}) for l in self.layers]  # (no parameters: the {} a parent hands down)
         if not isinstance(params, (list, tuple)) or len(params) not in (sum(owners), len(self.layers)):
             raise ValueError(f"{type(self).__name__}: expected a list of {sum(owners)} parameter entries "
                              f"(one per layer with parameters), got {type(params).__name__} of length "

@@ -163,14 +163,20 @@ class Module(StateDictMixin, DtypeMixin):
 
     def _claim(self, params: Any) -> None:
         """Make this Module the owner of its children's entries of ``params`` (and so on
-        down): they read and write them here, not in a copy of their own."""
-        for slot, c in self._child_slots(params):
+        down): they read and write them here, not in a copy of their own. Children without
+        parameters are linked too, so one that gains some later is laid out here."""
+        slots = {id(c): slot for slot, c in self._child_slots(params)} if params is not None else {}
+        for _, c in self.named_children():
             cd = c.__dict__
             link = cd.get("_owner")
             if link is None or link.module is not self:
                 cd["_owner"] = _Owner(self)
-            cd["_params"] = None
-            c._claim(params[slot])
+            slot = slots.get(id(c), _MISSING)
+            if slot is not _MISSING:
+                cd["_params"] = None
+                c._claim(params[slot])
+            else:
+                c._claim(None)
 
     def _child_slots(self, params) -> list:
         """``[(slot, child), ...]``: where each child with parameters has its entry in
@@ -217,12 +223,11 @@ class Module(StateDictMixin, DtypeMixin):
             raise TypeError(f"{type(self).__name__}: lays out its own parameters (init_params), so it "
                             f"cannot take the Parameter '{name}'; Parameters are for Modules written "
                             "PyTorch's way (children as attributes and a forward)")
-        before = self._entries_by_child()
-        if before is not None:
-            before.pop(name, None)  # (the new Parameter's value, not the old entry)
-        self.__dict__.pop(name, None)
-        self.__dict__.setdefault("_own_params", {})[name] = param
-        self._relay(before)
+        def change():
+            self.__dict__.pop(name, None)
+            self.__dict__.setdefault("_own_params", {})[name] = param
+        self.__dict__.setdefault("_own_params", {}).pop(name, None)  # (the new value, not the old entry)
+        self._restructure(change)
 
     def __setattr__(self, name: str, value: Any) -> None:
         mine = self.__dict__.get("_own_params")
@@ -236,19 +241,34 @@ class Module(StateDictMixin, DtypeMixin):
         if name[:1] == "_" or not (_holds_modules(value) or _holds_modules(self.__dict__.get(name))):
             object.__setattr__(self, name, value)
             return
-        before = self._entries_by_child()
-        object.__setattr__(self, name, value)
-        self._relay(before)
+        self._restructure(lambda: object.__setattr__(self, name, value))
 
     def __delattr__(self, name: str) -> None:
         mine = self.__dict__.get("_own_params")
         if mine is not None and name in mine:
-            before = self._entries_by_child()
-            del mine[name]
+            self._restructure(lambda: mine.pop(name))
+        elif _holds_modules(self.__dict__.get(name)):
+            self._restructure(lambda: object.__delattr__(self, name))
         else:
-            before = self._entries_by_child() if _holds_modules(self.__dict__.get(name)) else None
             object.__delattr__(self, name)
-        self._relay(before)
+
+    def _restructure(self, change) -> None:
+        """Run ``change()`` (children or Parameters held are added, replaced or removed), then
+        lay the parameters out again: here, and in each owner up the chain whose child gained
+        its first parameters or lost its last ones (a slot appears or goes there)."""
+        if self.__dict__.get("_owner") is None and self.params is None:
+            change()  # no parameters made here or above (a Module being built): nothing to follow
+            return
+        chain, m = [], self
+        while m is not None:
+            chain.append((m, m._entries_by_child(), m.has_parameters))
+            link = m.__dict__.get("_owner")
+            m = link.module if link is not None else None
+        change()
+        for m, before, had in chain:
+            m._relay(before)
+            if m.has_parameters == had:
+                break
 
     def _entries_by_child(self) -> dict | None:
         """``{id(child): its entry}`` of the parameters in use, and ``{name: entry}`` for the
@@ -287,10 +307,11 @@ class Module(StateDictMixin, DtypeMixin):
             self.params = new
 
     def _made_lazily(self) -> bool:
-        """Whether the parameters in use were made by a first use, not given."""
+        """Whether this Module's own parameters were made by a first use of its own, not given
+        (an entry in a model's parameters counts as given, however the model made it)."""
         link = self.__dict__.get("_owner")
         if link is not None and link.entry(self) is not _MISSING:
-            return link.module._made_lazily()
+            return False
         return bool(self.__dict__.get("_lazy"))
 
     def _kept_params(self, rng, kept: list) -> Any:
@@ -407,11 +428,25 @@ class Module(StateDictMixin, DtypeMixin):
         """PyTorch's: every parameter becomes an imperative tensor that requires grad (of a
         copy of its array), so ``loss.backward()`` fills its ``.grad`` and an optimizer made
         PyTorch's way (``tg.optim.SGD(model.parameters(), lr=0.1)``) updates it; ``False``
-        stops them requiring grad. Returns ``self``."""
+        stops them requiring grad. Returns ``self``.
+
+        Since tensorgrad needs this call where PyTorch does not, a layer inside the model that
+        was frozen on its own (its ``requires_grad_(False)``, or
+        ``Embedding.from_pretrained(freeze=True)``) stays frozen when the model's
+        ``requires_grad_()`` runs: its parameters become tensors that do not require grad,
+        which an optimizer skips. Call the layer's own ``requires_grad_()`` to unfreeze it."""
         leaves, td = tree_flatten(self._have())
+        self.__dict__["_frozen"] = not requires_grad
+        frozen: set = set()
+        if requires_grad:
+            for m in self.modules():
+                if m is not self and m.__dict__.get("_frozen"):
+                    frozen.update(id(v) for v in tree_flatten(m._have())[0])
         out = []
         for v in leaves:
-            if isinstance(v, Tensor):
+            if id(v) in frozen:
+                v = v if isinstance(v, Tensor) else tensor(v)
+            elif isinstance(v, Tensor):
                 v.requires_grad_(requires_grad)
             elif requires_grad:
                 v = tensor(v, requires_grad=True)

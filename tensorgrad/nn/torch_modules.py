@@ -86,6 +86,12 @@ class ModuleList(Module):
         self.layers = self.layers + _modules("ModuleList", modules)
         return self
 
+    def __add__(self, other) -> "ModuleList":
+        return ModuleList([*self.layers, *_modules("ModuleList", other)])
+
+    def __iadd__(self, modules) -> "ModuleList":
+        return self.extend(modules)
+
     def insert(self, index: int, module: Module) -> None:
         layers = list(self.layers)
         layers.insert(_insert_at("ModuleList.insert", index, len(layers)), *_modules("ModuleList", [module]))

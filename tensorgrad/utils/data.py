@@ -3,11 +3,11 @@
 * :class:`Dataset` (``__getitem__`` and ``__len__``; ``a + b`` concatenates),
   :class:`TensorDataset` (samples are the i-th rows of the arrays given), :class:`Subset`,
   :class:`ConcatDataset` and :func:`random_split` (lengths, or fractions summing to 1);
-* :class:`SequentialSampler`, :class:`RandomSampler`, :class:`SubsetRandomSampler` and
-  :class:`BatchSampler`;
+* :class:`SequentialSampler`, :class:`RandomSampler`, :class:`SubsetRandomSampler`,
+  :class:`WeightedRandomSampler` and :class:`BatchSampler`;
 * :class:`DataLoader`: batches of ``batch_size`` samples, shuffled at each pass with
   ``shuffle=True``, the last short one dropped with ``drop_last=True``, put together by
-  :func:`default_collate` (arrays stacked on a new first axis, tuples, lists and dicts
+  :func:`default_collate` (arrays stacked on a new first axis, dicts, tuples and lists
   collated entry by entry, numbers made arrays) or by ``collate_fn``.
 
 Batches are NumPy arrays, as tensorgrad's models take. Randomness comes from ``generator``:
@@ -27,7 +27,8 @@ import numpy as np
 from ..tensor import Tensor, concrete
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "Sampler",
-           "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
+           "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
+           "BatchSampler",
            "DataLoader", "default_collate"]
 
 
@@ -120,8 +121,10 @@ def random_split(dataset: Dataset, lengths: Sequence, generator=None) -> list[Su
     subsets, as PyTorch's)."""
     n = len(dataset)
     lengths = list(lengths)
-    if lengths and all(isinstance(v, float) for v in lengths) and math.isclose(sum(lengths), 1.0) \
-            and sum(lengths) <= 1.0 + 1e-12:
+    if lengths and math.isclose(sum(lengths), 1.0) and sum(lengths) <= 1.0 + 1e-12:
+        for i, f in enumerate(lengths):  # fractions (PyTorch's rule: they sum to 1)
+            if not 0 <= f <= 1:
+                raise ValueError(f"random_split: fraction at index {i} is not between 0 and 1")
         sizes = [int(math.floor(n * f)) for f in lengths]
         for i in range(n - sum(sizes)):
             sizes[i % len(sizes)] += 1
@@ -200,11 +203,39 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights`` (with
+    replacement unless ``replacement=False``), anew at each pass."""
+
+    def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,
+                 generator=None):
+        w = np.asarray(weights, dtype=float)
+        if w.ndim != 1 or not np.all(np.isfinite(w)) or np.any(w < 0) or not w.sum() > 0:
+            raise ValueError("WeightedRandomSampler: weights must be a 1-D sequence of finite, "
+                             f"non-negative numbers with a positive sum, got {weights!r}")
+        self.weights, self.replacement = w, bool(replacement)
+        self.num_samples = _count("WeightedRandomSampler", "num_samples", num_samples)
+        if not self.replacement and self.num_samples > np.count_nonzero(w):
+            raise ValueError(f"WeightedRandomSampler: cannot draw {self.num_samples} samples "
+                             f"without replacement from {np.count_nonzero(w)} with a weight")
+        self.generator = _rng(generator) if generator is not None else None
+
+    def __iter__(self):
+        rng = self.generator if self.generator is not None else _rng(None)
+        p = self.weights / self.weights.sum()
+        return iter(rng.choice(len(p), self.num_samples, replace=self.replacement, p=p).tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
 class BatchSampler(Sampler):
     """Lists of ``batch_size`` indices from ``sampler`` (the last one shorter unless
     ``drop_last``)."""
 
     def __init__(self, sampler: Iterable[int], batch_size: int, drop_last: bool):
+        if not isinstance(drop_last, (bool, np.bool_)):
+            raise ValueError(f"BatchSampler: drop_last should be a boolean value, got {drop_last!r}")
         self.sampler, self.drop_last = sampler, bool(drop_last)
         self.batch_size = _count("BatchSampler", "batch_size", batch_size)
 
@@ -225,7 +256,8 @@ class BatchSampler(Sampler):
 
 def default_collate(batch: list) -> Any:
     """PyTorch's rule on NumPy: arrays (and tensors) stacked on a new first axis, numbers
-    made a 1-D array, tuples, lists and dicts collated entry by entry, strings kept as a list."""
+    made a 1-D array, dicts collated entry by entry, tuples and lists into a list of the
+    collated entries (a namedtuple stays one), strings and bytes kept as a list."""
     first = batch[0]
     if isinstance(first, Tensor):
         return np.stack([np.asarray(concrete(b)) for b in batch])
@@ -233,7 +265,7 @@ def default_collate(batch: list) -> Any:
         return np.stack([np.asarray(b) for b in batch])
     if isinstance(first, (bool, int, float, complex)):
         return np.asarray(batch)
-    if isinstance(first, str):
+    if isinstance(first, (str, bytes)):
         return list(batch)
     if isinstance(first, dict):
         return {k: default_collate([b[k] for b in batch]) for k in first}
@@ -243,8 +275,7 @@ def default_collate(batch: list) -> Any:
         if any(len(b) != len(first) for b in batch):
             raise RuntimeError("default_collate: each sample in the batch must have the same "
                                "number of entries")
-        return [default_collate(list(s)) for s in zip(*batch)] if isinstance(first, list) \
-            else tuple(default_collate(list(s)) for s in zip(*batch))
+        return [default_collate(list(s)) for s in zip(*batch)]  # (a list, as PyTorch's)
     raise TypeError(f"default_collate: samples must be arrays, numbers, strings, dicts, lists "
                     f"or tuples; got {type(first).__name__}")
 
@@ -266,6 +297,9 @@ class DataLoader:
                                           or drop_last):
             raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
                              "batch_size, shuffle, sampler, and drop_last")
+        if batch_size is None and drop_last:
+            raise ValueError("DataLoader: batch_size=None option disables auto-batching and is "
+                             "mutually exclusive with drop_last")
         self.dataset, self.num_workers, self.drop_last = dataset, num_workers, bool(drop_last)
         self.batch_size = None if batch_size is None else _count("DataLoader", "batch_size", batch_size)
         self.generator = generator
@@ -284,10 +318,12 @@ class DataLoader:
             for i in self.sampler:
                 yield self.collate_fn(self.dataset[i])
             return
-        fast = isinstance(self.dataset, TensorDataset) and self.collate_fn is default_collate
+        # a TensorDataset's own samples (not a subclass's __getitem__): the rows at once
+        fast = type(self.dataset).__getitem__ is TensorDataset.__getitem__ \
+            and self.collate_fn is default_collate
         for idx in self.batch_sampler:
-            if fast:  # the rows of every array at once
-                yield tuple(a[np.asarray(idx, dtype=np.intp)] for a in self.dataset.tensors)
+            if fast:
+                yield [a[np.asarray(idx, dtype=np.intp)] for a in self.dataset.tensors]
             else:
                 yield self.collate_fn([self.dataset[i] for i in idx])
 
