@@ -9,9 +9,9 @@ in that order. Results keep autograd's layouts: ``make_vjp(fun)(x)`` returns
 ``(vjp, value)``, ``make_jvp(fun)(x)(v)`` returns ``(value, jvp)``, ``jacobian`` has shape
 ``out.shape + in.shape``.
 
-Each operator is a thin layer over ``tg.vjp``, ``tg.jvp``, ``tg.jacrev``, ``tg.hessian``,
-``tg.linearize`` and ``tg.remat``, so they take pytrees, nest to any order, run under
-``tg.jit`` and ``tg.vmap``, and raise those transforms' errors. Complex values follow
+Each operator is a thin layer over ``tg.vjp``, ``tg.jvp``, ``tg.jacrev`` and ``tg.remat``
+(second derivatives reverse over reverse, as autograd's), so they take pytrees, nest to any
+order, run under ``tg.jit`` and ``tg.vmap``, and raise those transforms' errors. Complex values follow
 autograd's (and JAX's) convention; ``holomorphic_grad`` is the gradient of the real part.
 
 The names that do not collide with tensorgrad's JAX-style transforms are also top-level
@@ -37,13 +37,12 @@ from .ad_checkpoint import remat
 from .autograd_function import Function, FunctionCtx, once_differentiable
 from .tensor import concrete, dtype_of, shape_of
 from .transform_parts import norm_argnums, with_args
-from .transforms import hessian as _tg_hessian
 from .imperative import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .torch_autograd import (backward, detect_anomaly, inference_mode, is_anomaly_enabled,
                              is_inference_mode_enabled, is_torch_form, set_detect_anomaly)
 from .torch_gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .torch_autograd import grad as _torch_grad
-from .transforms import jacrev, jvp, linearize, vjp
+from .transforms import jacrev, jvp, vjp
 from .tree import in_key_order, tree_flatten, tree_map
 
 __all__ = ["grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian", "hessian",
@@ -404,9 +403,10 @@ def jacobian(fun, x):
 @_on_argnum
 def hessian(fun, x):
     """``hessian(fun, argnum=0)(*args)``: the Jacobian of the Jacobian, of shape
-    ``out.shape + in.shape + in.shape`` (``in.shape * 2`` for a scalar ``fun``), by
-    ``tg.hessian`` (forward over reverse)."""
-    return _tg_hessian(fun)(x)
+    ``out.shape + in.shape + in.shape`` (``in.shape * 2`` for a scalar ``fun``), reverse over
+    reverse as autograd's (so a :func:`~tensorgrad.autograd_extend.primitive` is
+    differentiated by its rules at both orders; ``tg.hessian`` is forward over reverse)."""
+    return jacrev(jacrev(fun))(x)
 
 
 @_on_argnum
@@ -423,10 +423,11 @@ def make_hvp(fun, x):
 def hessian_tensor_product(fun, x, tensor):
     """``hessian_tensor_product(fun, argnum=0)(*args, tensor, **kwargs)``: the Hessian of the
     scalar ``fun`` in argument ``argnum`` contracted with ``tensor`` (shaped like that
-    argument), ``H·tensor``, without forming ``H``: one forward sweep over the gradient
-    (``tg.jvp`` of the gradient, as ``tg.hvp``). Also named ``hessian_vector_product``."""
+    argument), ``H·tensor``, without forming ``H``: one reverse sweep over the gradient (the
+    VJP of the gradient, reverse over reverse as autograd's; ``tg.hvp`` is forward over
+    reverse). Also named ``hessian_vector_product``."""
     _check_like(tensor, x, "hessian_tensor_product", "tensor")
-    return jvp(lambda x: _grad_of(fun, x, "hessian_tensor_product")[1], (x,), (tensor,))[1]
+    return vjp(lambda x: _grad_of(fun, x, "hessian_tensor_product")[1], x)[1](tensor)[0]
 
 
 hessian_vector_product = hessian_tensor_product
@@ -466,9 +467,9 @@ def make_ggnvp(f: Callable, g: Callable = _half_sum_of_squares, f_argnum=0) -> C
     """``make_ggnvp(f, g=½Σy², f_argnum=0)(*args)`` returns ``ggnvp``, the generalized
     Gauss–Newton product of the scalar ``g ∘ f`` at ``args``: ``ggnvp(v) = Jᵀ·H_g·J·v``
     with ``J`` the Jacobian of ``f`` in argument ``f_argnum`` and ``H_g`` the Hessian of ``g``
-    at ``f(*args)`` (the default ``g`` gives ``Jᵀ·J·v``). ``f`` runs once for its linear map
-    (``tg.linearize``) and once for its pullback (``tg.vjp``); ``g``'s gradient is linearized
-    once; each product is then three sweeps over kept tapes."""
+    at ``f(*args)`` (the default ``g`` gives ``Jᵀ·J·v``). Reverse mode only, as autograd's:
+    ``J·v`` is the VJP of ``f``'s pullback, ``H_g`` the VJP of ``g``'s gradient; each product
+    is then three sweeps over kept tapes."""
     _check_fun(f, "make_ggnvp")
     _check_fun(g, "make_ggnvp")
     _check_argnum(f_argnum, "make_ggnvp")
@@ -476,13 +477,14 @@ def make_ggnvp(f: Callable, g: Callable = _half_sum_of_squares, f_argnum=0) -> C
     @functools.wraps(f)
     def at(*args, **kwargs):
         unary, x = _select(f, f_argnum, args, kwargs, "make_ggnvp")
-        fx, f_lin = linearize(unary, x)
-        _, f_pull = vjp(unary, x)
-        _, g_lin = linearize(lambda y: _grad_of(g, y, "make_ggnvp")[1], fx)
+        fx, f_pull = vjp(unary, x)
+        _, g_hvp = vjp(lambda y: _grad_of(g, y, "make_ggnvp")[1], fx)
+        # J·v as the VJP of the pullback c ↦ Jᵀc (linear in c; any c gives the same map)
+        _, f_jvp = vjp(lambda c: f_pull(c)[0], _ops.zeros_like(fx))
 
         def ggnvp(v):
             _check_like(v, x, "make_ggnvp", "vector")
-            return f_pull(g_lin(f_lin(v)))[0]
+            return f_pull(g_hvp(f_jvp(v)[0])[0])[0]
         return ggnvp
     return at
 

@@ -59,11 +59,14 @@ class primitive:
         def run(*xs):
             return self.fun(*full(xs), **kwargs)
 
+        f = None
         if all(i in self.vjpmakers for i in diff):
             f = custom_vjp(run)
 
             def fwd(*xs):
-                ans = run(*xs)
+                # the primitive again, not fun's code: differentiated at an outer level, the
+                # answer has the rules' derivatives too (autograd's primitive at every order)
+                ans = self(*full(xs), **kwargs)
                 return ans, (ans, xs)
 
             def bwd(res, g):
@@ -71,19 +74,21 @@ class primitive:
                 vals = full(xs)
                 return tuple(self.vjpmakers[i](ans, *vals, **kwargs)(g) for i in diff)
             f.defvjp(fwd, bwd)
-            return f(*(args[i] for i in diff))
         if all(i in self.jvps for i in diff):
-            f = custom_jvp(run)
-
             def rule(primals, tangents):
-                ans = run(*primals)
+                ans = self(*full(primals), **kwargs)
                 vals = full(primals)
                 out = None
                 for i, t in zip(diff, tangents):
                     d = self.jvps[i](t, ans, *vals, **kwargs)
                     out = d if out is None else out + d
                 return ans, out
-            f.defjvp(rule)
+            if f is None:
+                f = custom_jvp(run)
+                f.defjvp(rule)
+            else:  # both rules: the JVP serves forward mode, the VJP reverse mode (autograd's)
+                f.forward_rule = rule
+        if f is not None:
             return f(*(args[i] for i in diff))
         missing = next(i for i in diff if i not in self.vjpmakers and i not in self.jvps)
         raise NotImplementedError(f"VJP of {name} wrt argnum {missing} not defined "

@@ -389,3 +389,39 @@ def test_autograd_extend_misc_and_test_util():
         bad = primitive(lambda v: v * v)
         defvjp(bad, lambda ans, v: lambda g: g * v)  # wrong by a factor 2
         check_grads(bad, modes=["rev"], order=1)(x)
+
+
+def test_a_primitive_is_differentiated_by_its_rules_at_every_order():
+    # autograd's primitive: a rule that is not fun's own derivative (a straight-through
+    # estimator) defines the derivative at the second order too, and fun only ever sees values
+    ext = tg.autograd.extend
+    x = np.array([0.3, -1.2, 2.0])
+
+    @ext.primitive
+    def ste(a):
+        assert not isinstance(a, tg.Tensor)                   # plain values only
+        return a * 3.0
+    ext.defvjp(ste, lambda ans, a: lambda g: g)
+    loss = lambda a: tg.sum(ste(a) ** 2)  # noqa: E731  (gradient 2·ste(a)·1, then 2)
+    np.testing.assert_allclose(tg.autograd.grad(loss)(x), 6 * x)
+    np.testing.assert_allclose(tg.autograd.hessian(loss)(x), 2 * np.eye(3))
+    np.testing.assert_allclose(tg.autograd.hessian_vector_product(loss)(x, np.ones(3)), [2, 2, 2])
+    np.testing.assert_allclose(tg.autograd.make_hvp(loss)(x)[0](np.ones(3)), [2, 2, 2])
+
+    @ext.primitive
+    def sin(a):
+        return np.sin(a)                                      # NumPy's: never traced
+    ext.defvjp(sin, lambda ans, a: lambda g: g * tg.cos(a))
+    ext.defjvp(sin, lambda g, ans, a: g * tg.cos(a))          # both: forward mode works too
+    np.testing.assert_allclose(tg.autograd.deriv(sin)(x), np.cos(x), rtol=1e-15)
+    np.testing.assert_allclose(tg.autograd.elementwise_grad(tg.autograd.elementwise_grad(sin))(x),
+                               -np.sin(x), rtol=1e-15)
+    np.testing.assert_allclose(tg.autograd.hessian(lambda a: tg.sum(sin(a)))(x), np.diag(-np.sin(x)),
+                               rtol=1e-15)
+
+    @ext.primitive
+    def only_vjp(a):
+        return np.sin(a)
+    ext.defvjp(only_vjp, lambda ans, a: lambda g: g * tg.cos(a))
+    ggn = tg.autograd.make_ggnvp(only_vjp)(x)(np.ones(3))     # reverse mode only, as autograd's
+    np.testing.assert_allclose(ggn, np.cos(x) ** 2, rtol=1e-15)
