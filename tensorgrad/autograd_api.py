@@ -105,6 +105,17 @@ def _select(fun: Callable, argnum, args: tuple, kwargs: dict, name: str):
     return unary, x
 
 
+def _is_scalar(x) -> bool:
+    return isinstance(x, (int, float, complex, np.generic)) and not isinstance(x, bool) \
+        or type(x) is np.ndarray and x.ndim == 0
+
+
+def _scalars(tree):
+    """0-d arrays of a result as NumPy scalars (``np.float64``), as autograd returns them for
+    a scalar argument."""
+    return tree_map(lambda v: v[()] if type(v) is np.ndarray and v.ndim == 0 else v, tree)
+
+
 def _operator(name: str, doc: str | None, wrap: Callable) -> Callable:
     """autograd's operator ``name(fun, argnum=0)``, returning ``wrap(fun, argnum)``."""
     def op(fun, argnum=0):
@@ -125,7 +136,8 @@ def _on_argnum(unary_op: Callable) -> Callable:
         @functools.wraps(fun)
         def applied(*args, **kwargs):
             unary, x = _select(fun, argnum, args, kwargs, name)
-            return unary_op(unary, x)
+            out = unary_op(unary, x)
+            return _scalars(out) if _is_scalar(x) else out
         applied.__name__ = f"{name}_of_{getattr(fun, '__name__', 'fun')}_wrt_argnum_{argnum}"
         return applied
     return _operator(name, unary_op.__doc__, wrap)
@@ -308,8 +320,10 @@ def grad(*args, **kwargs):
 @_on_argnum
 def value_and_grad(fun, x):
     """``value_and_grad(fun, argnum=0)(*args)`` returns ``(fun(*args), grad(fun, argnum)(*args))``
-    from one evaluation (autograd's order: the value first, for ``scipy.optimize``)."""
-    return _grad_of(fun, x, "value_and_grad")
+    from one evaluation (autograd's order: the value first, for ``scipy.optimize``; a 0-d
+    value as a NumPy scalar, as autograd's)."""
+    ans, g = _grad_of(fun, x, "value_and_grad")
+    return _scalars(ans), g
 
 
 @_on_argnum
@@ -416,7 +430,7 @@ def make_hvp(fun, x):
     kept (``tg.vjp`` of the gradient: reverse over reverse, as autograd's), for many products
     at one point."""
     g, pull = vjp(lambda x: _grad_of(fun, x, "make_hvp")[1], x)
-    return _pull1(pull), g
+    return _pull1(pull, x), g
 
 
 @_with_tensor

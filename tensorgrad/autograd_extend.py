@@ -13,17 +13,21 @@ autograd's, instead of giving a zero.
 from __future__ import annotations
 
 import functools
+import sys
 from types import ModuleType
 from typing import Callable
+
+import numpy as np
 
 from .check import check_grads as _check_grads
 from .custom import custom_jvp, custom_vjp
 from .flatten_util import ravel_pytree
+from .tree import in_key_order
 from .ops import astype
 from .tensor import Tensor, concrete, dtype_of, traced_level
 
 __all__ = ["primitive", "defvjp", "defjvp", "defvjp_argnum", "flatten", "check_grads",
-           "extend", "misc", "test_util"]
+           "sgd", "rmsprop", "adam", "extend", "misc", "test_util"]
 
 
 def _is_traced(x) -> bool:
@@ -151,9 +155,66 @@ def flatten(value):
     vector, unravel = ravel_pytree(value)
     want = dtype_of(concrete(vector))
 
-    def unflatten(v):
-        return unravel(v if dtype_of(concrete(v)) == want else astype(v, want))
+    def unflatten(v):  # (a dict in the given key order, as autograd's)
+        return in_key_order(unravel(v if dtype_of(concrete(v)) == want else astype(v, want)), value)
     return vector, unflatten
+
+
+def _flat_optimizer(step_rule: Callable) -> Callable:
+    """autograd's optimizer form ``opt(grad, x0, callback=None, num_iters=..., **hyper)``:
+    ``grad(x, i)`` and ``callback(x, i, g)`` see ``x`` as given (any container of arrays),
+    the rule works on one flat vector; the final ``x`` is returned."""
+    @functools.wraps(step_rule)
+    def optimize(grad: Callable, x0, callback: Callable | None = None, num_iters: int | None = None,
+                 **hyper):
+        x, unflatten = flatten(x0)
+        x = np.array(concrete(x), dtype=float)
+        n = step_rule.__defaults__[0] if num_iters is None else int(num_iters)
+
+        def flat_grad(v, i):
+            g = grad(unflatten(v), i)
+            gv = np.asarray(concrete(flatten(g)[0]), dtype=float)
+            if callback is not None:
+                callback(unflatten(v), i, g)
+            return gv
+        return unflatten(step_rule(n, flat_grad, x, **hyper))
+    return optimize
+
+
+@_flat_optimizer
+def sgd(num_iters=200, grad=None, x=None, step_size=0.1, mass=0.9):
+    """autograd's ``sgd(grad, x, callback=None, num_iters=200, step_size=0.1, mass=0.9)``:
+    gradient descent with momentum (the velocity is ``mass``·velocity − (1 − mass)·g)."""
+    velocity = np.zeros_like(x)
+    for i in range(num_iters):
+        velocity = mass * velocity - (1.0 - mass) * grad(x, i)
+        x = x + step_size * velocity
+    return x
+
+
+@_flat_optimizer
+def rmsprop(num_iters=100, grad=None, x=None, step_size=0.1, gamma=0.9, eps=1e-8):
+    """autograd's ``rmsprop(grad, x, callback=None, num_iters=100, step_size=0.1, gamma=0.9,
+    eps=1e-8)``: the running mean of g² starts at 1."""
+    avg_sq = np.ones_like(x)
+    for i in range(num_iters):
+        g = grad(x, i)
+        avg_sq = avg_sq * gamma + g ** 2 * (1.0 - gamma)
+        x = x - step_size * g / (np.sqrt(avg_sq) + eps)
+    return x
+
+
+@_flat_optimizer
+def adam(num_iters=100, grad=None, x=None, step_size=0.001, b1=0.9, b2=0.999, eps=1e-8):
+    """autograd's ``adam(grad, x, callback=None, num_iters=100, step_size=0.001, b1=0.9,
+    b2=0.999, eps=1e-8)``, with bias-corrected moments."""
+    m, v = np.zeros_like(x), np.zeros_like(x)
+    for i in range(num_iters):
+        g = grad(x, i)
+        m = (1.0 - b1) * g + b1 * m
+        v = (1.0 - b2) * g ** 2 + b2 * v
+        x = x - step_size * (m / (1.0 - b1 ** (i + 1))) / (np.sqrt(v / (1.0 - b2 ** (i + 1))) + eps)
+    return x
 
 
 def check_grads(fun: Callable, modes=("fwd", "rev"), order: int = 2) -> Callable:
@@ -176,6 +237,13 @@ def _namespace(name: str, doc: str, **members) -> ModuleType:
 
 extend = _namespace("extend", "HIPS autograd's autograd.extend: primitive, defvjp, defjvp.",
                     primitive=primitive, defvjp=defvjp, defjvp=defjvp, defvjp_argnum=defvjp_argnum)
-misc = _namespace("misc", "HIPS autograd's autograd.misc: flatten.", flatten=flatten)
+optimizers = _namespace("misc.optimizers", "HIPS autograd's autograd.misc.optimizers: sgd, "
+                        "rmsprop, adam.", sgd=sgd, rmsprop=rmsprop, adam=adam)
+misc = _namespace("misc", "HIPS autograd's autograd.misc: flatten, optimizers.", flatten=flatten,
+                  optimizers=optimizers)
+# autograd's module autograd.misc.flatten (``from autograd.misc.flatten import flatten``)
+sys.modules.setdefault("tensorgrad.autograd.misc.flatten",
+                       _namespace("misc.flatten", "HIPS autograd's autograd.misc.flatten.",
+                                  flatten=flatten))
 test_util = _namespace("test_util", "HIPS autograd's autograd.test_util: check_grads.",
                        check_grads=check_grads)

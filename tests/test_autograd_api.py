@@ -425,3 +425,37 @@ def test_a_primitive_is_differentiated_by_its_rules_at_every_order():
     ext.defvjp(only_vjp, lambda ans, a: lambda g: g * tg.cos(a))
     ggn = tg.autograd.make_ggnvp(only_vjp)(x)(np.ones(3))     # reverse mode only, as autograd's
     np.testing.assert_allclose(ggn, np.cos(x) ** 2, rtol=1e-15)
+
+
+def test_autograds_optimizers_flatten_module_scalars_and_key_order():
+    from tensorgrad.autograd.misc.flatten import flatten
+    from tensorgrad.autograd.misc.optimizers import adam, rmsprop, sgd
+    p0 = {"w": np.array([1.0, -2.0]), "b": np.array(0.5)}
+    grad = tg.autograd.grad(lambda p, i: tg.sum((p["w"] - 3.0) ** 2) + (p["b"] + 1.0) ** 2)
+    seen = []
+    out = sgd(grad, p0, callback=lambda x, i, g: seen.append((i, sorted(x))), num_iters=3)
+    assert seen == [(0, ["b", "w"]), (1, ["b", "w"]), (2, ["b", "w"])] and list(out) == ["w", "b"]
+    # autograd's rules written out: momentum, RMS from 1, bias-corrected Adam
+    w, vel = p0["w"].copy(), np.zeros(2)
+    for _ in range(3):
+        vel = 0.9 * vel - 0.1 * 2 * (w - 3.0)
+        w = w + 0.1 * vel
+    np.testing.assert_allclose(out["w"], w, rtol=1e-14)
+    w, sq = p0["w"].copy(), np.ones(2)
+    for _ in range(2):
+        g = 2 * (w - 3.0)
+        sq = 0.9 * sq + 0.1 * g ** 2
+        w = w - 0.1 * g / (np.sqrt(sq) + 1e-8)
+    np.testing.assert_allclose(rmsprop(grad, p0, num_iters=2)["w"], w, rtol=1e-14)
+    w, m, v = p0["w"].copy(), np.zeros(2), np.zeros(2)
+    for i in range(2):
+        g = 2 * (w - 3.0)
+        m, v = 0.1 * g + 0.9 * m, 0.001 * g ** 2 + 0.999 * v
+        w = w - 0.01 * (m / (1 - 0.9 ** (i + 1))) / (np.sqrt(v / (1 - 0.999 ** (i + 1))) + 1e-8)
+    np.testing.assert_allclose(adam(grad, p0, num_iters=2, step_size=0.01)["w"], w, rtol=1e-14)
+    vec, unflatten = flatten({"z": np.ones(2), "a": 2.0})
+    assert list(unflatten(vec)) == ["z", "a"]                       # the dict's own key order
+    d = {"z": np.ones(2), "a": 2 * np.ones(2)}
+    assert list(tg.autograd.make_hvp(lambda P: tg.sum(P["z"] * P["a"] ** 2))(d)[0](d)) == ["z", "a"]
+    assert type(tg.autograd.grad(lambda a: a ** 2)(0.5)) is np.float64     # a scalar, as autograd
+    assert type(tg.autograd.value_and_grad(lambda a: tg.sum(a ** 2))(np.ones(2))[0]) is np.float64
