@@ -26,7 +26,8 @@ from .tree import in_key_order
 from .ops import astype
 from .tensor import Tensor, concrete, dtype_of, traced_level
 
-__all__ = ["primitive", "defvjp", "defjvp", "defvjp_argnum", "flatten", "check_grads",
+__all__ = ["primitive", "defvjp", "defjvp", "defvjp_argnum", "defjvp_argnum", "def_linear",
+           "notrace_primitive", "flatten", "check_grads",
            "sgd", "rmsprop", "adam", "extend", "misc", "test_util"]
 
 
@@ -127,6 +128,33 @@ def defvjp_argnum(fun: primitive, vjpmaker: Callable) -> None:
     one maker for every argument."""
     _check_primitive(fun, "defvjp_argnum")
     fun.vjpmakers = _EveryArg(lambda k: (lambda ans, *args, **kwargs: vjpmaker(k, ans, args, kwargs)))
+
+
+def defjvp_argnum(fun: primitive, jvpmaker: Callable) -> None:
+    """autograd's ``defjvp_argnum(fun, jvpfun)`` with ``jvpfun(argnum, g, ans, args, kwargs)``,
+    one rule for every argument."""
+    _check_primitive(fun, "defjvp_argnum")
+    fun.jvps = _EveryArg(lambda k: (lambda g, ans, *args, **kwargs: jvpmaker(k, g, ans, args, kwargs)))
+
+
+def def_linear(fun: primitive) -> None:
+    """autograd's ``def_linear(fun)``: ``fun`` is linear in each argument, so its JVP in an
+    argument is ``fun`` with the tangent in that argument's place (and its VJP the transpose
+    of that map, which tensorgrad derives)."""
+    _check_primitive(fun, "def_linear")
+
+    def jvp(k, g, ans, args, kwargs):
+        return fun(*args[:k], g, *args[k + 1:], **kwargs)
+    defjvp_argnum(fun, jvp)
+
+
+def notrace_primitive(fun: Callable) -> Callable:
+    """autograd's ``@notrace_primitive``: ``fun`` runs on the plain values of its arguments and
+    its result carries no derivative (a constant, as for a rounding or an index)."""
+    @functools.wraps(fun)
+    def plain(*args, **kwargs):
+        return fun(*(concrete(a) for a in args), **{k: concrete(v) for k, v in kwargs.items()})
+    return plain
 
 
 class _EveryArg(dict):
@@ -235,8 +263,11 @@ def _namespace(name: str, doc: str, **members) -> ModuleType:
     return mod
 
 
-extend = _namespace("extend", "HIPS autograd's autograd.extend: primitive, defvjp, defjvp.",
-                    primitive=primitive, defvjp=defvjp, defjvp=defjvp, defvjp_argnum=defvjp_argnum)
+extend = _namespace("extend", "HIPS autograd's autograd.extend: primitive, defvjp, defjvp, "
+                    "defvjp_argnum, defjvp_argnum, def_linear, notrace_primitive.",
+                    primitive=primitive, defvjp=defvjp, defjvp=defjvp, defvjp_argnum=defvjp_argnum,
+                    defjvp_argnum=defjvp_argnum, def_linear=def_linear,
+                    notrace_primitive=notrace_primitive)
 optimizers = _namespace("misc.optimizers", "HIPS autograd's autograd.misc.optimizers: sgd, "
                         "rmsprop, adam.", sgd=sgd, rmsprop=rmsprop, adam=adam)
 misc = _namespace("misc", "HIPS autograd's autograd.misc: flatten, optimizers.", flatten=flatten,

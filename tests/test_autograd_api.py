@@ -459,3 +459,29 @@ def test_autograds_optimizers_flatten_module_scalars_and_key_order():
     assert list(tg.autograd.make_hvp(lambda P: tg.sum(P["z"] * P["a"] ** 2))(d)[0](d)) == ["z", "a"]
     assert type(tg.autograd.grad(lambda a: a ** 2)(0.5)) is np.float64     # a scalar, as autograd
     assert type(tg.autograd.value_and_grad(lambda a: tg.sum(a ** 2))(np.ones(2))[0]) is np.float64
+
+
+def test_autograd_extend_linear_argnum_and_notrace():
+    ext = tg.autograd.extend
+    x, A = np.array([0.3, -1.2, 2.0]), np.arange(9.0).reshape(3, 3)
+
+    @ext.primitive
+    def mv(M, v):
+        return M @ v
+    ext.def_linear(mv)                                   # its JVP is mv itself, its VJP derived
+    np.testing.assert_allclose(tg.jvp(lambda v: mv(A, v), (x,), (np.ones(3),))[1], A @ np.ones(3))
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(mv(A, v)))(x), A.T @ np.ones(3))
+
+    @ext.notrace_primitive
+    def largest(v):
+        assert not isinstance(v, tg.Tensor)
+        return np.argmax(v)
+    np.testing.assert_array_equal(tg.grad(lambda v: v[largest(v)] * 2)(x), [0, 0, 2])
+
+    @ext.primitive
+    def f(a, b):
+        return np.sin(a) * b
+    ext.defjvp_argnum(f, lambda k, g, ans, args, kw: g * tg.cos(args[0]) * args[1] if k == 0
+                      else g * tg.sin(args[0]))
+    np.testing.assert_allclose(tg.jvp(lambda a: f(a, 2.0), (x,), (np.ones(3),))[1], 2 * np.cos(x))
+    np.testing.assert_allclose(tg.jvp(lambda b: f(x, b), (2.0,), (1.0,))[1], np.sin(x))
