@@ -28,6 +28,7 @@ from . import distributed as _distributed
 from . import optim as _optim
 from . import ops as _ops
 from .data import BatchIterator
+from .imperative import no_grad
 from .jax_backend import is_jax_tensor
 from .nn import accuracy as _accuracy
 from .nn import mse as _mse
@@ -36,8 +37,9 @@ from .nn import losses as _losses
 from .nn.layers import Module
 from .jit import jit as _jit
 from .staging import as_array
-from .tensor import concrete
+from .tensor import Tensor, concrete
 from .transforms import value_and_grad
+from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["fit", "evaluate", "predict", "get_loss"]
 
@@ -94,14 +96,17 @@ def predict(model, params, X, batch_size: int = 1024) -> np.ndarray:
     mode, as PyTorch users write it (``model.eval()`` around the pass): Dropout is the
     identity and BatchNorm normalizes with its running statistics, which the data must not
     update. Each Module's own mode is restored afterwards."""
-    apply, _ = _apply_of(model)
+    apply, own = _apply_of(model)
+    if params is None:  # a Module's own parameters
+        params = model._have() if isinstance(model, Module) else own
     X = np.asarray(X)
     modes = [(m, m.training) for m in model.modules()] if isinstance(model, Module) else []
     if modes:
         model.eval()
     try:
-        outs = [np.asarray(apply(params, X[i:i + batch_size]))
-                for i in range(0, len(X), batch_size)]
+        with no_grad():  # (parameters that require grad record nothing here)
+            outs = [np.asarray(apply(params, X[i:i + batch_size]))
+                    for i in range(0, len(X), batch_size)]
     finally:
         for m, mode in modes:
             m.training = mode
@@ -160,7 +165,8 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
     apply, mparams = _apply_of(model)
     if params is None:
         if isinstance(model, Module) and mparams is None:
-            mparams = model.init(seed)
+            # (as a first use: the parameters its layers were given are kept, the rest drawn)
+            mparams = model._initialize(seed, keep=True)
         params = mparams
     if params is None:
         raise ValueError("fit: no parameters given (pass params, or a Module)")
@@ -176,6 +182,13 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
     loss_fn = get_loss(loss)
     cut = _threshold(loss)
     opt = optimizer if optimizer is not None else _optim.Adam(1e-2)
+    if not callable(getattr(opt, "init", None)) or not callable(getattr(opt, "step", None)) \
+            or isinstance(opt, type):
+        raise TypeError(f"fit: optimizer must be a functional optimizer such as "
+                        f"tg.optim.Adam(1e-2) (opt.init(params), opt.step(params, grads, state)), "
+                        f"got {opt!r}; PyTorch's form (an optimizer holding the parameters) "
+                        "runs its own loop")
+    frozen = _frozen_leaves(model, params)
     state = opt.init(params)
     data = BatchIterator(X, y, batch_size, shuffle=True, seed=seed)
 
@@ -203,8 +216,12 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
 
         def update(params, state, xb, yb):
             (value, out), g = step_fn(params, xb, yb)
-            params, state = opt.step(params, g, state)
-            return params, state, value, out
+            new, state = opt.step(params, g, state)
+            if frozen:  # a frozen parameter keeps its value (as PyTorch's optimizers skip it)
+                leaves, td = tree_flatten(new)
+                old = tree_flatten(params)[0]
+                new = tree_unflatten(td, [o if f else v for v, o, f in zip(leaves, old, frozen)])
+            return new, state, value, out
     hist: dict[str, list] = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [],
                              "time": [], "step_loss": []}
     bar = _bar(progress, epochs * len(data), desc, file)
@@ -248,8 +265,37 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
             bar.close()
     params = host(params)
     if isinstance(model, Module):
-        model.params = params
+        _store(model, params)
     return params, hist
+
+
+def _frozen_leaves(model, params) -> list | None:
+    """Per leaf of ``params``: whether it is frozen (a tensor that does not require grad, or
+    a parameter of a layer frozen by its ``requires_grad_(False)``); None when none is."""
+    leaves = tree_flatten(params)[0]
+    ids = set()
+    if isinstance(model, Module):
+        for m in model.modules():
+            if m.__dict__.get("_frozen"):
+                ids.update(id(v) for v in tree_flatten(m._have())[0])
+    flags = [id(v) in ids or (isinstance(v, Tensor) and not v.requires_grad) for v in leaves]
+    return flags if any(flags) else None
+
+
+def _store(model, params) -> None:
+    """The trained ``params`` into ``model``: an imperative tensor parameter keeps its
+    identity and takes the new value (an optimizer made on ``model.parameters()`` holds it)."""
+    held = model.params
+    if held is not None:
+        old, td_old = tree_flatten(held)
+        new, td = tree_flatten(params)
+        if td == td_old and any(isinstance(v, Tensor) for v in old):
+            for i, (o, v) in enumerate(zip(old, new)):
+                if isinstance(o, Tensor) and o is not v:
+                    o.data = np.array(concrete(v))
+                    new[i] = o
+            params = tree_unflatten(td, new)
+    model.params = params
 
 
 def _check_data(where: str, X, y, xname: str, yname: str) -> None:

@@ -214,3 +214,39 @@ def test_evaluate_and_predict_run_a_module_in_evaluation_mode():
     assert int(bn.num_batches_tracked) == tracked  # the running statistics are left alone
     assert all(layer.training for layer in m.modules())  # the model's own mode is restored
     np.testing.assert_array_equal(train.predict(m, p, Xte), train.predict(m, p, Xte))
+
+
+def test_fit_keeps_given_layers_frozen_layers_and_the_tensors_an_optimizer_holds():
+    X = np.random.default_rng(0).normal(size=(64, 4))
+    y = np.arange(64) % 2
+
+    class Net(tg.nn.Module):
+        def __init__(self, enc):
+            super().__init__()
+            self.enc, self.head = enc, tg.nn.Linear(8, 2)
+
+        def forward(self, x):
+            return self.head(tg.relu(self.enc(x)))
+    enc = tg.nn.Linear(4, 8)
+    enc.init(5)
+    W = np.array(enc.params["W"])
+    p, _ = tg.train.fit(Net(enc), None, X, y, epochs=0, progress=False)
+    np.testing.assert_array_equal(p["enc"]["W"], W)            # a pretrained layer is kept
+    for jit in (True, False):
+        net = tg.nn.Sequential(tg.nn.Linear(4, 8), tg.nn.ReLU(), tg.nn.Linear(8, 2)).requires_grad_()
+        net[0].requires_grad_(False)
+        before = {k: np.array(v) for k, v in net.state_dict().items()}
+        held = net.parameters()
+        opt = tg.optim.SGD(held, lr=0.1)
+        tg.train.fit(net, None, X, y, epochs=2, progress=False, jit=jit)
+        after = net.state_dict()
+        assert np.array_equal(before["0.W"], after["0.W"]) and not np.allclose(before["2.W"], after["2.W"])
+        assert all(a is b for a, b in zip(held, net.parameters()))  # the optimizer's tensors
+        w = np.array(after["2.W"])
+        opt.zero_grad()
+        tg.nn.functional.cross_entropy(net(tg.tensor(X)), y).backward()
+        opt.step()
+        assert not np.allclose(w, net.state_dict()["2.W"])
+    assert set(tg.train.evaluate(net, None, X, y)) == {"loss", "accuracy"}  # its own parameters
+    with pytest.raises(TypeError, match="functional optimizer"):
+        tg.train.fit(net, None, X, y, optimizer=tg.optim.Adam(net.parameters()), progress=False)
