@@ -412,3 +412,16 @@ def test_1d_pooling_of_integer_and_bool_input_as_numpy_and_the_2d_layers():
     np.testing.assert_array_equal(tg.nn.MaxPool1d(2, padding=1)(i), [[[-5, -2, -9]]])
     f = np.zeros((1, 1, 4), bool)
     np.testing.assert_array_equal(tg.nn.MaxPool1d(2, padding=1)(f), [[[False, False, False]]])
+
+
+def test_running_statistics_keep_their_dtype_on_float64_input():
+    bn = tg.nn.BatchNorm1d(4)
+    bn.init(0)
+    bn.float()
+    x = np.random.default_rng(0).normal(size=(5, 4))        # float64 data, a float32 model
+    bn(x)
+    assert bn.running_mean.dtype == bn.running_var.dtype == np.float32
+    np.testing.assert_allclose(bn.running_mean, 0.1 * x.mean(0), rtol=1e-6)
+    inorm = tg.nn.InstanceNorm1d(4, track_running_stats=True).float()
+    inorm(np.ones((2, 4, 5)))
+    assert inorm.running_mean.dtype == np.float32

@@ -239,8 +239,9 @@ class _BatchNorm(Module):
             self.num_batches_tracked = np.asarray(self.num_batches_tracked + 1, dtype=np.int64)
             f = self.momentum if self.momentum is not None else 1.0 / int(self.num_batches_tracked)
             m, v = np.asarray(m).reshape(-1), np.asarray(v).reshape(-1) * (n / (n - 1))
-            self.running_mean = (1 - f) * self.running_mean + f * m
-            self.running_var = (1 - f) * self.running_var + f * v
+            # (in the buffers' own dtype, as PyTorch updates them in place)
+            self.running_mean = ((1 - f) * self.running_mean + f * m).astype(self.running_mean.dtype)
+            self.running_var = ((1 - f) * self.running_var + f * v).astype(self.running_var.dtype)
         _staging.effect(update_running_stats, concrete(mean), concrete(var))
 
     def extra_repr(self):

@@ -388,8 +388,9 @@ class _InstanceNorm(_BatchNorm):
         def update_running_stats(m, v):
             f = self.momentum
             m, v = np.asarray(m).mean(axis=0), np.asarray(v).mean(axis=0) * (n / (n - 1))
-            self.running_mean = (1 - f) * self.running_mean + f * m
-            self.running_var = (1 - f) * self.running_var + f * v
+            # (in the buffers' own dtype, as PyTorch updates them in place)
+            self.running_mean = ((1 - f) * self.running_mean + f * m).astype(self.running_mean.dtype)
+            self.running_var = ((1 - f) * self.running_var + f * v).astype(self.running_var.dtype)
         _staging.effect(update_running_stats, concrete(_ops.stop_gradient(mean)),
                         concrete(_ops.stop_gradient(var)))
 
