@@ -243,6 +243,8 @@ def _eye_vjp(node, g: Eye):
                 d = np.broadcast_to(d, out.shape)
         if np.ndim(d) == 0:
             d = np.full(out.shape, d, dtype=g.dtype)
+        if type(d) is np.ndarray and d.dtype.kind in "fc" and not np.isfinite(d).all():
+            return None  # (an infinite slope: the rows' zeros meet it as each row's VJP does)
         return parent, Eye(g.m, np.result_type(g.dtype, d), d)
     rule = op.eye_vjps[i]
     if rule is not None:  # the op's own closed form for the whole basis (matmul: rows of diag(d) A)
