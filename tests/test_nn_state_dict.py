@@ -128,3 +128,14 @@ def test_casting_keeps_imperative_parameters_and_their_gradient_dtype():
     assert W.grad.dtype == np.float32  # the leaf's gradient takes the new dtype
     opt.step()
     assert W.dtype == np.float32
+
+
+def test_a_state_dict_without_batch_counts_loads_as_pytorchs_older_format():
+    net = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.BatchNorm1d(4))
+    net.init(0)
+    net(np.ones((5, 3)) * np.arange(3))
+    sd = {k: v for k, v in net.state_dict().items() if not k.endswith("num_batches_tracked")}
+    other = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.BatchNorm1d(4))
+    assert other.load_state_dict(sd) == ([], [])
+    assert other[1].num_batches_tracked == 0
+    np.testing.assert_array_equal(other[1].running_mean, net[1].running_mean)

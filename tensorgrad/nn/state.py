@@ -63,7 +63,10 @@ class StateDictMixin:
         slots = self._buffer_slots(persistent=True)
         expected = names + list(slots)
         given, known = set(state_dict.keys()), set(expected)
-        missing = [n for n in expected if n not in given]
+        # a state dict from before BatchNorm counted its batches (PyTorch's older format)
+        # loads without that count, as PyTorch's does: it starts again at 0
+        recount = [n for n in slots if n not in given and n.rpartition(".")[2] == "num_batches_tracked"]
+        missing = [n for n in expected if n not in given and n not in recount]
         unexpected = [n for n in state_dict.keys() if n not in known]
         errors = []
         if strict and unexpected:
@@ -110,4 +113,6 @@ class StateDictMixin:
         for n, (m, attr) in slots.items():
             if n in given:
                 setattr(m, attr, value(n, getattr(m, attr)))
+            elif n in recount:
+                setattr(m, attr, np.zeros((), np.int64))
         return IncompatibleKeys(missing, unexpected)
