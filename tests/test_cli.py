@@ -237,3 +237,13 @@ def test_an_error_raised_by_the_users_own_code_keeps_its_type(tmp_path, capsys, 
     code = cli.main(["check", "fns.py:sing", "--shape", "3", "--no-jax"])
     err = capsys.readouterr().err  # tensorgrad's own errors read as before, without a type
     assert code == 1 and err.startswith("tensorgrad check: error: inv: the matrix is singular")
+
+
+def test_empty_list_entries_empty_paths_and_one_file_for_two_outputs_are_usage_errors(tmp_path):
+    for args, words in ((["--hidden", "8,,8"], "no empty entries"),
+                        (["--checkpoint", ""], "give a file name"),
+                        (["--checkpoint", str(tmp_path / "h.npz"), "--history", str(tmp_path / "h.npz")],
+                         "the same file as --checkpoint")):
+        with pytest.raises(SystemExit) as info:
+            cli.main(["train", "--epochs", "1", "--no-progress", *args])
+        assert info.value.code == 2, args
