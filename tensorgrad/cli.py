@@ -86,12 +86,8 @@ def _nonneg_float(s: str) -> float:
 
 
 def _int_list(s: str) -> list[int]:
-    parts = s.split(",")
-    if any(not v.strip() for v in parts):
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers like 64,32 (no empty "
-                                         f"entries), got {s!r}")
-    try:
-        vals = [int(v) for v in parts]
+    try:  # (an empty entry, 8,,8, is refused too)
+        vals = [int(v) for v in s.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers like 64,32, got {s!r}") from None
     if not vals or any(v <= 0 for v in vals):
@@ -604,14 +600,12 @@ def _check_outputs(args) -> None:
         if not os.path.isdir(base) or not _writable(base):
             raise UsageError(f"--out {folder}: cannot create or write it ({base} is not a "
                              "writable folder)")
-    given = {}
+    given: dict = {}
     for option in ("checkpoint", "history", "plot"):
         path = getattr(args, option, None)
-        if path is not None and not str(path).strip():
-            raise UsageError(f"--{option}: give a file name (got an empty one)")
-        if path and os.path.abspath(path) in given:
-            raise UsageError(f"--{option} {path}: the same file as --{given[os.path.abspath(path)]}; "
-                             "each would overwrite the other")
+        if path is not None and not str(path).strip() or path and os.path.abspath(path) in given:
+            raise UsageError(f"--{option} {path!r}: " + (f"the same file as --{given[os.path.abspath(path)]}"
+                             if str(path).strip() else "give a file name"))
         if path:
             given[os.path.abspath(path)] = option
         if path and option == "checkpoint" and getattr(args, "resume", False):

@@ -240,7 +240,7 @@ def test_an_error_raised_by_the_users_own_code_keeps_its_type(tmp_path, capsys, 
 
 
 def test_empty_list_entries_empty_paths_and_one_file_for_two_outputs_are_usage_errors(tmp_path):
-    for args, words in ((["--hidden", "8,,8"], "no empty entries"),
+    for args, words in ((["--hidden", "8,,8"], "expected comma-separated integers"),
                         (["--checkpoint", ""], "give a file name"),
                         (["--checkpoint", str(tmp_path / "h.npz"), "--history", str(tmp_path / "h.npz")],
                          "the same file as --checkpoint")):
