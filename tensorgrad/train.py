@@ -150,7 +150,11 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
     values, which jit refuses).
     Returns ``(params, history)``; history holds per-epoch ``loss``,
     ``accuracy``, ``val_loss``, ``val_accuracy``, ``time`` and per-step
-    ``step_loss``. A Module gets the trained parameters stored on it too.
+    ``step_loss``. A Module gets the trained parameters stored on it too (a tensor
+    parameter keeps its identity, so an optimizer made on ``model.parameters()`` still holds
+    it). Without ``params`` a Module's own are used, made at a first use if there are none
+    (keeping what its layers were given). A frozen parameter (a tensor that does not require
+    grad, or one of a layer frozen by its ``requires_grad_(False)``) keeps its value.
 
     ``backend="jax"`` compiles the step with ``jax.jit`` (through
     :func:`tensorgrad.to_jax`) and splits each batch across ``devices`` (a
