@@ -40,25 +40,10 @@ def elementwise_jacobian(op, i: int, args: tuple, out, params: tuple) -> Jacobia
             dv = dv.astype(dt)
         if np.shape(dv) != oshape:
             dv = np.broadcast_to(dv, oshape).copy()
-        J = Diagonal(dv, _steep(op, i, dv, args, out, params))
+        J = Diagonal(dv)
     if ishape != oshape:
         return Broadcast(ishape, oshape) if isinstance(J, Identity) else compose(J, Broadcast(ishape, oshape))
     return J
-
-
-def _steep(op, i: int, dv, args: tuple, out, params: tuple):
-    """Where the slope ``dv`` is infinite and the op's own VJP rule turns a zero cotangent
-    into 0 there (√x at 0); None when there is no such entry. A derived rule ``g * d`` never
-    does (0·inf is NaN, as for log at 0)."""
-    if op.diag_d[i] is not None or op.vjps[i] is None or dv.dtype.kind not in "fc":
-        return None
-    inf = np.isinf(dv)
-    if not inf.any():
-        return None
-    with np.errstate(all="ignore"):
-        r = np.asarray(concrete(op.vjps[i](np.zeros(np.shape(out), dv.dtype), out, *args, *params)))
-    steep = inf & np.broadcast_to(np.equal(r, 0), inf.shape) if r.size else inf & False
-    return steep if steep.any() else None
 
 
 def op_jacobian(op, i: int, args: tuple, out, params: tuple = ()) -> Jacobian:

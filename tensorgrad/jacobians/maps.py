@@ -33,57 +33,6 @@ __all__ = ["Jacobian", "Zero", "Identity", "Diagonal", "Dense", "Reshape", "Perm
 Shape = tuple
 
 
-def times0(a, b, sa=None, sb=None):
-    """``(a * b, steep)``. ``sa``/``sb`` mark the *steep* entries of ``a``/``b`` (or None):
-    an infinite slope whose op's own rule turns a zero cotangent or tangent into 0 (√x at 0)
-    rather than the NaN of 0·inf. There a zero factor gives 0, so a structured Jacobian agrees
-    with the VJP and JVP; an infinite slope of any other kind (log at 0) keeps 0·inf = NaN,
-    as its rule does. ``steep`` marks the infinite entries of the product that came from a
-    steep one (None when there are none)."""
-    with np.errstate(invalid="ignore"):
-        p = a * b
-    if sa is None and sb is None:
-        return p, None
-    nan = np.isnan(p)
-    if nan.any():
-        fix = np.zeros(np.shape(p), bool)
-        if sa is not None:
-            fix |= sa & np.equal(b, 0)
-        if sb is not None:
-            fix |= sb & np.equal(a, 0)
-        if fix.any():
-            p = np.where(fix, np.zeros((), p.dtype), p)
-    steep = (sa if sb is None else sb if sa is None else sa | sb) & np.isinf(p)
-    return p, (steep if steep.any() else None)
-
-
-def matmul0(a, b, sa=None, sb=None):
-    """``(a @ b, steep)`` for ``a``: (..., k), ``b``: (k, n) or (k,), each product term
-    taken as :func:`times0` takes it (a steep infinite entry meeting a zero adds 0). Only the
-    entries of the plain product that are not finite are summed again, term by term."""
-    with np.errstate(invalid="ignore"):
-        r = a @ b
-    if sa is None and sb is None:
-        return r, None
-    bad = ~np.isfinite(r)
-    if not bad.any():
-        return r, None
-    a2 = np.reshape(a, (-1, np.shape(a)[-1]))
-    b2 = np.reshape(b, (np.shape(b)[0], -1))
-    s2a = None if sa is None else np.reshape(sa, a2.shape)
-    s2b = None if sb is None else np.reshape(sb, b2.shape)
-    r2 = np.array(np.reshape(r, (a2.shape[0], b2.shape[1])))
-    steep = np.zeros(r2.shape, bool)
-    i, j = np.nonzero(np.reshape(bad, r2.shape))
-    terms, st = times0(a2[i], b2[:, j].T, None if s2a is None else s2a[i],
-                       None if s2b is None else s2b[:, j].T)
-    with np.errstate(invalid="ignore"):
-        r2[i, j] = terms.sum(axis=1)
-    if st is not None:
-        steep[i, j] = st.any(axis=1) & np.isinf(r2[i, j])
-    return r2.reshape(r.shape), (steep.reshape(r.shape) if steep.any() else None)
-
-
 def size(shape: Shape) -> int:
     n = 1
     for s in shape:
@@ -277,21 +226,18 @@ class Diagonal(Jacobian):
     kind = "diagonal"
     symbol = "diag(d)"
 
-    def __init__(self, d, steep=None):
+    def __init__(self, d):
         d = np.asarray(d)
         super().__init__(d.shape, d.shape)
         self.d = d
-        #: the entries where d is an infinite slope that a zero factor turns into 0 (see
-        #: :func:`times0`), or None
-        self.steep = steep
 
     def matvec(self, t):
         self._nb_in(t)
-        return times0(t, self.d, None, self.steep)[0]
+        return t * self.d
 
     def vecmat(self, g):
         self._nb_out(g)
-        return times0(g, self.d, None, self.steep)[0]
+        return g * self.d
 
     @property
     def matvec_flops(self):
@@ -320,8 +266,7 @@ class Dense(Jacobian):
     kind = "dense"
     symbol = "M"
 
-    def __init__(self, M, out_shape: Shape | None = None, in_shape: Shape | None = None,
-                 steep=None):
+    def __init__(self, M, out_shape: Shape | None = None, in_shape: Shape | None = None):
         M = np.asarray(M)
         if out_shape is None and in_shape is None:
             if M.ndim != 2:
@@ -333,12 +278,6 @@ class Dense(Jacobian):
             in_shape = M.shape[len(out_shape):]
         super().__init__(out_shape, in_shape)
         self.M = M.reshape(self.out_shape + self.in_shape)
-        #: the steep infinite entries of M (see :func:`times0`), or None
-        self.steep = None if steep is None else np.reshape(steep, self.M.shape)
-
-    @property
-    def steep2(self):
-        return None if self.steep is None else self.steep.reshape(self.out_size, self.in_size)
 
     @property
     def M2(self) -> np.ndarray:
@@ -348,15 +287,14 @@ class Dense(Jacobian):
         nb = self._nb_in(t)
         batch = np.shape(t)[:nb]
         tb = np.reshape(t, (math.prod(batch), self.in_size)) if nb else np.reshape(t, (self.in_size,))
-        s2 = self.steep2
-        r = matmul0(tb, self.M2.T, None, None if s2 is None else s2.T)[0]
+        r = tb @ self.M2.T
         return np.reshape(r, batch + self.out_shape)
 
     def vecmat(self, g):
         nb = self._nb_out(g)
         batch = np.shape(g)[:nb]
         gb = np.reshape(g, (math.prod(batch), self.out_size)) if nb else np.reshape(g, (self.out_size,))
-        r = matmul0(gb, self.M2, None, self.steep2)[0]
+        r = gb @ self.M2
         return np.reshape(r, batch + self.in_shape)
 
     @property
@@ -365,9 +303,7 @@ class Dense(Jacobian):
 
     @property
     def T(self):
-        s2 = self.steep2
-        return Dense(self.M2.T.reshape(self.in_shape + self.out_shape), self.in_shape, self.out_shape,
-                     None if s2 is None else s2.T)
+        return Dense(self.M2.T.reshape(self.in_shape + self.out_shape), self.in_shape, self.out_shape)
 
     def todense(self):
         return self.M
