@@ -35,7 +35,7 @@ from . import forward_ad
 from . import ops as _ops
 from .ad_checkpoint import remat
 from .autograd_function import Function, FunctionCtx, once_differentiable
-from .tensor import concrete, dtype_of, shape_of
+from .tensor import Tensor, concrete, dtype_of, shape_of
 from .transform_parts import norm_argnums, with_args
 from .imperative import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .torch_autograd import (backward, detect_anomaly, inference_mode, is_anomaly_enabled,
@@ -112,8 +112,15 @@ def _is_scalar(x) -> bool:
 
 def _scalars(tree):
     """0-d arrays of a result as NumPy scalars (``np.float64``), as autograd returns them for
-    a scalar argument."""
-    return tree_map(lambda v: v[()] if type(v) is np.ndarray and v.ndim == 0 else v, tree)
+    a scalar argument; a function in the result (``make_vjp``'s, ``make_hvp``'s) returns
+    them so too."""
+    def one(v):
+        if type(v) is np.ndarray and v.ndim == 0:
+            return v[()]
+        if callable(v) and not isinstance(v, (np.ndarray, Tensor)):
+            return functools.wraps(v)(lambda *a, **k: _scalars(v(*a, **k)))
+        return v
+    return tree_map(one, tree)
 
 
 def _operator(name: str, doc: str | None, wrap: Callable) -> Callable:
@@ -128,8 +135,10 @@ def _operator(name: str, doc: str | None, wrap: Callable) -> Callable:
     return op
 
 
-def _on_argnum(unary_op: Callable) -> Callable:
-    """Turn ``unary_op(fun_of_x, x)`` into autograd's form ``op(fun, argnum=0)(*args, **kwargs)``."""
+def _on_argnum(unary_op: Callable, scalars: bool = True) -> Callable:
+    """Turn ``unary_op(fun_of_x, x)`` into autograd's form ``op(fun, argnum=0)(*args, **kwargs)``
+    (``scalars``: 0-d results for a scalar argument as NumPy scalars, as autograd's; its
+    ``jacobian`` and ``hessian`` give 0-d arrays)."""
     name = unary_op.__name__.lstrip("_")
 
     def wrap(fun, argnum):
@@ -137,13 +146,13 @@ def _on_argnum(unary_op: Callable) -> Callable:
         def applied(*args, **kwargs):
             unary, x = _select(fun, argnum, args, kwargs, name)
             out = unary_op(unary, x)
-            return _scalars(out) if _is_scalar(x) else out
+            return _scalars(out) if scalars and _is_scalar(x) else out
         applied.__name__ = f"{name}_of_{getattr(fun, '__name__', 'fun')}_wrt_argnum_{argnum}"
         return applied
     return _operator(name, unary_op.__doc__, wrap)
 
 
-def _with_tensor(product_op: Callable) -> Callable:
+def _with_tensor(product_op: Callable, scalars: bool = False) -> Callable:
     """Turn ``product_op(fun_of_x, x, tensor)`` into autograd's form
     ``op(fun, argnum=0)(*args, tensor, **kwargs)``: the last positional argument is the tensor."""
     name = product_op.__name__.lstrip("_")
@@ -155,7 +164,8 @@ def _with_tensor(product_op: Callable) -> Callable:
                 raise TypeError(f"{name}: the returned function takes (*args, tensor): "
                                 "no arguments were given")
             unary, x = _select(fun, argnum, args[:-1], kwargs, name)
-            return product_op(unary, x, args[-1])
+            out = product_op(unary, x, args[-1])
+            return _scalars(out) if scalars and _is_scalar(x) else out
         return product
     return _operator(name, product_op.__doc__, wrap)
 
@@ -405,7 +415,7 @@ def multigrad_dict(fun: Callable) -> Callable:
 # Jacobians and second order
 # --------------------------------------------------------------------------
 
-@_on_argnum
+@functools.partial(_on_argnum, scalars=False)
 def jacobian(fun, x):
     """``jacobian(fun, argnum=0)(*args)``: the full Jacobian of ``fun`` in argument
     ``argnum``, of shape ``out.shape + in.shape`` (``tg.jacrev``: one reverse sweep with the
@@ -414,7 +424,7 @@ def jacobian(fun, x):
     return jacrev(fun)(x)
 
 
-@_on_argnum
+@functools.partial(_on_argnum, scalars=False)
 def hessian(fun, x):
     """``hessian(fun, argnum=0)(*args)``: the Jacobian of the Jacobian, of shape
     ``out.shape + in.shape + in.shape`` (``in.shape * 2`` for a scalar ``fun``), reverse over
@@ -433,7 +443,7 @@ def make_hvp(fun, x):
     return _pull1(pull, x), g
 
 
-@_with_tensor
+@functools.partial(_with_tensor, scalars=True)
 def hessian_tensor_product(fun, x, tensor):
     """``hessian_tensor_product(fun, argnum=0)(*args, tensor, **kwargs)``: the Hessian of the
     scalar ``fun`` in argument ``argnum`` contracted with ``tensor`` (shaped like that
@@ -474,7 +484,7 @@ vector_jacobian_product = tensor_jacobian_product
 
 
 def _half_sum_of_squares(y):
-    return 0.5 * _ops.sum(y ** 2, axis=-1)
+    return 0.5 * (_ops.sum(y ** 2, axis=-1) if len(shape_of(y)) else y ** 2)
 
 
 def make_ggnvp(f: Callable, g: Callable = _half_sum_of_squares, f_argnum=0) -> Callable:
@@ -498,7 +508,8 @@ def make_ggnvp(f: Callable, g: Callable = _half_sum_of_squares, f_argnum=0) -> C
 
         def ggnvp(v):
             _check_like(v, x, "make_ggnvp", "vector")
-            return f_pull(g_hvp(f_jvp(v)[0])[0])[0]
+            out = f_pull(g_hvp(f_jvp(v)[0])[0])[0]
+            return _scalars(out) if _is_scalar(x) else out
         return ggnvp
     return at
 

@@ -209,7 +209,8 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
             nonlocal count
             lr = opt.lr(count)  # on the host: the compiled step gets the number
             count += 1
-            return runner.step(params, state, xb, yb, lr)
+            new, state, value, out = runner.step(params, state, xb, yb, lr)
+            return _keep_frozen(new, params, frozen), state, value, out
     else:
         step_fn = value_and_grad(objective, has_aux=True)
         if jit:
@@ -221,11 +222,7 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
         def update(params, state, xb, yb):
             (value, out), g = step_fn(params, xb, yb)
             new, state = opt.step(params, g, state)
-            if frozen:  # a frozen parameter keeps its value (as PyTorch's optimizers skip it)
-                leaves, td = tree_flatten(new)
-                old = tree_flatten(params)[0]
-                new = tree_unflatten(td, [o if f else v for v, o, f in zip(leaves, old, frozen)])
-            return new, state, value, out
+            return _keep_frozen(new, params, frozen), state, value, out
     hist: dict[str, list] = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [],
                              "time": [], "step_loss": []}
     bar = _bar(progress, epochs * len(data), desc, file)
@@ -270,19 +267,39 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
     params = host(params)
     if isinstance(model, Module):
         _store(model, params)
+    leaves, td = tree_flatten(params)
+    if any(isinstance(v, Tensor) for v in leaves):  # (plain arrays back, the frozen ones too)
+        params = tree_unflatten(td, [np.array(concrete(v)) if isinstance(v, Tensor) else v
+                                     for v in leaves])
     return params, hist
+
+
+def _keep_frozen(new, old, frozen):
+    """``new`` with each frozen leaf at its value in ``old`` (as PyTorch's optimizers skip a
+    parameter that does not require grad, decay and momentum included)."""
+    if not frozen:
+        return new
+    leaves, td = tree_flatten(new)
+    before = tree_flatten(old)[0]
+    return tree_unflatten(td, [o if f else v for v, o, f in zip(leaves, before, frozen)])
 
 
 def _frozen_leaves(model, params) -> list | None:
     """Per leaf of ``params``: whether it is frozen (a tensor that does not require grad, or
     a parameter of a layer frozen by its ``requires_grad_(False)``); None when none is."""
-    leaves = tree_flatten(params)[0]
+    leaves, td = tree_flatten(params)
+    own = leaves
     ids = set()
     if isinstance(model, Module):
         for m in model.modules():
-            if m.__dict__.get("_frozen"):
-                ids.update(id(v) for v in tree_flatten(m._have())[0])
-    flags = [id(v) in ids or (isinstance(v, Tensor) and not v.requires_grad) for v in leaves]
+            if m.__dict__.get("_frozen") and m.params is not None:
+                ids.update(id(v) for v in tree_flatten(m.params)[0])
+        if model.params is not None:
+            held, held_td = tree_flatten(model.params)
+            if held_td == td:  # params given as a copy of the model's: its leaves, by position
+                own = held
+    flags = [id(h) in ids or any(isinstance(v, Tensor) and not v.requires_grad for v in (h, p))
+             for h, p in zip(own, leaves)]
     return flags if any(flags) else None
 
 

@@ -458,6 +458,12 @@ def test_autograds_optimizers_flatten_module_scalars_and_key_order():
     d = {"z": np.ones(2), "a": 2 * np.ones(2)}
     assert list(tg.autograd.make_hvp(lambda P: tg.sum(P["z"] * P["a"] ** 2))(d)[0](d)) == ["z", "a"]
     assert type(tg.autograd.grad(lambda a: a ** 2)(0.5)) is np.float64     # a scalar, as autograd
+    cube = lambda a: a ** 3  # noqa: E731  (autograd's types: its jacobian/hessian stay 0-d arrays)
+    assert type(tg.autograd.hessian(cube)(0.5)) is np.ndarray
+    assert type(tg.autograd.hessian_tensor_product(cube)(0.5, 1.0)) is np.float64
+    assert type(tg.autograd.make_hvp(cube)(0.5)[0](1.0)) is np.float64
+    assert type(tg.autograd.make_vjp(cube)(0.5)[0](1.0)) is np.float64
+    assert tg.autograd.make_ggnvp(lambda a: a * 2)(0.5)(1.0) == 4.0
     assert type(tg.autograd.value_and_grad(lambda a: tg.sum(a ** 2))(np.ones(2))[0]) is np.float64
 
 

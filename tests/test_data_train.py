@@ -248,5 +248,15 @@ def test_fit_keeps_given_layers_frozen_layers_and_the_tensors_an_optimizer_holds
         opt.step()
         assert not np.allclose(w, net.state_dict()["2.W"])
     assert set(tg.train.evaluate(net, None, X, y)) == {"loss", "accuracy"}  # its own parameters
+    for backend, given in (("jax", None), ("numpy", "a copy")):  # frozen on every path
+        m = tg.nn.Sequential(tg.nn.Linear(4, 3), tg.nn.ReLU(), tg.nn.Linear(3, 2))
+        m.init(0)
+        m[0].requires_grad_(False)
+        w = np.array(m.params[0]["W"])
+        p, _ = tg.train.fit(m, None if given is None else tg.tree_map(np.array, m.params), X, y,
+                            optimizer=tg.optim.AdamW(1e-2, weight_decay=0.1), epochs=1,
+                            progress=False, backend=backend)
+        np.testing.assert_array_equal(p[0]["W"], w)
+        assert all(type(v) is np.ndarray for v in tg.tree_leaves(p))
     with pytest.raises(TypeError, match="functional optimizer"):
         tg.train.fit(net, None, X, y, optimizer=tg.optim.Adam(net.parameters()), progress=False)
