@@ -183,6 +183,12 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise TypeError("fit: validation must be a tuple (X_val, y_val)")
         _check_data("fit", *validation, "validation X", "validation y")
+        vx, vy = (np.asarray(concrete(v)) for v in validation)  # (up front, not after an epoch)
+        if len(vx) != len(vy):
+            raise ValueError(f"fit: validation X has {len(vx)} rows but validation y has {len(vy)}")
+        if vx.shape[1:] != np.shape(concrete(X))[1:]:
+            raise ValueError(f"fit: validation X has rows of shape {vx.shape[1:]}, the training X "
+                             f"rows of shape {np.shape(concrete(X))[1:]}")
     loss_fn = get_loss(loss)
     cut = _threshold(loss)
     opt = optimizer if optimizer is not None else _optim.Adam(1e-2)

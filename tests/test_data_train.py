@@ -260,3 +260,12 @@ def test_fit_keeps_given_layers_frozen_layers_and_the_tensors_an_optimizer_holds
         assert all(type(v) is np.ndarray for v in tg.tree_leaves(p))
     with pytest.raises(TypeError, match="functional optimizer"):
         tg.train.fit(net, None, X, y, optimizer=tg.optim.Adam(net.parameters()), progress=False)
+
+
+def test_fit_checks_the_validation_data_before_training():
+    X, y = np.random.default_rng(0).normal(size=(16, 4)), np.arange(16) % 2
+    model = tg.nn.Sequential(tg.nn.Linear(4, 2))
+    for val, words in (((X[:, :3], y), "rows of shape"), ((X[:10], y[:5]), "10 rows but")):
+        with pytest.raises(ValueError, match=words):
+            tg.train.fit(model, None, X, y, validation=val, epochs=1, progress=False,
+                         optimizer=tg.optim.SGD(1e-2))
