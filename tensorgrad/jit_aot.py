@@ -99,8 +99,9 @@ def _fresh_const(v):
     return v.copy() if type(v) is np.ndarray else v
 
 
-#: bumped by every Module.train()/eval(): jitted functions traced before then forget their
-#: plans at their next call (Dropout and BatchNorm record other steps in the other mode)
+#: bumped by every Module.train()/eval() and every change of the layers of a Module in use:
+#: jitted functions traced before then forget their plans at their next call (Dropout and
+#: BatchNorm record other steps in the other mode; a replaced layer, other steps)
 MODES = [0]
 
 

@@ -370,3 +370,23 @@ def test_module_list_concatenation():
     b = a + nn.ModuleList([nn.ReLU()])
     a += [nn.Tanh()]
     assert len(b) == 2 and len(a) == 2 and isinstance(a[1], nn.Tanh) and b[0] is a[0]
+
+
+def test_a_jitted_function_traces_again_after_a_layer_of_a_model_in_use_changes():
+    seq = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    p = seq.init(0)
+    f = tg.jit(lambda p, x: seq.apply(p, x))
+    f(p, X)
+    seq[1] = nn.Tanh()                                # the same parameters, another layer
+    np.testing.assert_allclose(f(p, X), seq.apply(p, X), rtol=1e-14)
+    g = tg.jit(tg.grad(lambda p: tg.sum(seq.apply(p, X) ** 2)))
+    g(p)
+    del seq[1]
+    seq.insert(1, nn.Sigmoid())
+    want = tg.grad(lambda p: tg.sum(seq.apply(p, X) ** 2))(p)
+    for a, b in zip(tg.tree_leaves(g(p)), tg.tree_leaves(want)):
+        np.testing.assert_allclose(a, b, rtol=1e-13)
+    built = tg.jit(lambda x: nn.Sequential(nn.ReLU(), nn.Tanh())(x))  # layers built inside
+    built(X)
+    built(X)
+    assert len(built._plans) == 1                    # (building them does not retrace)

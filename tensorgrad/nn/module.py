@@ -255,10 +255,16 @@ class Module(StateDictMixin, DtypeMixin):
     def _restructure(self, change) -> None:
         """Run ``change()`` (children or Parameters held are added, replaced or removed), then
         lay the parameters out again: here, and in each owner up the chain whose child gained
-        its first parameters or lost its last ones (a slot appears or goes there)."""
+        its first parameters or lost its last ones (a slot appears or goes there). Once the
+        Module has parameters or has run, jitted functions trace again at their next call
+        (their plans hold the layers they saw; a Module being built, maybe inside a jitted
+        function, does not make them trace again)."""
         if self.__dict__.get("_owner") is None and self.params is None:
+            if self.__dict__.get("_applied"):
+                MODES[0] += 1
             change()  # no parameters made here or above (a Module being built): nothing to follow
             return
+        MODES[0] += 1
         chain, m = [], self
         while m is not None:
             chain.append((m, m._entries_by_child(), m.has_parameters))

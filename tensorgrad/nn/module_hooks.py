@@ -195,6 +195,7 @@ def with_hooks(apply: Callable) -> Callable:
         if callable(params) and not args and not kwargs:  # PyTorch's module.apply(fn)
             return _apply_to_each(self, params)
         d = self.__dict__
+        d["_applied"] = True  # (a change of its layers from now on makes jitted plans stale)
         if not (d.get("_forward_hooks") or d.get("_forward_pre_hooks") or d.get("_backward_hooks")
                 or d.get("_backward_pre_hooks")):
             return apply(self, params, *args, **kwargs)
