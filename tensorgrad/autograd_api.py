@@ -259,6 +259,13 @@ def make_jvp_reversemode(fun, x):
     mode only: the pullback of ``fun`` is linear in its cotangent, so pulling ``v`` back
     through the pullback (``tg.vjp`` of ``tg.vjp``'s function) gives ``J·v``."""
     ans, pull = vjp(fun, x)
+    return _reverse_jvp(pull, ans)
+
+
+def _reverse_jvp(pull, ans):
+    """``v ↦ J·v`` from the pullback ``pull`` of a function whose output is ``ans``, by reverse
+    mode only: the pullback is linear in its cotangent (any point gives the same map), so
+    pulling ``v`` back through it gives ``J·v``."""
     _, pull_of_pull = vjp(_pull1(pull), tree_map(_ops.zeros_like, ans))
     return _pull1(pull_of_pull)
 
@@ -503,12 +510,11 @@ def make_ggnvp(f: Callable, g: Callable = _half_sum_of_squares, f_argnum=0) -> C
         unary, x = _select(f, f_argnum, args, kwargs, "make_ggnvp")
         fx, f_pull = vjp(unary, x)
         _, g_hvp = vjp(lambda y: _grad_of(g, y, "make_ggnvp")[1], fx)
-        # J·v as the VJP of the pullback c ↦ Jᵀc (linear in c; any c gives the same map)
-        _, f_jvp = vjp(lambda c: f_pull(c)[0], _ops.zeros_like(fx))
+        f_jvp = _reverse_jvp(f_pull, fx)
 
         def ggnvp(v):
             _check_like(v, x, "make_ggnvp", "vector")
-            out = f_pull(g_hvp(f_jvp(v)[0])[0])[0]
+            out = f_pull(g_hvp(f_jvp(v))[0])[0]
             return _scalars(out) if _is_scalar(x) else out
         return ggnvp
     return at

@@ -197,7 +197,8 @@ def _flat_optimizer(step_rule: Callable) -> Callable:
                  **hyper):
         x, unflatten = flatten(x0)
         x = np.array(concrete(x), dtype=float)
-        n = step_rule.__defaults__[0] if num_iters is None else int(num_iters)
+        if num_iters is not None:  # (else the rule's own default)
+            hyper["num_iters"] = int(num_iters)
 
         def flat_grad(v, i):
             g = grad(unflatten(v), i)
@@ -205,12 +206,12 @@ def _flat_optimizer(step_rule: Callable) -> Callable:
             if callback is not None:
                 callback(unflatten(v), i, g)
             return gv
-        return unflatten(step_rule(n, flat_grad, x, **hyper))
+        return unflatten(step_rule(flat_grad, x, **hyper))
     return optimize
 
 
 @_flat_optimizer
-def sgd(num_iters=200, grad=None, x=None, step_size=0.1, mass=0.9):
+def sgd(grad, x, num_iters=200, step_size=0.1, mass=0.9):
     """autograd's ``sgd(grad, x, callback=None, num_iters=200, step_size=0.1, mass=0.9)``:
     gradient descent with momentum (the velocity is ``mass``·velocity − (1 − mass)·g)."""
     velocity = np.zeros_like(x)
@@ -221,7 +222,7 @@ def sgd(num_iters=200, grad=None, x=None, step_size=0.1, mass=0.9):
 
 
 @_flat_optimizer
-def rmsprop(num_iters=100, grad=None, x=None, step_size=0.1, gamma=0.9, eps=1e-8):
+def rmsprop(grad, x, num_iters=100, step_size=0.1, gamma=0.9, eps=1e-8):
     """autograd's ``rmsprop(grad, x, callback=None, num_iters=100, step_size=0.1, gamma=0.9,
     eps=1e-8)``: the running mean of g² starts at 1."""
     avg_sq = np.ones_like(x)
@@ -233,7 +234,7 @@ def rmsprop(num_iters=100, grad=None, x=None, step_size=0.1, gamma=0.9, eps=1e-8
 
 
 @_flat_optimizer
-def adam(num_iters=100, grad=None, x=None, step_size=0.001, b1=0.9, b2=0.999, eps=1e-8):
+def adam(grad, x, num_iters=100, step_size=0.001, b1=0.9, b2=0.999, eps=1e-8):
     """autograd's ``adam(grad, x, callback=None, num_iters=100, step_size=0.001, b1=0.9,
     b2=0.999, eps=1e-8)``, with bias-corrected moments."""
     m, v = np.zeros_like(x), np.zeros_like(x)
