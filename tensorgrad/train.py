@@ -297,9 +297,7 @@ def _frozen_leaves(model, params) -> list | None:
     own = leaves
     ids = set()
     if isinstance(model, Module):
-        for m in model.modules():
-            if m.__dict__.get("_frozen") and m.params is not None:
-                ids.update(id(v) for v in tree_flatten(m.params)[0])
+        ids = model._frozen_leaf_ids(include_self=True)
         if model.params is not None:
             held, held_td = tree_flatten(model.params)
             if held_td == td:  # params given as a copy of the model's: its leaves, by position

@@ -443,11 +443,7 @@ class Module(StateDictMixin, DtypeMixin):
         which an optimizer skips. Call the layer's own ``requires_grad_()`` to unfreeze it."""
         leaves, td = tree_flatten(self._have())
         self.__dict__["_frozen"] = not requires_grad
-        frozen: set = set()
-        if requires_grad:
-            for m in self.modules():
-                if m is not self and m.__dict__.get("_frozen"):
-                    frozen.update(id(v) for v in tree_flatten(m._have())[0])
+        frozen = self._frozen_leaf_ids(include_self=False) if requires_grad else set()
         out = []
         for v in leaves:
             if id(v) in frozen:
@@ -459,6 +455,14 @@ class Module(StateDictMixin, DtypeMixin):
             out.append(v)
         self.params = tree_unflatten(td, out)
         return self
+
+    def _frozen_leaf_ids(self, include_self: bool) -> set:
+        """The ``id``s of the parameters of the Modules inside frozen on their own (their
+        ``requires_grad_(False)``, ``Embedding.from_pretrained``), and of this one's too when
+        ``include_self``."""
+        return {id(v) for m in self.modules()
+                if (include_self or m is not self) and m.__dict__.get("_frozen")
+                and m.params is not None for v in tree_flatten(m.params)[0]}
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the ``.grad`` of every parameter that is an imperative tensor."""
