@@ -28,7 +28,8 @@ import numpy as np
 
 from .ad_checkpoint import remat
 from .nn.layers import Module, named_parameters
-from .tensor import Tensor, concrete
+from .nn.state import into_tensors
+from .tensor import concrete
 from .tree import _CUSTOM as _CUSTOM_NODES
 from .tree import named_leaves, tree_flatten, tree_unflatten
 
@@ -292,11 +293,7 @@ def load(path, like: Any = None) -> Any:
     leaves, td = tree_flatten(template)
     loaded = [arrays[k] for k in want]
     if module is not None:  # an imperative tensor parameter keeps its identity (an optimizer made
-        # PyTorch's way holds it) and takes the new value, as load_state_dict does
-        for i, (leaf, a) in enumerate(zip(leaves, loaded)):
-            if isinstance(leaf, Tensor):
-                leaf.data = np.array(a)
-                loaded[i] = leaf
+        loaded = into_tensors(leaves, loaded)  # PyTorch's way holds it), as load_state_dict does
     result = tree_unflatten(td, loaded)
     if module is not None:
         module.params = result

@@ -35,6 +35,7 @@ from .nn import mse as _mse
 from .nn import softmax_cross_entropy as _sce
 from .nn import losses as _losses
 from .nn.layers import Module
+from .nn.state import into_tensors
 from .jit import jit as _jit
 from .staging import as_array
 from .tensor import Tensor, concrete
@@ -315,11 +316,7 @@ def _store(model, params) -> None:
         old, td_old = tree_flatten(held)
         new, td = tree_flatten(params)
         if td == td_old and any(isinstance(v, Tensor) for v in old):
-            for i, (o, v) in enumerate(zip(old, new)):
-                if isinstance(o, Tensor) and o is not v:
-                    o.data = np.array(concrete(v))
-                    new[i] = o
-            params = tree_unflatten(td, new)
+            params = tree_unflatten(td, into_tensors(old, new))
     model.params = params
 
 

@@ -27,6 +27,17 @@ def _detached(v):
     return v
 
 
+def into_tensors(old: list, new: list) -> list:
+    """``new`` (a pytree's leaves) where each old leaf that is an imperative tensor takes its
+    new value instead, and stays the same object (an optimizer made PyTorch's way holds it)."""
+    out = list(new)
+    for i, (o, v) in enumerate(zip(old, new)):
+        if isinstance(o, Tensor) and o is not v:
+            o.data = np.array(concrete(v))
+            out[i] = o
+    return out
+
+
 class StateDictMixin:
     """``state_dict`` and ``load_state_dict`` (the Module supplies ``params``, ``_have()``,
     ``_named_leaves()`` and ``_buffer_slots()``)."""
