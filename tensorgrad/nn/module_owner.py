@@ -22,27 +22,29 @@ class Owner:
     def __init__(self, module: Any):
         self.module = module
 
-    def entry(self, child: Any):
-        """``child``'s entry in the owner's parameters in use, or ``MISSING``."""
+    def _slot(self, child: Any):
+        """``(the owner's parameters in use, child's slot there)``, or None without one."""
         owner = self.module
         params = owner.params
         if params is not None:
             for slot, c in owner._child_slots(params):
                 if c is child:
-                    return params[slot]
-        return MISSING
+                    return params, slot
+        return None
+
+    def entry(self, child: Any):
+        """``child``'s entry in the owner's parameters in use, or ``MISSING``."""
+        found = self._slot(child)
+        return MISSING if found is None else found[0][found[1]]
 
     def write(self, child: Any, value) -> bool:
         """Put ``value`` in place of ``child``'s entry (a new container up to the owner's
         root); False when the owner holds no entry for it."""
-        owner = self.module
-        params = owner.params
-        if params is not None:
-            for slot, c in owner._child_slots(params):
-                if c is child:
-                    owner.params = _replaced(params, slot, value)
-                    return True
-        return False
+        found = self._slot(child)
+        if found is None:
+            return False
+        self.module.params = _replaced(*found, value)
+        return True
 
 
 def _replaced(container, slot, value):
