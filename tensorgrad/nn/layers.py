@@ -424,10 +424,14 @@ class PReLU(Module):
         return f"num_parameters={self.num_parameters}"
 
 
-def _position(who: str, index, n: int) -> int:
-    """A list index in range(n) from a Python int (negative counts from the end)."""
+def _int_index(who: str, index) -> None:
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
         raise TypeError(f"{who}: index must be an int, got {type(index).__name__}")
+
+
+def _position(who: str, index, n: int) -> int:
+    """A list index in range(n) from a Python int (negative counts from the end)."""
+    _int_index(who, index)
     if not -n <= index < n:
         raise IndexError(f"{who}: index {index} is out of range for {n} layers")
     return int(index) % n
@@ -435,22 +439,60 @@ def _position(who: str, index, n: int) -> int:
 
 def _insert_at(who: str, index, n: int) -> int:
     """PyTorch's insert position: ``-n <= index <= n``, negative counting from the end."""
-    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-        raise TypeError(f"{who}: index must be an int, got {type(index).__name__}")
+    _int_index(who, index)
     if not -n <= index <= n:
         raise IndexError(f"{who}: index {index} is out of range for {n} layers")
     return int(index) + n if index < 0 else int(index)
 
 
-def _checked_layers(layers) -> list:
+def _checked_layers(layers, who: str = "Sequential") -> list:
     layers = list(layers)
     for l in layers:
         if not isinstance(l, Module):
-            raise TypeError(f"Sequential: {l!r} is not a Module")
+            raise TypeError(f"{who}: {l!r} is not a Module")
     return layers
 
 
-class Sequential(Module):
+class _LayerEdits:
+    """PyTorch's list edits of a Module whose layers are the list ``self.layers`` (Sequential,
+    ModuleList): each builds a new list and assigns it, so the parameters and jitted plans
+    follow (``Module.__setattr__``). ``_kind`` names the class in messages."""
+
+    _kind = "Sequential"
+
+    def _edited(self, layers: list, moved: bool) -> None:
+        """Take the edited list (``moved``: some layers changed position)."""
+        self.layers = layers
+
+    def _layer(self, module) -> Module:
+        return _checked_layers([module], self._kind)[0]
+
+    def insert(self, index: int, module: Module):
+        """PyTorch's: ``module`` becomes the layer at ``index``."""
+        layers = list(self.layers)
+        layers.insert(_insert_at(f"{self._kind}.insert", index, len(layers)), self._layer(module))
+        self._edited(layers, moved=True)
+        return self
+
+    def pop(self, index: int = -1) -> Module:
+        """PyTorch's: remove and return the layer at ``index``."""
+        layers = list(self.layers)
+        m = layers.pop(_position(f"{self._kind}.pop", index, len(layers)))
+        self._edited(layers, moved=True)
+        return m
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        layers = list(self.layers)
+        layers[_position(self._kind, index, len(layers))] = self._layer(module)
+        self._edited(layers, moved=False)
+
+    def __delitem__(self, index) -> None:
+        layers = list(self.layers)
+        del layers[index if isinstance(index, slice) else _position(self._kind, index, len(layers))]
+        self._edited(layers, moved=True)
+
+
+class Sequential(_LayerEdits, Module):
     """Layers applied in order. The parameters are a list with one entry per layer
     *that has parameters*, in order: ``MLP([64, 32, 10]).init()`` is
     ``[{"W", "b"}, {"W", "b"}]`` (the relu between them has none), so
@@ -500,33 +542,9 @@ class Sequential(Module):
         self.layers = self.layers + new  # (parameters made already: the new layers' join them)
         return self
 
-    def insert(self, index: int, module: Module) -> "Sequential":
-        """PyTorch's: ``module`` becomes the layer at ``index``; the layers are numbered by
-        position again."""
-        layers = list(self.layers)
-        layers.insert(_insert_at("Sequential.insert", index, len(layers)), *_checked_layers([module]))
-        self._renumbered(layers)
-        return self
-
-    def pop(self, index: int = -1) -> Module:
-        """PyTorch's: remove and return the layer at ``index`` (numbered by position again)."""
-        layers = list(self.layers)
-        m = layers.pop(_position("Sequential.pop", index, len(layers)))
-        self._renumbered(layers)
-        return m
-
-    def __setitem__(self, index: int, module: Module) -> None:
-        layers = list(self.layers)
-        layers[_position("Sequential", index, len(layers))] = _checked_layers([module])[0]
-        self.layers = layers
-
-    def __delitem__(self, index) -> None:
-        layers = list(self.layers)
-        del layers[index if isinstance(index, slice) else _position("Sequential", index, len(layers))]
-        self._renumbered(layers)
-
-    def _renumbered(self, layers: list) -> None:
-        self.__dict__.pop("layer_names", None)  # (PyTorch numbers them by position again)
+    def _edited(self, layers: list, moved: bool) -> None:
+        if moved:  # (PyTorch numbers the layers by position again)
+            self.__dict__.pop("layer_names", None)
         self.layers = layers
 
     @property

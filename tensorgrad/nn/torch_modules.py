@@ -24,7 +24,7 @@ from .. import staging as _staging
 from ..tensor import concrete, shape_of
 from ..tree import _dict_keys
 from . import torch_layers as _F
-from .layers import Module, _check_positive, _insert_at, _position
+from .layers import _LayerEdits, Module, _check_positive, _checked_layers
 from .module import children_repr
 from .layers_more import _BatchNorm, _no_jax
 
@@ -37,18 +37,16 @@ def _shape(x) -> tuple:
 
 
 def _modules(who: str, mods) -> list:
-    mods = list(mods)
-    for m in mods:
-        if not isinstance(m, Module):
-            raise TypeError(f"{who}: {m!r} is not a Module")
-    return mods
+    return _checked_layers(mods, who)
 
 
-class ModuleList(Module):
+class ModuleList(_LayerEdits, Module):
     """A list of Modules (PyTorch's ``nn.ModuleList``). It has no ``apply`` of its own: a
     Module holding one calls ``self.blocks[i].apply(params["blocks"][i], x)``. Its parameters
     are a list with one entry per Module (``{}`` for one without parameters), so the names
     keep PyTorch's indices."""
+
+    _kind = "ModuleList"
 
     def __init__(self, modules: Iterable[Module] = ()):
         self.layers = _modules("ModuleList", modules)
@@ -92,26 +90,8 @@ class ModuleList(Module):
     def __iadd__(self, modules) -> "ModuleList":
         return self.extend(modules)
 
-    def insert(self, index: int, module: Module) -> None:
-        layers = list(self.layers)
-        layers.insert(_insert_at("ModuleList.insert", index, len(layers)), *_modules("ModuleList", [module]))
-        self.layers = layers
-
-    def pop(self, index: int = -1) -> Module:
-        layers = list(self.layers)
-        m = layers.pop(_position("ModuleList.pop", index, len(layers)))
-        self.layers = layers
-        return m
-
-    def __setitem__(self, index: int, module: Module) -> None:
-        layers = list(self.layers)
-        layers[_position("ModuleList", index, len(layers))] = _modules("ModuleList", [module])[0]
-        self.layers = layers
-
-    def __delitem__(self, index) -> None:
-        layers = list(self.layers)
-        del layers[index if isinstance(index, slice) else _position("ModuleList", index, len(layers))]
-        self.layers = layers
+    def insert(self, index: int, module: Module) -> None:  # (PyTorch's returns None)
+        _LayerEdits.insert(self, index, module)
 
     def __getitem__(self, i):
         return ModuleList(self.layers[i]) if isinstance(i, slice) else self.layers[i]
