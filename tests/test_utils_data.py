@@ -122,3 +122,15 @@ def test_pytorchs_rules_at_the_edges():
     assert sorted(WeightedRandomSampler([1, 1, 1], 3, replacement=False, generator=1)) == [0, 1, 2]
     assert isinstance(default_collate([(np.ones(2), 1), (np.zeros(2), 2)]), list)
     assert default_collate([b"a", b"b"]) == [b"a", b"b"]
+
+
+def test_data_and_new_parameters_refuse_values_whose_gradient_they_would_drop():
+    t = tg.tensor(np.ones((4, 2)), requires_grad=True)
+    with pytest.raises(TypeError, match="requires grad"):
+        TensorDataset(t)                                  # (it was silently detached)
+    with pytest.raises(TypeError, match="requires grad"):
+        default_collate([t[0], t[1]])
+    assert len(TensorDataset(tg.tensor(np.ones((4, 2))))) == 4  # a constant tensor is data
+    for make in (tg.nn.Parameter, tg.nn.Embedding.from_pretrained):
+        with pytest.raises(TypeError, match="traced by a transform"):
+            tg.grad(lambda v: (make(v), tg.sum(v))[1])(np.ones((2, 2)))

@@ -26,7 +26,7 @@ from ..ops._util import on_a_trace
 from ..staging import check as _staged_check
 from ..staging import is_staged
 from ..imperative import tensor
-from ..tensor import concrete
+from ..tensor import concrete, traced_level
 from .. import random as _random
 from . import init as _init
 from . import torch_conv as _torch_conv
@@ -376,6 +376,9 @@ class Embedding(Module):
         leaves it alone, also after the model's ``requires_grad_()`` (the Embedding's own
         ``requires_grad_()`` unfreezes it); under ``tg.grad`` every parameter is
         differentiated, so leave it out of the pytree you differentiate to freeze it there."""
+        if traced_level(embeddings) > 0:
+            raise TypeError("Embedding.from_pretrained: the table is a value traced by a "
+                            "transform; a pretrained table is a constant: pass its array")
         w = np.array(concrete(embeddings))
         if w.ndim != 2 or w.dtype.kind not in "fc":
             raise ValueError(f"Embedding.from_pretrained: embeddings must be a 2-D floating array, "

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..imperative import tensor
-from ..tensor import Tensor, concrete
+from ..tensor import Tensor, concrete, traced_level
 
 __all__ = ["Parameter", "is_parameter", "check_parameter_name"]
 
@@ -32,7 +32,10 @@ def Parameter(data: Any = None, requires_grad: bool = True) -> Tensor:  # noqa: 
     """PyTorch's ``nn.Parameter(data, requires_grad=True)``: an imperative tensor holding a
     copy of ``data`` (a floating array; None gives an empty one) that a Module registers as
     its parameter when assigned as an attribute."""
-    a = np.empty(0) if data is None else np.array(concrete(data))
+    if traced_level(data) > 0:
+        raise TypeError("Parameter: the data is a value traced by a transform; a parameter is a "
+                        "new leaf of its own, so make it outside the transformed function")
+    a = np.empty(0) if data is None else np.array(concrete(data))  # (a new leaf, as PyTorch's)
     if a.dtype.kind not in "fc":
         raise TypeError(f"Parameter: a parameter must be a floating (or complex) array, got dtype "
                         f"{a.dtype} (shape {a.shape}); convert it with .astype(float)")

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ..tensor import Tensor, concrete
+from ..tensor import Tensor
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "Sampler",
            "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
@@ -64,7 +64,8 @@ class TensorDataset(Dataset):
     first axis."""
 
     def __init__(self, *tensors):
-        arrays = [np.asarray(concrete(t)) if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
+        # (np.asarray refuses a tensor that requires grad or is traced: data carries no gradient)
+        arrays = [np.asarray(t) for t in tensors]
         if not arrays:
             raise ValueError("TensorDataset: give at least one array")
         if any(a.ndim == 0 for a in arrays) or len({a.shape[0] for a in arrays}) != 1:
@@ -260,7 +261,7 @@ def default_collate(batch: list) -> Any:
     collated entries (a namedtuple stays one), strings and bytes kept as a list."""
     first = batch[0]
     if isinstance(first, Tensor):
-        return np.stack([np.asarray(concrete(b)) for b in batch])
+        return np.stack([np.asarray(b) for b in batch])
     if isinstance(first, (np.ndarray, np.generic)):
         return np.stack([np.asarray(b) for b in batch])
     if isinstance(first, (bool, int, float, complex)):
