@@ -44,7 +44,7 @@ from . import debug
 from .jit_args import (JIT_OPTIONS, _STATIC_SCALARS, _Feeder, _flatten, _hashable, _rebuild,
                        check_static_spec, examples_for)
 from .staging import ClosedOver, ConcretizationError, PlanCache, Program, Ref, Staged, check_numeric
-from .jit_aot import _OFF, MODES, Lowered, Plan, _fresh_const, _own
+from .jit_aot import _OFF, MODES, Lowered, Plan, _fresh_const, _own, guards_hold
 from .tensor import Tensor, concrete
 from .tree import _CUSTOM as _CUSTOM_NODES, _dict_keys
 
@@ -116,6 +116,15 @@ class Jitted:
     def __repr__(self) -> str:
         return f"<tg.jit {self._name} ({len(self._plans)} traced signature(s))>"
 
+    # pickle and copy.deepcopy: the function and its options; the copy traces its own plans
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in ("_plans", "_eager", "_frozen")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._plans, self._eager, self._frozen = PlanCache(), set(), {}
+        _LIVE.add(self)
+
     def __get__(self, obj, objtype=None):  # a jitted method binds like a function
         if obj is None:
             return self
@@ -132,12 +141,15 @@ class Jitted:
             key = tuple([_flatten(a, leaves, flags) for a in args])
             if not flags[0] and not debug.enabled and not _OFF.on:
                 plan = self._plans.get(key)
-                if plan is not None:
+                if plan is not None and (not plan.guards or guards_hold(plan.guards)):
                     return plan.fn(*leaves)
         key, leaves, fallback = self._signature(args, kwargs)
         if fallback or _OFF.on or (debug.enabled and debug.is_debugging_nans()):
             return self.fun(*args, **kwargs)
         plan = self._plans.get(key)
+        if plan is not None and plan.guards and not guards_hold(plan.guards):
+            del self._plans[key]  # the state it read changed (new parameters): trace again
+            plan = None
         if plan is None:
             if key in self._eager:
                 return self.fun(*args, **kwargs)
@@ -203,7 +215,10 @@ class Jitted:
 
     # ---- tracing -----------------------------------------------------------------------
     def _trace(self, args: tuple, kwargs: dict) -> "Plan":
-        return _build_plan(*self.record(args, kwargs), self._name, self._frozen)
+        program, result = self.record(args, kwargs)
+        plan = _build_plan(program, result, self._name, self._frozen)
+        plan.guards = tuple(program.guards)
+        return plan
 
     def record(self, args: tuple, kwargs: dict) -> tuple:
         """(the program of NumPy calls ``fun`` makes on these arguments, its result)."""

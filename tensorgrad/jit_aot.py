@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import weakref
 
 import numpy as np
+
+from . import staging
+from .tree import tree_leaves
 
 
 class Plan:
@@ -16,6 +20,9 @@ class Plan:
     ``num_steps`` counts the NumPy calls left after dead-code elimination and
     merging of repeated calls; ``recorded`` counts the calls recorded.
     """
+
+    #: the state the trace read (see :func:`note_read`): the plan runs while it holds
+    guards: tuple = ()
 
     def __init__(self, fn, source: str, num_steps: int, recorded: int, reused: int):
         self.fn = fn
@@ -97,6 +104,39 @@ def _own(v, *inputs):
 
 def _fresh_const(v):
     return v.copy() if type(v) is np.ndarray else v
+
+
+def note_read(owner, value, read) -> None:
+    """Tell the jit traces this thread records that they read ``value``, the state of
+    ``owner`` that ``read(owner)`` gives (a Module's remembered parameters).
+
+    Their plans bake it in, so they replay only while ``read(owner)`` still gives that
+    object with the same leaves: a model given new parameters (``net.params = new``,
+    ``requires_grad_()``, an assignment into a layer) makes them trace again. (Writing into
+    one of its arrays in place is not seen, as for any closed-over array.)
+    """
+    if not staging.active or value is None:
+        return
+    progs = staging.recording_programs()
+    if progs:
+        guard = (weakref.ref(owner), read, value, tree_leaves(value))
+        for prog in progs:
+            prog.guards.append(guard)
+
+
+def guards_hold(guards: tuple) -> bool:
+    """Whether the state a plan read while tracing (:func:`note_read`) is still in place."""
+    for ref, read, value, leaves in guards:
+        owner = ref()
+        if owner is None:  # (gone: nothing can change it any more)
+            continue
+        now = read(owner)
+        if now is not value:
+            return False
+        new = tree_leaves(now)
+        if len(new) != len(leaves) or any(a is not b for a, b in zip(new, leaves)):
+            return False
+    return True
 
 
 #: bumped by every Module.train()/eval() and every change of the layers of a Module in use:

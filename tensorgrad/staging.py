@@ -94,6 +94,14 @@ def tracing_here() -> bool:
     return getattr(_here, "depth", 0) > 0
 
 
+def recording_programs() -> list:
+    """The programs this thread is recording, outermost first."""
+    progs = getattr(_here, "programs", None)
+    if progs is None:
+        progs = _here.programs = []
+    return progs
+
+
 class ClosedOver(TypeError):
     """Raised while a jit trace records: the function reads a value that must not be baked
     into the plan (a tensor of the imperative tape, or a value an enclosing transform
@@ -163,18 +171,21 @@ class Program:
         self.values: list = []  # slot -> trace-time value
         self.open = True
         self.err0 = np.geterr()  # NumPy's error handling when the trace began
+        self.guards: list = []  # state read while tracing (see tensorgrad.jit_aot.note_read)
 
     def __enter__(self) -> "Program":
         global active
         with _lock:
             active += 1
         _here.depth = getattr(_here, "depth", 0) + 1
+        recording_programs().append(self)
         return self
 
     def __exit__(self, *exc) -> None:
         global active
         self.open = False
         _here.depth -= 1
+        recording_programs().remove(self)
         with _lock:
             active -= 1
 

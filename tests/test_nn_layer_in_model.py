@@ -390,3 +390,28 @@ def test_a_jitted_function_traces_again_after_a_layer_of_a_model_in_use_changes(
     built(X)
     built(X)
     assert len(built._plans) == 1                    # (building them does not retrace)
+
+
+def test_a_jitted_closure_over_a_model_sees_its_new_parameters():
+    net = Net()
+    f = tg.jit(lambda x: net(x))
+    traced = []
+    trace = f._trace
+    f._trace = lambda *a: traced.append(1) or trace(*a)
+    f(X)
+    f(X)
+    assert len(traced) == 1                          # unchanged parameters: one plan, replayed
+    net.params = tg.tree_util.tree_map(lambda a: 2 * a, net.params)
+    np.testing.assert_allclose(f(X), net(X), rtol=1e-14)
+    net.fc1.params = tg.tree_util.tree_map(lambda a: a + 1, net.fc1.params)  # into a layer
+    np.testing.assert_allclose(f(X), net(X), rtol=1e-14)
+    g = tg.jit(tg.grad(lambda x: tg.sum(net(x) ** 2)))
+    g(X)
+    net.load_state_dict({k: v * 3 for k, v in net.state_dict().items()})
+    np.testing.assert_allclose(g(X), tg.grad(lambda x: tg.sum(net(x) ** 2))(X), rtol=1e-13)
+    net.requires_grad_()                             # PyTorch's loop: tensors, stepped in place
+    opt = tg.optim.SGD(net.parameters(), lr=0.1)
+    tg.sum(net(tg.tensor(X)) ** 2).backward()
+    opt.step()
+    with tg.no_grad():
+        np.testing.assert_allclose(f(X), net(X), rtol=1e-14)

@@ -16,6 +16,7 @@ children's names joined by dots, with a Sequential's layers numbered by their po
 """
 from __future__ import annotations
 
+import operator
 import threading
 from typing import Any, Iterator
 
@@ -23,7 +24,7 @@ import numpy as np
 
 from .. import random as _random
 from ..imperative import tensor
-from ..jit_aot import MODES
+from ..jit_aot import MODES, note_read
 from ..tensor import Tensor, concrete
 from ..tree import _dict_keys, named_leaves, tree_flatten, tree_unflatten
 from . import init as _init
@@ -70,6 +71,7 @@ class _Bound(threading.local):
 
 
 _BOUND = _Bound()
+_PARAMS = operator.attrgetter("params")  # (how a jit plan reads them again: see note_read)
 
 
 def _holds_modules(v) -> bool:
@@ -144,11 +146,11 @@ class Module(StateDictMixin, DtypeMixin):
         ``model.fc1.load_state_dict(sd)`` act on the model's parameters."""
         d = self.__dict__
         link = d.get("_owner")
-        if link is not None:
-            p = link.entry(self)
-            if p is not _MISSING:
-                return p
-        return d.get("_params")
+        p = _MISSING if link is None else link.entry(self)
+        if p is _MISSING:
+            p = d.get("_params")
+        note_read(self, p, _PARAMS)  # (a jit trace bakes them in: its plan checks they stay)
+        return p
 
     @params.setter
     def params(self, value: Any) -> None:
