@@ -28,7 +28,7 @@ import numpy as np
 from .custom import _outputs, custom_vjp
 from . import ops as _ops
 from .hooks import TorchTypeError, TorchValueError, note_gradient
-from .imperative import no_grad
+from .imperative import rule_mode
 from .imperative import tensor as _tensor
 from .ops import stop_gradient
 from .recording import IMPERATIVE
@@ -187,7 +187,7 @@ class Function(metaclass=_FunctionMeta):
             for i, v in zip(diff, dvals):
                 full[i] = v
             full = [_for_rule(v) for v in full]
-            with no_grad():  # as PyTorch: forward's own ops are not recorded
+            with rule_mode():  # as PyTorch: forward's own ops are not recorded
                 if new_style:
                     out = cls.forward(*full)
                     cls.setup_context(ctx, tuple(full), out)
@@ -221,7 +221,7 @@ class Function(metaclass=_FunctionMeta):
             if ctx._create_graph and not once:
                 res = backward(ctx, *gs)  # recorded (grad mode as the caller has it)
             else:
-                with no_grad():
+                with rule_mode():
                     res = backward(ctx, *gs)
             res = _plain(res if isinstance(res, tuple) else (res,))
             if len(res) > len(args) and all(r is None for r in res[len(args):]):
@@ -260,7 +260,7 @@ class Function(metaclass=_FunctionMeta):
                 full = [None] * len(args)  # (PyTorch: one tangent per input, None for others)
                 for i, v in zip(diff, tangents):
                     full[i] = _for_rule(v)
-                with no_grad():
+                with rule_mode():
                     t = _plain(cls.jvp(ctx, *full))
                 if isinstance(out, tuple) and isinstance(t, (tuple, list)) \
                         and len(t) == len(out):  # (None: no tangent, as PyTorch allows)
@@ -405,7 +405,7 @@ def once_differentiable(fn):
     ops are still traced, so a second derivative is computed there.)"""
     @functools.wraps(fn)
     def backward(ctx, *grad_outputs):
-        with no_grad():
+        with rule_mode():
             return fn(ctx, *grad_outputs)
     backward._once_differentiable = True
     return backward

@@ -192,7 +192,11 @@ def _scalar(func, name: str):
     """``func`` as ``xs ↦ (its one element as a 0-d value, its output as returned)``."""
     def f(*xs):
         y = func(*xs)
-        if isinstance(y, (tuple, list)) or np.size(concrete(y)) != 1:
+        if isinstance(y, (tuple, list)):  # (PyTorch's message)
+            raise RuntimeError(f"tg.autograd.functional.{name}: The function given to {name} "
+                               f"should return a single Tensor, got a {type(y).__name__} of "
+                               f"{len(y)}")
+        if np.size(concrete(y)) != 1:
             raise RuntimeError(f"tg.autograd.functional.{name}: func must return a single "
                                f"tensor with one element, got shape {np.shape(concrete(y))}")
         return (y.reshape(()) if hasattr(y, "reshape") else y), y

@@ -97,9 +97,12 @@ def _leaves(params) -> dict[str, np.ndarray]:
     out = {}
     for name, v in named_parameters(params).items():
         a = np.asarray(concrete(v))
-        if a.dtype.kind not in "biuf":
+        if a.dtype.kind not in "biufc":
             raise TypeError(f"checkpoint: parameter {name!r} has dtype {a.dtype}; only numeric "
-                            "arrays can be saved")
+                            "arrays (boolean, integer, real or complex) can be saved")
+        if name.startswith(_BUFFER):  # (load would read it as a Module's buffer)
+            raise ValueError(f"checkpoint: a parameter may not be named {name!r}: names "
+                             f"beginning with {_BUFFER!r} are kept for Modules' buffers")
         out[name] = a
     return out
 
@@ -219,7 +222,7 @@ def _read_open(path: str, fh, bad: tuple) -> tuple[dict, Any]:
                               f"(missing {sorted(expected - set(arrays))}, extra "
                               f"{sorted(set(arrays) - expected)})")
     for k, a in arrays.items():  # what save() writes: numeric arrays only
-        if a.dtype.kind not in "biuf":
+        if a.dtype.kind not in "biufc":
             raise CheckpointError(f"{path!r}: parameter {k!r} has dtype {a.dtype}; a checkpoint holds "
                                   "only numeric arrays (corrupted or not written by tensorgrad?)")
     if buffers:

@@ -126,7 +126,7 @@ def _traces_above(mark: int, tree) -> list:
 
 def _args_at(args: tuple, argnums):
     """The arguments ``argnums`` picks (a tuple for a tuple), the template of their gradient."""
-    if isinstance(argnums, int):
+    if isinstance(argnums, (int, np.integer)):
         return args[argnums] if -len(args) <= argnums < len(args) else None
     return tuple(args[i] for i in argnums)
 
@@ -191,23 +191,56 @@ def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: boo
     return _jvp(func, primals, tangents, has_aux=has_aux)
 
 
+def _jac_order(jac, out_like, in_like):
+    """A Jacobian (the output's tree, each leaf holding a tree like the arguments) with the
+    key order of the output's dicts and of the arguments' dicts."""
+    if type(jac) is dict and isinstance(out_like, dict) and jac.keys() == out_like.keys():
+        return {k: _jac_order(jac[k], out_like[k], in_like) for k in out_like}
+    if type(jac) in (tuple, list) and type(out_like) in (tuple, list) and len(jac) == len(out_like):
+        return type(jac)(_jac_order(a, b, in_like) for a, b in zip(jac, out_like))
+    return in_key_order(jac, in_like)
+
+
+def _in_key_order(make: Callable, func: Callable, argnums, has_aux: bool = False,
+                  twice: bool = False) -> Callable:
+    """The Jacobian transform ``make(func)`` whose dicts keep the key order of ``func``'s
+    output and arguments, as torch.func's do (flattening sorts them: JAX's rule).
+    ``twice``: a Hessian, whose both levels are trees like the arguments."""
+    def ordered(*args, **kwargs):
+        seen: list = []
+
+        def noted(*a, **k):
+            out = func(*a, **k)
+            seen.append(out[0] if has_aux else out)
+            return out
+        res = make(noted)(*args, **kwargs)
+        like = _args_at(args, argnums)
+        out_like = like if twice else seen[0] if seen else None
+        if has_aux:
+            return _jac_order(res[0], out_like, like), res[1]
+        return _jac_order(res, out_like, like)
+    return functools.wraps(func)(ordered)
+
+
 def jacrev(func: Callable, argnums=0, *, has_aux: bool = False, chunk_size: int | None = None,
            _preallocate_and_copy: bool = False) -> Callable:
     """``torch.func.jacrev`` (``chunk_size`` caps the rows of one sweep)."""
-    return _torch_errors("jacrev", argnums, _real_only("jacrev", _jacrev(
-        respecting_no_grad(func), argnums, has_aux, chunk_size), has_aux))
+    return _torch_errors("jacrev", argnums, _real_only("jacrev", _in_key_order(
+        lambda f: _jacrev(respecting_no_grad(f), argnums, has_aux, chunk_size), func, argnums,
+        has_aux), has_aux))
 
 
 def jacfwd(func: Callable, argnums=0, has_aux: bool = False, *,
            randomness: str = "error") -> Callable:
     """``torch.func.jacfwd``."""
-    return _torch_errors("jacfwd", argnums, _real_only("jacfwd", _jacfwd(func, argnums, has_aux), has_aux))
+    return _torch_errors("jacfwd", argnums, _real_only("jacfwd", _in_key_order(
+        lambda f: _jacfwd(f, argnums, has_aux), func, argnums, has_aux), has_aux))
 
 
 def hessian(func: Callable, argnums=0) -> Callable:
     """``torch.func.hessian`` (forward over reverse)."""
-    return _torch_errors("hessian", argnums, _real_only("hessian", _hessian(respecting_no_grad(func),
-                                                                              argnums)))
+    return _torch_errors("hessian", argnums, _real_only("hessian", _in_key_order(
+        lambda f: _hessian(respecting_no_grad(f), argnums), func, argnums, twice=True)))
 
 
 def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "error", *,

@@ -20,6 +20,7 @@ import numpy as np
 from .guards import check_all_intact
 from .hooks import TorchAttributeError, TorchTypeError, TorchValueError
 from .imperative_sweep import fill_grads, seed_for, sweep_for
+from .recording import _state as _grad_state
 from .recording import (IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_paused, leaf_node,
                         no_grad_depth, set_no_grad_depth, use_zero_op)
 from .registry import Op
@@ -452,6 +453,23 @@ class _NoGrad:
 
     def __call__(self, fun):
         return no_grad(fun)
+
+
+class rule_mode:
+    """``with rule_mode():`` the imperative tape does not record, as in ``no_grad()``, while
+    the levels of ``torch.func``'s transforms, which a user's ``no_grad()`` block stops, go on
+    recording: the grad mode a custom Function's forward and rules run in (PyTorch runs them
+    with grad mode off, and its functional transforms still differentiate them again)."""
+
+    def __enter__(self):
+        self._found = enter_grad_mode(no_grad_depth() + 1)
+        _grad_state.exempt += 1
+        return self
+
+    def __exit__(self, *exc):
+        _grad_state.exempt -= 1
+        exit_grad_mode(self._found)
+        return False
 
 
 def no_grad(fun=None):

@@ -46,7 +46,7 @@ import numpy as np
 
 from . import lr_scheduler  # noqa: F401  (tg.optim.lr_scheduler: PyTorch's schedulers)
 from . import ops as _ops
-from .optim_base import (LR, Optimizer, Schedule, _check_count, _check_eps, _check_rate, _alias,
+from .optim_base import (LR, Optimizer, Rate, Schedule, _check_count, _check_eps, _check_rate, _alias,
                          constant)
 from .optim_more import ASGD, LBFGS, Adadelta, Adafactor, RAdam, Rprop
 from .tree import tree_flatten, tree_unflatten
@@ -61,7 +61,12 @@ def step_decay(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
     """η_t = lr · γ^⌊t / step_size⌋ (PyTorch's StepLR, counted in updates)."""
     _check_count("step_decay", "step_size", step_size, 1)
     lr, gamma = _check_rate("step_decay", "lr", lr), _check_rate("step_decay", "gamma", gamma)
-    return lambda t: lr * gamma ** (int(t) // int(step_size))
+    return Rate(_step_rate, f"step decay: {lr} · {gamma}^(t // {step_size})", lr=lr, gamma=gamma,
+                step_size=int(step_size))
+
+
+def _step_rate(t, lr, gamma, step_size):
+    return lr * gamma ** (int(t) // step_size)
 
 
 def cosine(lr: float, total_steps: int, final_lr: float = 0.0, warmup: int = 0) -> Schedule:
@@ -73,24 +78,28 @@ def cosine(lr: float, total_steps: int, final_lr: float = 0.0, warmup: int = 0) 
     _check_count("cosine", "total_steps", total_steps, 1)
     lr, final_lr = _check_rate("cosine", "lr", lr), _check_rate("cosine", "final_lr", final_lr)
     _check_count("cosine", "warmup", warmup, 0)
+    return Rate(_cosine_rate, f"cosine from {lr} to {final_lr} over {total_steps} steps"
+                + (f" after {warmup} warm-up steps" if warmup else ""), lr=lr, final_lr=final_lr,
+                total_steps=total_steps, warmup=warmup)
 
-    def schedule(t: int) -> float:
-        t = int(t)
-        if t < warmup:
-            return float(lr) * (t + 1) / warmup
-        s = min(t - warmup, total_steps)
-        return float(final_lr) + (float(lr) - float(final_lr)) * (1 + math.cos(math.pi * s / total_steps)) / 2
-    return schedule
+
+def _cosine_rate(t, lr, final_lr, total_steps, warmup):
+    t = int(t)
+    if t < warmup:
+        return float(lr) * (t + 1) / warmup
+    s = min(t - warmup, total_steps)
+    return float(final_lr) + (float(lr) - float(final_lr)) * (1 + math.cos(math.pi * s / total_steps)) / 2
 
 
 def exponential(lr: float, gamma: float) -> Schedule:
     """η_t = lr · γᵗ (PyTorch's ExponentialLR, counted in updates). Written with operators
     only, so it also runs on the traced update count under ``tg.jit``."""
     lr, gamma = _check_rate("exponential", "lr", lr), _check_rate("exponential", "gamma", gamma)
+    return Rate(_exponential_rate, f"exponential: {lr} · {gamma}^t", lr=lr, gamma=gamma)
 
-    def schedule(t):
-        return lr * gamma ** t
-    return schedule
+
+def _exponential_rate(t, lr, gamma):
+    return lr * gamma ** t
 
 
 def linear_warmup(lr: float, total_steps: int = 5, start_factor: float = 1.0 / 3,
@@ -103,11 +112,13 @@ def linear_warmup(lr: float, total_steps: int = 5, start_factor: float = 1.0 / 3
     if not (0 < start_factor <= 1 and 0 <= end_factor <= 1):
         raise ValueError(f"linear_warmup: start_factor must be in (0, 1] and end_factor in [0, 1] "
                          f"(as PyTorch's LinearLR), got {start_factor}, {end_factor}")
-    f0, f1, n = float(start_factor), float(end_factor), int(total_steps)
+    return Rate(_warmup_rate, f"linear warm-up of {lr} from ×{start_factor} to ×{end_factor} over "
+                f"{total_steps} steps", lr=lr, f0=float(start_factor), f1=float(end_factor),
+                n=int(total_steps))
 
-    def schedule(t):
-        return lr * (f0 + (f1 - f0) * np.minimum(t, n) / n)
-    return schedule
+
+def _warmup_rate(t, lr, f0, f1, n):
+    return lr * (f0 + (f1 - f0) * np.minimum(t, n) / n)
 
 
 # ---- optimizers -------------------------------------------------------------------------

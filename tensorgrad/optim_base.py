@@ -42,15 +42,29 @@ def _check_count(who: str, name: str, v, least: int) -> None:
         raise ValueError(f"{who}: {name} must be {kind}, got {v!r}")
 
 
+class Rate:
+    """A learning-rate schedule, ``t ↦ η_t``: a module-level rule and its numbers, so that
+    an optimizer holding one can be pickled and deep-copied (a closure could not be).
+    ``constant`` marks a rate that needs no concrete update count (see Optimizer.step)."""
+
+    def __init__(self, rule: Callable, doc: str, constant: bool = False, **numbers):
+        self.rule, self.numbers, self.__doc__, self.constant = rule, numbers, doc, constant
+
+    def __call__(self, t):
+        return self.rule(t, **self.numbers)
+
+    def __repr__(self) -> str:
+        return f"<schedule: {self.__doc__}>"
+
+
+def _constant_rate(t, lr):
+    return lr
+
+
 def constant(lr: float) -> Schedule:
     """η_t = lr."""
     lr = _check_rate("constant", "learning rate", lr)
-
-    def schedule(t: int) -> float:
-        return lr
-    schedule.__doc__ = f"constant learning rate {lr}"
-    schedule.constant = True  # needs no concrete update count (see Optimizer.step)
-    return schedule
+    return Rate(_constant_rate, f"constant learning rate {lr}", constant=True, lr=lr)
 
 
 

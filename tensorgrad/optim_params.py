@@ -125,6 +125,12 @@ class _Group(dict):
         dict.__setitem__(self, "params", params)
         self._opt = opt
 
+    def __reduce__(self):
+        # rebuilt from its items as they are: a copy replaying them through __setitem__ would
+        # write the options as given (max_eval=None) over the optimizer's resolved values
+        return _Group, (self.__dict__.get("_opt"), dict.__getitem__(self, "params"),
+                        {k: v for k, v in dict.items(self) if k != "params"})
+
     def _attr(self, key) -> bool:
         opt = self.__dict__.get("_opt")  # (None while unpickling)
         return opt is not None and key != "params" and isinstance(key, str) and hasattr(opt, key)
@@ -188,6 +194,20 @@ class ParamOptimizer:
 
     def __repr__(self) -> str:
         return f"{self.optimizer_class.__name__}({len(self.param_groups)} group(s), PyTorch's form)"
+
+    # pickle and copy.deepcopy: the state is keyed by id(parameter), which a copy does not
+    # keep, so it travels keyed by the parameter's position and comes back keyed by the
+    # copied parameter (as PyTorch's state, keyed by the tensors themselves, does)
+    def __getstate__(self) -> dict:
+        d = self.__dict__.copy()
+        place = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
+        d["state"] = {place[k]: v for k, v in self.state.items() if k in place}
+        return d
+
+    def __setstate__(self, d: dict) -> None:
+        self.__dict__.update(d)
+        params = [p for g in self.param_groups for p in g["params"]]
+        self.state = {id(params[i]): v for i, v in d["state"].items()}
 
     def _build(self, options: dict):
         """The functional optimizer of a group's options (the performance flags left out)."""

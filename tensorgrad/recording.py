@@ -24,7 +24,7 @@ from . import debug, staging
 from .complexity import _seen as _complex_seen, check_node
 from .guards import Held, frozen
 from .sweep import node_jvp
-from .tensor import Tensor, dtype_of, shape_of
+from .tensor import Tensor, as_numpy_args, dtype_of, shape_of
 
 __all__ = ["bind", "call_forward", "ReverseTrace", "ForwardTrace", "Node", "leaf_node",
            "new_reverse_trace", "new_forward_trace", "close_trace", "IMPERATIVE", "OpError",
@@ -80,6 +80,7 @@ class ForwardTrace:
 
 class _ThreadState(threading.local):
     no_grad = 0  # depth of tg.no_grad() blocks in this thread
+    exempt = 0  # of which blocks a custom Function's rules run in (tensorgrad.imperative.rule_mode)
 
 
 _state = _ThreadState()
@@ -151,7 +152,7 @@ def _stoppable(base: type, since: int) -> type:
         slot = base.__dict__["level"]
 
         def level(self, _get=slot.__get__):
-            return -1 if _state.no_grad > since else _get(self)
+            return -1 if _state.no_grad - _state.exempt > since else _get(self)
         cls = _STOPPABLE[(base, since)] = type(base.__name__, (base,), {
             "__slots__": (), "level": property(level, slot.__set__)})
     return cls
@@ -172,7 +173,7 @@ class stopped_by_no_grad:
 
     def __enter__(self):
         for t in self.traces:
-            t.__class__ = _stoppable(type(t), _state.no_grad)
+            t.__class__ = _stoppable(type(t), _state.no_grad - _state.exempt)
         return self
 
     def __exit__(self, *exc):
@@ -275,6 +276,7 @@ def bind(op, args: tuple, params: tuple = ()):
     # The hot path of every op call: one pass to find the top trace, then at
     # most one more to split primals from tape parents. Plain arrays (every
     # rule called during a first-order sweep) go straight to the forward rule.
+    args = as_numpy_args(args)
     if len(args) == 1:  # unary ops: the commonest case, without the loops below
         a = args[0]
         if type(a) is not Tensor:

@@ -163,7 +163,10 @@ class Tensor:
         _leaving(self, "converting it to a NumPy array or scalar "
                        "(np.asarray(t), np.array(t), np.float64(t), ...)", array=True)
         v = np.asarray(concrete(self))
-        if dtype is not None:
+        if dtype is not None and np.dtype(dtype) != v.dtype:
+            if copy is False:  # (NumPy's own error for a cast it is told not to copy for)
+                raise ValueError(f"Unable to avoid copy while creating an array as requested: "
+                                 f"the tensor's {v.dtype} values cast to {np.dtype(dtype)}")
             return v.astype(dtype)
         if copy:
             return v.copy()
@@ -172,6 +175,14 @@ class Tensor:
         v = v.view()
         v.flags.writeable = False
         return v
+
+    def __dlpack__(self, **kwargs):
+        """DLPack's export (``torch.tensor(t)``, ``np.from_dlpack(t)``), of the read-only view
+        ``np.asarray(t)`` gives (and refused as it is, for a value that requires grad)."""
+        return self.__array__().__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple:
+        return (1, 0)  # DLPack's code for the CPU, device 0
 
     # Turning a traced value into a Python number or a NumPy array would drop
     # its gradient without a word; inside a transform these raise instead
@@ -396,3 +407,29 @@ def dtype_of(x):
 #: -> tensorgrad function, for ``np.sum(t)``-style calls (see :mod:`tensorgrad.dispatch`).
 #: Filled by the registry from each entry's ``numpy=`` field.
 NUMPY_FUNCTIONS: dict = {}
+
+
+#: argument types an op takes as they are (the test of :func:`as_numpy_args` for each)
+_NATIVE = frozenset({np.ndarray, Tensor, float, int, bool, complex, np.float64, np.float32,
+                     np.int64, np.bool_, list, tuple, dict, str, type(None)})
+
+
+def _foreign(x) -> bool:
+    t = type(x)
+    return t not in _NATIVE and t is not type and hasattr(t, "__array__") \
+        and (hasattr(t, "__array_wrap__") or hasattr(t, "__array_ufunc__")) \
+        and not isinstance(x, (np.ndarray, np.generic)) and not t.__module__.startswith("tensorgrad")
+
+
+def as_numpy_args(args: tuple) -> tuple:
+    """``args`` with each array of another library that would take NumPy's results over (an
+    object NumPy converts through its ``__array__`` whose ``__array_wrap__`` or
+    ``__array_ufunc__`` gives results of its own type: a PyTorch tensor, a pandas Series, ...)
+    made a NumPy array, as NumPy's own functions read it. Left as it is, an op's result would be
+    an object of that library (a torch comparison gives uint8) and a gradient rule would meet a
+    dtype NumPy does not know. (Other array-likes, JAX's arrays among them, NumPy converts
+    itself; tensorgrad's JAX interop takes JAX's values as they are.)"""
+    for a in args:
+        if type(a) not in _NATIVE and _foreign(a):
+            return tuple(np.asarray(x) if _foreign(x) else x for x in args)
+    return args

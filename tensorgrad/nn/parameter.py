@@ -28,10 +28,22 @@ __all__ = ["Parameter", "is_parameter", "check_parameter_name"]
 _MADE: "weakref.WeakValueDictionary[int, Tensor]" = weakref.WeakValueDictionary()
 
 
-def Parameter(data: Any = None, requires_grad: bool = True) -> Tensor:  # noqa: N802 (PyTorch's name)
+class _Made(type):
+    def __instancecheck__(cls, v) -> bool:  # isinstance(t, tg.nn.Parameter)
+        return is_parameter(v)
+
+
+class Parameter(metaclass=_Made):
     """PyTorch's ``nn.Parameter(data, requires_grad=True)``: an imperative tensor holding a
     copy of ``data`` (a floating array; None gives an empty one) that a Module registers as
-    its parameter when assigned as an attribute."""
+    its parameter when assigned as an attribute. The call returns a :class:`Tensor`;
+    ``isinstance(t, tg.nn.Parameter)`` tells whether ``t`` was made so."""
+
+    def __new__(cls, data: Any = None, requires_grad: bool = True) -> Tensor:
+        return _parameter(data, requires_grad)
+
+
+def _parameter(data: Any, requires_grad: bool) -> Tensor:
     if traced_level(data) > 0:
         raise TypeError("Parameter: the data is a value traced by a transform; a parameter is a "
                         "new leaf of its own, so make it outside the transformed function")

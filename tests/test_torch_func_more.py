@@ -1,0 +1,86 @@
+"""torch.func and torch.autograd.functional: second derivatives through a custom Function,
+dict key order, argnums given as NumPy integers, PyTorch's error for a tuple output."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+G = tg.autograd.functional
+X = np.float64(0.5)
+
+
+class Exp(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = tg.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        return g * out
+
+
+class ExpNewStyle(tg.autograd.Function):
+    @staticmethod
+    def forward(a):
+        return tg.exp(a)
+
+    @staticmethod
+    def setup_context(ctx, inputs, out):
+        ctx.save_for_backward(out)
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        return g * out
+
+    @staticmethod
+    def jvp(ctx, t):
+        out, = ctx.saved_tensors
+        return t * out
+
+
+@pytest.mark.parametrize("fn", [Exp, ExpNewStyle])
+def test_second_derivatives_through_a_custom_function(fn):
+    def f(s):
+        return fn.apply(s)
+    want = np.exp(X)  # (its rules run with grad mode off, as PyTorch's, and are still differentiated)
+    assert np.isclose(tg.func.grad(tg.func.grad(f))(X), want, rtol=1e-15)
+    assert np.isclose(tg.func.jacrev(tg.func.jacrev(f))(X), want, rtol=1e-15)
+    assert np.isclose(G.hessian(f, X), want, rtol=1e-15)
+    assert np.isclose(G.hvp(f, X, np.float64(1.0))[1], want, rtol=1e-15)
+    assert np.isclose(G.vhp(f, X, np.float64(1.0))[1], want, rtol=1e-15)
+    if fn is ExpNewStyle:
+        assert np.isclose(tg.func.jacrev(tg.func.jacfwd(f))(X), want, rtol=1e-15)
+        assert np.isclose(tg.func.grad(lambda s: tg.func.jvp(f, (s,), (np.float64(1.0),))[1])(X),
+                          want, rtol=1e-15)
+    # a user's no_grad() block inside still gives constants to torch.func's reverse mode
+    assert np.isclose(tg.func.grad(lambda s: tg.sin(s) * tg.no_grad()(lambda: tg.cos(s))())(X),
+                      np.cos(X) ** 2, rtol=1e-15)
+
+
+def test_jacobians_keep_the_key_order_of_outputs_and_arguments():
+    p = {"w": np.array([1.0, 2.0]), "b": np.array([3.0])}
+
+    def f(p):
+        return {"z": p["w"].sum() * p["b"].sum(), "a": p["w"]}
+    for jac in (tg.func.jacrev, tg.func.jacfwd):
+        J = jac(f)(p)
+        assert list(J) == ["z", "a"] and all(list(v) == ["w", "b"] for v in J.values())
+        np.testing.assert_array_equal(J["a"]["w"], np.eye(2))
+        J, aux = jac(lambda p: (f(p), 1), has_aux=True)(p)
+        assert list(J) == ["z", "a"] and aux == 1
+    H = tg.func.hessian(lambda p: (p["w"] ** 2).sum() * p["b"].sum())(p)
+    assert list(H) == ["w", "b"] and all(list(v) == ["w", "b"] for v in H.values())
+    np.testing.assert_array_equal(H["w"]["w"], 6 * np.eye(2))
+
+
+def test_argnums_may_be_a_numpy_integer_and_a_tuple_output_gets_pytorchs_error():
+    x = np.array([1.0, 2.0])
+    np.testing.assert_array_equal(tg.func.grad(lambda a, b: (a * b).sum(), argnums=np.int64(1))(x, 2 * x), x)
+    g, v = tg.func.grad_and_value(lambda a, b: (a * b).sum(), argnums=np.int64(0))(x, 2 * x)
+    np.testing.assert_array_equal(g, 2 * x)
+    with pytest.raises(RuntimeError, match="should return a single Tensor"):
+        G.hvp(lambda a: ((a ** 2).sum(),), np.ones(3), np.ones(3))
