@@ -15,7 +15,7 @@ import numpy as np
 
 from .ops import conjugate, roll
 from .ops._util import concrete, dtype_of, negative_axis, shape_of
-from .ops.fft_ops import check_norm, fft_c2c, fft_length, irfft as _irfft, rfft as _rfft
+from .ops.fft_ops import check_norm, fft_c2c, fft_length, half_length_check, irfft as _irfft, rfft as _rfft
 from .registry import register_namespace
 from .typing import Array, ArrayLike  # noqa: F401
 
@@ -47,6 +47,9 @@ def irfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None =
 
 def hfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
     """The real transform of a Hermitian-symmetric signal given by its first half."""
+    shape = shape_of(concrete(a))
+    if shape and -len(shape) <= axis < len(shape):
+        half_length_check("hfft", shape[axis], n)
     return _irfft(conjugate(a), n, axis, _DUAL[check_norm("hfft", norm)])
 
 

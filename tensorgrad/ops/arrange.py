@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import math
+
 import numpy as np
 
 from ..jacobians.gather import selection_jacobian
@@ -145,8 +147,8 @@ def _roll_traced(a, flat_shift, positions, axes):
 def _roll_forward(x, shifts, axes, nd):
     if axes is None:
         x = np.asarray(x)
-        lead = x.shape[:x.ndim - nd]
-        return np.roll(x.reshape(lead + (-1,)), shifts, -1).reshape(x.shape)
+        lead, core = x.shape[:x.ndim - nd], x.shape[x.ndim - nd:]  # (no -1: an empty batch)
+        return np.roll(x.reshape(lead + (math.prod(core),)), shifts, -1).reshape(x.shape)
     return np.roll(x, shifts, axes)
 
 

@@ -90,15 +90,17 @@ def _fold(t, core_ndim: int, axis: int):
     batch, core = ts[:nb], ts[nb:]
     t = moveaxis(t, tuple(range(nb)), tuple(range(axis, axis + nb)))
     merged = int(np.prod(batch)) * core[axis]
-    return reshape(t, core[:axis] + (merged,) + core[axis + 1:]), batch
+    return reshape(t, core[:axis] + (merged,) + core[axis + 1:]), (batch, core[axis])
 
 
-def _unfold(y, batch: tuple, axis: int):
-    """Undo :func:`_fold` on a result: split ``batch`` out of ``axis`` and move it to the front."""
-    if not batch:
+def _unfold(y, folded: tuple, axis: int):
+    """Undo :func:`_fold` on a result: split the batch out of ``axis`` (the same dimension as
+    the one folded into, of the size it had) and move it to the front."""
+    if not folded:
         return y
+    batch, size = folded  # (the size is kept: an empty batch leaves nothing to divide by)
     ys = shape_of(y)
-    y = reshape(y, ys[:axis] + batch + (ys[axis] // int(np.prod(batch)),) + ys[axis + 1:])
+    y = reshape(y, ys[:axis] + batch + (size,) + ys[axis + 1:])
     return moveaxis(y, tuple(range(axis, axis + len(batch))), tuple(range(len(batch))))
 
 

@@ -309,9 +309,17 @@ def _nan_to_num_signature(x: ArrayLike, copy: bool = True, nan: float = 0.0,
                   None if neginf is None else float(neginf))
 
 
+def _at_finite(x, v):
+    return where(np.isfinite(concrete(x)), v, np.zeros((), np.result_type(concrete(v))))
+
+
 nan_to_num = elementwise(
     "nan_to_num", lambda x, nan, posinf, neginf: np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf),
     d={"x": lambda out, x, nan, posinf, neginf: _mask(np.isfinite(concrete(x)), out)},
+    # (selected, not multiplied by the 0/1 slope: a NaN tangent or cotangent of a replaced
+    # entry gives 0 there, as JAX's where-based nan_to_num)
+    vjp={"x": lambda g, out, x, nan, posinf, neginf: _at_finite(x, g)},
+    jvp={"x": lambda t, out, x, nan, posinf, neginf: _at_finite(x, t)},
     signature=_nan_to_num_signature, params=("nan", "posinf", "neginf"),
     jax="jax.numpy.nan_to_num", symbol="diag([x finite])", doc="replace NaN and ±inf by numbers",
     examples=[Example(((2, 3),), {"nan": 0.0, "posinf": None, "neginf": None}),

@@ -142,7 +142,15 @@ rfft = linear(
 # ---- irfft -----------------------------------------------------------------------------------
 def _irfft_signature(x, n=None, axis: int = -1, norm=None):
     axis = _axis("irfft", x, axis)
+    half_length_check("irfft", shape_of(x)[axis], n)
     return (x,), (fft_length("irfft", n, 2 * (shape_of(x)[axis] - 1)), axis, check_norm("irfft", norm))
+
+
+def half_length_check(name: str, m: int, n) -> None:
+    """A half spectrum of length m ≤ 1 gives no points by default (n = 2(m − 1)): say so."""
+    if n is None and m < 2:
+        raise ValueError(f"{name}: a half spectrum of length {m} along the axis gives no points "
+                         f"by default (n = 2(m − 1) = {2 * (m - 1)}); pass n ≥ 1")
 
 
 def _irfft_forward(x, n, axis, norm):

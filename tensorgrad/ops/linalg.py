@@ -373,6 +373,11 @@ def _from_sublists(args: tuple) -> tuple[str, tuple]:
     return subscripts, tuple(operands)
 
 
+def _is_array(x) -> bool:
+    """An array or tensor (of any rank), not a number or a nested list of them."""
+    return type(x) not in (list, tuple) and not np.isscalar(x)
+
+
 def _einsum_signature(subscripts: str, *operands: ArrayLike, optimize=None, out=None, dtype=None,
                       order="K", casting="safe", precision=None, preferred_element_type=None):
     """Einstein summation with NumPy's subscripts (``->``, implicit output, ``...``, diagonals),
@@ -389,9 +394,12 @@ def _einsum_signature(subscripts: str, *operands: ArrayLike, optimize=None, out=
         raise TypeError("einsum: out= is not supported (tensorgrad's results are new arrays)")
     if not isinstance(subscripts, str):  # the sublist form
         subscripts, operands = _from_sublists((subscripts,) + operands)
-    elif len(operands) == 1 and type(operands[0]) in (list, tuple) and subscripts.count(",") \
-            and len(operands[0]) == subscripts.split("->")[0].count(",") + 1:
-        operands = tuple(operands[0])  # PyTorch's einsum("ij,jk", [a, b]): the operands as a list
+    elif len(operands) == 1 and type(operands[0]) in (list, tuple) \
+            and len(operands[0]) == subscripts.split("->")[0].count(",") + 1 \
+            and (subscripts.count(",") or _is_array(operands[0][0])):
+        # PyTorch's einsum("ij,jk", [a, b]): the operands as a list (also one array in a list,
+        # einsum("ij->ji", [a]), which NumPy would read as an array with an axis of length 1)
+        operands = tuple(operands[0])
     if dtype is not None:
         for o in operands:
             have = dtype_of(concrete(o))

@@ -357,18 +357,25 @@ def _nanmean_weights(x, axes):
     return m / np.maximum(np.sum(m, axis=axes, keepdims=True), 1)
 
 
+def _at_numbers(x, v):
+    """``v`` where ``x`` is not NaN, 0 (selected, not multiplied: also for a NaN in ``v``, as
+    JAX's where-based nansum and nanmean give) at its NaN entries."""
+    return where(~np.isnan(concrete(x)), v, np.zeros((), dtype_of(v)))
+
+
 nansum = general(
     "nansum", lambda x, axes, keepdims: np.nansum(x, axis=axes, keepdims=keepdims),
-    vjp={"x": lambda g, out, x, axes, keepdims: _spread(g, out, x, axes, keepdims) * _present(x, out)},
-    jvp={"x": lambda t, out, x, axes, keepdims: _sum(t * _present(x, out), axis=axes, keepdims=keepdims)},
+    vjp={"x": lambda g, out, x, axes, keepdims: _at_numbers(x, _spread(g, out, x, axes, keepdims))},
+    jvp={"x": lambda t, out, x, axes, keepdims: _sum(_at_numbers(x, t), axis=axes, keepdims=keepdims)},
     signature=_nan_signature("nansum"), params=("axis", "keepdims"), domain="some_nan",
     jax="jax.numpy.nansum", symbol="[x not NaN]ᵀ", doc="sum treating NaN as 0 (NaN entries: zero gradient)",
     examples=[Example(((2, 3),)), Example(((2, 3),), {"axis": 1, "keepdims": True})])
 nanmean = general(
     "nanmean", lambda x, axes, keepdims: np.nanmean(x, axis=axes, keepdims=keepdims),
-    vjp={"x": lambda g, out, x, axes, keepdims: _spread(g, out, x, axes, keepdims) * _nanmean_weights(x, axes)},
-    jvp={"x": lambda t, out, x, axes, keepdims: _sum(t * _nanmean_weights(x, axes), axis=axes,
-                                                     keepdims=keepdims)},
+    vjp={"x": lambda g, out, x, axes, keepdims: _at_numbers(
+        x, _spread(g, out, x, axes, keepdims) * _nanmean_weights(x, axes))},
+    jvp={"x": lambda t, out, x, axes, keepdims: _sum(_at_numbers(x, t * _nanmean_weights(x, axes)),
+                                                     axis=axes, keepdims=keepdims)},
     signature=_nan_signature("nanmean"), params=("axis", "keepdims"), domain="some_nan",
     jax="jax.numpy.nanmean", symbol="[x not NaN]ᵀ/count", doc="mean of the entries that are not NaN",
     examples=[Example(((2, 3),)), Example(((3, 4),), {"axis": 0})])

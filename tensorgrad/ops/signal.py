@@ -110,11 +110,13 @@ def correlate(a: ArrayLike, v: ArrayLike, mode: str = "valid", *, precision=None
 # ---- polynomials ------------------------------------------------------------------------------
 @function
 def polyval(p: ArrayLike, x: ArrayLike, *, unroll: int = 16) -> Array:
-    """The polynomial with coefficients ``p`` (highest power first) at ``x`` (Horner's rule).
-    JAX's ``unroll`` (a compilation hint) is accepted."""
+    """The polynomial with coefficients ``p`` (highest power first, along its first axis) at
+    ``x`` (Horner's rule); a 2-D ``p`` holds one polynomial per column, broadcast against ``x``
+    as NumPy's. JAX's ``unroll`` (a compilation hint) is accepted."""
     p = _as_array(p)
-    if len(_shape(p)) != 1:
-        raise ValueError(f"polyval: p must be a 1-D array of coefficients, got shape {_shape(p)}")
+    if len(_shape(p)) == 0:
+        raise ValueError("polyval: p must be an array of coefficients (highest power first), "
+                         "got a 0-d one")
     x = _as_array(x)
     y = astype(x * 0, dtype_of(x))  # NumPy's zeros_like(x): a bool x stays bool (x * 0 is int)
     for i in range(_shape(p)[0]):

@@ -1,0 +1,44 @@
+"""nansum, nanmean and nan_to_num select their derivatives (a NaN cotangent or tangent of a
+NaN entry gives 0, as JAX's where-based functions); polyval takes NumPy's 2-D coefficients."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+X = np.array([[1.0, np.nan, 3.0], [np.nan, np.nan, np.nan]])
+
+
+def test_masked_nan_mean_has_a_zero_gradient_in_an_all_nan_row():
+    def f(a):
+        m = tg.nanmean(a, axis=1)
+        return tg.sum(tg.where(tg.isnan(m), 0.0, tg.sin(m)))
+    with pytest.warns(RuntimeWarning, match="Mean of empty slice"):  # (NumPy's, for the NaN row)
+        g = tg.grad(f)(X)
+    np.testing.assert_array_equal(g[1], 0.0)
+    np.testing.assert_allclose(g[0], [np.cos(2.0) / 2, 0.0, np.cos(2.0) / 2], rtol=1e-15)
+
+
+def test_nan_cotangents_and_tangents_stop_at_nan_entries():
+    _, pull = tg.vjp(lambda a: tg.nansum(a, axis=1), X)
+    g, = pull(np.array([np.nan, np.nan]))
+    np.testing.assert_array_equal(np.isnan(g), [[True, False, True], [False, False, False]])
+    np.testing.assert_array_equal(g[1], 0.0)
+    with pytest.warns(RuntimeWarning, match="Mean of empty slice"):
+        t = tg.jvp(lambda a: tg.nanmean(a, axis=1), (X,), (np.full_like(X, np.nan),))[1]
+    assert np.isnan(t[0]) and t[1] == 0.0
+    bad = np.array([np.nan, np.inf])
+    np.testing.assert_array_equal(tg.jvp(tg.nan_to_num, (bad,), (bad,))[1], [0.0, 0.0])
+    _, pull = tg.vjp(tg.nan_to_num, bad)
+    np.testing.assert_array_equal(pull(bad)[0], [0.0, 0.0])
+    with np.errstate(invalid="ignore"):
+        J = tg.jacfwd(lambda v: tg.nan_to_num(tg.sqrt(v)))(np.array([-1.0, 4.0]))
+    np.testing.assert_array_equal(J, [[0.0, 0.0], [0.0, 0.25]])
+
+
+def test_polyval_takes_one_polynomial_per_column():
+    p = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_array_equal(tg.polyval(p, 2.0), np.polyval(p, 2.0))
+    x = np.array([[1.0], [2.0]])
+    np.testing.assert_array_equal(tg.polyval(p, x), np.polyval(p, x))
+    np.testing.assert_array_equal(tg.grad(lambda q: tg.sum(tg.polyval(q, 2.0)))(p),
+                                  [[4.0, 4.0], [2.0, 2.0], [1.0, 1.0]])
