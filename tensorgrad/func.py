@@ -20,7 +20,7 @@ import numpy as np
 
 from .batching import vmap as _vmap
 from .hooks import TorchTypeError, TorchValueError
-from . import staging
+from . import staging, stream_draws
 from .imperative import tensor
 from .ops import conjugate
 from .recording import next_level, stopped_by_no_grad
@@ -252,13 +252,35 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
     if randomness not in ("error", "different", "same"):
         raise ValueError(f"vmap: randomness must be 'error', 'different' or 'same', got "
                          f"{randomness!r}")
-    mapped = _vmap(func, in_axes=in_dims, out_axes=out_dims)
-
     def call(*args, **kwargs):
-        if not kwargs:
-            return mapped(*args)
-        return _vmap(lambda *a: func(*a, **kwargs), in_axes=in_dims, out_axes=out_dims)(*args)
+        return _vmap(_per_slice(func, kwargs, randomness), in_axes=in_dims, out_axes=out_dims)(*args)
     return call
+
+
+def _per_slice(func: Callable, kwargs: dict, randomness: str) -> Callable:
+    """``func`` as one call of ``vmap`` runs it on each slice, with PyTorch's ``randomness`` for
+    the draws of layers' own streams (a Dropout given no key): ``'different'`` draws anew in
+    every slice, ``'same'`` gives every slice the first one's draws, ``'error'`` refuses them."""
+    first: list = []
+
+    def run(*args):
+        if randomness == "different":
+            return func(*args, **kwargs)
+        if randomness == "error":
+            with stream_draws.refusing(
+                    "vmap: called random operation while in randomness error mode (a layer drew "
+                    "from its own random stream). Please either use the 'same' or 'different' "
+                    "randomness flags on vmap or perform the randomness operation out of vmap "
+                    "(or give the layer a key)"):
+                return func(*args, **kwargs)
+        if not first:
+            with stream_draws.recording() as drawn:
+                out = func(*args, **kwargs)
+            first.append(drawn)
+            return out
+        with stream_draws.replaying(first[0]):
+            return func(*args, **kwargs)
+    return run
 
 
 def functional_call(module, parameter_and_buffer_dicts, args: Any = None, kwargs: dict | None = None,

@@ -7,7 +7,8 @@ time, so the gradient would belong to another mask than the value (PyTorch's che
 the generator's state for the same reason). The forward pass records the draws made under it;
 the recomputation replays them in order instead of drawing. Under ``tg.jit`` the draws are plan
 steps, and the replay reuses the forward's step, so every run of the plan uses one mask for
-both. Per thread.
+both. Per thread. ``torch.func.vmap``'s ``randomness`` uses the same frames: ``'same'`` replays
+the first slice's draws in the others, ``'error'`` refuses a draw.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Callable
 
-__all__ = ["draw", "recording", "replaying"]
+__all__ = ["draw", "recording", "replaying", "refusing"]
 
 
 class _Frames(threading.local):
@@ -34,6 +35,8 @@ def draw(fresh: Callable[[], Any]) -> Any:
     start = 0
     for i in range(len(stack) - 1, -1, -1):
         kind, source = stack[i]
+        if kind == "refuse":
+            raise RuntimeError(source)
         if kind == "replay":
             try:
                 value = next(source)
@@ -60,6 +63,17 @@ def recording():
     _FRAMES.stack.append(("record", log))
     try:
         yield log
+    finally:
+        _FRAMES.stack.pop()
+
+
+@contextmanager
+def refusing(message: str):
+    """Inside, a draw from a layer's own stream raises ``RuntimeError(message)`` (torch.func's
+    ``vmap(randomness='error')``)."""
+    _FRAMES.stack.append(("refuse", message))
+    try:
+        yield
     finally:
         _FRAMES.stack.pop()
 

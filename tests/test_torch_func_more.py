@@ -84,3 +84,17 @@ def test_argnums_may_be_a_numpy_integer_and_a_tuple_output_gets_pytorchs_error()
     np.testing.assert_array_equal(g, 2 * x)
     with pytest.raises(RuntimeError, match="should return a single Tensor"):
         G.hvp(lambda a: ((a ** 2).sum(),), np.ones(3), np.ones(3))
+
+
+def test_vmap_randomness_for_layers_own_streams():
+    drop = tg.nn.Dropout(0.5)
+    x = np.ones((4, 8))
+    same = np.asarray(tg.func.vmap(drop, randomness="same")(x))
+    assert all(np.array_equal(row, same[0]) for row in same) and 0 < same.sum() < 2 * x.size
+    different = np.asarray(tg.func.vmap(drop, randomness="different")(x))
+    assert any(not np.array_equal(row, different[0]) for row in different)
+    with pytest.raises(RuntimeError, match="randomness error mode"):
+        tg.func.vmap(drop)(x)                           # PyTorch's default, 'error'
+    key = tg.random.PRNGKey(0)                          # a key: no draw from the stream
+    keyed = np.asarray(tg.func.vmap(lambda v: drop(v, key=key))(x))
+    assert all(np.array_equal(row, keyed[0]) for row in keyed)
