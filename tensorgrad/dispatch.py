@@ -175,9 +175,17 @@ def _strip(obj):
     return obj
 
 
+#: NumPy's functions that write arrays to files
+_WRITERS = frozenset({"save", "savez", "savez_compressed", "savetxt", "tofile"})
+
+
 def no_rule_error(path: str, what: str = "") -> TypeError:
     """The error for a NumPy function without a tensorgrad rule: its full path and the nearest ops."""
     module, _, tail = path.rpartition(".")
+    if tail in _WRITERS:  # (writing a tensor out: its values are what is meant)
+        return TypeError(f"{path}{what}: a Tensor that requires grad (or is traced) cannot be "
+                         "written out as it is; save its values, t.detach() (or t.numpy(), "
+                         "tg.stop_gradient(t) inside a transform)")
     names: dict = {}
     same: dict = {}  # functions served in the same namespace (numpy.linalg, scipy.special) first
     for p, fn in NUMPY_FUNCTIONS.items():
