@@ -256,8 +256,8 @@ def _deepcopy(self: Tensor, memo) -> Tensor:
     other Tensor as ``Tensor.__deepcopy__``."""
     if _is_leaf(self):
         out = tensor(concrete(self), requires_grad=True)
-        if self.grad is not None:
-            out.grad = np.array(self.grad)
+        if self.grad is not None:  # (its values: a grad recorded by create_graph=True too)
+            out.grad = np.array(concrete(self.grad))
         return out
     if self._trace is IMPERATIVE:
         return _copy(self)

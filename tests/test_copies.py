@@ -142,3 +142,14 @@ def test_dlpack_export_and_parameter_isinstance():
     assert isinstance(p, tg.nn.Parameter) and isinstance(p, tg.Tensor) and p.requires_grad
     assert not isinstance(tg.tensor([1.0]), tg.nn.Parameter)
     assert not isinstance(np.ones(1), tg.nn.Parameter)
+
+
+def test_deepcopy_of_a_model_after_create_graph_copies_the_gradients_values():
+    layer = tg.nn.Linear(2, 1)
+    layer.init(0)
+    layer.requires_grad_()
+    tg.sum(layer(np.ones((1, 2))) ** 2).backward(create_graph=True)
+    twin = copy.deepcopy(layer)
+    for a, b in zip(layer.parameters(), twin.parameters()):
+        assert b is not a and b.requires_grad
+        np.testing.assert_array_equal(b.grad, np.asarray(tg.stop_gradient(a.grad)))
