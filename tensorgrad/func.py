@@ -164,7 +164,9 @@ def vjp(func: Callable, *primals, has_aux: bool = False):
     res = _vjp(respecting_no_grad(func), *primals, has_aux=has_aux)
     pull = res[1]
 
-    def vjp_fn(ct):
+    def vjp_fn(ct, *, retain_graph: bool = True, create_graph: bool | None = None):
+        # (PyTorch's keywords change nothing here: the pullback can be called again, and its
+        # result is differentiable under an enclosing transform)
         return in_key_order(conj_complex(pull(conj_complex(ct))), primals)
     return (res[0], vjp_fn) + tuple(res[2:])
 
@@ -253,7 +255,19 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
         raise ValueError(f"vmap: randomness must be 'error', 'different' or 'same', got "
                          f"{randomness!r}")
     def call(*args, **kwargs):
-        return _vmap(_per_slice(func, kwargs, randomness), in_axes=in_dims, out_axes=out_dims)(*args)
+        run = _per_slice(func, kwargs, randomness)
+        if not (type(out_dims) is tuple and len(out_dims) == 1):
+            return _vmap(run, in_axes=in_dims, out_axes=out_dims)(*args)
+        single: list = []  # out_dims=(d,) for one output that is not a tuple: d (as PyTorch)
+
+        def one(*a):
+            out = run(*a)
+            if isinstance(out, tuple):
+                return out
+            single.append(True)
+            return (out,)
+        res = _vmap(one, in_axes=in_dims, out_axes=out_dims)(*args)
+        return res[0] if single else res
     return call
 
 

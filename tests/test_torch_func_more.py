@@ -98,3 +98,13 @@ def test_vmap_randomness_for_layers_own_streams():
     key = tg.random.PRNGKey(0)                          # a key: no draw from the stream
     keyed = np.asarray(tg.func.vmap(lambda v: drop(v, key=key))(x))
     assert all(np.array_equal(row, keyed[0]) for row in keyed)
+
+
+def test_vjp_fn_takes_pytorchs_keywords_and_vmap_a_one_tuple_of_out_dims():
+    _, pull = tg.func.vjp(lambda v: v ** 2, np.ones(2))
+    np.testing.assert_array_equal(pull(np.ones(2), retain_graph=True)[0], [2.0, 2.0])
+    np.testing.assert_array_equal(pull(np.ones(2), create_graph=False)[0], [2.0, 2.0])
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(tg.func.vmap(lambda v: v * 2, out_dims=(1,))(x), 2 * x.T)
+    out = tg.func.vmap(lambda v: (v,), out_dims=(1,))(x)
+    assert isinstance(out, tuple) and out[0].shape == (3, 2)
