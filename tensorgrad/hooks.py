@@ -99,6 +99,15 @@ def register_hook(self: Tensor, hook) -> RemovableHandle:
     return RemovableHandle(node, hook)
 
 
+def carry_hooks(old, new) -> None:
+    """The hooks registered on leaf node ``old`` also on ``new`` (the same tensor's new leaf,
+    after a cast of its dtype, as PyTorch's ``module.float()`` keeps a parameter's hooks)."""
+    with _LOCK:
+        hooks = _NODE_HOOKS.get(old)
+        if hooks:
+            _NODE_HOOKS.setdefault(new, []).extend(hooks)
+
+
 def register_post_accumulate_grad_hook(self: Tensor, hook) -> RemovableHandle:
     """PyTorch's: run ``hook(tensor)`` after a backward sweep has accumulated this leaf's
     gradient into its ``.grad`` (an optimizer step inside backward, say). Leaves that require

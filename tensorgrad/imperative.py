@@ -153,10 +153,24 @@ def requires_grad_(self: Tensor, requires_grad: bool = True) -> Tensor:
                             f"require gradients, got dtype {a.dtype}")
         a.flags.writeable = False
         self._value, self._trace = a, IMPERATIVE
-        self._node = leaf_node(a, self)
+        self._node = _former_leaf(self, a) or leaf_node(a, self)
     else:
+        _FORMER[id(self)] = (weakref.ref(self, lambda _, k=id(self): _FORMER.pop(k, None)), self._node)
         self._value, self._trace, self._node = a, None, None
     return self
+
+
+#: the leaf node a tensor had before ``requires_grad_(False)``, by id: made to require grad
+#: again it is the same leaf, as in PyTorch (its hooks, and graphs recorded before, find it)
+_FORMER: dict = {}
+
+
+def _former_leaf(t: Tensor, value):
+    entry = _FORMER.pop(id(t), None)
+    if entry is None or entry[0]() is not t:
+        return None
+    node = entry[1]
+    return node if node.shape == value.shape and node.dtype == value.dtype else None
 
 
 def retain_grad(self: Tensor) -> None:
@@ -319,6 +333,11 @@ def _in_place(symbol: str, op, what: str = "", instead: str = ""):
                 "own gradient. Do parameter updates inside `with tg.no_grad():` (as in PyTorch), "
                 f"or write t = {instead} for a new tensor")
         result = op(self, other)
+        have = np.result_type(concrete(result))
+        if not np.can_cast(have, self.dtype, casting="same_kind"):  # (PyTorch's and NumPy's rule)
+            raise TorchTypeError(f"{what}: result type {have} can't be cast to the desired output "
+                                 f"type {self.dtype} of t (an in-place update keeps t's dtype); "
+                                 f"write t = {instead} for a new tensor, or convert t first")
         shape = tuple(np.shape(concrete(result)))
         if shape != tuple(self.shape):
             raise ValueError(f"{what}: the result has shape {shape}, but an in-place "

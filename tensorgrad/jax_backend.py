@@ -334,16 +334,23 @@ def to_jax(f: Callable, *, custom_rules: bool = True) -> Callable:
 # tensorgrad's transforms inside a conversion: JAX's transforms
 # --------------------------------------------------------------------------
 
-def _argnums(argnums, nargs: int):
+def _argnums(argnums, nargs: int, name: str):
+    """``argnums`` checked against the number of positional arguments, as tensorgrad's own
+    transforms check it (never wrapped around onto another argument), negatives resolved."""
+    nums = (argnums,) if isinstance(argnums, (int, np.integer)) else tuple(argnums)
+    for a in nums:
+        if not -nargs <= int(a) < nargs:
+            raise TypeError(f"{name}: argnums={argnums!r} is out of range for a function "
+                            f"called with {nargs} positional arguments")
     if isinstance(argnums, (int, np.integer)):
-        return int(argnums) % nargs if nargs else int(argnums)
+        return int(argnums) % nargs
     return tuple(int(a) % nargs for a in argnums)
 
 
 def value_and_grad(f, argnums, has_aux, args):
     jax = require_jax("tg.value_and_grad inside tg.to_jax")
     trace = ACTIVE.trace
-    vg = jax.value_and_grad(_lowered(f, trace), _argnums(argnums, len(args)), has_aux=has_aux)
+    vg = jax.value_and_grad(_lowered(f, trace), _argnums(argnums, len(args), "grad"), has_aux=has_aux)
     return _wrap(vg(*_unwrap(tuple(args))), trace)
 
 
@@ -363,6 +370,10 @@ def jvp(f, primals, tangents, has_aux):
     jax = require_jax("tg.jvp inside tg.to_jax")
     trace = ACTIVE.trace
     ps = _unwrap(tuple(primals))
+    for t, p in zip(jax.tree_util.tree_leaves(_unwrap(tuple(tangents))), jax.tree_util.tree_leaves(ps)):
+        if np.result_type(t).kind == "c" and np.result_type(p).kind != "c":
+            raise TypeError(f"jvp: a complex tangent (dtype {np.result_type(t)}) for a real "
+                            "primal: the tangent of a real value is real (as jax.jvp)")
     # JAX wants tangents of the primals' dtypes (tensorgrad accepts any float)
     ts = jax.tree_util.tree_map(lambda t, p: jax.numpy.asarray(t, dtype=jax.numpy.result_type(p)),
                                 _unwrap(tuple(tangents)), ps)
@@ -383,6 +394,6 @@ def jacobian(mode: str, f, argnums, has_aux, args):
     jax = require_jax(f"tg.{mode} inside tg.to_jax")
     trace = ACTIVE.trace
     make = jax.jacrev if mode == "jacrev" else jax.jacfwd
-    jac = make(_lowered(f, trace), _argnums(argnums, len(args)), has_aux=has_aux)
+    jac = make(_lowered(f, trace), _argnums(argnums, len(args), mode), has_aux=has_aux)
     return _wrap(jac(*_unwrap(tuple(args))), trace)
 

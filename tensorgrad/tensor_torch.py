@@ -29,7 +29,8 @@ from .nn.inplace import write_back
 from .nn.torch_activations import log_softmax, relu, softmax
 from .recording import IMPERATIVE
 from .staging import Staged
-from .tensor import Tensor, traced_level
+from .hooks import TorchTypeError
+from .tensor import Tensor, concrete, traced_level
 from . import tensor_torch_extra  # noqa: F401  (registers more methods into METHODS)
 from . import tensor_torch_names  # noqa: F401  (and more)
 from .tensor_torch_more import METHODS, arg_reduce, dim_of, dims_of, dtype_device, ints_of, values_indices
@@ -243,6 +244,12 @@ METHODS.update(to=_to, type_as=lambda self, other: tgo.astype(self, other.dtype)
 def write(name: str, self, result):
     """``self`` takes ``result`` in place (the rule of ``t += v``), and comes back."""
     fresh = f"t.{name[:-1]}(...)"
+    have = np.result_type(concrete(result))
+    if name not in _FILLS and not np.can_cast(have, self.dtype, casting="same_kind"):
+        # (PyTorch's rule, and NumPy's for a /= 2 on integers: never truncated silently)
+        raise TorchTypeError(f"Tensor.{name}: result type {have} can't be cast to the desired "
+                             f"output type {self.dtype}; use the out-of-place {fresh}, or "
+                             "convert the tensor first")
     if type(self) is not Tensor or traced_level(self) > 0 or (
             self._trace is not IMPERATIVE and (self._trace is not None or type(self._value) is Tensor)):
         raise TypeError(f"Tensor.{name}: values traced by a transform (grad, vmap, jit, ...) are "
@@ -261,6 +268,12 @@ def write(name: str, self, result):
         raise TypeError(f"Tensor.{name}: the new value is traced by a transform, so the tensor "
                         f"cannot hold it; use the out-of-place {fresh}") from None
     return self
+
+
+#: in-place methods that write given values into the tensor, cast to its dtype as item
+#: assignment is (not arithmetic, whose result type must fit)
+_FILLS = frozenset({"masked_fill_", "index_fill_", "index_copy_", "index_put_", "scatter_",
+                    "masked_scatter_"})
 
 
 def _in_place(name):

@@ -374,3 +374,18 @@ def test_optimizer_state_is_never_modified_and_in_place_rules_are_refused():
         opt.step(PARAMS, PARAMS, opt.init(PARAMS))
     with pytest.raises(TypeError, match="did not store a new value for its buffer 'momentum'"):
         jax.jit(tg.to_jax(opt.step))(PARAMS, PARAMS, opt.init(PARAMS))
+
+
+def test_argnums_and_tangents_inside_to_jax_are_checked_as_outside():
+    a, b = np.array([1.0, 2.0]), np.array([3.0, 5.0])
+
+    def f(u, v):
+        return tg.numpy.sum(u * u * v)
+    for argnums, name in ((2, "grad"), (-3, "grad")):
+        with pytest.raises(TypeError, match=rf"{name}: argnums={argnums} is out of range"):
+            tg.to_jax(tg.grad(f, argnums=argnums))(a, b)
+    with pytest.raises(TypeError, match="jacrev: argnums=3 is out of range"):
+        tg.to_jax(tg.jacrev(lambda u, v: u * v, argnums=3))(a, b)
+    np.testing.assert_allclose(tg.to_jax(tg.grad(f, argnums=-1))(a, b), a * a, rtol=1e-15)
+    with pytest.raises(TypeError, match="complex tangent"):
+        tg.to_jax(lambda x: tg.jvp(lambda x: x * 2, (x,), (np.array([1j, 1.0]),)))(a)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..hooks import carry_hooks
 from ..recording import IMPERATIVE, leaf_node
 from ..tensor import Tensor, concrete, traced_level
 from ..tensor_torch_more import dtype_device
@@ -34,8 +35,9 @@ def _cast(v, dtype: np.dtype, who: str, name: str):
         if v._trace is IMPERATIVE:
             new.flags.writeable = False
         v._value = new
-        if v._node is not None:  # (the node keeps the dtype its gradient takes)
-            v._node = leaf_node(new, v)
+        if v._node is not None:  # (the node keeps the dtype its gradient takes; hooks move on)
+            old, v._node = v._node, leaf_node(new, v)
+            carry_hooks(old, v._node)
         if v.grad is not None:
             v.grad = np.asarray(v.grad).astype(dtype)
         return v
