@@ -27,6 +27,7 @@ import numpy as np
 
 from .custom import _outputs, custom_vjp
 from . import ops as _ops
+from . import hooks as _hooks
 from .hooks import TorchTypeError, TorchValueError, note_gradient
 from .imperative import rule_mode
 from .imperative import tensor as _tensor
@@ -74,6 +75,7 @@ class RuleArray(np.ndarray):
 
 
 install_on_rule_arrays(RuleArray)
+_hooks.use_grad_view(RuleArray)  # (tensor hooks see their gradient so too)
 
 
 def _for_rule(v):

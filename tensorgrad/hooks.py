@@ -29,6 +29,9 @@ _NODE_HOOKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: tape nodes whose arriving gradient a Function wants to hear of: {node: callback(grad)}
 _NOTES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
+#: the ndarray subclass with PyTorch's Tensor methods a hook sees its gradient as (set by
+#: tensorgrad.autograd_function: RuleArray), so ``g.clamp(-1, 1)`` in a ported hook works
+_GRAD_VIEW: list = [np.ndarray]
 
 
 class TorchValueError(ValueError, RuntimeError):
@@ -154,6 +157,11 @@ def hooked_nodes() -> dict | None:
     return found or None
 
 
+def use_grad_view(cls: type) -> None:
+    """Hand hooks their gradients as ``cls`` views (see ``_GRAD_VIEW``)."""
+    _GRAD_VIEW[0] = cls
+
+
 def run_hooks(entry, g, dtype, record: bool = False):
     """Apply a node's hooks to its cotangent ``g`` (JAX's convention; a hook sees and returns
     PyTorch's, the conjugate for a complex tensor). Unless ``record`` (``create_graph=True``)
@@ -172,7 +180,7 @@ def run_hooks(entry, g, dtype, record: bool = False):
         if type(g) is Tensor and g._trace is not None:
             seen = g.conj() if conj else g
         else:
-            seen = np.array(np.conj(concrete(g)) if conj else concrete(g))
+            seen = np.array(np.conj(concrete(g)) if conj else concrete(g)).view(_GRAD_VIEW[0])
             seen.flags.writeable = False  # (the sweep may share this buffer)
         try:
             new = fn(seen)
@@ -189,7 +197,7 @@ def run_hooks(entry, g, dtype, record: bool = False):
                              f"a gradient of shape {np.shape(concrete(new))} for a tensor of "
                              f"shape {tuple(t.shape)}")
         if not (type(new) is Tensor and new._trace is not None):
-            new = np.asarray(concrete(new))
+            new = np.asarray(concrete(new)).view(np.ndarray)
             if new.dtype.kind == "c" and not conj:
                 raise TypeError(f"register_hook: the hook returned a complex gradient (dtype "
                                 f"{new.dtype}) for a real tensor")

@@ -199,7 +199,8 @@ METHODS.update(add=_add, sub=_sub, subtract=_sub, rsub=_rsub, div=_div, divide=_
 
 # ---- casting and constructors ------------------------------------------------------------
 def _cast(dtype):
-    return lambda self, memory_format=None: tgo.astype(self, dtype)
+    # (the tensor itself when it has the dtype already, as PyTorch's: a leaf stays that leaf)
+    return lambda self, memory_format=None: self if self.dtype == dtype else tgo.astype(self, dtype)
 
 
 METHODS.update({"float": _cast(np.float32), "double": _cast(np.float64),
@@ -230,7 +231,7 @@ def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     return Tensor(np.array(data, dtype=dtype or self.dtype))
 
 
-METHODS.update(to=_to, type_as=lambda self, other: tgo.astype(self, other.dtype),
+METHODS.update(to=_to, type_as=lambda self, other: _cast(np.dtype(other.dtype))(self),
                new_zeros=_new(("zeros", 0)), new_ones=_new(("ones", 1)),
                new_empty=_new(("empty", 0)), new_full=_new_full, new_tensor=_new_tensor,
                is_floating_point=lambda self: bool(np.issubdtype(self.dtype, np.floating)),

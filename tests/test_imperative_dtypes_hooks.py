@@ -59,3 +59,26 @@ def test_a_parameters_hooks_survive_the_modules_dtype_cast():
     m(tg.tensor(np.ones((1, 2), np.float32))).sum().backward()
     np.testing.assert_array_equal(m.params["W"].grad, np.zeros((2, 1), np.float32))
     assert m.params["b"].grad.dtype == np.float32 and np.all(m.params["b"].grad == 1)
+
+
+def test_hooks_see_their_gradient_with_pytorchs_tensor_methods():
+    x = tg.tensor([1.0, -5.0, 3.0], requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: g.clamp(-1, 1) * 3)       # (PyTorch hook code, unchanged)
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(x.grad, [6.0, -6.0, 6.0])
+    assert type(x.grad) is np.ndarray                    # (the stored gradient is a plain array)
+    seen = []
+    z = tg.tensor([3.0, 4.0], requires_grad=True)
+    z.register_hook(lambda g: seen.append(float(g.norm())))
+    (z * z).sum().backward()
+    assert seen == [10.0]
+
+
+def test_a_cast_to_the_dtype_a_tensor_has_is_the_tensor_itself():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    assert w.double() is w and w.type_as(w) is w
+    v = w.double()
+    (v * v).sum().backward()
+    np.testing.assert_array_equal(w.grad, [2.0, 4.0])
+    assert w.float() is not w and w.float().dtype == np.float32

@@ -147,7 +147,7 @@ ERRORS = [
     (lambda x: np.ldexp(x, x), TypeError, "ldexp: the exponents x2 must be integers, got dtype float64"),
     (lambda x: np.ldexp(x, np.ones(4)), TypeError, "ldexp: the exponents x2 must be integers"),
     (lambda x: np.vdot(x, x[:2]), ValueError, "vdot: the inputs must have the same number of entries"),
-    (lambda x: np.polyval(x[None], x), ValueError, "polyval: p must be a 1-D array"),
+    (lambda x: np.polyval(x[0], x), ValueError, "polyval: p must be an array of coefficients"),
     (lambda x: np.trapezoid(x, x=x[:2]), ValueError, "trapezoid: x .length 2. must match y"),
     (lambda x: np.gradient(x[:1]), ValueError, "gradient: the shape of the array along an axis"),
     (lambda x: np.gradient(x, x[:2]), ValueError, "gradient: coordinates must be 1-D with length 4"),
