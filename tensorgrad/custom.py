@@ -470,6 +470,7 @@ class custom_jvp:
                 t_packed = batched_tangent(lambda ts: tangent_out(prim, ts, out_leaves), prim, tans,
                                             batch, _pack(out_leaves))
             t_parts = _unpack(t_packed, out_leaves) if len(out_leaves) > 1 else [t_packed]
+            debug.check_tangents(f"custom_jvp {name}", t_parts)
             return tree_unflatten(out_td, [Tensor(o, top, None, t) if np.result_type(concrete(o)).kind
                                            in "fc" else o for o, t in zip(out_leaves, t_parts)])
         # Reverse mode: the rule runs once, now, on tangents traced by a tape of its own, as

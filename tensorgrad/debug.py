@@ -221,6 +221,21 @@ def check_rule(op, which: str, i, value, node) -> None:
         f"({n} of {size} entries, first at index {first}); {where}")
 
 
+def check_tangents(who: str, values) -> None:
+    """Raise if the output tangents a custom JVP rule returned hold NaN/inf (under forward
+    mode its arithmetic is the rule's own, which no op's check sees)."""
+    if not _switch.on:
+        return
+    for k, v in enumerate(values):
+        bad = _bad(v)
+        if bad is not None:
+            n, size, first, kinds = bad
+            raise FloatingPointError(
+                f"debug_nans: the JVP rule of {who} produced {kinds} in output tangent {k} "
+                f"({n} of {size} entries, first at index {first}); called from "
+                f"{_describe_frame(_user_frame())}")
+
+
 def _plain(v):
     return concrete(v)
 

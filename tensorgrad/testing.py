@@ -235,11 +235,14 @@ class Probes:
     v2: tuple
 
 
-def probes(case: Case, out_shape: tuple) -> Probes:
-    """The probe directions of ``case`` whose output has shape ``out_shape``."""
+def probes(case: Case, out_shape: tuple, complex_out: bool = False) -> Probes:
+    """The probe directions of ``case`` whose output has shape ``out_shape`` (a complex
+    output, ``complex_out``, gets a complex cotangent ``u``: JAX's VJP wants the output's dtype)."""
     shapes = [np.shape(x) for x in case.diff_args]
     rng = np.random.default_rng(1)
     u = rng.normal(size=out_shape)
+    if complex_out:
+        u = u + 1j * rng.normal(size=out_shape)
     rng = np.random.default_rng(2)
     v = tuple(rng.normal(size=s) for s in shapes)
     rng = np.random.default_rng(5)
@@ -369,8 +372,8 @@ def jax_references(case: Case, second_order: bool = True) -> References:
     import jax.numpy as jnp
     jax.config.update("jax_enable_x64", True)
     xs = [np.asarray(x) for x in case.diff_args]
-    out_shape = np.shape(case.fn(case.op)(*xs))
-    pr = probes(case, out_shape)
+    out = case.fn(case.op)(*xs)
+    pr = probes(case, np.shape(out), np.iscomplexobj(out))
     parts = _reference_parts(case, second_order, jnp, jax)
     args = (xs, pr.u, pr.v, pr.w, pr.v2)
     to_numpy = lambda t: jax.tree_util.tree_map(np.asarray, t)  # noqa: E731

@@ -173,3 +173,10 @@ def test_op_table_flags_a_broken_op(monkeypatch):
     (row,) = tg.check.op_table(["sin"], use_jax=False)
     assert not row.ok and row.errors["adjoint"] > 1e-3 and np.isnan(row.errors["vjp/jax"])
     assert "MISMATCH" in tg.check.format_op_table([row])
+
+
+def test_op_table_checks_ops_with_complex_outputs():
+    rows = tg.check.op_table(["fft_c2c", "astype", "eigvals"])
+    assert all(r.ok and r.cases > 0 and not r.message for r in rows), [(r.name, r.message) for r in rows]
+    assert all(np.isnan(r.errors["jacrev/jacfwd"]) or r.name == "astype" for r in rows)
+    assert all(r.errors["vjp/jax"] < 1e-12 and r.errors["adjoint"] < 1e-12 for r in rows)

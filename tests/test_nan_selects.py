@@ -42,3 +42,40 @@ def test_polyval_takes_one_polynomial_per_column():
     np.testing.assert_array_equal(tg.polyval(p, x), np.polyval(p, x))
     np.testing.assert_array_equal(tg.grad(lambda q: tg.sum(tg.polyval(q, 2.0)))(p),
                                   [[4.0, 4.0], [2.0, 2.0], [1.0, 1.0]])
+
+
+def test_sign_of_complex_values_is_differentiated_as_z_over_its_modulus():
+    z = np.array([3 + 4j, -1 + 2j, 0j])
+    g = tg.grad(lambda z: tg.sum(tg.real(tg.sign(z) * tg.abs(z))))(z)
+    np.testing.assert_allclose(g, [1.0, 1.0, 0.0], atol=1e-15)  # sign(z)|z| = z
+    g = tg.grad(lambda z: tg.sum(tg.real(tg.sign(z))))(z[:2])
+    h = 1e-7                                             # central differences of Re(z/|z|)
+    fd = [(np.real(np.sign(z[k] + h)) - np.real(np.sign(z[k] - h))) / (2 * h)
+          - 1j * (np.real(np.sign(z[k] + 1j * h)) - np.real(np.sign(z[k] - 1j * h))) / (2 * h)
+          for k in range(2)]
+    np.testing.assert_allclose(g, fd, rtol=1e-6)
+    np.testing.assert_array_equal(tg.grad(lambda x: tg.sum(tg.sign(x) * x))(np.array([1.0, -2.0])),
+                                  [1.0, -1.0])                  # (real: the zero slope of sign)
+
+
+def test_logsumexp_gradient_over_an_empty_axis_under_jit():
+    def f(x):
+        return tg.sum(tg.nn.logsumexp(x, axis=1))
+    assert tg.jit(tg.grad(f))(np.zeros((3, 0))).shape == (3, 0)
+    assert tg.jit(tg.grad(lambda v: tg.nn.logsumexp(v)))(np.zeros(0)).shape == (0,)
+    x = np.random.default_rng(0).normal(size=(3, 4))
+    np.testing.assert_allclose(tg.jit(tg.grad(f))(x), tg.grad(f)(x), rtol=1e-15)
+
+
+def test_debug_nans_catches_a_custom_jvp_rules_nan_tangent_in_forward_mode():
+    @tg.custom_jvp
+    def f(x):
+        return tg.sin(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        return tg.sin(primals[0]), tangents[0] * np.nan
+    with tg.debug_nans():
+        with pytest.raises(FloatingPointError, match="JVP rule of custom_jvp f produced NaN"):
+            tg.jvp(f, (np.ones(2),), (np.ones(2),))
+    assert np.isnan(tg.jvp(f, (np.ones(2),), (np.ones(2),))[1]).all()  # (the mode off: no check)

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ..registry import Example, elementwise, function, linear, nondifferentiable
+from ..registry import Computed, Example, elementwise, function, linear, nondifferentiable
 from ..tree import tree_map
 from ..jacobians.maps import Identity
 from ..typing import Array, ArrayLike  # noqa: F401
@@ -415,7 +415,19 @@ def _const_param(v):
 
 
 # ---- no gradient ------------------------------------------------------------
-sign = nondifferentiable("sign", np.sign, jax="jax.numpy.sign", doc="sign of x (zero derivative)")
+def _sign_signature(x: ArrayLike):
+    """The sign of x, with a zero derivative; of a complex x, NumPy's x/|x| (0 at 0), which a
+    transform differentiates as that quotient (its derivative is not zero: PyTorch's ``sgn``;
+    ``jax.numpy.sign`` gives it none)."""
+    if on_a_trace(x) and dtype_of(concrete(x)).kind == "c":
+        a = abs(x)
+        zero = a == 0
+        return Computed(where(zero, 0, x / where(zero, 1, a)))
+    return (x,), ()
+
+
+sign = nondifferentiable("sign", np.sign, jax="jax.numpy.sign", signature=_sign_signature,
+                         doc="sign of x (zero derivative; for a complex x, x/|x|, differentiated)")
 _stop_gradient = nondifferentiable("stop_gradient", lambda x: x, jax="jax.lax.stop_gradient",
                                    doc="the value of x, through which no derivative flows (at any order)",
                                    public=False)

@@ -99,7 +99,7 @@ def _lse_weights(out, x, axes, keepdims):
 
 def _lse_weights_traced(x, k, axes):
     """The weights without a branch on the values (under tg.jit), as above."""
-    m = np.max(concrete(x), axis=axes, keepdims=True)
+    m = np.max(concrete(x), axis=axes, keepdims=True, initial=-np.inf)  # (an empty slice: −inf)
     e = exp(x - np.where(np.isfinite(m), m, 0))
     s = _sum(e, axis=axes, keepdims=True)
     sv = concrete(s)
