@@ -213,13 +213,14 @@ def _in_key_order(make: Callable, func: Callable, argnums, has_aux: bool = False
 
         def noted(*a, **k):
             out = func(*a, **k)
-            seen.append(out[0] if has_aux else out)
+            seen.append(out)
             return out
         res = make(noted)(*args, **kwargs)
         like = _args_at(args, argnums)
-        out_like = like if twice else seen[0] if seen else None
-        if has_aux:
-            return _jac_order(res[0], out_like, like), res[1]
+        got = seen[0] if seen else None
+        out_like = like if twice else got[0] if has_aux and got is not None else got
+        if has_aux:  # (the aux output keeps its dicts' order too)
+            return _jac_order(res[0], out_like, like), in_key_order(res[1], got[1] if got else None)
         return _jac_order(res, out_like, like)
     return functools.wraps(func)(ordered)
 

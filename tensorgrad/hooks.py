@@ -52,20 +52,21 @@ class RemovableHandle:
     """What ``register_hook`` returns: ``handle.remove()`` takes the hook off again (also on
     leaving a ``with`` block)."""
 
-    def __init__(self, owner, hook, slot: str | None = None):
+    def __init__(self, owner, hook, slot: str | None = None, hooks: list | None = None):
         self._owner = weakref.ref(owner)  # a tape node (register_hook) or a tensor
         self._hook = hook
         self._slot = slot  # (the tensor's list that holds the hook; None: the node's)
+        # the node's list itself, which a cast carries to the tensor's new leaf node
+        # (carry_hooks): removing from it reaches every node that shares it
+        self._hooks = hooks
 
     def remove(self) -> None:
-        owner = self._owner()
-        if owner is None:
-            return
         with _LOCK:
-            if self._slot is None:
-                hooks = _NODE_HOOKS.get(owner)
+            if self._hooks is not None:
+                hooks = self._hooks
             else:
-                hooks = getattr(owner, self._slot, None)
+                owner = self._owner()
+                hooks = None if owner is None else getattr(owner, self._slot, None)
             if hooks and self._hook in hooks:
                 hooks.remove(self._hook)
 
@@ -99,16 +100,17 @@ def register_hook(self: Tensor, hook) -> RemovableHandle:
         if hooks is None:
             hooks = _NODE_HOOKS[node] = []
         hooks.append(hook)
-    return RemovableHandle(node, hook)
+    return RemovableHandle(node, hook, hooks=hooks)
 
 
 def carry_hooks(old, new) -> None:
     """The hooks registered on leaf node ``old`` also on ``new`` (the same tensor's new leaf,
-    after a cast of its dtype, as PyTorch's ``module.float()`` keeps a parameter's hooks)."""
+    after a cast of its dtype, as PyTorch's ``module.float()`` keeps a parameter's hooks): the
+    two share one list, so a handle made before the cast still removes its hook."""
     with _LOCK:
         hooks = _NODE_HOOKS.get(old)
-        if hooks:
-            _NODE_HOOKS.setdefault(new, []).extend(hooks)
+        if hooks is not None:
+            _NODE_HOOKS[new] = hooks
 
 
 def register_post_accumulate_grad_hook(self: Tensor, hook) -> RemovableHandle:

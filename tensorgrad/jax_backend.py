@@ -371,8 +371,9 @@ def jvp(f, primals, tangents, has_aux):
     trace = ACTIVE.trace
     ps = _unwrap(tuple(primals))
     for t, p in zip(jax.tree_util.tree_leaves(_unwrap(tuple(tangents))), jax.tree_util.tree_leaves(ps)):
-        if np.result_type(t).kind == "c" and np.result_type(p).kind != "c":
-            raise TypeError(f"jvp: a complex tangent (dtype {np.result_type(t)}) for a real "
+        td, pd = np.dtype(getattr(t, "dtype", type(t))), np.dtype(getattr(p, "dtype", type(p)))
+        if td.kind == "c" and pd.kind != "c":
+            raise TypeError(f"jvp: a complex tangent (dtype {td}) for a real "
                             "primal: the tangent of a real value is real (as jax.jvp)")
     # JAX wants tangents of the primals' dtypes (tensorgrad accepts any float)
     ts = jax.tree_util.tree_map(lambda t, p: jax.numpy.asarray(t, dtype=jax.numpy.result_type(p)),

@@ -146,10 +146,7 @@ class Jitted:
         key, leaves, fallback = self._signature(args, kwargs)
         if fallback or _OFF.on or (debug.enabled and debug.is_debugging_nans()):
             return self.fun(*args, **kwargs)
-        plan = self._plans.get(key)
-        if plan is not None and plan.guards and not guards_hold(plan.guards):
-            del self._plans[key]  # the state it read changed (new parameters): trace again
-            plan = None
+        plan = self._live_plan(key)
         if plan is None:
             if key in self._eager:
                 return self.fun(*args, **kwargs)
@@ -172,13 +169,26 @@ class Jitted:
         key, _, fallback = self._signature(args, kwargs)
         if fallback:
             raise TypeError("jit.lower: the arguments hold Tensors; jit traces NumPy arrays")
-        plan = self._plans.get(key)
+        plan = self._live_plan(key)
         if plan is None:
             plan = self._plans[key] = self._trace(args, kwargs)
         nums = {n + len(args) if n < 0 else n for n in self._static_nums}
         statics = (len(args), {i: a for i, a in enumerate(args) if i in nums},
                    {k: v for k, v in kwargs.items() if k in self._static_names})
         return Lowered(self, key, plan, statics)
+
+    def _live_plan(self, key):
+        """The plan of ``key`` if the state it read is still in place: none after a Module's
+        train()/eval() or a change of its layers or hooks (jit_aot.MODES), nor once a model it
+        read has new parameters (its guards); such plans are forgotten, to be traced again."""
+        if self._modes != MODES[0]:
+            self._plans.clear()
+            self._modes = MODES[0]
+        plan = self._plans.get(key)
+        if plan is not None and plan.guards and not guards_hold(plan.guards):
+            self._plans.pop(key, None)
+            return None
+        return plan
 
     def cache_size(self) -> int:
         """How many signatures have been traced (and are kept)."""

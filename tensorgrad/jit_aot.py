@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 import contextlib
+import operator
 import threading
 import weakref
 
 import numpy as np
 
 from . import staging
-from .tree import tree_leaves
+from .tensor import Tensor
 
 
 class Plan:
@@ -106,35 +107,59 @@ def _fresh_const(v):
     return v.copy() if type(v) is np.ndarray else v
 
 
-def note_read(owner, value, read) -> None:
+def note_read(owner, value, read, via=None) -> None:
     """Tell the jit traces this thread records that they read ``value``, the state of
     ``owner`` that ``read(owner)`` gives (a Module's remembered parameters).
 
-    Their plans bake it in, so they replay only while ``read(owner)`` still gives that
-    object with the same leaves: a model given new parameters (``net.params = new``,
-    ``requires_grad_()``, an assignment into a layer) makes them trace again. (Writing into
-    one of its arrays in place is not seen, as for any closed-over array.)
+    Their plans bake it in, so they replay only while ``read(owner)`` still gives that very
+    object (see :func:`guards_hold`): a model given new parameters (``net.params = new``, an
+    assignment into a layer, ``load_state_dict``, ``requires_grad_()``) makes them trace
+    again. ``via``: ``value`` is an entry of the parameters of ``via.module`` (a layer held by
+    a model), whose own read is noted instead (up to the model at the root: an assignment into
+    a layer gives the root new parameters). One note per owner and trace, so a replay checks
+    each model once, whatever its size. (Writing into the parameters' arrays or containers in
+    place is not seen, as for any closed-over array.)
     """
-    if not staging.active or value is None:
+    if not staging.active:
         return
     progs = staging.recording_programs()
-    if progs:
-        guard = (weakref.ref(owner), read, value, tree_leaves(value))
-        for prog in progs:
+    if not progs:
+        return
+    if via is not None:
+        read(via.module)  # (its own read notes it)
+        return
+    if value is None:
+        return
+    key = id(owner)
+    guard = None
+    for prog in progs:
+        if key not in prog.guard_ids:
+            prog.guard_ids.add(key)
+            guard = guard or (weakref.ref(owner), read, value)
             prog.guards.append(guard)
 
 
+_VALUE = operator.attrgetter("_value")
+
+
+def note_constants(args: tuple) -> None:
+    """:func:`note_read` for each tensor of no trace among an op's arguments that a jit trace
+    reads (a closed-over ``tg.tensor(a)``, or a frozen parameter): its value is baked into the
+    plan, and an in-place update (``w.mul_(2)``, ``w.data = ...``, ``w[0] = ...``) or
+    ``requires_grad_()`` gives it a new one, so the plan must trace again."""
+    if not staging.tracing_here():
+        return
+    for a in args:
+        if type(a) is Tensor and a._trace is None and type(a._value) is np.ndarray:
+            note_read(a, a._value, _VALUE)
+
+
 def guards_hold(guards: tuple) -> bool:
-    """Whether the state a plan read while tracing (:func:`note_read`) is still in place."""
-    for ref, read, value, leaves in guards:
+    """Whether the state a plan read while tracing (:func:`note_read`) is still in place: one
+    identity test per model."""
+    for ref, read, value in guards:
         owner = ref()
-        if owner is None:  # (gone: nothing can change it any more)
-            continue
-        now = read(owner)
-        if now is not value:
-            return False
-        new = tree_leaves(now)
-        if len(new) != len(leaves) or any(a is not b for a, b in zip(new, leaves)):
+        if owner is not None and read(owner) is not value:  # (gone: nothing can change it)
             return False
     return True
 

@@ -12,7 +12,7 @@ import numpy as np
 from . import ops as _ops
 from .jax_backend import is_jax_tensor
 from .optim_params import ParamOptimizer, _Group
-from .staging import is_staged
+from .staging import call as staged_call, is_staged
 from .tensor import Tensor, concrete, traced_level
 from .tree import tree_flatten, tree_unflatten
 
@@ -225,7 +225,9 @@ class Optimizer:
             slot_leaves[s] = [a if _symbolic(a) else _read_only(a) for a in sl]
         count = state["step"]
         if _symbolic(count):  # traced by tg.jit, or a JAX value (maybe traced by jax.jit)
-            t = count + 1
+            # (under tg.jit a 0-d array, as init's and an eager step's: NumPy's count + 1 is a
+            # scalar, whose other signature would make the next call trace again)
+            t = staged_call(np.asarray, count + 1) if is_staged(count) else count + 1
             lr = self._traced_rate(count) if lr is None else lr
         else:
             t = int(count) + 1
@@ -307,7 +309,10 @@ def _leaf(v):
 def _like(v, ref):
     """``v`` in ``ref``'s dtype (a NumPy array unless a transform is tracing it)."""
     if _symbolic(v):
-        return v if np.dtype(v.dtype) == np.dtype(ref.dtype) else _ops.astype(v, ref.dtype)
+        v = v if np.dtype(v.dtype) == np.dtype(ref.dtype) else _ops.astype(v, ref.dtype)
+        # (a 0-d value under tg.jit: a 0-d array, as eagerly; NumPy's arithmetic gives a scalar
+        # there, whose other signature would make the next call of a jitted step trace again)
+        return staged_call(np.asarray, v) if is_staged(v) and v.ndim == 0 else v
     return np.asarray(concrete(v), dtype=ref.dtype)
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from . import debug, staging
 from .complexity import _seen as _complex_seen, check_node
 from .guards import Held, frozen
+from .jit_aot import note_constants
 from .sweep import node_jvp
 from .tensor import Tensor, as_numpy_args, dtype_of, shape_of
 
@@ -277,6 +278,8 @@ def bind(op, args: tuple, params: tuple = ()):
     # most one more to split primals from tape parents. Plain arrays (every
     # rule called during a first-order sweep) go straight to the forward rule.
     args = as_numpy_args(args)
+    if staging.active:  # a jit trace reading a constant tensor: its plan checks it stays
+        note_constants(args)
     if len(args) == 1:  # unary ops: the commonest case, without the loops below
         a = args[0]
         if type(a) is not Tensor:

@@ -172,6 +172,7 @@ class Program:
         self.open = True
         self.err0 = np.geterr()  # NumPy's error handling when the trace began
         self.guards: list = []  # state read while tracing (see tensorgrad.jit_aot.note_read)
+        self.guard_ids: set = set()  # (the owners noted: one guard each)
 
     def __enter__(self) -> "Program":
         global active

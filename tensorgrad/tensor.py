@@ -177,9 +177,11 @@ class Tensor:
         return v
 
     def __dlpack__(self, **kwargs):
-        """DLPack's export (``torch.tensor(t)``, ``np.from_dlpack(t)``), of the read-only view
-        ``np.asarray(t)`` gives (and refused as it is, for a value that requires grad)."""
-        return self.__array__().__dlpack__(**kwargs)
+        """DLPack's export (``torch.tensor(t)``, ``np.from_dlpack(t)``), of a copy of the values
+        (the importer may ignore DLPack's read-only flag and write into what it gets, which
+        must never be the tensor's own, possibly saved, array); refused, as ``np.asarray(t)``
+        is, for a value that requires grad."""
+        return np.array(self.__array__()).__dlpack__(**kwargs)
 
     def __dlpack_device__(self) -> tuple:
         return (1, 0)  # DLPack's code for the CPU, device 0
@@ -414,11 +416,17 @@ _NATIVE = frozenset({np.ndarray, Tensor, float, int, bool, complex, np.float64, 
                      np.int64, np.bool_, list, tuple, dict, str, type(None)})
 
 
+_FOREIGN: dict = {}  # type -> whether its objects are such arrays (the test, once per type)
+
+
 def _foreign(x) -> bool:
     t = type(x)
-    return t not in _NATIVE and t is not type and hasattr(t, "__array__") \
-        and (hasattr(t, "__array_wrap__") or hasattr(t, "__array_ufunc__")) \
-        and not isinstance(x, (np.ndarray, np.generic)) and not t.__module__.startswith("tensorgrad")
+    known = _FOREIGN.get(t)
+    if known is None:
+        known = _FOREIGN[t] = t is not type and hasattr(t, "__array__") \
+            and (hasattr(t, "__array_wrap__") or hasattr(t, "__array_ufunc__")) \
+            and not issubclass(t, (np.ndarray, np.generic)) and not t.__module__.startswith("tensorgrad")
+    return known
 
 
 def as_numpy_args(args: tuple) -> tuple:

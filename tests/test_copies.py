@@ -153,3 +153,19 @@ def test_deepcopy_of_a_model_after_create_graph_copies_the_gradients_values():
     for a, b in zip(layer.parameters(), twin.parameters()):
         assert b is not a and b.requires_grad
         np.testing.assert_array_equal(b.grad, np.asarray(tg.stop_gradient(a.grad)))
+
+
+def test_dlpack_exports_a_copy_and_a_cast_keeps_removable_hooks():
+    t = tg.tensor([1.0, 2.0])
+    out = np.from_dlpack(t)      # (torch ignores DLPack's read-only flag: it must get a copy)
+    out += 100
+    np.testing.assert_array_equal(np.asarray(t), [1.0, 2.0])
+    np.testing.assert_array_equal(np.from_dlpack(t), [1.0, 2.0])
+    layer = tg.nn.Linear(2, 1)
+    layer.requires_grad_()
+    calls = []
+    handle = layer.params["W"].register_hook(lambda g: calls.append(1))
+    layer.float()
+    handle.remove()                                  # (made before the cast: still removes it)
+    layer(tg.tensor(np.ones((1, 2), np.float32))).sum().backward()
+    assert calls == []

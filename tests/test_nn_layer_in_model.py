@@ -415,3 +415,60 @@ def test_a_jitted_closure_over_a_model_sees_its_new_parameters():
     opt.step()
     with tg.no_grad():
         np.testing.assert_allclose(f(X), net(X), rtol=1e-14)
+
+
+def _counting(f):
+    traced = []
+    trace = f._trace
+    f._trace = lambda *a: traced.append(1) or trace(*a)
+    return traced
+
+
+def test_a_jitted_model_checks_one_guard_and_sees_hooks_modes_and_lowering():
+    net = nn.Sequential(*[m for _ in range(5) for m in (nn.Linear(3, 3), nn.Tanh())])
+    f = tg.jit(lambda x: net(x))
+    f(X)
+    plan, = f._plans.values()
+    assert len(plan.guards) == 1                   # (one identity test per model, per call)
+    net.params = tg.tree_util.tree_map(lambda a: 2 * a, net.params)
+    np.testing.assert_allclose(f.lower(X).compile()(X), net(X), rtol=1e-14)  # lower: fresh too
+    h = net[1].register_forward_hook(lambda m, args, out: out * 10)
+    np.testing.assert_allclose(f(X), net(X), rtol=1e-14)
+    h.remove()
+    np.testing.assert_allclose(f(X), net(X), rtol=1e-14)
+    traced = _counting(f)
+    for _ in range(4):
+        net.eval()                                 # (the same mode again: nothing to trace)
+        f(X)
+    assert len(traced) == 1
+
+
+def test_a_jitted_closure_over_a_constant_tensor_sees_its_updates():
+    w = tg.tensor(np.ones(3))
+    f = tg.jit(lambda x: x * w)
+    f(np.ones(3))
+    with tg.no_grad():
+        w.mul_(2)
+    np.testing.assert_array_equal(f(np.ones(3)), [2.0, 2.0, 2.0])
+    w.data = np.full(3, 5.0)
+    np.testing.assert_array_equal(f(np.ones(3)), [5.0, 5.0, 5.0])
+    w[0] = 7.0
+    np.testing.assert_array_equal(f(np.ones(3)), [7.0, 5.0, 5.0])
+    traced = _counting(f)
+    f(np.ones(3))
+    f(np.ones(3))
+    assert not traced
+    w.requires_grad_()                             # (now a tensor of the tape: run as written)
+    assert f(np.ones(3)).requires_grad
+
+
+def test_a_jitted_optimizer_step_traces_once():
+    p = {"w": np.ones(3)}
+    for opt in (tg.optim.Adam(0.01), tg.optim.SGD(0.1, momentum=0.9), tg.optim.NAdam(0.01),
+                tg.optim.Adafactor(0.01)):
+        step = tg.jit(lambda p, s, g: opt.step(p, g, s))
+        q, s = p, opt.init(p)
+        for _ in range(3):
+            q, s = step(q, s, {"w": np.full(3, 0.5)})
+        assert step.cache_size() == 1
+        assert type(s["step"]) is np.ndarray and s["step"] == 3

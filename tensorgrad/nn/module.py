@@ -149,7 +149,8 @@ class Module(StateDictMixin, DtypeMixin):
         p = _MISSING if link is None else link.entry(self)
         if p is _MISSING:
             p = d.get("_params")
-        note_read(self, p, _PARAMS)  # (a jit trace bakes them in: its plan checks they stay)
+            link = None
+        note_read(self, p, _PARAMS, link)  # (a jit trace bakes them in: its plan checks they stay)
         return p
 
     @params.setter
@@ -670,10 +671,12 @@ class Module(StateDictMixin, DtypeMixin):
         """Set training mode (the default) on this Module and every Module inside it: Dropout
         and BatchNorm behave differently in training and evaluation. Jitted functions trace
         again at their next call, in the new mode. Returns ``self``."""
-        self.training = bool(mode)
+        mode = bool(mode)
+        if any(bool(m.training) != mode for m in self.modules()):
+            MODES[0] += 1  # jitted functions trace again (their plans hold the mode they saw)
+        self.training = mode
         for _, c in self.named_children():
             c.train(mode)
-        MODES[0] += 1  # jitted functions trace again (their plans hold the mode they saw)
         return self
 
     def eval(self) -> "Module":

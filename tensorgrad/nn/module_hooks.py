@@ -27,6 +27,7 @@ import threading
 from typing import Any, Callable
 
 from ..custom import custom_vjp
+from ..jit_aot import MODES
 from ..recording import IMPERATIVE
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
@@ -45,7 +46,8 @@ class HookHandle:
         self.id = next(_ids)
 
     def remove(self) -> None:
-        self._table.pop(self.id, None)
+        if self._table.pop(self.id, None) is not None:
+            MODES[0] += 1  # jitted functions trace again (their plans ran the hooks they saw)
 
     def __enter__(self):
         return self
@@ -68,6 +70,7 @@ def register(module, attr: str, hook: Callable, prepend: bool, with_kwargs: bool
         table.update(items)
     else:
         table[handle.id] = entry
+    MODES[0] += 1  # (a jitted function running this Module traces again, with the hook)
     return handle
 
 
