@@ -85,7 +85,8 @@ if "TG_TESTS_JAX_CACHE" not in os.environ:
     os.environ["TG_TESTS_JAX_CACHE"] = tempfile.mkdtemp(prefix="tensorgrad-tests-jax-")
     os.environ["TG_TESTS_JAX_CACHE_OWNER"] = str(os.getpid())
 
-import jax  # noqa: E402  -- a missing JAX must fail the run, not skip the comparisons
+import importlib.util  # noqa: E402
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
@@ -93,15 +94,12 @@ from xdist.scheduler import LoadScopeScheduling  # noqa: E402
 
 from tensorgrad.testing import case_group  # noqa: E402
 
-try:  # JAX's file cache (private; see _whole_entries)
-    from jax._src import lru_cache as _jax_lru_cache  # noqa: E402
-except ImportError:  # pragma: no cover - a JAX without it: a cache folder per worker
-    _jax_lru_cache = None
+if importlib.util.find_spec("jax") is None:  # a missing JAX must fail the run, not skip the comparisons
+    raise ImportError("the tests compare with JAX: install the test extras (pip install -e '.[test]')")
 
-for _finish in _finish_probes:  # before any JAX computation starts the CPU backend, which reads XLA_FLAGS
-    _finish()
-jax.config.update("jax_enable_x64", True)
-jax.config.update("jax_platforms", "cpu")
+jax = None  # JAX itself, imported by _start_jax: in the processes that run tests, not in xdist's
+# controller, which only hands them out (importing JAX there would only cost its memory)
+_jax_lru_cache = None
 
 
 def _whole_entries() -> bool:
@@ -132,12 +130,40 @@ def _whole_entries() -> bool:
 
 
 _CACHE_ROOT = os.environ["TG_TESTS_JAX_CACHE"]
-_CACHE_DIR = _CACHE_ROOT
-if not _whole_entries():
-    _CACHE_DIR = os.path.join(_CACHE_ROOT, os.environ.get("PYTEST_XDIST_WORKER", "main"))
-jax.config.update("jax_compilation_cache_dir", _CACHE_DIR)
-jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
-jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+def _start_jax() -> None:
+    """Import and configure JAX (float64, CPU, the shared file cache, the compiled transforms
+    and reused MLIR contexts below), in a process that runs tests."""
+    global jax, _jax_lru_cache
+    import jax as _jax
+    jax = _jax
+    try:  # JAX's file cache (private; see _whole_entries)
+        from jax._src import lru_cache as _jax_lru_cache
+    except ImportError:  # pragma: no cover - a JAX without it: a cache folder per worker
+        _jax_lru_cache = None
+    jax.config.update("jax_enable_x64", True)
+    jax.config.update("jax_platforms", "cpu")
+    cache_dir = _CACHE_ROOT
+    if not _whole_entries():
+        cache_dir = os.path.join(_CACHE_ROOT, os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    jax.config.update("jax_compilation_cache_dir", cache_dir)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    _reuse_ir_contexts()
+    _compile_test_transforms()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    # the flags probed: before any JAX computation starts the CPU backend, which reads
+    # XLA_FLAGS (in xdist's controller too, whose workers inherit them and probe no more)
+    for finish in _finish_probes:
+        finish()
+    _finish_probes.clear()
+    # xdist's controller (-n N, no workerinput) runs no test: it does without JAX
+    if not (getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")):
+        _start_jax()
 
 # Property tests draw the same examples on every run (a test suite is a gate: a run must not
 # fail on an example no earlier run drew). To explore new examples locally, run with
@@ -218,23 +244,25 @@ def _trim():
 # goes with the programs. The programs and their results are the same. Measured on two sets
 # of 25 test files, interleaved A/B: 7-10 % less time and 5-10 % less peak memory.
 # TG_TESTS_NEW_IR_CONTEXTS=1 turns it off.
-try:
-    from jax._src.interpreters import mlir as _jax_mlir  # private; absent in another JAX: skipped
-    _new_ir_context = _jax_mlir.make_ir_context
-except (ImportError, AttributeError):  # pragma: no cover
-    _jax_mlir = None
 _IR_CONTEXTS = threading.local()
+_NEW_IR_CONTEXT: list = []  # JAX's own make_ir_context
 
 
 def _reused_ir_context():
     ctx = getattr(_IR_CONTEXTS, "ctx", None)
     if ctx is None:
-        ctx = _IR_CONTEXTS.ctx = _new_ir_context()
+        ctx = _IR_CONTEXTS.ctx = _NEW_IR_CONTEXT[0]()
     return ctx
 
 
-if _jax_mlir is not None and not os.environ.get("TG_TESTS_NEW_IR_CONTEXTS"):
-    _jax_mlir.make_ir_context = _reused_ir_context
+def _reuse_ir_contexts() -> None:
+    try:
+        from jax._src.interpreters import mlir as jax_mlir  # private; absent in another JAX: skipped
+        _NEW_IR_CONTEXT[:] = [jax_mlir.make_ir_context]
+    except (ImportError, AttributeError):  # pragma: no cover
+        return
+    if not os.environ.get("TG_TESTS_NEW_IR_CONTEXTS"):
+        jax_mlir.make_ir_context = _reused_ir_context
 
 
 
@@ -308,7 +336,8 @@ def _compiled_jvp(jvp):
     return call
 
 
-if not os.environ.get("TG_TESTS_EAGER_JAX"):
-    for _name in ("grad", "value_and_grad", "jacfwd", "jacrev", "hessian"):
-        setattr(jax, _name, _compiled_transform(getattr(jax, _name)))
-    jax.jvp = _compiled_jvp(jax.jvp)
+def _compile_test_transforms() -> None:
+    if not os.environ.get("TG_TESTS_EAGER_JAX"):
+        for name in ("grad", "value_and_grad", "jacfwd", "jacrev", "hessian"):
+            setattr(jax, name, _compiled_transform(getattr(jax, name)))
+        jax.jvp = _compiled_jvp(jax.jvp)
