@@ -24,6 +24,10 @@ import pytest
 from tensorgrad import distributed
 from tensorgrad.cli import main
 
+# (one worker runs them one after the other: the eight-device process and the pair of
+# processes, each a JAX of its own, would otherwise add up beside the other worker's tests)
+pytestmark = pytest.mark.xdist_group("scaling_out")
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "scaling_out.md"
 BASH = re.compile(r"^```bash\n(.*?)^```\s*$", re.S | re.M)
