@@ -472,3 +472,14 @@ def test_a_jitted_optimizer_step_traces_once():
             q, s = step(q, s, {"w": np.full(3, 0.5)})
         assert step.cache_size() == 1
         assert type(s["step"]) is np.ndarray and s["step"] == 3
+
+
+def test_a_jitted_closure_over_spectral_norm_iterates_at_every_call():
+    eager = tg.nn.utils.spectral_norm(nn.Linear(4, 3))
+    eager.init(0)
+    jitted = copy.deepcopy(eager)
+    f = tg.jit(lambda v: jitted(v))
+    x = RNG.normal(size=(2, 4))
+    for _ in range(4):                             # (training mode: u and v move at each call)
+        np.testing.assert_allclose(f(x), eager(x), rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(jitted.weight_u, eager.weight_u, rtol=1e-14)

@@ -191,7 +191,13 @@ class SpectralNorm(_Reparametrized):
         h = np.shape(concrete(m))[0]
         mv = concrete(m)
         if self.training and update and self.n_power_iterations > 0:
-            uv = _staging.call(self._power, mv)
+            if _staging.tracing_here() and not _staging.is_staged(mv):
+                # a weight a jitted function closes over: the iteration is still a step of the
+                # plan (on the stored u, read when it runs), so each call iterates, as eagerly
+                uv = _staging.recording_programs()[-1].emit(
+                    "call", self._power, (mv,), {}, "spectral_norm's power iteration")
+            else:
+                uv = _staging.call(self._power, mv)
 
             def store_u_v(uv):
                 setattr(self, f"{self.name}_u", np.array(uv[:h]))
