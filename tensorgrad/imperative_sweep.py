@@ -15,7 +15,7 @@ import numpy as np
 
 from .hooks import TorchValueError, hooked_nodes, run_hooks
 from .ops.elementwise import where as _where
-from .recording import IMPERATIVE, Node, imperative_paused
+from .recording import IMPERATIVE, Node, enter_grad_mode, exit_grad_mode, imperative_paused
 from .sweep import backward_pass, toposort
 from .tensor import Tensor, concrete, traced_level
 
@@ -64,8 +64,12 @@ def sweep_for(nodes: list, seeds: list, retain: bool, create_graph: bool, taps,
             return run_hooks(entry, g, dtype, create_graph)
         hooks = {node: (functools.partial(run, node=node) if node in capture else run, entry)
                  for node, entry in hooks.items()}
-    if create_graph:
-        leaves = recorded_sweep(nodes, seeds, taps, hooks, cut)
+    if create_graph:  # (recorded also inside tg.no_grad(), as PyTorch's engine does)
+        found = enter_grad_mode(0)
+        try:
+            leaves = recorded_sweep(nodes, seeds, taps, hooks, cut)
+        finally:
+            exit_grad_mode(found)
     else:
         leaves = _swept(nodes, seeds, retain, taps, hooks, batch_ndim, cut)
     if hooks is not None:  # a leaf's hooks run on its complete gradient, before .grad
