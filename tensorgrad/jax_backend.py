@@ -347,10 +347,11 @@ def _argnums(argnums, nargs: int, name: str):
     return tuple(int(a) % nargs for a in argnums)
 
 
-def value_and_grad(f, argnums, has_aux, args):
+def value_and_grad(f, argnums, has_aux, args, holomorphic: bool = False, allow_int: bool = False):
     jax = require_jax("tg.value_and_grad inside tg.to_jax")
     trace = ACTIVE.trace
-    vg = jax.value_and_grad(_lowered(f, trace), _argnums(argnums, len(args), "grad"), has_aux=has_aux)
+    vg = jax.value_and_grad(_lowered(f, trace), _argnums(argnums, len(args), "grad"), has_aux=has_aux,
+                            holomorphic=holomorphic, allow_int=allow_int)
     return _wrap(vg(*_unwrap(tuple(args))), trace)
 
 
@@ -391,10 +392,12 @@ def linearize(f, primals, has_aux: bool = False):
     return (_wrap(got[0], trace), f_jvp) + ((_wrap(got[2], trace),) if has_aux else ())
 
 
-def jacobian(mode: str, f, argnums, has_aux, args):
+def jacobian(mode: str, f, argnums, has_aux, args, holomorphic: bool = False, allow_int: bool = False):
     jax = require_jax(f"tg.{mode} inside tg.to_jax")
     trace = ACTIVE.trace
-    make = jax.jacrev if mode == "jacrev" else jax.jacfwd
-    jac = make(_lowered(f, trace), _argnums(argnums, len(args), mode), has_aux=has_aux)
+    flags = {"holomorphic": holomorphic} if mode == "jacfwd" else {"holomorphic": holomorphic,
+                                                                    "allow_int": allow_int}
+    jac = (jax.jacrev if mode == "jacrev" else jax.jacfwd)(
+        _lowered(f, trace), _argnums(argnums, len(args), mode), has_aux=has_aux, **flags)
     return _wrap(jac(*_unwrap(tuple(args))), trace)
 

@@ -358,7 +358,7 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False, holomorphic: b
             return value_and_grad(functools.partial(f, **kwargs), argnums, has_aux,
                                   holomorphic, allow_int=allow_int)(*args)
         if _IN_JAX.trace is not None:
-            return _jaxb.value_and_grad(f, argnums, has_aux, args)
+            return _jaxb.value_and_grad(f, argnums, has_aux, args, holomorphic, allow_int)
         nargs = len(args)
         norm = known.get(nargs)
         if norm is None:
@@ -396,7 +396,7 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
             return jacrev(functools.partial(f, **kwargs), argnums, has_aux, chunk_size,
                           holomorphic, allow_int=allow_int)(*args)
         if _IN_JAX.trace is not None:
-            return _jaxb.jacobian("jacrev", f, argnums, has_aux, args)
+            return _jaxb.jacobian("jacrev", f, argnums, has_aux, args, holomorphic, allow_int)
         held = Held()
         try:  # the caller's inputs stay read-only until the last sweep is done
             return _jacrev_locked(args, held)
@@ -544,7 +544,7 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
             return jacfwd(functools.partial(f, **kwargs), argnums, has_aux, chunk_size,
                           holomorphic)(*args)
         if _IN_JAX.trace is not None:
-            return _jaxb.jacobian("jacfwd", f, argnums, has_aux, args)
+            return _jaxb.jacobian("jacfwd", f, argnums, has_aux, args, holomorphic)
         single, nums = _norm_argnums(argnums, len(args), "jacfwd")
         in_leaves, in_tds = [], []
         for k in nums:

@@ -389,3 +389,15 @@ def test_argnums_and_tangents_inside_to_jax_are_checked_as_outside():
     np.testing.assert_allclose(tg.to_jax(tg.grad(f, argnums=-1))(a, b), a * a, rtol=1e-15)
     with pytest.raises(TypeError, match="complex tangent"):
         tg.to_jax(lambda x: tg.jvp(lambda x: x * 2, (x,), (np.array([1j, 1.0]),)))(a)
+
+
+def test_holomorphic_and_allow_int_reach_jax_inside_to_jax():
+    z = np.array([1 + 1j, 2 - 1j])
+    np.testing.assert_allclose(tg.to_jax(tg.grad(lambda z: (z ** 2)[0], holomorphic=True))(z),
+                               tg.grad(lambda z: (z ** 2)[0], holomorphic=True)(z), rtol=1e-15)
+    for jac in (tg.jacrev, tg.jacfwd):
+        np.testing.assert_allclose(tg.to_jax(jac(lambda z: z ** 2, holomorphic=True))(z),
+                                   np.diag(2 * z), rtol=1e-15)
+    g = tg.to_jax(tg.grad(lambda a, n: tg.numpy.sum(a * n), argnums=(0, 1), allow_int=True))(
+        np.ones(2), np.arange(2))
+    np.testing.assert_array_equal(g[0], [0.0, 1.0])
