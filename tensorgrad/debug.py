@@ -36,7 +36,7 @@ from . import staging
 from .tensor import concrete
 from .tree import tree_flatten, tree_unflatten
 
-__all__ = ["debug_nans", "is_debugging_nans", "print", "callback"]
+__all__ = ["debug_nans", "is_debugging_nans", "print", "callback", "NonFiniteError"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _SKIP_FILES = ("contextlib.py", "functools.py")
@@ -47,6 +47,12 @@ _sites: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 #: True while the checks are on in at least one thread; the engine tests it
 #: once per op, and the checks then look at the calling thread's own switch
 enabled = False
+
+
+class NonFiniteError(FloatingPointError, RuntimeError):
+    """What ``tg.debug_nans`` raises at a NaN or inf: a FloatingPointError (JAX's
+    ``jax_debug_nans`` raises one) that is also a RuntimeError, what PyTorch's
+    ``detect_anomaly`` raises, so ported ``except RuntimeError`` code catches it too."""
 
 
 class _ThreadSwitch(threading.local):
@@ -198,7 +204,7 @@ def check_forward(op, vals, params, out) -> None:
         return
     n, size, first, kinds = bad
     shapes = ", ".join(str(np.shape(np.asarray(_plain(v)))) for v in vals)
-    raise FloatingPointError(
+    raise NonFiniteError(
         f"debug_nans: the forward of op {op.name!r} produced {kinds} ({n} of {size} entries, "
         f"first at index {first}); input shapes {shapes}{_inputs_note(vals)}; "
         f"called from {_describe_frame(_user_frame())}")
@@ -216,7 +222,7 @@ def check_rule(op, which: str, i, value, node) -> None:
     site = site_of(node)
     where = f"the node was created at {site}" if site is not None else \
         f"called from {_describe_frame(_user_frame())}"
-    raise FloatingPointError(
+    raise NonFiniteError(
         f"debug_nans: the {which} rule of op {op.name!r}{arg} produced {kinds} "
         f"({n} of {size} entries, first at index {first}); {where}")
 
@@ -230,7 +236,7 @@ def check_tangents(who: str, values) -> None:
         bad = _bad(v)
         if bad is not None:
             n, size, first, kinds = bad
-            raise FloatingPointError(
+            raise NonFiniteError(
                 f"debug_nans: the JVP rule of {who} produced {kinds} in output tangent {k} "
                 f"({n} of {size} entries, first at index {first}); called from "
                 f"{_describe_frame(_user_frame())}")

@@ -79,3 +79,10 @@ def test_debug_nans_catches_a_custom_jvp_rules_nan_tangent_in_forward_mode():
         with pytest.raises(FloatingPointError, match="JVP rule of custom_jvp f produced NaN"):
             tg.jvp(f, (np.ones(2),), (np.ones(2),))
     assert np.isnan(tg.jvp(f, (np.ones(2),), (np.ones(2),))[1]).all()  # (the mode off: no check)
+
+
+def test_the_nan_error_is_also_pytorchs_runtime_error():
+    with tg.autograd.detect_anomaly():
+        with np.errstate(invalid="ignore"), pytest.raises(RuntimeError) as info:
+            tg.grad(lambda x: tg.sum(tg.sqrt(x)))(np.array([-1.0]))
+    assert isinstance(info.value, FloatingPointError) and isinstance(info.value, tg.debug.NonFiniteError)
