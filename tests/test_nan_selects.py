@@ -86,3 +86,10 @@ def test_the_nan_error_is_also_pytorchs_runtime_error():
         with np.errstate(invalid="ignore"), pytest.raises(RuntimeError) as info:
             tg.grad(lambda x: tg.sum(tg.sqrt(x)))(np.array([-1.0]))
     assert isinstance(info.value, FloatingPointError) and isinstance(info.value, tg.debug.NonFiniteError)
+
+
+def test_cross_entropy_with_float_class_ids_says_to_give_integers():
+    with pytest.raises(ValueError, match="give an integer array"):
+        tg.nn.functional.cross_entropy(np.zeros((2, 3)), np.array([0.0, 1.5]))
+    with pytest.raises(ValueError, match=r"probability target shape \(2, 4\)"):
+        tg.nn.functional.cross_entropy(np.zeros((2, 3)), np.zeros((2, 4)))

@@ -237,6 +237,12 @@ def cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike | None 
     C = _shape(input)[axis]
     logp = _ops.log_softmax(input, axis=axis)
     if np.issubdtype(_dtype(target), np.floating):  # class probabilities
+        si = _shape(input)
+        if _shape(target) != si and _shape(target) == si[:axis] + si[axis + 1:]:
+            raise ValueError(f"{name}: a floating target of shape {_shape(target)} is read as class "
+                             f"probabilities, which need the input's shape {_shape(input)}; for class "
+                             f"indices (one per sample, of {C} classes) give an integer array "
+                             "(target.astype(int), as PyTorch's long targets)")
         _same_shape(name, input, target, "probability target")
         w = _class_weight(name, weight, C, axis, nd)
         q = target if eps == 0.0 else target * (1.0 - eps) + eps / C
