@@ -333,7 +333,7 @@ def _in_place(symbol: str, op, what: str = "", instead: str = ""):
                 "own gradient. Do parameter updates inside `with tg.no_grad():` (as in PyTorch), "
                 f"or write t = {instead} for a new tensor")
         result = op(self, other)
-        have = np.result_type(concrete(result))
+        have = np.dtype(dtype_of(result))  # (also of a value tg.jit stages: no concrete read)
         if not np.can_cast(have, self.dtype, casting="same_kind"):  # (PyTorch's and NumPy's rule)
             raise TorchTypeError(f"{what}: result type {have} can't be cast to the desired output "
                                  f"type {self.dtype} of t (an in-place update keeps t's dtype); "

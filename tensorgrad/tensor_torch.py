@@ -30,7 +30,7 @@ from .nn.torch_activations import log_softmax, relu, softmax
 from .recording import IMPERATIVE
 from .staging import Staged
 from .hooks import TorchTypeError
-from .tensor import Tensor, concrete, traced_level
+from .tensor import Tensor, dtype_of, traced_level
 from . import tensor_torch_extra  # noqa: F401  (registers more methods into METHODS)
 from . import tensor_torch_names  # noqa: F401  (and more)
 from .tensor_torch_more import METHODS, arg_reduce, dim_of, dims_of, dtype_device, ints_of, values_indices
@@ -245,7 +245,7 @@ METHODS.update(to=_to, type_as=lambda self, other: _cast(np.dtype(other.dtype))(
 def write(name: str, self, result):
     """``self`` takes ``result`` in place (the rule of ``t += v``), and comes back."""
     fresh = f"t.{name[:-1]}(...)"
-    have = np.result_type(concrete(result))
+    have = np.dtype(dtype_of(result))  # (also of a value tg.jit stages: no concrete read)
     if name not in _FILLS and not np.can_cast(have, self.dtype, casting="same_kind"):
         # (PyTorch's rule, and NumPy's for a /= 2 on integers: never truncated silently)
         raise TorchTypeError(f"Tensor.{name}: result type {have} can't be cast to the desired "
