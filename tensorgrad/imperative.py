@@ -305,6 +305,17 @@ Tensor.__copy__ = _copy
 Tensor.__reduce__ = _reduce
 
 
+def check_cast(what: str, result, dtype, instead: str) -> None:
+    """Refuse an in-place update whose ``result`` the tensor's ``dtype`` cannot hold (PyTorch's
+    rule, and NumPy's same_kind casting for ``a /= 2`` on integers): never a silent truncation.
+    The result's dtype is read without its value (a value tg.jit stages has none)."""
+    have = np.dtype(dtype_of(result))
+    if not np.can_cast(have, dtype, casting="same_kind"):
+        raise TorchTypeError(f"{what}: result type {have} can't be cast to the desired output "
+                             f"type {dtype} (an in-place update keeps the tensor's dtype); "
+                             f"{instead}, or convert the tensor first")
+
+
 def _in_place(symbol: str, op, what: str = "", instead: str = ""):
     """``t <op>= v`` on an imperative tensor, as PyTorch: the tensor object itself takes the
     new value, so every name bound to it sees the update (an optimizer step
@@ -333,11 +344,7 @@ def _in_place(symbol: str, op, what: str = "", instead: str = ""):
                 "own gradient. Do parameter updates inside `with tg.no_grad():` (as in PyTorch), "
                 f"or write t = {instead} for a new tensor")
         result = op(self, other)
-        have = np.dtype(dtype_of(result))  # (also of a value tg.jit stages: no concrete read)
-        if not np.can_cast(have, self.dtype, casting="same_kind"):  # (PyTorch's and NumPy's rule)
-            raise TorchTypeError(f"{what}: result type {have} can't be cast to the desired output "
-                                 f"type {self.dtype} of t (an in-place update keeps t's dtype); "
-                                 f"write t = {instead} for a new tensor, or convert t first")
+        check_cast(what, result, self.dtype, f"write t = {instead} for a new tensor")
         shape = tuple(np.shape(concrete(result)))
         if shape != tuple(self.shape):
             raise ValueError(f"{what}: the result has shape {shape}, but an in-place "

@@ -23,14 +23,13 @@ import numpy as np
 
 from . import ops as tgo
 from . import special
-from .imperative import _setitem
+from .imperative import _setitem, check_cast
 from .lax import rsqrt
 from .nn.inplace import write_back
 from .nn.torch_activations import log_softmax, relu, softmax
 from .recording import IMPERATIVE
 from .staging import Staged
-from .hooks import TorchTypeError
-from .tensor import Tensor, dtype_of, traced_level
+from .tensor import Tensor, traced_level
 from . import tensor_torch_extra  # noqa: F401  (registers more methods into METHODS)
 from . import tensor_torch_names  # noqa: F401  (and more)
 from .tensor_torch_more import METHODS, arg_reduce, dim_of, dims_of, dtype_device, ints_of, values_indices
@@ -245,12 +244,8 @@ METHODS.update(to=_to, type_as=lambda self, other: _cast(np.dtype(other.dtype))(
 def write(name: str, self, result):
     """``self`` takes ``result`` in place (the rule of ``t += v``), and comes back."""
     fresh = f"t.{name[:-1]}(...)"
-    have = np.dtype(dtype_of(result))  # (also of a value tg.jit stages: no concrete read)
-    if name not in _FILLS and not np.can_cast(have, self.dtype, casting="same_kind"):
-        # (PyTorch's rule, and NumPy's for a /= 2 on integers: never truncated silently)
-        raise TorchTypeError(f"Tensor.{name}: result type {have} can't be cast to the desired "
-                             f"output type {self.dtype}; use the out-of-place {fresh}, or "
-                             "convert the tensor first")
+    if name not in _FILLS:
+        check_cast(f"Tensor.{name}", result, self.dtype, f"use the out-of-place {fresh}")
     if type(self) is not Tensor or traced_level(self) > 0 or (
             self._trace is not IMPERATIVE and (self._trace is not None or type(self._value) is Tensor)):
         raise TypeError(f"Tensor.{name}: values traced by a transform (grad, vmap, jit, ...) are "
