@@ -37,7 +37,7 @@ from .tensor import Tensor, concrete, shape_of
 from .tensor_torch import install_on_rule_arrays
 from .tree import tree_flatten, tree_unflatten
 
-__all__ = ["Function", "FunctionCtx", "once_differentiable", "RuleArray"]
+__all__ = ["Function", "FunctionCtx", "once_differentiable", "RuleArray", "GradArray"]
 
 
 class RuleArray(np.ndarray):
@@ -75,7 +75,31 @@ class RuleArray(np.ndarray):
 
 
 install_on_rule_arrays(RuleArray)
-_hooks.use_grad_view(RuleArray)  # (tensor hooks see their gradient so too)
+
+
+class GradArray(RuleArray):
+    """What ``.grad`` and ``tg.autograd.grad`` hand out: the gradient's NumPy array itself
+    (NumPy's semantics; writes reach ``.grad``) with PyTorch's Tensor methods, so ported
+    code such as ``w.grad.zero_()``, ``w.grad.data.zero_()``, ``g.norm()`` or
+    ``g.clone()`` runs unchanged. Methods give GradArrays again (for chained calls);
+    arithmetic and NumPy's functions give plain arrays, as for any gradient."""
+
+    @property
+    def data(self) -> "GradArray":
+        """PyTorch's ``.data``: the same gradient (NumPy's raw buffer is
+        ``memoryview(g)``)."""
+        return self
+
+    def __array_wrap__(self, arr, context=None, return_scalar=False):
+        if return_scalar:
+            return arr[()]
+        return arr.view(np.ndarray) if type(arr) is not np.ndarray else arr
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
+
+
+_hooks.use_grad_view(RuleArray, GradArray)  # (tensor hooks see their gradient as a RuleArray)
 
 
 def _for_rule(v):

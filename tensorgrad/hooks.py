@@ -32,6 +32,9 @@ _LOCK = threading.Lock()
 #: the ndarray subclass with PyTorch's Tensor methods a hook sees its gradient as (set by
 #: tensorgrad.autograd_function: RuleArray), so ``g.clamp(-1, 1)`` in a ported hook works
 _GRAD_VIEW: list = [np.ndarray]
+#: the ndarray subclass ``.grad`` and ``tg.autograd.grad`` hand their gradients out as (set by
+#: tensorgrad.autograd_function: GradArray), so ``w.grad.zero_()`` in ported code works
+_GRAD_TYPE: list = [np.ndarray]
 
 
 class TorchValueError(ValueError, RuntimeError):
@@ -159,9 +162,22 @@ def hooked_nodes() -> dict | None:
     return found or None
 
 
-def use_grad_view(cls: type) -> None:
-    """Hand hooks their gradients as ``cls`` views (see ``_GRAD_VIEW``)."""
+def use_grad_view(cls: type, grad_cls: type) -> None:
+    """Hand hooks their gradients as ``cls`` views (see ``_GRAD_VIEW``), and ``.grad`` and
+    ``tg.autograd.grad`` theirs as ``grad_cls`` views (see ``_GRAD_TYPE``)."""
     _GRAD_VIEW[0] = cls
+    _GRAD_TYPE[0] = grad_cls
+
+
+def as_grad(g):
+    """A gradient array as ``.grad`` holds it: a plain ndarray becomes a view of the
+    ``_GRAD_TYPE`` (the same memory); anything else (None, a recorded Tensor) stays."""
+    return g.view(_GRAD_TYPE[0]) if type(g) is np.ndarray else g
+
+
+def is_grad_array(g) -> bool:
+    """Whether ``g`` is a plain ndarray or the ``_GRAD_TYPE`` view of one."""
+    return type(g) is np.ndarray or type(g) is _GRAD_TYPE[0]
 
 
 def run_hooks(entry, g, dtype, record: bool = False):

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .guards import check_all_intact
-from .hooks import TorchAttributeError, TorchTypeError, TorchValueError
+from .hooks import TorchAttributeError, TorchTypeError, TorchValueError, as_grad
 from .imperative_sweep import fill_grads, seed_for, sweep_for
 from .recording import _state as _grad_state
 from .recording import (IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_paused, leaf_node,
@@ -243,7 +243,7 @@ def _set_grad(self: Tensor, value) -> None:
         if have != tuple(self.shape):
             raise TorchValueError(f"t.grad = ...: a gradient of shape {have} for a tensor of shape "
                              f"{tuple(self.shape)}; assign None or an array of the tensor's shape")
-    self._grad = value
+    self._grad = as_grad(value)
 
 
 def _del_grad(self: Tensor) -> None:

@@ -13,7 +13,7 @@ import functools
 
 import numpy as np
 
-from .hooks import TorchValueError, hooked_nodes, run_hooks
+from .hooks import TorchValueError, hooked_nodes, is_grad_array, run_hooks
 from .ops.elementwise import where as _where
 from .recording import IMPERATIVE, Node, enter_grad_mode, exit_grad_mode, imperative_paused
 from .sweep import backward_pass, toposort
@@ -245,7 +245,7 @@ def _accumulate(node, g, taps, name: str, create_graph: bool):
                          "of the leaf's shape) before accumulating into it")
     if old is None:
         t.grad = g
-    elif node.op is None and type(old) is np.ndarray and old.dtype == g.dtype \
+    elif node.op is None and is_grad_array(old) and old.dtype == g.dtype \
             and old.flags.writeable and not create_graph:
         np.add(old, g, out=old)  # in place, as PyTorch: references to .grad see the sum
     else:  # read-only (e.g. saved on a live graph), another dtype or type, a retained

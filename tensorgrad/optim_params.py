@@ -285,7 +285,7 @@ class ParamOptimizer:
                     state = self.state.get(id(p))
                     if state is None:
                         state = opt.init(p.data)
-                    new, state = opt.step(p.data, p.grad, state)
+                    new, state = opt.step(p.data, np.asarray(p.grad), state)
                     p.data = new
                     self.state[id(p)] = state
         return loss
@@ -309,7 +309,8 @@ class ParamOptimizer:
                 loss = closure()
             if not first:
                 first.append(loss)
-            return loss, [np.zeros(p.shape, p.dtype) if p.grad is None else p.grad for p in params]
+            return loss, [np.zeros(p.shape, p.dtype) if p.grad is None else np.asarray(p.grad)
+                           for p in params]
         values = [np.asarray(p.data) for p in params]
         state = self.state.get(id(params[0]))
         new, state = opt.step(values, evaluate, opt.init(values) if state is None else state)

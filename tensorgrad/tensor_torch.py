@@ -634,8 +634,8 @@ def install_on_rule_arrays(cls) -> None:
     own = {k: vars(cls)[k] for k in keep if k in vars(cls)}
     _install(cls)
 
-    def rule(r):
-        return _each_result(lambda v: v.view(cls) if type(v) is np.ndarray else v, r)
+    def rule(r, to):  # (to: the class of self, a subclass of cls too)
+        return _each_result(lambda v: v.view(to) if type(v) is np.ndarray else v, r)
 
     def wrapped(name, fn):
         if name.endswith("_") and not name.endswith("__") and name != "requires_grad_":
@@ -648,7 +648,7 @@ def install_on_rule_arrays(cls) -> None:
                 return self
         else:
             def m(self, *args, **kwargs):
-                return rule(fn(self, *args, **kwargs))
+                return rule(fn(self, *args, **kwargs), type(self))
         m.__name__ = m.__qualname__ = name
         m.__doc__ = getattr(fn, "__doc__", None)
         return m

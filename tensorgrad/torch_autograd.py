@@ -17,7 +17,7 @@ import numpy as np
 
 from .debug import debug_nans, is_debugging_nans
 from .guards import check_all_intact
-from .hooks import TorchValueError, hooked_nodes
+from .hooks import TorchValueError, as_grad, hooked_nodes
 from .imperative import _backward_inputs, _taps, in_mode, no_grad, set_grad_enabled, is_grad_enabled
 from .imperative_sweep import connected, fill_grads, nested_in_transform, seed_for, sweep_for, torch_gradient
 from .ops import stack as _stack
@@ -203,7 +203,7 @@ def _finish(found: list, ins: list, allow_unused: bool, materialize: bool, name:
                     "zeros")
             if materialize:
                 g = np.zeros(batch + t.shape, t.dtype)
-        out.append(g)
+        out.append(as_grad(g))
     return tuple(out)
 
 

@@ -67,7 +67,8 @@ def test_hooks_see_their_gradient_with_pytorchs_tensor_methods():
     y.register_hook(lambda g: g.clamp(-1, 1) * 3)       # (PyTorch hook code, unchanged)
     (y * y).sum().backward()
     np.testing.assert_array_equal(x.grad, [6.0, -6.0, 6.0])
-    assert type(x.grad) is np.ndarray                    # (the stored gradient is a plain array)
+    # (the hook's RuleArray does not leak: .grad is a GradArray over a plain array)
+    assert type(x.grad) is tg.autograd.function.GradArray and type(x.grad.base) is np.ndarray
     seen = []
     z = tg.tensor([3.0, 4.0], requires_grad=True)
     z.register_hook(lambda g: seen.append(float(g.norm())))

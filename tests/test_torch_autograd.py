@@ -32,7 +32,7 @@ def test_grad_matches_backward_and_leaves_grad_untouched():
     want = tg.grad(lambda a, b: tg.sum((tg.sin(a) * b) ** 2) + tg.sum(b * a), (0, 1))(X0, W0)
     np.testing.assert_allclose(gx, want[0], rtol=1e-13)
     np.testing.assert_allclose(gw, want[1], rtol=1e-13)
-    assert type(gx) is np.ndarray and gx.flags.writeable
+    assert isinstance(gx, tg.autograd.function.GradArray) and gx.flags.writeable
 
 
 def test_grad_with_respect_to_an_intermediate_result():
@@ -800,3 +800,39 @@ def test_the_imperative_tape_inside_a_functional_transform_says_so():
             tg.grad(f)(3.0)
     # outside any transform the same code runs
     assert float(by_autograd(3.0)) == 36.0 and float(by_backward(3.0)) == 36.0
+
+
+def test_grads_take_pytorchs_tensor_methods_in_place():
+    # PyTorch's manual training loop, unchanged: w.grad.zero_() clears the accumulator itself
+    X = np.linspace(-1.0, 1.0, 8)
+    w = tg.tensor([0.5, -0.3], requires_grad=True)
+    ref = np.array([0.5, -0.3])
+    for _ in range(3):
+        loss = tg.sum((w[0] * X + w[1] - 2 * X) ** 2)
+        loss.backward()
+        want = np.array([np.sum(2 * (ref[0] * X + ref[1] - 2 * X) * X),
+                         np.sum(2 * (ref[0] * X + ref[1] - 2 * X))])
+        np.testing.assert_allclose(w.grad, want, rtol=1e-13)
+        with tg.no_grad():
+            w -= 0.05 * w.grad
+        ref = ref - 0.05 * want
+        w.grad.zero_()
+        assert np.all(w.grad == 0)
+    np.testing.assert_allclose(w.detach(), ref, rtol=1e-13)
+    g = w.grad
+    tg.sum(w * 3).backward()
+    assert w.grad is g and np.all(g == 3)              # accumulated into the cleared array
+    w.grad.data.mul_(2)                                # PyTorch's .data of a gradient
+    np.testing.assert_array_equal(g, [6.0, 6.0])
+    assert w.grad.norm().item() == pytest.approx(np.sqrt(72.0))
+    c = w.grad.clone()
+    c.zero_()
+    assert np.all(w.grad == 6)                         # a clone is a copy
+    assert type(w.grad * 2) is np.ndarray and type(w.grad.sum()) is np.float64
+    assert repr(w.grad) == "array([6., 6.])"
+    assert type(w._value) is np.ndarray                # nothing of it reaches the tensor's value
+    gx, = tg.autograd.grad(tg.sum(w ** 2), w)
+    clamped = gx.clamp(max=0.0)
+    assert type(clamped) is type(gx)                   # methods chain
+    np.testing.assert_allclose(clamped, np.minimum(2 * ref, 0.0), rtol=1e-13)
+    np.testing.assert_allclose(gx.norm(), np.linalg.norm(2 * ref), rtol=1e-13)
