@@ -29,7 +29,7 @@ from .custom import _outputs, custom_vjp
 from . import ops as _ops
 from . import hooks as _hooks
 from .hooks import TorchTypeError, TorchValueError, note_gradient
-from .imperative import rule_mode
+from .imperative import check_cast, rule_mode
 from .imperative import tensor as _tensor
 from .ops import stop_gradient
 from .recording import IMPERATIVE
@@ -37,7 +37,7 @@ from .tensor import Tensor, concrete, shape_of
 from .tensor_torch import install_on_rule_arrays
 from .tree import tree_flatten, tree_unflatten
 
-__all__ = ["Function", "FunctionCtx", "once_differentiable", "RuleArray", "GradArray"]
+__all__ = ["Function", "FunctionCtx", "once_differentiable", "RuleArray", "GradArray", "DataArray"]
 
 
 class RuleArray(np.ndarray):
@@ -99,7 +99,29 @@ class GradArray(RuleArray):
         return repr(self.view(np.ndarray))
 
 
-_hooks.use_grad_view(RuleArray, GradArray)  # (tensor hooks see their gradient as a RuleArray)
+class DataArray(GradArray):
+    """What a tensor's ``t.data`` is: its value, a read-only array, with PyTorch's Tensor
+    methods. An in-place method (``w.data.sub_(lr * w.grad)``, ``.zero_()``, ``.fill_(v)``,
+    ``.copy_(src)``) gives the tensor the new value, as ``w.data = ...`` does (nothing is
+    recorded; a leaf stays the same leaf), and returns the tensor's new ``.data``."""
+
+    owner = None  # (weakref to the tensor; None on a slice or a copy: read-only there)
+
+    def write_back(self, out, name: str):
+        t = self.owner() if self.owner is not None else None
+        if t is None:
+            np.copyto(self, out, casting="unsafe")  # (raises: a read-only array)
+            return self
+        if name not in ("zero_", "fill_", "copy_"):  # (those cast, as PyTorch's)
+            check_cast(f"t.data.{name}", out, t.dtype, f"use t.data.{name[:-1]}(...)")
+        t.data = out
+        return t.data
+
+    def __array_finalize__(self, obj):
+        self.owner = None  # (a slice or a copy is not the tensor's whole value)
+
+
+_hooks.use_grad_view(RuleArray, GradArray, DataArray)  # (tensor hooks see gradients as RuleArrays)
 
 
 def _for_rule(v):

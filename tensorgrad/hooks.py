@@ -35,6 +35,9 @@ _GRAD_VIEW: list = [np.ndarray]
 #: the ndarray subclass ``.grad`` and ``tg.autograd.grad`` hand their gradients out as (set by
 #: tensorgrad.autograd_function: GradArray), so ``w.grad.zero_()`` in ported code works
 _GRAD_TYPE: list = [np.ndarray]
+#: the ndarray subclass a tensor's ``.data`` is seen as (tensorgrad.autograd_function:
+#: DataArray), so ``w.data.norm()`` and ``w.data.sub_(...)`` in ported code work
+_DATA_TYPE: list = [np.ndarray]
 
 
 class TorchValueError(ValueError, RuntimeError):
@@ -162,11 +165,23 @@ def hooked_nodes() -> dict | None:
     return found or None
 
 
-def use_grad_view(cls: type, grad_cls: type) -> None:
-    """Hand hooks their gradients as ``cls`` views (see ``_GRAD_VIEW``), and ``.grad`` and
-    ``tg.autograd.grad`` theirs as ``grad_cls`` views (see ``_GRAD_TYPE``)."""
+def use_grad_view(cls: type, grad_cls: type, data_cls: type) -> None:
+    """Hand hooks their gradients as ``cls`` views (see ``_GRAD_VIEW``), ``.grad`` and
+    ``tg.autograd.grad`` theirs as ``grad_cls`` views (see ``_GRAD_TYPE``), and ``t.data``
+    its value as a ``data_cls`` view (``_DATA_TYPE``)."""
     _GRAD_VIEW[0] = cls
     _GRAD_TYPE[0] = grad_cls
+    _DATA_TYPE[0] = data_cls
+
+
+def data_view(t, v):
+    """``v``, the read-only value of the tensor ``t``, as ``t.data`` shows it: a
+    ``_DATA_TYPE`` view whose in-place Tensor methods give ``t`` the new value."""
+    if type(v) is not np.ndarray or _DATA_TYPE[0] is np.ndarray:
+        return v
+    view = v.view(_DATA_TYPE[0])
+    view.owner = weakref.ref(t)
+    return view
 
 
 def as_grad(g):

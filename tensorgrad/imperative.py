@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .guards import check_all_intact
-from .hooks import TorchAttributeError, TorchTypeError, TorchValueError, as_grad
+from .hooks import TorchAttributeError, TorchTypeError, TorchValueError, as_grad, data_view
 from .imperative_sweep import fill_grads, seed_for, sweep_for
 from .recording import _state as _grad_state
 from .recording import (IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_paused, leaf_node,
@@ -447,7 +447,16 @@ def _set_data(self: Tensor, value) -> None:
     self._value = a
 
 
-Tensor.data = property(Tensor.data.fget, _set_data, doc=Tensor.data.__doc__)
+def _get_data(self: Tensor):
+    return data_view(self, _plain_data(self))
+
+
+_plain_data = Tensor.data.fget
+_get_data.__doc__ = _plain_data.__doc__ + """
+
+    Outside a transform it has PyTorch's Tensor methods (a ``DataArray``): ``w.data.norm()``,
+    and the in-place ones give the tensor the new value (``w.data.sub_(lr * w.grad)``)."""
+Tensor.data = property(_get_data, _set_data, doc=_get_data.__doc__)
 
 
 def _traced_inside(x) -> bool:

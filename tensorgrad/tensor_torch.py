@@ -644,7 +644,11 @@ def install_on_rule_arrays(cls) -> None:
             def m(self, *args, **kwargs):
                 out = fresh(self, *args, **kwargs) if fresh is not None and name not in (
                     "zero_", "fill_", "copy_") else _RULE_WRITES[name](self, *args, **kwargs)
-                np.copyto(self, np.broadcast_to(np.asarray(out), self.shape), casting="unsafe")
+                out = np.broadcast_to(np.asarray(out), self.shape)
+                write = getattr(self, "write_back", None)  # (a tensor's .data: into the tensor)
+                if write is not None:
+                    return write(out, name)
+                np.copyto(self, out, casting="unsafe")
                 return self
         else:
             def m(self, *args, **kwargs):

@@ -34,6 +34,7 @@ from . import torch_layers as _torch_layers
 from . import torch_padding as _torch_padding
 from . import torch_pooling_nd as _torch_pool
 from .inplace import check as check_inplace
+from .param_alias import ParamAttr
 from .module import Module, check_unshared, children_repr, count_parameters, named_parameters
 
 __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Activation",
@@ -56,6 +57,8 @@ def _check_positive(name: str, **values):
 class Linear(Module):
     """Dense layer ``y = x @ W + b``, W of shape (in_features, out_features)."""
 
+    bias = ParamAttr("b", flag=True)  # (PyTorch's name for b; W is (in, out): no weight)
+
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  init: str | Callable = "xavier_uniform", bias_init: str | Callable = "zeros"):
         _check_positive("Linear", in_features=in_features, out_features=out_features)
@@ -64,7 +67,7 @@ class Linear(Module):
 
     def init_params(self, rng):
         p = {"W": self.w_init((self.in_features, self.out_features), rng)}
-        if self.bias:
+        if self.has_bias:
             p["b"] = self.b_init((self.out_features,), rng)
         return p
 
@@ -77,7 +80,7 @@ class Linear(Module):
         return y + params["b"] if "b" in params else y
 
     def extra_repr(self):
-        return f"{self.in_features}, {self.out_features}, bias={self.bias}"
+        return f"{self.in_features}, {self.out_features}, bias={self.has_bias}"
 
 
 def _pair(v, name, low: int = 1):
@@ -110,6 +113,9 @@ class Conv2d(Module):
     ``'circular'``) is how the input is padded, as ``torch.nn.Conv2d``.
     """
 
+    weight = ParamAttr("W")  # (PyTorch's names for W and b: the same arrays, same layout)
+    bias = ParamAttr("b", flag=True)
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
                  padding: int | str = 0, bias: bool = True, init: str | Callable = "he_normal",
                  bias_init: str | Callable = "zeros", dilation: int = 1, groups: int = 1,
@@ -136,7 +142,7 @@ class Conv2d(Module):
     def init_params(self, rng):
         k = _two(self.kernel_size)
         p = {"W": self.w_init((self.out_channels, self.in_channels // self.groups) + k, rng)}
-        if self.bias:
+        if self.has_bias:
             p["b"] = self.b_init((self.out_channels,), rng)
         return p
 
@@ -278,6 +284,9 @@ class LayerNorm(Module):
     ``nn.LayerNorm``): ``(x − mean) / √(var + eps) · weight + bias``, with the biased
     variance; ``weight`` starts at ones and ``bias`` at zeros."""
 
+    weight = ParamAttr("weight")  # (PyTorch's attribute names for the parameters)
+    bias = ParamAttr("bias", flag=True)
+
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
                  elementwise_affine: bool = True, bias: bool = True):
         shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) \
@@ -290,7 +299,7 @@ class LayerNorm(Module):
         if not self.elementwise_affine:
             return {}
         p = {"weight": np.ones(self.normalized_shape)}
-        if self.bias:
+        if self.has_bias:
             p["bias"] = np.zeros(self.normalized_shape)
         return p
 
@@ -325,6 +334,8 @@ class Embedding(Module):
     gradient of the table is a scatter-add of the rows' cotangents. With ``padding_idx``
     (negative: from the end) that row starts at zero and gets no gradient, as PyTorch's;
     ``max_norm`` and ``scale_grad_by_freq`` are not supported, ``sparse`` changes nothing."""
+
+    weight = ParamAttr("weight")  # (PyTorch's attribute name)
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  max_norm: float | None = None, norm_type: float = 2.0,
@@ -403,6 +414,8 @@ class Embedding(Module):
 class PReLU(Module):
     """Leaky ReLU with a learned slope (PyTorch's ``nn.PReLU``): one slope, or one per channel
     (axis 1) with ``num_parameters = C``; the slopes start at ``init``."""
+
+    weight = ParamAttr("weight")  # (PyTorch's attribute name)
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25):
         _check_positive("PReLU", num_parameters=num_parameters)

@@ -48,6 +48,7 @@ from ..tensor import Tensor, concrete, dtype_of
 from . import init as _init
 from . import torch_padding as _torch_padding
 from . import torch_pooling as _torch_pooling
+from .param_alias import ParamAttr
 from .layers import Module, _check_inplace, _check_positive
 from .torch_conv import _conv_padding
 
@@ -154,6 +155,9 @@ class Dropout(Module):
 class _BatchNorm(Module):
     """Shared code of BatchNorm1d/2d: statistics over every axis but the channel axis 1."""
 
+    weight = ParamAttr("weight")  # (PyTorch's attribute names for the parameters)
+    bias = ParamAttr("bias", flag=True)
+
     buffer_names = ("running_mean", "running_var", "num_batches_tracked")
     _ndims: tuple = ()
 
@@ -184,7 +188,7 @@ class _BatchNorm(Module):
     def init_params(self, rng):
         if not self.affine:
             return {}
-        if not self.bias:
+        if not self.has_bias:
             return {"weight": np.ones(self.num_features)}
         return {"weight": np.ones(self.num_features), "bias": np.zeros(self.num_features)}
 
@@ -275,6 +279,9 @@ class Conv1d(Module):
     ``padding`` (an int, ``'valid'``, or ``'same'``: the input's length at stride 1, the odd
     unit on the right), ``dilation`` and ``groups``; built on ``tg.lax.conv_general_dilated``."""
 
+    weight = ParamAttr("W")  # (PyTorch's names for W and b: the same arrays, same layout)
+    bias = ParamAttr("b", flag=True)
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
                  padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", init: str | Callable = "he_normal",
@@ -300,7 +307,7 @@ class Conv1d(Module):
     def init_params(self, rng):
         shape = (self.out_channels, self.in_channels // self.groups, self.kernel_size)
         p = {"W": self.w_init(shape, rng)}
-        if self.bias:
+        if self.has_bias:
             p["b"] = self.b_init((self.out_channels,), rng)
         return p
 

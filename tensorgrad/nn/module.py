@@ -209,7 +209,7 @@ class Module(StateDictMixin, DtypeMixin):
             params = self.params
             if isinstance(params, dict) and params and type(self).init_params is not Module.init_params:
                 hint = (f"; its parameters are {', '.join(map(str, params))}, read as "
-                        f"layer.params[name] (tensorgrad's Linear and Conv keep W and b: W is "
+                        f"layer.params[name] (tensorgrad's Linear keeps W and b: W is "
                         f"(in, out), PyTorch's weight transposed)")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}{hint}")
 

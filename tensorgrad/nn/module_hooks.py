@@ -183,7 +183,11 @@ def _run(module, args: tuple, kwargs: dict, compute: Callable) -> Any:
 def _apply_to_each(module, fn: Callable):
     """PyTorch's ``module.apply(fn)``: ``fn`` on every submodule, children first, then on
     ``module``; returns ``module``. (Parameters are never callable, so a callable where
-    tensorgrad's ``apply(params, x)`` takes its parameters is PyTorch's call.)"""
+    tensorgrad's ``apply(params, x)`` takes its parameters is PyTorch's call.) The model's
+    parameters are made first if they are not yet, as a PyTorch model has them from the
+    start: ``fn`` then writes into the model's own (``m.bias.data.fill_(0.01)``)."""
+    if module.params is None and module.has_parameters:
+        module._have()
     for child in module.children():
         child.apply(fn)
     fn(module)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .param_alias import ParamAttr
 from .. import ops as _ops
 from .. import staging as _staging
 from ..ops.shape import scatter_add
@@ -168,6 +169,8 @@ class EmbeddingBag(Module):
     ``weight`` (num_embeddings, embedding_dim) starts N(0, 1) (the ``padding_idx`` row at 0),
     or at ``_weight``; called ``bag(input, offsets=None, per_sample_weights=None)``.
     ``dtype`` is the table's (float64 by default); ``device`` may only be None or ``'cpu'``."""
+
+    weight = ParamAttr("weight")  # (PyTorch's attribute name)
 
     def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
                  norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",

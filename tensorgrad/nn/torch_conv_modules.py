@@ -18,6 +18,7 @@ import numpy as np
 from . import torch_conv as _F
 from ..tensor import concrete
 from .layers import Module
+from .param_alias import ParamAttr
 from .torch_padding import check_padding_mode, conv_input_padded
 
 __all__ = ["Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "Unfold", "Fold"]
@@ -43,6 +44,8 @@ def _padding_mode(name: str, padding_mode, transposed: bool) -> str:
 class _ConvNd(Module):
     _nd = 0
     _transposed = False
+    weight = ParamAttr("W")  # (PyTorch's names for W and b: the same arrays, same layout)
+    bias = ParamAttr("b", flag=True)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
@@ -76,7 +79,7 @@ class _ConvNd(Module):
         shape = self.weight_shape()
         bound = 1.0 / math.sqrt(math.prod(shape[1:]))
         p = {"W": rng.uniform(-bound, bound, size=shape)}
-        if self.bias:
+        if self.has_bias:
             p["b"] = rng.uniform(-bound, bound, size=(self.out_channels,))
         return p
 
@@ -97,7 +100,7 @@ class _ConvNd(Module):
             s += f", dilation={self.dilation}"
         if self.groups != 1:
             s += f", groups={self.groups}"
-        return s + ("" if self.bias else ", bias=False")
+        return s + ("" if self.has_bias else ", bias=False")
 
 
 class Conv3d(_ConvNd):

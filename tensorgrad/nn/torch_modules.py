@@ -26,6 +26,7 @@ from ..tree import _dict_keys
 from . import torch_layers as _F
 from .layers import _LayerEdits, Module, _check_positive, _checked_layers
 from .module import children_repr
+from .param_alias import ParamAttr
 from .layers_more import _BatchNorm, _no_jax
 
 __all__ = ["ModuleList", "ModuleDict", "Unflatten", "Bilinear", "PixelShuffle",
@@ -229,6 +230,9 @@ class Bilinear(Module):
     ±1/√in1_features. Called with two inputs, ``layer(x1, x2)`` or
     ``apply(params, x1, x2)``."""
 
+    weight = ParamAttr("weight")  # (PyTorch's attribute names for the parameters)
+    bias = ParamAttr("bias", flag=True)
+
     def __init__(self, in1_features: int, in2_features: int, out_features: int,
                  bias: bool = True):
         _check_positive("Bilinear", in1_features=in1_features, in2_features=in2_features,
@@ -240,7 +244,7 @@ class Bilinear(Module):
         k = 1.0 / math.sqrt(self.in1_features)
         p = {"weight": rng.uniform(-k, k, (self.out_features, self.in1_features,
                                            self.in2_features))}
-        if self.bias:
+        if self.has_bias:
             p["bias"] = rng.uniform(-k, k, (self.out_features,))
         return p
 
@@ -252,7 +256,7 @@ class Bilinear(Module):
 
     def extra_repr(self):
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
-                f"out_features={self.out_features}, bias={self.bias}")
+                f"out_features={self.out_features}, bias={self.has_bias}")
 
 
 class PixelShuffle(Module):
@@ -287,6 +291,9 @@ class GroupNorm(Module):
     """Group normalization of (N, C, *) (PyTorch's ``nn.GroupNorm``): ``weight`` (ones) and
     ``bias`` (zeros) of shape (num_channels,) when ``affine``."""
 
+    weight = ParamAttr("weight")  # (PyTorch's attribute names for the parameters)
+    bias = ParamAttr("bias", flag=True)
+
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
                  affine: bool = True, *, bias: bool = True):
         _check_positive("GroupNorm", num_groups=num_groups, num_channels=num_channels)
@@ -299,7 +306,7 @@ class GroupNorm(Module):
     def init_params(self, rng):
         if not self.affine:
             return {}
-        if not self.bias:  # (PyTorch 2.13's bias=False: a weight only)
+        if not self.has_bias:  # (PyTorch 2.13's bias=False: a weight only)
             return {"weight": np.ones(self.num_channels)}
         return {"weight": np.ones(self.num_channels), "bias": np.zeros(self.num_channels)}
 

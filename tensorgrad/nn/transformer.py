@@ -150,7 +150,7 @@ def _norm_shapes(norm: LayerNorm) -> dict:
     if not norm.elementwise_affine:
         return {}
     s = norm.normalized_shape
-    return {"weight": s, **({"bias": s} if norm.bias else {})}
+    return {"weight": s, **({"bias": s} if norm.has_bias else {})}
 
 
 def _sequence(who: str, name: str, x, d_model: int, batch_first: bool):

@@ -1,0 +1,57 @@
+"""PyTorch's attribute names for a built-in layer's parameters: ``conv.weight``,
+``conv.bias``, ``linear.bias``, ``norm.weight``, ``embedding.weight``.
+
+A layer keeps its parameters in its ``params`` pytree, under tensorgrad's names (``W`` and
+``b`` for Linear and the convolutions) or PyTorch's (the norms, Embedding, Bilinear). A
+:class:`ParamAttr` on the class reads one of them as an attribute, the value in use (made
+on first use, as ``parameters()`` makes them), so PyTorch code such as
+``nn.init.zeros_(conv.bias)``, ``m.bias.data.fill_(0.01)`` or ``norm.weight.shape`` works.
+It is the parameter itself, not a copy: an in-place write reaches the layer.
+
+``bias=False`` gives None, as in PyTorch; the constructor's flag itself is ``has_bias``.
+Linear has no ``weight``: its ``W`` is (in, out), PyTorch's weight transposed, and a
+transposed copy would not be the parameter.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..hooks import as_grad
+
+__all__ = ["ParamAttr"]
+
+
+class ParamAttr:
+    """The attribute ``name`` of a layer: its parameter ``key`` (None when the layer has
+    none, e.g. ``bias=False`` or ``elementwise_affine=False``). With ``flag`` (the bias), the
+    constructor's ``self.bias = True/False`` is kept as ``self.has_bias``."""
+
+    def __init__(self, key: str, flag: bool = False):
+        self.key, self.flag = key, flag
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        if self.flag and not obj.__dict__.get("has_" + self.name, False):
+            return None
+        made = obj.params is None
+        params = obj._have()
+        if made:  # (made here, on this first use: they are the layer's own from now on, kept
+            # when a model holding it makes its parameters, so a write through the attribute,
+            # as PyTorch's init code does, is never lost)
+            obj.__dict__["_lazy"] = False
+        # (an array parameter: a view with PyTorch's Tensor methods, so m.bias.data.fill_(0)
+        # and m.weight.normal_(0, 0.02) write into it; a tensor parameter: itself)
+        return as_grad(params.get(self.key)) if isinstance(params, dict) else None
+
+    def __set__(self, obj, value) -> None:
+        if self.flag and (value is None or isinstance(value, (bool, int, np.bool_, np.integer))):
+            obj.__dict__["has_" + self.name] = value  # (the constructor's flag)
+            return
+        raise AttributeError(
+            f"{type(obj).__name__}.{self.name} = ...: the layer's parameters live in "
+            f"layer.params; assign layer.params['{self.key}'] = array (or load_state_dict), or "
+            f"write into {self.name} in place (nn.init.*_, {self.name}.data.fill_(...))")

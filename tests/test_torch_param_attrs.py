@@ -1,0 +1,95 @@
+"""PyTorch's attribute names for a layer's parameters (``conv.weight``, ``linear.bias``,
+``norm.weight``), a tensor's ``.data`` with PyTorch's Tensor methods, and ``model.apply(fn)``
+initialisation code, as PyTorch's tutorials write them. References are the layers' own
+``params`` and NumPy (PyTorch is not a test dependency)."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad.nn import init
+
+
+def test_bias_and_weight_are_the_layers_parameters():
+    lin = tg.nn.Linear(3, 2)
+    assert lin.has_bias is True
+    np.testing.assert_array_equal(lin.bias, lin.params["b"])  # (not the constructor's flag)
+    assert tg.nn.Linear(3, 2, bias=False).bias is None
+    assert repr(tg.nn.Linear(3, 2, bias=False)) == "Linear(3, 2, bias=False)"
+    with pytest.raises(AttributeError, match="W is \\(in, out\\)"):
+        lin.weight  # noqa: B018  (a transposed copy would not be the parameter)
+    for layer, w, b in [(tg.nn.Conv2d(1, 2, 3), "W", "b"), (tg.nn.Conv1d(1, 2, 3), "W", "b"),
+                        (tg.nn.ConvTranspose2d(1, 2, 3), "W", "b"), (tg.nn.Conv3d(1, 2, 2), "W", "b"),
+                        (tg.nn.BatchNorm2d(3), "weight", "bias"), (tg.nn.LayerNorm(4), "weight", "bias"),
+                        (tg.nn.GroupNorm(2, 4), "weight", "bias"), (tg.nn.Bilinear(2, 3, 4), "weight", "bias")]:
+        np.testing.assert_array_equal(layer.weight, layer.params[w])
+        np.testing.assert_array_equal(layer.bias, layer.params[b])
+    assert tg.nn.Conv2d(1, 2, 3).weight.shape == (2, 1, 3, 3)  # PyTorch's layout
+    assert tg.nn.Conv2d(1, 2, 3, bias=False).bias is None
+    assert tg.nn.LayerNorm(4, elementwise_affine=False).weight is None
+    assert tg.nn.Embedding(5, 2).weight.shape == (5, 2)
+    assert tg.nn.PReLU().weight.shape == (1,)
+    with pytest.raises(AttributeError, match="layer.params\\['b'\\]"):
+        tg.nn.Conv2d(1, 2, 3).bias = np.zeros(2)
+
+
+def test_writes_through_the_attributes_reach_the_model():
+    net = tg.nn.Sequential(tg.nn.Conv2d(1, 2, 3), tg.nn.Flatten(), tg.nn.Linear(8, 2))
+
+    def init_weights(m):  # PyTorch's initialisation code, unchanged
+        if isinstance(m, tg.nn.Conv2d):
+            init.constant_(m.weight, 0.5)
+        if isinstance(m, (tg.nn.Linear, tg.nn.Conv2d)):
+            m.bias.data.fill_(0.01)
+
+    assert net.apply(init_weights) is net
+    sd = net.state_dict()
+    np.testing.assert_array_equal(sd["0.W"], np.full((2, 1, 3, 3), 0.5))
+    np.testing.assert_array_equal(sd["0.b"], [0.01, 0.01])
+    np.testing.assert_array_equal(sd["2.b"], [0.01, 0.01])
+
+    class Net(tg.nn.Module):  # a layer touched before its model made its parameters
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2 = tg.nn.Linear(2, 3), tg.nn.Linear(3, 1)
+
+        def forward(self, x):
+            return self.fc2(tg.relu(self.fc1(x)))
+
+    n = Net()
+    n.fc1.bias.data.fill_(0.5)
+    init.constant_(n.fc2.bias, 2.0)
+    n.requires_grad_()
+    np.testing.assert_array_equal(n.state_dict()["fc1.b"], [0.5, 0.5, 0.5])
+    np.testing.assert_array_equal(n.fc2.bias.detach(), [2.0])
+    x = np.ones((4, 2))
+    n(x).sum().backward()
+    assert n.fc2.bias.grad.tolist() == [4.0]  # the bias is the parameter the model trains
+    n.fc2.bias.data.zero_()
+    np.testing.assert_array_equal(n.state_dict()["fc2.b"], [0.0])
+
+
+def test_data_takes_pytorchs_tensor_methods():
+    w = tg.tensor(np.array([3.0, 4.0]), requires_grad=True)
+    tg.sum(w ** 2).backward()
+    assert w.data.norm() == 5.0
+    out = w.data.sub_(w.grad.data * 0.01)          # the 60-minute blitz's manual update
+    np.testing.assert_allclose(w.detach(), [2.94, 3.92], rtol=1e-15)
+    np.testing.assert_allclose(out, [2.94, 3.92], rtol=1e-15)
+    assert w.is_leaf and w.requires_grad
+    w.data.add_(w.grad, alpha=-0.1)
+    np.testing.assert_allclose(w.detach(), [2.34, 3.12], rtol=1e-15)
+    np.testing.assert_array_equal(w.data.clone(), w.detach())
+    with pytest.raises(ValueError, match="read-only"):
+        w.data[0] = 1.0                              # (write w.data = ... or an in-place method)
+    with pytest.raises(ValueError, match="read-only"):
+        w.data[:1].zero_()                           # (a slice is not the tensor's whole value)
+    i = tg.tensor([1, 2])
+    i.data.add_(1)
+    assert i.tolist() == [2, 3]
+    with pytest.raises(TypeError, match="can't be cast"):
+        i.data.add_(0.5)                             # (never a silent truncation)
+    i.data.fill_(2.7)                                # (fill_ casts, as PyTorch's)
+    assert i.tolist() == [2, 2]
+    assert type(w.data - 1) is np.ndarray           # arithmetic gives plain arrays
+    with pytest.raises(TypeError):
+        tg.grad(lambda v: tg.sum(v.data))(np.ones(2))  # (inside a transform: still refused)
