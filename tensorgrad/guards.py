@@ -36,14 +36,15 @@ __all__ = ["Held", "HeldArgs", "lock", "lock_inputs", "kept", "unlock", "frozen"
 #: guards the table below; reentrant, because the garbage collector may finalize a
 #: Held inside the critical section (see Held.__del__)
 _MUTEX = threading.RLock()
-_acquire, _release = _MUTEX.acquire, _MUTEX.release  # (a ``with`` block costs twice as much)
 #: counts given back by holders collected *inside* the critical section; the
 #: section gives them back before it ends
 _DEFERRED: list = []
-#: id(array) -> [array, count, what saved it, watched]; a count of 0 means the array is
-#: waiting for a base that is still locked before it can be made writable again.
+#: id(array) -> [array, count, what saved it, watched, layout]; a count of 0 means the array
+#: is waiting for a base that is still locked before it can be made writable again.
 #: ``watched``: the array was read-only already (its owner's doing, not ours): it is only
-#: watched (check_intact raises if it turns writable while held) and never made writable
+#: watched (check_intact raises if it turns writable while held) and never made writable.
+#: ``layout``: its (shape, strides, dtype) when locked; NumPy lets ``a.dtype = ...`` and
+#: ``a.shape = ...`` change a read-only array's reading of its memory (check_intact raises)
 _TABLE: dict = {}
 #: views no tape holds any more, kept read-only because an array they view is still locked:
 #: id(that array) -> ids of the views waiting for it; and id(view) -> id(that array)
@@ -68,16 +69,22 @@ class Held:
         self.copy = copy         # True: lock nothing, make private copies instead
 
     def __del__(self):
-        if not self.arrays:
+        if not getattr(self, "arrays", None):  # (none, or __init__ did not finish)
             return
-        try:
-            if _MUTEX._is_owned():  # collected inside this thread's own critical section
-                _DEFERRED.append(self.arrays)
-                self.arrays = []
-            else:
-                unlock(self)
-        except Exception:  # interpreter shutdown: nothing left to protect  # pragma: no cover
-            pass
+        interrupted = None
+        while self.arrays:  # (this is the last chance to give the counts back)
+            try:
+                if _MUTEX._is_owned():  # collected inside this thread's own critical section
+                    _DEFERRED.append(self.arrays)
+                    self.arrays = []
+                else:
+                    unlock(self)
+            except Exception:  # interpreter shutdown: nothing left to protect  # pragma: no cover
+                return
+            except BaseException as exc:  # an interrupt: the rest first, then it
+                interrupted = interrupted or exc
+        if interrupted is not None:
+            raise interrupted
 
 
 class HeldArgs(tuple):
@@ -89,9 +96,23 @@ class HeldArgs(tuple):
 
 
 def _drain() -> None:
-    # inside the critical section: counts of holders collected while it ran
+    # inside the critical section: counts of holders collected while it ran (each list is
+    # emptied in place first, so an interrupt meanwhile leaves nothing half given back)
     while _DEFERRED:
-        _give_back(_DEFERRED.pop())
+        _give_back(_DEFERRED[-1])
+        _DEFERRED.pop()
+
+
+def _enter(a: np.ndarray, key: int, what: str, arrays: list) -> None:
+    """A first count for ``a`` (inside the critical section). The entry and the holder's
+    list come before the flag, so an interrupt (KeyboardInterrupt) between any two steps
+    leaves nothing the give-back would not find: never an array read-only with no entry."""
+    ours = a.flags.writeable
+    # ours False: read-only by its owner, who may make it writable again: only watched
+    _TABLE[key] = [a, 1, what, not ours, (a.shape, a.strides, a.dtype)]
+    arrays.append(a)
+    if ours:
+        a.setflags(write=False)
 
 
 def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
@@ -108,23 +129,17 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
         return True
     if a.base is None and not held.copy:  # owns its memory: the common case
         seen[key] = a
-        _acquire()
-        try:
+        with _MUTEX:  # (a with block: an interrupt cannot leave the mutex held)
             e = _TABLE.get(key)
             if e is not None:
                 if e[1] == 0:
                     _unwait(key)
                 e[1] += 1
-            elif a.flags.writeable:
-                a.setflags(write=False)
-                _TABLE[key] = [a, 1, what, False]
-            else:  # read-only by its owner, who may make it writable again: watched
-                _TABLE[key] = [a, 1, what, True]
-            held.arrays.append(a)
+                held.arrays.append(a)
+            else:
+                _enter(a, key, what, held.arrays)
             if _DEFERRED:
                 _drain()
-        finally:
-            _release()
         return True
     return _lock_chain(a, held, what)
 
@@ -159,12 +174,9 @@ def lock_inputs(values: list, held: Held, what: str) -> list:
                     if e[1] == 0:
                         _unwait(key)
                     e[1] += 1
-                elif a.flags.writeable:
-                    a.setflags(write=False)
-                    table[key] = [a, 1, what, False]
-                else:  # read-only by its owner, who may make it writable again: watched
-                    table[key] = [a, 1, what, True]
-                arrays.append(a)
+                    arrays.append(a)
+                else:
+                    _enter(a, key, what, arrays)
                 seen[key] = a
             if _DEFERRED:
                 _drain()
@@ -233,12 +245,9 @@ def _lock_chain(a: np.ndarray, held: Held, what: str) -> bool:
                 if e[1] == 0:
                     _unwait(id(c))
                 e[1] += 1
-            elif c.flags.writeable:
-                c.setflags(write=False)
-                table[id(c)] = [c, 1, what, False]
-            else:  # read-only by its owner, who may make it writable again: watched
-                table[id(c)] = [c, 1, what, True]
-            arrays.append(c)
+                arrays.append(c)
+            else:
+                _enter(c, id(c), what, arrays)
         if _DEFERRED:
             _drain()
     held.seen[id(a)] = a
@@ -249,48 +258,83 @@ def unlock(held: Held) -> None:
     """Give back every count ``held`` took; arrays no one holds become writable again.
 
     Never raises: an array whose base the caller made read-only meanwhile
-    simply stays read-only.
+    simply stays read-only. The counts leave ``held.arrays`` one by one as they are given
+    back, so an interrupt before the give-back ends leaves the rest for the next try
+    (``Held.__del__``), and one during it is raised only once every count is back.
     """
-    arrays = held.arrays
     if held.seen:
         held.seen = {}
-    if not arrays:
+    if not held.arrays:
         return
-    held.arrays = []
-    _acquire()
-    try:
-        _give_back(arrays)
+    with _MUTEX:
+        _give_back(held.arrays)
         if _DEFERRED:
             _drain()
-    finally:
-        _release()
 
 
 def _give_back(arrays: list) -> None:
-    """One count back for each array (inside the critical section)."""
+    """One count back for each array, emptying ``arrays`` (inside the critical section).
+
+    An exception raised meanwhile by a signal handler (KeyboardInterrupt) does not stop
+    it: the give-back goes on to the end, puts right the array it was at, and raises
+    the exception then. (Each count leaves ``arrays`` in the same step as it is given
+    back, and an array whose count reached 0 is finished by :func:`_repair` if the
+    interrupt came first.)"""
+    interrupted = None
+    while True:
+        try:
+            _give_back_each(arrays)
+            if interrupted is not None:
+                _repair()
+            break
+        except BaseException as exc:  # noqa: BLE001 - raised again below, once all is back
+            if interrupted is None:
+                interrupted = exc
+    if interrupted is not None:
+        raise interrupted
+
+
+def _give_back_each(arrays: list) -> None:
     table = _TABLE
-    for c in arrays:
-        e = table.get(id(c))
+    while arrays:
+        e = table.get(id(arrays[-1]))
         if e is None:
+            arrays.pop()
             continue
-        n = e[1] - 1
-        e[1] = n
-        if n:
-            continue
-        if e[3]:  # only watched: its flags stay as its owner set them
-            del table[id(c)]
-            if _WAITING:
-                _wake(id(c))
-        elif c.base is None:  # owns its memory: writable again at once
-            try:
-                c.setflags(write=True)
-            except ValueError:  # pragma: no cover - memory NumPy will not write to
-                pass
-            del table[id(c)]
-            if _WAITING:
-                _wake(id(c))
-        else:
-            _park(c)
+        e[1] -= 1  # (no call between these two lines: an interrupt cannot split them)
+        c = arrays.pop()
+        if not e[1]:
+            _finish(c, e)
+
+
+def _finish(c: np.ndarray, e: list) -> None:
+    """The array no holder counts any more: writable again (see :func:`_park`)."""
+    key = id(c)
+    if _TABLE.get(key) is not e:  # (finished already)
+        return
+    if e[3]:  # only watched: its flags stay as its owner set them
+        _TABLE.pop(key, None)
+        if _WAITING:
+            _wake(key)
+    elif c.base is None:  # owns its memory: writable again at once
+        try:
+            c.setflags(write=True)
+        except ValueError:  # pragma: no cover - memory NumPy will not write to
+            pass
+        _TABLE.pop(key, None)
+        if _WAITING:
+            _wake(key)
+    else:
+        _park(c)
+
+
+def _repair() -> None:
+    """After an interrupt: finish every array no holder counts that is not waiting for a
+    base (an interrupt between a count reaching 0 and its array's finishing)."""
+    for key, e in list(_TABLE.items()):
+        if e[1] <= 0 and key not in _BLOCKED_BY:
+            e[1] = 0
+            _finish(e[0], e)
 
 
 def _park(c: np.ndarray) -> None:
@@ -307,7 +351,7 @@ def _park(c: np.ndarray) -> None:
         c.flags.writeable = True
     except ValueError:  # the caller made a base read-only meanwhile: leave it
         pass
-    del _TABLE[id(c)]
+    _TABLE.pop(id(c), None)
     if _WAITING:
         _wake(id(c))
 
@@ -315,7 +359,7 @@ def _park(c: np.ndarray) -> None:
 def _wake(key: int) -> None:
     """The array ``key`` left the table: the views that waited for it try again."""
     for i in _WAITING.pop(key, ()):
-        del _BLOCKED_BY[i]
+        _BLOCKED_BY.pop(i, None)
         e = _TABLE.get(i)
         if e is not None and e[1] == 0:
             _park(e[0])
@@ -331,17 +375,28 @@ def _unwait(key: int) -> None:
             del _WAITING[b]
 
 
-def _saved(a: np.ndarray, what: str) -> str:
+def _saved(a: np.ndarray, what: str, layout: tuple | None = None) -> str:
     if not what:
         what = "a tape"
     elif not what.startswith("input "):
         what = f"op {what!r}"  # an op's name
-    return f"the array of shape {a.shape} and dtype {a.dtype} saved by {what}"
+    shape, _, dtype = layout if layout is not None else (a.shape, None, a.dtype)
+    return f"the array of shape {shape} and dtype {dtype} saved by {what}"
 
 
 def check_intact(held: Held, where: str) -> None:
-    """Raise if the caller made an array ``held`` locked writable again (it may have changed)."""
+    """Raise if the caller made an array ``held`` locked writable again (it may have changed),
+    or changed how it reads its memory (``a.dtype = ...``, ``a.shape = ...``)."""
+    table = _TABLE
     for c in held.arrays:
+        e = table.get(id(c))
+        if e is not None and e[4] != (c.shape, c.strides, c.dtype):
+            raise RuntimeError(
+                f"{where}: {_saved(c, e[2], e[4])} for the backward pass now reads "
+                f"its memory as shape {c.shape}, dtype {c.dtype} (its shape or dtype attribute was "
+                "set) while it was still needed, so the gradient would be wrong. Release the "
+                "pullback or graph first, or change a view (a.view(dtype), a.reshape(...)), "
+                "not the array itself")
         if c.flags.writeable:
             e = _TABLE.get(id(c))
             raise RuntimeError(
@@ -354,11 +409,8 @@ def check_intact(held: Held, where: str) -> None:
 
 def check_all_intact(where: str) -> None:
     """:func:`check_intact` for the locks of every live imperative node (``backward()``)."""
-    _acquire()  # (another thread may be adding its graph's holders meanwhile)
-    try:
+    with _MUTEX:  # (another thread may be adding its graph's holders meanwhile)
         holders = list(_NODE_HOLDERS)
-    finally:
-        _release()
     for held in holders:
         check_intact(held, where)
 
@@ -418,11 +470,8 @@ def holding(args: tuple, held: Held) -> tuple:
         return args
     args = HeldArgs(args)
     args.held = held
-    _acquire()
-    try:
+    with _MUTEX:
         _NODE_HOLDERS.add(held)
-    finally:
-        _release()
     return args
 
 
