@@ -66,6 +66,12 @@ class Tensor:
         """A copy of the concrete value as a NumPy array."""
         return np.array(concrete(self))
 
+    def to_numpy(self) -> np.ndarray:
+        """The value as a NumPy array, as ``np.asarray(t)`` gives it (refused while the tensor
+        records, as ``np.asarray`` is: use ``t.detach().to_numpy()``). pandas' name, which
+        matplotlib and other libraries call to read array-likes."""
+        return np.asarray(self)
+
     def item(self, *args):
         _leaving(self, "t.item()")
         return np.asarray(concrete(self)).item(*args)
@@ -141,8 +147,11 @@ class Tensor:
         return self.shape[0]
 
     def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
+        # (not a generator itself: iter() of a 0-d tensor raises at once, as NumPy's and
+        # PyTorch's, so np.iterable(t) and matplotlib tell a scalar from a sequence)
+        if not self.shape:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
 
     def __repr__(self) -> str:
         if self._trace is not None and self._trace.jax:  # inside tg.to_jax: a JAX value

@@ -410,3 +410,29 @@ def test_tensor_methods_numpy_and_jax_users_reach_for():
     for name in ("sort", "fill", "put", "resize", "partition"):
         with pytest.raises(TypeError, match="Tensors are immutable: this NumPy method changes an array in place"):
             getattr(t, name)(0)
+
+
+def test_a_0d_tensor_is_not_iterable_and_plotting_libraries_read_tensors_as_arrays():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    assert not np.iterable(tg.tensor(3.0)) and np.iterable(tg.tensor([3.0]))
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        iter(tg.tensor(3.0))
+    a, b = tg.tensor([1.0, 2.0])
+    assert float(a) == 1.0 and float(b) == 2.0
+    x = np.linspace(0.0, 1.0, 40)
+    fig, ax = plt.subplots()
+    try:
+        counts, _, _ = ax.hist(tg.tensor(x), bins=4)          # one data set, not 40
+        np.testing.assert_array_equal(counts, [10, 10, 10, 10])
+        cols = np.random.default_rng(1).random((20, 3))
+        assert np.shape(ax.hist(tg.tensor(cols), bins=4)[0]) == (3, 4)  # columns, as an array's
+        assert len(ax.boxplot(tg.tensor(x))["boxes"]) == 1
+        ax.axhline(tg.tensor(0.5))                             # (a 0-d tensor is a number)
+        ax.set_xlim(tg.tensor(0.0), tg.tensor(1.0))
+        np.testing.assert_array_equal(tg.tensor(cols).to_numpy(), cols)
+        with pytest.raises(TypeError, match="detach"):
+            ax.plot(tg.tensor(x, requires_grad=True))          # (as np.asarray: refused)
+    finally:
+        plt.close(fig)
