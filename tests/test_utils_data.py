@@ -134,3 +134,21 @@ def test_data_and_new_parameters_refuse_values_whose_gradient_they_would_drop():
     for make in (tg.nn.Parameter, tg.nn.Embedding.from_pretrained):
         with pytest.raises(TypeError, match="traced by a transform"):
             tg.grad(lambda v: (make(v), tg.sum(v))[1])(np.ones((2, 2)))
+
+
+def test_a_dataset_of_tensors_gives_tensors_as_pytorchs_and_arrays_stay_arrays():
+    images = np.arange(4 * 784, dtype=float).reshape(4, 784)
+    ds = TensorDataset(tg.tensor(images), tg.tensor(np.arange(4)))
+    xb, yb = next(iter(DataLoader(ds, batch_size=2)))            # the fast path (rows at once)
+    assert isinstance(xb, tg.Tensor) and isinstance(yb, tg.Tensor) and not xb.requires_grad
+    assert xb.view(-1, 1, 28, 28).shape == (2, 1, 28, 28) and yb.size(0) == 2
+    np.testing.assert_array_equal(xb, images[:2])
+    assert isinstance(ds[1][0], tg.Tensor) and int(ds[1][1]) == 1
+    sub, _ = random_split(ds, [3, 1], generator=0)                # samples one by one, collated
+    xs, ys = next(iter(DataLoader(sub, batch_size=3)))
+    assert isinstance(xs, tg.Tensor) and isinstance(ys, tg.Tensor)
+    np.testing.assert_array_equal(xs, images[np.asarray(ys)])
+    mixed = next(iter(DataLoader(TensorDataset(tg.tensor(images), np.arange(4)), batch_size=2)))
+    assert isinstance(mixed[0], tg.Tensor) and type(mixed[1]) is np.ndarray
+    arrays = next(iter(DataLoader(TensorDataset(images, np.arange(4)), batch_size=2)))
+    assert all(type(b) is np.ndarray for b in arrays)

@@ -10,7 +10,9 @@
   :func:`default_collate` (arrays stacked on a new first axis, dicts, tuples and lists
   collated entry by entry, numbers made arrays) or by ``collate_fn``.
 
-Batches are NumPy arrays, as tensorgrad's models take. Randomness comes from ``generator``:
+Batches are NumPy arrays, as tensorgrad's models take; a dataset of tensors
+(``TensorDataset(tg.tensor(x), tg.tensor(y))``) gives tensors, as PyTorch's does, so
+PyTorch's loop code (``xb.view(-1, 1, 28, 28)``, ``yb.size(0)``) runs unchanged. Randomness comes from ``generator``:
 a ``numpy.random.Generator`` or an int seed; without one each pass draws from fresh OS
 entropy, as PyTorch's default generator does unless seeded. ``num_workers``,
 ``pin_memory``, ``timeout``, ``prefetch_factor`` and ``persistent_workers`` are accepted and
@@ -72,9 +74,11 @@ class TensorDataset(Dataset):
             raise ValueError(f"TensorDataset: the arrays must share their first axis, got shapes "
                              f"{[a.shape for a in arrays]}")
         self.tensors = tuple(arrays)
+        # (given as tensors: samples and batches are tensors too, as PyTorch's)
+        self._as_tensors = tuple(isinstance(t, Tensor) for t in tensors)
 
     def __getitem__(self, index):
-        return tuple(a[index] for a in self.tensors)
+        return tuple(_sample(a[index], t) for a, t in zip(self.tensors, self._as_tensors))
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]
@@ -255,13 +259,19 @@ class BatchSampler(Sampler):
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
 
+def _sample(v, as_tensor: bool):
+    """A dataset's sample ``v`` (an array's row), as a tensor (constant) if the dataset was
+    given tensors."""
+    return Tensor(np.asarray(v)) if as_tensor else v
+
+
 def default_collate(batch: list) -> Any:
-    """PyTorch's rule on NumPy: arrays (and tensors) stacked on a new first axis, numbers
-    made a 1-D array, dicts collated entry by entry, tuples and lists into a list of the
-    collated entries (a namedtuple stays one), strings and bytes kept as a list."""
+    """PyTorch's rule on NumPy: arrays stacked on a new first axis (tensors into a tensor),
+    numbers made a 1-D array, dicts collated entry by entry, tuples and lists into a list of
+    the collated entries (a namedtuple stays one), strings and bytes kept as a list."""
     first = batch[0]
-    if isinstance(first, Tensor):
-        return np.stack([np.asarray(b) for b in batch])
+    if isinstance(first, Tensor):  # (np.asarray refuses one that requires grad, as PyTorch)
+        return Tensor(np.stack([np.asarray(b) for b in batch]))
     if isinstance(first, (np.ndarray, np.generic)):
         return np.stack([np.asarray(b) for b in batch])
     if isinstance(first, (bool, int, float, complex)):
@@ -324,7 +334,9 @@ class DataLoader:
             and self.collate_fn is default_collate
         for idx in self.batch_sampler:
             if fast:
-                yield [a[np.asarray(idx, dtype=np.intp)] for a in self.dataset.tensors]
+                rows = np.asarray(idx, dtype=np.intp)
+                yield [_sample(a[rows], t) for a, t in zip(self.dataset.tensors,
+                                                           self.dataset._as_tensors)]
             else:
                 yield self.collate_fn([self.dataset[i] for i in idx])
 
