@@ -278,3 +278,18 @@ def test_traced_extreme_updates_keep_infinite_entries():
         want = tg.value_and_grad(f)(x, i)
         assert np.isfinite(got[0]) and got[0] == want[0]
         np.testing.assert_array_equal(got[1], want[1])
+
+
+@pytest.mark.parametrize("mode", ["fill", "clip"])
+@pytest.mark.parametrize("wrap", [True, False])
+def test_get_with_a_mode_and_an_index_array_tg_jit_traces_matches_jax(mode, wrap):
+    for a, j in [(np.arange(1.0, 11.0), np.array([3, 12, -1, -11])),
+                 (np.arange(12.0).reshape(3, 4), np.array([0, 5, -1, -4]))]:
+        def f(x, idx, np_=tg):
+            return np_.sum(x.at[idx].get(mode=mode, fill_value=-1.0, wrap_negative_indices=wrap) ** 2)
+        got = tg.jit(lambda x, idx: x.at[idx].get(mode=mode, fill_value=-1.0,
+                                                   wrap_negative_indices=wrap))(a, j)
+        want = jnp.asarray(a).at[j].get(mode=mode, fill_value=-1.0, wrap_negative_indices=wrap)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_allclose(tg.jit(tg.grad(f))(a, j),
+                                   jax.grad(lambda x, idx: f(x, idx, jnp))(jnp.asarray(a), j), rtol=1e-14)

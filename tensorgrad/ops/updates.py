@@ -31,7 +31,7 @@ from ..staging import Staged, call as staged_call, check as staged_check
 from ._util import dtype_of, is_staged, shape_of, wide_index
 from .elementwise import astype, divide, equal, maximum, minimum, multiply, power, stop_gradient, where
 from .reductions import max as reduce_max, min as reduce_min
-from .selection import _fill_default
+from .selection import _fill_default, take
 from .shape import broadcast_to, concatenate, getitem, reshape, scatter_add
 
 __all__: list = []
@@ -75,6 +75,9 @@ class _Update:
         mode = _hints("get", kwargs)
         if mode is None or mode == "promise_in_bounds":
             return getitem(self.x, self.index)
+        rows = _traced_rows(self.index)
+        if rows is not None:  # an integer array tg.jit traces, on the first axis: take's
+            return _take_rows(self.x, rows, mode, fill_value, kwargs.get("wrap_negative_indices", True))
         traced = _traced_scalars(self.index)
         if traced is not None:  # integer scalars tg.jit traces: bounded in the plan
             return _get_traced(self.x, traced, mode, fill_value,
@@ -351,6 +354,27 @@ def _traced_scalars(index):
                 f"axis (x.at[i].set(v), x.at[i, j].add(v)); got {index!r}. Index with a constant "
                 "array or slice, or select with tg.where")
     return items
+
+
+def _traced_rows(index):
+    """The index when it is one integer array ``tg.jit`` traces (rows of the first axis:
+    ``x.at[j].get(mode=...)``), else None."""
+    i = index[0] if isinstance(index, tuple) and len(index) == 1 else index
+    i = concrete(i) if isinstance(i, Tensor) else i
+    if is_staged(i) and np.shape(i) != () and np.dtype(dtype_of(i)).kind in "iu":
+        return i
+    return None
+
+
+def _take_rows(x, rows, mode: str, fill_value, wrap: bool):
+    """``x.at[rows].get(mode=...)`` for a traced ``rows``, through ``take`` (whose fill mode
+    reads a negative index from the end, as ``.at`` does by default)."""
+    n = shape_of(concrete(x))[0]
+    if mode == "clip" and wrap:  # (.at wraps a negative index first, then clips)
+        rows = where(rows < 0, rows + n, rows)
+    elif mode == "fill" and not wrap:  # a negative index is out of bounds
+        rows = where(rows < 0, n, rows)
+    return take(x, rows, axis=0, mode=mode, fill_value=fill_value)
 
 
 def _traced_arrays(index) -> bool:
