@@ -80,3 +80,21 @@ def test_bad_shapes_are_named():
         with pytest.raises(ValueError, match="Dropout1d: input of shape"):  # (PyTorch raises too)
             layer(x)
     assert np.shape(N.Dropout1d(0.5).eval()(np.ones((2, 3, 4)))) == (2, 3, 4)
+
+
+def test_softplus_takes_a_negative_beta_and_boolean_attention_masks_keep_float32():
+    v = np.array([0.5, -2.0, 30.0])
+    want = np.log1p(np.exp(-v)) / -1.0                       # PyTorch's formula, beta = -1
+    np.testing.assert_allclose(tg.nn.Softplus(beta=-1.0)(v), want, rtol=1e-13)
+    np.testing.assert_allclose(tg.grad(lambda t: tg.sum(tg.nn.Softplus(beta=-1.0)(t)))(v),
+                               1 / (1 + np.exp(v)), rtol=1e-12)
+    with pytest.raises(ValueError, match="non-zero"):
+        tg.nn.Softplus(beta=0.0)
+    m = tg.nn.MultiheadAttention(4, 2)
+    m.init(0)
+    m.float()
+    x = np.random.default_rng(0).normal(size=(3, 1, 4)).astype(np.float32)
+    mask = np.triu(np.ones((3, 3), bool), 1)
+    out, w = m(x, x, x, attn_mask=mask, key_padding_mask=np.array([[False, False, True]]))
+    assert out.dtype == np.float32 and w.dtype == np.float32
+    assert m(x, x, x, attn_mask=mask, is_causal=True)[0].dtype == np.float32

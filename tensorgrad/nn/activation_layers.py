@@ -131,8 +131,8 @@ class Softplus(_Named):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0):
         beta, threshold = float(beta), float(threshold)
-        if not beta > 0:
-            raise ValueError(f"Softplus: beta must be > 0, got {beta}")
+        if beta == 0 or beta != beta:  # (negative: PyTorch's, −softplus of −x scaled)
+            raise ValueError(f"Softplus: beta must be non-zero (the formula divides by it), got {beta}")
         shown = f"beta={beta}, threshold={threshold}"
         if beta == 1.0 and threshold == 20.0:
             self._set("softplus", "softplus", shown)

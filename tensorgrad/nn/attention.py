@@ -293,8 +293,8 @@ def _additive(who: str, name: str, mask):
     """A mask as the term added to the logits: −inf where a boolean mask is True (that key is
     masked), 0 elsewhere; a float mask as it is."""
     kind = _kind(mask)
-    if kind == "b":
-        return _ops.where(mask, -np.inf, 0.0)
+    if kind == "b":  # (in float16, the narrowest: the logits' dtype decides the result's)
+        return _ops.where(mask, np.float16(-np.inf), np.float16(0.0))
     if kind != "f":
         raise TypeError(f"{who}: {name} must be boolean or floating, got dtype "
                         f"{dtype_of(concrete(mask))}")
