@@ -60,6 +60,9 @@ from .elimination import eliminate, linearized_graph
 from .explain import explain
 from . import nn
 from . import tensor_torch as _tensor_torch  # noqa: F401  (PyTorch's Tensor methods: t.exp(), t.view(-1), t.add_(1), ...)
+from .torch_functions import (as_tensor, bmm, chunk, clamp, clone, flatten, from_numpy,  # noqa: F401
+                              gather, index_select, is_tensor, masked_fill, mm, mv, narrow, numel,
+                              permute, t, topk, unsqueeze)  # (PyTorch's functions NumPy lacks)
 from . import check, checkpoint, data, optim, perceptron, special, train
 from . import utils  # tg.utils.data: torch.utils.data (Dataset, DataLoader, random_split) on NumPy
 from . import scipy  # tg.scipy.linalg, tg.scipy.special, tg.scipy.stats: jax.scipy's layout
@@ -123,4 +126,6 @@ __all__ = [
     "elementwise_grad", "make_vjp", "make_jvp", "make_hvp", "hessian_tensor_product",
     "hessian_vector_product", "tensor_jacobian_product", "vector_jacobian_product", "grad_and_aux",
     "make_ggnvp", "grad_named", "multigrad_dict", "deriv", "dtypes", "experimental",
+    "as_tensor", "bmm", "chunk", "clamp", "clone", "flatten", "from_numpy", "gather", "index_select",
+    "is_tensor", "masked_fill", "mm", "mv", "narrow", "numel", "permute", "t", "topk", "unsqueeze",
 ]

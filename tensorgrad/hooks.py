@@ -281,8 +281,9 @@ def _grad_fn(self: Tensor):
     return None
 
 
-def _clone(self: Tensor) -> Tensor:
-    """PyTorch's ``clone()``: a copy that stays on the graph (NumPy's ``copy()``)."""
+def _clone(self: Tensor, *, memory_format=None) -> Tensor:
+    """PyTorch's ``clone()``: a copy that stays on the graph (NumPy's ``copy()``;
+    ``memory_format`` changes nothing: every value is a NumPy array in C order)."""
     return self.copy()
 
 

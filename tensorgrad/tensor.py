@@ -118,6 +118,13 @@ class Tensor:
         """Where the value lives: always ``"cpu"`` (tensorgrad computes with NumPy)."""
         return "cpu"
 
+    #: PyTorch's device queries: a tensor lives on the CPU (``get_device()`` is -1 there)
+    is_cuda, is_cpu, is_mps, is_meta = False, True, False, False
+
+    def get_device(self) -> int:
+        """PyTorch's ``get_device()``: -1, the CPU."""
+        return -1
+
     def to_device(self, device, /, *, stream=None) -> "Tensor":
         """The tensor itself for ``"cpu"`` (the Array API's method; there is no other device)."""
         if device not in ("cpu", None):

@@ -32,6 +32,7 @@ from .staging import Staged
 from .tensor import Tensor, traced_level
 from . import tensor_torch_extra  # noqa: F401  (registers more methods into METHODS)
 from . import tensor_torch_names  # noqa: F401  (and more)
+from .tensor_torch_names import INT_RESULTS, tensors_out
 from .tensor_torch_more import METHODS, arg_reduce, dim_of, dims_of, dtype_device, ints_of, values_indices
 
 __all__ = ["METHODS"]
@@ -426,12 +427,16 @@ def _sort_of(orig):
         when called with one of those keywords. A NumPy-style call (``t.sort()``, ``t.sort(0)``)
         would sort in place and return None; it raises instead, as before, so that nobody
         reads an unsorted tensor believing it sorted."""
-        if 2 <= len(args) <= 3 and isinstance(args[1], (bool, np.bool_)):  # t.sort(dim, descending)
-            kwargs = {**dict(zip(("dim", "descending", "stable"), args)), **kwargs}
+        if (2 <= len(args) <= 3 and isinstance(args[1], (bool, np.bool_))) or (
+                len(args) == 1 and kwargs and not set(kwargs) - {"descending", "stable"}):
+            kwargs = {**dict(zip(("dim", "descending", "stable"), args)), **kwargs}  # (dim, ...)
             args = ()
         if args or not kwargs or set(kwargs) - {"dim", "descending", "stable"}:
             return orig(self, *args, **kwargs)
         dim, descending = kwargs.get("dim", -1), kwargs.get("descending", False)
+        if not self.shape:  # a 0-d tensor: itself, at index 0 (dim 0 or -1, as PyTorch's)
+            dim_of("sort", 0 if dim is None else dim, 0)
+            return _to_0d(sort(tgo.reshape(self, (1,)), dim=0, descending=descending))
         if dim is None:
             self, dim = tgo.reshape(self, (-1,)), 0
         idx = tgo.astype(tgo.argsort(self, axis=dim, descending=bool(descending)), np.int64)
@@ -475,8 +480,10 @@ def _transpose_of(orig):
                 raise TypeError("Tensor.transpose takes NumPy's axes or PyTorch's (dim0, dim1), "
                                 f"got {axes} and {sorted(kwargs)}")
             axes = axes + tuple(kwargs[k] for k in ("dim0", "dim1") if k in kwargs)
-        elif len(axes) != 2 or not all(isinstance(a, (int, np.integer)) for a in axes) or self.ndim == 2:
-            return orig(self, *axes)  # NumPy's permutation
+        elif len(axes) != 2 or not all(isinstance(a, (int, np.integer)) for a in axes):
+            return orig(self, *axes)  # NumPy's permutation (a tuple, or not two axes)
+        # two axes: PyTorch's swap (on a matrix NumPy's (1, 0) swaps too, and its (0, 1), the
+        # identity, is never written to mean it: PyTorch's m.transpose(0, 1) is the swap)
         d0, d1 = (dim_of("transpose", a, self.ndim) for a in axes)  # PyTorch's swap
         return tgo.swapaxes(self, d0, d1) if self.ndim and d0 != d1 else self
     return transpose
@@ -621,8 +628,11 @@ def _install(cls) -> None:
             setattr(cls, name, _torch_dims(name, getattr(cls, name), pos, empty_is_all))
 
 
+for _name in INT_RESULTS:  # (their counts, indices and exponents: tensors for a tensor)
+    METHODS[_name] = tensors_out(METHODS[_name])
 _install(Tensor)
 _install(Staged)
+
 
 
 def install_on_rule_arrays(cls) -> None:
@@ -634,8 +644,10 @@ def install_on_rule_arrays(cls) -> None:
     own = {k: vars(cls)[k] for k in keep if k in vars(cls)}
     _install(cls)
 
-    def rule(r, to):  # (to: the class of self, a subclass of cls too)
-        return _each_result(lambda v: v.view(to) if type(v) is np.ndarray else v, r)
+    def rule(r, to):  # (to: the class of self, a subclass of cls too; a NumPy scalar, as
+        # a full reduction gives, becomes a 0-d one, as PyTorch's 0-d tensor: g.sum().sqrt())
+        return _each_result(lambda v: v.view(to) if type(v) is np.ndarray else
+                            np.asarray(v).view(to) if isinstance(v, np.generic) else v, r)
 
     def wrapped(name, fn):
         if name.endswith("_") and not name.endswith("__") and name != "requires_grad_":

@@ -154,3 +154,26 @@ def mode(self, dim=-1, keepdim=False):
     if not keepdim:
         values, idx = tgo.squeeze(values, d), np.squeeze(idx, d)
     return values_indices(values, idx)
+
+
+#: methods whose integer or boolean results NumPy computes (counts, indices, exponents,
+#: masks): given as constant tensors for a tensor, as PyTorch's are (tensor_torch wraps them)
+INT_RESULTS = ("angle", "argwhere", "bincount", "count_nonzero", "frexp", "isreal", "mode",
+               "unique", "unique_consecutive", "nonzero_torch")
+
+
+def tensors_out(fn):
+    """``fn`` with the NumPy arrays among its results made constant tensors when it is called
+    on a tensor (a traced value or an array keeps them as they are)."""
+    def wrap(v):
+        if isinstance(v, tuple):
+            parts = [wrap(x) for x in v]
+            return type(v)(*parts) if hasattr(v, "_fields") else type(v)(parts)
+        return Tensor(v) if type(v) is np.ndarray else v
+
+    def m(self, *args, **kwargs):
+        r = fn(self, *args, **kwargs)
+        return wrap(r) if type(self) is Tensor else r
+    m.__name__ = m.__qualname__ = getattr(fn, "__name__", "method")
+    m.__doc__ = fn.__doc__
+    return m

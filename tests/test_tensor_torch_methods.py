@@ -294,7 +294,9 @@ def test_transpose_numpy_axes_and_pytorch_dims():
     m = tg.tensor(A)
     assert val(m.transpose(dim0=0, dim1=1)).tolist() == A.T.tolist()  # PyTorch's keywords swap
     assert val(m.transpose(1, 0)).tolist() == A.T.tolist()  # the same in both meanings
-    assert val(m.transpose(0, 1)).tolist() == A.tolist()  # NumPy's identity permutation
+    assert val(m.transpose(0, 1)).tolist() == A.T.tolist()  # two axes: PyTorch's swap, also
+    assert val(m.transpose(-2, -1)).tolist() == A.T.tolist()  # on a matrix (q @ k.transpose(-2, -1))
+    assert val(m.transpose((0, 1))).tolist() == A.tolist()  # a tuple: NumPy's permutation
     c = tg.tensor(np.arange(24.0).reshape(2, 3, 4))
     assert val(c.transpose(0, 2)).shape == (4, 3, 2)  # two axes of a 3-d tensor: PyTorch's swap
     assert val(c.transpose(2, 0, 1)).shape == (4, 2, 3)  # a full permutation: NumPy's
@@ -339,3 +341,25 @@ def test_view_without_arguments_is_numpys_view_of_the_same_values():
     t = tg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     assert t.view().shape == (2, 3) and t.view(3, 2).shape == (3, 2)
     np.testing.assert_array_equal(tg.grad(lambda x: tg.sum(x.view() * 2))(np.ones(2)), [2.0, 2.0])
+
+
+def test_sort_with_pytorchs_keywords_and_integer_results_as_tensors():
+    x = tg.tensor(np.array([[3.0, 1.0], [0.0, 2.0]]))
+    v, i = x.sort(0, descending=True)                  # a positional dim with PyTorch's keywords
+    assert v.tolist() == [[3.0, 2.0], [0.0, 1.0]] and i.tolist() == [[0, 1], [1, 0]]
+    v, i = x.sort(-1, stable=True)
+    assert v.tolist() == [[1.0, 3.0], [0.0, 2.0]] and i.tolist() == [[1, 0], [0, 1]]
+    with pytest.raises(TypeError, match="immutable"):
+        x.sort(0)                                      # NumPy's in-place sort: still refused
+    s = tg.tensor(1.5, requires_grad=True)
+    v, i = s.sort(descending=True)                     # a 0-d tensor: itself, at index 0
+    assert v.shape == () and i.shape == () and int(i) == 0
+    v.backward()
+    assert s.grad.item() == 1.0
+    u = tg.tensor(np.array([1.0, 1.0, 2.0]))
+    _, counts = u.unique(return_counts=True)
+    assert isinstance(counts, tg.Tensor) and counts.float().tolist() == [2.0, 1.0]
+    for got in (u.count_nonzero(), u.mode().indices, u.frexp().exponent, u.argwhere(),
+                u.nonzero(as_tuple=True)[0], tg.tensor(np.array([0, 2, 2])).bincount(), u.isreal()):
+        assert isinstance(got, tg.Tensor) and not got.requires_grad
+    assert type(u.nonzero()[0]) is np.ndarray           # NumPy's form keeps NumPy's arrays

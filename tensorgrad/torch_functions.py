@@ -1,0 +1,158 @@
+"""PyTorch's top-level functions that NumPy's namespace lacks, for code ported from PyTorch:
+``tg.unsqueeze(x, 1)``, ``tg.flatten(x, 1)``, ``tg.clamp(x, min=0)``, ``tg.mm(a, b)``,
+``tg.topk(x, 3)``, ``tg.from_numpy(a)``, ``tg.is_tensor(t)``, ...
+
+Each one is the Tensor method of the same name (see api.md, PyTorch's Tensor methods) called
+on its first argument, so it records, traces and differentiates as the method does, and
+takes the method's arguments (``dim=``, ``keepdim=``, ...). A NumPy array (or a list) gives
+a NumPy array, as the rest of this namespace does; a tensor gives a tensor.
+
+``from_numpy`` and ``as_tensor`` copy (PyTorch's share the array's memory): a tensor's value
+never changes behind the tape's back. There is no ``rand``/``randn``: tensorgrad has no
+global random state (``tg.random``, or a NumPy ``Generator``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .autograd_function import RuleArray
+from .imperative import tensor
+from .staging import Staged
+from .tensor import Tensor
+
+__all__ = ["unsqueeze", "flatten", "chunk", "topk", "clamp", "mm", "bmm", "mv", "narrow",
+           "permute", "t", "gather", "index_select", "masked_fill", "clone", "numel",
+           "is_tensor", "from_numpy", "as_tensor"]
+
+
+def _method(name: str, input, args: tuple, kwargs: dict):
+    if isinstance(input, (Tensor, Staged)):
+        return getattr(input, name)(*args, **kwargs)
+    a = input if isinstance(input, np.ndarray) else np.asarray(input)
+    return _plain(getattr(a.view(RuleArray), name)(*args, **kwargs))
+
+
+def _plain(v):
+    """The method's result with its RuleArrays plain arrays again (in tuples, namedtuples
+    such as ``topk``'s (values, indices), and lists)."""
+    if isinstance(v, RuleArray):
+        return v.view(np.ndarray)
+    if isinstance(v, (tuple, list)):
+        parts = [_plain(e) for e in v]
+        return type(v)(*parts) if hasattr(v, "_fields") else type(v)(parts)
+    return v
+
+
+def unsqueeze(input, dim):
+    """PyTorch's ``torch.unsqueeze``: a new axis of length 1 at ``dim``;
+    ``input.unsqueeze(...)``."""
+    return _method("unsqueeze", input, (dim,), {})
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """PyTorch's ``torch.flatten``: axes ``start_dim`` to ``end_dim`` merged into one;
+    ``input.flatten(...)``."""
+    return _method("flatten", input, (start_dim, end_dim), {})
+
+
+def chunk(input, chunks, dim=0):
+    """PyTorch's ``torch.chunk``: ``chunks`` pieces along ``dim`` (the last may be smaller);
+    ``input.chunk(...)``."""
+    return _method("chunk", input, (chunks,), {"dim": dim})
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """PyTorch's ``torch.topk``: the ``k`` largest (``largest=False``: smallest) entries along
+    ``dim`` and their indices, ``(values, indices)``; ``input.topk(...)``."""
+    return _method("topk", input, (k,), {"dim": dim, "largest": largest, "sorted": sorted})
+
+
+def clamp(input, min=None, max=None):
+    """PyTorch's ``torch.clamp``: ``input`` limited to [min, max]; ``input.clamp(...)``."""
+    return _method("clamp", input, (), {"min": min, "max": max})
+
+
+def mm(input, mat2):
+    """PyTorch's ``torch.mm``: the matrix product of two matrices; ``input.mm(...)``."""
+    return _method("mm", input, (mat2,), {})
+
+
+def bmm(input, mat2):
+    """PyTorch's ``torch.bmm``: batched matrix products of (b, n, m) and (b, m, p);
+    ``input.bmm(...)``."""
+    return _method("bmm", input, (mat2,), {})
+
+
+def mv(input, vec):
+    """PyTorch's ``torch.mv``: matrix times vector; ``input.mv(...)``."""
+    return _method("mv", input, (vec,), {})
+
+
+def narrow(input, dim, start, length):
+    """PyTorch's ``torch.narrow``: ``length`` entries of axis ``dim`` from ``start``;
+    ``input.narrow(...)``."""
+    return _method("narrow", input, (dim, start, length), {})
+
+
+def permute(input, dims):
+    """PyTorch's ``torch.permute``: the axes in the order ``dims``; ``input.permute(...)``."""
+    return _method("permute", input, (dims,), {})
+
+
+def t(input):
+    """PyTorch's ``torch.t``: a matrix transposed (a vector as it is); ``input.t(...)``."""
+    return _method("t", input, (), {})
+
+
+def gather(input, dim, index):
+    """PyTorch's ``torch.gather``: the entries at ``index`` along ``dim``; ``input.gather(...)``."""
+    return _method("gather", input, (dim, index), {})
+
+
+def index_select(input, dim, index):
+    """PyTorch's ``torch.index_select``: the slices at ``index`` along ``dim``;
+    ``input.index_select(...)``."""
+    return _method("index_select", input, (dim, index), {})
+
+
+def masked_fill(input, mask, value):
+    """PyTorch's ``torch.masked_fill``: ``value`` where ``mask`` is True;
+    ``input.masked_fill(...)``."""
+    return _method("masked_fill", input, (mask, value), {})
+
+
+def clone(input):
+    """PyTorch's ``torch.clone(input)``: a copy (recorded for a tensor, as ``input.clone()``)."""
+    return _method("clone", input, (), {})
+
+
+def numel(input) -> int:
+    """PyTorch's ``torch.numel(input)``: the number of entries."""
+    return int(np.prod(np.shape(input), dtype=np.int64))
+
+
+def is_tensor(obj: Any) -> bool:
+    """PyTorch's ``torch.is_tensor(obj)``: whether ``obj`` is a tensorgrad Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """PyTorch's ``torch.from_numpy``: a tensor of the array's values and dtype. A copy, not
+    PyTorch's shared memory: a tensor's value never changes behind the tape's back."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(ndarray).__name__})")
+    return tensor(ndarray)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """PyTorch's ``torch.as_tensor``: ``data`` itself when it is a tensor of that dtype, else
+    a new tensor of its values (a copy; ``device`` may only be None or ``'cpu'``)."""
+    if device not in (None, "cpu"):
+        raise ValueError(f"as_tensor: device {device!r} is not available (only 'cpu')")
+    if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
+        return data
+    if isinstance(data, Tensor):
+        return data.to(dtype)
+    return tensor(data, dtype=dtype)

@@ -1,0 +1,68 @@
+"""PyTorch's top-level functions NumPy lacks (tg.unsqueeze, tg.mm, tg.clamp, tg.topk, ...):
+each is the Tensor method of that name on its first argument. References are NumPy's (PyTorch
+is not a test dependency); gradients against central differences."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad.testing import central_difference_gradient
+
+RNG = np.random.default_rng(0)
+A, B = RNG.normal(size=(3, 4)), RNG.normal(size=(4, 2))
+C, D = RNG.normal(size=(2, 3, 4)), RNG.normal(size=(2, 4, 5))
+
+CASES = [
+    ("unsqueeze", (A, 1), {}, A[:, None, :]),
+    ("flatten", (C, 1), {}, C.reshape(2, 12)),
+    ("flatten", (C,), {}, C.reshape(-1)),
+    ("clamp", (A,), {"min": -0.5, "max": 0.5}, np.clip(A, -0.5, 0.5)),
+    ("mm", (A, B), {}, A @ B),
+    ("bmm", (C, D), {}, C @ D),
+    ("mv", (A, B[:, 0]), {}, A @ B[:, 0]),
+    ("narrow", (A, 1, 1, 2), {}, A[:, 1:3]),
+    ("permute", (C, (2, 0, 1)), {}, C.transpose(2, 0, 1)),
+    ("t", (A,), {}, A.T),
+    ("gather", (A, 1, np.array([[0, 1], [2, 3], [1, 1]])), {},
+     np.take_along_axis(A, np.array([[0, 1], [2, 3], [1, 1]]), 1)),
+    ("index_select", (A, 0, np.array([2, 0])), {}, A[[2, 0]]),
+    ("masked_fill", (A, A > 0, 0.0), {}, np.where(A > 0, 0.0, A)),
+    ("clone", (A,), {}, A),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs,want", CASES, ids=[c[0] for c in CASES])
+def test_each_is_the_method_on_arrays_and_tensors(name, args, kwargs, want):
+    fn = getattr(tg, name)
+    got = fn(*args, **kwargs)
+    assert type(got) is np.ndarray                              # arrays in: arrays out
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    x = tg.tensor(args[0], requires_grad=True)
+    out = fn(x, *args[1:], **kwargs)
+    assert isinstance(out, tg.Tensor) and out.requires_grad      # tensors in: recorded
+    np.testing.assert_allclose(out.detach(), want, rtol=1e-13)
+    w = RNG.normal(size=np.shape(want))
+    g = tg.grad(lambda v: tg.sum(fn(v, *args[1:], **kwargs) * w))(args[0])
+    fd = central_difference_gradient(lambda v: float(np.sum(fn(v, *args[1:], **kwargs) * w)), args[0])
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_chunk_topk_and_the_tensor_helpers():
+    parts = tg.chunk(A, 2, dim=1)
+    assert [p.shape for p in parts] == [(3, 2), (3, 2)] and all(type(p) is np.ndarray for p in parts)
+    values, indices = tg.topk(np.array([3.0, 1.0, 2.0]), 2)
+    assert values.tolist() == [3.0, 2.0] and indices.tolist() == [0, 2]
+    assert isinstance(tg.topk(tg.tensor([3.0, 1.0]), 1).values, tg.Tensor)
+    assert tg.numel(C) == 24 and tg.numel(tg.tensor(C)) == 24
+    assert tg.is_tensor(tg.tensor(1.0)) and not tg.is_tensor(A)
+    t = tg.from_numpy(A)
+    assert isinstance(t, tg.Tensor) and t.dtype == A.dtype
+    a = A.copy()
+    t = tg.from_numpy(a)
+    a[0, 0] = 99.0                                                # a copy: the tensor keeps its value
+    assert t[0, 0].item() == A[0, 0]
+    with pytest.raises(TypeError, match="np.ndarray"):
+        tg.from_numpy([1.0, 2.0])
+    x = tg.tensor(A)
+    assert tg.as_tensor(x) is x and tg.as_tensor(x, dtype=np.float32).dtype == np.float32
+    assert tg.as_tensor([1, 2], dtype=np.float64).tolist() == [1.0, 2.0]
+    assert tg.jit(lambda v: tg.unsqueeze(v, 0))(A).shape == (1, 3, 4)
