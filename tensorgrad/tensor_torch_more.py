@@ -35,7 +35,9 @@ def dim_of(name: str, d, ndim: int, extra: int = 0) -> int:
     if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)):
         raise TypeError(f"Tensor.{name}: dim must be an int, got {d!r}")
     if not -n <= d < n:
-        raise IndexError(f"Tensor.{name}: dim {d} is out of range for a tensor of {ndim} dims")
+        # (NumPy's AxisError: an IndexError, as PyTorch's, and a ValueError, as NumPy's)
+        raise np.exceptions.AxisError(f"Tensor.{name}: dim {d} is out of range for a tensor of "
+                                      f"{ndim} dims (out of bounds of [{-n}, {n - 1}])")
     return int(d) % n
 
 

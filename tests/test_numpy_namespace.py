@@ -339,10 +339,11 @@ def test_trim_zeros_in_any_dimension_and_clip_without_bounds():
 
 
 def test_file_buffer_and_print_helpers_are_numpys_and_refuse_traced_values(tmp_path):
-    for name in ("save", "savez", "savez_compressed", "fromfile", "frombuffer", "fromiter",
+    for name in ("savez", "savez_compressed", "fromfile", "frombuffer", "fromiter",
                  "fromstring", "printoptions", "get_printoptions", "set_printoptions"):
         assert getattr(tg, name) is getattr(np, name)
-    # (tg.load is NumPy's, with a clearer message for a pickled file: test_clear_errors)
+    # (tg.save and tg.load are NumPy's, and PyTorch's save(obj, f) / load(f): test_serialization;
+    # tg.load has a clearer message for a pickled file: test_clear_errors)
     tg.save(tmp_path / "a.npy", np.arange(3.0))
     np.testing.assert_array_equal(tg.load(tmp_path / "a.npy"), np.arange(3.0))
     with pytest.raises(TypeError, match=r"numpy.save: a Tensor .* t.detach\(\)"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..serialization import load, save  # noqa: F401  (in __all__)
 from ._util import any_traced, concrete, dtype_of, negative_axes, reduced_count, shape_of
 from .elementwise import astype
 from .shape import concatenate, reshape, swapaxes, transpose
@@ -82,24 +83,8 @@ euler_gamma = np.euler_gamma
 iterable = np.iterable
 nextafter = np.nextafter  # (no derivative: on a traced value it is the "no tensorgrad rule" error)
 # files, buffers and printing: NumPy's own (a traced value refuses to become an array)
-save, savez, savez_compressed = np.save, np.savez, np.savez_compressed
-
-
-def load(file, *args, **kwargs):
-    """NumPy's ``load``. A file of pickled Python objects (``np.save`` of a dict or a list of
-    arrays pickles it) is refused, as NumPy refuses it, with a message that says what to do:
-    ``allow_pickle=True`` for a trusted file, or ``tg.checkpoint.save``/``load`` for a
-    parameter pytree."""
-    try:
-        return np.load(file, *args, **kwargs)
-    except ValueError as exc:
-        if "allow_pickle" not in str(exc):
-            raise
-        raise ValueError(f"load: {file!r} holds pickled Python objects (np.save/tg.save of a "
-                         "dict, or of a list of arrays of different shapes, pickles it), which "
-                         "NumPy loads only with allow_pickle=True (for a file you trust); save "
-                         "parameter pytrees with tg.checkpoint.save and read them with "
-                         "tg.checkpoint.load") from None
+savez, savez_compressed = np.savez, np.savez_compressed
+# save and load: NumPy's, and PyTorch's save(obj, f) / load(f) (tensorgrad.serialization)
 fromfile, frombuffer, fromiter, fromstring = np.fromfile, np.frombuffer, np.fromiter, np.fromstring
 printoptions, get_printoptions, set_printoptions = np.printoptions, np.get_printoptions, np.set_printoptions
 # dtype names (as in NumPy 2 and jax.numpy)

@@ -1,0 +1,70 @@
+"""tg.save / tg.load: NumPy's np.save(file, arr) / np.load, and PyTorch's torch.save(obj, f) /
+torch.load(f) for a model's and an optimizer's state dicts (the saving tutorial's workflow)."""
+import io
+import pickle
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+
+def _model():
+    m = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.ReLU(), tg.nn.Linear(4, 1))
+    m.init(0)
+    m.requires_grad_()
+    return m
+
+
+def test_pytorchs_save_and_load_of_state_dicts_resume_training(tmp_path):
+    x, y = np.random.default_rng(0).normal(size=(8, 3)), np.ones((8, 1))
+    m = _model()
+    opt = tg.optim.Adam(m.parameters(), lr=0.05)
+
+    def step(model, optimizer):
+        optimizer.zero_grad()
+        loss = tg.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    step(m, opt)
+    path = tmp_path / "checkpoint.pt"
+    tg.save({"epoch": 1, "loss": 0.5, "model_state_dict": m.state_dict(),
+             "optimizer_state_dict": opt.state_dict(), "note": "tutorial", "t": tg.tensor([1.0]),
+             "w": tg.tensor([2.0], requires_grad=True)}, path)
+    want = [step(m, opt) for _ in range(3)]
+
+    ck = tg.load(path)
+    assert ck["epoch"] == 1 and ck["note"] == "tutorial" and isinstance(ck["t"], tg.Tensor)
+    assert ck["w"].requires_grad and ck["w"].is_leaf
+    m2 = _model()
+    m2.load_state_dict(ck["model_state_dict"])
+    opt2 = tg.optim.Adam(m2.parameters(), lr=0.05)
+    opt2.load_state_dict(ck["optimizer_state_dict"])
+    assert [step(m2, opt2) for _ in range(3)] == want           # resumed exactly
+
+    buf = io.BytesIO()                                            # a file object, keywords
+    tg.save(obj=m.state_dict(), f=buf)
+    buf.seek(0)
+    sd = tg.load(buf, map_location="cpu")
+    for k, v in m.state_dict().items():
+        np.testing.assert_array_equal(sd[k], v)
+
+
+def test_numpys_form_stays_and_weights_only_refuses_code(tmp_path):
+    a = np.arange(6.0).reshape(2, 3)
+    tg.save(tmp_path / "a.npy", a)                               # NumPy's order: file first
+    np.testing.assert_array_equal(tg.load(tmp_path / "a.npy"), a)
+    np.save(tmp_path / "d.npy", {"a": 1})                         # pickled by NumPy: refused
+    with pytest.raises(ValueError, match="allow_pickle"):
+        tg.load(tmp_path / "d.npy")
+
+    class Boom:
+        def __reduce__(self):
+            return (print, ("ran code",))
+
+    tg.save(Boom(), tmp_path / "boom.pt")
+    with pytest.raises(pickle.UnpicklingError, match="weights_only=True"):
+        tg.load(tmp_path / "boom.pt")
+    assert tg.load(tmp_path / "boom.pt", weights_only=False) is None  # (a file you trust)
