@@ -23,6 +23,7 @@ from .imperative_sweep import fill_grads, seed_for, sweep_for
 from .recording import _state as _grad_state
 from .recording import (IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_paused, leaf_node,
                         no_grad_depth, set_no_grad_depth, use_zero_op)
+from .ops.creation import leaf
 from .registry import Op
 from .staging import is_staged
 from .tensor import Tensor, concrete, dtype_of, shape_of, traced_level, undual
@@ -58,14 +59,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype=None) -> Tensor:
         raise TypeError(f"tensor(): cannot make a tensor of dtype {a.dtype}")
     if not requires_grad:
         return Tensor(a)
-    if a.dtype.kind not in "fc":
-        raise TorchTypeError(
-            f"tensor(requires_grad=True): only floating-point and complex tensors can require "
-            f"gradients, got dtype {a.dtype}; pass dtype=float or use float data")
-    a.flags.writeable = False
-    t = Tensor(a, IMPERATIVE)
-    t._node = leaf_node(a, t)
-    return t
+    return leaf(a, "tensor")
 
 
 def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,

@@ -66,3 +66,25 @@ def test_chunk_topk_and_the_tensor_helpers():
     assert tg.as_tensor(x) is x and tg.as_tensor(x, dtype=np.float32).dtype == np.float32
     assert tg.as_tensor([1, 2], dtype=np.float64).tolist() == [1.0, 2.0]
     assert tg.jit(lambda v: tg.unsqueeze(v, 0))(A).shape == (1, 3, 4)
+
+
+def test_creation_takes_pytorchs_sizes_and_requires_grad():
+    assert tg.zeros(2, 3).shape == (2, 3) and tg.ones(2, 3, 4, 5).shape == (2, 3, 4, 5)
+    assert tg.empty(2, 3).shape == (2, 3) and tg.zeros(3).shape == (3,)
+    assert tg.zeros((2, 3), np.float32).dtype == np.float32            # NumPy's (shape, dtype)
+    assert tg.ones((2, 2), "f4", "F").flags.f_contiguous
+    assert tg.zeros(shape=(2, 2)).shape == (2, 2)
+    with pytest.raises(TypeError, match="both positionally and as shape="):
+        tg.zeros(2, shape=(2,))
+    x = tg.ones(2, 2, requires_grad=True)                  # the 60-minute blitz's autograd example
+    assert x.is_leaf and x.requires_grad
+    out = tg.mean((x + 2) * (x + 2) * 3)
+    out.backward()
+    np.testing.assert_array_equal(x.grad, np.full((2, 2), 4.5))
+    for t in (tg.zeros(3, requires_grad=True), tg.full((2,), 3.0, requires_grad=True),
+              tg.eye(2, requires_grad=True), tg.arange(3.0, requires_grad=True),
+              tg.empty(2, requires_grad=True)):
+        assert isinstance(t, tg.Tensor) and t.is_leaf and t.requires_grad
+    assert type(tg.zeros(2, 3)) is np.ndarray                 # without it: a NumPy constant
+    with pytest.raises(TypeError, match="only floating-point"):
+        tg.zeros(2, dtype=int, requires_grad=True)

@@ -8,12 +8,18 @@ reaches every value that went in, as ``jnp.array([x, y])`` does in JAX. Every cr
 function takes the ``device=`` keyword of NumPy 2 and JAX, which changes nothing (arrays
 live in host memory). The module also gives NumPy's constants and dtypes (``tg.pi``,
 ``tg.newaxis``, ``tg.float32``, ...).
+
+PyTorch's forms work too: ``zeros``, ``ones`` and ``empty`` take the sizes as separate ints
+(``tg.ones(2, 2)``), and the creation functions take ``requires_grad=True``, which makes
+the result a leaf of the imperative tape (``tg.ones(2, 2, requires_grad=True)``, as
+``tg.tensor(..., requires_grad=True)``).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..recording import IMPERATIVE, holds_traced, pack
+from ..hooks import TorchTypeError
+from ..recording import IMPERATIVE, holds_traced, leaf_node, pack
 from ..registry import function
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
@@ -37,33 +43,76 @@ def _constant(name: str, *values) -> None:
                             "constant with no gradient")
 
 
+def leaf(a: np.ndarray, who: str) -> Tensor:
+    """``a`` (an array of the caller's own) as a leaf of the imperative tape that requires grad,
+    as ``tg.tensor(a, requires_grad=True)``: floating or complex dtypes only, as PyTorch's."""
+    if a.dtype.kind not in "fc":
+        raise TorchTypeError(
+            f"{who}(requires_grad=True): only floating-point and complex tensors can require "
+            f"gradients, got dtype {a.dtype}; pass dtype=float or use float data")
+    a.flags.writeable = False
+    t = Tensor(a, IMPERATIVE)
+    t._node = leaf_node(a, t)
+    return t
+
+
+def _made(a: np.ndarray, requires_grad: bool, who: str):
+    return leaf(a, who) if requires_grad else a
+
+
+def _sizes(who: str, size: tuple, shape, dtype, order):
+    """NumPy's positional ``(shape, dtype, order)``, or PyTorch's sizes as separate ints
+    (``zeros(2, 3)``; NumPy's second argument, a dtype, is never an int)."""
+    if shape is not None:
+        if size:
+            raise TypeError(f"{who}: got the shape both positionally and as shape=")
+        return shape, dtype, order
+    if not size:
+        raise TypeError(f"{who}() missing the shape")
+    if len(size) > 1 and all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+                             for n in size):
+        return tuple(size), dtype, order
+    if len(size) > 3:
+        raise TypeError(f"{who}: takes (shape, dtype, order) or sizes as ints, got {size!r}")
+    return (size + (dtype, order)[len(size) - 1:])[:3]
+
+
 @function
-def zeros(shape, dtype=float, order: str = "C", *, device=None, like=None) -> Array:
-    """An array of zeros (a constant)."""
+def zeros(*size, shape=None, dtype=float, order: str = "C", device=None, like=None,
+          requires_grad: bool = False) -> Array:
+    """An array of zeros (a constant): ``zeros(shape, dtype)``, or PyTorch's ``zeros(2, 3)``."""
+    shape, dtype, order = _sizes("zeros", size, shape, dtype, order)
     _constant("zeros", shape)
-    return np.zeros(shape, dtype=dtype, order=order)
+    return _made(np.zeros(shape, dtype=dtype, order=order), requires_grad, "zeros")
 
 
 @function
-def ones(shape, dtype=None, order: str = "C", *, device=None, like=None) -> Array:
-    """An array of ones (a constant)."""
+def ones(*size, shape=None, dtype=None, order: str = "C", device=None, like=None,
+         requires_grad: bool = False) -> Array:
+    """An array of ones (a constant): ``ones(shape, dtype)``, or PyTorch's ``ones(2, 3)``."""
+    shape, dtype, order = _sizes("ones", size, shape, dtype, order)
     _constant("ones", shape)
-    return np.ones(shape, dtype=dtype, order=order)
+    return _made(np.ones(shape, dtype=dtype, order=order), requires_grad, "ones")
 
 
 @function
-def empty(shape, dtype=float, order: str = "C", *, device=None, like=None) -> Array:
-    """An array of zeros: tensorgrad never hands out uninitialized memory (NumPy's ``empty``)."""
+def empty(*size, shape=None, dtype=float, order: str = "C", device=None, like=None,
+          requires_grad: bool = False) -> Array:
+    """An array of zeros: tensorgrad never hands out uninitialized memory (NumPy's ``empty``;
+    PyTorch's ``empty(2, 3)`` too)."""
+    shape, dtype, order = _sizes("empty", size, shape, dtype, order)
     _constant("empty", shape)
-    return np.zeros(shape, dtype=dtype, order=order)
+    return _made(np.zeros(shape, dtype=dtype, order=order), requires_grad, "empty")
 
 
 @function
 def full(shape, fill_value: ArrayLike, dtype=None, order: str = "C", *, device=None,
-         like=None) -> Array:
+         like=None, requires_grad: bool = False) -> Array:
     """``fill_value`` broadcast to ``shape``; a traced fill value keeps its gradient (the sum
     of the cotangent over the copies)."""
     _constant("full", shape)
+    if requires_grad:
+        return leaf(np.array(np.full(shape, concrete(fill_value), dtype=dtype, order=order)), "full")
     if any_traced(fill_value):
         shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
         v = fill_value if dtype is None or dtype_of(concrete(fill_value)) == np.dtype(dtype) \
@@ -74,10 +123,10 @@ def full(shape, fill_value: ArrayLike, dtype=None, order: str = "C", *, device=N
 
 @function
 def eye(N: int, M: int | None = None, k: int = 0, dtype=float, order: str = "C", *, device=None,
-        like=None) -> Array:
+        like=None, requires_grad: bool = False) -> Array:
     """The identity (ones on diagonal ``k``), a constant."""
     _constant("eye", N, M, k)
-    return np.eye(N, M, k, dtype=dtype, order=order)
+    return _made(np.eye(N, M, k, dtype=dtype, order=order), requires_grad, "eye")
 
 
 @function
@@ -95,13 +144,14 @@ def tri(N: int, M: int | None = None, k: int = 0, dtype=float, *, device=None, l
 
 
 @function
-def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None) -> Array:
+def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None,
+           requires_grad: bool = False) -> Array:
     """Evenly spaced numbers (a constant; the bounds must be concrete numbers)."""
     _constant("arange", start, stop, step)
     args = [a for a in (start, stop, step) if a is not None]
     if step is not None and stop is None:
         args = [0, start, step]
-    return np.arange(*args, dtype=dtype)
+    return _made(np.arange(*args, dtype=dtype), requires_grad, "arange")
 
 
 def _holds_traced(x) -> bool:
