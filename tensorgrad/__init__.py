@@ -60,9 +60,9 @@ from .elimination import eliminate, linearized_graph
 from .explain import explain
 from . import nn
 from . import tensor_torch as _tensor_torch  # noqa: F401  (PyTorch's Tensor methods: t.exp(), t.view(-1), t.add_(1), ...)
-from .torch_functions import (as_tensor, bmm, chunk, clamp, clone, flatten, from_numpy,  # noqa: F401
-                              gather, index_select, is_tensor, masked_fill, mm, mv, narrow, numel,
-                              permute, t, topk, unsqueeze)  # (PyTorch's functions NumPy lacks)
+from .torch_functions import (as_tensor, bmm, chunk, clamp, clone, div, flatten,  # noqa: F401
+                              from_numpy, gather, index_select, is_tensor, masked_fill, mm, mul,
+                              mv, narrow, numel, permute, sub, t, topk, unsqueeze)  # (PyTorch's functions NumPy lacks)
 from . import check, checkpoint, data, optim, perceptron, special, train
 from . import utils  # tg.utils.data: torch.utils.data (Dataset, DataLoader, random_split) on NumPy
 from . import scipy  # tg.scipy.linalg, tg.scipy.special, tg.scipy.stats: jax.scipy's layout
@@ -128,4 +128,9 @@ __all__ = [
     "make_ggnvp", "grad_named", "multigrad_dict", "deriv", "dtypes", "experimental",
     "as_tensor", "bmm", "chunk", "clamp", "clone", "flatten", "from_numpy", "gather", "index_select",
     "is_tensor", "masked_fill", "mm", "mv", "narrow", "numel", "permute", "t", "topk", "unsqueeze",
+    "mul", "div", "sub",
 ]
+
+# PyTorch's dtype names that NumPy's namespace lacks (torch.float is float32, torch.int int32),
+# set here at the end so that no code in this module reads them as Python's float and int
+globals().update(float=float32, int=int32, cfloat=complex64)  # noqa: F821  (ops' names)

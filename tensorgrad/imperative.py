@@ -35,17 +35,21 @@ _RETAINED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _RETAINED_LOCK = threading.Lock()
 
 
-def tensor(data: Any, requires_grad: bool = False, dtype=None) -> Tensor:
+def tensor(data: Any, requires_grad: bool = False, dtype=None, device=None) -> Tensor:
     """Make a Tensor from array-like ``data`` (always a copy).
 
     With ``requires_grad=True`` the tensor is a leaf of the imperative tape:
     ops on it record, and ``loss.backward()`` fills ``.grad``. Its dtype must
     be floating point (default float64 for Python numbers).
 
+    ``device`` may only be None or ``"cpu"`` (PyTorch's keyword; there is no other device).
     Inside a transform, ``data`` must not hold a traced value: the copy would
     be a constant and silently drop its gradient (TypeError; use
     ``tg.stop_gradient(x)`` if a constant is meant, or the value itself).
     """
+    if device not in (None, "cpu"):
+        raise ValueError(f"tensor(): device {device!r} is not available; tensorgrad computes on "
+                         "the CPU (device='cpu')")
     if _traced_inside(data):
         raise TypeError(
             "tensor(): the data holds a traced value inside a transform (grad, vjp, jacrev, "

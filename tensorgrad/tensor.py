@@ -62,8 +62,9 @@ class Tensor:
             v.flags.writeable = False
         return v
 
-    def numpy(self) -> np.ndarray:
-        """A copy of the concrete value as a NumPy array."""
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """A copy of the concrete value as a NumPy array (``force``, PyTorch's, changes
+        nothing: it is always a copy, also of a tensor that requires grad)."""
         return np.array(concrete(self))
 
     def to_numpy(self) -> np.ndarray:

@@ -555,7 +555,7 @@ _DIMS = {"sum": (None, True), "mean": (None, True), "std": (None, True), "var": 
          "any": (None, False), "cumsum": (None, False), "cumprod": (None, False),
          "squeeze": (None, False), "max": (None, False), "min": (None, False),
          "argmax": (None, False), "argmin": (None, False), "sort": (None, False),
-         "argsort": (None, False), "logsumexp": (0, False), "softmax": (0, False),
+         "argsort": (None, False), "logsumexp": (0, True), "softmax": (0, False),
          "log_softmax": (0, False), "logcumsumexp": (0, False), "cummax": (0, False),
          "cummin": (0, False), "median": (0, False), "nanmedian": (0, False),
          "kthvalue": (1, False), "topk": (1, False), "aminmax": (None, False), "mode": (0, False)}

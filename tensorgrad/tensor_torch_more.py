@@ -399,37 +399,18 @@ def _grid(name, self, dim, index):
     return tuple(grid)
 
 
+def _vector_entry(self, index) -> bool:
+    """PyTorch's 0-d index into a vector (or a 0-d tensor): one entry (``x.gather(0, i)``,
+    ``onehot.scatter_(0, i, value=1)``)."""
+    return np.ndim(index) == 0 and self.ndim <= 1
+
+
 @method("gather")
 def gather(self, dim, index, *, sparse_grad=False):
+    if _vector_entry(self, index):
+        return tgo.reshape(gather(tgo.reshape(self, (-1,)), dim, tgo.reshape(index, (1,))), ())
     dim = dim_of("gather", dim, self.ndim)
     return self[_grid("gather", self, dim, index)]
-
-
-@method("take_along_dim")
-def take_along_dim(self, indices, dim=None):
-    if dim is None:
-        return tgo.take_along_axis(tgo.reshape(self, (-1,)), tgo.reshape(indices, (-1,)), 0)
-    dim = dim_of("take_along_dim", dim, self.ndim)
-    if indices.ndim != self.ndim:
-        raise ValueError(f"Tensor.take_along_dim: indices have {indices.ndim} dims, the tensor "
-                         f"{self.ndim}")
-    a, b = list(self.shape), list(indices.shape)
-    a[dim] = b[dim] = 1
-    shape = list(np.broadcast_shapes(tuple(a), tuple(b)))
-    ishape = list(shape)
-    shape[dim], ishape[dim] = self.shape[dim], indices.shape[dim]
-    return tgo.take_along_axis(tgo.broadcast_to(self, tuple(shape)),
-                               tgo.broadcast_to(indices, tuple(ishape)), dim)
-
-
-@method("index_select")
-def index_select(self, dim, index):
-    if np.ndim(index) == 0:  # PyTorch: a 0-d index selects a length-1 slice (the dim stays)
-        index = tgo.reshape(index, (1,))
-    if np.ndim(index) != 1:
-        raise IndexError(f"Tensor.index_select: the index must be 0-d or 1-d, got shape "
-                         f"{tuple(np.shape(index))}")
-    return tgo.take(self, index, axis=dim_of("index_select", dim, self.ndim))
 
 
 def _fill_value(self, value):
@@ -461,6 +442,11 @@ def _src(self, index, src, value):
 
 @method("scatter")
 def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+    if _vector_entry(self, index):  # (src: its first entry, as PyTorch reads it)
+        src = tgo.reshape(src, (-1,))[:1] if isinstance(src, _ARRAYS) else src
+        out = scatter(tgo.reshape(self, (-1,)), dim, tgo.reshape(index, (1,)), src, value=value,
+                      reduce=reduce)
+        return tgo.reshape(out, self.shape)
     dim = dim_of("scatter", dim, self.ndim)
     at = self.at[_grid("scatter", self, dim, index)]
     v = _src(self, index, src, value)
@@ -475,6 +461,8 @@ def scatter(self, dim, index, src=None, *, value=None, reduce=None):
 
 @method("scatter_add")
 def scatter_add(self, dim, index, src):
+    if _vector_entry(self, index):
+        return scatter(self, dim, index, src, reduce="add")
     dim = dim_of("scatter_add", dim, self.ndim)
     return self.at[_grid("scatter_add", self, dim, index)].add(_src(self, index, src, None))
 

@@ -156,6 +156,32 @@ def mode(self, dim=-1, keepdim=False):
     return values_indices(values, idx)
 
 
+@method("take_along_dim")
+def take_along_dim(self, indices, dim=None):
+    if dim is None:
+        return tgo.take_along_axis(tgo.reshape(self, (-1,)), tgo.reshape(indices, (-1,)), 0)
+    dim = dim_of("take_along_dim", dim, self.ndim)
+    if indices.ndim != self.ndim:
+        raise ValueError(f"Tensor.take_along_dim: indices have {indices.ndim} dims, the tensor "
+                         f"{self.ndim}")
+    a, b = list(self.shape), list(indices.shape)
+    a[dim] = b[dim] = 1
+    shape = list(np.broadcast_shapes(tuple(a), tuple(b)))
+    ishape = list(shape)
+    shape[dim], ishape[dim] = self.shape[dim], indices.shape[dim]
+    return tgo.take_along_axis(tgo.broadcast_to(self, tuple(shape)),
+                               tgo.broadcast_to(indices, tuple(ishape)), dim)
+
+
+@method("index_select")
+def index_select(self, dim, index):
+    if np.ndim(index) == 0:  # PyTorch: a 0-d index selects a length-1 slice (the dim stays)
+        index = tgo.reshape(index, (1,))
+    if np.ndim(index) != 1:
+        raise IndexError(f"Tensor.index_select: the index must be 0-d or 1-d, got shape "
+                         f"{tuple(np.shape(index))}")
+    return tgo.take(self, index, axis=dim_of("index_select", dim, self.ndim))
+
 #: methods whose integer or boolean results NumPy computes (counts, indices, exponents,
 #: masks): given as constant tensors for a tensor, as PyTorch's are (tensor_torch wraps them)
 INT_RESULTS = ("angle", "argwhere", "bincount", "count_nonzero", "frexp", "isreal", "mode",

@@ -22,7 +22,7 @@ from .imperative import tensor
 from .staging import Staged
 from .tensor import Tensor
 
-__all__ = ["unsqueeze", "flatten", "chunk", "topk", "clamp", "mm", "bmm", "mv", "narrow",
+__all__ = ["mul", "div", "sub", "unsqueeze", "flatten", "chunk", "topk", "clamp", "mm", "bmm", "mv", "narrow",
            "permute", "t", "gather", "index_select", "masked_fill", "clone", "numel",
            "is_tensor", "from_numpy", "as_tensor"]
 
@@ -43,6 +43,22 @@ def _plain(v):
         parts = [_plain(e) for e in v]
         return type(v)(*parts) if hasattr(v, "_fields") else type(v)(parts)
     return v
+
+
+def mul(input, other):
+    """PyTorch's ``torch.mul``: ``input * other``; ``input.mul(...)``."""
+    return _method("mul", input, (other,), {})
+
+
+def div(input, other, *, rounding_mode=None):
+    """PyTorch's ``torch.div``: ``input / other`` (``rounding_mode="floor"`` or ``"trunc"``
+    rounds); ``input.div(...)``."""
+    return _method("div", input, (other,), {"rounding_mode": rounding_mode})
+
+
+def sub(input, other, *, alpha=1):
+    """PyTorch's ``torch.sub``: ``input - alpha * other``; ``input.sub(...)``."""
+    return _method("sub", input, (other,), {"alpha": alpha})
 
 
 def unsqueeze(input, dim):

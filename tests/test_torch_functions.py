@@ -88,3 +88,25 @@ def test_creation_takes_pytorchs_sizes_and_requires_grad():
     assert type(tg.zeros(2, 3)) is np.ndarray                 # without it: a NumPy constant
     with pytest.raises(TypeError, match="only floating-point"):
         tg.zeros(2, dtype=int, requires_grad=True)
+
+
+def test_pytorchs_dtype_names_arithmetic_and_keywords():
+    assert np.dtype(tg.float) == np.float32 and np.dtype(tg.int) == np.int32
+    assert np.dtype(tg.cfloat) == np.complex64
+    pred = tg.tensor(np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]))
+    y = tg.tensor([1, 0, 0])
+    assert (pred.argmax(1) == y).type(tg.float).sum().item() == 2.0   # the tutorial's accuracy
+    np.testing.assert_array_equal(tg.mul(tg.tensor([1.0, 2.0]), 3), [3.0, 6.0])
+    np.testing.assert_array_equal(tg.div(np.array([5.0, -7.0]), 2, rounding_mode="floor"), [2.0, -4.0])
+    np.testing.assert_array_equal(tg.sub(np.array([5.0]), np.array([1.0]), alpha=2), [3.0])
+    assert tg.tensor([1.0], device="cpu").tolist() == [1.0]
+    with pytest.raises(ValueError, match="device 'cuda'"):
+        tg.tensor([1.0], device="cuda")
+    np.testing.assert_array_equal(tg.tensor([1.0], requires_grad=True).numpy(force=True), [1.0])
+    m = tg.nn.Sequential(tg.nn.Linear(2, 3), tg.nn.Linear(3, 1))
+    m.requires_grad_()
+    first = next(m.parameters())                          # PyTorch's generator idiom
+    assert first.shape == (2, 3) and first.device == "cpu"
+    params = m.parameters()
+    assert [next(params).shape, next(params).shape] == [(2, 3), (3,)] and len(params) == 4
+    assert sum(p.numel() for p in m.parameters()) == 2 * 3 + 3 + 3 + 1

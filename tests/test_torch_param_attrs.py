@@ -93,3 +93,41 @@ def test_data_takes_pytorchs_tensor_methods():
     assert type(w.data - 1) is np.ndarray           # arithmetic gives plain arrays
     with pytest.raises(TypeError):
         tg.grad(lambda v: tg.sum(v.data))(np.ones(2))  # (inside a transform: still refused)
+
+
+def test_add_module_and_attribute_assignment_extend_the_containers():
+    s = tg.nn.Sequential()
+    s.add_module("fc", tg.nn.Linear(2, 3))
+    s.add_module("relu", tg.nn.ReLU())
+    assert len(s) == 2 and list(s.state_dict()) == ["fc.W", "fc.b"]
+    out = s(np.array([[-5.0, -5.0]]))
+    np.testing.assert_allclose(out, np.maximum(np.array([[-5.0, -5.0]]) @ s.fc.params["W"]
+                                               + s.fc.params["b"], 0.0))
+    s = tg.nn.Sequential(tg.nn.Linear(2, 2))
+    s.act = tg.nn.ReLU()                           # an attribute: one more layer, as PyTorch's
+    s.init(0)
+    s.add_module("out", tg.nn.Linear(2, 1))        # after the parameters were made
+    assert len(s) == 3 and list(s.state_dict()) == ["0.W", "0.b", "out.W", "out.b"]
+    assert s(np.ones((1, 2))).shape == (1, 1)
+    s.add_module("0", tg.nn.Linear(2, 2, bias=False))  # an existing name: replaced
+    assert len(s) == 3 and "0.b" not in s.state_dict()
+    ml = tg.nn.ModuleList([tg.nn.Linear(2, 2)])
+    ml.add_module("1", tg.nn.ReLU())
+    assert len(ml) == 2
+    md = tg.nn.ModuleDict({"a": tg.nn.Linear(2, 2)})
+    md.add_module("b", tg.nn.ReLU())
+    md.c = tg.nn.Tanh()
+    assert list(md.keys()) == ["a", "b", "c"]
+
+
+def test_gather_and_scatter_take_a_0d_index_into_a_vector():
+    onehot = tg.tensor(np.zeros(5)).scatter_(0, tg.tensor(3), value=1)   # the tutorial's transform
+    assert onehot.tolist() == [0.0, 0.0, 0.0, 1.0, 0.0]
+    assert tg.tensor(np.arange(5.0)).gather(0, tg.tensor(3)).shape == ()
+    assert tg.tensor(np.arange(5.0)).gather(0, tg.tensor(3)).item() == 3.0
+    added = tg.tensor(np.zeros(4)).scatter_add(0, tg.tensor(1), tg.tensor([2.0, 9.0]))
+    assert added.tolist() == [0.0, 2.0, 0.0, 0.0]           # (src: its first entry)
+    g = tg.grad(lambda v: tg.sum(tg.tensor(np.zeros(3)).scatter(0, np.array(1), v) * np.arange(3.0)))
+    assert g(np.array(2.0)) == 1.0
+    x = tg.tensor(np.arange(12.0).reshape(3, 4))
+    assert x.logsumexp(dim=(), keepdim=True).shape == (1, 1)  # dim=(): every axis, as PyTorch's

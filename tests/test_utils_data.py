@@ -152,3 +152,20 @@ def test_a_dataset_of_tensors_gives_tensors_as_pytorchs_and_arrays_stay_arrays()
     assert isinstance(mixed[0], tg.Tensor) and type(mixed[1]) is np.ndarray
     arrays = next(iter(DataLoader(TensorDataset(images, np.arange(4)), batch_size=2)))
     assert all(type(b) is np.ndarray for b in arrays)
+
+
+def test_number_labels_beside_tensor_features_collate_to_tensors():
+    class Images(Dataset):
+        def __len__(self):
+            return 10
+
+        def __getitem__(self, i):
+            return tg.tensor(np.ones((1, 4, 4)) * i), i
+
+    X, y = next(iter(DataLoader(Images(), batch_size=4)))
+    assert isinstance(X, tg.Tensor) and isinstance(y, tg.Tensor)
+    assert y.size() == (4,) and y.tolist() == [0, 1, 2, 3]
+    batch = default_collate([{"x": tg.tensor([1.0]), "label": 1}, {"x": tg.tensor([2.0]), "label": 0}])
+    assert isinstance(batch["label"], tg.Tensor) and batch["label"].tolist() == [1, 0]
+    plain = default_collate([(np.ones(2), 1), (np.zeros(2), 0)])   # arrays only: arrays
+    assert all(type(b) is np.ndarray for b in plain)

@@ -507,6 +507,35 @@ class _LayerEdits:
         del layers[index if isinstance(index, slice) else _position(self._kind, index, len(layers))]
         self._edited(layers, moved=True)
 
+    def _names(self) -> list[str]:
+        return [str(i) for i in range(len(self.layers))]
+
+    def add_module(self, name: str, module: Module) -> None:
+        """PyTorch's, on a container of layers: ``module`` becomes the last layer (or replaces
+        the layer named ``name``), so it runs and its parameters join the model's, as PyTorch's
+        containers run every module they hold. A ModuleList numbers its layers; a Sequential
+        keeps the name (``seq.add_module("fc", layer)``: ``"fc.W"`` in its state dict)."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"{self._kind}.add_module: a name must be a non-empty string without "
+                           f"dots, got {name!r}")
+        names = self._names()
+        if name in names:
+            self[names.index(name)] = module
+            return
+        layer = self._layer(module)
+        if self._kind == "Sequential" and name != str(len(names)):
+            object.__setattr__(self, "layer_names", names + [name])
+        self._edited(list(self.layers) + [layer], moved=False)
+
+    register_module = add_module
+
+    def __setattr__(self, name: str, value) -> None:
+        # a Module assigned as an attribute is one more layer, as in PyTorch's containers
+        if isinstance(value, Module) and name[:1] != "_" and "layers" in self.__dict__:
+            self.add_module(name, value)
+            return
+        super().__setattr__(name, value)
+
 
 class Sequential(_LayerEdits, Module):
     """Layers applied in order. The parameters are a list with one entry per layer

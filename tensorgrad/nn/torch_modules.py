@@ -126,6 +126,18 @@ class ModuleDict(Module):
     def __delitem__(self, name: str) -> None:
         self.pop(name)
 
+    def add_module(self, name: str, module: Module) -> None:
+        """PyTorch's: the Module ``name`` (as ``md[name] = module``)."""
+        self[name] = module
+
+    register_module = add_module
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, Module) and name[:1] != "_" and "mods" in self.__dict__:
+            self[name] = value  # (a Module assigned as an attribute is one more entry, as PyTorch's)
+            return
+        super().__setattr__(name, value)
+
     def pop(self, name: str) -> Module:
         """PyTorch's: remove and return the Module ``name``."""
         mods = dict(self.mods)

@@ -265,6 +265,14 @@ def _sample(v, as_tensor: bool):
     return Tensor(np.asarray(v)) if as_tensor else v
 
 
+def _alike(fields: list) -> list:
+    """A sample's collated fields: if one is a tensor, the arrays among the others (labels
+    given as numbers, say) become tensors too, as PyTorch's loader gives all of them."""
+    if any(isinstance(f, Tensor) for f in fields):
+        return [Tensor(f) if type(f) is np.ndarray else f for f in fields]
+    return fields
+
+
 def default_collate(batch: list) -> Any:
     """PyTorch's rule on NumPy: arrays stacked on a new first axis (tensors into a tensor),
     numbers made a 1-D array, dicts collated entry by entry, tuples and lists into a list of
@@ -279,14 +287,15 @@ def default_collate(batch: list) -> Any:
     if isinstance(first, (str, bytes)):
         return list(batch)
     if isinstance(first, dict):
-        return {k: default_collate([b[k] for b in batch]) for k in first}
+        fields = {k: default_collate([b[k] for b in batch]) for k in first}
+        return dict(zip(fields, _alike(list(fields.values()))))
     if isinstance(first, tuple) and hasattr(first, "_fields"):  # a namedtuple
-        return type(first)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(first)(*_alike([default_collate(list(s)) for s in zip(*batch)]))
     if isinstance(first, (tuple, list)):
         if any(len(b) != len(first) for b in batch):
             raise RuntimeError("default_collate: each sample in the batch must have the same "
                                "number of entries")
-        return [default_collate(list(s)) for s in zip(*batch)]  # (a list, as PyTorch's)
+        return _alike([default_collate(list(s)) for s in zip(*batch)])  # (a list, as PyTorch's)
     raise TypeError(f"default_collate: samples must be arrays, numbers, strings, dicts, lists "
                     f"or tuples; got {type(first).__name__}")
 
