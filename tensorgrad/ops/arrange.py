@@ -246,8 +246,10 @@ def _tile_signature(A: ArrayLike, reps):
 
 
 def _tile_transpose(g, out, x, reps):
-    """Add the tiles: split each output axis into (tile, entry) and sum over the tiles."""
-    xs = shape_of(x)
+    """Add the tiles: split each output axis into (tile, entry) and sum over the tiles. (The
+    signature gave ``reps`` one entry per axis of ``x``; a batch of tangents transposed under
+    reverse-over-forward carries more leading axes on ``x`` and ``g``, which stay.)"""
+    xs = shape_of(x)[len(shape_of(x)) - len(reps):]
     batch = _batch(g, len(xs))
     interleaved = tuple(v for r, s in zip(reps, xs) for v in (r, s))
     tiles = tuple(2 * k - 2 * len(xs) for k in range(len(xs)))
@@ -342,7 +344,7 @@ def _odd_matrix(s: int, before: int, after: int, mode: str) -> np.ndarray:
 
 
 def _pad_transpose(g, out, x, widths, mode, values, reflect="even"):
-    xs = shape_of(x)
+    xs = shape_of(x)[len(shape_of(x)) - len(widths):]  # (leading batch axes, as the forward's)
     if mode == "constant":  # the interior
         return getitem(g, (Ellipsis,) + tuple(slice(b, b + s) for (b, _), s in zip(widths, xs)))
     if reflect == "odd":  # each axis is padded by its own matrix: apply their transposes
