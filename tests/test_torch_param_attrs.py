@@ -131,3 +131,20 @@ def test_gather_and_scatter_take_a_0d_index_into_a_vector():
     assert g(np.array(2.0)) == 1.0
     x = tg.tensor(np.arange(12.0).reshape(3, 4))
     assert x.logsumexp(dim=(), keepdim=True).shape == (1, 1)  # dim=(): every axis, as PyTorch's
+
+
+def test_the_bias_flag_survives_pickling_also_from_before_its_new_name():
+    import pickle
+    for layer in (tg.nn.Linear(2, 3), tg.nn.Conv2d(1, 2, 3, bias=False)):
+        layer.init(0)
+        back = pickle.loads(pickle.dumps(layer))
+        assert back.has_bias == layer.has_bias
+        if layer.has_bias:
+            np.testing.assert_array_equal(back.bias, layer.bias)
+        else:
+            assert back.bias is None
+    old = tg.nn.Linear(2, 3)
+    old.init(0)
+    old.__dict__["bias"] = old.__dict__.pop("has_bias")   # as an older version pickled it
+    assert old.has_bias and old.bias is not None
+    np.testing.assert_allclose(old(np.ones((1, 2))), np.ones((1, 2)) @ old.params["W"] + old.params["b"])

@@ -31,11 +31,17 @@ class ParamAttr:
 
     def __set_name__(self, owner, name: str) -> None:
         self.name = name
+        if self.flag:  # the flag's own attribute, ``has_bias`` (a layer pickled before the flag
+            # had that name keeps it as ``bias`` in its __dict__: read there too)
+            flag = "has_" + name
+            def read(obj):
+                return obj.__dict__.get(flag, obj.__dict__.get(name, False))
+            setattr(owner, flag, property(read, doc=f"The constructor's ``{name}`` flag."))
 
     def __get__(self, obj, owner=None):
         if obj is None:
             return self
-        if self.flag and not obj.__dict__.get("has_" + self.name, False):
+        if self.flag and not getattr(obj, "has_" + self.name):
             return None
         made = obj.params is None
         params = obj._have()
