@@ -103,7 +103,9 @@ class DataArray(GradArray):
     """What a tensor's ``t.data`` is: its value, a read-only array, with PyTorch's Tensor
     methods. An in-place method (``w.data.sub_(lr * w.grad)``, ``.zero_()``, ``.fill_(v)``,
     ``.copy_(src)``) gives the tensor the new value, as ``w.data = ...`` does (nothing is
-    recorded; a leaf stays the same leaf), and returns the tensor's new ``.data``."""
+    recorded; a leaf stays the same leaf), and returns the tensor's new ``.data``. A value is
+    never changed in place, so a view kept from before (``d = w.data``) still shows the old
+    value, and an in-place method through it raises rather than update from the old value."""
 
     owner = None  # (weakref to the tensor; None on a slice or a copy: read-only there)
 
@@ -112,6 +114,15 @@ class DataArray(GradArray):
         if t is None:
             np.copyto(self, out, casting="unsafe")  # (raises: a read-only array)
             return self
+        base = self.base
+        while isinstance(getattr(base, "base", None), np.ndarray):
+            base = base.base
+        if base is not concrete(t):  # the tensor has another value since: never update
+            # from an old one (PyTorch's w.data shares memory; here a value is immutable)
+            raise RuntimeError(
+                f"t.data.{name}: this view holds the tensor's value from before it changed (an "
+                "earlier in-place method through it, or t.data = ...); in-place methods update "
+                f"the tensor from its current value: write t.data.{name}(...) afresh each time")
         if name not in ("zero_", "fill_", "copy_"):  # (those cast, as PyTorch's)
             check_cast(f"t.data.{name}", out, t.dtype, f"use t.data.{name[:-1]}(...)")
         t.data = out

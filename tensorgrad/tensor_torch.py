@@ -480,10 +480,12 @@ def _transpose_of(orig):
                 raise TypeError("Tensor.transpose takes NumPy's axes or PyTorch's (dim0, dim1), "
                                 f"got {axes} and {sorted(kwargs)}")
             axes = axes + tuple(kwargs[k] for k in ("dim0", "dim1") if k in kwargs)
-        elif len(axes) != 2 or not all(isinstance(a, (int, np.integer)) for a in axes):
-            return orig(self, *axes)  # NumPy's permutation (a tuple, or not two axes)
-        # two axes: PyTorch's swap (on a matrix NumPy's (1, 0) swaps too, and its (0, 1), the
-        # identity, is never written to mean it: PyTorch's m.transpose(0, 1) is the swap)
+        elif len(axes) != 2 or not all(isinstance(a, (int, np.integer)) for a in axes) or (
+                self.ndim == 2 and min(axes) >= 0):
+            return orig(self, *axes)  # NumPy's permutation (also m.transpose(0, 1) on a matrix,
+            # as generic code that builds a permutation means it)
+        # two axes of a tensor that is not a matrix, or negative ones (k.transpose(-2, -1)):
+        # PyTorch's swap (NumPy's (-2, -1) on a matrix would be the identity)
         d0, d1 = (dim_of("transpose", a, self.ndim) for a in axes)  # PyTorch's swap
         return tgo.swapaxes(self, d0, d1) if self.ndim and d0 != d1 else self
     return transpose
@@ -644,10 +646,8 @@ def install_on_rule_arrays(cls) -> None:
     own = {k: vars(cls)[k] for k in keep if k in vars(cls)}
     _install(cls)
 
-    def rule(r, to):  # (to: the class of self, a subclass of cls too; a NumPy scalar, as
-        # a full reduction gives, becomes a 0-d one, as PyTorch's 0-d tensor: g.sum().sqrt())
-        return _each_result(lambda v: v.view(to) if type(v) is np.ndarray else
-                            np.asarray(v).view(to) if isinstance(v, np.generic) else v, r)
+    def rule(r, to):  # (to: the class of self, a subclass of cls too)
+        return _each_result(lambda v: v.view(to) if type(v) is np.ndarray else v, r)
 
     def wrapped(name, fn):
         if name.endswith("_") and not name.endswith("__") and name != "requires_grad_":

@@ -294,9 +294,10 @@ def test_transpose_numpy_axes_and_pytorch_dims():
     m = tg.tensor(A)
     assert val(m.transpose(dim0=0, dim1=1)).tolist() == A.T.tolist()  # PyTorch's keywords swap
     assert val(m.transpose(1, 0)).tolist() == A.T.tolist()  # the same in both meanings
-    assert val(m.transpose(0, 1)).tolist() == A.T.tolist()  # two axes: PyTorch's swap, also
-    assert val(m.transpose(-2, -1)).tolist() == A.T.tolist()  # on a matrix (q @ k.transpose(-2, -1))
-    assert val(m.transpose((0, 1))).tolist() == A.tolist()  # a tuple: NumPy's permutation
+    assert val(m.transpose(0, 1)).tolist() == A.tolist()  # NumPy's identity permutation (generic
+    assert val(m.transpose((0, 1))).tolist() == A.tolist()  # code builds such permutations)
+    assert val(m.transpose(-2, -1)).tolist() == A.T.tolist()  # negative axes: PyTorch's swap, also
+    assert val(m.transpose(-1, -2)).tolist() == A.T.tolist()  # on a matrix (q @ k.transpose(-2, -1))
     c = tg.tensor(np.arange(24.0).reshape(2, 3, 4))
     assert val(c.transpose(0, 2)).shape == (4, 3, 2)  # two axes of a 3-d tensor: PyTorch's swap
     assert val(c.transpose(2, 0, 1)).shape == (4, 2, 3)  # a full permutation: NumPy's

@@ -828,9 +828,8 @@ def test_grads_take_pytorchs_tensor_methods_in_place():
     c = w.grad.clone()
     c.zero_()
     assert np.all(w.grad == 6)                         # a clone is a copy
-    assert type(w.grad * 2) is np.ndarray and type(np.sum(w.grad * 2)) is np.float64
-    total = w.grad.pow(2).sum().sqrt()                 # full reductions chain, as 0-d tensors
-    assert type(total) is type(w.grad) and total.shape == () and total.item() == np.sqrt(72.0)
+    assert type(w.grad * 2) is np.ndarray and type(w.grad.sum()) is np.float64  # NumPy's scalars
+    assert type(np.sum(w.grad)) is np.float64 and np.isscalar(w.grad.max())
     assert repr(w.grad) == "array([6., 6.])"
     assert type(w._value) is np.ndarray                # nothing of it reaches the tensor's value
     gx, = tg.autograd.grad(tg.sum(w ** 2), w)

@@ -78,6 +78,13 @@ def test_data_takes_pytorchs_tensor_methods():
     assert w.is_leaf and w.requires_grad
     w.data.add_(w.grad, alpha=-0.1)
     np.testing.assert_allclose(w.detach(), [2.34, 3.12], rtol=1e-15)
+    d = w.data                                       # a view kept from before a change: it is
+    d.mul_(2.0)                                      # the old value, so a second in-place method
+    np.testing.assert_allclose(w.detach(), [4.68, 6.24], rtol=1e-15)
+    with pytest.raises(RuntimeError, match="from before it changed"):
+        d.mul_(2.0)                                  # through it raises (never from an old value)
+    np.testing.assert_allclose(w.detach(), [4.68, 6.24], rtol=1e-15)
+    w.data = np.array([2.34, 3.12])
     np.testing.assert_array_equal(w.data.clone(), w.detach())
     with pytest.raises(ValueError, match="read-only"):
         w.data[0] = 1.0                              # (write w.data = ... or an in-place method)
@@ -148,3 +155,10 @@ def test_the_bias_flag_survives_pickling_also_from_before_its_new_name():
     old.__dict__["bias"] = old.__dict__.pop("has_bias")   # as an older version pickled it
     assert old.has_bias and old.bias is not None
     np.testing.assert_allclose(old(np.ones((1, 2))), np.ones((1, 2)) @ old.params["W"] + old.params["b"])
+
+
+def test_the_transformers_own_linear_layers_have_pytorchs_attributes():
+    layer = tg.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0)
+    layer.init(0)
+    assert layer.linear1.weight.shape == (16, 8)             # PyTorch's (out, in) layout here
+    np.testing.assert_array_equal(layer.linear1.bias, layer.linear1.params["bias"])

@@ -33,7 +33,7 @@ from .module_hooks import register as register_hook
 from .module_dtype import DtypeMixin
 from .module_owner import MISSING as _MISSING
 from .module_owner import Owner as _Owner
-from .parameter import Parameters, check_parameter_name, is_parameter
+from .parameter import check_parameter_name, is_parameter
 from .state import StateDictMixin
 
 __all__ = ["Module", "NamedArrays", "named_parameters", "count_parameters", "children_repr",
@@ -400,7 +400,7 @@ class Module(StateDictMixin, DtypeMixin):
     def parameters(self, recurse: bool = True) -> list:
         """The parameter arrays, in pytree order (``recurse=False``: only the Module's own,
         not its children's)."""
-        return Parameters(self.named_parameters(recurse=recurse).values())
+        return list(self.named_parameters(recurse=recurse).values())
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> NamedArrays:

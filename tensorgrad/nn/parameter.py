@@ -67,14 +67,3 @@ def check_parameter_name(who: str, name: Any) -> None:
     if not name or "." in name:
         raise KeyError(f"{who}: the name must be non-empty and contain no '.', got {name!r}")
 
-
-class Parameters(list):
-    """What ``module.parameters()`` returns: a list (``params[0]``, ``len``), that is also an
-    iterator over itself, as PyTorch's generator is: ``next(model.parameters())`` gives the
-    first parameter (each call to ``parameters()`` starts afresh)."""
-
-    def __next__(self):
-        it = self.__dict__.get("_walk")
-        if it is None:
-            it = self.__dict__["_walk"] = iter(list(self))
-        return next(it)

@@ -63,6 +63,7 @@ from typing import Callable
 
 import numpy as np
 
+from .param_alias import ParamAttr
 from .. import ops as _ops
 from .. import random as _random
 from ..tensor import concrete, dtype_of
@@ -213,12 +214,15 @@ class _Linear(Module):
     """PyTorch's ``nn.Linear``: ``x @ weightᵀ + bias``, weight (out, in); weight and bias start
     U(±1/√in)."""
 
+    weight = ParamAttr("weight")  # (PyTorch's attribute names for the parameters)
+    bias = ParamAttr("bias", flag=True)
+
     def __init__(self, in_features: int, out_features: int, bias: bool = True):
         self.in_features, self.out_features, self.bias = in_features, out_features, bias
 
     def _param_shapes(self) -> dict:
         s = {"weight": (self.out_features, self.in_features)}
-        return {**s, "bias": (self.out_features,)} if self.bias else s
+        return {**s, "bias": (self.out_features,)} if self.has_bias else s
 
     def init_params(self, rng):
         b = 1.0 / math.sqrt(self.in_features)
@@ -228,7 +232,7 @@ class _Linear(Module):
         return _F.linear(x, params["weight"], params.get("bias"))
 
     def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias}"
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.has_bias}"
 
 
 class _Layer(Module):
