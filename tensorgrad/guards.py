@@ -97,10 +97,17 @@ class HeldArgs(tuple):
 
 def _drain() -> None:
     # inside the critical section: counts of holders collected while it ran (each list is
-    # emptied in place first, so an interrupt meanwhile leaves nothing half given back)
+    # emptied in place first, and an interrupt is raised once all are back, so none is left
+    # for a next section that may never come)
+    interrupted = None
     while _DEFERRED:
-        _give_back(_DEFERRED[-1])
-        _DEFERRED.pop()
+        try:
+            _give_back(_DEFERRED[-1])
+            _DEFERRED.pop()
+        except BaseException as exc:  # noqa: BLE001 - raised again below, once all is back
+            interrupted = interrupted or exc
+    if interrupted is not None:
+        raise interrupted
 
 
 def _enter(a: np.ndarray, key: int, what: str, arrays: list) -> None:
@@ -132,10 +139,10 @@ def lock(a: np.ndarray, held: Held, what: str = "") -> bool:
         with _MUTEX:  # (a with block: an interrupt cannot leave the mutex held)
             e = _TABLE.get(key)
             if e is not None:
-                if e[1] == 0:
+                e[1] += 1  # (count and list first, as in _enter: an interrupt after them
+                held.arrays.append(a)  # leaves nothing unfound)
+                if e[1] == 1:
                     _unwait(key)
-                e[1] += 1
-                held.arrays.append(a)
             else:
                 _enter(a, key, what, held.arrays)
             if _DEFERRED:
@@ -171,10 +178,10 @@ def lock_inputs(values: list, held: Held, what: str) -> list:
                     continue
                 e = table.get(key)
                 if e is not None:
-                    if e[1] == 0:
-                        _unwait(key)
                     e[1] += 1
                     arrays.append(a)
+                    if e[1] == 1:
+                        _unwait(key)
                 else:
                     _enter(a, key, what, arrays)
                 seen[key] = a
@@ -242,10 +249,10 @@ def _lock_chain(a: np.ndarray, held: Held, what: str) -> bool:
         for c in chain[above:]:
             e = table.get(id(c))
             if e is not None:
-                if e[1] == 0:
-                    _unwait(id(c))
                 e[1] += 1
                 arrays.append(c)
+                if e[1] == 1:
+                    _unwait(id(c))
             else:
                 _enter(c, id(c), what, arrays)
         if _DEFERRED:
