@@ -37,7 +37,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .imperative import enable_grad, no_grad
-from .tensor import Tensor
+from .tensor import Tensor, concrete
 
 __all__ = ["ParamOptimizer"]
 
@@ -284,8 +284,9 @@ class ParamOptimizer:
                         continue
                     state = self.state.get(id(p))
                     if state is None:
-                        state = opt.init(p.data)
-                    new, state = opt.step(p.data, np.asarray(p.grad), state)
+                        state = opt.init(concrete(p))  # (its value; p.data is a view with
+                        # PyTorch's methods, made at each read)
+                    new, state = opt.step(concrete(p), np.asarray(p.grad), state)
                     p.data = new
                     self.state[id(p)] = state
         return loss
@@ -311,7 +312,7 @@ class ParamOptimizer:
                 first.append(loss)
             return loss, [np.zeros(p.shape, p.dtype) if p.grad is None else np.asarray(p.grad)
                            for p in params]
-        values = [np.asarray(p.data) for p in params]
+        values = [concrete(p) for p in params]
         state = self.state.get(id(params[0]))
         new, state = opt.step(values, evaluate, opt.init(values) if state is None else state)
         with no_grad():

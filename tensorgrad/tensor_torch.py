@@ -33,7 +33,7 @@ from .tensor import Tensor, traced_level
 from . import tensor_torch_extra  # noqa: F401  (registers more methods into METHODS)
 from . import tensor_torch_names  # noqa: F401  (and more)
 from .tensor_torch_names import INT_RESULTS, tensors_out
-from .tensor_torch_more import METHODS, arg_reduce, dim_of, dims_of, dtype_device, ints_of, values_indices
+from .tensor_torch_more import METHODS, each_result, arg_reduce, dim_of, dims_of, dtype_device, ints_of, values_indices
 
 __all__ = ["METHODS"]
 
@@ -570,16 +570,8 @@ def _first_axis(d) -> bool:
                             and k in (0, -1) for k in ds)
 
 
-def _each_result(fn, r):
-    """``fn`` of a method's result, entry by entry for a tuple or namedtuple (values, indices)."""
-    if isinstance(r, tuple):
-        parts = [_each_result(fn, x) for x in r]
-        return type(r)(*parts) if hasattr(r, "_fields") else type(r)(parts)
-    return fn(r)
-
-
 def _to_0d(r):
-    return _each_result(lambda v: tgo.reshape(v, ()) if isinstance(v, _ARRAYS) and np.size(v) == 1
+    return each_result(lambda v: tgo.reshape(v, ()) if isinstance(v, _ARRAYS) and np.size(v) == 1
                         and np.ndim(v) else v, r)
 
 
@@ -647,7 +639,7 @@ def install_on_rule_arrays(cls) -> None:
     _install(cls)
 
     def rule(r, to):  # (to: the class of self, a subclass of cls too)
-        return _each_result(lambda v: v.view(to) if type(v) is np.ndarray else v, r)
+        return each_result(lambda v: v.view(to) if type(v) is np.ndarray else v, r)
 
     def wrapped(name, fn):
         if name.endswith("_") and not name.endswith("__") and name != "requires_grad_":

@@ -29,6 +29,14 @@ def method(name):
     return register
 
 
+def each_result(fn, r):
+    """``fn`` of a method's result, entry by entry for a tuple or namedtuple (values, indices)."""
+    if isinstance(r, tuple):
+        parts = [each_result(fn, x) for x in r]
+        return type(r)(*parts) if hasattr(r, "_fields") else type(r)(parts)
+    return fn(r)
+
+
 def dim_of(name: str, d, ndim: int, extra: int = 0) -> int:
     """``d`` as an axis in ``[0, ndim + extra)``; 0-d tensors accept -1 and 0, as PyTorch."""
     n = max(ndim + extra, 1)

@@ -11,7 +11,7 @@ from . import ops as tgo
 from . import special
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete
-from .tensor_torch_more import dim_of, method, split, values_indices
+from .tensor_torch_more import each_result, dim_of, method, split, values_indices
 
 __all__: list = []
 _frexp_pair = namedtuple("frexp", "mantissa exponent")
@@ -191,15 +191,11 @@ INT_RESULTS = ("angle", "argwhere", "bincount", "count_nonzero", "frexp", "isrea
 def tensors_out(fn):
     """``fn`` with the NumPy arrays among its results made constant tensors when it is called
     on a tensor (a traced value or an array keeps them as they are)."""
-    def wrap(v):
-        if isinstance(v, tuple):
-            parts = [wrap(x) for x in v]
-            return type(v)(*parts) if hasattr(v, "_fields") else type(v)(parts)
-        return Tensor(v) if type(v) is np.ndarray else v
-
     def m(self, *args, **kwargs):
         r = fn(self, *args, **kwargs)
-        return wrap(r) if type(self) is Tensor else r
+        if type(self) is not Tensor:
+            return r
+        return each_result(lambda v: Tensor(v) if type(v) is np.ndarray else v, r)
     m.__name__ = m.__qualname__ = getattr(fn, "__name__", "method")
     m.__doc__ = fn.__doc__
     return m

@@ -21,6 +21,7 @@ from .autograd_function import RuleArray
 from .imperative import tensor
 from .staging import Staged
 from .tensor import Tensor
+from .tensor_torch_more import each_result
 
 __all__ = ["mul", "div", "sub", "unsqueeze", "flatten", "chunk", "topk", "clamp", "mm", "bmm", "mv", "narrow",
            "permute", "t", "gather", "index_select", "masked_fill", "clone", "numel",
@@ -31,18 +32,9 @@ def _method(name: str, input, args: tuple, kwargs: dict):
     if isinstance(input, (Tensor, Staged)):
         return getattr(input, name)(*args, **kwargs)
     a = input if isinstance(input, np.ndarray) else np.asarray(input)
-    return _plain(getattr(a.view(RuleArray), name)(*args, **kwargs))
-
-
-def _plain(v):
-    """The method's result with its RuleArrays plain arrays again (in tuples, namedtuples
-    such as ``topk``'s (values, indices), and lists)."""
-    if isinstance(v, RuleArray):
-        return v.view(np.ndarray)
-    if isinstance(v, (tuple, list)):
-        parts = [_plain(e) for e in v]
-        return type(v)(*parts) if hasattr(v, "_fields") else type(v)(parts)
-    return v
+    # (the RuleArrays of the result plain arrays again, also in topk's (values, indices))
+    return each_result(lambda v: v.view(np.ndarray) if isinstance(v, RuleArray) else v,
+                        getattr(a.view(RuleArray), name)(*args, **kwargs))
 
 
 def mul(input, other):
