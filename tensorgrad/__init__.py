@@ -107,8 +107,6 @@ for _space in ("autograd", "tree_util", "optim", "lax", "scipy", "nn", "distribu
     _importable_namespaces(f"{__name__}.{_space}", globals()[_space], 1)
     _sys.modules.setdefault(f"{__name__}.{_space}", globals()[_space])
 del _space
-_sys.modules.setdefault(f"{__name__}.numpy.linalg", linalg)
-_sys.modules.setdefault(f"{__name__}.numpy.fft", fft)
 
 
 __all__ = [

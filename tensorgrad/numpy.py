@@ -1,19 +1,34 @@
-"""``import tensorgrad.numpy as jnp``: tensorgrad's NumPy namespace under ``jax.numpy``'s
-module name, so that code written for JAX ports by changing its imports.
+"""``import tensorgrad.numpy as jnp``: tensorgrad's NumPy namespace as jax.numpy presents it,
+so that code written for JAX ports by changing its imports.
 
-Every attribute is the top-level ``tensorgrad`` one of that name (``jnp.sum`` is ``tg.sum``,
-``jnp.linalg`` is ``tg.linalg``, ``jnp.fft`` is ``tg.fft``); ``tensorgrad.numpy.linalg`` and
-``tensorgrad.numpy.fft`` import too. ``jnp.ndarray`` is the type of every array value
-tensorgrad works with (NumPy arrays, Tensors, values ``tg.jit`` traces), for ``isinstance``.
+Every attribute is the top-level ``tensorgrad`` one of that name, with one difference that
+JAX code relies on: where a NumPy-namespace function would return a NumPy array (or a NumPy
+scalar), the ``jnp`` one returns a constant :class:`~tensorgrad.Tensor` of it, as jax.numpy
+returns ``jax.Array``\\ s. So JAX's idioms on freshly made arrays work, in and outside the
+transforms: ``jnp.zeros(3).at[0].set(1.0)``, ``jnp.zeros_like(x).at[i].add(v)`` inside
+``tg.grad``, ``jnp.arange(4.0).at[::2].multiply(2)``. Traced values pass through unchanged.
+As JAX's arrays, such results never share memory with the caller's NumPy arrays (a view of
+one, ``jnp.asarray(a)`` or ``jnp.reshape(a, ...)``, is copied), so later writes to ``a``
+do not reach them. ``jnp.linalg`` and ``jnp.fft`` (also importable as
+``tensorgrad.numpy.linalg`` and ``tensorgrad.numpy.fft``) do the same. ``tg.sum``,
+``tg.zeros``, ... keep NumPy's convention: arrays in, arrays out.
+
+``jnp.ndarray`` is the type of every array value tensorgrad works with (NumPy arrays,
+Tensors, values ``tg.jit`` traces), for ``isinstance``.
 """
 from __future__ import annotations
 
+import functools
 import sys
+import types
 
 import numpy as np
 
+from . import fft as _fft_module
+from . import linalg as _linalg_module
 from .staging import Staged
 from .tensor import Tensor
+from .tensor_torch_more import each_result
 
 
 class _ArrayType(type):
@@ -34,18 +49,119 @@ class ndarray(metaclass=_ArrayType):
                         "jnp.array, jnp.zeros, ... (as in JAX)")
 
 
+# the functions whose results become tensors: tensorgrad's NumPy namespace (its registry ops
+# and NumPy-named functions, NumPy's own re-exported ones, PyTorch's names NumPy lacks);
+# transforms, tree utilities, devices and the like are handed over as they are
+# (the registry's ops say they are tensorgrad's own: that name exactly; the others with submodules)
+_ARRAY_MODULES = ("tensorgrad.ops", "tensorgrad.torch_functions", "tensorgrad.linalg",
+                  "tensorgrad.linalg_torch", "tensorgrad.fft", "numpy")
+_FUNCTION_TYPES = (types.FunctionType, types.BuiltinFunctionType, np.ufunc, type(np.concatenate))
+
+
+def _arrays_in(args, kwargs) -> list:
+    """The NumPy arrays among a call's arguments (and one level inside lists and tuples)."""
+    out = []
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, np.ndarray):
+            out.append(a)
+        elif isinstance(a, (list, tuple)):
+            out.extend(v for v in a if isinstance(v, np.ndarray))
+    return out
+
+
+def _as_tensor(v, inputs: list):
+    """One result entry as JAX gives it: a NumPy array or scalar of numbers becomes a
+    constant Tensor, copied if it may share memory with an input array."""
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind in "OUSV":
+            return v
+        if inputs and (v.base is not None or any(v is a for a in inputs)) \
+                and any(np.may_share_memory(v, a) for a in inputs):
+            v = v.copy()
+        return Tensor(v if type(v) is np.ndarray else v.view(np.ndarray))
+    if isinstance(v, (np.number, np.bool_)):
+        return Tensor(np.asarray(v))
+    if isinstance(v, list):
+        return [_as_tensor(x, inputs) for x in v]
+    if isinstance(v, tuple):
+        return each_result(lambda x: _as_tensor(x, inputs), v)
+    return v
+
+
+def _jax_function(fn):
+    """``fn`` returning tensors where it returns NumPy arrays."""
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        return _as_tensor(fn(*args, **kwargs), _arrays_in(args, kwargs))
+    call.__wrapped__ = fn
+    return call
+
+
+class _JaxIndexer:
+    """``jnp.r_``, ``c_``, ``mgrid``, ``ogrid``: NumPy's index tricks, results as tensors."""
+
+    def __init__(self, base):
+        self._base = base
+
+    def __getitem__(self, key):
+        return _as_tensor(self._base[key], [])
+
+    def __repr__(self) -> str:
+        return f"jnp-style {self._base!r}"
+
+
+def _is_array_function(value) -> bool:
+    if not isinstance(value, _FUNCTION_TYPES):
+        return False
+    module = getattr(value, "__module__", None) or ""
+    return module == "tensorgrad" or any(module == m or module.startswith(m + ".") for m in _ARRAY_MODULES)
+
+
+def _namespace_getattr(source, cache: dict, label: str):
+    """A module ``__getattr__`` serving ``source``'s attributes, its array functions wrapped
+    (once per function: ``jnp.sum is jnp.sum``)."""
+
+    def get(name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            value = getattr(source(), name)
+        except AttributeError:
+            raise AttributeError(f"module {label!r} has no attribute {name!r} (nor has "
+                                 "tensorgrad)") from None
+        hit = cache.get(name)
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        if _is_array_function(value):
+            wrapped = _jax_function(value)
+        elif name in ("r_", "c_", "mgrid", "ogrid"):
+            wrapped = _JaxIndexer(value)
+        else:
+            return value
+        cache[name] = (value, wrapped)
+        return wrapped
+    return get
+
+
 def _package():
     return sys.modules[__name__.rpartition(".")[0]]
 
 
-def __getattr__(name: str):
-    if name.startswith("__"):
-        raise AttributeError(name)
-    try:
-        return getattr(_package(), name)
-    except AttributeError:
-        raise AttributeError(f"module 'tensorgrad.numpy' has no attribute {name!r} (nor has tensorgrad)") \
-            from None
+def _submodule(name: str, source: types.ModuleType) -> types.ModuleType:
+    """``jnp.linalg`` / ``jnp.fft``: ``source``'s functions, results as tensors."""
+    full = f"{__name__}.{name}"
+    mod = types.ModuleType(full, f"``{source.__name__}`` with jax.numpy's array results "
+                                 "(see ``tensorgrad.numpy``).")
+    mod.__getattr__ = _namespace_getattr(lambda: source, {}, full)
+    mod.__dir__ = lambda: sorted(dir(source))
+    sys.modules.setdefault(full, mod)
+    return mod
+
+
+linalg = _submodule("linalg", _linalg_module)
+fft = _submodule("fft", _fft_module)
+__getattr__ = _namespace_getattr(_package, {}, __name__)
 
 
 def __dir__():

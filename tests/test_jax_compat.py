@@ -185,8 +185,10 @@ def test_tensorgrad_numpy_is_the_namespace_under_jax_numpys_name():
     import tensorgrad.numpy as tnp
     import tensorgrad.numpy.linalg
     from tensorgrad.numpy import fft
-    assert tnp.sum is tg.sum and tnp.linalg is tg.linalg and fft is tg.fft and tnp is tg.numpy
-    assert tensorgrad.numpy.linalg is tg.linalg
+    assert tnp.sum is tnp.sum and tnp.sum.__wrapped__ is tg.sum and tnp is tg.numpy
+    assert tensorgrad.numpy.linalg is tnp.linalg and fft is tnp.fft
+    assert tnp.linalg.inv.__wrapped__ is tg.linalg.inv and tnp.fft.rfft.__wrapped__ is tg.fft.rfft
+    assert tnp.grad is tg.grad and tnp.pi == np.pi and tnp.float32 is tg.float32
     np.testing.assert_allclose(tg.grad(lambda x: tnp.sum(tnp.sin(x)))(X), np.cos(X))
     with pytest.raises(AttributeError, match="tensorgrad.numpy' has no attribute 'nope'"):
         tnp.nope
@@ -202,6 +204,44 @@ def test_tensorgrad_numpy_is_the_namespace_under_jax_numpys_name():
     assert issubclass(np.ndarray, tnp.ndarray) and not issubclass(list, tnp.ndarray)
     with pytest.raises(TypeError, match="isinstance"):
         tnp.ndarray((2,))
+
+
+def test_jnp_results_are_arrays_with_jax_update_syntax():
+    # jax.numpy returns jax.Arrays, and JAX code calls .at on freshly made ones, in and outside
+    # the transforms; tnp's functions return constant tensors where tg's return NumPy arrays
+    import tensorgrad.numpy as tnp
+    assert isinstance(tg.zeros(3), np.ndarray) and isinstance(tnp.zeros(3), tg.Tensor)
+    np.testing.assert_array_equal(tnp.zeros(3).at[0].set(1.0), [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(tnp.arange(4.0).at[::2].multiply(2.0), [0.0, 1.0, 4.0, 3.0])
+
+    def f(x, np_=tnp):
+        y = np_.zeros_like(x).at[1:3].set(x[:2] ** 2)
+        y = y.at[0].add(np_.sum(x) * np_.array([2.0])[0])
+        return np_.sum(np_.where(y > 1, y, 0.0) * x) + np_.linalg.norm(np_.eye(4)[0] * x)
+    x = np.arange(1.0, 5.0)
+    want = np.asarray(jax.grad(lambda v: f(v, jnp))(x))
+    np.testing.assert_allclose(tg.grad(f)(x), want, rtol=1e-13)
+    np.testing.assert_allclose(tg.jit(tg.grad(f))(x), want, rtol=1e-13)
+    np.testing.assert_allclose(tg.jit(f)(x), jax.jit(lambda v: f(v, jnp))(x), rtol=1e-13)
+
+    def g(v):
+        return tg.lax.fori_loop(0, 4, lambda i, a: a.at[i].set(i * v[i]), tnp.zeros(4))
+    np.testing.assert_allclose(tg.jacrev(g)(x), np.diag(np.arange(4.0)), rtol=1e-13)
+    # tuples, namedtuples and lists of results, the linalg and fft namespaces, the index tricks
+    w, v = tnp.linalg.eigh(np.diag([2.0, 1.0]))
+    assert isinstance(w, tg.Tensor) and isinstance(v, tg.Tensor)
+    assert type(tnp.linalg.eigh(np.eye(2))).__name__ == "EighResult"
+    made = (*tnp.nonzero(np.arange(3)), *tnp.split(np.arange(4), 2), tnp.fft.rfft(np.ones(4)),
+            tnp.r_[1, 2], tnp.sum(np.ones(2)))
+    assert all(isinstance(t, tg.Tensor) for t in made)
+    # never a view of the caller's array (JAX's arrays are copies)
+    a = np.ones(4)
+    views = (tnp.asarray(a), tnp.reshape(a, (2, 2)), tnp.ravel(a), tnp.array(a))
+    a[0] = 5.0
+    assert all(float(t.ravel()[0]) == 1.0 for t in views)
+    # what is not an array stays as it is
+    assert tnp.shape(a) == (4,) and tnp.ndim(a) == 1 and tnp.result_type(a) == np.float64
+    assert tnp.array_str(np.ones(1)) == "[1.]" and tnp.dtype is np.dtype
 
 
 def test_ravel_pytree_matches_jax_flatten_util_and_differentiates():
