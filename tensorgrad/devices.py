@@ -10,6 +10,7 @@ from typing import Callable
 
 from .debug import debug_nans, is_debugging_nans
 from .jit_aot import _OFF
+from .tensor import Tensor
 
 __all__ = ["CpuDevice", "devices", "local_devices", "device_count", "local_device_count",
            "default_backend", "process_index", "process_count", "named_call", "named_scope",
@@ -29,6 +30,23 @@ class CpuDevice:
 
 
 _CPU = CpuDevice()
+
+
+def _array_devices(self) -> set:
+    """JAX's ``x.devices()``: ``{CpuDevice(id=0)}``, the one device."""
+    return {_CPU}
+
+
+def _is_ready(self) -> bool:
+    """JAX's ``x.is_ready()``: True (NumPy computes eagerly)."""
+    return True
+
+
+def _copy_to_host_async(self) -> None:
+    """JAX's ``x.copy_to_host_async()``: nothing to copy (the value is in host memory)."""
+
+
+Tensor.devices, Tensor.is_ready, Tensor.copy_to_host_async = _array_devices, _is_ready, _copy_to_host_async
 
 
 def _backend(backend, name: str) -> None:

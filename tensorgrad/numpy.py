@@ -58,25 +58,33 @@ _ARRAY_MODULES = ("tensorgrad.ops", "tensorgrad.torch_functions", "tensorgrad.li
 _FUNCTION_TYPES = (types.FunctionType, types.BuiltinFunctionType, np.ufunc, type(np.concatenate))
 
 
-def _arrays_in(args, kwargs) -> list:
-    """The NumPy arrays among a call's arguments (and one level inside lists and tuples)."""
+# arguments that cannot hand over memory of the caller's (a NumPy array can: it is checked)
+_OWN = (Tensor, Staged, int, float, complex, bool, str, type(None), np.generic, np.dtype, type,
+        slice, type(Ellipsis))
+
+
+def _arrays_in(args, kwargs) -> list | None:
+    """The NumPy arrays among a call's arguments (and one level inside lists and tuples), or
+    None when an argument may be some other array-like (a memoryview, an object with
+    ``__array__``, ...), whose memory a result may then share unseen."""
     out = []
     for a in (*args, *kwargs.values()):
-        if isinstance(a, np.ndarray):
-            out.append(a)
-        elif isinstance(a, (list, tuple)):
-            out.extend(v for v in a if isinstance(v, np.ndarray))
+        for v in (a if isinstance(a, (list, tuple)) else (a,)):
+            if isinstance(v, np.ndarray):
+                out.append(v)
+            elif not isinstance(v, _OWN) and not callable(v):
+                return None
     return out
 
 
-def _as_tensor(v, inputs: list):
+def _as_tensor(v, inputs: list | None):
     """One result entry as JAX gives it: a NumPy array or scalar of numbers becomes a
-    constant Tensor, copied if it may share memory with an input array."""
+    constant Tensor, copied unless it is new memory: it owns its data and is none of the
+    input arrays (``inputs``; None: an input may be any array-like, so always copied)."""
     if isinstance(v, np.ndarray):
         if v.dtype.kind in "OUSV":
             return v
-        if inputs and (v.base is not None or any(v is a for a in inputs)) \
-                and any(np.may_share_memory(v, a) for a in inputs):
+        if inputs is None or not v.flags.owndata or any(v is a for a in inputs):
             v = v.copy()
         return Tensor(v if type(v) is np.ndarray else v.view(np.ndarray))
     if isinstance(v, (np.number, np.bool_)):
@@ -88,14 +96,32 @@ def _as_tensor(v, inputs: list):
     return v
 
 
-def _jax_function(fn):
-    """``fn`` returning tensors where it returns NumPy arrays."""
+_UFUNC_METHODS = ("outer", "reduce", "accumulate", "reduceat", "at")
+
+
+def _jax_function(fn, returns_function: bool = False):
+    """``fn`` returning tensors where it returns NumPy arrays (``returns_function``: ``fn``
+    makes a function, ``vectorize``'s, which is wrapped so). A ufunc's methods (``outer``,
+    ``reduce``, ``accumulate``, ``at``, ...) are wrapped too."""
 
     @functools.wraps(fn)
     def call(*args, **kwargs):
-        return _as_tensor(fn(*args, **kwargs), _arrays_in(args, kwargs))
+        r = fn(*args, **kwargs)
+        return _jax_function(r) if returns_function else _as_tensor(r, _arrays_in(args, kwargs))
     call.__wrapped__ = fn
+    for k in _UFUNC_METHODS:
+        method = getattr(fn, k, None)
+        if isinstance(method, _FUNCTION_TYPES):
+            setattr(call, k, _jax_function(method))
     return call
+
+
+def isscalar(element) -> bool:
+    """JAX's ``jnp.isscalar``: True for a Python or NumPy scalar and for any 0-d array
+    (a Tensor, a traced value), where NumPy's is False for arrays."""
+    if isinstance(element, (np.ndarray, Tensor, Staged)):
+        return np.ndim(element) == 0 if not isinstance(element, Tensor) else element.ndim == 0
+    return bool(np.isscalar(element))
 
 
 class _JaxIndexer:
@@ -134,7 +160,7 @@ def _namespace_getattr(source, cache: dict, label: str):
         if hit is not None and hit[0] is value:
             return hit[1]
         if _is_array_function(value):
-            wrapped = _jax_function(value)
+            wrapped = _jax_function(value, returns_function=name == "vectorize")
         elif name in ("r_", "c_", "mgrid", "ogrid"):
             wrapped = _JaxIndexer(value)
         else:

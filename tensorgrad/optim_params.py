@@ -1,8 +1,9 @@
 """PyTorch's form of ``tg.optim``'s optimizers: built on the parameters, stepped in place.
 
 ``tg.optim.SGD(params, lr=0.1, momentum=0.9)``, with ``params`` an iterable of imperative
-tensors that require grad (``tg.tensor(a, requires_grad=True)``, or ``model.parameters()``
-after ``model.requires_grad_()``) or of parameter groups (dicts with ``"params"`` and options
+tensors that require grad (``tg.tensor(a, requires_grad=True)``, or ``model.parameters()``:
+given a Module's parameter arrays, it runs the Module's ``requires_grad_()`` and holds the
+tensors that take their place, as PyTorch's parameters always are) or of parameter groups (dicts with ``"params"`` and options
 of their own), gives a :class:`ParamOptimizer`. Its ``step()`` runs the functional rule of the
 same class (``SGD(lr=0.1, momentum=0.9).step``) on each parameter's value and ``.grad`` and
 writes the result into the tensor, which keeps its identity; parameters whose ``.grad`` is
@@ -37,6 +38,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .imperative import enable_grad, no_grad
+from .nn.param_owners import tensor_for
 from .tensor import Tensor, concrete
 
 __all__ = ["ParamOptimizer"]
@@ -237,11 +239,15 @@ class ParamOptimizer:
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
+                # (a Module's parameter array: the Module's parameters become tensors that
+                # require grad, as PyTorch's are, and the optimizer holds the tensor)
+                p = params[i] = tensor_for(p) if isinstance(p, np.ndarray) else None
+            if p is None:
                 raise TypeError(
-                    f"{name}: parameter {i} is a {type(p).__name__}, not a tensor that requires "
-                    "grad; PyTorch's form of an optimizer updates imperative tensors "
-                    "(tg.tensor(a, requires_grad=True), or a Module's parameters after "
-                    "model.requires_grad_()). For arrays use the functional form: "
+                    f"{name}: parameter {i} is a {type(group['params'][i]).__name__}, not a "
+                    "tensor that requires grad nor a parameter a Module listed; PyTorch's form of "
+                    "an optimizer updates imperative tensors (tg.tensor(a, requires_grad=True), "
+                    "or model.parameters()). For arrays use the functional form: "
                     f"opt = {name}(lr, ...); state = opt.init(params); "
                     "params, state = opt.step(params, grads, state)")
             if p._node is not None and p._node.op is not None:  # (PyTorch's rule and message)

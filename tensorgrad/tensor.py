@@ -82,6 +82,11 @@ class Tensor:
         _leaving(self, "t.tolist()")
         return np.asarray(concrete(self)).tolist()
 
+    def tobytes(self, order: str = "C") -> bytes:
+        """The value's raw bytes, as ``ndarray.tobytes`` (a traced value refuses, as ``item``)."""
+        _leaving(self, "t.tobytes()")
+        return np.asarray(concrete(self)).tobytes(order)
+
     def __format__(self, spec: str) -> str:
         # printing is allowed on any value (it cannot carry a gradient anywhere)
         if not spec:

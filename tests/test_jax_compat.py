@@ -234,11 +234,26 @@ def test_jnp_results_are_arrays_with_jax_update_syntax():
     made = (*tnp.nonzero(np.arange(3)), *tnp.split(np.arange(4), 2), tnp.fft.rfft(np.ones(4)),
             tnp.r_[1, 2], tnp.sum(np.ones(2)))
     assert all(isinstance(t, tg.Tensor) for t in made)
-    # never a view of the caller's array (JAX's arrays are copies)
+    # never a view of the caller's array (JAX's arrays are copies), whatever array-like holds it
     a = np.ones(4)
-    views = (tnp.asarray(a), tnp.reshape(a, (2, 2)), tnp.ravel(a), tnp.array(a))
+
+    class Like:
+        def __array__(self, dtype=None, copy=None):
+            return a
+    views = (tnp.asarray(a), tnp.reshape(a, (2, 2)), tnp.ravel(a), tnp.array(a), tnp.asarray(memoryview(a)),
+             tnp.asarray(Like()), tnp.reshape(Like(), (4,)), tnp.split(a, 2)[0])
     a[0] = 5.0
     assert all(float(t.ravel()[0]) == 1.0 for t in views)
+    # a ufunc's methods, vectorize's function, JAX's isscalar and jax.Array's device methods
+    for t in (tnp.add.outer(np.ones(2), np.ones(3)), tnp.multiply.reduce(np.arange(1.0, 4.0)),
+              tnp.add.accumulate(np.ones(3)), tnp.vectorize(lambda u: u * 2)(np.ones(2))):
+        assert isinstance(t, tg.Tensor)
+    np.testing.assert_allclose(tg.jit(lambda u: tnp.vectorize(lambda s: s * s)(u).at[0].set(3.0))(x),
+                               [3.0, 4.0, 9.0, 16.0])
+    assert [tnp.isscalar(v) for v in (tnp.array(1.0), 1.0, np.float32(2), np.ones(2), tnp.ones(2), "a")] == \
+        [jnp.isscalar(v) for v in (jnp.array(1.0), 1.0, np.float32(2), np.ones(2), jnp.ones(2), "a")]
+    t = tnp.arange(3.0)
+    assert len(t.devices()) == 1 and t.is_ready() and t.tobytes() == np.arange(3.0).tobytes()
     # what is not an array stays as it is
     assert tnp.shape(a) == (4,) and tnp.ndim(a) == 1 and tnp.result_type(a) == np.float64
     assert tnp.array_str(np.ones(1)) == "[1.]" and tnp.dtype is np.dtype

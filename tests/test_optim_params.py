@@ -107,3 +107,49 @@ def test_what_pytorchs_form_refuses():
     assert all(p.requires_grad for p in m.parameters())
     m.requires_grad_(False)
     assert not any(p.requires_grad for p in m.parameters())
+
+
+def test_an_optimizer_made_on_a_models_parameters_makes_them_tensors_as_pytorchs_are():
+    # PyTorch's script: no requires_grad_() call; the optimizer made on model.parameters() runs
+    # it, holds the tensors, and trains exactly as after an explicit call
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
+    losses = []
+    for explicit in (False, True):
+        model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Tanh(), tg.nn.Linear(4, 1))
+        model.init(1)
+        if explicit:
+            model.requires_grad_()
+        opt = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        assert [p is q for p, q in zip(opt.param_groups[0]["params"], model.parameters())] == [True] * 4
+        run = []
+        for _ in range(5):
+            opt.zero_grad()
+            loss = ((model(X) - y) ** 2).mean()
+            loss.backward()
+            opt.step()
+            run.append(float(loss))
+        losses.append(run)
+    assert losses[0] == losses[1] and losses[0][-1] < losses[0][0]
+    # parameter groups of layers; named parameters
+    net = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.ReLU(), tg.nn.Linear(4, 2))
+    opt = tg.optim.Adam([{"params": net[0].parameters(), "lr": 0.01}, {"params": net[2].parameters()}])
+    assert all(isinstance(p, tg.Tensor) and p.requires_grad for p in net.parameters())
+    assert opt.param_groups[1]["params"][0] is net.parameters()[2]
+    lin = tg.nn.Linear(2, 1)
+    tg.optim.SGD(lin.named_parameters(), lr=0.1)
+    assert isinstance(lin.bias, tg.Tensor) and lin.bias.requires_grad
+    # frozen stays frozen: tensors that do not require grad, kept and skipped
+    frozen = tg.nn.Sequential(tg.nn.Linear(2, 2), tg.nn.Linear(2, 1))
+    frozen[0].requires_grad_(False)
+    tg.optim.SGD(frozen.parameters(), lr=0.1)
+    assert [p.requires_grad for p in frozen.parameters()] == [False, False, True, True]
+    whole = tg.nn.Linear(2, 2).requires_grad_(False)
+    opt = tg.optim.SGD(whole.parameters(), lr=0.1)
+    assert [p.requires_grad for p in opt.param_groups[0]["params"]] == [False, False]
+    # an array its Module no longer holds is refused, not silently left untrained
+    lin = tg.nn.Linear(2, 1)
+    old = lin.parameters()
+    lin.params = tg.tree_map(lambda a: a + 0.0, lin.params)
+    with pytest.raises(TypeError, match="parameter 0 is a ndarray, not a tensor that requires grad"):
+        tg.optim.SGD(old, lr=0.1)

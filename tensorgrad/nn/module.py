@@ -33,6 +33,7 @@ from .module_hooks import register as register_hook
 from .module_dtype import DtypeMixin
 from .module_owner import MISSING as _MISSING
 from .module_owner import Owner as _Owner
+from .param_owners import note_owner
 from .parameter import check_parameter_name, is_parameter
 from .state import StateDictMixin
 
@@ -409,6 +410,7 @@ class Module(StateDictMixin, DtypeMixin):
         only the Module's own parameters, not its children's. (No parameter is held twice, so
         ``remove_duplicate`` changes nothing.)"""
         pairs = self._named_leaves(self._have(), prefix)
+        note_owner(self, (v for _, v in pairs))  # (for an optimizer made on them: param_owners)
         if not recurse:
             kids = {_join(prefix, n) for n, _ in self.named_children()}
             pairs = [(n, v) for n, v in pairs if not any(n == k or n.startswith(k + ".") for k in kids)]
@@ -436,10 +438,11 @@ class Module(StateDictMixin, DtypeMixin):
     def requires_grad_(self, requires_grad: bool = True) -> "Module":
         """PyTorch's: every parameter becomes an imperative tensor that requires grad (of a
         copy of its array), so ``loss.backward()`` fills its ``.grad`` and an optimizer made
-        PyTorch's way (``tg.optim.SGD(model.parameters(), lr=0.1)``) updates it; ``False``
-        stops them requiring grad. Returns ``self``.
+        PyTorch's way (``tg.optim.SGD(model.parameters(), lr=0.1)``, which makes this call
+        itself when given the arrays) updates it; ``False`` stops them requiring grad.
+        Returns ``self``.
 
-        Since tensorgrad needs this call where PyTorch does not, a layer inside the model that
+        Since tensorgrad needs this call (or the optimizer's) where PyTorch does not, a layer inside the model that
         was frozen on its own (its ``requires_grad_(False)``, or
         ``Embedding.from_pretrained(freeze=True)``) stays frozen when the model's
         ``requires_grad_()`` runs: its parameters become tensors that do not require grad,
