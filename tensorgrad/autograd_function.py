@@ -132,7 +132,35 @@ class DataArray(GradArray):
         self.owner = None  # (a slice or a copy is not the tensor's whole value)
 
 
-_hooks.use_grad_view(RuleArray, GradArray, DataArray)  # (tensor hooks see gradients as RuleArrays)
+class ParamArray(GradArray):
+    """A Module's parameter array as ``model.parameters()``, ``named_parameters()`` and the
+    attributes (``conv.weight``, ``linear.bias``) hand it out: the array itself (a view:
+    writes reach the Module) with PyTorch's Tensor methods and a parameter's attributes, so
+    ``sum(p.numel() for p in model.parameters() if p.requires_grad)`` and
+    ``for p in model.parameters(): p.requires_grad = False`` run as in PyTorch.
+    ``requires_grad`` is True unless the Module was frozen; setting it (or
+    ``requires_grad_(flag)``) makes the Module's parameters tensors that require grad, as
+    ``model.requires_grad_()`` does, and sets the flag on the tensor that took this array's
+    place. ``grad`` is None: an array is not on the imperative tape (its tensor is)."""
+
+    grad = None
+    is_leaf = True
+
+    @property
+    def requires_grad(self) -> bool:
+        return _hooks.PARAM_FLAG[0](self)
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        _hooks.PARAM_FLAG[1](self, flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` (see the class); returns the tensor now in this array's
+        place in its Module."""
+        return _hooks.PARAM_FLAG[1](self, requires_grad)
+
+
+_hooks.use_grad_view(RuleArray, GradArray, DataArray, ParamArray)  # (tensor hooks see gradients as RuleArrays)
 
 
 def _for_rule(v):

@@ -38,6 +38,11 @@ _GRAD_TYPE: list = [np.ndarray]
 #: the ndarray subclass a tensor's ``.data`` is seen as (tensorgrad.autograd_function:
 #: DataArray), so ``w.data.norm()`` and ``w.data.sub_(...)`` in ported code work
 _DATA_TYPE: list = [np.ndarray]
+#: the ndarray subclass a Module hands its parameter arrays out as (autograd_function:
+#: ParamArray), and the functions that read and set its ``requires_grad`` (set by
+#: tensorgrad.nn.param_owners, which knows the Modules)
+_PARAM_TYPE: list = [np.ndarray]
+PARAM_FLAG: list = [None, None]
 
 
 class TorchValueError(ValueError, RuntimeError):
@@ -165,13 +170,21 @@ def hooked_nodes() -> dict | None:
     return found or None
 
 
-def use_grad_view(cls: type, grad_cls: type, data_cls: type) -> None:
+def use_grad_view(cls: type, grad_cls: type, data_cls: type, param_cls: type) -> None:
     """Hand hooks their gradients as ``cls`` views (see ``_GRAD_VIEW``), ``.grad`` and
-    ``tg.autograd.grad`` theirs as ``grad_cls`` views (see ``_GRAD_TYPE``), and ``t.data``
-    its value as a ``data_cls`` view (``_DATA_TYPE``)."""
+    ``tg.autograd.grad`` theirs as ``grad_cls`` views (see ``_GRAD_TYPE``), ``t.data``
+    its value as a ``data_cls`` view (``_DATA_TYPE``), and a Module its parameter arrays as
+    ``param_cls`` views (``_PARAM_TYPE``)."""
     _GRAD_VIEW[0] = cls
     _GRAD_TYPE[0] = grad_cls
     _DATA_TYPE[0] = data_cls
+    _PARAM_TYPE[0] = param_cls
+
+
+def as_param(v):
+    """A Module's parameter as the Module hands it out: an array as a ``_PARAM_TYPE`` view
+    (the same memory), a tensor as itself."""
+    return v.view(_PARAM_TYPE[0]) if type(v) is np.ndarray else v
 
 
 def data_view(t, v):

@@ -237,7 +237,7 @@ def test_a_parameter_of_a_modules_own():
     assert [n for n, _ in m.named_parameters()] == ["alpha", "fc.W", "fc.b"] and m.beta is None
     assert list(m.named_parameters(recurse=False).keys()) == ["alpha"] and m.parameters(recurse=False)[0] is m.alpha
     assert list(m.named_parameters(prefix="net").keys()) == ["net.alpha", "net.fc.W", "net.fc.b"]
-    assert m.get_parameter("fc.W") is m.params["fc"]["W"]
+    assert m.get_parameter("fc.W").base is m.params["fc"]["W"]  # (a view with the Tensor methods)
     p = m.init(0)
     np.testing.assert_array_equal(p["alpha"], np.full(3, 2.0))    # init starts from its value
     g = tg.grad(lambda p: tg.sum(m.apply(p, X) ** 2))(p)           # traced inside forward

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+from tensorgrad.tensor import concrete
 
 rng = np.random.default_rng(0)
 X, Y = rng.normal(size=(16, 4)), rng.integers(0, 3, 16)
@@ -151,5 +152,31 @@ def test_an_optimizer_made_on_a_models_parameters_makes_them_tensors_as_pytorchs
     lin = tg.nn.Linear(2, 1)
     old = lin.parameters()
     lin.params = tg.tree_map(lambda a: a + 0.0, lin.params)
-    with pytest.raises(TypeError, match="parameter 0 is a ndarray, not a tensor that requires grad"):
+    with pytest.raises(TypeError, match="parameter 0 is a ParamArray, not a tensor that requires grad"):
         tg.optim.SGD(old, lr=0.1)
+    with pytest.raises(RuntimeError, match="no longer a parameter of the Module"):
+        old[0].requires_grad = False
+
+
+def test_parameter_arrays_have_pytorchs_parameter_attributes():
+    # PyTorch's idioms on model.parameters() before any optimizer: counting, freezing
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.ReLU(), tg.nn.Linear(4, 2))
+    assert sum(p.numel() for p in model.parameters() if p.requires_grad) == 26
+    p = model.parameters()[0]
+    assert p.grad is None and p.is_leaf and p.dim() == 2 and p.base is model.params[0]["W"]
+    p[0, 0] = 7.0  # a view: writes reach the model (as PyTorch's parameter is the model's)
+    assert model.params[0]["W"][0, 0] == 7.0
+    for q in model[0].parameters():  # fine-tuning: freeze the first layer
+        q.requires_grad = False
+    assert [q.requires_grad for q in model.parameters()] == [False, False, True, True]
+    assert sum(q.numel() for q in model.parameters() if q.requires_grad) == 10
+    opt = tg.optim.SGD(model.parameters(), lr=0.1)
+    W0, W2 = (np.array(concrete(model.params[i]["W"])) for i in (0, 1))
+    tg.sum(model(np.ones((2, 3))) ** 2).backward()
+    opt.step()
+    assert model.params[0]["W"].grad is None and np.array_equal(concrete(model.params[0]["W"]), W0)
+    assert not np.array_equal(concrete(model.params[1]["W"]), W2)
+    assert model.parameters()[0].requires_grad_(True) is model.params[0]["W"]
+    assert model.params[0]["W"].requires_grad
+    frozen = tg.nn.Linear(2, 2).requires_grad_(False)
+    assert [q.requires_grad for q in frozen.parameters()] == [False, False]

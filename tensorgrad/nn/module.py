@@ -33,6 +33,7 @@ from .module_hooks import register as register_hook
 from .module_dtype import DtypeMixin
 from .module_owner import MISSING as _MISSING
 from .module_owner import Owner as _Owner
+from ..hooks import as_param as param_view
 from .param_owners import note_owner
 from .parameter import check_parameter_name, is_parameter
 from .state import StateDictMixin
@@ -414,7 +415,7 @@ class Module(StateDictMixin, DtypeMixin):
         if not recurse:
             kids = {_join(prefix, n) for n, _ in self.named_children()}
             pairs = [(n, v) for n, v in pairs if not any(n == k or n.startswith(k + ".") for k in kids)]
-        return NamedArrays(pairs)
+        return NamedArrays((n, param_view(v)) for n, v in pairs)
 
     def get_parameter(self, target: str):
         """PyTorch's: the parameter named ``target`` (``"fc1.W"``)."""

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..hooks import as_grad
+from ..hooks import as_param as param_view
+from .param_owners import note_owner
 
 __all__ = ["ParamAttr"]
 
@@ -51,7 +52,9 @@ class ParamAttr:
             obj.__dict__["_lazy"] = False
         # (an array parameter: a view with PyTorch's Tensor methods, so m.bias.data.fill_(0)
         # and m.weight.normal_(0, 0.02) write into it; a tensor parameter: itself)
-        return as_grad(params.get(self.key)) if isinstance(params, dict) else None
+        v = params.get(self.key) if isinstance(params, dict) else None
+        note_owner(obj, (v,))
+        return param_view(v)
 
     def __set__(self, obj, value) -> None:
         if self.flag and (value is None or isinstance(value, (bool, int, np.bool_, np.integer))):

@@ -4,10 +4,11 @@ model as it is: ``tg.optim.SGD(model.parameters(), lr=0.1)``.
 A Module's parameters are NumPy arrays until ``model.requires_grad_()`` makes them tensors
 that require grad, and PyTorch's form of an optimizer updates tensors. PyTorch's code makes
 its optimizer without that call, so :meth:`Module.named_parameters` notes the Module each
-array it lists came from, and the optimizer, given such an array, runs that Module's
-``requires_grad_()`` (once; a Module frozen with ``requires_grad_(False)`` gets tensors that
-do not require grad, which the optimizer keeps and skips, as PyTorch's) and holds the tensor
-that took the array's place. An array no Module listed, or one its Module no longer holds,
+array it lists came from, and the optimizer, given such an array, makes that Module's
+parameter arrays tensors that require grad, as ``requires_grad_()`` does (once; those of a
+frozen Module or layer do not require grad, and the optimizer keeps and skips them, as
+PyTorch's), and holds the tensor that took the array's place. ``p.requires_grad = False``
+on a listed array (a ``ParamArray``) does the same and clears the flag of its tensor. An array no Module listed, or one its Module no longer holds,
 is refused as before.
 """
 from __future__ import annotations
@@ -17,8 +18,10 @@ import weakref
 
 import numpy as np
 
+from ..hooks import PARAM_FLAG
+from ..imperative import tensor
 from ..tensor import Tensor
-from ..tree import tree_flatten
+from ..tree import tree_flatten, tree_unflatten
 
 __all__ = ["note_owner", "tensor_for"]
 
@@ -49,33 +52,70 @@ def note_owner(module, arrays) -> None:
 
 
 def _convert(module) -> None:
-    """``module.requires_grad_()`` (kept frozen if it was), each replaced array noted with
-    the tensor in its place."""
-    before = tree_flatten(module._have())[0]
-    frozen = bool(module.__dict__.get("_frozen"))
-    module.requires_grad_()
-    if frozen:
-        module.requires_grad_(False)
-    after = tree_flatten(module.params)[0]
+    """Make ``module``'s parameter arrays tensors (requiring grad unless frozen: PyTorch's
+    parameters, as ``model.requires_grad_()`` makes them; tensors already there keep their
+    flags), each replaced array noted with the tensor in its place."""
+    before, td = tree_flatten(module._have())
+    frozen = module._frozen_leaf_ids(include_self=True)
+    after = [tensor(v, requires_grad=id(v) not in frozen) if type(v) is np.ndarray else v
+             for v in before]
+    module.params = tree_unflatten(td, after)
     for old, new in zip(before, after):
-        if type(old) is np.ndarray and isinstance(new, Tensor):
+        if new is not old:
             _note(old, new)
+
+
+def _target(array):
+    """What ``array`` (a parameter array, or a view of one) was noted with: its Module, the
+    tensor that replaced it, or None."""
+    if type(array) is not np.ndarray and isinstance(getattr(array, "base", None), np.ndarray):
+        array = array.base
+    with _LOCK:
+        entry = _OWNERS.get(id(array))
+    return entry[1]() if entry is not None and entry[0]() is array else None
+
+
+def _replaced(array):
+    target = _target(array)
+    return target if isinstance(target, Tensor) else None
+
+
+def _owner(array):
+    target = _target(array)
+    return None if isinstance(target, Tensor) else target
 
 
 def tensor_for(array):
     """The tensor that holds ``array``'s place in the Module whose parameter it was (that
     Module's parameters made tensors now if they were not), or None."""
-    with _LOCK:
-        entry = _OWNERS.get(id(array))
-    if entry is None or entry[0]() is not array:
-        return None
-    target = entry[1]()
+    if type(array) is not np.ndarray and isinstance(getattr(array, "base", None), np.ndarray):
+        array = array.base  # (a ParamArray view)
+    target = _target(array)
     if isinstance(target, Tensor) or target is None:
         return target
     if not any(v is array for v in tree_flatten(target._have())[0]):
         return None  # (no longer the Module's: its parameters were replaced since)
     _convert(target)
-    with _LOCK:
-        entry = _OWNERS.get(id(array))
-    found = entry[1]() if entry is not None and entry[0]() is array else None
-    return found if isinstance(found, Tensor) else None
+    return _replaced(array)
+
+
+def _requires_grad(view) -> bool:
+    """A parameter array's ``requires_grad`` (``ParamArray``): its tensor's once it was
+    replaced by one, else True unless its Module (or a layer holding it) is frozen."""
+    t = _replaced(view.base)
+    if t is not None:
+        return t.requires_grad
+    module = _owner(view.base)
+    return module is None or id(view.base) not in module._frozen_leaf_ids(include_self=True)
+
+
+def _set_requires_grad(view, flag: bool) -> Tensor:
+    t = tensor_for(view.base)
+    if t is None:
+        raise RuntimeError("requires_grad_: this array is no longer a parameter of the Module "
+                           "that listed it (its parameters were replaced since)")
+    t.requires_grad_(bool(flag))
+    return t
+
+
+PARAM_FLAG[:] = [_requires_grad, _set_requires_grad]
