@@ -132,6 +132,18 @@ class DataArray(GradArray):
         self.owner = None  # (a slice or a copy is not the tensor's whole value)
 
 
+def _checked_in_place(name: str):
+    """An in-place NumPy operator of ParamArray that first checks the array is still its
+    Module's parameter (a write to a replaced one would be lost)."""
+    base = getattr(np.ndarray, name)
+
+    def op(self, other):
+        _hooks.PARAM_FLAG[3](self, name)
+        return base(self, other)
+    op.__name__ = name
+    return op
+
+
 class ParamArray(GradArray):
     """A Module's parameter array as ``model.parameters()``, ``named_parameters()`` and the
     attributes (``conv.weight``, ``linear.bias``) hand it out: the array itself (a view:
@@ -139,12 +151,29 @@ class ParamArray(GradArray):
     ``sum(p.numel() for p in model.parameters() if p.requires_grad)`` and
     ``for p in model.parameters(): p.requires_grad = False`` run as in PyTorch.
     ``requires_grad`` is True unless the Module was frozen; setting it (or
-    ``requires_grad_(flag)``) makes the Module's parameters tensors that require grad, as
-    ``model.requires_grad_()`` does, and sets the flag on the tensor that took this array's
-    place. ``grad`` is None: an array is not on the imperative tape (its tensor is)."""
+    ``requires_grad_(flag)``), or an optimizer made on it, makes the Module's parameters
+    tensors that require grad, as ``model.requires_grad_()`` does, and acts on the tensor
+    that took this array's place. From then on the array is not the parameter: ``grad`` is
+    that tensor's (so ``clip_grad_norm_`` on a list kept from before clips the model's
+    gradients), and writes to it (item assignment, ``p -= ...``, ``p.mul_(...)``) raise
+    rather than be lost. Until then ``grad`` is None (an array is not on the imperative
+    tape). A slice or copy is not the parameter (``requires_grad`` False;
+    ``requires_grad_()`` gives a new leaf tensor of its values). Pickled, a plain array."""
 
-    grad = None
     is_leaf = True
+    whole = False  # (the parameter's own view: set when made from the parameter's array)
+
+    def __array_finalize__(self, obj):
+        self.whole = type(obj) is np.ndarray  # (a slice, copy or view of a view is not)
+
+    def __reduce__(self):
+        return self.view(np.ndarray).__reduce__()
+
+    @property
+    def grad(self):
+        """None, or once the Module's parameters became tensors, the gradient of the tensor
+        in this array's place."""
+        return _hooks.PARAM_FLAG[2](self)
 
     @property
     def requires_grad(self) -> bool:
@@ -154,10 +183,25 @@ class ParamArray(GradArray):
     def requires_grad(self, flag: bool) -> None:
         _hooks.PARAM_FLAG[1](self, flag)
 
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set ``requires_grad`` (see the class); returns the tensor now in this array's
-        place in its Module."""
+    def requires_grad_(self, requires_grad: bool = True):
+        """Set ``requires_grad`` (see the class) and return the tensor now in this array's
+        place in its Module; on a slice or a copy, a new leaf tensor of its values."""
+        if not self.whole:
+            return super().requires_grad_(requires_grad)
         return _hooks.PARAM_FLAG[1](self, requires_grad)
+
+    def write_back(self, out, name: str):  # (an in-place Tensor method's write)
+        _hooks.PARAM_FLAG[3](self, name)
+        np.copyto(self, out, casting="unsafe")
+        return self
+
+    def __setitem__(self, key, value):
+        _hooks.PARAM_FLAG[3](self, "item assignment")
+        super().__setitem__(key, value)
+
+    __iadd__, __isub__, __imul__, __itruediv__, __ipow__, __ifloordiv__, __imod__ = (
+        _checked_in_place(n) for n in ("__iadd__", "__isub__", "__imul__", "__itruediv__",
+                                       "__ipow__", "__ifloordiv__", "__imod__"))
 
 
 _hooks.use_grad_view(RuleArray, GradArray, DataArray, ParamArray)  # (tensor hooks see gradients as RuleArrays)

@@ -42,7 +42,7 @@ _DATA_TYPE: list = [np.ndarray]
 #: ParamArray), and the functions that read and set its ``requires_grad`` (set by
 #: tensorgrad.nn.param_owners, which knows the Modules)
 _PARAM_TYPE: list = [np.ndarray]
-PARAM_FLAG: list = [None, None]
+PARAM_FLAG: list = [None, None, None, None]  # (read, set, its grad, check a write)
 
 
 class TorchValueError(ValueError, RuntimeError):
@@ -179,6 +179,11 @@ def use_grad_view(cls: type, grad_cls: type, data_cls: type, param_cls: type) ->
     _GRAD_TYPE[0] = grad_cls
     _DATA_TYPE[0] = data_cls
     _PARAM_TYPE[0] = param_cls
+
+
+def is_param_view(v) -> bool:
+    """Whether ``v`` is a ``_PARAM_TYPE`` view: a Module's parameter array as handed out."""
+    return type(v) is _PARAM_TYPE[0] and _PARAM_TYPE[0] is not np.ndarray
 
 
 def as_param(v):

@@ -99,7 +99,7 @@ def _as_tensor(v, inputs: list | None):
 _UFUNC_METHODS = ("outer", "reduce", "accumulate", "reduceat", "at")
 
 
-def _jax_function(fn, returns_function: bool = False):
+def _jax_function(fn, returns_function: bool = False, where: str = "", name: str = ""):
     """``fn`` returning tensors where it returns NumPy arrays (``returns_function``: ``fn``
     makes a function, ``vectorize``'s, which is wrapped so). A ufunc's methods (``outer``,
     ``reduce``, ``accumulate``, ``at``, ...) are wrapped too."""
@@ -109,10 +109,12 @@ def _jax_function(fn, returns_function: bool = False):
         r = fn(*args, **kwargs)
         return _jax_function(r) if returns_function else _as_tensor(r, _arrays_in(args, kwargs))
     call.__wrapped__ = fn
+    if where:  # (pickled by reference: tensorgrad.numpy.tanh, tensorgrad.numpy.add.outer, ...)
+        call.__module__, call.__qualname__ = where, name
     for k in _UFUNC_METHODS:
         method = getattr(fn, k, None)
         if isinstance(method, _FUNCTION_TYPES):
-            setattr(call, k, _jax_function(method))
+            setattr(call, k, _jax_function(method, where=where, name=f"{name}.{k}" if where else ""))
     return call
 
 
@@ -160,7 +162,7 @@ def _namespace_getattr(source, cache: dict, label: str):
         if hit is not None and hit[0] is value:
             return hit[1]
         if _is_array_function(value):
-            wrapped = _jax_function(value, returns_function=name == "vectorize")
+            wrapped = _jax_function(value, name == "vectorize", label, name)
         elif name in ("r_", "c_", "mgrid", "ogrid"):
             wrapped = _JaxIndexer(value)
         else:

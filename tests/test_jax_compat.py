@@ -254,6 +254,9 @@ def test_jnp_results_are_arrays_with_jax_update_syntax():
         [jnp.isscalar(v) for v in (jnp.array(1.0), 1.0, np.float32(2), np.ones(2), jnp.ones(2), "a")]
     t = tnp.arange(3.0)
     assert len(t.devices()) == 1 and t.is_ready() and t.tobytes() == np.arange(3.0).tobytes()
+    import pickle  # the functions pickle by reference, as NumPy's and JAX's do
+    for fn in (tnp.tanh, tnp.linalg.norm, tnp.add.outer, tnp.fft.rfft):
+        assert pickle.loads(pickle.dumps(fn)) is fn
     # what is not an array stays as it is
     assert tnp.shape(a) == (4,) and tnp.ndim(a) == 1 and tnp.result_type(a) == np.float64
     assert tnp.array_str(np.ones(1)) == "[1.]" and tnp.dtype is np.dtype

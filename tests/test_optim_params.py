@@ -180,3 +180,60 @@ def test_parameter_arrays_have_pytorchs_parameter_attributes():
     assert model.params[0]["W"].requires_grad
     frozen = tg.nn.Linear(2, 2).requires_grad_(False)
     assert [q.requires_grad for q in frozen.parameters()] == [False, False]
+
+
+def test_parameter_arrays_listed_before_the_optimizer_stay_honest():
+    # PyTorch's `params = [p for p in model.parameters() if p.requires_grad]; opt = Adam(params)`,
+    # then clip_grad_norm_(params): the list holds arrays whose tensors the optimizer made
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 1))
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Tanh(), tg.nn.Linear(4, 1))
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = tg.optim.SGD(params, lr=0.1)
+    ((model(X) - y) ** 2).mean().backward()
+    held = opt.param_groups[0]["params"]
+    assert all(p.grad is t.grad and t.grad is not None for p, t in zip(params, held))
+    norm = tg.nn.utils.clip_grad_norm_(params, 1e-3)   # clips the model's gradients
+    assert float(norm) > 1e-3
+    total = np.sqrt(sum(np.sum(np.asarray(t.grad) ** 2) for t in held))
+    np.testing.assert_allclose(total, 1e-3, rtol=1e-5)
+    # a write to such an array would be lost: refused, whichever way it is written
+    w = params[0]
+    for write in (lambda: w.__setitem__(0, 1.0), lambda: w.mul_(0.5), lambda: w.data.zero_(),
+                  lambda: w.__isub__(0.1), lambda: w.fill_(0.0)):
+        with pytest.raises(RuntimeError, match="no longer the parameter"):
+            write()
+    # clipping a model no optimizer converted leaves its weights alone (no gradient yet)
+    fresh = tg.nn.Linear(3, 2)
+    before = [np.array(p) for p in fresh.parameters()]
+    tg.nn.utils.clip_grad_norm_(fresh.parameters(), 1e-6)
+    tg.nn.utils.clip_grad_value_(fresh.parameters(), 1e-6)
+    assert all(np.array_equal(a, b) for a, b in zip(before, fresh.parameters()))
+
+
+def test_parameter_lists_read_as_pytorchs_generators_and_keep_their_writes():
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.ReLU(), tg.nn.Linear(4, 2))
+    ps = model.parameters()
+    assert next(ps).shape == (3, 4) and next(ps).shape == (4,)
+    assert next(model.named_parameters())[0] == "0.W" and next(model.parameters()).dtype == np.float64
+    assert tg.tree_map(lambda a: a * 0, model.parameters())[0].sum() == 0  # still a pytree (a list)
+    # an init through a layer's parameters() before the model's first use is kept
+    net = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.ReLU(), tg.nn.Linear(4, 2))
+    for p in net[0].parameters():
+        tg.nn.init.zeros_(p)
+    assert np.all(net(np.ones((2, 3)))[:, :] == net[2](np.zeros((2, 4))))
+    # a slice or a copy is not the parameter
+    w = net[2].parameters()[0]
+    assert not w[0].requires_grad and not w.copy().requires_grad and w.requires_grad
+    with pytest.raises(RuntimeError, match="slice or a copy"):
+        w.T.requires_grad = False
+    assert isinstance(w.copy().requires_grad_(), tg.Tensor) and w.requires_grad
+    with pytest.raises(TypeError, match="not a tensor that requires grad"):
+        tg.optim.SGD([w[0]], lr=0.1)
+    # saved and loaded as plain arrays (weights_only)
+    import io
+    buf = io.BytesIO()
+    tg.save(dict(net.named_parameters()), buf)
+    buf.seek(0)
+    back = tg.load(buf)
+    assert type(back["2.W"]) is np.ndarray and np.array_equal(back["2.W"], w)

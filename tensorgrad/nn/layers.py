@@ -35,6 +35,7 @@ from . import torch_padding as _torch_padding
 from . import torch_pooling_nd as _torch_pool
 from .inplace import check as check_inplace
 from .param_alias import ParamAttr
+from .param_owners import frozen_changed
 from .module import Module, check_unshared, children_repr, count_parameters, named_parameters
 
 __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Activation",
@@ -397,6 +398,7 @@ class Embedding(Module):
         m = cls(w.shape[0], w.shape[1], padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse)
         m._pretrained = (w, bool(freeze))  # (init(seed) starts from it again, not from a draw)
         m._frozen = bool(freeze)  # (a model's requires_grad_() leaves it frozen)
+        frozen_changed()
         m.params = m.init_params(None)
         return m
 

@@ -34,7 +34,7 @@ from .module_dtype import DtypeMixin
 from .module_owner import MISSING as _MISSING
 from .module_owner import Owner as _Owner
 from ..hooks import as_param as param_view
-from .param_owners import note_owner
+from .param_owners import NamedArrays, ParameterList, frozen_changed, listed
 from .parameter import check_parameter_name, is_parameter
 from .state import StateDictMixin
 
@@ -51,17 +51,6 @@ def named_parameters(params: Any, prefix: str = "") -> dict[str, Any]:
 def count_parameters(params: Any) -> int:
     """Total number of scalar parameters in a pytree."""
     return int(sum(np.size(concrete(v)) for v in named_parameters(params).values()))
-
-
-class NamedArrays(dict):
-    """``{name: array}`` that iterates as PyTorch's ``named_parameters()`` does: ``for name,
-    p in model.named_parameters()``. Looking up a name, ``keys()``, ``values()``,
-    ``items()``, ``len`` and ``dict(...)`` are a dict's."""
-
-    __slots__ = ()
-
-    def __iter__(self):
-        return iter(self.items())
 
 
 class _Bound(threading.local):
@@ -399,10 +388,12 @@ class Module(StateDictMixin, DtypeMixin):
             params = self._initialize(0, keep=True)
         return params
 
-    def parameters(self, recurse: bool = True) -> list:
+    def parameters(self, recurse: bool = True) -> ParameterList:
         """The parameter arrays, in pytree order (``recurse=False``: only the Module's own,
-        not its children's)."""
-        return list(self.named_parameters(recurse=recurse).values())
+        not its children's), as ``ParamArray`` views (PyTorch's parameter attributes; see
+        ``tensorgrad.autograd_function.ParamArray``); tensors once they are. A list that
+        ``next()`` also reads, as PyTorch's generator."""
+        return ParameterList(self.named_parameters(recurse=recurse).values())
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> NamedArrays:
@@ -410,8 +401,7 @@ class Module(StateDictMixin, DtypeMixin):
         as PyTorch's does. ``prefix`` goes in front of every name; ``recurse=False`` lists
         only the Module's own parameters, not its children's. (No parameter is held twice, so
         ``remove_duplicate`` changes nothing.)"""
-        pairs = self._named_leaves(self._have(), prefix)
-        note_owner(self, (v for _, v in pairs))  # (for an optimizer made on them: param_owners)
+        pairs = self._named_leaves(listed(self), prefix)  # (noted for an optimizer: param_owners)
         if not recurse:
             kids = {_join(prefix, n) for n, _ in self.named_children()}
             pairs = [(n, v) for n, v in pairs if not any(n == k or n.startswith(k + ".") for k in kids)]
@@ -450,6 +440,7 @@ class Module(StateDictMixin, DtypeMixin):
         which an optimizer skips. Call the layer's own ``requires_grad_()`` to unfreeze it."""
         leaves, td = tree_flatten(self._have())
         self.__dict__["_frozen"] = not requires_grad
+        frozen_changed()
         frozen = self._frozen_leaf_ids(include_self=False) if requires_grad else set()
         out = []
         for v in leaves:

@@ -21,14 +21,51 @@ import numpy as np
 from ..hooks import PARAM_FLAG
 from ..imperative import tensor
 from ..tensor import Tensor
-from ..tree import tree_flatten, tree_unflatten
+from ..tree import register_pytree_node, tree_flatten, tree_unflatten
 
-__all__ = ["note_owner", "tensor_for"]
+__all__ = ["NamedArrays", "ParameterList", "listed", "tensor_for", "frozen_changed"]
+
+
+class NamedArrays(dict):
+    """``{name: array}`` that iterates as PyTorch's ``named_parameters()`` does: ``for name,
+    p in model.named_parameters()``. Looking up a name, ``keys()``, ``values()``,
+    ``items()``, ``len`` and ``dict(...)`` are a dict's; ``next()`` gives the pairs in turn,
+    as from PyTorch's generator."""
+
+    __slots__ = ("_at",)
+
+    def __iter__(self):
+        return iter(self.items())
+
+    def __next__(self):
+        at = getattr(self, "_at", 0)
+        if at >= len(self):
+            raise StopIteration
+        self._at = at + 1
+        return list(self.items())[at]
+
+
+class ParameterList(list):
+    """What ``Module.parameters()`` returns: a list (and a pytree, as a list is), which
+    ``next()`` also reads from the front, as PyTorch's generator:
+    ``next(model.parameters()).dtype``."""
+
+    __slots__ = ("_at",)
+
+    def __next__(self):
+        at = getattr(self, "_at", 0)
+        if at >= len(self):
+            raise StopIteration
+        self._at = at + 1
+        return self[at]
+
+
+register_pytree_node(ParameterList, lambda ps: (list(ps), None), lambda _, kids: list(kids))
 
 # id(array) -> (weak reference to the array, weak reference to its Module, or to the tensor
-# that replaced it)
+# that replaced it). Re-entrant: a garbage collection inside it may run _forget.
 _OWNERS: dict = {}
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()
 
 
 def _forget(key: int, ref) -> None:
@@ -49,6 +86,19 @@ def note_owner(module, arrays) -> None:
     for a in arrays:
         if type(a) is np.ndarray:
             _note(a, module)
+
+
+def listed(module):
+    """``module``'s parameters in use, for ``parameters()`` to hand out: made now if they
+    were not (and then kept as the Module's own, as an attribute's first read keeps them, so
+    a write through a listed array is not lost when a model holding the Module makes its
+    parameters), each array noted with the Module."""
+    made = module.params is None
+    params = module._have()
+    if made:
+        module.__dict__["_lazy"] = False
+    note_owner(module, tree_flatten(params)[0])
+    return params
 
 
 def _convert(module) -> None:
@@ -87,8 +137,11 @@ def _owner(array):
 
 def tensor_for(array):
     """The tensor that holds ``array``'s place in the Module whose parameter it was (that
-    Module's parameters made tensors now if they were not), or None."""
-    if type(array) is not np.ndarray and isinstance(getattr(array, "base", None), np.ndarray):
+    Module's parameters made tensors now if they were not), or None (also for a slice or a
+    copy of a parameter)."""
+    if type(array) is not np.ndarray:
+        if not getattr(array, "whole", False) or not isinstance(array.base, np.ndarray):
+            return None
         array = array.base  # (a ParamArray view)
     target = _target(array)
     if isinstance(target, Tensor) or target is None:
@@ -101,15 +154,21 @@ def tensor_for(array):
 
 def _requires_grad(view) -> bool:
     """A parameter array's ``requires_grad`` (``ParamArray``): its tensor's once it was
-    replaced by one, else True unless its Module (or a layer holding it) is frozen."""
+    replaced by one, else True unless its Module (or a layer holding it) is frozen; False
+    for a slice or a copy."""
+    if not view.whole:
+        return False
     t = _replaced(view.base)
     if t is not None:
         return t.requires_grad
     module = _owner(view.base)
-    return module is None or id(view.base) not in module._frozen_leaf_ids(include_self=True)
+    return module is None or id(view.base) not in _frozen_ids(module)
 
 
 def _set_requires_grad(view, flag: bool) -> Tensor:
+    if not view.whole:
+        raise RuntimeError("requires_grad: a slice or a copy of a parameter is not a parameter "
+                           "(only a leaf's flag can be changed, as in PyTorch)")
     t = tensor_for(view.base)
     if t is None:
         raise RuntimeError("requires_grad_: this array is no longer a parameter of the Module "
@@ -118,4 +177,46 @@ def _set_requires_grad(view, flag: bool) -> Tensor:
     return t
 
 
-PARAM_FLAG[:] = [_requires_grad, _set_requires_grad]
+# the frozen parameters' ids of a Module, kept until a Module's requires_grad_() runs again
+_FROZEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_EPOCH = [0]
+
+
+def frozen_changed() -> None:
+    """A Module's ``requires_grad_()`` ran: the frozen sets kept are out of date."""
+    _EPOCH[0] += 1
+
+
+def _frozen_ids(module) -> set:
+    """``module._frozen_leaf_ids(include_self=True)``, kept while no ``requires_grad_()`` ran
+    and the Module holds the same parameter pytree (a layer added or replaced gives a new one)."""
+    params = module.params
+    with _LOCK:
+        hit = _FROZEN.get(module)
+    if hit is not None and hit[0] == _EPOCH[0] and hit[1] is params:
+        return hit[2]
+    epoch = _EPOCH[0]
+    ids = module._frozen_leaf_ids(include_self=True)
+    with _LOCK:
+        _FROZEN[module] = (epoch, params, ids)
+    return ids
+
+
+def _grad(view):
+    """A ``ParamArray``'s ``grad``: the gradient of the tensor in its place, or None."""
+    t = _replaced(view.base) if view.whole else None
+    return None if t is None else t.grad
+
+
+def _check_current(view, what: str) -> None:
+    """Refuse a write to a parameter array a tensor replaced: the Module no longer reads it."""
+    if _replaced(view.base) is not None:
+        raise RuntimeError(
+            f"{what} on a parameter array that is no longer the parameter: its Module's "
+            "parameters became tensors that require grad (an optimizer was made on them, or "
+            "requires_grad was set) after this array was listed, so the write would be lost; "
+            "list them again (model.parameters(), or the attribute) and write to the tensor, "
+            "e.g. under tg.no_grad()")
+
+
+PARAM_FLAG[:] = [_requires_grad, _set_requires_grad, _grad, _check_current]

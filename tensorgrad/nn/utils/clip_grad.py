@@ -23,6 +23,7 @@ import numpy as np
 
 from ... import ops as _ops
 from ... import staging as _staging
+from ...hooks import is_param_view
 from ...recording import IMPERATIVE
 from ...tensor import Tensor, concrete, shape_of
 from ...tree import tree_flatten, tree_unflatten
@@ -110,8 +111,9 @@ def clip_grads_with_norm(grads: Any, max_norm: float, total_norm, foreach: bool 
 
 def _parameter(g) -> bool:
     """Whether ``g`` is a parameter in PyTorch's form: an imperative tensor (one that requires
-    grad, or a frozen one), not a value traced by a transform."""
-    return type(g) is Tensor and (g._trace is IMPERATIVE or g._trace is None)
+    grad, or a frozen one), not a value traced by a transform, or a Module's parameter array
+    as ``model.parameters()`` lists it (its ``grad``: None, or its tensor's once it has one)."""
+    return (type(g) is Tensor and (g._trace is IMPERATIVE or g._trace is None)) or is_param_view(g)
 
 
 def _writable(fn: str, grads) -> list:
