@@ -99,6 +99,20 @@ class GradArray(RuleArray):
         return repr(self.view(np.ndarray))
 
 
+def _data_in_place(ufunc, name: str, dunder: str):
+    """``w.data -= v`` and the like on a DataArray: the tensor takes the new value, as
+    ``w.data.sub_(v)`` gives it (``w.data`` is then rebound to the new view); on a slice or
+    a copy, NumPy's operator (a read-only array raises)."""
+    base = getattr(np.ndarray, dunder)
+
+    def op(self, other):
+        if self.owner is None:
+            return base(self, other)
+        return self.write_back(ufunc(self.view(np.ndarray), concrete(other)), name)
+    op.__name__ = dunder
+    return op
+
+
 class DataArray(GradArray):
     """What a tensor's ``t.data`` is: its value, a read-only array, with PyTorch's Tensor
     methods. An in-place method (``w.data.sub_(lr * w.grad)``, ``.zero_()``, ``.fill_(v)``,
@@ -130,6 +144,20 @@ class DataArray(GradArray):
 
     def __array_finalize__(self, obj):
         self.owner = None  # (a slice or a copy is not the tensor's whole value)
+
+    def __setitem__(self, key, value):
+        """``w.data[i] = v``: the tensor takes its value with entry ``i`` replaced (a view
+        of its value from before refuses, as the in-place methods do)."""
+        if self.owner is None:
+            super().__setitem__(key, value)  # (raises: a read-only array)
+        new = np.array(self)
+        new[key] = concrete(value)
+        self.write_back(new, "copy_")
+
+    __iadd__ = _data_in_place(np.add, "add_", "__iadd__")
+    __isub__ = _data_in_place(np.subtract, "sub_", "__isub__")
+    __imul__ = _data_in_place(np.multiply, "mul_", "__imul__")
+    __itruediv__ = _data_in_place(np.true_divide, "div_", "__itruediv__")
 
 
 def _checked_in_place(name: str):

@@ -86,10 +86,21 @@ def test_data_takes_pytorchs_tensor_methods():
     np.testing.assert_allclose(w.detach(), [4.68, 6.24], rtol=1e-15)
     w.data = np.array([2.34, 3.12])
     np.testing.assert_array_equal(w.data.clone(), w.detach())
-    with pytest.raises(ValueError, match="read-only"):
-        w.data[0] = 1.0                              # (write w.data = ... or an in-place method)
+    w.data[0] = 1.0                                  # PyTorch's item assignment: into the tensor
+    np.testing.assert_array_equal(w.detach(), [1.0, 3.12])
+    w.data -= 0.5 * np.ones(2)                       # PyTorch's manual update, p.data -= lr * p.grad
+    w.data *= 2.0
+    np.testing.assert_allclose(w.detach(), [1.0, 5.24], rtol=1e-15)
+    assert w.is_leaf and w.requires_grad
+    d = w.data
+    d[1] = 0.0
+    with pytest.raises(RuntimeError, match="from before it changed"):
+        d[0] = 0.0                                   # (the view is the old value now)
+    np.testing.assert_array_equal(w.detach(), [1.0, 0.0])
     with pytest.raises(ValueError, match="read-only"):
         w.data[:1].zero_()                           # (a slice is not the tensor's whole value)
+    tg.nn.init.constant_(w.data, 3.0)                # an initializer on .data (DCGAN's weights_init)
+    np.testing.assert_array_equal(w.detach(), [3.0, 3.0])
     i = tg.tensor([1, 2])
     i.data.add_(1)
     assert i.tolist() == [2, 3]

@@ -405,6 +405,9 @@ def _tensors_too(fill: Callable) -> Callable:
     written into the tensor under ``tg.no_grad()``; the tensor comes back. A value traced by
     a transform is refused, as before."""
     def filled(tensor, *args, **kwargs):
+        write = getattr(tensor, "write_back", None)
+        if write is not None and not tensor.flags.writeable:  # a tensor's .data: into the tensor
+            return write(fill(np.array(tensor), *args, **kwargs), "copy_")
         if type(tensor) is not Tensor or traced_level(tensor) > 0:
             return fill(tensor, *args, **kwargs)
         values = fill(np.array(concrete(tensor)), *args, **kwargs)
