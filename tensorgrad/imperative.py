@@ -27,6 +27,7 @@ from .ops.creation import leaf
 from .registry import Op
 from .staging import is_staged
 from .tensor import Tensor, concrete, dtype_of, shape_of, traced_level, undual
+from .tensor_views import write_through
 
 __all__ = ["tensor", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
@@ -379,8 +380,14 @@ def _in_place(symbol: str, op, what: str = "", instead: str = ""):
             result = result.astype(self.dtype)
         self._value, self._node = result._value, result._node
         return self
-    method.__name__ = f"__i{op.__name__.strip('_')}__"
-    return method
+
+    def updating(self, other):
+        out = method(self, other)
+        if out is self:  # (a part of a tensor, w[0]: the whole takes it too, as a view's)
+            write_through(self, _setitem)
+        return out
+    updating.__name__ = f"__i{op.__name__.strip('_')}__"
+    return updating
 
 
 for _sym, _name, _op in (("+", "add", operator.add), ("-", "sub", operator.sub),
@@ -421,7 +428,12 @@ def _setitem(self: Tensor, idx, value) -> None:
         self._value = new
 
 
-Tensor.__setitem__ = _setitem
+def _setitem_through(self: Tensor, idx, value) -> None:
+    _setitem(self, idx, value)
+    write_through(self, _setitem)  # (a part of a tensor, w[0]: the whole takes it too)
+
+
+Tensor.__setitem__ = _setitem_through
 
 
 def _set_data(self: Tensor, value) -> None:

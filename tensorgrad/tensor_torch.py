@@ -23,7 +23,7 @@ import numpy as np
 
 from . import ops as tgo
 from . import special
-from .imperative import _setitem, check_cast
+from .imperative import _setitem_through as _setitem, check_cast
 from .lax import rsqrt
 from .nn.inplace import write_back
 from .nn.torch_activations import log_softmax, relu, softmax

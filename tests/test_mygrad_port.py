@@ -494,10 +494,15 @@ def test_documented_guarding_and_retain_graph():
 
 def test_a_leaf_is_read_only_and_updated_through_no_grad():
     # MyGrad lets `x.data *= 1` through once the graph is gone; tensorgrad keeps a leaf's
-    # array read-only for good (no storage is shared), and updates go through no_grad/.data
+    # array read-only for good (no storage is shared), and updates go through no_grad/.data:
+    # `x.data[...] = v` gives the leaf a new value, as `x.data = ...` does
     x = leaf([1.0, 2.0])
+    held = x.data
     with pytest.raises(ValueError):
-        x.data[...] = 0
+        np.multiply(held, 1.0, out=held)
+    x.data[...] = 0
+    assert_array_equal(x.numpy(), [0.0, 0.0])
+    x.data = np.array([1.0, 2.0])
     (x * 2).sum().backward()
     with tg.no_grad():
         x *= 3

@@ -1,0 +1,89 @@
+"""PyTorch's views for in-place writes: ``w[0].zero_()`` writes into ``w``.
+
+In PyTorch, basic indexing (integers, slices, ``...``, ``None``) gives a view that shares
+the tensor's storage, so an in-place update of the part updates the whole:
+``with torch.no_grad(): emb.weight[pad].zero_()``. A tensorgrad Tensor's value is never
+changed in place, so the part is a tensor of its own; without more, the update would reach
+only it and the whole would silently keep its old values. So a part taken by basic
+indexing from a tensor of the imperative tape (or a constant tensor) is noted with its
+whole and index, and an in-place update of the part (``t += v``, ``t[...] = v``, the
+trailing-underscore methods) is written on into the whole by item assignment
+(``whole[index] = part``), with item assignment's rules (a leaf that requires grad takes it
+only inside ``tg.no_grad()``, as PyTorch refuses an in-place update of a view of such a leaf
+while recording). If the whole changed since the part was taken, the part no longer shows
+its values (a PyTorch view would), and the update raises rather than write old values back.
+Integer-array and boolean indexing give copies, in PyTorch too: not noted.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+
+import numpy as np
+
+from .recording import IMPERATIVE
+from .tensor import Tensor
+
+__all__ = ["note_view", "write_through"]
+
+# id(part) -> (weakref to the part, weakref to the whole, index, the whole's value then)
+_VIEWS: dict = {}
+_LOCK = threading.RLock()  # (re-entrant: a garbage collection inside may run _forget)
+
+
+def _basic(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice))
+               and not isinstance(i, (bool, np.bool_)) for i in parts)
+
+
+def _forget(key: int, ref) -> None:
+    with _LOCK:
+        if _VIEWS.get(key, (None,))[0] is ref:
+            del _VIEWS[key]
+
+
+def note_view(whole, index, part) -> None:
+    """Note ``part = whole[index]`` when it is a view in PyTorch's sense."""
+    if type(part) is not Tensor or part is whole or not _basic(index):
+        return
+    if whole._trace is not IMPERATIVE and whole._trace is not None:
+        return  # (a value a transform traces is immutable: nothing is written anywhere)
+    key = id(part)
+    ref = weakref.ref(part, lambda r, key=key: _forget(key, r))
+    with _LOCK:
+        _VIEWS[key] = (ref, weakref.ref(whole), index, whole._value)
+
+
+def write_through(part, setitem) -> None:
+    """After an in-place update of ``part``: write it into the whole it was taken from (by
+    ``setitem(whole, index, part)``), and so on up."""
+    with _LOCK:
+        entry = _VIEWS.get(id(part))
+    if entry is None or entry[0]() is not part:
+        return
+    whole = entry[1]()
+    if whole is None:
+        return
+    if whole._value is not entry[3]:
+        raise RuntimeError(
+            f"an in-place update of t[{entry[2]!r}], a part of a tensor of shape {whole.shape} "
+            "taken before that tensor changed: the part no longer shows the tensor's values, so "
+            "the update would write old values back; index the tensor afresh (t[i].zero_())")
+    setitem(whole, entry[2], part)
+    with _LOCK:  # (in step again: later updates of the part write on too)
+        if _VIEWS.get(id(part), (None,))[0] is entry[0]:
+            _VIEWS[id(part)] = (entry[0], entry[1], entry[2], whole._value)
+
+
+_plain_getitem = Tensor.__getitem__
+
+
+def _getitem(self, index):
+    part = _plain_getitem(self, index)
+    if type(part) is Tensor and (self._trace is IMPERATIVE or self._trace is None):
+        note_view(self, index, part)
+    return part
+
+
+Tensor.__getitem__ = _getitem
