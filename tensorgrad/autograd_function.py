@@ -98,6 +98,9 @@ class GradArray(RuleArray):
     def __repr__(self) -> str:
         return repr(self.view(np.ndarray))
 
+    def __reduce__(self):  # (pickled, copied by pickle or tg.save: a plain array)
+        return self.view(np.ndarray).__reduce__()
+
 
 def _data_in_place(ufunc, name: str, dunder: str):
     """``w.data -= v`` and the like on a DataArray: the tensor takes the new value, as
@@ -193,9 +196,6 @@ class ParamArray(GradArray):
 
     def __array_finalize__(self, obj):
         self.whole = type(obj) is np.ndarray  # (a slice, copy or view of a view is not)
-
-    def __reduce__(self):
-        return self.view(np.ndarray).__reduce__()
 
     @property
     def grad(self):

@@ -20,7 +20,8 @@ def test_round_trip_restores_parameters_and_buffers():
     want = m(x)
     sd = m.state_dict()
     assert list(sd) == list(m.named_parameters().keys()) + list(m.named_buffers().keys())
-    assert sd["1.running_mean"] is m.layers[1].running_mean  # the Module's own arrays
+    assert sd["1.running_mean"].base is m.layers[1].running_mean  # the Module's own arrays (views
+    assert sd["1.running_mean"].size() == (4,) and sd["0.W"].numel() == 12  # with Tensor methods)
     fresh = _model()
     fresh.init(7)
     fresh.eval()
@@ -74,7 +75,8 @@ def test_imperative_parameters_keep_their_identity():
     m.load_state_dict({"W": np.full((2, 1), 3.0), "b": np.zeros(1)})
     assert m.params["W"] is W and W.requires_grad
     np.testing.assert_array_equal(W.detach().numpy(), np.full((2, 1), 3.0))
-    assert type(m.state_dict()["W"]) is np.ndarray
+    assert isinstance(m.state_dict()["W"], np.ndarray)  # (an array, read-only: not the tensor)
+    assert not m.state_dict()["W"].flags.writeable
     assert m.state_dict(keep_vars=True)["W"] is W
 
 

@@ -12,6 +12,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..hooks import as_grad
 from ..tensor import Tensor, concrete, traced_level
 from ..tree import tree_flatten, tree_unflatten
 
@@ -46,12 +47,15 @@ class StateDictMixin:
                    keep_vars: bool = False) -> dict:
         """``{name: array}``: the parameters under their ``named_parameters()`` names, then
         the buffers. The arrays are the Module's own (not copies), as PyTorch's tensors share
-        their storage; with ``keep_vars=False`` imperative tensors come as their arrays."""
+        their storage; with ``keep_vars=False`` imperative tensors come as their arrays (their
+        values, read-only). Arrays come as views with PyTorch's Tensor methods (``GradArray``s,
+        pickled as plain arrays), so the saving tutorial's ``sd[name].size()`` and the partial
+        load ``sd[name].copy_(pretrained[name])`` work."""
         out = {} if destination is None else destination
         for name, leaf in self._named_leaves(self._have(), prefix):
-            out[name] = leaf if keep_vars else _detached(leaf)
+            out[name] = leaf if keep_vars else as_grad(_detached(leaf))
         for name, (m, attr) in self._buffer_slots(prefix, persistent=True).items():
-            out[name] = getattr(m, attr)
+            out[name] = as_grad(getattr(m, attr))
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True,
