@@ -168,9 +168,9 @@ def _checked_in_place(name: str):
     Module's parameter (a write to a replaced one would be lost)."""
     base = getattr(np.ndarray, name)
 
-    def op(self, other):
+    def op(self, *args, **kwargs):
         _hooks.PARAM_FLAG[3](self, name)
-        return base(self, other)
+        return base(self, *args, **kwargs)
     op.__name__ = name
     return op
 
@@ -193,6 +193,22 @@ class ParamArray(GradArray):
 
     is_leaf = True
     whole = False  # (the parameter's own view: set when made from the parameter's array)
+    results_as = GradArray  # (what its Tensor methods return: not parameters)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # (computing with, or writing into, an array that is no longer the parameter raises:
+        # the values would be silently old ones, or the write lost)
+        out = kwargs.get("out") or ()
+        _hooks.PARAM_FLAG[4]((*inputs, *out))
+        inputs = tuple(x.view(np.ndarray) if isinstance(x, np.ndarray) else x for x in inputs)
+        if out:
+            kwargs["out"] = tuple(x.view(np.ndarray) if isinstance(x, np.ndarray) else x
+                                  for x in out)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        _hooks.PARAM_FLAG[4]((*args, *kwargs.values()))
+        return super().__array_function__(func, types, args, kwargs)
 
     def __array_finalize__(self, obj):
         self.whole = type(obj) is np.ndarray  # (a slice, copy or view of a view is not)
@@ -227,9 +243,10 @@ class ParamArray(GradArray):
         _hooks.PARAM_FLAG[3](self, "item assignment")
         super().__setitem__(key, value)
 
-    __iadd__, __isub__, __imul__, __itruediv__, __ipow__, __ifloordiv__, __imod__ = (
-        _checked_in_place(n) for n in ("__iadd__", "__isub__", "__imul__", "__itruediv__",
-                                       "__ipow__", "__ifloordiv__", "__imod__"))
+    __iadd__, __isub__, __imul__, __itruediv__, __ipow__, __ifloordiv__, __imod__, fill, put, \
+        sort, partition = (_checked_in_place(n) for n in (
+            "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__", "__ifloordiv__",
+            "__imod__", "fill", "put", "sort", "partition"))
 
 
 _hooks.use_grad_view(RuleArray, GradArray, DataArray, ParamArray)  # (tensor hooks see gradients as RuleArrays)

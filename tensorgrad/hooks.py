@@ -42,7 +42,7 @@ _DATA_TYPE: list = [np.ndarray]
 #: ParamArray), and the functions that read and set its ``requires_grad`` (set by
 #: tensorgrad.nn.param_owners, which knows the Modules)
 _PARAM_TYPE: list = [np.ndarray]
-PARAM_FLAG: list = [None, None, None, None]  # (read, set, its grad, check a write)
+PARAM_FLAG: list = [None] * 5  # (read, set, its grad, check a write, check a computation)
 
 
 class TorchValueError(ValueError, RuntimeError):

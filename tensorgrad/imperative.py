@@ -27,7 +27,7 @@ from .ops.creation import leaf
 from .registry import Op
 from .staging import is_staged
 from .tensor import Tensor, concrete, dtype_of, shape_of, traced_level, undual
-from .tensor_views import write_through
+from .tensor_views import is_view, write_through
 
 __all__ = ["tensor", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
@@ -384,7 +384,10 @@ def _in_place(symbol: str, op, what: str = "", instead: str = ""):
     def updating(self, other):
         out = method(self, other)
         if out is self:  # (a part of a tensor, w[0]: the whole takes it too, as a view's)
-            write_through(self, _setitem)
+            write_through(self, _setitem_through)
+        elif out is NotImplemented and is_view(self):  # (a constant part, under no_grad: it
+            _setitem_through(self, Ellipsis, op(self, other))  # takes the value, as add_ does)
+            return self
         return out
     updating.__name__ = f"__i{op.__name__.strip('_')}__"
     return updating
@@ -430,7 +433,7 @@ def _setitem(self: Tensor, idx, value) -> None:
 
 def _setitem_through(self: Tensor, idx, value) -> None:
     _setitem(self, idx, value)
-    write_through(self, _setitem)  # (a part of a tensor, w[0]: the whole takes it too)
+    write_through(self, _setitem_through)  # (a part of a tensor, w[0]: the whole takes it too)
 
 
 Tensor.__setitem__ = _setitem_through

@@ -638,7 +638,8 @@ def install_on_rule_arrays(cls) -> None:
     own = {k: vars(cls)[k] for k in keep if k in vars(cls)}
     _install(cls)
 
-    def rule(r, to):  # (to: the class of self, a subclass of cls too)
+    def rule(r, to):  # (to: the class of self, a subclass of cls too, or the class it names)
+        to = getattr(to, "results_as", to)
         return each_result(lambda v: v.view(to) if type(v) is np.ndarray else v, r)
 
     def wrapped(name, fn):

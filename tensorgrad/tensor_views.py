@@ -10,9 +10,12 @@ whole and index, and an in-place update of the part (``t += v``, ``t[...] = v``,
 trailing-underscore methods) is written on into the whole by item assignment
 (``whole[index] = part``), with item assignment's rules (a leaf that requires grad takes it
 only inside ``tg.no_grad()``, as PyTorch refuses an in-place update of a view of such a leaf
-while recording). If the whole changed since the part was taken, the part no longer shows
-its values (a PyTorch view would), and the update raises rather than write old values back.
-Integer-array and boolean indexing give copies, in PyTorch too: not noted.
+while recording), and so on up for a part of a part (``w[0][1:].zero_()``): a part holds its
+whole alive, as a PyTorch view holds its base. If the whole's values at the part's place
+changed since the part was taken (through another name), the part no longer shows them (a
+PyTorch view would), and the update raises rather than write old values back; a change
+elsewhere in the whole (a sibling part's update) is fine. Integer-array and boolean indexing
+give copies, in PyTorch too: not noted.
 """
 from __future__ import annotations
 
@@ -22,19 +25,24 @@ import weakref
 import numpy as np
 
 from .recording import IMPERATIVE
-from .tensor import Tensor
+from .tensor import Tensor, concrete
 
-__all__ = ["note_view", "write_through"]
+__all__ = ["note_view", "write_through", "is_view"]
 
-# id(part) -> (weakref to the part, weakref to the whole, index, the whole's value then)
+# id(part) -> (weakref to the part, the whole, index, the part's value when taken)
 _VIEWS: dict = {}
 _LOCK = threading.RLock()  # (re-entrant: a garbage collection inside may run _forget)
 
 
+def _basic_one(i) -> bool:
+    if isinstance(i, Tensor):  # (a 0-d integer tensor, t[t.argmax()], is an int here)
+        return i.ndim == 0 and np.dtype(i.dtype).kind in "iu"
+    return i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) \
+        and not isinstance(i, (bool, np.bool_))
+
+
 def _basic(index) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice))
-               and not isinstance(i, (bool, np.bool_)) for i in parts)
+    return all(_basic_one(i) for i in (index if isinstance(index, tuple) else (index,)))
 
 
 def _forget(key: int, ref) -> None:
@@ -52,7 +60,14 @@ def note_view(whole, index, part) -> None:
     key = id(part)
     ref = weakref.ref(part, lambda r, key=key: _forget(key, r))
     with _LOCK:
-        _VIEWS[key] = (ref, weakref.ref(whole), index, whole._value)
+        _VIEWS[key] = (ref, whole, index, part._value)
+
+
+def is_view(t) -> bool:
+    """Whether ``t`` is a part noted by :func:`note_view` (its updates reach a whole)."""
+    with _LOCK:
+        entry = _VIEWS.get(id(t))
+    return entry is not None and entry[0]() is t
 
 
 def write_through(part, setitem) -> None:
@@ -62,18 +77,19 @@ def write_through(part, setitem) -> None:
         entry = _VIEWS.get(id(part))
     if entry is None or entry[0]() is not part:
         return
-    whole = entry[1]()
-    if whole is None:
-        return
-    if whole._value is not entry[3]:
+    whole, index, then = entry[1], entry[2], entry[3]
+    plain = tuple(int(concrete(i)) if isinstance(i, Tensor) else i
+                  for i in (index if isinstance(index, tuple) else (index,)))
+    now = np.asarray(concrete(whole))[plain]
+    if now is not then and not np.array_equal(now, concrete(then)):
         raise RuntimeError(
-            f"an in-place update of t[{entry[2]!r}], a part of a tensor of shape {whole.shape} "
-            "taken before that tensor changed: the part no longer shows the tensor's values, so "
-            "the update would write old values back; index the tensor afresh (t[i].zero_())")
-    setitem(whole, entry[2], part)
+            f"an in-place update of t[{index!r}], a part of a tensor of shape {whole.shape} "
+            "taken before the tensor's values there changed: the part no longer shows them, "
+            "so the update would write old values back; index the tensor afresh (t[i].zero_())")
+    setitem(whole, index, part)
     with _LOCK:  # (in step again: later updates of the part write on too)
         if _VIEWS.get(id(part), (None,))[0] is entry[0]:
-            _VIEWS[id(part)] = (entry[0], entry[1], entry[2], whole._value)
+            _VIEWS[id(part)] = (entry[0], whole, index, part._value)
 
 
 _plain_getitem = Tensor.__getitem__

@@ -200,9 +200,14 @@ def test_parameter_arrays_listed_before_the_optimizer_stay_honest():
     # a write to such an array would be lost: refused, whichever way it is written
     w = params[0]
     for write in (lambda: w.__setitem__(0, 1.0), lambda: w.mul_(0.5), lambda: w.data.zero_(),
-                  lambda: w.__isub__(0.1), lambda: w.fill_(0.0)):
+                  lambda: w.__isub__(0.1), lambda: w.fill_(0.0), lambda: np.copyto(w, 1.0),
+                  lambda: np.add(w, 1.0, out=w), lambda: w.fill(0.0), lambda: w.sort()):
         with pytest.raises(RuntimeError, match="no longer the parameter"):
             write()
+    # ... and so would a computation with its old values (an L2 term on the kept list)
+    for read in (lambda: sum(tg.sum(p ** 2) for p in params), lambda: np.sum(w), lambda: w.norm()):
+        with pytest.raises(RuntimeError, match="its values are old ones"):
+            read()
     # clipping a model no optimizer converted leaves its weights alone (no gradient yet)
     fresh = tg.nn.Linear(3, 2)
     before = [np.array(p) for p in fresh.parameters()]

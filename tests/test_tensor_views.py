@@ -39,9 +39,40 @@ def test_a_part_taken_before_its_whole_changed_refuses_to_write_old_values():
     c = tg.tensor(np.arange(6.0).reshape(2, 3))
     part = c[0]
     c.data = np.zeros((2, 3))
-    with pytest.raises(RuntimeError, match="taken before that tensor changed"):
+    with pytest.raises(RuntimeError, match="taken before the tensor.s values there changed"):
         part.fill_(1.0)
     np.testing.assert_array_equal(c.detach(), np.zeros((2, 3)))
     # values a transform traces stay immutable: nothing is noted or written there
     g = tg.grad(lambda v: tg.sum(v[0] * 3.0))(np.ones((2, 2)))
     np.testing.assert_array_equal(g, [[3.0, 3.0], [0.0, 0.0]])
+
+
+def test_parts_of_parts_siblings_and_operators_write_through_as_pytorchs_views():
+    torch_like = [  # (each against the value PyTorch computes)
+        (lambda w: w[0][1:].zero_(), lambda a: a.__setitem__((0, slice(1, None)), 0.0)),
+        (lambda w: w[None][0, 1].fill_(5.0), lambda a: a.__setitem__(1, 5.0)),
+        (lambda w: w[1:][0].mul_(10.0), lambda a: a.__setitem__(1, a[1] * 10.0)),
+        (lambda w: w[1].__iadd__(1.0), lambda a: a.__setitem__(1, a[1] + 1.0)),
+        (lambda w: [c.zero_() for c in w.chunk(3)], lambda a: a.fill(0.0)),
+        (lambda w: w[tg.tensor(2)].fill_(7.0), lambda a: a.__setitem__(2, 7.0)),
+    ]
+    for update, want in torch_like:
+        w = tg.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+        a = np.arange(12.0).reshape(3, 4)
+        with tg.no_grad():
+            update(w)
+        want(a)
+        np.testing.assert_array_equal(w.detach(), a)
+    w = tg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    with tg.no_grad():
+        first, second = w[0], w[1]      # siblings: a write to one leaves the other's place alone
+        first.zero_()
+        second.fill_(3.0)
+        w[0] = 1.0                      # ... and a change elsewhere keeps a part usable
+        second.add_(1.0)
+    np.testing.assert_array_equal(w.detach(), [[1.0, 1.0, 1.0], [4.0, 4.0, 4.0]])
+    x = tg.tensor(np.ones((2, 3)), requires_grad=True)
+    h = x * 2.0
+    h[0][1:].mul_(3.0)
+    h.sum().backward()
+    np.testing.assert_array_equal(x.grad, [[2.0, 6.0, 6.0], [2.0, 2.0, 2.0]])

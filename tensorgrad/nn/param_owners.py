@@ -18,7 +18,7 @@ import weakref
 
 import numpy as np
 
-from ..hooks import PARAM_FLAG
+from ..hooks import PARAM_FLAG, is_param_view
 from ..imperative import tensor
 from ..tensor import Tensor
 from ..tree import register_pytree_node, tree_flatten, tree_unflatten
@@ -214,9 +214,19 @@ def _check_current(view, what: str) -> None:
         raise RuntimeError(
             f"{what} on a parameter array that is no longer the parameter: its Module's "
             "parameters became tensors that require grad (an optimizer was made on them, or "
-            "requires_grad was set) after this array was listed, so the write would be lost; "
-            "list them again (model.parameters(), or the attribute) and write to the tensor, "
-            "e.g. under tg.no_grad()")
+            "requires_grad was set) after this array was listed, so a write would be lost and "
+            "its values are old ones; list them again after making the optimizer "
+            "(model.parameters(), or the attribute) and use the tensors (writes under "
+            "tg.no_grad()); its .grad is the tensor's")
 
 
-PARAM_FLAG[:] = [_requires_grad, _set_requires_grad, _grad, _check_current]
+def _check_reads(values) -> None:
+    """Refuse to compute with (or write into) a parameter array a tensor replaced, among
+    ``values`` (one level into lists and tuples): its values are the old ones."""
+    for v in values:
+        for x in (v if isinstance(v, (list, tuple)) else (v,)):
+            if is_param_view(x) and _replaced(x.base) is not None:
+                _check_current(x, "a computation")
+
+
+PARAM_FLAG[:] = [_requires_grad, _set_requires_grad, _grad, _check_current, _check_reads]
