@@ -29,11 +29,12 @@ from .custom import _outputs, custom_vjp
 from . import ops as _ops
 from . import hooks as _hooks
 from .hooks import TorchTypeError, TorchValueError, note_gradient
-from .imperative import check_cast, rule_mode
+from .imperative import _setitem_through, check_cast, rule_mode
 from .imperative import tensor as _tensor
 from .ops import stop_gradient
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete, shape_of
+from .tensor_views import write_through
 from .tensor_torch import install_on_rule_arrays
 from .tree import tree_flatten, tree_unflatten
 
@@ -102,6 +103,12 @@ class GradArray(RuleArray):
         return self.view(np.ndarray).__reduce__()
 
 
+def _basic_index(key) -> bool:
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice))
+               and not isinstance(k, (bool, np.bool_)) for k in parts)
+
+
 def _data_in_place(ufunc, name: str, dunder: str):
     """``w.data -= v`` and the like on a DataArray: the tensor takes the new value, as
     ``w.data.sub_(v)`` gives it (``w.data`` is then rebound to the new view); on a slice or
@@ -122,19 +129,30 @@ class DataArray(GradArray):
     ``.copy_(src)``) gives the tensor the new value, as ``w.data = ...`` does (nothing is
     recorded; a leaf stays the same leaf), and returns the tensor's new ``.data``. A value is
     never changed in place, so a view kept from before (``d = w.data``) still shows the old
-    value, and an in-place method through it raises rather than update from the old value."""
+    value, and an in-place method through it raises rather than update from the old value.
+    A part taken by basic indexing (``w.data[2:4].fill_(1.0)``, ``w.data[0] += 1``) updates
+    that part of the tensor the same way."""
 
-    owner = None  # (weakref to the tensor; None on a slice or a copy: read-only there)
+    owner = None  # (weakref to the tensor; None on a copy: read-only there)
+    path = ()  # (the basic indices from the tensor's value to this part)
+
+    def __getitem__(self, key):
+        part = super().__getitem__(key)
+        if self.owner is not None and isinstance(part, DataArray) and _basic_index(key):
+            part.owner, part.path = self.owner, self.path + (key,)
+        return part
 
     def write_back(self, out, name: str):
         t = self.owner() if self.owner is not None else None
         if t is None:
             np.copyto(self, out, casting="unsafe")  # (raises: a read-only array)
             return self
-        base = self.base
+        base, value = self.base, concrete(t)
         while isinstance(getattr(base, "base", None), np.ndarray):
             base = base.base
-        if base is not concrete(t):  # the tensor has another value since: never update
+        while isinstance(getattr(value, "base", None), np.ndarray):  # (a part's value is a view)
+            value = value.base
+        if base is not value:  # the tensor has another value since: never update
             # from an old one (PyTorch's w.data shares memory; here a value is immutable)
             raise RuntimeError(
                 f"t.data.{name}: this view holds the tensor's value from before it changed (an "
@@ -142,11 +160,23 @@ class DataArray(GradArray):
                 f"the tensor from its current value: write t.data.{name}(...) afresh each time")
         if name not in ("zero_", "fill_", "copy_"):  # (those cast, as PyTorch's)
             check_cast(f"t.data.{name}", out, t.dtype, f"use t.data.{name[:-1]}(...)")
+        if self.path:  # (a part: the tensor's value with that part replaced)
+            full = np.array(concrete(t))
+            target = full
+            for key in self.path[:-1]:
+                target = target[key]
+            target[self.path[-1]] = out
+            out = full
         t.data = out
-        return t.data
+        write_through(t, _setitem_through)  # (t itself a part of a tensor: w[0].data.zero_())
+        view = t.data
+        for key in self.path:
+            view = view[key]
+        return view
 
     def __array_finalize__(self, obj):
-        self.owner = None  # (a slice or a copy is not the tensor's whole value)
+        self.owner, self.path = None, ()  # (a copy is not the tensor's value; a part gets
+        # its owner and path from __getitem__)
 
     def __setitem__(self, key, value):
         """``w.data[i] = v``: the tensor takes its value with entry ``i`` replaced (a view

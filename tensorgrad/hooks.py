@@ -11,6 +11,7 @@ as recorded tensors under ``create_graph=True``; they run in the order registere
 """
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 
@@ -192,13 +193,18 @@ def as_param(v):
     return v.view(_PARAM_TYPE[0]) if type(v) is np.ndarray else v
 
 
+def _same(t):
+    return t
+
+
 def data_view(t, v):
     """``v``, the read-only value of the tensor ``t``, as ``t.data`` shows it: a
     ``_DATA_TYPE`` view whose in-place Tensor methods give ``t`` the new value."""
     if type(v) is not np.ndarray or _DATA_TYPE[0] is np.ndarray:
         return v
     view = v.view(_DATA_TYPE[0])
-    view.owner = weakref.ref(t)
+    view.owner = functools.partial(_same, t)  # (holds t, as a PyTorch .data holds storage:
+    # w[1:3].data.zero_() writes through a part nothing else holds)
     return view
 
 

@@ -97,10 +97,19 @@ def test_data_takes_pytorchs_tensor_methods():
     with pytest.raises(RuntimeError, match="from before it changed"):
         d[0] = 0.0                                   # (the view is the old value now)
     np.testing.assert_array_equal(w.detach(), [1.0, 0.0])
+    w.data[:1].zero_()                               # (a part of .data: into the tensor)
+    np.testing.assert_array_equal(w.detach(), [0.0, 0.0])
     with pytest.raises(ValueError, match="read-only"):
-        w.data[:1].zero_()                           # (a slice is not the tensor's whole value)
+        np.add(w.data, 1.0, out=w.data)              # (NumPy's own writes stay refused)
     tg.nn.init.constant_(w.data, 3.0)                # an initializer on .data (DCGAN's weights_init)
     np.testing.assert_array_equal(w.detach(), [3.0, 3.0])
+    b = tg.tensor(np.zeros(8), requires_grad=True)
+    b.data[2:4].fill_(1.0)                           # parts of .data: the LSTM forget-gate bias idiom
+    b.data[0] += 5.0
+    tg.nn.init.constant_(b.data[6:], 2.0)
+    with tg.no_grad():
+        b[4:6].data.fill_(3.0)                       # (.data of a part: into the whole)
+    np.testing.assert_array_equal(b.detach(), [5.0, 0.0, 1.0, 1.0, 3.0, 3.0, 2.0, 2.0])
     i = tg.tensor([1, 2])
     i.data.add_(1)
     assert i.tolist() == [2, 3]

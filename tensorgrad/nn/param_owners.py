@@ -59,6 +59,13 @@ class ParameterList(list):
         self._at = at + 1
         return self[at]
 
+    def __iter__(self):  # (after next(), a loop goes on from there, as over a generator)
+        at = getattr(self, "_at", 0)
+        if not at:
+            return super().__iter__()
+        self._at = len(self)
+        return iter(list.__getitem__(self, slice(at, None)))
+
 
 register_pytree_node(ParameterList, lambda ps: (list(ps), None), lambda _, kids: list(kids))
 
