@@ -91,6 +91,12 @@ class GradArray(RuleArray):
         ``memoryview(g)``)."""
         return self
 
+    @data.setter
+    def data(self, value) -> None:
+        # ``g.data = v`` writes v in (``p.data *= 2`` ends in ``p.data = p.data``: nothing left)
+        if value is not self:
+            self[...] = concrete(value)
+
     def __array_wrap__(self, arr, context=None, return_scalar=False):
         if return_scalar:
             return arr[()]
@@ -183,6 +189,9 @@ class DataArray(GradArray):
         of its value from before refuses, as the in-place methods do)."""
         if self.owner is None:
             super().__setitem__(key, value)  # (raises: a read-only array)
+        if isinstance(value, DataArray) and value.owner is not None \
+                and value.owner() is self.owner() and value.path == self.path + (key,):
+            return  # (``w.data[0] *= 2`` stores back the part its *= already wrote in)
         new = np.array(self)
         new[key] = concrete(value)
         self.write_back(new, "copy_")
@@ -193,10 +202,10 @@ class DataArray(GradArray):
     __itruediv__ = _data_in_place(np.true_divide, "div_", "__itruediv__")
 
 
-def _checked_in_place(name: str):
-    """An in-place NumPy operator of ParamArray that first checks the array is still its
-    Module's parameter (a write to a replaced one would be lost)."""
-    base = getattr(np.ndarray, name)
+def _checked(cls: type, name: str):
+    """``cls``'s method ``name`` for ParamArray, first checking the array is still its
+    Module's parameter (a write to a replaced one would be lost, a read gives old values)."""
+    base = getattr(cls, name)
 
     def op(self, *args, **kwargs):
         _hooks.PARAM_FLAG[3](self, name)
@@ -274,9 +283,14 @@ class ParamArray(GradArray):
         super().__setitem__(key, value)
 
     __iadd__, __isub__, __imul__, __itruediv__, __ipow__, __ifloordiv__, __imod__, fill, put, \
-        sort, partition = (_checked_in_place(n) for n in (
+        sort, partition = (_checked(np.ndarray, n) for n in (
             "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__", "__ifloordiv__",
             "__imod__", "fill", "put", "sort", "partition"))
+    # (reads of its old values: refused too)
+    __getitem__, item, tolist, copy, __copy__, __deepcopy__, __float__, __int__, detach, clone, \
+        numpy = (_checked(GradArray, n) for n in (
+            "__getitem__", "item", "tolist", "copy", "__copy__", "__deepcopy__", "__float__",
+            "__int__", "detach", "clone", "numpy"))
 
 
 _hooks.use_grad_view(RuleArray, GradArray, DataArray, ParamArray)  # (tensor hooks see gradients as RuleArrays)

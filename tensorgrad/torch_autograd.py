@@ -38,10 +38,18 @@ def is_torch_form(first: Any) -> bool:
 
 
 def _tensors(x, name: str, what: str) -> list:
-    seq = [x] if isinstance(x, Tensor) else list(x) if isinstance(x, (list, tuple)) else None
+    # (a Tensor, or any iterable of them, as PyTorch's: a list, params.values(), a generator)
+    seq = [x] if isinstance(x, Tensor) else None
+    if seq is None and not isinstance(x, (np.ndarray, str, bytes)) and hasattr(x, "__iter__"):
+        seq = list(x)
     if seq is None or not all(isinstance(t, Tensor) for t in seq):
+        bad = next((t for t in seq or () if not isinstance(t, Tensor)), None)
+        hint = "" if bad is None else f"; an entry is a {type(bad).__name__}"
+        if type(bad).__name__ == "ParamArray":
+            hint += (" (a Module's parameters are tensors once an optimizer is made on "
+                     "model.parameters() or model.requires_grad_() runs: list them after that)")
         raise TypeError(f"{name}: {what} must be a Tensor or a sequence of Tensors, "
-                        f"got {type(x).__name__}")
+                        f"got {type(x).__name__}{hint}")
     return [undual(t) for t in seq]  # (a forward_ad dual: its primal, as PyTorch)
 
 

@@ -182,3 +182,30 @@ def test_the_transformers_own_linear_layers_have_pytorchs_attributes():
     layer.init(0)
     assert layer.linear1.weight.shape == (16, 8)             # PyTorch's (out, in) layout here
     np.testing.assert_array_equal(layer.linear1.bias, layer.linear1.params["bias"])
+
+
+def test_pytorchs_compound_writes_on_parameters_and_their_data():
+    conv = tg.nn.Conv2d(1, 2, 3)
+    w0 = np.array(conv.weight)
+    conv.weight.data *= 2.0              # (arrays: before any optimizer)
+    conv.bias.data = np.ones(2)
+    np.testing.assert_allclose(conv.weight, 2.0 * w0, rtol=1e-15)
+    opt = tg.optim.SGD(conv.parameters(), lr=0.1)  # (tensors from here on)
+    conv.weight.data[0] *= 0.5
+    conv.bias.data[1:] += 1.0
+    with tg.no_grad():
+        conv.bias += 1.0                 # (layer.bias += 1: the attribute takes back its tensor)
+        conv.weight *= 2.0
+    np.testing.assert_allclose(conv.weight.detach()[0], 2.0 * w0[0], rtol=1e-15)
+    np.testing.assert_array_equal(conv.bias.detach(), [2.0, 3.0])
+    sd = conv.state_dict()
+    sd["b"].copy_(np.full(2, 7.0))        # the partial-load idiom writes into the parameter
+    np.testing.assert_array_equal(conv.bias.detach(), [7.0, 7.0])
+    assert opt.param_groups[0]["params"][1] is conv.bias
+    with pytest.raises(AttributeError, match="layer.params"):
+        conv.bias = np.zeros(2)          # (assigning another array is still refused)
+    x = tg.tensor(np.ones(2), requires_grad=True)
+    y = tg.tensor(np.full(2, 3.0), requires_grad=True)
+    loss = tg.sum(x * y)
+    grads = tg.autograd.grad(loss, {"x": x, "y": y}.values())  # any iterable, as PyTorch's
+    np.testing.assert_array_equal(grads[1], [1.0, 1.0])

@@ -60,6 +60,10 @@ class ParamAttr:
         if self.flag and (value is None or isinstance(value, (bool, int, np.bool_, np.integer))):
             obj.__dict__["has_" + self.name] = value  # (the constructor's flag)
             return
+        params = obj.params
+        current = params.get(self.key) if isinstance(params, dict) else None
+        if current is not None and (value is current or getattr(value, "base", None) is current):
+            return  # (``layer.weight *= 2`` stores back the parameter its *= updated in place)
         raise AttributeError(
             f"{type(obj).__name__}.{self.name} = ...: the layer's parameters live in "
             f"layer.params; assign layer.params['{self.key}'] = array (or load_state_dict), or "

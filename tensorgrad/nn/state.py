@@ -23,8 +23,9 @@ IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_k
 
 
 def _detached(v):
-    if isinstance(v, Tensor):
-        return concrete(v)
+    if isinstance(v, Tensor):  # (its .data: the value, whose in-place methods write into v,
+        # as the saving tutorial's sd[name].copy_(pretrained[name]); a traced one: its value)
+        return v.data if traced_level(v) == 0 else concrete(v)
     return v
 
 
