@@ -209,3 +209,16 @@ def test_pytorchs_compound_writes_on_parameters_and_their_data():
     loss = tg.sum(x * y)
     grads = tg.autograd.grad(loss, {"x": x, "y": y}.values())  # any iterable, as PyTorch's
     np.testing.assert_array_equal(grads[1], [1.0, 1.0])
+
+
+def test_vector_to_parameters_writes_pytorchs_parameters_in_place():
+    lin = tg.nn.Linear(2, 2)
+    back = tg.nn.utils.vector_to_parameters(np.arange(6.0), lin.parameters())
+    np.testing.assert_array_equal(lin.params["W"], [[0.0, 1.0], [2.0, 3.0]])  # (arrays)
+    np.testing.assert_array_equal(back[1], [4.0, 5.0])
+    tg.optim.SGD(lin.parameters(), lr=0.1)
+    tg.nn.utils.vector_to_parameters(2 * np.arange(6.0), lin.parameters())   # (tensors)
+    np.testing.assert_array_equal(lin.bias.detach(), [8.0, 10.0])
+    plain = {"a": np.zeros(3)}  # a functional pytree stays a value: a new one comes back
+    assert tg.nn.utils.vector_to_parameters(np.ones(3), plain)["a"].sum() == 3.0
+    assert plain["a"].sum() == 0.0

@@ -203,8 +203,9 @@ def parameters_to_vector(parameters: Any):
 
 def vector_to_parameters(vec, parameters: Any) -> Any:
     """The inverse of :func:`parameters_to_vector`: a new pytree shaped like ``parameters``
-    whose leaves are consecutive slices of the 1-d ``vec``. (PyTorch writes into the
-    parameters in place; tensorgrad's parameters are values, so this returns them.)"""
+    whose leaves are consecutive slices of the 1-d ``vec``. Given PyTorch's parameters
+    (``model.parameters()``: tensors of the imperative tape, or a Module's parameter arrays)
+    and a concrete ``vec``, it also writes the slices into them, as PyTorch's does."""
     leaves, tree = tree_flatten(parameters)
     shapes = [_shape(leaf) for leaf in leaves]
     sizes = [int(np.prod(s)) for s in shapes]
@@ -216,6 +217,13 @@ def vector_to_parameters(vec, parameters: Any) -> Any:
     for s, n in zip(shapes, sizes):
         out.append(_ops.reshape(vec[start:start + n], s))
         start += n
+    if not _staging.is_staged(concrete(vec)) and (not isinstance(vec, Tensor) or vec._trace is None
+                                                  or vec._trace is IMPERATIVE):
+        for leaf, new in zip(leaves, out):
+            if type(leaf) is Tensor and _parameter(leaf):
+                leaf.data = new  # (the same tensor, its new value; nothing recorded)
+            elif is_param_view(leaf):
+                leaf[...] = concrete(new)  # (into the Module's array; a stale one refuses)
     return tree_unflatten(tree, out)
 
 
