@@ -484,6 +484,11 @@ def _named(name: str, exc: Exception) -> Exception:
         return exc
 
 
+#: set by tensorgrad.torch_functions: ``fn(name, args, kwargs)``, the Tensor method ``name`` on
+#: ``args[0]`` (arrays in, arrays out), or NotImplemented where there is none
+TORCH_FORM: list = []
+
+
 def _public_function(op: Op, signature: Callable | None, check: Callable | None = None) -> Callable:
     """``tg.<name>``: the op's public function, binding its inputs and parameters."""
     if check is not None:  # the one-frame two-input function; the check runs when the forward fails
@@ -501,6 +506,12 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
             try:
                 parts = signature(*args, **kwargs)
             except (TypeError, ValueError, AttributeError) as exc:
+                if args and ("dim" in kwargs or "keepdim" in kwargs) and TORCH_FORM:
+                    # PyTorch's keywords, which NumPy's signature lacks: PyTorch's function,
+                    # the Tensor method (tg.sum(x, dim=1), tg.max(x, dim=1) -> (values, indices))
+                    out = TORCH_FORM[0](op.name, args, kwargs)
+                    if out is not NotImplemented:
+                        return out
                 raise _named(op.name, exc) from exc
             if type(parts) is Computed:
                 return parts.value

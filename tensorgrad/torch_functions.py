@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from . import registry as _registry
 from .autograd_function import RuleArray
 from .imperative import tensor
 from .staging import Staged
@@ -35,6 +36,18 @@ def _method(name: str, input, args: tuple, kwargs: dict):
     # (the RuleArrays of the result plain arrays again, also in topk's (values, indices))
     return each_result(lambda v: v.view(np.ndarray) if isinstance(v, RuleArray) else v,
                         getattr(a.view(RuleArray), name)(*args, **kwargs))
+
+
+def _torch_form(name: str, args: tuple, kwargs: dict):
+    """``tg.<name>(x, ..., dim=..., keepdim=...)``: with PyTorch's keywords, which NumPy's
+    signature lacks, PyTorch's function, the Tensor method of that name (NotImplemented if
+    there is none)."""
+    if not hasattr(RuleArray, name):
+        return NotImplemented
+    return _method(name, args[0], args[1:], kwargs)
+
+
+_registry.TORCH_FORM.append(_torch_form)
 
 
 def mul(input, other):

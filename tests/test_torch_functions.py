@@ -106,3 +106,23 @@ def test_pytorchs_dtype_names_arithmetic_and_keywords():
     m = tg.nn.Sequential(tg.nn.Linear(2, 3), tg.nn.Linear(3, 1))
     m.requires_grad_()
     assert sum(p.numel() for p in m.parameters()) == 2 * 3 + 3 + 3 + 1
+
+
+def test_namespace_reductions_take_pytorchs_dim_keyword():
+    # torch.sum(x, dim=1), torch.max(x, dim=1) -> (values, indices), torch.argmax(x, dim=1):
+    # PyTorch's keywords, which NumPy's signatures lack, select PyTorch's function
+    x = np.array([[1.0, 5.0, 2.0], [4.0, 0.0, 3.0]])
+    np.testing.assert_array_equal(tg.sum(x, dim=1), [8.0, 7.0])
+    np.testing.assert_array_equal(tg.mean(x, dim=0, keepdim=True), [[2.5, 2.5, 2.5]])
+    values, indices = tg.max(x, dim=1)
+    np.testing.assert_array_equal(values, [5.0, 4.0])
+    np.testing.assert_array_equal(indices, [1, 0])
+    np.testing.assert_array_equal(tg.argmax(x, dim=1), [1, 0])
+    np.testing.assert_allclose(tg.std(x, dim=1), np.std(x, axis=1, ddof=1), rtol=1e-15)  # (PyTorch's)
+    np.testing.assert_array_equal(tg.median(x, dim=1).values, [2.0, 3.0])
+    assert isinstance(tg.sum(tg.tensor(x), dim=0), tg.Tensor)
+    np.testing.assert_array_equal(tg.grad(lambda v: tg.sum(tg.max(v, dim=1).values))(x),
+                                  [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(tg.max(x, 1), [5.0, 4.0])  # positional: NumPy's meaning
+    with pytest.raises(TypeError, match="dim"):
+        tg.nanquantile(x, 0.5, dim=1)  # (no PyTorch method of that name: the plain error)

@@ -18,9 +18,14 @@ short signatures (``axis``, ``keepdims``):
 """
 from __future__ import annotations
 
+import builtins
+import functools
+import inspect
+from typing import Callable
+
 import numpy as np
 
-from ..registry import FUNCTIONS, register_numpy
+from ..registry import FUNCTIONS, TORCH_FORM, register_numpy
 from ..staging import is_staged, may_any
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
@@ -464,14 +469,38 @@ def argsort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=
     return flip((n - 1) - _argsort(flip(a, axis), axis=axis, kind=kind, order=order, stable=stable), axis)
 
 
+def torch_keywords(f: Callable, name: str) -> Callable:
+    """``f`` as ``tg.<name>``: where it takes NumPy's ``axis`` and not PyTorch's ``dim``, one
+    that gives PyTorch's function for PyTorch's keywords (``tg.sum(x, dim=1)``,
+    ``tg.max(x, dim=1)`` -> (values, indices)): the Tensor method ``name``."""
+    try:
+        params = inspect.signature(f).parameters
+    except (TypeError, ValueError):
+        return f
+    if "axis" not in params or "dim" in params \
+            or builtins.any(p.kind is p.VAR_KEYWORD for p in params.values()):  # (any is tg's here)
+        return f
+
+    @functools.wraps(f)
+    def published(*args, **kwargs):
+        if ("dim" in kwargs or "keepdim" in kwargs) and args and TORCH_FORM:
+            out = TORCH_FORM[0](name, args, kwargs)
+            if out is not NotImplemented:
+                return out
+        return f(*args, **kwargs)
+    # (f serves NumPy's paths on Tensors; the public function it stands for is this one)
+    f.numpy_signature_of = published.numpy_signature_of = published
+    return published
+
+
 # the public functions of these names (tg.sum, ...) and the NumPy paths they serve
 _ADAPTED = (sum, prod, mean, var, std, max, min, nansum, nanmean, nanmax, nanmin, nanprod, nanvar,
             nanstd, all, any, argmax, argmin, sort, argsort)
 for _fn in _ADAPTED:
     _fn.__module__ = "tensorgrad"
     _fn.numpy_signature_of = _fn  # the public function itself (tg.<name>)
-    FUNCTIONS[_fn.__name__] = _fn
-    register_numpy(f"numpy.{_fn.__name__}", _fn)
+    FUNCTIONS[_fn.__name__] = torch_keywords(_fn, _fn.__name__)  # (tg.sum(x, dim=1): PyTorch's)
+    register_numpy(f"numpy.{_fn.__name__}", FUNCTIONS[_fn.__name__])
 FUNCTIONS["amax"], FUNCTIONS["amin"] = max, min
 register_numpy("numpy.amax", max)
 register_numpy("numpy.amin", min)
