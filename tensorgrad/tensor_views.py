@@ -19,6 +19,7 @@ give copies, in PyTorch too: not noted.
 """
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 
@@ -53,14 +54,14 @@ def _forget(key: int, ref) -> None:
 
 def note_view(whole, index, part) -> None:
     """Note ``part = whole[index]`` when it is a view in PyTorch's sense."""
-    if type(part) is not Tensor or part is whole or not _basic(index):
+    if type(part) is not Tensor or part is whole:
+        return
+    if type(index) is not int and not _basic(index):
         return
     if whole._trace is not IMPERATIVE and whole._trace is not None:
         return  # (a value a transform traces is immutable: nothing is written anywhere)
-    key = id(part)
-    ref = weakref.ref(part, lambda r, key=key: _forget(key, r))
-    with _LOCK:
-        _VIEWS[key] = (ref, whole, index, part._value)
+    key = id(part)  # (one dict store: atomic, no lock needed)
+    _VIEWS[key] = (weakref.ref(part, functools.partial(_forget, key)), whole, index, part._value)
 
 
 def is_view(t) -> bool:
@@ -97,7 +98,8 @@ _plain_getitem = Tensor.__getitem__
 
 def _getitem(self, index):
     part = _plain_getitem(self, index)
-    if type(part) is Tensor and (self._trace is IMPERATIVE or self._trace is None):
+    trace = self._trace
+    if trace is None or trace is IMPERATIVE:
         note_view(self, index, part)
     return part
 
