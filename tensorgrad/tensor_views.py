@@ -82,7 +82,7 @@ def write_through(part, setitem) -> None:
     plain = tuple(int(concrete(i)) if isinstance(i, Tensor) else i
                   for i in (index if isinstance(index, tuple) else (index,)))
     now = np.asarray(concrete(whole))[plain]
-    if now is not then and not np.array_equal(now, concrete(then)):
+    if now is not then and not np.array_equal(now, concrete(then), equal_nan=True):
         raise RuntimeError(
             f"an in-place update of t[{index!r}], a part of a tensor of shape {whole.shape} "
             "taken before the tensor's values there changed: the part no longer shows them, "
