@@ -220,6 +220,7 @@ def test_parameter_lists_read_as_pytorchs_generators_and_keep_their_writes():
     model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.ReLU(), tg.nn.Linear(4, 2))
     ps = model.parameters()
     assert next(ps).shape == (3, 4) and next(ps).shape == (4,)
+    assert len(tg.tree_leaves(ps)) == 4  # (as a pytree: whole)
     assert [p.shape for p in ps] == [(4, 2), (2,)]  # (a loop goes on from there, as PyTorch's)
     assert next(model.named_parameters())[0] == "0.W" and next(model.parameters()).dtype == np.float64
     assert tg.tree_map(lambda a: a * 0, model.parameters())[0].sum() == 0  # still a pytree (a list)

@@ -67,7 +67,8 @@ class ParameterList(list):
         return iter(list.__getitem__(self, slice(at, None)))
 
 
-register_pytree_node(ParameterList, lambda ps: (list(ps), None), lambda _, kids: list(kids))
+# (flattened whole, also after next() moved a loop's start on)
+register_pytree_node(ParameterList, lambda ps: (ps[:], None), lambda _, kids: list(kids))
 
 # id(array) -> (weak reference to the array, weak reference to its Module, or to the tensor
 # that replaced it). Re-entrant: a garbage collection inside it may run _forget.
