@@ -124,5 +124,10 @@ def test_namespace_reductions_take_pytorchs_dim_keyword():
     np.testing.assert_array_equal(tg.grad(lambda v: tg.sum(tg.max(v, dim=1).values))(x),
                                   [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
     np.testing.assert_array_equal(tg.max(x, 1), [5.0, 4.0])  # positional: NumPy's meaning
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(tg.softmax(x, dim=1), e / e.sum(axis=1, keepdims=True), rtol=1e-15)
+    np.testing.assert_allclose(tg.log_softmax(x, dim=0), x - np.log(np.exp(x).sum(0)), atol=1e-14)
+    np.testing.assert_allclose(tg.logsumexp(x, dim=1, keepdim=True), np.log(np.exp(x).sum(1, keepdims=True)),
+                               rtol=1e-15)
     with pytest.raises(TypeError, match="dim"):
         tg.nanquantile(x, 0.5, dim=1)  # (no PyTorch method of that name: the plain error)

@@ -231,18 +231,21 @@ def _normalized(op_fn, name: str, fill: float, x, axis, where_):
 
 
 @function(methods=())
-def softmax(x: ArrayLike, axis: Axis = -1, where: ArrayLike | None = None) -> Array:
+def softmax(x: ArrayLike, axis: Axis = -1, where: ArrayLike | None = None, *, dim: Axis = None) -> Array:
     """Softmax along ``axis`` (an int, a tuple of axes normalized together, or None: all),
     exp(x)/Σ exp(x); with ``where`` only those entries (0 elsewhere), as ``jax.nn.softmax``.
+    ``dim`` is PyTorch's name for ``axis`` (``torch.softmax(x, dim=1)``).
     Jacobian diag(p) − p pᵀ, never formed."""
-    return _normalized(_softmax_op, "softmax", 0.0, x, axis, where)
+    return _normalized(_softmax_op, "softmax", 0.0, x, axis if dim is None else dim, where)
 
 
 @function(methods=())
-def log_softmax(x: ArrayLike, axis: Axis = -1, where: ArrayLike | None = None) -> Array:
+def log_softmax(x: ArrayLike, axis: Axis = -1, where: ArrayLike | None = None, *,
+                dim: Axis = None) -> Array:
     """log(softmax(x)) as x − logsumexp(x) (stable), over ``axis`` as :func:`softmax`; with
-    ``where``, −inf outside it (``jax.nn.log_softmax``)."""
-    return _normalized(_log_softmax_op, "log_softmax", -np.inf, x, axis, where)
+    ``where``, −inf outside it (``jax.nn.log_softmax``). ``dim``: PyTorch's name for ``axis``."""
+    return _normalized(_log_softmax_op, "log_softmax", -np.inf, x, axis if dim is None else dim,
+                       where)
 
 
 softmax.op = _softmax_op.op

@@ -233,7 +233,8 @@ _logsumexp = general(
 
 @function
 def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None, keepdims: bool = False,
-              return_sign: bool = False, where: ArrayLike | None = None):
+              return_sign: bool = False, where: ArrayLike | None = None, *, dim: Axis = None,
+              keepdim: bool | None = None):
     """log(Σ b·exp(a)) over ``axis`` (``b`` defaults to 1), as ``scipy.special.logsumexp``.
 
     Shifted by the max, so large and −inf entries are safe; an all −inf slice
@@ -242,8 +243,11 @@ def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None, keepd
     negative sum gives NaN, unless ``return_sign=True``, which returns
     ``(log|Σ b·exp(a)|, sign)`` (the sign carries no gradient). ``where`` (as
     ``jax.nn.logsumexp``): only the entries where it is true take part (the others
-    get a zero gradient; a slice with none gives −inf).
+    get a zero gradient; a slice with none gives −inf). ``dim`` and ``keepdim`` are PyTorch's
+    names for ``axis`` and ``keepdims`` (``torch.logsumexp(x, dim=1)``).
     """
+    axis = axis if dim is None else dim
+    keepdims = keepdims if keepdim is None else keepdim
     if b is not None:  # b may broadcast a too (as SciPy and JAX): the sum runs over the common shape
         xs, bs = np.shape(concrete(a)), np.shape(concrete(b))
         if bs != xs and broadcast_shapes_of("logsumexp", a=xs, b=bs) != xs:
