@@ -139,7 +139,7 @@ class DataArray(GradArray):
     A part taken by basic indexing (``w.data[2:4].fill_(1.0)``, ``w.data[0] += 1``) updates
     that part of the tensor the same way."""
 
-    owner = None  # (weakref to the tensor; None on a copy: read-only there)
+    owner = None  # (a callable giving the tensor, which it holds; None on a copy)
     path = ()  # (the basic indices from the tensor's value to this part)
 
     def __getitem__(self, key):
@@ -187,8 +187,9 @@ class DataArray(GradArray):
     def __setitem__(self, key, value):
         """``w.data[i] = v``: the tensor takes its value with entry ``i`` replaced (a view
         of its value from before refuses, as the in-place methods do)."""
-        if self.owner is None:
-            super().__setitem__(key, value)  # (raises: a read-only array)
+        if self.owner is None:  # (a copy: NumPy's item assignment; read-only ones raise)
+            super().__setitem__(key, value)
+            return
         if isinstance(value, DataArray) and value.owner is not None \
                 and value.owner() is self.owner() and value.path == self.path + (key,):
             return  # (``w.data[0] *= 2`` stores back the part its *= already wrote in)
