@@ -33,7 +33,7 @@ from .imperative import _setitem_through, check_cast, rule_mode
 from .imperative import tensor as _tensor
 from .ops import stop_gradient
 from .recording import IMPERATIVE
-from .tensor import Tensor, concrete, shape_of
+from .tensor import Tensor, concrete, shape_of, traced_level
 from .tensor_views import write_through
 from .tensor_torch import install_on_rule_arrays
 from .tree import tree_flatten, tree_unflatten
@@ -78,6 +78,17 @@ class RuleArray(np.ndarray):
 install_on_rule_arrays(RuleArray)
 
 
+def _written(value, what: str):
+    """``value``'s concrete array for a write into an array (``.data``, a gradient), refused
+    when a transform traces it: written in, it would be a constant and its gradient silently
+    lost (as ``t.data = v`` refuses)."""
+    if traced_level(value) > 0:
+        raise TypeError(f"{what}: the value is traced by a transform (grad, vjp, jit, ...); an "
+                        "array can only take a concrete value (the gradient through it would be "
+                        "silently lost). Build the new value inside the transform instead")
+    return concrete(value)
+
+
 class GradArray(RuleArray):
     """What ``.grad`` and ``tg.autograd.grad`` hand out: the gradient's NumPy array itself
     (NumPy's semantics; writes reach ``.grad``) with PyTorch's Tensor methods, so ported
@@ -95,7 +106,7 @@ class GradArray(RuleArray):
     def data(self, value) -> None:
         # ``g.data = v`` writes v in (``p.data *= 2`` ends in ``p.data = p.data``: nothing left)
         if value is not self:
-            self[...] = concrete(value)
+            self[...] = _written(value, "g.data = v")
 
     def __array_wrap__(self, arr, context=None, return_scalar=False):
         if return_scalar:
@@ -124,7 +135,7 @@ def _data_in_place(ufunc, name: str, dunder: str):
     def op(self, other):
         if self.owner is None:
             return base(self, other)
-        return self.write_back(ufunc(self.view(np.ndarray), concrete(other)), name)
+        return self.write_back(ufunc(self.view(np.ndarray), _written(other, f"t.data {dunder} (in place)")), name)
     op.__name__ = dunder
     return op
 
@@ -194,7 +205,7 @@ class DataArray(GradArray):
                 and value.owner() is self.owner() and value.path == self.path + (key,):
             return  # (``w.data[0] *= 2`` stores back the part its *= already wrote in)
         new = np.array(self)
-        new[key] = concrete(value)
+        new[key] = _written(value, "t.data[index] = v")
         self.write_back(new, "copy_")
 
     __iadd__ = _data_in_place(np.add, "add_", "__iadd__")

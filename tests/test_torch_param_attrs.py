@@ -222,3 +222,12 @@ def test_vector_to_parameters_writes_pytorchs_parameters_in_place():
     plain = {"a": np.zeros(3)}  # a functional pytree stays a value: a new one comes back
     assert tg.nn.utils.vector_to_parameters(np.ones(3), plain)["a"].sum() == 3.0
     assert plain["a"].sum() == 0.0
+
+
+def test_a_traced_value_written_through_data_raises_rather_than_become_a_constant():
+    w = tg.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(TypeError, match="traced by a transform"):
+        tg.grad(lambda v: tg.sum(v) + (w.data.__setitem__(0, v[0]) or 0.0))(np.full(3, 7.0))
+    with pytest.raises(TypeError, match="traced by a transform"):
+        tg.grad(lambda v: tg.sum(v) + (w.data.__isub__(v) is None))(np.full(3, 7.0))
+    np.testing.assert_array_equal(w.detach(), np.ones(3))  # (left as it was)
