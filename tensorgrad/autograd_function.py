@@ -34,7 +34,7 @@ from .imperative import tensor as _tensor
 from .ops import stop_gradient
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete, shape_of, traced_level
-from .tensor_views import write_through
+from .tensor_views import basic_index, write_through
 from .tensor_torch import install_on_rule_arrays
 from .tree import tree_flatten, tree_unflatten
 
@@ -120,12 +120,6 @@ class GradArray(RuleArray):
         return self.view(np.ndarray).__reduce__()
 
 
-def _basic_index(key) -> bool:
-    parts = key if isinstance(key, tuple) else (key,)
-    return all(k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice))
-               and not isinstance(k, (bool, np.bool_)) for k in parts)
-
-
 def _data_in_place(ufunc, name: str, dunder: str):
     """``w.data -= v`` and the like on a DataArray: the tensor takes the new value, as
     ``w.data.sub_(v)`` gives it (``w.data`` is then rebound to the new view); on a slice or
@@ -155,7 +149,7 @@ class DataArray(GradArray):
 
     def __getitem__(self, key):
         part = super().__getitem__(key)
-        if self.owner is not None and isinstance(part, DataArray) and _basic_index(key):
+        if self.owner is not None and isinstance(part, DataArray) and basic_index(key):
             part.owner, part.path = self.owner, self.path + (key,)
         return part
 

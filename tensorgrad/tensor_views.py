@@ -28,7 +28,7 @@ import numpy as np
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete
 
-__all__ = ["note_view", "write_through", "is_view"]
+__all__ = ["note_view", "write_through", "is_view", "basic_index"]
 
 # id(part) -> (weakref to the part, the whole, index, the part's value when taken)
 _VIEWS: dict = {}
@@ -42,7 +42,9 @@ def _basic_one(i) -> bool:
         and not isinstance(i, (bool, np.bool_))
 
 
-def _basic(index) -> bool:
+def basic_index(index) -> bool:
+    """Whether ``index`` is basic indexing (ints, slices, ``...``, ``None``): a view's, in
+    NumPy and PyTorch."""
     return all(_basic_one(i) for i in (index if isinstance(index, tuple) else (index,)))
 
 
@@ -56,7 +58,7 @@ def note_view(whole, index, part) -> None:
     """Note ``part = whole[index]`` when it is a view in PyTorch's sense."""
     if type(part) is not Tensor or part is whole:
         return
-    if type(index) is not int and not _basic(index):
+    if type(index) is not int and not basic_index(index):
         return
     if whole._trace is not IMPERATIVE and whole._trace is not None:
         return  # (a value a transform traces is immutable: nothing is written anywhere)

@@ -26,6 +26,16 @@ from ..tree import register_pytree_node, tree_flatten, tree_unflatten
 __all__ = ["NamedArrays", "ParameterList", "listed", "tensor_for", "frozen_changed"]
 
 
+def _advance(seq) -> int:
+    """The position ``next(seq)`` reads (a cursor kept on ``seq``, as a generator's), moved on
+    by one; StopIteration at the end."""
+    at = getattr(seq, "_at", 0)
+    if at >= len(seq):
+        raise StopIteration
+    seq._at = at + 1
+    return at
+
+
 class NamedArrays(dict):
     """``{name: array}`` that iterates as PyTorch's ``named_parameters()`` does: ``for name,
     p in model.named_parameters()``. Looking up a name, ``keys()``, ``values()``,
@@ -38,11 +48,7 @@ class NamedArrays(dict):
         return iter(self.items())
 
     def __next__(self):
-        at = getattr(self, "_at", 0)
-        if at >= len(self):
-            raise StopIteration
-        self._at = at + 1
-        return list(self.items())[at]
+        return list(self.items())[_advance(self)]
 
 
 class ParameterList(list):
@@ -53,11 +59,7 @@ class ParameterList(list):
     __slots__ = ("_at",)
 
     def __next__(self):
-        at = getattr(self, "_at", 0)
-        if at >= len(self):
-            raise StopIteration
-        self._at = at + 1
-        return self[at]
+        return self[_advance(self)]
 
     def __iter__(self):  # (after next(), a loop goes on from there, as over a generator)
         at = getattr(self, "_at", 0)
