@@ -105,9 +105,12 @@ def _swept(nodes, seeds, retain, taps, hooks, batch_ndim=0, cut=None) -> dict:
         leaves = backward_pass(roots, seeds, retain=retain, taps=taps, hooks=hooks,
                                batch_ndim=batch_ndim)
     finally:
-        if not retain:  # what the sweep freed on its copies is freed on the graph
+        if not retain:  # what the sweep freed on its copies is freed on the graph, except
+            # at an input none of whose parents is needed: the sweep stops there and its rule
+            # never runs (autograd.grad(y.sum(), y) leaves y's own node for a later backward)
             for n, c in copies.items():
-                n.args, n.out = c.args, c.out
+                if any(p is not None for p in c.parents):
+                    n.args, n.out = c.args, c.out
     return {back.get(n, n): g for n, g in leaves.items()}
 
 

@@ -46,6 +46,30 @@ def test_grad_with_respect_to_an_intermediate_result():
     np.testing.assert_allclose(gx, 2 * np.sin(X0) * W0 ** 2 * np.cos(X0) + W0, rtol=1e-13)
 
 
+def test_grad_at_an_intermediate_leaves_the_graph_below_it_for_a_later_backward():
+    # PyTorch runs only the nodes between the outputs and the inputs: y's own node (exp) is
+    # not run, so its saved values are still there for a backward through it afterwards
+    x = tg.tensor(X0, requires_grad=True)
+    y = tg.exp(x)
+    (gy,) = tg.autograd.grad(tg.sum(tg.sin(y)), y)
+    np.testing.assert_allclose(gy, np.cos(np.exp(X0)), rtol=1e-14)
+    tg.sum(2 * y).backward()
+    np.testing.assert_allclose(x.grad, 2 * np.exp(X0), rtol=1e-14)
+    # the part the sweep ran is freed: the same grad again raises
+    x = tg.tensor(X0, requires_grad=True)
+    y = tg.exp(x)
+    z = tg.sum(tg.sin(y))
+    tg.autograd.grad(z, y)
+    with pytest.raises(RuntimeError, match="freed"):
+        tg.autograd.grad(z, y)
+    # an input the sweep goes on through (to x) is freed as PyTorch frees it
+    x = tg.tensor(X0, requires_grad=True)
+    y = tg.exp(x)
+    tg.autograd.grad(tg.sum(y * y), [y, x])
+    with pytest.raises(RuntimeError, match="freed"):
+        tg.sum(y).backward()
+
+
 def test_the_graph_is_freed_unless_retained():
     x, w, h, y = _model()
     tg.autograd.grad(y, x)
