@@ -82,3 +82,27 @@ def test_vector_norm_below_one_with_zero_entries(p):
         np.testing.assert_allclose(g[1:], ref, rtol=1e-12)
     else:  # a zero entry makes the norm 0 for p < 0: a kink like abs's, subgradient 0 (was
         np.testing.assert_array_equal(g, np.zeros(3))  # a divide-by-zero warning)
+
+
+def test_norms_take_pytorchs_dim_keepdim_and_positional_ord():
+    # torch.linalg.norm(A, ord, dim, keepdim) is numpy.linalg.norm with PyTorch's names;
+    # torch.linalg.vector_norm(x, ord, dim=...) and matrix_norm(A, ord, dim=...) take ord
+    # positionally
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(2, 3, 4))
+    np.testing.assert_allclose(tg.linalg.norm(x, dim=1), np.linalg.norm(x, axis=1), rtol=1e-14)
+    got = tg.norm(x, 1, dim=(1, 2), keepdim=True)
+    np.testing.assert_allclose(got, np.linalg.norm(x, 1, axis=(1, 2), keepdims=True), rtol=1e-14)
+    np.testing.assert_allclose(tg.linalg.vector_norm(x, 1), np.abs(x).sum(), rtol=1e-14)
+    np.testing.assert_allclose(tg.linalg.vector_norm(x, 3, dim=-1, keepdim=True),
+                               (np.abs(x) ** 3).sum(-1, keepdims=True) ** (1 / 3), rtol=1e-14)
+    np.testing.assert_allclose(tg.linalg.matrix_norm(x, 2), np.linalg.norm(x, 2, axis=(1, 2)),
+                               rtol=1e-13)
+    np.testing.assert_allclose(tg.linalg.matrix_norm(x, "fro", dim=(0, 2)),
+                               np.sqrt((x ** 2).sum((0, 2))), rtol=1e-14)
+    g = tg.grad(lambda v: tg.linalg.norm(v, dim=-1).sum())(x)
+    np.testing.assert_allclose(g, x / np.linalg.norm(x, axis=-1, keepdims=True), rtol=1e-14)
+    with pytest.raises(TypeError, match="not both"):
+        tg.linalg.norm(x, axis=0, dim=1)
+    with pytest.raises(ValueError, match="2 axes"):
+        tg.linalg.matrix_norm(x, dim=(0,))

@@ -143,16 +143,31 @@ def _matrix_norm(x, ord, r: int, c: int, keepdims: bool, name: str):
     return expand_dims(out, tuple(sorted((r, c)))) if keepdims else out
 
 
+def _torch_axes(name: str, axis, keepdims: bool, dim, keepdim) -> tuple:
+    """``(axis, keepdims)`` from NumPy's keywords or PyTorch's (``dim``, ``keepdim``)."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{name}: pass axis= (NumPy's) or dim= (PyTorch's), not both")
+        axis = tuple(dim) if isinstance(dim, list) else dim
+    if keepdim is not None:
+        keepdims = bool(keepdim) or bool(keepdims)
+    return axis, keepdims
+
+
 @function
-def norm(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = False) -> Array:
+def norm(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+         keepdim: bool | None = None) -> Array:
     """A vector or matrix norm, as ``numpy.linalg.norm``.
 
     ``axis`` None: the 2-norm of all entries when ``ord`` is None, else a vector
     norm of a 1-D ``x`` or a matrix norm of a 2-D ``x``; an int: vector norms
     along that axis; a pair: matrix norms over those two axes. ``ord``:
     vectors 2 (default), 1, inf, −inf, 0 (count of nonzeros) or any p;
-    matrices 'fro' (default), 'nuc', 1, −1, 2, −2, inf, −inf.
+    matrices 'fro' (default), 'nuc', 1, −1, 2, −2, inf, −inf. ``dim`` and
+    ``keepdim`` are PyTorch's names of ``axis`` and ``keepdims`` (as in
+    ``torch.linalg.norm``).
     """
+    axis, keepdims = _torch_axes("norm", axis, keepdims, dim, keepdim)
     x = _float(x)
     nd = len(shape_of(concrete(x)))
     if axis is None:
@@ -176,16 +191,26 @@ def norm(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = False) -> A
     raise ValueError(f"norm: axis must name 1 or 2 axes, got {axis!r}")
 
 
-def vector_norm(x: ArrayLike, /, *, axis: Axis = None, keepdims: bool = False, ord=2) -> Array:
+def vector_norm(x: ArrayLike, /, ord=2, *, axis: Axis = None, keepdims: bool = False,
+                dim: Axis = None, keepdim: bool | None = None) -> Array:
     """A vector norm over ``axis`` (all entries when None, as one vector), as
-    ``numpy.linalg.vector_norm``."""
+    ``numpy.linalg.vector_norm``; also PyTorch's form, ``vector_norm(x, ord, dim=...,
+    keepdim=...)``."""
+    axis, keepdims = _torch_axes("vector_norm", axis, keepdims, dim, keepdim)
     x = _modulus(_float(x))
     axes = negative_axes(axis, len(shape_of(concrete(x))), "vector_norm")
     return _vector_norm(x, ord, axes, keepdims, "vector_norm")
 
 
-def matrix_norm(x: ArrayLike, /, *, keepdims: bool = False, ord="fro") -> Array:
-    """A matrix norm of the last two axes, as ``numpy.linalg.matrix_norm``."""
+def matrix_norm(x: ArrayLike, /, ord="fro", *, keepdims: bool = False, dim: Axis = None,
+                keepdim: bool | None = None) -> Array:
+    """A matrix norm of the last two axes, as ``numpy.linalg.matrix_norm``; also PyTorch's
+    form, ``matrix_norm(A, ord, dim=(r, c), keepdim=...)`` (the norm over axes r and c)."""
+    if dim is not None:
+        if len(tuple(dim)) != 2:
+            raise ValueError(f"matrix_norm: dim must name 2 axes, got {dim!r}")
+        return norm(x, ord, axis=tuple(dim), keepdims=bool(keepdim) or keepdims)
+    keepdims = bool(keepdim) or keepdims
     x = _float(x)
     nd = len(shape_of(concrete(x)))
     if nd < 2:
