@@ -62,7 +62,8 @@ from . import nn
 from . import tensor_torch as _tensor_torch  # noqa: F401  (PyTorch's Tensor methods: t.exp(), t.view(-1), t.add_(1), ...)
 from .torch_functions import (as_tensor, bmm, chunk, clamp, clone, div, flatten,  # noqa: F401
                               from_numpy, gather, index_select, is_tensor, masked_fill, mm, mul,
-                              mv, narrow, numel, permute, sub, t, topk, unsqueeze)  # (PyTorch's functions NumPy lacks)
+                              mv, narrow, numel, permute, sub, t, take_along_dim, topk,
+                              unsqueeze, cdist)  # (PyTorch's functions NumPy lacks)
 from . import check, checkpoint, data, optim, perceptron, special, train
 from . import utils  # tg.utils.data: torch.utils.data (Dataset, DataLoader, random_split) on NumPy
 from . import scipy  # tg.scipy.linalg, tg.scipy.special, tg.scipy.stats: jax.scipy's layout

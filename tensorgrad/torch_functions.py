@@ -17,16 +17,22 @@ from typing import Any
 
 import numpy as np
 
+from . import ops as _ops
 from . import registry as _registry
 from .autograd_function import RuleArray
 from .imperative import tensor
+from .ops.norms import vector_norm as _vector_norm
 from .staging import Staged
 from .tensor import Tensor
 from .tensor_torch_more import each_result
 
 __all__ = ["mul", "div", "sub", "unsqueeze", "flatten", "chunk", "topk", "clamp", "mm", "bmm", "mv", "narrow",
-           "permute", "t", "gather", "index_select", "masked_fill", "clone", "numel",
+           "permute", "t", "gather", "index_select", "masked_fill", "clone", "numel", "take_along_dim", "cdist",
            "is_tensor", "from_numpy", "as_tensor"]
+
+
+def _value(x):
+    return x if isinstance(x, (Tensor, Staged, np.ndarray)) else np.asarray(x)
 
 
 def _method(name: str, input, args: tuple, kwargs: dict):
@@ -136,6 +142,31 @@ def index_select(input, dim, index):
     """PyTorch's ``torch.index_select``: the slices at ``index`` along ``dim``;
     ``input.index_select(...)``."""
     return _method("index_select", input, (dim, index), {})
+
+
+def take_along_dim(input, indices, dim=None):
+    """PyTorch's ``torch.take_along_dim``: the entries at ``indices`` along ``dim`` (NumPy's
+    ``take_along_axis``; ``dim`` None: of the flattened input); ``input.take_along_dim(...)``."""
+    return _method("take_along_dim", input, (indices, dim), {})
+
+
+def cdist(x1, x2, p: float = 2.0, compute_mode=None):
+    """PyTorch's ``torch.cdist``: the ``p``-norm distances between the rows of ``x1`` (…, P, M)
+    and those of ``x2`` (…, R, M), shape (…, P, R); batch axes broadcast. The gradient of a zero
+    distance is 0, as PyTorch's (the norms' convention). ``compute_mode`` changes nothing (the
+    differences are always formed directly, never by PyTorch's matrix-product shortcut)."""
+    if compute_mode not in (None, "use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                            "donot_use_mm_for_euclid_dist"):
+        raise ValueError(f"cdist: {compute_mode!r} is not a valid value for compute_mode")
+    s1, s2 = np.shape(_value(x1)), np.shape(_value(x2))
+    if len(s1) < 2 or len(s2) < 2 or s1[-1] != s2[-1]:
+        raise RuntimeError(f"cdist: x1 of shape {s1} and x2 of shape {s2}: both need at least 2 "
+                           "dimensions and the same number of columns (last axis)")
+    if p < 0:
+        raise RuntimeError(f"cdist only supports non-negative p values, got p={p}")
+    from_x1 = _ops.expand_dims(x1, -2)  # (..., P, 1, M)
+    from_x2 = _ops.expand_dims(x2, -3)  # (..., 1, R, M)
+    return _vector_norm(from_x1 - from_x2, p, axis=-1)
 
 
 def masked_fill(input, mask, value):

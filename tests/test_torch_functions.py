@@ -3,6 +3,7 @@ each is the Tensor method of that name on its first argument. References are Num
 is not a test dependency); gradients against central differences."""
 import numpy as np
 import pytest
+import scipy.spatial.distance
 
 import tensorgrad as tg
 from tensorgrad.testing import central_difference_gradient
@@ -27,12 +28,19 @@ CASES = [
     ("index_select", (A, 0, np.array([2, 0])), {}, A[[2, 0]]),
     ("masked_fill", (A, A > 0, 0.0), {}, np.where(A > 0, 0.0, A)),
     ("clone", (A,), {}, A),
+    ("take_along_dim", (A, np.array([[3], [0], [1]]), 1), {},
+     np.take_along_axis(A, np.array([[3], [0], [1]]), 1)),
+    ("take_along_dim", (A, np.array([11, 0, 0])), {}, A.ravel()[[11, 0, 0]]),
+    ("cdist", (C, RNG.normal(size=(2, 5, 4))), {"p": 1.0}, None),
 ]
 
 
 @pytest.mark.parametrize("name,args,kwargs,want", CASES, ids=[c[0] for c in CASES])
 def test_each_is_the_method_on_arrays_and_tensors(name, args, kwargs, want):
     fn = getattr(tg, name)
+    if want is None:  # cdist: SciPy's Minkowski distances, matrix by matrix
+        want = np.stack([scipy.spatial.distance.cdist(a, b, "minkowski", p=kwargs["p"])
+                         for a, b in zip(*args)])
     got = fn(*args, **kwargs)
     assert type(got) is np.ndarray                              # arrays in: arrays out
     np.testing.assert_allclose(got, want, rtol=1e-13)
@@ -131,3 +139,26 @@ def test_namespace_reductions_take_pytorchs_dim_keyword():
                                rtol=1e-15)
     with pytest.raises(TypeError, match="dim"):
         tg.nanquantile(x, 0.5, dim=1)  # (no PyTorch method of that name: the plain error)
+
+
+def test_cdist_orders_broadcasting_and_the_slope_of_a_zero_distance():
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(4, 3)), rng.normal(size=(2, 5, 3))
+    b[1, 2] = a[1]                                       # a zero distance
+    for p in (2.0, 0.5, 3.0, np.inf):
+        got = tg.cdist(a, b, p=p)                        # batch axes broadcast: (2, 4, 5)
+        want = np.stack([scipy.spatial.distance.cdist(a, bb, "minkowski", p=p) for bb in b])
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+    assert np.count_nonzero(tg.cdist(a, b, p=0.0)) == 2 * 4 * 5 - 1   # p=0: nonzeros counted
+    w = rng.normal(size=(2, 4, 5))
+    ga, gb = tg.grad(lambda u, v: tg.sum(tg.cdist(u, v) * w), (0, 1))(a, b)
+    diff = a[None, :, None, :] - b[:, None, :, :]
+    d = np.linalg.norm(diff, axis=-1)
+    safe = np.where(d > 0, d, 1.0)
+    unit = np.where(d[..., None] > 0, diff / safe[..., None], 0.0)   # PyTorch's: 0 at d = 0
+    np.testing.assert_allclose(ga, np.einsum("bpr,bprm->pm", w, unit), rtol=1e-12)
+    np.testing.assert_allclose(gb, -np.einsum("bpr,bprm->brm", w, unit), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="same number of columns"):
+        tg.cdist(a, rng.normal(size=(5, 2)))
+    with pytest.raises(RuntimeError, match="non-negative"):
+        tg.cdist(a, a, p=-1.0)
