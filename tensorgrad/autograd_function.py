@@ -96,6 +96,11 @@ class GradArray(RuleArray):
     ``g.clone()`` runs unchanged. Methods give GradArrays again (for chained calls);
     arithmetic and NumPy's functions give plain arrays, as for any gradient."""
 
+    # a gradient as PyTorch's is one without create_graph: not recorded, a leaf, no grad_fn
+    requires_grad = False
+    is_leaf = True
+    grad_fn = None
+
     @property
     def data(self) -> "GradArray":
         """PyTorch's ``.data``: the same gradient (NumPy's raw buffer is

@@ -33,6 +33,9 @@ def test_grad_matches_backward_and_leaves_grad_untouched():
     np.testing.assert_allclose(gx, want[0], rtol=1e-13)
     np.testing.assert_allclose(gw, want[1], rtol=1e-13)
     assert isinstance(gx, tg.autograd.function.GradArray) and gx.flags.writeable
+    # PyTorch's flags of a gradient made without create_graph (a ported assertion reads them)
+    assert not gx.requires_grad and gx.is_leaf and gx.grad_fn is None
+    assert not x.grad.requires_grad and x.grad.is_leaf and not x.data.requires_grad
 
 
 def test_grad_with_respect_to_an_intermediate_result():
