@@ -336,7 +336,8 @@ def _leaving(t: "Tensor", how: str, array: bool = False) -> None:
         if not _stored_into_array(sys._getframe(2)):
             return
         how = ("storing it into a NumPy array (a[i] = t; for a number to keep, such as a loss "
-               "to log, write a[i] = t.item())")
+               "to log, write a[i] = t.item(); for a buffer whose entries keep their gradients, "
+               "make it a tensor: buf = tg.zeros_like(t), or tg.tensor(np.zeros(n)))")
     where = "inside a transform (grad, vjp, jacrev, ...)" if level > 0 else \
         "while it requires grad (imperative tape)"
     raise TypeError(

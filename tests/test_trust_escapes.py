@@ -225,16 +225,34 @@ def test_storing_a_recorded_number_into_a_numpy_array_raises_instead_of_dropping
     # y[0] = t would store float(t): a constant, the gradient through it silently lost (torch
     # and MyGrad store it); float(t) and t.item() stay the explicit ways to take the number
     x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    y = tg.zeros_like(x)
+    y = np.zeros(3)
     with pytest.raises(ValueError) as info:
         y[0] = x[1] * x[2]
     assert "a[i] = t.item()" in str(info.value.__cause__)
+    assert "tg.zeros_like(t)" in str(info.value.__cause__)  # (the buffer that records)
     with pytest.raises(ValueError):
         y[1] += x[0]
     y[0], y[1] = (x[1] * x[2]).item(), float(x[0])
     assert y.tolist() == [6.0, 1.0, 0.0]
     y[2] = tg.tensor(5.0)  # a constant tensor: nothing to lose
     assert y[2] == 5.0
+
+
+def test_a_buffer_made_like_a_tensor_is_a_tensor_and_records_what_is_stored_in_it():
+    # NumPy's subok (a subclass in, that subclass out) and PyTorch's zeros_like: a constant
+    # tensor, so item assignment and in-place updates of it record
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for make in (tg.zeros_like, tg.empty_like, np.zeros_like, lambda t: tg.full_like(t, 0.0)):
+        y = make(x)
+        assert isinstance(y, tg.Tensor) and not y.requires_grad and y.tolist() == [0.0] * 3
+        y[0] = x[1] * x[2]
+        y += x
+        y.sum().backward()
+        np.testing.assert_array_equal(x.grad, [1.0, 1.0 + 3.0, 1.0 + 2.0])
+        x.grad = None
+    assert type(tg.ones_like(x, subok=False)) is np.ndarray          # NumPy's subok=False
+    assert type(tg.ones_like(np.ones(3))) is np.ndarray              # arrays in: arrays out
+    assert type(tg.grad(lambda v: tg.sum(tg.zeros_like(v) + v))(np.ones(2))) is np.ndarray
 
 
 def test_storing_a_recorded_number_by_a_call_raises_as_a_subscript_store_does():

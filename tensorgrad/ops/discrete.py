@@ -14,6 +14,7 @@ import numpy as np
 from ..registry import FUNCTIONS, Example, elementwise, function, nondifferentiable, register_numpy
 from ..staging import as_array, call as staged_call
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
+from ..recording import IMPERATIVE
 from ..tensor import Tensor
 from ._util import as_array_like, concrete, dtype_of, is_staged, negative_axes, negative_axis, shape_of, \
     sort_kind
@@ -235,12 +236,22 @@ def _shape_dtype(a, dtype, shape):
     return (shape_of(v) if shape is None else shape), (dtype_of(v) if dtype is None else dtype)
 
 
+def _like(a, made: np.ndarray, subok: bool = True):
+    """``made`` as the kind of ``a``: a constant tensor for a tensor of the imperative tape or
+    a constant one (NumPy's ``subok``: a subclass in, that subclass out; PyTorch's: a tensor
+    in, a tensor out, so ``acc = tg.zeros_like(x); acc[0] = x[1]`` records; ``subok=False``:
+    the array), else the array."""
+    if subok and type(a) is Tensor and (a._trace is None or a._trace is IMPERATIVE):
+        return Tensor(made)
+    return made
+
+
 @function
 def zeros_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
                device=None) -> Array:
     """Zeros with ``a``'s shape and dtype: a constant (it does not depend on ``a``'s values)."""
     s, dt = _shape_dtype(a, dtype, shape)
-    return np.zeros(s, dtype=dt)
+    return _like(a, np.zeros(s, dtype=dt), subok)
 
 
 @function
@@ -248,7 +259,7 @@ def ones_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, sh
               device=None) -> Array:
     """Ones with ``a``'s shape and dtype: a constant."""
     s, dt = _shape_dtype(a, dtype, shape)
-    return np.ones(s, dtype=dt)
+    return _like(a, np.ones(s, dtype=dt), subok)
 
 
 @function
@@ -256,7 +267,7 @@ def empty_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, s
                device=None) -> Array:
     """An array with ``a``'s shape and dtype (zeros here: no entry is ever undefined)."""
     s, dt = _shape_dtype(a, dtype, shape)
-    return np.zeros(s, dtype=dt)
+    return _like(a, np.zeros(s, dtype=dt), subok)
 
 
 @function
@@ -268,7 +279,7 @@ def full_like(a: ArrayLike, fill_value, dtype=None, order: str = "K", subok: boo
     if type(fill_value) is Tensor or is_staged(fill_value):  # (staged: traced by tg.jit)
         v = fill_value if dtype_of(fill_value) == np.dtype(dt) else astype(fill_value, dt)
         return broadcast_to(v, tuple(s))
-    return np.full(s, concrete(fill_value), dtype=dt)
+    return _like(a, np.full(s, concrete(fill_value), dtype=dt), subok)
 
 
 # ---- indices of true entries (integer outputs) ---------------------------------------------------
