@@ -500,19 +500,30 @@ class Function(metaclass=_FunctionMeta):
             rule.forward_rule = forward_rule
         out = rule(*(args[i] for i in diff)) if diff else fun()
         if not seen:
-            return out
+            return _as_tensors(out, args)
         ctx = seen[0][2]
         _find_node(out, node_ref)
         if not ctx.materialize_grads and node_ref:
             _listen(out, ctx)
         marked = set(ctx._non_diff)
         if not marked:
-            return out
+            return _as_tensors(out, args)
         # outputs forward marked non-differentiable come back cut from the graph
         leaves, td = tree_flatten(out)
         plain = tree_flatten(seen[0][1])[0]
-        return tree_unflatten(td, [stop_gradient(v) if id(p) in marked else v
-                                   for v, p in zip(leaves, plain)])
+        return _as_tensors(tree_unflatten(td, [stop_gradient(v) if id(p) in marked else v
+                                               for v, p in zip(leaves, plain)]), args)
+
+
+def _as_tensors(out, args):
+    """PyTorch's ``apply`` returns tensors: with a tensor of the imperative tape (or a constant
+    one) among the inputs, an array among the outputs (an integer or boolean result, one
+    marked non-differentiable) becomes a constant tensor. Arrays in give arrays out."""
+    if not any(type(a) is Tensor and (a._trace is IMPERATIVE or a._trace is None) for a in args):
+        return out
+    leaves, td = tree_flatten(out)
+    return tree_unflatten(td, [Tensor(np.asarray(v)) if isinstance(v, (np.ndarray, np.generic)) else v
+                               for v in leaves])
 
 
 def _recorded(v) -> bool:

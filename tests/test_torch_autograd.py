@@ -372,7 +372,9 @@ def test_function_on_the_tape_and_in_the_transforms():
 def test_function_setup_context_non_differentiable_outputs_and_jvp():
     x = tg.tensor(X0, requires_grad=True)
     y, i = _ScaleArgmax.apply(x, 3.0)
-    assert int(i) == 2 and not isinstance(i, tg.Tensor) and y.requires_grad
+    # as PyTorch's: a tensor that does not require grad (arrays in give arrays out)
+    assert int(i) == 2 and isinstance(i, tg.Tensor) and not i.requires_grad and y.requires_grad
+    assert not isinstance(_ScaleArgmax.apply(X0, 3.0)[1], tg.Tensor)
     tg.sum(y).backward()
     np.testing.assert_allclose(x.grad, [3.0, 3.0, 3.0])
     out, t = tg.jvp(lambda u: _ScaleArgmax.apply(u, 3.0)[0], (X0,), (W0,))
