@@ -450,3 +450,31 @@ def test_complete_qr_of_a_tall_matrix_differentiates_as_jax():
     t = rng.normal(size=A.shape)
     close(tg.jvp(lambda a: la.qr(a, mode="complete")[0], (A,), (t,))[1],
           jax.jvp(lambda a: jnp.linalg.qr(a, mode="complete")[0], (A,), (t,))[1], 1e-12)
+
+
+def test_svd_based_functions_give_nan_for_a_matrix_holding_inf_or_nan_and_return():
+    # LAPACK's SVD (NumPy's and JAX's on the CPU) may never return on a matrix holding inf, and
+    # NumPy's raises on NaN: tensorgrad gives NaN for that matrix, the others of a stack as usual
+    good = np.array([[2.0, 1.0, 0.5], [0.3, 1.5, -1.0], [0.2, 0.7, 3.0]])
+    for bad_value in (np.inf, -np.inf, np.nan):
+        bad = good.copy()
+        bad[0, 0] = bad_value
+        stack = np.stack([bad, good])
+        u, s, vh = la.svd(stack)
+        for got, want in zip((u, s, vh), np.linalg.svd(good)):
+            assert np.isnan(got[0]).all()
+            np.testing.assert_allclose(np.abs(got[1]), np.abs(want), rtol=1e-12)
+        assert np.isnan(la.svd(bad, full_matrices=False)[1]).all()
+        assert np.isnan(la.svdvals(stack)[0]).all() and not np.isnan(la.svdvals(stack)[1]).any()
+        np.testing.assert_allclose(la.pinv(stack)[1], np.linalg.pinv(good), rtol=1e-12)
+        assert np.isnan(la.pinv(stack)[0]).all()
+        x, _, rank, sv = la.lstsq(bad, np.ones(3))
+        assert np.isnan(x).all() and rank == 0 and np.isnan(sv).all()
+        with np.errstate(invalid="ignore"):
+            assert np.isnan(tg.grad(lambda a: tg.sum(la.svdvals(a)))(bad)).all()
+            assert np.isnan(tg.grad(lambda a: tg.sum(la.pinv(a)))(bad)).all()
+            assert np.isnan(la.norm(bad, 2)) and np.isnan(la.cond(bad))
+    with np.errstate(invalid="ignore", over="ignore"):
+        bad = good.copy()
+        bad[0, 0] = np.inf
+        assert np.isnan(tg.hessian(la.det)(bad)).any()  # (it returned, through the SVD)

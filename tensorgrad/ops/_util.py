@@ -225,3 +225,21 @@ def in_float_of(fn, name=None):
         return out.astype(dt, copy=False) if dt.kind == "f" and np.result_type(out) != dt else out
     forward.__name__ = forward.__qualname__ = name or fn.__name__
     return forward
+
+
+def nan_if_not_finite(fn, a, *args, **kwargs):
+    """``fn(a, ...)`` for a matrix or stack of them, with every float result NaN for a matrix
+    that holds inf or NaN, as JAX's SVD-based functions give (LAPACK's SVD may never return on
+    a matrix holding inf, and NumPy's raises on NaN). Results keep ``a``'s batch axes first."""
+    a = np.asarray(a)
+    if a.ndim < 2 or np.isfinite(a).all():
+        return fn(a, *args, **kwargs)
+    bad = ~np.isfinite(a).all(axis=(-2, -1))
+    out = fn(np.where(bad[..., None, None], np.zeros((), a.dtype), a), *args, **kwargs)
+
+    def mark(r):
+        r = np.asarray(r)
+        if r.dtype.kind not in "fc":
+            return r
+        return np.where(bad.reshape(bad.shape + (1,) * (r.ndim - bad.ndim)), np.nan, r).astype(r.dtype)
+    return tuple(mark(r) for r in out) if isinstance(out, tuple) else mark(out)

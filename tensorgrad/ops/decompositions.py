@@ -52,7 +52,7 @@ from ..registry import Example, general
 from ..staging import call as staged_call, check as staged_check, is_staged, trace_values
 from ..tensor import Tensor, traced_level
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, dtype_of, shape_of
+from ._util import concrete, dtype_of, nan_if_not_finite, shape_of
 from .elementwise import abs as _abs
 from .elementwise import equal, less, where
 from .reductions import max as _max
@@ -381,7 +381,7 @@ def _svd_signature(a: ArrayLike):
 
 
 def _svd_forward(a):
-    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    u, s, vh = nan_if_not_finite(np.linalg.svd, a, full_matrices=False)
     return np.concatenate([u, s[..., None, :].astype(u.dtype), np.conj(np.swapaxes(vh, -1, -2))],
                           axis=-2)
 
@@ -565,7 +565,7 @@ def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True, hermi
 
 
 def _svd_full(a):
-    return tuple(np.linalg.svd(np.asarray(a), full_matrices=True))
+    return tuple(nan_if_not_finite(np.linalg.svd, a, full_matrices=True))
 
 
 # ---- svdvals --------------------------------------------------------------------------------------------------
@@ -603,7 +603,7 @@ def _svdvals_jvp(t, out, a):
 
 
 svdvals = general(
-    "svdvals", lambda x: np.linalg.svd(x, compute_uv=False),
+    "svdvals", lambda x: nan_if_not_finite(np.linalg.svd, x, compute_uv=False),
     vjp={"x": _svdvals_vjp}, jvp={"x": _svdvals_jvp}, signature=_svdvals_signature, public=False,
     jax=lambda jnp, x: jnp.linalg.svd(x, compute_uv=False), symbol="ds_i = u_iᵀ dA v_i",
     doc="the singular values", examples=[Example(((2, 2, 3),))])
@@ -654,8 +654,9 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond=None, *, numpy_resid: bool | None = 
 
 def _lstsq_rank(a, cut):
     """The number of singular values above ``cut`` times the largest (an int32, as NumPy's
-    and JAX's)."""
+    and JAX's; 0 for a matrix holding inf or NaN, whose singular values are NaN)."""
     av = np.asarray(a)
     if not av.size:
         return np.int32(0)
-    return np.int32(np.linalg.matrix_rank(av, tol=cut * np.linalg.svd(av, compute_uv=False).max()))
+    s = nan_if_not_finite(np.linalg.svd, av, compute_uv=False)
+    return np.int32(np.count_nonzero(s > cut * s.max()))

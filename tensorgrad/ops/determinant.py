@@ -31,7 +31,7 @@ from ..recording import bind
 from ..registry import Example, general
 from ..staging import check as staged_check
 from ..typing import ArrayLike
-from ._util import concrete, lift_tangent, ndim_of
+from ._util import concrete, lift_tangent, nan_if_not_finite, ndim_of
 from .linalg_ops import LinAlgError, mT, solve, square
 from .reductions import sum as _sum
 from .selection import diagonal
@@ -66,7 +66,7 @@ def _float(*arrays) -> np.dtype:
 
 def _svd_parts(a: np.ndarray):
     """Ū, V̄ᴴ (conjugated factors: C and dC are written in them), σ, q and Q of ``a``."""
-    u, s, vh = np.linalg.svd(a)
+    u, s, vh = nan_if_not_finite(np.linalg.svd, a)
     sign = np.linalg.det(u) * np.linalg.det(vh)
     q, Q = _products(s)
     return np.conj(u), np.conj(vh), sign[..., None, None], q, Q

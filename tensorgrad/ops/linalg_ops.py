@@ -31,7 +31,7 @@ from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
 from ..staging import call as staged_call
 from ..staging import check as staged_check
-from ._util import concrete, dtype_of, lift_tangent, ndim_of, shape_of
+from ._util import concrete, dtype_of, lift_tangent, nan_if_not_finite, ndim_of, shape_of
 from .elementwise import where
 from .linalg import matmul
 from .reductions import sum as _sum
@@ -356,7 +356,7 @@ def _dropped(a, cut):
     a = np.asarray(a)
     if a.size == 0:
         return None
-    s = np.linalg.svd(a, compute_uv=False)
+    s = nan_if_not_finite(np.linalg.svd, a, compute_uv=False)
     kept = s > cut * s.max(axis=-1, initial=0.0)[..., None]
     low = np.min(np.where(kept, s, np.inf), axis=-1, keepdims=True)
     return (s, kept) if np.any(~kept & (s > 1e-12 * low)) else None
@@ -390,7 +390,7 @@ def _truncation(a, cut, mode):
     if a.dtype.kind == "c":
         raise _refusal(a, cut, mode, "a complex matrix")
     s, kept = found
-    U, _, Vt = np.linalg.svd(a, full_matrices=True)
+    U, _, Vt = nan_if_not_finite(np.linalg.svd, a, full_matrices=True)
     m, n = a.shape[-2:]
     r = min(m, n)
     ak = (U[..., :, :r] * np.where(kept, s, 0.0)[..., None, :]) @ Vt[..., :r, :]
@@ -428,7 +428,7 @@ def _pinv_gp_jvp(t, out, a):
 
 
 pinv = general(
-    "pinv", lambda a, cut: np.linalg.pinv(a, rcond=cut),
+    "pinv", lambda a, cut: nan_if_not_finite(np.linalg.pinv, a, rcond=cut),
     vjp={"a": _pinv_vjp}, jvp={"a": _pinv_jvp}, signature=_pinv_signature,
     params=("rcond",), public=False,
     # the op's parameter is NumPy's cutoff (rcond), JAX's rtol; the table's examples use the defaults
