@@ -15,8 +15,12 @@ def test_bias_and_weight_are_the_layers_parameters():
     np.testing.assert_array_equal(lin.bias, lin.params["b"])  # (not the constructor's flag)
     assert tg.nn.Linear(3, 2, bias=False).bias is None
     assert repr(tg.nn.Linear(3, 2, bias=False)) == "Linear(3, 2, bias=False)"
-    with pytest.raises(AttributeError, match="W is \\(in, out\\)"):
+    with pytest.raises(AttributeError, match="transpose of PyTorch's weight"):
         lin.weight  # noqa: B018  (a transposed copy would not be the parameter)
+    with pytest.raises(AttributeError, match=r"\(in_features, out_features\) = \(3, 2\).*linear.W"):
+        tg.nn.Linear(3, 2).weight  # noqa: B018  (also before the parameters are made)
+    np.testing.assert_array_equal(lin.W, lin.params["W"])  # linear.W: the parameter itself
+    assert lin.W.shape == (3, 2) and not hasattr(lin, "weight")
     for layer, w, b in [(tg.nn.Conv2d(1, 2, 3), "W", "b"), (tg.nn.Conv1d(1, 2, 3), "W", "b"),
                         (tg.nn.ConvTranspose2d(1, 2, 3), "W", "b"), (tg.nn.Conv3d(1, 2, 2), "W", "b"),
                         (tg.nn.BatchNorm2d(3), "weight", "bias"), (tg.nn.LayerNorm(4), "weight", "bias"),

@@ -55,16 +55,40 @@ def _check_positive(name: str, **values):
             raise ValueError(f"{name}: {k} must be a positive integer, got {v!r}")
 
 
+def _no_weight(layer) -> AttributeError:
+    """PyTorch's weight is W's transpose: not handed out (a write through it could not reach W)."""
+    return AttributeError(
+        f"{type(layer).__name__} has no 'weight': tensorgrad's Linear keeps W of shape "
+        f"(in_features, out_features) = {(layer.in_features, layer.out_features)} for x @ W + b, "
+        "the transpose of PyTorch's weight (out_features, in_features); use linear.W (and "
+        "linear.W.T where PyTorch's layout is meant; to copy a PyTorch weight, copy its transpose)")
+
+
+class _TransposedWeight:
+    def __get__(self, obj, cls=None):  # (on a raise, Python asks Linear.__getattr__: the same)
+        return self if obj is None else Linear.__getattr__(obj, "weight")
+
+    def __set__(self, obj, value):
+        raise _no_weight(obj)
+
+
 class Linear(Module):
     """Dense layer ``y = x @ W + b``, W of shape (in_features, out_features)."""
 
+    W = ParamAttr("W")  # (the parameter itself, as conv.weight is)
     bias = ParamAttr("b", flag=True)  # (PyTorch's name for b; W is (in, out): no weight)
+    weight = _TransposedWeight()
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  init: str | Callable = "xavier_uniform", bias_init: str | Callable = "zeros"):
         _check_positive("Linear", in_features=in_features, out_features=out_features)
         self.in_features, self.out_features, self.bias = int(in_features), int(out_features), bias
         self.w_init, self.b_init = _init.get(init), _init.get(bias_init)
+
+    def __getattr__(self, name: str):
+        if name == "weight" and "in_features" in self.__dict__:
+            raise _no_weight(self)
+        return super().__getattr__(name)
 
     def init_params(self, rng):
         p = {"W": self.w_init((self.in_features, self.out_features), rng)}
