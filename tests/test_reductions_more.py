@@ -312,3 +312,30 @@ def test_std_with_where_and_nanstd_have_slope_zero_at_zero_spread():
     ref = jax.grad(lambda v: jnp.std(v[1]))(x)
     np.testing.assert_allclose(g[1], ref[1], rtol=1e-12, atol=1e-15)  # (JAX: 0 to rounding)
     assert tg.grad(tg.nanstd)(np.array([5.0, 5.0, np.nan])).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_means_of_empty_slices_and_no_degrees_of_freedom_are_quiet_nans_as_jax():
+    cases = [("mean", np.zeros(0), {}), ("mean", np.zeros((0, 3)), {"axis": 0}),
+             ("var", np.zeros((2, 0)), {"axis": 1}), ("std", np.zeros(0, np.float32), {}),
+             ("var", np.array([1.0]), {"ddof": 1}), ("std", np.array([1.0, 3.0]), {"ddof": 2}),
+             ("var", np.ones((2, 3)), {"axis": 0, "ddof": 2})]
+    for name, x, kw in cases:  # NumPy's values (inf where ddof > n > 0, as NumPy), shapes, dtypes
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = getattr(np, name)(x, **kw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # NumPy warns for each; JAX and PyTorch do not
+            got = getattr(tg, name)(x, **kw)
+        np.testing.assert_array_equal(got, want)
+        assert type(got) is type(want) and np.shape(got) == np.shape(want) and got.dtype == want.dtype
+        assert np.shape(got) == getattr(jnp, name)(x, **kw).shape
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert tg.mean(np.zeros((0, 3)), axis=1).shape == (0,)
+        assert tg.grad(tg.mean)(np.zeros(0)).shape == (0,)
+        assert tg.grad(lambda v: tg.sum(tg.std(v, axis=1)))(np.zeros((2, 0))).shape == (2, 0)
+        x = tg.tensor(np.zeros((0, 3)), requires_grad=True)
+        loss = tg.nn.functional.mse_loss(x, tg.tensor(np.zeros((0, 3))))   # PyTorch's nan
+        assert np.isnan(loss.item()) and np.isnan(x.mean().item())
+        loss.backward()
+        assert x.grad.shape == (0, 3)

@@ -243,3 +243,15 @@ def nan_if_not_finite(fn, a, *args, **kwargs):
             return r
         return np.where(bad.reshape(bad.shape + (1,) * (r.ndim - bad.ndim)), np.nan, r).astype(r.dtype)
     return tuple(mark(r) for r in out) if isinstance(out, tuple) else mark(out)
+
+
+def empty_reduction(x: np.ndarray, axes, keepdims: bool, dtype) -> np.ndarray:
+    """A mean-like reduction of a size-0 array: NaN over an empty slice (NumPy's value, without
+    its "Mean of empty slice" warning, as JAX and PyTorch give it), of the reduction's shape."""
+    shape = np.shape(np.sum(x, axis=axes, keepdims=keepdims))
+    return np.full(shape, np.nan, dtype) if shape else np.dtype(dtype).type(np.nan)  # (a scalar, as NumPy's)
+
+
+def reduced_size(shape: tuple, axes) -> int:
+    """The number of entries each slice over ``axes`` (None: all) holds."""
+    return reduced_count(shape, range(len(shape)) if axes is None else axes)

@@ -16,7 +16,8 @@ from ..jacobians.algebra import compose
 from ..jacobians.maps import Diagonal, Identity, Reshape, SumTo, size
 from ..registry import FUNCTIONS, Example, general, linear, nondifferentiable
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import concrete, dtype_of, index_param, is_staged, may_any, negative_axes, reduced_count, \
+from ._util import concrete, dtype_of, empty_reduction, index_param, is_staged, may_any, negative_axes, \
+    reduced_count, reduced_size, \
     shape_of
 from .elementwise import equal, sqrt, where
 from .shape import broadcast_to, concatenate, expand_dims, getitem, reshape
@@ -84,6 +85,8 @@ def _sum_forward(x, axes, keepdims):
 
 def _mean_forward(x, axes, keepdims):
     if type(x) is np.ndarray:
+        if not x.size and not reduced_size(x.shape, axes):  # NaN, without NumPy's warning
+            return empty_reduction(x, axes, keepdims, np.mean(np.zeros(1, x.dtype)).dtype)
         return x.mean(axis=axes, keepdims=keepdims)
     return np.mean(x, axis=axes, keepdims=keepdims)
 
@@ -259,12 +262,33 @@ def _ddof(ddof):
         return float(ddof)
 
 
+def _no_dof(forward):
+    """``forward`` (np.var or np.std), with NumPy's value where a slice has no degrees of
+    freedom left (n − ddof <= 0: inf, or NaN for an empty slice) but not its warning, as JAX
+    and PyTorch give it."""
+    def moment(x, axis, ddof, keepdims):
+        n = reduced_size(np.shape(x), axis)
+        if n - ddof > 0:
+            return forward(x, axis=axis, ddof=ddof, keepdims=keepdims)
+        x = np.asarray(x)
+        dt = forward(np.zeros(2, x.dtype)).dtype
+        if n == 0:
+            return empty_reduction(x, axis, keepdims, dt)
+        c = x - x.mean(axis=axis, keepdims=True)
+        s2 = (c.real * c.real + c.imag * c.imag if c.dtype.kind == "c" else c * c).sum(
+            axis=axis, keepdims=keepdims)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = s2 / (n - ddof if n - ddof > 0 else 0)  # (max is tg's here)
+            return (v if forward is np.var else np.sqrt(v)).astype(dt, copy=False)
+    return moment
+
+
 def _moment(name, forward, slope, symbol, doc):
     def signature(x: ArrayLike, axis: Axis = None, ddof: int = 0, keepdims: bool = False):
         return (x,), (_axes(x, axis, name), _ddof(ddof), bool(keepdims))
     signature.__doc__ = doc
     return general(
-        name, lambda x, axes, ddof, keepdims: forward(x, axis=axes, ddof=ddof, keepdims=keepdims),
+        name, _no_dof(forward),
         vjp={"x": lambda g, out, x, axes, ddof, keepdims: (
             _spread(g, out, x, axes, keepdims) * slope(out, x, axes, ddof, keepdims))},
         jvp={"x": lambda t, out, x, axes, ddof, keepdims: sum(
