@@ -412,12 +412,10 @@ def bind(op, args: tuple, params: tuple = ()):
 def unary_function(op):
     """The public function of a one-input op without parameters (``tg.sin``).
 
-    It is :func:`bind` with its two hot cases written out in one frame: a plain
-    array (straight to the forward rule) and a Tensor of a live reverse trace
-    holding a plain value (forward rule, then one tape node). Whenever a jit
-    trace is recording or debug mode is on, and in every other case, it is
-    :func:`bind` itself.
-    """
+    It is :func:`bind` with its two hot cases written out in one frame: a plain numeric array
+    (straight to the forward rule) and a Tensor of a live reverse trace holding a plain value
+    (forward rule, then one tape node). In every other case (a jit trace recording, debug mode,
+    an object or string array) it is :func:`bind` itself."""
     ndarray = np.ndarray
 
     def fn(x, *, out=None):
@@ -439,7 +437,8 @@ def unary_function(op):
                     else:
                         node = Node(op, (), (x._node,), (v,), out, shape_of(out), dtype_of(out))
                     return Tensor(out, top, node)
-        elif t is ndarray and not staging.active and not debug.enabled:
+        elif t is ndarray and not staging.active and not debug.enabled \
+                and (x.dtype is _F64 or x.dtype.kind not in "OUSV"):  # (not object, str)
             try:
                 return op.forward(x)
             except OP_ERRORS:  # call_forward raises it again, with the clear message
@@ -449,6 +448,7 @@ def unary_function(op):
 
 
 _PLAIN = (np.ndarray, float, int)  # constants the binary fast path takes as they are
+_F64 = np.dtype(np.float64)  # (the common dtype: one identity test before the kind's)
 
 
 def no_out(name: str) -> TypeError:
@@ -493,7 +493,8 @@ def binary_function(op):
             top = y._trace
             va, pa, vb, pb = x, None, y._value, y._node
         else:
-            if tx is ndarray and ty is ndarray:
+            if tx is ndarray and ty is ndarray and (x.dtype is _F64 or x.dtype.kind not in "OUSV") \
+                    and (y.dtype is _F64 or y.dtype.kind not in "OUSV"):
                 try:
                     return op.forward(x, y)
                 except OP_ERRORS:  # call_forward raises it again, with the clear message
@@ -637,6 +638,9 @@ def call_forward(op, vals, params):
             if op.composite:  # the forward records its own parts (shared with its rules)
                 return op.forward(*vals, *params)
             return _staged_forward(op, s, vals, params)
+    for v in vals:  # (object and string arrays: NumPy would compute on some, never rightly)
+        if type(v) is np.ndarray and v.dtype.kind in "OUSV":
+            raise _describe(op, vals, params, TypeError(""))
     try:
         out = op.forward(*vals, *params)
     except OP_ERRORS as exc:

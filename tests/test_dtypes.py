@@ -47,6 +47,15 @@ def test_object_and_string_arrays_raise_type_error(bad):
     assert str(bad.dtype) in str(info.value)
     with pytest.raises(TypeError, match=str(bad.dtype)):
         tg.exp(bad)
+    # also the ops NumPy would compute on such arrays (sums of objects, string order, shapes)
+    square = np.stack([bad, bad])
+    for call in (lambda: tg.add(bad, bad), lambda: tg.abs(bad), lambda: tg.sum(bad),
+                 lambda: tg.sort(bad), lambda: tg.argmax(bad), lambda: tg.reshape(bad, (2, 1)),
+                 lambda: tg.matmul(square, np.ones(2)), lambda: tg.tril(square),
+                 lambda: tg.where(np.array([True, False]), bad, bad),
+                 lambda: tg.add(bad[:1].reshape(()), bad[:1].reshape(()))):
+        with pytest.raises(TypeError, match=f"dtype {bad.dtype} are not supported"):
+            call()
 
 
 def test_float32_stays_float32():
