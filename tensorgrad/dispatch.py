@@ -32,9 +32,10 @@ The rules, in one place:
 * **Ufunc methods.** ``reduce`` and ``accumulate`` of ``add``, ``multiply``,
   ``maximum``, ``minimum``, ``logical_and``/``logical_or`` map to
   ``sum``/``cumsum``, ``prod``/``cumprod``, ``max``, ``min``, ``all``/``any``
-  (NumPy's default ``axis=0``); ``outer`` works for every binary ufunc with a
-  rule; ``at`` and ``reduceat`` have no rule. ``reduce`` takes NumPy's ``where=`` and
-  ``initial=`` where the function behind it does.
+  (NumPy's default ``axis=0``); the other two-operand ufuncs' ``reduce`` and ``accumulate``
+  fold along the axis (``np.maximum.accumulate``, ``np.subtract.reduce``: ``tg.maximum.accumulate``);
+  ``outer`` works for every binary ufunc with a rule; ``at`` and ``reduceat`` have no rule.
+  ``reduce`` takes NumPy's ``where=`` and ``initial=`` where the function behind it does.
 * **Metadata** (``np.shape``, ``np.ndim``, ``np.size``, ``np.result_type``,
   ``np.iscomplexobj``, ``np.isrealobj``) reads the shape and dtype only.
 """
@@ -295,6 +296,10 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if method == "at" and isinstance(inputs[0], Tensor):
         raise TypeError(f"{path}.at(t, ...) would change the Tensor t in place: Tensors are "
                         f"immutable. Build the new value with tg.where or indexing instead")
+    if impl is None and method in ("reduce", "accumulate") and out is None and _any_traced(inputs):
+        own = getattr(NUMPY_FUNCTIONS.get(path), method, None)  # tg's fold (tg.maximum.accumulate)
+        if own is not None:
+            return own(*inputs, **kwargs) if where is True else own(*inputs, where=where, **kwargs)
     if impl is None:
         if _any_traced(inputs) or _any_traced(out) or _any_traced(where):
             raise no_rule_error(path, what)

@@ -230,8 +230,12 @@ def test_logaddexp_reduce_follows_numpy():
         _close(np.logaddexp2.reduce(t, **kw), np.logaddexp2.reduce(x, **kw))
     empty = tg.value_and_grad(lambda v: np.logaddexp.reduce(v[:0]).sum())(x)
     assert empty[0] == -np.inf and not empty[1].any()
-    with pytest.raises(TypeError, match=r"numpy\.logaddexp\.accumulate has no tensorgrad rule"):
-        tg.grad(lambda v: np.sum(np.logaddexp.accumulate(v)))(x)
+    # accumulate folds with the function itself (running log-sum-exps), as tg.logaddexp.accumulate
+    _close(np.logaddexp.accumulate(t, axis=1), np.logaddexp.accumulate(x, axis=1))
+    _close(tg.grad(lambda v: np.sum(np.logaddexp.accumulate(v)))(x),
+           jax.grad(lambda v: jnp.sum(jax.lax.cumlogsumexp(v, axis=0)))(jnp.asarray(x)))
+    with pytest.raises(TypeError, match=r"numpy\.add\.reduceat has no tensorgrad rule"):
+        tg.grad(lambda v: np.sum(np.add.reduceat(v, [0, 1])))(x)
     with pytest.raises(ValueError, match="already served"):
         tg.registry.register_ufunc_method("numpy.logaddexp", "reduce", lambda x, axis=0, keepdims=False: x)
 
@@ -253,6 +257,11 @@ def test_ufunc_methods():
          lambda v: jax.scipy.special.logsumexp(v, axis=(0, 1), keepdims=True)),
         (lambda v: np.logaddexp2.reduce(v, axis=-1),
          lambda v: jax.scipy.special.logsumexp(v * np.log(2), axis=-1) / np.log(2)),
+        # the other two-operand ufuncs fold along the axis (tg.maximum.accumulate, ...)
+        (lambda v: np.maximum.accumulate(v, axis=1), lambda v: jax.lax.cummax(v, axis=1)),
+        (lambda v: np.minimum.accumulate(v), lambda v: jax.lax.cummin(v, axis=0)),
+        (lambda v: np.subtract.reduce(v), lambda v: v[0] - v[1]),
+        (lambda v: np.hypot.reduce(v, axis=1), lambda v: jnp.hypot(jnp.hypot(v[:, 0], v[:, 1]), v[:, 2])),
     ]
     for f, jf in cases:
         _close(f(x), jf(jx))
