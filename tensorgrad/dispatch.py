@@ -254,7 +254,9 @@ def _deliver(path: str, result, out):
             raise TypeError(
                 f"{path}(..., out=array) would write a traced Tensor into a NumPy array, which "
                 f"cannot carry its gradient. Use the returned value instead; for an in-place "
-                f"operator with a NumPy array on the left (a += t), write a = a + t")
+                f"operator with a NumPy array on the left (a += t), write a = a + t; for "
+                f"where=mask with out=fill (a safe division), write tg.where(mask, result, fill), "
+                f"with the unsafe input itself masked (the 'double where' pattern)")
         v = concrete(r)
         if is_staged(v):  # under tg.jit: the plan would replay the trace-time value
             raise out_refused(path)

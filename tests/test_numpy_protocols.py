@@ -445,3 +445,11 @@ def test_a_0d_tensor_is_not_iterable_and_plotting_libraries_read_tensors_as_arra
             ax.plot(tg.tensor(x, requires_grad=True))          # (as np.asarray: refused)
     finally:
         plt.close(fig)
+
+
+def test_safe_division_with_where_and_out_on_traced_values_names_the_double_where():
+    a, b = np.array([1.0, 2.0]), np.array([0.0, 4.0])
+    with np.errstate(divide="ignore"), pytest.raises(TypeError, match=r"tg\.where\(mask, result, fill\)"):
+        tg.grad(lambda v: tg.sum(np.divide(a, v, out=np.zeros_like(v), where=v != 0)))(b)
+    g = tg.grad(lambda v: tg.sum(tg.where(v != 0, a / tg.where(v != 0, v, 1.0), 0.0)))(b)
+    np.testing.assert_array_equal(g, [0.0, -2.0 / 16.0])
