@@ -182,8 +182,8 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         # a read-only view: the value may be saved on a tape, so writing to it
         # would silently change gradients (np.array(t) still gives a copy)
-        _leaving(self, "converting it to a NumPy array or scalar "
-                       "(np.asarray(t), np.array(t), np.float64(t), ...)", array=True)
+        _leaving(self, "converting it to a NumPy array or scalar (np.asarray(t), np.array(t), "
+                       "np.array([t0, t1]): join values with tg.stack or np.stack instead)", array=True)
         v = np.asarray(concrete(self))
         if dtype is not None and np.dtype(dtype) != v.dtype:
             if copy is False:  # (NumPy's own error for a cast it is told not to copy for)

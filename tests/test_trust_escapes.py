@@ -295,3 +295,10 @@ def test_scipy_specials_aliases_of_tensorgrads_functions_take_tensors():
         np.testing.assert_allclose(tg.stop_gradient(f(tg.tensor(x))), f(x), rtol=1e-14)
         np.testing.assert_allclose(tg.grad(lambda t: tg.sum(f(t)))(x), d, rtol=1e-12)
     np.testing.assert_allclose(tg.grad(lambda t: tg.sum(sp.jn(2, t)))(x), sp.jvp(2, x), rtol=1e-10)
+
+
+def test_an_array_built_from_traced_values_names_stack():
+    with pytest.raises(TypeError, match=r"np\.array\(\[t0, t1\]\): join values with tg\.stack"):
+        tg.grad(lambda v: np.sum(np.array([v[0], v[1]])))(np.ones(2))
+    np.testing.assert_array_equal(tg.grad(lambda v: np.sum(np.stack([v[0], v[1] * 2])))(np.ones(2)),
+                                  [1.0, 2.0])
