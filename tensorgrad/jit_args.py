@@ -185,7 +185,7 @@ def _rebuild(x, feed: _Feeder):
         return t(_rebuild(c, feed) for c in x)
     if isinstance(x, dict) and t not in _CUSTOM_NODES:
         built = {k: _rebuild(x[k], feed) for k in _dict_keys(x)}  # flattening order
-        return _dict_like(t, x, built)
+        return _dict_like(t, built)
     if isinstance(x, tuple) and hasattr(x, "_fields") and t not in _CUSTOM_NODES:
         return t(*(_rebuild(c, feed) for c in x))
     if isinstance(x, _STATIC_SCALARS):
@@ -199,9 +199,11 @@ def _rebuild(x, feed: _Feeder):
     return check_static_leaf(x)  # (traced once per signature: never on a replay)
 
 
-def _dict_like(t, original, built: dict):
-    """A dict subclass rebuilt with the original key order."""
+def _dict_like(t, built: dict):
+    """A dict (or subclass) rebuilt in flattening order: sorted keys, an OrderedDict's own
+    order, as JAX's jit (and tg.grad) hand a dict to the function, so what it computes does
+    not depend on the order the caller inserted the keys in (the plan is shared by all)."""
     try:
-        return t((k, built[k]) for k in original)
+        return t((k, built[k]) for k in built)
     except TypeError:
-        return {k: built[k] for k in original}
+        return dict(built)

@@ -255,17 +255,27 @@ class Program:
     def _wrap(self, kind, fn, targs, tkw, value, err=None, kept=False):
         s = self._slot(value)
         self.steps.append(Step(kind, fn, targs, tkw, s, value, effect=kept, err=err))
-        if isinstance(value, (tuple, list)) and not isinstance(value, np.ndarray):
-            parts = []
-            for k, v in enumerate(value):
-                if isinstance(v, (np.ndarray, np.generic)):
-                    ps = self._slot(v)
-                    self.steps.append(Step("item", None, (Ref(s), k), {}, ps, v))
-                    parts.append(Staged(v, ps, self))
-                else:
-                    parts.append(v)
-            return type(value)(parts) if type(value) in (tuple, list) else value
-        return Staged(value, s, self)
+        return self._parts(value, s)
+
+    def _parts(self, value, s: int):
+        """The traced value of slot ``s``; a tuple or list (NumPy's named results, such as
+        eigh's, and lists inside them) part by part, each array an item step of its own, so
+        none is left a constant of the trace."""
+        if not isinstance(value, (tuple, list)):
+            return Staged(value, s, self)
+        parts = []
+        for k, v in enumerate(value):
+            if isinstance(v, (np.ndarray, np.generic, tuple, list)):
+                ps = self._slot(v)
+                self.steps.append(Step("item", None, (Ref(s), k), {}, ps, v))
+                v = self._parts(v, ps)
+            parts.append(v)
+        if type(value) in (tuple, list):
+            return type(value)(parts)
+        if hasattr(value, "_make"):  # a named tuple (np.linalg.eigh's EighResult, ...)
+            return value._make(parts)
+        raise ConcretizationError(f"tg.jit: a result of type {type(value).__name__} (a tuple or "
+                                  "list subclass) cannot be traced part by part")
 
 
 def check_numeric(leaves) -> None:

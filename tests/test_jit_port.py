@@ -255,3 +255,28 @@ def test_roll_by_a_traced_shift_as_jax(shift, axis):
     if axis == (0, 1):
         with pytest.raises(ValueError, match="do not broadcast"):
             f(x, np.array([1, 2, 3]))
+
+
+def test_named_and_nested_results_of_numpy_functions_are_traced_not_frozen():
+    # NumPy's named results (eigh, slogdet, svd, qr, unique_counts) and lists inside a tuple
+    # (histogramdd's edges): each array is the new call's, never the first call's constant
+    a1 = np.array([[3.0, 1.0, 0.5], [1.0, 2.0, 0.2], [0.5, 0.2, 4.0]])
+    a2 = np.array([[2.0, 0.3, 0.0], [0.3, 5.0, 1.0], [0.0, 1.0, 3.0]])
+    for f in (lambda a: np.linalg.eigh(a)[0], lambda a: np.linalg.eigh(a).eigenvalues,
+              lambda a: np.linalg.slogdet(a)[1], lambda a: np.linalg.svd(a).S,
+              lambda a: np.abs(np.linalg.qr(a).R), lambda a: np.unique_counts(a.ravel()).values * 2,
+              lambda a: np.histogramdd(a[:, :2], bins=2)[1][1] * 1.0):
+        jitted = tg.jit(f)
+        np.testing.assert_allclose(jitted(a1), f(a1), rtol=1e-12)
+        np.testing.assert_allclose(jitted(a2), f(a2), rtol=1e-12)
+
+
+def test_dicts_reach_the_function_in_sorted_key_order_as_jax_jit():
+    # JAX's jit (and tg.grad) hand a dict over rebuilt from its sorted keys, so the result does
+    # not depend on the order the caller inserted them in; an OrderedDict keeps its own order
+    first = lambda d: list(d.values())[0] * 1.0  # noqa: E731
+    for f in (tg.jit(first), jax.jit(first)):
+        assert float(f({"b": 1.0, "a": 2.0})) == float(f({"a": 2.0, "b": 1.0})) == 2.0
+    import collections
+    od = collections.OrderedDict([("b", 1.0), ("a", 2.0)])
+    assert float(tg.jit(first)(od)) == float(jax.jit(first)(od)) == 1.0
