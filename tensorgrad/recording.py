@@ -438,7 +438,7 @@ def unary_function(op):
                         node = Node(op, (), (x._node,), (v,), out, shape_of(out), dtype_of(out))
                     return Tensor(out, top, node)
         elif t is ndarray and not staging.active and not debug.enabled \
-                and (x.dtype is _F64 or x.dtype.kind not in "OUSV"):  # (not object, str)
+                and (x.dtype is _F64 or x.dtype.kind not in "OUS"):  # (not object, str)
             try:
                 return op.forward(x)
             except OP_ERRORS:  # call_forward raises it again, with the clear message
@@ -493,8 +493,8 @@ def binary_function(op):
             top = y._trace
             va, pa, vb, pb = x, None, y._value, y._node
         else:
-            if tx is ndarray and ty is ndarray and (x.dtype is _F64 or x.dtype.kind not in "OUSV") \
-                    and (y.dtype is _F64 or y.dtype.kind not in "OUSV"):
+            if tx is ndarray and ty is ndarray and (x.dtype is _F64 or x.dtype.kind not in "OUS") \
+                    and (y.dtype is _F64 or y.dtype.kind not in "OUS"):
                 try:
                     return op.forward(x, y)
                 except OP_ERRORS:  # call_forward raises it again, with the clear message
@@ -638,8 +638,8 @@ def call_forward(op, vals, params):
             if op.composite:  # the forward records its own parts (shared with its rules)
                 return op.forward(*vals, *params)
             return _staged_forward(op, s, vals, params)
-    for v in vals:  # (object and string arrays: NumPy would compute on some, never rightly)
-        if type(v) is np.ndarray and v.dtype.kind in "OUSV":
+    for v in vals:  # (object and string arrays: NumPy would compute on some, never rightly;
+        if type(v) is np.ndarray and v.dtype.kind in "OUS":  # void: JAX's float0 zeros pass)
             raise _describe(op, vals, params, TypeError(""))
     try:
         out = op.forward(*vals, *params)

@@ -58,6 +58,15 @@ def test_object_and_string_arrays_raise_type_error(bad):
             call()
 
 
+def test_float0_gradients_of_integer_inputs_still_pass_through_ops():
+    # JAX's float0 zeros (a void dtype) are not refused as strings are: vmap stacks them
+    f = lambda x, n: tg.sum(x * n)  # noqa: E731
+    x, n = np.ones((3, 2)), np.arange(6).reshape(3, 2)
+    for gn in (tg.vmap(tg.grad(f, argnums=(0, 1), allow_int=True))(x, n)[1],
+               tg.vmap(lambda a, b: tg.vjp(f, a, b)[1](1.0))(x, n)[1]):
+        assert gn.dtype == tg.dtypes.float0 and gn.shape == (3, 2)
+
+
 def test_float32_stays_float32():
     x = RNG.normal(size=(3, 4)).astype(np.float32)
     W = RNG.normal(size=(4, 2)).astype(np.float32)
