@@ -23,16 +23,12 @@ from .autograd_function import RuleArray
 from .imperative import tensor
 from .ops.norms import vector_norm as _vector_norm
 from .staging import Staged
-from .tensor import Tensor
+from .tensor import Tensor, concrete, shape_of
 from .tensor_torch_more import each_result
 
 __all__ = ["mul", "div", "sub", "unsqueeze", "flatten", "chunk", "topk", "clamp", "mm", "bmm", "mv", "narrow",
            "permute", "t", "gather", "index_select", "masked_fill", "clone", "numel", "take_along_dim", "cdist",
            "is_tensor", "from_numpy", "as_tensor"]
-
-
-def _value(x):
-    return x if isinstance(x, (Tensor, Staged, np.ndarray)) else np.asarray(x)
 
 
 def _method(name: str, input, args: tuple, kwargs: dict):
@@ -158,7 +154,7 @@ def cdist(x1, x2, p: float = 2.0, compute_mode=None):
     if compute_mode not in (None, "use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
                             "donot_use_mm_for_euclid_dist"):
         raise ValueError(f"cdist: {compute_mode!r} is not a valid value for compute_mode")
-    s1, s2 = np.shape(_value(x1)), np.shape(_value(x2))
+    s1, s2 = shape_of(concrete(x1)), shape_of(concrete(x2))
     if len(s1) < 2 or len(s2) < 2 or s1[-1] != s2[-1]:
         raise RuntimeError(f"cdist: x1 of shape {s1} and x2 of shape {s2}: both need at least 2 "
                            "dimensions and the same number of columns (last axis)")

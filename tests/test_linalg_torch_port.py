@@ -104,5 +104,7 @@ def test_norms_take_pytorchs_dim_keepdim_and_positional_ord():
     np.testing.assert_allclose(g, x / np.linalg.norm(x, axis=-1, keepdims=True), rtol=1e-14)
     with pytest.raises(TypeError, match="not both"):
         tg.linalg.norm(x, axis=0, dim=1)
+    with pytest.raises(TypeError, match="logsumexp: pass axis= .* not both"):  # (the same rule)
+        tg.logsumexp(x, axis=0, dim=1)
     with pytest.raises(ValueError, match="2 axes"):
         tg.linalg.matrix_norm(x, dim=(0,))

@@ -252,6 +252,11 @@ def empty_reduction(x: np.ndarray, axes, keepdims: bool, dtype) -> np.ndarray:
     return np.full(shape, np.nan, dtype) if shape else np.dtype(dtype).type(np.nan)  # (a scalar, as NumPy's)
 
 
-def reduced_size(shape: tuple, axes) -> int:
-    """The number of entries each slice over ``axes`` (None: all) holds."""
-    return reduced_count(shape, range(len(shape)) if axes is None else axes)
+def torch_axes(name: str, axis, keepdims: bool, dim, keepdim) -> tuple:
+    """``(axis, keepdims)`` from NumPy's keywords or PyTorch's names for them (``dim``,
+    ``keepdim``, which wins when given): ``tg.logsumexp(x, dim=1)``, ``tg.linalg.norm(x, dim=1)``."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{name}: pass axis= (NumPy's) or dim= (PyTorch's), not both")
+        axis = tuple(dim) if isinstance(dim, list) else dim
+    return axis, keepdims if keepdim is None else bool(keepdim)

@@ -15,7 +15,8 @@ import numpy as np
 from ..registry import Example, function, general, register_ufunc_method
 from ..staging import is_staged, may_any
 from ..typing import ArrayLike, Axis
-from ._util import as_array_like, broadcast_shapes_of, concrete, dtype_of, lift_tangent, negative_axes, shape_of
+from ._util import as_array_like, broadcast_shapes_of, concrete, dtype_of, lift_tangent, negative_axes, shape_of, \
+    torch_axes
 from .elementwise import exp, where
 from .elementwise import astype as _astype
 from .reductions import _keep, _spread, sum as _sum
@@ -246,8 +247,7 @@ def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None, keepd
     get a zero gradient; a slice with none gives −inf). ``dim`` and ``keepdim`` are PyTorch's
     names for ``axis`` and ``keepdims`` (``torch.logsumexp(x, dim=1)``).
     """
-    axis = axis if dim is None else dim
-    keepdims = keepdims if keepdim is None else keepdim
+    axis, keepdims = torch_axes("logsumexp", axis, keepdims, dim, keepdim)
     if b is not None:  # b may broadcast a too (as SciPy and JAX): the sum runs over the common shape
         xs, bs = np.shape(concrete(a)), np.shape(concrete(b))
         if bs != xs and broadcast_shapes_of("logsumexp", a=xs, b=bs) != xs:

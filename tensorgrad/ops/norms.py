@@ -19,7 +19,7 @@ import numpy as np
 
 from ..registry import function
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import concrete, dtype_of, negative_axes, shape_of
+from ._util import concrete, dtype_of, negative_axes, shape_of, torch_axes
 from .decompositions import svdvals
 from .discrete import ones_like
 from .elementwise import abs as _abs
@@ -143,17 +143,6 @@ def _matrix_norm(x, ord, r: int, c: int, keepdims: bool, name: str):
     return expand_dims(out, tuple(sorted((r, c)))) if keepdims else out
 
 
-def _torch_axes(name: str, axis, keepdims: bool, dim, keepdim) -> tuple:
-    """``(axis, keepdims)`` from NumPy's keywords or PyTorch's (``dim``, ``keepdim``)."""
-    if dim is not None:
-        if axis is not None:
-            raise TypeError(f"{name}: pass axis= (NumPy's) or dim= (PyTorch's), not both")
-        axis = tuple(dim) if isinstance(dim, list) else dim
-    if keepdim is not None:
-        keepdims = bool(keepdim) or bool(keepdims)
-    return axis, keepdims
-
-
 @function
 def norm(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
          keepdim: bool | None = None) -> Array:
@@ -167,7 +156,7 @@ def norm(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = False, *, d
     ``keepdim`` are PyTorch's names of ``axis`` and ``keepdims`` (as in
     ``torch.linalg.norm``).
     """
-    axis, keepdims = _torch_axes("norm", axis, keepdims, dim, keepdim)
+    axis, keepdims = torch_axes("norm", axis, keepdims, dim, keepdim)
     x = _float(x)
     nd = len(shape_of(concrete(x)))
     if axis is None:
@@ -196,7 +185,7 @@ def vector_norm(x: ArrayLike, /, ord=2, *, axis: Axis = None, keepdims: bool = F
     """A vector norm over ``axis`` (all entries when None, as one vector), as
     ``numpy.linalg.vector_norm``; also PyTorch's form, ``vector_norm(x, ord, dim=...,
     keepdim=...)``."""
-    axis, keepdims = _torch_axes("vector_norm", axis, keepdims, dim, keepdim)
+    axis, keepdims = torch_axes("vector_norm", axis, keepdims, dim, keepdim)
     x = _modulus(_float(x))
     axes = negative_axes(axis, len(shape_of(concrete(x))), "vector_norm")
     return _vector_norm(x, ord, axes, keepdims, "vector_norm")
@@ -206,11 +195,11 @@ def matrix_norm(x: ArrayLike, /, ord="fro", *, keepdims: bool = False, dim: Axis
                 keepdim: bool | None = None) -> Array:
     """A matrix norm of the last two axes, as ``numpy.linalg.matrix_norm``; also PyTorch's
     form, ``matrix_norm(A, ord, dim=(r, c), keepdim=...)`` (the norm over axes r and c)."""
+    _, keepdims = torch_axes("matrix_norm", None, keepdims, None, keepdim)
     if dim is not None:
         if len(tuple(dim)) != 2:
             raise ValueError(f"matrix_norm: dim must name 2 axes, got {dim!r}")
-        return norm(x, ord, axis=tuple(dim), keepdims=bool(keepdim) or keepdims)
-    keepdims = bool(keepdim) or keepdims
+        return norm(x, ord, axis=tuple(dim), keepdims=keepdims)
     x = _float(x)
     nd = len(shape_of(concrete(x)))
     if nd < 2:

@@ -17,8 +17,7 @@ from ..jacobians.maps import Diagonal, Identity, Reshape, SumTo, size
 from ..registry import FUNCTIONS, Example, general, linear, nondifferentiable
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, empty_reduction, index_param, is_staged, may_any, negative_axes, \
-    reduced_count, reduced_size, \
-    shape_of
+    reduced_count, shape_of
 from .elementwise import equal, sqrt, where
 from .shape import broadcast_to, concatenate, expand_dims, getitem, reshape
 
@@ -85,7 +84,7 @@ def _sum_forward(x, axes, keepdims):
 
 def _mean_forward(x, axes, keepdims):
     if type(x) is np.ndarray:
-        if not x.size and not reduced_size(x.shape, axes):  # NaN, without NumPy's warning
+        if not x.size and not reduced_count(x.shape, axes):  # NaN, without NumPy's warning
             return empty_reduction(x, axes, keepdims, np.mean(np.zeros(1, x.dtype)).dtype)
         return x.mean(axis=axes, keepdims=keepdims)
     return np.mean(x, axis=axes, keepdims=keepdims)
@@ -267,7 +266,7 @@ def _no_dof(forward):
     freedom left (n − ddof <= 0: inf, or NaN for an empty slice) but not its warning, as JAX
     and PyTorch give it."""
     def moment(x, axis, ddof, keepdims):
-        n = reduced_size(np.shape(x), axis)
+        n = reduced_count(np.shape(x), axis)
         if n - ddof > 0:
             return forward(x, axis=axis, ddof=ddof, keepdims=keepdims)
         x = np.asarray(x)
@@ -278,7 +277,7 @@ def _no_dof(forward):
         s2 = (c.real * c.real + c.imag * c.imag if c.dtype.kind == "c" else c * c).sum(
             axis=axis, keepdims=keepdims)
         with np.errstate(divide="ignore", invalid="ignore"):
-            v = s2 / (n - ddof if n - ddof > 0 else 0)  # (max is tg's here)
+            v = s2 / _dof(x, axis, ddof)
             return (v if forward is np.var else np.sqrt(v)).astype(dt, copy=False)
     return moment
 
