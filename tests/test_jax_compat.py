@@ -4,6 +4,7 @@ donate_argnums (accepted, no effect)."""
 from collections import OrderedDict
 from functools import partial
 
+import pickle
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -254,7 +255,6 @@ def test_jnp_results_are_arrays_with_jax_update_syntax():
         [jnp.isscalar(v) for v in (jnp.array(1.0), 1.0, np.float32(2), np.ones(2), jnp.ones(2), "a")]
     t = tnp.arange(3.0)
     assert len(t.devices()) == 1 and t.is_ready() and t.tobytes() == np.arange(3.0).tobytes()
-    import pickle  # the functions pickle by reference, as NumPy's and JAX's do
     for fn in (tnp.tanh, tnp.linalg.norm, tnp.add.outer, tnp.fft.rfft):
         assert pickle.loads(pickle.dumps(fn)) is fn
     # what is not an array stays as it is

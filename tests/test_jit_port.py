@@ -1,6 +1,7 @@
 """Cases from JAX's jit tests that tensorgrad got wrong: outputs aliasing the caller's input,
 objects whose arrays would be baked into a plan, negative static_argnums, nested static
 tuples, real/imag under jit, and a scalar type as an argument."""
+import collections
 import functools
 
 import jax
@@ -277,6 +278,5 @@ def test_dicts_reach_the_function_in_sorted_key_order_as_jax_jit():
     first = lambda d: list(d.values())[0] * 1.0  # noqa: E731
     for f in (tg.jit(first), jax.jit(first)):
         assert float(f({"b": 1.0, "a": 2.0})) == float(f({"a": 2.0, "b": 1.0})) == 2.0
-    import collections
     od = collections.OrderedDict([("b", 1.0), ("a", 2.0)])
     assert float(tg.jit(first)(od)) == float(jax.jit(first)(od)) == 1.0

@@ -1,4 +1,5 @@
 """tg.optim's optimizers in PyTorch's form: built on imperative tensors, stepped in place."""
+import io
 import numpy as np
 import pytest
 
@@ -238,7 +239,6 @@ def test_parameter_lists_read_as_pytorchs_generators_and_keep_their_writes():
     with pytest.raises(TypeError, match="not a tensor that requires grad"):
         tg.optim.SGD([w[0]], lr=0.1)
     # saved and loaded as plain arrays (weights_only)
-    import io
     buf = io.BytesIO()
     tg.save(dict(net.named_parameters()), buf)
     buf.seek(0)
