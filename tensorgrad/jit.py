@@ -630,7 +630,8 @@ def _method_form(st, program: Program):
     for an ndarray x)."""
     if not st.args or type(st.args[0]) is not Ref:
         return None
-    if type(program.values[st.args[0].slot]) is not np.ndarray:
+    x = program.values[st.args[0].slot]
+    if type(x) is not np.ndarray or not x.size:  # (empty: the forward's own NaN, not NumPy's warning)
         return None
     try:
         form = _METHODS.get(st.fn)

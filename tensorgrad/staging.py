@@ -13,8 +13,8 @@ lost. Three routes lead into the program:
 * NumPy: a staged value implements ``__array_ufunc__`` and
   ``__array_function__``, so ``np.greater(concrete(x), 0)`` in a rule, a mask
   or an ``np.where`` are recorded too, never baked in as trace-time constants;
-* operators and array methods (``x * 2``, ``x.sum()``, ``x[i]``) on a staged
-  value record the matching NumPy call.
+* operators and array methods (``x * 2``, ``x.sum()``, ``x[i]``) record the NumPy call
+  (``mean``/``var``/``std`` the op's, which gives an empty slice's NaN without a warning).
 
 Whatever needs the *value* of a staged array to decide something in Python
 (``bool()``, ``float()``, ``int()``, ``.item()``, ``np.asarray``, an index
@@ -444,16 +444,14 @@ def may_any(mask) -> bool:
     return bool(np.any(mask))
 
 
-# --------------------------------------------------------------------------
-# the staged value
-# --------------------------------------------------------------------------
+# -------------------------------- the staged value --------------------------------
 
 #: NumPy functions that read only shapes and dtypes: answered from the trace-time value
 _METADATA = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj,
              np.can_cast, np.zeros_like, np.ones_like, np.empty_like, np.full_like}
-#: NumPy functions whose result's shape depends on the values
 #: NumPy functions that write into an argument and return nothing
 _IN_PLACE = {np.copyto, np.putmask, np.place, np.put, np.put_along_axis, np.fill_diagonal}
+#: NumPy functions whose result's shape depends on the values
 _VALUE_SHAPED = {np.nonzero, np.flatnonzero, np.argwhere, np.unique, np.extract, np.compress,
                  np.trim_zeros, np.bincount}
 
@@ -486,8 +484,13 @@ def _unary(ufunc):
     return op
 
 
+ROUTED_METHODS: dict = {}  #: ndarray methods ops answer (x.mean() of an empty slice: tg.mean's NaN)
+
 def _method(name):
     def m(self, *args, **kwargs):
+        kw = {k: v for k, v in kwargs.items() if v is not None or k not in ("dtype", "out")}
+        if name in ROUTED_METHODS and len(args) <= 1 and kw.keys() <= {"axis", "keepdims", "ddof"}:
+            return ROUTED_METHODS[name](self, *args, **kw)
         return self.program.emit("method", name, (self,) + args, kwargs, f"ndarray.{name}")
     m.__name__ = name
     return m
@@ -625,6 +628,8 @@ class Staged:
                 f"tg.jit: numpy.{func.__name__} writes in place into its first argument, with a "
                 "traced value; in-place NumPy calls cannot be recorded. Write the computation "
                 "out of place (tg.where(mask, values, a), a.at[index].set(values))")
+        if func in (np.mean, np.var, np.std) and args and type(args[0]) is Staged:
+            return getattr(args[0], func.__name__)(*args[1:], **kwargs)  # see ROUTED_METHODS
         return self.program.emit("call", func, args, kwargs, f"numpy.{func.__name__}")
 
     def __getitem__(self, index):

@@ -610,3 +610,21 @@ def test_higher_order_derivatives_of_weighted_logsumexp_and_scaled_bessels_trace
         jitted = tg.jit(order(f))
         for point in (x, x + 60.0):  # (the trace, then a replay past the large-z switch)
             np.testing.assert_allclose(jitted(point), order(f)(point), rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.mean(), lambda x: x.mean(0), lambda x: x.std(axis=0, ddof=1),
+    lambda x: x.var(keepdims=True), lambda x: np.mean(x), lambda x: np.var(x, axis=1, ddof=1),
+    lambda x: tg.mean(x, axis=0), lambda x: tg.std(x)])
+def test_means_of_empty_slices_are_quiet_nan_under_jit(fn):
+    # an empty slice's mean, variance and standard deviation are NaN without NumPy's warning
+    # eagerly (the suite turns RuntimeWarnings into errors); the plan replays the op's forward,
+    # not the ndarray method, which warned at trace and replay
+    f = tg.jit(fn)
+    for shape in [(0, 3), (2, 0), (0, 3)]:
+        x = np.zeros(shape)
+        want = fn(tg.tensor(x))
+        got = f(x)
+        assert np.shape(got) == np.shape(want) and np.isnan(got).all()
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(f(x), fn(x), rtol=1e-14)

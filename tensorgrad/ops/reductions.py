@@ -15,6 +15,7 @@ import numpy as np
 from ..jacobians.algebra import compose
 from ..jacobians.maps import Diagonal, Identity, Reshape, SumTo, size
 from ..registry import FUNCTIONS, Example, general, linear, nondifferentiable
+from ..staging import ROUTED_METHODS
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, empty_reduction, index_param, is_staged, may_any, negative_axes, \
     reduced_count, shape_of
@@ -303,6 +304,7 @@ var = _moment("var", np.var, _var_slope, "2(x − x̄)ᵀ/(n − ddof)",
               "Variance over ``axis`` with ``ddof`` delta degrees of freedom.")
 std = _moment("std", np.std, _std_slope, "(x − x̄)ᵀ/((n − ddof)·std)",
               "Standard deviation over ``axis``.")
+ROUTED_METHODS.update(mean=mean, var=var, std=std)  # tg.jit's x.mean(): see staging
 
 
 def _norm_slope(out, x, axes, keepdims):
