@@ -31,7 +31,7 @@ from .blocks import BlockJacobian, leaf_names
 from .jacobians.algebra import count
 from .jacobians.maps import size as _size
 from .recording import Node
-from .sweep import toposort
+from .sweep import quiet_rules, toposort
 from .tensor import concrete
 from .transform_parts import refuse_traced_inputs
 from .transforms import _norm_argnums, _record, jacrev
@@ -370,6 +370,7 @@ def chain_jacobians(f: Callable, *args, argnums: int = 0, order: str = "forward"
     return result
 
 
+@quiet_rules  # (products of derivatives: 0·∞ is NaN without a warning, as in the sweeps)
 def _chain(t: RecordedTape, order: str, structured: bool) -> ChainResult:
     if t.is_pytree:
         return _chain_blocks(t, order, structured)

@@ -210,6 +210,18 @@ def check_forward(op, vals, params, out) -> None:
         f"called from {_describe_frame(_user_frame())}")
 
 
+def forward(op, vals, params):
+    """The op's forward, checked: a NaN or inf it makes raises :class:`NonFiniteError`, which
+    names the op and the line, instead of NumPy's floating-point warning (a warning turned into
+    an error would otherwise come first, naming neither)."""
+    if not _switch.on:  # (another thread is debugging)
+        return op.forward(*vals, *params)
+    with np.errstate(all="ignore"):
+        out = op.forward(*vals, *params)
+    check_forward(op, vals, params, out)
+    return out
+
+
 def check_rule(op, which: str, i, value, node) -> None:
     """Raise if a VJP or JVP rule returned NaN/inf."""
     if not _switch.on:

@@ -545,6 +545,7 @@ def _codegen(program: Program, steps, outs, out: tuple, reuse: dict, name: str,
         if slot not in inputs and slot not in outputs:
             dead_after.setdefault(k, []).append(slot)
     lines = []
+    err = None
     for k, st in enumerate(steps):
         if st.kind == "item":
             expr = f"{arg(st.args[0])}[{st.args[1]!r}]"
@@ -570,14 +571,15 @@ def _codegen(program: Program, steps, outs, out: tuple, reuse: dict, name: str,
                 else:
                     fname = names.name(st.fn, getattr(st.fn, "__name__", "f"))
                     expr = f"{fname}({', '.join(pos + kw)})"
-        if st.err:  # traced under np.errstate: replayed under it too
-            lines.append(f"    with {names.name(np.errstate, 'errstate')}(**{st.err!r}):")
-            lines.append(f"        {var(st.out)} = {expr}")
-        else:
-            lines.append(f"    {var(st.out)} = {expr}")
+        if st.err != err:  # traced under np.errstate (a sweep's rules): each run of such steps
+            err = st.err  # replays under it too, in one block
+            if err:
+                lines.append(f"    with {names.name(np.errstate, 'errstate')}(**{err!r}):")
+        pad = "        " if err else "    "
+        lines.append(f"{pad}{var(st.out)} = {expr}")
         dead = [local[d] for d in dead_after.get(k, ()) if d != st.out and d in local]
         if dead:
-            lines.append(f"    del {', '.join(dead)}")
+            lines.append(f"{pad}del {', '.join(dead)}")
 
     # the return expression: outputs in place of the markers
     seen_out: set = set()

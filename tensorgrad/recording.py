@@ -642,12 +642,9 @@ def call_forward(op, vals, params):
         if type(v) is np.ndarray and v.dtype.kind in "OUS":  # void: JAX's float0 zeros pass)
             raise _describe(op, vals, params, TypeError(""))
     try:
-        out = op.forward(*vals, *params)
+        return op.forward(*vals, *params) if not debug.enabled else debug.forward(op, vals, params)
     except OP_ERRORS as exc:
         raise _describe(op, vals, params, exc) from exc
-    if debug.enabled:
-        debug.check_forward(op, vals, params, out)
-    return out
 
 
 def _staged_forward(op, s, vals, params):

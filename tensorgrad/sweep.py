@@ -12,6 +12,7 @@ functions the sweep needs on them (``np.sum``, ``np.reshape``,
 """
 from __future__ import annotations
 
+import functools
 import math
 from heapq import heappop, heappush
 from typing import Any, Sequence
@@ -23,11 +24,23 @@ from .complexity import _seen as _complex_seen, check_forward, real_for
 from .staging import ConcretizationError, Staged, call as staged_call
 from .tensor import Tensor, concrete, dtype_of, ndim_of, shape_of, traced_level
 
-__all__ = ["backward_pass", "node_jvp", "unbroadcast", "toposort", "Eye", "ForwardModeError"]
+__all__ = ["backward_pass", "node_jvp", "unbroadcast", "toposort", "Eye", "ForwardModeError", "quiet_rules"]
 
 
 class ForwardModeError(TypeError):
     """Forward-mode differentiation reached a ``custom_vjp`` function (not defined, as in JAX)."""
+
+
+def quiet_rules(runner):
+    """``runner`` with NumPy's floating-point warnings off while it runs derivative rules. They
+    are the library's arithmetic, not the caller's: a 0·∞ inside one (the slope of exp(−x²) at
+    x = ∞) gives NaN without a warning, as in JAX and PyTorch, and ``tg.debug_nans()`` names the
+    op where it first appears."""
+    @functools.wraps(runner)
+    def run(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return runner(*args, **kwargs)
+    return run
 
 
 def _opaque(rule, *args):
@@ -66,6 +79,7 @@ def _broadcast_to(x, shape):
 # forward mode
 # --------------------------------------------------------------------------
 
+@quiet_rules
 def node_jvp(op, tangents, primals, params, out, nb: int = 0):
     """J·t for one op: the sum over inputs of each input's JVP contribution.
 
@@ -284,6 +298,7 @@ def _free(node, op=None) -> None:
         node.args = node.out = None
 
 
+@quiet_rules
 def backward_pass(out_nodes: Sequence, seeds: Sequence[Any], retain: bool = False,
                   batch_ndim: int = 0, taps=None, hooks=None) -> dict:
     """The reverse sweep. Returns ``{leaf node: cotangent}``, and with ``taps`` (a
@@ -552,4 +567,4 @@ def _accumulate(cts: dict, owned: set, p, prev, c) -> None:
 
 
 # debug_nans looks for these frames to tell a rule's own ops from the user's
-debug.RULE_RUNNERS.update((backward_pass.__code__, node_jvp.__code__))
+debug.RULE_RUNNERS.update((backward_pass.__wrapped__.__code__, node_jvp.__wrapped__.__code__))

@@ -161,6 +161,20 @@ def test_cross_entropy_with_masked_logits():
         np.array([[1.0, -np.inf, 0.5]]))
     assert loss == np.inf
     np.testing.assert_allclose(g[0, 1], -1.0)
+    # every logit of a row at −inf, the target's too: +inf as well (it was −inf + inf = NaN,
+    # with a warning), the row's gradient −y (its softmax is 0, as softmax's own); a row with no
+    # label weight adds nothing
+    for z, y, want in ((np.array([[-np.inf, -np.inf]]), np.array([0]), [[-1.0, 0.0]]),
+                       (np.array([-np.inf, -np.inf], np.float32), np.array(1), [0.0, -1.0]),
+                       (np.array([[-np.inf, -np.inf], [1.0, 1.0]]), np.array([[0.5, 0.5], [0.0, 1.0]]),
+                        [[-0.25, -0.25], [0.25, -0.25]])):
+        for f in (tg.value_and_grad(tg.nn.softmax_cross_entropy), tg.jit(tg.value_and_grad(tg.nn.softmax_cross_entropy))):
+            loss, g = f(z, y)
+            assert loss == np.inf and loss.dtype == z.dtype
+            np.testing.assert_allclose(g, want, rtol=1e-15)
+    z = np.array([[-np.inf, -np.inf], [1.0, 2.0]])
+    loss = tg.nn.softmax_cross_entropy(z, np.array([[0.0, 0.0], [0.0, 1.0]]))
+    assert loss == pytest.approx(-float(jax.nn.log_softmax(jnp.asarray(z[1]))[1]) / 2, rel=1e-14)
 
 
 @pytest.mark.parametrize("labels,exc,words", [
@@ -248,6 +262,42 @@ def test_nan_and_inf_inputs_propagate():
         for mode in (tg.jacrev, tg.jacfwd):
             J = mode(lambda v: f(v, axis=1))(x)
             assert np.isnan(J[0, 0]).all() and np.isfinite(J[1, 1]).all(), (f, mode)
+
+
+def test_derivative_rules_make_nan_and_inf_without_numpy_warnings():
+    # 0·∞ inside a rule (the slope of exp(−x²) at x = ∞, silu's at ∞, x/‖x‖ with an inf entry,
+    # sqrt's second derivative under a zero weight) gives NaN or the masked value quietly, as in
+    # JAX: the suite turns NumPy's warnings into errors, and they crashed every sweep, forward
+    # push, structured chain and jit plan here. The caller's own forward keeps NumPy's warnings.
+    x = np.array([np.inf, 0.5])
+    gauss = lambda v: tg.exp(-v * v)  # noqa: E731
+    want = [np.nan, -2 * 0.5 * np.exp(-0.25)]
+    runs = [tg.grad(lambda v: tg.sum(gauss(v)))(x), tg.jvp(gauss, (x,), (np.ones(2),))[1],
+            tg.vjp(gauss, x)[1](np.ones(2))[0], tg.linearize(gauss, x)[1](np.ones(2)),
+            np.diag(tg.jacfwd(gauss)(x)), np.diag(tg.jacobian(gauss, structured=True)(x).todense()),
+            tg.jit(tg.grad(lambda v: tg.sum(gauss(v))))(x), tg.vmap(tg.grad(gauss))(x)]
+    t = tg.tensor(x, requires_grad=True)
+    gauss(t).sum().backward()
+    for got in runs + [t.grad]:
+        np.testing.assert_allclose(got, want, rtol=1e-15)
+    assert np.isnan(tg.grad(lambda v: tg.sum(tg.nn.silu(v)))(x)[0])
+    assert np.isnan(tg.grad(tg.linalg.norm)(x)[0])
+    w = np.array([0.0, 1.0])
+    for h in (tg.hessian(lambda v: tg.sum(tg.sqrt(v) * w)), tg.jit(tg.hessian(lambda v: tg.sum(tg.sqrt(v) * w)))):
+        np.testing.assert_array_equal(h(np.array([0.0, 1.0])), [[0.0, 0.0], [0.0, -0.25]])
+    with pytest.raises(RuntimeWarning, match="invalid value encountered in log"):
+        tg.log(np.array([-1.0]))  # a forward: NumPy's warning, as np.log's
+
+
+def test_debug_nans_raises_before_numpys_warning():
+    # with warnings as errors NumPy's "invalid value in log" came first, naming neither the op
+    # nor the line; inside debug_nans the NonFiniteError does
+    with tg.debug_nans():
+        with pytest.raises(tg.debug.NonFiniteError, match="forward of op 'log'.*tg.log") as info:
+            tg.grad(lambda x: tg.sum(tg.log(x)))(np.array([-1.0, 1.0]))
+    assert "test_numerics.py" in str(info.value)
+    with pytest.raises(RuntimeWarning):  # the mode off: NumPy's warning again
+        tg.log(np.array([-1.0]))
 
 
 def _loss_with_sqrt(x):

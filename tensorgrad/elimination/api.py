@@ -15,7 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..complexity import real_tape
-from ..sweep import toposort
+from ..sweep import quiet_rules, toposort
 from ..transform_parts import refuse_traced_inputs
 from ..transforms import _norm_argnums, _own, _record
 from ..tree import tree_flatten, tree_unflatten
@@ -112,6 +112,7 @@ def _assemble(g: LinearizedGraph, blocks: dict, structured: bool):
     return tree_unflatten(meta.out_tree, per_out)
 
 
+@quiet_rules  # (products of derivatives: 0·∞ is NaN without a warning, as in the sweeps)
 def _run(g: LinearizedGraph, order, structured: bool = True) -> Elimination:
     t0 = time.perf_counter()
     names, name = resolve_order(g, order)

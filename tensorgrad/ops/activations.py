@@ -323,13 +323,16 @@ def _sce_forward(z, y):
 
 
 def _sce_from_lse(lse, z, y, finite: bool = False):
+    # −Σ_k y_k log p_k = lse·Σ_k y_k − ⟨y, z⟩ (lse − ⟨y, z⟩ for probability rows)
     if finite or math.isfinite(_add_reduce(z, axis=None)):
-        picked = _add_reduce(y * z, axis=-1)
+        d = lse * _add_reduce(y, axis=-1) - _add_reduce(y * z, axis=-1)
     else:
         with np.errstate(invalid="ignore"):  # 0·(−inf) on masked classes counts as 0
             picked = np.sum(np.where(y != 0, y * z, 0), axis=-1)
-    # −Σ_k y_k log p_k = lse·Σ_k y_k − ⟨y, z⟩ (lse − ⟨y, z⟩ for probability rows)
-    d = lse * _add_reduce(y, axis=-1) - picked
+            ys = _add_reduce(y, axis=-1)
+            d = lse * ys - picked
+        # a row of −inf logits has its target at −inf too: a loss of +inf (not −inf + inf)
+        d = np.where(lse == -np.inf, np.where(ys != 0, np.inf, 0.0), d).astype(d.dtype, copy=False)
     if d.size == 0:  # an empty batch: the mean of nothing is NaN (as in PyTorch), without a warning
         return np.asarray(np.nan, dtype=d.dtype)
     return _add_reduce(d, axis=None) / d.shape[0] if d.ndim == 1 and d.shape[0] else d.mean()
