@@ -200,9 +200,10 @@ def _read_open(path: str, fh, bad: tuple) -> tuple[dict, Any]:
         raise CheckpointError(f"{path!r} holds a single array (.npy), not an .npz checkpoint")
     with z:
         names = list(z.files)
-        if _MAGIC not in names or _TREE not in names:
+        missing = [k for k in (_MAGIC, _TREE) if k not in names]
+        if missing:
             raise CheckpointError(f"{path!r} is an .npz file but not a tensorgrad checkpoint "
-                                  f"(no {_MAGIC!r} entry); it holds {names[:8]}")
+                                  f"(no {' or '.join(map(repr, missing))} entry); it holds {names[:8]}")
         try:
             arrays = {k: z[k] for k in names}  # reading every member checks its CRC
         except bad as e:

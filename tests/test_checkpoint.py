@@ -202,6 +202,20 @@ def test_deeply_nested_or_non_numeric_stored_trees_are_refused(tmp_path):
         checkpoint.load(str(strings))
 
 
+def test_a_missing_entry_is_named_in_the_refusal(tmp_path):
+    # the message named the version entry whenever either entry was missing, and then listed
+    # that very entry among the file's contents
+    params = {"W": np.ones(2)}
+    for drop, kept in (("__tree__", "__tensorgrad_checkpoint__"), ("__tensorgrad_checkpoint__", "__tree__")):
+        checkpoint.save(tmp_path / "c.npz", params)
+        with np.load(tmp_path / "c.npz") as z:
+            entries = {k: z[k] for k in z.files if k != drop}
+        np.savez(tmp_path / "bad.npz", **entries)
+        with pytest.raises(CheckpointError, match=f"no '{drop}' entry") as info:
+            checkpoint.load(tmp_path / "bad.npz", like=params)
+        assert f"'{kept}' entry" not in str(info.value)
+
+
 def test_load_like_an_imperative_model_keeps_its_tensors(tmp_path):
     # before: load(path, like=model) put plain arrays in place of the model's tensors, so a
     # PyTorch-form optimizer held tensors the model no longer used, and backward() failed

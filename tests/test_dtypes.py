@@ -35,6 +35,24 @@ def test_int_and_bool_constants_are_fine():
     np.testing.assert_array_equal(g, [12.0, 12.0])
 
 
+def test_boolean_constants_inside_rules_that_negate_or_take_signs():
+    # hypot's slope takes sign(y), Y_v's value at 0 floors the order, zeta's q-slope negates
+    # x: NumPy has no boolean loop for these, and the gradients raised
+    x = np.array([0.5, 1.5, 2.5], np.float32)
+    b = np.array([True, False, True])
+    g = tg.grad(lambda v: tg.sum(tg.hypot(v, b)))(x)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, x / np.hypot(x, b.astype(np.float32)), rtol=1e-6)
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(tg.hypot(b, v)))(x), g)
+    np.testing.assert_allclose(tg.jvp(lambda v: tg.hypot(v, b), (x,), (x,))[1], x * g, rtol=1e-6)
+    x = x.astype(float)
+    for f in (tg.special.yv, tg.special.zeta):
+        got = tg.grad(lambda v: tg.sum(f(b, v + 1)))(x)
+        want = tg.grad(lambda v: tg.sum(f(b.astype(float), v + 1)))(x)
+        np.testing.assert_array_equal(got, want)
+
+
+
 @pytest.mark.parametrize("bad", [np.array([1.0, None]), np.array([1.0, 2.0], dtype=object),
                                  np.array(["a", "b"]), np.array([b"a", b"b"])])
 def test_object_and_string_arrays_raise_type_error(bad):

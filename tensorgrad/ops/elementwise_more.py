@@ -28,7 +28,7 @@ from ..registry import Example, elementwise, function
 from ..staging import as_array, is_staged
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import concrete, may_any
+from ._util import concrete, dtype_of, may_any
 from .complex_ops import conj_part, imag_part, real_part
 from .elementwise import _mask, _slope, _steep, _times_steep, cos, exp, log, sqrt, where
 
@@ -110,6 +110,14 @@ arctan2 = elementwise(
     doc="arctan2(y, x): the angle of the point (x, y), in (−π, π]")
 
 
+def _sign(v, like):
+    """np.sign(v), in ``like``'s dtype for a boolean ``v`` (a constant; np.sign has no boolean loop)."""
+    if dtype_of(v) != np.bool_:
+        return np.sign(v)
+    one = dtype_of(like).type(1)
+    return np.where(v, one, one - one)
+
+
 def _hypot_d(wrt):
     def d(out, x, y):
         # a/r for a = x (or y), b the other, r = hypot(a, b), written as sign(a)/√(1 + (b/a)²)
@@ -124,7 +132,7 @@ def _hypot_d(wrt):
         big = np.abs(av) >= np.abs(bv)
         with np.errstate(invalid="ignore", divide="ignore"):
             t = where(big, b, a) / where(origin, 1.0, where(big, a, b))
-            slope = where(big, np.sign(av), t * np.sign(bv)) / sqrt(1.0 + t * t)
+            slope = where(big, _sign(av, rv), t * _sign(bv, rv)) / sqrt(1.0 + t * t)
             if may_any(origin):
                 slope = where(origin, 0.0, slope)
             infinite = np.isinf(av)  # (a finite a over an infinite r: slope 0)

@@ -177,7 +177,7 @@ def _jax_zeta(jnp, x, q, riemann=False):
 
 
 def _zeta_dq(out, x, q, riemann):
-    return -x * zeta(x + 1, q)
+    return -(x * zeta(x + 1, q))  # (x may be a boolean constant, which does not negate)
 
 
 zeta = elementwise(

@@ -183,6 +183,7 @@ def _first_kind_parts(plus):
 def _y_at_zero(vv):
     """The slope of Y_v at z = 0: +inf for v ≥ 0; for v < 0 (Y_v = cos(vπ)Y_(−v) − sin(vπ)J_(−v))
     sign(cos vπ)·inf, NaN at the negative half-integers (where SciPy's ±inf is not Y_v(0))."""
+    vv = vv * 1.0  # (a boolean order: np.floor keeps booleans, which do not subtract)
     half = np.equal(vv - np.floor(vv), 0.5)
     neg = np.copysign(np.inf, np.cos(np.pi * np.where(np.isfinite(vv), vv, 0.0)))
     return np.where(vv >= 0, np.inf, np.where((vv < 0) & ~half, neg, np.nan))
