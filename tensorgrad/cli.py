@@ -234,7 +234,7 @@ def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int 
     t_train = time.perf_counter() - t0
     pred = train.predict(model, params, Xte).argmax(-1)
     acc = float(np.mean(pred == yte))
-    say(f"      test accuracy {acc:.2%} on {len(yte)} held-out images (training took {t_train:.1f} s)")
+    say(f"      test accuracy {acc:.2%} on {len(yte)} held-out images (training took {t_train:.2g} s)")
 
     say("[2/4] cross-checking the gradient of the loss w.r.t. all parameters (batch of 32 test images)")
     errors = crosscheck_model_gradient(model, params, Xte[:32], yte[:32], seed, out=say)

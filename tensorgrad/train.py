@@ -3,7 +3,8 @@
 :func:`fit` runs epochs of mini-batch updates ``params ← opt.step(params,
 ∇loss)`` with a tqdm progress bar showing the running loss and accuracy,
 evaluates on validation data after each epoch and returns the parameters and
-a history. It is a convenience only; the same loop by hand is ten lines::
+a history. It is a convenience only; the loop by hand is ten lines (``fit`` draws each
+epoch's shuffle from one generator seeded with ``seed``, so its batches differ from these)::
 
     opt = tg.optim.Adam(1e-2); state = opt.init(params)
     for epoch in range(20):
@@ -253,7 +254,7 @@ def fit(model, params: Any = None, X=None, y=None, *, loss: Loss = "cross_entrop
                     post = {"epoch": f"{epoch + 1}/{epochs}", "loss": f"{tot / n:.4f}"}
                     if metric:
                         post["acc"] = f"{correct / n:.3f}"
-                    if hist["val_accuracy"]:
+                    if metric and hist["val_accuracy"]:
                         post["val_acc"] = f"{hist['val_accuracy'][-1]:.3f}"
                     bar.set_postfix(post, refresh=False)
                     bar.update(1)

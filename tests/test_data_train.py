@@ -135,6 +135,11 @@ def test_fit_history_progress_bar_and_validation():
     ev = train.evaluate(m, params, Xte, yte)
     assert ev["accuracy"] == pytest.approx(hist["val_accuracy"][-1])
     assert ev["loss"] == pytest.approx(hist["val_loss"][-1])
+    # without the metric the bar shows no accuracy at all (it showed val_acc=nan from epoch 2)
+    buf = io.StringIO()
+    train.fit(m, m.init(0), Xtr, ytr, optimizer=optim.Adam(0.05), epochs=3, batch_size=50,
+              validation=(Xte, yte), progress=True, file=buf, metric=False)
+    assert "loss=" in buf.getvalue() and "acc" not in buf.getvalue()
 
 
 def test_fit_with_a_plain_apply_function_and_errors():
