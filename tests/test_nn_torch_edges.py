@@ -98,3 +98,38 @@ def test_softplus_takes_a_negative_beta_and_boolean_attention_masks_keep_float32
     out, w = m(x, x, x, attn_mask=mask, key_padding_mask=np.array([[False, False, True]]))
     assert out.dtype == np.float32 and w.dtype == np.float32
     assert m(x, x, x, attn_mask=mask, is_causal=True)[0].dtype == np.float32
+
+
+def test_layers_take_pytorchs_factory_keywords_and_a_cast_model_reinits_in_its_dtype():
+    # nn.Linear(3, 2, dtype=torch.float32, device="cpu") is PyTorch's form; a layer cast by
+    # float() keeps its dtype through a re-initialization, as reset_parameters() keeps it
+    lin = N.Linear(3, 2, dtype=np.float32, device="cpu")
+    assert {v.dtype for v in tg.tree_leaves(lin.init(0))} == {np.dtype(np.float32)}
+    assert lin(np.ones((4, 3), np.float32)).dtype == np.float32
+    bn = N.BatchNorm1d(3, dtype=np.float32)
+    assert bn.running_mean.dtype == bn.running_var.dtype == np.float32
+    model = N.Sequential(N.Linear(3, 4, dtype=np.float32), N.Tanh(), N.Linear(4, 2), N.BatchNorm1d(2))
+    assert [v.dtype for v in tg.tree_leaves(model.init(0))] == [np.float32] * 2 + [np.float64] * 4
+    model.float()
+    params = model.init(1)
+    assert {v.dtype for v in tg.tree_leaves(params)} == {np.dtype(np.float32)}
+    assert model[3].running_mean.dtype == np.float32
+    twin = N.Sequential(N.Linear(3, 4), N.Tanh(), N.Linear(4, 2), N.BatchNorm1d(2))
+    for a, b in zip(tg.tree_leaves(params), tg.tree_leaves(twin.init(1))):
+        np.testing.assert_array_equal(a, b.astype(np.float32))  # the same draws, rounded
+    model.double()
+    assert {v.dtype for v in tg.tree_leaves(model.init(1))} == {np.dtype(np.float64)}
+
+    class Net(N.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = N.Linear(3, 2)
+
+        def forward(self, x):
+            return self.fc(x)
+
+    assert Net(dtype=np.float32)(np.ones((1, 3), np.float32)).dtype == np.float32
+    with pytest.raises(ValueError, match="Linear: tensorgrad computes on the CPU only, got device 'cuda'"):
+        N.Linear(3, 2, device="cuda")
+    with pytest.raises(TypeError, match="Linear: .*floating point or complex dtypes only.*int32"):
+        N.Linear(3, 2, dtype=np.int32)

@@ -179,8 +179,9 @@ class _BatchNorm(Module):
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches counted (None without tracking)."""
         if self.track_running_stats:
-            self.running_mean = np.zeros(self.num_features)
-            self.running_var = np.ones(self.num_features)
+            dtype = self.__dict__.get("_made_dtype")  # (a float() or dtype= layer's: see module_dtype)
+            self.running_mean = np.zeros(self.num_features, dtype)
+            self.running_var = np.ones(self.num_features, dtype)
             self.num_batches_tracked = np.asarray(0, dtype=np.int64)
         else:
             self.running_mean = self.running_var = self.num_batches_tracked = None

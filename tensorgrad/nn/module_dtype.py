@@ -5,8 +5,16 @@ They cast the floating-point parameters and buffers in place, as PyTorch's do: a
 tensor parameter keeps its identity (its value and its ``.grad`` are replaced), so an
 optimizer made on ``model.parameters()`` still holds it. Integer buffers (BatchNorm's
 ``num_batches_tracked``) and complex parameters cast to a real dtype stay as they are.
+
+Every layer also takes PyTorch's factory keywords, ``tg.nn.Linear(3, 2, dtype=np.float32,
+device="cpu")``: its parameters are made in that dtype. A model cast by ``float()`` (or
+``to``, ``double``, ``half``) keeps its dtype when ``init`` makes new parameters, as
+PyTorch's ``reset_parameters()`` keeps a cast layer's.
 """
 from __future__ import annotations
+
+import functools
+import inspect
 
 import numpy as np
 
@@ -44,21 +52,74 @@ def _cast(v, dtype: np.dtype, who: str, name: str):
     return new
 
 
+def _float_dtype(dtype, who: str) -> np.dtype:
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "fc":
+        raise TypeError(f"{who}: a Module casts to floating point or complex dtypes only, as "
+                        f"PyTorch's, got {dtype}")
+    return dtype
+
+
+def _with_factory_keywords(init):
+    """A layer's ``__init__`` that also takes PyTorch's ``device=`` and ``dtype=``."""
+    @functools.wraps(init)
+    def __init__(self, *args, device=None, dtype=None, **kwargs):
+        who = type(self).__name__
+        dtype = dtype_device(who, (), dtype, device)
+        init(self, *args, **kwargs)
+        if dtype is not None:
+            dtype = _float_dtype(dtype, who)
+            for m in self.modules():  # (the layers a PyTorch-form model made in its __init__)
+                m.__dict__["_made_dtype"] = dtype
+            self._cast_buffers(dtype, who)
+    __init__._factory_keywords = True
+    return __init__
+
+
+def _in_made_dtype(init_params):
+    """A layer's ``init_params`` whose floating-point parameters come in its dtype (the
+    factory keyword's, or the one a cast gave it)."""
+    @functools.wraps(init_params)
+    def made(self, rng):
+        params = init_params(self, rng)
+        dtype = self.__dict__.get("_made_dtype")
+        if dtype is None:
+            return params
+        leaves, td = tree_flatten(params)
+        return tree_unflatten(td, [_cast(v, dtype, f"{type(self).__name__}.init", "parameter")
+                                   for v in leaves])
+    made._factory_keywords = True
+    return made
+
+
 class DtypeMixin:
     """``to``, ``float``, ``double``, ``half`` and ``cpu`` (the Module supplies ``params``,
-    ``_have()``, ``_named_leaves()`` and ``_buffer_slots()``)."""
+    ``_have()``, ``_named_leaves()``, ``_buffer_slots()`` and ``modules()``), and PyTorch's
+    ``device=``/``dtype=`` keywords on every layer's constructor."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_factory_keywords", False) \
+                and not {"dtype", "device"} & set(inspect.signature(init).parameters):
+            cls.__init__ = _with_factory_keywords(init)
+        made = cls.__dict__.get("init_params")
+        if made is not None and not getattr(made, "_factory_keywords", False):
+            cls.init_params = _in_made_dtype(made)
+
+    def _cast_buffers(self, dtype, who: str) -> None:
+        for n, (m, attr) in self._buffer_slots().items():
+            setattr(m, attr, _cast(getattr(m, attr), dtype, who, n))
 
     def _cast_floats(self, dtype, who: str):
-        dtype = np.dtype(dtype)
-        if dtype.kind not in "fc":
-            raise TypeError(f"{who}: a Module casts to floating point or complex dtypes only, as "
-                            f"PyTorch's, got {dtype}")
+        dtype = _float_dtype(dtype, who)
         params = self._have()
         names = [n for n, _ in self._named_leaves(params)]
         leaves, td = tree_flatten(params)
         self.params = tree_unflatten(td, [_cast(v, dtype, who, n) for n, v in zip(names, leaves)])
-        for n, (m, attr) in self._buffer_slots().items():
-            setattr(m, attr, _cast(getattr(m, attr), dtype, who, n))
+        self._cast_buffers(dtype, who)
+        for m in self.modules():  # (a later init makes parameters in this dtype too)
+            m.__dict__["_made_dtype"] = dtype
         return self
 
     def to(self, *args, dtype=None, device=None, non_blocking=False, memory_format=None):
