@@ -10,7 +10,7 @@ Jacobian of one recorded op.
   (flip, roll, repeat, tile, pad, diagonal) as one integer index;
 * :mod:`~tensorgrad.jacobians.scans`: running sums (cumsum).
 """
-from .algebra import Product, SumOf, add, compose, count_flops
+from .algebra import Product, SumOf, add, apply, compose, count_flops
 from .gather import Gather, IndexPermutation, selection_jacobian
 from .local import RuleMap, elementwise_jacobian, op_jacobian
 from .maps import (Broadcast, Dense, Diagonal, Identity, Jacobian, MatmulLeft, MatmulRight, Permute,
@@ -19,6 +19,6 @@ from .scans import RunningSum
 
 __all__ = ["Jacobian", "Zero", "Identity", "Diagonal", "Dense", "Reshape", "Permute",
            "Broadcast", "SumTo", "MatmulLeft", "MatmulRight", "SoftmaxJacobian", "RuleMap", "Product",
-           "SumOf", "Transposed", "compose", "add", "count_flops", "op_jacobian",
+           "SumOf", "Transposed", "compose", "apply", "add", "count_flops", "op_jacobian",
            "elementwise_jacobian", "Gather", "IndexPermutation", "selection_jacobian",
            "RunningSum"]

@@ -17,7 +17,7 @@ import numpy as np
 from .maps import (Broadcast, Dense, Diagonal, Identity, Jacobian, MatmulLeft, MatmulRight,
                    Permute, Reshape, SumTo, Zero)
 
-__all__ = ["compose", "add", "count_flops", "count", "Product", "SumOf"]
+__all__ = ["compose", "apply", "add", "count_flops", "count", "Product", "SumOf"]
 
 
 # --------------------------------------------------------------------------
@@ -242,6 +242,12 @@ def _absorb(a: Jacobian, b: Jacobian) -> Jacobian:
     count(m * b.vecmat_flops)
     rows = a.todense().reshape((m,) + a.in_shape)
     return Dense(np.asarray(b.vecmat(rows)).reshape(a.out_shape + b.in_shape), a.out_shape, b.in_shape)
+
+
+def apply(J: Jacobian, t):
+    """``J·t`` for an array ``t`` of shape batch + ``J.in_shape`` (the JVP side; ``g @ J`` is
+    the VJP side): ``J.matvec(t)``."""
+    return J.matvec(t)
 
 
 def add(a: Jacobian, b: Jacobian) -> Jacobian:

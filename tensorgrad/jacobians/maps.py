@@ -99,6 +99,10 @@ class Jacobian:
         """g·J (= Jᵀg) for ``g`` of shape batch + out_shape (the VJP side)."""
         raise NotImplementedError
 
+    def apply(self, t):
+        """J·t, the map applied to a tangent: :meth:`matvec` (``J @ t`` too)."""
+        return self.matvec(t)
+
     def _nb_in(self, t) -> int:
         nb = np.ndim(t) - len(self.in_shape)
         if nb < 0 or tuple(np.shape(t)[nb:]) != self.in_shape:
