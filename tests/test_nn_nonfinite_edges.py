@@ -315,3 +315,23 @@ def test_group_norm_of_an_empty_batch_and_hardtanh_with_equal_bounds():
     np.testing.assert_array_equal(tg.grad(lambda v: tg.sum(nn.hardtanh(v, 0.0, 0.0)))(x), 0.0)
     with pytest.raises(ValueError, match="hardtanh: min_val"):
         nn.hardtanh(x, 1.0, 0.0)
+
+
+def test_losses_at_infinite_logits_give_pytorchs_values_without_warnings():
+    # 0·inf inside binary_cross_entropy_with_logits, kl_div and cross_entropy with probability
+    # targets is NaN, as PyTorch's values are, and as quietly (the suite turns NumPy's warnings
+    # into errors; the losses warned). Values: PyTorch's, by its formulas; the gradient stays
+    # finite where only the value's 0·inf made NaN
+    F = nn.functional
+    x, t = np.array([np.inf, -np.inf, np.inf, 0.0]), np.array([1.0, 0.0, 0.0, 1.0])
+    for pw in (None, np.array(2.0)):
+        got = F.binary_cross_entropy_with_logits(x, t, reduction="none", pos_weight=pw)
+        _same(got, [np.nan, np.nan, np.inf, np.log(2.0) * (1 if pw is None else 2)])
+    g = tg.grad(lambda v: F.binary_cross_entropy_with_logits(v, t))(x)
+    _same(g, [0.0, 0.0, 0.25, -0.125])
+    _same(tg.jit(tg.grad(lambda v: F.binary_cross_entropy_with_logits(v, t)))(x), g)
+    assert np.isnan(F.kl_div(np.array([[np.inf, -1.0]]), np.array([[0.0, 1.0]]), reduction="sum"))
+    z, q = np.array([[-np.inf, 0.0, 1.0]]), np.array([[0.0, 0.5, 0.5]])
+    assert np.isnan(F.cross_entropy(z, q))
+    p = np.exp(z[0] - np.logaddexp(0.0, 1.0))
+    _same(tg.grad(lambda v: F.cross_entropy(v, q))(z), [p - q[0]])

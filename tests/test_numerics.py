@@ -285,6 +285,11 @@ def test_derivative_rules_make_nan_and_inf_without_numpy_warnings():
     w = np.array([0.0, 1.0])
     for h in (tg.hessian(lambda v: tg.sum(tg.sqrt(v) * w)), tg.jit(tg.hessian(lambda v: tg.sum(tg.sqrt(v) * w)))):
         np.testing.assert_array_equal(h(np.array([0.0, 1.0])), [[0.0, 0.0], [0.0, -0.25]])
+    # vertex elimination and structured maps multiply the slopes themselves: NaN, quietly
+    assert np.isnan(tg.jacobian(tg.nn.silu, method="elimination")(x)[0, 0])
+    assert tg.jacobian(tg.reciprocal, method="elimination")(np.array([1e-300]))[0, 0] == -np.inf
+    J = tg.jacobian(lambda y: tg.sqrt(y * np.ones((3, 1))), structured=True)(np.array([0.0, 1.0]))
+    assert np.isinf(J.todense()[:, 0, 0]).all() and J.apply(np.array([0.0, 1.0]))[0, 1] == 0.5
     with pytest.raises(RuntimeWarning, match="invalid value encountered in log"):
         tg.log(np.array([-1.0]))  # a forward: NumPy's warning, as np.log's
 
@@ -298,6 +303,13 @@ def test_debug_nans_raises_before_numpys_warning():
     assert "test_numerics.py" in str(info.value)
     with pytest.raises(RuntimeWarning):  # the mode off: NumPy's warning again
         tg.log(np.array([-1.0]))
+    # a complex value with an infinite part is named too (np.isposinf has no complex loop: the
+    # check itself raised a TypeError)
+    with tg.debug_nans():
+        with pytest.raises(tg.debug.NonFiniteError, match="forward of op 'fft_c2c' produced"):
+            tg.fft.fft(np.array([np.inf, 1.0, 2.0]))
+        with pytest.raises(tg.debug.NonFiniteError, match="op 'complex' produced inf"):
+            tg.lax.complex(np.array([np.inf, 1.0]), np.array([1.0, 2.0]))
 
 
 def _loss_with_sqrt(x):

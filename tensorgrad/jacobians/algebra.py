@@ -14,6 +14,7 @@ from typing import Iterator
 
 import numpy as np
 
+from ..sweep import quiet_rules
 from .maps import (Broadcast, Dense, Diagonal, Identity, Jacobian, MatmulLeft, MatmulRight,
                    Permute, Reshape, SumTo, Zero)
 
@@ -194,6 +195,7 @@ def _closed(a: Jacobian, b: Jacobian) -> Jacobian | None:
     return None
 
 
+@quiet_rules
 def compose(a: Jacobian, b: Jacobian) -> Jacobian:
     """``a @ b``: first b, then a (the chain rule). Closed form where one exists.
 
@@ -250,6 +252,7 @@ def apply(J: Jacobian, t):
     return J.matvec(t)
 
 
+@quiet_rules
 def add(a: Jacobian, b: Jacobian) -> Jacobian:
     """``a + b`` (two paths from the same input), in closed form where one exists."""
     if a.shape != b.shape:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..sweep import ForwardModeError, node_jvp, unbroadcast
+from ..sweep import ForwardModeError, node_jvp, quiet_rules, unbroadcast
 from ..tensor import concrete
 from .algebra import compose
 from .maps import Broadcast, Dense, Diagonal, Identity, Jacobian, Zero
@@ -46,6 +46,7 @@ def elementwise_jacobian(op, i: int, args: tuple, out, params: tuple) -> Jacobia
     return J
 
 
+@quiet_rules  # (an op's slopes: 0·∞ is NaN without a warning, as in the sweeps)
 def op_jacobian(op, i: int, args: tuple, out, params: tuple = ()) -> Jacobian:
     """The structured Jacobian of one op application with respect to input ``i``."""
     args = tuple(np.asarray(concrete(a)) if hasattr(a, "shape") and not isinstance(a, (tuple, slice))

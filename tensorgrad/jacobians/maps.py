@@ -26,6 +26,8 @@ import math
 
 import numpy as np
 
+from ..sweep import quiet_rules
+
 
 __all__ = ["Jacobian", "Zero", "Identity", "Diagonal", "Dense", "Reshape", "Permute",
            "Broadcast", "SumTo", "MatmulLeft", "MatmulRight", "SoftmaxJacobian", "Transposed", "size"]
@@ -70,7 +72,10 @@ class Jacobian:
                 return _as_dense_dtype(self, _own(self))
             todense.__doc__ = own.__doc__
             todense.casts_to_dense_dtype = True
-            cls.todense = todense
+            cls.todense = quiet_rules(todense)
+        for name in ("matvec", "vecmat"):  # (products of slopes: 0·∞ is NaN, quietly, as in a sweep)
+            if name in cls.__dict__:
+                setattr(cls, name, quiet_rules(cls.__dict__[name]))
 
     def __init__(self, out_shape: Shape, in_shape: Shape):
         self.out_shape = tuple(int(s) for s in out_shape)
@@ -589,3 +594,6 @@ class Transposed(Jacobian):
     @property
     def T(self):
         return self.base
+
+
+Jacobian.todense = quiet_rules(Jacobian.todense)

@@ -246,7 +246,8 @@ def cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike | None 
         _same_shape(name, input, target, "probability target")
         w = _class_weight(name, weight, C, axis, nd)
         q = target if eps == 0.0 else target * (1.0 - eps) + eps / C
-        terms = q * logp if w is None else q * logp * w
+        with np.errstate(invalid="ignore"):  # 0·(−inf) at a masked class: NaN, quietly (PyTorch's)
+            terms = q * logp if w is None else q * logp * w
         loss = -_ops.sum(terms, axis=axis)
         return _reduce(loss, red)
     nll, wt, kept, w = _nll(name, logp, target, weight, int(ignore_index), red)
@@ -323,10 +324,11 @@ def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,
     red = _reduction(name, reduction, size_average, reduce)
     input, target = _float(input, name), _float(target, name)
     _same_shape(name, input, target)
-    pos = target * _ops.log_sigmoid(input)
-    if pos_weight is not None:
-        pos = pos * _float(pos_weight, name)
-    loss = -(pos + (1.0 - target) * _ops.log_sigmoid(-input))
+    with np.errstate(invalid="ignore"):  # (a logit of ±inf: 0·inf is NaN, quietly, as PyTorch's)
+        pos = target * _ops.log_sigmoid(input)
+        if pos_weight is not None:
+            pos = pos * _float(pos_weight, name)
+        loss = -(pos + (1.0 - target) * _ops.log_sigmoid(-input))
     if weight is not None:
         loss = loss * _float(weight, name)
     return _reduce(loss, red)
@@ -417,7 +419,8 @@ def kl_div(input: ArrayLike, target: ArrayLike, size_average=None, reduce=None,
     name = "kl_div"
     red = _reduction(name, reduction, size_average, reduce, _REDUCTIONS + ("batchmean",))
     x, t = _elementwise_pair(name, input, target)
-    loss = _ops.exp(t) * (t - x) if log_target else _ops.xlogy(t, t) - t * x
+    with np.errstate(invalid="ignore"):  # (t = 0 at x = ±inf: 0·inf is NaN, quietly, as PyTorch's)
+        loss = _ops.exp(t) * (t - x) if log_target else _ops.xlogy(t, t) - t * x
     if red == "batchmean":
         shape = _shape(x)
         return _ops.sum(loss) / (shape[0] if shape else 1)
