@@ -172,6 +172,8 @@ def test_cross_entropy_with_masked_logits():
             loss, g = f(z, y)
             assert loss == np.inf and loss.dtype == z.dtype
             np.testing.assert_allclose(g, want, rtol=1e-15)
+    # a row holding +inf and −inf: the logits' finiteness check summed them (inf − inf, warned)
+    assert tg.nn.softmax_cross_entropy(np.array([[np.inf, -np.inf, 1.0]]), np.array([2])) == np.inf
     z = np.array([[-np.inf, -np.inf], [1.0, 2.0]])
     loss = tg.nn.softmax_cross_entropy(z, np.array([[0.0, 0.0], [0.0, 1.0]]))
     assert loss == pytest.approx(-float(jax.nn.log_softmax(jnp.asarray(z[1]))[1]) / 2, rel=1e-14)
