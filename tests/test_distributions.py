@@ -464,3 +464,25 @@ def test_a_list_holding_traced_values_keeps_their_gradient():
     assert np.isclose(g, -2.0)
     g = tg.grad(lambda s: tg.sum(D.Categorical(probs=[s, 1.0]).log_prob(np.array(0))))(2.0)
     assert np.isclose(g, 1 / 2 - 1 / 3)  # d/ds log(s / (s + 1)) at s = 2
+
+
+def test_float32_parameters_give_float32_draws_and_python_numbers_are_weak():
+    # the draws came in the key's float64 (PyTorch's are in the parameters' dtype), and a
+    # Python number beside a float32 array made every result float64
+    f32, key = np.float32, tg.random.PRNGKey(0)
+    for d in (tg.distributions.Normal(np.zeros(2, f32), 1.0), tg.distributions.Gamma(np.ones(2, f32), 2.0),
+              tg.distributions.Bernoulli(probs=np.full(2, 0.3, f32)),
+              tg.distributions.Dirichlet(np.ones(3, f32)), tg.distributions.Uniform(np.zeros(2, f32), 1),
+              tg.distributions.MultivariateNormal(np.zeros(2, f32), scale_tril=np.eye(2, dtype=f32))):
+        draw = d.sample((3,), key=key)
+        assert draw.dtype == np.float32 and d.log_prob(draw).dtype == np.float32, type(d).__name__
+        if d.has_rsample:
+            assert d.rsample((3,), key=key).dtype == np.float32
+    # the draws are the float64 ones, rounded; the reparameterized gradient keeps its dtype
+    wide = tg.distributions.Normal(np.zeros(2), 1.0).sample((3,), key=key)
+    np.testing.assert_array_equal(tg.distributions.Normal(np.zeros(2, f32), 1.0).sample((3,), key=key),
+                                  wide.astype(f32))
+    g = tg.grad(lambda m: tg.sum(tg.distributions.Normal(m, 2.0).rsample((4,), key=key)))(np.zeros(2, f32))
+    assert g.dtype == np.float32 and g.tolist() == [4.0, 4.0]
+    assert tg.distributions.Categorical(probs=np.full(3, 1 / 3, f32)).sample((2,), key=key).dtype.kind == "i"
+    assert tg.distributions.Normal(0.0, 1.0).sample(key=key).dtype == np.float64

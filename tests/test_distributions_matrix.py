@@ -151,6 +151,26 @@ def test_wishart_log_prob_gradients():
     np.testing.assert_allclose(tg.grad(f_h)(4.5), _central(f_h, 4.5), rtol=1e-6)
 
 
+def test_gradients_with_respect_to_a_covariance_or_precision_are_symmetric():
+    # PyTorch's and JAX's are: (M + Mᵀ)/2 is read, not the one triangle cholesky reads (the
+    # gradient was all in the lower triangle, off-diagonal entries doubled; a gradient step
+    # then made the covariance non-symmetric). Hand formulas: for a normal,
+    # ∂ log p/∂Σ = ½(Σ⁻¹xxᵀΣ⁻¹ − Σ⁻¹); for a Wishart, ½(Σ⁻¹XΣ⁻¹ − νΣ⁻¹); ∂/∂P = −Σ (∂/∂Σ) Σ
+    x = np.array([0.3, -0.4, 0.2])
+    Si = np.linalg.inv(S)
+    normal = (Si @ np.outer(x, x) @ Si - Si) / 2
+    wishart = (Si @ X @ Si - 4.5 * Si) / 2
+    for kw, mat, want_n, want_w in (("covariance_matrix", S, normal, wishart),
+                                    ("precision_matrix", Si, -S @ normal @ S, -S @ wishart @ S)):
+        got = tg.grad(lambda m: D.MultivariateNormal(np.zeros(3), **{kw: m}).log_prob(x))(mat)
+        np.testing.assert_allclose(got, want_n, rtol=1e-10, atol=1e-13)
+        got = tg.grad(lambda m: D.Wishart(4.5, **{kw: m}).log_prob(X))(mat)
+        np.testing.assert_allclose(got, want_w, rtol=1e-10, atol=1e-13)
+    # and the value is the symmetric matrix's own, to the last bit
+    assert D.MultivariateNormal(np.zeros(3), covariance_matrix=S).log_prob(x) == \
+        D.MultivariateNormal(np.zeros(3), scale_tril=np.linalg.cholesky(S)).log_prob(x)
+
+
 def test_wishart_kl():
     p = D.Wishart(4.5, covariance_matrix=S)
     q = D.Wishart(6.0, covariance_matrix=S2)

@@ -2,6 +2,7 @@
 validation and the explicit random key every draw needs."""
 from __future__ import annotations
 
+import functools
 import threading
 
 import numpy as np
@@ -26,8 +27,14 @@ def as_float(x):
 
 
 def broadcast_all(*xs):
-    """The parameters as float arrays broadcast to one shape (PyTorch's ``broadcast_all``)."""
-    xs = [as_float(x) for x in xs]
+    """The parameters as float arrays broadcast to one shape (PyTorch's ``broadcast_all``). A
+    Python number takes the dtype of the floating-point array parameters (NumPy's and
+    PyTorch's weak scalars: ``Normal(np.zeros(2, np.float32), 1.0)`` is float32)."""
+    strong = [np.dtype(dtype_of(x)) for x in xs if hasattr(x, "shape") and hasattr(x, "dtype")]
+    strong = [d for d in strong if d.kind == "f"]
+    weak = np.result_type(*strong) if strong else np.float64
+    xs = [_ops.asarray(x, dtype=weak) if isinstance(x, (int, float)) and not isinstance(x, bool)
+          else as_float(x) for x in xs]
     shape = np.broadcast_shapes(*(tuple(shape_of(x)) for x in xs))
     return [x if tuple(shape_of(x)) == shape else _ops.broadcast_to(x, shape) for x in xs], shape
 
@@ -76,6 +83,23 @@ def default_validate_args() -> bool:
     return _DEFAULTS.validate
 
 
+def _in_param_dtype(draw):
+    """A ``sample``/``rsample`` whose floating-point draw comes in its parameters' dtype
+    (float32 parameters give float32 draws, as PyTorch's), not in the key's float64."""
+    @functools.wraps(draw)
+    def drawn(self, *args, **kwargs):
+        out = draw(self, *args, **kwargs)
+        have = np.dtype(dtype_of(out))
+        kinds = [np.dtype(dtype_of(getattr(self, n))) for n in self._params if hasattr(self, n)]
+        kinds = [d for d in kinds if d.kind == "f"]
+        if have.kind != "f" or not kinds:
+            return out
+        want = np.result_type(*kinds)
+        return out if want == have else _ops.astype(out, want)
+    drawn._in_param_dtype = True
+    return drawn
+
+
 class Distribution:
     """A batch of probability distributions with PyTorch's interface.
 
@@ -88,6 +112,13 @@ class Distribution:
     has_enumerate_support = False
     arg_constraints: dict = {}
     support = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in ("rsample", "sample"):
+            fn = cls.__dict__.get(name)
+            if fn is not None and not getattr(fn, "_in_param_dtype", False):
+                setattr(cls, name, _in_param_dtype(fn))
 
     def __init__(self, batch_shape=(), event_shape=(), validate_args=None):
         self._batch_shape = tuple(batch_shape)

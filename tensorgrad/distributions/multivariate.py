@@ -95,6 +95,10 @@ def lower_factor(name: str, mat):
     ``covariance_matrix`` or ``precision_matrix`` (named ``name``)."""
     if name == "scale_tril":
         return mat
+    # read as (M + Mᵀ)/2, which is M itself (exactly) for a symmetric M: the gradient with
+    # respect to M is then symmetric, as PyTorch's and JAX's, and not all in the triangle
+    # cholesky reads
+    mat = (mat + _ops.swapaxes(mat, -1, -2)) * 0.5
     return cholesky(mat) if name == "covariance_matrix" else cholesky(inv(mat))
 
 
