@@ -666,7 +666,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             return run_demo(args.out, args.quick, args.epochs, args.seed, not args.no_progress)
         if args.command == "train":
-            return _run_train(args)
+            with np.errstate(over="ignore", invalid="ignore"):  # (a diverging run: fit's error says so)
+                return _run_train(args)
         if args.command == "bench":
             if args.help and args.name is None:
                 sub.print_help()

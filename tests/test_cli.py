@@ -100,6 +100,15 @@ def test_train_cnn_on_digits(tmp_path, capsys, monkeypatch):
     assert "training cnn" in p.stdout and "test accuracy" in p.stdout
 
 
+def test_a_diverging_run_is_one_line_without_numpys_warnings(tmp_path, capsys, monkeypatch):
+    # the plan's overflow warnings were printed before fit's own error (and, as errors, would
+    # have replaced it)
+    p = run_in(capsys, monkeypatch, tmp_path, "train", "--lr", "1e300", "--epochs", "1", "--limit", "200",
+               "--no-progress")
+    assert p.returncode == 1
+    assert p.stderr.strip() == "tensorgrad train: error: fit: the loss became nan at epoch 1; lower the learning rate"
+
+
 def test_train_perceptron(tmp_path, capsys, monkeypatch):
     p = run_in(capsys, monkeypatch, tmp_path, "train", "--model", "perceptron", "--data", "blobs", "--epochs", "50", "--out", str(tmp_path),
             "--checkpoint", str(tmp_path / "w.npz"), "--history", str(tmp_path / "h.json"))
