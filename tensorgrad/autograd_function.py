@@ -25,7 +25,8 @@ import weakref
 
 import numpy as np
 
-from .custom import _outputs, custom_vjp
+from .custom import RESIDUALS, _outputs, custom_vjp
+from .guards import kept
 from . import ops as _ops
 from . import hooks as _hooks
 from .hooks import TorchTypeError, TorchValueError, note_gradient
@@ -426,6 +427,7 @@ class Function(metaclass=_FunctionMeta):
                     out = cls.forward(ctx, *full)
             if not seen:
                 seen.append((full, out, ctx))
+            _lock_saved(ctx, name)
             return _plain(out), ctx
 
         def fun(*dvals):
@@ -513,6 +515,23 @@ class Function(metaclass=_FunctionMeta):
         plain = tree_flatten(seen[0][1])[0]
         return _as_tensors(tree_unflatten(td, [stop_gradient(v) if id(p) in marked else v
                                                for v, p in zip(leaves, plain)]), args)
+
+
+def _lock_saved(ctx, name: str) -> None:
+    """The arrays forward kept on ``ctx`` (``save_for_backward``, or attributes) locked for as
+    long as the tape needs them, as a custom_vjp rule's residuals are: a later write to one
+    must not change what ``backward`` reads."""
+    held = RESIDUALS.held
+    if held is None:  # (the primal alone: nothing is kept)
+        return
+    for k, v in list(vars(ctx).items()):
+        if k != "to_save" and not k.startswith("_") and k != "needs_input_grad":
+            leaves, td = tree_flatten(v)  # (forward's arrays are RuleArray views: their bases lock)
+            safe = [kept(a, held, f"{name}: ctx.{k}") if isinstance(a, np.ndarray)
+                    and a.dtype.kind not in "OUSV" else a for a in leaves]
+            if any(a is not b for a, b in zip(safe, leaves)):
+                setattr(ctx, k, tree_unflatten(td, safe))
+    ctx.to_save = ctx.saved_tensors
 
 
 def _as_tensors(out, args):

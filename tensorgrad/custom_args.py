@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 from typing import Callable, Sequence
 
 import numpy as np
@@ -101,10 +102,27 @@ def _nondiff(fun: Callable, argnums: Sequence[int], argnames: Sequence[str], whe
     return tuple(sorted(nums))
 
 
-@functools.lru_cache(maxsize=512)
+#: ``fun -> _positional_count(fun)``, held weakly: a cache must not keep the functions (and
+#: what their closures hold) alive, as an lru_cache of them did
+_COUNTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def _positional_count(fun: Callable):
     """How many positional parameters ``fun`` has, when some of them have defaults (None:
     no defaults to fill in, or a signature that cannot be read)."""
+    try:
+        return _COUNTS[fun]
+    except (KeyError, TypeError):  # (not seen yet; or not weakly referable, or unhashable)
+        pass
+    n = _count_positional(fun)
+    try:
+        _COUNTS[fun] = n
+    except TypeError:
+        pass
+    return n
+
+
+def _count_positional(fun: Callable):
     try:
         params = inspect.signature(fun).parameters.values()
     except (TypeError, ValueError):
@@ -130,10 +148,7 @@ def _positional(fun: Callable, args: tuple, kwargs: dict, where: str) -> tuple:
     """``args`` and ``kwargs`` bound to ``fun``'s positional parameters, defaults filled in
     (JAX's rule for custom-derivative functions: the rules see every argument)."""
     if not kwargs:
-        try:
-            n = _positional_count(fun)
-        except TypeError:  # (an unhashable callable)
-            n = _positional_count.__wrapped__(fun)
+        n = _positional_count(fun)
         if n is None or len(args) >= n:
             return args
     try:

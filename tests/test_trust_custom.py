@@ -301,3 +301,36 @@ def test_defjvps_rules_hold_at_second_order_too():
     for h in (f, g):
         np.testing.assert_allclose(tg.grad(tg.grad(lambda z: h(z) ** 2))(x), want, rtol=1e-14)
         np.testing.assert_allclose(tg.hessian(lambda z: h(z) ** 2)(x), want, rtol=1e-14)
+
+
+class _SavesAConstant(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, a):
+        ctx.save_for_backward(a)
+        ctx.also = a
+        return x * a
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        assert ctx.also is a
+        return g * a, None
+
+
+def test_a_functions_saved_arrays_are_locked_while_the_tape_needs_them():
+    # an array given to ctx.save_for_backward (or kept as a ctx attribute) was not locked, as a
+    # custom_vjp rule's residuals are: a later write changed what backward read, silently
+    a = np.array([1.0, 2.0, 3.0])
+    _, pull = tg.vjp(lambda x: _SavesAConstant.apply(x, a), np.ones(3))
+    with pytest.raises(ValueError, match="read-only"):
+        a[0] = 100.0
+    np.testing.assert_array_equal(pull(np.ones(3))[0], [1.0, 2.0, 3.0])
+    del pull
+    assert a.flags.writeable
+    x = tg.tensor(np.ones(3), requires_grad=True)
+    y = _SavesAConstant.apply(x, a).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        a[0] = 100.0
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 2.0, 3.0])
+    assert a.flags.writeable

@@ -55,3 +55,20 @@ def test_an_evaluation_of_the_fused_loss_pins_nothing():
     gc.collect()
     assert probe() is None  # the logits are gone, and with them the kept softmax
     assert activations._last_softmax.slot == [None, None]
+
+
+def test_custom_rule_functions_made_per_call_are_freed():
+    # a cache of the functions' signatures (an lru_cache of 512) kept the last 512 of them alive,
+    # with what their closures hold: a checkpoint made per training step kept its arrays
+    refs = []
+
+    def step(x):
+        big = np.ones(1000)
+        refs.append(weakref.ref(big))
+        inner = tg.checkpoint(lambda v: tg.sin(v) * big[:3])
+        return tg.grad(lambda v: tg.sum(inner(v)))(x)
+
+    for _ in range(3):
+        np.testing.assert_allclose(step(np.ones(3)), np.cos(1.0))
+    gc.collect()
+    assert all(r() is None for r in refs)
