@@ -400,8 +400,9 @@ def check_intact(held: Held, where: str) -> None:
         if e is not None and e[4] != (c.shape, c.strides, c.dtype):
             raise RuntimeError(
                 f"{where}: {_saved(c, e[2], e[4])} for the backward pass now reads "
-                f"its memory as shape {c.shape}, dtype {c.dtype} (its shape or dtype attribute was "
-                "set) while it was still needed, so the gradient would be wrong. Release the "
+                f"its memory as shape {c.shape}, strides {c.strides}, dtype {c.dtype} (its shape, "
+                "strides or dtype attribute was set) while it was still needed, so the gradient "
+                "would be wrong. Release the "
                 "pullback or graph first, or change a view (a.view(dtype), a.reshape(...)), "
                 "not the array itself")
         if c.flags.writeable:
