@@ -67,6 +67,7 @@ class Held:
         self.arrays: list = []   # every array this holder counted (views and their bases)
         self.seen: dict = {}     # id -> array already made safe by this holder
         self.copy = copy         # True: lock nothing, make private copies instead
+        _BACKUPS.add(weakref.ref(self, _second_chance(self.arrays)))
 
     def __del__(self):
         if not getattr(self, "arrays", None):  # (none, or __init__ did not finish)
@@ -85,6 +86,29 @@ class Held:
                 interrupted = interrupted or exc
         if interrupted is not None:
             raise interrupted
+
+
+#: weak references to the live holders, whose callbacks give back what a holder's __del__
+#: could not (kept here, so that a holder collected in a reference cycle still calls them)
+_BACKUPS: set = set()
+
+
+def _second_chance(arrays: list):
+    """The weak-reference callback of a holder that counted ``arrays``: it runs after the
+    holder's ``__del__``, and gives back the counts an interrupt stopped that from giving
+    back (a Ctrl-C landing as ``__del__`` begins: Python reports it and drops it)."""
+    def give_back(ref):
+        _BACKUPS.discard(ref)
+        if not arrays:  # (the common case: __del__ gave everything back)
+            return
+        if _MUTEX._is_owned():  # collected inside this thread's own critical section
+            _DEFERRED.append(arrays)
+            return
+        with _MUTEX:
+            _give_back(arrays)
+            if _DEFERRED:
+                _drain()
+    return give_back
 
 
 class HeldArgs(tuple):

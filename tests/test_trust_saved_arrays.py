@@ -2,10 +2,14 @@
 locking (arrays read-only on arrival, views of read-only bases, memory NumPy cannot lock) and the
 rules that run later (tg.checkpoint's recomputation, custom_vjp residuals, custom_jvp rules),
 plus in-place NumPy calls under tg.jit."""
+import gc
+import sys
+
 import numpy as np
 import pytest
 
 import tensorgrad as tg
+from tensorgrad import guards
 from tensorgrad.staging import ConcretizationError
 
 X = np.array([0.5, -1.0, 2.0])
@@ -205,13 +209,10 @@ def test_a_saved_array_whose_dtype_or_shape_is_set_is_refused():
 def test_an_interrupt_inside_the_locking_leaves_no_array_read_only(where, monkeypatch):
     # a KeyboardInterrupt (Ctrl-C) lands on entry to one of the guards' functions, as a signal
     # does at a function's start; every array must come back writable, and the mutex free
-    import gc
-    import sys
     # (an interrupt in a finalizer is printed and dropped; pytest's own hook would keep its
     # traceback, and with it the frames of live graphs that still hold their locks)
     monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: None)
 
-    from tensorgrad import guards
     code = getattr(guards, where).__code__
     for nth in range(1, 6):
         ys = [np.array([1.0, 2.0]) for _ in range(4)]
@@ -252,3 +253,32 @@ def test_an_interrupt_inside_the_locking_leaves_no_array_read_only(where, monkey
             gc.collect()
         assert given_back(), (where, nth)
         assert not guards._MUTEX._is_owned()
+
+
+def test_an_interrupt_as_a_holders_finalizer_begins_leaves_nothing_read_only(monkeypatch):
+    # a Ctrl-C landing as Held.__del__ starts is reported and dropped by Python; the holder's
+    # weak-reference callback then gives the counts back (the array stayed read-only for good)
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: None)
+    for cyclic in (False, True):
+        x = np.ones(3)
+        _, pull = tg.vjp(lambda v: tg.sum(v * v), x)
+        if cyclic:  # (a holder collected by the cycle collector, whose callbacks are special)
+            box = [pull]
+            box.append(box)
+        assert not x.flags.writeable
+
+        def trace(frame, event, arg):
+            if event == "call" and frame.f_code is guards.Held.__del__.__code__:
+                sys.settrace(None)
+                raise KeyboardInterrupt
+            return None
+
+        sys.settrace(trace)
+        try:
+            del pull
+            if cyclic:
+                del box
+            gc.collect()
+        finally:
+            sys.settrace(None)
+        assert x.flags.writeable and id(x) not in guards._TABLE, cyclic
