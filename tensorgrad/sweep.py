@@ -31,12 +31,14 @@ class ForwardModeError(TypeError):
     """Forward-mode differentiation reached a ``custom_vjp`` function (not defined, as in JAX)."""
 
 
-try:  # NumPy 2 keeps its error state in a context variable: setting a prepared "ignore all"
-    # costs about a seventh of an np.errstate block, which node_jvp pays once per op
-    from numpy._core._multiarray_umath import _make_extobj
-    from numpy._core._ufunc_config import _extobj_contextvar as _ERRSTATE
-    _IGNORE_ALL = _make_extobj(all="ignore")
-except (ImportError, AttributeError, TypeError):  # pragma: no cover - another NumPy
+# NumPy 2 keeps its error state in a context variable: setting a prepared "ignore all" costs
+# about a seventh of an np.errstate block, which node_jvp pays once per op (another NumPy:
+# np.errstate)
+_CORE = getattr(np, "_core", None)
+_ERRSTATE = getattr(getattr(_CORE, "_ufunc_config", None), "_extobj_contextvar", None)
+_MAKE = getattr(getattr(_CORE, "_multiarray_umath", None), "_make_extobj", None)
+_IGNORE_ALL = _MAKE(all="ignore") if _ERRSTATE is not None and _MAKE is not None else None
+if _IGNORE_ALL is None:  # pragma: no cover
     _ERRSTATE = None
 
 
