@@ -376,3 +376,16 @@ def test_conv_transpose_modules_take_pytorchs_output_size():
             m(x, output_size=[9] * nd)
         with pytest.raises(ValueError, match=f"must have {nd} or {nd + 2} elements"):
             m(x, output_size=[7] * (nd + 1))
+
+
+def test_conv2d_takes_pytorchs_positional_order():
+    # tg.nn.Conv2d(4, 4, 3, 1, 0, 2) read the 2 as bias (dilation stayed 1), silently another
+    # layer than torch.nn.Conv2d's; its order is now PyTorch's, as Conv1d's and Conv3d's
+    c = tg.nn.Conv2d(4, 6, 3, 1, 0, 2, 2, False, "reflect")
+    assert c.dilation == 2 and c.groups == 2 and not c.has_bias and c.padding_mode == "reflect"
+    c.init(0)
+    x = np.random.default_rng(0).normal(size=(1, 4, 7, 7))
+    assert c(x).shape == (1, 6, 3, 3)
+    kw = tg.nn.Conv2d(4, 6, 3, stride=1, padding=0, dilation=2, groups=2, bias=False,
+                      padding_mode="reflect")
+    np.testing.assert_array_equal(kw.apply(c.params, x), c(x))
