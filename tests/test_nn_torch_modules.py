@@ -69,6 +69,13 @@ def test_instance_norm_running_statistics():
     y = R(3, 5)  # unbatched, normalized with the running statistics
     want = (y - m.running_mean[:, None]) / np.sqrt(m.running_var[:, None] + 1e-5)
     np.testing.assert_allclose(m(y), want, **TOL)
+    # momentum=None: PyTorch's InstanceNorm passes a factor of 0, so its running statistics stay
+    # as they are (tensorgrad refused it)
+    m = tg.nn.InstanceNorm1d(3, momentum=None, track_running_stats=True)
+    m.init()
+    m(x)
+    np.testing.assert_array_equal(m.running_mean, np.zeros(3))
+    np.testing.assert_array_equal(m.running_var, np.ones(3))
 
 
 def test_reshapes_and_containers():

@@ -345,11 +345,10 @@ class _InstanceNorm(_BatchNorm):
 
     _nd = 3
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = False, track_running_stats: bool = False, *, bias: bool = True):
-        if momentum is None or not 0 <= float(momentum) <= 1:
-            raise ValueError(f"{type(self).__name__}: momentum must be a number in [0, 1] (None, "
-                             f"the cumulative average, is not supported), got {momentum!r}")
+        # (momentum None: PyTorch's InstanceNorm passes 0 for it, and its running statistics
+        # then stay as they are; it counts no batches for a cumulative average)
         super().__init__(num_features, eps, momentum, affine, track_running_stats, bias=bias)
 
     def apply(self, params, x):
@@ -385,7 +384,7 @@ class _InstanceNorm(_BatchNorm):
         var = _ops.mean(_ops.square(x - _ops.mean(x, axis=axes, keepdims=True)), axis=axes)
 
         def update_running_stats(m, v):
-            f = self.momentum
+            f = 0.0 if self.momentum is None else self.momentum
             m, v = np.asarray(m).mean(axis=0), np.asarray(v).mean(axis=0) * (n / (n - 1))
             # (in the buffers' own dtype, as PyTorch updates them in place)
             self.running_mean = ((1 - f) * self.running_mean + f * m).astype(self.running_mean.dtype)
