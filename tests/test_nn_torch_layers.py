@@ -310,6 +310,29 @@ def test_pooling_errors():
         tg.nn.adaptive_max_pool1d(np.ones((2, 3), int), 2)
     with pytest.raises(ValueError, match="lp_pool1d: norm_type"):
         tg.nn.lp_pool1d(x, 0, 2)
+    with pytest.raises(ValueError, match="lp_pool2d: norm_type"):
+        tg.nn.lp_pool2d(R(1, 2, 4, 4), -np.inf, 2)
+
+
+def test_lp_pool_with_an_infinite_norm_is_the_largest_magnitude_of_each_window():
+    # PyTorch's norm_type=inf (tensorgrad refused it): max |x| per window, partial ceil-mode
+    # windows included; the gradient is sign(x) at each window's largest entry
+    x = R(2, 3, 5, 7)
+    got = tg.nn.lp_pool2d(x, np.inf, 2, ceil_mode=True)
+    a = np.pad(np.abs(x), ((0, 0), (0, 0), (0, 1), (0, 1)))
+    want = a.reshape(2, 3, 3, 2, 4, 2).max(axis=(3, 5))
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(tg.nn.LPPool1d(float("inf"), 3)(x[0]),
+                                  np.abs(x[0])[..., :6].reshape(3, 5, 2, 3).max(axis=-1))
+    x3 = R(1, 2, 4, 4, 4)
+    np.testing.assert_array_equal(tg.nn.functional.lp_pool3d(x3, np.inf, 2),
+                                  np.abs(x3).reshape(1, 2, 2, 2, 2, 2, 2, 2).max(axis=(3, 5, 7)))
+    g = tg.grad(lambda v: tg.sum(tg.nn.lp_pool2d(v, np.inf, 2)))(x)
+    top = np.abs(x)[..., :4, :6].reshape(2, 3, 2, 2, 3, 2)
+    mask = top == top.max(axis=(3, 5), keepdims=True)
+    want_g = np.zeros_like(x)
+    want_g[..., :4, :6] = (mask * np.sign(x[..., :4, :6].reshape(top.shape))).reshape(2, 3, 4, 6)
+    np.testing.assert_array_equal(g, want_g)
 
 
 # ---- rearranging channels, attention ----------------------------------------------------------

@@ -290,8 +290,8 @@ def _norm_type(fn: str, norm_type) -> float:
         p = float(norm_type)
     except (TypeError, ValueError):
         raise TypeError(f"{fn}: norm_type must be a number, got {norm_type!r}") from None
-    if p == 0 or not math.isfinite(p):
-        raise ValueError(f"{fn}: norm_type must be finite and non-zero, got {norm_type!r}")
+    if p == 0 or math.isnan(p) or p == -math.inf:
+        raise ValueError(f"{fn}: norm_type must be non-zero, finite or +inf, got {norm_type!r}")
     return p
 
 
@@ -303,6 +303,8 @@ def lp_pool1d(input: ArrayLike, norm_type: float, kernel_size, stride=None,
     fn = "lp_pool1d"
     p = _norm_type(fn, norm_type)
     (k,) = _ints(fn, "kernel_size", kernel_size, 1, 1)
+    if p == math.inf:  # (PyTorch's limit: the largest |x| of each window)
+        return max_pool1d(_ops.abs(_arr(input)), k, stride, 0, 1, ceil_mode)
     avg = avg_pool1d(_ops.power(_arr(input), p), k, stride, 0, ceil_mode)
     return _lp_finish(avg, p, k)
 
@@ -318,6 +320,10 @@ def lp_pool2d(input: ArrayLike, norm_type: float, kernel_size, stride=None,
     k = _ints(fn, "kernel_size", kernel_size, 2, 1)
     s = k if stride is None else _ints(fn, "stride", stride, 2, 1)
     outs = [_out_len(fn, xs[a], k[i], s[i], 0, 1, bool(ceil_mode)) for i, a in ((0, -2), (1, -1))]
+    if p == math.inf:  # (PyTorch's limit: the largest |x| of each window; a partial window's
+        a = _ops.abs(input)  # padding of 0 never wins)
+        rows = _ops.max(_ops.stack(_slices(a, -1, k[1], s[1], 0, 1, outs[1], 0), -1), axis=-1)
+        return _ops.max(_ops.stack(_slices(rows, -2, k[0], s[0], 0, 1, outs[0], 0), -1), axis=-1)
     xp = _ops.power(input, p)
     rows = _ops.sum(_ops.stack(_slices(xp, -1, k[1], s[1], 0, 1, outs[1], 0), -1), axis=-1)
     total = _ops.sum(_ops.stack(_slices(rows, -2, k[0], s[0], 0, 1, outs[0], 0), -1), axis=-1)

@@ -246,6 +246,8 @@ def lp_pool3d(input: ArrayLike, norm_type: float, kernel_size, stride=None,
     k = _tuple(fn, "kernel_size", kernel_size, 3, 1)
     input = _arr(input)
     _dims(fn, input, 3)
+    if p == math.inf:  # (PyTorch's limit: the largest |x| of each window)
+        return max_pool3d(_ops.abs(input), k, stride, 0, 1, ceil_mode)
     avg = _avg_pool(fn, 3, _ops.power(input, p), k, stride, 0, ceil_mode, True, None)
     return _lp_finish(avg, p, math.prod(k))
 
