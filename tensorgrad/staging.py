@@ -486,6 +486,7 @@ def _unary(ufunc):
 
 ROUTED_METHODS: dict = {}  #: ndarray methods ops answer (x.mean() of an empty slice: tg.mean's NaN)
 
+
 def _method(name):
     def m(self, *args, **kwargs):
         kw = {k: v for k, v in kwargs.items() if v is not None or k not in ("dtype", "out")}

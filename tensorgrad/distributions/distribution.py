@@ -33,8 +33,7 @@ def broadcast_all(*xs):
     strong = [np.dtype(dtype_of(x)) for x in xs if hasattr(x, "shape") and hasattr(x, "dtype")]
     strong = [d for d in strong if d.kind == "f"]
     weak = np.result_type(*strong) if strong else np.float64
-    xs = [_ops.asarray(x, dtype=weak) if isinstance(x, (int, float)) and not isinstance(x, bool)
-          else as_float(x) for x in xs]
+    xs = [_ops.asarray(x, dtype=weak) if type(x) in (int, float) else as_float(x) for x in xs]
     shape = np.broadcast_shapes(*(tuple(shape_of(x)) for x in xs))
     return [x if tuple(shape_of(x)) == shape else _ops.broadcast_to(x, shape) for x in xs], shape
 
