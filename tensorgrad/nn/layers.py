@@ -144,9 +144,7 @@ class Conv2d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
                  padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", init: str | Callable = "he_normal",
-                 bias_init: str | Callable = "zeros"):
-        # (PyTorch's positional order, as Conv1d's and Conv3d's: ported code passing dilation
-        # sixth must not get a layer with a different meaning)
+                 bias_init: str | Callable = "zeros"):  # (PyTorch's positional order)
         _check_positive("Conv2d", in_channels=in_channels, out_channels=out_channels,
                         groups=groups)
         if in_channels % groups or out_channels % groups:
