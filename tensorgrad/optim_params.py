@@ -155,6 +155,34 @@ class _Group(dict):
     def get(self, key, default=None):
         return self[key] if key in self or self._attr(key) else default
 
+    # every other way in and out goes through the two above: dict's own update, |=,
+    # setdefault, items, values, copy, dict(group) and {**group} read and write its storage
+    # directly, and missed the optimizer's values (group.update(lr=0.5) changed nothing)
+    def __iter__(self):  # (not dict's: dict(group) and {**group} then read through __getitem__)
+        return dict.__iter__(self)
+
+    def update(self, *args, **kwargs) -> None:
+        for k, v in dict(*args, **kwargs).items():
+            self[k] = v
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def items(self):
+        return [(k, self[k]) for k in dict.keys(self)]
+
+    def values(self):
+        return [self[k] for k in dict.keys(self)]
+
+    def copy(self) -> dict:
+        return dict(self.items())
+
 
 class ParamOptimizer:
     """An optimizer holding its parameters, as PyTorch's (see the module)."""

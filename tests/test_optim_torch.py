@@ -615,3 +615,21 @@ def test_combining_schedulers_checks_its_parts():
         one.step()
     with pytest.raises(TypeError, match="ReduceLROnPlateau.step: the metric"):
         S.ReduceLROnPlateau(opt).step("low")
+
+
+def test_a_parameter_groups_update_setdefault_and_copies_go_through_the_optimizer():
+    # group.update(lr=0.5) wrote the dict's storage only: step() kept the old rate, silently;
+    # dict(group) showed options as given (LBFGS's max_eval None) instead of the resolved ones
+    w = tg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    opt = tg.optim.SGD([w], lr=0.1)
+    group = opt.param_groups[0]
+    group.update(lr=0.5)
+    tg.sum(w ** 2).backward()
+    opt.step()
+    np.testing.assert_array_equal(w.numpy(), [0.0, 0.0])  # 1 − 0.5·2 = 0
+    group |= {"momentum": 0.9}
+    assert group.setdefault("momentum", 0.1) == 0.9 and opt.param_groups[0]["momentum"] == 0.9
+    assert dict(group)["lr"] == {**group}["lr"] == group.copy()["lr"] == 0.5
+    assert ("lr", 0.5) in group.items() and 0.9 in group.values()
+    lbfgs = tg.optim.LBFGS([tg.tensor(np.ones(2), requires_grad=True)])
+    assert dict(lbfgs.param_groups[0])["max_eval"] == lbfgs.param_groups[0]["max_eval"] == 25
