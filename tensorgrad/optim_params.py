@@ -105,6 +105,36 @@ _TORCH_STATE = {"momentum_buffer": "momentum", "exp_avg": "m", "exp_avg_sq": "v"
 _AS_TORCH = {v: k for k, v in _TORCH_STATE.items()}
 
 
+class _Named(dict):
+    """One parameter's state as PyTorch names it (``exp_avg``, ``momentum_buffer``, ...):
+    reads and writes reach the optimizer's own entries (``m``, ``momentum``, ...)."""
+
+    def __init__(self, own: dict):
+        super().__init__({_AS_TORCH.get(k, k): v for k, v in own.items()})
+        self._own = own
+
+    def __setitem__(self, key, value):
+        self._own[_TORCH_STATE.get(key, key)] = value
+        dict.__setitem__(self, key, value)
+
+
+class _State(dict):
+    """``optimizer.state``: each parameter's state, kept under ``id(parameter)``; indexed by
+    the parameter itself, as PyTorch's (``opt.state[p]["exp_avg"]``), it reads with PyTorch's
+    names."""
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            return dict.__getitem__(self, key)
+        return _Named(dict.__getitem__(self, id(key)))
+
+    def __contains__(self, key):
+        return dict.__contains__(self, key if isinstance(key, int) else id(key))
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+
 def _signature(cls: type) -> tuple[list, dict]:
     """(the hyperparameters that may be positional, in order; every one's default)."""
     if cls.__module__.startswith("tensorgrad.") and cls.__name__ in _TORCH:
@@ -211,7 +241,7 @@ class ParamOptimizer:
             raise ValueError(f"{name}: the optimizer got an empty parameter list")
         self.param_groups: list = []
         self.group_optimizers: list = []
-        self.state: dict = {}  # id(parameter) -> its functional state
+        self.state: dict = _State()  # id(parameter) -> its functional state
         if isinstance(groups[0], tuple) and len(groups[0]) == 2 and isinstance(groups[0][0], str):
             groups = [p for _, p in groups]  # named parameters: (name, tensor) pairs
         if not isinstance(groups[0], dict):
@@ -237,7 +267,7 @@ class ParamOptimizer:
     def __setstate__(self, d: dict) -> None:
         self.__dict__.update(d)
         params = [p for g in self.param_groups for p in g["params"]]
-        self.state = {id(params[i]): v for i, v in d["state"].items()}
+        self.state = _State({id(params[i]): v for i, v in d["state"].items()})
 
     def _build(self, options: dict):
         """The functional optimizer of a group's options (the performance flags left out)."""
@@ -397,7 +427,7 @@ class ParamOptimizer:
                 state[id(p)] = {k: np.array(s.get(k, v), dtype=np.asarray(v).dtype) for k, v in fresh.items()}
                 continue
             state[id(p)] = _loaded_state(name, opt, p, int(i), s)
-        self.state = state
+        self.state = _State(state)
 
 
 def _loaded_state(who: str, opt, p, index: int, saved) -> dict:

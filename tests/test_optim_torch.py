@@ -633,3 +633,22 @@ def test_a_parameter_groups_update_setdefault_and_copies_go_through_the_optimize
     assert ("lr", 0.5) in group.items() and 0.9 in group.values()
     lbfgs = tg.optim.LBFGS([tg.tensor(np.ones(2), requires_grad=True)])
     assert dict(lbfgs.param_groups[0])["max_eval"] == lbfgs.param_groups[0]["max_eval"] == 25
+
+
+def test_the_state_indexed_by_a_parameter_reads_pytorchs_names():
+    # opt.state[p]["exp_avg"] (PyTorch's) raised KeyError: the state is kept by id(parameter)
+    w = tg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    opt = tg.optim.Adam([w], lr=0.1)
+    for _ in range(2):
+        tg.sum(w ** 2).backward()
+        opt.step()
+        opt.zero_grad()
+    state = opt.state[w]
+    assert sorted(state) == ["exp_avg", "exp_avg_sq", "step"] and w in opt.state
+    g1, g2 = np.array([2.0, 4.0]), np.array([2.0, 4.0]) - 0.2  # the two steps' gradients
+    np.testing.assert_allclose(state["exp_avg"], 0.9 * 0.1 * g1 + 0.1 * g2, rtol=1e-8)  # (eps: 1e-10)
+    sgd = tg.optim.SGD([w], lr=0.1, momentum=0.9)
+    tg.sum(w ** 2).backward()
+    sgd.step()
+    sgd.state[w]["momentum_buffer"] = np.zeros(2)  # (a write reaches the optimizer's own entry)
+    np.testing.assert_array_equal(sgd.state[id(w)]["momentum"], [0.0, 0.0])
