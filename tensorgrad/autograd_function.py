@@ -26,7 +26,7 @@ import weakref
 import numpy as np
 
 from .custom import RESIDUALS, _outputs, custom_vjp
-from .guards import kept
+from .guards import locked_tree
 from . import ops as _ops
 from . import hooks as _hooks
 from .hooks import TorchTypeError, TorchValueError, note_gradient
@@ -526,11 +526,9 @@ def _lock_saved(ctx, name: str) -> None:
         return
     for k, v in list(vars(ctx).items()):
         if k != "to_save" and not k.startswith("_") and k != "needs_input_grad":
-            leaves, td = tree_flatten(v)  # (forward's arrays are RuleArray views: their bases lock)
-            safe = [kept(a, held, f"{name}: ctx.{k}") if isinstance(a, np.ndarray)
-                    and a.dtype.kind not in "OUSV" else a for a in leaves]
-            if any(a is not b for a, b in zip(safe, leaves)):
-                setattr(ctx, k, tree_unflatten(td, safe))
+            safe = locked_tree(v, held, f"{name}: ctx.{k}")  # (RuleArray views: their bases lock)
+            if safe is not v:
+                setattr(ctx, k, safe)
     ctx.to_save = ctx.saved_tensors
 
 

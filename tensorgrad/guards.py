@@ -509,8 +509,9 @@ def holding(args: tuple, held: Held) -> tuple:
 
 def locked_tree(tree, held: Held, what: str):
     """``tree`` (a custom rule's residuals) with each numeric NumPy array in it locked into
-    ``held``, or replaced by a read-only copy when it cannot be locked."""
+    ``held``, or replaced by a read-only copy when it cannot be locked. Arrays of a subclass
+    too (a view of the caller's array as one shares its memory, which then locks)."""
     leaves, td = _tree_flatten(tree)
-    safe = [kept(v, held, what) if type(v) is np.ndarray and v.dtype.kind not in "OUSV" else v
+    safe = [kept(v, held, what) if isinstance(v, np.ndarray) and v.dtype.kind not in "OUSV" else v
             for v in leaves]
     return tree if all(s is v for s, v in zip(safe, leaves)) else _tree_unflatten(td, safe)

@@ -334,3 +334,25 @@ def test_a_functions_saved_arrays_are_locked_while_the_tape_needs_them():
     y.backward()
     np.testing.assert_array_equal(x.grad, [1.0, 2.0, 3.0])
     assert a.flags.writeable
+
+
+class _Sub(np.ndarray):
+    pass
+
+
+def test_a_custom_vjp_residual_of_an_array_subclass_is_locked():
+    # the residuals' lock looked at exact ndarrays only: a view of the caller's array as a
+    # subclass stayed writable through its base, and a write changed the gradient silently
+    a = np.array([1.0, 2.0, 3.0])
+
+    @tg.custom_vjp
+    def f(x):
+        return x * a
+
+    f.defvjp(lambda x: (x * a, a.view(_Sub)), lambda r, g: (g * np.asarray(r),))
+    _, pull = tg.vjp(f, np.ones(3))
+    with pytest.raises(ValueError, match="read-only"):
+        a[0] = 100.0
+    np.testing.assert_array_equal(pull(np.ones(3))[0], [1.0, 2.0, 3.0])
+    del pull
+    assert a.flags.writeable
