@@ -69,8 +69,7 @@ def _with_factory_keywords(init):
         init(self, *args, **kwargs)
         if dtype is not None:
             dtype = _float_dtype(dtype, who)
-            for m in self.modules():  # (the layers a PyTorch-form model made in its __init__)
-                m.__dict__["_made_dtype"] = dtype
+            self._make_in(dtype)  # (and the layers a PyTorch-form model made in its __init__)
             self._cast_buffers(dtype, who)
     __init__._factory_keywords = True
     return __init__
@@ -107,6 +106,11 @@ class DtypeMixin:
         if made is not None and not getattr(made, "_factory_keywords", False):
             cls.init_params = _in_made_dtype(made)
 
+    def _make_in(self, dtype: np.dtype) -> None:
+        """This layer and every one inside it make their parameters in ``dtype``."""
+        for m in self.modules():
+            m.__dict__["_made_dtype"] = dtype
+
     def _cast_buffers(self, dtype, who: str) -> None:
         for n, (m, attr) in self._buffer_slots().items():
             setattr(m, attr, _cast(getattr(m, attr), dtype, who, n))
@@ -118,8 +122,7 @@ class DtypeMixin:
         leaves, td = tree_flatten(params)
         self.params = tree_unflatten(td, [_cast(v, dtype, who, n) for n, v in zip(names, leaves)])
         self._cast_buffers(dtype, who)
-        for m in self.modules():  # (a later init makes parameters in this dtype too)
-            m.__dict__["_made_dtype"] = dtype
+        self._make_in(dtype)  # (a later init makes parameters in this dtype too)
         return self
 
     def to(self, *args, dtype=None, device=None, non_blocking=False, memory_format=None):
