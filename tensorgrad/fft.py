@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .ops import conjugate, roll
+from .ops import astype, conjugate, roll
 from .ops._util import concrete, dtype_of, negative_axis, shape_of
 from .ops.fft_ops import check_norm, fft_c2c, fft_length, half_length_check, irfft as _irfft, rfft as _rfft
 from .registry import register_namespace
@@ -60,8 +60,8 @@ def ihfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None =
     return conjugate(_rfft(a, n, axis, _DUAL[check_norm("ihfft", norm)]))
 
 
-def _cook(name: str, a, s, axes, real_inverse: bool = False):
-    """NumPy's lengths and axes of an n-dimensional transform."""
+def _cook(name: str, a, s, axes, real_inverse: bool = False, none_ok: bool = False):
+    """NumPy's lengths and axes of an n-dimensional transform (``none_ok``: no axis is fine)."""
     shape = shape_of(a)
     nd = len(shape)
     if axes is not None:
@@ -84,22 +84,33 @@ def _cook(name: str, a, s, axes, real_inverse: bool = False):
         # NumPy 2: an entry -1 is that axis' length in the input (also the last axis of an
         # inverse real transform); any other entry is a length of at least 1
         s = [fft_length(name, shape[ax] if n == -1 else n, None) for n, ax in zip(s, axes)]
-    if not axes:
+    if not axes and not none_ok:
         raise ValueError(f"{name}: needs at least one axis to transform")
     return s, axes
 
 
+def _untransformed(a):
+    """A transform over no axis: the input as complex values, as ``jax.numpy.fft`` returns it."""
+    return astype(a, np.result_type(dtype_of(a), np.complex64))
+
+
 def fftn(a: ArrayLike, s=None, axes=None, norm: str | None = None) -> Array:
-    """The n-dimensional transform over ``axes`` (all by default; the last ``len(s)`` with ``s``)."""
-    s, axes = _cook("fftn", a, s, axes)
+    """The n-dimensional transform over ``axes`` (all by default; the last ``len(s)`` with ``s``).
+
+    Over no axis (``axes=()``, or a 0-d array) it is the identity, in a complex dtype."""
+    s, axes = _cook("fftn", a, s, axes, none_ok=True)
+    if not axes:
+        return _untransformed(a)
     for n, ax in reversed(list(zip(s, axes))):
         a = fft_c2c(a, n, ax, norm)
     return a
 
 
 def ifftn(a: ArrayLike, s=None, axes=None, norm: str | None = None) -> Array:
-    """The n-dimensional inverse transform."""
-    s, axes = _cook("ifftn", a, s, axes)
+    """The n-dimensional inverse transform (the identity over no axis, as :func:`fftn`)."""
+    s, axes = _cook("ifftn", a, s, axes, none_ok=True)
+    if not axes:
+        return _untransformed(a)
     for n, ax in reversed(list(zip(s, axes))):
         a = fft_c2c(a, n, ax, norm, True)
     return a

@@ -431,3 +431,24 @@ def test_multinomial_entropy_matches_torch(n):
     dp = multinomial_entropy_and_grad(n, p1)[1]
     close(tg.grad(lambda a: tg.sum(D.Multinomial(n, probs=a).entropy()))(p1),
           (dp - (p1 * dp).sum(-1, keepdims=True)) / p1.sum(-1, keepdims=True), 1e-10)
+
+
+def test_cdf_at_zero_of_positive_supports_and_weibull_support():
+    """LogNormal.cdf(0) and Weibull.cdf(0) are 0 under validation, quietly (torch 2.13 gives 0
+    for both; its LogNormal and Weibull supports are x > 0, so log_prob(0) raises there);
+    LogNormal's cdf gradient with respect to loc is −φ(log x − loc)/scale, 0 at x = 0."""
+    x = np.array([0.0, 0.5, 2.0])
+    ln = D.LogNormal(0.3, 1.5, validate_args=True)
+    close(ln.cdf(x), np.where(x > 0, stats.lognorm.cdf(x, 1.5, scale=np.exp(0.3)), 0.0))
+    g = tg.grad(lambda m: D.LogNormal(m, 1.5, validate_args=True).cdf(x).sum())(0.3)
+    with np.errstate(divide="ignore"):
+        want = -np.sum(np.where(x > 0, stats.norm.pdf(np.log(x), 0.3, 1.5), 0.0))
+    close(g, want, 1e-10)
+    wb = D.Weibull(2.0, 1.5, validate_args=True)
+    close(wb.cdf(x), stats.weibull_min.cdf(x, 1.5, scale=2.0))
+    assert str(wb.support) == str(D.constraints.positive)
+    for d in (ln, wb):
+        with pytest.raises(ValueError, match="positive"):
+            d.log_prob(0.0)
+        with pytest.raises(ValueError, match="nonnegative"):
+            d.cdf(-1.0)

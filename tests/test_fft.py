@@ -122,3 +122,19 @@ def test_lax_fft_matches_jax():
         tg.lax.fft(x, "rfft", (5,))
     with pytest.raises(ValueError, match="unknown fft_type"):
         tg.lax.fft(x, "dct", (6,))
+
+
+def test_transform_over_no_axis_is_the_identity_as_in_jax():
+    """``fftn(x, axes=())`` (or of a 0-d array) transforms nothing: x in a complex dtype,
+    with x's gradient; the real transforms need an axis, as in NumPy."""
+    for fn, jfn in [(tg.fft.fftn, jnp.fft.fftn), (tg.fft.ifftn, jnp.fft.ifftn)]:
+        out = fn(X, axes=())
+        ref = jfn(X, axes=())
+        assert out.dtype == ref.dtype == np.complex128
+        np.testing.assert_array_equal(out, ref)
+        assert fn(X.astype(np.float32), axes=[]).dtype == np.complex64
+        np.testing.assert_array_equal(fn(np.array(2.5)), jfn(jnp.array(2.5)))
+        g = tg.grad(lambda x: np.sum(np.real(fn(x, axes=()) * np.arange(1.0, 7.0))))(X)
+        np.testing.assert_array_equal(g, np.broadcast_to(np.arange(1.0, 7.0), X.shape))
+    with pytest.raises(ValueError, match="rfftn: needs at least one axis"):
+        tg.fft.rfftn(X, axes=())

@@ -53,6 +53,13 @@ class _Univariate(Distribution):
             self._validate_sample(value)
         return value
 
+    def _value_or_edge(self, value):
+        """``value`` checked against the closure of a support of positive numbers (a cdf's)."""
+        self._check_value_shape(value)
+        if self._validate_args:
+            check_values(type(self).__name__, "value", constraints.nonnegative, value)
+        return value
+
 
 class _LocScale(_Univariate):
     """A location–scale family: parameters ``loc`` (real) and ``scale`` (positive),
@@ -122,7 +129,11 @@ class LogNormal(_Univariate):
         return _stats.norm.logpdf(y, self.loc, self.scale) - y
 
     def cdf(self, value):
-        return _stats.norm.cdf(_ops.log(self._value(value)), self.loc, self.scale)
+        # the support's closure: cdf(0) is 0, as in PyTorch (log_prob(0) stays outside it)
+        x = self._value_or_edge(value)
+        inside = x > 0
+        return _ops.where(inside, _stats.norm.cdf(_ops.log(_ops.where(inside, x, 1.0)),
+                                                   self.loc, self.scale), 0.0)
 
     def icdf(self, value):
         return _ops.exp(_stats.norm.ppf(value, self.loc, self.scale))
@@ -499,9 +510,9 @@ class Pareto(_Univariate):
 
 
 class Weibull(_Univariate):
-    """The Weibull distribution: density (k/λ)(x/λ)^(k−1) exp(−(x/λ)^k) on x ≥ 0."""
+    """The Weibull distribution: density (k/λ)(x/λ)^(k−1) exp(−(x/λ)^k) on x > 0."""
     arg_constraints = {"scale": constraints.positive, "concentration": constraints.positive}
-    support = constraints.nonnegative
+    support = constraints.positive
     has_rsample = True
 
     def __init__(self, scale, concentration, validate_args=None):
@@ -530,7 +541,7 @@ class Weibull(_Univariate):
         return _ops.log(k / lam) + _ops.xlogy(k - 1, z) - z ** k
 
     def cdf(self, value):
-        return -_ops.expm1(-(self._value(value) / self.scale) ** self.concentration)
+        return -_ops.expm1(-(self._value_or_edge(value) / self.scale) ** self.concentration)
 
     def icdf(self, value):
         return self.scale * (-_ops.log1p(-value)) ** (1 / self.concentration)
