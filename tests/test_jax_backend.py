@@ -66,8 +66,9 @@ def test_every_op_under_to_jax_is_its_jax_counterpart():
     """Traced as jax.jit traces it, every example of every op becomes the very JAX program
     of the op's registered counterpart — the function tests/test_registry.py compares with
     tensorgrad's op, value and derivatives, case by case. The few cases where the programs
-    differ (a parameter default spelled differently, labels turned into one-hot rows) are
-    compared with tensorgrad's op by their numbers, compiled."""
+    differ (a parameter default spelled differently, labels turned into one-hot rows, the
+    matrix functions JAX lacks, whose test reference uses a series exponential and whose export
+    JAX's expm) are compared with tensorgrad's op by their numbers, compiled."""
     differ = []
     for case in CASES:
         xs = _arrays(case)
@@ -81,7 +82,7 @@ def test_every_op_under_to_jax_is_its_jax_counterpart():
         assert aval.dtype == np.result_type(tg.tensor(want).dtype), case.label
         if str(mine) != str(theirs):
             differ.append(case)
-    assert len(differ) <= 8, [c.label for c in differ]  # the numbers below stay a small job
+    assert len(differ) <= 16, [c.label for c in differ]  # the numbers below stay a small job
 
     def run_all(inputs):
         return [_case_fn(c, c.op)(*xs) for c, xs in zip(differ, inputs)]
