@@ -175,9 +175,10 @@ def _same_value(a, b) -> bool:
 
 
 def _floating(v) -> bool:
-    """A value a transform differentiates: floating point (a Python float included)."""
+    """A value a transform differentiates: floating point or complex (Python floats and
+    complex numbers included)."""
     v = concrete(v)
-    return isinstance(v, float) or np.result_type(v).kind == "f"
+    return isinstance(v, (float, complex)) or np.result_type(v).kind in "fc"
 
 
 # ---- JAX's remat policies ---------------------------------------------------------------------

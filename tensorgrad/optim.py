@@ -25,6 +25,13 @@ PyTorch's other optimizers (:class:`Adadelta`, :class:`ASGD`, :class:`RAdam`, :c
 and PyTorch's stateful learning-rate schedulers in ``tg.optim.lr_scheduler``
 (:mod:`tensorgrad.lr_scheduler`); both are exported here.
 
+Complex parameters (SGD, RMSprop, the Adam family, Adagrad, Adamax, NAdam, Adadelta, ASGD,
+RAdam, Rprop) are updated as PyTorch updates them, as pairs of real and imaginary parts. The
+gradients ``step`` takes are ``tg.grad``'s, JAX's convention for a real loss of a complex
+parameter: the conjugate of PyTorch's ``.grad``. ``step`` conjugates them back, so the update
+descends (``p ← p − η·conj(g)`` for SGD); the PyTorch-form optimizers, which read ``.grad``,
+do the same.
+
 The learning rate η may be a number or a schedule: a function of the update
 count (0 for the first update) such as :func:`constant`, :func:`step_decay`
 or :func:`cosine`, :func:`exponential`, :func:`linear_warmup`.

@@ -246,8 +246,10 @@ class Optimizer:
                                  f"parameter of shape {p.shape} (leaf {i})")
             bufs = {s: slot_leaves[s][i] for s in slots}
             if pdt.kind == "c":  # the real and imaginary parts as pairs (PyTorch's view_as_real)
+                # g is tg.grad's (JAX's convention): the conjugate of PyTorch's .grad, the
+                # direction of steepest ascent, which PyTorch's rules step against
                 p = _pairs(p)
-                g = _pairs(np.asarray(g, dtype=pdt))
+                g = _pairs(np.conj(np.asarray(g, dtype=pdt)))
                 bufs = {k: _pairs(b) for k, b in bufs.items()}
             before = dict(bufs)
             try:

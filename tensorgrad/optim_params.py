@@ -350,7 +350,10 @@ class ParamOptimizer:
                     if state is None:
                         state = opt.init(concrete(p))  # (its value; p.data is a view with
                         # PyTorch's methods, made at each read)
-                    new, state = opt.step(concrete(p), np.asarray(p.grad), state)
+                    g = np.asarray(p.grad)
+                    # (.grad is PyTorch's convention; step takes tg.grad's, its conjugate)
+                    new, state = opt.step(concrete(p), np.conj(g) if g.dtype.kind == "c" else g,
+                                          state)
                     p.data = new
                     self.state[id(p)] = state
         return loss

@@ -10,6 +10,7 @@ import scipy.special as ss
 
 import tensorgrad as tg
 from tensorgrad.testing import complex_cases, jax_reference
+from tensorgrad.utils.checkpoint import checkpoint as torch_checkpoint
 
 import jax  # (JAX must import: no skip)
 import jax.numpy as jnp
@@ -565,3 +566,22 @@ def test_wofz_of_real_and_complex_arguments_as_scipy_and_jax():
     h = tg.hessian(lambda a: tg.sum(tg.imag(tg.scipy.special.wofz(a))))(x)
     jh = jax.hessian(lambda a: jnp.sum(jnp.imag(jax.scipy.special.wofz(a))))(x)
     np.testing.assert_allclose(h, np.asarray(jh), rtol=1e-9, atol=1e-14)
+
+
+def test_checkpoint_and_remat_differentiate_complex_inputs_as_jax():
+    """tg.checkpoint took complex inputs (and complex values it closes over) for constants:
+    a zero gradient, silently. It must give JAX's gradient, through every form of it."""
+    z = np.array([0.3 + 0.8j, -1.2 + 0.4j])
+    x = np.array([0.5, -1.0])
+    inner, jinner = (lambda w: tg.sin(w) * w), (lambda w: jnp.sin(w) * w)
+    got = tg.grad(lambda v: tg.sum(tg.abs(tg.checkpoint(inner)(v)) ** 2))(z)
+    want = jax.grad(lambda v: jnp.sum(jnp.abs(jax.checkpoint(jinner)(v)) ** 2))(z)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    (ct,) = tg.vjp(tg.remat(lambda w: 2 * w), z)[1](np.ones(2, complex))
+    np.testing.assert_array_equal(ct, [2, 2])
+    got = tg.grad(lambda v: tg.sum(tg.abs(tg.checkpoint(lambda w: w * v)(x)) ** 2))(z)
+    want = jax.grad(lambda v: jnp.sum(jnp.abs(jax.checkpoint(lambda w: w * v)(x)) ** 2))(z)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    a = tg.tensor(z.copy(), requires_grad=True)
+    torch_checkpoint(lambda w: tg.abs(w * w) ** 2, a).sum().backward()
+    np.testing.assert_allclose(np.asarray(a.grad), 4 * np.abs(z) ** 2 * z, rtol=1e-12)  # PyTorch's

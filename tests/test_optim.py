@@ -237,6 +237,33 @@ def test_complex_parameters_are_updated_as_pairs_of_real_parts(name):
     np.testing.assert_allclose(np.stack([got.real, got.imag], axis=-1), want, rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.parametrize("name", ["SGD", "Adam", "Rprop"])
+def test_functional_step_on_complex_parameters_descends_with_tg_grad(name):
+    # tg.grad of a real loss of a complex z is JAX's convention, the conjugate of PyTorch's
+    # .grad; the functional step took it as .grad and climbed (SGD ran off to 1 - 18198j). Fed
+    # tg.grad's gradients, step must follow the PyTorch-form optimizer fed .grad exactly
+    c = np.array([0.3 - 0.7j, 1 + 1j])
+    loss = lambda v: tg.sum(tg.abs(v - c) ** 3) + tg.sum(tg.real(v * v))  # noqa: E731
+    z0 = np.array([1 + 2j, -0.5 + 0.25j])
+    opt = getattr(tg.optim, name)(lr=0.02)
+    z, state = z0, opt.init(z0)
+    zt = tg.tensor(z0, requires_grad=True)
+    opt_t = getattr(tg.optim, name)([zt], lr=0.02)
+    for _ in range(5):
+        z, state = opt.step(z, tg.grad(loss)(z), state)
+        opt_t.zero_grad()
+        loss(zt).backward()
+        opt_t.step()
+    np.testing.assert_allclose(z, np.asarray(zt.detach()), rtol=1e-13, atol=1e-15)
+    assert float(loss(z)) < float(loss(z0))
+    sgd = tg.optim.SGD(0.1)
+    target = 1 + 2j
+    z, state = np.zeros(1, complex), sgd.init(np.zeros(1, complex))
+    for _ in range(60):
+        z, state = sgd.step(z, tg.grad(lambda v: tg.sum(tg.abs(v - target) ** 2))(z), state)
+    np.testing.assert_allclose(z, [target], atol=1e-5)
+
+
 def test_optimizers_without_complex_rules_refuse_complex_parameters():
     with pytest.raises(TypeError, match="complex ones are taken by SGD, Adam"):
         tg.optim.Adafactor(lr=0.01).init({"w": np.ones((2, 2), complex)})
