@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import inspect
 
 import numpy as np
 
@@ -45,7 +46,7 @@ def _checked_branch(name: str, branches: list, k: int, operands: tuple, labels=N
     out = _unlift(branches[k](*lifted), back)
     leaves, td = tree_flatten(operands)
     values = [concrete(v) for v in leaves]
-    key = (tuple(getattr(b, "__code__", b) for b in branches), td,
+    key = (tuple(_branch_key(b) for b in branches), td,
            tuple((tuple(shape_of(v)), str(dtype_of(v))) for v in values))
     try:
         if _BRANCHES_CHECKED.get(key):
@@ -71,6 +72,27 @@ def _checked_branch(name: str, branches: list, k: int, operands: tuple, labels=N
     return out
 
 
+def _branch_key(b) -> tuple:
+    """A branch as the check's memory knows it: its code, and the type of each value it
+    closes over or defaults to (two branches one factory made on other shapes differ)."""
+    code = getattr(b, "__code__", None)
+    if code is None:
+        return (b,)
+    held = [c.cell_contents for c in (b.__closure__ or ()) if _filled(c)]
+    return (code,) + tuple(
+        (tuple(shape_of(v)), str(dtype_of(v))) if hasattr(v, "shape") and hasattr(v, "dtype")
+        else (type(v), v) if isinstance(v, (builtins.int, builtins.float, builtins.complex, str))
+        else id(v) for v in held + list(b.__defaults__ or ()))
+
+
+def _filled(cell) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:  # (a cell not yet assigned)
+        return False
+    return True
+
+
 def _check_branch_types(name: str, branches: list, k: int, out, values: list, td, labels) -> None:
     """TypeError unless every branch but the taken ``k`` (run silently on ``values``) returns
     the type of ``out``; a branch that raises is left unchecked (its result is never used)."""
@@ -80,6 +102,12 @@ def _check_branch_types(name: str, branches: list, k: int, out, values: list, td
     for j, b in enumerate(branches):
         if j == k:
             continue
+        try:
+            inspect.signature(b).bind(*plain)
+        except TypeError as exc:  # JAX's trace of every branch reports it too
+            raise TypeError(f"{name}: {label(j)} cannot take the {len(plain)} operand(s): {exc}") from None
+        except ValueError:  # (no signature to read: a builtin)
+            pass
         try:
             with np.errstate(all="ignore"), silent_effects():  # (run for its type alone)
                 other = _kind(b(*plain))

@@ -400,16 +400,15 @@ _QUIET = threading.local()
 
 
 class silent_effects:
-    """Within it, :func:`effect` does nothing: for code run only to learn its result's type
-    (the branches of ``lax.cond``/``switch`` that are not taken), whose ``tg.debug.print``
-    and ``callback`` must not fire, as they do not in JAX."""
+    """Within it effects (:func:`effect`, ``io_callback``, ``pure_callback``) do nothing: for code
+    run for its result's type alone (a ``lax.cond`` branch not taken), as JAX never runs it."""
 
     def __enter__(self):
         _QUIET.depth = getattr(_QUIET, "depth", 0) + 1
 
     def __exit__(self, *exc):
         _QUIET.depth -= 1
-
+    active = staticmethod(lambda: getattr(_QUIET, "depth", 0) > 0)  # (inside one, now?)
 
 def effect(fn, *args) -> None:
     """Run the side effect ``fn(*args)`` (its result is ignored) once per call of the code

@@ -215,6 +215,36 @@ def test_eager_cond_and_switch_refuse_branches_of_different_types():
     np.testing.assert_allclose(g, 2 * x)
 
 
+def test_branches_not_taken_keep_jaxs_checks_without_their_effects():
+    # a branch run eagerly for its type alone called io_callback (and pure_callback) for
+    # real; branches one factory made on other shapes shared the memory of a passed check;
+    # and a branch that cannot take the operands was skipped silently. JAX never runs the
+    # callback, and raises TypeError for the other two
+    log = []
+
+    def write(u):
+        log.append(float(u[0]))
+        return u
+    spec = jax.ShapeDtypeStruct((2,), np.float64)
+    x = np.array([1.0, 2.0])
+    out = tg.lax.cond(False, lambda v: tg.experimental.io_callback(write, spec, v), lambda v: -v, x)
+    tg.lax.switch(0, [lambda v: v, lambda v: tg.pure_callback(write, spec, v)], x)
+    np.testing.assert_array_equal(out, -x)
+    assert log == []
+    assert tg.lax.cond(True, lambda v: tg.experimental.io_callback(write, spec, v), lambda v: v, x) is not None
+    assert log == [1.0]
+
+    def make(n):
+        return lambda v: v[:n]
+    np.testing.assert_array_equal(tg.lax.cond(True, make(2), make(2), np.arange(4.0)), [0.0, 1.0])
+    with pytest.raises(TypeError, match=r"shape \(2,\) .* shape \(3,\)"):
+        tg.lax.cond(True, make(2), make(3), np.arange(4.0))
+    with pytest.raises(TypeError, match="cond: false_fun cannot take the 1 operand"):
+        tg.lax.cond(True, lambda a: a, lambda a, b: a, x)
+    with pytest.raises(TypeError, match="switch: branch 1 cannot take the 2 operand"):
+        tg.lax.switch(0, [lambda a, b: a, lambda a: a], x, x)
+
+
 def test_a_branch_not_taken_under_jit_adds_no_nan_to_the_gradient():
     """Under tg.jit of a transform every branch runs and each call selects; the branch not
     taken (sqrt of a negative number: a NaN slope) must not reach the gradient, as JAX's
