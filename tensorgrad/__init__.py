@@ -63,7 +63,9 @@ from . import tensor_torch as _tensor_torch  # noqa: F401  (PyTorch's Tensor met
 from .torch_functions import (as_tensor, bmm, chunk, clamp, clone, div, flatten,  # noqa: F401
                               from_numpy, gather, index_select, is_tensor, masked_fill, mm, mul,
                               mv, narrow, numel, permute, sub, t, take_along_dim, topk,
-                              unsqueeze, cdist)  # (PyTorch's functions NumPy lacks)
+                              unsqueeze, cdist, view_as_real, view_as_complex, polar,
+                              conj_physical, resolve_conj, resolve_neg, is_complex,
+                              is_conj)  # (PyTorch's functions NumPy lacks)
 from . import check, checkpoint, data, optim, perceptron, special, train
 from . import utils  # tg.utils.data: torch.utils.data (Dataset, DataLoader, random_split) on NumPy
 from . import scipy  # tg.scipy.linalg, tg.scipy.special, tg.scipy.stats: jax.scipy's layout
@@ -131,5 +133,7 @@ __all__ = [
 ]
 
 # PyTorch's dtype names that NumPy's namespace lacks (torch.float is float32, torch.int int32),
-# set here at the end so that no code in this module reads them as Python's float and int
-globals().update(float=float32, int=int32, cfloat=complex64)  # noqa: F821  (ops' names)
+# and torch.complex(real, imag), set here at the end so that no code in this module reads them
+# as Python's float, int and complex (none is in __all__: a star import keeps Python's)
+globals().update(float=float32, int=int32, cfloat=complex64,  # noqa: F821  (ops' names)
+                 complex=torch_functions.complex)  # noqa: F821

@@ -54,6 +54,13 @@ method("lcm")(lambda self, other: tgo.lcm(self, other))
 method("diagflat")(lambda self, offset=0: tgo.diagflat(self, offset))
 method("corrcoef")(lambda self: _own_float(self, tgo.corrcoef(self)))
 method("mvlgamma")(lambda self, p: special.multigammaln(self, p))
+# no lazy conjugate or negation bits here: resolving returns the tensor, the physical conjugate
+# is the conjugate (of a real tensor: the tensor)
+method("conj_physical")(lambda self: tgo.conjugate(self) if np.dtype(self.dtype).kind == "c" else self)
+method("resolve_conj")(lambda self: self)
+method("resolve_neg")(lambda self: self)
+method("is_conj")(lambda self: False)
+method("is_neg")(lambda self: False)
 
 
 def _own_float(self, r):

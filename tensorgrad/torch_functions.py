@@ -21,6 +21,7 @@ from . import ops as _ops
 from . import registry as _registry
 from .autograd_function import RuleArray
 from .imperative import tensor
+from .ops.complex_ops import imag_part as _imag, make_complex as _make_complex, real_part as _real
 from .ops.norms import vector_norm as _vector_norm
 from .staging import Staged
 from .tensor import Tensor, concrete, shape_of
@@ -28,7 +29,8 @@ from .tensor_torch_more import each_result
 
 __all__ = ["mul", "div", "sub", "unsqueeze", "flatten", "chunk", "topk", "clamp", "mm", "bmm", "mv", "narrow",
            "permute", "t", "gather", "index_select", "masked_fill", "clone", "numel", "take_along_dim", "cdist",
-           "is_tensor", "from_numpy", "as_tensor"]
+           "is_tensor", "from_numpy", "as_tensor", "view_as_real", "view_as_complex", "polar",
+           "conj_physical", "resolve_conj", "resolve_neg", "is_complex", "is_conj"]
 
 
 def _method(name: str, input, args: tuple, kwargs: dict):
@@ -204,3 +206,79 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor):
         return data.to(dtype)
     return tensor(data, dtype=dtype)
+
+
+# ---- PyTorch's complex helpers (``torch.complex`` itself is ``tg.torch_functions.complex``:
+# not exported at the top, where it would hide Python's ``complex`` from a star import) ----
+
+def _floats(name: str, *xs):
+    dts = [np.result_type(concrete(x)) for x in xs]
+    if any(d.kind != "f" for d in dts) or len(set(dts)) > 1:
+        raise TypeError(f"{name}: expects floating arrays of one dtype, got dtypes "
+                        f"{', '.join(map(str, dts))}")
+
+
+def _same_kind(input, out):
+    """A tensor for a tensor, a NumPy array for anything else (this namespace's rule)."""
+    return out if isinstance(input, (Tensor, Staged)) or not isinstance(out, Tensor) else concrete(out)
+
+
+def view_as_real(input):
+    """PyTorch's ``torch.view_as_real(z)``: the real array of a complex one's (real, imaginary)
+    pairs, shape ``z.shape + (2,)`` (a new array, not a view), differentiable."""
+    if np.result_type(concrete(input)).kind != "c":
+        raise TypeError(f"view_as_real: expects a complex array, got dtype "
+                        f"{np.result_type(concrete(input))}")
+    return _same_kind(input, _ops.stack([_real(input), _imag(input)], axis=-1))
+
+
+def view_as_complex(input):
+    """PyTorch's ``torch.view_as_complex(x)``: the complex array whose (real, imaginary) pairs
+    are the last axis of ``x`` (of length 2), as a new array, differentiable."""
+    _floats("view_as_complex", input)
+    if shape_of(input)[-1:] != (2,):
+        raise ValueError(f"view_as_complex: the last axis must have length 2, got shape "
+                         f"{tuple(shape_of(input))}")
+    return _same_kind(input, _make_complex(input[..., 0], input[..., 1]))
+
+
+def complex(real, imag):
+    """PyTorch's ``torch.complex(real, imag)``: ``real + i·imag`` from two floating arrays of
+    one dtype (float32 gives complex64); an infinite part stays infinite, not NaN."""
+    _floats("complex", real, imag)
+    return _same_kind(real, _make_complex(real, imag))
+
+
+def polar(abs, angle):
+    """PyTorch's ``torch.polar(abs, angle)``: ``abs·(cos(angle) + i·sin(angle))``."""
+    _floats("polar", abs, angle)
+    return _same_kind(abs, _make_complex(abs * _ops.cos(angle), abs * _ops.sin(angle)))
+
+
+def conj_physical(input):
+    """PyTorch's ``torch.conj_physical``: the conjugate (tensorgrad has no lazy conjugate
+    bit, so this is ``conj``; a real array is returned as it is)."""
+    if np.result_type(concrete(input)).kind != "c":
+        return input
+    return _ops.conjugate(input)
+
+
+def resolve_conj(input):
+    """PyTorch's ``torch.resolve_conj``: ``input`` itself (no array here carries a lazy
+    conjugate bit)."""
+    return input
+
+
+def resolve_neg(input):
+    """PyTorch's ``torch.resolve_neg``: ``input`` itself (no lazy negation bit here)."""
+    return input
+
+
+def is_complex(input) -> bool:
+    """PyTorch's ``torch.is_complex``: whether the dtype is complex."""
+    return np.result_type(concrete(input)).kind == "c"
+
+
+def is_conj(input) -> bool:
+    """PyTorch's ``torch.is_conj``: always False (no lazy conjugate bit)."""
+    return False

@@ -162,3 +162,40 @@ def test_cdist_orders_broadcasting_and_the_slope_of_a_zero_distance():
         tg.cdist(a, rng.normal(size=(5, 2)))
     with pytest.raises(RuntimeError, match="non-negative"):
         tg.cdist(a, a, p=-1.0)
+
+
+def test_pytorchs_complex_helpers():
+    """torch.view_as_real / view_as_complex / complex / polar / conj_physical / resolve_conj
+    (missing before): values as torch 2.13 gives them (checked there), float32 giving
+    complex64, an infinite part kept (not NaN), gradients as PyTorch's (a leaf's .grad) and
+    JAX's (tg.grad), clear errors for bad dtypes and shapes."""
+    z = np.array([1 + 2j, -3 + 0.5j])
+    np.testing.assert_array_equal(tg.view_as_real(z), [[1, 2], [-3, 0.5]])
+    pairs = np.array([[1.0, 2.0], [np.inf, -1.0]])
+    np.testing.assert_array_equal(tg.view_as_complex(pairs), [1 + 2j, complex(np.inf, -1)])
+    c = tg.complex(np.float32([1, np.inf]), np.float32([np.inf, 2]))
+    assert c.dtype == np.complex64
+    assert np.isinf(c.imag[0]) and c.real[0] == 1 and np.isinf(c.real[1]) and c.imag[1] == 2
+    np.testing.assert_allclose(tg.polar(np.array([2.0]), np.array([0.5])), [2 * np.exp(0.5j)], rtol=1e-15)
+    t = tg.tensor(z, requires_grad=True)
+    out = tg.view_as_real(t)
+    assert isinstance(out, tg.Tensor) and type(tg.view_as_real(z)) is np.ndarray
+    (out ** 2).sum().backward()
+    np.testing.assert_array_equal(np.asarray(t.grad), 2 * z)  # torch: tensor([2+4j, -6+1j])
+    a = tg.tensor(np.array([2.0]), requires_grad=True)
+    b = tg.tensor(np.array([0.5]), requires_grad=True)
+    tg.real(tg.polar(a, b)).sum().backward()
+    np.testing.assert_allclose([float(a.grad[0]), float(b.grad[0])], [np.cos(0.5), -2 * np.sin(0.5)], rtol=1e-15)
+    g = tg.grad(lambda v: tg.sum(tg.abs(tg.view_as_complex(v)) ** 2))(pairs[:1])
+    np.testing.assert_array_equal(g, [[2.0, 4.0]])
+    assert tg.is_complex(z) and not tg.is_complex(pairs) and not tg.is_conj(z)
+    np.testing.assert_array_equal(tg.conj_physical(z), np.conj(z))
+    assert tg.resolve_conj(z) is z and tg.resolve_neg(z) is z
+    assert t.resolve_conj() is t and not t.is_conj() and not t.is_neg()
+    np.testing.assert_array_equal(np.asarray(t.conj_physical().detach()), np.conj(z))
+    with pytest.raises(TypeError, match="complex: expects floating arrays of one dtype, got dtypes float32, float64"):
+        tg.complex(np.float32([1]), np.float64([1]))
+    with pytest.raises(ValueError, match=r"view_as_complex: the last axis must have length 2, got shape \(2, 3\)"):
+        tg.view_as_complex(np.ones((2, 3)))
+    with pytest.raises(TypeError, match="view_as_real: expects a complex array"):
+        tg.view_as_real(pairs)
