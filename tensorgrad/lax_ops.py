@@ -150,7 +150,10 @@ tanh = _unary("tanh", _ops.tanh, "``jax.lax.tanh``: hyperbolic tangent.")
 
 
 def sign(x):
-    """``jax.lax.sign``: -1, 0 or 1 (a float zero keeps its sign, as JAX; zero gradient)."""
+    """``jax.lax.sign``: -1, 0 or 1 (a float zero keeps its sign, as JAX; zero gradient, also
+    for a complex x, whose sign is x/|x|, as JAX's)."""
+    if _dtype(x).kind == "c":
+        return _ops.sign(_ops.stop_gradient(x))
     if _dtype(x).kind != "f":
         return _ops.sign(x)
     v = _ops.stop_gradient(x)

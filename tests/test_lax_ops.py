@@ -702,6 +702,12 @@ def test_sign_of_negative_zero_and_reciprocal_hessian_at_zero():
         assert float(tg.hessian(lambda z: tl.integer_pow(z, -1))(0.0)) == float(
             jax.jit(jax.hessian(lambda z: jl.integer_pow(z, -1)))(0.0))
     close(tg.grad(lambda v: tg.sum(tl.sign(v)))(x[:3]), np.zeros(3))
+    # a complex sign z/|z| has a zero derivative in lax too (tg.sign differentiates it)
+    z = np.array([0.3 + 0.8j, -1.2 + 0.4j])
+    close(tl.sign(z), np.asarray(jl.sign(z)))
+    for fn in (tl.sign, jl.sign):
+        t = (jax.jvp if fn is jl.sign else tg.jvp)(fn, (z,), (np.ones(2, complex),))[1]
+        np.testing.assert_array_equal(np.asarray(t), np.zeros(2, complex))
 
 
 def test_lax_round_two_matches_jax():
