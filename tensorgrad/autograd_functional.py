@@ -149,8 +149,12 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
     _refuse_as_pytorch("jacobian", strategy, strict, vectorize)
     func = respecting_no_grad(func, forward=strategy == "reverse-mode")
     ins, in_tuple = _prepare("jacobian", func, inputs, create_graph, strict)
-    transform = jacrev if strategy == "reverse-mode" else jacfwd
-    J = transform(func, argnums=tuple(range(len(ins))))(*ins)
+    nums = tuple(range(len(ins)))
+    if strategy == "reverse-mode":
+        J = _complex_refused("jacobian", lambda: jacrev(func, argnums=nums)(*ins))
+    else:  # PyTorch pushes the real basis through complex inputs: JAX's holomorphic jacfwd
+        whole = all(np.result_type(concrete(x)).kind == "c" for x in ins)
+        J = _complex_refused("jacobian", lambda: jacfwd(func, argnums=nums, holomorphic=whole)(*ins))
     if strategy == "reverse-mode":  # rows from PyTorch's vjp: the conjugates of JAX's
         J = _conj(J)
     # (the transforms keep func's output structure outermost: one output gives a tuple over
@@ -170,8 +174,23 @@ def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = F
     _refuse_as_pytorch("hessian", outer_jacobian_strategy, strict, vectorize)
     func = respecting_no_grad(func, forward=outer_jacobian_strategy == "reverse-mode")
     ins, in_tuple = _prepare("hessian", func, inputs, create_graph, strict)
-    H = _hessian(lambda *xs: _scalar(func, "hessian")(*xs)[0], argnums=tuple(range(len(ins))))(*ins)
+    H = _complex_refused("hessian", lambda: _hessian(
+        lambda *xs: _scalar(func, "hessian")(*xs)[0], argnums=tuple(range(len(ins))))(*ins))
     return _result(tuple(tuple(row) for row in H) if in_tuple else H[0][0], create_graph)
+
+
+def _complex_refused(name: str, run: Callable):
+    """``run()``, with the transforms' refusal of complex values said in this function's terms
+    (PyTorch refuses them here too: its reverse mode needs real outputs)."""
+    try:
+        return run()
+    except TypeError as exc:
+        if "needs real-valued" not in str(exc) and "needs complex" not in str(exc):
+            raise
+        raise TypeError(f"tg.autograd.functional.{name}: complex values are not supported here "
+                        f"({str(exc).split(':')[0]}), as in PyTorch, except by jacobian's "
+                        "strategy='forward-mode' when every input and output is complex; use "
+                        "tg.autograd.functional.vjp or jvp, or tg.vjp and tg.jvp") from None
 
 
 def _refuse_as_pytorch(name: str, strategy: str, strict: bool, vectorize: bool) -> None:
