@@ -187,8 +187,8 @@ def as_primal(x, where: str):
         return as_primal(x._value, where)
     a = np.asarray(concrete(x))
     if a.dtype.kind not in "fc":
-        raise TypeError(f"{where}: can only differentiate with respect to floating-point inputs, "
-                        f"got dtype {a.dtype} (shape {a.shape}); convert it with "
+        raise TypeError(f"{where}: can only differentiate with respect to floating-point or "
+                        f"complex inputs, got dtype {a.dtype} (shape {a.shape}); convert it with "
                         f".astype(float) or pass it as a constant (not in argnums)")
     if a.flags.writeable:
         a = a.view()  # read-only view: the op rules can never write into it

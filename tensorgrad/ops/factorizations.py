@@ -249,7 +249,8 @@ def _cholesky_forward(a, upper):
         raise LinAlgError(
             f"cholesky: the matrix is not positive definite (shape {v.shape}, dtype {v.dtype}; "
             f"its {'upper' if upper else 'lower'} triangle is read, as by NumPy); "
-            "a Cholesky factor exists only for symmetric positive-definite matrices") from None
+            "a Cholesky factor exists only for symmetric (Hermitian, if complex) positive-definite "
+            "matrices") from None
 
 
 def _phi(X):
