@@ -332,7 +332,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     elif method == "outer":
         if kwargs or len(inputs) != 2:
             raise TypeError(f"{path}.outer takes two arrays and no keywords on Tensors")
-        a, b = inputs
+        # (outer makes arrays of its operands first: a Python number is no longer weak there)
+        a, b = (np.asarray(v) if type(v) in (int, float, complex, bool) else v for v in inputs)
         a_shape, b_ndim = np.shape(concrete(a)), np.ndim(concrete(b))
         result = impl(NUMPY_FUNCTIONS["numpy.reshape"](a, a_shape + (1,) * b_ndim), b)
     else:

@@ -453,3 +453,25 @@ def test_safe_division_with_where_and_out_on_traced_values_names_the_double_wher
         tg.grad(lambda v: tg.sum(np.divide(a, v, out=np.zeros_like(v), where=v != 0)))(b)
     g = tg.grad(lambda v: tg.sum(tg.where(v != 0, a / tg.where(v != 0, v, 1.0), 0.0)))(b)
     np.testing.assert_array_equal(g, [0.0, -2.0 / 16.0])
+
+
+def test_outer_of_a_python_number_and_flat_as_numpy():
+    """ufunc.outer makes arrays of its operands first, so a Python number beside float32 is
+    strong there (NumPy gives float64; tensorgrad gave float32); ``t.flat[i]`` reads like
+    NumPy's (it raised AttributeError), with the gradient of the entries it picks."""
+    a = np.array([1.0, 2.0, 3.0], np.float32)
+    for f in (lambda t: np.add.outer(t, 2.0), lambda t: np.multiply.outer(t, 2),
+              lambda t: np.subtract.outer(2.0, t), lambda t: np.multiply.outer(t, [1.0, 2.0])):
+        want = f(a)
+        out, _ = tg.vjp(f, a)
+        assert out.dtype == want.dtype == np.float64
+        np.testing.assert_array_equal(out, want)
+        assert f(tg.tensor(a)).dtype == np.float64
+    x = np.arange(6.0).reshape(2, 3)
+    g = tg.grad(lambda v: v.flat[4] * 2.0 + np.sum(v.flat[[1, 1]]))(x)
+    np.testing.assert_array_equal(g, [[0, 2, 0], [0, 2, 0]])
+    t = tg.tensor(x)
+    assert len(t.flat) == 6 and float(t.flat[5]) == 5.0
+    np.testing.assert_array_equal(np.asarray(t.flat[1:3]), x.flat[1:3])
+    with pytest.raises(TypeError, match="tensors are immutable"):
+        t.flat[0] = 1.0

@@ -152,13 +152,35 @@ def _reshape_method(self, *shape, order="C", **kwargs):
     return _ordered_reshape(self, _shape_args(shape), order)
 
 
+class _Flat:
+    """``t.flat``: NumPy's flat iterator, read-only (``t.flat[i]`` is ``t.ravel()[i]``)."""
+
+    def __init__(self, t):
+        self._t = t
+
+    def __getitem__(self, index):
+        return reshape(self._t, (-1,))[index]
+
+    def __setitem__(self, index, value):
+        raise TypeError("t.flat[...] = v would change the tensor in place: tensors are immutable; "
+                        "use t.ravel().at[...].set(v).reshape(t.shape)")
+
+    def __len__(self):
+        return int(np.prod(shape_of(self._t), dtype=np.int64))
+
+    def __iter__(self):
+        flat = reshape(self._t, (-1,))
+        return (flat[i] for i in range(len(self)))
+
+
 reshape = linear(
     "reshape", _reshape_forward,
     transpose=lambda g, out, x, shape: reshape(g, _batch(g, out) + shape_of(x)),
     signature=_reshape_signature, params=("shape",),
     methods={"reshape": _reshape_method,
              "flatten": lambda self, order="C": _ordered_reshape(self, (-1,), layout_order(self, order, "flatten")),
-             "ravel": lambda self, order="C": _ordered_reshape(self, (-1,), order)},
+             "ravel": lambda self, order="C": _ordered_reshape(self, (-1,), order),
+             "flat": property(_Flat)},
     jacobian=_reshape_jacobian, jax=lambda jnp, x, shape: jnp.reshape(x, shape),
     batch_params=lambda batch, shape: (batch + shape,),
     symbol="I (entries renumbered)", doc="same entries, new shape",
