@@ -283,6 +283,11 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     path = _path(ufunc)
     out = kwargs.pop("out", None)
     where = kwargs.pop("where", True)
+    if kwargs.get("order") in ("C", "F", "A") or kwargs.get("subok") is False:
+        kwargs.pop("order", None)  # (the memory layout of a new array; values are the same)
+        kwargs.pop("subok", None)  # (a Tensor is no ndarray subclass)
+    if kwargs.get("casting") == "unsafe" and "dtype" not in kwargs:
+        del kwargs["casting"]  # (it only widens what dtype= or out= may cast to)
     for k, default in _UFUNC_DEFAULTS.items():
         if k in kwargs and kwargs[k] != default:
             raise TypeError(f"{path}(..., {k}={kwargs[k]!r}) is not supported on Tensors")
