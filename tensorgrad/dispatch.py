@@ -201,6 +201,9 @@ def no_rule_error(path: str, what: str = "") -> TypeError:
         close = difflib.get_close_matches(tail, [n for n in names if n], n=4, cutoff=0.6)
     near = list(dict.fromkeys(_shown(pool[c]) for c in close))
     hint = f" The nearest tensorgrad functions: {', '.join(near)}." if near else ""
+    if what == ".at" and getattr(NUMPY_FUNCTIONS.get(path), "at", None) is not None:
+        hint = (f" tg.{tail}.at(a, indices, b, inplace=False) returns the updated array, "
+                "differentiably.")
     return TypeError(
         f"{path}{what} has no tensorgrad rule: applied to a traced Tensor it would silently drop "
         f"the gradient.{hint} Write the computation with tensorgrad ops (or give it a rule with "

@@ -95,3 +95,15 @@ def test_argument_errors_name_the_op_not_a_helper():
     for call, kind, pattern in cases:
         with pytest.raises(kind, match=pattern):
             call()
+
+
+def test_messages_name_what_was_passed():
+    t = tg.tensor([1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(ValueError, match=r"percentile: percentiles must be in the range \[0, 100\], got -5.0"):
+        np.percentile(t, -5)
+    with pytest.raises(ValueError, match=r"quantile: quantiles must be in the range \[0, 1\], got 1.5"):
+        np.quantile(t, 1.5)
+    with pytest.raises(ValueError, match=r"reshape: can only specify one unknown dimension \(-1\)"):
+        t.reshape(-1, -1)
+    with pytest.raises(TypeError, match=r"numpy.add.at .*tg.add.at\(a, indices, b, inplace=False\)"):
+        tg.grad(lambda v: np.sum(np.add.at(np.zeros(4), [0, 0], v[:2]) or v))(np.ones(4))

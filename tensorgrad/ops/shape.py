@@ -106,7 +106,9 @@ def _reshape_signature(x: ArrayLike, shape: Shape, order: str = "C", *, copy=Non
     if -1 in shape:
         known = math.prod(s for s in shape if s != -1)
         size = math.prod(xs)
-        if shape.count(-1) > 1 or known == 0 or size % known:
+        if shape.count(-1) > 1:
+            raise ValueError(f"reshape: can only specify one unknown dimension (-1), got {shape}")
+        if known == 0 or size % known:
             raise ValueError(f"reshape: cannot reshape input of shape {xs} into {shape}")
         shape = tuple(size // known if s == -1 else s for s in shape)
     if math.prod(shape) != math.prod(xs):

@@ -169,8 +169,9 @@ def nanstd(a: ArrayLike, axis: Axis = None, dtype=None, ddof: int = 0, keepdims:
 # ---- quantiles --------------------------------------------------------------------------------
 def _check_q(name, qv) -> None:
     if np.any(np.isnan(qv)) or np.any(qv < 0) or np.any(qv > 1):
-        raise ValueError(f"{name}: quantiles must be in the range [0, 1] "
-                         f"(percentiles in [0, 100]), got {qv}")
+        if "percentile" in name:  # (q was divided by 100: show what was passed)
+            raise ValueError(f"{name}: percentiles must be in the range [0, 100], got {qv * 100}")
+        raise ValueError(f"{name}: quantiles must be in the range [0, 1], got {qv}")
 
 
 def _positions(method, q, count):
