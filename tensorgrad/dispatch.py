@@ -44,6 +44,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
+import re
 import sys
 
 import numpy as np
@@ -276,6 +277,31 @@ def _deliver(path: str, result, out):
 # the protocols
 # --------------------------------------------------------------------------
 
+def _gufunc_axes(ufunc, path: str, impl, inputs: tuple, kwargs: dict):
+    """A generalized ufunc (``matmul``, ``vecdot``, ...) with NumPy's ``axes=`` (the core axes
+    of each operand and of the result) or ``axis=`` (one core axis, the same in every
+    operand): the core axes moved last, the function, and the result's moved back."""
+    ins, outs = ufunc.signature.replace(" ", "").split("->")
+    cores = [len([d for d in part.strip("()").split(",") if d])
+             for part in re.findall(r"\([^)]*\)", ins + "," + outs)]
+    if "axis" in kwargs:
+        if any(c not in (0, 1) for c in cores):
+            raise TypeError(f"{path}(..., axis=): only for functions whose core dimensions are "
+                            "single axes; use axes=")
+        axes = [(kwargs["axis"],) if c else () for c in cores]
+    else:
+        axes = [tuple(a) if isinstance(a, (tuple, list)) else (a,) for a in kwargs["axes"]]
+        if len(axes) == len(inputs) and cores[-1] == 0:
+            axes.append(())
+    if len(axes) != len(cores) or any(len(a) != c for a, c in zip(axes, cores)):
+        raise ValueError(f"{path}: axes={kwargs.get('axes')!r} must give {cores} axes to the "
+                         "operands and the result, in turn")
+    move = NUMPY_FUNCTIONS["numpy.moveaxis"]
+    moved = [move(x, a, tuple(range(-len(a), 0))) if a else x for x, a in zip(inputs, axes)]
+    result = impl(*moved)
+    return move(result, tuple(range(-len(axes[-1]), 0)), axes[-1]) if axes[-1] else result
+
+
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if not kwargs and method == "__call__":  # an operator (a @ t, a * t): straight to the function
         path = _PATHS.get(ufunc)
@@ -332,6 +358,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     elif method in ("reduce", "accumulate"):
         inputs = (_in_loop_dtype(ufunc, inputs[0]),) + inputs[1:]
     if method == "__call__":
+        if ufunc.signature and ("axes" in kwargs or "axis" in kwargs) and len(kwargs) == 1:
+            return _gufunc_axes(ufunc, path, impl, inputs, kwargs)
         if kwargs:
             raise TypeError(f"{path}(..., {next(iter(kwargs))}=...) is not supported on Tensors")
         result = impl(*inputs)

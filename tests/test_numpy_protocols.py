@@ -487,3 +487,27 @@ def test_ufunc_keywords_that_keep_the_values_are_accepted():
         np.testing.assert_allclose(tg.grad(lambda t: np.sum(f(t)))(x), slope, rtol=1e-14)
     with pytest.raises(TypeError, match=r"signature='dd->d'\) is not supported"):
         tg.grad(lambda t: np.sum(np.add(t, t, signature="dd->d")))(x)
+
+
+def test_gufunc_axes_and_axis_keywords_on_traced_values():
+    # np.matmul(..., axes=) and np.vecdot(..., axis=) were refused on traced values
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(3, 4, 2)), rng.normal(size=(4, 3, 2))
+    cases = [
+        (lambda x, y: np.matmul(x, y, axes=[(0, 1), (0, 1), (1, 0)]), (a, b),
+         lambda x, y: jnp.moveaxis(jnp.moveaxis(x, (0, 1), (-2, -1)) @ jnp.moveaxis(y, (0, 1), (-2, -1)),
+                                   (-2, -1), (1, 0))),
+        (lambda x, y: np.vecdot(x, y, axis=0), (a, a), lambda x, y: jnp.sum(x * y, axis=0)),
+        (lambda x, y: np.vecdot(x, y, axes=[1, 1]), (a, a), lambda x, y: jnp.sum(x * y, axis=1)),
+    ]
+    for f, args, jf in cases:
+        want = f(*args)
+        np.testing.assert_allclose(f(*[tg.tensor(v) for v in args]), want, rtol=1e-13)
+        np.testing.assert_allclose(jf(*args), want, rtol=1e-13)
+        w = np.cos(np.arange(want.size)).reshape(want.shape)
+        g = tg.grad(lambda *v: np.sum(w * f(*v)), argnums=(0, 1))(*args)
+        jg = jax.grad(lambda *v: jnp.sum(w * jf(*v)), argnums=(0, 1))(*args)
+        for u, v in zip(g, jg):
+            np.testing.assert_allclose(u, v, rtol=1e-12)
+    with pytest.raises(ValueError, match="axes="):
+        tg.grad(lambda x: np.sum(np.matmul(x, x, axes=[(0, 1)])))(a[:, :3, 0])
