@@ -511,3 +511,10 @@ def test_gufunc_axes_and_axis_keywords_on_traced_values():
             np.testing.assert_allclose(u, v, rtol=1e-12)
     with pytest.raises(ValueError, match="axes="):
         tg.grad(lambda x: np.sum(np.matmul(x, x, axes=[(0, 1)])))(a[:, :3, 0])
+
+
+def test_trapezoid_with_boolean_coordinates_steps_as_numpy():
+    # np.trapezoid(y, x) with a boolean x takes np.diff's steps x[1:] != x[:-1] (it raised)
+    y, xb = np.array([1.0, 2.0, 4.0, 7.0]), np.array([True, False, False, True])
+    assert float(tg.trapezoid(y, xb)) == np.trapezoid(y, xb) == 7.0
+    np.testing.assert_array_equal(tg.grad(lambda v: np.trapezoid(v, xb))(y), [0.5, 0.5, 0.5, 0.5])
