@@ -244,3 +244,31 @@ def test_parameter_lists_read_as_pytorchs_generators_and_keep_their_writes():
     buf.seek(0)
     back = tg.load(buf)
     assert type(back["2.W"]) is np.ndarray and np.array_equal(back["2.W"], w)
+
+
+def test_an_optimizer_over_one_layer_makes_the_whole_models_parameters_require_grad():
+    # PyTorch's parameters all require grad from the start: an optimizer over the head alone
+    # still leaves the body's .grad filled by backward(), and clip_grad_norm_ over the whole
+    # model counts it. tensorgrad made only the head's parameters tensors, so the body's .grad
+    # stayed None while its requires_grad said True, and the clipped steps differed silently
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Tanh(), tg.nn.Linear(4, 2))
+    params = model.init(0)
+    opt = tg.optim.SGD(model[2].parameters(), lr=0.5)
+    opt.zero_grad()
+    ((model(tg.tensor(X)) - Y) ** 2).mean().backward()
+    grads = tg.grad(lambda p: tg.mean((model(X, params=p) - Y) ** 2))(params)
+    body = [p for p in model[0].parameters()]
+    assert all(p.requires_grad and p.grad is not None for p in body)
+    np.testing.assert_allclose(np.asarray(model[0].W.grad), grads[0]["W"], rtol=1e-12)
+    want = np.sqrt(sum(np.sum(g ** 2) for g in tg.tree_leaves(grads)))
+    got = float(tg.nn.utils.clip_grad_norm_(model.parameters(), 0.1))
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    # a layer frozen on its own stays frozen
+    model2 = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Tanh(), tg.nn.Linear(4, 2))
+    model2.init(1)
+    model2[0].requires_grad_(False)
+    tg.optim.SGD(model2[2].parameters(), lr=0.5)
+    assert not any(p.requires_grad for p in model2[0].parameters())
+    assert all(p.requires_grad for p in model2[2].parameters())

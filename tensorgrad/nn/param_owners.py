@@ -22,6 +22,7 @@ from ..hooks import PARAM_FLAG, is_param_view
 from ..imperative import tensor
 from ..tensor import Tensor
 from ..tree import register_pytree_node, tree_flatten, tree_unflatten
+from .module_owner import MISSING as _MISSING
 
 __all__ = ["NamedArrays", "ParameterList", "listed", "tensor_for", "frozen_changed"]
 
@@ -111,10 +112,22 @@ def listed(module):
     return params
 
 
+def _root(module):
+    """The outermost Module whose parameter pytree holds ``module``'s entry (``module``
+    itself when no model holds it)."""
+    while True:
+        link = module.__dict__.get("_owner")
+        if link is None or link.entry(module) is _MISSING:
+            return module
+        module = link.module
+
+
 def _convert(module) -> None:
-    """Make ``module``'s parameter arrays tensors (requiring grad unless frozen: PyTorch's
-    parameters, as ``model.requires_grad_()`` makes them; tensors already there keep their
-    flags), each replaced array noted with the tensor in its place."""
+    """Make the parameter arrays of ``module`` and of the model holding it tensors (requiring
+    grad unless frozen: PyTorch's parameters, which all require grad from the start, as
+    ``model.requires_grad_()`` makes them; tensors already there keep their flags), each
+    replaced array noted with the tensor in its place."""
+    module = _root(module)
     before, td = tree_flatten(module._have())
     frozen = module._frozen_leaf_ids(include_self=True)
     after = [tensor(v, requires_grad=id(v) not in frozen) if type(v) is np.ndarray else v
