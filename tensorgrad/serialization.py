@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import zipfile
 from typing import Any
 
 import numpy as np
@@ -40,8 +41,8 @@ def _is_file(f) -> bool:
 def save(*args, **kwargs) -> None:
     """NumPy's ``save(file, arr, allow_pickle=True)``, or PyTorch's ``save(obj, f)`` when the
     file comes second (see the module's description)."""
-    if "f" in kwargs or "obj" in kwargs or (len(args) >= 2 and not _is_file(args[0])
-                                             and _is_file(args[1])):
+    if "f" in kwargs or "obj" in kwargs or (len(args) >= 2 and _is_file(args[1]) and (
+            not _is_file(args[0]) or _torch_path(args[1]))):
         names = ("obj", "f", "pickle_module", "pickle_protocol")
         given = {**dict(zip(names, args)), **kwargs}
         unknown = set(given) - set(names) - {"_use_new_zipfile_serialization"}
@@ -49,6 +50,14 @@ def save(*args, **kwargs) -> None:
             raise TypeError(f"save(obj, f): PyTorch's form takes obj and f, got {sorted(given)}")
         return _save_object(given["obj"], given["f"], given.get("pickle_protocol", 4))
     return np.save(*args, **kwargs)
+
+
+def _torch_path(f) -> bool:
+    """A file name PyTorch's checkpoints use (``tg.save("text", "obj.pt")`` is PyTorch's form)."""
+    return isinstance(f, (str, os.PathLike)) and os.fspath(f).lower().endswith(_TORCH_SUFFIXES)
+
+
+_TORCH_SUFFIXES = (".pt", ".pth", ".ckpt", ".tar", ".bin", ".pkl", ".pickle")
 
 
 def _save_object(obj: Any, f, protocol: int) -> None:
@@ -80,6 +89,10 @@ def load(file, *args, weights_only: bool = True, map_location=None, **kwargs):
         if weights_only:
             return _WeightsOnly(io.BytesIO(data)).load()
         return pickle.loads(data)
+    if head[:2] == b"PK" and _torch_zip(file):
+        raise ValueError(f"load: {file!r} was written by torch.save (PyTorch's zip format), "
+                         "which tensorgrad does not read: load it with torch.load and turn its "
+                         "tensors into arrays (t.numpy()), or save it with tg.save(obj, path)")
     try:
         return np.load(file, *args, **kwargs)
     except ValueError as exc:
@@ -90,6 +103,19 @@ def load(file, *args, weights_only: bool = True, map_location=None, **kwargs):
                          "only with allow_pickle=True (for a file you trust); save objects with "
                          "tg.save(obj, path) (PyTorch's order) and parameter pytrees with "
                          "tg.checkpoint.save") from None
+
+
+def _torch_zip(file) -> bool:
+    """Whether the zip ``file`` is PyTorch's archive (a ``<name>/data.pkl`` inside)."""
+    try:
+        at = file.tell() if hasattr(file, "tell") else None
+        with zipfile.ZipFile(file) as z:
+            found = any(n.endswith("data.pkl") for n in z.namelist())
+        if at is not None:
+            file.seek(at)
+        return found
+    except (OSError, zipfile.BadZipFile, TypeError, ValueError):
+        return False
 
 
 def _peek(file, n: int) -> bytes:

@@ -141,3 +141,45 @@ def test_a_state_dict_without_batch_counts_loads_as_pytorchs_older_format():
     assert other.load_state_dict(sd) == ([], [])
     assert other[1].num_batches_tracked == 0
     np.testing.assert_array_equal(other[1].running_mean, net[1].running_mean)
+
+
+def test_pytorchs_prefix_dedup_and_parameters_without_their_module():
+    # state_dict(prefix="enc.") gave "enc..W"; a parameter-less layer used twice was visited
+    # twice by modules()/children()/apply(); one Parameter under two names was listed twice
+    # (so an optimizer refused it) and became two tensors; parameters() of a layer nothing
+    # else holds could not make an optimizer
+    lin = nn.Linear(2, 2)
+    lin.init(0)
+    assert list(lin.state_dict(prefix="enc.")) == ["enc.W", "enc.b"]
+    sd = {}
+    nn.Sequential(lin).state_dict(destination=sd, prefix="m.")
+    assert list(sd) == ["m.0.W", "m.0.b"]
+    relu = nn.ReLU()
+    seq = nn.Sequential(relu, nn.Linear(2, 2), relu)
+    seq.init(0)
+    seen = []
+    seq.apply(lambda m: seen.append(type(m).__name__))
+    assert seen == ["ReLU", "Linear", "Sequential"]
+    assert len(list(seq.modules())) == 3 and len(list(seq.children())) == 2
+
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.p = nn.Parameter(np.ones(2))
+            self.q = self.p
+
+        def forward(self, x):
+            return (self.p * x).sum() + (self.q * x).sum()
+    m = Tied()
+    assert [n for n, _ in m.named_parameters()] == ["p"]
+    assert [n for n, _ in m.named_parameters(remove_duplicate=False)] == ["p", "q"]
+    assert list(m.state_dict()) == ["p", "q"]  # (PyTorch's state_dict keeps both names)
+    opt = tg.optim.SGD(m.parameters(), lr=0.1)
+    for _ in range(2):
+        opt.zero_grad()
+        m(tg.tensor(np.array([1.0, 2.0]))).backward()
+        opt.step()
+    np.testing.assert_allclose(np.asarray(m.p.detach()), [0.6, 0.2])  # torch 2.13: [0.6, 0.2]
+    np.testing.assert_allclose(np.asarray(m.q.detach()), [0.6, 0.2])
+    opt = tg.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+    assert len(opt.param_groups[0]["params"]) == 2

@@ -1,7 +1,9 @@
 """tg.save / tg.load: NumPy's np.save(file, arr) / np.load, and PyTorch's torch.save(obj, f) /
 torch.load(f) for a model's and an optimizer's state dicts (the saving tutorial's workflow)."""
 import io
+import os
 import pickle
+import zipfile
 
 import numpy as np
 import pytest
@@ -68,3 +70,20 @@ def test_numpys_form_stays_and_weights_only_refuses_code(tmp_path):
     with pytest.raises(pickle.UnpicklingError, match="weights_only=True"):
         tg.load(tmp_path / "boom.pt")
     assert tg.load(tmp_path / "boom.pt", weights_only=False) is None  # (a file you trust)
+
+
+def test_save_of_a_string_in_pytorchs_order_and_a_torch_archive_is_named(tmp_path, monkeypatch):
+    # tg.save("hello", "g.pt") took NumPy's order and wrote hello.npy; a torch.save archive
+    # (a zip with data.pkl) loaded as NumPy's NpzFile, silently
+    monkeypatch.chdir(tmp_path)
+    tg.save("hello", "g.pt")
+    assert sorted(os.listdir(tmp_path)) == ["g.pt"] and tg.load("g.pt") == "hello"
+    tg.save("plain", np.arange(3))  # NumPy's form is unchanged: plain.npy
+    np.testing.assert_array_equal(tg.load("plain.npy"), np.arange(3))
+    with zipfile.ZipFile(tmp_path / "w.pt", "w") as z:  # the layout of torch.save's archive
+        z.writestr("w/data.pkl", b"")
+        z.writestr("w/version", b"3\n")
+    with pytest.raises(ValueError, match="was written by torch.save"):
+        tg.load(str(tmp_path / "w.pt"))
+    np.savez(tmp_path / "a.npz", x=np.ones(2))  # an .npz is a zip too, and still NumPy's
+    np.testing.assert_array_equal(tg.load(str(tmp_path / "a.npz"))["x"], np.ones(2))

@@ -393,15 +393,20 @@ class Module(StateDictMixin, DtypeMixin):
         not its children's), as ``ParamArray`` views (PyTorch's parameter attributes; see
         ``tensorgrad.autograd_function.ParamArray``); tensors once they are. A list that
         ``next()`` also reads, as PyTorch's generator."""
-        return ParameterList(self.named_parameters(recurse=recurse).values())
+        out = ParameterList(self.named_parameters(recurse=recurse).values())
+        out._module = self
+        return out
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> NamedArrays:
         """``{"0.W": array, "0.b": array, ...}``; iterating gives ``(name, array)`` pairs,
         as PyTorch's does. ``prefix`` goes in front of every name; ``recurse=False`` lists
-        only the Module's own parameters, not its children's. (No parameter is held twice, so
-        ``remove_duplicate`` changes nothing.)"""
+        only the Module's own parameters, not its children's; a parameter held under two
+        names (``self.q = self.p``) comes once, under its first, unless ``remove_duplicate=False``."""
         pairs = self._named_leaves(listed(self), prefix)  # (noted for an optimizer: param_owners)
+        if remove_duplicate:
+            seen: set = set()
+            pairs = [(n, v) for n, v in pairs if not (id(v) in seen or seen.add(id(v)))]
         if not recurse:
             kids = {_join(prefix, n) for n, _ in self.named_children()}
             pairs = [(n, v) for n, v in pairs if not any(n == k or n.startswith(k + ".") for k in kids)]
@@ -588,14 +593,12 @@ class Module(StateDictMixin, DtypeMixin):
         return out
 
     def children(self) -> Iterator["Module"]:
-        """The Modules held directly (PyTorch's ``children()``)."""
-        return (c for _, c in self.named_children())
+        """The Modules held directly, each once (PyTorch's ``children()``)."""
+        return iter({id(c): c for _, c in self.named_children()}.values())
 
     def modules(self) -> Iterator["Module"]:
-        """This Module and every Module inside it, depth first."""
-        yield self
-        for _, c in self.named_children():
-            yield from c.modules()
+        """This Module and every Module inside it, depth first, each once (as PyTorch's)."""
+        return (m for _, m in self.named_modules())
 
     def named_modules(self, memo: set | None = None, prefix: str = "",
                       remove_duplicate: bool = True) -> Iterator[tuple[str, "Module"]]:

@@ -55,9 +55,10 @@ class NamedArrays(dict):
 class ParameterList(list):
     """What ``Module.parameters()`` returns: a list (and a pytree, as a list is), which
     ``next()`` also reads from the front, as PyTorch's generator:
-    ``next(model.parameters()).dtype``."""
+    ``next(model.parameters()).dtype``. It keeps its Module alive (``_module``), as PyTorch's
+    parameters live on without their Module: ``SGD(tg.nn.Linear(2, 1).parameters())``."""
 
-    __slots__ = ("_at",)
+    __slots__ = ("_at", "_module")
 
     def __next__(self):
         return self[_advance(self)]
@@ -130,8 +131,9 @@ def _convert(module) -> None:
     module = _root(module)
     before, td = tree_flatten(module._have())
     frozen = module._frozen_leaf_ids(include_self=True)
-    after = [tensor(v, requires_grad=id(v) not in frozen) if type(v) is np.ndarray else v
-             for v in before]
+    made: dict = {}  # (one Parameter under two names, self.q = self.p: one tensor, as PyTorch's)
+    after = [made.setdefault(id(v), tensor(v, requires_grad=id(v) not in frozen))
+             if type(v) is np.ndarray else v for v in before]
     module.params = tree_unflatten(td, after)
     for old, new in zip(before, after):
         if new is not old:

@@ -53,10 +53,11 @@ class StateDictMixin:
         pickled as plain arrays), so the saving tutorial's ``sd[name].size()`` and the partial
         load ``sd[name].copy_(pretrained[name])`` work."""
         out = {} if destination is None else destination
-        for name, leaf in self._named_leaves(self._have(), prefix):
-            out[name] = leaf if keep_vars else as_grad(_detached(leaf))
-        for name, (m, attr) in self._buffer_slots(prefix, persistent=True).items():
-            out[name] = as_grad(getattr(m, attr))
+        # (the prefix is put in front as it is, "enc." giving "enc.W", as PyTorch's)
+        for name, leaf in self._named_leaves(self._have(), ""):
+            out[prefix + name] = leaf if keep_vars else as_grad(_detached(leaf))
+        for name, (m, attr) in self._buffer_slots("", persistent=True).items():
+            out[prefix + name] = as_grad(getattr(m, attr))
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True,
