@@ -47,9 +47,11 @@ class StateDictMixin:
     def state_dict(self, destination: dict | None = None, prefix: str = "",
                    keep_vars: bool = False) -> dict:
         """``{name: array}``: the parameters under their ``named_parameters()`` names, then
-        the buffers. The arrays are the Module's own (not copies), as PyTorch's tensors share
-        their storage; with ``keep_vars=False`` imperative tensors come as their arrays (their
-        values, read-only). Arrays come as views with PyTorch's Tensor methods (``GradArray``s,
+        the buffers. The arrays are the Module's own at the time of the call (not copies);
+        an update (an optimizer's step) replaces them rather than writing into them, so where
+        PyTorch's dict follows the live weights, take a new ``state_dict()`` after training.
+        With ``keep_vars=False`` imperative tensors come as their arrays (their values,
+        read-only). Arrays come as views with PyTorch's Tensor methods (``GradArray``s,
         pickled as plain arrays), so the saving tutorial's ``sd[name].size()`` and the partial
         load ``sd[name].copy_(pretrained[name])`` work."""
         out = {} if destination is None else destination
