@@ -94,3 +94,20 @@ def test_pinv_with_a_cutoff_that_drops_nonzero_singular_values():
     # an exact-rank matrix (dropped values zero) keeps the Golub-Pereyra rules at every order
     Z = _with_singular_values(rng, (4, 3), np.array([2.0, 1.0, 0.0]))
     assert tg.hessian(lambda a: tg.sum(tg.linalg.pinv(a)))(Z).shape == (4, 3, 4, 3)
+
+
+def test_det_gradient_where_det_itself_under_or_overflows():
+    # the cofactor matrix det(A)·A⁻ᵀ came from det(A) times the inverse: exactly 0 when
+    # det(A) underflows (1e-330 here, while the cofactors 6e-220 are floats) and inf/NaN when
+    # it overflows; JAX gives the cofactors
+    for scale, want in ((1e-110, np.array([6e-220, 3e-220, 2e-220])), (1e120, np.full(3, 1e240))):
+        a = scale * np.diag([1.0, 2.0, 3.0]) if scale < 1 else scale * np.eye(3)
+        with np.errstate(over="ignore"):  # (det(1e120·I) is inf, and NumPy's det says so)
+            g = tg.grad(tg.linalg.det)(a)
+            t = tg.jvp(tg.linalg.det, (a,), (np.eye(3),))[1]
+        np.testing.assert_allclose(np.diag(g), want, rtol=1e-12)
+        assert np.count_nonzero(g - np.diag(np.diag(g))) == 0
+        np.testing.assert_allclose(t, np.sum(want), rtol=1e-12)
+    # a singular matrix still takes the SVD route: its adjugate
+    s = np.array([[1.0, 2.0], [2.0, 4.0]])
+    np.testing.assert_allclose(tg.grad(tg.linalg.det)(s), [[4.0, -2.0], [-2.0, 1.0]], atol=1e-12)

@@ -78,11 +78,22 @@ def _cofactor_forward(a):
     inverse's error lies along the direction det(A) scales away), or from an SVD when A is
     singular to working precision."""
     try:
-        inv_a = np.linalg.inv(a)
+        inv_t = np.swapaxes(np.linalg.inv(a), -1, -2)
+        sign, logdet = np.linalg.slogdet(a)
+        if np.any(sign == 0):
+            raise LinAlgError("singular")
     except LinAlgError:
         ub, vhb, sign, q, _ = _svd_parts(a)
         return (sign * (ub * q[..., None, :]) @ vhb).astype(_float(a), copy=False)
-    return np.linalg.det(a)[..., None, None] * np.swapaxes(inv_a, -1, -2)
+    sign, logdet = sign[..., None, None], logdet[..., None, None]
+    if np.all(np.abs(logdet) < 700):
+        return (sign * np.exp(logdet)).astype(inv_t.dtype, copy=False) * inv_t
+    # det(A) itself under- or overflows (A = 1e-110·I): each entry from its logarithm, so a
+    # cofactor that is a float comes out as one
+    with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
+        mag = np.abs(inv_t)
+        unit = np.where(mag > 0, inv_t / np.where(mag > 0, mag, 1), 0)
+        return (sign * unit * np.exp(logdet + np.log(mag))).astype(inv_t.dtype, copy=False)
 
 
 def _cofactor_signature(a: ArrayLike):
