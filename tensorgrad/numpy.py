@@ -188,6 +188,21 @@ def _submodule(name: str, source: types.ModuleType) -> types.ModuleType:
 
 
 linalg = _submodule("linalg", _linalg_module)
+
+
+def _symmetrizing(name: str):
+    """``tensorgrad.linalg.<name>`` with ``jax.numpy.linalg``'s default
+    ``symmetrize_input=True``: of ``(a + aᴴ)/2`` (NumPy reads one triangle)."""
+    fn = getattr(_linalg_module, name)
+
+    @functools.wraps(fn)
+    def jax_default(*args, symmetrize_input: bool = True, **kwargs):
+        return fn(*args, symmetrize_input=symmetrize_input, **kwargs)
+    return _jax_function(jax_default, False, linalg.__name__, name)
+
+
+for _name in ("eigh", "eigvalsh", "cholesky"):
+    setattr(linalg, _name, _symmetrizing(_name))
 fft = _submodule("fft", _fft_module)
 __getattr__ = _namespace_getattr(_package, {}, __name__)
 

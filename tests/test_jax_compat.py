@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+import tensorgrad.numpy as tnp
 
 X = np.linspace(0.5, 2.0, 3)
 
@@ -631,3 +632,18 @@ def test_jax_hints_that_change_nothing_on_numpy_are_accepted():
         np.testing.assert_array_equal(tg.matmul(np.eye(2), x), x)
     with pytest.raises(ValueError, match="enable_x64"):
         tg.enable_x64(False)
+
+
+def test_jnp_linalg_symmetrizes_as_jax_by_default():
+    # tensorgrad.numpy.linalg's eigh, eigvalsh and cholesky read one triangle, as NumPy's do;
+    # jax.numpy.linalg's read (a + aᴴ)/2 (symmetrize_input=True), with a symmetric gradient
+    a = np.array([[2.0, 1.0], [0.0, 3.0]])
+    s = np.array([[4.0, 1.0], [0.0, 3.0]])
+    for name, arg in (("eigvalsh", a), ("cholesky", s)):
+        np.testing.assert_allclose(getattr(tnp.linalg, name)(arg), getattr(jnp.linalg, name)(arg), rtol=1e-13)
+    np.testing.assert_allclose(tnp.linalg.eigh(a)[0], jnp.linalg.eigh(a)[0], rtol=1e-13)
+    np.testing.assert_allclose(tnp.linalg.eigh(a, symmetrize_input=False)[0], [2.0, 3.0])
+    sym = np.array([[2.0, 1.0], [1.0, 3.0]])
+    g = tg.grad(lambda m: tnp.linalg.eigvalsh(m)[0])(sym)
+    np.testing.assert_allclose(g, jax.grad(lambda m: jnp.linalg.eigvalsh(m)[0])(sym), rtol=1e-12)
+    np.testing.assert_allclose(g, g.T)
