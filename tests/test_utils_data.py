@@ -1,5 +1,5 @@
 """tg.utils.data: PyTorch's datasets, samplers and DataLoader on NumPy arrays."""
-from collections import namedtuple
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 import pytest
@@ -7,8 +7,9 @@ import pytest
 import tensorgrad as tg
 from tensorgrad.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset,
                                    RandomSampler, SequentialSampler, Subset, SubsetRandomSampler,
-                                   WeightedRandomSampler,
-                                   TensorDataset, default_collate, random_split)
+                                   WeightedRandomSampler, IterableDataset, ChainDataset, StackDataset,
+                                   TensorDataset, default_collate, default_convert, get_worker_info,
+                                   random_split)
 
 X = np.arange(20.0).reshape(10, 2)
 Y = np.arange(10)
@@ -169,3 +170,43 @@ def test_number_labels_beside_tensor_features_collate_to_tensors():
     assert isinstance(batch["label"], tg.Tensor) and batch["label"].tolist() == [1, 0]
     plain = default_collate([(np.ones(2), 1), (np.zeros(2), 0)])   # arrays only: arrays
     assert all(type(b) is np.ndarray for b in plain)
+
+
+def test_iterable_style_datasets_as_pytorchs():
+    # IterableDataset, ChainDataset, StackDataset, default_convert and get_worker_info were
+    # missing; the loader batches an iterable dataset's samples as they come. The expected
+    # batches, lengths and container types are torch 2.13's for the same calls
+    class Counting(IterableDataset):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            return iter([(np.full(2, float(i)), i) for i in range(self.n)])
+
+        def __len__(self):
+            return self.n
+
+    batches = list(DataLoader(Counting(5), batch_size=2))
+    assert [b[1].tolist() for b in batches] == [[0, 1], [2, 3], [4]]
+    np.testing.assert_array_equal(batches[2][0], [[4.0, 4.0]])
+    assert len(DataLoader(Counting(5), batch_size=2)) == 3
+    assert len(DataLoader(Counting(5), batch_size=2, drop_last=True)) == 2
+    assert [b[1].tolist() for b in DataLoader(Counting(5), batch_size=2, drop_last=True)] == [[0, 1], [2, 3]]
+    one = list(DataLoader(Counting(2), batch_size=None))
+    assert type(one[0]) is list and one[1][1] == 1  # (default_convert: a tuple sample -> list)
+    with pytest.raises(ValueError, match="expected unspecified shuffle option"):
+        DataLoader(Counting(3), shuffle=True)
+    chained = Counting(2) + Counting(3)
+    assert isinstance(chained, ChainDataset) and len(chained) == 5
+    assert [s[1] for s in chained] == [0, 1, 0, 1, 2]
+    stacked = StackDataset(TensorDataset(np.arange(3.0)), TensorDataset(2 * np.arange(3.0)))
+    assert len(stacked) == 3 and stacked[1] == ((1.0,), (2.0,))
+    assert StackDataset(a=[1, 2], b=[3, 4])[0] == {"a": 1, "b": 3}
+    with pytest.raises(ValueError, match="size mismatch"):
+        StackDataset([1, 2], [3])
+    assert get_worker_info() is None
+    assert default_convert((1, (2, 3))) == [1, [2, 3]]
+    od = [OrderedDict(b=i, a=float(i)) for i in range(3)]
+    assert type(next(iter(DataLoader(od, batch_size=2)))) is OrderedDict
+    nested = [[i, ("a", "b")] for i in range(3)]
+    assert next(iter(DataLoader(nested, batch_size=2)))[1][0] == ("a", "a")

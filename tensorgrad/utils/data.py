@@ -2,7 +2,8 @@
 
 * :class:`Dataset` (``__getitem__`` and ``__len__``; ``a + b`` concatenates),
   :class:`TensorDataset` (samples are the i-th rows of the arrays given), :class:`Subset`,
-  :class:`ConcatDataset` and :func:`random_split` (lengths, or fractions summing to 1);
+  :class:`ConcatDataset`, :class:`StackDataset` and :func:`random_split` (lengths, or
+  fractions summing to 1); :class:`IterableDataset` (``__iter__``) and :class:`ChainDataset`;
 * :class:`SequentialSampler`, :class:`RandomSampler`, :class:`SubsetRandomSampler`,
   :class:`WeightedRandomSampler` and :class:`BatchSampler`;
 * :class:`DataLoader`: batches of ``batch_size`` samples, shuffled at each pass with
@@ -30,8 +31,8 @@ from ..tensor import Tensor
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "Sampler",
            "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
-           "BatchSampler",
-           "DataLoader", "default_collate"]
+           "BatchSampler", "IterableDataset", "ChainDataset", "StackDataset",
+           "DataLoader", "default_collate", "default_convert", "get_worker_info"]
 
 
 def _rng(generator) -> np.random.Generator:
@@ -118,6 +119,60 @@ class ConcatDataset(Dataset):
         index %= n
         k = bisect.bisect_right(self.cumulative_sizes, index)
         return self.datasets[k][index - (self.cumulative_sizes[k - 1] if k else 0)]
+
+
+class IterableDataset(Dataset):
+    """PyTorch's iterable-style dataset: define ``__iter__`` (the samples in order); a
+    :class:`DataLoader` batches them as they come (no shuffling, no sampler)."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __add__(self, other) -> "ChainDataset":
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """The samples of each iterable dataset in turn (PyTorch's ``ChainDataset``)."""
+
+    def __init__(self, datasets: Iterable):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)
+
+
+class StackDataset(Dataset):
+    """PyTorch's ``StackDataset``: sample i is the tuple of the i-th samples of the datasets
+    given by position, or the dict of those given by name; they must have one length."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("StackDataset: give the datasets by position or by name, not both")
+        if not args and not kwargs:
+            raise ValueError("StackDataset: at least one dataset should be passed")
+        self.datasets = args or kwargs
+        sizes = {len(d) for d in (args or kwargs.values())}
+        if len(sizes) != 1:
+            raise ValueError("StackDataset: size mismatch between datasets")
+        self._length = sizes.pop()
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
+
+
+def get_worker_info():
+    """PyTorch's: None in the main process, which is where tensorgrad's loader always runs."""
+    return None
 
 
 def random_split(dataset: Dataset, lengths: Sequence, generator=None) -> list[Subset]:
@@ -285,19 +340,37 @@ def default_collate(batch: list) -> Any:
     if isinstance(first, (bool, int, float, complex)):
         return np.asarray(batch)
     if isinstance(first, (str, bytes)):
-        return list(batch)
+        return batch  # (as PyTorch: the list of samples, or a tuple when it came from one)
     if isinstance(first, dict):
         fields = {k: default_collate([b[k] for b in batch]) for k in first}
-        return dict(zip(fields, _alike(list(fields.values()))))
+        out = dict(zip(fields, _alike(list(fields.values()))))
+        try:  # (an OrderedDict stays one, as in PyTorch)
+            return out if type(first) is dict else type(first)(out)
+        except TypeError:
+            return out
     if isinstance(first, tuple) and hasattr(first, "_fields"):  # a namedtuple
-        return type(first)(*_alike([default_collate(list(s)) for s in zip(*batch)]))
+        return type(first)(*_alike([default_collate(s) for s in zip(*batch)]))
     if isinstance(first, (tuple, list)):
         if any(len(b) != len(first) for b in batch):
             raise RuntimeError("default_collate: each sample in the batch must have the same "
                                "number of entries")
-        return _alike([default_collate(list(s)) for s in zip(*batch)])  # (a list, as PyTorch's)
+        return _alike([default_collate(s) for s in zip(*batch)])  # (a list, as PyTorch's)
     raise TypeError(f"default_collate: samples must be arrays, numbers, strings, dicts, lists "
                     f"or tuples; got {type(first).__name__}")
+
+
+def default_convert(data: Any) -> Any:
+    """PyTorch's conversion of one sample when batching is off (``batch_size=None``): arrays
+    and numbers as they are (tensorgrad's batches are arrays), a tuple made a list (a
+    namedtuple kept), lists and dicts converted entry by entry."""
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, (tuple, list)):
+        return [default_convert(d) for d in data]
+    if isinstance(data, dict):
+        out = {k: default_convert(v) for k, v in data.items()}
+        return out if type(data) is dict else type(data)(out)
+    return data
 
 
 class DataLoader:
@@ -323,6 +396,16 @@ class DataLoader:
         self.dataset, self.num_workers, self.drop_last = dataset, num_workers, bool(drop_last)
         self.batch_size = None if batch_size is None else _count("DataLoader", "batch_size", batch_size)
         self.generator = generator
+        self._iterable = isinstance(dataset, IterableDataset)
+        if self._iterable:  # (PyTorch's messages)
+            for name, v in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
+                if v:
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} "
+                                     f"option, but got {name}={v!r}")
+            self.sampler = self.batch_sampler = None
+            self.collate_fn = collate_fn if collate_fn is not None else (
+                default_collate if self.batch_size is not None else default_convert)
+            return
         if sampler is None:
             sampler = RandomSampler(dataset, generator=generator) if shuffle \
                 else SequentialSampler(dataset)
@@ -331,9 +414,28 @@ class DataLoader:
             batch_sampler = BatchSampler(sampler, self.batch_size, self.drop_last)
         self.batch_sampler = batch_sampler
         self.collate_fn = collate_fn if collate_fn is not None else (
-            default_collate if batch_sampler is not None else (lambda s: s))
+            default_collate if batch_sampler is not None else default_convert)
+
+    def _iterate(self):
+        """The batches of an iterable dataset: its samples as they come, ``batch_size`` at a
+        time (the last short batch kept unless ``drop_last``)."""
+        if self.batch_size is None:
+            for sample in self.dataset:
+                yield self.collate_fn(sample)
+            return
+        batch = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield self.collate_fn(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield self.collate_fn(batch)
 
     def __iter__(self):
+        if self._iterable:
+            yield from self._iterate()
+            return
         if self.batch_sampler is None:
             for i in self.sampler:
                 yield self.collate_fn(self.dataset[i])
@@ -350,4 +452,9 @@ class DataLoader:
                 yield self.collate_fn([self.dataset[i] for i in idx])
 
     def __len__(self) -> int:
+        if self._iterable:  # (a TypeError when the dataset has no length, as in PyTorch)
+            n = len(self.dataset)
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
