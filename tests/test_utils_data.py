@@ -210,3 +210,5 @@ def test_iterable_style_datasets_as_pytorchs():
     assert type(next(iter(DataLoader(od, batch_size=2)))) is OrderedDict
     nested = [[i, ("a", "b")] for i in range(3)]
     assert next(iter(DataLoader(nested, batch_size=2)))[1][0] == ("a", "a")
+    with pytest.raises(TypeError, match="replacement should be a boolean value"):
+        RandomSampler(range(3), replacement=1)

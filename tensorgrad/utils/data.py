@@ -227,7 +227,9 @@ class RandomSampler(Sampler):
 
     def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None,
                  generator=None):
-        self.data_source, self.replacement = data_source, bool(replacement)
+        if not isinstance(replacement, bool):  # (PyTorch's check and message)
+            raise TypeError(f"replacement should be a boolean value, but got replacement={replacement!r}")
+        self.data_source, self.replacement = data_source, replacement
         self._num = None if num_samples is None else _count("RandomSampler", "num_samples", num_samples)
         self.generator = _rng(generator) if generator is not None else None
 
