@@ -201,3 +201,17 @@ def test_bad_orders_and_inputs_raise_clear_errors():
         ss.spherical_in(1, x, derivative="yes")
     with pytest.raises(TypeError, match="eval_legendre: n must be a constant"):
         tg.grad(lambda n: tg.sum(ss.eval_legendre(n, x)))(2.0)
+
+
+def test_an_overflowing_order_spoils_no_other_entrys_gradient():
+    # with an array of orders each order was evaluated at every x, so H_300(0.7)'s infinite
+    # slope met the other entries' zero cotangent: NaN gradients for n = 1 and 5
+    x, n = np.array([0.7, 0.7, 0.7]), np.array([1, 5, 300])
+    g = tg.grad(lambda t: tg.sum(tg.special.eval_hermite(n, t)))(x)
+    np.testing.assert_allclose(g[:2], [2.0, 2 * 5 * sp.eval_hermite(4, 0.7)], rtol=1e-13)
+    assert np.isinf(g[2])
+    g2 = tg.grad(lambda t: tg.sum(tg.special.eval_hermitenorm(n, t)))(x)
+    np.testing.assert_allclose(g2[:2], [1.0, 5 * sp.eval_hermitenorm(4, 0.7)], rtol=1e-13)
+    orders = np.array([[2], [3]])  # orders broadcast against x
+    v = tg.special.eval_legendre(orders, np.array([0.1, 0.5, 0.9]))
+    np.testing.assert_allclose(v, sp.eval_legendre(orders, np.array([0.1, 0.5, 0.9])), rtol=1e-14)

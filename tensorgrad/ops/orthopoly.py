@@ -99,7 +99,10 @@ def _each_order(value_at, orders: np.ndarray, x, dtype_like) -> Array:
         return np.zeros(shape, _result_dtype(dtype_like))
     out = None
     for k in np.unique(orders):
-        term = where(orders == k, value_at(_order(k), x), 0.0)
+        # (each order sees x only where it is asked for, 1 elsewhere: an entry whose value or
+        # slope overflows at one order gives no inf · 0 = NaN to the others' gradients)
+        mask = orders == k
+        term = where(mask, value_at(_order(k), where(mask, x, 1.0)), 0.0)
         out = term if out is None else out + term
     return out
 
