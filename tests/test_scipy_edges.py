@@ -46,3 +46,15 @@ def test_simpson_keeps_float32():
     assert np.asarray(got).dtype == np.float32
     assert np.asarray(got).dtype == scipy.integrate.simpson(y).dtype
     np.testing.assert_allclose(got, scipy.integrate.simpson(y), rtol=1e-6)
+
+
+def test_logsumexp_keeps_the_digits_of_a_tiny_sum():
+    # log(1 + t) through log lost t's digits: logsumexp([-30, 0]) was off by 1e-3 relatively
+    # and logsumexp([-40, 0]) was 0; SciPy's leaves the max's term to log1p, as now here
+    for x in ([-30.0, 0.0], [-40.0, 0.0], [5.0, 5.0, -1.0], [1.0, 2.0, 3.0]):
+        np.testing.assert_allclose(tg.scipy.special.logsumexp(np.array(x)),
+                                   scipy.special.logsumexp(np.array(x)), rtol=1e-15)
+    a = np.array([[-30.0, 0.0], [1.0, 1.0]], np.float32)
+    got = tg.scipy.special.logsumexp(a, axis=1)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, scipy.special.logsumexp(a, axis=1), rtol=1e-6)

@@ -32,9 +32,13 @@ def _lse_forward(x, axes, keepdims):
     if x.size:
         m = x.max(axis=axes, keepdims=True)
         if np.isfinite(m).all():  # (not math.isfinite(m.sum()): the sum could overflow)
-            # every max finite: then x − m ≤ 0 and each row's sum is ≥ 1, so no
-            # warning can occur
-            s = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
+            # every max finite: then x − m ≤ 0 and each row's sum is ≥ 1, so no warning can
+            # occur. The max's own term 1 is left out of the sum and log1p takes it: log(1 + t)
+            # of a tiny t (logsumexp([-30, 0]) = 9.4e-14) keeps its digits, as SciPy's
+            top = x == m
+            rest = np.where(top, 0.0, np.exp(x - m)).sum(axis=axes, keepdims=True)
+            rest += top.sum(axis=axes, keepdims=True) - 1  # (ties at the max: each counts 1)
+            s = (np.log1p(rest) + m).astype(x.dtype, copy=False)
             return s if keepdims else np.squeeze(s, axis=axes)
         m = np.where(np.isfinite(m), m, 0)  # all −inf (or inf/NaN) rows: no shift
     else:
