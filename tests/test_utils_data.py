@@ -212,3 +212,6 @@ def test_iterable_style_datasets_as_pytorchs():
     assert next(iter(DataLoader(nested, batch_size=2)))[1][0] == ("a", "a")
     with pytest.raises(TypeError, match="replacement should be a boolean value"):
         RandomSampler(range(3), replacement=1)
+    ragged = [np.ones(2), np.ones(3)]
+    with pytest.raises(RuntimeError, match=r"stack expects each array to be equal size, but got \[2\] at entry 0 and \[3\] at entry 1"):
+        next(iter(DataLoader(ragged, batch_size=2)))

@@ -330,15 +330,26 @@ def _alike(fields: list) -> list:
     return fields
 
 
+def _stacked(batch) -> np.ndarray:
+    arrays = [np.asarray(b) for b in batch]
+    for i, a in enumerate(arrays):
+        if a.shape != arrays[0].shape:  # (PyTorch's message)
+            raise RuntimeError(f"default_collate: stack expects each array to be equal size, but "
+                               f"got {list(arrays[0].shape)} at entry 0 and {list(a.shape)} at "
+                               f"entry {i}; give the DataLoader a collate_fn for samples of "
+                               "different shapes")
+    return np.stack(arrays)
+
+
 def default_collate(batch: list) -> Any:
     """PyTorch's rule on NumPy: arrays stacked on a new first axis (tensors into a tensor),
     numbers made a 1-D array, dicts collated entry by entry, tuples and lists into a list of
     the collated entries (a namedtuple stays one), strings and bytes kept as a list."""
     first = batch[0]
     if isinstance(first, Tensor):  # (np.asarray refuses one that requires grad, as PyTorch)
-        return Tensor(np.stack([np.asarray(b) for b in batch]))
+        return Tensor(_stacked(batch))
     if isinstance(first, (np.ndarray, np.generic)):
-        return np.stack([np.asarray(b) for b in batch])
+        return _stacked(batch)
     if isinstance(first, (bool, int, float, complex)):
         return np.asarray(batch)
     if isinstance(first, (str, bytes)):
