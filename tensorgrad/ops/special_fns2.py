@@ -66,6 +66,7 @@ from .elementwise import _slope, _steep, cos, exp, expm1, log, log1p, nan_slopes
 from .elementwise_more import sinc
 from .reductions import sum as _sum
 from .shape import concatenate, expand_dims
+from .zeta_reflection import series_product as _mul, zeta_derivative
 from .special_fns import _fill, _guarded, _in_float_of, betaln, by_integer_order, digamma, gammaln
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -110,11 +111,6 @@ _ZETA_B = [float(b) / math.factorial(2 * k) for k, b in
            enumerate(special.bernoulli(2 * _ZM)[::2]) if k > 0]  # B_2k/(2k)!, k = 1..M
 
 
-def _mul(a, b):
-    """The product of two truncated Taylor series (lists of coefficients)."""
-    return [sum(a[i] * b[j - i] for i in range(j + 1)) for j in range(len(a))]
-
-
 def _lin(c, order):
     """c + ε as a Taylor series."""
     return ([c, 1.0] + [0.0] * order)[:order + 1]
@@ -155,8 +151,8 @@ def _zeta_dx_forward(x, q, m, riemann):
     ok = (q > 0) & (x != 1) & np.isfinite(x) & np.isfinite(q)
     if not riemann:
         ok &= x > 1
-    coef = _zeta_taylor(np.where(ok, x, 2.0), np.where(ok, q, 1.0), m)[m]
-    return np.where(ok, coef * math.factorial(m), np.nan)
+    return np.where(ok, zeta_derivative(_zeta_taylor, np.where(ok, x, 2.0), np.where(ok, q, 1.0),
+                                        m, riemann), np.nan)
 
 
 def _zeta_signature(x: ArrayLike, q: ArrayLike | None = None):
