@@ -88,3 +88,14 @@ def test_huber_and_smooth_l1_of_huge_errors_are_quiet(dtype, big):
             np.testing.assert_allclose(g, [1.0, 0.3], rtol=1e-6)
             h = tg.hessian(lambda x: loss(x, np.zeros(2, dtype), reduction="sum"))(d)
             np.testing.assert_allclose(h, [[0.0, 0.0], [0.0, 1.0]], atol=1e-6)
+
+
+def test_second_derivatives_of_log_tails_where_the_tail_is_tiny():
+    # d(1/u) was computed as (−(1/u)/u)·du: for a tail u = 1e-161 that overflows to −inf,
+    # though the second derivative of log u is of order one. References: mpmath at 30 digits
+    def d2(f, x):
+        return float(tg.grad(lambda u: tg.sum(tg.grad(lambda v: tg.sum(f(v)))(u)))(np.array([x]))[0])
+    st = tg.scipy.stats
+    np.testing.assert_allclose(d2(lambda v: st.gamma.logsf(v, 7.0), 400.0), -3.730967370564437e-05, rtol=1e-8)
+    np.testing.assert_allclose(d2(lambda v: st.gamma.logcdf(v, 100.0), 0.7), -204.08153525250927, rtol=1e-10)
+    assert abs(d2(lambda v: st.gamma.logsf(v, 1.0), 400.0)) < 1e-12  # log sf = −x exactly

@@ -56,8 +56,15 @@ def _reciprocal(y):
     return 1 / y
 
 
+def _divide_rule_y(g, out, x, y):
+    # −(g·out)/y, not g·(−out/y): for out = 1/y of a tiny y (the slope of log y, 1e161 at
+    # y = 1e-161) out/y overflows where g·out, a tangent of y's size times out, does not
+    return -(g * out) / y
+
+
 divide = elementwise("divide", np.true_divide,
                      d={"x": lambda out, x, y: _reciprocal(y), "y": lambda out, x, y: -out / y},
+                     vjp={"y": _divide_rule_y}, jvp={"y": _divide_rule_y},
                      jax="jax.numpy.divide", symbol="diag(1/y), diag(−x/y²)",
                      domain=("real", "nonzero"), doc="x / y",
                      methods=("__truediv__", "__rtruediv__"), aliases=("true_divide",))
