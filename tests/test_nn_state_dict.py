@@ -183,3 +183,12 @@ def test_pytorchs_prefix_dedup_and_parameters_without_their_module():
     np.testing.assert_allclose(np.asarray(m.q.detach()), [0.6, 0.2])
     opt = tg.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
     assert len(opt.param_groups[0]["params"]) == 2
+
+
+def test_pytorchs_weight_and_bias_keys_get_a_hint():
+    m = nn.Sequential(nn.Linear(2, 2))
+    m.init(0)
+    with pytest.raises(RuntimeError, match=r"(?s)Unexpected key.*0.weight.*PyTorch's weight and bias are W and b here"):
+        m.load_state_dict({"0.weight": np.ones((2, 2)), "0.bias": np.ones(2)})
+    missing, unexpected = m.load_state_dict({"0.weight": np.ones((2, 2))}, strict=False)
+    assert unexpected == ["0.weight"]

@@ -103,6 +103,10 @@ class StateDictMixin:
                 if have != got:
                     errors.append(f"size mismatch for {n}: copying a param with shape {got} "
                                   f"from checkpoint, the shape in current model is {have}.")
+        if errors and any(n.rpartition(".")[2] in ("weight", "bias") for n in unexpected) and \
+                any(n.rpartition(".")[2] in ("W", "b") for n in missing):
+            errors.append("(PyTorch's weight and bias are W and b here; a Linear's W is the "
+                          "transpose of PyTorch's weight, a Conv's has PyTorch's layout)")
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {who}:\n\t"
                                + "\n\t".join(errors))
