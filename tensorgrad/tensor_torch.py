@@ -19,6 +19,8 @@ The rule: NumPy's meaning stays, PyTorch's keywords give PyTorch's meaning.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from . import ops as tgo
@@ -482,6 +484,10 @@ def _transpose_of(orig):
             axes = axes + tuple(kwargs[k] for k in ("dim0", "dim1") if k in kwargs)
         elif len(axes) != 2 or not all(isinstance(a, (int, np.integer)) for a in axes) or (
                 self.ndim == 2 and min(axes) >= 0):
+            if self._trace is IMPERATIVE and self.ndim == 2 and tuple(axes) == (0, 1):
+                warnings.warn("Tensor.transpose(0, 1) on a matrix is NumPy's identity permutation "
+                              "here; PyTorch's swap is m.t(), m.T, m.transpose(-2, -1) or "
+                              "m.swapaxes(0, 1)", UserWarning, stacklevel=2)
             return orig(self, *axes)  # NumPy's permutation (also m.transpose(0, 1) on a matrix,
             # as generic code that builds a permutation means it)
         # two axes of a tensor that is not a matrix, or negative ones (k.transpose(-2, -1)):

@@ -2,6 +2,7 @@
 NumPy/SciPy equivalents, gradients against central differences and closed forms, the
 NumPy-meaning-stays rule, in-place methods, and tg.jit / tg.vmap."""
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -364,3 +365,15 @@ def test_sort_with_pytorchs_keywords_and_integer_results_as_tensors():
                 u.nonzero(as_tuple=True)[0], tg.tensor(np.array([0, 2, 2])).bincount(), u.isreal()):
         assert isinstance(got, tg.Tensor) and not got.requires_grad
     assert type(u.nonzero()[0]) is np.ndarray           # NumPy's form keeps NumPy's arrays
+
+
+def test_transpose_0_1_of_a_recorded_matrix_warns_of_numpys_meaning():
+    # PyTorch's m.transpose(0, 1) swaps; here it is NumPy's identity permutation on a matrix,
+    # silently for ported code: a recorded (requires-grad) tensor now warns, traced values not
+    m = tg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    with pytest.warns(UserWarning, match=r"transpose\(0, 1\) on a matrix is NumPy's identity"):
+        assert m.transpose(0, 1).shape == (2, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert m.transpose(1, 0).shape == m.transpose(-2, -1).shape == (3, 2)
+        tg.grad(lambda v: tg.sum(v.transpose(0, 1)))(np.ones((2, 3)))
