@@ -506,9 +506,10 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
             try:
                 parts = signature(*args, **kwargs)
             except (TypeError, ValueError, AttributeError) as exc:
-                if args and ("dim" in kwargs or "keepdim" in kwargs) and TORCH_FORM:
-                    # PyTorch's keywords, which NumPy's signature lacks: PyTorch's function,
-                    # the Tensor method (tg.sum(x, dim=1), tg.max(x, dim=1) -> (values, indices))
+                if args and TORCH_FORM:
+                    # PyTorch's keywords (or arguments) which NumPy's signature lacks: PyTorch's
+                    # function, the Tensor method (tg.sum(x, dim=1), tg.max(x, dim=1) ->
+                    # (values, indices)), where torch_functions finds one
                     out = TORCH_FORM[0](op.name, args, kwargs)
                     if out is not NotImplemented:
                         return out

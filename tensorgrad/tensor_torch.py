@@ -484,7 +484,7 @@ def _transpose_of(orig):
             axes = axes + tuple(kwargs[k] for k in ("dim0", "dim1") if k in kwargs)
         elif len(axes) != 2 or not all(isinstance(a, (int, np.integer)) for a in axes) or (
                 self.ndim == 2 and min(axes) >= 0):
-            if self._trace is IMPERATIVE and self.ndim == 2 and tuple(axes) == (0, 1):
+            if getattr(self, "_trace", None) is IMPERATIVE and self.ndim == 2 and tuple(axes) == (0, 1):
                 warnings.warn("Tensor.transpose(0, 1) on a matrix is NumPy's identity permutation "
                               "here; PyTorch's swap is m.t(), m.T, m.transpose(-2, -1) or "
                               "m.swapaxes(0, 1)", UserWarning, stacklevel=2)

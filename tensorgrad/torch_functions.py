@@ -46,9 +46,15 @@ def _torch_form(name: str, args: tuple, kwargs: dict):
     """``tg.<name>(x, ..., dim=..., keepdim=...)``: with PyTorch's keywords, which NumPy's
     signature lacks, PyTorch's function, the Tensor method of that name (NotImplemented if
     there is none)."""
-    if not hasattr(RuleArray, name):
+    if name == "transpose" and len(args) == 3 and not kwargs:  # torch.transpose(x, d0, d1): a swap
+        return _method("swapaxes", args[0], args[1:], {})
+    if _TORCH_KEYWORDS.isdisjoint(kwargs) or not hasattr(RuleArray, name):
         return NotImplemented
     return _method(name, args[0], args[1:], kwargs)
+
+
+#: PyTorch's keywords that NumPy's signatures lack (torch.sum(x, dim=1), torch.roll(x, shifts, dims))
+_TORCH_KEYWORDS = frozenset(("dim", "keepdim", "dims", "shifts"))
 
 
 _registry.TORCH_FORM.append(_torch_form)

@@ -199,3 +199,20 @@ def test_pytorchs_complex_helpers():
         tg.view_as_complex(np.ones((2, 3)))
     with pytest.raises(TypeError, match="view_as_real: expects a complex array"):
         tg.view_as_real(pairs)
+
+
+def test_pytorchs_spellings_of_amax_flip_roll_and_transpose():
+    # tg.amax(x, dim=1) (PyTorch's: the values alone), tg.flip(x, dims=), tg.roll(x, shifts=,
+    # dims=) and tg.transpose(x, 0, 1) (a swap) raised TypeError; NumPy's forms are unchanged
+    x = np.array([[1.0, 5.0], [4.0, 0.0]])
+    np.testing.assert_array_equal(tg.amax(x, dim=1), [5.0, 4.0])
+    assert float(tg.amin(x, dim=(0, 1))) == 0.0
+    np.testing.assert_array_equal(tg.amax(x, axis=0), [4.0, 5.0])
+    np.testing.assert_array_equal(tg.grad(lambda v: tg.sum(tg.amax(v, dim=1)))(x), [[0, 1], [1, 0]])
+    np.testing.assert_array_equal(tg.flip(x, dims=(0,)), x[::-1])
+    np.testing.assert_array_equal(tg.roll(x, shifts=1, dims=0), np.roll(x, 1, axis=0))
+    np.testing.assert_array_equal(tg.transpose(x, 0, 1), x.T)
+    np.testing.assert_array_equal(tg.transpose(x, (0, 1)), x)  # NumPy's permutation
+    t = tg.tensor(x, requires_grad=True)
+    tg.transpose(t, 0, 1)[0, 1].backward()
+    np.testing.assert_array_equal(np.asarray(t.grad), [[0, 0], [1, 0]])

@@ -490,6 +490,7 @@ def torch_keywords(f: Callable, name: str) -> Callable:
         return f(*args, **kwargs)
     # (f serves NumPy's paths on Tensors; the public function it stands for is this one)
     f.numpy_signature_of = published.numpy_signature_of = published
+    published.__name__ = published.__qualname__ = name
     return published
 
 
@@ -501,7 +502,9 @@ for _fn in _ADAPTED:
     _fn.numpy_signature_of = _fn  # the public function itself (tg.<name>)
     FUNCTIONS[_fn.__name__] = torch_keywords(_fn, _fn.__name__)  # (tg.sum(x, dim=1): PyTorch's)
     register_numpy(f"numpy.{_fn.__name__}", FUNCTIONS[_fn.__name__])
-FUNCTIONS["amax"], FUNCTIONS["amin"] = max, min
+# (tg.amax(x, dim=1) is PyTorch's amax, the values alone: the Tensor method of that name)
+FUNCTIONS["amax"], FUNCTIONS["amin"] = (torch_keywords(functools.wraps(f)(functools.partial(f)), n)
+                                        for f, n in ((max, "amax"), (min, "amin")))
 register_numpy("numpy.amax", max)
 register_numpy("numpy.amin", min)
 # ndarray's methods of these names take NumPy's parameters in NumPy's order too
