@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import weakref
 
 import numpy as np
@@ -392,9 +393,11 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        if kwargs:
-            raise TypeError(f"{cls.__name__}.apply takes positional arguments only, as in "
-                            "PyTorch")
+        if kwargs:  # (as PyTorch 2: bound to forward's parameters, in order, defaults filled)
+            new = "setup_context" in _defined(cls)
+            bound = inspect.signature(cls.forward).bind(*(() if new else (None,)), *args, **kwargs)
+            bound.apply_defaults()
+            args = bound.args if new else bound.args[1:]
         name = cls.__name__
         diff = [i for i, a in enumerate(args) if _differentiable(a)]
         # PyTorch's flags: True for an input that may carry a gradient (a traced tensor or a

@@ -866,3 +866,25 @@ def test_grads_take_pytorchs_tensor_methods_in_place():
     assert type(clamped) is type(gx)                   # methods chain
     np.testing.assert_allclose(clamped, np.minimum(2 * ref, 0.0), rtol=1e-13)
     np.testing.assert_allclose(gx.norm(), np.linalg.norm(2 * ref), rtol=1e-13)
+
+
+def test_function_apply_takes_keyword_arguments_as_pytorch_2():
+    # PyTorch 2 binds apply's keywords to forward's parameters (defaults filled in);
+    # tensorgrad refused them
+    class Scaled2(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k=1.0):
+            ctx.x, ctx.k = x, k
+            return x * x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return 2 * g * ctx.x * ctx.k, None
+    x = tg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = Scaled2.apply(x, k=2.0)
+    np.testing.assert_array_equal(np.asarray(y.detach()), [2.0, 8.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(np.asarray(x.grad), [4.0, 8.0])
+    np.testing.assert_array_equal(np.asarray(Scaled2.apply(x).detach()), [1.0, 4.0])
+    with pytest.raises(TypeError):
+        Scaled2.apply(x, scale=2.0)
