@@ -244,9 +244,13 @@ METHODS.update(to=_to, type_as=lambda self, other: _cast(np.dtype(other.dtype))(
 
 
 # ---- in place: the rule of t += v ------------------------------------------------------------
+#: the out-of-place forms of the in-place methods that have no method of their own name
+_OUT_OF_PLACE = {"zero_": "tg.zeros_like(t)", "fill_": "tg.full_like(t, value)",
+                 "copy_": "the other value itself (or tg.broadcast_to(v, t.shape))"}
+
 def write(name: str, self, result):
     """``self`` takes ``result`` in place (the rule of ``t += v``), and comes back."""
-    fresh = f"t.{name[:-1]}(...)"
+    fresh = _OUT_OF_PLACE.get(name, f"t.{name[:-1]}(...)")
     if name not in _FILLS:
         check_cast(f"Tensor.{name}", result, self.dtype, f"use the out-of-place {fresh}")
     if type(self) is not Tensor or traced_level(self) > 0 or (

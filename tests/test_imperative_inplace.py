@@ -264,3 +264,10 @@ def test_pytorch_idioms_from_its_autograd_tests():
     np.testing.assert_array_equal(q.detach().numpy(), [0.5, 1.0])
     q.requires_grad = False
     assert not q.requires_grad and not (q * 2).requires_grad
+
+
+def test_in_place_refusals_name_an_out_of_place_form_that_exists():
+    with pytest.raises(TypeError, match=r"use the out-of-place tg.zeros_like\(t\)"):
+        tg.grad(lambda v: tg.sum(v.zero_()))(np.ones(2))
+    with pytest.raises(TypeError, match=r"use the out-of-place tg.full_like\(t, value\)"):
+        tg.grad(lambda v: tg.sum(v.fill_(1.0)))(np.ones(2))
