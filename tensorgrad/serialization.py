@@ -107,15 +107,15 @@ def load(file, *args, weights_only: bool = True, map_location=None, **kwargs):
 
 def _torch_zip(file) -> bool:
     """Whether the zip ``file`` is PyTorch's archive (a ``<name>/data.pkl`` inside)."""
+    at = file.tell() if hasattr(file, "tell") else None
     try:
-        at = file.tell() if hasattr(file, "tell") else None
         with zipfile.ZipFile(file) as z:
-            found = any(n.endswith("data.pkl") for n in z.namelist())
-        if at is not None:
-            file.seek(at)
-        return found
+            return any(n.endswith("data.pkl") for n in z.namelist())
     except (OSError, zipfile.BadZipFile, TypeError, ValueError):
         return False
+    finally:  # (a file object goes back to where np.load will read it)
+        if at is not None:
+            file.seek(at)
 
 
 def _peek(file, n: int) -> bytes:
