@@ -63,7 +63,8 @@ from . import tensor_torch as _tensor_torch  # noqa: F401  (PyTorch's Tensor met
 from .torch_functions import (as_tensor, bmm, chunk, clamp, clone, div, flatten,  # noqa: F401
                               from_numpy, gather, index_select, is_tensor, masked_fill, mm, mul,
                               mv, narrow, numel, permute, sub, t, take_along_dim, topk,
-                              unsqueeze, cdist, view_as_real, view_as_complex, polar,
+                              unsqueeze, cdist, kthvalue, cummax, cummin, logcumsumexp,
+                              aminmax, view_as_real, view_as_complex, polar,
                               conj_physical, resolve_conj, resolve_neg, is_complex,
                               is_conj)  # (PyTorch's functions NumPy lacks)
 from . import check, checkpoint, data, optim, perceptron, special, train

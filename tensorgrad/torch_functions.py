@@ -29,7 +29,8 @@ from .tensor_torch_more import each_result
 
 __all__ = ["mul", "div", "sub", "unsqueeze", "flatten", "chunk", "topk", "clamp", "mm", "bmm", "mv", "narrow",
            "permute", "t", "gather", "index_select", "masked_fill", "clone", "numel", "take_along_dim", "cdist",
-           "is_tensor", "from_numpy", "as_tensor", "view_as_real", "view_as_complex", "polar",
+           "is_tensor", "from_numpy", "as_tensor", "kthvalue", "cummax", "cummin", "logcumsumexp",
+           "aminmax", "view_as_real", "view_as_complex", "polar",
            "conj_physical", "resolve_conj", "resolve_neg", "is_complex", "is_conj"]
 
 
@@ -86,6 +87,33 @@ def flatten(input, start_dim=0, end_dim=-1):
     """PyTorch's ``torch.flatten``: axes ``start_dim`` to ``end_dim`` merged into one;
     ``input.flatten(...)``."""
     return _method("flatten", input, (start_dim, end_dim), {})
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """PyTorch's ``torch.kthvalue``: the k-th smallest entry along ``dim`` and its index,
+    ``(values, indices)``; ``input.kthvalue(...)``."""
+    return _method("kthvalue", input, (k,), {"dim": dim, "keepdim": keepdim})
+
+
+def cummax(input, dim):
+    """PyTorch's ``torch.cummax``: the running maximum along ``dim`` and where it was reached,
+    ``(values, indices)``; ``input.cummax(...)``."""
+    return _method("cummax", input, (), {"dim": dim})
+
+
+def cummin(input, dim):
+    """PyTorch's ``torch.cummin``: the running minimum along ``dim`` and its indices."""
+    return _method("cummin", input, (), {"dim": dim})
+
+
+def logcumsumexp(input, dim):
+    """PyTorch's ``torch.logcumsumexp``: log(cumsum(exp(input))) along ``dim``, stably."""
+    return _method("logcumsumexp", input, (), {"dim": dim})
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """PyTorch's ``torch.aminmax``: ``(min, max)`` over ``dim`` (all entries by default)."""
+    return _method("aminmax", input, (), {"dim": dim, "keepdim": keepdim})
 
 
 def chunk(input, chunks, dim=0):

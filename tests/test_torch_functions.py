@@ -216,3 +216,22 @@ def test_pytorchs_spellings_of_amax_flip_roll_and_transpose():
     t = tg.tensor(x, requires_grad=True)
     tg.transpose(t, 0, 1)[0, 1].backward()
     np.testing.assert_array_equal(np.asarray(t.grad), [[0, 0], [1, 0]])
+
+
+def test_pytorchs_kthvalue_cummax_cummin_logcumsumexp_and_aminmax_at_the_top_level():
+    # they were Tensor methods only; the expected values are torch 2.13's for the same calls
+    a = np.array([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
+    v, i = tg.kthvalue(a, 2, dim=1)
+    np.testing.assert_array_equal(v, [2.0, 4.0])
+    np.testing.assert_array_equal(i, [2, 2])
+    v, i = tg.cummax(a, 1)
+    np.testing.assert_array_equal(v, [[3, 3, 3], [0, 5, 5]])
+    np.testing.assert_array_equal(i, [[0, 0, 0], [0, 1, 1]])
+    np.testing.assert_array_equal(tg.cummin(a, 1).values, [[3, 1, 1], [0, 0, 0]])
+    np.testing.assert_allclose(tg.logcumsumexp(a, 1), np.logaddexp.accumulate(a, axis=1), rtol=1e-15)
+    lo, hi = tg.aminmax(a, dim=0)
+    np.testing.assert_array_equal(lo, [0, 1, 2])
+    np.testing.assert_array_equal(hi, [3, 5, 4])
+    t = tg.tensor(a, requires_grad=True)
+    tg.cummax(t, 1).values.sum().backward()
+    np.testing.assert_array_equal(np.asarray(t.grad), [[3, 0, 0], [1, 2, 0]])
