@@ -30,6 +30,7 @@ from .elementwise import _float_power, _in_integer_dtype, astype, power, where
 from .linalg import in_preferred_type, matmul
 from .linalg_ops import mT
 from .reductions import sum as _sum
+from .scans import diff
 from .selection import diag, take
 from .shape import concatenate, moveaxis, reshape, stack
 
@@ -312,16 +313,10 @@ def trapezoid(y: ArrayLike, x: ArrayLike | None = None, dx: float = 1.0, axis: i
             if xs[0] != _shape(ym)[-1]:
                 raise ValueError(f"trapezoid: x (length {xs[0]}) must match y along axis {axis} "
                                  f"(length {_shape(ym)[-1]})")
-            d = _step(x[1:], x[:-1])
+            d = diff(x)  # (np.diff's steps: those of a boolean x are x[1:] != x[:-1])
         else:
-            xm = moveaxis(x, ax, -1)
-            d = _step(xm[..., 1:], xm[..., :-1])
+            d = diff(moveaxis(x, ax, -1))
     return _sum(d * (ym[..., 1:] + ym[..., :-1]) / 2.0, axis=-1)
-
-
-def _step(hi, lo):
-    """x's steps as ``np.diff`` takes them: a boolean x's are ``hi != lo``."""
-    return hi != lo if np.result_type(concrete(hi)) == np.bool_ else hi - lo
 
 
 def _gradient_axis(f, h, edge_order, name):
