@@ -147,7 +147,15 @@ def test_nn_functional_answers_as_pytorchs_functional_module():
     from tensorgrad.nn.functional import cross_entropy, relu  # noqa: F401  (importable too)
     x = np.random.default_rng(0).normal(size=(4, 5))
     y = np.array([0, 2, 1, 4])
-    assert F.cross_entropy is tg.nn.cross_entropy and F.conv2d is tg.nn.conv2d and F.relu is tg.nn.relu
+    assert F.cross_entropy is tg.nn.cross_entropy and F.conv2d is tg.nn.conv2d
+    # PyTorch's keyword input= names the first argument of tg.nn's JAX-named functions too
+    for name in ("relu", "relu6", "elu", "selu", "celu", "leaky_relu", "glu", "sigmoid", "tanh", "silu", "mish"):
+        np.testing.assert_array_equal(getattr(F, name)(input=x[:, :4]), getattr(tg.nn, name)(x[:, :4]), err_msg=name)
+    t = tg.tensor(x, requires_grad=True)
+    F.relu(input=t).sum().backward()
+    np.testing.assert_array_equal(t.grad, (x > 0).astype(float))
+    with pytest.raises(TypeError, match="both x and input"):
+        F.glu(x, input=x)
     e = np.exp(x - x.max(1, keepdims=True))
     np.testing.assert_allclose(F.softmax(x, dim=1), e / e.sum(1, keepdims=True))  # PyTorch's dim=
     np.testing.assert_allclose(F.cross_entropy(x, y), -np.mean(np.log((e / e.sum(1, keepdims=True))[np.arange(4), y])))

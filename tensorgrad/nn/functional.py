@@ -12,6 +12,8 @@ of classes and refuses ids out of range (``tg.nn.one_hot`` is ``jax.nn.one_hot``
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import sys
 import warnings
@@ -135,9 +137,15 @@ def _masked_logmeanexp(x, mask, axis, keepdims: bool):
     return _o.where(some, lse - _o.log(_o.where(some, count, 1.0)), np.nan)
 
 
-def glu(x: ArrayLike, axis: int = -1, *, dim: int | None = None) -> Array:
+def glu(x: ArrayLike = None, axis: int = -1, *, dim: int | None = None, input: ArrayLike = None) -> Array:
     """The gated linear unit ``a · σ(b)``, with ``x`` split in halves ``a``, ``b`` along
-    ``axis`` (``jax.nn.glu``; PyTorch's ``dim=`` names it too)."""
+    ``axis`` (``jax.nn.glu``; PyTorch's ``dim=`` names it too, and ``input=`` names ``x``)."""
+    if input is not None:
+        if x is not None:
+            raise TypeError("glu: got both x and input (PyTorch's name for x)")
+        x = input
+    if x is None:
+        raise TypeError("glu: missing the input x")
     if dim is not None:
         axis = dim
     size = _shape(x)[axis]
@@ -269,9 +277,40 @@ def log_softmax(input: ArrayLike, dim: int | None = None, _stacklevel: int = 3, 
     return _normalized("log_softmax", input, dim, _stacklevel, dtype)
 
 
+def _takes_input(fn):
+    """``fn`` answering PyTorch's keyword ``input=`` for its first parameter too, when that
+    parameter has JAX's name (``F.relu(input=x)`` as ``tg.nn.relu(x)``); ``fn`` itself when
+    its first parameter is already called ``input`` or it takes no such argument."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return fn
+    if (not params or any(p.name == "input" for p in params)
+            or params[0].kind not in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)):
+        return fn
+    first = params[0].name
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if "input" in kwargs and not args and first not in kwargs:
+            args = (kwargs.pop("input"),)
+        return fn(*args, **kwargs)
+    return call
+
+
+_WITH_INPUT: dict = {}
+
+
 def __getattr__(name: str):
-    """PyTorch's ``torch.nn.functional`` names: the function of that name in ``tg.nn``."""
+    """PyTorch's ``torch.nn.functional`` names: the function of that name in ``tg.nn``, which
+    also takes PyTorch's keyword ``input=`` for its first argument."""
     nn = sys.modules.get(__package__)  # (tensorgrad.nn, which imports this module)
     if not name.startswith("__") and nn is not None and name in vars(nn):
-        return vars(nn)[name]
+        fn = vars(nn)[name]
+        if not callable(fn) or isinstance(fn, type):
+            return fn
+        seen = _WITH_INPUT.get(name)
+        if seen is None or seen[0] is not fn:  # (tg.nn's function, its wrapper) per name
+            seen = _WITH_INPUT[name] = (fn, _takes_input(fn))
+        return seen[1]
     raise AttributeError(f"module 'tensorgrad.nn.functional' has no attribute {name!r} (nor has tg.nn)")
