@@ -151,9 +151,24 @@ def test_running_statistics_are_updated_in_place_or_refused():
     # not an array that can be updated: refused, never silently skipped
     ro = rm.copy()
     ro.flags.writeable = False
-    with pytest.raises(TypeError, match=r"batch_norm: .*writable floating NumPy array of shape "
-                                        r"\(3,\).*read-only"):
+    with pytest.raises(TypeError, match=r"batch_norm: .*writable floating NumPy array or tensor "
+                                        r"of shape \(3,\).*read-only"):
         tg.nn.batch_norm(x, ro, rv.copy(), training=True)
+    # tensors that do not require grad (PyTorch's buffers) are updated in place too, under tg.jit
+    # as well; the input's gradient is that of the batch statistics either way
+    ta, tb = tg.tensor(rm.copy()), tg.tensor(rv.copy())
+    xt = tg.tensor(x, requires_grad=True)
+    tg.nn.batch_norm(xt, ta, tb, training=True, momentum=0.3).sum().backward()
+    np.testing.assert_allclose(np.asarray(ta), _running(x, (0, 2), rm, rv, 0.3)[0], rtol=1e-14)
+    np.testing.assert_allclose(np.asarray(tb), _running(x, (0, 2), rm, rv, 0.3)[1], rtol=1e-14)
+    assert not ta.requires_grad and np.abs(xt.grad).max() < 1e-12  # (a sum of normalized values)
+    ta, tb = tg.tensor(rm.copy()), tg.tensor(rv.copy())
+    tg.jit(lambda x: tg.nn.batch_norm(x, ta, tb, training=True))(x)
+    np.testing.assert_allclose(np.asarray(ta), _running(x, (0, 2), rm, rv, 0.1)[0], rtol=1e-13)
+    with pytest.raises(TypeError, match="batch_norm: .*got Tensor that requires grad"):
+        tg.nn.batch_norm(x, tg.tensor(rm.copy(), requires_grad=True), rv.copy(), training=True)
+    with pytest.raises(TypeError, match="batch_norm: .*got Tensor of dtype int64"):
+        tg.nn.batch_norm(x, tg.tensor(np.zeros(3, np.int64)), rv.copy(), training=True)
     with pytest.raises(TypeError, match="instance_norm: .*list"):
         tg.nn.instance_norm(x, list(rm), rv.copy())
     with pytest.raises(ValueError, match=r"batch_norm: running_var must have shape \(3,\)"):

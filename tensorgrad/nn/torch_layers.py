@@ -14,7 +14,8 @@ Every function is a composite of registered ops, so the transforms (``tg.grad``,
 
 Running statistics: PyTorch's ``batch_norm`` and ``instance_norm`` update ``running_mean`` and
 ``running_var`` in place in training mode. tensorgrad does the same, but only on arrays that can
-take it: they must be writable floating NumPy arrays of shape (C,), else the call raises (pass
+take it: they must be writable floating NumPy arrays of shape (C,), or floating tensors that do
+not require grad (buffers, as PyTorch's), else the call raises (pass
 ``None`` to normalize with the batch statistics and update nothing). The update reads the batch
 statistics' values: eagerly (also under ``tg.grad`` and the other transforms) at the call, and
 under ``tg.jit`` as a step of the plan, run at every call of the compiled function, as the
@@ -31,7 +32,7 @@ from .. import ops as _ops
 from .. import staging as _staging
 from ..jax_backend import is_jax_tensor
 from ..ops._util import broadcast_shapes_of, on_a_trace
-from ..tensor import concrete, dtype_of, shape_of
+from ..tensor import Tensor, concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from .inplace import check as _check_inplace
 from .inplace import finish
@@ -208,14 +209,20 @@ def group_norm(input: ArrayLike, num_groups: int, weight: ArrayLike | None = Non
 
 
 def _check_running(fn: str, name: str, r, c: int, xs: tuple, update: bool):
-    """A running statistic: shape (C,); a writable floating NumPy array when it is updated."""
+    """A running statistic: shape (C,); when it is updated, a writable floating NumPy array or
+    a floating tensor that does not require grad (a buffer, as PyTorch's)."""
     if r is None:
         return None
-    if update and not (type(r) is np.ndarray and r.dtype.kind == "f" and r.flags.writeable):
+    buffer = (type(r) is Tensor and type(concrete(r)) is np.ndarray and not r.requires_grad
+              and concrete(r).dtype.kind == "f")
+    if update and not buffer and not (type(r) is np.ndarray and r.dtype.kind == "f" and r.flags.writeable):
+        why = " (read-only)" if isinstance(r, np.ndarray) else ""
+        if type(r) is Tensor:
+            why = " that requires grad" if r.requires_grad else f" of dtype {dtype_of(concrete(r))}"
         raise TypeError(f"{fn}: in training mode {name} is updated in place, so it must be a "
-                        f"writable floating NumPy array of shape ({c},), got "
-                        f"{type(r).__name__}{' (read-only)' if isinstance(r, np.ndarray) else ''}"
-                        f"; pass None to use the batch statistics without updating anything")
+                        f"writable floating NumPy array or tensor of shape ({c},) that does not "
+                        f"require grad, got {type(r).__name__}{why}; pass None to use the "
+                        f"batch statistics without updating anything")
     if _shape(r) != (c,):
         raise ValueError(f"{fn}: {name} must have shape ({c},) for input of shape {xs}, "
                          f"got {_shape(r)}")
@@ -232,10 +239,10 @@ def _update_running(fn: str, x, rm, rv, mean, var, n: int, momentum: float):
 
     def update_running_stats(m, v):
         m, v = np.asarray(m).reshape(-1), np.asarray(v).reshape(-1) * (n / (n - 1))
-        if rm is not None:
-            rm[...] = (1 - momentum) * rm + momentum * m
+        if rm is not None:  # (a tensor's value read as an array: the update is not recorded)
+            rm[...] = (1 - momentum) * concrete(rm) + momentum * m
         if rv is not None:
-            rv[...] = (1 - momentum) * rv + momentum * v
+            rv[...] = (1 - momentum) * concrete(rv) + momentum * v
     _staging.effect(update_running_stats, concrete(mean), concrete(var))
 
 
