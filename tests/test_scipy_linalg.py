@@ -86,6 +86,18 @@ def test_triangular_solves_read_one_triangle_and_errors():
         tsl.eigh(SPD, SPD)
     with pytest.raises(NotImplementedError, match="assume_a"):
         tsl.solve(SPD, B, assume_a="banded")
+    # a zero on the triangle's diagonal, and assume_a='pos' for an indefinite matrix, are
+    # errors naming the function (SciPy's LinAlgError), never a solution of something else
+    sing = np.tril(A) + 3 * np.eye(3)
+    sing[1, 1] = 0
+    with pytest.raises(np.linalg.LinAlgError, match=r"solve_triangular: .*singular \(diagonal entry 1\)"):
+        tsl.solve_triangular(sing + junk, B, lower=True)
+    for bad in (np.array([[1.0, 2.0], [2.0, 1.0]]), -np.eye(2)):
+        with pytest.raises(np.linalg.LinAlgError, match=r"solve: assume_a='pos', but a .*not positive definite"):
+            tsl.solve(bad, np.ones(2), assume_a="pos")
+        with pytest.raises(np.linalg.LinAlgError):
+            sl.solve(bad, np.ones(2), assume_a="pos")
+        np.testing.assert_allclose(tsl.solve(bad, np.ones(2), assume_a="sym"), np.linalg.solve(bad, np.ones(2)))
     assert tg.scipy.special is tg.special
 
 

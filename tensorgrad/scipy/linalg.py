@@ -132,7 +132,15 @@ def solve_triangular(a: ArrayLike, b: ArrayLike, trans: int | str = 0, lower: bo
         t = conj_if_complex(mT(t))
     elif trans not in (0, "N"):
         raise ValueError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
-    return _la.solve(t, b)
+    try:
+        return _la.solve(t, b)
+    except np.linalg.LinAlgError:
+        d = np.diagonal(np.asarray(concrete(t)), axis1=-2, axis2=-1)
+        zero = np.argwhere(d == 0)
+        where = f" (diagonal entry {tuple(int(i) for i in zero[0]) if d.ndim > 1 else int(zero[0][0])})" if zero.size else ""
+        raise np.linalg.LinAlgError(
+            f"solve_triangular: the triangle of a (shape {_shape(a)}, dtype {dtype_of(concrete(a))}) "
+            f"is singular{where}: a zero on its diagonal, so T x = b has no unique solution") from None
 
 
 def cholesky(a: ArrayLike, lower: bool = False, overwrite_a: bool = False,
@@ -174,7 +182,17 @@ def solve(a: ArrayLike, b: ArrayLike, lower: bool = False, overwrite_a: bool = F
     if assume_a in ("sym", "symmetric") and dtype_of(concrete(a)).kind == "c":
         # complex symmetric (a = aᵀ, no conjugate), as SciPy's 'sym'
         a = tril(a) + mT(tril(a, -1)) if lower else triu(a) + mT(triu(a, 1))
-    elif assume_a in ("sym", "her", "pos", "symmetric", "hermitian", "positive definite"):
+    elif assume_a in ("pos", "positive definite"):  # by a Cholesky factor, which checks it
+        a = symmetric_from(a, lower)
+        try:
+            L = _la.cholesky(a)
+        except np.linalg.LinAlgError:
+            raise np.linalg.LinAlgError(
+                f"solve: assume_a={assume_a!r}, but a (shape {_shape(a)}, dtype "
+                f"{dtype_of(concrete(a))}) is not positive definite; use assume_a='sym' or "
+                f"'gen' for an indefinite matrix") from None
+        return cho_solve((L, True), b)
+    elif assume_a in ("sym", "her", "symmetric", "hermitian"):
         a = symmetric_from(a, lower)
     elif assume_a in ("upper triangular", "lower triangular"):
         return solve_triangular(a, b, lower=assume_a.startswith("lower"), trans=1 if transposed else 0)
