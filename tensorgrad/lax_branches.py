@@ -79,10 +79,20 @@ def _branch_key(b) -> tuple:
     if code is None:
         return (b,)
     held = [c.cell_contents for c in (b.__closure__ or ()) if _filled(c)]
-    return (code,) + tuple(
-        (tuple(shape_of(v)), str(dtype_of(v))) if hasattr(v, "shape") and hasattr(v, "dtype")
-        else (type(v), v) if isinstance(v, (builtins.int, builtins.float, builtins.complex, str))
-        else id(v) for v in held + list(b.__defaults__ or ()))
+    return (code,) + tuple(_value_key(v) for v in held + list(b.__defaults__ or ()))
+
+
+def _value_key(v):
+    """An array by its shape and dtype, a number or string by itself, anything else (a module,
+    a function, an object whose ``shape`` is a method) by its identity."""
+    if isinstance(v, (builtins.int, builtins.float, builtins.complex, str)):
+        return (type(v), v)
+    if isinstance(getattr(v, "shape", None), tuple) and hasattr(v, "dtype"):
+        try:
+            return (tuple(shape_of(v)), str(dtype_of(v)))
+        except Exception:  # noqa: BLE001 - not an array after all: known by identity
+            pass
+    return id(v)
 
 
 def _filled(cell) -> bool:

@@ -245,6 +245,29 @@ def test_branches_not_taken_keep_jaxs_checks_without_their_effects():
         tg.lax.switch(0, [lambda a, b: a, lambda a: a], x, x)
 
 
+def test_branches_may_close_over_modules_and_objects_whose_shape_is_a_method():
+    """The memory of checked branches keys a branch by what it closes over: a module alias
+    (``tg.numpy`` has functions ``shape`` and ``dtype``) or an object with a ``shape()``
+    method is known by identity, not read as an array."""
+    tnp = tg.numpy
+
+    class Box:
+        def shape(self):
+            return (2,)
+        dtype = np.float64
+    box = Box()
+    x = np.array([1.0, -2.0])
+    for pred in (True, False):
+        out = tg.lax.cond(pred, lambda v: tnp.sin(v) + 0 * len(box.shape()), lambda v: tnp.cos(v), x)
+        np.testing.assert_allclose(out, np.sin(x) if pred else np.cos(x))
+    np.testing.assert_allclose(tg.lax.switch(1, [lambda v: tnp.sin(v), lambda v: tnp.exp(v)], x), np.exp(x))
+    g = tg.grad(lambda v: tg.lax.cond(v[0] > 0, lambda u: tnp.sum(tnp.sin(u)), lambda u: tnp.sum(u), v))(x)
+    np.testing.assert_allclose(g, np.cos(x))
+    jg = tg.jit(tg.grad(lambda v: tg.lax.cond(v[0] > 0, lambda u: tnp.sum(tnp.sin(u)), lambda u: tnp.sum(u), v)))
+    np.testing.assert_allclose(jg(x), np.cos(x))
+    np.testing.assert_allclose(jg(-x), np.ones(2))
+
+
 def test_a_branch_not_taken_under_jit_adds_no_nan_to_the_gradient():
     """Under tg.jit of a transform every branch runs and each call selects; the branch not
     taken (sqrt of a negative number: a NaN slope) must not reach the gradient, as JAX's
