@@ -90,14 +90,13 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from . import staging
 from .dispatch import UFUNC_METHODS, canonical_path, numpy_path
+from .op_errors import named_error, naming
 from .recording import binary_function, bind, no_out, unary_function
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
 
@@ -466,24 +465,6 @@ def register_namespace(prefix: str, functions: Mapping[str, Callable]) -> list[s
     return served
 
 
-def _named(name: str, exc: Exception) -> Exception:
-    """``exc`` from an op's argument handling, with the op's name in its message: a helper's
-    name (``_axis_signature.<locals>.signature()``) becomes the op's, an AttributeError of a
-    wrong argument (None) a TypeError. A message naming the op, or an error about tracing
-    (ConcretizationError), is left as it is."""
-    msg = str(exc)
-    if name in msg or isinstance(exc, (staging.ConcretizationError, staging.ClosedOver)):
-        return exc
-    helper = re.match(r"^([\w.<>]+)\(\) ", msg)  # a wrong call of the argument handler
-    if isinstance(exc, TypeError) and helper and ("<" in helper[1] or helper[1].startswith("_")):
-        return TypeError(f"{name}(){msg[helper.end(1) + 2:]}")
-    kind = TypeError if isinstance(exc, (TypeError, AttributeError)) else type(exc)
-    try:
-        return kind(f"{name}: {msg}")
-    except TypeError:  # (an exception class that takes other arguments)
-        return exc
-
-
 #: set by tensorgrad.torch_functions: ``fn(name, args, kwargs)``, the Tensor method ``name`` on
 #: ``args[0]`` (arrays in, arrays out), or NotImplemented where there is none
 TORCH_FORM: list = []
@@ -513,7 +494,7 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
                     out = TORCH_FORM[0](op.name, args, kwargs)
                     if out is not NotImplemented:
                         return out
-                raise _named(op.name, exc) from exc
+                raise named_error(op.name, exc) from exc
             if type(parts) is Computed:
                 return parts.value
             return bind(op, parts[0], parts[1])
@@ -638,8 +619,9 @@ def general(name: str, forward: Callable, *, vjp: Mapping | Rule | None = None,
 def function(fn: Callable | None = None, *, methods=(), aliases=(), numpy=None) -> Callable:
     """Make a plain function built on registered ops public (``tg.<name>`` and its
     ``aliases``, the NumPy paths it serves (``numpy=``, as for ops) and the Tensor
-    ``methods`` it serves)."""
+    ``methods`` it serves). Its ValueError, TypeError and IndexError name it."""
     def decorate(f: Callable) -> Callable:
+        f = naming(f)
         _publish(_taking_out(f), f.__name__, aliases, numpy)
         _install_methods(f, methods)
         return f

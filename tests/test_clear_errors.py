@@ -107,3 +107,17 @@ def test_messages_name_what_was_passed():
         t.reshape(-1, -1)
     with pytest.raises(TypeError, match=r"numpy.add.at .*tg.add.at\(a, indices, b, inplace=False\)"):
         tg.grad(lambda v: np.sum(np.add.at(np.zeros(4), [0, 0], v[:2]) or v))(np.ones(4))
+
+
+@pytest.mark.parametrize("name, call, kind", [
+    ("histogram", lambda: tg.numpy.histogram(np.ones(3), bins=-1), ValueError),
+    ("bincount", lambda: tg.bincount(np.array([0, 1]), weights=np.ones(3)), ValueError),
+    ("bincount", lambda: np.bincount(tg.tensor(np.array([0, 1])), weights=np.ones(3)), ValueError),
+    ("partition", lambda: tg.numpy.partition(np.arange(4.0), 7), ValueError),
+    ("nanargmax", lambda: tg.nanargmax(np.array([np.nan, np.nan])), ValueError),
+    ("kron", lambda: tg.kron(np.ones(2), "x"), TypeError),
+])
+def test_numpys_own_errors_inside_a_function_name_the_function(name, call, kind):
+    # NumPy's message alone (kth(=7) out of bounds (4)) does not say which call it concerns
+    with pytest.raises(kind, match=rf"^{name}: "):
+        call()

@@ -220,7 +220,8 @@ def test_copyto_and_putmask_in_place_on_numpy_arrays_as_numpy():
             with pytest.raises((TypeError, ValueError)) as e:
                 f(np.zeros(1, int), src, casting=casting)
             errs.append((type(e.value), str(e.value)))
-        assert errs[0] == errs[1]
+        # NumPy's error, its message prefixed with the function's name
+        assert issubclass(errs[0][0], errs[1][0]) and errs[1][1] in (errs[0][1], "copyto: " + errs[0][1])
     a, b = np.arange(6.0), np.arange(6.0)
     np.putmask(a, a > 2, [10.0, 20.0])
     tg.putmask(b, tg.Tensor(b > 2), tg.Tensor(np.array([10.0, 20.0])))

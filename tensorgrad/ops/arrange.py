@@ -657,7 +657,7 @@ def array_split(ary: ArrayLike, indices_or_sections, axis: int = 0) -> list:
     return split(ary, indices_or_sections, axis)
 
 
-def _split_along(name: str, min_ndim: int, axis_of):
+def _split_along(name: str, min_ndim: int, axis_of, doc: str):
     def fn(ary: ArrayLike, indices_or_sections) -> list:
         nd = len(_shape(ary))
         if nd < min_ndim:
@@ -665,12 +665,13 @@ def _split_along(name: str, min_ndim: int, axis_of):
                              f"got shape {_shape(ary)}")
         return split(ary, indices_or_sections, axis_of(nd))
     fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
     return fn
 
 
-hsplit = function(_split_along("hsplit", 1, lambda nd: 1 if nd > 1 else 0))
-hsplit.__doc__ = "Split along the second axis (the first for 1-D arrays), as ``split``."
-vsplit = function(_split_along("vsplit", 2, lambda nd: 0))
-vsplit.__doc__ = "Split along the first axis of an array with 2 or more axes, as ``split``."
-dsplit = function(_split_along("dsplit", 3, lambda nd: 2))
-dsplit.__doc__ = "Split along the third axis of an array with 3 or more axes, as ``split``."
+hsplit = function(_split_along("hsplit", 1, lambda nd: 1 if nd > 1 else 0,
+                                "Split along the second axis (the first for 1-D arrays), as ``split``."))
+vsplit = function(_split_along("vsplit", 2, lambda nd: 0,
+                                "Split along the first axis of an array with 2 or more axes, as ``split``."))
+dsplit = function(_split_along("dsplit", 3, lambda nd: 2,
+                                "Split along the third axis of an array with 3 or more axes, as ``split``."))

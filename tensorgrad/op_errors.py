@@ -1,0 +1,44 @@
+"""Errors that name the public function they come from.
+
+A NumPy message raised deep inside a function (``kth(=7) out of bounds (4)``) does not say
+which tensorgrad call it concerns; :func:`named_error` puts the function's name in front, and
+:func:`naming` does that for every error of a published function.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from typing import Callable
+
+from . import staging
+
+
+def named_error(name: str, exc: Exception) -> Exception:
+    """``exc`` from an op's argument handling, with the op's name in its message: a helper's
+    name (``_axis_signature.<locals>.signature()``) becomes the op's, an AttributeError of a
+    wrong argument (None) a TypeError. A message naming the op, or an error about tracing
+    (ConcretizationError), is left as it is."""
+    msg = str(exc)
+    if name in msg or isinstance(exc, (staging.ConcretizationError, staging.ClosedOver)):
+        return exc
+    helper = re.match(r"^([\w.<>]+)\(\) ", msg)  # a wrong call of the argument handler
+    if isinstance(exc, TypeError) and helper and ("<" in helper[1] or helper[1].startswith("_")):
+        return TypeError(f"{name}(){msg[helper.end(1) + 2:]}")
+    kind = TypeError if isinstance(exc, (TypeError, AttributeError)) else type(exc)
+    try:
+        return kind(f"{name}: {msg}")
+    except TypeError:  # (an exception class that takes other arguments)
+        return exc
+
+
+def naming(f: Callable) -> Callable:
+    """``f`` whose ValueError, TypeError and IndexError name it (see :func:`named_error`)."""
+    name = f.__name__
+
+    @functools.wraps(f)
+    def published(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except (ValueError, TypeError, IndexError) as exc:
+            raise named_error(name, exc) from exc
+    return published
