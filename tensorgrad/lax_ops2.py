@@ -411,8 +411,9 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions:
     operand's entries) and ``window_dilation`` (gaps between the window's taps).
 
     As JAX, padding and holes hold the monoid's identity and ``init_value`` enters once per
-    window. Tied maxima (minima) in a window share its gradient equally, tensorgrad's
-    convention for ``tg.max`` (JAX gives it all to one entry).
+    window. Of tied maxima (minima) in a window, the first in the window's row-major order
+    takes the whole derivative, as in JAX (whose max pooling selects that entry); ``tg.max``
+    over an axis shares it among the ties instead.
     """
     kind = _monoid(computation)
     if kind not in ("add", "max", "min", "mul"):
@@ -443,8 +444,9 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions:
         out = _wrap(_ops.sum(taps, axis=0), operand)
     elif kind == "mul":
         out = _wrap(_ops.prod(taps, axis=0), operand)
-    else:
-        out = (_ops.max if kind == "max" else _ops.min)(taps, axis=0)
+    else:  # the first extreme entry in the window's order takes the whole slope, as in JAX
+        first = (_ops.argmax if kind == "max" else _ops.argmin)(taps, axis=0)
+        out = _ops.squeeze(_ops.take_along_axis(taps, _ops.expand_dims(first, 0), axis=0), 0)
     if _is(init_value, identity):
         return out
     combine = {"add": _ops.add, "mul": _ops.multiply, "max": _ops.maximum, "min": _ops.minimum}[kind]

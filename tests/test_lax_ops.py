@@ -629,12 +629,24 @@ def test_convert_element_type_float_to_int_saturates_as_jax():
     exact(tl.convert_element_type(x.astype(np.float32), np.int32), want[-1])
 
 
-def test_reduce_window_max_min_ties_share_the_gradient():
+def test_reduce_window_max_min_ties_give_the_slope_to_the_first_as_jax():
+    # (they used to share it equally, as tg.max over an axis does)
     x = np.array([[0.0, 0.0, 1.0, 2.0], [0.0, 0.0, 2.0, 2.0]])
-    for f, init, v in ((tl.max, -np.inf, x), (tl.min, np.inf, -x)):
+    for f, jf, init, v in ((tl.max, jl.max, -np.inf, x), (tl.min, jl.min, np.inf, -x)):
         g = tg.grad(lambda u: tg.sum(tl.reduce_window(u, init, f, (2, 2), (2, 2), "VALID")))(v)
-        close(g, np.array([[0.25, 0.25, 0.0, 1 / 3], [0.25, 0.25, 1 / 3, 1 / 3]]))
-    # without ties, the same as JAX (where JAX gives the whole gradient to the one maximum)
+        close(g, np.array([[1.0, 0.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0]]))
+    rows = np.array([[1.0, 2.0, 2.0, 1.0], [0.0, 3.0, 3.0, 3.0], [5.0, 5.0, 5.0, 5.0]])
+    t = np.cos(np.arange(12.0)).reshape(3, 4)
+    for f, jf, init, v in ((tl.max, jl.max, -np.inf, rows), (tl.min, jl.min, np.inf, -rows)):
+        for win, stride, pad in (((1, 2), (1, 1), "VALID"), ((2, 2), (1, 1), "SAME"), ((3, 3), (2, 1), "SAME")):
+            def fn(lax, m, w=win, s=stride, p=pad, f=f, jf=jf, init=init):
+                op = f if lax is tl else jf
+                return lambda u: m.sum(lax.reduce_window(u, init, op, w, s, p) ** 2)
+            want_g = jax.grad(fn(jl, jnp))(v)
+            close(tg.grad(fn(tl, tg.numpy))(v), want_g)
+            close(tg.jvp(fn(tl, tg.numpy), (v,), (t,))[1], jax.jvp(fn(jl, jnp), (v,), (t,))[1])
+            close(tg.jit(tg.grad(fn(tl, tg.numpy)))(v), want_g)
+    # without ties, the same as JAX too
     want = jax.jit(jax.grad(lambda v: jl.reduce_window(v, -jnp.inf, jl.max, (2, 2), (1, 1), "SAME").sum()))(W)
     close(tg.grad(lambda v: tg.sum(tl.reduce_window(v, -np.inf, tl.max, (2, 2), (1, 1), "SAME")))(W), want)
 
