@@ -76,12 +76,9 @@ def _bag_bounds(name: str, ids, offsets, include_last_offset: bool):
         if o.size and o[-1] > M:
             raise ValueError(f"{name}: offsets[-1] = {int(o[-1])} is beyond the input's length "
                              f"{M}")
-        if include_last_offset and o[-1] != M:
-            raise ValueError(f"{name}: with include_last_offset the last offset must equal the "
-                             f"input's length {M}, got {int(o[-1])}")
     _staging.check(check_offsets, concrete(off))
-    if include_last_offset:
-        return ids, _ops.getitem(off, slice(None, -1)), _ops.getitem(off, slice(1, None))
+    if include_last_offset:  # the last offset closes the last bag: it runs to the end (PyTorch's
+        off = _ops.getitem(off, slice(None, -1))  # reading also when that offset is short of it)
     ends = _ops.concatenate([_ops.getitem(off, slice(1, None)), np.array([M], np.int64)])
     return ids, off, ends
 
@@ -97,7 +94,7 @@ def embedding_bag(input: ArrayLike, weight: ArrayLike, offsets: ArrayLike | None
     The bags: a 2-D ``input`` (B, n) holds one bag per row; a 1-D ``input`` is cut into bags
     at ``offsets`` (non-decreasing, starting at 0; bag b runs to the next offset or the end;
     with ``include_last_offset`` the last offset is the input's length and ends the last bag,
-    CSR style). ``per_sample_weights`` (the input's shape, ``mode='sum'`` only) scales each
+    CSR style; as in PyTorch, the last bag runs to the input's end whatever that offset says). ``per_sample_weights`` (the input's shape, ``mode='sum'`` only) scales each
     row. Ids equal to ``padding_idx`` (negative: counted from the end) are left out of their
     bag (not counted by the mean, no gradient). An empty bag gives zeros. In ``'max'`` mode
     each feature's gradient goes to the first maximal entry of the bag, as PyTorch.
