@@ -491,6 +491,11 @@ def test_random_layers():
     assert np.abs(step(x) - step(x)).max() > 0  # each call of the plan draws again
     r = tg.nn.RReLU(0.1, 0.3, seed=1)
     np.testing.assert_array_equal(r(x, key=key), tg.nn.rrelu(x, 0.1, 0.3, True, key=key))
+    # PyTorch's third argument is inplace (it was taken for the seed); Hardtanh's deprecated names
+    assert tg.nn.RReLU(0.1, 0.3, True).seed is None and tg.nn.RReLU(0.1, 0.3, False).key is None
+    np.testing.assert_array_equal(tg.nn.RReLU(0.1, 0.3, True).eval()(x), tg.nn.rrelu(x, 0.1, 0.3))
+    ht = tg.nn.Hardtanh(min_value=-0.5, max_value=0.25)
+    np.testing.assert_array_equal(ht(x), np.clip(x, -0.5, 0.25))
     d = tg.nn.Dropout2d(0.5)
     np.testing.assert_array_equal(d(x[..., None], key=key),
                                   tg.nn.dropout2d(x[..., None], 0.5, key=key))

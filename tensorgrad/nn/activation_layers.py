@@ -162,9 +162,12 @@ class Hardtanh(_Named):
     strictly inside and 0 elsewhere, at the corners too as in PyTorch (the function
     ``tg.nn.hard_tanh`` follows JAX's, whose slope at ±1 is 1)."""
 
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: float | None = None, max_value: float | None = None):
         _check_inplace("Hardtanh", inplace)
-        lo, hi = float(min_val), float(max_val)
+        # (min_value, max_value: PyTorch's deprecated names, which win when given, as there)
+        lo = float(min_val if min_value is None else min_value)
+        hi = float(max_val if max_value is None else max_value)
         if not lo < hi:
             raise ValueError(f"Hardtanh: min_val must be below max_val, got {lo} and {hi}")
         self._set(f"hardtanh({lo}, {hi})", lambda x: _torch_layers.hardtanh(x, lo, hi),

@@ -369,14 +369,17 @@ class Dropout3d(_ChannelDropout):
 class RReLU(Module):
     """:func:`rrelu` as a layer (PyTorch's ``nn.RReLU``): random slopes in training mode
     (from ``key=``, else from the layer's own stream, as :class:`~tensorgrad.nn.Dropout`),
-    the mean slope ``(lower + upper)/2`` after ``eval()``."""
+    the mean slope ``(lower + upper)/2`` after ``eval()``. ``inplace`` is PyTorch's (see
+    :mod:`tensorgrad.nn.inplace`); ``seed=`` (keyword) seeds the layer's stream."""
 
     stochastic = True
     # the key stream of Dropout, shared as plain functions (an RReLU is not a Dropout)
     reseed = Dropout.reseed
     _stream_mask = Dropout._stream_mask
 
-    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, seed: int | None = None):
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False, *,
+                 seed: int | None = None):
+        _check_inplace("RReLU", inplace)
         self.lower, self.upper = float(lower), float(upper)
         if not self.lower <= self.upper:
             raise ValueError(f"RReLU: lower must be <= upper, got lower={lower}, upper={upper}")
