@@ -313,6 +313,9 @@ class Adagrad(Optimizer):
     ``maximize=True`` ascends."""
 
     slots = ("sum",)
+    #: options PyTorch's form reads from the constructor for every parameter group (PyTorch
+    #: fills each group's sums from its ``defaults``, whatever the group says)
+    group_ignores = ("initial_accumulator_value",)
 
     def __init__(self, lr: LR = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, eps: float = 1e-10, *,

@@ -165,7 +165,8 @@ class _Group(dict):
 
     def _attr(self, key) -> bool:
         opt = self.__dict__.get("_opt")  # (None while unpickling)
-        return opt is not None and key != "params" and isinstance(key, str) and hasattr(opt, key)
+        return (opt is not None and key != "params" and isinstance(key, str) and hasattr(opt, key)
+                and key not in getattr(opt, "group_ignores", ()))  # (the group's word, unread)
 
     def __getitem__(self, key):
         if key == "lr" and self._attr("lr"):
@@ -318,7 +319,9 @@ class ParamOptimizer:
         if "betas" in options and ("b1" in options or "b2" in options):
             b1, b2 = options["betas"]
             options["betas"] = (options.pop("b1", b1), options.pop("b2", b2))
-        opt = self._build(options)
+        fixed = {k: self.defaults[k] for k in getattr(self.optimizer_class, "group_ignores", ())
+                 if k in self.defaults}  # (read from the constructor in every group, as PyTorch)
+        opt = self._build({**options, **fixed})
         self.group_optimizers.append(opt)
         self.param_groups.append(_Group(opt, params, options))
 

@@ -26,7 +26,7 @@ _HEADER = b"TENSORGRAD-SAVE\x00\x01\n"  # (neither NumPy's "\x93NUMPY" nor a zip
 
 #: what weights_only unpickling may build: containers, numbers, arrays and tensors
 _SAFE = {("builtins", n) for n in ("complex", "set", "frozenset", "slice", "range", "bytearray")} | {
-    ("collections", "OrderedDict"), ("numpy", "dtype"), ("numpy", "ndarray"),
+    ("collections", "OrderedDict"), ("collections", "Counter"), ("numpy", "dtype"), ("numpy", "ndarray"),
     ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "_reconstruct"),
     ("numpy._core.multiarray", "scalar"), ("numpy.core.multiarray", "scalar"),
     ("tensorgrad.tensor", "Tensor"), ("tensorgrad.imperative", "tensor"),

@@ -94,9 +94,33 @@ def test_every_group_key_reads_and_sets_the_rule(name):
     if "decoupled_weight_decay" in g:
         g["decoupled_weight_decay"] = not g["decoupled_weight_decay"]
         assert rule.decoupled == g["decoupled_weight_decay"]
-    if name == "Adagrad":
+    if name == "Adagrad":  # PyTorch starts every group's sums from the constructor's value
         g["initial_accumulator_value"] = 0.5
-        assert rule.initial == 0.5
+        assert g["initial_accumulator_value"] == 0.5 and rule.initial == 0.0
+
+
+def test_adagrad_starts_every_groups_sums_from_the_constructors_value_as_pytorch():
+    # PyTorch 2.13 fills each state's "sum" from defaults["initial_accumulator_value"], in the
+    # constructor and in add_param_group's groups alike; a group's own entry is kept but unread
+    # (tensorgrad used to start that group's sums from it: b was 2.90041408 after one step, not 2.9)
+    a, b, c = (tg.tensor(np.array(v), requires_grad=True) for v in ([1.0, -2.0], [3.0], [0.5, 4.0]))
+    opt = optim.Adagrad([{"params": [a]}, {"params": [b], "initial_accumulator_value": 3.0}],
+                        lr=0.1, initial_accumulator_value=0.5)
+    opt.add_param_group({"params": [c], "initial_accumulator_value": 7.0})
+    want = [np.array([1.0, -2.0]), np.array([3.0]), np.array([0.5, 4.0])]
+    sums = [np.full(2, 0.5), np.full(1, 0.5), np.full(2, 0.5)]
+    for _ in range(3):
+        opt.zero_grad()
+        (tg.sum(a ** 2) + tg.sum(b ** 3) + tg.sum(tg.sin(c))).backward()
+        opt.step()
+        grads = [2 * want[0], 3 * want[1] ** 2, np.cos(want[2])]
+        for k in range(3):
+            sums[k] = sums[k] + grads[k] ** 2
+            want[k] = want[k] - 0.1 * grads[k] / (np.sqrt(sums[k]) + 1e-10)
+    for p, w, sm in zip((a, b, c), want, sums):
+        np.testing.assert_allclose(np.asarray(p.detach()), w, rtol=1e-13)
+        np.testing.assert_allclose(opt.state[p]["sum"], sm, rtol=1e-13)
+    assert [g["initial_accumulator_value"] for g in opt.param_groups] == [0.5, 3.0, 7.0]
 
 
 # ---- 2. param_groups and state_dict hold every hyperparameter --------------------------------

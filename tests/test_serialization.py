@@ -1,5 +1,6 @@
 """tg.save / tg.load: NumPy's np.save(file, arr) / np.load, and PyTorch's torch.save(obj, f) /
 torch.load(f) for a model's and an optimizer's state dicts (the saving tutorial's workflow)."""
+import collections
 import io
 import os
 import pickle
@@ -70,6 +71,13 @@ def test_numpys_form_stays_and_weights_only_refuses_code(tmp_path):
     with pytest.raises(pickle.UnpicklingError, match="weights_only=True"):
         tg.load(tmp_path / "boom.pt")
     assert tg.load(tmp_path / "boom.pt", weights_only=False) is None  # (a file you trust)
+    # a scheduler's state (MultiStepLR keeps its milestones in a Counter) loads with the
+    # defaults, as torch.load's weights_only=True allows collections.Counter
+    p = tg.tensor(np.ones(2), requires_grad=True)
+    sched = tg.optim.lr_scheduler.MultiStepLR(tg.optim.SGD([p], lr=1.0), [2, 4, 4])
+    tg.save({"scheduler": sched.state_dict()}, tmp_path / "sched.pt")
+    back = tg.load(tmp_path / "sched.pt")["scheduler"]
+    assert back == sched.state_dict() and type(back["milestones"]) is collections.Counter
 
 
 def test_save_of_a_string_in_pytorchs_order_and_a_torch_archive_is_named(tmp_path, monkeypatch):
