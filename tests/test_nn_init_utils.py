@@ -434,6 +434,14 @@ def test_clip_grad_functions_take_pytorchs_parameters_keyword():
     np.testing.assert_allclose(np.linalg.norm(p.grad), 1.0, rtol=1e-5)
     tg.nn.utils.clip_grad_value_(parameters=[p], clip_value=0.1)
     np.testing.assert_array_equal(p.grad, 0.1)
+    # a .grad assigned a tensor by hand (PyTorch allows it; the optimizers read it) is clipped
+    # in place too; it was refused as "not a writable NumPy array"
+    p.grad = tg.tensor(np.array([3.0, 4.0, 0.0]))
+    assert tg.nn.utils.clip_grad_norm_([p], 1.0) == 5.0
+    np.testing.assert_allclose(np.asarray(p.grad), [0.6, 0.8, 0.0], rtol=1e-5)
+    p.grad = tg.tensor(np.array([3.0, -4.0, 0.5]))
+    tg.nn.utils.clip_grad_value_([p], 1.0)
+    np.testing.assert_array_equal(np.asarray(p.grad), [1.0, -1.0, 0.5])
 
 
 def test_clip_grad_of_a_model_with_a_frozen_layer_skips_it_as_pytorch():

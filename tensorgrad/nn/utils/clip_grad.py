@@ -124,7 +124,9 @@ def _writable(fn: str, grads) -> list:
     leaves = _leaves(grads)
     if any(_parameter(g) for g in leaves):  # (a frozen one, requires_grad False, has no grad)
         leaves = [g.grad if _parameter(g) else g for g in leaves]
-        leaves = [g for g in leaves if g is not None]
+        # (a .grad assigned a tensor by hand, as PyTorch allows: its array, changed in place)
+        leaves = [concrete(g) if type(g) is Tensor and g._trace is None else g
+                  for g in leaves if g is not None]
     for i, g in enumerate(leaves):
         if not (isinstance(g, np.ndarray) and g.flags.writeable and g.dtype.kind in "fc"):
             what = (f"a read-only array of shape {g.shape}" if isinstance(g, np.ndarray)
