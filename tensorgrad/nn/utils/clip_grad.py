@@ -66,6 +66,11 @@ def _leaves(grads) -> list:
     return tree_flatten(grads)[0]
 
 
+class NonFiniteNormError(RuntimeError, ValueError):
+    """``error_if_nonfinite=True`` met a non-finite total norm: PyTorch's RuntimeError (and a
+    ValueError, which tensorgrad raised before)."""
+
+
 def get_total_norm(tensors: Any, norm_type: float = 2.0, error_if_nonfinite: bool = False,
                    foreach: bool | None = None):
     """The ``norm_type``-norm of all leaves of ``tensors`` together: the norm of the vector of
@@ -83,7 +88,7 @@ def get_total_norm(tensors: Any, norm_type: float = 2.0, error_if_nonfinite: boo
     if error_if_nonfinite:
         def nonfinite_check(v):
             if not np.all(np.isfinite(v)):
-                raise ValueError(f"get_total_norm: the total norm of order {p} of the gradients "
+                raise NonFiniteNormError(f"get_total_norm: the total norm of order {p} of the gradients "
                                  f"is non-finite ({float(v)}); pass error_if_nonfinite=False to "
                                  "clip anyway")
         _staging.check(nonfinite_check, concrete(total))
