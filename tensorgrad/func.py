@@ -337,13 +337,17 @@ def functional_call(module, parameter_and_buffer_dicts, args: Any = None, kwargs
     for n in saved:
         m, a = slots[n]
         v = given[n]  # (a traced buffer stays traced: its derivative is kept)
-        put[n] = v if isinstance(v, Tensor) else staging.as_array(v)
-        if (isinstance(v, Tensor) or staging.is_staged(v) or staging.tracing_here()) \
-                and m.training and getattr(m, "track_running_stats", False):
+        plain = type(v) is Tensor and v._trace is None and type(concrete(v)) is np.ndarray
+        put[n] = concrete(v) if plain else v if isinstance(v, Tensor) else staging.as_array(v)
+        if m.training and getattr(m, "track_running_stats", False) and (
+                (isinstance(v, Tensor) and not plain) or staging.is_staged(v) or staging.tracing_here()):
+            why = ("is traced (by tg.jit or another transform)" if staging.is_staged(v) or
+                   staging.tracing_here() or v._trace is not None and v._trace.level > 0
+                   else "requires grad")
             raise NotImplementedError(
                 f"functional_call: {type(m).__name__} ({n!r}) updates its running statistics in "
-                "training mode, and the buffer given is traced (by tg.jit or another transform), "
-                "so the update could not reach it; call model.eval(), or pass NumPy arrays "
+                f"training mode, and the buffer given {why}, so the update could not reach it; "
+                "call model.eval(), or pass NumPy arrays or tensors that do not require grad "
                 "outside the transform")
     try:
         for n in saved:
@@ -353,6 +357,7 @@ def functional_call(module, parameter_and_buffer_dicts, args: Any = None, kwargs
         for n in saved:  # a buffer the call updated (BatchNorm's statistics in training mode)
             m, a = slots[n]  # goes into the array given, in place, as PyTorch's
             now, mine = getattr(m, a), given[n]
+            mine = concrete(mine) if type(mine) is Tensor and mine._trace is None else mine
             if now is not put[n] and isinstance(mine, np.ndarray) and mine.flags.writeable \
                     and np.shape(now) == mine.shape:
                 np.copyto(mine, np.asarray(concrete(now)), casting="unsafe")

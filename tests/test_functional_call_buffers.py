@@ -39,3 +39,20 @@ def test_training_mode_updates_the_given_buffers_in_place():
         tg.jit(lambda b, x: tg.func.functional_call(m, b, (x,)))(bufs, X)
     with pytest.raises(NotImplementedError, match="updates its running statistics"):
         tg.jit(lambda x: tg.func.functional_call(m, bufs, (x,)))(X)
+
+
+def test_training_mode_updates_given_tensor_buffers_in_place_as_pytorch():
+    # PyTorch's buffers are tensors that do not require grad: they take the update too (they
+    # were refused with a message about tracing, outside any transform)
+    m = tg.nn.BatchNorm1d(3)
+    m.init(0)
+    rm, rv = tg.tensor(np.zeros(3)), tg.tensor(np.ones(3))
+    out = tg.func.functional_call(m, {"running_mean": rm, "running_var": rv}, (tg.tensor(X),))
+    np.testing.assert_allclose(np.asarray(rm), 0.1 * X.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(rv), 0.9 + 0.1 * X.var(0, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(out), (X - X.mean(0)) / np.sqrt(X.var(0) + 1e-5), rtol=1e-10)
+    np.testing.assert_array_equal(m.running_mean, np.zeros(3))
+    with pytest.raises(NotImplementedError, match=r"\('running_mean'\) .* the buffer given requires grad"):
+        tg.func.functional_call(m, {"running_mean": tg.tensor(np.zeros(3), requires_grad=True)}, (X,))
+    with pytest.raises(NotImplementedError, match="the buffer given is traced"):
+        tg.func.grad(lambda b, x: tg.sum(tg.func.functional_call(m, {"running_mean": b}, (x,))))(np.zeros(3), X)
