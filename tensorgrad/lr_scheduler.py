@@ -188,8 +188,10 @@ class LinearLR(LRScheduler):
                                          + (self.last_epoch - 1) * span))
 
     def _get_closed_form_lr(self) -> list:
-        frac = min(self.total_iters, self.last_epoch) / self.total_iters
-        return _times(self.base_lrs, self.start_factor + (self.end_factor - self.start_factor) * frac)
+        # (PyTorch's order of operations, for its rounding: the product before the division)
+        done = min(self.total_iters, self.last_epoch)
+        return _times(self.base_lrs, self.start_factor
+                      + (self.end_factor - self.start_factor) * done / self.total_iters)
 
 
 class ExponentialLR(LRScheduler):

@@ -7,6 +7,7 @@ The literals named as PyTorch's are the values PyTorch 2.13 gives for the same c
 torch is not needed to run these tests."""
 import math
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -588,3 +589,15 @@ def test_state_dict_names_the_buffers_as_pytorch_so_torch_loads_it():
             tg.sum(p ** 4).backward()
             o.step()
         np.testing.assert_array_equal(v.detach(), w.detach())
+
+
+def test_linear_lr_step_with_an_epoch_rounds_as_pytorch():
+    # PyTorch 2.13's closed form multiplies before it divides: LinearLR(SGD(lr=0.1), 0.2, 1.0, 5)
+    # .step(1) gives exactly 0.036 (the division first gave 0.036000000000000004)
+    p = tg.tensor(np.ones(2), requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    sched = S.LinearLR(opt, 0.2, 1.0, 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (PyTorch's deprecation warning for step(epoch))
+        sched.step(1)
+    assert opt.param_groups[0]["lr"] == 0.036 and sched.get_last_lr() == [0.036]
