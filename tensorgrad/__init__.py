@@ -138,3 +138,11 @@ __all__ = [
 # as Python's float, int and complex (none is in __all__: a star import keeps Python's)
 globals().update(float=float32, int=int32, cfloat=complex64,  # noqa: F821  (ops' names)
                  complex=torch_functions.complex)  # noqa: F821
+# more of PyTorch's top-level functions: those that are a Tensor method on their first argument
+# (torch.lerp, torch.det, ...), a few NumPy lacks, and torch.nn.functional's that torch also has at
+# the top with the same arguments
+_F_TOP = ("cosine_similarity", "pairwise_distance", "pdist", "layer_norm", "group_norm", "prelu",
+          "hardshrink", "threshold", "bilinear")
+# (attributes, not in __all__: documented with torch_functions and torch.nn.functional)
+globals().update({n: getattr(torch_functions, n) for n in torch_functions.TOP_LEVEL},  # noqa: F821
+                 **{n: getattr(nn.functional, n) for n in _F_TOP}, block_diag=scipy.linalg.block_diag)  # noqa: F821

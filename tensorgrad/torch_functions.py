@@ -7,6 +7,13 @@ on its first argument, so it records, traces and differentiates as the method do
 takes the method's arguments (``dim=``, ``keepdim=``, ...). A NumPy array (or a list) gives
 a NumPy array, as the rest of this namespace does; a tensor gives a tensor.
 
+The same holds for the names in ``METHOD_FUNCTIONS``, made from the Tensor methods:
+``tg.lerp``, ``addcmul``, ``addcdiv``, ``rsqrt``, ``neg``, ``lgamma``, ``clamp_min``, ``det``,
+``logdet``, ``slogdet``, ``inverse``, ``cholesky``, ``movedim``, ``unbind``, ``tensor_split``,
+``repeat_interleave``, ``scatter``, ``index_add``, ``masked_select``, ``matrix_exp``, ...
+``tg`` also has PyTorch's ``block_diag`` and, from ``torch.nn.functional``, the functions
+PyTorch has at its top level too (``tg.cosine_similarity``, ``layer_norm``, ``pdist``, ...).
+
 ``from_numpy`` and ``as_tensor`` copy (PyTorch's share the array's memory): a tensor's value
 never changes behind the tape's back. There is no ``rand``/``randn``: tensorgrad has no
 global random state (``tg.random``, or a NumPy ``Generator``).
@@ -316,3 +323,106 @@ def is_complex(input) -> bool:
 def is_conj(input) -> bool:
     """PyTorch's ``torch.is_conj``: always False (no lazy conjugate bit)."""
     return False
+
+
+# ---- more of PyTorch's functions NumPy lacks ---------------------------------------------------
+def broadcast_tensors(*tensors) -> tuple:
+    """PyTorch's ``torch.broadcast_tensors``: the inputs broadcast to one shape (a tuple)."""
+    return tuple(_ops.broadcast_arrays(*tensors))
+
+
+def cartesian_prod(*tensors):
+    """PyTorch's ``torch.cartesian_prod``: every combination of the entries of the 1-D inputs,
+    one per row in row-major order, (∏ nᵢ, k); one input comes back as it is."""
+    for i, t in enumerate(tensors):
+        if len(shape_of(concrete(t))) != 1:
+            raise ValueError(f"cartesian_prod: input {i} must be 1-D, got shape {tuple(shape_of(concrete(t)))}")
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = _ops.meshgrid(*tensors, indexing="ij")
+    return _ops.stack([_ops.reshape(g, (-1,)) for g in grids], axis=1)
+
+
+def bucketize(input, boundaries, *, out_int32: bool = False, right: bool = False):
+    """PyTorch's ``torch.bucketize``: the index of each entry's bucket among the sorted 1-D
+    ``boundaries`` (``right=False``: ``boundaries[i-1] < x <= boundaries[i]``); integers."""
+    if len(shape_of(concrete(boundaries))) != 1:
+        raise ValueError(f"bucketize: boundaries must be 1-D, got shape {tuple(shape_of(concrete(boundaries)))}")
+    out = _ops.searchsorted(boundaries, input, side="right" if right else "left")
+    return _ops.astype(out, np.int32 if out_int32 else np.int64)
+
+
+def adjoint(input):
+    """PyTorch's ``torch.adjoint``: the conjugate transpose of the last two axes."""
+    if len(shape_of(concrete(input))) < 2:
+        raise ValueError(f"adjoint: input must have at least 2 axes, got shape {tuple(shape_of(concrete(input)))}")
+    return _ops.conj(_ops.swapaxes(input, -1, -2))
+
+
+def _moments(name: str, input, dim, unbiased, keepdim, correction):
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}: give unbiased or correction, not both")
+    ddof = correction if correction is not None else 1 if unbiased in (None, True) else 0
+    axis = tuple(dim) if isinstance(dim, (list, tuple)) else dim
+    mean = _ops.mean(input, axis=axis, keepdims=bool(keepdim))
+    return _ops.var(input, axis=axis, ddof=ddof, keepdims=bool(keepdim)), mean
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
+    """PyTorch's ``torch.var_mean``: (variance, mean) over ``dim`` (all axes for None), the
+    variance with PyTorch's default ``correction=1`` (divided by N − 1)."""
+    return _moments("var_mean", input, dim, unbiased, keepdim, correction)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
+    """PyTorch's ``torch.std_mean``: (standard deviation, mean), as :func:`var_mean`."""
+    var, mean = _moments("std_mean", input, dim, unbiased, keepdim, correction)
+    return _ops.sqrt(var), mean
+
+
+def igamma(input, other):
+    """PyTorch's ``torch.igamma``: the regularized lower incomplete gamma P(input, other)."""
+    return _ops.gammainc(input, other)
+
+
+def igammac(input, other):
+    """PyTorch's ``torch.igammac``: the regularized upper incomplete gamma Q(input, other)."""
+    return _ops.gammaincc(input, other)
+
+
+__all__ += ["broadcast_tensors", "cartesian_prod", "bucketize", "adjoint", "var_mean", "std_mean",
+            "igamma", "igammac"]
+
+
+# ---- PyTorch's functions that are its Tensor methods on the first argument ------------------
+#: ``torch.<name>(input, ...)`` is ``input.<name>(...)`` for each of these (``torch.lerp(a, b, w)``
+#: is ``a.lerp(b, w)``): ``tg.<name>`` calls the Tensor method, on a tensor or an array alike
+METHOD_FUNCTIONS = (
+    "lgamma", "mvlgamma", "frac", "sgn", "neg", "rsqrt", "addcmul", "addcdiv", "lerp", "clamp_min",
+    "clamp_max", "histc", "renorm", "dist", "matrix_exp", "ger", "addmm", "addbmm", "baddbmm",
+    "mode", "msort", "unique_consecutive", "masked_select", "scatter", "scatter_add",
+    "scatter_reduce", "index_add", "index_copy", "index_fill", "unbind", "tensor_split", "movedim",
+    "swapdims", "unflatten", "repeat_interleave", "diag_embed", "logdet", "slogdet", "det",
+    "inverse", "pinverse", "cholesky", "is_floating_point")
+
+
+def _untraced(v):
+    return v._value if type(v) is Tensor and v._trace is None else v
+
+
+def _method_function(name: str):
+    def fn(input, *args, **kwargs):
+        if isinstance(input, (Tensor, Staged)):
+            return getattr(input, name)(*args, **kwargs)
+        # an array: the method of a constant tensor, whose untraced results come back as arrays
+        # (one traced by another argument stays a tensor)
+        return each_result(_untraced, getattr(Tensor(np.asarray(input)), name)(*args, **kwargs))
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"PyTorch's ``torch.{name}(input, ...)``: ``input.{name}(...)``, the Tensor method."
+    return fn
+
+
+globals().update({_name: _method_function(_name) for _name in METHOD_FUNCTIONS})
+#: every function of this module that tg's namespace takes as it is
+TOP_LEVEL = tuple(METHOD_FUNCTIONS) + ("broadcast_tensors", "cartesian_prod", "bucketize", "adjoint",
+                                      "var_mean", "std_mean", "igamma", "igammac")
