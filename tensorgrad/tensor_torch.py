@@ -299,7 +299,13 @@ for _name in ("add_", "sub_", "mul_", "div_", "pow_", "clamp_", "clamp_min_", "c
               "acosh_", "atanh_", "erf_", "erfc_", "erfinv_", "lgamma_", "digamma_", "logit_",
               "sinc_", "deg2rad_", "rad2deg_", "nan_to_num_", "xlogy_", "fmod_", "remainder_",
               "atan2_", "hypot_", "copysign_", "true_divide_", "floor_divide_", "cumsum_",
-              "cumprod_", "round_", "polygamma_", "i0_", "ldexp_", "addr_", "addbmm_"):
+              "cumprod_", "round_", "polygamma_", "i0_", "ldexp_", "addr_", "addbmm_", "absolute_",
+              "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_", "arctan2_", "arctanh_", "divide_",
+              "multiply_", "subtract_", "negative_", "float_power_", "gcd_", "lcm_", "heaviside_",
+              "bitwise_and_", "bitwise_or_", "bitwise_xor_", "bitwise_not_", "logical_and_", "logical_or_",
+              "logical_xor_", "logical_not_", "eq_", "ne_", "lt_", "le_", "gt_", "ge_", "greater_", "less_",
+              "greater_equal_", "less_equal_", "not_equal_", "mvlgamma_", "renorm_", "addmm_", "addmv_",
+              "baddbmm_", "scatter_reduce_", "conj_physical_"):
     METHODS[_name] = _in_place(_name)
 METHODS["clip_"] = METHODS["clamp_"]
 

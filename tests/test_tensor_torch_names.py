@@ -239,3 +239,42 @@ def test_histc_cov_corrcoef_mvlgamma_and_detach_as_pytorch():
     np.testing.assert_array_equal(y.numpy(), 2 * x)
     with pytest.raises(TypeError, match="immutable"):
         tg.grad(lambda v: tg.sum(v.detach_()))(np.ones(2))
+
+
+_U = np.clip(np.random.default_rng(3).normal(size=(3, 3)), -0.9, 0.9)
+_V = np.random.default_rng(4).normal(size=(3, 3))
+_I, _J = np.array([[1, 2], [3, 4]]), np.array([[2, 6], [9, 8]])
+# PyTorch's in-place forms of methods tensorgrad had only out of place: (input, arguments)
+IN_PLACE = {"absolute_": (_V, ()), "arccos_": (_U, ()), "arcsin_": (_U, ()), "arctan_": (_V, ()),
+            "arctan2_": (_V, (_U,)), "arctanh_": (_U, ()), "arcsinh_": (_V, ()),
+            "arccosh_": (np.abs(_V) + 1, ()), "divide_": (_V, (_U + 2,)), "multiply_": (_V, (_U,)),
+            "subtract_": (_V, (_U,)), "negative_": (_V, ()), "float_power_": (np.abs(_V), (2.5,)),
+            "gcd_": (_I, (_J,)), "lcm_": (_I, (_J,)), "heaviside_": (_V, (_U,)),
+            "bitwise_and_": (_I, (_J,)), "bitwise_or_": (_I, (_J,)), "bitwise_xor_": (_I, (_J,)),
+            "bitwise_not_": (_I, ()), "logical_and_": (_V, (_U > 0,)), "logical_or_": (_V, (_U > 0,)),
+            "logical_xor_": (_V, (_U > 0,)), "logical_not_": (_V, ()), "eq_": (_V, (_V * (_U > 0),)),
+            "ne_": (_V, (_U,)), "lt_": (_V, (0.0,)), "le_": (_V, (_U,)), "gt_": (_V, (_U,)),
+            "ge_": (_V, (_U,)), "greater_": (_V, (_U,)), "less_": (_V, (_U,)),
+            "greater_equal_": (_V, (_U,)), "less_equal_": (_V, (_U,)), "not_equal_": (_V, (_U,)),
+            "mvlgamma_": (np.abs(_V) + 2, (2,)), "renorm_": (_V, (2, 0, 1.0)), "addmm_": (_V, (_V, _U)),
+            "addmv_": (_V[0], (_V, _U[0])), "baddbmm_": (_V[None], (_V[None], _U[None])),
+            "scatter_reduce_": (_V, (0, np.zeros((1, 3), np.int64), _U[:1], "amax")),
+            "conj_physical_": (_V + 1j * _U, ())}
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE))
+def test_more_in_place_methods_are_their_out_of_place_method_written_back(name):
+    x, args = IN_PLACE[name]
+    want = getattr(tg.tensor(x.copy()), name[:-1])(*args)
+    t = tg.tensor(x.copy())
+    assert getattr(t, name)(*args) is t
+    assert np.asarray(t).dtype == x.dtype  # (a comparison's booleans are cast, as in PyTorch)
+    np.testing.assert_array_equal(np.asarray(t), np.asarray(want).astype(x.dtype))
+
+
+def test_an_in_place_method_on_a_recorded_tensor_is_differentiated():
+    x = tg.tensor(_V.copy(), requires_grad=True)
+    y = x * 1.0
+    y.arctan_()
+    tg.sum(y).backward()
+    np.testing.assert_allclose(x.grad, 1 / (1 + _V ** 2), rtol=1e-14)
