@@ -32,7 +32,7 @@ from .nn.torch_activations import log_softmax, relu, softmax
 from .recording import IMPERATIVE
 from .staging import Staged
 from .tensor import Tensor, traced_level
-from . import tensor_torch_extra  # noqa: F401  (registers more methods into METHODS)
+from .tensor_torch_extra import SELF_WRITING  # (and registers more methods into METHODS)
 from . import tensor_torch_names  # noqa: F401  (and more)
 from .tensor_torch_names import INT_RESULTS, tensors_out
 from .tensor_torch_more import METHODS, each_result, arg_reduce, dim_of, dims_of, dtype_device, ints_of, values_indices
@@ -659,7 +659,7 @@ def install_on_rule_arrays(cls) -> None:
         return each_result(lambda v: v.view(to) if type(v) is np.ndarray else v, r)
 
     def wrapped(name, fn):
-        if name.endswith("_") and not name.endswith("__") and name != "requires_grad_":
+        if name.endswith("_") and name[-2] != "_" and name not in ("requires_grad_", *SELF_WRITING):
             fresh = METHODS.get(name[:-1])
 
             def m(self, *args, **kwargs):

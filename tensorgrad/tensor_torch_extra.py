@@ -4,6 +4,8 @@ each a composition of tensorgrad's differentiable functions, so every transform 
 :mod:`tensorgrad.tensor_torch_more`; :mod:`tensorgrad.tensor_torch` installs them."""
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from . import linalg as _linalg
@@ -12,6 +14,29 @@ from .tensor import Tensor
 from .tensor_torch_more import _grid, _src, dim_of, dims_of, ints_of, method
 
 __all__: list = []
+
+#: in-place methods that write themselves (no out-of-place method of the name without ``_``)
+SELF_WRITING = frozenset({"uniform_", "normal_"})
+
+
+# ---- random fills (weight-initialization code: t.data.normal_(0, 0.02), t.uniform_(-a, a)) ----
+def _init():
+    return sys.modules["tensorgrad.nn.init"]  # (imported with tensorgrad, which imports this)
+
+
+@method("uniform_")
+def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    """PyTorch's ``uniform_(from, to)``: fill in place with draws from U(from, to), from
+    ``tg.nn.init``'s default stream (one per thread, ``tg.nn.init.manual_seed`` restarts it)
+    or ``generator`` (a NumPy Generator), as ``tg.nn.init.uniform_`` does."""
+    return _init().uniform_(self, a, b, generator=generator)
+
+
+@method("normal_")
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    """PyTorch's ``normal_(mean, std)``: fill in place with draws from N(mean, std²), as
+    :func:`uniform_` draws."""
+    return _init().normal_(self, mean, std, generator=generator)
 
 
 # ---- linear algebra ----------------------------------------------------------------------

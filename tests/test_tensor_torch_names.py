@@ -278,3 +278,27 @@ def test_an_in_place_method_on_a_recorded_tensor_is_differentiated():
     y.arctan_()
     tg.sum(y).backward()
     np.testing.assert_allclose(x.grad, 1 / (1 + _V ** 2), rtol=1e-14)
+
+
+def test_random_fills_in_place_as_weight_initialization_code_writes_them():
+    # PyTorch's idioms: conv.weight.data.normal_(0.0, 0.02) (DCGAN), emb.weight.data.uniform_(-a, a)
+    # (the word language model), t.uniform_(lo, hi); they raised AttributeError
+    conv = tg.nn.Conv2d(3, 8, 3)
+    conv.weight.data.normal_(0.0, 0.02)
+    w = np.asarray(conv.weight)
+    assert 0.01 < w.std() < 0.03 and abs(w.mean()) < 0.01
+    emb = tg.nn.Embedding(200, 4)
+    emb.weight.data.uniform_(-0.1, 0.1)
+    e = np.asarray(emb.weight)
+    assert e.min() >= -0.1 and e.max() < 0.1 and e.min() < -0.09 and e.max() > 0.09
+    t = tg.tensor(np.zeros(2000))
+    assert t.uniform_(2.0, 3.0) is t and 2.0 <= float(t.min()) and float(t.max()) < 3.0
+    assert abs(float(t.normal_(5.0, 0.1).mean()) - 5.0) < 0.02
+    tg.nn.init.manual_seed(0)  # the default stream, one per thread, as tg.nn.init's
+    a = np.asarray(tg.tensor(np.zeros(3)).normal_())
+    tg.nn.init.manual_seed(0)
+    np.testing.assert_array_equal(np.asarray(tg.tensor(np.zeros(3)).normal_()), a)
+    u = tg.tensor(np.zeros(3)).uniform_(-1.0, 1.0, generator=np.random.default_rng(1))
+    np.testing.assert_array_equal(np.asarray(u), np.random.default_rng(1).uniform(-1.0, 1.0, 3))
+    with pytest.raises(TypeError):  # a value traced by a transform cannot take draws in place
+        tg.grad(lambda x: tg.sum(x.normal_()))(np.zeros(3))
