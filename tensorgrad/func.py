@@ -22,6 +22,7 @@ from .batching import vmap as _vmap
 from .hooks import TorchTypeError, TorchValueError
 from . import staging, stream_draws
 from .imperative import tensor
+from .nn.layers_more import _BatchNorm
 from .ops import conjugate
 from .recording import next_level, stopped_by_no_grad
 from .tensor import Tensor, concrete, shape_of, traced_level
@@ -36,7 +37,7 @@ from .transforms import vjp as _vjp
 from .tree import in_key_order, tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian",
-           "vmap", "functional_call", "stack_module_state"]
+           "vmap", "functional_call", "stack_module_state", "replace_all_batch_norm_modules_"]
 
 
 def conj_complex(tree):
@@ -411,3 +412,15 @@ def stack_module_state(models) -> tuple[dict, dict]:
             stacked[n] = tensor(arr, requires_grad=True) if grad else arr
         out.append(stacked)
     return out[0], out[1]
+
+
+def replace_all_batch_norm_modules_(root):
+    """``torch.func.replace_all_batch_norm_modules_``: every BatchNorm layer in ``root`` stops
+    tracking running statistics (they become None), in place, so it normalizes with the
+    batch's own statistics in both modes: what ``vmap`` over a model needs, as no running
+    statistic can be updated per mapped slice. Returns ``root``."""
+    for m in root.modules():
+        if isinstance(m, _BatchNorm):
+            m.track_running_stats = False
+            m.reset_running_stats()
+    return root

@@ -136,3 +136,19 @@ def test_dict_gradients_keep_the_arguments_key_order_in_torch_func_and_autograd(
             np.testing.assert_array_equal(g[k], np.full(2, v))
         np.testing.assert_array_equal(g["a"]["z"], [3.0])
     assert list(tg.grad(f)(p)) == ["a", "b", "w"]  # JAX's rule
+
+
+def test_replace_all_batch_norm_modules_stops_running_statistics_for_vmap():
+    # torch.func's helper for vmap over a model with BatchNorm (it was missing)
+    m = tg.nn.Sequential(tg.nn.Conv2d(3, 4, 3), tg.nn.BatchNorm2d(4), tg.nn.Sequential(tg.nn.BatchNorm2d(4)))
+    m.init(0)
+    assert tg.func.replace_all_batch_norm_modules_(m) is m
+    for bn in (m[1], m[2][0]):
+        assert not bn.track_running_stats and bn.running_mean is None and bn.running_var is None
+    x = np.random.default_rng(0).normal(size=(5, 2, 3, 6, 6))
+    out = tg.func.vmap(m)(x)
+    for i in (0, 4):  # each mapped slice normalized by its own batch statistics
+        np.testing.assert_allclose(out[i], m(x[i]), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(out[0]).mean(axis=(0, 2, 3)), 0.0, atol=1e-12)
+    m.eval()  # in evaluation mode too: there is no running statistic to use
+    np.testing.assert_allclose(np.asarray(m(x[0])).mean(axis=(0, 2, 3)), 0.0, atol=1e-12)
