@@ -9,6 +9,8 @@ loss of a real signal through ``fft`` and ``abs`` is real, and agrees with ``jax
 from __future__ import annotations
 
 import enum
+import functools
+import inspect
 from collections.abc import Sequence
 
 import numpy as np
@@ -222,4 +224,51 @@ def lax_fft(x: ArrayLike, fft_type, fft_lengths) -> Array:
             FftType.IRFFT: irfftn}[fft_type](x, lengths, axes)
 
 
+def hfftn(a: ArrayLike, s=None, axes=None, norm: str | None = None) -> Array:
+    """The real n-dimensional transform of a Hermitian-symmetric signal given by its half on the
+    last axis (``torch.fft.hfftn``; the n-dimensional :func:`hfft`)."""
+    return irfftn(conjugate(a), s, axes, _DUAL[check_norm("hfftn", norm)])
+
+
+def ihfftn(a: ArrayLike, s=None, axes=None, norm: str | None = None) -> Array:
+    """The inverse of :func:`hfftn`: the half spectrum of a real array (``torch.fft.ihfftn``)."""
+    if dtype_of(concrete(a)).kind == "c":
+        raise TypeError(f"ihfftn: needs a real input, got dtype {dtype_of(concrete(a))} (use ifftn)")
+    return conjugate(rfftn(a, s, axes, _DUAL[check_norm("ihfftn", norm)]))
+
+
+def hfft2(a: ArrayLike, s=None, axes=(-2, -1), norm: str | None = None) -> Array:
+    """:func:`hfftn` over the last two axes (``torch.fft.hfft2``)."""
+    return hfftn(a, s, axes, norm)
+
+
+def ihfft2(a: ArrayLike, s=None, axes=(-2, -1), norm: str | None = None) -> Array:
+    """:func:`ihfftn` over the last two axes (``torch.fft.ihfft2``)."""
+    return ihfftn(a, s, axes, norm)
+
+
+__all__ += ["hfftn", "ihfftn", "hfft2", "ihfft2"]  # (PyTorch's; NumPy has no such functions)
+
+
+def _takes_dim(fn):
+    """``fn`` that also takes PyTorch's keyword ``dim`` (``torch.fft``'s name for its
+    ``axis`` or ``axes``; the positional arguments are in the same order)."""
+    params = inspect.signature(fn).parameters
+    target = "axes" if "axes" in params else "axis" if "axis" in params else None
+    if target is None:
+        return fn
+
+    @functools.wraps(fn)
+    def call(*args, dim=None, **kwargs):
+        if dim is not None:
+            if target in kwargs:
+                raise TypeError(f"{fn.__name__}: give {target} or dim (PyTorch's name for it), not both")
+            kwargs[target] = tuple(dim) if isinstance(dim, list) else dim
+        return fn(*args, **kwargs)
+    call.__signature__ = inspect.signature(fn).replace(parameters=[
+        *params.values(), inspect.Parameter("dim", inspect.Parameter.KEYWORD_ONLY, default=None)])
+    return call
+
+
+globals().update({_n: _takes_dim(globals()[_n]) for _n in __all__})
 register_namespace("numpy.fft", {n: globals()[n] for n in __all__})

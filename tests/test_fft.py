@@ -138,3 +138,31 @@ def test_transform_over_no_axis_is_the_identity_as_in_jax():
         np.testing.assert_array_equal(g, np.broadcast_to(np.arange(1.0, 7.0), X.shape))
     with pytest.raises(ValueError, match="rfftn: needs at least one axis"):
         tg.fft.rfftn(X, axes=())
+
+
+def test_pytorchs_dim_keyword_and_hermitian_n_dimensional_transforms():
+    # torch.fft's names: dim= for axis/axes, and hfft2/hfftn/ihfft2/ihfftn (values as torch's:
+    # hfftn(x) = irfftn(conj(x)) with the dual normalization, ihfftn(x) = conj(rfftn(x)) likewise)
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(4, 6, 5))
+    c = x + 1j * rng.normal(size=x.shape)
+    np.testing.assert_allclose(tg.fft.fft(x, dim=0), np.fft.fft(x, axis=0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tg.fft.rfftn(x, dim=[0, 1]), np.fft.rfftn(x, axes=(0, 1)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tg.fft.fftshift(x, dim=1), np.fft.fftshift(x, axes=1))
+    for norm, dual in ((None, "forward"), ("ortho", "ortho"), ("forward", "backward")):
+        np.testing.assert_allclose(tg.fft.hfftn(c, norm=norm), np.fft.irfftn(np.conj(c), norm=dual),
+                                   rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(tg.fft.ihfftn(x, dim=(1, 2), norm=norm),
+                                   np.conj(np.fft.rfftn(x, axes=(1, 2), norm=dual)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tg.fft.hfft2(c, s=(4, 8)), np.fft.irfftn(np.conj(c), s=(4, 8), axes=(-2, -1),
+                                                                        norm="forward"), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tg.fft.ihfft2(x), np.conj(np.fft.rfft2(x, norm="forward")), rtol=1e-12, atol=1e-12)
+    g = tg.grad(lambda v: tg.sum(tg.fft.hfftn(v * (1 + 1j), dim=(0, 1)) ** 2))(x)
+    eps, e = 1e-6, np.zeros_like(x)
+    e[1, 2, 3] = eps
+    f = lambda v: np.sum(np.fft.irfftn(np.conj(v * (1 + 1j)), axes=(0, 1), norm="forward") ** 2)  # noqa: E731
+    np.testing.assert_allclose(g[1, 2, 3], (f(x + e) - f(x - e)) / (2 * eps), rtol=1e-6)
+    with pytest.raises(TypeError, match="fft: give axis or dim"):
+        tg.fft.fft(x, axis=0, dim=0)
+    with pytest.raises(TypeError, match="ihfftn: needs a real input"):
+        tg.fft.ihfftn(c)
