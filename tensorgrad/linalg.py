@@ -67,7 +67,8 @@ from .ops.linalg import _matmul_public as matmul, tensordot
 from .ops.linalg import outer as _outer
 from .ops.determinant import det
 from .ops.linalg_ops import (LinAlgError, SlogdetResult, inv, matrix_power, mT, multi_dot, pinv,
-                             slogdet, solve)
+                             slogdet)
+from .ops.linalg_ops import solve as _solve
 from .linalg_torch import (CholeskyExResult, InvExResult, LDLFactorExResult, LDLFactorResult,
                            LUFactorExResult, LUFactorResult, LUResult, SolveExResult,
                            cholesky_ex, householder_product, inv_ex, ldl_factor, ldl_factor_ex,
@@ -183,9 +184,21 @@ def tensorsolve(a: ArrayLike, b: ArrayLike, axes=None) -> Array:
     return reshape(solve(reshape(a, (n, n)), reshape(b, (n,))), rest)
 
 
-def diagonal(x: ArrayLike, /, *, offset: int = 0) -> Array:
-    """The diagonal of the last two axes (``numpy.linalg.diagonal``)."""
-    return _diagonal(x, offset, -2, -1)
+def solve(a: ArrayLike, b: ArrayLike, *, left: bool = True) -> Array:
+    """``x`` with ``a x = b`` (``numpy.linalg.solve``: a 1-D ``b`` is one vector, otherwise
+    (..., M, K) matrices, stacks broadcast); PyTorch's ``left=False`` solves ``x a = b``."""
+    if left:
+        return _solve(a, b)
+    if len(_shape(b)) < 2:
+        raise ValueError(f"linalg.solve: left=False needs b with at least 2 axes (rows of x a = b), "
+                         f"got shape {_shape(b)}")
+    return mT(_solve(mT(a), mT(b)))  # x a = b  <=>  aᵀ xᵀ = bᵀ
+
+
+def diagonal(x: ArrayLike, /, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Array:
+    """The diagonal of the last two axes (``numpy.linalg.diagonal``), or of PyTorch's
+    ``dim1`` and ``dim2``."""
+    return _diagonal(x, offset, dim1, dim2)
 
 
 def trace(x: ArrayLike, /, *, offset: int = 0, dtype=None) -> Array:
@@ -200,9 +213,11 @@ def matrix_transpose(x: ArrayLike, /) -> Array:
 
 
 def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1, precision=None,
-           preferred_element_type=None) -> Array:
+           preferred_element_type=None, dim: int | None = None) -> Array:
     """The dot product of vectors along ``axis`` (``numpy.linalg.vecdot``; inputs broadcast;
-    JAX's ``precision`` and ``preferred_element_type`` as in ``tg.vecdot``)."""
+    JAX's ``precision`` and ``preferred_element_type`` as in ``tg.vecdot``; PyTorch's ``dim``
+    names ``axis``)."""
+    axis = _axis_or_dim("vecdot", axis, dim)
     return _vecdot(x1, x2, axis=axis, precision=precision,
                    preferred_element_type=preferred_element_type)
 
@@ -217,8 +232,18 @@ def outer(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     return _outer(x1, x2)
 
 
-def cross(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
-    """The cross product of 3-vectors along ``axis`` (``numpy.linalg.cross``)."""
+def _axis_or_dim(name: str, axis: int, dim: int | None) -> int:
+    if dim is None:
+        return axis
+    if axis != -1:
+        raise TypeError(f"linalg.{name}: give axis or dim (PyTorch's name for it), not both")
+    return dim
+
+
+def cross(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1, dim: int | None = None) -> Array:
+    """The cross product of 3-vectors along ``axis`` (``numpy.linalg.cross``; PyTorch's ``dim``
+    names ``axis``)."""
+    axis = _axis_or_dim("cross", axis, dim)
     for x in (x1, x2):
         s = getattr(x, "shape", None)
         if s is not None and (not s or s[axis] != 3):
@@ -227,7 +252,7 @@ def cross(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
     return _cross(x1, x2, axis=axis)
 
 
-for _f in (inv, solve, det, pinv, cholesky, eigvalsh, eigvals, svdvals):  # registered ops: tg.linalg.<name>
+for _f in (inv, det, pinv, cholesky, eigvalsh, eigvals, svdvals):  # registered ops: tg.linalg.<name>
     _f.__module__ = __name__
 del _f
 

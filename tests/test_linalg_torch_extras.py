@@ -424,3 +424,25 @@ def test_names_are_in_tg_linalg_all():
     assert tg.linalg.inv_ex(A3)._fields == ("inverse", "info")
     assert tg.linalg.solve_ex(A3, A3)._fields == ("result", "info")
     assert tg.linalg.ldl_factor(SPD)._fields == ("LD", "pivots")
+
+
+def test_torch_linalg_keywords_left_dim_dim1_dim2():
+    # torch.linalg.solve(A, B, left=False) solves X A = B; cross/vecdot take dim=, diagonal
+    # dim1=/dim2= (each raised TypeError)
+    rng = np.random.default_rng(11)
+    A, B = rng.normal(size=(2, 3, 3)), rng.normal(size=(2, 4, 3))
+    X = tg.linalg.solve(A, B, left=False)
+    np.testing.assert_allclose(X @ A, B, rtol=1e-12, atol=1e-12)
+    g = tg.grad(lambda m: tg.sum(tg.linalg.solve(m, B, left=False)))(A)
+    eps, E = 1e-6, np.zeros_like(A)
+    E[1, 0, 2] = eps
+    f = lambda m: np.linalg.solve(np.swapaxes(m, -1, -2), np.swapaxes(B, -1, -2)).sum()  # noqa: E731
+    np.testing.assert_allclose(g[1, 0, 2], (f(A + E) - f(A - E)) / (2 * eps), rtol=1e-6)
+    with pytest.raises(ValueError, match="left=False needs b with at least 2 axes"):
+        tg.linalg.solve(A[0], B[0, 0], left=False)
+    a, b = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    np.testing.assert_allclose(tg.linalg.cross(a, b, dim=1), np.cross(a, b, axis=1), rtol=1e-14)
+    np.testing.assert_allclose(tg.linalg.vecdot(a, b, dim=0), (a * b).sum(0), rtol=1e-14)
+    np.testing.assert_array_equal(tg.linalg.diagonal(A, offset=1, dim1=0, dim2=2), np.diagonal(A, 1, 0, 2))
+    with pytest.raises(TypeError, match="linalg.cross: give axis or dim"):
+        tg.linalg.cross(a, b, axis=0, dim=1)
