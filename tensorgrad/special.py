@@ -43,6 +43,7 @@ differentiable to any order.
 from __future__ import annotations
 
 from .ops.activations import erf, logsumexp
+from .ops import astype as _astype
 from .registry import register_numpy
 from .ops.activations import log_softmax as _log_softmax
 from .ops.activations import sigmoid as expit
@@ -96,14 +97,27 @@ __all__ = ["erf", "erfc", "erfinv", "gammaln", "digamma", "psi", "polygamma", "e
            "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p"]
 
 
-def softmax(x: ArrayLike, axis: Axis = None) -> Array:
+def _torch_dim(name: str, x, axis, dim, dtype):
+    """(x cast to ``dtype``, the axis): ``torch.special``'s ``dim`` names ``axis``."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"special.{name}: give axis or dim (PyTorch's name for it), not both")
+        axis = dim
+    return (x if dtype is None else _astype(x, dtype)), axis
+
+
+def softmax(x: ArrayLike, axis: Axis = None, *, dim: Axis = None, dtype=None) -> Array:
     """exp(x) / Σ exp(x) over ``axis``: by default over *all* entries, as SciPy (``tg.softmax``
-    defaults to the last axis). A tuple of axes normalizes over those axes together."""
+    defaults to the last axis). A tuple of axes normalizes over those axes together.
+    ``torch.special.softmax``'s ``dim`` names ``axis``, and ``dtype`` casts ``x`` first."""
+    x, axis = _torch_dim("softmax", x, axis, dim, dtype)
     return _softmax(x, axis=axis)
 
 
-def log_softmax(x: ArrayLike, axis: Axis = None) -> Array:
-    """log(softmax(x)) over ``axis`` (by default over all entries, as SciPy)."""
+def log_softmax(x: ArrayLike, axis: Axis = None, *, dim: Axis = None, dtype=None) -> Array:
+    """log(softmax(x)) over ``axis`` (by default over all entries, as SciPy; ``dim`` and
+    ``dtype`` as in :func:`softmax`)."""
+    x, axis = _torch_dim("log_softmax", x, axis, dim, dtype)
     return _log_softmax(x, axis=axis)
 
 # SciPy's ufuncs of the same meaning, called on a Tensor (``scipy.special.log1p(t)``), are these

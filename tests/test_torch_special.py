@@ -291,3 +291,16 @@ def test_bad_input_raises_clear_errors():
         ts.airy(x + 1j)
     with pytest.raises(TypeError, match=r"airy_ai: x must be real.*complex"):
         ts.airy_ai(x + 1j)
+
+
+def test_softmax_and_log_softmax_take_pytorchs_dim_and_dtype():
+    # torch.special.softmax(x, dim=1) (it raised TypeError); axis=None keeps SciPy's all entries
+    x = np.random.default_rng(2).normal(size=(3, 4))
+    e = np.exp(x - x.max(1, keepdims=True))
+    np.testing.assert_allclose(tg.special.softmax(x, dim=1), e / e.sum(1, keepdims=True), rtol=1e-14)
+    np.testing.assert_allclose(tg.special.log_softmax(x, dim=1), np.log(e / e.sum(1, keepdims=True)),
+                               rtol=1e-13)
+    assert tg.special.softmax(x.astype(np.float32), dim=1, dtype=np.float64).dtype == np.float64
+    np.testing.assert_allclose(np.sum(tg.special.softmax(x)), 1.0, rtol=1e-14)
+    with pytest.raises(TypeError, match="special.softmax: give axis or dim"):
+        tg.special.softmax(x, 0, dim=1)
