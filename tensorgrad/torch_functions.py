@@ -336,7 +336,8 @@ def cartesian_prod(*tensors):
     one per row in row-major order, (∏ nᵢ, k); one input comes back as it is."""
     for i, t in enumerate(tensors):
         if len(shape_of(concrete(t))) != 1:
-            raise ValueError(f"cartesian_prod: input {i} must be 1-D, got shape {tuple(shape_of(concrete(t)))}")
+            raise ValueError(f"cartesian_prod: input {i} must be 1-D, got shape "
+                             f"{tuple(shape_of(concrete(t)))}")
     if len(tensors) == 1:
         return tensors[0]
     grids = _ops.meshgrid(*tensors, indexing="ij")
@@ -347,7 +348,8 @@ def bucketize(input, boundaries, *, out_int32: bool = False, right: bool = False
     """PyTorch's ``torch.bucketize``: the index of each entry's bucket among the sorted 1-D
     ``boundaries`` (``right=False``: ``boundaries[i-1] < x <= boundaries[i]``); integers."""
     if len(shape_of(concrete(boundaries))) != 1:
-        raise ValueError(f"bucketize: boundaries must be 1-D, got shape {tuple(shape_of(concrete(boundaries)))}")
+        raise ValueError(f"bucketize: boundaries must be 1-D, got shape "
+                         f"{tuple(shape_of(concrete(boundaries)))}")
     out = _ops.searchsorted(boundaries, input, side="right" if right else "left")
     return _ops.astype(out, np.int32 if out_int32 else np.int64)
 
@@ -355,7 +357,8 @@ def bucketize(input, boundaries, *, out_int32: bool = False, right: bool = False
 def adjoint(input):
     """PyTorch's ``torch.adjoint``: the conjugate transpose of the last two axes."""
     if len(shape_of(concrete(input))) < 2:
-        raise ValueError(f"adjoint: input must have at least 2 axes, got shape {tuple(shape_of(concrete(input)))}")
+        raise ValueError(f"adjoint: input must have at least 2 axes, got shape "
+                         f"{tuple(shape_of(concrete(input)))}")
     return _ops.conj(_ops.swapaxes(input, -1, -2))
 
 

@@ -286,7 +286,8 @@ def _takes_input(fn):
     except (TypeError, ValueError):
         return fn
     if (not params or any(p.name == "input" for p in params)
-            or params[0].kind not in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)):
+            or params[0].kind not in (inspect.Parameter.POSITIONAL_ONLY,
+                                      inspect.Parameter.POSITIONAL_OR_KEYWORD)):
         return fn
     first = params[0].name
 

@@ -94,8 +94,8 @@ def embedding_bag(input: ArrayLike, weight: ArrayLike, offsets: ArrayLike | None
     The bags: a 2-D ``input`` (B, n) holds one bag per row; a 1-D ``input`` is cut into bags
     at ``offsets`` (non-decreasing, starting at 0; bag b runs to the next offset or the end;
     with ``include_last_offset`` the last offset is the input's length and ends the last bag,
-    CSR style; as in PyTorch, the last bag runs to the input's end whatever that offset says). ``per_sample_weights`` (the input's shape, ``mode='sum'`` only) scales each
-    row. Ids equal to ``padding_idx`` (negative: counted from the end) are left out of their
+    CSR style; as in PyTorch, the last bag runs to the input's end whatever that offset
+    says). ``per_sample_weights`` (the input's shape, ``mode='sum'`` only) scales each row. Ids equal to ``padding_idx`` (negative: counted from the end) are left out of their
     bag (not counted by the mean, no gradient). An empty bag gives zeros. In ``'max'`` mode
     each feature's gradient goes to the first maximal entry of the bag, as PyTorch.
     ``max_norm`` and ``scale_grad_by_freq`` are not supported (NotImplementedError);

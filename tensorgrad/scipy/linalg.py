@@ -137,7 +137,8 @@ def solve_triangular(a: ArrayLike, b: ArrayLike, trans: int | str = 0, lower: bo
     except np.linalg.LinAlgError:
         d = np.diagonal(np.asarray(concrete(t)), axis1=-2, axis2=-1)
         zero = np.argwhere(d == 0)
-        where = f" (diagonal entry {tuple(int(i) for i in zero[0]) if d.ndim > 1 else int(zero[0][0])})" if zero.size else ""
+        entry = (tuple(int(i) for i in zero[0]) if d.ndim > 1 else int(zero[0][0])) if zero.size else None
+        where = f" (diagonal entry {entry})" if zero.size else ""
         raise np.linalg.LinAlgError(
             f"solve_triangular: the triangle of a (shape {_shape(a)}, dtype {dtype_of(concrete(a))}) "
             f"is singular{where}: a zero on its diagonal, so T x = b has no unique solution") from None
