@@ -25,14 +25,14 @@ import numpy as np
 
 from . import ops as tgo
 from . import special
-from .imperative import _setitem_through as _setitem, check_cast
+from .imperative import _setitem_through as _setitem, check_cast, tensor as _tensor
 from .lax import rsqrt
 from .nn.inplace import write_back
 from .nn.torch_activations import log_softmax, relu, softmax
 from .recording import IMPERATIVE
 from .staging import Staged
 from .tensor import Tensor, traced_level
-from .tensor_torch_extra import SELF_WRITING  # (and registers more methods into METHODS)
+from .tensor_torch_extra import SELF_WRITING, numpy_keywords  # (and registers more METHODS)
 from . import tensor_torch_names  # noqa: F401  (and more)
 from .tensor_torch_names import INT_RESULTS, tensors_out
 from .tensor_torch_more import METHODS, each_result, arg_reduce, dim_of, dims_of, dtype_device, ints_of, values_indices
@@ -218,19 +218,19 @@ def _to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, me
     return tgo.astype(self, dtype)
 
 
-def _new(fill):
-    def m(self, *size, dtype=None, device=None, requires_grad=False, **_):
-        shape = ints_of("new_" + fill[0], size)
-        return Tensor(np.full(shape, fill[1], dtype=dtype or self.dtype))
+def _new(fill):  # (size given by position or as size=; requires_grad makes a leaf, as PyTorch)
+    def m(self, *shape, size=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        shape = ints_of("new_" + fill[0], shape if size is None else (size,))
+        return _tensor(np.full(shape, fill[1], dtype=dtype or self.dtype), requires_grad=requires_grad)
     return m
 
 
 def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return Tensor(np.full(tuple(size), fill_value, dtype=dtype or self.dtype))
+    return _tensor(np.full(tuple(size), fill_value, dtype=dtype or self.dtype), requires_grad=requires_grad)
 
 
 def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
-    return Tensor(np.array(data, dtype=dtype or self.dtype))
+    return _tensor(np.array(data, dtype=dtype or self.dtype), requires_grad=requires_grad)
 
 
 METHODS.update(to=_to, type_as=lambda self, other: _cast(np.dtype(other.dtype))(self),
@@ -617,7 +617,7 @@ def _torch_dims(name, fn, pos, empty_is_all):
 def _install(cls) -> None:
     for name, fn in METHODS.items():
         if name != "nonzero_torch":
-            setattr(cls, name, fn)
+            setattr(cls, name, numpy_keywords(fn))
     for name in ("sum", "mean", "prod", "all", "any", "argmax", "argmin"):
         setattr(cls, name, _keywords(name, getattr(cls, name)))
     for name in ("cumsum", "cumprod"):  # PyTorch's (dim, *, dtype): no keepdim

@@ -4,6 +4,8 @@ each a composition of tensorgrad's differentiable functions, so every transform 
 :mod:`tensorgrad.tensor_torch_more`; :mod:`tensorgrad.tensor_torch` installs them."""
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
 
 import numpy as np
@@ -17,6 +19,29 @@ __all__: list = []
 
 #: in-place methods that write themselves (no out-of-place method of the name without ``_``)
 SELF_WRITING = frozenset({"uniform_", "normal_"})
+
+
+def numpy_keywords(fn):
+    """``fn``, a Tensor method with PyTorch's ``dim``/``keepdim``, also taking NumPy's names
+    ``axis``/``keepdims`` for them, as PyTorch's methods do (``t.amax(axis=1)``)."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return fn
+    pairs = [(a, d) for a, d in (("axis", "dim"), ("keepdims", "keepdim"))
+             if d in params and a not in params]
+    if not pairs or any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return fn
+
+    @functools.wraps(fn)
+    def call(self, *args, **kwargs):
+        for a, d in pairs:
+            if a in kwargs:
+                if d in kwargs:
+                    raise TypeError(f"Tensor.{fn.__name__}: give {d} or {a} (NumPy's name), not both")
+                kwargs[d] = kwargs.pop(a)
+        return fn(self, *args, **kwargs)
+    return call
 
 
 # ---- random fills (weight-initialization code: t.data.normal_(0, 0.02), t.uniform_(-a, a)) ----

@@ -366,7 +366,7 @@ def _moments(name: str, input, dim, unbiased, keepdim, correction):
     if unbiased is not None and correction is not None:
         raise TypeError(f"{name}: give unbiased or correction, not both")
     ddof = correction if correction is not None else 1 if unbiased in (None, True) else 0
-    axis = tuple(dim) if isinstance(dim, (list, tuple)) else dim
+    axis = (tuple(dim) or None) if isinstance(dim, (list, tuple)) else dim  # (dim=(): all, as PyTorch)
     mean = _ops.mean(input, axis=axis, keepdims=bool(keepdim))
     return _ops.var(input, axis=axis, ddof=ddof, keepdims=bool(keepdim)), mean
 

@@ -302,3 +302,27 @@ def test_random_fills_in_place_as_weight_initialization_code_writes_them():
     np.testing.assert_array_equal(np.asarray(u), np.random.default_rng(1).uniform(-1.0, 1.0, 3))
     with pytest.raises(TypeError):  # a value traced by a transform cannot take draws in place
         tg.grad(lambda x: tg.sum(x.normal_()))(np.zeros(3))
+
+
+def test_new_tensors_take_size_by_keyword_and_requires_grad():
+    # t.new_zeros(size=(2, 3)) gave a 0-d tensor (size= was swallowed), requires_grad was ignored
+    t = tg.tensor(np.zeros((2, 2)))
+    for name in ("new_zeros", "new_ones", "new_empty"):
+        assert getattr(t, name)(size=(2, 3)).shape == (2, 3) == getattr(t, name)(2, 3).shape
+    a = t.new_zeros(3, requires_grad=True)
+    tg.sum(a * 2.0).backward()
+    np.testing.assert_array_equal(a.grad, [2.0, 2.0, 2.0])
+    assert t.new_full((2,), 3.0, requires_grad=True).requires_grad
+    assert not t.new_tensor([1.0, 2.0]).requires_grad and t.new_tensor([1.0], requires_grad=True).requires_grad
+
+
+def test_methods_with_pytorchs_dim_take_numpys_axis_and_keepdims_too():
+    # PyTorch's methods accept axis=/keepdims= for dim=/keepdim= (these raised TypeError)
+    x = np.random.default_rng(8).normal(size=(3, 4))
+    t = tg.tensor(x)
+    np.testing.assert_array_equal(t.amax(axis=1, keepdims=True), t.amax(dim=1, keepdim=True))
+    np.testing.assert_array_equal(t.unsqueeze(axis=1), t.unsqueeze(1))
+    np.testing.assert_array_equal(t.cummax(axis=1)[0], t.cummax(dim=1)[0])
+    np.testing.assert_allclose(t.logsumexp(axis=0), t.logsumexp(dim=0))
+    with pytest.raises(TypeError, match="give dim or axis"):
+        t.amax(dim=1, axis=1)

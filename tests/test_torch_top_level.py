@@ -98,3 +98,15 @@ def test_functional_names_at_the_top_are_torch_nn_functionals():
                                / np.linalg.norm(B, axis=1), rtol=1e-13)
     np.testing.assert_allclose(tg.layer_norm(A, (4,)), (A - A.mean(1, keepdims=True))
                                / np.sqrt(A.var(1, keepdims=True) + 1e-5), rtol=1e-12)
+
+
+def test_pytorchs_positional_keepdim_and_empty_dim():
+    # torch.logsumexp(x, 1, True): the bool is keepdim (it was taken for SciPy's weights b);
+    # torch.std_mean(x, dim=()) reduces every axis (it reduced none)
+    np.testing.assert_allclose(tg.logsumexp(A, 1, True), scipy.special.logsumexp(A, 1, keepdims=True),
+                               rtol=1e-14)
+    assert tg.logsumexp(A, 1, False).shape == (3,)
+    np.testing.assert_allclose(tg.logsumexp(A, 1, B), scipy.special.logsumexp(A, 1, b=B), rtol=1e-14)
+    std, mean = tg.std_mean(A, dim=())
+    np.testing.assert_allclose(std, A.std(ddof=1), rtol=1e-14)
+    np.testing.assert_allclose(mean, A.mean(), rtol=1e-14)

@@ -249,8 +249,14 @@ def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None, keepd
     ``(log|Σ b·exp(a)|, sign)`` (the sign carries no gradient). ``where`` (as
     ``jax.nn.logsumexp``): only the entries where it is true take part (the others
     get a zero gradient; a slice with none gives −inf). ``dim`` and ``keepdim`` are PyTorch's
-    names for ``axis`` and ``keepdims`` (``torch.logsumexp(x, dim=1)``).
+    names for ``axis`` and ``keepdims`` (``torch.logsumexp(x, dim=1)``); a bool in ``b``'s
+    place is PyTorch's positional ``keepdim`` (``torch.logsumexp(x, 1, True)``), as no weights
+    are a bool.
     """
+    if isinstance(b, (bool, np.bool_)):
+        if keepdim is not None:
+            raise TypeError("logsumexp: a bool third argument is PyTorch's keepdim, given twice")
+        b, keepdim = None, bool(b)
     axis, keepdims = torch_axes("logsumexp", axis, keepdims, dim, keepdim)
     if b is not None:  # b may broadcast a too (as SciPy and JAX): the sum runs over the common shape
         xs, bs = np.shape(concrete(a)), np.shape(concrete(b))
