@@ -56,7 +56,10 @@ def _torch_form(name: str, args: tuple, kwargs: dict):
     there is none)."""
     if name == "transpose" and len(args) == 3 and not kwargs:  # torch.transpose(x, d0, d1): a swap
         return _method("swapaxes", args[0], args[1:], {})
-    if _TORCH_KEYWORDS.isdisjoint(kwargs) or not hasattr(RuleArray, name):
+    # (PyTorch's keywords, or a bool where NumPy takes none: torch.sum(x, 1, True)'s keepdim,
+    # torch.sort(x, 1, True)'s descending)
+    torch_like = not _TORCH_KEYWORDS.isdisjoint(kwargs) or any(type(a) is bool for a in args[2:])
+    if not torch_like or not hasattr(RuleArray, name):
         return NotImplemented
     return _method(name, args[0], args[1:], kwargs)
 

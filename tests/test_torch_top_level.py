@@ -110,3 +110,19 @@ def test_pytorchs_positional_keepdim_and_empty_dim():
     std, mean = tg.std_mean(A, dim=())
     np.testing.assert_allclose(std, A.std(ddof=1), rtol=1e-14)
     np.testing.assert_allclose(mean, A.mean(), rtol=1e-14)
+
+
+def test_a_bool_third_argument_is_pytorchs_keepdim_or_descending():
+    # NumPy takes a dtype, out or kind there, never a bool: tg.sum(x, 1, True) raised "Cannot
+    # interpret 'True' as a data type"; now each is PyTorch's call
+    t = tg.tensor(A)
+    np.testing.assert_allclose(tg.sum(t, 1, True), A.sum(1, keepdims=True), rtol=1e-14)
+    np.testing.assert_allclose(tg.mean(A, 0, True), A.mean(0, keepdims=True), rtol=1e-14)
+    values, indices = tg.max(t, 1, True)
+    np.testing.assert_array_equal(values, A.max(1, keepdims=True))
+    np.testing.assert_array_equal(indices, A.argmax(1)[:, None])
+    values, indices = tg.sort(t, 1, True)  # descending
+    np.testing.assert_array_equal(values, -np.sort(-A, 1))
+    np.testing.assert_allclose(tg.std(t, 1, True), A.std(1, ddof=1), rtol=1e-14)  # unbiased
+    np.testing.assert_allclose(tg.var(t, 1, False), A.var(1), rtol=1e-14)
+    assert tg.sum(A, 1, np.float32).dtype == np.float32  # (NumPy's dtype stays NumPy's)

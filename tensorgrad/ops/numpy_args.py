@@ -472,7 +472,8 @@ def argsort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=
 def torch_keywords(f: Callable, name: str) -> Callable:
     """``f`` as ``tg.<name>``: where it takes NumPy's ``axis`` and not PyTorch's ``dim``, one
     that gives PyTorch's function for PyTorch's keywords (``tg.sum(x, dim=1)``,
-    ``tg.max(x, dim=1)`` -> (values, indices)): the Tensor method ``name``."""
+    ``tg.max(x, dim=1)`` -> (values, indices)) and positional keepdim (``tg.sum(x, 1, True)``):
+    the Tensor method ``name``."""
     try:
         params = inspect.signature(f).parameters
     except (TypeError, ValueError):
@@ -483,7 +484,10 @@ def torch_keywords(f: Callable, name: str) -> Callable:
 
     @functools.wraps(f)
     def published(*args, **kwargs):
-        if ("dim" in kwargs or "keepdim" in kwargs) and args and TORCH_FORM:
+        # (a bool third argument is PyTorch's keepdim, or sort's descending: NumPy takes a dtype,
+        # out or kind there, never a bool)
+        if ("dim" in kwargs or "keepdim" in kwargs or len(args) > 2 and type(args[2]) is bool) \
+                and args and TORCH_FORM:
             out = TORCH_FORM[0](name, args, kwargs)
             if out is not NotImplemented:
                 return out
