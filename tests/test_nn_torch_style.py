@@ -154,7 +154,7 @@ def test_nn_functional_answers_as_pytorchs_functional_module():
     t = tg.tensor(x, requires_grad=True)
     F.relu(input=t).sum().backward()
     np.testing.assert_array_equal(t.grad, (x > 0).astype(float))
-    with pytest.raises(TypeError, match="both x and input"):
+    with pytest.raises(TypeError, match="input"):
         F.glu(x, input=x)
     e = np.exp(x - x.max(1, keepdims=True))
     np.testing.assert_allclose(F.softmax(x, dim=1), e / e.sum(1, keepdims=True))  # PyTorch's dim=

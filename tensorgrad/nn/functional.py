@@ -137,15 +137,9 @@ def _masked_logmeanexp(x, mask, axis, keepdims: bool):
     return _o.where(some, lse - _o.log(_o.where(some, count, 1.0)), np.nan)
 
 
-def glu(x: ArrayLike = None, axis: int = -1, *, dim: int | None = None, input: ArrayLike = None) -> Array:
+def glu(x: ArrayLike, axis: int = -1, *, dim: int | None = None) -> Array:
     """The gated linear unit ``a · σ(b)``, with ``x`` split in halves ``a``, ``b`` along
     ``axis`` (``jax.nn.glu``; PyTorch's ``dim=`` names it too, and ``input=`` names ``x``)."""
-    if input is not None:
-        if x is not None:
-            raise TypeError("glu: got both x and input (PyTorch's name for x)")
-        x = input
-    if x is None:
-        raise TypeError("glu: missing the input x")
     if dim is not None:
         axis = dim
     size = _shape(x)[axis]
@@ -299,6 +293,7 @@ def _takes_input(fn):
     return call
 
 
+glu = _takes_input(glu)
 _WITH_INPUT: dict = {}
 
 
