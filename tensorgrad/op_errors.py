@@ -24,10 +24,14 @@ def named_error(name: str, exc: Exception) -> Exception:
     helper = re.match(r"^([\w.<>]+)\(\) ", msg)  # a wrong call of the argument handler
     if isinstance(exc, TypeError) and helper and ("<" in helper[1] or helper[1].startswith("_")):
         return TypeError(f"{name}(){msg[helper.end(1) + 2:]}")
-    kind = TypeError if isinstance(exc, (TypeError, AttributeError)) else type(exc)
+    # the class is kept (TorchTypeError, which is also a RuntimeError; AxisError)
+    kind = TypeError if isinstance(exc, AttributeError) else type(exc)
     try:
         return kind(f"{name}: {msg}")
-    except TypeError:  # (an exception class that takes other arguments)
+    except Exception:  # noqa: BLE001 - a class that takes other arguments (NumPy's
+        for base in (TypeError, IndexError, ValueError):  # _UFuncNoLoopError): its builtin base
+            if isinstance(exc, base):
+                return base(f"{name}: {msg}")
         return exc
 
 

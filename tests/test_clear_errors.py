@@ -121,3 +121,16 @@ def test_numpys_own_errors_inside_a_function_name_the_function(name, call, kind)
     # NumPy's message alone (kth(=7) out of bounds (4)) does not say which call it concerns
     with pytest.raises(kind, match=rf"^{name}: "):
         call()
+
+
+def test_a_named_error_keeps_its_class():
+    # (PyTorch-style errors that are also RuntimeErrors stay catchable as such; a class whose
+    # constructor takes other arguments falls back to its builtin base)
+    from tensorgrad.hooks import TorchTypeError
+    from tensorgrad.op_errors import named_error
+    for exc in (TorchTypeError("bad"), np.exceptions.AxisError("axis 3 is out of bounds")):
+        named = named_error("myfunc", exc)
+        assert type(named) is type(exc) and str(named).startswith("myfunc: ")
+    assert isinstance(named_error("myfunc", TorchTypeError("bad")), RuntimeError)
+    with pytest.raises(TypeError, match="^kron: ufunc 'multiply'"):
+        tg.kron(np.ones(2), "x")
