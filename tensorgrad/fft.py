@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .ops import astype, conjugate, roll
-from .ops._util import concrete, dtype_of, negative_axis, shape_of
+from .ops._util import concrete, dtype_of, negative_axis, shape_of, torch_axes
 from .ops.fft_ops import check_norm, fft_c2c, fft_length, half_length_check, irfft as _irfft, rfft as _rfft
 from .registry import register_namespace
 from .typing import Array, ArrayLike  # noqa: F401
@@ -261,9 +261,7 @@ def _takes_dim(fn):
     @functools.wraps(fn)
     def call(*args, dim=None, **kwargs):
         if dim is not None:
-            if target in kwargs:
-                raise TypeError(f"{fn.__name__}: give {target} or dim (PyTorch's name for it), not both")
-            kwargs[target] = tuple(dim) if isinstance(dim, list) else dim
+            kwargs[target] = torch_axes(fn.__name__, kwargs.get(target), False, dim, None)[0]
         return fn(*args, **kwargs)
     call.__signature__ = inspect.signature(fn).replace(parameters=[
         *params.values(), inspect.Parameter("dim", inspect.Parameter.KEYWORD_ONLY, default=None)])

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from .ops.activations import erf, logsumexp
 from .ops import astype as _astype
+from .ops._util import torch_axes
 from .registry import register_numpy
 from .ops.activations import log_softmax as _log_softmax
 from .ops.activations import sigmoid as expit
@@ -99,10 +100,7 @@ __all__ = ["erf", "erfc", "erfinv", "gammaln", "digamma", "psi", "polygamma", "e
 
 def _torch_dim(name: str, x, axis, dim, dtype):
     """(x cast to ``dtype``, the axis): ``torch.special``'s ``dim`` names ``axis``."""
-    if dim is not None:
-        if axis is not None:
-            raise TypeError(f"special.{name}: give axis or dim (PyTorch's name for it), not both")
-        axis = dim
+    axis = torch_axes(f"special.{name}", axis, False, dim, None)[0]
     return (x if dtype is None else _astype(x, dtype)), axis
 
 
