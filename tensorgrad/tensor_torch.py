@@ -617,7 +617,7 @@ def _torch_dims(name, fn, pos, empty_is_all):
 def _install(cls) -> None:
     for name, fn in METHODS.items():
         if name != "nonzero_torch":
-            setattr(cls, name, numpy_keywords(fn))
+            setattr(cls, name, fn)
     for name in ("sum", "mean", "prod", "all", "any", "argmax", "argmin"):
         setattr(cls, name, _keywords(name, getattr(cls, name)))
     for name in ("cumsum", "cumprod"):  # PyTorch's (dim, *, dtype): no keepdim
@@ -638,8 +638,8 @@ def _install(cls) -> None:
             setattr(cls, name, _torch_dims(name, getattr(cls, name), pos, empty_is_all))
 
 
-for _name in INT_RESULTS:  # (their counts, indices and exponents: tensors for a tensor)
-    METHODS[_name] = tensors_out(METHODS[_name])
+for _name, _fn in METHODS.items():  # (INT_RESULTS' counts and indices: tensors; and axis=/keepdims=)
+    METHODS[_name] = numpy_keywords(tensors_out(_fn) if _name in INT_RESULTS else _fn)
 _install(Tensor)
 _install(Staged)
 
