@@ -624,8 +624,10 @@ class set_grad_enabled:
 
 _ZERO_OPS: dict = {}
 #: the ops PyTorch records with a zero derivative; the others without one (comparisons,
-#: floor division, stop_gradient, ...) give constants, as there
-_PIECEWISE_CONSTANT = frozenset({"floor", "ceil", "round", "rint", "trunc", "sign"})
+#: stop_gradient, ...) give constants, as there. Floor division is one of them: PyTorch's
+#: ``x // y`` stays on the graph (``div(rounding_mode="floor")``'s gradient is zeros)
+_PIECEWISE_CONSTANT = frozenset({"floor", "ceil", "round", "rint", "trunc", "sign",
+                                 "floor_divide"})
 
 
 def _zero_derivative(op, n: int) -> Op | None:

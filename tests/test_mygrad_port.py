@@ -290,15 +290,15 @@ def test_floor_div_of_tensors_that_need_no_grad_is_numpys(a1, a2):
         assert_array_equal(got.numpy(), want)
 
 
-def test_floor_div_has_no_derivative():
-    # MyGrad raises on `x // 1` for a variable tensor; PyTorch records an op whose backward
-    # raises; tensorgrad treats floor division as floor: a constant result (gradient 0)
-    x = leaf(3.5)
-    for out in (x // 1, 7 // x):
-        assert not out.requires_grad
-        with pytest.raises(RuntimeError, match="no graph"):
-            out.backward()
-    assert x.grad is None
+def test_floor_div_has_a_zero_derivative():
+    # MyGrad raises on `x // 1` for a variable tensor; tensorgrad treats floor division as
+    # floor, as JAX and PyTorch's div(rounding_mode="floor") do: recorded, with gradient 0
+    for make in (lambda x: x // 1, lambda x: 7 // x, lambda x: x.div(2, rounding_mode="floor")):
+        x = leaf(3.5)
+        out = make(x)
+        assert out.requires_grad
+        out.backward()
+        assert x.grad == 0.0
 
 
 @pytest.mark.parametrize("p", [1, 1.0, np.array(1), 2, 2.0, np.array(2.0), 3, 0])

@@ -377,3 +377,27 @@ def test_transpose_0_1_of_a_recorded_matrix_warns_of_numpys_meaning():
         warnings.simplefilter("error")
         assert m.transpose(1, 0).shape == m.transpose(-2, -1).shape == (3, 2)
         tg.grad(lambda v: tg.sum(v.transpose(0, 1)))(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: x.div(2.0, rounding_mode="floor"),
+    lambda x: tg.floor_divide(x, 2.0),
+    lambda x: x.angle(),
+    lambda x: tg.angle(x, deg=True),
+    lambda x: tg.nn.functional.pdist(x.reshape(3, 1), p=0),
+])
+def test_ops_of_slope_zero_stay_on_the_graph_as_pytorch(make):
+    # PyTorch records these with a zero derivative: backward() fills zeros instead of raising
+    x = tg.tensor(np.array([1.5, -2.3, 3.7]), requires_grad=True)
+    out = make(x)
+    assert isinstance(out, tg.Tensor) and out.requires_grad
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.zeros(3))
+
+
+def test_angle_and_pdist_p0_values_keep_nan_and_signed_zero():
+    a = np.array([-0.0, 0.0, -np.inf, np.nan, 2.0])
+    np.testing.assert_array_equal(tg.angle(tg.tensor(a)).numpy(), np.angle(a))
+    got = tg.nn.functional.pdist(tg.tensor(np.array([[np.nan], [1.0], [1.0]]), requires_grad=True),
+                                 p=0)
+    np.testing.assert_array_equal(got.detach().numpy(), [1.0, 1.0, 0.0])

@@ -72,7 +72,9 @@ def _vector_norm(d, p: float, axis, keepdims: bool = False, every_tie: bool = Fa
     a = _ops.abs(d)
     if p == 0:  # the number of non-zero entries: a count, with no derivative
         one = np.ones((), _dtype(a))
-        return _ops.sum(_ops.where(_ops.not_equal(d, 0), one, 0 * one), axis=axis,
+        # (plus 0 · sign(d) without its NaNs: slope 0, so the tape keeps d, as PyTorch's)
+        zero = 0 * _ops.sign(_ops.where(_ops.isnan(a), 0 * one, a))
+        return _ops.sum(_ops.where(_ops.not_equal(d, 0), one, 0 * one) + zero, axis=axis,
                         keepdims=keepdims)
     if p == 1:
         return _ops.sum(a, axis=axis, keepdims=keepdims)

@@ -32,7 +32,7 @@ from ._util import python_values_as, weak_as_arrays
 from .complex_ops import complex_angle, real_part
 from .discrete import count_nonzero, flatnonzero, trunc, unique
 from .updates import at
-from .elementwise import astype, less, stop_gradient, where
+from .elementwise import astype, less, sign, stop_gradient, where
 from .selection import take
 from .scans import diff
 from .shape import broadcast_to, concatenate, getitem, reshape, stack
@@ -283,7 +283,10 @@ def angle(z: ArrayLike, deg: bool = False):
     if np.iscomplexobj(v):
         a = complex_angle(z)
         return a * (180 / np.pi) if deg else a
-    return np.angle(v, deg=deg)
+    a = np.angle(v, deg=deg)
+    if isinstance(z, Tensor):  # a Tensor comes back, with slope 0 (PyTorch keeps it on the tape)
+        return a + 0 * sign(z)
+    return a
 
 
 @function
