@@ -35,8 +35,10 @@ def named_error(name: str, exc: Exception) -> Exception:
         return exc
 
 
-def naming(f: Callable) -> Callable:
-    """``f`` whose ValueError, TypeError and IndexError name it (see :func:`named_error`)."""
+def naming(f: Callable, other_form: Callable | None = None) -> Callable:
+    """``f`` whose ValueError, TypeError and IndexError name it (see :func:`named_error`).
+    A call that fails with a TypeError and gives keywords goes to ``other_form(args, kwargs)``
+    first (PyTorch's form of the function), whose NotImplemented keeps the error."""
     name = f.__name__
 
     @functools.wraps(f)
@@ -44,5 +46,9 @@ def naming(f: Callable) -> Callable:
         try:
             return f(*args, **kwargs)
         except (ValueError, TypeError, IndexError) as exc:
+            if other_form is not None and kwargs and isinstance(exc, TypeError):
+                out = other_form(args, kwargs)
+                if out is not NotImplemented:
+                    return out
             raise named_error(name, exc) from exc
     return published

@@ -97,6 +97,7 @@ import numpy as np
 
 from .dispatch import UFUNC_METHODS, canonical_path, numpy_path
 from .op_errors import named_error, naming
+from .torch_form import TORCH_FORM, keyword_names, torch_form_of
 from .recording import binary_function, bind, no_out, unary_function
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
 
@@ -465,11 +466,6 @@ def register_namespace(prefix: str, functions: Mapping[str, Callable]) -> list[s
     return served
 
 
-#: set by tensorgrad.torch_functions: ``fn(name, args, kwargs)``, the Tensor method ``name`` on
-#: ``args[0]`` (arrays in, arrays out), or NotImplemented where there is none
-TORCH_FORM: list = []
-
-
 def _public_function(op: Op, signature: Callable | None, check: Callable | None = None) -> Callable:
     """``tg.<name>``: the op's public function, binding its inputs and parameters."""
     if check is not None:  # the one-frame two-input function; the check runs when the forward fails
@@ -487,11 +483,11 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
             try:
                 parts = signature(*args, **kwargs)
             except (TypeError, ValueError, AttributeError) as exc:
-                if args and TORCH_FORM:
+                if TORCH_FORM and (args or kwargs):
                     # PyTorch's keywords (or arguments) which NumPy's signature lacks: PyTorch's
                     # function, the Tensor method (tg.sum(x, dim=1), tg.max(x, dim=1) ->
                     # (values, indices)), where torch_functions finds one
-                    out = TORCH_FORM[0](op.name, args, kwargs)
+                    out = TORCH_FORM[0](op.name, args, kwargs, keyword_names(signature))
                     if out is not NotImplemented:
                         return out
                 raise named_error(op.name, exc) from exc
@@ -621,7 +617,7 @@ def function(fn: Callable | None = None, *, methods=(), aliases=(), numpy=None) 
     ``aliases``, the NumPy paths it serves (``numpy=``, as for ops) and the Tensor
     ``methods`` it serves). Its ValueError, TypeError and IndexError name it."""
     def decorate(f: Callable) -> Callable:
-        f = naming(f)
+        f = naming(f, torch_form_of(f))
         _publish(_taking_out(f), f.__name__, aliases, numpy)
         _install_methods(f, methods)
         return f

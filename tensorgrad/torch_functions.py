@@ -26,6 +26,7 @@ import numpy as np
 
 from . import ops as _ops
 from . import registry as _registry
+from . import torch_form as _torch_form_module
 from .autograd_function import RuleArray
 from .imperative import tensor
 from .ops.complex_ops import imag_part as _imag, make_complex as _make_complex, real_part as _real
@@ -50,25 +51,112 @@ def _method(name: str, input, args: tuple, kwargs: dict):
                         getattr(a.view(RuleArray), name)(*args, **kwargs))
 
 
-def _torch_form(name: str, args: tuple, kwargs: dict):
+def _torch_form(name: str, args: tuple, kwargs: dict, params: frozenset | None = None):
     """``tg.<name>(x, ..., dim=..., keepdim=...)``: with PyTorch's keywords, which NumPy's
-    signature lacks, PyTorch's function, the Tensor method of that name (NotImplemented if
-    there is none)."""
+    signature lacks (``params``: the keywords it takes), PyTorch's function: the Tensor method
+    of that name, or NumPy's function with PyTorch's keywords renamed (NotImplemented if there
+    is neither)."""
     if name == "transpose" and len(args) == 3 and not kwargs:  # torch.transpose(x, d0, d1): a swap
         return _method("swapaxes", args[0], args[1:], {})
+    unknown = params is not None and not params.issuperset(kwargs)
+    renamed = _RENAMED.get(name)
+    if renamed is not None:  # (only with its PyTorch keywords, and no keyword neither form takes)
+        torch_names, call = renamed
+        if not torch_names.isdisjoint(kwargs) and (
+                params is None or (params | torch_names).issuperset(kwargs)):
+            return call(*args, **kwargs)
     # (PyTorch's keywords, or a bool where NumPy takes none: torch.sum(x, 1, True)'s keepdim,
     # torch.sort(x, 1, True)'s descending)
     torch_like = not _TORCH_KEYWORDS.isdisjoint(kwargs) or any(type(a) is bool for a in args[2:])
-    if not torch_like or not hasattr(RuleArray, name):
+    if not args or not hasattr(RuleArray, name):
         return NotImplemented
-    return _method(name, args[0], args[1:], kwargs)
+    if torch_like:
+        return _method(name, args[0], args[1:], kwargs)
+    takes = _method_takes(name, kwargs) if unknown else False
+    if takes is None:  # a method that takes any keyword: its TypeError keeps NumPy's error
+        try:
+            return _method(name, args[0], args[1:], kwargs)
+        except TypeError:
+            return NotImplemented
+    return _method(name, args[0], args[1:], kwargs) if takes else NotImplemented
 
 
 #: PyTorch's keywords that NumPy's signatures lack (torch.sum(x, dim=1), torch.roll(x, shifts, dims))
 _TORCH_KEYWORDS = frozenset(("dim", "keepdim", "dims", "shifts"))
+_TAKES: dict = {}
 
 
-_registry.TORCH_FORM.append(_torch_form)
+def _method_takes(name: str, kwargs: dict) -> bool | None:
+    """Whether the Tensor method ``name`` takes these keywords (tg.unique(x, dim=0),
+    tg.nonzero(x, as_tuple=True), tg.norm(x, p=1), tg.tril(x, diagonal=-1)); None for a
+    method whose signature takes any keyword."""
+    if name not in _TAKES:
+        _TAKES[name] = _torch_form_module.keyword_names(getattr(RuleArray, name))
+    known = _TAKES[name]
+    return None if known is None else known.issuperset(kwargs)
+
+
+def _renaming(name: str, **names: str):
+    """NumPy's ``tg.<name>`` called with PyTorch's keywords (``names``: PyTorch's -> NumPy's)."""
+    def call(*args, **kwargs):
+        return _registry.FUNCTIONS[name](*args, **{names.get(k, k): v for k, v in kwargs.items()})
+    return call
+
+
+def _sized(name: str):
+    def call(*args, size=None, **kwargs):  # torch.zeros(size=(2, 3)), torch.full(size=, ...)
+        if size is None:
+            return _registry.FUNCTIONS[name](*args, **kwargs)
+        if name == "full":
+            return _registry.FUNCTIONS[name](size, *args, **kwargs)
+        return _registry.FUNCTIONS[name](*args, shape=size, **kwargs)
+    return call
+
+
+def _arange(*args, end=None, **kwargs):
+    """torch.arange(start=0, end, step=1): ``end`` is NumPy's stop."""
+    if end is None:
+        return _registry.FUNCTIONS["arange"](*args, **kwargs)
+    if not args and "start" not in kwargs:
+        args = (0,)
+    return _registry.FUNCTIONS["arange"](*args, stop=end, **kwargs)
+
+
+def _searchsorted(sorted_sequence, input, *, right=False, side=None, sorter=None, out_int32=False):
+    """torch.searchsorted: ``right=True`` is NumPy's ``side="right"``; out_int32 gives int32."""
+    if right and side == "left":
+        raise ValueError("searchsorted: side='left' and right=True contradict each other")
+    out = _registry.FUNCTIONS["searchsorted"](sorted_sequence, input,
+                                              side="right" if right else side or "left",
+                                              sorter=sorter)
+    return _ops.astype(out, np.int32) if out_int32 else out
+
+
+def _gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """torch.gradient: a tuple of derivative estimates, one per dimension in ``dim``; ``spacing``
+    a scalar, one scalar per dimension or one coordinate tensor per dimension."""
+    varargs = tuple(spacing) if isinstance(spacing, (list, tuple)) else (spacing,)
+    out = _registry.FUNCTIONS["gradient"](input, *varargs, axis=dim, edge_order=edge_order)
+    return tuple(out) if isinstance(out, (list, tuple)) else (out,)
+
+
+def _trapezoid(y, x=None, *, dx=None, dim=-1):
+    """torch.trapezoid(y, x=None, *, dx=None, dim=-1)."""
+    return _registry.FUNCTIONS["trapezoid"](y, x, dx=1.0 if dx is None else dx, axis=dim)
+
+
+#: PyTorch's functions that NumPy's of the same name serve: PyTorch's keywords (NumPy's lack
+#: them) and the call that takes them
+_RENAMED = {"linspace": ({"end", "steps"}, _renaming("linspace", end="stop", steps="num")),
+            "logspace": ({"end", "steps"}, _renaming("logspace", end="stop", steps="num")),
+            "tensordot": ({"dims"}, _renaming("tensordot", dims="axes")),
+            "arange": ({"end"}, _arange), "searchsorted": ({"right", "out_int32"}, _searchsorted),
+            "gradient": ({"spacing", "dim"}, _gradient), "trapezoid": ({"dim"}, _trapezoid),
+            **{n: ({"size"}, _sized(n)) for n in ("zeros", "ones", "empty", "full")}}
+_RENAMED = {n: (frozenset(k), call) for n, (k, call) in _RENAMED.items()}
+
+
+_torch_form_module.TORCH_FORM.append(_torch_form)
 
 
 def mul(input, other):
@@ -409,7 +497,7 @@ METHOD_FUNCTIONS = (
     "mode", "msort", "unique_consecutive", "masked_select", "scatter", "scatter_add",
     "scatter_reduce", "index_add", "index_copy", "index_fill", "unbind", "tensor_split", "movedim",
     "swapdims", "unflatten", "repeat_interleave", "diag_embed", "logdet", "slogdet", "det",
-    "inverse", "pinverse", "cholesky", "is_floating_point")
+    "inverse", "pinverse", "cholesky", "is_floating_point", "index_put", "matrix_power")
 
 
 def _untraced(v):

@@ -1,6 +1,8 @@
 """PyTorch's top-level functions NumPy lacks (tg.unsqueeze, tg.mm, tg.clamp, tg.topk, ...):
 each is the Tensor method of that name on its first argument. References are NumPy's (PyTorch
 is not a test dependency); gradients against central differences."""
+import itertools
+
 import numpy as np
 import pytest
 import scipy.spatial.distance
@@ -137,8 +139,9 @@ def test_namespace_reductions_take_pytorchs_dim_keyword():
     np.testing.assert_allclose(tg.log_softmax(x, dim=0), x - np.log(np.exp(x).sum(0)), atol=1e-14)
     np.testing.assert_allclose(tg.logsumexp(x, dim=1, keepdim=True), np.log(np.exp(x).sum(1, keepdims=True)),
                                rtol=1e-15)
+    np.testing.assert_allclose(tg.nanquantile(x, 0.5, dim=1), np.nanquantile(x, 0.5, axis=1))
     with pytest.raises(TypeError, match="dim"):
-        tg.nanquantile(x, 0.5, dim=1)  # (no PyTorch method of that name: the plain error)
+        tg.nanpercentile(x, 50, dim=1)  # (no PyTorch function of that name: the plain error)
 
 
 def test_cdist_orders_broadcasting_and_the_slope_of_a_zero_distance():
@@ -235,3 +238,129 @@ def test_pytorchs_kthvalue_cummax_cummin_logcumsumexp_and_aminmax_at_the_top_lev
     t = tg.tensor(a, requires_grad=True)
     tg.cummax(t, 1).values.sum().backward()
     np.testing.assert_array_equal(np.asarray(t.grad), [[3, 0, 0], [1, 2, 0]])
+
+
+# ---- PyTorch's keywords on NumPy-named functions: a keyword NumPy's signature lacks is PyTorch's
+P = RNG.normal(size=(3, 5))
+KEYWORD_FORMS = [
+    (lambda: tg.linspace(-1, 2, steps=7), np.linspace(-1, 2, 7)),
+    (lambda: tg.linspace(start=0, end=1, steps=3), np.linspace(0, 1, 3)),
+    (lambda: tg.logspace(0, 2, steps=4, base=2), np.logspace(0, 2, 4, base=2)),
+    (lambda: tg.arange(end=4), np.arange(4)),
+    (lambda: tg.arange(start=1, end=6, step=2), np.arange(1, 6, 2)),
+    (lambda: tg.zeros(size=(2, 3)), np.zeros((2, 3))),
+    (lambda: tg.ones(size=[1, 2]), np.ones((1, 2))),
+    (lambda: tg.full(size=(2,), fill_value=3.5), np.full(2, 3.5)),
+    (lambda: tg.searchsorted(np.array([1.0, 2, 3]), np.array([2.0, 2.5]), right=True),
+     np.searchsorted([1.0, 2, 3], [2.0, 2.5], side="right")),
+    (lambda: tg.tensordot(C, C.transpose(0, 2, 1), dims=([1, 2], [2, 1])),
+     np.tensordot(C, C.transpose(0, 2, 1), axes=([1, 2], [2, 1]))),
+    (lambda: tg.trapezoid(P, dim=0), np.trapezoid(P, axis=0)),
+    (lambda: tg.trapz(P, dx=0.5), np.trapezoid(P, dx=0.5)),
+    (lambda: tg.var(P, 1, unbiased=False), np.var(P, 1)),
+    (lambda: tg.std(P, dim=(0, 1), correction=2), np.std(P, ddof=2)),
+    (lambda: tg.norm(P, p=3, dim=1), np.sum(np.abs(P) ** 3, 1) ** (1 / 3)),
+    (lambda: tg.norm(P, p="fro"), np.linalg.norm(P)),
+    (lambda: tg.cov(P, correction=0), np.cov(P, ddof=0)),
+    (lambda: tg.quantile(P, 0.3, dim=1, keepdim=True), np.quantile(P, 0.3, axis=1, keepdims=True)),
+    (lambda: tg.tril(P, diagonal=-1), np.tril(P, -1)),
+    (lambda: tg.diagonal(C, offset=1, dim1=1, dim2=2), np.diagonal(C, 1, 1, 2)),
+    (lambda: tg.count_nonzero(P > 0, dim=0), np.count_nonzero(P > 0, axis=0)),
+    (lambda: tg.unique(np.array([[1, 2], [1, 2], [0, 1]]), dim=0), np.array([[0, 1], [1, 2]])),
+    (lambda: tg.max(P, P[::-1]), np.maximum(P, P[::-1])),
+    (lambda: tg.min(P, P[::-1]), np.minimum(P, P[::-1])),
+]
+
+
+@pytest.mark.parametrize("i", range(len(KEYWORD_FORMS)))
+def test_a_keyword_numpy_lacks_gives_pytorchs_function(i):
+    call, want = KEYWORD_FORMS[i]
+    got = call()
+    assert np.shape(got) == np.shape(want)
+    np.testing.assert_allclose(np.asarray(got, dtype=float), want, rtol=1e-12, atol=1e-14)
+
+
+def test_pytorch_keyword_forms_with_tuples_and_gradients():
+    rows, cols = tg.nonzero(np.array([[0, 1], [1, 1]]), as_tuple=True)
+    np.testing.assert_array_equal(rows, [0, 1, 1])
+    np.testing.assert_array_equal(cols, [1, 0, 1])
+    parts = tg.split(P, [2, 3], dim=1)  # PyTorch's sizes, not NumPy's split points
+    assert [np.shape(p) for p in parts] == [(3, 2), (3, 3)]
+    g = tg.gradient(P, spacing=[0.5, 2.0], dim=[0, 1])
+    assert isinstance(g, tuple) and len(g) == 2
+    for got, want in zip(g, np.gradient(P, 0.5, 2.0)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    (one,) = tg.gradient(P, dim=1)  # always a tuple, as PyTorch's
+    np.testing.assert_allclose(one, np.gradient(P, axis=1), rtol=1e-12)
+    assert tg.searchsorted(np.array([1.0, 2]), np.array([1.5]), out_int32=True).dtype == np.int32
+    # gradients flow through the PyTorch form as through the NumPy one
+    f = lambda x: tg.sum(tg.trapezoid(x, dim=0) ** 2)  # noqa: E731
+    np.testing.assert_allclose(tg.grad(f)(P), central_difference_gradient(f, P), rtol=1e-6)
+
+
+def test_a_keyword_neither_form_takes_keeps_numpys_error():
+    with pytest.raises(TypeError, match="linspace.*bogus"):
+        tg.linspace(0, 1, bogus=3)
+    with pytest.raises(TypeError, match="unique.*bogus"):
+        tg.unique(np.arange(3), bogus=True)
+    with pytest.raises(ValueError, match="side='left' and right=True"):
+        tg.searchsorted(np.array([1.0]), np.array([1.0]), right=True, side="left")
+
+
+# ---- torch.svd, qr, cholesky_solve, combinations, dropout, trapz, cumulative_trapezoid
+def test_svd_gives_v_and_zero_filled_factors_without_uv():
+    u, s, v = tg.svd(C)
+    np.testing.assert_allclose((u * s[..., None, :]) @ np.swapaxes(v, -1, -2), C, atol=1e-12)
+    np.testing.assert_allclose(s, np.linalg.svd(C, compute_uv=False), rtol=1e-12)
+    assert [np.shape(t) for t in tg.svd(C, some=False)] == [(2, 3, 3), (2, 3), (2, 4, 4)]
+    u, s, v = tg.svd(C, compute_uv=False)
+    assert not u.any() and not v.any() and u.shape == (2, 3, 3) and v.shape == (2, 4, 4)
+    f = lambda x: tg.sum(tg.svd(x)[1] ** 3)  # noqa: E731
+    np.testing.assert_allclose(tg.grad(f)(A), central_difference_gradient(f, A), rtol=1e-6)
+
+
+def test_qr_and_cholesky_solve():
+    q, r = tg.qr(C.transpose(0, 2, 1))
+    np.testing.assert_allclose(q @ r, C.transpose(0, 2, 1), atol=1e-12)
+    assert [np.shape(t) for t in tg.qr(C.transpose(0, 2, 1), some=False)] == [(2, 4, 4), (2, 4, 3)]
+    m = RNG.normal(size=(2, 3, 3))
+    spd = m @ m.transpose(0, 2, 1) + 3 * np.eye(3)
+    low = np.linalg.cholesky(spd)
+    b = RNG.normal(size=(2, 3, 2))
+    want = np.linalg.solve(spd, b)
+    np.testing.assert_allclose(tg.cholesky_solve(b, low), want, rtol=1e-10)
+    np.testing.assert_allclose(tg.cholesky_solve(b, low.transpose(0, 2, 1), upper=True), want,
+                               rtol=1e-10)
+    # only the lower triangle is read: its gradient is zero above the diagonal
+    g = tg.grad(lambda l: tg.sum(tg.cholesky_solve(b, l)))(low + np.triu(np.ones(3), 1))
+    assert not np.triu(g, 1).any()
+    f = lambda l: tg.sum(tg.cholesky_solve(b, l) ** 2)  # noqa: E731
+    np.testing.assert_allclose(tg.grad(f)(low), np.tril(central_difference_gradient(f, low)),
+                               rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("r", [0, 1, 2, 3, 5])
+@pytest.mark.parametrize("with_replacement", [False, True])
+def test_combinations_are_itertools_rows(r, with_replacement):
+    x = np.array([1.5, -2.0, 3.0, 0.5])
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    got = tg.combinations(x, r, with_replacement=with_replacement)
+    if r == 0:  # an empty 1-D array, as PyTorch's
+        assert got.shape == (0,)
+        return
+    want = np.array([[x[i] for i in c] for c in pick(range(4), r)]).reshape(-1, r)
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+def test_dropout_and_cumulative_trapezoid():
+    np.testing.assert_array_equal(tg.dropout(A, 0.5, False), A)
+    kept = tg.dropout(np.ones(2000), 0.25, True, key=tg.random.PRNGKey(0))
+    assert set(np.unique(kept)) <= {0.0, 1 / 0.75} and 0.15 < np.mean(kept == 0) < 0.35
+    np.testing.assert_allclose(tg.cumulative_trapezoid(P, dim=0),
+                               np.cumsum((P[1:] + P[:-1]) / 2, axis=0), rtol=1e-12)
+    x = np.array([0.0, 0.5, 2.0, 2.5, 4.0])
+    np.testing.assert_allclose(tg.cumulative_trapezoid(P, x),
+                               np.cumsum(np.diff(x) * (P[:, 1:] + P[:, :-1]) / 2, axis=1), rtol=1e-12)
+    with pytest.raises(ValueError, match="combinations: the input must be 1-D"):
+        tg.combinations(A)

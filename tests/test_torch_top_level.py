@@ -26,8 +26,9 @@ ARGS = {"lgamma": (), "mvlgamma": (1,), "frac": (), "sgn": (), "neg": (), "rsqrt
         "index_fill": (1, np.array([1]), 5.0), "unbind": (1,), "tensor_split": (2,), "movedim": (0, 1),
         "swapdims": (0, 1), "unflatten": (1, (2, 2)), "repeat_interleave": (2,), "diag_embed": (),
         "logdet": (), "slogdet": (), "det": (), "inverse": (), "pinverse": (), "cholesky": (),
-        "is_floating_point": ()}
-INPUT = {"lgamma": np.abs(A) + 0.1, "mvlgamma": np.abs(A) + 1.0, "rsqrt": np.abs(A) + 0.1,
+        "is_floating_point": (), "index_put": ((np.array([0, 0]),), B[0]),
+        "matrix_power": (3,)}
+INPUT = {"matrix_power": SPD, "lgamma": np.abs(A) + 0.1, "mvlgamma": np.abs(A) + 1.0, "rsqrt": np.abs(A) + 0.1,
          "matrix_exp": SPD / 10, "ger": np.arange(3.0), "addmm": SPD, "addbmm": SPD, "baddbmm": SPD[None],
          "logdet": SPD, "slogdet": SPD, "det": SPD, "inverse": SPD, "cholesky": SPD}
 

@@ -469,6 +469,10 @@ def argsort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=
     return flip((n - 1) - _argsort(flip(a, axis), axis=axis, kind=kind, order=order, stable=stable), axis)
 
 
+def _an_array_of_floats(v) -> bool:
+    return hasattr(v, "shape") and dtype_of(v).kind in "fc"
+
+
 def torch_keywords(f: Callable, name: str) -> Callable:
     """``f`` as ``tg.<name>``: where it takes NumPy's ``axis`` and not PyTorch's ``dim``, one
     that gives PyTorch's function for PyTorch's keywords (``tg.sum(x, dim=1)``,
@@ -482,15 +486,21 @@ def torch_keywords(f: Callable, name: str) -> Callable:
             or builtins.any(p.kind is p.VAR_KEYWORD for p in params.values()):  # (any is tg's here)
         return f
 
+    names = frozenset(params)
+    binary = {"max": maximum, "min": minimum}.get(name)
+
     @functools.wraps(f)
     def published(*args, **kwargs):
         # (a bool third argument is PyTorch's keepdim, or sort's descending: NumPy takes a dtype,
-        # out or kind there, never a bool)
-        if ("dim" in kwargs or "keepdim" in kwargs or len(args) > 2 and type(args[2]) is bool) \
-                and args and TORCH_FORM:
-            out = TORCH_FORM[0](name, args, kwargs)
+        # out or kind there, never a bool; so are keywords NumPy lacks: tg.var(x, 1,
+        # unbiased=False), tg.sort(x, descending=True))
+        if ("dim" in kwargs or "keepdim" in kwargs or len(args) > 2 and type(args[2]) is bool
+                or kwargs and not names.issuperset(kwargs)) and args and TORCH_FORM:
+            out = TORCH_FORM[0](name, args, kwargs, names)
             if out is not NotImplemented:
                 return out
+        if binary is not None and len(args) == 2 and not kwargs and _an_array_of_floats(args[1]):
+            return binary(*args)  # torch.max(a, b): NumPy's axis is never an array of floats
         return f(*args, **kwargs)
     # (f serves NumPy's paths on Tensors; the public function it stands for is this one)
     f.numpy_signature_of = published.numpy_signature_of = published
