@@ -458,3 +458,51 @@ def test_clip_grad_of_a_model_with_a_frozen_layer_skips_it_as_pytorch():
     tg.nn.utils.clip_grad_value_(net.parameters(), 0.01)
     assert all(np.abs(p.grad).max() <= 0.01 for p in net.parameters()[2:])
     assert net.parameters()[0].grad is None
+
+
+@pytest.mark.parametrize("as_tensors", [False, True])
+@pytest.mark.parametrize("fill, mode, fan", [(init.kaiming_normal_, "fan_in", 400),
+                                             (init.kaiming_uniform_, "fan_in", 400),
+                                             (init.kaiming_normal_, "fan_out", 8)])
+def test_a_linear_weight_is_filled_with_pytorchs_fans(as_tensors, fill, mode, fan):
+    # linear.W is (in, out), PyTorch's weight transposed: an initializer given it fills it as
+    # PyTorch's weight, so fan_in is in_features (it used to read out_features)
+    layer = tg.nn.Linear(400, 8)
+    layer.init(0)
+    if as_tensors:
+        layer.requires_grad_()
+    fill(layer.W, mode=mode, nonlinearity="relu", generator=np.random.default_rng(1))
+    w = np.asarray(tg.stop_gradient(layer.W))
+    assert w.shape == (400, 8)
+    std = np.sqrt(2.0 / fan)
+    assert abs(w.std() - std) < 0.1 * std
+    for p in layer.parameters():  # the arrays (or tensors) parameters() hands out, too
+        if np.ndim(p) == 2:
+            init.kaiming_normal_(p, generator=np.random.default_rng(2))
+    w = np.asarray(tg.stop_gradient(layer.W))
+    assert abs(w.std() - np.sqrt(2.0 / 400)) < 0.1 * np.sqrt(2.0 / 400)
+
+
+def test_a_linear_weights_transpose_and_other_arrays_keep_the_plain_rule():
+    layer = tg.nn.Linear(400, 8)
+    layer.init(0)
+    init.kaiming_normal_(layer.W.T, generator=np.random.default_rng(1))  # (out, in): PyTorch's
+    assert abs(np.asarray(layer.W).std() - np.sqrt(2 / 400)) < 0.1 * np.sqrt(2 / 400)
+    a = np.zeros((400, 8))  # not a layer's: shape[1] is fan_in, as in PyTorch
+    init.kaiming_normal_(a, generator=np.random.default_rng(1))
+    assert abs(a.std() - np.sqrt(2 / 8)) < 0.1 * np.sqrt(2 / 8)
+    square = tg.nn.Linear(5, 3)
+    square.init(0)
+    init.eye_(square.W)  # PyTorch's eye on the (3, 5) weight, transposed
+    np.testing.assert_array_equal(square.W, np.eye(3, 5).T)
+    init.orthogonal_(square.W, generator=np.random.default_rng(0))
+    np.testing.assert_allclose(np.asarray(square.W).T @ np.asarray(square.W), np.eye(3), atol=1e-12)
+
+
+def test_a_missing_parameter_attribute_names_the_attributes_that_hold_them():
+    layer = tg.nn.Linear(3, 2)
+    layer.init(0)
+    with pytest.raises(AttributeError, match=r"layer\.params\[name\], layer\.W, layer\.bias$"):
+        layer.b  # noqa: B018
+    with pytest.raises(AttributeError, match="nn.init's functions fill it with PyTorch's fans"):
+        layer.weight  # noqa: B018

@@ -34,6 +34,7 @@ from scipy import special as _special
 
 from ..imperative import no_grad
 from ..tensor import Tensor, concrete, traced_level
+from .param_owners import param_key
 
 __all__ = ["rng_from", "fans", "uniform", "normal", "zeros", "xavier_uniform", "xavier_normal",
            "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "get",
@@ -405,6 +406,17 @@ def _tensors_too(fill: Callable) -> Callable:
     written into the tensor under ``tg.no_grad()``; the tensor comes back. A value traced by
     a transform is refused, as before."""
     def filled(tensor, *args, **kwargs):
+        owned = param_key(tensor) if np.ndim(tensor) == 2 else None
+        if owned is not None and owned[1] in getattr(type(owned[0]), "in_out_params", ()):
+            # a layer's (in, out) weight, linear.W: filled as PyTorch's (out, in) weight, its
+            # transpose (so fan_in is in_features, as for torch's linear.weight)
+            if type(tensor) is not Tensor:
+                fill(tensor.T, *args, **kwargs)  # (a view: the parameter takes the values)
+                return tensor
+            values = fill(np.array(concrete(tensor)).T, *args, **kwargs).T
+            with no_grad():
+                tensor[...] = values
+            return tensor
         write = getattr(tensor, "write_back", None)
         if write is not None and not tensor.flags.writeable:  # a tensor's .data: into the tensor
             return write(fill(np.array(tensor), *args, **kwargs), "copy_")

@@ -60,8 +60,8 @@ def _no_weight(layer) -> AttributeError:
     return AttributeError(
         f"{type(layer).__name__} has no 'weight': tensorgrad's Linear keeps W of shape "
         f"(in_features, out_features) = {(layer.in_features, layer.out_features)} for x @ W + b, "
-        "the transpose of PyTorch's weight (out_features, in_features); use linear.W (and "
-        "linear.W.T where PyTorch's layout is meant; to copy a PyTorch weight, copy its transpose)")
+        "PyTorch's weight (out_features, in_features) transposed; use linear.W (nn.init's functions "
+        "fill it with PyTorch's fans; to copy a PyTorch weight, copy its transpose)")
 
 
 class _TransposedWeight:
@@ -75,7 +75,7 @@ class _TransposedWeight:
 class Linear(Module):
     """Dense layer ``y = x @ W + b``, W of shape (in_features, out_features)."""
 
-    W = ParamAttr("W")  # (the parameter itself, as conv.weight is)
+    W, in_out_params = ParamAttr("W"), ("W",)  # (itself, as conv.weight; nn.init: fans (in, out))
     bias = ParamAttr("b", flag=True)  # (PyTorch's name for b; W is (in, out): no weight)
     weight = _TransposedWeight()
 

@@ -199,9 +199,10 @@ class Module(StateDictMixin, DtypeMixin):
         if name[:1] != "_" and "_params" in self.__dict__:  # (never made here: no side effect)
             params = self.params
             if isinstance(params, dict) and params and type(self).init_params is not Module.init_params:
-                hint = (f"; its parameters are {', '.join(map(str, params))}, read as "
-                        f"layer.params[name] (tensorgrad's Linear keeps W and b: W is "
-                        f"(in, out), PyTorch's weight transposed)")
+                named = {getattr(d, "key", None): n for c in type(self).__mro__  # (ParamAttrs)
+                         for n, d in vars(c).items() if hasattr(d, "key") and hasattr(d, "flag")}
+                hint = (f"; its parameters are {', '.join(map(str, params))}, read as layer.params"
+                        f"[name]{''.join(f', layer.{named[k]}' for k in params if k in named)}")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}{hint}")
 
     def register_parameter(self, name: str, param: Any) -> None:

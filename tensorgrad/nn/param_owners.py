@@ -94,10 +94,29 @@ def _note(array: np.ndarray, target) -> None:
 
 
 def note_owner(module, arrays) -> None:
-    """Note ``module`` as the owner of each NumPy array among ``arrays`` (its parameters)."""
+    """Note ``module`` as the owner of each NumPy array (or tensor) among ``arrays`` (its
+    parameters)."""
     for a in arrays:
-        if type(a) is np.ndarray:
+        if type(a) is np.ndarray or type(a) is Tensor:
             _note(a, module)
+
+
+def param_key(x) -> tuple | None:
+    """``(module, key)`` when ``x`` is (a whole view of) the parameter ``key`` of ``module``
+    as it was last handed out (an attribute, ``parameters()``), else None."""
+    if type(x) is not np.ndarray and type(x) is not Tensor:
+        base = getattr(x, "base", None)
+        if not getattr(x, "whole", False) or not isinstance(base, np.ndarray) \
+                or x.shape != base.shape or x.strides != base.strides:
+            return None  # (not the whole parameter as it is stored: a slice, or linear.W.T)
+        x = base  # (a ParamArray view)
+    with _LOCK:
+        entry = _OWNERS.get(id(x))
+    module = entry[1]() if entry is not None and entry[0]() is x else None
+    params = getattr(module, "params", None)
+    if isinstance(module, Tensor) or not isinstance(params, dict):
+        return None
+    return next(((module, k) for k, v in params.items() if v is x), None)
 
 
 def listed(module):
