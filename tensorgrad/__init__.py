@@ -77,7 +77,9 @@ from . import image  # tg.image: jax.image's resize and scale_and_translate
 from . import func  # tg.func: torch.func's names and keywords (grad_and_value, functional_call)
 from .devices import (config, default_backend, default_matmul_precision, device_count,  # noqa: F401
                       devices, enable_x64, ensure_compile_time_eval, local_device_count,
-                      local_devices, named_call, named_scope, process_count, process_index)
+                      local_devices, named_call, named_scope, process_count, process_index,
+                      device, set_default_dtype, get_default_dtype)
+from . import cuda  # tg.cuda.is_available(): False (torch.cuda's queries)
 from .jax_backend import to_jax  # (imports JAX only when a conversion runs)
 from . import dtypes  # jax.dtypes: float0, canonicalize_dtype, result_type, scalar_type_of, ...
 from . import experimental  # jax.experimental: io_callback, jet, ode.odeint
@@ -120,7 +122,8 @@ __all__ = [
     "hessian", "hvp", "jit", "vmap", "pmap", "custom_batching", "ConcretizationError", "custom_vjp", "custom_jvp", "no_grad", "inference_mode", "is_inference_mode_enabled", "debug_nans", "is_debugging_nans",
     "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", *ops.__all__,
     "jacobians", "linalg", "structured_jacobian", "chain_jacobians", "BlockJacobian", "cost", "explain",
-    "to_jax", "image", "fft", "func", "devices", "local_devices", "device_count",
+    "to_jax", "image", "fft", "func", "devices", "local_devices", "device_count", "device", "cuda",
+    "set_default_dtype", "get_default_dtype",
     "local_device_count", "default_backend", "process_index", "process_count", "named_call",
     "named_scope", "ensure_compile_time_eval", "config", "clear_caches", "elimination", "eliminate", "linearized_graph", "special",
     "ShapeDtypeStruct", "eval_shape", "linear_transpose", "custom_gradient", "pure_callback",

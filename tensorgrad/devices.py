@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
 from .debug import debug_nans, is_debugging_nans
 from .jit_aot import _OFF
 from .tensor import Tensor
 
 __all__ = ["CpuDevice", "devices", "local_devices", "device_count", "local_device_count",
            "default_backend", "process_index", "process_count", "named_call", "named_scope",
-           "ensure_compile_time_eval", "config", "default_matmul_precision", "enable_x64"]
+           "ensure_compile_time_eval", "config", "default_matmul_precision", "enable_x64",
+           "device", "set_default_dtype", "get_default_dtype"]
 
 
 class CpuDevice:
@@ -236,3 +239,58 @@ class enable_x64(_Unchanged):
         if not new_val:
             raise ValueError("enable_x64(False): tensorgrad computes in NumPy's precision "
                              "(float64 by default); cast to float32 yourself for 32-bit arithmetic")
+
+
+# ---- PyTorch's device queries: torch.device, torch.cuda, torch.set_default_dtype -------------
+class device:  # noqa: N801 - PyTorch's name
+    """PyTorch's ``torch.device("cpu")`` (or ``"cuda:0"``, ``device("cuda", 0)``): a device
+    name for ``x.to(dev)``, ``model.to(dev)`` and ``tg.tensor(..., device=dev)``. Only the CPU
+    computes; giving another device to one of those raises. ``tg.cuda.is_available()`` is
+    False, so ``device("cuda" if tg.cuda.is_available() else "cpu")`` is the CPU."""
+
+    def __init__(self, type, index: int | None = None):  # noqa: A002 - PyTorch's name
+        if isinstance(type, device):
+            type, index = type.type, type.index if index is None else index
+        if not isinstance(type, str):
+            raise TypeError(f"device: expected a string such as 'cpu' or 'cuda:0', got {type!r}")
+        kind, _, number = type.partition(":")
+        if number:
+            if index is not None:
+                raise ValueError(f"device: {type!r} names an index already; index={index} too")
+            if not number.isdigit():
+                raise ValueError(f"device: invalid device string {type!r}")
+            index = int(number)
+        if kind not in ("cpu", "cuda", "mps", "meta", "xla", "xpu", "hip"):
+            raise ValueError(f"device: unknown device type {kind!r} in {type!r}")
+        self.type, self.index = kind, None if index is None else int(index)
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        return f"device(type={self.type!r})" if self.index is None else \
+            f"device(type={self.type!r}, index={self.index})"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+
+def set_default_dtype(d) -> None:
+    """PyTorch's ``torch.set_default_dtype``: tensorgrad's default floating dtype is float64
+    (NumPy's), so ``set_default_dtype(tg.float64)`` is accepted and changes nothing; another
+    dtype raises, as tensorgrad cannot make it the default (cast with ``.float()`` or
+    ``astype``)."""
+    if d is float or str(d) in ("float64", "torch.float64") or getattr(d, "__name__", "") == "float64":
+        return
+    raise ValueError(f"set_default_dtype({d!r}): tensorgrad's default floating dtype is float64 "
+                     "and stays so; cast tensors and models yourself (x.float(), model.float())")
+
+
+def get_default_dtype():
+    """PyTorch's ``torch.get_default_dtype``: ``float64``, tensorgrad's default floating dtype."""
+    return np.float64

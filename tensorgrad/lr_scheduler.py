@@ -101,6 +101,8 @@ class StepLR(LRScheduler):
     """η ← γη every ``step_size`` epochs (closed form η₀ γ^⌊epoch/step_size⌋)."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
+        if isinstance(step_size, float) and step_size.is_integer():
+            step_size = int(step_size)  # (StepLR(opt, 1.0): PyTorch's tutorials pass a float)
         _check_count("StepLR", "step_size", step_size, 1)
         self.step_size, self.gamma = step_size, _check_rate("StepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)

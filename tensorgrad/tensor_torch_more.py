@@ -10,6 +10,7 @@ import numpy as np
 from . import lax
 from . import ops as tgo
 from .ops.norms import matrix_norm, vector_norm
+from .devices import device as _device_type
 from .staging import Staged
 from .tensor import Tensor
 
@@ -67,7 +68,8 @@ def dtype_device(who: str, args, dtype=None, device=None):
     for a in args:
         if isinstance(a, _ARRAYS):
             dtype = a.dtype
-        elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "meta", "xla"):
+        elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "meta", "xla") \
+                or isinstance(a, _device_type):
             device = a
         else:
             try:

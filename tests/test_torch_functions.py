@@ -364,3 +364,20 @@ def test_dropout_and_cumulative_trapezoid():
                                np.cumsum(np.diff(x) * (P[:, 1:] + P[:, :-1]) / 2, axis=1), rtol=1e-12)
     with pytest.raises(ValueError, match="combinations: the input must be 1-D"):
         tg.combinations(A)
+
+
+def test_pytorchs_device_queries_name_the_cpu():
+    dev = tg.device("cuda" if tg.cuda.is_available() else "cpu")
+    assert dev == "cpu" and dev == tg.device("cpu") and str(dev) == "cpu" and dev.type == "cpu"
+    assert tg.cuda.device_count() == 0 and tg.device("cuda", 1) == "cuda:1"
+    layer = tg.nn.Linear(3, 2).to(dev)
+    x = tg.tensor(np.ones((4, 3)), device=dev).to(dev)
+    assert layer(x).shape == (4, 2)
+    with pytest.raises(ValueError, match="CPU only"):
+        x.to(tg.device("cuda:0"))
+    with pytest.raises(ValueError, match="unknown device type"):
+        tg.device("gpu")
+    tg.set_default_dtype(tg.float64)  # tensorgrad's default already
+    assert tg.get_default_dtype() is np.float64
+    with pytest.raises(ValueError, match="default floating dtype is float64"):
+        tg.set_default_dtype(tg.float32)
