@@ -403,6 +403,8 @@ class _OutputTree:
                 raise _ClosedOverTracer("jit: the function's result depends on a value traced "
                                         "by an enclosing transform (a closure), so it has no "
                                         "plan of its own")
+            if x._trace is None:  # a constant tensor (jnp's results): a tensor at every call
+                return f"{self._const(Tensor)}({self.render(concrete(x))})"
             x = concrete(x)
             t = type(x)
         if t is Staged:

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+import tensorgrad.numpy as tnp
 from tensorgrad.registry import REGISTRY
 from tensorgrad.staging import PlanCache
 from tensorgrad.testing import op_cases
@@ -628,3 +629,35 @@ def test_means_of_empty_slices_are_quiet_nan_under_jit(fn):
         assert np.shape(got) == np.shape(want) and np.isnan(got).all()
     x = np.arange(6.0).reshape(2, 3)
     np.testing.assert_allclose(f(x), fn(x), rtol=1e-14)
+
+
+def test_constant_tensors_from_tensorgrad_numpy_are_traced_as_their_arrays():
+    # jnp.array(...) gives constant tensors (JAX's arrays): a jitted function given them
+    # traces once and replays, as for NumPy arrays; its tensor results come back as tensors
+    calls = []
+
+    def loss(w, x, y):
+        calls.append(1)
+        return tnp.mean((tnp.tanh(x @ w) - y) ** 2)
+
+    rng = np.random.default_rng(3)
+    w, x, y = (tnp.array(rng.normal(size=s)) for s in ((4, 3), (8, 4), (8, 3)))
+    step = tg.jit(tg.value_and_grad(loss))
+    for _ in range(3):
+        value, grad = step(w, x, y)
+    assert len(calls) == 1 and step.cache_size() == 1
+    want_value, want_grad = tg.value_and_grad(loss)(w, x, y)
+    np.testing.assert_allclose(value, want_value, rtol=1e-12)
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-12)
+    update = tg.jit(lambda a: a.at[0].set(5.0) * 2)
+    out = update(tnp.zeros(3))
+    assert type(out) is tg.Tensor and update.cache_size() == 1
+    np.testing.assert_array_equal(out.numpy(), [10.0, 0.0, 0.0])
+
+    def branchy(a):
+        return a if a[0] > 0 else -a  # Python control flow on a traced value
+    with pytest.raises(tg.ConcretizationError):
+        tg.jit(branchy)(tnp.array([1.0, 2.0]))
+    t = tg.tensor(np.ones(3), requires_grad=True)  # the imperative tape: runs as written
+    tg.jit(lambda v: (v * 2).sum())(t).backward()
+    np.testing.assert_array_equal(t.grad, [2.0, 2.0, 2.0])
