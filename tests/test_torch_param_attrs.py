@@ -15,7 +15,7 @@ def test_bias_and_weight_are_the_layers_parameters():
     np.testing.assert_array_equal(lin.bias, lin.params["b"])  # (not the constructor's flag)
     assert tg.nn.Linear(3, 2, bias=False).bias is None
     assert repr(tg.nn.Linear(3, 2, bias=False)) == "Linear(3, 2, bias=False)"
-    with pytest.raises(AttributeError, match="transpose of PyTorch's weight"):
+    with pytest.raises(AttributeError, match=r"PyTorch's weight \(out_features, in_features\) transposed"):
         lin.weight  # noqa: B018  (a transposed copy would not be the parameter)
     with pytest.raises(AttributeError, match=r"\(in_features, out_features\) = \(3, 2\).*linear.W"):
         tg.nn.Linear(3, 2).weight  # noqa: B018  (also before the parameters are made)
