@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import threading
 import weakref
+from typing import Callable
 
 import numpy as np
 
@@ -50,6 +51,24 @@ class TorchValueError(ValueError, RuntimeError):
     """A ValueError of tensorgrad's PyTorch-style API (``backward``, ``tg.autograd``,
     ``tg.func``, hooks, ``Function``) where PyTorch raises RuntimeError: both
     ``except ValueError`` and ported ``except RuntimeError`` code catch it."""
+
+
+def as_runtime(exc: ValueError) -> ValueError:
+    """A plain ValueError as a :class:`TorchValueError` (its message and traceback kept)."""
+    if type(exc) is not ValueError:
+        return exc
+    return TorchValueError(str(exc)).with_traceback(exc.__traceback__)
+
+
+def runtime_errors(fn: Callable) -> Callable:
+    """``fn`` whose plain ValueError (a shape PyTorch refuses) is also PyTorch's RuntimeError."""
+    @functools.wraps(fn)
+    def m(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValueError as exc:
+            raise as_runtime(exc) from exc.__cause__
+    return m
 
 
 class TorchTypeError(TypeError, RuntimeError):

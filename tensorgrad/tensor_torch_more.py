@@ -11,6 +11,7 @@ from . import lax
 from . import ops as tgo
 from .ops.norms import matrix_norm, vector_norm
 from .devices import device as _device_type
+from .hooks import runtime_errors
 from .staging import Staged
 from .tensor import Tensor
 
@@ -22,10 +23,10 @@ _ARRAYS = (Tensor, Staged, np.ndarray)
 METHODS: dict = {}
 
 
-def method(name):
+def method(name, runtime: bool = False):
     def register(fn):
         fn.__name__ = fn.__qualname__ = name
-        METHODS[name] = fn
+        METHODS[name] = runtime_errors(fn) if runtime else fn
         return fn
     return register
 
@@ -96,7 +97,7 @@ def _long(x):
 
 
 # ---- shapes ----------------------------------------------------------------------------------
-@method("view")
+@method("view", runtime=True)
 def view(self, *shape):
     if not shape:  # NumPy's view(): the same values
         return self
@@ -106,7 +107,7 @@ def view(self, *shape):
     return tgo.reshape(self, ints_of("view", shape))
 
 
-@method("view_as")
+@method("view_as", runtime=True)
 def view_as(self, other):
     return tgo.reshape(self, tuple(other.shape))
 
@@ -126,7 +127,7 @@ def _keyword(name: str, args: tuple, kwargs: dict, key: str) -> tuple:
     return (kwargs[key],) if kwargs else args
 
 
-@method("permute")
+@method("permute", runtime=True)
 def permute(self, *dims, **kwargs):
     dims = ints_of("permute", _keyword("permute", dims, kwargs, "dims"))
     if len(dims) != self.ndim:
@@ -134,7 +135,7 @@ def permute(self, *dims, **kwargs):
     return tgo.transpose(self, dims_of("permute", dims, self.ndim))
 
 
-@method("expand")
+@method("expand", runtime=True)
 def expand(self, *sizes, **kwargs):
     sizes, shape = ints_of("expand", _keyword("expand", sizes, kwargs, "size")), tuple(self.shape)
     if len(sizes) < len(shape):

@@ -134,3 +134,21 @@ def test_a_named_error_keeps_its_class():
     assert isinstance(named_error("myfunc", TorchTypeError("bad")), RuntimeError)
     with pytest.raises(TypeError, match="^kron: ufunc 'multiply'"):
         tg.kron(np.ones(2), "x")
+
+
+@pytest.mark.parametrize("call", [
+    lambda: tg.nn.Linear(3, 2)(tg.tensor(np.ones((2, 4)))),
+    lambda: tg.nn.Sequential(tg.nn.Linear(3, 2), tg.nn.ReLU())(np.ones((2, 4))),
+    lambda: tg.nn.Conv2d(3, 2, 3)(tg.tensor(np.ones((1, 2, 5, 5)))),
+    lambda: tg.nn.BatchNorm1d(3)(tg.tensor(np.ones((4, 5)))),
+    lambda: tg.nn.LSTM(3, 2)(tg.tensor(np.ones((4, 1, 5)))),
+    lambda: tg.tensor(np.ones((2, 3))).view(4, 2),
+    lambda: tg.tensor(np.ones((2, 3))).expand(4, 3),
+    lambda: tg.tensor(np.ones((2, 3))).permute(0),
+])
+def test_a_shape_pytorch_refuses_raises_its_runtime_error_and_a_value_error(call):
+    # PyTorch raises RuntimeError for these; tensorgrad's error is both, so ported
+    # `except RuntimeError` code and NumPy-style `except ValueError` code catch it
+    with pytest.raises(RuntimeError) as info:
+        call()
+    assert isinstance(info.value, ValueError) and str(info.value)

@@ -27,6 +27,7 @@ import threading
 from typing import Any, Callable
 
 from ..custom import custom_vjp
+from ..hooks import as_runtime
 from ..jit_aot import MODES
 from ..recording import IMPERATIVE
 from ..tensor import Tensor
@@ -203,16 +204,19 @@ def with_hooks(apply: Callable) -> Callable:
             return _apply_to_each(self, params)
         d = self.__dict__
         d["_applied"] = True  # (a change of its layers from now on makes jitted plans stale)
-        if not (d.get("_forward_hooks") or d.get("_forward_pre_hooks") or d.get("_backward_hooks")
-                or d.get("_backward_pre_hooks")):
-            return apply(self, params, *args, **kwargs)
-        running = _RUNNING.ids
-        if id(self) in running:
-            return apply(self, params, *args, **kwargs)
-        running.add(id(self))
         try:
-            return _run(self, args, kwargs, lambda *a, **k: apply(self, params, *a, **k))
-        finally:
-            running.discard(id(self))
+            if not (d.get("_forward_hooks") or d.get("_forward_pre_hooks")
+                    or d.get("_backward_hooks") or d.get("_backward_pre_hooks")):
+                return apply(self, params, *args, **kwargs)
+            running = _RUNNING.ids
+            if id(self) in running:
+                return apply(self, params, *args, **kwargs)
+            running.add(id(self))
+            try:
+                return _run(self, args, kwargs, lambda *a, **k: apply(self, params, *a, **k))
+            finally:
+                running.discard(id(self))
+        except ValueError as exc:  # (a wrong input's shape: PyTorch raises RuntimeError there)
+            raise as_runtime(exc) from exc.__cause__
     hooked._with_hooks = True
     return hooked
