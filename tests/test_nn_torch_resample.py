@@ -504,3 +504,20 @@ def test_random_layers():
                                   tg.nn.dropout3d(x[..., None], 0.5, key=key))
     model.eval()
     np.testing.assert_array_equal(model(x), np.where(x > 0, x, 0.2 * x))
+
+
+@pytest.mark.parametrize("image_requires_grad", [False, True])
+def test_nearest_grid_sample_keeps_the_grid_on_the_graph_with_slope_zero(image_requires_grad):
+    # PyTorch's spatial-transformer idiom: theta -> affine_grid -> grid_sample(mode="nearest");
+    # theta.grad is zeros there (not None), and backward() works with a constant image
+    rng = np.random.default_rng(5)
+    image = rng.normal(size=(1, 2, 4, 5))
+    img = tg.tensor(image, requires_grad=image_requires_grad)
+    theta = tg.tensor(np.array([[[0.9, 0.1, 0.05], [-0.1, 1.1, 0.0]]]), requires_grad=True)
+    grid = tg.nn.functional.affine_grid(theta, (1, 2, 3, 3), align_corners=False)
+    out = tg.nn.functional.grid_sample(img, grid, mode="nearest", align_corners=False)
+    plain = tg.nn.functional.grid_sample(image, tg.stop_gradient(grid).numpy(), mode="nearest",
+                                         align_corners=False)
+    np.testing.assert_array_equal(out.detach().numpy(), plain)  # the same values
+    (out ** 2).sum().backward()
+    np.testing.assert_array_equal(theta.grad, np.zeros((1, 2, 3)))

@@ -337,7 +337,11 @@ def grid_sample(input: ArrayLike, grid: ArrayLike, mode: str = "bilinear",
     batch = np.arange(xs[0]).reshape((-1,) + (1,) * n)
     if mode == "nearest":
         idx = [_ops.astype(_ops.stop_gradient(_ops.rint(c)), np.int64) for c in coords]
-        return _ops.moveaxis(_gather(xt, batch, idx, sizes), -1, 1)
+        out = _ops.moveaxis(_gather(xt, batch, idx, sizes), -1, 1)
+        if getattr(grid, "requires_grad", False):  # (a grid on PyTorch's graph stays there, slope
+            for c in coords:  # 0: out − 0·|Σ rint(c)|, the same values, 0.0 subtracted)
+                out = out - 0 * _ops.abs(_ops.sum(_ops.rint(_ops.where(_ops.isfinite(c), c, 0.0))))
+        return out
     low = [_ops.stop_gradient(_ops.floor(c)) for c in coords]
     low_i = [_ops.astype(f, np.int64) for f in low]
     y = None
