@@ -30,7 +30,7 @@ import numpy as np
 
 from . import autograd_function as function
 from . import autograd_functional as functional
-from .autograd_extend import extend, misc, test_util
+from .autograd_extend import builtins, extend, misc, namespace, test_util
 from . import forward_ad
 from . import ops as _ops
 from .ad_checkpoint import remat
@@ -53,7 +53,8 @@ __all__ = ["grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian", "h
            "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
            "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly",
-           "is_anomaly_enabled", "forward_ad", "extend", "misc", "test_util"]
+           "is_anomaly_enabled", "forward_ad", "extend", "misc", "test_util", "builtins",
+           "differential_operators"]
 
 
 # --------------------------------------------------------------------------
@@ -531,3 +532,13 @@ def checkpoint(fun: Callable) -> Callable:
     _check_fun(fun, "checkpoint")
     return remat(fun)
 
+
+# autograd's module of its operators (``from autograd.differential_operators import grad``)
+differential_operators = namespace(
+    "differential_operators", "HIPS autograd's autograd.differential_operators.",
+    **{n: globals()[n] for n in ("grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian",
+                                 "hessian", "holomorphic_grad", "grad_named", "grad_and_aux",
+                                 "multigrad_dict", "make_vjp", "make_jvp", "make_jvp_reversemode",
+                                 "make_hvp", "hessian_tensor_product", "hessian_vector_product",
+                                 "tensor_jacobian_product", "vector_jacobian_product", "make_ggnvp",
+                                 "checkpoint")})

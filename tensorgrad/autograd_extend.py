@@ -13,6 +13,7 @@ autograd's, instead of giving a zero.
 from __future__ import annotations
 
 import functools
+import itertools
 import sys
 from types import ModuleType
 from typing import Callable
@@ -22,13 +23,13 @@ import numpy as np
 from .check import check_grads as _check_grads
 from .custom import custom_jvp, custom_vjp
 from .flatten_util import ravel_pytree
-from .tree import in_key_order
+from .tree import in_key_order, tree_flatten
 from .ops import astype
 from .tensor import Tensor, concrete, dtype_of, traced_level
 
 __all__ = ["primitive", "defvjp", "defjvp", "defvjp_argnum", "defjvp_argnum", "def_linear",
-           "notrace_primitive", "flatten", "check_grads",
-           "sgd", "rmsprop", "adam", "extend", "misc", "test_util"]
+           "notrace_primitive", "flatten", "check_grads", "combo_check", "check_vjp", "check_jvp",
+           "check_equivalent", "sgd", "rmsprop", "adam", "extend", "misc", "test_util", "builtins"]
 
 
 def _is_traced(x) -> bool:
@@ -246,17 +247,77 @@ def adam(grad, x, num_iters=100, step_size=0.001, b1=0.9, b2=0.999, eps=1e-8):
     return x
 
 
-def check_grads(fun: Callable, modes=("fwd", "rev"), order: int = 2) -> Callable:
-    """autograd's ``check_grads(fun, modes=['fwd', 'rev'], order=2)(*args, **kwargs)``: the
-    derivatives of ``fun`` up to ``order`` against finite differences
-    (:func:`tensorgrad.check.check_grads`); raises on a mismatch."""
+def check_grads(fun: Callable, argnum=0, modes=("fwd", "rev"), order: int = 2) -> Callable:
+    """autograd's ``check_grads(fun, argnum=0, modes=['fwd', 'rev'], order=2)(*args,
+    **kwargs)``: the derivatives of ``fun`` in argument ``argnum`` (an int or a tuple of them;
+    the other arguments are held fixed) up to ``order`` against finite differences
+    (:func:`tensorgrad.check.check_grads`); raises on a mismatch. A list of mode names given
+    second is ``modes``."""
+    if isinstance(argnum, (list, tuple)) and argnum and all(isinstance(m, str) for m in argnum):
+        argnum, modes = 0, argnum
+    nums = tuple(argnum) if isinstance(argnum, (list, tuple)) else (argnum,)
+
     def check(*args, **kwargs):
-        f = (lambda *a: fun(*a, **kwargs)) if kwargs else fun
-        _check_grads(f, *args, order=order, modes=tuple(modes))
+        def f(*picked):
+            full = list(args)
+            for i, v in zip(nums, picked):
+                full[i] = v
+            return fun(*full, **kwargs)
+        f.__name__ = getattr(fun, "__name__", "fun")
+        _check_grads(f, *[args[i] for i in nums], order=order, modes=tuple(modes))
     return check
 
 
-def _namespace(name: str, doc: str, **members) -> ModuleType:
+def combo_check(fun: Callable, *args, **kwargs) -> Callable:
+    """autograd's ``combo_check(fun, argnum, modes=..., order=...)(*arg_choices,
+    **keyword_choices)``: :func:`check_grads` at every combination of the listed argument
+    values and keyword values."""
+    def check_all(*arg_choices, **keyword_choices):
+        keys = list(keyword_choices)
+        for picked_args in itertools.product(*arg_choices):
+            for picked in itertools.product(*(keyword_choices[k] for k in keys)):
+                check_grads(fun, *args, **kwargs)(*picked_args, **dict(zip(keys, picked)))
+    return check_all
+
+
+def check_vjp(f: Callable, x) -> None:
+    """autograd's ``check_vjp(f, x)``: reverse mode of ``f`` at ``x`` against finite
+    differences (first order)."""
+    _check_grads(f, x, order=1, modes=("rev",))
+
+
+def check_jvp(f: Callable, x) -> None:
+    """autograd's ``check_jvp(f, x)``: forward mode of ``f`` at ``x`` against finite
+    differences (first order)."""
+    _check_grads(f, x, order=1, modes=("fwd",))
+
+
+def check_equivalent(x, y) -> None:
+    """autograd's ``check_equivalent(x, y)``: the same structure, shapes and (to 1e-6) values;
+    AssertionError otherwise."""
+    xs, xd = tree_flatten(x)
+    ys, yd = tree_flatten(y)
+    assert xd == yd, f"structure mismatch:\nx: {xd}\ny: {yd}"
+    for a, b in zip(xs, ys):
+        a, b = np.asarray(concrete(a)), np.asarray(concrete(b))
+        assert a.shape == b.shape, f"shape mismatch: {a.shape} and {b.shape}"
+        assert np.allclose(a, b, rtol=1e-6, atol=1e-6), f"value mismatch:\nx: {a}\ny: {b}"
+
+
+def _isinstance(x, types) -> bool:
+    """autograd's ``builtins.isinstance``: Python's, with a traced value judged by its value
+    (an array is an ``np.ndarray``, a 0-d float array a ``float``), as autograd's boxes are."""
+    if isinstance(x, Tensor):
+        v = concrete(x)
+        while isinstance(v, Tensor):
+            v = concrete(v)
+        if isinstance(v, np.ndarray) and v.ndim == 0 and not isinstance(v, types):
+            v = v.item() if type(v) is np.ndarray else v  # (a staged value keeps its type)
+        return isinstance(v, types) or isinstance(x, types)
+    return isinstance(x, types)
+
+
+def namespace(name: str, doc: str, **members) -> ModuleType:
     mod = ModuleType(f"tensorgrad.autograd.{name}", doc)
     for k, v in members.items():
         setattr(mod, k, v)
@@ -264,18 +325,23 @@ def _namespace(name: str, doc: str, **members) -> ModuleType:
     return mod
 
 
-extend = _namespace("extend", "HIPS autograd's autograd.extend: primitive, defvjp, defjvp, "
+extend = namespace("extend", "HIPS autograd's autograd.extend: primitive, defvjp, defjvp, "
                     "defvjp_argnum, defjvp_argnum, def_linear, notrace_primitive.",
                     primitive=primitive, defvjp=defvjp, defjvp=defjvp, defvjp_argnum=defvjp_argnum,
                     defjvp_argnum=defjvp_argnum, def_linear=def_linear,
                     notrace_primitive=notrace_primitive)
-optimizers = _namespace("misc.optimizers", "HIPS autograd's autograd.misc.optimizers: sgd, "
+optimizers = namespace("misc.optimizers", "HIPS autograd's autograd.misc.optimizers: sgd, "
                         "rmsprop, adam.", sgd=sgd, rmsprop=rmsprop, adam=adam)
-misc = _namespace("misc", "HIPS autograd's autograd.misc: flatten, optimizers.", flatten=flatten,
+misc = namespace("misc", "HIPS autograd's autograd.misc: flatten, optimizers.", flatten=flatten,
                   optimizers=optimizers)
 # autograd's module autograd.misc.flatten (``from autograd.misc.flatten import flatten``)
 sys.modules.setdefault("tensorgrad.autograd.misc.flatten",
-                       _namespace("misc.flatten", "HIPS autograd's autograd.misc.flatten.",
+                       namespace("misc.flatten", "HIPS autograd's autograd.misc.flatten.",
                                   flatten=flatten))
-test_util = _namespace("test_util", "HIPS autograd's autograd.test_util: check_grads.",
-                       check_grads=check_grads)
+test_util = namespace("test_util", "HIPS autograd's autograd.test_util: check_grads, combo_check, "
+                       "check_vjp, check_jvp, check_equivalent.", check_grads=check_grads,
+                       combo_check=combo_check, check_vjp=check_vjp, check_jvp=check_jvp,
+                       check_equivalent=check_equivalent)
+builtins = namespace("builtins", "HIPS autograd's autograd.builtins: isinstance (a traced value "
+                      "judged by its value), and Python's list, tuple and dict.",
+                      isinstance=_isinstance, list=list, tuple=tuple, dict=dict)

@@ -300,7 +300,7 @@ def test_top_level_aliases_and_unchanged_jax_names():
         "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError",
         "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
         "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "forward_ad",
-        "extend", "misc", "test_util"}
+        "extend", "misc", "test_util", "builtins", "differential_operators"}
 
 
 def test_errors_are_clear():
@@ -491,3 +491,38 @@ def test_autograd_extend_linear_argnum_and_notrace():
                       else g * tg.sin(args[0]))
     np.testing.assert_allclose(tg.jvp(lambda a: f(a, 2.0), (x,), (np.ones(3),))[1], 2 * np.cos(x))
     np.testing.assert_allclose(tg.jvp(lambda b: f(x, b), (2.0,), (1.0,))[1], np.sin(x))
+
+
+def test_autograd_test_util_builtins_and_differential_operators_modules():
+    # autograd's own test-suite is built on combo_check(fun, argnum, modes=..)(*choices, **kw)
+    from tensorgrad.autograd.builtins import isinstance as ag_isinstance
+    from tensorgrad.autograd.differential_operators import grad as do_grad
+    from tensorgrad.autograd.test_util import (check_equivalent, check_grads, check_jvp,
+                                               check_vjp, combo_check)
+    assert do_grad is A.grad
+    rng = np.random.default_rng(2)
+    seen = []
+
+    def summed(x, axis=None, keepdims=False):
+        seen.append((axis, keepdims))
+        return tg.sum(tg.sin(x), axis=axis, keepdims=keepdims)
+    combo_check(summed, [0], modes=["rev"], order=1)([rng.normal(size=(2, 3))], axis=[None, 0, 1],
+                                                    keepdims=[True, False])
+    assert {s for s in seen} == {(a, k) for a in (None, 0, 1) for k in (True, False)}
+    combo_check(lambda x, n: tg.sum(x ** n), [0])([rng.normal(size=3)], [2, 3])  # n: an int, held
+    check_grads(lambda x, y: x * tg.exp(y), (0, 1))(rng.normal(size=3), rng.normal(size=3))
+    check_grads(lambda x, y: x * tg.exp(y), 1, modes=["fwd"])(2, rng.normal(size=3))
+    check_vjp(tg.tanh, rng.normal(size=3))
+    check_jvp(tg.tanh, rng.normal(size=3))
+    check_equivalent({"a": np.ones(2)}, {"a": np.ones(2) + 1e-9})
+    with pytest.raises(AssertionError, match="value mismatch"):
+        check_equivalent(np.ones(2), np.zeros(2))
+    bad = tg.autograd.extend.primitive(lambda v: v * v)
+    tg.autograd.extend.defvjp(bad, lambda ans, v: lambda g: g * v)  # wrong by a factor 2
+    with pytest.raises(Exception, match="mismatch|differ|disagree"):
+        combo_check(bad, [0], modes=["rev"], order=1)([rng.normal(size=2)])
+    # autograd.builtins.isinstance judges a traced value by its value, as autograd's boxes
+    assert A.grad(lambda x: 3.0 * x if ag_isinstance(x, float) else 0.0 * x)(1.5) == 3.0
+    np.testing.assert_array_equal(
+        A.grad(lambda x: tg.sum(x) if ag_isinstance(x, np.ndarray) else 0.0 * tg.sum(x))(np.ones(2)),
+        [1.0, 1.0])
