@@ -26,7 +26,7 @@ The rules, in one place:
 * **out=.** A result is written into a NumPy ``out`` array only when it
   carries no gradient; writing a traced value (``a += t`` with a NumPy array
   ``a`` inside a transform) raises and says to write ``a = a + t``. A Tensor as
-  ``out`` is refused: Tensors are immutable.
+  ``out=t`` gives the tensor ``t`` the result, as ``t[...] = result`` does.
 * **where=** needs ``out=`` (without it NumPy leaves the other entries
   undefined) and then means ``tg.where(where, result, out)``.
 * **Ufunc methods.** ``reduce`` and ``accumulate`` of ``add``, ``multiply``,
@@ -241,6 +241,18 @@ def _check_keywords(path: str, fn, kwargs: dict) -> None:
 # out= and where=
 # --------------------------------------------------------------------------
 
+def _into_tensor(path: str, o: Tensor, r) -> None:
+    """``out=t``: the tensor takes the result as ``t[...] = r`` does (the imperative tape records
+    it, as ``t += v``; a value a transform traces stays immutable and raises)."""
+    shape, dt = tuple(np.shape(r)), np.dtype(dtype_of(r))
+    if np.broadcast_shapes(shape, o.shape) != tuple(o.shape):
+        raise ValueError(f"{path}: out has shape {tuple(o.shape)}, the result has shape {shape}")
+    if not np.can_cast(dt, o.dtype, "same_kind"):
+        raise TypeError(f"{path}: cannot cast the result's dtype {dt} to out's dtype {o.dtype} "
+                        "with casting rule 'same_kind'")
+    o[...] = r
+
+
 def _deliver(path: str, result, out):
     """Write ``result`` into NumPy's ``out`` arrays, if it carries no gradient."""
     single = not isinstance(out, tuple)
@@ -252,8 +264,8 @@ def _deliver(path: str, result, out):
         if o is None:
             continue
         if isinstance(o, Tensor):
-            raise TypeError(f"{path}(..., out=Tensor): Tensors are immutable, so nothing can be "
-                            f"written into one; use the returned value instead")
+            _into_tensor(path, o, r)
+            continue
         if is_traced(r):
             raise TypeError(
                 f"{path}(..., out=array) would write a traced Tensor into a NumPy array, which "
@@ -302,6 +314,12 @@ def _gufunc_axes(ufunc, path: str, impl, inputs: tuple, kwargs: dict):
     return move(result, tuple(range(-len(axes[-1]), 0)), axes[-1]) if axes[-1] else result
 
 
+#: ``np.<ufunc>.at(t, index, v)`` on a tensor: the ``t.at[index]`` update it is
+_AT_METHODS = {"numpy.add": lambda ref, v: ref.add(v), "numpy.subtract": lambda ref, v: ref.add(-v),
+               "numpy.multiply": lambda ref, v: ref.multiply(v),
+               "numpy.maximum": lambda ref, v: ref.max(v), "numpy.minimum": lambda ref, v: ref.min(v)}
+
+
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if not kwargs and method == "__call__":  # an operator (a @ t, a * t): straight to the function
         path = _PATHS.get(ufunc)
@@ -330,8 +348,13 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
             impl = NUMPY_FUNCTIONS[path]
     what = "" if method == "__call__" else f".{method}"
     if method == "at" and isinstance(inputs[0], Tensor):
-        raise TypeError(f"{path}.at(t, ...) would change the Tensor t in place: Tensors are "
-                        f"immutable. Build the new value with tg.where or indexing instead")
+        update = _AT_METHODS.get(path)
+        if update is None or len(inputs) != 3 or out is not None:
+            raise TypeError(f"{path}.at(t, ...) would change the Tensor t in place: Tensors are "
+                            f"immutable. Build the new value with t.at[index].add(v) and the like")
+        t, index, v = inputs  # (np.add.at(t, i, v): t takes t.at[i].add(v), duplicates summed)
+        _into_tensor(f"{path}.at", t, update(t.at[index], v))
+        return None
     if impl is None and method in ("reduce", "accumulate") and out is None and _any_traced(inputs):
         own = getattr(NUMPY_FUNCTIONS.get(path), method, None)  # tg's fold (tg.maximum.accumulate)
         if own is not None:
@@ -403,8 +426,6 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         if method != "__call__" or len(out) != 1:
             raise TypeError(f"{path}{what}(..., where=mask) is supported for single-output calls only")
         base = out[0]
-        if isinstance(base, Tensor):
-            raise TypeError(f"{path}(..., out=Tensor): Tensors are immutable")
         result = NUMPY_FUNCTIONS["numpy.where"](where, result, base)
     if out is not None:
         return _deliver(path + what, result, out if len(out) > 1 else out[0])

@@ -175,12 +175,15 @@ def test_missing_rule_names_the_full_numpy_path_and_the_nearest_ops():
     t = tg.tensor(x)
     np.testing.assert_allclose(np.polyfit(np.arange(3.0), t, 1), [1.0, 1.0])
     np.testing.assert_allclose(np.polyval(t, 2.0), np.polyval(x, 2.0))
-    # ... but never writes into a Tensor
+    # ... and writes into a Tensor only as item assignment does (np.add.at(t, i, v): t takes
+    # t.at[i].add(v)); tg.copyto refuses
     with pytest.raises(TypeError, match="copyto: .*immutable"):  # (tg.copyto's refusal)
         np.copyto(t, 0.0)
-    with pytest.raises(TypeError, match="immutable"):
-        np.add.at(t, [0], 1.0)
     np.testing.assert_array_equal(t.numpy(), x)
+    np.add.at(t, [0, 0], 1.0)
+    np.testing.assert_array_equal(t.numpy(), x + [2.0, 0.0, 0.0])
+    with pytest.raises(TypeError, match="immutable"):  # a value a transform traces: immutable
+        tg.grad(lambda v: np.sum(np.add.at(v, [0], 1.0) or v))(x)
 
 
 def test_keywords_tensorgrad_does_not_take_are_named():
@@ -212,8 +215,11 @@ def test_out_is_written_only_without_a_gradient():
         return np.sum(acc)
     with pytest.raises(TypeError, match=r"a = a \+ t"):
         tg.grad(f)(x)
-    with pytest.raises(TypeError, match="immutable"):
-        np.multiply(x, 2.0, out=tg.tensor(np.zeros(3)))
+    o3 = tg.tensor(np.zeros(3))  # out=t: the tensor takes the result, as t[...] = r does
+    assert np.multiply(x, 2.0, out=o3) is o3
+    np.testing.assert_array_equal(o3.numpy(), 2 * x)
+    with pytest.raises(TypeError, match="immutable"):  # ... a value a transform traces cannot
+        tg.grad(lambda v: np.sum(np.multiply(v, 2.0, out=v)))(x)
     # a += t with a constant t is an ordinary in-place NumPy update
     acc = np.ones(3)
     acc += t
@@ -518,3 +524,35 @@ def test_trapezoid_with_boolean_coordinates_steps_as_numpy():
     y, xb = np.array([1.0, 2.0, 4.0, 7.0]), np.array([True, False, False, True])
     assert float(tg.trapezoid(y, xb)) == np.trapezoid(y, xb) == 7.0
     np.testing.assert_array_equal(tg.grad(lambda v: np.trapezoid(v, xb))(y), [0.5, 0.5, 0.5, 0.5])
+
+
+def test_out_tensor_and_ufunc_at_record_on_the_imperative_tape_as_in_place_updates():
+    # MyGrad's and PyTorch's out=: np.add(y, w, out=y) is y += w (recorded, differentiated)
+    x = tg.tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+    w = tg.tensor(np.array([0.5, 0.25, -0.5]), requires_grad=True)
+    y = x * 2
+    assert np.add(y, w, out=y) is y
+    np.exp(y, out=y)
+    y.sum().backward()
+    e = np.exp(2 * x.detach().numpy() + w.detach().numpy())
+    np.testing.assert_allclose(x.grad, 2 * e, rtol=1e-14)
+    np.testing.assert_allclose(w.grad, e, rtol=1e-14)
+    z = tg.tensor(np.zeros(3), requires_grad=True)
+    v = tg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    acc = z * 1.0
+    np.add.at(acc, np.array([0, 0]), v)  # repeated indices add up, as NumPy's
+    np.testing.assert_array_equal(acc.detach().numpy(), [3.0, 0.0, 0.0])
+    (acc * np.array([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(z.grad, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(v.grad, [1.0, 1.0])
+    m = x * 1.0
+    np.divide(m, 2.0, out=m, where=np.array([True, False, True]))
+    np.testing.assert_array_equal(m.detach().numpy(), [0.5, -2.0, 1.5])
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        np.add(x, 1.0, out=x)  # PyTorch's rule for a leaf while recording
+    i = tg.tensor(np.ones(3, dtype=np.int64))
+    with pytest.raises(TypeError, match="same_kind"):
+        np.add(i, 0.5, out=i)
+    with pytest.raises(ValueError, match="out has shape"):
+        np.add(np.ones((2, 3)), 1.0, out=tg.tensor(np.zeros(3)))
+
