@@ -229,8 +229,8 @@ def _get_grad(self: Tensor):
         warnings.warn("The .grad attribute of a tensor that is not a leaf is being read: it is "
                       "never filled by backward(), which fills the .grad of leaves only (tensors "
                       "made with tg.tensor(..., requires_grad=True)). For the gradient with respect "
-                      "to an intermediate value, make it an input of tg.grad, or tg.vjp through "
-                      "the part of the model after it", UserWarning, stacklevel=2)
+                      "to an intermediate value, call .retain_grad() on it before backward() (as "
+                      "in PyTorch), or make it an input of tg.grad", UserWarning, stacklevel=2)
     return g
 
 
