@@ -232,3 +232,50 @@ def test_complex_inputs_as_scipy_and_jax():
     want = jax.vjp(lambda x, y: jss.correlate(x, y), a, b)[1](u)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, atol=1e-12)
+
+
+def _general_reference(a, b, axes, dot_axes, mode):
+    """HIPS autograd's convolve(A, B, axes, dot_axes) by loops over SciPy's convolve: A's other
+    axes, B's other axes, then the convolved ones; summed over the dot axes."""
+    def split(x, conv, dot):
+        other = [i for i in range(x.ndim) if i not in conv + dot]
+        x = np.moveaxis(x, other + dot + conv, list(range(x.ndim)))
+        return x, x.shape[:len(other)], x.shape[len(other):len(other) + len(dot)]
+    x, oa, d = split(a, list(axes[0]), list(dot_axes[0]))
+    y, ob, _ = split(b, list(axes[1]), list(dot_axes[1]))
+    out = None
+    for i in np.ndindex(*oa):
+        for j in np.ndindex(*ob):
+            part = sum(ss.convolve(x[i + k], y[j + k], mode=mode) for k in np.ndindex(*d))
+            if out is None:
+                out = np.zeros(oa + ob + part.shape)
+            out[i + j] = part
+    return out
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("sa, sb, axes, dot_axes", [
+    ((2, 5), (3, 2), ([1], [0]), ([0], [1])),
+    ((4, 3, 5), (2, 6), ([2], [1]), ((), ())),
+    ((3, 4, 5), (2, 4, 3), ([0, 2], [0, 2]), ([1], [1])),
+    ((4, 7), (4, 3), ([-1], [1]), ((), ())),
+])
+def test_autograds_generalized_convolve_with_axes_and_dot_axes(mode, sa, sb, axes, dot_axes):
+    rng = np.random.default_rng(len(sa) + len(sb))
+    a, b = rng.normal(size=sa), rng.normal(size=sb)
+    want = _general_reference(a, b, ([x % len(sa) for x in axes[0]], list(axes[1])), dot_axes, mode)
+    got = tss.convolve(a, b, axes=axes, dot_axes=dot_axes, mode=mode)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    f = lambda v: tg.sum(tss.convolve(v, b, axes=axes, dot_axes=dot_axes, mode=mode) ** 2)  # noqa: E731
+    np.testing.assert_allclose(tg.grad(f)(a), central_difference_gradient(f, a), rtol=1e-6, atol=1e-8)
+
+
+def test_autograds_convolve_takes_axes_positionally_and_checks_them():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(2, 5)), rng.normal(size=(3, 2))
+    np.testing.assert_allclose(tss.convolve(a, b, ([1], [0]), ([0], [1])),
+                               tss.convolve(a, b, axes=([1], [0]), dot_axes=([0], [1])))
+    with pytest.raises(ValueError, match="dot_axes=.*different lengths"):
+        tss.convolve(a, b, axes=([0], [0]), dot_axes=([1], [1]))
+    with pytest.raises(ValueError, match="pair as many axes"):
+        tss.convolve(a, b, axes=([1], [0, 1]))

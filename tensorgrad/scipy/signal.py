@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops import astype, conj, flip, getitem, mean, moveaxis, pad, reshape, tensordot
+from ..ops import astype, broadcast_to, conj, flip, getitem, mean, moveaxis, pad, reshape, tensordot
 from ..ops import sum as _sum
 from ..ops._util import as_array_like, dtype_of, negative_axis, shape_of
 from ..ops.linalg import matmul
@@ -163,7 +163,7 @@ def _reverse(w, axes):
 
 
 def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto",
-             precision=None) -> Array:
+             precision=None, *, axes=None, dot_axes=None) -> Array:
     """The N-dimensional linear convolution of ``in1`` and ``in2`` (SciPy's ``convolve``).
 
     ``out[n] = Σ_k in1[k] · in2[n - k]`` over every axis. ``mode``: ``'full'`` (size
@@ -174,7 +174,18 @@ def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "
     inputs (the derivative of a convolution is a correlation with the other input).
     ``method`` and JAX's ``precision`` are accepted and have no effect (the sums are
     computed directly, in the inputs' precision). Integer
-    inputs give an integer result, as SciPy's direct method (JAX promotes to float)."""
+    inputs give an integer result, as SciPy's direct method (JAX promotes to float).
+
+    HIPS autograd's form, ``convolve(A, B, axes=([...], [...]), dot_axes=([...], [...]),
+    mode=...)`` (its axes may also come third, positionally), convolves only over the paired
+    ``axes``, sums over the paired ``dot_axes`` and takes the outer product over the other
+    axes; the result's axes are A's other axes, B's, then the convolved ones."""
+    if not isinstance(mode, str) or axes is not None or dot_axes is not None:
+        if not isinstance(mode, str):  # (autograd's convolve(A, B, axes, dot_axes, mode))
+            axes, mode = mode, "full"
+            if not isinstance(method, str):
+                dot_axes, method = method, "auto"
+        return _general_convolve(in1, in2, axes, dot_axes, mode)
     _check_method("convolve", method)
     in1, in2, s1, s2 = _inputs("convolve", in1, in2, mode)
     if not s1:
@@ -183,6 +194,55 @@ def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "
         _check_valid("convolve", s1, s2, range(len(s1)))
     axes = list(range(len(s1)))
     return _slide(in1, _reverse(in2, axes), axes, mode)
+
+
+def _general_convolve(in1, in2, axes, dot_axes, mode: str):
+    """autograd's ``convolve(A, B, axes, dot_axes, mode)``: the convolution over the axis pairs
+    ``axes`` (A's, B's), summed over the pairs ``dot_axes``; the other axes of each input give
+    an outer product. The result's axes: A's other axes, B's, then the convolved ones."""
+    name = "convolve"
+    if mode not in _MODES:
+        raise ValueError(f"{name}: mode must be 'full', 'same' or 'valid', got {mode!r}")
+    a, b = as_array_like(in1), as_array_like(in2)
+    sa, sb = shape_of(a), shape_of(b)
+    if axes is None:
+        if len(sa) != len(sb):
+            raise ValueError(f"{name}: without axes=, in1 and in2 need the same number of "
+                             f"dimensions, got shapes {sa} and {sb}")
+        axes = (range(len(sa)), range(len(sa)))
+    dot_axes = ((), ()) if dot_axes is None else dot_axes
+    try:
+        conv_a, conv_b = ([negative_axis(x, len(s), name) % len(s) for x in ax]
+                          for ax, s in zip(axes, (sa, sb)))
+        dot_a, dot_b = ([negative_axis(x, len(s), name) % len(s) for x in ax]
+                        for ax, s in zip(dot_axes, (sa, sb)))
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{name}: axes and dot_axes must each be a pair of axis lists ({exc})") from None
+    if len(conv_a) != len(conv_b) or len(dot_a) != len(dot_b):
+        raise ValueError(f"{name}: axes={axes!r} and dot_axes={dot_axes!r} must pair as many axes "
+                         "of in1 as of in2")
+    if len(set(conv_a + dot_a)) != len(conv_a + dot_a) or len(set(conv_b + dot_b)) != len(conv_b + dot_b):
+        raise ValueError(f"{name}: an axis repeats in axes={axes!r} or dot_axes={dot_axes!r}")
+    if any(sa[i] != sb[j] for i, j in zip(dot_a, dot_b)):
+        raise ValueError(f"{name}: dot_axes={dot_axes!r} pair axes of different lengths in shapes "
+                         f"{sa} and {sb}")
+    other_a = [i for i in range(len(sa)) if i not in conv_a + dot_a]
+    other_b = [i for i in range(len(sb)) if i not in conv_b + dot_b]
+    oa, ob, d = [sa[i] for i in other_a], [sb[i] for i in other_b], [sa[i] for i in dot_a]
+    ka, kb = [sa[i] for i in conv_a], [sb[i] for i in conv_b]
+    if mode == "valid":
+        _check_valid(name, tuple(ka), tuple(kb), range(len(ka)))
+    order_a, order_b = other_a + dot_a + conv_a, other_b + dot_b + conv_b
+    a = moveaxis(a, order_a, list(range(len(sa)))) if order_a != list(range(len(sa))) else a
+    b = moveaxis(b, order_b, list(range(len(sb)))) if order_b != list(range(len(sb))) else b
+    batch = tuple(oa + ob + d)
+    x = broadcast_to(reshape(a, tuple(oa) + (1,) * len(ob) + tuple(d + ka)), batch + tuple(ka))
+    w = broadcast_to(reshape(b, (1,) * len(oa) + tuple(ob + d + kb)), batch + tuple(kb))
+    conv = list(range(len(batch), len(batch) + len(ka)))
+    out = _slide(x, _reverse(w, conv), conv, mode) if conv else x * w
+    if d:
+        out = _sum(out, axis=tuple(range(len(oa) + len(ob), len(batch))))
+    return out
 
 
 def correlate(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto",
