@@ -10,6 +10,7 @@ import pytest
 import scipy.linalg as sl
 
 import tensorgrad as tg
+from tensorgrad.testing import central_difference_gradient
 
 tsl = tg.scipy.linalg
 RNG = np.random.default_rng(7)
@@ -135,3 +136,19 @@ def test_qr_with_column_pivoting_matches_scipy_and_jax():
     for seed in range(3):  # the column order is recomputed when the plan runs
         c = np.random.default_rng(seed + 5).normal(size=(4, 3))
         assert f(c).tolist() == sl.qr(c, mode="economic", pivoting=True)[2].tolist()
+
+
+@pytest.mark.parametrize("l, u, n", [(1, 1, 5), (2, 0, 4), (0, 3, 6), (1, 2, 1)])
+def test_solve_banded_is_scipys_and_differentiates_in_the_band(l, u, n):
+    rng = np.random.default_rng(l + 3 * u + n)
+    ab = rng.normal(size=(l + u + 1, n))
+    ab[u] += 5.0  # a dominant diagonal
+    b = rng.normal(size=(n, 2))
+    np.testing.assert_allclose(tg.scipy.linalg.solve_banded((l, u), ab, b), sl.solve_banded((l, u), ab, b),
+                               rtol=1e-12)
+    np.testing.assert_allclose(tg.scipy.linalg.solve_banded((l, u), ab, b[:, 0]),
+                               sl.solve_banded((l, u), ab, b[:, 0]), rtol=1e-12)
+    f = lambda a: tg.sum(tg.scipy.linalg.solve_banded((l, u), a, b) ** 2)  # noqa: E731
+    np.testing.assert_allclose(tg.grad(f)(ab), central_difference_gradient(f, ab), rtol=1e-6, atol=1e-8)
+    with pytest.raises(ValueError, match=r"solve_banded: ab of shape .* must be \(l \+ u \+ 1, n\)"):
+        tg.scipy.linalg.solve_banded((l + 1, u), ab, b)

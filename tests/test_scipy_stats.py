@@ -32,7 +32,7 @@ OURS = {
     "chi2": ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"], "poisson": ["cdf", "entropy", "logpmf", "pmf"],
     "binom": ["logpmf", "pmf"],
     "geom": ["logpmf", "pmf"], "bernoulli": ["cdf", "logpmf", "pmf", "ppf"],
-    "multivariate_normal": ["logpdf", "pdf"],
+    "multivariate_normal": ["entropy", "logpdf", "pdf"],
     "gumbel_r": ["cdf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"],
     "gumbel_l": ["cdf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"],
     "pareto": ["cdf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"],
@@ -71,6 +71,9 @@ def _close(ours, ref, rtol=1e-10):
 
 
 # ---- the namespaces --------------------------------------------------------------------------
+SCIPY_ONLY = {("multivariate_normal", "entropy")}
+
+
 def test_namespaces_have_jax_functions_and_signatures():
     assert sorted(st.__all__) == sorted([*OURS, *FUNCTIONS])
     for dist, names in OURS.items():
@@ -79,6 +82,8 @@ def test_namespaces_have_jax_functions_and_signatures():
         if dist in LOC_SCALE:  # all of JAX's functions for these
             assert _public(getattr(jst, dist)) == names, dist
         for name in names:
+            if (dist, name) in SCIPY_ONLY:  # (SciPy's, which jax.scipy.stats lacks)
+                continue
             ours = inspect.signature(getattr(space, name)).parameters
             theirs = inspect.signature(getattr(getattr(jst, dist), name)).parameters
             assert [(p.name, p.default) for p in ours.values()] == \
@@ -205,6 +210,8 @@ def test_inputs_dtypes_and_broadcasting():
         for name in OURS[dist]:
             if dist == "multivariate_normal":
                 args = (x32[:, None], np.float32([0.5]), np.float32([[2.0]]))
+                if name == "entropy":
+                    args = args[1:]
             elif dist in ("t", "gamma", "chi2", "poisson", "bernoulli", "geom"):
                 args = (x32, np.float32(0.5))
             elif dist in ("beta", "binom", "nbinom"):
@@ -416,3 +423,18 @@ def test_poisson_entropy_matches_scipy_and_differentiates():
         g = tg.grad(tg.scipy.stats.poisson.entropy)(m)
         fd = (sst.poisson.entropy(m + 1e-4) - sst.poisson.entropy(m - 1e-4)) / 2e-4
         np.testing.assert_allclose(g, fd, rtol=1e-4)  # (SciPy's own sum is noisy at mu = 500)
+
+
+def test_multivariate_normal_entropy_is_scipys_with_its_gradient():
+    rng = np.random.default_rng(4)
+    m = rng.normal(size=(3, 3))
+    cov = m @ m.T + np.eye(3)
+    np.testing.assert_allclose(st.multivariate_normal.entropy(cov=cov),
+                               sst.multivariate_normal.entropy(cov=cov), rtol=1e-13)
+    np.testing.assert_allclose(st.multivariate_normal.entropy(np.zeros(4), 2.0),
+                               sst.multivariate_normal.entropy(np.zeros(4), 2.0), rtol=1e-13)
+    np.testing.assert_allclose(st.multivariate_normal.entropy(), sst.multivariate_normal.entropy(),
+                               rtol=1e-13)
+    # d/dΣ ½ log det Σ = ½ Σ⁻¹
+    np.testing.assert_allclose(tg.grad(lambda c: st.multivariate_normal.entropy(cov=c))(cov),
+                               0.5 * np.linalg.inv(cov), rtol=1e-10)

@@ -13,6 +13,8 @@
   symmetric input is read from one triangle, as SciPy does), ``eigh``, ``svd``, ``qr``
   (SciPy's modes), ``det``, ``inv``, ``pinv`` (SciPy's ``atol``/``rtol`` cutoff), ``norm``,
   ``block_diag``: SciPy's signatures on ``tg.linalg``'s functions.
+* ``solve_banded``: SciPy's banded storage, solved as the dense system (differentiable in
+  the band and in ``b``).
 * ``hadamard``, ``invhilbert``, ``fiedler``, ``fiedler_companion``, ``convolution_matrix``,
   ``qr_multiply``, ``schur`` (real), ``hessenberg``, ``funm`` (real eigenvalues), ``dft``,
   ``rsf2csf``: see
@@ -36,7 +38,7 @@ from ..staging import call as staged_call
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from .linalg_more import (_each, circulant, companion, eigh_tridiagonal, hankel, helmert, hilbert,
-                          invpascal, leslie, lu, lu_factor, lu_solve, pascal, polar,
+                          invpascal, leslie, lu, lu_factor, lu_solve, pascal, polar, solve_banded,
                           solve_sylvester, toeplitz)
 from .linalg_extra import (convolution_matrix, dft, fiedler, fiedler_companion, funm, hadamard,
                            hessenberg, invhilbert, qr_multiply, rsf2csf, schur)
@@ -48,7 +50,7 @@ __all__ = ["expm", "expm_frechet", "solve_triangular", "cho_factor", "cho_solve"
            "eigh_tridiagonal", "sqrtm", "logm", "fractional_matrix_power", "cosm", "sinm", "tanm",
            "coshm", "sinhm", "tanhm", "signm", "hadamard", "invhilbert", "fiedler",
            "fiedler_companion", "convolution_matrix", "qr_multiply", "schur", "hessenberg", "funm",
-           "dft", "rsf2csf"]
+           "dft", "rsf2csf", "solve_banded"]
 
 
 

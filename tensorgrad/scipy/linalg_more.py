@@ -17,7 +17,8 @@ import numpy as np
 
 from .. import linalg as _la
 from ..ops import (argsort, astype, atleast_1d, broadcast_to, concatenate, conj, expand_dims, flip,
-                   kron, reshape, stop_gradient, take, take_along_axis, tril, triu, zeros)
+                   getitem, kron, reshape, stop_gradient, take, take_along_axis, tril, triu, where,
+                   zeros)
 from ..ops._util import as_array_like
 from ..lu_parts import eliminate as _eliminate
 from ..lu_parts import perm_from_piv as _perm_from_piv
@@ -31,7 +32,7 @@ from ..typing import Array, ArrayLike  # noqa: F401
 
 __all__ = ["toeplitz", "hankel", "circulant", "companion", "leslie", "hilbert", "helmert",
            "pascal", "invpascal", "lu", "lu_factor", "lu_solve", "solve_sylvester", "polar",
-           "eigh_tridiagonal"]
+           "eigh_tridiagonal", "solve_banded"]
 
 
 def _shape(x) -> tuple:
@@ -481,3 +482,29 @@ def eigh_tridiagonal(d: ArrayLike, e: ArrayLike, *, eigvals_only: bool = False, 
         return w[lo:hi + 1] if eigvals_only else (w[lo:hi + 1], v[:, lo:hi + 1])
     raise NotImplementedError(f"scipy.linalg.eigh_tridiagonal: select={select!r} is not supported "
                               "(use 'a' or 'i')")
+
+
+def solve_banded(l_and_u, ab: ArrayLike, b: ArrayLike, overwrite_ab: bool = False,
+                 overwrite_b: bool = False, check_finite: bool = True) -> Array:
+    """SciPy's ``solve_banded((l, u), ab, b)``: ``x`` with ``a x = b`` for the banded matrix
+    ``a`` (``l`` sub- and ``u`` super-diagonals) stored as ``ab`` of shape (l + u + 1, n),
+    ``ab[u + i - j, j] = a[i, j]``. Solved as the dense system (differentiable in ``ab`` and
+    ``b``; the entries of ``ab`` outside the band are not read). A singular ``a`` raises
+    ``LinAlgError``."""
+    try:
+        low, up = (int(v) for v in l_and_u)
+    except (TypeError, ValueError):
+        raise ValueError(f"solve_banded: (l, u) must be a pair of ints, got {l_and_u!r}") from None
+    ab = as_array_like(ab)
+    s = shape_of(ab)
+    if low < 0 or up < 0 or len(s) != 2 or s[0] != low + up + 1:
+        raise ValueError(f"solve_banded: ab of shape {s} must be (l + u + 1, n) = ({low + up + 1}, "
+                         f"n) for (l, u) = ({low}, {up})")
+    n = s[1]
+    if shape_of(b)[:1] != (n,):
+        raise ValueError(f"solve_banded: b of shape {shape_of(b)} must have {n} rows")
+    i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    band = (i - j <= low) & (j - i <= up)
+    a = where(band, getitem(ab, (np.where(band, up + i - j, 0), j)), 0)
+    return _la.solve(a, b)
+

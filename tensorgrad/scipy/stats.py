@@ -24,7 +24,7 @@ Each distribution is a module-like namespace with JAX's functions, signatures an
   differentiate in x, loc and scale, not in ``a`` or ``b``, which raises, as JAX refuses too)
 * ``poisson``: logpmf, pmf, cdf; ``binom``, ``geom``: logpmf, pmf; ``bernoulli``: logpmf,
   pmf, cdf, ppf
-* ``multivariate_normal``: logpdf, pdf (``mean`` a scalar or a vector; ``cov`` a scalar, a
+* ``multivariate_normal``: logpdf, pdf, entropy (``mean`` a scalar or a vector; ``cov`` a scalar, a
   matrix or a stack of matrices; factored by Cholesky)
 * ``gumbel_r``, ``gumbel_l``, ``pareto``: logpdf, pdf, cdf, logcdf, sf, logsf, ppf
 * ``truncnorm``: logpdf, pdf, cdf, logcdf, sf, logsf (the log of the mass between the bounds
@@ -630,3 +630,15 @@ class multivariate_normal:
 
     def pdf(x: ArrayLike, mean: ArrayLike, cov: ArrayLike) -> Array:
         return exp(multivariate_normal.logpdf(x, mean, cov))
+
+    def entropy(mean: ArrayLike = None, cov: ArrayLike = 1) -> Array:
+        """SciPy's differential entropy ½ log det(2πe · cov): n/2 (1 + log 2π) + Σ log diag(L),
+        L = cholesky(cov) (a scalar ``cov`` with a vector ``mean``: cov · I)."""
+        (cov,) = _floats(cov)
+        if ndim_of(cov) == 0:
+            n = 1 if mean is None or ndim_of(mean) == 0 else shape_of(mean)[-1]
+            c, ok = _positive(cov)
+            return _valid(ok, 0.5 * n * (1.0 + _LOG_2PI + log(c)))
+        n = shape_of(cov)[-1]
+        L = cholesky(0.5 * (cov + swapaxes(cov, -1, -2)))
+        return 0.5 * n * (1.0 + _LOG_2PI) + _sum(log(diagonal(L, 0, -2, -1)), axis=-1)
