@@ -350,3 +350,20 @@ def test_no_warnings_from_construction():
         warnings.simplefilter("error")
         D.Wishart(3.0, covariance_matrix=S)
         D.LKJCholesky(5, 0.3).log_prob(np.eye(5))
+
+
+def test_constraint_names_of_pytorch_corr_cholesky_multinomial_dependent_property():
+    C = tg.distributions.constraints
+    assert tg.distributions.LKJCholesky(3).support is C.corr_cholesky
+    assert type(tg.distributions.biject_to(C.corr_cholesky)).__name__ == "CorrCholeskyTransform"
+    L = np.linalg.cholesky(np.array([[1.0, 0.3], [0.3, 1.0]]))
+    assert C.corr_cholesky.check(L) and not C.corr_cholesky.check(2 * L)
+    np.testing.assert_array_equal(C.multinomial(3).check(np.array([[1.0, 1, 0], [2, 2, 0], [1.5, 0, 0]])),
+                                  [True, False, False])
+
+    class Unit(tg.distributions.Distribution):
+        @C.dependent_property(is_discrete=False, event_dim=0)
+        def support(self):
+            return C.interval(0.0, 1.0)
+    assert C.is_dependent(Unit.support) and Unit.support.event_dim == 0
+    assert repr(Unit().support) == "interval(0.0, 1.0)"

@@ -12,7 +12,7 @@ __all__ = ["Constraint", "real", "positive", "nonnegative", "unit_interval", "bo
            "positive_definite", "lower_cholesky", "interval", "greater_than",
            "greater_than_eq", "integer_interval", "dependent", "independent", "less_than",
            "half_open_interval", "square", "symmetric", "positive_semidefinite", "lower_triangular",
-           "one_hot", "is_dependent"]
+           "one_hot", "is_dependent", "corr_cholesky", "multinomial", "dependent_property"]
 
 
 def _np(x):
@@ -124,6 +124,36 @@ lower_triangular = Constraint("lower_triangular", lambda v: np.all(np.triu(v, 1)
                               event_dim=2)
 one_hot = Constraint("one_hot", lambda v: np.all((v == 0) | (v == 1), axis=-1) & (np.sum(v, axis=-1) == 1),
                      True, event_dim=1)
+
+
+def _corr_cholesky(v):
+    tol = np.finfo(np.float64).eps * v.shape[-1] * 10  # (rows of unit length)
+    return _lower_chol(v) & np.all(np.abs(np.linalg.norm(v, axis=-1) - 1.0) <= tol, axis=-1)
+
+
+#: lower-triangular matrices with a positive diagonal and rows of unit length (LKJCholesky's)
+corr_cholesky = Constraint("corr_cholesky", _corr_cholesky, event_dim=2)
+
+
+def multinomial(upper_bound) -> Constraint:
+    """Vectors of nonnegative integer counts summing to at most ``upper_bound``."""
+    def test(v):
+        return np.all((v >= 0) & _is_int(v), axis=-1) & (np.sum(v, axis=-1) <= _np(upper_bound))
+    return Constraint(f"multinomial({upper_bound})", test, True, event_dim=1,
+                      upper_bound=upper_bound)
+
+
+class dependent_property(property):  # noqa: N801 - PyTorch's name
+    """PyTorch's ``@constraints.dependent_property(is_discrete=..., event_dim=...)``: a property
+    (a distribution's ``support`` that depends on its parameters) that is also a ``dependent``
+    constraint on the class, so ``is_dependent(Class.support)`` holds."""
+
+    def __init__(self, fn=None, *, is_discrete: bool = False, event_dim: int = 0):
+        super().__init__(fn)
+        self.is_discrete, self.event_dim, self.kind = is_discrete, event_dim, "dependent"
+
+    def __call__(self, fn):  # (the decorator's form with keywords)
+        return dependent_property(fn, is_discrete=self.is_discrete, event_dim=self.event_dim)
 
 
 def is_dependent(constraint) -> bool:

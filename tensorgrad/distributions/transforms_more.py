@@ -253,15 +253,7 @@ class PositiveDefiniteTransform(_More):
         return LowerCholeskyTransform().inv(cholesky(y))
 
 
-def _is_unit_rows(v):
-    tol = _EPS * v.shape[-1] * 10
-    rows = np.linalg.norm(v, axis=-1)
-    return np.all(np.abs(rows - 1.0) <= tol, axis=-1)
-
-
-#: lower-triangular matrices with a positive diagonal and rows of unit length
-corr_cholesky = constraints.Constraint(
-    "corr_cholesky", lambda v: constraints.lower_cholesky.check(v) & _is_unit_rows(v), event_dim=2)
+corr_cholesky = constraints.corr_cholesky  # (LKJCholesky's support)
 
 
 class CorrCholeskyTransform(_More):
