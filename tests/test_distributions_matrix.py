@@ -367,3 +367,18 @@ def test_constraint_names_of_pytorch_corr_cholesky_multinomial_dependent_propert
             return C.interval(0.0, 1.0)
     assert C.is_dependent(Unit.support) and Unit.support.event_dim == 0
     assert repr(Unit().support) == "interval(0.0, 1.0)"
+
+
+def test_relaxed_distributions_list_pytorchs_arg_constraints():
+    D, C = tg.distributions, tg.distributions.constraints
+    for cls in (D.RelaxedBernoulli, D.LogitRelaxedBernoulli):
+        assert cls.arg_constraints == {"probs": C.unit_interval, "logits": C.real}
+    for cls in (D.RelaxedOneHotCategorical, D.ExpRelaxedCategorical):
+        assert set(cls.arg_constraints) == {"probs", "logits"}
+        assert cls.arg_constraints["probs"] is C.simplex
+    x, t, l = np.array([0.2, 0.7]), 0.5, np.array([0.3, -1.0])  # (logits alone: accepted)
+    z = np.log(x / (1 - x))  # the logit of x: LogitRelaxedBernoulli's density, moved by sigmoid
+    want = np.log(t) - t * z + l - 2 * np.log1p(np.exp(l - t * z)) - np.log(x * (1 - x))
+    np.testing.assert_allclose(D.RelaxedBernoulli(t, logits=l).log_prob(x), want, rtol=1e-12)
+    with pytest.raises(ValueError):  # a bad parameter is still refused (by the base Bernoulli)
+        D.RelaxedBernoulli(0.5, probs=np.array([1.5]))

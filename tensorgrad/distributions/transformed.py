@@ -190,7 +190,7 @@ def _temperature(cls: str, t):
 class LogitRelaxedBernoulli(Distribution):
     """The logit of a relaxed Bernoulli (binary Concrete) variable: (logits + L) / temperature
     with L a standard logistic draw."""
-    arg_constraints: dict = {}
+    arg_constraints: dict = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.real
     has_rsample = True
 
@@ -217,7 +217,7 @@ class LogitRelaxedBernoulli(Distribution):
 class RelaxedBernoulli(TransformedDistribution):
     """A relaxed Bernoulli (binary Concrete) variable on (0, 1): the sigmoid of a
     :class:`LogitRelaxedBernoulli`; it tends to a Bernoulli(probs) as temperature → 0."""
-    arg_constraints: dict = {}
+    arg_constraints: dict = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.unit_interval
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
@@ -233,7 +233,8 @@ class RelaxedBernoulli(TransformedDistribution):
 class ExpRelaxedCategorical(Distribution):
     """The log of a relaxed one-hot categorical (Concrete / Gumbel-softmax) vector:
     log_softmax((logits + G) / temperature) with G standard Gumbel draws."""
-    arg_constraints: dict = {}
+    arg_constraints: dict = {"probs": constraints.simplex,
+                             "logits": constraints.independent(constraints.real, 1)}
     support = constraints.real_vector
     has_rsample = True
 
@@ -264,7 +265,8 @@ class ExpRelaxedCategorical(Distribution):
 class RelaxedOneHotCategorical(TransformedDistribution):
     """A relaxed one-hot categorical (Concrete / Gumbel-softmax) vector on the simplex: the exp of
     an :class:`ExpRelaxedCategorical`; it tends to OneHotCategorical(probs) as temperature → 0."""
-    arg_constraints: dict = {}
+    arg_constraints: dict = {"probs": constraints.simplex,
+                             "logits": constraints.independent(constraints.real, 1)}
     support = constraints.simplex
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
