@@ -12,13 +12,17 @@ import numpy as np
 
 from . import linalg as _linalg
 from . import ops as tgo
-from .tensor import Tensor
+from .recording import IMPERATIVE, imperative_paused
+from .tensor import Tensor, concrete, traced_level
+from .tensor_views import is_view
 from .tensor_torch_more import _grid, _src, dim_of, dims_of, ints_of, method
 
 __all__: list = []
 
 #: in-place methods that write themselves (no out-of-place method of the name without ``_``)
-SELF_WRITING = frozenset({"uniform_", "normal_"})
+SELF_WRITING = frozenset({"uniform_", "normal_", "bernoulli_", "exponential_", "geometric_",
+                          "log_normal_", "cauchy_", "random_", "unsqueeze_", "squeeze_", "t_",
+                          "transpose_", "swapaxes_", "swapdims_"})
 
 
 def numpy_keywords(fn):
@@ -62,6 +66,64 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """PyTorch's ``normal_(mean, std)``: fill in place with draws from N(mean, std²), as
     :func:`uniform_` draws."""
     return _init().normal_(self, mean, std, generator=generator)
+
+
+def _drawn(name: str, draw):
+    """PyTorch's ``t.<name>(...)``: fill in place with ``draw(rng, shape, *args)`` from
+    ``tg.nn.init``'s default stream, or ``generator`` (a NumPy Generator)."""
+    def m(self, *args, generator=None, **kwargs):
+        init = _init()
+        fill = init._tensors_too(lambda t: init._fill(init._target(name, t), draw(
+            init._gen(name, generator), t.shape, *args, **kwargs)))
+        return fill(self)
+    m.__name__ = m.__qualname__ = name
+    method(name)(m)
+
+
+def _integers(rng, shape, low=0, high=None):
+    if high is None:  # random_(to) is [0, to); random_() PyTorch's [0, 2^53] for float64
+        low, high = (0, low) if low else (0, 2 ** 53 + 1)
+    return rng.integers(low, high, size=shape)
+
+
+_drawn("bernoulli_", lambda rng, shape, p=0.5: rng.random(shape) < np.asarray(concrete(p)))
+_drawn("exponential_", lambda rng, shape, lambd=1.0: rng.exponential(1.0 / lambd, size=shape))
+_drawn("geometric_", lambda rng, shape, p: rng.geometric(p, size=shape))
+_drawn("log_normal_", lambda rng, shape, mean=1.0, std=2.0: rng.lognormal(mean, std, size=shape))
+_drawn("cauchy_", lambda rng, shape, median=0.0, sigma=1.0:
+       median + sigma * rng.standard_cauchy(size=shape))
+_drawn("random_", _integers)
+
+
+def _reshaping(name: str):
+    """PyTorch's shape-changing in-place ``t.<name>(...)`` (``unsqueeze_``, ``t_``, ...): the
+    tensor takes the out-of-place result, its new shape too (recorded, as ``t += v``)."""
+    fresh = "swapaxes" if name == "transpose_" else name[:-1]  # (PyTorch's transpose: a swap)
+
+    def m(self, *args, **kwargs):
+        result = getattr(self, fresh)(*args, **kwargs)
+        if type(self) is not Tensor or traced_level(self) > 0 or (
+                self._trace is not IMPERATIVE and self._trace is not None) or is_view(self):
+            raise TypeError(f"Tensor.{name}: only a tensor of the imperative tape or a constant "
+                            f"tensor that is not a part of another changes its shape in place; "
+                            f"use the out-of-place t.{name[:-1]}(...) and the value it returns")
+        if self._trace is IMPERATIVE and self.is_leaf and self.requires_grad:
+            if not imperative_paused():
+                raise RuntimeError(f"Tensor.{name}: a leaf tensor that requires grad cannot "
+                                   "change in place while recording (PyTorch's rule); use "
+                                   f"t.{name[:-1]}(...) or tg.no_grad()")
+            self._value = concrete(result)
+        elif self._trace is IMPERATIVE and type(result) is Tensor and result._trace is IMPERATIVE:
+            self._value, self._node = result._value, result._node
+        else:
+            self._value = concrete(result)
+        return self
+    m.__name__ = m.__qualname__ = name
+    method(name)(m)
+
+
+for _name in ("unsqueeze_", "squeeze_", "t_", "transpose_", "swapaxes_", "swapdims_"):
+    _reshaping(_name)
 
 
 # ---- linear algebra ----------------------------------------------------------------------

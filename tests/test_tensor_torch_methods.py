@@ -401,3 +401,43 @@ def test_angle_and_pdist_p0_values_keep_nan_and_signed_zero():
     got = tg.nn.functional.pdist(tg.tensor(np.array([[np.nan], [1.0], [1.0]]), requires_grad=True),
                                  p=0)
     np.testing.assert_array_equal(got.detach().numpy(), [1.0, 1.0, 0.0])
+
+
+def test_shape_changing_in_place_methods_record_as_pytorchs():
+    x = tg.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        x.unsqueeze_(0)  # PyTorch's rule for a leaf while recording
+    y = x * np.array([1.0, 2.0, 3.0])
+    assert y.unsqueeze_(0) is y and y.shape == (1, 3) and y.requires_grad
+    y.t_()
+    assert y.shape == (3, 1)
+    (y * np.arange(3.0).reshape(3, 1)).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 2.0, 6.0])
+    z = tg.tensor(np.arange(6.0).reshape(2, 3))
+    z.transpose_(0, 1)  # PyTorch's swap, also on a 2-D tensor
+    np.testing.assert_array_equal(z.numpy(), np.arange(6.0).reshape(2, 3).T)
+    z.unsqueeze_(1).squeeze_()
+    assert z.shape == (3, 2)
+    z.swapdims_(0, 1)
+    assert z.shape == (2, 3)
+    with tg.no_grad():
+        x.unsqueeze_(0)
+    assert x.shape == (1, 3) and x.is_leaf and x.requires_grad
+    with pytest.raises(TypeError, match="out-of-place"):
+        tg.grad(lambda v: v.unsqueeze_(0).sum())(np.ones(2))  # a transform's values are immutable
+
+
+@pytest.mark.parametrize("name, args, check", [
+    ("bernoulli_", (0.3,), lambda v: set(np.unique(v)) <= {0.0, 1.0} and abs(v.mean() - 0.3) < 0.03),
+    ("exponential_", (2.0,), lambda v: v.min() >= 0 and abs(v.mean() - 0.5) < 0.03),
+    ("geometric_", (0.25,), lambda v: v.min() >= 1 and np.all(v == np.floor(v)) and abs(v.mean() - 4) < 0.2),
+    ("log_normal_", (0.0, 0.5), lambda v: abs(np.log(v).std() - 0.5) < 0.02),
+    ("cauchy_", (1.0, 2.0), lambda v: abs(np.median(v) - 1.0) < 0.15),
+    ("random_", (3, 7), lambda v: set(np.unique(v)) == {3.0, 4.0, 5.0, 6.0}),
+    ("random_", (5,), lambda v: set(np.unique(v)) == {0.0, 1.0, 2.0, 3.0, 4.0}),
+])
+def test_random_in_place_fills_draw_pytorchs_distributions(name, args, check):
+    t = tg.tensor(np.zeros(20000))
+    assert getattr(t, name)(*args, generator=np.random.default_rng(0)) is t
+    v = t.numpy()
+    assert v.dtype == np.float64 and check(v)
