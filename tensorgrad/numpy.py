@@ -106,6 +106,8 @@ def _jax_function(fn, returns_function: bool = False, where: str = "", name: str
 
     @functools.wraps(fn)
     def call(*args, **kwargs):
+        if kwargs.get("copy") is False:  # (JAX's arrays are immutable: copy=False never raises)
+            kwargs = {**kwargs, "copy": None}
         r = fn(*args, **kwargs)
         return _jax_function(r) if returns_function else _as_tensor(r, _arrays_in(args, kwargs))
     call.__wrapped__ = fn

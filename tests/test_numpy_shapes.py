@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+import tensorgrad.numpy as tnp
 
 RNG = np.random.default_rng(0)
 
@@ -294,3 +295,20 @@ def test_take_along_axis_names_itself_when_the_indices_do_not_broadcast():
     with pytest.raises(ValueError, match=r"take_along_axis: indices of shape \(2, 2\)"):
         tg.take_along_axis(x, np.zeros((2, 2), int), axis=1)
     assert tg.take_along_axis(x, np.zeros((1, 2), int), axis=1).shape == (3, 2)
+
+
+def test_copy_false_is_numpys_view_or_error_and_tensorgrad_numpys_no_op():
+    # the Array API's rule: copy=False never copies (a view, or ValueError where one cannot
+    # be made); astype to the array's own dtype gives the array itself
+    a = np.arange(6.0).reshape(2, 3)
+    for reshape in (tg.reshape, np.reshape):
+        v = reshape(a, (3, 2), copy=False)
+        assert type(v) is np.ndarray and np.shares_memory(a, v)
+        with pytest.raises(ValueError, match="copy"):
+            reshape(a.T, (6,), copy=False)
+    assert tg.astype(a, a.dtype, copy=False) is a
+    assert tg.astype(a, a.dtype) is not a and tg.astype(a, np.float32, copy=False).dtype == np.float32
+    np.testing.assert_array_equal(  # differentiable as before, inside a transform
+        tg.grad(lambda x: tg.sum(tg.reshape(x, (6,), copy=False) ** 2))(a), 2 * a)
+    # (tensorgrad.numpy: JAX's arrays are immutable, so copy=False changes nothing)
+    np.testing.assert_array_equal(tnp.reshape(a.T, (6,), copy=False).numpy(), a.T.reshape(6))

@@ -468,9 +468,12 @@ not_equal = _comparison("not_equal", np.not_equal, "x != y", "__ne__")
 # ---- dtype conversion --------------------------------------------------------
 def _astype_signature(x: ArrayLike, dtype, *, copy: bool = True, device=None):
     """x converted to ``dtype``. A float-to-float cast keeps the gradient (cast back
-    to x's dtype); a cast to an integer or bool dtype carries none, as in JAX. ``copy`` and
-    ``device`` (NumPy's and JAX's) change nothing: the result is a new array either way."""
+    to x's dtype); a cast to an integer or bool dtype carries none, as in JAX. The result is a
+    new array, except that ``copy=False`` gives a NumPy array already of ``dtype`` back itself
+    (NumPy's and the Array API's rule); ``device`` changes nothing."""
     dtype = np.dtype(dtype)
+    if copy is False and type(x) is np.ndarray and x.dtype == dtype:
+        return Computed(x)
     if dtype.kind in "iub":  # piecewise constant: its derivative is 0 wherever it exists
         x = stop_gradient(x)
     return (x,), (dtype,)

@@ -51,6 +51,7 @@ from .scans import nansum as _nansum
 from .scans import sort as _sort
 from .shape import layout_order
 from .shape import reshape as _reshape
+from .shape import reshape_view
 from .arrange import flip
 from .shape import expand_dims, transpose
 from .statistics import _integral, _nan_filled
@@ -319,13 +320,17 @@ def nanmean(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: boo
 
 
 def reshape(a: ArrayLike, /, shape=None, order: str = "C", *, newshape=None, copy=None) -> Array:
-    """``numpy.reshape`` with ``order`` ('C', 'F', or 'A': 'F' for a Fortran-ordered value)."""
+    """``numpy.reshape`` with ``order`` ('C', 'F', or 'A': 'F' for a Fortran-ordered value).
+    ``copy=False`` on a NumPy array is NumPy's: a view of it, or ValueError where a view cannot
+    be made (a value tensorgrad traces is never written in place, so it takes no view)."""
     if newshape is not None:
         if shape is not None:
             raise TypeError("numpy.reshape: give shape only (newshape is its deprecated name)")
         shape = newshape
     if shape is None:
         raise TypeError("numpy.reshape: missing the shape argument")
+    if copy is False and type(a) is np.ndarray:
+        return reshape_view(a, shape, order)
     order = layout_order(a, order, "numpy.reshape") if order == "A" else order
     if order == "C":
         return _reshape(a, shape)

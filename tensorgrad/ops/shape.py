@@ -13,7 +13,7 @@ import numpy as np
 
 from ..jacobians.maps import Broadcast, Identity, Permute, Reshape
 from ..recording import use_stack
-from ..registry import Example, function, linear
+from ..registry import Computed, Example, function, linear
 from ..staging import ConcretizationError
 from ..staging import trace_values
 from ..sweep import unbroadcast
@@ -95,10 +95,21 @@ def layout_order(x, order: str, name: str) -> str:
         "its memory order, which tensorgrad does not follow; pass order='C' or 'F'")
 
 
+def reshape_view(a: np.ndarray, shape, order: str = "C") -> np.ndarray:
+    """NumPy's ``reshape(a, shape, copy=False)``: a view, or ValueError naming ``reshape``."""
+    try:
+        return np.reshape(a, shape, order=order, copy=False)
+    except ValueError as exc:
+        raise ValueError(f"reshape: {exc} (copy=False)") from None
+
+
 def _reshape_signature(x: ArrayLike, shape: Shape, order: str = "C", *, copy=None):
     """Give ``x`` a new shape with the same number of entries (``-1`` allowed once);
-    ``order="F"`` reads and writes the entries in column-major order, as NumPy's. (The
-    result never shares memory with ``x``'s owner, whatever ``copy`` asks.)"""
+    ``order="F"`` reads and writes the entries in column-major order, as NumPy's. The result
+    never shares memory with ``x``'s owner, except that ``copy=False`` on a NumPy array is
+    NumPy's (a view of it, or ValueError where a view cannot be made)."""
+    if copy is False and type(x) is np.ndarray:
+        return Computed(reshape_view(x, shape, order))
     if isinstance(shape, (int, np.integer)):
         shape = (int(shape),)
     shape = tuple(index_param(s, "reshape", "each entry of the shape") for s in shape)
