@@ -312,3 +312,11 @@ def test_copy_false_is_numpys_view_or_error_and_tensorgrad_numpys_no_op():
         tg.grad(lambda x: tg.sum(tg.reshape(x, (6,), copy=False) ** 2))(a), 2 * a)
     # (tensorgrad.numpy: JAX's arrays are immutable, so copy=False changes nothing)
     np.testing.assert_array_equal(tnp.reshape(a.T, (6,), copy=False).numpy(), a.T.reshape(6))
+
+
+@pytest.mark.parametrize("name", ["cumulative_sum", "cumulative_prod"])
+def test_cumulative_of_a_0d_input_is_numpys_one_entry(name):
+    want = getattr(np, name)(np.float64(3.0), include_initial=True)  # NumPy 2.4: [init, 3.]
+    np.testing.assert_array_equal(getattr(tg, name)(np.float64(3.0), include_initial=True), want)
+    np.testing.assert_array_equal(getattr(tg, name)(np.float64(3.0)), [3.0])
+    assert tg.grad(lambda v: tg.sum(getattr(tg, name)(v)))(3.0) == 1.0

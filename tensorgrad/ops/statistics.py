@@ -535,8 +535,9 @@ def _cumulative(name, scan, x, axis, dtype, include_initial, initial):
             raise ValueError(f"{name}: axis must be given for an input with more than one "
                              f"dimension (shape {shape_of(concrete(x))})")
         axis = 0
-    if nd == 0:
-        raise ValueError(f"{name}: the input must have at least one dimension")
+    if nd == 0:  # (NumPy 2.4's rule: a 0-d input is read as one entry along axis 0)
+        x, nd = reshape(x, (1,)), 1
+        negative_axes(axis, nd, name)
     out = scan(x, axis=axis, dtype=dtype)  # the scan accumulates in dtype, as NumPy's
     if include_initial:
         ax = negative_axes(axis, nd, name)[0] + nd
