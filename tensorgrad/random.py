@@ -156,9 +156,9 @@ def _draw_std(name, key, shape, dt, fn):
     return draw(_transformed, kv, shape, dt, fn)
 
 
-def _transformed(kv, shape, dt, fn):
-    n = int(np.prod(shape, dtype=np.int64))
-    return fn(Stream(kv), n).astype(dt).reshape(shape)
+def _transformed(kv, shape, dt, fn):  # (a draw beyond a narrower dtype's range: its largest)
+    n, big = int(np.prod(shape, dtype=np.int64)), np.finfo(dt).max
+    return np.clip(fn(Stream(kv), n), -big, big).astype(dt).reshape(shape)
 
 
 def _open(st, n):
@@ -254,8 +254,8 @@ def maxwell(key, shape=(), dtype=None) -> Array:
 def double_sided_maxwell(key, loc, scale, shape=(), dtype=None) -> Array:
     """loc + scale·(±Maxwell): differentiable in loc and scale."""
     dt = float_dtype("double_sided_maxwell", dtype)
-    # as JAX, an empty ``shape`` (the default) is the parameters' broadcast shape
-    shape = sample_shape("double_sided_maxwell", _shape_arg(shape) or None, loc, scale)
+    params = sample_shape("double_sided_maxwell", None, loc, scale)  # (as JAX: shape, or
+    shape = (_shape_arg(shape) or params) + params  # params if empty, in front of params)
 
     def fn(st, n):
         m = np.sqrt(np.sum(st.normal(3 * n).reshape(n, 3) ** 2, axis=-1))
@@ -266,8 +266,7 @@ def double_sided_maxwell(key, loc, scale, shape=(), dtype=None) -> Array:
 
 def rayleigh(key, scale, shape=None, dtype=None) -> Array:
     """scale·√(−2 log U): differentiable in scale."""
-    dt = float_dtype("rayleigh", dtype)
-    shape = sample_shape("rayleigh", shape, scale)
+    dt, shape = float_dtype("rayleigh", dtype), sample_shape("rayleigh", shape, scale)
     r = _draw_std("rayleigh", key, shape, dt, lambda st, n: np.sqrt(-2.0 * np.log(st.open_unit(n))))
     return as_param(scale, dt) * r
 
@@ -357,9 +356,10 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky
     m, c = as_param(mean, dt), as_param(cov, dt)
     if method == "cholesky":
         factor = _cholesky(c)
-    elif method == "eigh":
-        w, v = _eigh(c)
-        factor = v * _ops.sqrt(_ops.maximum(w, 0.0))[..., None, :]
+    elif method == "eigh":  # (rounding's tiny negative eigenvalues are 0; an indefinite cov:
+        w, v = _eigh(c)     # NaN, as JAX's)
+        tol = _ops.max(_ops.abs(w), axis=-1, keepdims=True) * (10 * ms[-1] * np.finfo(dt).eps)
+        factor = v * _ops.sqrt(_ops.where(w < -tol, np.nan, _ops.maximum(w, 0.0)))[..., None, :]
     else:
         u, s, _ = _svd(c)
         factor = u * _ops.sqrt(s)[..., None, :]
@@ -488,6 +488,8 @@ def permutation(key, x, axis=0, independent=False) -> Array:
     """A random permutation of ``arange(x)`` (``x`` an int), or of ``x``'s entries along
     ``axis`` (each slice on its own with ``independent=True``); differentiable in ``x``."""
     kv = check_key(key, "permutation")
+    if not isinstance(x, Tensor) and np.ndim(x) == 0 and np.asarray(x).dtype.kind in "iu":
+        x = int(np.asarray(x))  # (an int, also as a 0-d array, is arange(x))
     if isinstance(x, (int, np.integer)):
         check_axis("permutation", axis, 1)  # (arange(x), as JAX)
         if x < 0:
@@ -617,13 +619,11 @@ def gamma(key, a, shape=None, dtype=None) -> Array:
 
 
 def beta(key, a, b, shape=None, dtype=None) -> Array:
-    """Beta(a, b) samples, Ga/(Ga + Gb) of two gamma samples (in logs); differentiable in a
-    and b."""
+    """Beta(a, b) samples, Ga/(Ga + Gb) of two gamma samples (in logs); differentiable."""
     dt = float_dtype("beta", dtype)
     shape = sample_shape("beta", shape, a, b)
     ka, kb = _keys(key, 2, "beta")
-    la = _log_gamma("beta", ka, a, shape, dt)
-    lb = _log_gamma("beta", kb, b, shape, dt)
+    la, lb = _log_gamma("beta", ka, a, shape, dt), _log_gamma("beta", kb, b, shape, dt)
     top = _ops.maximum(la, lb)
     ga, gb = _ops.exp(la - top), _ops.exp(lb - top)
     return _ops.astype(ga / (ga + gb), dt)

@@ -539,3 +539,28 @@ def test_p_infinity_limits_of_generalized_normal_and_ball_are_uniform():
     for v in (g, b.ravel()):
         assert np.all(np.abs(v) < 1) and abs(v.mean()) < 0.02
         assert sst.kstest(v, "uniform", args=(-1, 2)).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("loc, shape", [(np.zeros(2), (2,)), (np.zeros(2), (3,)), (np.zeros(2), ()),
+                                        (0.0, ()), (0.0, (4,)), (np.zeros((2, 1)), (3,))])
+def test_double_sided_maxwell_puts_shape_in_front_of_the_parameters_shape_as_jax(loc, shape):
+    want = jr.double_sided_maxwell(jr.PRNGKey(0), loc, 1.0, shape).shape
+    assert np.shape(tgr.double_sided_maxwell(tgr.PRNGKey(0), loc, 1.0, shape)) == want
+
+
+def test_sampler_edges_as_jax():
+    key = tgr.PRNGKey(0)
+    np.testing.assert_array_equal(np.sort(tgr.permutation(key, np.array(5))), np.arange(5))  # 0-d
+    np.testing.assert_array_equal(tgr.permutation(key, np.array(5)), tgr.permutation(key, 5))
+    # an indefinite covariance gives NaN with method='eigh', as JAX; a singular PSD one is fine
+    bad = tgr.multivariate_normal(key, np.zeros(2), np.array([[1.0, 2.0], [2.0, 1.0]]), (3,),
+                                  method="eigh")
+    assert np.isnan(bad).all()
+    ok = tgr.multivariate_normal(key, np.zeros(2), np.ones((2, 2)), (4000,), method="eigh")
+    assert np.isfinite(ok).all() and abs(np.cov(ok.T)[0, 1] - 1.0) < 0.1
+    # heavy tails in a narrow dtype stay finite (drawn in float64, clipped to the dtype's range)
+    assert np.isfinite(tgr.cauchy(key, (200000,), dtype=np.float16)).all()
+    with pytest.raises(TypeError, match="complex value into the real dtype"):
+        tg.nn.initializers.constant(1 + 2j)(key, (2,))  # (JAX raises; NumPy would drop 2j)
+    np.testing.assert_array_equal(tg.nn.initializers.constant(1 + 2j, np.complex128)(key, (2,)),
+                                  [1 + 2j, 1 + 2j])

@@ -71,7 +71,8 @@ def test_default_dtypes_and_shapes_as_jax():
     r = tg.random.rademacher(K, (4,), np.float32)
     assert r.dtype == np.float32 and set(np.unique(r)) <= {-1.0, 1.0}
     loc = np.array([0.0, 10.0, 100.0])
-    assert tg.random.double_sided_maxwell(K, loc, 1.0).shape == (3,)
+    assert tg.random.double_sided_maxwell(K, loc, 1.0).shape == (3, 3)  # (JAX: shape or, empty, the
+    # parameters' shape, in front of the parameters' shape)
 
 
 @pytest.mark.parametrize("n,p", [(7, 0.4), (30, 0.8), (1000, 0.01), (10 ** 6, 0.4), (10 ** 9, 1e-8)])

@@ -179,8 +179,12 @@ def constant(value, dtype=None) -> Initializer:
     def init(key, shape, dtype=dtype, out_sharding=None) -> np.ndarray:
         _no_sharding("constant", out_sharding)
         dims = _shape("constant", shape)
+        dt = np.dtype(np.float64 if dtype is None else dtype)
+        if np.iscomplexobj(fill) and dt.kind != "c":  # (as JAX: never a silently dropped part)
+            raise TypeError(f"{_name('constant')}: a complex value into the real dtype {dt}; "
+                            "pass a complex dtype")
         try:
-            return np.full(dims, fill, np.float64 if dtype is None else dtype)
+            return np.full(dims, fill, dt)
         except ValueError:
             raise ValueError(f"{_name('constant')}: value of shape {np.shape(fill)} does not "
                              f"broadcast to the shape {dims}") from None
