@@ -208,6 +208,22 @@ for _name in ("eigh", "eigvalsh", "cholesky"):
 fft = _submodule("fft", _fft_module)
 __getattr__ = _namespace_getattr(_package, {}, __name__)
 
+# the Python Array API standard's entry points: this namespace (tensors' and traced values'
+# ``x.__array_namespace__()``), its version, and NumPy's inspection object (same dtypes, CPU)
+__array_api_version__ = "2023.12"
+__array_namespace_info__ = np.__array_namespace_info__
+
+
+def _array_namespace(self, /, *, api_version: str | None = None):
+    """The Array API's ``x.__array_namespace__()``: ``tensorgrad.numpy``."""
+    if api_version not in (None, "2021.12", "2022.12", "2023.12"):
+        raise ValueError(f"__array_namespace__: api_version {api_version!r} is not supported "
+                         "(2021.12 to 2023.12)")
+    return sys.modules[__name__]
+
+
+Tensor.__array_namespace__ = Staged.__array_namespace__ = _array_namespace
+
 
 def __dir__():
     return sorted(set(dir(_package())) | set(globals()))

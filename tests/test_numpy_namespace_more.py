@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+import tensorgrad.numpy as tnp
 
 jax.config.update("jax_enable_x64", True)
 X = np.random.default_rng(0).normal(size=(3, 5))
@@ -307,3 +308,17 @@ def test_numpy_in_place_writes_of_a_traced_value_refused_before_writing(write):
     with pytest.raises(tg.ConcretizationError, match="writes in place"):
         f(np.ones(3))
     assert np.array_equal(a, np.zeros(3)) and a.flags.writeable  # the caller's array untouched
+
+
+def test_array_api_entry_points_name_tensorgrad_numpy():
+    t = tnp.arange(3.0)
+    xp = t.__array_namespace__()
+    assert xp is tnp and xp.__array_api_version__ == "2023.12"
+    assert xp.__array_namespace_info__().default_dtypes()["real floating"] == np.float64
+    assert xp.__array_namespace_info__().devices() == ["cpu"]
+    with pytest.raises(ValueError, match="api_version"):
+        t.__array_namespace__(api_version="2099.01")
+    # array-API-generic code differentiates and jits through the namespace it is handed
+    f = lambda v: v.__array_namespace__().sum(v ** 2)  # noqa: E731
+    np.testing.assert_array_equal(tg.grad(f)(np.arange(3.0)), [0.0, 2.0, 4.0])
+    assert tg.jit(f)(np.ones(3)) == 3.0
