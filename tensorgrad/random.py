@@ -488,8 +488,8 @@ def permutation(key, x, axis=0, independent=False) -> Array:
     """A random permutation of ``arange(x)`` (``x`` an int), or of ``x``'s entries along
     ``axis`` (each slice on its own with ``independent=True``); differentiable in ``x``."""
     kv = check_key(key, "permutation")
-    if not isinstance(x, Tensor) and np.ndim(x) == 0 and np.asarray(x).dtype.kind in "iu":
-        x = int(np.asarray(x))  # (an int, also as a 0-d array, is arange(x))
+    if type(x) is np.ndarray and x.ndim == 0 and x.dtype.kind in "iu":
+        x = int(x)  # (an int, also as a 0-d NumPy array, is arange(x))
     if isinstance(x, (int, np.integer)):
         check_axis("permutation", axis, 1)  # (arange(x), as JAX)
         if x < 0:
