@@ -15,6 +15,7 @@ from .linalg_torch import solve_triangular as _solve_triangular
 from .nn.torch_misc import dropout as _dropout
 from .ops.decompositions import svd as _svd
 from .ops.factorizations import qr as _qr
+from .ops.linalg_ops import conj_if_complex, mT
 from .scipy.integrate import cumulative_trapezoid as _cumulative_trapezoid
 from .tensor import dtype_of, shape_of
 from .typing import Array, ArrayLike  # noqa: F401
@@ -22,8 +23,8 @@ from .typing import Array, ArrayLike  # noqa: F401
 __all__ = ["svd", "qr", "cholesky_solve", "combinations", "dropout", "trapz", "cumulative_trapezoid"]
 
 
-def _mH(a):
-    return _ops.conj(_ops.swapaxes(a, -1, -2))
+def _adjoint(a):
+    return conj_if_complex(mT(a))  # (the conjugate transpose of the last two axes)
 
 
 def svd(input: ArrayLike, some: bool = True, compute_uv: bool = True) -> tuple:
@@ -36,7 +37,7 @@ def svd(input: ArrayLike, some: bool = True, compute_uv: bool = True) -> tuple:
         s = _svd(input, compute_uv=False)
         return np.zeros(batch + (m, m), dt), s, np.zeros(batch + (n, n), dt)
     u, s, vh = _svd(input, full_matrices=not some)
-    return u, s, _mH(vh)
+    return u, s, _adjoint(vh)
 
 
 def qr(input: ArrayLike, some: bool = True) -> tuple:
@@ -50,8 +51,8 @@ def cholesky_solve(B: ArrayLike, L: ArrayLike, upper: bool = False) -> Array:
     triangular solves. Only ``L``'s triangle is read, so its gradient is zero in the other
     one (PyTorch's is not: it differentiates ``L @ L.mH`` with every entry of ``L``)."""
     if upper:
-        return _solve_triangular(L, _solve_triangular(_mH(L), B, upper=False), upper=True)
-    return _solve_triangular(_mH(L), _solve_triangular(L, B, upper=False), upper=True)
+        return _solve_triangular(L, _solve_triangular(_adjoint(L), B, upper=False), upper=True)
+    return _solve_triangular(_adjoint(L), _solve_triangular(L, B, upper=False), upper=True)
 
 
 def combinations(input: ArrayLike, r: int = 2, with_replacement: bool = False) -> Array:

@@ -400,29 +400,32 @@ def initializer(fn: Callable, *args, transposed: bool = False, **kwargs) -> Call
     return init
 
 
+def _same(a):
+    return a
+
+
+def _transposed(a):
+    return a.T
+
+
 def _tensors_too(fill: Callable) -> Callable:
     """``fill`` (an in-place initializer) also for a tensor of the imperative tape, as PyTorch's
     ``with torch.no_grad(): init.normal_(w)``: the values are drawn into a NumPy copy and
     written into the tensor under ``tg.no_grad()``; the tensor comes back. A value traced by
     a transform is refused, as before."""
     def filled(tensor, *args, **kwargs):
+        # a layer's (in, out) weight, linear.W, is filled as PyTorch's (out, in) weight, its
+        # transpose (a view of it), so fan_in is in_features, as for torch's linear.weight
         owned = param_key(tensor) if np.ndim(tensor) == 2 else None
-        if owned is not None and owned[1] in getattr(type(owned[0]), "in_out_params", ()):
-            # a layer's (in, out) weight, linear.W: filled as PyTorch's (out, in) weight, its
-            # transpose (so fan_in is in_features, as for torch's linear.weight)
-            if type(tensor) is not Tensor:
-                fill(tensor.T, *args, **kwargs)  # (a view: the parameter takes the values)
-                return tensor
-            values = fill(np.array(concrete(tensor)).T, *args, **kwargs).T
-            with no_grad():
-                tensor[...] = values
-            return tensor
+        flip = owned is not None and owned[1] in getattr(type(owned[0]), "in_out_params", ())
+        side = _transposed if flip else _same
         write = getattr(tensor, "write_back", None)
         if write is not None and not tensor.flags.writeable:  # a tensor's .data: into the tensor
             return write(fill(np.array(tensor), *args, **kwargs), "copy_")
         if type(tensor) is not Tensor or traced_level(tensor) > 0:
-            return fill(tensor, *args, **kwargs)
-        values = fill(np.array(concrete(tensor)), *args, **kwargs)
+            out = fill(side(tensor), *args, **kwargs)
+            return tensor if flip else out
+        values = side(fill(side(np.array(concrete(tensor))), *args, **kwargs))
         with no_grad():
             tensor[...] = values
         return tensor

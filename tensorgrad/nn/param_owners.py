@@ -110,11 +110,9 @@ def param_key(x) -> tuple | None:
                 or x.shape != base.shape or x.strides != base.strides:
             return None  # (not the whole parameter as it is stored: a slice, or linear.W.T)
         x = base  # (a ParamArray view)
-    with _LOCK:
-        entry = _OWNERS.get(id(x))
-    module = entry[1]() if entry is not None and entry[0]() is x else None
+    module = _owner(x)
     params = getattr(module, "params", None)
-    if isinstance(module, Tensor) or not isinstance(params, dict):
+    if not isinstance(params, dict):
         return None
     return next(((module, k) for k, v in params.items() if v is x), None)
 
