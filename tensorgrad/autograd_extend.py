@@ -308,11 +308,9 @@ def _isinstance(x, types) -> bool:
     """autograd's ``builtins.isinstance``: Python's, with a traced value judged by its value
     (an array is an ``np.ndarray``, a 0-d float array a ``float``), as autograd's boxes are."""
     if isinstance(x, Tensor):
-        v = concrete(x)
-        while isinstance(v, Tensor):
-            v = concrete(v)
-        if isinstance(v, np.ndarray) and v.ndim == 0 and not isinstance(v, types):
-            v = v.item() if type(v) is np.ndarray else v  # (a staged value keeps its type)
+        v = concrete(x)  # (a staged value keeps its type)
+        if type(v) is np.ndarray and v.ndim == 0 and not isinstance(v, types):
+            v = v.item()
         return isinstance(v, types) or isinstance(x, types)
     return isinstance(x, types)
 
