@@ -157,8 +157,8 @@ def _draw_std(name, key, shape, dt, fn):
 
 
 def _transformed(kv, shape, dt, fn):  # (a draw beyond a narrower dtype's range: its largest)
-    n, big = int(np.prod(shape, dtype=np.int64)), np.finfo(dt).max
-    return np.clip(fn(Stream(kv), n), -big, big).astype(dt).reshape(shape)
+    x, big = fn(Stream(kv), int(np.prod(shape, dtype=np.int64))), np.finfo(dt).max
+    return (x if big >= np.finfo(x.dtype).max else np.clip(x, -big, big)).astype(dt).reshape(shape)
 
 
 def _open(st, n):
