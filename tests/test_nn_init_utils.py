@@ -342,6 +342,32 @@ def test_weight_norm():
         U.remove_weight_norm(lin)
 
 
+def test_weight_and_spectral_norm_of_a_linear_read_pytorchs_axes_under_the_name_weight():
+    # Linear's W is (in, out), PyTorch's weight transposed: "weight" with dim=0 normalizes per
+    # output unit, as torch.nn.utils.weight_norm(nn.Linear(3, 4)) does; "W" counts W's own axes
+    lin = tg.nn.Linear(3, 4)
+    lin.init(0)
+    x = R(5, 3)
+    wn = U.weight_norm(lin)
+    assert wn.params["weight_g"].shape == (1, 4) and wn.params["weight_v"].shape == (3, 4)
+    close(wn(x), lin(x))
+    v = R(3, 4)
+    p = {"weight_g": np.ones((1, 4)), "weight_v": v, "b": np.zeros(4)}
+    W = np.asarray(wn._inner(p)["W"])
+    close(np.linalg.norm(W, axis=0), np.ones(4))  # every output unit's weights have norm g = 1
+    close(W, v / np.linalg.norm(v, axis=0))
+    assert U.weight_norm(lin, dim=1).params["weight_g"].shape == (3, 1)  # per input feature
+    assert U.weight_norm(lin, "W").params["W_g"].shape == (3, 1)  # W's own axis 0
+    assert U.weight_norm(lin, dim=None).params["weight_g"].shape == ()
+    sn = U.spectral_norm(tg.nn.Linear(3, 4))
+    sn.init(2)
+    assert sn.weight_u.shape == (4,) and sn.weight_v.shape == (3,)  # PyTorch's (out, in) matrix
+    w = sn.params["weight_orig"]
+    y = sn(x)  # one power-iteration step on the (out, in) matrix w.T, then W / (u . w.T v)
+    u, v = sn.weight_u, sn.weight_v
+    close(y, x @ (w / (u @ (w.T @ v))) + sn.params["b"])
+
+
 def test_spectral_norm():
     conv = tg.nn.Conv2d(2, 3, 3)
     sn = U.spectral_norm(conv, n_power_iterations=2)

@@ -8,9 +8,12 @@ the layer's with one entry replaced (``weight`` by ``weight_g`` and ``weight_v``
 the Module in place and returns it); :func:`remove_weight_norm` and
 :func:`remove_spectral_norm` return the inner layer holding the computed weight.
 
-``name="weight"`` also finds the weight of tensorgrad's own layers, which call it ``"W"``
-(note that :class:`~tensorgrad.nn.Linear`'s ``W`` is (in, out): PyTorch's per-output-unit
-``weight_norm`` is ``dim=1`` there).
+``name="weight"`` also finds the weight of tensorgrad's own layers, which call it ``"W"``.
+:class:`~tensorgrad.nn.Linear`'s ``W`` is (in, out), PyTorch's ``weight`` transposed, so under
+the name ``"weight"`` its ``dim`` counts PyTorch's axes, as a ported call means them:
+``weight_norm(linear)`` normalizes per output unit (``dim=0`` of PyTorch's (out, in) weight,
+axis 1 of ``W``) and ``spectral_norm(linear)`` reads PyTorch's (out, in) matrix. Under the
+name ``"W"``, ``dim`` counts ``W``'s own axes.
 """
 from __future__ import annotations
 
@@ -81,6 +84,15 @@ class _Reparametrized(Module):
     def apply(self, params, x, **kwargs):
         return self.module.apply(self._inner(params), x, **kwargs)
 
+    def _axis(self, d: int, ndim: int) -> int:
+        """Axis ``d`` of the weight as the call names it: under the name ``"weight"``, an axis of
+        PyTorch's layout, which for a weight stored transposed (Linear's (in, out) ``W``) is
+        axis ``1 - d`` of the array (see the module's docstring)."""
+        if self.name == "weight" and ndim == 2 and self.key is not None \
+                and self.key in getattr(type(self.module), "in_out_params", ()):
+            return 1 - int(d) % 2
+        return d
+
     def _remove(self) -> Module:
         if self.params is not None:
             self.module.params = self._inner(self.params, update=False)
@@ -90,14 +102,15 @@ class _Reparametrized(Module):
         return f"{self.module!r}, name={self.name!r}"
 
 
-def _norm_axes(fn: str, ndim: int, dim):
-    """The axes that ``weight_norm`` sums over (all but ``dim``; all for None or -1)."""
+def _norm_axes(fn: str, ndim: int, dim, axis=lambda d, ndim: d):
+    """The axes that ``weight_norm`` sums over (all but ``dim``, read by ``axis``; all for None
+    or -1)."""
     if dim is None or dim == -1:
         return tuple(range(ndim))
     if not isinstance(dim, (int, np.integer)) or not -ndim <= dim < ndim:
         raise ValueError(f"{fn}: dim must be None or in [-{ndim}, {ndim}) for a {ndim}-d weight, "
                          f"got {dim!r}")
-    d = int(dim) % ndim
+    d = axis(int(dim) % ndim, ndim)
     return tuple(a for a in range(ndim) if a != d)
 
 
@@ -118,13 +131,13 @@ class WeightNorm(_Reparametrized):
     def _split(self, params, rng):
         self.key = k = _key("weight_norm", params, self.name)
         w = np.asarray(concrete(params[k]))
-        axes = _norm_axes("weight_norm", w.ndim, self.dim)
+        axes = _norm_axes("weight_norm", w.ndim, self.dim, self._axis)
         g = np.sqrt(np.sum(w * w, axis=axes, keepdims=self.dim is not None and self.dim != -1))
         return _replace(params, k, {f"{self.name}_g": g, f"{self.name}_v": w.copy()})
 
     def _weight(self, params, update=True):
         g, v = params[f"{self.name}_g"], params[f"{self.name}_v"]
-        axes = _norm_axes("weight_norm", len(np.shape(concrete(v))), self.dim)
+        axes = _norm_axes("weight_norm", len(np.shape(concrete(v))), self.dim, self._axis)
         return v * (g / _ops.sqrt(_ops.sum(v * v, axis=axes, keepdims=True)))
 
     def extra_repr(self):
@@ -164,7 +177,7 @@ class SpectralNorm(_Reparametrized):
         if not isinstance(self.dim, (int, np.integer)) or not -nd <= self.dim < nd:
             raise ValueError(f"spectral_norm: dim must be in [-{nd}, {nd}) for a {nd}-d weight, "
                              f"got {self.dim!r}")
-        d = int(self.dim) % nd
+        d = self._axis(int(self.dim) % nd, nd)
         w = w if d == 0 else _ops.moveaxis(w, d, 0)
         return _ops.reshape(w, (np.shape(concrete(w))[0], -1))
 
