@@ -57,6 +57,37 @@ def test_sequential_append_and_extend():
     assert list(used.state_dict()) == ["0.W", "0.b", "2.W", "2.b"]
 
 
+def test_sequential_addition_and_repetition_chain_the_same_layers():
+    a = tg.nn.Sequential(tg.nn.Linear(3, 3), tg.nn.ReLU())
+    b = tg.nn.Sequential(tg.nn.Linear(3, 2))
+    x = RNG.normal(size=(4, 3))
+    c = a + b  # PyTorch's: a new Sequential of the same layer objects, numbered by position
+    assert isinstance(c, tg.nn.Sequential) and c[0] is a[0] and c[2] is b[0]
+    assert [n for n, _ in c.named_children()] == ["0", "1", "2"]
+    np.testing.assert_allclose(c(x), b(a(x)), rtol=1e-14)
+    t = tg.nn.Sequential(tg.nn.Tanh(), tg.nn.ReLU())
+    for r in (t * 3, 3 * t):
+        assert len(r) == 6 and r[4] is t[0]
+        np.testing.assert_allclose(r(x), t(t(t(x))), rtol=1e-14)
+    d = tg.nn.Sequential(tg.nn.Linear(3, 3))
+    d += b
+    assert len(d) == 2 and d[1] is b[0] and d(x).shape == (4, 2)
+    t *= 2
+    assert len(t) == 4
+    with pytest.raises(ValueError, match="only a Sequential can be added"):
+        a + tg.nn.ReLU()
+    with pytest.raises(ValueError, match="must be positive"):
+        t * 0
+    with pytest.raises(TypeError, match="repeated by an int"):
+        t * 1.5
+    # a layer with parameters at two places (PyTorch's shared weights) raises at once
+    with pytest.raises(NotImplementedError, match=r"Sequential \*: the same Linear is held at two places"):
+        a * 2
+    with pytest.raises(NotImplementedError, match=r"Sequential \+=: the same Linear"):
+        a += a
+    assert len(a) == 2  # (unchanged)
+
+
 def test_module_apply_of_a_function_visits_every_submodule_children_first():
     inner = tg.nn.Sequential(tg.nn.Linear(3, 1))
     net = tg.nn.Sequential(tg.nn.Linear(2, 3), tg.nn.ReLU(), inner)

@@ -23,8 +23,7 @@ import numpy as np
 
 from .. import ops as _ops
 from ..ops._util import on_a_trace
-from ..staging import check as _staged_check
-from ..staging import is_staged
+from ..staging import check as _staged_check, is_staged
 from ..imperative import tensor
 from ..tensor import concrete, traced_level
 from .. import random as _random
@@ -36,6 +35,7 @@ from . import torch_pooling_nd as _torch_pool
 from .inplace import check as check_inplace
 from .param_alias import ParamAttr
 from .param_owners import frozen_changed
+from .sequential_ops import SequentialArithmetic
 from .module import Module, check_unshared, children_repr, count_parameters, named_parameters
 
 __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Activation",
@@ -563,7 +563,7 @@ class _LayerEdits:
         super().__setattr__(name, value)
 
 
-class Sequential(_LayerEdits, Module):
+class Sequential(_LayerEdits, SequentialArithmetic, Module):
     """Layers applied in order. The parameters are a list with one entry per layer
     *that has parameters*, in order: ``MLP([64, 32, 10]).init()`` is
     ``[{"W", "b"}, {"W", "b"}]`` (the relu between them has none), so
