@@ -71,6 +71,7 @@ from . import check, checkpoint, data, optim, perceptron, special, train
 from . import utils  # tg.utils.data: torch.utils.data (Dataset, DataLoader, random_split) on NumPy
 from . import scipy  # tg.scipy.linalg, tg.scipy.special, tg.scipy.stats: jax.scipy's layout
 from . import torch_top  # noqa: F401  (torch.svd, torch.qr, torch.cholesky_solve, ...: set below)
+from . import torch_random  # noqa: F401  (torch.manual_seed, torch.randn, torch.randint, ...: set below)
 from . import random  # tg.random: jax.random's key-based samplers
 from . import distributions  # tg.distributions: torch.distributions on tg.scipy.stats and tg.random
 from . import image  # tg.image: jax.image's resize and scale_and_translate
@@ -149,5 +150,6 @@ _F_TOP = ("cosine_similarity", "pairwise_distance", "pdist", "layer_norm", "grou
           "hardshrink", "threshold", "bilinear")
 # (attributes, not in __all__: documented with torch_functions and torch.nn.functional)
 globals().update({n: getattr(torch_top, n) for n in torch_top.__all__})  # noqa: F821  (svd, qr, ...)
+globals().update({n: getattr(torch_random, n) for n in torch_random.__all__})  # noqa: F821  (randn, ...)
 globals().update({n: getattr(torch_functions, n) for n in torch_functions.TOP_LEVEL},  # noqa: F821
                  **{n: getattr(nn.functional, n) for n in _F_TOP}, block_diag=scipy.linalg.block_diag)  # noqa: F821

@@ -153,6 +153,12 @@ def manual_seed(seed: int) -> None:
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
     _STREAM.rng = np.random.default_rng(int(seed))
+    _STREAM.seed = int(seed)
+
+
+def initial_seed() -> int:
+    """The seed this thread's default stream was last started from (0 at first)."""
+    return getattr(_STREAM, "seed", 0)
 
 
 def _gen(fn: str, generator) -> np.random.Generator:

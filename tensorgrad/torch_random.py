@@ -1,0 +1,196 @@
+"""PyTorch's random numbers from global state: ``tg.manual_seed``, ``tg.randn``, ``tg.rand``,
+``tg.randint``, ``tg.randperm``, ``tg.normal``, ``tg.multinomial``, ``tg.poisson`` and the
+``*_like`` forms.
+
+They draw from the stream ``tg.nn.init`` and the Tensor fills (``t.normal_()``, ...) draw from:
+one per thread, started at seed 0, restarted by :func:`manual_seed`; ``generator=`` (a NumPy
+Generator, or an int seed) draws from another. The draws are NumPy's, so they are not
+PyTorch's numbers for the same seed. Each returns a constant tensor (``requires_grad=True``: a
+leaf of the imperative tape), as PyTorch's return tensors; floating draws are float64,
+tensorgrad's default dtype. For JAX's key-based samplers see :mod:`tensorgrad.random`.
+"""
+from __future__ import annotations
+
+import numbers
+import secrets
+
+import numpy as np
+
+from .imperative import tensor as _tensor
+from .nn import init as _init
+from .tensor import concrete
+
+__all__ = ["manual_seed", "seed", "initial_seed", "randn", "rand", "randint", "randperm",
+           "normal", "rand_like", "randn_like", "randint_like", "multinomial", "poisson"]
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """PyTorch's: restart this thread's default stream at ``seed`` (the stream of
+    ``tg.nn.init``, the Tensor fills and the functions here). Returns that stream's NumPy
+    Generator, which ``generator=`` also takes."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
+    _init.manual_seed(int(seed))
+    return _init._gen("manual_seed", None)
+
+
+def seed() -> int:
+    """PyTorch's: restart the default stream at a non-deterministic seed, and return it."""
+    s = secrets.randbits(63)
+    manual_seed(s)
+    return s
+
+
+def initial_seed() -> int:
+    """PyTorch's: the seed this thread's default stream was last started from (0 at first)."""
+    return _init.initial_seed()
+
+
+def _size(fn: str, size: tuple, kw_size) -> tuple:
+    """PyTorch's size argument: ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or ``f(size=(2, 3))``."""
+    if kw_size is not None:
+        if size:
+            raise TypeError(f"{fn}: give the size positionally or as size=, not both")
+        size = (kw_size,)
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for n in size:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+            raise TypeError(f"{fn}: the size must be non-negative ints, got {size!r}")
+    return tuple(int(n) for n in size)
+
+
+def _made(fn: str, values, dtype, requires_grad: bool, floating: bool = True):
+    if dtype is not None:
+        dt = np.dtype(dtype)
+        if floating and dt.kind not in "fc":
+            raise TypeError(f"{fn}: dtype must be floating, got {dt}")
+        values = np.asarray(values).astype(dt)
+    if requires_grad and np.asarray(values).dtype.kind not in "fc":
+        raise RuntimeError(f"{fn}: only floating and complex tensors can require gradients, got "
+                           f"dtype {np.asarray(values).dtype}")
+    return _tensor(values, requires_grad=requires_grad)
+
+
+def randn(*shape, generator=None, dtype=None, requires_grad: bool = False,
+          device=None, **kw):
+    """PyTorch's ``torch.randn(*size)``: standard normal draws."""
+    size = _size("randn", shape, kw.pop("size", None))
+    _no_more("randn", kw)
+    return _made("randn", _init._gen("randn", generator).standard_normal(size), dtype, requires_grad)
+
+
+def rand(*shape, generator=None, dtype=None, requires_grad: bool = False,
+         device=None, **kw):
+    """PyTorch's ``torch.rand(*size)``: uniform draws on [0, 1)."""
+    size = _size("rand", shape, kw.pop("size", None))
+    _no_more("rand", kw)
+    return _made("rand", _init._gen("rand", generator).random(size), dtype, requires_grad)
+
+
+def randint(*args, size=None, generator=None, dtype=None, requires_grad: bool = False,
+            device=None, low=None, high=None):
+    """PyTorch's ``torch.randint(low=0, high, size)``: integers in [low, high), int64 by
+    default."""
+    args = list(args)
+    if size is None and args and isinstance(args[-1], (tuple, list)):
+        size = args.pop()
+    if high is None and args:
+        high = args.pop()
+    if low is None:
+        low = args.pop() if args else 0
+    if args or high is None or size is None:
+        raise TypeError("randint: give (high, size) or (low, high, size)")
+    size = _size("randint", (), size)
+    out = _init._gen("randint", generator).integers(int(low), int(high), size=size)
+    return _made("randint", out, dtype, requires_grad, floating=False)
+
+
+def randperm(n: int, *, generator=None, dtype=None, requires_grad: bool = False, device=None):
+    """PyTorch's ``torch.randperm(n)``: a random permutation of 0 … n−1, int64 by default."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise TypeError(f"randperm: n must be a non-negative int, got {n!r}")
+    out = _init._gen("randperm", generator).permutation(int(n))
+    return _made("randperm", out, dtype, requires_grad, floating=False)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None,
+           requires_grad: bool = False, device=None):
+    """PyTorch's ``torch.normal``: draws from N(mean, std²), ``mean`` and ``std`` broadcast
+    (numbers or arrays), or numbers with ``size``. Not differentiable in ``mean`` and ``std``
+    (as PyTorch's); for a reparametrized draw write ``mean + std * tg.randn(...)``."""
+    m, s = np.asarray(concrete(mean), float), np.asarray(concrete(std), float)
+    if np.any(s < 0):
+        raise RuntimeError("normal: std must be >= 0")
+    shape = np.broadcast_shapes(m.shape, s.shape) if size is None else _size("normal", (), size)
+    out = m + s * _init._gen("normal", generator).standard_normal(shape)
+    return _made("normal", out, dtype, requires_grad)
+
+
+def _like(fn: str, t, dtype):
+    v = np.asarray(concrete(t))
+    return v.shape, (v.dtype if dtype is None else dtype)
+
+
+def rand_like(input, *, dtype=None, requires_grad: bool = False, generator=None, **kw):
+    """PyTorch's: :func:`rand` of ``input``'s shape and dtype."""
+    _no_more("rand_like", {k: v for k, v in kw.items() if k not in ("device", "memory_format",
+                                                                        "layout")})
+    shape, dt = _like("rand_like", input, dtype)
+    return rand(shape, dtype=dt, requires_grad=requires_grad, generator=generator)
+
+
+def randn_like(input, *, dtype=None, requires_grad: bool = False, generator=None, **kw):
+    """PyTorch's: :func:`randn` of ``input``'s shape and dtype."""
+    _no_more("randn_like", {k: v for k, v in kw.items() if k not in ("device", "memory_format",
+                                                                          "layout")})
+    shape, dt = _like("randn_like", input, dtype)
+    return randn(shape, dtype=dt, requires_grad=requires_grad, generator=generator)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, requires_grad: bool = False,
+                 generator=None, **kw):
+    """PyTorch's: :func:`randint` of ``input``'s shape and dtype (``randint_like(t, high)`` or
+    ``(t, low, high)``)."""
+    if high is None:
+        low, high = 0, low
+    shape, dt = _like("randint_like", input, dtype)
+    return randint(low, high, shape, dtype=dt, requires_grad=requires_grad, generator=generator)
+
+
+def multinomial(input, num_samples: int, replacement: bool = False, *, generator=None):
+    """PyTorch's ``torch.multinomial``: for each row of non-negative weights (1-d: one row),
+    ``num_samples`` category indices drawn in proportion to them, without replacement unless
+    ``replacement``. int64."""
+    w = np.asarray(concrete(input), float)
+    if w.ndim not in (1, 2) or w.shape[-1] == 0:
+        raise RuntimeError(f"multinomial: input must be 1-d or 2-d with categories, got shape "
+                           f"{w.shape}")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise RuntimeError("multinomial: the weights must be finite and non-negative")
+    rows = w.reshape(-1, w.shape[-1])
+    for r in rows:
+        if r.sum() <= 0:
+            raise RuntimeError("multinomial: a row of weights sums to 0")
+        if not replacement and num_samples > np.count_nonzero(r):
+            raise RuntimeError(f"multinomial: cannot draw {num_samples} samples without "
+                               f"replacement from {np.count_nonzero(r)} categories of non-zero weight")
+    rng = _init._gen("multinomial", generator)
+    out = np.stack([rng.choice(r.size, size=int(num_samples), replace=bool(replacement), p=r / r.sum())
+                    for r in rows])
+    return _tensor(out.reshape(w.shape[:-1] + (int(num_samples),)))
+
+
+def poisson(input, generator=None):
+    """PyTorch's ``torch.poisson(rates)``: Poisson draws with the given rates, in their float
+    dtype."""
+    lam = np.asarray(concrete(input))
+    if lam.dtype.kind != "f":
+        lam = lam.astype(float)
+    return _tensor(_init._gen("poisson", generator).poisson(lam).astype(lam.dtype))
+
+
+def _no_more(fn: str, kw: dict) -> None:
+    kw = {k: v for k, v in kw.items() if k not in ("layout", "pin_memory", "out")
+          or (k == "out" and v is not None)}
+    if kw:
+        raise TypeError(f"{fn}() got an unexpected keyword argument {next(iter(kw))!r}")
