@@ -108,8 +108,10 @@ def _sized(name: str):
         if size is None:
             return _registry.FUNCTIONS[name](*args, **kwargs)
         if name == "full":
-            return _registry.FUNCTIONS[name](size, *args, **kwargs)
-        return _registry.FUNCTIONS[name](*args, shape=size, **kwargs)
+            out = _registry.FUNCTIONS[name](size, *args, **kwargs)
+        else:
+            out = _registry.FUNCTIONS[name](*args, shape=size, **kwargs)
+        return Tensor(out) if type(out) is np.ndarray else out  # (PyTorch's form: a tensor)
     return call
 
 

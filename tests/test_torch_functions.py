@@ -95,9 +95,30 @@ def test_creation_takes_pytorchs_sizes_and_requires_grad():
               tg.eye(2, requires_grad=True), tg.arange(3.0, requires_grad=True),
               tg.empty(2, requires_grad=True)):
         assert isinstance(t, tg.Tensor) and t.is_leaf and t.requires_grad
-    assert type(tg.zeros(2, 3)) is np.ndarray                 # without it: a NumPy constant
+    assert type(tg.zeros((2, 3))) is np.ndarray               # without it, NumPy's form: an array
     with pytest.raises(TypeError, match="only floating-point"):
         tg.zeros(2, dtype=int, requires_grad=True)
+
+
+def test_pytorchs_creation_forms_return_tensors_numpys_return_arrays():
+    # sizes as separate ints or size= are PyTorch's form only (NumPy's second argument is a
+    # dtype): the result is a constant tensor, as PyTorch's, so its methods work
+    n = 4
+    mask = tg.tril(tg.ones(n, n)).view(1, 1, n, n)  # (minGPT's causal mask, verbatim)
+    assert type(mask) is tg.Tensor and mask.shape == (1, 1, n, n) and not mask.requires_grad
+    np.testing.assert_array_equal(mask.numpy()[0, 0], np.tril(np.ones((n, n))))
+    for t in (tg.zeros(2, 3), tg.empty(2, 3), tg.zeros(size=(2, 3)), tg.ones(size=[2, 3]),
+              tg.full(size=(2, 3), fill_value=0.0)):
+        assert type(t) is tg.Tensor and t.shape == (2, 3) and t.dtype == np.float64
+    z = tg.zeros(2, 3, dtype=np.float32)
+    assert z.dtype == np.float32
+    z.add_(1)
+    np.testing.assert_array_equal(z.numpy(), np.ones((2, 3), np.float32))
+    # NumPy's forms keep NumPy's arrays
+    for a in (tg.ones((2, 2)), tg.zeros(3), tg.empty((2,)), tg.full((2, 2), 1.0), tg.ones(2, np.float32)):
+        assert type(a) is np.ndarray
+    leaf = tg.ones(2, 2, requires_grad=True)
+    assert leaf.requires_grad and leaf.is_leaf
 
 
 def test_pytorchs_dtype_names_arithmetic_and_keywords():

@@ -10,9 +10,11 @@ live in host memory). The module also gives NumPy's constants and dtypes (``tg.p
 ``tg.newaxis``, ``tg.float32``, ...).
 
 PyTorch's forms work too: ``zeros``, ``ones`` and ``empty`` take the sizes as separate ints
-(``tg.ones(2, 2)``), and the creation functions take ``requires_grad=True``, which makes
-the result a leaf of the imperative tape (``tg.ones(2, 2, requires_grad=True)``, as
-``tg.tensor(..., requires_grad=True)``).
+(``tg.ones(2, 2)``) or as ``size=``, and then return what PyTorch returns, a constant tensor
+(``tg.tril(tg.ones(n, n)).view(1, 1, n, n)``, ``tg.zeros(2, 3).add_(1)``); NumPy's forms
+(``tg.ones((2, 2))``, ``tg.zeros(3)``) return NumPy's arrays. The creation functions take
+``requires_grad=True``, which makes the result a leaf of the imperative tape
+(``tg.ones(2, 2, requires_grad=True)``, as ``tg.tensor(..., requires_grad=True)``).
 """
 from __future__ import annotations
 
@@ -56,21 +58,31 @@ def leaf(a: np.ndarray, who: str) -> Tensor:
     return t
 
 
-def _made(a: np.ndarray, requires_grad: bool, who: str):
-    return leaf(a, who) if requires_grad else a
+def _made(a: np.ndarray, requires_grad: bool, who: str, torch_form: bool = False):
+    """The new array: a leaf that requires grad, or in PyTorch's form (``zeros(2, 3)``) a
+    constant tensor, as PyTorch returns (its methods, ``.view(...)``, ``.mul_(...)``, work);
+    else NumPy's array."""
+    if requires_grad:
+        return leaf(a, who)
+    return Tensor(a) if torch_form else a
+
+
+def _torch_sizes(size: tuple) -> bool:
+    """PyTorch's sizes as separate ints, ``zeros(2, 3)`` (NumPy's second argument, a dtype, is
+    never an int)."""
+    return len(size) > 1 and all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+                                 for n in size)
 
 
 def _sizes(who: str, size: tuple, shape, dtype, order):
-    """NumPy's positional ``(shape, dtype, order)``, or PyTorch's sizes as separate ints
-    (``zeros(2, 3)``; NumPy's second argument, a dtype, is never an int)."""
+    """NumPy's positional ``(shape, dtype, order)``, or PyTorch's sizes as separate ints."""
     if shape is not None:
         if size:
             raise TypeError(f"{who}: got the shape both positionally and as shape=")
         return shape, dtype, order
     if not size:
         raise TypeError(f"{who}() missing the shape")
-    if len(size) > 1 and all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
-                             for n in size):
+    if _torch_sizes(size):
         return tuple(size), dtype, order
     if len(size) > 3:
         raise TypeError(f"{who}: takes (shape, dtype, order) or sizes as ints, got {size!r}")
@@ -83,7 +95,8 @@ def zeros(*size, shape=None, dtype=float, order: str = "C", device=None, like=No
     """An array of zeros (a constant): ``zeros(shape, dtype)``, or PyTorch's ``zeros(2, 3)``."""
     shape, dtype, order = _sizes("zeros", size, shape, dtype, order)
     _constant("zeros", shape)
-    return _made(np.zeros(shape, dtype=dtype, order=order), requires_grad, "zeros")
+    return _made(np.zeros(shape, dtype=dtype, order=order), requires_grad, "zeros",
+                 _torch_sizes(size))
 
 
 @function
@@ -92,7 +105,8 @@ def ones(*size, shape=None, dtype=None, order: str = "C", device=None, like=None
     """An array of ones (a constant): ``ones(shape, dtype)``, or PyTorch's ``ones(2, 3)``."""
     shape, dtype, order = _sizes("ones", size, shape, dtype, order)
     _constant("ones", shape)
-    return _made(np.ones(shape, dtype=dtype, order=order), requires_grad, "ones")
+    return _made(np.ones(shape, dtype=dtype, order=order), requires_grad, "ones",
+                 _torch_sizes(size))
 
 
 @function
@@ -102,7 +116,8 @@ def empty(*size, shape=None, dtype=float, order: str = "C", device=None, like=No
     PyTorch's ``empty(2, 3)`` too)."""
     shape, dtype, order = _sizes("empty", size, shape, dtype, order)
     _constant("empty", shape)
-    return _made(np.zeros(shape, dtype=dtype, order=order), requires_grad, "empty")
+    return _made(np.zeros(shape, dtype=dtype, order=order), requires_grad, "empty",
+                 _torch_sizes(size))
 
 
 @function
