@@ -60,6 +60,7 @@ from .elimination import eliminate, linearized_graph
 from .explain import explain
 from . import nn
 from . import tensor_torch as _tensor_torch  # noqa: F401  (PyTorch's Tensor methods: t.exp(), t.view(-1), t.add_(1), ...)
+from . import tensor_view_methods as _tensor_view_methods  # noqa: F401  (w.t().zero_() writes into w)
 from .torch_functions import (as_tensor, bmm, chunk, clamp, clone, div, flatten,  # noqa: F401
                               from_numpy, gather, index_select, is_tensor, masked_fill, mm, mul,
                               mv, narrow, numel, permute, sub, t, take_along_dim, topk,

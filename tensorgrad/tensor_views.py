@@ -16,6 +16,16 @@ changed since the part was taken (through another name), the part no longer show
 PyTorch view would), and the update raises rather than write old values back; a change
 elsewhere in the whole (a sibling part's update) is fine. Integer-array and boolean indexing
 give copies, in PyTorch too: not noted.
+
+The methods that give PyTorch's other views (``t.T``, ``t.t()``, ``transpose``, ``permute``,
+``view``, ``reshape`` and ``flatten`` where no copy is needed, ``unsqueeze``, ``squeeze``,
+``diagonal``, ``movedim``, ``unflatten``, ``detach``, ...) are noted by :func:`note_positions`
+when the part's NumPy value is a view of the whole's, which is exactly when PyTorch's result
+shares storage (NumPy and PyTorch need a copy in the same cases, ``t.T.reshape(-1)``). Their
+place in the whole is the entries' positions, found from the memory the two values share,
+and the update is written on by item assignment at those positions. A part of ``detach()``
+writes on without recording, as PyTorch's ``t.detach().zero_()`` changes ``t``'s data; an
+expanded part (``expand``) refuses an in-place update, as PyTorch does.
 """
 from __future__ import annotations
 
@@ -25,12 +35,13 @@ import weakref
 
 import numpy as np
 
-from .recording import IMPERATIVE
+from .recording import IMPERATIVE, enter_grad_mode, exit_grad_mode, no_grad_depth
 from .tensor import Tensor, concrete
 
-__all__ = ["note_view", "write_through", "is_view", "basic_index"]
+__all__ = ["note_view", "note_positions", "write_through", "is_view", "basic_index"]
 
-# id(part) -> (weakref to the part, the whole, index, the part's value when taken)
+# id(part) -> (weakref to the part, the whole, index, the part's value when taken, quiet): the
+# index is a basic index or the part's _Positions; quiet: written on without recording (detach)
 _VIEWS: dict = {}
 _LOCK = threading.RLock()  # (re-entrant: a garbage collection inside may run _forget)
 
@@ -63,7 +74,83 @@ def note_view(whole, index, part) -> None:
     if whole._trace is not IMPERATIVE and whole._trace is not None:
         return  # (a value a transform traces is immutable: nothing is written anywhere)
     key = id(part)  # (one dict store: atomic, no lock needed)
-    _VIEWS[key] = (weakref.ref(part, functools.partial(_forget, key)), whole, index, part._value)
+    _VIEWS[key] = (weakref.ref(part, functools.partial(_forget, key)), whole, index, part._value,
+                   False)
+
+
+class _Positions:
+    """Where a view's entries sit in its whole, found (once, when an update needs it) from the
+    memory their two NumPy values shared when the view was taken."""
+
+    __slots__ = ("part", "whole", "index", "replay")
+
+    def __init__(self, part: np.ndarray, whole: np.ndarray, replay=None):
+        self.part, self.whole, self.index, self.replay = part, whole, None, replay
+
+    def of(self, whole_shape: tuple):
+        if tuple(whole_shape) != self.whole.shape:
+            raise RuntimeError(
+                f"an in-place update of a view of a tensor whose shape changed since the view was "
+                f"taken (from {self.whole.shape} to {tuple(whole_shape)}): take the view afresh")
+        if self.index is None:
+            if self.replay is not None:  # the method again, on the entries' flat positions
+                flat = np.asarray(concrete(self.replay(
+                    Tensor(np.arange(self.whole.size).reshape(self.whole.shape)))))
+            else:
+                flat = _flat_positions(self.part, self.whole)
+            if flat is None or (flat.size and np.unique(flat).size != flat.size):
+                raise RuntimeError(
+                    f"an in-place update of a view of shape {self.part.shape} in which more than "
+                    f"one entry refers to one entry of the tensor of shape {self.whole.shape} (an "
+                    "expanded view): PyTorch refuses it too; clone() the view first")
+            self.index = np.unravel_index(flat, self.whole.shape)
+        return self.index
+
+
+def _offsets(a: np.ndarray) -> np.ndarray:
+    """Each entry's byte address (an array of ``a``'s shape)."""
+    out = np.full((), a.__array_interface__["data"][0], np.int64)
+    for k, (n, step) in enumerate(zip(a.shape, a.strides)):
+        out = np.add.outer(out, np.arange(n, dtype=np.int64) * step)
+    return out
+
+
+def _flat_positions(part: np.ndarray, whole: np.ndarray):
+    """The flat index in ``whole`` of each entry of ``part`` (a view of its memory), or None
+    when an entry of ``part`` is no entry of ``whole``."""
+    if whole.size == 0 or part.size == 0:
+        return np.zeros(part.shape, np.intp)
+    w = _offsets(whole).ravel()
+    order = np.argsort(w, kind="stable")
+    ws = w[order]
+    if ws.size > 1 and np.any(ws[1:] == ws[:-1]):
+        return None  # (the whole is itself expanded: an entry has no one place)
+    p = _offsets(part)
+    i = np.minimum(np.searchsorted(ws, p), ws.size - 1)
+    if np.any(ws[i] != p):
+        return None
+    return order[i]
+
+
+def note_positions(whole, part, quiet: bool = False, replay=None) -> None:
+    """Note ``part``, the result of a method of ``whole``, as a view of it when its NumPy value
+    is a view of the whole's (see the module's docstring); ``quiet``: written on without
+    recording (``detach``). ``replay`` (a function of a tensor: the method again) marks a
+    method whose result is always a view (``diagonal``, whose value is a copy): the entries'
+    places are its result on their flat positions."""
+    if type(part) is not Tensor or type(whole) is not Tensor or part is whole:
+        return
+    if whole._trace is not IMPERATIVE and whole._trace is not None:
+        return  # (a value a transform traces is immutable: nothing is written anywhere)
+    pv, wv = part._value, whole._value
+    if type(pv) is not np.ndarray or type(wv) is not np.ndarray or pv.dtype != wv.dtype \
+            or (replay is None and not np.may_share_memory(pv, wv)):
+        return
+    key = id(part)
+    # (a detached part holds its whole weakly: t.detach() must not keep t's graph alive, as
+    # outputs.append(model(x).detach()) would; once t is gone there is nothing to write into)
+    _VIEWS[key] = (weakref.ref(part, functools.partial(_forget, key)),
+                   weakref.ref(whole) if quiet else whole, _Positions(pv, wv, replay), pv, quiet)
 
 
 def is_view(t) -> bool:
@@ -80,19 +167,36 @@ def write_through(part, setitem) -> None:
         entry = _VIEWS.get(id(part))
     if entry is None or entry[0]() is not part:
         return
-    whole, index, then = entry[1], entry[2], entry[3]
-    plain = tuple(int(concrete(i)) if isinstance(i, Tensor) else i
-                  for i in (index if isinstance(index, tuple) else (index,)))
+    whole, index, then, quiet = entry[1], entry[2], entry[3], entry[4]
+    if quiet:
+        whole = whole()
+        if whole is None:
+            return
+    where = f"t[{index!r}], a part"
+    if type(index) is _Positions:
+        index = plain = index.of(whole.shape)
+        where = f"a view of shape {np.shape(then)}"
+    else:
+        plain = tuple(int(concrete(i)) if isinstance(i, Tensor) else i
+                      for i in (index if isinstance(index, tuple) else (index,)))
     now = np.asarray(concrete(whole))[plain]
     if now is not then and not np.array_equal(now, concrete(then), equal_nan=True):
         raise RuntimeError(
-            f"an in-place update of t[{index!r}], a part of a tensor of shape {whole.shape} "
+            f"an in-place update of {where} of a tensor of shape {whole.shape} "
             "taken before the tensor's values there changed: the part no longer shows them, "
-            "so the update would write old values back; index the tensor afresh (t[i].zero_())")
-    setitem(whole, index, part)
+            "so the update would write old values back; take the part afresh (t[i].zero_(), "
+            "t.t().zero_())")
+    if quiet:  # (detach(): the whole's data changes, nothing is recorded)
+        found = enter_grad_mode(no_grad_depth() + 1)
+        try:
+            setitem(whole, index, part)
+        finally:
+            exit_grad_mode(found)
+    else:
+        setitem(whole, index, part)
     with _LOCK:  # (in step again: later updates of the part write on too)
         if _VIEWS.get(id(part), (None,))[0] is entry[0]:
-            _VIEWS[id(part)] = (entry[0], whole, index, part._value)
+            _VIEWS[id(part)] = entry[:3] + (part._value, quiet)
 
 
 _plain_getitem = Tensor.__getitem__

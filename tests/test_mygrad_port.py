@@ -559,17 +559,23 @@ def test_view_gradients_correspond_to_view_data(seed):
             assert_array_equal(t.grad, a)
 
 
-def test_in_place_update_of_a_view_does_not_reach_its_base():
+def test_in_place_update_of_a_view_reaches_its_base():
     # MyGrad (and NumPy, PyTorch) share memory between a view and its base; tensorgrad has
-    # no shared storage: the update changes that one tensor, and the base keeps its value
+    # no shared storage, but writes the view's update on into its base, as they show it
     x = leaf(np.arange(4.0).reshape(2, 2))
     y = x * 1
     v = y.T
     v += 2.0
-    assert_array_equal(y.detach().numpy(), np.arange(4.0).reshape(2, 2))
+    assert_array_equal(y.detach().numpy(), np.arange(4.0).reshape(2, 2) + 2)
     assert_array_equal(v.detach().numpy(), np.arange(4.0).reshape(2, 2).T + 2)
     v.backward(np.array([[1.0, 2.0], [3.0, 4.0]]))
     assert_array_equal(x.grad, [[1.0, 3.0], [2.0, 4.0]])
+    # and the base's gradient flows through the updated values, to the view's update
+    x2 = leaf(np.arange(4.0).reshape(2, 2))
+    y2 = x2 * 1
+    y2.T.mul_(x2)  # y2[j, i] = x2[j, i] * x2[i, j]: d sum / d x2[a, b] = 2 x2[b, a]
+    y2.sum().backward()
+    assert_array_equal(x2.grad, 2 * np.arange(4.0).reshape(2, 2).T)
 
 
 # --------------------------------------------------------------------------------------

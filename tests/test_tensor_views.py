@@ -1,4 +1,8 @@
-"""PyTorch's views for in-place writes: an in-place update of t[i] reaches t."""
+"""PyTorch's views for in-place writes: an in-place update of t[i], t.T, t.view(-1),
+t.detach(), ... reaches t."""
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -76,3 +80,111 @@ def test_parts_of_parts_siblings_and_operators_write_through_as_pytorchs_views()
     h[0][1:].mul_(3.0)
     h.sum().backward()
     np.testing.assert_array_equal(x.grad, [[2.0, 6.0, 6.0], [2.0, 2.0, 2.0]])
+
+
+# ---- PyTorch's other views: t(), T, view, reshape, permute, unsqueeze, diagonal, detach, ... ----
+A = np.arange(12.0).reshape(3, 4)
+
+
+def _diagonal(a, k):
+    """A writable view of diagonal ``k`` (NumPy's ``diagonal`` is a read-only one)."""
+    b = a[:, k:]
+    return np.lib.stride_tricks.as_strided(b, (min(b.shape),), (b.strides[0] + b.strides[1],))
+
+
+@pytest.mark.parametrize("name, make, as_numpy", [
+    ("T", lambda t: t.T, lambda a: a.T),
+    ("t()", lambda t: t.t(), lambda a: a.T),
+    ("mT", lambda t: t.mT, lambda a: a.T),
+    ("permute", lambda t: t.permute(1, 0), lambda a: a.transpose(1, 0)),
+    ("swapaxes", lambda t: t.swapaxes(0, 1), lambda a: a.swapaxes(0, 1)),
+    ("movedim", lambda t: t.movedim(0, 1), lambda a: np.moveaxis(a, 0, 1)),
+    ("view", lambda t: t.view(2, 6), lambda a: a.reshape(2, 6)),
+    ("view(-1)", lambda t: t.view(-1), lambda a: a.reshape(-1)),
+    ("reshape", lambda t: t.reshape(6, 2), lambda a: a.reshape(6, 2)),
+    ("flatten", lambda t: t.flatten(), lambda a: a.reshape(-1)),
+    ("unflatten", lambda t: t.unflatten(1, (2, 2)), lambda a: a.reshape(3, 2, 2)),
+    ("unsqueeze", lambda t: t.unsqueeze(0), lambda a: a[None]),
+    ("squeeze", lambda t: t.unsqueeze(1).squeeze(1), lambda a: a),
+    ("diagonal", lambda t: t.diagonal(), lambda a: _diagonal(a, 0)),
+    ("diagonal(1)", lambda t: t.diagonal(1), lambda a: _diagonal(a, 1)),
+    ("detach", lambda t: t.detach(), lambda a: a),
+    ("view of a part", lambda t: t[1:].view(-1)[2:5], lambda a: a[1:].reshape(-1)[2:5]),
+    ("permute then part", lambda t: t.T[1], lambda a: a.T[1]),
+])
+def test_an_in_place_update_of_a_view_reaches_the_tensor(name, make, as_numpy):
+    # the NumPy program with the same views writes into the same entries (NumPy's views share
+    # memory, as PyTorch's do)
+    for update, np_update in ((lambda v: v.fill_(-1.0), lambda v: v.fill(-1.0)),
+                              (lambda v: v.mul_(2.0), lambda v: v.__imul__(2.0)),
+                              (lambda v: v.__setitem__(0, 7.0), lambda v: v.__setitem__(0, 7.0))):
+        t = tg.tensor(A)
+        update(make(t))
+        want = A.copy()
+        np_update(as_numpy(want))
+        np.testing.assert_array_equal(t.numpy(), want, err_msg=name)
+
+
+def test_views_of_parameters_recorded_results_and_detach_as_pytorch():
+    w = tg.tensor(A, requires_grad=True)
+    with tg.no_grad():
+        w.t().copy_(tg.tensor(np.ones((4, 3))))  # an initializer's write through a transpose
+    np.testing.assert_array_equal(w.numpy(), np.ones((3, 4)))
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        w.view(-1).mul_(2.0)  # while recording: refused, as PyTorch refuses
+    # detach() shares the data: its update changes w's values, recording nothing
+    w.detach().zero_()
+    np.testing.assert_array_equal(w.numpy(), np.zeros((3, 4)))
+    (w * 3).sum().backward()
+    np.testing.assert_array_equal(w.grad, np.full((3, 4), 3.0))
+    # a recorded result updated through a view is differentiated as updated
+    x = tg.tensor(A / 10 + 0.5, requires_grad=True)
+    h = x.exp()
+    h.view(-1)[0] = 5.0
+    h.diagonal().mul_(x.diagonal())
+    (h * h).sum().backward()
+    xv = A / 10 + 0.5
+    hv = np.exp(xv)
+    hv.reshape(-1)[0] = 5.0
+    d = np.arange(3)
+    d_h = 2 * hv  # d/dh of sum(h²) before the diagonal update
+    want = d_h * np.exp(xv)
+    want[0, 0] = 0.0  # (set to a constant)
+    hd = hv[d, d].copy()
+    want[d, d] = 2 * (hd * xv[d, d]) * xv[d, d] * (np.exp(xv[d, d]) * (d != 0)) \
+        + 2 * (hd * xv[d, d]) * hd
+    np.testing.assert_allclose(x.grad, want, rtol=1e-13)
+
+
+def test_views_that_copy_or_expand_and_stale_views():
+    t = tg.tensor(A)
+    t.t().reshape(-1).zero_()  # a reshape that needs a copy, as in NumPy and PyTorch: no view
+    np.testing.assert_array_equal(t.numpy(), A)
+    with pytest.raises(RuntimeError, match="more than one entry refers to one entry"):
+        tg.tensor(np.ones((1, 4))).expand(3, 4).add_(1.0)  # refused, as PyTorch refuses
+    v = t.t()
+    t.add_(1.0)
+    with pytest.raises(RuntimeError, match=r"a view of shape \(4, 3\) of a tensor of shape \(3, 4\) "
+                                           r"taken before the tensor's values there changed"):
+        v.zero_()
+    # a value a transform traces is immutable (JAX's rule): += makes a new value, nothing else
+    g = tg.grad(lambda x: _plus_through_view(x))(A)
+    np.testing.assert_array_equal(g, np.ones((3, 4)))
+
+
+def _plus_through_view(x):
+    v = x.T
+    v += 1.0  # (rebinds v)
+    return tg.sum(x)
+
+
+def test_a_detached_tensor_does_not_keep_its_source_and_graph_alive():
+    x = tg.tensor(np.ones(3), requires_grad=True)
+    out = x * 2
+    ref = weakref.ref(out)
+    kept = out.detach()  # outputs.append(model(x).detach()): the graph must be free to go
+    del out
+    gc.collect()
+    assert ref() is None
+    kept.zero_()  # (nothing left to write into)
+    np.testing.assert_array_equal(kept.numpy(), np.zeros(3))
