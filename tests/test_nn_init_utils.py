@@ -368,6 +368,38 @@ def test_weight_and_spectral_norm_of_a_linear_read_pytorchs_axes_under_the_name_
     close(y, x @ (w / (u @ (w.T @ v))) + sn.params["b"])
 
 
+def test_parametrizations_names_remove_parametrizations_and_the_computed_weight():
+    P, PZ = U.parametrizations, U.parametrize
+    conv = tg.nn.Conv1d(3, 4, 3)
+    conv.init(0)
+    x = R(2, 3, 7)
+    wn = P.weight_norm(conv)
+    assert isinstance(wn, U.WeightNorm) and wn.params["weight_g"].shape == (4, 1, 1)
+    close(wn(x), conv(x))
+    close(wn.weight, conv.params["W"])  # the computed weight, as PyTorch's module.weight
+    assert PZ.is_parametrized(wn) and PZ.is_parametrized(wn, "weight")
+    assert not PZ.is_parametrized(wn, "bias") and not PZ.is_parametrized(conv)
+    with pytest.raises(ValueError, match="two tensors"):
+        PZ.remove_parametrizations(wn, "weight", leave_parametrized=False)
+    assert PZ.remove_parametrizations(wn, "weight") is conv
+    with pytest.raises(ValueError, match="no parametrization on 'weight'"):
+        PZ.remove_parametrizations(conv, "weight")
+    # spectral normalization starts u, v with 15 power iterations, as PyTorch's newer form does
+    lin = tg.nn.Linear(3, 4)
+    q1, _ = np.linalg.qr(R(3, 3))
+    q2, _ = np.linalg.qr(R(4, 4))
+    W = q1 @ np.diag([3.0, 1.0, 0.5]) @ q2[:3]  # singular values 3, 1, 0.5
+    lin.params = {"W": W, "b": np.zeros(4)}
+    sn = P.spectral_norm(lin)
+    close(np.linalg.svd(np.asarray(sn.weight), compute_uv=False), [1.0, 1 / 3, 1 / 6])
+    close(sn.weight_u @ W.T @ sn.weight_v, 3.0)  # (u, v: PyTorch's (out, in) matrix W.T)
+    old = U.spectral_norm(tg.nn.Linear(3, 4))  # the older form starts from the random vectors
+    assert type(old) is U.SpectralNorm
+    back = PZ.remove_parametrizations(sn, "weight", leave_parametrized=False)
+    assert back is lin
+    close(back.params["W"], W)
+
+
 def test_spectral_norm():
     conv = tg.nn.Conv2d(2, 3, 3)
     sn = U.spectral_norm(conv, n_power_iterations=2)

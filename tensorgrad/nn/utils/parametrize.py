@@ -28,7 +28,7 @@ from ..layers import Module
 from ..torch_conv_modules import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 
 __all__ = ["WeightNorm", "SpectralNorm", "weight_norm", "remove_weight_norm", "spectral_norm",
-           "remove_spectral_norm"]
+           "remove_spectral_norm", "remove_parametrizations", "is_parametrized"]
 
 
 def _key(fn: str, params: Any, name: str) -> str:
@@ -92,6 +92,14 @@ class _Reparametrized(Module):
                 and self.key in getattr(type(self.module), "in_out_params", ()):
             return 1 - int(d) % 2
         return d
+
+    def __getattr__(self, attr: str):
+        """``wrapper.weight`` (the parameter's name): the weight computed from the current
+        parameters, as PyTorch's parametrized ``module.weight``."""
+        d = self.__dict__
+        if attr == d.get("name") and d.get("key") is not None and d.get("_params") is not None:
+            return self._inner(d["_params"], update=False)[d["key"]]
+        return super().__getattr__(attr)
 
     def _remove(self) -> Module:
         if self.params is not None:
@@ -259,3 +267,29 @@ def remove_spectral_norm(module: SpectralNorm, name: str = "weight") -> Module:
     if not isinstance(module, SpectralNorm) or module.name != name:
         raise ValueError(f"remove_spectral_norm: spectral_norm of {name!r} not found in {module!r}")
     return module._remove()
+
+
+def is_parametrized(module, tensor_name: str | None = None) -> bool:
+    """PyTorch's ``parametrize.is_parametrized``: whether ``module`` is a wrapper of this module
+    (of the parameter ``tensor_name``, if given)."""
+    return isinstance(module, _Reparametrized) and tensor_name in (None, module.name)
+
+
+def remove_parametrizations(module, tensor_name: str, leave_parametrized: bool = True) -> Module:
+    """PyTorch's ``parametrize.remove_parametrizations``: the inner layer, its parameter set to
+    the computed weight; with ``leave_parametrized=False`` to the original one (spectral
+    normalization's ``weight_orig``; weight normalization has none, and raises, as PyTorch)."""
+    if not is_parametrized(module, tensor_name):
+        raise ValueError(f"remove_parametrizations: module {type(module).__name__} has no "
+                         f"parametrization on {tensor_name!r}")
+    if leave_parametrized:
+        return module._remove()
+    if isinstance(module, WeightNorm):
+        raise ValueError("remove_parametrizations: weight normalization is parametrized by two "
+                         "tensors (g and v), so leave_parametrized=False has no original to "
+                         "restore; use leave_parametrized=True")
+    if module.params is not None:
+        inner = {(module.key if k == f"{module.name}_orig" else k): v
+                 for k, v in module.params.items()}
+        module.module.params = inner
+    return module.module
