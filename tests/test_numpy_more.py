@@ -590,3 +590,12 @@ def test_gradient_is_differentiable_in_its_spacings_as_jax():
         np.testing.assert_allclose(by_coords(c), np.gradient(f, c), rtol=1e-13)
     for h in (np.float64(0.5), np.float64(0.7)):
         np.testing.assert_allclose(by_step(h), np.gradient(f, h), rtol=1e-13)
+
+
+def test_argsort_of_a_0d_input_is_numpys_one_entry():
+    for a in (np.array(5), np.array(2.5)):
+        for kw in ({}, {"axis": None}, {"axis": 0}, {"axis": -1}):
+            want = np.argsort(a, **kw)
+            got = tg.argsort(a, **kw)
+            assert got.shape == want.shape and got.tolist() == want.tolist(), kw
+    assert tg.argsort(np.array(1.0), descending=True).tolist() == [0]

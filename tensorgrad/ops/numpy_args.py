@@ -463,7 +463,10 @@ def sort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=Non
 def argsort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order=None, *,
             stable: bool | None = None, descending: bool = False) -> Array:
     """Indices that sort x along ``axis`` (None: the flattened array), largest first with
-    ``descending``; stable (ties keep their order), integer output."""
+    ``descending``; stable (ties keep their order), integer output. A 0-d input is NumPy's
+    one entry, ``[0]``."""
+    if len(shape_of(concrete(a))) == 0:
+        a, axis = _reshape(a, (1,)), -1
     if not descending:
         return _argsort(a, axis=axis, kind=kind, order=order, stable=stable)
     if axis is None:
