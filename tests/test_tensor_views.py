@@ -188,3 +188,21 @@ def test_a_detached_tensor_does_not_keep_its_source_and_graph_alive():
     assert ref() is None
     kept.zero_()  # (nothing left to write into)
     np.testing.assert_array_equal(kept.numpy(), np.zeros(3))
+
+
+def test_clones_and_copies_are_not_views():
+    # PyTorch's clone() is a copy: its in-place updates never reach the tensor it came from
+    x0 = np.array([1.0, 2.0])
+    for make, on_graph in ((lambda t: t.clone(), True), (lambda t: tg.clone(t), True),
+                           (lambda t: t.copy(), True), (lambda t: np.copy(t), True),
+                           (lambda t: t.view(-1).clone(), True), (lambda t: t.detach().clone(), False)):
+        x = tg.tensor(x0, requires_grad=True)
+        a = x * 3
+        b = make(a)
+        b += x  # b = 4x (3x off the graph for the detached clone, + x)
+        np.testing.assert_array_equal(a.detach().numpy(), 3 * x0)
+        (a.sum() + (b * b).sum()).backward()
+        np.testing.assert_allclose(x.grad, 3 + 2 * 4 * x0 * (4 if on_graph else 1), rtol=1e-15)
+        c = tg.tensor(x0)
+        make(c).zero_()
+        np.testing.assert_array_equal(c.numpy(), x0)

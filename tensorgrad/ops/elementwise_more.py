@@ -30,6 +30,7 @@ from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of, may_any
 from .complex_ops import conj_part, imag_part, real_part
+from .shape import reshape as _reshape
 from .elementwise import _mask, _slope, _steep, _times_steep, cos, exp, log, sqrt, where
 
 _LN2 = math.log(2.0)
@@ -393,7 +394,9 @@ def copy(a: ArrayLike, order: str = "K", subok: bool = False) -> Array:
         # one recorded (gradient flows) as an identity
         if a._trace is None:
             return a.__deepcopy__({})
-        return a.reshape(a.shape) if a._trace is IMPERATIVE else a
+        # (the op, not the method: t.reshape(...) is a view in PyTorch's sense, whose
+        # in-place updates reach t; a copy's must not)
+        return _reshape(a, a.shape) if a._trace is IMPERATIVE else a
     return np.copy(a, order=order)
 
 
