@@ -294,7 +294,8 @@ class ParamOptimizer:
             raise TypeError(f"{name}: a parameter group is a dict with a 'params' entry, got "
                             f"{type(group).__name__}")
         params = group["params"]
-        params = [params] if isinstance(params, Tensor) else list(params)
+        # (one tensor, or one parameter array, is a group of one, as PyTorch's)
+        params = [params] if isinstance(params, (Tensor, np.ndarray)) else list(params)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):

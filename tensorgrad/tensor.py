@@ -27,6 +27,22 @@ import numpy as np
 __all__ = ["Tensor", "concrete", "undual", "shape_of", "ndim_of", "dtype_of", "traced_level", "NUMPY_FUNCTIONS"]
 
 
+_LEGACY = frozenset((list, tuple, int))  # (the value types of PyTorch's legacy constructor)
+_NDARRAY = np.ndarray
+
+
+def _legacy(*args) -> np.ndarray:
+    """The value of PyTorch's ``torch.Tensor(data)`` or ``torch.Tensor(*sizes)``."""
+    if type(args[0]) is not int:
+        if any(a is not None for a in args[1:]):
+            raise TypeError("Tensor(data): give the data alone (tg.tensor(data, dtype=...) for more)")
+        return np.array(args[0], dtype=np.float64)
+    sizes = tuple(a for a in args if a is not None)
+    if not all(type(n) is int and n >= 0 for n in sizes):
+        raise TypeError(f"Tensor(*sizes): the sizes must be non-negative ints, got {sizes}")
+    return np.zeros(sizes)
+
+
 class Tensor:
     """An array that can be recorded on a tape or carry a tangent.
 
@@ -41,6 +57,12 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, value, trace=None, node=None, tangent=None):
+        if type(value) is not _NDARRAY and type(value) in _LEGACY and (
+                type(value) is not int or type(trace) is int or (trace is None and node is None)):
+            # PyTorch's legacy constructor: Tensor([2.0]) (data, floating) or Tensor(2, 3),
+            # Tensor(4) (sizes; zeros, where PyTorch leaves the memory uninitialized)
+            value, trace = _legacy(value, trace, node, tangent), None
+            node = tangent = None
         self._value = value
         self._trace = trace
         self._node = node

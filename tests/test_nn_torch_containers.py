@@ -193,3 +193,13 @@ def test_activation_layers_are_classes_with_pytorchs_repr():
     np.testing.assert_allclose(again(x), x / (1 + np.exp(-x)), rtol=1e-15)
     net = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
     assert [type(m).__name__ for m in net.modules()] == ["Sequential", "Linear", "ReLU"]
+
+
+def test_module_dict_entries_are_attributes_as_pytorchs():
+    # nanoGPT: self.transformer = nn.ModuleDict(dict(wte=..., drop=...)); self.transformer.wte(idx)
+    md = tg.nn.ModuleDict(dict(wte=tg.nn.Embedding(5, 3), drop=tg.nn.Dropout(0.0)))
+    assert md.wte is md["wte"] and md.drop is md["drop"]
+    idx = np.array([[0, 4, 2]])
+    np.testing.assert_array_equal(md.wte(idx), md["wte"].params["weight"][idx])
+    with pytest.raises(AttributeError, match="'ModuleDict' object has no attribute 'lm_head'"):
+        md.lm_head

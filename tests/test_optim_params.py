@@ -272,3 +272,18 @@ def test_an_optimizer_over_one_layer_makes_the_whole_models_parameters_require_g
     tg.optim.SGD(model2[2].parameters(), lr=0.5)
     assert not any(p.requires_grad for p in model2[0].parameters())
     assert all(p.requires_grad for p in model2[2].parameters())
+
+
+def test_a_group_of_one_parameter_given_bare_as_pytorch_takes_it():
+    # d2l's weight decay on the weight only: {"params": net[0].weight, "weight_decay": wd}
+    net = tg.nn.Sequential(tg.nn.Linear(3, 2))
+    opt = tg.optim.SGD([{"params": net[0].W, "weight_decay": 0.5}, {"params": net[0].bias}], lr=0.1)
+    assert [len(g["params"]) for g in opt.param_groups] == [1, 1]
+    W0, b0 = net[0].W.detach().numpy().copy(), net[0].bias.detach().numpy().copy()
+    x = np.ones((4, 3))
+    net(tg.tensor(x)).sum().backward()
+    opt.step()
+    # gradients of sum(x @ W + b): x.T @ ones for W, 4 for each bias entry; decay on W only
+    np.testing.assert_allclose(net[0].W.detach().numpy(), W0 - 0.1 * (x.T @ np.ones((4, 2)) + 0.5 * W0),
+                               rtol=1e-14)
+    np.testing.assert_allclose(net[0].bias.detach().numpy(), b0 - 0.1 * 4.0, rtol=1e-14)

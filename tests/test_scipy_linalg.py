@@ -36,7 +36,8 @@ CASES = {
     "solve pos": (lambda m, a: m.solve(a @ a.T + 3 * np.eye(3), B, assume_a="pos"), A),
     "det inv": (lambda m, a: m.det(a) * m.inv(a + 3 * np.eye(3)), A),
     "eigh": (lambda m, a: m.eigh(a + a.T)[0], A),
-    "eigh upper values": (lambda m, a: m.eigh(a, lower=False, eigvals_only=True), A,
+    "eigh upper values": (lambda m, a: m.eigh(a, lower=False, eigvals_only=True,
+                                              **({} if m is sl else {"symmetrize_input": False})), A,
                           lambda a: jnp.linalg.eigh(jnp.triu(a) + jnp.triu(a, 1).T)[0]),
     "svd": (lambda m, a: m.svd(a[:, :2], compute_uv=False), A),
     "qr economic R": (lambda m, a: m.qr(a[:, :2], mode="economic")[1], A),
@@ -55,6 +56,21 @@ def test_values_against_scipy_and_gradients_against_jax(name):
     g = tg.grad(lambda v: tg.sum(f(tsl, v) * w))(a)
     ref = jax.jit(jax.grad(lambda v: jnp.sum(jf(v) * w)))(jnp.asarray(a))
     np.testing.assert_allclose(g, np.asarray(ref), rtol=1e-9, atol=1e-11)
+
+
+def test_eigh_decomposes_the_symmetric_part_as_jax_scipy_does():
+    # jax.scipy.linalg.eigh symmetrizes its input: values of (a + aᵀ)/2, a symmetric gradient
+    a = A + np.triu(np.full((3, 3), 0.3), 1)  # not symmetric
+    np.testing.assert_allclose(tsl.eigh(a, eigvals_only=True), np.asarray(jsl.eigh(a, eigvals_only=True)),
+                               rtol=1e-13)
+    w = RNG.normal(size=3)
+    g = tg.grad(lambda v: tg.sum(tsl.eigh(v)[0] * w))(a)
+    ref = jax.grad(lambda v: jnp.sum(jsl.eigh(v)[0] * w))(jnp.asarray(a))
+    np.testing.assert_allclose(g, np.asarray(ref), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(g, g.T, rtol=1e-13)
+    # symmetrize_input=False: SciPy's one triangle
+    np.testing.assert_allclose(tsl.eigh(a, eigvals_only=True, symmetrize_input=False),
+                               sl.eigh(a, eigvals_only=True), rtol=1e-13)
 
 
 def test_expm_second_order_fwd_rev_and_jit():

@@ -402,3 +402,21 @@ def test_pytorchs_device_queries_name_the_cpu():
     assert tg.get_default_dtype() is np.float64
     with pytest.raises(ValueError, match="default floating dtype is float64"):
         tg.set_default_dtype(tg.float32)
+
+
+def test_pytorchs_legacy_tensor_constructor():
+    # torch.Tensor(data) is a floating tensor of the data; torch.Tensor(*sizes) a tensor of that
+    # shape (zeros here), as custom layers make their parameters before initializing them
+    a = tg.Tensor([2.0, 3])
+    assert type(a) is tg.Tensor and a.dtype == np.float64 and a.tolist() == [2.0, 3.0]
+    assert a.double().dtype == np.float64 and a.float().dtype == np.float32
+    assert tg.Tensor(((1, 2), (3, 4))).shape == (2, 2)
+    for sizes in ((4,), (2, 3), (2, 3, 4)):
+        t = tg.Tensor(*sizes)
+        assert t.shape == sizes and not t.numpy().any() and not t.requires_grad
+    w = tg.nn.Parameter(tg.Tensor(4, 3))
+    tg.nn.init.kaiming_uniform_(w, a=np.sqrt(5))
+    v = w.detach().numpy()
+    assert v.shape == (4, 3) and v.any() and np.abs(v).max() <= 1 / np.sqrt(3)
+    with pytest.raises(TypeError, match="sizes must be non-negative ints"):
+        tg.Tensor(2, -3)

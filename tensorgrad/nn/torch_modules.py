@@ -183,6 +183,12 @@ class ModuleDict(Module):
     def __getitem__(self, name: str) -> Module:
         return self.mods[name]
 
+    def __getattr__(self, name: str):  # PyTorch's md.wte for the entry "wte"
+        mods = self.__dict__.get("mods")
+        if mods is not None and name in mods:
+            return mods[name]
+        return super().__getattr__(name)
+
     def __contains__(self, name) -> bool:
         return name in self.mods
 

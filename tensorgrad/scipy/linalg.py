@@ -10,7 +10,8 @@
 * ``solve_triangular``, ``cho_factor``, ``cho_solve``: solves that read one triangle
   (the gradient reaches only the triangle that is read); real or complex.
 * ``cholesky`` (SciPy's default: the *upper* factor), ``solve`` (``assume_a``: a
-  symmetric input is read from one triangle, as SciPy does), ``eigh``, ``svd``, ``qr``
+  symmetric input is read from one triangle, as SciPy does), ``eigh`` (of ``(a + aᴴ)/2``, as
+  JAX's), ``svd``, ``qr``
   (SciPy's modes), ``det``, ``inv``, ``pinv`` (SciPy's ``atol``/``rtol`` cutoff), ``norm``,
   ``block_diag``: SciPy's signatures on ``tg.linalg``'s functions.
 * ``solve_banded``: SciPy's banded storage, solved as the dense system (differentiable in
@@ -149,7 +150,10 @@ def solve_triangular(a: ArrayLike, b: ArrayLike, trans: int | str = 0, lower: bo
 def cholesky(a: ArrayLike, lower: bool = False, overwrite_a: bool = False,
              check_finite: bool = True) -> Array:
     """The Cholesky factor of a symmetric positive-definite matrix: upper ``U`` with
-    ``a = Uᵀ U`` (SciPy's default), or lower ``L`` with ``a = L Lᵀ``."""
+    ``a = Uᵀ U`` (SciPy's default), or lower ``L`` with ``a = L Lᵀ``. It reads one triangle
+    of ``a`` (the one the factor is in), so its gradient lies in that triangle; JAX's lays a
+    different non-symmetric gradient with the same symmetric part ``(g + gᵀ)/2``, so the two
+    agree along every symmetric direction."""
     return _la.cholesky(a, upper=not lower)
 
 
@@ -208,12 +212,15 @@ def solve(a: ArrayLike, b: ArrayLike, lower: bool = False, overwrite_a: bool = F
 def eigh(a: ArrayLike, b: ArrayLike | None = None, lower: bool = True, eigvals_only: bool = False,
          overwrite_a: bool = False, overwrite_b: bool = False, type: int = 1,
          check_finite: bool = True, subset_by_index=None, subset_by_value=None, driver=None,
-         turbo: bool = True, eigvals=None):
-    """Eigenvalues (ascending) and eigenvectors of a symmetric matrix read from its ``lower``
-    (or upper) triangle; ``eigvals_only`` gives the eigenvalues alone; ``subset_by_index``
-    ``(lo, hi)`` keeps those with index lo..hi (inclusive). The generalized problem (``b``)
-    and ``subset_by_value`` are not supported. JAX's ``turbo`` is accepted and has no
-    effect; its ``eigvals`` (old SciPy's name for ``subset_by_index``) must be None."""
+         turbo: bool = True, eigvals=None, *, symmetrize_input: bool = True):
+    """Eigenvalues (ascending) and eigenvectors of a symmetric matrix; ``eigvals_only`` gives
+    the eigenvalues alone; ``subset_by_index`` ``(lo, hi)`` keeps those with index lo..hi
+    (inclusive). As ``jax.scipy.linalg.eigh``, the matrix decomposed is ``(a + aᴴ)/2``, so the
+    gradient is symmetric (half of an off-diagonal slope on each side);
+    ``symmetrize_input=False`` reads the ``lower`` (or upper) triangle alone, as SciPy does.
+    The generalized problem (``b``) and ``subset_by_value`` are not supported. JAX's
+    ``turbo`` is accepted and has no effect; its ``eigvals`` (old SciPy's name for
+    ``subset_by_index``) must be None."""
     if eigvals is not None:
         raise NotImplementedError(f"eigh: eigvals={eigvals!r} is not supported (only None, as in "
                                   "jax.scipy; use subset_by_index)")
@@ -221,7 +228,7 @@ def eigh(a: ArrayLike, b: ArrayLike | None = None, lower: bool = True, eigvals_o
         raise NotImplementedError("eigh: the generalized problem (b=...) is not supported")
     if subset_by_value is not None:
         raise NotImplementedError("eigh: subset_by_value is not supported (use subset_by_index)")
-    w, v = _la.eigh(a, UPLO="L" if lower else "U")
+    w, v = _la.eigh(a, UPLO="L" if lower else "U", symmetrize_input=symmetrize_input)
     if subset_by_index is not None:
         n = _shape(a)[-1]
         lo, hi = (int(i) for i in subset_by_index)
