@@ -297,3 +297,21 @@ def test_errors():
         tg.nn.GRU(3, 4, dropout=0.5)(R(5, 3), key=tg.random.PRNGKey(0))  # one layer: no dropout
     with pytest.raises(TypeError, match=r"RNN\(3, 4\): hx must be a floating array"):
         tg.nn.RNN(3, 4)(R(5, 3), {"weight_ih_l0": R(4, 3)})  # params given positionally
+
+
+def test_recurrent_parameters_are_attributes_with_pytorchs_names():
+    rnn = tg.nn.LSTM(4, 3, num_layers=2, bidirectional=True)
+    assert rnn.weight_hh_l0.shape == (12, 3) and rnn.bias_ih_l1_reverse.shape == (12,)
+    assert np.shares_memory(np.asarray(rnn.weight_ih_l1), rnn.params["weight_ih_l1"])  # the parameter
+    with tg.no_grad():
+        rnn.weight_hh_l0.data.fill_(0.5)  # a write through the attribute reaches the layer
+    assert np.all(rnn.params["weight_hh_l0"] == 0.5)
+    tg.nn.init.orthogonal_(rnn.weight_hh_l0)
+    w = rnn.params["weight_hh_l0"]
+    np.testing.assert_allclose(w.T @ w, np.eye(3), atol=1e-12)
+    cell = tg.nn.GRUCell(3, 2)
+    assert cell.weight_ih.shape == (6, 3) and cell.bias_hh.shape == (6,)
+    with pytest.raises(AttributeError, match="no attribute 'weight_hh_l5'"):
+        rnn.weight_hh_l5
+    with pytest.raises(AttributeError, match="no attribute 'bias_ih_l0'"):
+        tg.nn.RNN(4, 3, bias=False).bias_ih_l0

@@ -43,6 +43,7 @@ from .. import random as _random
 from ..tensor import concrete, dtype_of, shape_of
 from .layers import Module, _check_positive
 from .layers_more import Dropout
+from .param_alias import ParamAttr
 from .utils.rnn import PackedSequence, pack_like, pad_packed_sequence
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU"]
@@ -132,8 +133,22 @@ def _check_params(who: str, params, want: dict) -> None:
                              f"{_shape(_arr(params[name]))}")
 
 
+class _NamedParameters:
+    """PyTorch's attributes for a recurrent layer's parameters (``rnn.weight_hh_l0``,
+    ``cell.bias_ih``): the parameters themselves, as ``conv.weight`` is (so
+    ``rnn.weight_hh_l0.data.copy_(w)`` and ``nn.init.orthogonal_(rnn.weight_hh_l0)`` write
+    into the layer)."""
+
+    def __getattr__(self, name: str):
+        if name.startswith(("weight_", "bias_")) and name in self._param_shapes():
+            attr = ParamAttr(name)
+            attr.name = name
+            return attr.__get__(self)
+        return super().__getattr__(name)
+
+
 # ---- cells ------------------------------------------------------------------------------------
-class _CellBase(Module):
+class _CellBase(_NamedParameters, Module):
     _mode = "RNN_TANH"
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True):
@@ -246,7 +261,7 @@ class GRUCell(_CellBase):
 
 
 # ---- sequence layers --------------------------------------------------------------------------
-class _RNNBase(Module):
+class _RNNBase(_NamedParameters, Module):
     _mode = "RNN_TANH"
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
