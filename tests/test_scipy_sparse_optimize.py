@@ -209,6 +209,8 @@ def test_minimize_errors():
         topt.minimize(f, np.zeros((2, 2)), method="BFGS")
     with pytest.raises(ValueError, match="not recognized"):
         topt.minimize(f, np.zeros(2), method="Nelder-Mead")
+    with pytest.raises(ValueError, match="experimental L-BFGS method is not available"):
+        topt.minimize(f, np.zeros(2), method="l-bfgs-experimental-do-not-rely-on-this")
     with pytest.raises(TypeError, match="must be a tuple"):
         topt.minimize(lambda x, a: f(x), np.zeros(2), args=[1.0], method="BFGS")
     with pytest.raises(TypeError, match="unknown BFGS options"):

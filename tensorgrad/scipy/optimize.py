@@ -288,7 +288,9 @@ def minimize(fun: Callable, x0, args: tuple = (), *, method: str, tol: float | N
         raise TypeError(f"minimize: method must be a string such as 'BFGS', got {method!r}")
     if method.lower() != "bfgs":
         raise ValueError(f"Method {method} not recognized (tg.scipy.optimize.minimize supports "
-                         "'BFGS', as jax.scipy.optimize.minimize)")
+                         "'BFGS'; jax.scipy.optimize.minimize's experimental L-BFGS method is "
+                         "not available: use method='BFGS', or scipy.optimize.minimize with "
+                         "jac=tg.grad(fun))")
     known = {"maxiter", "norm", "gtol", "line_search_maxiter"}
     unknown = sorted(set(options) - known)
     if unknown:
