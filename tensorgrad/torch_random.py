@@ -3,8 +3,8 @@
 ``*_like`` forms.
 
 They draw from the stream ``tg.nn.init`` and the Tensor fills (``t.normal_()``, ...) draw from:
-one per thread, started at seed 0, restarted by :func:`manual_seed`; ``generator=`` (a NumPy
-Generator, or an int seed) draws from another. The draws are NumPy's, so they are not
+one per thread, started at seed 0, restarted by :func:`manual_seed`; ``generator=`` (a
+:class:`Generator`, a NumPy Generator, or an int seed) draws from another. The draws are NumPy's, so they are not
 PyTorch's numbers for the same seed. Each returns a constant tensor (``requires_grad=True``: a
 leaf of the imperative tape), as PyTorch's return tensors; floating draws are float64,
 tensorgrad's default dtype. For JAX's key-based samplers see :mod:`tensorgrad.random`.
@@ -20,8 +20,49 @@ from .imperative import tensor as _tensor
 from .nn import init as _init
 from .tensor import concrete
 
-__all__ = ["manual_seed", "seed", "initial_seed", "randn", "rand", "randint", "randperm",
+__all__ = ["Generator", "manual_seed", "seed", "initial_seed", "randn", "rand", "randint", "randperm",
            "normal", "rand_like", "randn_like", "randint_like", "multinomial", "poisson"]
+
+class Generator(np.random.Generator):
+    """PyTorch's ``torch.Generator``: a stream of its own (a NumPy Generator on PCG64, which
+    every ``generator=`` here, in ``tg.nn.init`` and in the Tensor fills takes), as makemore
+    writes it: ``g = tg.Generator().manual_seed(2147483647); tg.randn((27, 10), generator=g)``.
+    ``manual_seed(seed)`` restarts it and returns it; ``get_state``/``set_state`` save and
+    restore its place (NumPy's state dict, not PyTorch's byte tensor)."""
+
+    def __init__(self, device="cpu"):
+        if str(device) != "cpu":
+            raise ValueError(f"Generator: device {device!r} is not available; tensorgrad computes "
+                             "on the CPU (device='cpu')")
+        super().__init__(np.random.PCG64(0))
+        self._seed = 0
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    def manual_seed(self, seed: int) -> "Generator":
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise TypeError(f"Generator.manual_seed: seed must be an int, got {type(seed).__name__}")
+        self.bit_generator.state = np.random.PCG64(int(seed)).state
+        self._seed = int(seed)
+        return self
+
+    def seed(self) -> int:
+        s = secrets.randbits(63)
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> dict:
+        return self.bit_generator.state
+
+    def set_state(self, state: dict) -> "Generator":
+        self.bit_generator.state = state
+        return self
+
 
 def manual_seed(seed: int) -> np.random.Generator:
     """PyTorch's: restart this thread's default stream at ``seed`` (the stream of

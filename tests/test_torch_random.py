@@ -93,3 +93,26 @@ def test_bad_calls_raise_clear_errors():
         tg.manual_seed(1.5)
     with pytest.raises(TypeError, match="rand: dtype must be floating"):
         tg.rand(2, dtype=np.int32)
+
+
+def test_a_generator_of_its_own_as_makemore_writes_it():
+    g = tg.Generator().manual_seed(2147483647)
+    assert isinstance(g, tg.Generator) and g.initial_seed() == 2147483647 and g.device == "cpu"
+    C = tg.randn((27, 10), generator=g)
+    W = tg.randn((30, 200), generator=g) * (5 / 3) / 30 ** 0.5
+    ref = np.random.default_rng(2147483647)
+    np.testing.assert_array_equal(C.numpy(), ref.standard_normal((27, 10)))
+    np.testing.assert_allclose(W.numpy(), ref.standard_normal((30, 200)) * (5 / 3) / 30 ** 0.5, rtol=1e-15)
+    for p in (C, W):
+        p.requires_grad = True
+    (C[np.array([[1, 2, 3]])].sum() + W.sum()).backward()
+    assert C.grad[1:4].tolist() == [[1.0] * 10] * 3 and not C.grad[0].any()
+    state = g.get_state()
+    a = tg.rand(3, generator=g).numpy()
+    g.set_state(state)
+    np.testing.assert_array_equal(tg.rand(3, generator=g).numpy(), a)
+    w = np.empty(4)
+    tg.nn.init.normal_(w, generator=tg.Generator().manual_seed(1))  # nn.init takes it too
+    np.testing.assert_array_equal(w, np.random.default_rng(1).standard_normal(4))
+    with pytest.raises(ValueError, match="device 'cuda' is not available"):
+        tg.Generator("cuda")
