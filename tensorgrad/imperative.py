@@ -27,7 +27,7 @@ from .ops.creation import leaf
 from .registry import Op
 from .staging import is_staged
 from .tensor import Tensor, concrete, dtype_of, shape_of, traced_level, undual
-from .tensor_views import is_view, write_through
+from .tensor_views import is_view, operator_writes_through, write_through
 
 __all__ = ["tensor", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
@@ -385,7 +385,8 @@ def _in_place(symbol: str, op, what: str = "", instead: str = ""):
         out = method(self, other)
         if out is self:  # (a part of a tensor, w[0]: the whole takes it too, as a view's)
             write_through(self, _setitem_through)
-        elif out is NotImplemented and is_view(self):  # (a constant part, under no_grad: it
+        elif out is NotImplemented and is_view(self) and operator_writes_through(self):
+            # (a constant part of an imperative tensor, taken under no_grad: it
             _setitem_through(self, Ellipsis, op(self, other))  # takes the value, as add_ does)
             return self
         return out

@@ -38,7 +38,8 @@ import numpy as np
 from .recording import IMPERATIVE, enter_grad_mode, exit_grad_mode, no_grad_depth
 from .tensor import Tensor, concrete
 
-__all__ = ["note_view", "note_positions", "write_through", "is_view", "basic_index"]
+__all__ = ["note_view", "note_positions", "write_through", "is_view", "basic_index",
+           "operator_writes_through"]
 
 # id(part) -> (weakref to the part, the whole, index, the part's value when taken, quiet): the
 # index is a basic index or the part's _Positions; quiet: written on without recording (detach)
@@ -158,6 +159,26 @@ def is_view(t) -> bool:
     with _LOCK:
         entry = _VIEWS.get(id(t))
     return entry is not None and entry[0]() is t
+
+
+def operator_writes_through(t) -> bool:
+    """Whether an operator update of the constant part ``t`` (``v += 1``) writes on into its
+    whole: only when the part comes, through parts, from a tensor of the imperative tape (a part
+    taken under ``tg.no_grad()``: ``r = w[0]; r += 1`` updates ``w``, as in PyTorch). A constant
+    tensor is a value for the operators (``c += 1`` rebinds the name), and so are its parts: JAX's
+    arrays (``tensorgrad.numpy``'s) are constant tensors, and ``y = x.T; y += 1`` must leave
+    ``x`` alone, as in JAX. The in-place methods (``v.add_(1)``) write on in every case."""
+    for _ in range(10_000):  # (a chain of parts; bounded, never a cycle)
+        if t._trace is IMPERATIVE:
+            return True
+        with _LOCK:
+            entry = _VIEWS.get(id(t))
+        if entry is None or entry[0]() is not t:
+            return False
+        t = entry[1]() if entry[4] else entry[1]
+        if t is None:
+            return False
+    return False
 
 
 def write_through(part, setitem) -> None:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+import tensorgrad.numpy as jnp
 
 
 def test_an_in_place_update_of_a_part_reaches_the_whole():
@@ -206,3 +207,37 @@ def test_clones_and_copies_are_not_views():
         c = tg.tensor(x0)
         make(c).zero_()
         np.testing.assert_array_equal(c.numpy(), x0)
+
+
+def test_operators_on_parts_of_constant_tensors_rebind_as_values_do():
+    # tensorgrad.numpy's arrays (JAX's, immutable) are constant tensors: y = x.T; y += 1 and
+    # acc = xs[0]; acc += ... make new values, and x keeps its own, as in JAX
+    x = jnp.arange(6.0).reshape(2, 3)
+    y = x.T
+    y += 1.0
+    w = x[0]
+    w += 10.0
+    acc = x[0]
+    for r in x[1:]:
+        acc += r
+    np.testing.assert_array_equal(x.numpy(), np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(y.numpy(), np.arange(6.0).reshape(2, 3).T + 1)
+    np.testing.assert_array_equal(w.numpy(), [10.0, 11.0, 12.0])
+    np.testing.assert_array_equal(acc.numpy(), [3.0, 5.0, 7.0])
+    c = tg.tensor(np.zeros(3))  # (a constant is a value for the operators; its methods write)
+    v = c[1:]
+    v += 1.0
+    np.testing.assert_array_equal(c.numpy(), np.zeros(3))
+    v = c[1:]
+    v.add_(1.0)
+    np.testing.assert_array_equal(c.numpy(), [0.0, 1.0, 1.0])
+    # parts of a tensor of the imperative tape taken under no_grad write on, as in PyTorch
+    p = tg.tensor(np.zeros((2, 2)), requires_grad=True)
+    with tg.no_grad():
+        r = p[0]
+        r += 1.0
+        q = p.t()
+        q *= 3.0
+    d = p.detach()
+    d += 5.0
+    np.testing.assert_array_equal(p.detach().numpy(), [[8.0, 8.0], [5.0, 5.0]])
