@@ -494,9 +494,9 @@ def _frozen_const(a, copies: dict):
     if type(a) is not np.ndarray:
         return a
     got = copies.get(id(a))
-    if got is not None and got[0]() is a and got[1].dtype == a.dtype and np.array_equal(
-            got[1], a, equal_nan=a.dtype.kind in "fc"):
-        return got[1]
+    if got is not None and got[0]() is a and got[1].dtype == a.dtype \
+            and got[1].shape == a.shape and got[1].tobytes() == a.tobytes():
+        return got[1]  # (unchanged to the bit: array_equal would take -0.0 for 0.0)
     c = a.copy()
     c.flags.writeable = False
     try:

@@ -136,6 +136,8 @@ def _hashable(v, what: str):
                         "over the value") from None
     if type(v) is float and (v != v or v == 0):  # NaN equals itself here; −0.0 is not 0.0
         return (float, repr(v))
+    if type(v) is complex and (v != v or v.real == 0 or v.imag == 0):  # (the same, per part:
+        return (complex, repr(v))  # -0.0+0j is not 0j, whose angle differs)
     if type(v) is tuple:  # (2,) and (2.0,) are equal tuples but trace different plans
         return (tuple, tuple(_hashable(e, what) for e in v))
     return (type(v), v)
@@ -173,6 +175,10 @@ def _flatten(x, leaves: list, flags: list):
                 *[_flatten(c, leaves, flags) for c in children])
     if isinstance(x, _STATIC_SCALARS):
         return ("static",) + _hashable(x, "argument")
+    if isinstance(x, np.ma.MaskedArray):  # (np.asarray would drop the mask: JAX refuses too)
+        raise TypeError(f"jit: a masked array (numpy.ma, shape {x.shape}) cannot be an argument: "
+                        "the plan would drop its mask; pass x.filled(value), or the data and the "
+                        "mask as two arrays")
     if t is not type and (hasattr(x, "__array__") or hasattr(x, "__array_interface__")):
         a = np.asarray(x)  # (an array-like object; not a class such as np.float32)
         leaves.append(a)

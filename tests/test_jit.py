@@ -661,3 +661,22 @@ def test_constant_tensors_from_tensorgrad_numpy_are_traced_as_their_arrays():
     t = tg.tensor(np.ones(3), requires_grad=True)  # the imperative tape: runs as written
     tg.jit(lambda v: (v * 2).sum())(t).backward()
     np.testing.assert_array_equal(t.grad, [2.0, 2.0, 2.0])
+
+
+def test_signed_zeros_and_masked_arrays_never_reuse_a_wrong_plan():
+    # a static complex argument: -0.0 and 0.0 in either part are different signatures
+    f = lambda a, c: tg.angle(c * tg.ones_like(a))  # noqa: E731
+    jf = tg.jit(f)
+    a = np.ones(3)
+    for c in (complex(-0.0, 0.0), 0j, complex(-0.0, -0.0), complex(0.0, -0.0), -1 + 0j,
+              complex(-1.0, -0.0)):
+        np.testing.assert_array_equal(np.asarray(jf(a, c)), np.asarray(f(a, c)))
+    # a closed-over array whose zero changed sign is copied again for a new plan
+    Z = np.array([0.0])
+    g = tg.jit(lambda v: tg.copysign(v, Z))
+    np.testing.assert_array_equal(np.asarray(g(np.ones(1))), [1.0])
+    Z[0] = -0.0
+    np.testing.assert_array_equal(np.asarray(g(np.ones(2))), [-1.0, -1.0])
+    # a masked array would lose its mask in the plan: refused, as JAX refuses it
+    with pytest.raises(TypeError, match="masked array"):
+        tg.jit(tg.sum)(np.ma.masked_array([1.0, 2.0, 3.0], mask=[0, 1, 0]))
