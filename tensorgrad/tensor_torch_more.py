@@ -301,12 +301,21 @@ def unflatten(self, dim, sizes):
     return tgo.reshape(self, shape[:dim] + tuple(int(s) for s in sizes) + shape[dim + 1:])
 
 
-@method("contiguous")
-def contiguous(self, memory_format=None):
+def _same(self, *args, **kwargs):
     return self
 
 
-METHODS["cpu"] = contiguous
+METHODS["cpu"] = _same
+
+
+@method("contiguous")
+def contiguous(self, memory_format=None):
+    """PyTorch's: the tensor itself when its entries lie in C order, else a copy (so an
+    in-place update of ``x.t().contiguous()`` leaves ``x`` alone, as in PyTorch)."""
+    v = self._value if type(self) is Tensor else None
+    if type(v) is not np.ndarray or v.flags.c_contiguous:
+        return self
+    return tgo.copy(self)  # (a new tensor, on the graph as the identity; not a view of self)
 
 
 @method("tril")

@@ -20,7 +20,7 @@ __all__ = ["VIEW_METHODS", "VIEW_PROPERTIES"]
 #: methods whose result shares the tensor's storage in PyTorch (when NumPy's value shares it)
 VIEW_METHODS = ("t", "transpose", "permute", "swapaxes", "swapdims", "movedim", "moveaxis", "view",
                 "view_as", "reshape", "reshape_as", "flatten", "ravel", "unflatten", "unsqueeze",
-                "squeeze", "diagonal", "expand", "expand_as", "unfold", "contiguous", "detach")
+                "squeeze", "diagonal", "expand", "expand_as", "unfold", "detach")
 VIEW_PROPERTIES = ("T", "mT", "H", "mH", "real")
 #: views whose value tensorgrad computes as a copy: their places come from the method again
 _REPLAYED = ("diagonal",)

@@ -83,10 +83,11 @@ class _Positions:
     """Where a view's entries sit in its whole, found (once, when an update needs it) from the
     memory their two NumPy values shared when the view was taken."""
 
-    __slots__ = ("part", "whole", "index", "replay")
+    __slots__ = ("part", "whole", "index", "replay", "flat", "shared")
 
     def __init__(self, part: np.ndarray, whole: np.ndarray, replay=None):
         self.part, self.whole, self.index, self.replay = part, whole, None, replay
+        self.flat, self.shared = None, False  # (shared: some entries of the part share one place)
 
     def of(self, whole_shape: tuple):
         if tuple(whole_shape) != self.whole.shape:
@@ -99,13 +100,31 @@ class _Positions:
                     Tensor(np.arange(self.whole.size).reshape(self.whole.shape)))))
             else:
                 flat = _flat_positions(self.part, self.whole)
-            if flat is None or (flat.size and np.unique(flat).size != flat.size):
+            if flat is None:
                 raise RuntimeError(
-                    f"an in-place update of a view of shape {self.part.shape} in which more than "
-                    f"one entry refers to one entry of the tensor of shape {self.whole.shape} (an "
-                    "expanded view): PyTorch refuses it too; clone() the view first")
+                    f"an in-place update of a view of shape {self.part.shape} whose entries are "
+                    f"not entries of the tensor of shape {self.whole.shape}; clone() the view first")
+            self.flat, self.shared = flat, bool(flat.size and np.unique(flat).size != flat.size)
             self.index = np.unravel_index(flat, self.whole.shape)
         return self.index
+
+    def check_shared(self, new) -> None:
+        """An expanded view (entries sharing one place) may be updated only where its entries
+        that share a place agree (``x.expand(2, 3).fill_(5)``, as PyTorch writes the one
+        memory); different values for one place raise."""
+        if not self.shared:
+            return
+        flat = self.flat.ravel()
+        vals = np.asarray(concrete(new)).ravel()
+        order = np.argsort(flat, kind="stable")
+        f, v = flat[order], vals[order]
+        same_place = f[1:] == f[:-1]
+        agree = (v[1:] == v[:-1]) | ((v[1:] != v[1:]) & (v[:-1] != v[:-1]))  # (NaN agrees)
+        if np.any(same_place & ~agree):
+            raise RuntimeError(
+                f"an in-place update of an expanded view of shape {self.part.shape} gives "
+                f"different values to entries that are one entry of the tensor of shape "
+                f"{self.whole.shape}; clone() the view first, or update the tensor itself")
 
 
 def _offsets(a: np.ndarray) -> np.ndarray:
@@ -195,7 +214,9 @@ def write_through(part, setitem) -> None:
             return
     where = f"t[{index!r}], a part"
     if type(index) is _Positions:
-        index = plain = index.of(whole.shape)
+        places = index
+        index = plain = places.of(whole.shape)
+        places.check_shared(part)
         where = f"a view of shape {np.shape(then)}"
     else:
         plain = tuple(int(concrete(i)) if isinstance(i, Tensor) else i

@@ -100,7 +100,7 @@ def _size(fn: str, size: tuple, kw_size) -> tuple:
     return tuple(int(n) for n in size)
 
 
-def _made(fn: str, values, dtype, requires_grad: bool, floating: bool = True):
+def _made(fn: str, values, dtype, requires_grad: bool, floating: bool = True, device=None):
     if dtype is not None:
         dt = np.dtype(dtype)
         if floating and dt.kind not in "fc":
@@ -109,7 +109,7 @@ def _made(fn: str, values, dtype, requires_grad: bool, floating: bool = True):
     if requires_grad and np.asarray(values).dtype.kind not in "fc":
         raise RuntimeError(f"{fn}: only floating and complex tensors can require gradients, got "
                            f"dtype {np.asarray(values).dtype}")
-    return _tensor(values, requires_grad=requires_grad)
+    return _tensor(values, requires_grad=requires_grad, device=device)
 
 
 def randn(*shape, generator=None, dtype=None, requires_grad: bool = False,
@@ -117,7 +117,8 @@ def randn(*shape, generator=None, dtype=None, requires_grad: bool = False,
     """PyTorch's ``torch.randn(*size)``: standard normal draws."""
     size = _size("randn", shape, kw.pop("size", None))
     _no_more("randn", kw)
-    return _made("randn", _init._gen("randn", generator).standard_normal(size), dtype, requires_grad)
+    return _made("randn", _init._gen("randn", generator).standard_normal(size), dtype, requires_grad,
+                 device=device)
 
 
 def rand(*shape, generator=None, dtype=None, requires_grad: bool = False,
@@ -125,7 +126,8 @@ def rand(*shape, generator=None, dtype=None, requires_grad: bool = False,
     """PyTorch's ``torch.rand(*size)``: uniform draws on [0, 1)."""
     size = _size("rand", shape, kw.pop("size", None))
     _no_more("rand", kw)
-    return _made("rand", _init._gen("rand", generator).random(size), dtype, requires_grad)
+    return _made("rand", _init._gen("rand", generator).random(size), dtype, requires_grad,
+                 device=device)
 
 
 def randint(*args, size=None, generator=None, dtype=None, requires_grad: bool = False,
@@ -143,7 +145,7 @@ def randint(*args, size=None, generator=None, dtype=None, requires_grad: bool = 
         raise TypeError("randint: give (high, size) or (low, high, size)")
     size = _size("randint", (), size)
     out = _init._gen("randint", generator).integers(int(low), int(high), size=size)
-    return _made("randint", out, dtype, requires_grad, floating=False)
+    return _made("randint", out, dtype, requires_grad, floating=False, device=device)
 
 
 def randperm(n: int, *, generator=None, dtype=None, requires_grad: bool = False, device=None):
@@ -151,7 +153,7 @@ def randperm(n: int, *, generator=None, dtype=None, requires_grad: bool = False,
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
         raise TypeError(f"randperm: n must be a non-negative int, got {n!r}")
     out = _init._gen("randperm", generator).permutation(int(n))
-    return _made("randperm", out, dtype, requires_grad, floating=False)
+    return _made("randperm", out, dtype, requires_grad, floating=False, device=device)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None,
@@ -164,7 +166,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None,
         raise RuntimeError("normal: std must be >= 0")
     shape = np.broadcast_shapes(m.shape, s.shape) if size is None else _size("normal", (), size)
     out = m + s * _init._gen("normal", generator).standard_normal(shape)
-    return _made("normal", out, dtype, requires_grad)
+    return _made("normal", out, dtype, requires_grad, device=device)
 
 
 def _like(fn: str, t, dtype):

@@ -161,8 +161,11 @@ def test_views_that_copy_or_expand_and_stale_views():
     t = tg.tensor(A)
     t.t().reshape(-1).zero_()  # a reshape that needs a copy, as in NumPy and PyTorch: no view
     np.testing.assert_array_equal(t.numpy(), A)
-    with pytest.raises(RuntimeError, match="more than one entry refers to one entry"):
-        tg.tensor(np.ones((1, 4))).expand(3, 4).add_(1.0)  # refused, as PyTorch refuses
+    e = tg.tensor(np.ones((1, 4)))
+    e.expand(3, 4).fill_(5.0)  # an expanded view: its entries of one place agree (PyTorch's too)
+    np.testing.assert_array_equal(e.numpy(), np.full((1, 4), 5.0))
+    with pytest.raises(RuntimeError, match="gives different values to entries that are one entry"):
+        e.expand(3, 4).add_(tg.tensor(np.arange(12.0).reshape(3, 4)))
     v = t.t()
     t.add_(1.0)
     with pytest.raises(RuntimeError, match=r"a view of shape \(4, 3\) of a tensor of shape \(3, 4\) "
@@ -241,3 +244,17 @@ def test_operators_on_parts_of_constant_tensors_rebind_as_values_do():
     d = p.detach()
     d += 5.0
     np.testing.assert_array_equal(p.detach().numpy(), [[8.0, 8.0], [5.0, 5.0]])
+
+
+def test_contiguous_of_a_strided_view_is_a_copy():
+    x = tg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    h = x * 1
+    c = h.t().contiguous()  # a copy, as PyTorch's of a non-contiguous tensor
+    c.mul_(3.0)
+    np.testing.assert_array_equal(h.detach().numpy(), np.arange(6.0).reshape(2, 3))
+    (c.sum() + h.sum()).backward()
+    np.testing.assert_array_equal(x.grad, np.full((2, 3), 4.0))
+    assert h.contiguous() is h and x.cpu() is x  # (already in C order: the tensor itself)
+    k = tg.tensor(np.arange(6.0).reshape(2, 3))
+    k.t().contiguous().zero_()
+    np.testing.assert_array_equal(k.numpy(), np.arange(6.0).reshape(2, 3))

@@ -93,6 +93,9 @@ def test_bad_calls_raise_clear_errors():
         tg.manual_seed(1.5)
     with pytest.raises(TypeError, match="rand: dtype must be floating"):
         tg.rand(2, dtype=np.int32)
+    assert tg.randn(2, device="cpu").shape == (2,)
+    with pytest.raises(ValueError, match="device 'cuda' is not available"):
+        tg.randn(2, device="cuda")
 
 
 def test_a_generator_of_its_own_as_makemore_writes_it():
