@@ -35,7 +35,7 @@ import weakref
 
 import numpy as np
 
-from .recording import IMPERATIVE, enter_grad_mode, exit_grad_mode, no_grad_depth
+from .recording import IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_paused, no_grad_depth
 from .tensor import Tensor, concrete
 
 __all__ = ["note_view", "note_positions", "write_through", "is_view", "basic_index",
@@ -228,6 +228,15 @@ def write_through(part, setitem) -> None:
             "taken before the tensor's values there changed: the part no longer shows them, "
             "so the update would write old values back; take the part afresh (t[i].zero_(), "
             "t.t().zero_())")
+    if not quiet and part._trace is None and whole._trace is IMPERATIVE and not imperative_paused():
+        # (a part of a recorded tensor taken under no_grad, updated while recording: its
+        # update has no history, so writing it on would silently cut the gradient)
+        part._value = then  # (the update is refused as a whole: the part keeps its values)
+        raise RuntimeError(
+            f"an in-place update, while recording, of {where} of a tensor of shape "
+            f"{whole.shape} that requires grad, taken inside tg.no_grad(): its gradient would be "
+            "cut (PyTorch refuses it too). Take the part outside tg.no_grad(), or update it "
+            "inside tg.no_grad()")
     if quiet:  # (detach(): the whole's data changes, nothing is recorded)
         found = enter_grad_mode(no_grad_depth() + 1)
         try:

@@ -258,3 +258,23 @@ def test_contiguous_of_a_strided_view_is_a_copy():
     k = tg.tensor(np.arange(6.0).reshape(2, 3))
     k.t().contiguous().zero_()
     np.testing.assert_array_equal(k.numpy(), np.arange(6.0).reshape(2, 3))
+
+
+def test_a_part_taken_under_no_grad_refuses_an_update_while_recording():
+    # PyTorch: "a view was created in no_grad mode and is being modified inplace with grad mode
+    # enabled"; written on, the update would cut the gradient silently
+    a = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x = a * 1
+    with tg.no_grad():
+        v = x.t()
+        r = x[0]
+    for update in (lambda: v.mul_(3.0), lambda: r.add_(1.0), lambda: r.__iadd__(1.0)):
+        with pytest.raises(RuntimeError, match="taken inside tg.no_grad"):
+            update()
+    np.testing.assert_array_equal(v.numpy(), [[1.0, 3.0], [2.0, 4.0]])  # (refused as a whole)
+    with tg.no_grad():
+        v.mul_(3.0)  # inside no_grad: written on, as PyTorch's
+    np.testing.assert_array_equal(x.detach().numpy(), [[3.0, 6.0], [9.0, 12.0]])
+    w = tg.tensor(np.zeros(2), requires_grad=True)
+    w.detach().add_(1.0)  # detach() is not such a part: PyTorch allows it
+    np.testing.assert_array_equal(w.detach().numpy(), [1.0, 1.0])
