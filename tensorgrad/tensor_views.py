@@ -166,11 +166,30 @@ def note_positions(whole, part, quiet: bool = False, replay=None) -> None:
     if type(pv) is not np.ndarray or type(wv) is not np.ndarray or pv.dtype != wv.dtype \
             or (replay is None and not np.may_share_memory(pv, wv)):
         return
+    if quiet:  # x[0].detach(): noted with the tensor the chain of parts starts from, since the
+        # part in between is usually a temporary (held weakly, it would be gone at once)
+        whole, wv = _root(whole, pv)
     key = id(part)
     # (a detached part holds its whole weakly: t.detach() must not keep t's graph alive, as
     # outputs.append(model(x).detach()) would; once t is gone there is nothing to write into)
     _VIEWS[key] = (weakref.ref(part, functools.partial(_forget, key)),
                    weakref.ref(whole) if quiet else whole, _Positions(pv, wv, replay), pv, quiet)
+
+
+def _root(whole, pv: np.ndarray):
+    """The first tensor up ``whole``'s chain of parts whose value ``pv`` is a view of, going
+    up while each next one's value still holds ``pv``'s memory; with its value."""
+    for _ in range(10_000):  # (bounded: a chain of parts, never a cycle)
+        with _LOCK:
+            entry = _VIEWS.get(id(whole))
+        if entry is None or entry[0]() is not whole:
+            break
+        up = entry[1]() if entry[4] else entry[1]
+        if up is None or type(up._value) is not np.ndarray or up._value.dtype != pv.dtype \
+                or not np.may_share_memory(pv, up._value):
+            break
+        whole = up
+    return whole, whole._value
 
 
 def is_view(t) -> bool:

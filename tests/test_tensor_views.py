@@ -278,3 +278,19 @@ def test_a_part_taken_under_no_grad_refuses_an_update_while_recording():
     w = tg.tensor(np.zeros(2), requires_grad=True)
     w.detach().add_(1.0)  # detach() is not such a part: PyTorch allows it
     np.testing.assert_array_equal(w.detach().numpy(), [1.0, 1.0])
+
+
+def test_a_detached_part_of_a_part_writes_into_the_tensor_the_chain_starts_from():
+    x = tg.tensor(np.arange(6.0).reshape(2, 3))
+    x[0].detach().zero_()  # (x[0] is a temporary: the update still reaches x, as PyTorch's)
+    np.testing.assert_array_equal(x.numpy(), [[0.0, 0.0, 0.0], [3.0, 4.0, 5.0]])
+    w = tg.tensor(np.ones((2, 2)), requires_grad=True)
+    w.t().detach()[0].mul_(0.5)
+    np.testing.assert_array_equal(w.detach().numpy(), [[0.5, 1.0], [0.5, 1.0]])
+    y = tg.tensor(np.ones(3), requires_grad=True)
+    out = y * 2
+    ref = weakref.ref(out)
+    kept = out[1:].detach()  # the graph is still free to go
+    del out
+    gc.collect()
+    assert ref() is None and kept.shape == (2,)
