@@ -163,6 +163,8 @@ def note_positions(whole, part, quiet: bool = False, replay=None) -> None:
     if whole._trace is not IMPERATIVE and whole._trace is not None:
         return  # (a value a transform traces is immutable: nothing is written anywhere)
     pv, wv = part._value, whole._value
+    if quiet and _detach_of_part(whole, part):
+        return
     if type(pv) is not np.ndarray or type(wv) is not np.ndarray or pv.dtype != wv.dtype \
             or (replay is None and not np.may_share_memory(pv, wv)):
         return
@@ -174,6 +176,24 @@ def note_positions(whole, part, quiet: bool = False, replay=None) -> None:
     # outputs.append(model(x).detach()) would; once t is gone there is nothing to write into)
     _VIEWS[key] = (weakref.ref(part, functools.partial(_forget, key)),
                    weakref.ref(whole) if quiet else whole, _Positions(pv, wv, replay), pv, quiet)
+
+
+def _detach_of_part(whole, part) -> bool:
+    """Note ``part = whole.detach()`` of a part taken by basic indexing (``x[i].detach()``, a 0-d
+    one too, whose value has no memory to match) as that part's index into its own whole,
+    held weakly (see :func:`note_positions`). False when ``whole`` is no such part."""
+    with _LOCK:
+        entry = _VIEWS.get(id(whole))
+    if entry is None or entry[0]() is not whole or type(entry[2]) is _Positions \
+            or np.shape(part._value) != np.shape(whole._value):
+        return False
+    up = entry[1]() if entry[4] else entry[1]
+    if up is None:
+        return False
+    key = id(part)
+    _VIEWS[key] = (weakref.ref(part, functools.partial(_forget, key)), weakref.ref(up),
+                   entry[2], part._value, True)
+    return True
 
 
 def _root(whole, pv: np.ndarray):

@@ -287,6 +287,11 @@ def test_a_detached_part_of_a_part_writes_into_the_tensor_the_chain_starts_from(
     w = tg.tensor(np.ones((2, 2)), requires_grad=True)
     w.t().detach()[0].mul_(0.5)
     np.testing.assert_array_equal(w.detach().numpy(), [[0.5, 1.0], [0.5, 1.0]])
+    w[1, 1].detach().add_(10.0)  # (a 0-d part, whose value has no memory to match)
+    v = tg.tensor(np.arange(3.0))
+    v[1].detach().fill_(9.0)
+    np.testing.assert_array_equal(w.detach().numpy(), [[0.5, 1.0], [0.5, 11.0]])
+    np.testing.assert_array_equal(v.numpy(), [0.0, 9.0, 2.0])
     y = tg.tensor(np.ones(3), requires_grad=True)
     out = y * 2
     ref = weakref.ref(out)
