@@ -50,6 +50,8 @@ def ravel_pytree(pytree: Any) -> tuple[Any, Callable]:
         out = []
         for shape, dt, a, b in zip(shapes, dtypes, offsets[:-1], offsets[1:]):
             piece = reshape(getitem(vector, slice(int(a), int(b))), shape)
+            if type(piece) is np.ndarray and np.may_share_memory(piece, vector):
+                piece = piece.copy()  # (JAX's leaves are new arrays: never views of the vector)
             if np.dtype(dtype_of(concrete(piece))) != dt:
                 with warnings.catch_warnings():  # a real leaf raveled into a complex vector
                     warnings.simplefilter("ignore", np.exceptions.ComplexWarning)

@@ -16,6 +16,8 @@ Python int or a static argument), as a Python ``if`` on it does.
 from __future__ import annotations
 
 import builtins
+import functools
+import types
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -570,3 +572,42 @@ def cummin(operand, axis: int = 0, reverse: bool = False):
 def cumlogsumexp(operand, axis: int = 0, reverse: bool = False):
     """log Σ exp over the prefix along ``axis``: running ``logaddexp`` (stable for any range)."""
     return _cumulative(_ops.logaddexp, operand, axis, reverse, "cumlogsumexp")
+
+
+# ---- JAX's value semantics for NumPy inputs ----------------------------------------------------
+#: functions whose operands are pytrees (the rest take arrays at the top level)
+_TREE_OPERANDS = frozenset(("cond", "switch", "fori_loop", "while_loop", "scan", "map",
+                            "associative_scan", "custom_root", "custom_linear_solve",
+                            "optimization_barrier"))
+
+
+def _not_aliasing(fn: Callable, tree: bool) -> Callable:
+    """``fn`` whose results never alias a NumPy array among its inputs: JAX's results are new
+    arrays, so ``v = lax.reshape(c, (3,)); v += 1`` must leave ``c`` alone (NumPy's reshape,
+    slice, transpose, ``cond`` with an identity branch, ... would hand back ``c``'s memory).
+    An aliasing result is copied; values a transform traces are never arrays of the caller's."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        if tree:
+            ins = [a for a in tree_flatten((args, kwargs))[0] if type(a) is np.ndarray]
+        else:
+            ins = [a for a in (*args, *kwargs.values()) if type(a) is np.ndarray]
+        if not ins:
+            return out
+        if type(out) is np.ndarray:
+            return out.copy() if any(np.may_share_memory(out, a) for a in ins) else out
+        leaves, td = tree_flatten(out)
+        if not any(type(v) is np.ndarray and any(np.may_share_memory(v, a) for a in ins)
+                   for v in leaves):
+            return out
+        return tree_unflatten(td, [v.copy() if type(v) is np.ndarray and any(
+            np.may_share_memory(v, a) for a in ins) else v for v in leaves])
+    return call
+
+
+for _name in __all__:
+    _fn = globals()[_name]
+    if isinstance(_fn, types.FunctionType):
+        globals()[_name] = _not_aliasing(_fn, _name in _TREE_OPERANDS)
+del _name, _fn

@@ -177,8 +177,9 @@ def _monoid(computation) -> str | None:
     ours = {_lo.add: "add", _lo.mul: "mul", _lo.max: "max", _lo.min: "min",
             _lo.bitwise_and: "and", _lo.bitwise_or: "or", _ops.add: "add", _ops.multiply: "mul",
             _ops.maximum: "max", _ops.minimum: "min", _ops.bitwise_and: "and", _ops.bitwise_or: "or"}
-    for known, kind in ours.items():
-        if computation is known:
+    inner = getattr(computation, "__wrapped__", None)  # (tg.lax's published functions wrap
+    for known, kind in ours.items():                     # these, see tensorgrad.lax)
+        if computation is known or inner is known:
             return kind
     jlax = sys.modules.get("jax.lax")
     if jlax is not None:

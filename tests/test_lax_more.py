@@ -173,7 +173,10 @@ def test_structure_under_vmap_and_jit_with_traced_indices():
     assert e.dtype == np.float32 and e.shape == (2, 3) and not e.any()
     assert tl.empty(4, np.int32).shape == (4,)
     tree = (1.0, [A34, {"k": np.int32(3)}])
-    assert tl.optimization_barrier(tree) is tree
+    barrier = tl.optimization_barrier(tree)  # (JAX's: new arrays of the same values and tree)
+    assert tg.tree_util.tree_structure(barrier) == tg.tree_util.tree_structure(tree)
+    np.testing.assert_array_equal(barrier[1][0], tree[1][0])
+    assert not np.may_share_memory(barrier[1][0], tree[1][0])
 
 
 def test_reduce_precision_rounds_bit_for_bit_as_xla():
@@ -426,3 +429,29 @@ def test_jax_keywords_defaults_and_monoids_told_by_their_values():
         tl.reduce_window(v, 0.0, lambda p, q: 2 * p + q, (2, 2))
     assert tl.Precision("highest") is tl.Precision.HIGHEST and str(tl.Precision.HIGH) == str(jl.Precision.HIGH)
     close(tl.dot(v, v.T, precision=tl.Precision.HIGHEST), v @ v.T)
+
+
+def test_results_never_alias_a_numpy_input_as_jaxs_are_new_arrays():
+    # JAX's results are new arrays: v = lax.reshape(c, ...); v += 1 must leave c alone, also
+    # when c is a constant the function closes over inside tg.grad (the gradient stays right)
+    c = np.ones(3)
+
+    def loss(x):
+        v = tl.reshape(c, (3,))
+        v += 1.0
+        return tg.sum(x * v)
+    for _ in range(2):
+        np.testing.assert_array_equal(tg.grad(loss)(np.ones(3)), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(c, np.ones(3))
+    a = np.arange(4.0)
+    results = [tl.reshape(a, (2, 2)), tl.slice(a, (1,), (3,)), tl.rev(a, (0,)),
+               tl.transpose(a.reshape(2, 2), (1, 0)), tl.squeeze(a[None], (0,)),
+               tl.expand_dims(a, (0,)), tl.dynamic_slice(a, (1,), (2,)),
+               tl.index_in_dim(a, 1, keepdims=True), tl.optimization_barrier(a),
+               tl.cond(True, lambda v: v, lambda v: v * 2.0, a),
+               tl.scan(lambda carry, v: (carry, v), a, a)[0]]
+    for r in results:
+        assert not np.may_share_memory(r, a)
+    np.testing.assert_array_equal(results[0], a.reshape(2, 2))
+    np.testing.assert_array_equal(results[9], a)
+    assert tl.reduce(np.arange(6).reshape(2, 3), 0, tl.bitwise_or, (1,)).tolist() == [3, 7]

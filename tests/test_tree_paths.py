@@ -302,3 +302,15 @@ def test_flatten_one_level_of_registered_nodes_and_leaves():
     assert isinstance(tu.tree_structure([1, {"a": 2}]), tu.PyTreeDef)
     assert tu.tree_flatten_with_path({"a": [1]})[0][0][0] == (tu.DictKey("a"), tu.SequenceKey(0))
     assert isinstance(tu.tree_flatten_with_path({"a": [1]})[0][0][0], tu.KeyPath)
+
+
+def test_unravels_leaves_are_new_arrays_not_views_of_the_vector():
+    tree = {"a": np.ones((2, 2)), "b": np.arange(3.0)}
+    flat, unravel = tg.flatten_util.ravel_pytree(tree)
+    vec = np.arange(7.0)
+    back = unravel(vec)
+    vec[:] = -1.0  # (as in JAX, the rebuilt leaves keep their values)
+    np.testing.assert_array_equal(back["a"], np.arange(4.0).reshape(2, 2))
+    np.testing.assert_array_equal(back["b"], [4.0, 5.0, 6.0])
+    flat[:] = 0.0
+    np.testing.assert_array_equal(tree["a"], np.ones((2, 2)))
