@@ -112,22 +112,24 @@ def _made(fn: str, values, dtype, requires_grad: bool, floating: bool = True, de
     return _tensor(values, requires_grad=requires_grad, device=device)
 
 
-def randn(*shape, generator=None, dtype=None, requires_grad: bool = False,
-          device=None, **kw):
-    """PyTorch's ``torch.randn(*size)``: standard normal draws."""
-    size = _size("randn", shape, kw.pop("size", None))
-    _no_more("randn", kw)
-    return _made("randn", _init._gen("randn", generator).standard_normal(size), dtype, requires_grad,
-                 device=device)
+def _floating_draws(name: str, draw, doc: str):
+    """PyTorch's ``torch.<name>(*size)``: ``draw(rng, size)`` from the default stream or
+    ``generator``, as a tensor."""
+    def sample(*shape, generator=None, dtype=None, requires_grad: bool = False, device=None,
+               **kw):
+        size = _size(name, shape, kw.pop("size", None))
+        _no_more(name, kw)
+        return _made(name, draw(_init._gen(name, generator), size), dtype, requires_grad,
+                     device=device)
+    sample.__name__ = sample.__qualname__ = name
+    sample.__doc__ = doc
+    return sample
 
 
-def rand(*shape, generator=None, dtype=None, requires_grad: bool = False,
-         device=None, **kw):
-    """PyTorch's ``torch.rand(*size)``: uniform draws on [0, 1)."""
-    size = _size("rand", shape, kw.pop("size", None))
-    _no_more("rand", kw)
-    return _made("rand", _init._gen("rand", generator).random(size), dtype, requires_grad,
-                 device=device)
+randn = _floating_draws("randn", lambda rng, size: rng.standard_normal(size),
+                        "PyTorch's ``torch.randn(*size)``: standard normal draws.")
+rand = _floating_draws("rand", lambda rng, size: rng.random(size),
+                       "PyTorch's ``torch.rand(*size)``: uniform draws on [0, 1).")
 
 
 def randint(*args, size=None, generator=None, dtype=None, requires_grad: bool = False,
