@@ -609,5 +609,6 @@ def _not_aliasing(fn: Callable, tree: bool) -> Callable:
 for _name in __all__:
     _fn = globals()[_name]
     if isinstance(_fn, types.FunctionType):
-        globals()[_name] = _not_aliasing(_fn, _name in _TREE_OPERANDS)
+        _fn = globals()[_name] = _not_aliasing(_fn, _name in _TREE_OPERANDS)
+        _fn.__module__, _fn.__qualname__ = __name__, _name  # (pickled as tensorgrad.lax.<name>)
 del _name, _fn

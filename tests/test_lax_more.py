@@ -5,6 +5,7 @@ JAX's references are computed inside one ``jax.jit`` per table, so the file stay
 """
 import functools
 import itertools
+import pickle
 
 import jax
 import jax.numpy as jnp
@@ -455,3 +456,5 @@ def test_results_never_alias_a_numpy_input_as_jaxs_are_new_arrays():
     np.testing.assert_array_equal(results[0], a.reshape(2, 2))
     np.testing.assert_array_equal(results[9], a)
     assert tl.reduce(np.arange(6).reshape(2, 3), 0, tl.bitwise_or, (1,)).tolist() == [3, 7]
+    for f in (tl.reshape, tl.add, tl.cond):  # (each is pickled by reference, as tensorgrad.lax's)
+        assert pickle.loads(pickle.dumps(f)) is f
