@@ -322,3 +322,15 @@ def test_array_api_entry_points_name_tensorgrad_numpy():
     f = lambda v: v.__array_namespace__().sum(v ** 2)  # noqa: E731
     np.testing.assert_array_equal(tg.grad(f)(np.arange(3.0)), [0.0, 2.0, 4.0])
     assert tg.jit(f)(np.ones(3)) == 3.0
+
+
+def test_a_scalar_type_called_on_an_array_gives_a_new_array():
+    # jnp.float32(a) is a new array in JAX: x = jnp.float32(a); x += 1 must leave a alone
+    for f, a in ((tnp.float32, np.ones(3, np.float32)), (tg.float64, np.arange(3.0)),
+                 (tnp.int64, np.arange(3))):
+        before = a.copy()
+        x = f(a)
+        assert x.dtype == np.dtype(f) and not np.may_share_memory(x, a)
+        x += 1
+        np.testing.assert_array_equal(a, before)
+    assert tg.float64(2.5) == 2.5 and isinstance(tg.float64(2.5), np.float64)

@@ -29,7 +29,12 @@ class ScalarType(type):
     def __call__(cls, *args, **kwargs):
         if len(args) == 1 and not kwargs and _holds_traced(args[0]):  # (NumPy's call would drop it)
             return asarray(args[0], dtype=cls.dtype)
-        return cls.numpy(*args, **kwargs)
+        out = cls.numpy(*args, **kwargs)
+        if len(args) == 1 and type(out) is np.ndarray and np.may_share_memory(out, args[0]):
+            # (NumPy hands back an array of the dtype already, or a view of it; JAX's
+            # jnp.float32(a) is a new array, so x = jnp.float32(a); x += 1 leaves a alone)
+            out = out.copy()
+        return out
 
     def __eq__(cls, other):
         if type(other) is ScalarType:
