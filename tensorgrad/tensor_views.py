@@ -25,7 +25,7 @@ shares storage (NumPy and PyTorch need a copy in the same cases, ``t.T.reshape(-
 place in the whole is the entries' positions, found from the memory the two values share,
 and the update is written on by item assignment at those positions. A part of ``detach()``
 writes on without recording, as PyTorch's ``t.detach().zero_()`` changes ``t``'s data; an
-expanded part (``expand``) refuses an in-place update, as PyTorch does.
+expanded part (``expand``) takes an update only where its entries that share a place agree.
 """
 from __future__ import annotations
 
@@ -58,6 +58,18 @@ def basic_index(index) -> bool:
     """Whether ``index`` is basic indexing (ints, slices, ``...``, ``None``): a view's, in
     NumPy and PyTorch."""
     return all(_basic_one(i) for i in (index if isinstance(index, tuple) else (index,)))
+
+
+def _entry(t):
+    """``t``'s entry in :data:`_VIEWS`, or None when ``t`` is no noted part."""
+    with _LOCK:
+        entry = _VIEWS.get(id(t))
+    return entry if entry is not None and entry[0]() is t else None
+
+
+def _whole(entry):
+    """The whole of an entry (None once a detached part's weakly held whole is gone)."""
+    return entry[1]() if entry[4] else entry[1]
 
 
 def _forget(key: int, ref) -> None:
@@ -182,12 +194,11 @@ def _detach_of_part(whole, part) -> bool:
     """Note ``part = whole.detach()`` of a part taken by basic indexing (``x[i].detach()``, a 0-d
     one too, whose value has no memory to match) as that part's index into its own whole,
     held weakly (see :func:`note_positions`). False when ``whole`` is no such part."""
-    with _LOCK:
-        entry = _VIEWS.get(id(whole))
-    if entry is None or entry[0]() is not whole or type(entry[2]) is _Positions \
+    entry = _entry(whole)
+    if entry is None or type(entry[2]) is _Positions \
             or np.shape(part._value) != np.shape(whole._value):
         return False
-    up = entry[1]() if entry[4] else entry[1]
+    up = _whole(entry)
     if up is None:
         return False
     key = id(part)
@@ -200,11 +211,10 @@ def _root(whole, pv: np.ndarray):
     """The first tensor up ``whole``'s chain of parts whose value ``pv`` is a view of, going
     up while each next one's value still holds ``pv``'s memory; with its value."""
     for _ in range(10_000):  # (bounded: a chain of parts, never a cycle)
-        with _LOCK:
-            entry = _VIEWS.get(id(whole))
-        if entry is None or entry[0]() is not whole:
+        entry = _entry(whole)
+        if entry is None:
             break
-        up = entry[1]() if entry[4] else entry[1]
+        up = _whole(entry)
         if up is None or type(up._value) is not np.ndarray or up._value.dtype != pv.dtype \
                 or not np.may_share_memory(pv, up._value):
             break
@@ -214,9 +224,7 @@ def _root(whole, pv: np.ndarray):
 
 def is_view(t) -> bool:
     """Whether ``t`` is a part noted by :func:`note_view` (its updates reach a whole)."""
-    with _LOCK:
-        entry = _VIEWS.get(id(t))
-    return entry is not None and entry[0]() is t
+    return _entry(t) is not None
 
 
 def operator_writes_through(t) -> bool:
@@ -229,11 +237,10 @@ def operator_writes_through(t) -> bool:
     for _ in range(10_000):  # (a chain of parts; bounded, never a cycle)
         if t._trace is IMPERATIVE:
             return True
-        with _LOCK:
-            entry = _VIEWS.get(id(t))
-        if entry is None or entry[0]() is not t:
+        entry = _entry(t)
+        if entry is None:
             return False
-        t = entry[1]() if entry[4] else entry[1]
+        t = _whole(entry)
         if t is None:
             return False
     return False
@@ -242,15 +249,12 @@ def operator_writes_through(t) -> bool:
 def write_through(part, setitem) -> None:
     """After an in-place update of ``part``: write it into the whole it was taken from (by
     ``setitem(whole, index, part)``), and so on up."""
-    with _LOCK:
-        entry = _VIEWS.get(id(part))
-    if entry is None or entry[0]() is not part:
+    entry = _entry(part)
+    if entry is None:
         return
-    whole, index, then, quiet = entry[1], entry[2], entry[3], entry[4]
-    if quiet:
-        whole = whole()
-        if whole is None:
-            return
+    whole, index, then, quiet = _whole(entry), entry[2], entry[3], entry[4]
+    if whole is None:
+        return
     where = f"t[{index!r}], a part"
     if type(index) is _Positions:
         places = index
