@@ -596,14 +596,18 @@ def _not_aliasing(fn: Callable, tree: bool) -> Callable:
         if not ins:
             return out
         if type(out) is np.ndarray:
-            return out.copy() if any(np.may_share_memory(out, a) for a in ins) else out
+            return _unaliased(out, ins)
         leaves, td = tree_flatten(out)
-        if not any(type(v) is np.ndarray and any(np.may_share_memory(v, a) for a in ins)
-                   for v in leaves):
-            return out
-        return tree_unflatten(td, [v.copy() if type(v) is np.ndarray and any(
-            np.may_share_memory(v, a) for a in ins) else v for v in leaves])
+        fresh = [_unaliased(v, ins) for v in leaves]
+        return out if all(f is v for f, v in zip(fresh, leaves)) else tree_unflatten(td, fresh)
     return call
+
+
+def _unaliased(v, ins: list):
+    """``v``, or a copy of it when it is an array sharing memory with one of ``ins``."""
+    if type(v) is np.ndarray and any(np.may_share_memory(v, a) for a in ins):
+        return v.copy()
+    return v
 
 
 for _name in __all__:
