@@ -68,9 +68,7 @@ def manual_seed(seed: int) -> np.random.Generator:
     """PyTorch's: restart this thread's default stream at ``seed`` (the stream of
     ``tg.nn.init``, the Tensor fills and the functions here). Returns that stream's NumPy
     Generator, which ``generator=`` also takes."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
-    _init.manual_seed(int(seed))
+    _init.manual_seed(seed)  # (which checks the seed)
     return _init._gen("manual_seed", None)
 
 
