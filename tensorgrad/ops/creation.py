@@ -75,38 +75,37 @@ def _torch_sizes(size: tuple) -> bool:
 
 
 def _sizes(who: str, size: tuple, shape, dtype, order):
-    """NumPy's positional ``(shape, dtype, order)``, or PyTorch's sizes as separate ints."""
+    """``(shape, dtype, order, torch_form)``: NumPy's positional ``(shape, dtype, order)``, or
+    PyTorch's sizes as separate ints (``torch_form`` True)."""
     if shape is not None:
         if size:
             raise TypeError(f"{who}: got the shape both positionally and as shape=")
-        return shape, dtype, order
+        return shape, dtype, order, False
     if not size:
         raise TypeError(f"{who}() missing the shape")
     if _torch_sizes(size):
-        return tuple(size), dtype, order
+        return tuple(size), dtype, order, True
     if len(size) > 3:
         raise TypeError(f"{who}: takes (shape, dtype, order) or sizes as ints, got {size!r}")
-    return (size + (dtype, order)[len(size) - 1:])[:3]
+    return (*(size + (dtype, order)[len(size) - 1:])[:3], False)
 
 
 @function
 def zeros(*size, shape=None, dtype=float, order: str = "C", device=None, like=None,
           requires_grad: bool = False) -> Array:
     """An array of zeros (a constant): ``zeros(shape, dtype)``, or PyTorch's ``zeros(2, 3)``."""
-    shape, dtype, order = _sizes("zeros", size, shape, dtype, order)
+    shape, dtype, order, torch_form = _sizes("zeros", size, shape, dtype, order)
     _constant("zeros", shape)
-    return _made(np.zeros(shape, dtype=dtype, order=order), requires_grad, "zeros",
-                 _torch_sizes(size))
+    return _made(np.zeros(shape, dtype=dtype, order=order), requires_grad, "zeros", torch_form)
 
 
 @function
 def ones(*size, shape=None, dtype=None, order: str = "C", device=None, like=None,
          requires_grad: bool = False) -> Array:
     """An array of ones (a constant): ``ones(shape, dtype)``, or PyTorch's ``ones(2, 3)``."""
-    shape, dtype, order = _sizes("ones", size, shape, dtype, order)
+    shape, dtype, order, torch_form = _sizes("ones", size, shape, dtype, order)
     _constant("ones", shape)
-    return _made(np.ones(shape, dtype=dtype, order=order), requires_grad, "ones",
-                 _torch_sizes(size))
+    return _made(np.ones(shape, dtype=dtype, order=order), requires_grad, "ones", torch_form)
 
 
 @function
@@ -114,10 +113,9 @@ def empty(*size, shape=None, dtype=float, order: str = "C", device=None, like=No
           requires_grad: bool = False) -> Array:
     """An array of zeros: tensorgrad never hands out uninitialized memory (NumPy's ``empty``;
     PyTorch's ``empty(2, 3)`` too)."""
-    shape, dtype, order = _sizes("empty", size, shape, dtype, order)
+    shape, dtype, order, torch_form = _sizes("empty", size, shape, dtype, order)
     _constant("empty", shape)
-    return _made(np.zeros(shape, dtype=dtype, order=order), requires_grad, "empty",
-                 _torch_sizes(size))
+    return _made(np.zeros(shape, dtype=dtype, order=order), requires_grad, "empty", torch_form)
 
 
 @function
