@@ -100,7 +100,10 @@ def _size(fn: str, size: tuple, kw_size) -> tuple:
 
 def _made(fn: str, values, dtype, requires_grad: bool, floating: bool = True, device=None):
     if dtype is not None:
-        dt = np.dtype(dtype)
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"{fn}: dtype {dtype!r} is not a dtype") from None
         if floating and dt.kind not in "fc":
             raise TypeError(f"{fn}: dtype must be floating, got {dt}")
         values = np.asarray(values).astype(dt)
@@ -144,6 +147,8 @@ def randint(*args, size=None, generator=None, dtype=None, requires_grad: bool = 
     if args or high is None or size is None:
         raise TypeError("randint: give (high, size) or (low, high, size)")
     size = _size("randint", (), size)
+    if int(low) >= int(high):
+        raise RuntimeError(f"randint: low ({int(low)}) must be below high ({int(high)})")
     out = _init._gen("randint", generator).integers(int(low), int(high), size=size)
     return _made("randint", out, dtype, requires_grad, floating=False, device=device)
 
@@ -229,6 +234,8 @@ def poisson(input, generator=None):
     lam = np.asarray(concrete(input))
     if lam.dtype.kind != "f":
         lam = lam.astype(float)
+    if not np.all(lam >= 0):  # (NaN too)
+        raise RuntimeError(f"poisson: the rates (shape {lam.shape}) must be non-negative numbers")
     return _tensor(_init._gen("poisson", generator).poisson(lam).astype(lam.dtype))
 
 

@@ -93,6 +93,12 @@ def test_bad_calls_raise_clear_errors():
         tg.manual_seed(1.5)
     with pytest.raises(TypeError, match="rand: dtype must be floating"):
         tg.rand(2, dtype=np.int32)
+    with pytest.raises(TypeError, match="randn: dtype 'foo' is not a dtype"):
+        tg.randn(2, dtype="foo")
+    with pytest.raises(RuntimeError, match=r"randint: low \(5\) must be below high \(2\)"):
+        tg.randint(5, 2, (3,))
+    with pytest.raises(RuntimeError, match="poisson: the rates .* must be non-negative"):
+        tg.poisson(tg.tensor([1.0, -1.0]))
     assert tg.randn(2, device="cpu").shape == (2,)
     with pytest.raises(ValueError, match="device 'cuda' is not available"):
         tg.randn(2, device="cuda")
