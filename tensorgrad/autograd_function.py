@@ -36,7 +36,7 @@ from .imperative import tensor as _tensor
 from .ops import stop_gradient
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete, shape_of, traced_level
-from .tensor_views import basic_index, write_through
+from .tensor_views import basic_index, write_through, wrote
 from .tensor_torch import install_on_rule_arrays
 from .tree import tree_flatten, tree_unflatten
 
@@ -186,6 +186,7 @@ class DataArray(GradArray):
             target[self.path[-1]] = out
             out = full
         t.data = out
+        wrote(t, None, quiet=True)  # (t's own parts show the new values, as t.data's memory)
         write_through(t, _setitem_through)  # (t itself a part of a tensor: w[0].data.zero_())
         view = t.data
         for key in self.path:

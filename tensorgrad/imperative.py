@@ -27,7 +27,7 @@ from .ops.creation import leaf
 from .registry import Op
 from .staging import is_staged
 from .tensor import Tensor, concrete, dtype_of, shape_of, traced_level, undual
-from .tensor_views import is_view, operator_writes_through, write_through
+from .tensor_views import is_view, operator_writes_through, write_through, wrote
 
 __all__ = ["tensor", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
@@ -315,7 +315,7 @@ def check_cast(what: str, result, dtype, instead: str) -> None:
                              f"{instead}, or convert the tensor first")
 
 
-def _in_place(symbol: str, op, what: str = "", instead: str = ""):
+def _in_place(symbol: str, op, what: str = "", instead: str = "", region=None):
     """``t <op>= v`` on an imperative tensor, as PyTorch: the tensor object itself takes the
     new value, so every name bound to it sees the update (an optimizer step
     ``with tg.no_grad(): p -= lr * p.grad`` trains ``p``, not a copy).
@@ -384,6 +384,7 @@ def _in_place(symbol: str, op, what: str = "", instead: str = ""):
     def updating(self, other):
         out = method(self, other)
         if out is self:  # (a part of a tensor, w[0]: the whole takes it too, as a view's)
+            wrote(self, region)  # (its parts there show the new values, as PyTorch's views)
             write_through(self, _setitem_through)
         elif out is NotImplemented and is_view(self) and operator_writes_through(self):
             # (a constant part of an imperative tensor, taken under no_grad: it
@@ -412,7 +413,7 @@ def _setitem(self: Tensor, idx, value) -> None:
     transform traces is immutable, as in JAX: ``t.at[idx].set(v)`` builds the new one."""
     if self._trace is IMPERATIVE:
         update = _in_place("[...]", lambda t, v: t.at[idx].set(v), "t[index] = v",
-                           "t.at[index].set(v)")
+                           "t.at[index].set(v)", idx)
         if update(self, value) is not self:  # (the new value is traced by a transform)
             raise TypeError("t[index] = v: v is traced by a transform (grad, vjp, jit, ...), so "
                             "the tensor t cannot hold the result; write t2 = t.at[index].set(v)")
@@ -430,6 +431,7 @@ def _setitem(self: Tensor, idx, value) -> None:
         if isinstance(old, np.ndarray) and not old.flags.writeable and new.flags.writeable:
             new.flags.writeable = False
         self._value = new
+    wrote(self, idx)  # (its parts there show the new values, as PyTorch's views)
 
 
 def _setitem_through(self: Tensor, idx, value) -> None:

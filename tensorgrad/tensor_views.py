@@ -11,11 +11,12 @@ trailing-underscore methods) is written on into the whole by item assignment
 (``whole[index] = part``), with item assignment's rules (a leaf that requires grad takes it
 only inside ``tg.no_grad()``, as PyTorch refuses an in-place update of a view of such a leaf
 while recording), and so on up for a part of a part (``w[0][1:].zero_()``): a part holds its
-whole alive, as a PyTorch view holds its base. If the whole's values at the part's place
-changed since the part was taken (through another name), the part no longer shows them (a
-PyTorch view would), and the update raises rather than write old values back; a change
-elsewhere in the whole (a sibling part's update) is fine. Integer-array and boolean indexing
-give copies, in PyTorch too: not noted.
+whole alive, as a PyTorch view holds its base. The other way, an in-place update of the
+whole reaching the part's place (through another name) is shown by the part, as a PyTorch
+view shows it: :func:`wrote` gives the part the whole's new values there, and while
+recording their history too. If the whole changed in a way that gives no such notice
+(``t.data = v``, new memory in PyTorch as well), the part's update raises rather than write
+old values back. Integer-array and boolean indexing give copies, in PyTorch too: not noted.
 
 The methods that give PyTorch's other views (``t.T``, ``t.t()``, ``transpose``, ``permute``,
 ``view``, ``reshape`` and ``flatten`` where no copy is needed, ``unsqueeze``, ``squeeze``,
@@ -38,12 +39,22 @@ import numpy as np
 from .recording import IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_paused, no_grad_depth
 from .tensor import Tensor, concrete
 
-__all__ = ["note_view", "note_positions", "write_through", "is_view", "basic_index",
+__all__ = ["note_view", "note_positions", "write_through", "wrote", "is_view", "basic_index",
            "operator_writes_through"]
 
-# id(part) -> (weakref to the part, the whole, index, the part's value when taken, quiet): the
-# index is a basic index or the part's _Positions; quiet: written on without recording (detach)
+# id(part) -> (weakref to the part, the whole, index, the part's value when taken, quiet,
+# recorded): the index is a basic index or the part's _Positions; quiet: written on without
+# recording (detach); recorded: taken while recording (not inside tg.no_grad())
 _VIEWS: dict = {}
+# id(whole) -> the keys in _VIEWS of its noted parts (see wrote)
+_PARTS: dict = {}
+
+
+class _Writing(threading.local):
+    part = None  # the part this thread is writing into its whole (write_through)
+
+
+_WRITING = _Writing()
 _LOCK = threading.RLock()  # (re-entrant: a garbage collection inside may run _forget)
 
 
@@ -72,10 +83,87 @@ def _whole(entry):
     return entry[1]() if entry[4] else entry[1]
 
 
-def _forget(key: int, ref) -> None:
+def _forget(key: int, whole_key: int, ref) -> None:
     with _LOCK:
         if _VIEWS.get(key, (None,))[0] is ref:
             del _VIEWS[key]
+        keys = _PARTS.get(whole_key)
+        if keys is not None:
+            keys.discard(key)
+            if not keys:
+                del _PARTS[whole_key]
+
+
+def _note(part, whole, held, index, value, quiet: bool) -> None:
+    """Enter ``part`` in :data:`_VIEWS` (``held``: its whole, or a weak reference to it)."""
+    key, whole_key = id(part), id(whole)
+    entry = (weakref.ref(part, functools.partial(_forget, key, whole_key)), held, index, value,
+             quiet, not imperative_paused())
+    with _LOCK:
+        _VIEWS[key] = entry
+        keys = _PARTS.get(whole_key)
+        if keys is None:
+            _PARTS[whole_key] = {key}
+        else:
+            keys.add(key)
+
+
+def wrote(t, region=None, quiet: bool = False) -> None:
+    """After an in-place write into ``t`` at ``region`` (an index; None: everywhere): each noted
+    part of ``t`` whose place it reaches shows the new values, as a PyTorch view shows its
+    base's (``v = x[:2]; x.add_(1)``: ``v`` too), and so on down its own parts. A write while
+    recording also gives a part taken while recording the new history there (``x.copy_(b)``:
+    ``v`` is a part of ``b`` now, even where the values did not change); a write inside
+    ``tg.no_grad()`` (or ``quiet``: ``t.data``'s in-place methods) changes values only."""
+    keys = _PARTS.get(id(t))
+    if not keys:
+        return
+    with _LOCK:
+        entries = [_VIEWS.get(k) for k in tuple(keys)]
+    for entry in entries:
+        part = None if entry is None else entry[0]()
+        if part is not None and part is not _WRITING.part and _whole(entry) is t \
+                and (region is None or _reaches(entry[2], t, region)):
+            _refresh(part, entry, t, quiet)
+
+
+def _refresh(part, entry, whole, quiet: bool) -> None:
+    index = entry[2]
+    try:
+        place = index.of(whole.shape) if type(index) is _Positions else _plain(index)
+        value = np.asarray(concrete(whole))[place]
+    except (IndexError, ValueError, TypeError, RuntimeError):
+        return  # (the whole's shape changed: the part is stale, and its update raises)
+    if value.shape != tuple(part.shape) or value.dtype != part.dtype:
+        return
+    if not (quiet or entry[4]) and entry[5] and whole._trace is IMPERATIVE and not imperative_paused():
+        fresh = _plain_getitem(whole, place)
+        part._value, part._trace, part._node = fresh._value, fresh._trace, fresh._node
+    else:
+        part._value = value
+    with _LOCK:
+        if _VIEWS.get(id(part), (None,))[0] is entry[0]:
+            _VIEWS[id(part)] = entry[:3] + (part._value,) + entry[4:]
+    wrote(part, None, quiet)
+
+
+def _plain(index) -> tuple:
+    """A basic index with its 0-d integer tensors as ints."""
+    return tuple(int(concrete(i)) if isinstance(i, Tensor) else i
+                 for i in (index if isinstance(index, tuple) else (index,)))
+
+
+def _reaches(index, whole, region) -> bool:
+    """Whether a write at ``region`` of ``whole`` reaches the place of a part at ``index``
+    (True when that cannot be told: the shape changed, an index NumPy refuses)."""
+    try:
+        place = index.of(whole.shape) if type(index) is _Positions else _plain(index)
+        mask = np.zeros(whole.shape, bool)
+        mask[place] = True
+        return bool(mask[tuple(concrete(i) if isinstance(i, Tensor) else i for i in (
+            region if isinstance(region, tuple) else (region,)))].any())
+    except (IndexError, ValueError, TypeError, RuntimeError):
+        return True
 
 
 def note_view(whole, index, part) -> None:
@@ -86,9 +174,7 @@ def note_view(whole, index, part) -> None:
         return
     if whole._trace is not IMPERATIVE and whole._trace is not None:
         return  # (a value a transform traces is immutable: nothing is written anywhere)
-    key = id(part)  # (one dict store: atomic, no lock needed)
-    _VIEWS[key] = (weakref.ref(part, functools.partial(_forget, key)), whole, index, part._value,
-                   False)
+    _note(part, whole, whole, index, part._value, False)
 
 
 class _Positions:
@@ -183,11 +269,9 @@ def note_positions(whole, part, quiet: bool = False, replay=None) -> None:
     if quiet:  # x[0].detach(): noted with the tensor the chain of parts starts from, since the
         # part in between is usually a temporary (held weakly, it would be gone at once)
         whole, wv = _root(whole, pv)
-    key = id(part)
     # (a detached part holds its whole weakly: t.detach() must not keep t's graph alive, as
     # outputs.append(model(x).detach()) would; once t is gone there is nothing to write into)
-    _VIEWS[key] = (weakref.ref(part, functools.partial(_forget, key)),
-                   weakref.ref(whole) if quiet else whole, _Positions(pv, wv, replay), pv, quiet)
+    _note(part, whole, weakref.ref(whole) if quiet else whole, _Positions(pv, wv, replay), pv, quiet)
 
 
 def _detach_of_part(whole, part) -> bool:
@@ -201,9 +285,7 @@ def _detach_of_part(whole, part) -> bool:
     up = _whole(entry)
     if up is None:
         return False
-    key = id(part)
-    _VIEWS[key] = (weakref.ref(part, functools.partial(_forget, key)), weakref.ref(up),
-                   entry[2], part._value, True)
+    _note(part, up, weakref.ref(up), entry[2], part._value, True)
     return True
 
 
@@ -262,8 +344,7 @@ def write_through(part, setitem) -> None:
         places.check_shared(part)
         where = f"a view of shape {np.shape(then)}"
     else:
-        plain = tuple(int(concrete(i)) if isinstance(i, Tensor) else i
-                      for i in (index if isinstance(index, tuple) else (index,)))
+        plain = _plain(index)
     now = np.asarray(concrete(whole))[plain]
     if now is not then and not np.array_equal(now, concrete(then), equal_nan=True):
         raise RuntimeError(
@@ -271,7 +352,8 @@ def write_through(part, setitem) -> None:
             "taken before the tensor's values there changed: the part no longer shows them, "
             "so the update would write old values back; take the part afresh (t[i].zero_(), "
             "t.t().zero_())")
-    if not quiet and part._trace is None and whole._trace is IMPERATIVE and not imperative_paused():
+    if not (quiet or entry[5]) and part._trace is None and whole._trace is IMPERATIVE \
+            and not imperative_paused():
         # (a part of a recorded tensor taken under no_grad, updated while recording: its
         # update has no history, so writing it on would silently cut the gradient)
         part._value = then  # (the update is refused as a whole: the part keeps its values)
@@ -280,17 +362,21 @@ def write_through(part, setitem) -> None:
             f"{whole.shape} that requires grad, taken inside tg.no_grad(): its gradient would be "
             "cut (PyTorch refuses it too). Take the part outside tg.no_grad(), or update it "
             "inside tg.no_grad()")
-    if quiet:  # (detach(): the whole's data changes, nothing is recorded)
-        found = enter_grad_mode(no_grad_depth() + 1)
-        try:
+    outer, _WRITING.part = _WRITING.part, part  # (the whole's parts show the update, but this
+    try:  # one shows it already: see wrote)
+        if quiet:  # (detach(): the whole's data changes, nothing is recorded)
+            found = enter_grad_mode(no_grad_depth() + 1)
+            try:
+                setitem(whole, index, part)
+            finally:
+                exit_grad_mode(found)
+        else:
             setitem(whole, index, part)
-        finally:
-            exit_grad_mode(found)
-    else:
-        setitem(whole, index, part)
+    finally:
+        _WRITING.part = outer
     with _LOCK:  # (in step again: later updates of the part write on too)
         if _VIEWS.get(id(part), (None,))[0] is entry[0]:
-            _VIEWS[id(part)] = entry[:3] + (part._value, quiet)
+            _VIEWS[id(part)] = entry[:3] + (part._value,) + entry[4:]
 
 
 _plain_getitem = Tensor.__getitem__
