@@ -275,8 +275,9 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
 
 def _per_slice(func: Callable, kwargs: dict, randomness: str) -> Callable:
     """``func`` as one call of ``vmap`` runs it on each slice, with PyTorch's ``randomness`` for
-    the draws of layers' own streams (a Dropout given no key): ``'different'`` draws anew in
-    every slice, ``'same'`` gives every slice the first one's draws, ``'error'`` refuses them."""
+    the draws of layers' own streams (a Dropout given no key) and of the default stream
+    (``tg.randn``, ``nn.init.normal_``, ...): ``'different'`` draws anew in every slice,
+    ``'same'`` gives every slice the first one's draws, ``'error'`` refuses them."""
     first: list = []
 
     def run(*args):
@@ -285,7 +286,8 @@ def _per_slice(func: Callable, kwargs: dict, randomness: str) -> Callable:
         if randomness == "error":
             with stream_draws.refusing(
                     "vmap: called random operation while in randomness error mode (a layer drew "
-                    "from its own random stream). Please either use the 'same' or 'different' "
+                    "from its own random stream, or a sampler such as tg.randn from the default "
+                    "one). Please either use the 'same' or 'different' "
                     "randomness flags on vmap or perform the randomness operation out of vmap "
                     "(or give the layer a key)"):
                 return func(*args, **kwargs)

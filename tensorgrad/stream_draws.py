@@ -8,7 +8,8 @@ the generator's state for the same reason). The forward pass records the draws m
 the recomputation replays them in order instead of drawing. Under ``tg.jit`` the draws are plan
 steps, and the replay reuses the forward's step, so every run of the plan uses one mask for
 both. Per thread. ``torch.func.vmap``'s ``randomness`` uses the same frames: ``'same'`` replays
-the first slice's draws in the others, ``'error'`` refuses a draw.
+the first slice's draws in the others, ``'error'`` refuses a draw. So do the draws of the
+default stream PyTorch's samplers share (``tg.randn``, ``tg.nn.init.normal_``, ...).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Callable
 
-__all__ = ["draw", "recording", "replaying", "refusing"]
+__all__ = ["draw", "recording", "replaying", "refusing", "active"]
 
 
 class _Frames(threading.local):
@@ -25,6 +26,11 @@ class _Frames(threading.local):
 
 
 _FRAMES = _Frames()
+
+
+def active() -> bool:
+    """Whether a frame is open in this thread (a draw would be recorded, replayed or refused)."""
+    return bool(_FRAMES.stack)
 
 
 def draw(fresh: Callable[[], Any]) -> Any:

@@ -86,6 +86,21 @@ def test_argnums_may_be_a_numpy_integer_and_a_tuple_output_gets_pytorchs_error()
         G.hvp(lambda a: ((a ** 2).sum(),), np.ones(3), np.ones(3))
 
 
+@pytest.mark.parametrize("draw", [
+    lambda a: a + tg.randn(3), lambda a: a + tg.rand(3), lambda a: a + tg.randint(0, 10**6, (3,)),
+    lambda a: a + tg.randn_like(a), lambda a: a + tg.tensor(np.zeros(3)).normal_(),
+    lambda a: a + tg.nn.init.normal_(tg.tensor(np.zeros(3)))], ids=[
+    "randn", "rand", "randint", "randn_like", "normal_", "init.normal_"])
+def test_vmap_randomness_for_the_default_stream(draw):
+    x = np.zeros((4, 3))
+    same = np.asarray(tg.func.vmap(draw, randomness="same")(x))
+    assert all(np.array_equal(row, same[0]) for row in same)
+    different = np.asarray(tg.func.vmap(draw, randomness="different")(x))
+    assert any(not np.array_equal(row, different[0]) for row in different)
+    with pytest.raises(RuntimeError, match="randomness error mode"):
+        tg.func.vmap(draw)(x)
+
+
 def test_vmap_randomness_for_layers_own_streams():
     drop = tg.nn.Dropout(0.5)
     x = np.ones((4, 8))

@@ -61,3 +61,16 @@ def test_checkpoint_sequential_checks_its_arguments():
         checkpoint_sequential(m, 0, X)
     with pytest.raises(TypeError, match="unexpected keyword"):
         checkpoint_sequential(m, 2, X, preserve=True)
+
+
+def test_the_default_streams_draws_are_replayed_in_the_recomputation():
+    # PyTorch's checkpoint keeps the random state (preserve_rng_state=True): the recomputation
+    # draws what the forward pass drew, so the gradient belongs to the value computed
+    tg.manual_seed(3)
+    x = tg.tensor(np.ones(4), requires_grad=True)
+    y = checkpoint(lambda a: a * tg.randn(4) + tg.rand(4), x, use_reentrant=False)
+    y.sum().backward()
+    tg.manual_seed(3)
+    normal, uniform = np.asarray(tg.randn(4)), np.asarray(tg.rand(4))
+    np.testing.assert_array_equal(y.detach(), normal + uniform)
+    np.testing.assert_array_equal(x.grad, normal)

@@ -32,6 +32,7 @@ from typing import Callable, Union
 import numpy as np
 from scipy import special as _special
 
+from .. import stream_draws
 from ..imperative import no_grad
 from ..tensor import Tensor, concrete, traced_level
 from .param_owners import param_key
@@ -163,13 +164,29 @@ def initial_seed() -> int:
 
 def _gen(fn: str, generator) -> np.random.Generator:
     if generator is None:
-        return _STREAM.rng
+        # inside tensorgrad.func.vmap's randomness or a checkpoint's recomputation, each draw
+        # of the default stream goes through their frames (replayed, refused or recorded)
+        return _Framed(_STREAM.rng) if stream_draws.active() else _STREAM.rng
     if isinstance(generator, np.random.Generator):
         return generator
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
     raise TypeError(f"{fn}: generator must be an int seed, a numpy Generator or None, "
                     f"got {type(generator).__name__}")
+
+
+class _Framed:
+    """The default stream, each draw made through :func:`stream_draws.draw` (a copy each
+    time: a replayed draw is handed out again)."""
+
+    __slots__ = ("rng",)
+
+    def __init__(self, rng: np.random.Generator):
+        self.rng = rng
+
+    def __getattr__(self, name: str):
+        method = getattr(self.rng, name)
+        return lambda *args, **kwargs: np.copy(stream_draws.draw(lambda: method(*args, **kwargs)))
 
 
 def _target(fn: str, tensor, floating: bool = True) -> np.ndarray:
