@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from typing import Any, Callable
 
 import numpy as np
@@ -132,14 +133,48 @@ def _args_at(args: tuple, argnums):
     return tuple(args[i] for i in argnums)
 
 
+class _Order(threading.local):
+    def __init__(self):
+        self.like: dict = {}  # id(a _caller_order function) -> the arguments of its running call
+
+
+_ORDER = _Order()
+
+
+def _caller_order(func: Callable) -> Callable:
+    """``func`` given its arguments' dicts in the key order of the call :func:`_ordered_call`
+    is running (torch.func's transforms pass a dict as it is; flattening sorts its keys)."""
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        like = _ORDER.like.get(id(run))
+        return func(*(args if like is None else in_key_order(args, like)), **kwargs)
+    return run
+
+
+def _ordered_call(run: Callable, call: Callable, args: tuple, kwargs: dict):
+    """``call(*args, **kwargs)``, in which the :func:`_caller_order` function ``run`` sees
+    ``args``' key order."""
+    key = id(run)
+    outer = _ORDER.like.get(key)
+    _ORDER.like[key] = args
+    try:
+        return call(*args, **kwargs)
+    finally:
+        if outer is None:
+            del _ORDER.like[key]
+        else:
+            _ORDER.like[key] = outer
+
+
 def grad(func: Callable, argnums=0, has_aux: bool = False) -> Callable:
     """``torch.func.grad``: the gradient of a scalar ``func`` in ``argnums`` (with ``has_aux``,
     ``(grad, aux)``). A dict argument's gradient keeps the argument's key order, as
-    PyTorch's."""
-    g = _grad(_scalar_output(respecting_no_grad(func), has_aux, "grad"), argnums, has_aux)
+    PyTorch's, and so does the dict ``func`` is given."""
+    inner = _caller_order(func)
+    g = _grad(_scalar_output(respecting_no_grad(inner), has_aux, "grad"), argnums, has_aux)
 
     def ordered(*args, **kwargs):
-        out = g(*args, **kwargs)
+        out = _ordered_call(inner, g, args, kwargs)
         like = _args_at(args, argnums)
         if has_aux:
             return in_key_order(conj_complex(out[0]), like), out[1]
@@ -150,11 +185,12 @@ def grad(func: Callable, argnums=0, has_aux: bool = False) -> Callable:
 def grad_and_value(func: Callable, argnums=0, has_aux: bool = False) -> Callable:
     """``torch.func.grad_and_value``: ``(grad, value)``, or ``(grad, (value, aux))`` with
     ``has_aux``, from one evaluation."""
-    vg = value_and_grad(_scalar_output(respecting_no_grad(func), has_aux, "grad_and_value"),
+    inner = _caller_order(func)
+    vg = value_and_grad(_scalar_output(respecting_no_grad(inner), has_aux, "grad_and_value"),
                         argnums, has_aux)
 
     def both(*args, **kwargs):
-        value, g = vg(*args, **kwargs)
+        value, g = _ordered_call(inner, vg, args, kwargs)
         return in_key_order(conj_complex(g), _args_at(args, argnums)), value
     return _torch_errors("grad_and_value", argnums, both)
 
@@ -162,7 +198,8 @@ def grad_and_value(func: Callable, argnums=0, has_aux: bool = False) -> Callable
 def vjp(func: Callable, *primals, has_aux: bool = False):
     """``torch.func.vjp``: ``(func(*primals), vjp_fn)`` (and ``aux``); ``vjp_fn(ct)`` returns one
     cotangent per primal, a dict's with the primal's own key order, as PyTorch's."""
-    res = _vjp(respecting_no_grad(func), *primals, has_aux=has_aux)
+    res = _vjp(respecting_no_grad(lambda *a: func(*in_key_order(a, primals))), *primals,
+               has_aux=has_aux)
     pull = res[1]
 
     def vjp_fn(ct, *, retain_graph: bool = True, create_graph: bool | None = None):
@@ -191,7 +228,7 @@ def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: boo
                 raise TorchValueError(f"jvp: tangent {k} has shape {tuple(shape_of(t))}, its "
                                       f"primal has shape {tuple(shape_of(p))}; each tangent "
                                       "must have its primal's shape")
-    return _jvp(func, primals, tangents, has_aux=has_aux)
+    return _jvp(lambda *a: func(*in_key_order(a, primals)), primals, tangents, has_aux=has_aux)
 
 
 def _jac_order(jac, out_like, in_like):
@@ -213,7 +250,7 @@ def _in_key_order(make: Callable, func: Callable, argnums, has_aux: bool = False
         seen: list = []
 
         def noted(*a, **k):
-            out = func(*a, **k)
+            out = func(*in_key_order(a, args), **k)
             seen.append(out)
             return out
         res = make(noted)(*args, **kwargs)
@@ -257,9 +294,17 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
         raise ValueError(f"vmap: randomness must be 'error', 'different' or 'same', got "
                          f"{randomness!r}")
     def call(*args, **kwargs):
-        run = _per_slice(func, kwargs, randomness)
+        each = _per_slice(func, kwargs, randomness)
+        first: list = []  # (a slice's output: its dicts' key order is kept, as torch.func's)
+
+        def run(*a):
+            out = each(*in_key_order(a, args))  # (the arguments' dicts in their own order too)
+            if not first:
+                first.append(out)
+            return out
         if not (type(out_dims) is tuple and len(out_dims) == 1):
-            return _vmap(run, in_axes=in_dims, out_axes=out_dims)(*args)
+            res = _vmap(run, in_axes=in_dims, out_axes=out_dims)(*args)
+            return in_key_order(res, first[0]) if first else res
         single: list = []  # out_dims=(d,) for one output that is not a tuple: d (as PyTorch)
 
         def one(*a):
@@ -269,7 +314,8 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
             single.append(True)
             return (out,)
         res = _vmap(one, in_axes=in_dims, out_axes=out_dims)(*args)
-        return res[0] if single else res
+        res = in_key_order(res[0] if single else res, first[0]) if first else res
+        return res
     return call
 
 

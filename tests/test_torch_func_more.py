@@ -123,3 +123,23 @@ def test_vjp_fn_takes_pytorchs_keywords_and_vmap_a_one_tuple_of_out_dims():
     np.testing.assert_array_equal(tg.func.vmap(lambda v: v * 2, out_dims=(1,))(x), 2 * x.T)
     out = tg.func.vmap(lambda v: (v,), out_dims=(1,))(x)
     assert isinstance(out, tuple) and out[0].shape == (3, 2)
+
+
+def test_vmap_keeps_the_key_order_of_dicts_as_torch_func_does():
+    params = {"w": np.arange(4.0), "b": np.ones(1)}  # not sorted: zip(params, grads) must pair
+    xs = np.arange(12.0).reshape(3, 4)
+
+    def loss(p, x):
+        assert list(p) == ["w", "b"]  # the function sees the caller's order too
+        return (p["w"] * x).sum() * p["b"].sum()
+    per_sample = tg.func.vmap(tg.func.grad(loss), in_dims=(None, 0))(params, xs)
+    assert list(per_sample) == ["w", "b"]
+    for (name, p), g in zip(params.items(), per_sample.values()):
+        assert g.shape == (3,) + p.shape, name
+    np.testing.assert_array_equal(per_sample["w"], xs)
+    for g in (tg.func.grad(loss)(params, xs[1]), tg.func.grad_and_value(loss)(params, xs[1])[0],
+              tg.func.jacrev(loss)(params, xs[1]), tg.func.vjp(loss, params, xs[1])[1](1.0)[0]):
+        assert list(g) == ["w", "b"]
+    tg.func.jvp(loss, (params, xs[1]), (params, xs[1]))
+    assert list(tg.func.vmap(lambda p: {"z": p["w"], "a": p["b"]})(
+        {"w": np.ones((2, 3)), "b": np.ones((2, 1))})) == ["z", "a"]
