@@ -19,7 +19,7 @@ import numpy as np
 
 from . import ops as _ops
 from .guards import Held, lock_inputs, unlock
-from .recording import next_level
+from .recording import IMPERATIVE, next_level
 from .staging import as_array, check as _staged_check, is_staged, tracing_here
 from .tensor import Tensor, concrete, dtype_of, shape_of, traced_level
 from .tree import _CUSTOM, _dict_keys, tree_flatten, tree_unflatten
@@ -139,8 +139,16 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
             moved = lock_inputs(moved, held, "vmap")
             leaves = lock_inputs(leaves, held, "vmap")
 
+            # a tensor of the imperative tape (or a constant one) mapped over another axis: its
+            # slice is the part v[:, i] (an in-place update of it reaches v, as in torch.func)
+            parts = [ax % len(shape_of(concrete(v))) if m is not None and type(v) is Tensor
+                     and (v._trace is None or v._trace is IMPERATIVE) else 0
+                     for v, m, ax in zip(leaves, moved, axes)]
+
             def call(i):
-                a, k = tree_unflatten(td, [v if m is None else _lifted(m[i]) for v, m in zip(leaves, moved)])
+                a, k = tree_unflatten(td, [v if m is None else _lifted(m[i]) if not p
+                                           else v[(slice(None),) * p + (i,)]
+                                           for v, m, p in zip(leaves, moved, parts)])
                 return fun(*a, **k)
             outs = _run_slices(call, n, [v for v, m in zip(leaves, moved) if m is None], axis_name)
         finally:

@@ -19,13 +19,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .batching import vmap as _vmap
+from .batching import _spread_axes, vmap as _vmap
 from .hooks import TorchTypeError, TorchValueError
 from . import staging, stream_draws
 from .imperative import tensor
 from .nn.layers_more import _BatchNorm
 from .ops import conjugate
-from .recording import next_level, stopped_by_no_grad
+from .recording import IMPERATIVE, next_level, stopped_by_no_grad
 from .tensor import Tensor, concrete, shape_of, traced_level
 from .transform_parts import norm_argnums
 from .transforms import grad as _grad
@@ -294,6 +294,20 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
         raise ValueError(f"vmap: randomness must be 'error', 'different' or 'same', got "
                          f"{randomness!r}")
     def call(*args, **kwargs):
+        watched = [(t, t._value, t._trace, t._node) for t in _unmapped_tensors(args, in_dims)]
+        out = mapped(*args, **kwargs)
+        changed = [w for w in watched if w[0]._value is not w[1]]
+        for t, value, trace, node in changed:  # (given back as they came in, then refused)
+            t._value, t._trace, t._node = value, trace, node
+        if changed:
+            raise RuntimeError(
+                f"vmap: the function updated in place an argument that in_dims leaves unmapped "
+                f"(shape {tuple(changed[0][0].shape)}); here the function runs once per slice, "
+                "so the update would be made once per slice (torch.func.vmap refuses it too). "
+                "Map that argument, or update a copy (b = b.clone())")
+        return out
+
+    def mapped(*args, **kwargs):
         each = _per_slice(func, kwargs, randomness)
         first: list = []  # (a slice's output: its dicts' key order is kept, as torch.func's)
 
@@ -317,6 +331,18 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
         res = in_key_order(res[0] if single else res, first[0]) if first else res
         return res
     return call
+
+
+def _unmapped_tensors(args: tuple, in_dims) -> list:
+    """The tensors of the imperative tape (or constant ones) among ``args`` that ``in_dims``
+    leaves unmapped (none when ``in_dims`` does not fit: vmap's own error names it)."""
+    dims = tuple(in_dims) if isinstance(in_dims, (tuple, list)) else (in_dims,) * len(args)
+    try:
+        axes = _spread_axes(dims, args, "in_axes")
+    except (ValueError, TypeError):
+        return []
+    return [v for v, ax in zip(tree_flatten(args)[0], axes)
+            if ax is None and type(v) is Tensor and (v._trace is None or v._trace is IMPERATIVE)]
 
 
 def _per_slice(func: Callable, kwargs: dict, randomness: str) -> Callable:

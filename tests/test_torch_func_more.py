@@ -143,3 +143,15 @@ def test_vmap_keeps_the_key_order_of_dicts_as_torch_func_does():
     tg.func.jvp(loss, (params, xs[1]), (params, xs[1]))
     assert list(tg.func.vmap(lambda p: {"z": p["w"], "a": p["b"]})(
         {"w": np.ones((2, 3)), "b": np.ones((2, 1))})) == ["z", "a"]
+
+
+def test_vmap_in_place_updates_of_mapped_and_unmapped_arguments():
+    for dims in (1, -1):  # a slice along another axis is a part of the argument: updates reach it
+        x = tg.tensor(np.arange(6.0).reshape(2, 3))
+        out = tg.func.vmap(lambda a: a.mul_(2.0), in_dims=dims)(x)
+        np.testing.assert_array_equal(x.numpy(), 2 * np.arange(6.0).reshape(2, 3))
+        np.testing.assert_array_equal(np.asarray(out), x.numpy().T)
+    b = tg.tensor(np.zeros(3))  # unmapped: once per slice would be wrong; refused, b as it was
+    with pytest.raises(RuntimeError, match="updated in place an argument that in_dims leaves unmapped"):
+        tg.func.vmap(lambda a, b: b.add_(a), in_dims=(0, None))(tg.tensor(np.ones((2, 3))), b)
+    np.testing.assert_array_equal(b.numpy(), np.zeros(3))
