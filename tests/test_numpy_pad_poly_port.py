@@ -77,3 +77,28 @@ def test_common_type_reads_only_the_dtype_and_linspace_spans_subnormals():
         warnings.simplefilter("error", RuntimeWarning)
         np.testing.assert_array_equal(tg.vjp(lambda s: tg.linspace(s, stop, 5), np.float64(start))[0],
                                       np.linspace(start, stop, 5))
+
+
+def test_linear_ramp_differentiates_traced_end_values():
+    # JAX takes end_values as a static number; here they may be traced, and each end value's
+    # slope is the sum over its ramp's weights (checked with central differences)
+    X = np.arange(6.0).reshape(2, 3)
+    E = np.array([[1.0, 2.0], [3.0, 4.0]])
+    widths = ((1, 2), (2, 1))
+    ct = np.random.default_rng(0).normal(size=(5, 6))
+
+    def ref(x, e):
+        return np.sum(ct * np.pad(x, widths, mode="linear_ramp", end_values=e))
+    gx, ge = tg.vjp(lambda x, e: tg.pad(x, widths, mode="linear_ramp", end_values=e), X, E)[1](ct)
+    for got, at, other in ((gx, X, lambda v: ref(v, E)), (ge, E, lambda v: ref(X, v))):
+        want = np.zeros_like(at)
+        for i in np.ndindex(at.shape):
+            step = np.zeros_like(at)
+            step[i] = 1e-6
+            want[i] = (other(at + step) - other(at - step)) / 2e-6
+        np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)
+    tangent = tg.jvp(lambda e: tg.pad(X, widths, mode="linear_ramp", end_values=e), (E,),
+                     (np.ones_like(E),))[1]
+    np.testing.assert_allclose(np.sum(ct * np.asarray(tangent)), ge.sum(), rtol=1e-12)
+    x = np.array([1.0, 2.0, 3.0])  # a constant array, a traced scalar end value
+    assert tg.grad(lambda c: tg.sum(tg.pad(x, 2, mode="linear_ramp", end_values=c)))(1.5) == 3.0

@@ -446,7 +446,7 @@ def _pad_traced_constant(array, pad_width, values):
 def _pad_computed(array, pad_width, mode, stat_length=None, end_values=0, **kwargs):
     if kwargs:
         raise TypeError(f"pad: unexpected keyword(s) {sorted(kwargs)} for mode {mode!r}")
-    if not any_traced(array):  # nothing traced: NumPy's own
+    if not any_traced(array) and not any_traced(end_values):  # nothing traced: NumPy's own
         return np.pad(np.asarray(array), pad_width, mode=mode, stat_length=stat_length) \
             if mode != "linear_ramp" else np.pad(np.asarray(array), pad_width, mode=mode,
                                                  end_values=end_values)
@@ -459,7 +459,15 @@ def _pad_computed(array, pad_width, mode, stat_length=None, end_values=0, **kwar
     widths = _pairs(pad_width, n, "pad_width", int)
     if any(w < 0 for pair in widths for w in pair):
         raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
-    if mode == "linear_ramp":
+    if mode == "linear_ramp" and any_traced(end_values):  # differentiated: each pair's entries
+        try:
+            table = broadcast_to(end_values, (n, 2))
+        except ValueError:
+            raise ValueError(f"pad: end_values of shape {_shape(end_values)} does not fit an "
+                             f"input with {n} axes; give a number, a (before, after) pair, or "
+                             "one pair per axis") from None
+        ends = tuple((getitem(table, (k, 0)), getitem(table, (k, 1))) for k in range(n))
+    elif mode == "linear_ramp":
         ends = _pairs(end_values, n, "end_values", float)
     else:
         lengths = ((None, None),) * n if stat_length is None else \
