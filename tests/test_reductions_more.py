@@ -339,3 +339,26 @@ def test_means_of_empty_slices_and_no_degrees_of_freedom_are_quiet_nans_as_jax()
         assert np.isnan(loss.item()) and np.isnan(x.mean().item())
         loss.backward()
         assert x.grad.shape == (0, 3)
+
+
+@pytest.mark.parametrize("method", ["linear", "hazen", "weibull", "median_unbiased", "normal_unbiased",
+                                    "interpolated_inverted_cdf"])
+def test_quantile_slope_in_q_for_the_continuous_methods(method):
+    # each is linear in q between two order statistics: the slope in q is their difference
+    # times the virtual index's rate (checked with central differences away from the joints)
+    d = np.array([0.0, 1.0, 2.0, 3.0, 7.0, -1.5])
+    A = np.random.default_rng(0).normal(size=(3, 7))
+    A[1, 2] = np.nan
+    for q in (0.37, 0.03, 0.97):
+        h = 1e-7
+        want = (np.quantile(d, q + h, method=method) - np.quantile(d, q - h, method=method)) / (2 * h)
+        np.testing.assert_allclose(tg.grad(lambda p: tg.quantile(d, p, method=method))(q), want,
+                                   rtol=1e-6, atol=1e-9)
+        qs = np.array([q, 0.61])
+        J = tg.jacrev(lambda p: tg.nanquantile(A, p, axis=1, method=method))(qs)
+        step = np.array([h, 0.0])
+        want = (np.nanquantile(A, qs + step, axis=1, method=method)
+                - np.nanquantile(A, qs - step, axis=1, method=method)) / (2 * h)
+        np.testing.assert_allclose(J[:, :, 0], want, rtol=1e-6, atol=1e-8)
+        value = tg.quantile(d, tg.tensor(np.array(q)), method=method)  # the same number as NumPy's
+        assert np.asarray(value) == np.quantile(d, np.array(q), method=method)

@@ -358,8 +358,14 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nan, weights=None):
     elif w is None:
         out = lo
     else:
-        if hasattr(q, "shape") and method == "linear":  # a differentiable q: w carries its gradient
-            w = reshape(q, (-1,)) * (np.maximum(count, 1) - 1).astype(dtype_of(qc)) - marker
+        if hasattr(q, "shape") and (method == "linear" or method in _LINEAR):
+            # a differentiable q: w carries its gradient (_positions' arithmetic, in its order)
+            qs, n = reshape(q, (-1,)), np.maximum(count, 1).astype(dtype_of(qc))
+            if method == "linear":
+                w = qs * (n - 1) - marker
+            else:
+                alpha, beta = _LINEAR[method]
+                w = qs * n + (alpha + qs * (1 - alpha - beta)) - 1 - marker
         out = _lerp(lo, hi, w, dt)
     bad = count == 0
     if not skip_nan:
@@ -379,8 +385,11 @@ def quantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out=None, overwrite_
              interpolation=None) -> Array:
     """The ``q``-th quantiles over ``axis`` (``q`` in [0, 1], a scalar or an array).
 
-    The gradient flows to the order statistics the method picks (and to ``q`` for
-    ``'linear'``); which entries those are is a constant, as in ``jax.numpy.quantile``.
+    The gradient flows to the order statistics the method picks (and to ``q`` for the
+    methods that interpolate linearly in it: ``'linear'``, ``'hazen'``, ``'weibull'``,
+    ``'median_unbiased'``, ``'normal_unbiased'`` and ``'interpolated_inverted_cdf'``; the
+    others are piecewise constant in ``q``); which entries those are is a constant, as in
+    ``jax.numpy.quantile``.
     ``weights`` (NumPy's: ``a``'s shape, or its shape along ``axis``; only with
     ``method='inverted_cdf'``) weigh the entries of the empirical cdf; the quantile is
     piecewise constant in them, so their gradient is zero."""
