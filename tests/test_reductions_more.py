@@ -362,3 +362,28 @@ def test_quantile_slope_in_q_for_the_continuous_methods(method):
         np.testing.assert_allclose(J[:, :, 0], want, rtol=1e-6, atol=1e-8)
         value = tg.quantile(d, tg.tensor(np.array(q)), method=method)  # the same number as NumPy's
         assert np.asarray(value) == np.quantile(d, np.array(q), method=method)
+
+
+@pytest.mark.parametrize("name", ["var", "std", "nanvar", "nanstd"])
+def test_masked_moments_with_no_degree_of_freedom_left(name):
+    # NumPy's values (inf, NaN for 0/0) where the mask leaves entries but no degree of freedom,
+    # and a NaN slope at those entries (conventions: a value with no degree of freedom has
+    # NaN gradients where its entries exist), as JAX's for ddof=1
+    X = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]])
+    W = np.array([[True, False, False], [True, True, False]])
+    fn = getattr(tg, name)
+    for ddof in (1, 2, 3):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = getattr(np, name)(X, axis=1, ddof=ddof, where=W)
+        got = fn(X, axis=1, ddof=ddof, where=W)  # (quiet, as JAX: the suite turns warnings to errors)
+        np.testing.assert_array_equal(got, want)
+        for row in (0, 1):
+            g = tg.grad(lambda v: fn(v, axis=1, ddof=ddof, where=W)[row])(X)
+            np.testing.assert_array_equal(g[~W], 0.0)
+            if ddof >= W[row].sum() and not name.startswith("nan"):  # (nanvar's NaN is "no
+                assert np.all(np.isnan(g[row][W[row]]))  # result", an empty slice's: slope 0)
+            if ddof == 1 or name.startswith("nan"):  # (var: a 0/0 row's NaN reaches the other
+                # row's gradient too, as in JAX)
+                want_g = jax.grad(lambda v: getattr(jnp, name)(v, axis=1, ddof=ddof, where=W)[row])(X)
+                np.testing.assert_allclose(g, want_g, rtol=1e-13)

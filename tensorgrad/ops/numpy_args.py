@@ -127,16 +127,20 @@ def _count(mask, axis, keepdims):
 
 
 def _per_count(total, count, ddof=0):
-    """``total / (count − ddof)``, NaN where nothing is left; the division goes by a safe
-    count, so a caller that masks that NaN out gets a zero gradient (not 0/0)."""
+    """``total / max(count − ddof, 0)``, as NumPy: where entries are left with no degree of
+    freedom, inf (NaN for 0/0), with the slope of that division (±inf or NaN, as JAX's); NaN
+    where the slice holds no entry, whose division goes by a safe count, so a caller that
+    masks that NaN out gets a zero gradient (not 0/0)."""
     dof = np.maximum(count - ddof, 0)
     dt = dtype_of(concrete(total))
     if np.issubdtype(dt, np.inexact):  # float32 stays float32: NumPy divides in the sum's dtype
         dof = dof.astype(dt)
-    empty = dof <= 0
-    if not may_any(empty):
+    if not may_any(dof <= 0):
         return total / dof
-    return where(empty, np.nan, total / np.where(empty, 1, dof))
+    empty = np.less_equal(count, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # (NumPy's value; JAX does not warn)
+        out = total / np.where(empty, 1, dof)
+    return where(empty, np.nan, out) if may_any(empty) else out
 
 
 def _unpromoted(a, dtype):
