@@ -49,10 +49,12 @@ import sys
 
 import numpy as np
 
+from .recording import no_out
 from .staging import is_staged, out_refused
 from .tensor import NUMPY_FUNCTIONS, Tensor, concrete, dtype_of
+from .ufunc_keywords import UFUNC_KEYWORDS
 
-__all__ = ["numpy_path", "canonical_path", "is_traced", "no_rule_error"]
+__all__ = ["numpy_path", "canonical_path", "is_traced", "no_rule_error", "deliver"]
 
 #: ufunc methods with a rule: (ufunc path, method) -> the NumPy function that computes the same
 #: ufunc methods served by a NumPy function's path, or by a function (see
@@ -253,7 +255,7 @@ def _into_tensor(path: str, o: Tensor, r) -> None:
     o[...] = r
 
 
-def _deliver(path: str, result, out):
+def deliver(path: str, result, out, casting: str = "same_kind"):
     """Write ``result`` into NumPy's ``out`` arrays, if it carries no gradient."""
     single = not isinstance(out, tuple)
     outs = (out,) if single else out
@@ -279,7 +281,7 @@ def _deliver(path: str, result, out):
         v = np.asarray(v)
         if np.shape(o) != v.shape:
             raise ValueError(f"{path}: out has shape {np.shape(o)}, the result has shape {v.shape}")
-        np.copyto(o, v, casting="same_kind")
+        np.copyto(o, v, casting=casting)
     if single:
         return outs[0]
     return tuple(o if o is not None else r for o, r in zip(outs, results))
@@ -333,7 +335,10 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if kwargs.get("order") in ("C", "F", "A") or kwargs.get("subok") is False:
         kwargs.pop("order", None)  # (the memory layout of a new array; values are the same)
         kwargs.pop("subok", None)  # (a Tensor is no ndarray subclass)
-    if kwargs.get("casting") == "unsafe" and "dtype" not in kwargs:
+    casting = "same_kind"  # (what dtype= and out= may cast to, in a call)
+    if method == "__call__" and kwargs.get("casting") in ("no", "equiv", "safe", "same_kind", "unsafe"):
+        casting = kwargs.pop("casting")
+    elif kwargs.get("casting") == "unsafe" and "dtype" not in kwargs:
         del kwargs["casting"]  # (it only widens what dtype= or out= may cast to)
     for k, default in _UFUNC_DEFAULTS.items():
         if k in kwargs and kwargs[k] != default:
@@ -375,7 +380,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if dtype is not None and method in ("reduce", "accumulate") and "dtype" in (_accepted(impl) or ()):
         run_in = {"dtype": dtype}
     elif dtype is not None and method in ("__call__", "outer"):
-        inputs, loop_out = _loop_inputs(ufunc, inputs, dtype)
+        inputs, loop_out = _loop_inputs(ufunc, inputs, dtype, casting)
     elif dtype is not None:
         inputs = tuple(_cast(a, dtype) for a in inputs)
     elif method in ("reduce", "accumulate"):
@@ -428,8 +433,29 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         base = out[0]
         result = NUMPY_FUNCTIONS["numpy.where"](where, result, base)
     if out is not None:
-        return _deliver(path + what, result, out if len(out) > 1 else out[0])
+        return deliver(path + what, result, out if len(out) > 1 else out[0], casting)
     return result
+
+
+def _with_keywords(name: str, inputs: tuple, out, kwargs: dict):
+    """``tg.<ufunc>(..., out=, where=, dtype=, casting=, order=, subok=)``: NumPy's ufunc
+    keywords, as ``np.<ufunc>(...)`` takes them on tensors (and NumPy's own on arrays)."""
+    ufunc = getattr(np, name, None)
+    unknown = [k for k in kwargs if k not in _UFUNC_KEYWORDS]
+    if unknown:
+        raise TypeError(f"{name}() got an unexpected keyword argument {unknown[0]!r}")
+    if not isinstance(ufunc, np.ufunc) or ufunc.nin != len(inputs):
+        if out is not None:
+            raise no_out(name)
+        raise TypeError(f"{name}() takes no keyword argument {next(iter(kwargs))!r}")
+    if out is not None:
+        kwargs["out"] = out if isinstance(out, tuple) else (out,)
+    return _array_ufunc(None, ufunc, "__call__", *inputs, **kwargs)
+
+
+UFUNC_KEYWORDS.append(_with_keywords)
+_UFUNC_KEYWORDS = frozenset({"where", "dtype", "casting", "order", "subok", "signature", "axes", "axis",
+                             "keepdims"})
 
 
 def _cast(a, dtype):
@@ -445,13 +471,13 @@ def _dtype(a) -> np.dtype:
     return np.dtype(dtype_of(concrete(a)))
 
 
-def _loop_inputs(ufunc, inputs, dtype) -> tuple:
+def _loop_inputs(ufunc, inputs, dtype, casting: str = "same_kind") -> tuple:
     """The inputs of ``ufunc(*inputs, dtype=dtype)`` cast to the loop NumPy picks for them
     (NumPy scalars too; a Python number stays weak, as in NumPy's call), and the loop's
     output dtype; NumPy's own error where ``same_kind`` casting forbids the loop
     (``np.add(f32, 1, dtype=np.int8)``, ``np.multiply(i8, 1.5, dtype=np.int8)``)."""
     probe = tuple(type(a) if type(a) in _WEAK else _dtype(a) for a in inputs)
-    loop = ufunc.resolve_dtypes(probe + (None,) * ufunc.nout, casting="same_kind",
+    loop = ufunc.resolve_dtypes(probe + (None,) * ufunc.nout, casting=casting,
                                 signature=(None,) * ufunc.nin + (np.dtype(dtype),) * ufunc.nout)
     cast = tuple(_cast(a, d) if isinstance(a, (Tensor, np.ndarray)) else d.type(a)
                  if isinstance(a, np.generic) else a for a, d in zip(inputs, loop))
@@ -508,7 +534,7 @@ def _array_function(self, func, types, args, kwargs):
         _check_keywords(path, impl, kwargs)
     result = impl(*args, **kwargs)
     if out is not None:
-        return _deliver(path, result, out)
+        return deliver(path, result, out)
     return result
 
 

@@ -26,6 +26,7 @@ from .guards import Held, frozen
 from .jit_aot import note_constants
 from .sweep import node_jvp
 from .tensor import Tensor, as_numpy_args, dtype_of, shape_of
+from .ufunc_keywords import with_keywords
 
 __all__ = ["bind", "call_forward", "ReverseTrace", "ForwardTrace", "Node", "leaf_node",
            "new_reverse_trace", "new_forward_trace", "close_trace", "IMPERATIVE", "OpError",
@@ -418,9 +419,9 @@ def unary_function(op):
     an object or string array) it is :func:`bind` itself."""
     ndarray = np.ndarray
 
-    def fn(x, *, out=None):
-        if out is not None:
-            raise no_out(op.name)
+    def fn(x, *, out=None, **kwargs):
+        if out is not None or kwargs:
+            return with_keywords(op.name, (x,), out, kwargs)
         t = type(x)
         if t is Tensor:
             top = x._trace
@@ -469,9 +470,9 @@ def binary_function(op):
     """
     ndarray = np.ndarray
 
-    def fn(x, y, *, out=None):
-        if out is not None:
-            raise no_out(op.name)
+    def fn(x, y, *, out=None, **kwargs):
+        if out is not None or kwargs:
+            return with_keywords(op.name, (x, y), out, kwargs)
         if staging.active or debug.enabled:
             return bind(op, (x, y), ())
         tx = type(x)

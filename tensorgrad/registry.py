@@ -100,6 +100,7 @@ from .op_errors import named_error, naming
 from .torch_form import TORCH_FORM, keyword_names, torch_form_of
 from .recording import binary_function, bind, no_out, unary_function
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
+from .ufunc_keywords import with_keywords
 
 __all__ = ["REGISTRY", "FUNCTIONS", "Op", "Example", "elementwise", "linear", "nondifferentiable",
            "general", "function", "get_op", "register", "register_numpy", "register_namespace",
@@ -474,9 +475,15 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
         fn.__signature__ = inspect.signature(check)
         doc = check.__doc__ or op.doc
     elif signature is not None:
-        takes_out = "out" in inspect.signature(signature).parameters
+        own = frozenset(inspect.signature(signature).parameters)
+        takes_out = "out" in own
+        ufunc = isinstance(getattr(np, op.name, None), np.ufunc)  # (tg.sign(x, out=buf): NumPy's)
 
         def fn(*args, **kwargs):
+            if ufunc and not own.issuperset(kwargs):
+                out = kwargs.pop("out", None)
+                if out is not None or not own.issuperset(kwargs):
+                    return with_keywords(op.name, args, out, kwargs)
             if not takes_out and "out" in kwargs:  # NumPy's out=None: accepted, as in JAX
                 if kwargs.pop("out") is not None:
                     raise no_out(op.name)
@@ -647,8 +654,13 @@ def _taking_out(f: Callable) -> Callable:
             or not _numpy_takes_out(f.__name__):
         return f
 
+    ufunc = isinstance(getattr(np, f.__name__, None), np.ufunc)  # (tg.copysign: NumPy's keywords)
+    own = frozenset(params)
+
     @functools.wraps(f)
     def published(*args, out=None, **kwargs):
+        if ufunc and (out is not None or not own.issuperset(kwargs)):
+            return with_keywords(f.__name__, args, out, kwargs)
         if out is not None:
             raise no_out(f.__name__)
         return f(*args, **kwargs)

@@ -32,9 +32,10 @@ import numpy as np
 
 from ..jacobians.local import RuleMap
 from ..jacobians.maps import Dense, MatmulLeft, MatmulRight
-from ..recording import bind, no_out
+from ..recording import bind
 from ..registry import Example, function, general
 from ..typing import Array, ArrayLike  # noqa: F401
+from ..ufunc_keywords import with_keywords
 from ._util import concrete, dtype_of, ndim_of, shape_of
 from .elementwise import astype
 from .shape import expand_dims, reshape, squeeze, swapaxes
@@ -180,8 +181,8 @@ def _matmul_public(x1: ArrayLike, x2: ArrayLike, /, *, out=None, precision=None,
     """Matrix product with NumPy's broadcasting over leading axes (``np.matmul``,
     ``jnp.matmul``). ``precision`` is accepted (NumPy computes at full precision);
     ``preferred_element_type`` computes, and returns, the product in that dtype."""
-    if out is not None:
-        raise no_out("matmul")
+    if out is not None:  # (NumPy's gufunc out=, as np.matmul(x1, x2, out=buf) takes it)
+        return with_keywords("matmul", (x1, x2), out, {})
     if preferred_element_type is not None:
         x1, x2 = in_preferred_type((x1, x2), preferred_element_type)
     return matmul(x1, x2)

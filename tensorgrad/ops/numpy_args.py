@@ -25,6 +25,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..dispatch import deliver
 from ..registry import FUNCTIONS, TORCH_FORM, register_numpy
 from ..staging import is_staged, may_any
 from ..tensor import Tensor
@@ -520,19 +521,37 @@ def torch_keywords(f: Callable, name: str) -> Callable:
     return published
 
 
+def _writing_out(fn: Callable) -> Callable:
+    """``fn`` with NumPy's ``out=`` (a keyword, or in its place among the positional
+    arguments): the result is written into ``out`` with the unsafe casting NumPy's reductions
+    use, and ``out`` comes back (a result that carries a gradient is refused, naming ``fn``)."""
+    at = list(inspect.signature(fn).parameters).index("out")
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        if len(args) > at:
+            out, args = args[at], args[:at] + (None,) + args[at + 1:]
+        else:
+            out = kwargs.pop("out", None)
+        result = fn(*args, **kwargs)
+        return result if out is None else deliver(fn.__name__, result, out, "unsafe")
+    return run
+
+
 # the public functions of these names (tg.sum, ...) and the NumPy paths they serve
 _ADAPTED = (sum, prod, mean, var, std, max, min, nansum, nanmean, nanmax, nanmin, nanprod, nanvar,
             nanstd, all, any, argmax, argmin, sort, argsort)
 for _fn in _ADAPTED:
     _fn.__module__ = "tensorgrad"
     _fn.numpy_signature_of = _fn  # the public function itself (tg.<name>)
-    FUNCTIONS[_fn.__name__] = torch_keywords(_fn, _fn.__name__)  # (tg.sum(x, dim=1): PyTorch's)
+    FUNCTIONS[_fn.__name__] = torch_keywords(  # (tg.sum(x, dim=1): PyTorch's)
+        _writing_out(_fn) if "out" in inspect.signature(_fn).parameters else _fn, _fn.__name__)
     register_numpy(f"numpy.{_fn.__name__}", FUNCTIONS[_fn.__name__])
 # (tg.amax(x, dim=1) is PyTorch's amax, the values alone: the Tensor method of that name)
 FUNCTIONS["amax"], FUNCTIONS["amin"] = (torch_keywords(functools.wraps(f)(functools.partial(f)), n)
-                                        for f, n in ((max, "amax"), (min, "amin")))
-register_numpy("numpy.amax", max)
-register_numpy("numpy.amin", min)
+                                        for f, n in ((_writing_out(max), "amax"), (_writing_out(min), "amin")))
+register_numpy("numpy.amax", FUNCTIONS["max"])
+register_numpy("numpy.amin", FUNCTIONS["min"])
 # ndarray's methods of these names take NumPy's parameters in NumPy's order too
 # (a.sum(axis, dtype, out, keepdims, initial, where)); the ops' short signatures would
 # read t.sum(0, np.float32) as keepdims=True

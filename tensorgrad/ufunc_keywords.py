@@ -1,0 +1,19 @@
+"""NumPy's ufunc keywords on tensorgrad's public functions: ``tg.exp(x, out=buf)``,
+``tg.add(a, b, where=mask, out=c)``, ``tg.multiply(a, b, dtype=np.float32)``.
+
+The functions of the registry's ops take them here, by :data:`UFUNC_KEYWORDS`, which
+:mod:`tensorgrad.dispatch` fills with the rules ``np.exp(x, out=buf)`` follows on tensors
+(this module imports nothing of tensorgrad, so the engine's modules can import it)."""
+from __future__ import annotations
+
+__all__ = ["UFUNC_KEYWORDS", "with_keywords"]
+
+#: the function ``(name, inputs, out, kwargs) -> result`` (installed by tensorgrad.dispatch)
+UFUNC_KEYWORDS: list = []
+
+
+def with_keywords(name: str, inputs: tuple, out, kwargs: dict):
+    """``tg.<name>(*inputs, out=out, **kwargs)`` by NumPy's ufunc rules."""
+    if not UFUNC_KEYWORDS:  # pragma: no cover - tensorgrad.dispatch is imported with tensorgrad
+        raise TypeError(f"{name}: out= and NumPy's ufunc keywords need tensorgrad.dispatch")
+    return UFUNC_KEYWORDS[0](name, inputs, out, kwargs)
