@@ -31,7 +31,7 @@ from .guards import locked_tree
 from . import ops as _ops
 from . import hooks as _hooks
 from .hooks import TorchTypeError, TorchValueError, note_gradient
-from .imperative import _setitem_through, check_cast, rule_mode
+from .imperative import _setitem_through, check_cast, no_grad, rule_mode
 from .imperative import tensor as _tensor
 from .ops import stop_gradient
 from .recording import IMPERATIVE
@@ -187,7 +187,8 @@ class DataArray(GradArray):
             out = full
         t.data = out
         wrote(t, None, quiet=True)  # (t's own parts show the new values, as t.data's memory)
-        write_through(t, _setitem_through)  # (t itself a part of a tensor: w[0].data.zero_())
+        with no_grad():  # (t itself a part of a tensor, w[0].data.zero_(): into it, unrecorded,
+            write_through(t, _setitem_through)  # as PyTorch's .data writes, a leaf's too)
         view = t.data
         for key in self.path:
             view = view[key]

@@ -382,10 +382,11 @@ def _in_place(symbol: str, op, what: str = "", instead: str = "", region=None):
         return self
 
     def updating(self, other):
+        before = (self._value, self._trace, self._node)
         out = method(self, other)
         if out is self:  # (a part of a tensor, w[0]: the whole takes it too, as a view's)
+            _through(self, before)
             wrote(self, region)  # (its parts there show the new values, as PyTorch's views)
-            write_through(self, _setitem_through)
         elif out is NotImplemented and is_view(self) and operator_writes_through(self):
             # (a constant part of an imperative tensor, taken under no_grad: it
             _setitem_through(self, Ellipsis, op(self, other))  # takes the value, as add_ does)
@@ -435,8 +436,19 @@ def _setitem(self: Tensor, idx, value) -> None:
 
 
 def _setitem_through(self: Tensor, idx, value) -> None:
+    before = (self._value, self._trace, self._node)
     _setitem(self, idx, value)
-    write_through(self, _setitem_through)  # (a part of a tensor, w[0]: the whole takes it too)
+    _through(self, before)  # (a part of a tensor, w[0]: the whole takes it too)
+
+
+def _through(t: Tensor, before: tuple) -> None:
+    """Write the updated part ``t`` into its whole; if the whole refuses it (a leaf that
+    requires grad, while recording), ``t`` gets its state ``before`` back, so the two agree."""
+    try:
+        write_through(t, _setitem_through)
+    except BaseException:
+        t._value, t._trace, t._node = before
+        raise
 
 
 Tensor.__setitem__ = _setitem_through
@@ -461,6 +473,14 @@ def _set_data(self: Tensor, value) -> None:
     if self._trace is IMPERATIVE:
         a.flags.writeable = False
     self._value = a
+
+
+def write_data(t: Tensor, value) -> None:
+    """``t`` takes ``value`` in place without recording, as PyTorch's in-place writes of its
+    data (an optimizer's step, ``load_state_dict``'s ``copy_``): ``t.data = value``, and the
+    views of ``t`` show it (after ``t.data = v`` itself they do not: new memory in PyTorch)."""
+    t.data = value
+    wrote(t, None, quiet=True)
 
 
 def _get_data(self: Tensor):

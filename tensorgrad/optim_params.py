@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .imperative import enable_grad, no_grad
+from .imperative import enable_grad, no_grad, write_data
 from .nn.param_owners import tensor_for
 from .tensor import Tensor, concrete
 
@@ -358,7 +358,7 @@ class ParamOptimizer:
                     # (.grad is PyTorch's convention; step takes tg.grad's, its conjugate)
                     new, state = opt.step(concrete(p), np.conj(g) if g.dtype.kind == "c" else g,
                                           state)
-                    p.data = new
+                    write_data(p, new)
                     self.state[id(p)] = state
         return loss
 
@@ -376,7 +376,7 @@ class ParamOptimizer:
         def evaluate(values):
             with no_grad():
                 for p, v in zip(params, values):
-                    p.data = v
+                    write_data(p, v)
             with enable_grad():
                 loss = closure()
             if not first:
@@ -388,7 +388,7 @@ class ParamOptimizer:
         new, state = opt.step(values, evaluate, opt.init(values) if state is None else state)
         with no_grad():
             for p, v in zip(params, new):
-                p.data = v
+                write_data(p, v)
         self.state[id(params[0])] = state
         return first[0]
 

@@ -14,7 +14,7 @@ from . import linalg as _linalg
 from . import ops as tgo
 from .recording import IMPERATIVE, imperative_paused
 from .tensor import Tensor, concrete, traced_level
-from .tensor_views import is_view
+from .tensor_views import is_view, reshaped
 from .tensor_torch_more import _grid, _src, dim_of, dims_of, ints_of, method
 
 __all__: list = []
@@ -101,6 +101,7 @@ def _reshaping(name: str):
     fresh = "swapaxes" if name == "transpose_" else name[:-1]  # (PyTorch's transpose: a swap)
 
     def m(self, *args, **kwargs):
+        before = tuple(self.shape)
         result = getattr(self, fresh)(*args, **kwargs)
         if type(self) is not Tensor or traced_level(self) > 0 or (
                 self._trace is not IMPERATIVE and self._trace is not None) or is_view(self):
@@ -117,6 +118,7 @@ def _reshaping(name: str):
             self._value, self._node = result._value, result._node
         else:
             self._value = concrete(result)
+        reshaped(self, lambda t: getattr(t, fresh)(*args, **kwargs), before)  # (its views follow)
         return self
     m.__name__ = m.__qualname__ = name
     method(name)(m)

@@ -31,8 +31,11 @@ def _noting(fn, quiet: bool, replayed: bool = False):
     def made(self, *args, **kwargs):
         out = fn(self, *args, **kwargs)
         if type(out) is Tensor and (self._trace is None or self._trace is IMPERATIVE):
-            replay = (lambda t: fn(t, *args, **kwargs)) if replayed else None
-            note_positions(self, out, quiet, replay)
+            # (the method again, for the places of a view whose value shares no memory: a
+            # replayed method's, or any view of a 0-d tensor, x[1].view(1), whose value is a
+            # NumPy scalar)
+            again = lambda t: fn(t, *args, **kwargs)  # noqa: E731
+            note_positions(self, out, quiet, again if replayed else None, again)
         return out
     return made
 

@@ -39,8 +39,8 @@ import numpy as np
 from .recording import IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_paused, no_grad_depth
 from .tensor import Tensor, concrete
 
-__all__ = ["note_view", "note_positions", "write_through", "wrote", "is_view", "basic_index",
-           "operator_writes_through"]
+__all__ = ["note_view", "note_positions", "write_through", "wrote", "reshaped", "is_view",
+           "basic_index", "operator_writes_through"]
 
 # id(part) -> (weakref to the part, the whole, index, the part's value when taken, quiet,
 # recorded): the index is a basic index or the part's _Positions; quiet: written on without
@@ -250,7 +250,7 @@ def _flat_positions(part: np.ndarray, whole: np.ndarray):
     return order[i]
 
 
-def note_positions(whole, part, quiet: bool = False, replay=None) -> None:
+def note_positions(whole, part, quiet: bool = False, replay=None, again=None) -> None:
     """Note ``part``, the result of a method of ``whole``, as a view of it when its NumPy value
     is a view of the whole's (see the module's docstring); ``quiet``: written on without
     recording (``detach``). ``replay`` (a function of a tensor: the method again) marks a
@@ -263,6 +263,16 @@ def note_positions(whole, part, quiet: bool = False, replay=None) -> None:
     pv, wv = part._value, whole._value
     if quiet and _detach_of_part(whole, part):
         return
+    if replay is None and again is not None and np.ndim(wv) == 0 and type(pv) is np.ndarray:
+        # a view of a 0-d part (x[1].view(1)), whose value is a NumPy scalar with no memory to
+        # match: noted with the part's own whole, its places the method on the part's place
+        entry = _entry(whole)
+        up = None if entry is None or type(entry[2]) is _Positions else _whole(entry)
+        if up is None or type(up._value) is not np.ndarray:
+            return
+        index = _plain(entry[2])
+        whole, wv = up, up._value
+        replay = lambda t: again(_plain_getitem(t, index))  # noqa: E731
     if type(pv) is not np.ndarray or type(wv) is not np.ndarray or pv.dtype != wv.dtype \
             or (replay is None and not np.may_share_memory(pv, wv)):
         return
@@ -274,14 +284,47 @@ def note_positions(whole, part, quiet: bool = False, replay=None) -> None:
     _note(part, whole, weakref.ref(whole) if quiet else whole, _Positions(pv, wv, replay), pv, quiet)
 
 
+def reshaped(t, method, before: tuple) -> None:
+    """After ``t``'s shape changed in place (``t.t_()``, ``t.unsqueeze_(0)``: its new value is
+    ``method(t)`` of its value of shape ``before``), its noted parts keep their entries, as
+    PyTorch's views keep their memory: each part's places are moved to the new layout."""
+    keys = _PARTS.get(id(t))
+    if not keys:
+        return
+    n = int(np.prod(before, dtype=np.int64))
+    moved = np.asarray(concrete(method(Tensor(np.arange(n).reshape(before)))))
+    if moved.size != n or not np.array_equal(np.sort(moved.ravel()), np.arange(n)):
+        return  # (not a rearrangement: the parts are stale, and their updates raise)
+    now = np.empty(n, np.intp)
+    now[moved.ravel()] = np.arange(n)  # old flat position -> new flat position
+    with _LOCK:
+        entries = [(k, _VIEWS.get(k)) for k in tuple(keys)]
+    for key, entry in entries:
+        if entry is None or _whole(entry) is not t:
+            continue
+        index = entry[2]
+        try:
+            old = (np.ravel_multi_index(index.of(before), before) if type(index) is _Positions
+                   else np.arange(n).reshape(before)[_plain(index)])
+        except (IndexError, ValueError, RuntimeError):
+            continue
+        places = _Positions(np.asarray(entry[3]), np.broadcast_to(np.empty((), np.int8), moved.shape))
+        places.flat, places.shared = now[old], getattr(index, "shared", False)
+        places.index = np.unravel_index(places.flat, moved.shape)
+        with _LOCK:
+            if _VIEWS.get(key) is entry:
+                _VIEWS[key] = entry[:2] + (places,) + entry[3:]
+
+
 def _detach_of_part(whole, part) -> bool:
     """Note ``part = whole.detach()`` of a part taken by basic indexing (``x[i].detach()``, a 0-d
-    one too, whose value has no memory to match) as that part's index into its own whole,
-    held weakly (see :func:`note_positions`). False when ``whole`` is no such part."""
+    one too, whose value has no memory to match) or of a replayed view (``diagonal``, whose
+    value is a copy) as that part's place in its own whole, held weakly (see
+    :func:`note_positions`). False when ``whole`` is no such part."""
     entry = _entry(whole)
-    if entry is None or type(entry[2]) is _Positions \
+    if entry is None or type(entry[2]) is _Positions and entry[2].replay is None \
             or np.shape(part._value) != np.shape(whole._value):
-        return False
+        return False  # (a view sharing memory: _root finds its tensor from the memory)
     up = _whole(entry)
     if up is None:
         return False

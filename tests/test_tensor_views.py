@@ -361,3 +361,56 @@ def test_a_view_shows_its_tensors_later_updates_and_their_history():
     assert float(r.detach()) == 24.0
     (r * 5.0).backward()
     np.testing.assert_array_equal(w.grad, [0.0, 5.0, 0.0])
+
+
+def test_views_follow_optimizer_steps_data_writes_and_in_place_reshapes():
+    # an optimizer step and load_state_dict write a parameter in place, as PyTorch's do: its
+    # views show the new values (and take updates afterwards)
+    w = tg.nn.Parameter(np.array([1.0, 2.0, 3.0]))
+    v, col = w[:2], w.view(3, 1)
+    opt = tg.optim.SGD([w], lr=0.1, momentum=0.9)
+    (w * w).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(v.detach(), [0.8, 1.6], rtol=1e-15)
+    np.testing.assert_allclose(col.detach().ravel(), w.detach(), rtol=0)
+    with tg.no_grad():
+        v.zero_()
+    np.testing.assert_allclose(w.detach(), [0.0, 0.0, 2.4], rtol=1e-15)
+    # .data's in-place methods on a view of a leaf: into the leaf, unrecorded (PyTorch's)
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[:2].data.mul_(2.0)
+    x.t().data[2] = 9.0
+    np.testing.assert_array_equal(x.detach(), [2.0, 4.0, 9.0])
+    y = tg.tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
+    y.diagonal().detach().zero_()  # (diagonal's value is a copy: its detach writes on too)
+    np.testing.assert_array_equal(y.detach(), [[0.0, 2.0], [3.0, 0.0]])
+    # an update the whole refuses leaves the view as it was: the two still agree
+    part = x[1:]
+    with pytest.raises(RuntimeError, match="leaf"):
+        part.mul_(5.0)
+    np.testing.assert_array_equal(part.detach(), x.detach()[1:])
+    # a shape change in place (t_, squeeze_, unsqueeze_, transpose_) keeps the views' entries
+    z = tg.tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    row = z[0]
+    z.t_()
+    z.mul_(2.0)
+    np.testing.assert_array_equal(row.numpy(), [2.0, 4.0])
+    row.zero_()
+    np.testing.assert_array_equal(z.numpy(), [[0.0, 6.0], [0.0, 8.0]])
+
+
+def test_views_of_single_entries_are_views():
+    x = tg.tensor([1.0, 2.0, 3.0])
+    a, b, c = x[1].view(1), x[2].unsqueeze(0), x[0].expand(2)
+    a.mul_(10.0)
+    x.add_(1.0)
+    np.testing.assert_array_equal(x.numpy(), [2.0, 21.0, 4.0])
+    np.testing.assert_array_equal(a.numpy(), [21.0])
+    np.testing.assert_array_equal(b.numpy(), [4.0])
+    np.testing.assert_array_equal(c.numpy(), [2.0, 2.0])
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = w * 1.0
+    e = h[0].reshape(1, 1)
+    h.mul_(3.0)  # e shows h's update and its history: (3 w0)², slope 18 w0
+    (e * e).sum().backward()
+    np.testing.assert_array_equal(w.grad, [18.0, 0.0])

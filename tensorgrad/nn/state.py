@@ -13,6 +13,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..hooks import as_grad
+from ..imperative import write_data
 from ..tensor import Tensor, concrete, traced_level
 from ..tree import tree_flatten, tree_unflatten
 
@@ -35,7 +36,7 @@ def into_tensors(old: list, new: list) -> list:
     out = list(new)
     for i, (o, v) in enumerate(zip(old, new)):
         if isinstance(o, Tensor) and o is not v:
-            o.data = np.array(concrete(v))
+            write_data(o, np.array(concrete(v)))
             out[i] = o
     return out
 
@@ -128,7 +129,7 @@ class StateDictMixin:
             if n not in given:
                 new_leaves.append(leaf)
             elif isinstance(leaf, Tensor):
-                leaf.data = value(n, leaf)  # (the same tensor object, a new value)
+                write_data(leaf, value(n, leaf))  # (the same tensor object, a new value)
                 new_leaves.append(leaf)
             else:
                 new_leaves.append(value(n, leaf))
