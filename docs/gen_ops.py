@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import tensorgrad as tg  # noqa: E402
+import numpy as np  # noqa: E402
 
 PAGE = ROOT / "docs" / "ops.md"
 
@@ -30,9 +31,11 @@ in its input: its JVP is the op itself), *dense* (rules written by hand),
 *none* (no derivative: comparisons, argmax). A function without a registry
 entry of its own is built from other ops. The [registry guide](registry.md)
 shows how to add one; `tensorgrad check --list` prints the registry from the shell.
-Where NumPy's function of the same name takes `out=`, tensorgrad's accepts
-`out=None` (NumPy's default), as JAX does, and raises `TypeError` for an array
-to write into: its results are new arrays (the keyword is left out below).
+Where NumPy's function of the same name is a ufunc, tensorgrad's takes NumPy's
+`out=`, `where=`, `dtype=` and `casting=` as `np.<ufunc>` takes them on tensors
+(an `out=` array takes only a result without a gradient). The other functions whose
+NumPy namesake takes `out=` accept `out=None` (NumPy's default), as JAX does, and
+raise `TypeError` for an array to write into. These keywords are left out below.
 """
 
 
@@ -51,9 +54,10 @@ def _signature(f) -> str:
     except (TypeError, ValueError):
         return "(...)"
     parts = []
+    ufunc = isinstance(getattr(np, getattr(f, "__name__", ""), None), np.ufunc)
     for p in sig.parameters.values():
-        if p.name == "out" and p.kind is p.KEYWORD_ONLY:  # (NumPy's out=None: see the header)
-            continue
+        if p.name == "out" and p.kind is p.KEYWORD_ONLY or p.kind is p.VAR_KEYWORD and ufunc:
+            continue  # (NumPy's out= and ufunc keywords: see the header)
         s = p.name if p.kind is not p.VAR_POSITIONAL else "*" + p.name
         if p.default is not p.empty:
             s += f"={p.default!r}"

@@ -26,7 +26,7 @@ from .guards import Held, frozen
 from .jit_aot import note_constants
 from .sweep import node_jvp
 from .tensor import Tensor, as_numpy_args, dtype_of, shape_of
-from .ufunc_keywords import with_keywords
+from .ufunc_keywords import shown_as, with_keywords
 
 __all__ = ["bind", "call_forward", "ReverseTrace", "ForwardTrace", "Node", "leaf_node",
            "new_reverse_trace", "new_forward_trace", "close_trace", "IMPERATIVE", "OpError",
@@ -445,7 +445,7 @@ def unary_function(op):
             except OP_ERRORS:  # call_forward raises it again, with the clear message
                 return call_forward(op, (x,), ())
         return bind(op, (x,), ())
-    return fn
+    return shown_as(fn, ("x",))
 
 
 _PLAIN = (np.ndarray, float, int)  # constants the binary fast path takes as they are
@@ -516,7 +516,7 @@ def binary_function(op):
         else:
             node = Node(op, (), (pa, pb), primals, out, shape_of(out), dtype_of(out))
         return Tensor(out, top, node)
-    return fn
+    return shown_as(fn, ("x", "y"))
 
 
 # --------------------------------------------------------------------------

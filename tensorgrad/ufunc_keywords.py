@@ -6,7 +6,9 @@ The functions of the registry's ops take them here, by :data:`UFUNC_KEYWORDS`, w
 (this module imports nothing of tensorgrad, so the engine's modules can import it)."""
 from __future__ import annotations
 
-__all__ = ["UFUNC_KEYWORDS", "with_keywords"]
+import inspect
+
+__all__ = ["UFUNC_KEYWORDS", "with_keywords", "shown_as"]
 
 #: the function ``(name, inputs, out, kwargs) -> result`` (installed by tensorgrad.dispatch)
 UFUNC_KEYWORDS: list = []
@@ -17,3 +19,12 @@ def with_keywords(name: str, inputs: tuple, out, kwargs: dict):
     if not UFUNC_KEYWORDS:  # pragma: no cover - tensorgrad.dispatch is imported with tensorgrad
         raise TypeError(f"{name}: out= and NumPy's ufunc keywords need tensorgrad.dispatch")
     return UFUNC_KEYWORDS[0](name, inputs, out, kwargs)
+
+
+def shown_as(fn, names: tuple):
+    """``fn`` (``def fn(x, *, out=None, **kwargs)``) with the signature ``(x, *, out=None)`` for
+    ``names`` ``("x",)``: the ufunc keywords are NumPy's, not the op's own parameters."""
+    P = inspect.Parameter
+    fn.__signature__ = inspect.Signature([P(n, P.POSITIONAL_OR_KEYWORD) for n in names]
+                                         + [P("out", P.KEYWORD_ONLY, default=None)])
+    return fn
