@@ -11,9 +11,11 @@ from __future__ import annotations
 import functools
 import inspect
 
+import numpy as np
+
 from .recording import IMPERATIVE
 from .tensor import Tensor
-from .tensor_views import note_positions
+from .tensor_views import is_view, note_positions
 
 __all__ = ["VIEW_METHODS", "VIEW_PROPERTIES"]
 
@@ -26,7 +28,7 @@ VIEW_PROPERTIES = ("T", "mT", "H", "mH", "real")
 _REPLAYED = ("diagonal",)
 
 
-def _noting(fn, quiet: bool, replayed: bool = False):
+def _noting(fn, quiet: bool, replayed: bool = False, strict: bool = False):
     @functools.wraps(fn)
     def made(self, *args, **kwargs):
         out = fn(self, *args, **kwargs)
@@ -35,13 +37,35 @@ def _noting(fn, quiet: bool, replayed: bool = False):
             # replayed method's, or any view of a 0-d tensor, x[1].view(1), whose value is a
             # NumPy scalar)
             again = lambda t: fn(t, *args, **kwargs)  # noqa: E731
-            note_positions(self, out, quiet, again if replayed else None, again)
+            # (a view of a value whose layout is tensorgrad's own: by its places, see _must_view)
+            replay = replayed or strict and not _must_view(fn.__name__, self, out)
+            note_positions(self, out, quiet, again if replay else None, again)
         return out
     return made
 
 
+def _must_view(name: str, t, out) -> bool:
+    """PyTorch's ``view`` never copies. Where a view's layout (``t.t()``, ``t[:, :2]``,
+    ``t.expand(...)``, which tensorgrad lays out as PyTorch does) needs a copy
+    (``x.t().view(-1)``) it raises, as PyTorch does; False where ``t``'s own layout is
+    tensorgrad's (an op's result, which PyTorch makes contiguous): its view is then noted by
+    its places (a write through it reaches ``t``), whatever the memory."""
+    v, o = t._value, out._value
+    if type(v) is not np.ndarray or type(o) is not np.ndarray or v.size <= 1 \
+            or np.may_share_memory(v, o):
+        return True
+    if is_view(t):
+        raise RuntimeError(
+            f"{name}: view size is not compatible with input tensor's size and stride (at least "
+            f"one dimension spans across two contiguous subspaces): a tensor of shape "
+            f"{tuple(v.shape)} whose entries are not laid out in order cannot be viewed as "
+            f"{tuple(o.shape)}. Use .reshape(...) instead (a copy), as in PyTorch")
+    return False
+
+
 for _name in VIEW_METHODS:
-    setattr(Tensor, _name, _noting(getattr(Tensor, _name), _name == "detach", _name in _REPLAYED))
+    setattr(Tensor, _name, _noting(getattr(Tensor, _name), _name == "detach", _name in _REPLAYED,
+                                   _name in ("view", "view_as")))
 for _name in VIEW_PROPERTIES:
     _prop = inspect.getattr_static(Tensor, _name)
     setattr(Tensor, _name, property(_noting(_prop.fget, False), _prop.fset, _prop.fdel, _prop.__doc__))

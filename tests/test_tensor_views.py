@@ -414,3 +414,16 @@ def test_views_of_single_entries_are_views():
     h.mul_(3.0)  # e shows h's update and its history: (3 w0)², slope 18 w0
     (e * e).sum().backward()
     np.testing.assert_array_equal(w.grad, [18.0, 0.0])
+
+
+def test_view_never_copies_silently():
+    x = tg.tensor(np.arange(6.0).reshape(2, 3))
+    for make in (lambda: x.t().view(-1), lambda: x.expand(3, 2, 3).view(-1),
+                 lambda: x[:, :2].view(-1), lambda: x.t().view_as(np.zeros(6))):
+        with pytest.raises(RuntimeError, match="view size is not compatible"):  # PyTorch's error
+            make()
+    assert x.t().view(3, 2).shape == (3, 2) and x[:, 1].view(2).shape == (2,)
+    # a value whose layout is tensorgrad's own (not a view: PyTorch's would be contiguous)
+    y = tg.tensor(np.asfortranarray(np.arange(6.0).reshape(2, 3)))
+    y.view(-1)[1:3].zero_()
+    np.testing.assert_array_equal(y.numpy().ravel(), [0.0, 0.0, 0.0, 3.0, 4.0, 5.0])
