@@ -49,11 +49,15 @@ Loss = Union[str, Callable]
 def _like(out, y):
     # targets (n,) for outputs (n, 1): compare entry by entry, not by broadcasting to (n, n)
     shape = np.shape(concrete(out))
+    if int(np.prod(np.shape(y))) != int(np.prod(shape)):  # ((2,) targets for (2, 2) outputs
+        raise ValueError(  # would broadcast silently)
+            f"loss: targets of shape {tuple(np.shape(y))} do not fit outputs of shape {shape}; "
+            "this loss compares them entry by entry: give targets of the outputs' shape (one-hot "
+            "rows for class ids, or loss='cross_entropy')")
     if is_jax_tensor(y):  # under tg.to_jax (backend="jax"): JAX values, reshaped by ops
         y = y if y.dtype.kind == "f" else _ops.astype(y, np.float64)
-        return _ops.reshape(y, shape) if y.size == int(np.prod(shape)) else y
-    y = as_array(concrete(y), float)  # (traced labels stay traced under tg.jit)
-    return y.reshape(shape) if y.size == int(np.prod(shape)) else y
+        return _ops.reshape(y, shape)
+    return as_array(concrete(y), float).reshape(shape)  # (traced labels stay traced under tg.jit)
 
 
 _LOSSES: dict[str, Callable] = {
@@ -64,9 +68,10 @@ _LOSSES: dict[str, Callable] = {
     # in the outputs' shape
     "nll_loss": _losses.nll_loss,
 }
-_LOSSES.update({name: (lambda fn: lambda out, y: fn(out, _like(out, y)))(getattr(_losses, name))
-                for name in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div",
-                             "binary_cross_entropy", "binary_cross_entropy_with_logits")})
+_ENTRYWISE = tuple(getattr(_losses, name) for name in (
+    "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits"))
+_LOSSES.update({fn.__name__: (lambda fn: lambda out, y: fn(out, _like(out, y)))(fn) for fn in _ENTRYWISE})
 
 
 def get_loss(loss: Loss) -> Callable:
@@ -74,8 +79,12 @@ def get_loss(loss: Loss) -> Callable:
     such as ``tg.nn.BCEWithLogitsLoss(pos_weight=...)`` is one). The names: cross_entropy
     (= softmax_cross_entropy: class ids or one-hot rows), mse, half_mse, and PyTorch's
     nll_loss, mse_loss, l1_loss, smooth_l1_loss, huber_loss, kl_div, binary_cross_entropy and
-    binary_cross_entropy_with_logits (``tg.nn``'s, with their default options)."""
+    binary_cross_entropy_with_logits (``tg.nn``'s, with their default options). These (and
+    their Modules, ``tg.nn.MSELoss()``, ...) take targets entry by entry: (n,) targets for (n, 1)
+    outputs are read as a column, and targets that do not fit the outputs raise."""
     if callable(loss):
+        if getattr(type(loss), "_fn", None) in _ENTRYWISE:  # (tg.nn.BCEWithLogitsLoss(), ...:
+            return lambda out, y: loss(out, _like(out, y))  # targets as the names' are)
         return loss
     try:
         return _LOSSES[loss]
@@ -98,6 +107,8 @@ def predict(model, params, X, batch_size: int = 1024) -> np.ndarray:
     mode, as PyTorch users write it (``model.eval()`` around the pass): Dropout is the
     identity and BatchNorm normalizes with its running statistics, which the data must not
     update. Each Module's own mode is restored afterwards."""
+    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
+        raise ValueError(f"predict: batch_size must be a positive integer, got {batch_size!r}")
     apply, own = _apply_of(model)
     if params is None:  # a Module's own parameters
         params = model._have() if isinstance(model, Module) else own
@@ -107,8 +118,8 @@ def predict(model, params, X, batch_size: int = 1024) -> np.ndarray:
         model.eval()
     try:
         with no_grad():  # (parameters that require grad record nothing here)
-            outs = [np.asarray(apply(params, X[i:i + batch_size]))
-                    for i in range(0, len(X), batch_size)]
+            outs = [np.asarray(apply(params, X[i:i + batch_size]))  # (no rows: one empty batch,
+                    for i in range(0, max(len(X), 1), batch_size)]  # for the output's shape)
     finally:
         for m, mode in modes:
             m.training = mode
@@ -129,6 +140,8 @@ def evaluate(model, params, X, y, loss: Loss = "cross_entropy", metric: bool = T
     :func:`predict`). With one output column the accuracy reads ``out > 0`` for a loss on
     logits (``binary_cross_entropy_with_logits``, ``tg.nn.BCEWithLogitsLoss``), ``out > 0.5``
     otherwise."""
+    if len(np.asarray(concrete(X))) == 0:
+        raise ValueError("evaluate: X is empty; there is nothing to evaluate on")
     out = predict(model, params, X)
     res = {"loss": float(get_loss(loss)(out, y))}
     if metric:

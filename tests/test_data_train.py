@@ -274,3 +274,29 @@ def test_fit_checks_the_validation_data_before_training():
         with pytest.raises(ValueError, match=words):
             tg.train.fit(model, None, X, y, validation=val, epochs=1, progress=False,
                          optimizer=tg.optim.SGD(1e-2))
+
+
+def test_predict_evaluate_and_entrywise_losses_check_their_inputs():
+    model = tg.nn.MLP([2, 8, 3])
+    params = model.init(0)
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    assert tg.train.predict(model, params, X[:0]).shape == (0, 3)  # no rows: the outputs' shape
+    assert tg.train.predict(model, params, X, batch_size=3).shape == (10, 3)
+    for bad in (-1, 0, 2.5):
+        with pytest.raises(ValueError, match="predict: batch_size must be a positive integer"):
+            tg.train.predict(model, params, X, batch_size=bad)
+    with pytest.raises(ValueError, match="evaluate: X is empty"):
+        tg.train.evaluate(model, params, X[:0], np.zeros(0, int))
+    two = tg.nn.MLP([2, 8, 2])  # (2,) class ids for (2, 2) outputs would broadcast into rows
+    with pytest.raises(ValueError, match=r"targets of shape \(2,\) do not fit outputs of shape \(2, 2\)"):
+        tg.train.get_loss("mse")(two.apply(two.init(0), X[:2]), np.array([0, 1]))
+    # a loss Module reads (n,) targets for one output column as the names do
+    one = tg.nn.MLP([2, 8, 1])
+    p0 = one.init(0)
+    y = (X[:, 0] > 0).astype(int)
+    for name, module in (("binary_cross_entropy_with_logits", tg.nn.BCEWithLogitsLoss()),
+                         ("mse_loss", tg.nn.MSELoss())):
+        a = tg.train.fit(one, p0, X, y, loss=name, epochs=2, progress=False, batch_size=4)
+        b = tg.train.fit(one, p0, X, y, loss=module, epochs=2, progress=False, batch_size=4)
+        for u, v in zip(tg.tree_leaves(a[0]), tg.tree_leaves(b[0])):
+            np.testing.assert_array_equal(u, v)

@@ -215,3 +215,17 @@ def test_iterable_style_datasets_as_pytorchs():
     ragged = [np.ones(2), np.ones(3)]
     with pytest.raises(RuntimeError, match=r"stack expects each array to be equal size, but got \[2\] at entry 0 and \[3\] at entry 1"):
         next(iter(DataLoader(ragged, batch_size=2)))
+
+
+def test_tg_manual_seed_makes_shuffles_and_splits_repeatable():
+    # as torch.manual_seed does for a DataLoader's shuffle and random_split without generator=
+    from tensorgrad.utils import data as U
+    ds = U.TensorDataset(np.arange(20.0))
+
+    def run(seed):
+        tg.manual_seed(seed)
+        order = [list(b[0]) for b in U.DataLoader(ds, batch_size=5, shuffle=True)]
+        return order + [list(s.indices) for s in U.random_split(ds, [10, 10])]
+    first = run(0)
+    assert run(0) == first and run(1) != first
+    assert sorted(v for batch in first[:4] for v in batch) == list(range(20))

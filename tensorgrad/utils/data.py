@@ -14,8 +14,9 @@
 Batches are NumPy arrays, as tensorgrad's models take; a dataset of tensors
 (``TensorDataset(tg.tensor(x), tg.tensor(y))``) gives tensors, as PyTorch's does, so
 PyTorch's loop code (``xb.view(-1, 1, 28, 28)``, ``yb.size(0)``) runs unchanged. Randomness comes from ``generator``:
-a ``numpy.random.Generator`` or an int seed; without one each pass draws from fresh OS
-entropy, as PyTorch's default generator does unless seeded. ``num_workers``,
+a ``numpy.random.Generator`` (``tg.Generator()``) or an int seed; without one each pass draws
+from the default stream ``tg.manual_seed`` starts (one per thread), as PyTorch's draw from the
+generator ``torch.manual_seed`` seeds. ``num_workers``,
 ``pin_memory``, ``timeout``, ``prefetch_factor`` and ``persistent_workers`` are accepted and
 change nothing (one process).
 """
@@ -27,6 +28,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from ..nn import init as _init
 from ..tensor import Tensor
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "Sampler",
@@ -36,8 +38,8 @@ __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"
 
 
 def _rng(generator) -> np.random.Generator:
-    if generator is None:
-        return np.random.default_rng()
+    if generator is None:  # (the default stream, which tg.manual_seed starts)
+        return _init._gen("DataLoader", None)
     if isinstance(generator, np.random.Generator):
         return generator
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
