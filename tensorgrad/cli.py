@@ -7,16 +7,15 @@ Subcommands:
 * ``train`` — train an mlp, cnn or perceptron on a chosen data set (``--backend jax``:
   compiled by JAX, data-parallel over ``--devices``, across ``--num-processes``);
 * ``bench`` — run the benchmark that ships with the package (``jacobian``);
-* ``check`` — cross-check every registered op (or the named ones) against JAX,
-  materialized Jacobians and finite differences, as a table; or, given
-  ``FILE.py:FUNC``, your own function (and with ``--hand FILE.py:GRAD`` your
-  hand-derived gradient);
-* ``explain`` — print the tape of ``FILE.py:FUNC`` with each node's Jacobian
-  structure, its cost per strategy (``--cost``) and a drawing (``--plot``).
+* ``check`` — cross-check every registered op (or the named ones) against JAX, materialized
+  Jacobians and finite differences, as a table; or, given ``FILE.py:FUNC``, your own
+  function (and with ``--hand FILE.py:GRAD`` your hand-derived gradient);
+* ``explain`` — print the tape of ``FILE.py:FUNC`` with each node's Jacobian structure, its
+  cost per strategy (``--cost``) and a drawing (``--plot``).
 
-Without the optional packages (a plain ``pip install -e .``) everything still
-runs: built-in data stand in for scikit-learn's digits, plots are skipped
-without matplotlib and the JAX comparison without JAX, each with a one-line note.
+Without the optional packages (a plain ``pip install -e .``) everything still runs: built-in
+data stand in for scikit-learn's digits, plots are skipped without matplotlib and the JAX
+comparison without JAX, each with a one-line note.
 
 Bad arguments print a usage message and exit with status 2; failures at run
 time print one line ``tensorgrad <command>: error: ...`` and exit with 1.
@@ -45,44 +44,23 @@ __all__ = ["main", "run_demo", "crosscheck_model_gradient", "vjp_vs_jacobian_swe
 
 
 # ---------------------------------------------------------------- argument types
-def _positive_int(s: str) -> int:
-    try:
-        v = int(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {s!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
-    return v
+def _number(kind: type, ok: Callable, what: str) -> Callable:
+    """An argument type: ``kind(s)``, finite and ``ok``, or argparse's error naming ``what``."""
+    def parse(s: str):
+        try:
+            v = kind(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {s!r}") from None
+        if not (ok(v) and np.isfinite(v)):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {s}")
+        return v
+    return parse
 
 
-def _nonneg_int(s: str) -> int:
-    try:
-        v = int(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {s!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {v}")
-    return v
-
-
-def _positive_float(s: str) -> float:
-    try:
-        v = float(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {s!r}") from None
-    if not (v > 0 and np.isfinite(v)):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {s}")
-    return v
-
-
-def _nonneg_float(s: str) -> float:
-    try:
-        v = float(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number ≥ 0, got {s!r}") from None
-    if not (v >= 0 and np.isfinite(v)):
-        raise argparse.ArgumentTypeError(f"expected a number ≥ 0, got {s}")
-    return v
+_positive_int = _number(int, lambda v: v > 0, "a positive integer")
+_nonneg_int = _number(int, lambda v: v >= 0, "an integer ≥ 0")
+_positive_float = _number(float, lambda v: v > 0, "a positive number")
+_nonneg_float = _number(float, lambda v: v >= 0, "a number ≥ 0")
 
 
 def _int_list(s: str) -> list[int]:
@@ -657,6 +635,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tensorgrad`` console script."""
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    at = next((k + 1 for k, a in enumerate(argv) if not a.startswith("-")), 0)  # (after the command)
+    if at and argv[at - 1] == "bench" and argv[at:at + 1] not in (["-h"], ["--help"]) \
+            and all(a.startswith("-") for a in argv[at:at + 1]):  # (options first: the default
+        argv.insert(at, "jacobian")  # name, so that `bench --threads 1` takes no name '1')
     args, extra = parser.parse_known_args(argv)
     sub = parser._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
     if extra and args.command != "bench":

@@ -148,6 +148,9 @@ def test_bench_dispatches_names_and_options(monkeypatch, capsys):
     assert seen["argv"] == ["--quick", "--sizes", "8,16"]
     assert cli.main(["bench", "--quick"]) == 0 and seen["argv"] == ["--quick"]   # jacobian by default
     assert cli.main(["bench", "jacobian", "--help"]) == 0 and seen["argv"] == ["--help"]
+    # an option's value is no benchmark name (it was taken for one: "invalid choice: '1'")
+    assert cli.main(["bench", "--threads", "1", "--out", "o"]) == 0
+    assert seen["argv"] == ["--threads", "1", "--out", "o"]
 
     def usage_error(argv=None):
         raise SystemExit(2)
