@@ -77,9 +77,20 @@ def blobs(n: int = 100, margin: float = 0.5, seed: Seed = 0) -> tuple[np.ndarray
     rng = rng_from(seed)
     angle = rng.uniform(0, 2 * np.pi)
     w = np.array([np.cos(angle), np.sin(angle)])
-    X = rng.uniform(-3, 3, size=(4 * n, 2))
-    s = X @ w - 0.5
-    X, s = X[np.abs(s) > margin][:n], s[np.abs(s) > margin][:n]
+    widest = 3 * (abs(w[0]) + abs(w[1])) + 0.5  # (the farthest a point of the square gets)
+    xs, ss, have = [], [], 0
+    for _ in range(10_000):  # (candidates in rounds of 4n, until n are outside the gap)
+        X = rng.uniform(-3, 3, size=(4 * n, 2))
+        s = X @ w - 0.5
+        xs.append(X[np.abs(s) > margin])
+        ss.append(s[np.abs(s) > margin])
+        have += len(ss[-1])
+        if have >= n or margin >= widest:
+            break
+    if have < n:
+        raise ValueError(f"blobs: only {have} of {n} points lie at least margin={margin} from "
+                         f"the line in the square [-3, 3]²; choose a smaller margin")
+    X, s = np.concatenate(xs)[:n], np.concatenate(ss)[:n]
     return X, (s > 0).astype(int)
 
 

@@ -300,3 +300,11 @@ def test_predict_evaluate_and_entrywise_losses_check_their_inputs():
         b = tg.train.fit(one, p0, X, y, loss=module, epochs=2, progress=False, batch_size=4)
         for u, v in zip(tg.tree_leaves(a[0]), tg.tree_leaves(b[0])):
             np.testing.assert_array_equal(u, v)
+
+
+def test_blobs_gives_n_points_outside_the_gap_or_says_why_not():
+    for margin in (0.5, 2.5, 3.5):
+        X, y = data.blobs(100, margin=margin, seed=1)
+        assert X.shape == (100, 2) and y.shape == (100,)
+    with pytest.raises(ValueError, match="choose a smaller margin"):
+        data.blobs(100, margin=5.0, seed=1)
