@@ -54,7 +54,10 @@ def _describe(tree) -> Any:
             if not isinstance(k, str):
                 raise TypeError(f"checkpoint: dict keys must be strings, got {k!r}")
             if "." in k:
-                raise TypeError(f"checkpoint: dict key {k!r} contains '.', which separates names")
+                raise TypeError(f"checkpoint: dict key {k!r} contains '.', which separates names "
+                                "(a Module's state_dict()? save the Module itself, "
+                                "tg.checkpoint.save(path, model), or PyTorch's way, "
+                                "tg.save(model.state_dict(), path))")
         return {"dict": {k: _describe(tree[k]) for k in sorted(tree)}}
     if isinstance(tree, (list, tuple)):  # (a namedtuple is stored as a tuple)
         return {"list" if isinstance(tree, list) else "tuple": [_describe(c) for c in tree]}
