@@ -247,3 +247,9 @@ def test_a_file_that_is_not_an_archive_gets_no_advice_to_unpickle_it(tmp_path):
     with pytest.raises(CheckpointError, match="not an .npz archive of arrays") as info:
         checkpoint.load(str(bad))
     assert "pickle" not in str(info.value)
+
+
+def test_saving_a_state_dict_names_the_calls_that_work(tmp_path):
+    model = tg.nn.Sequential(tg.nn.Linear(2, 3))
+    with pytest.raises(TypeError, match=r"tg\.checkpoint\.save\(path, model\).*tg\.save\(model\.state_dict\(\), path\)"):
+        tg.checkpoint.save(str(tmp_path / "m.npz"), model.state_dict())
