@@ -12,7 +12,7 @@ import inspect
 import numpy as np
 
 from . import ops as _ops
-from .batching import lift as _lift, unlift as _unlift
+from .batching import current_frame, lift as _lift, unlift as _unlift
 from .staging import ConcretizationError, call as staged_call, find_staged, is_staged, silent_effects, trace_values
 from .tensor import Tensor, concrete, dtype_of, shape_of
 from .tree import tree_flatten, tree_unflatten
@@ -43,6 +43,8 @@ def _checked_branch(name: str, branches: list, k: int, operands: tuple, labels=N
     operands' values and silently, and a different structure, shape or dtype raises
     TypeError. A branch that raises there is left unchecked (its result is never used)."""
     lifted, back = _lift(operands)
+    if current_frame() is not None and len(branches) > 1:
+        return _every_branch(name, branches, k, lifted, back, labels)
     out = _unlift(branches[k](*lifted), back)
     leaves, td = tree_flatten(operands)
     values = [concrete(v) for v in leaves]
@@ -103,6 +105,39 @@ def _filled(cell) -> bool:
     return True
 
 
+def _every_branch(name: str, branches: list, k: int, lifted: tuple, back: bool, labels):
+    """Inside ``tg.vmap``'s loop: every branch runs, in order, in every slice, and branch ``k``'s
+    result comes back, as JAX runs both branches of a mapped decision. So a collective
+    (``psum``) or a ``custom_vmap`` call in a branch meets its twins of the other slices
+    whichever branch each slice takes (run one branch each, they would pair up wrongly)."""
+    kinds = {}
+    for j, b in enumerate(branches):
+        if j == k:
+            out = _unlift(b(*lifted), back)
+            continue
+        try:
+            with np.errstate(all="ignore"), silent_effects():  # (run for its collectives and type)
+                kinds[j] = _kind(b(*lifted))
+        except Exception:  # noqa: BLE001 - only a result of another type is an error
+            continue
+    for j, other in kinds.items():
+        _same_kind(name, labels, k, _kind(out), j, other)
+    return out
+
+
+def _same_kind(name: str, labels, k: int, want: tuple, j: int, other: tuple) -> None:
+    """TypeError unless branch ``j``'s result type ``other`` is branch ``k``'s, ``want``."""
+    label = (lambda i: labels[i]) if labels else (lambda i: f"branch {i}")  # noqa: E731
+    if other[0] != want[0]:
+        raise TypeError(f"{name}: {label(k)} returns structure {want[0]} and {label(j)} "
+                        f"{other[0]}; the branches must return one type, as in JAX")
+    for (s1, d1), (s2, d2) in zip(want[1], other[1]):
+        if s1 != s2 or (d1 is not None and d2 is not None and d1 != d2):
+            raise TypeError(f"{name}: {label(k)} returns an array of shape {s1} and dtype "
+                            f"{d1} where {label(j)} returns shape {s2} and dtype {d2}; the "
+                            "branches must return one type, as in JAX")
+
+
 def _check_branch_types(name: str, branches: list, k: int, out, values: list, td, labels) -> None:
     """TypeError unless every branch but the taken ``k`` (run silently on ``values``) returns
     the type of ``out``; a branch that raises is left unchecked (its result is never used)."""
@@ -123,14 +158,7 @@ def _check_branch_types(name: str, branches: list, k: int, out, values: list, td
                 other = _kind(b(*plain))
         except Exception:  # noqa: BLE001 - only a result of another type is an error
             continue
-        if other[0] != want[0]:
-            raise TypeError(f"{name}: {label(k)} returns structure {want[0]} and {label(j)} "
-                            f"{other[0]}; the branches must return one type, as in JAX")
-        for (s1, d1), (s2, d2) in zip(want[1], other[1]):
-            if s1 != s2 or (d1 is not None and d2 is not None and d1 != d2):
-                raise TypeError(f"{name}: {label(k)} returns an array of shape {s1} and dtype "
-                                f"{d1} where {label(j)} returns shape {s2} and dtype {d2}; the "
-                                "branches must return one type, as in JAX")
+        _same_kind(name, labels, k, want, j, other)
 
 
 def _run_taken(branches: list, k, operands: tuple):

@@ -181,3 +181,20 @@ def test_a_map_over_zero_slices_knows_its_axis_name_and_never_runs_a_loop():
     ]:
         out, ref = tg.vmap(f, axis_name="i")(z), jax.vmap(jf, axis_name="i")(z)
         assert out.shape == ref.shape
+
+
+def test_collectives_in_the_branches_of_a_mapped_decision_match_jax():
+    # each slice takes its own branch, but a branch's collective meets every slice's (JAX runs
+    # both branches of a mapped decision): the slices' psum(u) and psum(10 u) never mix
+    x = np.array([[1.0, 2.0], [-1.0, 3.0], [2.0, -5.0]])
+    cases = [
+        (lambda L: lambda a: L.cond(a[0] > 0, lambda u: L.psum(u, "i"), lambda u: L.psum(10 * u, "i"), a), (x,)),
+        (lambda L: lambda a: L.cond(a[0] > 0, lambda u: L.pmax(u, "i"), lambda u: L.pmin(u, "i"), a), (x,)),
+        (lambda L: lambda i, a: L.switch(i, [lambda u: L.psum(u, "i"), lambda u: L.pmax(u, "i"),
+                                             lambda u: u * L.axis_index("i")], a),
+         (np.array([0, 1, 2]), np.array([1.0, 2.0, 4.0]))),
+    ]
+    for make, args in cases:
+        got = tg.vmap(make(tg.lax), axis_name="i")(*args)
+        want = jax.vmap(make(lax), axis_name="i")(*args)
+        np.testing.assert_allclose(got, want, rtol=1e-15)
