@@ -108,6 +108,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
         if len(sizes) > 1:
             raise ValueError(f"vmap: mapped arguments have different sizes {sorted(sizes)} along "
                              "their mapped axes")
+        if axis_size is not None and (not isinstance(axis_size, (int, np.integer)) or axis_size < 0):
+            raise ValueError(f"vmap: axis_size must be a non-negative integer, got {axis_size!r}")
         if not sizes and axis_size is None:
             raise ValueError("vmap: no argument is mapped (all in_axes are None); give axis_size")
         if sizes and axis_size is not None and sizes != {int(axis_size)}:

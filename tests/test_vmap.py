@@ -148,3 +148,9 @@ def test_the_mapped_arrays_stay_read_only_while_the_slices_run():
     r.flags.writeable = False
     np.testing.assert_array_equal(tg.vmap(lambda v: v.sum())(r), [3.0, 12.0])
     assert not r.flags.writeable
+
+
+def test_a_negative_or_fractional_axis_size_is_named():
+    for bad in (-1, 2.5):
+        with pytest.raises(ValueError, match="axis_size must be a non-negative integer"):
+            tg.vmap(lambda x: x, in_axes=None, axis_size=bad)(np.ones(2))
