@@ -25,7 +25,10 @@ VIEW_METHODS = ("t", "transpose", "permute", "swapaxes", "swapdims", "movedim", 
                 "squeeze", "diagonal", "expand", "expand_as", "unfold", "detach")
 VIEW_PROPERTIES = ("T", "mT", "H", "mH", "real")
 #: views whose value tensorgrad computes as a copy: their places come from the method again
-_REPLAYED = ("diagonal",)
+_REPLAYED = ("diagonal", "unfold")
+#: methods whose pieces are views in PyTorch, as tensorgrad computes them by copies: each piece's
+#: places come from the method again (split, chunk, unbind and hsplit give parts by indexing)
+_SPLITS = ("tensor_split", "vsplit", "dsplit")
 
 
 def _noting(fn, quiet: bool, replayed: bool = False, strict: bool = False):
@@ -66,6 +69,20 @@ def _must_view(name: str, t, out) -> bool:
 for _name in VIEW_METHODS:
     setattr(Tensor, _name, _noting(getattr(Tensor, _name), _name == "detach", _name in _REPLAYED,
                                    _name in ("view", "view_as")))
+def _pieces_noting(fn):
+    @functools.wraps(fn)
+    def made(self, *args, **kwargs):
+        out = fn(self, *args, **kwargs)
+        if isinstance(out, (tuple, list)) and (self._trace is None or self._trace is IMPERATIVE):
+            for i, piece in enumerate(out):
+                again = lambda t, i=i: fn(t, *args, **kwargs)[i]  # noqa: E731
+                note_positions(self, piece, False, again, again)
+        return out
+    return made
+
+
+for _name in _SPLITS:
+    setattr(Tensor, _name, _pieces_noting(getattr(Tensor, _name)))
 for _name in VIEW_PROPERTIES:
     _prop = inspect.getattr_static(Tensor, _name)
     setattr(Tensor, _name, property(_noting(_prop.fget, False), _prop.fset, _prop.fdel, _prop.__doc__))

@@ -427,3 +427,26 @@ def test_view_never_copies_silently():
     y = tg.tensor(np.asfortranarray(np.arange(6.0).reshape(2, 3)))
     y.view(-1)[1:3].zero_()
     np.testing.assert_array_equal(y.numpy().ravel(), [0.0, 0.0, 0.0, 3.0, 4.0, 5.0])
+
+
+def test_unfold_and_the_splits_pieces_are_views():
+    x = tg.tensor([1.0, 2.0, 3.0, 4.0])
+    x.unfold(0, 2, 2).mul_(10.0)
+    np.testing.assert_array_equal(x.numpy(), [10.0, 20.0, 30.0, 40.0])
+    windows = x.unfold(0, 2, 1)
+    x.add_(1.0)
+    np.testing.assert_array_equal(windows.numpy(), [[11.0, 21.0], [21.0, 31.0], [31.0, 41.0]])
+    y = tg.tensor([1.0, 2.0, 3.0, 4.0])
+    y.tensor_split(2)[0].zero_()
+    z = tg.tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    z.vsplit(2)[1].zero_()
+    w = tg.tensor(np.arange(8.0).reshape(2, 2, 2))
+    w.dsplit(2)[1].zero_()
+    np.testing.assert_array_equal(y.numpy(), [0.0, 0.0, 3.0, 4.0])
+    np.testing.assert_array_equal(z.numpy(), [[1.0, 2.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(w.numpy()[..., 1], np.zeros((2, 2)))
+    h = tg.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    g = h * 1.0
+    g.tensor_split(2)[1].mul_(3.0)  # recorded through the piece: PyTorch's gradient
+    g.sum().backward()
+    np.testing.assert_array_equal(h.grad, [1.0, 1.0, 3.0, 3.0])
