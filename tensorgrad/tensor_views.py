@@ -206,23 +206,33 @@ class _Positions:
             self.index = np.unravel_index(flat, self.whole.shape)
         return self.index
 
-    def check_shared(self, new) -> None:
-        """An expanded view (entries sharing one place) may be updated only where its entries
-        that share a place agree (``x.expand(2, 3).fill_(5)``, as PyTorch writes the one
-        memory); different values for one place raise."""
+    def decided(self, new, then):
+        """For an expanded view (entries sharing one place), which entry's value each place
+        takes: an entry the update changed (``e[2] = 5`` on ``e = x.expand(3, 3)`` writes row 2
+        into ``x``, as PyTorch writes the one memory), or any where none changed; as flat
+        indices into the view (None for a view whose places are all its own). Changed entries
+        of one place that disagree raise."""
         if not self.shared:
-            return
+            return None
         flat = self.flat.ravel()
-        vals = np.asarray(concrete(new)).ravel()
-        order = np.argsort(flat, kind="stable")
-        f, v = flat[order], vals[order]
-        same_place = f[1:] == f[:-1]
-        agree = (v[1:] == v[:-1]) | ((v[1:] != v[1:]) & (v[:-1] != v[:-1]))  # (NaN agrees)
-        if np.any(same_place & ~agree):
+        vals, old = np.asarray(concrete(new)).ravel(), np.asarray(concrete(then)).ravel()
+        changed = ~((vals == old) | ((vals != vals) & (old != old)))  # (NaN equals NaN here)
+        order = np.lexsort((~changed, flat))  # by place, the changed entries of each first
+        f = flat[order]
+        first = np.r_[True, f[1:] != f[:-1]]
+        leader = order[np.maximum.accumulate(np.where(first, np.arange(f.size), 0))]
+        lv, ev = vals[leader], vals[order]
+        agree = (ev == lv) | ((ev != ev) & (lv != lv))
+        # (an unchanged entry beside a changed one takes its value; changed ones, or entries of
+        # a place where none changed, must agree)
+        if np.any(~first & ~agree & (changed[order] | ~changed[leader])):
             raise RuntimeError(
                 f"an in-place update of an expanded view of shape {self.part.shape} gives "
                 f"different values to entries that are one entry of the tensor of shape "
                 f"{self.whole.shape}; clone() the view first, or update the tensor itself")
+        rep = np.empty_like(flat)
+        rep[order] = leader
+        return rep.reshape(self.flat.shape)
 
 
 def _offsets(a: np.ndarray) -> np.ndarray:
@@ -241,9 +251,7 @@ def _flat_positions(part: np.ndarray, whole: np.ndarray):
     w = _offsets(whole).ravel()
     order = np.argsort(w, kind="stable")
     ws = w[order]
-    if ws.size > 1 and np.any(ws[1:] == ws[:-1]):
-        return None  # (the whole is itself expanded: an entry has no one place)
-    p = _offsets(part)
+    p = _offsets(part)  # (a whole that is itself expanded: the first place of the memory)
     i = np.minimum(np.searchsorted(ws, p), ws.size - 1)
     if np.any(ws[i] != p):
         return None
@@ -381,10 +389,11 @@ def write_through(part, setitem) -> None:
     if whole is None:
         return
     where = f"t[{index!r}], a part"
+    rep = None
     if type(index) is _Positions:
         places = index
         index = plain = places.of(whole.shape)
-        places.check_shared(part)
+        rep = places.decided(part, then)
         where = f"a view of shape {np.shape(then)}"
     else:
         plain = _plain(index)
@@ -405,16 +414,21 @@ def write_through(part, setitem) -> None:
             f"{whole.shape} that requires grad, taken inside tg.no_grad(): its gradient would be "
             "cut (PyTorch refuses it too). Take the part outside tg.no_grad(), or update it "
             "inside tg.no_grad()")
-    outer, _WRITING.part = _WRITING.part, part  # (the whole's parts show the update, but this
-    try:  # one shows it already: see wrote)
+    value = part  # (an expanded view: each place takes its deciding entry's value, see decided)
+    if rep is not None:
+        value = _plain_getitem(part, np.unravel_index(rep, rep.shape))
+    # (the whole's parts show the update, but this one shows it already, see wrote, unless it
+    # is expanded: its entries of one place all show the value written there)
+    outer, _WRITING.part = _WRITING.part, part if rep is None else None
+    try:
         if quiet:  # (detach(): the whole's data changes, nothing is recorded)
             found = enter_grad_mode(no_grad_depth() + 1)
             try:
-                setitem(whole, index, part)
+                setitem(whole, index, value)
             finally:
                 exit_grad_mode(found)
         else:
-            setitem(whole, index, part)
+            setitem(whole, index, value)
     finally:
         _WRITING.part = outer
     with _LOCK:  # (in step again: later updates of the part write on too)

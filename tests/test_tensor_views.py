@@ -450,3 +450,20 @@ def test_unfold_and_the_splits_pieces_are_views():
     g.tensor_split(2)[1].mul_(3.0)  # recorded through the piece: PyTorch's gradient
     g.sum().backward()
     np.testing.assert_array_equal(h.grad, [1.0, 1.0, 3.0, 3.0])
+
+
+def test_expanded_views_take_partial_writes_and_views_of_them_follow():
+    x = tg.tensor([1.0, 2.0, 3.0])
+    e = x.expand(3, 3)
+    e[2] = 5.0  # row 2 is x's memory: x takes it, and so do e's other rows (PyTorch's)
+    np.testing.assert_array_equal(x.numpy(), [5.0, 5.0, 5.0])
+    np.testing.assert_array_equal(e.numpy(), np.full((3, 3), 5.0))
+    y = tg.tensor([[1.0, 2.0, 3.0]])
+    y.expand(3, 3).narrow(0, 1, 1).add_(1.0)
+    np.testing.assert_array_equal(y.numpy(), [[2.0, 3.0, 4.0]])
+    z = tg.tensor([1.0, 2.0, 3.0])
+    f = z.expand(2, 3).t()  # a view of an expanded view shows z's updates
+    z.add_(1.0)
+    np.testing.assert_array_equal(f.numpy(), [[2.0, 2.0], [3.0, 3.0], [4.0, 4.0]])
+    with pytest.raises(RuntimeError, match="gives different values to entries that are one entry"):
+        z.expand(3, 3).add_(tg.tensor(np.arange(9.0).reshape(3, 3)))  # (PyTorch refuses it too)
