@@ -588,3 +588,19 @@ def test_reductions_write_into_out_as_numpys():
     buf = np.zeros(2)
     tg.sum(v, 1, None, buf)  # out in its place among the positional arguments, as NumPy's
     np.testing.assert_array_equal(buf, v.sum(1))
+
+
+def test_numpys_in_place_functions_update_numpy_arrays():
+    for name, args, kwargs in (("put", ([0, 2], [1.0, 2.0]), {}), ("fill_diagonal", (5.0,), {}),
+                               ("place", (np.arange(9).reshape(3, 3) % 2 == 0, [1.0, 2.0]), {}),
+                               ("put_along_axis", (np.array([[0], [2], [1]]), 7.0, 1), {})):
+        mine, theirs = np.zeros((3, 3)), np.zeros((3, 3))
+        assert getattr(tg, name)(mine, *args, **kwargs) is None
+        getattr(np, name)(theirs, *args, **kwargs)
+        np.testing.assert_array_equal(mine, theirs)
+        fresh = getattr(tg, name)(tg.tensor(np.zeros((3, 3))), *args, **kwargs, inplace=False)
+        np.testing.assert_array_equal(fresh, theirs)  # a tensor: JAX's out-of-place form
+    with pytest.raises(ValueError, match="put: a Tensor .* cannot be changed in place"):
+        tg.put(tg.tensor(np.zeros(3)), [0], [1.0])
+    with pytest.raises(ValueError, match="values that carry a gradient cannot be changed in place"):
+        tg.grad(lambda v: tg.put(np.zeros(3), [0], v) or tg.sum(v))(1.0)

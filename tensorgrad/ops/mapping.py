@@ -310,11 +310,20 @@ def vecmat(x1: ArrayLike, x2: ArrayLike, **kwargs) -> Array:
 
 
 # ---- out-of-place forms of NumPy's in-place functions -----------------------------------------
-def _out_of_place(name: str, inplace) -> None:
-    if inplace:
-        raise ValueError(f"{name}: a tensorgrad array cannot be changed in place; "
-                         f"tg.{name}(..., inplace=False) returns the updated array instead (as "
-                         f"jax.numpy.{name} does)")
+def _out_of_place(name: str, inplace, args: tuple = (), kwargs: dict | None = None) -> bool:
+    """False for ``inplace=False``; True once NumPy's own ``name`` has updated a NumPy array
+    ``args[0]`` in place (with values that carry no gradient), as NumPy's call does; otherwise
+    the error: a Tensor is immutable, as a JAX array."""
+    if not inplace:
+        return False
+    target = args[0] if args else None
+    if type(target) is np.ndarray and not _traced(*args):
+        getattr(np, name)(*[concrete(v) for v in args], **(kwargs or {}))
+        return True
+    what = ("a NumPy array with values that carry a gradient" if type(target) is np.ndarray
+            else f"a {type(target).__name__} (tensorgrad's values are immutable, as JAX's)")
+    raise ValueError(f"{name}: {what} cannot be changed in place; tg.{name}(..., inplace=False) "
+                     f"returns the updated array instead (as jax.numpy.{name} does)")
 
 
 @function
@@ -322,7 +331,8 @@ def fill_diagonal(a: ArrayLike, val: ArrayLike, wrap: bool = False, *, inplace: 
     """``a`` with its main diagonal set to ``val`` (repeated as needed), returned as a new
     array: NumPy's ``fill_diagonal`` made out-of-place, as ``jax.numpy.fill_diagonal``
     (pass ``inplace=False``). Differentiable in ``a`` and ``val``."""
-    _out_of_place("fill_diagonal", inplace)
+    if _out_of_place("fill_diagonal", inplace, (a, val), {"wrap": wrap}):
+        return None
     a = _as_array(a)
     shape = shape_of(concrete(a))
     mask = np.zeros(shape, dtype=bool)
@@ -345,7 +355,8 @@ def put_along_axis(arr: ArrayLike, indices, values: ArrayLike, axis: int | None,
     NumPy's ``put_along_axis`` made out-of-place, as ``jax.numpy.put_along_axis`` (pass
     ``inplace=False``). Differentiable in ``arr`` and ``values``; a position written twice
     keeps the last value."""
-    _out_of_place("put_along_axis", inplace)
+    if _out_of_place("put_along_axis", inplace, (arr, indices, values, axis)):
+        return None
     if mode not in (None, "raise", "clip", "promise_in_bounds", "drop", "fill"):
         raise ValueError(f"put_along_axis: mode must be 'raise', 'clip', 'promise_in_bounds', "
                          f"'drop' or 'fill', got {mode!r}")
@@ -416,7 +427,8 @@ def put(a: ArrayLike, ind, v: ArrayLike, mode: str | None = None, *, inplace: bo
     """``a`` with the flat positions ``ind`` set to ``v`` (repeated as needed), as a new array:
     NumPy's ``put`` made out-of-place, as ``jax.numpy.put`` (pass ``inplace=False``).
     ``mode``: 'raise' (the default), 'wrap' or 'clip', as in NumPy."""
-    _out_of_place("put", inplace)
+    if _out_of_place("put", inplace, (a, ind, v), {"mode": mode or "raise"}):
+        return None
     a = _as_array(a)
     shape = shape_of(concrete(a))
     n = int(np.prod(shape))
@@ -454,7 +466,8 @@ def place(arr: ArrayLike, mask, vals: ArrayLike, *, inplace: bool = True) -> Arr
     """``arr`` with the entries where ``mask`` is true set to ``vals`` in order (repeated as
     needed), as a new array: NumPy's ``place`` made out-of-place, as ``jax.numpy.place``
     (pass ``inplace=False``)."""
-    _out_of_place("place", inplace)
+    if _out_of_place("place", inplace, (arr, mask, vals)):
+        return None
     arr = _as_array(arr)
     shape = shape_of(concrete(arr))
     flat_mask = np.asarray(concrete(mask), dtype=bool).ravel()
