@@ -42,3 +42,10 @@ def test_traced_values_keep_their_gradient_like_jnp():
             np.testing.assert_allclose(jitted(arg), np.asarray(f(tg.Tensor(arg))))
     with pytest.raises(TypeError, match="arange: its sizes and bounds must be concrete numbers"):
         tg.grad(lambda v: tg.sum(tg.arange(v[0]) * v[0]))(x)
+
+
+def test_arange_takes_numpy_2s_stop_keyword():
+    np.testing.assert_array_equal(tg.arange(stop=4), np.arange(stop=4))
+    np.testing.assert_array_equal(tg.arange(stop=5, step=2), np.arange(stop=5, step=2))
+    with pytest.raises(TypeError, match="requires stop"):
+        tg.arange()

@@ -157,9 +157,14 @@ def tri(N: int, M: int | None = None, k: int = 0, dtype=float, *, device=None, l
 
 
 @function
-def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None,
+def arange(start=None, stop=None, step=None, dtype=None, *, device=None, like=None,
            requires_grad: bool = False) -> Array:
-    """Evenly spaced numbers (a constant; the bounds must be concrete numbers)."""
+    """Evenly spaced numbers (a constant; the bounds must be concrete numbers).
+    ``arange(stop=n)`` starts at 0, as NumPy 2's."""
+    if start is None:
+        if stop is None:
+            raise TypeError("arange() requires stop to be specified.")
+        start, stop = 0, stop
     _constant("arange", start, stop, step)
     args = [a for a in (start, stop, step) if a is not None]
     if step is not None and stop is None:
