@@ -92,3 +92,16 @@ def test_errors_as_numpys():
         tg.hypot.at(X, [0], 1.0, inplace=False)
     assert not hasattr(tg.less, "reduce") and tg.less.outer([1, 2], [2]).tolist() == [[True], [False]]
     assert not hasattr(tg.matmul, "reduce")  # a generalized ufunc: NumPy's has no such methods
+
+
+def test_reduce_over_no_axis_meets_the_identity_or_initial_as_numpys():
+    x = np.array([-1.5, 2.0])
+    for name in ("add", "maximum", "hypot", "logaddexp", "multiply", "subtract", "logaddexp2"):
+        for kw in ({}, {"initial": 3.0}):
+            try:
+                want = getattr(np, name).reduce(x, axis=(), **kw)
+            except (TypeError, ValueError):
+                continue
+            np.testing.assert_array_equal(getattr(tg, name).reduce(x, axis=(), **kw), want)
+    np.testing.assert_array_equal(tg.hypot.reduce(x, axis=()), [1.5, 2.0])  # hypot(0, x) = |x|
+    assert np.shape(tg.argmax(np.array(3.0), axis=0, keepdims=True)) == ()  # (0-d stays 0-d)

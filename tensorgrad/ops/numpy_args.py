@@ -441,6 +441,8 @@ def _arg(name, reduce, a, axis, out, keepdims):
     if not keepdims:
         return i
     nd = len(shape_of(concrete(a)))
+    if nd == 0:  # (a 0-d input keeps no axis: NumPy's result stays 0-d)
+        return i
     return np.reshape(i, (1,) * nd) if axis is None else expand_dims(i, axis if axis >= 0 else axis + nd)
 
 

@@ -115,8 +115,9 @@ def _reduce(name: str, f: Callable) -> Callable:
         if len(axes) > 1 and getattr(np, name).identity is None and name not in _REORDERABLE:
             raise ValueError(f"{name}.reduce: the reduction operation {name!r} is not "
                              "reorderable, so at most one axis may be specified (as NumPy)")
-        if not axes:  # (axis=() or a 0-d input: nothing to fold)
-            return x
+        if not axes:  # (axis=() or a 0-d input: nothing to fold, but each entry meets the
+            start = getattr(np, name).identity if initial is _NO_VALUE else initial  # start,
+            return x if start is None else f(start, x)  # as NumPy's: hypot's |x|)
         keep = tuple(k for k in range(nd) if k not in axes)
         # the folded axes first, as one
         x = reshape(moveaxis(x, axes, tuple(range(len(axes)))), (-1,) + tuple(shape[k] for k in keep))
