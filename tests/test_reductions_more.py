@@ -387,3 +387,13 @@ def test_masked_moments_with_no_degree_of_freedom_left(name):
                 # row's gradient too, as in JAX)
                 want_g = jax.grad(lambda v: getattr(jnp, name)(v, axis=1, ddof=ddof, where=W)[row])(X)
                 np.testing.assert_allclose(g, want_g, rtol=1e-13)
+
+
+def test_nan_moments_of_integers_are_numpys_plain_moments():
+    a = np.array([[1, 2], [3, 5]])
+    for name in ("nanvar", "nanstd"):
+        for ddof in (0, 1, 3):  # (3: no degree of freedom left, inf as np.var's; not NaN)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                want = getattr(np, name)(a, axis=0, ddof=ddof)
+            np.testing.assert_array_equal(getattr(tg, name)(a, axis=0, ddof=ddof), want)

@@ -394,6 +394,9 @@ def nanprod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: boo
 
 
 def _nan_moment(name, reduce, a, axis, dtype, out, ddof, keepdims, where, mean, correction):
+    if dtype is None and dtype_of(as_array_like(a)).kind in "biu":  # (no NaN to skip: NumPy's
+        plain = var if name == "nanvar" else std  # var, whose no degree of freedom is inf)
+        return plain(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction)
     ddof = _ddof(name, ddof, correction)
     a, mask = _prepare(name, a, dtype, out, where, nan_fill=np.nan)
     negative_axes(axis, len(shape_of(concrete(a))), name)
