@@ -255,18 +255,23 @@ def _into_tensor(path: str, o: Tensor, r) -> None:
     o[...] = r
 
 
-def deliver(path: str, result, out, casting: str = "same_kind"):
-    """Write ``result`` into NumPy's ``out`` arrays, if it carries no gradient."""
+def deliver(path: str, result, out, casting: str = "same_kind", broadcast: bool = False):
+    """Write ``result`` into NumPy's ``out`` arrays, if it carries no gradient: every check
+    first, then the writes (never one output written and the next refused). ``broadcast``: a
+    ufunc's result broadcast to ``out``'s shape, as NumPy's."""
     single = not isinstance(out, tuple)
     outs = (out,) if single else out
     results = result if isinstance(result, tuple) else (result,)
     if len(outs) != len(results):
         raise ValueError(f"{path}: got {len(outs)} out arrays for {len(results)} results")
+    mapping = sys.modules.get("tensorgrad.batching")  # (imported with tensorgrad, after this)
+    if mapping is not None and mapping.current_frame() is not None \
+            and any(o is not None for o in outs):
+        raise TypeError(f"{path}(..., out=...) inside tg.vmap: the mapped function runs once per "
+                        "slice, and each would write the whole out array; use the returned value")
+    writes = []
     for o, r in zip(outs, results):
-        if o is None:
-            continue
-        if isinstance(o, Tensor):
-            _into_tensor(path, o, r)
+        if o is None or isinstance(o, Tensor):
             continue
         if is_traced(r):
             raise TypeError(
@@ -279,17 +284,22 @@ def deliver(path: str, result, out, casting: str = "same_kind"):
         if is_staged(v):  # under tg.jit: the plan would replay the trace-time value
             raise out_refused(path)
         v = np.asarray(v)
-        if np.shape(o) != v.shape:
+        if np.shape(o) != v.shape and not (
+                broadcast and np.broadcast_shapes(np.shape(o), v.shape) == np.shape(o)):
             raise ValueError(f"{path}: out has shape {np.shape(o)}, the result has shape {v.shape}")
+        if not np.can_cast(v.dtype, o.dtype, casting):
+            raise TypeError(f"{path}: cannot cast the result from {v.dtype} to out's dtype "
+                            f"{o.dtype} with casting rule {casting!r}")
+        writes.append((o, v))
+    for o, r in zip(outs, results):
+        if isinstance(o, Tensor):
+            _into_tensor(path, o, r)
+    for o, v in writes:
         np.copyto(o, v, casting=casting)
     if single:
         return outs[0]
     return tuple(o if o is not None else r for o, r in zip(outs, results))
 
-
-# --------------------------------------------------------------------------
-# the protocols
-# --------------------------------------------------------------------------
 
 def _gufunc_axes(ufunc, path: str, impl, inputs: tuple, kwargs: dict):
     """A generalized ufunc (``matmul``, ``vecdot``, ...) with NumPy's ``axes=`` (the core axes
@@ -433,7 +443,10 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         base = out[0]
         result = NUMPY_FUNCTIONS["numpy.where"](where, result, base)
     if out is not None:
-        return deliver(path + what, result, out if len(out) > 1 else out[0], casting)
+        if method != "__call__" and casting == "same_kind":
+            casting = "unsafe"  # (NumPy's reductions and accumulations write out= so)
+        return deliver(path + what, result, out if len(out) > 1 else out[0], casting,
+                       method == "__call__")
     return result
 
 
@@ -448,12 +461,20 @@ def _with_keywords(name: str, inputs: tuple, out, kwargs: dict):
         if out is not None:
             raise no_out(name)
         raise TypeError(f"{name}() takes no keyword argument {next(iter(kwargs))!r}")
+    if isinstance(out, tuple) and all(o is None for o in out):
+        out = None  # (NumPy's out=(None,): no out)
     if out is not None:
         kwargs["out"] = out if isinstance(out, tuple) else (out,)
     return _array_ufunc(None, ufunc, "__call__", *inputs, **kwargs)
 
 
 UFUNC_KEYWORDS.append(_with_keywords)
+#: NumPy's functions whose out= takes any cast (np.sum(x, out=int_array)), as its reductions'
+_REDUCTIONS = frozenset(f"numpy.{n}" for n in (
+    "sum", "prod", "mean", "std", "var", "max", "min", "amax", "amin", "all", "any", "argmax",
+    "argmin", "ptp", "cumsum", "cumprod", "nansum", "nanprod", "nanmean", "nanstd", "nanvar",
+    "nanmax", "nanmin", "nanargmax", "nanargmin", "nancumsum", "nancumprod", "median",
+    "nanmedian", "percentile", "nanpercentile", "quantile", "nanquantile", "average", "trace"))
 _UFUNC_KEYWORDS = frozenset({"where", "dtype", "casting", "order", "subok", "signature", "axes", "axis",
                              "keepdims"})
 
@@ -533,8 +554,8 @@ def _array_function(self, func, types, args, kwargs):
     if kwargs:
         _check_keywords(path, impl, kwargs)
     result = impl(*args, **kwargs)
-    if out is not None:
-        return deliver(path, result, out)
+    if out is not None:  # (NumPy's reductions write out= with unsafe casting)
+        return deliver(path, result, out, "unsafe" if path in _REDUCTIONS else "same_kind")
     return result
 
 

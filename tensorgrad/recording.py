@@ -419,9 +419,9 @@ def unary_function(op):
     an object or string array) it is :func:`bind` itself."""
     ndarray = np.ndarray
 
-    def fn(x, *, out=None, **kwargs):
-        if out is not None or kwargs:
-            return with_keywords(op.name, (x,), out, kwargs)
+    def fn(x, *outs, out=None, **kwargs):
+        if out is not None or kwargs or outs:  # (NumPy's out, a keyword or in place: np.exp(x, o))
+            return with_keywords(op.name, (x,), out, kwargs, outs)
         t = type(x)
         if t is Tensor:
             top = x._trace
@@ -470,9 +470,9 @@ def binary_function(op):
     """
     ndarray = np.ndarray
 
-    def fn(x, y, *, out=None, **kwargs):
-        if out is not None or kwargs:
-            return with_keywords(op.name, (x, y), out, kwargs)
+    def fn(x, y, *outs, out=None, **kwargs):
+        if out is not None or kwargs or outs:
+            return with_keywords(op.name, (x, y), out, kwargs, outs)
         if staging.active or debug.enabled:
             return bind(op, (x, y), ())
         tx = type(x)

@@ -14,11 +14,14 @@ __all__ = ["UFUNC_KEYWORDS", "with_keywords", "shown_as"]
 UFUNC_KEYWORDS: list = []
 
 
-def with_keywords(name: str, inputs: tuple, out, kwargs: dict):
-    """``tg.<name>(*inputs, out=out, **kwargs)`` by NumPy's ufunc rules."""
+def with_keywords(name: str, inputs: tuple, out, kwargs: dict, outs: tuple = ()):
+    """``tg.<name>(*inputs, *outs, out=out, **kwargs)`` by NumPy's ufunc rules (``outs``: the
+    out arrays given in place, after the inputs, as ``np.exp(x, o)``)."""
+    if outs and out is not None:
+        raise TypeError(f"{name}: cannot specify 'out' as both a positional and keyword argument")
     if not UFUNC_KEYWORDS:  # pragma: no cover - tensorgrad.dispatch is imported with tensorgrad
         raise TypeError(f"{name}: out= and NumPy's ufunc keywords need tensorgrad.dispatch")
-    return UFUNC_KEYWORDS[0](name, inputs, out, kwargs)
+    return UFUNC_KEYWORDS[0](name, inputs, outs or out, kwargs)
 
 
 def shown_as(fn, names: tuple):

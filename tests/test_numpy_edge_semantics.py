@@ -604,3 +604,27 @@ def test_numpys_in_place_functions_update_numpy_arrays():
         tg.put(tg.tensor(np.zeros(3)), [0], [1.0])
     with pytest.raises(ValueError, match="values that carry a gradient cannot be changed in place"):
         tg.grad(lambda v: tg.put(np.zeros(3), [0], v) or tg.sum(v))(1.0)
+
+
+def test_out_arrays_follow_numpys_rules_and_never_take_half_a_result():
+    x = np.array([1.5, 2.6])
+    o = np.zeros(2)
+    assert tg.exp(x, o) is o  # (out in its place, after the inputs)
+    np.testing.assert_array_equal(o, np.exp(x))
+    np.testing.assert_array_equal(tg.exp(x, out=(None,)), np.exp(x))  # (None,): no out
+    with pytest.raises(TypeError, match="must be an array, not a tuple"):
+        tg.sum(x, out=(np.zeros(()),))
+    wide = np.zeros((2, 2))  # a ufunc's result broadcasts into a larger out, as NumPy's
+    assert tg.add(x, 1.0, out=wide) is wide
+    np.testing.assert_array_equal(wide, np.broadcast_to(x + 1.0, (2, 2)))
+    t = tg.tensor(x)  # NumPy's reductions on a tensor: out= with unsafe casting, as NumPy's
+    ints = np.zeros((), int)
+    np.sum(t, out=ints)
+    assert ints == np.sum(x, out=np.zeros((), int))
+    q, m = np.zeros(2), np.zeros(2)  # a result with a gradient: refused before any write
+    with pytest.raises(TypeError, match="would write a traced Tensor"):
+        tg.grad(lambda v: np.divmod(v, 1.5, out=(q, m)) and tg.sum(v))(x)
+    np.testing.assert_array_equal(q, 0.0)
+    buf = np.zeros(3)  # each slice would write the whole buffer
+    with pytest.raises(TypeError, match=r"out=\.\.\.\) inside tg\.vmap"):
+        tg.vmap(lambda v: tg.exp(v, out=buf))(np.arange(6.0).reshape(2, 3))

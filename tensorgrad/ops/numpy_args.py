@@ -538,6 +538,8 @@ def _writing_out(fn: Callable) -> Callable:
             out, args = args[at], args[:at] + (None,) + args[at + 1:]
         else:
             out = kwargs.pop("out", None)
+        if isinstance(out, tuple):  # (NumPy's reductions take one array, as out= or in place)
+            raise TypeError(f"{fn.__name__}: out= must be an array, not a tuple")
         result = fn(*args, **kwargs)
         return result if out is None else deliver(fn.__name__, result, out, "unsafe")
     return run
