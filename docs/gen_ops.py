@@ -33,9 +33,10 @@ entry of its own is built from other ops. The [registry guide](registry.md)
 shows how to add one; `tensorgrad check --list` prints the registry from the shell.
 Where NumPy's function of the same name is a ufunc, tensorgrad's takes NumPy's
 `out=`, `where=`, `dtype=` and `casting=` as `np.<ufunc>` takes them on tensors
-(an `out=` array takes only a result without a gradient). The other functions whose
-NumPy namesake takes `out=` accept `out=None` (NumPy's default), as JAX does, and
-raise `TypeError` for an array to write into. These keywords are left out below.
+(an `out=` array takes only a result without a gradient). Most other functions whose
+NumPy namesake takes `out=` write such a result into an `out=` array as NumPy's do; the
+rest accept `out=None` (NumPy's default), as JAX does, and raise `TypeError` naming the
+function for an array. These keywords are left out below.
 """
 
 

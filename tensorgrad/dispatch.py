@@ -54,7 +54,7 @@ from .staging import is_staged, out_refused
 from .tensor import NUMPY_FUNCTIONS, Tensor, concrete, dtype_of
 from .ufunc_keywords import UFUNC_KEYWORDS
 
-__all__ = ["numpy_path", "canonical_path", "is_traced", "no_rule_error", "deliver"]
+__all__ = ["numpy_path", "canonical_path", "is_traced", "no_rule_error", "deliver", "out_casting"]
 
 #: ufunc methods with a rule: (ufunc path, method) -> the NumPy function that computes the same
 #: ufunc methods served by a NumPy function's path, or by a function (see
@@ -554,9 +554,15 @@ def _array_function(self, func, types, args, kwargs):
     if kwargs:
         _check_keywords(path, impl, kwargs)
     result = impl(*args, **kwargs)
-    if out is not None:  # (NumPy's reductions write out= with unsafe casting)
-        return deliver(path, result, out, "unsafe" if path in _REDUCTIONS else "same_kind")
+    if out is not None:
+        return deliver(path, result, out, out_casting(path))
     return result
+
+
+def out_casting(name: str) -> str:
+    """The casting NumPy's function ``name`` (or ``numpy.<name>``) writes its ``out=`` with:
+    unsafe for the reductions (``np.sum(x, out=int_array)``), same_kind otherwise."""
+    return "unsafe" if (name if "." in name else f"numpy.{name}") in _REDUCTIONS else "same_kind"
 
 
 Tensor.__array_ufunc__ = _array_ufunc

@@ -95,7 +95,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from .dispatch import UFUNC_METHODS, canonical_path, numpy_path
+from .dispatch import UFUNC_METHODS, canonical_path, deliver, numpy_path, out_casting
 from .op_errors import named_error, naming
 from .torch_form import TORCH_FORM, keyword_names, torch_form_of
 from .recording import binary_function, bind, no_out, unary_function
@@ -484,9 +484,10 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
                 out = kwargs.pop("out", None)
                 if out is not None or not own.issuperset(kwargs):
                     return with_keywords(op.name, args, out, kwargs)
-            if not takes_out and "out" in kwargs:  # NumPy's out=None: accepted, as in JAX
-                if kwargs.pop("out") is not None:
-                    raise no_out(op.name)
+            if not takes_out and "out" in kwargs:  # NumPy's out=None: accepted, as in JAX; an
+                out = kwargs.pop("out")  # array takes the result, when it has no gradient
+                if out is not None:
+                    return deliver(op.name, fn(*args, **kwargs), out, out_casting(op.name))
             try:
                 parts = signature(*args, **kwargs)
             except (TypeError, ValueError, AttributeError) as exc:
@@ -661,8 +662,8 @@ def _taking_out(f: Callable) -> Callable:
     def published(*args, out=None, **kwargs):
         if ufunc and (out is not None or not own.issuperset(kwargs)):
             return with_keywords(f.__name__, args, out, kwargs)
-        if out is not None:
-            raise no_out(f.__name__)
+        if out is not None:  # (NumPy's out=: the result written into it, when it has no gradient)
+            return deliver(f.__name__, f(*args, **kwargs), out, out_casting(f.__name__))
         return f(*args, **kwargs)
     sig = inspect.signature(f)
     published.__signature__ = sig.replace(parameters=[*sig.parameters.values(), inspect.Parameter(

@@ -628,3 +628,15 @@ def test_out_arrays_follow_numpys_rules_and_never_take_half_a_result():
     buf = np.zeros(3)  # each slice would write the whole buffer
     with pytest.raises(TypeError, match=r"out=\.\.\.\) inside tg\.vmap"):
         tg.vmap(lambda v: tg.exp(v, out=buf))(np.arange(6.0).reshape(2, 3))
+
+
+def test_out_on_the_other_numpy_functions():
+    x = np.arange(6.0).reshape(2, 3)
+    for name, args in (("cumsum", (x,)), ("round", (x * 1.37, 1)), ("dot", (x, x.T)),
+                       ("trace", (x,)), ("concatenate", ([x, x],)), ("diff", (x,))):
+        want = getattr(np, name)(*args)
+        buf = np.zeros_like(want)
+        assert getattr(tg, name)(*args, out=buf) is buf
+        np.testing.assert_array_equal(buf, want)
+    with pytest.raises(TypeError, match="would write a traced Tensor"):
+        tg.cumsum(tg.tensor(x, requires_grad=True), out=np.zeros(6))
