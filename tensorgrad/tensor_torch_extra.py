@@ -14,7 +14,7 @@ from . import linalg as _linalg
 from . import ops as tgo
 from .recording import IMPERATIVE, imperative_paused
 from .tensor import Tensor, concrete, traced_level
-from .tensor_views import is_view, reshaped
+from .tensor_views import reshaped, reshaped_part
 from .tensor_torch_more import _grid, _src, dim_of, dims_of, ints_of, method
 
 __all__: list = []
@@ -104,10 +104,10 @@ def _reshaping(name: str):
         before = tuple(self.shape)
         result = getattr(self, fresh)(*args, **kwargs)
         if type(self) is not Tensor or traced_level(self) > 0 or (
-                self._trace is not IMPERATIVE and self._trace is not None) or is_view(self):
+                self._trace is not IMPERATIVE and self._trace is not None):
             raise TypeError(f"Tensor.{name}: only a tensor of the imperative tape or a constant "
-                            f"tensor that is not a part of another changes its shape in place; "
-                            f"use the out-of-place t.{name[:-1]}(...) and the value it returns")
+                            f"tensor changes its shape in place; use the out-of-place "
+                            f"t.{name[:-1]}(...) and the value it returns")
         if self._trace is IMPERATIVE and self.is_leaf and self.requires_grad:
             if not imperative_paused():
                 raise RuntimeError(f"Tensor.{name}: a leaf tensor that requires grad cannot "
@@ -118,7 +118,9 @@ def _reshaping(name: str):
             self._value, self._node = result._value, result._node
         else:
             self._value = concrete(result)
-        reshaped(self, lambda t: getattr(t, fresh)(*args, **kwargs), before)  # (its views follow)
+        again = lambda t: getattr(t, fresh)(*args, **kwargs)  # noqa: E731
+        reshaped(self, again, before)  # (its views follow, and so does its place in its whole)
+        reshaped_part(self, again, before)
         return self
     m.__name__ = m.__qualname__ = name
     method(name)(m)

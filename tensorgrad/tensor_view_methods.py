@@ -15,7 +15,7 @@ import numpy as np
 
 from .recording import IMPERATIVE
 from .tensor import Tensor
-from .tensor_views import is_view, note_positions
+from .tensor_views import is_view, note_positions, replayed_view
 
 __all__ = ["VIEW_METHODS", "VIEW_PROPERTIES"]
 
@@ -57,7 +57,7 @@ def _must_view(name: str, t, out) -> bool:
     if type(v) is not np.ndarray or type(o) is not np.ndarray or v.size <= 1 \
             or np.may_share_memory(v, o):
         return True
-    if is_view(t):
+    if is_view(t) and not replayed_view(t):  # (unfold's value is a copy: tensorgrad's layout)
         raise RuntimeError(
             f"{name}: view size is not compatible with input tensor's size and stride (at least "
             f"one dimension spans across two contiguous subspaces): a tensor of shape "

@@ -39,8 +39,8 @@ import numpy as np
 from .recording import IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_paused, no_grad_depth
 from .tensor import Tensor, concrete
 
-__all__ = ["note_view", "note_positions", "write_through", "wrote", "reshaped", "is_view",
-           "basic_index", "operator_writes_through"]
+__all__ = ["note_view", "note_positions", "write_through", "wrote", "reshaped", "reshaped_part",
+           "is_view", "replayed_view", "basic_index", "operator_writes_through"]
 
 # id(part) -> (weakref to the part, the whole, index, the part's value when taken, quiet,
 # recorded): the index is a basic index or the part's _Positions; quiet: written on without
@@ -324,6 +324,29 @@ def reshaped(t, method, before: tuple) -> None:
                 _VIEWS[key] = entry[:2] + (places,) + entry[3:]
 
 
+def reshaped_part(t, method, before: tuple) -> None:
+    """After the part ``t`` changed its own shape in place (``piece.t_()``: its new value is
+    ``method`` of its value of shape ``before``), its places in its whole follow: the method
+    on the places it had, as a PyTorch view's strides change and its memory stays."""
+    entry = _entry(t)
+    whole = None if entry is None else _whole(entry)
+    if whole is None:
+        return
+    index, n = entry[2], int(np.prod(whole.shape, dtype=np.int64))
+    try:
+        old = (np.ravel_multi_index(index.of(whole.shape), whole.shape) if type(index) is _Positions
+               else np.arange(n).reshape(whole.shape)[_plain(index)])
+        flat = np.asarray(concrete(method(Tensor(np.asarray(old).reshape(before)))))
+    except (IndexError, ValueError, RuntimeError):
+        return
+    places = _Positions(np.asarray(concrete(t)), np.broadcast_to(np.empty((), np.int8), whole.shape))
+    places.flat, places.shared = flat, bool(flat.size and np.unique(flat).size != flat.size)
+    places.index = np.unravel_index(flat, whole.shape)
+    with _LOCK:
+        if _VIEWS.get(id(t)) is entry:
+            _VIEWS[id(t)] = entry[:2] + (places, t._value) + entry[4:]
+
+
 def _detach_of_part(whole, part) -> bool:
     """Note ``part = whole.detach()`` of a part taken by basic indexing (``x[i].detach()``, a 0-d
     one too, whose value has no memory to match) or of a replayed view (``diagonal``, whose
@@ -353,6 +376,13 @@ def _root(whole, pv: np.ndarray):
             break
         whole = up
     return whole, whole._value
+
+
+def replayed_view(t) -> bool:
+    """Whether ``t`` is a view whose places come from its method again (``diagonal``,
+    ``unfold``: tensorgrad computes their values as copies, in a layout of its own)."""
+    entry = _entry(t)
+    return entry is not None and type(entry[2]) is _Positions and entry[2].replay is not None
 
 
 def is_view(t) -> bool:

@@ -467,3 +467,20 @@ def test_expanded_views_take_partial_writes_and_views_of_them_follow():
     np.testing.assert_array_equal(f.numpy(), [[2.0, 2.0], [3.0, 3.0], [4.0, 4.0]])
     with pytest.raises(RuntimeError, match="gives different values to entries that are one entry"):
         z.expand(3, 3).add_(tg.tensor(np.arange(9.0).reshape(3, 3)))  # (PyTorch refuses it too)
+
+
+def test_a_view_changes_its_own_shape_in_place_and_stays_a_view():
+    x = tg.tensor(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))
+    piece = x.tensor_split(2, dim=1)[0]  # x[:, :2]
+    piece.t_()  # (its strides change, its memory stays, as PyTorch's)
+    piece[0, 1] = 40.0
+    row = x[1]
+    row.unsqueeze_(0)
+    row.mul_(10.0)
+    x.add_(1.0)
+    np.testing.assert_array_equal(x.numpy(), [[2.0, 3.0, 4.0], [401.0, 51.0, 61.0]])
+    np.testing.assert_array_equal(piece.numpy(), [[2.0, 401.0], [3.0, 51.0]])
+    np.testing.assert_array_equal(row.numpy(), [[401.0, 51.0, 61.0]])
+    y = tg.tensor(np.arange(8.0).reshape(2, 4))  # unfold's value is tensorgrad's copy: no error
+    y.unfold(1, 2, 2).view(-1).zero_()
+    np.testing.assert_array_equal(y.numpy(), np.zeros((2, 4)))
