@@ -114,6 +114,7 @@ def _reshaping(name: str):
                                    "change in place while recording (PyTorch's rule); use "
                                    f"t.{name[:-1]}(...) or tg.no_grad()")
             self._value = concrete(result)
+            self._node.shape = tuple(np.shape(self._value))  # (its gradient takes the new shape)
         elif self._trace is IMPERATIVE and type(result) is Tensor and result._trace is IMPERATIVE:
             self._value, self._node = result._value, result._node
         else:

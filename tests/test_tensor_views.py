@@ -484,3 +484,12 @@ def test_a_view_changes_its_own_shape_in_place_and_stays_a_view():
     y = tg.tensor(np.arange(8.0).reshape(2, 4))  # unfold's value is tensorgrad's copy: no error
     y.unfold(1, 2, 2).view(-1).zero_()
     np.testing.assert_array_equal(y.numpy(), np.zeros((2, 4)))
+
+
+def test_a_leaf_that_changes_shape_in_place_gets_a_gradient_of_its_new_shape():
+    w = tg.tensor(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), requires_grad=True)
+    with tg.no_grad():
+        w.t_()
+    c = np.arange(6.0).reshape(3, 2)
+    (w * tg.tensor(c)).sum().backward()
+    np.testing.assert_array_equal(w.grad, c)  # (it raised: a (2, 3) gradient for a (3, 2) leaf)
