@@ -27,8 +27,8 @@ VIEW_PROPERTIES = ("T", "mT", "H", "mH", "real")
 #: views whose value tensorgrad computes as a copy: their places come from the method again
 _REPLAYED = ("diagonal", "unfold")
 #: methods whose pieces are views in PyTorch, as tensorgrad computes them by copies: each piece's
-#: places come from the method again (split, chunk, unbind and hsplit give parts by indexing)
-_SPLITS = ("tensor_split", "vsplit", "dsplit")
+#: places come from the method again (split, chunk and unbind give parts by indexing)
+_SPLITS = ("tensor_split", "hsplit", "vsplit", "dsplit")
 
 
 def _noting(fn, quiet: bool, replayed: bool = False, strict: bool = False):
