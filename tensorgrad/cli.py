@@ -334,7 +334,7 @@ def _run_train(a, say=print) -> int:
     steps = max(a.epochs * -(-len(ytr) // a.batch_size), 1)
     lr = {"constant": a.lr, "step": optim.step_decay(a.lr, max(steps // 3, 1), 0.3),
           "cosine": optim.cosine(a.lr, steps)}[a.schedule]
-    opt = optim.get(a.optimizer, lr, weight_decay=a.weight_decay)
+    opt = optim.get(a.optimizer, lr, **({} if a.weight_decay is None else {"weight_decay": a.weight_decay}))
     say(f"training {a.model} ({model.num_parameters()} parameters) on {a.data}: {len(ytr)} train / "
         f"{len(yte)} test examples, {a.epochs} epochs, batch {a.batch_size}, {a.optimizer} lr {a.lr} ({a.schedule})")
     if a.backend == "jax":
@@ -474,7 +474,8 @@ def build_parser() -> argparse.ArgumentParser:
                    default="adam", help="default: adam")
     t.add_argument("--schedule", choices=("constant", "step", "cosine"), default="constant",
                    help="learning-rate schedule (default constant)")
-    t.add_argument("--weight-decay", type=_nonneg_float, default=0.0, help="default: 0")
+    t.add_argument("--weight-decay", type=_nonneg_float, default=None,
+                   help="default: the optimizer's own (0; adamw: 0.01)")
     t.add_argument("--hidden", type=_int_list, default=[64], help="MLP hidden sizes, e.g. 128,64 (default 64)")
     t.add_argument("--activation", choices=("relu", "tanh", "sigmoid", "gelu", "softplus", "elu", "selu",
                                             "silu", "mish", "leaky_relu"), default="relu",

@@ -259,3 +259,17 @@ def test_empty_list_entries_empty_paths_and_one_file_for_two_outputs_are_usage_e
         with pytest.raises(SystemExit) as info:
             cli.main(["train", "--epochs", "1", "--no-progress", *args])
         assert info.value.code == 2, args
+
+
+def test_train_adamw_keeps_its_own_weight_decay_unless_given(tmp_path, capsys, monkeypatch):
+    import json
+    losses = {}
+    for name, extra in (("adam", []), ("adamw", []), ("adamw0", ["--weight-decay", "0"])):
+        h = tmp_path / f"{name}.json"
+        p = run_in(capsys, monkeypatch, tmp_path, "train", "--data", "moons", "--epochs", "1",
+                   "--hidden", "8", "--optimizer", name[:5], "--lr", "0.05", "--no-progress",
+                   "--history", str(h), *extra)
+        assert p.returncode == 0, p.stderr
+        losses[name] = json.loads(h.read_text())["step_loss"]
+    assert losses["adamw"] != losses["adam"]  # (AdamW's default decay, 0.01, applies)
+    assert losses["adamw0"] == losses["adam"]  # (no decay: Adam's steps exactly)
