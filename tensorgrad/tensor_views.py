@@ -279,7 +279,7 @@ def note_positions(whole, part, quiet: bool = False, replay=None, again=None) ->
         if up is None or type(up._value) is not np.ndarray:
             return
         index = _plain(entry[2])
-        whole, wv = up, up._value
+        whole, wv, quiet = up, up._value, quiet or entry[4]  # (of x[0].detach(): quiet too)
         replay = lambda t: again(_plain_getitem(t, index))  # noqa: E731
     if type(pv) is not np.ndarray or type(wv) is not np.ndarray or pv.dtype != wv.dtype \
             or (replay is None and not np.may_share_memory(pv, wv)):

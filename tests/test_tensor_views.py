@@ -414,6 +414,9 @@ def test_views_of_single_entries_are_views():
     h.mul_(3.0)  # e shows h's update and its history: (3 w0)², slope 18 w0
     (e * e).sum().backward()
     np.testing.assert_array_equal(w.grad, [18.0, 0.0])
+    leaf = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    leaf[0].detach().view(1).fill_(9.0)  # (detach()'s view writes unrecorded, a leaf's too)
+    np.testing.assert_array_equal(leaf.detach(), [9.0, 2.0, 3.0])
 
 
 def test_view_never_copies_silently():
