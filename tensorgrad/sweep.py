@@ -186,8 +186,8 @@ def unbroadcast(x, shape: tuple, nb: int = 0):
         target = xs[:nb] + shape
         if r.shape == target:
             return r
-        if r.size == math.prod(target):
-            return r.reshape(target)
+        if r.size == math.prod(target) and [d for d in r.shape if d != 1] == [d for d in target if d != 1]:
+            return r.reshape(target)  # (size-1 axes only: never a gradient laid out anew)
     if lead < 0:  # a rule returned fewer axes than the input has: broadcast up
         return _broadcast_to(x, xs[:nb] + shape)
     axes = list(range(nb, nb + lead))

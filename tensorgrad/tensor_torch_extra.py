@@ -12,7 +12,7 @@ import numpy as np
 
 from . import linalg as _linalg
 from . import ops as tgo
-from .recording import IMPERATIVE, imperative_paused
+from .recording import IMPERATIVE, imperative_paused, leaf_node
 from .tensor import Tensor, concrete, traced_level
 from .tensor_views import reshaped, reshaped_part
 from .tensor_torch_more import _grid, _src, dim_of, dims_of, ints_of, method
@@ -114,7 +114,9 @@ def _reshaping(name: str):
                                    "change in place while recording (PyTorch's rule); use "
                                    f"t.{name[:-1]}(...) or tg.no_grad()")
             self._value = concrete(result)
-            self._node.shape = tuple(np.shape(self._value))  # (its gradient takes the new shape)
+            # (a leaf node of the new shape: later uses give gradients of it; a use recorded
+            # before, of the old shape, still reaches the old node, and its gradient is refused)
+            self._node = leaf_node(self._value, self)
         elif self._trace is IMPERATIVE and type(result) is Tensor and result._trace is IMPERATIVE:
             self._value, self._node = result._value, result._node
         else:

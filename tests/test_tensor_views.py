@@ -499,3 +499,9 @@ def test_a_leaf_that_changes_shape_in_place_gets_a_gradient_of_its_new_shape():
     c = np.arange(6.0).reshape(3, 2)
     (w * tg.tensor(c)).sum().backward()
     np.testing.assert_array_equal(w.grad, c)  # (it raised: a (2, 3) gradient for a (3, 2) leaf)
+    u = tg.tensor(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), requires_grad=True)
+    row = u[0]  # recorded on the old layout: its gradient is refused, as PyTorch refuses it,
+    with tg.no_grad():  # never laid out anew into the new shape
+        u.t_()
+    with pytest.raises(ValueError, match=r"a gradient of shape \(2, 3\) for a tensor of shape \(3, 2\)"):
+        (row * tg.tensor([1.0, 10.0, 100.0])).sum().backward()
