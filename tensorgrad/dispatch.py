@@ -348,6 +348,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     casting = "same_kind"  # (what dtype= and out= may cast to, in a call)
     if method == "__call__" and kwargs.get("casting") in ("no", "equiv", "safe", "same_kind", "unsafe"):
         casting = kwargs.pop("casting")
+        if casting in ("no", "equiv", "safe") and "dtype" not in kwargs:  # (the inputs' casts
+            _loop_inputs(ufunc, inputs, None, casting)  # into the loop, as NumPy checks them)
     elif kwargs.get("casting") == "unsafe" and "dtype" not in kwargs:
         del kwargs["casting"]  # (it only widens what dtype= or out= may cast to)
     for k, default in _UFUNC_DEFAULTS.items():
@@ -498,8 +500,8 @@ def _loop_inputs(ufunc, inputs, dtype, casting: str = "same_kind") -> tuple:
     output dtype; NumPy's own error where ``same_kind`` casting forbids the loop
     (``np.add(f32, 1, dtype=np.int8)``, ``np.multiply(i8, 1.5, dtype=np.int8)``)."""
     probe = tuple(type(a) if type(a) in _WEAK else _dtype(a) for a in inputs)
-    loop = ufunc.resolve_dtypes(probe + (None,) * ufunc.nout, casting=casting,
-                                signature=(None,) * ufunc.nin + (np.dtype(dtype),) * ufunc.nout)
+    loop = ufunc.resolve_dtypes(probe + (None,) * ufunc.nout, casting=casting, signature=(
+        None,) * ufunc.nin + (None if dtype is None else np.dtype(dtype),) * ufunc.nout)
     cast = tuple(_cast(a, d) if isinstance(a, (Tensor, np.ndarray)) else d.type(a)
                  if isinstance(a, np.generic) else a for a, d in zip(inputs, loop))
     return cast, loop[-1]

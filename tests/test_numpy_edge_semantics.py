@@ -640,3 +640,29 @@ def test_out_on_the_other_numpy_functions():
         np.testing.assert_array_equal(buf, want)
     with pytest.raises(TypeError, match="would write a traced Tensor"):
         tg.cumsum(tg.tensor(x, requires_grad=True), out=np.zeros(6))
+
+
+def test_strict_castings_and_numpys_0d_reductions():
+    i, f, f32 = np.array([1, 2]), np.array([1.5, 2.5]), np.array([1.5, 2.5], np.float32)
+    for args, casting in (((i, f), "no"), ((f, f), "no"), ((i, f), "safe"), ((f32, f), "equiv"),
+                          ((f32, f32), "equiv"), ((i, 1.5), "safe")):
+        try:
+            want = np.add(*args, casting=casting)
+        except TypeError:
+            with pytest.raises(TypeError):
+                tg.add(*args, casting=casting)
+            continue
+        got = tg.add(*args, casting=casting)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    x = np.array(3.0)  # NumPy's legacy rule: a 0-d array reduces over "axis 0" (not mean/std/var)
+    for name in ("sum", "prod", "max", "min", "amax", "all", "nansum", "nanmean", "nanstd", "argmax",
+                 "mean", "std"):
+        for axis in (0, -1, (0,)):
+            try:
+                want = getattr(np, name)(x, axis=axis)
+            except (ValueError, IndexError, TypeError):  # (AxisError; argmax of a tuple)
+                with pytest.raises((ValueError, IndexError, TypeError)):
+                    getattr(tg, name)(x, axis=axis)
+                continue
+            np.testing.assert_array_equal(getattr(tg, name)(x, axis=axis), want)

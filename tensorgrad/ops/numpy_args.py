@@ -531,6 +531,7 @@ def _writing_out(fn: Callable) -> Callable:
     arguments): the result is written into ``out`` with the unsafe casting NumPy's reductions
     use, and ``out`` comes back (a result that carries a gradient is refused, naming ``fn``)."""
     at = list(inspect.signature(fn).parameters).index("out")
+    zero_d = fn.__name__ not in ("mean", "std", "var")  # (NumPy's legacy 0-d rule: see below)
 
     @functools.wraps(fn)
     def run(*args, **kwargs):
@@ -538,6 +539,11 @@ def _writing_out(fn: Callable) -> Callable:
             out, args = args[at], args[:at] + (None,) + args[at + 1:]
         else:
             out = kwargs.pop("out", None)
+        axis = args[1] if len(args) > 1 else kwargs.get("axis")
+        if zero_d and type(axis) is int and axis in (0, -1) and args and np.ndim(concrete(args[0])) == 0:
+            # (NumPy reduces a 0-d array over its "axis 0" to itself, but in mean, std, var)
+            args, kwargs = args[:1], {**kwargs, **dict(zip(list(inspect.signature(fn).parameters)[2:],
+                                                          args[2:])), "axis": None}
         if isinstance(out, tuple):  # (NumPy's reductions take one array, as out= or in place)
             raise TypeError(f"{fn.__name__}: out= must be an array, not a tuple")
         result = fn(*args, **kwargs)
@@ -556,7 +562,8 @@ for _fn in _ADAPTED:
     register_numpy(f"numpy.{_fn.__name__}", FUNCTIONS[_fn.__name__])
 # (tg.amax(x, dim=1) is PyTorch's amax, the values alone: the Tensor method of that name)
 FUNCTIONS["amax"], FUNCTIONS["amin"] = (torch_keywords(functools.wraps(f)(functools.partial(f)), n)
-                                        for f, n in ((_writing_out(max), "amax"), (_writing_out(min), "amin")))
+                                        for f, n in ((_writing_out(max), "amax"),
+                                                     (_writing_out(min), "amin")))
 register_numpy("numpy.amax", FUNCTIONS["max"])
 register_numpy("numpy.amin", FUNCTIONS["min"])
 # ndarray's methods of these names take NumPy's parameters in NumPy's order too
