@@ -292,6 +292,22 @@ def note_positions(whole, part, quiet: bool = False, replay=None, again=None) ->
     _note(part, whole, weakref.ref(whole) if quiet else whole, _Positions(pv, wv, replay), pv, quiet)
 
 
+def _flat_in(index, shape: tuple) -> np.ndarray:
+    """The flat position in a whole of ``shape`` of each entry of a part at ``index`` (a basic
+    index or the part's _Positions), in the part's shape."""
+    if type(index) is _Positions:
+        return np.ravel_multi_index(index.of(shape), shape)
+    return np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)[_plain(index)]
+
+
+def _at(flat: np.ndarray, part, shape: tuple) -> _Positions:
+    """The places ``flat`` (flat positions, in the part's shape) in a whole of ``shape``."""
+    places = _Positions(np.asarray(concrete(part)), np.broadcast_to(np.empty((), np.int8), shape))
+    places.flat, places.shared = flat, bool(flat.size and np.unique(flat).size != flat.size)
+    places.index = np.unravel_index(flat, shape)
+    return places
+
+
 def reshaped(t, method, before: tuple) -> None:
     """After ``t``'s shape changed in place (``t.t_()``, ``t.unsqueeze_(0)``: its new value is
     ``method(t)`` of its value of shape ``before``), its noted parts keep their entries, as
@@ -310,15 +326,11 @@ def reshaped(t, method, before: tuple) -> None:
     for key, entry in entries:
         if entry is None or _whole(entry) is not t:
             continue
-        index = entry[2]
         try:
-            old = (np.ravel_multi_index(index.of(before), before) if type(index) is _Positions
-                   else np.arange(n).reshape(before)[_plain(index)])
+            old = _flat_in(entry[2], before)
         except (IndexError, ValueError, RuntimeError):
             continue
-        places = _Positions(np.asarray(entry[3]), np.broadcast_to(np.empty((), np.int8), moved.shape))
-        places.flat, places.shared = now[old], getattr(index, "shared", False)
-        places.index = np.unravel_index(places.flat, moved.shape)
+        places = _at(now[old], entry[3], moved.shape)
         with _LOCK:
             if _VIEWS.get(key) is entry:
                 _VIEWS[key] = entry[:2] + (places,) + entry[3:]
@@ -332,16 +344,12 @@ def reshaped_part(t, method, before: tuple) -> None:
     whole = None if entry is None else _whole(entry)
     if whole is None:
         return
-    index, n = entry[2], int(np.prod(whole.shape, dtype=np.int64))
     try:
-        old = (np.ravel_multi_index(index.of(whole.shape), whole.shape) if type(index) is _Positions
-               else np.arange(n).reshape(whole.shape)[_plain(index)])
+        old = _flat_in(entry[2], whole.shape)
         flat = np.asarray(concrete(method(Tensor(np.asarray(old).reshape(before)))))
     except (IndexError, ValueError, RuntimeError):
         return
-    places = _Positions(np.asarray(concrete(t)), np.broadcast_to(np.empty((), np.int8), whole.shape))
-    places.flat, places.shared = flat, bool(flat.size and np.unique(flat).size != flat.size)
-    places.index = np.unravel_index(flat, whole.shape)
+    places = _at(flat, t, whole.shape)
     with _LOCK:
         if _VIEWS.get(id(t)) is entry:
             _VIEWS[id(t)] = entry[:2] + (places, t._value) + entry[4:]
@@ -356,10 +364,20 @@ def _detach_of_part(whole, part) -> bool:
     if entry is None or type(entry[2]) is _Positions and entry[2].replay is None \
             or np.shape(part._value) != np.shape(whole._value):
         return False  # (a view sharing memory: _root finds its tensor from the memory)
-    up = _whole(entry)
+    up, places = _whole(entry), entry[2]
     if up is None:
         return False
-    _note(part, up, weakref.ref(up), entry[2], part._value, True)
+    for _ in range(10_000):  # (up a chain of views, x.t().diagonal().detach(): the places in the
+        above = _entry(up)  # tensor it starts from, since the views between are temporaries)
+        root = None if above is None else _whole(above)
+        if root is None:
+            break
+        try:
+            flat = np.asarray(_flat_in(above[2], root.shape)).ravel()[_flat_in(places, up.shape)]
+        except (IndexError, ValueError, RuntimeError):
+            break
+        places, up = _at(flat, part, root.shape), root
+    _note(part, up, weakref.ref(up), places, part._value, True)
     return True
 
 

@@ -384,6 +384,9 @@ def test_views_follow_optimizer_steps_data_writes_and_in_place_reshapes():
     y = tg.tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
     y.diagonal().detach().zero_()  # (diagonal's value is a copy: its detach writes on too)
     np.testing.assert_array_equal(y.detach(), [[0.0, 2.0], [3.0, 0.0]])
+    h = tg.tensor(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))
+    h.t().diagonal(1).detach().mul_(5.0)  # (through a temporary view: into h itself)
+    np.testing.assert_array_equal(h.numpy(), [[1.0, 2.0, 3.0], [20.0, 5.0, 6.0]])
     # an update the whole refuses leaves the view as it was: the two still agree
     part = x[1:]
     with pytest.raises(RuntimeError, match="leaf"):
