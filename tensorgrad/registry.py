@@ -98,7 +98,7 @@ import numpy as np
 from .dispatch import UFUNC_METHODS, canonical_path, deliver, numpy_path, out_casting
 from .op_errors import named_error, naming
 from .torch_form import TORCH_FORM, keyword_names, torch_form_of
-from .recording import binary_function, bind, no_out, unary_function
+from .recording import binary_function, bind, unary_function
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
 from .ufunc_keywords import with_keywords
 
