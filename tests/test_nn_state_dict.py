@@ -192,3 +192,23 @@ def test_pytorchs_weight_and_bias_keys_get_a_hint():
         m.load_state_dict({"0.weight": np.ones((2, 2)), "0.bias": np.ones(2)})
     missing, unexpected = m.load_state_dict({"0.weight": np.ones((2, 2))}, strict=False)
     assert unexpected == ["0.weight"]
+
+
+def test_a_tensor_buffer_stays_a_tensor_through_load_state_dict():
+    class Running(tg.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("avg", tg.tensor(np.zeros(3)))
+
+        def forward(self, x):
+            with tg.no_grad():
+                self.avg.mul_(0.9).add_(0.1 * x)
+            return x
+    trained = Running()
+    trained(tg.tensor(np.ones(3)))
+    fresh = Running()
+    buffer = fresh.avg
+    fresh.load_state_dict(trained.state_dict())
+    assert fresh.avg is buffer  # (written in place, as PyTorch copies into it)
+    fresh(tg.tensor(np.ones(3)))  # (its in-place updates go on: it raised, a NumPy array)
+    np.testing.assert_allclose(fresh.avg.numpy(), np.full(3, 0.19), rtol=1e-15)

@@ -135,7 +135,9 @@ class StateDictMixin:
                 new_leaves.append(value(n, leaf))
         self.params = tree_unflatten(treedef, new_leaves)
         for n, (m, attr) in slots.items():
-            if n in given:
+            if n in given and isinstance(getattr(m, attr), Tensor):  # (a Tensor buffer takes the
+                write_data(getattr(m, attr), value(n, getattr(m, attr)))  # value in place, as
+            elif n in given:  # PyTorch copies into it: register_buffer's tensors stay tensors)
                 setattr(m, attr, value(n, getattr(m, attr)))
             elif n in recount:
                 setattr(m, attr, np.zeros((), np.int64))
