@@ -482,7 +482,7 @@ _UFUNC_KEYWORDS = frozenset({"where", "dtype", "casting", "order", "subok", "sig
 
 
 def _cast(a, dtype):
-    if isinstance(a, (Tensor, np.ndarray)):
+    if isinstance(a, (Tensor, np.ndarray)) or is_staged(a):  # (a value tg.jit traces: recorded)
         return NUMPY_FUNCTIONS["numpy.astype"](a, dtype)
     return a
 

@@ -43,8 +43,9 @@ def _checked_branch(name: str, branches: list, k: int, operands: tuple, labels=N
     operands' values and silently, and a different structure, shape or dtype raises
     TypeError. A branch that raises there is left unchecked (its result is never used)."""
     lifted, back = _lift(operands)
-    if current_frame() is not None and len(branches) > 1:
-        return _every_branch(name, branches, k, lifted, back, labels)
+    frame = current_frame()
+    if frame is not None and len(branches) > 1 and _may_collect(branches):
+        return _every_branch(name, branches, k, lifted, back, labels, frame)
     out = _unlift(branches[k](*lifted), back)
     leaves, td = tree_flatten(operands)
     values = [concrete(v) for v in leaves]
@@ -105,24 +106,51 @@ def _filled(cell) -> bool:
     return True
 
 
-def _every_branch(name: str, branches: list, k: int, lifted: tuple, back: bool, labels):
-    """Inside ``tg.vmap``'s loop: every branch runs, in order, in every slice, and branch ``k``'s
-    result comes back, as JAX runs both branches of a mapped decision. So a collective
-    (``psum``) or a ``custom_vmap`` call in a branch meets its twins of the other slices
-    whichever branch each slice takes (run one branch each, they would pair up wrongly)."""
+#: a branch (by _branch_key) -> whether it called a collective or a custom_vmap function when
+#: it last ran inside a tg.vmap loop (unknown until then)
+_COLLECTS: dict = {}
+
+
+def _may_collect(branches: list) -> bool:
+    """Whether a branch may call a collective or a custom_vmap function (unknown: it may)."""
+    try:
+        return any(_COLLECTS.get(_branch_key(b), True) for b in branches)
+    except TypeError:  # (unhashable branch callables)
+        return True
+
+
+def _every_branch(name: str, branches: list, k: int, lifted: tuple, back: bool, labels, frame):
+    """Inside ``tg.vmap``'s loop, where a branch may call a collective (``psum``) or a
+    ``custom_vmap`` function: every branch runs, in order, in every slice, and branch ``k``'s
+    result comes back, as JAX runs both branches of a mapped decision, so such a call meets its
+    twins of the other slices whichever branch each slice takes (run one branch each, they
+    would pair up wrongly). Each branch's run notes whether it made such calls: once none of
+    a decision's branches does, later slices run the taken branch alone."""
+    if len(_COLLECTS) > 4096:
+        _COLLECTS.clear()
     kinds = {}
     for j, b in enumerate(branches):
+        calls = frame.count
         if j == k:
             out = _unlift(b(*lifted), back)
+            _note_calls(b, frame.count != calls)
             continue
         try:
             with np.errstate(all="ignore"), silent_effects():  # (run for its collectives and type)
                 kinds[j] = _kind(b(*lifted))
         except Exception:  # noqa: BLE001 - only a result of another type is an error
             continue
+        _note_calls(b, frame.count != calls)
     for j, other in kinds.items():
         _same_kind(name, labels, k, _kind(out), j, other)
     return out
+
+
+def _note_calls(branch, called: bool) -> None:
+    try:
+        _COLLECTS[_branch_key(branch)] = called
+    except TypeError:  # (unhashable: never remembered, always run)
+        pass
 
 
 def _same_kind(name: str, labels, k: int, want: tuple, j: int, other: tuple) -> None:

@@ -198,3 +198,16 @@ def test_collectives_in_the_branches_of_a_mapped_decision_match_jax():
         got = tg.vmap(make(tg.lax), axis_name="i")(*args)
         want = jax.vmap(make(lax), axis_name="i")(*args)
         np.testing.assert_allclose(got, want, rtol=1e-15)
+
+
+def test_a_mapped_decision_without_collectives_runs_the_untaken_branch_once():
+    runs = []
+
+    def costly(u):
+        runs.append(1)
+        return u * 2.0
+    x = np.arange(40.0).reshape(40, 1) - 20.0
+    got = tg.vmap(lambda a: tg.lax.cond(a[0] > 0, costly, lambda u: u - 1.0, a))(x)
+    np.testing.assert_array_equal(got, np.where(x > 0, 2 * x, x - 1))
+    assert len(runs) <= int((x > 0).sum()) + 2  # (the taken runs, one to learn it calls no
+    # collective and one for the branches' type check; it ran in all 40 slices)

@@ -666,3 +666,14 @@ def test_strict_castings_and_numpys_0d_reductions():
                     getattr(tg, name)(x, axis=axis)
                 continue
             np.testing.assert_array_equal(getattr(tg, name)(x, axis=axis), want)
+
+
+def test_ufunc_dtype_keyword_under_jit():
+    a, b = np.array([0.2, 0.7, 1.4]), np.array([0.1, 0.1, 0.1])
+    for f in (lambda a, b: tg.add(a, b, dtype=np.float32),
+              lambda a, b: tg.add(a, b, dtype=np.int64, casting="unsafe"),
+              lambda a, b: tg.exp(a, dtype=np.float32) + 0 * b):
+        want = f(a, b)
+        got = tg.jit(f)(a, b)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
