@@ -540,7 +540,8 @@ def _writing_out(fn: Callable) -> Callable:
         else:
             out = kwargs.pop("out", None)
         axis = args[1] if len(args) > 1 else kwargs.get("axis")
-        if zero_d and type(axis) is int and axis in (0, -1) and args and np.ndim(concrete(args[0])) == 0:
+        if zero_d and type(axis) is int and axis in (0, -1) and args \
+                and not isinstance(args[0], (list, tuple)) and np.ndim(concrete(args[0])) == 0:
             # (NumPy reduces a 0-d array over its "axis 0" to itself, but in mean, std, var)
             args, kwargs = args[:1], {**kwargs, **dict(zip(list(inspect.signature(fn).parameters)[2:],
                                                           args[2:])), "axis": None}
