@@ -456,7 +456,7 @@ def _with_keywords(name: str, inputs: tuple, out, kwargs: dict):
     """``tg.<ufunc>(..., out=, where=, dtype=, casting=, order=, subok=)``: NumPy's ufunc
     keywords, as ``np.<ufunc>(...)`` takes them on tensors (and NumPy's own on arrays)."""
     ufunc = getattr(np, name, None)
-    unknown = [k for k in kwargs if k not in _UFUNC_KEYWORDS]
+    unknown = [k for k in kwargs if k not in _KEYWORD_NAMES]
     if unknown:
         raise TypeError(f"{name}() got an unexpected keyword argument {unknown[0]!r}")
     if not isinstance(ufunc, np.ufunc) or ufunc.nin != len(inputs):
@@ -477,7 +477,8 @@ _REDUCTIONS = frozenset(f"numpy.{n}" for n in (
     "argmin", "ptp", "cumsum", "cumprod", "nansum", "nanprod", "nanmean", "nanstd", "nanvar",
     "nanmax", "nanmin", "nanargmax", "nanargmin", "nancumsum", "nancumprod", "median",
     "nanmedian", "percentile", "nanpercentile", "quantile", "nanquantile", "average", "trace"))
-_UFUNC_KEYWORDS = frozenset({"where", "dtype", "casting", "order", "subok", "signature", "axes", "axis",
+#: the keywords a tg.<ufunc> takes as NumPy's ufunc does
+_KEYWORD_NAMES = frozenset({"where", "dtype", "casting", "order", "subok", "signature", "axes", "axis",
                              "keepdims"})
 
 

@@ -480,14 +480,9 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
         ufunc = isinstance(getattr(np, op.name, None), np.ufunc)  # (tg.sign(x, out=buf): NumPy's)
 
         def fn(*args, **kwargs):
-            if ufunc and not own.issuperset(kwargs):
-                out = kwargs.pop("out", None)
-                if out is not None or not own.issuperset(kwargs):
-                    return with_keywords(op.name, args, out, kwargs)
-            if not takes_out and "out" in kwargs:  # NumPy's out=None: accepted, as in JAX; an
-                out = kwargs.pop("out")  # array takes the result, when it has no gradient
-                if out is not None:
-                    return deliver(op.name, fn(*args, **kwargs), out, out_casting(op.name))
+            out = None if takes_out else kwargs.pop("out", None)  # (out=None: accepted, as in JAX)
+            if out is not None or ufunc and not own.issuperset(kwargs):
+                return _numpy_out(op.name, ufunc, own, fn, args, out, kwargs)
             try:
                 parts = signature(*args, **kwargs)
             except (TypeError, ValueError, AttributeError) as exc:
@@ -643,6 +638,16 @@ def _numpy_takes_out(name: str) -> bool:
         return False
 
 
+def _numpy_out(name: str, ufunc: bool, own: frozenset, call: Callable, args: tuple, out,
+               kwargs: dict):
+    """``tg.<name>`` given NumPy's ``out=`` array or, for a ufunc, its other keywords (those
+    ``call``'s parameters ``own`` lack): a ufunc's by NumPy's ufunc rules, any other's result
+    written into ``out`` with NumPy's casting, when it carries no gradient."""
+    if ufunc and (out is not None or not own.issuperset(kwargs)):
+        return with_keywords(name, args, out, kwargs)
+    return deliver(name, call(*args, **kwargs), out, out_casting(name))
+
+
 def _taking_out(f: Callable) -> Callable:
     """``f`` as published: where NumPy's function of its name takes ``out`` and ``f`` does not,
     one that accepts ``out=None`` (NumPy's default, as JAX does) and refuses an array to write
@@ -660,10 +665,8 @@ def _taking_out(f: Callable) -> Callable:
 
     @functools.wraps(f)
     def published(*args, out=None, **kwargs):
-        if ufunc and (out is not None or not own.issuperset(kwargs)):
-            return with_keywords(f.__name__, args, out, kwargs)
-        if out is not None:  # (NumPy's out=: the result written into it, when it has no gradient)
-            return deliver(f.__name__, f(*args, **kwargs), out, out_casting(f.__name__))
+        if out is not None or ufunc and not own.issuperset(kwargs):
+            return _numpy_out(f.__name__, ufunc, own, f, args, out, kwargs)
         return f(*args, **kwargs)
     sig = inspect.signature(f)
     published.__signature__ = sig.replace(parameters=[*sig.parameters.values(), inspect.Parameter(

@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..dispatch import deliver
+from ..dispatch import deliver, out_casting
 from ..registry import FUNCTIONS, TORCH_FORM, register_numpy
 from ..staging import is_staged, may_any
 from ..tensor import Tensor
@@ -528,9 +528,11 @@ def torch_keywords(f: Callable, name: str) -> Callable:
 
 def _writing_out(fn: Callable) -> Callable:
     """``fn`` with NumPy's ``out=`` (a keyword, or in its place among the positional
-    arguments): the result is written into ``out`` with the unsafe casting NumPy's reductions
-    use, and ``out`` comes back (a result that carries a gradient is refused, naming ``fn``)."""
-    at = list(inspect.signature(fn).parameters).index("out")
+    arguments): the result is written into ``out`` with the casting NumPy's function uses
+    (unsafe, for these reductions), and ``out`` comes back (a result that carries a gradient
+    is refused, naming ``fn``)."""
+    names = list(inspect.signature(fn).parameters)
+    at = names.index("out")
     zero_d = fn.__name__ not in ("mean", "std", "var")  # (NumPy's legacy 0-d rule: see below)
 
     @functools.wraps(fn)
@@ -543,12 +545,11 @@ def _writing_out(fn: Callable) -> Callable:
         if zero_d and type(axis) is int and axis in (0, -1) and args \
                 and not isinstance(args[0], (list, tuple)) and np.ndim(concrete(args[0])) == 0:
             # (NumPy reduces a 0-d array over its "axis 0" to itself, but in mean, std, var)
-            args, kwargs = args[:1], {**kwargs, **dict(zip(list(inspect.signature(fn).parameters)[2:],
-                                                          args[2:])), "axis": None}
+            args, kwargs = args[:1], {**kwargs, **dict(zip(names[2:], args[2:])), "axis": None}
         if isinstance(out, tuple):  # (NumPy's reductions take one array, as out= or in place)
             raise TypeError(f"{fn.__name__}: out= must be an array, not a tuple")
         result = fn(*args, **kwargs)
-        return result if out is None else deliver(fn.__name__, result, out, "unsafe")
+        return result if out is None else deliver(fn.__name__, result, out, out_casting(fn.__name__))
     return run
 
 
