@@ -61,6 +61,7 @@ from .explain import explain
 from . import nn
 from . import tensor_torch as _tensor_torch  # noqa: F401  (PyTorch's Tensor methods: t.exp(), t.view(-1), t.add_(1), ...)
 from . import tensor_view_methods as _tensor_view_methods  # noqa: F401  (w.t().zero_() writes into w)
+from . import tensor_torch_flavor as _tensor_torch_flavor  # noqa: F401  (t.std(), t.max(1): PyTorch's on its tensors)
 from .torch_functions import (as_tensor, bmm, chunk, clamp, clone, div, flatten,  # noqa: F401
                               from_numpy, gather, index_select, is_tensor, masked_fill, mm, mul,
                               mv, narrow, numel, permute, sub, t, take_along_dim, topk,
@@ -151,6 +152,7 @@ _F_TOP = ("cosine_similarity", "pairwise_distance", "pdist", "layer_norm", "grou
           "hardshrink", "threshold", "bilinear")
 # (attributes, not in __all__: documented with torch_functions and torch.nn.functional)
 globals().update({n: getattr(torch_top, n) for n in torch_top.__all__})  # noqa: F821  (svd, qr, ...)
+globals().update(_tensor_torch_flavor.functions(globals()))  # (tg.max(t, 1), ...: see tensorgrad.flavor)
 globals().update({n: getattr(torch_random, n) for n in torch_random.__all__})  # noqa: F821  (randn, ...)
 globals().update({n: getattr(torch_functions, n) for n in torch_functions.TOP_LEVEL},  # noqa: F821
                  **{n: getattr(nn.functional, n) for n in _F_TOP}, block_diag=scipy.linalg.block_diag)  # noqa: F821

@@ -26,7 +26,7 @@ from .recording import (IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_
 from .ops.creation import leaf
 from .registry import Op
 from .staging import is_staged
-from .tensor import Tensor, concrete, dtype_of, shape_of, traced_level, undual
+from .tensor import Tensor, concrete, dtype_of, shape_of, torch_made, traced_level, undual
 from .tensor_views import is_view, operator_writes_through, write_through, wrote
 
 __all__ = ["tensor", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
@@ -63,7 +63,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype=None, device=None) -> T
     if a.dtype == object or a.dtype.kind in "USV":
         raise TypeError(f"tensor(): cannot make a tensor of dtype {a.dtype}")
     if not requires_grad:
-        return Tensor(a)
+        return torch_made(a)
     return leaf(a, "tensor")
 
 
@@ -387,9 +387,19 @@ def _in_place(symbol: str, op, what: str = "", instead: str = "", region=None):
         if out is self:  # (a part of a tensor, w[0]: the whole takes it too, as a view's)
             _through(self, before)
             wrote(self, region)  # (its parts there show the new values, as PyTorch's views)
-        elif out is NotImplemented and is_view(self) and operator_writes_through(self):
-            # (a constant part of an imperative tensor, taken under no_grad: it
-            _setitem_through(self, Ellipsis, op(self, other))  # takes the value, as add_ does)
+        elif out is NotImplemented and (
+                (is_view(self) and operator_writes_through(self))  # (a constant part of an
+                # imperative tensor, taken under no_grad, takes the value, as add_ does)
+                or (self._trace is None and getattr(self, "_torch", False))):  # (a constant
+            # of PyTorch's API: in place, as PyTorch's, see tensorgrad.flavor)
+            new = op(self, other)
+            if traced_level(new) > 0 or is_staged(concrete(new)):
+                return new  # (a value a transform traces: a new value, the name rebound)
+            check_cast(what, new, self.dtype, f"write t = {instead} for a new tensor")
+            if tuple(np.shape(concrete(new))) != tuple(self.shape):
+                raise ValueError(f"{what}: the result has shape {tuple(np.shape(concrete(new)))}, "
+                                 f"but an in-place update must keep t's shape {tuple(self.shape)}")
+            _setitem_through(self, Ellipsis, new)
             return self
         return out
     updating.__name__ = f"__i{op.__name__.strip('_')}__"

@@ -45,7 +45,7 @@ from .jit_args import (JIT_OPTIONS, _STATIC_SCALARS, _Feeder, _flatten, _hashabl
                        check_static_spec, examples_for)
 from .staging import ClosedOver, ConcretizationError, PlanCache, Program, Ref, Staged, check_numeric
 from .jit_aot import _OFF, MODES, Lowered, Plan, _fresh_const, _own, guards_hold
-from .tensor import Tensor, concrete
+from .tensor import Tensor, concrete, torch_made
 from .tree import _CUSTOM as _CUSTOM_NODES, _dict_keys
 
 __all__ = ["jit", "Jitted", "Plan", "ConcretizationError"]
@@ -404,7 +404,8 @@ class _OutputTree:
                                         "by an enclosing transform (a closure), so it has no "
                                         "plan of its own")
             if x._trace is None:  # a constant tensor (jnp's results): a tensor at every call
-                return f"{self._const(Tensor)}({self.render(concrete(x))})"
+                made = torch_made if getattr(x, "_torch", False) else Tensor
+                return f"{self._const(made)}({self.render(concrete(x))})"
             x = concrete(x)
             t = type(x)
         if t is Staged:

@@ -10,7 +10,7 @@ import numpy as np
 
 from .batching import current_frame
 from .staging import Program, Staged
-from .tensor import Tensor
+from .tensor import Tensor, torch_made
 from .tree import _CUSTOM as _CUSTOM_NODES, _dict_keys, tree_map
 
 __all__ = ["check_static_spec", "check_static_leaf", "JIT_OPTIONS", "examples_for"]
@@ -163,8 +163,8 @@ def _flatten(x, leaves: list, flags: list):
     if t is Tensor and x._trace is None and type(x._value) is np.ndarray and current_frame() is None:
         v = x._value  # a constant tensor (jnp.array(...), tg.tensor(a)): traced as its array
         # (a vmap slice runs as written: a custom_vmap rule inside needs the whole batch)
-        leaves.append(v)
-        return (Tensor, v.shape, v.dtype, v.strides)
+        leaves.append(v)  # (PyTorch's or NumPy's methods: see tensorgrad.flavor)
+        return (Tensor, v.shape, v.dtype, v.strides, getattr(x, "_torch", False))
     if t is Tensor or t is Staged:
         flags[0] = True  # values of a live trace (or of an enclosing jit): run f as it is
         return None
@@ -192,7 +192,7 @@ def _rebuild(x, feed: _Feeder):
     if t is np.ndarray or isinstance(x, np.generic):
         return feed(x)
     if t is Tensor:  # (a constant tensor: the function sees a tensor, as when it runs eagerly)
-        return Tensor(feed(x._value))
+        return (torch_made if getattr(x, "_torch", False) else Tensor)(feed(x._value))
     if x is None:
         return None
     if t is tuple or t is list:

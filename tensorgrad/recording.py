@@ -25,7 +25,7 @@ from .complexity import _seen as _complex_seen, check_node
 from .guards import Held, frozen
 from .jit_aot import note_constants
 from .sweep import node_jvp
-from .tensor import Tensor, as_numpy_args, dtype_of, shape_of
+from .tensor import Tensor, as_numpy_args, dtype_of, shape_of, torch_made
 from .ufunc_keywords import shown_as, with_keywords
 
 __all__ = ["bind", "call_forward", "ReverseTrace", "ForwardTrace", "Node", "leaf_node",
@@ -54,13 +54,14 @@ class ReverseTrace:
     its tape is no longer needed); None gives each node its own (imperative).
     """
 
-    __slots__ = ("level", "locks")
+    __slots__ = ("level", "locks", "torch")  # (torch: see tensorgrad.flavor)
     forward = False
     jax = False  # see tensorgrad.jax_backend: a trace whose ops run as JAX functions
 
     def __init__(self, level: int):
         self.level = level
         self.locks = None
+        self.torch = False
 
 
 class ForwardTrace:
@@ -70,7 +71,7 @@ class ForwardTrace:
     trace carries (1 for ``jacfwd``, which pushes a whole basis at once).
     """
 
-    __slots__ = ("level", "batch_ndim")
+    __slots__ = ("level", "batch_ndim", "torch")
     forward = True
     jax = False
     dual = False  # (True for the levels of PyTorch's forward_ad, see DualTrace)
@@ -78,6 +79,7 @@ class ForwardTrace:
     def __init__(self, level: int, batch_ndim: int = 0):
         self.level = level
         self.batch_ndim = batch_ndim
+        self.torch = False
 
 
 class _ThreadState(threading.local):
@@ -98,6 +100,7 @@ class _ImperativeTrace(ReverseTrace):
 
     def __init__(self):
         self.locks = None
+        self.torch = True
 
     @property
     def level(self) -> int:
@@ -211,15 +214,14 @@ class DualTrace(ForwardTrace):
 
 
 def new_forward_trace(batch_ndim: int = 0, dual: bool = False) -> ForwardTrace:
-    return (DualTrace if dual else ForwardTrace)(next(_levels), batch_ndim)
+    tr = (DualTrace if dual else ForwardTrace)(next(_levels), batch_ndim)
+    tr.torch = dual  # (forward_ad is PyTorch's)
+    return tr
 
 
 def close_trace(trace) -> None:
-    """End a trace: its tensors become constants to anything that runs later.
-
-    Nothing records on it any more, so it lets go of its locks (the
-    transform that opened it keeps them as long as its tape is needed).
-    """
+    """End a trace: its tensors become constants to anything that runs later. Nothing records
+    on it any more, so it lets go of its locks (its transform keeps them while needed)."""
     trace.level = -1
     if not trace.forward:
         trace.locks = None
@@ -574,16 +576,15 @@ def _bind_packed(op, args: tuple, params: tuple):
 
 
 def _untraced(op, args: tuple, params: tuple):
-    wrapped = False
-    nested = False
+    wrapped = nested = torch = False
     vals = []
     for a in args:
         if type(a) is Tensor:
+            torch = torch or a._trace is IMPERATIVE or getattr(a, "_torch", False)
             if a._trace is IMPERATIVE and staging.active and staging.tracing_here():
-                # a jit trace reads an imperative tensor (a closure: tensors among the
-                # arguments never reach a trace) while recording is paused (no_grad) or
-                # through an op without a derivative: baking its value into the plan would
-                # replay stale values after an in-place update, and drop its gradient
+                # a jit trace reads an imperative tensor (a closure) under no_grad or through an
+                # op without a derivative: a value baked into the plan would go stale, its
+                # gradient lost
                 raise staging.ClosedOver("jit: the function reads a tensor of the imperative "
                                          "tape (a closure), so it runs as written")
             wrapped = True
@@ -605,14 +606,14 @@ def _untraced(op, args: tuple, params: tuple):
             out = call_forward(op, vals, params)
             dt = dtype_of(out)
             if dt.kind not in "fc":
-                return Tensor(out)
+                return torch_made(out)
             node = Node(zero, (), parents, tuple(vals), out, shape_of(out), dt)
             return Tensor(out, IMPERATIVE, node)
     while nested:
         vals = [v._value if type(v) is Tensor else v for v in vals]
         nested = any(type(v) is Tensor for v in vals)
     out = call_forward(op, vals, params)
-    return Tensor(out) if wrapped else out
+    return (torch_made(out) if torch else Tensor(out)) if wrapped else out
 
 
 #: ``(op, number of inputs) -> Op`` whose derivative is zero, or None for an op whose result

@@ -29,7 +29,8 @@ _SAFE = {("builtins", n) for n in ("complex", "set", "frozenset", "slice", "rang
     ("collections", "OrderedDict"), ("collections", "Counter"), ("numpy", "dtype"), ("numpy", "ndarray"),
     ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "_reconstruct"),
     ("numpy._core.multiarray", "scalar"), ("numpy.core.multiarray", "scalar"),
-    ("tensorgrad.tensor", "Tensor"), ("tensorgrad.imperative", "tensor"),
+    ("tensorgrad.tensor", "Tensor"), ("tensorgrad.tensor", "torch_made"),
+    ("tensorgrad.imperative", "tensor"),
     ("tensorgrad.autograd_function", "GradArray"),
     ("tensorgrad.autograd_function", "RuleArray"), ("tensorgrad.autograd_function", "DataArray")}
 

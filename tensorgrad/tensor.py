@@ -43,6 +43,15 @@ def _legacy(*args) -> np.ndarray:
     return np.zeros(sizes)
 
 
+def torch_made(value) -> "Tensor":
+    """A constant tensor of ``value`` whose methods follow PyTorch (see
+    :mod:`tensorgrad.flavor`): what PyTorch's constructors, and every op on their tensors,
+    give."""
+    t = Tensor(value)
+    t._torch = True
+    return t
+
+
 class Tensor:
     """An array that can be recorded on a tape or carry a tangent.
 
@@ -51,7 +60,9 @@ class Tensor:
 
     # (_post_hooks, set only by register_post_accumulate_grad_hook, stays unset on every
     # other tensor)
-    __slots__ = ("_value", "_trace", "_node", "_tangent", "_grad", "_post_hooks",
+    # (_torch, set only on a constant made by PyTorch's API or computed from one, says its
+    # methods follow PyTorch: see tensorgrad.flavor)
+    __slots__ = ("_value", "_trace", "_node", "_tangent", "_grad", "_post_hooks", "_torch",
                  "__weakref__")
     __array_ufunc__ = None  # until tensorgrad.dispatch installs NumPy's protocols: defer
     __array_priority__ = 1000
@@ -63,6 +74,7 @@ class Tensor:
             # Tensor(4) (sizes; zeros, where PyTorch leaves the memory uninitialized)
             value, trace = _legacy(value, trace, node, tangent), None
             node = tangent = None
+            self._torch = True
         self._value = value
         self._trace = trace
         self._node = node
@@ -268,7 +280,10 @@ class Tensor:
     def __deepcopy__(self, memo) -> "Tensor":
         if self._trace is None:
             v = self._value
-            return Tensor(v.copy() if isinstance(v, np.ndarray) else v)
+            t = Tensor(v.copy() if isinstance(v, np.ndarray) else v)
+            if getattr(self, "_torch", False):
+                t._torch = True
+            return t
         return self
 
     def __reduce__(self):
@@ -277,10 +292,14 @@ class Tensor:
                 "pickling a Tensor that a transform is tracing would store a constant and "
                 "lose its gradient; pickle t.detach() or tg.stop_gradient(t) if the value is "
                 "what you mean")
-        return (Tensor, (concrete(self),))
+        return (torch_made if getattr(self, "_torch", False) else Tensor, (concrete(self),))
 
     def detach(self) -> "Tensor":
-        """The same value, cut from every trace (no gradient flows through)."""
+        """The same value, cut from every trace (no gradient flows through); a tensor
+        following PyTorch (see :mod:`tensorgrad.flavor`) gives one that does too."""
+        tr = self._trace
+        if getattr(self, "_torch", False) if tr is None else getattr(tr, "torch", False):
+            return torch_made(concrete(self))
         return Tensor(concrete(self))
 
     def zero_grad(self) -> None:

@@ -8,18 +8,16 @@ The rule: NumPy's meaning stays, PyTorch's keywords give PyTorch's meaning.
    functions, so it differentiates to any order, records on the imperative tape, and works on
    values traced by ``tg.grad``/``tg.vmap``/``tg.jacfwd`` and under ``tg.jit``.
 2. A name ndarray has (``sum``, ``max``, ``std``, ``flatten``, ``transpose``, ...) keeps
-   NumPy's meaning for NumPy-style calls; PyTorch's keywords (``dim=``, ``keepdim=``,
-   ``unbiased=``, ``correction=``, ``start_dim=``, ...) select PyTorch's meaning.
-   ``t.max(dim=1)`` returns ``(values, indices)``, ``t.max(1)`` NumPy's values; ``t.size`` is
-   NumPy's int that is also callable (``t.size()``, ``t.size(0)``); ``repeat`` stays NumPy's
-   (PyTorch's ``repeat`` is ``tile``).
+   NumPy's meaning for NumPy-style calls here; PyTorch's keywords (``dim=``, ``keepdim=``,
+   ``unbiased=``, ``correction=``, ``start_dim=``, ...) select PyTorch's meaning
+   (``t.max(dim=1)`` returns ``(values, indices)``). ``t.size`` is NumPy's int that is also
+   callable (``t.size()``, ``t.size(0)``). On a tensor of PyTorch's API the positional calls
+   whose meanings differ are PyTorch's too: :mod:`tensorgrad.tensor_torch_flavor`.
 3. Trailing-underscore methods (``add_``, ``clamp_``, ``zero_``, ...) update the tensor by the
    rule of ``t += v`` (:func:`tensorgrad.imperative._in_place` through
    :func:`tensorgrad.nn.inplace.write_back`); values a transform traces are immutable.
 """
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 
@@ -493,11 +491,8 @@ def _transpose_of(orig):
                                 f"got {axes} and {sorted(kwargs)}")
             axes = axes + tuple(kwargs[k] for k in ("dim0", "dim1") if k in kwargs)
         elif len(axes) != 2 or not all(isinstance(a, (int, np.integer)) for a in axes) or (
-                self.ndim == 2 and min(axes) >= 0):
-            if getattr(self, "_trace", None) is IMPERATIVE and self.ndim == 2 and tuple(axes) == (0, 1):
-                warnings.warn("Tensor.transpose(0, 1) on a matrix is NumPy's identity permutation "
-                              "here; PyTorch's swap is m.t(), m.T, m.transpose(-2, -1) or "
-                              "m.swapaxes(0, 1)", UserWarning, stacklevel=2)
+                self.ndim == 2 and min(axes) >= 0):  # (on a tensor of PyTorch's, (0, 1) swaps:
+            # see tensorgrad.tensor_torch_flavor)
             return orig(self, *axes)  # NumPy's permutation (also m.transpose(0, 1) on a matrix,
             # as generic code that builds a permutation means it)
         # two axes of a tensor that is not a matrix, or negative ones (k.transpose(-2, -1)):

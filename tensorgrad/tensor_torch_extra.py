@@ -13,7 +13,7 @@ import numpy as np
 from . import linalg as _linalg
 from . import ops as tgo
 from .recording import IMPERATIVE, imperative_paused, leaf_node
-from .tensor import Tensor, concrete, traced_level
+from .tensor import Tensor, concrete, torch_made, traced_level
 from .tensor_views import reshaped, reshaped_part
 from .tensor_torch_more import _grid, _src, dim_of, dims_of, ints_of, method
 
@@ -264,7 +264,7 @@ def histc(self, bins=100, min=0, max=0):  # noqa: A002  (PyTorch's names)
     if lo > hi:
         raise ValueError(f"Tensor.histc: min {lo} is greater than max {hi}")
     r = tgo.astype(tgo.histogram(tgo.stop_gradient(self), int(bins), range=(lo, hi))[0], self.dtype)
-    return Tensor(r) if type(r) is np.ndarray else r  # (a constant tensor, as PyTorch's)
+    return torch_made(r) if type(r) is np.ndarray else r  # (a constant tensor, as PyTorch's)
 
 
 @method("unique")

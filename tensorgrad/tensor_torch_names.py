@@ -10,7 +10,8 @@ import numpy as np
 from . import ops as tgo
 from . import special
 from .recording import IMPERATIVE
-from .tensor import Tensor, concrete
+from .tensor import Tensor, concrete, torch_made
+from .flavor import torch_style
 from .tensor_torch_more import each_result, dim_of, method, split, values_indices
 
 __all__: list = []
@@ -202,7 +203,8 @@ def tensors_out(fn):
         r = fn(self, *args, **kwargs)
         if type(self) is not Tensor:
             return r
-        return each_result(lambda v: Tensor(v) if type(v) is np.ndarray else v, r)
+        made = torch_made if torch_style(self) else Tensor
+        return each_result(lambda v: made(v) if type(v) is np.ndarray else v, r)
     m.__name__ = m.__qualname__ = getattr(fn, "__name__", "method")
     m.__doc__ = fn.__doc__
     return m

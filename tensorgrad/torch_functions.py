@@ -32,7 +32,7 @@ from .imperative import tensor
 from .ops.complex_ops import imag_part as _imag, make_complex as _make_complex, real_part as _real
 from .ops.norms import vector_norm as _vector_norm
 from .staging import Staged
-from .tensor import Tensor, concrete, shape_of
+from .tensor import Tensor, concrete, shape_of, torch_made
 from .tensor_torch_more import each_result
 
 __all__ = ["mul", "div", "sub", "unsqueeze", "flatten", "chunk", "topk", "clamp", "mm", "bmm", "mv", "narrow",
@@ -111,7 +111,7 @@ def _sized(name: str):
             out = _registry.FUNCTIONS[name](size, *args, **kwargs)
         else:
             out = _registry.FUNCTIONS[name](*args, shape=size, **kwargs)
-        return Tensor(out) if type(out) is np.ndarray else out  # (PyTorch's form: a tensor)
+        return torch_made(out) if type(out) is np.ndarray else out  # (PyTorch's form: a tensor)
     return call
 
 

@@ -32,6 +32,7 @@ from .transform_parts import live as _live, no_tangent as _no_tangent, zeros_lik
 from .transform_parts import as_primal as _as_primal, check_output as _check_output
 from .transform_parts import check_inputs as _check_inputs, check_linear_kind
 from .complexity import note as _note_complex
+from .flavor import torch_trace
 from .transform_parts import norm_argnums as _norm_argnums, own as _own
 from .staging import as_array, is_staged
 from .sweep import Eye, backward_pass, node_jvp, toposort
@@ -106,9 +107,8 @@ def _record(f: Callable, args: Sequence, argnums: tuple, has_aux: bool, where: s
                 rec.in_treedefs.append(_LEAF)
                 continue
             leaves, td = tree_flatten(a)
-            vals = []
-            nodes = []
-            wrapped = []
+            torch_trace(trace, leaves)  # (PyTorch's tensors in: PyTorch's methods inside)
+            vals, nodes, wrapped = [], [], []
             # arrays come back locked (or as private copies): read-only
             for v in lock_inputs(leaves, held, _input_what(k, where)):
                 if type(v) is np.ndarray and v.dtype.kind == "f":
@@ -459,6 +459,7 @@ def _run_forward(f, args, argnums, tangent_leaves, has_aux, batch_ndim, where):
         it = iter(tangent_leaves)
         for k in argnums:
             leaves, td = tree_flatten(args[k])
+            torch_trace(trace, leaves)
             wrapped = []
             for v in leaves:
                 t = next(it)

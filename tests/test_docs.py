@@ -118,7 +118,8 @@ def undocumented(api_html: str, ops_html: str) -> list[str]:
         m = importlib.import_module(module)
         for name in m.__all__:
             obj = getattr(m, name)
-            if name in tg.ops.__all__ and getattr(tg.ops, name) is obj:
+            # (an op, also one whose public name follows a PyTorch tensor argument: tensorgrad.flavor)
+            if name in tg.ops.__all__ and getattr(tg.ops, name) in (obj, getattr(obj, "__wrapped__", None)):
                 if f"<code>{name}(" not in ops_html:
                     missing.append(f"{name} (op: run python docs/gen_ops.py)")
             elif not documented(name, obj):

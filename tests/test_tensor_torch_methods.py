@@ -9,6 +9,7 @@ import pytest
 from scipy import special as sp
 
 import tensorgrad as tg
+import tensorgrad.numpy as jnp
 from tensorgrad.testing import central_difference_gradient
 
 rng = np.random.default_rng(7)
@@ -76,7 +77,13 @@ def test_reductions_take_dim_and_keepdim():
     np.testing.assert_allclose(val(x.std(dim=1)), A.std(1, ddof=1))
     np.testing.assert_allclose(val(x.var(dim=0, unbiased=False)), A.var(0))
     np.testing.assert_allclose(val(x.var(dim=1, correction=2)), A.var(1, ddof=2))
-    np.testing.assert_allclose(val(x.std()), A.std())  # NumPy's ddof=0 stays
+    np.testing.assert_allclose(val(x.std()), A.std(ddof=1))  # a tensor of PyTorch's: unbiased
+    np.testing.assert_allclose(val(x.std(0)), A.std(0, ddof=1))
+    np.testing.assert_allclose(val(x.var(1, False)), A.var(1))
+    np.testing.assert_allclose(val(x.std(ddof=0)), A.std())  # NumPy's keywords: NumPy's
+    np.testing.assert_allclose(val(x.var(axis=1)), A.var(1))
+    np.testing.assert_allclose(val(jnp.asarray(A).std()), A.std())  # a jnp array: NumPy's
+    np.testing.assert_allclose(tg.grad(lambda a: a.std())(A), tg.grad(lambda a: tg.std(a))(A))
     np.testing.assert_allclose(val(x.logsumexp(1)), sp.logsumexp(A, 1))
     np.testing.assert_allclose(val(x.norm()), np.linalg.norm(A))
     np.testing.assert_allclose(val(x.norm(1, dim=0)), np.abs(A).sum(0))
@@ -92,7 +99,12 @@ def test_max_min_forms():
     assert r.values.shape == (3,) and r.indices.dtype == np.int64
     assert (val(r.indices) == A.argmax(1)).all() and (val(r.values) == A.max(1)).all()
     assert x.min(dim=0, keepdim=True).indices.shape == (1, 4)
-    assert (val(x.max(1)) == A.max(1)).all()  # NumPy-style: values only
+    v, i = x.max(1)  # a tensor of PyTorch's: (values, indices), positionally too
+    assert (val(v) == A.max(1)).all() and (val(i) == A.argmax(1)).all()
+    assert (val(x.min(0)[1]) == A.argmin(0)).all()
+    assert (val(x.max(axis=1)) == A.max(1)).all()  # NumPy's keyword: the values
+    assert (val(jnp.asarray(A).max(1)) == A.max(1)).all()  # a jnp array: NumPy's
+    assert (tg.grad(lambda a: a.max(1).sum())(A) == tg.grad(lambda a: tg.max(a, 1).sum())(A)).all()
     assert (val(x.max(B)) == np.maximum(A, B)).all()
     g = tg.grad(lambda v: v.max(dim=1).values.sum())(np.array([[1.0, 3.0, 3.0]]))
     np.testing.assert_array_equal(g, [[0, 1, 0]])  # the chosen entry only
@@ -133,8 +145,9 @@ def test_sort_topk_kthvalue_median_cummax():
     assert (val(s.values) == -np.sort(-A, 0)).all()
     assert (np.take_along_axis(A, val(s.indices), 0) == val(s.values)).all()
     assert (val(x.sort(dim=-1).values) == np.sort(A, -1)).all()
-    with pytest.raises(TypeError, match="immutable"):  # NumPy's t.sort() would sort in place
-        x.sort()
+    assert (val(x.sort().values) == np.sort(A, -1)).all()  # a tensor of PyTorch's: PyTorch's
+    with pytest.raises(TypeError, match="immutable"):  # NumPy's a.sort() would sort in place
+        jnp.asarray(A).sort()
     assert (val(x.argsort(dim=1, descending=True)) == np.argsort(-A, 1)).all()
     k = x.topk(2, dim=1)
     assert (val(k.values) == -np.sort(-A, 1)[:, :2]).all()
@@ -295,8 +308,9 @@ def test_transpose_numpy_axes_and_pytorch_dims():
     m = tg.tensor(A)
     assert val(m.transpose(dim0=0, dim1=1)).tolist() == A.T.tolist()  # PyTorch's keywords swap
     assert val(m.transpose(1, 0)).tolist() == A.T.tolist()  # the same in both meanings
-    assert val(m.transpose(0, 1)).tolist() == A.tolist()  # NumPy's identity permutation (generic
-    assert val(m.transpose((0, 1))).tolist() == A.tolist()  # code builds such permutations)
+    assert val(m.transpose(0, 1)).tolist() == A.T.tolist()  # a tensor of PyTorch's: the swap
+    assert val(m.transpose((0, 1))).tolist() == A.tolist()  # a permutation: NumPy's
+    assert val(jnp.asarray(A).transpose(0, 1)).tolist() == A.tolist()  # a jnp array: NumPy's
     assert val(m.transpose(-2, -1)).tolist() == A.T.tolist()  # negative axes: PyTorch's swap, also
     assert val(m.transpose(-1, -2)).tolist() == A.T.tolist()  # on a matrix (q @ k.transpose(-2, -1))
     c = tg.tensor(np.arange(24.0).reshape(2, 3, 4))
@@ -351,8 +365,11 @@ def test_sort_with_pytorchs_keywords_and_integer_results_as_tensors():
     assert v.tolist() == [[3.0, 2.0], [0.0, 1.0]] and i.tolist() == [[0, 1], [1, 0]]
     v, i = x.sort(-1, stable=True)
     assert v.tolist() == [[1.0, 3.0], [0.0, 2.0]] and i.tolist() == [[1, 0], [0, 1]]
+    v, i = x.sort(0)                                   # a tensor of PyTorch's: PyTorch's sort
+    assert v.tolist() == [[0.0, 1.0], [3.0, 2.0]] and i.tolist() == [[1, 0], [0, 1]]
+    assert x.sort()[1].tolist() == [[1, 0], [0, 1]]    # (dim -1 by default)
     with pytest.raises(TypeError, match="immutable"):
-        x.sort(0)                                      # NumPy's in-place sort: still refused
+        jnp.asarray(x.numpy()).sort(0)                 # NumPy's in-place sort: refused
     s = tg.tensor(1.5, requires_grad=True)
     v, i = s.sort(descending=True)                     # a 0-d tensor: itself, at index 0
     assert v.shape == () and i.shape == () and int(i) == 0
@@ -364,19 +381,25 @@ def test_sort_with_pytorchs_keywords_and_integer_results_as_tensors():
     for got in (u.count_nonzero(), u.mode().indices, u.frexp().exponent, u.argwhere(),
                 u.nonzero(as_tuple=True)[0], tg.tensor(np.array([0, 2, 2])).bincount(), u.isreal()):
         assert isinstance(got, tg.Tensor) and not got.requires_grad
-    assert type(u.nonzero()[0]) is np.ndarray           # NumPy's form keeps NumPy's arrays
+    assert u.nonzero().tolist() == [[0], [1], [2]]      # a tensor of PyTorch's: (n, ndim)
+    assert type(jnp.asarray(u.numpy()).nonzero()[0]) is np.ndarray  # NumPy's form: NumPy's arrays
 
 
-def test_transpose_0_1_of_a_recorded_matrix_warns_of_numpys_meaning():
-    # PyTorch's m.transpose(0, 1) swaps; here it is NumPy's identity permutation on a matrix,
-    # silently for ported code: a recorded (requires-grad) tensor now warns, traced values not
+def test_transpose_0_1_of_a_matrix_follows_the_api_that_made_it():
+    # PyTorch's m.transpose(0, 1) swaps; NumPy's is the identity permutation of a matrix. A
+    # tensor of PyTorch's API (and a value traced from one) swaps, a NumPy array traced by a
+    # transform and a jnp array keep NumPy's meaning
     m = tg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
-    with pytest.warns(UserWarning, match=r"transpose\(0, 1\) on a matrix is NumPy's identity"):
-        assert m.transpose(0, 1).shape == (2, 3)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert m.transpose(1, 0).shape == m.transpose(-2, -1).shape == (3, 2)
-        tg.grad(lambda v: tg.sum(v.transpose(0, 1)))(np.ones((2, 3)))
+        assert m.transpose(0, 1).shape == m.transpose(1, 0).shape == m.transpose(-2, -1).shape == (3, 2)
+    (m.transpose(0, 1) * np.arange(6.0).reshape(3, 2)).sum().backward()
+    assert m.grad.tolist() == np.arange(6.0).reshape(3, 2).T.tolist()
+    seen = []
+    tg.grad(lambda v: (seen.append(v.transpose(0, 1).shape), tg.sum(v))[1])(np.ones((2, 3)))
+    tg.grad(lambda v: (seen.append(v.transpose(0, 1).shape), tg.sum(v))[1])(tg.tensor(np.ones((2, 3))))
+    assert seen == [(2, 3), (3, 2)]
+    assert jnp.ones((2, 3)).transpose(0, 1).shape == (2, 3)
 
 
 @pytest.mark.parametrize("make", [

@@ -212,7 +212,7 @@ def test_clones_and_copies_are_not_views():
         np.testing.assert_array_equal(c.numpy(), x0)
 
 
-def test_operators_on_parts_of_constant_tensors_rebind_as_values_do():
+def test_operators_on_parts_of_jnp_arrays_rebind_as_values_do():
     # tensorgrad.numpy's arrays (JAX's, immutable) are constant tensors: y = x.T; y += 1 and
     # acc = xs[0]; acc += ... make new values, and x keeps its own, as in JAX
     x = jnp.arange(6.0).reshape(2, 3)
@@ -227,13 +227,15 @@ def test_operators_on_parts_of_constant_tensors_rebind_as_values_do():
     np.testing.assert_array_equal(y.numpy(), np.arange(6.0).reshape(2, 3).T + 1)
     np.testing.assert_array_equal(w.numpy(), [10.0, 11.0, 12.0])
     np.testing.assert_array_equal(acc.numpy(), [3.0, 5.0, 7.0])
-    c = tg.tensor(np.zeros(3))  # (a constant is a value for the operators; its methods write)
-    v = c[1:]
+    c = tg.tensor(np.zeros(3))  # (a constant of PyTorch's API: in place, as PyTorch's)
+    alias, v = c, c[1:]
     v += 1.0
-    np.testing.assert_array_equal(c.numpy(), np.zeros(3))
+    np.testing.assert_array_equal(c.numpy(), [0.0, 1.0, 1.0])
+    c += 1.0
+    assert alias is c and v.tolist() == [2.0, 2.0]
     v = c[1:]
     v.add_(1.0)
-    np.testing.assert_array_equal(c.numpy(), [0.0, 1.0, 1.0])
+    np.testing.assert_array_equal(c.numpy(), [1.0, 3.0, 3.0])
     # parts of a tensor of the imperative tape taken under no_grad write on, as in PyTorch
     p = tg.tensor(np.zeros((2, 2)), requires_grad=True)
     with tg.no_grad():

@@ -23,7 +23,7 @@ import numpy as np
 from ..hooks import TorchTypeError
 from ..recording import IMPERATIVE, holds_traced, leaf_node, pack
 from ..registry import function
-from ..tensor import Tensor
+from ..tensor import Tensor, torch_made
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import any_traced, concrete, dtype_of, is_staged, shape_of
 from .elementwise import astype
@@ -64,7 +64,7 @@ def _made(a: np.ndarray, requires_grad: bool, who: str, torch_form: bool = False
     else NumPy's array."""
     if requires_grad:
         return leaf(a, who)
-    return Tensor(a) if torch_form else a
+    return torch_made(a) if torch_form else a
 
 
 def _torch_sizes(size: tuple) -> bool:

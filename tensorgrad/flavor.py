@@ -1,0 +1,45 @@
+"""Whose meaning a tensor's shared method names take: PyTorch's or NumPy's.
+
+NumPy's ndarray and PyTorch's Tensor share some method names with different meanings:
+``t.std()`` (NumPy: the population deviation; PyTorch: the unbiased one), ``t.max(1)``
+(NumPy: the values; PyTorch: ``(values, indices)``), ``m.transpose(0, 1)`` (NumPy: the
+identity permutation of a matrix; PyTorch: the swap), ``t.repeat(2)``, ``t.sort(0)``,
+``t.squeeze(0)``, ``t.nonzero()``, and ``t += 1`` on a tensor that does not require grad
+(NumPy's and PyTorch's: in place; JAX's arrays: a new value). A tensorgrad Tensor takes the
+meaning of the API that made it:
+
+* PyTorch's: a tensor made by PyTorch's API (``tg.tensor``, ``tg.as_tensor``,
+  ``tg.from_numpy``, ``tg.randn``, ``tg.zeros(2, 3)``, ...), a tensor of the imperative tape
+  (``requires_grad``), a value of ``tg.autograd.forward_ad``, and every value computed from
+  one of them, also inside a transform applied to one (``tensorgrad.func.grad(f)(t)``,
+  ``tg.vmap(f)(t)``);
+* NumPy's (JAX's for ``+=``): everything else, that is ``tensorgrad.numpy`` (``jnp``) arrays and
+  the values a transform traces when it was given NumPy arrays (``tg.grad(f)(x)``).
+
+Keywords always choose: NumPy's (``axis=``, ``ddof=``, ``keepdims=``) select NumPy's meaning,
+PyTorch's (``dim=``, ``unbiased=``, ``keepdim=``) PyTorch's, on any tensor.
+"""
+from __future__ import annotations
+
+from .recording import IMPERATIVE
+from .tensor import Tensor
+
+__all__ = ["torch_style", "torch_trace"]
+
+
+def torch_style(t) -> bool:
+    """Whether ``t``'s shared method names take PyTorch's meaning (see the module's text)."""
+    if type(t) is not Tensor:
+        return False
+    tr = t._trace
+    if tr is None:
+        return getattr(t, "_torch", False)
+    return tr is IMPERATIVE or getattr(tr, "torch", False)
+
+
+def torch_trace(trace, leaves) -> None:
+    """A transform's new ``trace`` follows PyTorch when one of its array inputs does."""
+    for v in leaves:
+        if type(v) is Tensor and torch_style(v):
+            trace.torch = True
+            return

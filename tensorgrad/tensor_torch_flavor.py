@@ -1,0 +1,147 @@
+"""PyTorch's meaning of the method names NumPy's ndarray shares, on the tensors that follow
+PyTorch (see :mod:`tensorgrad.flavor`).
+
+:mod:`tensorgrad.tensor_torch` gives each shared name NumPy's meaning for NumPy-style calls and
+PyTorch's for PyTorch's keywords. Here a tensor made by PyTorch's API (or computed from one)
+gives PyTorch's meaning to its positional calls too: ``t.std()`` and ``t.var(0)`` are unbiased,
+``t.max(1)`` / ``t.min(0)`` return ``(values, indices)``, ``m.transpose(0, 1)`` swaps,
+``t.repeat(2, 1)`` tiles, ``t.sort()`` returns ``(values, indices)``, ``t.squeeze(0)`` leaves
+an axis longer than 1 alone, ``t.nonzero()`` is the ``(n, ndim)`` index tensor. NumPy's
+keywords (``axis=``, ``ddof=``, ``keepdims=``, ...) still select NumPy's meaning.
+
+The top-level functions of those names (``tg.max(t, 1)``, ``tg.std(t)``, ``tg.sort(t)``,
+``tg.transpose(t, 0, 1)``, ``tg.squeeze(t, 0)``, ``tg.nonzero(t)``, and ``tg.median(t)``, the lower
+middle value, ``tg.split(t, 2)``, pieces of 2) follow their first argument the same way, as
+PyTorch's ``torch.max(t, 1)`` does: :func:`functions`.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from . import ops as tgo
+from . import tensor_torch, tensor_view_methods  # noqa: F401  (install the methods wrapped here:
+# the view methods record their calls for replay, which must see PyTorch's keywords)
+from .flavor import torch_style
+from .tensor import Tensor
+
+__all__: list = []
+
+#: NumPy's keywords of the shared methods: a call with one of them means NumPy's method
+_NUMPY_KEYWORDS = frozenset({"axis", "axes", "ddof", "keepdims", "dtype", "out", "where", "mean",
+                             "initial", "kind", "order", "repeats", "size", "fill_value"})
+
+
+def _int(a) -> bool:
+    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+
+
+def _bools(args) -> bool:
+    return all(isinstance(a, (bool, np.bool_)) for a in args)
+
+
+def _torch_call(self, kwargs) -> bool:
+    return torch_style(self) and not _NUMPY_KEYWORDS.intersection(kwargs)
+
+
+def _spread(orig):
+    """std, var: ``(dim=None, unbiased=True, keepdim=False)``, positionally too."""
+    def m(self, *args, **kwargs):
+        if _torch_call(self, kwargs) and len(args) <= 3 and not (args and isinstance(args[0], (bool, np.bool_))) \
+                and _bools(args[1:]) and not {"dim", "unbiased", "correction", "keepdim"}.intersection(kwargs):
+            return orig(self, **dict(zip(("dim", "unbiased", "keepdim"), args or (None,))), **kwargs)
+        return orig(self, *args, **kwargs)
+    return m
+
+
+def _extremum(orig):
+    """max, min: ``t.max(1)`` is ``(values, indices)``."""
+    def m(self, *args, **kwargs):
+        if len(args) == 1 and _int(args[0]) and _torch_call(self, kwargs) and "dim" not in kwargs:
+            return orig(self, dim=args[0], **kwargs)
+        return orig(self, *args, **kwargs)
+    return m
+
+
+def _transpose(orig):
+    """``m.transpose(0, 1)`` swaps the two axes, whatever the tensor's rank."""
+    def m(self, *args, **kwargs):
+        if len(args) == 2 and not kwargs and _int(args[0]) and _int(args[1]) and torch_style(self):
+            return orig(self, dim0=args[0], dim1=args[1])
+        return orig(self, *args, **kwargs)
+    return m
+
+
+def _repeat(orig):
+    """PyTorch's ``repeat(*sizes)``: the tensor tiled (NumPy's ``repeat`` repeats each entry)."""
+    def m(self, *args, **kwargs):
+        if not (args and not kwargs and torch_style(self)):
+            return orig(self, *args, **kwargs)
+        sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+        if not all(_int(s) and s >= 0 for s in sizes):
+            raise TypeError(f"Tensor.repeat: the sizes must be non-negative ints, got {sizes}")
+        if len(sizes) < self.ndim:
+            raise RuntimeError(f"Tensor.repeat: {len(sizes)} repeat sizes for a tensor of "
+                               f"{self.ndim} dims (shape {tuple(self.shape)}); give at least one "
+                               "per dim, as PyTorch requires")
+        return tgo.tile(self, sizes)
+    return m
+
+
+def _sort(orig):
+    """``t.sort()``, ``t.sort(0)``: PyTorch's ``(values, indices)`` along ``dim`` (default -1)."""
+    def m(self, *args, **kwargs):
+        if len(args) <= 1 and not kwargs and all(_int(a) for a in args) and torch_style(self):
+            return orig(self, dim=args[0] if args else -1)
+        return orig(self, *args, **kwargs)
+    return m
+
+
+def _squeeze(orig):
+    """``t.squeeze(0)``: PyTorch's (an axis longer than 1 is left alone)."""
+    def m(self, *args, **kwargs):
+        if len(args) == 1 and not kwargs and (_int(args[0]) or isinstance(args[0], (tuple, list))) \
+                and torch_style(self):
+            return orig(self, dim=args[0])
+        return orig(self, *args, **kwargs)
+    return m
+
+
+def _nonzero(orig):
+    """``t.nonzero()``: PyTorch's ``(n, ndim)`` index tensor."""
+    def m(self, *args, **kwargs):
+        if not args and not kwargs and torch_style(self):
+            return orig(self, as_tuple=False)
+        return orig(self, *args, **kwargs)
+    return m
+
+
+for _name, _wrap in (("std", _spread), ("var", _spread), ("max", _extremum), ("min", _extremum),
+                     ("transpose", _transpose), ("repeat", _repeat), ("sort", _sort),
+                     ("squeeze", _squeeze), ("nonzero", _nonzero)):
+    _orig = getattr(Tensor, _name)
+    _m = _wrap(_orig)
+    _m.__name__ = _m.__qualname__ = _name
+    _m.__doc__ = getattr(_orig, "__doc__", None)
+    setattr(Tensor, _name, _m)
+del _name, _wrap, _orig, _m
+
+
+#: the top-level functions whose first argument chooses the meaning (its method of that name)
+_FUNCTIONS = ("max", "min", "std", "var", "sort", "transpose", "squeeze", "nonzero", "median", "split")
+
+
+def _following(name: str, fn):
+    @functools.wraps(fn)
+    def f(*args, **kwargs):
+        if args and _torch_call(args[0], kwargs):
+            return getattr(args[0], name)(*args[1:], **kwargs)
+        return fn(*args, **kwargs)
+    return f
+
+
+def functions(namespace: dict) -> dict:
+    """The top-level functions of ``namespace`` (``tensorgrad``'s) that follow their first
+    argument: PyTorch's meaning on a tensor of PyTorch's, NumPy's otherwise."""
+    return {name: _following(name, namespace[name]) for name in _FUNCTIONS}

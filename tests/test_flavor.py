@@ -1,0 +1,162 @@
+"""A tensor takes the meaning of the API that made it where NumPy and PyTorch share a name
+(tensorgrad.flavor): PyTorch's on tensors of PyTorch's API and on everything computed from
+them, NumPy's (JAX's for ``+=``) on jnp arrays and on values traced from NumPy arrays."""
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+import tensorgrad.func as tf
+import tensorgrad.numpy as jnp
+from tensorgrad.flavor import torch_style
+
+rng = np.random.default_rng(3)
+A = rng.standard_normal((3, 4))
+M = np.array([[0.0, 1.0, 0.0], [2.0, 0.0, 3.0]])
+
+
+def val(x):
+    return np.asarray(x.numpy() if isinstance(x, tg.Tensor) else x)
+
+
+def pair(r):
+    """``(values, indices)`` as two arrays (a PyTorch-style result)."""
+    v, i = r
+    return val(v), val(i)
+
+
+# (call on the tensor, PyTorch's meaning, NumPy's meaning), both written with NumPy
+METHODS = [
+    (lambda t: t.std(), lambda a: a.std(ddof=1), lambda a: a.std()),
+    (lambda t: t.var(0), lambda a: a.var(0, ddof=1), lambda a: a.var(0)),
+    (lambda t: t.std(1, False), lambda a: a.std(1), None),
+    (lambda t: t.var(0, True, True), lambda a: a.var(0, ddof=1, keepdims=True), None),
+    (lambda t: pair(t.max(1)), lambda a: (a.max(1), a.argmax(1)), None),
+    (lambda t: pair(t.min(0)), lambda a: (a.min(0), a.argmin(0)), None),
+    (lambda t: t.max(1), None, lambda a: a.max(1)),
+    (lambda t: t.transpose(0, 1), lambda a: a.T, lambda a: a),
+    (lambda t: t.repeat(2, 1), lambda a: np.tile(a, (2, 1)), None),
+    (lambda t: t.repeat((1, 1, 2)), lambda a: np.tile(a, (1, 1, 2)), None),
+    (lambda t: t.repeat(2), None, lambda a: np.repeat(a, 2)),
+    (lambda t: pair(t.sort()), lambda a: (np.sort(a, -1), np.argsort(a, -1, kind="stable")), None),
+    (lambda t: pair(t.sort(0)), lambda a: (np.sort(a, 0), np.argsort(a, 0, kind="stable")), None),
+    (lambda t: t[None].squeeze(1), lambda a: a[None], None),
+    (lambda t: t.nonzero(), lambda a: np.argwhere(a), None),
+    (lambda t: tuple(t.nonzero()), None, lambda a: a.nonzero()),
+    # NumPy's keywords choose NumPy's meaning on any tensor, PyTorch's keywords PyTorch's
+    (lambda t: t.std(ddof=0), lambda a: a.std(), lambda a: a.std()),
+    (lambda t: t.max(axis=1), lambda a: a.max(1), lambda a: a.max(1)),
+    (lambda t: t.var(dim=1), lambda a: a.var(1, ddof=1), lambda a: a.var(1, ddof=1)),
+    (lambda t: t.repeat(2, axis=0), lambda a: np.repeat(a, 2, 0), lambda a: np.repeat(a, 2, 0)),
+    (lambda t: t.transpose((1, 0)), lambda a: a.T, lambda a: a.T),
+    # the top-level functions follow their first argument
+    (lambda t: pair(tg.max(t, 1)), lambda a: (a.max(1), a.argmax(1)), None),
+    (lambda t: tg.max(t, 1), None, lambda a: a.max(1)),
+    (lambda t: tg.std(t), lambda a: a.std(ddof=1), lambda a: a.std()),
+    (lambda t: tg.var(t, axis=0), lambda a: a.var(0), lambda a: a.var(0)),
+    (lambda t: tg.transpose(t, 0, 1) if torch_style(t) else tg.transpose(t, (0, 1)),
+     lambda a: a.T, lambda a: a),
+    (lambda t: tg.nonzero(t), lambda a: np.argwhere(a), None),
+    (lambda t: tg.median(t[:, :2].reshape(-1)), lambda a: np.sort(a[:, :2].ravel())[2], lambda a: np.median(a[:, :2])),
+    (lambda t: [val(p) for p in tg.split(t.reshape(-1), 5)], lambda a: np.split(a.ravel(), [5, 10]),
+     lambda a: np.split(a.ravel(), 5) if a.size % 5 == 0 else None),
+]
+
+
+def _same(got, want):
+    if isinstance(want, (tuple, list)):
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            _same(g, w)
+    else:
+        np.testing.assert_allclose(val(got), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("k", range(len(METHODS)))
+def test_shared_names_take_the_meaning_of_the_api_that_made_the_tensor(k):
+    call, torch_meaning, numpy_meaning = METHODS[k]
+    a = M if k in (14, 15, 26) else A
+    if torch_meaning is not None:
+        for t in (tg.tensor(a), tg.tensor(a, requires_grad=True), tg.as_tensor(a), tg.from_numpy(a.copy())):
+            _same(call(t), torch_meaning(a))
+    if numpy_meaning is not None and numpy_meaning(a) is not None:
+        _same(call(jnp.asarray(a)), numpy_meaning(a))
+
+
+def test_what_follows_pytorch_and_what_numpy():
+    t, w = tg.tensor(A), tg.tensor(A, requires_grad=True)
+    with tg.no_grad():
+        under_no_grad = w * 2
+    for x in (t, w, t + 1, t[0], t.T, t.view(-1), t.detach(), w.detach(), t.clone(), tg.sin(t),
+              tg.zeros(2, 3), tg.ones(2, 3), tg.randn(3), tg.zeros_like(t), tg.Tensor([1.0]),
+              tg.stack([t, t]), under_no_grad, copy.deepcopy(t), pickle.loads(pickle.dumps(t)),
+              t.float()):
+        assert torch_style(x), x
+    for x in (jnp.zeros(3), jnp.asarray(A) + 1, jnp.asarray(A)[0], jnp.asarray(A).T,
+              copy.deepcopy(jnp.asarray(A)), pickle.loads(pickle.dumps(jnp.asarray(A))), A):
+        assert not torch_style(x)
+
+
+def test_transforms_and_jit_follow_their_inputs():
+    std = lambda x: x.std() + x.transpose(0, 1)[0, 1]  # noqa: E731
+    t = tg.tensor(A)
+    torch_value = A.std(ddof=1) + A[1, 0]
+    numpy_value = A.std() + A[0, 1]
+    assert np.isclose(float(std(t)), torch_value) and np.isclose(float(std(jnp.asarray(A))), numpy_value)
+    # a transform given a tensor of PyTorch's traces values that follow PyTorch, given arrays NumPy
+    np.testing.assert_allclose(tg.grad(lambda x: x.std())(t), tg.grad(lambda a: tg.std(a, ddof=1))(A))
+    np.testing.assert_allclose(tg.grad(lambda x: x.std())(A), tg.grad(lambda a: tg.std(a, ddof=0))(A))
+    np.testing.assert_allclose(tf.grad(lambda x: x.var())(t), tg.grad(lambda a: tg.var(a, ddof=1))(A))
+    np.testing.assert_array_equal(val(tg.vmap(lambda r: r.max(0)[1])(t)), A.argmax(1))
+    np.testing.assert_allclose(val(tg.vmap(lambda r: r.max(0))(A)), A.max(1))
+    # tg.jit: the same numbers as eagerly, with a plan for each meaning
+    f = tg.jit(std)
+    for x, want in ((t, torch_value), (jnp.asarray(A), numpy_value), (t, torch_value)):
+        assert np.isclose(float(f(x)), want)
+    assert torch_style(f(t) * 1) and not torch_style(f(jnp.asarray(A)) * 1)
+
+
+def test_in_place_operators_on_pytorchs_constants_write_in_place():
+    c = tg.tensor(np.arange(6.0).reshape(2, 3))
+    alias, row, col, tr = c, c[0], c[:, 1], c.t()
+    c += 1.0
+    assert alias is c
+    np.testing.assert_array_equal(val(row), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(val(tr), np.arange(1.0, 7.0).reshape(2, 3).T)
+    row *= 2.0  # a view writes into its tensor, and the other views see it
+    np.testing.assert_array_equal(val(c), [[2.0, 4.0, 6.0], [4.0, 5.0, 6.0]])
+    np.testing.assert_array_equal(val(col), [4.0, 5.0])
+    tr -= 1.0
+    np.testing.assert_array_equal(val(c), [[1.0, 3.0, 5.0], [3.0, 4.0, 5.0]])
+    acc = tg.tensor(np.zeros(3))
+    for k in range(3):
+        acc[k] += k
+    np.testing.assert_array_equal(val(acc), [0.0, 1.0, 2.0])
+    i = tg.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        i += 0.5  # PyTorch's rule: never a silent truncation
+    with pytest.raises(ValueError, match="keep t's shape"):
+        acc += np.ones((2, 3))
+    assert i.tolist() == [1, 2] and val(acc).tolist() == [0.0, 1.0, 2.0]
+    # a constant updated by a recorded value joins the graph, as in PyTorch
+    s, w = tg.tensor([1.0, 2.0]), tg.tensor([3.0, 4.0], requires_grad=True)
+    same = s
+    s += w * w
+    (same * 1.0).sum().backward()
+    assert same is s and s.requires_grad and w.grad.tolist() == [6.0, 8.0]
+
+
+def test_in_place_operators_on_jnp_arrays_and_traced_values_rebind():
+    a = jnp.zeros(3)
+    b, part = a, a[1:]
+    a += 1.0
+    assert a is not b and val(b).tolist() == [0.0] * 3 and val(part).tolist() == [0.0] * 2
+
+    def f(x):
+        y = x * 2.0
+        y += 1.0  # a value a transform traces: a new value, the name rebound
+        return tg.sum(y)
+    np.testing.assert_allclose(tg.grad(f)(A), np.full(A.shape, 2.0))
+    np.testing.assert_allclose(tg.grad(f)(tg.tensor(A)), np.full(A.shape, 2.0))
