@@ -86,6 +86,7 @@ from .ops.selection import diagonal as _diagonal
 from .registry import register_namespace
 from .staging import call as staged_call
 from .staging import may_any
+from .flavor import torch_style
 from .tensor import concrete
 from .typing import Array, ArrayLike  # noqa: F401
 
@@ -186,7 +187,16 @@ def tensorsolve(a: ArrayLike, b: ArrayLike, axes=None) -> Array:
 
 def solve(a: ArrayLike, b: ArrayLike, *, left: bool = True) -> Array:
     """``x`` with ``a x = b`` (``numpy.linalg.solve``: a 1-D ``b`` is one vector, otherwise
-    (..., M, K) matrices, stacks broadcast); PyTorch's ``left=False`` solves ``x a = b``."""
+    (..., M, K) matrices, stacks broadcast); PyTorch's ``left=False`` solves ``x a = b``. On
+    tensors of PyTorch's API (:mod:`tensorgrad.flavor`) PyTorch's rule: a ``b`` of shape
+    ``a.shape[:-1]`` is a batch of vectors."""
+    sb = _shape(b)
+    if len(sb) >= 2 and sb == _shape(a)[:-1] and (torch_style(a) or torch_style(b)):
+        if not left:
+            raise RuntimeError(f"linalg.solve: left=False solves X A = B for B of shape "
+                               f"(..., k, n); B of shape {sb} is a batch of vectors for A of "
+                               f"shape {_shape(a)} (PyTorch refuses it too)")
+        return _solve(a, b[..., None])[..., 0]
     if left:
         return _solve(a, b)
     if len(_shape(b)) < 2:

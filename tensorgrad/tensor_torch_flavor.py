@@ -11,7 +11,8 @@ keywords (``axis=``, ``ddof=``, ``keepdims=``, ...) still select NumPy's meaning
 
 The top-level functions of those names (``tg.max(t, 1)``, ``tg.std(t)``, ``tg.sort(t)``,
 ``tg.transpose(t, 0, 1)``, ``tg.squeeze(t, 0)``, ``tg.nonzero(t)``, and ``tg.median(t)``, the lower
-middle value, ``tg.split(t, 2)``, pieces of 2) follow their first argument the same way, as
+middle value, ``tg.split(t, 2)``, pieces of 2, ``tg.norm(t, 1)``, the sum of the magnitudes) follow
+their first argument the same way, as
 PyTorch's ``torch.max(t, 1)`` does: :func:`functions`.
 """
 from __future__ import annotations
@@ -129,7 +130,8 @@ del _name, _wrap, _orig, _m
 
 
 #: the top-level functions whose first argument chooses the meaning (its method of that name)
-_FUNCTIONS = ("max", "min", "std", "var", "sort", "transpose", "squeeze", "nonzero", "median", "split")
+_FUNCTIONS = ("max", "min", "std", "var", "sort", "transpose", "squeeze", "nonzero", "median",
+              "split", "norm")
 
 
 def _following(name: str, fn):

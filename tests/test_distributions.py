@@ -408,6 +408,13 @@ def test_validation_errors():
         D.Independent(D.Normal(np.zeros(3), 1.0), 2)
     with pytest.raises(TypeError, match=r"Normal.rsample: a random key is required"):
         D.Normal(0.0, 1.0).rsample((3,))
+    # parameters or batches that do not broadcast name the distribution and the shapes
+    with pytest.raises(ValueError, match=r"Normal: .*loc shape \(3,\), scale shape \(4,\)"):
+        D.Normal(np.zeros(3), np.ones(4))
+    with pytest.raises(ValueError, match=r"Binomial: .*probs shape \(3,\), total_count shape \(2,\)"):
+        D.Binomial(np.array([5, 6]), probs=np.full(3, 0.5))
+    with pytest.raises(ValueError, match=r"kl_divergence: .*\(Normal, \(3,\)\).*\(Normal, \(4,\)\)"):
+        D.kl_divergence(D.Normal(np.zeros(3), 1.0), D.Normal(np.zeros(4), 1.0))
     with pytest.raises(TypeError, match=r"Poisson.sample: a random key is required"):
         D.Poisson(1.0).sample()
     with pytest.raises(NotImplementedError, match="Bernoulli.rsample"):

@@ -118,6 +118,22 @@ def test_transforms_and_jit_follow_their_inputs():
     assert torch_style(f(t) * 1) and not torch_style(f(jnp.asarray(A)) * 1)
 
 
+def test_linalg_solve_and_norm_follow_pytorch_on_its_tensors():
+    a = rng.standard_normal((3, 4, 4)) + 4 * np.eye(4)
+    b = rng.standard_normal((3, 4))
+    want = np.stack([np.linalg.solve(a[k], b[k]) for k in range(3)])  # PyTorch: b is 3 vectors
+    np.testing.assert_allclose(val(tg.linalg.solve(tg.tensor(a), tg.tensor(b))), want, rtol=1e-12)
+    w = tg.tensor(a, requires_grad=True)
+    tg.linalg.solve(w, tg.tensor(b)).sum().backward()
+    np.testing.assert_allclose(val(w.grad), tg.grad(lambda m: tg.sum(tg.linalg.solve(m, b[..., None])))(a))
+    with pytest.raises(ValueError, match=r"b of shape \(3, 4\) does not fit"):
+        tg.linalg.solve(a, b)  # NumPy's rule for arrays: a 2-d b is a stack of matrices
+    with pytest.raises(RuntimeError, match="batch of vectors"):
+        tg.linalg.solve(tg.tensor(a), tg.tensor(b), left=False)
+    m = np.array([[1.0, -2.0], [3.0, 4.0]])
+    assert float(tg.norm(tg.tensor(m), 1)) == np.abs(m).sum() and float(tg.norm(m, 1)) == np.linalg.norm(m, 1)
+
+
 def test_in_place_operators_on_pytorchs_constants_write_in_place():
     c = tg.tensor(np.arange(6.0).reshape(2, 3))
     alias, row, col, tr = c, c[0], c[:, 1], c.t()

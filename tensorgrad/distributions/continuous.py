@@ -38,7 +38,7 @@ class _Univariate(Distribution):
     """A batch of scalar distributions whose parameters broadcast to the batch shape."""
 
     def __init__(self, validate_args=None, **params):
-        vals, shape = broadcast_all(*params.values())
+        vals, shape = broadcast_all(*params.values(), who=type(self).__name__, names=tuple(params))
         for name, v in zip(params, vals):
             setattr(self, name, v)
         self._params = tuple(params)

@@ -62,7 +62,8 @@ class _Binary(Distribution):
 
     def _setup(self, probs, logits, validate_args, **extra):
         given = _one_of(type(self).__name__, probs, logits)
-        vals, shape = broadcast_all(probs if given == "probs" else logits, *extra.values())
+        vals, shape = broadcast_all(probs if given == "probs" else logits, *extra.values(),
+                                    who=type(self).__name__, names=(given, *extra))
         first = vals[0]
         _early_check(self, given, first, validate_args)
         for name, v in zip(extra, vals[1:]):

@@ -26,15 +26,23 @@ def as_float(x):
     return _ops.asarray(x, dtype=np.float64)
 
 
-def broadcast_all(*xs):
+def broadcast_all(*xs, who: str = "distribution", names: tuple = ()):
     """The parameters as float arrays broadcast to one shape (PyTorch's ``broadcast_all``). A
     Python number takes the dtype of the floating-point array parameters (NumPy's and
-    PyTorch's weak scalars: ``Normal(np.zeros(2, np.float32), 1.0)`` is float32)."""
+    PyTorch's weak scalars: ``Normal(np.zeros(2, np.float32), 1.0)`` is float32). Shapes that
+    do not broadcast raise a ValueError naming ``who`` and the parameters' ``names``."""
     strong = [np.dtype(dtype_of(x)) for x in xs if hasattr(x, "shape") and hasattr(x, "dtype")]
     strong = [d for d in strong if d.kind == "f"]
     weak = np.result_type(*strong) if strong else np.float64
     xs = [_ops.asarray(x, dtype=weak) if type(x) in (int, float) else as_float(x) for x in xs]
-    shape = np.broadcast_shapes(*(tuple(shape_of(x)) for x in xs))
+    shapes = [tuple(shape_of(x)) for x in xs]
+    try:
+        shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        names = names or [f"parameter {k}" for k in range(len(xs))]
+        given = ", ".join(f"{n} shape {s}" for n, s in zip(names, shapes))
+        raise ValueError(f"{who}: the parameters' shapes do not broadcast to one batch shape "
+                         f"({given})") from None
     return [x if tuple(shape_of(x)) == shape else _ops.broadcast_to(x, shape) for x in xs], shape
 
 

@@ -56,6 +56,12 @@ def kl_divergence(p: Distribution, q: Distribution):
         raise NotImplementedError(f"kl_divergence: no closed form registered for the pair "
                                   f"({type(p).__name__}, {type(q).__name__}); add one with "
                                   f"tg.distributions.register_kl")
+    try:
+        np.broadcast_shapes(tuple(p.batch_shape), tuple(q.batch_shape))
+    except ValueError:
+        raise ValueError(f"kl_divergence: the batch shapes of p ({type(p).__name__}, "
+                         f"{tuple(p.batch_shape)}) and q ({type(q).__name__}, "
+                         f"{tuple(q.batch_shape)}) do not broadcast") from None
     return fn(p, q)
 
 

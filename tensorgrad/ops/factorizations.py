@@ -211,9 +211,10 @@ def qr(a: ArrayLike, mode: str = "reduced"):
         return QRResult(concatenate([Q, qr_complement(a)], axis=-1), concatenate([R, zeros], axis=-2))
     if mode == "raw" or (mode == "complete" and m > n):
         if traced_level(a) >= 0:  # differentiated (a vmap's or a jit's input is not)
-            raise ValueError(f"qr: mode={mode!r} has no derivative for a matrix of shape "
-                             f"{_shape(a)}; use mode='reduced' (or 'r'), which tensorgrad "
-                             "differentiates")
+            what = "a complex tall matrix" if mode == "complete" else "any matrix"
+            raise ValueError(f"qr: mode={mode!r} has no derivative here for {what} (shape "
+                             f"{_shape(a)}, dtype {dtype_of(a)}); use mode='reduced' (or 'r'), "
+                             "which tensorgrad differentiates for every shape and dtype")
         # NumPy's values; under tg.jit one step of the plan, so each call computes its own
         out = staged_call(_qr_numpy, concrete(a), mode)
         return out if mode == "raw" else QRResult(*out)
