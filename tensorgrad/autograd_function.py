@@ -49,6 +49,8 @@ class RuleArray(np.ndarray):
     Tensor extras, so a Function ported from PyTorch runs unchanged. Results are handed
     back to the tape as plain arrays."""
 
+    torch_api = True  # (PyTorch's meaning of t.std(), t.max(1), ...: tensorgrad.flavor)
+
     def clone(self) -> "RuleArray":
         """PyTorch's ``clone()``: a copy."""
         return self.copy()

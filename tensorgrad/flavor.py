@@ -12,7 +12,10 @@ meaning of the API that made it:
   ``tg.from_numpy``, ``tg.randn``, ``tg.zeros(2, 3)``, ...), a tensor of the imperative tape
   (``requires_grad``), a value of ``tg.autograd.forward_ad``, and every value computed from
   one of them, also inside a transform applied to one (``tensorgrad.func.grad(f)(t)``,
-  ``tg.vmap(f)(t)``);
+  ``tg.vmap(f)(t)``); for the top-level functions (``tg.max(t.data, 1)``) also the arrays
+  PyTorch's API hands out (``t.grad``, ``t.data``, ``model.parameters()``, what a
+  ``tg.autograd.Function``'s rules see), whose own methods keep NumPy's meaning, since NumPy's
+  functions call them (``np.tile`` calls ``a.repeat(n, 0)``);
 * NumPy's (JAX's for ``+=``): everything else, that is ``tensorgrad.numpy`` (``jnp``) arrays and
   the values a transform traces when it was given NumPy arrays (``tg.grad(f)(x)``).
 
@@ -29,8 +32,8 @@ __all__ = ["torch_style", "torch_trace"]
 
 def torch_style(t) -> bool:
     """Whether ``t``'s shared method names take PyTorch's meaning (see the module's text)."""
-    if type(t) is not Tensor:
-        return False
+    if type(t) is not Tensor:  # (the arrays PyTorch's API hands out, ``.grad``, ``.data``,
+        return getattr(type(t), "torch_api", False)  # a parameter: tensorgrad.autograd_function)
     tr = t._trace
     if tr is None:
         return getattr(t, "_torch", False)

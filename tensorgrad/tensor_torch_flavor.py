@@ -25,7 +25,7 @@ from . import ops as tgo
 from . import tensor_torch, tensor_view_methods  # noqa: F401  (install the methods wrapped here:
 # the view methods record their calls for replay, which must see PyTorch's keywords)
 from .flavor import torch_style
-from .tensor import Tensor
+from .tensor import Tensor, torch_made
 
 __all__: list = []
 
@@ -138,7 +138,10 @@ def _following(name: str, fn):
     @functools.wraps(fn)
     def f(*args, **kwargs):
         if args and _torch_call(args[0], kwargs):
-            return getattr(args[0], name)(*args[1:], **kwargs)
+            first = args[0]
+            if type(first) is not Tensor:  # an array PyTorch's API hands out (t.data, t.grad):
+                first = torch_made(np.asarray(first))  # its own methods stay NumPy's
+            return getattr(first, name)(*args[1:], **kwargs)
         return fn(*args, **kwargs)
     return f
 

@@ -85,6 +85,18 @@ def test_shared_names_take_the_meaning_of_the_api_that_made_the_tensor(k):
         _same(call(jnp.asarray(a)), numpy_meaning(a))
 
 
+def test_functions_follow_the_arrays_pytorchs_api_hands_out():
+    w = tg.tensor(A, requires_grad=True)
+    out = w * 2.0
+    (out * out).sum().backward()
+    _, predicted = tg.max(out.data, 1)  # PyTorch's tutorial idiom on .data
+    np.testing.assert_array_equal(val(predicted), A.argmax(1))
+    np.testing.assert_allclose(float(tg.std(w.grad)), (8 * A).std(ddof=1), rtol=1e-12)
+    # their own methods stay NumPy's: NumPy's functions call them (np.tile calls a.repeat(n, 0))
+    np.testing.assert_array_equal(np.tile(w.data, (2, 1)), np.tile(A, (2, 1)))
+    np.testing.assert_array_equal(np.nonzero(w.grad)[0], np.nonzero(A)[0])
+
+
 def test_what_follows_pytorch_and_what_numpy():
     t, w = tg.tensor(A), tg.tensor(A, requires_grad=True)
     with tg.no_grad():
