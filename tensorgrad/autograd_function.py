@@ -28,6 +28,7 @@ import numpy as np
 
 from .custom import RESIDUALS, _outputs, custom_vjp
 from .guards import locked_tree
+from .jit_aot import MODES
 from . import ops as _ops
 from . import hooks as _hooks
 from .hooks import TorchTypeError, TorchValueError, note_gradient
@@ -219,16 +220,30 @@ class DataArray(GradArray):
     __itruediv__ = _data_in_place(np.true_divide, "div_", "__itruediv__")
 
 
-def _checked(cls: type, name: str):
+def _checked(cls: type, name: str, writes: bool = False):
     """``cls``'s method ``name`` for ParamArray, first checking the array is still its
-    Module's parameter (a write to a replaced one would be lost, a read gives old values)."""
+    Module's parameter (a write to a replaced one would be lost, a read gives old values).
+    A write (``writes``) makes jitted functions trace again (see :func:`_param_written`)."""
     base = getattr(cls, name)
 
     def op(self, *args, **kwargs):
         _hooks.PARAM_FLAG[3](self, name)
+        if writes:
+            _param_written()
         return base(self, *args, **kwargs)
     op.__name__ = name
     return op
+
+
+def _param_written() -> None:
+    """A parameter's array was written in place (``lin.weight.mul_(2)``, ``nn.init.normal_``,
+    ``w[0] = 5``): jitted functions that baked its old values trace again at their next call."""
+    MODES[0] += 1
+
+
+#: NumPy's functions that write into one of their arguments
+_WRITING_FUNCTIONS = frozenset({np.copyto, np.place, np.put, np.putmask, np.fill_diagonal,
+                                np.put_along_axis})
 
 
 class ParamArray(GradArray):
@@ -256,6 +271,9 @@ class ParamArray(GradArray):
         # the values would be silently old ones, or the write lost)
         out = kwargs.get("out") or ()
         _hooks.PARAM_FLAG[4]((*inputs, *out))
+        if (out and any(isinstance(x, ParamArray) for x in out)) or (
+                method == "at" and isinstance(inputs[0], ParamArray)):
+            _param_written()
         inputs = tuple(x.view(np.ndarray) if isinstance(x, np.ndarray) else x for x in inputs)
         if out:
             kwargs["out"] = tuple(x.view(np.ndarray) if isinstance(x, np.ndarray) else x
@@ -264,6 +282,8 @@ class ParamArray(GradArray):
 
     def __array_function__(self, func, types, args, kwargs):
         _hooks.PARAM_FLAG[4]((*args, *kwargs.values()))
+        if func in _WRITING_FUNCTIONS:
+            _param_written()
         return super().__array_function__(func, types, args, kwargs)
 
     def __array_finalize__(self, obj):
@@ -292,15 +312,17 @@ class ParamArray(GradArray):
 
     def write_back(self, out, name: str):  # (an in-place Tensor method's write)
         _hooks.PARAM_FLAG[3](self, name)
-        np.copyto(self, out, casting="unsafe")
+        _param_written()
+        np.copyto(self.view(np.ndarray), out, casting="unsafe")
         return self
 
     def __setitem__(self, key, value):
         _hooks.PARAM_FLAG[3](self, "item assignment")
+        _param_written()
         super().__setitem__(key, value)
 
     __iadd__, __isub__, __imul__, __itruediv__, __ipow__, __ifloordiv__, __imod__, fill, put, \
-        sort, partition = (_checked(np.ndarray, n) for n in (
+        sort, partition = (_checked(np.ndarray, n, writes=True) for n in (
             "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__", "__ifloordiv__",
             "__imod__", "fill", "put", "sort", "partition"))
     # (reads of its old values: refused too)

@@ -588,6 +588,25 @@ def test_plans_for_several_shapes_share_one_copy_of_a_closed_over_array():
     assert np.all(f(np.ones((1, 256))) != 0)  # (the plan traced before keeps the old ones)
 
 
+@pytest.mark.parametrize("write", [
+    lambda lin: lin.W.mul_(2.0),
+    lambda lin: tg.nn.init.normal_(lin.W),
+    lambda lin: lin.W.__setitem__(0, 5.0),
+    lambda lin: [p.__imul__(3.0) for p in lin.parameters()],
+    lambda lin: np.add(lin.bias, 1.0, out=lin.bias),
+    lambda lin: np.copyto(lin.W, 1.5),
+])
+def test_a_closure_over_a_module_sees_in_place_writes_into_its_parameters(write):
+    lin = tg.nn.Linear(3, 2)
+    f = tg.jit(lambda x: lin(x))
+    x = np.arange(1.0, 4.0)
+    before = f(x)
+    with tg.no_grad():
+        write(lin)
+    assert np.all(lin(x) != before)
+    np.testing.assert_array_equal(f(x), lin(x))  # traced again: the new weights
+
+
 def test_a_jitted_model_follows_train_and_eval():
     m = tg.nn.Sequential(tg.nn.Linear(4, 4), tg.nn.Dropout(0.5))
     p = m.init(0)
