@@ -27,7 +27,7 @@ from .ops.creation import leaf
 from .registry import Op
 from .staging import is_staged
 from .tensor import Tensor, concrete, dtype_of, shape_of, torch_made, traced_level, undual
-from .tensor_views import is_view, operator_writes_through, write_through, wrote
+from .tensor_views import is_view, operator_writes_through, traced_part, write_through, wrote
 
 __all__ = ["tensor", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
@@ -401,6 +401,13 @@ def _in_place(symbol: str, op, what: str = "", instead: str = "", region=None):
                                  f"but an in-place update must keep t's shape {tuple(self.shape)}")
             _setitem_through(self, Ellipsis, new)
             return self
+        elif out is NotImplemented and traced_part(self):
+            raise TypeError(
+                f"{what}: t is a part or view of a value that a transform traces for PyTorch's "
+                "API (tensorgrad.func, or a transform given a tensor); traced values are "
+                "immutable, so an in-place update could not reach the tensor it was taken from. "
+                "Build the new value instead: h = h.index_put(...), h.at[index].add(v) or "
+                "tg.where(...)")
         return out
     updating.__name__ = f"__i{op.__name__.strip('_')}__"
     return updating

@@ -15,7 +15,7 @@ import numpy as np
 
 from .recording import IMPERATIVE
 from .tensor import Tensor
-from .tensor_views import is_view, note_positions, replayed_view
+from .tensor_views import is_view, note_positions, note_traced_part, replayed_view
 
 __all__ = ["VIEW_METHODS", "VIEW_PROPERTIES"]
 
@@ -43,6 +43,8 @@ def _noting(fn, quiet: bool, replayed: bool = False, strict: bool = False):
             # (a view of a value whose layout is tensorgrad's own: by its places, see _must_view)
             replay = replayed or strict and not _must_view(fn.__name__, self, out)
             note_positions(self, out, quiet, again if replay else None, again)
+        elif type(out) is Tensor:
+            note_traced_part(self, out)
         return out
     return made
 

@@ -484,6 +484,24 @@ def write_through(part, setitem) -> None:
             _VIEWS[id(part)] = entry[:3] + (part._value,) + entry[4:]
 
 
+#: parts and views of values that a transform traces for PyTorch's API (tensorgrad.flavor), by
+#: id: an operator update of one (``v += 1``) cannot reach its tensor, as traced values are
+#: immutable, so it raises (imperative._in_place) rather than rebind the name silently
+_TRACED_PARTS = weakref.WeakValueDictionary()
+
+
+def note_traced_part(whole, part) -> None:
+    """Note ``part``, a part or view of ``whole``, when a transform traces both for PyTorch."""
+    trace = whole._trace
+    if type(part) is Tensor and part._trace is trace and getattr(trace, "torch", False):
+        _TRACED_PARTS[id(part)] = part
+
+
+def traced_part(t) -> bool:
+    """Whether ``t`` was noted by :func:`note_traced_part`."""
+    return _TRACED_PARTS.get(id(t)) is t
+
+
 _plain_getitem = Tensor.__getitem__
 
 
@@ -492,6 +510,8 @@ def _getitem(self, index):
     trace = self._trace
     if trace is None or trace is IMPERATIVE:
         note_view(self, index, part)
+    else:
+        note_traced_part(self, part)
     return part
 
 

@@ -188,3 +188,30 @@ def test_in_place_operators_on_jnp_arrays_and_traced_values_rebind():
         return tg.sum(y)
     np.testing.assert_allclose(tg.grad(f)(A), np.full(A.shape, 2.0))
     np.testing.assert_allclose(tg.grad(f)(tg.tensor(A)), np.full(A.shape, 2.0))
+
+
+def test_operator_updates_of_parts_of_values_traced_for_pytorch_raise():
+    # tensorgrad.func's transforms trace immutable values: v += 1 on a part of one cannot reach
+    # the tensor it was taken from (torch.func writes it in), so it raises rather than rebind
+    def f(x):
+        h = x * 2.0
+        v = h[0]
+        v += 1.0
+        return (h * h).sum()
+    for transform in (tf.grad, tf.hessian, tg.grad):
+        with pytest.raises(TypeError, match="part or view of a value that a transform traces"):
+            transform(f)(tg.tensor(A))
+    with pytest.raises(TypeError, match="part or view"):
+        tf.grad(lambda x: (lambda t: (t.__iadd__(1.0), x.sum())[1])(x.t()))(tg.tensor(A))
+    # the same program eagerly writes into h, as PyTorch's; on NumPy arrays (JAX's values) the
+    # name is rebound and h keeps its values, as in JAX
+    h0 = 2.0 * A
+    h0[0] += 1.0
+    assert np.isclose(float(f(tg.tensor(A))), (h0 * h0).sum())
+    np.testing.assert_allclose(tg.grad(f)(A), 8.0 * A)
+
+    def g(x):  # a whole value updated by an operator: a new value, the name rebound
+        h = x * 2.0
+        h += 1.0
+        return (h * h).sum()
+    np.testing.assert_allclose(tf.grad(g)(tg.tensor(A)), 4.0 * (2.0 * A + 1.0))
