@@ -43,6 +43,6 @@ def torch_style(t) -> bool:
 def torch_trace(trace, leaves) -> None:
     """A transform's new ``trace`` follows PyTorch when one of its array inputs does."""
     for v in leaves:
-        if type(v) is Tensor and torch_style(v):
+        if torch_style(v):
             trace.torch = True
             return

@@ -165,8 +165,10 @@ def _flatten(x, leaves: list, flags: list):
         # (a vmap slice runs as written: a custom_vmap rule inside needs the whole batch)
         leaves.append(v)  # (PyTorch's or NumPy's methods: see tensorgrad.flavor)
         return (Tensor, v.shape, v.dtype, v.strides, getattr(x, "_torch", False))
-    if t is Tensor or t is Staged:
-        flags[0] = True  # values of a live trace (or of an enclosing jit): run f as it is
+    if t is Tensor or t is Staged or getattr(t, "torch_api", False):
+        # values of a live trace (or of an enclosing jit), or an array PyTorch's API handed out
+        # (t.grad, t.data: their functions follow PyTorch, tensorgrad.flavor): run f as it is
+        flags[0] = True
         return None
     custom = _CUSTOM_NODES.get(t)
     if custom is not None:  # a registered pytree node: its aux data is part of the signature

@@ -187,9 +187,9 @@ def tensorsolve(a: ArrayLike, b: ArrayLike, axes=None) -> Array:
 
 def solve(a: ArrayLike, b: ArrayLike, *, left: bool = True) -> Array:
     """``x`` with ``a x = b`` (``numpy.linalg.solve``: a 1-D ``b`` is one vector, otherwise
-    (..., M, K) matrices, stacks broadcast); PyTorch's ``left=False`` solves ``x a = b``. On
-    tensors of PyTorch's API (:mod:`tensorgrad.flavor`) PyTorch's rule: a ``b`` of shape
-    ``a.shape[:-1]`` is a batch of vectors."""
+    (..., M, K) matrices, stacks broadcast); PyTorch's ``left=False`` solves ``x a = b``. When
+    ``a`` or ``b`` is a tensor of PyTorch's API (:mod:`tensorgrad.flavor`), PyTorch's rule: a
+    ``b`` of shape ``a.shape[:-1]`` is a batch of vectors (``np.linalg.solve`` keeps NumPy's)."""
     sb = _shape(b)
     if len(sb) >= 2 and sb == _shape(a)[:-1] and (torch_style(a) or torch_style(b)):
         if not left:
@@ -197,6 +197,11 @@ def solve(a: ArrayLike, b: ArrayLike, *, left: bool = True) -> Array:
                                f"(..., k, n); B of shape {sb} is a batch of vectors for A of "
                                f"shape {_shape(a)} (PyTorch refuses it too)")
         return _solve(a, b[..., None])[..., 0]
+    return _numpy_solve(a, b, left=left)
+
+
+def _numpy_solve(a: ArrayLike, b: ArrayLike, *, left: bool = True) -> Array:
+    """``solve`` by NumPy's rule on any arguments."""
     if left:
         return _solve(a, b)
     if len(_shape(b)) < 2:
@@ -267,6 +272,8 @@ for _f in (inv, det, pinv, cholesky, eigvalsh, eigvals, svdvals):  # registered 
 del _f
 
 # NumPy's own numpy.linalg.<name> on a Tensor runs tg.linalg.<name>
-register_namespace("numpy.linalg", {n: globals()[n] for n in __all__
+solve.numpy_meaning = _numpy_solve  # (NumPy's own np.linalg.solve: NumPy's rule on tensors too)
+register_namespace("numpy.linalg", {n: getattr(globals()[n], "numpy_meaning", globals()[n])
+                                    for n in __all__
                                     if n != "LinAlgError" and not n.endswith("Result")
                                     and n not in _TORCH_ONLY})

@@ -160,6 +160,8 @@ def _namespace_getattr(source, cache: dict, label: str):
         except AttributeError:
             raise AttributeError(f"module {label!r} has no attribute {name!r} (nor has "
                                  "tensorgrad)") from None
+        # (jax.numpy's meaning on any argument: not PyTorch's on its tensors, tensorgrad.flavor)
+        value = getattr(value, "numpy_meaning", value)
         hit = cache.get(name)
         if hit is not None and hit[0] is value:
             return hit[1]

@@ -350,14 +350,17 @@ def bind(op, args: tuple, params: tuple = ()):
             return Tensor(out, top, node)
     top = None
     level = -1
-    wrapped = False
+    wrapped = torch = False
     for a in args:
         if type(a) is Tensor:
             wrapped = True
             tr = a._trace
-            if tr is not None and tr.level > level:
+            if tr is None:
+                torch = torch or getattr(a, "_torch", False)
+            elif tr.level > level:
                 top = tr
                 level = tr.level
+            torch = torch or tr is IMPERATIVE
         elif type(a) in _PACKED:
             return _bind_packed(op, args, params)
     if not wrapped:
@@ -366,6 +369,8 @@ def bind(op, args: tuple, params: tuple = ()):
         return top.apply(op, args, params)
     if top is None or op.kind == "none":
         return _untraced(op, args, params)
+    if torch:  # a tensor of PyTorch's API meets a traced value: PyTorch's methods on the trace
+        top.torch = True  # from here on (tensorgrad.flavor)
 
     if top.forward:
         # (a Tensor of no trace, e.g. a comparison's result, is a constant: its value)
@@ -462,14 +467,11 @@ def no_out(name: str) -> TypeError:
 
 
 def binary_function(op):
-    """The public function of a two-input op without parameters (``tg.add``).
-
-    Like :func:`unary_function`: two plain arrays go straight to the forward
-    rule, and two values of one live reverse trace (or one such value and a
-    plain array or number) are recorded in this frame. Everything else
-    (nesting, forward traces, lists, jit, debug mode) is :func:`bind`.
-    An op's ``check`` (see :func:`_describe`) runs only when its forward fails.
-    """
+    """The public function of a two-input op without parameters (``tg.add``). Like
+    :func:`unary_function`: two plain arrays go straight to the forward rule, and two values of
+    one live reverse trace (or one such value and a plain array or number) are recorded in this
+    frame. Everything else (nesting, forward traces, lists, jit, debug mode) is :func:`bind`.
+    An op's ``check`` (see :func:`_describe`) runs only when its forward fails."""
     ndarray = np.ndarray
 
     def fn(x, y, *outs, out=None, **kwargs):
@@ -545,13 +547,10 @@ def holds_traced(x) -> bool:
 
 
 def pack(x, opname: str = "pack"):
-    """A (nested) list or tuple of arrays, numbers and Tensors as the one array NumPy
-    would build from it (``np.array(x)``).
-
-    With a Tensor anywhere inside, the array is built with the registered
-    ``stack`` op, so gradients flow to every traced entry (in every transform
-    and on the imperative tape); otherwise it is ``np.asarray(x)``.
-    """
+    """A (nested) list or tuple of arrays, numbers and Tensors as the one array NumPy would
+    build from it (``np.array(x)``). With a Tensor anywhere inside, the array is built with the
+    registered ``stack`` op, so gradients flow to every traced entry (in every transform and on
+    the imperative tape); otherwise it is ``np.asarray(x)``."""
     if not holds_traced(x):
         try:
             return np.asarray(x)

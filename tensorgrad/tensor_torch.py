@@ -27,6 +27,7 @@ from .imperative import _setitem_through as _setitem, check_cast, tensor as _ten
 from .lax import rsqrt
 from .nn.inplace import write_back
 from .nn.torch_activations import log_softmax, relu, softmax
+from .flavor import torch_style
 from .recording import IMPERATIVE
 from .staging import Staged
 from .tensor import Tensor, traced_level
@@ -498,7 +499,7 @@ def _transpose_of(orig):
         # two axes of a tensor that is not a matrix, or negative ones (k.transpose(-2, -1)):
         # PyTorch's swap (NumPy's (-2, -1) on a matrix would be the identity)
         d0, d1 = (dim_of("transpose", a, self.ndim) for a in axes)  # PyTorch's swap
-        return tgo.swapaxes(self, d0, d1) if self.ndim and d0 != d1 else self
+        return tgo.swapaxes(self, d0, d1) if self.ndim and d0 != d1 else tgo.reshape(self, self.shape)
     return transpose
 
 
@@ -511,7 +512,7 @@ def _squeeze_of(orig):
         dims = dims_of("squeeze", kwargs.pop("dim"), self.ndim)
         dims = (dims,) if isinstance(dims, int) else dims
         keep = tuple(d for d in (dims or ()) if self.shape[d] == 1) if dims is not None else None
-        return tgo.squeeze(self, keep) if keep != () else self
+        return tgo.squeeze(self, keep) if keep != () else tgo.reshape(self, self.shape)  # (a view)
     return squeeze
 
 
@@ -595,8 +596,9 @@ def _torch_dims(name, fn, pos, empty_is_all):
         if d is _NO:
             if pos is not None and len(args) > pos:
                 d = args[pos]
-            elif pos is None and len(args) > 1 and isinstance(args[1], (bool, np.bool_)):
-                d = args[0]  # PyTorch's positional form t.sum(dim, keepdim)
+            elif pos is None and args and ((len(args) > 1 and isinstance(args[1], (bool, np.bool_)))
+                                           or (self.ndim == 0 and torch_style(self))):
+                d = args[0]  # PyTorch's positional form t.sum(dim, keepdim), or s.sum(0)
         if d is _NO:
             return fn(self, *args, **kwargs)
         if empty_is_all and isinstance(d, (list, tuple)) and not d and "dim" in kwargs:

@@ -9,11 +9,13 @@ gives PyTorch's meaning to its positional calls too: ``t.std()`` and ``t.var(0)`
 an axis longer than 1 alone, ``t.nonzero()`` is the ``(n, ndim)`` index tensor. NumPy's
 keywords (``axis=``, ``ddof=``, ``keepdims=``, ...) still select NumPy's meaning.
 
-The top-level functions of those names (``tg.max(t, 1)``, ``tg.std(t)``, ``tg.sort(t)``,
-``tg.transpose(t, 0, 1)``, ``tg.squeeze(t, 0)``, ``tg.nonzero(t)``, and ``tg.median(t)``, the lower
-middle value, ``tg.split(t, 2)``, pieces of 2, ``tg.norm(t, 1)``, the sum of the magnitudes) follow
-their first argument the same way, as
-PyTorch's ``torch.max(t, 1)`` does: :func:`functions`.
+The top-level functions of those names follow their first argument the same way, as
+PyTorch's ``torch.max(t, 1)`` does (:func:`functions`): ``tg.max(t, 1)``, ``tg.std(t)``,
+``tg.sort(t)``, ``tg.transpose(t, 0, 1)``, ``tg.squeeze(t, 0)``, ``tg.nonzero(t)``,
+``tg.median(t)`` (the lower middle value), ``tg.split(t, 2)`` (pieces of 2), ``tg.norm(t, 1)``
+(the sum of the magnitudes) and ``tg.select(t, 0, 1)``; ``tg.diagonal``, ``tg.reshape``,
+``tg.swapaxes``, ``tg.ravel``, ``tg.moveaxis`` and ``tg.hsplit``/``vsplit``/``dsplit`` give
+views of such a tensor, as its methods do.
 """
 from __future__ import annotations
 
@@ -56,11 +58,15 @@ def _spread(orig):
     return m
 
 
-def _extremum(orig):
-    """max, min: ``t.max(1)`` is ``(values, indices)``."""
+def _extremum(orig, elementwise):
+    """max, min: ``t.max(1)`` is ``(values, indices)``; ``t.max(u)`` with a tensor ``u`` (a 0-d
+    integer one too, such as an ``argmax``) the elementwise maximum, as PyTorch's."""
     def m(self, *args, **kwargs):
-        if len(args) == 1 and _int(args[0]) and _torch_call(self, kwargs) and "dim" not in kwargs:
-            return orig(self, dim=args[0], **kwargs)
+        if len(args) == 1 and _torch_call(self, kwargs) and "dim" not in kwargs:
+            if _int(args[0]):
+                return orig(self, dim=args[0], **kwargs)
+            if type(args[0]) is Tensor and not kwargs:
+                return elementwise(self, args[0])
         return orig(self, *args, **kwargs)
     return m
 
@@ -118,7 +124,9 @@ def _nonzero(orig):
     return m
 
 
-for _name, _wrap in (("std", _spread), ("var", _spread), ("max", _extremum), ("min", _extremum),
+for _name, _wrap in (("std", _spread), ("var", _spread),
+                     ("max", lambda orig: _extremum(orig, tgo.maximum)),
+                     ("min", lambda orig: _extremum(orig, tgo.minimum)),
                      ("transpose", _transpose), ("repeat", _repeat), ("sort", _sort),
                      ("squeeze", _squeeze), ("nonzero", _nonzero)):
     _orig = getattr(Tensor, _name)
@@ -131,7 +139,9 @@ del _name, _wrap, _orig, _m
 
 #: the top-level functions whose first argument chooses the meaning (its method of that name)
 _FUNCTIONS = ("max", "min", "std", "var", "sort", "transpose", "squeeze", "nonzero", "median",
-              "split", "norm")
+              "split", "norm", "select",
+              # (and PyTorch's views: the method notes the view, a write through it reaches t)
+              "diagonal", "reshape", "swapaxes", "ravel", "moveaxis", "hsplit", "vsplit", "dsplit")
 
 
 def _following(name: str, fn):
@@ -143,6 +153,7 @@ def _following(name: str, fn):
                 first = torch_made(np.asarray(first))  # its own methods stay NumPy's
             return getattr(first, name)(*args[1:], **kwargs)
         return fn(*args, **kwargs)
+    f.numpy_meaning = fn  # (what tensorgrad.numpy, JAX's namespace, serves: NumPy's meaning)
     return f
 
 

@@ -276,7 +276,7 @@ def tile(self, *dims):
 def t(self):
     if self.ndim > 2:
         raise ValueError(f"Tensor.t: expects a tensor of at most 2 dims, got shape {tuple(self.shape)}")
-    return tgo.transpose(self) if self.ndim == 2 else self
+    return tgo.transpose(self) if self.ndim == 2 else tgo.reshape(self, self.shape)  # (a view)
 
 
 def _mh(self):

@@ -215,3 +215,62 @@ def test_operator_updates_of_parts_of_values_traced_for_pytorch_raise():
         h += 1.0
         return (h * h).sum()
     np.testing.assert_allclose(tf.grad(g)(tg.tensor(A)), 4.0 * (2.0 * A + 1.0))
+
+
+def test_mixed_programs_follow_the_same_rule_eagerly_and_under_every_transform():
+    # a closure over a tensor of PyTorch's API, called with NumPy arrays: PyTorch's meaning
+    # eagerly, under jit, and under the transforms once the traced value meets the tensor
+    W = tg.tensor(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]]))
+    f = lambda x: (W + x).max(1)[0].sum()  # noqa: E731  PyTorch's: the two row maxima
+    x = np.zeros((2, 3))
+    assert float(f(x)) == float(tg.jit(f)(x)) == 12.0
+    value, g = tg.value_and_grad(f)(x)
+    assert float(value) == 12.0 and g.tolist() == [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+    assert float(tg.jvp(f, (x,), (np.ones_like(x),))[1]) == 2.0
+    s = lambda x: (W * x).std()  # noqa: E731
+    o = np.ones((2, 3))
+    assert np.isclose(float(tg.value_and_grad(s)(o)[0]), val(W).std(ddof=1))
+    # the arrays PyTorch's API hands out, given to jit: the same meaning as eagerly
+    w = tg.tensor(A, requires_grad=True)
+    (w * w).sum().backward()
+    for fn in (lambda G: tg.std(G), lambda G: tg.max(G, 1)[1]):
+        _same(tg.jit(fn)(w.grad), val(fn(w.grad)))
+    # jax.numpy's functions keep NumPy's meaning on any argument; NumPy's own functions too
+    t = tg.tensor(A)
+    _same(jnp.max(t, 1), A.max(1))
+    assert np.isclose(float(jnp.var(t)), A.var()) and len(jnp.split(t.reshape(-1), 2)) == 2
+    a = rng.standard_normal((4, 4, 4)) + 4 * np.eye(4)
+    b = rng.standard_normal((4, 4))
+    assert np.linalg.solve(tg.tensor(a), tg.tensor(b)).shape == np.linalg.solve(a, b).shape == (4, 4, 4)
+    assert tg.linalg.solve(tg.tensor(a), tg.tensor(b)).shape == (4, 4)
+    # PyTorch's max/min with a tensor argument (a 0-d integer one too) are elementwise
+    i = t.argmin()
+    _same(t.max(i), np.maximum(A, A.argmin()))
+    _same(tg.min(t, tg.tensor(1)), np.minimum(A, 1))
+
+
+def test_pytorchs_view_functions_and_0d_dims_on_its_tensors():
+    x = tg.tensor(np.arange(12.0).reshape(3, 4))
+    d, r, s, h = tg.diagonal(x), tg.reshape(x, (12,)), tg.swapaxes(x, 0, 1), tg.hsplit(x, 2)[0]
+    d += 100.0  # each writes into x, as torch.diagonal(x), torch.reshape(x, ...), ... do
+    r[0] = -1.0
+    s[3, 2] = -5.0
+    h[2, 1] = -7.0
+    want = np.arange(12.0).reshape(3, 4)
+    want[[0, 1, 2], [0, 1, 2]] += 100.0
+    want[0, 0], want[2, 3], want[2, 1] = -1.0, -5.0, -7.0
+    np.testing.assert_array_equal(val(x), want)
+    np.testing.assert_array_equal(val(tg.select(x, 0, 1)), want[1])  # torch.select, not np.select
+    a = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(tg.reshape(a, (12,)), a.ravel())  # arrays: NumPy's (copies)
+    # a 0-d tensor of PyTorch's has a dim 0 (also -1), positionally too
+    z = tg.tensor(2.5)
+    for got in (z.sum(0), z.mean(-1), z.prod(0), z.cumsum(0), z.max(0)[0], z.sum(0, True)):
+        assert got.shape == () and float(got) == 2.5
+    # a no-op view is a new tensor (a view), not the tensor itself
+    v = tg.tensor(np.arange(3.0))
+    for view in (v.t(), v.squeeze(0), v.transpose(0, -1)):
+        assert view is not v
+    w = v.t()
+    v += 1.0
+    np.testing.assert_array_equal(val(w), [1.0, 2.0, 3.0])
