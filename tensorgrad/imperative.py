@@ -27,7 +27,8 @@ from .ops.creation import leaf
 from .registry import Op
 from .staging import is_staged
 from .tensor import Tensor, concrete, dtype_of, shape_of, torch_made, traced_level, undual
-from .tensor_views import is_view, operator_writes_through, traced_part, write_through, wrote
+from .tensor_views import write_through, wrote
+from .torch_updates import operator_update
 
 __all__ = ["tensor", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
@@ -387,27 +388,10 @@ def _in_place(symbol: str, op, what: str = "", instead: str = "", region=None):
         if out is self:  # (a part of a tensor, w[0]: the whole takes it too, as a view's)
             _through(self, before)
             wrote(self, region)  # (its parts there show the new values, as PyTorch's views)
-        elif out is NotImplemented and (
-                (is_view(self) and operator_writes_through(self))  # (a constant part of an
-                # imperative tensor, taken under no_grad, takes the value, as add_ does)
-                or (self._trace is None and getattr(self, "_torch", False))):  # (a constant
-            # of PyTorch's API: in place, as PyTorch's, see tensorgrad.flavor)
-            new = op(self, other)
-            if traced_level(new) > 0 or is_staged(concrete(new)):
-                return new  # (a value a transform traces: a new value, the name rebound)
-            check_cast(what, new, self.dtype, f"write t = {instead} for a new tensor")
-            if tuple(np.shape(concrete(new))) != tuple(self.shape):
-                raise ValueError(f"{what}: the result has shape {tuple(np.shape(concrete(new)))}, "
-                                 f"but an in-place update must keep t's shape {tuple(self.shape)}")
-            _setitem_through(self, Ellipsis, new)
-            return self
-        elif out is NotImplemented and traced_part(self):
-            raise TypeError(
-                f"{what}: t is a part or view of a value that a transform traces for PyTorch's "
-                "API (tensorgrad.func, or a transform given a tensor); traced values are "
-                "immutable, so an in-place update could not reach the tensor it was taken from. "
-                "Build the new value instead: h = h.index_put(...), h.at[index].add(v) or "
-                "tg.where(...)")
+        elif out is NotImplemented:  # (off the imperative tape: PyTorch's tensors in place too)
+            fresh = f"write t = {instead} for a new tensor"
+            return operator_update(self, lambda: op(self, other), what, setitem=_setitem_through,
+                                   check=lambda new: check_cast(what, new, self.dtype, fresh))
         return out
     updating.__name__ = f"__i{op.__name__.strip('_')}__"
     return updating

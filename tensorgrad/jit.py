@@ -155,8 +155,9 @@ class Jitted:
                 plan = self._plans[key] = self._trace(args, kwargs)
             except ClosedOver as exc:  # it reads a value an enclosing transform traces, or a
                 # tensor of the imperative tape: run it as written (under that transform)
-                if isinstance(exc, _ReturnsFunction):
-                    self._eager.add(key)  # (every call: its result holds a function)
+                if isinstance(exc, _ReturnsFunction) or getattr(exc, "every_call", False):
+                    self._eager.add(key)  # (every call: its result holds a function, or it
+                    # updates an argument in place)
                 return self.fun(*args, **kwargs)
         return plan.fn(*leaves)
 

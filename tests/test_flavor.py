@@ -274,3 +274,28 @@ def test_pytorchs_view_functions_and_0d_dims_on_its_tensors():
     w = v.t()
     v += 1.0
     np.testing.assert_array_equal(val(w), [1.0, 2.0, 3.0])
+
+
+def test_operator_updates_of_pytorchs_tensors_agree_eagerly_and_under_transforms():
+    def h(x):
+        c = x * 1.0
+        d = c  # an alias sees the update, as in PyTorch
+        c += 1.0
+        return (d * x).sum()
+    x = np.array([1.0, 2.0])
+    want_value, want_grad = ((x + 1.0) * x).sum(), 2.0 * x + 1.0
+    assert float(h(tg.tensor(x))) == want_value
+    assert float(tg.jit(h)(tg.tensor(x))) == want_value
+    value, g = tg.value_and_grad(h)(tg.tensor(x))
+    assert float(value) == want_value and g.tolist() == want_grad.tolist()
+    np.testing.assert_allclose(tf.grad(h)(tg.tensor(x)), want_grad)
+    np.testing.assert_allclose(tg.jacfwd(h)(tg.tensor(x)), want_grad)
+    assert float(tg.jit(h)(jnp.asarray(x))) == (x * x).sum()  # JAX's values: rebound, d kept
+
+    def f(x):  # an argument updated in place: under jit too, the caller's tensor takes it
+        x += 1.0
+        return x * 2.0
+    for run in (f, tg.jit(f), tg.jit(f)):
+        t = tg.tensor(x)
+        np.testing.assert_array_equal(val(run(t)), 2.0 * (x + 1.0))
+        np.testing.assert_array_equal(val(t), x + 1.0)
