@@ -28,6 +28,7 @@ from .lax import rsqrt
 from .nn.inplace import write_back
 from .nn.torch_activations import log_softmax, relu, softmax
 from .flavor import torch_style
+from .torch_updates import staged_update, traced_update
 from .recording import IMPERATIVE
 from .staging import Staged
 from .tensor import Tensor, traced_level
@@ -252,6 +253,8 @@ def write(name: str, self, result):
     fresh = _OUT_OF_PLACE.get(name, f"t.{name[:-1]}(...)")
     if name not in _FILLS:
         check_cast(f"Tensor.{name}", result, self.dtype, f"use the out-of-place {fresh}")
+    if traced_update(self, result, f"Tensor.{name}"):  # (a value traced for PyTorch: torch.func's)
+        return self
     if type(self) is not Tensor or traced_level(self) > 0 or (
             self._trace is not IMPERATIVE and (self._trace is not None or type(self._value) is Tensor)):
         raise TypeError(f"Tensor.{name}: values traced by a transform (grad, vmap, jit, ...) are "
@@ -264,6 +267,8 @@ def write(name: str, self, result):
     if tuple(np.shape(result)) != tuple(self.shape):
         raise ValueError(f"Tensor.{name}: the result has shape {tuple(np.shape(result))}, but an "
                          f"in-place update must keep the shape {tuple(self.shape)}")
+    if staged_update(self, result):  # (under tg.jit; an argument: the function runs as written)
+        return self
     try:
         _setitem(self, Ellipsis, result)  # a constant tensor takes the value (item assignment's rule)
     except TypeError:
@@ -272,8 +277,7 @@ def write(name: str, self, result):
     return self
 
 
-#: in-place methods that write given values into the tensor, cast to its dtype as item
-#: assignment is (not arithmetic, whose result type must fit)
+#: in-place methods that write given values, cast to its dtype as item assignment is (not arithmetic)
 _FILLS = frozenset({"masked_fill_", "index_fill_", "index_copy_", "index_put_", "scatter_",
                     "masked_scatter_"})
 
@@ -639,7 +643,6 @@ for _name, _fn in METHODS.items():  # (INT_RESULTS' counts and indices: tensors;
     METHODS[_name] = numpy_keywords(tensors_out(_fn) if _name in INT_RESULTS else _fn)
 _install(Tensor)
 _install(Staged)
-
 
 
 def install_on_rule_arrays(cls) -> None:

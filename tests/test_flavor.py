@@ -299,3 +299,18 @@ def test_operator_updates_of_pytorchs_tensors_agree_eagerly_and_under_transforms
         t = tg.tensor(x)
         np.testing.assert_array_equal(val(run(t)), 2.0 * (x + 1.0))
         np.testing.assert_array_equal(val(t), x + 1.0)
+
+
+def test_in_place_methods_inside_tensorgrad_func_update_the_traced_value():
+    def f(x):
+        h = x * 2.0
+        g = h
+        h.mul_(3.0)
+        h.exp_()  # g is h: it sees both updates, as under torch.func
+        return g.sum()
+    x = np.array([0.1, -0.2])
+    np.testing.assert_allclose(tf.grad(f)(tg.tensor(x)), 6.0 * np.exp(6.0 * x), rtol=1e-12)
+    np.testing.assert_allclose(tf.hessian(f)(tg.tensor(x)), np.diag(36.0 * np.exp(6.0 * x)), rtol=1e-12)
+    t = tg.tensor(x)
+    np.testing.assert_allclose(val(tg.jit(lambda a: a.add_(1.0) * 2.0)(t)), 2.0 * (x + 1.0))
+    np.testing.assert_allclose(val(t), x + 1.0)  # (an argument updated in place: run as written)
