@@ -579,7 +579,7 @@ def _untraced(op, args: tuple, params: tuple):
     vals = []
     for a in args:
         if type(a) is Tensor:
-            torch = torch or a._trace is IMPERATIVE or getattr(a, "_torch", False)
+            torch = torch or getattr(a._trace, "torch", False) or getattr(a, "_torch", False)
             if a._trace is IMPERATIVE and staging.active and staging.tracing_here():
                 # a jit trace reads an imperative tensor (a closure) under no_grad or through an
                 # op without a derivative: a value baked into the plan would go stale, its

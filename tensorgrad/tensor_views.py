@@ -485,21 +485,43 @@ def write_through(part, setitem) -> None:
 
 
 #: parts and views of values that a transform traces for PyTorch's API (tensorgrad.flavor), by
-#: id: an operator update of one (``v += 1``) cannot reach its tensor, as traced values are
-#: immutable, so it raises (imperative._in_place) rather than rebind the name silently
-_TRACED_PARTS = weakref.WeakValueDictionary()
+#: id: ``(part, whole)`` as weak references; and the wholes, by id: ``(whole, [parts])``. An
+#: in-place update of a part whose whole is alive, or of a whole with live parts, cannot reach
+#: the other (traced values are immutable), so it raises (tensorgrad.torch_updates)
+_TRACED_PARTS: dict = {}
+_TRACED_WHOLES: dict = {}
 
 
 def note_traced_part(whole, part) -> None:
     """Note ``part``, a part or view of ``whole``, when a transform traces both for PyTorch."""
     trace = whole._trace
     if type(part) is Tensor and part._trace is trace and getattr(trace, "torch", False):
-        _TRACED_PARTS[id(part)] = part
+        with _LOCK:
+            pk, wk = id(part), id(whole)
+            _TRACED_PARTS[pk] = (weakref.ref(part, lambda _, k=pk: _TRACED_PARTS.pop(k, None)),
+                                 weakref.ref(whole))
+            held = _TRACED_WHOLES.get(wk)
+            if held is None or held[0]() is not whole:
+                held = _TRACED_WHOLES[wk] = (
+                    weakref.ref(whole, lambda _, k=wk: _TRACED_WHOLES.pop(k, None)), [])
+            held[1].append(weakref.ref(part))
 
 
 def traced_part(t) -> bool:
-    """Whether ``t`` was noted by :func:`note_traced_part`."""
-    return _TRACED_PARTS.get(id(t)) is t
+    """Whether ``t`` is a part of a traced value that is still alive (see above)."""
+    entry = _TRACED_PARTS.get(id(t))
+    return entry is not None and entry[0]() is t and entry[1]() is not None
+
+
+def traced_whole(t) -> bool:
+    """Whether ``t`` has live parts noted by :func:`note_traced_part`."""
+    entry = _TRACED_WHOLES.get(id(t))
+    return entry is not None and entry[0]() is t and any(r() is not None for r in entry[1])
+
+
+def has_parts(t) -> bool:
+    """Whether a part or view of the tensor ``t`` was noted (:func:`note_view`) and is kept."""
+    return bool(_PARTS.get(id(t)))
 
 
 _plain_getitem = Tensor.__getitem__

@@ -8,8 +8,8 @@
 * a value a transform traces for PyTorch (``tensorgrad.func.grad(f)(t)``): the tensor object
   takes the new value and its place on the trace, so every name bound to it sees the update,
   as under ``torch.func``; a part or view of one refuses (it cannot write into its base);
-* under ``tg.jit``, an argument updated in place makes the function run as written (the
-  caller's tensor takes the update, as eagerly); a value made inside takes it as a constant does.
+* under ``tg.jit``, a tensor updated in place makes the function run as written (the caller's
+  tensor, and every view, take the update, as eagerly).
 
 A JAX value (a ``tensorgrad.numpy`` array, or a value traced from NumPy arrays) is immutable:
 the name is rebound, as in JAX.
@@ -21,7 +21,7 @@ import numpy as np
 from .recording import IMPERATIVE
 from .staging import ClosedOver, is_staged
 from .tensor import Tensor, concrete, traced_level
-from .tensor_views import is_view, operator_writes_through, traced_part
+from .tensor_views import is_view, operator_writes_through, traced_part, traced_whole
 
 __all__ = ["operator_update", "staged_update", "traced_update"]
 
@@ -52,7 +52,9 @@ def operator_update(self: Tensor, new_of, what: str, check, setitem):
     if traced:
         return self if traced_update(self, new, what) else new
     if traced_level(new) > 0:
-        return new  # (a constant given a value a transform traces: the name rebound)
+        raise TypeError(f"{what}: the new value is traced by a transform, so the constant tensor "
+                        "t cannot hold it (other names bound to t would keep its old value); "
+                        "write t = t + v for a new (traced) value")
     if not staged_update(self, new):
         setitem(self, Ellipsis, new)
     return self
@@ -61,12 +63,13 @@ def operator_update(self: Tensor, new_of, what: str, check, setitem):
 def _traced_for_torch(self: Tensor, what: str) -> bool:
     """Whether ``self`` is a value a live transform traces for PyTorch's API; a part or view of
     one raises (an update could not reach its base)."""
-    if traced_part(self):
+    if traced_part(self) or traced_whole(self):
         raise TypeError(
             f"{what}: t is a part or view of a value that a transform traces for PyTorch's API "
-            "(tensorgrad.func, or a transform given a tensor); traced values are immutable, so "
-            "an in-place update could not reach the tensor it was taken from. Build the new "
-            "value instead: h = h.index_put(...), h.at[index].add(v) or tg.where(...)")
+            "(tensorgrad.func, or a transform given a tensor), or such a value with parts or "
+            "views taken from it; traced values are immutable, so an in-place update could not "
+            "reach the other. Build the new value instead: h = h.index_put(...), "
+            "h.at[index].add(v) or tg.where(...)")
     tr = self._trace
     return tr is not None and tr is not IMPERATIVE and tr.level >= 0 and getattr(tr, "torch", False)
 
@@ -84,15 +87,11 @@ def traced_update(self, new, what: str) -> bool:
 
 
 def staged_update(self: Tensor, new) -> bool:
-    """Under ``tg.jit``, the constant tensor ``self`` takes ``new`` in place: a tensor made
-    inside the function takes the traced value (True); a tensor argument or a closed-over one
-    makes the function run as written (so the caller's tensor takes the update); False when
-    neither is traced (no jit trace: the caller writes the value)."""
-    value, held = concrete(new), self._value
-    if not is_staged(value) and not is_staged(held):
+    """False when no ``tg.jit`` trace is involved (the caller writes the value); under one, an
+    in-place update of a constant tensor makes the function run as written (a plan would have
+    to write into the caller's tensor, a closed-over one, or the tensors a view shares
+    entries with), so the tensors take the update as they do eagerly."""
+    if not is_staged(concrete(new)) and not is_staged(self._value):
         return False
-    if not is_staged(held) or held.slot in held.program.inputs:
-        raise _UpdatesArgument("jit: the function updates a tensor argument or a closed-over "
-                               "tensor in place, so it runs as written")
-    self._value = value  # (a tensor made inside the function)
-    return True
+    raise _UpdatesArgument("jit: the function updates a tensor in place (an argument, a "
+                           "closed-over tensor, or one it made), so it runs as written")

@@ -314,3 +314,53 @@ def test_in_place_methods_inside_tensorgrad_func_update_the_traced_value():
     t = tg.tensor(x)
     np.testing.assert_allclose(val(tg.jit(lambda a: a.add_(1.0) * 2.0)(t)), 2.0 * (x + 1.0))
     np.testing.assert_allclose(val(t), x + 1.0)  # (an argument updated in place: run as written)
+
+
+def test_updates_through_parts_and_views_agree_or_refuse_under_transforms():
+    x = np.array([0.5, -1.0, 2.0])
+
+    def through_view(t):  # an operator update through a view of the argument
+        v = t.view(-1)
+        v += 1.0
+        return t.sum()
+    for run in (through_view, tg.jit(through_view)):
+        t = tg.tensor(x)
+        assert float(run(t)) == (x + 1.0).sum() and val(t).tolist() == (x + 1.0).tolist()
+
+    def through_part(t):
+        t[1:].add_(1.0)
+        return t.sum()
+    t = tg.tensor(x)
+    assert float(tg.jit(through_part)(t)) == x.sum() + 2.0 and val(t)[1:].tolist() == (x[1:] + 1.0).tolist()
+
+    def stale_view(t):  # a view taken before its base is updated: refused under a transform
+        h = t * 1.0
+        v = h[1:]
+        h.mul_(2.0)
+        return v.sum()
+    assert float(stale_view(tg.tensor(x))) == 2.0 * x[1:].sum()
+    with pytest.raises(TypeError, match="parts or views taken from it"):
+        tf.grad(stale_view)(tg.tensor(x))
+
+    def view_of_a_temporary(t):  # nothing else sees the base: the update is the view's own
+        h = (t * 2.0).view(3, 1)
+        h += 1.0
+        return (h * h).sum()
+    np.testing.assert_allclose(tf.grad(view_of_a_temporary)(tg.tensor(x)), 4.0 * (2.0 * x + 1.0))
+
+    def constant_takes_traced(t):  # a constant cannot hold a traced value: refused, not rebound
+        c = tg.tensor(np.zeros(3))
+        d = c
+        c += t
+        return (d * t).sum()
+    assert float(constant_takes_traced(tg.tensor(x))) == (x * x).sum()
+    with pytest.raises(TypeError, match="constant tensor t cannot hold it"):
+        tf.grad(constant_takes_traced)(tg.tensor(x))
+
+    def int_takes_float(t):
+        i = (t > 0).long()
+        i += t
+        return t.sum()
+    for run in (int_takes_float, tg.jit(int_takes_float), tf.grad(int_takes_float)):
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            run(tg.tensor(x))
