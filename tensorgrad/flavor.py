@@ -17,7 +17,11 @@ meaning of the API that made it:
   ``tg.autograd.Function``'s rules see), whose own methods keep NumPy's meaning, since NumPy's
   functions call them (``np.tile`` calls ``a.repeat(n, 0)``);
 * NumPy's (JAX's for ``+=``): everything else, that is ``tensorgrad.numpy`` (``jnp``) arrays and
-  the values a transform traces when it was given NumPy arrays (``tg.grad(f)(x)``).
+  the values a transform traces when it was given NumPy arrays (``tg.grad(f)(x)``), until one of
+  them meets a tensor of PyTorch's API (a closure): from there on that trace follows PyTorch, as
+  the same code does eagerly (``recording.bind``).
+
+How ``t += v`` and the in-place methods update such tensors: :mod:`tensorgrad.torch_updates`.
 
 Keywords always choose: NumPy's (``axis=``, ``ddof=``, ``keepdims=``) select NumPy's meaning,
 PyTorch's (``dim=``, ``unbiased=``, ``keepdim=``) PyTorch's, on any tensor.

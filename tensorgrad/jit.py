@@ -157,7 +157,7 @@ class Jitted:
                 # tensor of the imperative tape: run it as written (under that transform)
                 if isinstance(exc, _ReturnsFunction) or getattr(exc, "every_call", False):
                     self._eager.add(key)  # (every call: its result holds a function, or it
-                    # updates an argument in place)
+                    # updates a tensor in place)
                 return self.fun(*args, **kwargs)
         return plan.fn(*leaves)
 
