@@ -28,20 +28,9 @@ PyTorch's (``dim=``, ``unbiased=``, ``keepdim=``) PyTorch's, on any tensor.
 """
 from __future__ import annotations
 
-from .recording import IMPERATIVE
-from .tensor import Tensor
+from .tensor import torch_style  # (the predicate itself: the engine below reads it too)
 
 __all__ = ["torch_style", "torch_trace"]
-
-
-def torch_style(t) -> bool:
-    """Whether ``t``'s shared method names take PyTorch's meaning (see the module's text)."""
-    if type(t) is not Tensor:  # (the arrays PyTorch's API hands out, ``.grad``, ``.data``,
-        return getattr(type(t), "torch_api", False)  # a parameter: tensorgrad.autograd_function)
-    tr = t._trace
-    if tr is None:
-        return getattr(t, "_torch", False)
-    return tr is IMPERATIVE or getattr(tr, "torch", False)
 
 
 def torch_trace(trace, leaves) -> None:

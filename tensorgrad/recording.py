@@ -25,7 +25,7 @@ from .complexity import _seen as _complex_seen, check_node
 from .guards import Held, frozen
 from .jit_aot import note_constants
 from .sweep import node_jvp
-from .tensor import Tensor, as_numpy_args, dtype_of, shape_of, torch_made
+from .tensor import Tensor, as_numpy_args, dtype_of, shape_of, torch_made, torch_style
 from .ufunc_keywords import shown_as, with_keywords
 
 __all__ = ["bind", "call_forward", "ReverseTrace", "ForwardTrace", "Node", "leaf_node",
@@ -355,12 +355,10 @@ def bind(op, args: tuple, params: tuple = ()):
         if type(a) is Tensor:
             wrapped = True
             tr = a._trace
-            if tr is None:
-                torch = torch or getattr(a, "_torch", False)
-            elif tr.level > level:
+            if tr is not None and tr.level > level:
                 top = tr
                 level = tr.level
-            torch = torch or tr is IMPERATIVE
+            torch = torch or torch_style(a)
         elif type(a) in _PACKED:
             return _bind_packed(op, args, params)
     if not wrapped:
@@ -579,7 +577,7 @@ def _untraced(op, args: tuple, params: tuple):
     vals = []
     for a in args:
         if type(a) is Tensor:
-            torch = torch or getattr(a._trace, "torch", False) or getattr(a, "_torch", False)
+            torch = torch or torch_style(a)
             if a._trace is IMPERATIVE and staging.active and staging.tracing_here():
                 # a jit trace reads an imperative tensor (a closure) under no_grad or through an
                 # op without a derivative: a value baked into the plan would go stale, its

@@ -43,6 +43,17 @@ def _legacy(*args) -> np.ndarray:
     return np.zeros(sizes)
 
 
+def torch_style(t) -> bool:
+    """Whether ``t``'s method names shared with NumPy take PyTorch's meaning: a constant made
+    by PyTorch's API (or computed from one), a tensor of a trace that follows PyTorch (the
+    imperative tape, a transform given such a tensor), or an array PyTorch's API hands out
+    (``torch_api``: ``.grad``, ``.data``). See :mod:`tensorgrad.flavor`."""
+    if type(t) is not Tensor:
+        return getattr(type(t), "torch_api", False)
+    tr = t._trace
+    return getattr(t, "_torch", False) if tr is None else getattr(tr, "torch", False)
+
+
 def torch_made(value) -> "Tensor":
     """A constant tensor of ``value`` whose methods follow PyTorch (see
     :mod:`tensorgrad.flavor`): what PyTorch's constructors, and every op on their tensors,
@@ -297,8 +308,7 @@ class Tensor:
     def detach(self) -> "Tensor":
         """The same value, cut from every trace (no gradient flows through); a tensor
         following PyTorch (see :mod:`tensorgrad.flavor`) gives one that does too."""
-        tr = self._trace
-        if getattr(self, "_torch", False) if tr is None else getattr(tr, "torch", False):
+        if torch_style(self):
             return torch_made(concrete(self))
         return Tensor(concrete(self))
 

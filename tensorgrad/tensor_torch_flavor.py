@@ -51,8 +51,9 @@ def _torch_call(self, kwargs) -> bool:
 def _spread(orig):
     """std, var: ``(dim=None, unbiased=True, keepdim=False)``, positionally too."""
     def m(self, *args, **kwargs):
-        if _torch_call(self, kwargs) and len(args) <= 3 and not (args and isinstance(args[0], (bool, np.bool_))) \
-                and _bools(args[1:]) and not {"dim", "unbiased", "correction", "keepdim"}.intersection(kwargs):
+        if _torch_call(self, kwargs) and len(args) <= 3 and _bools(args[1:]) \
+                and not (args and isinstance(args[0], (bool, np.bool_))) \
+                and not {"dim", "unbiased", "correction", "keepdim"}.intersection(kwargs):
             return orig(self, **dict(zip(("dim", "unbiased", "keepdim"), args or (None,))), **kwargs)
         return orig(self, *args, **kwargs)
     return m

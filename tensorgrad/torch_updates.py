@@ -20,7 +20,7 @@ import numpy as np
 
 from .recording import IMPERATIVE
 from .staging import ClosedOver, is_staged
-from .tensor import Tensor, concrete, traced_level
+from .tensor import Tensor, concrete, torch_style, traced_level
 from .tensor_views import is_view, operator_writes_through, traced_part, traced_whole
 
 __all__ = ["operator_update", "staged_update", "traced_update"]
@@ -40,7 +40,7 @@ def operator_update(self: Tensor, new_of, what: str, check, setitem):
     a constant's new value (through its views)."""
     tr = self._trace
     traced = _traced_for_torch(self, what)
-    if not (traced or (tr is None and getattr(self, "_torch", False))
+    if not (traced or (tr is None and torch_style(self))
             or (is_view(self) and operator_writes_through(self))):
         return NotImplemented
     new = new_of()

@@ -15,7 +15,7 @@ from ..registry import FUNCTIONS, Example, elementwise, function, nondifferentia
 from ..staging import as_array, call as staged_call
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..recording import IMPERATIVE
-from ..tensor import Tensor, torch_made
+from ..tensor import Tensor, torch_made, torch_style
 from ._util import as_array_like, concrete, dtype_of, is_staged, negative_axes, negative_axis, shape_of, \
     sort_kind
 from .elementwise import _mask, astype, where
@@ -242,7 +242,7 @@ def _like(a, made: np.ndarray, subok: bool = True):
     in, a tensor out, so ``acc = tg.zeros_like(x); acc[0] = x[1]`` records; ``subok=False``:
     the array), else the array."""
     if subok and type(a) is Tensor and (a._trace is None or a._trace is IMPERATIVE):
-        return torch_made(made) if a._trace is IMPERATIVE or getattr(a, "_torch", False) else Tensor(made)
+        return torch_made(made) if torch_style(a) else Tensor(made)
     return made
 
 
