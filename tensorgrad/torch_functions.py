@@ -103,15 +103,23 @@ def _renaming(name: str, **names: str):
     return call
 
 
+def _creating(call):
+    """A creation function called in PyTorch's form (``linspace(0, 1, steps=5)``,
+    ``arange(end=4)``): a new constant array is a tensor of PyTorch's, as ``torch.linspace``
+    returns (``.var()`` is then PyTorch's)."""
+    def made(*args, **kwargs):
+        out = call(*args, **kwargs)
+        return torch_made(out) if type(out) is np.ndarray else out
+    return made
+
+
 def _sized(name: str):
     def call(*args, size=None, **kwargs):  # torch.zeros(size=(2, 3)), torch.full(size=, ...)
         if size is None:
             return _registry.FUNCTIONS[name](*args, **kwargs)
         if name == "full":
-            out = _registry.FUNCTIONS[name](size, *args, **kwargs)
-        else:
-            out = _registry.FUNCTIONS[name](*args, shape=size, **kwargs)
-        return torch_made(out) if type(out) is np.ndarray else out  # (PyTorch's form: a tensor)
+            return _registry.FUNCTIONS[name](size, *args, **kwargs)
+        return _registry.FUNCTIONS[name](*args, shape=size, **kwargs)
     return call
 
 
@@ -149,12 +157,12 @@ def _trapezoid(y, x=None, *, dx=None, dim=-1):
 
 #: PyTorch's functions that NumPy's of the same name serve: PyTorch's keywords (NumPy's lack
 #: them) and the call that takes them
-_RENAMED = {"linspace": ({"end", "steps"}, _renaming("linspace", end="stop", steps="num")),
-            "logspace": ({"end", "steps"}, _renaming("logspace", end="stop", steps="num")),
+_RENAMED = {**{n: ({"end", "steps"}, _creating(_renaming(n, end="stop", steps="num")))
+               for n in ("linspace", "logspace")},
             "tensordot": ({"dims"}, _renaming("tensordot", dims="axes")),
-            "arange": ({"end"}, _arange), "searchsorted": ({"right", "out_int32"}, _searchsorted),
+            "arange": ({"end"}, _creating(_arange)), "searchsorted": ({"right", "out_int32"}, _searchsorted),
             "gradient": ({"spacing", "dim"}, _gradient), "trapezoid": ({"dim"}, _trapezoid),
-            **{n: ({"size"}, _sized(n)) for n in ("zeros", "ones", "empty", "full")}}
+            **{n: ({"size"}, _creating(_sized(n))) for n in ("zeros", "ones", "empty", "full")}}
 _RENAMED = {n: (frozenset(k), call) for n, (k, call) in _RENAMED.items()}
 
 

@@ -111,6 +111,31 @@ def test_what_follows_pytorch_and_what_numpy():
         assert not torch_style(x)
 
 
+def test_creation_functions_called_in_pytorchs_form_make_pytorchs_tensors():
+    """A keyword only PyTorch's creation functions take (``steps=``, ``end=``, ``size=``,
+    ``requires_grad=``, even False) makes the call PyTorch's and the result its tensor; NumPy's
+    call forms keep returning NumPy arrays."""
+    grid = np.linspace(0.0, 1.0, 5)
+    torch_forms = {"linspace": (tg.linspace(0, 1, steps=5), grid),
+                   "logspace": (tg.logspace(0, 1, steps=5), 10.0 ** grid),
+                   "arange": (tg.arange(end=5.0), np.arange(5.0)),
+                   "arange rg": (tg.arange(5.0, requires_grad=False), np.arange(5.0)),
+                   "zeros rg": (tg.zeros(5, requires_grad=False), np.zeros(5)),
+                   "ones size": (tg.ones(size=(5,)), np.ones(5)),
+                   "full rg": (tg.full((5,), 2.0, requires_grad=False), np.full(5, 2.0)),
+                   "eye rg": (tg.eye(5, requires_grad=False)[0], np.eye(5)[0])}
+    for name, (t, values) in torch_forms.items():
+        assert type(t) is tg.Tensor and torch_style(t), name
+        np.testing.assert_allclose(np.asarray(t), values, err_msg=name)
+        np.testing.assert_allclose(t.var(), np.var(values, ddof=1), err_msg=name)  # PyTorch's N - 1
+        assert isinstance(t.max(0), tuple), name  # (values, indices)
+        assert not t.requires_grad
+    for a in (tg.linspace(0, 1, 5), tg.logspace(0, 1, 5), tg.arange(5.0), tg.zeros(5),
+              tg.ones((5,)), tg.full((5,), 2.0), tg.eye(5)):
+        assert type(a) is np.ndarray
+    assert tg.ones(2, requires_grad=True).requires_grad
+
+
 def test_transforms_and_jit_follow_their_inputs():
     std = lambda x: x.std() + x.transpose(0, 1)[0, 1]  # noqa: E731
     t = tg.tensor(A)

@@ -58,13 +58,13 @@ def leaf(a: np.ndarray, who: str) -> Tensor:
     return t
 
 
-def _made(a: np.ndarray, requires_grad: bool, who: str, torch_form: bool = False):
-    """The new array: a leaf that requires grad, or in PyTorch's form (``zeros(2, 3)``) a
-    constant tensor, as PyTorch returns (its methods, ``.view(...)``, ``.mul_(...)``, work);
-    else NumPy's array."""
+def _made(a: np.ndarray, requires_grad: bool | None, who: str, torch_form: bool = False):
+    """The new array: a leaf that requires grad, or in PyTorch's form (``zeros(2, 3)``, or any
+    call given ``requires_grad=``, a keyword NumPy lacks) a constant tensor, as PyTorch returns
+    (its methods, ``.view(...)``, ``.mul_(...)``, work); else NumPy's array."""
     if requires_grad:
         return leaf(a, who)
-    return torch_made(a) if torch_form else a
+    return torch_made(a) if torch_form or requires_grad is not None else a
 
 
 def _torch_sizes(size: tuple) -> bool:
@@ -92,7 +92,7 @@ def _sizes(who: str, size: tuple, shape, dtype, order):
 
 @function
 def zeros(*size, shape=None, dtype=float, order: str = "C", device=None, like=None,
-          requires_grad: bool = False) -> Array:
+          requires_grad: bool | None = None) -> Array:
     """An array of zeros (a constant): ``zeros(shape, dtype)``, or PyTorch's ``zeros(2, 3)``."""
     shape, dtype, order, torch_form = _sizes("zeros", size, shape, dtype, order)
     _constant("zeros", shape)
@@ -101,7 +101,7 @@ def zeros(*size, shape=None, dtype=float, order: str = "C", device=None, like=No
 
 @function
 def ones(*size, shape=None, dtype=None, order: str = "C", device=None, like=None,
-         requires_grad: bool = False) -> Array:
+         requires_grad: bool | None = None) -> Array:
     """An array of ones (a constant): ``ones(shape, dtype)``, or PyTorch's ``ones(2, 3)``."""
     shape, dtype, order, torch_form = _sizes("ones", size, shape, dtype, order)
     _constant("ones", shape)
@@ -110,7 +110,7 @@ def ones(*size, shape=None, dtype=None, order: str = "C", device=None, like=None
 
 @function
 def empty(*size, shape=None, dtype=float, order: str = "C", device=None, like=None,
-          requires_grad: bool = False) -> Array:
+          requires_grad: bool | None = None) -> Array:
     """An array of zeros: tensorgrad never hands out uninitialized memory (NumPy's ``empty``;
     PyTorch's ``empty(2, 3)`` too)."""
     shape, dtype, order, torch_form = _sizes("empty", size, shape, dtype, order)
@@ -120,7 +120,7 @@ def empty(*size, shape=None, dtype=float, order: str = "C", device=None, like=No
 
 @function
 def full(shape, fill_value: ArrayLike, dtype=None, order: str = "C", *, device=None,
-         like=None, requires_grad: bool = False) -> Array:
+         like=None, requires_grad: bool | None = None) -> Array:
     """``fill_value`` broadcast to ``shape``; a traced fill value keeps its gradient (the sum
     of the cotangent over the copies)."""
     _constant("full", shape)
@@ -131,12 +131,13 @@ def full(shape, fill_value: ArrayLike, dtype=None, order: str = "C", *, device=N
         v = fill_value if dtype is None or dtype_of(concrete(fill_value)) == np.dtype(dtype) \
             else astype(fill_value, dtype)
         return broadcast_to(v, shape)
-    return np.full(shape, fill_value, dtype=dtype, order=order)
+    return _made(np.full(shape, fill_value, dtype=dtype, order=order), None, "full",
+                 requires_grad is not None)
 
 
 @function
 def eye(N: int, M: int | None = None, k: int = 0, dtype=float, order: str = "C", *, device=None,
-        like=None, requires_grad: bool = False) -> Array:
+        like=None, requires_grad: bool | None = None) -> Array:
     """The identity (ones on diagonal ``k``), a constant."""
     _constant("eye", N, M, k)
     return _made(np.eye(N, M, k, dtype=dtype, order=order), requires_grad, "eye")
@@ -158,7 +159,7 @@ def tri(N: int, M: int | None = None, k: int = 0, dtype=float, *, device=None, l
 
 @function
 def arange(start=None, stop=None, step=None, dtype=None, *, device=None, like=None,
-           requires_grad: bool = False) -> Array:
+           requires_grad: bool | None = None) -> Array:
     """Evenly spaced numbers (a constant; the bounds must be concrete numbers).
     ``arange(stop=n)`` starts at 0, as NumPy 2's."""
     if start is None:
