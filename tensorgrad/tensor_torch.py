@@ -484,7 +484,7 @@ def _flatten_of(orig):
             raise ValueError(f"Tensor.flatten: start_dim {start} comes after end_dim {end}")
         if not shape:
             return tgo.reshape(self, (1,))
-        return tgo.reshape(self, shape[:s] + (-1,) + shape[e + 1:])
+        return tgo.reshape(self, shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])  # (0 entries too)
     return flatten
 
 

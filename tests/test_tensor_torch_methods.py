@@ -328,6 +328,12 @@ def test_flatten_and_transpose_check_pytorchs_dims():
     assert c.flatten(-1).shape == (2, 3, 4) and c.flatten(1, -1).shape == (2, 12)
     assert c.flatten(-2, -1).shape == (2, 12) and c.flatten(0, -2).shape == (6, 4)
     assert tg.tensor(np.float64(3.0)).flatten(-1, 0).shape == (1,)
+    for shape in [(0, 0), (2, 0, 3), (0, 3, 4)]:  # no entries: the merged length is still known
+        e = tg.zeros(*shape)
+        for start in range(len(shape)):
+            merged = shape[:start] + (int(np.prod(shape[start:])),)
+            assert e.flatten(start).shape == merged and e.flatten(0, start).shape == \
+                (int(np.prod(shape[:start + 1])),) + shape[start + 1:]
     for bad in [(5,), (-4,), (3,), (0, 3), (2, 7)]:
         with pytest.raises(IndexError, match="flatten: dim -?[0-9] is out of range"):
             c.flatten(*bad)
