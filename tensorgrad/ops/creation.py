@@ -131,8 +131,7 @@ def full(shape, fill_value: ArrayLike, dtype=None, order: str = "C", *, device=N
         v = fill_value if dtype is None or dtype_of(concrete(fill_value)) == np.dtype(dtype) \
             else astype(fill_value, dtype)
         return broadcast_to(v, shape)
-    return _made(np.full(shape, fill_value, dtype=dtype, order=order), None, "full",
-                 requires_grad is not None)
+    return _made(np.full(shape, fill_value, dtype=dtype, order=order), requires_grad, "full")
 
 
 @function
