@@ -11,6 +11,7 @@ import re
 from typing import Callable
 
 from . import staging
+from .torch_form import one_entry
 
 
 def named_error(name: str, exc: Exception) -> Exception:
@@ -50,5 +51,8 @@ def naming(f: Callable, other_form: Callable | None = None) -> Callable:
                 out = other_form(args, kwargs)
                 if out is not NotImplemented:
                     return out
+            out = one_entry(f, exc, args, kwargs)  # (a 0-d tensor of PyTorch's has an axis 0)
+            if out is not NotImplemented:
+                return out
             raise named_error(name, exc) from exc
     return published

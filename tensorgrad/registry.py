@@ -97,7 +97,7 @@ import numpy as np
 
 from .dispatch import UFUNC_METHODS, canonical_path, deliver, numpy_path, out_casting
 from .op_errors import named_error, naming
-from .torch_form import TORCH_FORM, keyword_names, torch_form_of
+from .torch_form import TORCH_FORM, keyword_names, one_entry, torch_form_of
 from .recording import binary_function, bind, unary_function
 from .tensor import NUMPY_FUNCTIONS, Tensor, ndim_of
 from .ufunc_keywords import with_keywords
@@ -493,6 +493,9 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
                     out = TORCH_FORM[0](op.name, args, kwargs, keyword_names(signature))
                     if out is not NotImplemented:
                         return out
+                out = one_entry(fn, exc, args, kwargs)  # (a 0-d tensor of PyTorch's has an axis 0)
+                if out is not NotImplemented:
+                    return out
                 raise named_error(op.name, exc) from exc
             if type(parts) is Computed:
                 return parts.value

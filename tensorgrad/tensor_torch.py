@@ -463,6 +463,8 @@ def _argsort_of(orig):
     def argsort(self, *args, **kwargs):
         if args[1:2] and isinstance(args[1], (bool, np.bool_)):
             kwargs["descending"], args = args[1], args[:1] + args[2:]
+        if not self.shape and not args and torch_style(self):  # PyTorch's 0-d: 0-d indices
+            return _to_0d(argsort(tgo.reshape(self, (1,)), **kwargs))
         if "dim" in kwargs or "descending" in kwargs:
             kwargs = _aliases("argsort", kwargs)
             kwargs.setdefault("axis", args[0] if args else -1)
@@ -473,8 +475,7 @@ def _argsort_of(orig):
 
 def _flatten_of(orig):
     def flatten(self, *args, **kwargs):
-        torch = (args and isinstance(args[0], (int, np.integer))) or "start_dim" in kwargs \
-            or "end_dim" in kwargs
+        torch = (args and isinstance(args[0], (int, np.integer))) or "start_dim" in kwargs or "end_dim" in kwargs
         if not torch:
             return orig(self, *args, **kwargs)
         start, end = (list(args) + [kwargs.pop("start_dim", 0), kwargs.pop("end_dim", -1)][len(args):])[:2]
@@ -522,10 +523,7 @@ def _squeeze_of(orig):
 
 def _diagonal_of(orig):
     def diagonal(self, *args, **kwargs):
-        for t_name, np_name in (("dim1", "axis1"), ("dim2", "axis2")):
-            if t_name in kwargs:
-                kwargs[np_name] = kwargs.pop(t_name)
-        return orig(self, *args, **kwargs)
+        return orig(self, *args, **{{"dim1": "axis1", "dim2": "axis2"}.get(k, k): v for k, v in kwargs.items()})
     return diagonal
 
 
@@ -576,7 +574,8 @@ _DIMS = {"sum": (None, True), "mean": (None, True), "std": (None, True), "var": 
          "argsort": (None, False), "logsumexp": (0, True), "softmax": (0, False),
          "log_softmax": (0, False), "logcumsumexp": (0, False), "cummax": (0, False),
          "cummin": (0, False), "median": (0, False), "nanmedian": (0, False),
-         "kthvalue": (1, False), "topk": (1, False), "aminmax": (None, False), "mode": (0, False)}
+         "kthvalue": (1, False), "topk": (1, False), "aminmax": (None, False), "mode": (0, False),
+         "flip": (0, False), "movedim": (0, False), "index_select": (0, False)}
 
 
 def _first_axis(d) -> bool:
@@ -596,7 +595,7 @@ def _torch_dims(name, fn, pos, empty_is_all):
     (also -1) of length 1 (``s.sum(dim=0)``, ``s.softmax(0)``, ``s.sort(dim=-1)``; results
     stay 0-d), and, for the sums and means, ``dim=()`` / ``dim=[]`` reduce over every axis."""
     def m(self, *args, **kwargs):
-        d = kwargs.get("dim", _NO)
+        d = kwargs.get("dim", kwargs.get("dims", _NO))  # (flip's dims=)
         if d is _NO:
             if pos is not None and len(args) > pos:
                 d = args[pos]

@@ -10,10 +10,25 @@ from __future__ import annotations
 import inspect
 from typing import Callable
 
+import numpy as np
+
 #: set by tensorgrad.torch_functions: ``fn(name, args, kwargs, params=None)``, PyTorch's
 #: function of that name (the Tensor method ``name`` on ``args[0]``, arrays in, arrays out), or
 #: NotImplemented where there is none; ``params`` are the names NumPy's signature takes
 TORCH_FORM: list = []
+#: set by tensorgrad.torch_functions: ``fn(call, args, kwargs)``, ``call(*args, **kwargs)`` with
+#: PyTorch's reading of an axis 0 (or -1) of a 0-d tensor of PyTorch's ``args[0]``, or
+#: NotImplemented (see :func:`one_entry`)
+ONE_ENTRY: list = []
+
+
+def one_entry(call: Callable, exc: Exception, args: tuple, kwargs: dict):
+    """After ``call(*args, **kwargs)`` raised ``exc``: where that is NumPy's AxisError and
+    ``args[0]`` a 0-d tensor of PyTorch's, whose axis 0 (or -1) has length 1 (``tg.mean(s, 0)``),
+    the call's result with that axis; NotImplemented otherwise, which keeps the error."""
+    if not ONE_ENTRY or not args or not isinstance(exc, np.exceptions.AxisError):
+        return NotImplemented
+    return ONE_ENTRY[0](call, args, kwargs)
 
 
 def keyword_names(f: Callable) -> frozenset | None:

@@ -32,7 +32,7 @@ from .imperative import tensor
 from .ops.complex_ops import imag_part as _imag, make_complex as _make_complex, real_part as _real
 from .ops.norms import vector_norm as _vector_norm
 from .staging import Staged
-from .tensor import Tensor, concrete, shape_of, torch_made
+from .tensor import Tensor, concrete, shape_of, torch_made, torch_style
 from .tensor_torch_more import each_result
 
 __all__ = ["mul", "div", "sub", "unsqueeze", "flatten", "chunk", "topk", "clamp", "mm", "bmm", "mv", "narrow",
@@ -167,6 +167,28 @@ _RENAMED = {n: (frozenset(k), call) for n, (k, call) in _RENAMED.items()}
 
 
 _torch_form_module.TORCH_FORM.append(_torch_form)
+
+
+def _one_entry(call, args: tuple, kwargs: dict):
+    """A 0-d tensor of PyTorch's has an axis 0 (also named -1) of length 1, which NumPy's 0-d
+    arrays lack: ``tg.mean(s, 0)``, ``tg.cumsum(s, 0)``, ``tg.flip(s, [0])``, ``tg.logsumexp(s,
+    dim=0)``. After NumPy's AxisError, ``call`` of it as a vector of one entry, whose results
+    of one entry are 0-d again; NotImplemented (NumPy's error) for any other first argument,
+    where this call fails too, or where a result has more axes than that vector (an axis
+    added: ``tg.expand_dims(s, 1)``, which PyTorch's unsqueeze rejects too)."""
+    if not isinstance(args[0], Tensor) or args[0].ndim or not torch_style(args[0]):
+        return NotImplemented
+    try:
+        r = call(_ops.reshape(args[0], (1,)), *args[1:], **kwargs)
+    except (TypeError, ValueError, IndexError):
+        return NotImplemented
+    parts = r if isinstance(r, tuple) else (r,)
+    if not all(isinstance(v, (Tensor, np.ndarray, np.generic)) and v.ndim <= 1 for v in parts):
+        return NotImplemented
+    return each_result(lambda v: _ops.reshape(v, ()) if v.ndim and v.size == 1 else v, r)
+
+
+_torch_form_module.ONE_ENTRY.append(_one_entry)
 
 
 def mul(input, other):

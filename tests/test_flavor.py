@@ -301,6 +301,49 @@ def test_pytorchs_view_functions_and_0d_dims_on_its_tensors():
     np.testing.assert_array_equal(val(w), [1.0, 2.0, 3.0])
 
 
+def test_pytorchs_functions_and_methods_take_dim_0_or_minus_1_of_a_0d_tensor():
+    # torch.mean(s, 0), torch.softmax(s, dim=0), s.flip(0), ...: a 0-d tensor of PyTorch's
+    # has one axis of length 1, so each is the function of the one entry, a 0-d result
+    v = 1.75
+    calls = {
+        "mean": (lambda s: tg.mean(s, 0), lambda a: np.mean(a, 0)),
+        "cumsum": (lambda s: tg.cumsum(s, -1), lambda a: np.cumsum(a, -1)),
+        "cumprod": (lambda s: tg.cumprod(s, 0), lambda a: np.cumprod(a, 0)),
+        "softmax": (lambda s: tg.softmax(s, dim=0), lambda a: np.exp(a) / np.exp(a).sum()),
+        "log_softmax": (lambda s: tg.log_softmax(s, dim=-1), lambda a: a - np.log(np.exp(a).sum())),
+        "logsumexp": (lambda s: tg.logsumexp(s, dim=0), lambda a: np.log(np.exp(a).sum(0))),
+        "flip": (lambda s: tg.flip(s, [0]), lambda a: a[::-1]),
+        "flip method": (lambda s: s.flip(0), lambda a: a[::-1]),
+        "flip dims=": (lambda s: s.flip(dims=[-1]), lambda a: a[::-1]),
+        "movedim": (lambda s: s.movedim(0, -1), lambda a: a),
+        "tg.movedim": (lambda s: tg.movedim(s, -1, 0), lambda a: a),
+        "index_select": (lambda s: s.index_select(0, tg.tensor([0])), lambda a: a[[0]]),
+        "squared mean": (lambda s: tg.mean(s * s, 0, keepdim=True), lambda a: np.mean(a * a, 0)),
+    }
+    for name, (f, ref) in calls.items():
+        s = tg.tensor(v, dtype=tg.float64, requires_grad=True)
+        out = f(s)
+        assert out.shape == () and tg.is_tensor(out), name
+        np.testing.assert_allclose(float(out), ref(np.array([v])).item(), rtol=1e-15, err_msg=name)
+        out.backward()
+        h = 1e-6  # the derivative of the one entry's function
+        want = (ref(np.array([v + h])).item() - ref(np.array([v - h])).item()) / (2 * h)
+        np.testing.assert_allclose(float(s.grad), want, rtol=1e-7, atol=1e-9, err_msg=name)
+    s = tg.tensor(v)
+    assert s.argsort().shape == () and int(s.argsort()) == 0  # (torch.argsort of a 0-d: 0-d)
+    assert int(tg.count_nonzero(s, 0)) == 1
+    # only axis 0 (or -1): an added axis or any other raises, as in PyTorch
+    for bad in (lambda: tg.mean(s, 1), lambda: tg.expand_dims(s, 1), lambda: s.flip(1),
+                lambda: tg.cumsum(s, -2)):
+        with pytest.raises(np.exceptions.AxisError):
+            bad()
+    # NumPy's 0-d arrays and tensors traced by JAX-style transforms keep NumPy's axes
+    with pytest.raises(np.exceptions.AxisError, match="mean"):
+        tg.mean(np.array(v), 0)
+    with pytest.raises(np.exceptions.AxisError, match="mean"):
+        tg.grad(lambda x: tg.mean(x, 0))(v)
+
+
 def test_operator_updates_of_pytorchs_tensors_agree_eagerly_and_under_transforms():
     def h(x):
         c = x * 1.0
