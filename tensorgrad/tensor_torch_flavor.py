@@ -12,8 +12,10 @@ keywords (``axis=``, ``ddof=``, ``keepdims=``, ...) still select NumPy's meaning
 The top-level functions of those names follow their first argument the same way, as
 PyTorch's ``torch.max(t, 1)`` does (:func:`functions`): ``tg.max(t, 1)``, ``tg.std(t)``,
 ``tg.sort(t)``, ``tg.transpose(t, 0, 1)``, ``tg.squeeze(t, 0)``, ``tg.nonzero(t)``,
-``tg.median(t)`` (the lower middle value), ``tg.split(t, 2)`` (pieces of 2), ``tg.norm(t, 1)``
-(the sum of the magnitudes) and ``tg.select(t, 0, 1)``; ``tg.diagonal``, ``tg.reshape``,
+``tg.median(t)`` and ``tg.nanmedian(t)`` (the lower middle value), ``tg.quantile(t, q, 1, True)``
+(``keepdim``, where NumPy's fourth argument is ``out``), ``tg.equal(t, u)`` (one bool),
+``tg.split(t, 2)`` (pieces of 2), ``tg.norm(t, 1)`` (the sum of the magnitudes) and
+``tg.select(t, 0, 1)``; ``tg.meshgrid(a, b)`` of such tensors indexes as PyTorch's ("ij"); ``tg.diagonal``, ``tg.reshape``,
 ``tg.swapaxes``, ``tg.ravel``, ``tg.moveaxis`` and ``tg.hsplit``/``vsplit``/``dsplit`` give
 views of such a tensor, as its methods do.
 """
@@ -140,7 +142,7 @@ del _name, _wrap, _orig, _m
 
 #: the top-level functions whose first argument chooses the meaning (its method of that name)
 _FUNCTIONS = ("max", "min", "std", "var", "sort", "transpose", "squeeze", "nonzero", "median",
-              "split", "norm", "select",
+              "nanmedian", "quantile", "nanquantile", "equal", "split", "norm", "select",
               # (and PyTorch's views: the method notes the view, a write through it reaches t)
               "diagonal", "reshape", "swapaxes", "ravel", "moveaxis", "hsplit", "vsplit", "dsplit")
 
@@ -158,7 +160,23 @@ def _following(name: str, fn):
     return f
 
 
+def _meshgrid(fn):
+    """``tg.meshgrid(a, b)`` of tensors of PyTorch's: PyTorch's default ``indexing="ij"`` (NumPy's
+    is "xy"), and PyTorch's form with the tensors in one list, ``tg.meshgrid([a, b])``."""
+    @functools.wraps(fn)
+    def meshgrid(*xi, **kwargs):
+        if len(xi) == 1 and isinstance(xi[0], (list, tuple)) and xi[0] and all(
+                type(x) is Tensor and torch_style(x) for x in xi[0]):
+            xi = tuple(xi[0])
+        if "indexing" not in kwargs and any(type(x) is Tensor and torch_style(x) for x in xi):
+            kwargs["indexing"] = "ij"
+        return fn(*xi, **kwargs)
+    meshgrid.numpy_meaning = fn
+    return meshgrid
+
+
 def functions(namespace: dict) -> dict:
     """The top-level functions of ``namespace`` (``tensorgrad``'s) that follow their first
     argument: PyTorch's meaning on a tensor of PyTorch's, NumPy's otherwise."""
-    return {name: _following(name, namespace[name]) for name in _FUNCTIONS}
+    return {**{name: _following(name, namespace[name]) for name in _FUNCTIONS},
+            "meshgrid": _meshgrid(namespace["meshgrid"])}

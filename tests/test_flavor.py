@@ -62,6 +62,16 @@ METHODS = [
     (lambda t: tg.median(t[:, :2].reshape(-1)), lambda a: np.sort(a[:, :2].ravel())[2], lambda a: np.median(a[:, :2])),
     (lambda t: [val(p) for p in tg.split(t.reshape(-1), 5)], lambda a: np.split(a.ravel(), [5, 10]),
      lambda a: np.split(a.ravel(), 5) if a.size % 5 == 0 else None),
+    (lambda t: tg.nanmedian(t[:, :2].reshape(-1)), lambda a: np.sort(a[:, :2].ravel())[2],
+     lambda a: np.nanmedian(a[:, :2])),
+    (lambda t: pair(tg.nanmedian(t, 1)), lambda a: (np.sort(a, 1)[:, 1], np.argsort(a, 1)[:, 1]), None),
+    (lambda t: tg.nanmedian(t, 1), None, lambda a: np.nanmedian(a, 1)),
+    (lambda t: tg.quantile(t, 0.3, 1, True), lambda a: np.quantile(a, 0.3, axis=1, keepdims=True), None),
+    (lambda t: tg.equal(t, t * 1.0), lambda a: True, lambda a: np.ones(a.shape, bool)),
+    (lambda t: [val(m) for m in tg.meshgrid(t[0], t[1, :3])],
+     lambda a: np.meshgrid(a[0], a[1, :3], indexing="ij"), lambda a: np.meshgrid(a[0], a[1, :3])),
+    (lambda t: [val(m) for m in tg.meshgrid([t[0], t[1, :3]])],
+     lambda a: np.meshgrid(a[0], a[1, :3], indexing="ij"), None),
 ]
 
 
