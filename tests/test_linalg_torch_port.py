@@ -25,6 +25,46 @@ def test_lstsq_negative_rcond_means_machine_precision():
     np.testing.assert_allclose(x, xn, rtol=1e-6)
 
 
+def test_lstsq_takes_pytorchs_stacks_driver_and_field_names():
+    # torch.linalg.lstsq: stacks (..., M, N) and (..., M, K) with broadcast batch axes, one
+    # rank per matrix, the fields solution and singular_values, and a driver= keyword
+    rng = np.random.default_rng(6)
+    a, b = rng.normal(size=(2, 3, 5, 3)), rng.normal(size=(1, 3, 5, 2))
+    a[1, 2, :, 2] = a[1, 2, :, 0]  # one matrix of rank 2
+    for driver in (None, "gelsd"):
+        r = tg.linalg.lstsq(tg.tensor(a), tg.tensor(b), driver=driver)
+        assert r.solution is r.x and r.singular_values is r.s
+        assert r.solution.shape == (2, 3, 3, 2) and r.rank.shape == (2, 3)
+        for i in range(2):
+            for j in range(3):
+                want = np.linalg.lstsq(a[i, j], b[0, j], rcond=None)
+                np.testing.assert_allclose(val_of(r.solution)[i, j], want[0], rtol=1e-10, atol=1e-12)
+                assert r.rank[i, j] == want[2]
+                np.testing.assert_allclose(val_of(r.singular_values)[i, j], want[3], rtol=1e-12)
+    # one matrix is rank deficient: no residuals, as NumPy's (and PyTorch's) rule; full rank: per column
+    assert r.residuals.shape == (0,)
+    full = tg.linalg.lstsq(a[0], b[0])
+    np.testing.assert_allclose(full.residuals, [np.linalg.lstsq(a[0, j], b[0, j], rcond=None)[1] for j in range(3)],
+                               rtol=1e-10)
+    # a stack of vectors (..., M), as PyTorch's: a solution vector and a residual per matrix
+    v = tg.linalg.lstsq(a[0], b[0, :, :, 1])
+    assert v.solution.shape == (3, 3) and v.residuals.shape == (3, 1)
+    np.testing.assert_allclose(v.solution, full.solution[..., 1], rtol=1e-12)
+    np.testing.assert_allclose(v.residuals[:, 0], full.residuals[:, 1], rtol=1e-12)
+    # the solution's gradient of a stack agrees with JAX's, matrix by matrix
+    g = tg.grad(lambda m: tg.linalg.lstsq(m, b[0, :, :, 0])[0].sum())(a[0])
+    for j in range(3):
+        want = jax.grad(lambda m: jnp.linalg.lstsq(m, b[0, j, :, 0])[0].sum())(a[0, j])
+        np.testing.assert_allclose(g[j], want, rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError, match="driver"):
+        tg.linalg.lstsq(a[0, 0], b[0, 0], driver="gelsq")
+    with pytest.raises(ValueError, match="lstsq"):
+        tg.linalg.lstsq(a, b[0, 0, :, 0])  # neither matrices nor a stack of vectors
+
+def val_of(x):
+    return np.asarray(x.numpy() if isinstance(x, tg.Tensor) else x)
+
+
 @pytest.mark.parametrize("name", ["norm2", "norm-2", "cond", "cond-2"])
 def test_spectral_norms_at_an_orthogonal_matrix_have_a_gradient(name):
     # its singular values are 1 ± 1 ulp: tied under svdvals' tolerance, so they share the

@@ -612,14 +612,27 @@ svdvals = general(
 # ---- least squares (built on pinv) --------------------------------------------------------
 class LstsqResult(NamedTuple):
     """``numpy.linalg.lstsq``'s result: the solution, the residual sums of squares, the rank
-    and the singular values of ``a``."""
+    and the singular values of ``a``; also under ``torch.linalg.lstsq``'s names, ``solution``
+    and ``singular_values``."""
     x: Array
     residuals: Array
     rank: int
     s: Array
 
+    @property
+    def solution(self) -> Array:
+        return self.x
 
-def lstsq(a: ArrayLike, b: ArrayLike, rcond=None, *, numpy_resid: bool | None = None) -> LstsqResult:
+    @property
+    def singular_values(self) -> Array:
+        return self.s
+
+
+_DRIVERS = (None, "gels", "gelsy", "gelsd", "gelss")
+
+
+def lstsq(a: ArrayLike, b: ArrayLike, rcond=None, *, numpy_resid: bool | None = None,
+          driver: str | None = None) -> LstsqResult:
     """The least-squares solution of ``a x = b`` (NumPy's result tuple).
 
     ``x = pinv(a, rcond) @ b``, differentiable in ``a`` and ``b`` (as JAX's, through the
@@ -627,12 +640,22 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond=None, *, numpy_resid: bool | None = 
     ``tg.jit`` the rank is computed at every call and, as the shapes must not depend on it,
     the residuals follow JAX's rule: computed whenever M > N (NumPy's are empty when the rank
     is below N). ``numpy_resid`` is JAX's: False computes the residuals |b − a x|² always,
-    True (and the default, NumPy's) leaves them empty unless the rank is N < M."""
+    True (and the default, NumPy's) leaves them empty unless the rank is N < M.
+
+    As PyTorch's ``torch.linalg.lstsq``: stacks of matrices ``a`` (..., M, N) with ``b``
+    (..., M, K) or vectors (..., M), their batch axes broadcast, one rank per matrix; ``driver``
+    (LAPACK's routine there) is accepted, and each gives this same minimum-norm solution."""
     sa, sb = shape_of(concrete(a)), shape_of(concrete(b))
-    if len(sa) != 2 or len(sb) not in (1, 2) or sb[0] != sa[0]:
+    vectors = len(sb) == len(sa) - 1
+    if len(sa) < 2 or len(sb) not in (len(sa), len(sa) - 1) or sb[-1 if vectors else -2] != sa[-2]:
         raise ValueError(f"linalg.lstsq: a must be (M, N) and b (M,) or (M, K) with the same M, "
-                         f"got shapes {sa} and {sb}")
-    m, n = sa
+                         f"or stacks of them (..., M, N) and (..., M, K) or (..., M); got shapes "
+                         f"{sa} and {sb}")
+    if vectors and len(sa) > 2:  # a stack of vectors: as matrices of one column
+        b = expand_dims(b, -1)
+    if driver not in _DRIVERS:
+        raise ValueError(f"linalg.lstsq: driver must be one of {_DRIVERS[1:]} (or None), got {driver!r}")
+    m, n = sa[-2:]
     eps = np.finfo(np.result_type(float, dtype_of(concrete(a)))).eps
     if rcond is None:
         cut = eps * max(m, n)
@@ -640,15 +663,17 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond=None, *, numpy_resid: bool | None = 
         cut = eps if float(concrete(rcond)) < 0 else rcond
     x = matmul(pinv(a, cut), b)
     rank = staged_call(_lstsq_rank, concrete(a), cut)
-    full_rank = m > n if is_staged(rank) else rank == n and m > n
+    full_rank = m > n if is_staged(rank) else bool(np.all(rank == n)) and m > n
     if full_rank or numpy_resid is False:
         r = b - matmul(a, x)
         if dtype_of(concrete(r)).kind == "c":  # |r|², real as NumPy's
             r = _abs(r)
-        res = _sum(r * r, axis=0)
+        res = _sum(r * r, axis=-2 if len(sb) > 1 else 0)
         res = reshape(res, (1,)) if len(sb) == 1 else res
     else:
         res = np.empty((0,), dtype=np.finfo(dtype_of(concrete(x))).dtype)
+    if vectors and len(sa) > 2:
+        x = reshape(x, shape_of(concrete(x))[:-1])
     return LstsqResult(x, res, rank, svdvals(a))
 
 
@@ -657,6 +682,6 @@ def _lstsq_rank(a, cut):
     and JAX's; 0 for a matrix holding inf or NaN, whose singular values are NaN)."""
     av = np.asarray(a)
     if not av.size:
-        return np.int32(0)
-    s = nan_if_not_finite(np.linalg.svd, av, compute_uv=False)
-    return np.int32(np.count_nonzero(s > cut * s.max()))
+        return np.zeros(av.shape[:-2], np.int32)[()]
+    s = nan_if_not_finite(np.linalg.svd, av, compute_uv=False)  # (one rank per matrix of a stack)
+    return np.count_nonzero(s > cut * s.max(-1, keepdims=True), axis=-1).astype(np.int32)[()]
