@@ -155,6 +155,13 @@ def _trapezoid(y, x=None, *, dx=None, dim=-1):
     return _registry.FUNCTIONS["trapezoid"](y, x, dx=1.0 if dx is None else dx, axis=dim)
 
 
+def _triangle_indices(numpy_fn):
+    """``torch.tril_indices`` / ``triu_indices(row, col, offset=0)``: one (2, N) tensor."""
+    def call(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None):
+        return torch_made(np.stack(numpy_fn(row, offset, col)).astype(dtype or np.int64))
+    return call
+
+
 #: PyTorch's functions that NumPy's of the same name serve: PyTorch's keywords (NumPy's lack
 #: them) and the call that takes them
 _RENAMED = {**{n: ({"end", "steps"}, _creating(_renaming(n, end="stop", steps="num")))
@@ -162,7 +169,9 @@ _RENAMED = {**{n: ({"end", "steps"}, _creating(_renaming(n, end="stop", steps="n
             "tensordot": ({"dims"}, _renaming("tensordot", dims="axes")),
             "arange": ({"end"}, _creating(_arange)), "searchsorted": ({"right", "out_int32"}, _searchsorted),
             "gradient": ({"spacing", "dim"}, _gradient), "trapezoid": ({"dim"}, _trapezoid),
-            **{n: ({"size"}, _creating(_sized(n))) for n in ("zeros", "ones", "empty", "full")}}
+            **{n: ({"size"}, _creating(_sized(n))) for n in ("zeros", "ones", "empty", "full")},
+            **{n: ({"row", "col", "offset", "dtype", "device", "layout"}, _triangle_indices(getattr(np, n)))
+               for n in ("tril_indices", "triu_indices")}}
 _RENAMED = {n: (frozenset(k), call) for n, (k, call) in _RENAMED.items()}
 
 

@@ -420,3 +420,19 @@ def test_pytorchs_legacy_tensor_constructor():
     assert v.shape == (4, 3) and v.any() and np.abs(v).max() <= 1 / np.sqrt(3)
     with pytest.raises(TypeError, match="sizes must be non-negative ints"):
         tg.Tensor(2, -3)
+
+
+def test_triangle_indices_take_pytorchs_keywords():
+    # torch.tril_indices(row, col, offset=0): one (2, N) int64 tensor; a PyTorch keyword
+    # (offset=, row=, col=) chooses that form, NumPy's positional (n, k, m) stays NumPy's
+    for name in ("tril_indices", "triu_indices"):
+        for row, col, offset in ((3, 3, -1), (3, 4, 1), (4, 2, 0), (0, 0, 0)):
+            got = getattr(tg, name)(row, col, offset=offset)
+            want = np.stack(getattr(np, name)(row, offset, col))
+            assert isinstance(got, tg.Tensor) and got.dtype == np.int64 and got.shape == want.shape
+            np.testing.assert_array_equal(got.numpy(), want)
+        assert getattr(tg, name)(row=3, col=2, dtype=np.int32).dtype == np.int32
+        for got, want in zip(getattr(tg, name)(4, -1, 3), getattr(np, name)(4, -1, 3)):
+            np.testing.assert_array_equal(got, want)
+        with pytest.raises(TypeError, match=name):
+            getattr(tg, name)(3, kk=1)

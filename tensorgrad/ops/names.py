@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..op_errors import naming
 from ..serialization import load, save  # noqa: F401  (in __all__)
+from ..torch_form import torch_form_of
 from ._util import any_traced, concrete, dtype_of, negative_axes, reduced_count, shape_of
 from .elementwise import astype
 from .shape import concatenate, reshape, swapaxes, transpose
@@ -41,7 +43,22 @@ def size(a, axis: int | tuple | None = None) -> int:
 
 
 # integer index builders, window functions, dtype utilities: NumPy's own
-diag_indices, tril_indices, triu_indices = np.diag_indices, np.tril_indices, np.triu_indices
+diag_indices = np.diag_indices
+
+
+def _triangle_indices(numpy_fn, doc: str):
+    def fn(n: int, k: int = 0, m: int | None = None) -> tuple:
+        return numpy_fn(n, k, m)
+    fn.__name__ = fn.__qualname__ = numpy_fn.__name__
+    fn.__doc__ = (f"The row and column indices of the {doc} of an (n, m) array above diagonal "
+                  f"``k`` (NumPy's ``{numpy_fn.__name__}``: a tuple of two integer arrays). "
+                  f"With PyTorch's keywords (``offset=``, ``row=``, ``col=``), PyTorch's "
+                  f"``{numpy_fn.__name__}(row, col, offset=0)``: one (2, N) int64 tensor.")
+    return naming(fn, torch_form_of(fn))
+
+
+tril_indices = _triangle_indices(np.tril_indices, "lower triangle (on and below)")
+triu_indices = _triangle_indices(np.triu_indices, "upper triangle (on and above)")
 indices, unravel_index = np.indices, np.unravel_index
 
 
