@@ -127,7 +127,29 @@ def _nonzero(orig):
     return m
 
 
-for _name, _wrap in (("std", _spread), ("var", _spread),
+def _put(orig):
+    """``t.put(index, source, accumulate=False)``: PyTorch's, a new tensor with ``source`` put
+    at the flat positions ``index`` (added there with ``accumulate=True``, repeats adding up).
+    NumPy's ``put`` writes in place, which a tensor refuses (:meth:`Tensor._in_place`)."""
+    def m(self, *args, **kwargs):
+        if not torch_style(self) or "mode" in kwargs:
+            return orig(self, *args, **kwargs)
+        return _torch_put(self, *args, **kwargs)
+    return m
+
+
+def _torch_put(self, index, source, accumulate=False):
+    flat, at = tgo.reshape(self, (-1,)), tgo.reshape(index, (-1,))
+    if np.dtype(getattr(at, "dtype", np.asarray(at).dtype)).kind not in "iu":
+        raise TypeError(f"Tensor.put: index must hold integers, got dtype {np.result_type(at)}")
+    src = tgo.reshape(source, (-1,))
+    if src.shape != at.shape:
+        raise ValueError(f"Tensor.put: source has {src.shape[0]} entries for {at.shape[0]} indices")
+    out = flat.at[at].add(src) if accumulate else flat.at[at].set(src)
+    return tgo.reshape(out, tuple(self.shape))
+
+
+for _name, _wrap in (("std", _spread), ("var", _spread), ("put", _put),
                      ("max", lambda orig: _extremum(orig, tgo.maximum)),
                      ("min", lambda orig: _extremum(orig, tgo.minimum)),
                      ("transpose", _transpose), ("repeat", _repeat), ("sort", _sort),

@@ -442,3 +442,26 @@ def test_updates_through_parts_and_views_agree_or_refuse_under_transforms():
     for run in (int_takes_float, tg.jit(int_takes_float), tf.grad(int_takes_float)):
         with pytest.raises(RuntimeError, match="can't be cast"):
             run(tg.tensor(x))
+
+
+def test_put_is_pytorchs_out_of_place_put_on_its_tensors():
+    # torch's t.put(index, source, accumulate=False) returns a new tensor (flat positions,
+    # negative ones from the end); NumPy's put writes in place, which tensors refuse
+    x = rng.standard_normal((2, 3))
+    t = tg.tensor(x, requires_grad=True)
+    s = tg.tensor([5.0, 6.0, 7.0], requires_grad=True)
+    y = t.put(tg.tensor([0, -1, 2]), s)
+    z = t.put(tg.tensor([1, 1, 4]), s, accumulate=True)
+    want_y, want_z = x.ravel().copy(), x.ravel().copy()
+    want_y[[0, -1, 2]] = [5.0, 6.0, 7.0]
+    np.add.at(want_z, [1, 1, 4], [5.0, 6.0, 7.0])
+    np.testing.assert_array_equal(val(y), want_y.reshape(2, 3))
+    np.testing.assert_array_equal(val(z), want_z.reshape(2, 3))
+    np.testing.assert_array_equal(val(t), x)  # t itself is unchanged
+    (y.sum() + 2.0 * z.sum()).backward()
+    g = np.full(6, 3.0)
+    g[[0, 5, 2]] = 2.0  # overwritten entries pass no gradient through y
+    np.testing.assert_array_equal(val(t.grad), g.reshape(2, 3))
+    np.testing.assert_array_equal(val(s.grad), [3.0, 3.0, 3.0])
+    with pytest.raises(TypeError, match="immutable"):
+        jnp.asarray(x).put(np.array([0]), np.array([1.0]))
