@@ -4,6 +4,7 @@ each a composition of tensorgrad's differentiable functions, so every transform 
 :mod:`tensorgrad.tensor_torch_more`; :mod:`tensorgrad.tensor_torch` installs them."""
 from __future__ import annotations
 
+import collections
 import functools
 import inspect
 import sys
@@ -343,6 +344,24 @@ def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
     return out / count.astype(self.dtype)
 
 
+@method("index_reduce")
+def index_reduce(self, dim, index, source, reduce, *, include_self=True):
+    """``self`` with the slices ``source[..., i, ...]`` (along ``dim``) reduced into
+    ``self[..., index[i], ...]`` by ``reduce`` ("prod", "mean", "amax" or "amin"), starting
+    from ``self``'s entries there (``include_self=True``) or from those slices alone, as
+    PyTorch's ``index_reduce``: :meth:`scatter_reduce` with ``index`` spread along ``dim``."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise ValueError(f"Tensor.index_reduce: reduce must be 'prod', 'mean', 'amax' or 'amin', got {reduce!r}")
+    d = dim_of("index_reduce", dim, self.ndim)
+    if np.ndim(index) != 1 or np.shape(source)[d:d + 1] != np.shape(index):
+        raise IndexError(f"Tensor.index_reduce: index must be 1-d with one entry per slice of source "
+                         f"along dim {dim}, got index shape {np.shape(index)} and source shape {np.shape(source)}")
+    shape = [1] * self.ndim
+    shape[d] = -1
+    spread = tgo.broadcast_to(tgo.reshape(index, tuple(shape)), tuple(np.shape(source)))
+    return scatter_reduce(self, d, spread, source, reduce, include_self=include_self)
+
+
 @method("index_put")
 def index_put(self, indices, values, accumulate=False):
     """``self`` with ``values`` put at ``self[indices]`` (a tuple of index tensors), or added
@@ -362,6 +381,34 @@ def masked_scatter(self, mask, source):
         raise ValueError(f"Tensor.masked_scatter: the mask selects {count} entries, source has "
                          f"only {flat.shape[0]}")
     return self.at[m].set(flat[:count])
+
+
+# ---- triangular factors ------------------------------------------------------------------------
+TriangularSolve = collections.namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
+
+
+@method("cholesky_inverse")
+def cholesky_inverse(self, upper=False):
+    """The inverse of ``L Lᴴ`` from its Cholesky factor ``L`` (of ``Uᴴ U`` from ``U`` with
+    ``upper=True``), as PyTorch's: ``L⁻ᴴ L⁻¹`` from one triangular solve. Only that triangle is
+    read, so only it gets a gradient (PyTorch's formula gives the other triangle one too, as if
+    its entries were part of the factor)."""
+    n = self.shape[-1]
+    eye = tgo.broadcast_to(tgo.eye(n, dtype=self.dtype), tuple(self.shape))
+    f = _linalg.solve_triangular(self, eye, upper=bool(upper))  # L⁻¹ (or U⁻¹)
+    fh = tgo.conj(tgo.swapaxes(f, -1, -2))
+    return tgo.matmul(f, fh) if upper else tgo.matmul(fh, f)
+
+
+@method("triangular_solve")
+def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
+    """PyTorch's ``b.triangular_solve(A)``: ``(X, A)`` with ``T X = b`` for the upper (or lower)
+    triangle ``T`` of ``A`` (``Tᵀ X = b`` with ``transpose=True``; ones on its diagonal with
+    ``unitriangular=True``), the batch axes broadcast."""
+    if transpose:
+        A, upper = tgo.swapaxes(A, -1, -2), not upper
+    x = _linalg.solve_triangular(A, self, upper=bool(upper), unitriangular=bool(unitriangular))
+    return TriangularSolve(x, tgo.swapaxes(A, -1, -2) if transpose else A * 1)
 
 
 # ---- memory layout -------------------------------------------------------------------------

@@ -538,7 +538,8 @@ METHOD_FUNCTIONS = (
     "mode", "msort", "unique_consecutive", "masked_select", "scatter", "scatter_add",
     "scatter_reduce", "index_add", "index_copy", "index_fill", "unbind", "tensor_split", "movedim",
     "swapdims", "unflatten", "repeat_interleave", "diag_embed", "logdet", "slogdet", "det",
-    "inverse", "pinverse", "cholesky", "is_floating_point", "index_put", "matrix_power")
+    "inverse", "pinverse", "cholesky", "is_floating_point", "index_put", "matrix_power", "addmv",
+    "addr", "cholesky_inverse", "triangular_solve", "index_reduce")
 
 
 def _untraced(v):

@@ -436,3 +436,65 @@ def test_triangle_indices_take_pytorchs_keywords():
             np.testing.assert_array_equal(got, want)
         with pytest.raises(TypeError, match=name):
             getattr(tg, name)(3, kk=1)
+
+
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_index_reduce_is_a_loop_over_the_index(reduce, include_self):
+    x, src = RNG.normal(size=(5, 3)), RNG.normal(size=(4, 3))
+    index = np.array([0, 4, 0, 2])
+    want = x.copy()
+    for r in set(index.tolist()):
+        rows = [src[i] for i in range(4) if index[i] == r] + ([x[r]] if include_self else [])
+        want[r] = {"prod": np.prod, "mean": np.mean, "amax": np.max, "amin": np.min}[reduce](rows, axis=0)
+
+    def f(s):
+        return tg.index_reduce(tg.tensor(x), 0, tg.tensor(index), s, reduce, include_self=include_self)
+    got = f(tg.tensor(src))
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-13)
+    w = RNG.normal(size=want.shape)
+    s = tg.tensor(src, requires_grad=True)
+    (f(s) * tg.tensor(w)).sum().backward()
+    fd = central_difference_gradient(lambda v: float(np.sum(f(tg.tensor(v)).numpy() * w)), src)
+    np.testing.assert_allclose(s.grad, fd, rtol=1e-6, atol=1e-8)
+    with pytest.raises(ValueError, match="index_reduce"):
+        tg.index_reduce(tg.tensor(x), 0, tg.tensor(index), tg.tensor(src), "sum")
+
+
+def test_cholesky_inverse_triangular_solve_addmv_addr():
+    m = RNG.normal(size=(2, 3, 3))
+    L = np.linalg.cholesky(m @ m.transpose(0, 2, 1) + 3 * np.eye(3))
+    b = RNG.normal(size=(2, 3, 2))
+    np.testing.assert_allclose(tg.cholesky_inverse(tg.tensor(L)).numpy(),
+                               np.linalg.inv(L @ L.transpose(0, 2, 1)), rtol=1e-12)
+    U = L.transpose(0, 2, 1)
+    np.testing.assert_allclose(tg.cholesky_inverse(tg.tensor(U), upper=True).numpy(),
+                               np.linalg.inv(U.transpose(0, 2, 1) @ U), rtol=1e-12)
+    # its gradient reaches the triangle it reads, as central differences of that triangle give
+    low = np.tril_indices(3)
+    w = RNG.normal(size=(3, 3))
+
+    def of_triangle(v):
+        f = np.zeros((3, 3))
+        f[low] = v
+        return float(np.sum(np.linalg.inv(f @ f.T) * w))
+    t = tg.tensor(L[0], requires_grad=True)
+    (tg.cholesky_inverse(t) * tg.tensor(w)).sum().backward()
+    np.testing.assert_allclose(t.grad[low], central_difference_gradient(of_triangle, L[0][low]), rtol=1e-6)
+    np.testing.assert_array_equal(np.triu(t.grad, 1), 0.0)
+    # triangular_solve(b, A): (X, a copy of A), the triangle of A (transposed, unit) solving
+    A = L + np.triu(RNG.normal(size=(3, 3)), 1)  # (entries above the diagonal are not read)
+    x, cc = tg.triangular_solve(tg.tensor(b), tg.tensor(A), upper=False)
+    np.testing.assert_allclose(x.numpy(), np.linalg.solve(np.tril(A), b), rtol=1e-12)
+    np.testing.assert_array_equal(cc.numpy(), A)
+    x = tg.tensor(b).triangular_solve(tg.tensor(A), upper=False, transpose=True).solution
+    np.testing.assert_allclose(x.numpy(), np.linalg.solve(np.tril(A).transpose(0, 2, 1), b), rtol=1e-12)
+    unit = np.triu(A, 1) + np.eye(3)
+    x = tg.triangular_solve(tg.tensor(b), tg.tensor(A), unitriangular=True).solution
+    np.testing.assert_allclose(x.numpy(), np.linalg.solve(unit, b), rtol=1e-12)
+    # torch.addmv(v, M, u, beta, alpha) and torch.addr(M, u, v, beta, alpha)
+    M, u, v = RNG.normal(size=(3, 4)), RNG.normal(size=4), RNG.normal(size=3)
+    np.testing.assert_allclose(tg.addmv(tg.tensor(v), tg.tensor(M), tg.tensor(u), beta=0.5, alpha=2.0).numpy(),
+                               0.5 * v + 2.0 * M @ u, rtol=1e-13)
+    np.testing.assert_allclose(tg.addr(tg.tensor(M), tg.tensor(v), tg.tensor(u), beta=2.0, alpha=0.5).numpy(),
+                               2.0 * M + 0.5 * np.outer(v, u), rtol=1e-13)
