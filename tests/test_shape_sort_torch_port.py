@@ -92,4 +92,6 @@ def test_quantile_of_integers_interpolates_in_the_dtype_numpy_promotes_to():
 
 def test_searchsorted_of_a_matrix_names_the_function():
     with pytest.raises(ValueError, match="searchsorted: a must be 1-D"):
-        tg.searchsorted(np.ones((2, 3)), 0.5)
+        tg.searchsorted(np.ones(()), 0.5)
+    with pytest.raises(ValueError, match="searchsorted: a stack of sorted rows"):
+        tg.searchsorted(np.ones((2, 3)), 0.5)  # (PyTorch's rows need values with their leading axes)

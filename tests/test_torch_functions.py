@@ -498,3 +498,17 @@ def test_cholesky_inverse_triangular_solve_addmv_addr():
                                0.5 * v + 2.0 * M @ u, rtol=1e-13)
     np.testing.assert_allclose(tg.addr(tg.tensor(M), tg.tensor(v), tg.tensor(u), beta=2.0, alpha=0.5).numpy(),
                                2.0 * M + 0.5 * np.outer(v, u), rtol=1e-13)
+
+
+def test_searchsorted_of_a_stack_of_sorted_rows():
+    # PyTorch's: each row of a (..., M) is searched for the same row of v (..., K)
+    a = np.sort(RNG.normal(size=(2, 3, 6)), axis=-1)
+    v = RNG.normal(size=(2, 3, 4))
+    v[0, 0, 0] = a[0, 0, 2]  # a tie: side decides
+    for kwargs, side in (({}, "left"), ({"right": True}, "right"), ({"side": "right"}, "right")):
+        got = tg.searchsorted(tg.tensor(a), tg.tensor(v), **kwargs)
+        want = np.stack([[np.searchsorted(a[i, j], v[i, j], side=side) for j in range(3)] for i in range(2)])
+        np.testing.assert_array_equal(got, want)
+    assert tg.searchsorted(a, v, out_int32=True).dtype == np.int32
+    with pytest.raises(ValueError, match="leading axes"):
+        tg.searchsorted(a, v[0])

@@ -27,8 +27,10 @@ ARGS = {"lgamma": (), "mvlgamma": (1,), "frac": (), "sgn": (), "neg": (), "rsqrt
         "swapdims": (0, 1), "unflatten": (1, (2, 2)), "repeat_interleave": (2,), "diag_embed": (),
         "logdet": (), "slogdet": (), "det": (), "inverse": (), "pinverse": (), "cholesky": (),
         "is_floating_point": (), "index_put": ((np.array([0, 0]),), B[0]),
-        "matrix_power": (3,)}
-INPUT = {"matrix_power": SPD, "lgamma": np.abs(A) + 0.1, "mvlgamma": np.abs(A) + 1.0, "rsqrt": np.abs(A) + 0.1,
+        "matrix_power": (3,), "addmv": (A, B[0]), "addr": (B[:, 0], B[0]),
+        "cholesky_inverse": (), "triangular_solve": (np.linalg.cholesky(SPD),),
+        "index_reduce": (0, np.array([2, 0]), B[:2], "prod")}
+INPUT = {"matrix_power": SPD, "addmv": B[:, 0], "cholesky_inverse": np.linalg.cholesky(SPD), "lgamma": np.abs(A) + 0.1, "mvlgamma": np.abs(A) + 1.0, "rsqrt": np.abs(A) + 0.1,
          "matrix_exp": SPD / 10, "ger": np.arange(3.0), "addmm": SPD, "addbmm": SPD, "baddbmm": SPD[None],
          "logdet": SPD, "slogdet": SPD, "det": SPD, "inverse": SPD, "cholesky": SPD}
 

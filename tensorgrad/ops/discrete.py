@@ -378,14 +378,34 @@ _SEARCH_METHODS = ("scan", "scan_unrolled", "sort", "compare_all")  # jax.numpy'
 def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left", sorter=None, *,
                  method: str = "scan"):
     """Where ``v`` would go in the sorted ``a`` (integer indices, no gradient). JAX's
-    ``method`` (how XLA searches) is accepted; every method gives NumPy's result."""
+    ``method`` (how XLA searches) is accepted; every method gives NumPy's result. A stack of
+    sorted rows ``a`` (..., M) searches each row for the entries of ``v`` (..., K) with the
+    same leading axes, as PyTorch's ``searchsorted`` (NumPy and JAX take a 1-D ``a`` only)."""
     if method not in _SEARCH_METHODS:
         raise ValueError(f"searchsorted: method={method!r} is not one of {list(_SEARCH_METHODS)}")
     a, v = as_array_like(a), as_array_like(v)
-    if len(shape_of(concrete(a))) != 1:
-        raise ValueError(f"searchsorted: a must be 1-D (sorted), got shape {shape_of(concrete(a))}")
+    sa, sv = shape_of(concrete(a)), shape_of(concrete(v))
+    if len(sa) > 1:
+        return _searchsorted_rows(concrete(a), concrete(v), side, sorter)
+    if len(sa) != 1:
+        raise ValueError(f"searchsorted: a must be 1-D (sorted), got shape {sa}")
     return np.searchsorted(concrete(a), concrete(v), side=side,
                            sorter=None if sorter is None else concrete(sorter))
+
+
+def _searchsorted_rows(a, v, side: str, sorter):
+    sa, sv = np.shape(a), np.shape(v)
+    if sa[:-1] != sv[:-1]:
+        raise ValueError(f"searchsorted: a stack of sorted rows a of shape {sa} needs values v with "
+                         f"the same leading axes {sa[:-1]}, got shape {sv}")
+    a, v = np.asarray(a), np.asarray(v)
+    order = None if sorter is None else np.asarray(concrete(sorter))
+    if order is not None and order.shape != sa:
+        raise ValueError(f"searchsorted: sorter of shape {order.shape} for a of shape {sa}")
+    out = np.empty(sv, np.intp)
+    for i in np.ndindex(*sa[:-1]):
+        out[i] = np.searchsorted(a[i], v[i], side=side, sorter=None if order is None else order[i])
+    return out
 
 
 @function
