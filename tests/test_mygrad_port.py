@@ -1100,6 +1100,9 @@ def test_softmax_of_a_0d_value():
     with pytest.raises(np.exceptions.AxisError, match="softmax"):
         tg.nn.softmax(np.array(3.0))
     assert tg.nn.softmax(np.array(3.0), axis=()) == 1.0
+    # axis=None names all of a 0-d input's (no) axes: the entry alone, as jax.nn's
+    assert tg.nn.softmax(np.array(3.0), axis=None) == 1.0 and tg.nn.log_softmax(np.array(3.0), axis=None) == 0.0
+    assert tg.grad(lambda v: tg.nn.softmax(v, axis=None))(3.0) == 0.0
 
 
 SKEW = np.array([[0.87566484, 0.53596079, 0.85693981, 0.09526036],

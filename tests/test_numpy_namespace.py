@@ -279,7 +279,10 @@ def test_shape_index_and_dtype_names():
         return v * tg.size(v)
     np.testing.assert_allclose(f(X), X * 12)
     assert seen == [((3, 4), 2, 12)]
-    for name in ["tril_indices", "triu_indices", "diag_indices", "indices", "unravel_index",
+    for name in ["tril_indices", "triu_indices"]:  # NumPy's (PyTorch's with its keywords)
+        for got, want in zip(getattr(tg, name)(4, -1, 5), getattr(np, name)(4, -1, 5)):
+            np.testing.assert_array_equal(got, want)
+    for name in ["diag_indices", "indices", "unravel_index",
                  "hamming", "hanning", "bartlett", "blackman",
                  "finfo", "iinfo", "result_type", "promote_types", "can_cast", "issubdtype",
                  "broadcast_shapes", "mgrid", "ogrid", "s_", "index_exp"]:

@@ -216,12 +216,10 @@ def _normalized(op_fn, name: str, fill: float, x, axis, where_):
         return op_fn(x, axis=axis)  # the common case: the op itself
     n = len(shape_of(concrete(x)))
     axes = tuple(sorted(negative_axes(axis, n, name)))
-    if not axes and axis is not None:  # axis=(): each entry normalized alone, as JAX
+    if not axes:  # axis=(), or all the axes of a 0-d input: each entry normalized alone, as JAX
         d = x - x  # (0, NaN where x is not finite; a zero gradient)
         out = exp(d) if name == "softmax" else d
         return out if where_ is None else where(where_, out, fill)
-    if n == 0:
-        raise ValueError(f"{name}: needs at least one axis, got a 0-d input")
     axes = tuple(a % n for a in axes) if axes else tuple(range(n))
     if where_ is None:
         return _over_axes(op_fn, x, axes)

@@ -16,8 +16,7 @@ Conventions where a derivative does not exist:
   of the two middle entries (even length): the gradient goes to that entry,
   or ½ to each of the two. Ties are broken as in ``sort``.
 * ``ptp`` (max − min) gives tied extreme entries equal shares, as ``max``.
-* ``cumprod`` is exact at inputs that contain zeros, infs or NaNs (to first order;
-  higher orders there raise).
+* ``cumprod`` is exact at inputs that contain zeros (to every order), infs or NaNs.
 * ``nansum``/``nanmean`` give NaN entries a zero gradient.
 """
 from __future__ import annotations
@@ -112,10 +111,12 @@ def _has_zeros(x, out):
 
 
 def _past_overflow(M, w, axis):
-    """``M`` with 0 in the columns i where ``w`` (the cotangent or tangent) is 0: there a
-    product that overflowed to inf must not meet w's 0 (0·inf, NaN)."""
+    """``M`` with 0 at its infinite entries in the columns i where ``w`` (the cotangent or
+    tangent) is 0: there a product that overflowed to inf must not meet w's 0 (0·inf, NaN).
+    Finite entries stay, whatever ``w``: a derivative of this one differentiates in ``w`` too,
+    through the entries where ``w`` is 0 now."""
     live = expand_dims(moveaxis(not_equal(w, 0), axis, -1), -2)
-    return where(live, M, 0)
+    return where(live | np.isfinite(concrete(M)), M, 0)
 
 
 def _cumprod_vjp(g, out, x, axis):
