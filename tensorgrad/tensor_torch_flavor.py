@@ -35,7 +35,8 @@ __all__: list = []
 
 #: NumPy's keywords of the shared methods: a call with one of them means NumPy's method
 _NUMPY_KEYWORDS = frozenset({"axis", "axes", "ddof", "keepdims", "dtype", "out", "where", "mean",
-                             "initial", "kind", "order", "repeats", "size", "fill_value"})
+                             "initial", "kind", "order", "repeats", "size", "fill_value", "axisa",
+                             "axisb", "axisc"})
 
 
 def _int(a) -> bool:
@@ -164,7 +165,7 @@ del _name, _wrap, _orig, _m
 
 #: the top-level functions whose first argument chooses the meaning (its method of that name)
 _FUNCTIONS = ("max", "min", "std", "var", "sort", "transpose", "squeeze", "nonzero", "median",
-              "nanmedian", "quantile", "nanquantile", "equal", "split", "norm", "select",
+              "nanmedian", "quantile", "nanquantile", "equal", "cross", "split", "norm", "select",
               # (and PyTorch's views: the method notes the view, a write through it reaches t)
               "diagonal", "reshape", "swapaxes", "ravel", "moveaxis", "hsplit", "vsplit", "dsplit")
 
@@ -197,8 +198,29 @@ def _meshgrid(fn):
     return meshgrid
 
 
+def _in_int64(fn):
+    """sum, prod, cumsum, cumprod, nansum of a tensor of PyTorch's holding unsigned integers
+    accumulate in int64, as PyTorch's (NumPy's in uint64, where a later subtraction wraps
+    around): the method and the top-level function, unless a dtype is given."""
+    @functools.wraps(fn)
+    def f(*args, **kwargs):
+        x = args[0] if args else None
+        if type(x) is Tensor and np.dtype(x.dtype).kind == "u" and "dtype" not in kwargs \
+                and torch_style(x) and not any(isinstance(a, (type, np.dtype, str)) for a in args[1:]):
+            kwargs["dtype"] = np.int64
+        return fn(*args, **kwargs)
+    f.numpy_meaning = getattr(fn, "numpy_meaning", fn)
+    return f
+
+
+_SUMS = ("sum", "prod", "cumsum", "cumprod", "nansum")
+for _name in _SUMS:
+    setattr(Tensor, _name, _in_int64(getattr(Tensor, _name)))
+
+
 def functions(namespace: dict) -> dict:
     """The top-level functions of ``namespace`` (``tensorgrad``'s) that follow their first
     argument: PyTorch's meaning on a tensor of PyTorch's, NumPy's otherwise."""
     return {**{name: _following(name, namespace[name]) for name in _FUNCTIONS},
+            **{name: _in_int64(namespace[name]) for name in _SUMS},
             "meshgrid": _meshgrid(namespace["meshgrid"])}

@@ -465,3 +465,25 @@ def test_put_is_pytorchs_out_of_place_put_on_its_tensors():
     np.testing.assert_array_equal(val(s.grad), [3.0, 3.0, 3.0])
     with pytest.raises(TypeError, match="immutable"):
         jnp.asarray(x).put(np.array([0]), np.array([1.0]))
+
+
+def test_sums_of_unsigned_integers_and_cross_follow_pytorch_on_its_tensors():
+    # PyTorch accumulates integers in int64 (NumPy's uint8 sum is uint64, where 265 - 1000
+    # wraps around); the method and the function alike, unless a dtype is given
+    x = np.array([[1, 2, 250], [3, 4, 5]], np.uint8)
+    t = tg.tensor(x, dtype=tg.uint8)
+    for got, want in ((t.sum(), x.sum()), (tg.sum(t, 1), x.sum(1)), (t.prod(), np.prod(x, dtype=np.int64)),
+                      (t.cumsum(1), np.cumsum(x, 1)), (tg.cumprod(t, 0), np.cumprod(x, 0)),
+                      (t.nansum(), x.sum())):
+        assert got.dtype == np.int64
+        np.testing.assert_array_equal(val(got), want)
+    assert int(t.sum() - 1000) == int(x.sum()) - 1000
+    assert t.sum(dtype=np.uint16).dtype == np.uint16
+    assert tg.sum(x).dtype == np.uint64 and jnp.sum(jnp.asarray(x)).dtype == np.uint64  # NumPy's
+    # torch.cross without dim: the first dim of length 3 (NumPy's cross: the last axis)
+    a, b = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+    np.testing.assert_allclose(val(tg.cross(tg.tensor(a), tg.tensor(b))), np.cross(a, b, axis=0), rtol=1e-14)
+    np.testing.assert_allclose(val(tg.cross(tg.tensor(a), tg.tensor(b), dim=1)), np.cross(a, b), rtol=1e-14)
+    np.testing.assert_allclose(val(tg.cross(a, b)), np.cross(a, b), rtol=1e-14)
+    np.testing.assert_allclose(val(tg.cross(tg.tensor(a), tg.tensor(b), axisa=1, axisb=1)), np.cross(a, b),
+                               rtol=1e-14)
