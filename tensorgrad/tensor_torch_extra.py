@@ -268,6 +268,21 @@ def histc(self, bins=100, min=0, max=0):  # noqa: A002  (PyTorch's names)
     return torch_made(r) if type(r) is np.ndarray else r  # (a constant tensor, as PyTorch's)
 
 
+Histogram = collections.namedtuple("histogram", ["hist", "bin_edges"])
+
+
+@method("histogram")
+def histogram(self, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
+    """PyTorch's ``t.histogram(bins, *, range, weight, density)``: ``(hist, bin_edges)``, the
+    counts (or summed weights, or densities) in the tensor's dtype, as constants."""
+    hist, edges = tgo.histogram(tgo.stop_gradient(self), bins if isinstance(bins, int) else tgo.stop_gradient(bins),
+                                range=range, weights=None if weight is None else tgo.stop_gradient(weight),
+                                density=bool(density))
+    made = [torch_made(r) if type(r) is np.ndarray else r
+            for r in (tgo.astype(hist, self.dtype), tgo.astype(edges, self.dtype))]
+    return Histogram(*made)
+
+
 @method("unique")
 def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     """PyTorch's: the distinct values (sorted), and with ``return_inverse`` the index of each

@@ -36,7 +36,7 @@ __all__: list = []
 #: NumPy's keywords of the shared methods: a call with one of them means NumPy's method
 _NUMPY_KEYWORDS = frozenset({"axis", "axes", "ddof", "keepdims", "dtype", "out", "where", "mean",
                              "initial", "kind", "order", "repeats", "size", "fill_value", "axisa",
-                             "axisb", "axisc"})
+                             "axisb", "axisc", "weights"})
 
 
 def _int(a) -> bool:
@@ -165,7 +165,8 @@ del _name, _wrap, _orig, _m
 
 #: the top-level functions whose first argument chooses the meaning (its method of that name)
 _FUNCTIONS = ("max", "min", "std", "var", "sort", "transpose", "squeeze", "nonzero", "median",
-              "nanmedian", "quantile", "nanquantile", "equal", "cross", "split", "norm", "select",
+              "nanmedian", "quantile", "nanquantile", "equal", "cross", "histogram", "count_nonzero",
+              "split", "norm", "select",
               # (and PyTorch's views: the method notes the view, a write through it reaches t)
               "diagonal", "reshape", "swapaxes", "ravel", "moveaxis", "hsplit", "vsplit", "dsplit")
 

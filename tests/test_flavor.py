@@ -487,3 +487,19 @@ def test_sums_of_unsigned_integers_and_cross_follow_pytorch_on_its_tensors():
     np.testing.assert_allclose(val(tg.cross(a, b)), np.cross(a, b), rtol=1e-14)
     np.testing.assert_allclose(val(tg.cross(tg.tensor(a), tg.tensor(b), axisa=1, axisb=1)), np.cross(a, b),
                                rtol=1e-14)
+
+
+def test_histogram_and_count_nonzero_give_pytorchs_tensors_on_its_tensors():
+    x = np.array([1.0, 2.0, 2.0, 5.0])
+    t = tg.tensor(x)
+    for r in (tg.histogram(t, 3, weight=t * 2), t.histogram(3, weight=t * 2)):
+        hist, edges = r.hist, r.bin_edges  # PyTorch's field names; the counts in t's dtype
+        want = np.histogram(x, 3, weights=x * 2)
+        assert isinstance(hist, tg.Tensor) and hist.dtype == np.float64
+        np.testing.assert_allclose(val(hist), want[0], rtol=1e-14)
+        np.testing.assert_allclose(val(edges), want[1], rtol=1e-14)
+    np.testing.assert_allclose(val(tg.histogram(t, 3, weights=x)[0]), np.histogram(x, 3, weights=x)[0])  # NumPy's keyword
+    assert tg.histogram(x, 3)[0].dtype == np.int64  # arrays: NumPy's counts
+    c = tg.count_nonzero(tg.tensor([[0.0, 1.0], [2.0, 3.0]]), 0)
+    assert isinstance(c, tg.Tensor) and val(c).tolist() == [1, 2]
+    assert tg.count_nonzero(np.array([0.0, 1.0])) == 1
