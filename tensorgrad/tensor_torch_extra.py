@@ -286,9 +286,10 @@ def histogram(self, bins=100, *, range=None, weight=None, density=False):  # noq
 @method("unique")
 def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     """PyTorch's: the distinct values (sorted), and with ``return_inverse`` the index of each
-    entry's value, shaped like the tensor (like the slices along ``dim``)."""
+    entry's value, shaped like the tensor (like the slices along ``dim``). Each NaN is a value
+    of its own, as PyTorch's (NumPy's unique takes them as one)."""
     axis = None if dim is None else dim_of("unique", dim, self.ndim)
-    out = tgo.unique(self, return_inverse=True, return_counts=True, axis=axis)
+    out = tgo.unique(self, return_inverse=True, return_counts=True, axis=axis, equal_nan=False)
     values, inverse, counts = out[0], out[1], out[2]
     if return_inverse:
         inverse = tgo.reshape(inverse, tuple(self.shape) if axis is None else (self.shape[axis],))

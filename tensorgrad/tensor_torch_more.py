@@ -258,8 +258,8 @@ def split(self, split_size_or_sections=None, dim=0, *, split_size=None):
 def chunk(self, chunks, dim=0):
     if chunks <= 0:
         raise ValueError(f"Tensor.chunk: chunks must be positive, got {chunks}")
-    n = self.shape[dim_of("chunk", dim, self.ndim)]
-    return split(self, max(-(-n // chunks), 1), dim)
+    n = self.shape[dim_of("chunk", dim, self.ndim)]  # (0: that many empty pieces, as PyTorch's)
+    return split(self, -(-n // chunks), dim) if n else tuple(tgo.reshape(self, tuple(self.shape)) for _ in range(chunks))
 
 
 @method("tensor_split")

@@ -503,3 +503,15 @@ def test_histogram_and_count_nonzero_give_pytorchs_tensors_on_its_tensors():
     c = tg.count_nonzero(tg.tensor([[0.0, 1.0], [2.0, 3.0]]), 0)
     assert isinstance(c, tg.Tensor) and val(c).tolist() == [1, 2]
     assert tg.count_nonzero(np.array([0.0, 1.0])) == 1
+
+
+def test_unique_keeps_each_nan_and_chunk_of_an_empty_dim_gives_every_piece():
+    # PyTorch's unique: each NaN a value of its own (NumPy 2's unique merges them)
+    t = tg.tensor([np.nan, 1.0, np.nan, 1.0])
+    values, inverse, counts = t.unique(return_inverse=True, return_counts=True)
+    np.testing.assert_array_equal(val(values), [1.0, np.nan, np.nan])
+    assert val(inverse).tolist() == [1, 0, 2, 0] and val(counts).tolist() == [2, 1, 1]
+    assert len(tg.unique(np.array([np.nan, np.nan]))) == 1  # NumPy's, on arrays
+    # torch.zeros(0, 3).chunk(2): two empty pieces
+    assert [p.shape for p in tg.zeros(0, 3).chunk(2)] == [(0, 3), (0, 3)]
+    assert [p.shape for p in tg.zeros(5, 3).chunk(2)] == [(3, 3), (2, 3)]
