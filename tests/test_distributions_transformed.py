@@ -302,3 +302,17 @@ def test_biject_to_and_transform_to_map_the_reals_onto_each_constraint():
     assert C.is_dependent(C.dependent) and not C.is_dependent(C.real)
     assert C.symmetric.check(np.eye(2)) and not C.lower_triangular.check(np.ones((2, 2)))
     assert C.one_hot.check(np.array([0.0, 1.0, 0.0])) and C.positive_semidefinite.check(np.zeros((2, 2)))
+
+
+def test_every_transform_imports_from_the_transforms_module():
+    # PyTorch's torch.distributions.transforms holds them all, as does tg.distributions itself
+    import importlib
+    module = importlib.import_module("tensorgrad.distributions.transforms")
+    names = [n for n in tg.distributions.__all__ if n.endswith("Transform")]
+    assert len(names) >= 19
+    for name in names:
+        assert getattr(module, name) is getattr(tg.distributions, name), name
+        assert name in module.__all__
+    t = module.StickBreakingTransform()
+    y = t(np.array([0.3, -0.2]))
+    np.testing.assert_allclose(np.sum(y), 1.0, rtol=1e-14)

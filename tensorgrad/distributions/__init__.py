@@ -28,6 +28,14 @@ from .transforms_more import (AbsTransform, CatTransform, CorrCholeskyTransform,
                               CumulativeDistributionTransform, IndependentTransform,
                               LowerCholeskyTransform, PositiveDefiniteTransform, ReshapeTransform,
                               SoftmaxTransform, StackTransform, StickBreakingTransform)
+from . import transforms as _transforms, transforms_more as _transforms_more
+
+# PyTorch's torch.distributions.transforms holds every transform: those of transforms_more too
+# (``from tensorgrad.distributions.transforms import StickBreakingTransform``)
+for _name in _transforms_more.__all__:
+    setattr(_transforms, _name, getattr(_transforms_more, _name))
+_transforms.__all__ = [*_transforms.__all__, *_transforms_more.__all__]
+del _name
 
 __all__ = ["Distribution", "constraints", "kl_divergence", "register_kl", "biject_to", "transform_to",
            "Normal", "LogNormal", "Uniform", "Exponential", "Gamma", "Chi2", "Beta", "Laplace",
