@@ -316,3 +316,22 @@ def test_every_transform_imports_from_the_transforms_module():
     t = module.StickBreakingTransform()
     y = t(np.array([0.3, -0.2]))
     np.testing.assert_allclose(np.sum(y), 1.0, rtol=1e-14)
+
+
+def test_cat_and_stack_constraints_check_pieces_and_map_through_their_transforms():
+    C, D = tg.distributions.constraints, tg.distributions
+    c = C.cat([C.positive, C.real], dim=0, lengths=[1, 2])
+    v = np.array([[-1.0, 2.0], [-3.0, 4.0], [5.0, 6.0]])
+    assert c.check(v).tolist() == [[False, True], [True, True], [True, True]]
+    s = C.stack([C.positive, C.interval(0.0, 1.0)], dim=1)
+    assert s.check(np.array([[1.0, 0.5], [-1.0, 2.0]])).tolist() == [[True, True], [False, False]]
+    x = np.array([[0.3, -0.2], [0.1, 0.5], [-1.0, 2.0]])
+    y = D.biject_to(c)(x)  # the first row through exp, the others as they are
+    np.testing.assert_allclose(y, np.concatenate([np.exp(x[:1]), x[1:]]), rtol=1e-14)
+    t = D.biject_to(s)
+    z = t(x[:, :2])
+    np.testing.assert_allclose(z, np.stack([np.exp(x[:, 0]), special.expit(x[:, 1])], axis=1), rtol=1e-14)
+    np.testing.assert_allclose(t.inv(z), x[:, :2], rtol=1e-12)
+    assert s.check(z).all() and c.check(y).all()
+    with pytest.raises(ValueError, match="lengths"):
+        C.cat([C.positive], lengths=[1, 2])

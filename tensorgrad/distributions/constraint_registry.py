@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Callable
 
 from .transforms import AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform
-from .transforms_more import (CorrCholeskyTransform, IndependentTransform, LowerCholeskyTransform,
-                              PositiveDefiniteTransform, SoftmaxTransform, StickBreakingTransform)
+from .transforms_more import (CatTransform, CorrCholeskyTransform, IndependentTransform,
+                              LowerCholeskyTransform, PositiveDefiniteTransform, SoftmaxTransform,
+                              StackTransform, StickBreakingTransform)
 
 __all__ = ["ConstraintRegistry", "biject_to", "transform_to"]
 
@@ -71,6 +72,9 @@ _both("corr_cholesky", lambda c: CorrCholeskyTransform())
 _both("independent", lambda c: IndependentTransform(biject_to(c.base_constraint), c.reinterpreted_batch_ndims))
 transform_to.register("independent", lambda c: IndependentTransform(transform_to(c.base_constraint),
                                                                       c.reinterpreted_batch_ndims))
+for _registry in (biject_to, transform_to):  # (each piece's own transform, of that registry)
+    _registry.register("cat", lambda c, r=_registry: CatTransform([r(p) for p in c.cseq], c.dim, c.lengths))
+    _registry.register("stack", lambda c, r=_registry: StackTransform([r(p) for p in c.cseq], c.dim))
 biject_to.register("simplex", lambda c: StickBreakingTransform())
 transform_to.register("simplex", lambda c: SoftmaxTransform())
 

@@ -12,7 +12,8 @@ __all__ = ["Constraint", "real", "positive", "nonnegative", "unit_interval", "bo
            "positive_definite", "lower_cholesky", "interval", "greater_than",
            "greater_than_eq", "integer_interval", "dependent", "independent", "less_than",
            "half_open_interval", "square", "symmetric", "positive_semidefinite", "lower_triangular",
-           "one_hot", "is_dependent", "corr_cholesky", "multinomial", "dependent_property"]
+           "one_hot", "is_dependent", "corr_cholesky", "multinomial", "dependent_property", "cat",
+           "stack"]
 
 
 def _np(x):
@@ -173,3 +174,37 @@ def independent(base: Constraint, n: int) -> Constraint:
         return np.all(ok, axis=tuple(range(-min(n, ok.ndim), 0))) if n else ok
     return Constraint(f"independent({base!r}, {n})", test, base.is_discrete, base.event_dim + n,
                       kind="independent", base_constraint=base, reinterpreted_batch_ndims=n)
+
+
+def cat(cseq, dim: int = 0, lengths=None) -> Constraint:
+    """The constraints ``cseq`` on consecutive pieces of ``lengths`` (1 each by default) along
+    ``dim``, as PyTorch's ``constraints.cat`` (``biject_to`` gives the matching CatTransform)."""
+    cseq = list(cseq)
+    lengths = [1] * len(cseq) if lengths is None else [int(n) for n in lengths]
+    if len(lengths) != len(cseq):
+        raise ValueError(f"constraints.cat: {len(lengths)} lengths for {len(cseq)} constraints")
+    ends = np.cumsum(lengths)[:-1]
+
+    def test(v):
+        if np.shape(v)[dim] != sum(lengths):
+            raise ValueError(f"constraints.cat: a value of length {np.shape(v)[dim]} along dim {dim} "
+                             f"for pieces of lengths {lengths}")
+        return np.concatenate([np.broadcast_to(c.check(p), np.shape(p))
+                               for c, p in zip(cseq, np.split(v, ends, axis=dim))], axis=dim)
+    return Constraint(f"cat({cseq}, dim={dim}, lengths={lengths})", test, any(c.is_discrete for c in cseq),
+                      max((c.event_dim for c in cseq), default=0), kind="cat", cseq=cseq, dim=dim,
+                      lengths=lengths)
+
+
+def stack(cseq, dim: int = 0) -> Constraint:
+    """The constraints ``cseq`` on the slices along ``dim``, one each, as PyTorch's
+    ``constraints.stack`` (``biject_to`` gives the matching StackTransform)."""
+    cseq = list(cseq)
+
+    def test(v):
+        if np.shape(v)[dim] != len(cseq):
+            raise ValueError(f"constraints.stack: a value of length {np.shape(v)[dim]} along dim {dim} "
+                             f"for {len(cseq)} constraints")
+        return np.stack([c.check(np.take(v, i, axis=dim)) for i, c in enumerate(cseq)], axis=dim)
+    return Constraint(f"stack({cseq}, dim={dim})", test, any(c.is_discrete for c in cseq),
+                      max((c.event_dim for c in cseq), default=0), kind="stack", cseq=cseq, dim=dim)
