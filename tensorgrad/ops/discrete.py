@@ -384,7 +384,7 @@ def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left", sorter=None, *,
     if method not in _SEARCH_METHODS:
         raise ValueError(f"searchsorted: method={method!r} is not one of {list(_SEARCH_METHODS)}")
     a, v = as_array_like(a), as_array_like(v)
-    sa, sv = shape_of(concrete(a)), shape_of(concrete(v))
+    sa = shape_of(concrete(a))
     if len(sa) > 1:
         return _searchsorted_rows(concrete(a), concrete(v), side, sorter)
     if len(sa) != 1:
