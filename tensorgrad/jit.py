@@ -283,9 +283,12 @@ def _build_plan(program: Program, result, name: str, copies: dict | None = None)
 
 def _same_view(st, program: Program):
     """The argument slot whose array this step's result merely repeats (same memory, shape,
-    strides and dtype), or None."""
+    strides and dtype), or None. Never for a step with another traced argument: whether the
+    call gave back its array may depend on that one's value (np.linalg.matrix_power(a, n)
+    returns ``a`` at n = 1 only)."""
     v = st.value
-    if st.effect or st.kind == "item" or type(v) is not np.ndarray:
+    if st.effect or st.kind == "item" or type(v) is not np.ndarray or _traced_count(
+            (st.args, st.kwargs)) != 1:
         return None
     for a in st.args:
         if type(a) is not Ref:
@@ -297,6 +300,16 @@ def _same_view(st, program: Program):
                       and v.__array_interface__["data"][0] == x.__array_interface__["data"][0]):
             return a.slot
     return None
+
+
+def _traced_count(obj) -> int:
+    """How many traced values (slots) ``obj`` refers to, inside tuples, lists and dicts too."""
+    t = type(obj)
+    if t is Ref:
+        return 1
+    if t is tuple or t is list:
+        return sum(_traced_count(o) for o in obj)
+    return sum(_traced_count(o) for o in obj.values()) if t is dict else 0
 
 
 def _rename(obj, alias: dict):

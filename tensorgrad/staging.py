@@ -452,7 +452,7 @@ _METADATA = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isr
 _IN_PLACE = {np.copyto, np.putmask, np.place, np.put, np.put_along_axis, np.fill_diagonal}
 #: NumPy functions whose result's shape depends on the values
 _VALUE_SHAPED = {np.nonzero, np.flatnonzero, np.argwhere, np.unique, np.extract, np.compress,
-                 np.trim_zeros, np.bincount}
+                 np.trim_zeros, np.bincount, np.real_if_close}  # (real_if_close: its dtype)
 
 
 def trace_values(obj):
@@ -563,7 +563,8 @@ class Staged:
             return repr(self)
         raise _concretization(f"formatting with a format spec (f\"{{x:{spec}}}\")", self)
 
-    __hash__ = object.__hash__
+    def __hash__(self):  # (a dict key or a set member: equality would need the value)
+        raise _concretization("hashing (as a dict key or a set member)", self)
 
     # ---- what needs a value -------------------------------------------------------
     def __bool__(self):
@@ -619,8 +620,8 @@ class Staged:
             return func(*trace_values(args), **trace_values(kwargs))
         if func in _VALUE_SHAPED:
             s = find_staged(args)
-            raise _concretization(f"numpy.{func.__name__} (its result's shape depends on the "
-                                  "values)", s)
+            raise _concretization(f"numpy.{func.__name__} (its result's shape or dtype depends "
+                                  "on the values)", s)
         if kwargs.get("out") is not None:  # (the plan would replay the trace-time value)
             raise out_refused(f"numpy.{func.__name__}")
         if func in _IN_PLACE:  # refused before it runs: the caller's array stays as it was

@@ -277,7 +277,13 @@ class Tensor:
         _leaving(self, "using t as an index (operator.index(t))")
         return operator.index(concrete(self))
 
-    __hash__ = object.__hash__
+    def __hash__(self) -> int:
+        """By identity, as PyTorch's tensors (a dict keyed by parameters); a value ``tg.jit``
+        traces refuses, as its own hash does (equal keys would need its value)."""
+        v = concrete(self)
+        if not isinstance(v, (np.ndarray, np.generic)):
+            hash(v)
+        return object.__hash__(self)
 
     # ---- copying and pickling -----------------------------------------------
     # A Tensor's value never changes, so a copy of a value on a live trace is the value

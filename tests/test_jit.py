@@ -216,6 +216,9 @@ def test_python_numbers_and_static_arguments_are_part_of_the_signature():
     lambda x: x * np.asarray(x).sum(),                 # leaving to NumPy
     lambda x: x[x > 0],                                # a shape that depends on values
     lambda x: np.nonzero(x)[0] * 1.0,
+    lambda x: x * {0.5: 2.0}.get(x[0], 1.0),           # a dict key (hashing needs the value)
+    lambda x: x * len({x[0], x[1]}),                   # a set
+    lambda x: np.real_if_close(x + 0j).real,           # a dtype that depends on values
 ])
 def test_control_flow_on_a_traced_value_raises_at_trace_time(body):
     x = np.array([0.5, -1.0, 2.0])
@@ -224,6 +227,18 @@ def test_control_flow_on_a_traced_value_raises_at_trace_time(body):
     assert "static_argnums" in str(err.value) or "tg.where" in str(err.value)
     with pytest.raises(TypeError):  # also under a transform inside jit (a Tensor may refuse first)
         tg.jit(tg.grad(lambda v: tg.sum(body(v))))(x)
+
+
+def test_a_call_that_gave_back_its_argument_replays_for_a_new_traced_argument():
+    # np.linalg.matrix_power(a, 1) returns a itself: that is not a no-op step when the
+    # exponent is traced (the plan used to return a copy of a for every n)
+    a = np.array([[1.0, 1.0], [0.0, 1.0]])
+    f = tg.jit(lambda m, n: np.linalg.matrix_power(m, n))
+    for n in (1, 3, 0, 2):
+        _close(f(a, np.int64(n)), np.linalg.matrix_power(a, n))
+    assert "copy" not in f.lower(a, np.int64(1)).source
+    g = tg.jit(lambda m: m.reshape(2, 2) * 2.0)  # a same-shape reshape is still dropped
+    assert "reshape" not in g.lower(a).source
 
 
 def test_where_is_the_traced_alternative():
