@@ -278,8 +278,14 @@ class Tensor:
         return operator.index(concrete(self))
 
     def __hash__(self) -> int:
-        """By identity, as PyTorch's tensors (a dict keyed by parameters); a value ``tg.jit``
-        traces refuses, as its own hash does (equal keys would need its value)."""
+        """By identity, as PyTorch's tensors (a dict keyed by parameters). A value a transform
+        traces from NumPy arrays refuses, as JAX's tracers do, and so does one ``tg.jit``
+        traces: as a dict key or a set member it would need its value (``{1.0: 2.0}[x[0]]``
+        found by identity would silently miss)."""
+        tr = self._trace
+        if tr is not None and getattr(tr, "level", 0) >= 1 and not torch_style(self):
+            raise TypeError("unhashable: a value traced by a transform (tg.grad, tg.vmap, ...) "
+                            "cannot be a dict key or a set member; its value decides equality")
         v = concrete(self)
         if not isinstance(v, (np.ndarray, np.generic)):
             hash(v)

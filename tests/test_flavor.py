@@ -515,3 +515,20 @@ def test_unique_keeps_each_nan_and_chunk_of_an_empty_dim_gives_every_piece():
     # torch.zeros(0, 3).chunk(2): two empty pieces
     assert [p.shape for p in tg.zeros(0, 3).chunk(2)] == [(0, 3), (0, 3)]
     assert [p.shape for p in tg.zeros(5, 3).chunk(2)] == [(3, 3), (2, 3)]
+
+
+def test_a_value_traced_from_numpy_is_unhashable_as_jaxs_pytorchs_tensors_hash_by_identity():
+    # a dict key found by identity would silently miss {1.0: ...}[x[0]]: JAX's tracers refuse
+    def f(a):
+        return {1.0: 10.0}.get(a[0], -1.0) * tg.sum(a)
+    with pytest.raises(TypeError, match="unhashable"):
+        tg.grad(f)(np.array([1.0, 2.0]))
+    with pytest.raises(TypeError):
+        tg.vmap(lambda v: v * len({v}))(np.ones(2))
+    # PyTorch's tensors: by identity (an optimizer's state is keyed by its parameters)
+    w = tg.tensor(np.ones(2), requires_grad=True)
+    y = w * 2.0
+    state = {w: "w", y: "y"}
+    assert state[w] == "w" and state[y] == "y" and len({w, w}) == 1
+    g = tf.grad(lambda t: ({t: 3.0}[t] * t).sum())(tg.tensor(np.ones(2)))
+    np.testing.assert_array_equal(val(g), [3.0, 3.0])
