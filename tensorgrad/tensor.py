@@ -278,14 +278,15 @@ class Tensor:
         return operator.index(concrete(self))
 
     def __hash__(self) -> int:
-        """By identity, as PyTorch's tensors (a dict keyed by parameters). A value a transform
-        traces from NumPy arrays refuses, as JAX's tracers do, and so does one ``tg.jit``
+        """By identity, as PyTorch's tensors (a dict keyed by parameters). A tensor of NumPy's
+        or JAX's kind (``tensorgrad.numpy``'s, or one a transform traces or slices from NumPy
+        arrays) is unhashable, as NumPy's arrays and JAX's are, and so is a value ``tg.jit``
         traces: as a dict key or a set member it would need its value (``{1.0: 2.0}[x[0]]``
         found by identity would silently miss)."""
-        tr = self._trace
-        if tr is not None and getattr(tr, "level", 0) >= 1 and not torch_style(self):
-            raise TypeError("unhashable: a value traced by a transform (tg.grad, tg.vmap, ...) "
-                            "cannot be a dict key or a set member; its value decides equality")
+        if not torch_style(self):
+            raise TypeError("unhashable: a tensor of NumPy's or JAX's kind (a value tg.grad, "
+                            "tg.vmap, ... trace or slice from NumPy arrays) cannot be a dict key "
+                            "or a set member, as NumPy's arrays cannot; its value decides equality")
         v = concrete(self)
         if not isinstance(v, (np.ndarray, np.generic)):
             hash(v)
