@@ -24,7 +24,7 @@ from .func import conj_complex as _conj, respecting_no_grad
 from .imperative import tensor
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete
-from .torch_autograd import grad as _tape_grad
+from .torch_autograd import grad as _tape_grad, sweep_grad
 from .tree import tree_map
 from .transforms import hessian as _hessian
 from .transforms import jacfwd, jacrev
@@ -63,8 +63,9 @@ def _prepare(name: str, func, inputs, create_graph: bool, strict: bool) -> tuple
 def _check_strict(name: str, func, ins: tuple) -> None:
     """PyTorch's ``strict=True``: a RuntimeError unless every output is computed
     differentiably from the inputs and depends on each of them (for ``jacobian``: every
-    output on every input). ``func`` runs once more for the check, on fresh leaves of the
-    imperative tape."""
+    output on every input; for ``hessian``, ``vhp`` and ``hvp`` also every part of the gradient
+    on some input, which a function linear in one of them fails, and for ``hessian`` on each
+    input). ``func`` runs once more for the check, on fresh leaves of the imperative tape."""
     leaves = tuple(tensor(concrete(x), requires_grad=True) for x in ins)
     outs, _ = _as_tuple(func(*leaves))
     who = f"tg.autograd.functional.{name}"
@@ -82,6 +83,21 @@ def _check_strict(name: str, func, ins: tuple) -> None:
             if g is None:
                 raise RuntimeError(f"{who}: {what} of the user-provided function is independent "
                                    f"of input {j}; this is not allowed in strict mode")
+    if name in ("hessian", "vhp", "hvp"):
+        firsts = sweep_grad([_sum_all(outs[0])], leaves, create_graph=True, allow_unused=True,
+                            link_constants=False)
+        for i, g in enumerate(firsts):
+            seconds = _tape_grad([_sum_all(g)], leaves, retain_graph=True, allow_unused=True) \
+                if isinstance(g, Tensor) and g._trace is IMPERATIVE else ()
+            if all(s is None for s in seconds):
+                raise RuntimeError(f"{who}: the gradient of the user-provided function with respect "
+                                   f"to input {i} is independent of the inputs (a function linear "
+                                   "in it, for example); this is not allowed in strict mode")
+            for j, s in enumerate(seconds if name == "hessian" else ()):
+                if s is None:
+                    raise RuntimeError(f"{who}: the gradient of the user-provided function with "
+                                       f"respect to input {i} is independent of input {j}; this "
+                                       "is not allowed in strict mode")
 
 
 def _sum_all(o):

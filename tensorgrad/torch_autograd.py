@@ -127,6 +127,18 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     ``materialize_grads=True`` (zeros). ``is_grads_batched=True`` takes ``grad_outputs``
     with a leading batch axis and returns gradients with it (one sweep for the batch).
     """
+    return sweep_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, only_inputs,
+                      allow_unused, is_grads_batched, materialize_grads)
+
+
+def sweep_grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
+               create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
+               is_grads_batched: bool = False, materialize_grads: bool = False, *,
+               link_constants: bool = True) -> tuple:
+    """:func:`grad`. ``link_constants=False`` leaves a ``create_graph`` gradient that came out
+    constant as it is, a plain array (not put on the tape after its input, see
+    :func:`tensorgrad.imperative_sweep.connected`): how a caller tells that it depends on no
+    input (``tg.autograd.functional``'s strict mode)."""
     name = "tg.autograd.grad"
     outs = _output_list(outputs, name, "outputs")
     ins = _tensors(inputs, name, "inputs")
@@ -191,7 +203,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
                        after_hooks=after if retained else None)
     found = [None if t._node not in leaves else torch_gradient(leaves[t._node], t.dtype, name)
              for t in ins]
-    if create_graph:  # (a constant gradient stays on the tape after its input, see connected)
+    if create_graph and link_constants:  # (a constant gradient stays on the tape after its input)
         found = [g if g is None else connected(g, t) for g, t in zip(found, ins)]
     if retained:
         fill_grads({n: after.get(n, g) for n, g in leaves.items() if n in retained}, retained,

@@ -217,6 +217,8 @@ def test_functional_vjp_jvp():
     np.testing.assert_allclose(F.jacobian(lambda a, b: (a * b, a + b * 2), (U, V), strict=True)[1][1],
                                2 * np.eye(2))
     F.hessian(lambda a: tg.sum(a ** 3), U, strict=True)
+    F.hessian(lambda a, b: tg.sum(a * a * b * b), (U, V), strict=True)  # (every block depends on both)
+    F.hvp(lambda a: tg.sum(tg.sin(a)), U, np.ones(2), strict=True)
     for call, match in [
             (lambda: F.vjp(lambda a, b: a * 2, (U, V), v=np.ones(2), strict=True),
              "the output of the user-provided function is independent of input 1"),
@@ -229,7 +231,15 @@ def test_functional_vjp_jvp():
             (lambda: F.hvp(lambda a, b: tg.sum(a * a), (U, V), (U, V), strict=True),
              "independent of input 1"),
             (lambda: F.jacobian(lambda a: a, U, strict=True, vectorize=True),
-             "strict=True and vectorize=True")]:
+             "strict=True and vectorize=True"),
+            # second order: a gradient that depends on no input (a linear function) or, for the
+            # Hessian, on one input less, as torch 2.13 refuses
+            (lambda: F.hessian(lambda a: tg.sum(a * 2.0), U, strict=True),
+             "gradient .* with respect to input 0 is independent of the inputs"),
+            (lambda: F.hvp(lambda a: tg.sum(a), U, np.ones(2), strict=True), "independent of the inputs"),
+            (lambda: F.vhp(lambda a: tg.sum(a * 3.0), U, np.ones(2), strict=True), "independent of the inputs"),
+            (lambda: F.hessian(lambda a, b: tg.sum(a * a * b), (U, V), strict=True),
+             "with respect to input 1 is independent of input 1")]:
         with pytest.raises(RuntimeError, match=match):
             call()
     with pytest.raises(NotImplementedError, match="forward-mode strategy needs vectorize=True"):
