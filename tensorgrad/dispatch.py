@@ -52,6 +52,7 @@ import numpy as np
 from .recording import no_out
 from .staging import is_staged, out_refused
 from .tensor import NUMPY_FUNCTIONS, Tensor, concrete, dtype_of
+from .torch_form import TORCH_FORM
 from .ufunc_keywords import UFUNC_KEYWORDS
 
 __all__ = ["numpy_path", "canonical_path", "is_traced", "no_rule_error", "deliver", "out_casting"]
@@ -458,6 +459,10 @@ def _with_keywords(name: str, inputs: tuple, out, kwargs: dict):
     ufunc = getattr(np, name, None)
     unknown = [k for k in kwargs if k not in _KEYWORD_NAMES]
     if unknown:
+        if TORCH_FORM and out is None:  # PyTorch's keyword (tg.logit(x, eps=1e-6)): its function
+            r = TORCH_FORM[0](name, inputs, kwargs, _KEYWORD_NAMES)
+            if r is not NotImplemented:
+                return r
         raise TypeError(f"{name}() got an unexpected keyword argument {unknown[0]!r}")
     if not isinstance(ufunc, np.ufunc) or ufunc.nin != len(inputs):
         if out is not None:

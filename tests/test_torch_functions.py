@@ -512,3 +512,15 @@ def test_searchsorted_of_a_stack_of_sorted_rows():
     assert tg.searchsorted(a, v, out_int32=True).dtype == np.int32
     with pytest.raises(ValueError, match="leading axes"):
         tg.searchsorted(a, v[0])
+
+
+def test_a_pytorch_keyword_of_a_one_input_function_calls_pytorchs_function():
+    # torch.logit(x, eps=): the input clamped to [eps, 1 - eps] first; NumPy's keywords stay
+    x = np.array([0.1, 0.5, 0.99])
+    clamped = np.clip(x, 0.2, 0.8)
+    np.testing.assert_allclose(tg.logit(x, eps=0.2), np.log(clamped / (1 - clamped)), rtol=1e-14)
+    g = tg.grad(lambda v: tg.sum(tg.logit(v, eps=0.2)))(x)
+    np.testing.assert_allclose(g, np.where((x > 0.2) & (x < 0.8), 1 / (x * (1 - x)), 0.0), rtol=1e-14)
+    np.testing.assert_allclose(tg.exp(x, dtype=np.float32), np.exp(x, dtype=np.float32))  # (a ufunc's own)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'epsilon'"):
+        tg.logit(x, epsilon=0.2)
