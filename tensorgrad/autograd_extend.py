@@ -8,7 +8,7 @@ returning ``g ↦ cotangent``, and ``defjvp(f, jvp_0, ...)`` with ``jvp(g, ans, 
 returning the output's tangent. They are tensorgrad's ``custom_vjp`` and ``custom_jvp``
 underneath, so the rules may themselves be differentiated when written with tensorgrad's
 functions. Differentiating in an argument that has no rule raises NotImplementedError, as
-autograd's, instead of giving a zero.
+autograd's, instead of giving a zero; a rule given as None is autograd's zero rule.
 """
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ from .tree import in_key_order, tree_flatten
 from .ops import astype
 from .tensor import Tensor, concrete, dtype_of, traced_level
 
-__all__ = ["primitive", "defvjp", "defjvp", "defvjp_argnum", "defjvp_argnum", "def_linear",
+__all__ = ["primitive", "defvjp", "defjvp", "defvjp_argnum", "defjvp_argnum", "defvjp_argnums",
+           "defjvp_argnums", "vspace", "VSpace", "def_linear",
            "notrace_primitive", "flatten", "check_grads", "combo_check", "check_vjp", "check_jvp",
            "check_equivalent", "sgd", "rmsprop", "adam", "extend", "misc", "test_util", "builtins"]
 
@@ -105,23 +106,77 @@ def _argnums(argnums, n: int):
     return range(n) if argnums is None else argnums
 
 
+class VSpace:
+    """autograd's ``vspace(value)``: the space a value lives in, with ``zeros()``, ``ones()``
+    and ``randn()`` of its shape and (floating) dtype, for any pytree of arrays."""
+
+    def __init__(self, value):
+        self.leaves, self.tree = tree_flatten(value)
+        self.shapes = [np.shape(concrete(v)) for v in self.leaves]
+        self.dtypes = [d if d.kind in "fc" else np.dtype(np.float64)
+                       for d in (np.dtype(dtype_of(concrete(v))) for v in self.leaves)]
+        self.shape = self.shapes[0] if len(self.leaves) == 1 and self.tree.num_nodes == 1 else None
+        self.dtype = self.dtypes[0] if self.shape is not None else None
+        self.size = int(sum(np.prod(s, dtype=np.int64) for s in self.shapes))
+        self.ndim = len(self.shape) if self.shape is not None else None
+        self.iscomplex = any(d.kind == "c" for d in self.dtypes)
+
+    def _filled(self, make):
+        from_leaves = [make(s, d) for s, d in zip(self.shapes, self.dtypes)]
+        return self.tree.unflatten(from_leaves)
+
+    def zeros(self):
+        return self._filled(lambda s, d: np.zeros(s, d))
+
+    def ones(self):
+        return self._filled(lambda s, d: np.ones(s, d))
+
+    def randn(self):
+        rng = np.random.default_rng()
+        return self._filled(lambda s, d: rng.standard_normal(s).astype(d))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, VSpace) and (self.tree, self.shapes, self.dtypes) == (
+            other.tree, other.shapes, other.dtypes)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"VSpace(shapes={self.shapes}, dtypes={[str(d) for d in self.dtypes]})"
+
+
+def vspace(value) -> VSpace:
+    """autograd's ``vspace``: ``vspace(x).zeros()`` is a zero cotangent shaped like ``x``."""
+    return VSpace(value)
+
+
+def _zero_vjp(k: int) -> Callable:
+    return lambda ans, *args, **kwargs: (lambda g: vspace(args[k]).zeros())
+
+
 def defvjp(fun: primitive, *vjpmakers, argnums=None) -> None:
     """autograd's ``defvjp(fun, vjpmaker_0, ...)``: ``vjpmaker_k(ans, *args, **kwargs)``
     returns the function ``g ↦`` the cotangent of argument ``k`` (or of ``argnums[k]``);
-    None leaves that argument without a rule."""
+    None gives that argument a zero cotangent, as autograd's. An argument beyond the makers
+    given has no rule: differentiating in it raises."""
     _check_primitive(fun, "defvjp")
     for k, maker in zip(_argnums(argnums, len(vjpmakers)), vjpmakers):
-        if maker is not None:
-            fun.vjpmakers[int(k)] = maker
+        fun.vjpmakers[int(k)] = _zero_vjp(int(k)) if maker is None else maker
 
 
 def defjvp(fun: primitive, *jvpfuns, argnums=None) -> None:
     """autograd's ``defjvp(fun, jvp_0, ...)``: ``jvp_k(g, ans, *args, **kwargs)`` returns the
-    output's tangent for the tangent ``g`` of argument ``k`` (or of ``argnums[k]``)."""
+    output's tangent for the tangent ``g`` of argument ``k`` (or of ``argnums[k]``); None is a
+    zero tangent and ``"same"`` is ``fun`` itself with ``g`` in argument ``k`` (a linear
+    argument), as autograd's."""
     _check_primitive(fun, "defjvp")
     for k, jvp in zip(_argnums(argnums, len(jvpfuns)), jvpfuns):
-        if jvp is not None:
-            fun.jvps[int(k)] = jvp
+        k = int(k)
+        if jvp is None:
+            jvp = (lambda g, ans, *args, **kwargs: vspace(ans).zeros())
+        elif isinstance(jvp, str) and jvp == "same":
+            jvp = (lambda g, ans, *args, _k=k, **kwargs: fun(*args[:_k], g, *args[_k + 1:], **kwargs))
+        fun.jvps[k] = jvp
 
 
 def defvjp_argnum(fun: primitive, vjpmaker: Callable) -> None:
@@ -129,6 +184,21 @@ def defvjp_argnum(fun: primitive, vjpmaker: Callable) -> None:
     one maker for every argument."""
     _check_primitive(fun, "defvjp_argnum")
     fun.vjpmakers = _EveryArg(lambda k: (lambda ans, *args, **kwargs: vjpmaker(k, ans, args, kwargs)))
+
+
+def defvjp_argnums(fun: primitive, vjpmaker: Callable) -> None:
+    """autograd's ``defvjp_argnums(fun, vjpmaker)`` with ``vjpmaker(argnums, ans, args,
+    kwargs)`` returning ``g ↦`` the cotangents of those arguments (asked here one at a time)."""
+    _check_primitive(fun, "defvjp_argnums")
+    fun.vjpmakers = _EveryArg(lambda k: (lambda ans, *args, **kwargs: (
+        lambda g: vjpmaker((k,), ans, args, kwargs)(g)[0])))
+
+
+def defjvp_argnums(fun: primitive, jvpmaker: Callable) -> None:
+    """autograd's ``defjvp_argnums(fun, jvpmaker)`` with ``jvpmaker(argnums, gs, ans, args,
+    kwargs)`` returning the output's tangent for the tangents ``gs`` of those arguments."""
+    _check_primitive(fun, "defjvp_argnums")
+    fun.jvps = _EveryArg(lambda k: (lambda g, ans, *args, **kwargs: jvpmaker((k,), (g,), ans, args, kwargs)))
 
 
 def defjvp_argnum(fun: primitive, jvpmaker: Callable) -> None:
@@ -324,10 +394,11 @@ def namespace(name: str, doc: str, **members) -> ModuleType:
 
 
 extend = namespace("extend", "HIPS autograd's autograd.extend: primitive, defvjp, defjvp, "
-                    "defvjp_argnum, defjvp_argnum, def_linear, notrace_primitive.",
+                    "defvjp_argnum(s), defjvp_argnum(s), def_linear, notrace_primitive, vspace.",
                     primitive=primitive, defvjp=defvjp, defjvp=defjvp, defvjp_argnum=defvjp_argnum,
-                    defjvp_argnum=defjvp_argnum, def_linear=def_linear,
-                    notrace_primitive=notrace_primitive)
+                    defjvp_argnum=defjvp_argnum, defvjp_argnums=defvjp_argnums,
+                    defjvp_argnums=defjvp_argnums, def_linear=def_linear,
+                    notrace_primitive=notrace_primitive, vspace=vspace, VSpace=VSpace)
 optimizers = namespace("misc.optimizers", "HIPS autograd's autograd.misc.optimizers: sgd, "
                         "rmsprop, adam.", sgd=sgd, rmsprop=rmsprop, adam=adam)
 misc = namespace("misc", "HIPS autograd's autograd.misc: flatten, optimizers.", flatten=flatten,

@@ -366,8 +366,7 @@ def test_autograd_extend_misc_and_test_util():
         return a * b * c
     defvjp(mul3, lambda ans, a, b, c: lambda g: g * b * c, None, lambda ans, a, b, c: lambda g: g * a * b)
     assert A.grad(lambda c: mul3(1.0, 2.0, c))(1.5) == 2.0
-    with pytest.raises(NotImplementedError, match="argnum 1"):
-        A.grad(lambda b: mul3(1.0, b, 3.0))(1.5)  # no rule: an error, never a zero
+    assert A.grad(lambda b: mul3(1.0, b, 3.0))(1.5) == 0.0  # None: autograd's zero rule
 
     @primitive
     def cube(v):
@@ -526,3 +525,32 @@ def test_autograd_test_util_builtins_and_differential_operators_modules():
     np.testing.assert_array_equal(
         A.grad(lambda x: tg.sum(x) if ag_isinstance(x, np.ndarray) else 0.0 * tg.sum(x))(np.ones(2)),
         [1.0, 1.0])
+
+
+def test_extend_none_rules_are_zero_and_the_argnums_forms_and_vspace():
+    # autograd's defvjp(f, None, ...) and defjvp(f, None, ...): a zero cotangent or tangent for
+    # that argument; "same": the function itself (linear in that argument)
+    ext = tg.autograd.extend
+    f = ext.primitive(lambda x, y: x * y)
+    ext.defvjp(f, None, lambda ans, x, y: lambda g: g * x)
+    ext.defjvp(f, None, "same")
+    gx, gy = tg.autograd.grad(lambda x, y: f(x, y), (0, 1))(2.0, 3.0)
+    assert float(gx) == 0.0 and float(gy) == 2.0
+    _, t = tg.jvp(lambda y: f(2.0, y), (3.0,), (1.0,))
+    assert float(t) == 2.0
+    _, t = tg.jvp(lambda x: f(x, 3.0), (2.0,), (1.0,))
+    assert float(t) == 0.0
+    h = ext.primitive(lambda x, y: x * y)
+    ext.defvjp_argnums(h, lambda argnums, ans, args, kwargs: lambda g: tuple(g * args[1 - i] for i in argnums))
+    ext.defjvp_argnums(h, lambda argnums, gs, ans, args, kwargs: sum(g * args[1 - i] for i, g in zip(argnums, gs)))
+    gx, gy = tg.autograd.grad(lambda x, y: h(x, y) * y, (0, 1))(2.0, 3.0)
+    assert (float(gx), float(gy)) == (9.0, 12.0)
+    _, t = tg.jvp(lambda x, y: h(x, y), (2.0, 3.0), (1.0, 1.0))
+    assert float(t) == 5.0
+    z = ext.vspace({"a": np.ones((2, 3), np.float32), "b": [1.0]}).zeros()
+    assert z["a"].shape == (2, 3) and z["a"].dtype == np.float32 and z["b"][0] == 0.0
+    assert ext.vspace(np.arange(3)).ones().dtype == np.float64  # (a float space for integers)
+    g = ext.primitive(lambda x, y: x + y)
+    ext.defvjp(g, lambda ans, x, y: lambda c: c)  # no maker for argument 1: it raises
+    with pytest.raises(NotImplementedError, match="argnum 1"):
+        tg.autograd.grad(lambda x, y: g(x, y), 1)(1.0, 2.0)
