@@ -430,3 +430,15 @@ def test_extreme_parameters_keep_their_digits():
     h = 1e3
     fd = (sst.chi2.cdf(1e9, 1e9 + h) - sst.chi2.cdf(1e9, 1e9 - h)) / (2 * h)
     assert np.isclose(g, fd, rtol=1e-4)
+
+
+@pytest.mark.parametrize("df", [0.7, 1.0, 3.0, 30.0, 1e6, np.inf])
+@pytest.mark.parametrize("fn", ["cdf", "sf", "logcdf", "logsf"])
+def test_student_t_tails_match_scipy_far_out_and_near_the_median(fn, df):
+    # (HIPS autograd's and SciPy's t.cdf; JAX's t has only pdf and logpdf)
+    x = np.array([-50.0, -3.0, -2.1, -0.5, 0.0, 0.1, 0.5, 2.0, 7.0, 1e3, np.inf, -np.inf])
+    got, want = getattr(st.t, fn)(x, df, 0.3, 1.7), getattr(sst.t, fn)(x, df, 0.3, 1.7)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=0)
+    if fn == "cdf" and np.isfinite(df):  # its derivative in x is the density
+        g = tg.grad(lambda v: tg.sum(st.t.cdf(v, df, 0.3, 1.7)))(x[:10])
+        np.testing.assert_allclose(g, sst.t.pdf(x[:10], df, 0.3, 1.7), rtol=1e-9, atol=1e-300)

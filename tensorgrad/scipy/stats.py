@@ -64,7 +64,7 @@ from ..ops.linalg_ops import solve
 from ..ops.selection import diagonal
 from ..ops.shape import expand_dims, getitem, swapaxes
 from ..ops.special_fns import betaln, gammaln, log_ndtr, logit, ndtr, ndtri
-from ..ops.special_fns2 import gammaincc
+from ..ops.special_fns2 import betainc, gammaincc
 from ..tensor import dtype_of, ndim_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._stats_base import (_INF, _LOG2, _LOG_2PI, _NAN, _PI, _and, _beta_tails, _distribution,
@@ -338,6 +338,45 @@ class t:
 
     def pdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
         return exp(t.logpdf(x, df, loc, scale))
+
+    def _tails(x, df, loc, scale):
+        """(cdf, sf, ok): from the mass beyond |z|, P(T > |z|), as ½·betainc(ν/2, ½, ν/(ν + z²))
+        for |z| ≥ 2, else ½ − ½·betainc(½, ν/2, z²/(ν + z²)) (Cephes' split: the tail keeps
+        its relative precision however small, the middle its digits near the median); the
+        normal tails for df = inf. Differentiable in x, loc and scale (betainc is not in its
+        parameters, as in JAX)."""
+        x, df, loc, scale = _floats(x, df, loc, scale)
+        s, ok_s = _positive(scale)
+        ok_df = df > 0
+        normal = isinf(df)
+        nu = _safe(_or(logical_not(ok_df), normal), df)
+        z = _z(x, loc, s)
+        end = isinf(z)
+        zz = _safe(end, z, 0.0) ** 2
+        near = zz < 4.0
+        tail = where(near, 0.5 - 0.5 * betainc(0.5, 0.5 * nu, _safe(logical_not(near), zz / (nu + zz), 0.5)),
+                     0.5 * betainc(0.5 * nu, 0.5, _safe(near, nu / (nu + zz), 0.5)))
+        tail = where(end, 0.0, tail)
+        zn = _safe(logical_not(normal), z, 0.0)
+        cdf = where(normal, ndtr(zn), where(z < 0, tail, 1.0 - tail))
+        sf = where(normal, ndtr(-zn), where(z < 0, 1.0 - tail, tail))
+        return cdf, sf, _and(ok_s, ok_df)
+
+    def cdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        cdf, _, ok = t._tails(x, df, loc, scale)
+        return _valid(ok, cdf)
+
+    def sf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        _, sf, ok = t._tails(x, df, loc, scale)
+        return _valid(ok, sf)
+
+    def logcdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        cdf, sf, ok = t._tails(x, df, loc, scale)
+        return _valid(ok, _log_tails(cdf, sf)[0])
+
+    def logsf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+        cdf, sf, ok = t._tails(x, df, loc, scale)
+        return _valid(ok, _log_tails(cdf, sf)[1])
 
 
 @_distribution
