@@ -451,7 +451,7 @@ def _sort_of(orig):
         dim, descending = kwargs.get("dim", -1), kwargs.get("descending", False)
         if not self.shape:  # a 0-d tensor: itself, at index 0 (dim 0 or -1, as PyTorch's)
             dim_of("sort", 0 if dim is None else dim, 0)
-            return _to_0d(sort(tgo.reshape(self, (1,)), dim=0, descending=descending))
+            return to_0d(sort(tgo.reshape(self, (1,)), dim=0, descending=descending))
         if dim is None:
             self, dim = tgo.reshape(self, (-1,)), 0
         idx = tgo.astype(tgo.argsort(self, axis=dim, descending=bool(descending)), np.int64)
@@ -464,7 +464,7 @@ def _argsort_of(orig):
         if args[1:2] and isinstance(args[1], (bool, np.bool_)):
             kwargs["descending"], args = args[1], args[:1] + args[2:]
         if not self.shape and not args and torch_style(self):  # PyTorch's 0-d: 0-d indices
-            return _to_0d(argsort(tgo.reshape(self, (1,)), **kwargs))
+            return to_0d(argsort(tgo.reshape(self, (1,)), **kwargs))
         if "dim" in kwargs or "descending" in kwargs:
             kwargs = _aliases("argsort", kwargs)
             kwargs.setdefault("axis", args[0] if args else -1)
@@ -585,7 +585,8 @@ def _first_axis(d) -> bool:
                             and k in (0, -1) for k in ds)
 
 
-def _to_0d(r):
+def to_0d(r):
+    """``r`` (a result, or a tuple of them) with each array of one entry made 0-d."""
     return each_result(lambda v: tgo.reshape(v, ()) if isinstance(v, _ARRAYS) and np.size(v) == 1
                         and np.ndim(v) else v, r)
 
@@ -607,7 +608,7 @@ def _torch_dims(name, fn, pos, empty_is_all):
         if empty_is_all and isinstance(d, (list, tuple)) and not d and "dim" in kwargs:
             return fn(self, *args, **{**kwargs, "dim": None})
         if self.ndim == 0 and _first_axis(d):
-            return _to_0d(fn(tgo.reshape(self, (1,)), *args, **kwargs))
+            return to_0d(fn(tgo.reshape(self, (1,)), *args, **kwargs))
         return fn(self, *args, **kwargs)
     m.__name__ = m.__qualname__ = name
     m.__doc__ = fn.__doc__

@@ -252,6 +252,12 @@ def bincount(self, weights=None, minlength=0):
     return tgo.bincount(self, weights, minlength=minlength)
 
 
+def constant_tensor(r):
+    """A NumPy array ``r`` as a constant tensor of PyTorch's, as its functions return one (a
+    traced value, which is a tensor already, passes as it is)."""
+    return torch_made(r) if type(r) is np.ndarray else r
+
+
 @method("histc")
 def histc(self, bins=100, min=0, max=0):  # noqa: A002  (PyTorch's names)
     """Counts in ``bins`` equal bins over [min, max] (the data's range when both are 0;
@@ -265,7 +271,7 @@ def histc(self, bins=100, min=0, max=0):  # noqa: A002  (PyTorch's names)
     if lo > hi:
         raise ValueError(f"Tensor.histc: min {lo} is greater than max {hi}")
     r = tgo.astype(tgo.histogram(tgo.stop_gradient(self), int(bins), range=(lo, hi))[0], self.dtype)
-    return torch_made(r) if type(r) is np.ndarray else r  # (a constant tensor, as PyTorch's)
+    return constant_tensor(r)
 
 
 Histogram = collections.namedtuple("histogram", ["hist", "bin_edges"])
@@ -278,9 +284,7 @@ def histogram(self, bins=100, *, range=None, weight=None, density=False):  # noq
     hist, edges = tgo.histogram(tgo.stop_gradient(self), bins if isinstance(bins, int) else tgo.stop_gradient(bins),
                                 range=range, weights=None if weight is None else tgo.stop_gradient(weight),
                                 density=bool(density))
-    made = [torch_made(r) if type(r) is np.ndarray else r
-            for r in (tgo.astype(hist, self.dtype), tgo.astype(edges, self.dtype))]
-    return Histogram(*made)
+    return Histogram(constant_tensor(tgo.astype(hist, self.dtype)), constant_tensor(tgo.astype(edges, self.dtype)))
 
 
 @method("unique")

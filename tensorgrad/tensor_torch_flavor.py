@@ -141,8 +141,8 @@ def _put(orig):
 
 def _torch_put(self, index, source, accumulate=False):
     flat, at = tgo.reshape(self, (-1,)), tgo.reshape(index, (-1,))
-    if np.dtype(getattr(at, "dtype", np.asarray(at).dtype)).kind not in "iu":
-        raise TypeError(f"Tensor.put: index must hold integers, got dtype {np.result_type(at)}")
+    if np.dtype(at.dtype).kind not in "iu":
+        raise TypeError(f"Tensor.put: index must hold integers, got dtype {at.dtype}")
     src = tgo.reshape(source, (-1,))
     if src.shape != at.shape:
         raise ValueError(f"Tensor.put: source has {src.shape[0]} entries for {at.shape[0]} indices")
@@ -206,7 +206,7 @@ def _in_int64(fn):
     @functools.wraps(fn)
     def f(*args, **kwargs):
         x = args[0] if args else None
-        if type(x) is Tensor and np.dtype(x.dtype).kind == "u" and "dtype" not in kwargs \
+        if type(x) is Tensor and "dtype" not in kwargs and np.dtype(x.dtype).kind == "u" \
                 and torch_style(x) and not any(isinstance(a, (type, np.dtype, str)) for a in args[1:]):
             kwargs["dtype"] = np.int64
         return fn(*args, **kwargs)

@@ -33,6 +33,8 @@ from .ops.complex_ops import imag_part as _imag, make_complex as _make_complex, 
 from .ops.norms import vector_norm as _vector_norm
 from .staging import Staged
 from .tensor import Tensor, concrete, shape_of, torch_made, torch_style
+from .tensor_torch import to_0d
+from .tensor_torch_extra import constant_tensor
 from .tensor_torch_more import each_result
 
 __all__ = ["mul", "div", "sub", "unsqueeze", "flatten", "chunk", "topk", "clamp", "mm", "bmm", "mv", "narrow",
@@ -108,8 +110,7 @@ def _creating(call):
     ``arange(end=4)``): a new constant array is a tensor of PyTorch's, as ``torch.linspace``
     returns (``.var()`` is then PyTorch's)."""
     def made(*args, **kwargs):
-        out = call(*args, **kwargs)
-        return torch_made(out) if type(out) is np.ndarray else out
+        return constant_tensor(call(*args, **kwargs))
     return made
 
 
@@ -194,7 +195,7 @@ def _one_entry(call, args: tuple, kwargs: dict):
     parts = r if isinstance(r, tuple) else (r,)
     if not all(isinstance(v, (Tensor, np.ndarray, np.generic)) and v.ndim <= 1 for v in parts):
         return NotImplemented
-    return each_result(lambda v: _ops.reshape(v, ()) if v.ndim and v.size == 1 else v, r)
+    return to_0d(r)
 
 
 _torch_form_module.ONE_ENTRY.append(_one_entry)
