@@ -413,6 +413,9 @@ def cholesky_inverse(self, upper=False):
     ``upper=True``), as PyTorch's: ``L⁻ᴴ L⁻¹`` from one triangular solve. Only that triangle is
     read, so only it gets a gradient (PyTorch's formula gives the other triangle one too, as if
     its entries were part of the factor)."""
+    if self.ndim < 2 or self.shape[-1] != self.shape[-2]:
+        raise ValueError(f"Tensor.cholesky_inverse: needs a square factor (or a stack of them), "
+                         f"got shape {tuple(self.shape)}")
     n = self.shape[-1]
     eye = tgo.broadcast_to(tgo.eye(n, dtype=self.dtype), tuple(self.shape))
     f = _linalg.solve_triangular(self, eye, upper=bool(upper))  # L⁻¹ (or U⁻¹)

@@ -29,6 +29,7 @@ from . import registry as _registry
 from . import torch_form as _torch_form_module
 from .autograd_function import RuleArray
 from .imperative import tensor
+from .op_errors import naming
 from .ops.complex_ops import imag_part as _imag, make_complex as _make_complex, real_part as _real
 from .ops.norms import vector_norm as _vector_norm
 from .staging import Staged
@@ -160,7 +161,8 @@ def _triangle_indices(numpy_fn):
     """``torch.tril_indices`` / ``triu_indices(row, col, offset=0)``: one (2, N) tensor."""
     def call(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None):
         return torch_made(np.stack(numpy_fn(row, offset, col)).astype(dtype or np.int64))
-    return call
+    call.__name__ = call.__qualname__ = numpy_fn.__name__
+    return naming(call)  # (its errors name it)
 
 
 #: PyTorch's functions that NumPy's of the same name serve: PyTorch's keywords (NumPy's lack

@@ -436,6 +436,8 @@ def test_triangle_indices_take_pytorchs_keywords():
             np.testing.assert_array_equal(got, want)
         with pytest.raises(TypeError, match=name):
             getattr(tg, name)(3, kk=1)
+        with pytest.raises(TypeError, match=name):  # (PyTorch's form needs col)
+            getattr(tg, name)(3, offset=1)
 
 
 @pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
@@ -482,6 +484,8 @@ def test_cholesky_inverse_triangular_solve_addmv_addr():
     (tg.cholesky_inverse(t) * tg.tensor(w)).sum().backward()
     np.testing.assert_allclose(t.grad[low], central_difference_gradient(of_triangle, L[0][low]), rtol=1e-6)
     np.testing.assert_array_equal(np.triu(t.grad, 1), 0.0)
+    with pytest.raises(ValueError, match=r"cholesky_inverse: needs a square factor .* shape \(2, 3\)"):
+        tg.cholesky_inverse(tg.tensor(np.ones((2, 3))))
     # triangular_solve(b, A): (X, a copy of A), the triangle of A (transposed, unit) solving
     A = L + np.triu(RNG.normal(size=(3, 3)), 1)  # (entries above the diagonal are not read)
     x, cc = tg.triangular_solve(tg.tensor(b), tg.tensor(A), upper=False)
