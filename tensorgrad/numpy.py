@@ -77,22 +77,25 @@ def _arrays_in(args, kwargs) -> list | None:
     return out
 
 
-def _as_tensor(v, inputs: list | None):
+def _as_tensor(v, inputs: list | None, name: str = "", first=None):
     """One result entry as JAX gives it: a NumPy array or scalar of numbers becomes a
     constant Tensor, copied unless it is new memory: it owns its data and is none of the
     input arrays (``inputs``; None: an input may be any array-like, so always copied)."""
     if isinstance(v, np.ndarray):
-        if v.dtype.kind in "OUSV":
-            return v
+        if v.dtype.kind in "OUSV":  # (not a JAX value: jax.numpy refuses to make one)
+            raise TypeError(f"{name or 'tensorgrad.numpy'}: the result would be an array of "
+                            f"dtype {v.dtype} (from a value of type "
+                            f"{type(first).__name__}); tensorgrad.numpy's arrays, as "
+                            "jax.numpy's, hold numbers only")
         if inputs is None or not v.flags.owndata or any(v is a for a in inputs):
             v = v.copy()
         return Tensor(v if type(v) is np.ndarray else v.view(np.ndarray))
     if isinstance(v, (np.number, np.bool_)):
         return Tensor(np.asarray(v))
     if isinstance(v, list):
-        return [_as_tensor(x, inputs) for x in v]
+        return [_as_tensor(x, inputs, name, first) for x in v]
     if isinstance(v, tuple):
-        return each_result(lambda x: _as_tensor(x, inputs), v)
+        return each_result(lambda x: _as_tensor(x, inputs, name, first), v)
     return v
 
 
@@ -109,7 +112,9 @@ def _jax_function(fn, returns_function: bool = False, where: str = "", name: str
         if kwargs.get("copy") is False:  # (JAX's arrays are immutable: copy=False never raises)
             kwargs = {**kwargs, "copy": None}
         r = fn(*args, **kwargs)
-        return _jax_function(r) if returns_function else _as_tensor(r, _arrays_in(args, kwargs))
+        if returns_function:
+            return _jax_function(r)
+        return _as_tensor(r, _arrays_in(args, kwargs), name or fn.__name__, args[0] if args else None)
     call.__wrapped__ = fn
     if where:  # (pickled by reference: tensorgrad.numpy.tanh, tensorgrad.numpy.add.outer, ...)
         call.__module__, call.__qualname__ = where, name
