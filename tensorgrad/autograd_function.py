@@ -46,9 +46,9 @@ __all__ = ["Function", "FunctionCtx", "once_differentiable", "RuleArray", "GradA
 
 class RuleArray(np.ndarray):
     """What a Function's ``forward`` and ``backward`` receive for a NumPy array: the same
-    array (a view, no copy; NumPy's semantics, item assignment included) with PyTorch's
-    Tensor extras, so a Function ported from PyTorch runs unchanged. Results are handed
-    back to the tape as plain arrays."""
+    array (a view, no copy; item assignment writes into it) with PyTorch's Tensor methods and
+    meanings (tensorgrad.tensor_torch_flavor), so a Function ported from PyTorch runs
+    unchanged. Results are handed back to the tape as plain arrays."""
 
     torch_api = True  # (PyTorch's meaning of t.std(), t.max(1), ...: tensorgrad.flavor)
 
@@ -96,7 +96,7 @@ def _written(value, what: str):
 
 class GradArray(RuleArray):
     """What ``.grad`` and ``tg.autograd.grad`` hand out: the gradient's NumPy array itself
-    (NumPy's semantics; writes reach ``.grad``) with PyTorch's Tensor methods, so ported
+    (writes reach ``.grad``) with PyTorch's Tensor methods and meanings, so ported
     code such as ``w.grad.zero_()``, ``w.grad.data.zero_()``, ``g.norm()`` or
     ``g.clone()`` runs unchanged. Methods give GradArrays again (for chained calls);
     arithmetic and NumPy's functions give plain arrays, as for any gradient."""
@@ -224,13 +224,11 @@ def _checked(cls: type, name: str, writes: bool = False):
     """``cls``'s method ``name`` for ParamArray, first checking the array is still its
     Module's parameter (a write to a replaced one would be lost, a read gives old values).
     A write (``writes``) makes jitted functions trace again (see :func:`_param_written`)."""
-    base = getattr(cls, name)
-
-    def op(self, *args, **kwargs):
+    def op(self, *args, **kwargs):  # (cls's method as it is then: tensor_torch_flavor wraps some)
         _hooks.PARAM_FLAG[3](self, name)
         if writes:
             _param_written()
-        return base(self, *args, **kwargs)
+        return getattr(cls, name)(self, *args, **kwargs)
     op.__name__ = name
     return op
 
@@ -322,14 +320,14 @@ class ParamArray(GradArray):
         super().__setitem__(key, value)
 
     __iadd__, __isub__, __imul__, __itruediv__, __ipow__, __ifloordiv__, __imod__, fill, put, \
-        sort, partition = (_checked(np.ndarray, n, writes=True) for n in (
+        partition = (_checked(np.ndarray, n, writes=True) for n in (
             "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__", "__ifloordiv__",
-            "__imod__", "fill", "put", "sort", "partition"))
-    # (reads of its old values: refused too)
+            "__imod__", "fill", "put", "partition"))
+    # (reads of its old values: refused too; sort is PyTorch's, (values, indices))
     __getitem__, item, tolist, copy, __copy__, __deepcopy__, __float__, __int__, detach, clone, \
-        numpy = (_checked(GradArray, n) for n in (
+        numpy, sort = (_checked(GradArray, n) for n in (
             "__getitem__", "item", "tolist", "copy", "__copy__", "__deepcopy__", "__float__",
-            "__int__", "detach", "clone", "numpy"))
+            "__int__", "detach", "clone", "numpy", "sort"))
 
 
 _hooks.use_grad_view(RuleArray, GradArray, DataArray, ParamArray)  # (tensor hooks see gradients as RuleArrays)

@@ -14,8 +14,9 @@ meaning of the API that made it:
   one of them, also inside a transform applied to one (``tensorgrad.func.grad(f)(t)``,
   ``tg.vmap(f)(t)``); for the top-level functions (``tg.max(t.data, 1)``) also the arrays
   PyTorch's API hands out (``t.grad``, ``t.data``, ``model.parameters()``, what a
-  ``tg.autograd.Function``'s rules see), whose own methods keep NumPy's meaning, since NumPy's
-  functions call them (``np.tile`` calls ``a.repeat(n, 0)``);
+  ``tg.autograd.Function``'s rules see), in their own methods too; NumPy's functions, which
+  call those methods with NumPy's meaning (``np.tile`` calls ``a.repeat(n, 0)``), are given
+  them as plain arrays;
 * NumPy's (JAX's for ``+=``): everything else, that is ``tensorgrad.numpy`` (``jnp``) arrays and
   the values a transform traces when it was given NumPy arrays (``tg.grad(f)(x)``), until one of
   them meets a tensor of PyTorch's API (a closure): from there on that trace follows PyTorch, as

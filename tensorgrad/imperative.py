@@ -26,6 +26,7 @@ from .recording import (IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_
 from .ops.creation import leaf
 from .registry import Op
 from .staging import is_staged
+from .torch_form import RULE_ARRAYS
 from .tensor import Tensor, concrete, dtype_of, shape_of, torch_made, traced_level, undual
 from .tensor_views import write_through, wrote
 from .torch_updates import operator_update
@@ -536,10 +537,12 @@ class rule_mode:
     def __enter__(self):
         self._found = enter_grad_mode(no_grad_depth() + 1)
         _grad_state.exempt += 1
+        RULE_ARRAYS[1] += 1
         return self
 
     def __exit__(self, *exc):
         _grad_state.exempt -= 1
+        RULE_ARRAYS[1] -= 1
         exit_grad_mode(self._found)
         return False
 

@@ -11,7 +11,7 @@ import re
 from typing import Callable
 
 from . import staging
-from .torch_form import one_entry
+from .torch_form import RULE_ARRAYS, as_rule_arrays, one_entry
 
 
 def named_error(name: str, exc: Exception) -> Exception:
@@ -45,7 +45,8 @@ def naming(f: Callable, other_form: Callable | None = None) -> Callable:
     @functools.wraps(f)
     def published(*args, **kwargs):
         try:
-            return f(*args, **kwargs)
+            out = f(*args, **kwargs)
+            return out if not RULE_ARRAYS[1] else as_rule_arrays(out, args)
         except (ValueError, TypeError, IndexError) as exc:
             if other_form is not None and kwargs and isinstance(exc, TypeError):
                 out = other_form(args, kwargs)

@@ -26,6 +26,7 @@ from .guards import Held, frozen
 from .jit_aot import note_constants
 from .sweep import node_jvp
 from .tensor import Tensor, as_numpy_args, dtype_of, shape_of, torch_made, torch_style
+from .torch_form import RULE_ARRAYS, as_rule_arrays
 from .ufunc_keywords import shown_as, with_keywords
 
 __all__ = ["bind", "call_forward", "ReverseTrace", "ForwardTrace", "Node", "leaf_node",
@@ -641,9 +642,10 @@ def call_forward(op, vals, params):
         if type(v) is np.ndarray and v.dtype.kind in "OUS":  # void: JAX's float0 zeros pass)
             raise _describe(op, vals, params, TypeError(""))
     try:
-        return op.forward(*vals, *params) if not debug.enabled else debug.forward(op, vals, params)
+        out = op.forward(*vals, *params) if not debug.enabled else debug.forward(op, vals, params)
     except OP_ERRORS as exc:
         raise _describe(op, vals, params, exc) from exc
+    return out if not RULE_ARRAYS[1] else as_rule_arrays(out, vals)
 
 
 def _staged_forward(op, s, vals, params):

@@ -7,7 +7,9 @@ gives PyTorch's meaning to its positional calls too: ``t.std()`` and ``t.var(0)`
 ``t.max(1)`` / ``t.min(0)`` return ``(values, indices)``, ``m.transpose(0, 1)`` swaps,
 ``t.repeat(2, 1)`` tiles, ``t.sort()`` returns ``(values, indices)``, ``t.squeeze(0)`` leaves
 an axis longer than 1 alone, ``t.nonzero()`` is the ``(n, ndim)`` index tensor. NumPy's
-keywords (``axis=``, ``ddof=``, ``keepdims=``, ...) still select NumPy's meaning.
+keywords (``axis=``, ``ddof=``, ``keepdims=``, ...) still select NumPy's meaning. So do the
+arrays PyTorch's API hands out (RuleArray and its subclasses: ``t.grad``, ``t.data``,
+parameters, a custom Function's rules' arrays), which NumPy's functions see as plain arrays.
 
 The top-level functions of those names follow their first argument the same way, as
 PyTorch's ``torch.max(t, 1)`` does (:func:`functions`): ``tg.max(t, 1)``, ``tg.std(t)``,
@@ -26,10 +28,13 @@ import functools
 import numpy as np
 
 from . import ops as tgo
+from . import torch_form
+from .autograd_function import RuleArray
 from . import tensor_torch, tensor_view_methods  # noqa: F401  (install the methods wrapped here:
 # the view methods record their calls for replay, which must see PyTorch's keywords)
 from .flavor import torch_style
 from .tensor import Tensor, torch_made
+from .tensor_torch_more import each_result
 
 __all__: list = []
 
@@ -150,17 +155,51 @@ def _torch_put(self, index, source, accumulate=False):
     return tgo.reshape(out, tuple(self.shape))
 
 
-for _name, _wrap in (("std", _spread), ("var", _spread), ("put", _put),
-                     ("max", lambda orig: _extremum(orig, tgo.maximum)),
-                     ("min", lambda orig: _extremum(orig, tgo.minimum)),
-                     ("transpose", _transpose), ("repeat", _repeat), ("sort", _sort),
-                     ("squeeze", _squeeze), ("nonzero", _nonzero)):
-    _orig = getattr(Tensor, _name)
-    _m = _wrap(_orig)
-    _m.__name__ = _m.__qualname__ = _name
-    _m.__doc__ = getattr(_orig, "__doc__", None)
-    setattr(Tensor, _name, _m)
-del _name, _wrap, _orig, _m
+def _as_own(m):
+    """A method of the arrays PyTorch's API hands out: ndarray results as the array's class."""
+    def method(self, *args, **kwargs):
+        to = getattr(type(self), "results_as", type(self))
+        return each_result(lambda v: v.view(to) if type(v) is np.ndarray else v,
+                           m(self, *args, **kwargs))
+    return method
+
+
+def _plain(v):
+    if isinstance(v, RuleArray):
+        return v.view(np.ndarray)
+    return type(v)(_plain(x) for x in v) if type(v) in (list, tuple) else v
+
+
+def _numpy_function(self, func, types, args, kwargs):
+    """NumPy's functions see the arrays PyTorch's API hands out as plain arrays: they call the
+    shared method names with NumPy's meaning (``np.tile`` calls ``a.repeat(n, 0)``, ``np.unique``
+    ``ar.sort()``). Their results are plain arrays (a Function's rules get RuleArrays)."""
+    out = func(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()})
+    if type(self) is not RuleArray:
+        return out
+    return each_result(lambda v: v.view(RuleArray) if type(v) is np.ndarray else v, out)
+
+
+_WRAPS = (("std", _spread), ("var", _spread), ("put", _put),
+          ("max", lambda orig: _extremum(orig, tgo.maximum)),
+          ("min", lambda orig: _extremum(orig, tgo.minimum)),
+          ("transpose", _transpose), ("repeat", _repeat), ("sort", _sort),
+          ("squeeze", _squeeze), ("nonzero", _nonzero))
+for _cls in (Tensor, RuleArray):
+    for _name, _wrap in _WRAPS:
+        if _cls is RuleArray and _name == "put":  # (NumPy's in place: a gradient takes writes)
+            continue
+        _orig = getattr(_cls, _name)
+        _m = _wrap(_orig) if _cls is Tensor else _as_own(_wrap(_orig))
+        _m.__name__ = _m.__qualname__ = _name
+        _m.__doc__ = getattr(_orig, "__doc__", None)
+        setattr(_cls, _name, _m)
+del _cls, _name, _wrap, _orig, _m
+# (the arrays of .grad, .data, parameters and a Function's rules follow PyTorch in their own
+# methods too, and NumPy's functions get plain arrays; tg's functions keep RuleArrays in rules)
+RuleArray.__array_function__ = _numpy_function
+RuleArray.at = property(tgo.at, doc="JAX's out-of-place updates, ``a.at[i].add(v)``: ``tg.at(a)``.")
+torch_form.RULE_ARRAYS[0] = RuleArray
 
 
 #: the top-level functions whose first argument chooses the meaning (its method of that name)
@@ -177,7 +216,7 @@ def _following(name: str, fn):
         if args and _torch_call(args[0], kwargs):
             first = args[0]
             if type(first) is not Tensor:  # an array PyTorch's API hands out (t.data, t.grad):
-                first = torch_made(np.asarray(first))  # its own methods stay NumPy's
+                first = torch_made(np.asarray(first))  # a tensor's result, as PyTorch's
             return getattr(first, name)(*args[1:], **kwargs)
         return fn(*args, **kwargs)
     f.numpy_meaning = fn  # (what tensorgrad.numpy, JAX's namespace, serves: NumPy's meaning)
@@ -190,9 +229,9 @@ def _meshgrid(fn):
     @functools.wraps(fn)
     def meshgrid(*xi, **kwargs):
         if len(xi) == 1 and isinstance(xi[0], (list, tuple)) and xi[0] and all(
-                type(x) is Tensor and torch_style(x) for x in xi[0]):
+                torch_style(x) for x in xi[0]):
             xi = tuple(xi[0])
-        if "indexing" not in kwargs and any(type(x) is Tensor and torch_style(x) for x in xi):
+        if "indexing" not in kwargs and any(torch_style(x) for x in xi):
             kwargs["indexing"] = "ij"
         return fn(*xi, **kwargs)
     meshgrid.numpy_meaning = fn

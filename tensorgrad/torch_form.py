@@ -20,6 +20,27 @@ TORCH_FORM: list = []
 #: PyTorch's reading of an axis 0 (or -1) of a 0-d tensor of PyTorch's ``args[0]``, or
 #: NotImplemented (see :func:`one_entry`)
 ONE_ENTRY: list = []
+#: ``[cls, blocks]``: the class a custom Function's rules see NumPy arrays as (set by
+#: tensorgrad.tensor_torch_flavor: RuleArray), and how many such rule blocks run now, in any
+#: thread (tensorgrad.imperative.rule_mode counts them; see :func:`as_rule_arrays`)
+RULE_ARRAYS: list = [None, 0]
+
+
+def as_rule_arrays(out, args: tuple):
+    """``out`` of a tensorgrad function called inside a custom Function's rules on the arrays
+    those see (``RULE_ARRAYS[0]``, also inside a list: ``tg.stack([a, b])``): its NumPy arrays
+    as such arrays too, so that PyTorch's Tensor methods go on working on them
+    (``F.conv2d(x, w).sum(dim=1)``, ``tg.einsum(...).transpose(0, 1)``)."""
+    cls = RULE_ARRAYS[0]
+    if not any(type(a) is cls or type(a) in (list, tuple) and any(type(v) is cls for v in a)
+               for a in args):
+        return out
+    if type(out) is np.ndarray:
+        return out.view(cls)
+    if isinstance(out, tuple):  # ((values, indices), a namedtuple too)
+        parts = [v.view(cls) if type(v) is np.ndarray else v for v in out]
+        return type(out)(*parts) if hasattr(out, "_fields") else tuple(parts)
+    return out
 
 
 def one_entry(call: Callable, exc: Exception, args: tuple, kwargs: dict):

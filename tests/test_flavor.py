@@ -10,6 +10,7 @@ import pytest
 import tensorgrad as tg
 import tensorgrad.func as tf
 import tensorgrad.numpy as jnp
+from tensorgrad.autograd.function import RuleArray
 from tensorgrad.flavor import torch_style
 
 rng = np.random.default_rng(3)
@@ -75,6 +76,16 @@ METHODS = [
 ]
 
 
+def _handed_out(a):
+    """The arrays PyTorch's API hands out holding ``a``: a gradient, a tensor's ``.data``, a
+    parameter, and what a custom Function's rules see."""
+    w = tg.tensor(a, requires_grad=True)
+    (w * tg.tensor(a)).sum().backward()
+    lin = tg.nn.Conv1d(a.shape[1], a.shape[0], 1)
+    lin.weight.data.copy_(a[:, :, None])
+    return w.grad, tg.tensor(a).data, lin.weight[:, :, 0], a.copy().view(RuleArray)
+
+
 def _same(got, want):
     if isinstance(want, (tuple, list)):
         assert len(got) == len(want)
@@ -89,7 +100,8 @@ def test_shared_names_take_the_meaning_of_the_api_that_made_the_tensor(k):
     call, torch_meaning, numpy_meaning = METHODS[k]
     a = M if k in (14, 15, 26) else A
     if torch_meaning is not None:
-        for t in (tg.tensor(a), tg.tensor(a, requires_grad=True), tg.as_tensor(a), tg.from_numpy(a.copy())):
+        for t in (tg.tensor(a), tg.tensor(a, requires_grad=True), tg.as_tensor(a), tg.from_numpy(a.copy()),
+                  *_handed_out(a)):
             _same(call(t), torch_meaning(a))
     if numpy_meaning is not None and numpy_meaning(a) is not None:
         _same(call(jnp.asarray(a)), numpy_meaning(a))
@@ -102,9 +114,18 @@ def test_functions_follow_the_arrays_pytorchs_api_hands_out():
     _, predicted = tg.max(out.data, 1)  # PyTorch's tutorial idiom on .data
     np.testing.assert_array_equal(val(predicted), A.argmax(1))
     np.testing.assert_allclose(float(tg.std(w.grad)), (8 * A).std(ddof=1), rtol=1e-12)
-    # their own methods stay NumPy's: NumPy's functions call them (np.tile calls a.repeat(n, 0))
+    # their own methods are PyTorch's too, while NumPy's functions, which call those methods
+    # with NumPy's meaning (np.tile calls a.repeat(n, 0), np.unique ar.sort()), get plain arrays
+    g = w.grad
     np.testing.assert_array_equal(np.tile(w.data, (2, 1)), np.tile(A, (2, 1)))
-    np.testing.assert_array_equal(np.nonzero(w.grad)[0], np.nonzero(A)[0])
+    np.testing.assert_array_equal(np.nonzero(g)[0], np.nonzero(A)[0])
+    np.testing.assert_array_equal(np.unique(g), np.unique(8 * A))
+    np.testing.assert_array_equal(np.argwhere(w.data), np.argwhere(A))
+    assert type(np.sort(g)) is np.ndarray and np.std(g) == (8 * A).std()
+    values, indices = g.sort()  # (PyTorch's sort: not NumPy's in place, which changed w.grad)
+    np.testing.assert_array_equal(values, np.sort(8 * A))
+    np.testing.assert_array_equal(w.grad, 8 * A)
+    assert type(values) is type(g) and type(g.repeat(2, 1)) is type(g)
 
 
 def test_what_follows_pytorch_and_what_numpy():

@@ -898,3 +898,59 @@ def test_function_apply_takes_keyword_arguments_as_pytorch_2():
     np.testing.assert_array_equal(np.asarray(Scaled2.apply(x).detach()), [1.0, 4.0])
     with pytest.raises(TypeError):
         Scaled2.apply(x, scale=2.0)
+
+
+def test_a_functions_rules_keep_pytorchs_methods_on_what_tensorgrads_functions_return():
+    # the conv+BN tutorial's pattern: F.conv2d(...).sum(dim=...), grad.transpose(0, 1) of a
+    # 2-d einsum (NumPy's transpose(0, 1) is the identity: a silently wrong gradient before)
+    import tensorgrad.nn.functional as F
+    rng = np.random.default_rng(5)
+    X, w, B = rng.normal(size=(2, 3, 4, 4)), rng.normal(size=(5, 3, 3, 3)), rng.normal(size=(3, 4))
+
+    class ChannelSums(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, X, w):
+            return F.conv2d(X, w).sum(dim=(0, 2, 3))
+
+        @staticmethod
+        def backward(ctx, g):
+            return None, None
+
+    got = ChannelSums.apply(tg.tensor(X, requires_grad=True), tg.tensor(w, requires_grad=True))
+    np.testing.assert_allclose(got.detach().numpy(), F.conv2d(X, w).sum(axis=(0, 2, 3)), rtol=1e-12)
+
+    class RowMix(tg.autograd.Function):  # y = x @ B written with einsum, rule with .transpose
+        @staticmethod
+        def forward(ctx, x):
+            return tg.einsum("ij,jk->ik", x, B)
+
+        @staticmethod
+        def backward(ctx, g):
+            gt = tg.einsum("ik->ik", g).transpose(0, 1)
+            assert type(gt) is tg.autograd.function.RuleArray and gt.shape == (4, 3)
+            return tg.einsum("ki,jk->ij", gt, B)
+
+    x = tg.tensor(rng.normal(size=(3, 3)), requires_grad=True)
+    RowMix.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad, np.ones((3, 4)) @ B.T, rtol=1e-12)
+
+    class Sort(tg.autograd.Function):  # PyTorch's "Extending PyTorch" example
+        @staticmethod
+        def forward(ctx, x):
+            s, idx = x.sort()
+            ctx.set_materialize_grads(False)
+            ctx.save_for_backward(idx)
+            ctx.mark_non_differentiable(idx)
+            return s, idx
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            idx, = ctx.saved_tensors
+            return tg.zeros_like(g1).index_add_(0, idx, g1)
+
+    a = tg.tensor([3.0, 1.0, 2.0], requires_grad=True)
+    s, i = Sort.apply(a)
+    (s * tg.tensor([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(s.detach().numpy(), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(i.numpy(), [1, 2, 0])
+    np.testing.assert_array_equal(a.grad, [3.0, 1.0, 2.0])
