@@ -185,8 +185,14 @@ def _size(tree) -> int:
 
 
 def _real_only(ans, name: str) -> None:
-    """autograd's rule: gradients of complex outputs are refused (holomorphic_grad takes f′)."""
+    """autograd's rule: gradients of complex outputs are refused (holomorphic_grad takes f′), and
+    of integer or bool outputs, which have no vector space (a gradient of zeros would hide that
+    the function is not differentiable: ``grad(lambda x: np.argmax(x))``)."""
     kinds = {np.dtype(dtype_of(leaf)).kind for leaf in tree_flatten(ans)[0]}
+    if kinds & set("biu"):
+        dtypes = sorted({str(np.dtype(dtype_of(leaf))) for leaf in tree_flatten(ans)[0]})
+        raise TypeError(f"{name} needs a floating-point output, got dtype {', '.join(dtypes)}: "
+                        "an integer or bool output (argmax, a comparison) has no gradient")
     if "c" in kinds:
         raise TypeError(f"{name} only applies to real-output functions, got a complex output; "
                         "use holomorphic_grad for the derivative of a holomorphic function, or "
@@ -203,12 +209,21 @@ def _scalar_only(ans, name: str) -> None:
                         "or make_vjp for non-scalar outputs")
 
 
-def _pull1(pull, like=None):
+def _pull1(pull, like=None, out=None):
     """A tg.vjp pullback with one primal, returning that primal's cotangent alone (its dicts
-    in the key order of ``like``, the primal, when given)."""
+    in the key order of ``like``, the primal, when given). With ``out``, the function's
+    output, a cotangent tuple or list for a tuple or list output takes the output's own
+    container type, as autograd's sequences do (``(0.0, 1.0)`` for slogdet's named tuple)."""
     def vjp_fn(g):
-        return in_key_order(pull(g)[0], like)
+        return in_key_order(pull(g if out is None else _as_sequence_of(g, out))[0], like)
     return vjp_fn
+
+
+def _as_sequence_of(g, out):
+    if isinstance(out, (tuple, list)) and isinstance(g, (tuple, list)) and len(g) == len(out):
+        parts = [_as_sequence_of(a, b) for a, b in zip(g, out)]
+        return type(out)(*parts) if hasattr(out, "_fields") else type(out)(parts)
+    return g
 
 
 def _grad_of(fun, x, name: str = "grad"):
@@ -241,7 +256,7 @@ def make_vjp(fun, x):
     (a tuple of cotangents for a tuple ``argnum``). Built on ``tg.vjp``: ``fun`` runs once, the
     tape is kept while ``vjp`` lives."""
     ans, pull = vjp(fun, x)
-    return _pull1(pull, x), ans
+    return _pull1(pull, x, ans), ans
 
 
 @_on_argnum

@@ -554,3 +554,17 @@ def test_extend_none_rules_are_zero_and_the_argnums_forms_and_vspace():
     ext.defvjp(g, lambda ans, x, y: lambda c: c)  # no maker for argument 1: it raises
     with pytest.raises(NotImplementedError, match="argnum 1"):
         tg.autograd.grad(lambda x, y: g(x, y), 1)(1.0, 2.0)
+
+
+def test_integer_and_bool_outputs_have_no_gradient_and_sequence_cotangents_take_the_outputs_type():
+    # autograd raises for an output with no vector space; zeros would hide it (test_logic's nograd)
+    for f in (lambda x: tg.argmax(x), lambda x: tg.sum(x) > 0, lambda x: tg.allclose(x, x)):
+        for op in (autograd_api.grad, autograd_api.elementwise_grad, autograd_api.value_and_grad):
+            with pytest.raises(TypeError, match="floating-point output"):
+                op(f)(np.ones(2))
+    # a tuple cotangent for a named-tuple output (autograd's sequences)
+    S = np.array([[2.0, 0.3], [0.3, 1.0]])
+    pull, _ = autograd_api.make_vjp(tg.linalg.slogdet)(S)
+    np.testing.assert_allclose(pull((0.0, 1.0)), np.linalg.inv(S), rtol=1e-12)
+    pull, _ = autograd_api.make_vjp(tg.linalg.eigh)(S)
+    np.testing.assert_allclose(pull([np.ones(2), np.zeros((2, 2))]), np.eye(2), atol=1e-12)

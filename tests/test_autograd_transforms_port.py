@@ -968,8 +968,8 @@ def test_odeint_in_initial_state_times_and_arguments():
     ode = tgs.integrate.odeint
     want = scipy.integrate.odeint(lambda y, t: -np.sqrt(t) - y + a1 - np.mean((y + a2) ** 2), y0, t,
                                   rtol=1e-10, atol=1e-10)
-    close(ode(_ode_rhs, y0, t, a1, a2), want, rtol=1e-6, atol=1e-8)
-    check_grads(lambda y0, t, a1, a2: ode(_ode_rhs, y0, t, a1, a2), y0, t, a1, a2, order=1,
+    close(ode(_ode_rhs, y0, t, (a1, a2)), want, rtol=1e-6, atol=1e-8)  # (SciPy's args tuple)
+    check_grads(lambda y0, t, a1, a2: ode(_ode_rhs, y0, t, (a1, a2)), y0, t, a1, a2, order=1,
                 modes=("rev",), rtol=1e-4, atol=1e-6)
 
 

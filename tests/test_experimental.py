@@ -125,9 +125,9 @@ def test_io_callback_checks_results_and_refuses_traced_values():
 def test_odeint_under_jax_module_path():
     from tensorgrad.experimental.ode import odeint
     from tensorgrad.scipy.integrate import odeint as odeint_scipy
-    assert odeint is odeint_scipy
-    ys = odeint(lambda y, t: -y, np.array([1.0]), np.array([0.0, 1.0]))
+    ys = odeint(lambda y, t, k: -k * y, np.array([1.0]), np.array([0.0, 1.0]), 1.0)  # (JAX's *args)
     np.testing.assert_allclose(ys[-1], np.exp(-1.0), rtol=1e-6)
+    np.testing.assert_allclose(odeint_scipy(lambda y, t, k: -k * y, [1.0], [0.0, 1.0], (1.0,)), ys, rtol=1e-7)
 
 
 def test_dtypes_match_jax_dtypes():

@@ -96,14 +96,14 @@ def test_cumulative_simpson_with_zero_spacing_is_zero():
 
 def test_odeint_takes_an_output_pytree_of_the_states_size_as_jax():
     ts = np.linspace(0.0, 1.0, 11)
-    out = tg.scipy.integrate.odeint(lambda y, t: [-y[0], -y[1]], (1.0, 2.0), ts)  # tuple in, list out
+    out = tg.experimental.ode.odeint(lambda y, t: [-y[0], -y[1]], (1.0, 2.0), ts)  # tuple in, list out
     np.testing.assert_allclose([out[0][-1], out[1][-1]], [np.exp(-1), 2 * np.exp(-1)], rtol=1e-6)
     y0 = [np.pi - 0.1, 0.0]
     f = lambda y, t: tg.stack([y[1] * -t, -y[1] - 9.8 * tg.sin(y[0])])  # noqa: E731  (JAX's pendulum)
-    out = tg.scipy.integrate.odeint(f, y0, ts)
+    out = tg.experimental.ode.odeint(f, y0, ts)
     assert isinstance(out, list) and len(out) == 2 and out[0].shape == (11,)
     with pytest.raises(ValueError, match="total size"):
-        tg.scipy.integrate.odeint(lambda y, t: tg.stack([y[0], y[1], y[0]]), y0, ts)
+        tg.experimental.ode.odeint(lambda y, t: tg.stack([y[0], y[1], y[0]]), y0, ts)
 
 
 def test_out_of_place_put_and_place_that_write_nothing_return_a_copy():

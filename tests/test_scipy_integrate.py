@@ -12,6 +12,7 @@ from jax.experimental.ode import odeint as jax_odeint
 
 import tensorgrad as tg
 from tensorgrad.testing import central_difference_gradient
+from tensorgrad.experimental.ode import odeint  # (JAX's signature; SciPy's: test_scipy_odeint_*)
 from tensorgrad.scipy import integrate as tsi
 
 RNG = np.random.default_rng(5)
@@ -113,10 +114,10 @@ def oscillator(y, t, w):
 
 def test_odeint_decay_values_and_exact_gradients_in_y0_args_and_t():
     y0, k, t = np.array([1.0, -2.0, 0.5]), 0.7, np.array([0.0, 0.5, 1.2, 2.0])
-    out = tsi.odeint(decay, y0, t, k)
+    out = odeint(decay, y0, t, k)
     np.testing.assert_allclose(out, y0 * np.exp(-k * t[:, None]), rtol=1e-7)
     ws = np.array([0.3, -1.0, 2.0])
-    loss = lambda a, b, c: tg.sum(tsi.odeint(decay, a, c, b)[-1] * ws)  # noqa: E731
+    loss = lambda a, b, c: tg.sum(odeint(decay, a, c, b)[-1] * ws)  # noqa: E731
     gy0, gk, gt = tg.grad(loss, argnums=(0, 1, 2))(y0, k, t)
     T, final = t[-1] - t[0], np.sum(ws * y0) * np.exp(-k * (t[-1] - t[0]))
     np.testing.assert_allclose(gy0, ws * np.exp(-k * T), rtol=1e-7)
@@ -131,10 +132,10 @@ def test_odeint_oscillator_pytree_against_the_closed_form_and_every_transform():
     t = np.linspace(0.0, 6.0, 7)
 
     def final_q(q0, w):
-        return tsi.odeint(oscillator, {"q": q0, "p": q0 * 0.0}, t, w)["q"][-1]
+        return odeint(oscillator, {"q": q0, "p": q0 * 0.0}, t, w)["q"][-1]
 
     q0, w = 1.3, 1.7
-    sol = tsi.odeint(oscillator, {"q": np.array(q0), "p": np.array(0.0)}, t, w)
+    sol = odeint(oscillator, {"q": np.array(q0), "p": np.array(0.0)}, t, w)
     assert set(sol) == {"q", "p"} and sol["q"].shape == (7,)
     np.testing.assert_allclose(sol["q"], q0 * np.cos(w * t), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(sol["p"], -q0 * w * np.sin(w * t), rtol=1e-6, atol=1e-7)
@@ -163,7 +164,7 @@ def test_odeint_matches_jax_values_and_gradients():
     ref_val, ref_grad = jax.jit(jax.value_and_grad(jf, argnums=(0, 1, 2)))(y0, theta, t)
 
     def f(y0, theta, t):
-        ys = tsi.odeint(lotka_volterra, y0, t, theta)
+        ys = odeint(lotka_volterra, y0, t, theta)
         return tg.sum(ys[0] ** 2) + tg.sum(ys[1])
 
     val, grads = tg.value_and_grad(f, argnums=(0, 1, 2))(y0, theta, t)
@@ -175,51 +176,81 @@ def test_odeint_matches_jax_values_and_gradients():
 
 def test_odeint_options_repeated_times_and_dtypes():
     y0 = np.float32([1.0, 2.0])
-    out = tsi.odeint(decay, y0, np.float32([0.0, 1.0]), 0.5)
+    out = odeint(decay, y0, np.float32([0.0, 1.0]), 0.5)
     assert out.dtype == np.float32 and out.shape == (2, 2)
     t = np.array([0.0, 1.0, 1.0, 2.0])
-    out = tsi.odeint(decay, np.ones(2), t, 0.5, hmax=0.05)
+    out = odeint(decay, np.ones(2), t, 0.5, hmax=0.05)
     np.testing.assert_allclose(out[:, 0], np.exp(-0.5 * t), rtol=1e-8)
-    gt = tg.grad(lambda s: tg.sum(tsi.odeint(decay, np.ones(1), s, 0.5)[2]))(t)
+    gt = tg.grad(lambda s: tg.sum(odeint(decay, np.ones(1), s, 0.5)[2]))(t)
     # (the discrete solution depends on t[1] through where the steps break: about the tolerance)
     np.testing.assert_allclose(gt, [0.5 * np.exp(-0.5), 0.0, -0.5 * np.exp(-0.5), 0.0], rtol=1e-6, atol=1e-6)
-    loose = tsi.odeint(decay, np.ones(1), np.array([0.0, 3.0]), 1.0, rtol=1e-3, atol=1e-6)
+    loose = odeint(decay, np.ones(1), np.array([0.0, 3.0]), 1.0, rtol=1e-3, atol=1e-6)
     assert abs(loose[-1, 0] - np.exp(-3.0)) < 1e-3
 
 
 def test_odeint_errors():
     t = np.linspace(0.0, 1.0, 3)
     with pytest.raises(TypeError, match="odeint: .*tg.jit"):
-        tg.jit(lambda a: tsi.odeint(decay, a, t, 0.5))(np.ones(2))
+        tg.jit(lambda a: odeint(decay, a, t, 0.5))(np.ones(2))
     k = np.array(0.5)
     with pytest.raises(TypeError, match="odeint: .*tg.jit"):
-        tg.jit(lambda b: tsi.odeint(lambda y, s: -b * y, np.ones(2), t))(k)
+        tg.jit(lambda b: odeint(lambda y, s: -b * y, np.ones(2), t))(k)
     with pytest.raises(ValueError, match="non-decreasing"):
-        tsi.odeint(decay, np.ones(2), t[::-1], 0.5)
+        odeint(decay, np.ones(2), t[::-1], 0.5)
     with pytest.raises(TypeError, match="floating-point"):
-        tsi.odeint(decay, np.ones(2, dtype=int), t, 0.5)
+        odeint(decay, np.ones(2, dtype=int), t, 0.5)
     with pytest.raises(ValueError, match="pytree like y0"):
-        tsi.odeint(lambda y, s: [y, y], np.ones(2), t)
+        odeint(lambda y, s: [y, y], np.ones(2), t)
     with pytest.raises(RuntimeError, match="mxstep=3"):
-        tsi.odeint(decay, np.ones(2), np.array([0.0, 10.0]), 5.0, mxstep=3)
+        odeint(decay, np.ones(2), np.array([0.0, 10.0]), 5.0, mxstep=3)
     with pytest.raises(ValueError, match="1-D"):
-        tsi.odeint(decay, np.ones(2), np.ones((2, 2)), 0.5)
+        odeint(decay, np.ones(2), np.ones((2, 2)), 0.5)
     with pytest.raises(RuntimeError, match="step size fell"):   # y' = y² blows up at t = 1
-        tsi.odeint(lambda y, s: y * y, np.ones(1), np.array([0.0, 2.0]))
+        odeint(lambda y, s: y * y, np.ones(1), np.array([0.0, 2.0]))
     # a traced closure that func only reads after the first steps is refused too
     with pytest.raises(TypeError, match="odeint: .*tg.jit"):
-        tg.jit(lambda b: tsi.odeint(lambda y, s: -y if s < 0.5 else -b * y, np.ones(1), t))(k)
+        tg.jit(lambda b: odeint(lambda y, s: -y if s < 0.5 else -b * y, np.ones(1), t))(k)
 
 
 def test_odeint_propagates_a_nan_or_infinite_start_instead_of_searching_forever():
     t = np.array([0.0, 1.0, 2.0])
-    out = tsi.odeint(decay, np.array([np.nan, 1.0]), t, 0.5)
+    out = odeint(decay, np.array([np.nan, 1.0]), t, 0.5)
     assert out.shape == (3, 2) and np.isnan(out[1:, 0]).all() and np.isnan(out[0, 0])
-    out = tsi.odeint(lambda y, s: y * np.nan, np.ones(1), t)       # the RHS is NaN at t[0]
+    out = odeint(lambda y, s: y * np.nan, np.ones(1), t)       # the RHS is NaN at t[0]
     assert out[0, 0] == 1.0 and np.isnan(out[1:]).all()
-    out = tsi.odeint(decay, np.array([np.inf]), t, 0.5)
+    out = odeint(decay, np.array([np.inf]), t, 0.5)
     assert out[0, 0] == np.inf and not np.isfinite(out[1:]).any()
-    g = tg.grad(lambda y0: tsi.odeint(lambda y, s: -y * y, y0, t)[-1].sum())(np.array([np.nan]))
+    g = tg.grad(lambda y0: odeint(lambda y, s: -y * y, y0, t)[-1].sum())(np.array([np.nan]))
     assert np.isnan(g).all()
     with pytest.raises(RuntimeError, match="NaN"):     # NaN only later: the step search gives up
-        tsi.odeint(lambda y, s: -y if s < 0.5 else y * np.nan, np.ones(1), t)
+        odeint(lambda y, s: -y if s < 0.5 else y * np.nan, np.ones(1), t)
+
+
+def test_scipy_odeint_takes_scipys_and_autograds_signature():
+    # args as one tuple (positional or args=), a 1-d state, tfirst=, SciPy's default tolerances
+    def rhs(y, t, a, b):
+        return -a * y + b
+
+    t = np.linspace(0.0, 1.0, 5)
+    a, b = 1.3, np.array([0.5, -0.2])
+    want = si.odeint(rhs, [1.0, 2.0], t, (a, b), rtol=1e-11, atol=1e-11)
+    for got in (tsi.odeint(rhs, [1.0, 2.0], t, (a, b)), tsi.odeint(rhs, np.array([1.0, 2.0]), t, args=(a, b)),
+                tsi.odeint(lambda s, y, a, b: rhs(y, s, a, b), [1, 2], t, args=(a, b), tfirst=True)):
+        assert got.shape == (5, 2)
+        np.testing.assert_allclose(got, want, rtol=1e-7)
+    scalar = tsi.odeint(lambda y, s, k: -k * y, 1.0, t, 2.0)  # (one non-tuple argument; y0 1-d)
+    assert scalar.shape == (5, 1)
+    np.testing.assert_allclose(scalar[:, 0], np.exp(-2.0 * t), rtol=1e-7)
+    # differentiable in y0, t and the args tuple, as autograd's
+    g = tg.grad(lambda ab: tg.sum(tsi.odeint(rhs, np.array([1.0, 2.0]), t, ab)[-1]))((a, b))
+    eps = 1e-6
+    fd = (si.odeint(rhs, [1.0, 2.0], t, (a + eps, b), rtol=1e-12, atol=1e-12)[-1].sum()
+          - si.odeint(rhs, [1.0, 2.0], t, (a - eps, b), rtol=1e-12, atol=1e-12)[-1].sum()) / (2 * eps)
+    np.testing.assert_allclose(g[0], fd, rtol=1e-5)
+    np.testing.assert_allclose(g[1], np.full(2, 1 - np.exp(-a)) / a, rtol=1e-6)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'rtl'"):
+        tsi.odeint(rhs, [1.0], t, (a, b), rtl=1e-3)
+    with pytest.raises(NotImplementedError, match="full_output"):
+        tsi.odeint(rhs, [1.0], t, (a, b), full_output=True)
+    np.testing.assert_allclose(tsi.odeint(rhs, [1.0], t, (a, 0.0), Dfun=lambda y, s, a, b: -a, h0=0.01),
+                               si.odeint(rhs, [1.0], t, (a, 0.0), rtol=1e-11, atol=1e-11), rtol=1e-7)

@@ -3,9 +3,11 @@
 * ``trapezoid``, ``simpson``, ``cumulative_trapezoid``, ``cumulative_simpson``: SciPy's
   quadrature of sampled values (``simpson`` with SciPy ≥ 1.11's rule for an even number of
   samples), linear in ``y`` and differentiable in ``y``, ``x`` and ``dx``;
-* ``odeint``: ``jax.experimental.ode.odeint``'s signature, an adaptive Dormand–Prince 5(4)
-  Runge–Kutta integrator whose steps are tensorgrad ops, differentiable in the initial
-  state, the extra arguments and the output times.
+* ``odeint``: SciPy's signature (``args=`` a tuple, as HIPS autograd's), an adaptive
+  Dormand–Prince 5(4) Runge–Kutta integrator whose steps are tensorgrad ops, differentiable
+  in the initial state, the extra arguments and the output times. JAX's signature (``*args``,
+  pytree states) is ``tensorgrad.experimental.ode.odeint``, the same solver
+  (:func:`dormand_prince`).
 
 How ``odeint`` differentiates: it chooses its steps from concrete error estimates (those
 choices are constants, as a step-size controller's decisions are piecewise constant), and
@@ -38,7 +40,8 @@ from ..tensor import concrete, dtype_of, shape_of
 from ..tree import tree_flatten, tree_unflatten
 from ..typing import Array, ArrayLike  # noqa: F401
 
-__all__ = ["trapezoid", "simpson", "cumulative_trapezoid", "cumulative_simpson", "odeint"]
+__all__ = ["trapezoid", "simpson", "cumulative_trapezoid", "cumulative_simpson", "odeint",
+           "dormand_prince"]
 
 
 # ---- quadrature of samples ---------------------------------------------------------------------
@@ -332,10 +335,47 @@ def _step(system, ys, k1, time, h):
     return new, ks[6], err
 
 
-def odeint(func, y0, t: ArrayLike, *args, rtol: float = 1.4e-8, atol: float = 1.4e-8,
-           mxstep=np.inf, hmax=np.inf):
+#: SciPy's odeint options that only tune LSODA (hints for its Jacobian, first step, orders,
+#: diagnostics): accepted and not needed here
+_LSODA_HINTS = frozenset({"col_deriv", "ml", "mu", "h0", "hmin", "ixpr", "mxhnil", "mxordn",
+                          "mxords", "printmessg"})
+
+
+def odeint(func, y0, t: ArrayLike, args=(), Dfun=None, *, rtol=None, atol=None, hmax=0.0,
+           mxstep=0, tfirst: bool = False, full_output=False, tcrit=None, **hints):
+    """SciPy's ``scipy.integrate.odeint``: the solution of ``dy/dt = func(y, t, *args)``,
+    ``y(t[0]) = y0``, at the times ``t``, as an array of shape ``(len(t), len(y0))`` (``y0``
+    is read as a 1-D array, as SciPy's). ``args`` is a tuple of extra arguments (one
+    non-tuple value is one argument), ``tfirst=True`` calls ``func(t, y, *args)``. ``rtol``
+    and ``atol`` default to SciPy's 1.49012e-8; ``hmax`` and ``mxstep`` of 0 mean no bound.
+    ``Dfun`` and LSODA's tuning options are accepted and not needed (the solver is
+    Dormand–Prince 5(4), see :func:`dormand_prince`); ``full_output`` and ``tcrit`` are not
+    supported. Differentiable in ``y0``, ``t`` and ``args``."""
+    unknown = set(hints) - _LSODA_HINTS
+    if unknown:
+        raise TypeError(f"odeint() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    if full_output or tcrit is not None:
+        raise NotImplementedError("odeint: full_output and tcrit are not supported (the "
+                                  "solver is Dormand-Prince 5(4), not LSODA)")
+    if Dfun is not None and not callable(Dfun):
+        raise TypeError(f"odeint: Dfun must be callable, got {type(Dfun).__name__}")
+    if not callable(func):
+        raise TypeError(f"odeint: func must be callable, got {type(func).__name__}")
+    args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+    y0 = reshape(as_array_like(y0), (-1,))
+    if np.dtype(dtype_of(y0)).kind not in "fc":  # (SciPy integrates an integer y0 as floats)
+        y0 = astype(y0, np.float64)
+    rhs = (lambda y, s, *a: func(s, y, *a)) if tfirst else func
+    tol = 1.49012e-8
+    return dormand_prince(rhs, y0, t, *args, rtol=tol if rtol is None else rtol,
+                          atol=tol if atol is None else atol, mxstep=mxstep or np.inf,
+                          hmax=hmax or np.inf)
+
+
+def dormand_prince(func, y0, t: ArrayLike, *args, rtol: float = 1.4e-8, atol: float = 1.4e-8,
+                   mxstep=np.inf, hmax=np.inf):
     """The solution of ``dy/dt = func(y, t, *args)``, ``y(t[0]) = y0``, at the times ``t``
-    (``jax.experimental.ode.odeint``'s signature).
+    (``jax.experimental.ode.odeint``'s signature: ``tensorgrad.experimental.ode.odeint``).
 
     ``y0``: a pytree of floating-point arrays; ``t``: a non-decreasing 1-D array of times; the
     result has ``y0``'s structure, each leaf with a leading axis of ``len(t)`` (the first entry
