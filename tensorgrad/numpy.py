@@ -26,6 +26,7 @@ import numpy as np
 
 from . import fft as _fft_module
 from . import linalg as _linalg_module
+from . import numpy_jax as _jax_meaning
 from .staging import Staged
 from .tensor import Tensor
 from .tensor_torch_more import each_result
@@ -214,6 +215,8 @@ for _name in ("eigh", "eigvalsh", "cholesky"):
     setattr(linalg, _name, _symmetrizing(_name))
 fft = _submodule("fft", _fft_module)
 __getattr__ = _namespace_getattr(_package, {}, __name__)
+for _name in _jax_meaning.__all__:  # (where jax.numpy's meaning is not NumPy's: fromfunction, ...)
+    globals()[_name] = _jax_function(getattr(_jax_meaning, _name), False, __name__, _name)
 
 # the Python Array API standard's entry points: this namespace (tensors' and traced values'
 # ``x.__array_namespace__()``), its version, and NumPy's inspection object (same dtypes, CPU)

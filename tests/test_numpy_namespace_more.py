@@ -334,3 +334,39 @@ def test_a_scalar_type_called_on_an_array_gives_a_new_array():
         x += 1
         np.testing.assert_array_equal(a, before)
     assert tg.float64(2.5) == 2.5 and isinstance(tg.float64(2.5), np.float64)
+
+
+def test_functions_where_jax_numpy_means_otherwise_follow_jax():
+    def same(got, want):
+        got, want = (got, want) if isinstance(want, (tuple, list)) else ((got,), (want,))
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            assert isinstance(g, tg.Tensor) and g.shape == w.shape and g.dtype == w.dtype
+            np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=1e-13, atol=1e-15)
+
+    # fromfunction maps the function over scalar indices (NumPy's passes the whole grids)
+    same(tnp.fromfunction(lambda i, j: tnp.max(i) + j, (2, 2)),
+         jnp.fromfunction(lambda i, j: jnp.max(i) + j, (2, 2)))
+    same(tnp.fromfunction(lambda x: (x + 1) * tnp.arange(3), shape=(2,)),
+         jnp.fromfunction(lambda x: (x + 1) * jnp.arange(3), shape=(2,)))
+    same(tnp.fromfunction(lambda i, j: i * 10 + j, (2, 3), dtype=int),
+         jnp.fromfunction(lambda i, j: i * 10 + j, (2, 3), dtype=int))
+    # polymul / polydiv keep leading zeros unless asked (NumPy trims), promoting to float
+    for a, b in (([0.0, 1, 2], [0.0, 3, 4]), ([1, 2], [3, 4]), ([], [1.0, 2])):
+        for trim in (False, True):
+            same(tnp.polymul(np.array(a), np.array(b), trim_leading_zeros=trim),
+                 jnp.polymul(jnp.array(a), jnp.array(b), trim_leading_zeros=trim))
+    for u, v in (([3.0, 5, 2], [2.0, 1]), ([1.0, 2], [1.0, 2, 3]), ([1, 2, 3, 4], [1, 1]), ([1.0, 3, 3, 1], [1.0, 1])):
+        for trim in (False, True):
+            same(tnp.polydiv(np.array(u), np.array(v), trim_leading_zeros=trim),
+                 jnp.polydiv(jnp.array(u), jnp.array(v), trim_leading_zeros=trim))
+    assert tg.polymul(np.array([0.0, 1, 2]), np.array([0.0, 3, 4])).shape == (3,)  # (NumPy's, trimmed)
+    same(tnp.bincount(np.array([-1, -1, 1, 3, 10]), length=5), jnp.bincount(jnp.array([-1, -1, 1, 3, 10]), length=5))
+    same(tnp.vsplit(np.arange(6), 2), jnp.vsplit(jnp.arange(6), 2))
+    u0, v0 = np.array([1.0, 3, 3, 2]), np.array([1.0, 2])
+    loss = lambda np_, u, v: np_.sum(np_.polydiv(u, v)[0] ** 2) + np_.sum(np_.polymul(u, v) ** 2)  # noqa: E731
+    same(tuple(tg.Tensor(g) for g in tg.grad(lambda u, v: loss(tnp, u, v), argnums=(0, 1))(u0, v0)),
+         jax.grad(lambda u, v: loss(jnp, u, v), argnums=(0, 1))(u0, v0))
+    np.testing.assert_allclose(
+        tg.grad(lambda s: tnp.sum(tnp.fromfunction(lambda i, j: tnp.sin(s * i) + j, (2, 3))))(0.7),
+        jax.grad(lambda s: jnp.sum(jnp.fromfunction(lambda i, j: jnp.sin(s * i) + j, (2, 3))))(0.7), rtol=1e-13)
