@@ -174,12 +174,16 @@ def _eigvals_forward(a):
     return np.linalg.eigvals(a).astype(complex_dtype(a.dtype))
 
 
+#: set by tensorgrad.ops.eig: ``fn(a) -> (V, V⁻¹)`` with eig's differentiable eigenvectors, for
+#: a sweep of eigvals that is itself recorded (second and higher derivatives)
+RECORDED_BASIS: list = []
+
+
 def _eig_basis(a, name: str):
-    """The eigenvectors V of ``a`` and W = V⁻¹: constants of the first-order rules. Their own
-    derivative is not implemented, so a second derivative raises rather than miss it."""
+    """The eigenvectors V of ``a`` and W = V⁻¹: constants of the first-order rules; recorded
+    through ``eig``'s rules when ``a`` is (a second derivative)."""
     if type(a) is Tensor:
-        raise NotImplementedError(f"{name}: second derivatives of the eigenvalues of a general "
-                                  "matrix are not implemented (the eigenvectors' derivative)")
+        return RECORDED_BASIS[0](a)
     v = staged_call(lambda m: np.linalg.eig(m)[1].astype(complex_dtype(m.dtype)), a)
     return v, staged_call(np.linalg.inv, v)
 
@@ -187,21 +191,23 @@ def _eig_basis(a, name: str):
 def _eigvals_vjp(g, out, a):
     # dλ_i = (W dA V)_ii, so Ā = Wᵀ diag(g) Vᵀ (a transpose, not an adjoint: JAX's pairing)
     v, w = _eig_basis(a, "eigvals")
-    if type(g) is Tensor:
-        raise NotImplementedError("eigvals: second derivatives are not implemented")
+    if type(g) is Tensor or type(v) is Tensor:  # (recorded: the ops' own rules differentiate it)
+        return w.swapaxes(-1, -2) @ (g[..., :, None] * v.swapaxes(-1, -2))
     return staged_call(lambda g, v, w: np.swapaxes(w, -1, -2) @ (g[..., :, None] * np.swapaxes(v, -1, -2)),
                        g, v, w)
 
 
 def _eigvals_jvp(t, out, a):
     v, w = _eig_basis(a, "eigvals")
-    if type(t) is Tensor:
-        raise NotImplementedError("eigvals: second derivatives are not implemented")
+    if type(t) is Tensor or type(v) is Tensor:  # (W t V)_ii = Σ_j W_ij (t V)_ji
+        return (w * (t @ v).swapaxes(-1, -2)).sum(axis=-1)
     return staged_call(lambda t, v, w: np.einsum("...ij,...jk,...ki->...i", w, t, v), t, v, w)
 
 
 eigvals = general(
     "eigvals", _eigvals_forward, vjp={"a": _eigvals_vjp}, jvp={"a": _eigvals_jvp},
+    # (second_order=False: JAX's eigvals has no second derivative for the table to compare
+    # with; tests/test_eig.py checks it against JAX's eig with enable_eigvec_derivs=True)
     signature=_eigvals_signature, public=False, complex=True, second_order=False, numpy=(),
     jax="jax.numpy.linalg.eigvals", symbol="dλ_i = (V⁻¹ dA V)_ii",
     doc="the eigenvalues of a general square matrix (complex)",

@@ -17,8 +17,9 @@ This is JAX's ``jax.lax.linalg.eig(..., enable_eigvec_derivs=True)``. JAX asks f
 opt-in because the formula needs distinct eigenvalues; tensorgrad checks instead, as
 ``eigh`` does: eigenvalues closer than n·ε·max|λ| whose eigenvectors the loss uses (or
 that a tangent mixes) raise ``LinAlgError``. The VJP is the transpose of this real-linear
-map under JAX's pairing Re Σ a·b. First derivatives only: a second one raises
-``NotImplementedError``.
+map under JAX's pairing Re Σ a·b. The rules are written with tensorgrad's ops, so they are
+differentiated again (second and higher derivatives, as JAX's); k and the repeated-pair test
+are read from the values, constants of the derivative.
 """
 from __future__ import annotations
 
@@ -30,10 +31,13 @@ from ..registry import Example, general
 from ..staging import call as staged_call
 from ..tensor import Tensor
 from ._util import concrete, shape_of
-from .complex_ops import complex_dtype, square_numeric
+from .complex_ops import RECORDED_BASIS, complex_dtype, conj_part, imag_part, real_part, square_numeric
 from .decompositions import TG, column_signs
-from .linalg_ops import LinAlgError, eps_of
-from .shape import getitem
+from .elementwise import where
+from .linalg_ops import LinAlgError, eps_of, inv, mT
+from .reductions import sum as _sum
+from .selection import diagonal
+from .shape import concatenate, expand_dims, getitem
 
 EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
 
@@ -50,25 +54,22 @@ def _eig_forward(a):
 
 
 def _parts(out):
-    """(λ, V, V⁻¹, F, repeated-pair mask, k mask, v_kj) from the packed output (plain arrays):
-    k is the row of each eigenvector's largest entry, which LAPACK made real."""
-    p = np.asarray(out)
-    w, v = p[..., 0, :], p[..., 1:, :]
-    n = w.shape[-1]
-    gaps = w[..., None, :] - w[..., :, None]  # λ_j − λ_i
-    tol = n * eps_of(np.abs(w)) * np.max(np.abs(w), axis=-1, initial=0.0)[..., None, None]
+    """(λ, V, V⁻¹, F, repeated-pair mask, k mask, v_kj) from the packed output: k is the row
+    of each eigenvector's largest entry, which LAPACK made real. The masks are NumPy arrays
+    read from the values; the rest are ops on ``out`` (recorded when it is a Tensor)."""
+    p = np.asarray(concrete(out))
+    wc, vc = p[..., 0, :], p[..., 1:, :]
+    n = wc.shape[-1]
+    tol = n * eps_of(np.abs(wc)) * np.max(np.abs(wc), axis=-1, initial=0.0)[..., None, None]
     off = ~np.eye(n, dtype=bool)
-    repeated = (np.abs(gaps) <= tol) & off
-    F = np.where(off & ~repeated, 1.0 / np.where(off & ~repeated, gaps, 1.0), 0.0)
-    top = np.argmax(np.abs(v), axis=-2) if n else np.zeros(w.shape, dtype=np.intp)  # (0 × 0: none)
+    repeated = (np.abs(wc[..., None, :] - wc[..., :, None]) <= tol) & off
+    top = np.argmax(np.abs(vc), axis=-2) if n else np.zeros(wc.shape, dtype=np.intp)  # (0 × 0)
     kmask = np.arange(n)[:, None] == top[..., None, :]
-    vk = np.sum(np.where(kmask, v, 0), axis=-2).real
-    return w, v, np.linalg.inv(v), F, repeated, kmask, vk
-
-
-def _first_order(name, *values):
-    if any(type(x) is Tensor for x in values):
-        raise NotImplementedError(f"{name}: second derivatives of eig are not implemented")
+    w, v = out[..., 0, :], out[..., 1:, :]
+    keep = off & ~repeated
+    F = where(keep, 1.0 / where(keep, expand_dims(w, -2) - expand_dims(w, -1), 1.0), 0.0)  # 1/(λ_j − λ_i)
+    vk = real_part(_sum(where(kmask, v, 0), axis=-2))
+    return w, v, inv(v), F, repeated, kmask, vk
 
 
 def _repeated_error(what: str) -> LinAlgError:
@@ -82,39 +83,40 @@ def _repeated_error(what: str) -> LinAlgError:
 def _eig_jvp_values(t, out):
     w, v, vinv, F, repeated, kmask, vk = _parts(out)
     M = vinv @ t @ v
-    if np.any(repeated & (M != 0)):
+    if np.any(repeated & (np.asarray(concrete(M)) != 0)):
         raise _repeated_error("the tangent mixes the")
     U = v @ (F * M)
-    uk = np.sum(np.where(kmask, U, 0), axis=-2)
-    c = -np.sum(np.conj(v) * U, axis=-2).real - 1j * uk.imag / vk
-    dv = U + v * c[..., None, :]
-    dw = np.diagonal(M, 0, -2, -1)
-    return np.concatenate([dw[..., None, :], dv], axis=-2).astype(np.asarray(out).dtype)
+    uk = _sum(where(kmask, U, 0), axis=-2)
+    c = -real_part(_sum(conj_part(v) * U, axis=-2)) - 1j * imag_part(uk) / vk
+    dv = U + v * expand_dims(c, -2)
+    dw = diagonal(M, 0, -2, -1)
+    return concatenate([expand_dims(dw, -2), dv], axis=-2)
 
 
 def _eig_vjp_values(g, out):
     w, v, vinv, F, repeated, kmask, vk = _parts(out)
-    g = np.asarray(g)
     gw, gv = g[..., 0, :], g[..., 1:, :]
-    used = np.any(gv != 0, axis=-2)
+    used = np.any(np.asarray(concrete(gv)) != 0, axis=-2)
     if np.any(repeated & (used[..., None, :] | used[..., :, None])):
         raise _repeated_error("the loss uses")
     # the transpose of dV = U + v diag(c), step by step (pairing Re Σ a·b, no conjugate)
-    s = np.sum(gv * v, axis=-2)                      # (the cotangent of c, per column)
-    u_bar = gv + np.where(kmask, (-1j * s.imag / vk)[..., None, :], 0)      # from Im(u_kj)/v_kj
-    u_bar = u_bar - np.conj(v) * s.real[..., None, :]                     # from Re(v_jᴴ u_j)
-    M_bar = F * (np.swapaxes(v, -1, -2) @ u_bar)     # U = V (F ∘ M)
-    M_bar = M_bar + gw[..., None, :] * np.eye(w.shape[-1])   # dλ = diag(M)
-    return np.swapaxes(vinv, -1, -2) @ M_bar @ np.swapaxes(v, -1, -2)   # M = V⁻¹ dA V
+    s = _sum(gv * v, axis=-2)                        # (the cotangent of c, per column)
+    u_bar = gv + where(kmask, expand_dims(-1j * imag_part(s) / vk, -2), 0)  # from Im(u_kj)/v_kj
+    u_bar = u_bar - conj_part(v) * expand_dims(real_part(s), -2)          # from Re(v_jᴴ u_j)
+    M_bar = F * (mT(v) @ u_bar)                      # U = V (F ∘ M)
+    M_bar = M_bar + expand_dims(gw, -2) * np.eye(shape_of(w)[-1])   # dλ = diag(M)
+    return mT(vinv) @ M_bar @ mT(v)                  # M = V⁻¹ dA V
 
 
 def _eig_jvp(t, out, a):
-    _first_order("eig", t, out, a)
+    if any(type(x) is Tensor for x in (t, out)):  # (a sweep being recorded: the ops record)
+        return _eig_jvp_values(t, out)
     return staged_call(_eig_jvp_values, t, out)
 
 
 def _eig_vjp(g, out, a):
-    _first_order("eig", g, out, a)
+    if any(type(x) is Tensor for x in (g, out)):
+        return _eig_vjp_values(g, out)
     return staged_call(_eig_vjp_values, g, out)
 
 
@@ -134,12 +136,22 @@ def _jax_eig(jnp, a):
 
 eig_packed = general(
     "eig", _eig_forward, vjp={"a": _eig_vjp}, jvp={"a": _eig_jvp},
-    signature=_eig_signature, public=False, complex=True, second_order=False, numpy=(),
+    signature=_eig_signature, public=False, complex=True, numpy=(),
     call=lambda a: _gauge(eig_packed(a)), jax=lambda jnp, a: _gauge(_jax_eig(jnp, a), jnp),
     to_jax=_jax_eig,
     symbol="dλ = diag(V⁻¹ dA V), dV = V (F ∘ V⁻¹ dA V) + V diag(c)",
     doc="the eigenvalues (row 0) and right eigenvectors of a general square matrix, packed",
     examples=[Example(((3, 3),)), Example(((2, 4, 4),))])
+
+
+def _recorded_basis(a):
+    """eigvals' recorded sweep: the eigenvectors of ``a`` (differentiable here) and their inverse."""
+    p = eig_packed(a)
+    v = p[..., 1:, :]
+    return v, inv(v)
+
+
+RECORDED_BASIS.append(_recorded_basis)
 
 
 def eig(a):
