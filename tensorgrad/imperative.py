@@ -606,7 +606,14 @@ class enable_grad:
     and a decorator. It applies to the calling thread only; on exit the grad mode it
     found is restored."""
 
-    def __init__(self):
+    def __new__(cls, fun=None):
+        if fun is None:
+            return super().__new__(cls)
+        if not callable(fun):
+            raise TypeError(f"enable_grad: expected a function to decorate (or no argument), got {fun!r}")
+        return in_mode(fun, enable_grad)  # (@tg.enable_grad without parentheses, as PyTorch's)
+
+    def __init__(self, fun=None):
         self._found: list = []
 
     def __enter__(self):

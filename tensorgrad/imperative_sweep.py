@@ -15,7 +15,7 @@ import numpy as np
 
 from .hooks import TorchValueError, hooked_nodes, is_grad_array, run_hooks
 from .ops.elementwise import where as _where
-from .recording import IMPERATIVE, Node, enter_grad_mode, exit_grad_mode, imperative_paused
+from .recording import IMPERATIVE, Node, enter_grad_mode, exit_grad_mode, imperative_paused, no_grad_depth
 from .sweep import backward_pass, toposort
 from .tensor import Tensor, concrete, traced_level
 
@@ -219,12 +219,17 @@ def fill_grads(leaves: dict, taps, name: str, create_graph: bool = False) -> Non
     """Accumulate the sweep's cotangents ``{node: g}`` into the ``.grad`` of the leaves (and of
     the retained results in ``taps``), as PyTorch does: in place into a writable array of
     the leaf, except under ``create_graph`` (always a new value, so references to the old
-    ``.grad`` keep it, as PyTorch's). Then a leaf's post-accumulate-grad hooks run."""
+    ``.grad`` keep it, as PyTorch's). Then a leaf's post-accumulate-grad hooks run, with grad
+    mode off as PyTorch runs them (an optimizer step inside backward: ``p.sub_(lr * p.grad)``)."""
     for node, g in leaves.items():
         t = _accumulate(node, g, taps, name, create_graph)
         if t is not None and node.op is None:
             for hook in list(getattr(t, "_post_hooks", None) or ()):
-                hook(t)
+                found = enter_grad_mode(no_grad_depth() + 1)
+                try:
+                    hook(t)
+                finally:
+                    exit_grad_mode(found)
 
 
 def _accumulate(node, g, taps, name: str, create_graph: bool):

@@ -238,7 +238,8 @@ def renorm(self, p, dim, maxnorm):
     (PyTorch's, with its 1e-7 in the scale)."""
     d = dim_of("renorm", dim, self.ndim)
     others = tuple(i for i in range(self.ndim) if i != d)
-    norm = tgo.sum(tgo.abs(self) ** p, axis=others, keepdims=True) ** (1.0 / p)
+    # (vector_norm: |x|**p through abs would lose x²'s curvature at a zero entry)
+    norm = _linalg.vector_norm(self, p, axis=others, keepdims=True)
     return self * tgo.where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0)
 
 

@@ -954,3 +954,38 @@ def test_a_functions_rules_keep_pytorchs_methods_on_what_tensorgrads_functions_r
     np.testing.assert_array_equal(s.detach().numpy(), [1.0, 2.0, 3.0])
     np.testing.assert_array_equal(i.numpy(), [1, 2, 0])
     np.testing.assert_array_equal(a.grad, [3.0, 1.0, 2.0])
+
+
+def test_renorm_keeps_its_curvature_at_a_zero_entry_and_like_functions_of_traced_tensors():
+    # y = x1 / ‖x‖: ∂²y/∂x0² at x0 = 0 is -x1/‖x‖³ = -0.25 (|x|**2 through abs gave 0)
+    x = tg.tensor([[0.0, 2.0]], requires_grad=True)
+    g, = tg.autograd.grad(x.renorm(2, 0, 1.0)[0, 1], x, create_graph=True)
+    np.testing.assert_allclose(tg.autograd.grad(g[0, 0], x)[0], [[-0.25, 0.0]], atol=1e-15)
+    # zeros_like of a tensor traced for PyTorch (forward AD, tensorgrad.func) is a tensor
+    idx = tg.tensor(np.array([0, 0]))
+    with tg.autograd.forward_ad.dual_level():
+        d = tg.autograd.forward_ad.make_dual(tg.tensor([1.0, 2.0]), tg.tensor([1.0, 0.0]))
+        r = tg.autograd.forward_ad.unpack_dual(tg.zeros_like(d).index_add(0, idx, d))
+        np.testing.assert_allclose(np.asarray(r.primal), [3.0, 0.0])
+        np.testing.assert_allclose(np.asarray(r.tangent), [1.0, 0.0])
+    grad = tg.func.grad(lambda x: (tg.zeros_like(x).index_add(0, idx, x) ** 2).sum())(tg.tensor([1.0, 2.0]))
+    np.testing.assert_allclose(np.asarray(grad), [6.0, 6.0])
+
+
+def test_post_accumulate_grad_hooks_run_without_grad_and_enable_grad_decorates_without_parentheses():
+    t = tg.tensor([1.0, 2.0], requires_grad=True)
+    modes = []
+
+    def step(p):  # PyTorch's optimizer-step-in-backward pattern
+        modes.append(tg.is_grad_enabled())
+        p.sub_(p.grad)
+    t.register_post_accumulate_grad_hook(step)
+    (t * 3).sum().backward()
+    np.testing.assert_allclose(t.detach().numpy(), [-2.0, -1.0])
+    assert modes == [False] and tg.is_grad_enabled()
+
+    @tg.enable_grad
+    def doubled(x):
+        return x * 2
+    with tg.no_grad():
+        assert doubled(t).requires_grad

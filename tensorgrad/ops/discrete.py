@@ -238,11 +238,15 @@ def _shape_dtype(a, dtype, shape):
 
 def _like(a, made: np.ndarray, subok: bool = True):
     """``made`` as the kind of ``a``: a constant tensor for a tensor of the imperative tape or
-    a constant one (NumPy's ``subok``: a subclass in, that subclass out; PyTorch's: a tensor
-    in, a tensor out, so ``acc = tg.zeros_like(x); acc[0] = x[1]`` records; ``subok=False``:
-    the array), else the array."""
-    if subok and type(a) is Tensor and (a._trace is None or a._trace is IMPERATIVE):
-        return torch_made(made) if torch_style(a) else Tensor(made)
+    a constant one, or one a transform traces for PyTorch (``tg.func``, forward AD) (NumPy's
+    ``subok``: a subclass in, that subclass out; PyTorch's: a tensor in, a tensor out, so
+    ``acc = tg.zeros_like(x); acc[0] = x[1]`` records and ``zeros_like(x).index_add(...)``
+    works; ``subok=False``: the array), else the array."""
+    if subok and type(a) is Tensor:
+        if a._trace is None or a._trace is IMPERATIVE:
+            return torch_made(made) if torch_style(a) else Tensor(made)
+        if torch_style(a):
+            return torch_made(made)
     return made
 
 
