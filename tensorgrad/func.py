@@ -96,6 +96,9 @@ def _scalar_output(func: Callable, has_aux: bool, name: str) -> Callable:
                     f"{name}: the function must return a scalar (or an array of shape (1,) or "
                     f"(1, 1)), got shape {shape}; reduce it first (e.g. .sum() or .mean()), or "
                     "use jacrev / vjp for non-scalar outputs")
+        elif not staging.is_staged(out):  # (a Python number: no tensor, as PyTorch refuses)
+            raise TorchTypeError(f"{name}: expected the function to return a tensor, got "
+                                 f"{type(out).__name__}")
         return res
     return scalar
 
@@ -459,6 +462,9 @@ def stack_module_state(models) -> tuple[dict, dict]:
     models = list(models)
     if not models:
         raise ValueError("stack_module_state: expected at least one model, got 0")
+    if len({type(m) for m in models}) > 1:  # (as PyTorch: one architecture)
+        raise ValueError("stack_module_state: expected all models to be of the same class, got "
+                         + ", ".join(sorted({type(m).__name__ for m in models})))
     if len({bool(m.training) for m in models}) > 1:
         raise ValueError("stack_module_state: expected all models to be in the same training or "
                          "eval mode, got " + ", ".join("train" if m.training else "eval" for m in models))

@@ -989,3 +989,10 @@ def test_post_accumulate_grad_hooks_run_without_grad_and_enable_grad_decorates_w
         return x * 2
     with tg.no_grad():
         assert doubled(t).requires_grad
+
+
+def test_torch_func_refuses_a_number_output_and_models_of_different_classes():
+    with pytest.raises(RuntimeError, match="expected the function to return a tensor, got float"):
+        tg.func.grad(lambda a: 3.0)(tg.tensor([1.0, 2.0]))
+    with pytest.raises(ValueError, match="same class"):
+        tg.func.stack_module_state([tg.nn.Linear(2, 2), tg.nn.Conv1d(2, 2, 1)])
