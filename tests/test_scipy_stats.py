@@ -74,6 +74,10 @@ def _close(ours, ref, rtol=1e-10):
 SCIPY_ONLY = {("multivariate_normal", "entropy"), *(("t", f) for f in ("cdf", "logcdf", "logsf", "sf"))}
 
 
+#: SciPy's keywords where JAX's signature lacks them
+SCIPY_KEYWORDS = {("multivariate_normal", "pdf"): ("allow_singular",)}
+
+
 def test_namespaces_have_jax_functions_and_signatures():
     assert sorted(st.__all__) == sorted([*OURS, *FUNCTIONS])
     for dist, names in OURS.items():
@@ -86,7 +90,8 @@ def test_namespaces_have_jax_functions_and_signatures():
                 continue
             ours = inspect.signature(getattr(space, name)).parameters
             theirs = inspect.signature(getattr(getattr(jst, dist), name)).parameters
-            assert [(p.name, p.default) for p in ours.values()] == \
+            extra = SCIPY_KEYWORDS.get((dist, name), ())  # (SciPy's, after JAX's)
+            assert [(p.name, p.default) for p in ours.values() if p.name not in extra] == \
                 [(p.name, p.default) for p in theirs.values()], (dist, name)
     for name in FUNCTIONS:
         ours = inspect.signature(getattr(st, name)).parameters
@@ -192,8 +197,8 @@ def test_multivariate_normal_values():
     covs = np.stack([cov, _spd(3)])  # a stack of covariances, broadcast against x
     _same(st.multivariate_normal.logpdf(x[:, None], mean, covs),
           np.stack([_scipy("multivariate_normal", "logpdf", x, mean, c) for c in covs], axis=1))
-    with pytest.raises(NotImplementedError):
-        st.multivariate_normal.logpdf(x, mean, cov, allow_singular=True)
+    _same(st.multivariate_normal.logpdf(x, mean, cov, allow_singular=True),
+          _scipy("multivariate_normal", "logpdf", x, mean, cov))
     with pytest.raises(ValueError, match="does not match"):
         st.multivariate_normal.logpdf(x, mean, np.eye(2))
 
@@ -438,3 +443,23 @@ def test_multivariate_normal_entropy_is_scipys_with_its_gradient():
     # d/dΣ ½ log det Σ = ½ Σ⁻¹
     np.testing.assert_allclose(tg.grad(lambda c: st.multivariate_normal.entropy(cov=c))(cov),
                                0.5 * np.linalg.inv(cov), rtol=1e-10)
+
+
+def test_multivariate_normal_allow_singular_follows_scipy():
+    x, m, C = np.array([0.1, -0.2]), np.zeros(2), np.array([[1.0, 0.2], [0.2, 2.0]])
+    np.testing.assert_allclose(st.multivariate_normal.pdf(x, m, C, allow_singular=False),
+                               sst.multivariate_normal.pdf(x, m, C), rtol=1e-13)
+    np.testing.assert_allclose(st.multivariate_normal.logpdf(x, m, C, allow_singular=True),
+                               sst.multivariate_normal.logpdf(x, m, C, allow_singular=True), rtol=1e-13)
+    # rank-1 covariances: the density on the support (pseudo-determinant), -inf off it
+    A, mu = np.array([[1.0, 2.0], [2.0, 4.0]]), np.array([0.1, 0.2])
+    for cov, pts in ((np.diag([1.0, 0.0]), np.array([[0.3, 0.0], [0.5, 1e-12], [1.0, 1.0]])),
+                     (A, np.array([[1.0, 2.0], [1.0, 0.0], [0.6, 1.2]]))):
+        np.testing.assert_allclose(st.multivariate_normal.logpdf(pts, mu, cov, allow_singular=True),
+                                   sst.multivariate_normal.logpdf(pts, mu, cov, allow_singular=True), rtol=1e-12)
+    g = tg.grad(lambda xx: st.multivariate_normal.logpdf(xx, mu, A, allow_singular=True))(np.array([1.0, 2.0]))
+    e, h = np.array([1.0, 2.0]) / np.sqrt(5), 1e-6  # (the support's direction)
+    f = lambda t: sst.multivariate_normal.logpdf(np.array([1.0, 2.0]) + t * e, mu, A, allow_singular=True)  # noqa: E731
+    np.testing.assert_allclose(g @ e, (f(h) - f(-h)) / (2 * h), rtol=1e-6)
+    with pytest.raises(np.linalg.LinAlgError):
+        st.multivariate_normal.logpdf(x, m, np.diag([1.0, 0.0]))

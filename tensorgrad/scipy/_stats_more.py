@@ -10,11 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops import abs as _abs
-from ..ops import cos, exp, sin, expm1, isclose, isinf, log, log1p, logical_not, where
+from ..ops import cos, exp, sin, sqrt, expm1, isclose, isinf, log, log1p, logical_not, where
 from ..ops import sum as _sum
 from ..ops.rearrange import concatenate
 from ..ops.reductions import std
-from ..ops.shape import expand_dims, reshape
+from ..ops.decompositions import eigh
+from ..ops.shape import expand_dims, reshape, swapaxes
 from ..ops.special_fns import betaln, gammaln, i0, i0e, log_ndtr, ndtr, xlogy
 from ..ops.special_fns2 import gammaincc
 from ..ops.statistics import rankdata as _rankdata
@@ -479,3 +480,30 @@ def rankdata(a: ArrayLike, method: str = "average", *, axis: int | None = None,
     """The ranks of ``a`` from 1 (SciPy's ``method``: average, min, max, dense, ordinal), over
     all entries (``axis=None``, flattened) or along ``axis``. Piecewise constant: no gradient."""
     return _rankdata(a, method, axis=axis, nan_policy=nan_policy)
+
+
+def singular_normal_logpdf(x, mean, cov):
+    """SciPy's ``multivariate_normal.logpdf(x, mean, cov, allow_singular=True)`` for a
+    positive semidefinite (n, n) ``cov``: with cov's eigenvalues s and eigenvectors u, those
+    above SciPy's cutoff ε = 10⁶·ε_machine·max|s| span the support, and
+    −½ (rank · log 2π + Σ log s_kept + |(x − mean) u_kept / √s_kept|²); −∞ off the support
+    (a residual beyond 10³ ε along the other eigenvectors). Which eigenvalues count is read
+    from the values (a constant of the derivative)."""
+    cov = 0.5 * (cov + swapaxes(cov, -1, -2))
+    if ndim_of(cov) != 2:
+        raise ValueError(f"multivariate_normal: allow_singular=True needs one (n, n) cov, got "
+                         f"shape {tuple(shape_of(cov))}")
+    s, u = eigh(cov)
+    sc = np.asarray(concrete(s))
+    eps = 1e6 * np.finfo(np.float64).eps * (np.max(np.abs(sc)) if sc.size else 0.0)
+    if sc.size and np.min(sc) < -eps:
+        raise ValueError("multivariate_normal: the covariance must be symmetric positive "
+                         "semidefinite")
+    keep = sc > eps
+    safe = where(keep, s, 1.0)
+    dev = x - mean
+    whitened = dev @ (u * where(keep, 1.0 / sqrt(safe), 0.0))
+    logpdf = -0.5 * (int(keep.sum()) * _LOG_2PI + _sum(where(keep, log(safe), 0.0))
+                     + _sum(whitened * whitened, axis=-1))
+    residual = np.linalg.norm(np.asarray(concrete(dev)) @ np.asarray(concrete(u))[:, ~keep], axis=-1)
+    return where(residual < 1e3 * eps, logpdf, -_INF)

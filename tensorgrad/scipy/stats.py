@@ -73,7 +73,8 @@ from ._stats_base import (_INF, _LOG2, _LOG_2PI, _NAN, _PI, _and, _beta_tails, _
                           _t_kernel, _t_norm, _valid, _xlog1py, _xlogy, _z)
 
 from ._stats_more import (betabinom, dirichlet, gennorm, gumbel_l, gumbel_r, multinomial,  # noqa: F401
-                          nbinom, pareto, rankdata, sem, truncnorm, vonmises, wrapcauchy)
+                          nbinom, pareto, rankdata, sem, singular_normal_logpdf, truncnorm,
+                          vonmises, wrapcauchy)
 from . import _stats_kde
 
 __all__ = ["norm", "expon", "logistic", "laplace", "cauchy", "uniform", "t", "gamma", "beta",
@@ -640,17 +641,18 @@ class geom:
 class multivariate_normal:
     """The multivariate normal distribution N(mean, cov)."""
 
-    def logpdf(x: ArrayLike, mean: ArrayLike, cov: ArrayLike, allow_singular: None = None) -> Array:
+    def logpdf(x: ArrayLike, mean: ArrayLike, cov: ArrayLike, allow_singular: bool | None = None) -> Array:
         """−|L⁻¹(x − mean)|²/2 − (n/2) log 2π − Σ log diag(L), L = cholesky(cov).
 
         As JAX: a scalar ``mean`` is the univariate case; a vector ``mean`` with a scalar
         ``cov`` is cov · I; otherwise ``cov`` is (..., n, n), read as (cov + covᵀ)/2, so the
         gradient with respect to it is symmetric (JAX's convention). ``x`` and ``mean``
-        broadcast over leading axes. Only ``allow_singular`` None or False: a covariance
-        that is not positive definite raises ``LinAlgError``."""
-        if allow_singular:
-            raise NotImplementedError("multivariate_normal.logpdf: allow_singular=True is not supported")
+        broadcast over leading axes. A covariance that is not positive definite raises
+        ``LinAlgError``; with ``allow_singular=True`` a positive semidefinite one gives SciPy's
+        density on its support (pseudo-inverse and pseudo-determinant; −∞ off it)."""
         x, mean, cov = _floats(x, mean, cov)
+        if allow_singular and ndim_of(mean) > 0 and ndim_of(cov) > 0:
+            return singular_normal_logpdf(x, mean, cov)
         if ndim_of(mean) == 0:
             c, ok = _positive(cov)
             return _valid(ok, -0.5 * (x - mean) ** 2 / c - 0.5 * (_LOG_2PI + log(c)))
@@ -667,8 +669,8 @@ class multivariate_normal:
         half_logdet = _sum(log(diagonal(L, 0, -2, -1)), axis=-1)
         return -0.5 * _sum(y * y, axis=-1) - 0.5 * n * _LOG_2PI - half_logdet
 
-    def pdf(x: ArrayLike, mean: ArrayLike, cov: ArrayLike) -> Array:
-        return exp(multivariate_normal.logpdf(x, mean, cov))
+    def pdf(x: ArrayLike, mean: ArrayLike, cov: ArrayLike, allow_singular: bool | None = None) -> Array:
+        return exp(multivariate_normal.logpdf(x, mean, cov, allow_singular))
 
     def entropy(mean: ArrayLike = None, cov: ArrayLike = 1) -> Array:
         """SciPy's differential entropy ½ log det(2πe · cov): n/2 (1 + log 2π) + Σ log diag(L),
