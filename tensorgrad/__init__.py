@@ -145,6 +145,7 @@ __all__ = [
 # as Python's float, int and complex (none is in __all__: a star import keeps Python's)
 globals().update(float=float32, int=int32, cfloat=complex64,  # noqa: F821  (ops' names)
                  complex=torch_functions.complex)  # noqa: F821
+ndarray = numpy.ndarray  # (for isinstance: a NumPy array, a Tensor or a traced value is one)
 # more of PyTorch's top-level functions: those that are a Tensor method on their first argument
 # (torch.lerp, torch.det, ...), a few NumPy lacks, and torch.nn.functional's that torch also has at
 # the top with the same arguments

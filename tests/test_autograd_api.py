@@ -568,3 +568,7 @@ def test_integer_and_bool_outputs_have_no_gradient_and_sequence_cotangents_take_
     np.testing.assert_allclose(pull((0.0, 1.0)), np.linalg.inv(S), rtol=1e-12)
     pull, _ = autograd_api.make_vjp(tg.linalg.eigh)(S)
     np.testing.assert_allclose(pull([np.ones(2), np.zeros((2, 2))]), np.eye(2), atol=1e-12)
+    # autograd's `isinstance(x, np.ndarray)` with tensorgrad as np: traced values are arrays too
+    assert isinstance(np.zeros(1), tg.ndarray) and not isinstance([], tg.ndarray)
+    np.testing.assert_allclose(
+        autograd_api.grad(lambda x: tg.sum(x) * float(isinstance(x, tg.ndarray)))(np.ones(2)), np.ones(2))
