@@ -281,9 +281,12 @@ def test_descending_sort_is_stable_like_jax():
 
 
 def test_prod_differentiates_at_zeros_to_any_order():
-    """The second and third derivatives of prod at inputs with one or more zeros, as JAX
-    (they raised NotImplementedError), also over several axes and under tg.jit."""
-    for x in (np.array([1.5, 0.0, 2.0]), np.array([0.0, 0.0, 2.0, 3.0])):
+    """The second and third derivatives of prod at inputs with one or more zeros, or tiny
+    entries (a derivative of out / x cancelled out/x² terms there: 0 instead of 0.5 at 5.6e-17,
+    -7e283 at 1e-300), as JAX (they raised NotImplementedError), also over several axes and
+    under tg.jit."""
+    for x in (np.array([1.5, 0.0, 2.0]), np.array([0.0, 0.0, 2.0, 3.0]), np.array([0.8, 0.5, 5.551115123125783e-17]),
+              np.array([0.8, 0.5, 1e-300]), np.array([0.8, 1e-12, 0.5])):
         np.testing.assert_allclose(tg.hessian(tg.prod)(x), jax.jit(jax.hessian(jnp.prod))(x), atol=1e-14)
         # every mode at each order: an outer reverse sweep differentiates the inner rules'
         # cotangents too, also where they are 0 now (they were taken for constants there)

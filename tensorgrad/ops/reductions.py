@@ -125,16 +125,19 @@ mean = linear(
 
 # ---- prod ------------------------------------------------------------------------
 def _others_product(out, x, axes, keepdims):
-    """∂prod/∂x_i = the product of the other entries (exact when some x_i = 0)."""
+    """∂prod/∂x_i = the product of the other entries (exact when some x_i = 0). A recorded
+    sweep (a derivative of a derivative) takes the products themselves, never out / x: the
+    derivative of that quotient cancels p/x_i² against p/x_i², which for a tiny x_i is
+    rounding noise or an overflow."""
     xv = concrete(x)
     if is_staged(xv):  # under tg.jit: no branch on the values
         if x is not xv:  # a derivative of a derivative: products of ops, exact at zeros
             return _others_by_ops(x, axes)
+    elif type(x) is not np.ndarray and x is not xv:  # traced (higher order): with ops
+        return _others_by_ops(x, axes)
     elif np.all(xv != 0) and np.all(np.isfinite(xv)) and np.all(np.isfinite(concrete(out))) \
             and np.all(concrete(out) != 0):  # (else out/x is NaN/inf/0 where the products of
         return _keep(out, axes, keepdims) / x  # the others, which tg.jit replays, are not)
-    if type(x) is not np.ndarray and x is not xv:  # traced (higher order): with ops
-        return _others_by_ops(x, axes)
     n = len(axes)
     moved = np.moveaxis(xv, axes, tuple(range(-n, 0)))
     # the reduced axes merged into one (its length spelled out: -1 is ambiguous at size 0)

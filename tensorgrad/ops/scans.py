@@ -104,8 +104,12 @@ def _products_without_one(x, axis):
 def _has_zeros(x, out):
     """Whether ``x`` may hold a zero, an inf or a NaN, or a running product overflowed (to inf,
     or to 0), where dividing ``out`` by ``x`` is not the derivative (True under tg.jit: the
-    exact path, right for any value)."""
+    exact path, right for any value). Also True for a recorded sweep (a derivative of a
+    derivative): the quotient's own derivative cancels out/x² terms, rounding noise or an
+    overflow for a tiny x."""
     cx, co = concrete(x), concrete(out)
+    if cx is not x:
+        return True
     return may_any(np.logical_or(np.equal(cx, 0), np.logical_not(np.isfinite(cx)))) \
         or may_any(np.logical_or(np.equal(co, 0), np.logical_not(np.isfinite(co))))
 
