@@ -238,6 +238,37 @@ def _reduce_one(kind: str, operand, init, dims: tuple):
     return _ops.astype(combine(out, _ops.astype(init, dt)), dt)
 
 
+def _pairwise(computation, ops_, inits, dims: tuple, single: bool) -> list:
+    """``computation`` over ``dims`` of the operands ``ops_`` (one shape), pairwise: the
+    reduced entries, merged into a leading axis, are combined half against half until one
+    is left, which is combined with the init values last (log₂ n calls on whole arrays)."""
+    shape = _shape(ops_[0])
+    if builtins.any(_shape(o) != shape for o in ops_):
+        raise ValueError(f"lax.reduce: the operands' shapes differ: {[_shape(o) for o in ops_]}")
+    kept = tuple(d for d in range(len(shape)) if d not in dims)
+    rest = tuple(shape[d] for d in kept)
+    n = int(np.prod([shape[d] for d in dims], dtype=np.int64))
+    vals = [_ops.reshape(_ops.transpose(o, dims + kept), (n,) + rest) for o in ops_]
+    inits = [_ops.astype(i, _dtype(o)) for i, o in zip(inits, ops_)]
+
+    def combine(a, b):
+        r = computation(a[0], b[0]) if single else computation(tuple(a), tuple(b))
+        r = [r] if single else list(r)
+        if len(r) != len(a):
+            raise TypeError(f"lax.reduce: the computation returned {len(r)} values for {len(a)} operands")
+        return r
+    if n == 0:
+        return [_ops.broadcast_to(i, rest) for i in inits]
+    while n > 1:
+        if n % 2:  # (an odd count: the init values fill the last pair)
+            vals = [_ops.concatenate([v, _ops.broadcast_to(i, (1,) + rest)], axis=0)
+                    for v, i in zip(vals, inits)]
+            n += 1
+        vals = combine([v[:n // 2] for v in vals], [v[n // 2:] for v in vals])
+        n //= 2
+    return combine([_ops.broadcast_to(i, rest) for i in inits], [v[0] for v in vals])
+
+
 def _is(v, const) -> bool:
     """True if ``v`` is a constant equal to ``const`` (a traced value is never dropped)."""
     if hasattr(v, "_trace") or not isinstance(concrete(v), (int, float, np.ndarray, np.generic)):
@@ -249,18 +280,22 @@ def _is(v, const) -> bool:
 
 
 def reduce(operands, init_values, computation: Callable, dimensions: Sequence[int]):
-    """``jax.lax.reduce`` for the monoids add, mul, max, min, and, or: ``computation``
-    applied over ``dimensions``, starting from ``init_values`` (a tuple of operands
-    is reduced one by one)."""
-    kind = _monoid(computation)
-    if kind is None:
-        raise TypeError(f"lax.reduce: unsupported computation {computation!r}; tensorgrad supports "
-                        "the monoids lax.add, lax.mul, lax.max, lax.min, lax.bitwise_and and "
-                        "lax.bitwise_or (tg.lax's, jax.lax's or tg's NumPy names)")
+    """``jax.lax.reduce``: ``computation`` applied over ``dimensions``, starting from
+    ``init_values``. The monoids add, mul, max, min, and, or run as tensorgrad's reductions
+    (a tuple of operands is reduced one by one); any other ``computation`` (JAX's variadic
+    form too: ``computation((a1, a2), (b1, b2)) -> (c1, c2)``) is applied pairwise, halving
+    the reduced entries at each step, so it must be associative and commutative, as JAX
+    requires (:func:`_pairwise`)."""
     single = not isinstance(operands, (tuple, list))
     ops_, inits = ([operands], [init_values]) if single else (list(operands), list(init_values))
     if len(ops_) != len(inits):
         raise ValueError(f"lax.reduce: {len(ops_)} operands but {len(inits)} init values")
+    kind = _monoid(computation)
+    if kind is None:
+        if not callable(computation):
+            raise TypeError(f"lax.reduce: computation must be callable, got {computation!r}")
+        out = _pairwise(computation, ops_, inits, _axes(ops_[0], dimensions, "reduce"), single)
+        return out[0] if single else type(operands)(out)
     out = []
     for o, i in zip(ops_, inits):
         if _shape(i) != ():
@@ -417,9 +452,8 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions:
     over an axis shares it among the ties instead.
     """
     kind = _monoid(computation)
-    if kind not in ("add", "max", "min", "mul"):
-        raise TypeError(f"lax.reduce_window: unsupported computation {computation!r}; tensorgrad "
-                        "supports lax.add, lax.mul, lax.max and lax.min")
+    if kind not in ("add", "max", "min", "mul") and not callable(computation):
+        raise TypeError(f"lax.reduce_window: computation must be callable, got {computation!r}")
     shape, dt = _shape(operand), _dtype(operand)
     nd = len(shape)
     window = tuple(int(w) for w in window_dimensions)
@@ -432,7 +466,7 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions:
                          f"and window_dilation {wdil} need one positive entry per axis of shape {shape}")
     span = tuple((w - 1) * d + 1 for w, d in zip(window, wdil))
     pads = _window_padding(padding, shape, span, strides, "reduce_window")
-    identity = _identity(kind, dt)
+    identity = _identity(kind, dt) if kind in ("add", "max", "min", "mul") else init_value
     x = _lo.pad(operand, identity, [(lo, hi, b - 1) for (lo, hi), b in zip(pads, bdil)])
     counts = [(n - w) // s + 1 if n >= w else 0 for n, w, s in zip(_shape(x), span, strides)]
     if 0 in counts:
@@ -440,6 +474,11 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions:
     parts = [_ops.getitem(x, tuple(builtins.slice(o * d, o * d + (c - 1) * s + 1, s)
                                    for o, d, c, s in zip(offset, wdil, counts, strides)))
              for offset in np.ndindex(*window)]
+    if kind not in ("add", "max", "min", "mul"):  # any computation: folded over the taps from
+        out = _ops.broadcast_to(_ops.astype(init_value, dt), tuple(counts))  # init_value (padded
+        for part in parts:                                                   # with it, as XLA)
+            out = computation(out, part)
+        return out
     taps = _ops.stack(parts, axis=0)
     if kind == "add":
         out = _wrap(_ops.sum(taps, axis=0), operand)

@@ -426,8 +426,16 @@ def test_jax_keywords_defaults_and_monoids_told_by_their_values():
         # window_strides and padding default to ones and 'VALID', as JAX's
         close(tl.reduce_window(v, init, comp, (2, 2)), np.asarray(jl.reduce_window(v, init, ref, (2, 2))))
         close(tl.reduce(v, init, comp, (1,)), np.asarray(jl.reduce(v, init, ref, (1,))))
-    with pytest.raises(TypeError, match="unsupported computation"):
-        tl.reduce_window(v, 0.0, lambda p, q: 2 * p + q, (2, 2))
+    # any other (associative, commutative) computation, as JAX's; variadic reduce too
+    big = lambda m: lambda p, q: m.maximum(m.abs(p), m.abs(q))  # noqa: E731
+    close(tl.reduce_window(v, 0.0, big(tg), (2, 2), (1, 2), "SAME"),
+          np.asarray(jl.reduce_window(v, 0.0, big(jnp), (2, 2), (1, 2), "SAME")))
+    close(tl.reduce(v, 0.0, big(tg), (0, 1)), np.asarray(jl.reduce(v, 0.0, big(jnp), (0, 1))))
+    pair = lambda a, b: (a[0] + b[0], a[1] * b[1])  # noqa: E731
+    for got, want in zip(tl.reduce((v, v + 2), (0.0, 1.0), pair, (1,)), jl.reduce((v, v + 2), (0.0, 1.0), pair, (1,))):
+        close(got, np.asarray(want))
+    close(tg.grad(lambda u: tg.sum(tl.reduce(u, 0.0, lambda p, q: p + q, (0,)) ** 2))(v),
+          np.asarray(jax.grad(lambda u: jnp.sum(jl.reduce(u, 0.0, lambda p, q: p + q, (0,)) ** 2))(v)))
     assert tl.Precision("highest") is tl.Precision.HIGHEST and str(tl.Precision.HIGH) == str(jl.Precision.HIGH)
     close(tl.dot(v, v.T, precision=tl.Precision.HIGHEST), v @ v.T)
 
