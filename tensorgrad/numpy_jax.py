@@ -9,6 +9,8 @@
   ``len(u)``; both promote to a floating type, as JAX's.
 * ``bincount`` counts negative values in bin 0, as JAX's (NumPy raises).
 * ``vsplit`` splits a 1-D array along its only axis, as JAX's (NumPy asks for 2-D).
+* ``meshgrid``, ``broadcast_arrays``, ``gradient`` (over several axes) and ``atleast_1d``/
+  ``2d``/``3d`` (of several arrays) return lists, as JAX's (NumPy 2's: tuples).
 """
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ from . import ops as _ops
 from .batching import vmap
 from .tensor import concrete, dtype_of, shape_of
 
-__all__ = ["fromfunction", "polymul", "polydiv", "bincount", "vsplit"]
+__all__ = ["fromfunction", "polymul", "polydiv", "bincount", "vsplit", "meshgrid",
+           "broadcast_arrays", "gradient", "atleast_1d", "atleast_2d", "atleast_3d"]
 
 
 def fromfunction(function, shape, *, dtype=float, **kwargs):
@@ -99,3 +102,20 @@ def vsplit(ary, indices_or_sections):
     if np.ndim(concrete(ary)) == 0:
         raise ValueError("vsplit: the array must have at least one axis, got a 0-d array")
     return _ops.split(ary, indices_or_sections, axis=0)
+
+
+def _listing(name: str):
+    """NumPy's ``name``, a tuple result as a list (JAX's)."""
+    fn = getattr(_ops, name)
+
+    @functools.wraps(fn)
+    def listed(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        return list(out) if type(out) is tuple else out
+    listed.__doc__ = f"``jnp.{name}``: NumPy's, several results as a list, as JAX's."
+    return listed
+
+
+meshgrid, broadcast_arrays, gradient, atleast_1d, atleast_2d, atleast_3d = (
+    _listing(n) for n in ("meshgrid", "broadcast_arrays", "gradient", "atleast_1d", "atleast_2d",
+                          "atleast_3d"))

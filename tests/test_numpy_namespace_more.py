@@ -370,3 +370,11 @@ def test_functions_where_jax_numpy_means_otherwise_follow_jax():
     np.testing.assert_allclose(
         tg.grad(lambda s: tnp.sum(tnp.fromfunction(lambda i, j: tnp.sin(s * i) + j, (2, 3))))(0.7),
         jax.grad(lambda s: jnp.sum(jnp.fromfunction(lambda i, j: jnp.sin(s * i) + j, (2, 3))))(0.7), rtol=1e-13)
+    # several results come as lists, as JAX's (NumPy 2's are tuples)
+    for got, want in ((tnp.meshgrid(np.arange(2.0), np.arange(3.0)), jnp.meshgrid(jnp.arange(2.0), jnp.arange(3.0))),
+                      (tnp.broadcast_arrays(np.ones(2), np.ones((3, 1))), jnp.broadcast_arrays(jnp.ones(2), jnp.ones((3, 1)))),
+                      (tnp.gradient(np.arange(9.0).reshape(3, 3) ** 2), jnp.gradient(jnp.arange(9.0).reshape(3, 3) ** 2)),
+                      (tnp.atleast_2d(np.ones(2), np.ones(3)), jnp.atleast_2d(jnp.ones(2), jnp.ones(3)))):
+        assert type(got) is list and type(want) is list
+        same(got, want)
+    assert type(tg.meshgrid(np.arange(2), np.arange(3))) is tuple  # (NumPy's namespace: NumPy's)
