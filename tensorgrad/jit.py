@@ -41,6 +41,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import debug
+from .api_extras import eval_shape as _eval_shape
 from .jit_args import (JIT_OPTIONS, _STATIC_SCALARS, _Feeder, _flatten, _hashable, _rebuild,
                        check_static_spec, examples_for)
 from .staging import ClosedOver, ConcretizationError, PlanCache, Program, Ref, Staged, check_numeric
@@ -190,6 +191,11 @@ class Jitted:
             self._plans.pop(key, None)
             return None
         return plan
+
+    def eval_shape(self, *args, **kwargs):
+        """JAX's ``jitted.eval_shape(*args)``: the outputs' shapes and dtypes, as
+        ``tg.eval_shape(fun, *args)`` (arrays or ``ShapeDtypeStruct``\\ s)."""
+        return _eval_shape(self.fun, *args, **kwargs)
 
     def cache_size(self) -> int:
         """How many signatures have been traced (and are kept)."""

@@ -714,3 +714,10 @@ def test_signed_zeros_and_masked_arrays_never_reuse_a_wrong_plan():
     # a masked array would lose its mask in the plan: refused, as JAX refuses it
     with pytest.raises(TypeError, match="masked array"):
         tg.jit(tg.sum)(np.ma.masked_array([1.0, 2.0, 3.0], mask=[0, 1, 0]))
+
+
+def test_jitted_eval_shape_gives_the_outputs_shapes_and_dtypes():
+    f = tg.jit(lambda x, y: (x @ y, x.sum()))
+    out = f.eval_shape(np.ones((2, 3)), tg.ShapeDtypeStruct((3, 4), np.float32))
+    assert [(o.shape, o.dtype) for o in out] == [((2, 4), np.float64), ((), np.float64)]
+    assert f.cache_size() == 0  # (nothing traced nor run)
