@@ -282,10 +282,16 @@ def run_hooks(entry, g, dtype, record: bool = False):
     return g
 
 
+#: PyTorch's names of the backward functions whose op tensorgrad names after NumPy's function
+_TORCH_NAMES = {"multiply": "Mul", "subtract": "Sub", "divide": "Div", "true_divide": "Div",
+                "power": "Pow", "negative": "Neg", "reshape": "View", "clip": "Clamp"}
+
+
 class GradFn:
     """PyTorch's ``grad_fn``: the recorded op that made an imperative tensor. ``name()`` is
-    PyTorch's style of name (``"MultiplyBackward0"``); ``next_functions`` pairs each input
-    with its own ``GradFn``, ``AccumulateGrad`` for a leaf, or None for a constant."""
+    PyTorch's name (``"MulBackward0"``; other ops after their tensorgrad op's name);
+    ``next_functions`` pairs each input with its own ``GradFn``, ``AccumulateGrad`` for a
+    leaf, or None for a constant."""
 
     __slots__ = ("_node",)
 
@@ -296,6 +302,9 @@ class GradFn:
         op = self._node.op
         if op is None:
             return "AccumulateGrad"
+        torch_name = _TORCH_NAMES.get(op.name)  # (PyTorch's spelling of the common ones)
+        if torch_name is not None:
+            return torch_name + "Backward0"
         words = str(op.name).replace("[", "_").replace("]", "").split("_")
         return "".join(w[:1].upper() + w[1:] for w in words if w) + "Backward0"
 
