@@ -11,6 +11,7 @@
 * ``vsplit`` splits a 1-D array along its only axis, as JAX's (NumPy asks for 2-D).
 * ``meshgrid``, ``broadcast_arrays``, ``gradient`` (over several axes) and ``atleast_1d``/
   ``2d``/``3d`` (of several arrays) return lists, as JAX's (NumPy 2's: tuples).
+* ``allclose``, ``array_equal`` and ``array_equiv`` return a 0-d bool array (NumPy: a bool).
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from .batching import vmap
 from .tensor import concrete, dtype_of, shape_of
 
 __all__ = ["fromfunction", "polymul", "polydiv", "bincount", "vsplit", "meshgrid",
-           "broadcast_arrays", "gradient", "atleast_1d", "atleast_2d", "atleast_3d"]
+           "broadcast_arrays", "gradient", "atleast_1d", "atleast_2d", "atleast_3d", "allclose",
+           "array_equal", "array_equiv"]
 
 
 def fromfunction(function, shape, *, dtype=float, **kwargs):
@@ -119,3 +121,17 @@ def _listing(name: str):
 meshgrid, broadcast_arrays, gradient, atleast_1d, atleast_2d, atleast_3d = (
     _listing(n) for n in ("meshgrid", "broadcast_arrays", "gradient", "atleast_1d", "atleast_2d",
                           "atleast_3d"))
+
+
+def _as_array(name: str):
+    """NumPy's ``name``, its bool as a 0-d array (JAX's)."""
+    fn = getattr(_ops, name)
+
+    @functools.wraps(fn)
+    def arrayed(*args, **kwargs):
+        return np.asarray(fn(*args, **kwargs))
+    arrayed.__doc__ = f"``jnp.{name}``: NumPy's, the answer as a 0-d bool array, as JAX's."
+    return arrayed
+
+
+allclose, array_equal, array_equiv = (_as_array(n) for n in ("allclose", "array_equal", "array_equiv"))

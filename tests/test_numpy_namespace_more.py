@@ -378,3 +378,6 @@ def test_functions_where_jax_numpy_means_otherwise_follow_jax():
         assert type(got) is list and type(want) is list
         same(got, want)
     assert type(tg.meshgrid(np.arange(2), np.arange(3))) is tuple  # (NumPy's namespace: NumPy's)
+    for name in ("allclose", "array_equal", "array_equiv"):  # a 0-d bool array, as JAX's
+        got = getattr(tnp, name)(np.ones(2), np.ones(2))
+        assert isinstance(got, tg.Tensor) and got.shape == () and got.dtype == bool and bool(got)
