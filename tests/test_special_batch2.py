@@ -194,6 +194,11 @@ def test_spence_derivatives():
         _close(_d(ts.spence, 2)(np.array([1.0])), [0.5])
         _close(_d(ts.spence, 3)(np.array([1.0])), [-2.0 / 3.0])
         _close(_d(ts.spence)(np.array([0.0, -1.0])), [-np.inf, np.nan])
+    # near 1 too (the quotient's derivatives cancelled: 2 for ½ one ulp below 1, 2e16 for −⅔);
+    # the values from the series of log(1 + w)/(−w), w = z − 1, to w³
+    w = np.array([-1.1e-16, -1e-12, -1e-8, 1e-6, -4e-4])
+    np.testing.assert_allclose(_d(ts.spence, 2)(1 + w), 0.5 - 2 * w / 3 + 3 * w ** 2 / 4 - 4 * w ** 3 / 5, rtol=1e-12)
+    np.testing.assert_allclose(_d(ts.spence, 3)(1 + w), -2 / 3 + 3 * w / 2 - 12 * w ** 2 / 5, rtol=1e-9)
 
 
 def test_sici_and_fresnel_derivatives():
