@@ -406,3 +406,15 @@ def test_nan_moments_of_integers_are_numpys_plain_moments():
                 warnings.simplefilter("ignore")
                 want = getattr(np, name)(a, axis=0, ddof=ddof)
             np.testing.assert_array_equal(getattr(tg, name)(a, axis=0, ddof=ddof), want)
+
+
+def test_two_norm_of_tiny_and_huge_vectors_is_rescaled_not_zero_or_inf():
+    # sqrt(Σx²) underflowed to 0 (with a zero gradient, silently) or overflowed to inf
+    for x, want in ((np.array([3e-170, 4e-170]), 5e-170), (np.array([1e200, -3e200]), np.sqrt(10) * 1e200),
+                    (np.array([3e-20, 4e-20], dtype=np.float32), 5e-20)):
+        np.testing.assert_allclose(tg.linalg.norm(x), want, rtol=1e-6 if x.dtype == np.float32 else 1e-15)
+        np.testing.assert_allclose(tg.grad(lambda v: tg.linalg.norm(v))(x), x / want, rtol=1e-6)
+    rows = np.array([[3e-170, 4e-170], [3.0, 4.0], [0.0, 0.0]])
+    np.testing.assert_allclose(tg.linalg.norm(rows, axis=1), [5e-170, 5.0, 0.0], rtol=1e-15)
+    assert tg.linalg.norm(rows, axis=1, keepdims=True).shape == (3, 1)
+    np.testing.assert_allclose(tg.linalg.vector_norm(np.array([3e-170, 4e-170])), 5e-170, rtol=1e-15)

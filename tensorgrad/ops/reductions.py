@@ -329,8 +329,32 @@ def _norm_signature(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = 
     return (x,), (axes, bool(keepdims))
 
 
+_SAFE_NORMS: dict = {}  # dtype -> the norms whose squares neither underflow nor overflow
+
+
+def _safe_norms(dt) -> tuple:
+    fi = np.finfo(dt)
+    _SAFE_NORMS[dt] = out = (16 * np.sqrt(fi.tiny), np.sqrt(fi.max) / 16)
+    return out
+
+
+def _two_norm_values(x, axes, keepdims):
+    """sqrt(Σ x²), rescaled by max |x| where the squares underflow or overflow (a norm of
+    [3e-170, 4e-170] is 5e-170, not 0 with a zero gradient; of [1e200, 3e200] finite)."""
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdims))
+        lo, hi = _SAFE_NORMS.get(out.dtype) or _safe_norms(out.dtype)
+        bad = ~((out > lo) & (out < hi))  # (a zero, NaN or infinite norm too: recomputed alike)
+        if not bad.any():
+            return out
+        m = np.max(np.abs(x), axis=axes, keepdims=True, initial=0.0)
+        m = np.where(np.isfinite(m) & (m > 0), m, 1.0).astype(out.dtype)
+        scaled = m * np.sqrt(np.sum((x / m) ** 2, axis=axes, keepdims=True))
+    return np.where(bad, scaled if keepdims else np.squeeze(scaled, axis=axes), out)
+
+
 norm = general(
-    "norm", lambda x, axes, keepdims: np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdims)),
+    "norm", _two_norm_values,
     vjp={"x": lambda g, out, x, axes, keepdims: (
         _spread(g, out, x, axes, keepdims) * _norm_slope(out, x, axes, keepdims))},
     jvp={"x": lambda t, out, x, axes, keepdims: sum(t * _norm_slope(out, x, axes, keepdims),
