@@ -317,3 +317,10 @@ def test_scipy_dispatch_on_tensors():
     _close(tg.grad(lambda v: tg.sum(sp.sici(v)[0]))(x), np.sin(x) / x)
     _close(tg.grad(lambda v: tg.sum(sp.boxcox(v, 0.5)))(x), x ** -0.5)
     assert math.isclose(float(ts.zeta(2.0)), math.pi ** 2 / 6, rel_tol=1e-15)
+
+
+def test_betaln_slopes_at_a_huge_second_argument():
+    # ψ(a) − ψ(a + b) for b = 1e300: the asymptotic series' squares overflowed (NaN)
+    np.testing.assert_allclose(tg.grad(ts.betaln)(20.0, 1e300), sp.digamma(20.0) - sp.digamma(1e300), rtol=1e-13)
+    np.testing.assert_allclose(tg.grad(ts.betaln)(1e15, 1e300), -656.236751503303, rtol=1e-13)
+    np.testing.assert_allclose(tg.grad(ts.betaln)(1e300, 20.0), -2e-299, rtol=1e-12)

@@ -35,12 +35,13 @@ def digamma_difference(x, y, digamma):
     direct = digamma(xn) - digamma(xn + where(far, 0.0, y))
     xf, yf = where(far, x, _FAR), where(far, y, 0.0)
     s = xf + yf
-    u, w = 1 / (xf * xf), 1 / (s * s)
+    u, w = (1 / xf) ** 2, (1 / s) ** 2  # (squares of the reciprocals: no overflow at 1e300)
     inner, wk = 1.0, w
     total = _C[0] * inner
     for c in _C[1:]:  # inner = Σ_(j<k) uʲ·w^(k−1−j), built as inner_(k+1) = u·inner_k + wᵏ
         inner = u * inner + wk
         wk = wk * w
         total = total + c * inner
-    series = -log1p(yf / xf) - yf / (2 * xf * s) - yf * (2 / xf + yf * u) * w * total  # u − w = y(2/x + y·u)·w
+    # u − w = y(2x + y)/(x²s²) = (y/s)(1 + x/s)·u, in factors that stay finite for a huge y
+    series = -log1p(yf / xf) - (yf / s) / (2 * xf) - (yf / s) * (1 + xf / s) * u * total
     return where(far, series, direct)
