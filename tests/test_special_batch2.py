@@ -324,3 +324,17 @@ def test_betaln_slopes_at_a_huge_second_argument():
     np.testing.assert_allclose(tg.grad(ts.betaln)(20.0, 1e300), sp.digamma(20.0) - sp.digamma(1e300), rtol=1e-13)
     np.testing.assert_allclose(tg.grad(ts.betaln)(1e15, 1e300), -656.236751503303, rtol=1e-13)
     np.testing.assert_allclose(tg.grad(ts.betaln)(1e300, 20.0), -2e-299, rtol=1e-12)
+
+
+def test_fresnel_slopes_at_large_arguments_reduce_the_phase_exactly():
+    # x² is rounded for large x (by 2 at 1e8: a phase error of π); x² mod 4 is taken exactly
+    fs, fc = tg.REGISTRY["fresnel_s"], tg.REGISTRY["fresnel_c"]
+    gg = lambda f: tg.grad(tg.grad(f))  # noqa: E731
+    for x in (1e8, 1e4, -2e8):  # x² ≡ 0 (mod 4): S' = 0, C' = 1, S'' = πx, C'' = 0
+        np.testing.assert_allclose([tg.grad(fs)(x), tg.grad(fc)(x)], [0.0, 1.0], atol=1e-15)
+        np.testing.assert_allclose([gg(fs)(x), gg(fc)(x)], [math.pi * x, 0.0], rtol=1e-15, atol=1e-7)
+    x = 12345.678  # against a 60-digit phase
+    with mpmath.workdps(60):
+        ph = mpmath.mpf(x) ** 2 * mpmath.pi / 2
+        want = [float(mpmath.sin(ph)), float(mpmath.cos(ph))]
+    np.testing.assert_allclose([tg.grad(fs)(x), tg.grad(fc)(x)], want, rtol=1e-14)
