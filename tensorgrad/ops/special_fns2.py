@@ -59,11 +59,11 @@ from scipy import special
 
 from ..registry import Example, elementwise, function, general
 from ..typing import Array, ArrayLike  # noqa: F401
-from ..staging import call as staged_call
 from ._util import concrete, is_staged, may_any
 from .activations import erf
 from .digamma_diff import digamma_difference
-from .elementwise import _slope, _steep, cos, exp, expm1, log, log1p, nan_slopes, sin, stop_gradient, where
+from .elementwise import _slope, _steep, cos, exp, expm1, log, log1p, nan_slopes, sin, where
+from .fresnel_phase import fresnel_phase
 from .elementwise_more import sinc
 from .reductions import sum as _sum
 from .shape import concatenate, expand_dims
@@ -514,30 +514,9 @@ sici_si = _component("sici_si", special.sici, 0, lambda out, x: sinc(x / math.pi
 sici_ci = _component("sici_ci", special.sici, 1, _slope(_ci_parts), "diag(cos x/x), ±inf at ±0",
                      "Ci(x) = γ + log|x| + ∫₀^|x| (cos t − 1)/t dt", domain="nonzero",
                      vjp={"x": _steep(_ci_parts)}, jvp={"x": _steep(_ci_parts)})
-def _square_mod_4(v):
-    """x² mod 4, exactly for large x: x split into halves of 26 bits (Dekker), whose products
-    are exact doubles, each reduced mod 4 (x² itself is rounded: 2 at 1e8, a phase of π)."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        c = v * 134217729.0  # 2^27 + 1
-        hi = c - (c - v)
-        lo = v - hi
-        return np.fmod(np.fmod(hi * hi, 4.0) + np.fmod(2.0 * hi * lo, 4.0) + lo * lo, 4.0)
-
-
-def _fresnel_phase(x):
-    """πx²/2 as sin and cos read it: reduced by a multiple of 2π exactly (the slope's value at
-    x = 1e8 was off by 2%, the curvature's by 6e7), with x²'s derivatives."""
-    sq = x * x
-    if not may_any(np.abs(concrete(x)) > 2.0):  # (x² ≤ 4: nothing to reduce)
-        return (0.5 * math.pi) * sq
-    red = staged_call(_square_mod_4, concrete(x)) if is_staged(concrete(x)) else _square_mod_4(
-        np.asarray(concrete(x), dtype=np.float64))
-    return (0.5 * math.pi) * (sq - stop_gradient(sq) + red)
-
-
-fresnel_s = _component("fresnel_s", special.fresnel, 0, lambda out, x: sin(_fresnel_phase(x)),
+fresnel_s = _component("fresnel_s", special.fresnel, 0, lambda out, x: sin(fresnel_phase(x)),
                        "diag(sin(πx²/2))", "S(x) = ∫₀ˣ sin(πt²/2) dt")
-fresnel_c = _component("fresnel_c", special.fresnel, 1, lambda out, x: cos(_fresnel_phase(x)),
+fresnel_c = _component("fresnel_c", special.fresnel, 1, lambda out, x: cos(fresnel_phase(x)),
                        "diag(cos(πx²/2))", "C(x) = ∫₀ˣ cos(πt²/2) dt")
 
 
