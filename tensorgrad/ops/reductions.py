@@ -342,6 +342,12 @@ def _two_norm_values(x, axes, keepdims):
     """sqrt(Σ x²), rescaled by max |x| where the squares underflow or overflow (a norm of
     [3e-170, 4e-170] is 5e-170, not 0 with a zero gradient; of [1e200, 3e200] finite)."""
     with np.errstate(over="ignore", under="ignore"):
+        if len(axes) == x.ndim and x.dtype.kind == "f" and x.size:  # every entry: a dot, as
+            flat = x.ravel()                                       # NumPy's norm computes it
+            out = np.sqrt(np.dot(flat, flat))
+            lo, hi = _SAFE_NORMS.get(out.dtype) or _safe_norms(out.dtype)
+            if lo < out < hi:
+                return np.reshape(out, (1,) * x.ndim) if keepdims else out
         out = np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdims))
         lo, hi = _SAFE_NORMS.get(out.dtype) or _safe_norms(out.dtype)
         bad = ~((out > lo) & (out < hi))  # (a zero, NaN or infinite norm too: recomputed alike)
@@ -350,7 +356,8 @@ def _two_norm_values(x, axes, keepdims):
         m = np.max(np.abs(x), axis=axes, keepdims=True, initial=0.0)
         m = np.where(np.isfinite(m) & (m > 0), m, 1.0).astype(out.dtype)
         scaled = m * np.sqrt(np.sum((x / m) ** 2, axis=axes, keepdims=True))
-    return np.where(bad, scaled if keepdims else np.squeeze(scaled, axis=axes), out)
+    out = np.where(bad, scaled if keepdims else np.squeeze(scaled, axis=axes), out)
+    return out[()] if out.ndim == 0 else out  # (a NumPy scalar, as NumPy's norm gives)
 
 
 norm = general(
