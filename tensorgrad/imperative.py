@@ -528,6 +528,9 @@ class _NoGrad:
         return no_grad(fun)
 
 
+_RULE_COUNT = threading.Lock()
+
+
 class rule_mode:
     """``with rule_mode():`` the imperative tape does not record, as in ``no_grad()``, while
     the levels of ``torch.func``'s transforms, which a user's ``no_grad()`` block stops, go on
@@ -537,12 +540,14 @@ class rule_mode:
     def __enter__(self):
         self._found = enter_grad_mode(no_grad_depth() + 1)
         _grad_state.exempt += 1
-        RULE_ARRAYS[1] += 1
+        with _RULE_COUNT:  # (a count over every thread: exact, read unlocked as a gate)
+            RULE_ARRAYS[1] += 1
         return self
 
     def __exit__(self, *exc):
         _grad_state.exempt -= 1
-        RULE_ARRAYS[1] -= 1
+        with _RULE_COUNT:
+            RULE_ARRAYS[1] -= 1
         exit_grad_mode(self._found)
         return False
 
