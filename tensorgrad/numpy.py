@@ -115,7 +115,8 @@ def _jax_function(fn, returns_function: bool = False, where: str = "", name: str
         r = fn(*args, **kwargs)
         if returns_function:
             return _jax_function(r)
-        return _as_tensor(r, _arrays_in(args, kwargs), name or fn.__name__, args[0] if args else None)
+        return _as_tensor(r, _arrays_in(args, kwargs), name or getattr(fn, "__name__", ""),
+                          args[0] if args else None)
     call.__wrapped__ = fn
     if where:  # (pickled by reference: tensorgrad.numpy.tanh, tensorgrad.numpy.add.outer, ...)
         call.__module__, call.__qualname__ = where, name

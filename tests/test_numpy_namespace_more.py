@@ -2,6 +2,7 @@
 conversion helpers, type and memory queries, ndenumerate/broadcast, the differentiable
 sliding_window_view, copyto/putmask, errstate and friends; against NumPy at run time, and
 JAX's gradients where JAX has an equivalent."""
+import functools
 import warnings
 
 import jax
@@ -381,3 +382,6 @@ def test_functions_where_jax_numpy_means_otherwise_follow_jax():
     for name in ("allclose", "array_equal", "array_equiv"):  # a 0-d bool array, as JAX's
         got = getattr(tnp, name)(np.ones(2), np.ones(2))
         assert isinstance(got, tg.Tensor) and got.shape == () and got.dtype == bool and bool(got)
+    # a function without a __name__ (a vectorized functools.partial) still gives tensors
+    doubled = tnp.vectorize(functools.partial(lambda a, b: a * b, b=2.0))(np.arange(3.0))
+    assert isinstance(doubled, tg.Tensor) and np.asarray(doubled).tolist() == [0.0, 2.0, 4.0]
