@@ -338,14 +338,15 @@ def _for_rule(v):
     return v.view(RuleArray) if type(v) is np.ndarray else v
 
 
-def _plain(v):
-    """A rule's result for the tape: RuleArrays back to plain arrays, in any tuple or list."""
+def plain_arrays(v):
+    """A rule's result for the tape (or NumPy's function's arguments): RuleArrays back to
+    plain arrays, in any tuple, list or dict."""
     if isinstance(v, RuleArray):
         return v.view(np.ndarray)
     if type(v) in (tuple, list):
-        return type(v)(_plain(e) for e in v)
+        return type(v)(plain_arrays(e) for e in v)
     if isinstance(v, dict):
-        return {k: _plain(e) for k, e in v.items()}
+        return {k: plain_arrays(e) for k, e in v.items()}
     return v
 
 
@@ -455,7 +456,7 @@ class Function(metaclass=_FunctionMeta):
             if not seen:
                 seen.append((full, out, ctx))
             _lock_saved(ctx, name)
-            return _plain(out), ctx
+            return plain_arrays(out), ctx
 
         def fun(*dvals):
             return run(dvals)[0]
@@ -467,7 +468,7 @@ class Function(metaclass=_FunctionMeta):
             # that depend on the recorded inputs: forward is not run again (it may draw random
             # numbers or count calls), its saved inputs and outputs are swapped for recorded ones
             full, out, ctx = seen[0]
-            return _plain(out), _recorded_ctx(ctx, full, out, diff, dvals, node_ref)
+            return plain_arrays(out), _recorded_ctx(ctx, full, out, diff, dvals, node_ref)
 
         def bwd(ctx, g):
             gs = g if isinstance(g, tuple) else (g,)
@@ -483,7 +484,7 @@ class Function(metaclass=_FunctionMeta):
             else:
                 with rule_mode():
                     res = backward(ctx, *gs)
-            res = _plain(res if isinstance(res, tuple) else (res,))
+            res = plain_arrays(res if isinstance(res, tuple) else (res,))
             if len(res) > len(args) and all(r is None for r in res[len(args):]):
                 res = res[:len(args)]  # (PyTorch ignores trailing Nones past the inputs)
             if len(res) != len(args):
@@ -521,7 +522,7 @@ class Function(metaclass=_FunctionMeta):
                 for i, v in zip(diff, tangents):
                     full[i] = _for_rule(v)
                 with rule_mode():
-                    t = _plain(cls.jvp(ctx, *full))
+                    t = plain_arrays(cls.jvp(ctx, *full))
                 if isinstance(out, tuple) and isinstance(t, (tuple, list)) \
                         and len(t) == len(out):  # (None: no tangent, as PyTorch allows)
                     t = tuple(_ops.zeros_like(o) if v is None else v for o, v in zip(out, t))
@@ -619,7 +620,7 @@ def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, node_ref
     node = node_ref[0]() if node_ref else None
     if node is not None and _recorded(node.out):  # (the sweep's recorded stand-in)
         mine = tree_flatten(out)[0]
-        plain = [_plain(v) for v in mine]
+        plain = [plain_arrays(v) for v in mine]
         for v, r in zip(mine, _outputs(node.out, plain)):
             swap[id(v)] = r
     new = copy.copy(ctx)

@@ -29,7 +29,7 @@ import numpy as np
 
 from . import ops as tgo
 from . import torch_form
-from .autograd_function import RuleArray
+from .autograd_function import RuleArray, plain_arrays
 from . import tensor_torch, tensor_view_methods  # noqa: F401  (install the methods wrapped here:
 # the view methods record their calls for replay, which must see PyTorch's keywords)
 from .flavor import torch_style
@@ -164,17 +164,11 @@ def _as_own(m):
     return method
 
 
-def _plain(v):
-    if isinstance(v, RuleArray):
-        return v.view(np.ndarray)
-    return type(v)(_plain(x) for x in v) if type(v) in (list, tuple) else v
-
-
 def _numpy_function(self, func, types, args, kwargs):
     """NumPy's functions see the arrays PyTorch's API hands out as plain arrays: they call the
     shared method names with NumPy's meaning (``np.tile`` calls ``a.repeat(n, 0)``, ``np.unique``
     ``ar.sort()``). Their results are plain arrays (a Function's rules get RuleArrays)."""
-    out = func(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()})
+    out = func(*plain_arrays(args), **plain_arrays(kwargs))
     if type(self) is not RuleArray:
         return out
     return each_result(lambda v: v.view(RuleArray) if type(v) is np.ndarray else v, out)
