@@ -290,17 +290,16 @@ def reduce(operands, init_values, computation: Callable, dimensions: Sequence[in
     ops_, inits = ([operands], [init_values]) if single else (list(operands), list(init_values))
     if len(ops_) != len(inits):
         raise ValueError(f"lax.reduce: {len(ops_)} operands but {len(inits)} init values")
+    for i in inits:  # (either path)
+        if _shape(i) != ():
+            raise TypeError(f"lax.reduce: init values must be scalars, got shape {_shape(i)}")
     kind = _monoid(computation)
     if kind is None:
         if not callable(computation):
             raise TypeError(f"lax.reduce: computation must be callable, got {computation!r}")
         out = _pairwise(computation, ops_, inits, _axes(ops_[0], dimensions, "reduce"), single)
-        return out[0] if single else type(operands)(out)
-    out = []
-    for o, i in zip(ops_, inits):
-        if _shape(i) != ():
-            raise TypeError(f"lax.reduce: init values must be scalars, got shape {_shape(i)}")
-        out.append(_reduce_one(kind, o, i, _axes(o, dimensions, "reduce")))
+    else:
+        out = [_reduce_one(kind, o, i, _axes(o, dimensions, "reduce")) for o, i in zip(ops_, inits)]
     return out[0] if single else type(operands)(out)
 
 
@@ -452,7 +451,8 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions:
     over an axis shares it among the ties instead.
     """
     kind = _monoid(computation)
-    if kind not in ("add", "max", "min", "mul") and not callable(computation):
+    known = kind in ("add", "max", "min", "mul")  # (else any computation, folded over the taps)
+    if not known and not callable(computation):
         raise TypeError(f"lax.reduce_window: computation must be callable, got {computation!r}")
     shape, dt = _shape(operand), _dtype(operand)
     nd = len(shape)
@@ -466,7 +466,7 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions:
                          f"and window_dilation {wdil} need one positive entry per axis of shape {shape}")
     span = tuple((w - 1) * d + 1 for w, d in zip(window, wdil))
     pads = _window_padding(padding, shape, span, strides, "reduce_window")
-    identity = _identity(kind, dt) if kind in ("add", "max", "min", "mul") else init_value
+    identity = _identity(kind, dt) if known else init_value
     x = _lo.pad(operand, identity, [(lo, hi, b - 1) for (lo, hi), b in zip(pads, bdil)])
     counts = [(n - w) // s + 1 if n >= w else 0 for n, w, s in zip(_shape(x), span, strides)]
     if 0 in counts:
@@ -474,9 +474,9 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions:
     parts = [_ops.getitem(x, tuple(builtins.slice(o * d, o * d + (c - 1) * s + 1, s)
                                    for o, d, c, s in zip(offset, wdil, counts, strides)))
              for offset in np.ndindex(*window)]
-    if kind not in ("add", "max", "min", "mul"):  # any computation: folded over the taps from
-        out = _ops.broadcast_to(_ops.astype(init_value, dt), tuple(counts))  # init_value (padded
-        for part in parts:                                                   # with it, as XLA)
+    if not known:  # folded over the taps from init_value (the padding holds it too, as XLA's)
+        out = _ops.broadcast_to(_ops.astype(init_value, dt), tuple(counts))
+        for part in parts:
             out = computation(out, part)
         return out
     taps = _ops.stack(parts, axis=0)
