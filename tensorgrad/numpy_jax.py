@@ -42,14 +42,16 @@ def fromfunction(function, shape, *, dtype=float, **kwargs):
     return f(*(_ops.arange(n, dtype=dtype) for n in shape))
 
 
-def _inexact(*arrays):
-    """The arrays in their common floating (or complex) type, as JAX's polynomial functions
-    promote."""
+def _inexact(name: str, *arrays):
+    """The coefficient vectors (a scalar is one coefficient) in their common floating (or
+    complex) type, as JAX's polynomial functions promote them."""
+    for a in arrays:
+        if np.ndim(concrete(a)) > 1:
+            raise ValueError(f"{name}: the coefficients must be 1-D, got shape {shape_of(a)}")
     dt = np.result_type(*(np.dtype(dtype_of(a)) for a in arrays))
     if dt.kind not in "fc":
         dt = np.result_type(dt, np.float64)
-    return [_ops.reshape(_ops.astype(a, dt), (-1,)) if np.ndim(concrete(a)) <= 1 else _ops.astype(a, dt)
-            for a in arrays]
+    return [_ops.reshape(_ops.astype(a, dt), (-1,)) for a in arrays]
 
 
 def _leading_trimmed(p, tol: float = 0.0):
@@ -62,10 +64,7 @@ def _leading_trimmed(p, tol: float = 0.0):
 def polymul(a1, a2, *, trim_leading_zeros: bool = False):
     """``jnp.polymul``: the coefficients of the product polynomial, all
     ``len(a1) + len(a2) - 1`` of them (leading zeros kept unless ``trim_leading_zeros``)."""
-    a1, a2 = _inexact(_ops.asarray(a1), _ops.asarray(a2))
-    for a in (a1, a2):
-        if len(shape_of(a)) != 1:
-            raise ValueError(f"polymul: the coefficients must be 1-D, got shape {shape_of(a)}")
+    a1, a2 = _inexact("polymul", _ops.asarray(a1), _ops.asarray(a2))
     if trim_leading_zeros and (shape_of(a1)[0] > 1 or shape_of(a2)[0] > 1):
         a1, a2 = _leading_trimmed(a1), _leading_trimmed(a2)
     a1 = a1 if shape_of(a1)[0] else _ops.zeros(1, dtype=dtype_of(a2))
@@ -77,10 +76,7 @@ def polydiv(u, v, *, trim_leading_zeros: bool = False):
     """``jnp.polydiv``: ``(quotient, remainder)`` of the polynomial division, the remainder
     with ``len(u)`` coefficients (leading zeros kept unless ``trim_leading_zeros``, which
     drops those below √ε, as JAX's)."""
-    u, v = _inexact(_ops.asarray(u), _ops.asarray(v))
-    for a in (u, v):
-        if len(shape_of(a)) != 1:
-            raise ValueError(f"polydiv: the coefficients must be 1-D, got shape {shape_of(a)}")
+    u, v = _inexact("polydiv", _ops.asarray(u), _ops.asarray(v))
     m, n = shape_of(u)[0] - 1, shape_of(v)[0] - 1
     scale = 1.0 / _ops.getitem(v, 0)
     q = _ops.zeros(max(m - n + 1, 1), dtype=dtype_of(u))
@@ -106,32 +102,20 @@ def vsplit(ary, indices_or_sections):
     return _ops.split(ary, indices_or_sections, axis=0)
 
 
-def _listing(name: str):
-    """NumPy's ``name``, a tuple result as a list (JAX's)."""
+def _converting(name: str, convert, what: str):
+    """NumPy's ``name``, its result passed through ``convert`` (JAX's form of it)."""
     fn = getattr(_ops, name)
 
     @functools.wraps(fn)
-    def listed(*args, **kwargs):
-        out = fn(*args, **kwargs)
-        return list(out) if type(out) is tuple else out
-    listed.__doc__ = f"``jnp.{name}``: NumPy's, several results as a list, as JAX's."
-    return listed
+    def call(*args, **kwargs):
+        return convert(fn(*args, **kwargs))
+    call.__doc__ = f"``jnp.{name}``: NumPy's, {what}, as JAX's."
+    return call
 
 
 meshgrid, broadcast_arrays, gradient, atleast_1d, atleast_2d, atleast_3d = (
-    _listing(n) for n in ("meshgrid", "broadcast_arrays", "gradient", "atleast_1d", "atleast_2d",
-                          "atleast_3d"))
-
-
-def _as_array(name: str):
-    """NumPy's ``name``, its bool as a 0-d array (JAX's)."""
-    fn = getattr(_ops, name)
-
-    @functools.wraps(fn)
-    def arrayed(*args, **kwargs):
-        return np.asarray(fn(*args, **kwargs))
-    arrayed.__doc__ = f"``jnp.{name}``: NumPy's, the answer as a 0-d bool array, as JAX's."
-    return arrayed
-
-
-allclose, array_equal, array_equiv = (_as_array(n) for n in ("allclose", "array_equal", "array_equiv"))
+    _converting(n, lambda out: list(out) if type(out) is tuple else out, "several results as a list")
+    for n in ("meshgrid", "broadcast_arrays", "gradient", "atleast_1d", "atleast_2d", "atleast_3d"))
+allclose, array_equal, array_equiv = (
+    _converting(n, np.asarray, "the answer as a 0-d bool array")
+    for n in ("allclose", "array_equal", "array_equiv"))
