@@ -67,10 +67,6 @@ def test_under_jit_and_vmap_and_refusals():
         tg.jvp(tg.linalg.eig, (r,), (np.ones((3, 3)),))
     # second derivatives, as JAX's (its rules are differentiable jnp code); the masks are
     # read from the values, so tg.jit refuses a recorded sweep through them instead of baking them
-    import jax
-    import jax.numpy as jnp
-    jax.config.update("jax_enable_x64", True)
-
     def jax_eig(m):
         return jax.lax.linalg.eig(m, compute_left_eigenvectors=False, enable_eigvec_derivs=True)
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+import tensorgrad.nn.functional as NF
 
 F = tg.autograd.functional
 X0 = np.array([0.3, -1.2, 2.0])
@@ -903,21 +904,20 @@ def test_function_apply_takes_keyword_arguments_as_pytorch_2():
 def test_a_functions_rules_keep_pytorchs_methods_on_what_tensorgrads_functions_return():
     # the conv+BN tutorial's pattern: F.conv2d(...).sum(dim=...), grad.transpose(0, 1) of a
     # 2-d einsum (NumPy's transpose(0, 1) is the identity: a silently wrong gradient before)
-    import tensorgrad.nn.functional as F
     rng = np.random.default_rng(5)
     X, w, B = rng.normal(size=(2, 3, 4, 4)), rng.normal(size=(5, 3, 3, 3)), rng.normal(size=(3, 4))
 
     class ChannelSums(tg.autograd.Function):
         @staticmethod
         def forward(ctx, X, w):
-            return F.conv2d(X, w).sum(dim=(0, 2, 3))
+            return NF.conv2d(X, w).sum(dim=(0, 2, 3))
 
         @staticmethod
         def backward(ctx, g):
             return None, None
 
     got = ChannelSums.apply(tg.tensor(X, requires_grad=True), tg.tensor(w, requires_grad=True))
-    np.testing.assert_allclose(got.detach().numpy(), F.conv2d(X, w).sum(axis=(0, 2, 3)), rtol=1e-12)
+    np.testing.assert_allclose(got.detach().numpy(), NF.conv2d(X, w).sum(axis=(0, 2, 3)), rtol=1e-12)
 
     class RowMix(tg.autograd.Function):  # y = x @ B written with einsum, rule with .transpose
         @staticmethod
