@@ -28,6 +28,7 @@ import numpy as np
 
 from .custom import RESIDUALS, _outputs, custom_vjp
 from .guards import locked_tree
+from .autograd_once import once_barrier, once_differentiable
 from .jit_aot import MODES
 from . import ops as _ops
 from . import hooks as _hooks
@@ -37,6 +38,7 @@ from .imperative import tensor as _tensor
 from .ops import stop_gradient
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete, shape_of, traced_level
+from .sweep import unbroadcast
 from .tensor_views import basic_index, write_through, wrote
 from .tensor_torch import install_on_rule_arrays
 from .tree import tree_flatten, tree_unflatten
@@ -498,16 +500,12 @@ class Function(metaclass=_FunctionMeta):
                     raise TypeError(f"{name}.backward returned a gradient for input {i}, a "
                                     f"{type(args[i]).__name__}, which is not an array; return "
                                     "None there, as PyTorch requires")
-                if i in diff and tuple(shape_of(r)) != tuple(shape_of(args[i])):
-                    raise TorchValueError(
-                        f"{name}.backward returned a gradient of shape {tuple(shape_of(r))} "
-                        f"for input {i} of shape {tuple(shape_of(args[i]))}; each gradient "
-                        "must have its input's shape")
             if once and ctx._create_graph:  # differentiating these again must raise
                 deps = tuple(v for v in gs + tuple(ctx.saved_tensors) + ctx._inputs
                              if _recorded(v))
-                res = tuple(r if r is None else _once_barrier(r, deps) for r in res)
-            return tuple(_from_torch_convention(res[i], args[i]) for i in diff)
+                res = tuple(r if r is None else once_barrier(r, deps) for r in res)
+            return tuple(_from_torch_convention(_fitted(name, i, res[i], args[i]), args[i])
+                         for i in diff)
 
         fun.__name__ = fun.__qualname__ = name
         rule = custom_vjp(fun)
@@ -641,25 +639,21 @@ def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, node_ref
 _OWN = frozenset({"_non_diff", "_got", "_notes", "_create_graph", "_inputs"})
 
 
-def _pass_through(v, deps):
-    return v
-
-
-def _barrier_fwd(v, deps):
-    return v, None
-
-
-def _barrier_bwd(res, g):
-    raise RuntimeError("trying to differentiate twice a Function whose backward is decorated "
-                       "with once_differentiable (as PyTorch: its backward is not recorded); "
-                       "drop the decorator to differentiate it again")
-
-
-#: a gradient from a once_differentiable backward under create_graph: its value, on the tape
-#: after the recorded values backward read, with a rule that raises when reached
-_once_barrier = custom_vjp(_pass_through)
-_once_barrier.check_outputs = False
-_once_barrier.defvjp(_barrier_fwd, _barrier_bwd)
+def _fitted(name: str, i: int, r, arg):
+    """backward's gradient ``r`` for input ``i``: of the input's shape, or (as PyTorch) of a
+    shape the input broadcasts to, summed down to the input's shape."""
+    have, want = tuple(shape_of(r)) if r is not None else None, tuple(shape_of(arg))
+    if r is None or have == want:
+        return r
+    try:
+        fits = np.broadcast_shapes(want, have) == have
+    except ValueError:
+        fits = False
+    if not fits:
+        raise TorchValueError(f"{name}.backward returned a gradient of shape {have} for input "
+                              f"{i} of shape {want}; each gradient must have its input's shape "
+                              "(or one the input broadcasts to, which is summed down to it)")
+    return unbroadcast(r, want)
 
 
 def _torch_convention(g):
@@ -683,16 +677,3 @@ def _defined(cls) -> set:
             break
         names.update(vars(k))
     return names
-
-
-def once_differentiable(fn):
-    """PyTorch's decorator for a ``backward`` that cannot be differentiated again: it runs
-    with grad mode off even under ``create_graph=True``, and differentiating its gradients
-    again raises RuntimeError, as in PyTorch. (Inside a transform such as ``tg.hessian`` its
-    ops are still traced, so a second derivative is computed there.)"""
-    @functools.wraps(fn)
-    def backward(ctx, *grad_outputs):
-        with rule_mode():
-            return fn(ctx, *grad_outputs)
-    backward._once_differentiable = True
-    return backward

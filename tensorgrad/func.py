@@ -395,7 +395,9 @@ def functional_call(module, parameter_and_buffer_dicts, args: Any = None, kwargs
             if k in given:
                 raise ValueError(f"functional_call: {k!r} is given twice")
             given[k] = v
-    own = module.params if module.params is not None else module.init()
+    # (a model not run yet makes its parameters as at its first call: its buffers, which the
+    # dicts may hold, are kept -- init() would start its running statistics afresh)
+    own = module.params if module.params is not None else module._initialize(0, keep=True)
     names = [n for n, _ in module._named_leaves(own)]
     slots = module._buffer_slots()
     known = set(names)

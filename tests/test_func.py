@@ -61,6 +61,20 @@ def test_functional_call_swaps_in_parameters_and_buffers():
         tg.func.functional_call(m, {"0.W": p["0.W"]}, xb, strict=True)
 
 
+def test_functional_call_of_a_model_not_run_yet_updates_its_own_buffers():
+    # torch.func's pattern functional_call(model, dict(model.named_buffers()), x) in training
+    # mode: the statistics land in the module's own buffers, which stay the module's (the
+    # model's first use made its parameters with init(), which started fresh zero buffers)
+    x = np.random.default_rng(0).normal(size=(5, 4)) + 3
+    bn = tg.nn.BatchNorm1d(4, dtype=np.float64)
+    buffers = dict(bn.named_buffers())
+    tg.func.functional_call(bn, buffers, (x,))
+    assert bn.running_mean is buffers["running_mean"]
+    np.testing.assert_allclose(bn.running_mean, 0.1 * x.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var, 0.9 + 0.1 * x.var(0, ddof=1), rtol=1e-12)
+    assert int(bn.num_batches_tracked) == 1
+
+
 def test_functional_call_keeps_a_traced_buffer_traced():
     m = tg.nn.Sequential(tg.nn.Linear(2, 3), tg.nn.BatchNorm1d(3))
     m.init(0)

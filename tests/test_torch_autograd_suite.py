@@ -408,6 +408,46 @@ def test_function_porting_forms_pytorch_accepts():
         tg.sum(Bad.apply(tg.tensor([1.0], requires_grad=True))).backward()
 
 
+def test_function_gradients_of_a_broadcast_shape_are_summed_down():
+    # PyTorch's engine sums a backward's gradient of a shape the input broadcasts to down to
+    # the input's shape, and refuses any other shape: [2, 2, 2] for (2, 3) ones on a (3,)
+    # input; (3, 1), and (3,) for a (1, 3) input, and () raise "invalid gradient"
+    def make(shape):
+        class Spread(tg.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, g):
+                x, = ctx.saved_tensors
+                return tg.stack([g * x] * shape[0]) if shape else g * x
+        return Spread
+
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    tg.sum(make((2, 3)).apply(x)).backward()
+    np.testing.assert_allclose(x.grad, [2.0, 4.0, 6.0])
+    x0 = np.array([1.0, 2.0, 3.0])  # recorded under hessian: the sum is differentiated too
+    np.testing.assert_allclose(tg.hessian(lambda v: tg.sum(make((2, 3)).apply(v) ** 2))(x0),
+                               np.diag(12 * x0 ** 2))
+
+    def wrong(shape, xshape):
+        class Wrong(tg.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return tg.ones(shape)
+        v = tg.tensor(np.ones(xshape), requires_grad=True)
+        with pytest.raises(ValueError, match=rf"gradient of shape \({shape[0] if shape else ''}"):
+            tg.sum(Wrong.apply(v)).backward()
+    for shape, xshape in (((3, 1), (3,)), ((3,), (1, 3)), ((), (3,))):
+        wrong(shape, xshape)
+
+
 def test_backward_inputs_may_be_recorded_results():
     # PyTorch: backward(inputs=[h]) with a recorded h fills h.grad (as retain_grad would) and
     # sweeps no further; with h and x both, each gets its own
