@@ -275,6 +275,8 @@ class ParamOptimizer:
         cls, name = self.optimizer_class, self.optimizer_class.__name__
         accepted = inspect.signature(cls.__init__).parameters
         kwargs = {}
+        if options.get("fused") and options.get("foreach"):
+            raise RuntimeError(f"{name}: `fused` and `foreach` cannot be `True` together (as PyTorch)")
         for k, v in options.items():
             if k in _FLAGS and k not in accepted:
                 if v is not None and not isinstance(v, bool):
@@ -314,7 +316,10 @@ class ParamOptimizer:
                 raise ValueError(f"{name}: can't optimize a non-leaf Tensor (parameter {i} is the "
                                  "recorded result of an op); optimize the leaf it comes from")
             if id(p) in seen:
-                raise ValueError(f"{name}: some parameters appear in more than one parameter group")
+                twice = any(q is p for q in params[:i])  # (PyTorch warns, then updates it twice)
+                raise ValueError(f"{name}: parameter {i} appears twice in its parameter group; list "
+                                 "each parameter once" if twice else
+                                 f"{name}: some parameters appear in more than one parameter group")
             seen.add(id(p))
         options = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
         if "betas" in options and ("b1" in options or "b2" in options):

@@ -287,14 +287,18 @@ def test_errors():
         tg.nn.LSTM(3, 4, proj_size=4)
     with pytest.raises(ValueError, match=r"GRU: dropout must be a number in \[0, 1\], got 1.5"):
         tg.nn.GRU(3, 4, dropout=1.5)
+    with pytest.warns(UserWarning, match="dropout=0.5 does nothing with num_layers=1"):
+        tg.nn.LSTM(3, 4, dropout=0.5)  # (PyTorch warns too)
     with pytest.raises(ValueError, match=r"RNN: num_layers must be a positive integer"):
         tg.nn.RNN(3, 4, num_layers=0)
     with pytest.raises(ValueError, match=r"GRU\(3, 4\): input of shape \(0, 2, 3\) has no time"):
         tg.nn.GRU(3, 4)(np.zeros((0, 2, 3)))
     with pytest.raises(ValueError, match=r"GRUCell\(3, 4\): hx of shape \(4,\) must be \(2, 4\)"):
         tg.nn.GRUCell(3, 4)(R(2, 3), R(4))
+    with pytest.warns(UserWarning, match="does nothing"):
+        one = tg.nn.GRU(3, 4, dropout=0.5)
     with pytest.raises(TypeError, match=r"GRU: key= is for the dropout between layers"):
-        tg.nn.GRU(3, 4, dropout=0.5)(R(5, 3), key=tg.random.PRNGKey(0))  # one layer: no dropout
+        one(R(5, 3), key=tg.random.PRNGKey(0))  # one layer: no dropout
     with pytest.raises(TypeError, match=r"RNN\(3, 4\): hx must be a floating array"):
         tg.nn.RNN(3, 4)(R(5, 3), {"weight_ih_l0": R(4, 3)})  # params given positionally
 

@@ -414,6 +414,7 @@ E = rng.normal(size=(5, 4))
 
 @pytest.mark.parametrize("call,match", [
     (lambda: tg.nn.softmin(E, 2), "softmin: dim 2 is out of range"),
+    (lambda: tg.nn.cross_entropy(E, tg.nn.softmax(E, 1), ignore_index=1), "cross_entropy: ignore_index=1 needs class-index targets"),
     (lambda: tg.nn.softshrink(E, -0.5), "softshrink: lambd must be non-negative"),
     (lambda: tg.nn.threshold(E, 0.1, 0.0, inplace="yes"), "threshold: inplace must be True or False"),
     (lambda: tg.nn.soft_margin_loss(E, E[:, :3]), r"soft_margin_loss: input of shape \(5, 4\) and target of shape \(5, 3\)"),

@@ -101,6 +101,10 @@ def test_what_pytorchs_form_refuses():
     t = tg.tensor(np.ones(2), requires_grad=True)
     with pytest.raises(ValueError, match="more than one parameter group"):
         tg.optim.SGD([{"params": [t]}, {"params": [t]}], lr=0.1)
+    with pytest.raises(ValueError, match="parameter 1 appears twice in its parameter group"):
+        tg.optim.SGD([t, t], lr=0.1)  # (PyTorch warns, then updates it twice)
+    with pytest.raises(RuntimeError, match="`fused` and `foreach` cannot be `True` together"):
+        tg.optim.Adam([t], fused=True, foreach=True)
     with pytest.raises(ValueError, match=r"LambdaLR: expected one lr_lambda per parameter group \(2\)"):
         u = tg.tensor(np.ones(2), requires_grad=True)
         tg.optim.lr_scheduler.LambdaLR(tg.optim.SGD([{"params": [t]}, {"params": [u]}], lr=0.1),

@@ -244,6 +244,10 @@ def cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike | None 
                              f"indices (one per sample, of {C} classes) give an integer array "
                              "(target.astype(int), as PyTorch's long targets)")
         _same_shape(name, input, target, "probability target")
+        if int(ignore_index) >= 0:  # (a negative one, the default -100 too, is PyTorch's "none")
+            raise ValueError(f"{name}: ignore_index={ignore_index} needs class-index targets; "
+                             "a floating target is read as class probabilities, where no class "
+                             "is ignored (as PyTorch refuses it)")
         w = _class_weight(name, weight, C, axis, nd)
         q = target if eps == 0.0 else target * (1.0 - eps) + eps / C
         with np.errstate(invalid="ignore"):  # 0·(−inf) at a masked class: NaN, quietly (PyTorch's)

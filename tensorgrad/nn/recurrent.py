@@ -35,6 +35,7 @@ stream (seeded by the model's ``init(seed)``, as :class:`~tensorgrad.nn.Dropout`
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -280,6 +281,9 @@ class _RNNBase(_NamedParameters, Module):
             raise TypeError(f"{who}: dropout must be a number, got {dropout!r}") from None
         if not 0 <= p <= 1 or isinstance(dropout, bool):
             raise ValueError(f"{who}: dropout must be a number in [0, 1], got {dropout!r}")
+        if p > 0 and int(num_layers) == 1:  # (PyTorch's warning: the dropout does nothing)
+            warnings.warn(f"{who}: dropout is applied between stacked layers only, so dropout="
+                          f"{dropout} does nothing with num_layers=1", UserWarning, stacklevel=3)
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.num_layers, self.proj_size, self.dropout = int(num_layers), int(proj_size), p
         self.bias = _flag(who, "bias", bias)
