@@ -29,7 +29,7 @@ from .staging import is_staged
 from .torch_form import RULE_ARRAYS
 from .tensor import Tensor, concrete, dtype_of, shape_of, torch_made, traced_level, undual
 from .tensor_views import write_through, wrote
-from .torch_updates import operator_update
+from .torch_updates import operator_update, traced_setitem
 
 __all__ = ["tensor", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
@@ -412,8 +412,9 @@ def _setitem(self: Tensor, idx, value) -> None:
     """``t[idx] = v``, PyTorch's item assignment, for a tensor of the imperative tape or a
     constant tensor (``tg.tensor(a)``): the tensor object takes the value ``t.at[idx].set(v)``
     by :func:`_in_place`'s rules (a recorded result's gradient flows to the part of t kept and
-    to v; a leaf that requires grad takes it only inside ``tg.no_grad()``). A value a
-    transform traces is immutable, as in JAX: ``t.at[idx].set(v)`` builds the new one."""
+    to v; a leaf that requires grad takes it only inside ``tg.no_grad()``). A value a transform
+    traces for PyTorch's API takes the update (torch.func's); one traced for NumPy's or JAX's
+    is immutable, as in JAX: ``t.at[idx].set(v)`` builds the new one."""
     if self._trace is IMPERATIVE:
         update = _in_place("[...]", lambda t, v: t.at[idx].set(v), "t[index] = v",
                            "t.at[index].set(v)", idx)
@@ -422,7 +423,7 @@ def _setitem(self: Tensor, idx, value) -> None:
                             "the tensor t cannot hold the result; write t2 = t.at[index].set(v)")
         return
     if self._trace is not None or type(self._value) is Tensor:
-        _immutable_setitem(self, idx, value)
+        return None if traced_setitem(self, idx, value) else _immutable_setitem(self, idx, value)
     result = self.at[idx].set(value)
     if type(result) is Tensor and result._trace is IMPERATIVE:  # v requires grad: t records
         self._value, self._trace, self._node = result._value, IMPERATIVE, result._node

@@ -7,7 +7,8 @@
   ``tg.no_grad()`` (it writes on into that tensor);
 * a value a transform traces for PyTorch (``tensorgrad.func.grad(f)(t)``): the tensor object
   takes the new value and its place on the trace, so every name bound to it sees the update,
-  as under ``torch.func``; a part or view of one refuses (it cannot write into its base);
+  as under ``torch.func`` (``t[i] = v`` too); a part or view of one refuses (it cannot write
+  into its base);
 * under ``tg.jit``, a tensor updated in place makes the function run as written (the caller's
   tensor, and every view, take the update, as eagerly).
 
@@ -23,7 +24,7 @@ from .staging import ClosedOver, is_staged
 from .tensor import Tensor, concrete, torch_style, traced_level
 from .tensor_views import is_view, operator_writes_through, traced_part, traced_whole
 
-__all__ = ["operator_update", "staged_update", "traced_update"]
+__all__ = ["operator_update", "staged_update", "traced_setitem", "traced_update"]
 
 
 class _UpdatesArgument(ClosedOver):
@@ -84,6 +85,20 @@ def traced_update(self, new, what: str) -> bool:
         return False
     self._value, self._node, self._tangent = new._value, new._node, new._tangent
     return True
+
+
+def traced_setitem(self: Tensor, idx, value) -> bool:
+    """``t[idx] = v`` for a value a transform traces for PyTorch's API (``torch.func``'s): the
+    tensor takes ``t.at[idx].set(v)`` as its value on the trace (True). False for any other
+    traced value, which stays immutable (as JAX's)."""
+    what = "t[index] = v"
+    if type(self) is not Tensor or not _traced_for_torch(self, what):
+        return False
+    if traced_update(self, self.at[idx].set(value), what):
+        return True
+    raise TypeError(f"{what}: v is traced by a transform inside the one that traces t (it depends "
+                    "on that transform's input), so t cannot hold it: t would outlive the inner "
+                    "transform. Build a new value instead: t2 = t.at[index].set(v)")
 
 
 def staged_update(self: Tensor, new) -> bool:

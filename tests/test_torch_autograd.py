@@ -806,6 +806,52 @@ def test_item_assignment_follows_pytorch():
         tg.grad(f)(np.ones(2))
 
 
+def test_item_assignment_updates_a_value_traced_for_pytorch():
+    # torch.func's pattern (functorch's test_advanced_indexing): v = v.clone(); v[mask] = 0.
+    # torch.func.grad gave [0, -4, 0] and [0, -4, 6]; vmap of grad [[0, -4, 6], [0, -8, 12]]
+    xs = np.array([1.0, -2.0, 3.0])
+
+    def masked(v):
+        v = v.clone()
+        v[v > 0] = 0.0
+        return (v * v).sum()
+
+    def first(v):
+        v = v.clone()
+        v[0] = v[1] * v[2]
+        return (v * v).sum()
+    np.testing.assert_array_equal(tg.func.grad(masked)(tg.tensor(xs)), [0.0, -4.0, 0.0])
+    _, tangent = tg.func.jvp(masked, (tg.tensor(xs),), (tg.tensor(np.ones(3)),))
+    assert float(tangent) == -4.0
+    want = [0.0, 2 * -2 * 9 - 4, 2 * 4 * 3 + 6]  # of (v1 v2)² + v1² + v2²
+    np.testing.assert_allclose(tg.func.grad(first)(tg.tensor(xs)), want, rtol=1e-15)
+    np.testing.assert_allclose(tg.func.jacfwd(first)(tg.tensor(xs)), want, rtol=1e-15)
+    np.testing.assert_allclose(tg.jit(tg.func.grad(first))(tg.tensor(xs)), want, rtol=1e-15)
+    np.testing.assert_allclose(tg.func.hessian(first)(tg.tensor(xs)),
+                               [[0, 0, 0], [0, 2 * 9 + 2, 4 * -2 * 3], [0, 4 * -2 * 3, 2 * 4 + 2]],
+                               rtol=1e-15)
+    np.testing.assert_allclose(tg.func.vmap(tg.func.grad(first))(tg.tensor(np.stack([xs, -xs]))),
+                               [want, [-w for w in want]], rtol=1e-15)
+
+    def through_a_view(v):  # (the update could not reach v: refused, never lost)
+        v = v.clone()
+        part = v[0:2]
+        part[0] = 5.0
+        return v.sum()
+    with pytest.raises(TypeError, match="part or view of a value that a transform traces"):
+        tg.func.grad(through_a_view)(tg.tensor(xs))
+
+    def outer(x):  # an inner transform's value written into the outer one's tensor
+        t = x.clone()
+
+        def inner(y):
+            t[0] = y.sum()
+            return (t * t).sum()
+        return tg.func.grad(inner)(x).sum()
+    with pytest.raises(TypeError, match="traced by a transform inside the one that traces t"):
+        tg.func.grad(outer)(tg.tensor(xs))
+
+
 def test_reverse_mode_looks_through_forward_ad_duals():
     fa = tg.autograd.forward_ad
     xv, wv = np.array([0.3, -1.2, 0.8]), np.array([0.5, 2.0, -1.0])
