@@ -379,7 +379,7 @@ class FunctionCtx:
     def mark_non_differentiable(self, *outputs) -> None:
         self._non_diff.extend(id(o) for o in outputs)
 
-    def mark_dirty(self, *tensors) -> None:
+    def mark_dirty(self, *tensors) -> None:  # (forward's write into its input raised first)
         raise NotImplementedError(
             "ctx.mark_dirty: tensorgrad's Functions cannot modify their inputs in place; return "
             "a new array instead")
@@ -449,12 +449,20 @@ class Function(metaclass=_FunctionMeta):
             for i, v in zip(diff, dvals):
                 full[i] = v
             full = [_for_rule(v) for v in full]
-            with rule_mode():  # as PyTorch: forward's own ops are not recorded
-                if new_style:
-                    out = cls.forward(*full)
-                    cls.setup_context(ctx, tuple(full), out)
-                else:
-                    out = cls.forward(ctx, *full)
+            try:
+                with rule_mode():  # as PyTorch: forward's own ops are not recorded
+                    if new_style:
+                        out = cls.forward(*full)
+                        cls.setup_context(ctx, tuple(full), out)
+                    else:
+                        out = cls.forward(ctx, *full)
+            except ValueError as exc:  # (NumPy's refusal to write into a read-only input)
+                if "read-only" not in str(exc):
+                    raise
+                raise NotImplementedError(
+                    f"{name}.forward wrote into an array that is read-only there ({exc}): "
+                    "tensorgrad's Functions cannot modify their inputs in place (PyTorch's "
+                    "ctx.mark_dirty); compute and return a new array instead (x.clone())") from exc
             if not seen:
                 seen.append((full, out, ctx))
             _lock_saved(ctx, name)

@@ -448,6 +448,35 @@ def test_function_gradients_of_a_broadcast_shape_are_summed_down():
         wrong(shape, xshape)
 
 
+def test_function_writing_into_its_input_is_refused_with_tensorgrads_error():
+    # PyTorch's ctx.mark_dirty example: forward updates its input in place (NumPy's read-only
+    # error before, from deep inside)
+    class ByMethod(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return 2 * g
+
+    class ByNumpy(ByMethod):
+        @staticmethod
+        def forward(ctx, x):
+            a = x.numpy()
+            a += 1
+            ctx.mark_dirty(x)
+            return x
+    for F in (ByMethod, ByNumpy):
+        x = tg.tensor([1.0, 2.0], requires_grad=True)
+        with pytest.raises(NotImplementedError, match=rf"{F.__name__}.forward wrote into an array "
+                                                      r"that is read-only.*mark_dirty"):
+            F.apply(x.clone())
+        assert x.tolist() == [1.0, 2.0]
+
+
 def test_backward_inputs_may_be_recorded_results():
     # PyTorch: backward(inputs=[h]) with a recorded h fills h.grad (as retain_grad would) and
     # sweeps no further; with h and x both, each gets its own
