@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import scipy.special as ss
 
 import tensorgrad as tg
 
@@ -23,7 +24,6 @@ def test_normalizing_over_no_axes(name):
 
 
 def test_logsumexp_sign_without_b():
-    import scipy.special as ss
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for a in (np.array([-np.inf, -np.inf]), np.array([1., np.nan]), np.array([1., 2.])):
@@ -31,6 +31,23 @@ def test_logsumexp_sign_without_b():
             want = ss.logsumexp(a, return_sign=True)
             assert np.array_equal(got[1], want[1], equal_nan=True)
             assert np.array_equal(got[0], want[0], equal_nan=True)
+
+
+def test_logsumexp_sign_of_complex_terms_is_the_phase_of_the_sum():
+    # SciPy's (and JAX's) reading: (log|Σ b·exp(z)|, Σ/|Σ|); the complex log's phase was counted
+    # twice in the value, and the sign along an axis was that of a sum shifted by a complex max
+    z = np.array([[1 + 2j, -1 + 0.5j], [0.3 - 1j, 2 + 0j]])
+    for kw in ({}, {"axis": 0}, {"axis": 1, "keepdims": True}, {"axis": 0, "b": np.array([2.0, -1.0])},
+               {"b": np.array([[1j, 2], [0, 1]])}):
+        value, sign = tg.scipy.special.logsumexp(z, return_sign=True, **kw)
+        want_value, want_sign = ss.logsumexp(z, return_sign=True, **kw)
+        assert np.isrealobj(value) and np.shape(value) == np.shape(want_value)
+        np.testing.assert_allclose(value, want_value, rtol=1e-13)
+        np.testing.assert_allclose(sign, want_sign, rtol=1e-13)
+        total = np.sum((kw.get("b", 1) * np.exp(z)), axis=kw.get("axis"), keepdims=kw.get("keepdims", False))
+        np.testing.assert_allclose(sign * np.exp(value), total, rtol=1e-13)
+    value, sign = tg.scipy.special.logsumexp(np.array([-np.inf + 0j, -np.inf + 0j]), return_sign=True)
+    assert value == -np.inf and sign == 0
 
 
 def test_squareplus_at_huge_inputs():

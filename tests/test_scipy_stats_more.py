@@ -84,6 +84,34 @@ def test_truncnorm_values_keep_their_precision_in_the_tails(fn, a, b):
     _same(getattr(st.truncnorm, fn)(x, a, b), _scipy("truncnorm", fn, x, a, b), rtol=1e-8)
 
 
+@pytest.mark.parametrize("fn", FNS)
+def test_truncnorm_infinite_bounds_have_zero_derivatives(fn):
+    # an infinite bound has no effect on the mass: ∂/∂a at a = −inf and ∂/∂b at b = +inf are 0
+    # (log Φ's infinite slope at −inf times a zero slope was NaN; JAX gives NaN for most)
+    for x, a, b, which in ((0.0, -INF, 1.0, 1), (-0.2, -INF, 0.5, 1), (0.5, -1.0, INF, 2),
+                           (0.3, -INF, INF, 1), (0.3, -INF, INF, 2), (2.0, 1.0, INF, 2)):
+        g = tg.grad(getattr(st.truncnorm, fn), argnums=which)(x, a, b)
+        assert float(g) == 0.0, (fn, x, a, b, which, g)
+        # the finite bound's derivative: finite differences of SciPy's function
+        other = 3 - which if np.isfinite((a, b)[2 - which]) else None
+        if other is not None:
+            h = 1e-6
+            bump = lambda d: _scipy("truncnorm", fn, x, *[v + d * (i == other - 1) for i, v in enumerate((a, b))])
+            want = (bump(h) - bump(-h)) / (2 * h)
+            np.testing.assert_allclose(tg.grad(getattr(st.truncnorm, fn), argnums=other)(x, a, b),
+                                       want, rtol=1e-6, atol=1e-9)
+
+
+def test_gennorm_slopes_at_infinity_are_jaxs():
+    # ∂/∂x log p = −β|x|^(β−1) sign x: −inf at +inf (β > 1), as JAX; exp(β log|x|)'s slope
+    # was inf/inf = NaN there
+    for beta in (1.5, 2.0, 3.0):
+        for x, want in ((INF, -INF), (-INF, INF)):
+            assert float(tg.grad(st.gennorm.logpdf)(x, beta)) == want
+        np.testing.assert_allclose(tg.grad(st.gennorm.logpdf)(0.7, beta), -beta * 0.7 ** (beta - 1),
+                                   rtol=1e-14)
+
+
 @pytest.mark.parametrize("kappa", [0.0, 1.0, 800.0, -1.0])
 def test_vonmises_values(kappa):
     _same(st.vonmises.logpdf(X, kappa), _scipy("vonmises", "logpdf", X, kappa))

@@ -17,6 +17,7 @@ from ..staging import is_staged, may_any
 from ..typing import ArrayLike, Axis
 from ._util import as_array_like, broadcast_shapes_of, concrete, dtype_of, lift_tangent, negative_axes, shape_of, \
     torch_axes
+from .complex_ops import real_part
 from .elementwise import exp, where
 from .elementwise import astype as _astype
 from .reductions import _keep, _spread, sum as _sum
@@ -264,6 +265,12 @@ def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None, keepd
             a = broadcast_to(a, np.broadcast_shapes(xs, bs))
     if where is not None:
         a = _select(where, a, -np.inf)
+    if return_sign and any(np.iscomplexobj(concrete(v)) for v in (a, b)):
+        # complex terms: the complex log L of the sum; log|Σ| = Re L, the phase exp(i Im L)
+        # (0 for a zero sum), as SciPy -- not NumPy's sign of a sum shifted by a complex max
+        out = _logsumexp(a, b, axis=axis, keepdims=keepdims)
+        o = concrete(out)
+        return real_part(out), np.where(np.isneginf(np.real(o)), 0, np.exp(1j * np.imag(o)))
     out = _logsumexp(a, b, axis=axis, keepdims=keepdims, return_sign=return_sign)
     if not return_sign:
         return out

@@ -515,6 +515,8 @@ poch = elementwise(
 
 def _multigammaln_forward(a, d):
     out = special.multigammaln(a, d)  # raises ValueError unless a > (d − 1)/2 everywhere
+    if d == 0:  # (SciPy's 0.0 for any a: zeros of a's shape, as JAX's)
+        out = np.zeros(np.shape(a), np.result_type(a, 0.0))
     dt = np.result_type(a)
     return out.astype(dt, copy=False) if dt.kind == "f" and np.result_type(out) != dt else out
 
@@ -524,14 +526,17 @@ _multigammaln_forward.checks_values = True
 
 
 def _multigammaln_signature(a: ArrayLike, d: int):
-    """log Γ_d(a), the log of the multivariate gamma function of dimension ``d`` (a positive
-    integer, constant): d(d−1)/4·log π + Σⱼ gammaln(a − j/2), j < d; a > (d − 1)/2."""
-    if int(d) != d or d < 1:
-        raise ValueError(f"multigammaln: d must be a positive integer, got {d!r}")
+    """log Γ_d(a), the log of the multivariate gamma function of dimension ``d`` (a
+    non-negative integer, constant): d(d−1)/4·log π + Σⱼ gammaln(a − j/2), j < d; a > (d − 1)/2
+    (d = 0: 0, as SciPy and JAX)."""
+    if int(d) != d or d < 0:
+        raise ValueError(f"multigammaln: d must be a non-negative integer, got {d!r}")
     return (a,), (int(d),)
 
 
 def _multigammaln_d(out, a, d):
+    if d == 0:
+        return np.zeros(shape_of(a), dtype_of(a))
     total = digamma(a)
     for j in range(1, d):
         total = total + digamma(a - 0.5 * j)

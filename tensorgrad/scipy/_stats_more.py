@@ -242,6 +242,14 @@ class wrapcauchy:
 
 
 # ---- truncated normal --------------------------------------------------------------------------
+def _log_ndtr_finite(x):
+    """log Φ(x), with −inf at x = −inf reached as a constant: log Φ's slope there is +inf, and
+    times the zero slope of log(1 − eᵘ) at u = −inf it would be NaN (an infinite bound, the
+    common one-sided truncation, has no effect on the mass: a zero derivative)."""
+    at = x == -_INF
+    return where(at, -_INF, log_ndtr(_safe(at, x, 0.0)))
+
+
 def _log_mass(lo, hi):
     """log(Φ(hi) − Φ(lo)) for lo ≤ hi, accurate in both tails: in the left tail from log Φ,
     in the right one by symmetry, across 0 from the two tails' complement."""
@@ -253,12 +261,12 @@ def _log_mass(lo, hi):
     # −inf, not the NaN of −inf − (−inf)
     lhl = log_ndtr(hl)
     none_l = isinf(lhl)
-    v_left = where(none_l, -_INF, lhl + _log1m_exp(log_ndtr(ll) - _safe(none_l, lhl, 0.0)))
+    v_left = where(none_l, -_INF, lhl + _log1m_exp(_log_ndtr_finite(ll) - _safe(none_l, lhl, 0.0)))
     lr = _safe(logical_not(right), lo, 1.0)
     hr = _safe(logical_not(right), hi, 2.0)
     llr = log_ndtr(-lr)
     none_r = isinf(llr)
-    v_right = where(none_r, -_INF, llr + _log1m_exp(log_ndtr(-hr) - _safe(none_r, llr, 0.0)))
+    v_right = where(none_r, -_INF, llr + _log1m_exp(_log_ndtr_finite(-hr) - _safe(none_r, llr, 0.0)))
     v_mid = log1p(-ndtr(_safe(logical_not(mid), lo, -1.0)) - ndtr(-_safe(logical_not(mid), hi, 1.0)))
     return where(left, v_left, where(right, v_right, v_mid))
 
@@ -325,7 +333,7 @@ class gennorm:
         b, ok = _positive(beta)
         ax = _abs(x)
         zero = ax == 0
-        power = where(zero, 0.0, exp(b * log(_safe(zero, ax))))  # |x|^β, 0 at 0 for every β > 0
+        power = where(zero, 0.0, _safe(zero, ax) ** b)  # |x|^β, 0 at 0 for every β > 0
         return _valid(ok, log(b) - _LOG2 - gammaln(1.0 / b) - power)
 
     def pdf(x: ArrayLike, beta: ArrayLike) -> Array:
