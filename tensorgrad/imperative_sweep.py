@@ -152,7 +152,8 @@ def seed_for(out: Tensor, gradient, create_graph: bool, name: str, which: str = 
             f"{name}: {'this tensor' if which == 'output' else which} has no graph: no tensor "
             "that requires grad reached it (create inputs with tg.tensor(..., "
             "requires_grad=True), outside tg.no_grad(); a Module's parameters are NumPy arrays "
-            "until an optimizer is made on model.parameters() or model.requires_grad_() runs), "
+            "until it is called on a tensor, an optimizer is made on model.parameters() or "
+            "model.requires_grad_() runs), "
             "or it is a constant: integers or booleans (comparisons, argmax, integer casts) or a "
             "detached value")
     if gradient is None:

@@ -46,8 +46,9 @@ def _tensors(x, name: str, what: str) -> list:
         bad = next((t for t in seq or () if not isinstance(t, Tensor)), None)
         hint = "" if bad is None else f"; an entry is a {type(bad).__name__}"
         if type(bad).__name__ == "ParamArray":
-            hint += (" (a Module's parameters are tensors once an optimizer is made on "
-                     "model.parameters() or model.requires_grad_() runs: list them after that)")
+            hint += (" (a Module's parameters are tensors once it is called on a tensor, an "
+                     "optimizer is made on model.parameters() or model.requires_grad_() runs: "
+                     "list them after that)")
         raise TypeError(f"{name}: {what} must be a Tensor or a sequence of Tensors, "
                         f"got {type(x).__name__}{hint}")
     return [undual(t) for t in seq]  # (a forward_ad dual: its primal, as PyTorch)

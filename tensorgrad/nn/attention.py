@@ -141,7 +141,7 @@ class MultiheadAttention(Module):
                  dropout_key=None):
         """PyTorch's call; parameters by keyword (``params=p``), else the remembered ones."""
         if params is None:
-            params = self._have()
+            params = self._called(query, key, value)
         return self.apply(params, query, key, value, key_padding_mask, need_weights, attn_mask,
                           average_attn_weights, is_causal, dropout_key=dropout_key)
 

@@ -32,6 +32,7 @@ from .module_hooks import HookHandle, with_hooks
 from .module_hooks import register as register_hook
 from .module_dtype import DtypeMixin
 from .module_owner import MISSING as _MISSING
+from .module_tracking import TrackingMixin
 from .module_owner import Owner as _Owner
 from ..hooks import as_param as param_view
 from .param_owners import NamedArrays, ParameterList, frozen_changed, listed
@@ -101,7 +102,7 @@ def children_repr(head: str, pairs) -> str:
     return f"{head}({body}\n)"
 
 
-class Module(StateDictMixin, DtypeMixin):
+class Module(StateDictMixin, DtypeMixin, TrackingMixin):
     """Base layer: hyperparameters on the object, parameters in a pytree.
 
     Subclasses implement ``init_params(rng) -> pytree`` and the pure ``apply(params, x)``,
@@ -439,7 +440,7 @@ class Module(StateDictMixin, DtypeMixin):
         itself when given the arrays) updates it; ``False`` stops them requiring grad.
         Returns ``self``.
 
-        Since tensorgrad needs this call (or the optimizer's) where PyTorch does not, a layer inside the model that
+        The model's first call on a tensor makes this call too (see module_tracking). A layer inside the model that
         was frozen on its own (its ``requires_grad_(False)``, or
         ``Embedding.from_pretrained(freeze=True)``) stays frozen when the model's
         ``requires_grad_()`` runs: its parameters become tensors that do not require grad,
@@ -540,7 +541,7 @@ class Module(StateDictMixin, DtypeMixin):
 
     def __call__(self, x: Any, params: Any = None, key: Any = None) -> Any:
         if params is None:
-            params = self._have()
+            params = self._called(x)
         if key is None:
             return self.apply(params, x)
         if not self.stochastic:
@@ -550,7 +551,7 @@ class Module(StateDictMixin, DtypeMixin):
 
     def _call_forward(self, *args, params: Any = None, **kwargs) -> Any:
         # the call of a Module written PyTorch's way: every argument goes to forward
-        return self.apply(self._have() if params is None else params, *args, **kwargs)
+        return self.apply(self._called(*args, *kwargs.values()) if params is None else params, *args, **kwargs)
 
     def forward(self, *args, **kwargs) -> Any:
         """``self(...)``, PyTorch's name for the call."""

@@ -173,7 +173,7 @@ class _CellBase(_NamedParameters, Module):
         """``cell(input, hx)``: one step from state ``hx`` (zeros when omitted); parameters by
         keyword, ``cell(input, hx, params=p)``, else the remembered ones."""
         if params is None:
-            params = self._have()
+            params = self._called(input, hx)
         return self.apply(params, input, hx)
 
     def apply(self, params, input, hx=None):
@@ -338,7 +338,7 @@ class _RNNBase(_NamedParameters, Module):
                             f"(dropout > 0 and num_layers > 1), got dropout={self.dropout}, "
                             f"num_layers={self.num_layers}")
         if params is None:
-            params = self._have()
+            params = self._called(input, hx)
         return self.apply(params, input, hx, key=key)
 
     def apply(self, params, input, hx=None, key=None):

@@ -215,7 +215,7 @@ class EmbeddingBag(Module):
                              padding_idx=self.padding_idx)
 
     def __call__(self, input, offsets=None, per_sample_weights=None, params=None):
-        return self.apply(self._have() if params is None else params, input, offsets,
+        return self.apply(self._called(input) if params is None else params, input, offsets,
                           per_sample_weights)
 
     def extra_repr(self):

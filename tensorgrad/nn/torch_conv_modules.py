@@ -148,7 +148,7 @@ class _ConvTransposeNd(_ConvNd):
     def __call__(self, x, output_size=None, params=None):
         if isinstance(output_size, dict):  # tensorgrad's layer(x, params)
             output_size, params = None, output_size
-        return self.apply(self._have() if params is None else params, x, output_size)
+        return self.apply(self._called(x) if params is None else params, x, output_size)
 
     def _padding_for(self, x, output_size) -> tuple:
         nd, name = self._nd, type(self).__name__

@@ -267,7 +267,7 @@ class Bilinear(Module):
         return p
 
     def __call__(self, input1, input2, *, params=None):
-        return self.apply(self._have() if params is None else params, input1, input2)
+        return self.apply(self._called(input1, input2) if params is None else params, input1, input2)
 
     def apply(self, params, input1, input2):
         return _F.bilinear(input1, input2, params["weight"], params.get("bias"))

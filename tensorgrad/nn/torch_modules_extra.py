@@ -76,7 +76,7 @@ class LinearCrossEntropyLoss(Module):
         return {"linear": p}
 
     def __call__(self, input, target, *, params=None):
-        return self.apply(self._have() if params is None else params, input, target)
+        return self.apply(self._called(input) if params is None else params, input, target)
 
     def apply(self, params, input, target):
         lin = params["linear"]

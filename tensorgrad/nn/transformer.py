@@ -349,7 +349,7 @@ class TransformerEncoderLayer(_Layer):
     def __call__(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False, *,
                  params=None, key=None):
         """PyTorch's call; parameters by keyword (``params=p``), else the remembered ones."""
-        return self.apply(self._have() if params is None else params, src, src_mask,
+        return self.apply(self._called(src) if params is None else params, src, src_mask,
                           src_key_padding_mask, is_causal, key=key)
 
     def apply(self, params, src, src_mask=None, src_key_padding_mask=None, is_causal=False,
@@ -382,7 +382,7 @@ class TransformerDecoderLayer(_Layer):
                  memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False, *,
                  params=None, key=None):
         """PyTorch's call; parameters by keyword (``params=p``), else the remembered ones."""
-        return self.apply(self._have() if params is None else params, tgt, memory, tgt_mask,
+        return self.apply(self._called(tgt, memory) if params is None else params, tgt, memory, tgt_mask,
                           memory_mask, tgt_key_padding_mask, memory_key_padding_mask,
                           tgt_is_causal, memory_is_causal, key=key)
 
@@ -469,7 +469,7 @@ class TransformerEncoder(_Stack):
     def __call__(self, src, mask=None, src_key_padding_mask=None, is_causal=None, *,
                  params=None, key=None):
         """PyTorch's call; parameters by keyword (``params=p``), else the remembered ones."""
-        return self.apply(self._have() if params is None else params, src, mask,
+        return self.apply(self._called(src) if params is None else params, src, mask,
                           src_key_padding_mask, is_causal, key=key)
 
     def apply(self, params, src, mask=None, src_key_padding_mask=None, is_causal=None, *,
@@ -503,7 +503,7 @@ class TransformerDecoder(_Stack):
                  memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False, *,
                  params=None, key=None):
         """PyTorch's call; parameters by keyword (``params=p``), else the remembered ones."""
-        return self.apply(self._have() if params is None else params, tgt, memory, tgt_mask,
+        return self.apply(self._called(tgt, memory) if params is None else params, tgt, memory, tgt_mask,
                           memory_mask, tgt_key_padding_mask, memory_key_padding_mask,
                           tgt_is_causal, memory_is_causal, key=key)
 
@@ -604,7 +604,7 @@ class Transformer(Module):
                  memory_key_padding_mask=None, src_is_causal=None, tgt_is_causal=None,
                  memory_is_causal=False, *, params=None, key=None):
         """PyTorch's call; parameters by keyword (``params=p``), else the remembered ones."""
-        return self.apply(self._have() if params is None else params, src, tgt, src_mask,
+        return self.apply(self._called(src, tgt) if params is None else params, src, tgt, src_mask,
                           tgt_mask, memory_mask, src_key_padding_mask, tgt_key_padding_mask,
                           memory_key_padding_mask, src_is_causal, tgt_is_causal,
                           memory_is_causal, key=key)
