@@ -384,6 +384,17 @@ def test_cholesky_of_hermitian_matrices(upper):
     np.testing.assert_allclose(tg.grad(loss(tg))(a), jax.grad(loss(jnp))(a), rtol=1e-9, atol=1e-12)
 
 
+def test_hermitian_svd_and_pinv_keep_complex64():
+    # NumPy's dtypes: complex64, float32, complex64 (the Hermitian matrix read from one
+    # triangle was promoted by a float64 identity)
+    a = np.array([[2, 1j], [-1j, 3]], dtype=np.complex64)
+    got, want = tg.linalg.svd(a, hermitian=True), np.linalg.svd(a, hermitian=True)
+    assert [x.dtype for x in got] == [x.dtype for x in want]
+    assert tg.linalg.pinv(a, hermitian=True).dtype == np.complex64
+    np.testing.assert_allclose(tg.linalg.pinv(a, hermitian=True), np.linalg.pinv(a, hermitian=True),
+                               rtol=1e-5)
+
+
 def test_slogdet_of_complex_matrices():
     rng = np.random.default_rng(13)
     a = rng.normal(size=(2, 3, 3)) + 1j * rng.normal(size=(2, 3, 3))

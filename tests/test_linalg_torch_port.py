@@ -14,7 +14,8 @@ import tensorgrad as tg
 
 
 def test_lstsq_negative_rcond_means_machine_precision():
-    # LAPACK's rule, which NumPy, JAX and PyTorch follow: rcond < 0 cuts at eps, not at nothing
+    # LAPACK's rule, which NumPy, JAX and PyTorch follow: rcond < 0 cuts at machine precision,
+    # dlamch('E') = eps/2, not at nothing
     rng = np.random.default_rng(5)
     a = rng.normal(size=(4, 3))
     b = rng.normal(size=4)
@@ -23,6 +24,12 @@ def test_lstsq_negative_rcond_means_machine_precision():
     xn, _, rankn, _ = np.linalg.lstsq(a, b, rcond=-1)
     assert rank == rankn == 2
     np.testing.assert_allclose(x, xn, rtol=1e-6)
+    # NumPy's test_rcond: the smallest singular value is 1.29e-16 of the largest, between eps/2
+    # and eps: rank 4 at rcond=-1 (it was 3, cut at eps), 3 at the default
+    a = np.array([[0.0, 1, 0, 1, 2, 0], [0, 2, 0, 0, 1, 0], [1, 0, 1, 0, 0, 4], [0, 0, 0, 2, 3, 0]]).T
+    b = np.array([1.0, 0, 0, 0, 0, 0])
+    assert tg.linalg.lstsq(a, b, rcond=-1)[2] == np.linalg.lstsq(a, b, rcond=-1)[2] == 4
+    assert tg.linalg.lstsq(a, b)[2] == 3
 
 
 def test_lstsq_takes_pytorchs_stacks_driver_and_field_names():

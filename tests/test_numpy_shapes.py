@@ -306,6 +306,10 @@ def test_copy_false_is_numpys_view_or_error_and_tensorgrad_numpys_no_op():
         assert type(v) is np.ndarray and np.shares_memory(a, v)
         with pytest.raises(ValueError, match="copy"):
             reshape(a.T, (6,), copy=False)
+    for reshape in (tg.reshape, np.reshape):  # copy=True: an array of its own (tg's was a view)
+        c = reshape(a, (3, 2), copy=True)
+        c[0, 0] = 99.0
+        assert a[0, 0] == 0.0 and not np.shares_memory(a, c)
     assert tg.astype(a, a.dtype, copy=False) is a
     assert tg.astype(a, a.dtype) is not a and tg.astype(a, np.float32, copy=False).dtype == np.float32
     np.testing.assert_array_equal(  # differentiable as before, inside a transform

@@ -659,8 +659,8 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond=None, *, numpy_resid: bool | None = 
     eps = np.finfo(np.result_type(float, dtype_of(concrete(a)))).eps
     if rcond is None:
         cut = eps * max(m, n)
-    else:  # LAPACK's rule (NumPy's, JAX's and PyTorch's lstsq): a negative rcond means machine precision
-        cut = eps if float(concrete(rcond)) < 0 else rcond
+    else:  # LAPACK's rule (NumPy's, JAX's and PyTorch's lstsq): a negative rcond means machine
+        cut = eps / 2 if float(concrete(rcond)) < 0 else rcond  # precision, dlamch('E') = eps/2
     x = matmul(pinv(a, cut), b)
     rank = staged_call(_lstsq_rank, concrete(a), cut)
     full_rank = m > n if is_staged(rank) else bool(np.all(rank == n)) and m > n

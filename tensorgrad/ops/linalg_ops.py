@@ -89,7 +89,7 @@ def _hermitian_parts(a, lower: bool):
     routines ignore the diagonal's imaginary part)."""
     strict = tril(a, -1) if lower else triu(a, 1)
     d = real_part(diagonal(a, 0, -2, -1))
-    return strict, expand_dims(d, -1) * np.eye(shape_of(a)[-1])
+    return strict, expand_dims(d, -1) * np.eye(shape_of(a)[-1], dtype=dtype_of(concrete(d)))
 
 
 def symmetric_from(a, lower: bool):

@@ -327,7 +327,8 @@ def nanmean(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: boo
 def reshape(a: ArrayLike, /, shape=None, order: str = "C", *, newshape=None, copy=None) -> Array:
     """``numpy.reshape`` with ``order`` ('C', 'F', or 'A': 'F' for a Fortran-ordered value).
     ``copy=False`` on a NumPy array is NumPy's: a view of it, or ValueError where a view cannot
-    be made (a value tensorgrad traces is never written in place, so it takes no view)."""
+    be made (a value tensorgrad traces is never written in place, so it takes no view);
+    ``copy=True`` gives an array of its own."""
     if newshape is not None:
         if shape is not None:
             raise TypeError("numpy.reshape: give shape only (newshape is its deprecated name)")
@@ -336,6 +337,8 @@ def reshape(a: ArrayLike, /, shape=None, order: str = "C", *, newshape=None, cop
         raise TypeError("numpy.reshape: missing the shape argument")
     if copy is False and type(a) is np.ndarray:
         return reshape_view(a, shape, order)
+    if copy and isinstance(a, np.ndarray):  # (the result never shares the caller's memory)
+        a = np.array(a, order="K", copy=True)
     order = layout_order(a, order, "numpy.reshape") if order == "A" else order
     if order == "C":
         return _reshape(a, shape)

@@ -106,10 +106,12 @@ def reshape_view(a: np.ndarray, shape, order: str = "C") -> np.ndarray:
 def _reshape_signature(x: ArrayLike, shape: Shape, order: str = "C", *, copy=None):
     """Give ``x`` a new shape with the same number of entries (``-1`` allowed once);
     ``order="F"`` reads and writes the entries in column-major order, as NumPy's. The result
-    never shares memory with ``x``'s owner, except that ``copy=False`` on a NumPy array is
-    NumPy's (a view of it, or ValueError where a view cannot be made)."""
+    is NumPy's: a view of a NumPy array where one can be made (``copy=False``: ValueError
+    where none can), a new array with ``copy=True``."""
     if copy is False and type(x) is np.ndarray:
         return Computed(reshape_view(x, shape, order))
+    if copy and isinstance(x, np.ndarray):  # (NumPy's copy=True: never a view of x)
+        x = np.array(x, copy=True)
     if isinstance(shape, (int, np.integer)):
         shape = (int(shape),)
     shape = tuple(index_param(s, "reshape", "each entry of the shape") for s in shape)
