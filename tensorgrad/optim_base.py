@@ -136,7 +136,18 @@ def _zeros(p, who: str = "Optimizer", i: int = 0, complex_ok: bool = False):
 
 
 # ---- optimizers -------------------------------------------------------------------------
-class Optimizer:
+class _OptimizerType(type):
+    """``isinstance(opt, tg.optim.SGD)`` (and ``tg.optim.Optimizer``) holds for PyTorch's form
+    too, the :class:`ParamOptimizer` that holds the parameters and runs SGD's rule, as code
+    written for ``torch.optim`` checks (d2l's training loops do)."""
+
+    def __instancecheck__(cls, obj) -> bool:
+        if type(obj) is ParamOptimizer:
+            return issubclass(obj.optimizer_class, cls)
+        return super().__instancecheck__(obj)
+
+
+class Optimizer(metaclass=_OptimizerType):
     """Base class: subclasses say which per-parameter buffers they keep (``slots``)
     and implement ``_update(p, g, bufs, t, lr) -> new p``, storing each buffer's
     new value in the dict ``bufs`` (``bufs["m"] = ...``). Write the rule with

@@ -93,6 +93,16 @@ def test_closure_and_state_dict_round_trip():
     np.testing.assert_allclose(w2.detach(), w.detach(), rtol=1e-15)
 
 
+def test_pytorchs_form_is_an_instance_of_its_optimizer_class():
+    # d2l's training loops branch on isinstance(updater, torch.optim.Optimizer)
+    t = tg.tensor(np.ones(2), requires_grad=True)
+    opt = tg.optim.SGD([t], lr=0.1)
+    assert isinstance(opt, tg.optim.Optimizer) and isinstance(opt, tg.optim.SGD)
+    assert not isinstance(opt, tg.optim.Adam) and not isinstance(object(), tg.optim.Optimizer)
+    assert isinstance(tg.optim.AdamW([t]), tg.optim.Adam) == issubclass(tg.optim.AdamW, tg.optim.Adam)
+    assert isinstance(tg.optim.Adam(1e-3), tg.optim.Optimizer)  # the functional form, as before
+
+
 def test_what_pytorchs_form_refuses():
     with pytest.raises(TypeError, match="parameter 0 is a ndarray, not a tensor that requires grad"):
         tg.optim.SGD([np.ones(3)], lr=0.1)
