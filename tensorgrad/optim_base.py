@@ -12,6 +12,7 @@ import numpy as np
 from . import ops as _ops
 from .jax_backend import is_jax_tensor
 from .optim_params import ParamOptimizer, _Group
+from .optim_subclass import TorchOptimizer, torch_subclass
 from .staging import call as staged_call, is_staged
 from .tensor import Tensor, concrete, traced_level
 from .tree import tree_flatten, tree_unflatten
@@ -164,6 +165,12 @@ class Optimizer(metaclass=_OptimizerType):
     _lazy: frozenset = frozenset()
 
     def __new__(cls, *args, **kwargs):
+        if torch_subclass(cls, Optimizer):  # (a step written PyTorch's way: optim_subclass)
+            form = _FORMS.get(cls)
+            if form is None:
+                form = _FORMS[cls] = type(cls.__name__, (cls, _TorchBase), {
+                    "__module__": cls.__module__, "__qualname__": cls.__qualname__})
+            return super().__new__(form)
         first = args[0] if args else kwargs.get("params")
         if first is not None and hasattr(first, "__iter__") and not isinstance(
                 first, (str, bytes, np.ndarray, Tensor)) and not callable(first):
@@ -304,6 +311,14 @@ class Optimizer(metaclass=_OptimizerType):
 
     def _update(self, p, g, bufs, t, lr):  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+class _TorchBase(TorchOptimizer, Optimizer):
+    """PyTorch's base-class methods under a PyTorch-form subclass (see optim_subclass)."""
+
+
+#: each PyTorch-form subclass with the base methods beneath it
+_FORMS: dict = {}
 
 
 def _read_only(a) -> np.ndarray:

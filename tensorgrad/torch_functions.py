@@ -46,8 +46,8 @@ __all__ = ["mul", "div", "sub", "unsqueeze", "flatten", "chunk", "topk", "clamp"
 
 
 def _method(name: str, input, args: tuple, kwargs: dict):
-    if isinstance(input, (Tensor, Staged)):
-        return getattr(input, name)(*args, **kwargs)
+    if isinstance(input, (Tensor, Staged, RuleArray)):  # (RuleArray: .grad, .data, a rule's
+        return getattr(input, name)(*args, **kwargs)  # array: PyTorch's, for chained calls)
     a = input if isinstance(input, np.ndarray) else np.asarray(input)
     # (the RuleArrays of the result plain arrays again, also in topk's (values, indices))
     return each_result(lambda v: v.view(np.ndarray) if isinstance(v, RuleArray) else v,

@@ -1,0 +1,146 @@
+"""PyTorch's ``torch.optim.Optimizer`` as a base class for optimizers written PyTorch's way.
+
+A subclass of :class:`tensorgrad.optim.Optimizer` that defines ``step`` (and no ``_update``,
+tensorgrad's functional rule) is read as PyTorch's form::
+
+    class MySGD(tg.optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, dict(lr=lr))
+
+        @tg.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.add_(p.grad, alpha=-group["lr"])
+
+``super().__init__(params, defaults)`` then lays out ``param_groups`` (plain dicts, every
+default filled in), ``state`` (a dict per parameter, indexed by the tensor, made on first
+use) and ``defaults``, and the subclass inherits PyTorch's ``zero_grad``,
+``add_param_group``, ``state_dict`` and ``load_state_dict``. A Module's parameter arrays
+(``model.parameters()``) become the Module's tensors that require grad, as for the built-in
+optimizers.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable
+
+import numpy as np
+
+from .nn.param_owners import tensor_for
+from .tensor import Tensor
+
+__all__ = ["TorchOptimizer", "torch_subclass"]
+
+
+class _ByTensor(dict):
+    """``optimizer.state``: PyTorch's ``defaultdict(dict)`` keyed by the tensors (kept under
+    their ``id``, as tensors compare elementwise)."""
+
+    def __getitem__(self, p) -> dict:
+        key = id(p)
+        if not dict.__contains__(self, key):
+            dict.__setitem__(self, key, {})
+        return dict.__getitem__(self, key)
+
+    def __setitem__(self, p, value) -> None:
+        dict.__setitem__(self, id(p), value)
+
+    def __contains__(self, p) -> bool:
+        return dict.__contains__(self, id(p))
+
+    def get(self, p, default=None):
+        return dict.get(self, id(p), default)
+
+
+class TorchOptimizer:
+    """The methods a PyTorch-form subclass inherits (see the module)."""
+
+    param_groups = None  # (the instance's list; shadows the functional optimizers' property)
+
+    def __init__(self, params, defaults: dict):
+        self.defaults = dict(defaults)
+        self.state = _ByTensor()
+        self.param_groups: list = []
+        groups = [params] if isinstance(params, (Tensor, np.ndarray, dict)) else list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__}: optimizer got an empty parameter list")
+        for g in groups if isinstance(groups[0], dict) else [{"params": groups}]:
+            self.add_param_group(g)
+
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group: ``{"params": tensors, option: value}``; options not given take
+        ``defaults``."""
+        name = type(self).__name__
+        if not isinstance(param_group, dict) or "params" not in param_group:
+            raise TypeError(f"{name}: a parameter group is a dict with a 'params' entry")
+        params = param_group["params"]
+        params = [params] if isinstance(params, (Tensor, np.ndarray)) else list(params)
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                p = params[i] = tensor_for(p) if isinstance(p, np.ndarray) else None
+            if p is None:
+                raise TypeError(f"{name}: parameter {i} is a {type(param_group['params'][i]).__name__}"
+                                ", not a tensor that requires grad nor a parameter a Module listed")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if len({id(p) for p in params}) < len(params) or seen & {id(p) for p in params}:
+            raise ValueError(f"{name}: some parameters appear more than once (in one group or in "
+                             "more than one)")
+        group = {**self.defaults, **param_group, "params": params}
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's ``.grad``: None (PyTorch's default), or zeros."""
+        for g in self.param_groups:
+            for p in g["params"]:
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad = np.zeros_like(p.grad)
+
+    def step(self, closure: Callable | None = None) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}: a PyTorch-form optimizer defines step")
+
+    def state_dict(self) -> dict:
+        """PyTorch's layout: ``{"state": {index: {...}}, "param_groups": [{..., "params":
+        [indices]}]}``, the parameters numbered in order across the groups."""
+        index, groups, k = {}, [], 0
+        for g in self.param_groups:
+            ids = list(range(k, k + len(g["params"])))
+            index.update((id(p), i) for p, i in zip(g["params"], ids))
+            groups.append({**{key: v for key, v in g.items() if key != "params"}, "params": ids})
+            k += len(ids)
+        state = {index[key]: copy.deepcopy(v) for key, v in dict.items(self.state) if key in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore a :meth:`state_dict` of an optimizer over as many parameters, group by
+        group."""
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups) or any(
+                len(a["params"]) != len(b["params"]) for a, b in zip(groups, self.param_groups)):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: the state dict's parameter "
+                             "groups do not match this optimizer's (count or sizes)")
+        params = {}
+        for saved, mine in zip(groups, self.param_groups):
+            params.update(zip(saved["params"], mine["params"]))
+            mine.update({k: copy.deepcopy(v) for k, v in saved.items() if k != "params"})
+        self.state = _ByTensor()
+        for i, v in state_dict["state"].items():
+            self.state[params[int(i)]] = copy.deepcopy(v)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self.param_groups)} group(s), PyTorch's form)"
+
+
+def torch_subclass(cls: type, base: type) -> bool:
+    """Whether ``cls`` (a subclass of ``base``, tensorgrad's Optimizer) is written PyTorch's
+    way: a class outside tensorgrad whose own classes define ``step`` and not ``_update``."""
+    own = []
+    for k in cls.__mro__:
+        if k is base or k is TorchOptimizer:
+            break
+        own.append(k)
+    return bool(own) and not cls.__module__.startswith("tensorgrad.") and \
+        any("step" in vars(k) for k in own) and not any("_update" in vars(k) for k in own)
