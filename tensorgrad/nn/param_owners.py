@@ -255,10 +255,10 @@ def _check_current(view, what: str) -> None:
     if _replaced(view.base) is not None:
         raise RuntimeError(
             f"{what} on a parameter array that is no longer the parameter: its Module's "
-            "parameters became tensors that require grad (an optimizer was made on them, or "
-            "requires_grad was set) after this array was listed, so a write would be lost and "
-            "its values are old ones; list them again after making the optimizer "
-            "(model.parameters(), or the attribute) and use the tensors (writes under "
+            "parameters became tensors that require grad (an optimizer was made on them, "
+            "requires_grad was set, or the Module was first called on a tensor) after this "
+            "array was listed, so a write would be lost and its values are old ones; list them "
+            "again (model.parameters(), or the attribute) and use the tensors (writes under "
             "tg.no_grad()); its .grad is the tensor's")
 
 
