@@ -21,22 +21,36 @@ from ..tree import tree_flatten
 __all__ = ["TrackingMixin", "first_torch_call"]
 
 
-def first_torch_call(module, inputs: tuple) -> bool:
-    """Whether calling ``module`` (its ``requires_grad_()`` never called) on ``inputs`` should
-    make its parameters tensors that require grad: a tensor of PyTorch's API among the inputs,
-    none traced by a transform, grad mode on, not traced by ``tg.jit``, and a parameter that is
-    still an array."""
-    if tracing_here() or not is_grad_enabled():
+def _torch_inputs(inputs) -> bool:
+    """Whether a tensor of PyTorch's API is among ``inputs`` (one level into lists, tuples and
+    dicts) and none is traced by a transform or ``tg.jit``."""
+    found = False
+    for v in inputs:
+        if type(v) in (list, tuple, dict):
+            v = tree_flatten(v)[0]
+            if not v or not _torch_inputs(v):
+                continue
+            found = True
+        elif type(v) is Tensor:
+            trace = v._trace
+            if trace is not None and trace is not IMPERATIVE or is_staged(v._value):
+                return False  # (a transform's value: its parameters are the transform's business)
+            found = found or trace is IMPERATIVE or torch_style(v)
+    return found
+
+
+def first_torch_call(module, params, inputs: tuple) -> bool:
+    """Whether calling ``module`` (its ``requires_grad_()`` never called) with ``params`` (its
+    own) on ``inputs`` should make its parameters tensors that require grad: a tensor of
+    PyTorch's API among the inputs, none traced by a transform, grad mode on, not traced by
+    ``tg.jit``, and a parameter that is still an array. Parameters found all tensors (a layer
+    of a model whose parameters are tensors) are remembered, so later calls skip the walk."""
+    if not _torch_inputs(inputs) or tracing_here() or not is_grad_enabled():
         return False
-    torch_input = False
-    for v in tree_flatten(inputs)[0]:
-        if type(v) is not Tensor:
-            continue
-        trace = v._trace
-        if trace is not None and trace is not IMPERATIVE or is_staged(v._value):
-            return False  # (a transform's value: its parameters are the transform's business)
-        torch_input = torch_input or trace is IMPERATIVE or torch_style(v)
-    return torch_input and any(type(p) is not Tensor for p in tree_flatten(module._have())[0])
+    if all(type(p) is Tensor for p in tree_flatten(params)[0]):
+        module.__dict__["_all_tensors"] = params
+        return False
+    return True
 
 
 class TrackingMixin:
@@ -44,6 +58,9 @@ class TrackingMixin:
 
     def _called(self, *inputs):
         """``_have()``, after ``requires_grad_()`` on the Module's first call PyTorch's way."""
-        if "_frozen" not in self.__dict__ and first_torch_call(self, inputs):
-            self.requires_grad_()
+        params = self._have()
+        d = self.__dict__
+        if "_frozen" in d or d.get("_all_tensors") is params or not first_torch_call(self, params, inputs):
+            return params
+        self.requires_grad_()
         return self._have()
