@@ -27,7 +27,7 @@ import numpy as np
 
 from . import debug
 from . import ops as _ops
-from .guards import Held, holding, locked_tree
+from .guards import Held, holding, lock_closure, locked_tree
 from .recording import Node
 from .sweep import ForwardModeError
 from .registry import Op
@@ -307,6 +307,7 @@ class custom_vjp:
                             f"residuals), got {type(pair).__name__}")
         out, res = pair
         res = locked_tree(res, held, f"custom_vjp[{name}]")
+        lock_closure(self.bwd, held, f"custom_vjp[{name}]")  # (arrays bwd reads besides res)
         if not self.forward_through_fun:  # (tg.remat's fwd is fun itself)
             _check_primal_out(self, out, primals, f"custom_vjp {name}: fwd")
         if _closes_over(top, out, res):

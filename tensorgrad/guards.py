@@ -515,3 +515,23 @@ def locked_tree(tree, held: Held, what: str):
     safe = [kept(v, held, what) if isinstance(v, np.ndarray) and v.dtype.kind not in "OUSV" else v
             for v in leaves]
     return tree if all(s is v for s, v in zip(safe, leaves)) else _tree_unflatten(td, safe)
+
+
+def lock_closure(fn, held: Held, what: str) -> None:
+    """Lock into ``held`` the numeric NumPy arrays a custom rule ``fn`` reads besides its
+    arguments, from its closure or by a global name (``c`` in ``bwd = lambda res, g: (g * c,)``):
+    a write between the forward pass and the pullback would change the gradient as a
+    residual's would. One that cannot be locked in place (see :func:`lock`) is left as it is
+    (the rule keeps reading the array itself), as are arrays reached through other objects."""
+    found = []
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            found.append(cell.cell_contents)
+        except ValueError:  # (an empty cell)
+            continue
+    code, names = getattr(fn, "__code__", None), getattr(fn, "__globals__", None)
+    if code is not None and names is not None:
+        found.extend(names.get(n) for n in code.co_names)
+    for v in found:
+        if type(v) is np.ndarray and v.dtype.kind not in "OUSV" and v.flags.writeable:
+            lock(v, held, f"{what}: an array its rule reads from its closure or globals")

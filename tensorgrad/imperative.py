@@ -28,7 +28,7 @@ from .registry import Op
 from .staging import is_staged
 from .torch_form import RULE_ARRAYS
 from .tensor import Tensor, concrete, dtype_of, shape_of, torch_made, traced_level, undual
-from .tensor_views import write_through, wrote
+from .tensor_views import traced_part, write_through, wrote
 from .torch_updates import operator_update, traced_setitem
 
 __all__ = ["tensor", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
@@ -422,7 +422,7 @@ def _setitem(self: Tensor, idx, value) -> None:
             raise TypeError("t[index] = v: v is traced by a transform (grad, vjp, jit, ...), so "
                             "the tensor t cannot hold the result; write t2 = t.at[index].set(v)")
         return
-    if self._trace is not None or type(self._value) is Tensor:
+    if self._trace is not None or type(self._value) is Tensor or traced_part(self):
         return None if traced_setitem(self, idx, value) else _immutable_setitem(self, idx, value)
     result = self.at[idx].set(value)
     if type(result) is Tensor and result._trace is IMPERATIVE:  # v requires grad: t records

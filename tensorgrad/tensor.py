@@ -308,7 +308,19 @@ class Tensor:
             if getattr(self, "_torch", False):
                 t._torch = True
             return t
-        return self
+        # (a recorded tensor of the imperative tape, whose trace is pausable, stays itself)
+        return self if getattr(self._trace, "pausable", False) else self._another()
+
+    def _another(self) -> "Tensor":
+        """Another Tensor object holding this traced value (its value, trace, node and
+        tangent): a copy that a later in-place update of either (PyTorch's form under
+        ``tensorgrad.func``, which rebinds the object) leaves apart."""
+        t = object.__new__(Tensor)
+        t._value, t._trace, t._node, t._tangent, t._grad = (
+            self._value, self._trace, self._node, self._tangent, None)
+        if getattr(self, "_torch", False):
+            t._torch = True
+        return t
 
     def __reduce__(self):
         if self._trace is not None:

@@ -493,9 +493,12 @@ _TRACED_WHOLES: dict = {}
 
 
 def note_traced_part(whole, part) -> None:
-    """Note ``part``, a part or view of ``whole``, when a transform traces both for PyTorch."""
+    """Note ``part``, a part or view of ``whole``, when a transform traces both for PyTorch
+    (or ``part`` is a constant: ``whole.detach()``, which shares ``whole``'s memory in PyTorch,
+    so an in-place update of either cannot reach the other here)."""
     trace = whole._trace
-    if type(part) is Tensor and part._trace is trace and getattr(trace, "torch", False):
+    if type(part) is Tensor and (part._trace is trace or part._trace is None) \
+            and getattr(trace, "torch", False):
         with _LOCK:
             pk, wk = id(part), id(whole)
             _TRACED_PARTS[pk] = (weakref.ref(part, lambda _, k=pk: _TRACED_PARTS.pop(k, None)),

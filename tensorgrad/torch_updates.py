@@ -68,9 +68,9 @@ def _traced_for_torch(self: Tensor, what: str) -> bool:
         raise TypeError(
             f"{what}: t is a part or view of a value that a transform traces for PyTorch's API "
             "(tensorgrad.func, or a transform given a tensor), or such a value with parts or "
-            "views taken from it; traced values are immutable, so an in-place update could not "
-            "reach the other. Build the new value instead: h = h.index_put(...), "
-            "h.at[index].add(v) or tg.where(...)")
+            "views taken from it (t.detach() too: PyTorch's shares its memory); traced values "
+            "are immutable, so an in-place update could not reach the other. Build the new "
+            "value instead: h = h.index_put(...), h.at[index].add(v) or tg.where(...)")
     tr = self._trace
     return tr is not None and tr is not IMPERATIVE and tr.level >= 0 and getattr(tr, "torch", False)
 

@@ -3,6 +3,8 @@ always are: ``loss.backward()`` after ``model(x)`` fills every parameter's ``.gr
 optimizer or ``requires_grad_()`` first (PyTorch's 60-minute blitz order:
 ``out = net(input); net.zero_grad(); out.backward(g)``). Calls on NumPy arrays, under
 ``tg.no_grad()``, inside transforms and through ``apply`` keep plain arrays."""
+import threading
+
 import numpy as np
 import pytest
 
@@ -81,6 +83,46 @@ def test_calls_that_keep_plain_arrays():
     # under tg.jit: traced values, nothing changes either
     tg.jit(lambda x: lin(x))(tg.tensor(np.ones((2, 3))))
     assert not isinstance(lin.params["W"], tg.Tensor)
+
+
+def test_parameters_frozen_one_by_one_stay_frozen_and_listed_arrays_follow():
+    # transfer learning: a frozen backbone and a new head; the first call makes the head's
+    # arrays tensors and leaves the backbone's flags alone (it unfroze them)
+    X = rng.normal(size=(5, 3))
+    m = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.ReLU(), tg.nn.Linear(4, 2))
+    for p in m.parameters():
+        p.requires_grad = False
+    m[2] = tg.nn.Linear(4, 2)
+    m(tg.tensor(X))
+    assert [p.requires_grad for p in m.parameters()] == [False, False, True, True]
+    # arrays listed before the first call: their grad is the tensor's, and a write raises
+    lin = tg.nn.Linear(3, 2)
+    listed = list(lin.parameters())
+    lin(tg.tensor(X)).sum().backward()
+    np.testing.assert_allclose(listed[0].grad, np.repeat(X.sum(0)[:, None], 2, 1), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="no longer the parameter"), tg.no_grad():
+        listed[0].zero_()
+
+
+def test_two_threads_making_the_first_call_share_one_set_of_tensors():
+    # each thread records its own graph on the same tensors: both gradients reach .grad
+    X = np.ones((4, 3))
+    for _ in range(20):
+        m = tg.nn.Linear(3, 1)
+        barrier = threading.Barrier(2)
+        losses = [None, None]
+
+        def run(i):
+            barrier.wait()
+            losses[i] = m(tg.tensor(X, requires_grad=True)).sum()
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        losses[0].backward()
+        losses[1].backward()
+        np.testing.assert_array_equal(m.parameters()[1].grad, [8.0])
 
 
 def test_an_explicit_choice_is_kept():

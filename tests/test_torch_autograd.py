@@ -2,6 +2,7 @@
 tg.autograd.grad(outputs, inputs, ...), tg.autograd.backward(tensors, ...) and
 tg.autograd.functional. References are tensorgrad's own transforms (themselves checked against
 JAX) and answers PyTorch 2.13 gave, written out (PyTorch is not a test dependency)."""
+import copy
 import gc
 import re
 
@@ -832,6 +833,35 @@ def test_item_assignment_updates_a_value_traced_for_pytorch():
                                rtol=1e-15)
     np.testing.assert_allclose(tg.func.vmap(tg.func.grad(first))(tg.tensor(np.stack([xs, -xs]))),
                                [want, [-w for w in want]], rtol=1e-15)
+
+    def clone_then_update(x):  # torch.func.grad_and_value gave [12, 15, 27, 32], 128: each
+        y = x.clone()            # copy is another tensor (it was x itself, so x took the updates)
+        y[0] = 5.0
+        z = copy.deepcopy(x)
+        z.mul_(2)
+        w = tg.clone(x)
+        w[[0, 1]] = x[2]
+        return (y * x).sum() + (z * x).sum() + (w * x).sum()
+    g, value = tg.func.grad_and_value(clone_then_update)(tg.tensor([1.0, 2.0, 3.0, 4.0]))
+    # y·x + 2x·x + w·x with y = (5, x1, x2, x3) and w = (x2, x2, x2, x3)
+    assert float(value) == 34 + 60 + 34
+    np.testing.assert_array_equal(g, [5 + 4 + 3, 4 + 8 + 3, 6 + 12 + 9, 8 + 16 + 8])
+
+    def detached_then_updated(t):  # PyTorch's detach shares t's memory: refused, never lost
+        t = t * 1.0
+        d = t.detach()
+        t[0] = 10.0
+        return (d * t).sum()
+    with pytest.raises(TypeError, match=r"t.detach\(\) too"):
+        tg.func.grad(detached_then_updated)(tg.tensor(xs))
+
+    def written_through_detach(t):
+        t = t * 1.0
+        d = t.detach()
+        d[0] = 100.0
+        return (t * t).sum()
+    with pytest.raises(TypeError, match="part or view of a value that a transform traces"):
+        tg.func.grad(written_through_detach)(tg.tensor(xs))
 
     def through_a_view(v):  # (the update could not reach v: refused, never lost)
         v = v.clone()

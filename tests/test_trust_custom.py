@@ -336,6 +336,28 @@ def test_a_functions_saved_arrays_are_locked_while_the_tape_needs_them():
     assert a.flags.writeable
 
 
+_SCALE = np.array([1.0, 2.0, 3.0])  # (read by a rule by its global name)
+
+
+def test_arrays_a_custom_vjp_rule_reads_from_its_closure_or_globals_are_locked():
+    # bwd read c from its closure (or _SCALE by name): a write between the forward pass and
+    # the pullback changed the gradient silently ([100, 2, 3] for the function's [1, 2, 3])
+    c = np.array([1.0, 2.0, 3.0])
+
+    @tg.custom_vjp
+    def f(x):
+        return x * c * _SCALE
+
+    f.defvjp(lambda x: (f(x), None), lambda res, g: (g * c * _SCALE,))
+    _, pull = tg.vjp(lambda x: tg.sum(f(x)), np.ones(3))
+    for arr in (c, _SCALE):
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0] = 100.0
+    np.testing.assert_array_equal(pull(1.0)[0], [1.0, 4.0, 9.0])
+    del pull
+    assert c.flags.writeable and _SCALE.flags.writeable
+
+
 class _Sub(np.ndarray):
     pass
 

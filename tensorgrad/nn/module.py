@@ -35,7 +35,7 @@ from .module_owner import MISSING as _MISSING
 from .module_tracking import TrackingMixin
 from .module_owner import Owner as _Owner
 from ..hooks import as_param as param_view
-from .param_owners import NamedArrays, ParameterList, frozen_changed, listed
+from .param_owners import CONVERTING, NamedArrays, ParameterList, frozen_changed, listed
 from .parameter import check_parameter_name, is_parameter
 from .state import StateDictMixin
 
@@ -387,7 +387,9 @@ class Module(StateDictMixin, DtypeMixin, TrackingMixin):
                 return p
         params = self.params
         if params is None:
-            params = self._initialize(0, keep=True)
+            with CONVERTING:  # (two threads' first calls: one set of parameters)
+                params = self.params
+                params = self._initialize(0, keep=True) if params is None else params
         return params
 
     def parameters(self, recurse: bool = True) -> ParameterList:

@@ -5,10 +5,15 @@ PyTorch's parameters always require grad, so ``model(x)`` records on the autogra
 (its functional form, ``model.apply(params, x)``, and a call on NumPy arrays stay as they
 are) until it is first called with a tensor of PyTorch's API (``tg.tensor(...)``, a tensor that
 requires grad, or one computed from them) while grad mode is on: then its parameters become
-tensors that require grad, as ``model.requires_grad_()`` (or an optimizer made on
-``model.parameters()``) makes them. A Module frozen or unfrozen explicitly
-(``requires_grad_(flag)``) keeps that choice; under ``tg.no_grad()``, inside a transform and
-while ``tg.jit`` traces, nothing changes.
+tensors that require grad, as an optimizer made on ``model.parameters()`` makes them: arrays
+listed before (``model.parameters()``, ``lin.weight``) are noted with the tensors that took
+their place, and parameters already tensors keep their flags (one frozen with
+``p.requires_grad = False`` stays frozen, as does a layer frozen with its own
+``requires_grad_(False)``). A Module frozen or unfrozen explicitly (``requires_grad_(flag)``)
+keeps that choice; under ``tg.no_grad()``, on values a transform traces and while ``tg.jit``
+traces, nothing changes (called on constants only inside a transform, the parameters do
+become tensors: results then depend on them, as on any tensor that requires grad). Two
+threads making the first call at once share one set of tensors.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from ..recording import IMPERATIVE
 from ..staging import is_staged, tracing_here
 from ..tensor import Tensor, torch_style
 from ..tree import tree_flatten
+from .param_owners import convert_parameters
 
 __all__ = ["TrackingMixin", "first_torch_call"]
 
@@ -62,5 +68,5 @@ class TrackingMixin:
         d = self.__dict__
         if "_frozen" in d or d.get("_all_tensors") is params or not first_torch_call(self, params, inputs):
             return params
-        self.requires_grad_()
+        convert_parameters(self)  # (as an optimizer made on them: frozen ones stay frozen)
         return self._have()

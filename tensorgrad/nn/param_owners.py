@@ -24,7 +24,7 @@ from ..tensor import Tensor
 from ..tree import register_pytree_node, tree_flatten, tree_unflatten
 from .module_owner import MISSING as _MISSING
 
-__all__ = ["NamedArrays", "ParameterList", "listed", "tensor_for", "frozen_changed"]
+__all__ = ["NamedArrays", "ParameterList", "listed", "tensor_for", "frozen_changed", "convert_parameters", "CONVERTING"]
 
 
 def _advance(seq) -> int:
@@ -140,21 +140,27 @@ def _root(module):
         module = link.module
 
 
-def _convert(module) -> None:
+def convert_parameters(module) -> None:
     """Make the parameter arrays of ``module`` and of the model holding it tensors (requiring
     grad unless frozen: PyTorch's parameters, which all require grad from the start, as
     ``model.requires_grad_()`` makes them; tensors already there keep their flags), each
-    replaced array noted with the tensor in its place."""
-    module = _root(module)
-    before, td = tree_flatten(module._have())
-    frozen = module._frozen_leaf_ids(include_self=True)
-    made: dict = {}  # (one Parameter under two names, self.q = self.p: one tensor, as PyTorch's)
-    after = [made.setdefault(id(v), tensor(v, requires_grad=id(v) not in frozen))
-             if type(v) is np.ndarray else v for v in before]
-    module.params = tree_unflatten(td, after)
-    for old, new in zip(before, after):
-        if new is not old:
-            _note(old, new)
+    replaced array noted with the tensor in its place. One thread at a time: a second one
+    (two threads making a model's first call at once) finds the tensors made and keeps them."""
+    with CONVERTING:
+        module = _root(module)
+        before, td = tree_flatten(module._have())
+        frozen = module._frozen_leaf_ids(include_self=True)
+        made: dict = {}  # (one Parameter under two names, self.q = self.p: one tensor, as PyTorch's)
+        after = [made.setdefault(id(v), tensor(v, requires_grad=id(v) not in frozen))
+                 if type(v) is np.ndarray else v for v in before]
+        if any(new is not old for old, new in zip(before, after)):
+            module.params = tree_unflatten(td, after)
+        for old, new in zip(before, after):
+            if new is not old:
+                _note(old, new)
+
+
+CONVERTING = threading.RLock()
 
 
 def _target(array):
@@ -190,7 +196,7 @@ def tensor_for(array):
         return target
     if not any(v is array for v in tree_flatten(target._have())[0]):
         return None  # (no longer the Module's: its parameters were replaced since)
-    _convert(target)
+    convert_parameters(target)
     return _replaced(array)
 
 

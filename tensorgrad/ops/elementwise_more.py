@@ -387,7 +387,8 @@ def imag(x: ArrayLike) -> Array:
 def copy(a: ArrayLike, order: str = "K", subok: bool = False) -> Array:
     """A copy of ``a``: arrays are copied; a Tensor of the imperative tape or a constant one
     (``tg.tensor(a)``), which both take in-place updates, gives a new Tensor (the first
-    recorded); a Tensor a transform traces is immutable and is returned as it is."""
+    recorded); a Tensor a transform traces gives another Tensor object of the same value (one
+    traced for PyTorch's API takes in-place updates, which must not reach the original)."""
     if isinstance(a, Tensor):
         # ``t += v``, ``t[i] = v`` (or an optimizer step inside no_grad) change an imperative
         # or constant tensor object in place: its copy must be another object, an imperative
@@ -396,7 +397,7 @@ def copy(a: ArrayLike, order: str = "K", subok: bool = False) -> Array:
             return a.__deepcopy__({})
         # (the op, not the method: t.reshape(...) is a view in PyTorch's sense, whose
         # in-place updates reach t; a copy's must not)
-        return _reshape(a, a.shape) if a._trace is IMPERATIVE else a
+        return _reshape(a, a.shape) if a._trace is IMPERATIVE else a._another()
     return np.copy(a, order=order)
 
 
