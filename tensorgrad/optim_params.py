@@ -136,10 +136,15 @@ class _State(dict):
 
 
 def _signature(cls: type) -> tuple[list, dict]:
-    """(the hyperparameters that may be positional, in order; every one's default)."""
-    if cls.__module__.startswith("tensorgrad.") and cls.__name__ in _TORCH:
-        npos, defaults = _TORCH[cls.__name__]
-        return list(defaults)[:npos], dict(defaults)
+    """(the hyperparameters that may be positional, in order; every one's default). A
+    subclass of a built-in optimizer that keeps its constructor (``class A(tg.optim.Adam):
+    ...``) takes the built-in's PyTorch signature."""
+    for k in cls.__mro__:
+        if k.__module__.startswith("tensorgrad.") and k.__name__ in _TORCH:
+            npos, defaults = _TORCH[k.__name__]
+            return list(defaults)[:npos], dict(defaults)
+        if "__init__" in vars(k):
+            break
     params = list(inspect.signature(cls.__init__).parameters.values())[1:]
     positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
     defaults = {p.name: p.default for p in params
@@ -255,6 +260,19 @@ class ParamOptimizer:
 
     def __repr__(self) -> str:
         return f"{self.optimizer_class.__name__}({len(self.param_groups)} group(s), PyTorch's form)"
+
+    def __getattr__(self, name: str):
+        # a subclass's own methods and attributes (class A(tg.optim.Adam): def extra(self)),
+        # on this object, as on PyTorch's optimizer of that class
+        cls = self.__dict__.get("optimizer_class")
+        for k in cls.__mro__ if cls is not None and not name.startswith("__") else ():
+            if k.__module__.startswith("tensorgrad."):
+                break
+            if name in vars(k):
+                v = vars(k)[name]
+                return v.__get__(self, type(self)) if hasattr(v, "__get__") else v
+        raise AttributeError(f"{getattr(cls, '__name__', 'ParamOptimizer')!r} optimizer has no "
+                             f"attribute {name!r}")
 
     # pickle and copy.deepcopy: the state is keyed by id(parameter), which a copy does not
     # keep, so it travels keyed by the parameter's position and comes back keyed by the

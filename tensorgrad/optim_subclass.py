@@ -36,16 +36,30 @@ __all__ = ["TorchOptimizer", "torch_subclass"]
 
 class _ByTensor(dict):
     """``optimizer.state``: PyTorch's ``defaultdict(dict)`` keyed by the tensors (kept under
-    their ``id``, as tensors compare elementwise)."""
+    their ``id``, as tensors compare elementwise; iterating gives the tensors)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tensors: dict = {}
 
     def __getitem__(self, p) -> dict:
         key = id(p)
         if not dict.__contains__(self, key):
-            dict.__setitem__(self, key, {})
+            self[p] = {}
         return dict.__getitem__(self, key)
 
     def __setitem__(self, p, value) -> None:
         dict.__setitem__(self, id(p), value)
+        self.tensors[id(p)] = p
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def keys(self) -> list:
+        return [self.tensors[k] for k in dict.keys(self)]
+
+    def items(self) -> list:
+        return [(self.tensors[k], v) for k, v in dict.items(self)]
 
     def __contains__(self, p) -> bool:
         return dict.__contains__(self, id(p))

@@ -562,6 +562,23 @@ def _method_function(name: str):
 
 
 globals().update({_name: _method_function(_name) for _name in METHOD_FUNCTIONS})
-#: every function of this module that tg's namespace takes as it is
+
+
+class MemoryFormat:
+    """PyTorch's memory formats (``torch.preserve_format``, ``torch.contiguous_format``,
+    ``torch.channels_last``, ``torch.channels_last_3d``), accepted where PyTorch takes
+    ``memory_format=``: every value here is a NumPy array in C order, so they change nothing."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+
+preserve_format, contiguous_format, channels_last, channels_last_3d = (MemoryFormat(_n) for _n in (
+    "preserve_format", "contiguous_format", "channels_last", "channels_last_3d"))
+#: every function (and constant) of this module that tg's namespace takes as it is
 TOP_LEVEL = tuple(METHOD_FUNCTIONS) + ("broadcast_tensors", "cartesian_prod", "bucketize", "adjoint",
-                                      "var_mean", "std_mean", "igamma", "igammac")
+                                      "var_mean", "std_mean", "igamma", "igammac", "preserve_format",
+                                      "contiguous_format", "channels_last", "channels_last_3d")

@@ -252,15 +252,16 @@ def _like(a, made: np.ndarray, subok: bool = True):
 
 @function
 def zeros_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
-               device=None) -> Array:
-    """Zeros with ``a``'s shape and dtype: a constant (it does not depend on ``a``'s values)."""
+               device=None, memory_format=None) -> Array:
+    """Zeros with ``a``'s shape and dtype: a constant (it does not depend on ``a``'s values).
+    ``device`` and PyTorch's ``memory_format`` are accepted and change nothing."""
     s, dt = _shape_dtype(a, dtype, shape)
     return _like(a, np.zeros(s, dtype=dt), subok)
 
 
 @function
 def ones_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
-              device=None) -> Array:
+              device=None, memory_format=None) -> Array:
     """Ones with ``a``'s shape and dtype: a constant."""
     s, dt = _shape_dtype(a, dtype, shape)
     return _like(a, np.ones(s, dtype=dt), subok)
@@ -268,7 +269,7 @@ def ones_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, sh
 
 @function
 def empty_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
-               device=None) -> Array:
+               device=None, memory_format=None) -> Array:
     """An array with ``a``'s shape and dtype (zeros here: no entry is ever undefined)."""
     s, dt = _shape_dtype(a, dtype, shape)
     return _like(a, np.zeros(s, dtype=dt), subok)
@@ -276,7 +277,7 @@ def empty_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, s
 
 @function
 def full_like(a: ArrayLike, fill_value, dtype=None, order: str = "K", subok: bool = True,
-              shape=None, *, device=None) -> Array:
+              shape=None, *, device=None, memory_format=None) -> Array:
     """``fill_value`` repeated to ``a``'s shape, in ``a``'s dtype. Only ``fill_value``
     can carry a gradient (the sum of the output's cotangent)."""
     s, dt = _shape_dtype(a, dtype, shape)
