@@ -166,10 +166,11 @@ class Optimizer(metaclass=_OptimizerType):
 
     def __new__(cls, *args, **kwargs):
         if torch_subclass(cls, Optimizer):  # (a step written PyTorch's way: optim_subclass)
-            form = _FORMS.get(cls)
+            form = vars(cls).get("_torch_form")  # (kept on the class: collected with it)
             if form is None:
-                form = _FORMS[cls] = type(cls.__name__, (cls, _TorchBase), {
+                form = type(cls.__name__, (cls, _TorchBase), {
                     "__module__": cls.__module__, "__qualname__": cls.__qualname__})
+                type.__setattr__(cls, "_torch_form", form)
             return super().__new__(form)
         first = args[0] if args else kwargs.get("params")
         if first is not None and hasattr(first, "__iter__") and not isinstance(
@@ -314,11 +315,8 @@ class Optimizer(metaclass=_OptimizerType):
 
 
 class _TorchBase(TorchOptimizer, Optimizer):
-    """PyTorch's base-class methods under a PyTorch-form subclass (see optim_subclass)."""
-
-
-#: each PyTorch-form subclass with the base methods beneath it
-_FORMS: dict = {}
+    """PyTorch's base-class methods under a PyTorch-form subclass (see optim_subclass): the
+    class made for a subclass ``C`` is ``C``'s ``_torch_form``, ``(C, _TorchBase)``."""
 
 
 def _read_only(a) -> np.ndarray:

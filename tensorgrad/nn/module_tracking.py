@@ -63,7 +63,8 @@ class TrackingMixin:
     """Module's ``_called``: the parameters for a call of the Module itself."""
 
     def _called(self, *inputs):
-        """``_have()``, after ``requires_grad_()`` on the Module's first call PyTorch's way."""
+        """``_have()``; on the Module's first call PyTorch's way, after its parameters (and
+        its model's) became tensors that require grad."""
         params = self._have()
         d = self.__dict__
         if "_frozen" in d or d.get("_all_tensors") is params or not first_torch_call(self, params, inputs):
