@@ -12,7 +12,7 @@ import numpy as np
 from . import ops as _ops
 from .jax_backend import is_jax_tensor
 from .optim_params import ParamOptimizer, _Group
-from .optim_subclass import TorchOptimizer, torch_subclass
+from .optim_subclass import TorchOptimizer, check_builtin_subclass, torch_subclass
 from .staging import call as staged_call, is_staged
 from .tensor import Tensor, concrete, traced_level
 from .tree import tree_flatten, tree_unflatten
@@ -176,6 +176,7 @@ class Optimizer(metaclass=_OptimizerType):
         if first is not None and hasattr(first, "__iter__") and not isinstance(
                 first, (str, bytes, np.ndarray, Tensor)) and not callable(first):
             # PyTorch's SGD(model.parameters(), lr=0.1): the optimizer holds the parameters
+            check_builtin_subclass(cls, Optimizer)
             rest = dict(kwargs)
             rest.pop("params", None)
             return ParamOptimizer(cls, first, args[1:] if args else (), rest)

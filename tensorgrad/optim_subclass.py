@@ -31,7 +31,7 @@ import numpy as np
 from .nn.param_owners import tensor_for
 from .tensor import Tensor
 
-__all__ = ["TorchOptimizer", "torch_subclass"]
+__all__ = ["TorchOptimizer", "torch_subclass", "check_builtin_subclass"]
 
 
 class _ByTensor(dict):
@@ -148,13 +148,38 @@ class TorchOptimizer:
         return f"{type(self).__name__}({len(self.param_groups)} group(s), PyTorch's form)"
 
 
-def torch_subclass(cls: type, base: type) -> bool:
-    """Whether ``cls`` (a subclass of ``base``, tensorgrad's Optimizer) is written PyTorch's
-    way: a class outside tensorgrad whose own classes define ``step`` and not ``_update``."""
+def _own_classes(cls: type, base: type) -> tuple[list, bool]:
+    """(the classes of ``cls``'s MRO written outside tensorgrad, before ``base`` or a class of
+    tensorgrad's; whether a built-in optimizer of tensorgrad's comes next)."""
     own = []
     for k in cls.__mro__:
-        if k is base or k is TorchOptimizer:
-            break
+        if k is base or k is TorchOptimizer or k.__module__.startswith("tensorgrad."):
+            return own, k is not base and k is not TorchOptimizer
         own.append(k)
-    return bool(own) and not cls.__module__.startswith("tensorgrad.") and \
-        any("step" in vars(k) for k in own) and not any("_update" in vars(k) for k in own)
+    return own, False
+
+
+def torch_subclass(cls: type, base: type) -> bool:
+    """Whether ``cls`` (a subclass of ``base``, tensorgrad's Optimizer) is written PyTorch's
+    way: a subclass of ``base`` itself, outside tensorgrad, whose classes define ``step`` and
+    not ``_update``."""
+    own, builtin = _own_classes(cls, base)
+    return bool(own) and not builtin and any("step" in vars(k) for k in own) \
+        and not any("_update" in vars(k) for k in own)
+
+
+def check_builtin_subclass(cls: type, base: type) -> None:
+    """PyTorch's form of a subclass of a built-in optimizer that writes its own ``__init__`` or
+    ``step`` (``class Clipped(tg.optim.SGD): def step(self, closure=None): ...;
+    super().step(closure)``) is refused: the built-in's PyTorch form is a separate object that
+    runs the functional rule, so the override would see other arguments (or none of its
+    changes would reach the update)."""
+    own, builtin = _own_classes(cls, base)
+    written = [n for n in ("__init__", "step") if any(n in vars(k) for k in own)]
+    if builtin and written:
+        raise NotImplementedError(
+            f"{cls.__name__}: a subclass of tensorgrad's {cls.__mro__[len(own)].__name__} that "
+            f"defines its own {' and '.join(written)} is not supported in PyTorch's form (given "
+            "the parameters); subclass tg.optim.Optimizer and write step() in full (see "
+            "tensorgrad.optim_subclass), or keep the built-in and act on the gradients "
+            "before calling its step()")

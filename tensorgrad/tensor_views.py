@@ -497,6 +497,9 @@ def note_traced_part(whole, part) -> None:
     (or ``part`` is a constant: ``whole.detach()``, which shares ``whole``'s memory in PyTorch,
     so an in-place update of either cannot reach the other here)."""
     trace = whole._trace
+    entry = _TRACED_PARTS.get(id(whole))  # (a part of a part: noted with the outermost whole,
+    if entry is not None and entry[0]() is whole and entry[1]() is not None:  # which may
+        whole = entry[1]()  # outlive the part in between, y[:3][1:].mul_(0))
     if type(part) is Tensor and (part._trace is trace or part._trace is None) \
             and getattr(trace, "torch", False):
         with _LOCK:

@@ -149,3 +149,35 @@ def test_the_state_of_a_pytorch_form_subclass_is_keyed_by_the_tensors():
     # (PyTorch's memory formats are accepted and change nothing)
     z = tg.zeros_like(ps[0], memory_format=tg.preserve_format)
     assert z.shape == ps[0].shape and not z.requires_grad
+
+
+def test_subclasses_of_builtins_that_override_step_or_init_are_refused_in_pytorchs_form():
+    # the override would run on the functional rule's arguments (a step clipping p.grad was
+    # silently ignored); LBFGS (a built-in whose own step takes a closure) subclasses cleanly
+    w = tg.tensor(np.array([3.0, -2.0]), requires_grad=True)
+
+    class Clipped(tg.optim.SGD):
+        def step(self, closure=None):
+            return super().step(closure)
+
+    class Warm(tg.optim.Adam):
+        def __init__(self, params, lr=1e-3, warm=5):
+            super().__init__(params, lr=lr)
+    with pytest.raises(NotImplementedError, match="subclass of tensorgrad's SGD that defines its own step"):
+        Clipped([w], lr=0.1)
+    with pytest.raises(NotImplementedError, match="Adam that defines its own __init__"):
+        Warm([w])
+
+    class Quasi(tg.optim.LBFGS):
+        pass
+    opt = Quasi([w], lr=1.0)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((w - 1.0) ** 2).sum()
+        loss.backward()
+        return loss
+    for _ in range(3):
+        opt.step(closure)
+    np.testing.assert_allclose(np.asarray(w.detach()), [1.0, 1.0], atol=1e-8)
+    assert isinstance(opt, Quasi)

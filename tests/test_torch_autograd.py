@@ -855,6 +855,13 @@ def test_item_assignment_updates_a_value_traced_for_pytorch():
     with pytest.raises(TypeError, match=r"t.detach\(\) too"):
         tg.func.grad(detached_then_updated)(tg.tensor(xs))
 
+    def through_a_part_of_a_part(x):  # y[:3] dies before the write: the part is y's own
+        y = x * 1.0
+        y[:3][1:].mul_(0.0)
+        return y.sum()
+    with pytest.raises(TypeError, match="part or view of a value that a transform traces"):
+        tg.func.grad(through_a_part_of_a_part)(tg.tensor(xs))
+
     def written_through_detach(t):
         t = t * 1.0
         d = t.detach()
