@@ -25,7 +25,7 @@ from .complexity import _seen as _complex_seen, check_node
 from .guards import Held, frozen
 from .jit_aot import note_constants
 from .sweep import node_jvp
-from .tensor import Tensor, as_numpy_args, dtype_of, shape_of, torch_made, torch_style
+from .tensor import STAMPS, Tensor, as_numpy_args, dtype_of, shape_of, torch_made, torch_style
 from .torch_form import RULE_ARRAYS, as_rule_arrays
 from .ufunc_keywords import shown_as, with_keywords
 
@@ -44,7 +44,7 @@ class OpError(ValueError):
 # traces
 # --------------------------------------------------------------------------
 
-_levels = itertools.count(1)
+_levels = STAMPS  # (shared with torch_made: a constant made inside a transform numbers higher)
 
 
 class ReverseTrace:

@@ -57,10 +57,15 @@ def torch_style(t) -> bool:
 def torch_made(value) -> "Tensor":
     """A constant tensor of ``value`` whose methods follow PyTorch (see
     :mod:`tensorgrad.flavor`): what PyTorch's constructors, and every op on their tensors,
-    give."""
+    give. Its flag is a number from :data:`STAMPS`, which also numbers the transforms' traces:
+    a constant made after a trace opened has a higher number than the trace's level."""
     t = Tensor(value)
-    t._torch = True
+    t._torch = next(STAMPS)
     return t
+
+
+#: numbers of traces (their levels) and of PyTorch's constants, in the order they were made
+STAMPS = itertools.count(1)
 
 
 class Tensor:
@@ -85,7 +90,7 @@ class Tensor:
             # Tensor(4) (sizes; zeros, where PyTorch leaves the memory uninitialized)
             value, trace = _legacy(value, trace, node, tangent), None
             node = tangent = None
-            self._torch = True
+            self._torch = next(STAMPS)
         self._value = value
         self._trace = trace
         self._node = node
@@ -306,7 +311,7 @@ class Tensor:
             v = self._value
             t = Tensor(v.copy() if isinstance(v, np.ndarray) else v)
             if getattr(self, "_torch", False):
-                t._torch = True
+                t._torch = next(STAMPS)
             return t
         # (a recorded tensor of the imperative tape, whose trace is pausable, stays itself)
         return self if getattr(self._trace, "pausable", False) else self._another()

@@ -8,7 +8,8 @@
 * a value a transform traces for PyTorch (``tensorgrad.func.grad(f)(t)``): the tensor object
   takes the new value and its place on the trace, so every name bound to it sees the update,
   as under ``torch.func`` (``t[i] = v`` too); a part or view of one refuses (it cannot write
-  into its base);
+  into its base); a constant tensor of PyTorch's API without parts or views (a buffer the
+  function made, ``x.new_zeros(4)``) written such a value becomes it;
 * under ``tg.jit``, a tensor updated in place makes the function run as written (the caller's
   tensor, and every view, take the update, as eagerly).
 
@@ -22,9 +23,9 @@ import numpy as np
 from .recording import IMPERATIVE
 from .staging import ClosedOver, is_staged
 from .tensor import Tensor, concrete, torch_style, traced_level
-from .tensor_views import is_view, operator_writes_through, traced_part, traced_whole
+from .tensor_views import has_parts, is_view, operator_writes_through, traced_part, traced_whole
 
-__all__ = ["operator_update", "staged_update", "traced_setitem", "traced_update"]
+__all__ = ["adopt", "operator_update", "staged_update", "traced_setitem", "traced_update"]
 
 
 class _UpdatesArgument(ClosedOver):
@@ -53,6 +54,8 @@ def operator_update(self: Tensor, new_of, what: str, check, setitem):
     if traced:
         return self if traced_update(self, new, what) else new
     if traced_level(new) > 0:
+        if adopt(self, new, what):  # (a buffer the function made: torch.func's)
+            return self
         raise TypeError(f"{what}: the new value is traced by a transform, so the constant tensor "
                         "t cannot hold it (other names bound to t would keep its old value); "
                         "write t = t + v for a new (traced) value")
@@ -99,6 +102,28 @@ def traced_setitem(self: Tensor, idx, value) -> bool:
     raise TypeError(f"{what}: v is traced by a transform inside the one that traces t (it depends "
                     "on that transform's input), so t cannot hold it: t would outlive the inner "
                     "transform. Build a new value instead: t2 = t.at[index].set(v)")
+
+
+def adopt(self: Tensor, new, what: str = "t[index] = v") -> bool:
+    """A constant tensor of PyTorch's API with no part or view taken, made after the transform
+    began (a buffer the function made, ``y = x.new_zeros(4)``), written a value the transform
+    traces for PyTorch's API: it becomes that traced value (True), as torch.func's tensors
+    take one. False otherwise (the caller refuses the write): a tensor from outside the
+    transform, as torch.func refuses to mutate a captured tensor, would outlive it holding
+    the traced value."""
+    trace = getattr(new, "_trace", None)
+    if type(self) is not Tensor or self._trace is not None or type(self._value) is Tensor \
+            or type(new) is not Tensor or trace is None or trace is IMPERATIVE or trace.level < 0 \
+            or not getattr(trace, "torch", False) or not torch_style(self) or is_view(self) \
+            or has_parts(self) or traced_part(self):
+        return False
+    if not getattr(self, "_torch", 0) > trace.level:
+        raise TypeError(f"{what}: t is a tensor from outside the transform (captured), and the "
+                        "new value is traced by it: t would outlive the transform holding a "
+                        "traced value (torch.func refuses to mutate a captured tensor too). Make "
+                        "the tensor inside the function (t2 = t.clone()) and update that")
+    self._value, self._trace, self._node, self._tangent = new._value, trace, new._node, new._tangent
+    return True
 
 
 def staged_update(self: Tensor, new) -> bool:

@@ -855,6 +855,36 @@ def test_item_assignment_updates_a_value_traced_for_pytorch():
     with pytest.raises(TypeError, match=r"t.detach\(\) too"):
         tg.func.grad(detached_then_updated)(tg.tensor(xs))
 
+    def filled_buffer(x):  # a buffer the function makes, filled entry by entry (it raised)
+        out = x.new_zeros(3)
+        for i in range(3):
+            out[i] = x[i] * x[i + 1]
+        acc = tg.zeros_like(x)
+        acc += x  # (an operator and a method adopt the traced value too)
+        acc.mul_(0.0)
+        return (out * out).sum() + acc.sum()
+    x4 = tg.tensor([1.0, 2.0, 3.0, 4.0])
+    # torch.func's answers for grad, hessian and vmap(grad) of the same function
+    np.testing.assert_array_equal(tg.func.grad(filled_buffer)(x4), [8.0, 40.0, 120.0, 72.0])
+    np.testing.assert_array_equal(tg.func.hessian(filled_buffer)(x4),
+                                  [[8, 8, 0, 0], [8, 20, 24, 0], [0, 24, 40, 48], [0, 0, 48, 18]])
+    np.testing.assert_array_equal(tg.func.jacfwd(filled_buffer)(x4), [8.0, 40.0, 120.0, 72.0])
+    np.testing.assert_array_equal(
+        tg.func.vmap(tg.func.grad(filled_buffer))(tg.tensor(np.stack([x4.numpy(), -x4.numpy()]))),
+        [[8.0, 40.0, 120.0, 72.0], [-8.0, -40.0, -120.0, -72.0]])
+
+    outside = tg.tensor([0.0, 0.0])  # a tensor from outside the transform: refused, as torch.func
+
+    def captured(x):
+        outside[0] = x[0]
+        return outside.sum()
+    with pytest.raises(TypeError, match=r"from outside the transform \(captured\)"):
+        tg.func.grad(captured)(x4)
+    assert outside.tolist() == [0.0, 0.0]
+    np.testing.assert_array_equal(  # (its clone, made inside, takes it)
+        tg.func.grad(lambda x: (lambda c: (c.__setitem__(0, x[0] * 3), c.sum())[1])(outside.clone()))(x4),
+        [3.0, 0.0, 0.0, 0.0])
+
     def through_a_part_of_a_part(x):  # y[:3] dies before the write: the part is y's own
         y = x * 1.0
         y[:3][1:].mul_(0.0)
