@@ -319,6 +319,15 @@ class _TorchBase(TorchOptimizer, Optimizer):
     """PyTorch's base-class methods under a PyTorch-form subclass (see optim_subclass): the
     class made for a subclass ``C`` is ``C``'s ``_torch_form``, ``(C, _TorchBase)``."""
 
+    def __reduce__(self):  # (pickled as an instance of C, whose form is made again)
+        return _torch_form_of, (type(self).__mro__[1], self.__dict__.copy())
+
+
+def _torch_form_of(cls: type, attributes: dict):
+    opt = Optimizer.__new__(cls)
+    opt.__dict__.update(attributes)
+    return opt
+
 
 def _read_only(a) -> np.ndarray:
     """A read-only view of a state buffer: the update rules build new arrays."""

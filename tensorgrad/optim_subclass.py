@@ -61,11 +61,22 @@ class _ByTensor(dict):
     def items(self) -> list:
         return [(self.tensors[k], v) for k, v in dict.items(self)]
 
+    def __reduce__(self):  # (pickled by its tensors, the same objects as the groups')
+        return _state_of, (self.items(),)
+
+
     def __contains__(self, p) -> bool:
         return dict.__contains__(self, id(p))
 
     def get(self, p, default=None):
         return dict.get(self, id(p), default)
+
+
+def _state_of(pairs) -> _ByTensor:
+    state = _ByTensor()
+    for p, v in pairs:
+        state[p] = v
+    return state
 
 
 class TorchOptimizer:

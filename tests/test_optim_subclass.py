@@ -3,6 +3,9 @@
 class (param_groups, per-parameter state, zero_grad, add_param_group, state_dict). Each is
 checked against tensorgrad's built-in optimizer with the same rule, whose trajectories equal
 PyTorch's."""
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
@@ -181,3 +184,16 @@ def test_subclasses_of_builtins_that_override_step_or_init_are_refused_in_pytorc
         opt.step(closure)
     np.testing.assert_allclose(np.asarray(w.detach()), [1.0, 1.0], atol=1e-8)
     assert isinstance(opt, Quasi)
+
+
+def test_a_pytorch_form_subclass_pickles_and_copies_with_its_state():
+    ps = [tg.tensor(a.copy(), requires_grad=True) for a in START]
+    opt = HandSGD(ps, lr=0.1, momentum=0.9)
+    ((tg.tanh(tg.tensor(X) @ ps[0] + ps[1]) @ ps[2]) ** 2).sum().backward()
+    opt.step()
+    for again in (pickle.loads(pickle.dumps(opt)), copy.deepcopy(opt)):
+        assert isinstance(again, HandSGD) and type(again).__name__ == "HandSGD"
+        params = again.param_groups[0]["params"]
+        assert all(k is p for k, p in zip(again.state.keys(), params))
+        for p, q in zip(params, ps):
+            np.testing.assert_array_equal(again.state[p]["buf"], opt.state[q]["buf"])
