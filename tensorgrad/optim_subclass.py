@@ -179,14 +179,18 @@ def torch_subclass(cls: type, base: type) -> bool:
         and not any("_update" in vars(k) for k in own)
 
 
+#: what PyTorch's form of a built-in optimizer does itself: a subclass's own versions would not run
+_FORM_METHODS = ("__init__", "step", "zero_grad", "add_param_group", "state_dict", "load_state_dict")
+
+
 def check_builtin_subclass(cls: type, base: type) -> None:
-    """PyTorch's form of a subclass of a built-in optimizer that writes its own ``__init__`` or
-    ``step`` (``class Clipped(tg.optim.SGD): def step(self, closure=None): ...;
-    super().step(closure)``) is refused: the built-in's PyTorch form is a separate object that
-    runs the functional rule, so the override would see other arguments (or none of its
-    changes would reach the update)."""
+    """PyTorch's form of a subclass of a built-in optimizer that writes its own ``__init__``,
+    ``step``, ``zero_grad``, ``add_param_group``, ``state_dict`` or ``load_state_dict``
+    (``class Clipped(tg.optim.SGD): def step(self, closure=None): ...; super().step(closure)``)
+    is refused: the built-in's PyTorch form is a separate object that runs the functional
+    rule, so the override would see other arguments, or not run at all."""
     own, builtin = _own_classes(cls, base)
-    written = [n for n in ("__init__", "step") if any(n in vars(k) for k in own)]
+    written = [n for n in _FORM_METHODS if any(n in vars(k) for k in own)]
     if builtin and written:
         raise NotImplementedError(
             f"{cls.__name__}: a subclass of tensorgrad's {cls.__mro__[len(own)].__name__} that "

@@ -201,7 +201,8 @@ _FUNCTIONS = ("max", "min", "std", "var", "sort", "transpose", "squeeze", "nonze
               "nanmedian", "quantile", "nanquantile", "equal", "cross", "histogram", "count_nonzero",
               "split", "norm", "select",
               # (and PyTorch's views: the method notes the view, a write through it reaches t)
-              "diagonal", "reshape", "swapaxes", "ravel", "moveaxis", "hsplit", "vsplit", "dsplit")
+              "diagonal", "reshape", "swapaxes", "ravel", "moveaxis", "hsplit", "vsplit", "dsplit",
+              "broadcast_to")
 
 
 def _following(name: str, fn):

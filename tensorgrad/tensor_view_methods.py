@@ -22,7 +22,7 @@ __all__ = ["VIEW_METHODS", "VIEW_PROPERTIES"]
 #: methods whose result shares the tensor's storage in PyTorch (when NumPy's value shares it)
 VIEW_METHODS = ("t", "transpose", "permute", "swapaxes", "swapdims", "movedim", "moveaxis", "view",
                 "view_as", "reshape", "reshape_as", "flatten", "ravel", "unflatten", "unsqueeze",
-                "squeeze", "diagonal", "expand", "expand_as", "unfold", "detach")
+                "squeeze", "diagonal", "expand", "expand_as", "unfold", "detach", "broadcast_to")
 VIEW_PROPERTIES = ("T", "mT", "H", "mH", "real")
 #: views whose value tensorgrad computes as a copy: their places come from the method again
 _REPLAYED = ("diagonal", "unfold")
@@ -79,6 +79,10 @@ def _pieces_noting(fn):
             for i, piece in enumerate(out):
                 again = lambda t, i=i: fn(t, *args, **kwargs)[i]  # noqa: E731
                 note_positions(self, piece, False, again, again)
+        elif isinstance(out, (tuple, list)):  # (a traced value's pieces: its parts, see above)
+            for piece in out:
+                if type(piece) is Tensor:
+                    note_traced_part(self, piece)
         return out
     return made
 

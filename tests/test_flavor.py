@@ -447,14 +447,21 @@ def test_updates_through_parts_and_views_agree_or_refuse_under_transforms():
         return (h * h).sum()
     np.testing.assert_allclose(tf.grad(view_of_a_temporary)(tg.tensor(x)), 4.0 * (2.0 * x + 1.0))
 
-    def constant_takes_traced(t):  # a constant cannot hold a traced value: refused, not rebound
-        c = tg.tensor(np.zeros(3))
+    def constant_takes_traced(t):  # a tensor the function made takes the traced value, as
+        c = tg.tensor(np.zeros(3))  # torch.func's: every name bound to it sees it (grad 2t)
         d = c
         c += t
         return (d * t).sum()
     assert float(constant_takes_traced(tg.tensor(x))) == (x * x).sum()
-    with pytest.raises(TypeError, match="constant tensor t cannot hold it"):
-        tf.grad(constant_takes_traced)(tg.tensor(x))
+    np.testing.assert_array_equal(tf.grad(constant_takes_traced)(tg.tensor(x)), 2.0 * x)
+    outside = tg.tensor(np.zeros(3))  # one from outside the transform: refused, not rebound
+
+    def captured_takes_traced(t):
+        outside.add_(t)
+        return outside.sum()
+    with pytest.raises(TypeError, match="cannot hold it"):
+        tf.grad(captured_takes_traced)(tg.tensor(x))
+    assert outside.tolist() == [0.0, 0.0, 0.0]
 
     def int_takes_float(t):
         i = (t > 0).long()

@@ -171,6 +171,12 @@ def test_subclasses_of_builtins_that_override_step_or_init_are_refused_in_pytorc
     with pytest.raises(NotImplementedError, match="Adam that defines its own __init__"):
         Warm([w])
 
+    class Counting(tg.optim.SGD):  # (its zero_grad would never have run)
+        def zero_grad(self, set_to_none=True):
+            super().zero_grad(set_to_none)
+    with pytest.raises(NotImplementedError, match="defines its own zero_grad"):
+        Counting([w], lr=0.1)
+
     class Quasi(tg.optim.LBFGS):
         pass
     opt = Quasi([w], lr=1.0)

@@ -885,6 +885,33 @@ def test_item_assignment_updates_a_value_traced_for_pytorch():
         tg.func.grad(lambda x: (lambda c: (c.__setitem__(0, x[0] * 3), c.sum())[1])(outside.clone()))(x4),
         [3.0, 0.0, 0.0, 0.0])
 
+    def pieces_then_update(x):  # (a split's pieces and a broadcast are views in PyTorch: the
+        y = x * 1.0             # update cannot reach them here, so it raises; it was lost)
+        v = y.tensor_split(2)[1]
+        y.mul_(2.0)
+        return (v * v).sum()
+
+    def broadcast_then_update(x):
+        y = x * 1.0
+        v = tg.broadcast_to(y, (2, 4))
+        y.mul_(2.0)
+        return (v * v).sum()
+    for fn in (pieces_then_update, broadcast_then_update):
+        with pytest.raises(TypeError, match="part or view of a value that a transform traces"):
+            tg.func.grad(fn)(x4)
+
+    def kept_float32(x):  # an in-place update keeps the tensor's dtype (it became float64)
+        buf = x.new_zeros(4, dtype=np.float32)
+        buf += x
+        y = x.float()
+        y.add_(x)
+        assert buf.dtype == y.dtype == np.float32
+        return buf.double().sum() + y.double().sum()
+    v32 = tg.tensor([0.1234567891234, 2.000000001, 3.0, 4.0])
+    want = float(np.float32(v32.numpy()).astype(np.float64).sum()
+                 + (np.float32(v32.numpy()) + np.float32(v32.numpy())).astype(np.float64).sum())
+    assert float(tg.func.grad_and_value(kept_float32)(v32)[1]) == want
+
     def through_a_part_of_a_part(x):  # y[:3] dies before the write: the part is y's own
         y = x * 1.0
         y[:3][1:].mul_(0.0)
