@@ -29,7 +29,7 @@ from .staging import is_staged
 from .torch_form import RULE_ARRAYS
 from .tensor import Tensor, concrete, dtype_of, shape_of, torch_made, traced_level, undual
 from .tensor_views import traced_part, write_through, wrote
-from .torch_updates import adopt, operator_update, traced_setitem
+from .torch_updates import adopt, operator_update, staged_update, traced_setitem
 
 __all__ = ["tensor", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
@@ -428,7 +428,7 @@ def _setitem(self: Tensor, idx, value) -> None:
     if type(result) is Tensor and result._trace is IMPERATIVE:  # v requires grad: t records
         self._value, self._trace, self._node = result._value, IMPERATIVE, result._node
     elif traced_level(result) > 0 or is_staged(concrete(result)):  # (a buffer made inside
-        adopt(self, result) or _immutable_setitem(self, idx, value)  # torch.func: it adopts)
+        adopt(self, result) or staged_update(self, result) or _immutable_setitem(self, idx, value)
     else:
         old = self._value
         new = np.asarray(concrete(result)).astype(self.dtype, copy=False)

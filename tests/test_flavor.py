@@ -463,6 +463,13 @@ def test_updates_through_parts_and_views_agree_or_refuse_under_transforms():
         tf.grad(captured_takes_traced)(tg.tensor(x))
     assert outside.tolist() == [0.0, 0.0, 0.0]
 
+    def filled(t):  # a buffer the function makes, filled by item assignment, under tg.jit too
+        b = t.new_zeros(3)
+        b[1:] = t[:2] * 2.0
+        return b * 2.0
+    for run in (filled, tg.jit(filled)):
+        np.testing.assert_array_equal(run(tg.tensor(x)), [0.0, 4.0 * x[0], 4.0 * x[1]])
+
     def int_takes_float(t):
         i = (t > 0).long()
         i += t
