@@ -37,7 +37,7 @@ from .imperative import _setitem_through, check_cast, no_grad, rule_mode
 from .imperative import tensor as _tensor
 from .ops import stop_gradient
 from .recording import IMPERATIVE
-from .tensor import Tensor, concrete, shape_of, traced_level
+from .tensor import Tensor, broadcasts_to, concrete, shape_of, traced_level
 from .sweep import unbroadcast
 from .tensor_views import basic_index, write_through, wrote
 from .tensor_torch import install_on_rule_arrays
@@ -653,11 +653,7 @@ def _fitted(name: str, i: int, r, arg):
     have, want = tuple(shape_of(r)) if r is not None else None, tuple(shape_of(arg))
     if r is None or have == want:
         return r
-    try:
-        fits = np.broadcast_shapes(want, have) == have
-    except ValueError:
-        fits = False
-    if not fits:
+    if not broadcasts_to(want, have):
         raise TorchValueError(f"{name}.backward returned a gradient of shape {have} for input "
                               f"{i} of shape {want}; each gradient must have its input's shape "
                               "(or one the input broadcasts to, which is summed down to it)")

@@ -39,6 +39,7 @@ import numpy as np
 
 from .imperative import enable_grad, no_grad, write_data
 from .nn.param_owners import tensor_for
+from .optim_subclass import zero_grads
 from .tensor import Tensor, concrete
 
 __all__ = ["ParamOptimizer"]
@@ -351,12 +352,7 @@ class ParamOptimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's ``.grad``: None (PyTorch's default), or zeros."""
-        for g in self.param_groups:
-            for p in g["params"]:
-                if set_to_none or p.grad is None:
-                    p.grad = None
-                else:
-                    p.grad = np.zeros_like(p.grad)
+        zero_grads(self.param_groups, set_to_none)
 
     def step(self, closure: Callable | None = None) -> Any:
         """One update of every parameter that has a ``.grad``; with ``closure`` (which

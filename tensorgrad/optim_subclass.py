@@ -31,7 +31,7 @@ import numpy as np
 from .nn.param_owners import tensor_for
 from .tensor import Tensor
 
-__all__ = ["TorchOptimizer", "torch_subclass", "check_builtin_subclass"]
+__all__ = ["TorchOptimizer", "torch_subclass", "check_builtin_subclass", "zero_grads"]
 
 
 class _ByTensor(dict):
@@ -70,6 +70,16 @@ class _ByTensor(dict):
 
     def get(self, p, default=None):
         return dict.get(self, id(p), default)
+
+
+def zero_grads(param_groups, set_to_none: bool) -> None:
+    """PyTorch's ``optimizer.zero_grad``: every parameter's ``.grad`` None, or zeros."""
+    for g in param_groups:
+        for p in g["params"]:
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = np.zeros_like(p.grad)
 
 
 def _state_of(pairs) -> _ByTensor:
@@ -117,12 +127,7 @@ class TorchOptimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's ``.grad``: None (PyTorch's default), or zeros."""
-        for g in self.param_groups:
-            for p in g["params"]:
-                if set_to_none or p.grad is None:
-                    p.grad = None
-                else:
-                    p.grad = np.zeros_like(p.grad)
+        zero_grads(self.param_groups, set_to_none)
 
     def step(self, closure: Callable | None = None) -> Any:
         raise NotImplementedError(f"{type(self).__name__}: a PyTorch-form optimizer defines step")

@@ -23,7 +23,7 @@ from scipy import special as _sp
 from . import staging
 from .ops import astype as _astype
 from .ops._util import negative_axis
-from .tensor import Tensor, concrete, dtype_of, shape_of
+from .tensor import Tensor, broadcasts_to, concrete, dtype_of, shape_of
 
 __all__ = ["draw", "check_key", "Stream", "unit", "open_unit", "split_words", "fold_words",
            "seed_words", "bits_words", "uniform_np", "normal_np", "log_gamma_np", "poisson_np",
@@ -258,11 +258,7 @@ def sample_shape(name: str, shape, *params) -> tuple:
     if shape is None:
         return joint
     shape = shape_tuple(f"random.{name}", shape)
-    try:
-        ok = np.broadcast_shapes(shape, joint) == shape
-    except ValueError:
-        ok = False
-    if not ok:
+    if not broadcasts_to(joint, shape):
         raise ValueError(f"random.{name}: shape {shape} is not broadcast-compatible with the "
                          f"parameters' shapes {pshapes} (they must broadcast to it)")
     return shape

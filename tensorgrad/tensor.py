@@ -482,6 +482,14 @@ def _seq_leaves(x, out: list) -> list:
     return out
 
 
+def broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """Whether an array of ``shape`` broadcasts to ``target`` (NumPy's rules)."""
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+
 def shape_of(x) -> tuple:
     """The shape of an array, Tensor, number, or (nested) list of them."""
     s = getattr(x, "shape", None)
