@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from . import lr_scheduler  # noqa: F401  (tg.optim.lr_scheduler: PyTorch's schedulers)
+from . import torch_optimizer as optimizer  # noqa: F401  (tg.optim.optimizer: torch.optim.optimizer's)
 from . import ops as _ops
 from .optim_base import (LR, Optimizer, Rate, Schedule, _check_count, _check_eps, _check_rate, _alias,
                          constant)

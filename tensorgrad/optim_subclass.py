@@ -31,7 +31,18 @@ import numpy as np
 from .nn.param_owners import tensor_for
 from .tensor import Tensor
 
-__all__ = ["TorchOptimizer", "torch_subclass", "check_builtin_subclass", "zero_grads"]
+__all__ = ["TorchOptimizer", "torch_subclass", "check_builtin_subclass", "zero_grads", "required"]
+
+
+class _Required:
+    """PyTorch's ``required``: a default a parameter group must give itself."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+#: ``torch.optim.optimizer.required``: ``def __init__(self, params, lr=required)``
+required = _Required()
 
 
 class _ByTensor(dict):
@@ -122,6 +133,10 @@ class TorchOptimizer:
         if len({id(p) for p in params}) < len(params) or seen & {id(p) for p in params}:
             raise ValueError(f"{name}: some parameters appear more than once (in one group or in "
                              "more than one)")
+        for k, v in self.defaults.items():
+            if v is required and k not in param_group:
+                raise ValueError(f"{name}: parameter group didn't specify a value of required "
+                                 f"optimization parameter {k}")
         group = {**self.defaults, **param_group, "params": params}
         self.param_groups.append(group)
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+from tensorgrad.optim.optimizer import Optimizer, required
 
 
 class HandAdam(tg.optim.Optimizer):
@@ -203,3 +204,19 @@ def test_a_pytorch_form_subclass_pickles_and_copies_with_its_state():
         assert all(k is p for k, p in zip(again.state.keys(), params))
         for p, q in zip(params, ps):
             np.testing.assert_array_equal(again.state[p]["buf"], opt.state[q]["buf"])
+
+
+def test_torch_optim_optimizer_names_and_required_defaults():
+    # from torch.optim.optimizer import Optimizer, required (older custom optimizers' import)
+    assert Optimizer is tg.optim.Optimizer and repr(required) == "<required parameter>"
+
+    class Needs(Optimizer):
+        def __init__(self, params, lr=required):
+            super().__init__(params, dict(lr=lr))
+
+        def step(self, closure=None):
+            pass
+    w = tg.tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match="didn't specify a value of required optimization parameter lr"):
+        Needs([w])
+    assert Needs([{"params": [w], "lr": 0.5}]).param_groups[0]["lr"] == 0.5
