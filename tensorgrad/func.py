@@ -26,7 +26,8 @@ from .imperative import tensor
 from .nn.layers_more import _BatchNorm
 from .ops import conjugate
 from .recording import IMPERATIVE, next_level, stopped_by_no_grad
-from .tensor import Tensor, concrete, shape_of, traced_level
+from .tensor import STAMPS, Tensor, concrete, shape_of, traced_level
+from .torch_updates import MAPPING
 from .transform_parts import norm_argnums
 from .transforms import grad as _grad
 from .transforms import hessian as _hessian
@@ -298,7 +299,12 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
                          f"{randomness!r}")
     def call(*args, **kwargs):
         watched = [(t, t._value, t._trace, t._node) for t in _unmapped_tensors(args, in_dims)]
-        out = mapped(*args, **kwargs)
+        # (tensors made before the call, other than its arguments, are refused updates)
+        MAPPING.since.append((next(STAMPS), {id(t) for t in tree_flatten(args)[0] if type(t) is Tensor}))
+        try:
+            out = mapped(*args, **kwargs)
+        finally:
+            MAPPING.since.pop()
         changed = [w for w in watched if w[0]._value is not w[1]]
         for t, value, trace, node in changed:  # (given back as they came in, then refused)
             t._value, t._trace, t._node = value, trace, node

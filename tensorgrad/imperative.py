@@ -29,7 +29,7 @@ from .staging import is_staged
 from .torch_form import RULE_ARRAYS
 from .tensor import Tensor, concrete, dtype_of, shape_of, torch_made, traced_level, undual
 from .tensor_views import traced_part, write_through, wrote
-from .torch_updates import adopt, operator_update, staged_update, traced_setitem
+from .torch_updates import adopt, operator_update, staged_update, traced_setitem, unmapped_value
 
 __all__ = ["tensor", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
@@ -430,7 +430,7 @@ def _setitem(self: Tensor, idx, value) -> None:
     elif traced_level(result) > 0 or is_staged(concrete(result)):  # (a buffer made inside
         adopt(self, result) or staged_update(self, result) or _immutable_setitem(self, idx, value)
     else:
-        old = self._value
+        old = unmapped_value(self)  # (refused for a tensor a running func.vmap captured)
         new = np.asarray(concrete(result)).astype(self.dtype, copy=False)
         if isinstance(old, np.ndarray) and not old.flags.writeable and new.flags.writeable:
             new.flags.writeable = False

@@ -18,6 +18,8 @@ the name is rebound, as in JAX.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from .recording import IMPERATIVE
@@ -25,7 +27,8 @@ from .staging import ClosedOver, is_staged
 from .tensor import Tensor, concrete, torch_style, traced_level
 from .tensor_views import has_parts, is_view, operator_writes_through, traced_part, traced_whole
 
-__all__ = ["adopt", "operator_update", "staged_update", "traced_setitem", "traced_update"]
+__all__ = ["adopt", "operator_update", "staged_update", "traced_setitem", "traced_update",
+           "unmapped_value", "MAPPING"]
 
 
 class _UpdatesArgument(ClosedOver):
@@ -132,6 +135,34 @@ def adopt(self: Tensor, new, what: str = "t[index] = v") -> bool:
     new = _in_dtype(new, self.dtype)
     self._value, self._trace, self._node, self._tangent = new._value, new._trace, new._node, new._tangent
     return True
+
+
+class _Mapping(threading.local):
+    since: list  # (this thread's running tensorgrad.func.vmap calls: (stamp at the start, the
+    # ids of the call's argument tensors, which vmap itself takes care of))
+
+    def __init__(self):
+        self.since = []
+
+
+#: tensorgrad.func.vmap's calls running in this thread (see :func:`unmapped_value`)
+MAPPING = _Mapping()
+
+
+def unmapped_value(t: Tensor):
+    """The value of ``t``, a constant tensor about to be written in place, after refusing a
+    tensor of PyTorch's API from outside a ``tensorgrad.func.vmap`` function that is running:
+    the function runs once per slice here, so the update would be made once per slice (every
+    row of a returned ``t`` the last slice's), where torch.func.vmap refuses it."""
+    since = MAPPING.since
+    if since and torch_style(t) and not getattr(t, "_torch", 0) > since[-1][0] \
+            and id(t) not in since[-1][1]:
+        raise RuntimeError(
+            f"vmap: the function updated in place a tensor of shape {tuple(t.shape)} from outside "
+            "it (captured); here the function runs once per slice, so the update would be made "
+            "once per slice (torch.func.vmap refuses it too). Update a copy made inside the "
+            "function (b = t.clone())")
+    return t._value
 
 
 def staged_update(self: Tensor, new) -> bool:

@@ -155,3 +155,22 @@ def test_vmap_in_place_updates_of_mapped_and_unmapped_arguments():
     with pytest.raises(RuntimeError, match="updated in place an argument that in_dims leaves unmapped"):
         tg.func.vmap(lambda a, b: b.add_(a), in_dims=(0, None))(tg.tensor(np.ones((2, 3))), b)
     np.testing.assert_array_equal(b.numpy(), np.zeros(3))
+    # a tensor the function captures: refused too (every row of a returned c was the last
+    # slice's: [[3, 4], [3, 4]]); one the function makes takes its updates per slice
+    c = tg.tensor(np.zeros(2))
+
+    def into_captured(x):
+        c.copy_(x)
+        return c
+    for write in (into_captured, lambda x: c.__setitem__(0, x[0]), lambda x: c[0].add_(1.0)):
+        with pytest.raises(RuntimeError, match=r"from outside it \(captured\)"):
+            tg.func.vmap(write)(tg.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    assert c.tolist() == [0.0, 0.0]
+
+    def into_made(x):
+        m = x.new_zeros(2)
+        m.copy_(x)
+        m[0] = 5.0
+        return m
+    np.testing.assert_array_equal(tg.func.vmap(into_made)(tg.tensor([[1.0, 2.0], [3.0, 4.0]])),
+                                  [[5.0, 2.0], [5.0, 4.0]])
