@@ -38,8 +38,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .imperative import enable_grad, no_grad, write_data
-from .nn.param_owners import tensor_for
-from .optim_subclass import zero_grads
+from .optim_subclass import own_classes, param_tensors, zero_grads
 from .tensor import Tensor, concrete
 
 __all__ = ["ParamOptimizer"]
@@ -266,9 +265,7 @@ class ParamOptimizer:
         # a subclass's own methods and attributes (class A(tg.optim.Adam): def extra(self)),
         # on this object, as on PyTorch's optimizer of that class
         cls = self.__dict__.get("optimizer_class")
-        for k in cls.__mro__ if cls is not None and not name.startswith("__") else ():
-            if k.__module__.startswith("tensorgrad."):
-                break
+        for k in own_classes(cls)[0] if cls is not None and not name.startswith("__") else ():
             if name in vars(k):
                 v = vars(k)[name]
                 return v.__get__(self, type(self)) if hasattr(v, "__get__") else v
@@ -314,23 +311,13 @@ class ParamOptimizer:
         if not isinstance(group, dict) or "params" not in group:
             raise TypeError(f"{name}: a parameter group is a dict with a 'params' entry, got "
                             f"{type(group).__name__}")
-        params = group["params"]
-        # (one tensor, or one parameter array, is a group of one, as PyTorch's)
-        params = [params] if isinstance(params, (Tensor, np.ndarray)) else list(params)
+        params = param_tensors(name, group["params"], (
+            "; PyTorch's form of an optimizer updates imperative tensors (tg.tensor(a, "
+            "requires_grad=True), or model.parameters()). For arrays use the functional form: "
+            f"opt = {name}(lr, ...); state = opt.init(params); "
+            "params, state = opt.step(params, grads, state)"))
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for i, p in enumerate(params):
-            if not isinstance(p, Tensor):
-                # (a Module's parameter array: the Module's parameters become tensors that
-                # require grad, as PyTorch's are, and the optimizer holds the tensor)
-                p = params[i] = tensor_for(p) if isinstance(p, np.ndarray) else None
-            if p is None:
-                raise TypeError(
-                    f"{name}: parameter {i} is a {type(group['params'][i]).__name__}, not a "
-                    "tensor that requires grad nor a parameter a Module listed; PyTorch's form of "
-                    "an optimizer updates imperative tensors (tg.tensor(a, requires_grad=True), "
-                    "or model.parameters()). For arrays use the functional form: "
-                    f"opt = {name}(lr, ...); state = opt.init(params); "
-                    "params, state = opt.step(params, grads, state)")
             if p._node is not None and p._node.op is not None:  # (PyTorch's rule and message)
                 raise ValueError(f"{name}: can't optimize a non-leaf Tensor (parameter {i} is the "
                                  "recorded result of an op); optimize the leaf it comes from")

@@ -31,7 +31,8 @@ import numpy as np
 from .nn.param_owners import tensor_for
 from .tensor import Tensor
 
-__all__ = ["TorchOptimizer", "torch_subclass", "check_builtin_subclass", "zero_grads", "required"]
+__all__ = ["TorchOptimizer", "torch_subclass", "check_builtin_subclass", "zero_grads", "required",
+           "param_tensors", "own_classes"]
 
 
 class _Required:
@@ -75,12 +76,27 @@ class _ByTensor(dict):
     def __reduce__(self):  # (pickled by its tensors, the same objects as the groups')
         return _state_of, (self.items(),)
 
-
     def __contains__(self, p) -> bool:
         return dict.__contains__(self, id(p))
 
     def get(self, p, default=None):
         return dict.get(self, id(p), default)
+
+
+def param_tensors(name: str, params, hint: str = "") -> list:
+    """A parameter group's ``params`` as tensors, for both kinds of PyTorch-form optimizer: one
+    tensor (or one array) is a group of one, as PyTorch's; a Module's parameter array becomes
+    the tensor in its place (the Module's parameters made tensors that require grad, as
+    PyTorch's are); anything else raises TypeError naming it (and ``hint``)."""
+    given = [params] if isinstance(params, (Tensor, np.ndarray)) else list(params)
+    out = []
+    for i, p in enumerate(given):
+        t = p if isinstance(p, Tensor) else tensor_for(p) if isinstance(p, np.ndarray) else None
+        if t is None:
+            raise TypeError(f"{name}: parameter {i} is a {type(p).__name__}, not a tensor that "
+                            f"requires grad nor a parameter a Module listed{hint}")
+        out.append(t)
+    return out
 
 
 def zero_grads(param_groups, set_to_none: bool) -> None:
@@ -121,14 +137,7 @@ class TorchOptimizer:
         name = type(self).__name__
         if not isinstance(param_group, dict) or "params" not in param_group:
             raise TypeError(f"{name}: a parameter group is a dict with a 'params' entry")
-        params = param_group["params"]
-        params = [params] if isinstance(params, (Tensor, np.ndarray)) else list(params)
-        for i, p in enumerate(params):
-            if not isinstance(p, Tensor):
-                p = params[i] = tensor_for(p) if isinstance(p, np.ndarray) else None
-            if p is None:
-                raise TypeError(f"{name}: parameter {i} is a {type(param_group['params'][i]).__name__}"
-                                ", not a tensor that requires grad nor a parameter a Module listed")
+        params = param_tensors(name, param_group["params"])
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if len({id(p) for p in params}) < len(params) or seen & {id(p) for p in params}:
             raise ValueError(f"{name}: some parameters appear more than once (in one group or in "
@@ -179,7 +188,7 @@ class TorchOptimizer:
         return f"{type(self).__name__}({len(self.param_groups)} group(s), PyTorch's form)"
 
 
-def _own_classes(cls: type, base: type) -> tuple[list, bool]:
+def own_classes(cls: type, base: type | None = None) -> tuple[list, bool]:
     """(the classes of ``cls``'s MRO written outside tensorgrad, before ``base`` or a class of
     tensorgrad's; whether a built-in optimizer of tensorgrad's comes next)."""
     own = []
@@ -194,7 +203,7 @@ def torch_subclass(cls: type, base: type) -> bool:
     """Whether ``cls`` (a subclass of ``base``, tensorgrad's Optimizer) is written PyTorch's
     way: a subclass of ``base`` itself, outside tensorgrad, whose classes define ``step`` and
     not ``_update``."""
-    own, builtin = _own_classes(cls, base)
+    own, builtin = own_classes(cls, base)
     return bool(own) and not builtin and any("step" in vars(k) for k in own) \
         and not any("_update" in vars(k) for k in own)
 
@@ -209,7 +218,7 @@ def check_builtin_subclass(cls: type, base: type) -> None:
     (``class Clipped(tg.optim.SGD): def step(self, closure=None): ...; super().step(closure)``)
     is refused: the built-in's PyTorch form is a separate object that runs the functional
     rule, so the override would see other arguments, or not run at all."""
-    own, builtin = _own_classes(cls, base)
+    own, builtin = own_classes(cls, base)
     written = [n for n in _FORM_METHODS if any(n in vars(k) for k in own)]
     if builtin and written:
         raise NotImplementedError(
