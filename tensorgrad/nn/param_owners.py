@@ -153,11 +153,11 @@ def convert_parameters(module) -> None:
         made: dict = {}  # (one Parameter under two names, self.q = self.p: one tensor, as PyTorch's)
         after = [made.setdefault(id(v), tensor(v, requires_grad=id(v) not in frozen))
                  if type(v) is np.ndarray else v for v in before]
-        if any(new is not old for old, new in zip(before, after)):
+        replaced = [(old, new) for old, new in zip(before, after) if new is not old]
+        if replaced:
             module.params = tree_unflatten(td, after)
-        for old, new in zip(before, after):
-            if new is not old:
-                _note(old, new)
+        for old, new in replaced:
+            _note(old, new)
 
 
 CONVERTING = threading.RLock()
