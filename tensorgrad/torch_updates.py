@@ -89,15 +89,17 @@ def traced_update(self, new, what: str) -> bool:
         return False
     if type(new) is not Tensor or new._trace is not self._trace:
         return False
-    new = _in_dtype(new, self.dtype)
-    self._value, self._node, self._tangent = new._value, new._node, new._tangent
+    _take(self, new)
     return True
 
 
-def _in_dtype(new: Tensor, dtype) -> Tensor:
-    """``new`` in the updated tensor's ``dtype``: an in-place update keeps it, as PyTorch's
-    (a float32 buffer takes float64 values rounded)."""
-    return new if new.dtype == dtype else new.astype(dtype)
+def _take(self: Tensor, new: Tensor) -> None:
+    """``self`` becomes the traced value ``new`` (its value, trace, node and tangent) in its
+    own dtype: an in-place update keeps it, as PyTorch's (a float32 buffer takes float64
+    values rounded)."""
+    if new.dtype != self.dtype:
+        new = new.astype(self.dtype)
+    self._value, self._trace, self._node, self._tangent = new._value, new._trace, new._node, new._tangent
 
 
 def traced_setitem(self: Tensor, idx, value) -> bool:
@@ -132,8 +134,7 @@ def adopt(self: Tensor, new, what: str = "t[index] = v") -> bool:
                         "new value is traced by it: t would outlive the transform holding a "
                         "traced value (torch.func refuses to mutate a captured tensor too). Make "
                         "the tensor inside the function (t2 = t.clone()) and update that")
-    new = _in_dtype(new, self.dtype)
-    self._value, self._trace, self._node, self._tangent = new._value, new._trace, new._node, new._tangent
+    _take(self, new)
     return True
 
 
