@@ -277,12 +277,14 @@ maximum = elementwise("maximum", np.maximum,
                       d={"x": lambda out, x, y: _tie_share(x, y, out),
                          "y": lambda out, x, y: _tie_share(y, x, out)},
                       jax="jax.numpy.maximum", symbol="diag([x>y] + ½[x=y]), diag([y>x] + ½[x=y])",
-                      domain=("distinct", "distinct"), doc="elementwise max (ties share ½ each)")
+                      domain=("distinct", "distinct"), doc="elementwise max (ties share ½ each)",
+                      complex=True)
 minimum = elementwise("minimum", np.minimum,
                       d={"x": lambda out, x, y: _tie_share_min(x, y, out),
                          "y": lambda out, x, y: _tie_share_min(y, x, out)},
                       jax="jax.numpy.minimum", symbol="diag([x<y] + ½[x=y]), diag([y<x] + ½[x=y])",
-                      domain=("distinct", "distinct"), doc="elementwise min (ties share ½ each)")
+                      domain=("distinct", "distinct"), doc="elementwise min (ties share ½ each)",
+                      complex=True)
 
 # ---- trigonometric and hyperbolic -----------------------------------------
 sin = elementwise("sin", np.sin, d={"x": lambda out, x: cos(x)}, jax="jax.numpy.sin",

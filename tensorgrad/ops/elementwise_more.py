@@ -265,12 +265,14 @@ fmax = elementwise(
     "fmax", np.fmax,
     d={"x": _f_share(np.greater), "y": lambda out, x, y: _f_share(np.greater)(out, y, x)},
     jax="jax.numpy.fmax", symbol="diag([x>y] + ½[x=y]) (NaN loses)", domain=("distinct", "distinct"),
-    examples=_BINARY, doc="elementwise max ignoring NaN (ties share ½ each; a NaN input gets 0)")
+    examples=_BINARY, doc="elementwise max ignoring NaN (ties share ½ each; a NaN input gets 0)",
+    complex=True)
 fmin = elementwise(
     "fmin", np.fmin,
     d={"x": _f_share(np.less), "y": lambda out, x, y: _f_share(np.less)(out, y, x)},
     jax="jax.numpy.fmin", symbol="diag([x<y] + ½[x=y]) (NaN loses)", domain=("distinct", "distinct"),
-    examples=_BINARY, doc="elementwise min ignoring NaN (ties share ½ each; a NaN input gets 0)")
+    examples=_BINARY, doc="elementwise min ignoring NaN (ties share ½ each; a NaN input gets 0)",
+    complex=True)
 
 
 # ---- remainders ---------------------------------------------------------------------------
@@ -319,7 +321,13 @@ def _nan_to_num_signature(x: ArrayLike, copy: bool = True, nan: float = 0.0,
 
 
 def _at_finite(x, v):
-    return where(np.isfinite(concrete(x)), v, np.zeros((), np.result_type(concrete(v))))
+    xv = concrete(x)
+    if dtype_of(xv).kind == "c":
+        # NumPy replaces the non-finite real and imaginary parts each on its own: a real-linear
+        # map, each part of v kept where that part of x is finite (its own transpose)
+        return (where(np.isfinite(np.real(xv)), real_part(v), 0.0)
+                + 1j * where(np.isfinite(np.imag(xv)), imag_part(v), 0.0))
+    return where(np.isfinite(xv), v, np.zeros((), np.result_type(concrete(v))))
 
 
 nan_to_num = elementwise(
@@ -331,6 +339,7 @@ nan_to_num = elementwise(
     jvp={"x": lambda t, out, x, nan, posinf, neginf: _at_finite(x, t)},
     signature=_nan_to_num_signature, params=("nan", "posinf", "neginf"),
     jax="jax.numpy.nan_to_num", symbol="diag([x finite])", doc="replace NaN and ±inf by numbers",
+    complex=True,
     examples=[Example(((2, 3),), {"nan": 0.0, "posinf": None, "neginf": None}),
               Example((np.array([1.5, np.nan, np.inf, -np.inf, -2.0]),),
                       {"nan": 1.0, "posinf": 9.0, "neginf": -9.0}, diff=(0,))])

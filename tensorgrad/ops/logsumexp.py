@@ -30,6 +30,8 @@ def _jax_logsumexp(jnp, x, b=None, axis=None, keepdims=False, return_sign=False)
 
 
 def _lse_forward(x, axes, keepdims):
+    if x.dtype.kind == "c":
+        return _lse_complex(x, axes, keepdims)
     if x.size:
         m = x.max(axis=axes, keepdims=True)
         if np.isfinite(m).all():  # (not math.isfinite(m.sum()): the sum could overflow)
@@ -51,11 +53,22 @@ def _lse_forward(x, axes, keepdims):
     return s if keepdims else np.squeeze(s, axis=axes)
 
 
+def _lse_complex(x, axes, keepdims):
+    """Complex terms, shifted by the largest real part: the imaginary part of the result is
+    then the principal phase of the sum, in (−π, π], as SciPy's and JAX's (a shift by the
+    complex max would add its phase, off by a multiple of 2π)."""
+    m = np.max(x.real, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim)
+    m = np.where(np.isfinite(m), m, 0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        s = (np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m).astype(x.dtype, copy=False)
+    return s if keepdims else np.squeeze(s, axis=axes)
+
+
 def _lse_scaled_parts(x, b, axes):
     """(m, S): the shift (max of x where b ≠ 0) and S = Σ b·exp(x − m), both kept over axes."""
     x, b = np.broadcast_arrays(x, b)
     live = b != 0
-    masked = np.where(live, x, -np.inf)
+    masked = np.where(live, np.real(x), -np.inf)  # (complex terms: shifted by a real part)
     m = np.max(masked, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
     m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
     with np.errstate(over="ignore", invalid="ignore"):  # +inf or NaN entries: as without b
@@ -82,8 +95,10 @@ def _lse_sign(x, b, axes, keepdims):
 
 
 def _off_row_weights(k, x):
-    """Weights of rows whose lse ``k`` is not finite (see _lse_weights)."""
-    pos = np.isposinf(k) & ~np.isposinf(concrete(x))  # (below: NaN·x where NaN, for NaN slopes)
+    """Weights of rows whose lse ``k`` is not finite (see _lse_weights); complex terms and
+    sums are infinite by their real parts."""
+    k = np.real(k)
+    pos = np.isposinf(k) & ~np.isposinf(np.real(concrete(x)))  # (below: NaN·x where NaN, for NaN slopes)
     off = np.where(np.isneginf(k) | pos, 0.0, np.nan).astype(np.result_type(k))
     return where(np.isnan(off), off * where(np.isnan(off), x, 1.0), off) if may_any(np.isnan(off)) else off
 
@@ -145,7 +160,8 @@ def _lse_b_weights(out, x, b, axes, keepdims, for_x: bool = False):
     if for_x:
         return b * w, infinite
     if masked:  # exp(x)/S at the masked entries: a constant
-        w = where(dead, np.where(np.isposinf(xv), np.inf, np.where(np.isneginf(xv), 0.0, np.nan)), w)
+        xr = np.real(xv)
+        w = where(dead, np.where(np.isposinf(xr), np.inf, np.where(np.isneginf(xr), 0.0, np.nan)), w)
     return w, infinite
 
 
@@ -154,7 +170,9 @@ def _cancelling(k, e, b, axes):
     slope of log|S| there as a function of the factor c (1 for ∂/∂b, b for ∂/∂x): (1/S)·c·eˣ
     with S = ±0, i.e. ±inf by the sign of c·eˣ, 0 where c = 0 and NaN where eˣ = 0 (JAX's)."""
     e = np.where(np.isfinite(e), e, 0.0)
-    cancel = np.isneginf(k) & np.any((e != 0) & (b != 0), axis=axes, keepdims=True)
+    cancel = np.isneginf(np.real(k)) & np.any((e != 0) & (b != 0), axis=axes, keepdims=True)
+    if np.iscomplexobj(e):  # complex terms summing to 0: no direction of infinite slope, NaN
+        return cancel, lambda c: np.full(np.shape(e), complex(np.nan, np.nan), np.result_type(e))
     inv = np.where(np.signbit(np.sum(b * e, axis=axes, keepdims=True)), -np.inf, np.inf)
 
     def slope(c):
@@ -228,7 +246,7 @@ _logsumexp = general(
     "logsumexp", _lse_b_forward, vjp={"x": _lse_vjp_x, "b": _lse_vjp_b},
     jvp={"x": _lse_jvp_x, "b": _lse_jvp_b}, signature=_lse_signature,
     params=("axis", "keepdims", "return_sign"), jax=_jax_logsumexp, public=False,
-    symbol="softmax(x)ᵀ (with b: (b ⊙ eˣ)ᵀ/Σ b eˣ)",
+    symbol="softmax(x)ᵀ (with b: (b ⊙ eˣ)ᵀ/Σ b eˣ)", complex=True,
     doc="log(Σ b·exp(x)) over ``axis``, shifted by the max: stable for large and −inf entries",
     examples=[Example(((4,),)), Example(((3, 4),), {"axis": -1}),
               Example(((2, 3, 4),), {"axis": (0, 2), "keepdims": True}), Example(((),)),
