@@ -62,6 +62,7 @@ from . import nn
 from . import tensor_torch as _tensor_torch  # noqa: F401  (PyTorch's Tensor methods: t.exp(), t.view(-1), t.add_(1), ...)
 from . import tensor_view_methods as _tensor_view_methods  # noqa: F401  (w.t().zero_() writes into w)
 from . import tensor_torch_flavor as _tensor_torch_flavor  # noqa: F401  (t.std(), t.max(1): PyTorch's on its tensors)
+from . import torch_indexing as _torch_indexing  # noqa: F401  (t[0, :, idx]: PyTorch's order of the axes)
 from .torch_functions import (as_tensor, bmm, chunk, clamp, clone, div, flatten,  # noqa: F401
                               from_numpy, gather, index_select, is_tensor, masked_fill, mm, mul,
                               mv, narrow, numel, permute, sub, t, take_along_dim, topk,
