@@ -428,3 +428,23 @@ def test_embedding_losses_take_any_target_and_hardtanh_keeps_integers_as_pytorch
     np.testing.assert_allclose(got, [1 - 1 / np.sqrt(2), 0.0], rtol=1e-10)  # (ε = 1e-12 in the norms)
     out = tg.nn.functional.hardtanh(np.array([-3, 0, 3]))
     assert out.dtype == np.int64 and out.tolist() == [-1, 0, 1]
+
+
+def test_value_checks_of_the_losses_run_at_every_jit_call():
+    # a plan traced with good labels checks every later call's labels too (the trace-time
+    # check alone let a bad label through: a zero term counted in the mean, a zero gradient)
+    F = tg.nn.functional
+    z = np.zeros((2, 3))
+    cases = [(lambda z, t: F.cross_entropy(z, t), np.array([0, 1]), np.array([0, 5]), "class 5"),
+             (lambda z, t: F.cross_entropy(z, t), np.array([0, 1]), np.array([-2, 0]), "class -2"),
+             (lambda z, t: F.nll_loss(z, t), np.array([0, 1]), np.array([0, 3]), "class 3"),
+             (lambda z, t: F.multi_margin_loss(z, t), np.array([0, 1]), np.array([0, 5]), "out of range"),
+             (lambda z, t: F.binary_cross_entropy(z + 0.5, t), np.zeros((2, 3)), np.full((2, 3), 2.0),
+              "target must be in"),
+             (lambda z, t: F.gaussian_nll_loss(z, z, t), np.ones((2, 3)), -np.ones((2, 3)), "negative")]
+    for f, good, bad, says in cases:
+        for g in (tg.jit(f), tg.jit(tg.grad(f))):
+            g(z, good)
+            with pytest.raises(ValueError, match=says):
+                g(z, bad)
+            g(z, good)  # (and the plan still runs)

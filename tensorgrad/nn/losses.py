@@ -16,7 +16,7 @@ import numpy as np
 from .. import ops as _ops
 from ..custom import custom_jvp
 from ..ops._util import as_array_like, broadcast_warning
-from ..staging import is_staged
+from ..staging import check, is_staged
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from .layers import Module
@@ -58,6 +58,19 @@ def _float(x, name: str, complex_ok: bool = False):
         raise TypeError(f"{name}: complex input (dtype {dt}) is not supported, as in PyTorch; "
                         "pass real values (e.g. the real and imaginary parts, or the modulus)")
     return x if dt.kind == "f" else _ops.astype(x, np.float64)
+
+
+def checked(fn, x, *args) -> None:
+    """The value check ``fn(values of x, *args)`` (it raises on bad values): now, when the values
+    are known, and under ``tg.jit`` at every replay of the plan (a trace-time check alone would
+    let a later call's bad values through)."""
+    v = concrete(x)
+    if is_staged(v):
+        check(fn, v, *args)
+        return
+    known = _known(x)
+    if known is not None:
+        fn(np.asarray(known), *args)
 
 
 def _known(x):
@@ -158,9 +171,11 @@ def _check_indices(name: str, input, target, axis: int, ignore_index: int) -> No
     if st != want:
         raise ValueError(f"{name}: class-index target must have shape {want} for input of shape "
                          f"{si}, got {st}")
-    t = _known(target)
-    if t is not None and t.size:
-        C = si[axis]
+    checked(_classes_in_range, target, name, si[axis], ignore_index)
+
+
+def _classes_in_range(t, name: str, C: int, ignore_index: int) -> None:
+    if t.size:
         bad = (t != ignore_index) & ((t < 0) | (t >= C))
         if bad.any():
             raise ValueError(f"{name}: target holds class {int(t[bad].flat[0])} out of range "
@@ -302,18 +317,24 @@ def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike 
     red = _reduction(name, reduction, size_average, reduce)
     input, target = _float(input, name), _float(target, name)
     _same_shape(name, input, target)
-    x = _known(input)
-    if x is not None and x.size and not ((x >= 0) & (x <= 1)).all():
-        raise ValueError(f"{name}: every input must be a probability in [0, 1] (got values in "
-                         f"[{np.nanmin(x)}, {np.nanmax(x)}]{', and NaN' if np.isnan(x).any() else ''})")
-    t = _known(target)
-    if t is not None and t.size and not ((t >= 0) & (t <= 1)).all():
-        raise ValueError(f"{name}: every target must be in [0, 1], as PyTorch requires (got "
-                         f"values in [{np.nanmin(t)}, {np.nanmax(t)}])")
+    checked(_probabilities, input, name)
+    checked(_targets_in_unit, target, name)
     loss = _bce_terms(input, target)
     if weight is not None:
         loss = loss * _float(weight, name)
     return _reduce(loss, red)
+
+
+def _probabilities(x, name: str) -> None:
+    if x.size and not ((x >= 0) & (x <= 1)).all():
+        raise ValueError(f"{name}: every input must be a probability in [0, 1] (got values in "
+                         f"[{np.nanmin(x)}, {np.nanmax(x)}]{', and NaN' if np.isnan(x).any() else ''})")
+
+
+def _targets_in_unit(t, name: str) -> None:
+    if t.size and not ((t >= 0) & (t <= 1)).all():
+        raise ValueError(f"{name}: every target must be in [0, 1], as PyTorch requires (got "
+                         f"values in [{np.nanmin(t)}, {np.nanmax(t)}])")
 
 
 def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,

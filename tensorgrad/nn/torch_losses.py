@@ -26,8 +26,8 @@ from ..ops.activations import log_sigmoid
 from ..typing import Array, ArrayLike  # noqa: F401
 from .inplace import check as _check_inplace
 from .inplace import finish
-from .losses import (_arr, _dtype, _elementwise_pair, _float, _known, _max0, _reduce, _reduction,
-                     _shape)
+from .losses import (_arr, _dtype, _elementwise_pair, _float, _max0, _reduce, _reduction, _shape,
+                     checked)
 
 __all__ = ["softmin", "softshrink", "hardshrink", "tanhshrink", "threshold", "logsigmoid",
            "soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss",
@@ -201,6 +201,21 @@ def _class_rows(name: str, input, target):
     return _ops.reshape(x, (N, C)), _ops.reshape(t, (N,)), st, C
 
 
+def _in_classes(t, name: str, C: int) -> None:
+    if t.size and ((t < 0) | (t >= C)).any():
+        raise ValueError(f"{name}: target holds a class out of range [0, {C})")
+
+
+def _listed_classes(t, name: str, C: int) -> None:
+    if t.size and ((t < -1) | (t >= C)).any():
+        raise ValueError(f"{name}: target entries must be class indices in [0, {C}) or -1")
+
+
+def _nonnegative_var(v, name: str) -> None:
+    if (v < 0).any():
+        raise ValueError(f"{name}: var has negative entries")
+
+
 def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = 1, margin: float = 1.0,
                       weight: ArrayLike | None = None, size_average=None, reduce=None,
                       reduction: str = "mean") -> Array:
@@ -214,9 +229,7 @@ def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = 1, margin: f
     if p not in (1, 2):
         raise ValueError(f"{name}: p must be 1 or 2, got {p}")
     x, t, out_shape, C = _class_rows(name, input, target)
-    known = _known(target)
-    if known is not None and known.size and ((known < 0) | (known >= C)).any():
-        raise ValueError(f"{name}: target holds a class out of range [0, {C})")
+    checked(_in_classes, target, name, C)
     hit = _ops.equal(_ops.expand_dims(t, 1), np.arange(C))
     xy = _ops.sum(_ops.where(hit, x, 0.0), axis=1, keepdims=True)
     h = _positive_part(float(margin) - xy + x, at_zero_passes=False)
@@ -249,9 +262,7 @@ def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, size_average=Non
     if _shape(t) != sx:
         raise ValueError(f"{name}: target shape {_shape(t)} must equal the input's shape {sx}")
     C = sx[-1]
-    known = _known(t)
-    if known is not None and known.size and ((known < -1) | (known >= C)).any():
-        raise ValueError(f"{name}: target entries must be class indices in [0, {C}) or -1")
+    checked(_listed_classes, t, name, C)
     x2, t2 = _ops.reshape(x, (-1, C)), _ops.reshape(t, (-1, C))
     listed = _ops.cumprod(_ops.astype(_ops.not_equal(t2, -1), np.int64), axis=1) > 0  # (N, J)
     hit = _ops.logical_and(_ops.equal(_ops.expand_dims(t2, 2), np.arange(C)),
@@ -325,9 +336,7 @@ def _var_like(name: str, var, input):
             raise ValueError(f"{name}: var has a negative entry ({var})")
         return _ops.full_like(input, float(var))
     var = _float(var, name)
-    known = _known(var)
-    if known is not None and (known < 0).any():
-        raise ValueError(f"{name}: var has negative entries")
+    checked(_nonnegative_var, var, name)
     sv = _shape(var)
     if sv == si:
         return var
