@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
 import types
 import zipfile
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .ad_checkpoint import remat
+from .atomic_file import write_atomically
 from .nn.layers import Module, named_parameters
 from .nn.state import into_tensors
 from .tensor import concrete
@@ -110,29 +110,6 @@ def _leaves(params) -> dict[str, np.ndarray]:
     return out
 
 
-def _umask() -> int:
-    """The process umask, read without changing it where the system allows."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)  # elsewhere: read it by setting it, and put it back at once
-    os.umask(mask)
-    return mask
-
-
-def _mode_for(path: str) -> int:
-    """What a plain ``open(path, "wb")`` would leave: an existing file keeps its mode,
-    a new one gets 0666 less the umask."""
-    try:
-        return os.stat(path).st_mode & 0o777
-    except OSError:
-        return 0o666 & ~_umask()
-
-
 def save(path, params: Any) -> str:
     """Write ``params`` (a pytree, or a Module's parameters) to ``path`` atomically.
 
@@ -152,27 +129,8 @@ def save(path, params: Any) -> str:
     for reserved in (_MAGIC, _TREE):
         if reserved in arrays:
             raise TypeError(f"checkpoint: parameter name {reserved!r} is reserved")
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    # the temporary file's name is known before it exists, so it is removed on
-    # every exit path, even an interrupt that lands just after it was created
-    tmp = os.path.join(folder, f".tmp-{os.path.basename(path)}-{secrets.token_hex(6)}")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-        os.chmod(tmp, _mode_for(path))  # a saved file gets the mode plain open() would give
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays, **{_MAGIC: np.array(_VERSION), _TREE: np.array(desc)})
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)  # atomic on POSIX and Windows
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    return write_atomically(path, lambda f: np.savez(
+        f, **arrays, **{_MAGIC: np.array(_VERSION), _TREE: np.array(desc)}))
 
 
 def _read(path) -> tuple[dict, Any]:

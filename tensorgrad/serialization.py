@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from .atomic_file import write_atomically
+
 __all__ = ["save", "load"]
 
 _HEADER = b"TENSORGRAD-SAVE\x00\x01\n"  # (neither NumPy's "\x93NUMPY" nor a zip's "PK")
@@ -66,15 +68,27 @@ def _save_object(obj: Any, f, protocol: int) -> None:
     if hasattr(f, "write"):
         f.write(data)
         return
-    with open(f, "wb") as out:
-        out.write(data)
+    # into a temporary file renamed over f when complete: an interrupt leaves the old file whole
+    write_atomically(f, lambda out: out.write(data))
+
+
+class _Refused(pickle.UnpicklingError):
+    """weights_only=True met an object it does not build."""
+
+
+class _Corrupted(ValueError, pickle.UnpicklingError):
+    """A file tg.save wrote that does not read back (also the UnpicklingError it was)."""
+
+
+class _Empty(ValueError, EOFError):
+    """An empty or cut-short file (also the EOFError NumPy raised for it)."""
 
 
 class _WeightsOnly(pickle.Unpickler):
     def find_class(self, module: str, name: str):
         if (module, name) in _SAFE or (module == "numpy.dtypes" and name.endswith("DType")):
             return super().find_class(module, name)
-        raise pickle.UnpicklingError(
+        raise _Refused(
             f"load: the file asks to build {module}.{name}, which weights_only=True does not "
             "allow (only containers, numbers, strings, arrays and tensors); pass "
             "weights_only=False for a file you trust")
@@ -87,9 +101,19 @@ def load(file, *args, weights_only: bool = True, map_location=None, **kwargs):
     head = _peek(file, len(_HEADER))
     if head == _HEADER:
         data = _read(file)[len(_HEADER):]
-        if weights_only:
-            return _WeightsOnly(io.BytesIO(data)).load()
-        return pickle.loads(data)
+        try:
+            if weights_only:
+                return _WeightsOnly(io.BytesIO(data)).load()
+            return pickle.loads(data)
+        except _Refused:
+            raise
+        except (pickle.UnpicklingError, EOFError, ValueError, IndexError, KeyError, TypeError,
+                AttributeError, MemoryError) as exc:
+            raise _Corrupted(f"load: {_name(file)} was written by tg.save but is truncated or "
+                             f"corrupted (the pickle after its header does not read: {exc})") from None
+    if not hasattr(file, "read") and (head == b"" or _HEADER.startswith(head)) and _exists(file):
+        raise _Empty(f"load: {_name(file)} is {'empty' if not head else 'truncated'}: "
+                         "nothing in it to load (an interrupted copy or save?)")
     if head[:2] == b"PK" and _torch_zip(file):
         raise ValueError(f"load: {file!r} was written by torch.save (PyTorch's zip format), "
                          "which tensorgrad does not read: load it with torch.load and turn its "
@@ -104,6 +128,17 @@ def load(file, *args, weights_only: bool = True, map_location=None, **kwargs):
                          "only with allow_pickle=True (for a file you trust); save objects with "
                          "tg.save(obj, path) (PyTorch's order) and parameter pytrees with "
                          "tg.checkpoint.save") from None
+
+
+def _name(file) -> str:
+    return repr(os.fspath(file)) if isinstance(file, (str, bytes, os.PathLike)) else "the file"
+
+
+def _exists(file) -> bool:
+    try:
+        return os.path.isfile(file)
+    except (TypeError, ValueError):
+        return False
 
 
 def _torch_zip(file) -> bool:

@@ -95,3 +95,27 @@ def test_save_of_a_string_in_pytorchs_order_and_a_torch_archive_is_named(tmp_pat
         tg.load(str(tmp_path / "w.pt"))
     np.savez(tmp_path / "a.npz", x=np.ones(2))  # an .npz is a zip too, and still NumPy's
     np.testing.assert_array_equal(tg.load(str(tmp_path / "a.npz"))["x"], np.ones(2))
+
+
+def test_pytorchs_save_is_atomic_and_a_damaged_file_is_named(tmp_path, monkeypatch):
+    path = tmp_path / "model.pt"
+    tg.save({"w": np.arange(3.0)}, path)
+    # an interrupt in the middle of a save leaves the old file whole, and no temporary file
+    def interrupted(fd):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        tg.save({"w": np.zeros(1000)}, path)
+    monkeypatch.undo()
+    np.testing.assert_array_equal(tg.load(path)["w"], np.arange(3.0))
+    assert os.listdir(tmp_path) == ["model.pt"]
+    # a cut-short or empty file: a ValueError naming it (still the pickle or EOF error it was)
+    data = path.read_bytes()
+    for cut, says in ((data[: len(data) // 2], "truncated or corrupted"), (data[:5], "is truncated"),
+                      (b"", "is empty")):
+        bad = tmp_path / "bad.pt"
+        bad.write_bytes(cut)
+        with pytest.raises(ValueError, match=says) as err:
+            tg.load(bad)
+        assert "bad.pt" in str(err.value)
+        assert isinstance(err.value, (pickle.UnpicklingError, EOFError))
