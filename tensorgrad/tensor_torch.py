@@ -379,8 +379,7 @@ def _keywords(name, orig, names=("keepdim",)):
         if form is not None:
             args, kwargs = (), form
         return orig(self, *args, **_aliases(name, kwargs))
-    m.__name__ = m.__qualname__ = name
-    m.__doc__ = orig.__doc__
+    m.__name__, m.__qualname__, m.__doc__ = name, name, orig.__doc__
     return m
 
 
@@ -594,24 +593,26 @@ def to_0d(r):
 def _torch_dims(name, fn, pos, empty_is_all):
     """PyTorch's two readings of ``dim`` that NumPy's axes lack: a 0-d tensor has an axis 0
     (also -1) of length 1 (``s.sum(dim=0)``, ``s.softmax(0)``, ``s.sort(dim=-1)``; results
-    stay 0-d), and, for the sums and means, ``dim=()`` / ``dim=[]`` reduce over every axis."""
+    stay 0-d), and, for the sums and means, ``dim=()`` / ``dim=[]`` reduce over every axis
+    (positionally, ``t.sum(())``, on PyTorch's tensors only: NumPy's ``axis=()`` reduces none)."""
     def m(self, *args, **kwargs):
-        d = kwargs.get("dim", kwargs.get("dims", _NO))  # (flip's dims=)
+        d, at = kwargs.get("dim", kwargs.get("dims", _NO)), None  # (flip's dims=; at: d's place)
         if d is _NO:
             if pos is not None and len(args) > pos:
-                d = args[pos]
+                d, at = args[pos], pos
             elif pos is None and args and ((len(args) > 1 and isinstance(args[1], (bool, np.bool_)))
-                                           or (self.ndim == 0 and torch_style(self))):
-                d = args[0]  # PyTorch's positional form t.sum(dim, keepdim), or s.sum(0)
+                                           or torch_style(self) and (self.ndim == 0 or type(
+                                               args[0]) in (list, tuple) and not args[0])):
+                d, at = args[0], 0  # PyTorch's positional form t.sum(dim, keepdim), s.sum(0), t.sum(())
         if d is _NO:
             return fn(self, *args, **kwargs)
-        if empty_is_all and isinstance(d, (list, tuple)) and not d and "dim" in kwargs:
-            return fn(self, *args, **{**kwargs, "dim": None})
+        if empty_is_all and isinstance(d, (list, tuple)) and not d and ("dim" in kwargs or torch_style(self)):
+            return fn(self, *args, **{**kwargs, "dim": None}) if at is None else \
+                fn(self, *args[:at], None, *args[at + 1:], **kwargs)
         if self.ndim == 0 and _first_axis(d):
             return to_0d(fn(tgo.reshape(self, (1,)), *args, **kwargs))
         return fn(self, *args, **kwargs)
-    m.__name__ = m.__qualname__ = name
-    m.__doc__ = fn.__doc__
+    m.__name__, m.__qualname__, m.__doc__ = name, name, fn.__doc__
     return m
 
 
@@ -674,8 +675,7 @@ def install_on_rule_arrays(cls) -> None:
         else:
             def m(self, *args, **kwargs):
                 return rule(fn(self, *args, **kwargs), type(self))
-        m.__name__ = m.__qualname__ = name
-        m.__doc__ = getattr(fn, "__doc__", None)
+        m.__name__, m.__qualname__, m.__doc__ = name, name, getattr(fn, "__doc__", None)
         return m
 
     for name in set(METHODS) | set(_DIMS) | {"max", "min", "std", "var", "sort", "argsort", "flatten",

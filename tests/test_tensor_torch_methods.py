@@ -470,3 +470,21 @@ def test_random_in_place_fills_draw_pytorchs_distributions(name, args, check):
     assert getattr(t, name)(*args, generator=np.random.default_rng(0)) is t
     v = t.numpy()
     assert v.dtype == np.float64 and check(v)
+
+
+def test_an_empty_dim_given_positionally_reduces_every_axis_of_pytorchs_tensors():
+    a = np.arange(6.0).reshape(2, 3)
+    t = tg.tensor(a)
+    for name, want in (("sum", 15.0), ("mean", 2.5), ("nansum", 15.0), ("nanmean", 2.5),
+                       ("var", 3.5), ("std", np.sqrt(3.5)), ("amax", 5.0)):
+        for dims in ((), []):
+            np.testing.assert_allclose(np.asarray(getattr(t, name)(dims)), want, rtol=1e-15)
+            np.testing.assert_allclose(np.asarray(getattr(tg, name)(t, dims)), want, rtol=1e-15)
+    np.testing.assert_array_equal(np.asarray(t.sum((), True)), [[15.0]])
+    x = tg.tensor(a, requires_grad=True)
+    x.mean(()).backward()
+    np.testing.assert_array_equal(np.asarray(x.grad), np.full((2, 3), 1 / 6))
+    # NumPy's axis=() (and NumPy-style values, positionally) reduce over no axis
+    np.testing.assert_array_equal(np.asarray(t.sum(axis=())), a)
+    np.testing.assert_array_equal(np.asarray(tg.sum(a, ())), a)
+    np.testing.assert_array_equal(np.asarray(tg.numpy.asarray(a).sum(())), a)

@@ -28,7 +28,7 @@ import numpy as np
 from ..dispatch import deliver, out_casting
 from ..registry import FUNCTIONS, TORCH_FORM, register_numpy
 from ..staging import is_staged, may_any
-from ..tensor import Tensor
+from ..tensor import Tensor, torch_style
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import as_array_like, concrete, dtype_of, negative_axes, negative_axis, shape_of
 from .complex_ops import imag_part as imag, real_part as real
@@ -515,6 +515,9 @@ def torch_keywords(f: Callable, name: str) -> Callable:
         # (a bool third argument is PyTorch's keepdim, or sort's descending: NumPy takes a dtype,
         # out or kind there, never a bool; so are keywords NumPy lacks: tg.var(x, 1,
         # unbiased=False), tg.sort(x, descending=True))
+        if len(args) > 1 and type(args[1]) in (list, tuple) and not args[1] \
+                and type(args[0]) is Tensor and torch_style(args[0]):
+            return getattr(args[0], name)(*args[1:], **kwargs)  # (tg.sum(t, ()): PyTorch's, all axes)
         if ("dim" in kwargs or "keepdim" in kwargs or len(args) > 2 and type(args[2]) is bool
                 or kwargs and not names.issuperset(kwargs)) and args and TORCH_FORM:
             out = TORCH_FORM[0](name, args, kwargs, names)
