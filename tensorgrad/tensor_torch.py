@@ -32,7 +32,7 @@ from .torch_updates import staged_update, traced_update
 from .recording import IMPERATIVE
 from .staging import Staged
 from .tensor import Tensor, traced_level
-from .tensor_torch_extra import SELF_WRITING, numpy_keywords  # (and registers more METHODS)
+from .tensor_torch_extra import SELF_WRITING, clamp_of, numpy_keywords  # (and registers more METHODS)
 from . import tensor_torch_names  # noqa: F401  (and more)
 from .tensor_torch_names import INT_RESULTS, tensors_out
 from .tensor_torch_more import METHODS, each_result, arg_reduce, dim_of, dims_of, dtype_device, ints_of, values_indices
@@ -189,7 +189,7 @@ def _where(self, condition, other):
 def _clamp(self, min=None, max=None):
     if min is None and max is None:
         raise ValueError("Tensor.clamp: give at least one of min and max")
-    return tgo.clip(self, min, max)
+    return clamp_of(self, min, max)
 
 
 METHODS.update(add=_add, sub=_sub, subtract=_sub, rsub=_rsub, div=_div, divide=_div,

@@ -448,3 +448,17 @@ def stride(self, dim=None):
     steps = tuple(s // a.itemsize for s in a.strides)
     return steps if dim is None else steps[dim_of("stride", dim, self.ndim)]
 
+
+
+def clamp_of(self, lo, hi):
+    """``t.clamp(min, max)``. With a bound a trace follows (a tensor that requires grad, or one a
+    transform traces), PyTorch's derivative: the whole cotangent to ``t`` where min ≤ t ≤ max,
+    to a bound where ``t`` passes it (JAX's ``clip``, served otherwise, shares ½ at a tie). A
+    NaN bound gives NaN (a constant, no gradient to either), as PyTorch's."""
+    if not any(type(b) is Tensor and b._trace is not None for b in (lo, hi)):
+        return tgo.clip(self, lo, hi)
+    out = self
+    for bound, passes in ((lo, tgo.less), (hi, tgo.greater)):
+        if bound is not None:
+            out = tgo.where(tgo.isnan(bound), np.nan, tgo.where(passes(out, bound), bound, out))
+    return out
