@@ -256,6 +256,28 @@ def _into_tensor(path: str, o: Tensor, r) -> None:
     o[...] = r
 
 
+def split_out(args: tuple, kwargs: dict, at: int | None):
+    """NumPy's ``out`` given by keyword or in its place ``at`` among the positional arguments:
+    ``(out, args with None in that place, kwargs without it)``."""
+    if at is not None and len(args) > at:
+        return args[at], args[:at] + (None,) + args[at + 1:], kwargs
+    if kwargs.get("out") is None:
+        return None, args, kwargs
+    kwargs = dict(kwargs)
+    return kwargs.pop("out"), args, kwargs
+
+
+def writing_out(name: str, fn, at: int | None):
+    """``fn`` taking NumPy's ``out=`` (see :func:`split_out`): computed without it, then
+    written into ``out`` with NumPy's casting for ``name`` (a result that carries a gradient is
+    refused by :func:`deliver`)."""
+    def run(*args, **kwargs):
+        out, args, kwargs = split_out(args, kwargs, at)
+        result = fn(*args, **kwargs)
+        return result if out is None else deliver(name, result, out, out_casting(name))
+    return run
+
+
 def deliver(path: str, result, out, casting: str = "same_kind", broadcast: bool = False):
     """Write ``result`` into NumPy's ``out`` arrays, if it carries no gradient: every check
     first, then the writes (never one output written and the next refused). ``broadcast``: a
@@ -465,6 +487,10 @@ def _with_keywords(name: str, inputs: tuple, out, kwargs: dict):
                 return r
         raise TypeError(f"{name}() got an unexpected keyword argument {unknown[0]!r}")
     if not isinstance(ufunc, np.ufunc) or ufunc.nin != len(inputs):
+        public = getattr(sys.modules.get("tensorgrad.registry"), "FUNCTIONS", {}).get(name)
+        if out is not None and not kwargs and public is not None:  # (tg.erf(x, out=buf): SciPy's
+            return deliver(name, public(*inputs), out[0] if isinstance(out, tuple) and len(out) == 1
+                           else out)  # ufunc's out, as NumPy's: same_kind casting)
         if out is not None:
             raise no_out(name)
         raise TypeError(f"{name}() takes no keyword argument {next(iter(kwargs))!r}")

@@ -95,7 +95,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from .dispatch import UFUNC_METHODS, canonical_path, deliver, numpy_path, out_casting
+from .dispatch import UFUNC_METHODS, canonical_path, deliver, numpy_path, out_casting, split_out, writing_out
 from .op_errors import named_error, naming
 from .torch_form import TORCH_FORM, keyword_names, one_entry, torch_form_of
 from .recording import binary_function, bind, unary_function
@@ -476,11 +476,12 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
         doc = check.__doc__ or op.doc
     elif signature is not None:
         own = frozenset(inspect.signature(signature).parameters)
-        takes_out = "out" in own
+        takes_out, at = "out" in own, _out_place(signature)  # (its own out: median's, ptp's)
         ufunc = isinstance(getattr(np, op.name, None), np.ufunc)  # (tg.sign(x, out=buf): NumPy's)
 
         def fn(*args, **kwargs):
-            out = None if takes_out else kwargs.pop("out", None)  # (out=None: accepted, as in JAX)
+            out, args, kwargs = split_out(args, kwargs, at) if takes_out else (
+                kwargs.pop("out", None), args, kwargs)  # (out=None: accepted, as in JAX)
             if out is not None or ufunc and not own.issuperset(kwargs):
                 return _numpy_out(op.name, ufunc, own, fn, args, out, kwargs)
             try:
@@ -651,18 +652,24 @@ def _numpy_out(name: str, ufunc: bool, own: frozenset, call: Callable, args: tup
     return deliver(name, call(*args, **kwargs), out, out_casting(name))
 
 
+def _out_place(f: Callable) -> int | None:
+    """The position of ``f``'s ``out`` among its positional parameters (None: keyword-only)."""
+    p = (params := inspect.signature(f).parameters).get("out")
+    return list(params).index("out") if p is not None and p.kind is p.POSITIONAL_OR_KEYWORD else None
+
+
 def _taking_out(f: Callable) -> Callable:
-    """``f`` as published: where NumPy's function of its name takes ``out`` and ``f`` does not,
-    one that accepts ``out=None`` (NumPy's default, as JAX does) and refuses an array to write
-    into. Library code calls ``f`` itself."""
+    """``f`` as published, with NumPy's ``out``: its own (percentile's), or where NumPy's function
+    of its name takes one and ``f`` does not; a result that carries no gradient is written
+    there (``out=None`` is NumPy's default, as in JAX). Library code calls ``f`` itself."""
     try:
         params = inspect.signature(f).parameters
     except (TypeError, ValueError):
         return f
-    if "out" in params or any(p.kind is p.VAR_KEYWORD for p in params.values()) \
-            or not _numpy_takes_out(f.__name__):
+    if "out" in params:  # its own out (percentile's): computed without it, then written there
+        return functools.wraps(f)(writing_out(f.__name__, f, _out_place(f)))
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()) or not _numpy_takes_out(f.__name__):
         return f
-
     ufunc = isinstance(getattr(np, f.__name__, None), np.ufunc)  # (tg.copysign: NumPy's keywords)
     own = frozenset(params)
 

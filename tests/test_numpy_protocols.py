@@ -153,9 +153,43 @@ def test_ptp_takes_numpys_positional_out_and_keepdims():
     jf = lambda v: jnp.sum(jnp.ptp(v, 1, None, True) * jnp.array([[2.0], [3.0]]))  # noqa: E731
     _close(tg.grad(lambda v: tg.sum(tg.ptp(v, 1, None, True) * np.array([[2.0], [3.0]])))(x),
            jax.grad(jf)(x))
-    for call in (lambda: tg.ptp(x, 1, np.empty(2)), lambda: np.ptp(tg.tensor(x), 1, np.empty(2))):
-        with pytest.raises(TypeError, match="ptp: out= is not supported"):
-            call()
+    # out= in its place is written (a result without a gradient), as NumPy's
+    for call in (lambda o: tg.ptp(x, 1, o), lambda o: np.ptp(tg.tensor(x), 1, o)):
+        o = np.zeros(2)
+        assert call(o) is o
+        _close(o, np.ptp(x, 1))
+    with pytest.raises(TypeError, match="would write a traced Tensor"):
+        tg.grad(lambda v: tg.sum(tg.ptp(v, 1, np.zeros(2))))(x)
+
+
+def test_numpys_out_for_the_statistics_products_and_scipys_ufuncs():
+    a = np.arange(12.0).reshape(3, 4) + 0.3
+    calls = [(lambda m, o: m.percentile(a, 50, 0, o)), (lambda m, o: m.quantile(a, 0.25, axis=0, out=o)),
+             (lambda m, o: m.nanpercentile(a, 75, axis=0, out=o)), (lambda m, o: m.median(a, 0, o)),
+             (lambda m, o: m.nanmedian(a, axis=0, out=o)), (lambda m, o: m.einsum("ij->j", a, out=o)),
+             (lambda m, o: m.take(a[0], [3, 2, 1, 0], out=o)), (lambda m, o: m.choose([0, 1, 0, 1], a[:2], out=o)),
+             (lambda m, o: m.compress([1, 1, 0, 1, 1], np.arange(5.0), out=o))]
+    for call in calls:
+        got, want = np.zeros(4), np.zeros(4)
+        assert call(tg, got) is got
+        call(np, want)
+        np.testing.assert_array_equal(got, want)
+    o = np.zeros((4, 4))
+    assert tg.outer(a[0], a[1], out=o) is o and np.array_equal(o, np.outer(a[0], a[1]))
+    o = np.zeros((3, 3))
+    assert tg.linalg.multi_dot([a, a.T, np.eye(3)], out=o) is o and np.allclose(o, a @ a.T)
+    # SciPy's ufuncs take out= too (same_kind casting, as a ufunc's)
+    for name in ("erf", "gammaln", "digamma", "i0e", "ndtr"):
+        o = np.zeros(4)
+        assert getattr(tg, name)(a[0] / 12, out=o) is o
+        np.testing.assert_allclose(o, getattr(sp, name)(a[0] / 12), rtol=1e-15)
+    o = np.zeros(4)
+    assert tg.xlogy(a[0], a[1], o) is o
+    np.testing.assert_allclose(o, sp.xlogy(a[0], a[1]), rtol=1e-15)
+    with pytest.raises(TypeError, match="same_kind"):
+        tg.erf(a[0], out=np.zeros(4, int))
+    with pytest.raises(TypeError, match="would write a traced Tensor"):
+        tg.grad(lambda v: tg.sum(tg.erf(v, out=np.zeros(4))))(a[0])
 
 
 # ---- errors: no rule, in-place writes -------------------------------------------------------------

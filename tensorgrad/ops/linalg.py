@@ -572,7 +572,8 @@ dot = _pairwise(
 
 
 def _outer_signature(a: ArrayLike, b: ArrayLike, out=None):
-    """NumPy's ``outer(a, b)``: both operands raveled; ``out`` must be None."""
+    """NumPy's ``outer(a, b)``: both operands raveled; ``out`` is NumPy's (written into when the
+    result carries no gradient)."""
     if out is not None:
         raise TypeError("outer: out= is not supported (tensorgrad's results are new arrays)")
     return (a, b), ()

@@ -25,6 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..dispatch import deliver
 from ..recording import bind
 from ..registry import Example, general
 from ..tensor import Tensor
@@ -468,8 +469,8 @@ def multi_dot(arrays: Sequence[ArrayLike], *, out=None, precision=None) -> Array
     the others must be 2-D. ``precision`` is ``jnp.linalg.multi_dot``'s, accepted (NumPy
     computes at full precision).
     """
-    if out is not None:
-        raise TypeError("multi_dot: out= is not supported (tensorgrad never writes into arrays)")
+    if out is not None:  # (NumPy's: the product written into out, when it carries no gradient)
+        return deliver("multi_dot", multi_dot(arrays, precision=precision), out)
     arrays = list(arrays)
     if len(arrays) < 2:
         raise ValueError("multi_dot: expecting at least two arrays")

@@ -211,7 +211,7 @@ def take(a: ArrayLike, indices, axis: int | None = None, out=None, mode: str | N
     ``mode``: ``'raise'`` (out-of-range indices are an error, NumPy's default), ``'wrap'``,
     ``'clip'``, or JAX's ``'fill'`` (``fill_value``: NaN for floats by default). Repeated
     indices add up their cotangents. ``unique_indices``/``indices_are_sorted`` are JAX's
-    hints; ``out`` must be None.
+    hints; ``out`` is NumPy's (the result written into it, when it carries no gradient).
     """
     if out is not None:
         raise ValueError("take: out= is not supported (tensorgrad's results are new arrays)")
