@@ -48,3 +48,13 @@ def test_einsum_names_an_ellipsis_axis_as_the_user_wrote_it(subscripts, shapes):
         tg.einsum(subscripts, *ops)
     with pytest.raises(ValueError):
         np.einsum(subscripts, *ops)
+
+
+def test_einsum_output_without_ellipsis_sums_the_axes_under_it():
+    # JAX's and PyTorch's reading (NumPy refuses the subscripts): the '...' axes are summed
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 4))
+    np.testing.assert_allclose(tg.einsum("ij...,ij...->ij", a, a), (a * a).sum(-1), rtol=1e-14)
+    np.testing.assert_allclose(tg.einsum("...i,...i->i", a, b), (a * b).sum((0, 1)), rtol=1e-14)
+    g = tg.grad(lambda x: tg.sum(tg.einsum("...i,...i->i", x, b) ** 2))(a)
+    np.testing.assert_allclose(g, np.broadcast_to(2 * (a * b).sum((0, 1)) * b, a.shape), rtol=1e-13)

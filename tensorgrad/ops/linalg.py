@@ -252,13 +252,8 @@ def _parse_einsum(subscripts: str, shapes: list[tuple]) -> str:
     ell = "".join(next(fresh) for _ in range(n))
     canon = [t.replace("...", ell[n - m:]) for t, m in zip(terms, n_ell)]
     if arrow:
-        if "..." in rhs:
-            out = rhs.replace("...", ell)
-        elif n and any(n_ell):
-            raise ValueError(f"einsum: subscripts {subscripts!r}: operands have axes under '...' "
-                             "but the output has no '...' to put them in")
-        else:
-            out = rhs
+        # (an output without '...' sums the axes under it, as JAX's and PyTorch's; NumPy refuses)
+        out = rhs.replace("...", ell)
         present = set("".join(canon))
         for c in out:
             if c not in present:
