@@ -63,6 +63,7 @@ from . import tensor_torch as _tensor_torch  # noqa: F401  (PyTorch's Tensor met
 from . import tensor_view_methods as _tensor_view_methods  # noqa: F401  (w.t().zero_() writes into w)
 from . import tensor_torch_flavor as _tensor_torch_flavor  # noqa: F401  (t.std(), t.max(1): PyTorch's on its tensors)
 from . import torch_indexing as _torch_indexing  # noqa: F401  (t[0, :, idx]: PyTorch's order of the axes)
+from . import tensor_torch_forwarded as _tensor_torch_forwarded  # (installed at the end)
 from .torch_functions import (as_tensor, bmm, chunk, clamp, clone, div, flatten,  # noqa: F401
                               from_numpy, gather, index_select, is_tensor, masked_fill, mm, mul,
                               mv, narrow, numel, permute, sub, t, take_along_dim, topk,
@@ -158,3 +159,4 @@ globals().update(_tensor_torch_flavor.functions(globals()))  # (tg.max(t, 1), ..
 globals().update({n: getattr(torch_random, n) for n in torch_random.__all__})  # noqa: F821  (randn, ...)
 globals().update({n: getattr(torch_functions, n) for n in torch_functions.TOP_LEVEL},  # noqa: F821
                  **{n: getattr(nn.functional, n) for n in _F_TOP}, block_diag=scipy.linalg.block_diag)  # noqa: F821
+_tensor_torch_forwarded.install(globals())  # (t.adjoint(), t.svd(), t.igamma(x), ...: tg's functions)

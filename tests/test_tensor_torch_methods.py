@@ -509,3 +509,32 @@ def test_clamp_with_bounds_that_require_grad_takes_pytorchs_derivative():
     # JAX's clip of NumPy-style values keeps its ½ at a tie
     g = tg.grad(lambda a, b: tg.sum(tg.clip(a, b, None)), argnums=(0, 1))(np.array([1.0]), np.array([1.0]))
     np.testing.assert_array_equal(g, [[0.5], [0.5]])
+
+
+def test_pytorchs_methods_that_are_top_level_functions_on_the_tensor():
+    a = np.array([[4.0, 1.0], [1.0, 3.0]])
+    t = tg.tensor(a)
+    np.testing.assert_array_equal(np.asarray(t.adjoint()), a.T)
+    np.testing.assert_array_equal(np.asarray(tg.tensor(np.array([1, 2, 3])).bitwise_left_shift(2)), [4, 8, 12])
+    np.testing.assert_array_equal(np.asarray(tg.tensor(np.array([1, 2, 3])).bitwise_right_shift(1)), [0, 1, 1])
+    np.testing.assert_allclose(np.asarray(t.igamma(t)), sp.gammainc(a, a), rtol=1e-14)
+    np.testing.assert_allclose(np.asarray(t.igammac(t)), sp.gammaincc(a, a), rtol=1e-14)
+    np.testing.assert_array_equal(np.asarray(t.hardshrink(1.5)), np.where(np.abs(a) > 1.5, a, 0))
+    u, s, v = t.svd()
+    np.testing.assert_allclose(np.asarray(u) @ np.diag(np.asarray(s)) @ np.asarray(v).T, a, rtol=1e-14)
+    q, r = t.qr()
+    np.testing.assert_allclose(np.asarray(q) @ np.asarray(r), a, rtol=1e-14)
+    L = np.linalg.cholesky(a)
+    b = np.array([[1.0], [2.0]])
+    np.testing.assert_allclose(np.asarray(tg.tensor(b).cholesky_solve(tg.tensor(L))), np.linalg.solve(a, b),
+                               rtol=1e-14)
+    # gradients flow through them as through the functions
+    x = tg.tensor(a, requires_grad=True)
+    x.svd()[1].sum().backward()
+    np.testing.assert_allclose(np.asarray(x.grad), tg.grad(lambda m: tg.sum(tg.linalg.svd(m)[1]))(a),
+                               rtol=1e-12)
+    assert t.is_same_size(tg.tensor(np.ones((2, 2)))) and not t.is_same_size(tg.tensor(np.ones(2)))
+    assert tg.tensor(np.array([2.0])).is_nonzero() and not tg.tensor(np.array([0.0])).is_nonzero()
+    with pytest.raises(RuntimeError, match="exactly one"):
+        t.is_nonzero()
+    assert t.is_signed() and not tg.tensor(np.array([1], np.uint8)).is_signed()
