@@ -106,6 +106,16 @@ def _renaming(name: str, **names: str):
     return call
 
 
+def _truncating(call):
+    """``torch.linspace``/``logspace`` with an integer dtype: the float values truncated toward
+    zero, as PyTorch's (NumPy 2 rounds them down: -0.26 becomes -1, where PyTorch gives 0)."""
+    def run(*args, dtype=None, **kwargs):
+        if dtype is not None and np.dtype(dtype).kind in "iu":
+            return _ops.astype(call(*args, **kwargs), dtype)
+        return call(*args, dtype=dtype, **kwargs)
+    return run
+
+
 def _creating(call):
     """A creation function called in PyTorch's form (``linspace(0, 1, steps=5)``,
     ``arange(end=4)``): a new constant array is a tensor of PyTorch's, as ``torch.linspace``
@@ -167,7 +177,7 @@ def _triangle_indices(numpy_fn):
 
 #: PyTorch's functions that NumPy's of the same name serve: PyTorch's keywords (NumPy's lack
 #: them) and the call that takes them
-_RENAMED = {**{n: ({"end", "steps"}, _creating(_renaming(n, end="stop", steps="num")))
+_RENAMED = {**{n: ({"end", "steps"}, _creating(_truncating(_renaming(n, end="stop", steps="num"))))
                for n in ("linspace", "logspace")},
             "tensordot": ({"dims"}, _renaming("tensordot", dims="axes")),
             "arange": ({"end"}, _creating(_arange)), "searchsorted": ({"right", "out_int32"}, _searchsorted),

@@ -528,3 +528,12 @@ def test_a_pytorch_keyword_of_a_one_input_function_calls_pytorchs_function():
     np.testing.assert_allclose(tg.exp(x, dtype=np.float32), np.exp(x, dtype=np.float32))  # (a ufunc's own)
     with pytest.raises(TypeError, match="unexpected keyword argument 'epsilon'"):
         tg.logit(x, epsilon=0.2)
+
+
+def test_pytorchs_integer_linspace_truncates_toward_zero():
+    # PyTorch's form (steps=) casts the float points toward zero; NumPy's (num) rounds down
+    got = np.asarray(tg.linspace(5, -5, steps=20, dtype=np.int32))
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got, np.trunc(np.linspace(5, -5, 20)).astype(np.int32))
+    np.testing.assert_array_equal(tg.linspace(5, -5, 20, dtype=np.int32), np.linspace(5, -5, 20, dtype=np.int32))
+    np.testing.assert_array_equal(np.asarray(tg.logspace(0, 2, steps=5, dtype=np.int64)), [1, 3, 10, 31, 100])
