@@ -48,7 +48,7 @@ from .custom import ForwardModeError
 from .jax_backend import require_jax, to_jax
 from .nn.layers import named_parameters
 from .registry import REGISTRY
-from .reports import Comparison, Entry, GradCheckError, Row, _errors  # noqa: F401  (Entry, Row: public here too)
+from .reports import Comparison, Entry, GradCheckError, Row, _errors, tolerances  # noqa: F401  (Entry, Row: public here too)
 from .tensor import concrete
 from .testing import jax_references, op_cases, probes
 from .transform_parts import with_args
@@ -252,12 +252,17 @@ def _argnums(argnums, nargs, name):
 
 
 def compare_grad(hand_grad: Callable, f: Callable, *args: Any, argnums=0,
-                 rtol: float = 1e-6, atol: float = 1e-9) -> Comparison:
+                 rtol: float | None = None, atol: float | None = None) -> Comparison:
     """Compare ``hand_grad(*args)`` with ``tg.grad(f, argnums)(*args)``, leaf by leaf.
 
     ``hand_grad`` returns a gradient with the same pytree structure as the
     argument(s) selected by ``argnums`` (the book's δ-rule gradients, say).
-    The report's rows are the leaves; ``bool(report)`` is True when all agree.
+    The report's rows are the leaves; ``bool(report)`` is True when all agree:
+    each leaf within ``rtol`` of its largest entry, and each entry within
+    ``atol + rtol·max(|b|, floor·max|b|)``. By default ``rtol`` follows the precision
+    (1e-6 in float64, 1e-4 in float32) and ``atol`` is 64 ulps of the gradient's largest
+    entry, so a gradient of any size (1e-10 from small weights) is judged by its relative
+    error; give ``atol`` for an absolute tolerance of your own.
     """
     single, nums = _argnums(argnums, len(args), "compare_grad")
     want = T.grad(f, argnums=argnums)(*args)
@@ -267,9 +272,9 @@ def compare_grad(hand_grad: Callable, f: Callable, *args: Any, argnums=0,
 
 
 def compare_jacobian(hand_jac: Callable, f: Callable, *args: Any, argnums=0,
-                     rtol: float = 1e-6, atol: float = 1e-9) -> Comparison:
+                     rtol: float | None = None, atol: float | None = None) -> Comparison:
     """Compare ``hand_jac(*args)`` with ``tg.jacrev(f, argnums)(*args)`` (JAX's layout:
-    ``out.shape + in.shape``) and with ``tg.jacfwd``."""
+    ``out.shape + in.shape``) and with ``tg.jacfwd`` (tolerances as :func:`compare_grad`'s)."""
     single, nums = _argnums(argnums, len(args), "compare_jacobian")
     names = _arg_names(args, nums, single)
     want = T.jacrev(f, argnums=argnums)(*args)
@@ -278,7 +283,7 @@ def compare_jacobian(hand_jac: Callable, f: Callable, *args: Any, argnums=0,
                          names, rtol, atol, "yours", "tensorgrad")
     fwd = T.jacfwd(f, argnums=argnums)(*args)
     for name, g, w in zip(names if len(names) == len(tree_leaves(fwd)) else _names(fwd),
-                          tree_leaves(got), tree_leaves(fwd)):
+                          tree_leaves(got), tree_leaves(fwd)):  # (with the tolerances set above)
         cmp.add("vs jacfwd", name, g, w)
     return cmp
 
@@ -294,9 +299,11 @@ def _layout(tree):
 
 
 def _compare_trees(what, got, want, title, names, rtol, atol, got_label, want_label) -> Comparison:
-    cmp = Comparison(title, rtol=rtol, atol=atol, got=got_label, want=want_label, entrywise=True)
     gl, gtd = tree_flatten(got)
     wl, wtd = tree_flatten(want)
+    rtol, atol, floor = tolerances(list(gl) + list(wl), rtol, atol)
+    cmp = Comparison(title, rtol=rtol, atol=atol, got=got_label, want=want_label, entrywise=True,
+                     floor=floor)
     if len(gl) != len(wl):
         raise ValueError(f"{title}: the hand-derived result has {len(gl)} arrays ({gtd}) but "
                          f"tensorgrad's has {len(wl)} ({wtd}); return the same pytree structure")
@@ -404,7 +411,7 @@ class JaxComparison(Comparison):
 
 def compare_with_jax(f: Callable, *args: Any, jax_f: Callable | None = None, argnums=0,
                      checks: Sequence[str] = ("value", "grad", "jvp", "vjp", "jacobian"),
-                     rtol: float = 1e-9, atol: float = 1e-12, seed: int = 0) -> JaxComparison:
+                     rtol: float | None = None, atol: float | None = None, seed: int = 0) -> JaxComparison:
     """Compare tensorgrad's derivatives of ``f`` with JAX's autodiff of the same function.
 
     ``f`` itself is converted with :func:`tensorgrad.to_jax` (its
@@ -416,8 +423,14 @@ def compare_with_jax(f: Callable, *args: Any, jax_f: Callable | None = None, arg
     names each row's worst entry with its index and, on a mismatch, the first
     recorded op whose value or derivative differs from JAX's. Float64 inputs
     switch JAX to 64-bit mode (``jax_enable_x64``) so both sides compute in
-    the same precision.
+    the same precision. The tolerances follow it: ``rtol=1e-9``, ``atol=1e-12`` in float64,
+    ``1e-5`` and ``1e-7`` when an input is float32 (two correct float32 computations differ
+    by many ulps).
     """
+    low = any(np.asarray(concrete(v)).dtype.kind in "fc" and np.finfo(np.asarray(concrete(v)).dtype).eps
+              > 1e-12 for v in tree_leaves(list(args)) if not callable(v))
+    rtol = (1e-5 if low else 1e-9) if rtol is None else rtol
+    atol = (1e-7 if low else 1e-12) if atol is None else atol
     jax = require_jax("compare_with_jax")
     jnp = jax.numpy
     if jax_f is None and args and callable(args[0]):

@@ -55,14 +55,36 @@ def _diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return diff
 
 
+def _entry_bounds(want, rtol: float, atol: float, floor: float) -> np.ndarray:
+    """Each entry's tolerance ``atol + rtol·max(|b|, floor·max|b|)``."""
+    b = _numbers(want)
+    mag = np.abs(np.where(np.isfinite(b), b, 0.0))
+    return atol + rtol * np.maximum(mag, floor * float(np.max(mag, initial=0.0)))
+
+
 def _entrywise_ok(got, want, rtol: float, atol: float, floor: float) -> bool:
     """Every entry within ``atol + rtol·max(|b|, floor·max|b|)``."""
     a, b = _numbers(got), _numbers(want)
-    if a.size == 0:
-        return True
-    mag = np.abs(np.where(np.isfinite(b), b, 0.0))
-    scale = floor * float(np.max(mag, initial=0.0))
-    return bool(np.all(_diff(a, b) <= atol + rtol * np.maximum(mag, scale)))
+    return a.size == 0 or bool(np.all(_diff(a, b) <= _entry_bounds(want, rtol, atol, floor)))
+
+
+def tolerances(leaves, rtol: float | None, atol: float | None) -> tuple[float, float, float]:
+    """``(rtol, atol, floor)`` for comparing with an exact reference (a hand derivation against
+    autodiff), the ones not given set by the precision of the least precise float among
+    ``leaves`` (the values compared, the reference's last): rtol 1e-6 in float64, 1e-4 in
+    float32; atol 64 ulps of the reference's largest entry, so that a gradient of any size is
+    judged by its relative error (a fixed absolute tolerance passes any gradient smaller than
+    itself, wrong or not); floor as :class:`Comparison`'s."""
+    arrays = [np.asarray(concrete(v)) for v in leaves]
+    eps = max([float(np.finfo(a.dtype).eps) for a in arrays if a.dtype.kind in "fc"]
+              + [float(np.finfo(np.float64).eps)])
+    if rtol is None:
+        rtol = 1e-6 if eps < 1e-12 else (1e-4 if eps < 1e-6 else 1e-2)
+    if atol is None:
+        ref = [np.abs(_numbers(a)) for a in arrays[len(arrays) // 2:]]
+        scale = max([float(np.max(m[np.isfinite(m)], initial=0.0)) for m in ref] + [0.0])
+        atol = 64 * eps * (scale if scale > 0 else 1.0)
+    return rtol, atol, min(0.1, max(1e-6, 1e4 * eps))
 
 
 # ---------------------------------------------------------------- reports
@@ -91,18 +113,20 @@ class Row(NamedTuple):
     worst: tuple = ()
 
 
-def _worst(got, want, k: int) -> tuple:
+def _worst(got, want, k: int, bounds=None) -> tuple:
+    """The ``k`` entries with the largest errors (with ``bounds``, those furthest past them)."""
     a, b = _numbers(got), _numbers(want)
     if a.shape != b.shape or a.ndim == 0 or a.size == 0 or k <= 0:
         return ()  # a scalar's one entry is the row itself
     diff = _diff(a, b).ravel()
+    key = diff if bounds is None else diff / np.where(bounds > 0, bounds, np.inf).ravel()
     k = min(k, diff.size)
-    top = np.argpartition(-diff, k - 1)[:k] if diff.size > k else np.arange(diff.size)
-    top = top[np.argsort(-diff[top], kind="stable")]
+    top = np.argpartition(-key, k - 1)[:k] if diff.size > k else np.arange(diff.size)
+    top = top[np.argsort(-key[top], kind="stable")]
     out = []
     for j in top:
-        if diff[j] == 0:
-            break  # entries that agree exactly are not "worst"
+        if diff[j] == 0 or bounds is not None and key[j] <= 1:
+            break  # entries that agree exactly (or within their tolerance) are not "worst"
         idx = tuple(int(i) for i in np.unravel_index(int(j), a.shape)) if a.ndim else ()
         av, bv, d = _scalar(a.flat[j]), _scalar(b.flat[j]), float(diff[j])
         rel = 0.0 if d == 0 else (d / abs(bv) if bv != 0 and np.isfinite(bv) else float("inf"))
@@ -141,11 +165,15 @@ class Comparison:
         ab, rel = _errors(got, want)
         gs, ws = np.shape(concrete(got)), np.shape(concrete(want))
         note = "" if gs == ws else f"shape {gs} vs {ws}"
+        bounds = None
         if ok is None:
             ok = gs == ws and (ab <= self.atol or rel <= self.rtol)
             if ok and self.entrywise and ab > self.atol:
                 ok = _entrywise_ok(got, want, self.rtol, self.atol, self.floor)
-        row = Row(what, name, ab, rel, bool(ok), note, _worst(got, want, self.top))
+                if not ok:  # (then the entries past their own tolerance are the worst)
+                    bounds = _entry_bounds(want, self.rtol, self.atol, self.floor)
+                    note = "(entries past their own tolerance: see below)"
+        row = Row(what, name, ab, rel, bool(ok), note, _worst(got, want, self.top, bounds))
         self.rows.append(row)
         return row
 
@@ -189,7 +217,9 @@ class Comparison:
                 lines.append(f"    {e.where():>12}  {e.got: .10g}  {e.want: .10g}  {e.abs_err:.2e}  "
                              f"{e.rel_err:.2e}")
         verdict = "agrees" if self.ok else f"{len(self.mismatches)} of {len(self.rows)} rows disagree"
-        lines.append(f"  {verdict} (tolerance: abs {self.atol:g} or rel {self.rtol:g} per leaf)")
+        each = (f"; and each entry within abs + rel·max(|{self.want}|, {self.floor:g}·max|{self.want}|)"
+                if self.entrywise else "")
+        lines.append(f"  {verdict} (tolerance: abs {self.atol:.3g} or rel {self.rtol:g} per leaf{each})")
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -232,3 +232,38 @@ def test_a_hand_gradient_with_other_keys_is_refused_not_paired_by_position():
     # a list for a tuple of arguments is the same layout
     assert bool(tg.check.compare_grad(lambda a, b: [b, a], lambda a, b: tg.sum(a * b),
                                       np.ones(2), np.arange(2.0), argnums=(0, 1)))
+
+
+def test_tolerances_follow_the_size_and_precision_of_the_gradient():
+    rng = np.random.default_rng(3)
+    w, x = rng.normal(size=(3, 2)), rng.normal(size=(4, 3))
+
+    def tiny(w, x):  # a gradient of about 1e-10 (small weights, deep networks)
+        return tg.sum(tg.tanh(x @ w) ** 2) * 1e-10
+
+    def right(w, x):
+        h = np.tanh(x @ w)
+        return 2e-10 * x.T @ (h * (1 - h * h))
+    assert compare_grad(right, tiny, w, x)
+    # a fixed absolute tolerance of 1e-9 passed all of these: each is wrong
+    for wrong in (lambda w, x: -right(w, x), lambda w, x: 0 * w, lambda w, x: 1.001 * right(w, x)):
+        report = compare_grad(wrong, tiny, w, x)
+        assert not report and "MISMATCH" in str(report)
+    assert compare_grad(wrong, tiny, w, x, atol=1e-9)  # (an absolute tolerance given is used)
+    # float32: rtol 1e-4, so a correct derivation agrees; a 1e-3 slip does not
+    w32, x32 = w.astype(np.float32), x.astype(np.float32)
+    assert compare_grad(right, tiny, w32, x32).rtol == 1e-4
+    assert compare_grad(right, tiny, w32, x32)
+    assert not compare_grad(lambda w, x: 1.001 * right(w, x), tiny, w32, x32)
+    # an entry past its own tolerance is listed first among the worst entries, though another
+    # has the larger absolute error (within its tolerance)
+    report = compare_grad(lambda v: np.array([1000 + 1e-4, 0.01 + 1e-5]),
+                          lambda v: 500 * v[0] ** 2 + 0.005 * v[1] ** 2, np.ones(2))
+    assert not report and report.rows[0].max_rel < 1e-6
+    assert [e.index for e in report.rows[0].worst] == [(1,)]
+
+
+def test_compare_with_jax_in_float32_uses_float32_tolerances():
+    x = np.random.default_rng(0).normal(size=(8, 4)).astype(np.float32)
+    report = tg.check.compare_with_jax(lambda x: tg.sum(tg.tanh(x - tg.mean(x, axis=0)) ** 2), x)
+    assert report and report.rtol == 1e-5
