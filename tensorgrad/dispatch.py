@@ -488,9 +488,11 @@ def _with_keywords(name: str, inputs: tuple, out, kwargs: dict):
         raise TypeError(f"{name}() got an unexpected keyword argument {unknown[0]!r}")
     if not isinstance(ufunc, np.ufunc) or ufunc.nin != len(inputs):
         public = getattr(sys.modules.get("tensorgrad.registry"), "FUNCTIONS", {}).get(name)
-        if out is not None and not kwargs and public is not None:  # (tg.erf(x, out=buf): SciPy's
+        if out is not None and not kwargs and public is not None and all(
+                isinstance(o, (np.ndarray, Tensor)) for o in (out if isinstance(out, tuple) else (out,))):
+            # (tg.erf(x, out=buf): SciPy's ufunc's out, as NumPy's: same_kind casting)
             return deliver(name, public(*inputs), out[0] if isinstance(out, tuple) and len(out) == 1
-                           else out)  # ufunc's out, as NumPy's: same_kind casting)
+                           else out)
         if out is not None:
             raise no_out(name)
         raise TypeError(f"{name}() takes no keyword argument {next(iter(kwargs))!r}")
