@@ -42,20 +42,24 @@ def _used(i, k: str) -> int:
     """How many of the array's axes the index entry ``i`` (of kind ``k``) uses."""
     if k == "b":
         return 1 if type(i) is slice else 0
-    if k == "a" and not isinstance(i, (list, tuple)):
-        v = concrete(i) if type(i) is Tensor else i
-        if v.dtype.kind == "b":  # a mask uses as many axes as it has
+    if k == "a":
+        v = np.asarray(i) if isinstance(i, (list, tuple)) else concrete(i) if type(i) is Tensor else i
+        if v.dtype.kind == "b":  # a mask (also as nested lists) uses as many axes as it has
             return max(np.ndim(v), 1)
     return 1
 
 
-def _place(entries, ndim: int) -> int:
+def _place(entries, ndim: int, torch: bool) -> int:
     """The number of result axes before the block of advanced axes (0 when the advanced
-    indices are apart): NumPy's rule, for the index ``entries`` on ``ndim`` axes."""
+    indices are apart), for the index ``entries`` on ``ndim`` axes: NumPy's rule, where an
+    Ellipsis keeps advanced indices apart even when it stands for no axis, or PyTorch's
+    (``torch``), where such an Ellipsis separates nothing."""
+    rest = ndim - sum(_used(i, k) for i, k in entries)  # (the axes an Ellipsis stands for)
+    if torch and rest == 0:
+        entries = [e for e in entries if e[0] is not Ellipsis]
     adv = [n for n, (_, k) in enumerate(entries) if k != "b"]
     if adv[-1] - adv[0] + 1 != len(adv):
         return 0
-    rest = ndim - sum(_used(i, k) for i, k in entries)  # (the axes an Ellipsis stands for)
     before = 0
     for i, _ in entries[:adv[0]]:
         before += rest if i is Ellipsis else int(i is None or type(i) is slice)
@@ -69,11 +73,11 @@ def torch_block(index, ndim: int):
         return None
     entries = [(i, _kind(i)) for i in index]
     kinds = {k for _, k in entries}
-    if "i" not in kinds or "a" not in kinds:
+    if "a" not in kinds or "i" not in kinds and not any(i is Ellipsis for i, _ in entries):
         return None
     ints = sum(k == "i" for _, k in entries)
-    numpy_place = _place(entries, ndim)
-    torch_place = _place([e for e in entries if e[1] != "i"], ndim - ints)
+    numpy_place = _place(entries, ndim, False)
+    torch_place = _place([e for e in entries if e[1] != "i"], ndim - ints, True)
     return None if numpy_place == torch_place else (numpy_place, torch_place)
 
 

@@ -15,7 +15,12 @@ CASES = [
     (S, [0, 1], 0, [1, 2]), (0, S, [[0], [1]]), (0, S, np.array([True, False, True, True])),
     (1, S, S, np.array([2])), (1, S, np.array([[True, False, True, False, True]] * 4)),
     (-1, None, [2, 0], Ellipsis), (0, 2, S, [4, 1, 1]),
+    (0, S, [[True, False, True, True, False]] * 4),  # (a mask as nested lists uses its two axes)
 ]
+
+
+def _mask_axes(i):
+    return np.ndim(i) if np.asarray(i).dtype == bool else 1
 
 
 def _torch_rule(index):
@@ -24,7 +29,7 @@ def _torch_rule(index):
                   (Ellipsis if i is Ellipsis else S) for i in index if i is not None)
     # (a boolean mask uses as many axes as it has: as many slices in the first step)
     first = tuple(x for i, f in zip([i for i in index if i is not None], first)
-                  for x in ((f,) * (np.ndim(i) if getattr(i, "dtype", None) == bool else 1)))
+                  for x in ((f,) * (_mask_axes(i) if isinstance(i, (list, np.ndarray)) else 1)))
     rest = tuple(i for i in index if not isinstance(i, (int, np.integer)))
     return first, rest
 
@@ -52,6 +57,23 @@ def test_integers_with_arrays_take_pytorchs_order(index):
     # under tensorgrad.func (torch.func's API) too
     gf = tgf.grad(lambda y: (y[index] * tg.tensor(w)).sum())(tg.tensor(A))
     np.testing.assert_allclose(np.asarray(gf), g, rtol=1e-15)
+
+
+def test_an_ellipsis_of_no_axes_between_arrays():
+    # NumPy: it keeps the arrays apart, so their axis goes first; PyTorch: it separates nothing
+    a = A[0]  # (3, 4, 5)
+    for index, torch_like in (((S, [0, 2], Ellipsis, [1, 2]), a[:, [0, 2], [1, 2]]),
+                              ((S, 0, Ellipsis, [1, 2]), a[:, 0][:, [1, 2]])):
+        np.testing.assert_array_equal(np.asarray(tg.tensor(a)[index].detach()), torch_like)
+        assert np.asarray(tg.tensor(a)[index].detach()).shape == (3, 2)
+        np.testing.assert_array_equal(tg.numpy.asarray(a)[index], a[index])
+        w = np.random.default_rng(2).normal(size=a[index].shape)
+        want = np.zeros_like(a)
+        np.add.at(want, index, w)
+        np.testing.assert_allclose(tg.grad(lambda x: tg.sum(x[index] * w))(a), want, rtol=1e-15)
+    assert a[S, [0, 2], Ellipsis, [1, 2]].shape == (2, 3)
+    f = lambda x: x[:, [0, 1], ..., [1, 2]]  # noqa: E731
+    assert tg.vmap(f)(A).shape == (2, 2, 3) and tg.jit(f)(a).shape == (2, 3)
 
 
 def test_numpy_style_values_keep_numpys_order():
