@@ -224,7 +224,14 @@ def _rp_steps(x, exponent_bits: int, mantissa_bits: int):
         e = _ops.where(_ops.less_equal(_ops.exp2(e + 1), a), e + 1, e)
         e = _ops.maximum(e, 2.0 - 2 ** (src_e - 1))       # the source's subnormals: a fixed step
         q = _ops.exp2(e - mantissa_bits)
-        out = _ops.where(finite, _ops.round(xf / q) * q, xf)
+        n = _ops.round(xf / q)  # (to nearest even: the last mantissa bit kept is n's last bit)
+        if mantissa_bits == 0:
+            # no mantissa bit kept: the last bit is the exponent's, so a tie (1.5·2ᵉ) goes to the
+            # even biased exponent, up when e is even (every IEEE bias is odd), as XLA
+            tie = _ops.equal(_ops.abs(xf / q), 1.5)
+            up = _ops.equal(_ops.remainder(e, 2.0), 0.0)
+            n = _ops.where(tie, _ops.where(up, 2.0, 1.0) * _ops.sign(xf), n)
+        out = _ops.where(finite, n * q, xf)
     if exponent_bits < src_e:
         bias = 2 ** (exponent_bits - 1) - 1
         big = _ops.greater_equal(_ops.abs(out), 2.0 ** (bias + 1))

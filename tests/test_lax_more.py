@@ -183,6 +183,7 @@ def test_structure_under_vmap_and_jit_with_traced_indices():
 def test_reduce_precision_rounds_bit_for_bit_as_xla():
     vals = np.concatenate([RNG.standard_normal(120) * 10.0 ** RNG.integers(-12, 12, 120),
                            [0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, 1.125, 1.375, 2.5, -3.5,
+                            1.5, 3.0, -6.0, 12.0, 0.75, 0.375,  # (ties with no mantissa bit kept)
                             65504.0, 65520.0, 6.1e-5, 6.0e-5, 5.96e-8, 1e-310, -5e-324,
                             1.7976931348623157e308, 3.4028235e38, 1.17549435e-38, 1e-45]])
     formats = [(5, 10), (8, 7), (8, 23), (11, 52), (2, 1), (3, 0), (4, 3), (11, 10), (6, 30),
