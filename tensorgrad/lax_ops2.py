@@ -449,31 +449,24 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions:
     window. Of tied maxima (minima) in a window, the first in the window's row-major order
     takes the whole derivative, as in JAX (whose max pooling selects that entry); ``tg.max``
     over an axis shares it among the ties instead.
+
+    JAX's variadic form: a tuple (or list) of operands of one shape and a tuple of initial
+    values, ``computation`` taking two such tuples and returning one (an argmax as the pairs
+    (value, index), say), folded over each window's taps; a tuple of results.
     """
+    if isinstance(operand, (tuple, list)):
+        return _reduce_windows(operand, init_value, computation, window_dimensions, window_strides,
+                               padding, base_dilation, window_dilation)
     kind = _monoid(computation)
     known = kind in ("add", "max", "min", "mul")  # (else any computation, folded over the taps)
     if not known and not callable(computation):
         raise TypeError(f"lax.reduce_window: computation must be callable, got {computation!r}")
-    shape, dt = _shape(operand), _dtype(operand)
-    nd = len(shape)
-    window = tuple(int(w) for w in window_dimensions)
-    strides = (1,) * nd if window_strides is None else tuple(int(s) for s in window_strides)
-    bdil = (1,) * nd if base_dilation is None else tuple(int(v) for v in base_dilation)
-    wdil = (1,) * nd if window_dilation is None else tuple(int(v) for v in window_dilation)
-    if builtins.any(len(v) != nd for v in (window, strides, bdil, wdil)) or builtins.any(
-            v < 1 for v in window + strides + bdil + wdil):
-        raise TypeError(f"lax.reduce_window: window {window}, strides {strides}, base_dilation {bdil} "
-                         f"and window_dilation {wdil} need one positive entry per axis of shape {shape}")
-    span = tuple((w - 1) * d + 1 for w, d in zip(window, wdil))
-    pads = _window_padding(padding, shape, span, strides, "reduce_window")
+    dt = _dtype(operand)
     identity = _identity(kind, dt) if known else init_value
-    x = _lo.pad(operand, identity, [(lo, hi, b - 1) for (lo, hi), b in zip(pads, bdil)])
-    counts = [(n - w) // s + 1 if n >= w else 0 for n, w, s in zip(_shape(x), span, strides)]
+    parts, counts = _window_taps(operand, identity, window_dimensions, window_strides, padding,
+                                 base_dilation, window_dilation)
     if 0 in counts:
         return _ops.broadcast_to(_ops.astype(init_value, dt), tuple(counts))
-    parts = [_ops.getitem(x, tuple(builtins.slice(o * d, o * d + (c - 1) * s + 1, s)
-                                   for o, d, c, s in zip(offset, wdil, counts, strides)))
-             for offset in np.ndindex(*window)]
     if not known:  # folded over the taps from init_value (the padding holds it too, as XLA's)
         out = _ops.broadcast_to(_ops.astype(init_value, dt), tuple(counts))
         for part in parts:
@@ -491,6 +484,49 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions:
         return out
     combine = {"add": _ops.add, "mul": _ops.multiply, "max": _ops.maximum, "min": _ops.minimum}[kind]
     return _ops.astype(combine(out, _ops.astype(init_value, dt)), dt)
+
+
+def _window_taps(operand, pad_value, window_dimensions, window_strides, padding, base_dilation,
+                 window_dilation):
+    """(the window's taps: one strided slice of the padded operand per window offset, in the
+    window's row-major order; the number of windows along each axis)."""
+    shape = _shape(operand)
+    nd = len(shape)
+    window = tuple(int(w) for w in window_dimensions)
+    strides = (1,) * nd if window_strides is None else tuple(int(s) for s in window_strides)
+    bdil = (1,) * nd if base_dilation is None else tuple(int(v) for v in base_dilation)
+    wdil = (1,) * nd if window_dilation is None else tuple(int(v) for v in window_dilation)
+    if builtins.any(len(v) != nd for v in (window, strides, bdil, wdil)) or builtins.any(
+            v < 1 for v in window + strides + bdil + wdil):
+        raise TypeError(f"lax.reduce_window: window {window}, strides {strides}, base_dilation {bdil} "
+                         f"and window_dilation {wdil} need one positive entry per axis of shape {shape}")
+    span = tuple((w - 1) * d + 1 for w, d in zip(window, wdil))
+    pads = _window_padding(padding, shape, span, strides, "reduce_window")
+    x = _lo.pad(operand, pad_value, [(lo, hi, b - 1) for (lo, hi), b in zip(pads, bdil)])
+    counts = [(n - w) // s + 1 if n >= w else 0 for n, w, s in zip(_shape(x), span, strides)]
+    parts = [] if 0 in counts else [
+        _ops.getitem(x, tuple(builtins.slice(o * d, o * d + (c - 1) * s + 1, s)
+                              for o, d, c, s in zip(offset, wdil, counts, strides)))
+        for offset in np.ndindex(*window)]
+    return parts, counts
+
+
+def _reduce_windows(operands, inits, computation, window, strides, padding, bdil, wdil):
+    """The variadic ``reduce_window``: ``computation`` folded over the taps of all the operands
+    at once, from ``inits`` (which also fill the padding, as XLA's)."""
+    if not isinstance(inits, (tuple, list)) or len(inits) != len(operands) or not callable(computation):
+        raise TypeError(f"lax.reduce_window: {len(operands)} operands take as many initial values "
+                        f"(a tuple) and a callable computation on tuples; got {inits!r}")
+    shapes = {tuple(_shape(x)) for x in operands}
+    if len(shapes) != 1:
+        raise TypeError(f"lax.reduce_window: the operands must have one shape, got {sorted(shapes)}")
+    taps = [_window_taps(x, v, window, strides, padding, bdil, wdil) for x, v in zip(operands, inits)]
+    counts = tuple(taps[0][1])
+    taps = [t for t, _ in taps]
+    out = tuple(_ops.broadcast_to(_ops.astype(v, _dtype(x)), counts) for x, v in zip(operands, inits))
+    for k in range(len(taps[0])):
+        out = tuple(computation(out, tuple(t[k] for t in taps)))
+    return out if isinstance(operands, tuple) else list(out)
 
 
 # ---- convolution ----------------------------------------------------------------------------

@@ -467,3 +467,30 @@ def test_results_never_alias_a_numpy_input_as_jaxs_are_new_arrays():
     assert tl.reduce(np.arange(6).reshape(2, 3), 0, tl.bitwise_or, (1,)).tolist() == [3, 7]
     for f in (tl.reshape, tl.add, tl.cond):  # (each is pickled by reference, as tensorgrad.lax's)
         assert pickle.loads(pickle.dumps(f)) is f
+
+
+def test_variadic_reduce_window_folds_tuples_as_jax():
+    x, idx = np.array([1.0, 3.0, 2.0, 5.0, 4.0]), np.arange(5.0)
+    pair_sum = lambda a, b: (a[0] + b[0], a[1] + b[1])  # noqa: E731
+
+    def argmax(m):  # (value, index) pairs: the first largest entry of each window
+        def f(a, b):
+            take = b[0] > a[0]
+            return m.where(take, b[0], a[0]), m.where(take, b[1], a[1])
+        return f
+    for args in (((x, 2 * x), (0.0, 0.0), pair_sum, (2,), (1,), "VALID"),
+                 ((x, idx), (-np.inf, -1.0), argmax(jnp), (3,), (1,), "SAME")):
+        want = jl.reduce_window(*args)
+        got = tl.reduce_window(*args[:2], argmax(tg) if args[2] is not pair_sum else pair_sum, *args[3:])
+        assert isinstance(got, tuple) and len(got) == 2
+        for g, w in zip(got, want):
+            close(g, w)
+    X = np.arange(12.0).reshape(3, 4) + 1
+    prod_sum = lambda a, b: (a[0] + b[0], a[1] * b[1])  # noqa: E731
+    for g, w in zip(tl.reduce_window([X, X], (0.0, 1.0), prod_sum, (2, 2), (1, 1), "VALID"),
+                    jl.reduce_window((X, X), (0.0, 1.0), prod_sum, (2, 2), (1, 1), "VALID")):
+        close(g, w)
+    # differentiable (JAX's reverse mode refuses the variadic form): the window sums of v² twice
+    g = tg.grad(lambda v: tg.sum(tl.reduce_window((v, v * v), (0.0, 0.0), pair_sum, (2,), (2,),
+                                                   "VALID")[1]))(x)
+    close(g, np.array([2.0, 6.0, 4.0, 10.0, 0.0]))
