@@ -293,3 +293,21 @@ def test_get_with_a_mode_and_an_index_array_tg_jit_traces_matches_jax(mode, wrap
         np.testing.assert_array_equal(got, want)
         np.testing.assert_allclose(tg.jit(tg.grad(f))(a, j),
                                    jax.grad(lambda x, idx: f(x, idx, jnp))(jnp.asarray(a), j), rtol=1e-14)
+
+
+def test_values_written_nowhere_stay_on_the_trace_with_a_zero_gradient():
+    # PyTorch's: y[empty] = v[:0] leaves v.grad zeros, and a constant updated so has a graph
+    v = tg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    x = tg.tensor(np.array([1.0, -0.0, 3.0]), requires_grad=True)
+    y = x * 1
+    y[np.zeros(3, bool)] = v[:0]
+    assert np.signbit(np.asarray(y.detach())).tolist() == [False, True, False]  # (untouched)
+    y.sum().backward()
+    np.testing.assert_array_equal(np.asarray(v.grad), [0.0, 0.0])
+    v.grad = None
+    z = tg.tensor(np.zeros(3)) * 1
+    z.index_add_(0, tg.tensor(np.array([], dtype=np.int64)), v[:0])
+    z.sum().backward()
+    np.testing.assert_array_equal(np.asarray(v.grad), [0.0, 0.0])
+    g = tg.grad(lambda w: tg.sum(tg.numpy.zeros(3).at[np.array([], int)].set(w[:0])))(np.ones(2))
+    np.testing.assert_array_equal(g, [0.0, 0.0])

@@ -271,6 +271,10 @@ def _apply(ref: _Update, name: str, values, combine, kwargs, label: str | None =
             flat = getitem(flat, keep)
     n = int(np.prod(xs))
     if writes.size == 0:  # nothing indexed: the array itself (a NumPy array as a copy)
+        if name != "apply" and type(flat) is Tensor and dtype_of(concrete(flat)) == dt:
+            # values on a trace stay on it, with a zero gradient (as PyTorch's: v.grad is zeros,
+            # and a constant updated by them has a graph), the array's values untouched
+            return where(np.zeros((), np.bool_), reshape(reduce_max(flat, initial=0), ()), x)
         return x.copy() if isinstance(x, np.ndarray) else x
     if name == "add":  # one scatter-add: repeated entries accumulate, then the array's dtype
         out = x + reshape(scatter_add(flat, (writes,), (n,)), xs)
