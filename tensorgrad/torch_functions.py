@@ -30,6 +30,7 @@ from . import torch_form as _torch_form_module
 from .autograd_function import RuleArray
 from .imperative import tensor
 from .op_errors import naming
+from .ops._util import torch_axes
 from .ops.complex_ops import imag_part as _imag, make_complex as _make_complex, real_part as _real
 from .ops.norms import vector_norm as _vector_norm
 from .staging import Staged
@@ -516,14 +517,19 @@ def _moments(name: str, input, dim, unbiased, keepdim, correction):
     return _ops.var(input, axis=axis, ddof=ddof, keepdims=bool(keepdim)), mean
 
 
-def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
+def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, axis=None,
+             keepdims=None) -> tuple:
     """PyTorch's ``torch.var_mean``: (variance, mean) over ``dim`` (all axes for None), the
-    variance with PyTorch's default ``correction=1`` (divided by N − 1)."""
+    variance with PyTorch's default ``correction=1`` (divided by N − 1). ``axis`` and
+    ``keepdims`` are PyTorch's NumPy-style aliases of ``dim`` and ``keepdim``."""
+    dim, keepdim = torch_axes("var_mean", axis, keepdim if keepdims is None else keepdims, dim, None)
     return _moments("var_mean", input, dim, unbiased, keepdim, correction)
 
 
-def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
+def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, axis=None,
+             keepdims=None) -> tuple:
     """PyTorch's ``torch.std_mean``: (standard deviation, mean), as :func:`var_mean`."""
+    dim, keepdim = torch_axes("std_mean", axis, keepdim if keepdims is None else keepdims, dim, None)
     var, mean = _moments("std_mean", input, dim, unbiased, keepdim, correction)
     return _ops.sqrt(var), mean
 

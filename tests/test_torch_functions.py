@@ -537,3 +537,14 @@ def test_pytorchs_integer_linspace_truncates_toward_zero():
     np.testing.assert_array_equal(got, np.trunc(np.linspace(5, -5, 20)).astype(np.int32))
     np.testing.assert_array_equal(tg.linspace(5, -5, 20, dtype=np.int32), np.linspace(5, -5, 20, dtype=np.int32))
     np.testing.assert_array_equal(np.asarray(tg.logspace(0, 2, steps=5, dtype=np.int64)), [1, 3, 10, 31, 100])
+
+
+def test_var_mean_and_std_mean_take_pytorchs_numpy_style_aliases():
+    a = np.arange(12.0).reshape(3, 4)
+    s, m = tg.std_mean(tg.tensor(a), axis=1)
+    np.testing.assert_allclose(np.asarray(s), a.std(axis=1, ddof=1), rtol=1e-15)
+    np.testing.assert_allclose(np.asarray(m), a.mean(axis=1), rtol=1e-15)
+    v, m = tg.var_mean(tg.tensor(a), 0, keepdims=True)
+    assert np.asarray(v).shape == (1, 4) and np.asarray(m).shape == (1, 4)
+    with pytest.raises(TypeError, match="not both"):
+        tg.std_mean(tg.tensor(a), 1, axis=1)
