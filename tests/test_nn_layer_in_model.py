@@ -294,9 +294,8 @@ def test_embedding_from_pretrained():
         def forward(self, i):
             return self.fc(self.emb(i))
     m = M()
-    m.requires_grad_()                                       # the table stays frozen
+    opt = tg.optim.SGD(m.parameters(), lr=0.1)               # the table stays frozen
     assert [p.requires_grad for p in m.parameters()] == [False, True, True]
-    opt = tg.optim.SGD(m.parameters(), lr=0.1)
     tg.sum(m(np.array([0, 2]))).backward()
     opt.step()
     np.testing.assert_array_equal(tg.stop_gradient(m.params["emb"]["weight"]), table)
@@ -349,20 +348,25 @@ def test_a_container_that_gains_or_loses_its_only_layers_with_parameters():
     assert list(m.state_dict()) == ["fc.W", "fc.b"] and m(X).shape == (5, 4)
 
 
-def test_a_model_keeps_a_layer_frozen_on_its_own_when_it_is_made_to_require_grad():
+def test_a_layer_frozen_on_its_own_stays_frozen_until_the_model_is_made_to_require_grad():
     net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
-    net[0].requires_grad_(False)                      # PyTorch's order: freeze, then train
-    net.requires_grad_()
-    assert [p.requires_grad for p in net.parameters()] == [False, False, True, True]
+    net[0].requires_grad_(False)                      # freeze the body, train the head
     frozen = np.array(tg.stop_gradient(net.parameters()[0]))
-    opt = tg.optim.SGD(net.parameters(), lr=0.1)
+    opt = tg.optim.SGD(net.parameters(), lr=0.1)      # (its conversion keeps the freeze)
+    assert [p.requires_grad for p in net.parameters()] == [False, False, True, True]
     tg.sum(net(tg.tensor(X))).backward()
     opt.step()
     np.testing.assert_array_equal(tg.stop_gradient(net.parameters()[0]), frozen)
-    net[0].requires_grad_()                           # the layer's own call unfreezes it
+    net.requires_grad_()                              # then unfreeze all, as PyTorch's
     assert all(p.requires_grad for p in net.parameters())
+    opt.zero_grad()
+    tg.sum(net(tg.tensor(X))).backward()
+    opt.step()
+    assert not np.array_equal(tg.stop_gradient(net.parameters()[0]), frozen)
     net.requires_grad_(False)
     assert not any(p.requires_grad for p in net.parameters())
+    net[0].requires_grad_()                           # a layer's own call: that layer only
+    assert [p.requires_grad for p in net.parameters()] == [True, True, False, False]
 
 
 def test_module_list_concatenation():

@@ -438,24 +438,24 @@ class Module(StateDictMixin, DtypeMixin, TrackingMixin):
     def requires_grad_(self, requires_grad: bool = True) -> "Module":
         """PyTorch's: every parameter becomes an imperative tensor that requires grad (of a
         copy of its array), so ``loss.backward()`` fills its ``.grad`` and an optimizer made
-        PyTorch's way (``tg.optim.SGD(model.parameters(), lr=0.1)``, which makes this call
-        itself when given the arrays) updates it; ``False`` stops them requiring grad.
+        PyTorch's way (``tg.optim.SGD(model.parameters(), lr=0.1)``, which converts the arrays
+        itself when given them) updates it; ``False`` stops them requiring grad.
         Returns ``self``.
 
-        The model's first call on a tensor makes this call too (see module_tracking). A layer inside the model that
-        was frozen on its own (its ``requires_grad_(False)``, or
-        ``Embedding.from_pretrained(freeze=True)``) stays frozen when the model's
-        ``requires_grad_()`` runs: its parameters become tensors that do not require grad,
-        which an optimizer skips. Call the layer's own ``requires_grad_()`` to unfreeze it."""
+        Every parameter of the model follows, as PyTorch's: ``model.requires_grad_()`` also
+        unfreezes a layer inside that was frozen on its own (its ``requires_grad_(False)``,
+        ``Embedding.from_pretrained(freeze=True)``; fine-tuning's "freeze the body, later
+        unfreeze all"). The conversions made without this call (the model's first call on a
+        tensor, an optimizer made on its arrays: see module_tracking) keep such layers frozen."""
         leaves, td = tree_flatten(self._have())
+        if requires_grad:
+            for m in self.modules():  # (their own freezes are undone, as PyTorch's flags would be)
+                m.__dict__.pop("_frozen", None)
         self.__dict__["_frozen"] = not requires_grad
         frozen_changed()
-        frozen = self._frozen_leaf_ids(include_self=False) if requires_grad else set()
         out = []
         for v in leaves:
-            if id(v) in frozen:
-                v = v if isinstance(v, Tensor) else tensor(v)
-            elif isinstance(v, Tensor):
+            if isinstance(v, Tensor):
                 v.requires_grad_(requires_grad)
             elif requires_grad:
                 v = tensor(v, requires_grad=True)
