@@ -141,6 +141,9 @@ def test_a_state_dict_without_batch_counts_loads_as_pytorchs_older_format():
     assert other.load_state_dict(sd) == ([], [])
     assert other[1].num_batches_tracked == 0
     np.testing.assert_array_equal(other[1].running_mean, net[1].running_mean)
+    # a layer that has counted keeps its own count, as PyTorch's (it was reset to 0)
+    net(np.ones((5, 3)))
+    assert net.load_state_dict(sd) == ([], []) and net[1].num_batches_tracked == 2
 
 
 def test_pytorchs_prefix_dedup_and_parameters_without_their_module():

@@ -83,8 +83,9 @@ class StateDictMixin:
         slots = self._buffer_slots(persistent=True)
         expected = names + list(slots)
         given, known = set(state_dict.keys()), set(expected)
-        # a state dict from before BatchNorm counted its batches (PyTorch's older format)
-        # loads without that count, as PyTorch's does: it starts again at 0
+        # a state dict from before BatchNorm counted its batches (PyTorch's older format, or a
+        # dict without its version note) loads without that count, as PyTorch's does: the layer
+        # keeps its own count
         recount = [n for n in slots if n not in given and n.rpartition(".")[2] == "num_batches_tracked"]
         missing = [n for n in expected if n not in given and n not in recount]
         unexpected = [n for n in state_dict.keys() if n not in known]
@@ -139,6 +140,4 @@ class StateDictMixin:
                 write_data(getattr(m, attr), value(n, getattr(m, attr)))  # value in place, as
             elif n in given:  # PyTorch copies into it: register_buffer's tensors stay tensors)
                 setattr(m, attr, value(n, getattr(m, attr)))
-            elif n in recount:
-                setattr(m, attr, np.zeros((), np.int64))
         return IncompatibleKeys(missing, unexpected)
