@@ -295,6 +295,10 @@ class ParamArray(GradArray):
         in this array's place."""
         return _hooks.PARAM_FLAG[2](self)
 
+    @grad.setter
+    def grad(self, value) -> None:  # (PyTorch's p.grad = None: the tensor in its place)
+        _hooks.PARAM_FLAG[5](self, value)
+
     @property
     def requires_grad(self) -> bool:
         return _hooks.PARAM_FLAG[0](self)

@@ -44,7 +44,7 @@ _DATA_TYPE: list = [np.ndarray]
 #: ParamArray), and the functions that read and set its ``requires_grad`` (set by
 #: tensorgrad.nn.param_owners, which knows the Modules)
 _PARAM_TYPE: list = [np.ndarray]
-PARAM_FLAG: list = [None] * 5  # (read, set, its grad, check a write, check a computation)
+PARAM_FLAG: list = [None] * 6  # (read, set, its grad, check a write, check a computation, set its grad)
 
 
 class TorchValueError(ValueError, RuntimeError):

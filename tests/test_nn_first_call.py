@@ -134,3 +134,18 @@ def test_an_explicit_choice_is_kept():
     assert net.fc1.W.grad is None and net.fc2.W.grad is not None
     with pytest.raises(RuntimeError, match="has no graph"):  # the message names the ways in
         frozen(tg.tensor(np.ones((1, 3)))).sum().backward()
+
+
+def test_grad_of_a_parameter_listed_before_the_first_call_can_be_set_to_none():
+    # PyTorch's manual zeroing, for p in params: p.grad = None, on a list kept from before
+    m = tg.nn.Linear(3, 2)
+    ps = list(m.parameters())
+    for p in ps:
+        p.grad = None  # (no gradient yet: a no-op)
+    with pytest.raises(RuntimeError, match="only p.grad = None"):
+        ps[0].grad = np.zeros((3, 2))
+    m(tg.tensor(np.ones((1, 3)))).sum().backward()
+    assert all(p.grad is not None for p in ps)
+    for p in ps:
+        p.grad = None
+    assert all(p.grad is None for p in m.parameters())

@@ -256,6 +256,19 @@ def _grad(view):
     return None if t is None else t.grad
 
 
+def _set_grad(view, value) -> None:
+    """``p.grad = value`` on a ``ParamArray``: the gradient of the tensor in its place
+    (PyTorch's ``p.grad = None`` between steps); before there is one, only None (a no-op)."""
+    t = _replaced(view.base) if view.whole else None
+    if t is not None:
+        t.grad = value
+    elif value is not None:
+        raise RuntimeError("p.grad = ...: this parameter is still a NumPy array, with no gradient "
+                           "to set (a Module's parameters become tensors at its first call on a "
+                           "tensor, when an optimizer is made on them, or at "
+                           "model.requires_grad_()); only p.grad = None is accepted here")
+
+
 def _check_current(view, what: str) -> None:
     """Refuse a write to a parameter array a tensor replaced: the Module no longer reads it."""
     if _replaced(view.base) is not None:
@@ -277,4 +290,4 @@ def _check_reads(values) -> None:
                 _check_current(x, "a computation")
 
 
-PARAM_FLAG[:] = [_requires_grad, _set_requires_grad, _grad, _check_current, _check_reads]
+PARAM_FLAG[:] = [_requires_grad, _set_requires_grad, _grad, _check_current, _check_reads, _set_grad]
