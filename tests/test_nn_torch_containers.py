@@ -203,3 +203,17 @@ def test_module_dict_entries_are_attributes_as_pytorchs():
     np.testing.assert_array_equal(md.wte(idx), md["wte"].params["weight"][idx])
     with pytest.raises(AttributeError, match="'ModuleDict' object has no attribute 'lm_head'"):
         md.lm_head
+
+
+def test_a_modules_extra_repr_comes_before_its_children_as_pytorchs():
+    class Scale(tg.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = tg.nn.Linear(2, 2)
+
+        def extra_repr(self):
+            return "k=3\nmode=fast"
+
+        def forward(self, x):
+            return self.lin(x) * 3
+    assert repr(Scale()) == "Scale(\n  k=3\n  mode=fast\n  (lin): Linear(2, 2, bias=True)\n)"

@@ -95,10 +95,11 @@ def check_unshared(root: "Module", who: str) -> None:
         first.setdefault(id(m), name)
 
 
-def children_repr(head: str, pairs) -> str:
-    """PyTorch's layout: ``head(`` then one ``(name): repr`` line per child, indented
-    (a child's own lines one level deeper), then ``)``."""
-    body = "".join(f"\n  ({n}): " + repr(c).replace("\n", "\n  ") for n, c in pairs)
+def children_repr(head: str, pairs, extra: str = "") -> str:
+    """PyTorch's layout: ``head(`` then the ``extra_repr`` lines and one ``(name): repr`` line
+    per child, indented (a child's own lines one level deeper), then ``)``."""
+    body = "".join(f"\n  {line}" for line in extra.split("\n") if extra)
+    body += "".join(f"\n  ({n}): " + repr(c).replace("\n", "\n  ") for n, c in pairs)
     return f"{head}({body}\n)"
 
 
@@ -689,7 +690,7 @@ class Module(StateDictMixin, DtypeMixin, TrackingMixin):
         kids = self.named_children() if type(self).init_params is Module.init_params else []
         if not kids:
             return f"{type(self).__name__}({self.extra_repr()})"
-        return children_repr(type(self).__name__, kids)
+        return children_repr(type(self).__name__, kids, self.extra_repr())
 
     def extra_repr(self) -> str:
         return ""
