@@ -93,3 +93,13 @@ def test_cross_entropy_with_float_class_ids_says_to_give_integers():
         tg.nn.functional.cross_entropy(np.zeros((2, 3)), np.array([0.0, 1.5]))
     with pytest.raises(ValueError, match=r"probability target shape \(2, 4\)"):
         tg.nn.functional.cross_entropy(np.zeros((2, 3)), np.zeros((2, 4)))
+
+
+def test_logaddexp_slopes_keep_their_digits_at_large_inputs():
+    # base^(a − out) lost digits as |out| grew (0.4999997606 at 1e10, 1 at 1e17): σ(a − b) keeps them
+    for v in (1e8, 1e10, 1e17, -1e300):
+        assert tg.grad(lambda x: tg.logaddexp(x, v))(v) == 0.5
+        assert tg.grad(lambda x: tg.logaddexp2(x, v))(v) == 0.5
+        assert tg.jit(tg.grad(lambda x: tg.logaddexp(x, v)))(v) == 0.5
+    np.testing.assert_allclose(tg.grad(lambda x: tg.logaddexp(x, 1e10 + 3.0))(1e10),
+                               1 / (1 + np.exp(3.0)), rtol=1e-15)

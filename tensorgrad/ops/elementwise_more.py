@@ -31,7 +31,8 @@ from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of, may_any
 from .complex_ops import conj_part, imag_part, real_part
 from .shape import reshape as _reshape
-from .elementwise import _mask, _slope, _steep, _times_steep, cos, exp, log, sqrt, where
+from .activations import sigmoid
+from .elementwise import _mask, _slope, _steep, _times_steep, cos, log, sqrt, where
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -156,34 +157,36 @@ log10 = _unary("log10", np.log10, lambda out, x: 1 / (x * _LN10), "diag(1/(x ln 
 exp2 = _unary("exp2", np.exp2, lambda out, x: out * _LN2, "diag(2ˣ ln 2)", "2ˣ")
 
 
-def _share(base_exp):
-    """a's share of logaddexp(a, b): base^(a − out); on an infinite out, the shares of a tie
-    (a NaN out, from a NaN input, gives the NaN of base^(a − out), as JAX)."""
+def _share(scale: float):
+    """a's share of logaddexp(a, b), base^(a − out) = σ(scale·(a − b)) (scale = ln base): the
+    sigmoid form keeps its digits where base^(a − out) loses them as |out| grows (0.49999976
+    for a = b = 1e10, 1 for 1e17); on an infinite out, the shares of a tie (a NaN input gives
+    NaN, as JAX)."""
     def d(out, a, b):
         ov = concrete(out)
         inf = np.isinf(ov)
         if not may_any(inf):  # (staged under tg.jit: the general path, right for any value)
-            return base_exp(a - out)
+            return sigmoid((a - b) * scale) if scale != 1 else sigmoid(a - b)
         av, bv = concrete(a), concrete(b)
         tie = _mask(np.greater(av, bv), out) + 0.5 * _mask(np.equal(av, bv), out)
-        return where(inf, tie, base_exp(where(inf, 0, a) - where(inf, 0, out)))
+        return where(inf, tie, sigmoid((where(inf, 0, a) - where(inf, 0, b)) * scale))
     return d
 
 
-def _shares(base_exp) -> dict:
+def _shares(scale: float) -> dict:
     """The derivatives of logaddexp-like ops: each input's share, base^(input − out)."""
-    share = _share(base_exp)
+    share = _share(scale)
     return {"x": lambda out, x, y: share(out, x, y), "y": lambda out, x, y: share(out, y, x)}
 
 
 logaddexp = elementwise(
-    "logaddexp", np.logaddexp, d=_shares(exp),
+    "logaddexp", np.logaddexp, d=_shares(1.0),
     jax="jax.numpy.logaddexp", symbol="diag(eˣ⁻ᵒᵘᵗ), diag(eʸ⁻ᵒᵘᵗ)", examples=_BINARY,
     doc="log(eˣ + eʸ), without overflow (both −inf: each input gets ½)")
 
 
 logaddexp2 = elementwise(
-    "logaddexp2", np.logaddexp2, d=_shares(exp2),
+    "logaddexp2", np.logaddexp2, d=_shares(_LN2),
     jax="jax.numpy.logaddexp2", symbol="diag(2ˣ⁻ᵒᵘᵗ), diag(2ʸ⁻ᵒᵘᵗ)", examples=_BINARY,
     doc="log₂(2ˣ + 2ʸ), without overflow (both −inf: each input gets ½)")
 
