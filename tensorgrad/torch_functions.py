@@ -521,7 +521,10 @@ def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
              keepdims=None) -> tuple:
     """PyTorch's ``torch.var_mean``: (variance, mean) over ``dim`` (all axes for None), the
     variance with PyTorch's default ``correction=1`` (divided by N − 1). ``axis`` and
-    ``keepdims`` are PyTorch's NumPy-style aliases of ``dim`` and ``keepdim``."""
+    ``keepdims`` are PyTorch's NumPy-style aliases of ``dim`` and ``keepdim``; a bool in
+    ``dim``'s place is PyTorch's other form, ``var_mean(input, unbiased)``."""
+    if isinstance(dim, (bool, np.bool_)):
+        dim, unbiased = None, bool(dim)
     dim, keepdim = torch_axes("var_mean", axis, keepdim if keepdims is None else keepdims, dim, None)
     return _moments("var_mean", input, dim, unbiased, keepdim, correction)
 
@@ -529,6 +532,8 @@ def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
 def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, axis=None,
              keepdims=None) -> tuple:
     """PyTorch's ``torch.std_mean``: (standard deviation, mean), as :func:`var_mean`."""
+    if isinstance(dim, (bool, np.bool_)):
+        dim, unbiased = None, bool(dim)
     dim, keepdim = torch_axes("std_mean", axis, keepdim if keepdims is None else keepdims, dim, None)
     var, mean = _moments("std_mean", input, dim, unbiased, keepdim, correction)
     return _ops.sqrt(var), mean

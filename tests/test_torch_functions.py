@@ -548,3 +548,6 @@ def test_var_mean_and_std_mean_take_pytorchs_numpy_style_aliases():
     assert np.asarray(v).shape == (1, 4) and np.asarray(m).shape == (1, 4)
     with pytest.raises(TypeError, match="not both"):
         tg.std_mean(tg.tensor(a), 1, axis=1)
+    # PyTorch's other form: var_mean(input, unbiased)
+    np.testing.assert_allclose(np.asarray(tg.var_mean(tg.tensor(a), False)[0]), a.var(), rtol=1e-15)
+    np.testing.assert_allclose(np.asarray(tg.std_mean(tg.tensor(a), True)[0]), a.std(ddof=1), rtol=1e-15)
