@@ -446,3 +446,12 @@ def test_torch_linalg_keywords_left_dim_dim1_dim2():
     np.testing.assert_array_equal(tg.linalg.diagonal(A, offset=1, dim1=0, dim2=2), np.diagonal(A, 1, 0, 2))
     with pytest.raises(TypeError, match="linalg.cross: give axis or dim"):
         tg.linalg.cross(a, b, axis=0, dim=1)
+
+
+def test_vector_and_matrix_norms_take_dim_and_keepdim_positionally_as_pytorch():
+    a = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_allclose(tg.linalg.vector_norm(a, 1, (0, 1), True), np.abs(a).sum((0, 1), keepdims=True),
+                               rtol=1e-15)
+    np.testing.assert_allclose(tg.linalg.matrix_norm(a, "fro", (0, 1), False),
+                               np.sqrt((a * a).sum((0, 1))), rtol=1e-15)
+    assert tg.linalg.matrix_norm(a, "nuc", (0, 2), True).shape == (1, 3, 1)

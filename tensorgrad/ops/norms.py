@@ -180,21 +180,22 @@ def norm(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = False, *, d
     raise ValueError(f"norm: axis must name 1 or 2 axes, got {axis!r}")
 
 
-def vector_norm(x: ArrayLike, /, ord=2, *, axis: Axis = None, keepdims: bool = False,
-                dim: Axis = None, keepdim: bool | None = None) -> Array:
+def vector_norm(x: ArrayLike, /, ord=2, dim: Axis = None, keepdim: bool | None = None, *,
+                axis: Axis = None, keepdims: bool = False) -> Array:
     """A vector norm over ``axis`` (all entries when None, as one vector), as
-    ``numpy.linalg.vector_norm``; also PyTorch's form, ``vector_norm(x, ord, dim=...,
-    keepdim=...)``."""
+    ``numpy.linalg.vector_norm``; also PyTorch's form, ``vector_norm(x, ord, dim, keepdim)``
+    (``dim`` and ``keepdim`` also positionally, in PyTorch's order)."""
     axis, keepdims = torch_axes("vector_norm", axis, keepdims, dim, keepdim)
     x = _modulus(_float(x))
     axes = negative_axes(axis, len(shape_of(concrete(x))), "vector_norm")
     return _vector_norm(x, ord, axes, keepdims, "vector_norm")
 
 
-def matrix_norm(x: ArrayLike, /, ord="fro", *, keepdims: bool = False, dim: Axis = None,
-                keepdim: bool | None = None) -> Array:
+def matrix_norm(x: ArrayLike, /, ord="fro", dim: Axis = None, keepdim: bool | None = None, *,
+                keepdims: bool = False) -> Array:
     """A matrix norm of the last two axes, as ``numpy.linalg.matrix_norm``; also PyTorch's
-    form, ``matrix_norm(A, ord, dim=(r, c), keepdim=...)`` (the norm over axes r and c)."""
+    form, ``matrix_norm(A, ord, dim=(r, c), keepdim=...)`` (the norm over axes r and c; ``dim``
+    and ``keepdim`` may come positionally, in PyTorch's order)."""
     _, keepdims = torch_axes("matrix_norm", None, keepdims, None, keepdim)
     if dim is not None:
         if len(tuple(dim)) != 2:
