@@ -41,8 +41,8 @@ def type_(self, dtype=None, non_blocking=False, **kwargs):
     return tgo.astype(self, np.dtype(dtype))
 
 
-method("byte")(lambda self: tgo.astype(self, np.uint8))
-method("char")(lambda self: tgo.astype(self, np.int8))
+method("byte")(lambda self, memory_format=None: tgo.astype(self, np.uint8))
+method("char")(lambda self, memory_format=None: tgo.astype(self, np.int8))
 method("positive")(lambda self: self)
 method("bitwise_not")(lambda self: tgo.bitwise_not(self))
 method("argwhere")(lambda self: tgo.astype(tgo.argwhere(self), np.int64))

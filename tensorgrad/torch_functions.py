@@ -360,8 +360,9 @@ def masked_fill(input, mask, value):
     return _method("masked_fill", input, (mask, value), {})
 
 
-def clone(input):
-    """PyTorch's ``torch.clone(input)``: a copy (recorded for a tensor, as ``input.clone()``)."""
+def clone(input, *, memory_format=None):
+    """PyTorch's ``torch.clone(input)``: a copy (recorded for a tensor, as ``input.clone()``;
+    ``memory_format`` is accepted and changes nothing: arrays are C-ordered)."""
     return _method("clone", input, (), {})
 
 
