@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor import Tensor, concrete, shape_of
+from . import ops as tgo
+from .tensor import Tensor, concrete, shape_of, torch_style
+from .tensor_torch import _first_axis, to_0d
 
 __all__ = ["install"]
 
@@ -21,6 +23,25 @@ def _forwarding(fn, name: str):
         return fn(self, *args, **kwargs)
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"PyTorch's ``Tensor.{name}``: ``tg.{name}(self, ...)``."
+    return method
+
+
+#: PyTorch's methods taking ``dim`` first and more tensors, which on a 0-d tensor see one axis
+#: of length 1, as PyTorch's do (``s.scatter_reduce(0, i, v, "sum")`` with 0-d i and v)
+ONE_AXIS = ("scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy", "index_fill",
+            "index_reduce", "gather")
+
+
+def _one_axis(fn, name: str):
+    def method(self, *args, **kwargs):
+        if self.ndim == 0 and args and _first_axis(args[0]) and torch_style(self):
+            def lift(v):
+                return tgo.reshape(v, (1,)) if isinstance(v, Tensor) and v.ndim == 0 else v
+            return to_0d(fn(tgo.reshape(self, (1,)), args[0], *map(lift, args[1:]),
+                            **{k: lift(v) for k, v in kwargs.items()}))
+        return fn(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = fn.__doc__
     return method
 
 
@@ -39,6 +60,9 @@ def install(namespace: dict) -> None:
     for name in FORWARDED:
         if not hasattr(Tensor, name):
             setattr(Tensor, name, _forwarding(namespace[name], name))
+    for name in ONE_AXIS:
+        if hasattr(Tensor, name):
+            setattr(Tensor, name, _one_axis(getattr(Tensor, name), name))
     Tensor.is_nonzero = _is_nonzero
     Tensor.is_same_size = lambda self, other: tuple(shape_of(concrete(self))) == tuple(
         shape_of(concrete(other)))

@@ -538,3 +538,15 @@ def test_pytorchs_methods_that_are_top_level_functions_on_the_tensor():
     with pytest.raises(RuntimeError, match="exactly one"):
         t.is_nonzero()
     assert t.is_signed() and not tg.tensor(np.array([1], np.uint8)).is_signed()
+
+
+def test_scatter_and_index_methods_of_a_0d_tensor_see_one_axis_as_pytorchs():
+    x = tg.tensor(np.float64(1.5), requires_grad=True)
+    v = tg.tensor(np.float64(2.0), requires_grad=True)
+    i0, i1 = tg.tensor(np.int64(0)), tg.tensor(np.array([0]))
+    for got, want in ((x.scatter_reduce(0, i0, v, "sum"), 3.5), (x.index_add(0, i1, v), 3.5),
+                      (x.scatter(0, i0, v), 2.0), (x.index_fill(0, i1, 3.0), 3.0),
+                      (x.index_copy(0, i1, v), 2.0), (x.gather(0, i0), 1.5)):
+        assert np.shape(np.asarray(got.detach())) == () and float(np.asarray(got.detach())) == want
+    x.scatter_reduce(0, i0, v, "sum").backward()
+    assert float(np.asarray(x.grad)) == 1.0 and float(np.asarray(v.grad)) == 1.0
