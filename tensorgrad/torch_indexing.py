@@ -24,9 +24,12 @@ __all__ = ["torch_block"]
 
 
 def _kind(i) -> str:
-    """'i' an integer, 'a' an advanced index (an array, list or tensor), 'b' a basic one."""
-    if i is None or i is Ellipsis or type(i) is slice or isinstance(i, (bool, np.bool_)):
+    """'i' an integer, 'a' an advanced index (an array, list or tensor; a scalar bool too, a 0-d
+    mask, in NumPy and PyTorch alike), 'b' a basic one."""
+    if i is None or i is Ellipsis or type(i) is slice:
         return "b"
+    if isinstance(i, (bool, np.bool_)):
+        return "a"
     if isinstance(i, (int, np.integer)):
         return "i"
     if isinstance(i, (list, tuple)):
@@ -43,9 +46,10 @@ def _used(i, k: str) -> int:
     if k == "b":
         return 1 if type(i) is slice else 0
     if k == "a":
-        v = np.asarray(i) if isinstance(i, (list, tuple)) else concrete(i) if type(i) is Tensor else i
+        v = np.asarray(i) if isinstance(i, (list, tuple, bool, np.bool_)) \
+            else concrete(i) if type(i) is Tensor else i
         if v.dtype.kind == "b":  # a mask (also as nested lists) uses as many axes as it has
-            return max(np.ndim(v), 1)
+            return np.ndim(v)  # (a scalar bool none: it adds one, as None does)
     return 1
 
 

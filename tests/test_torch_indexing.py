@@ -84,3 +84,13 @@ def test_numpy_style_values_keep_numpys_order():
     want = np.zeros_like(A)
     np.add.at(want, index, w)
     np.testing.assert_allclose(g, want, rtol=1e-15)
+
+
+def test_a_scalar_bool_is_an_advanced_index_of_no_axis():
+    # NumPy and PyTorch read True as a 0-d mask (an advanced index adding an axis of length 1)
+    a = A[0]  # (3, 4, 5)
+    np.testing.assert_array_equal(np.asarray(tg.tensor(a)[True, 0, :, [2, 0, 1]].detach()),
+                                  a[True, 0, :, [2, 0, 1]])
+    np.testing.assert_array_equal(np.asarray(tg.tensor(a)[0, :, tg.tensor(True), [2, 0, 1]].detach()),
+                                  a[0][:, [2, 0, 1]])
+    assert tg.tensor(a)[True].shape == (1, 3, 4, 5)
