@@ -301,9 +301,9 @@ def _layout(tree):
 def _compare_trees(what, got, want, title, names, rtol, atol, got_label, want_label) -> Comparison:
     gl, gtd = tree_flatten(got)
     wl, wtd = tree_flatten(want)
-    rtol, atol, floor = tolerances(list(gl) + list(wl), rtol, atol)
+    rtol, atol, floor, ulps = tolerances(list(gl) + list(wl), rtol, atol)
     cmp = Comparison(title, rtol=rtol, atol=atol, got=got_label, want=want_label, entrywise=True,
-                     floor=floor)
+                     floor=floor, ulps=ulps)
     if len(gl) != len(wl):
         raise ValueError(f"{title}: the hand-derived result has {len(gl)} arrays ({gtd}) but "
                          f"tensorgrad's has {len(wl)} ({wtd}); return the same pytree structure")

@@ -68,23 +68,26 @@ def _entrywise_ok(got, want, rtol: float, atol: float, floor: float) -> bool:
     return a.size == 0 or bool(np.all(_diff(a, b) <= _entry_bounds(want, rtol, atol, floor)))
 
 
-def tolerances(leaves, rtol: float | None, atol: float | None) -> tuple[float, float, float]:
-    """``(rtol, atol, floor)`` for comparing with an exact reference (a hand derivation against
-    autodiff), the ones not given set by the precision of the least precise float among
-    ``leaves`` (the values compared, the reference's last): rtol 1e-6 in float64, 1e-4 in
-    float32; atol 64 ulps of the reference's largest entry, so that a gradient of any size is
-    judged by its relative error (a fixed absolute tolerance passes any gradient smaller than
-    itself, wrong or not); floor as :class:`Comparison`'s."""
+def tolerances(leaves, rtol: float | None, atol: float | None) -> tuple[float, float, float, float]:
+    """``(rtol, atol, floor, ulps)`` for comparing with an exact reference (a hand derivation
+    against autodiff), the ones not given set by the precision of the least precise float
+    among ``leaves`` (the values compared, the reference's last): rtol 1e-6 in float64, 1e-4
+    in float32; atol 64 ulps of the reference's largest entry (``ulps``: 64 ulps, nonzero when
+    atol was not given, for :class:`Comparison` to take each leaf's own largest entry), so
+    that a gradient of any size is judged by its relative error (a fixed absolute tolerance
+    passes any gradient smaller than itself, wrong or not); floor as :class:`Comparison`'s."""
     arrays = [np.asarray(concrete(v)) for v in leaves]
     eps = max([float(np.finfo(a.dtype).eps) for a in arrays if a.dtype.kind in "fc"]
               + [float(np.finfo(np.float64).eps)])
     if rtol is None:
         rtol = 1e-6 if eps < 1e-12 else (1e-4 if eps < 1e-6 else 1e-2)
+    ulps = 0.0
     if atol is None:
         ref = [np.abs(_numbers(a)) for a in arrays[len(arrays) // 2:]]
         scale = max([float(np.max(m[np.isfinite(m)], initial=0.0)) for m in ref] + [0.0])
-        atol = 64 * eps * (scale if scale > 0 else 1.0)
-    return rtol, atol, min(0.1, max(1e-6, 1e4 * eps))
+        ulps = 64 * eps
+        atol = ulps * (scale if scale > 0 else 1.0)  # (for a leaf whose reference is all 0)
+    return rtol, atol, min(0.1, max(1e-6, 1e4 * eps)), ulps
 
 
 # ---------------------------------------------------------------- reports
@@ -159,19 +162,25 @@ class Comparison:
     #: (a hand derivation against autodiff or JAX), not for finite differences.
     entrywise: bool = False
     floor: float = 1e-6
+    #: when nonzero (64 ulps), each leaf's ``atol`` is this many times its reference's largest entry
+    ulps: float = 0.0
 
     def add(self, what: str, name: str, got, want, ok: bool | None = None) -> Row:
         """Compare two arrays and append the row (``ok`` overrides the tolerance test)."""
         ab, rel = _errors(got, want)
         gs, ws = np.shape(concrete(got)), np.shape(concrete(want))
         note = "" if gs == ws else f"shape {gs} vs {ws}"
-        bounds = None
+        bounds, atol = None, self.atol
+        if self.ulps and gs == ws:  # (64 ulps of this leaf's own largest entry: see tolerances)
+            m = np.abs(_numbers(want))
+            scale = float(np.max(m[np.isfinite(m)], initial=0.0))
+            atol = self.ulps * scale if scale > 0 else self.atol
         if ok is None:
-            ok = gs == ws and (ab <= self.atol or rel <= self.rtol)
-            if ok and self.entrywise and ab > self.atol:
-                ok = _entrywise_ok(got, want, self.rtol, self.atol, self.floor)
+            ok = gs == ws and (ab <= atol or rel <= self.rtol)
+            if ok and self.entrywise and ab > atol:
+                ok = _entrywise_ok(got, want, self.rtol, atol, self.floor)
                 if not ok:  # (then the entries past their own tolerance are the worst)
-                    bounds = _entry_bounds(want, self.rtol, self.atol, self.floor)
+                    bounds = _entry_bounds(want, self.rtol, atol, self.floor)
                     note = "(entries past their own tolerance: see below)"
         row = Row(what, name, ab, rel, bool(ok), note, _worst(got, want, self.top, bounds))
         self.rows.append(row)
@@ -219,7 +228,8 @@ class Comparison:
         verdict = "agrees" if self.ok else f"{len(self.mismatches)} of {len(self.rows)} rows disagree"
         each = (f"; and each entry within abs + rel·max(|{self.want}|, {self.floor:g}·max|{self.want}|)"
                 if self.entrywise else "")
-        lines.append(f"  {verdict} (tolerance: abs {self.atol:.3g} or rel {self.rtol:g} per leaf{each})")
+        absolute = f"64 ulps of the leaf's largest |{self.want}|" if self.ulps else f"{self.atol:.3g}"
+        lines.append(f"  {verdict} (tolerance: abs {absolute} or rel {self.rtol:g} per leaf{each})")
         return "\n".join(lines)
 
     def __str__(self) -> str:

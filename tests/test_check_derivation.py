@@ -250,6 +250,10 @@ def test_tolerances_follow_the_size_and_precision_of_the_gradient():
         report = compare_grad(wrong, tiny, w, x)
         assert not report and "MISMATCH" in str(report)
     assert compare_grad(wrong, tiny, w, x, atol=1e-9)  # (an absolute tolerance given is used)
+    # each leaf by its own size: a large leaf beside a small one does not let the small one pass
+    report = compare_grad(lambda w, b: (2e3 * w, -2 * b), lambda w, b: 1e3 * tg.sum(w ** 2) + tg.sum(b ** 2),
+                          np.array([1e9, 2e9]), np.array([1e-3, 2e-3]), argnums=(0, 1))
+    assert [r.ok for r in report.rows] == [True, False]
     # float32: rtol 1e-4, so a correct derivation agrees; a 1e-3 slip does not
     w32, x32 = w.astype(np.float32), x.astype(np.float32)
     assert compare_grad(right, tiny, w32, x32).rtol == 1e-4
