@@ -492,7 +492,7 @@ def _with_keywords(name: str, inputs: tuple, out, kwargs: dict):
                 isinstance(o, (np.ndarray, Tensor)) for o in (out if isinstance(out, tuple) else (out,))):
             # (tg.erf(x, out=buf): SciPy's ufunc's out, as NumPy's: same_kind casting)
             return deliver(name, public(*inputs), out[0] if isinstance(out, tuple) and len(out) == 1
-                           else out)
+                           else out, "same_kind", True)
         if out is not None:
             raise no_out(name)
         raise TypeError(f"{name}() takes no keyword argument {next(iter(kwargs))!r}")
@@ -598,7 +598,14 @@ def _array_function(self, func, types, args, kwargs):
 def out_casting(name: str) -> str:
     """The casting NumPy's function ``name`` (or ``numpy.<name>``) writes its ``out=`` with:
     unsafe for the reductions (``np.sum(x, out=int_array)``), same_kind otherwise."""
-    return "unsafe" if (name if "." in name else f"numpy.{name}") in _REDUCTIONS else "same_kind"
+    path = name if "." in name else f"numpy.{name}"
+    return _OUT_CASTING.get(path) or ("unsafe" if path in _REDUCTIONS else "same_kind")
+
+
+#: functions whose out= NumPy writes with another casting than their kind's
+_OUT_CASTING = {"numpy.percentile": "same_kind", "numpy.quantile": "same_kind",
+                "numpy.ptp": "same_kind", "numpy.einsum": "safe", "numpy.take": "unsafe",
+                "numpy.choose": "unsafe", "numpy.compress": "unsafe"}
 
 
 Tensor.__array_ufunc__ = _array_ufunc

@@ -188,6 +188,20 @@ def test_numpys_out_for_the_statistics_products_and_scipys_ufuncs():
     np.testing.assert_allclose(o, sp.xlogy(a[0], a[1]), rtol=1e-15)
     with pytest.raises(TypeError, match="same_kind"):
         tg.erf(a[0], out=np.zeros(4, int))
+    o = np.zeros((2, 4))  # (broadcast into out, as a ufunc's)
+    tg.erf(a[0] / 12, out=o)
+    np.testing.assert_allclose(o, np.broadcast_to(sp.erf(a[0] / 12), (2, 4)), rtol=1e-15)
+    # each function's casting is NumPy's: percentile and ptp same_kind, take unsafe, einsum safe
+    for call, writes in ((lambda o: tg.percentile(a, 50, 0, o), False), (lambda o: tg.ptp(a, 0, o), False),
+                         (lambda o: tg.take(a[0], [0, 1, 2, 3], out=o), True),
+                         (lambda o: tg.nanpercentile(a, 50, axis=0, out=o), True)):
+        if writes:
+            call(np.zeros(4, int))
+        else:
+            with pytest.raises(TypeError):
+                call(np.zeros(4, int))
+    with pytest.raises(TypeError):
+        tg.einsum("ij->j", a, out=np.zeros(4, np.float32))
     with pytest.raises(TypeError, match="would write a traced Tensor"):
         tg.grad(lambda v: tg.sum(tg.erf(v, out=np.zeros(4))))(a[0])
 
