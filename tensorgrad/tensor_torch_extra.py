@@ -454,21 +454,21 @@ def clamp_of(self, lo, hi):
     """``t.clamp(min, max)``. With a bound a trace follows (a tensor that requires grad, or one a
     transform traces), PyTorch's derivative (JAX's ``clip``, served otherwise, shares ½ at a
     tie): the cotangent goes to ``t`` where min ≤ t ≤ max (none at a NaN), to ``min`` where
-    t < min < max, to ``max`` where t > max or min > max; the value is ``clip``'s."""
+    t < min < max, to ``max`` where t > max or min > max, and nowhere in an entry the value
+    (``clip``'s) is NaN. Selections only, so infinite entries stay exact."""
     if not any(type(b) is Tensor and b._trace is not None for b in (lo, hi)):
         return tgo.clip(self, lo, hi)
-    value = tgo.clip(self, lo, hi)
+    value = tgo.stop_gradient(tgo.clip(self, lo, hi))
+    out = value  # (the three cases exclude one another; in none of them, the value alone)
+    if hi is not None:
+        high = tgo.greater(self, hi) if lo is None else tgo.logical_or(tgo.greater(self, hi),
+                                                                       tgo.greater(lo, hi))
+        out = tgo.where(high, hi, out)
+    if lo is not None:
+        low = tgo.less(self, lo) if hi is None else tgo.logical_and(tgo.less(self, lo), tgo.less(lo, hi))
+        out = tgo.where(low, lo, out)
     inside = tgo.greater_equal(self, lo) if lo is not None else None
     if hi is not None:
         below = tgo.less_equal(self, hi)
         inside = below if inside is None else tgo.logical_and(inside, below)
-    # the selected terms, each 0 or the value itself: value − lin is exactly 0 or the value
-    lin = tgo.where(inside, self, 0)
-    if lo is not None:
-        low = tgo.less(self, lo) if hi is None else tgo.logical_and(tgo.less(self, lo), tgo.less(lo, hi))
-        lin = lin + tgo.where(low, lo, 0)
-    if hi is not None:
-        high = tgo.greater(self, hi) if lo is None else tgo.logical_or(tgo.greater(self, hi),
-                                                                       tgo.greater(lo, hi))
-        lin = lin + tgo.where(high, hi, 0)
-    return tgo.stop_gradient(value - lin) + lin
+    return tgo.where(tgo.isnan(value), value, tgo.where(inside, self, out))

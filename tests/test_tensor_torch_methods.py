@@ -507,8 +507,9 @@ def test_clamp_with_bounds_that_require_grad_takes_pytorchs_derivative():
     (tg.clamp(x, max=hi) * tg.tensor(w)).sum().backward()
     np.testing.assert_array_equal(np.asarray(x.grad), [1.0, 2.0, 3.0, 4.0, 5.0])
     # a NaN entry passes nothing; min = max: only max takes what passes it; min > max: max all
+    # (but for the NaN output of the NaN entry, where PyTorch passes its cotangent on too)
     w5 = tg.tensor(np.array([1.0, 2.0, 4.0, 8.0, 16.0]))
-    for lo_v, hi_v, gx, glo, ghi in ((0.5, 0.5, [0, 0, 0, 8, 0], 0, 16), (1.0, 0.0, [0] * 5, 0, 31),
+    for lo_v, hi_v, gx, glo, ghi in ((0.5, 0.5, [0, 0, 0, 8, 0], 0, 16), (1.0, 0.0, [0] * 5, 0, 30),
                                      (0.0, 1.0, [0, 0, 4, 8, 0], 2, 16)):
         x = tg.tensor(np.array([np.nan, -2.0, 0.0, 0.5, 2.0]), requires_grad=True)
         lo = tg.tensor(np.float64(lo_v), requires_grad=True)
@@ -516,6 +517,14 @@ def test_clamp_with_bounds_that_require_grad_takes_pytorchs_derivative():
         (x.clamp(lo, hi) * w5).sum().backward()
         np.testing.assert_array_equal(np.asarray(x.grad), gx)
         assert float(np.asarray(lo.grad)) == glo and float(np.asarray(hi.grad)) == ghi
+    # infinite entries: selected, never subtracted
+    x = tg.tensor(np.array([np.inf, -np.inf, 1.0]), requires_grad=True)
+    lo = tg.tensor(np.float64(0.0), requires_grad=True)
+    y = x.clamp(min=lo)
+    np.testing.assert_array_equal(np.asarray(y.detach()), [np.inf, 0.0, 1.0])
+    (y * tg.tensor(np.array([1.0, 2.0, 4.0]))).sum().backward()
+    np.testing.assert_array_equal(np.asarray(x.grad), [1.0, 0.0, 4.0])
+    assert float(np.asarray(lo.grad)) == 2.0
     # JAX's clip of NumPy-style values keeps its ½ at a tie
     g = tg.grad(lambda a, b: tg.sum(tg.clip(a, b, None)), argnums=(0, 1))(np.array([1.0]), np.array([1.0]))
     np.testing.assert_array_equal(g, [[0.5], [0.5]])
