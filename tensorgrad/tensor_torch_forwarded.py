@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
+import functools
+
 from . import ops as tgo
 from .tensor import Tensor, concrete, shape_of, torch_style
 from .tensor_torch import _first_axis, to_0d
+from .tensor_torch_extra import clamp_of
 
 __all__ = ["install"]
 
@@ -45,6 +48,20 @@ def _one_axis(fn, name: str):
     return method
 
 
+def _clip_following(fn):
+    """``clip`` (the method and ``tg.clip``) of a tensor of PyTorch's API with a bound a trace
+    follows: PyTorch's ``clip``, an alias of ``clamp``, with its derivative (JAX's otherwise)."""
+    @functools.wraps(fn)
+    def clip(x, a_min=None, a_max=None, *, min=None, max=None, **kwargs):  # noqa: A002
+        lo, hi = (a_min if min is None else min), (a_max if max is None else max)
+        if not kwargs and type(x) is Tensor and torch_style(x) and (a_min is None or min is None) and (
+                a_max is None or max is None) and any(
+                type(b) is Tensor and b._trace is not None for b in (lo, hi)):
+            return clamp_of(x, lo, hi)
+        return fn(x, a_min, a_max, min=min, max=max, **kwargs)
+    return clip
+
+
 def _is_nonzero(self) -> bool:
     """PyTorch's ``t.is_nonzero()``: the truth of a tensor of one entry."""
     v = np.asarray(concrete(self))
@@ -63,6 +80,8 @@ def install(namespace: dict) -> None:
     for name in ONE_AXIS:
         if hasattr(Tensor, name):
             setattr(Tensor, name, _one_axis(getattr(Tensor, name), name))
+    Tensor.clip = _clip_following(Tensor.clip)
+    namespace["clip"] = _clip_following(namespace["clip"])
     Tensor.is_nonzero = _is_nonzero
     Tensor.is_same_size = lambda self, other: tuple(shape_of(concrete(self))) == tuple(
         shape_of(concrete(other)))

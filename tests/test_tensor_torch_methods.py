@@ -517,6 +517,11 @@ def test_clamp_with_bounds_that_require_grad_takes_pytorchs_derivative():
         (x.clamp(lo, hi) * w5).sum().backward()
         np.testing.assert_array_equal(np.asarray(x.grad), gx)
         assert float(np.asarray(lo.grad)) == glo and float(np.asarray(hi.grad)) == ghi
+    # PyTorch's clip is clamp's alias: the same derivative, as a method and as tg.clip
+    for f in (lambda a, b, c: a.clip(b, c), lambda a, b, c: tg.clip(a, min=b, max=c)):
+        x, lo, hi = (tg.tensor(np.array(v), requires_grad=True) for v in ([-1.0, 0.0], [-1.0, 0.0], [1.0, 0.0]))
+        f(x, lo, hi).sum().backward()
+        np.testing.assert_array_equal(np.asarray(x.grad), [1.0, 1.0])
     # infinite entries: selected, never subtracted
     x = tg.tensor(np.array([np.inf, -np.inf, 1.0]), requires_grad=True)
     lo = tg.tensor(np.float64(0.0), requires_grad=True)
