@@ -76,11 +76,11 @@ class _Refused(pickle.UnpicklingError):
     """weights_only=True met an object it does not build."""
 
 
-class _Corrupted(ValueError, pickle.UnpicklingError):
+class CorruptedFileError(ValueError, pickle.UnpicklingError):
     """A file tg.save wrote that does not read back (also the UnpicklingError it was)."""
 
 
-class _Empty(ValueError, EOFError):
+class EmptyFileError(ValueError, EOFError):
     """An empty or cut-short file (also the EOFError NumPy raised for it)."""
 
 
@@ -107,12 +107,11 @@ def load(file, *args, weights_only: bool = True, map_location=None, **kwargs):
             return pickle.loads(data)
         except _Refused:
             raise
-        except (pickle.UnpicklingError, EOFError, ValueError, IndexError, KeyError, TypeError,
-                AttributeError, MemoryError) as exc:
-            raise _Corrupted(f"load: {_name(file)} was written by tg.save but is truncated or "
+        except (pickle.UnpicklingError, EOFError) as exc:  # (an object's own errors propagate)
+            raise CorruptedFileError(f"load: {_name(file)} was written by tg.save but is truncated or "
                              f"corrupted (the pickle after its header does not read: {exc})") from None
     if not hasattr(file, "read") and (head == b"" or _HEADER.startswith(head)) and _exists(file):
-        raise _Empty(f"load: {_name(file)} is {'empty' if not head else 'truncated'}: "
+        raise EmptyFileError(f"load: {_name(file)} is {'empty' if not head else 'truncated'}: "
                          "nothing in it to load (an interrupted copy or save?)")
     if head[:2] == b"PK" and _torch_zip(file):
         raise ValueError(f"load: {file!r} was written by torch.save (PyTorch's zip format), "

@@ -449,7 +449,6 @@ def stride(self, dim=None):
     return steps if dim is None else steps[dim_of("stride", dim, self.ndim)]
 
 
-
 def clamp_of(self, lo, hi):
     """``t.clamp(min, max)``. With a bound a trace follows (a tensor that requires grad, or one a
     transform traces), PyTorch's derivative (JAX's ``clip``, served otherwise, shares ½ at a

@@ -1,13 +1,18 @@
-"""PyTorch's Tensor methods that are a top-level function of tensorgrad on the tensor:
-``t.adjoint()`` is ``tg.adjoint(t)``, ``t.svd()`` is ``tg.svd(t)`` (PyTorch's ``(U, S, V)``),
-``t.igamma(x)`` is ``tg.igamma(t, x)``, ``t.bitwise_left_shift(k)``, ... Installed by
-``tensorgrad/__init__.py`` once its namespace holds those functions (:func:`install`), so each
-method is the very function ``tg.<name>`` is; plus a few predicates of PyTorch's."""
+"""PyTorch's Tensor methods that need tensorgrad's top-level namespace, installed by
+``tensorgrad/__init__.py`` once it holds those functions (:func:`install`):
+
+* the methods that are a top-level function on the tensor: ``t.adjoint()`` is
+  ``tg.adjoint(t)``, ``t.svd()`` is ``tg.svd(t)`` (PyTorch's ``(U, S, V)``), ``t.igamma(x)``,
+  ``t.bitwise_left_shift(k)``, ... (each the very function ``tg.<name>`` is);
+* the scatter and index methods of a 0-d tensor, which see one axis of length 1;
+* ``clip`` (the method and ``tg.clip``) of a tensor of PyTorch's API with a traced bound,
+  which is PyTorch's alias of ``clamp``;
+* the predicates ``is_nonzero``, ``is_same_size`` and ``is_signed``."""
 from __future__ import annotations
 
-import numpy as np
-
 import functools
+
+import numpy as np
 
 from . import ops as tgo
 from .tensor import Tensor, concrete, shape_of, torch_style
@@ -73,7 +78,8 @@ def _is_nonzero(self) -> bool:
 
 def install(namespace: dict) -> None:
     """Give the Tensor class the methods of :data:`FORWARDED` (from ``namespace``, tensorgrad's)
-    that it lacks, and PyTorch's ``is_nonzero``, ``is_same_size`` and ``is_signed``."""
+    that it lacks, the 0-d forms of :data:`ONE_AXIS`, PyTorch's ``clip`` (also
+    ``namespace["clip"]``), and ``is_nonzero``, ``is_same_size`` and ``is_signed``."""
     for name in FORWARDED:
         if not hasattr(Tensor, name):
             setattr(Tensor, name, _forwarding(namespace[name], name))
