@@ -260,7 +260,7 @@ def compare_grad(hand_grad: Callable, f: Callable, *args: Any, argnums=0,
     The report's rows are the leaves; ``bool(report)`` is True when all agree:
     each leaf within ``rtol`` of its largest entry, and each entry within
     ``atol + rtol·max(|b|, floor·max|b|)``. By default ``rtol`` follows the precision
-    (1e-6 in float64, 1e-4 in float32) and ``atol`` is 64 ulps of the gradient's largest
+    (1e-6 in float64, 1e-4 in float32) and ``atol`` is 64 ulps of each leaf's largest
     entry, so a gradient of any size (1e-10 from small weights) is judged by its relative
     error; give ``atol`` for an absolute tolerance of your own.
     """
