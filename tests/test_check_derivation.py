@@ -252,8 +252,19 @@ def test_tolerances_follow_the_size_and_precision_of_the_gradient():
     assert compare_grad(wrong, tiny, w, x, atol=1e-9)  # (an absolute tolerance given is used)
     # each leaf by its own size: a large leaf beside a small one does not let the small one pass
     report = compare_grad(lambda w, b: (2e3 * w, -2 * b), lambda w, b: 1e3 * tg.sum(w ** 2) + tg.sum(b ** 2),
-                          np.array([1e9, 2e9]), np.array([1e-3, 2e-3]), argnums=(0, 1))
+                          np.array([1e3, 2e3]), np.array([1e-3, 2e-3]), argnums=(0, 1))
     assert [r.ok for r in report.rows] == [True, False]
+    # a leaf zero in exact arithmetic (a shift a standardization removes) is rounding noise on
+    # both sides: it agrees with an exact 0
+    def centred(v, b):
+        z = v + b
+        return tg.sum(tg.tanh(z - tg.mean(z)) * np.arange(5.0))
+    v = np.random.default_rng(0).normal(size=5)
+    gv, gb = tg.grad(centred, argnums=(0, 1))(v, 0.5)
+    assert gb != 0 and abs(gb) < 1e-15  # (tensorgrad's own sum of the zero: rounding noise)
+    for noise in (0.0, 3e-17):  # (the hand sum: 0, or other noise)
+        report = compare_grad(lambda v, b: (gv, noise), centred, v, 0.5, argnums=(0, 1))
+        assert report and "rounding level" in str(report)
     # float32: rtol 1e-4, so a correct derivation agrees; a 1e-3 slip does not
     w32, x32 = w.astype(np.float32), x.astype(np.float32)
     assert compare_grad(right, tiny, w32, x32).rtol == 1e-4
