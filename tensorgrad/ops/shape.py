@@ -450,14 +450,18 @@ def _normalize_index(index, xs):
         used = sum(0 if i is None or isinstance(i, (bool, np.bool_))
                    else i.ndim if isinstance(i, np.ndarray) and i.dtype == bool
                    else 1 for i in out if i is not Ellipsis)
-        adv = [j for j, i in enumerate(out) if isinstance(i, np.ndarray) or is_staged(i)
-               or isinstance(i, (int, np.integer, bool, np.bool_))]
-        # (an Ellipsis of no axes between advanced entries still keeps them apart, so NumPy puts
-        # their axes first: it stays, where no slice could stand for it)
-        if len(xs) > used or not (adv and adv[0] < k < adv[-1] and any(
-                isinstance(out[j], np.ndarray) or is_staged(out[j]) for j in adv)):
+        if len(xs) > used or not _keeps_apart(out, k):
             out[k:k + 1] = [slice(None)] * (len(xs) - used)
     return tuple(out)
+
+
+def _keeps_apart(index: list, k: int) -> bool:
+    """Whether the Ellipsis at ``k`` of ``index``, standing for no axes, lies between advanced
+    entries (index arrays, and integers or bools beside them): it still keeps them apart, so
+    NumPy puts their axes first, and it stays, where no slice could stand for it."""
+    adv = [j for j, i in enumerate(index)
+           if _is_index_array(i) or isinstance(i, (int, np.integer, bool, np.bool_))]
+    return bool(adv) and adv[0] < k < adv[-1] and any(_is_index_array(index[j]) for j in adv)
 
 
 def _getitem_signature(x: ArrayLike, index):
