@@ -425,3 +425,11 @@ def test_running_statistics_keep_their_dtype_on_float64_input():
     inorm = tg.nn.InstanceNorm1d(4, track_running_stats=True).float()
     inorm(np.ones((2, 4, 5)))
     assert inorm.running_mean.dtype == np.float32
+
+
+def test_train_mode_must_be_a_bool():
+    m = _net()
+    with pytest.raises(ValueError, match=r"Sequential.train: mode must be a bool, got 'x'"):
+        m.train("x")  # (a slip PyTorch refuses too: any non-empty string would mean True)
+    assert all(l.training for l in m)  # nothing changed
+    assert not any(l.training for l in m.train(np.False_)) and type(m.training) is bool

@@ -674,10 +674,11 @@ class Module(StateDictMixin, DtypeMixin, TrackingMixin):
         """Set training mode (the default) on this Module and every Module inside it: Dropout
         and BatchNorm behave differently in training and evaluation. Jitted functions trace
         again at their next call, in the new mode. Returns ``self``."""
-        mode = bool(mode)
+        if not isinstance(mode, (bool, np.bool_)):  # (PyTorch's too: train("x") is a slip)
+            raise ValueError(f"{type(self).__name__}.train: mode must be a bool, got {mode!r}")
         if any(bool(m.training) != mode for m in self.modules()):
             MODES[0] += 1  # jitted functions trace again (their plans hold the mode they saw)
-        self.training = mode
+        self.training = mode = bool(mode)
         for _, c in self.named_children():
             c.train(mode)
         return self
