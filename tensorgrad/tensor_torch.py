@@ -32,7 +32,7 @@ from .torch_updates import staged_update, traced_update
 from .recording import IMPERATIVE
 from .staging import Staged
 from .tensor import Tensor, traced_level
-from .tensor_torch_extra import SELF_WRITING, clamp_of, numpy_keywords  # (and registers more METHODS)
+from .tensor_torch_extra import SELF_WRITING, clamp_of, numpy_keywords, to_tensor  # (and registers more METHODS)
 from . import tensor_torch_names  # noqa: F401  (and more)
 from .tensor_torch_names import INT_RESULTS, tensors_out
 from .tensor_torch_more import METHODS, each_result, arg_reduce, dim_of, dims_of, dtype_device, ints_of, values_indices
@@ -211,11 +211,8 @@ METHODS.update({"float": _cast(np.float32), "double": _cast(np.float64),
                 "cdouble": _cast(np.complex128)})
 
 
-def _to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
-    dtype = dtype_device("Tensor.to", args, dtype, device)
-    if dtype is None or dtype == self.dtype:
-        return tgo.astype(self, self.dtype) if copy else self
-    return tgo.astype(self, dtype)
+def _to(self, *args, **kwargs):
+    return to_tensor(self, *args, **kwargs)
 
 
 def _new(fill):  # (size given by position or as size=; requires_grad makes a leaf, as PyTorch)

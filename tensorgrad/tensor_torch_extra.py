@@ -16,7 +16,7 @@ from . import ops as tgo
 from .recording import IMPERATIVE, imperative_paused, leaf_node
 from .tensor import Tensor, concrete, torch_made, traced_level
 from .tensor_views import reshaped, reshaped_part
-from .tensor_torch_more import _grid, _src, dim_of, dims_of, ints_of, method
+from .tensor_torch_more import _grid, _src, dim_of, dims_of, dtype_device, ints_of, method
 
 __all__: list = []
 
@@ -50,6 +50,24 @@ def numpy_keywords(fn):
 
 
 # ---- random fills (weight-initialization code: t.data.normal_(0, 0.02), t.uniform_(-a, a)) ----
+def to_tensor(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
+              memory_format=None):
+    """PyTorch's ``t.to(...)``: a dtype, a device or a tensor (for its dtype), by position or
+    keyword, then ``non_blocking`` and ``copy``, by position too (``t.to(torch.float64, False,
+    True)``). With ``copy`` a tensor of the same dtype comes back as a new one."""
+    k = len(args)
+    while k > 1 and isinstance(args[k - 1], (bool, np.bool_)):
+        k -= 1
+    if len(args) - k > 2:
+        raise TypeError(f"Tensor.to: after the dtype, device or tensor come at most two flags "
+                        f"(non_blocking, copy), got {args[k:]!r}")
+    copy = args[k + 1] if len(args) - k == 2 else copy
+    dtype = dtype_device("Tensor.to", args[:k], dtype, device)
+    if dtype is None or dtype == self.dtype:
+        return tgo.astype(self, self.dtype) if copy else self
+    return tgo.astype(self, dtype)
+
+
 def _init():
     return sys.modules["tensorgrad.nn.init"]  # (imported with tensorgrad, which imports this)
 

@@ -246,6 +246,13 @@ def test_casting():
     assert x.type_as(tg.tensor(np.ones(2, np.int32))).dtype == np.int32
     with pytest.raises(ValueError, match="CPU only"):
         x.to("cuda")
+    # PyTorch's flags by position: to(dtype, non_blocking, copy), to(device, dtype, ...)
+    assert x.to(np.float64, True) is x and x.to("cpu", np.float64, False, False) is x
+    c = x.to(np.float64, False, True)
+    assert c is not x and c.dtype == np.float64 and (c.numpy() == A).all()
+    assert x.to(x, False, True) is not x and x.to(np.float32, True, True).dtype == np.float32
+    with pytest.raises(TypeError, match=r"at most two flags \(non_blocking, copy\)"):
+        x.to(np.float64, False, True, True)
     z = x.new_zeros(2, 5)
     assert z.shape == (2, 5) and z.dtype == x.dtype and not z.requires_grad
     assert x.is_floating_point() and not x.is_complex() and x.element_size() == 8
