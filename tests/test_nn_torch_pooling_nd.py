@@ -470,3 +470,21 @@ def test_pad_cropping_an_axis_to_nothing_gives_an_empty_axis(mode):
     assert g.shape == x.shape and not g.any()
     with pytest.raises(ValueError, match=r"pad: pads \(0, -6\) remove more than axis 2 of size 5"):
         tg.nn.pad(x, (0, 0, 0, -6), mode=mode)
+
+
+@pytest.mark.parametrize("name, shape, kw, out", [
+    ("max_pool3d", (0, 2, 4, 4, 4), dict(kernel_size=1), (0, 2, 4, 4, 4)),
+    ("max_pool3d", (0, 2, 4, 4, 4), dict(kernel_size=2, return_indices=True), (0, 2, 2, 2, 2)),
+    ("max_pool2d", (0, 3, 5, 5), dict(kernel_size=2, padding=1), (0, 3, 3, 3)),
+    ("max_pool1d", (0, 3, 5), dict(kernel_size=2, ceil_mode=True), (0, 3, 3)),
+    ("adaptive_max_pool1d", (0, 1, 6), dict(output_size=4), (0, 1, 4)),
+    ("adaptive_max_pool2d", (0, 1, 6, 8), dict(output_size=7), (0, 1, 7, 7)),
+    ("adaptive_max_pool3d", (0, 1, 3, 3, 3), dict(output_size=2), (0, 1, 2, 2, 2))])
+def test_max_pools_of_an_empty_batch(name, shape, kw, out):
+    # PyTorch's: an empty batch pools to an empty result (it raised "kernel larger than the image")
+    x = tg.tensor(np.zeros(shape), requires_grad=True)
+    r = getattr(tg.nn.functional, name)(x, **kw)
+    y = r[0] if kw.get("return_indices") else r
+    assert y.shape == out and (not kw.get("return_indices") or r[1].shape == out)
+    y.sum().backward()
+    assert x.grad.shape == shape

@@ -88,6 +88,8 @@ def _first_max(win):
     """The maximum over the last axis of (*lead, M, K), the gradient going to the first
     maximal entry (max_pool2d's routing), and that entry's position (an integer array)."""
     ws = _shape(win)
+    if not math.prod(ws[:-1]):  # no window at all (an empty batch): nothing to route
+        return _ops.max(win, axis=-1), _ops.argmax(win, axis=-1)
     flat = _ops.reshape(win, (1, 1, math.prod(ws[:-1]), ws[-1]))
     m = _ops.max_pool2d(flat, (1, ws[-1]))
     return _ops.reshape(m, ws[:-1]), _ops.argmax(win, axis=-1)
