@@ -451,9 +451,18 @@ def test_complete_qr_of_a_tall_matrix_differentiates_as_jax():
     t = rng.normal(size=A.shape)
     close(tg.jvp(lambda a: la.qr(a, mode="complete")[0], (A,), (t,))[1],
           jax.jvp(lambda a: jnp.linalg.qr(a, mode="complete")[0], (A,), (t,))[1], 1e-12)
-    # a complex one is not differentiated: the error says so (not "a matrix of shape (5, 3)")
-    with pytest.raises(ValueError, match=r"complete.*complex tall matrix .*complex128.*'reduced'"):
-        tg.grad(lambda a: tg.sum(tg.abs(la.qr(a, mode="complete")[1])))(A[0] + 1j * A[1])
+    # a complex one too (it was refused): conjugate transposes, one term conjugate-linear
+    Z, T = A + 1j * A[::-1], t - 2j * t[::-1]
+    wz = wq + 1j * wq[::-1]
+
+    def g(a, lib):
+        q, r = lib.linalg.qr(a, mode="complete")
+        return lib.sum(lib.real(q * wz)) + lib.sum(lib.abs(r) ** 2)
+    close(tg.grad(lambda a: g(a, tg))(Z), jax.grad(lambda a: g(a, jnp))(Z), 1e-12)
+    close(tg.jvp(lambda a: la.qr(a, mode="complete")[0], (Z,), (T,))[1],
+          jax.jvp(lambda a: jnp.linalg.qr(a, mode="complete")[0], (Z,), (T,))[1], 1e-12)
+    with pytest.raises(ValueError, match=r"qr: mode='raw' has no derivative \(shape \(2, 5, 3\)"):
+        tg.grad(lambda a: tg.sum(la.qr(a, mode="raw")[0]))(A)
 
 
 def test_svd_based_functions_give_nan_for_a_matrix_holding_inf_or_nan_and_return():

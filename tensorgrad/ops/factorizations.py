@@ -161,22 +161,23 @@ def _qr_complement_jvp(t, out, a):
     Q, R = _qr_parts(qr_packed(a), m)
     dQ, _ = _qr_jvp_square(Q, R, t)
     Z, W = _complement_parts(Q, out, n)
-    return dQ @ mT(Z) - W @ mT(_rows(dQ, n) - Z @ _rows(dQ, 0, n))
+    # (complex: conjugate transposes, so the second term is conjugate-linear in dQ)
+    return dQ @ _adjoint(Z) - W @ _adjoint(_rows(dQ, n) - Z @ _rows(dQ, 0, n))
 
 
 def _qr_complement_vjp(g, out, a):
     m, n = _shape(a)[-2:]
     Q, R = _qr_parts(qr_packed(a), m)
     Z, W = _complement_parts(Q, out, n)
-    M = mT(g) @ W
-    gQ = g @ Z + concatenate([mT(Z) @ M, -M], axis=-2)
+    M = _conj(mT(g) @ W)  # (the transpose of the JVP under Re Σ a·b)
+    gQ = g @ _conj(Z) + concatenate([mT(Z) @ M, -M], axis=-2)
     return _qr_vjp_square(Q, R, gQ, np.zeros(_shape(R), dtype_of(R)))
 
 
 def _qr_complement_signature(a: ArrayLike):
     """The last M − N columns of the complete Q of a tall A (M > N): LAPACK's Householder
     completion of the reduced Q, whose derivative is JAX's."""
-    m, n = matrix("qr", a)
+    m, n = matrix("qr", a, complex_ok=True)
     if m <= n:
         raise ValueError(f"qr: the complement of Q needs a tall matrix, got shape {_shape(a)}")
     return (a,), ()
@@ -188,7 +189,7 @@ qr_complement = general(
     signature=_qr_complement_signature, public=False,
     jax=lambda jnp, a: jnp.linalg.qr(a, mode="complete")[0][..., :, a.shape[-1]:],
     symbol="dQ₂ = dQ Zᵀ − (Q + Q₂ Z)(dQ_pn − Z dQ_nn)ᵀ, Z = Q_pn (Q_nn − I)⁻¹",
-    doc="the extra columns of the complete Q of a tall matrix",
+    doc="the extra columns of the complete Q of a tall matrix", complex=True,
     examples=[Example(((4, 2),)), Example(((2, 5, 3),))])
 
 
@@ -198,26 +199,23 @@ def qr(a: ArrayLike, mode: str = "reduced"):
     ``mode='reduced'`` (NumPy's default; Q is M×k, R is k×N) and ``'r'`` (R
     alone) are differentiable for every shape, wherever R is invertible.
     ``'complete'`` equals ``'reduced'`` unless M > N; then the extra columns
-    of Q are LAPACK's Householder completion, differentiated as JAX does for a
-    real A (a complex one, and ``'raw'``, are computed by NumPy for untraced
-    inputs only).
+    of Q are LAPACK's Householder completion, differentiated as JAX does
+    (``'raw'`` is computed by NumPy for untraced inputs only).
     """
     m, n = matrix("qr", a, complex_ok=True)
     if mode not in ("reduced", "r", "complete", "raw"):
         raise ValueError(f"qr: unrecognized mode {mode!r}; use 'reduced', 'complete', 'r' or 'raw'")
-    if mode == "complete" and m > n and dtype_of(a).kind != "c":
+    if mode == "complete" and m > n:
         Q, R = _qr_parts(qr_packed(a), m)
         zeros = np.zeros(_shape(a)[:-2] + (m - n, n), dtype_of(R))
         return QRResult(concatenate([Q, qr_complement(a)], axis=-1), concatenate([R, zeros], axis=-2))
-    if mode == "raw" or (mode == "complete" and m > n):
+    if mode == "raw":
         if traced_level(a) >= 0:  # differentiated (a vmap's or a jit's input is not)
-            what = "a complex tall matrix" if mode == "complete" else "any matrix"
-            raise ValueError(f"qr: mode={mode!r} has no derivative here for {what} (shape "
+            raise ValueError(f"qr: mode='raw' has no derivative (shape "
                              f"{_shape(a)}, dtype {dtype_of(a)}); use mode='reduced' (or 'r'), "
                              "which tensorgrad differentiates for every shape and dtype")
         # NumPy's values; under tg.jit one step of the plan, so each call computes its own
-        out = staged_call(_qr_numpy, concrete(a), mode)
-        return out if mode == "raw" else QRResult(*out)
+        return staged_call(_qr_numpy, concrete(a), mode)
     Q, R = _qr_parts(qr_packed(a), m)
     return R if mode == "r" else QRResult(Q, R)
 
