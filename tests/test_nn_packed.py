@@ -100,3 +100,26 @@ def test_packing_errors_name_the_function():
         R.pad_packed_sequence(X)
     with pytest.raises(TypeError, match=r"GRUCell\(3, 2\): a cell takes one time step"):
         tg.nn.GRUCell(3, 2)(R.pack_padded_sequence(X, np.array([5, 3, 2, 1])))
+
+
+@pytest.mark.parametrize("cls", ["LSTM", "GRU", "RNN"])
+def test_packed_input_without_initial_state_gives_the_parameters_gradients(cls):
+    # the first call of a Module on a tensor makes its parameters require grad: a packed
+    # sequence (a named tuple) holding it was not looked into, so the parameters got no gradient
+    lens = [4, 2]
+    grads = []
+    for with_hx in (False, True):
+        m = getattr(tg.nn, cls)(3, 2)
+        m.load_state_dict({k: np.random.default_rng(5).normal(size=v.shape) for k, v in m.state_dict().items()})
+        x = tg.tensor(X[:, :2], requires_grad=True)
+        h0 = np.zeros((1, 2, 2))
+        args = (((h0, h0) if cls == "LSTM" else h0),) if with_hx else ()
+        out, h = m(R.pack_padded_sequence(x, lens), *args)
+        (tg.sum(out.data ** 2) + tg.sum(h[0] if cls == "LSTM" else h)).backward()
+        grads.append((x.grad, {k: p.grad for k, p in m.named_parameters()}))
+    (gx, gp), (hx_gx, hx_gp) = grads
+    np.testing.assert_allclose(gx, hx_gx, rtol=1e-12)
+    assert set(gp) == {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"}
+    for k in gp:
+        assert gp[k] is not None and np.abs(gp[k]).max() > 0
+        np.testing.assert_allclose(gp[k], hx_gp[k], rtol=1e-12)

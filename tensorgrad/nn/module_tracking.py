@@ -28,12 +28,15 @@ __all__ = ["TrackingMixin", "first_torch_call"]
 
 
 def _torch_inputs(inputs) -> bool:
-    """Whether a tensor of PyTorch's API is among ``inputs`` (one level into lists, tuples and
-    dicts) and none is traced by a transform or ``tg.jit``."""
+    """Whether a tensor of PyTorch's API is among ``inputs`` (into lists, tuples, named tuples
+    such as a PackedSequence, and dicts) and none is traced by a transform or ``tg.jit``."""
     found = False
     for v in inputs:
-        if type(v) in (list, tuple, dict):
-            v = tree_flatten(v)[0]
+        if isinstance(v, (list, tuple, dict)):
+            leaves = tree_flatten(v)[0]
+            if len(leaves) == 1 and leaves[0] is v:  # (a tuple subclass the trees keep whole)
+                continue
+            v = leaves
             if not v or not _torch_inputs(v):
                 continue
             found = True
