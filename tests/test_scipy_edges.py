@@ -70,3 +70,17 @@ def test_riemann_zeta_derivatives_at_negative_arguments():
         g1 = tg.grad(lambda v: tg.special.zeta(v))(s)
         g2 = tg.grad(lambda u: tg.grad(lambda v: tg.special.zeta(v))(u))(s)
         np.testing.assert_allclose([g1, g2], [d1, d2], rtol=1e-12)
+
+
+@pytest.mark.parametrize("b", [np.array([0.4, 0.7]), np.float64(2.0), 2.0, [0.4, 0.7],
+                               np.array([1, 2]), np.array([0.4, 0.7], np.float32)])
+def test_logsumexp_of_mixed_precisions_computes_in_the_common_dtype(b):
+    # float32 terms with float64 weights were summed in float32, then returned as float64
+    a = np.array([0.5, -0.7], np.float32)
+    got, want = tg.scipy.special.logsumexp(a, b=b), scipy.special.logsumexp(a, b=b)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-13 if want.dtype == np.float64 else 1e-5)
+    if np.ndim(b) == 1 and np.asarray(b).dtype == np.float64:  # the weights' gradient too
+        gb = tg.grad(lambda w: tg.scipy.special.logsumexp(a, b=w))(np.asarray(b, float))
+        e = np.exp(a.astype(float))
+        np.testing.assert_allclose(gb, e / np.sum(np.asarray(b, float) * e), rtol=1e-13)

@@ -234,6 +234,12 @@ def _lse_signature(a: ArrayLike, b: ArrayLike | None = None, axis: Axis = None, 
         a = as_array_like(a)
     if dtype_of(a).kind in "biu":  # as SciPy: in float64 (x − max in uint8 would wrap)
         a = _astype(a, np.float64)
+    if b is not None:  # one dtype for both, as SciPy's: float32 a, float64 weights in float64
+        if type(b) in (int, float, complex):  # (a Python number is weak: float32 a stays float32)
+            b = np.asarray(b, np.result_type(dtype_of(a), b))
+        b = as_array_like(b) if isinstance(b, (list, tuple)) else b
+        dt = np.result_type(dtype_of(a), dtype_of(b))
+        a, b = (v if dtype_of(v) == dt else _astype(v, dt) for v in (a, b))
     xs = shape_of(concrete(a))
     if b is not None:
         bs = shape_of(concrete(b))
