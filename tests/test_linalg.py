@@ -440,6 +440,16 @@ def test_lstsq_rank_is_an_int32_as_numpy_and_jax():
     assert tg.jit(lambda a, b: tg.linalg.lstsq(a, b)[2])(a, b).dtype == np.int32
 
 
+def test_lstsq_of_mixed_precisions_computes_in_the_common_dtype():
+    # a float32 matrix with float64 right-hand sides was solved in float32 (relative error 2e-7)
+    rng = np.random.default_rng(8)
+    a32, b = rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=3)
+    for A, B in ((a32, b), (a32.T, rng.normal(size=4)), (a32.astype(float), b.astype(np.float32))):
+        for got, want in zip(la.lstsq(A, B, rcond=None), np.linalg.lstsq(A, B, rcond=None)):
+            assert np.asarray(got).dtype == np.asarray(want).dtype
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
 def test_complete_qr_of_a_tall_matrix_differentiates_as_jax():
     rng = np.random.default_rng(3)
     A, wq, wr = rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 5, 5)), rng.normal(size=(2, 5, 3))

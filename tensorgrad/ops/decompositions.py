@@ -54,7 +54,7 @@ from ..tensor import Tensor, traced_level
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, dtype_of, nan_if_not_finite, shape_of
 from .elementwise import abs as _abs
-from .elementwise import equal, less, where
+from .elementwise import astype as _astype, equal, less, where
 from .reductions import max as _max
 from .reductions import sum as _sum
 from .linalg_ops import LinAlgError, eps_of, matrix, mT, square, symmetric_from, symmetric_from_transpose
@@ -656,6 +656,9 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond=None, *, numpy_resid: bool | None = 
     if driver not in _DRIVERS:
         raise ValueError(f"linalg.lstsq: driver must be one of {_DRIVERS[1:]} (or None), got {driver!r}")
     m, n = sa[-2:]
+    dt = np.result_type(dtype_of(concrete(a)), dtype_of(concrete(b)))  # NumPy's common type:
+    dt = np.dtype(np.float64) if dt.kind in "biu" else dt  # float32 a, float64 b in float64
+    a, b = (v if dtype_of(concrete(v)) == dt else _astype(v, dt) for v in (a, b))
     eps = np.finfo(np.result_type(float, dtype_of(concrete(a)))).eps
     if rcond is None:
         cut = eps * max(m, n)
