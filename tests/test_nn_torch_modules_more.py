@@ -519,3 +519,17 @@ def test_ctc_loss_under_jit_and_errors():
         ctc(lp, TARGETS[:3], IN_LEN, TG_LEN)
     with pytest.raises(ValueError, match="ctc_loss: reduction must be one of"):
         ctc(lp, TARGETS, IN_LEN, TG_LEN, reduction="batchmean")
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_of_no_entries_stays_on_the_graph(mode):
+    # PyTorch: empty bags give zeros with zero gradients (the zeros were a constant: backward
+    # raised, and the table got no gradient inside a larger loss)
+    w = tg.tensor(np.random.default_rng(0).normal(size=(3, 2)), requires_grad=True)
+    psw = tg.tensor(np.zeros(0), requires_grad=True)
+    kw = {"per_sample_weights": psw} if mode == "sum" else {}
+    y = tg.nn.functional.embedding_bag(np.array([], np.int64), w, np.array([0, 0]), mode=mode, **kw)
+    assert y.shape == (2, 2) and not np.asarray(y.detach()).any()
+    (tg.sum(y * 3.0) + tg.sum(w[0])).backward()
+    np.testing.assert_array_equal(w.grad, [[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]])
+    assert mode != "sum" or psw.grad.shape == (0,)

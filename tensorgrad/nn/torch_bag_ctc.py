@@ -134,8 +134,11 @@ def embedding_bag(input: ArrayLike, weight: ArrayLike, offsets: ArrayLike | None
     if padding_idx is not None:
         member = _ops.logical_and(member, _ops.not_equal(ids, padding_idx))
     dt = np.dtype(dtype_of(concrete(weight)))
-    if M == 0 or B == 0:  # every bag is empty, or there is none
-        return _ops.zeros((B, dim), dt)
+    if M == 0 or B == 0:  # every bag is empty, or there is none: zeros, on the graph (zero slopes)
+        none = _ops.sum(_ops.getitem(weight, slice(0, 0)), axis=0)  # (dim,)
+        if per_sample_weights is not None:
+            none = none + _ops.sum(_ops.getitem(per_sample_weights, slice(0, 0)))
+        return none + _ops.zeros((B, dim), dt)
     rows = _ops.getitem(weight, ids)  # (M, D)
     if mode == "max":
         vals = _ops.where(_ops.expand_dims(member, 2), _ops.expand_dims(rows, 0), -np.inf)
