@@ -175,6 +175,12 @@ def test_running_statistics_are_updated_in_place_or_refused():
         tg.nn.batch_norm(x, rm.copy(), np.ones(4), training=True)
     # evaluation mode only reads them (any array-like)
     assert tg.nn.batch_norm(x, ro, rv, training=False).shape == x.shape
+    # momentum=None (the layers' cumulative average) cannot update them: said so, nothing written
+    for fn, kw in ((tg.nn.batch_norm, {"training": True}), (tg.nn.instance_norm, {})):
+        a = rm.copy()
+        with pytest.raises(TypeError, match=fn.__name__ + r": momentum must be a number .* got None"):
+            fn(x, a, rv.copy(), momentum=None, **kw)
+        np.testing.assert_array_equal(a, rm)
 
 
 def test_embedding_and_padding_idx():

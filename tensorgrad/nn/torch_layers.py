@@ -229,10 +229,15 @@ def _check_running(fn: str, name: str, r, c: int, xs: tuple, update: bool):
     return r
 
 
-def _update_running(fn: str, x, rm, rv, mean, var, n: int, momentum: float):
+def _update_running(fn: str, x, rm, rv, mean, var, n: int, momentum):
     """rm ← (1 − m)·rm + m·mean, rv ← (1 − m)·rv + m·var·n/(n − 1), in place (PyTorch's rule,
     the unbiased variance), from the values of mean and var (C,): now, or when a tg.jit plan
     runs."""
+    if momentum is None:
+        raise TypeError(f"{fn}: momentum must be a number to update running_mean/running_var, "
+                        f"got {momentum!r} (a cumulative average, momentum=None, is the layer's: "
+                        "tg.nn.BatchNorm1d(c, momentum=None))")
+    momentum = float(momentum)
     if is_jax_tensor(x) or is_jax_tensor(concrete(x)):
         raise NotImplementedError(f"{fn}: updating running_mean/running_var in place is a side "
                                   "effect jax.jit cannot replay; pass None for them")
@@ -274,7 +279,7 @@ def batch_norm(input: ArrayLike, running_mean: ArrayLike | None, running_var: Ar
         y, mean, var = _normalize(input, axes, float(eps))
         if running_mean is not None or running_var is not None:
             _update_running("batch_norm", input, running_mean, running_var, mean, var, n,
-                            float(momentum))
+                            momentum)
     else:
         y = _with_running("batch_norm", input, running_mean, running_var, nd, c, eps,
                           "in evaluation mode (training=False)")
@@ -322,7 +327,7 @@ def instance_norm(input: ArrayLike, running_mean: ArrayLike | None = None,
         y, mean, var = _normalize(input, axes, float(eps))
         if running_mean is not None or running_var is not None:
             _update_running("instance_norm", input, running_mean, running_var,
-                            _ops.mean(mean, axis=0), _ops.mean(var, axis=0), n, float(momentum))
+                            _ops.mean(mean, axis=0), _ops.mean(var, axis=0), n, momentum)
     else:
         y = _with_running("instance_norm", input, running_mean, running_var, nd, c, eps,
                           "when use_input_stats=False")
