@@ -677,3 +677,19 @@ def test_ufunc_dtype_keyword_under_jit():
         got = tg.jit(f)(a, b)
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod", "nancumsum", "nancumprod", "ptp",
+                                  "count_nonzero", "take"])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_axis_0_of_a_0d_array_is_its_one_entry(name, axis):
+    # NumPy's legacy rule (its reductions' too): these raised AxisError
+    x, args = np.array(3.0), ((0,) if name == "take" else ())
+    got, want = getattr(tg, name)(x, *args, axis=axis), getattr(np, name)(x, *args, axis=axis)
+    assert np.shape(got) == np.shape(want) and np.asarray(got).dtype == np.asarray(want).dtype
+    np.testing.assert_array_equal(got, want)
+    if name not in ("count_nonzero", "nancumprod", "nancumsum"):
+        slope = tg.grad(lambda v: tg.sum(getattr(tg, name)(v * 2.0, *args, axis=axis)))(3.0)
+        assert slope == (0.0 if name == "ptp" else 2.0)
+    with pytest.raises(np.exceptions.AxisError, match=f"{name}: .*axis 1 is out of bounds"):
+        getattr(tg, name)(x, *args, axis=1)

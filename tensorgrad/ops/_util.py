@@ -8,7 +8,7 @@ import numpy as np
 
 from ..recording import holds_traced, pack
 from ..staging import as_array, is_staged, may_any
-from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of
+from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of, torch_style
 
 __all__ = ["concrete", "shape_of", "ndim_of", "dtype_of", "negative_axes", "negative_axis",
            "reduced_count", "lift_tangent", "is_staged", "may_any", "any_traced", "on_a_trace",
@@ -163,6 +163,16 @@ def negative_axes(axis, ndim: int, opname: str) -> tuple:
     if len(set(out)) != len(out):
         raise ValueError(f"{opname}: repeated axis in {axis!r}")
     return tuple(sorted(out))
+
+
+def legacy_0d_axis(x, axis):
+    """``axis`` as NumPy reads it for a 0-d array ``x`` in ``cumsum``, ``cumprod``, ``ptp``,
+    ``count_nonzero`` and ``take`` (and its reductions): axis 0 or −1 is the one entry there is,
+    as ``axis=None``. (A 0-d tensor of PyTorch's keeps its own reading: results stay 0-d.)"""
+    if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool) and axis in (0, -1) \
+            and not shape_of(concrete(x)) and not torch_style(x):
+        return None
+    return axis
 
 
 def index_param(value, opname: str, what: str) -> int:

@@ -16,8 +16,8 @@ from ..staging import as_array, call as staged_call
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..recording import IMPERATIVE
 from ..tensor import Tensor, torch_made, torch_style
-from ._util import as_array_like, concrete, dtype_of, is_staged, negative_axes, negative_axis, shape_of, \
-    sort_kind
+from ._util import as_array_like, concrete, dtype_of, is_staged, legacy_0d_axis, negative_axes, negative_axis, \
+    shape_of, sort_kind
 from .elementwise import _mask, astype, where
 from .elementwise_more import remainder
 from .shape import broadcast_to, getitem, reshape, scatter_add
@@ -372,6 +372,7 @@ def argwhere(a: ArrayLike, *, size: int | None = None, fill_value=None) -> Array
 def count_nonzero(a: ArrayLike, axis: Axis = None, *, keepdims: bool = False):
     """How many entries are nonzero (integers, no gradient)."""
     v = concrete(a)
+    axis = legacy_0d_axis(a, axis)
     negative_axes(axis, np.ndim(v), "count_nonzero")
     return np.count_nonzero(v, axis=axis, keepdims=keepdims)
 

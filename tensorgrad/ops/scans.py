@@ -27,8 +27,8 @@ from ..jacobians.gather import IndexPermutation
 from ..jacobians.scans import RunningSum
 from ..registry import Example, function, general, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import concrete, dtype_of, index_param, lift_tangent, may_any, negative_axes, negative_axis, \
-    shape_of, sort_kind
+from ._util import concrete, dtype_of, index_param, legacy_0d_axis, lift_tangent, may_any, negative_axes, \
+    negative_axis, shape_of, sort_kind
 from .elementwise import astype, not_equal, where
 from .linalg import matmul
 from .reductions import _keep, _spread, mean
@@ -38,8 +38,9 @@ from .shape import broadcast_to, concatenate, expand_dims, getitem, moveaxis, re
 
 
 def _flat_axis(x, axis, name):
-    """(x, axis) with ``axis=None`` meaning the flattened array (NumPy's convention)."""
-    if axis is None:
+    """(x, axis) with ``axis=None`` meaning the flattened array (NumPy's convention; for the
+    running sums and products also axis 0 or −1 of a 0-d array)."""
+    if axis is None or name != "sort" and legacy_0d_axis(x, axis) is None:
         return (x if len(shape_of(concrete(x))) == 1 else reshape(x, (-1,))), -1
     return x, negative_axis(axis, len(shape_of(concrete(x))), name)
 
@@ -403,6 +404,7 @@ def _ptp_signature(a: ArrayLike, axis: Axis = None, out=None, keepdims: bool = F
     if out is not None:
         raise TypeError("ptp: out= is not supported; use the returned value")
     keepdims = keepdims is not np._NoValue and bool(keepdims)  # NumPy's "not given" marker
+    axis = legacy_0d_axis(a, axis)
     return (a,), (negative_axes(axis, len(shape_of(concrete(a))), "ptp"), keepdims)
 
 

@@ -23,8 +23,8 @@ from ..jacobians.maps import Diagonal
 from ..recording import bind
 from ..registry import Example, function, linear
 from ..typing import Array, ArrayLike  # noqa: F401
-from ._util import as_array_like, concrete, dtype_of, index_param, is_staged, negative_axis, numpy_scalar, shape_of, \
-    wide_index
+from ._util import as_array_like, concrete, dtype_of, index_param, is_staged, legacy_0d_axis, negative_axis, \
+    numpy_scalar, shape_of, wide_index
 from .elementwise import clip, where
 from .elementwise_more import remainder
 from .linalg import in_preferred_type, tensordot
@@ -215,7 +215,7 @@ def take(a: ArrayLike, indices, axis: int | None = None, out=None, mode: str | N
     """
     if out is not None:
         raise ValueError("take: out= is not supported (tensorgrad's results are new arrays)")
-    if axis is None:
+    if legacy_0d_axis(a, axis) is None:
         a = reshape(a, (-1,))
         axis = 0
     xs = _shape(a)
