@@ -35,9 +35,9 @@ from .staging import is_staged, trace_values
 from .tensor import Tensor, concrete, shape_of
 from .transform_parts import FLOAT0, batched_tangent, recorded_jvp
 from .transforms import _record_kept, _zeros_like, jvp, pullback, pushforward, vjp
-from .tree import _LEAF, _flatten_up_to, tree_flatten, tree_map, tree_unflatten
-from .custom_args import (CustomVJPPrimal, SymbolicZero, _name, _nondiff, _of_dynamic,  # noqa: F401
-                          _positional, zero_tangent)
+from .tree import tree_flatten, tree_map, tree_unflatten
+from .custom_args import (CustomVJPPrimal, SymbolicZero, _checked, _name, _nondiff,  # noqa: F401
+                          _of_dynamic, _positional, _tree_cotangents, zero_tangent)
 
 __all__ = ["custom_vjp", "custom_jvp", "ForwardModeError", "CustomVJPPrimal"]
 
@@ -139,32 +139,6 @@ def _outputs(packed, like: list) -> list:
     derivative, and its trip through the float64 pack would round int64s above 2**53)."""
     parts = _unpack(packed, like)
     return [p if np.result_type(concrete(v)).kind in "fc" else v for p, v in zip(parts, like)]
-
-
-def _tree_cotangents(cts, args: tuple, who: str) -> list:
-    """A rule's per-argument cotangents (or tangents), flattened to the arguments' leaves;
-    None (for an argument or a leaf) means zero."""
-    if not isinstance(cts, (tuple, list)) or len(cts) != len(args):
-        raise TypeError(f"{who} must return a tuple with one cotangent per input ({len(args)}), "
-                        f"got {type(cts).__name__}" + (f" of length {len(cts)}"
-                                                       if isinstance(cts, (tuple, list)) else ""))
-    flat = []
-    for i, (c, a) in enumerate(zip(cts, args)):
-        al, atd = tree_flatten(a)
-        if c is None:
-            flat += [None] * len(al)
-            continue
-        cl = []  # c must have a's structure (JAX's check); None stands for a zero subtree
-        try:
-            _flatten_up_to(atd, c, cl, f"{who}: the cotangent of input {i}")
-            cl = [None if type(v) is SymbolicZero else v for v in cl]
-            if any(v is not None and tree_flatten(v)[1] != _LEAF for v in cl):
-                raise ValueError("a container where the input has an array")
-        except ValueError as exc:
-            raise TypeError(f"{who}: the cotangent of input {i} has structure "
-                            f"{tree_flatten(c)[1]}, the input {atd} ({exc})") from None
-        flat += list(_checked(cl, al, who, "cotangent", number=i))
-    return flat
 
 
 def _wrapped_attribute(self, name: str):
@@ -639,34 +613,6 @@ def _record_custom(op: Op, top, args, primals, out) -> Tensor:
     if debug.enabled:
         debug.note_site(node)
     return Tensor(out, top, node)
-
-
-def _checked(cts, args, who: str, what: str, against: str = "input", number=None) -> tuple:
-    """The user's cotangents (tangents), each shaped like its input (or its output, for a
-    JVP rule's output tangent); None means zero. ``number``: the argument these are the
-    leaves of (errors name it, and the leaf when it has several)."""
-    out = []
-    for i, (c, a) in enumerate(zip(cts, args)):
-        want = shape_of(a)
-        if c is None:
-            out.append(None)
-            continue
-        have = shape_of(c)
-        where = (lambda: f"{against} {i}" if number is None else  # noqa: E731  (for messages)
-                 f"{against} {number}" + (f" (leaf {i})" if len(args) > 1 else ""))
-        if have != want:
-            raise ValueError(f"{who} returned {'an' if what[0] in 'aeiou' else 'a'} {what} of "
-                             f"shape {have} for {where()} of shape {want}; it must have its "
-                             f"{against}'s shape")
-        if np.result_type(concrete(c)).kind == "c" and np.result_type(concrete(a)).kind != "c":
-            raise TypeError(f"{who} returned a complex {what} (dtype {np.result_type(concrete(c))}) "
-                            f"for {where()} of dtype {np.result_type(concrete(a))}; the {what} of a "
-                            f"real {against} is real (as JAX requires): take its real part")
-        # the rule's own array (one it closes over, a cached gradient) must never reach the
-        # caller as a result: grad, vjp, jvp and linearize hand out what the sweep returns,
-        # and writing into that result would change the rule's constant
-        out.append(c.copy() if type(c) is np.ndarray else c)
-    return tuple(out)
 
 
 def _map_batch(one: Callable, g, out_shape: tuple, args) -> tuple:
