@@ -160,8 +160,10 @@ class custom_vjp:
         f.defvjp(f_fwd, f_bwd)
 
     Reverse mode uses ``f_bwd``. Forward mode (``jvp``, ``jacfwd``, ``linearize``)
-    refuses, as JAX does: the rule is a VJP. Forward over reverse (``hessian``)
-    works: it differentiates ``f_bwd``'s ops, and ``f_fwd``'s primal computation.
+    refuses, as JAX does: the rule is a VJP. Forward over reverse (``hessian``, ``jvp`` of
+    a ``grad``) works, by the rule alone: it differentiates ``f_bwd``'s ops and gives
+    ``f_fwd``'s primal output the tangent the rule implies (J·t, ``f_bwd`` transposed), so
+    ``hessian`` equals ``jacrev(grad)`` also for a rule that is not ``f``'s own derivative.
 
     ``nondiff_argnums`` (as in JAX): positions of arguments that get no
     cotangent (a flag, a Python number, a function). ``f_fwd`` still takes
@@ -193,7 +195,7 @@ class custom_vjp:
         #: forward mode's own rule ``(primals, tangents) -> (out, tangent)``, as a custom_jvp
         #: rule (tensorgrad's linear solves: their JVP is another solve); None refuses
         self.forward_rule = None
-        self._forward_fn = None
+        self._forward_fn = self._rule_fn = None
 
     __getattr__ = _wrapped_attribute
 
@@ -233,6 +235,30 @@ class custom_vjp:
             self._forward_fn = f
         return self._forward_fn
 
+    def _rule_forward(self) -> Callable:
+        """The function with the JVP its VJP rule implies, J·t = (c ↦ bwd(res, c))ᵀ t (made
+        once): for fwd computing the primal under a forward trace (forward over reverse:
+        ``hessian``, ``jvp`` of a ``grad``), so that both layers follow the rule."""
+        if self._rule_fn is None:
+            name, bwd = _name(self.fun), self.bwd
+
+            def rule(primals, tangents):
+                leaves, td = tree_flatten(tuple(primals))
+                out, res = self._run_fwd(td, leaves, [True] * len(leaves))
+                inexact = [i for i, a in enumerate(leaves) if np.result_type(concrete(a)).kind in "fc"]
+
+                def back(c):  # (linear in c: its transpose at any point is J)
+                    cts = _tree_cotangents(bwd(res, c), tuple(primals), f"custom_vjp {name}: bwd")
+                    return tuple(_zeros_like(leaves[i]) if cts[i] is None else cts[i] for i in inexact)
+                _, pull = vjp(back, tree_map(_zeros_like, out))
+                t_leaves = tree_flatten(tuple(tangents))[0]
+                return out, pull(tuple(t_leaves[i] for i in inexact))[0]
+            f = custom_jvp(self.fun)
+            f.defjvp(rule)
+            f.check_outputs = self.check_outputs
+            self._rule_fn = f
+        return self._rule_fn
+
     def __call__(self, *args, **kwargs):
         name = _name(self.fun)
         if self.fwd is None:
@@ -257,8 +283,11 @@ class custom_vjp:
                 raise TypeError(_closure_message("custom_vjp", name))
             return out
         if top.forward:
-            if _IN_FWD.depth or self.forward_through_fun:  # f_fwd computing the primal (e.g.
-                return self.fun(*args)  # under hessian), or a rule that is the function's own VJP
+            if self.forward_through_fun:  # a rule that is the function's own VJP (tg.remat)
+                return self.fun(*args)
+            if _IN_FWD.depth:  # f_fwd computing the primal under a forward trace (hessian): the
+                # tangent the rule implies (fun's own derivative would mix in), or own rules'
+                return self.fun(*args) if self.forward_rule is not None else self._rule_forward()(*args)
             if self.forward_rule is not None:
                 return self._forward()(*args)
             raise ForwardModeError(f"custom_vjp {name}: forward-mode differentiation (jvp, jacfwd, "

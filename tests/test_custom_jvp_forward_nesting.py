@@ -61,3 +61,31 @@ def test_linearize_of_checkpoint_with_an_integer_argument():
     jac = tg.jacfwd(lambda v: tg.vjp(lambda u: g(u, idx), v)[1](np.ones(3))[0])(x)
     np.testing.assert_allclose(jac, tg.hessian(lambda v: tg.sum(tg.sin(v[idx]) * 2.0))(x),
                                rtol=1e-14, atol=1e-15)
+
+
+def test_forward_over_reverse_of_a_custom_vjp_follows_its_rule():
+    # hessian (jacfwd of jacrev) through a custom_vjp whose rule is not the function's own
+    # derivative (a straight-through sin: d/dx := 1) differentiated sin itself in the forward
+    # layer (2 cos x) while jacrev(grad) gave the rule's 2
+    @tg.custom_vjp
+    def st(x):
+        return tg.sin(x)
+    st.defvjp(lambda x: (st(x), None), lambda r, c: (c,))
+    f = lambda x: st(x) ** 2  # noqa: E731
+    assert float(tg.jacrev(tg.grad(f))(0.5)) == 2.0
+    assert float(tg.hessian(f)(0.5)) == 2.0 and float(tg.jvp(tg.grad(f), (0.5,), (1.0,))[1]) == 2.0
+    # a pytree argument and a surrogate rule, against JAX's reverse over reverse
+    def make(lib, cv):
+        @cv
+        def g(x, p):
+            return lib.sin(x) * p["a"] + x ** 2 * p["b"]
+        g.defvjp(lambda x, p: (g(x, p), (x, p)), lambda res, c: (
+            c * (lib.cos(res[0]) * res[1]["a"] * 0.5 + 3 * res[1]["b"] * res[0] ** 2),
+            {"a": lib.sum(c * res[0]), "b": lib.sum(c * lib.sin(res[0]))}))
+        return lambda x, p: lib.sum(g(x, p) ** 2 * lib.cos(x))
+    x, p = np.array([0.3, -0.8, 1.1]), {"a": np.array(1.7), "b": np.array(-0.4)}
+    for argnum in (0, 1):
+        want = jax.jacrev(jax.jacrev(make(jnp, jax.custom_vjp), argnum), argnum)(x, p)
+        got = tg.hessian(make(tg, tg.custom_vjp), argnums=argnum)(x, p)
+        for a, b in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
