@@ -242,3 +242,20 @@ def test_pareto_kl_is_infinite_outside_support_and_discrete_pairs():
     assert float(D.kl_divergence(D.Binomial(6, probs=0.3), D.Binomial(5, probs=0.6))) == np.inf
     with pytest.raises(NotImplementedError, match="total_count"):
         D.kl_divergence(D.Binomial(4, probs=0.3), D.Binomial(5, probs=0.6))
+
+
+def test_generalized_pareto_cdf_is_one_at_and_past_the_upper_end():
+    # ξ < 0: the support ends at μ − σ/ξ; rounding can put 1 + ξz just below 0 there, and the
+    # cdf came out 0 (NaN in the log survival, read as "below the support")
+    D = tg.distributions
+    loc, sc, c = 100000.04870808376, 0.29067817377536714, -1.0796666330776314
+    top = loc - sc / c
+    assert float(D.GeneralizedPareto(loc, sc, c).cdf(top)) == 1.0
+    d = D.GeneralizedPareto(0.0, 1.0, -0.5, validate_args=False)
+    x = np.array([-1.0, 0.0, 1.0, 1.999, 2.0, 3.0])
+    np.testing.assert_allclose(d.cdf(x), stats.genpareto(-0.5).cdf(x), rtol=1e-12)
+    assert np.isneginf(d.log_survival_function(np.array([2.0, 3.0]))).all()
+    slope = tg.grad(lambda s: D.GeneralizedPareto(0.0, s, -0.5, validate_args=False).cdf(x[2:]).sum())
+    inside = x[2:] < 2.0  # d/dσ of 1 − (1 − x/(2σ))² at σ = 1 is −(1 − x/2)·x inside, 0 past the end
+    np.testing.assert_allclose(slope(1.0), np.sum(np.where(inside, -(1 - x[2:] / 2) * x[2:], 0.0)),
+                               rtol=1e-12)

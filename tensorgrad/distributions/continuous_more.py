@@ -456,7 +456,9 @@ class GeneralizedPareto(_Univariate):
     def log_survival_function(self, value):
         z = self._z(self._value(value))
         zero, c = self._zero_conc()
-        return _ops.where(zero, -z, -self._log1p(c * z) / c)
+        cz = c * z  # (ξ < 0: at and past the upper end μ − σ/ξ nothing survives, where rounding
+        # may put 1 + ξz just below 0: −inf there, not NaN, so the cdf is 1)
+        return _ops.where(zero, -z, _ops.where((c < 0) & (cz <= -1), -np.inf, -self._log1p(cz) / c))
 
     def log_cdf(self, value):
         s = self.log_survival_function(value)
