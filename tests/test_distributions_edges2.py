@@ -259,3 +259,21 @@ def test_generalized_pareto_cdf_is_one_at_and_past_the_upper_end():
     inside = x[2:] < 2.0  # d/dσ of 1 − (1 − x/(2σ))² at σ = 1 is −(1 − x/2)·x inside, 0 past the end
     np.testing.assert_allclose(slope(1.0), np.sum(np.where(inside, -(1 - x[2:] / 2) * x[2:], 0.0)),
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("r, logits, k", [(95700.11732375975, 27.63104323789236, 9.566781710818722e16),
+                                          (1.003442587091629e5, 13.8, 9.95328769490e10),
+                                          (0.3, -2.0, 1e12), (2.5, 0.3, 4.0)])
+def test_negative_binomial_log_prob_of_huge_counts(r, logits, k):
+    # lgamma(k + r) − lgamma(k + 1) lost all its digits for huge k (a log-pmf of +106.7
+    # where the exact one is −34.29)
+    mp.mp.dps = 50
+    R, L, K = mp.mpf(r), mp.mpf(logits), mp.mpf(k)
+    exact = (mp.loggamma(R + K) - mp.loggamma(K + 1) - mp.loggamma(R)
+             - R * mp.log(1 + mp.exp(L)) - K * mp.log(1 + mp.exp(-L)))
+    got = tg.distributions.NegativeBinomial(r, logits=logits).log_prob(k)
+    terms = abs(r * np.logaddexp(0.0, logits)) + abs(k * np.logaddexp(0.0, -logits))
+    np.testing.assert_allclose(float(got), float(exact), rtol=1e-9, atol=1e-10 * terms)  # (cancel)
+    slope = tg.grad(lambda t: tg.distributions.NegativeBinomial(t, logits=logits).log_prob(k))(r)
+    want = special.digamma(r + k) - special.digamma(r) - np.logaddexp(0.0, logits)
+    np.testing.assert_allclose(float(slope), want, rtol=1e-9, atol=1e-12 * abs(special.digamma(r)))

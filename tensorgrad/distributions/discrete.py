@@ -276,7 +276,9 @@ class NegativeBinomial(_Binary):
         # so the normalization is taken at r = 1, k = 0 there, where it is 0
         zero = (r + k) == 0
         r1, k1 = _ops.where(zero, 1.0, r), _ops.where(zero, 0.0, k)
-        return unnormalized + _ops.gammaln(r1 + k1) - _ops.gammaln(k1 + 1.0) - _ops.gammaln(r1)
+        # log C(k + r − 1, k) = −log(k + r) − log B(r, k + 1): the log-gamma difference would
+        # lose everything above ~1e-16 of lgamma(k + r) to rounding for huge counts
+        return unnormalized - _ops.log(r1 + k1) - _ops.betaln(r1, k1 + 1.0)
 
 
 class Poisson(Distribution):
