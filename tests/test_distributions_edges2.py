@@ -277,3 +277,35 @@ def test_negative_binomial_log_prob_of_huge_counts(r, logits, k):
     slope = tg.grad(lambda t: tg.distributions.NegativeBinomial(t, logits=logits).log_prob(k))(r)
     want = special.digamma(r + k) - special.digamma(r) - np.logaddexp(0.0, logits)
     np.testing.assert_allclose(float(slope), want, rtol=1e-9, atol=1e-12 * abs(special.digamma(r)))
+
+
+@pytest.mark.parametrize("n, k, p", [(1e17, 5e16, 0.5), (1e12, 3e11, 0.3), (1e15, 1.0, 1e-15),
+                                     (10.0, 3.0, 0.2), (10.0, 0.0, 0.2), (10.0, 10.0, 0.2),
+                                     (100.0, 99.0, 0.99), (20.0, 7.0, 1e-9), (16.0, 8.0, 0.4)])
+def test_binomial_log_prob_without_cancellation(n, k, p):
+    # the log-gamma form lost every digit for huge counts (+352 for −19.80 at n = 1e17, and
+    # −3.54 for −1.0 at n = 1e15, k = 1, p = 1e-15); Loader's saddle-point form keeps them
+    mp.mp.dps = 50
+    N, K, P = mp.mpf(n), mp.mpf(k), mp.mpf(p)
+    exact = (mp.loggamma(N + 1) - mp.loggamma(K + 1) - mp.loggamma(N - K + 1) + K * mp.log(P)
+             + (N - K) * mp.log(1 - P))
+    np.testing.assert_allclose(float(tg.distributions.Binomial(n, probs=p).log_prob(k)),
+                               float(exact), rtol=1e-13, atol=1e-13)
+    lg = math.log(p) - math.log1p(-p)  # d/dlogits = k − np, d² = −npq
+    f = lambda t: tg.distributions.Binomial(n, logits=t).log_prob(k)  # noqa: E731
+    pp, q = 1 / (1 + math.exp(-lg)), 1 / (1 + math.exp(lg))
+    np.testing.assert_allclose(float(tg.grad(f)(lg)), k - n * pp, rtol=1e-9, atol=1e-9 * k)
+    np.testing.assert_allclose(float(tg.hessian(f)(lg)), -n * pp * q, rtol=1e-9)
+
+
+@pytest.mark.parametrize("rate, k", [(1e17, 1e17), (1e12, 1e12 + 5), (3.5, 0.0), (3.5, 2.0),
+                                     (3.5, 20.0), (0.1, 14.0), (0.1, 15.0), (100.0, 130.0)])
+def test_poisson_log_prob_without_cancellation(rate, k):
+    # k·log λ − λ − lgamma(k + 1) gave 0.0 for −20.49 at λ = k = 1e17
+    mp.mp.dps = 50
+    exact = k * mp.log(mp.mpf(rate)) - rate - mp.loggamma(mp.mpf(k) + 1)
+    np.testing.assert_allclose(float(tg.distributions.Poisson(rate).log_prob(k)), float(exact),
+                               rtol=1e-13)
+    f = lambda r: tg.distributions.Poisson(r).log_prob(k)  # noqa: E731
+    np.testing.assert_allclose(float(tg.grad(f)(rate)), k / rate - 1, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(float(tg.hessian(f)(rate)), -k / rate ** 2, rtol=1e-12)

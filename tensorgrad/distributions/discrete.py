@@ -13,6 +13,7 @@ from .. import random as _random
 from ..lax import stop_gradient
 from ..tensor import concrete, shape_of
 from . import constraints
+from .count_pmfs import binomial_log_pmf, poisson_log_pmf
 from .distribution import (Distribution, _concrete_np, as_float, broadcast_all, check_values,
                            default_validate_args, need_key)
 
@@ -213,10 +214,7 @@ class Binomial(_Binary):
 
     def log_prob(self, value):
         self._validate_sample(value)
-        n, k, lg = self.total_count, value, self.logits
-        log_comb = _ops.gammaln(n + 1) - _ops.gammaln(k + 1) - _ops.gammaln(n - k + 1)
-        # k·log p + (n − k)·log(1 − p) = k·logits − n·softplus(logits)
-        return log_comb + k * lg - n * _ops.softplus(lg)
+        return binomial_log_pmf(value, self.total_count, self.logits)  # (no cancellation)
 
     def enumerate_support(self, expand=True):
         """The counts 0, 1, …, total_count along a new first axis (PyTorch's layout: shape
@@ -302,7 +300,7 @@ class Poisson(Distribution):
 
     def log_prob(self, value):
         self._validate_sample(value)
-        return _ops.xlogy(value, self.rate) - self.rate - _ops.gammaln(value + 1)
+        return poisson_log_pmf(value, self.rate)  # (no cancellation for huge counts)
 
 
 def _check_indices(cls: str, value, k: int) -> None:
