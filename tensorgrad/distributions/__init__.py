@@ -16,6 +16,8 @@ from .discrete import (Bernoulli, Binomial, Categorical, Geometric, NegativeBino
                        OneHotCategorical, Poisson)
 from .distribution import Distribution
 from .kl import kl_divergence, register_kl
+from . import kl_cross as _kl_cross  # registers the cross-family KL pairs
+del _kl_cross
 from .matrix_dists import LKJCholesky, Wishart
 from .multivariate import (Dirichlet, Independent, LowRankMultivariateNormal, MultivariateNormal,
                            Multinomial)
