@@ -313,6 +313,9 @@ def test_matrix_transforms():
     np.testing.assert_allclose(pd, np.asarray(lower) @ np.swapaxes(np.asarray(lower), -1, -2))
     assert np.all(D.constraints.positive_definite.check(pd))
     np.testing.assert_allclose(D.PositiveDefiniteTransform().inv(pd), np.tril(x), rtol=1e-10)
+    for c in (D.constraints.positive_definite, D.constraints.positive_semidefinite):  # PyTorch's
+        t = D.transform_to(c)
+        assert isinstance(t, D.PositiveDefiniteTransform) and np.all(c.check(t(x)))
     r = D.ReshapeTransform((6,), (2, 3))
     v = RNG.normal(size=(4, 6))
     assert r(v).shape == (4, 2, 3) and np.array_equal(r.inv(r(v)), v)

@@ -68,6 +68,7 @@ for _kind in ("interval", "half_open_interval"):
           ComposeTransform([SigmoidTransform(), AffineTransform(c.lower_bound, c.upper_bound - c.lower_bound)]))
 transform_to.register("lower_cholesky", lambda c: LowerCholeskyTransform())  # (not bijections
 transform_to.register("positive_definite", lambda c: PositiveDefiniteTransform())  # with a log-det)
+transform_to.register("positive_semidefinite", lambda c: PositiveDefiniteTransform())  # (PyTorch's)
 _both("corr_cholesky", lambda c: CorrCholeskyTransform())
 _both("independent", lambda c: IndependentTransform(biject_to(c.base_constraint), c.reinterpreted_batch_ndims))
 transform_to.register("independent", lambda c: IndependentTransform(transform_to(c.base_constraint),
