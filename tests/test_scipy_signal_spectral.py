@@ -301,3 +301,14 @@ def test_public_names():
     for name in ("welch", "csd", "periodogram", "spectrogram", "stft", "istft"):
         assert getattr(tg.scipy.signal, name).__doc__
         assert name in tg.scipy.signal.__all__
+
+
+def test_csd_of_equal_arrays_holding_nan_is_the_power_spectrum():
+    # NaN != NaN made two equal arrays "differ", and csd refused them as complex
+    x = np.arange(20.0)
+    x[3] = np.nan
+    f, p = tg.scipy.signal.csd(x, x.copy(), nperseg=8)
+    f2, p2 = ssig.csd(x, x.copy(), nperseg=8)
+    np.testing.assert_array_equal(f, f2)
+    np.testing.assert_allclose(p, p2.real, equal_nan=True)
+    assert np.isnan(p).all()

@@ -470,3 +470,11 @@ def test_student_t_tails_match_scipy_far_out_and_near_the_median(fn, df):
     if fn == "cdf" and np.isfinite(df):  # its derivative in x is the density
         g = tg.grad(lambda v: tg.sum(st.t.cdf(v, df, 0.3, 1.7)))(x[:10])
         np.testing.assert_allclose(g, sst.t.pdf(x[:10], df, 0.3, 1.7), rtol=1e-9, atol=1e-300)
+
+
+@pytest.mark.parametrize("shape, kw", [((0,), {}), ((0, 3), {"axis": 0}), ((3, 0), {"axis": 1}),
+                                       ((0,), {"method": "min"}), ((2, 0), {})])
+def test_rankdata_of_an_empty_slice(shape, kw):
+    # an internal reshape error before ("cannot reshape array of size 0")
+    got, want = tg.scipy.stats.rankdata(np.zeros(shape), **kw), sst.rankdata(np.zeros(shape), **kw)
+    assert got.shape == want.shape and got.dtype == want.dtype

@@ -621,7 +621,8 @@ def _rankdata_forward(a, method, axis, nan_policy):
     if nan_policy == "raise" and nan.any():
         raise ValueError("rankdata: the input contains NaN (nan_policy='raise')")
     moved, gaps = np.moveaxis(a, axis, -1), np.moveaxis(nan, axis, -1)
-    rows, holes = moved.reshape(-1, moved.shape[-1]), gaps.reshape(-1, moved.shape[-1])
+    lead = int(np.prod(moved.shape[:-1]))  # (not -1: an empty slice leaves it ambiguous)
+    rows, holes = moved.reshape(lead, moved.shape[-1]), gaps.reshape(lead, moved.shape[-1])
     floats = method == "average" or holes.any()
     out = np.empty(rows.shape, dtype=np.float64 if floats else np.intp)
     for k, (row, hole) in enumerate(zip(rows, holes)):

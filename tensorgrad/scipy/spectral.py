@@ -266,7 +266,7 @@ def _same_values(x, y):
     if is_staged(cx) or is_staged(cy):
         return None
     cx, cy = np.asarray(cx), np.asarray(cy)
-    return cx.shape == cy.shape and bool(np.array_equal(cx, cy))
+    return cx.shape == cy.shape and bool(np.array_equal(cx, cy, equal_nan=cx.dtype.kind in "fc"))
 
 
 def _align(name, x, y, axis):
