@@ -309,3 +309,30 @@ def test_poisson_log_prob_without_cancellation(rate, k):
     f = lambda r: tg.distributions.Poisson(r).log_prob(k)  # noqa: E731
     np.testing.assert_allclose(float(tg.grad(f)(rate)), k / rate - 1, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(float(tg.hessian(f)(rate)), -k / rate ** 2, rtol=1e-12)
+
+
+def test_count_log_probs_outside_the_support_dtypes_and_extremes():
+    D = tg.distributions
+    # outside the support (validation off): −inf, as the log-gamma form gave
+    assert np.isneginf(float(D.Poisson(3.0, validate_args=False).log_prob(-1.0)))
+    for k in (-1.0, 12.0):
+        assert np.isneginf(float(D.Binomial(10.0, probs=0.3, validate_args=False).log_prob(k)))
+    # float32 parameters and values give float32, as PyTorch's
+    f32 = np.float32
+    assert D.Poisson(f32(3)).log_prob(f32(5)).dtype == np.float32
+    assert D.Binomial(f32(10), probs=f32(0.3)).log_prob(f32(4)).dtype == np.float32
+    # a subnormal rate: x/m would overflow (−713.80 is k·log λ − λ − log k!)
+    np.testing.assert_allclose(float(D.Poisson(1e-310).log_prob(1.0)), math.log(1e-310), rtol=1e-14)
+    # k near n with p near 1: k·log p and (n − k)·log q on their own (they cancelled as k·logits)
+    lg = math.log(1e12)
+    np.testing.assert_allclose(float(D.Binomial(1e12, logits=lg).log_prob(1e12 - 1)),
+                               float(D.Binomial(1e12, logits=-lg).log_prob(1.0)), rtol=1e-13)
+
+
+def test_generalized_pareto_cdf_slope_past_the_upper_end_is_zero():
+    # the discarded log1p of a value below −1 made the slope NaN where the cdf is 1
+    GP = tg.distributions.GeneralizedPareto
+    slope = tg.grad(lambda c: tg.sum(GP(0.0, 1.0, c, validate_args=False).cdf(np.array([1.0, 3.0]))))
+    h = 1e-6
+    fd = (float(GP(0.0, 1.0, -0.5 + h).cdf(1.0)) - float(GP(0.0, 1.0, -0.5 - h).cdf(1.0))) / (2 * h)
+    np.testing.assert_allclose(float(slope(-0.5)), fd, rtol=1e-6)

@@ -457,8 +457,10 @@ class GeneralizedPareto(_Univariate):
         z = self._z(self._value(value))
         zero, c = self._zero_conc()
         cz = c * z  # (ξ < 0: at and past the upper end μ − σ/ξ nothing survives, where rounding
-        # may put 1 + ξz just below 0: −inf there, not NaN, so the cdf is 1)
-        return _ops.where(zero, -z, _ops.where((c < 0) & (cz <= -1), -np.inf, -self._log1p(cz) / c))
+        # may put 1 + ξz just below 0: −inf there, not NaN, so the cdf is 1, its slope 0)
+        past = (c < 0) & (cz <= -1)
+        inside = -self._log1p(_ops.where(past, 0.0, cz)) / c
+        return _ops.where(zero, -z, _ops.where(past, -np.inf, inside))
 
     def log_cdf(self, value):
         s = self.log_survival_function(value)

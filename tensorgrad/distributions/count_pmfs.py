@@ -55,17 +55,16 @@ def bd0(x, m):
     """x·log(x/m) + m − x for x ≥ 0, m > 0 (m = 0: 0 at x = 0, +∞ past it)."""
     empty = m <= 0.0
     ms = _ops.where(empty, 1.0, m)
-    d = (x - ms) / ms
-    near = _ops.abs(d) < _NEAR
-    dn = _ops.where(near, d, 0.0)
+    near = _ops.abs(x - ms) < _NEAR * ms  # (no x/m: it overflows for a subnormal m)
+    dn = _ops.where(near, x - ms, 0.0) / _ops.where(near, ms, 1.0)
     series = 0.0
     for j in range(_TERMS, 1, -1):  # Horner in d of Σ_{j≥2} (−1)^j d^(j−2) / (j(j − 1))
         series = (-1.0) ** j / (j * (j - 1)) + dn * series
     xf = _ops.where(near, 1.0, x)
     mf = _ops.where(near, 1.0, ms)
-    far = _ops.xlogy(xf, xf / mf) + mf - xf
+    far = _ops.xlogy(xf, xf) - _ops.xlogy(xf, mf) + mf - xf
     value = _ops.where(near, ms * dn * dn * series, far)
-    return _ops.where(empty, _ops.where(x > 0.0, np.inf, 0.0), value)
+    return _ops.where(empty & (x > 0.0), np.inf, _ops.where(empty, 0.0, value))
 
 
 def poisson_log_pmf(k, rate):
@@ -73,14 +72,14 @@ def poisson_log_pmf(k, rate):
     pos = k > 0.0
     kp = _ops.where(pos, k, 1.0)
     body = -stirlerr(kp) - bd0(kp, rate) - 0.5 * _ops.log(kp) - _HALF_LOG_2PI
-    return _ops.where(pos, body, -rate)  # (k = 0: e^(−λ))
+    return _ops.where(pos, body, _ops.where(k == 0.0, -rate, -np.inf))  # (k = 0: e^(−λ))
 
 
 def binomial_log_pmf(k, n, logits):
     """log(C(n, k) p^k q^(n − k)) for 0 ≤ k ≤ n, with p = sigmoid(logits), q = 1 − p.
 
-    While s = min(k, n − k) ≤ 100, log C(n, k) is at most ~4e3, and ``log C(n, k) + k·logits −
-    n·softplus(logits)`` loses nothing that matters, with log C(n, k) = stirlerr(n) −
+    While s = min(k, n − k) ≤ 100, log C(n, k) is at most ~4e3, and ``log C(n, k) −
+    k·softplus(−logits) − (n − k)·softplus(logits)`` loses nothing that matters, with log C(n, k) = stirlerr(n) −
     stirlerr(k) − stirlerr(n − k) + s·log(n/s) − (n − s)·log1p(−s/n) + ½·log(n/(2πk(n − k)))
     (positive terms: no cancellation); the logits enter as simply as they can there (second
     derivatives stay exact for tiny p). Past that, Loader's form."""
@@ -98,7 +97,10 @@ def binomial_log_pmf(k, n, logits):
     log_comb = (stirlerr(ni) - stirlerr(ki) - stirlerr(rest) + s * _ops.log(ni / s)
                 - (ni - s) * _ops.log1p(-s / ni)
                 + 0.5 * (_ops.log(ni) - _ops.log(ki) - _ops.log(rest)) - _HALF_LOG_2PI)
-    direct = log_comb + ki * logits - ni * _ops.softplus(logits)
-    # k = 0: n·log q; k = n: n·log p (n = 0 = k: log 1 = 0)
-    edge = _ops.where(k <= 0.0, -n * _ops.softplus(logits), -n * _ops.softplus(-logits))
+    # k·log p + (n − k)·log q, each term on its own (k·logits − n·softplus(logits) cancels for
+    # a huge k and p near 1)
+    direct = log_comb - ki * _ops.softplus(-logits) - rest * _ops.softplus(logits)
+    # k = 0: n·log q; k = n: n·log p (n = 0 = k: log 1 = 0); outside 0..n: −inf
+    edge = _ops.where(k == 0.0, -n * _ops.softplus(logits),
+                      _ops.where(k == n, -n * _ops.softplus(-logits), -np.inf))
     return _ops.where(loader, body, _ops.where(inner, direct, edge))
