@@ -297,6 +297,7 @@ class custom_vjp:
         leaves, prim, td = _leaves_on(args, top)
         primals = tree_unflatten(td, prim)
         perturbed = [type(a) is Tensor and a._trace is top for a in leaves]
+        in_fwd = _IN_FWD.depth > 0  # (the primal computation of an enclosing f_fwd)
         # the arrays the rule saves are locked for as long as the tape needs them (into the
         # trace's holder; on the imperative tape into the node's own, freed with its inputs)
         held = top.locks if top.locks is not None else Held()
@@ -338,6 +339,8 @@ class custom_vjp:
                 run = self._forward()
             elif self.forward_through_fun:  # (tg.remat) the rule is fun's own VJP: J·t is
                 run = self.fun              # fun's own JVP, recomputed
+            elif in_fwd:  # differentiated forward (linearize of a grad): as under a forward trace
+                run = self._rule_forward()
             else:
                 raise ForwardModeError(f"custom_vjp {name}: forward-mode differentiation (jvp, "
                                        "jacfwd, linearize) of a custom_vjp function is not "

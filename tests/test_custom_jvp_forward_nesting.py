@@ -5,8 +5,10 @@ jvp(jvp(f)), hessian and JAX, silently."""
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import tensorgrad as tg
+from tensorgrad.custom import ForwardModeError
 
 
 def _ste(N, C):
@@ -74,6 +76,9 @@ def test_forward_over_reverse_of_a_custom_vjp_follows_its_rule():
     f = lambda x: st(x) ** 2  # noqa: E731
     assert float(tg.jacrev(tg.grad(f))(0.5)) == 2.0
     assert float(tg.hessian(f)(0.5)) == 2.0 and float(tg.jvp(tg.grad(f), (0.5,), (1.0,))[1]) == 2.0
+    assert float(tg.linearize(tg.grad(f), 0.5)[1](1.0)) == 2.0  # (it raised ForwardModeError)
+    with pytest.raises(ForwardModeError):  # forward mode of the function itself: as JAX
+        tg.linearize(st, 0.5)[1](1.0)
     # a pytree argument and a surrogate rule, against JAX's reverse over reverse
     def make(lib, cv):
         @cv
