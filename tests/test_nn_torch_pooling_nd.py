@@ -488,3 +488,14 @@ def test_max_pools_of_an_empty_batch(name, shape, kw, out):
     assert y.shape == out and (not kw.get("return_indices") or r[1].shape == out)
     y.sum().backward()
     assert x.grad.shape == shape
+
+
+@pytest.mark.parametrize("nd", [2, 3])
+def test_fractional_max_pool_of_an_empty_batch(nd):
+    # its own empty-input branch reshaped to (0, C, -1), which NumPy cannot resolve
+    x = tg.tensor(np.zeros((0, 3) + (4,) * nd), requires_grad=True)
+    fn = getattr(tg.nn.functional, f"fractional_max_pool{nd}d")
+    y, idx = fn(x, 2, output_size=(2,) * nd, key=tg.random.PRNGKey(0), return_indices=True)
+    assert y.shape == idx.shape == (0, 3) + (2,) * nd
+    y.sum().backward()
+    assert x.grad.shape == x.shape

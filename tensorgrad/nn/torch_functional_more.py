@@ -401,8 +401,8 @@ def _fractional(fn: str, nd: int, input, kernel_size, output_size, output_ratio,
     samples = _ops.stop_gradient(samples)
     lead = (b, c)
     if b == 0 or 0 in out:  # nothing to pool: empty results, still connected to the input
-        empty = _ops.reshape(_ops.getitem(_ops.reshape(x, lead + (-1,)), (Ellipsis, slice(0, 0))),
-                             lead + out)
+        flat = _ops.reshape(x, lead + (math.prod(sizes),))  # (not -1: ambiguous when b = 0)
+        empty = _ops.reshape(_ops.getitem(flat, (Ellipsis, slice(0, 0))), lead + out)
         idx = np.zeros(lead + out, dtype=np.int64)
         return (empty, idx) if batched else (_ops.getitem(empty, 0), idx[0])
     # flat in-plane position of every tap of every window: (B, C, o1..on, k1..kn)
