@@ -58,3 +58,19 @@ def test_einsum_output_without_ellipsis_sums_the_axes_under_it():
     np.testing.assert_allclose(tg.einsum("...i,...i->i", a, b), (a * b).sum((0, 1)), rtol=1e-14)
     g = tg.grad(lambda x: tg.sum(tg.einsum("...i,...i->i", x, b) ** 2))(a)
     np.testing.assert_allclose(g, np.broadcast_to(2 * (a * b).sum((0, 1)) * b, a.shape), rtol=1e-13)
+
+
+def test_einsum_with_bool_operands_counts_them_as_numbers():
+    # NumPy's optimized einsum (taken for 3+ operands or big ones, and by every gradient that
+    # is itself such an einsum) summed a bool operand's axes as a logical OR: silently 1 for 3000
+    B = np.ones((3, 3000), bool)
+    np.testing.assert_array_equal(tg.grad(lambda x: tg.sum(tg.einsum("ij,i->i", B, x)))(np.ones(3)),
+                                  [3000.0] * 3)
+    b, x = np.array([[True, True], [True, False]]), np.array([1.5, 2.0])
+    for opt in (True, False):
+        assert float(tg.einsum("ij,ij,i->", b, b, x, optimize=opt)) == 5.0
+    np.testing.assert_array_equal(tg.grad(lambda v: tg.einsum("ij,ij,i->", b, b, v))(x), [2.0, 1.0])
+    assert float(tg.einsum("ij,j->", np.ones((2, 3000), bool), np.ones(3000))) == 6000.0
+    # bool operands alone keep NumPy's bool result
+    got = tg.einsum("ij,jk->ik", b, b)
+    assert got.dtype == bool and np.array_equal(got, np.einsum("ij,jk->ik", b, b))

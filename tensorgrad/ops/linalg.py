@@ -278,6 +278,12 @@ def _parse_einsum(subscripts: str, shapes: list[tuple]) -> str:
 
 def _einsum_forward(*args):
     *ops, canon = args
+    kinds = [np.result_type(o) for o in ops]
+    if np.dtype(bool) in kinds and any(k != bool for k in kinds):
+        # bool operands with numbers: in the numbers' dtype, as NumPy's unoptimized einsum does
+        # (its optimized path sums a bool operand's axes in bool arithmetic: a logical OR)
+        dt = np.result_type(*kinds)
+        ops = [np.asarray(o, dt) if k == bool else o for o, k in zip(ops, kinds)]
     big = len(ops) > 2 or sum(np.size(o) for o in ops) > 4096
     return np.einsum(canon, *ops, optimize=big)
 
