@@ -164,6 +164,8 @@ class custom_vjp:
     a ``grad``) works, by the rule alone: it differentiates ``f_bwd``'s ops and gives
     ``f_fwd``'s primal output the tangent the rule implies (J·t, ``f_bwd`` transposed), so
     ``hessian`` equals ``jacrev(grad)`` also for a rule that is not ``f``'s own derivative.
+    That needs ``f_fwd`` to compute its primal output by calling ``f`` (as above, JAX's
+    idiom): one computed by other ops is differentiated by those ops at enclosing levels.
 
     ``nondiff_argnums`` (as in JAX): positions of arguments that get no
     cotangent (a flag, a Python number, a function). ``f_fwd`` still takes
