@@ -336,3 +336,17 @@ def test_generalized_pareto_cdf_slope_past_the_upper_end_is_zero():
     h = 1e-6
     fd = (float(GP(0.0, 1.0, -0.5 + h).cdf(1.0)) - float(GP(0.0, 1.0, -0.5 - h).cdf(1.0))) / (2 * h)
     np.testing.assert_allclose(float(slope(-0.5)), fd, rtol=1e-6)
+
+
+def test_float32_parameters_keep_float32_values():
+    # float64 constants (np.finfo(np.float64).min clamps, float64 fills and grids) promoted
+    # float32 parameters' results to float64; its lowest number also becomes −inf in float32
+    D, f = tg.distributions, np.float32
+    lg = f([0.1, 0.2, -np.inf])
+    for v in (D.Categorical(logits=lg).entropy(), D.OneHotCategorical(logits=lg).entropy(),
+              D.Categorical(logits=lg).mean, D.Multinomial(5, logits=lg).log_prob(f([2, 3, 0])),
+              D.SigmoidTransform().inv(f([0.3, 0.0])), D.StudentT(f([3.0, 1.5, 0.5])).variance,
+              D.Binomial(f(5), probs=f(0.3)).entropy()):
+        assert v.dtype == np.float32, v
+    np.testing.assert_allclose(D.Categorical(logits=lg).entropy(),
+                               D.Categorical(logits=lg.astype(float)).entropy(), rtol=1e-6)

@@ -357,7 +357,7 @@ class StudentT(_Univariate):
         df = self.df
         safe = _ops.where(df > 2, df, 3.0)
         v = self.scale ** 2 * safe / (safe - 2)
-        return _ops.where(df > 2, v, _ops.where(df > 1, np.inf, np.nan))
+        return _ops.where(df > 2, v, _ops.where(df > 1, _ops.full_like(v, np.inf), np.nan))
 
     def rsample(self, sample_shape=(), key=None):
         return self.loc + self.scale * self._draw(sample_shape, key, _random.t, self.df)

@@ -11,11 +11,11 @@ import numpy as np
 from .. import ops as _ops
 from .. import random as _random
 from ..lax import stop_gradient
-from ..tensor import concrete, shape_of
+from ..tensor import concrete, dtype_of, shape_of
 from . import constraints
 from .count_pmfs import binomial_log_pmf, poisson_log_pmf
 from .distribution import (Distribution, _concrete_np, as_float, broadcast_all, check_values,
-                           default_validate_args, need_key)
+                           default_validate_args, finfo_of, need_key)
 
 __all__ = ["Bernoulli", "Binomial", "Geometric", "Poisson", "Categorical", "OneHotCategorical"]
 
@@ -234,7 +234,8 @@ class Binomial(_Binary):
 
     def entropy(self):
         n = int(np.max(np.asarray(concrete(self.total_count))))
-        ks = np.arange(n + 1.0).reshape((n + 1,) + (1,) * len(self.batch_shape))
+        ks = np.arange(n + 1, dtype=dtype_of(self.probs))  # (float32 probabilities: float32)
+        ks = ks.reshape((n + 1,) + (1,) * len(self.batch_shape))
         lp = self.log_prob(np.minimum(ks, np.asarray(concrete(self.total_count))))
         valid = ks <= np.asarray(concrete(self.total_count))
         return -_ops.sum(_ops.where(valid, _ops.exp(lp) * lp, 0.0), axis=0)
@@ -357,8 +358,8 @@ class Categorical(Distribution):
     def param_shape(self) -> tuple:
         return tuple(shape_of(self.probs))
 
-    mean = property(lambda self: _ops.full(self.batch_shape, np.nan))
-    variance = property(lambda self: _ops.full(self.batch_shape, np.nan))
+    mean = property(lambda self: _ops.full(self.batch_shape, np.nan, dtype_of(self.probs)))
+    variance = property(lambda self: _ops.full(self.batch_shape, np.nan, dtype_of(self.probs)))
     mode = property(lambda self: _ops.argmax(self.probs, axis=-1))
 
     def sample(self, sample_shape=(), key=None):
@@ -381,7 +382,7 @@ class Categorical(Distribution):
         return _ops.where(inside, got, np.nan)
 
     def entropy(self):
-        lg = _ops.maximum(self.logits, np.finfo(np.float64).min)
+        lg = _ops.maximum(self.logits, float(finfo_of(self.logits).min))
         return -_ops.sum(self.probs * lg, axis=-1)
 
     def enumerate_support(self, expand=True):

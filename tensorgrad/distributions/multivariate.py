@@ -16,7 +16,7 @@ from ..tensor import shape_of
 from . import constraints
 from .discrete import Binomial, _one_of, _over_events
 from .distribution import (Distribution, as_float, check_values, default_validate_args,
-                           need_key)
+                           finfo_of, need_key)
 
 __all__ = ["Dirichlet", "MultivariateNormal", "Multinomial", "Independent"]
 
@@ -296,7 +296,7 @@ class Multinomial(Distribution):
 
     def log_prob(self, value):
         self._validate_sample(value)
-        lg = _ops.where(_ops.isneginf(self.logits), np.finfo(np.float64).min, self.logits)
+        lg = _ops.where(_ops.isneginf(self.logits), float(finfo_of(self.logits).min), self.logits)
         return (math.lgamma(self.total_count + 1) - _ops.sum(_ops.gammaln(value + 1), axis=-1)
                 + _ops.sum(_ops.where(value == 0, 0.0, value * lg), axis=-1))
 
@@ -305,7 +305,7 @@ class Multinomial(Distribution):
         marginal counts, H = n·H(Categorical(p)) − log n! + Σ_k E[log X_k!], the
         expectations summed over the support 1, …, n of the binomial marginals."""
         n = self.total_count
-        lg = _ops.maximum(self.logits, np.finfo(np.float64).min)
+        lg = _ops.maximum(self.logits, float(finfo_of(self.logits).min))
         term1 = n * -_ops.sum(self.probs * lg, axis=-1) - math.lgamma(n + 1)
         if n == 0:
             return term1

@@ -15,7 +15,7 @@ from .. import ops as _ops
 from ..staging import is_staged
 from ..tensor import concrete, shape_of
 from . import constraints
-from .distribution import as_float
+from .distribution import as_float, finfo_of
 
 __all__ = ["Transform", "ExpTransform", "AffineTransform", "SigmoidTransform", "TanhTransform",
            "SoftplusTransform", "PowerTransform", "ComposeTransform"]
@@ -200,8 +200,8 @@ class SigmoidTransform(Transform):
         return _ops.sigmoid(x)
 
     def _inverse(self, y):
-        eps = np.finfo(np.float64).tiny
-        y = _ops.clip(y, eps, 1.0 - np.finfo(np.float64).eps)
+        fi = finfo_of(y)
+        y = _ops.clip(y, float(fi.tiny), 1.0 - float(fi.eps))
         return _ops.log(y) - _ops.log1p(-y)
 
     def log_abs_det_jacobian(self, x, y):
