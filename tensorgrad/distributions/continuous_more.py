@@ -18,7 +18,7 @@ import numpy as np
 from .. import ops as _ops
 from .. import random as _random
 from ..lax import stop_gradient
-from ..tensor import shape_of
+from ..tensor import concrete, dtype_of, shape_of
 from ..transforms import grad as _grad
 from . import constraints
 from .continuous import Normal, Uniform, _Univariate
@@ -357,7 +357,8 @@ class Kumaraswamy(TransformedDistribution):
         c0 = self.concentration0
         # (the base is not validated: values are checked against this support instead)
         base = Uniform(_ops.zeros_like(c0), _ops.ones_like(c0), validate_args=False)
-        transforms = [PowerTransform(1.0 / c0), AffineTransform(1.0, -1.0),
+        one = np.asarray(1.0, dtype_of(concrete(c0)))  # (in the parameters' precision)
+        transforms = [PowerTransform(1.0 / c0), AffineTransform(one, -one),
                       PowerTransform(1.0 / self.concentration1)]
         super().__init__(base, transforms, validate_args)
 

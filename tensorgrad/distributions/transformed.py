@@ -19,7 +19,7 @@ from .. import ops as _ops
 from .. import random as _random
 from ..lax import stop_gradient
 from ..staging import is_staged
-from ..tensor import concrete, shape_of
+from ..tensor import concrete, dtype_of, shape_of
 from . import constraints
 from .continuous import Gamma
 from .discrete import Bernoulli, Categorical
@@ -153,7 +153,8 @@ class InverseGamma(TransformedDistribution):
 
     def __init__(self, concentration, rate, validate_args=None):
         base = Gamma(concentration, rate, validate_args=validate_args)
-        super().__init__(base, PowerTransform(-1.0), validate_args)
+        minus_one = np.asarray(-1.0, dtype_of(concrete(base.rate)))  # (in the parameters' precision)
+        super().__init__(base, PowerTransform(minus_one), validate_args)
 
     # (read from the base, so that expand() broadcasts them with it)
     concentration = property(lambda self: self.base_dist.concentration)
