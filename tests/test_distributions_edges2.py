@@ -347,7 +347,8 @@ def test_float32_parameters_keep_float32_values():
               D.Categorical(logits=lg).mean, D.Multinomial(5, logits=lg).log_prob(f([2, 3, 0])),
               D.SigmoidTransform().inv(f([0.3, 0.0])), D.StudentT(f([3.0, 1.5, 0.5])).variance,
               D.Binomial(f(5), probs=f(0.3)).entropy(), D.InverseGamma(f(2), f(3)).log_prob(f(0.7)),
-              D.Kumaraswamy(f(2), f(3)).cdf(f(0.3)), D.Kumaraswamy(f(2), f(3)).icdf(f(0.3))):
+              D.Kumaraswamy(f(2), f(3)).cdf(f(0.3)), D.Kumaraswamy(f(2), f(3)).icdf(f(0.3)),
+              D.Multinomial(5, logits=lg).entropy()):
         assert v.dtype == np.float32, v
     np.testing.assert_allclose(D.Categorical(logits=lg).entropy(),
                                D.Categorical(logits=lg.astype(float)).entropy(), rtol=1e-6)

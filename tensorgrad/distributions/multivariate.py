@@ -12,7 +12,7 @@ from .. import random as _random
 from ..lax import stop_gradient
 from ..linalg import cholesky, inv
 from ..scipy.linalg import solve_triangular
-from ..tensor import shape_of
+from ..tensor import concrete, dtype_of, shape_of
 from . import constraints
 from .discrete import Binomial, _one_of, _over_events
 from .distribution import (Distribution, as_float, check_values, default_validate_args,
@@ -309,8 +309,9 @@ class Multinomial(Distribution):
         term1 = n * -_ops.sum(self.probs * lg, axis=-1) - math.lgamma(n + 1)
         if n == 0:
             return term1
-        ks = np.arange(1.0, n + 1.0).reshape((n,) + (1,) * (len(self.batch_shape) + 1))
-        marginals = Binomial(float(n), probs=self.probs, validate_args=False)
+        dt = dtype_of(concrete(self.probs))  # (float32 probabilities: float32 counts and result)
+        ks = np.arange(1, n + 1, dtype=dt).reshape((n,) + (1,) * (len(self.batch_shape) + 1))
+        marginals = Binomial(np.asarray(n, dt), probs=self.probs, validate_args=False)
         weighted = _ops.exp(marginals.log_prob(ks)) * _ops.gammaln(ks + 1.0)
         return term1 + _ops.sum(weighted, axis=(0, -1))
 
