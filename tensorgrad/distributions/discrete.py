@@ -11,11 +11,12 @@ import numpy as np
 from .. import ops as _ops
 from .. import random as _random
 from ..lax import stop_gradient
+from ..ops.linalg_ops import finfo_of
 from ..tensor import concrete, dtype_of, shape_of
 from . import constraints
 from .count_pmfs import binomial_log_pmf, poisson_log_pmf
 from .distribution import (Distribution, _concrete_np, as_float, broadcast_all, check_values,
-                           default_validate_args, finfo_of, need_key)
+                           default_validate_args, need_key)
 
 __all__ = ["Bernoulli", "Binomial", "Geometric", "Poisson", "Categorical", "OneHotCategorical"]
 

@@ -26,14 +26,6 @@ def as_float(x):
     return _ops.asarray(x, dtype=np.float64)
 
 
-def finfo_of(x) -> np.finfo:
-    """``np.finfo`` of ``x``'s floating dtype (float64 for others): constants in the values' own
-    precision (float64's lowest or tiniest number would promote float32 values, and become
-    −inf or 0 cast back)."""
-    dt = np.dtype(dtype_of(concrete(x)))
-    return np.finfo(dt if dt.kind == "f" else np.float64)
-
-
 def broadcast_all(*xs, who: str = "distribution", names: tuple = ()):
     """The parameters as float arrays broadcast to one shape (PyTorch's ``broadcast_all``). A
     Python number takes the dtype of the floating-point array parameters (NumPy's and

@@ -12,11 +12,12 @@ from .. import random as _random
 from ..lax import stop_gradient
 from ..linalg import cholesky, inv
 from ..scipy.linalg import solve_triangular
+from ..ops.linalg_ops import finfo_of
 from ..tensor import concrete, dtype_of, shape_of
 from . import constraints
 from .discrete import Binomial, _one_of, _over_events
 from .distribution import (Distribution, as_float, check_values, default_validate_args,
-                           finfo_of, need_key)
+                           need_key)
 
 __all__ = ["Dirichlet", "MultivariateNormal", "Multinomial", "Independent"]
 

@@ -13,9 +13,10 @@ import numpy as np
 
 from .. import ops as _ops
 from ..staging import is_staged
+from ..ops.linalg_ops import finfo_of
 from ..tensor import concrete, shape_of
 from . import constraints
-from .distribution import as_float, finfo_of
+from .distribution import as_float
 
 __all__ = ["Transform", "ExpTransform", "AffineTransform", "SigmoidTransform", "TanhTransform",
            "SoftplusTransform", "PowerTransform", "ComposeTransform"]

@@ -116,9 +116,16 @@ def symmetric_from_transpose(s_bar, lower: bool):
     return triu(s_bar) + triu(mT(s_bar), 1)
 
 
-def eps_of(x) -> float:
+def finfo_of(x) -> np.finfo:
+    """``np.finfo`` of ``x``'s floating dtype (float64 for others): constants in the values' own
+    precision (float64's lowest or tiniest number would promote float32 values, and become
+    −inf or 0 cast back)."""
     dt = dtype(x)
-    return float(np.finfo(dt if dt.kind == "f" else np.float64).eps)
+    return np.finfo(dt if dt.kind == "f" else np.float64)
+
+
+def eps_of(x) -> float:
+    return float(finfo_of(x).eps)
 
 
 def _singular(name: str, a, what: str, fix: str) -> LinAlgError:
