@@ -79,24 +79,21 @@ def binomial_log_pmf(k, n, logits):
     """log(C(n, k) p^k q^(n − k)) for 0 ≤ k ≤ n, with p = sigmoid(logits), q = 1 − p.
 
     While s = min(k, n − k) ≤ 100, log C(n, k) is at most ~4e3, and ``log C(n, k) −
-    k·softplus(−logits) − (n − k)·softplus(logits)`` loses nothing that matters, with log C(n, k) = stirlerr(n) −
-    stirlerr(k) − stirlerr(n − k) + s·log(n/s) − (n − s)·log1p(−s/n) + ½·log(n/(2πk(n − k)))
-    (positive terms: no cancellation); the logits enter as simply as they can there (second
-    derivatives stay exact for tiny p). Past that, Loader's form."""
+    k·softplus(−logits) − (n − k)·softplus(logits)`` loses nothing that matters, with
+    log C(n, k) = stirlerr(n) − stirlerr(k) − stirlerr(n − k) + s·log(n/s) − (n − s)·log1p(−s/n)
+    + ½·log(n/(2πk(n − k))) (positive terms: no cancellation); the logits enter as simply as
+    they can there (second derivatives stay exact for tiny p). Past that, Loader's form."""
     inner = (k > 0.0) & (k < n)
     ki = _ops.where(inner, k, 1.0)
     ni = _ops.where(inner, n, 2.0)
     rest = ni - ki
-    loader = _ops.where(inner, _ops.minimum(ki, rest), 0.0) > 100.0
-    kl, nl = _ops.where(loader, ki, 1.0), _ops.where(loader, ni, 2.0)
-    rl = nl - kl
-    np_, nq = nl * _ops.sigmoid(logits), nl * _ops.sigmoid(-logits)
-    body = (stirlerr(nl) - stirlerr(kl) - stirlerr(rl) - bd0(kl, np_) - bd0(rl, nq)
-            + 0.5 * (_ops.log(nl) - _ops.log(kl) - _ops.log(rl)) - _HALF_LOG_2PI)
     s = _ops.minimum(ki, rest)
-    log_comb = (stirlerr(ni) - stirlerr(ki) - stirlerr(rest) + s * _ops.log(ni / s)
-                - (ni - s) * _ops.log1p(-s / ni)
-                + 0.5 * (_ops.log(ni) - _ops.log(ki) - _ops.log(rest)) - _HALF_LOG_2PI)
+    loader = s > 100.0  # (only inside: elsewhere s is 1)
+    # the part both forms share: Stirling's errors and the square root of n / (2πk(n − k))
+    shared = (stirlerr(ni) - stirlerr(ki) - stirlerr(rest)
+              + 0.5 * (_ops.log(ni) - _ops.log(ki) - _ops.log(rest)) - _HALF_LOG_2PI)
+    body = shared - bd0(ki, ni * _ops.sigmoid(logits)) - bd0(rest, ni * _ops.sigmoid(-logits))
+    log_comb = shared + s * _ops.log(ni / s) - (ni - s) * _ops.log1p(-s / ni)
     # k·log p + (n − k)·log q, each term on its own (k·logits − n·softplus(logits) cancels for
     # a huge k and p near 1)
     direct = log_comb - ki * _ops.softplus(-logits) - rest * _ops.softplus(logits)
