@@ -398,11 +398,9 @@ def _in_place(symbol: str, op, what: str = "", instead: str = "", region=None):
     return updating
 
 
-for _sym, _name, _op in (("+", "add", operator.add), ("-", "sub", operator.sub),
-                         ("*", "mul", operator.mul), ("/", "truediv", operator.truediv),
-                         ("//", "floordiv", operator.floordiv), ("%", "mod", operator.mod),
-                         ("**", "pow", operator.pow), ("@", "matmul", operator.matmul)):
-    setattr(Tensor, f"__i{_name}__", _in_place(_sym, _op))
+for _sym, _name in zip("+ - * / // % ** @ & | ^ << >>".split(),
+                      "add sub mul truediv floordiv mod pow matmul and or xor lshift rshift".split()):
+    setattr(Tensor, f"__i{_name}__", _in_place(_sym, getattr(operator, f"__{_name}__")))
 
 
 _immutable_setitem = Tensor.__setitem__  # (values a transform traces stay immutable, as JAX's)

@@ -271,3 +271,18 @@ def test_in_place_refusals_name_an_out_of_place_form_that_exists():
         tg.grad(lambda v: tg.sum(v.zero_()))(np.ones(2))
     with pytest.raises(TypeError, match=r"use the out-of-place tg.full_like\(t, value\)"):
         tg.grad(lambda v: tg.sum(v.fill_(1.0)))(np.ones(2))
+
+
+@pytest.mark.parametrize("op", ["&=", "|=", "^=", "<<=", ">>="])
+def test_bitwise_and_shift_updates_are_in_place_as_the_arithmetic_ones(op):
+    t = tg.tensor(np.array([0, 1, 5], np.int8))
+    same, view = t, t[1:]
+    a = np.array([0, 1, 5], np.int8)
+    namespace = {"t": t, "a": a, "other": np.array([3, 1, 2])}
+    exec(f"t {op} other\na {op} other", namespace)
+    assert namespace["t"] is same and same.dtype == np.int8
+    np.testing.assert_array_equal(same.detach(), namespace["a"])
+    np.testing.assert_array_equal(view.detach(), namespace["a"][1:])  # its views see it
+    flag = tg.tensor(np.array([True, False]))
+    with pytest.raises(TypeError, match="can't be cast"):  # bool << bool is int8: refused, as NumPy
+        flag <<= True

@@ -693,3 +693,30 @@ def test_axis_0_of_a_0d_array_is_its_one_entry(name, axis):
         assert slope == (0.0 if name == "ptp" else 2.0)
     with pytest.raises(np.exceptions.AxisError, match=f"{name}: .*axis 1 is out of bounds"):
         getattr(tg, name)(x, *args, axis=1)
+
+
+@pytest.mark.parametrize("name", ["var", "std", "nanvar", "nanstd"])
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_moments_in_a_complex_dtype_come_back_in_it(name, dtype):
+    # NumPy takes them in that dtype: real values, given as complex numbers (its nanvar warns
+    # that it casts complex numbers to real ones; of complex data, it drops their imaginary
+    # parts: not compared)
+    data = [np.array([[1, 2, 3], [4, 6, 9]], np.int8), np.array([[1.5, np.nan], [2, 0.25], [3, 1]])]
+    data.append(np.array([[1 + 2j, 3 - 1j], [2, 0.5j]]) if name in ("var", "std") else data[0])
+    for a in data:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+            want = getattr(np, name)(a, axis=0, dtype=dtype, ddof=1)
+        got = getattr(tg, name)(a, axis=0, dtype=dtype, ddof=1)
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+    x = np.array([1.0, 2.0, 4.0])
+    np.testing.assert_allclose(tg.grad(lambda v: tg.real(getattr(tg, name)(v, dtype=dtype)))(x),
+                               tg.grad(getattr(tg, name))(x), rtol=1e-6)
+
+
+def test_angle_of_booleans_on_every_path():
+    b = np.array([True, False])
+    for got in (tg.angle(b), tg.numpy.angle(tg.numpy.asarray(b)), tg.angle(tg.tensor(b)),
+                tg.jit(tg.angle)(b), tg.vmap(tg.angle)(b)):
+        np.testing.assert_array_equal(np.asarray(got), np.angle(b))

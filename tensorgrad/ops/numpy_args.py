@@ -234,11 +234,21 @@ def _complex_input(a, dtype) -> bool:
     return dtype is None and not isinstance(a, (list, tuple)) and dtype_of(concrete(a)).kind == "c"
 
 
+def _in_complex_dtype(moment, a, dtype, args, kw):
+    """NumPy's variance or deviation with a complex ``dtype``: taken of ``a`` in that dtype (a
+    real value), and given in it."""
+    return astype(moment(astype(a, dtype), *args, **kw), dtype)
+
+
 def var(a: ArrayLike, axis: Axis = None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,
         where=None, mean=None, correction=None) -> Array:
     """Variance over ``axis`` with ``ddof`` (or the Array API's ``correction``) delta degrees
     of freedom, NumPy's ``dtype`` and ``where`` (the variance of the entries in the mask).
-    A complex ``a``'s variance is real: that of its real part plus that of its imaginary part."""
+    A complex ``a``'s variance is real: that of its real part plus that of its imaginary part
+    (given in a complex ``dtype`` if one is asked for, as NumPy)."""
+    kw = {"where": where, "mean": mean, "correction": correction}
+    if dtype is not None and np.dtype(dtype).kind == "c":
+        return _in_complex_dtype(var, a, dtype, (axis, None, out, ddof, keepdims), kw)
     if _complex_input(a, dtype):
         args = (axis, dtype, out, ddof, keepdims)
         kw = {"where": where, "correction": correction}
@@ -252,6 +262,9 @@ def std(a: ArrayLike, axis: Axis = None, dtype=None, out=None, ddof=0, keepdims:
         where=None, mean=None, correction=None) -> Array:
     """Standard deviation over ``axis``, with ``ddof`` or ``correction``, ``dtype`` and
     ``where``, as :func:`var` (real for a complex ``a``)."""
+    if dtype is not None and np.dtype(dtype).kind == "c":
+        kw = {"where": where, "mean": mean, "correction": correction}
+        return _in_complex_dtype(std, a, dtype, (axis, None, out, ddof, keepdims), kw)
     if _complex_input(a, dtype):
         return std_from_var(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
                                 correction=correction))
@@ -397,6 +410,9 @@ def nanprod(a: ArrayLike, axis: Axis = None, dtype=None, out=None, keepdims: boo
 
 
 def _nan_moment(name, reduce, a, axis, dtype, out, ddof, keepdims, where, mean, correction):
+    if dtype is not None and np.dtype(dtype).kind == "c":  # (as var's)
+        return _in_complex_dtype(globals()[name], a, dtype, (axis, None, out, ddof, keepdims),
+                                 {"where": where, "mean": mean, "correction": correction})
     if dtype is None and dtype_of(as_array_like(a)).kind in "biu":  # (no NaN to skip: NumPy's
         plain = var if name == "nanvar" else std  # var, whose no degree of freedom is inf)
         return plain(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction)

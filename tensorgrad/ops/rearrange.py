@@ -285,7 +285,7 @@ def angle(z: ArrayLike, deg: bool = False):
         return a * (180 / np.pi) if deg else a
     a = np.angle(v, deg=deg)
     if isinstance(z, Tensor):  # a Tensor comes back, with slope 0 (PyTorch keeps it on the tape)
-        return a + 0 * sign(z)
+        return a + 0 * (z if v.dtype == bool else sign(z))  # (sign has no bool loop)
     return a
 
 
