@@ -28,7 +28,7 @@ from .ops import conjugate
 from .recording import IMPERATIVE, next_level, stopped_by_no_grad
 from .tensor import STAMPS, Tensor, concrete, shape_of, traced_level
 from .torch_updates import MAPPING
-from .transform_parts import norm_argnums
+from .transform_parts import check_chunk_size, norm_argnums
 from .transforms import grad as _grad
 from .transforms import hessian as _hessian
 from .transforms import jacfwd as _jacfwd
@@ -291,9 +291,10 @@ def hessian(func: Callable, argnums=0) -> Callable:
 def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "error", *,
          chunk_size: int | None = None) -> Callable:
     """``torch.func.vmap``: ``tg.vmap`` with PyTorch's keyword names (``in_dims`` is JAX's
-    ``in_axes``, ``out_dims`` its ``out_axes``); ``chunk_size`` changes nothing (a loop).
-    As in PyTorch, ``in_dims`` covers the positional arguments only: keyword arguments are
-    passed unmapped to every call."""
+    ``in_axes``, ``out_dims`` its ``out_axes``); ``chunk_size`` (None or a positive integer)
+    changes nothing (a loop). As in PyTorch, ``in_dims`` covers the positional arguments only:
+    keyword arguments are passed unmapped to every call."""
+    check_chunk_size("vmap", chunk_size)
     if randomness not in ("error", "different", "same"):
         raise ValueError(f"vmap: randomness must be 'error', 'different' or 'same', got "
                          f"{randomness!r}")

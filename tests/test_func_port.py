@@ -59,3 +59,10 @@ def test_bad_chunk_size_is_refused(transform, chunk):
     with pytest.raises(ValueError, match="chunk_size"):
         transform(lambda x: x * 2, chunk_size=chunk)
     assert np.array_equal(transform(lambda x: x * 2, chunk_size=1)(np.ones(3)), 2 * np.eye(3))
+
+
+@pytest.mark.parametrize("chunk", [0, -1, 1.5, True])
+def test_vmap_refuses_a_bad_chunk_size_as_torch_func(chunk):
+    with pytest.raises(ValueError, match="vmap: chunk_size"):
+        tg.func.vmap(lambda x: x * 2, chunk_size=chunk)
+    np.testing.assert_array_equal(tg.func.vmap(lambda x: x * 2, chunk_size=2)(np.ones(3)), 2 * np.ones(3))
