@@ -22,6 +22,24 @@ def test_beta_family_derivatives_keep_their_digits(a, b):
     assert np.isclose(tg.grad(lambda z: sp.poch(z, b))(a), want_poch, rtol=1e-13, atol=0)
 
 
+@pytest.mark.parametrize("small,other", [(1e-12, 1.0), (1e-16, 1.0), (1e-300, 3.0), (-4e-4, 0.5),
+                                         (2e-3, 2.5), (1e-24, 1e-20)])
+def test_beta_family_derivatives_where_one_argument_is_small_beside_the_other(small, other):
+    # ψ(b) − ψ(a + b) for a ≪ b: the plain difference lost log|ψ(b)|·b/a ulps (0 from a = 1e-16)
+    with mp.workdps(400):
+        a, b = mp.mpf(small), mp.mpf(other)
+        want_b = float(mp.digamma(b) - mp.digamma(a + b))  # ∂ betaln/∂b
+        want_beta = float(mp.beta(a, b) * (mp.digamma(b) - mp.digamma(a + b)))  # ∂B/∂a at B(b, a)
+        want_poch = float(mp.rf(b, a) * (mp.digamma(a + b) - mp.digamma(b)))  # ∂ poch(z, m)/∂z at z = b
+        want_bb = float(-mp.diff(lambda t: mp.digamma(t), a + b))  # ∂² betaln/∂b∂a
+    assert np.isclose(tg.grad(sp.betaln, argnums=1)(small, other), want_b, rtol=1e-14, atol=0)
+    assert np.isclose(tg.jit(tg.grad(sp.betaln, argnums=1))(np.float64(small), np.float64(other)), want_b,
+                      rtol=1e-14, atol=0)
+    assert np.isclose(tg.grad(sp.beta, argnums=0)(other, small), want_beta, rtol=1e-14, atol=0)
+    assert np.isclose(tg.grad(lambda z: sp.poch(z, small))(other), want_poch, rtol=1e-13, atol=0)
+    assert np.isclose(tg.grad(tg.grad(sp.betaln, argnums=1))(small, other), want_bb, rtol=1e-12, atol=0)
+
+
 @pytest.mark.parametrize("x", [100., 1e4, 1e8, -1e4])
 def test_erfcx_and_dawsn_slopes_far_out(x):
     if x > 0:

@@ -183,6 +183,11 @@ gammaln = _unary("gammaln", _in_float_of(special.gammaln), lambda out, x: digamm
                  "log |Γ(x)|", domain="positive")
 
 
+def _psi_difference(x, y):
+    """ψ(x) − ψ(x + y), kept accurate where x is large or y small (see ``digamma_diff``)."""
+    return digamma_difference(x, y, digamma, polygamma)
+
+
 # ---- x·log y ------------------------------------------------------------------------------
 def _ratio(x, u):
     """``x / u`` for ∂/∂y of x·log(u): 0 where x = 0 (also at u = 0), ±inf where u = 0 ≠ x (NaN for a
@@ -435,10 +440,10 @@ def _beta_d(first):
     def d(out, a, b):
         bad, zero = _beta_masks(a, b)
         if not may_any(bad | zero):
-            return out * (digamma_difference(a, b, digamma) if first else digamma_difference(b, a, digamma))
+            return out * (_psi_difference(a, b) if first else _psi_difference(b, a))
         off = bad | zero
         outr, ar, br = where(off, 1.0, out), where(off, 1.0, a), where(off, 1.0, b)
-        general = outr * (digamma_difference(ar, br, digamma) if first else digamma_difference(br, ar, digamma))
+        general = outr * (_psi_difference(ar, br) if first else _psi_difference(br, ar))
         if may_any(zero):
             az, bz = where(zero, a, 1.0), where(zero, b, 1.0)
             r, r1 = _rgamma_near_poles(az + bz, zero)
@@ -461,8 +466,8 @@ def _betaln_d(first):
         av, bv = concrete(a), concrete(b)
         bad = _pole(av) | _pole(bv) | _pole(av + bv)
         if first:
-            return _guarded(bad, np.nan, lambda u, v: digamma_difference(u, v, digamma), a, b)
-        return _guarded(bad, np.nan, lambda u, v: digamma_difference(v, u, digamma), a, b)
+            return _guarded(bad, np.nan, lambda u, v: _psi_difference(u, v), a, b)
+        return _guarded(bad, np.nan, lambda u, v: _psi_difference(v, u), a, b)
     return d
 
 
@@ -487,10 +492,10 @@ def _poch_masks(z, m):
 def _poch_dz(out, z, m):
     bad, zero = _poch_masks(z, m)
     if not may_any(bad | zero):
-        return -out * digamma_difference(z, m, digamma)
+        return -out * _psi_difference(z, m)
     off = bad | zero
     outr, zr, mr = where(off, 1.0, out), where(off, 1.0, z), where(off, 1.0, m)
-    general = -outr * digamma_difference(zr, mr, digamma)
+    general = -outr * _psi_difference(zr, mr)
     if may_any(zero):  # poch = Γ(z + m)·(1/Γ)(z): slope Γ(z + m)·(ψ(z + m)·(1/Γ)(z) + (1/Γ)′(z))
         zz, mz = where(zero, z, 1.0), where(zero, m, 1.0)
         r, r1 = _rgamma_near_poles(zz, zero)

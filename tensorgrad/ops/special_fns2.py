@@ -61,14 +61,14 @@ from ..registry import Example, elementwise, function, general
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import concrete, is_staged, may_any
 from .activations import erf
-from .digamma_diff import digamma_difference
 from .elementwise import _slope, _steep, cos, exp, expm1, log, log1p, nan_slopes, sin, where
 from .fresnel_phase import fresnel_phase
 from .elementwise_more import sinc
 from .reductions import sum as _sum
 from .shape import concatenate, expand_dims
 from .zeta_reflection import series_product as _mul, zeta_derivative
-from .special_fns import _fill, _guarded, _in_float_of, betaln, by_integer_order, digamma, gammaln
+from .special_fns import (_fill, _guarded, _in_float_of, _psi_difference, betaln, by_integer_order,
+                          digamma, gammaln)
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -668,7 +668,7 @@ def _comb_d(wrt_k):
 
         def f(o, m, j):
             n = m + j - 1 if repetition else m
-            top = -digamma_difference(n - j + 1, j, digamma)  # ∂ log comb/∂n = ψ(n + 1) − ψ(n − k + 1)
+            top = -_psi_difference(n - j + 1, j)  # ∂ log comb/∂n = ψ(n + 1) − ψ(n − k + 1)
             if not wrt_k:
                 return o * top
             return o * ((top if repetition else 0.0) + digamma(n - j + 1) - digamma(j + 1))
