@@ -42,7 +42,7 @@ from .ops.decompositions import eigh as _eigh
 from .ops.decompositions import svd as _svd
 from .ops.factorizations import cholesky as _cholesky
 from .ops.special_fns2 import gammainc_da as _gammainc_da
-from .random_dists import (Stream, as_param, bernoulli_np, binomial_np, bits_words,
+from .random_dists import (Stream, as_param, below_max, bernoulli_np, binomial_np, bits_words,
                            categorical_np, check_key, choice_np, draw, check_axis, float_dtype,
                            fold_words, geometric_np, int_dtype, known_inf, log_gamma_np, multinomial_np,
                            normal_np, orthogonal_np, permutation_np, poisson_np, randint_np,
@@ -138,7 +138,7 @@ def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0) -> Array:
     shape = sample_shape("uniform", _shape_arg(shape), minval, maxval)
     u = draw(uniform_np, kv, shape, dt)
     lo, hi = as_param(minval, dt), as_param(maxval, dt)
-    return _ops.maximum(lo, lo + (hi - lo) * u)
+    return below_max(_ops.maximum(lo, lo + (hi - lo) * u), lo, hi)
 
 
 def normal(key, shape=(), dtype=None) -> Array:

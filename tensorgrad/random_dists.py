@@ -22,6 +22,8 @@ from scipy import special as _sp
 
 from . import staging
 from .ops import astype as _astype
+from .ops import stop_gradient as _stop_gradient
+from .ops import where as _where
 from .ops._util import negative_axis
 from .tensor import Tensor, broadcasts_to, concrete, dtype_of, shape_of
 
@@ -94,6 +96,17 @@ def unit(w: np.ndarray, dtype=np.float64) -> np.ndarray:
 
 
 _BELOW_ONE = float(np.nextafter(1.0, 0.0))
+
+
+def below_max(out, lo, hi):
+    """A uniform ``out`` = lo + (hi − lo)·u (u < 1) kept below ``hi``: the rounding of the sum
+    takes it to hi for the top u (1 + (1 − 2⁻²⁴) is 2 in float32); there it is the float
+    below hi, with out's derivative."""
+    ov, lv, hv = concrete(out), concrete(lo), concrete(hi)
+    up = (ov >= hv) & (hv > lv)
+    if not staging.may_any(up):
+        return out
+    return _where(up, out - _stop_gradient(out - np.nextafter(hv, lv)), out)
 
 
 def open_unit(w: np.ndarray) -> np.ndarray:

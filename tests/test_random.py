@@ -15,6 +15,7 @@ from scipy import special as sp
 
 import tensorgrad as tg
 from tensorgrad import random as tgr
+from tensorgrad.random_dists import below_max
 
 jax.config.update("jax_enable_x64", True)
 
@@ -288,6 +289,22 @@ def test_float32_is_honoured(name):
 def test_float32_uniform_stays_below_one():
     u = tgr.uniform(KEY, (20000,), np.float32)
     assert u.min() >= 0 and u.max() < 1
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_uniform_stays_below_maxval_where_the_sum_rounds_up_to_it(dt):
+    # the top unit draw 1 − 2⁻ᵐ (m = nmant + 1 bits) gives 1 + (1 − 2⁻ᵐ) = 2 after rounding
+    # (about once in 2²⁴ float32 draws on [1, 2)): the float below maxval, maxval's slope kept
+    top = dt(1) - dt(2.0 ** -(np.finfo(dt).nmant + 1))
+    u = np.array([0.5, top], dt)
+    out, d_hi = tg.value_and_grad(lambda hi: tg.sum(below_max(1 + (hi - 1) * u, dt(1), hi)))(dt(2))
+    np.testing.assert_array_equal(below_max(1 + (dt(2) - 1) * u, dt(1), dt(2)), [1.5, np.nextafter(dt(2), dt(1))])
+    assert d_hi == 0.5 + top and np.dtype(d_hi.dtype) == dt
+    f = tg.jit(lambda hi: below_max(1 + (hi - 1) * u, dt(1), hi))
+    np.testing.assert_array_equal(f(dt(2)), [1.5, np.nextafter(dt(2), dt(1))])
+    np.testing.assert_array_equal(below_max(np.full(2, dt(3)), dt(3), dt(2)), [3, 3])  # reversed bounds: as given
+    draws = tgr.uniform(KEY, (5000,), dt, 1.0, 2.0)
+    assert draws.min() >= 1 and draws.max() < 2
 
 
 # ---- transforms ---------------------------------------------------------------------------------
