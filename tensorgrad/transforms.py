@@ -569,6 +569,8 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
                 basis[rows - lo, rows - off] = 1
                 tangents.append(basis.reshape((hi - lo,) + tuple(np.shape(concrete(v)))))
             vals, td, touts, aux = _run_forward(f, args, nums, tangents, has_aux, 1, "jacfwd")
+            for v in vals if holomorphic else ():  # (as jacrev's: complex outputs only)
+                _check_output(v, "jacfwd", holomorphic=True)
             tangents = None
             chunk = [_tangent_of(t, v) if t is not None else _zeros_like(v, (hi - lo,))
                      for v, t in zip(vals, touts)]

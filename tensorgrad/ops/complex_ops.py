@@ -121,9 +121,9 @@ def by_parts(fn, *zs):
 
 def _off_zero(z, r):
     """``r(safe z)``, with 0 where z = 0 (angle has no derivative there: 0, as abs's
-    subgradient)."""
+    subgradient; under tg.jit the mask is a step of the plan)."""
     zv = concrete(z)
-    if is_staged(zv) or not np.any(zv == 0):
+    if not is_staged(zv) and not np.any(zv == 0):
         return r(z)
     return r(z + (zv == 0)) * (zv != 0)
 

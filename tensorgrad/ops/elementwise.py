@@ -247,7 +247,7 @@ def _abs_d(out, x):
     g·conj(x)/|x| for a real g, the JVP the real part of t·conj(x)/|x|, taken by the engine)."""
     if dtype_of(x).kind == "c":
         xv = concrete(x)
-        zero = not is_staged(xv) and np.any(xv == 0)
+        zero = is_staged(xv) or np.any(xv == 0)  # (under tg.jit: at every call, as a step)
         return conj_part(x) / (out + (xv == 0) if zero else out)
     return _mask(np.sign(concrete(x)), out)
 
