@@ -24,8 +24,10 @@ __all__ = ["ravel_pytree"]
 def ravel_pytree(pytree: Any) -> tuple[Any, Callable]:
     """``(flat, unravel)``: the leaves of ``pytree`` raveled and joined in
     ``tg.tree_leaves`` order (promoted to one dtype, as NumPy would), and a function
-    mapping a vector of that size back to a pytree of the original structure, shapes and
-    dtypes. An empty tree gives a length-0 float64 vector."""
+    mapping a vector of that size back to a pytree of the original structure and shapes.
+    Leaves of several dtypes come back in theirs (the vector must have the raveled tree's
+    dtype); leaves of one dtype come back in the vector's, as JAX's. An empty tree gives a
+    length-0 float64 vector."""
     leaves, treedef = tree_flatten(pytree)
     leaves = [x if hasattr(x, "shape") and hasattr(x, "dtype") else np.asarray(x) for x in leaves]
     shapes = [shape_of(concrete(x)) for x in leaves]
@@ -37,6 +39,7 @@ def ravel_pytree(pytree: Any) -> tuple[Any, Callable]:
     flat = concatenate(parts) if parts else np.zeros((0,), dtype=common)
     total = sum(sizes)
     offsets = np.cumsum([0] + sizes)
+    mixed = len(set(dtypes)) > 1
 
     def unravel(vector):
         s = shape_of(concrete(vector))
@@ -44,7 +47,8 @@ def ravel_pytree(pytree: Any) -> tuple[Any, Callable]:
             raise ValueError(f"ravel_pytree's unravel: expected a vector of shape ({total},) "
                              f"(the tree's {len(leaves)} leaves raveled), got shape {s}")
         vdt = np.dtype(dtype_of(concrete(vector)))
-        if vdt != common:  # (JAX's check: a vector of another dtype is not the raveled tree)
+        if vdt != common and mixed:  # (as JAX: leaves of one dtype take the vector's; leaves
+            # of several are cast back to theirs, from the raveled tree's dtype only)
             raise TypeError(f"ravel_pytree's unravel: expected a vector of dtype {common} (the "
                             f"raveled tree's), got dtype {vdt}")
         out = []
@@ -52,7 +56,7 @@ def ravel_pytree(pytree: Any) -> tuple[Any, Callable]:
             piece = reshape(getitem(vector, slice(int(a), int(b))), shape)
             if type(piece) is np.ndarray and np.may_share_memory(piece, vector):
                 piece = piece.copy()  # (JAX's leaves are new arrays: never views of the vector)
-            if np.dtype(dtype_of(concrete(piece))) != dt:
+            if mixed and np.dtype(dtype_of(concrete(piece))) != dt:
                 with warnings.catch_warnings():  # a real leaf raveled into a complex vector
                     warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
                     piece = astype(piece, dt)

@@ -123,7 +123,7 @@ def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func:
             nodetype, flatten_with_keys_func, unflatten_func, flatten_func)
     if not isinstance(nodetype, type):
         raise TypeError(f"register_pytree_node: expected a class, got {nodetype!r}")
-    if nodetype in (tuple, list, dict, type(None)) or nodetype is np.ndarray:
+    if nodetype in (tuple, list, dict, type(None), OrderedDict) or nodetype is np.ndarray:
         raise ValueError(f"register_pytree_node: {nodetype.__name__} is built in and cannot be "
                          "registered again")
     if nodetype in _CUSTOM:  # (JAX refuses it too: structures made before would change meaning)

@@ -178,3 +178,25 @@ def test_unravel_refuses_a_vector_of_another_dtype():
         jax.flatten_util.ravel_pytree(tree)[1](np.arange(5))
     back = unravel(flat * 2)
     assert back[0].dtype == np.float32 and back[1].dtype == np.float64
+
+
+def test_unravel_of_leaves_of_one_dtype_takes_the_vectors_dtype_as_jax():
+    tree = {"a": np.ones(2), "b": np.zeros(1)}
+    flat, unravel = tg.flatten_util.ravel_pytree(tree)
+    _, jax_unravel = jax.flatten_util.ravel_pytree(tree)
+    for v in (flat.astype(np.float32), np.arange(3), flat * 2):
+        got, want = unravel(v), jax_unravel(v)
+        for k in tree:
+            assert got[k].dtype == want[k].dtype == v.dtype
+            np.testing.assert_array_equal(got[k], want[k])
+    np.testing.assert_array_equal(tg.grad(lambda v: tg.sum(unravel(v)["a"] ** 2))(flat), [2, 2, 0])
+
+
+def test_built_in_ordered_dict_cannot_be_registered_again_as_in_jax():
+    flatten = lambda d: (list(d.values()), tuple(d))  # noqa: E731
+    unflatten = lambda keys, kids: collections.OrderedDict(zip(keys, kids))  # noqa: E731
+    for register in (tg.tree_util.register_pytree_node, jax.tree_util.register_pytree_node):
+        with pytest.raises(ValueError):
+            register(collections.OrderedDict, flatten, unflatten)
+    od = collections.OrderedDict(b=1, a=2)
+    assert tg.tree_util.tree_leaves(od) == [1, 2]  # (its own order, unchanged)
