@@ -460,10 +460,7 @@ class custom_jvp:
             if not batch:  # the rule's own output, as JAX uses it (a stable form may be the point)
                 o, t = _jvp_pair(rule(tuple(primals), tuple(tree_unflatten(td, tans))), name)
                 _check_primal_out(self, o, primals, f"custom_jvp {name}: the rule")
-                if t is not None and tree_flatten(t)[1] != tree_flatten(o)[1]:
-                    raise TypeError(f"custom_jvp {name}: the rule's primal and tangent outputs must "
-                                    f"have one structure, got {tree_flatten(o)[1]} and "
-                                    f"{tree_flatten(t)[1]}")
+                _one_structure(o, t, name)
                 if _closes_over(top, o, t):
                     raise TypeError(_closure_message("custom_jvp", name))
                 out_leaves, out_td = tree_flatten(o)
@@ -502,6 +499,7 @@ class custom_jvp:
                     return tangent_out(prims, ts, like)
                 o, t = _jvp_pair(rule(tuple(tree_unflatten(td, list(prims))),
                                       tuple(tree_unflatten(td, list(ts)))), name)
+                _one_structure(o, t, name)
                 first.append(o)
                 return _pack(_tangent_leaves(t, tree_flatten(o)[0], name))
             finally:
@@ -520,7 +518,8 @@ class custom_jvp:
             sig = tuple((shape_of(a), str(np.result_type(concrete(a)))) for a in args_)
             if sig not in self._linear_checked and not self.assume_linear:  # once per signature
                 _check_linear_rule(lambda ts: tangent_out([trace_values(concrete(a)) for a in args_],
-                                                          ts, out_leaves), args_, name)
+                                                          ts, out_leaves), args_, name,
+                                   None if any(a is not p for a, p in zip(args_, prim)) else push)
                 self._linear_checked.add(sig)
             if any(a is not p for a, p in zip(args_, prim)):
                 # the sweep itself is being differentiated (backward(create_graph=True)): its
@@ -609,10 +608,12 @@ def _check_primal_out(owner, out, primals, who: str) -> None:
     owner._out_checked.add(sig)
 
 
-def _check_linear_rule(one: Callable, primals, name: str) -> None:
+def _check_linear_rule(one: Callable, primals, name: str, recorded: Callable | None = None) -> None:
     """ValueError unless ``one`` (tangents -> packed output tangent) is odd and homogeneous at
     one random point: reverse mode transposes the rule, which only a linear rule allows (a
-    nonlinear one, e.g. ``dx ** 2``, would silently give a zero gradient)."""
+    nonlinear one, e.g. ``dx ** 2``, would silently give a zero gradient); and unless the
+    ``recorded`` map (the rule recorded on zero tangents, which reverse mode transposes)
+    agrees with it there (a rule that branches on the tangents' values took one branch)."""
     rng = np.random.default_rng(0)
 
     def draw(p):
@@ -624,9 +625,22 @@ def _check_linear_rule(one: Callable, primals, name: str) -> None:
     # (under tg.jit, on the values seen while tracing: the check runs once, at trace time)
     a = np.asarray(trace_values(concrete(one(t))))
     b = np.asarray(trace_values(concrete(one([-2 * v for v in t]))))
-    if not np.allclose(b, -2 * a, rtol=1e-4, atol=1e-8 * max(1.0, float(np.max(np.abs(a), initial=0)))):
+    tol = {"rtol": 1e-4, "atol": 1e-8 * max(1.0, float(np.max(np.abs(a), initial=0)))}
+    if not np.allclose(b, -2 * a, **tol):
         raise ValueError(f"custom_jvp {name}: the JVP rule is not linear in the tangents, so "
                          "reverse mode (grad, vjp, jacrev), which transposes it, is not defined")
+    if recorded is not None and not np.allclose(np.asarray(trace_values(concrete(recorded(*t)))), a, **tol):
+        raise ValueError(f"custom_jvp {name}: the JVP rule's output tangent depends on the "
+                         "tangents' values (a Python branch on them?): reverse mode records the "
+                         "rule once and transposes that record, so, as in JAX, a rule may branch "
+                         "on the primals only")
+
+
+def _one_structure(o, t, name: str) -> None:
+    """TypeError unless a custom_jvp rule's tangent output (None: zero) has its primal's structure."""
+    if t is not None and tree_flatten(t)[1] != tree_flatten(o)[1]:
+        raise TypeError(f"custom_jvp {name}: the rule's primal and tangent outputs must have one "
+                        f"structure, got {tree_flatten(o)[1]} and {tree_flatten(t)[1]}")
 
 
 def _tangent_leaves(t, like: list, name: str) -> list:

@@ -197,3 +197,33 @@ def test_jaxs_custom_derivatives_names():
     z = zero_from_primal(np.ones((2, 3)), symbolic_zeros=True)
     assert type(z) is SymbolicZero and z.shape == (2, 3) and np.array_equal(z.instantiate(), np.zeros((2, 3)))
     assert tg.custom_derivatives.custom_vjp is tg.custom_vjp
+
+
+def test_a_rule_that_branches_on_its_tangents_is_refused_in_reverse_mode():
+    # reverse mode records the rule once (on zero tangents) and transposes the record: a
+    # "skip zero tangents" branch there gave a zero gradient (JAX refuses the branch)
+    @tg.custom_jvp
+    def f(x):
+        return np.sin(x)
+
+    @f.defjvp
+    def f_jvp(p, t):
+        if not np.any(t[0] != 0):
+            return f(p[0]), np.zeros_like(p[0])
+        return f(p[0]), np.cos(p[0]) * t[0]
+
+    assert np.isclose(tg.jvp(f, (0.7,), (1.0,))[1], np.cos(0.7))  # forward mode: the rule as written
+    for reverse in (tg.grad(f), tg.jacrev(f), tg.jit(tg.grad(f)), lambda x: tg.vjp(f, x)[1](1.0)):
+        with pytest.raises(ValueError, match="depends on the tangents' values"):
+            reverse(0.7)
+
+
+def test_a_tangent_of_another_structure_than_the_output_is_refused_in_both_modes():
+    @tg.custom_jvp
+    def f(x):
+        return (x * 2, x * 3)
+
+    f.defjvp(lambda p, t: (f(p[0]), [t[0] * 5, t[0] * 7]))  # a list for a tuple
+    for run in (lambda: tg.jvp(f, (1.0,), (1.0,)), lambda: tg.grad(lambda x: f(x)[0] + f(x)[1])(1.0)):
+        with pytest.raises(TypeError, match="must have one structure"):
+            run()
