@@ -32,54 +32,14 @@ import threading
 
 import numpy as np
 
+from .plan_cache import PlanCache
+from .staging_errors import ClosedOver, ConcretizationError, out_refused
+from .staging_errors import concretization as _concretization
+from .staging_errors import shape_guarded as _shape_guarded, shapes as _shapes
 from .tensor import Tensor
 
 __all__ = ["Staged", "Program", "ConcretizationError", "Ref", "PlanCache", "is_staged", "call", "check",
            "as_array", "may_any", "active", "find_staged", "trace_values", "out_refused"]
-
-
-class PlanCache(dict):
-    """A jitted function's plans by signature, at most ``limit`` of them: beyond that the
-    oldest is dropped (a static number that changes at every call, such as a decaying
-    learning rate, would otherwise keep one plan per value for ever)."""
-
-    limit = 512
-
-    def __init__(self):
-        super().__init__()
-        self._lock = threading.Lock()  # threads may add plans to one jitted function at once
-
-    def __setitem__(self, key, plan):
-        with self._lock:
-            while len(self) >= self.limit:
-                self.pop(next(iter(self)), None)
-            super().__setitem__(key, plan)
-
-
-class ConcretizationError(TypeError):
-    """A traced value was needed as a concrete Python value while ``tg.jit`` traced."""
-
-
-_HINT = ("tg.jit records the computation once and replays it for new inputs, so Python "
-         "control flow and conversions may not depend on a traced value (the branch taken "
-         "while tracing would be replayed for every input). Select values with tg.where(cond, "
-         "a, b), compute the decision outside the jitted function, or mark the argument "
-         "static (tg.jit(f, static_argnums=...) / static_argnames=...) so that each value "
-         "is traced on its own.")
-
-
-def out_refused(path: str) -> ConcretizationError:
-    """The error for ``path(..., out=array)`` given a traced value under tg.jit: the write cannot
-    be recorded (the plan would replay the value seen while tracing)."""
-    return ConcretizationError(f"tg.jit: {path}(..., out=array) writes a traced value into a NumPy "
-                               "array in place, which cannot be recorded; use the returned value "
-                               "instead")
-
-
-def _concretization(what: str, v: "Staged") -> ConcretizationError:
-    return ConcretizationError(f"tg.jit: {what} of a traced array (shape {v.shape}, dtype "
-                               f"{v.dtype}); its value is only known when the compiled function "
-                               f"runs. {_HINT}")
 
 
 #: number of programs being recorded (in any thread): a one-load test for the
@@ -100,12 +60,6 @@ def recording_programs() -> list:
     if progs is None:
         progs = _here.programs = []
     return progs
-
-
-class ClosedOver(TypeError):
-    """Raised while a jit trace records: the function reads a value that must not be baked
-    into the plan (a tensor of the imperative tape, or a value an enclosing transform
-    traces); ``tg.jit`` runs the function as written instead."""
 
 
 class Ref:
@@ -250,6 +204,8 @@ class Program:
                 f"tg.jit: {what} returned nothing, i.e. it works in place on its arguments; "
                 "in-place NumPy calls (out=, np.copyto, ufunc.at, item assignment) cannot be "
                 "recorded on traced values. Write the computation out of place")
+        if _reads_integers((args, kwargs)):
+            fn, kind = _shape_guarded(kind, fn, what, self.name, _shapes(value)), "call"
         return self._wrap(kind, fn, targs, tkw, value, err, kept)
 
     def _wrap(self, kind, fn, targs, tkw, value, err=None, kept=False):
@@ -339,6 +295,16 @@ def _split(obj, program: Program, what: str):
         v = next(e for e in (obj.start, obj.stop, obj.step) if type(e) is Staged)
         raise _concretization("a slice bound (the result's shape would depend on it)", v)
     return obj, obj
+
+
+def _reads_integers(obj) -> bool:
+    """Whether nested tuples/lists/dicts hold a traced integer array or scalar."""
+    t = type(obj)
+    if t is Staged:
+        return obj.dtype.kind in "iu"
+    if t is tuple or t is list:
+        return any(_reads_integers(o) for o in obj)
+    return t is dict and any(_reads_integers(o) for o in obj.values())
 
 
 def find_staged(obj):
