@@ -29,9 +29,13 @@ def out_refused(path: str) -> ConcretizationError:
 
 
 def concretization(what: str, v) -> ConcretizationError:
+    """The error for ``what`` (a conversion, a branch, ...) of the traced value ``v``, naming
+    the function being traced."""
+    name = getattr(getattr(v, "program", None), "name", None)
+    where = f" in tg.jit's trace of {name!r}" if name else ""
     return ConcretizationError(f"tg.jit: {what} of a traced array (shape {v.shape}, dtype "
-                               f"{v.dtype}); its value is only known when the compiled function "
-                               f"runs. {HINT}")
+                               f"{v.dtype}){where}; its value is only known when the compiled "
+                               f"function runs. {HINT}")
 
 
 class ClosedOver(TypeError):

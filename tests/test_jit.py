@@ -750,6 +750,13 @@ def test_a_shape_taken_from_a_traced_integer_is_refused_at_replay_not_replayed_s
         np.testing.assert_array_equal(static(x, second), f(x, second))
 
 
+def test_a_branch_on_a_traced_value_names_the_function_traced():
+    def decide(a):
+        return a if a.sum() > 0 else -a
+    with pytest.raises(tg.errors.ConcretizationError, match=r"bool\(\).*in tg.jit's trace of 'decide'"):
+        tg.jit(decide)(np.ones(2))
+
+
 def test_traced_integers_as_data_keep_replaying():
     take = tg.jit(lambda a, i: np.take(a, i) * a[i])
     for i in ([1, 3], [4, 0], [2, 2]):
