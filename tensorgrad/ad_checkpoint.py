@@ -53,10 +53,11 @@ def remat(fun: Callable | None = None, *, prevent_cse: bool = True, policy: Call
 
     @functools.wraps(fun)
     def checked(*args, **kwargs):
-        n = len(args) + len(kwargs)
-        if nums and (max(nums) >= n or min(nums) < -len(args)):
-            raise TypeError(f"remat: static_argnums={static_argnums!r} is out of range for a call "
-                            f"with {n} arguments")
+        n = len(args)  # (positions: an argument passed by keyword has none, as in JAX)
+        if nums and (max(nums) >= n or min(nums) < -n):
+            raise ValueError(f"remat: static_argnums={static_argnums!r} is out of range for a call "
+                             f"with {n} positional arguments (and {len(kwargs)} by keyword); pass "
+                             "a static argument by position")
         here = {i % len(args) if i < 0 else i for i in nums}  # negative: from the last argument
         static = {i: args[i] for i in here}
         dyn = [i for i in range(len(args)) if i not in here]

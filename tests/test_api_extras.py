@@ -304,8 +304,13 @@ def test_remat_takes_integer_and_boolean_arguments_as_constants():
     np.testing.assert_allclose(got, np.where(mask, 6 * np.cos(x), 0.0), rtol=1e-14)
     got = tg.grad(lambda v: tg.remat(lambda v, i: tg.sum(v[i] ** 2))(v, np.array([1, 2])))(x)
     np.testing.assert_allclose(got, [0.0, 2 * x[1], 2 * x[2]], rtol=1e-14)
-    with pytest.raises(TypeError, match=r"remat: static_argnums=\(3,\) is out of range"):
+    with pytest.raises(ValueError, match=r"remat: static_argnums=\(3,\) is out of range"):
         tg.remat(lambda v: v, static_argnums=(3,))(x)
+    # a static argument passed by keyword has no position: refused as JAX (an IndexError before)
+    flagged = tg.checkpoint(lambda v, flag: tg.sum(tg.sin(v) if flag else tg.cos(v)), static_argnums=1)
+    with pytest.raises(ValueError, match="pass a static argument by position"):
+        flagged(x, flag=True)
+    np.testing.assert_allclose(tg.grad(lambda v: flagged(v, True))(x), np.cos(x), rtol=1e-15)
 
 
 def test_jax_checkpoint_policies_and_names_run_with_the_same_numbers():
