@@ -262,6 +262,8 @@ def check_fun(fun, name: str) -> None:
 
 
 def norm_argnums(argnums, nargs: int, name: str):
+    if isinstance(argnums, np.ndarray) and argnums.ndim <= 1 and argnums.dtype.kind in "iu":
+        argnums = argnums.tolist() if argnums.ndim else int(argnums)  # (as JAX takes them)
     single = isinstance(argnums, (int, np.integer))
     ok = single or (isinstance(argnums, (tuple, list)) and all(
         isinstance(a, (int, np.integer)) for a in argnums))

@@ -53,6 +53,14 @@ def test_empty_argnums_is_refused(transform):
         transform(lambda x: tg.sum(x * x), argnums=())(np.ones(2))
 
 
+def test_argnums_may_be_a_numpy_integer_array_as_in_jax():
+    f = lambda x, y: x * y ** 2  # noqa: E731
+    for transform in (tg.grad, tg.jacrev, tg.jacfwd):
+        got = transform(f, argnums=np.array([0, 1]))(2.0, 3.0)
+        assert isinstance(got, tuple) and np.allclose(got, (9.0, 12.0))
+        assert np.isclose(transform(f, argnums=np.array(1))(2.0, 3.0), 12.0)
+
+
 @pytest.mark.parametrize("transform", [tg.jacrev, tg.jacfwd])
 @pytest.mark.parametrize("chunk", [0, -1, 1.5, True])
 def test_bad_chunk_size_is_refused(transform, chunk):
