@@ -765,3 +765,12 @@ def test_traced_integers_as_data_keep_replaying():
     m = np.arange(16.).reshape(4, 4)
     for n in (0, 1):
         np.testing.assert_array_equal(cum(m, np.int64(n)), np.cumsum(m, axis=n))
+
+
+def test_roots_without_stripping_zeros_traces_as_in_jax():
+    f = tg.jit(lambda p: tnp.roots(p, strip_zeros=False))
+    for p in (np.array([1.0, -3.0, 2.0]), np.array([2.0, 1.0, -6.0, 0.5]), np.array([1.0, -1.0, 0.0])):
+        np.testing.assert_allclose(np.sort_complex(np.asarray(f(p))), np.sort_complex(np.roots(p).astype(complex)),
+                                   atol=1e-12)
+    with pytest.raises(tg.errors.ConcretizationError, match="strip_zeros=False"):
+        tg.jit(tnp.roots)(np.array([1.0, -3.0, 2.0]))

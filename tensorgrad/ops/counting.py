@@ -432,12 +432,15 @@ def roots(p: ArrayLike, *, strip_zeros: bool = True) -> Array:
     if len(s) != 1:
         raise ValueError(f"roots: the coefficients must be a 1-D array, got shape {s}")
     pv = concrete(p)
-    if is_staged(pv):
+    if is_staged(pv) and strip_zeros:
         raise ConcretizationError("roots: the number of roots depends on which coefficients are "
-                                  "zero, which tg.jit cannot know from a traced value")
+                                  "zero, which tg.jit cannot know from a traced value; "
+                                  "strip_zeros=False keeps them all (as JAX)")
     p = astype(p, complex_dtype(dtype_of(pv)) if dtype_of(pv).kind == "c" else
                (dtype_of(pv) if dtype_of(pv) in (np.float32, np.float64) else np.float64))
-    nonzero = np.flatnonzero(pv)
+    # (traced, without stripping: every coefficient, a root of 0 per trailing zero left to
+    # the companion matrix)
+    nonzero = np.arange(s[0]) if is_staged(pv) else np.flatnonzero(pv)
     out_dt = complex_dtype(dtype_of(concrete(p)))
     if nonzero.size == 0:
         return np.zeros(0, out_dt)
