@@ -230,6 +230,19 @@ def test_binary_cross_entropy_slope_at_saturated_inputs_is_pytorchs():
     np.testing.assert_allclose(t.grad, gx, rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_cross_entropy_of_a_small_probability_keeps_its_digits(dtype):
+    # −log(1 − x) for t = 0 is x(1 + x/2 + ...): taken as log1p(−x) (log(1 − x) gave 0 below
+    # 6e-8 in float32, and a relative error of 2e-5 at 1e-12 in float64)
+    x = np.array([1e-8, 1e-12, 1e-20, 0.3], dtype)
+    loss = tg.nn.binary_cross_entropy(x, np.zeros(4, dtype), reduction="none")
+    assert loss.dtype == dtype
+    np.testing.assert_allclose(loss, -np.log1p(-x.astype(np.float64)), rtol=1e-6 if dtype == np.float32 else 1e-15)
+    both = tg.nn.binary_cross_entropy(x, np.full(4, 0.25, dtype), reduction="none")
+    want = -(0.25 * np.log(x.astype(np.float64)) + 0.75 * np.log1p(-x.astype(np.float64)))
+    np.testing.assert_allclose(both, want, rtol=1e-6 if dtype == np.float32 else 1e-15)
+
+
 @pytest.mark.parametrize("reduction", RED)
 def test_binary_cross_entropy_with_logits(reduction):
     x = rng.normal(scale=3, size=(4, 3))

@@ -282,15 +282,17 @@ def cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike | None 
 
 
 # ---- binary losses -----------------------------------------------------------------------------
-def _clamped_log(x):
-    """log(x) clamped below at −100, as PyTorch's BCE (log 0 gives −100, with no warning)."""
-    pos = x > 0
-    return _ops.maximum(_ops.where(pos, _ops.log(_ops.where(pos, x, 1.0)), -100.0), -100.0)
+def _clamped_log(x, one_minus=False):
+    """log x, or log(1 − x) as log1p(−x) (a small x keeps its digits), clamped below at −100
+    as PyTorch's BCE (log 0 gives −100, with no warning)."""
+    ok = x < 1 if one_minus else x > 0
+    v = _ops.log1p(-_ops.where(ok, x, 0.0)) if one_minus else _ops.log(_ops.where(ok, x, 1.0))
+    return _ops.maximum(_ops.where(ok, v, -100.0), -100.0)
 
 
 @custom_jvp
 def _bce_terms(x, t):
-    return -(t * _clamped_log(x) + (1.0 - t) * _clamped_log(1.0 - x))
+    return -(t * _clamped_log(x) + (1.0 - t) * _clamped_log(x, True))
 
 
 @_bce_terms.defjvp
@@ -301,7 +303,7 @@ def _bce_terms_jvp(primals, tangents):
     x, t = primals
     dx, dt = tangents
     slope_x = (x - t) / _ops.maximum(x * (1.0 - x), 1e-12)
-    slope_t = _clamped_log(1.0 - x) - _clamped_log(x)
+    slope_t = _clamped_log(x, True) - _clamped_log(x)
     return _bce_terms(x, t), slope_x * dx + slope_t * dt
 
 
