@@ -373,9 +373,11 @@ class custom_jvp:
         @f.defjvp
         def f_jvp(primals, tangents): return f(*primals), tangent_out
 
-    Reverse mode uses the transpose of your (linear in tangents) rule; once per input
-    signature it checks that the rule is linear in the tangents by calling it twice more
-    (a nonlinear rule would give a silently wrong gradient).
+    Reverse mode (and ``linearize``) records your rule once, on zero tangents, and uses the
+    transpose of that record; once per input signature, when it records, it checks that the
+    rule is linear in the tangents and does not branch on their values by calling it three
+    more times (either would give a silently wrong gradient). As in JAX, a rule may branch
+    on the primals only.
 
     ``nondiff_argnums`` (as in JAX): positions of arguments with no tangent;
     the rule is called as ``f_jvp(*nondiff_args, primals, tangents)`` with the
@@ -512,15 +514,15 @@ class custom_jvp:
             raise TypeError(_closure_message("custom_jvp", name))
         out_leaves, out_td = tree_flatten(out)
         pull, push = pullback(rec, held), pushforward(rec, held, zeros)
+        sig = tuple((shape_of(p), str(np.result_type(concrete(p)))) for p in prim)
+        if sig not in self._linear_checked and not self.assume_linear:  # once per signature, now
+            # (the rule reads what its record read: state it closes over may change later)
+            _check_linear_rule(lambda ts: tangent_out([trace_values(concrete(p)) for p in prim], ts,
+                                                      out_leaves), push, prim, name)
+            self._linear_checked.add(sig)
 
         def vjp_all(g, out_, *args_):
-            # the rule is linear in the tangents: its transpose is its VJP in t
-            sig = tuple((shape_of(a), str(np.result_type(concrete(a)))) for a in args_)
-            if sig not in self._linear_checked and not self.assume_linear:  # once per signature
-                _check_linear_rule(lambda ts: tangent_out([trace_values(concrete(a)) for a in args_],
-                                                          ts, out_leaves), args_, name,
-                                   None if any(a is not p for a, p in zip(args_, prim)) else push)
-                self._linear_checked.add(sig)
+            # the rule is linear in the tangents (checked above): its transpose is its VJP in t
             if any(a is not p for a, p in zip(args_, prim)):
                 # the sweep itself is being differentiated (backward(create_graph=True)): its
                 # inputs now stand for recorded values, so the rule runs again on them
@@ -608,7 +610,7 @@ def _check_primal_out(owner, out, primals, who: str) -> None:
     owner._out_checked.add(sig)
 
 
-def _check_linear_rule(one: Callable, primals, name: str, recorded: Callable | None = None) -> None:
+def _check_linear_rule(one: Callable, recorded: Callable, primals, name: str) -> None:
     """ValueError unless ``one`` (tangents -> packed output tangent) is odd and homogeneous at
     one random point: reverse mode transposes the rule, which only a linear rule allows (a
     nonlinear one, e.g. ``dx ** 2``, would silently give a zero gradient); and unless the
@@ -629,7 +631,7 @@ def _check_linear_rule(one: Callable, primals, name: str, recorded: Callable | N
     if not np.allclose(b, -2 * a, **tol):
         raise ValueError(f"custom_jvp {name}: the JVP rule is not linear in the tangents, so "
                          "reverse mode (grad, vjp, jacrev), which transposes it, is not defined")
-    if recorded is not None and not np.allclose(np.asarray(trace_values(concrete(recorded(*t)))), a, **tol):
+    if not np.allclose(np.asarray(trace_values(concrete(recorded(*t)))), a, **tol):
         raise ValueError(f"custom_jvp {name}: the JVP rule's output tangent depends on the "
                          "tangents' values (a Python branch on them?): reverse mode records the "
                          "rule once and transposes that record, so, as in JAX, a rule may branch "
