@@ -541,6 +541,44 @@ def test_a_linear_weight_is_filled_with_pytorchs_fans(as_tensors, fill, mode, fa
     assert abs(w.std() - np.sqrt(2.0 / 400)) < 0.1 * np.sqrt(2.0 / 400)
 
 
+class _Holder(tg.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = tg.nn.Linear(400, 8)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def _weights_by_every_route():
+    """(name, model, weight getter, the arrays an initializer is given) for a Linear(400, 8)
+    reached as PyTorch code reaches a weight."""
+    seq = tg.nn.Sequential(tg.nn.Linear(400, 8), tg.nn.ReLU())
+    net, named, bare, data = _Holder(), _Holder(), tg.nn.Linear(400, 8), tg.nn.Linear(400, 8)
+    for m in (seq, net, named, bare, data):
+        m.init(0)
+    data.requires_grad_()
+    return [("Sequential.parameters()", lambda: seq[0].W, lambda: seq.parameters()),
+            ("a Module's parameters()", lambda: net.fc.W, lambda: net.parameters()),
+            ("named_parameters()", lambda: named.fc.W, lambda: [p for _, p in named.named_parameters()]),
+            ("state_dict()", lambda: bare.W, lambda: list(bare.state_dict().values())),
+            ("W.data of a tensor", lambda: data.W, lambda: [data.W.data])]
+
+
+@pytest.mark.parametrize("route", range(5))
+def test_a_linear_weight_reached_through_a_model_is_filled_with_pytorchs_fans(route):
+    # (for p in model.parameters(): kaiming_(p) took fan_in = out_features for a Linear
+    # inside a container, a state_dict's entry or a tensor's .data)
+    name, weight, arrays = _weights_by_every_route()[route]
+    for p in arrays():
+        if np.ndim(p) == 2:
+            init.kaiming_uniform_(p, a=math.sqrt(5), generator=np.random.default_rng(3))
+    w = np.asarray(tg.stop_gradient(weight()))
+    assert w.shape == (400, 8)
+    bound = 1 / math.sqrt(400)  # PyTorch's: gain √(2/(1 + 5)) · √(3/fan_in)
+    assert 0.95 * bound < np.abs(w).max() <= bound, name
+
+
 def test_a_linear_weights_transpose_and_other_arrays_keep_the_plain_rule():
     layer = tg.nn.Linear(400, 8)
     layer.init(0)

@@ -439,12 +439,14 @@ def _tensors_too(fill: Callable) -> Callable:
     def filled(tensor, *args, **kwargs):
         # a layer's (in, out) weight, linear.W, is filled as PyTorch's (out, in) weight, its
         # transpose (a view of it), so fan_in is in_features, as for torch's linear.weight
-        owned = param_key(tensor) if np.ndim(tensor) == 2 else None
+        held = getattr(tensor, "owner", None)  # (a tensor's .data: that tensor's place)
+        whole = held() if held is not None and not getattr(tensor, "path", ()) else tensor
+        owned = param_key(whole) if np.ndim(tensor) == 2 and whole is not None else None
         flip = owned is not None and owned[1] in getattr(type(owned[0]), "in_out_params", ())
         side = _transposed if flip else _same
         write = getattr(tensor, "write_back", None)
         if write is not None and not tensor.flags.writeable:  # a tensor's .data: into the tensor
-            return write(fill(np.array(tensor), *args, **kwargs), "copy_")
+            return write(side(fill(side(np.array(tensor)), *args, **kwargs)), "copy_")
         if type(tensor) is not Tensor or traced_level(tensor) > 0:
             out = fill(side(tensor), *args, **kwargs)
             return tensor if flip else out

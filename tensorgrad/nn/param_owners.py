@@ -103,18 +103,22 @@ def note_owner(module, arrays) -> None:
 
 def param_key(x) -> tuple | None:
     """``(module, key)`` when ``x`` is (a whole view of) the parameter ``key`` of ``module``
-    as it was last handed out (an attribute, ``parameters()``), else None."""
+    as it was last handed out (an attribute, ``parameters()`` of it or of a model holding it,
+    whose pytree holds the Module's own parameter dict), else None."""
     if type(x) is not np.ndarray and type(x) is not Tensor:
         base = getattr(x, "base", None)
-        if not getattr(x, "whole", False) or not isinstance(base, np.ndarray) \
-                or x.shape != base.shape or x.strides != base.strides:
+        if not isinstance(base, np.ndarray) or x.shape != base.shape or x.strides != base.strides \
+                or x.__array_interface__["data"] != base.__array_interface__["data"]:
             return None  # (not the whole parameter as it is stored: a slice, or linear.W.T)
-        x = base  # (a ParamArray view)
-    module = _owner(x)
-    params = getattr(module, "params", None)
-    if not isinstance(params, dict):
-        return None
-    return next(((module, k) for k, v in params.items() if v is x), None)
+        x = base  # (a whole view: a ParamArray, a state_dict's entry)
+    owner = _owner(x)
+    for _, module in owner.named_modules() if hasattr(owner, "named_modules") else ():
+        params = getattr(module, "params", None)
+        if isinstance(params, dict):
+            found = next(((module, k) for k, v in params.items() if v is x), None)
+            if found is not None:
+                return found
+    return None
 
 
 def listed(module):

@@ -16,6 +16,7 @@ from ..hooks import as_grad
 from ..imperative import write_data
 from ..tensor import Tensor, concrete, traced_level
 from ..tree import tree_flatten, tree_unflatten
+from .param_owners import note_owner
 
 __all__ = ["StateDictMixin", "IncompatibleKeys"]
 
@@ -56,8 +57,10 @@ class StateDictMixin:
         pickled as plain arrays), so the saving tutorial's ``sd[name].size()`` and the partial
         load ``sd[name].copy_(pretrained[name])`` work."""
         out = {} if destination is None else destination
+        have = self._have()
+        note_owner(self, tree_flatten(have)[0])  # (nn.init finds a layer's (in, out) weight)
         # (the prefix is put in front as it is, "enc." giving "enc.W", as PyTorch's)
-        for name, leaf in self._named_leaves(self._have(), ""):
+        for name, leaf in self._named_leaves(have, ""):
             out[prefix + name] = leaf if keep_vars else as_grad(_detached(leaf))
         for name, (m, attr) in self._buffer_slots("", persistent=True).items():
             out[prefix + name] = as_grad(getattr(m, attr))
