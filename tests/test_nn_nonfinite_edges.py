@@ -335,3 +335,21 @@ def test_losses_at_infinite_logits_give_pytorchs_values_without_warnings():
     assert np.isnan(F.cross_entropy(z, q))
     p = np.exp(z[0] - np.logaddexp(0.0, 1.0))
     _same(tg.grad(lambda v: F.cross_entropy(v, q))(z), [p - q[0]])
+
+
+def test_a_row_spanning_more_than_the_largest_float_gives_no_overflow_warning():
+    # (x − max overflows to −inf for [1e308, 0, −1e308]: exp gives the right 0; the suite turns
+    # NumPy's RuntimeWarnings into errors, so a leaked one fails here)
+    row = np.array([1e308, 0.0, -1e308])
+    np.testing.assert_array_equal(tg.nn.softmax(row), [1, 0, 0])
+    np.testing.assert_array_equal(tg.nn.functional.softmin(tg.tensor(row), dim=0).detach(), [0, 0, 1])
+    assert tg.logsumexp(row) == 1e308
+    np.testing.assert_array_equal(tg.grad(tg.logsumexp)(row), [1, 0, 0])
+    np.testing.assert_array_equal(tg.grad(lambda x: tg.sum(tg.nn.softmax(x) * np.arange(3)))(row), [0, 0, 0])
+    x = tg.tensor(row, requires_grad=True)
+    y = tg.nn.functional.softplus(x, beta=2.0)  # (2x overflows: x itself past the threshold)
+    want = [1e308, np.log(2) / 2, 0]
+    np.testing.assert_allclose(y.detach(), want, rtol=1e-15)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [1, 0.5, 0], rtol=1e-15)
+    np.testing.assert_allclose(tg.jit(lambda v: tg.nn.functional.softplus(v, beta=2.0))(row), want, rtol=1e-15)

@@ -12,7 +12,8 @@ from typing import Callable
 from .. import ops as _ops
 from . import functional as _functional
 from . import torch_layers as _torch_layers
-from .layers import Activation, _check_inplace, scaled_softplus
+from .inplace import check as _check_inplace  # (PyTorch's inplace=: accepted, a bool)
+from .layers import Activation, scaled_softplus
 
 __all__ = ["ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus", "Identity", "ELU", "CELU",
            "SELU", "SiLU", "Mish", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Softsign",

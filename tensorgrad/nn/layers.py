@@ -32,7 +32,6 @@ from . import torch_conv as _torch_conv
 from . import torch_layers as _torch_layers
 from . import torch_padding as _torch_padding
 from . import torch_pooling_nd as _torch_pool
-from .inplace import check as check_inplace
 from .param_alias import ParamAttr
 from .param_owners import frozen_changed
 from .sequential_ops import SequentialArithmetic
@@ -41,12 +40,6 @@ from .module import Module, check_unshared, children_repr, count_parameters, nam
 __all__ = ["Module", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Activation",
            "LayerNorm", "Embedding", "PReLU", "Sequential", "named_parameters", "count_parameters",
            "activation"]
-
-
-def _check_inplace(layer: str, inplace) -> None:
-    """PyTorch's ``inplace=``: accepted (tensorgrad never writes into a layer's input; the
-    result is the same array PyTorch's layer would return); a bool, as for the functions."""
-    check_inplace(layer, inplace)
 
 
 def _check_positive(name: str, **values):
@@ -300,7 +293,8 @@ class Activation(Module):
 
 def scaled_softplus(x, beta: float, threshold: float):
     """PyTorch's softplus: ``log(1 + e^(βx))/β``, and ``x`` itself where ``βx > threshold``."""
-    bx = x * beta
+    with np.errstate(over="ignore"):  # (βx = ±inf past the largest float: x, or softplus 0)
+        bx = x * beta
     return _ops.where(_ops.greater(bx, threshold), x, _ops.softplus(bx) / beta)
 
 

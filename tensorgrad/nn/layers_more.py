@@ -49,7 +49,8 @@ from . import init as _init
 from . import torch_padding as _torch_padding
 from . import torch_pooling as _torch_pooling
 from .param_alias import ParamAttr
-from .layers import Module, _check_inplace, _check_positive
+from .inplace import check as _check_inplace
+from .layers import Module, _check_positive
 from .torch_conv import _conv_padding
 
 __all__ = ["Dropout", "BatchNorm1d", "BatchNorm2d", "Conv1d", "MaxPool1d", "AvgPool1d"]

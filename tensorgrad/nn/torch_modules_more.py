@@ -28,7 +28,8 @@ import numpy as np
 from .. import ops as _ops
 from ..typing import Array, ArrayLike  # noqa: F401
 from .functional import glu
-from .layers import Activation, Module, _check_inplace
+from .inplace import check as _check_inplace
+from .layers import Activation, Module
 from .layers_more import _BatchNorm
 from .losses import _Loss, _reduce, _reduction, _shape, cosine_similarity
 from .torch_layers import _normalized_shape, channel_shuffle, rms_norm

@@ -131,8 +131,9 @@ def _softmax_forward(x, axis):
     if x.size == 0:
         return np.exp(x)
     m = x.max(axis=axis, keepdims=True)
-    if np.isfinite(m).all():  # every max finite: each row sums to ≥ 1, no warning possible
-        e = np.exp(x - m)
+    if np.isfinite(m).all():  # every max finite: each row sums to ≥ 1 (x − m overflows to −inf
+        with np.errstate(over="ignore"):  # only for a range beyond the largest float: exp 0)
+            e = np.exp(x - m)
         e /= e.sum(axis=axis, keepdims=True)  # e is our own fresh buffer
         return e
     # with +inf or NaN in a row the whole row is NaN (as JAX), without a NumPy warning

@@ -39,7 +39,8 @@ def _lse_forward(x, axes, keepdims):
             # occur. The max's own term 1 is left out of the sum and log1p takes it: log(1 + t)
             # of a tiny t (logsumexp([-30, 0]) = 9.4e-14) keeps its digits, as SciPy's
             top = x == m
-            rest = np.where(top, 0.0, np.exp(x - m)).sum(axis=axes, keepdims=True)
+            with np.errstate(over="ignore"):  # (x − m is −inf for a range beyond the largest float)
+                rest = np.where(top, 0.0, np.exp(x - m)).sum(axis=axes, keepdims=True)
             rest += top.sum(axis=axes, keepdims=True) - 1  # (ties at the max: each counts 1)
             s = (np.log1p(rest) + m).astype(x.dtype, copy=False)
             return s if keepdims else np.squeeze(s, axis=axes)
