@@ -234,8 +234,12 @@ def test_clip_grad_value_and_errors():
         U.clip_grad_norm_([np.ones(2), ro], 1.0)
     with pytest.raises(TypeError, match="clip_grad_value_: .*leaf 0 is Tensor"):
         tg.grad(lambda w: U.clip_grad_value_([w], 1.0) or tg.sum(w))(np.ones(2))
-    with pytest.raises(ValueError, match="get_total_norm: norm_type must be positive or inf, got -1"):
-        U.clip_grad_norm([np.ones(2)], 1.0, norm_type=-1)
+    with pytest.raises(ValueError, match="get_total_norm: norm_type must be a number or 'inf', got nan"):
+        U.clip_grad_norm([np.ones(2)], 1.0, norm_type=float("nan"))
+    # every order of torch.linalg.vector_norm, as PyTorch's: 0 counts, −inf the smallest
+    grads = [np.array([0.0, 2.0, -3.0]), np.array([1.0, 0.0])]
+    for p, want in ((0, 2.0), (-np.inf, 0.0), (-2.0, 0.0), (0.5, (np.sqrt(2) + np.sqrt(3) + 1) ** 2)):
+        close(U.get_total_norm(grads, p), want)
     with pytest.raises(TypeError, match="clip_grad_value: foreach must be None or a bool"):
         U.clip_grad_value([np.ones(2)], 1.0, foreach="yes")
 

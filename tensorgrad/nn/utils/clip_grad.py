@@ -24,6 +24,7 @@ import numpy as np
 from ... import ops as _ops
 from ... import staging as _staging
 from ...hooks import is_param_view
+from ...ops.norms import vector_norm
 from ...recording import IMPERATIVE
 from ...tensor import Tensor, concrete, shape_of
 from ...tree import tree_flatten, tree_unflatten
@@ -47,8 +48,8 @@ def _norm_type(fn: str, norm_type) -> float:
         p = float(norm_type)
     except (TypeError, ValueError):
         raise ValueError(f"{fn}: norm_type must be a number or 'inf', got {norm_type!r}") from None
-    if not (p > 0 or p == np.inf):  # (also rejects nan)
-        raise ValueError(f"{fn}: norm_type must be positive or inf, got {norm_type!r}")
+    if np.isnan(p):
+        raise ValueError(f"{fn}: norm_type must be a number or 'inf', got {norm_type!r}")
     return p
 
 
@@ -59,7 +60,7 @@ def _vector_norm(x, p: float):
         return _ops.sqrt(_ops.sum(x * x))
     if p == 1.0:
         return _ops.sum(_ops.abs(x))
-    return _ops.power(_ops.sum(_ops.power(_ops.abs(x), p)), 1.0 / p)
+    return vector_norm(x, ord=p)  # (0: the count of nonzeros; −inf: the smallest magnitude)
 
 
 def _leaves(grads) -> list:
@@ -74,8 +75,9 @@ class NonFiniteNormError(RuntimeError, ValueError):
 def get_total_norm(tensors: Any, norm_type: float = 2.0, error_if_nonfinite: bool = False,
                    foreach: bool | None = None):
     """The ``norm_type``-norm of all leaves of ``tensors`` together: the norm of the vector of
-    the leaves' norms (as PyTorch computes it). ``norm_type`` is a positive number or ``inf``
-    (max of the absolute values). No leaves give 0. ``error_if_nonfinite=True`` raises a
+    the leaves' norms (as PyTorch computes it). ``norm_type`` is any order of
+    ``torch.linalg.vector_norm`` (``inf``: the largest magnitude, ``-inf`` the smallest, 0 the
+    count of nonzeros). No leaves give 0. ``error_if_nonfinite=True`` raises a
     ``ValueError`` when the norm is nan or infinite (under ``tg.jit``, at every run of the
     plan)."""
     _foreach("get_total_norm", foreach)
