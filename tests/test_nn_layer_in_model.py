@@ -276,6 +276,14 @@ def test_add_module_names_a_child():
     assert "extra.W" in net.named_parameters() and net.get_submodule("extra") is net.extra
     with pytest.raises(TypeError, match="is not a Module"):
         net.add_module("bad", 3)
+    # a name taken by another attribute is refused, as PyTorch's; a child is replaced
+    net.note = "kept"
+    for taken in ("note", "forward"):
+        with pytest.raises(KeyError, match=f"attribute '{taken}' already exists"):
+            net.add_module(taken, nn.ReLU())
+    assert net.note == "kept"
+    net.add_module("extra", nn.Linear(2, 3))
+    assert net.extra.out_features == 3
 
 
 def test_embedding_from_pretrained():

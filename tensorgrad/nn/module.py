@@ -426,7 +426,7 @@ class Module(StateDictMixin, DtypeMixin, TrackingMixin):
 
     def add_module(self, name: str, module: "Module | None") -> None:
         """PyTorch's: hold ``module`` as the child ``name`` (as ``setattr``)."""
-        check_parameter_name("add_module", name)
+        check_parameter_name("add_module", name, self, Module)
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {type(module).__name__} is not a Module")
         setattr(self, name, module)

@@ -61,9 +61,13 @@ def is_parameter(v: Any) -> bool:
     return type(v) is Tensor and _MADE.get(id(v)) is v
 
 
-def check_parameter_name(who: str, name: Any) -> None:
+def check_parameter_name(who: str, name: Any, owner: Any = None, kind: type = type(None)) -> None:
+    """A name for a parameter or child: a non-empty string without dots; with ``owner``, not
+    that of an attribute it has already other than a ``kind`` (or None), as PyTorch's."""
     if not isinstance(name, str):
         raise TypeError(f"{who}: the name must be a string, got {type(name).__name__}")
     if not name or "." in name:
         raise KeyError(f"{who}: the name must be non-empty and contain no '.', got {name!r}")
+    if owner is not None and not isinstance(getattr(owner, name, None), (kind, type(None))):
+        raise KeyError(f"{who}: attribute '{name}' already exists")
 
