@@ -205,8 +205,9 @@ class LRScheduler:
                 continue
             if key == "_schedulers":
                 out[key] = [s.state_dict() for s in value]
-            elif key in self._functions:
-                out[key] = _saved_functions(value if isinstance(value, list) else [value])
+            elif key in self._functions:  # (a list for a list, as PyTorch's: CyclicLR's one is not)
+                saved = _saved_functions(value if isinstance(value, list) else [value])
+                out[key] = saved if isinstance(value, list) else saved[0]
             else:
                 out[key] = copy.deepcopy(value)
         return out
@@ -222,7 +223,8 @@ class LRScheduler:
                     s.load_state_dict(sd)
             elif key in self._functions:
                 fns = getattr(self, key)
-                for f, saved in zip(fns if isinstance(fns, list) else [fns], value):
+                for f, saved in zip(fns if isinstance(fns, list) else [fns],
+                                    value if isinstance(value, list) else [value]):
                     if saved is not None and f is not None:
                         vars(f).update(saved)
             else:

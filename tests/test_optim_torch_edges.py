@@ -601,3 +601,36 @@ def test_linear_lr_step_with_an_epoch_rounds_as_pytorch():
         warnings.simplefilter("ignore")  # (PyTorch's deprecation warning for step(epoch))
         sched.step(1)
     assert opt.param_groups[0]["lr"] == 0.036 and sched.get_last_lr() == [0.036]
+
+
+class _Scale:
+    def __init__(self):
+        self.factor = 0.5
+
+    def __call__(self, x):
+        return self.factor
+
+
+def test_cyclic_lr_saves_its_scale_function_in_pytorchs_format():
+    # PyTorch saves CyclicLR's one function as None (a plain function, or none) or the
+    # object's attributes, not in a list: its state dicts load here and these load there
+    def sgd():
+        return optim.SGD([tg.tensor(np.zeros(1), requires_grad=True)], lr=0.1, momentum=0.9)
+    plain = S.CyclicLR(sgd(), 0.01, 0.1)
+    for _ in range(5):
+        plain.optimizer.step()
+        plain.step()
+    sd = plain.state_dict()
+    assert sd["_scale_fn_custom"] is None
+    again = S.CyclicLR(sgd(), 0.01, 0.1)
+    again.load_state_dict(sd)
+    for s in (plain, again):
+        s.optimizer.step()
+        s.step()
+    assert again.get_last_lr() == plain.get_last_lr()
+    scaled = S.CyclicLR(sgd(), 0.01, 0.1, scale_fn=_Scale())
+    scaled._scale_fn_custom.factor = 0.25
+    assert scaled.state_dict()["_scale_fn_custom"] == {"factor": 0.25}
+    other = S.CyclicLR(sgd(), 0.01, 0.1, scale_fn=_Scale())
+    other.load_state_dict(scaled.state_dict())
+    assert other._scale_fn_custom.factor == 0.25
