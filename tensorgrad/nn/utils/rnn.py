@@ -16,6 +16,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from ... import ops as _ops
+from ...hooks import TorchValueError  # (PyTorch raises RuntimeError: both catch it)
 from ...tensor import concrete, dtype_of, shape_of
 
 __all__ = ["pad_sequence", "unpad_sequence", "PackedSequence", "pack_padded_sequence",
@@ -108,8 +109,8 @@ def pack_padded_sequence(input, lengths, batch_first: bool = False, enforce_sort
     lens = _lengths("pack_padded_sequence", lengths, n, steps)
     if enforce_sorted:
         if np.any(np.diff(lens) > 0):
-            raise ValueError(f"pack_padded_sequence: lengths {lens.tolist()} are not sorted in "
-                             "decreasing order; sort the batch or pass enforce_sorted=False")
+            raise TorchValueError(f"pack_padded_sequence: lengths {lens.tolist()} are not sorted "
+                                  "in decreasing order; sort the batch or pass enforce_sorted=False")
         order = None
     else:
         order = np.argsort(-lens, kind="stable")
