@@ -685,7 +685,8 @@ def _describe(op, vals, params, exc: Exception) -> Exception:
         return np.exceptions.AxisError(f"{op.name}: {exc} {inputs}")
     # the base class: some NumPy subclasses (e.g. _UFuncNoLoopError) need extra arguments
     kind = TypeError if isinstance(exc, (TypeError, AttributeError)) else IndexError \
-        if isinstance(exc, IndexError) else OpError
+        if isinstance(exc, IndexError) else np.linalg.LinAlgError \
+        if isinstance(exc, np.linalg.LinAlgError) else OpError  # (a LinAlgError stays one, as eager)
     return kind(f"{op.name}: {exc} {inputs}")
 
 

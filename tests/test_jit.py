@@ -774,3 +774,12 @@ def test_roots_without_stripping_zeros_traces_as_in_jax():
                                    atol=1e-12)
     with pytest.raises(tg.errors.ConcretizationError, match="strip_zeros=False"):
         tg.jit(tnp.roots)(np.array([1.0, -3.0, 2.0]))
+
+
+def test_a_linalg_error_met_while_tracing_is_a_linalg_error_as_eagerly():
+    # (the first trace wrapped it in a ValueError of its own: except LinAlgError missed it)
+    singular = np.ones((2, 2))
+    for f in (lambda a: tg.linalg.slogdet(a)[1], lambda a: tg.sum(tg.scipy.linalg.sqrtm(a * np.array([[1.0, 0.0], [0.0, 0.0]])))):
+        for transform in (tg.grad(f), tg.jit(tg.grad(f))):
+            with pytest.raises(np.linalg.LinAlgError):
+                transform(singular)
