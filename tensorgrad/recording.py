@@ -651,7 +651,8 @@ def call_forward(op, vals, params):
 def _staged_forward(op, s, vals, params):
     """Record the op's forward as one step of the jit program (run on the trace-time values)."""
     try:
-        return s.program.emit("call", op.forward, tuple(vals) + tuple(params), {}, f"op {op.name}")
+        return s.program.emit("call", op.forward, tuple(vals) + tuple(params), {}, f"op {op.name}",
+                              shapes_static=True)
     except (ValueError, TypeError, IndexError, np.exceptions.AxisError) as exc:
         if isinstance(exc, staging.ConcretizationError):
             raise

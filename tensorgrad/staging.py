@@ -169,7 +169,7 @@ class Program:
         return Staged(value, s, self)
 
     def emit(self, kind: str, fn, args: tuple, kwargs: dict, what: str, effect: bool = False,
-             kept: bool = False):
+             kept: bool = False, shapes_static: bool = False):
         """Record ``fn`` on ``args`` (which hold staged values) and run it on the real values.
 
         ``effect``: a check, whose result is not staged; ``kept``: a staged result whose step
@@ -204,7 +204,9 @@ class Program:
                 f"tg.jit: {what} returned nothing, i.e. it works in place on its arguments; "
                 "in-place NumPy calls (out=, np.copyto, ufunc.at, item assignment) cannot be "
                 "recorded on traced values. Write the computation out of place")
-        if _reads_integers((args, kwargs)):
+        if not shapes_static and type(fn) is not np.ufunc and fn != "__getitem__" \
+                and _reads_integers((args, kwargs)):  # (see _shape_guarded: not for ufuncs, indexing and
+            # registry ops, whose result shapes follow from their arguments' shapes)
             fn, kind = _shape_guarded(kind, fn, what, self.name, _shapes(value)), "call"
         return self._wrap(kind, fn, targs, tkw, value, err, kept)
 
@@ -298,10 +300,10 @@ def _split(obj, program: Program, what: str):
 
 
 def _reads_integers(obj) -> bool:
-    """Whether nested tuples/lists/dicts hold a traced integer array or scalar."""
+    """Whether nested tuples/lists/dicts hold a traced integer or boolean array or scalar."""
     t = type(obj)
     if t is Staged:
-        return obj.dtype.kind in "iu"
+        return obj.dtype.kind in "iub"
     if t is tuple or t is list:
         return any(_reads_integers(o) for o in obj)
     return t is dict and any(_reads_integers(o) for o in obj.values())

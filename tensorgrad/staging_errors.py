@@ -63,4 +63,6 @@ def shape_guarded(kind: str, fn, what: str, name: str, traced: tuple):
                 "axis, size or count). Make that argument static (static_argnums=... / "
                 "static_argnames=..., or pass a Python int)")
         return out
+    step.__name__ = fn if kind == "method" else getattr(fn, "__name__", "step")
+    step.checks_values = getattr(fn, "checks_values", False)
     return step

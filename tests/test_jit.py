@@ -750,6 +750,17 @@ def test_a_shape_taken_from_a_traced_integer_is_refused_at_replay_not_replayed_s
         np.testing.assert_array_equal(static(x, second), f(x, second))
 
 
+def test_a_shape_taken_from_traced_booleans_is_refused_and_elementwise_integer_steps_stay_plain():
+    mean = tg.jit(lambda a, r: (lambda q: q.sum() / q.shape[0])(np.repeat(a, r)))
+    assert mean(np.arange(3.0), np.array([True, True, True])) == 1.0
+    with pytest.raises(tg.errors.ConcretizationError, match="numpy.repeat"):
+        mean(np.arange(3.0), np.array([False, False, True]))
+    # ufuncs and indexing of traced integers keep their own steps (no shape check needed: their
+    # shapes follow from their arguments' shapes), as make_jaxpr shows
+    text = str(tg.make_jaxpr(lambda a, i: a[i] * 2 + (i ^ 3))(np.arange(5.0), np.int64(1)))
+    assert "getitem" in text and "bitwise_xor" in text and "step" not in text
+
+
 def test_a_branch_on_a_traced_value_names_the_function_traced():
     def decide(a):
         return a if a.sum() > 0 else -a

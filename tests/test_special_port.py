@@ -40,6 +40,16 @@ def test_beta_family_derivatives_where_one_argument_is_small_beside_the_other(sm
     assert np.isclose(tg.grad(tg.grad(sp.betaln, argnums=1))(small, other), want_bb, rtol=1e-12, atol=0)
 
 
+@pytest.mark.parametrize("a,b", [(1e-6, 1e-10), (1e-8, 1e-12), (1e-20, -1e-24), (1e-3, 1e-7), (0.5, 1e-5)])
+def test_beta_family_derivatives_in_float32_stay_finite_where_the_series_would_overflow(a, b):
+    # (ψ⁽⁶⁾(x) ≈ 720/x⁷ overflows float32 below x ≈ 1e-5: the series is used from 1e-4 on)
+    with mp.workdps(60):
+        want = [float(mp.digamma(a) - mp.digamma(mp.mpf(a) + b)), float(mp.digamma(b) - mp.digamma(mp.mpf(a) + b))]
+    got = tg.grad(sp.betaln, argnums=(0, 1))(np.float32(a), np.float32(b))
+    assert all(g.dtype == np.float32 for g in got)
+    np.testing.assert_allclose(np.array(got, np.float64), want, rtol=2e-4)
+
+
 @pytest.mark.parametrize("x", [100., 1e4, 1e8, -1e4])
 def test_erfcx_and_dawsn_slopes_far_out(x):
     if x > 0:

@@ -25,11 +25,11 @@ import math
 import numpy as np
 
 from ..staging import as_array
-from ._util import concrete, may_any
+from ._util import concrete, dtype_of, may_any
 from .elementwise import log1p, where
 
 _FAR = 10.0
-_NEAR, _TINY = 1e-3, 1e-40  # the series for |y| ≤ _NEAR·x, x ≥ _TINY (ψ⁽⁶⁾(x) finite)
+_NEAR = 1e-3  # the series for |y| ≤ _NEAR·x where ψ⁽⁶⁾(x) ≈ 720/x⁷ is finite in x's dtype:
 #: B₂ₖ/(2k), k = 1..7
 _C = [1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12]
 
@@ -40,7 +40,9 @@ def digamma_difference(x, y, digamma, polygamma):
     # (staged under tg.jit: the masks are steps of the plan)
     xv, yv = as_array(concrete(x), np.float64), as_array(concrete(y), np.float64)
     far = (xv >= _FAR) & (xv + yv >= _FAR) & np.isfinite(yv)  # (x = inf: the limit 0)
-    near = (xv >= _TINY) & (np.abs(yv) <= _NEAR * xv) & ~far
+    dt = np.result_type(dtype_of(concrete(x)), dtype_of(concrete(y)), np.float32)  # (ints: float64)
+    tiny = 10 * (5040 / float(np.finfo(dt if dt.kind == "f" else np.float64).max)) ** (1 / 7)
+    near = (xv >= tiny) & (np.abs(yv) <= _NEAR * xv) & ~far  # (x ≥ 1e-4 in float32, 1e-43 in float64)
     if not may_any(far) and not may_any(near):
         return digamma(x) - digamma(x + y)
     off = far | near
