@@ -227,3 +227,23 @@ def test_a_tangent_of_another_structure_than_the_output_is_refused_in_both_modes
     for run in (lambda: tg.jvp(f, (1.0,), (1.0,)), lambda: tg.grad(lambda x: f(x)[0] + f(x)[1])(1.0)):
         with pytest.raises(TypeError, match="must have one structure"):
             run()
+
+
+def test_a_rule_that_applies_another_custom_jvp_to_its_tangents_is_transposed_through_that_rule():
+    # (every custom_jvp on the tangents ran as its bare function there: reduce_precision's
+    # rounding then differentiated to 0, a silently zero gradient)
+    @tg.custom_jvp
+    def f(x):
+        return tg.sin(x)
+
+    f.defjvp(lambda p, t: (f(p[0]), tg.lax.reduce_precision(tg.cos(p[0]) * t[0], exponent_bits=8,
+                                                             mantissa_bits=7)))
+    assert np.isclose(tg.grad(f)(0.7), np.cos(0.7), rtol=1e-12)  # (JAX: cos 0.7, unrounded)
+    assert np.isclose(tg.jvp(f, (0.7,), (1.0,))[1], 0.765625)   # (cos 0.7 rounded to bfloat16)
+
+    @tg.custom_jvp
+    def g(x):
+        return tg.sin(x)
+
+    g.defjvp(lambda p, t: (g(p[0]), g(t[0]) * 0 + tg.cos(p[0]) * t[0]))  # its own function: no recursion
+    assert np.isclose(tg.grad(g)(0.7), np.cos(0.7), rtol=1e-12)
