@@ -785,6 +785,9 @@ def test_roots_without_stripping_zeros_traces_as_in_jax():
                                    atol=1e-12)
     with pytest.raises(tg.errors.ConcretizationError, match="strip_zeros=False"):
         tg.jit(tnp.roots)(np.array([1.0, -3.0, 2.0]))
+    # a leading zero kept: no roots (NaN, as JAX's; the companion matrix divided by 0 before)
+    for roots in (f, lambda p: tnp.roots(p, strip_zeros=False)):
+        assert np.isnan(np.asarray(roots(np.array([0.0, 0.0, 1.0, -3.0, 2.0])))).all()
 
 
 def test_a_linalg_error_met_while_tracing_is_a_linalg_error_as_eagerly():

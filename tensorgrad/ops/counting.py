@@ -452,9 +452,11 @@ def roots(p: ArrayLike, *, strip_zeros: bool = True) -> Array:
     n = last + 1 - first
     if n < 2:
         return np.zeros(trailing, out_dt)
-    row = reshape(-getitem(p, slice(1, None)) / getitem(p, 0), (1, n - 1))
+    lead = getitem(p, 0)  # (0 only with strip_zeros=False: no roots there, NaN as JAX's)
+    zero = equal(lead, 0)
+    row = reshape(-getitem(p, slice(1, None)) / where(zero, 1, lead), (1, n - 1))
     companion = concatenate([row, np.eye(n - 2, n - 1, dtype=dtype_of(concrete(row)).type)], axis=0)
-    r = eigvals(companion)
+    r = where(zero, np.nan, eigvals(companion))
     return concatenate([r, np.zeros(trailing, out_dt)]) if trailing else r
 
 
