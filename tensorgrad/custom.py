@@ -398,6 +398,7 @@ class custom_jvp:
         # True skips that check, for a rule linear in exact arithmetic whose rounding trips the
         # random probe (lax.reduce_precision rounds its tangent to the reduced format)
         self.assume_linear = False
+        self.rule_on_tangents = False  # (True: its rule, not its function, on another rule's tangents)
         self.nondiff = _nondiff(fun, nondiff_argnums, nondiff_argnames, "custom_jvp")
 
     __getattr__ = _wrapped_attribute
@@ -437,9 +438,9 @@ class custom_jvp:
             return inner(*dynamic)
         leaves0, _ = tree_flatten(tuple(args))
         top = _top_trace(leaves0)
-        if top is None or any(t is top for t, _ in _TRANSPOSING.traces) and any(
-                c is self for _, c in _TRANSPOSING.traces):  # (in its own rule's tangent map, which
-            out = self.fun(*args)  # is linear and transposed as it is: the function itself)
+        if top is None or any(t is top for t, _ in _TRANSPOSING.traces) and (
+                not self.rule_on_tangents or any(c is self for _, c in _TRANSPOSING.traces)):
+            out = self.fun(*args)  # (in a rule's tangent map, transposed as it is: the function)
             if top is None and _reads_traced(out):
                 raise TypeError(_closure_message("custom_jvp", name))
             return out

@@ -270,6 +270,7 @@ def _rp(exponent_bits: int, mantissa_bits: int) -> custom_jvp:
     f = custom_jvp(reduce_precision)
     f.defjvp(rule)
     f.assume_linear = True  # (its overflow and flush would trip the random linearity probe)
+    f.rule_on_tangents = True  # (in another rule's tangents: rounded, with its own derivative)
     f.check_outputs = False  # (the rule's primal output is the function's)
     return f
 

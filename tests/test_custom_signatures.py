@@ -229,9 +229,9 @@ def test_a_tangent_of_another_structure_than_the_output_is_refused_in_both_modes
             run()
 
 
-def test_a_rule_that_applies_another_custom_jvp_to_its_tangents_is_transposed_through_that_rule():
-    # (every custom_jvp on the tangents ran as its bare function there: reduce_precision's
-    # rounding then differentiated to 0, a silently zero gradient)
+def test_a_rule_that_applies_reduce_precision_to_its_tangents_is_transposed_through_its_rule():
+    # (a custom_jvp on the tangents runs as its bare function there: reduce_precision's
+    # rounding differentiated to 0, a silently zero gradient; it keeps its rule now)
     @tg.custom_jvp
     def f(x):
         return tg.sin(x)
