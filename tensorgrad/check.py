@@ -128,8 +128,8 @@ def _entry_rows(cmp, fn, xs, names, mode, eps, limit=4000):
 
 
 def check_grads(f: Callable, *args: Any, order: int = 2, modes: Sequence[str] = ("fwd", "rev"),
-                eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-7, seed: int = 0,
-                raise_on_mismatch: bool = True) -> "Comparison":
+                eps: float | None = None, rtol: float | None = None, atol: float | None = None,
+                seed: int = 0, raise_on_mismatch: bool = True) -> "Comparison":
     """Check the derivatives of ``f(*args)`` up to ``order`` in forward and/or reverse mode.
 
     At each order, for random directions v (inputs) and u (outputs):
@@ -139,7 +139,11 @@ def check_grads(f: Callable, *args: Any, order: int = 2, modes: Sequence[str] = 
     ⟨u, J v⟩ = ⟨Jᵀu, v⟩ must hold to rounding. Order k + 1 repeats this on
     the order-k derivative functions (x, v) ↦ J(x)v and (x, u) ↦ J(x)ᵀu.
     All ``args`` (pytrees of float or complex arrays) are differentiated; complex inputs and
-    outputs get complex directions, paired by ``Re Σ a·b`` (JAX's convention).
+    outputs get complex directions, paired by ``Re Σ a·b`` (JAX's convention). The direction
+    v is the one the rounded points x ± εv take (at a large x, rounding bends εv). The
+    defaults are ``eps=1e-6``,
+    ``rtol=1e-5``, ``atol=1e-7``, or ``eps=1e-3``, ``rtol=1e-2``, ``atol=1e-3`` where an input
+    or output is float32 or complex64 (a computation in single precision).
 
     Returns a :class:`Comparison` (one row per order and mode; true when all
     agree). On a mismatch the report adds the Jacobian entries of each input
@@ -167,6 +171,11 @@ def check_grads(f: Callable, *args: Any, order: int = 2, modes: Sequence[str] = 
 
     def flat_f(*ls):
         return f(*tree_unflatten(td, list(ls)))
+    single = {np.dtype(np.float32), np.dtype(np.complex64)}
+    low = any(np.result_type(concrete(v)) in single for v in leaves + tree_leaves(flat_f(*xs)))
+    eps, rtol, atol = (eps if eps is not None else 1e-3 if low else 1e-6,
+                       rtol if rtol is not None else 1e-2 if low else 1e-5,
+                       atol if atol is not None else 1e-3 if low else 1e-7)
     name = getattr(f, "__name__", "f")
     cmp = Comparison(f"check_grads({name}): derivatives against central finite differences "
                      f"(eps={eps:g}) and the adjoint identity", rtol=rtol, atol=atol,
@@ -181,8 +190,11 @@ def _check(cmp, fn, xs, names, order, modes, eps, rtol, atol, rng, path) -> bool
     out = fn(*xs)
     vs = [_random(np.shape(x), x.dtype, rng) for x in xs]
     u = _random_like(out, rng)
-    plus = fn(*[x + eps * v for x, v in zip(xs, vs)])
-    minus = fn(*[x - eps * v for x, v in zip(xs, vs)])
+    xp, xm = [x + eps * v for x, v in zip(xs, vs)], [x - eps * v for x, v in zip(xs, vs)]
+    # the directions the rounded points x ± εv actually take (a large x rounds εv: at 1e5,
+    # by 1e-5 relative for ε = 1e-6), so that both sides differentiate along the same one
+    vs = [(a - b) / (2 * eps) for a, b in zip(xp, xm)]
+    plus, minus = fn(*xp), fn(*xm)
     fd = (_vdot(u, plus) - _vdot(u, minus)) / (2 * eps)
     here = f"order {1 + len(path.split(' of ')) if path else 1}" + (f" ({path})" if path else "")
     results = {}
@@ -209,7 +221,7 @@ def _check(cmp, fn, xs, names, order, modes, eps, rtol, atol, rng, path) -> bool
             return False
     if len(results) == 2:
         a, b = results["fwd"], results["rev"]
-        ok = abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+        ok = abs(a - b) <= max(1e-9, rtol * 1e-2) * max(1.0, abs(a), abs(b))  # (to rounding)
         cmp.add(f"{here} adjoint", "⟨u, J v⟩ vs ⟨Jᵀu, v⟩", np.float64(a), np.float64(b), ok=ok)
         if not ok:
             cmp.notes.append(f"adjoint identity fails at {here}: ⟨u, J v⟩ = {a:.15g} but "

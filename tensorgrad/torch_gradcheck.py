@@ -21,7 +21,7 @@ from .check import check_grads
 from .imperative import tensor
 from .recording import IMPERATIVE
 from .reports import GradCheckError as _TgGradCheckError
-from .tensor import Tensor, concrete
+from .tensor import Tensor, concrete, torch_style
 from .transforms import jacfwd, jacrev, vjp
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
@@ -40,8 +40,9 @@ def _checked_positions(inputs: tuple) -> list:
                   and x._trace is IMPERATIVE]
     if imperative:
         return imperative
-    return [i for i, x in enumerate(inputs)  # (arrays: a Python number is a constant)
-            if not isinstance(x, (bool, int, float, complex)) and x is not None
+    return [i for i, x in enumerate(inputs)  # (arrays; a Python number, or PyTorch's tensor
+            if not isinstance(x, (bool, int, float, complex)) and x is not None  # that does not
+            and not (type(x) is Tensor and torch_style(x))  # require grad, is a constant)
             and hasattr(x, "shape") and np.result_type(concrete(x)).kind in "fc"]
 
 
@@ -94,13 +95,18 @@ def _numerical(func, values: list, k: int, eps: float, outs0: tuple) -> list:
 
 
 def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, raise_exception: bool = True, check_forward_ad: bool = False,
-              check_backward_ad: bool = True, fast_mode: bool = False, **_ignored) -> bool:
+              rtol: float = 1e-3, raise_exception: bool = True, nondet_tol: float = 0.0,
+              check_undefined_grad: bool = True, check_grad_dtypes: bool = False,
+              check_batched_grad: bool = False, check_batched_forward_grad: bool = False,
+              check_forward_ad: bool = False, check_backward_ad: bool = True,
+              fast_mode: bool = False, masked: bool | None = None) -> bool:
     """True when the Jacobians of ``func(*inputs)`` (reverse mode, and forward mode with
     ``check_forward_ad=True``) agree with central differences of step ``eps`` within
-    ``atol + rtol·|numerical|``; else GradcheckError (or False with
-    ``raise_exception=False``). ``fast_mode`` and PyTorch's other options (batched, undefined
-    and dtype checks) are accepted and change nothing: every entry is checked."""
+    ``atol + rtol·|numerical|`` (a NaN entry never agrees); else GradcheckError (or False with
+    ``raise_exception=False``). ``fast_mode`` and PyTorch's other options (nondeterminism,
+    batched, undefined and dtype checks) are accepted and change nothing: every entry is
+    checked. Tensors that do not require grad are constants, as in PyTorch; plain NumPy
+    arrays are checked."""
     if not (check_forward_ad or check_backward_ad):
         raise ValueError("gradcheck: check_forward_ad and check_backward_ad are both False, so "
                          "nothing would be checked; set at least one to True")
@@ -108,7 +114,8 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
     pos = _checked_positions(ins)
     if not pos:
         raise ValueError("gradcheck: no input to check: pass floating-point arrays, or tensors "
-                         "made with tg.tensor(..., requires_grad=True)")
+                         "made with tg.tensor(..., requires_grad=True) (PyTorch's gradcheck "
+                         "expects at least one input tensor to require gradient)")
     values = [_constant(x) for x in ins]
     out0 = func(*values)
     outs0 = _as_tuple(out0)
@@ -116,7 +123,7 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
     if any(np.result_type(concrete(values[i])).kind == "c" for i in pos) or any(
             np.result_type(concrete(o)).kind == "c" for o in outs0):
         return _complex_check(partial, [values[i] for i in pos], eps, atol, rtol,
-                              raise_exception)
+                              raise_exception, check_forward_ad, check_backward_ad)
     modes = ([("reverse", jacrev)] if check_backward_ad else []) + \
         ([("forward", jacfwd)] if check_forward_ad else [])
     out_tuple = isinstance(out0, (tuple, list))
@@ -132,9 +139,9 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
                     return _fail(f"gradcheck: the {mode}-mode Jacobian of output {o} in input "
                                  f"{i} has shape {a.shape}, finite differences {n.shape}",
                                  raise_exception)
-                bad = np.abs(a - n) > atol + rtol * np.abs(n)
+                bad = ~np.isclose(a, n, rtol=rtol, atol=atol)  # (NaN: bad, as PyTorch's allclose)
                 if bad.any():
-                    worst = np.argsort(-(np.abs(a - n) * bad).reshape(-1))[:5]
+                    worst = np.argsort(-np.where(bad, np.nan_to_num(np.abs(a - n), nan=np.inf), 0).reshape(-1))[:5]
                     lines = "\n".join(f"  entry {tuple(int(i) for i in np.unravel_index(w, a.shape))}: {mode} "
                                       f"{a.reshape(-1)[w]:.10g}, numerical "
                                       f"{n.reshape(-1)[w]:.10g}" for w in worst
@@ -145,18 +152,22 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
     return True
 
 
-def _complex_check(partial, xs, eps, atol, rtol, raise_exception) -> bool:
+def _complex_check(partial, xs, eps, atol, rtol, raise_exception, forward, backward) -> bool:
+    modes = (("rev",) if backward else ()) + (("fwd",) if forward else ())
     try:
-        check_grads(partial, *xs, order=1, modes=("rev",), eps=eps, rtol=rtol, atol=atol)
+        check_grads(partial, *xs, order=1, modes=modes, eps=eps, rtol=rtol, atol=atol)
     except _TgGradCheckError as exc:
         return _fail(f"gradcheck: {exc}", raise_exception)
     return True
 
 
 def gradgradcheck(func: Callable, inputs, grad_outputs=None, *, eps: float = 1e-6,
-                  atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = True,
-                  check_fwd_over_rev: bool = False, check_rev_over_rev: bool = True,
-                  seed: int = 0, **_ignored) -> bool:
+                  atol: float = 1e-5, rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,
+                  raise_exception: bool = True, nondet_tol: float = 0.0,
+                  check_undefined_grad: bool = True, check_grad_dtypes: bool = False,
+                  check_batched_grad: bool = False, check_fwd_over_rev: bool = False,
+                  check_rev_over_rev: bool = True, fast_mode: bool = False,
+                  masked: bool = False, seed: int = 0) -> bool:
     """:func:`gradcheck` of ``(inputs, v) ↦ vᵀJ``: the second derivatives of ``func``.
     ``grad_outputs`` (one per output) default to random normal arrays (``seed``)."""
     ins = _as_tuple(inputs)
@@ -180,6 +191,8 @@ def gradgradcheck(func: Callable, inputs, grad_outputs=None, *, eps: float = 1e-
         xs, v = args[:k], args[k:]
         _, pull = vjp(partial, *xs)
         return tuple(pull(tuple(v) if out_tuple else v[0]))
-    return gradcheck(first, tuple(values[i] for i in pos) + tuple(vs), eps=eps, atol=atol,
+    # (the checked inputs as given, arrays or tensors that require grad: values[i] is a
+    # constant tensor, which gradcheck would leave out)
+    return gradcheck(first, tuple(ins[i] for i in pos) + tuple(vs), eps=eps, atol=atol,
                      rtol=rtol, raise_exception=raise_exception,
                      check_backward_ad=check_rev_over_rev, check_forward_ad=check_fwd_over_rev)

@@ -616,6 +616,66 @@ def test_gradcheck_passes_true_rules_and_names_a_wrong_one():
     assert tg.autograd.gradcheck(lambda a, k: a * k, (xt, np.array([1.0, 2.0, 3.0])))
 
 
+def test_gradcheck_fails_nan_derivatives_and_checks_what_it_is_asked_to():
+    class NanGrad(tg.autograd.Function):  # (a NaN entry compared as never beyond tolerance)
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return tg.sin(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * tg.cos(x) * np.nan
+    for check in (tg.autograd.gradcheck, tg.autograd.gradgradcheck):
+        assert check(NanGrad.apply, (tg.tensor(X0, requires_grad=True),), raise_exception=False) is False
+    assert not tg.autograd.gradcheck(lambda x: tg.sqrt(x * x), (tg.tensor([0.0, 1.0], requires_grad=True),),
+                                     raise_exception=False)  # (sqrt(x²)'s slope at 0 is NaN)
+    C = np.array([1 + 2j, -0.5 + 1j, 2 - 1j])
+
+    class Complex(tg.autograd.Function):  # a right backward, a forward rule off by 1.5
+        @staticmethod
+        def forward(z):
+            return z * C
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            pass
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * np.conj(C)
+
+        @staticmethod
+        def jvp(ctx, t):
+            return t * C * 1.5
+    z = tg.tensor(X0 + 1j, requires_grad=True)
+    assert tg.autograd.gradcheck(Complex.apply, (z,))
+    assert not tg.autograd.gradcheck(Complex.apply, (z,), check_forward_ad=True, check_backward_ad=False,
+                                     raise_exception=False)
+    with pytest.raises(TypeError, match="check_forwad_ad"):  # (a misspelt option is not ignored)
+        tg.autograd.gradcheck(tg.sin, (X0,), check_forwad_ad=True)
+    assert tg.autograd.gradcheck(tg.sin, (tg.tensor(X0, requires_grad=True),), fast_mode=True, nondet_tol=0.0,
+                                 check_undefined_grad=False, check_batched_grad=True, masked=False)
+    with pytest.raises(ValueError, match="at least one input tensor to require gradient"):
+        tg.autograd.gradcheck(tg.sin, (tg.tensor(X0),))
+
+
+def test_check_grads_at_large_inputs_and_in_single_precision():
+    # (x ± εv rounds at 1e5: the direction taken is the rounded one; a float32 computation
+    # takes a float32-sized step and tolerance)
+    assert tg.check.check_grads(tg.sin, 1e5 + np.arange(4.0))
+    x32 = np.array([0.1, -0.4, 0.9], np.float32)
+    assert tg.check.check_grads(lambda x: tg.tanh(x.astype(np.float32)), x32)
+
+    @tg.custom_jvp
+    def off(x):
+        return tg.sin(x)
+    off.defjvp(lambda p, t: (off(p[0]), 1.05 * tg.cos(p[0]) * t[0]))
+    for x in (x32, x32.astype(np.float64), 1e5 + x32.astype(np.float64)):
+        assert not tg.check.check_grads(off, x, raise_on_mismatch=False)
+
+
 def test_solvers_closing_over_imperative_tensors_reach_them():
     # custom_linear_solve's and custom_root's functions close over a tensor of the tape: it is
     # hoisted into an argument (closure_convert), so backward() reaches it, as tg.grad does
