@@ -426,7 +426,9 @@ def roots(p: ArrayLike, *, strip_zeros: bool = True) -> Array:
     """The roots of the polynomial with coefficients ``p`` (highest power first): the
     eigenvalues of its companion matrix, complex (as ``jax.numpy.roots``; NumPy returns a
     real array when every root is real), so they differentiate in ``p``. Leading zeros are
-    dropped and trailing ones give roots at 0, as NumPy's."""
+    dropped and trailing ones give roots at 0, as NumPy's; with ``strip_zeros=False`` (JAX's,
+    which traces under ``tg.jit``) every coefficient counts and each leading zero gives a NaN
+    root, last."""
     p = _as_array(p)
     s = shape_of(concrete(p))
     if len(s) != 1:
@@ -438,26 +440,42 @@ def roots(p: ArrayLike, *, strip_zeros: bool = True) -> Array:
                                   "strip_zeros=False keeps them all (as JAX)")
     p = astype(p, complex_dtype(dtype_of(pv)) if dtype_of(pv).kind == "c" else
                (dtype_of(pv) if dtype_of(pv) in (np.float32, np.float64) else np.float64))
-    # (traced, without stripping: every coefficient, a root of 0 per trailing zero left to
-    # the companion matrix)
-    nonzero = np.arange(s[0]) if is_staged(pv) else np.flatnonzero(pv)
     out_dt = complex_dtype(dtype_of(concrete(p)))
+    n = s[0]
+    if not strip_zeros:  # (JAX's: the k leading zeros rolled to the end make k roots 0, which
+        if n < 2:        # are dropped: the other roots first, in eigvals' order, then k NaN)
+            return np.zeros(0, out_dt)
+        k = staged_call(lambda v: np.argmin(v == 0), pv)  # (all zeros: 0, and every root NaN)
+        r = _companion_roots(getitem(p, staged_call(lambda j: (np.arange(n) + j) % n, k)), n)
+        order = staged_call(_zeros_last, concrete(r), k)
+        return where(staged_call(lambda j: np.arange(n - 1) < n - 1 - j, k), getitem(r, order),
+                     complex(np.nan, np.nan))
+    nonzero = np.flatnonzero(pv)
     if nonzero.size == 0:
         return np.zeros(0, out_dt)
     first, last = int(nonzero[0]), int(nonzero[-1])
-    if not strip_zeros:
-        first = 0
-    trailing = s[0] - last - 1
-    p = getitem(p, slice(first, last + 1))
-    n = last + 1 - first
-    if n < 2:
+    trailing = n - last - 1
+    if last - first < 1:
         return np.zeros(trailing, out_dt)
-    lead = getitem(p, 0)  # (0 only with strip_zeros=False: no roots there, NaN as JAX's)
-    zero = equal(lead, 0)
-    row = reshape(-getitem(p, slice(1, None)) / where(zero, 1, lead), (1, n - 1))
-    companion = concatenate([row, np.eye(n - 2, n - 1, dtype=dtype_of(concrete(row)).type)], axis=0)
-    r = where(zero, np.nan, eigvals(companion))
+    r = _companion_roots(getitem(p, slice(first, last + 1)), last + 1 - first)
     return concatenate([r, np.zeros(trailing, out_dt)]) if trailing else r
+
+
+def _zeros_last(r: np.ndarray, k) -> np.ndarray:
+    """The order that moves the ``k`` roots of least magnitude (the zeros a rolled polynomial
+    gains) to the end, keeping the others' order."""
+    spurious = np.zeros(r.shape, bool)
+    spurious[np.argsort(np.abs(r), kind="stable")[:int(k)]] = True
+    return np.argsort(spurious, kind="stable")
+
+
+def _companion_roots(p, n: int):
+    """The eigenvalues of the companion matrix of ``p`` (n ≥ 2 coefficients); NaN where p[0]
+    is 0 (a polynomial of lower degree)."""
+    zero = equal(getitem(p, 0), 0)
+    row = reshape(-getitem(p, slice(1, None)) / where(zero, 1, getitem(p, 0)), (1, n - 1))
+    companion = concatenate([row, np.eye(n - 2, n - 1, dtype=dtype_of(concrete(row)).type)], axis=0)
+    return where(zero, complex(np.nan, np.nan), eigvals(companion))
 
 
 @function
