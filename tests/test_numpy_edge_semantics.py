@@ -720,3 +720,11 @@ def test_angle_of_booleans_on_every_path():
     for got in (tg.angle(b), tg.numpy.angle(tg.numpy.asarray(b)), tg.angle(tg.tensor(b)),
                 tg.jit(tg.angle)(b), tg.vmap(tg.angle)(b)):
         np.testing.assert_array_equal(np.asarray(got), np.angle(b))
+
+
+def test_squeeze_names_the_axis_as_the_caller_wrote_it():
+    for axis in (0, (1, 0), [0], np.int64(0)):
+        with pytest.raises(ValueError, match=r"cannot squeeze axis 0 of size 2 \(input shape \(2, 1\)\)"):
+            tg.numpy.squeeze(tg.numpy.ones((2, 1)), axis=axis)
+    with pytest.raises(ValueError, match="cannot squeeze axis -2 of size 2"):
+        tg.squeeze(np.ones((2, 1)), axis=-2)

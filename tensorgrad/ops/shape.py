@@ -309,7 +309,9 @@ def _squeeze_signature(a: ArrayLike, axis: Axis = None):
         axes = negative_axes(axis, len(xs), "squeeze")
         bad = [a for a in axes if xs[a] != 1]
         if bad:
-            raise ValueError(f"squeeze: cannot squeeze axis {bad[0]} of size "
+            given = next(g for g in (axis if isinstance(axis, (tuple, list)) else (axis,))
+                         if int(g) % len(xs) == bad[0] % len(xs))  # (as the caller wrote it)
+            raise ValueError(f"squeeze: cannot squeeze axis {given} of size "
                              f"{xs[bad[0]]} (input shape {xs})")
     return (x,), (axes,)
 
