@@ -57,9 +57,10 @@ from . import ops as _ops
 from .optim_base import (LR, Optimizer, Rate, Schedule, _check_count, _check_eps, _check_rate, _alias,
                          constant)
 from .optim_more import ASGD, LBFGS, Adadelta, Adafactor, RAdam, Rprop
+from .tensor import shape_of
 from .tree import tree_flatten, tree_unflatten
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adamax", "NAdam",
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adamax", "SparseAdam", "NAdam",
            "constant", "step_decay", "cosine", "exponential", "linear_warmup", "get"]
 __all__ += ["Adadelta", "ASGD", "RAdam", "Rprop", "Adafactor", "LBFGS", "lr_scheduler"]
 
@@ -367,6 +368,32 @@ class Adamax(Adam):
         m = bufs["m"] = self.b1 * bufs["m"] + (1 - self.b1) * g
         u = bufs["u"] = _ops.maximum(self.b2 * bufs["u"], _ops.abs(g) + self.eps)
         return p - lr / (1 - self.b1 ** t) * m / u
+
+
+class SparseAdam(Adam):
+    """PyTorch's SparseAdam (lr 1e-3, betas (0.9, 0.999), ε 1e-8; no weight decay): Adam whose
+    moments and parameter change only in the rows the gradient holds, the rows along the first
+    axis where it is not zero (an embedding's looked-up rows: the indices of PyTorch's sparse
+    gradient; tensorgrad's gradients are dense, so a looked-up row whose gradient is exactly 0
+    counts as absent). ε is added to √v, and the bias corrections enter the step size, as
+    PyTorch's."""
+
+    slots = ("m", "v")
+
+    def __init__(self, lr: LR = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *,
+                 betas=None, maximize: bool = False):
+        super().__init__(lr, b1, b2, eps, 0.0, betas=betas, maximize=maximize)
+
+    def _update(self, p, g, bufs, t, lr):
+        if self.maximize:
+            g = -g
+        held, nd = _ops.not_equal(g, 0), len(shape_of(g))
+        if nd > 1:
+            held = _ops.any(held, axis=tuple(range(1, nd)), keepdims=True)
+        m = bufs["m"] = _ops.where(held, self.b1 * bufs["m"] + (1 - self.b1) * g, bufs["m"])
+        v = bufs["v"] = _ops.where(held, self.b2 * bufs["v"] + (1 - self.b2) * g * g, bufs["v"])
+        size = lr * math.sqrt(1 - self.b2 ** t) / (1 - self.b1 ** t)
+        return p - _ops.where(held, size * m / (_ops.sqrt(v) + self.eps), 0.0)
 
 
 class NAdam(Adam):

