@@ -97,7 +97,8 @@ _TRANSPOSING = _Transposing()
 def _leaves_on(args: tuple, top):
     """The leaves of ``args`` and their primal values at ``top``'s level."""
     leaves, td = tree_flatten(tuple(args))
-    prim = [a._value if type(a) is Tensor and a._trace is top else a for a in leaves]
+    prim = [a._value if type(a) is Tensor and (a._trace is top or a._trace is None) else a
+            for a in leaves]  # (a constant tensor: its array, as a NumPy argument's)
     return leaves, prim, td
 
 

@@ -247,3 +247,36 @@ def test_a_rule_that_applies_reduce_precision_to_its_tangents_is_transposed_thro
 
     g.defjvp(lambda p, t: (g(p[0]), g(t[0]) * 0 + tg.cos(p[0]) * t[0]))  # its own function: no recursion
     assert np.isclose(tg.grad(g)(0.7), np.cos(0.7), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["jvp", "vjp"])
+def test_double_backward_through_a_custom_rule_given_a_constant_tensor(kind):
+    # a tensor that does not require grad among the arguments (BCE's target, say) cut the
+    # second backward off the rule's output: the 2·f′·f′ term of d²(f²) was lost
+    if kind == "jvp":
+        @tg.custom_jvp
+        def f(x, t):
+            return tg.sin(x) * t
+
+        @f.defjvp
+        def _(p, tn):
+            (x, t), (dx, dt) = p, tn
+            return f(x, t), tg.cos(x) * t * dx + tg.sin(x) * dt
+    else:
+        @tg.custom_vjp
+        def f(x, t):
+            return tg.sin(x) * t
+        f.defvjp(lambda x, t: (f(x, t), (x, t)), lambda r, g: (g * tg.cos(r[0]) * r[1], g * tg.sin(r[0])))
+    x0, t0, v = np.array([0.3, 1.1]), np.array([2.0, -1.0]), np.array([1.0, 0.5])
+    want = tg.jvp(tg.grad(lambda x: tg.sum(f(x, t0) ** 2)), (x0,), (v,))[1]
+    for target in (t0, tg.tensor(t0)):
+        x = tg.tensor(x0, requires_grad=True)
+        (g,) = tg.autograd.grad(tg.sum(f(x, target) ** 2), x, create_graph=True)
+        tg.sum(g * tg.tensor(v)).backward()
+        np.testing.assert_allclose(x.grad, want, rtol=1e-13)
+    z, y = np.array([0.2, -1.3, 0.7]), np.array([0.1, 0.8, 0.5])
+    loss = lambda s, yy: tg.sum(tg.nn.functional.binary_cross_entropy(tg.sigmoid(s), yy, reduction="none") ** 2)  # noqa: E731
+    zt = tg.tensor(z, requires_grad=True)
+    (g,) = tg.autograd.grad(loss(zt, tg.tensor(y)), zt, create_graph=True)
+    tg.sum(g * tg.tensor(v[:1].repeat(3))).backward()
+    np.testing.assert_allclose(zt.grad, tg.jvp(tg.grad(lambda s: loss(s, y)), (z,), (np.ones(3),))[1], rtol=1e-12)
