@@ -97,8 +97,7 @@ _TRANSPOSING = _Transposing()
 def _leaves_on(args: tuple, top):
     """The leaves of ``args`` and their primal values at ``top``'s level."""
     leaves, td = tree_flatten(tuple(args))
-    prim = [a._value if type(a) is Tensor and (a._trace is top or a._trace is None) else a
-            for a in leaves]  # (a constant tensor: its array, as a NumPy argument's)
+    prim = [a._value if type(a) is Tensor and a._trace is top else a for a in leaves]
     return leaves, prim, td
 
 
@@ -664,8 +663,9 @@ def _tangent_leaves(t, like: list, name: str) -> list:
 def _record_custom(op: Op, top, args, primals, out) -> Tensor:
     """Put a user-defined rule's node on the tape of ``top``."""
     parents = tuple(a._node if type(a) is Tensor and a._trace is top else None for a in args)
-    node = Node(op, (), parents, primals, out, tuple(np.shape(concrete(out))),
-                np.result_type(concrete(out)))
+    if type(out) is Tensor and out._trace is None:  # (from constant tensors: kept as the array,
+        out = out._value  # or a differentiated sweep lost the terms through the rule's output)
+    node = Node(op, (), parents, primals, out, tuple(np.shape(concrete(out))), np.result_type(concrete(out)))
     if debug.enabled:
         debug.note_site(node)
     return Tensor(out, top, node)

@@ -280,3 +280,14 @@ def test_double_backward_through_a_custom_rule_given_a_constant_tensor(kind):
     (g,) = tg.autograd.grad(loss(zt, tg.tensor(y)), zt, create_graph=True)
     tg.sum(g * tg.tensor(v[:1].repeat(3))).backward()
     np.testing.assert_allclose(zt.grad, tg.jvp(tg.grad(lambda s: loss(s, y)), (z,), (np.ones(3),))[1], rtol=1e-12)
+
+
+def test_a_rule_given_a_constant_tensor_still_sees_a_tensor():
+    @tg.custom_vjp
+    def f(x, t):
+        return tg.sin(x) * t
+    f.defvjp(lambda x, t: (f(x, t), (x, t.detach())), lambda r, g: (g * tg.cos(r[0]) * r[1], g * tg.sin(r[0])))
+    x0, t0 = np.array([0.3, 1.1]), np.array([2.0, -1.0])
+    x = tg.tensor(x0, requires_grad=True)
+    f(x, tg.tensor(t0)).sum().backward()
+    np.testing.assert_allclose(x.grad, np.cos(x0) * t0, rtol=1e-15)
