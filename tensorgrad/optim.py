@@ -392,7 +392,7 @@ class SparseAdam(Adam):
             held = _ops.any(held, axis=tuple(range(1, nd)), keepdims=True)
         m = bufs["m"] = _ops.where(held, self.b1 * bufs["m"] + (1 - self.b1) * g, bufs["m"])
         v = bufs["v"] = _ops.where(held, self.b2 * bufs["v"] + (1 - self.b2) * g * g, bufs["v"])
-        size = lr * math.sqrt(1 - self.b2 ** t) / (1 - self.b1 ** t)
+        size = lr * _ops.sqrt(1 - self.b2 ** t) / (1 - self.b1 ** t)  # (t is traced under tg.jit)
         return p - _ops.where(held, size * m / (_ops.sqrt(v) + self.eps), 0.0)
 
 

@@ -663,3 +663,13 @@ def test_sparse_adam_updates_only_the_looked_up_rows_as_pytorchs():
     state = opt.state_dict()["state"][0]
     assert sorted(state) == ["exp_avg", "exp_avg_sq", "step"]
     np.testing.assert_allclose(state["exp_avg_sq"], v, rtol=1e-13)
+    # the functional form, eagerly and under tg.jit (the step count is traced there)
+    rule, params = optim.SparseAdam(0.05), {"w": np.ones((4, 2))}
+    st = rule.init(params)
+
+    def step(p, s, idx):
+        return rule.step(p, tg.grad(lambda q: tg.sum(tg.sin(q["w"][idx])))(p), s)
+    for idx in (np.array([1, 2]), np.array([0, 3])):
+        eager, jitted = step(params, st, idx)[0]["w"], tg.jit(step)(params, st, idx)[0]["w"]
+        np.testing.assert_allclose(jitted, eager, rtol=1e-15)
+        assert np.array_equal(np.asarray(eager)[[i for i in range(4) if i not in idx]], np.ones((2, 2)))
