@@ -142,8 +142,9 @@ def check_grads(f: Callable, *args: Any, order: int = 2, modes: Sequence[str] = 
     outputs get complex directions, paired by ``Re Σ a·b`` (JAX's convention). The direction
     v is the one the rounded points x ± εv take (at a large x, rounding bends εv). The
     defaults are ``eps=1e-6``,
-    ``rtol=1e-5``, ``atol=1e-7``, or ``eps=1e-3``, ``rtol=1e-2``, ``atol=1e-3`` where an input
-    or output is float32 or complex64 (a computation in single precision).
+    ``rtol=1e-5``, ``atol=1e-7``, or ``eps=1e-3``, ``rtol=2e-3``, ``atol=1e-4`` where ``f``
+    returns float32 or complex64 (it computes in single precision; the inputs are taken in
+    double precision). An ``eps`` below the inputs' rounding is refused (``ValueError``).
 
     Returns a :class:`Comparison` (one row per order and mode; true when all
     agree). On a mismatch the report adds the Jacobian entries of each input
@@ -171,11 +172,11 @@ def check_grads(f: Callable, *args: Any, order: int = 2, modes: Sequence[str] = 
 
     def flat_f(*ls):
         return f(*tree_unflatten(td, list(ls)))
-    single = {np.dtype(np.float32), np.dtype(np.complex64)}
-    low = any(np.result_type(concrete(v)) in single for v in leaves + tree_leaves(flat_f(*xs)))
-    eps, rtol, atol = (eps if eps is not None else 1e-3 if low else 1e-6,
-                       rtol if rtol is not None else 1e-2 if low else 1e-5,
-                       atol if atol is not None else 1e-3 if low else 1e-7)
+    single = {np.dtype(np.float32), np.dtype(np.complex64)}  # (the inputs are float64 here: a
+    low = any(np.result_type(concrete(v)) in single for v in tree_leaves(flat_f(*xs)))  # float32
+    eps, rtol, atol = (eps if eps is not None else 1e-3 if low else 1e-6,  # output was computed so)
+                       rtol if rtol is not None else 2e-3 if low else 1e-5,
+                       atol if atol is not None else 1e-4 if low else 1e-7)
     name = getattr(f, "__name__", "f")
     cmp = Comparison(f"check_grads({name}): derivatives against central finite differences "
                      f"(eps={eps:g}) and the adjoint identity", rtol=rtol, atol=atol,
@@ -193,7 +194,12 @@ def _check(cmp, fn, xs, names, order, modes, eps, rtol, atol, rng, path) -> bool
     xp, xm = [x + eps * v for x, v in zip(xs, vs)], [x - eps * v for x, v in zip(xs, vs)]
     # the directions the rounded points x ± εv actually take (a large x rounds εv: at 1e5,
     # by 1e-5 relative for ε = 1e-6), so that both sides differentiate along the same one
-    vs = [(a - b) / (2 * eps) for a, b in zip(xp, xm)]
+    vs, drawn = [(a - b) / (2 * eps) for a, b in zip(xp, xm)], vs
+    for k, (d, v) in enumerate(zip(vs, drawn)):
+        if np.size(v) and np.linalg.norm(np.ravel(d - v)) > 1e-2 * np.linalg.norm(np.ravel(v)):
+            raise ValueError(f"check_grads: eps={eps:g} is below the rounding of {names[k]} (largest "
+                             f"entry {np.max(np.abs(xs[k])):.3g}): x ± εv cannot move it along v; "
+                             "pass a larger eps")
     plus, minus = fn(*xp), fn(*xm)
     fd = (_vdot(u, plus) - _vdot(u, minus)) / (2 * eps)
     here = f"order {1 + len(path.split(' of ')) if path else 1}" + (f" ({path})" if path else "")

@@ -674,6 +674,16 @@ def test_check_grads_at_large_inputs_and_in_single_precision():
     off.defjvp(lambda p, t: (off(p[0]), 1.05 * tg.cos(p[0]) * t[0]))
     for x in (x32, x32.astype(np.float64), 1e5 + x32.astype(np.float64)):
         assert not tg.check.check_grads(off, x, raise_on_mismatch=False)
+    assert not tg.check.check_grads(lambda v: off(v.astype(np.float32)), x32, raise_on_mismatch=False)
+    with pytest.raises(ValueError, match="below the rounding of arg0"):  # (0 against 0 passed)
+        tg.check.check_grads(off, np.array([1e12, 1.1e12]), order=1)
+
+    @tg.custom_vjp
+    def cube(u):  # a right first derivative, a wrong second one (float32 inputs, float64 work:
+        return u ** 3  # the tolerances stay double precision's)
+    cube.defvjp(lambda u: (u ** 3, u), lambda u, g: (3.0 * g * tg.stop_gradient(u) ** 2,))
+    assert tg.check.check_grads(cube, x32, order=1, modes=("rev",))
+    assert not tg.check.check_grads(cube, x32, order=2, modes=("rev",), raise_on_mismatch=False)
 
 
 def test_solvers_closing_over_imperative_tensors_reach_them():
