@@ -1206,3 +1206,21 @@ def test_torch_func_refuses_a_number_output_and_models_of_different_classes():
         tg.func.grad(lambda a: 3.0)(tg.tensor([1.0, 2.0]))
     with pytest.raises(ValueError, match="same class"):
         tg.func.stack_module_state([tg.nn.Linear(2, 2), tg.nn.Conv1d(2, 2, 1)])
+
+
+def test_double_backward_through_custom_linear_solve_on_the_tape():
+    # (the second backward gave b.grad = 0: the rule's output, computed from constants, was
+    # kept on the tape as a tensor of its own)
+    A = np.array([[3.0, 1.0], [1.0, 2.0]])
+
+    def solve(b):
+        return tg.lax.custom_linear_solve(lambda v: A @ v, b, lambda m, bb: tg.numpy.linalg.solve(A, bb),
+                                          symmetric=True)
+    f = lambda b: tg.sum(solve(b) ** 3)  # noqa: E731
+    b0 = np.array([1.0, 2.0])
+    want = tg.grad(lambda b: tg.sum(tg.grad(f)(b)))(b0)
+    b = tg.tensor(b0, requires_grad=True)
+    (g,) = tg.autograd.grad(f(b), b, create_graph=True)
+    g.sum().backward()
+    np.testing.assert_allclose(b.grad, want, rtol=1e-13)
+    np.testing.assert_allclose(want, [-0.48, 1.44], rtol=1e-13)
