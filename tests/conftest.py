@@ -16,6 +16,7 @@ import ctypes.util
 import functools
 import gc
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -92,7 +93,15 @@ import pytest  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 from xdist.scheduler import LoadScopeScheduling  # noqa: E402
 
-from tensorgrad.testing import case_group  # noqa: E402
+# The case of a test id, as tensorgrad.testing.case_group reads it (test_registry checks that
+# the two agree): written here so that xdist's controller, which only schedules, does without
+# importing tensorgrad (about 40 MB of its memory, at the run's peak)
+_CASE_ID = re.compile(r"::[^\[]+\[([^\[\]()]+)\[(\d+)\]\(")
+
+
+def case_group(test_id: str) -> str | None:
+    m = _CASE_ID.search(test_id)
+    return f"{m[1]}-{m[2]}" if m else None
 
 if importlib.util.find_spec("jax") is None:  # a missing JAX must fail the run, not skip the comparisons
     raise ImportError("the tests compare with JAX: install the test extras (pip install -e '.[test]')")
