@@ -12,6 +12,9 @@
 * ``meshgrid``, ``broadcast_arrays``, ``gradient`` (over several axes) and ``atleast_1d``/
   ``2d``/``3d`` (of several arrays) return lists, as JAX's (NumPy 2's: tuples).
 * ``allclose``, ``array_equal`` and ``array_equiv`` return a 0-d bool array (NumPy: a bool).
+* ``take`` and ``take_along_axis`` fill out-of-range indices with NaN (or ``fill_value``) by
+  default, as JAX's ``mode="fill"`` (NumPy raises; ``mode=`` chooses another rule).
+* ``nanargmax`` and ``nanargmin`` give -1 for a slice of NaN only, as JAX's (NumPy raises).
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from .tensor import concrete, dtype_of, shape_of
 
 __all__ = ["fromfunction", "polymul", "polydiv", "bincount", "vsplit", "meshgrid",
            "broadcast_arrays", "gradient", "atleast_1d", "atleast_2d", "atleast_3d", "allclose",
-           "array_equal", "array_equiv"]
+           "array_equal", "array_equiv", "take", "take_along_axis", "nanargmax", "nanargmin"]
 
 
 def fromfunction(function, shape, *, dtype=float, **kwargs):
@@ -119,3 +122,30 @@ meshgrid, broadcast_arrays, gradient, atleast_1d, atleast_2d, atleast_3d = (
 allclose, array_equal, array_equiv = (
     _converting(n, np.asarray, "the answer as a 0-d bool array")
     for n in ("allclose", "array_equal", "array_equiv"))
+
+
+def take(a, indices, axis=None, out=None, mode=None, unique_indices: bool = False,
+         indices_are_sorted: bool = False, fill_value=None):
+    """``jnp.take``: NumPy's ``take``, out-of-range indices filled (``mode="fill"``) unless
+    ``mode`` says otherwise."""
+    return _ops.take(a, indices, axis, out, "fill" if mode is None else mode, unique_indices,
+                     indices_are_sorted, fill_value)
+
+
+def take_along_axis(arr, indices, axis=-1, mode=None, fill_value=None):
+    """``jnp.take_along_axis``: NumPy's, out-of-range indices filled unless ``mode`` says
+    otherwise."""
+    return _ops.take_along_axis(arr, indices, axis, "fill" if mode is None else mode, fill_value)
+
+
+def _nan_arg(name: str, fill: float):
+    def arg(a, axis=None, out=None, keepdims=None):
+        nan = _ops.isnan(a)
+        found = getattr(_ops, name[3:])(_ops.where(nan, fill, a), axis=axis, keepdims=bool(keepdims))
+        return _ops.where(_ops.all(nan, axis=axis, keepdims=bool(keepdims)), -1, found)
+    arg.__name__ = name
+    arg.__doc__ = f"``jnp.{name}``: NumPy's, with -1 for a slice of NaN only, as JAX's."
+    return arg
+
+
+nanargmax, nanargmin = _nan_arg("nanargmax", -np.inf), _nan_arg("nanargmin", np.inf)

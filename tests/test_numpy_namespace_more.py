@@ -385,3 +385,23 @@ def test_functions_where_jax_numpy_means_otherwise_follow_jax():
     # a function without a __name__ (a vectorized functools.partial) still gives tensors
     doubled = tnp.vectorize(functools.partial(lambda a, b: a * b, b=2.0))(np.arange(3.0))
     assert isinstance(doubled, tg.Tensor) and np.asarray(doubled).tolist() == [0.0, 2.0, 4.0]
+
+
+def test_take_fills_and_nanargmax_gives_minus_one_as_jax():
+    # tensorgrad.numpy takes jax.numpy's meaning: out-of-range take/take_along_axis fill, a
+    # slice of NaN only has nanargmax -1 (tg.take and tg.nanargmax keep NumPy's errors)
+    a, x = np.arange(5.0), np.arange(6.0).reshape(2, 3)
+    cases = [(lambda m: m.take(a, np.array([1, 10, -2])), None),
+             (lambda m: m.take(np.arange(5), np.array([1, 10])), None),
+             (lambda m: m.take_along_axis(x, np.array([[0, 5], [1, 2]]), axis=1), None),
+             (lambda m: m.nanargmax(np.array([[np.nan, np.nan], [1.0, 2.0]]), axis=1), None),
+             (lambda m: m.nanargmin(np.array([[np.nan, np.nan], [1.0, 2.0]]), axis=1, keepdims=True), None)]
+    for f, _ in cases:
+        got, want = np.asarray(f(tnp)), np.asarray(f(jnp))
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(IndexError):
+        tnp.take(a, np.array([10]), mode="raise")
+    with pytest.raises(IndexError):
+        tg.take(a, np.array([10]))
+    np.testing.assert_array_equal(tg.jit(lambda v, i: tnp.take(v, i))(a, np.array([0, 7])), [0.0, np.nan])
