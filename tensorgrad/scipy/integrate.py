@@ -344,7 +344,8 @@ _LSODA_HINTS = frozenset({"col_deriv", "ml", "mu", "h0", "hmin", "ixpr", "mxhnil
 def odeint(func, y0, t: ArrayLike, args=(), Dfun=None, *, rtol=None, atol=None, hmax=0.0,
            mxstep=0, tfirst: bool = False, full_output=False, tcrit=None, **hints):
     """SciPy's ``scipy.integrate.odeint``: the solution of ``dy/dt = func(y, t, *args)``,
-    ``y(t[0]) = y0``, at the times ``t``, as an array of shape ``(len(t), len(y0))`` (``y0``
+    ``y(t[0]) = y0``, at the times ``t`` (non-decreasing, as JAX's; SciPy also integrates
+    backwards), as an array of shape ``(len(t), len(y0))`` (``y0``
     is read as a 1-D array, as SciPy's). ``args`` is a tuple of extra arguments (one
     non-tuple value is one argument), ``tfirst=True`` calls ``func(t, y, *args)``. ``rtol``
     and ``atol`` default to SciPy's 1.49012e-8; ``hmax`` and ``mxstep`` of 0 mean no bound.
