@@ -127,11 +127,19 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
     modes = ([("reverse", jacrev)] if check_backward_ad else []) + \
         ([("forward", jacfwd)] if check_forward_ad else [])
     out_tuple = isinstance(out0, (tuple, list))
+    keep = [o for o, v in enumerate(outs0) if np.result_type(concrete(v)).kind in "fc"]
+    if len(keep) < len(outs0):  # (integer and boolean outputs have no derivative: left out, as
+        whole, out_tuple = partial, True  # PyTorch leaves them)
+        if not keep:
+            raise ValueError("gradcheck: no output is floating point, so none has a derivative")
+
+        def partial(*xs):
+            return tuple(_as_tuple(whole(*xs))[o] for o in keep)
     numeric = {i: _numerical(func, values, i, eps, outs0) for i in pos}
     for mode, transform in modes:
         J = transform(partial, argnums=tuple(range(len(pos))))(*[values[i] for i in pos])
         per_out = list(J) if out_tuple else [J]
-        for o, row in enumerate(per_out):
+        for o, row in zip(keep, per_out):
             for slot, i in enumerate(pos):
                 a = np.asarray(concrete(row[slot]), dtype=np.float64)
                 n = numeric[i][o]

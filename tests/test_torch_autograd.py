@@ -659,6 +659,16 @@ def test_gradcheck_fails_nan_derivatives_and_checks_what_it_is_asked_to():
                                  check_undefined_grad=False, check_batched_grad=True, masked=False)
     with pytest.raises(ValueError, match="at least one input tensor to require gradient"):
         tg.autograd.gradcheck(tg.sin, (tg.tensor(X0),))
+    # an integer output has no derivative: left out, as PyTorch leaves it (it raised)
+    x = tg.tensor(X0, requires_grad=True)
+    assert tg.autograd.gradcheck(lambda v: (tg.sin(v), tg.argmax(v)), (x,))
+
+    @tg.custom_vjp
+    def off(v):
+        return tg.sin(v)
+    off.defvjp(lambda v: (off(v), v), lambda v, g: (1.05 * g * tg.cos(v),))
+    with pytest.raises(tg.autograd.GradcheckError, match="output 1 with respect to input 0"):
+        tg.autograd.gradcheck(lambda v: (tg.argmax(v), off(v)), (x,))
 
 
 def test_check_grads_at_large_inputs_and_in_single_precision():
