@@ -173,23 +173,25 @@ def check_grads(f: Callable, *args: Any, order: int = 2, modes: Sequence[str] = 
 
     def flat_f(*ls):
         return f(*tree_unflatten(td, list(ls)))
-    single = {np.dtype(np.float32), np.dtype(np.complex64)}  # (the inputs are float64 here: a
-    low = any(np.result_type(concrete(v)) in single for v in tree_leaves(flat_f(*xs)))  # float32
-    eps, rtol, atol = (eps if eps is not None else 1e-3 if low else 1e-6,  # output was computed so)
+    out0 = flat_f(*xs)  # (f at x, once: _check starts from it)
+    # the inputs are float64 here: a float32 output was computed in single precision
+    single = {np.dtype(np.float32), np.dtype(np.complex64)}
+    low = any(np.result_type(concrete(v)) in single for v in tree_leaves(out0))
+    eps, rtol, atol = (eps if eps is not None else 1e-3 if low else 1e-6,
                        rtol if rtol is not None else 5e-3 if low else 1e-5,
                        atol if atol is not None else 1e-4 if low else 1e-7)
     name = getattr(f, "__name__", "f")
     cmp = Comparison(f"check_grads({name}): derivatives against central finite differences "
                      f"(eps={eps:g}) and the adjoint identity", rtol=rtol, atol=atol,
                      got="autodiff", want="finite differences")
-    _check(cmp, flat_f, xs, names, order, modes, eps, rtol, atol, np.random.default_rng(seed), "")
+    _check(cmp, flat_f, xs, names, order, modes, eps, rtol, atol, np.random.default_rng(seed), "", out0)
     if raise_on_mismatch:
         cmp.raise_if_mismatch()
     return cmp
 
 
-def _check(cmp, fn, xs, names, order, modes, eps, rtol, atol, rng, path) -> bool:
-    out = fn(*xs)
+def _check(cmp, fn, xs, names, order, modes, eps, rtol, atol, rng, path, out=None) -> bool:
+    out = fn(*xs) if out is None else out
     vs = [_random(np.shape(x), x.dtype, rng) for x in xs]
     u = _random_like(out, rng)
     xp, xm = [x + eps * v for x, v in zip(xs, vs)], [x - eps * v for x, v in zip(xs, vs)]
