@@ -280,3 +280,20 @@ def test_dicts_reach_the_function_in_sorted_key_order_as_jax_jit():
         assert float(f({"b": 1.0, "a": 2.0})) == float(f({"a": 2.0, "b": 1.0})) == 2.0
     od = collections.OrderedDict([("b", 1.0), ("a", 2.0)])
     assert float(tg.jit(first)(od)) == float(jax.jit(first)(od)) == 1.0
+
+
+@pytest.mark.parametrize("repeats", [[1, 2, 0], [0, 0, 0], [3, 3, 3], [2, 0, 1]])
+@pytest.mark.parametrize("total", [0, 2, 5])
+def test_repeat_with_traced_counts_and_a_fixed_total(repeats, total):
+    # JAX's rule: repeats may be traced when total_repeat_length fixes the output's shape
+    a = np.arange(6.).reshape(2, 3)
+    r = np.array(repeats)
+    f = tg.jit(lambda a, r: tg.numpy.repeat(a, r, axis=1, total_repeat_length=total))
+    g = jax.jit(lambda a, r: jnp.repeat(a, r, axis=1, total_repeat_length=total))
+    np.testing.assert_array_equal(f(a, r), g(a, r))
+    np.testing.assert_array_equal(f(a, r), tg.numpy.repeat(a, r, axis=1, total_repeat_length=total))
+    c = np.random.default_rng(0).normal(size=(2, total))
+    np.testing.assert_allclose(tg.grad(lambda a: tg.sum(f(a, r) * c))(a),
+                               jax.grad(lambda a: jnp.sum(g(a, r) * c))(a), rtol=1e-13)
+    with pytest.raises(tg.ConcretizationError):
+        tg.jit(lambda a, r: tg.numpy.repeat(a, r, axis=1))(a, r)  # the shape would follow r

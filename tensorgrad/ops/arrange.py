@@ -39,6 +39,7 @@ from .reductions import min as _min
 from .reductions import sum as _sum
 from .scans import median
 from .selection import take
+from .selection import take
 from .shape import (broadcast_to, concatenate, getitem, section_count, layout_order, reshape, scatter_add,
                     moveaxis, split, transpose)
 
@@ -178,7 +179,13 @@ def _repeat_signature(a: ArrayLike, repeats, axis: int | None = None, *,
         axis = 0
     xs = _shape(a)
     ax = negative_axis(axis, len(xs), "repeat")
-    r = np.asarray(concrete(repeats))
+    if is_staged(r := concrete(repeats)) and total_repeat_length is not None and xs[ax]:
+        # counts tg.jit traces (JAX's rule: a fixed total makes the shape static): a gather of
+        # entry i for output position j where cumsum(counts)[i-1] <= j < cumsum(counts)[i]
+        ends = np.cumsum(np.broadcast_to(np.reshape(r, (-1,)), (xs[ax],)))
+        j = np.arange(index_param(total_repeat_length, "repeat", "total_repeat_length"))
+        return Computed(take(a, np.minimum(np.searchsorted(ends, j, side="right"), xs[ax] - 1), ax))
+    r = np.asarray(r)
     if r.dtype.kind not in "iu" and not (r.dtype.kind == "f" and np.all(r == np.round(r))):
         raise TypeError(f"repeat: repeats must be integers, got {repeats!r}")
     r = r.astype(np.intp)
