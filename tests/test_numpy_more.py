@@ -546,7 +546,9 @@ def test_put_along_axis_takes_jaxs_modes():
     assert g.tolist() == [0.0, 16.0]  # the dropped update gets no gradient
 
 
-@pytest.mark.parametrize("kw", [{}, {"left": -2.0, "right": 7.0}])
+@pytest.mark.parametrize("kw", [{}, {"left": -2.0, "right": 7.0},
+                                {"left": "extrapolate", "right": "extrapolate"},
+                                {"left": "extrapolate", "right": 7.0}])
 def test_interp_is_differentiable_in_its_knots_as_jax(kw):
     # points inside, outside, at interior knots, at both ends and between repeated knots
     x = np.array([0.5, 1.5, 2.7, -1.0, 5.0, 1.0, 3.0, 0.0, 2.0])
@@ -559,6 +561,8 @@ def test_interp_is_differentiable_in_its_knots_as_jax(kw):
             np.testing.assert_allclose(g, ref, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(tg.jacfwd(lambda k: tg.interp(x, k, fp, **kw))(xp),
                                    jax.jacfwd(lambda k: jnp.interp(x, k, fp, **kw))(xp), atol=1e-14)
+        np.testing.assert_allclose(tg.interp(x, xp, fp + 1j * fp[::-1], **kw),
+                                   jnp.interp(x, xp, fp + 1j * fp[::-1], **kw), rtol=1e-14)
     f32 = [v.astype(np.float32) for v in (x, np.array([0.0, 1.0, 2.0, 3.0]), fp)]
     assert tg.interp(*f32).dtype == np.interp(*f32).dtype == np.float64  # NumPy's dtype
     assert tg.grad(lambda k: tg.sum(tg.interp(f32[0], k, f32[2])))(f32[1]).dtype == np.float32
@@ -599,3 +603,8 @@ def test_argsort_of_a_0d_input_is_numpys_one_entry():
             got = tg.argsort(a, **kw)
             assert got.shape == want.shape and got.tolist() == want.tolist(), kw
     assert tg.argsort(np.array(1.0), descending=True).tolist() == [0]
+
+
+def test_interp_refuses_other_strings_at_the_ends():
+    with pytest.raises(ValueError, match="interp: left and right must be numbers or 'extrapolate'"):
+        tg.interp(np.array([5.0]), np.array([0.0, 1.0]), np.array([1.0, 2.0]), right="extend")

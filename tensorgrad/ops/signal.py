@@ -157,7 +157,8 @@ def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left=None, right=None, pe
     that period (``x`` and ``xp`` are taken modulo it, ``left``/``right`` are not allowed, and
     the period is a constant). A point ``x`` in ``[xp[i], xp[i+1])`` moves with the two knots
     of its interval (JAX's rule, also at a knot); outside the knots ``left``/``right`` do not
-    depend on them. A complex ``fp`` (and ``left``/``right``) has its real and imaginary parts
+    depend on them, unless one is ``"extrapolate"`` (JAX's): the end interval's line goes on. A
+    complex ``fp`` (and ``left``/``right``) has its real and imaginary parts
     interpolated apart, in complex128, as NumPy's."""
     xp = _as_array(xp)
     if dtype_of(xp) != np.float64:  # NumPy's knots are float64 (so is the result)
@@ -204,9 +205,17 @@ def _interp(x, xpv, fp, left, right, period, reciprocal=False, knots=None):
                 y = where(bad, _interp_nan_free(x, xv, xlo, xhi, flo, fhi, slope), y)
         if may_any(concrete(dx) == 0):  # (a repeated last knot; a NaN x stays NaN)
             y = where((concrete(dx) == 0) & ~np.isnan(xv), fhi, y)
-    y = where(xv < xpv[0], fp[0] if left is None else left, y)
-    y = where(xv > xpv[-1], fp[-1] if right is None else right, y)
+    if not _extrapolate(left):  # ("extrapolate", JAX's: the end intervals' lines go on)
+        y = where(xv < xpv[0], fp[0] if left is None else left, y)
+    if not _extrapolate(right):
+        y = where(xv > xpv[-1], fp[-1] if right is None else right, y)
     return numpy_scalar(y)
+
+
+def _extrapolate(end) -> bool:
+    if isinstance(end, str) and end != "extrapolate":
+        raise ValueError(f"interp: left and right must be numbers or 'extrapolate', got {end!r}")
+    return isinstance(end, str)
 
 
 def _complex_interp(x, xpv, fp, left, right, period, knots):
@@ -216,8 +225,9 @@ def _complex_interp(x, xpv, fp, left, right, period, knots):
     if np.issubdtype(dtype_of(x), np.complexfloating):
         raise TypeError("interp: x must be real (complex x is not supported, as in NumPy)")
     fp = astype(fp, np.complex128)
-    re, im = (_interp(x, xpv, part(fp), None if left is None else part(_as_array(left)),
-                      None if right is None else part(_as_array(right)), period, reciprocal=True,
+    re, im = (_interp(x, xpv, part(fp), left if left is None or _extrapolate(left) else
+                      part(_as_array(left)), right if right is None or _extrapolate(right) else
+                      part(_as_array(right)), period, reciprocal=True,
                       knots=knots)
               for part in (real_part, imag_part))
     if xpv.size > 1 or period is not None:  # (one knot: fp[0] wherever x is not outside it)
