@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import warnings
 from collections import OrderedDict
 from typing import Callable
 
@@ -37,7 +38,7 @@ from .ad_checkpoint import remat
 from .autograd_function import Function, FunctionCtx, once_differentiable
 from .tensor import Tensor, concrete, dtype_of, shape_of
 from .transform_parts import norm_argnums, with_args
-from .imperative import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .imperative import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
 from .torch_autograd import (backward, detect_anomaly, inference_mode, is_anomaly_enabled,
                              is_inference_mode_enabled, is_torch_form, set_detect_anomaly)
 from .torch_gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -54,7 +55,7 @@ __all__ = ["grad", "value_and_grad", "elementwise_grad", "deriv", "jacobian", "h
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
            "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly",
            "is_anomaly_enabled", "forward_ad", "extend", "misc", "test_util", "builtins",
-           "differential_operators"]
+           "differential_operators", "Variable"]
 
 
 # --------------------------------------------------------------------------
@@ -546,6 +547,31 @@ def checkpoint(fun: Callable) -> Callable:
     ``tg.checkpoint(fun)``)."""
     _check_fun(fun, "checkpoint")
     return remat(fun)
+
+
+# PyTorch's legacy Variable
+# --------------------------------------------------------------------------
+
+class _VariableType(type):
+    def __instancecheck__(cls, obj) -> bool:  # every tensor is one, as in PyTorch
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableType):
+    """PyTorch's legacy ``Variable(data, requires_grad=False)``: a tensor of ``data``'s values
+    that starts a graph of its own (``data.detach()``, requiring gradients when asked).
+    ``data`` is a tensor or a NumPy array; ``volatile`` has no effect any more (use
+    ``tg.no_grad()``), as in PyTorch."""
+
+    def __new__(cls, data, requires_grad: bool = False, volatile: bool = False):
+        if isinstance(data, np.ndarray) and not isinstance(data, Tensor):
+            data = tensor(data)
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable: data has to be a tensor, got {type(data).__name__}")
+        if volatile:
+            warnings.warn("Variable: volatile was removed and has no effect; use "
+                          "`with tg.no_grad():` instead", UserWarning, stacklevel=2)
+        return data.detach().requires_grad_(bool(requires_grad))
 
 
 # autograd's module of its operators (``from autograd.differential_operators import grad``)

@@ -39,7 +39,8 @@ from .transforms import vjp as _vjp
 from .tree import in_key_order, tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian",
-           "vmap", "functional_call", "stack_module_state", "replace_all_batch_norm_modules_"]
+           "vmap", "functional_call", "stack_module_state", "replace_all_batch_norm_modules_",
+           "functionalize"]
 
 
 def conj_complex(tree):
@@ -513,3 +514,20 @@ def replace_all_batch_norm_modules_(root):
             m.track_running_stats = False
             m.reset_running_stats()
     return root
+
+
+def functionalize(func: Callable, *, remove: str = "mutations") -> Callable:
+    """``torch.func.functionalize``: ``func`` computing the same values without mutating
+    inside. tensorgrad's transforms already record each in-place update of a tensor as a new
+    value (a mutation of an input shows in the caller's tensor, as PyTorch's), so this is
+    ``func`` itself, behind PyTorch's check of ``remove``."""
+    if remove not in ("mutations", "mutations_and_views"):
+        raise ValueError(f"functionalize: remove must be 'mutations' or 'mutations_and_views', "
+                         f"got {remove!r}")
+    if not callable(func):
+        raise TypeError(f"functionalize: expected a function, got {type(func).__name__}")
+
+    @functools.wraps(func)
+    def functionalized(*args, **kwargs):
+        return func(*args, **kwargs)
+    return functionalized
