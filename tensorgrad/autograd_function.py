@@ -509,7 +509,7 @@ class Function(metaclass=_FunctionMeta):
                 if r is None:
                     continue
                 if i not in diff and not isinstance(args[i], (np.ndarray, Tensor)):
-                    raise TypeError(f"{name}.backward returned a gradient for input {i}, a "
+                    raise TorchTypeError(f"{name}.backward returned a gradient for input {i}, a "
                                     f"{type(args[i]).__name__}, which is not an array; return "
                                     "None there, as PyTorch requires")
             if once and ctx._create_graph:  # differentiating these again must raise

@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 
 from .func import conj_complex as _conj, respecting_no_grad
+from .hooks import TorchValueError
 from .imperative import tensor
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete
@@ -124,11 +125,11 @@ def _vector(name: str, v, like: tuple, what: str, optional_when: str) -> tuple:
         return (np.ones(np.shape(concrete(like[0])), np.result_type(concrete(like[0]))),)
     vs, _ = _as_tuple(v)
     if len(vs) != len(like):
-        raise ValueError(f"tg.autograd.functional.{name}: v has {len(vs)} entries, {what} has "
+        raise TorchValueError(f"tg.autograd.functional.{name}: v has {len(vs)} entries, {what} has "
                          f"{len(like)}")
     for i, (a, b) in enumerate(zip(vs, like)):
         if np.shape(concrete(a)) != np.shape(concrete(b)):
-            raise ValueError(f"tg.autograd.functional.{name}: v[{i}] has shape "
+            raise TorchValueError(f"tg.autograd.functional.{name}: v[{i}] has shape "
                              f"{np.shape(concrete(a))}, {what}[{i}] has shape "
                              f"{np.shape(concrete(b))}")
     return vs

@@ -17,6 +17,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from .hooks import TorchValueError
 from .recording import close_trace, new_forward_trace
 from .tensor import Tensor, concrete, dtype_of, shape_of
 from .transform_parts import as_primal
@@ -87,7 +88,7 @@ def make_dual(tensor, tangent, *, level: int | None = None) -> Tensor:
     p = as_primal(tensor, "make_dual")
     t = tangent
     if shape_of(concrete(t)) != shape_of(concrete(p)):
-        raise ValueError(f"make_dual: the tangent has shape {shape_of(concrete(t))}, the value "
+        raise TorchValueError(f"make_dual: the tangent has shape {shape_of(concrete(t))}, the value "
                          f"{shape_of(concrete(p))}; they must be equal")
     if not isinstance(t, Tensor):
         t = np.asarray(t)

@@ -263,7 +263,7 @@ def run_hooks(entry, g, dtype, record: bool = False):
         except ValueError as exc:
             if "read-only" not in str(exc):
                 raise
-            raise ValueError(f"register_hook: the hook {getattr(fn, '__name__', fn)!r} wrote into "
+            raise TorchValueError(f"register_hook: the hook {getattr(fn, '__name__', fn)!r} wrote into "
                              "the gradient it was given, which is read-only (the sweep may share "
                              "it); return a new array instead") from exc
         if new is None:

@@ -27,8 +27,9 @@ from .tensor import Tensor, concrete, dtype_of, ndim_of, shape_of, traced_level
 __all__ = ["backward_pass", "node_jvp", "unbroadcast", "toposort", "Eye", "ForwardModeError", "quiet_rules"]
 
 
-class ForwardModeError(TypeError):
-    """Forward-mode differentiation reached a ``custom_vjp`` function (not defined, as in JAX)."""
+class ForwardModeError(TypeError, NotImplementedError):
+    """Forward-mode differentiation reached a ``custom_vjp`` function (not defined, as in JAX:
+    a TypeError), or an ``autograd.Function`` without ``jvp`` (PyTorch: NotImplementedError)."""
 
 
 # NumPy 2 keeps its error state in a context variable: setting a prepared "ignore all" costs

@@ -59,7 +59,7 @@ def _per_output(grads, outs: list, name: str, what: str) -> list:
         return [None] * len(outs)
     seq = [grads] if not isinstance(grads, (list, tuple)) else list(grads)
     if len(seq) != len(outs):
-        raise ValueError(f"{name}: {what} has {len(seq)} entries for {len(outs)} outputs; "
+        raise TorchValueError(f"{name}: {what} has {len(seq)} entries for {len(outs)} outputs; "
                          "give one per output (None for an output of one element)")
     return seq
 
@@ -99,7 +99,7 @@ def _batch_size(outs: list, grads: list, name: str) -> int:
         shape = tuple(np.shape(concrete(g)))
         if len(shape) != t.ndim + 1 or shape[1:] != t.shape or (size is not None
                                                                 and shape[0] != size):
-            raise ValueError(f"{name}: with is_grads_batched=True, grad_outputs[{i}] must have "
+            raise TorchValueError(f"{name}: with is_grads_batched=True, grad_outputs[{i}] must have "
                              f"shape (batch,) + {t.shape}"
                              + (f" with batch {size}" if size is not None else "")
                              + f", got {shape}")

@@ -300,7 +300,7 @@ def test_top_level_aliases_and_unchanged_jax_names():
         "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError",
         "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
         "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "forward_ad",
-        "extend", "misc", "test_util", "builtins", "differential_operators"}
+        "extend", "misc", "test_util", "builtins", "differential_operators", "Variable"}
 
 
 def test_errors_are_clear():

@@ -140,3 +140,72 @@ def test_retain_grad_keeps_the_gradient_of_recorded_results():
         tg.tensor(x0).retain_grad()
     with pytest.raises(TypeError, match="traced by a transform"):
         tg.grad(lambda v: (v.retain_grad(), tg.sum(v))[1])(x0)
+
+
+def _fw_without_jvp():
+    class Twice(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+    with tg.autograd.forward_ad.dual_level():
+        Twice.apply(tg.autograd.forward_ad.make_dual(tg.tensor([1.0, 2.0]), tg.tensor([1.0, 1.0])))
+
+
+def _grad_for_a_number():
+    class Scale(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, k):
+            return a * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2, g
+    Scale.apply(tg.tensor([1.0, 2.0], requires_grad=True), 2.0).sum().backward()
+
+
+def _hook_writing_in_place():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: g.__imul__(2))
+    y.sum().backward()
+
+
+def _dual_of_another_shape():
+    with tg.autograd.forward_ad.dual_level():
+        tg.autograd.forward_ad.make_dual(tg.tensor([1.0, 2.0]), tg.tensor([1.0, 2.0, 3.0]))
+
+
+_x = tg.tensor([1.0, 2.0], requires_grad=True)
+_AF = tg.autograd.functional
+
+
+@pytest.mark.parametrize("call, expected", [
+    (lambda: tg.autograd.grad([(_x * 2).sum(), (_x * 3).sum()], _x, grad_outputs=[tg.tensor(1.0)]),
+     ValueError),
+    (lambda: tg.autograd.grad(_x * 2, _x, grad_outputs=tg.ones(3, 3), is_grads_batched=True),
+     ValueError),
+    (lambda: _AF.vjp(lambda a: a * 2, tg.tensor([1.0, 2.0]), tg.tensor([1.0, 2.0, 3.0])), ValueError),
+    (lambda: _AF.vjp(lambda a: (a * 2, a * 3), tg.tensor([1.0, 2.0]), (tg.tensor([1.0, 2.0]),)),
+     ValueError),
+    (lambda: _AF.jvp(lambda a, b: a * b, (tg.tensor([1.0]), tg.tensor([1.0])), (tg.tensor([1.0]),)),
+     ValueError),
+    (_dual_of_another_shape, ValueError),
+    (_hook_writing_in_place, ValueError),
+    (_grad_for_a_number, TypeError),
+])
+def test_errors_where_pytorch_raises_runtime_error_are_runtime_errors(call, expected):
+    # ported code catches RuntimeError; tensorgrad's own class (ValueError, TypeError) holds too
+    with pytest.raises(RuntimeError) as info:
+        call()
+    assert isinstance(info.value, expected)
+
+
+def test_forward_mode_through_a_function_without_jvp_is_not_implemented():
+    with pytest.raises(NotImplementedError):  # PyTorch's class; JAX's TypeError holds too
+        _fw_without_jvp()
+    with pytest.raises(TypeError):
+        _fw_without_jvp()
