@@ -501,3 +501,21 @@ def test_svd_based_functions_give_nan_for_a_matrix_holding_inf_or_nan_and_return
         bad = good.copy()
         bad[0, 0] = np.inf
         assert np.isnan(tg.hessian(la.det)(bad)).any()  # (it returned, through the SVD)
+
+
+@pytest.mark.parametrize("a", [np.ones((2, 2), bool), np.eye(3, dtype=bool),
+                               np.full((2, 2), 100, np.int8), np.array([[100, 20], [20, 100]], np.int8),
+                               np.array([[120, 100], [100, 127]], np.int16) * 250])
+def test_symmetrized_integer_and_boolean_matrices_are_symmetrized_in_float(a):
+    # (a + aᵀ)/2 of booleans is not an or, of int8 does not wrap: NumPy's and JAX's float64
+    tnp = tg.numpy
+    np.testing.assert_allclose(tnp.linalg.eigvalsh(a), np.linalg.eigvalsh(a.astype(float)), rtol=1e-12,
+                               atol=1e-12)
+    np.testing.assert_allclose(la.eigvalsh(a, symmetrize_input=True), np.linalg.eigvalsh(a.astype(float)),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tnp.linalg.eigh(a).eigenvalues, np.linalg.eigvalsh(a.astype(float)),
+                               rtol=1e-12, atol=1e-12)
+    if np.all(np.linalg.eigvalsh(a.astype(float)) > 0):
+        np.testing.assert_allclose(tnp.linalg.cholesky(a), np.linalg.cholesky(a.astype(float)), rtol=1e-12)
+        np.testing.assert_allclose(la.cholesky(a, symmetrize_input=True),
+                                   np.linalg.cholesky(a.astype(float)), rtol=1e-12)

@@ -311,6 +311,8 @@ def _symmetrized(name: str, a, symmetrize_input: bool):
     if not symmetrize_input:
         return a
     square(name, a, complex_ok=True)
+    if dtype_of(a).kind in "biu":  # in float64, as NumPy's linalg (a bool + is an or)
+        a = _astype(a, np.float64)
     return (a + conj_if_complex(mT(a))) / 2
 
 

@@ -28,7 +28,7 @@ from ..tensor import concrete, traced_level
 from ..typing import ArrayLike  # noqa: F401
 from ._util import dtype_of, shape_of
 from .decompositions import TG, _adjoint, _conj, _jax_symmetric, _no_derivative, _shape, _solve
-from .decompositions import imag_diagonal
+from .decompositions import _symmetrized, imag_diagonal
 from .linalg_ops import LinAlgError, conj_if_complex, matrix, mT, square, symmetric_from, symmetric_from_transpose
 from .selection import tril
 from .shape import concatenate, getitem
@@ -236,7 +236,7 @@ def _cholesky_signature(a: ArrayLike, /, *, upper: bool = False, symmetrize_inpu
     """
     square("cholesky", a, complex_ok=True)
     if symmetrize_input:
-        a = (a + conj_if_complex(mT(a))) / 2
+        a = _symmetrized("cholesky", a, True)
     return (a,), (bool(upper),)
 
 
