@@ -37,7 +37,7 @@ from .imperative import _setitem_through, check_cast, no_grad, rule_mode
 from .imperative import tensor as _tensor
 from .ops import stop_gradient
 from .recording import IMPERATIVE
-from .tensor import Tensor, broadcasts_to, concrete, shape_of, traced_level
+from .tensor import Tensor, broadcasts_to, concrete, dtype_of, shape_of, traced_level
 from .sweep import unbroadcast
 from .tensor_views import basic_index, write_through, wrote
 from .tensor_torch import install_on_rule_arrays
@@ -516,7 +516,7 @@ class Function(metaclass=_FunctionMeta):
                 deps = tuple(v for v in gs + tuple(ctx.saved_tensors) + ctx._inputs
                              if _recorded(v))
                 res = tuple(r if r is None else once_barrier(r, deps) for r in res)
-            return tuple(_from_torch_convention(_fitted(name, i, res[i], args[i]), args[i])
+            return tuple(_from_torch_convention(_fitted(name, i, res[i], args[i]), args[i], name, i)
                          for i in diff)
 
         fun.__name__ = fun.__qualname__ = name
@@ -669,12 +669,18 @@ def _torch_convention(g):
     return _ops.conj(g) if g is not None and np.iscomplexobj(concrete(g)) else g
 
 
-def _from_torch_convention(r, arg):
-    """backward's gradient ``r`` for input ``arg``, back in tensorgrad's convention: the
-    conjugate for a complex input; for a real input, the real part (PyTorch's rule)."""
+def _from_torch_convention(r, arg, name: str, i: int):
+    """backward's gradient ``r`` for input ``i``, ``arg``, back in tensorgrad's convention: the
+    conjugate for a complex input. A complex gradient for a real input is refused, as by
+    PyTorch (its imaginary part would be dropped silently)."""
     if r is None or not np.iscomplexobj(concrete(r)):
         return r
-    return _ops.conj(r) if np.iscomplexobj(arg) else _ops.real(r)
+    if not np.iscomplexobj(concrete(arg)):
+        raise TorchTypeError(f"{name}.backward returned a complex gradient (dtype "
+                             f"{dtype_of(r)}) for input {i}, which is real (dtype "
+                             f"{dtype_of(arg)}); return a real gradient (its real part, if the "
+                             "imaginary part is meant to be dropped)")
+    return _ops.conj(r)
 
 
 def _defined(cls) -> set:

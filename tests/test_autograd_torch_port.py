@@ -209,3 +209,22 @@ def test_forward_mode_through_a_function_without_jvp_is_not_implemented():
         _fw_without_jvp()
     with pytest.raises(TypeError):
         _fw_without_jvp()
+
+
+def test_a_complex_gradient_for_a_real_input_is_refused():
+    class Twisted(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * (2 + 5j)  # its imaginary part would be dropped: PyTorch raises
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="complex gradient .* for input 0, which is real"):
+        Twisted.apply(a).sum().backward()
+    with pytest.raises(TypeError, match="complex gradient"):
+        tg.grad(lambda v: tg.sum(Twisted.apply(v)))(np.array([1.0, 2.0]))
+    z = tg.tensor([1.0 + 1.0j, 2.0], requires_grad=True)  # a complex input takes it (conjugated back)
+    Twisted.apply(z).real.sum().backward()
+    np.testing.assert_allclose(z.grad, [2 + 5j, 2 + 5j])

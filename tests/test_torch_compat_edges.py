@@ -55,12 +55,15 @@ def _rotate(backward):
     return Rotate
 
 
-def test_a_function_from_real_to_complex_gives_the_real_part():
-    # g · conj(f'), complex: PyTorch keeps the real part
+def test_a_function_from_real_to_complex_takes_a_real_gradient():
+    # g · conj(f') is complex: its real part is the real input's gradient; a complex one is
+    # refused, as by PyTorch (its imaginary part would be dropped silently)
     x = tg.tensor([1.0, 2.0], requires_grad=True)
-    _rotate(lambda g: g * (1 - 2j)).apply(x).backward(np.array([1 + 1j, 2 - 1j]))
+    _rotate(lambda g: (g * (1 - 2j)).real).apply(x).backward(np.array([1 + 1j, 2 - 1j]))
     np.testing.assert_allclose(x.grad, [3.0, 0.0], rtol=1e-15)
     assert x.grad.dtype == np.float64
+    with pytest.raises(RuntimeError, match="complex gradient"):
+        _rotate(lambda g: g * (1 - 2j)).apply(x).backward(np.array([1 + 1j, 2 - 1j]))
 
 
 def test_needs_input_grad_and_the_tensors_jvp_reads():
