@@ -23,7 +23,8 @@ the standard ones, written as in PyTorch's ``torch.optim`` documentation
 PyTorch's other optimizers (:class:`Adadelta`, :class:`ASGD`, :class:`RAdam`, :class:`Rprop`,
 :class:`Adafactor` and the closure-driven :class:`LBFGS`) are in :mod:`tensorgrad.optim_more`,
 and PyTorch's stateful learning-rate schedulers in ``tg.optim.lr_scheduler``
-(:mod:`tensorgrad.lr_scheduler`); both are exported here.
+(:mod:`tensorgrad.lr_scheduler`); both are exported here, as is ``tg.optim.swa_utils``
+(:mod:`tensorgrad.optim_swa`: weight averaging, SWALR and update_bn).
 
 Complex parameters (SGD, RMSprop, the Adam family, Adagrad, Adamax, NAdam, Adadelta, ASGD,
 RAdam, Rprop) are updated as PyTorch updates them, as pairs of real and imaginary parts. The
@@ -53,6 +54,7 @@ import numpy as np
 
 from . import lr_scheduler  # noqa: F401  (tg.optim.lr_scheduler: PyTorch's schedulers)
 from . import torch_optimizer as optimizer  # noqa: F401  (tg.optim.optimizer: torch.optim.optimizer's)
+from . import optim_swa as swa_utils  # noqa: F401  (tg.optim.swa_utils: SWA, EMA, SWALR, update_bn)
 from . import ops as _ops
 from .optim_base import (LR, Optimizer, Rate, Schedule, _check_count, _check_eps, _check_rate, _alias,
                          constant)
@@ -62,7 +64,7 @@ from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adamax", "SparseAdam", "NAdam",
            "constant", "step_decay", "cosine", "exponential", "linear_warmup", "get"]
-__all__ += ["Adadelta", "ASGD", "RAdam", "Rprop", "Adafactor", "LBFGS", "lr_scheduler"]
+__all__ += ["Adadelta", "ASGD", "RAdam", "Rprop", "Adafactor", "LBFGS", "lr_scheduler", "swa_utils"]
 
 
 # ---- learning-rate schedules ----------------------------------------------------------
