@@ -342,37 +342,46 @@ def _same_for_every_slice(j: int, first, *rest) -> None:
                          "slices (it depends on a mapped input); give it an axis")
 
 
-def _stand_in(shape: tuple, dtype, benign: bool):
+def _stand_in(shape: tuple, dtype, kind: int):
     """A slice that is never computed with, only shown to the function to learn its output
-    shapes: zeros, or (``benign``) ones with identity matrices in square trailing axes."""
-    if not benign or np.dtype(dtype).kind not in "fc":
+    shapes: zeros (``kind`` 0); ones with identity matrices in square trailing axes (1); or
+    distinct values in [1, 2), with diagonal matrices of distinct large entries 10·(2…n+1) in
+    square trailing axes (2: what a shifted Cholesky, an eigenvector derivative or a square
+    root accepts)."""
+    if not kind or np.dtype(dtype).kind not in "fc":
         return np.zeros(shape, dtype)
-    if len(shape) >= 2 and shape[-1] == shape[-2]:
-        return np.broadcast_to(np.eye(shape[-1], dtype=dtype), shape).copy()
-    return np.ones(shape, dtype)
+    square = len(shape) >= 2 and shape[-1] == shape[-2]
+    if kind == 1:
+        return np.broadcast_to(np.eye(shape[-1], dtype=dtype), shape).copy() if square else \
+            np.ones(shape, dtype)
+    if square:
+        return np.broadcast_to(np.diag(10.0 * np.arange(2, shape[-1] + 2)).astype(dtype), shape).copy()
+    size = int(np.prod(shape))
+    return (1 + np.arange(size) / max(size, 1)).astype(dtype).reshape(shape)
 
 
 def call_on_stand_ins(probe: Callable, specs: list, where: str, shortcut: bool = True):
     """``probe(stand_ins)`` for a map over zero slices (``specs``: (shape, dtype) per mapped
     leaf, None for the others), which has no slice to call the function on. JAX traces it
     abstractly; here it runs once on zeros, and if that raises, on ones with identity
-    matrices (what ``cholesky``, ``inv`` or ``log`` accept). Only the output's shapes and
+    matrices (what ``cholesky``, ``inv`` or ``log`` accept), then on distinct values (diagonal
+    matrices of distinct large entries). Only the output's shapes and
     dtypes are used, so NumPy's warnings about the stand-ins (``log(0)``, ``1/0``) are not
     shown: JAX's abstract trace computes nothing to warn about."""
     saved, was_cut = getattr(_PROBING, "depth", 0), getattr(_PROBING, "cut", False)
     _PROBING.depth, _PROBING.cut = (saved + 1 if shortcut else 0), False
+    first = None
     try:
-        with np.errstate(all="ignore"):
-            return probe([None if s is None else _stand_in(*s, False) for s in specs])
-    except Exception as first:
-        try:
-            with np.errstate(all="ignore"):
-                return probe([None if s is None else _stand_in(*s, True) for s in specs])
-        except Exception:
-            first.add_note(f"{where}: the mapped axis has size 0, so the function ran once on a "
-                           "stand-in slice of zeros (and of ones) to learn its output shapes, "
-                           "and that call failed")
-            raise first from None
+        for kind in range(3):
+            try:
+                with np.errstate(all="ignore"):
+                    return probe([None if s is None else _stand_in(*s, kind) for s in specs])
+            except Exception as exc:
+                first = first or exc
+        first.add_note(f"{where}: the mapped axis has size 0, so the function ran on stand-in "
+                       "slices (zeros, ones, distinct values) to learn its output shapes, and "
+                       "each call failed")
+        raise first from None
     finally:  # (an enclosing probe learns of a cut in this one too)
         _PROBING.depth, _PROBING.cut = saved, _PROBING.cut or was_cut
 

@@ -82,6 +82,12 @@ def test_a_zero_size_map_learns_its_output_shapes_from_a_stand_in_slice():
     assert tg.vmap(tg.linalg.inv, out_axes=1)(empty).shape == (3, 0, 3)
     assert tg.lax.scan(lambda c, m: (c, tg.linalg.cholesky(m)), 0.0, empty)[1].shape == (0, 3, 3)
     assert tg.vmap(lambda v: tg.log(v).sum())(np.zeros((0, 4))).shape == (0,)
+    # then on distinct values: shifted Cholesky, eigenvector derivatives, square roots
+    I3 = np.eye(3)
+    assert tg.vmap(lambda x: tg.linalg.cholesky(x - 5 * I3))(empty).shape == (0, 3, 3)
+    assert tg.vmap(tg.grad(lambda a: tg.sum(tg.linalg.eigh(a)[1] ** 3)))(empty).shape == (0, 3, 3)
+    assert tg.vmap(lambda x: tg.scipy.linalg.sqrtm(x - 3 * I3))(empty).shape == (0, 3, 3)
+    assert tg.vmap(lambda v: tg.log(v - 1.5).sum())(np.zeros((0, 4))).shape == (0,)
 
     def always_fails(v):
         raise ValueError("no")
