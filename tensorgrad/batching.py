@@ -407,10 +407,13 @@ def _empty_outputs(out, out_axes):
     leaves, td = tree_flatten(out)
     axes = _spread_axes(out_axes, out, "out_axes")
     result = []
-    for v, ax in zip(leaves, axes):
+    for j, (v, ax) in enumerate(zip(leaves, axes)):
         a = concrete(v)  # (staged under tg.jit: only its shape and dtype are read)
         if ax is None:
             result.append(v if traced_level(v) >= 0 or is_staged(a) else np.array(a, copy=True))
         else:
+            if not -(rank := len(shape_of(a)) + 1) <= ax < rank:
+                raise ValueError(f"vmap: out_axes {ax} is out of range for output {j}, which has "
+                                 f"{rank} axes with the mapped one")
             result.append(np.moveaxis(np.zeros((0,) + tuple(shape_of(a)), dtype_of(a)), 0, ax))
     return tree_unflatten(td, result)

@@ -89,6 +89,10 @@ def test_a_zero_size_map_learns_its_output_shapes_from_a_stand_in_slice():
     assert tg.vmap(lambda x: tg.scipy.linalg.sqrtm(x - 3 * I3))(empty).shape == (0, 3, 3)
     assert tg.vmap(lambda v: tg.log(v - 1.5).sum())(np.zeros((0, 4))).shape == (0,)
 
+    for n in (0, 2):  # the same error for an empty map
+        with pytest.raises(ValueError, match="vmap: out_axes 1 is out of range for output 0"):
+            tg.vmap(tg.sum, out_axes=1)(np.zeros((n, 3)))
+
     def always_fails(v):
         raise ValueError("no")
     with pytest.raises(ValueError, match="no") as err:
