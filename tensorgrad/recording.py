@@ -333,15 +333,15 @@ def bind(op, args: tuple, params: tuple = ()):
         if top is not None and top.level >= 0 and not top.forward \
                 and type(va) is not Tensor and type(vb) is not Tensor:
             primals = (va, vb)
+            if pa is None or pb is None:  # a constant input: safe from mutation before it is read
+                primals = frozen(primals, (pa, pb), op.name, top.locks)  # (another thread's too)
             if staging.active or debug.enabled:
                 out = call_forward(op, primals, params)
             else:  # nothing watches the forward: call it without call_forward's frame
                 try:
-                    out = op.forward(va, vb, *params)
+                    out = op.forward(primals[0], primals[1], *params)
                 except OP_ERRORS as exc:
                     raise _describe(op, primals, params, exc) from exc
-            if pa is None or pb is None:  # a constant input: keep it safe from later mutation
-                primals = frozen(primals, (pa, pb), op.name, top.locks)
             if type(out) is np.ndarray:
                 node = Node(op, params, (pa, pb), primals, out, out.shape, out.dtype)
             else:
@@ -405,9 +405,9 @@ def bind(op, args: tuple, params: tuple = ()):
         parents.append(None)
     primals = tuple(primals)
     parents = tuple(parents)
-    out = bind(op, primals, params) if nested else call_forward(op, primals, params)
-    if None in parents:  # constants among the inputs: keep them safe from later mutation
+    if None in parents:  # constants among the inputs: safe from mutation before they are read
         primals = frozen(primals, parents, op.name, top.locks)
+    out = bind(op, primals, params) if nested else call_forward(op, primals, params)
     node = Node(op, params, parents, primals, out,
                 out.shape if type(out) is np.ndarray else shape_of(out),
                 out.dtype if type(out) is np.ndarray else dtype_of(out))
@@ -508,12 +508,12 @@ def binary_function(op):
                 or type(va) is Tensor or type(vb) is Tensor:
             return bind(op, (x, y), ())
         primals = (va, vb)
+        if pa is None or pb is None:  # a constant input: safe from mutation before it is read
+            primals = frozen(primals, (pa, pb), op.name, top.locks)
         try:
-            out = op.forward(va, vb)
+            out = op.forward(primals[0], primals[1])
         except OP_ERRORS as exc:
             raise _describe(op, primals, (), exc) from exc
-        if pa is None or pb is None:  # a constant input: keep it safe from later mutation
-            primals = frozen(primals, (pa, pb), op.name, top.locks)
         if type(out) is ndarray:
             node = Node(op, (), (pa, pb), primals, out, out.shape, out.dtype)
         else:

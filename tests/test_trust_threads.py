@@ -219,3 +219,33 @@ def test_flop_counters_are_per_thread():
     with count_flops() as c:
         jac.compose(A, A)
     assert c[0] > 0
+
+
+@pytest.mark.parametrize("opname, call", [
+    ("multiply", lambda W, x: tg.multiply(W, x)),            # the binary functions' fast path
+    ("matmul", lambda W, x: W @ x),                           # an operator through dispatch
+    ("where", lambda W, x: tg.where(W > 0, W, x)),            # the general path (three inputs)
+])
+@pytest.mark.parametrize("how", ["grad", "backward"])
+def test_a_constant_is_locked_before_the_forward_reads_it(monkeypatch, opname, call, how):
+    # locked after the forward, another thread's write landing in between was read by the
+    # forward as the old value and by the backward pass as the new one: a gradient of neither
+    op = tg.registry.REGISTRY[opname]
+    W = np.array([[1.0, 2.0], [3.0, 4.0]])
+    seen = []
+    forward = op.forward
+
+    def watching(*args):
+        if any(a is W for a in args):
+            seen.append(W.flags.writeable)
+        return forward(*args)
+    monkeypatch.setattr(op, "forward", watching)
+    x = np.array([0.5, -0.3])
+    if how == "grad":
+        tg.grad(lambda v: tg.sum(call(W, v)))(x)
+    else:
+        v = tg.tensor(x, requires_grad=True)
+        tg.sum(call(W, v)).backward()
+    assert seen and not any(seen)  # read-only whenever the forward read it
+    monkeypatch.undo()
+    assert W.flags.writeable  # given back afterwards
