@@ -67,7 +67,10 @@ class Held:
         self.arrays: list = []   # every array this holder counted (views and their bases)
         self.seen: dict = {}     # id -> array already made safe by this holder
         self.copy = copy         # True: lock nothing, make private copies instead
-        _BACKUPS.add(weakref.ref(self, _second_chance(self.arrays)))
+        _BACKUPS[weakref.ref(self, _second_chance(self.arrays))] = self.arrays
+        _MADE[0] += 1
+        if not _MADE[0] & 1023:
+            sweep_lost()
 
     def __del__(self):
         if not getattr(self, "arrays", None):  # (none, or __init__ did not finish)
@@ -88,9 +91,23 @@ class Held:
             raise interrupted
 
 
-#: weak references to the live holders, whose callbacks give back what a holder's __del__
-#: could not (kept here, so that a holder collected in a reference cycle still calls them)
-_BACKUPS: set = set()
+#: weak references to the live holders (-> the list of arrays each counted), whose callbacks
+#: give back what a holder's __del__ could not (kept here, so that a holder collected in a
+#: reference cycle still calls them)
+_BACKUPS: dict = {}
+#: holders made so far (every 1024th runs :func:`sweep_lost`)
+_MADE = [0]
+
+
+def sweep_lost() -> None:
+    """Give back the counts of holders collected while both their ``__del__`` and their
+    weak-reference callback were interrupted as they began (two interrupts microseconds
+    apart: Python reports and drops each): their dead references are still in
+    ``_BACKUPS``, with the arrays no one gave back."""
+    for ref, arrays in list(_BACKUPS.items()):
+        if ref() is None:
+            _BACKUPS.pop(ref, None)
+            _give_back_soon(arrays)
 
 
 def _second_chance(arrays: list):
@@ -98,17 +115,21 @@ def _second_chance(arrays: list):
     holder's ``__del__``, and gives back the counts an interrupt stopped that from giving
     back (a Ctrl-C landing as ``__del__`` begins: Python reports it and drops it)."""
     def give_back(ref):
-        _BACKUPS.discard(ref)
-        if not arrays:  # (the common case: __del__ gave everything back)
-            return
-        if _MUTEX._is_owned():  # collected inside this thread's own critical section
-            _DEFERRED.append(arrays)
-            return
-        with _MUTEX:
-            _give_back(arrays)
-            if _DEFERRED:
-                _drain()
+        _BACKUPS.pop(ref, None)
+        _give_back_soon(arrays)
     return give_back
+
+
+def _give_back_soon(arrays: list) -> None:
+    if not arrays:  # (the common case: __del__ gave everything back)
+        return
+    if _MUTEX._is_owned():  # collected inside this thread's own critical section
+        _DEFERRED.append(arrays)
+        return
+    with _MUTEX:
+        _give_back(arrays)
+        if _DEFERRED:
+            _drain()
 
 
 class HeldArgs(tuple):

@@ -282,3 +282,42 @@ def test_an_interrupt_as_a_holders_finalizer_begins_leaves_nothing_read_only(mon
         finally:
             sys.settrace(None)
         assert x.flags.writeable and id(x) not in guards._TABLE, cyclic
+
+
+@pytest.mark.parametrize("recover", ["sweep", "new holders"])
+def test_interrupts_in_both_a_holders_finalizer_and_its_callback_leave_nothing_read_only(
+        monkeypatch, recover):
+    # two Ctrl-Cs microseconds apart, one as Held.__del__ begins and one as its weak-reference
+    # callback begins: Python drops both, and the counts were never given back (the arrays
+    # stayed read-only for good); the holder's dead reference still holds them
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: None)
+    interrupted = []
+
+    class Interrupting(dict):  # the callback's first step is _BACKUPS.pop(ref, None)
+        def pop(self, *args):
+            if not interrupted:
+                interrupted.append("callback")
+                raise KeyboardInterrupt
+            return super().pop(*args)
+    monkeypatch.setattr(guards, "_BACKUPS", Interrupting(guards._BACKUPS))
+    x = np.ones(3)
+    _, pull = tg.vjp(lambda v: tg.sum(v * v), x)
+
+    def trace(frame, event, arg):  # (a trace function that raises is removed: one interrupt)
+        if event == "call" and frame.f_code is guards.Held.__del__.__code__:
+            raise KeyboardInterrupt
+        return None
+
+    sys.settrace(trace)
+    try:
+        del pull
+        gc.collect()
+    finally:
+        sys.settrace(None)
+    assert interrupted and not x.flags.writeable  # (both interrupted: nothing given back)
+    if recover == "sweep":
+        guards.sweep_lost()
+    else:  # what runs on its own: every 1024th new holder sweeps
+        for _ in range(1024):
+            guards.Held()
+    assert x.flags.writeable and id(x) not in guards._TABLE
