@@ -1,9 +1,8 @@
 """Imperative autodiff, PyTorch-style: ``tg.tensor(..., requires_grad=True)``,
 ``loss.backward()``, ``.grad`` and ``no_grad()``.
 
-Imperative tensors live on one reverse trace, :data:`~tensorgrad.recording.IMPERATIVE`,
-the lowest level, so every transform nests above it. ``backward`` runs the
-same sweep as ``tg.grad`` and accumulates into the leaves' ``.grad``.
+Imperative tensors live on one reverse trace, :data:`~tensorgrad.recording.IMPERATIVE`, the lowest
+level, so every transform nests above it. ``backward`` runs the same sweep as ``tg.grad``.
 """
 from __future__ import annotations
 
@@ -237,13 +236,16 @@ def _get_grad(self: Tensor):
 
 
 def _set_grad(self: Tensor, value) -> None:
-    """``t.grad = g``: None, or a gradient of the tensor's shape (as PyTorch, a gradient of
-    another shape is refused when assigned, not broadcast into later)."""
+    """``t.grad = g``: None, or a gradient of the tensor's shape and dtype (as PyTorch, others
+    are refused when assigned, not broadcast or cast into later)."""
     if value is not None and self._trace is IMPERATIVE:
         have = tuple(np.shape(concrete(value)))
         if have != tuple(self.shape):
             raise TorchValueError(f"t.grad = ...: a gradient of shape {have} for a tensor of shape "
                              f"{tuple(self.shape)}; assign None or an array of the tensor's shape")
+        if (kind := np.result_type(concrete(value))) != self.dtype:
+            raise TorchTypeError(f"t.grad = ...: a gradient of dtype {kind} for a tensor of dtype "
+                                 f"{self.dtype}; assign one of the tensor's dtype (g.astype(...))")
     self._grad = as_grad(value)
 
 

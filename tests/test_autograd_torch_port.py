@@ -228,3 +228,15 @@ def test_a_complex_gradient_for_a_real_input_is_refused():
     z = tg.tensor([1.0 + 1.0j, 2.0], requires_grad=True)  # a complex input takes it (conjugated back)
     Twisted.apply(z).real.sum().backward()
     np.testing.assert_allclose(z.grad, [2 + 5j, 2 + 5j])
+
+
+def test_a_grad_of_another_dtype_is_refused_when_assigned():
+    a = tg.tensor([1.0, 2.0], dtype=tg.float32, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a gradient of dtype float64 for a tensor of dtype float32"):
+        a.grad = tg.tensor([1.0, 1.0], dtype=tg.float64)
+    with pytest.raises(TypeError):
+        a.grad = np.ones(2)  # (NumPy's float64)
+    a.grad = np.ones(2, np.float32)
+    (a * a).sum().backward()
+    assert a.grad.dtype == np.float32
+    np.testing.assert_array_equal(a.grad, [3.0, 5.0])
