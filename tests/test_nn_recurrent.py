@@ -319,3 +319,21 @@ def test_recurrent_parameters_are_attributes_with_pytorchs_names():
         rnn.weight_hh_l5
     with pytest.raises(AttributeError, match="no attribute 'bias_ih_l0'"):
         tg.nn.RNN(4, 3, bias=False).bias_ih_l0
+
+
+def test_the_base_classes_are_pytorchs():
+    for m in (tg.nn.RNN(3, 4), tg.nn.LSTM(3, 4, proj_size=2), tg.nn.GRU(3, 4, 2)):
+        assert isinstance(m, tg.nn.RNNBase)
+    for c in (tg.nn.RNNCell(3, 4), tg.nn.LSTMCell(3, 4), tg.nn.GRUCell(3, 4)):
+        assert isinstance(c, tg.nn.RNNCellBase)
+    base = tg.nn.RNNBase("LSTM", 3, 4, num_layers=2)  # made directly: runs as its mode's layer
+    lstm = tg.nn.LSTM(3, 4, num_layers=2)
+    lstm.load_state_dict(base.state_dict())
+    x = tg.tensor(np.random.default_rng(0).normal(size=(5, 2, 3)))
+    np.testing.assert_array_equal(base(x)[0].detach().numpy(), lstm(x)[0].detach().numpy())
+    cell = tg.nn.RNNCellBase(3, 4, True, 2)  # num_chunks gates
+    assert dict(cell.named_parameters())["weight_ih"].shape == (8, 3)
+    with pytest.raises(ValueError, match="mode must be one of"):
+        tg.nn.RNNBase("LSTX", 3, 4)
+    with pytest.raises(ValueError, match="proj_size is for LSTM only"):
+        tg.nn.RNNBase("GRU", 3, 4, proj_size=2)

@@ -66,7 +66,7 @@ from . import torch_layers, torch_losses, torch_pooling  # (PyTorch's functional
 from .torch_layers import *  # noqa: F401,F403  (linear ... scaled_dot_product_attention)
 from .torch_pooling import *  # noqa: F401,F403  (max_pool1d ... lp_pool2d)
 from .attention import MultiheadAttention  # noqa: F401  (torch.nn's recurrent, attention, containers)
-from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
 from .torch_modules import (Bilinear, GroupNorm, InstanceNorm1d, InstanceNorm2d,  # noqa: F401
                             ModuleDict, ModuleList, PixelShuffle, PixelUnshuffle, Unflatten)
 # torch.nn.functional's convolutions: tg.nn.conv2d takes torch's signature (tg.conv2d stays the op)
@@ -95,6 +95,9 @@ from .parameter import Parameter  # noqa: F401  (PyTorch's nn.Parameter)
 from . import torch_functional_more, torch_modules_extra  # (F's last names and Modules)
 from .torch_functional_more import *  # noqa: F401,F403  (multi_head_attention_forward ...)
 from .torch_modules_extra import *  # noqa: F401,F403  (LinearCrossEntropyLoss, FractionalMaxPool*)
+from .buffer import Buffer  # noqa: F401  (PyTorch's nn.Buffer)
+from . import lazy  # (PyTorch's lazy layers: tensorgrad.nn.lazy)
+from .lazy import *  # noqa: F401,F403  (UninitializedParameter ... LazyInstanceNorm3d)
 
 
 
@@ -143,7 +146,7 @@ __all__ = ["sigmoid", "relu", "leaky_relu", "softplus", "log_sigmoid", "gelu", "
            "SmoothL1Loss", "HuberLoss", "KLDivLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
            "HingeEmbeddingLoss"]
 __all__ += [*torch_layers.__all__, *torch_pooling.__all__, *torch_losses.__all__]  # torch.nn.functional's names
-__all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "MultiheadAttention",  # torch.nn's
+__all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "RNNBase", "RNNCellBase", "MultiheadAttention",  # torch.nn's
             "ModuleList", "ModuleDict", "Unflatten", "Bilinear", "PixelShuffle", "PixelUnshuffle",
             "GroupNorm", "InstanceNorm1d", "InstanceNorm2d"]  # recurrent, attention, container Modules
 __all__ += [*torch_resample.__all__, *torch_misc.__all__]  # interpolate ... gumbel_softmax
@@ -160,3 +163,4 @@ __all__ += [*torch_gaps.__all__]  # max_pool1d_with_indices ... relu_ ... Parame
 __all__ += ["Parameter"]  # PyTorch's nn.Parameter (tensorgrad.nn.parameter)
 __all__ += [*torch_functional_more.__all__,  # multi_head_attention_forward ... fractional pooling
             *torch_modules_extra.__all__]
+__all__ += ["Buffer", "lazy", *lazy.__all__]  # nn.Buffer, lazy layers (tensorgrad.nn.lazy)

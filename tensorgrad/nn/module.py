@@ -37,6 +37,7 @@ from .module_owner import Owner as _Owner
 from ..hooks import as_param as param_view
 from .param_owners import CONVERTING, NamedArrays, ParameterList, frozen_changed, listed
 from .parameter import check_parameter_name, is_parameter
+from .buffer import BufferMixin, buffer_persistent, is_buffer
 from .state import StateDictMixin
 
 __all__ = ["Module", "NamedArrays", "named_parameters", "count_parameters", "children_repr",
@@ -103,7 +104,7 @@ def children_repr(head: str, pairs, extra: str = "") -> str:
     return f"{head}({body}\n)"
 
 
-class Module(StateDictMixin, DtypeMixin, TrackingMixin):
+class Module(StateDictMixin, DtypeMixin, TrackingMixin, BufferMixin):
     """Base layer: hyperparameters on the object, parameters in a pytree.
 
     Subclasses implement ``init_params(rng) -> pytree`` and the pure ``apply(params, x)``,
@@ -234,6 +235,8 @@ class Module(StateDictMixin, DtypeMixin, TrackingMixin):
                                 "(tg.nn.Parameter or None expected)")
             self.register_parameter(name, value)
             return
+        if is_buffer(value):  # tg.nn.Buffer(...): registered as a buffer (nn/buffer.py)
+            return self.register_buffer(name, value, buffer_persistent(value))
         # a child assigned, replaced or removed once the parameters exist: they follow
         if name[:1] == "_" or not (_holds_modules(value) or _holds_modules(self.__dict__.get(name))):
             object.__setattr__(self, name, value)
@@ -619,45 +622,6 @@ class Module(StateDictMixin, DtypeMixin, TrackingMixin):
         yield prefix, self
         for name, c in self.named_children():
             yield from c.named_modules(memo, _join(prefix, name), remove_duplicate)
-
-    def named_buffers(self, prefix: str = "") -> NamedArrays:
-        """``{"1.running_mean": array, ...}``: the buffers of this Module and those inside it
-        (iterating gives ``(name, array)`` pairs)."""
-        return NamedArrays((name, getattr(m, attr))
-                           for name, (m, attr) in self._buffer_slots(prefix).items())
-
-    def buffers(self) -> list:
-        """The buffer arrays (see :meth:`named_buffers`)."""
-        return list(self.named_buffers().values())
-
-    def _buffer_slots(self, prefix: str = "", persistent: bool = False) -> dict[str, tuple["Module", str]]:
-        """``{name: (module, attribute)}`` for every buffer (``persistent``: those state_dict
-        saves)."""
-        skip = self.__dict__.get("_non_persistent", ()) if persistent else ()
-        out = {f"{prefix}{b}": (self, b) for b in self.buffer_names
-               if getattr(self, b, None) is not None and b not in skip}
-        for name, c in self.named_children():
-            out.update(c._buffer_slots(f"{prefix}{name}.", persistent))
-        return out
-
-    def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
-        """PyTorch's: keep ``tensor`` (an array, or None for none yet) as the buffer ``name``,
-        an attribute that is not a parameter: listed by ``named_buffers()``, cast by
-        ``to()``/``double()``, saved and loaded by ``state_dict()`` unless
-        ``persistent=False``."""
-        if not isinstance(name, str):
-            raise TypeError(f"register_buffer: the buffer name must be a string, got "
-                            f"{type(name).__name__}")
-        if not name or "." in name:
-            raise KeyError(f"register_buffer: the buffer name must be non-empty and contain no "
-                           f"'.', got {name!r}")
-        if name not in self.buffer_names and (hasattr(self, name) or name in dict(self.named_children())):
-            raise KeyError(f"register_buffer: attribute '{name}' already exists")
-        setattr(self, name, tensor)
-        if name not in self.buffer_names:
-            self.buffer_names = tuple(self.buffer_names) + (name,)
-        transient = self.__dict__.setdefault("_non_persistent", set())
-        (transient.discard if persistent else transient.add)(name)
 
     def get_submodule(self, target: str) -> "Module":
         """PyTorch's: the Module at the dotted path ``target`` (``""``: this one)."""

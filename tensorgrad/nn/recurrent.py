@@ -47,7 +47,7 @@ from .layers_more import Dropout
 from .param_alias import ParamAttr
 from .utils.rnn import PackedSequence, pack_like, pad_packed_sequence
 
-__all__ = ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU"]
+__all__ = ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "RNNBase", "RNNCellBase"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -149,17 +149,23 @@ class _NamedParameters:
 
 
 # ---- cells ------------------------------------------------------------------------------------
-class _CellBase(_NamedParameters, Module):
+class RNNCellBase(_NamedParameters, Module):
+    """The base of the cells (PyTorch's ``nn.RNNCellBase``): made directly, the parameters of
+    a cell of ``num_chunks`` gates, with no forward of its own."""
     _mode = "RNN_TANH"
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 num_chunks: int | None = None):
         who = type(self).__name__
-        _check_positive(who, input_size=input_size, hidden_size=hidden_size)
+        _check_positive(who, input_size=input_size, hidden_size=hidden_size,
+                        **({} if num_chunks is None else {"num_chunks": num_chunks}))
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.bias = _flag(who, "bias", bias)
+        self._chunks = None if num_chunks is None else int(num_chunks)
 
     def _param_shapes(self) -> dict[str, tuple]:
-        g, h = _GATES[self._mode] * self.hidden_size, self.hidden_size
+        gates = self.__dict__.get("_chunks") or _GATES[self._mode]
+        g, h = gates * self.hidden_size, self.hidden_size
         shapes = {"weight_ih": (g, self.input_size), "weight_hh": (g, h)}
         if self.bias:
             shapes.update(bias_ih=(g,), bias_hh=(g,))
@@ -220,7 +226,7 @@ class _CellBase(_NamedParameters, Module):
         return f"{self.input_size}, {self.hidden_size}, bias={self.bias}"
 
 
-class RNNCell(_CellBase):
+class RNNCell(RNNCellBase):
     """One step of an Elman RNN (PyTorch's ``nn.RNNCell``):
     ``h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)`` with act = tanh or relu.
 
@@ -238,7 +244,7 @@ class RNNCell(_CellBase):
         return super().extra_repr() + f", nonlinearity={self.nonlinearity!r}"
 
 
-class LSTMCell(_CellBase):
+class LSTMCell(RNNCellBase):
     """One step of an LSTM (PyTorch's ``nn.LSTMCell``): with the gates (i, f, g, o) the four
     blocks of ``x W_ihᵀ + b_ih + h W_hhᵀ + b_hh`` and σ, σ, tanh, σ applied to them,
     ``c' = f ⊙ c + i ⊙ g`` and ``h' = o ⊙ tanh(c')``.
@@ -249,7 +255,7 @@ class LSTMCell(_CellBase):
     _mode = "LSTM"
 
 
-class GRUCell(_CellBase):
+class GRUCell(RNNCellBase):
     """One step of a GRU (PyTorch's ``nn.GRUCell``): with the blocks (r, z, n) of
     ``x W_ihᵀ + b_ih`` and of ``h W_hhᵀ + b_hh``,
     ``r = σ(·_r + ·_r)``, ``z = σ(·_z + ·_z)``, ``n = tanh(x_n + r ⊙ h_n)`` and
@@ -262,13 +268,20 @@ class GRUCell(_CellBase):
 
 
 # ---- sequence layers --------------------------------------------------------------------------
-class _RNNBase(_NamedParameters, Module):
+class RNNBase(_NamedParameters, Module):
+    """The base of RNN, LSTM and GRU (PyTorch's ``nn.RNNBase``): ``mode`` is ``"RNN_TANH"``,
+    ``"RNN_RELU"``, ``"LSTM"`` or ``"GRU"``; made directly, it runs as that layer."""
     _mode = "RNN_TANH"
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 proj_size: int = 0):
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0):
         who = type(self).__name__
+        if mode not in _GATES:
+            raise ValueError(f"{who}: mode must be one of {sorted(_GATES)}, got {mode!r}")
+        if proj_size and mode != "LSTM":
+            raise ValueError(f"{who}: proj_size is for LSTM only, got {proj_size!r} for {mode!r}")
+        self._mode = mode
         _check_positive(who, input_size=input_size, hidden_size=hidden_size,
                         num_layers=num_layers)
         if isinstance(proj_size, bool) or not isinstance(proj_size, (int, np.integer)) \
@@ -456,7 +469,7 @@ class _RNNBase(_NamedParameters, Module):
         return s
 
 
-class RNN(_RNNBase):
+class RNN(RNNBase):
     """A multi-layer Elman RNN (PyTorch's ``nn.RNN``): at each step
     ``h_t = act(x_t W_ihᵀ + b_ih + h_{t−1} W_hhᵀ + b_hh)`` with act = tanh or relu
     (``nonlinearity``); layer l > 0 reads the outputs of layer l − 1 (dropout between them in
@@ -466,13 +479,12 @@ class RNN(_RNNBase):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False):
-        self._mode = _mode("RNN", nonlinearity)
         self.nonlinearity = nonlinearity
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional)
+        super().__init__(_mode("RNN", nonlinearity), input_size, hidden_size, num_layers, bias,
+                         batch_first, dropout, bidirectional)
 
 
-class LSTM(_RNNBase):
+class LSTM(RNNBase):
     """A multi-layer LSTM (PyTorch's ``nn.LSTM``): at each step the gates (i, f, g, o) are
     σ, σ, tanh, σ of the four blocks of ``x_t W_ihᵀ + b_ih + h_{t−1} W_hhᵀ + b_hh``,
     ``c_t = f ⊙ c_{t−1} + i ⊙ g`` and ``h_t = o ⊙ tanh(c_t)``, then ``h_t ← h_t W_hrᵀ`` when
@@ -481,8 +493,14 @@ class LSTM(_RNNBase):
 
     _mode = "LSTM"
 
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 proj_size: int = 0):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size)
 
-class GRU(_RNNBase):
+
+class GRU(RNNBase):
     """A multi-layer GRU (PyTorch's ``nn.GRU``): with the blocks (r, z, n) of
     ``x_t W_ihᵀ + b_ih`` and of ``h_{t−1} W_hhᵀ + b_hh``, ``r = σ(·_r + ·_r)``,
     ``z = σ(·_z + ·_z)``, ``n = tanh(x_n + r ⊙ h_n)`` and ``h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}``.
@@ -492,5 +510,5 @@ class GRU(_RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False):
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional)
