@@ -88,6 +88,7 @@ from . import cuda  # tg.cuda.is_available(): False (torch.cuda's queries)
 from .jax_backend import to_jax  # (imports JAX only when a conversion runs)
 from . import dtypes  # jax.dtypes: float0, canonicalize_dtype, result_type, scalar_type_of, ...
 from . import experimental  # jax.experimental: io_callback, jet, ode.odeint
+from . import example_libraries  # jax.example_libraries: stax (layers as function pairs), optimizers
 from . import numpy  # noqa: E402  (``import tensorgrad.numpy as jnp``: this namespace, jax.numpy's name)
 
 __version__ = "0.1.0"
