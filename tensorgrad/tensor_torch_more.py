@@ -1,6 +1,5 @@
-"""PyTorch's Tensor methods, part two: shapes, indexing, reductions that return
-(values, indices), and the helpers shared with :mod:`tensorgrad.tensor_torch` (which
-explains the rule and installs everything)."""
+"""PyTorch's Tensor methods, part two: shapes, indexing, reductions that return (values, indices),
+and the helpers shared with :mod:`tensorgrad.tensor_torch` (which explains the rule)."""
 from __future__ import annotations
 
 from collections import namedtuple
@@ -527,10 +526,11 @@ def aminmax(self, *, dim=None, keepdim=False):
 
 
 def arg_reduce(name, self, dim, keepdim, fn):
-    """(values, indices) of ``fn`` (argmax/argmin) along ``dim``; the values taken at the
-    indices, so the gradient goes to the chosen entry (PyTorch's)."""
+    """(values, indices) of ``fn`` (argmax/argmin) along ``dim``, the values taken at the indices
+    (the gradient goes to the chosen entry, PyTorch's); a dim of size 0 is PyTorch's IndexError."""
     dim = dim_of(name, dim, self.ndim)
-    x = self if self.ndim else tgo.reshape(self, (1,))
+    if (x := self if self.ndim else tgo.reshape(self, (1,))).shape[dim] == 0:
+        raise IndexError(f"Tensor.{name}: dim {dim} has size 0 (shape {tuple(x.shape)}): no {name}")
     idx = tgo.expand_dims(_long(fn(x, axis=dim)), dim)
     values = tgo.take_along_axis(x, idx, dim)
     if not keepdim or not self.ndim:

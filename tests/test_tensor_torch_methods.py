@@ -581,3 +581,12 @@ def test_scatter_and_index_methods_of_a_0d_tensor_see_one_axis_as_pytorchs():
         assert np.shape(np.asarray(got.detach())) == () and float(np.asarray(got.detach())) == want
     x.scatter_reduce(0, i0, v, "sum").backward()
     assert float(np.asarray(x.grad)) == 1.0 and float(np.asarray(v.grad)) == 1.0
+
+
+def test_max_and_min_over_an_empty_dim_name_themselves():
+    empty = tg.tensor(np.zeros((0, 3)))
+    for name, call in (("max", lambda: empty.max(dim=0)), ("min", lambda: empty.min(0))):
+        with pytest.raises(IndexError, match=f"Tensor.{name}: dim 0 has size 0"):
+            call()
+    values, indices = empty.max(dim=1)  # the other dim is fine: empty results
+    assert values.shape == indices.shape == (0,)
