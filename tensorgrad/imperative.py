@@ -243,7 +243,7 @@ def _set_grad(self: Tensor, value) -> None:
         if have != tuple(self.shape):
             raise TorchValueError(f"t.grad = ...: a gradient of shape {have} for a tensor of shape "
                              f"{tuple(self.shape)}; assign None or an array of the tensor's shape")
-        if (kind := np.result_type(concrete(value))) != self.dtype:
+        if (kind := getattr(concrete(value), "dtype", self.dtype)) != self.dtype:
             raise TorchTypeError(f"t.grad = ...: a gradient of dtype {kind} for a tensor of dtype "
                                  f"{self.dtype}; assign one of the tensor's dtype (g.astype(...))")
     self._grad = as_grad(value)

@@ -13,7 +13,7 @@ import functools
 
 import numpy as np
 
-from .hooks import TorchValueError, hooked_nodes, is_grad_array, run_hooks
+from .hooks import TorchValueError, as_grad, hooked_nodes, is_grad_array, run_hooks
 from .ops.elementwise import where as _where
 from .recording import IMPERATIVE, Node, enter_grad_mode, exit_grad_mode, imperative_paused, no_grad_depth
 from .sweep import backward_pass, toposort
@@ -246,22 +246,24 @@ def _accumulate(node, g, taps, name: str, create_graph: bool):
     g = torch_gradient(g, node.dtype, name)
     if create_graph:
         g = connected(g, t)
-    old = t._grad  # (the slot: reading .grad of a recorded result would warn)
+    old = t._grad  # (the slot: reading .grad of a recorded result would warn; writing it skips
+    # the checks of t.grad = ...: a parameter cast after the forward pass, m.float(), gets
+    # the gradient of the dtype it was used in, as PyTorch's)
     if type(g) is Tensor:  # create_graph: out of place, so the sum is recorded too
-        t.grad = g if old is None else old + g
+        t._grad = g if old is None else old + g
         return t
     if old is not None and np.shape(old) != g.shape:
         raise ValueError(f"{name}: the leaf's .grad has shape {np.shape(old)}, but "
                          f"the leaf has shape {g.shape}; set .grad to None (or to an array "
                          "of the leaf's shape) before accumulating into it")
     if old is None:
-        t.grad = g
+        t._grad = as_grad(g)
     elif node.op is None and is_grad_array(old) and old.dtype == g.dtype \
             and old.flags.writeable and not create_graph:
         np.add(old, g, out=old)  # in place, as PyTorch: references to .grad see the sum
     else:  # read-only (e.g. saved on a live graph), another dtype or type, a retained
         # result's, or under create_graph (PyTorch sums those out of place): a new array
-        t.grad = old + g
+        t._grad = as_grad(old + g)
     return t
 
 

@@ -240,3 +240,19 @@ def test_a_grad_of_another_dtype_is_refused_when_assigned():
     (a * a).sum().backward()
     assert a.grad.dtype == np.float32
     np.testing.assert_array_equal(a.grad, [3.0, 5.0])
+
+
+def test_backward_after_a_cast_of_the_model_and_grads_of_lists():
+    # m.float() between the forward and backward passes: the gradients keep the dtype they
+    # were computed in (PyTorch's too); only an assignment t.grad = g is checked
+    m = tg.nn.Linear(3, 2)
+    m.init(0)
+    m.requires_grad_()
+    loss = tg.sum(m(tg.tensor(np.ones((2, 3)))) ** 2)
+    m.float()
+    loss.backward()
+    assert all(p.dtype == np.float32 and p.grad.dtype == np.float64 for p in m.parameters())
+    a = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    a.grad = [1.0, 2.0, 3.0]  # (a list has no dtype to check: taken as before)
+    (a * a).sum().backward()
+    np.testing.assert_array_equal(a.grad, [3.0, 6.0, 9.0])

@@ -39,7 +39,6 @@ from .reductions import min as _min
 from .reductions import sum as _sum
 from .scans import median
 from .selection import take
-from .selection import take
 from .shape import (broadcast_to, concatenate, getitem, section_count, layout_order, reshape, scatter_add,
                     moveaxis, split, transpose)
 
