@@ -326,6 +326,7 @@ def test_the_base_classes_are_pytorchs():
         assert isinstance(m, tg.nn.RNNBase)
     for c in (tg.nn.RNNCell(3, 4), tg.nn.LSTMCell(3, 4), tg.nn.GRUCell(3, 4)):
         assert isinstance(c, tg.nn.RNNCellBase)
+    assert [m.mode for m in (tg.nn.RNN(3, 4, nonlinearity="relu"), tg.nn.GRU(3, 4))] == ["RNN_RELU", "GRU"]
     base = tg.nn.RNNBase("LSTM", 3, 4, num_layers=2)  # made directly: runs as its mode's layer
     lstm = tg.nn.LSTM(3, 4, num_layers=2)
     lstm.load_state_dict(base.state_dict())
@@ -333,6 +334,8 @@ def test_the_base_classes_are_pytorchs():
     np.testing.assert_array_equal(base(x)[0].detach().numpy(), lstm(x)[0].detach().numpy())
     cell = tg.nn.RNNCellBase(3, 4, True, 2)  # num_chunks gates
     assert dict(cell.named_parameters())["weight_ih"].shape == (8, 3)
+    with pytest.raises(NotImplementedError, match="no forward of its own"):
+        cell(np.ones((2, 3)))
     with pytest.raises(ValueError, match="mode must be one of"):
         tg.nn.RNNBase("LSTX", 3, 4)
     with pytest.raises(ValueError, match="proj_size is for LSTM only"):

@@ -184,6 +184,9 @@ class RNNCellBase(_NamedParameters, Module):
 
     def apply(self, params, input, hx=None):
         who = f"{type(self).__name__}({self.input_size}, {self.hidden_size})"
+        if type(self) is RNNCellBase:
+            raise NotImplementedError(f"{who}: the base class of the cells has no forward of its "
+                                      "own (as PyTorch's); use RNNCell, LSTMCell or GRUCell")
         _check_params(who, params, self._param_shapes())
         if isinstance(input, PackedSequence):
             raise TypeError(f"{who}: a cell takes one time step, (N, H_in) or (H_in,); a "
@@ -305,6 +308,11 @@ class RNNBase(_NamedParameters, Module):
         # the mask between stacked layers: a child Dropout, so init(seed) seeds its stream and
         # train()/eval() switch it
         self._drop = Dropout(p) if p > 0 else None
+
+    @property
+    def mode(self) -> str:
+        """PyTorch's ``mode``: ``"RNN_TANH"``, ``"RNN_RELU"``, ``"LSTM"`` or ``"GRU"``."""
+        return self._mode
 
     @property
     def stochastic(self) -> bool:
