@@ -350,6 +350,13 @@ def test_schedules_match_jax(name):
     jitted = tg.jit(t_sched)
     for i in (0, 4, 9, 16):
         close(jitted(i), j_sched(i))
+    # a step size weakly typed, as JAX's: float32 parameters stay float32, eager and jitted
+    # (piecewise_constant's values are an array: float64 in JAX too)
+    init, update, get = topt.sgd(t_sched)
+    x32 = np.ones(3, np.float32)
+    want = np.float64 if name == "piecewise_constant" else np.float32
+    assert get(update(5, x32, init(x32))).dtype == want
+    assert get(tg.jit(update)(5, x32, init(x32))).dtype == want
 
 
 def test_make_schedule_and_errors():

@@ -306,16 +306,17 @@ def exponential_decay(step_size, decay_steps, decay_rate):
 def inverse_time_decay(step_size, decay_steps, decay_rate, staircase=False):
     """``step_size / (1 + decay_rate * i / decay_steps)``; with ``staircase`` the ratio
     ``i / decay_steps`` is floored, so the size drops every ``decay_steps`` steps."""
-    if staircase:
-        return lambda i: step_size / (1 + decay_rate * _np.floor(i / decay_steps))
+    if staircase:  # (// and the other operators keep a step count's weak type, as JAX's
+        # floor does: float32 parameters stay float32)
+        return lambda i: step_size / (1 + decay_rate * (i // decay_steps))
     return lambda i: step_size / (1 + decay_rate * i / decay_steps)
 
 
 def polynomial_decay(step_size, decay_steps, final_step_size, power=1.0):
     """From ``step_size`` to ``final_step_size`` over ``decay_steps`` steps along
     ``(1 - i / decay_steps) ** power``, then ``final_step_size``."""
-    def schedule(i):
-        frac = 1 - _np.minimum(i, decay_steps) / decay_steps
+    def schedule(i):  # (min(i, decay_steps) with operators only: they keep i's weak type)
+        frac = 1 - (i + decay_steps - abs(i - decay_steps)) / 2 / decay_steps
         return frac ** power * (step_size - final_step_size) + final_step_size
     return schedule
 
