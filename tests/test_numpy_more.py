@@ -608,3 +608,12 @@ def test_argsort_of_a_0d_input_is_numpys_one_entry():
 def test_interp_refuses_other_strings_at_the_ends():
     with pytest.raises(ValueError, match="interp: left and right must be numbers or 'extrapolate'"):
         tg.interp(np.array([5.0]), np.array([0.0, 1.0]), np.array([1.0, 2.0]), right="extend")
+
+
+def test_interp_extrapolates_beyond_repeated_end_knots_as_jax():
+    # past a repeated end knot the line's interval has no width: JAX takes the first of the two
+    x = np.array([2.0, 3.0, -1.0, -2.0])
+    for xp, fp in (([0.0, 1.0, 1.0], [1.0, 3.0, 0.0]), ([0.0, 0.0, 1.0], [1.0, 3.0, 0.0])):
+        got = tg.interp(x, np.array(xp), np.array(fp), left="extrapolate", right="extrapolate")
+        want = jnp.interp(x, np.array(xp), np.array(fp), left="extrapolate", right="extrapolate")
+        np.testing.assert_allclose(got, want, rtol=1e-15)

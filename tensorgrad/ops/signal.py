@@ -205,6 +205,9 @@ def _interp(x, xpv, fp, left, right, period, reciprocal=False, knots=None):
                 y = where(bad, _interp_nan_free(x, xv, xlo, xhi, flo, fhi, slope), y)
         if may_any(concrete(dx) == 0):  # (a repeated last knot; a NaN x stays NaN)
             y = where((concrete(dx) == 0) & ~np.isnan(xv), fhi, y)
+            # extrapolated beyond repeated end knots: JAX's value of the first of them
+            beyond = (xv < xpv[0]) & _extrapolate(left) | (xv > xpv[-1]) & _extrapolate(right)
+            y = where((concrete(dx) == 0) & beyond, flo, y)
     if not _extrapolate(left):  # ("extrapolate", JAX's: the end intervals' lines go on)
         y = where(xv < xpv[0], fp[0] if left is None else left, y)
     if not _extrapolate(right):
