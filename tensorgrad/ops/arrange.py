@@ -171,7 +171,8 @@ def _repeat_signature(a: ArrayLike, repeats, axis: int | None = None, *,
 
     ``repeats`` is an int or one non-negative int per entry along the axis. JAX's
     ``total_repeat_length`` fixes the output's length: copies beyond it are dropped, and a
-    shortfall is made up by more copies of the last entry.
+    shortfall is made up by more copies of the last entry; then the counts may be values
+    ``tg.jit`` traces (JAX's rule).
     """
     if axis is None:
         a = reshape(a, (-1,))
