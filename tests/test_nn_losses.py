@@ -1,6 +1,7 @@
 """tg.nn's PyTorch losses (tensorgrad/nn/losses.py) against references written here from
 PyTorch's documented formulas: values in NumPy, gradients (and jvp/hessian) by JAX on the
 same formulas in jax.numpy."""
+import re
 import warnings
 
 import jax
@@ -461,3 +462,18 @@ def test_value_checks_of_the_losses_run_at_every_jit_call():
             with pytest.raises(ValueError, match=says):
                 g(z, bad)
             g(z, good)  # (and the plan still runs)
+
+
+@pytest.mark.parametrize("loss, kw", [
+    (tg.nn.functional.binary_cross_entropy_with_logits, "weight"),
+    (tg.nn.functional.binary_cross_entropy_with_logits, "pos_weight"),
+    (tg.nn.functional.binary_cross_entropy, "weight"),
+])
+def test_a_weight_that_would_grow_the_loss_is_refused(loss, kw):
+    # a weight of more axes than the input made a loss of its shape (and a mean over it)
+    x, t = np.full((3, 4), 0.5), np.ones((3, 4))
+    for bad in (np.ones((2, 3, 4)), np.ones(5), np.ones((3, 2))):
+        with pytest.raises(ValueError, match=re.escape(f"{kw} of shape {bad.shape} does not broadcast")):
+            loss(x, t, **{kw: bad})
+    for fine in (np.ones(4), np.ones((3, 1)), np.array(2.0), np.ones((3, 4))):
+        assert loss(x, t, reduction="none", **{kw: fine}).shape == (3, 4)

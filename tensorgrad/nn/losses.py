@@ -1,14 +1,11 @@
-"""PyTorch's loss functions (``torch.nn.functional``'s names, signatures and defaults) and
-their Module forms (``tg.nn.CrossEntropyLoss()(input, target)``, ...).
-
-Every loss is a composite of registered ops, so ``tg.grad``, ``tg.jvp``, ``tg.jacrev``,
-``tg.hessian``, the imperative ``.backward()``, ``tg.jit`` and ``tg.vmap`` all go through
-it. ``reduction`` is ``'mean'`` (the default), ``'sum'`` or ``'none'`` (the elementwise
-losses); the deprecated ``size_average``/``reduce`` pair is mapped to a reduction as
-PyTorch does. Conventions follow PyTorch: class scores are on axis 1 of an ``(N, C)`` or
-``(N, C, d1, ...)`` input (axis 0 of an unbatched ``(C,)`` one), class targets are integer
-arrays, and a weighted ``'mean'`` divides by the total weight of the counted targets.
-"""
+"""PyTorch's loss functions (``torch.nn.functional``'s names, signatures and defaults) and their
+Module forms (``tg.nn.CrossEntropyLoss()(input, target)``, ...). Every loss is a composite of
+registered ops, so every transform, ``.backward()``, ``tg.jit`` and ``tg.vmap`` go through it.
+``reduction`` is ``'mean'`` (the default), ``'sum'`` or ``'none'``; the deprecated
+``size_average``/``reduce`` pair is mapped to a reduction as PyTorch does. Class scores are on
+axis 1 of an ``(N, C)`` or ``(N, C, d1, ...)`` input (axis 0 of an unbatched ``(C,)`` one),
+class targets are integer arrays, and a weighted ``'mean'`` divides by the total weight of the
+counted targets."""
 from __future__ import annotations
 
 import numpy as np
@@ -21,11 +18,9 @@ from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from .layers import Module
 
-__all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits", "mse_loss", "l1_loss", "smooth_l1_loss",
-           "huber_loss", "kl_div", "cosine_similarity", "cosine_embedding_loss",
-           "margin_ranking_loss", "hinge_embedding_loss",
-           "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss",
+__all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+           "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity",
+           "cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss",
            "SmoothL1Loss", "HuberLoss", "KLDivLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
            "HingeEmbeddingLoss"]
 
@@ -124,6 +119,15 @@ def _weight_like(name: str, weight, input) -> None:
     if weight is not None and _shape(weight) != _shape(input):
         raise ValueError(f"{name}: weight shape {_shape(weight)} must equal the input's shape "
                          f"{_shape(input)}")
+
+
+def _scaling(name: str, what: str, w, input):
+    """``w`` (``weight``, ``pos_weight``) as floats, which must broadcast to the input's shape."""
+    ws, xs = _shape(w), _shape(input)
+    if len(ws) > len(xs) or any(a not in (1, b) for a, b in zip(ws[::-1], xs[::-1])):
+        raise ValueError(f"{name}: {what} of shape {_shape(w)} does not broadcast to the input's "
+                         f"shape {_shape(input)}")
+    return _float(w, name)
 
 
 def _elementwise_pair(name: str, input, target, warn: bool = False, complex_ok: bool = False):
@@ -322,9 +326,7 @@ def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike 
     checked(_probabilities, input, name)
     checked(_targets_in_unit, target, name)
     loss = _bce_terms(input, target)
-    if weight is not None:
-        loss = loss * _float(weight, name)
-    return _reduce(loss, red)
+    return _reduce(loss if weight is None else loss * _scaling(name, "weight", weight, input), red)
 
 
 def _probabilities(x, name: str) -> None:
@@ -354,11 +356,9 @@ def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,
     with np.errstate(invalid="ignore"):  # (a logit of ±inf: 0·inf is NaN, quietly, as PyTorch's)
         pos = target * _ops.log_sigmoid(input)
         if pos_weight is not None:
-            pos = pos * _float(pos_weight, name)
+            pos = pos * _scaling(name, "pos_weight", pos_weight, input)
         loss = -(pos + (1.0 - target) * _ops.log_sigmoid(-input))
-    if weight is not None:
-        loss = loss * _float(weight, name)
-    return _reduce(loss, red)
+    return _reduce(loss if weight is None else loss * _scaling(name, "weight", weight, input), red)
 
 
 # ---- regression losses -------------------------------------------------------------------------
