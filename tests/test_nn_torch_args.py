@@ -124,3 +124,6 @@ def test_functional_hardtanh_and_glu_dim():
     z = np.arange(8.0).reshape(4, 2)
     np.testing.assert_array_equal(tg.nn.glu(z, dim=0), tg.nn.glu(z, 0))
     np.testing.assert_allclose(tg.nn.glu(z, dim=0), z[:2] / (1 + np.exp(-z[2:])))
+    for bad, axis in ((np.array(1.0), -1), (z, 2)):  # a clear error, not a bare IndexError
+        with pytest.raises(ValueError, match="glu: axis .* is out of range"):
+            tg.nn.glu(bad, axis)

@@ -142,8 +142,9 @@ def glu(x: ArrayLike, axis: int = -1, *, dim: int | None = None) -> Array:
     ``axis`` (``jax.nn.glu``; PyTorch's ``dim=`` names it too, and ``input=`` names ``x``)."""
     if dim is not None:
         axis = dim
-    size = _shape(x)[axis]
-    if size % 2:
+    if not -len(_shape(x)) <= axis < len(_shape(x)):
+        raise ValueError(f"glu: axis {axis} is out of range for x of shape {_shape(x)}")
+    if _shape(x)[axis] % 2:
         raise ValueError(f"glu: axis {axis} of x (shape {_shape(x)}) must have an even size")
     a, b = _o.split(x, 2, axis=axis)
     return a * _o.sigmoid(b)
