@@ -13,6 +13,7 @@ explanation ends with the Jacobian of the output as one block per leaf.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -126,6 +127,23 @@ def _symbol_for(op, i: int, nargs: int) -> str:
     return sym
 
 
+def _named(sym: str, op, labels: list) -> str:
+    """``sym`` with the op's own input names (``x``, ``y``) replaced by the names its traced
+    operands have on this line (``v1``, ``x``), all at once; a constant's keeps the op's name
+    (``(p − y)ᵀ``), or is ``c`` where that name is a traced operand's on this line."""
+    traced = {label for label in labels if label != "c"}
+    table = {name: label for name, label in zip(op.inputs, labels)
+             if name != label and (label != "c" or name in traced)}
+    if not table:
+        return sym
+    words = "|".join(map(re.escape, sorted(table, key=len, reverse=True)))
+
+    def name(m):  # (a longer name right after a power or a letter in parentheses: tanh²(v1))
+        label, before = table[m.group(1)], sym[m.start() - 1] if m.start() else " "
+        return f"({label})" if len(label) > 1 and before not in " ([{,;−-+*/·" else label
+    return re.sub(rf"(?<![A-Za-z_])({words})(?![A-Za-z_0-9])", name, sym)
+
+
 def explain(f: Callable, *args, argnums: int = 0, dense: bool = False,
             max_entries: int = 64) -> Explanation:
     """One line per tape node of ``f(*args)``: op, shapes, Jacobian structure and symbol.
@@ -171,7 +189,8 @@ def explain(f: Callable, *args, argnums: int = 0, dense: bool = False,
         locals_ = [e.local(i) for i, _ in e.inputs]
         for (i, p), J in zip(e.inputs, locals_):
             parts.append(f"∂/∂{names[id(p)]}: {J.kind}")
-        sym = "; ".join(_symbol_for(n.op, i, len(n.args)) for i, _ in e.inputs)
+        labels = [label or "c" for label in in_names]
+        sym = "; ".join(_named(_symbol_for(n.op, i, len(n.args)), n.op, labels) for i, _ in e.inputs)
         line = (f"{name} = {n.op.name}({', '.join(ins)}) → {_shape_str(n.shape)}"
                 f"   [{'; '.join(parts)}]   J = {sym}")
         ex.lines.append(line)
