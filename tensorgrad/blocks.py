@@ -152,6 +152,17 @@ class BlockJacobian:
             total = r if total is None else total + r
         return total
 
+    def apply(self, t) -> Any:
+        """J·t, the map applied to a tangent pytree: :meth:`matvec` (``J @ t`` too)."""
+        return self.matvec(t)
+
+    def __matmul__(self, t):
+        """``J @ t`` for a tangent pytree is :meth:`matvec`; ``J @ K`` (a map after which this
+        one would apply) is not defined: a pytree of inputs has no single map into it."""
+        if hasattr(t, "matvec"):
+            return NotImplemented
+        return self.matvec(t)
+
     def vecmat(self, g) -> Any:
         """g·J for an output covector (with optional leading batch axes): a pytree
         of cotangents shaped like the input (the VJP)."""

@@ -426,3 +426,13 @@ def test_explain_names_the_operands_of_each_line():
     assert "J = diag(−c/x²)" in str(tg.explain(lambda v: tg.divide(c, v), np.array([1.0, 2.0])))
     text = str(tg.explain(lambda v: tg.sin(v) * v, np.array([1.0, 2.0])))
     assert "J = diag(x); diag(v1)" in text and "J = diag(cos x)" in text
+
+
+def test_a_block_jacobian_applies_to_a_tangent_pytree_every_way():
+    p = {"a": np.ones((2, 3)), "b": np.arange(3.0)}
+    J = tg.jacobian(lambda q: tg.tanh(q["a"] @ q["b"]), structured=True)(p)
+    want = tg.jvp(lambda q: tg.tanh(q["a"] @ q["b"]), (p,), (p,))[1]
+    for got in (J.matvec(p), J.apply(p), J @ p):
+        np.testing.assert_allclose(got, want, rtol=1e-14)
+    with pytest.raises(TypeError):
+        J @ tg.jacobian(tg.sin, structured=True)(np.ones(2))  # no composition before it
