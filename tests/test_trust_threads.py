@@ -249,3 +249,38 @@ def test_a_constant_is_locked_before_the_forward_reads_it(monkeypatch, opname, c
     assert seen and not any(seen)  # read-only whenever the forward read it
     monkeypatch.undo()
     assert W.flags.writeable  # given back afterwards
+
+
+def test_a_parameter_arrays_collection_never_waits_for_the_owners_lock():
+    # its weak-reference callback may run inside guards' critical section; waiting there for
+    # param_owners' lock, held by a thread that waits for that section, would deadlock
+    from_module = tg.nn.param_owners
+    owner = tg.nn.Linear(2, 2)
+    a = np.ones(3)
+    from_module._note(a, owner)
+    key, old = id(a), from_module._OWNERS[id(a)][0]
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with from_module._LOCK:
+            held.set()
+            release.wait(10)
+    t = threading.Thread(target=hold)
+    t.start()
+    held.wait(10)
+    done = threading.Event()
+
+    def collect():
+        nonlocal a
+        a = None  # the callback runs here
+        done.set()
+    c = threading.Thread(target=collect)
+    c.start()
+    c.join(5)
+    assert done.is_set()  # it did not wait
+    release.set()
+    t.join(5)
+    assert from_module._OWNERS[key][0] is old and any(r is old for _, r in from_module._PENDING)
+    b = np.ones(2)
+    from_module._note(b, owner)  # the next note removes the pending entry (b may reuse the id)
+    assert from_module._OWNERS.get(key, (None,))[0] is not old and not from_module._PENDING

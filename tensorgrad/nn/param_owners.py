@@ -80,16 +80,31 @@ _OWNERS: dict = {}
 _LOCK = threading.RLock()
 
 
+#: entries _forget could not remove at once (another thread held _LOCK), removed by _note
+_PENDING: list = []
+
+
 def _forget(key: int, ref) -> None:
-    with _LOCK:
+    # (a weak-reference callback, which may run inside guards' critical section: it never
+    # waits for _LOCK, so a thread holding _LOCK that waits for that section cannot deadlock)
+    if not _LOCK.acquire(blocking=False):
+        _PENDING.append((key, ref))
+        return
+    try:
         if _OWNERS.get(key, (None,))[0] is ref:
             del _OWNERS[key]
+    finally:
+        _LOCK.release()
 
 
 def _note(array: np.ndarray, target) -> None:
     key = id(array)
     ref = weakref.ref(array, lambda r, key=key: _forget(key, r))
     with _LOCK:
+        while _PENDING:  # (each removal checks it is still the same array's entry)
+            k, r = _PENDING.pop()
+            if _OWNERS.get(k, (None,))[0] is r:
+                del _OWNERS[k]
         _OWNERS[key] = (ref, weakref.ref(target))
 
 
