@@ -1,16 +1,14 @@
 """Recording: traces, tape nodes and ``bind``, which applies an op.
 
-Every transform opens a *trace* with its own level (reverse: it records tape
-nodes; forward: it carries tangents). A :class:`~tensorgrad.tensor.Tensor`
-belongs to at most one trace, and its value may itself be a Tensor of a lower
-trace: that nesting is what keeps ``grad`` of ``grad`` and ``jacfwd`` of
-``jacrev`` apart (no perturbation confusion).
+Every transform opens a *trace* with its own level (reverse: it records tape nodes; forward:
+it carries tangents). A :class:`~tensorgrad.tensor.Tensor` belongs to at most one trace, and its
+value may itself be a Tensor of a lower trace: that nesting is what keeps ``grad`` of ``grad``
+and ``jacfwd`` of ``jacrev`` apart (no perturbation confusion).
 
-:func:`bind` applies an op: it finds the highest trace among the arguments,
-computes the primal result one level down (recursively), then records a node
-(reverse) or pushes tangents through the JVP rules (forward). With no trace
-involved it is just the NumPy forward rule. The tape is the set of nodes,
-numbered in execution order; :mod:`tensorgrad.sweep` runs it backwards.
+:func:`bind` applies an op: it finds the highest trace among the arguments, computes the primal
+result one level down (recursively), then records a node (reverse) or pushes tangents through the
+JVP rules (forward). With no trace involved it is just the NumPy forward rule. The tape is the
+set of nodes, numbered in execution order; :mod:`tensorgrad.sweep` runs it backwards.
 """
 from __future__ import annotations
 
@@ -22,7 +20,7 @@ import numpy as np
 
 from . import debug, staging
 from .complexity import _seen as _complex_seen, check_node
-from .guards import Held, frozen
+from .guards import Held, frozen, unlock
 from .jit_aot import note_constants
 from .sweep import node_jvp
 from .tensor import STAMPS, Tensor, as_numpy_args, dtype_of, shape_of, torch_made, torch_style
@@ -50,10 +48,9 @@ _levels = STAMPS  # (shared with torch_made: a constant made inside a transform 
 class ReverseTrace:
     """A recording level. Tensors on it carry the tape :class:`Node` that made them.
 
-    ``locks`` is the :class:`~tensorgrad.guards.Held` that keeps the
-    constants saved on this tape read-only (the transform releases it when
-    its tape is no longer needed); None gives each node its own (imperative).
-    """
+    ``locks`` is the :class:`~tensorgrad.guards.Held` that keeps the constants saved on this
+    tape read-only (the transform releases it when its tape is no longer needed); None gives
+    each node its own (imperative)."""
 
     __slots__ = ("level", "locks", "torch")  # (torch: see tensorgrad.flavor)
     forward = False
@@ -662,7 +659,10 @@ def _staged_forward(op, s, vals, params):
 def _describe(op, vals, params, exc: Exception) -> Exception:
     """The clear error for a forward rule that raised ``exc``: the op's own ``check``
     (matmul: shapes that do not align) if it has one and it objects, else a message
-    naming the op, the shapes and the dtypes."""
+    naming the op, the shapes and the dtypes. An imperative node's own locks on its constants
+    go back at once (a kept exception, a REPL's last traceback, would hold them read-only)."""
+    if (held := getattr(vals, "held", None)) is not None:
+        unlock(held)
     if op.check is not None and len(vals) == 2:
         try:
             op.check(*vals)

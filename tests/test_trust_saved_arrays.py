@@ -321,3 +321,22 @@ def test_interrupts_in_both_a_holders_finalizer_and_its_callback_leave_nothing_r
         for _ in range(1024):
             guards.Held()
     assert x.flags.writeable and id(x) not in guards._TABLE
+
+
+def test_a_kept_error_of_an_op_leaves_its_constants_writable():
+    # constants are locked before the op's forward reads them; when the forward fails, an
+    # imperative node's own locks go back at once (an exception kept alive, as a REPL's last
+    # traceback or pytest.raises keeps it, held the caller's array read-only)
+    x = tg.tensor(np.ones((3, 2)), requires_grad=True)
+    cases = [(np.zeros((2, 2)), lambda c: tg.matmul(x, c[:1])), (np.zeros(3), lambda c: tg.add(x, c)),
+             (np.zeros(3), lambda c: x * c), (np.zeros((5, 2)), lambda c: tg.where(c[:3] > 0, x, c))]
+    kept = []
+    for c, call in cases:
+        with pytest.raises(ValueError) as info:
+            call(c)
+        kept.append(info)  # (its traceback holds the failed call's frames)
+        assert c.flags.writeable
+    A = np.zeros((5, 2))
+    with pytest.raises(ValueError) as info:  # a transform's trace gives its locks back on exit
+        tg.grad(lambda v: tg.sum(tg.matmul(v, A)))(np.ones(3))
+    assert A.flags.writeable
