@@ -82,3 +82,20 @@ def test_relu6_of_integers_is_float_take_reads_booleans_and_pad_empty_fills_zero
         tg.take_along_axis(v, np.array([True, False]), 0)  # NumPy refuses booleans there
     np.testing.assert_array_equal(tg.pad(v, 1, mode="empty"), jnp.pad(v, 1, mode="empty"))
     np.testing.assert_array_equal(tg.grad(lambda a: tg.sum(tg.pad(a, 1, mode="empty") * 2))(v), 2.0)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.bool_, np.int16])
+def test_a_small_integer_argument_does_not_round_a_float64_gradient(dtype):
+    # NumPy's log of int8, uint8 or bool is float16 (of int16 float32): the rules take it in
+    # the output's precision, so the gradient is float64's, as the value is
+    base = np.array([2, 3, 1], dtype)
+    e = np.array([1.5, 0.5, 2.0])
+    want = np.power(base.astype(float), e) * np.log(base.astype(float))
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(tg.power(base, v)))(e), want, rtol=1e-14)
+    np.testing.assert_allclose(tg.jacfwd(lambda v: tg.power(base, v))(e), np.diag(want), rtol=1e-14)
+    x = np.array([1.0, 2.0, 3.0])
+    logs = np.log(base.astype(float))
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(tg.scipy.special.xlogy(v, base)))(x), logs,
+                               rtol=1e-14)
+    np.testing.assert_allclose(tg.grad(lambda v: tg.sum(tg.scipy.special.xlog1py(v, base)))(x),
+                               np.log1p(base.astype(float)), rtol=1e-14)

@@ -187,6 +187,8 @@ def _power_dy(out, x, y):
             x = astype(x, dtype_of(concrete(out)))
         zero = np.equal(xv, 0)
         return log(where(zero, 1, x)) * out if may_any(zero) else log(x) * out
+    if dtype_of(xv).kind in "biu":  # (NumPy's log of int8 or bool is float16: out's precision)
+        x = astype(x, dtype_of(concrete(out)))
     lg = log(where(np.less_equal(xv, 0), 1, x))
     neg = np.less(xv, 0)
     return (where(neg, np.nan, lg) if may_any(neg) else lg) * out

@@ -52,7 +52,7 @@ from ._util import concrete, dtype_of, is_staged, may_any, shape_of
 from ._util import in_float_of as _in_float_of
 from .digamma_diff import digamma_difference
 from .erf_tails import dawsn_slope, erfcx_slope
-from .elementwise import _gauss, _slope, _steep, _times_steep
+from .elementwise import _gauss, _slope, _steep, _times_steep, astype
 from .elementwise import abs as _abs
 from .elementwise import clip, cos, exp, log, log1p, nan_slopes, sign, sin, where
 
@@ -207,7 +207,7 @@ def _xlog_rules(shift: float):
     in y where x ≠ 0); a zero cotangent or tangent gives 0 there, never 0·inf."""
     def dx(g, out, x, y):
         u = concrete(y) + shift
-        slope = _log_of(u, log, y) if shift == 0 else _log_of(u, log1p, y)
+        slope = _log_of(u, log if shift == 0 else log1p, _in_out_float(y, out))
         return _times_steep(g, slope, np.broadcast_to(np.equal(u, 0), np.shape(concrete(out))), (x, y))
 
     def dy(g, out, x, y):
@@ -217,6 +217,11 @@ def _xlog_rules(shift: float):
                                 np.shape(concrete(out)))
         return _times_steep(g, _ratio(x, y if shift == 0 else 1 + y), steep, (x, y))
     return {"x": dx, "y": dy}
+
+
+def _in_out_float(y, out):
+    """An integer or boolean ``y`` in the output's float dtype (NumPy's log of int8 is float16)."""
+    return astype(y, dtype_of(concrete(out))) if dtype_of(concrete(y)).kind in "biu" else y
 
 
 def _log_of(u, log_fn, arg):
@@ -231,12 +236,12 @@ def _log_of(u, log_fn, arg):
 
 xlogy = elementwise(
     "xlogy", _in_float_of(special.xlogy), vjp=_xlog_rules(0.0), jvp=_xlog_rules(0.0),
-    d={"x": lambda out, x, y: _log_of(y, log, y), "y": lambda out, x, y: _ratio(x, y)},
+    d={"x": lambda out, x, y: _log_of(y, log, _in_out_float(y, out)), "y": lambda out, x, y: _ratio(x, y)},
     jax="jax.scipy.special.xlogy", symbol="diag(log y), diag(x/y)", domain=("real", "positive"),
     examples=_BINARY, numpy="scipy.special.xlogy", doc="x·log(y), 0 where x = 0")
 xlog1py = elementwise(
     "xlog1py", _in_float_of(special.xlog1py), vjp=_xlog_rules(1.0), jvp=_xlog_rules(1.0),
-    d={"x": lambda out, x, y: _log_of(1 + concrete(y), log1p, y), "y": lambda out, x, y: _ratio(x, 1 + y)},
+    d={"x": lambda out, x, y: _log_of(1 + concrete(y), log1p, _in_out_float(y, out)), "y": lambda out, x, y: _ratio(x, 1 + y)},
     jax="jax.scipy.special.xlog1py", symbol="diag(log(1 + y)), diag(x/(1 + y))",
     domain=("real", "positive"), examples=_BINARY, numpy="scipy.special.xlog1py",
     doc="x·log(1 + y), 0 where x = 0")
