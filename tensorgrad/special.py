@@ -18,8 +18,9 @@ More of ``jax.scipy.special`` (:mod:`tensorgrad.ops.special_fns2`): ``zeta``,
 ``gammainc``, ``gammaincc``, ``betainc``, ``expn``, ``spence``, ``sici``,
 ``fresnel``, ``owens_t``, ``hyp1f1``, ``hyp2f1``, ``bessel_jn``, ``boxcox``,
 ``boxcox1p``, ``comb`` and ``bernoulli``. ``sici`` and ``fresnel`` return pairs;
-``betainc``, ``hyp1f1`` and ``hyp2f1`` differentiate in x only, and ``gammainc``
-and ``gammaincc`` not twice in a (asking raises, naming the function and argument).
+``betainc`` and ``hyp2f1`` differentiate in x only, ``hyp1f1`` in a and b to second order
+(and in x to any), and ``gammainc`` and ``gammaincc`` not twice in a (asking raises, naming
+the function and argument).
 
 Bessel functions of real order and a few more (:mod:`tensorgrad.ops.special_fns3`):
 ``j0``, ``j1``, ``y0``, ``y1``, ``jv``, ``jn`` (``jv``, as in SciPy), ``yv``, ``yn``,

@@ -30,9 +30,10 @@ derivative rule is written with tensorgrad ops, so it differentiates again:
   component is an op of its own; the functions return the pair.
 * ``owens_t(h, a)``: ``∂/∂h = −φ(h)·erf(ah/√2)/2``,
   ``∂/∂a = e^(−h²(1 + a²)/2)/(2π(1 + a²))``.
-* ``hyp1f1(a, b, x)``: ``∂/∂x = (a/b)·₁F₁(a + 1, b + 1, x)``; ``hyp2f1(a, b, c, x)``:
-  ``∂/∂x = (ab/c)·₂F₁(a + 1, b + 1, c + 1, x)``. JAX also differentiates them
-  in the parameters (first order only); tensorgrad does not, and says so.
+* ``hyp1f1(a, b, x)`` (in :mod:`tensorgrad.ops.hyp1f1_params`): ``∂/∂x = (a/b)·₁F₁(a + 1,
+  b + 1, x)``, and ∂/∂a, ∂/∂b (to second order) by its series; ``hyp2f1(a, b, c, x)``:
+  ``∂/∂x = (ab/c)·₂F₁(a + 1, b + 1, c + 1, x)``. JAX also differentiates hyp2f1 in the
+  parameters; tensorgrad does not, and says so.
 * ``bessel_jn(z, v, n_iter)``: J₀..J_v on a new leading axis (SciPy's exact
   values; ``n_iter``, the length of JAX's recurrence, is accepted and unused);
   ``J₀′ = −J₁``, ``J_n′ = (J_(n−1) − J_(n+1))/2``.
@@ -63,6 +64,7 @@ from ._util import concrete, is_staged, may_any
 from .activations import erf
 from .elementwise import _slope, _steep, cos, exp, expm1, log, log1p, nan_slopes, sin, where
 from .fresnel_phase import fresnel_phase
+from .hyp1f1_params import hyp1f1  # noqa: F401  (declared there, with its derivatives in a and b)
 from .elementwise_more import sinc
 from .reductions import sum as _sum
 from .shape import concatenate, expand_dims
@@ -358,7 +360,7 @@ gammainc = _gamma_pair("gammainc", special.gammainc, 1.0)
 gammaincc = _gamma_pair("gammaincc", special.gammaincc, -1.0)
 
 
-# ---- betainc, hyp1f1, hyp2f1: derivatives in x only -----------------------------------------
+# ---- betainc, hyp2f1: derivatives in x only -----------------------------------------
 def _betainc_parts(out, a, b, x):
     av, bv, xv = concrete(a), concrete(b), concrete(x)
     ok = (av > 0) & (bv > 0)
@@ -387,20 +389,7 @@ betainc = elementwise(
     symbol="diag(xᵃ⁻¹(1 − x)ᵇ⁻¹/B(a, b)) in x", doc="the regularized incomplete beta function I_x(a, b)",
     examples=[Example(((2, 3), (2, 3), (2, 3)), diff=(2,))])
 
-def _hyp1f1(a, b, x):  # (SciPy's never returns at x = +inf: NaN there, as JAX's; 1 for a = 0)
-    up = np.asarray(x) == np.inf
-    return np.where(up, np.where(np.asarray(a) == 0, 1.0, np.nan), special.hyp1f1(a, b, np.where(up, 0, x)))[()]
-
-
 _PARAMS = "the parameters (JAX's first-order derivative is not implemented here)"
-hyp1f1 = elementwise(
-    "hyp1f1", _in_float_of(_hyp1f1),
-    d={"a": _no_derivative("hyp1f1", "a", _PARAMS), "b": _no_derivative("hyp1f1", "b", _PARAMS),
-       "x": lambda out, a, b, x: a / b * hyp1f1(a + 1, b + 1, x)},
-    signature=_abx, jax=_jss("hyp1f1"), numpy="scipy.special.hyp1f1",
-    domain=("positive", "positive", "real"), symbol="diag((a/b)·₁F₁(a+1, b+1, x)) in x",
-    doc="Kummer's confluent hypergeometric function ₁F₁(a; b; x)",
-    examples=[Example(((2, 3), (2, 3), (2, 3)), diff=(2,))])
 
 
 def _abcx(a: ArrayLike, b: ArrayLike, c: ArrayLike, x: ArrayLike):
