@@ -93,3 +93,15 @@ for _name in VIEW_PROPERTIES:
     _prop = inspect.getattr_static(Tensor, _name)
     setattr(Tensor, _name, property(_noting(_prop.fget, False), _prop.fset, _prop.fdel, _prop.__doc__))
 del _name, _prop
+
+
+def _adjoint(self):
+    """PyTorch's ``t.adjoint()``: the conjugate transpose of the last two axes, ``t.mH``, a view
+    of ``t`` as in PyTorch (a write through it reaches ``t``)."""
+    if self.ndim < 2:
+        raise ValueError(f"Tensor.adjoint: needs a matrix or a batch of them, got shape "
+                         f"{tuple(self.shape)}")
+    return self.mH
+
+
+Tensor.adjoint = _adjoint

@@ -590,3 +590,16 @@ def test_max_and_min_over_an_empty_dim_name_themselves():
             call()
     values, indices = empty.max(dim=1)  # the other dim is fine: empty results
     assert values.shape == indices.shape == (0,)
+
+
+def test_adjoint_is_a_view_as_in_pytorch():
+    y = tg.tensor(np.zeros((2, 3)))
+    y.adjoint()[0, 1] = 5.0  # (a copy before: the write was lost)
+    np.testing.assert_array_equal(y.numpy(), [[0, 0, 0], [5, 0, 0]])
+    x = tg.tensor(np.ones((2, 3)), requires_grad=True)
+    z = x * 1
+    z.adjoint().mul_(2)
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.full((2, 3), 2.0))
+    with pytest.raises(ValueError, match="Tensor.adjoint: needs a matrix"):
+        tg.tensor(np.ones(3)).adjoint()
