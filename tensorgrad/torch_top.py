@@ -7,6 +7,7 @@ are made of. NumPy's namespace has none of these names.
 from __future__ import annotations
 
 import itertools
+from collections import namedtuple
 
 import numpy as np
 
@@ -27,17 +28,21 @@ def _adjoint(a):
     return conj_if_complex(mT(a))  # (the conjugate transpose of the last two axes)
 
 
+#: PyTorch's ``torch.return_types.svd``: ``.U``, ``.S``, ``.V`` (and a 3-tuple)
+SvdResult = namedtuple("svd", ["U", "S", "V"])
+
+
 def svd(input: ArrayLike, some: bool = True, compute_uv: bool = True) -> tuple:
-    """PyTorch's ``torch.svd``: ``(U, S, V)`` with ``input = U @ diag(S) @ V.mH`` (``V``, not
+    """PyTorch's ``torch.svd``: ``(U, S, V)`` (also ``.U``, ``.S``, ``.V``) with ``input = U @ diag(S) @ V.mH`` (``V``, not
     ``Vh`` as ``tg.linalg.svd`` gives); ``some=False`` gives square ``U`` and ``V``. With
     ``compute_uv=False``, ``U`` and ``V`` are zero-filled square matrices, as PyTorch's."""
     if not compute_uv:
         m, n = shape_of(input)[-2:]
         batch, dt = tuple(shape_of(input)[:-2]), dtype_of(input)
         s = _svd(input, compute_uv=False)
-        return np.zeros(batch + (m, m), dt), s, np.zeros(batch + (n, n), dt)
+        return SvdResult(np.zeros(batch + (m, m), dt), s, np.zeros(batch + (n, n), dt))
     u, s, vh = _svd(input, full_matrices=not some)
-    return u, s, _adjoint(vh)
+    return SvdResult(u, s, _adjoint(vh))
 
 
 def qr(input: ArrayLike, some: bool = True) -> tuple:

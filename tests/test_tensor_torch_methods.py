@@ -603,3 +603,12 @@ def test_adjoint_is_a_view_as_in_pytorch():
     np.testing.assert_array_equal(x.grad, np.full((2, 3), 2.0))
     with pytest.raises(ValueError, match="Tensor.adjoint: needs a matrix"):
         tg.tensor(np.ones(3)).adjoint()
+
+
+def test_svd_names_its_parts_as_pytorch():
+    a = tg.tensor(np.arange(6.0).reshape(2, 3))
+    r = a.svd()
+    U, S, V = r  # still a 3-tuple
+    assert r.U is U and r.S is S and r.V is V and type(r).__name__ == "svd"
+    np.testing.assert_allclose((U * S) @ V.T, np.arange(6.0).reshape(2, 3), atol=1e-12)
+    assert tg.svd(np.eye(2), compute_uv=False).U.shape == (2, 2)
