@@ -612,3 +612,8 @@ def test_svd_names_its_parts_as_pytorch():
     assert r.U is U and r.S is S and r.V is V and type(r).__name__ == "svd"
     np.testing.assert_allclose((U * S) @ V.T, np.arange(6.0).reshape(2, 3), atol=1e-12)
     assert tg.svd(np.eye(2), compute_uv=False).U.shape == (2, 2)
+
+
+def test_isreal_of_a_0d_tensor_is_a_tensor():
+    r = tg.tensor(1.0).isreal()
+    assert isinstance(r, tg.Tensor) and r.shape == () and bool(r)
