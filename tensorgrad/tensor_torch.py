@@ -77,7 +77,7 @@ for _name, _fn in {
         "ceil": tgo.ceil, "trunc": tgo.trunc, "fix": tgo.trunc, "frac": _frac, "sinc": tgo.sinc,
         "deg2rad": tgo.deg2rad, "rad2deg": tgo.rad2deg, "isnan": tgo.isnan, "isinf": tgo.isinf,
         "isfinite": tgo.isfinite, "signbit": tgo.signbit, "angle": tgo.angle,
-        "logical_not": tgo.logical_not, "isreal": lambda x: np.asarray(tgo.isreal(x))}.items():
+        "logical_not": tgo.logical_not, "isreal": lambda x: tgo.asarray(tgo.isreal(x))}.items():
     METHODS[_name] = _one(_fn)
 
 

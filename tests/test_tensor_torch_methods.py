@@ -617,3 +617,4 @@ def test_svd_names_its_parts_as_pytorch():
 def test_isreal_of_a_0d_tensor_is_a_tensor():
     r = tg.tensor(1.0).isreal()
     assert isinstance(r, tg.Tensor) and r.shape == () and bool(r)
+    assert tg.jit(lambda z: z.isreal())(np.ones(3)).tolist() == [True] * 3  # (traced too)
