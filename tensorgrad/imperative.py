@@ -2,8 +2,7 @@
 ``loss.backward()``, ``.grad`` and ``no_grad()``.
 
 Imperative tensors live on one reverse trace, :data:`~tensorgrad.recording.IMPERATIVE`, the lowest
-level, so every transform nests above it. ``backward`` runs the same sweep as ``tg.grad``.
-"""
+level, so every transform nests above it. ``backward`` runs the same sweep as ``tg.grad``."""
 from __future__ import annotations
 
 import functools
@@ -236,14 +235,15 @@ def _get_grad(self: Tensor):
 
 
 def _set_grad(self: Tensor, value) -> None:
-    """``t.grad = g``: None, or a gradient of the tensor's shape and dtype (as PyTorch, others
-    are refused when assigned, not broadcast or cast into later)."""
+    """``t.grad = g``: None, or a gradient of the tensor's shape and dtype, or of the dtype its
+    ``.grad`` has (``zero_grad``'s zeros); PyTorch refuses others, as tensorgrad does."""
     if value is not None and self._trace is IMPERATIVE:
         have = tuple(np.shape(concrete(value)))
         if have != tuple(self.shape):
             raise TorchValueError(f"t.grad = ...: a gradient of shape {have} for a tensor of shape "
                              f"{tuple(self.shape)}; assign None or an array of the tensor's shape")
-        if (kind := getattr(concrete(value), "dtype", self.dtype)) != self.dtype:
+        kind = getattr(concrete(value), "dtype", self.dtype)  # (a list: as before)
+        if kind not in (self.dtype, getattr(concrete(self._grad), "dtype", self.dtype)):
             raise TorchTypeError(f"t.grad = ...: a gradient of dtype {kind} for a tensor of dtype "
                                  f"{self.dtype}; assign one of the tensor's dtype (g.astype(...))")
     self._grad = as_grad(value)
@@ -274,7 +274,7 @@ def _deepcopy(self: Tensor, memo) -> Tensor:
     if _is_leaf(self):
         out = tensor(concrete(self), requires_grad=True)
         if self.grad is not None:  # (its values: a grad recorded by create_graph=True too)
-            out.grad = np.array(concrete(self.grad))
+            out._grad = as_grad(np.array(concrete(self.grad)))  # (its dtype, as it is)
         return out
     if self._trace is IMPERATIVE:
         return _copy(self)

@@ -1,6 +1,8 @@
 """Checks ported from PyTorch's autograd tests (test_autograd and torch.autograd.functional) for
 tensorgrad's imperative tensors: frozen leaves, backward's inputs= and create_graph=, del .grad,
 and tg.hvp's argument form. PyTorch's answers are written out (it is not a test dependency)."""
+import copy
+
 import numpy as np
 import pytest
 
@@ -252,6 +254,11 @@ def test_backward_after_a_cast_of_the_model_and_grads_of_lists():
     m.float()
     loss.backward()
     assert all(p.dtype == np.float32 and p.grad.dtype == np.float64 for p in m.parameters())
+    opt = tg.optim.SGD(m.parameters(), lr=0.1)
+    opt.zero_grad(set_to_none=False)  # zeros of the grad's own dtype, as PyTorch's zero_()
+    m.zero_grad(set_to_none=False)
+    assert all(p.grad.dtype == np.float64 and not p.grad.any() for p in m.parameters())
+    assert all(p.grad.dtype == np.float64 for p in copy.deepcopy(m).parameters())
     a = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     a.grad = [1.0, 2.0, 3.0]  # (a list has no dtype to check: taken as before)
     (a * a).sum().backward()
