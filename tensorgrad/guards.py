@@ -69,7 +69,7 @@ class Held:
         self.copy = copy         # True: lock nothing, make private copies instead
         _BACKUPS[weakref.ref(self, _second_chance(self.arrays))] = self.arrays
         _MADE[0] += 1
-        if not _MADE[0] & 1023:
+        if _MADE[0] >= _MADE[1]:
             sweep_lost()
 
     def __del__(self):
@@ -95,8 +95,9 @@ class Held:
 #: give back what a holder's __del__ could not (kept here, so that a holder collected in a
 #: reference cycle still calls them)
 _BACKUPS: dict = {}
-#: holders made so far (every 1024th runs :func:`sweep_lost`)
-_MADE = [0]
+#: holders made so far, and the count at which the next :func:`sweep_lost` runs: after as
+#: many new holders as there are live ones (at least 1024), so its scan costs O(1) per holder
+_MADE = [0, 1024]
 
 
 def sweep_lost() -> None:
@@ -104,6 +105,7 @@ def sweep_lost() -> None:
     weak-reference callback were interrupted as they began (two interrupts microseconds
     apart: Python reports and drops each): their dead references are still in
     ``_BACKUPS``, with the arrays no one gave back."""
+    _MADE[1] = _MADE[0] + max(1024, len(_BACKUPS))
     for ref, arrays in list(_BACKUPS.items()):
         if ref() is None:
             _BACKUPS.pop(ref, None)

@@ -317,8 +317,8 @@ def test_interrupts_in_both_a_holders_finalizer_and_its_callback_leave_nothing_r
     assert interrupted and not x.flags.writeable  # (both interrupted: nothing given back)
     if recover == "sweep":
         guards.sweep_lost()
-    else:  # what runs on its own: every 1024th new holder sweeps
-        for _ in range(1024):
+    else:  # what runs on its own: a sweep after as many new holders as live ones (≥ 1024)
+        for _ in range(guards._MADE[1] - guards._MADE[0]):
             guards.Held()
     assert x.flags.writeable and id(x) not in guards._TABLE
 
