@@ -38,9 +38,7 @@ class OpError(ValueError):
     """An op rejected its inputs. The message names the op, shapes and dtypes."""
 
 
-# --------------------------------------------------------------------------
-# traces
-# --------------------------------------------------------------------------
+# ---- traces --------------------------------------------------------------
 
 _levels = STAMPS  # (shared with torch_made: a constant made inside a transform numbers higher)
 
@@ -117,10 +115,8 @@ def no_grad_depth() -> int:
 
 
 def set_no_grad_depth(depth: int) -> None:
-    """Set this thread's ``no_grad`` depth (0: recording), keeping the count of paused
-    threads right. Grad-mode context managers restore the depth they found on exit, as
-    PyTorch's restore the previous mode: a ``set_grad_enabled(...)`` called on its own
-    inside a block lasts until that block ends."""
+    """Set this thread's ``no_grad`` depth (0: recording), keeping the count of paused threads
+    right. Blocks restore the depth they found (a lone ``set_grad_enabled`` lasts to its end)."""
     depth = max(int(depth), 0)
     old = _state.no_grad
     if (old > 0) != (depth > 0):
@@ -138,9 +134,8 @@ def enter_grad_mode(depth: int) -> int:
 
 
 def exit_grad_mode(found: int) -> None:
-    """A grad-mode block ends: the depth it found comes back, in the thread it ends in. Each
-    block restores its own (as PyTorch's): a block ended out of order, such as a generator
-    abandoned inside a later block and closed there, cannot disturb the others."""
+    """A grad-mode block ends: the depth it found comes back, in the thread it ends in (as
+    PyTorch's: a block ended out of order, an abandoned generator's, disturbs no other)."""
     set_no_grad_depth(found)
 
 
@@ -169,8 +164,7 @@ class stopped_by_no_grad:
     traces (JAX's, forward_ad's) are left alone."""
 
     def __init__(self, traces, forward: bool = False):
-        # (forward=True: forward-mode levels too, for PyTorch's autograd.functional, whose
-        # JVPs and Hessians are made of reverse-mode sweeps)
+        # (forward=True: forward-mode levels too, for PyTorch's autograd.functional)
         kinds = (ReverseTrace, ForwardTrace) if forward else (ReverseTrace,)
         self.traces = [t for t in traces if type(t) in kinds]
 
@@ -233,13 +227,10 @@ _seq = itertools.count()
 
 
 class Node:
-    """One entry of the tape: an op applied to some traced inputs.
-
-    ``parents[i]`` is the node of input i, or None when input i is not traced
-    at this level (no gradient flows to it). ``args`` and ``out`` are the
-    saved residuals; the sweep drops them when it is done (unless asked to
-    retain them). A leaf has ``op`` None.
-    """
+    """One entry of the tape: an op applied to some traced inputs. ``parents[i]`` is the node of
+    input i, or None when input i is not traced at this level (no gradient flows to it).
+    ``args`` and ``out`` are the saved residuals; the sweep drops them when it is done (unless
+    asked to retain them). A leaf has ``op`` None."""
 
     __slots__ = ("op", "params", "parents", "args", "out", "seq", "shape", "dtype",
                  "leaf", "__weakref__")
@@ -337,8 +328,8 @@ def bind(op, args: tuple, params: tuple = ()):
             else:  # nothing watches the forward: call it without call_forward's frame
                 try:
                     out = op.forward(primals[0], primals[1], *params)
-                except OP_ERRORS as exc:
-                    raise _describe(op, primals, params, exc) from exc
+                except BaseException as exc:
+                    raise _failed(op, primals, params, exc) from exc
             if type(out) is np.ndarray:
                 node = Node(op, params, (pa, pb), primals, out, out.shape, out.dtype)
             else:
@@ -509,8 +500,8 @@ def binary_function(op):
             primals = frozen(primals, (pa, pb), op.name, top.locks)
         try:
             out = op.forward(primals[0], primals[1])
-        except OP_ERRORS as exc:
-            raise _describe(op, primals, (), exc) from exc
+        except BaseException as exc:
+            raise _failed(op, primals, (), exc) from exc
         if type(out) is ndarray:
             node = Node(op, (), (pa, pb), primals, out, out.shape, out.dtype)
         else:
@@ -640,8 +631,8 @@ def call_forward(op, vals, params):
             raise _describe(op, vals, params, TypeError(""))
     try:
         out = op.forward(*vals, *params) if not debug.enabled else debug.forward(op, vals, params)
-    except OP_ERRORS as exc:
-        raise _describe(op, vals, params, exc) from exc
+    except BaseException as exc:
+        raise _failed(op, vals, params, exc) from exc
     return out if not RULE_ARRAYS[1] else as_rule_arrays(out, vals)
 
 
@@ -656,13 +647,21 @@ def _staged_forward(op, s, vals, params):
         raise _describe(op, staging.trace_values(vals), staging.trace_values(params), exc) from exc
 
 
+def _failed(op, vals, params, exc: BaseException) -> Exception:
+    """A forward that raised ``exc``: an imperative node's own locks on its constants go back at
+    once (a kept exception, a REPL's last traceback, would hold them read-only), then the
+    error of bad inputs is :func:`_describe`'s, any other (an interrupt) raised as it is."""
+    if (held := getattr(vals, "held", None)) is not None:
+        unlock(held)
+    if not isinstance(exc, OP_ERRORS):
+        raise  # noqa: PLE0704 - (the exception being handled, from the caller's except)
+    return _describe(op, vals, params, exc)
+
+
 def _describe(op, vals, params, exc: Exception) -> Exception:
     """The clear error for a forward rule that raised ``exc``: the op's own ``check``
     (matmul: shapes that do not align) if it has one and it objects, else a message
-    naming the op, the shapes and the dtypes. An imperative node's own locks on its constants
-    go back at once (a kept exception, a REPL's last traceback, would hold them read-only)."""
-    if (held := getattr(vals, "held", None)) is not None:
-        unlock(held)
+    naming the op, the shapes and the dtypes."""
     if op.check is not None and len(vals) == 2:
         try:
             op.check(*vals)

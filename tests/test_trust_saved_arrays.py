@@ -340,3 +340,22 @@ def test_a_kept_error_of_an_op_leaves_its_constants_writable():
     with pytest.raises(ValueError) as info:  # a transform's trace gives its locks back on exit
         tg.grad(lambda v: tg.sum(tg.matmul(v, A)))(np.ones(3))
     assert A.flags.writeable
+
+
+def test_a_forward_failing_with_any_exception_leaves_its_constants_writable(monkeypatch):
+    # not only the errors of bad inputs: a FloatingPointError (np.errstate) or an interrupt
+    # raised inside the forward gives the imperative node's own locks back too
+    x = tg.tensor(np.full(3, 1e308), requires_grad=True)
+    c = np.full(3, 10.0)
+    with pytest.raises(FloatingPointError) as kept:
+        with np.errstate(over="raise"):
+            x * c
+    assert c.flags.writeable and kept.value.__cause__ is None  # (raised as it was)
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(tg.registry.REGISTRY["where"], "forward", interrupted)
+    d = np.zeros(2)
+    with pytest.raises(KeyboardInterrupt) as kept2:
+        tg.where(d > 0, tg.tensor(np.ones(2), requires_grad=True), d)
+    assert d.flags.writeable
