@@ -127,21 +127,12 @@ def _symbol_for(op, i: int, nargs: int) -> str:
     return sym
 
 
-def _named(sym: str, op, labels: list) -> str:
-    """``sym`` with the op's own input names (``x``, ``y``) replaced by the names its traced
-    operands have on this line (``v1``, ``x``), all at once; a constant's keeps the op's name
-    (``(p − y)ᵀ``), or is ``c`` where that name is a traced operand's on this line."""
-    traced = {label for label in labels if label != "c"}
-    table = {name: label for name, label in zip(op.inputs, labels)
-             if name != label and (label != "c" or name in traced)}
-    if not table:
-        return sym
-    words = "|".join(map(re.escape, sorted(table, key=len, reverse=True)))
-
-    def name(m):  # (a longer name right after a power or a letter in parentheses: tanh²(v1))
-        label, before = table[m.group(1)], sym[m.start() - 1] if m.start() else " "
-        return f"({label})" if len(label) > 1 and before not in " ([{,;−-+*/·" else label
-    return re.sub(rf"(?<![A-Za-z_])({words})(?![A-Za-z_0-9])", name, sym)
+def _legend(sym: str, op, labels: list) -> str:
+    """Which operand each of the op's own argument names in ``sym`` stands for on this line
+    (``   [x is c, y is x]``): the symbols are the op's, written with its argument names."""
+    pairs = [f"{name} is {label}" for name, label in zip(op.inputs, labels)
+             if name != label and re.search(rf"(?<![A-Za-z_]){re.escape(name)}(?![A-Za-z_0-9])", sym)]
+    return f"   [{', '.join(pairs)}]" if pairs else ""
 
 
 def explain(f: Callable, *args, argnums: int = 0, dense: bool = False,
@@ -190,9 +181,9 @@ def explain(f: Callable, *args, argnums: int = 0, dense: bool = False,
         for (i, p), J in zip(e.inputs, locals_):
             parts.append(f"∂/∂{names[id(p)]}: {J.kind}")
         labels = [label or "c" for label in in_names]
-        sym = "; ".join(_named(_symbol_for(n.op, i, len(n.args)), n.op, labels) for i, _ in e.inputs)
+        sym = "; ".join(_symbol_for(n.op, i, len(n.args)) for i, _ in e.inputs)
         line = (f"{name} = {n.op.name}({', '.join(ins)}) → {_shape_str(n.shape)}"
-                f"   [{'; '.join(parts)}]   J = {sym}")
+                f"   [{'; '.join(parts)}]   J = {sym}{_legend(sym, n.op, labels)}")
         ex.lines.append(line)
         cats = [jacobian_category(J) for J in locals_]
         ex.rows.append({"name": name, "op": n.op.name, "in_shapes": [np.shape(a) for a in n.args],
