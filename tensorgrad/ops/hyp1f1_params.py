@@ -23,8 +23,8 @@ both forms alternate and digits are lost to cancellation: up to 5e−10 for −1
 4e−8 for p in [−15, −10), 5e−5 in [−25, −15), 1e−2 in [−40, −25) (at |x| ≈ 30: the
 derivative is then many orders below the series' terms; a recurrence in a from the
 positive-term range would be unstable there, the wanted solution being the minimal one).
-Where b is a non-positive integer (a pole of the series) or an input is not finite
-the derivatives are NaN. Third derivatives in a and b raise (tensorgrad stops at two).
+Where b is a non-positive integer (a pole of the series), an input is not finite, that
+numerator parameter is below −40 or x < −700 (where eˣ underflows) the derivatives are NaN. Third derivatives in a and b raise (tensorgrad stops at two).
 """
 from __future__ import annotations
 
@@ -82,6 +82,9 @@ def _derivatives(a, b, x):
     b is a non-positive integer, an input is not finite or the sums did not converge."""
     a, b, x = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (a, b, x)))
     bad = ~(np.isfinite(a) & np.isfinite(b) & np.isfinite(x)) | ((b <= 0) & (b == np.round(b)))
+    with np.errstate(invalid="ignore"):  # (beyond what the sums can be trusted for: NaN, not
+        # digits of cancellation or of an underflowed eˣ)
+        bad |= (np.where(x >= 0, a, b - a) < -40) | (x < -700)
     a, b, x = (np.where(bad, 1.0, v) for v in (a, b, x))
     out = [np.full(a.shape, np.nan) for _ in range(6)]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
