@@ -244,15 +244,15 @@ def _accumulate(node, g, taps, name: str, create_graph: bool):
         # PyTorch, a leaf that no longer requires grad gets no .grad (it is frozen)
         return None
     g = torch_gradient(g, node.dtype, name)
+    if tuple(np.shape(concrete(g))) != tuple(t.shape):  # (a leaf reshaped in place since)
+        raise TorchValueError(f"{name}: a gradient of shape {tuple(np.shape(concrete(g)))} for a "
+                              f"tensor of shape {tuple(t.shape)}: the tensor changed shape in "
+                              "place after the op that used it was recorded")
     if create_graph:
         g = connected(g, t)
     old = t._grad  # (the slot: reading .grad of a recorded result would warn; writing it skips
     # the checks of t.grad = ...: a parameter cast after the forward pass, m.float(), gets
     # the gradient of the dtype it was used in, as PyTorch's)
-    if tuple(np.shape(concrete(g))) != tuple(t.shape):  # (a leaf reshaped in place since)
-        raise TorchValueError(f"{name}: a gradient of shape {tuple(np.shape(concrete(g)))} for a "
-                              f"tensor of shape {tuple(t.shape)}: the tensor changed shape in "
-                              "place after the op that used it was recorded")
     if type(g) is Tensor:  # create_graph: out of place, so the sum is recorded too
         t._grad = g if old is None else old + g
         return t

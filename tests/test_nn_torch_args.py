@@ -127,3 +127,5 @@ def test_functional_hardtanh_and_glu_dim():
     for bad, axis in ((np.array(1.0), -1), (z, 2)):  # a clear error, not a bare IndexError
         with pytest.raises(ValueError, match="glu: axis .* is out of range"):
             tg.nn.glu(bad, axis)
+    with pytest.raises(TypeError, match="glu: axis must be an integer"):
+        tg.nn.glu(z, 2.0)

@@ -510,3 +510,5 @@ def test_a_leaf_that_changes_shape_in_place_gets_a_gradient_of_its_new_shape():
         u.t_()
     with pytest.raises(ValueError, match=r"a gradient of shape \(2, 3\) for a tensor of shape \(3, 2\)"):
         (row * tg.tensor([1.0, 10.0, 100.0])).sum().backward()
+    with pytest.raises(ValueError, match=r"a gradient of shape \(2, 3\) for a tensor of shape \(3, 2\)"):
+        (row * tg.tensor([1.0, 10.0, 100.0])).sum().backward(create_graph=True)

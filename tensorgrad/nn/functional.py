@@ -142,6 +142,8 @@ def glu(x: ArrayLike, axis: int = -1, *, dim: int | None = None) -> Array:
     ``axis`` (``jax.nn.glu``; PyTorch's ``dim=`` names it too, and ``input=`` names ``x``)."""
     if dim is not None:
         axis = dim
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"glu: axis must be an integer, got {axis!r}")
     if not -len(_shape(x)) <= axis < len(_shape(x)):
         raise ValueError(f"glu: axis {axis} is out of range for x of shape {_shape(x)}")
     if _shape(x)[axis] % 2:
