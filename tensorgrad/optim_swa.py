@@ -51,6 +51,7 @@ from .nn.layers_more import _BatchNorm
 from .nn.module import Module
 from .nn.state import into_tensors
 from .nn.torch_modules import _InstanceNorm
+from .optim_more import _lerp  # (torch.lerp's rounding: from the nearer end)
 from .tensor import Tensor, concrete
 from .tensor_torch_more import dtype_device
 from .tree import tree_flatten, tree_unflatten
@@ -80,13 +81,6 @@ def _count(num_averaged) -> Any:
 
 def _is_inexact(a) -> bool:
     return np.asarray(concrete(a)).dtype.kind in "fc"
-
-
-def _lerp(start, end, weight: float):
-    """``start + weight·(end − start)``, from the nearer end (as torch.lerp, for its rounding)."""
-    if weight < 0.5:
-        return start + weight * (end - start)
-    return end - (end - start) * (1.0 - weight)
 
 
 def _write_into(target, value) -> None:
