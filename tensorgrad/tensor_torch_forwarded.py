@@ -1,8 +1,8 @@
 """PyTorch's Tensor methods that need tensorgrad's top-level namespace, installed by
 ``tensorgrad/__init__.py`` once it holds those functions (:func:`install`):
 
-* the methods that are a top-level function on the tensor: ``t.adjoint()`` is
-  ``tg.adjoint(t)``, ``t.svd()`` is ``tg.svd(t)`` (PyTorch's ``(U, S, V)``), ``t.igamma(x)``,
+* the methods that are a top-level function on the tensor: ``t.svd()`` is ``tg.svd(t)``
+  (PyTorch's ``(U, S, V)``), ``t.igamma(x)``,
   ``t.bitwise_left_shift(k)``, ... (each the very function ``tg.<name>`` is);
 * the scatter and index methods of a 0-d tensor, which see one axis of length 1;
 * ``clip`` (the method and ``tg.clip``) of a tensor of PyTorch's API with a traced bound,
@@ -22,7 +22,7 @@ from .tensor_torch_extra import clamp_of
 __all__ = ["install"]
 
 #: the methods ``t.<name>(*args)`` that are ``tg.<name>(t, *args)``
-FORWARDED = ("adjoint", "bitwise_left_shift", "bitwise_right_shift", "cholesky_solve", "hardshrink",
+FORWARDED = ("bitwise_left_shift", "bitwise_right_shift", "cholesky_solve", "hardshrink",
              "igamma", "igammac", "nextafter", "prelu", "qr", "svd")
 
 
