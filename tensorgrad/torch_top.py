@@ -33,9 +33,10 @@ SvdResult = namedtuple("svd", ["U", "S", "V"])
 
 
 def svd(input: ArrayLike, some: bool = True, compute_uv: bool = True) -> tuple:
-    """PyTorch's ``torch.svd``: ``(U, S, V)`` (also ``.U``, ``.S``, ``.V``) with ``input = U @ diag(S) @ V.mH`` (``V``, not
-    ``Vh`` as ``tg.linalg.svd`` gives); ``some=False`` gives square ``U`` and ``V``. With
-    ``compute_uv=False``, ``U`` and ``V`` are zero-filled square matrices, as PyTorch's."""
+    """PyTorch's ``torch.svd``: ``(U, S, V)`` (also ``.U``, ``.S``, ``.V``) with
+    ``input = U @ diag(S) @ V.mH`` (``V``, not ``Vh`` as ``tg.linalg.svd`` gives); ``some=False``
+    gives square ``U`` and ``V``. With ``compute_uv=False``, ``U`` and ``V`` are zero-filled
+    square matrices, as PyTorch's."""
     if not compute_uv:
         m, n = shape_of(input)[-2:]
         batch, dt = tuple(shape_of(input)[:-2]), dtype_of(input)
