@@ -76,6 +76,8 @@ from . import utils  # tg.utils.data: torch.utils.data (Dataset, DataLoader, ran
 from . import scipy  # tg.scipy.linalg, tg.scipy.special, tg.scipy.stats: jax.scipy's layout
 from . import torch_top  # noqa: F401  (torch.svd, torch.qr, torch.cholesky_solve, ...: set below)
 from . import torch_random  # noqa: F401  (torch.manual_seed, torch.randn, torch.randint, ...: set below)
+from . import torch_top_more, torch_top_settings  # noqa: F401  (torch.eq, torch.conv1d, torch.hann_window, torch.compile, ...: set below)
+from .tensor_torch_gaps import lu_unpack, strided  # noqa: F401  (torch.lu_unpack, torch.strided)
 from . import random  # tg.random: jax.random's key-based samplers
 from . import distributions  # tg.distributions: torch.distributions on tg.scipy.stats and tg.random
 from . import image  # tg.image: jax.image's resize and scale_and_translate
@@ -158,6 +160,8 @@ _F_TOP = ("cosine_similarity", "pairwise_distance", "pdist", "layer_norm", "grou
 globals().update({n: getattr(torch_top, n) for n in torch_top.__all__})  # noqa: F821  (svd, qr, ...)
 globals().update(_tensor_torch_flavor.functions(globals()))  # (tg.max(t, 1), ...: see tensorgrad.flavor)
 globals().update({n: getattr(torch_random, n) for n in torch_random.__all__})  # noqa: F821  (randn, ...)
+globals().update({n: getattr(_m, n) for _m in (torch_top_more, torch_top_settings)  # noqa: F821
+                 for n in _m.__all__})  # (eq, conv1d, batch_norm, hann_window, get_rng_state, compile, ...)
 globals().update({n: getattr(torch_functions, n) for n in torch_functions.TOP_LEVEL},  # noqa: F821
                  **{n: getattr(nn.functional, n) for n in _F_TOP}, block_diag=scipy.linalg.block_diag)  # noqa: F821
 _tensor_torch_forwarded.install(globals())  # (t.adjoint(), t.svd(), t.igamma(x), ...: tg's functions)

@@ -695,3 +695,4 @@ def install_on_rule_arrays(cls) -> None:
 _RULE_WRITES = {"zero_": lambda self: 0, "fill_": lambda self, value: value,
                 "copy_": lambda self, src, non_blocking=False: src}
 del _name, _fn
+from . import tensor_torch_gaps  # noqa: E402,F401  (PyTorch's remaining methods: as_strided, lu, is_sparse, ...; needs write)

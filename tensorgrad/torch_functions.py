@@ -15,8 +15,8 @@ The same holds for the names in ``METHOD_FUNCTIONS``, made from the Tensor metho
 PyTorch has at its top level too (``tg.cosine_similarity``, ``layer_norm``, ``pdist``, ...).
 
 ``from_numpy`` and ``as_tensor`` copy (PyTorch's share the array's memory): a tensor's value
-never changes behind the tape's back. There is no ``rand``/``randn``: tensorgrad has no
-global random state (``tg.random``, or a NumPy ``Generator``).
+never changes behind the tape's back. PyTorch's random functions (``tg.randn``,
+``tg.manual_seed``, ...) are in :mod:`tensorgrad.torch_random`.
 """
 from __future__ import annotations
 
@@ -564,7 +564,9 @@ METHOD_FUNCTIONS = (
     "scatter_reduce", "index_add", "index_copy", "index_fill", "unbind", "tensor_split", "movedim",
     "swapdims", "unflatten", "repeat_interleave", "diag_embed", "logdet", "slogdet", "det",
     "inverse", "pinverse", "cholesky", "is_floating_point", "index_put", "matrix_power", "addmv",
-    "addr", "cholesky_inverse", "triangular_solve", "index_reduce")
+    "addr", "cholesky_inverse", "triangular_solve", "index_reduce", "diagonal_scatter", "select_scatter",
+    "slice_scatter", "masked_scatter", "as_strided", "as_strided_scatter", "narrow_copy", "unsafe_chunk",
+    "unsafe_split", "unsafe_split_with_sizes", "lu", "lu_solve")
 
 
 def _untraced(v):

@@ -29,10 +29,15 @@ ARGS = {"lgamma": (), "mvlgamma": (1,), "frac": (), "sgn": (), "neg": (), "rsqrt
         "is_floating_point": (), "index_put": ((np.array([0, 0]),), B[0]),
         "matrix_power": (3,), "addmv": (A, B[0]), "addr": (B[:, 0], B[0]),
         "cholesky_inverse": (), "triangular_solve": (np.linalg.cholesky(SPD),),
-        "index_reduce": (0, np.array([2, 0]), B[:2], "prod")}
+        "index_reduce": (0, np.array([2, 0]), B[:2], "prod"),
+        "diagonal_scatter": (B[0, :3],), "select_scatter": (B[0], 0, 1), "slice_scatter": (B[:2], 0, 1),
+        "masked_scatter": (A > 0, B), "as_strided": ((2, 2), (1, 2), 1),
+        "as_strided_scatter": (B[:2, :2], (2, 2), (1, 2)), "narrow_copy": (1, 1, 2),
+        "unsafe_chunk": (2, 1), "unsafe_split": (2, 1), "unsafe_split_with_sizes": ([1, 3], 1),
+        "lu": (), "lu_solve": (SPD, np.array([1, 2, 3], np.int32))}
 INPUT = {"matrix_power": SPD, "addmv": B[:, 0], "cholesky_inverse": np.linalg.cholesky(SPD), "lgamma": np.abs(A) + 0.1, "mvlgamma": np.abs(A) + 1.0, "rsqrt": np.abs(A) + 0.1,
          "matrix_exp": SPD / 10, "ger": np.arange(3.0), "addmm": SPD, "addbmm": SPD, "baddbmm": SPD[None],
-         "logdet": SPD, "slogdet": SPD, "det": SPD, "inverse": SPD, "cholesky": SPD}
+         "logdet": SPD, "slogdet": SPD, "det": SPD, "inverse": SPD, "cholesky": SPD, "lu_solve": B[:, :2]}
 
 
 @pytest.mark.parametrize("name", METHOD_FUNCTIONS)
