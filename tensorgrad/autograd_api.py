@@ -32,6 +32,7 @@ import numpy as np
 from . import autograd_function as function
 from . import autograd_functional as functional
 from .autograd_extend import builtins, extend, misc, namespace, test_util
+from . import autograd_graph as graph
 from . import forward_ad
 from . import ops as _ops
 from .ad_checkpoint import remat
@@ -572,6 +573,13 @@ class Variable(metaclass=_VariableType):
             warnings.warn("Variable: volatile was removed and has no effect; use "
                           "`with tg.no_grad():` instead", UserWarning, stacklevel=2)
         return data.detach().requires_grad_(bool(requires_grad))
+
+
+# torch.autograd's submodules (``from tensorgrad.autograd.grad_mode import no_grad``)
+grad_mode = namespace("grad_mode", "PyTorch's torch.autograd.grad_mode: no_grad, enable_grad, "
+                      "set_grad_enabled, inference_mode.", no_grad=no_grad, enable_grad=enable_grad,
+                      set_grad_enabled=set_grad_enabled, inference_mode=inference_mode)
+variable = namespace("variable", "PyTorch's torch.autograd.variable: Variable.", Variable=Variable)
 
 
 # autograd's module of its operators (``from autograd.differential_operators import grad``)

@@ -31,6 +31,15 @@ from .transforms_more import (AbsTransform, CatTransform, CorrCholeskyTransform,
                               LowerCholeskyTransform, PositiveDefiniteTransform, ReshapeTransform,
                               SoftmaxTransform, StackTransform, StickBreakingTransform)
 from . import transforms as _transforms, transforms_more as _transforms_more
+# torch.distributions' per-family modules (``from tensorgrad.distributions.normal import Normal``)
+from . import (bernoulli, beta, binomial, categorical, cauchy, chi2,  # noqa: F401
+               continuous_bernoulli, dirichlet, exp_family, exponential, fishersnedecor, gamma,
+               generalized_pareto, geometric, gumbel, half_cauchy, half_normal, independent,
+               inverse_gamma, kumaraswamy, laplace, lkj_cholesky, log_normal, logistic_normal,
+               lowrank_multivariate_normal, mixture_same_family, multinomial, multivariate_normal,
+               negative_binomial, normal, one_hot_categorical, pareto, poisson, relaxed_bernoulli,
+               relaxed_categorical, studentT, transformed_distribution, uniform, utils, von_mises,
+               weibull, wishart)
 
 # PyTorch's torch.distributions.transforms holds every transform: those of transforms_more too
 # (``from tensorgrad.distributions.transforms import StickBreakingTransform``)

@@ -164,3 +164,4 @@ __all__ += ["Parameter"]  # PyTorch's nn.Parameter (tensorgrad.nn.parameter)
 __all__ += [*torch_functional_more.__all__,  # multi_head_attention_forward ... fractional pooling
             *torch_modules_extra.__all__]
 __all__ += ["Buffer", "lazy", *lazy.__all__]  # nn.Buffer, lazy layers (tensorgrad.nn.lazy)
+from . import modules  # noqa: F401,E402  (torch.nn.modules: PyTorch import paths of the Modules)
