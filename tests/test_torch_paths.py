@@ -111,7 +111,9 @@ def test_nn_modules_paths():
                        ("batchnorm", "BatchNorm2d"), ("container", "Sequential"),
                        ("dropout", "Dropout"), ("normalization", "LayerNorm"),
                        ("pooling", "MaxPool2d"), ("rnn", "LSTM"), ("sparse", "Embedding"),
-                       ("transformer", "Transformer"), ("padding", "ZeroPad2d")]:
+                       ("transformer", "Transformer"), ("padding", "ZeroPad2d"),
+                       ("adaptive", "AdaptiveLogSoftmaxWithLoss"), ("normalization", "CrossMapLRN2d"),
+                       ("loss", "NLLLoss2d")]:
         mod = importlib.import_module(f"tensorgrad.nn.modules.{part}")
         assert getattr(mod, name) is getattr(tg.nn, name) is getattr(tg.nn.modules, name)
     assert tg.nn.modules.batchnorm._BatchNorm in tg.nn.BatchNorm1d.__mro__

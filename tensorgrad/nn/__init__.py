@@ -164,4 +164,7 @@ __all__ += ["Parameter"]  # PyTorch's nn.Parameter (tensorgrad.nn.parameter)
 __all__ += [*torch_functional_more.__all__,  # multi_head_attention_forward ... fractional pooling
             *torch_modules_extra.__all__]
 __all__ += ["Buffer", "lazy", *lazy.__all__]  # nn.Buffer, lazy layers (tensorgrad.nn.lazy)
+from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss  # noqa: E402  (torch.nn's last Modules)
+from .torch_nn_gaps import CrossMapLRN2d, NLLLoss2d  # noqa: E402
+__all__ += ["AdaptiveLogSoftmaxWithLoss", "CrossMapLRN2d", "NLLLoss2d"]
 from . import modules  # noqa: F401,E402  (torch.nn.modules: PyTorch import paths of the Modules)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import threading
+import warnings
 from typing import Callable, Union
 
 import numpy as np
@@ -465,3 +466,27 @@ for _name in ("uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zer
               "orthogonal_", "sparse_"):
     globals()[_name] = _tensors_too(globals()[_name])
 del _name
+
+
+def _deprecated_alias(new: str) -> Callable:
+    """PyTorch's old name for ``new`` (its name without the trailing ``_``): the same fill,
+    after a ``FutureWarning`` (as ``torch.nn.init``'s)."""
+    fill = globals()[new]
+
+    def alias(*args, **kwargs):
+        warnings.warn(f"nn.init.{new[:-1]} is deprecated; use nn.init.{new}, which it calls",
+                      FutureWarning, stacklevel=2)
+        return fill(*args, **kwargs)
+    alias.__name__ = alias.__qualname__ = new[:-1]
+    alias.__doc__ = f"Deprecated (PyTorch's old name): :func:`{new}` after a ``FutureWarning``."
+    return alias
+
+
+# torch.nn.init's deprecated names without "_"; normal, uniform, xavier_normal and
+# xavier_uniform are not among them here: those names are tensorgrad's own (shape, seed)
+# initializers above
+for _name in ("constant_", "dirac_", "eye_", "kaiming_normal_", "kaiming_uniform_",
+              "orthogonal_", "sparse_"):
+    globals()[_name[:-1]] = _deprecated_alias(_name)
+del _name
+__all__ += ["constant", "dirac", "eye", "kaiming_normal", "kaiming_uniform", "orthogonal", "sparse"]

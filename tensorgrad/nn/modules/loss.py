@@ -8,10 +8,11 @@ from ..torch_modules_more import (PoissonNLLLoss, GaussianNLLLoss, MultiLabelMar
                                   TripletMarginWithDistanceLoss)
 from ..torch_modules_extra import LinearCrossEntropyLoss
 from ..torch_bag_ctc import CTCLoss
+from ..torch_nn_gaps import NLLLoss2d
 
 __all__ = ["L1Loss", "NLLLoss", "PoissonNLLLoss", "GaussianNLLLoss", "KLDivLoss", "MSELoss",
            "BCELoss", "BCEWithLogitsLoss", "HingeEmbeddingLoss", "MultiLabelMarginLoss",
            "SmoothL1Loss", "HuberLoss", "SoftMarginLoss", "CrossEntropyLoss",
            "LinearCrossEntropyLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss",
            "MarginRankingLoss", "MultiMarginLoss", "TripletMarginLoss",
-           "TripletMarginWithDistanceLoss", "CTCLoss"]
+           "TripletMarginWithDistanceLoss", "CTCLoss", "NLLLoss2d"]

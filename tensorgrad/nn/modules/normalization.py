@@ -4,5 +4,6 @@ from ..torch_misc import LocalResponseNorm
 from ..layers import LayerNorm
 from ..torch_modules import GroupNorm
 from ..torch_modules_more import RMSNorm
+from ..torch_nn_gaps import CrossMapLRN2d
 
-__all__ = ["LocalResponseNorm", "LayerNorm", "GroupNorm", "RMSNorm"]
+__all__ = ["LocalResponseNorm", "CrossMapLRN2d", "LayerNorm", "GroupNorm", "RMSNorm"]
