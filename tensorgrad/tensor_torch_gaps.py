@@ -27,7 +27,7 @@ from .staging import Staged
 from .tensor import Tensor, concrete, traced_level
 from .tensor_torch_extra import index_reduce, masked_scatter as _masked_scatter
 from .tensor_torch_more import METHODS, dim_of, ints_of, split, chunk
-from .tensor_views import note_positions
+from .tensor_views import has_parts, is_view, note_positions, note_traced_part, traced_part
 from .torch_random import multinomial as _multinomial
 from .nn import init as _init
 
@@ -123,6 +123,16 @@ def _strided_places(name, self, size, stride, storage_offset):
         raise ValueError(f"Tensor.{name}: size {size} and stride {stride} must be non-negative "
                          "and of the same length")
     v = concrete(self)
+    if isinstance(self, Staged) or isinstance(v, Staged):
+        raise NotImplementedError(
+            f"Tensor.{name}: reads a tensor's memory layout, which tg.jit does not trace (a "
+            "transposed or sliced value would be read in another order than PyTorch's); call it "
+            "outside tg.jit, or use t.unfold(...) / numpy.lib.stride_tricks.sliding_window_view")
+    if type(self) is Tensor and (is_view(self) or traced_part(self)):
+        raise RuntimeError(
+            f"Tensor.{name}: the tensor (shape {_shape(self)}) is a part or view of another "
+            "tensor; PyTorch's would read that tensor's memory, tensorgrad reads only a tensor's "
+            "own entries: call .clone() first (or call it on the whole tensor)")
     if isinstance(v, np.ndarray) and not v.flags.c_contiguous:
         raise RuntimeError(f"Tensor.{name}: the tensor (shape {_shape(self)}) is not contiguous; "
                            "tensorgrad reads as_strided over a tensor's own entries in C order, "
@@ -143,13 +153,20 @@ def _strided_places(name, self, size, stride, storage_offset):
 @gap("as_strided")
 def as_strided(self, size, stride, storage_offset=None):
     """PyTorch's ``as_strided``: the entries at ``storage_offset + Σ i_k stride[k]`` of the
-    tensor's entries in C order (a contiguous tensor only), a view: an in-place update of it
-    reaches the tensor (where entries repeat, only with agreeing values), as in PyTorch."""
+    tensor's entries in C order, a view: an in-place update of it reaches the tensor (where
+    entries repeat, only with agreeing values), as in PyTorch. Only of a tensor that is not a
+    part or view of another one and whose entries are contiguous (PyTorch's reads the memory
+    underneath, which tensorgrad does not share), and not under ``tg.jit``, which does not
+    trace memory layouts; these raise. Under ``tg.grad`` and the other transforms an in-place
+    update of the view or of the tensor raises, as for ``t[i]``."""
     places = _strided_places("as_strided", self, size, stride, storage_offset)
     out = tgo.take(tgo.reshape(self, (-1,)), places)
     if type(out) is Tensor and type(self) is Tensor:
-        again = lambda t: as_strided(t, size, stride, storage_offset)  # noqa: E731
-        note_positions(self, out, False, again, again)
+        if self._trace is None or self._trace is IMPERATIVE:
+            again = lambda t: as_strided(t, size, stride, storage_offset)  # noqa: E731
+            note_positions(self, out, False, again, again)
+        else:  # (traced by a transform: an in-place update of either refuses, as for t[i])
+            note_traced_part(self, out)
     return out
 
 
@@ -301,6 +318,10 @@ def resize_(self, *sizes, memory_format=None):
     if type(self) is Tensor and self._trace is IMPERATIVE and self.requires_grad:
         raise RuntimeError("Tensor.resize_: cannot resize variables that require grad")
     _constant_only("resize_", self)
+    if shape != _shape(self) and (is_view(self) or has_parts(self)):
+        raise RuntimeError(f"Tensor.resize_: the tensor (shape {_shape(self)}) is a view of another "
+                           "tensor or has views kept, which a new shape would cut off (tensorgrad's "
+                           "views are not memory); resize a .clone(), or drop the views first")
     v = np.asarray(concrete(self)).reshape(-1)
     n = int(np.prod(shape, dtype=np.int64))
     self._value = np.concatenate([v[:n], np.zeros(max(0, n - v.size), v.dtype)]).reshape(shape)
@@ -361,6 +382,10 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
         L = tgo.tril(LU_data[..., :, :k], -1) + np.eye(m, k, dtype=np.dtype(LU_data.dtype))
         U = tgo.triu(LU_data[..., :k, :])
     if unpack_pivots:
+        seen = concrete(piv)
+        if isinstance(seen, np.ndarray) and seen.size and (seen.min() < 1 or seen.max() > m):
+            raise ValueError(f"lu_unpack: LU_pivots must lie in 1..{m} (PyTorch's 1-based pivots "
+                             f"of a matrix with {m} rows), got values from {seen.min()} to {seen.max()}")
         perm = perm_from_piv(tgo.astype(piv, np.int64) - 1, m)
         P = tgo.astype(tgo.expand_dims(perm, -2) == np.arange(m)[:, None], np.dtype(LU_data.dtype))
         P = P if isinstance(P, (Tensor, Staged)) else _tensor(np.asarray(P))
@@ -465,9 +490,10 @@ _refuse("bfloat16", "tensorgrad has no bfloat16 dtype (NumPy lacks it); use half
 
 @gap("new")
 def new(self, *args, dtype=None, device=None, requires_grad=False):
-    """PyTorch's legacy ``t.new(...)``: ``new()`` an empty tensor, ``new(2, 3)`` (or a
-    ``t.size()``) a tensor of that shape (zeros; PyTorch's are uninitialized), ``new(data)``
-    (a list or tuple of numbers, or a tensor) one holding that data; the tensor's dtype."""
+    """PyTorch's legacy ``t.new(...)``: ``new()`` an empty tensor, ``new(2, 3)`` (or
+    ``new(*t.size())``) a tensor of that shape (zeros; PyTorch's are uninitialized), ``new(data)``
+    (a list or tuple of numbers, or a tensor) one holding that data; the tensor's dtype.
+    ``t.size()`` is a plain tuple here, so ``new(t.size())`` is data, not a shape."""
     dt = np.dtype(dtype or self.dtype)
     if not args:
         return _tensor(np.zeros((0,), dt), requires_grad=requires_grad)
@@ -481,17 +507,14 @@ def new(self, *args, dtype=None, device=None, requires_grad=False):
 @gap("new_empty_strided")
 def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False,
                       layout=None, pin_memory=False):
-    """A tensor of ``size`` whose entries lie ``stride`` apart (``stride()`` reports it), zeros
-    (PyTorch's are uninitialized), of the tensor's dtype."""
+    """A tensor of ``size``, zeros (PyTorch's are uninitialized), of the tensor's dtype. Its
+    values are a tensor's own: ``stride()`` reports a contiguous layout, and entries a zero
+    stride would make share one place in PyTorch are separate here."""
     size, stride = ints_of("new_empty_strided", (size,)), ints_of("new_empty_strided", (stride,))
     if len(size) != len(stride) or any(s < 0 for s in size + stride):
         raise ValueError(f"Tensor.new_empty_strided: size {size} and stride {stride} must be "
                          "non-negative and of the same length")
-    dt = np.dtype(dtype or self.dtype)
-    extent = 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
-    buf = np.zeros(max(extent, 1), dt)
-    v = np.lib.stride_tricks.as_strided(buf, size, tuple(s * dt.itemsize for s in stride))
-    return _tensor(v, requires_grad=requires_grad)
+    return _tensor(np.zeros(size, np.dtype(dtype or self.dtype)), requires_grad=requires_grad)
 
 
 @gap("nonzero_static")

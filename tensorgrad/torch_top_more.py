@@ -30,6 +30,7 @@ from .staging import Staged
 from .tensor_torch_more import each_result
 from .torch_functions import _method, view_as_complex as _view_as_complex, view_as_real as _view_as_real
 from .linalg import matrix_norm as _matrix_norm
+from .ops.norms import vector_norm as _vector_norm
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge",
            "conv1d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -303,9 +304,12 @@ def chain_matmul(*matrices):
 
 def frobenius_norm(input, dim, keepdim: bool = False):
     """PyTorch's ``torch.frobenius_norm(input, dim, keepdim=False)``: the 2-norm over the
-    axes ``dim`` (one or two)."""
-    axes = (dim,) if isinstance(dim, (numbers.Integral,)) else tuple(dim)
-    return _ops.sqrt(_ops.sum(_ops.abs(input) ** 2, axis=axes, keepdims=bool(keepdim)))
+    axes ``dim`` (one or two; ``()`` every axis, as PyTorch's); its gradient at 0 is 0."""
+    if dim is None:
+        raise TypeError("frobenius_norm: dim is required (an int, a tuple of ints, or () for "
+                        "every axis), as PyTorch's")
+    axes = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
+    return _vector_norm(input, 2, axes if axes else None, bool(keepdim))
 
 
 def nuclear_norm(input, dim=None, keepdim: bool = False):

@@ -93,7 +93,42 @@ def test_as_strided_is_a_view_and_refuses_what_it_cannot_read():
     t.add_(1)
     np.testing.assert_array_equal(v.numpy(), [11, 41])
     with pytest.raises(RuntimeError, match="not contiguous"):
-        tg.tensor(r(3, 4)).t().as_strided((2,), (1,))
+        tg.as_strided(r(3, 4).T, (2,), (1,))
+    t = tg.tensor(np.arange(16.).reshape(4, 4))
+    for view in (t.t(), t.diagonal(), t[1:], t.as_strided((3, 3), (4, 1))):
+        # (PyTorch's would read the memory of t: a view here holds entries of its own)
+        with pytest.raises(RuntimeError, match="part or view of another tensor"):
+            view.as_strided((2,), (1,))
+    with pytest.raises(NotImplementedError, match="tg.jit"):
+        tg.jit(lambda x: x.t().as_strided((2, 2), (1, 2)))(t)
+
+
+def test_as_strided_under_a_transform_refuses_in_place_updates():
+    a = np.arange(12.).reshape(3, 4) / 7
+
+    def update_view(x):
+        y = x * 1
+        y.as_strided((2, 2), (4, 1), 1).mul_(10)
+        return (y ** 2).sum()
+
+    def update_tensor(x):
+        y = x * 1
+        v = y.as_strided((2, 2), (4, 1), 1)
+        y.mul_(3)
+        return (v ** 2).sum()
+    for f in (update_view, update_tensor):  # (a lost update would be a wrong gradient)
+        with pytest.raises(TypeError, match="part or view of a value that a transform traces"):
+            tg.grad(f)(tg.tensor(a))
+    x = tg.tensor(a, requires_grad=True)  # eagerly the update reaches the tensor
+    y = x * 1
+    y.as_strided((2, 2), (4, 1), 1).mul_(10)
+    (y ** 2).sum().backward()
+    want = 2 * a
+    want[[0, 0, 1, 1], [1, 2, 1, 2]] *= 100
+    np.testing.assert_allclose(x.grad, want, rtol=1e-13)
+    np.testing.assert_allclose(tg.grad(lambda x: (x.as_strided((2, 3), (4, 1), 1) ** 2).sum())(tg.tensor(a)),
+                               np.where(np.arange(12).reshape(3, 4) % 4 > 0, 2 * a, 0) * (np.arange(12).reshape(3, 4) < 8),
+                               rtol=1e-13)
     with pytest.raises(RuntimeError, match="reach outside"):
         tg.tensor(r(3, 4)).as_strided((3,), (6,))
 
@@ -211,6 +246,13 @@ def test_lu_and_lu_unpack_reconstruct(shape):
     assert tg.lu_unpack is lu_unpack and tg.strided is strided  # (torch.lu_unpack, torch.strided)
 
 
+def test_lu_unpack_checks_the_pivots():
+    LU, piv = tg.tensor(r(3, 3)).lu()
+    for bad in ([0, 2, 3], [1, 2, 4]):
+        with pytest.raises(ValueError, match="1..3"):
+            lu_unpack(LU, np.array(bad, np.int32))
+
+
 def test_lu_solve():
     a, b = r(3, 3) + 3 * np.eye(3), r(2, 3, 2)
     x = tg.tensor(b).lu_solve(*tg.tensor(a).lu())
@@ -274,8 +316,10 @@ def test_constructors_and_nonzero_static():
     t = tg.tensor([[0., 1.], [2., 3.]])
     assert t.new().shape == (0,) and t.new(2, 3).shape == (2, 3) and t.new(2, 3).dtype == t.dtype
     np.testing.assert_array_equal(t.new([1, 2]).numpy(), [1., 2.])
-    e = t.new_empty_strided((2, 3), (1, 2))
-    assert e.shape == (2, 3) and e.stride() == (1, 2)
+    e = t.new_empty_strided((2, 3), (0, 1))
+    assert e.shape == (2, 3) and e.stride() == (3, 1)  # (values of its own: no shared places)
+    e[0, 0] = 5.0
+    assert e.numpy().sum() == 5.0
     got = t.nonzero_static(size=5, fill_value=-1).numpy()
     np.testing.assert_array_equal(got, [[0, 1], [1, 0], [1, 1], [-1, -1], [-1, -1]])
     assert t.nonzero_static(size=1).numpy().tolist() == [[0, 1]]
@@ -287,6 +331,12 @@ def test_resize_apply_map_and_shift_in_place():
     assert a.resize_as_(tg.tensor(np.zeros(5))).numpy().tolist() == [0, 1, 2, 3, 0]
     with pytest.raises(RuntimeError, match="require grad"):
         tg.tensor([1., 2.], requires_grad=True).resize_(3)
+    w = tg.tensor(np.arange(6.).reshape(2, 3))
+    v = w.view(6)  # (a new shape would cut the view off from w: refused, not silently lost)
+    for t in (w, v):
+        with pytest.raises(RuntimeError, match="view"):
+            t.resize_(3, 2)
+    assert w.resize_(2, 3) is w
     b = tg.tensor(np.arange(4.))
     assert b.apply_(lambda v: v * v + 1).numpy().tolist() == [1, 2, 5, 10]
     assert b.map_(tg.tensor([1., 2., 3., 4.]), lambda u, v: u - v).numpy().tolist() == [0, 0, 2, 6]

@@ -116,6 +116,10 @@ def test_small_functions():
     with pytest.raises(RuntimeError, match="2 dimensions"):
         tg.chain_matmul(np.ones(3))
     np.testing.assert_allclose(tg.frobenius_norm(x, 1), np.linalg.norm(x, axis=1))
+    np.testing.assert_allclose(tg.frobenius_norm(x, ()), np.linalg.norm(x))  # () is every axis
+    np.testing.assert_array_equal(tg.grad(lambda a: tg.frobenius_norm(a, (0, 1)))(np.zeros((2, 3))), 0.0)
+    with pytest.raises(TypeError, match="dim is required"):
+        tg.frobenius_norm(x, None)
     np.testing.assert_allclose(tg.nuclear_norm(x), np.linalg.norm(x, "nuc"))
     g = tg.grad(lambda a: tg.nuclear_norm(a))(x)
     u, _, vh = np.linalg.svd(x, full_matrices=False)
