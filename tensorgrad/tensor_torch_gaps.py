@@ -422,6 +422,8 @@ def storage_offset_of(self) -> int:
     v = concrete(self)
     if type(v) is not np.ndarray or v.size == 0:
         return 0
+    if type(self) is Tensor and not is_view(self):  # (a tensor of its own, whose value may
+        return 0  # share memory with another's: tensor values are never written in place)
     start = v.__array_interface__["data"][0]
     return (start - _root(v).__array_interface__["data"][0]) // v.itemsize
 

@@ -294,6 +294,10 @@ def test_dense_cpu_predicates():
         warnings.simplefilter("always")
         assert t.volatile is False and w
     assert t.storage_offset() == 0 and t[1:].storage_offset() == 2 and t[:, 1].storage_offset() == 1
+    y = tg.tensor(np.arange(20.).reshape(4, 5), requires_grad=True) * 1
+    c = y[1:].clone()  # (a tensor of its own, whatever memory its value shares)
+    assert c.storage_offset() == 0 and y[1:].storage_offset() == 5
+    np.testing.assert_array_equal(c.as_strided((2, 2), (5, 1), 0).detach().numpy(), [[5, 6], [10, 11]])
     assert t[1].data_ptr() - t.data_ptr() == 2 * 8
     assert t.dim_order() == (0, 1) and t.t().dim_order() == (1, 0)
     assert t.is_set_to(t) and not t.is_set_to(t.clone())
