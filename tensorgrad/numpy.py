@@ -112,6 +112,8 @@ def _jax_function(fn, returns_function: bool = False, where: str = "", name: str
     def call(*args, **kwargs):
         if kwargs.get("copy") is False:  # (JAX's arrays are immutable: copy=False never raises)
             kwargs = {**kwargs, "copy": None}
+        if "where" in kwargs and kwargs["where"] is None:  # (JAX's default: no mask; NumPy's
+            kwargs = {k: v for k, v in kwargs.items() if k != "where"}  # None is a mask)
         r = fn(*args, **kwargs)
         if returns_function:
             return _jax_function(r)

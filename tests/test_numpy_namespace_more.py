@@ -405,3 +405,13 @@ def test_take_fills_and_nanargmax_gives_minus_one_as_jax():
     with pytest.raises(IndexError):
         tg.take(a, np.array([10]))
     np.testing.assert_array_equal(tg.jit(lambda v, i: tnp.take(v, i))(a, np.array([0, 7])), [0.0, np.nan])
+
+
+def test_where_none_is_jaxs_default_no_mask():
+    # (NumPy's where=None is a mask, leaving the entries undefined; JAX's is no mask at all)
+    x = np.array([1.0, 2.0, 3.0])
+    assert float(tnp.add(1.0, 2.0, where=None)) == 3.0
+    np.testing.assert_array_equal(tnp.multiply(x, x, where=None), x * x)
+    assert float(tnp.sum(x, where=None)) == 6.0 and float(tnp.mean(x, where=None)) == 2.0
+    assert float(tnp.add.reduce(x, where=None)) == 6.0
+    assert float(tg.grad(lambda v: tnp.sum(tnp.multiply(v, v, where=None), where=None))(x)[1]) == 4.0
