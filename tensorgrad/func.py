@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 import threading
+from types import ModuleType
 from typing import Any, Callable
 
 import numpy as np
@@ -23,6 +25,7 @@ from .batching import _spread_axes, vmap as _vmap
 from .hooks import TorchTypeError, TorchValueError
 from . import staging, stream_draws
 from .imperative import tensor
+from .nn import utils as _nn_utils
 from .nn.layers_more import _BatchNorm
 from .ops import conjugate
 from .recording import IMPERATIVE, next_level, stopped_by_no_grad
@@ -531,3 +534,11 @@ def functionalize(func: Callable, *, remove: str = "mutations") -> Callable:
     def functionalized(*args, **kwargs):
         return func(*args, **kwargs)
     return functionalized
+
+
+# torch.nn.utils.stateless' import path (``from tensorgrad.nn.utils.stateless import
+# functional_call``), made here, where functional_call lives (tg.nn sits below tg.func)
+stateless = ModuleType(f"{_nn_utils.__name__}.stateless",
+                       "torch.nn.utils.stateless' import path: functional_call (tg.func's).")
+stateless.functional_call, stateless.__all__ = functional_call, ["functional_call"]
+_nn_utils.stateless = sys.modules.setdefault(stateless.__name__, stateless)
