@@ -27,6 +27,7 @@ import numpy as np
 from . import fft as _fft_module
 from . import linalg as _linalg_module
 from . import numpy_jax as _jax_meaning
+from .numpy_ufunc import ComplexWarning, from_dlpack, frompyfunc, ufunc  # noqa: F401  (jnp.*)
 from .staging import Staged
 from .tensor import Tensor
 from .tensor_torch_more import each_result
