@@ -2,8 +2,8 @@
 ``gt``, ``ge``; the ``torch.nn.functional`` functions PyTorch also has at its top level, in
 the top-level signatures (``tg.batch_norm(input, weight, bias, running_mean, running_var,
 training, momentum, eps, cudnn_enabled)``, ``tg.embedding(weight, indices)``, the losses'
-``reduction`` as PyTorch's int enum 0/1/2 = none/mean/sum); ``rsub``, ``detach``, ``fill``,
-``scalar_tensor``, ``split_with_sizes``, ``chain_matmul``, ``frobenius_norm``,
+``reduction`` as PyTorch's int enum 0/1/2 = none/mean/sum, none by default); ``rsub``,
+``detach``, ``fill``, ``scalar_tensor``, ``split_with_sizes``, ``chain_matmul``, ``frobenius_norm``,
 ``nuclear_norm``, the predicates ``is_nonzero``, ``is_same_size``, ``is_signed``, ``is_neg``,
 ``is_inference``; the ``*_copy`` forms of the view functions (the view's values as a new
 array, differentiable); and the window functions ``hann_window``, ``hamming_window``,
@@ -28,6 +28,7 @@ from .nn import functional as _F
 from .tensor import Tensor, concrete, shape_of
 from .staging import Staged
 from .tensor_torch_more import each_result
+from .tensor_torch_gaps import bernoulli as _bernoulli_draws
 from .torch_functions import _method, view_as_complex as _view_as_complex, view_as_real as _view_as_real
 from .linalg import matrix_norm as _matrix_norm
 from .ops.norms import vector_norm as _vector_norm
@@ -41,7 +42,7 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge",
            "feature_dropout", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
            "hinge_embedding_loss", "margin_ranking_loss", "poisson_nll_loss",
            "triplet_margin_loss", "ctc_loss", "rrelu",
-           "rsub", "detach", "fill", "scalar_tensor", "split_with_sizes", "chain_matmul",
+           "bernoulli", "rsub", "detach", "fill", "scalar_tensor", "split_with_sizes", "chain_matmul",
            "frobenius_norm", "nuclear_norm", "is_nonzero", "is_same_size", "is_signed", "is_neg",
            "is_inference",
            "alias_copy", "detach_copy", "diagonal_copy", "expand_copy", "permute_copy",
@@ -180,7 +181,8 @@ _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
 
 def _reduction(fn: str, reduction) -> str:
-    """PyTorch's top-level losses take ``reduction`` as an int: 0 none, 1 mean, 2 sum."""
+    """PyTorch's top-level losses take ``reduction`` as an int: 0 none, 1 mean, 2 sum. Without
+    it they give the loss of each entry (PyTorch's top-level default, unlike ``F``'s mean)."""
     if isinstance(reduction, (numbers.Integral,)) and not isinstance(reduction, bool) \
             and int(reduction) in _REDUCTIONS:
         return _REDUCTIONS[int(reduction)]
@@ -190,28 +192,28 @@ def _reduction(fn: str, reduction) -> str:
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None,
-                                     reduction: int = 1):
+                                     reduction: int = 0):
     """PyTorch's ``torch.binary_cross_entropy_with_logits(input, target, weight, pos_weight,
-    reduction=1)`` (pos_weight before reduction, an int enum)."""
+    reduction=0)`` (pos_weight before reduction, an int enum)."""
     return _F.binary_cross_entropy_with_logits(
         input, target, weight, reduction=_reduction("binary_cross_entropy_with_logits", reduction),
         pos_weight=pos_weight)
 
 
-def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction: int = 1):
-    """PyTorch's ``torch.cosine_embedding_loss(..., margin=0., reduction=1)``."""
+def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction: int = 0):
+    """PyTorch's ``torch.cosine_embedding_loss(..., margin=0., reduction=0)``."""
     return _F.cosine_embedding_loss(input1, input2, target, margin,
                                     reduction=_reduction("cosine_embedding_loss", reduction))
 
 
-def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: int = 1):
-    """PyTorch's ``torch.hinge_embedding_loss(input, target, margin=1., reduction=1)``."""
+def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: int = 0):
+    """PyTorch's ``torch.hinge_embedding_loss(input, target, margin=1., reduction=0)``."""
     return _F.hinge_embedding_loss(input, target, margin,
                                    reduction=_reduction("hinge_embedding_loss", reduction))
 
 
-def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: int = 1):
-    """PyTorch's ``torch.margin_ranking_loss(..., margin=0., reduction=1)``."""
+def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: int = 0):
+    """PyTorch's ``torch.margin_ranking_loss(..., margin=0., reduction=0)``."""
     return _F.margin_ranking_loss(input1, input2, target, margin,
                                   reduction=_reduction("margin_ranking_loss", reduction))
 
@@ -224,20 +226,35 @@ def poisson_nll_loss(input, target, log_input: bool, full: bool, eps: float, red
 
 
 def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2.0,
-                        eps: float = 1e-6, swap: bool = False, reduction: int = 1):
-    """PyTorch's ``torch.triplet_margin_loss(..., swap=False, reduction=1)``."""
+                        eps: float = 1e-6, swap: bool = False, reduction: int = 0):
+    """PyTorch's ``torch.triplet_margin_loss(..., swap=False, reduction=0)``."""
     return _F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
                                   reduction=_reduction("triplet_margin_loss", reduction))
 
 
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0,
-             reduction: int = 1, zero_infinity: bool = False):
-    """PyTorch's ``torch.ctc_loss(..., blank=0, reduction=1, zero_infinity=False)``."""
+             reduction: int = 0, zero_infinity: bool = False):
+    """PyTorch's ``torch.ctc_loss(..., blank=0, reduction=0, zero_infinity=False)``."""
     return _F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
                        reduction=_reduction("ctc_loss", reduction), zero_infinity=zero_infinity)
 
 
 # ---- small functions --------------------------------------------------------------------------
+def bernoulli(input, p=None, *, generator=None, out=None):  # noqa: A002 - PyTorch's names
+    """PyTorch's ``torch.bernoulli(input, p=None, *, generator=None)``: draws of 0 or 1 with the
+    entries of ``input`` as probabilities (or ``p``), shaped and typed like ``input``; a
+    constant, as PyTorch's (``t.bernoulli()``). An integer ``n`` instead gives SciPy's
+    Bernoulli numbers B₀ … Bₙ (``tg.scipy.special.bernoulli``, the op of this name), which
+    was ``tg.bernoulli``'s only meaning before: PyTorch's needs a tensor of probabilities."""
+    if out is not None:
+        raise TypeError("bernoulli: out= is not supported (tensorgrad's results are new arrays)")
+    if isinstance(input, numbers.Integral) and not isinstance(input, bool) and p is None \
+            and generator is None:
+        return _ops.bernoulli(input)
+    if isinstance(input, (Tensor, Staged)):
+        return _bernoulli_draws(input, p, generator=generator)
+    return _bernoulli_draws(np.asarray(input), p, generator=generator).numpy()
+
 def rsub(input, other, *, alpha=1):
     """PyTorch's ``torch.rsub(input, other, alpha=1)``: ``other - alpha * input``."""
     return _method("rsub", input, (other,), {"alpha": alpha})

@@ -82,6 +82,13 @@ def test_losses_int_reduction():
                                (np.exp(x) - t * x).mean())
     with pytest.raises(ValueError, match="reduction"):
         tg.hinge_embedding_loss(x, np.sign(x), 1.0, 3)
+    # without reduction, PyTorch's top-level losses give each entry's loss (F's give the mean)
+    np.testing.assert_allclose(tg.binary_cross_entropy_with_logits(x, t), full)
+    np.testing.assert_allclose(tg.margin_ranking_loss(a, b, y), np.maximum(0, -y * (a - b)))
+    s = np.sign(x)
+    np.testing.assert_allclose(tg.hinge_embedding_loss(x, s), np.where(s > 0, x, np.maximum(0, 1 - x)))
+    assert tg.cosine_embedding_loss(x, x[::-1], y).shape == (3,)
+    assert tg.triplet_margin_loss(x, x[::-1], 2 * x).shape == (3,)
 
 
 def test_dropouts_need_train_and_key():
@@ -311,3 +318,24 @@ def test_no_warnings_on_import_use():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         tg.eq(np.ones(2), 1)
+
+
+def test_bernoulli_draws_for_probabilities_and_numbers_for_an_integer():
+    tg.manual_seed(0)
+    p = tg.tensor(np.array([[0.0, 1.0, 0.5]] * 400))
+    draws = tg.bernoulli(p)
+    assert isinstance(draws, tg.Tensor) and draws.shape == p.shape and draws.dtype == p.dtype
+    np.testing.assert_array_equal(draws[:, :2].numpy(), [[0.0, 1.0]] * 400)
+    assert 150 < float(draws[:, 2].sum()) < 250
+    assert tg.bernoulli(np.full(5, 0.3), 1.0).tolist() == [1.0] * 5  # (p= replaces the entries)
+    np.testing.assert_allclose(tg.bernoulli(4), [1.0, -0.5, 1 / 6, 0.0, -1 / 30])  # SciPy's numbers
+    with pytest.raises(RuntimeError, match="probabilities"):
+        tg.bernoulli(tg.tensor([2.0]))
+
+
+def test_softmax_takes_pytorchs_positional_dtype():
+    x = tg.tensor(RNG.standard_normal((2, 3)))
+    for f in (tg.softmax, tg.log_softmax):  # (a dtype in where='s place was read as a mask)
+        got = f(x, 1, tg.float32)
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got.numpy(), f(x, 1).numpy(), rtol=1e-6)

@@ -24,7 +24,7 @@ from ..staging import call as staged_call, is_staged
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import broadcast_warning, concrete, dtype_of, in_float_of, lift_tangent, negative_axes, \
     negative_axis, shape_of
-from .elementwise import _gauss, clip, exp, tanh, where
+from .elementwise import _gauss, astype as _astype, clip, exp, tanh, where
 from .logsumexp import _lse_forward, logsumexp  # noqa: F401  (logsumexp: served here too)
 from .reductions import sum as _sum
 from .shape import reshape, transpose
@@ -229,12 +229,23 @@ def _normalized(op_fn, name: str, fill: float, x, axis, where_):
     return where(where_, out, fill)
 
 
+def _dtype_given(x, where):
+    """``(x, where)``, with a dtype given in ``where``'s place taken as PyTorch's third
+    positional argument, ``torch.softmax(x, 1, torch.float32)``: ``x`` cast to it, no mask (a
+    dtype is never a mask; read as one, it would silently select every entry)."""
+    if isinstance(where, (np.dtype, type)):  # (np.float32, tg.float32, np.dtype("f4"), float)
+        return _astype(x, np.dtype(where)), None
+    return x, where
+
+
 @function(methods=())
 def softmax(x: ArrayLike, axis: Axis = -1, where: ArrayLike | None = None, *, dim: Axis = None) -> Array:
     """Softmax along ``axis`` (an int, a tuple of axes normalized together, or None: all),
     exp(x)/Σ exp(x); with ``where`` only those entries (0 elsewhere), as ``jax.nn.softmax``.
-    ``dim`` is PyTorch's name for ``axis`` (``torch.softmax(x, dim=1)``).
+    ``dim`` is PyTorch's name for ``axis`` (``torch.softmax(x, dim=1)``), and a dtype in
+    ``where``'s place is PyTorch's ``dtype`` (``torch.softmax(x, 1, torch.float32)``).
     Jacobian diag(p) − p pᵀ, never formed."""
+    x, where = _dtype_given(x, where)
     return _normalized(_softmax_op, "softmax", 0.0, x, axis if dim is None else dim, where)
 
 
@@ -242,7 +253,9 @@ def softmax(x: ArrayLike, axis: Axis = -1, where: ArrayLike | None = None, *, di
 def log_softmax(x: ArrayLike, axis: Axis = -1, where: ArrayLike | None = None, *,
                 dim: Axis = None) -> Array:
     """log(softmax(x)) as x − logsumexp(x) (stable), over ``axis`` as :func:`softmax`; with
-    ``where``, −inf outside it (``jax.nn.log_softmax``). ``dim``: PyTorch's name for ``axis``."""
+    ``where``, −inf outside it (``jax.nn.log_softmax``). ``dim``: PyTorch's name for ``axis``;
+    a dtype in ``where``'s place is PyTorch's ``dtype``, as in :func:`softmax`."""
+    x, where = _dtype_given(x, where)
     return _normalized(_log_softmax_op, "log_softmax", -np.inf, x, axis if dim is None else dim,
                        where)
 
