@@ -109,15 +109,29 @@ def _shape(x) -> tuple:
     return tuple(np.shape(x)) if not hasattr(x, "shape") else tuple(x.shape)
 
 
-def matrix_rank(A: ArrayLike, tol=None, hermitian: bool = False, *, rtol=None):
+def matrix_rank(A: ArrayLike, tol=None, hermitian: bool = False, *, rtol=None, atol=None):
     """The rank of a matrix or stack of matrices (NumPy's ``matrix_rank``; an integer, which
-    carries no gradient). Under ``tg.jit`` it is one step of the plan, computed at every call."""
+    carries no gradient). Under ``tg.jit`` it is one step of the plan, computed at every call.
+    ``atol`` is PyTorch's name for the absolute cutoff ``tol``; with ``rtol`` too, singular values
+    up to ``max(atol, rtol · σ_max)`` count as 0, as ``torch.linalg.matrix_rank``'s."""
+    if atol is not None and tol is not None:
+        raise TypeError("matrix_rank: give the absolute cutoff as tol (NumPy's) or atol "
+                        "(PyTorch's), not both")
     return staged_call(_matrix_rank, concrete(A), None if tol is None else concrete(tol),
-                       hermitian, None if rtol is None else concrete(rtol))
+                       hermitian, None if rtol is None else concrete(rtol),
+                       None if atol is None else concrete(atol))
 
 
-def _matrix_rank(A, tol, hermitian, rtol):
-    return np.linalg.matrix_rank(np.asarray(A), tol=tol, hermitian=hermitian, rtol=rtol)
+def _matrix_rank(A, tol, hermitian, rtol, atol=None):
+    A = np.asarray(A)
+    if atol is None:
+        return np.linalg.matrix_rank(A, tol=tol, hermitian=hermitian, rtol=rtol)
+    if rtol is None:
+        return np.linalg.matrix_rank(A, tol=atol, hermitian=hermitian)
+    s = np.abs(np.linalg.eigvalsh(A)) if hermitian else np.linalg.svd(A, compute_uv=False)
+    cut = np.maximum(atol, np.asarray(rtol)[..., None] * np.max(s, axis=-1, keepdims=True)) \
+        if s.size else atol
+    return np.count_nonzero(s > cut, axis=-1)
 
 
 def cond(x: ArrayLike, p=None) -> Array:

@@ -99,7 +99,8 @@ def _drawn(name: str, draw):
     method(name)(m)
 
 
-def _integers(rng, shape, low=0, high=None):
+def _integers(rng, shape, low=0, high=None, to=None):
+    high = high if to is None else to  # (PyTorch's random_(from, to): to= by name)
     if high is None:  # random_(to) is [0, to); random_() PyTorch's [0, 2^53] for float64
         low, high = (0, low) if low else (0, 2 ** 53 + 1)
     return rng.integers(low, high, size=shape)

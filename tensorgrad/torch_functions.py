@@ -120,9 +120,11 @@ def _truncating(call):
 def _creating(call):
     """A creation function called in PyTorch's form (``linspace(0, 1, steps=5)``,
     ``arange(end=4)``): a new constant array is a tensor of PyTorch's, as ``torch.linspace``
-    returns (``.var()`` is then PyTorch's)."""
-    def made(*args, **kwargs):
-        return constant_tensor(call(*args, **kwargs))
+    returns (``.var()`` is then PyTorch's); ``requires_grad=True`` makes it a leaf of the
+    imperative tape."""
+    def made(*args, requires_grad=False, **kwargs):
+        out = constant_tensor(call(*args, **kwargs))
+        return out.requires_grad_(True) if requires_grad else out
     return made
 
 
@@ -178,12 +180,15 @@ def _triangle_indices(numpy_fn):
 
 #: PyTorch's functions that NumPy's of the same name serve: PyTorch's keywords (NumPy's lack
 #: them) and the call that takes them
-_RENAMED = {**{n: ({"end", "steps"}, _creating(_truncating(_renaming(n, end="stop", steps="num"))))
+_RENAMED = {**{n: ({"end", "steps", "requires_grad"}, _creating(_truncating(_renaming(n, end="stop", steps="num"))))
                for n in ("linspace", "logspace")},
             "tensordot": ({"dims"}, _renaming("tensordot", dims="axes")),
+            "eye": ({"n", "m"}, _creating(_renaming("eye", n="N", m="M"))),
             "arange": ({"end"}, _creating(_arange)), "searchsorted": ({"right", "out_int32"}, _searchsorted),
             "gradient": ({"spacing", "dim"}, _gradient), "trapezoid": ({"dim"}, _trapezoid),
             **{n: ({"size"}, _creating(_sized(n))) for n in ("zeros", "ones", "empty", "full")},
+            **{n: ({"requires_grad"}, _creating(_renaming(n)))
+               for n in ("zeros_like", "ones_like", "empty_like", "full_like")},
             **{n: ({"row", "col", "offset", "dtype", "device", "layout"}, _triangle_indices(getattr(np, n)))
                for n in ("tril_indices", "triu_indices")}}
 _RENAMED = {n: (frozenset(k), call) for n, (k, call) in _RENAMED.items()}
@@ -318,8 +323,9 @@ def t(input):
     return _method("t", input, (), {})
 
 
-def gather(input, dim, index):
-    """PyTorch's ``torch.gather``: the entries at ``index`` along ``dim``; ``input.gather(...)``."""
+def gather(input, dim, index, *, sparse_grad: bool = False):
+    """PyTorch's ``torch.gather``: the entries at ``index`` along ``dim``; ``input.gather(...)``
+    (``sparse_grad``, a storage choice for the gradient in PyTorch, changes no value here)."""
     return _method("gather", input, (dim, index), {})
 
 

@@ -339,3 +339,29 @@ def test_softmax_takes_pytorchs_positional_dtype():
         got = f(x, 1, tg.float32)
         assert got.dtype == np.float32
         np.testing.assert_allclose(got.numpy(), f(x, 1).numpy(), rtol=1e-6)
+
+
+def test_pytorch_keywords_and_positional_forms():
+    np.testing.assert_allclose(tg.logspace(0, 2, 3, 2), [1.0, 2.0, 4.0])  # (PyTorch's positional base)
+    np.testing.assert_allclose(tg.logspace(0, 2, 3, True), [1.0, 10.0, 100.0])  # (NumPy's endpoint)
+    np.testing.assert_allclose(tg.logspace(0, 2, 3, False), 10.0 ** np.linspace(0, 2, 3, endpoint=False))
+    x = tg.tensor(np.arange(12.0).reshape(3, 4))
+    for made in (tg.linspace(0, 1, 5, requires_grad=True), tg.logspace(0, 1, 3, requires_grad=True),
+                 tg.zeros_like(x, requires_grad=True), tg.ones_like(x, requires_grad=True),
+                 tg.full_like(x, 2.0, requires_grad=True), tg.empty_like(x, requires_grad=True),
+                 tg.eye(n=2, m=3, requires_grad=True)):
+        assert made.requires_grad and made.is_leaf
+    w = tg.full_like(x, 2.0, requires_grad=True)
+    (w * x).sum().backward()
+    np.testing.assert_array_equal(w.grad, x.numpy())
+    np.testing.assert_array_equal(tg.eye(n=3, m=2).numpy(), np.eye(3, 2))
+    assert x.view(size=(2, 6)).shape == (2, 6)
+    np.testing.assert_array_equal(tg.gather(x, 1, np.array([[3], [0], [1]]), sparse_grad=False).numpy(),
+                                  [[3.0], [4.0], [9.0]])
+    t = tg.zeros(size=(200,))
+    t.random_(to=3)
+    assert set(np.unique(t.numpy())) == {0.0, 1.0, 2.0}
+    a = np.diag([3.0, 1.0, 0.05, 1e-9])
+    assert int(tg.linalg.matrix_rank(a, atol=0.1)) == 2 and int(tg.linalg.matrix_rank(a, atol=0.01)) == 3
+    assert int(tg.linalg.matrix_rank(a, atol=0.01, rtol=0.5)) == 1  # max(atol, rtol·σ_max)
+    np.testing.assert_array_equal(tg.linalg.matrix_rank(np.stack([a, 2 * a]), atol=0.1, rtol=0.05), [2, 2])
