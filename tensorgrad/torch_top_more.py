@@ -34,7 +34,7 @@ from .linalg import matrix_norm as _matrix_norm
 from .ops.norms import vector_norm as _vector_norm
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge",
-           "conv1d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+           "conv1d", "conv2d", "conv3d", "max_pool2d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "avg_pool1d", "max_pool1d", "max_pool1d_with_indices", "max_pool3d",
            "adaptive_avg_pool1d", "adaptive_max_pool1d", "batch_norm", "instance_norm",
            "embedding", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
@@ -75,6 +75,34 @@ conv_transpose1d, conv_transpose2d, conv_transpose3d = (
 avg_pool1d, adaptive_avg_pool1d = _F.avg_pool1d, _F.adaptive_avg_pool1d
 pixel_shuffle, pixel_unshuffle, channel_shuffle = _F.pixel_shuffle, _F.pixel_unshuffle, _F.channel_shuffle
 rms_norm = _F.rms_norm
+
+
+def _shape_like(v) -> bool:
+    """An int or a tuple/list of them: the op's stride (``tg.conv2d(x, w, 2)``), not PyTorch's bias."""
+    return isinstance(v, (numbers.Integral, tuple, list))
+
+
+def conv2d(x, w, *args, **kwargs):
+    """``tg.conv2d(x, w, stride=1, padding=0)``, the op (NCHW, its own VJP and JVP rules);
+    called in PyTorch's form, ``torch.conv2d(input, weight, bias=None, stride=1, padding=0,
+    dilation=1, groups=1)`` (a bias or None third, more than four arguments, or ``bias=``,
+    ``dilation=``, ``groups=``), ``tg.nn.functional.conv2d``, which is that op when it can be."""
+    if (args and not _shape_like(args[0])) or len(args) > 2 \
+            or not {"bias", "dilation", "groups", "input", "weight"}.isdisjoint(kwargs):
+        return _F.conv2d(x, w, *args, **kwargs)
+    return _ops.conv2d(x, w, *args, **kwargs)
+
+
+def max_pool2d(x, kernel_size, *args, **kwargs):
+    """``tg.max_pool2d(x, kernel_size, stride=None)``, the op; with PyTorch's further arguments
+    (``padding``, ``dilation``, ``ceil_mode``, also positionally: ``torch.max_pool2d(input,
+    kernel_size, stride, padding, dilation, ceil_mode)``), ``tg.nn.functional.max_pool2d``."""
+    if len(args) > 1 or not {"padding", "dilation", "ceil_mode", "return_indices"}.isdisjoint(kwargs):
+        return _F.max_pool2d(x, kernel_size, *args, **kwargs)
+    return _ops.max_pool2d(x, kernel_size, *args, **kwargs)
+
+
+conv2d.__wrapped__, max_pool2d.__wrapped__ = _ops.conv2d, _ops.max_pool2d  # (the ops, documented so)
 
 
 def native_channel_shuffle(input, groups: int):

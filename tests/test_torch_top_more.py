@@ -365,3 +365,18 @@ def test_pytorch_keywords_and_positional_forms():
     assert int(tg.linalg.matrix_rank(a, atol=0.1)) == 2 and int(tg.linalg.matrix_rank(a, atol=0.01)) == 3
     assert int(tg.linalg.matrix_rank(a, atol=0.01, rtol=0.5)) == 1  # max(atol, rtol·σ_max)
     np.testing.assert_array_equal(tg.linalg.matrix_rank(np.stack([a, 2 * a]), atol=0.1, rtol=0.05), [2, 2])
+
+
+def test_conv2d_and_max_pool2d_take_pytorchs_top_level_form():
+    x, w, b = RNG.standard_normal((1, 2, 5, 5)), RNG.standard_normal((3, 2, 3, 3)), np.arange(3.0)
+    F = tg.nn.functional
+    np.testing.assert_allclose(tg.conv2d(x, w, b), F.conv2d(x, w, b))  # (a bias third: PyTorch's)
+    np.testing.assert_allclose(tg.conv2d(x, w, None, 2, 1, 2), F.conv2d(x, w, None, 2, 1, 2))
+    np.testing.assert_allclose(tg.conv2d(x, w, bias=b, groups=1), F.conv2d(x, w, b))
+    np.testing.assert_allclose(tg.conv2d(x, w, 2, 1), F.conv2d(x, w, None, 2, 1))  # (the op's form)
+    assert tg.conv2d.__wrapped__ is tg.ops.conv2d and tg.max_pool2d.__wrapped__ is tg.ops.max_pool2d
+    np.testing.assert_allclose(tg.max_pool2d(x, 2, padding=1), F.max_pool2d(x, 2, padding=1))
+    np.testing.assert_allclose(tg.max_pool2d(x, 3, 1, 1, 1, True), F.max_pool2d(x, 3, 1, 1, 1, True))
+    np.testing.assert_allclose(tg.max_pool2d(x, 2), F.max_pool2d(x, 2))
+    g = tg.grad(lambda a: tg.conv2d(a, w, b, 1, 1).sum())(x)
+    np.testing.assert_allclose(g, tg.grad(lambda a: F.conv2d(a, w, b, 1, 1).sum())(x))
