@@ -129,8 +129,10 @@ def _matrix_rank(A, tol, hermitian, rtol, atol=None):
     if rtol is None:
         return np.linalg.matrix_rank(A, tol=atol, hermitian=hermitian)
     s = np.abs(np.linalg.eigvalsh(A)) if hermitian else np.linalg.svd(A, compute_uv=False)
-    cut = np.maximum(atol, np.asarray(rtol)[..., None] * np.max(s, axis=-1, keepdims=True)) \
-        if s.size else atol
+    if not s.size:
+        return np.zeros(s.shape[:-1], np.int64)
+    # (atol and rtol: one per matrix of the stack, or one for all)
+    cut = np.maximum(np.asarray(atol)[..., None], np.asarray(rtol)[..., None] * np.max(s, axis=-1, keepdims=True))
     return np.count_nonzero(s > cut, axis=-1)
 
 

@@ -157,14 +157,25 @@ class ufunc:
                              f"returning a single value (this one has nout={self.nout})")
 
     def _loop_dtype(self, *values) -> np.dtype:
-        """The dtype ``func`` gives for ones of the values' dtypes (JAX's eval_shape)."""
-        ones = [type(v)(1) if isinstance(v, _PY_SCALARS) else Tensor(np.ones((), _dtype(v)))
-                for v in values]  # (a Python number stays weak: float32 + 1.5 is float32)
-        out = self._func(*ones)
-        if isinstance(out, tuple):
-            raise TypeError(f"{self.__name__}: the function returned {len(out)} values where "
-                            "one is expected")
-        return _dtype(out if not isinstance(out, _PY_SCALARS) else np.asarray(out))
+        """The dtype ``func`` gives for entries of the values' dtypes (JAX's eval_shape), from
+        ones and from twos: a function whose result type depends on the values (Python control
+        flow on them, which JAX's tracing refuses) raises, since the loop would cast every
+        entry to one of them (``a + b if b > 1 else 0`` gives an int for ones)."""
+        found = []
+        for k in (1, 2):
+            probes = [type(v)(k) if isinstance(v, _PY_SCALARS) else Tensor(np.full((), k, _dtype(v)))
+                      for v in values]  # (a Python number stays weak: float32 + 1.5 is float32)
+            out = self._func(*probes)
+            if isinstance(out, tuple):
+                raise TypeError(f"{self.__name__}: the function returned {len(out)} values where "
+                                "one is expected")
+            found.append(_dtype(out if not isinstance(out, _PY_SCALARS) else np.asarray(out)))
+        if found[0] != found[1]:
+            raise TypeError(f"{self.__name__}: the function gives {found[0]} for ones and "
+                            f"{found[1]} for twos of the same dtypes; its result type must not "
+                            "depend on the values (Python control flow on them, which JAX's "
+                            "tracing refuses); use tnp.where for a branch")
+        return found[0]
 
     # ---- calling ----------------------------------------------------------------------------
     def __call__(self, *args, out=None, where=None):
@@ -351,8 +362,10 @@ class ufunc:
         idx = list(indices)
         for k in arrays:
             ix = indices[k] if is_staged(indices[k]) else np.asarray(concrete(indices[k]))
-            if not is_staged(ix) and ix.dtype.kind not in "iub":
-                raise IndexError(f"{name}.at: indices must be integers, got dtype {ix.dtype}")
+            if not is_staged(ix) and ix.dtype.kind not in "iu":  # (a bool mask: as JAX, refused;
+                raise IndexError(f"{name}.at: indices must be integers, got dtype {ix.dtype}"  # each
+                                 + ("; for a mask, pass np.nonzero(mask)" if ix.dtype.kind == "b"  # True
+                                    else ""))  # read as an index would update everything)
             idx[k] = _ops.reshape(_ops.broadcast_to(ix, shape), (-1,)) if is_staged(ix) \
                 else np.broadcast_to(ix, shape).reshape(-1)
         for i in range(count):

@@ -217,3 +217,13 @@ def test_complex_warning_and_from_dlpack():
     np.testing.assert_array_equal(np.asarray(tnp.from_dlpack(tnp.arange(3))), [0, 1, 2])
     with pytest.raises(TypeError, match="traced"):
         tg.grad(lambda x: tnp.sum(tnp.from_dlpack(x)))(np.ones(2))
+
+
+def test_at_refuses_a_mask_and_reduce_a_result_type_that_depends_on_values():
+    u = tnp.frompyfunc(lambda x, y: x + y, 2, 1)
+    with pytest.raises(IndexError, match="nonzero"):  # (each True read as an index updates all)
+        u.at(np.array([0.5, 1.5, 2.5]), np.array([True, False, True]), 1.0, inplace=False)
+    v = tnp.frompyfunc(lambda a, b: a + b if b > 1 else 0, 2, 1)  # (an int for ones: a cast to int)
+    for method in ("reduce", "accumulate"):
+        with pytest.raises(TypeError, match="depend on the values"):
+            getattr(v, method)(np.array([0.5, 1.5, 2.5]))

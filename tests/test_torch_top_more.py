@@ -365,6 +365,8 @@ def test_pytorch_keywords_and_positional_forms():
     assert int(tg.linalg.matrix_rank(a, atol=0.1)) == 2 and int(tg.linalg.matrix_rank(a, atol=0.01)) == 3
     assert int(tg.linalg.matrix_rank(a, atol=0.01, rtol=0.5)) == 1  # max(atol, rtol·σ_max)
     np.testing.assert_array_equal(tg.linalg.matrix_rank(np.stack([a, 2 * a]), atol=0.1, rtol=0.05), [2, 2])
+    stack = np.stack([np.diag([1.0, 0.5, 0.05])] * 3)  # (one atol per matrix)
+    np.testing.assert_array_equal(tg.linalg.matrix_rank(stack, atol=np.array([0.01, 0.1, 0.9]), rtol=1e-8), [3, 2, 1])
 
 
 def test_conv2d_and_max_pool2d_take_pytorchs_top_level_form():
