@@ -104,16 +104,24 @@ def _as_tensor(v, inputs: list | None, name: str = "", first=None):
 _UFUNC_METHODS = ("outer", "reduce", "accumulate", "reduceat", "at")
 
 
+#: functions that hand their keywords on to the caller's function (or write them to a file):
+#: a ``where=None`` there is the caller's, not JAX's mask
+_PASSES_KEYWORDS = frozenset({"apply_along_axis", "apply_over_axes", "piecewise", "fromfunction",
+                              "vectorize", "savez", "savez_compressed"})
+
+
 def _jax_function(fn, returns_function: bool = False, where: str = "", name: str = ""):
     """``fn`` returning tensors where it returns NumPy arrays (``returns_function``: ``fn``
     makes a function, ``vectorize``'s, which is wrapped so). A ufunc's methods (``outer``,
     ``reduce``, ``accumulate``, ``at``, ...) are wrapped too."""
 
+    strips = getattr(fn, "__name__", "") not in _PASSES_KEYWORDS
+
     @functools.wraps(fn)
     def call(*args, **kwargs):
         if kwargs.get("copy") is False:  # (JAX's arrays are immutable: copy=False never raises)
             kwargs = {**kwargs, "copy": None}
-        if "where" in kwargs and kwargs["where"] is None:  # (JAX's default: no mask; NumPy's
+        if strips and "where" in kwargs and kwargs["where"] is None:  # (JAX's: no mask; NumPy's
             kwargs = {k: v for k, v in kwargs.items() if k != "where"}  # None is a mask)
         r = fn(*args, **kwargs)
         if returns_function:

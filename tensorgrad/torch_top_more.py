@@ -34,7 +34,7 @@ from .linalg import matrix_norm as _matrix_norm
 from .ops.norms import vector_norm as _vector_norm
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge",
-           "conv1d", "conv2d", "conv3d", "max_pool2d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+           "conv1d", "conv2d", "conv3d", "max_pool2d", "logspace", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "avg_pool1d", "max_pool1d", "max_pool1d_with_indices", "max_pool3d",
            "adaptive_avg_pool1d", "adaptive_max_pool1d", "batch_norm", "instance_norm",
            "embedding", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
@@ -102,7 +102,24 @@ def max_pool2d(x, kernel_size, *args, **kwargs):
     return _ops.max_pool2d(x, kernel_size, *args, **kwargs)
 
 
-conv2d.__wrapped__, max_pool2d.__wrapped__ = _ops.conv2d, _ops.max_pool2d  # (the ops, documented so)
+def logspace(start, stop, *args, **kwargs):
+    """``tg.logspace``, NumPy's (the op); a number other than 0 and 1 in the fourth place,
+    where NumPy takes the bool ``endpoint``, is PyTorch's ``base``: ``torch.logspace(0, 2, 3,
+    2)`` is [1, 2, 4]. (``tensorgrad.numpy.logspace`` keeps NumPy's and JAX's meaning.)"""
+    fourth = args[1] if len(args) > 1 else None
+    if isinstance(fourth, (numbers.Real, np.integer, np.floating)) \
+            and not isinstance(fourth, (bool, np.bool_)) and fourth not in (0, 1):
+        if len(args) > 2 or "base" in kwargs or "endpoint" in kwargs:
+            raise TypeError(f"logspace: {fourth!r} in the fourth place is PyTorch's base (NumPy's "
+                            "endpoint is a bool); give the other arguments by name")
+        return _ops.logspace(start, stop, args[0], base=fourth, **kwargs)
+    return _ops.logspace(start, stop, *args, **kwargs)
+
+
+# (the ops: documented as them; and tensorgrad.numpy, jax.numpy's namespace, serves them)
+for _f, _op in ((conv2d, _ops.conv2d), (max_pool2d, _ops.max_pool2d), (logspace, _ops.logspace)):
+    _f.__wrapped__ = _f.numpy_meaning = _op
+del _f, _op
 
 
 def native_channel_shuffle(input, groups: int):
@@ -279,9 +296,15 @@ def bernoulli(input, p=None, *, generator=None, out=None):  # noqa: A002 - PyTor
     if isinstance(input, numbers.Integral) and not isinstance(input, bool) and p is None \
             and generator is None:
         return _ops.bernoulli(input)
+    if not isinstance(input, (Tensor, Staged, np.ndarray, list, tuple)):
+        raise TypeError(f"bernoulli: draws need a tensor or array of probabilities (PyTorch's), "
+                        f"Bernoulli numbers an integer n (SciPy's); got {type(input).__name__}")
     if isinstance(input, (Tensor, Staged)):
         return _bernoulli_draws(input, p, generator=generator)
     return _bernoulli_draws(np.asarray(input), p, generator=generator).numpy()
+
+
+bernoulli.numpy_meaning = _ops.bernoulli  # (tensorgrad.numpy: SciPy's numbers, as before)
 
 def rsub(input, other, *, alpha=1):
     """PyTorch's ``torch.rsub(input, other, alpha=1)``: ``other - alpha * input``."""

@@ -415,3 +415,6 @@ def test_where_none_is_jaxs_default_no_mask():
     assert float(tnp.sum(x, where=None)) == 6.0 and float(tnp.mean(x, where=None)) == 2.0
     assert float(tnp.add.reduce(x, where=None)) == 6.0
     assert float(tg.grad(lambda v: tnp.sum(tnp.multiply(v, v, where=None), where=None))(x)[1]) == 4.0
+    # (a function that hands its keywords on gets where=None as given)
+    np.testing.assert_array_equal(tnp.apply_along_axis(lambda v, where=7.0: v * (where is None), 0, x,
+                                                       where=None), x)

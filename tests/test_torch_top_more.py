@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+import tensorgrad.numpy as tnp
 import tensorgrad.nn.functional as F
 
 RNG = np.random.default_rng(0)
@@ -336,9 +337,24 @@ def test_bernoulli_draws_for_probabilities_and_numbers_for_an_integer():
 def test_softmax_takes_pytorchs_positional_dtype():
     x = tg.tensor(RNG.standard_normal((2, 3)))
     for f in (tg.softmax, tg.log_softmax):  # (a dtype in where='s place was read as a mask)
-        got = f(x, 1, tg.float32)
-        assert got.dtype == np.float32
-        np.testing.assert_allclose(got.numpy(), f(x, 1).numpy(), rtol=1e-6)
+        for dt in (tg.float32, "float32", np.dtype(np.float32)):
+            got = f(x, 1, dt)
+            assert got.dtype == np.float32
+            np.testing.assert_allclose(got.numpy(), f(x, 1).numpy(), rtol=1e-6)
+        with pytest.raises(TypeError, match="floating"):
+            f(x, 1, int)
+    mask = np.array([[True, False, True], [True, True, True]])  # (JAX's where= is still a mask)
+    np.testing.assert_allclose(tg.softmax(x, 1, mask).numpy()[0, 1], 0.0)
+
+
+def test_logspace_base_and_bernoulli_arguments():
+    np.testing.assert_allclose(tnp.logspace(0, 2, 3, 2), [1.0, 10.0, 100.0])  # (jax.numpy's endpoint)
+    with pytest.raises(TypeError, match="fourth place"):
+        tg.logspace(0, 2, 3, 2, base=3)
+    for bad in (True, 0.5):
+        with pytest.raises(TypeError, match="probabilities"):
+            tg.bernoulli(bad)
+    np.testing.assert_allclose(tnp.bernoulli(2), [1.0, -0.5, 1 / 6])
 
 
 def test_pytorch_keywords_and_positional_forms():

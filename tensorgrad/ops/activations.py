@@ -233,8 +233,12 @@ def _dtype_given(x, where):
     """``(x, where)``, with a dtype given in ``where``'s place taken as PyTorch's third
     positional argument, ``torch.softmax(x, 1, torch.float32)``: ``x`` cast to it, no mask (a
     dtype is never a mask; read as one, it would silently select every entry)."""
-    if isinstance(where, (np.dtype, type)):  # (np.float32, tg.float32, np.dtype("f4"), float)
-        return _astype(x, np.dtype(where)), None
+    if isinstance(where, (np.dtype, type, str)):  # (np.float32, tg.float32, "float32", float)
+        dt = np.dtype(where)
+        if dt.kind not in "fc":  # (an int or bool softmax would truncate; PyTorch's refuses too)
+            raise TypeError(f"softmax: the dtype {dt} given in where's place (PyTorch's dtype) "
+                            "must be a floating type")
+        return _astype(x, dt), None
     return x, where
 
 

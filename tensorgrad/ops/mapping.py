@@ -205,12 +205,7 @@ def fromfunction(function, shape, *, dtype=float, like=None, **kwargs):
 def logspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
              base: ArrayLike = 10.0, dtype=None, axis: int = 0) -> Array:
     """``base ** linspace(start, stop, num)`` (NumPy's ``logspace``); differentiable in
-    ``start``, ``stop`` and ``base``. A number other than 0 and 1 as the fourth positional
-    argument, where NumPy takes the bool ``endpoint``, is PyTorch's ``base``
-    (``torch.logspace(0, 2, 3, 2)``)."""
-    if isinstance(endpoint, (int, float, np.integer, np.floating)) \
-            and not isinstance(endpoint, (bool, np.bool_)) and endpoint not in (0, 1):
-        endpoint, base = True, endpoint
+    ``start``, ``stop`` and ``base``."""
     if not _traced(start, stop, base):
         return np.logspace(start, stop, num, endpoint=endpoint, base=base, dtype=dtype, axis=axis)
     # a Python number stays weak (float32 stays float32), as NumPy's logspace keeps it
