@@ -99,11 +99,37 @@ def _drawn(name: str, draw):
     method(name)(m)
 
 
-def _integers(rng, shape, low=0, high=None, to=None):
-    high = high if to is None else to  # (PyTorch's random_(from, to): to= by name)
-    if high is None:  # random_(to) is [0, to); random_() PyTorch's [0, 2^53] for float64
-        low, high = (0, low) if low else (0, 2 ** 53 + 1)
-    return rng.integers(low, high, size=shape)
+def _random_top(dtype) -> int:
+    """The largest value ``random_()`` draws, as PyTorch's: 2^(mantissa bits + 1) for a float
+    type (every integer up to it is exact: 2^53 for float64, 2^24 for float32, 2^11 for
+    float16), the largest value of an integer type, 1 for bool."""
+    dt = np.dtype(dtype)
+    if dt.kind == "f":
+        return 2 ** (np.finfo(dt).nmant + 1)
+    return 1 if dt.kind == "b" else int(np.iinfo(dt).max)
+
+
+@method("random_")
+def random_(self, *args, generator=None, **kwargs):
+    """PyTorch's ``t.random_(from=0, to=None)``: integers drawn uniformly, in place:
+    ``random_(to)`` from [0, to), ``random_(from, to)`` (also ``to=``, ``**{"from": 3}``) from
+    [from, to), and without ``to`` from [from, the top of the dtype] (see :func:`_random_top`)."""
+    unknown = set(kwargs) - {"from", "to"}
+    if unknown or len(args) > 2:
+        raise TypeError(f"Tensor.random_: takes (to), (from, to), from= and to=, got "
+                        f"{len(args)} positional and {sorted(kwargs)} by name")
+    if len(args) == 1 and not kwargs:
+        low, high = 0, args[0]
+    else:
+        low = kwargs["from"] if "from" in kwargs else (args[0] if args else 0)
+        high = kwargs["to"] if "to" in kwargs else (args[1] if len(args) > 1 else None)
+    high = _random_top(self.dtype) + 1 if high is None else high
+    if not low < high:
+        raise RuntimeError(f"Tensor.random_: expects 'from' < 'to', got from={low} >= to={high}")
+    init = _init()
+    draw = lambda t: init._fill(init._target("random_", t),  # noqa: E731
+                                init._gen("random_", generator).integers(low, high, size=t.shape))
+    return init._tensors_too(draw)(self)
 
 
 _drawn("bernoulli_", lambda rng, shape, p=0.5: rng.random(shape) < np.asarray(concrete(p)))
@@ -112,7 +138,6 @@ _drawn("geometric_", lambda rng, shape, p: rng.geometric(p, size=shape))
 _drawn("log_normal_", lambda rng, shape, mean=1.0, std=2.0: rng.lognormal(mean, std, size=shape))
 _drawn("cauchy_", lambda rng, shape, median=0.0, sigma=1.0:
        median + sigma * rng.standard_cauchy(size=shape))
-_drawn("random_", _integers)
 
 
 def _reshaping(name: str):

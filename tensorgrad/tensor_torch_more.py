@@ -98,7 +98,7 @@ def _long(x):
 # ---- shapes ----------------------------------------------------------------------------------
 @method("view", runtime=True)
 def view(self, *shape, size=None):  # (size=: PyTorch's keyword for the shape)
-    if not (shape := shape if size is None else (size,)):  # NumPy's view(): the same values
+    if not (shape := shape if size is None else shape + (size,)):  # NumPy's view(): the same values
         return self
     if len(shape) == 1 and not isinstance(shape[0], (list, tuple, int, np.integer)):
         raise TypeError(f"Tensor.view: reinterpreting the bytes as dtype {shape[0]!r} is not "

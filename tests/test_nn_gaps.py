@@ -293,3 +293,17 @@ def test_init_names_taken_by_tensorgrad_stay():
         warnings.simplefilter("error")
         w = tg.nn.init.normal((3, 2), 0)  # tensorgrad's (shape, seed) initializer
     assert w.shape == (3, 2)
+
+
+def test_fusing_a_float32_layer_without_bias_stays_float32():
+    x = np.random.default_rng(5).normal(size=(1, 2, 5, 5)).astype(np.float32)
+    conv, bn = tg.nn.Conv2d(2, 3, 3, bias=False).to(tg.float32), tg.nn.BatchNorm2d(3).to(tg.float32)
+    bn(conv(x))  # (made, with running statistics)
+    conv.eval(), bn.eval()
+    fused = tg.nn.utils.fuse_conv_bn_eval(conv, bn)
+    assert fused(x).dtype == np.float32 and fused.bias.dtype == np.float32
+    np.testing.assert_allclose(fused(x), bn(conv(x)), atol=1e-5)
+    lin, bn1 = tg.nn.Linear(4, 3, bias=False).to(tg.float32), tg.nn.BatchNorm1d(3).to(tg.float32)
+    lin(np.ones((2, 4), np.float32))
+    lin.eval(), bn1.eval()
+    assert tg.nn.utils.fuse_linear_bn_eval(lin, bn1)(np.ones((2, 4), np.float32)).dtype == np.float32

@@ -372,6 +372,8 @@ def test_pytorch_keywords_and_positional_forms():
     np.testing.assert_array_equal(w.grad, x.numpy())
     np.testing.assert_array_equal(tg.eye(n=3, m=2).numpy(), np.eye(3, 2))
     assert x.view(size=(2, 6)).shape == (2, 6)
+    with pytest.raises(TypeError, match="expected ints"):
+        x.view(3, size=(3, 4))  # (both: refused, not one of them silently)
     np.testing.assert_array_equal(tg.gather(x, 1, np.array([[3], [0], [1]]), sparse_grad=False).numpy(),
                                   [[3.0], [4.0], [9.0]])
     t = tg.zeros(size=(200,))
@@ -398,3 +400,21 @@ def test_conv2d_and_max_pool2d_take_pytorchs_top_level_form():
     np.testing.assert_allclose(tg.max_pool2d(x, 2), F.max_pool2d(x, 2))
     g = tg.grad(lambda a: tg.conv2d(a, w, b, 1, 1).sum())(x)
     np.testing.assert_allclose(g, tg.grad(lambda a: F.conv2d(a, w, b, 1, 1).sum())(x))
+
+
+def test_random_draws_pytorchs_ranges():
+    tg.manual_seed(1)
+    for dt, top in ((np.float16, 2 ** 11), (np.float32, 2 ** 24), (np.float64, 2 ** 53)):
+        t = tg.zeros(size=(4000,), dtype=dt)
+        t.random_()  # (float16's old range, [0, 2^53], overflowed to inf)
+        v = t.numpy().astype(np.float64)
+        assert np.isfinite(v).all() and v.min() >= 0 and v.max() <= top and v.max() > top / 2
+    t = tg.zeros(size=(300,))
+    t.random_(3, to=None)  # [3, top]
+    assert t.numpy().min() >= 3 and t.numpy().max() > 1e6
+    t.random_(**{"from": 3, "to": 6})
+    assert set(t.numpy().tolist()) == {3.0, 4.0, 5.0}
+    t.random_(4)
+    assert set(t.numpy().tolist()) == {0.0, 1.0, 2.0, 3.0}
+    with pytest.raises(RuntimeError, match="from"):
+        t.random_(5, 2)

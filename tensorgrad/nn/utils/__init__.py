@@ -15,5 +15,6 @@ __all__ = ["get_total_norm", "clip_grads_with_norm", "clip_grads_with_norm_", "c
            "clip_grad_norm_", "clip_grad_value", "clip_grad_value_", "parameters_to_vector",
            "vector_to_parameters", "fuse_conv_bn_weights", "fuse_linear_bn_weights",
            "WeightNorm", "SpectralNorm", "weight_norm", "remove_weight_norm", "spectral_norm",
-           "remove_spectral_norm", "rnn", "clip_grad", "parametrize", "parametrizations", "convert_parameters"]
+           "remove_spectral_norm", "rnn", "clip_grad", "parametrize", "parametrizations", "convert_parameters",
+           "stateless"]  # (stateless: made by tensorgrad.func, where functional_call lives)
 __all__ += ["fuse_conv_bn_eval", "fuse_linear_bn_eval", "skip_init", "fusion"]

@@ -26,7 +26,7 @@ from ... import staging as _staging
 from ...hooks import is_param_view
 from ...ops.norms import vector_norm
 from ...recording import IMPERATIVE
-from ...tensor import Tensor, concrete, shape_of
+from ...tensor import Tensor, concrete, dtype_of, shape_of
 from ...tree import tree_flatten, tree_unflatten
 
 __all__ = ["get_total_norm", "clip_grads_with_norm", "clip_grads_with_norm_", "clip_grad_norm",
@@ -36,6 +36,11 @@ __all__ = ["get_total_norm", "clip_grads_with_norm", "clip_grads_with_norm_", "c
 
 def _shape(x) -> tuple:
     return tuple(shape_of(concrete(x))) if hasattr(x, "shape") else np.shape(x)
+
+
+def _dtype(x) -> np.dtype:
+    """A weight's dtype (a zero bias in it keeps a float32 layer float32)."""
+    return np.dtype(dtype_of(concrete(x))) if hasattr(x, "dtype") else np.result_type(x)
 
 
 def _foreach(fn: str, foreach) -> None:
@@ -265,7 +270,7 @@ def fuse_conv_bn_weights(conv_w, conv_b, bn_rm, bn_rv, bn_eps: float, bn_w, bn_b
                      bn_w, bn_b)
     if conv_b is not None and _shape(conv_b) != (n,):
         raise ValueError(f"fuse_conv_bn_weights: conv_b must have shape ({n},), got {_shape(conv_b)}")
-    conv_b = np.zeros(n) if conv_b is None else conv_b
+    conv_b = np.zeros(n, _dtype(conv_w)) if conv_b is None else conv_b  # (a float32 layer stays so)
     scale = bn_w / _ops.sqrt(bn_rv + bn_eps)
     bshape = [1] * len(ws)
     bshape[axis] = -1
@@ -285,6 +290,6 @@ def fuse_linear_bn_weights(linear_w, linear_b, bn_rm, bn_rv, bn_eps: float, bn_w
     if linear_b is not None and _shape(linear_b) != (n,):
         raise ValueError(f"fuse_linear_bn_weights: linear_b must have shape ({n},), got "
                          f"{_shape(linear_b)}")
-    linear_b = np.zeros(n) if linear_b is None else linear_b
+    linear_b = np.zeros(n, _dtype(linear_w)) if linear_b is None else linear_b
     scale = bn_w / _ops.sqrt(bn_rv + bn_eps)
     return linear_w * _ops.reshape(scale, (n, 1)), (linear_b - bn_rm) * scale + bn_b
