@@ -127,7 +127,7 @@ def random_(self, *args, generator=None, **kwargs):
     if not low < high:
         raise RuntimeError(f"Tensor.random_: expects 'from' < 'to', got from={low} >= to={high}")
     init = _init()
-    draw = lambda t: init._fill(init._target("random_", t),  # noqa: E731
+    draw = lambda t: init._fill(init._target("random_", t, floating=False),  # noqa: E731
                                 init._gen("random_", generator).integers(low, high, size=t.shape))
     return init._tensors_too(draw)(self)
 

@@ -418,3 +418,7 @@ def test_random_draws_pytorchs_ranges():
     assert set(t.numpy().tolist()) == {0.0, 1.0, 2.0, 3.0}
     with pytest.raises(RuntimeError, match="from"):
         t.random_(5, 2)
+    for dt, top in ((np.int8, 127), (np.uint8, 255), (np.bool_, 1)):  # (integer tensors too)
+        t = tg.zeros(size=(3000,), dtype=dt)
+        t.random_()
+        assert t.dtype == dt and int(t.numpy().max()) == top and int(t.numpy().min()) == 0
