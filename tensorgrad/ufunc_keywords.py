@@ -19,6 +19,10 @@ def with_keywords(name: str, inputs: tuple, out, kwargs: dict, outs: tuple = ())
     out arrays given in place, after the inputs, as ``np.exp(x, o)``)."""
     if outs and out is not None:
         raise TypeError(f"{name}: cannot specify 'out' as both a positional and keyword argument")
+    if any(isinstance(o, (bool, int, float, complex)) for o in outs):  # (tg.logit(x, 1e-3))
+        raise TypeError(f"{name}: takes {len(inputs)} positional input(s); NumPy reads more as "
+                        f"output arrays (out=), not the number {outs[0]!r}: give other "
+                        "parameters by name (as tg.logit(x, eps=1e-6))")
     if not UFUNC_KEYWORDS:  # pragma: no cover - tensorgrad.dispatch is imported with tensorgrad
         raise TypeError(f"{name}: out= and NumPy's ufunc keywords need tensorgrad.dispatch")
     return UFUNC_KEYWORDS[0](name, inputs, outs or out, kwargs)

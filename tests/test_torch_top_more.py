@@ -422,3 +422,9 @@ def test_random_draws_pytorchs_ranges():
         t = tg.zeros(size=(3000,), dtype=dt)
         t.random_()
         assert t.dtype == dt and int(t.numpy().max()) == top and int(t.numpy().min()) == 0
+
+
+def test_a_number_after_a_ufuncs_inputs_is_not_taken_for_out():
+    with pytest.raises(TypeError, match="by name"):  # (it said "out= is not supported")
+        tg.logit(np.array([0.2]), 1e-3)
+    np.testing.assert_allclose(tg.logit(np.array([0.0]), eps=1e-3), np.log(1e-3 / (1 - 1e-3)))
