@@ -240,10 +240,18 @@ def lu(A: ArrayLike, *, pivot: bool = True):
     m, n = s[-2:]
     k = min(m, n)
     LU, perm, _ = _eliminate(A)
-    L = tril(LU[..., :, :k], -1) + np.eye(m, k, dtype=_dtype(A))
-    U = triu(LU[..., :k, :])
-    P = astype(expand_dims(perm, -2) == np.arange(m)[:, None], _dtype(A))  # P[perm[i], i] = 1
-    return LUResult(P, L, U)
+    L, U = lu_parts(LU, m, k, _dtype(A))
+    return LUResult(permutation_matrix(perm, m, _dtype(A)), L, U)
+
+
+def lu_parts(LU, m: int, k: int, dtype) -> tuple:
+    """``(L, U)`` of a packed LU of m × n matrices: L m × k unit lower, U k × n upper."""
+    return tril(LU[..., :, :k], -1) + np.eye(m, k, dtype=dtype), triu(LU[..., :k, :])
+
+
+def permutation_matrix(perm, m: int, dtype):
+    """The m × m matrix P with ``P[perm[i], i] = 1`` (no derivative), in ``dtype``."""
+    return astype(expand_dims(perm, -2) == np.arange(m)[:, None], dtype)
 
 
 def lu_solve(LU: ArrayLike, pivots: ArrayLike, B: ArrayLike, *, left: bool = True,

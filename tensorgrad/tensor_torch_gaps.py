@@ -379,15 +379,14 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
                          f"shape {s}, got shape {_shape(piv)} and dtype {_dt(piv)}")
     P = L = U = _tensor(np.zeros((0,), np.dtype(LU_data.dtype)))
     if unpack_data:
-        L = tgo.tril(LU_data[..., :, :k], -1) + np.eye(m, k, dtype=np.dtype(LU_data.dtype))
-        U = tgo.triu(LU_data[..., :k, :])
+        L, U = _lt.lu_parts(LU_data, m, k, np.dtype(LU_data.dtype))
     if unpack_pivots:
         seen = concrete(piv)
         if isinstance(seen, np.ndarray) and seen.size and (seen.min() < 1 or seen.max() > m):
             raise ValueError(f"lu_unpack: LU_pivots must lie in 1..{m} (PyTorch's 1-based pivots "
                              f"of a matrix with {m} rows), got values from {seen.min()} to {seen.max()}")
         perm = perm_from_piv(tgo.astype(piv, np.int64) - 1, m)
-        P = tgo.astype(tgo.expand_dims(perm, -2) == np.arange(m)[:, None], np.dtype(LU_data.dtype))
+        P = _lt.permutation_matrix(perm, m, np.dtype(LU_data.dtype))
         P = P if isinstance(P, (Tensor, Staged)) else _tensor(np.asarray(P))
     return LUUnpack(P, L, U)
 
