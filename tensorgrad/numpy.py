@@ -19,6 +19,7 @@ Tensors, values ``tg.jit`` traces), for ``isinstance``.
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 import types
 
@@ -104,10 +105,16 @@ def _as_tensor(v, inputs: list | None, name: str = "", first=None):
 _UFUNC_METHODS = ("outer", "reduce", "accumulate", "reduceat", "at")
 
 
-#: functions that hand their keywords on to the caller's function (or write them to a file):
-#: a ``where=None`` there is the caller's, not JAX's mask
-_PASSES_KEYWORDS = frozenset({"apply_along_axis", "apply_over_axes", "piecewise", "fromfunction",
-                              "vectorize", "savez", "savez_compressed"})
+def _takes_mask(fn) -> bool:
+    """Whether ``fn`` takes NumPy's ``where=`` mask (a parameter of its own, or a ufunc's
+    keywords beside ``out=``), so that JAX's ``where=None``, no mask, is dropped before it;
+    a function handing its keywords on (``apply_along_axis``, ``piecewise``, ``savez``) keeps
+    it, as the caller's."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "where" in params or "out" in params
 
 
 def _jax_function(fn, returns_function: bool = False, where: str = "", name: str = ""):
@@ -115,7 +122,7 @@ def _jax_function(fn, returns_function: bool = False, where: str = "", name: str
     makes a function, ``vectorize``'s, which is wrapped so). A ufunc's methods (``outer``,
     ``reduce``, ``accumulate``, ``at``, ...) are wrapped too."""
 
-    strips = getattr(fn, "__name__", "") not in _PASSES_KEYWORDS
+    strips = _takes_mask(fn)
 
     @functools.wraps(fn)
     def call(*args, **kwargs):
