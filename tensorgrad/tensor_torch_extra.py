@@ -87,14 +87,19 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     return _init().normal_(self, mean, std, generator=generator)
 
 
+def _filled(name: str, self, generator, draw, floating: bool = True):
+    """``self`` filled in place with ``draw(rng, shape)``, ``rng`` ``tg.nn.init``'s default
+    stream or ``generator`` (a NumPy Generator); ``floating``: only a floating tensor."""
+    init = _init()
+    return init._tensors_too(lambda t: init._fill(init._target(name, t, floating), draw(
+        init._gen(name, generator), t.shape)))(self)
+
+
 def _drawn(name: str, draw):
-    """PyTorch's ``t.<name>(...)``: fill in place with ``draw(rng, shape, *args)`` from
-    ``tg.nn.init``'s default stream, or ``generator`` (a NumPy Generator)."""
+    """PyTorch's ``t.<name>(...)``: fill in place with ``draw(rng, shape, *args)``
+    (:func:`_filled`)."""
     def m(self, *args, generator=None, **kwargs):
-        init = _init()
-        fill = init._tensors_too(lambda t: init._fill(init._target(name, t), draw(
-            init._gen(name, generator), t.shape, *args, **kwargs)))
-        return fill(self)
+        return _filled(name, self, generator, lambda rng, shape: draw(rng, shape, *args, **kwargs))
     m.__name__ = m.__qualname__ = name
     method(name)(m)
 
@@ -126,10 +131,8 @@ def random_(self, *args, generator=None, **kwargs):
     high = _random_top(self.dtype) + 1 if high is None else high
     if not low < high:
         raise RuntimeError(f"Tensor.random_: expects 'from' < 'to', got from={low} >= to={high}")
-    init = _init()
-    draw = lambda t: init._fill(init._target("random_", t, floating=False),  # noqa: E731
-                                init._gen("random_", generator).integers(low, high, size=t.shape))
-    return init._tensors_too(draw)(self)
+    return _filled("random_", self, generator, lambda rng, shape: rng.integers(low, high, size=shape),
+                   floating=False)
 
 
 _drawn("bernoulli_", lambda rng, shape, p=0.5: rng.random(shape) < np.asarray(concrete(p)))
