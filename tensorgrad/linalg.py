@@ -55,6 +55,7 @@ built on ops.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -88,6 +89,8 @@ from .staging import call as staged_call
 from .staging import may_any
 from .flavor import torch_style
 from .tensor import concrete
+from .torch_form import keyword_names
+from .ufunc_keywords import named_inputs
 from .typing import Array, ArrayLike  # noqa: F401
 
 __all__ = ["LinAlgError", "inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "eigvals", "eig",
@@ -287,9 +290,31 @@ for _f in (inv, det, pinv, cholesky, eigvalsh, eigvals, svdvals):  # registered 
     _f.__module__ = __name__
 del _f
 
+
+def _torch_named(f):
+    """``f``, also taking PyTorch's names of its matrices where NumPy's signature lacks them:
+    ``tg.linalg.solve(A=a, B=b)``, ``eigh(A=a)``, ``multi_dot(tensors=[a, b])``."""
+    params = keyword_names(f)
+    if params is None:
+        return f
+
+    @functools.wraps(f)
+    def call(*args, **kwargs):
+        if kwargs and not params.issuperset(kwargs):
+            args, kwargs = named_inputs(args, kwargs, params) or (args, kwargs)
+        return f(*args, **kwargs)
+    return call
+
+
+# (a function published with tensorgrad's naming takes them already: tg.linalg.norm)
+globals().update({_n: _torch_named(globals()[_n]) for _n in __all__
+                  if _n != "LinAlgError" and not _n.endswith("Result")
+                  and not hasattr(globals()[_n], "__wrapped__")})
+
 # NumPy's own numpy.linalg.<name> on a Tensor runs tg.linalg.<name>
 solve.numpy_meaning = _numpy_solve  # (NumPy's own np.linalg.solve: NumPy's rule on tensors too)
 register_namespace("numpy.linalg", {n: getattr(globals()[n], "numpy_meaning", globals()[n])
                                     for n in __all__
                                     if n != "LinAlgError" and not n.endswith("Result")
                                     and n not in _TORCH_ONLY})
+

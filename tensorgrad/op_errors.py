@@ -38,8 +38,8 @@ def named_error(name: str, exc: Exception) -> Exception:
 
 def naming(f: Callable, other_form: Callable | None = None) -> Callable:
     """``f`` whose ValueError, TypeError and IndexError name it (see :func:`named_error`).
-    A call that fails with a TypeError and gives keywords goes to ``other_form(args, kwargs)``
-    first (PyTorch's form of the function), whose NotImplemented keeps the error."""
+    A call that fails with a TypeError and gives keywords goes to ``other_form(args, kwargs,
+    published)`` first (PyTorch's form of the function), whose NotImplemented keeps the error."""
     name = f.__name__
 
     @functools.wraps(f)
@@ -49,7 +49,7 @@ def naming(f: Callable, other_form: Callable | None = None) -> Callable:
             return out if not RULE_ARRAYS[1] else as_rule_arrays(out, args)
         except (ValueError, TypeError, IndexError) as exc:
             if other_form is not None and kwargs and isinstance(exc, TypeError):
-                out = other_form(args, kwargs)
+                out = other_form(args, kwargs, published)
                 if out is not NotImplemented:
                     return out
             out = one_entry(f, exc, args, kwargs)  # (a 0-d tensor of PyTorch's has an axis 0)

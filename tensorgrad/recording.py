@@ -25,7 +25,7 @@ from .jit_aot import note_constants
 from .sweep import node_jvp
 from .tensor import STAMPS, Tensor, as_numpy_args, dtype_of, shape_of, torch_made, torch_style
 from .torch_form import RULE_ARRAYS, as_rule_arrays
-from .ufunc_keywords import shown_as, with_keywords
+from .ufunc_keywords import MISSING, no_input, shown_as, with_keywords
 
 __all__ = ["bind", "call_forward", "ReverseTrace", "ForwardTrace", "Node", "leaf_node",
            "new_reverse_trace", "new_forward_trace", "close_trace", "IMPERATIVE", "OpError",
@@ -405,17 +405,14 @@ def bind(op, args: tuple, params: tuple = ()):
 
 
 def unary_function(op):
-    """The public function of a one-input op without parameters (``tg.sin``).
-
-    It is :func:`bind` with its two hot cases written out in one frame: a plain numeric array
-    (straight to the forward rule) and a Tensor of a live reverse trace holding a plain value
-    (forward rule, then one tape node). In every other case (a jit trace recording, debug mode,
-    an object or string array) it is :func:`bind` itself."""
+    """The public function of a one-input op without parameters (``tg.sin``): :func:`bind` with
+    its two hot cases in one frame: a plain numeric array (the forward rule) and a Tensor of a
+    live reverse trace holding a plain value (forward rule, one tape node)."""
     ndarray = np.ndarray
 
-    def fn(x, *outs, out=None, **kwargs):
+    def fn(x=MISSING, *outs, out=None, **kwargs):
         if out is not None or kwargs or outs:  # (NumPy's out, a keyword or in place: np.exp(x, o))
-            return with_keywords(op.name, (x,), out, kwargs, outs)
+            return with_keywords(op.name, (x,), out, kwargs, outs, fn)
         t = type(x)
         if t is Tensor:
             top = x._trace
@@ -438,8 +435,13 @@ def unary_function(op):
                 return op.forward(x)
             except OP_ERRORS:  # call_forward raises it again, with the clear message
                 return call_forward(op, (x,), ())
-        return bind(op, (x,), ())
+        return _general(op, x)
     return shown_as(fn, ("x",))
+
+
+def _general(op, *args):
+    """:func:`bind`, for the one- and two-input functions: an input not given is refused."""
+    return no_input(op.name, args) if any(a is MISSING for a in args) else bind(op, args, ())
 
 
 _PLAIN = (np.ndarray, float, int)  # constants the binary fast path takes as they are
@@ -454,18 +456,16 @@ def no_out(name: str) -> TypeError:
 
 
 def binary_function(op):
-    """The public function of a two-input op without parameters (``tg.add``). Like
-    :func:`unary_function`: two plain arrays go straight to the forward rule, and two values of
-    one live reverse trace (or one such value and a plain array or number) are recorded in this
-    frame. Everything else (nesting, forward traces, lists, jit, debug mode) is :func:`bind`.
-    An op's ``check`` (see :func:`_describe`) runs only when its forward fails."""
+    """The public function of a two-input op without parameters (``tg.add``), as
+    :func:`unary_function`: two plain arrays, or values of one live reverse trace with arrays
+    or numbers, in this frame. An op's ``check`` (see :func:`_describe`) runs when it fails."""
     ndarray = np.ndarray
 
-    def fn(x, y, *outs, out=None, **kwargs):
+    def fn(x=MISSING, y=MISSING, *outs, out=None, **kwargs):
         if out is not None or kwargs or outs:
-            return with_keywords(op.name, (x, y), out, kwargs, outs)
+            return with_keywords(op.name, (x, y), out, kwargs, outs, fn)
         if staging.active or debug.enabled:
-            return bind(op, (x, y), ())
+            return _general(op, x, y)
         tx = type(x)
         ty = type(y)
         if tx is Tensor:
@@ -473,15 +473,15 @@ def binary_function(op):
             va, pa = x._value, x._node
             if ty is Tensor:
                 if y._trace is not top:
-                    return bind(op, (x, y), ())
+                    return _general(op, x, y)
                 vb, pb = y._value, y._node
             elif ty in _PLAIN:
                 vb, pb = y, None
             else:
-                return bind(op, (x, y), ())
+                return _general(op, x, y)
         elif ty is Tensor:
             if tx not in _PLAIN:
-                return bind(op, (x, y), ())
+                return _general(op, x, y)
             top = y._trace
             va, pa, vb, pb = x, None, y._value, y._node
         else:
@@ -491,10 +491,10 @@ def binary_function(op):
                     return op.forward(x, y)
                 except OP_ERRORS:  # call_forward raises it again, with the clear message
                     pass
-            return bind(op, (x, y), ())
+            return _general(op, x, y)
         if top is None or top.forward or top.level < 0 or op.kind == "none" \
                 or type(va) is Tensor or type(vb) is Tensor:
-            return bind(op, (x, y), ())
+            return _general(op, x, y)
         primals = (va, vb)
         if pa is None or pb is None:  # a constant input: safe from mutation before it is read
             primals = frozen(primals, (pa, pb), op.name, top.locks)

@@ -491,7 +491,7 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
                     # PyTorch's keywords (or arguments) which NumPy's signature lacks: PyTorch's
                     # function, the Tensor method (tg.sum(x, dim=1), tg.max(x, dim=1) ->
                     # (values, indices)), where torch_functions finds one
-                    out = TORCH_FORM[0](op.name, args, kwargs, keyword_names(signature))
+                    out = TORCH_FORM[0](op.name, args, kwargs, keyword_names(signature), fn)
                     if out is not NotImplemented:
                         return out
                 out = one_entry(fn, exc, args, kwargs)  # (a 0-d tensor of PyTorch's has an axis 0)
@@ -648,7 +648,7 @@ def _numpy_out(name: str, ufunc: bool, own: frozenset, call: Callable, args: tup
     ``call``'s parameters ``own`` lack): a ufunc's by NumPy's ufunc rules, any other's result
     written into ``out`` with NumPy's casting, when it carries no gradient."""
     if ufunc and (out is not None or not own.issuperset(kwargs)):
-        return with_keywords(name, args, out, kwargs)
+        return with_keywords(name, args, out, kwargs, (), call)
     return deliver(name, call(*args, **kwargs), out, out_casting(name))
 
 

@@ -13,6 +13,7 @@ from .devices import device as _device_type
 from .hooks import runtime_errors
 from .staging import Staged
 from .tensor import Tensor
+from .ufunc_keywords import MISSING, given_inputs
 
 __all__ = ["METHODS", "values_indices", "dim_of", "dims_of", "ints_of"]
 
@@ -62,9 +63,8 @@ def dims_of(name: str, dims, ndim: int):
 
 
 def dtype_device(who: str, args, dtype=None, device=None):
-    """PyTorch's ``to(...)`` arguments: a dtype, a tensor (its dtype) or a device, positional
-    or as keywords, in any order. Returns the dtype (or None); a device other than the CPU
-    raises."""
+    """PyTorch's ``to(...)`` arguments: a dtype, a tensor (its dtype) or a device, positional or
+    as keywords, in any order. Returns the dtype (or None); a device but the CPU raises."""
     for a in args:
         if isinstance(a, _ARRAYS):
             dtype = a.dtype
@@ -351,8 +351,9 @@ def _need(name, x, dims):
                          f"shape {tuple(x.shape)}")
 
 
-def _product(name, dims_a, dims_b, fn):
-    def m(self, other):
+def _product(name, dims_a, dims_b, fn, key="other"):
+    def m(self, other=MISSING, **kwargs):  # (PyTorch's keyword: t.mm(mat2=m))
+        other, = given_inputs(name, (other,), kwargs, (key,)) if kwargs or other is MISSING else (other,)
         _need(name, self, dims_a)
         _need(name, other, dims_b)
         return fn(self, other)
@@ -360,19 +361,18 @@ def _product(name, dims_a, dims_b, fn):
     m.__name__ = m.__qualname__ = name
 
 
-_product("mm", (2,), (2,), tgo.matmul)
-_product("bmm", (3,), (3,), tgo.matmul)
-_product("mv", (2,), (1,), tgo.matmul)
-_product("outer", (1,), (1,), tgo.outer)
-_product("ger", (1,), (1,), tgo.outer)
-METHODS["matmul"] = lambda self, other: tgo.matmul(self, other)
-METHODS["inner"] = lambda self, other: tgo.inner(self, other)
-METHODS["kron"] = lambda self, other: tgo.kron(self, other)
-METHODS["vdot"] = lambda self, other: tgo.vdot(self, other)
+_product("mm", (2,), (2,), tgo.matmul, "mat2")
+_product("bmm", (3,), (3,), tgo.matmul, "mat2")
+_product("mv", (2,), (1,), tgo.matmul, "vec")
+_product("outer", (1,), (1,), tgo.outer, "vec2")
+_product("ger", (1,), (1,), tgo.outer, "vec2")
+METHODS.update({n: (lambda f: lambda self, other: f(self, other))(getattr(tgo, n))
+                for n in ("matmul", "inner", "kron", "vdot")})
 
 
-def _addprod(name, dims, fn):
-    def m(self, a, b, *, beta=1, alpha=1):
+def _addprod(name, dims, fn, keys):
+    def m(self, a=MISSING, b=MISSING, *, beta=1, alpha=1, **kwargs):  # (t.addmm(mat1=, mat2=))
+        a, b = given_inputs(name, (a, b), kwargs, keys) if kwargs or b is MISSING else (a, b)
         _need(name, a, dims)
         p = fn(a, b)
         p = p if alpha == 1 else alpha * p
@@ -383,9 +383,9 @@ def _addprod(name, dims, fn):
     m.__name__ = m.__qualname__ = name
 
 
-_addprod("addmm", (2,), tgo.matmul)
-_addprod("baddbmm", (3,), tgo.matmul)
-_addprod("addmv", (2,), tgo.matmul)
+_addprod("addmm", (2,), tgo.matmul, ("mat1", "mat2"))
+_addprod("baddbmm", (3,), tgo.matmul, ("batch1", "batch2"))
+_addprod("addmv", (2,), tgo.matmul, ("mat", "vec"))
 
 
 @method("cross")

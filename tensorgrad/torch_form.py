@@ -12,6 +12,8 @@ from typing import Callable
 
 import numpy as np
 
+from .ufunc_keywords import named_inputs
+
 #: set by tensorgrad.torch_functions: ``fn(name, args, kwargs, params=None)``, PyTorch's
 #: function of that name (the Tensor method ``name`` on ``args[0]``, arrays in, arrays out), or
 #: NotImplemented where there is none; ``params`` are the names NumPy's signature takes
@@ -68,10 +70,11 @@ def torch_form_of(f: Callable) -> Callable:
     (``tg.trapezoid(y, dim=0)``, ``tg.linspace(0, 1, steps=5)``)."""
     name, known = f.__name__, []
 
-    def other_form(args: tuple, kwargs: dict):
+    def other_form(args: tuple, kwargs: dict, again: Callable | None = None):
         if not known:
             known.append(keyword_names(f))
         if not TORCH_FORM or known[0] is None or known[0].issuperset(kwargs):
             return NotImplemented
-        return TORCH_FORM[0](name, args, kwargs, known[0])
+        return TORCH_FORM[0](name, args, kwargs, known[0], again)
     return other_form
+

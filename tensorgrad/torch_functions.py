@@ -27,6 +27,7 @@ import numpy as np
 from . import ops as _ops
 from . import registry as _registry
 from . import torch_form as _torch_form_module
+from .torch_form import named_inputs
 from .autograd_function import RuleArray
 from .imperative import tensor
 from .op_errors import naming
@@ -55,11 +56,16 @@ def _method(name: str, input, args: tuple, kwargs: dict):
                         getattr(a.view(RuleArray), name)(*args, **kwargs))
 
 
-def _torch_form(name: str, args: tuple, kwargs: dict, params: frozenset | None = None):
+def _torch_form(name: str, args: tuple, kwargs: dict, params: frozenset | None = None,
+                again=None):
     """``tg.<name>(x, ..., dim=..., keepdim=...)``: with PyTorch's keywords, which NumPy's
     signature lacks (``params``: the keywords it takes), PyTorch's function: the Tensor method
     of that name, or NumPy's function with PyTorch's keywords renamed (NotImplemented if there
-    is neither)."""
+    is neither). PyTorch's names of its inputs (``input=``, ``other=``, ``tensors=``) are
+    moved into place, for the call ``again`` (the public function) of them."""
+    lifted = named_inputs(args, kwargs, params) if again is not None else None
+    if lifted is not None:
+        return again(*lifted[0], **lifted[1])
     if name == "transpose" and len(args) == 3 and not kwargs:  # torch.transpose(x, d0, d1): a swap
         return _method("swapaxes", args[0], args[1:], {})
     unknown = params is not None and not params.issuperset(kwargs)

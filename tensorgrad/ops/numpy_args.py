@@ -535,8 +535,8 @@ def torch_keywords(f: Callable, name: str) -> Callable:
                 and type(args[0]) is Tensor and torch_style(args[0]):
             return getattr(args[0], name)(*args[1:], **kwargs)  # (tg.sum(t, ()): PyTorch's, all axes)
         if ("dim" in kwargs or "keepdim" in kwargs or len(args) > 2 and type(args[2]) is bool
-                or kwargs and not names.issuperset(kwargs)) and args and TORCH_FORM:
-            out = TORCH_FORM[0](name, args, kwargs, names)
+                or kwargs and not names.issuperset(kwargs)) and (args or kwargs) and TORCH_FORM:
+            out = TORCH_FORM[0](name, args, kwargs, names, published)
             if out is not NotImplemented:
                 return out
         if binary is not None and len(args) == 2 and not kwargs and _an_array_of_floats(args[1]):
