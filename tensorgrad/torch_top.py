@@ -78,7 +78,7 @@ def combinations(input: ArrayLike, r: int = 2, with_replacement: bool = False) -
 
 def dropout(input: ArrayLike, p: float, train: bool, *, key=None) -> Array:
     """PyTorch's ``torch.dropout(input, p, train)``: ``tg.nn.functional.dropout`` with
-    ``training=train`` (which needs a ``key``: tensorgrad has no global random state)."""
+    ``training=train`` (the mask from ``key``, else from the global stream, ``tg.manual_seed``'s)."""
     return _dropout(input, p, training=train, key=key)
 
 

@@ -25,6 +25,7 @@ from . import ops as _ops
 from . import random as _random
 from .imperative import tensor as _tensor
 from .nn import functional as _F
+from .nn.draws import key_or_stream
 from .tensor import Tensor, concrete, shape_of
 from .staging import Staged
 from .tensor_torch_more import each_result
@@ -195,7 +196,7 @@ def feature_alpha_dropout(input, p: float, train: bool, *, key=None):
 def feature_dropout(input, p: float, train: bool, *, key=None):
     """PyTorch's ``torch.feature_dropout(input, p, train)``: zero whole channels of (N, C, *)
     input (one draw per (sample, channel); a 2-D input is (N, C), one draw per entry) with
-    probability ``p``, the others scaled by 1/(1 − p), from ``key``."""
+    probability ``p``, the others scaled by 1/(1 − p), from ``key`` (else the global stream)."""
     train = _train("feature_dropout", train)
     xs = tuple(shape_of(concrete(input)))
     if len(xs) < 2:
@@ -209,10 +210,8 @@ def feature_dropout(input, p: float, train: bool, *, key=None):
         return input
     if p == 1:
         return input * 0
-    if key is None:
-        raise ValueError("feature_dropout: train=True draws random numbers, so it needs a key: "
-                         "pass key=tg.random.PRNGKey(seed) (or train=False)")
-    keep = _random.bernoulli(key, 1 - p, xs[:2] + (1,) * (len(xs) - 2))
+    keep = _random.bernoulli(key_or_stream("feature_dropout", key, input), 1 - p,
+                             xs[:2] + (1,) * (len(xs) - 2))
     return _ops.where(keep, input * (1 / (1 - p)), 0.0)
 
 

@@ -105,8 +105,10 @@ def test_wishart_validation():
     with pytest.warns(UserWarning, match="low df"):
         D.Wishart(2.5, covariance_matrix=S)
     assert repr(D.Wishart(4.0, covariance_matrix=S).arg_constraints["df"]) == "greater_than(2)"
-    with pytest.raises(TypeError, match="key"):
-        D.Wishart(4.0, covariance_matrix=S).sample()
+    tg.manual_seed(1)  # without a key: the global stream, as PyTorch's generator
+    w1 = np.asarray(D.Wishart(4.0, covariance_matrix=S).sample())
+    tg.manual_seed(1)
+    np.testing.assert_array_equal(np.asarray(D.Wishart(4.0, covariance_matrix=S).sample()), w1)
 
 
 def test_wishart_draws_moments_and_reparameterization():
@@ -264,8 +266,10 @@ def test_lkj_cholesky_shapes_validation_and_missing_moments():
         D.LKJCholesky(3, -1.0)
     with pytest.raises(ValueError, match="corr_cholesky"):
         D.LKJCholesky(3).log_prob(2 * np.eye(3))
-    with pytest.raises(TypeError, match="key"):
-        D.LKJCholesky(3).sample()
+    tg.manual_seed(1)
+    c1 = np.asarray(D.LKJCholesky(3).sample())
+    tg.manual_seed(1)
+    np.testing.assert_array_equal(np.asarray(D.LKJCholesky(3).sample()), c1)
     # jit: the density is a composition of tensorgrad ops
     np.testing.assert_allclose(tg.jit(lambda c: D.LKJCholesky(3, c).log_prob(np.eye(3)))(2.0),
                                D.LKJCholesky(3, 2.0).log_prob(np.eye(3)), rtol=1e-12)

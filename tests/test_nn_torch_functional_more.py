@@ -323,8 +323,14 @@ def test_mha_dropout_uses_the_key():
     np.testing.assert_allclose(w1[kept], plain[kept] / 0.6, rtol=1e-12)
     off = F.multi_head_attention_forward(*args, 0.4, p["wo"], p["bo"], training=False)[1]
     np.testing.assert_allclose(A(off), plain.mean(1), atol=1e-14)
-    with pytest.raises(ValueError, match="needs dropout_key"):
-        F.multi_head_attention_forward(*args, 0.4, p["wo"], p["bo"])
+    tg.manual_seed(11)  # without dropout_key: PyTorch's global generator, tg.manual_seed's stream
+    def weights():
+        return A(F.multi_head_attention_forward(*args, 0.4, p["wo"], p["bo"], average_attn_weights=False)[1])
+    w3, w4 = weights(), weights()
+    tg.manual_seed(11)
+    np.testing.assert_array_equal(weights(), w3)
+    assert ((w3 != 0) != (w4 != 0)).any()  # each call draws anew
+    np.testing.assert_allclose(w3[w3 != 0], plain[w3 != 0] / 0.6, rtol=1e-12)
 
 
 def test_mha_gradients_and_second_derivative():

@@ -392,6 +392,33 @@ def _jattn(q, k, v, mask=None, causal=False, scale=None):
     return jnp.where(dead, 0.0, jax.nn.softmax(jnp.where(dead, 0.0, s), axis=-1)) @ v
 
 
+def test_scaled_dot_product_attention_dropout():
+    """dropout_p > 0 drops attention weights, the kept ones scaled by 1/(1 − p), as PyTorch's;
+    the mask from dropout_key, else from the global stream that tg.manual_seed restarts."""
+    sdpa = tg.nn.scaled_dot_product_attention
+    q, k = R(2, 3, 4, 5), R(2, 3, 6, 5)
+    eye = np.broadcast_to(np.eye(6), (2, 3, 6, 6))  # (the output is the attention weights)
+    plain = np.asarray(sdpa(q, k, eye, is_causal=True))
+    key = tg.random.PRNGKey(3)
+    w1 = np.asarray(sdpa(q, k, eye, dropout_p=0.4, is_causal=True, dropout_key=key))
+    np.testing.assert_array_equal(w1, np.asarray(sdpa(q, k, eye, dropout_p=0.4, is_causal=True,
+                                                      dropout_key=key)))
+    kept = w1 != 0
+    assert kept.any() and (~kept & (plain != 0)).any()
+    np.testing.assert_allclose(w1[kept], plain[kept] / 0.6, rtol=1e-13)
+    tg.manual_seed(5)
+    w2, w3 = (np.asarray(sdpa(q, k, eye, dropout_p=0.4)) for _ in range(2))
+    tg.manual_seed(5)
+    np.testing.assert_array_equal(np.asarray(sdpa(q, k, eye, dropout_p=0.4)), w2)
+    assert ((w2 != 0) != (w3 != 0)).any()
+    v = R(2, 3, 6, 7)  # the gradient goes through the kept weights only
+    g = tg.grad(lambda v: tg.sum(sdpa(q, k, v, dropout_p=0.4, dropout_key=key) ** 2))(v)
+    d = np.asarray(sdpa(q, k, eye, dropout_p=0.4, dropout_key=key))
+    np.testing.assert_allclose(g, np.swapaxes(d, -1, -2) @ (2 * d @ v), rtol=1e-12)
+    with pytest.raises(ValueError, match="scaled_dot_product_attention: without a key .*dropout_key="):
+        tg.jit(lambda q: sdpa(q, k, k, dropout_p=0.4))(q)
+
+
 def test_scaled_dot_product_attention():
     sdpa = tg.nn.scaled_dot_product_attention
     q, k, v = R(2, 3, 4, 5), R(2, 3, 6, 5), R(2, 3, 6, 7)
@@ -409,8 +436,8 @@ def test_scaled_dot_product_attention():
     check(lambda q, k, v: sdpa(q, k, v, enable_gqa=True),
           lambda q, k, v: _jattn(q, jnp.repeat(k, 2, axis=1), jnp.repeat(v, 2, axis=1)),
           R(2, 4, 3, 5), R(2, 2, 6, 5), R(2, 2, 6, 3))
-    with pytest.raises(ValueError, match="scaled_dot_product_attention: dropout_p must be 0"):
-        sdpa(q, k, v, dropout_p=0.1)
+    with pytest.raises(ValueError, match=r"scaled_dot_product_attention: dropout_p must be in \[0, 1\]"):
+        sdpa(q, k, v, dropout_p=1.5)
     with pytest.raises(ValueError, match=r"scaled_dot_product_attention: .*query \(2, 3, 4, 5\), "
                                          r"key \(2, 3, 6, 4\)"):
         sdpa(q, R(2, 3, 6, 4), v)

@@ -92,13 +92,18 @@ def test_losses_int_reduction():
     assert tg.triplet_margin_loss(x, x[::-1], 2 * x).shape == (3,)
 
 
-def test_dropouts_need_train_and_key():
+def test_dropouts_need_train_and_draw_from_key_or_stream():
     x = RNG.standard_normal((4, 3, 5))
     assert tg.alpha_dropout(x, 0.5, False) is x or np.array_equal(tg.alpha_dropout(x, 0.5, False), x)
     with pytest.raises(TypeError, match="train"):
         tg.alpha_dropout(x, 0.5, None)
-    with pytest.raises(ValueError, match="key"):
-        tg.feature_dropout(x, 0.5, True)
+    tg.manual_seed(4)  # without a key: the global stream, as PyTorch's generator
+    y1, y2 = (np.asarray(tg.feature_dropout(x, 0.5, True)) for _ in range(2))
+    tg.manual_seed(4)
+    np.testing.assert_array_equal(np.asarray(tg.feature_dropout(x, 0.5, True)), y1)
+    assert ((y1 == 0) != (y2 == 0)).any()
+    with pytest.raises(ValueError, match="feature_dropout: without a key"):
+        tg.jit(lambda v: tg.feature_dropout(v, 0.5, True))(x)
     y = np.asarray(tg.feature_dropout(x, 0.5, True, key=tg.random.PRNGKey(1)))
     kept = np.all(y != 0, axis=2)
     assert np.all(kept | np.all(y == 0, axis=2))  # (whole channels)

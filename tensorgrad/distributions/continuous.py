@@ -45,7 +45,7 @@ class _Univariate(Distribution):
         super().__init__(shape, (), validate_args)
 
     def _draw(self, sample_shape, key, sampler, *args):
-        need_key(key, f"{type(self).__name__}.rsample")
+        key = need_key(key, f"{type(self).__name__}.rsample")
         return sampler(key, *args, shape=self._extended_shape(sample_shape))
 
     def _value(self, value, check=True):
@@ -602,7 +602,7 @@ class VonMises(_Univariate):
         return _stats.vonmises.logpdf(value - self.loc, self.concentration)
 
     def sample(self, sample_shape=(), key=None):
-        need_key(key, "VonMises.sample")
+        key = need_key(key, "VonMises.sample")
         kv = _random_dists.check_key(key, "VonMises.sample")
         return _random_dists.draw(_von_mises_np, kv, concrete(self.loc), concrete(self.concentration),
                                   self._extended_shape(sample_shape))

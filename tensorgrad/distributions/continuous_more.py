@@ -247,7 +247,7 @@ class ContinuousBernoulli(ExponentialFamily):
 
     def rsample(self, sample_shape=(), key=None):
         """``icdf`` of uniform draws (differentiable in the parameters)."""
-        need_key(key, "ContinuousBernoulli.rsample")
+        key = need_key(key, "ContinuousBernoulli.rsample")
         return self.icdf(_random.uniform(key, self._extended_shape(sample_shape)))
 
     def log_prob(self, value):
@@ -319,7 +319,7 @@ class FisherSnedecor(_Univariate):
         return _ops.where(big, v, np.nan)
 
     def rsample(self, sample_shape=(), key=None):
-        need_key(key, "FisherSnedecor.rsample")
+        key = need_key(key, "FisherSnedecor.rsample")
         k1, k2 = _random.split(key)
         shape = self._extended_shape(sample_shape)
         x1 = _random.gamma(k1, self.df1 * 0.5, shape) / self.df1
@@ -444,7 +444,7 @@ class GeneralizedPareto(_Univariate):
 
     def rsample(self, sample_shape=(), key=None):
         """``icdf`` of uniform draws (differentiable in the parameters)."""
-        need_key(key, "GeneralizedPareto.rsample")
+        key = need_key(key, "GeneralizedPareto.rsample")
         return self.icdf(_random.uniform(key, self._extended_shape(sample_shape)))
 
     def log_prob(self, value):

@@ -103,7 +103,7 @@ class Bernoulli(_Binary):
         return _ops.where(self.probs == 0.5, np.nan, m)
 
     def sample(self, sample_shape=(), key=None):
-        need_key(key, "Bernoulli.sample")
+        key = need_key(key, "Bernoulli.sample")
         b = _random.bernoulli(key, stop_gradient(self.probs), self._extended_shape(sample_shape))
         return _ops.astype(b, np.float64)
 
@@ -150,7 +150,7 @@ class Geometric(_Binary):
     variance = property(lambda self: self._odds_inv() + self._odds_inv(2.0))
 
     def sample(self, sample_shape=(), key=None):
-        need_key(key, "Geometric.sample")
+        key = need_key(key, "Geometric.sample")
         u = _random.uniform(key, self._extended_shape(sample_shape),
                             minval=np.finfo(np.float64).tiny, maxval=1.0)
         # log(1 − p) from the parameter that was given (the other one is clamped); p = 1 draws
@@ -209,7 +209,7 @@ class Binomial(_Binary):
     def sample(self, sample_shape=(), key=None):
         """Float counts from :func:`tensorgrad.random.binomial` (its cost does not grow with
         ``total_count``)."""
-        need_key(key, "Binomial.sample")
+        key = need_key(key, "Binomial.sample")
         return _random.binomial(key, stop_gradient(self.total_count), stop_gradient(self.probs),
                                 self._extended_shape(sample_shape))
 
@@ -260,7 +260,7 @@ class NegativeBinomial(_Binary):
 
     def sample(self, sample_shape=(), key=None):
         """A Poisson draw whose rate is a Gamma(total_count, e^-logits) draw (the mixture)."""
-        need_key(key, "NegativeBinomial.sample")
+        key = need_key(key, "NegativeBinomial.sample")
         k_gamma, k_poisson = _random.split(key)
         shape = self._extended_shape(sample_shape)
         rate = _random.gamma(k_gamma, stop_gradient(self.total_count), shape) \
@@ -296,7 +296,7 @@ class Poisson(Distribution):
     variance = property(lambda self: self.rate)
 
     def sample(self, sample_shape=(), key=None):
-        need_key(key, "Poisson.sample")
+        key = need_key(key, "Poisson.sample")
         k = _random.poisson(key, stop_gradient(self.rate), self._extended_shape(sample_shape))
         return _ops.astype(k, np.float64)
 
@@ -364,7 +364,7 @@ class Categorical(Distribution):
     mode = property(lambda self: _ops.argmax(self.probs, axis=-1))
 
     def sample(self, sample_shape=(), key=None):
-        need_key(key, f"{type(self).__name__}.sample")
+        key = need_key(key, f"{type(self).__name__}.sample")
         full = self._extended_shape(sample_shape)
         shape = full[:len(full) - len(self.event_shape)]
         return _random.categorical(key, stop_gradient(self.logits), shape=shape)

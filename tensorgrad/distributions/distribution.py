@@ -10,6 +10,7 @@ import numpy as np
 from .. import ops as _ops
 from ..lax import stop_gradient
 from ..staging import is_staged
+from ..nn.draws import key_or_stream
 from ..tensor import concrete, dtype_of, shape_of
 
 __all__ = ["Distribution"]
@@ -47,12 +48,10 @@ def broadcast_all(*xs, who: str = "distribution", names: tuple = ()):
 
 
 def need_key(key, where: str):
-    """Refuse a missing key: tensorgrad has no global random state."""
-    if key is None:
-        raise TypeError(f"{where}: a random key is required (tensorgrad has no global random "
-                        "generator): pass key=tg.random.PRNGKey(seed), or a key from "
-                        "tg.random.split")
-    return key
+    """``key``, or without one a key drawn from this thread's stream, PyTorch's global generator
+    (``tg.manual_seed`` restarts it), so that ``d.sample()`` draws anew at each call, as
+    PyTorch's; refused while ``tg.jit`` traces (see :func:`tensorgrad.nn.draws.key_or_stream`)."""
+    return key_or_stream(where, key)
 
 
 def _concrete_np(x):

@@ -179,7 +179,7 @@ class Wishart(ExponentialFamily):
         """Bartlett-decomposition draws of shape ``sample_shape + batch_shape + (p, p)``.
         Draws that fail the positive-definiteness check (concrete values only) are redrawn
         with fresh keys up to ``max_try_correction`` times (default 10), with a warning."""
-        need_key(key, "Wishart.rsample")
+        key = need_key(key, "Wishart.rsample")
         shape = self._extended_shape(sample_shape)
         key, sub = _random.split(key)
         draw = self._bartlett(shape, sub)
@@ -258,7 +258,7 @@ class LKJCholesky(Distribution):
         """Onion-method draws of shape ``sample_shape + batch_shape + (dim, dim)``: row i's
         off-diagonal part is √y · u with y ~ Beta and u uniform on the unit sphere; the
         diagonal completes each row to unit length."""
-        need_key(key, "LKJCholesky.sample")
+        key = need_key(key, "LKJCholesky.sample")
         shape = self._extended_shape(sample_shape)
         k_beta, k_norm = _random.split(key)
         c1, c0 = self._beta_params()

@@ -63,7 +63,7 @@ class Dirichlet(Distribution):
         return a * (a0 - a) / (a0 ** 2 * (a0 + 1))
 
     def rsample(self, sample_shape=(), key=None):
-        need_key(key, "Dirichlet.rsample")
+        key = need_key(key, "Dirichlet.rsample")
         full = self._extended_shape(sample_shape)
         return _random.dirichlet(key, self.concentration, shape=full[:-1])
 
@@ -159,7 +159,7 @@ class MultivariateNormal(Distribution):
     variance = property(lambda self: _ops.sum(self.scale_tril ** 2, axis=-1))
 
     def rsample(self, sample_shape=(), key=None):
-        need_key(key, "MultivariateNormal.rsample")
+        key = need_key(key, "MultivariateNormal.rsample")
         eps = _random.normal(key, self._extended_shape(sample_shape))
         return self.loc + _ops.matmul(self.scale_tril, _ops.expand_dims(eps, -1))[..., 0]
 
@@ -233,7 +233,7 @@ class LowRankMultivariateNormal(Distribution):
         return 2.0 * _log_diag_sum(tril) + _ops.sum(_ops.log(self.cov_diag), axis=-1)
 
     def rsample(self, sample_shape=(), key=None):
-        need_key(key, "LowRankMultivariateNormal.rsample")
+        key = need_key(key, "LowRankMultivariateNormal.rsample")
         k_w, k_d = _random.split(key)
         shape = self._extended_shape(sample_shape)
         r = tuple(shape_of(self.cov_factor))[-1]
@@ -287,7 +287,7 @@ class Multinomial(Distribution):
     variance = property(lambda self: self.total_count * self.probs * (1 - self.probs))
 
     def sample(self, sample_shape=(), key=None):
-        need_key(key, "Multinomial.sample")
+        key = need_key(key, "Multinomial.sample")
         full = self._extended_shape(sample_shape)
         k = full[-1]
         idx = _random.categorical(key, stop_gradient(self.logits),

@@ -204,7 +204,7 @@ class LogitRelaxedBernoulli(Distribution):
         super().__init__(shape, (), validate_args)
 
     def rsample(self, sample_shape=(), key=None):
-        need_key(key, f"{type(self).__name__}.rsample")
+        key = need_key(key, f"{type(self).__name__}.rsample")
         u = _random.uniform(key, self._extended_shape(sample_shape), minval=np.finfo(np.float64).tiny,
                             maxval=1.0)
         return (self.logits + _ops.log(u) - _ops.log1p(-u)) / self.temperature
@@ -248,7 +248,7 @@ class ExpRelaxedCategorical(Distribution):
         super().__init__(shape[:-1], shape[-1:], validate_args)
 
     def rsample(self, sample_shape=(), key=None):
-        need_key(key, f"{type(self).__name__}.rsample")
+        key = need_key(key, f"{type(self).__name__}.rsample")
         u = _random.uniform(key, self._extended_shape(sample_shape), minval=np.finfo(np.float64).tiny,
                             maxval=1.0)
         scores = (self.logits - _ops.log(-_ops.log(u))) / self.temperature
@@ -367,7 +367,7 @@ class MixtureSameFamily(Distribution):
         return _ops.sum(self.component_distribution.cdf(x) * self.mixture_distribution.probs, axis=-1)
 
     def sample(self, sample_shape=(), key=None):
-        need_key(key, "MixtureSameFamily.sample")
+        key = need_key(key, "MixtureSameFamily.sample")
         k_mix, k_comp = _random.split(key)
         idx = self.mixture_distribution.sample(sample_shape, key=k_mix)         # sample + batch
         draws = self.component_distribution.sample(sample_shape, key=k_comp)    # ... + (K,) + event

@@ -10,8 +10,8 @@ signatures. All are composites of registered ops, so ``tg.grad``, ``tg.jvp``, ``
   −inf) hides a key; ``static_k``/``static_v`` ((N·num_heads, S, E/num_heads)) replace the
   projected key/value; ``bias_k``/``bias_v`` and ``add_zero_attn`` add one key each. Since
   ``key`` is the attention key here, the random key for the dropout on the attention weights
-  is the keyword ``dropout_key=`` (as for ``MultiheadAttention``); ``training=True`` with
-  ``dropout_p > 0`` needs one. A query whose keys are all masked gets zero weights and a zero
+  is the keyword ``dropout_key=`` (as for ``MultiheadAttention``); without one, ``training=True``
+  with ``dropout_p > 0`` draws from this thread's stream (``tg.manual_seed``). A query whose keys are all masked gets zero weights and a zero
   attention (before ``out_proj``); PyTorch gives NaN there.
 * ``linear_cross_entropy(input, linear_weight, target, *, linear_bias, weight, reduction,
   ignore_index, label_smoothing, options)`` is ``cross_entropy(linear(input, W, b), target,
@@ -51,6 +51,7 @@ from .attention import MultiheadAttention
 from .losses import cross_entropy
 from .torch_conv import conv1d
 from .torch_layers import linear
+from .draws import key_or_stream
 from .torch_pooling import _first_max
 from .torch_pooling_nd import _tuple
 
@@ -182,9 +183,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
         raise TypeError(f"{_MHA}: dropout_p must be a number, got {dropout_p!r}") from None
     if not 0 <= p <= 1:
         raise ValueError(f"{_MHA}: dropout_p must be in [0, 1], got {dropout_p!r}")
-    if training and p > 0 and dropout_key is None:
-        raise ValueError(f"{_MHA}: dropout_p={p} in training draws random numbers, so it needs "
-                         f"dropout_key=tg.random.PRNGKey(seed) (or training=False)")
+    if training and p > 0:
+        dropout_key = key_or_stream(_MHA, dropout_key, query, "dropout_key")
     if is_causal and attn_mask is None:
         raise ValueError(f"{_MHA}: is_causal=True is a hint that attn_mask is the causal mask; "
                          "give attn_mask too")

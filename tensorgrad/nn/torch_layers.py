@@ -29,6 +29,7 @@ from typing import Sequence
 import numpy as np
 
 from .. import ops as _ops
+from .. import random as _random
 from .. import staging as _staging
 from ..jax_backend import is_jax_tensor
 from ..ops._util import broadcast_shapes_of, on_a_trace
@@ -36,6 +37,7 @@ from ..tensor import Tensor, concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
 from .inplace import check as _check_inplace
 from .inplace import finish
+from .draws import key_or_stream
 from .torch_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: F401
                             adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, lp_pool1d,
                             lp_pool2d, max_pool1d)
@@ -440,7 +442,7 @@ def channel_shuffle(input: ArrayLike, groups: int) -> Array:
 def scaled_dot_product_attention(query: ArrayLike, key: ArrayLike, value: ArrayLike,
                                  attn_mask: ArrayLike | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,
-                                 enable_gqa: bool = False) -> Array:
+                                 enable_gqa: bool = False, *, dropout_key=None) -> Array:
     """``softmax(q kᵀ · scale + mask) v`` (``torch.nn.functional.scaled_dot_product_attention``):
     query (*, L, E), key (*, S, E), value (*, S, Ev) → (*, L, Ev); the leading axes broadcast.
 
@@ -448,12 +450,10 @@ def scaled_dot_product_attention(query: ArrayLike, key: ArrayLike, value: ArrayL
     entries where it is True, a float one is added to the logits; ``is_causal`` keeps
     ``s ≤ l`` (top-left aligned) and excludes ``attn_mask``. A query row with every key
     masked gives zeros, as PyTorch. ``enable_gqa`` lets key/value have fewer heads (axis −3)
-    than the query, each serving a block of consecutive query heads. ``dropout_p`` must be 0:
-    tensorgrad has no global random state (apply ``tg.nn.Dropout`` with a key to the
-    weights yourself)."""
-    if dropout_p != 0:
-        raise ValueError(f"scaled_dot_product_attention: dropout_p must be 0 (got {dropout_p}); "
-                         "tensorgrad has no global random state to draw a dropout mask from")
+    than the query, each serving a block of consecutive query heads. ``dropout_p > 0`` drops
+    attention weights (the kept ones scaled by 1/(1 − p)), as PyTorch's, always (PyTorch's
+    function has no training flag): the mask comes from ``dropout_key=``, else from this
+    thread's stream (``tg.manual_seed``; see ``tg.nn.functional.dropout``)."""
     query, key, value = _arr(query), _arr(key), _arr(value)
     sq, sk, sv = _shape(query), _shape(key), _shape(value)
     if (len(sq) < 2 or len(sk) < 2 or len(sv) < 2 or sq[-1] != sk[-1]
@@ -497,4 +497,11 @@ def scaled_dot_product_attention(query: ArrayLike, key: ArrayLike, value: ArrayL
         probs = _ops.where(dead, 0.0, _ops.softmax(_ops.where(dead, 0.0, logits), axis=-1))
     else:
         probs = _ops.softmax(logits, axis=-1)
+    if dropout_p:
+        p = float(dropout_p)
+        if not 0 <= p <= 1:
+            raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], got {p}")
+        keep = _random.bernoulli(key_or_stream("scaled_dot_product_attention", dropout_key, probs,
+                                               "dropout_key"), 1 - p, _shape(probs))
+        probs = _ops.where(keep, probs * (1 / (1 - p)), 0.0) if p < 1 else probs * 0
     return _ops.matmul(probs, value)

@@ -9,10 +9,12 @@ PyTorch's names and keywords, and the layers ``RReLU``, ``LocalResponseNorm``,
 * ``local_response_norm`` divides by ``(k + alpha · mean of x² over size channels)^beta``,
   the window centred as PyTorch's (``size//2`` channels before, ``(size − 1)//2`` after).
 
-Randomness: tensorgrad has no global random state, so everything that draws (the dropouts
-and ``rrelu`` with ``training=True``, ``gumbel_softmax``) takes a key from
-:mod:`tensorgrad.random` as the keyword ``key=``; the same key gives the same draw, and a
-traced key works under ``tg.jit`` and ``tg.vmap``. Without a key they raise. With
+Randomness: everything that draws (the dropouts and ``rrelu`` with ``training=True``,
+``gumbel_softmax``) takes a key from :mod:`tensorgrad.random` as the keyword ``key=``; the
+same key gives the same draw, and a traced key works under ``tg.jit`` and ``tg.vmap``.
+Without a key each call draws anew from this thread's stream, PyTorch's global generator
+(``tg.manual_seed`` restarts it: :func:`key_or_stream`); a ``tg.jit`` trace refuses that, as
+its plan would replay one draw as a constant. With
 ``training=False`` (the default of ``alpha_dropout``, ``feature_alpha_dropout`` and
 ``rrelu``, as PyTorch) the dropouts are the identity and ``rrelu`` is a leaky ReLU with the
 mean slope ``(lower + upper)/2``. ``inplace=True`` follows the rule of tensorgrad's in-place
@@ -31,6 +33,7 @@ from .. import random as _random
 from ..ops.activations_more import hard_sigmoid, hard_silu, soft_sign
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
+from .draws import key_or_stream
 from .inplace import check as _check_inplace
 from .inplace import finish
 from .layers import Module
@@ -52,7 +55,7 @@ def _arr(x):
     return x if hasattr(x, "shape") and hasattr(x, "dtype") else np.asarray(x)
 
 
-def _prob(fn: str, p) -> float:
+def probability(fn: str, p) -> float:
     try:
         p = float(p)
     except (TypeError, ValueError):
@@ -60,12 +63,6 @@ def _prob(fn: str, p) -> float:
     if not 0 <= p <= 1:
         raise ValueError(f"{fn}: dropout probability has to be between 0 and 1, but got {p}")
     return p
-
-
-def _need_key(fn: str, key):
-    if key is None:
-        raise ValueError(f"{fn}: training=True draws random numbers, so it needs a key: pass "
-                         f"key=tg.random.PRNGKey(seed) (or training=False)")
 
 
 # ---- activations ------------------------------------------------------------------------------
@@ -116,7 +113,7 @@ def rrelu(input: ArrayLike, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
     x = _arr(input)
     if not training:
         return finish(fn, input, _ops.where(x > 0, x, x * ((lower + upper) / 2)), inplace)
-    _need_key(fn, key)
+    key = key_or_stream(fn, key, x)
     return finish(fn, input, _ops.where(x > 0, x, x * _slopes(key, lower, upper, x)), inplace)
 
 
@@ -155,14 +152,14 @@ def _feature_shape(xs: tuple) -> tuple:
     return xs[:2] + (1,) * (len(xs) - 2)
 
 
-def _drop(fn: str, input, p: float, training, key, mask_shape=None, alpha: bool = False):
+def drop(fn: str, input, p: float, training, key, mask_shape=None, alpha: bool = False):
     """The shared dropout rule: the identity unless training with 0 < p; zeros when p = 1."""
     input = _arr(input)
     if not training or p == 0:
         return input
     if p == 1:
         return input * 0
-    _need_key(fn, key)
+    key = key_or_stream(fn, key, input)
     xs = _shape(input)
     keep = _random.bernoulli(key, 1 - p, xs if mask_shape is None else mask_shape)
     if not alpha:
@@ -176,10 +173,10 @@ def _drop(fn: str, input, p: float, training, key, mask_shape=None, alpha: bool 
 def dropout(input: ArrayLike, p: float = 0.5, training: bool = True, inplace: bool = False,
             *, key=None) -> Array:
     """Zero each entry with probability ``p`` and scale the others by 1/(1 − p)
-    (``torch.nn.functional.dropout``), the mask drawn from ``key``; the identity when
-    ``training=False``."""
+    (``torch.nn.functional.dropout``), the mask drawn from ``key`` (without one, from this
+    thread's stream, as PyTorch's global generator); the identity when ``training=False``."""
     _check_inplace("dropout", inplace)
-    return finish("dropout", input, _drop("dropout", input, _prob("dropout", p), training, key),
+    return finish("dropout", input, drop("dropout", input, probability("dropout", p), training, key),
                   inplace)
 
 
@@ -191,7 +188,7 @@ def alpha_dropout(input: ArrayLike, p: float = 0.5, training: bool = False,
     False, as PyTorch."""
     fn = "alpha_dropout"
     _check_inplace(fn, inplace)
-    return finish(fn, input, _drop(fn, input, _prob(fn, p), training, key, alpha=True), inplace)
+    return finish(fn, input, drop(fn, input, probability(fn, p), training, key, alpha=True), inplace)
 
 
 def _feature(fn: str, input, ranks: tuple, what: str):
@@ -208,18 +205,18 @@ def feature_alpha_dropout(input: ArrayLike, p: float = 0.5, training: bool = Fal
     input (``torch.nn.functional.feature_alpha_dropout``; ``training`` defaults to False)."""
     fn = "feature_alpha_dropout"
     _check_inplace(fn, inplace)
-    p = _prob(fn, p)
+    p = probability(fn, p)
     x, xs = _feature(fn, input, tuple(range(2, 33)), "(N, C, *) input with at least 2 axes")
-    return finish(fn, input, _drop(fn, x, p, training, key, _feature_shape(xs), alpha=True),
+    return finish(fn, input, drop(fn, x, p, training, key, _feature_shape(xs), alpha=True),
                   inplace)
 
 
 def _channel_dropout(fn: str, input, p, training, inplace, key, batched: int, what: str):
     _check_inplace(fn, inplace)
-    p = _prob(fn, p)
+    p = probability(fn, p)
     x, xs = _feature(fn, input, (batched - 1, batched), what)
     shape = _feature_shape(xs) if len(xs) == batched else (xs[0],) + (1,) * (len(xs) - 1)
-    return finish(fn, input, _drop(fn, x, p, training, key, shape), inplace)
+    return finish(fn, input, drop(fn, x, p, training, key, shape), inplace)
 
 
 def dropout1d(input: ArrayLike, p: float = 0.5, training: bool = True, inplace: bool = False,
@@ -237,9 +234,9 @@ def dropout2d(input: ArrayLike, p: float = 0.5, training: bool = True, inplace: 
     PyTorch does today (it warns that this will change); other ranks raise."""
     fn = "dropout2d"
     _check_inplace(fn, inplace)
-    p = _prob(fn, p)
+    p = probability(fn, p)
     x, xs = _feature(fn, input, (3, 4), "(N, C, H, W) input (or (N, C, L))")
-    return finish(fn, input, _drop(fn, x, p, training, key, _feature_shape(xs)), inplace)
+    return finish(fn, input, drop(fn, x, p, training, key, _feature_shape(xs)), inplace)
 
 
 def dropout3d(input: ArrayLike, p: float = 0.5, training: bool = True, inplace: bool = False,
@@ -258,8 +255,7 @@ def gumbel_softmax(logits: ArrayLike, tau: float = 1, hard: bool = False, eps: f
     arg-max (the first on ties) with the soft sample's gradient (straight-through:
     ``one_hot − stop_gradient(soft) + soft``). ``eps`` is unused, as in PyTorch."""
     fn = "gumbel_softmax"
-    if key is None:
-        raise ValueError(f"{fn}: the Gumbel noise needs a key: pass key=tg.random.PRNGKey(seed)")
+    key = key_or_stream(fn, key, logits)
     tau = float(tau)
     if not tau > 0:
         raise ValueError(f"{fn}: tau must be positive, got {tau}")

@@ -8,8 +8,8 @@ call, with less memory held between the forward and the backward pass. They work
 imperative tensors (``loss.backward()``) and inside the functional transforms alike.
 
 ``use_reentrant`` (either value), ``preserve_rng_state`` and ``determinism_check`` change
-nothing: there is one implementation, and tensorgrad has no global random state whose draws
-a recomputation could change (random draws take explicit keys).
+nothing: there is one implementation, and the recomputation gets the draws the first run
+made from the global stream (``tg.manual_seed``'s), as ``preserve_rng_state=True``.
 """
 from __future__ import annotations
 
