@@ -77,7 +77,10 @@ def test_a_norm_without_parameters_or_statistics_still_learns_its_size():
 def test_lazy_linear_draws_what_the_ordinary_linear_draws():
     x = RNG.normal(size=(5, 3))
     lazy, ref = nn.LazyLinear(4), nn.Linear(3, 4)
-    lazy(x), ref(x)  # (a first use of each: seed 0)
+    tg.manual_seed(0)  # (a first use draws from the stream tg.manual_seed restarts)
+    lazy(x)
+    tg.manual_seed(0)
+    ref(x)
     np.testing.assert_array_equal(lazy.W, ref.W)
     np.testing.assert_array_equal(lazy.bias, ref.bias)
     lazy, ref = nn.LazyLinear(4), nn.Linear(3, 4)
@@ -170,11 +173,13 @@ def test_gradients_equal_those_of_the_ordinary_layer():
 def test_a_model_of_lazy_layers():
     x = RNG.normal(size=(5, 3))
     model = nn.Sequential(nn.LazyLinear(4), nn.ReLU(), nn.LazyLinear(4), nn.ReLU(), nn.LazyLinear(2))
+    tg.manual_seed(0)
     assert [n for n, _ in model.named_parameters()] == ["0.W", "0.b", "2.W", "2.b", "4.W", "4.b"]
     assert model(x).shape == (5, 2)
     assert [type(m) for m in model.layers[::2]] == [nn.Linear] * 3
     assert not np.allclose(model[2].W, model[2].W.T)  # (4, 4): its own draws
     first = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 4))
+    tg.manual_seed(0)
     first(x)
     np.testing.assert_array_equal(model[0].W, first[0].W)  # the first to draw: as ordinary
     assert not np.allclose(model[2].W, first[2].W)

@@ -158,6 +158,12 @@ def manual_seed(seed: int) -> None:
     _STREAM.seed = int(seed)
 
 
+def default_stream() -> np.random.Generator:
+    """This thread's default stream itself (what ``tg.manual_seed`` restarts): a model's first
+    use draws its parameters from it, as PyTorch's constructors draw from the global generator."""
+    return _STREAM.rng
+
+
 def initial_seed() -> int:
     """The seed this thread's default stream was last started from (0 at first)."""
     return getattr(_STREAM, "seed", 0)

@@ -15,11 +15,12 @@ forward (a *dry run*, ``model(x)`` on a sample batch) *materialises* the layer:
   Conv2d: He-normal; Conv3d and the transposed convolutions: PyTorch's uniform ±1/√fan_in;
   norms: weight 1, bias 0, running mean 0 and variance 1).
 
-Randomness: tensorgrad's layers draw from an explicit seed (``init(seed)``; 0 on a first use
-without one), not from a global generator. A lazy layer keeps the generator it was given at
+Randomness: tensorgrad's layers draw from an explicit seed (``init(seed)``), or on a first use
+without one from this thread's stream (PyTorch's global generator, ``tg.manual_seed``). A lazy
+layer keeps the generator it was given at
 that point and draws from it when it materialises, so a lazy layer used on its own gets the
-very values of the ordinary layer of that size (``LazyLinear(4)(x)`` with 3 features: the W of
-``Linear(3, 4)(x)``; ``LazyLinear(4).init(7)`` then a forward: ``Linear(3, 4).init(7)``).
+very values of the ordinary layer of that size (``LazyLinear(4)(x)`` with 3 features, after
+``tg.manual_seed(0)``: the W of ``Linear(3, 4)(x)`` after the same seed; ``LazyLinear(4).init(7)`` then a forward: ``Linear(3, 4).init(7)``).
 Inside a model the lazy layers draw at materialisation, not in the model's order, so their
 values differ from those of the ordinary model (each layer still gets its own draws); after
 the dry run ``model.init(seed)`` gives exactly the ordinary model's.

@@ -224,8 +224,7 @@ class Module(StateDictMixin, DtypeMixin, TrackingMixin, BufferMixin):
         def change():
             self.__dict__.pop(name, None)
             self.__dict__.setdefault("_own_params", {})[name] = param
-        self.__dict__.setdefault("_own_params", {}).pop(name, None)  # (the new value, not the old entry)
-        self._restructure(change)
+        self._restructure(change, name)  # (the new value, not the old entry)
 
     def __setattr__(self, name: str, value: Any) -> None:
         mine = self.__dict__.get("_own_params")
@@ -252,13 +251,14 @@ class Module(StateDictMixin, DtypeMixin, TrackingMixin, BufferMixin):
         else:
             object.__delattr__(self, name)
 
-    def _restructure(self, change) -> None:
+    def _restructure(self, change, replaced: str | None = None) -> None:
         """Run ``change()`` (children or Parameters held are added, replaced or removed), then
         lay the parameters out again: here, and in each owner up the chain whose child gained
         its first parameters or lost its last ones (a slot appears or goes there). Once the
         Module has parameters or has run, jitted functions trace again at their next call
         (their plans hold the layers they saw; a Module being built, maybe inside a jitted
-        function, does not make them trace again)."""
+        function, does not make them trace again). ``replaced``: the name of an own Parameter
+        being replaced, whose old entry is not kept."""
         if self.__dict__.get("_owner") is None and self.params is None:
             if self.__dict__.get("_applied"):
                 MODES[0] += 1
@@ -268,6 +268,8 @@ class Module(StateDictMixin, DtypeMixin, TrackingMixin, BufferMixin):
         chain, m = [], self
         while m is not None:
             chain.append((m, m._entries_by_child(), m.has_parameters))
+            if m is self and replaced is not None and chain[0][1] is not None:
+                chain[0][1].pop(replaced, None)
             link = m.__dict__.get("_owner")
             m = link.module if link is not None else None
         change()
@@ -378,7 +380,8 @@ class Module(StateDictMixin, DtypeMixin, TrackingMixin, BufferMixin):
         if drops:
             base = int(seed) if isinstance(seed, (int, np.integer)) else int(rng.integers(2 ** 31))
             for j, m in enumerate(drops):
-                m.reseed(_random.fold_in(_random.PRNGKey(base), j))
+                if not keep or getattr(m, "key", None) is None:  # (a first use keeps a model's seeding)
+                    m.reseed(_random.fold_in(_random.PRNGKey(base), j))
         return self.params
 
     def _have(self):
@@ -393,7 +396,7 @@ class Module(StateDictMixin, DtypeMixin, TrackingMixin, BufferMixin):
         if params is None:
             with CONVERTING:  # (two threads' first calls: one set of parameters)
                 params = self.params
-                params = self._initialize(0, keep=True) if params is None else params
+                params = self._initialize(_init.default_stream(), keep=True) if params is None else params
         return params
 
     def parameters(self, recurse: bool = True) -> ParameterList:
