@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from .func import conj_complex as _conj, respecting_no_grad
+from .func import as_tensors, conj_complex as _conj, respecting_no_grad
 from .hooks import TorchValueError
 from .imperative import tensor
 from .recording import IMPERATIVE
@@ -106,13 +106,14 @@ def _sum_all(o):
 
 
 def _result(tree, create_graph: bool):
-    """``tree`` as returned: with ``create_graph=False``, every value on the imperative tape
-    becomes a plain array, so a tensor ``func`` captured (a model's parameter) does not tie
-    the result to the tape either."""
-    if create_graph:
-        return tree
-    return tree_map(lambda x: concrete(x) if isinstance(x, Tensor) and x._trace is IMPERATIVE
-                    else x, tree)
+    """``tree`` as returned, its arrays as constant tensors of PyTorch's (PyTorch returns
+    tensors: ``J.std()`` is then PyTorch's); with ``create_graph=False``, every value on the
+    imperative tape is detached, so a tensor ``func`` captured (a model's parameter) does not
+    tie the result to the tape either."""
+    if not create_graph:
+        tree = tree_map(lambda x: concrete(x) if isinstance(x, Tensor) and x._trace is IMPERATIVE
+                        else x, tree)
+    return as_tensors(tree)
 
 
 def _vector(name: str, v, like: tuple, what: str, optional_when: str) -> tuple:

@@ -8,7 +8,8 @@ PyTorch's do): ``grad``, ``vjp``, ``jvp``, ``linearize``, ``jacrev``, ``jacfwd``
 ``grad_and_value`` returns ``(grad, value)`` (JAX's ``value_and_grad`` has the other order);
 ``vmap`` takes ``in_dims``/``out_dims``; ``functional_call(module, params, args)`` runs a
 :class:`~tensorgrad.nn.Module` on parameters given by their ``named_parameters()`` names
-(buffers by their ``named_buffers()`` names).
+(buffers by their ``named_buffers()`` names). Results are tensors of PyTorch's kind, as
+torch.func's are (:func:`as_tensors`), where tensorgrad's own transforms give NumPy arrays.
 """
 from __future__ import annotations
 
@@ -25,11 +26,12 @@ from .batching import _spread_axes, vmap as _vmap
 from .hooks import TorchTypeError, TorchValueError
 from . import staging, stream_draws
 from .imperative import tensor
+from .nn import init as _nn_init
 from .nn import utils as _nn_utils
 from .nn.layers_more import _BatchNorm
 from .ops import conjugate
 from .recording import IMPERATIVE, next_level, stopped_by_no_grad
-from .tensor import STAMPS, Tensor, concrete, shape_of, traced_level
+from .tensor import STAMPS, Tensor, concrete, shape_of, torch_made, traced_level
 from .torch_updates import MAPPING
 from .transform_parts import check_chunk_size, norm_argnums
 from .transforms import grad as _grad
@@ -68,6 +70,14 @@ def _real_only(name: str, func: Callable, has_aux: bool = False) -> Callable:
         check(out[0] if has_aux else out, "outputs")
         return out
     return run
+
+
+def as_tensors(tree):
+    """``tree`` with its NumPy arrays (and NumPy scalars) as constant tensors of PyTorch's, as
+    torch.func's results are tensors (``g.std()``, ``g.repeat(2)``, ``tg.max(J, 1)`` are then
+    PyTorch's); traced values and other leaves as they are."""
+    return in_key_order(tree_map(lambda v: torch_made(np.asarray(v)) if isinstance(
+        v, (np.ndarray, np.generic)) else v, tree), tree)  # (tree_map sorts a dict's keys)
 
 
 def _torch_errors(name: str, argnums, transform: Callable) -> Callable:
@@ -185,8 +195,8 @@ def grad(func: Callable, argnums=0, has_aux: bool = False) -> Callable:
         out = _ordered_call(inner, g, args, kwargs)
         like = _args_at(args, argnums)
         if has_aux:
-            return in_key_order(conj_complex(out[0]), like), out[1]
-        return in_key_order(conj_complex(out), like)
+            return as_tensors(in_key_order(conj_complex(out[0]), like)), out[1]
+        return as_tensors(in_key_order(conj_complex(out), like))
     return _torch_errors("grad", argnums, functools.wraps(g)(ordered))
 
 
@@ -199,7 +209,8 @@ def grad_and_value(func: Callable, argnums=0, has_aux: bool = False) -> Callable
 
     def both(*args, **kwargs):
         value, g = _ordered_call(inner, vg, args, kwargs)
-        return in_key_order(conj_complex(g), _args_at(args, argnums)), value
+        value = (as_tensors(value[0]), value[1]) if has_aux else as_tensors(value)
+        return as_tensors(in_key_order(conj_complex(g), _args_at(args, argnums))), value
     return _torch_errors("grad_and_value", argnums, both)
 
 
@@ -213,8 +224,8 @@ def vjp(func: Callable, *primals, has_aux: bool = False):
     def vjp_fn(ct, *, retain_graph: bool = True, create_graph: bool | None = None):
         # (PyTorch's keywords change nothing here: the pullback can be called again, and its
         # result is differentiable under an enclosing transform)
-        return in_key_order(conj_complex(pull(conj_complex(ct))), primals)
-    return (res[0], vjp_fn) + tuple(res[2:])
+        return as_tensors(in_key_order(conj_complex(pull(conj_complex(ct))), primals))
+    return (as_tensors(res[0]), vjp_fn) + tuple(res[2:])
 
 
 def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: bool = False):
@@ -236,7 +247,8 @@ def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: boo
                 raise TorchValueError(f"jvp: tangent {k} has shape {tuple(shape_of(t))}, its "
                                       f"primal has shape {tuple(shape_of(p))}; each tangent "
                                       "must have its primal's shape")
-    return _jvp(lambda *a: func(*in_key_order(a, primals)), primals, tangents, has_aux=has_aux)
+    res = _jvp(lambda *a: func(*in_key_order(a, primals)), primals, tangents, has_aux=has_aux)
+    return (as_tensors(res[0]), as_tensors(res[1])) + tuple(res[2:])
 
 
 def _jac_order(jac, out_like, in_like):
@@ -266,8 +278,9 @@ def _in_key_order(make: Callable, func: Callable, argnums, has_aux: bool = False
         got = seen[0] if seen else None
         out_like = like if twice else got[0] if has_aux and got is not None else got
         if has_aux:  # (the aux output keeps its dicts' order too)
-            return _jac_order(res[0], out_like, like), in_key_order(res[1], got[1] if got else None)
-        return _jac_order(res, out_like, like)
+            return (as_tensors(_jac_order(res[0], out_like, like)),
+                    in_key_order(res[1], got[1] if got else None))
+        return as_tensors(_jac_order(res, out_like, like))
     return functools.wraps(func)(ordered)
 
 
@@ -408,7 +421,8 @@ def functional_call(module, parameter_and_buffer_dicts, args: Any = None, kwargs
             given[k] = v
     # (a model not run yet makes its parameters as at its first call: its buffers, which the
     # dicts may hold, are kept -- init() would start its running statistics afresh)
-    own = module.params if module.params is not None else module._initialize(0, keep=True)
+    own = module.params if module.params is not None else module._initialize(_nn_init.default_stream(),
+                                                                                keep=True)
     names = [n for n, _ in module._named_leaves(own)]
     slots = module._buffer_slots()
     known = set(names)

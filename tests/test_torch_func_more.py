@@ -174,3 +174,25 @@ def test_vmap_in_place_updates_of_mapped_and_unmapped_arguments():
         return m
     np.testing.assert_array_equal(tg.func.vmap(into_made)(tg.tensor([[1.0, 2.0], [3.0, 4.0]])),
                                   [[5.0, 2.0], [5.0, 4.0]])
+
+
+def test_torch_func_results_are_tensors_of_pytorchs_kind():
+    # torch.func's results are tensors, so PyTorch's methods and functions keep PyTorch's meaning
+    x = tg.tensor([0.1, 0.5, 2.0, -1.0])
+    g = tg.func.grad(lambda a: (a ** 3).sum())(x)
+    v = 3 * np.asarray([0.1, 0.5, 2.0, -1.0]) ** 2
+    assert isinstance(g, tg.Tensor) and not g.requires_grad
+    np.testing.assert_allclose(float(g.std()), np.std(v, ddof=1), rtol=1e-14)  # unbiased
+    np.testing.assert_array_equal(g.repeat(2), np.tile(v, 2))  # PyTorch's tile, not NumPy's repeat
+    J = tg.func.jacrev(lambda a: a.sin() * a)(x)
+    values, indices = tg.max(J, 1)
+    np.testing.assert_array_equal(indices, [0, 1, 2, 0])
+    assert J.numel() == 16 and J.size(0) == 4 and J.flatten(1).shape == (4, 4)
+    for r in (tg.func.jacfwd(lambda a: a.sin())(x), tg.func.hessian(lambda a: (a ** 3).sum())(x),
+              tg.func.vjp(lambda a: a.sin(), x)[1](tg.ones(4))[0],
+              tg.func.jvp(lambda a: a.sin(), (x,), (tg.ones(4),))[1],
+              tg.func.grad_and_value(lambda a: (a ** 2).sum())(x)[1],
+              tg.autograd.functional.jacobian(lambda a: a.sin(), x)):
+        assert isinstance(r, tg.Tensor) and not r.requires_grad
+    d = tg.func.grad(lambda p: (p["w"] * p["a"]).sum())({"w": x, "a": x})
+    assert list(d) == ["w", "a"] and all(isinstance(t, tg.Tensor) for t in d.values())
