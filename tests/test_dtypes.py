@@ -173,3 +173,23 @@ def test_float16_stays_float16_through_every_one_input_elementwise_op():
             assert tg.grad(lambda v: tg.sum(tg.real(fn(v))))(x).dtype == np.float16, name
             checked += 1
     assert checked > 40
+
+
+def test_float_to_int_casts_saturate_as_jax():
+    # NumPy leaves some casts undefined (INT_MIN for 1e20 and NaN on x86, with a RuntimeWarning):
+    # tensorgrad's astype saturates those as JAX's does; the casts NumPy defines (its wrap-around
+    # into uint8, as PyTorch's) keep NumPy's value
+    import tensorgrad.numpy as jnp
+    v = np.array([1e20, np.nan, -1.5, 300.7, -np.inf, 2.9, -2.9])
+    expect32 = [2**31 - 1, 0, -1, 300, -2**31, 2, -2]
+    expect_u8 = [255, 0, 255, 44, 0, 2, 254]
+    for cast in (lambda a, d: tg.astype(a, d), lambda a, d: jnp.asarray(a).astype(d),
+                 lambda a, d: jnp.asarray(a, dtype=d), lambda a, d: tg.tensor(a).to(d),
+                 lambda a, d: tg.jit(lambda b: jnp.astype(b, d))(a)):
+        np.testing.assert_array_equal(np.asarray(cast(v, np.int32)), expect32)
+        np.testing.assert_array_equal(np.asarray(cast(v, np.uint8)), expect_u8)
+        np.testing.assert_array_equal(np.asarray(cast(v, np.int64))[[0, 4]], [2**63 - 1, -2**63])
+    np.testing.assert_array_equal(np.asarray(tg.lax.convert_element_type(v, np.int32)), expect32)
+    x = np.array([0.5, 2.5])  # in range: NumPy's own cast, the gradient through the float part
+    np.testing.assert_array_equal(tg.astype(x, np.int16), x.astype(np.int16))
+    np.testing.assert_allclose(tg.grad(lambda a: (a * tg.astype(a, np.int32)).sum())(x), [0.0, 2.0])

@@ -26,7 +26,7 @@ from ..registry import function
 from ..tensor import Tensor, torch_made
 from ..typing import Array, ArrayLike  # noqa: F401
 from ._util import any_traced, concrete, dtype_of, is_staged, shape_of
-from .elementwise import astype
+from .elementwise import astype, saturating_cast
 from .shape import broadcast_to, reshape
 
 __all__ = ["zeros", "ones", "empty", "full", "eye", "identity", "tri", "arange", "array", "asarray"]
@@ -182,6 +182,7 @@ def array(object, dtype=None, *, copy: bool = True, order: str = "K", subok: boo
     """An array from ``object``, as NumPy's ``array``; a (nested) list holding traced values is
     stacked with registered ops, so each value keeps its gradient (``jnp.array([x, y])``)."""
     if not _holds_traced(object):
+        object = _saturated(object, dtype)
         return np.array(object, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
     out = object if any_traced(object) else pack(object, "array")
     if copy and out is object and type(out) is Tensor and out._trace is IMPERATIVE:
@@ -200,5 +201,14 @@ def asarray(a, dtype=None, order: str | None = None, *, copy: bool | None = None
             like=None) -> Array:
     """``a`` as an array (NumPy's ``asarray``); Tensors and traced lists as :func:`array` does."""
     if not _holds_traced(a):
-        return np.asarray(a, dtype=dtype, order=order, copy=copy)
+        return np.asarray(_saturated(a, dtype), dtype=dtype, order=order, copy=copy)
     return array(a, dtype=dtype, copy=bool(copy))
+
+
+def _saturated(a, dtype):
+    """``a``, its floats cast to an integer ``dtype`` with saturation (see
+    :func:`~tensorgrad.ops.elementwise.saturating_cast`), where NumPy's cast is undefined."""
+    if dtype is None or is_staged(a) or np.dtype(dtype).kind not in "iu":
+        return a
+    v = np.asarray(a)
+    return saturating_cast(v, dtype) if v.dtype.kind == "f" else a

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from ..staging import call as _staged_call
 from ..registry import Computed, Example, elementwise, function, linear, nondifferentiable
 from ..tree import tree_map
 from ..jacobians.maps import Identity
@@ -483,8 +484,39 @@ def _astype_signature(x: ArrayLike, dtype, *, copy: bool = True, device=None):
     return (x,), (dtype,)
 
 
+def saturating_cast(x, dtype) -> np.ndarray:
+    """``x.astype(dtype)``, where a float cast to an integer is one NumPy leaves undefined (it
+    warns "invalid value encountered in cast": NaN, ±inf, a value beyond what its conversion
+    holds, such as 1e20 to int32) saturated as JAX's is: NaN to 0, others clipped to the dtype's
+    bounds. Casts NumPy defines keep NumPy's value (and PyTorch's): -2.0 to uint8 is 254."""
+    dtype = np.dtype(dtype)
+    if is_staged(x):  # (tg.jit: a step replayed with the new values)
+        return _staged_call(saturating_cast, x, dtype) if dtype_of(x).kind == "f" \
+            and dtype.kind in "iu" else x.astype(dtype)
+    x = np.asarray(x)
+    if x.dtype.kind != "f" or dtype.kind not in "iu" or not x.size:
+        return x.astype(dtype)
+    try:
+        with np.errstate(invalid="raise"):
+            return x.astype(dtype)
+    except FloatingPointError:
+        pass
+    with np.errstate(invalid="ignore"):
+        out = x.astype(dtype)
+        suspects = ~(np.abs(x) < 2.0 ** 31)  # (NaN too: only these can be invalid casts)
+    info = np.iinfo(dtype)
+    for k in map(tuple, np.argwhere(suspects)):  # (0-d too: one empty index)
+        v = x[k]
+        try:
+            with np.errstate(invalid="raise"):
+                np.asarray(v).astype(dtype)
+        except FloatingPointError:
+            out[k] = 0 if np.isnan(v) else info.max if v > 0 else info.min
+    return out
+
+
 astype = linear(
-    "astype", lambda x, dtype: np.asarray(x).astype(dtype),
+    "astype", saturating_cast,
     transpose=lambda g, out, x, dtype: astype(  # (a real x: the real part of a complex g)
         real_part(g) if dtype_of(g).kind == "c" and dtype_of(x).kind != "c" else g, dtype_of(x)),
     signature=_astype_signature, params=("dtype",), methods=("astype",),
