@@ -72,6 +72,7 @@ from .torch_functions import (as_tensor, bmm, chunk, clamp, clone, div, flatten,
                               conj_physical, resolve_conj, resolve_neg, is_complex,
                               is_conj)  # (PyTorch's functions NumPy lacks)
 from . import check, checkpoint, data, optim, perceptron, special, train
+from . import test_util  # tg.test_util: jax.test_util's check_grads, check_jvp, check_vjp
 from . import utils  # tg.utils.data: torch.utils.data (Dataset, DataLoader, random_split) on NumPy
 from . import scipy  # tg.scipy.linalg, tg.scipy.special, tg.scipy.stats: jax.scipy's layout
 from . import torch_top  # noqa: F401  (torch.svd, torch.qr, torch.cholesky_solve, ...: set below)
