@@ -87,20 +87,24 @@ class TreeDef:
         return (TreeDef, (self.kind, self.meta, self.children))
 
     def __repr__(self):
+        return f"PyTreeDef({self.body()})"  # (JAX's form: PyTreeDef((*, {'a': *})))
+
+    def body(self) -> str:
+        """The structure drawn with ``*`` for each leaf: ``(*, {'a': *, 'b': [*, None]})``."""
         if self.kind == "leaf":
             return "*"
         if self.kind == "none":
             return "None"
         if self.kind in _CUSTOM:
-            return f"{self.kind.__name__}[{self.meta!r}](" + ", ".join(builtins.map(repr, self.children)) + ")"
+            return f"{self.kind.__name__}[{self.meta!r}](" + ", ".join(c.body() for c in self.children) + ")"
         if isinstance(self.kind, type) and issubclass(self.kind, dict):
-            return "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.meta, self.children)) + "}"
+            return "{" + ", ".join(f"{k!r}: {c.body()}" for k, c in zip(self.meta, self.children)) + "}"
         if isinstance(self.kind, type) and self.kind is not tuple and hasattr(self.kind, "_fields"):
             # a namedtuple, by its name and fields (JAX: CustomNode(namedtuple[name], ...))
             return f"{self.kind.__name__}(" + ", ".join(
-                f"{k}={c!r}" for k, c in zip(self.kind._fields, self.children)) + ")"
-        body = ", ".join(builtins.map(repr, self.children))
-        return f"[{body}]" if self.kind is list else f"({body})"
+                f"{k}={c.body()}" for k, c in zip(self.kind._fields, self.children)) + ")"
+        body = ", ".join(c.body() for c in self.children)
+        return f"[{body}]" if self.kind is list else f"({body},)" if len(self.children) == 1 else f"({body})"
 
 
 #: user-registered node types: type -> (flatten(x) -> (children, aux), unflatten(aux, children))

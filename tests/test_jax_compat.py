@@ -41,10 +41,12 @@ def test_tree_map_is_leaf_and_prefix_structures_match_jax():
     assert tg.tree_map(pair, [1, 2], [(3, 4), {"x": 5}]) == jax.tree_util.tree_map(pair, [1, 2], [(3, 4), {"x": 5}])
     import operator
     t = {"a": [1, 2], "b": (3, None)}
-    assert repr(tg.tree_util.tree_structure(t)) in repr(jax.tree_util.tree_structure(t))
+    for tree in (t, [1, (2,)], 3, None, (None, {"x": [4]})):
+        assert repr(tg.tree_util.tree_structure(tree)) == repr(jax.tree_util.tree_structure(tree))
+        assert str(tg.tree_util.tree_structure(tree)) == str(jax.tree_util.tree_structure(tree))
     named = tg.linalg.slogdet(np.eye(2))  # a namedtuple prints by its name and fields
-    assert repr(tg.tree_util.tree_structure(named)) == "SlogdetResult(sign=*, logabsdet=*)"
-    with pytest.raises(TypeError, match=r"\(\*, \*\) does not match the output's SlogdetResult"):
+    assert repr(tg.tree_util.tree_structure(named)) == "PyTreeDef(SlogdetResult(sign=*, logabsdet=*))"
+    with pytest.raises(TypeError, match=r"\(\*, \*\)\) does not match the output.s PyTreeDef\(SlogdetResult"):
         tg.vjp(tg.linalg.slogdet, np.eye(2))[1]((np.array(0.0), np.array(1.0)))
     for init in ((), (10,)):
         assert tg.tree_util.tree_reduce(operator.add, t, *init) == jax.tree_util.tree_reduce(operator.add, t, *init)
