@@ -106,7 +106,7 @@ def _sum_all(o):
 
 
 def _result(tree, create_graph: bool):
-    """``tree`` as returned, its arrays as constant tensors of PyTorch's (PyTorch returns
+    """``tree`` as returned, its arrays with PyTorch's Tensor methods (PyTorch returns
     tensors: ``J.std()`` is then PyTorch's); with ``create_graph=False``, every value on the
     imperative tape is detached, so a tensor ``func`` captured (a model's parameter) does not
     tie the result to the tape either."""

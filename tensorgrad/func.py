@@ -8,8 +8,9 @@ PyTorch's do): ``grad``, ``vjp``, ``jvp``, ``linearize``, ``jacrev``, ``jacfwd``
 ``grad_and_value`` returns ``(grad, value)`` (JAX's ``value_and_grad`` has the other order);
 ``vmap`` takes ``in_dims``/``out_dims``; ``functional_call(module, params, args)`` runs a
 :class:`~tensorgrad.nn.Module` on parameters given by their ``named_parameters()`` names
-(buffers by their ``named_buffers()`` names). Results are tensors of PyTorch's kind, as
-torch.func's are (:func:`as_tensors`), where tensorgrad's own transforms give NumPy arrays.
+(buffers by their ``named_buffers()`` names). Results have PyTorch's Tensor methods and
+meanings, as torch.func's tensors (:func:`as_tensors`), where tensorgrad's own transforms give
+plain NumPy arrays.
 """
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ from .nn import utils as _nn_utils
 from .nn.layers_more import _BatchNorm
 from .ops import conjugate
 from .recording import IMPERATIVE, next_level, stopped_by_no_grad
-from .tensor import STAMPS, Tensor, concrete, shape_of, torch_made, traced_level
+from .autograd_function import GradArray
+from .tensor import STAMPS, Tensor, concrete, shape_of, traced_level
 from .torch_updates import MAPPING
 from .transform_parts import check_chunk_size, norm_argnums
 from .transforms import grad as _grad
@@ -73,10 +75,11 @@ def _real_only(name: str, func: Callable, has_aux: bool = False) -> Callable:
 
 
 def as_tensors(tree):
-    """``tree`` with its NumPy arrays (and NumPy scalars) as constant tensors of PyTorch's, as
-    torch.func's results are tensors (``g.std()``, ``g.repeat(2)``, ``tg.max(J, 1)`` are then
-    PyTorch's); traced values and other leaves as they are."""
-    return in_key_order(tree_map(lambda v: torch_made(np.asarray(v)) if isinstance(
+    """``tree`` with its NumPy arrays (and NumPy scalars) as detached results of PyTorch's, as
+    torch.func's are tensors: NumPy arrays with PyTorch's Tensor methods and meanings (the
+    class ``.grad`` hands out: ``g.std()``, ``g.repeat(2)``, ``tg.max(J, 1)``, ``J.numel()`` are
+    PyTorch's), which SciPy and NumPy still take as arrays; traced values as they are."""
+    return in_key_order(tree_map(lambda v: np.asarray(v).view(GradArray) if isinstance(
         v, (np.ndarray, np.generic)) else v, tree), tree)  # (tree_map sorts a dict's keys)
 
 
