@@ -35,6 +35,7 @@ from . import tensor_torch, tensor_view_methods  # noqa: F401  (install the meth
 from .flavor import torch_style
 from .tensor import Tensor, torch_made
 from .tensor_torch_more import each_result
+from .ufunc_keywords import named_inputs
 
 __all__: list = []
 
@@ -205,9 +206,24 @@ _FUNCTIONS = ("max", "min", "std", "var", "sort", "transpose", "squeeze", "nonze
               "broadcast_to")
 
 
+def _given_inputs(fn):
+    """``(args, kwargs) -> (args, kwargs)``: PyTorch's names of ``fn``'s first inputs
+    (``input=``, ``other=``, ...) moved into place, so that the wrappers here see the first
+    argument that chooses the meaning (``tg.std(input=t)`` is ``tg.std(t)``)."""
+    params = torch_form.keyword_names(fn) or frozenset()
+
+    def lifted(args: tuple, kwargs: dict) -> tuple:
+        return (named_inputs(args, kwargs, params) or (args, kwargs)) if not args and kwargs \
+            else (args, kwargs)
+    return lifted
+
+
 def _following(name: str, fn):
+    lifted = _given_inputs(fn)
+
     @functools.wraps(fn)
     def f(*args, **kwargs):
+        args, kwargs = lifted(args, kwargs)
         if args and _torch_call(args[0], kwargs):
             first = args[0]
             if type(first) is not Tensor:  # an array PyTorch's API hands out (t.data, t.grad):
@@ -237,8 +253,11 @@ def _in_int64(fn):
     """sum, prod, cumsum, cumprod, nansum of a tensor of PyTorch's holding unsigned integers
     accumulate in int64, as PyTorch's (NumPy's in uint64, where a later subtraction wraps
     around): the method and the top-level function, unless a dtype is given."""
+    lifted = _given_inputs(fn)
+
     @functools.wraps(fn)
     def f(*args, **kwargs):
+        args, kwargs = lifted(args, kwargs)
         x = args[0] if args else None
         if type(x) is Tensor and "dtype" not in kwargs and np.dtype(x.dtype).kind == "u" \
                 and torch_style(x) and not any(isinstance(a, (type, np.dtype, str)) for a in args[1:]):

@@ -18,7 +18,7 @@ from . import ops as tgo
 from .tensor import Tensor, concrete, shape_of, torch_style
 from .tensor_torch import _first_axis, to_0d
 from .tensor_torch_extra import clamp_of
-from .ufunc_keywords import MISSING, given_inputs
+from .ufunc_keywords import MISSING, no_input
 
 __all__ = ["install"]
 
@@ -60,7 +60,9 @@ def _clip_following(fn):
     @functools.wraps(fn)
     def clip(x=MISSING, a_min=None, a_max=None, *, min=None, max=None, **kwargs):  # noqa: A002
         if x is MISSING:  # (PyTorch's tg.clip(input=x, min=0))
-            x, = given_inputs("clip", (x,), {k: kwargs.pop(k) for k in ("input",) if k in kwargs}, ("input",))
+            x = kwargs.pop("input", MISSING)
+            if x is MISSING:
+                no_input("clip", (x,))
         lo, hi = (a_min if min is None else min), (a_max if max is None else max)
         if not kwargs and type(x) is Tensor and torch_style(x) and (a_min is None or min is None) and (
                 a_max is None or max is None) and any(

@@ -82,10 +82,10 @@ def with_keywords(name: str, inputs: tuple, out, kwargs: dict, outs: tuple = (),
     out arrays given in place, after the inputs, as ``np.exp(x, o)``). An input not given in
     place (:data:`MISSING`) comes from PyTorch's keyword for it (:func:`named_inputs`), for the
     call ``again`` (the public function) of them."""
-    if again is not None and out is None and not outs:
+    if again is not None and not outs:
         lifted = named_inputs(inputs, kwargs, _UFUNC_PARAMS)
         if lifted is not None:
-            return again(*lifted[0], **lifted[1])
+            return again(*lifted[0], **lifted[1], **({} if out is None else {"out": out}))
     if any(v is MISSING for v in inputs):
         no_input(name, inputs)
     if outs and out is not None:

@@ -79,6 +79,25 @@ def test_named_inputs_on_the_imperative_tape():
     np.testing.assert_allclose(x.grad, np.sin(X) + X * np.cos(X), rtol=1e-14)
 
 
+def test_named_inputs_keep_pytorchs_meaning_on_its_tensors():
+    t = tg.tensor([1.0, 2.0, 3.0, 4.0])
+    assert float(tg.std(input=t)) == float(tg.std(t)) == np.std([1, 2, 3, 4], ddof=1)
+    assert float(tg.median(input=t)) == 2.0  # (PyTorch's lower median, not NumPy's 2.5)
+    values, indices = tg.sort(input=t, descending=True)
+    np.testing.assert_array_equal(indices, [3, 2, 1, 0])
+    assert tg.equal(input=t, other=t) is True
+    u = tg.tensor(np.array([1, 2, 3], np.uint8))
+    assert int(tg.sum(input=u) - 10) == -4  # (int64 accumulation, as tg.sum(u))
+
+
+def test_named_inputs_with_out():
+    o = np.zeros(4)
+    tg.add(input=X, other=Y, out=o)
+    np.testing.assert_array_equal(o, X + Y)
+    tg.sin(input=X, out=o)
+    np.testing.assert_array_equal(o, np.sin(X))
+
+
 def test_named_inputs_on_plain_arrays_give_arrays():
     out = tg.add(input=X, other=Y)
     assert type(out) is np.ndarray
@@ -97,6 +116,7 @@ def test_named_inputs_on_plain_arrays_give_arrays():
     (lambda: tg.sin(X, input=X), ("sin", "input")),
     (lambda: tg.add(X, other=Y, exponent=Y), ("add", "exponent")),
     (lambda: tg.add(input=X, other=Y, values=Y), ("add", "values")),
+    (lambda: tg.clip(), ("clip", "takes 1 input", "input 1")),
 ])
 def test_missing_or_extra_inputs_are_clear_type_errors(call, words):
     with pytest.raises(TypeError) as info:
