@@ -4,6 +4,7 @@ rsample() draw from this thread's stream, which tg.manual_seed restarts, anew at
 a tg.jit trace refuses such a draw (its plan would replay it as a constant)."""
 import threading
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -82,6 +83,13 @@ def test_streams_are_per_thread():
     for t in threads:
         t.join()
     np.testing.assert_array_equal(out["a"], out["b"])
+
+
+def test_to_jax_refuses_a_draw_from_the_stream():
+    for f in (lambda w: F.dropout(w, 0.5), lambda w: F.gumbel_softmax(w),
+              lambda w: tg.nn.scaled_dot_product_attention(w[None], w[None], w[None], dropout_p=0.5)):
+        with pytest.raises(ValueError, match="without a key"):
+            tg.to_jax(f)(jnp.ones((2, 2)))
 
 
 @pytest.mark.parametrize("call", [

@@ -19,8 +19,8 @@ def key_or_stream(fn: str, key, x=None, name: str = "key"):
     one draw made while tracing as a constant."""
     if key is not None:
         return key
-    if _staging.tracing_here() or x is not None and is_jax_tensor(concrete(x)):
+    if _staging.tracing_here() or x is not None and (is_jax_tensor(x) or is_jax_tensor(concrete(x))):
         raise ValueError(f"{fn}: without a key this draws from the global stream (tg.manual_seed), "
                          f"which a traced plan would replay as one constant draw; pass "
-                         f"{name}=tg.random.PRNGKey(seed) (or training=False)")
+                         f"{name}=tg.random.PRNGKey(seed)")
     return _random.PRNGKey(int(_init._gen(fn, None).integers(2 ** 31)))
