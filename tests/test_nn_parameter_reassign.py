@@ -1,6 +1,9 @@
 """A Parameter assigned anew to a layer held by a model whose parameters exist is the one the
 model then uses (PyTorch registers it on assignment: nanoGPT's crop_block_size, re-tying after
 construction), and Dropout layers inside a list of a model each get their own stream."""
+import copy
+import pickle
+
 import numpy as np
 
 import tensorgrad as tg
@@ -125,5 +128,8 @@ def test_first_use_draws_from_the_stream_manual_seed_restarts():
     c, d = MLP(), MLP()
     for p, q in zip(tg.tree_leaves(c.init(5)), tg.tree_leaves(d.init(5))):
         np.testing.assert_array_equal(p, q)
+    policy = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 2))
+    for target in (copy.deepcopy(policy), pickle.loads(pickle.dumps(policy))):  # (made alike)
+        np.testing.assert_array_equal(target(np.ones((1, 3))), policy(np.ones((1, 3))))
     e, f = nn.Linear(3, 3), nn.Linear(3, 3)  # stand-alone layers too
     assert not np.allclose(e.parameters()[0], f.parameters()[0])

@@ -226,6 +226,16 @@ class Module(StateDictMixin, DtypeMixin, TrackingMixin, BufferMixin):
             self.__dict__.setdefault("_own_params", {})[name] = param
         self._restructure(change, name)  # (the new value, not the old entry)
 
+    def __getstate__(self):
+        """(copy, deepcopy, pickle) A model not run yet draws its parameters first (from the
+        stream, as at a first use), so that its copies start from the same values, as
+        PyTorch's do (drawn when the model is made): ``target = copy.deepcopy(policy)``."""
+        d = self.__dict__
+        if d.get("_owner") is None and d.get("_params") is None and self.has_parameters and not any(
+                getattr(m, "has_uninitialized_params", None) is not None for m in self.modules()):
+            self._have()
+        return d
+
     def __setattr__(self, name: str, value: Any) -> None:
         mine = self.__dict__.get("_own_params")
         if is_parameter(value) or (mine is not None and name in mine):
