@@ -190,6 +190,13 @@ def test_float_to_int_casts_saturate_as_jax():
         np.testing.assert_array_equal(np.asarray(cast(v, np.uint8)), expect_u8)
         np.testing.assert_array_equal(np.asarray(cast(v, np.int64))[[0, 4]], [2**63 - 1, -2**63])
     np.testing.assert_array_equal(np.asarray(tg.lax.convert_element_type(v, np.int32)), expect32)
+    for n in (1, 4, 100):  # (NumPy's value depends on the length there; here it does not)
+        np.testing.assert_array_equal(tg.astype(np.full(n, 5e9), np.uint32), np.full(n, 705032704))
+        np.testing.assert_array_equal(tg.astype(np.full(n, 1e20), np.uint32), np.full(n, 2**32 - 1))
+    half = np.array([np.nan, 3.7, np.inf], np.float16)
+    np.testing.assert_array_equal(tg.astype(half, np.int8), [0, 3, 127])
+    with pytest.raises(ValueError, match="copy"):  # (NumPy's rule: a cast cannot avoid the copy)
+        tg.asarray(np.array([1.5]), dtype=np.int32, copy=False)
     x = np.array([0.5, 2.5])  # in range: NumPy's own cast, the gradient through the float part
     np.testing.assert_array_equal(tg.astype(x, np.int16), x.astype(np.int16))
     np.testing.assert_allclose(tg.grad(lambda a: (a * tg.astype(a, np.int32)).sum())(x), [0.0, 2.0])

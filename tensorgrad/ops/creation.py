@@ -182,7 +182,7 @@ def array(object, dtype=None, *, copy: bool = True, order: str = "K", subok: boo
     """An array from ``object``, as NumPy's ``array``; a (nested) list holding traced values is
     stacked with registered ops, so each value keeps its gradient (``jnp.array([x, y])``)."""
     if not _holds_traced(object):
-        object = _saturated(object, dtype)
+        object = _saturated(object, dtype) if copy is not False else object  # (NumPy raises there)
         return np.array(object, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
     out = object if any_traced(object) else pack(object, "array")
     if copy and out is object and type(out) is Tensor and out._trace is IMPERATIVE:
@@ -201,7 +201,8 @@ def asarray(a, dtype=None, order: str | None = None, *, copy: bool | None = None
             like=None) -> Array:
     """``a`` as an array (NumPy's ``asarray``); Tensors and traced lists as :func:`array` does."""
     if not _holds_traced(a):
-        return np.asarray(_saturated(a, dtype), dtype=dtype, order=order, copy=copy)
+        return np.asarray(_saturated(a, dtype) if copy is not False else a, dtype=dtype, order=order,
+                          copy=copy)
     return array(a, dtype=dtype, copy=bool(copy))
 
 

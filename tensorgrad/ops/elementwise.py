@@ -484,11 +484,22 @@ def _astype_signature(x: ArrayLike, dtype, *, copy: bool = True, device=None):
     return (x,), (dtype,)
 
 
+def _wrap_domain(dtype: np.dtype) -> tuple:
+    """The floats (lo, hi), both exclusive, whose cast to the integer ``dtype`` NumPy and
+    PyTorch define: truncated toward zero, then wrapped into the dtype through a wider integer
+    (-2.0 to uint8 is 254, 300.7 is 44): through int32 for int32 and the narrower types, through
+    int64 for uint32, int64 and uint64."""
+    if dtype.itemsize <= 2 or dtype == np.int32:
+        return np.float64(-2.0 ** 31 - 1), np.float64(2.0 ** 31)
+    return np.float64(-2.0 ** 63 - 2048), np.float64(2.0 ** 64 if dtype == np.uint64 else 2.0 ** 63)
+
+
 def saturating_cast(x, dtype) -> np.ndarray:
-    """``x.astype(dtype)``, where a float cast to an integer is one NumPy leaves undefined (it
-    warns "invalid value encountered in cast": NaN, ±inf, a value beyond what its conversion
-    holds, such as 1e20 to int32) saturated as JAX's is: NaN to 0, others clipped to the dtype's
-    bounds. Casts NumPy defines keep NumPy's value (and PyTorch's): -2.0 to uint8 is 254."""
+    """``x.astype(dtype)`` for floats to an integer dtype with every entry defined: where NumPy
+    and PyTorch define the cast, their value (truncated toward zero, then wrapped through a
+    wider integer: -2.0 to uint8 is 254); where they do not (NaN, ±inf, 1e20 to int32, 5e9 to
+    uint32; NumPy warns and its value depends on the platform and the array's length), JAX's
+    saturation: NaN to 0, the others to the dtype's bounds."""
     dtype = np.dtype(dtype)
     if is_staged(x):  # (tg.jit: a step replayed with the new values)
         return _staged_call(saturating_cast, x, dtype) if dtype_of(x).kind == "f" \
@@ -498,21 +509,18 @@ def saturating_cast(x, dtype) -> np.ndarray:
         return x.astype(dtype)
     try:
         with np.errstate(invalid="raise"):
-            return x.astype(dtype)
+            return x.astype(dtype)  # (NumPy's own cast, where it flags no entry)
     except FloatingPointError:
         pass
-    with np.errstate(invalid="ignore"):
-        out = x.astype(dtype)
-        suspects = ~(np.abs(x) < 2.0 ** 31)  # (NaN too: only these can be invalid casts)
+    lo, hi = _wrap_domain(dtype)
+    inside = (x > lo) & (x < hi)  # (NaN: outside)
     info = np.iinfo(dtype)
-    for k in map(tuple, np.argwhere(suspects)):  # (0-d too: one empty index)
-        v = x[k]
-        try:
-            with np.errstate(invalid="raise"):
-                np.asarray(v).astype(dtype)
-        except FloatingPointError:
-            out[k] = 0 if np.isnan(v) else info.max if v > 0 else info.min
-    return out
+    t = np.trunc(np.where(inside, x, 0).astype(np.float64))
+    with np.errstate(invalid="ignore"):  # (each entry takes the one of the two casts valid for it)
+        out = t.astype(np.int64).astype(dtype)
+        if dtype == np.uint64:
+            out = np.where(t >= 2.0 ** 63, t.astype(np.uint64), out)
+    return np.where(inside, out, np.where(np.isnan(x), 0, np.where(x > 0, info.max, info.min)).astype(dtype))
 
 
 astype = linear(
