@@ -22,7 +22,7 @@ from .recording import IMPERATIVE, enter_grad_mode, exit_grad_mode, no_grad_dept
 from .tensor import Tensor, concrete, dtype_of
 
 __all__ = ["register_hook", "RemovableHandle", "hooked_nodes", "run_hooks", "GradFn",
-           "note_gradient", "TorchValueError", "TorchTypeError", "TorchAttributeError"]
+           "note_gradient", "TorchValueError", "TorchTypeError", "TorchAttributeError", "TorchIndexError", "checked_index"]
 
 #: the hooks of register_hook, by the tape node of the value they were registered on: a
 #: hook lives as long as that node (so while the graph needs it, also after its Tensor object
@@ -73,6 +73,24 @@ def runtime_errors(fn: Callable) -> Callable:
 
 class TorchTypeError(TypeError, RuntimeError):
     """A TypeError of the PyTorch-style API where PyTorch raises RuntimeError (catch either)."""
+
+
+class TorchIndexError(IndexError, RuntimeError):
+    """An IndexError of the PyTorch-style API where PyTorch raises RuntimeError (catch either)."""
+
+
+def checked_index(name: str, index, size: int, dim: int) -> None:
+    """Refuse an index outside ``[0, size)`` for PyTorch's gather, scatter and index methods,
+    as PyTorch does (NumPy's indexing would wrap a negative one around silently). Values a
+    ``tg.jit`` trace stages are not seen here."""
+    v = concrete(index) if isinstance(index, Tensor) else index
+    if not isinstance(v, (np.ndarray, np.generic, int, list, tuple)):
+        return
+    a = np.asarray(v)
+    if a.size and a.dtype.kind in "iu" and (a.min() < 0 or a.max() >= size):
+        bad = a.min() if a.min() < 0 else a.max()
+        raise TorchIndexError(f"Tensor.{name}: index {bad} is out of bounds for dimension {dim} "
+                              f"with size {size}")
 
 
 class TorchAttributeError(AttributeError, RuntimeError):

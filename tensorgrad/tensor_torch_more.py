@@ -10,7 +10,7 @@ from . import lax
 from . import ops as tgo
 from .ops.norms import matrix_norm, vector_norm
 from .devices import device as _device_type
-from .hooks import runtime_errors
+from .hooks import checked_index, runtime_errors
 from .staging import Staged
 from .tensor import Tensor
 from .ufunc_keywords import MISSING, given_inputs
@@ -404,9 +404,9 @@ def cross(self, other, dim=None):
 
 # ---- indexing ----------------------------------------------------------------------------
 def _grid(name, self, dim, index):
-    """The full index tuple that puts ``index`` along ``dim`` and every other axis's own
-    positions (PyTorch's gather/scatter addressing)."""
+    """The index tuple: ``index`` along ``dim``, each other axis's own positions (PyTorch's)."""
     index = np.asarray(index) if not isinstance(index, _ARRAYS) else index
+    checked_index(name, index, self.shape[dim], dim)
     if index.ndim != self.ndim:
         raise ValueError(f"Tensor.{name}: index has {index.ndim} dims, the tensor {self.ndim}")
     for d in range(self.ndim):
@@ -419,8 +419,7 @@ def _grid(name, self, dim, index):
 
 
 def _vector_entry(self, index) -> bool:
-    """PyTorch's 0-d index into a vector (or a 0-d tensor): one entry (``x.gather(0, i)``,
-    ``onehot.scatter_(0, i, value=1)``)."""
+    """PyTorch's 0-d index into a vector or 0-d tensor: one entry (``x.gather(0, i)``)."""
     return np.ndim(index) == 0 and self.ndim <= 1
 
 
@@ -488,6 +487,7 @@ def scatter_add(self, dim, index, src):
 
 def _along(name, self, dim, index):
     dim = dim_of(name, dim, self.ndim)
+    checked_index(name, index, self.shape[dim], dim)
     return self.at[(slice(None),) * dim + (index,)], dim
 
 

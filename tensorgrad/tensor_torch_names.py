@@ -12,6 +12,7 @@ from . import special
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete, torch_made
 from .flavor import torch_style
+from .hooks import checked_index
 from .tensor_torch_more import each_result, dim_of, method, split, values_indices
 
 __all__: list = []
@@ -188,7 +189,9 @@ def index_select(self, dim, index):
     if np.ndim(index) != 1:
         raise IndexError(f"Tensor.index_select: the index must be 0-d or 1-d, got shape "
                          f"{tuple(np.shape(index))}")
-    return tgo.take(self, index, axis=dim_of("index_select", dim, self.ndim))
+    dim = dim_of("index_select", dim, self.ndim)
+    checked_index("index_select", index, self.shape[dim], dim)
+    return tgo.take(self, index, axis=dim)
 
 #: methods whose integer or boolean results NumPy computes (counts, indices, exponents,
 #: masks): given as constant tensors for a tensor, as PyTorch's are (tensor_torch wraps them)

@@ -14,7 +14,9 @@ PyTorch are recorded and reported back, and change no result.
 from __future__ import annotations
 
 import functools
+import math
 import numbers
+import operator
 import os
 import threading
 import warnings
@@ -33,7 +35,22 @@ __all__ = ["get_rng_state", "set_rng_state", "set_num_threads", "get_num_threads
            "set_default_device", "set_float32_matmul_precision", "get_float32_matmul_precision",
            "set_warn_always", "is_warn_always_enabled", "set_flush_denormal", "is_anomaly_enabled",
            "set_anomaly_enabled", "is_anomaly_check_nan_enabled", "autocast", "compile", "cond",
-           "while_loop", "eig", "symeig", "lstsq", "solve", "matrix_rank"]
+           "while_loop", "eig", "symeig", "lstsq", "solve", "matrix_rank", "Size"]
+
+
+class Size(tuple):
+    """PyTorch's ``torch.Size``: a tuple of ints (``tg.Size([3, 4])``) that shapes take anywhere
+    a tuple goes (``d.sample(tg.Size([5]))``, ``x.view(tg.Size([2, 6]))``); ``numel()`` is
+    the product of its entries."""
+
+    def __new__(cls, sizes=()):
+        return super().__new__(cls, (operator.index(s) for s in sizes))
+
+    def numel(self) -> int:
+        return math.prod(self)
+
+    def __repr__(self) -> str:
+        return f"tg.Size({list(self)})"
 
 
 class _Settings(threading.local):

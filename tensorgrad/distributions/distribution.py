@@ -11,7 +11,8 @@ from .. import ops as _ops
 from ..lax import stop_gradient
 from ..staging import is_staged
 from ..nn.draws import key_or_stream
-from ..tensor import concrete, dtype_of, shape_of
+from ..flavor import torch_style
+from ..tensor import concrete, dtype_of, shape_of, torch_made
 
 __all__ = ["Distribution"]
 
@@ -91,13 +92,17 @@ def default_validate_args() -> bool:
 
 def _in_param_dtype(draw):
     """A ``sample``/``rsample`` whose floating-point draw comes in its parameters' dtype
-    (float32 parameters give float32 draws, as PyTorch's), not in the key's float64."""
+    (float32 parameters give float32 draws, as PyTorch's), not in the key's float64, and
+    whose draw is a tensor when a parameter is a tensor of PyTorch's (``action.unsqueeze(0)``,
+    ``action.detach()``), as PyTorch's draws are."""
     @functools.wraps(draw)
     def drawn(self, *args, **kwargs):
         out = draw(self, *args, **kwargs)
+        params = [getattr(self, n) for n in self._params if hasattr(self, n)]
+        if isinstance(out, (np.ndarray, np.generic)) and any(torch_style(p) for p in params):
+            out = torch_made(np.asarray(out))
         have = np.dtype(dtype_of(out))
-        kinds = [np.dtype(dtype_of(getattr(self, n))) for n in self._params if hasattr(self, n)]
-        kinds = [d for d in kinds if d.kind == "f"]
+        kinds = [d for d in (np.dtype(dtype_of(p)) for p in params) if d.kind == "f"]
         if have.kind != "f" or not kinds:
             return out
         want = np.result_type(*kinds)

@@ -7,6 +7,7 @@ more axes than its input broadcasts it, as PyTorch's). They act entry by entry (
 """
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -40,15 +41,48 @@ def _broadcast_with(who: str, shape, **params) -> tuple:
 
 class Transform:
     """An invertible map with the log of its Jacobian's absolute determinant (see the module).
-    ``sign`` is +1 or −1 for monotone entrywise maps."""
+    ``sign`` is +1 or −1 for monotone entrywise maps. ``cache_size=1`` keeps the last pair
+    ``(x, y)``, as PyTorch's: ``t.inv(y)`` of that very ``y`` gives that ``x`` back without
+    computing the inverse (``TanhTransform(cache_size=1)``: ``log_prob(rsample())`` exact
+    where ``atanh(tanh(x))`` would round to ±inf)."""
     domain = constraints.real
     codomain = constraints.real
     bijective = True
     sign = 1
     event_dim = 0
+    _cache_size = 0
+    _cached = None
+
+    def __init__(self, cache_size: int = 0):
+        if cache_size not in (0, 1):
+            raise ValueError(f"{type(self).__name__}: cache_size must be 0 or 1, got {cache_size!r}")
+        self._cache_size = cache_size
+
+    def with_cache(self, cache_size: int = 1) -> "Transform":
+        """This transform with ``cache_size`` (a copy, as PyTorch's)."""
+        t = copy.copy(self)
+        Transform.__init__(t, cache_size)
+        t._cached = None
+        return t
 
     def __call__(self, x):
-        return self._call(x)
+        cached = self._cached
+        if cached is not None and cached[0] is x:
+            return cached[1]
+        y = self._call(x)
+        if self._cache_size:
+            self._cached = (x, y)
+        return y
+
+    def _inverted(self, y):
+        """``t.inv(y)``: the cached ``x`` for the cached ``y``, else the inverse."""
+        cached = self._cached
+        if cached is not None and cached[1] is y:
+            return cached[0]
+        x = self._inverse(y)
+        if self._cache_size:
+            self._cached = (x, y)
+        return x
 
     def _call(self, x):
         raise NotImplementedError(f"{type(self).__name__}: no forward map")
@@ -114,7 +148,7 @@ class _Inverse(Transform):
     out_event_dim = property(lambda self: self._t.in_event_dim)
 
     def _call(self, x):
-        return self._t._inverse(x)
+        return self._t._inverted(x)
 
     def _inverse(self, y):
         return self._t(y)
@@ -157,7 +191,8 @@ class AffineTransform(Transform):
     """y = loc + scale · x; with ``event_dim`` k the log-determinant is summed over the last k
     axes (one event)."""
 
-    def __init__(self, loc, scale, event_dim: int = 0):
+    def __init__(self, loc, scale, event_dim: int = 0, cache_size: int = 0):
+        super().__init__(cache_size)
         self.loc, self.scale, self.event_dim = as_float(loc), as_float(scale), int(event_dim)
         if self.event_dim:
             self.domain = self.codomain = constraints.independent(constraints.real, self.event_dim)
@@ -243,7 +278,8 @@ class PowerTransform(Transform):
     domain = constraints.positive
     codomain = constraints.positive
 
-    def __init__(self, exponent):
+    def __init__(self, exponent, cache_size: int = 0):
+        super().__init__(cache_size)
         self.exponent = as_float(exponent)
 
     @property
@@ -271,7 +307,8 @@ class PowerTransform(Transform):
 class ComposeTransform(Transform):
     """The transforms of ``parts`` applied in order (``parts[0]`` first)."""
 
-    def __init__(self, parts):
+    def __init__(self, parts, cache_size: int = 0):
+        super().__init__(cache_size)
         self.parts = list(parts)
         for p in self.parts:
             if not isinstance(p, Transform):

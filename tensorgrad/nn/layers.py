@@ -418,6 +418,8 @@ class Embedding(Module):
         m._frozen = bool(freeze)  # (a model's requires_grad_() leaves it frozen)
         frozen_changed()
         m.params = m.init_params(None)
+        if not freeze:  # (a parameter that requires grad, as PyTorch's: also used on its own)
+            m.params = {"weight": tensor(m.params["weight"], requires_grad=True)}
         return m
 
     def _check_ids(self, v):
