@@ -226,9 +226,17 @@ def msort(self):
 
 
 @method("repeat_interleave")
-def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
     """Each entry (each slice along ``dim``; with ``dim`` None, of the flattened tensor)
-    ``repeats`` times in a row (PyTorch's; NumPy's ``repeat``)."""
+    ``repeats`` times in a row (PyTorch's; NumPy's ``repeat``). Without ``repeats``, PyTorch's
+    one-argument form: the tensor holds the counts, and the result repeats each position
+    ``0, 1, ...`` that many times (``tg.repeat_interleave(tg.tensor([2, 0, 3]))``: 0 0 2 2 2)."""
+    if repeats is None:
+        counts = np.asarray(tgo.stop_gradient(self))
+        if counts.ndim != 1 or counts.dtype.kind not in "iu":
+            raise TypeError(f"Tensor.repeat_interleave: without repeats the tensor must be a 1-d "
+                            f"tensor of counts, got shape {counts.shape} and dtype {counts.dtype}")
+        return constant_tensor(np.repeat(np.arange(counts.size), counts))
     return tgo.repeat(self, repeats, axis=None if dim is None else dim_of("repeat_interleave", dim, self.ndim))
 
 

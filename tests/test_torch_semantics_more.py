@@ -86,3 +86,11 @@ def test_index_methods_in_range_and_under_jit():
                                   [[1, 1], [0, 0], [1, 1]])
     f = tg.jit(lambda x, i: x.index_select(0, i))
     np.testing.assert_array_equal(f(tg.tensor(np.eye(3)), np.array([2, 0])), np.eye(3)[[2, 0]])
+
+
+def test_repeat_interleave_of_counts_alone():
+    np.testing.assert_array_equal(tg.repeat_interleave(tg.tensor([2, 0, 3])), [0, 0, 2, 2, 2])
+    np.testing.assert_array_equal(tg.tensor([1, 2]).repeat_interleave(), [0, 1, 1])
+    np.testing.assert_array_equal(tg.tensor([1.0, 2.0]).repeat_interleave(2), [1, 1, 2, 2])
+    with pytest.raises(TypeError, match="1-d tensor of counts"):
+        tg.tensor([1.5]).repeat_interleave()
