@@ -42,7 +42,7 @@ __all__: list = []
 #: NumPy's keywords of the shared methods: a call with one of them means NumPy's method
 _NUMPY_KEYWORDS = frozenset({"axis", "axes", "ddof", "keepdims", "dtype", "out", "where", "mean",
                              "initial", "kind", "order", "repeats", "size", "fill_value", "axisa",
-                             "axisb", "axisc", "weights"})
+                             "axisb", "axisc", "weights", "return_index", "equal_nan", "length"})
 
 
 def _int(a) -> bool:

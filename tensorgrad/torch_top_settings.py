@@ -40,7 +40,7 @@ __all__ = ["get_rng_state", "set_rng_state", "set_num_threads", "get_num_threads
 
 class Size(tuple):
     """PyTorch's ``torch.Size``: a tuple of ints (``tg.Size([3, 4])``) that shapes take anywhere
-    a tuple goes (``d.sample(tg.Size([5]))``, ``x.view(tg.Size([2, 6]))``); ``numel()`` is
+    a tuple goes (``d.sample(tg.Size([5]))``, a tensor's ``t.view(tg.Size([2, 6]))``); ``numel()`` is
     the product of its entries."""
 
     def __new__(cls, sizes=()):

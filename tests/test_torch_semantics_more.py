@@ -34,6 +34,15 @@ def test_tanh_transform_cache_gives_the_exact_log_prob():
     t = D.AffineTransform(0.0, 2.0, cache_size=1)
     y = t(np.array([1.0]))
     assert t.inv(y) is t._cached[0]
+    d = D.TransformedDistribution(D.Normal(tg.tensor(40.0), tg.tensor(1.0)), [D.TanhTransform(cache_size=1)])
+    assert np.isfinite(float(d.log_prob(d.sample())))  # (sample's detached pair is cached too)
+    mu = tg.tensor(40.0, requires_grad=True)
+    d = D.TransformedDistribution(D.Normal(mu, 1.0), [D.AffineTransform(0.0, 0.5, cache_size=1),
+                                                      D.TanhTransform(cache_size=1)])
+    s = d.sample()
+    d.log_prob(s).backward()  # (the pre-image is detached: only the density's own m counts)
+    x = float(d.transforms[0]._cached[0])
+    np.testing.assert_allclose(float(mu.grad), x - 40.0, rtol=1e-12)
     assert D.ExpTransform().with_cache(1)._cache_size == 1
     with pytest.raises(ValueError, match="cache_size must be 0 or 1"):
         D.ExpTransform(cache_size=2)
@@ -54,6 +63,9 @@ def test_integer_functions_of_a_tensor_give_tensors():
     np.testing.assert_array_equal(tg.bincount(r, minlength=4).to(tg.float64), [2.0, 0.0, 1.0, 0.0])
     assert isinstance(tg.argwhere(r > 0), tg.Tensor)
     assert type(tg.unique(np.array([3, 1, 1]))) is np.ndarray  # (arrays give arrays)
+    vals, first = tg.unique(tg.tensor([3, 1, 1]), return_index=True)  # (NumPy's keywords: NumPy's)
+    np.testing.assert_array_equal(first, [1, 0])
+    np.testing.assert_array_equal(tg.bincount(r, length=4), [2, 0, 1, 0])
 
 
 def test_unfrozen_pretrained_embedding_requires_grad_on_its_own():

@@ -105,10 +105,14 @@ class TransformedDistribution(Distribution):
         return x
 
     def sample(self, sample_shape=(), key=None):
-        x = self.base_dist.sample(sample_shape, key=key)
+        xs = [self.base_dist.sample(sample_shape, key=key)]
         for t in self.transforms:
-            x = t(x)
-        return stop_gradient(x)
+            xs.append(t(xs[-1]))
+        xs = [stop_gradient(x) for x in xs]
+        for t, x, y in zip(self.transforms, xs, xs[1:]):
+            if t._cache_size:  # (the detached pair, as PyTorch's no-grad draw caches it:
+                t._cached = (x, y)  # log_prob(sample()) finds it)
+        return xs[-1]
 
     def log_prob(self, value):
         self._validate_sample(value)
