@@ -106,3 +106,17 @@ def test_repeat_interleave_of_counts_alone():
     np.testing.assert_array_equal(tg.tensor([1.0, 2.0]).repeat_interleave(2), [1, 1, 2, 2])
     with pytest.raises(TypeError, match="1-d tensor of counts"):
         tg.tensor([1.5]).repeat_interleave()
+
+
+def test_softmax_of_integer_logits_is_computed_in_floats():
+    for dt in (np.uint8, np.int8, np.int64, np.bool_):
+        x = np.array([1, 0, 1], dt)
+        want = np.exp(x - 1.0) / np.exp(x - 1.0).sum()
+        np.testing.assert_allclose(np.asarray(tg.nn.softmax(x)), want, rtol=1e-3)
+        np.testing.assert_allclose(np.asarray(tg.nn.log_softmax(x)), np.log(want), rtol=1e-3)
+    np.testing.assert_array_equal(tg.tensor([-100, 100], dtype=tg.int8).log_softmax(0), [-200.0, 0.0])
+
+
+def test_reciprocal_of_an_integer_tensor_is_pytorchs():
+    np.testing.assert_array_equal(tg.reciprocal(tg.tensor([2, 4])), [0.5, 0.25])
+    np.testing.assert_array_equal(tg.reciprocal(np.array([2, 4])), [0, 0])  # (NumPy's, on arrays)

@@ -127,7 +127,14 @@ gelu = elementwise(
 
 
 # ---- softmax ----------------------------------------------------------------------------------
+def _as_float(x):
+    """Integer or bool logits in the float type NumPy's float functions give them (float16 for
+    uint8), before any subtraction: x − max(x) of unsigned integers would wrap around."""
+    return x.astype(np.result_type(x.dtype, np.float16)) if x.dtype.kind in "biu" else x
+
+
 def _softmax_forward(x, axis):
+    x = _as_float(x)
     if x.size == 0:
         return np.exp(x)
     m = x.max(axis=axis, keepdims=True)
@@ -172,6 +179,7 @@ _softmax_op = general(
 
 def _log_softmax_forward(x, axis):
     # (x − m) − log Σ exp(x − m): the shifted form keeps float32 exact for large logits
+    x = _as_float(x)
     if x.size == 0:
         return x - x
     m = np.max(x, axis=axis, keepdims=True)
