@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .batching import _spread_axes, vmap as _vmap
-from .hooks import TorchTypeError, TorchValueError
+from .hooks import TorchTypeError, TorchValueError, as_grad
 from . import staging, stream_draws
 from .imperative import tensor
 from .nn import init as _nn_init
@@ -32,7 +32,6 @@ from .nn import utils as _nn_utils
 from .nn.layers_more import _BatchNorm
 from .ops import conjugate
 from .recording import IMPERATIVE, next_level, stopped_by_no_grad
-from .autograd_function import GradArray
 from .tensor import STAMPS, Tensor, concrete, shape_of, traced_level
 from .torch_updates import MAPPING
 from .transform_parts import check_chunk_size, norm_argnums
@@ -79,7 +78,7 @@ def as_tensors(tree):
     torch.func's are tensors: NumPy arrays with PyTorch's Tensor methods and meanings (the
     class ``.grad`` hands out: ``g.std()``, ``g.repeat(2)``, ``tg.max(J, 1)``, ``J.numel()`` are
     PyTorch's), which SciPy and NumPy still take as arrays; traced values as they are."""
-    return in_key_order(tree_map(lambda v: np.asarray(v).view(GradArray) if isinstance(
+    return in_key_order(tree_map(lambda v: as_grad(np.asarray(v)) if isinstance(
         v, (np.ndarray, np.generic)) else v, tree), tree)  # (tree_map sorts a dict's keys)
 
 
