@@ -23,12 +23,12 @@ import numpy as np
 
 from . import ops as tgo
 from . import special
-from .imperative import _setitem_through as _setitem, check_cast, tensor as _tensor
+from .imperative import check_cast, tensor as _tensor
 from .lax import rsqrt
-from .nn.inplace import write_back
+from .nn.inplace import write_back, write_constant
 from .nn.torch_activations import log_softmax, relu, softmax
 from .flavor import torch_style
-from .torch_updates import staged_update, traced_update
+from .torch_updates import traced_update
 from .recording import IMPERATIVE
 from .staging import Staged
 from .tensor import Tensor, traced_level
@@ -261,17 +261,7 @@ def write(name: str, self, result):
             raise TypeError(f"Tensor.{name}: the new value is traced by a transform, so the tensor "
                             f"cannot hold it; use the out-of-place {fresh}")
         return self
-    if tuple(np.shape(result)) != tuple(self.shape):
-        raise ValueError(f"Tensor.{name}: the result has shape {tuple(np.shape(result))}, but an "
-                         f"in-place update must keep the shape {tuple(self.shape)}")
-    if staged_update(self, result):  # (under tg.jit; an argument: the function runs as written)
-        return self
-    try:
-        _setitem(self, Ellipsis, result)  # a constant tensor takes the value (item assignment's rule)
-    except TypeError:
-        raise TypeError(f"Tensor.{name}: the new value is traced by a transform, so the tensor "
-                        f"cannot hold it; use the out-of-place {fresh}") from None
-    return self
+    return write_constant(f"Tensor.{name}", self, result, fresh)  # (item assignment's rule)
 
 
 #: in-place methods that write given values, cast to its dtype as item assignment is (not arithmetic)

@@ -1,6 +1,7 @@
 """``inplace=True`` on every ``tg.nn`` function that takes it follows one rule
 (tensorgrad/nn/inplace.py): a recorded tensor of the imperative tape takes the new value, a
-leaf that requires grad is refused while recording, anything else is never written.
+leaf that requires grad is refused while recording, a tensor that requires no grad (and its
+views) takes the new value, as PyTorch's; arrays and traced values are never written.
 
 Before, three rules lived side by side: the activations wrote back, ``hardtanh`` ignored the
 flag, and ``threshold``, ``hardswish``, ``hardsigmoid``, ``rrelu`` and the dropouts raised.
@@ -70,6 +71,43 @@ def test_inplace_true_writes_a_recorded_tensor_and_the_gradient_flows(name):
     with tg.no_grad():
         assert fn(t, *args, True, **kw) is t
     np.testing.assert_allclose(t.detach().numpy(), fn(a, *args, False, **kw), rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_inplace_true_writes_a_tensor_that_requires_no_grad_and_its_views(name):
+    # torch.nn.functional.relu_(t) on tg.tensor(a), or on a result made under no_grad, writes
+    # into it (before, only the recorded tensors took the value and these kept their old one)
+    fn, (args, kw) = getattr(nn, name), CALLS[name]
+    a = _x(name)
+    want = fn(a, *args, False, **kw)
+    t = tg.tensor(a)
+    alias = t
+    assert fn(t, *args, True, **kw) is t
+    np.testing.assert_array_equal(alias.numpy(), want)
+    w = tg.tensor(a, requires_grad=True)
+    with tg.no_grad():
+        h = w * 1.0
+        assert fn(h, *args, True, **kw) is h
+    np.testing.assert_array_equal(h.numpy(), want)
+    base = tg.tensor(a)
+    part = base[:, 1:]
+    fn(part, *args, True, **kw)  # a view writes on into its base
+    np.testing.assert_array_equal(base.numpy()[:, 1:], fn(a[:, 1:], *args, False, **kw))
+    np.testing.assert_array_equal(base.numpy()[:, :1], a[:, :1])
+
+
+@pytest.mark.parametrize("name", ["relu_", "elu_", "celu_", "selu_", "leaky_relu_",
+                                  "hardtanh_", "threshold_"])
+def test_the_underscore_functions_write_a_tensor_that_requires_no_grad(name):
+    fn = getattr(nn, name)
+    args = (0.25, -1.0) if name == "threshold_" else ()
+    t = tg.tensor(X)
+    alias = t
+    assert fn(t, *args) is t
+    np.testing.assert_array_equal(alias.numpy(), getattr(nn, name[:-1])(X, *args))
+    if name in ("elu_", "celu_", "selu_"):  # an integer tensor cannot hold their floats
+        with pytest.raises(TypeError, match=f"{name}: result type float64 can't be cast"):
+            fn(tg.tensor([1, -2, 3]))
 
 
 def test_the_identity_writes_nothing():

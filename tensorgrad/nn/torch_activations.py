@@ -17,8 +17,9 @@ means what it means there:
   ``leaky_relu``. ``inplace=True`` is PyTorch's ``relu_(x)`` and follows the rule of
   tensorgrad's in-place spellings (:mod:`tensorgrad.nn.inplace`): a recorded result of
   the imperative tape takes the new value, a leaf that requires grad takes it only inside
-  ``tg.no_grad()``, and anything else (a NumPy array, a traced value) is never written, so
-  use the returned value, which is always the activation.
+  ``tg.no_grad()``, a tensor that requires no grad takes it too, and anything else (a NumPy
+  array, a traced value) is never written, so use the returned value, which is always the
+  activation.
 """
 from __future__ import annotations
 

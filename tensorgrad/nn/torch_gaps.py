@@ -12,10 +12,9 @@ PyTorch-named API.
   rule for in-place operators (``t += 1``): a recorded result of the imperative tape takes
   the new value itself (every name bound to it sees it, and the gradient flows through the
   activation), a leaf that requires grad takes it inside ``tg.no_grad()`` and is refused
-  while recording (as PyTorch refuses). Everything else, a NumPy array, a tensor that does
-  not require grad, a value traced by a transform or by ``tg.jit``, is never written: the
-  functions return the activated value, as the out-of-place forms do, so always use the
-  returned value.
+  while recording (as PyTorch refuses), and a tensor that does not require grad takes it
+  too. A NumPy array or a value traced by a transform is never written: the functions return
+  the activated value, as the out-of-place forms do, so always use the returned value.
 * :class:`ParameterList` and :class:`ParameterDict`: Modules whose parameter pytree is a list
   or a dict of the arrays they were given, so a Module written PyTorch's way (children as
   attributes, a ``forward``) can hold free-standing parameters. Inside ``forward``,
@@ -133,44 +132,44 @@ class UpsamplingBilinear2d(Upsample):
 # ---- in-place activation spellings -------------------------------------------------------------
 def relu_(input: ArrayLike) -> Array:
     """``relu`` written into ``input`` (``torch.nn.functional.relu_``): an imperative tensor
-    is updated in place (see the module notes); any other input is not modified: use the
-    returned value."""
+    is updated in place (see the module notes); an array or a traced value is not modified:
+    use the returned value."""
     return _write_back("relu_", input, relu(input))
 
 
 def elu_(input: ArrayLike, alpha: float = 1.0) -> Array:
     """``elu`` written into ``input`` (``torch.nn.functional.elu_``): an imperative tensor is
-    updated in place (see the module notes); any other input is not modified: use the
+    updated in place (see the module notes); an array or traced value is not modified: use the
     returned value."""
     return _write_back("elu_", input, elu(input, alpha))
 
 
 def celu_(input: ArrayLike, alpha: float = 1.0) -> Array:
     """``celu`` written into ``input`` (``torch.nn.functional.celu_``): an imperative tensor
-    is updated in place (see the module notes); any other input is not modified: use the
-    returned value."""
+    is updated in place (see the module notes); an array or a traced value is not modified:
+    use the returned value."""
     return _write_back("celu_", input, celu(input, alpha))
 
 
 def selu_(input: ArrayLike) -> Array:
     """``selu`` written into ``input`` (``torch.nn.functional.selu_``): an imperative tensor
-    is updated in place (see the module notes); any other input is not modified: use the
-    returned value."""
+    is updated in place (see the module notes); an array or a traced value is not modified:
+    use the returned value."""
     return _write_back("selu_", input, selu(input))
 
 
 def leaky_relu_(input: ArrayLike, negative_slope: float = 0.01) -> Array:
     """``leaky_relu`` written into ``input`` (``torch.nn.functional.leaky_relu_``): an
-    imperative tensor is updated in place (see the module notes); any other input is not
-    modified: use the returned value."""
+    imperative tensor is updated in place (see the module notes); an array or traced value is
+    not modified: use the returned value."""
     return _write_back("leaky_relu_", input, leaky_relu(input, negative_slope))
 
 
 def hardtanh_(input: ArrayLike, min_val: float = -1.0, max_val: float = 1.0) -> Array:
     """:func:`~tensorgrad.nn.hardtanh` written into ``input``
     (``torch.nn.functional.hardtanh_``; slope 0 at the corners, as PyTorch's): an imperative
-    tensor is updated in place (see the module notes); any other input is not modified: use
-    the returned value."""
+    tensor is updated in place (see the module notes); an array or traced value is not
+    modified: use the returned value."""
     return _write_back("hardtanh_", input, hardtanh(input, min_val, max_val))
 
 
@@ -180,7 +179,7 @@ _threshold = threshold  # (threshold_'s own argument shadows the function's name
 def threshold_(input: ArrayLike, threshold: float, value: float) -> Array:
     """:func:`~tensorgrad.nn.threshold` written into ``input``
     (``torch.nn.functional.threshold_``): an imperative tensor is updated in place (see the
-    module notes); any other input is not modified: use the returned value."""
+    module notes); any array or traced value is not modified: use the returned value."""
     return _write_back("threshold_", input, _threshold(input, threshold, value))
 
 
@@ -189,7 +188,7 @@ def rrelu_(input: ArrayLike, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
     """:func:`~tensorgrad.nn.rrelu` written into ``input`` (``torch.nn.functional.rrelu_``;
     ``training=True`` draws the slopes from ``key``, tensorgrad's replacement for PyTorch's
     global generator): an imperative tensor is updated in place (see the module notes); any
-    other input is not modified: use the returned value."""
+    array or traced value is not modified: use the returned value."""
     return _write_back("rrelu_", input, rrelu(input, lower, upper, training, key=key))
 
 
