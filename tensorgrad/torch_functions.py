@@ -37,6 +37,7 @@ from .ops.norms import vector_norm as _vector_norm
 from .staging import Staged
 from .tensor import Tensor, concrete, shape_of, torch_made, torch_style
 from .tensor_torch import to_0d
+from .ops.creation import device_form
 from .tensor_torch_extra import constant_tensor
 from .tensor_torch_more import each_result
 
@@ -123,12 +124,13 @@ def _truncating(call):
     return run
 
 
-def _creating(call):
+def _creating(call, who: str):
     """A creation function called in PyTorch's form (``linspace(0, 1, steps=5)``,
     ``arange(end=4)``): a new constant array is a tensor of PyTorch's, as ``torch.linspace``
     returns (``.var()`` is then PyTorch's); ``requires_grad=True`` makes it a leaf of the
     imperative tape."""
-    def made(*args, requires_grad=False, **kwargs):
+    def made(*args, requires_grad=False, device=None, **kwargs):
+        device_form(who, device)
         out = constant_tensor(call(*args, **kwargs))
         return out.requires_grad_(True) if requires_grad else out
     return made
@@ -186,14 +188,14 @@ def _triangle_indices(numpy_fn):
 
 #: PyTorch's functions that NumPy's of the same name serve: PyTorch's keywords (NumPy's lack
 #: them) and the call that takes them
-_RENAMED = {**{n: ({"end", "steps", "requires_grad"}, _creating(_truncating(_renaming(n, end="stop", steps="num"))))
+_RENAMED = {**{n: ({"end", "steps", "requires_grad", "device"}, _creating(_truncating(_renaming(n, end="stop", steps="num")), n))
                for n in ("linspace", "logspace")},
             "tensordot": ({"dims"}, _renaming("tensordot", dims="axes")),
-            "eye": ({"n", "m"}, _creating(_renaming("eye", n="N", m="M"))),
-            "arange": ({"end"}, _creating(_arange)), "searchsorted": ({"right", "out_int32"}, _searchsorted),
+            "eye": ({"n", "m"}, _creating(_renaming("eye", n="N", m="M"), "eye")),
+            "arange": ({"end"}, _creating(_arange, "arange")), "searchsorted": ({"right", "out_int32"}, _searchsorted),
             "gradient": ({"spacing", "dim"}, _gradient), "trapezoid": ({"dim"}, _trapezoid),
-            **{n: ({"size"}, _creating(_sized(n))) for n in ("zeros", "ones", "empty", "full")},
-            **{n: ({"requires_grad"}, _creating(_renaming(n)))
+            **{n: ({"size"}, _creating(_sized(n), n)) for n in ("zeros", "ones", "empty", "full")},
+            **{n: ({"requires_grad"}, _creating(_renaming(n), n))
                for n in ("zeros_like", "ones_like", "empty_like", "full_like")},
             **{n: ({"row", "col", "offset", "dtype", "device", "layout"}, _triangle_indices(getattr(np, n)))
                for n in ("tril_indices", "triu_indices")}}

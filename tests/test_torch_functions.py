@@ -121,6 +121,38 @@ def test_pytorchs_creation_forms_return_tensors_numpys_return_arrays():
     assert leaf.requires_grad and leaf.is_leaf
 
 
+def test_a_device_makes_a_creation_call_pytorchs_form():
+    # torch.full((4,), 1.0, dtype=torch.float32, device=device) (PyTorch's DCGAN example) and
+    # torch.zeros((B, T), device=x.device): tensors, so label.fill_(0.0) works; before, NumPy's
+    # arrays, and a later method call failed far from the cause
+    label = tg.full((4,), 1.0, dtype=tg.float32, device="cpu")
+    assert type(label) is tg.Tensor and label.dtype == np.float32
+    label.fill_(0.0)
+    np.testing.assert_array_equal(label.numpy(), np.zeros(4, np.float32))
+    cpu = tg.device("cpu")
+    made = {"zeros": tg.zeros((2, 3), device=cpu), "ones": tg.ones((2, 3), device="cpu"),
+            "empty": tg.empty((2, 3), device="cpu"), "eye": tg.eye(3, device="cpu"),
+            "arange": tg.arange(4, device="cpu"), "linspace": tg.linspace(0, 1, 5, device="cpu"),
+            "logspace": tg.logspace(0, 2, 3, device="cpu"), "steps": tg.linspace(0, 1, steps=3, device="cpu"),
+            "size": tg.zeros(size=(2,), device="cpu")}
+    want = {"zeros": np.zeros((2, 3)), "ones": np.ones((2, 3)), "empty": np.zeros((2, 3)),
+            "eye": np.eye(3), "arange": np.arange(4), "linspace": np.linspace(0, 1, 5),
+            "logspace": np.logspace(0, 2, 3), "steps": np.linspace(0, 1, 3), "size": np.zeros(2)}
+    for name, t in made.items():
+        assert type(t) is tg.Tensor, name
+        np.testing.assert_array_equal(t.numpy(), want[name])
+        # PyTorch's methods: var divides by N - 1
+        assert t.var().item() == pytest.approx(np.var(want[name], ddof=1)), name
+    values, step = tg.linspace(0, 1, 5, retstep=True, device="cpu")
+    assert type(values) is tg.Tensor and step == 0.25
+    for call in (lambda: tg.zeros(3, device="cuda"), lambda: tg.full((2,), 1.0, device="cuda:0"),
+                 lambda: tg.linspace(0, 1, 3, device="mps"), lambda: tg.logspace(0, 1, 3, device="cuda"),
+                 lambda: tg.zeros_like(np.ones(2), device="cuda"), lambda: tg.arange(3, device="meta")):
+        with pytest.raises(ValueError, match=r"\(\): device '[a-z:0]+' is not available"):
+            call()
+    assert type(tg.full((2,), 1.0)) is np.ndarray and type(tg.linspace(0, 1, 3)) is np.ndarray
+
+
 def test_pytorchs_dtype_names_arithmetic_and_keywords():
     assert np.dtype(tg.float) == np.float32 and np.dtype(tg.int) == np.int32
     assert np.dtype(tg.cfloat) == np.complex64

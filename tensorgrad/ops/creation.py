@@ -58,13 +58,27 @@ def leaf(a: np.ndarray, who: str) -> Tensor:
     return t
 
 
-def _made(a: np.ndarray, requires_grad: bool | None, who: str, torch_form: bool = False):
+def device_form(who: str, device) -> bool:
+    """Whether a creation call names a ``device`` (PyTorch's form: ``torch.full((4,), 1.0,
+    device=device)``, ``torch.zeros((B, T), device=x.device)``); only the CPU is available."""
+    if device is None:
+        return False
+    if str(device) != "cpu":
+        raise ValueError(f"{who}(): device {device!r} is not available; tensorgrad computes on "
+                         "the CPU (device='cpu')")
+    return True
+
+
+def _made(a: np.ndarray, requires_grad: bool | None, who: str, torch_form: bool = False,
+          device=None):
     """The new array: a leaf that requires grad, or in PyTorch's form (``zeros(2, 3)``, or any
-    call given ``requires_grad=``, a keyword NumPy lacks) a constant tensor, as PyTorch returns
-    (its methods, ``.view(...)``, ``.mul_(...)``, work); else NumPy's array."""
+    call given ``requires_grad=`` or ``device=``, keywords NumPy code does not pass) a constant
+    tensor, as PyTorch returns (its methods, ``.view(...)``, ``.mul_(...)``, work); else
+    NumPy's array."""
+    on_device = device_form(who, device)
     if requires_grad:
         return leaf(a, who)
-    return torch_made(a) if torch_form or requires_grad is not None else a
+    return torch_made(a) if torch_form or on_device or requires_grad is not None else a
 
 
 def _torch_sizes(size: tuple) -> bool:
@@ -96,7 +110,7 @@ def zeros(*size, shape=None, dtype=float, order: str = "C", device=None, like=No
     """An array of zeros (a constant): ``zeros(shape, dtype)``, or PyTorch's ``zeros(2, 3)``."""
     shape, dtype, order, torch_form = _sizes("zeros", size, shape, dtype, order)
     _constant("zeros", shape)
-    return _made(np.zeros(shape, dtype=dtype, order=order), requires_grad, "zeros", torch_form)
+    return _made(np.zeros(shape, dtype=dtype, order=order), requires_grad, "zeros", torch_form, device)
 
 
 @function
@@ -105,7 +119,7 @@ def ones(*size, shape=None, dtype=None, order: str = "C", device=None, like=None
     """An array of ones (a constant): ``ones(shape, dtype)``, or PyTorch's ``ones(2, 3)``."""
     shape, dtype, order, torch_form = _sizes("ones", size, shape, dtype, order)
     _constant("ones", shape)
-    return _made(np.ones(shape, dtype=dtype, order=order), requires_grad, "ones", torch_form)
+    return _made(np.ones(shape, dtype=dtype, order=order), requires_grad, "ones", torch_form, device)
 
 
 @function
@@ -115,7 +129,7 @@ def empty(*size, shape=None, dtype=float, order: str = "C", device=None, like=No
     PyTorch's ``empty(2, 3)`` too)."""
     shape, dtype, order, torch_form = _sizes("empty", size, shape, dtype, order)
     _constant("empty", shape)
-    return _made(np.zeros(shape, dtype=dtype, order=order), requires_grad, "empty", torch_form)
+    return _made(np.zeros(shape, dtype=dtype, order=order), requires_grad, "empty", torch_form, device)
 
 
 @function
@@ -124,6 +138,7 @@ def full(shape, fill_value: ArrayLike, dtype=None, order: str = "C", *, device=N
     """``fill_value`` broadcast to ``shape``; a traced fill value keeps its gradient (the sum
     of the cotangent over the copies)."""
     _constant("full", shape)
+    device_form("full", device)
     if requires_grad:
         return leaf(np.array(np.full(shape, concrete(fill_value), dtype=dtype, order=order)), "full")
     if any_traced(fill_value):
@@ -131,7 +146,7 @@ def full(shape, fill_value: ArrayLike, dtype=None, order: str = "C", *, device=N
         v = fill_value if dtype is None or dtype_of(concrete(fill_value)) == np.dtype(dtype) \
             else astype(fill_value, dtype)
         return broadcast_to(v, shape)
-    return _made(np.full(shape, fill_value, dtype=dtype, order=order), requires_grad, "full")
+    return _made(np.full(shape, fill_value, dtype=dtype, order=order), requires_grad, "full", device=device)
 
 
 @function
@@ -139,7 +154,7 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype=float, order: str = "C",
         like=None, requires_grad: bool | None = None) -> Array:
     """The identity (ones on diagonal ``k``), a constant."""
     _constant("eye", N, M, k)
-    return _made(np.eye(N, M, k, dtype=dtype, order=order), requires_grad, "eye")
+    return _made(np.eye(N, M, k, dtype=dtype, order=order), requires_grad, "eye", device=device)
 
 
 @function
@@ -169,7 +184,7 @@ def arange(start=None, stop=None, step=None, dtype=None, *, device=None, like=No
     args = [a for a in (start, stop, step) if a is not None]
     if step is not None and stop is None:
         args = [0, start, step]
-    return _made(np.arange(*args, dtype=dtype), requires_grad, "arange")
+    return _made(np.arange(*args, dtype=dtype), requires_grad, "arange", device=device)
 
 
 def _holds_traced(x) -> bool:

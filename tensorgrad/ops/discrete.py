@@ -18,6 +18,7 @@ from ..recording import IMPERATIVE
 from ..tensor import Tensor, torch_made, torch_style
 from ._util import as_array_like, concrete, dtype_of, is_staged, legacy_0d_axis, negative_axes, negative_axis, \
     shape_of, sort_kind
+from .creation import device_form
 from .elementwise import _mask, astype, where
 from .elementwise_more import remainder
 from .shape import broadcast_to, getitem, reshape, scatter_add
@@ -255,6 +256,7 @@ def zeros_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, s
                device=None, memory_format=None) -> Array:
     """Zeros with ``a``'s shape and dtype: a constant (it does not depend on ``a``'s values).
     ``device`` and PyTorch's ``memory_format`` are accepted and change nothing."""
+    device_form("zeros_like", device)  # (accepted: the CPU, the only device)
     s, dt = _shape_dtype(a, dtype, shape)
     return _like(a, np.zeros(s, dtype=dt), subok)
 
@@ -263,6 +265,7 @@ def zeros_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, s
 def ones_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
               device=None, memory_format=None) -> Array:
     """Ones with ``a``'s shape and dtype: a constant."""
+    device_form("ones_like", device)  # (accepted: the CPU, the only device)
     s, dt = _shape_dtype(a, dtype, shape)
     return _like(a, np.ones(s, dtype=dt), subok)
 
@@ -271,6 +274,7 @@ def ones_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, sh
 def empty_like(a: ArrayLike, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
                device=None, memory_format=None) -> Array:
     """An array with ``a``'s shape and dtype (zeros here: no entry is ever undefined)."""
+    device_form("empty_like", device)  # (accepted: the CPU, the only device)
     s, dt = _shape_dtype(a, dtype, shape)
     return _like(a, np.zeros(s, dtype=dt), subok)
 
@@ -280,6 +284,7 @@ def full_like(a: ArrayLike, fill_value, dtype=None, order: str = "K", subok: boo
               shape=None, *, device=None, memory_format=None) -> Array:
     """``fill_value`` repeated to ``a``'s shape, in ``a``'s dtype. Only ``fill_value``
     can carry a gradient (the sum of the output's cotangent)."""
+    device_form("full_like", device)  # (accepted: the CPU, the only device)
     s, dt = _shape_dtype(a, dtype, shape)
     if type(fill_value) is Tensor or is_staged(fill_value):  # (staged: traced by tg.jit)
         v = fill_value if dtype_of(fill_value) == np.dtype(dt) else astype(fill_value, dt)

@@ -17,12 +17,13 @@ import numpy as np
 
 from ..registry import function
 from ..staging import as_array, may_any
-from ..tensor import Tensor
+from ..tensor import Tensor, torch_made
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, negative_axis, numpy_scalar, pow2_factors, shape_of
 from ._util import on_a_trace
 from .arrange import pad
+from .creation import device_form
 from .complex_ops import conj_part, imag_part, make_complex, real_part
 from .discrete import floor, signbit
 from .elementwise import abs as _abs
@@ -271,6 +272,10 @@ def _interp_nan_free(x, xv, xlo, xhi, flo, fhi, slope):
     return where(xv == concrete(xlo), flo, where(xv == concrete(xhi), fhi, y2))
 
 
+def _torch_made(y):
+    return torch_made(y) if type(y) is np.ndarray else y
+
+
 def _in_dtype(v, dt):
     return astype(v, dt) if dt.kind == "f" and dtype_of(concrete(v)).kind in "biu" else v
 
@@ -278,7 +283,11 @@ def _in_dtype(v, dt):
 @function
 def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
              retstep: bool = False, dtype=None, axis: int = 0, *, device=None):
-    """``num`` evenly spaced values from ``start`` to ``stop`` (differentiable in both)."""
+    """``num`` evenly spaced values from ``start`` to ``stop`` (differentiable in both);
+    given a ``device`` (PyTorch's form), a constant result is a tensor of PyTorch's."""
+    if device_form("linspace", device):
+        out = linspace(start, stop, num, endpoint, retstep, dtype, axis)
+        return (_torch_made(out[0]), out[1]) if retstep else _torch_made(out)
     if not isinstance(num, (int, np.integer)) or num < 0:
         raise ValueError(f"linspace: num must be a non-negative int, got {num!r}")
     # NumPy's computing dtype: result_type(start, stop, float(num)) (float32 endpoints stay
