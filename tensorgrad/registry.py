@@ -228,7 +228,7 @@ class Op:
             self.jvps = _PerIndex(jvps[0] if jvps else None)
             self.eye_vjps = _PerIndex(None)
             self.diag_d = _PerIndex(None)
-            self.diag1 = None
+            self.diag1, self.shapes_only = None, kind == "linear"  # (see below)
             return
         if kind == "diagonal":
             if len(self.deriv) != n:
@@ -258,13 +258,13 @@ class Op:
         self.diag1 = self.diag_d[0] if n == 1 and vjp_all is None else None
         self.diag_for = self.vjps
         # the VJP reads only the shapes and dtypes of the saved values, as for x + y, −x, and
-        # a linear op of one input (its transpose does not depend on the point): the sweep
-        # then keeps shape-only stand-ins after freeing them, so a second backward through
-        # such a node works, as PyTorch allows where an op saved no tensors
-        self.shapes_only = vjp_all is None and (
-            (kind == "diagonal" and not any(callable(d) or d is None for d in self.deriv)
-             and all(r is None for r in given[:n]))
-            or (kind == "linear" and n == 1))
+        # a linear op of one input or of many (concatenate, stack: its transpose does not
+        # depend on the point): the sweep then keeps shape-only stand-ins after freeing them,
+        # so a second backward through such a node works, as PyTorch allows where an op saved
+        # no tensors
+        self.shapes_only = vjp_all is None and (kind == "linear" and n == 1 or (
+            kind == "diagonal" and all(r is None for r in given[:n])
+            and not any(callable(d) or d is None for d in self.deriv)))
 
     @property
     def nargs(self) -> int:

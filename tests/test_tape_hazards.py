@@ -148,6 +148,23 @@ def test_backward_twice_and_retain_graph():
     assert t.grad is None
 
 
+def test_a_second_backward_through_ops_that_keep_no_values_works():
+    # PyTorch's cat, stack, reshape and sum save no tensors, so backward() twice through them
+    # works there; so it does here (their rules read only shapes), and .grad accumulates
+    t = tg.tensor([0.5, 1.5, -2.0], requires_grad=True)
+    for y in (tg.sum(tg.cat([t, t])), tg.sum(tg.stack([t, t, t], dim=1)),
+              tg.sum(tg.reshape(tg.cat([t[:2], t]), (5, 1)))):
+        t.grad = None
+        y.backward()
+        first = t.grad.copy()
+        y.backward()
+        np.testing.assert_array_equal(t.grad, 2 * first)
+    y = tg.sum(tg.cat([t, t]) ** 2)  # power keeps its input: a second sweep is refused
+    y.backward()
+    with pytest.raises(RuntimeError, match="'power'.*already freed.*retain_graph"):
+        y.backward()
+
+
 def test_hundred_thousand_op_chain():
     n = 100_000
     limit = sys.getrecursionlimit()
