@@ -546,6 +546,12 @@ class _Size(int):
     def __reduce__(self):
         return (int, (int(self),))
 
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # a Python int to NumPy (weak under NEP 50: float32 / t.size stays float32), not an
+        # int subclass, which NumPy would take as a strong int64
+        inputs = tuple(int(v) if type(v) is _Size else v for v in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
 
 # PyTorch's dim argument of each method that takes one: its position (None: by keyword only,
 # where a positional argument keeps NumPy's meaning), and whether an empty dim (``dim=()`` or

@@ -210,6 +210,19 @@ def test_size_is_an_int_and_a_method():
         x.size(2)
 
 
+def test_size_promotes_as_a_python_int():
+    # NEP 50: NumPy takes a Python int as weak (float32 / n stays float32, int8 * n int8), but
+    # an int subclass as a strong int64: t.size, an int that is also PyTorch's size(), gave
+    # float64 means of float32 values, in the forward value and under tg.grad
+    f32 = np.ones(3, np.float32)
+    t = tg.tensor(f32)
+    assert (t / t.size).dtype == np.float32 and (t.size * t).dtype == np.float32
+    assert (t.sum() / t.size).dtype == np.float32
+    assert (np.ones(2, np.int8) * t.size).dtype == np.int8 and (f32 / t.size).dtype == np.float32
+    value, g = tg.value_and_grad(lambda a: (a * a).sum() / a.size)(f32)
+    assert value.dtype == np.float32 and g.dtype == np.float32
+
+
 def test_products_and_indexing_gradients():
     x = tg.tensor(A)
     np.testing.assert_allclose(val(x.mm(W)), A @ W)
