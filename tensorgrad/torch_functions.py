@@ -30,6 +30,7 @@ from . import torch_form as _torch_form_module
 from .torch_form import named_inputs
 from .autograd_function import RuleArray
 from .imperative import tensor
+from .dispatch import deliver
 from .op_errors import naming
 from .ops._util import torch_axes
 from .ops.complex_ops import imag_part as _imag, make_complex as _make_complex, real_part as _real
@@ -227,20 +228,25 @@ def _one_entry(call, args: tuple, kwargs: dict):
 _torch_form_module.ONE_ENTRY.append(_one_entry)
 
 
-def mul(input, other):
+def _out(name: str, result, out):
+    """``result``, or written into PyTorch's ``out=`` tensor (or array), as ``tg.add``'s."""
+    return result if out is None else deliver(name, result, out)
+
+
+def mul(input, other, *, out=None):
     """PyTorch's ``torch.mul``: ``input * other``; ``input.mul(...)``."""
-    return _method("mul", input, (other,), {})
+    return _out("mul", _method("mul", input, (other,), {}), out)
 
 
-def div(input, other, *, rounding_mode=None):
+def div(input, other, *, rounding_mode=None, out=None):
     """PyTorch's ``torch.div``: ``input / other`` (``rounding_mode="floor"`` or ``"trunc"``
     rounds); ``input.div(...)``."""
-    return _method("div", input, (other,), {"rounding_mode": rounding_mode})
+    return _out("div", _method("div", input, (other,), {"rounding_mode": rounding_mode}), out)
 
 
-def sub(input, other, *, alpha=1):
+def sub(input, other, *, alpha=1, out=None):
     """PyTorch's ``torch.sub``: ``input - alpha * other``; ``input.sub(...)``."""
-    return _method("sub", input, (other,), {"alpha": alpha})
+    return _out("sub", _method("sub", input, (other,), {"alpha": alpha}), out)
 
 
 def unsqueeze(input, dim):

@@ -153,6 +153,22 @@ def test_a_device_makes_a_creation_call_pytorchs_form():
     assert type(tg.full((2,), 1.0)) is np.ndarray and type(tg.linspace(0, 1, 3)) is np.ndarray
 
 
+def test_mul_div_sub_take_out_as_add_does():
+    x = tg.tensor([1.0, 2.0, 3.0])
+    o = tg.tensor([0.0, 0.0, 0.0])
+    assert tg.mul(x, 2, out=o) is o
+    np.testing.assert_array_equal(o.numpy(), [2.0, 4.0, 6.0])
+    tg.div(x, 2, rounding_mode="floor", out=o)
+    np.testing.assert_array_equal(o.numpy(), [0.0, 1.0, 1.0])
+    tg.sub(x, 1, alpha=2, out=o)
+    np.testing.assert_array_equal(o.numpy(), [-1.0, 0.0, 1.0])
+    a = np.zeros(3)
+    tg.mul(np.arange(3.0), 3, out=a)
+    np.testing.assert_array_equal(a, [0.0, 3.0, 6.0])
+    with pytest.raises(TypeError, match="mul: cannot cast the result's dtype float64"):
+        tg.mul(x, 2, out=tg.tensor([0, 0, 0]))
+
+
 def test_pytorchs_dtype_names_arithmetic_and_keywords():
     assert np.dtype(tg.float) == np.float32 and np.dtype(tg.int) == np.int32
     assert np.dtype(tg.cfloat) == np.complex64
