@@ -409,6 +409,14 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         if where is not True:
             extra["where"] = _strip(where)
         return getattr(ufunc, method)(*_strip(inputs), **extra, **kwargs)
+    if where is not True and method == "__call__" and out is not None and not _any_traced(inputs) \
+            and not _any_traced(where) and all(type(o) is np.ndarray for o in out):
+        plain = _strip(inputs)
+        if all(isinstance(v, (np.ndarray, np.generic, int, float, complex)) for v in plain):
+            # nothing to record, and NumPy computes only where the mask holds: the entries
+            # outside it raise no warning (sqrt(x, out=o, where=x > 0) of a negative x)
+            return ufunc(*plain, out=out if len(out) > 1 else out[0], where=_strip(where),
+                         casting=casting, **kwargs)
     dtype = kwargs.pop("dtype", None)
     run_in = {}  # reduce/accumulate in dtype itself (np.add.reduce(int8, dtype=int8) wraps, no upcast)
     loop_out = None  # with dtype=, the output dtype of the loop NumPy picks

@@ -290,6 +290,13 @@ def test_norms_of_every_order_match_numpy_and_jax():
     assert tg.norm.__wrapped__ is la.norm
 
 
+def test_norm_of_a_python_number_is_numpys():
+    # np.linalg.norm(3.0) is 3.0; tensorgrad's forward got the bare float and failed
+    for v in (3.0, -2.5, 3 + 4j, 7):
+        assert tg.linalg.norm(v) == np.linalg.norm(v)
+    assert tg.grad(tg.linalg.norm)(-2.5) == -1.0
+
+
 def test_norm_gradient_at_zero_is_zero_not_nan():
     z = np.zeros(3)
     for ord in (2, 3, 1.5, 1, np.inf):

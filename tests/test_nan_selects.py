@@ -1,5 +1,7 @@
 """nansum, nanmean and nan_to_num select their derivatives (a NaN cotangent or tangent of a
 NaN entry gives 0, as JAX's where-based functions); polyval takes NumPy's 2-D coefficients."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -103,3 +105,22 @@ def test_logaddexp_slopes_keep_their_digits_at_large_inputs():
         assert tg.jit(tg.grad(lambda x: tg.logaddexp(x, v)))(v) == 0.5
     np.testing.assert_allclose(tg.grad(lambda x: tg.logaddexp(x, 1e10 + 3.0))(1e10),
                                1 / (1 + np.exp(3.0)), rtol=1e-15)
+
+
+@pytest.mark.parametrize("name, message", [("nanmax", "All-NaN slice encountered"),
+                                           ("nanmin", "All-NaN slice encountered"),
+                                           ("nanvar", "Degrees of freedom <= 0 for slice"),
+                                           ("nanstd", "Degrees of freedom <= 0 for slice")])
+def test_the_nan_skipping_reductions_warn_of_an_all_nan_slice_as_numpy(name, message):
+    # a test expecting NumPy's warning (pytest.warns) saw none before; the values were NumPy's
+    fn = getattr(tg, name)
+    with pytest.warns(RuntimeWarning, match=message):
+        got = fn(X, axis=1)
+    with pytest.warns(RuntimeWarning, match=message):
+        want = getattr(np, name)(X, axis=1)
+    np.testing.assert_array_equal(got, want)
+    with pytest.warns(RuntimeWarning, match=message):  # and under a transform
+        tg.grad(lambda a: tg.sum(tg.nan_to_num(fn(a, axis=1))))(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no slice left empty: no warning
+        np.testing.assert_array_equal(fn(X[:1], axis=1), getattr(np, name)(X[:1], axis=1))

@@ -510,6 +510,21 @@ def test_safe_division_with_where_and_out_on_traced_values_names_the_double_wher
     np.testing.assert_array_equal(g, [0.0, -2.0 / 16.0])
 
 
+def test_where_with_out_computes_only_where_the_mask_holds():
+    # NumPy never evaluates the entries outside where=, so a masked-out negative sqrt or zero
+    # division raises no RuntimeWarning (an error in the test run); tensorgrad computed every
+    # entry and warned, failing code that runs clean under NumPy with warnings as errors
+    x, d = np.array([4.0, -1.0, 9.0]), np.array([2.0, 0.0, 3.0])
+    o = np.full(3, -7.0)
+    assert tg.sqrt(x, out=o, where=x > 0) is o
+    np.testing.assert_array_equal(o, [2.0, -7.0, 3.0])
+    np.testing.assert_array_equal(tg.log(x, out=np.zeros(3), where=x > 0), np.log(x, out=np.zeros(3), where=x > 0))
+    np.testing.assert_array_equal(tg.divide(x, d, out=np.ones(3), where=d != 0), [2.0, 1.0, 3.0])
+    np.testing.assert_array_equal(np.sqrt(tg.tensor(x), out=np.zeros(3), where=x > 0), [2.0, 0.0, 3.0])
+    with pytest.raises(RuntimeWarning, match="invalid value encountered in sqrt"):
+        tg.sqrt(x, out=np.zeros(3), where=np.ones(3, bool))  # (inside the mask: NumPy's warning)
+
+
 def test_outer_of_a_python_number_and_flat_as_numpy():
     """ufunc.outer makes arrays of its operands first, so a Python number beside float32 is
     strong there (NumPy gives float64; tensorgrad gave float32); ``t.flat[i]`` reads like

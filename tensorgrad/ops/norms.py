@@ -36,6 +36,8 @@ _INF = float("inf")
 
 
 def _float(x):
+    if type(x) in (float, complex):  # (a Python number: NumPy's 0-d array, as np.linalg.norm(3.0))
+        return np.asarray(x)
     return x if dtype(x).kind in "fc" else astype(x, np.float64)
 
 

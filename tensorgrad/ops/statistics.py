@@ -117,7 +117,15 @@ def _nan_extremum(name, reduce, fill, a, axis, keepdims):
     mask = _nan_mask(a)
     out = reduce(where(mask, fill, a), axis=axis, keepdims=keepdims)
     empty = np.all(mask, axis=axis, keepdims=keepdims)
+    _warn_if(empty, "All-NaN slice encountered")
     return where(empty, np.nan, out) if may_any(empty) else out
+
+
+def _warn_if(empty, message: str) -> None:
+    """NumPy's RuntimeWarning of the NaN-skipping reductions, where a slice is left empty
+    (known only when the plan runs under tg.jit: no warning there)."""
+    if not is_staged(empty) and np.any(empty):
+        warnings.warn(message, RuntimeWarning, stacklevel=4)
 
 
 @function
@@ -152,6 +160,7 @@ def nanvar(a: ArrayLike, axis: Axis = None, dtype=None, ddof: int = 0, keepdims:
     else:
         squares = _sum(centred * centred, axis=axis, keepdims=keepdims)
     empty = dof <= 0
+    _warn_if(empty, "Degrees of freedom <= 0 for slice.")
     if not may_any(empty):
         return squares / dof
     # no degrees of freedom left: NaN, as NumPy. The division goes by a safe count, so the
