@@ -118,7 +118,7 @@ def _keys(key, n: int, name: str) -> tuple:
 
 # ---- uniform bits and floats --------------------------------------------------------------
 def _shape_arg(shape, what: str = "shape") -> tuple:
-    return shape_tuple("random", shape, what)
+    return shape_tuple(None, shape, what)  # (messages name the calling function)
 
 
 def bits(key, shape=(), dtype=None) -> Array:

@@ -16,6 +16,7 @@ the numbers of the trace.
 from __future__ import annotations
 
 import operator
+import sys
 
 import numpy as np
 from scipy import special as _sp
@@ -249,14 +250,20 @@ def check_axis(name: str, axis, ndim: int) -> int:
     return negative_axis(axis, ndim, f"random.{name}") % ndim
 
 
-def shape_tuple(where: str, shape, what: str = "shape") -> tuple:
+def shape_tuple(where: str | None, shape, what: str = "shape") -> tuple:
     """A sample shape (an int or a sequence of ints) as a tuple; a float is a TypeError (as
-    JAX), never truncated by int()."""
+    JAX), never truncated by int(), a negative length a ValueError. ``where`` names the
+    function in messages (None: ``random.<name>`` of the caller's caller)."""
+    if where is None:
+        where = f"random.{sys._getframe(2).f_code.co_name}"
     try:
-        return tuple(map(operator.index, shape if np.iterable(shape) else (shape,)))
+        out = tuple(map(operator.index, shape if np.iterable(shape) else (shape,)))
     except TypeError:
         raise TypeError(f"{where}: {what} must be an int or a sequence of ints, got "
                         f"{shape!r}") from None
+    if any(n < 0 for n in out):
+        raise ValueError(f"{where}: {what} {shape!r} has a negative dimension")
+    return out
 
 
 def sample_shape(name: str, shape, *params) -> tuple:

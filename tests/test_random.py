@@ -581,3 +581,18 @@ def test_sampler_edges_as_jax():
         tg.nn.initializers.constant(1 + 2j)(key, (2,))  # (JAX raises; NumPy would drop 2j)
     np.testing.assert_array_equal(tg.nn.initializers.constant(1 + 2j, np.complex128)(key, (2,)),
                                   [1 + 2j, 1 + 2j])
+
+
+def test_a_negative_or_fractional_sample_shape_names_the_function():
+    # before: NumPy's bare "negative dimensions are not allowed" from deep inside the draw
+    key = tg.random.PRNGKey(0)
+    for fn, args in ((tg.random.normal, ()), (tg.random.uniform, ()), (tg.random.bits, ()),
+                     (tg.random.randint, (0, 3)), (tg.random.bernoulli, (0.5,))):
+        name = fn.__name__
+        shape_first = name != "bernoulli"
+        call = (lambda s: fn(key, s, *args)) if shape_first else (lambda s: fn(key, *args, s))
+        with pytest.raises(ValueError, match=rf"random\.{name}: shape \(2, -3\) has a negative dimension"):
+            call((2, -3))
+        with pytest.raises(TypeError, match=rf"random\.{name}: shape must be an int or a sequence"):
+            call((1.5,))
+        assert np.shape(call((2, 0))) == (2, 0)
