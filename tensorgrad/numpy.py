@@ -28,6 +28,7 @@ import numpy as np
 from . import fft as _fft_module
 from . import linalg as _linalg_module
 from . import numpy_jax as _jax_meaning
+from .ops.creation import device_form
 from .numpy_ufunc import ComplexWarning, from_dlpack, frompyfunc, ufunc  # noqa: F401  (jnp.*)
 from .staging import Staged
 from .tensor import Tensor
@@ -105,16 +106,18 @@ def _as_tensor(v, inputs: list | None, name: str = "", first=None):
 _UFUNC_METHODS = ("outer", "reduce", "accumulate", "reduceat", "at")
 
 
-def _takes_mask(fn) -> bool:
+def _takes(fn) -> tuple[bool, bool]:
     """Whether ``fn`` takes NumPy's ``where=`` mask (a parameter of its own, or a ufunc's
     keywords beside ``out=``), so that JAX's ``where=None``, no mask, is dropped before it;
     a function handing its keywords on (``apply_along_axis``, ``piecewise``, ``savez``) keeps
-    it, as the caller's."""
+    it, as the caller's. And whether it takes ``device=``, which JAX's creation functions
+    take as a device or sharding: checked to be the CPU and dropped (to ``tg.zeros`` it would
+    ask for PyTorch's form)."""
     try:
         params = inspect.signature(fn).parameters
     except (TypeError, ValueError):
-        return False
-    return "where" in params or "out" in params
+        return False, False
+    return "where" in params or "out" in params, "device" in params
 
 
 def _jax_function(fn, returns_function: bool = False, where: str = "", name: str = ""):
@@ -122,7 +125,7 @@ def _jax_function(fn, returns_function: bool = False, where: str = "", name: str
     makes a function, ``vectorize``'s, which is wrapped so). A ufunc's methods (``outer``,
     ``reduce``, ``accumulate``, ``at``, ...) are wrapped too."""
 
-    strips = _takes_mask(fn)
+    strips, on_device = _takes(fn)
 
     @functools.wraps(fn)
     def call(*args, **kwargs):
@@ -130,6 +133,9 @@ def _jax_function(fn, returns_function: bool = False, where: str = "", name: str
             kwargs = {**kwargs, "copy": None}
         if strips and "where" in kwargs and kwargs["where"] is None:  # (JAX's: no mask; NumPy's
             kwargs = {k: v for k, v in kwargs.items() if k != "where"}  # None is a mask)
+        if on_device and "device" in kwargs:
+            device_form(name or getattr(fn, "__name__", "tensorgrad.numpy"), kwargs["device"])
+            kwargs = {k: v for k, v in kwargs.items() if k != "device"}
         r = fn(*args, **kwargs)
         if returns_function:
             return _jax_function(r)

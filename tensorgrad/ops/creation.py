@@ -63,7 +63,10 @@ def device_form(who: str, device) -> bool:
     device=device)``, ``torch.zeros((B, T), device=x.device)``); only the CPU is available."""
     if device is None:
         return False
-    if str(device) != "cpu":
+    shards = getattr(device, "device_set", None)  # (a JAX sharding: its devices' platforms)
+    kinds = {str(getattr(d, "platform", None) or getattr(d, "type", None) or d).split(":")[0]
+             for d in (shards if shards is not None else (device,))}
+    if kinds != {"cpu"}:  # (a device of JAX's, of PyTorch's, of tensorgrad's, or its name)
         raise ValueError(f"{who}(): device {device!r} is not available; tensorgrad computes on "
                          "the CPU (device='cpu')")
     return True
