@@ -215,20 +215,20 @@ class Op:
         # tensorgrad.complexity); the engine refuses complex values anywhere else
         self.complex = complex
         self.check = None  # a two-input op's input check (see ``check=``), run when its forward fails
-        self.shapes_only = False  # (set below: see there)
-        self.function = None
+        self.shapes_only, self.function = False, None  # (shapes_only: set below, see there)
         # diag_d[i]: the derivative d of input i when its VJP is the derived g * d(...)
         # (the sweep calls it directly); None where the rule is anything else. The
         # sweep uses it only while ``vjps`` is still the tuple built here (``diag_for``):
         # rules replaced later (a test tampering with one) are then called as they are.
-        self.diag_d = (None,) * n
-        self.diag_for = None
+        self.diag_d, self.diag_for = (None,) * n, None
         if variadic:  # one rule serves every input: rule(i, g, out, *inputs, *params)
             self.vjps = _PerIndex(vjps[0] if vjps else None)
             self.jvps = _PerIndex(jvps[0] if jvps else None)
             self.eye_vjps = _PerIndex(None)
             self.diag_d = _PerIndex(None)
             self.diag1, self.shapes_only = None, kind == "linear"  # (see below)
+            if not self.examples:  # (the test table cannot guess the shapes of its inputs)
+                raise ValueError(f"op {name!r}: a variadic op needs examples=[Example((shape, ...))]")
             return
         if kind == "diagonal":
             if len(self.deriv) != n:

@@ -72,12 +72,15 @@ def central_difference_gradient(f: Callable, x: np.ndarray, eps: float = 1e-6) -
 
 
 def default_examples(op: Op) -> list[Example]:
+    """The op's examples, or default shapes for its one to three inputs (of any kind: an op
+    whose inputs need particular shapes gives examples, or its cases fail in the table)."""
     if op.examples:
         return op.examples
-    if op.kind in ("diagonal", "none"):
-        table = {1: UNARY_SHAPES, 2: BINARY_SHAPES, 3: TERNARY_SHAPES}[op.nargs]
-        return [Example((s,)) if op.nargs == 1 else Example(s) for s in table]
-    raise ValueError(f"op {op.name!r} has no examples and no default shapes for kind {op.kind!r}")
+    table = {1: UNARY_SHAPES, 2: BINARY_SHAPES, 3: TERNARY_SHAPES}.get(op.nargs)
+    if table is None or op.variadic:
+        raise ValueError(f"op {op.name!r} has no examples and no default shapes: give "
+                         f"examples=[Example((shape, ...))] for its {op.nargs or 'variable'} inputs")
+    return [Example((s,)) if op.nargs == 1 else Example(s) for s in table]
 
 
 def sample(domain: str, shape: tuple, rng: np.random.Generator, dtype=np.float64):
