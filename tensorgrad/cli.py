@@ -239,9 +239,9 @@ def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int 
                  viz.plot_samples(Xte[:16], yte[:16], pred[:16],
                                   os.path.join(out_dir, "sample_predictions.png")),
                  viz.plot_scaling(sizes, series, os.path.join(out_dir, "vjp_vs_jacobian_scaling.png"))]
-        extra = os.path.join(out_dir, "vjp_vs_jacobian.png")  # written by the packaged benchmark
-        if os.path.exists(extra):
-            paths.append(extra)
+        for name in ("vjp_vs_jacobian.png", "vjp_vs_jacobian.json"):  # (the packaged benchmark's)
+            if os.path.exists(os.path.join(out_dir, name)):
+                paths.append(os.path.join(out_dir, name))
         for p in paths:
             say(f"      {p}")
     else:

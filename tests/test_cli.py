@@ -59,6 +59,8 @@ def test_demo_quick_trains_crosschecks_sweeps_and_plots(tmp_path):
     for name in ("loss_curve.png", "confusion_matrix.png", "sample_predictions.png",
                  "vjp_vs_jacobian_scaling.png"):
         assert (out / name).stat().st_size > 2000
+    for name in ("vjp_vs_jacobian.png", "vjp_vs_jacobian.json"):  # the packaged benchmark's, listed
+        assert (out / name).stat().st_size > 0 and f"{out / name}\n" in text
     assert "digits:" in p.stderr and "step" in p.stderr   # the tqdm progress bar
 
 
