@@ -27,7 +27,7 @@ import weakref
 import numpy as np
 
 from .custom import RESIDUALS, _outputs, custom_vjp
-from .guards import locked_tree
+from .guards import locked_tree, release_with
 from .autograd_once import once_barrier, once_differentiable
 from .jit_aot import MODES
 from . import ops as _ops
@@ -543,6 +543,8 @@ class Function(metaclass=_FunctionMeta):
             return _as_tensors(out, args)
         ctx = seen[0][2]
         _find_node(out, node_ref)
+        if node_ref:  # forward's arguments, output and ctx go with the node's saved values
+            release_with(node_ref[0]().args, seen.clear)
         if not ctx.materialize_grads and node_ref:
             _listen(out, ctx)
         marked = set(ctx._non_diff)

@@ -321,10 +321,10 @@ class custom_vjp:
             if self.forward_through_fun:  # tg.remat: fun differentiated as it is, closure and all
                 return self.fun(*args)  # (nothing is recomputed for this call)
             raise TypeError(_closure_message("custom_vjp", name))
-        out_leaves, out_td = tree_flatten(out)
-        bwd = self.bwd
+        (out_leaves, out_td), bwd, box = tree_flatten(out), self.bwd, [res]  # (box: see the end)
 
-        def one(g, res=res):
+        def one(g, res=None):
+            res = box[0] if res is None else res
             g_tree = tree_unflatten(out_td, _unpack(g, out_leaves))
             return tuple(_tree_cotangents(bwd(res, g_tree), tuple(primals), f"custom_vjp {name}: bwd"))
 
@@ -362,7 +362,7 @@ class custom_vjp:
                 jvp_all=jvp_all, complex=True, symbol="user-defined VJP", call=self.fun)
         packed = _record_custom(op, top, leaves, prim, _pack(out_leaves))
         if top.locks is None:
-            packed._node.args = holding(packed._node.args, held)
+            packed._node.args = holding(packed._node.args, held, box.clear)  # (res goes with them)
         return tree_unflatten(out_td, _outputs(packed, out_leaves))
 
 

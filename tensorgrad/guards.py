@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import threading
 import weakref
+from typing import Callable
 
 import numpy as np
 
 from .tree import tree_flatten as _tree_flatten, tree_unflatten as _tree_unflatten
 
-__all__ = ["Held", "HeldArgs", "lock", "lock_inputs", "kept", "unlock", "frozen", "holding", "locked_tree",
+__all__ = ["Held", "HeldArgs", "lock", "lock_inputs", "kept", "unlock", "frozen", "holding", "release_with", "locked_tree",
            "check_intact", "check_all_intact"]
 
 #: guards the table below; reentrant, because the garbage collector may finalize a
@@ -518,15 +519,38 @@ def frozen(primals: tuple, parents: tuple, opname: str, held) -> tuple:
     return primals
 
 
-def holding(args: tuple, held: Held) -> tuple:
+class _Then:
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable):
+        self.fn = fn
+
+    def __del__(self):
+        self.fn()
+
+
+def release_with(args: tuple, fn: Callable) -> None:
+    """Call ``fn()`` too when a node's saved values ``args`` (made by :func:`holding` with a
+    ``then``) go; nothing for other saved values."""
+    then = getattr(args, "then", None)
+    if then is not None:
+        first = then.fn
+        then.fn = lambda: (first(), fn())
+
+
+def holding(args: tuple, held: Held, then: Callable | None = None) -> tuple:
     """A node's saved inputs ``args`` carrying the locks of ``held`` (an imperative node's own
-    holder): released when the sweep frees them or the node is collected."""
-    if not held.arrays:
+    holder): released when the sweep frees them or the node is collected; ``then()`` is called
+    at that moment too (a custom rule's residuals go with them, as PyTorch's saved tensors)."""
+    if not held.arrays and then is None:
         return args
     args = HeldArgs(args)
     args.held = held
-    with _MUTEX:
-        _NODE_HOLDERS.add(held)
+    if then is not None:
+        args.then = _Then(then)  # (called when the tuple goes: a tuple takes no weak reference)
+    if held.arrays:
+        with _MUTEX:
+            _NODE_HOLDERS.add(held)
     return args
 
 

@@ -72,3 +72,45 @@ def test_custom_rule_functions_made_per_call_are_freed():
         np.testing.assert_allclose(step(np.ones(3)), np.cos(1.0))
     gc.collect()
     assert all(r() is None for r in refs)
+
+
+def test_custom_rule_residuals_go_with_the_backward_that_frees_them():
+    # backward() without retain_graph frees the saved values; a custom_vjp rule's residuals
+    # and an autograd.Function's ctx (save_for_backward) stayed alive with the output tensor
+    # (PyTorch frees its saved tensors there)
+    refs = []
+
+    @tg.custom_vjp
+    def scaled(x):
+        return x * 2.0
+
+    def fwd(x):
+        r = np.full(1000, 2.0)
+        refs.append(weakref.ref(r))
+        return x * 2.0, (r,)
+    scaled.defvjp(fwd, lambda res, g: (g * res[0][:3],))
+
+    class Triple(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            big = tg.tensor(np.full(1000, 3.0))
+            refs.append(weakref.ref(big))
+            ctx.save_for_backward(x, big)
+            return x * 3.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.saved_tensors[1][:3]
+
+    for make, slope in ((scaled, 2.0), (Triple.apply, 3.0)):
+        t = tg.tensor(np.ones(3), requires_grad=True)
+        y = tg.sum(make(t))
+        y.backward(retain_graph=True)  # retained: the residuals stay for the next sweep
+        gc.collect()
+        assert refs[-1]() is not None
+        y.backward()
+        gc.collect()
+        assert refs[-1]() is None, make  # freed, while y is alive
+        np.testing.assert_array_equal(t.grad, [2 * slope] * 3)
+        with pytest.raises(RuntimeError, match="already freed"):
+            y.backward()

@@ -20,9 +20,9 @@ from .layers import Module
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
            "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity",
-           "cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss",
-           "SmoothL1Loss", "HuberLoss", "KLDivLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
-           "HingeEmbeddingLoss"]
+           "cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss", "CrossEntropyLoss",
+           "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
+           "KLDivLoss", "CosineEmbeddingLoss", "MarginRankingLoss", "HingeEmbeddingLoss"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -206,14 +206,14 @@ def _pick(logp, target, axis: int, ignore_index: int, w):
 def _nll(name, logp, target, weight, ignore_index, reduction):
     axis = _class_axis(name, logp)
     if not np.issubdtype(_dtype(target), np.integer):
-        raise TypeError(f"{name}: class-index target must be an integer array, got dtype "
-                        f"{_dtype(target)}")
+        raise TypeError(f"{name}: class-index target of shape {_shape(target)} must hold integer "
+                        f"class ids in 0..{_shape(logp)[axis] - 1} (input {_shape(logp)}), got "
+                        f"dtype {_dtype(target)}; use target.astype(int) for whole numbers")
     _check_indices(name, logp, target, axis, ignore_index)
     nd = len(_shape(logp))
     w = _class_weight(name, weight, _shape(logp)[axis], axis, nd)
     picked, wt, kept = _pick(logp, target, axis, ignore_index, w)
-    # an ignored position's value is dropped (selected away), not multiplied by its 0
-    # weight: one holding ±inf or NaN (a padding row, say) adds nothing, as in PyTorch
+    # an ignored position's value is selected away, not weighted by 0 (±inf/NaN add nothing)
     loss = _ops.where(kept, -wt * _ops.where(kept, picked, 0.0), 0.0)
     if reduction == "none":
         return loss, wt, kept, w
