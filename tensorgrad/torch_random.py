@@ -16,6 +16,7 @@ import secrets
 
 import numpy as np
 
+from . import staging as _staging
 from .imperative import tensor as _tensor
 from .nn import init as _init
 from .tensor import concrete
@@ -98,6 +99,13 @@ def _size(fn: str, size: tuple, kw_size) -> tuple:
     return tuple(int(n) for n in size)
 
 
+def _not_traced(fn: str) -> None:
+    """Refused while ``tg.jit`` traces (see ``tg.nn.init``'s stream): checked before a draw's
+    arguments are read, which a trace cannot give."""
+    if _staging.tracing_here():
+        _init._gen(fn, None)
+
+
 def _made(fn: str, values, dtype, requires_grad: bool, floating: bool = True, device=None):
     if dtype is not None:
         try:
@@ -175,6 +183,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None,
 
 
 def _like(fn: str, t, dtype):
+    _not_traced(fn)
     v = np.asarray(concrete(t))
     return v.shape, (v.dtype if dtype is None else dtype)
 
@@ -209,6 +218,7 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
     """PyTorch's ``torch.multinomial``: for each row of non-negative weights (1-d: one row),
     ``num_samples`` category indices drawn in proportion to them, without replacement unless
     ``replacement``. int64."""
+    _not_traced("multinomial")
     w = np.asarray(concrete(input), float)
     if w.ndim not in (1, 2) or w.shape[-1] == 0:
         raise RuntimeError(f"multinomial: input must be 1-d or 2-d with categories, got shape "

@@ -125,3 +125,24 @@ def test_a_generator_of_its_own_as_makemore_writes_it():
     np.testing.assert_array_equal(w, np.random.default_rng(1).standard_normal(4))
     with pytest.raises(ValueError, match="device 'cuda' is not available"):
         tg.Generator("cuda")
+
+
+@pytest.mark.parametrize("name, draw", [
+    ("randn", lambda x: x + tg.randn(3)), ("rand", lambda x: x * tg.rand(3)),
+    ("randn_like", lambda x: x + tg.randn_like(x)), ("normal", lambda x: x + tg.normal(0.0, 1.0, (3,))),
+    ("randint", lambda x: x + tg.randint(0, 3, (3,))), ("randperm", lambda x: x + tg.randperm(3)),
+    ("multinomial", lambda x: x + tg.multinomial(tg.tensor([1.0, 1.0, 1.0]), 3)),
+    ("bernoulli", lambda x: x * tg.bernoulli(tg.tensor(np.full(3, 0.5)))),
+    ("normal_", lambda x: x + tg.zeros(3, device="cpu").normal_()),  # a fill of a tensor made inside
+])
+def test_keyless_draws_are_refused_under_jit(name, draw):
+    # before: the draw made while tracing was a constant of the plan, the same numbers at every
+    # call (F.dropout without a key already refused)
+    with pytest.raises(ValueError, match=rf"{name}: under tg.jit this draw from the global stream"):
+        tg.jit(draw)(np.ones(3))
+    tg.manual_seed(0)
+    a = draw(np.ones(3))
+    assert not np.array_equal(np.asarray(a), np.asarray(draw(np.ones(3))))  # eager: anew each call
+    key_draw = tg.jit(lambda x, k: x + tg.random.normal(k, (3,)))  # the keyed form traces
+    k1, k2 = tg.random.split(tg.random.PRNGKey(0))
+    assert not np.array_equal(key_draw(np.ones(3), k1), key_draw(np.ones(3), k2))

@@ -33,6 +33,7 @@ from typing import Callable, Union
 import numpy as np
 from scipy import special as _special
 
+from .. import staging as _staging
 from .. import stream_draws
 from ..imperative import no_grad
 from ..tensor import Tensor, concrete, traced_level
@@ -170,6 +171,11 @@ def initial_seed() -> int:
 
 
 def _gen(fn: str, generator) -> np.random.Generator:
+    if _staging.tracing_here():  # (a plan would replay the one draw made while tracing)
+        raise ValueError(f"{fn}: under tg.jit this draw from the global stream (tg.manual_seed) or "
+                         "a generator would be replayed as one constant at every call; draw with "
+                         "tg.random from a key passed as an argument (tg.random.normal(key, shape)),"
+                         " or call it outside the jitted function")
     if generator is None:
         # inside tensorgrad.func.vmap's randomness or a checkpoint's recomputation, each draw
         # of the default stream goes through their frames (replayed, refused or recorded)
