@@ -535,20 +535,23 @@ def _foreign(x) -> bool:
     t = type(x)
     known = _FOREIGN.get(t)
     if known is None:
-        known = _FOREIGN[t] = t is not type and hasattr(t, "__array__") \
-            and (hasattr(t, "__array_wrap__") or hasattr(t, "__array_ufunc__")) \
-            and not issubclass(t, (np.ndarray, np.generic)) and not t.__module__.startswith("tensorgrad")
+        known = _FOREIGN[t] = t is not type and (
+            any(hasattr(t, k) for k in ("__array__", "__array_interface__", "__array_struct__"))
+            or t is memoryview or t.__module__ == "array") \
+            and not issubclass(t, (np.ndarray, np.generic)) \
+            and not t.__module__.startswith(("tensorgrad", "jax"))  # (JAX's arrays are immutable)
     return known
 
 
 def as_numpy_args(args: tuple) -> tuple:
-    """``args`` with each array of another library that would take NumPy's results over (an
-    object NumPy converts through its ``__array__`` whose ``__array_wrap__`` or
-    ``__array_ufunc__`` gives results of its own type: a PyTorch tensor, a pandas Series, ...)
-    made a NumPy array, as NumPy's own functions read it. Left as it is, an op's result would be
-    an object of that library (a torch comparison gives uint8) and a gradient rule would meet a
-    dtype NumPy does not know. (Other array-likes, JAX's arrays among them, NumPy converts
-    itself; tensorgrad's JAX interop takes JAX's values as they are.)"""
+    """``args`` with each array-like of another library (an object NumPy converts through its
+    ``__array__``, ``__array_interface__`` or buffer: a PyTorch tensor, a pandas Series, a
+    memoryview, an ``array.array``, ...) made a NumPy array, as NumPy's own functions read it,
+    once: an op's saved inputs are then arrays, locked as the others are, so a later write into
+    the object's memory is refused instead of changing a gradient rule's input, and an op's
+    result is never an object of that library (a torch comparison gives uint8) with a dtype
+    NumPy does not know. (JAX's arrays, immutable, stay as they are for tensorgrad's JAX
+    interop.)"""
     for a in args:
         if type(a) not in _NATIVE and _foreign(a):
             return tuple(np.asarray(x) if _foreign(x) else x for x in args)

@@ -2,6 +2,7 @@
 locking (arrays read-only on arrival, views of read-only bases, memory NumPy cannot lock) and the
 rules that run later (tg.checkpoint's recomputation, custom_vjp residuals, custom_jvp rules),
 plus in-place NumPy calls under tg.jit."""
+import array
 import gc
 import sys
 
@@ -359,3 +360,44 @@ def test_a_forward_failing_with_any_exception_leaves_its_constants_writable(monk
     with pytest.raises(KeyboardInterrupt) as kept2:
         tg.where(d > 0, tg.tensor(np.ones(2), requires_grad=True), d)
     assert d.flags.writeable
+
+
+class _Wrapper:
+    """An array-like holding its array (as pandas or xarray objects do), NumPy's view of it."""
+
+    def __init__(self, a):
+        self.a = a
+
+    def __array__(self, dtype=None, copy=None):
+        return self.a
+
+
+def test_array_likes_are_saved_as_arrays_and_locked_as_arrays_are():
+    # an object NumPy reads through __array__ (or a memoryview, an array.array) was saved as
+    # the object itself and read again by the gradient rule: a write in between changed the
+    # gradient (a new constant mixed with the old forward), and z ** a or z / a of an
+    # array.array failed in the pullback
+    x = np.array([1.0, 2.0, 3.0])
+    want = np.cos(x * [1.0, 2.0, 3.0]) * [1.0, 2.0, 3.0]
+    w = _Wrapper(np.array([1.0, 2.0, 3.0]))
+    _, pull = tg.vjp(lambda z: tg.sum(tg.sin(z * w)), x)
+    with pytest.raises(ValueError, match="read-only"):
+        w.a[0] = 100.0
+    np.testing.assert_allclose(pull(1.0)[0], want, rtol=1e-15)
+    del pull
+    gc.collect()
+    w.a[0] = 1.0  # released: writable again
+    raw = bytearray(np.array([1.0, 2.0, 3.0]).tobytes())
+    view = memoryview(raw).cast("d")
+    _, pull = tg.vjp(lambda z: tg.sum(tg.sin(z * view)), x)
+    view[0] = 100.0  # (a bytearray cannot be locked: its values were copied)
+    np.testing.assert_allclose(pull(1.0)[0], want, rtol=1e-15)
+    exponents = array.array("d", [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(tg.vjp(lambda z: tg.sum(z ** exponents), x)[1](1.0)[0], [1.0, 4.0, 27.0])
+    np.testing.assert_allclose(tg.vjp(lambda z: tg.sum(z / exponents), x)[1](1.0)[0], [1.0, 0.5, 1 / 3])
+    t = tg.tensor(x, requires_grad=True)
+    y = tg.sum(tg.sin(t * w))
+    with pytest.raises(ValueError, match="read-only"):
+        w.a[1] = 7.0
+    y.backward()
+    np.testing.assert_allclose(t.grad, want, rtol=1e-15)
