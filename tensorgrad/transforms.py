@@ -264,9 +264,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False, reduce_axes: Sequence
         return _jaxb.vjp(f, primals, has_aux)
     rec, held, out = _record_kept(f, primals, has_aux, "vjp", True)  # held: while vjp_fn lives
     vjp_fn = pullback(rec, held)
-    if has_aux:
-        return out, vjp_fn, rec.aux
-    return out, vjp_fn
+    return (out, vjp_fn, rec.aux) if has_aux else (out, vjp_fn)
 
 
 def pullback(rec: _Recording, held: Held) -> Callable:
@@ -367,6 +365,7 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False, holomorphic: b
         held = Held()
         try:  # the caller's inputs stay read-only until the sweep is done
             rec = _record(f, args, nums, has_aux, "grad", held, allow_int, True, holomorphic)
+            check_intact(held, "grad")  # (f itself may have made a saved array writable)
             seed = _scalar_seed(rec, "grad", holomorphic)
             leaves = backward_pass(rec.out_nodes, [seed], retain=False)
             grads = _gather(rec, leaves)  # while locked: results never alias a caller's array
@@ -406,6 +405,7 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None
     def _jacrev_locked(args, held):
         single, nums = _norm_argnums(argnums, len(args), "jacrev")
         rec = _record(f, args, nums, has_aux, "jacrev", held, allow_int, True, holomorphic)
+        check_intact(held, "jacrev")
         per_out = []
         n_out = len(rec.out_nodes)
         for o, (node, v) in enumerate(zip(rec.out_nodes, rec.out_values)):

@@ -401,3 +401,22 @@ def test_array_likes_are_saved_as_arrays_and_locked_as_arrays_are():
         w.a[1] = 7.0
     y.backward()
     np.testing.assert_allclose(t.grad, want, rtol=1e-15)
+
+
+@pytest.mark.parametrize("transform", [tg.grad, tg.value_and_grad, tg.jacrev, tg.hessian,
+                                       lambda f: tg.vmap(tg.grad(f))])
+def test_a_saved_array_made_writable_inside_the_function_is_caught_before_the_sweep(transform):
+    # vjp's function and backward() check the locks before they sweep; grad, jacrev (and what
+    # is built on them) swept without looking, so a function that forced a saved constant
+    # writable and wrote into it got the gradient of the new value mixed with the old forward
+    c = np.array([1.0, 2.0, 3.0])
+
+    def f(x):
+        y = tg.sum(tg.sin(x * c))
+        c.flags.writeable = True
+        c[0] = 100.0
+        return y
+    x = np.array([0.3, 0.7, 1.1])
+    with pytest.raises(RuntimeError, match=r"\(3,\) and dtype float64 saved by op 'multiply'.*made writable"):
+        transform(f)(x)
+    assert c.flags.writeable
