@@ -290,8 +290,8 @@ def _lock_chain(a: np.ndarray, held: Held, what: str) -> bool:
         if c.flags.writeable:
             if stuck:  # a writable view of it, once locked, could never be made writable again
                 return False
-        elif id(c) not in table:
-            stuck = True
+        elif id(c) not in table or table[id(c)][3]:  # (in the table read-only by its owner:
+            stuck = True                              # watched by another holder, not ours)
     arrays = held.arrays
     with _MUTEX:
         for c in chain[above:]:

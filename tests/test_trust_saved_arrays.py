@@ -59,6 +59,22 @@ def test_a_writable_view_of_a_read_only_base_comes_back_writable():
     assert not view2.flags.writeable and not base.flags.writeable
 
 
+def test_a_writable_view_comes_back_writable_while_its_read_only_base_is_watched_elsewhere():
+    # the base, read-only by its owner, was already in the lock table (watched for another
+    # pullback): the view was then locked instead of copied, and could never be made writable
+    # again (NumPy refuses while the base is read-only)
+    base = np.ones((2, 3))
+    view = base[0]
+    base.flags.writeable = False
+    _, first = tg.vjp(lambda x: tg.sum(x * base), np.ones((2, 3)))
+    _, second = tg.vjp(lambda x: tg.sum(x * view), np.ones(3))
+    np.testing.assert_array_equal(second(1.0)[0], [1.0, 1.0, 1.0])
+    del second, first
+    gc.collect()
+    assert view.flags.writeable and not base.flags.writeable
+    view[0] = 5.0  # (the caller's view, writable as it came in)
+
+
 class _Owner:
     """Memory exported through __array_interface__ by an object without a buffer interface (as
     a torch tensor's .numpy()): NumPy's flags cannot stop its owner writing."""
