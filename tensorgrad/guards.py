@@ -463,12 +463,37 @@ def check_intact(held: Held, where: str) -> None:
                 "retain_graph), or pass a copy")
 
 
-def check_all_intact(where: str) -> None:
-    """:func:`check_intact` for the locks of every live imperative node (``backward()``)."""
+def check_all_intact(where: str, roots=None) -> None:
+    """:func:`check_intact` for the locks of every live imperative node (``backward()``); with
+    ``roots`` (the nodes the sweep starts from), a broken lock counts only if the graph below
+    them holds it: another thread's graph, or one left alive elsewhere, is not this sweep's."""
     with _MUTEX:  # (another thread may be adding its graph's holders meanwhile)
         holders = list(_NODE_HOLDERS)
+    mine = None
     for held in holders:
-        check_intact(held, where)
+        try:
+            check_intact(held, where)
+        except RuntimeError:
+            if roots is None:
+                raise
+            mine = _holders_below(roots) if mine is None else mine
+            if id(held) in mine:
+                raise
+
+
+def _holders_below(roots) -> set:
+    """The ids of the lock holders that the nodes reachable from ``roots`` carry."""
+    found, seen, stack = set(), set(), [r for r in roots if r is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        held = getattr(node.args, "held", None)
+        if held is not None:
+            found.add(id(held))
+        stack.extend(p for p in node.parents if p is not None)
+    return found
 
 
 def frozen(primals: tuple, parents: tuple, opname: str, held) -> tuple:

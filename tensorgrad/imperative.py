@@ -87,7 +87,7 @@ def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
     self = undual(self)  # (a forward_ad dual: its primal's graph, as PyTorch)
     only, results = _backward_inputs(inputs)
     gradient = seed_for(self, gradient, create_graph, "backward()")
-    check_all_intact("backward()")
+    check_all_intact("backward()", [self._node])
     taps = _taps()
     if results:  # recorded results among the inputs: their .grad fills, as a retained one's
         taps = {**(taps or {}), **results}

@@ -165,7 +165,7 @@ def sweep_grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = N
     taps = {**retained, **inner} if retained else inner or None
     wanted = {t._node for t in ins}
     nodes = [t._node for t in outs]
-    check_all_intact(name)
+    check_all_intact(name, nodes)
     if is_grads_batched:
         size = _batch_size(outs, grads, name)
         if not size:  # an empty batch: empty gradients
@@ -243,7 +243,7 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     grads = _per_output(grad_tensors, outs, name, "grad_tensors")
     seeds = [seed_for(t, g, create_graph, name, f"tensor {i}", "grad_tensors=")
              for i, (t, g) in enumerate(zip(outs, grads))]
-    check_all_intact(name)
+    check_all_intact(name, [t._node for t in outs])
     taps = _taps()
     if results:  # recorded results among the inputs: their .grad fills, as a retained one's
         taps = {**(taps or {}), **results}

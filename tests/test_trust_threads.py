@@ -284,3 +284,27 @@ def test_a_parameter_arrays_collection_never_waits_for_the_owners_lock():
     b = np.ones(2)
     from_module._note(b, owner)  # the next note removes the pending entry (b may reuse the id)
     assert from_module._OWNERS.get(key, (None,))[0] is not old and not from_module._PENDING
+
+
+def test_a_broken_lock_in_another_threads_graph_does_not_stop_this_backward():
+    # one graph whose saved array was forced writable (kept alive by another thread) made every
+    # backward() in every thread raise; only the graphs that hold that array refuse now
+    c = np.array([1.0, 2.0, 3.0])
+    kept = []
+
+    def other():
+        t = tg.tensor(np.ones(3), requires_grad=True)
+        y = tg.sum(t * c)
+        c.flags.writeable = True
+        kept.append(y)
+    th = threading.Thread(target=other)
+    th.start()
+    th.join()
+    u = tg.tensor(np.ones(3), requires_grad=True)
+    tg.sum(u * 3.0).backward()
+    np.testing.assert_array_equal(u.grad, [3.0, 3.0, 3.0])
+    g, = tg.autograd.grad(tg.sum(u * u), [u])
+    np.testing.assert_array_equal(g, [2.0, 2.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"backward\(\): the array of shape \(3,\).*made writable"):
+        kept[0].backward()
+    del kept[:]
