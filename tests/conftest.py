@@ -235,11 +235,16 @@ def _draws_of_its_own(request):
     is replaced before each test by one seeded with that test's id, so a test draws the same
     values whichever tests ran before it in its process: xdist's workers run them in an
     order that changes from run to run, and a shared generator would hand each test
-    different data each time."""
+    different data each time. For the same reason the thread's ``tg.manual_seed`` stream (a
+    model's first use, ``tg.randn``, keyless dropout) restarts from the test's id."""
     module = getattr(request, "module", None)
+    seed = zlib.crc32(request.node.nodeid.encode())
     for k, name in enumerate(_GENERATORS):
         if isinstance(getattr(module, name, None), np.random.Generator):
-            setattr(module, name, np.random.default_rng([zlib.crc32(request.node.nodeid.encode()), k]))
+            setattr(module, name, np.random.default_rng([seed, k]))
+    tensorgrad = sys.modules.get("tensorgrad")  # (imported by the test modules themselves)
+    if tensorgrad is not None:
+        tensorgrad.manual_seed(seed & 0x7FFFFFFF)
 
 
 _FINISHED = [0]
