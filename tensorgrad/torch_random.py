@@ -100,8 +100,8 @@ def _size(fn: str, size: tuple, kw_size) -> tuple:
 
 
 def _not_traced(fn: str) -> None:
-    """Refused while ``tg.jit`` traces (see ``tg.nn.init``'s stream): checked before a draw's
-    arguments are read, which a trace cannot give."""
+    """While ``tg.jit`` traces, the function runs as written instead (see ``tg.nn.init``'s
+    stream): checked before a draw's arguments are read, which a trace cannot give."""
     if _staging.tracing_here():
         _init._gen(fn, None)
 

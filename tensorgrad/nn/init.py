@@ -34,6 +34,7 @@ import numpy as np
 from scipy import special as _special
 
 from .. import staging as _staging
+from ..staging_errors import ClosedOver
 from .. import stream_draws
 from ..imperative import no_grad
 from ..tensor import Tensor, concrete, traced_level
@@ -170,12 +171,19 @@ def initial_seed() -> int:
     return getattr(_STREAM, "seed", 0)
 
 
+class _DrawsAnew(ClosedOver):
+    """Raised while ``tg.jit`` traces a function that draws from a stream or generator (a plan
+    would replay the one draw made while tracing): it runs as written at every call instead,
+    drawing anew each time as PyTorch's code does (keys of ``tg.random`` trace into the plan)."""
+
+    every_call = True
+
+
 def _gen(fn: str, generator) -> np.random.Generator:
-    if _staging.tracing_here():  # (a plan would replay the one draw made while tracing)
-        raise ValueError(f"{fn}: under tg.jit this draw from the global stream (tg.manual_seed) or "
-                         "a generator would be replayed as one constant at every call; draw with "
-                         "tg.random from a key passed as an argument (tg.random.normal(key, shape)),"
-                         " or call it outside the jitted function")
+    if _staging.tracing_here():
+        raise _DrawsAnew(f"{fn}: draws from the global stream or a generator, so tg.jit runs the "
+                         "function as written at every call; draw with tg.random from a key "
+                         "argument for a traced plan")
     if generator is None:
         # inside tensorgrad.func.vmap's randomness or a checkpoint's recomputation, each draw
         # of the default stream goes through their frames (replayed, refused or recorded)
