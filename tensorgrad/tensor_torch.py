@@ -639,6 +639,16 @@ _install(Tensor)
 _install(Staged)
 
 
+def _take_in_place(self, out, name: str):
+    """``self`` (a rule's array, ``.grad``, a tensor's ``.data``) takes ``out`` in place."""
+    out = np.broadcast_to(np.asarray(out), self.shape)
+    write = getattr(self, "write_back", None)  # (a tensor's .data: into the tensor)
+    if write is not None:
+        return write(out, name)
+    np.copyto(self, out, casting="unsafe")
+    return self
+
+
 def install_on_rule_arrays(cls) -> None:
     """The same methods on ``cls``, the ndarray subclass a ``tg.autograd.Function``'s
     ``forward`` and ``backward`` see (``i.exp()``, ``x.mm(w.t())``, ``g.sum(dim=0)``): its
@@ -659,12 +669,7 @@ def install_on_rule_arrays(cls) -> None:
             def m(self, *args, **kwargs):
                 out = fresh(self, *args, **kwargs) if fresh is not None and name not in (
                     "zero_", "fill_", "copy_") else _RULE_WRITES[name](self, *args, **kwargs)
-                out = np.broadcast_to(np.asarray(out), self.shape)
-                write = getattr(self, "write_back", None)  # (a tensor's .data: into the tensor)
-                if write is not None:
-                    return write(out, name)
-                np.copyto(self, out, casting="unsafe")
-                return self
+                return _take_in_place(self, out, name)
         else:
             def m(self, *args, **kwargs):
                 return rule(fn(self, *args, **kwargs), type(self))
@@ -678,6 +683,7 @@ def install_on_rule_arrays(cls) -> None:
             setattr(cls, name, wrapped(name, fn))
     for k, v in own.items():
         setattr(cls, k, v)
+    cls.take_in_place = _take_in_place
     torch_view = vars(cls)["view"]
 
     def view(self, *args, **kwargs):

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+import tensorgrad.func as tf
 from tensorgrad import nn
 
 KEY = tg.random.PRNGKey(3)
@@ -121,3 +122,19 @@ def test_inplace_inside_a_transform_is_the_out_of_place_function():
     f = lambda v: tg.sum(nn.hardtanh(v * 1.5, -0.5, 0.8, True) ** 2)  # noqa: E731
     g = lambda v: tg.sum(nn.hardtanh(v * 1.5, -0.5, 0.8) ** 2)  # noqa: E731
     np.testing.assert_array_equal(tg.grad(f)(X), tg.grad(g)(X))
+
+
+def test_the_functions_write_pytorchs_arrays_and_torch_func_values_as_the_methods_do():
+    # F.relu_(p.grad), F.relu_(p.data) and F.relu_(z) on a value tensorgrad.func traces did
+    # nothing, where p.grad.relu_(), p.data.relu_() and z.relu_() (and PyTorch) write
+    p = tg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    tg.sum(p * np.array([1.0, 1.0, -1.0])).backward()
+    assert nn.relu_(p.grad) is p.grad
+    np.testing.assert_array_equal(p.grad, [1.0, 1.0, 0.0])
+    nn.leaky_relu(p.data, 0.5, True)
+    np.testing.assert_array_equal(p.detach().numpy(), [1.0, -1.0, 3.0])
+    g = tf.grad(lambda y: tg.sum(nn.relu_(y * 1.0)))(tg.tensor([1.0, -2.0]))
+    np.testing.assert_array_equal(np.asarray(g), [1.0, 0.0])  # (PyTorch's torch.func.grad: [1, 0])
+    a = np.array([1.0, -1.0])
+    np.testing.assert_array_equal(nn.relu_(a), [1.0, 0.0])
+    np.testing.assert_array_equal(a, [1.0, -1.0])  # a NumPy array stays a value

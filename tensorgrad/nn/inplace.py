@@ -16,7 +16,7 @@ import numpy as np
 from ..imperative import _in_place, _is_leaf, _setitem_through, check_cast
 from ..recording import IMPERATIVE, imperative_paused
 from ..tensor import Tensor, concrete, traced_level
-from ..torch_updates import staged_update
+from ..torch_updates import staged_update, traced_update
 
 __all__ = ["write_back", "write_constant", "finish"]
 
@@ -25,8 +25,13 @@ def write_back(fn: str, input, result, fresh: str | None = None):
     """``input`` takes ``result`` in place when it is a tensor of the imperative tape (the
     rule of ``t += v``); anything else is left alone and ``result`` comes back. ``fresh``
     names the out-of-place call an error suggests (``fn`` without its trailing ``_``)."""
-    if result is input or type(input) is not Tensor:
+    if result is input:
         return result  # (the identity, as a dropout outside training, writes nothing)
+    if type(input) is not Tensor:  # PyTorch's arrays (.grad, .data, a rule's) take it, as their
+        take = getattr(input, "take_in_place", None)  # methods do; NumPy's are never written
+        return result if take is None else take(result, fn)
+    if traced_update(input, result, fn):  # (a value traced for PyTorch: torch.func's rule)
+        return input
     if input._trace is None and type(input._value) is not Tensor and traced_level(result) <= 0:
         fresh = fresh or fn[:-1] + "(...)"
         check_cast(fn, result, input.dtype, f"use the out-of-place {fresh}")
