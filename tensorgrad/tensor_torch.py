@@ -34,7 +34,7 @@ from .staging import Staged
 from .tensor import Tensor, traced_level
 from .tensor_torch_extra import SELF_WRITING, clamp_of, numpy_keywords, to_tensor  # (and registers more METHODS)
 from . import tensor_torch_names  # noqa: F401  (and more)
-from .tensor_torch_names import INT_RESULTS, tensors_out
+from .tensor_torch_names import INT_RESULTS, SizeInt as _Size, tensors_out
 from .tensor_torch_more import METHODS, each_result, arg_reduce, dim_of, dims_of, dtype_device, ints_of, values_indices
 
 __all__ = ["METHODS"]
@@ -523,34 +523,6 @@ def _nonzero_of(orig):
             raise TypeError("nonzero: size and fill_value (JAX's) do not go with as_tuple (PyTorch's)")
         return METHODS["nonzero_torch"](self, as_tuple)
     return nonzero
-
-
-class _Size(int):
-    """NumPy's ``size`` (the number of entries, an int) that is also PyTorch's ``size()``:
-    ``t.size()`` is the shape, ``t.size(d)`` the length of axis ``d``."""
-
-    def __new__(cls, shape):
-        self = super().__new__(cls, int(np.prod(shape, dtype=np.int64)))
-        self.shape = tuple(shape)
-        return self
-
-    def __call__(self, dim=None):
-        if dim is None:
-            return self.shape
-        n = len(self.shape)
-        if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)) \
-                or not -n <= dim < n:
-            raise IndexError(f"Tensor.size: dim {dim!r} is out of range for a tensor of {n} dims")
-        return self.shape[dim]
-
-    def __reduce__(self):
-        return (int, (int(self),))
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        # a Python int to NumPy (weak under NEP 50: float32 / t.size stays float32), not an
-        # int subclass, which NumPy would take as a strong int64
-        inputs = tuple(int(v) if type(v) is _Size else v for v in inputs)
-        return getattr(ufunc, method)(*inputs, **kwargs)
 
 
 # PyTorch's dim argument of each method that takes one: its position (None: by keyword only,

@@ -211,3 +211,35 @@ def tensors_out(fn):
     m.__name__ = m.__qualname__ = getattr(fn, "__name__", "method")
     m.__doc__ = fn.__doc__
     return m
+
+
+class SizeInt(int):
+    """NumPy's ``size`` (the number of entries, an int) that is also PyTorch's ``size()``:
+    ``t.size()`` is the shape, ``t.size(d)`` the length of axis ``d``."""
+
+    def __new__(cls, shape):
+        self = super().__new__(cls, int(np.prod(shape, dtype=np.int64)))
+        self.shape = tuple(shape)
+        return self
+
+    def __call__(self, dim=None):
+        if dim is None:
+            return self.shape
+        n = len(self.shape)
+        if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)) \
+                or not -n <= dim < n:
+            raise IndexError(f"Tensor.size: dim {dim!r} is out of range for a tensor of {n} dims")
+        return self.shape[dim]
+
+    def __reduce__(self):
+        return (int, (int(self),))
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # a Python int to NumPy (weak under NEP 50: float32 / t.size stays float32), not an
+        # int subclass, which NumPy would take as a strong int64; so for NumPy's functions
+        inputs = tuple(int(v) if type(v) is SizeInt else v for v in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        args = tuple(int(v) if type(v) is SizeInt else v for v in args)
+        return func(*args, **{k: int(v) if type(v) is SizeInt else v for k, v in kwargs.items()})

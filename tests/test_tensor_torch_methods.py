@@ -221,6 +221,10 @@ def test_size_promotes_as_a_python_int():
     assert (np.ones(2, np.int8) * t.size).dtype == np.int8 and (f32 / t.size).dtype == np.float32
     value, g = tg.value_and_grad(lambda a: (a * a).sum() / a.size)(f32)
     assert value.dtype == np.float32 and g.dtype == np.float32
+    mask = np.array([True, False, True])  # NumPy's functions too, as with NumPy's own a.size
+    assert np.where(mask, t.size, f32).dtype == np.float32 == np.result_type(t.size, f32)
+    assert np.linspace(np.float32(0), t.size, 3).dtype == np.float32
+    assert np.zeros((t.size, 2)).shape == (3, 2) and np.prod([t.size, 2]) == 6
 
 
 def test_products_and_indexing_gradients():
