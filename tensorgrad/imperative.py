@@ -21,7 +21,7 @@ from .imperative_sweep import fill_grads, seed_for, sweep_for
 from .recording import _state as _grad_state
 from .recording import (IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_paused, leaf_node,
                         no_grad_depth, set_no_grad_depth, use_zero_op)
-from .ops.creation import leaf
+from .ops.creation import device_form, leaf
 from .registry import Op
 from .staging import is_staged
 from .torch_form import RULE_ARRAYS
@@ -48,9 +48,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype=None, device=None) -> T
     be a constant and silently drop its gradient (TypeError; use
     ``tg.stop_gradient(x)`` if a constant is meant, or the value itself).
     """
-    if device not in (None, "cpu"):
-        raise ValueError(f"tensor(): device {device!r} is not available; tensorgrad computes on "
-                         "the CPU (device='cpu')")
+    device_form("tensor", device)  # (the CPU, the only device: any other raises)
     if _traced_inside(data):
         raise TypeError(
             "tensor(): the data holds a traced value inside a transform (grad, vjp, jacrev, "

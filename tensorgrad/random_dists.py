@@ -262,7 +262,8 @@ def shape_tuple(where: str | None, shape, what: str = "shape") -> tuple:
         raise TypeError(f"{where}: {what} must be an int or a sequence of ints, got "
                         f"{shape!r}") from None
     if any(n < 0 for n in out):
-        raise ValueError(f"{where}: {what} {shape!r} has a negative dimension")
+        raise ValueError(f"{where}: {what} {shape!r} has a negative dimension" if what == "shape"
+                         else f"{where}: {what} must not be negative, got {shape!r}")
     return out
 
 

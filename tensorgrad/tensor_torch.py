@@ -26,6 +26,7 @@ from . import special
 from .imperative import check_cast, tensor as _tensor
 from .lax import rsqrt
 from .nn.inplace import write_back, write_constant
+from .ops.creation import device_form
 from .nn.torch_activations import log_softmax, relu, softmax
 from .flavor import torch_style
 from .torch_updates import traced_update
@@ -218,16 +219,19 @@ def _to(self, *args, **kwargs):
 def _new(fill):  # (size given by position or as size=; requires_grad makes a leaf, as PyTorch)
     def m(self, *shape, size=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
         shape = ints_of("new_" + fill[0], shape if size is None else (size,))
-        return _tensor(np.full(shape, fill[1], dtype=dtype or self.dtype), requires_grad=requires_grad)
+        device_form("Tensor.new_" + fill[0], device)
+        return _tensor(np.full(shape, fill[1], dtype=dtype or self.dtype), requires_grad=requires_grad,
+                       device=device)
     return m
 
 
 def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return _tensor(np.full(tuple(size), fill_value, dtype=dtype or self.dtype), requires_grad=requires_grad)
+    return _tensor(np.full(tuple(size), fill_value, dtype=dtype or self.dtype), requires_grad=requires_grad,
+                   device=device)
 
 
 def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
-    return _tensor(np.array(data, dtype=dtype or self.dtype), requires_grad=requires_grad)
+    return _tensor(np.array(data, dtype=dtype or self.dtype), requires_grad=requires_grad, device=device)
 
 
 METHODS.update(to=_to, type_as=lambda self, other: _cast(np.dtype(other.dtype))(self),

@@ -147,7 +147,9 @@ def test_a_device_makes_a_creation_call_pytorchs_form():
     assert type(values) is tg.Tensor and step == 0.25
     for call in (lambda: tg.zeros(3, device="cuda"), lambda: tg.full((2,), 1.0, device="cuda:0"),
                  lambda: tg.linspace(0, 1, 3, device="mps"), lambda: tg.logspace(0, 1, 3, device="cuda"),
-                 lambda: tg.zeros_like(np.ones(2), device="cuda"), lambda: tg.arange(3, device="meta")):
+                 lambda: tg.zeros_like(np.ones(2), device="cuda"), lambda: tg.arange(3, device="meta"),
+                 lambda: tg.asarray([1.0], device="cuda"), lambda: tg.array([1.0], device="cuda"),
+                 lambda: tg.tensor([1.0]).new_zeros(2, device="cuda"), lambda: tg.tensor([1.0], device="cuda:0")):
         with pytest.raises(ValueError, match=r"\(\): device '[a-z:0]+' is not available"):
             call()
     assert type(tg.full((2,), 1.0)) is np.ndarray and type(tg.linspace(0, 1, 3)) is np.ndarray

@@ -199,6 +199,7 @@ def array(object, dtype=None, *, copy: bool = True, order: str = "K", subok: boo
           ndmin: int = 0, device=None, like=None) -> Array:
     """An array from ``object``, as NumPy's ``array``; a (nested) list holding traced values is
     stacked with registered ops, so each value keeps its gradient (``jnp.array([x, y])``)."""
+    device_form("array", device)  # (the CPU, the only device: checked, NumPy's form kept)
     if not _holds_traced(object):
         object = _saturated(object, dtype) if copy is not False else object  # (NumPy raises there)
         return np.array(object, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
@@ -218,6 +219,7 @@ def array(object, dtype=None, *, copy: bool = True, order: str = "K", subok: boo
 def asarray(a, dtype=None, order: str | None = None, *, copy: bool | None = None, device=None,
             like=None) -> Array:
     """``a`` as an array (NumPy's ``asarray``); Tensors and traced lists as :func:`array` does."""
+    device_form("asarray", device)  # (as array's)
     if not _holds_traced(a):
         return np.asarray(_saturated(a, dtype) if copy is not False else a, dtype=dtype, order=order,
                           copy=copy)
