@@ -229,3 +229,33 @@ def test_tg_manual_seed_makes_shuffles_and_splits_repeatable():
     first = run(0)
     assert run(0) == first and run(1) != first
     assert sorted(v for batch in first[:4] for v in batch) == list(range(20))
+
+
+def test_batches_of_pytorchs_tensors_keep_pytorchs_methods():
+    # TensorDataset(tg.tensor(...)) and a Dataset returning tg.tensor samples gave batches with
+    # NumPy's meanings: xb.std() biased, xb.max(1) the values only (so `_, pred = out.max(1)`
+    # unpacked rows), xb.transpose(0, 1) a no-op, xb.repeat(2, 1) NumPy's repeat
+    X = np.arange(12.0).reshape(4, 3) ** 1.5
+    ds = tg.utils.data.TensorDataset(tg.tensor(X), tg.tensor(np.array([0, 1, 1, 0])))
+    for loader in (tg.utils.data.DataLoader(ds, batch_size=4),
+                   tg.utils.data.DataLoader(tg.utils.data.random_split(ds, [4], generator=0)[0], batch_size=4)):
+        xb, yb = next(iter(loader))
+        assert tg.is_tensor(xb) and tg.is_tensor(yb)
+        rows = X if loader.dataset is ds else X[np.asarray(loader.dataset.indices)]
+        np.testing.assert_allclose(float(xb.std()), np.std(rows, ddof=1), rtol=1e-14)
+        values, indices = xb.max(1)
+        np.testing.assert_array_equal(indices.numpy(), np.argmax(rows, 1))
+        assert xb.transpose(0, 1).shape == (3, 4) and xb.repeat(2, 1).shape == (8, 3)
+
+    class Samples(tg.utils.data.Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return tg.tensor(X[i]), i % 2
+    xb, yb = next(iter(tg.utils.data.DataLoader(Samples(), batch_size=4)))
+    np.testing.assert_allclose(float(xb.var()), np.var(X, ddof=1), rtol=1e-14)
+    assert tg.is_tensor(yb) and yb.tolist() == [0, 1, 0, 1]
+    model = tg.nn.Linear(3, 2)  # (first used on a batch: its parameters require grad)
+    tg.sum(model(xb) ** 2).backward()
+    assert all(p.grad is not None for p in model.parameters())

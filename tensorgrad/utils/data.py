@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from ..nn import init as _init
-from ..tensor import Tensor
+from ..tensor import Tensor, torch_made, torch_style
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "Sampler",
            "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
@@ -77,8 +77,10 @@ class TensorDataset(Dataset):
             raise ValueError(f"TensorDataset: the arrays must share their first axis, got shapes "
                              f"{[a.shape for a in arrays]}")
         self.tensors = tuple(arrays)
-        # (given as tensors: samples and batches are tensors too, as PyTorch's)
-        self._as_tensors = tuple(isinstance(t, Tensor) for t in tensors)
+        # (given as tensors: samples and batches are tensors too, as PyTorch's, with their
+        # kind: PyTorch's methods and meanings for tg.tensor's, JAX's for tensorgrad.numpy's)
+        self._as_tensors = tuple(("torch" if torch_style(t) else True) if isinstance(t, Tensor)
+                                 else False for t in tensors)
 
     def __getitem__(self, index):
         return tuple(_sample(a[index], t) for a, t in zip(self.tensors, self._as_tensors))
@@ -318,17 +320,25 @@ class BatchSampler(Sampler):
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
 
-def _sample(v, as_tensor: bool):
+def _sample(v, as_tensor):
     """A dataset's sample ``v`` (an array's row), as a tensor (constant) if the dataset was
-    given tensors."""
-    return Tensor(np.asarray(v)) if as_tensor else v
+    given tensors: PyTorch's kind (``as_tensor`` "torch") or tensorgrad.numpy's."""
+    if not as_tensor:
+        return v
+    return torch_made(np.asarray(v)) if as_tensor == "torch" else Tensor(np.asarray(v))
+
+
+def _like(first, values: np.ndarray) -> Tensor:
+    """``values`` as a constant tensor of ``first``'s kind (PyTorch's methods, or JAX's)."""
+    return torch_made(values) if torch_style(first) else Tensor(values)
 
 
 def _alike(fields: list) -> list:
     """A sample's collated fields: if one is a tensor, the arrays among the others (labels
     given as numbers, say) become tensors too, as PyTorch's loader gives all of them."""
-    if any(isinstance(f, Tensor) for f in fields):
-        return [Tensor(f) if type(f) is np.ndarray else f for f in fields]
+    first = next((f for f in fields if isinstance(f, Tensor)), None)
+    if first is not None:
+        return [_like(first, f) if type(f) is np.ndarray else f for f in fields]
     return fields
 
 
@@ -349,7 +359,7 @@ def default_collate(batch: list) -> Any:
     the collated entries (a namedtuple stays one), strings and bytes kept as a list."""
     first = batch[0]
     if isinstance(first, Tensor):  # (np.asarray refuses one that requires grad, as PyTorch)
-        return Tensor(_stacked(batch))
+        return _like(first, _stacked(batch))
     if isinstance(first, (np.ndarray, np.generic)):
         return _stacked(batch)
     if isinstance(first, (bool, int, float, complex)):
