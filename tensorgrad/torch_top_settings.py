@@ -26,7 +26,9 @@ import numpy as np
 from . import lax as _lax
 from .debug import debug_nans as _debug_nans, is_debugging_nans as _is_debugging_nans
 from .devices import device as _device
+from .imperative import tensor as _tensor
 from .nn import init as _init
+from .tensor import Tensor as _Tensor
 
 __all__ = ["get_rng_state", "set_rng_state", "set_num_threads", "get_num_threads",
            "set_num_interop_threads", "get_num_interop_threads", "use_deterministic_algorithms",
@@ -35,7 +37,9 @@ __all__ = ["get_rng_state", "set_rng_state", "set_num_threads", "get_num_threads
            "set_default_device", "set_float32_matmul_precision", "get_float32_matmul_precision",
            "set_warn_always", "is_warn_always_enabled", "set_flush_denormal", "is_anomaly_enabled",
            "set_anomaly_enabled", "is_anomaly_check_nan_enabled", "autocast", "compile", "cond",
-           "while_loop", "eig", "symeig", "lstsq", "solve", "matrix_rank", "Size"]
+           "while_loop", "eig", "symeig", "lstsq", "solve", "matrix_rank", "Size", "FloatTensor",
+           "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
+           "ByteTensor", "BoolTensor"]
 
 
 class Size(tuple):
@@ -51,6 +55,31 @@ class Size(tuple):
 
     def __repr__(self) -> str:
         return f"tg.Size({list(self)})"
+
+
+class _LegacyType(type):
+    """PyTorch's legacy tensor types (``torch.FloatTensor``, ``torch.LongTensor``, ...): called
+    with sizes, a tensor of zeros of that shape (PyTorch's is uninitialized), with one sequence,
+    a tensor of those values, both in the type's dtype; ``isinstance(t, tg.FloatTensor)`` is
+    whether ``t`` is a tensor of that dtype."""
+
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj, _Tensor) and np.dtype(obj.dtype) == cls.dtype
+
+    def __call__(cls, *data):
+        if data and all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in data):
+            return _tensor(np.zeros(tuple(int(n) for n in data), cls.dtype))
+        if len(data) > 1:
+            raise TypeError(f"{cls.__name__}(): give sizes as ints or one sequence of values, got "
+                            f"{len(data)} arguments")
+        return _tensor(np.asarray(data[0] if data else [], dtype=cls.dtype))
+
+
+_LEGACY = {"FloatTensor": np.float32, "DoubleTensor": np.float64, "HalfTensor": np.float16,
+           "LongTensor": np.int64, "IntTensor": np.int32, "ShortTensor": np.int16,
+           "CharTensor": np.int8, "ByteTensor": np.uint8, "BoolTensor": np.bool_}
+globals().update({name: _LegacyType(name, (), {"dtype": np.dtype(dt), "__module__": "tensorgrad"})
+                  for name, dt in _LEGACY.items()})
 
 
 class _Settings(threading.local):

@@ -601,3 +601,18 @@ def test_var_mean_and_std_mean_take_pytorchs_numpy_style_aliases():
     # PyTorch's other form: var_mean(input, unbiased)
     np.testing.assert_allclose(np.asarray(tg.var_mean(tg.tensor(a), False)[0]), a.var(), rtol=1e-15)
     np.testing.assert_allclose(np.asarray(tg.std_mean(tg.tensor(a), True)[0]), a.std(ddof=1), rtol=1e-15)
+
+
+def test_pytorchs_legacy_tensor_types_make_and_check_tensors():
+    a = tg.FloatTensor([1, 2])
+    assert tg.is_tensor(a) and a.dtype == np.float32 and isinstance(a, tg.FloatTensor)
+    assert not isinstance(a, tg.LongTensor) and not isinstance(np.ones(2, np.float32), tg.FloatTensor)
+    b = tg.LongTensor([[1, 2]])
+    assert b.dtype == np.int64 and b.shape == (1, 2) and isinstance(b, tg.LongTensor)
+    assert tg.FloatTensor(2, 3).shape == (2, 3) and tg.FloatTensor().shape == (0,)
+    for name, dt in (("DoubleTensor", np.float64), ("IntTensor", np.int32), ("ByteTensor", np.uint8),
+                     ("BoolTensor", np.bool_), ("HalfTensor", np.float16)):
+        assert getattr(tg, name)([1, 0]).dtype == dt
+    assert float(tg.FloatTensor([1.5, 2.0]).mean()) == 1.75
+    with pytest.raises(TypeError, match="FloatTensor\\(\\): give sizes as ints or one sequence"):
+        tg.FloatTensor([1.0], [2.0])
