@@ -453,3 +453,16 @@ def test_custom_optimizer_with_the_decorator():
     assert list(unpacked["a"].subtree)[1] == 3  # (each parameter's own step count)
     for a, b in zip(tg.tree_util.tree_leaves(opt.params_fn(state)), jax.tree.leaves(expected)):
         close(a, b, 0)
+
+
+@pytest.mark.parametrize("name", ["adam", "adamax"])
+def test_adam_keeps_float32_with_a_numpy_integer_step(name):
+    # the bias correction b ** (i + 1) with a NumPy integer step (strong under NEP 50) made
+    # float32 parameters and moments float64; JAX computes it in the moments' dtype
+    params, grads = {"w": np.ones(3, np.float32)}, {"w": np.full(3, 0.5, np.float32)}
+    init, update, get = getattr(topt, name)(1e-2)
+    state = init(params)
+    for step in (1, np.int64(1), np.int32(4)):
+        new = update(step, grads, state)
+        assert all(np.asarray(leaf).dtype == np.float32 for leaf in tg.tree_util.tree_leaves(new.packed_state)), step
+    np.testing.assert_allclose(get(update(np.int64(3), grads, state))["w"], get(update(3, grads, state))["w"], rtol=0)

@@ -210,8 +210,9 @@ def rmsprop_momentum(step_size, gamma=0.9, eps=1e-8, momentum=0.9):
 
 
 def _power(base, dtype, i):
-    """``base ** (i + 1)`` in the moments' dtype (as JAX's bias corrections compute it)."""
-    return _np.asarray(base, dtype=dtype) ** (i + 1)
+    """``base ** (i + 1)`` in the moments' dtype (as JAX's bias corrections compute it; a NumPy
+    integer step, strong under NEP 50, would make float32 moments float64)."""
+    return _np.asarray(base, dtype=dtype) ** _np.astype(_np.asarray(i) + 1, dtype)
 
 
 @optimizer
