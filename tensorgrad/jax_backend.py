@@ -48,6 +48,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import tree as _tree
 from .registry import Op
 from .tensor import Tensor, concrete
 
@@ -293,6 +294,24 @@ def _lowered(f: Callable, trace: JaxTrace) -> Callable:
 # the conversion
 # --------------------------------------------------------------------------
 
+_SHARED: set = set()  # the pytree node types of tensorgrad's registry also registered with JAX
+
+
+def _share_pytree_nodes(jax) -> None:
+    """Register with JAX tensorgrad's own pytree node types (an optimizer's ``OptimizerState``),
+    so that ``jax.jit`` of a converted function flattens them as tensorgrad does rather than
+    taking their parts for leaves. (A class of yours registered with ``tg.tree_util`` is left
+    for you to register with JAX too, which JAX allows once.)"""
+    for nodetype, (flatten, unflatten) in list(_tree._CUSTOM.items()):
+        if nodetype in _SHARED or not getattr(nodetype, "__module__", "").startswith("tensorgrad"):
+            continue
+        _SHARED.add(nodetype)
+        try:
+            jax.tree_util.register_pytree_node(nodetype, flatten, unflatten)
+        except ValueError:  # (JAX has it already: registered there by the user, or JAX's own)
+            pass
+
+
 def to_jax(f: Callable, *, custom_rules: bool = True) -> Callable:
     """``f`` running on JAX: tensorgrad ops become their JAX counterparts.
 
@@ -312,7 +331,7 @@ def to_jax(f: Callable, *, custom_rules: bool = True) -> Callable:
     """
     if not callable(f):
         raise TypeError(f"to_jax: expected a function, got {type(f).__name__}")
-    require_jax("tg.to_jax")
+    _share_pytree_nodes(require_jax("tg.to_jax"))
     trace = _TRACES[bool(custom_rules)]
 
     @functools.wraps(f)

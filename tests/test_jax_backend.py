@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+from tensorgrad.example_libraries import optimizers as topt
 from tensorgrad.testing import jax_reference, op_cases
 
 CASES = [c for op in tg.REGISTRY.values() for c in op_cases(op)]
@@ -402,3 +403,19 @@ def test_holomorphic_and_allow_int_reach_jax_inside_to_jax():
     g = tg.to_jax(tg.grad(lambda a, n: tg.numpy.sum(a * n), argnums=(0, 1), allow_int=True))(
         np.ones(2), np.arange(2))
     np.testing.assert_array_equal(g[0], [0.0, 1.0])
+
+
+def test_an_optimizer_state_passes_through_jax_jit_of_a_converted_step():
+    # its tree_def field reached JAX as a leaf ("Error interpreting argument ... TreeDef"): the
+    # state is now a pytree node for JAX too, as JAX's own OptimizerState is
+    init, update, get = topt.adam(0.1)
+    state = init({"w": np.ones(3), "b": (np.zeros(2),)})
+
+    def step(i, st, x):
+        return update(i, tg.grad(lambda p: tg.numpy.sum(p["w"] * x) + tg.numpy.sum(p["b"][0]))(get(st)), st)
+    x = np.arange(3.0)
+    out = jax.jit(tg.to_jax(step))(0, state, x)
+    want = step(0, state, x)
+    assert type(out) is type(want)
+    for a, b in zip(tg.tree_util.tree_leaves(get(out)), tg.tree_util.tree_leaves(get(want))):
+        np.testing.assert_allclose(np.asarray(a), b, rtol=1e-14)
