@@ -128,16 +128,27 @@ def is_debugging_nans() -> bool:
 # hooks called by the engine when the mode is on
 # --------------------------------------------------------------------------
 
+def _ours(f) -> bool:
+    """Whether frame ``f`` runs tensorgrad's code (or a decorator's wrapper around it)."""
+    name = f.f_code.co_filename
+    return os.path.abspath(name).startswith(_PACKAGE_DIR + os.sep) or name.endswith(_SKIP_FILES)
+
+
 def _user_frame():
     """The innermost stack frame outside the tensorgrad package."""
     f = sys._getframe(1)
-    while f is not None:
-        name = f.f_code.co_filename
-        if not (os.path.abspath(name).startswith(_PACKAGE_DIR + os.sep)
-                or name.endswith(_SKIP_FILES)):
-            return f
+    while f is not None and _ours(f):
         f = f.f_back
-    return None
+    return f
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes ``warnings.warn``, called where this is called, show the
+    innermost line outside the tensorgrad package (as NumPy's warnings show the caller's)."""
+    f, level = sys._getframe(1), 1
+    while f is not None and _ours(f):
+        f, level = f.f_back, level + 1
+    return level
 
 
 def _describe_frame(f) -> str:

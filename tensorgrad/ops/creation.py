@@ -141,7 +141,7 @@ def full(shape, fill_value: ArrayLike, dtype=None, order: str = "C", *, device=N
     """``fill_value`` broadcast to ``shape``; a traced fill value keeps its gradient (the sum
     of the cotangent over the copies)."""
     _constant("full", shape)
-    device_form("full", device)
+    on_device = device_form("full", device)
     if requires_grad:
         return leaf(np.array(np.full(shape, concrete(fill_value), dtype=dtype, order=order)), "full")
     if any_traced(fill_value):
@@ -149,7 +149,7 @@ def full(shape, fill_value: ArrayLike, dtype=None, order: str = "C", *, device=N
         v = fill_value if dtype is None or dtype_of(concrete(fill_value)) == np.dtype(dtype) \
             else astype(fill_value, dtype)
         return broadcast_to(v, shape)
-    return _made(np.full(shape, fill_value, dtype=dtype, order=order), requires_grad, "full", device=device)
+    return _made(np.full(shape, fill_value, dtype=dtype, order=order), requires_grad, "full", on_device)
 
 
 @function

@@ -18,12 +18,11 @@ in JAX (``jax.numpy.nanprod``, ``jax.numpy.quantile``, ...).
 """
 from __future__ import annotations
 
-import os
-import sys
 import warnings
 
 import numpy as np
 
+from ..debug import user_stacklevel
 from ..registry import Example, function, nondifferentiable
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..staging import check, is_staged, may_any
@@ -38,8 +37,6 @@ from .arrange import pad
 from .linalg import matmul
 from .selection import diagonal, take_along_axis
 from .shape import concatenate, moveaxis, reshape, transpose
-
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # (tensorgrad/)
 
 # NumPy's continuous methods other than 'linear': (α, β) of the virtual index n·q + α + q(1 − α − β) − 1
 _LINEAR = {"interpolated_inverted_cdf": (0, 1), "hazen": (0.5, 0.5), "weibull": (0, 0),
@@ -130,10 +127,7 @@ def _warn_if(empty, message: str) -> None:
     (known only when the plan runs under tg.jit: no warning there), shown at the caller's line
     (the first frame outside tensorgrad), as NumPy's is."""
     if not is_staged(empty) and np.any(empty):
-        frame, level = sys._getframe(1), 2
-        while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-            frame, level = frame.f_back, level + 1
-        warnings.warn(message, RuntimeWarning, stacklevel=level)
+        warnings.warn(message, RuntimeWarning, stacklevel=user_stacklevel())
 
 
 @function
