@@ -24,12 +24,19 @@ def test_lstsq_negative_rcond_means_machine_precision():
     xn, _, rankn, _ = np.linalg.lstsq(a, b, rcond=-1)
     assert rank == rankn == 2
     np.testing.assert_allclose(x, xn, rtol=1e-6)
-    # NumPy's test_rcond: the smallest singular value is 1.29e-16 of the largest, between eps/2
-    # and eps: rank 4 at rcond=-1 (it was 3, cut at eps), 3 at the default
-    a = np.array([[0.0, 1, 0, 1, 2, 0], [0, 2, 0, 0, 1, 0], [1, 0, 1, 0, 0, 4], [0, 0, 0, 2, 3, 0]]).T
-    b = np.array([1.0, 0, 0, 0, 0, 0])
-    assert tg.linalg.lstsq(a, b, rcond=-1)[2] == np.linalg.lstsq(a, b, rcond=-1)[2] == 4
-    assert tg.linalg.lstsq(a, b)[2] == 3
+    # a singular value between eps/2 and eps of the largest (exact: a diagonal matrix has no
+    # rounding in its SVD; NumPy's own test_rcond matrix puts that value at rounding noise,
+    # 1.07e-16 or 1.29e-16 by the machine's LAPACK): kept at rcond=-1 (an eps cut would drop it),
+    # dropped at the default eps * max(M, N)
+    a = np.zeros((4, 3))
+    a[0, 0], a[1, 1], a[2, 2] = 1.0, 1.6e-16, 0.5
+    b = np.arange(4.0)
+    for rcond, want in ((-1, 3), (None, 2)):
+        got = tg.linalg.lstsq(a, b, rcond=rcond)
+        assert got[2] == np.linalg.lstsq(a, b, rcond=rcond)[2] == want
+        np.testing.assert_allclose(got[0], np.linalg.lstsq(a, b, rcond=rcond)[0], rtol=1e-12)
+    a[1, 1] = 1.0e-16  # below eps/2: dropped at rcond=-1 too
+    assert tg.linalg.lstsq(a, b, rcond=-1)[2] == 2
 
 
 def test_lstsq_takes_pytorchs_stacks_driver_and_field_names():
