@@ -267,11 +267,73 @@ def split_out(args: tuple, kwargs: dict, at: int | None):
     return kwargs.pop("out"), args, kwargs
 
 
+def numpy_takes_out(name: str) -> bool:
+    """Whether NumPy's function of this name has an ``out`` parameter (every ufunc does)."""
+    target = getattr(np, name, None)
+    if isinstance(target, np.ufunc):
+        return True
+    try:
+        return "out" in inspect.signature(target).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def numpy_out_slots(name: str) -> tuple | None:
+    """Where NumPy's function of this name takes ``out`` by position, ``(place, count)``: a
+    ufunc's outputs follow its inputs (``np.modf(x, o1, o2)``), another function's ``out`` has
+    its place in the signature (``np.round(a, decimals, out)``). None: keyword only, or none."""
+    target = getattr(np, name, None)
+    if isinstance(target, np.ufunc):
+        return target.nin, target.nout
+    try:
+        params = list(inspect.signature(target).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    for k, p in enumerate(params):
+        if p.name == "out" and p.kind is p.POSITIONAL_OR_KEYWORD:
+            return k, 1
+    return None
+
+
+def positional_capacity(f) -> int | None:
+    """How many positional arguments ``f`` takes (None: any number, or unknown)."""
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "out" for p in params)
+
+
+def positional_outs(name: str, slots: tuple | None, capacity: int | None, args: tuple, kwargs: dict):
+    """``(args, kwargs)`` with NumPy's outputs given by position (see :func:`numpy_out_slots`)
+    moved to ``out=``, when there are more positional arguments than the function's own
+    ``capacity`` and they reach NumPy's place for them."""
+    if slots is None or capacity is None or len(args) <= max(capacity, slots[0]) or capacity > slots[0]:
+        return args, kwargs
+    at, count = slots
+    if len(args) > at + count:
+        raise TypeError(f"{name}() takes at most {at + count} positional arguments (the last "
+                        f"{count} for out{'puts' if count > 1 else ''}), got {len(args)}")
+    if kwargs.get("out") is not None:
+        raise TypeError(f"{name}(): cannot give 'out' both by position and by keyword")
+    outs = args[at:]
+    kwargs = dict(kwargs)
+    kwargs["out"] = outs[0] if count == 1 else tuple(outs) + (None,) * (count - len(outs))
+    return args[:at], kwargs
+
+
 def writing_out(name: str, fn, at: int | None):
     """``fn`` taking NumPy's ``out=`` (see :func:`split_out`): computed without it, then
     written into ``out`` with NumPy's casting for ``name`` (a result that carries a gradient is
     refused by :func:`deliver`)."""
+    # (``fn``'s own out keyword-only, NumPy's by position: np.clip(a, lo, hi, out))
+    slots, capacity = (None, None) if at is not None else (numpy_out_slots(name), positional_capacity(fn))
+
     def run(*args, **kwargs):
+        if capacity is not None and len(args) > capacity:
+            args, kwargs = positional_outs(name, slots, capacity, args, kwargs)
         out, args, kwargs = split_out(args, kwargs, at)
         result = fn(*args, **kwargs)
         return result if out is None else deliver(name, result, out, out_casting(name))

@@ -95,7 +95,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from .dispatch import UFUNC_METHODS, canonical_path, deliver, numpy_path, out_casting, split_out, writing_out
+from .dispatch import (UFUNC_METHODS, canonical_path, deliver, numpy_out_slots, numpy_path, numpy_takes_out,
+                       out_casting, positional_capacity, positional_outs, split_out, writing_out)
 from .op_errors import named_error, naming
 from .torch_form import TORCH_FORM, keyword_names, one_entry, torch_form_of
 from .recording import binary_function, bind, unary_function
@@ -478,8 +479,11 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
         own = frozenset(inspect.signature(signature).parameters)
         takes_out, at = "out" in own, _out_place(signature)  # (its own out: median's, ptp's)
         ufunc = isinstance(getattr(np, op.name, None), np.ufunc)  # (tg.sign(x, out=buf): NumPy's)
+        slots, capacity = (None, None) if takes_out else (numpy_out_slots(op.name), positional_capacity(signature))
 
         def fn(*args, **kwargs):
+            if slots is not None and capacity is not None and len(args) > capacity:  # np.round(a, 1, out)
+                args, kwargs = positional_outs(op.name, slots, capacity, args, kwargs)
             out, args, kwargs = split_out(args, kwargs, at) if takes_out else (
                 kwargs.pop("out", None), args, kwargs)  # (out=None: accepted, as in JAX)
             if out is not None or ufunc and not own.issuperset(kwargs):
@@ -631,17 +635,6 @@ def function(fn: Callable | None = None, *, methods=(), aliases=(), numpy=None) 
     return decorate(fn) if fn is not None else decorate
 
 
-def _numpy_takes_out(name: str) -> bool:
-    """Whether NumPy's function of this name has an ``out`` parameter (every ufunc does)."""
-    target = getattr(np, name, None)
-    if isinstance(target, np.ufunc):
-        return True
-    try:
-        return "out" in inspect.signature(target).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 def _numpy_out(name: str, ufunc: bool, own: frozenset, call: Callable, args: tuple, out,
                kwargs: dict):
     """``tg.<name>`` given NumPy's ``out=`` array or, for a ufunc, its other keywords (those
@@ -668,13 +661,18 @@ def _taking_out(f: Callable) -> Callable:
         return f
     if "out" in params:  # its own out (percentile's): computed without it, then written there
         return functools.wraps(f)(writing_out(f.__name__, f, _out_place(f)))
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()) or not _numpy_takes_out(f.__name__):
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()) or not numpy_takes_out(f.__name__):
         return f
     ufunc = isinstance(getattr(np, f.__name__, None), np.ufunc)  # (tg.copysign: NumPy's keywords)
     own = frozenset(params)
 
+    slots, capacity = numpy_out_slots(f.__name__), positional_capacity(f)
+
     @functools.wraps(f)
     def published(*args, out=None, **kwargs):
+        if slots is not None and capacity is not None and len(args) > capacity:
+            args, kw = positional_outs(f.__name__, slots, capacity, args, {"out": out})
+            out = kw["out"]
         if out is not None or ufunc and not own.issuperset(kwargs):
             return _numpy_out(f.__name__, ufunc, own, f, args, out, kwargs)
         return f(*args, **kwargs)

@@ -58,17 +58,17 @@ def _clip_following(fn):
     """``clip`` (the method and ``tg.clip``) of a tensor of PyTorch's API with a bound a trace
     follows: PyTorch's ``clip``, an alias of ``clamp``, with its derivative (JAX's otherwise)."""
     @functools.wraps(fn)
-    def clip(x=MISSING, a_min=None, a_max=None, *, min=None, max=None, **kwargs):  # noqa: A002
+    def clip(x=MISSING, a_min=None, a_max=None, *out, min=None, max=None, **kwargs):  # noqa: A002
         if x is MISSING:  # (PyTorch's tg.clip(input=x, min=0))
             x = kwargs.pop("input", MISSING)
             if x is MISSING:
                 no_input("clip", (x,))
         lo, hi = (a_min if min is None else min), (a_max if max is None else max)
-        if not kwargs and type(x) is Tensor and torch_style(x) and (a_min is None or min is None) and (
+        if not kwargs and not out and type(x) is Tensor and torch_style(x) and (a_min is None or min is None) and (
                 a_max is None or max is None) and any(
                 type(b) is Tensor and b._trace is not None for b in (lo, hi)):
             return clamp_of(x, lo, hi)
-        return fn(x, a_min, a_max, min=min, max=max, **kwargs)
+        return fn(x, a_min, a_max, *out, min=min, max=max, **kwargs)  # (out: NumPy's, by position)
     return clip
 
 

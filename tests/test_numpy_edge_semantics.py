@@ -4,6 +4,7 @@ quantiles of infinite entries, and ``float_power``'s special values. Values (and
 a RuntimeWarning is emitted) are compared with NumPy, derivatives with JAX's (or, where
 JAX has no such function, with the materialized linear map)."""
 import itertools
+import math
 import warnings
 import zlib
 
@@ -515,6 +516,59 @@ def test_out_none_is_accepted_where_numpy_takes_out():
             np.testing.assert_array_equal(buf, getattr(np, name)(*args))
     g = tg.grad(lambda v: tg.sum(tg.cumsum(v, out=None) * tg.sqrt(v, out=None)))(x)
     np.testing.assert_allclose(g, jax.grad(lambda v: jnp.sum(jnp.cumsum(v) * jnp.sqrt(v)))(x), rtol=1e-13)
+
+
+def test_outputs_given_by_position_as_numpy_takes_them():
+    # NumPy takes a ufunc's outputs after its inputs (np.modf(x, o1, o2)) and another function's
+    # out in its place in the signature (np.round(a, 1, o), np.clip(a, 0, 1, o)): every ufunc
+    # tensorgrad publishes, and the functions below, write there as NumPy does
+    checked = 0
+    for name in dir(np):
+        u = getattr(np, name)
+        if not isinstance(u, np.ufunc) or not hasattr(tg, name):
+            continue
+        shape = (3, 3) if u.signature else (3,)
+        for dt in (np.float64, np.int64, bool):
+            args = tuple(np.arange(1, 10)[:math.prod(shape)].reshape(shape).astype(dt) for _ in range(u.nin))
+            try:
+                with np.errstate(all="ignore"):  # (arccos(2) is NaN, as it should be)
+                    want = u(*args)
+            except TypeError:
+                continue
+            break
+        want = want if isinstance(want, tuple) else (want,)
+        outs = tuple(np.zeros_like(w) for w in want)
+        with np.errstate(all="ignore"):
+            got = getattr(tg, name)(*args, *outs)
+        for o, w in zip(outs, want):
+            np.testing.assert_array_equal(o, w, err_msg=name)
+            assert o.dtype == w.dtype, name
+        assert (got if u.nout > 1 else (got,))[0] is outs[0], name
+        checked += 1
+    assert checked > 100
+    x = np.array([1.26, -2.5, 3.7])
+    a = np.arange(9.0).reshape(3, 3)
+    calls = {"round": (x, 1), "around": (x, 1), "clip": (x, 0.0, 1.0), "cumsum": (x, 0, None),
+             "sum": (a, 1, None), "percentile": (x, 50, None), "take": (x, [0, 2], 0),
+             "trace": (a, 0, 0, 1, None), "argmax": (a, 0)}
+    for name, args in calls.items():
+        want = getattr(np, name)(*args)
+        buf = np.zeros_like(want)
+        assert getattr(tg, name)(*args, buf) is buf, name
+        np.testing.assert_array_equal(buf, want, err_msg=name)
+    o1, o2 = np.zeros(3), np.zeros(3)
+    frac, whole = tg.modf(x, o1)  # one of two outputs given: the other is made
+    assert frac is o1 and whole is not o2
+    np.testing.assert_array_equal(whole, np.trunc(x))
+    with pytest.raises(TypeError, match=r"^modf\(\) takes at most 3 positional arguments"):
+        tg.modf(x, o1, o2, o1)
+    with pytest.raises(TypeError, match=r"^round\(\): cannot give 'out' both by position and by keyword"):
+        tg.round(x, 1, o1, out=o2)
+    with pytest.raises(TypeError, match=r"clip\(\.\.\., out=array\) would write a traced Tensor"):
+        tg.grad(lambda v: tg.sum(tg.clip(v, 0.0, 1.0, o1)))(x)  # (a gradient cannot go into an array)
+    # (matvec and vecmat took no out at all, and refused NumPy's ufunc keywords)
+    np.testing.assert_array_equal(tg.matvec(a, x, out=o1), np.matvec(a, x))
+    assert tg.matvec(a, x.astype(np.float32), dtype=np.float32).dtype == np.float32
 
 
 def test_products_take_jaxs_precision_and_preferred_element_type():

@@ -35,6 +35,8 @@ PAIRS = [
     ("cumsum", lambda v: tg.cumsum(input=v, dim=0), lambda v: tg.cumsum(v, 0)),
     ("reshape", lambda v: tg.reshape(input=v, shape=(2, 2)), lambda v: tg.reshape(v, (2, 2))),
     ("flip", lambda v: tg.flip(input=v, dims=(0,)), lambda v: tg.flip(v, (0,))),
+    ("where", lambda v: tg.where(v > 1, input=v, other=Y * v), lambda v: tg.where(v > 1, v, Y * v)),
+    ("where other only", lambda v: tg.where(v > 1, v, other=Y), lambda v: tg.where(v > 1, v, Y)),
     ("cat", lambda v: tg.cat(tensors=[v, Y]), lambda v: tg.cat([v, Y])),
     ("stack", lambda v: tg.stack(tensors=[v, Y], dim=1), lambda v: tg.stack([v, Y], 1)),
     ("hstack", lambda v: tg.hstack(tensors=[v, Y]), lambda v: tg.hstack([v, Y])),

@@ -279,11 +279,7 @@ def rollaxis(a: ArrayLike, axis: int, start: int = 0) -> Array:
     return transpose(a, tuple(axes))
 
 
-def _check_product(name: str, x1, x2, kwargs) -> tuple:
-    if "out" in kwargs and kwargs["out"] is None:  # NumPy's default (as JAX accepts it)
-        kwargs = {k: v for k, v in kwargs.items() if k != "out"}
-    if kwargs:
-        raise TypeError(f"{name}: the keyword(s) {sorted(kwargs)} are not supported on tensors")
+def _check_product(name: str, x1, x2) -> tuple:
     x1, x2 = _as_array(x1), _as_array(x2)
     if _ndim(x1) < (2 if name == "matvec" else 1) or _ndim(x2) < (1 if name == "matvec" else 2):
         raise ValueError(f"{name}: operands of shapes {shape_of(concrete(x1))} and "
@@ -292,18 +288,18 @@ def _check_product(name: str, x1, x2, kwargs) -> tuple:
 
 
 @function
-def matvec(x1: ArrayLike, x2: ArrayLike, **kwargs) -> Array:
+def matvec(x1: ArrayLike, x2: ArrayLike) -> Array:
     """The matrix-vector product over the last axes, ``Σ_j x1[..., i, j] x2[..., j]``,
     broadcasting the rest (NumPy's ``matvec``)."""
-    x1, x2 = _check_product("matvec", x1, x2, kwargs)
+    x1, x2 = _check_product("matvec", x1, x2)
     return getitem(matmul(x1, expand_dims(x2, -1)), (Ellipsis, 0))
 
 
 @function
-def vecmat(x1: ArrayLike, x2: ArrayLike, **kwargs) -> Array:
+def vecmat(x1: ArrayLike, x2: ArrayLike) -> Array:
     """The vector-matrix product over the last axes, ``Σ_i conj(x1[..., i]) x2[..., i, j]``
     (NumPy's ``vecmat``)."""
-    x1, x2 = _check_product("vecmat", x1, x2, kwargs)
+    x1, x2 = _check_product("vecmat", x1, x2)
     if np.iscomplexobj(concrete(x1)):
         x1 = conj(x1)
     return getitem(matmul(expand_dims(x1, -2), x2), (Ellipsis, 0, slice(None)))
