@@ -18,6 +18,7 @@ import tensorgrad as tg
 import tensorgrad.numpy as tnp
 from tensorgrad.registry import REGISTRY
 from tensorgrad.staging import PlanCache
+from tensorgrad.staging_errors import ConcretizationError
 from tensorgrad.testing import op_cases
 
 
@@ -52,8 +53,20 @@ def _transforms(op, case):
     def push(*xs):
         return tg.jvp(f, xs, tuple(np.full(np.shape(x), 0.5) for x in xs))
 
-    return {"grad": tg.grad(loss, argnums=argnums), "jacrev": tg.jacrev(real, argnums=argnums),
-            "jvp": push}
+    kinds = {"grad": tg.grad(loss, argnums=argnums), "jacrev": tg.jacrev(real, argnums=argnums),
+             "jvp": push}
+    if op.second_order:  # reverse over reverse, ∇⟨∇loss, v⟩: the second sweep runs the first's
+        vs = [np.random.default_rng(2).normal(size=np.shape(x)) for x in case.diff_args]  # rules
+
+        def inner(*xs):
+            return sum(tg.sum(g * v) for g, v in zip(kinds["grad"](*xs), vs))
+        kinds["grad of grad"] = tg.grad(inner, argnums=argnums)
+    return kinds
+
+
+# ops whose rules read values in Python (eig: repeated eigenvalues refused): under tg.jit the
+# first sweep is replayed whole, a sweep that differentiates it again refuses to be traced
+_SECOND_SWEEP_READS_VALUES = {"eig"}
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
@@ -62,6 +75,10 @@ def test_every_op_through_jit_equals_eager(name):
     for case, again in zip(op_cases(op), op_cases(op, seed=7)):
         for kind, fn in _transforms(op, case).items():
             jf = tg.jit(fn)
+            if kind == "grad of grad" and name in _SECOND_SWEEP_READS_VALUES:
+                with pytest.raises(ConcretizationError):
+                    jf(*case.diff_args)
+                continue
             _close(jf(*case.diff_args), fn(*case.diff_args))
             new = again.diff_args  # same shapes, new values: replayed, not traced again
             _close(jf(*new), fn(*new))

@@ -353,3 +353,22 @@ def test_a_row_spanning_more_than_the_largest_float_gives_no_overflow_warning():
     y.sum().backward()
     np.testing.assert_allclose(x.grad, [1, 0.5, 0], rtol=1e-15)
     np.testing.assert_allclose(tg.jit(lambda v: tg.nn.functional.softplus(v, beta=2.0))(row), want, rtol=1e-15)
+
+
+@pytest.mark.parametrize("b", [None, np.array([[1.0, 2.0, 0.5], [0.5, 1.0, 3.0]])])
+def test_logsumexp_second_derivatives_of_finite_rows_beside_an_empty_one(b):
+    # reverse over reverse gave NaN for every entry of a finite row when another row was all
+    # -inf (and, under tg.jit, for all inputs): the -inf rows' weights were NaN beside the finite
+    # rows, multiplied in the second sweep by the zero cotangent a where hands them
+    x = np.array([[0.5, -1.0, 2.0], [-np.inf, -np.inf, -np.inf]])
+    w = np.array([1.0, 2.0])
+
+    def f(v):
+        return tg.sum(tg.scipy.special.logsumexp(v, axis=1, b=b) * w)
+    want = jax.hessian(lambda v: jnp.sum(jax.scipy.special.logsumexp(v, axis=1, b=b) * w))(x)
+    for jit in (False, True):
+        wrap = tg.jit if jit else (lambda g: g)
+        rr = wrap(tg.jacrev(tg.grad(f)))(x)
+        np.testing.assert_allclose(rr[0], want[0], rtol=1e-12, atol=1e-15)  # the finite row
+        _same(rr, wrap(tg.hessian(f))(x))  # reverse over reverse = forward over reverse
+    # (all-finite inputs under tg.jit: test_jit's table, reverse over reverse for every op)

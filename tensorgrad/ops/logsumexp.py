@@ -100,7 +100,9 @@ def _off_row_weights(k, x):
     sums are infinite by their real parts."""
     k = np.real(k)
     pos = np.isposinf(k) & ~np.isposinf(np.real(concrete(x)))  # (below: NaN·x where NaN, for NaN slopes)
-    off = np.where(np.isneginf(k) | pos, 0.0, np.nan).astype(np.result_type(k))
+    # (a finite row's weights are not these: 0 there, so that no NaN meets its zero cotangent
+    # in a second sweep under tg.jit, where both forms are computed)
+    off = np.where(np.isneginf(k) | pos | np.isfinite(k), 0.0, np.nan).astype(np.result_type(k))
     return where(np.isnan(off), off * where(np.isnan(off), x, 1.0), off) if may_any(np.isnan(off)) else off
 
 
