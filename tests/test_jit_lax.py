@@ -175,6 +175,26 @@ def test_a_loop_carry_keeps_its_type_as_in_jax():
     assert float(tg.lax.fori_loop(0, 3, lambda i, c: c + np.float64(i), 0.0)) == 3.0
 
 
+def test_loops_and_branches_return_arrays_for_python_numbers_as_jax():
+    # a carry or branch result that stays a Python number came back as one (8.0, with no
+    # .shape or .dtype), where JAX returns an array of the number's dtype
+    jax.config.update("jax_enable_x64", True)
+    calls = [
+        lambda L: L.fori_loop(0, 3, lambda i, c: c * 2.0, 1.0),
+        lambda L: L.while_loop(lambda c: c < 3, lambda c: c + 1, 0),
+        lambda L: L.scan(lambda c, x: (c + 1.5, x), 0.0, np.arange(2.0))[0],
+        lambda L: L.cond(True, lambda a: 1.0, lambda a: 2.0, 1.0),
+        lambda L: L.switch(1, [lambda: 1, lambda: 2]),
+        lambda L: L.fori_loop(0, 2, lambda i, c: (c[0] + 1, c[1]), (0, True))[0],
+    ]
+    for call in calls:
+        got, want = call(tg.lax), call(jax.lax)
+        assert isinstance(got, np.ndarray) and got.shape == () and got.dtype == want.dtype, (got, want)
+        assert got == want
+    x32 = np.ones(3, np.float32)  # (inside the body a Python number stays weak, as in JAX)
+    assert tg.lax.fori_loop(0, 3, lambda i, c: c + x32[i], 0.0).dtype == np.float32
+
+
 def test_cond_under_jit_runs_only_the_taken_branch_when_nothing_is_differentiated():
     def f(a):
         return tg.lax.cond(a[0, 0] > 0, lambda m: tg.linalg.cholesky(m), lambda m: -m, a)
