@@ -338,6 +338,38 @@ class GradFn:
     def __hash__(self) -> int:
         return id(self._node)
 
+    def register_prehook(self, hook) -> RemovableHandle:
+        """PyTorch's: run ``hook(grad_outputs)`` (a 1-tuple: the node's complete gradient)
+        before the node's rule runs; a returned 1-tuple replaces the gradient. As a tensor hook
+        on the node's value, it runs once the gradient is complete, in the order registered."""
+        if not callable(hook):
+            raise TypeError(f"register_prehook: expected a function of grad_outputs, got {hook!r}")
+
+        def on_grad(g):
+            new = hook((g,))
+            if new is None:
+                return None
+            if not isinstance(new, (tuple, list)) or len(new) != 1:
+                raise TypeError(f"register_prehook: the hook {getattr(hook, '__name__', hook)!r} "
+                                f"must return None or a 1-tuple of gradients (grad_outputs' "
+                                f"form), got {type(new).__name__}")
+            return new[0]
+        node = self._node
+        with _LOCK:
+            hooks = _NODE_HOOKS.get(node)
+            if hooks is None:
+                hooks = _NODE_HOOKS[node] = []
+            hooks.append(on_grad)
+        return RemovableHandle(node, on_grad, hooks=hooks)
+
+    def register_hook(self, hook):
+        """PyTorch's ``hook(grad_inputs, grad_outputs)`` after the node's rule: not available.
+        Raises, naming what serves instead."""
+        raise NotImplementedError(
+            f"{self.name()}.register_hook: hooks on a node's grad_inputs are not supported; "
+            "register_prehook(fn) sees its grad_outputs, and register_hook on an input tensor "
+            "sees (and may replace) that input's gradient")
+
     def __repr__(self) -> str:
         return f"<{self.name()} object>"
 

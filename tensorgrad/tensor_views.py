@@ -544,3 +544,23 @@ def _getitem(self, index):
 
 
 Tensor.__getitem__ = _getitem
+
+
+def view_base(t):
+    """PyTorch's ``t._base``: the tensor a view was taken from, at the start of a chain of views
+    (``x[1:][1:]._base is x``); None for a tensor that is no view. ``detach()`` shares memory
+    but is no view in PyTorch's sense (its ``_base`` is None); a view of it has it as base."""
+    entry = _entry(t)
+    if entry is None or entry[4]:
+        return None
+    whole = _whole(entry)
+    for _ in range(10_000):  # (bounded: a chain of parts, never a cycle)
+        up = _entry(whole)
+        if up is None or up[4] or _whole(up) is None:
+            return whole
+        whole = _whole(up)
+    return whole
+
+
+Tensor._base = property(view_base)
+Tensor._is_view = lambda self: view_base(self) is not None

@@ -83,3 +83,29 @@ def test_a_cast_to_the_dtype_a_tensor_has_is_the_tensor_itself():
     (v * v).sum().backward()
     np.testing.assert_array_equal(w.grad, [2.0, 4.0])
     assert w.float() is not w and w.float().dtype == np.float32
+
+
+def test_grad_fn_prehooks_see_and_replace_the_nodes_gradient():
+    # PyTorch's y.grad_fn.register_prehook(fn): fn((grad_y,)) before the node's rule; a returned
+    # 1-tuple replaces it (references: the chain rule by hand, as PyTorch 2.13 gives it)
+    x = tg.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    y = x * 2
+    seen = []
+
+    def hook(grad_outputs):
+        seen.append(np.array(grad_outputs[0]))
+        return (grad_outputs[0] * 10,)
+    handle = y.grad_fn.register_prehook(hook)
+    tg.sin(y).sum().backward(retain_graph=True)
+    np.testing.assert_allclose(seen[0], np.cos(2 * x.detach().numpy()), rtol=1e-15)
+    np.testing.assert_allclose(x.grad, 20 * np.cos(2 * x.detach().numpy()), rtol=1e-15)
+    handle.remove()
+    x.grad = None
+    tg.sin(y).sum().backward()
+    np.testing.assert_allclose(x.grad, 2 * np.cos(2 * x.detach().numpy()), rtol=1e-15)
+    z = x * 3
+    z.grad_fn.register_prehook(lambda go: go[0])  # not a 1-tuple: a clear error
+    with pytest.raises(TypeError, match="register_prehook: the hook .* must return None or a 1-tuple"):
+        z.sum().backward()
+    with pytest.raises(NotImplementedError, match="MulBackward0.register_hook: .* register_prehook"):
+        z.grad_fn.register_hook(lambda gi, go: None)

@@ -512,3 +512,17 @@ def test_a_leaf_that_changes_shape_in_place_gets_a_gradient_of_its_new_shape():
         (row * tg.tensor([1.0, 10.0, 100.0])).sum().backward()
     with pytest.raises(ValueError, match=r"a gradient of shape \(2, 3\) for a tensor of shape \(3, 2\)"):
         (row * tg.tensor([1.0, 10.0, 100.0])).sum().backward(create_graph=True)
+
+
+def test_base_and_is_view_as_pytorch():
+    # PyTorch's t._base (the tensor at the start of a chain of views) and t._is_view()
+    x = tg.tensor(np.arange(6.0), requires_grad=True)
+    a = x[1:]
+    assert a._base is x and a[1:]._base is x and a._is_view()
+    assert x.view(2, 3)._base is x and x.view(2, 3).t()._base is x and x.reshape(2, 3)._base is x
+    assert x._base is None and not x._is_view()
+    assert (x * 2)._base is None and x[[0, 1]]._base is None  # (a result, a copy: no views)
+    d = x.detach()  # shares memory, yet no view in PyTorch's sense; a view of it is its
+    assert d._base is None and not d._is_view() and d[1:]._base is d
+    w = tg.tensor(np.ones((2, 3)))
+    assert w[0]._base is w and w.transpose(0, 1)._base is w and w.unsqueeze(0)._base is w
