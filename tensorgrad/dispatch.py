@@ -319,6 +319,10 @@ def positional_outs(name: str, slots: tuple | None, capacity: int | None, args: 
     if kwargs.get("out") is not None:
         raise TypeError(f"{name}(): cannot give 'out' both by position and by keyword")
     outs = args[at:]
+    for o in outs:
+        if o is not None and not isinstance(o, (np.ndarray, Tensor)):
+            raise TypeError(f"{name}(): an output given by position must be an array, got "
+                            f"{type(o).__name__} (NumPy: return arrays must be of ArrayType)")
     kwargs = dict(kwargs)
     kwargs["out"] = outs[0] if count == 1 else tuple(outs) + (None,) * (count - len(outs))
     return args[:at], kwargs

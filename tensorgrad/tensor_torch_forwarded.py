@@ -54,7 +54,7 @@ def _one_axis(fn, name: str):
     return method
 
 
-def _clip_following(fn):
+def _clip_following(fn, with_out=None):
     """``clip`` (the method and ``tg.clip``) of a tensor of PyTorch's API with a bound a trace
     follows: PyTorch's ``clip``, an alias of ``clamp``, with its derivative (JAX's otherwise)."""
     @functools.wraps(fn)
@@ -68,6 +68,8 @@ def _clip_following(fn):
                 a_max is None or max is None) and any(
                 type(b) is Tensor and b._trace is not None for b in (lo, hi)):
             return clamp_of(x, lo, hi)
+        if with_out is not None and (out or kwargs.get("out") is not None):  # (t.clip(0, 1, buf))
+            return with_out(x, a_min, a_max, *out, min=min, max=max, **kwargs)
         return fn(x, a_min, a_max, *out, min=min, max=max, **kwargs)  # (out: NumPy's, by position)
     return clip
 
@@ -91,8 +93,8 @@ def install(namespace: dict) -> None:
     for name in ONE_AXIS:
         if hasattr(Tensor, name):
             setattr(Tensor, name, _one_axis(getattr(Tensor, name), name))
-    Tensor.clip = _clip_following(Tensor.clip)
     namespace["clip"] = _clip_following(namespace["clip"])
+    Tensor.clip = _clip_following(Tensor.clip, namespace["clip"])
     Tensor.is_nonzero = _is_nonzero
     Tensor.is_same_size = lambda self, other: tuple(shape_of(concrete(self))) == tuple(
         shape_of(concrete(other)))

@@ -8,6 +8,7 @@ that name, or NotImplemented, which keeps the original error.
 from __future__ import annotations
 
 import inspect
+import threading
 from typing import Callable
 
 import numpy as np
@@ -75,6 +76,16 @@ def torch_form_of(f: Callable) -> Callable:
             known.append(keyword_names(f))
         if not TORCH_FORM or known[0] is None or known[0].issuperset(kwargs):
             return NotImplemented
-        return TORCH_FORM[0](name, args, kwargs, known[0], again)
+        inside = _INSIDE.__dict__.setdefault("names", set())
+        if name in inside:  # (PyTorch's form is the method, which came here again: the error stands)
+            return NotImplemented
+        inside.add(name)
+        try:
+            return TORCH_FORM[0](name, args, kwargs, known[0], again)
+        finally:
+            inside.discard(name)
     return other_form
+
+
+_INSIDE = threading.local()  # the names whose PyTorch form this thread is running
 

@@ -566,6 +566,12 @@ def test_outputs_given_by_position_as_numpy_takes_them():
         tg.round(x, 1, o1, out=o2)
     with pytest.raises(TypeError, match=r"clip\(\.\.\., out=array\) would write a traced Tensor"):
         tg.grad(lambda v: tg.sum(tg.clip(v, 0.0, 1.0, o1)))(x)  # (a gradient cannot go into an array)
+    with pytest.raises(TypeError, match=r"^modf\(\): an output given by position must be an array, got tuple"):
+        tg.modf(x, (o1, o2))
+    t, b1, b2 = tg.tensor(x), np.zeros(3), np.zeros(3)  # the method too (its out= recursed)
+    assert t.clip(0.0, 1.0, b1) is b1 and t.clip(0.0, 1.0, out=b2) is b2
+    np.testing.assert_array_equal(b1, np.clip(x, 0.0, 1.0))
+    np.testing.assert_array_equal(b2, np.clip(x, 0.0, 1.0))
     # (matvec and vecmat took no out at all, and refused NumPy's ufunc keywords)
     np.testing.assert_array_equal(tg.matvec(a, x, out=o1), np.matvec(a, x))
     assert tg.matvec(a, x.astype(np.float32), dtype=np.float32).dtype == np.float32

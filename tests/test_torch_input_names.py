@@ -37,6 +37,7 @@ PAIRS = [
     ("flip", lambda v: tg.flip(input=v, dims=(0,)), lambda v: tg.flip(v, (0,))),
     ("where", lambda v: tg.where(v > 1, input=v, other=Y * v), lambda v: tg.where(v > 1, v, Y * v)),
     ("where other only", lambda v: tg.where(v > 1, v, other=Y), lambda v: tg.where(v > 1, v, Y)),
+    ("where all named", lambda v: tg.where(condition=v > 1, input=v, other=Y), lambda v: tg.where(v > 1, v, Y)),
     ("cat", lambda v: tg.cat(tensors=[v, Y]), lambda v: tg.cat([v, Y])),
     ("stack", lambda v: tg.stack(tensors=[v, Y], dim=1), lambda v: tg.stack([v, Y], 1)),
     ("hstack", lambda v: tg.hstack(tensors=[v, Y]), lambda v: tg.hstack([v, Y])),

@@ -590,12 +590,12 @@ def first_padded(positions, size: int):
     return np.concatenate([p[:k], np.full(size - k, p[0] if p.size else 0, np.intp)]), np.arange(size) >= k
 
 
-def _numpy_where(condition, x=None, y=None, /, *, size: int | None = None, fill_value=None,
+def _numpy_where(condition, x=None, y=None, *, size: int | None = None, fill_value=None,
                  input=None, other=None):  # noqa: A002
     """``where(condition, x, y)``: x where the condition holds, else y (the branch not taken
     gets a zero gradient). With only ``condition``, NumPy's ``nonzero(condition)`` (JAX's
     ``size`` and ``fill_value`` as there). ``input`` and ``other`` are PyTorch's names of
-    ``x`` and ``y``."""
+    ``x`` and ``y`` (``where(condition=c, input=x, other=y)``)."""
     if input is not None or other is not None:
         if (input is not None and x is not None) or (other is not None and y is not None):
             raise TypeError("where: x given twice (input is PyTorch's name of x, other of y)")
