@@ -47,7 +47,7 @@ from .jit_args import (JIT_OPTIONS, _STATIC_SCALARS, _Feeder, _flatten, _hashabl
 from .staging import ClosedOver, ConcretizationError, PlanCache, Program, Ref, Staged, check_numeric
 from .jit_aot import _OFF, MODES, Lowered, Plan, _fresh_const, _own, guards_hold
 from .tensor import Tensor, concrete, torch_made
-from .tree import _CUSTOM as _CUSTOM_NODES, _dict_keys
+from .tree import _CUSTOM as _CUSTOM_NODES, _dict_keys, numbers_as_arrays
 
 __all__ = ["jit", "Jitted", "Plan", "ConcretizationError"]
 
@@ -246,7 +246,7 @@ class Jitted:
             targs = tuple(a if i in nums else _rebuild(a, it) for i, a in enumerate(args))
             tkw = {k: (kwargs[k] if k in self._static_names else _rebuild(kwargs[k], it))
                    for k in sorted(kwargs)}  # the order _signature flattens them in
-            result = self.fun(*targs, **tkw)
+            result = numbers_as_arrays(self.fun(*targs, **tkw))  # (JAX returns arrays)
         return program, result
 
 

@@ -27,10 +27,10 @@ from .batching import _lifted, call_on_stand_ins, lift as _lift, probing as _pro
 from .ops.elementwise import _in_integer_dtype
 from .staging import ConcretizationError, is_staged
 from .tensor import concrete, dtype_of, shape_of
-from .tree import tree_flatten, tree_unflatten
+from .tree import numbers_as_arrays, tree_flatten, tree_unflatten
 from .lax_assoc import associative_scan  # noqa: F401  (jax.lax.associative_scan)
 from .lax_branches import MISSING as _MISSING, _checked_branch, _only_when, _run_taken, _select
-from .lax_carry import _carry_type, _promote_weak, _same_carry, as_arrays, zero_trip_carry
+from .lax_carry import _carry_type, _promote_weak, _same_carry, zero_trip_carry
 from .lax_ops import _axis
 from .lax_ops import (  # noqa: F401  (jax.lax's elementwise and structural primitives)
     RoundingMethod, abs, max, min, pow, round, slice, acos, acosh, add, asin, asinh, atan, atan2, atanh, bitwise_and, bitwise_not,
@@ -169,7 +169,7 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_MISS
     if v.dtype.kind not in "biuf":
         raise TypeError(f"cond: the predicate must be a boolean or a number, got {v.dtype}")
     k = int(bool(v != 0))
-    return as_arrays(_checked_branch("cond", [false_fun, true_fun], k, operands, ("false_fun", "true_fun")))
+    return numbers_as_arrays(_checked_branch("cond", [false_fun, true_fun], k, operands, ("false_fun", "true_fun")))
 
 
 def switch(index, branches: Sequence[Callable], *operands, operand=_MISSING):
@@ -192,7 +192,7 @@ def switch(index, branches: Sequence[Callable], *operands, operand=_MISSING):
             outs = [b(*_only_when(operands, t)) for b, t in zip(branches, picks)]
         return _select(outs, [None] + picks[1:], "switch")
     k = builtins.min(builtins.max(_integer(index, "switch", "branch index"), 0), len(branches) - 1)
-    return as_arrays(_checked_branch("switch", list(branches), k, operands))
+    return numbers_as_arrays(_checked_branch("switch", list(branches), k, operands))
 
 
 def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any, *, unroll=None):
@@ -207,7 +207,7 @@ def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any, *, unro
     for i in counters:
         val = body_fun(i, val)
         _same_carry("fori_loop", want, val)
-    return as_arrays(_unlift(val, back))
+    return numbers_as_arrays(_unlift(val, back))
 
 
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any):
@@ -227,7 +227,7 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any):
         if not c:
             if not ran:
                 val = zero_trip_carry("while_loop", val, lambda: body_fun(val))
-            return as_arrays(_unlift(val, back))
+            return numbers_as_arrays(_unlift(val, back))
         val = body_fun(val)
         ran = True
         _same_carry("while_loop", want, val)
@@ -290,7 +290,7 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
     y_leaves = [tree_flatten(y)[0] for y in ys]
     y_td = tree_flatten(ys[0])[1]
     stacked = [_ops.stack([yl[j] for yl in y_leaves]) for j in range(len(y_leaves[0]))]
-    return as_arrays(carry), _unlift(tree_unflatten(y_td, stacked), back)
+    return numbers_as_arrays(carry), _unlift(tree_unflatten(y_td, stacked), back)
 
 
 def map(f: Callable, xs: Any, *, batch_size: int | None = None):  # noqa: A001

@@ -79,13 +79,3 @@ def zero_trip_carry(name: str, init, one_step):
              and type(o) is not type(v) else v for v, o in zip(leaves, tree_flatten(out)[0])]
     return tree_unflatten(td, wider)
 
-
-def as_arrays(tree):
-    """``tree`` with its Python numbers as NumPy arrays: what a loop or branch of ``tg.lax``
-    returns, as JAX's return arrays (``fori_loop(0, 3, lambda i, c: c * 2.0, 1.0)`` is a 0-d
-    float64 array, with ``.shape`` and ``.dtype``, not the float 8.0)."""
-    leaves, td = tree_flatten(tree)
-    if not any(type(v) in (bool, int, float, _PY_COMPLEX) for v in leaves):
-        return tree
-    return tree_unflatten(td, [np.asarray(v) if type(v) in (bool, int, float, _PY_COMPLEX) else v
-                               for v in leaves])

@@ -541,6 +541,19 @@ def in_key_order(tree, like):
 
 # Key paths (JAX's tree_flatten_with_path, keystr, Partial, ...): tree_paths does not import
 # this module (that would be a cycle), so it is handed the functions and registry it needs here.
+def numbers_as_arrays(tree):
+    """``tree`` with its Python numbers (bool, int, float, complex) as 0-d NumPy arrays: the
+    results of ``tg.jit`` and of ``tg.lax``'s loops and branches, which JAX returns as arrays
+    (``fori_loop(0, 3, lambda i, c: c * 2.0, 1.0)`` is ``array(8.)``, not the float 8.0)."""
+    leaves, td = tree_flatten(tree)
+    if not any(type(v) in _NUMBERS for v in leaves):
+        return tree
+    return tree_unflatten(td, [np.asarray(v) if type(v) in _NUMBERS else v for v in leaves])
+
+
+_NUMBERS = (bool, int, float, complex)
+
+
 from . import tree_paths as _tree_paths  # noqa: E402
 from .tree_paths import (DictKey, FlattenedIndexKey, GetAttrKey, Partial, SequenceKey,  # noqa: E402
                          all_leaves, keystr, register_pytree_with_keys,

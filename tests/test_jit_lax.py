@@ -191,6 +191,13 @@ def test_loops_and_branches_return_arrays_for_python_numbers_as_jax():
         got, want = call(tg.lax), call(jax.lax)
         assert isinstance(got, np.ndarray) and got.shape == () and got.dtype == want.dtype, (got, want)
         assert got == want
+    # tg.jit's results too (a fresh array at each call: the caller may write into it)
+    jf = tg.jit(lambda v: (v * 2, 2.5, {"n": 3, "flag": True}))
+    got, want = jf(np.ones(2)), jax.jit(lambda v: (v * 2, 2.5, {"n": 3, "flag": True}))(np.ones(2))
+    for g, w in zip(tg.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+        assert isinstance(g, np.ndarray) and g.dtype == w.dtype and np.array_equal(g, w)
+    got[1][...] = 7.0
+    assert jf(np.ones(2))[1] == 2.5
     x32 = np.ones(3, np.float32)  # (inside the body a Python number stays weak, as in JAX)
     assert tg.lax.fori_loop(0, 3, lambda i, c: c + x32[i], 0.0).dtype == np.float32
 
