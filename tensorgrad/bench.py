@@ -23,6 +23,7 @@ Run: ``python benchmarks/vjp_vs_jacobian.py [--quick] [--out DIR]``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -464,7 +465,9 @@ def _run(sizes, depth, repeats, quick, out, peers, elementwise_n, plot, verbose,
         os.makedirs(out, exist_ok=True)
         with open(os.path.join(out, "vjp_vs_jacobian.json"), "w") as fh:
             json.dump(res, fh, indent=2)
-        if plot:
+        if plot and importlib.util.find_spec("matplotlib") is None:  # (NumPy and SciPy suffice)
+            print("no plot (matplotlib is not installed: pip install matplotlib)", file=sys.stderr)
+        elif plot:
             _plot(res, os.path.join(out, "vjp_vs_jacobian.png"))
     if verbose:
         print(res["table"])
@@ -476,7 +479,7 @@ def _run(sizes, depth, repeats, quick, out, peers, elementwise_n, plot, verbose,
 RESULTS = os.path.join("benchmarks", "results")
 
 
-def main(argv=None, results_dir: str = RESULTS) -> int:
+def main(argv=None, results_dir: str = RESULTS, prog: str = "vjp_vs_jacobian") -> int:
     """Command-line entry point: ``--quick``, ``--out DIR``, ``--sizes``, ``--depth``, ``--repeats``.
 
     A full run writes to ``results_dir`` (the recorded results); a ``--quick``
@@ -484,7 +487,7 @@ def main(argv=None, results_dir: str = RESULTS) -> int:
     """
     where = results_dir if os.path.isabs(results_dir) else f"{results_dir} under the current folder"
     p = argparse.ArgumentParser(
-        prog="vjp_vs_jacobian", description=__doc__.splitlines()[0],
+        prog=prog, description=__doc__.splitlines()[0],
         epilog=f"Results: a full run writes vjp_vs_jacobian.json and .png to {where} (the "
                "recorded results); a --quick run writes to a new temporary directory (or --out "
                "DIR) and never to the recorded results.")
@@ -509,11 +512,23 @@ def main(argv=None, results_dir: str = RESULTS) -> int:
                    help="write the tables into benchmarks/README.md (full runs only; or the "
                         "given file)")
     a = p.parse_args(argv)
+    for option, value in (("--sizes", min(a.sizes) if a.sizes else None), ("--depth", a.depth),
+                          ("--repeats", a.repeats), ("--elementwise-n", a.elementwise_n),
+                          ("--threads", a.threads)):
+        if value is not None and value < 1:
+            p.error(f"{option} must be at least 1, got {value}")
+    if a.sizes is not None and not a.sizes:
+        p.error("--sizes: give at least one size")
     if a.quick and a.update_docs is not None:
         p.error("--update-docs needs a full run (not --quick)")
     if a.quick and a.out and os.path.realpath(a.out) == os.path.realpath(results_dir):
         p.error(f"--quick never writes the recorded results in {results_dir}; use another --out")
     out = a.out or (tempfile.mkdtemp(prefix="tg-vjp-") if a.quick else results_dir)
+    try:  # before the run: a bad folder must not throw a finished run away
+        os.makedirs(out, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(prefix=".tg-vjp-check-", dir=out))
+    except OSError as e:
+        p.error(f"--out {out}: cannot create or write it ({e.strerror or e})")
     _CLOCK[0] = time.process_time if a.clock == "cpu" else time.perf_counter
     try:
         res = run(sizes=a.sizes, depth=a.depth, repeats=a.repeats, quick=a.quick, out=out,

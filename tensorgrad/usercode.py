@@ -66,6 +66,10 @@ def _import_file(path: str):
         spec.loader.exec_module(module)
     except Exception as e:  # the user's code: one line, no traceback
         raise RuntimeError(f"running {os.path.basename(path)} failed: {type(e).__name__}: {e}") from None
+    except SystemExit as e:  # (a script's exit would end the command with its status, silently)
+        raise RuntimeError(f"running {os.path.basename(path)} failed: it called sys.exit({e.code!r}) "
+                           "when imported; put a script's own work under "
+                           "`if __name__ == \"__main__\":`") from None
     finally:
         sys.path.remove(os.path.dirname(path))
     _MODULES[path] = module

@@ -8,14 +8,16 @@ command would cost ~2 s of imports each and test nothing more)."""
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import types
 from pathlib import Path
 
 import pytest
 
-from tensorgrad import checkpoint, cli
+from tensorgrad import bench, checkpoint, cli, cli_signals
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -139,10 +141,40 @@ def test_bench_runs_the_packaged_benchmark(tmp_path, capsys, monkeypatch):
     json.loads((tmp_path / "b" / "vjp_vs_jacobian.json").read_text())
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--depth", "0"], "--depth must be at least 1, got 0"),
+    (["--sizes", "16,0"], "--sizes must be at least 1, got 0"),
+    (["--repeats", "0"], "--repeats must be at least 1, got 0"),  # (it became 3, silently)
+    (["--threads", "-1"], "--threads must be at least 1, got -1"),
+    (["--elementwise-n", "-5"], "--elementwise-n must be at least 1, got -5"),
+])
+def test_bench_refuses_bad_values_before_it_runs(args, message, capsys):
+    # they were internal errors (exit 1, some after the whole sweep) or silently changed
+    assert cli.main(["bench", "--quick", *args]) == 2
+    err = capsys.readouterr().err
+    assert f"tensorgrad bench jacobian: error: {message}" in err and "N=" not in err
+
+
+def test_bench_checks_its_folder_first_and_skips_the_plot_without_matplotlib(tmp_path, capsys,
+                                                                             monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert cli.main(["bench", "--quick", "--out", str(blocker / "sub")]) == 2  # (after the run: 1)
+    err = capsys.readouterr().err
+    assert "--out" in err and "cannot create or write it" in err and "N=" not in err
+    real = bench.importlib.util.find_spec
+    monkeypatch.setattr(bench.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    out = tmp_path / "b"
+    assert cli.main(["bench", "--quick", "--sizes", "8", "--elementwise-n", "10", "--out", str(out)]) == 0
+    assert "no plot (matplotlib is not installed" in capsys.readouterr().err
+    assert (out / "vjp_vs_jacobian.json").exists() and not (out / "vjp_vs_jacobian.png").exists()
+
+
 def test_bench_dispatches_names_and_options(monkeypatch, capsys):
     seen = {}
 
-    def fake_main(argv=None):
+    def fake_main(argv=None, prog=None):
         seen["argv"] = argv
         return 0
     monkeypatch.setitem(cli.BENCHMARKS, "jacobian", types.SimpleNamespace(main=fake_main))
@@ -154,7 +186,7 @@ def test_bench_dispatches_names_and_options(monkeypatch, capsys):
     assert cli.main(["bench", "--threads", "1", "--out", "o"]) == 0
     assert seen["argv"] == ["--threads", "1", "--out", "o"]
 
-    def usage_error(argv=None):
+    def usage_error(argv=None, prog=None):
         raise SystemExit(2)
     monkeypatch.setitem(cli.BENCHMARKS, "jacobian", types.SimpleNamespace(main=usage_error))
     assert cli.main(["bench", "jacobian", "--bogus"]) == 2
@@ -275,3 +307,55 @@ def test_train_adamw_keeps_its_own_weight_decay_unless_given(tmp_path, capsys, m
         losses[name] = json.loads(h.read_text())["step_loss"]
     assert losses["adamw"] != losses["adam"]  # (AdamW's default decay, 0.01, applies)
     assert losses["adamw0"] == losses["adam"]  # (no decay: Adam's steps exactly)
+
+
+def test_an_interrupt_a_callback_swallowed_is_raised_again():
+    # Python drops a KeyboardInterrupt raised in a garbage collector's callback (JAX has one):
+    # Ctrl-C in `tensorgrad demo` then ran on to the end and exited 0
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        with cli_signals.Interrupts():
+            try:
+                signal.raise_signal(signal.SIGINT)
+            except KeyboardInterrupt:
+                pass  # (as the garbage collector drops it)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                time.sleep(0.01)
+    assert signal.getsignal(signal.SIGINT) is before
+    with cli_signals.Interrupts() as interrupts:  # caught: no more of them
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            interrupts.caught()
+        time.sleep(0.3)
+
+
+def test_an_interrupted_command_with_jax_loaded_leaves_at_once_with_130():
+    # Python's shutdown while XLA's threads ran crashed now and then (SIGSEGV after
+    # "interrupted"): the console script ends the process at once, its output flushed
+    code = ("import sys, jax, jax.numpy as jnp; from tensorgrad import cli_signals; "
+            "jnp.ones(3).block_until_ready(); print('flushed', end=''); cli_signals.leave(130)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 130 and p.stdout == "flushed"
+
+
+def test_train_and_demo_say_why_there_is_no_plot_or_success(tmp_path, capsys, monkeypatch):
+    p = run_in(capsys, monkeypatch, tmp_path, "train", "--model", "perceptron", "--data", "four",
+               "--epochs", "2", "--no-progress", "--out", "plots")
+    assert p.returncode == 0 and "no plot: the perceptron's plot draws two features, 'four' has 3" in p.stdout
+    p = run_in(capsys, monkeypatch, tmp_path, "train", "--data", "moons", "--epochs", "0",
+               "--no-progress", "--out", "plots")
+    assert p.returncode == 0 and "no plot: no epoch was trained (--epochs 0)" in p.stdout
+    assert cli._demo_status(0.8756, True, False) == 1  # (exit 1 came with no error line)
+    assert "tensorgrad demo: error: test accuracy 87.56% is below the 95% target" in capsys.readouterr().err
+    assert cli._demo_status(0.74, True, True) == 0 and cli._demo_status(0.97, True, False) == 0
+    assert cli._demo_status(0.97, False, False) == 1
+    assert "a gradient differs from finite differences" in capsys.readouterr().err
+
+
+def test_check_names_a_users_file_that_exits_when_imported(tmp_path, capsys, monkeypatch):
+    (tmp_path / "ex.py").write_text("import sys\nsys.exit(3)\ndef f(x):\n    return x\n")
+    p = run_in(capsys, monkeypatch, tmp_path, "check", "ex.py:f", "--shape", "3")
+    assert p.returncode == 1  # (it was 3, with no output)
+    assert "running ex.py failed: it called sys.exit(3) when imported" in p.stderr
