@@ -143,7 +143,11 @@ def register_hook(self: Tensor, hook) -> RemovableHandle:
         raise RuntimeError("register_hook: cannot register a hook on a tensor that does not "
                            "require grad (make it with tg.tensor(..., requires_grad=True), or "
                            "compute it from such a tensor)")
-    node = self._node
+    return _hook_node(self._node, hook)
+
+
+def _hook_node(node, hook) -> RemovableHandle:
+    """Add ``hook(grad)`` to the hooks of the tape node ``node`` (see :data:`_NODE_HOOKS`)."""
     with _LOCK:
         hooks = _NODE_HOOKS.get(node)
         if hooks is None:
@@ -354,13 +358,7 @@ class GradFn:
                                 f"must return None or a 1-tuple of gradients (grad_outputs' "
                                 f"form), got {type(new).__name__}")
             return new[0]
-        node = self._node
-        with _LOCK:
-            hooks = _NODE_HOOKS.get(node)
-            if hooks is None:
-                hooks = _NODE_HOOKS[node] = []
-            hooks.append(on_grad)
-        return RemovableHandle(node, on_grad, hooks=hooks)
+        return _hook_node(self._node, on_grad)
 
     def register_hook(self, hook):
         """PyTorch's ``hook(grad_inputs, grad_outputs)`` after the node's rule: not available.
