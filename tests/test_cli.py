@@ -5,7 +5,6 @@ The main job (``demo --quick``), ``--version`` and a usage error run as real pro
 (``python -m tensorgrad``: the entry point, exit statuses, output streams); the other
 subcommands run the same entry point, ``cli.main``, in this process (a fresh interpreter per
 command would cost ~2 s of imports each and test nothing more)."""
-import importlib.util
 import json
 import os
 import signal
