@@ -3,8 +3,9 @@
 Python turns SIGINT into a KeyboardInterrupt raised in whatever Python code runs at that
 moment. When that code is a callback the garbage collector calls (JAX registers one), Python
 prints "Exception ignored in ..." and drops the exception: the run would go on to its end
-and exit 0. :class:`Interrupts` raises the KeyboardInterrupt again every 0.1 s until the
-command has caught one. :func:`leave` ends the process after an interrupt without Python's
+and exit 0. :class:`Interrupts` raises the KeyboardInterrupt again every half second until
+the command has caught one (long enough for the clean-up code an interrupt runs on its way
+out to finish undisturbed). :func:`leave` ends the process after an interrupt without Python's
 shutdown, which can crash while JAX's threads are still at work.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ __all__ = ["Interrupts", "leave"]
 
 class Interrupts:
     """A context for one command in the main thread: SIGINT raises KeyboardInterrupt, as by
-    default, and again every 0.1 s until :meth:`caught` (or the end of the context)."""
+    default, and again every half second until :meth:`caught` (or the end of the context)."""
 
     def __init__(self):
         self._done = threading.Event()
@@ -51,7 +52,7 @@ class Interrupts:
         raise KeyboardInterrupt
 
     def _again(self) -> None:
-        while not self._done.wait(0.1):
+        while not self._done.wait(0.5):
             _thread.interrupt_main(signal.SIGINT)
 
 
