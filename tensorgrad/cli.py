@@ -597,11 +597,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
     if extra and args.command != "bench":
         sub.error(f"unrecognized arguments: {' '.join(extra)}")
-    with Interrupts() as interrupts:
-        return _command(args, sub, extra, interrupts)
+    with Interrupts():
+        return _command(args, sub, extra)
 
 
-def _command(args, sub, extra, interrupts) -> int:
+def _command(args, sub, extra) -> int:
     try:
         check_outputs(args)  # before any work: a bad path must not throw a finished run away
         if args.command == "demo":
@@ -622,7 +622,6 @@ def _command(args, sub, extra, interrupts) -> int:
         msg = str(e)  # (argparse's prefix already names the command)
         sub.error(msg[len(args.command) + 2:] if msg.startswith(f"{args.command}: ") else msg)
     except KeyboardInterrupt:
-        interrupts.caught()
         print(f"tensorgrad {args.command}: interrupted", file=sys.stderr)
         return 130
     except (ImportError, OSError, ValueError, TypeError, KeyError, RuntimeError, FloatingPointError,

@@ -76,16 +76,17 @@ def torch_form_of(f: Callable) -> Callable:
             known.append(keyword_names(f))
         if not TORCH_FORM or known[0] is None or known[0].issuperset(kwargs):
             return NotImplemented
-        inside = _INSIDE.__dict__.setdefault("names", set())
-        if name in inside:  # (PyTorch's form is the method, which came here again: the error stands)
-            return NotImplemented
-        inside.add(name)
+        depth = _INSIDE.__dict__.setdefault("depth", {})
+        level = depth.get(name, 0)
+        if level >= 3:  # (PyTorch's form led back here again and again: the error stands; the
+            return NotImplemented  # named inputs' call, tg.zeros_like(input=x, ...), comes once)
+        depth[name] = level + 1
         try:
             return TORCH_FORM[0](name, args, kwargs, known[0], again)
         finally:
-            inside.discard(name)
+            depth[name] = level
     return other_form
 
 
-_INSIDE = threading.local()  # the names whose PyTorch form this thread is running
+_INSIDE = threading.local()  # how deep this thread is in each name's PyTorch form
 

@@ -91,6 +91,13 @@ def test_named_inputs_keep_pytorchs_meaning_on_its_tensors():
     assert tg.equal(input=t, other=t) is True
     u = tg.tensor(np.array([1, 2, 3], np.uint8))
     assert int(tg.sum(input=u) - 10) == -4  # (int64 accumulation, as tg.sum(u))
+    # named inputs with PyTorch's other keywords: the function is called again once the input is
+    # in place (a guard against PyTorch forms that lead back to themselves refused that call)
+    m = tg.tensor([[1.0, 2.0, 4.0], [3.0, 5.0, 9.0]])
+    for like in (tg.zeros_like, tg.ones_like, tg.empty_like):
+        made = like(input=m, requires_grad=True)
+        assert made.requires_grad and made.shape == (2, 3)
+    np.testing.assert_array_equal(tg.gradient(input=m, dim=1)[0], np.gradient(m.numpy(), axis=1))
 
 
 def test_named_inputs_with_out():
