@@ -207,7 +207,7 @@ def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any, *, unro
     for i in counters:
         val = body_fun(i, val)
         _same_carry("fori_loop", want, val)
-    return numbers_as_arrays(_unlift(val, back))
+    return numbers_as_arrays(_unlift(val, back), init_val)
 
 
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any):
@@ -227,7 +227,7 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any):
         if not c:
             if not ran:
                 val = zero_trip_carry("while_loop", val, lambda: body_fun(val))
-            return numbers_as_arrays(_unlift(val, back))
+            return numbers_as_arrays(_unlift(val, back), init_val)
         val = body_fun(val)
         ran = True
         _same_carry("while_loop", want, val)
@@ -290,7 +290,7 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
     y_leaves = [tree_flatten(y)[0] for y in ys]
     y_td = tree_flatten(ys[0])[1]
     stacked = [_ops.stack([yl[j] for yl in y_leaves]) for j in range(len(y_leaves[0]))]
-    return numbers_as_arrays(carry), _unlift(tree_unflatten(y_td, stacked), back)
+    return numbers_as_arrays(carry, init), _unlift(tree_unflatten(y_td, stacked), back)
 
 
 def map(f: Callable, xs: Any, *, batch_size: int | None = None):  # noqa: A001

@@ -191,6 +191,13 @@ def test_loops_and_branches_return_arrays_for_python_numbers_as_jax():
         got, want = call(tg.lax), call(jax.lax)
         assert isinstance(got, np.ndarray) and got.shape == () and got.dtype == want.dtype, (got, want)
         assert got == want
+    # a carry the body hands back unchanged passes through as it came, as in JAX
+    for call in (lambda L: L.fori_loop(0, 3, lambda i, c: c, 1.0),
+                 lambda L: L.fori_loop(0, 2, lambda i, c: (c[0] + 1, c[1]), (0, True))[1],
+                 lambda L: L.while_loop(lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1]), (0, 2.5))[1],
+                 lambda L: L.scan(lambda c, x: (c, x), 1.5, np.arange(2.0))[0]):
+        got, want = call(tg.lax), call(jax.lax)
+        assert type(got) is type(want) and got == want
     # tg.jit's results too (a fresh array at each call: the caller may write into it)
     jf = tg.jit(lambda v: (v * 2, 2.5, {"n": 3, "flag": True}))
     got, want = jf(np.ones(2)), jax.jit(lambda v: (v * 2, 2.5, {"n": 3, "flag": True}))(np.ones(2))
