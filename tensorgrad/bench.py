@@ -504,7 +504,7 @@ def main(argv=None, results_dir: str = RESULTS, prog: str = "vjp_vs_jacobian") -
     p.add_argument("--elementwise-n", type=int, default=None,
                    help="size of the 10-op elementwise chain (default 1,000,000)")
     p.add_argument("--threads", type=int, default=None,
-                   help="cap BLAS/PyTorch threads (steadier timings on a shared machine)")
+                   help="cap BLAS/PyTorch threads (steadier timings on a shared machine; 0: no cap)")
     p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                    help="wall time (default) or this process's CPU time, which other work on a "
                         "shared machine disturbs much less")
@@ -515,8 +515,8 @@ def main(argv=None, results_dir: str = RESULTS, prog: str = "vjp_vs_jacobian") -
     for option, value in (("--sizes", min(a.sizes) if a.sizes else None), ("--depth", a.depth),
                           ("--repeats", a.repeats), ("--elementwise-n", a.elementwise_n),
                           ("--threads", a.threads)):
-        if value is not None and value < 1:
-            p.error(f"{option} must be at least 1, got {value}")
+        if value is not None and value < (0 if option == "--threads" else 1):  # (threads 0: no cap)
+            p.error(f"{option} must be at least {0 if option == '--threads' else 1}, got {value}")
     if a.sizes is not None and not a.sizes:
         p.error("--sizes: give at least one size")
     if a.quick and a.update_docs is not None:

@@ -274,6 +274,8 @@ def run_hooks(entry, g, dtype, record: bool = False):
     conj = np.dtype(dtype).kind == "c"
     if not conj and np.dtype(dtype_of(concrete(g))).kind == "c":
         g = g.real  # (a real tensor's gradient is the cotangent's real part)
+    if len(fns) > 1 and any(getattr(fn, "prehook", False) for fn in fns):  # (PyTorch's order:
+        fns = sorted(fns, key=lambda fn: getattr(fn, "prehook", False))  # tensor hooks first)
     for fn in fns:
         if type(g) is Tensor and g._trace is not None:
             seen = g.conj() if conj else g
@@ -344,8 +346,9 @@ class GradFn:
 
     def register_prehook(self, hook) -> RemovableHandle:
         """PyTorch's: run ``hook(grad_outputs)`` (a 1-tuple: the node's complete gradient)
-        before the node's rule runs; a returned 1-tuple replaces the gradient. As a tensor hook
-        on the node's value, it runs once the gradient is complete, in the order registered."""
+        before the node's rule runs; a returned 1-tuple replaces the gradient. It runs once the
+        gradient is complete, after the tensor's own hooks (PyTorch's order), in the order
+        registered."""
         if not callable(hook):
             raise TypeError(f"register_prehook: expected a function of grad_outputs, got {hook!r}")
 
@@ -353,11 +356,12 @@ class GradFn:
             new = hook((g,))
             if new is None:
                 return None
-            if not isinstance(new, (tuple, list)) or len(new) != 1:
+            if not isinstance(new, tuple) or len(new) != 1:
                 raise TypeError(f"register_prehook: the hook {getattr(hook, '__name__', hook)!r} "
                                 f"must return None or a 1-tuple of gradients (grad_outputs' "
                                 f"form), got {type(new).__name__}")
             return new[0]
+        on_grad.prehook = True
         return _hook_node(self._node, on_grad)
 
     def register_hook(self, hook):

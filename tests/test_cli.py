@@ -145,7 +145,7 @@ def test_bench_runs_the_packaged_benchmark(tmp_path, capsys, monkeypatch):
     (["--depth", "0"], "--depth must be at least 1, got 0"),
     (["--sizes", "16,0"], "--sizes must be at least 1, got 0"),
     (["--repeats", "0"], "--repeats must be at least 1, got 0"),  # (it became 3, silently)
-    (["--threads", "-1"], "--threads must be at least 1, got -1"),
+    (["--threads", "-1"], "--threads must be at least 0, got -1"),  # (0: no cap)
     (["--elementwise-n", "-5"], "--elementwise-n must be at least 1, got -5"),
 ])
 def test_bench_refuses_bad_values_before_it_runs(args, message, capsys):

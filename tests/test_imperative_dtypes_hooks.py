@@ -109,3 +109,15 @@ def test_grad_fn_prehooks_see_and_replace_the_nodes_gradient():
         z.sum().backward()
     with pytest.raises(NotImplementedError, match="MulBackward0.register_hook: .* register_prehook"):
         z.grad_fn.register_hook(lambda gi, go: None)
+    # PyTorch's order: the tensor's own hooks first, then the node's prehooks (in their order)
+    w = tg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    v = w * 2
+    v.grad_fn.register_prehook(lambda go: (go[0] * 10,))
+    v.grad_fn.register_prehook(lambda go: (go[0] + 1,))
+    v.register_hook(lambda g: g * 2)
+    v.sum().backward()
+    np.testing.assert_array_equal(w.grad, [42.0, 42.0])  # ((1 · 2) · 10 + 1) · 2, as PyTorch 2.13
+    u = w * 3
+    u.grad_fn.register_prehook(lambda go: [go[0]])  # (a list: PyTorch expects a tuple)
+    with pytest.raises(TypeError, match="must return None or a 1-tuple"):
+        u.sum().backward()
