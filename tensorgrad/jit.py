@@ -146,11 +146,12 @@ class Jitted:
                     return plan.fn(*leaves)
         key, leaves, fallback = self._signature(args, kwargs)
         if fallback or _OFF.on or (debug.enabled and debug.is_debugging_nans()):
-            return self.fun(*args, **kwargs)
+            out = self.fun(*args, **kwargs)  # (with jit disabled, as written: JAX's disable_jit)
+            return out if _OFF.on else numbers_as_arrays(out)
         plan = self._live_plan(key)
         if plan is None:
             if key in self._eager:
-                return self.fun(*args, **kwargs)
+                return numbers_as_arrays(self.fun(*args, **kwargs))
             check_numeric(leaves)
             try:
                 plan = self._plans[key] = self._trace(args, kwargs)
@@ -159,7 +160,7 @@ class Jitted:
                 if isinstance(exc, _ReturnsFunction) or getattr(exc, "every_call", False):
                     self._eager.add(key)  # (every call: its result holds a function, or it
                     # updates a tensor in place)
-                return self.fun(*args, **kwargs)
+                return numbers_as_arrays(self.fun(*args, **kwargs))  # (as a plan's results)
         return plan.fn(*leaves)
 
     def lower(self, *args, **kwargs) -> Lowered:

@@ -205,6 +205,15 @@ def test_loops_and_branches_return_arrays_for_python_numbers_as_jax():
         assert isinstance(g, np.ndarray) and g.dtype == w.dtype and np.array_equal(g, w)
     got[1][...] = 7.0
     assert jf(np.ones(2))[1] == 2.5
+
+    def inside(v):  # run as written under an enclosing transform: the same results
+        a, n = tg.jit(lambda u: (u * v, 1))(v)
+        assert isinstance(n, np.ndarray) and n.dtype == np.int64
+        return tg.sum(a)
+    np.testing.assert_array_equal(tg.grad(inside)(np.arange(3.0)), [0.0, 2.0, 4.0])
+    assert isinstance(tg.jit(lambda v: (v, lambda: 1, 2))(np.ones(2))[2], np.ndarray)  # (eager)
+    with tg.disable_jit():  # (as JAX's disable_jit: the function's own values)
+        assert tg.jit(lambda v: 2)(np.ones(2)) == 2 and type(tg.jit(lambda v: 2)(np.ones(2))) is int
     x32 = np.ones(3, np.float32)  # (inside the body a Python number stays weak, as in JAX)
     assert tg.lax.fori_loop(0, 3, lambda i, c: c + x32[i], 0.0).dtype == np.float32
 
