@@ -37,6 +37,8 @@ import numpy as np
 
 import tensorgrad as tg
 
+from .cli_paths import writable
+
 FULL_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048)
 QUICK_SIZES = (16, 32, 64)
 FIT_FROM = 256  # slopes are fitted over N ≥ this (quick mode: its largest sizes)
@@ -517,8 +519,6 @@ def main(argv=None, results_dir: str = RESULTS, prog: str = "vjp_vs_jacobian") -
                           ("--threads", a.threads)):
         if value is not None and value < (0 if option == "--threads" else 1):  # (threads 0: no cap)
             p.error(f"{option} must be at least {0 if option == '--threads' else 1}, got {value}")
-    if a.sizes is not None and not a.sizes:
-        p.error("--sizes: give at least one size")
     if a.quick and a.update_docs is not None:
         p.error("--update-docs needs a full run (not --quick)")
     if a.quick and a.out and os.path.realpath(a.out) == os.path.realpath(results_dir):
@@ -526,9 +526,10 @@ def main(argv=None, results_dir: str = RESULTS, prog: str = "vjp_vs_jacobian") -
     out = a.out or (tempfile.mkdtemp(prefix="tg-vjp-") if a.quick else results_dir)
     try:  # before the run: a bad folder must not throw a finished run away
         os.makedirs(out, exist_ok=True)
-        os.rmdir(tempfile.mkdtemp(prefix=".tg-vjp-check-", dir=out))
     except OSError as e:
         p.error(f"--out {out}: cannot create or write it ({e.strerror or e})")
+    if not writable(out):
+        p.error(f"--out {out}: cannot create or write it (not a writable folder)")
     _CLOCK[0] = time.process_time if a.clock == "cpu" else time.perf_counter
     try:
         res = run(sizes=a.sizes, depth=a.depth, repeats=a.repeats, quick=a.quick, out=out,

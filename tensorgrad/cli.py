@@ -259,12 +259,13 @@ def run_demo(out_dir: str = "tensorgrad-demo", quick: bool = False, epochs: int 
 def _demo_status(acc: float, grad_ok: bool, quick: bool) -> int:
     """The demo's exit status; a failure says why in one line on stderr, as other errors do
     (``--quick`` trains too little for the 95% target: it has none)."""
-    if not (quick or acc >= 0.95):
+    met = quick or acc >= 0.95
+    if not met:
         print(f"tensorgrad demo: error: test accuracy {acc:.2%} is below the 95% target "
               f"(train longer: --epochs)", file=sys.stderr)
     if not grad_ok:
         print("tensorgrad demo: error: a gradient differs from finite differences", file=sys.stderr)
-    return 0 if grad_ok and (quick or acc >= 0.95) else 1
+    return 0 if grad_ok and met else 1
 
 
 # ---------------------------------------------------------------- train

@@ -9,10 +9,10 @@ import tempfile
 
 from .usercode import EXTRAS, UsageError, _have
 
-__all__ = ["check_outputs"]
+__all__ = ["check_outputs", "writable"]
 
 
-def _writable(folder: str) -> bool:
+def writable(folder: str) -> bool:
     """True if a file can be made in ``folder`` (tried: permission bits say little to root)."""
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".tensorgrad-check-", dir=folder))
@@ -32,7 +32,7 @@ def check_outputs(args) -> None:
         base = os.path.abspath(folder)  # (made only when something is written: its nearest
         while not os.path.exists(base):  # existing folder must take it)
             base = os.path.dirname(base)
-        if not os.path.isdir(base) or not _writable(base):
+        if not os.path.isdir(base) or not writable(base):
             raise UsageError(f"--out {folder}: cannot create or write it ({base} is not a "
                              "writable folder)")
     given: dict = {}
@@ -56,7 +56,7 @@ def check_outputs(args) -> None:
             raise UsageError(f"--{option} {path}: is a folder; give a file name")
         if not os.path.isdir(parent):
             raise UsageError(f"--{option} {path}: the folder {parent} does not exist")
-        if not _writable(parent):
+        if not writable(parent):
             raise UsageError(f"--{option} {path}: the folder {parent} is not writable")
 
 

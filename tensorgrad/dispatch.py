@@ -306,11 +306,19 @@ def positional_capacity(f) -> int | None:
     return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "out" for p in params)
 
 
+def out_places(name: str, f) -> tuple:
+    """``(slots, capacity)`` for :func:`positional_outs`: NumPy's places of ``name``'s outputs
+    and how many positional arguments ``f`` takes (capacity None: no outputs by position to
+    look for, as the caller tests before calling positional_outs)."""
+    slots = numpy_out_slots(name)
+    return slots, (positional_capacity(f) if slots is not None else None)
+
+
 def positional_outs(name: str, slots: tuple | None, capacity: int | None, args: tuple, kwargs: dict):
     """``(args, kwargs)`` with NumPy's outputs given by position (see :func:`numpy_out_slots`)
     moved to ``out=``, when there are more positional arguments than the function's own
     ``capacity`` and they reach NumPy's place for them."""
-    if slots is None or capacity is None or len(args) <= max(capacity, slots[0]) or capacity > slots[0]:
+    if slots is None or capacity is None or capacity > slots[0] or len(args) <= slots[0]:
         return args, kwargs
     at, count = slots
     if len(args) > at + count:
@@ -333,7 +341,7 @@ def writing_out(name: str, fn, at: int | None):
     written into ``out`` with NumPy's casting for ``name`` (a result that carries a gradient is
     refused by :func:`deliver`)."""
     # (``fn``'s own out keyword-only, NumPy's by position: np.clip(a, lo, hi, out))
-    slots, capacity = (None, None) if at is not None else (numpy_out_slots(name), positional_capacity(fn))
+    slots, capacity = (None, None) if at is not None else out_places(name, fn)
 
     def run(*args, **kwargs):
         if capacity is not None and len(args) > capacity:

@@ -78,4 +78,3 @@ def zero_trip_carry(name: str, init, one_step):
     wider = [type(o)(v) if type(v) in (int, float) and type(o) in (float, _PY_COMPLEX)
              and type(o) is not type(v) else v for v, o in zip(leaves, tree_flatten(out)[0])]
     return tree_unflatten(td, wider)
-

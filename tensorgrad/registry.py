@@ -95,8 +95,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from .dispatch import (UFUNC_METHODS, canonical_path, deliver, numpy_out_slots, numpy_path, numpy_takes_out,
-                       out_casting, positional_capacity, positional_outs, split_out, writing_out)
+from .dispatch import (UFUNC_METHODS, canonical_path, deliver, numpy_path, numpy_takes_out, out_casting,
+                       out_places, positional_outs, split_out, writing_out)
 from .op_errors import named_error, naming
 from .torch_form import TORCH_FORM, keyword_names, one_entry, torch_form_of
 from .recording import binary_function, bind, unary_function
@@ -479,10 +479,10 @@ def _public_function(op: Op, signature: Callable | None, check: Callable | None 
         own = frozenset(inspect.signature(signature).parameters)
         takes_out, at = "out" in own, _out_place(signature)  # (its own out: median's, ptp's)
         ufunc = isinstance(getattr(np, op.name, None), np.ufunc)  # (tg.sign(x, out=buf): NumPy's)
-        slots, capacity = (None, None) if takes_out else (numpy_out_slots(op.name), positional_capacity(signature))
+        slots, capacity = (None, None) if takes_out else out_places(op.name, signature)
 
         def fn(*args, **kwargs):
-            if slots is not None and capacity is not None and len(args) > capacity:  # np.round(a, 1, out)
+            if capacity is not None and len(args) > capacity:  # np.round(a, 1, out)
                 args, kwargs = positional_outs(op.name, slots, capacity, args, kwargs)
             out, args, kwargs = split_out(args, kwargs, at) if takes_out else (
                 kwargs.pop("out", None), args, kwargs)  # (out=None: accepted, as in JAX)
@@ -666,11 +666,11 @@ def _taking_out(f: Callable) -> Callable:
     ufunc = isinstance(getattr(np, f.__name__, None), np.ufunc)  # (tg.copysign: NumPy's keywords)
     own = frozenset(params)
 
-    slots, capacity = numpy_out_slots(f.__name__), positional_capacity(f)
+    slots, capacity = out_places(f.__name__, f)
 
     @functools.wraps(f)
     def published(*args, out=None, **kwargs):
-        if slots is not None and capacity is not None and len(args) > capacity:
+        if capacity is not None and len(args) > capacity:
             args, kw = positional_outs(f.__name__, slots, capacity, args, {"out": out})
             out = kw["out"]
         if out is not None or ufunc and not own.issuperset(kwargs):
