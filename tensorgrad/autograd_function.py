@@ -28,7 +28,7 @@ import numpy as np
 
 from .custom import RESIDUALS, _outputs, custom_vjp
 from .guards import locked_tree, release_with
-from .autograd_once import once_barrier, once_differentiable
+from .autograd_once import hidden_barrier, holds_hidden, once_barrier, once_differentiable
 from .jit_aot import MODES
 from . import ops as _ops
 from . import hooks as _hooks
@@ -372,6 +372,7 @@ class FunctionCtx:
         self._notes = False
         self._create_graph = False
         self._inputs: tuple = ()  # (the recorded inputs, in a create_graph sweep)
+        self._hidden = False  # (whether it holds values forward computed: see _recorded_ctx)
 
     def save_for_backward(self, *tensors) -> None:
         self.saved_tensors = tuple(tensors)
@@ -512,10 +513,11 @@ class Function(metaclass=_FunctionMeta):
                     raise TorchTypeError(f"{name}.backward returned a gradient for input {i}, a "
                                     f"{type(args[i]).__name__}, which is not an array; return "
                                     "None there, as PyTorch requires")
-            if once and ctx._create_graph:  # differentiating these again must raise
+            if ctx._create_graph and (once or ctx._hidden):  # differentiating again raises
                 deps = tuple(v for v in gs + tuple(ctx.saved_tensors) + ctx._inputs
                              if _recorded(v))
-                res = tuple(r if r is None else once_barrier(r, deps) for r in res)
+                res = tuple(r if r is None else once_barrier(r, deps) if once else r
+                            if _recorded(r) else hidden_barrier(r, deps, name) for r in res)
             return tuple(_from_torch_convention(_fitted(name, i, res[i], args[i]), args[i], name, i)
                          for i in diff)
 
@@ -638,6 +640,8 @@ def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, node_ref
     new = copy.copy(ctx)
     new._create_graph = True
     new._inputs = tuple(dvals)
+    known = {id(v) for v in full} | {id(v) for v in tree_flatten(out)[0]}
+    new._hidden = holds_hidden([v for k, v in vars(ctx).items() if k not in _OWN], known)
 
     def sub(v):
         if type(v) in (tuple, list):
@@ -650,7 +654,7 @@ def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, node_ref
 
 
 #: FunctionCtx's own bookkeeping, which a create_graph sweep's copy keeps as it is
-_OWN = frozenset({"_non_diff", "_got", "_notes", "_create_graph", "_inputs"})
+_OWN = frozenset({"_non_diff", "_got", "_notes", "_create_graph", "_inputs", "_hidden"})
 
 
 def _fitted(name: str, i: int, r, arg):

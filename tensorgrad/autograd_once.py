@@ -1,13 +1,18 @@
 """PyTorch's ``once_differentiable``: a Function's ``backward`` that is not recorded, whose
-gradients raise when a create_graph sweep differentiates them again."""
+gradients raise when a create_graph sweep differentiates them again; and the same barrier
+for a recorded backward whose gradient came out constant although it read values forward
+computed, whose dependence on the inputs no tape holds."""
 from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 from .custom import custom_vjp
 from .imperative import rule_mode
+from .tensor import Tensor
 
-__all__ = ["once_differentiable", "once_barrier"]
+__all__ = ["once_differentiable", "once_barrier", "hidden_barrier", "holds_hidden"]
 
 
 def _pass_through(v, deps):
@@ -29,6 +34,43 @@ def _barrier_bwd(res, g):
 once_barrier = custom_vjp(_pass_through)
 once_barrier.check_outputs = False
 once_barrier.defvjp(_barrier_fwd, _barrier_bwd)
+
+
+def _hidden_pass(v, deps, name):
+    return v
+
+
+def _hidden_fwd(v, deps, name):
+    return v, None
+
+
+def _hidden_bwd(name, res, g):
+    raise RuntimeError(
+        f"differentiating again a gradient of {name} whose backward used values its forward "
+        "computed and kept on ctx (neither forward's inputs nor its outputs): how they depend "
+        "on the inputs was not recorded, so their derivative would be silently missing (PyTorch "
+        "raises here too: the gradient does not require grad). Save the inputs (or outputs) "
+        "instead and recompute those values in backward; pass a constant array to apply as an "
+        "argument rather than keeping it on ctx")
+
+
+#: a constant gradient from a create_graph sweep's backward that read such values: on the
+#: tape after the recorded values backward read, with a rule that raises when reached
+hidden_barrier = custom_vjp(_hidden_pass, nondiff_argnums=(2,))
+hidden_barrier.check_outputs = False
+hidden_barrier.defvjp(_hidden_fwd, _hidden_bwd)
+
+
+def holds_hidden(values, known: set) -> bool:
+    """Whether ``values`` (ctx's attributes, in tuples and lists) hold an array or tensor whose
+    ``id`` is not in ``known`` (forward's arguments and outputs)."""
+    for v in values:
+        if type(v) in (tuple, list):
+            if holds_hidden(v, known):
+                return True
+        elif isinstance(v, (np.ndarray, Tensor)) and id(v) not in known:
+            return True
+    return False
 
 
 def once_differentiable(fn):

@@ -18,7 +18,7 @@ import numpy as np
 from .debug import debug_nans, is_debugging_nans
 from .guards import check_all_intact
 from .hooks import TorchValueError, as_grad, hooked_nodes
-from .imperative import _backward_inputs, _taps, in_mode, no_grad, set_grad_enabled, is_grad_enabled
+from .imperative import _backward_inputs, _taps, in_mode, no_grad, set_grad_enabled
 from .imperative_sweep import connected, fill_grads, nested_in_transform, seed_for, sweep_for, torch_gradient
 from .ops import stack as _stack
 from .recording import IMPERATIVE
@@ -262,7 +262,8 @@ _INFERENCE = threading.local()
 class inference_mode:
     """PyTorch's ``inference_mode(mode=True)``: a block (or a decorated function, with or
     without the parentheses) in which imperative tensors do not record, as ``tg.no_grad()``;
-    ``inference_mode(False)`` changes nothing."""
+    ``inference_mode(False)`` is a block with recording on and inference mode off, also
+    inside ``no_grad`` or ``inference_mode`` (as PyTorch)."""
 
     def __new__(cls, mode=True):
         if callable(mode):  # @tg.inference_mode, without parentheses
@@ -274,9 +275,9 @@ class inference_mode:
         self._ctx = None
 
     def __enter__(self):
-        self._ctx = no_grad() if self.mode else set_grad_enabled(is_grad_enabled())
+        self._ctx = no_grad() if self.mode else set_grad_enabled(True)
         self._previous = getattr(_INFERENCE, "on", False)
-        _INFERENCE.on = self.mode or self._previous
+        _INFERENCE.on = self.mode
         self._ctx.__enter__()
         return self
 
@@ -294,23 +295,68 @@ def is_inference_mode_enabled() -> bool:
     return bool(getattr(_INFERENCE, "on", False))
 
 
-class set_detect_anomaly(debug_nans):
+class _Anomaly(threading.local):
+    def __init__(self):
+        self.unchecked = False  # anomaly mode on with check_nan=False: nothing to check
+        self.check_nan = True
+
+
+_ANOMALY = _Anomaly()
+
+
+def set_anomaly(enabled: bool, check_nan: bool = True) -> tuple:
+    """Switch anomaly detection in this thread; returns the previous state for
+    :func:`restore_anomaly`. tensorgrad's anomaly detection is ``tg.debug_nans``, the NaN/inf
+    check, so with ``check_nan=False`` the mode is on but checks nothing."""
+    previous = (is_debugging_nans(), _ANOMALY.unchecked, _ANOMALY.check_nan)
+    _ANOMALY.unchecked, _ANOMALY.check_nan = bool(enabled) and not check_nan, bool(check_nan)
+    debug_nans(bool(enabled) and bool(check_nan))
+    return previous
+
+
+def restore_anomaly(previous: tuple) -> None:
+    nans, _ANOMALY.unchecked, _ANOMALY.check_nan = previous
+    debug_nans(nans)
+
+
+class set_detect_anomaly:
     """PyTorch's ``set_detect_anomaly(mode, check_nan=True)``: ``tg.debug_nans(mode)``, which
     raises FloatingPointError at the first op whose forward or derivative rule makes NaN or
     inf, naming the op and the line of your code that recorded it. A call sets the mode; a
     ``with`` block restores the previous one."""
 
     def __init__(self, mode: bool, check_nan: bool = True):
-        super().__init__(bool(mode) and bool(check_nan))
+        self._previous = set_anomaly(mode, check_nan)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        restore_anomaly(self._previous)
 
 
-class detect_anomaly(set_detect_anomaly):
-    """PyTorch's ``detect_anomaly(check_nan=True)``: a block with ``tg.debug_nans`` on."""
+class detect_anomaly:
+    """PyTorch's ``detect_anomaly(check_nan=True)``: a block with ``tg.debug_nans`` on (the
+    mode switches on when the block starts, not when the object is made)."""
 
     def __init__(self, check_nan: bool = True):
-        super().__init__(True, check_nan)
+        self.check_nan = bool(check_nan)
+        self._previous = None
+
+    def __enter__(self):
+        self._previous = set_anomaly(True, self.check_nan)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        restore_anomaly(self._previous)
 
 
 def is_anomaly_enabled() -> bool:
-    """True while NaN/inf checking (``tg.debug_nans``) is on in this thread."""
-    return is_debugging_nans()
+    """True while anomaly detection (``tg.debug_nans``, or ``set_detect_anomaly(True,
+    check_nan=False)``) is on in this thread."""
+    return is_debugging_nans() or _ANOMALY.unchecked
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    """PyTorch's: the ``check_nan`` anomaly detection was last switched with (True at first)."""
+    return _ANOMALY.check_nan

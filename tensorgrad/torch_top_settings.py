@@ -24,11 +24,12 @@ import warnings
 import numpy as np
 
 from . import lax as _lax
-from .debug import debug_nans as _debug_nans, is_debugging_nans as _is_debugging_nans
 from .devices import device as _device
 from .imperative import tensor as _tensor
 from .nn import init as _init
 from .tensor import Tensor as _Tensor
+from .torch_autograd import (is_anomaly_check_nan_enabled, is_anomaly_enabled,  # noqa: F401
+                             set_anomaly as _set_anomaly)
 
 __all__ = ["get_rng_state", "set_rng_state", "set_num_threads", "get_num_threads",
            "set_num_interop_threads", "get_num_interop_threads", "use_deterministic_algorithms",
@@ -88,7 +89,6 @@ class _Settings(threading.local):
         self.warn_only = False
         self.matmul_precision = "highest"
         self.warn_always = False
-        self.check_nan = True
 
 
 _THIS = _Settings()
@@ -255,23 +255,11 @@ def set_flush_denormal(mode: bool) -> bool:
 
 
 # ---- anomaly detection: tg.debug_nans ---------------------------------------------------------
-def is_anomaly_enabled() -> bool:
-    """PyTorch's ``torch.is_anomaly_enabled()``: whether ``tg.debug_nans`` (anomaly
-    detection, ``tg.autograd.detect_anomaly``) is on in this thread."""
-    return _is_debugging_nans()
-
-
 def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
     """PyTorch's ``torch.set_anomaly_enabled(enabled, check_nan=True)``: switch
     ``tg.debug_nans`` on or off in this thread. tensorgrad's anomaly detection is the NaN/inf
-    check, so ``check_nan=False`` leaves it off."""
-    _THIS.check_nan = bool(check_nan)
-    _debug_nans(bool(enabled) and bool(check_nan))
-
-
-def is_anomaly_check_nan_enabled() -> bool:
-    """PyTorch's: the ``check_nan`` last given to :func:`set_anomaly_enabled` (True at first)."""
-    return _THIS.check_nan
+    check, so with ``check_nan=False`` the mode is on but checks nothing."""
+    _set_anomaly(enabled, check_nan)
 
 
 # ---- autocast, compile, cond, while_loop ------------------------------------------------------

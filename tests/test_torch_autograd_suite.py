@@ -498,3 +498,47 @@ def test_backward_inputs_may_be_recorded_results():
     np.testing.assert_allclose(k.grad, h.detach())
     with pytest.raises(ValueError, match="requires grad"):
         y.backward(inputs=[tg.tensor([1.0])])
+
+
+def test_double_backward_through_values_forward_kept_raises_not_zero():
+    class Exp2(tg.autograd.Function):  # backward reads an intermediate, not an input or output
+        @staticmethod
+        def forward(ctx, a):
+            e = a.exp()
+            ctx.save_for_backward(e)
+            return e * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            (e,) = ctx.saved_tensors
+            return g * e * 2.0
+
+    x0 = np.array([1.0, 2.0])
+    for inner, slope in ((lambda a: a, 1.0), (lambda a: a * a, 2 * x0)):  # after a recorded op
+        a = tg.tensor(x0, requires_grad=True)
+        (g,) = tg.autograd.grad(Exp2.apply(inner(a)).sum(), a, create_graph=True)
+        want = 2 * np.exp(inner(x0)) * slope
+        np.testing.assert_allclose(g.detach().numpy(), want, rtol=1e-14)
+        # the second derivative would miss d(e)/da (zeros alone, 4e^{a²} for 4e^{a²}(1 + 2a²)
+        # after a*a): it raises, naming the Function and the fix
+        with pytest.raises(RuntimeError, match="Exp2 whose backward used values its forward"):
+            tg.autograd.grad(g.sum(), a)
+    # traced by a transform, forward's intermediates depend on the inputs: exact there
+    np.testing.assert_allclose(tg.hessian(lambda a: Exp2.apply(a).sum())(x0),
+                               np.diag(2 * np.exp(x0)), rtol=1e-14)
+
+    class Scale(tg.autograd.Function):  # only inputs and Python numbers on ctx: zeros are right
+        @staticmethod
+        def forward(ctx, a, w):
+            ctx.save_for_backward(w)
+            ctx.k = 3.0
+            return a * w * ctx.k
+
+        @staticmethod
+        def backward(ctx, g):
+            (w,) = ctx.saved_tensors
+            return g * w * ctx.k, None
+
+    a = tg.tensor(x0, requires_grad=True)
+    (g,) = tg.autograd.grad(Scale.apply(a, np.array([2.0, 5.0])).sum(), a, create_graph=True)
+    np.testing.assert_array_equal(tg.autograd.grad(g.sum(), a)[0], [0.0, 0.0])

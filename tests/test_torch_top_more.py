@@ -433,3 +433,28 @@ def test_a_number_after_a_ufuncs_inputs_is_not_taken_for_out():
     with pytest.raises(TypeError, match="by name"):  # (it said "out= is not supported")
         tg.logit(np.array([0.2]), 1e-3)
     np.testing.assert_allclose(tg.logit(np.array([0.0]), eps=1e-3), np.log(1e-3 / (1 - 1e-3)))
+
+
+def test_inference_mode_false_records_and_anomaly_switches_as_pytorch():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    for outer in (tg.no_grad, tg.inference_mode):
+        with outer():
+            with tg.inference_mode(False):
+                assert tg.is_grad_enabled() and not tg.is_inference_mode_enabled()
+                assert (x * 2.0).requires_grad
+            assert not tg.is_grad_enabled()
+    block = tg.autograd.detect_anomaly()  # made, not entered: nothing switches yet
+    assert not tg.is_anomaly_enabled()
+    with block:
+        assert tg.is_anomaly_enabled() and tg.is_debugging_nans()
+    assert not tg.is_anomaly_enabled()
+    with tg.autograd.set_detect_anomaly(True, check_nan=False):
+        assert tg.is_anomaly_enabled() and not tg.is_anomaly_check_nan_enabled()
+        assert not tg.is_debugging_nans()  # on, but with nothing to check
+    assert not tg.is_anomaly_enabled() and tg.is_anomaly_check_nan_enabled()
+    tg.set_anomaly_enabled(True, check_nan=False)
+    try:
+        assert tg.is_anomaly_enabled() and not tg.is_debugging_nans()
+    finally:
+        tg.set_anomaly_enabled(False)
+    assert not tg.is_anomaly_enabled() and tg.is_anomaly_check_nan_enabled()
