@@ -617,3 +617,14 @@ def test_interp_extrapolates_beyond_repeated_end_knots_as_jax():
         got = tg.interp(x, np.array(xp), np.array(fp), left="extrapolate", right="extrapolate")
         want = jnp.interp(x, np.array(xp), np.array(fp), left="extrapolate", right="extrapolate")
         np.testing.assert_allclose(got, want, rtol=1e-15)
+
+
+def test_round_decimals_must_be_an_integer_as_numpy():
+    x = np.array([1.23456, -2.5])
+    for d in (True, np.array(2), np.int8(1)):  # what has __index__ goes, as NumPy
+        np.testing.assert_array_equal(tg.round(x, d), np.round(x, d))
+    for d in (1.5, 1.0, np.float64(1.0)):  # NumPy raises rather than truncate
+        with pytest.raises(TypeError, match="round: decimals must be an integer"):
+            tg.round(x, d)
+        with pytest.raises(TypeError, match="round: decimals must be an integer"):
+            tg.tensor(x).round(decimals=d)

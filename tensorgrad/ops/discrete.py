@@ -16,7 +16,7 @@ from ..staging import as_array, call as staged_call
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..recording import IMPERATIVE
 from ..tensor import Tensor, torch_made, torch_style
-from ._util import as_array_like, concrete, dtype_of, is_staged, legacy_0d_axis, negative_axes, negative_axis, \
+from ._util import as_array_like, concrete, dtype_of, index_param, is_staged, legacy_0d_axis, negative_axes, negative_axis, \
     shape_of, sort_kind
 from .creation import device_form
 from .elementwise import _mask, astype, where
@@ -48,7 +48,7 @@ trunc = _unary("trunc", np.trunc, "x rounded toward zero (zero gradient)", alias
 
 def _round_signature(a: ArrayLike, decimals: int = 0):
     """a rounded to ``decimals`` decimals, halves to even (zero gradient)."""
-    return (a,), (int(decimals),)
+    return (a,), (index_param(decimals, "round", "decimals"),)  # (1.5 raises, as NumPy)
 
 
 def _round_method(self, ndigits=None):
