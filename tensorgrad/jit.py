@@ -434,6 +434,8 @@ class _OutputTree:
                 raise ConcretizationError("jit: the function returned a value traced by "
                                           "another jit trace")
             self.outs.append(x.slot)
+            if isinstance(x.value, np.generic):  # NumPy's 0-d results: arrays, as JAX's
+                return f"{self._const(np.asarray)}(\x00{len(self.outs) - 1}\x00)"
             return f"\x00{len(self.outs) - 1}\x00"
         if x is None:
             return "None"

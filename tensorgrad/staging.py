@@ -423,6 +423,17 @@ _VALUE_SHAPED = {np.nonzero, np.flatnonzero, np.argwhere, np.unique, np.extract,
                  np.trim_zeros, np.bincount, np.real_if_close}  # (real_if_close: its dtype)
 
 
+def _all_arguments(args, kwargs):
+    return args, kwargs
+
+
+#: the arguments that set the result's shape where others need not be constants
+#: (``np.bincount(i, weights=v)`` and ``np.compress(mask, v)`` record with a traced ``v``)
+_DECIDING = {np.bincount: lambda a, k: (a[:1], a[2:], k.get("x"), k.get("minlength")),
+             np.compress: lambda a, k: (a[:1], a[2:3], k.get("condition"), k.get("axis")),
+             np.extract: lambda a, k: (a[:1], k.get("condition"))}
+
+
 def trace_values(obj):
     """``obj`` with staged values replaced by their trace-time values (for metadata)."""
     t = type(obj)
@@ -563,6 +574,13 @@ class Staged:
     def __reduce__(self):
         raise _concretization("pickling", self)
 
+    def __getattr__(self, name: str):  # (only after the attributes above are not found)
+        if name.startswith("_") or not hasattr(np.ndarray, name):
+            raise AttributeError(f"'Staged' object has no attribute {name!r}")
+        if name == "device":
+            return "cpu"
+        raise _concretization(f"ndarray.{name} (the array's memory)", self)
+
     def __setitem__(self, idx, value):
         raise ConcretizationError("tg.jit: item assignment on a traced array; arrays are "
                                   "immutable inside tg.jit, build the new value with "
@@ -586,10 +604,11 @@ class Staged:
         if func in _METADATA and not (func is np.full_like and find_staged(
                 (args[1:], kwargs.get("fill_value"))) is not None):  # (a traced fill: recorded)
             return func(*trace_values(args), **trace_values(kwargs))
-        if func in _VALUE_SHAPED:
-            s = find_staged(args)
-            raise _concretization(f"numpy.{func.__name__} (its result's shape or dtype depends "
-                                  "on the values)", s)
+        if func in _VALUE_SHAPED:  # refused where a traced argument sets the shape or dtype
+            s = find_staged(_DECIDING.get(func, _all_arguments)(args, kwargs))
+            if s is not None:
+                raise _concretization(f"numpy.{func.__name__} (its result's shape or dtype "
+                                      "depends on the values)", s)
         if kwargs.get("out") is not None:  # (the plan would replay the trace-time value)
             raise out_refused(f"numpy.{func.__name__}")
         if func in _IN_PLACE:  # refused before it runs: the caller's array stays as it was

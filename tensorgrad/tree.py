@@ -542,24 +542,30 @@ def in_key_order(tree, like):
 # Key paths (JAX's tree_flatten_with_path, keystr, Partial, ...): tree_paths does not import
 # this module (that would be a cycle), so it is handed the functions and registry it needs here.
 def numbers_as_arrays(tree, passed=None):
-    """``tree`` with its Python numbers (bool, int, float, complex) as 0-d NumPy arrays: the
+    """``tree`` with its Python numbers (bool, int, float, complex) and NumPy scalars as 0-d
+    NumPy arrays: the
     results of ``tg.jit`` and of ``tg.lax``'s loops and branches, which JAX returns as arrays
     (``fori_loop(0, 3, lambda i, c: c * 2.0, 1.0)`` is ``array(8.)``, not the float 8.0). A
     number that is the very leaf of ``passed`` in its place (a loop's initial carry, which the
     body handed back unchanged) stays a number, as JAX passes such a carry through."""
     leaves, td = tree_flatten(tree)
-    if not any(type(v) in _NUMBERS for v in leaves):
+    if not any(_number(v) for v in leaves):
         return tree
     kept = [None] * len(leaves)
     if passed is not None:
         old, old_td = tree_flatten(passed)
         if old_td == td:
             kept = old
-    return tree_unflatten(td, [np.asarray(v) if type(v) in _NUMBERS and v is not k else v
+    return tree_unflatten(td, [np.asarray(v) if _number(v) and v is not k else v
                                for v, k in zip(leaves, kept)])
 
 
 _NUMBERS = (bool, int, float, complex)
+
+
+def _number(v) -> bool:
+    """A Python number, or a NumPy scalar (``np.float64(2.0)``: a 0-d array, as JAX's)."""
+    return type(v) in _NUMBERS or isinstance(v, (np.number, np.bool_))
 
 
 from . import tree_paths as _tree_paths  # noqa: E402

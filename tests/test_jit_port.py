@@ -297,3 +297,40 @@ def test_repeat_with_traced_counts_and_a_fixed_total(repeats, total):
                                jax.grad(lambda a: jnp.sum(g(a, r) * c))(a), rtol=1e-13)
     with pytest.raises(tg.ConcretizationError):
         tg.jit(lambda a, r: tg.numpy.repeat(a, r, axis=1))(a, r)  # the shape would follow r
+
+
+def test_numpy_value_shaped_functions_record_when_their_shape_is_constant():
+    idx, mask = np.array([0, 1, 1, 3]), np.array([True, False, True, True])
+    cases = [(lambda v: np.bincount(idx, weights=v), lambda v: np.bincount(idx, weights=v)),
+             (lambda v: np.bincount(idx, v, 6), lambda v: np.bincount(idx, v, 6)),
+             (lambda v: np.compress(mask, a=v), lambda v: np.compress(mask, v)),
+             (lambda v: np.extract(mask, v), lambda v: np.extract(mask, v))]
+    for f, want in cases:
+        jf = tg.jit(f)
+        for w in (np.array([0.3, 0.7, 1.1, 2.0]), np.array([5.0, -1.0, 0.5, 0.25])):  # replayed
+            np.testing.assert_array_equal(jf(w), want(w))
+    # a traced argument that sets the shape is still refused, naming the function
+    for f in (lambda v: np.bincount(idx, v, minlength=v.astype(int)[0]),
+              lambda v: np.compress(v > 0.5, v), lambda v: np.extract(v > 0.5, v)):
+        with pytest.raises(tg.ConcretizationError, match="numpy.(bincount|compress|extract)"):
+            tg.jit(f)(np.array([1.0, 2.0, 0.0, 3.0]))
+
+
+def test_ndarray_memory_attributes_of_a_traced_value_raise_a_named_error():
+    for name in ("tobytes", "flags", "strides", "ctypes", "base", "flat", "data"):
+        with pytest.raises(tg.ConcretizationError, match=rf"ndarray\.{name} .*shape \(3,\)"):
+            tg.jit(lambda v: getattr(v, name))(np.ones(3))
+    assert tg.jit(lambda v: v * 2 if v.device == "cpu" else v)(np.ones(2)).tolist() == [2.0, 2.0]
+    with pytest.raises(AttributeError, match="no attribute 'foo'"):
+        tg.jit(lambda v: v.foo)(np.ones(3))
+
+
+def test_jit_results_are_arrays_whatever_kind_of_scalar_came_in():
+    f = tg.jit(lambda x: x * 2)
+    for a in (2.0, np.float64(2.0), np.array(2.0)):  # a plan replayed on each kind
+        for _ in range(2):
+            r = f(a)
+            assert type(r) is np.ndarray and r.shape == () and r == 4.0
+    out = tg.jit(lambda x: (x.sum(), np.float32(3.0), 4, x.max() > 0))(np.ones(3))
+    assert all(type(v) is np.ndarray and v.shape == () for v in out)
+    assert [v.dtype for v in out] == [np.float64, np.float32, np.int64, np.bool_]
