@@ -62,13 +62,15 @@ hidden_barrier.defvjp(_hidden_fwd, _hidden_bwd)
 
 
 def holds_hidden(values, known: set) -> bool:
-    """Whether ``values`` (ctx's attributes, in tuples and lists) hold an array or tensor whose
-    ``id`` is not in ``known`` (forward's arguments and outputs)."""
+    """Whether ``values`` (ctx's attributes, in tuples and lists) hold a floating-point array
+    or tensor whose ``id`` is not in ``known`` (forward's arguments and outputs). Boolean and
+    integer arrays (masks, indices) carry no derivative, so they never count."""
     for v in values:
         if type(v) in (tuple, list):
             if holds_hidden(v, known):
                 return True
-        elif isinstance(v, (np.ndarray, Tensor)) and id(v) not in known:
+        elif isinstance(v, (np.ndarray, Tensor)) and id(v) not in known \
+                and np.dtype(v.dtype).kind in "fc":
             return True
     return False
 

@@ -539,6 +539,17 @@ def test_double_backward_through_values_forward_kept_raises_not_zero():
             (w,) = ctx.saved_tensors
             return g * w * ctx.k, None
 
-    a = tg.tensor(x0, requires_grad=True)
-    (g,) = tg.autograd.grad(Scale.apply(a, np.array([2.0, 5.0])).sum(), a, create_graph=True)
-    np.testing.assert_array_equal(tg.autograd.grad(g.sum(), a)[0], [0.0, 0.0])
+    class Masked(tg.autograd.Function):  # a boolean mask made in forward carries no derivative
+        @staticmethod
+        def forward(ctx, a):
+            ctx.mask = a > 1.5
+            return a * ctx.mask
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.mask
+
+    for fn in (lambda a: Scale.apply(a, np.array([2.0, 5.0])), Masked.apply):
+        a = tg.tensor(x0, requires_grad=True)
+        (g,) = tg.autograd.grad(fn(a).sum(), a, create_graph=True)
+        np.testing.assert_array_equal(tg.autograd.grad(g.sum(), a)[0], [0.0, 0.0])
