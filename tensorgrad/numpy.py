@@ -236,8 +236,27 @@ def _symmetrizing(name: str):
     return _jax_function(jax_default, False, linalg.__name__, name)
 
 
+def _hermitian_symmetrized(name: str):
+    """``tensorgrad.linalg.<name>`` as ``jax.numpy.linalg``'s: with ``hermitian=True`` of
+    ``(a + aᴴ)/2``, as JAX's eigh reads it (NumPy reads one triangle; the gradient differs
+    off symmetric directions)."""
+    fn = getattr(_linalg_module, name)
+    sig = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def jax_reading(*args, **kwargs):
+        bound = sig.bind(*args, **kwargs)
+        if bound.arguments.get("hermitian", False):
+            a = bound.arguments["a"]
+            bound.arguments["a"] = (a + _linalg_module.matrix_transpose(a).conj()) / 2
+        return fn(*bound.args, **bound.kwargs)
+    return _jax_function(jax_reading, False, linalg.__name__, name)
+
+
 for _name in ("eigh", "eigvalsh", "cholesky"):
     setattr(linalg, _name, _symmetrizing(_name))
+for _name in ("svd", "pinv"):
+    setattr(linalg, _name, _hermitian_symmetrized(_name))
 fft = _submodule("fft", _fft_module)
 __getattr__ = _namespace_getattr(_package, {}, __name__)
 for _name in _jax_meaning.__all__:  # (where jax.numpy's meaning is not NumPy's: fromfunction, ...)

@@ -628,3 +628,12 @@ def test_round_decimals_must_be_an_integer_as_numpy():
             tg.round(x, d)
         with pytest.raises(TypeError, match="round: decimals must be an integer"):
             tg.tensor(x).round(decimals=d)
+
+
+def test_repeat_of_a_0d_array_along_its_axis_0_as_numpy_and_jax():
+    s = np.array(2.0)
+    for axis in (0, -1, None):
+        np.testing.assert_array_equal(tg.repeat(s, 3, axis=axis), np.repeat(s, 3, axis=axis))
+    assert tg.grad(lambda x: tg.sum(tg.repeat(x, 3, axis=0) * np.arange(3.0)))(s) == 3.0
+    with pytest.raises(np.exceptions.AxisError, match="repeat: axis 1"):
+        tg.repeat(s, 3, axis=1)

@@ -28,7 +28,7 @@ from ..jacobians.local import RuleMap
 from ..recording import bind
 from ..registry import Computed, Example, function, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
-from ._util import any_traced, any_traced_or_listed, as_array_like, concrete, dtype_of, index_param, is_staged, negative_axes, negative_axis, shape_of
+from ._util import any_traced, any_traced_or_listed, as_array_like, concrete, dtype_of, index_param, is_staged, legacy_0d_axis, negative_axes, negative_axis, shape_of
 from .discrete import floor
 from .discrete import round as _round
 from .elementwise import astype
@@ -174,7 +174,7 @@ def _repeat_signature(a: ArrayLike, repeats, axis: int | None = None, *,
     shortfall is made up by more copies of the last entry; then the counts may be values
     ``tg.jit`` traces (JAX's rule).
     """
-    if axis is None:
+    if legacy_0d_axis(a, axis) is None:  # (a 0-d array's axis 0 too, as NumPy and JAX)
         a = reshape(a, (-1,))
         axis = 0
     xs = _shape(a)
