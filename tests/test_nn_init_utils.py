@@ -607,3 +607,26 @@ def test_a_missing_parameter_attribute_names_the_attributes_that_hold_them():
         layer.b  # noqa: B018
     with pytest.raises(AttributeError, match="nn.init's functions fill it with PyTorch's fans"):
         layer.weight  # noqa: B018
+
+
+def test_weight_norm_over_the_whole_weight_has_a_trainable_0d_magnitude():
+    x = tg.tensor(np.random.default_rng(0).normal(size=(2, 3)))
+    for make in (tg.nn.utils.weight_norm, tg.nn.utils.parametrizations.weight_norm):
+        m = make(tg.nn.Linear(3, 4), dim=None)
+        m.init(0)
+        g0 = float(m.get_parameter("weight_g"))
+        assert type(m.params["weight_g"]) is np.ndarray and np.shape(m.params["weight_g"]) == ()
+        opt = tg.optim.SGD(m.parameters(), lr=0.1)  # (a NumPy scalar was refused here)
+        (m(x) ** 2).sum().backward()
+        g = m.get_parameter("weight_g")
+        assert g.grad is not None and np.shape(g.grad) == () and g.grad != 0
+        opt.step()
+        assert float(m.get_parameter("weight_g")) == pytest.approx(g0 - 0.1 * float(g.grad))
+
+
+def test_get_buffer_as_pytorch():
+    m = tg.nn.Sequential(tg.nn.BatchNorm1d(3))
+    m.init(0)
+    np.testing.assert_array_equal(m.get_buffer("0.running_var"), np.ones(3))
+    with pytest.raises(AttributeError, match="no buffer '0.weight'.*0.running_mean"):
+        m.get_buffer("0.weight")

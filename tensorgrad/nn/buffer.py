@@ -95,6 +95,14 @@ class BufferMixin:
         return NamedArrays((name, getattr(m, attr))
                            for name, (m, attr) in self._buffer_slots(prefix).items())
 
+    def get_buffer(self, target: str):
+        """PyTorch's: the buffer named ``target`` (``"0.running_mean"``)."""
+        named = self.named_buffers()
+        if target not in named:
+            raise AttributeError(f"{type(self).__name__} has no buffer {target!r} (its buffers: "
+                                 f"{', '.join(named.keys()) or 'none'})")
+        return named[target]
+
     def buffers(self) -> list:
         """The buffer arrays (see :meth:`named_buffers`)."""
         return list(self.named_buffers().values())

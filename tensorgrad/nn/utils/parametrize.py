@@ -141,6 +141,7 @@ class WeightNorm(_Reparametrized):
         w = np.asarray(concrete(params[k]))
         axes = _norm_axes("weight_norm", w.ndim, self.dim, self._axis)
         g = np.sqrt(np.sum(w * w, axis=axes, keepdims=self.dim is not None and self.dim != -1))
+        g = np.asarray(g)  # (dim=None: a 0-d array, a parameter like any other, not a NumPy scalar)
         return _replace(params, k, {f"{self.name}_g": g, f"{self.name}_v": w.copy()})
 
     def _weight(self, params, update=True):
