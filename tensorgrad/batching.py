@@ -147,15 +147,20 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                      and (v._trace is None or v._trace is IMPERATIVE) else 0
                      for v, m, ax in zip(leaves, moved, axes)]
 
+            first: list = []  # the first slice's recorded inputs (see _stack_outputs)
+
             def call(i):
-                a, k = tree_unflatten(td, [v if m is None else _lifted(m[i]) if not p
-                                           else v[(slice(None),) * p + (i,)]
-                                           for v, m, p in zip(leaves, moved, parts)])
+                ins = [v if m is None else _lifted(m[i]) if not p
+                       else v[(slice(None),) * p + (i,)] for v, m, p in zip(leaves, moved, parts)]
+                if i == 0:
+                    first[:] = [x._node for x, m in zip(ins, moved)
+                                if m is not None and type(x) is Tensor and x._node is not None]
+                a, k = tree_unflatten(td, ins)
                 return fun(*a, **k)
             outs = _run_slices(call, n, [v for v, m in zip(leaves, moved) if m is None], axis_name)
         finally:
             unlock(held)
-        out = _stack_outputs(outs, out_axes, n)
+        out = _stack_outputs(outs, out_axes, n, first)
         return unlift(out, True) if lift else out
     return mapped
 
@@ -295,7 +300,7 @@ def unlift(tree, back: bool):
     return tree_unflatten(td, [_unlifted(v) for v in leaves] if back else leaves)
 
 
-def _stack_outputs(outs: list, out_axes, n: int):
+def _stack_outputs(outs: list, out_axes, n: int, first: list = ()):
     if n == 0:
         raise ValueError("vmap: the mapped axis has size 0; there is no call to take the output "
                          "structure from")
@@ -315,6 +320,11 @@ def _stack_outputs(outs: list, out_axes, n: int):
                 _staged_check(functools.partial(_same_for_every_slice, j), *values)  # at each run
             else:
                 _same_for_every_slice(j, *values)
+            if first and type(column[0]) is Tensor and _reaches(column[0]._node, first):
+                raise ValueError(f"vmap: out_axes None for output {j}, but it depends on a mapped "
+                                 "input (its value only happens to be the same in every slice "
+                                 "here; its derivative would go to one slice); give it an axis, "
+                                 "as JAX requires")
             # the caller's own array (a captured constant, an unmapped input) is never handed
             # back: like every other result, the output is a copy the caller may write into
             result.append(np.array(column[0], copy=True)
@@ -333,6 +343,25 @@ def _stack_outputs(outs: list, out_axes, n: int):
                 "shape that depends on the values)")
         result.append(_ops.stack(column, axis=ax))
     return tree_unflatten(td, result)
+
+
+def _reaches(node, targets: list) -> bool:
+    """Whether the recorded ``node`` depends on one of the nodes ``targets`` (the walk stops at
+    nodes recorded before the earliest of them, which cannot)."""
+    if node is None:
+        return False
+    want = {id(t) for t in targets}
+    start = min(t.seq for t in targets)
+    stack, seen = [node], set()
+    while stack:
+        nd = stack.pop()
+        if id(nd) in want:
+            return True
+        if nd.seq < start or id(nd) in seen:
+            continue
+        seen.add(id(nd))
+        stack.extend(p for p in nd.parents if p is not None)
+    return False
 
 
 def _same_for_every_slice(j: int, first, *rest) -> None:

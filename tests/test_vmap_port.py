@@ -54,3 +54,18 @@ def test_zero_size_map_leaks_no_warning():
         for fn in (lambda x: tg.log(x - 1), tg.arctanh, lambda x: 1 / (x - 1), tg.log):
             assert tg.vmap(fn)(np.zeros((0, 3))).shape == (0, 3)
             assert tg.lax.map(fn, np.zeros((0, 3))).shape == (0, 3)
+
+
+def test_out_axes_none_output_that_depends_on_a_mapped_input_raises_under_differentiation():
+    X = np.array([[1.0, 2.0], [2.0, 1.0]])  # equal sums: the values alone cannot tell
+    for d in (tg.grad, tg.jacrev):
+        with pytest.raises(ValueError, match="out_axes None for output 0, but it depends on a mapped"):
+            d(lambda X: tg.vmap(tg.sum, out_axes=None)(X))(X)
+        with pytest.raises(ValueError, match="got axis spec None but output was batched"):  # JAX
+            jax.grad(lambda X: jax.vmap(jnp.sum, out_axes=None)(X))(X)
+    # an unmapped output that reads only unmapped values keeps its exact gradient
+    w0 = np.array([1.0, 2.0, 3.0])
+    for f in (lambda w: tg.vmap(lambda x: (x * 2, tg.sum(w * w)), out_axes=(0, None))(X)[1],
+              lambda w: tg.vmap(lambda x, v: tg.sum(v * v), in_axes=(0, None), out_axes=None)(X, w)):
+        np.testing.assert_array_equal(tg.grad(f)(w0), 2 * w0)
+    assert tg.vmap(tg.sum, out_axes=None)(X) == 3.0  # values alone (no tape): checked equal
