@@ -28,13 +28,14 @@ import numpy as np
 
 from .custom import RESIDUALS, _outputs, custom_vjp
 from .guards import locked_tree, release_with
-from .autograd_once import hidden_barrier, holds_hidden, once_barrier, once_differentiable
+from .autograd_once import holds_hidden, once_barrier, once_differentiable
 from .jit_aot import MODES
 from . import ops as _ops
 from . import hooks as _hooks
 from .hooks import TorchTypeError, TorchValueError, note_gradient
 from .imperative import _setitem_through, check_cast, no_grad, rule_mode
 from .imperative import tensor as _tensor
+from .imperative_sweep import HIDDEN
 from .ops import stop_gradient
 from .recording import IMPERATIVE
 from .tensor import Tensor, broadcasts_to, concrete, dtype_of, shape_of, traced_level
@@ -513,11 +514,12 @@ class Function(metaclass=_FunctionMeta):
                     raise TorchTypeError(f"{name}.backward returned a gradient for input {i}, a "
                                     f"{type(args[i]).__name__}, which is not an array; return "
                                     "None there, as PyTorch requires")
-            if ctx._create_graph and (once or ctx._hidden):  # differentiating again raises
+            if once and ctx._create_graph:  # differentiating these again must raise
                 deps = tuple(v for v in gs + tuple(ctx.saved_tensors) + ctx._inputs
                              if _recorded(v))
-                res = tuple(r if r is None else once_barrier(r, deps) if once else r
-                            if _recorded(r) else hidden_barrier(r, deps, name) for r in res)
+                res = tuple(r if r is None else once_barrier(r, deps) for r in res)
+            elif ctx._create_graph and ctx._hidden and not all(r is None or _recorded(r) for r in res):
+                HIDDEN.seen = True  # (see imperative_sweep.connected: such gradients stay constants)
             return tuple(_from_torch_convention(_fitted(name, i, res[i], args[i]), args[i], name, i)
                          for i in diff)
 
@@ -640,8 +642,7 @@ def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, node_ref
     new = copy.copy(ctx)
     new._create_graph = True
     new._inputs = tuple(dvals)
-    known = {id(v) for v in full} | {id(v) for v in tree_flatten(out)[0]}
-    new._hidden = holds_hidden([v for k, v in vars(ctx).items() if k not in _OWN], known)
+    new._hidden = holds_hidden([v for k, v in vars(ctx).items() if k not in _OWN], full, out)
 
     def sub(v):
         if type(v) in (tuple, list):

@@ -1,7 +1,7 @@
 """PyTorch's ``once_differentiable``: a Function's ``backward`` that is not recorded, whose
-gradients raise when a create_graph sweep differentiates them again; and the same barrier
-for a recorded backward whose gradient came out constant although it read values forward
-computed, whose dependence on the inputs no tape holds."""
+gradients raise when a create_graph sweep differentiates them again; and the test whether a
+recorded backward read floating-point values its forward computed, whose dependence on the
+inputs no tape holds (see imperative_sweep.HIDDEN)."""
 from __future__ import annotations
 
 import functools
@@ -11,8 +11,9 @@ import numpy as np
 from .custom import custom_vjp
 from .imperative import rule_mode
 from .tensor import Tensor
+from .tree import tree_flatten
 
-__all__ = ["once_differentiable", "once_barrier", "hidden_barrier", "holds_hidden"]
+__all__ = ["once_differentiable", "once_barrier", "holds_hidden"]
 
 
 def _pass_through(v, deps):
@@ -36,38 +37,17 @@ once_barrier.check_outputs = False
 once_barrier.defvjp(_barrier_fwd, _barrier_bwd)
 
 
-def _hidden_pass(v, deps, name):
-    return v
-
-
-def _hidden_fwd(v, deps, name):
-    return v, None
-
-
-def _hidden_bwd(name, res, g):
-    raise RuntimeError(
-        f"differentiating again a gradient of {name} whose backward used values its forward "
-        "computed and kept on ctx (neither forward's inputs nor its outputs): how they depend "
-        "on the inputs was not recorded, so their derivative would be silently missing (PyTorch "
-        "raises here too: the gradient does not require grad). Save the inputs (or outputs) "
-        "instead and recompute those values in backward; pass a constant array to apply as an "
-        "argument rather than keeping it on ctx")
-
-
-#: a constant gradient from a create_graph sweep's backward that read such values: on the
-#: tape after the recorded values backward read, with a rule that raises when reached
-hidden_barrier = custom_vjp(_hidden_pass, nondiff_argnums=(2,))
-hidden_barrier.check_outputs = False
-hidden_barrier.defvjp(_hidden_fwd, _hidden_bwd)
-
-
-def holds_hidden(values, known: set) -> bool:
+def holds_hidden(values, full, out) -> bool:
     """Whether ``values`` (ctx's attributes, in tuples and lists) hold a floating-point array
-    or tensor whose ``id`` is not in ``known`` (forward's arguments and outputs). Boolean and
+    or tensor that is none of forward's arguments ``full`` and outputs ``out``. Boolean and
     integer arrays (masks, indices) carry no derivative, so they never count."""
+    return _other_floats(values, {id(v) for v in full} | {id(v) for v in tree_flatten(out)[0]})
+
+
+def _other_floats(values, known: set) -> bool:
     for v in values:
         if type(v) in (tuple, list):
-            if holds_hidden(v, known):
+            if _other_floats(v, known):
                 return True
         elif isinstance(v, (np.ndarray, Tensor)) and id(v) not in known \
                 and np.dtype(v.dtype).kind in "fc":

@@ -10,6 +10,7 @@ runs only the nodes those inputs need. :func:`seed_for`, :func:`torch_gradient` 
 from __future__ import annotations
 
 import functools
+import threading
 
 import numpy as np
 
@@ -23,8 +24,32 @@ __all__ = ["sweep_for", "seed_for", "torch_gradient", "fill_grads", "recorded_sw
            "connected"]
 
 
+class _Hidden(threading.local):
+    def __init__(self):
+        self.seen = False  # (read by connected after the sweep, until the next one starts)
+        self.depth = 0
+
+
+#: whether this thread's last create_graph sweep (with any sweep nested in it) met a
+#: tg.autograd.Function whose recorded backward gave a constant gradient while reading
+#: floating-point values its forward computed and kept on ctx (autograd_function sets it)
+HIDDEN = _Hidden()
+
+
 def sweep_for(nodes: list, seeds: list, retain: bool, create_graph: bool, taps,
               batch_ndim: int = 0, inputs=None, after_hooks: dict | None = None) -> dict:
+    """:func:`_sweep_for`, noting in :data:`HIDDEN` what its Functions' backwards met."""
+    if not HIDDEN.depth:
+        HIDDEN.seen = False
+    HIDDEN.depth += 1
+    try:
+        return _sweep_for(nodes, seeds, retain, create_graph, taps, batch_ndim, inputs, after_hooks)
+    finally:
+        HIDDEN.depth -= 1
+
+
+def _sweep_for(nodes: list, seeds: list, retain: bool, create_graph: bool, taps,
+               batch_ndim: int = 0, inputs=None, after_hooks: dict | None = None) -> dict:
     """The reverse sweep of the imperative tape from ``nodes``, seeded with ``seeds``
     (recorded with ``create_graph``), running the tensors' hooks: ``{node: cotangent}`` for
     the leaves reached and for the ``taps`` (``{node: tensor or None}``) reached.
@@ -209,9 +234,12 @@ def connected(g, t: Tensor):
     constant (no recorded value reached it: a derivative of x**3 past the third, of a linear
     function past the first) put on the tape after ``t`` with a zero derivative, as
     PyTorch's graph keeps it: differentiating it again gives zeros, not an error. Recorded
-    gradients, and everything inside ``tg.no_grad()``, stay as they are."""
+    gradients, and everything inside ``tg.no_grad()``, stay as they are; so do all of a sweep
+    that met a Function's backward made constant by values its forward computed (see
+    :data:`HIDDEN`): their dependence on the inputs is not recorded, so zeros could be wrong,
+    and the gradient stays a constant, as PyTorch's (differentiating it again raises)."""
     if type(g) is Tensor or imperative_paused() or t._trace is not IMPERATIVE \
-            or t._node is None:
+            or t._node is None or HIDDEN.seen:
         return g
     return _where(True, g, t)
 

@@ -245,11 +245,15 @@ def _hermitian_symmetrized(name: str):
 
     @functools.wraps(fn)
     def jax_reading(*args, **kwargs):
-        bound = sig.bind(*args, **kwargs)
-        if bound.arguments.get("hermitian", False):
-            a = bound.arguments["a"]
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError:
+            return fn(*args, **kwargs)  # (its own error, naming it)
+        a = bound.arguments.get("a")
+        shape = np.shape(a) if a is not None else ()
+        if bound.arguments.get("hermitian", False) and len(shape) >= 2 and shape[-1] == shape[-2]:
             bound.arguments["a"] = (a + _linalg_module.matrix_transpose(a).conj()) / 2
-        return fn(*bound.args, **bound.kwargs)
+        return fn(*bound.args, **bound.kwargs)  # (not a square matrix: its own error)
     return _jax_function(jax_reading, False, linalg.__name__, name)
 
 

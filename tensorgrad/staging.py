@@ -575,11 +575,15 @@ class Staged:
         raise _concretization("pickling", self)
 
     def __getattr__(self, name: str):  # (only after the attributes above are not found)
-        if name.startswith("_") or not hasattr(np.ndarray, name):
-            raise AttributeError(f"'Staged' object has no attribute {name!r}")
         if name == "device":
             return "cpu"
-        raise _concretization(f"ndarray.{name} (the array's memory)", self)
+        if name.startswith("_") or not hasattr(np.ndarray, name):
+            raise AttributeError(f"'Staged' object has no attribute {name!r}")
+        # an AttributeError, as JAX's tracers lack these (hasattr(x, "strides") is False there)
+        raise AttributeError(f"tg.jit: a traced array (shape {self.shape}, dtype {self.dtype}) "
+                             f"has no ndarray.{name}: its memory only exists when the compiled "
+                             "function runs. Compute with it, or call the function without "
+                             "tg.jit (tg.disable_jit()) to see the array itself")
 
     def __setitem__(self, idx, value):
         raise ConcretizationError("tg.jit: item assignment on a traced array; arrays are "

@@ -341,14 +341,14 @@ class detect_anomaly:
 
     def __init__(self, check_nan: bool = True):
         self.check_nan = bool(check_nan)
-        self._previous = None
+        self._previous: list = []  # (one per entry: the object may be entered again inside)
 
     def __enter__(self):
-        self._previous = set_anomaly(True, self.check_nan)
+        self._previous.append(set_anomaly(True, self.check_nan))
         return self
 
     def __exit__(self, *exc) -> None:
-        restore_anomaly(self._previous)
+        restore_anomaly(self._previous.pop())
 
 
 def is_anomaly_enabled() -> bool:

@@ -628,6 +628,8 @@ def test_round_decimals_must_be_an_integer_as_numpy():
             tg.round(x, d)
         with pytest.raises(TypeError, match="round: decimals must be an integer"):
             tg.tensor(x).round(decimals=d)
+    with pytest.raises(tg.ConcretizationError, match="traced array"):  # (not "must be an integer")
+        tg.jit(lambda v, d: tg.round(v, d))(x, np.array(1))
 
 
 def test_repeat_of_a_0d_array_along_its_axis_0_as_numpy_and_jax():

@@ -447,6 +447,9 @@ def test_inference_mode_false_records_and_anomaly_switches_as_pytorch():
     assert not tg.is_anomaly_enabled()
     with block:
         assert tg.is_anomaly_enabled() and tg.is_debugging_nans()
+        with block:  # entered again inside itself: each exit restores its own entry's state
+            pass
+        assert tg.is_anomaly_enabled()
     assert not tg.is_anomaly_enabled()
     with tg.autograd.set_detect_anomaly(True, check_nan=False):
         assert tg.is_anomaly_enabled() and not tg.is_anomaly_check_nan_enabled()

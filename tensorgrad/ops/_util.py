@@ -181,7 +181,9 @@ def index_param(value, opname: str, what: str) -> int:
     integers, 0-d integer arrays); a float is a TypeError, never silently truncated."""
     try:
         return operator.index(concrete(value))
-    except TypeError:
+    except TypeError as exc:
+        if type(exc) is not TypeError:  # (tg.jit's ConcretizationError: a traced integer)
+            raise
         raise TypeError(f"{opname}: {what} must be an integer, got {value!r}") from None
 
 
