@@ -28,14 +28,14 @@ import numpy as np
 
 from .custom import RESIDUALS, _outputs, custom_vjp
 from .guards import locked_tree, release_with
-from .autograd_once import holds_hidden, once_barrier, once_differentiable
+from .autograd_once import once_barrier, once_differentiable
 from .jit_aot import MODES
 from . import ops as _ops
 from . import hooks as _hooks
 from .hooks import TorchTypeError, TorchValueError, note_gradient
 from .imperative import _setitem_through, check_cast, no_grad, rule_mode
 from .imperative import tensor as _tensor
-from .imperative_sweep import HIDDEN
+from .imperative_sweep import note_constant_rule
 from .ops import stop_gradient
 from .recording import IMPERATIVE
 from .tensor import Tensor, broadcasts_to, concrete, dtype_of, shape_of, traced_level
@@ -373,7 +373,6 @@ class FunctionCtx:
         self._notes = False
         self._create_graph = False
         self._inputs: tuple = ()  # (the recorded inputs, in a create_graph sweep)
-        self._hidden = False  # (whether it holds values forward computed: see _recorded_ctx)
 
     def save_for_backward(self, *tensors) -> None:
         self.saved_tensors = tuple(tensors)
@@ -518,8 +517,8 @@ class Function(metaclass=_FunctionMeta):
                 deps = tuple(v for v in gs + tuple(ctx.saved_tensors) + ctx._inputs
                              if _recorded(v))
                 res = tuple(r if r is None else once_barrier(r, deps) for r in res)
-            elif ctx._create_graph and ctx._hidden and not all(r is None or _recorded(r) for r in res):
-                HIDDEN.seen = True  # (see imperative_sweep.connected: such gradients stay constants)
+            elif ctx._create_graph and not all(r is None or _recorded(r) for r in res):
+                note_constant_rule()  # (a constant gradient: PyTorch's requires no grad)
             return tuple(_from_torch_convention(_fitted(name, i, res[i], args[i]), args[i], name, i)
                          for i in diff)
 
@@ -642,7 +641,6 @@ def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, node_ref
     new = copy.copy(ctx)
     new._create_graph = True
     new._inputs = tuple(dvals)
-    new._hidden = holds_hidden([v for k, v in vars(ctx).items() if k not in _OWN], full, out)
 
     def sub(v):
         if type(v) in (tuple, list):
@@ -655,7 +653,7 @@ def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, node_ref
 
 
 #: FunctionCtx's own bookkeeping, which a create_graph sweep's copy keeps as it is
-_OWN = frozenset({"_non_diff", "_got", "_notes", "_create_graph", "_inputs", "_hidden"})
+_OWN = frozenset({"_non_diff", "_got", "_notes", "_create_graph", "_inputs"})
 
 
 def _fitted(name: str, i: int, r, arg):

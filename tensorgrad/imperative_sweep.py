@@ -20,32 +20,41 @@ from .recording import IMPERATIVE, Node, enter_grad_mode, exit_grad_mode, impera
 from .sweep import backward_pass, toposort
 from .tensor import Tensor, concrete, traced_level
 
-__all__ = ["sweep_for", "seed_for", "torch_gradient", "fill_grads", "recorded_sweep", "pruned",
+__all__ = ["sweep_for", "last_sweep_links", "note_constant_rule", "seed_for", "torch_gradient", "fill_grads", "recorded_sweep", "pruned",
            "connected"]
 
 
-class _Hidden(threading.local):
+class _Unlinked(threading.local):
     def __init__(self):
-        self.seen = False  # (read by connected after the sweep, until the next one starts)
-        self.depth = 0
+        self.seen = False  # (set during a sweep by tensorgrad.autograd_function)
+        self.last = False  # (the answer of the sweep that finished last)
 
 
-#: whether this thread's last create_graph sweep (with any sweep nested in it) met a
-#: tg.autograd.Function whose recorded backward gave a constant gradient while reading
-#: floating-point values its forward computed and kept on ctx (autograd_function sets it)
-HIDDEN = _Hidden()
+#: whether a create_graph sweep met a tg.autograd.Function whose recorded backward returned a
+#: constant gradient (it read no recorded value: values its forward computed, say, whose
+#: dependence on the inputs no tape holds); then the sweep's constant gradients stay constants
+_UNLINKED = _Unlinked()
+
+
+def note_constant_rule() -> None:
+    _UNLINKED.seen = True
+
+
+def last_sweep_links() -> bool:
+    """Whether the constant gradients of the sweep that just finished may be linked to their
+    inputs (:func:`connected`): not after a Function's backward returned a constant one."""
+    return not _UNLINKED.last
 
 
 def sweep_for(nodes: list, seeds: list, retain: bool, create_graph: bool, taps,
               batch_ndim: int = 0, inputs=None, after_hooks: dict | None = None) -> dict:
-    """:func:`_sweep_for`, noting in :data:`HIDDEN` what its Functions' backwards met."""
-    if not HIDDEN.depth:
-        HIDDEN.seen = False
-    HIDDEN.depth += 1
+    """:func:`_sweep_for`, its answer for :func:`last_sweep_links` kept (a sweep nested in it,
+    run by a Function's backward or a hook, keeps its own)."""
+    outer, _UNLINKED.seen = _UNLINKED.seen, False
     try:
         return _sweep_for(nodes, seeds, retain, create_graph, taps, batch_ndim, inputs, after_hooks)
     finally:
-        HIDDEN.depth -= 1
+        _UNLINKED.last, _UNLINKED.seen = _UNLINKED.seen, outer
 
 
 def _sweep_for(nodes: list, seeds: list, retain: bool, create_graph: bool, taps,
@@ -229,29 +238,29 @@ def torch_gradient(g, dtype, name: str):
     return g.astype(dtype, copy=True)
 
 
-def connected(g, t: Tensor):
+def connected(g, t: Tensor, link: bool = True):
     """A ``create_graph=True`` gradient ``g`` of the recorded tensor ``t`` that came out
     constant (no recorded value reached it: a derivative of x**3 past the third, of a linear
     function past the first) put on the tape after ``t`` with a zero derivative, as
     PyTorch's graph keeps it: differentiating it again gives zeros, not an error. Recorded
-    gradients, and everything inside ``tg.no_grad()``, stay as they are; so do all of a sweep
-    that met a Function's backward made constant by values its forward computed (see
-    :data:`HIDDEN`): their dependence on the inputs is not recorded, so zeros could be wrong,
-    and the gradient stays a constant, as PyTorch's (differentiating it again raises)."""
-    if type(g) is Tensor or imperative_paused() or t._trace is not IMPERATIVE \
-            or t._node is None or HIDDEN.seen:
+    gradients, and everything inside ``tg.no_grad()``, stay as they are; so does every
+    gradient when not ``link`` (see :func:`last_sweep_links`): a Function's constant gradient
+    may hide a dependence no tape holds, so zeros could be wrong, and it stays a constant, as
+    PyTorch's (differentiating it again raises)."""
+    if not link or type(g) is Tensor or imperative_paused() or t._trace is not IMPERATIVE \
+            or t._node is None:
         return g
     return _where(True, g, t)
 
 
-def fill_grads(leaves: dict, taps, name: str, create_graph: bool = False) -> None:
+def fill_grads(leaves: dict, taps, name: str, create_graph: bool = False, link: bool = True) -> None:
     """Accumulate the sweep's cotangents ``{node: g}`` into the ``.grad`` of the leaves (and of
     the retained results in ``taps``), as PyTorch does: in place into a writable array of
     the leaf, except under ``create_graph`` (always a new value, so references to the old
     ``.grad`` keep it, as PyTorch's). Then a leaf's post-accumulate-grad hooks run, with grad
     mode off as PyTorch runs them (an optimizer step inside backward: ``p.sub_(lr * p.grad)``)."""
     for node, g in leaves.items():
-        t = _accumulate(node, g, taps, name, create_graph)
+        t = _accumulate(node, g, taps, name, create_graph, link)
         if t is not None and node.op is None:
             for hook in list(getattr(t, "_post_hooks", None) or ()):
                 found = enter_grad_mode(no_grad_depth() + 1)
@@ -261,7 +270,7 @@ def fill_grads(leaves: dict, taps, name: str, create_graph: bool = False) -> Non
                     exit_grad_mode(found)
 
 
-def _accumulate(node, g, taps, name: str, create_graph: bool):
+def _accumulate(node, g, taps, name: str, create_graph: bool, link: bool = True):
     """``g`` added into the ``.grad`` of the tensor of ``node``; that tensor (None if gone)."""
     if node.op is not None:  # a recorded result that retains its gradient (or has hooks)
         t = taps.get(node) if taps else None
@@ -277,7 +286,7 @@ def _accumulate(node, g, taps, name: str, create_graph: bool):
                               f"tensor of shape {tuple(t.shape)}: the tensor changed shape in "
                               "place after the op that used it was recorded")
     if create_graph:
-        g = connected(g, t)
+        g = connected(g, t, link)
     old = t._grad  # (the slot: reading .grad of a recorded result would warn; writing it skips
     # the checks of t.grad = ...: a parameter cast after the forward pass, m.float(), gets
     # the gradient of the dtype it was used in, as PyTorch's)

@@ -546,7 +546,7 @@ def test_double_backward_through_values_forward_kept_treats_them_as_pytorch_does
     np.testing.assert_allclose(tg.hessian(lambda a: Exp2.apply(a).sum())(x0),
                                np.diag(2 * np.exp(x0)), rtol=1e-14)
 
-    class Scale(tg.autograd.Function):  # only inputs and Python numbers on ctx: zeros are right
+    class Scale(tg.autograd.Function):  # only inputs and Python numbers on ctx
         @staticmethod
         def forward(ctx, a, w):
             ctx.save_for_backward(w)
@@ -558,7 +558,7 @@ def test_double_backward_through_values_forward_kept_treats_them_as_pytorch_does
             (w,) = ctx.saved_tensors
             return g * w * ctx.k, None
 
-    class Masked(tg.autograd.Function):  # a boolean mask made in forward carries no derivative
+    class Masked(tg.autograd.Function):  # a boolean mask
         @staticmethod
         def forward(ctx, a):
             ctx.mask = a > 1.5
@@ -568,7 +568,25 @@ def test_double_backward_through_values_forward_kept_treats_them_as_pytorch_does
         def backward(ctx, g):
             return g * ctx.mask
 
+    # any constant gradient of a Function's backward stays one, as PyTorch's (torch raises
+    # for these too); after a recorded op the derivative through it is exact
     for fn in (lambda a: Scale.apply(a, np.array([2.0, 5.0, 1.0])), Masked.apply):
-        a = tg.tensor(x0, requires_grad=True)  # (no value of forward's own: linked, zeros)
+        a = tg.tensor(x0, requires_grad=True)
         (g,) = tg.autograd.grad(fn(a).sum(), a, create_graph=True)
-        np.testing.assert_array_equal(tg.autograd.grad(g.sum(), a)[0], [0.0, 0.0, 0.0])
+        assert not g.requires_grad
+        (g,) = tg.autograd.grad(fn(a * a).sum(), a, create_graph=True)
+        np.testing.assert_allclose(tg.autograd.grad(g.sum(), a)[0], 2 * g.detach().numpy() / (2 * x0))
+    # the answer is each sweep's own: one run by a hook inside another does not undo it
+    x, y = tg.tensor(x0, requires_grad=True), tg.tensor([1.0, 2.0], requires_grad=True)
+
+    def hook(t):
+        with tg.enable_grad():
+            z = tg.tensor([1.0], requires_grad=True)
+            tg.autograd.grad((z * z).sum(), z)
+    y.register_post_accumulate_grad_hook(hook)
+    ((3.0 * y).sum() + Exp2.apply(x).sum()).backward(create_graph=True)
+    assert not x.grad.requires_grad
+    a = tg.tensor([1.5], requires_grad=True)  # tensorgrad's own ops keep the link
+    (g,) = tg.autograd.grad((a ** 2).sum(), a, create_graph=True)
+    (g,) = tg.autograd.grad(g.sum(), a, create_graph=True)
+    assert g.requires_grad and tg.autograd.grad(g.sum(), a)[0] == 0.0
