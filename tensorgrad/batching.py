@@ -320,11 +320,12 @@ def _stack_outputs(outs: list, out_axes, n: int, first: list = ()):
                 _staged_check(functools.partial(_same_for_every_slice, j), *values)  # at each run
             else:
                 _same_for_every_slice(j, *values)
-            if first and type(column[0]) is Tensor and _reaches(column[0]._node, first):
+            if first and type(column[0]) is Tensor and _reaches(column[0]._node, first) \
+                    or _tangents_differ(column):
                 raise ValueError(f"vmap: out_axes None for output {j}, but it depends on a mapped "
                                  "input (its value only happens to be the same in every slice "
-                                 "here; its derivative would go to one slice); give it an axis, "
-                                 "as JAX requires")
+                                 "here; its derivative would come from one slice); give it an "
+                                 "axis, as JAX requires")
             # the caller's own array (a captured constant, an unmapped input) is never handed
             # back: like every other result, the output is a copy the caller may write into
             result.append(np.array(column[0], copy=True)
@@ -343,6 +344,20 @@ def _stack_outputs(outs: list, out_axes, n: int, first: list = ()):
                 "shape that depends on the values)")
         result.append(_ops.stack(column, axis=ax))
     return tree_unflatten(td, result)
+
+
+def _tangents_differ(column: list) -> bool:
+    """Whether the forward-mode tangents of an unmapped output differ between the slices (it
+    then depends on a mapped input, whatever its values)."""
+    if type(column[0]) is not Tensor or column[0]._tangent is None:
+        return False
+    tans = [c._tangent if type(c) is Tensor else None for c in column]
+    if any(t is None for t in tans):
+        return True
+    vals = [concrete(t) for t in tans]
+    if any(is_staged(v) for v in vals):
+        return False  # (under tg.jit: values only)
+    return any(not np.array_equal(np.asarray(v), np.asarray(vals[0]), equal_nan=True) for v in vals[1:])
 
 
 def _reaches(node, targets: list) -> bool:

@@ -69,3 +69,12 @@ def test_out_axes_none_output_that_depends_on_a_mapped_input_raises_under_differ
               lambda w: tg.vmap(lambda x, v: tg.sum(v * v), in_axes=(0, None), out_axes=None)(X, w)):
         np.testing.assert_array_equal(tg.grad(f)(w0), 2 * w0)
     assert tg.vmap(tg.sum, out_axes=None)(X) == 3.0  # values alone (no tape): checked equal
+    # forward mode: tangents that differ between the slices show the dependence
+    with pytest.raises(ValueError, match="but it depends on a mapped"):
+        tg.jacfwd(lambda X: tg.vmap(tg.sum, out_axes=None)(X))(X)
+    with pytest.raises(ValueError, match="but it depends on a mapped"):
+        tg.jvp(lambda X: tg.vmap(tg.sum, out_axes=None)(X), (X,), (np.array([[1.0, 0.0], [0.0, 0.0]]),))
+    for f in (lambda w: tg.vmap(lambda x, v: tg.sum(v * v), in_axes=(0, None), out_axes=None)(X, w),
+              lambda w: tg.vmap(lambda x: (x, tg.sum(w * w)), out_axes=(0, None))(X)[1]):
+        np.testing.assert_array_equal(tg.jacfwd(f)(w0), 2 * w0)
+        np.testing.assert_array_equal(tg.hessian(f)(w0), 2 * np.eye(3))
