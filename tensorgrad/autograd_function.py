@@ -28,7 +28,7 @@ import numpy as np
 
 from .custom import RESIDUALS, _outputs, custom_vjp
 from .guards import locked_tree, release_with
-from .autograd_once import once_barrier, once_differentiable
+from .autograd_once import holds_hidden, once_barrier, once_differentiable
 from .jit_aot import MODES
 from . import ops as _ops
 from . import hooks as _hooks
@@ -517,8 +517,9 @@ class Function(metaclass=_FunctionMeta):
                 deps = tuple(v for v in gs + tuple(ctx.saved_tensors) + ctx._inputs
                              if _recorded(v))
                 res = tuple(r if r is None else once_barrier(r, deps) for r in res)
-            elif ctx._create_graph and not all(r is None or _recorded(r) for r in res):
-                note_constant_rule()  # (a constant gradient: PyTorch's requires no grad)
+            elif ctx._create_graph and ctx._hidden and not all(  # (see note_constant_rule)
+                    res[i] is None or _recorded(res[i]) for i in diff):
+                note_constant_rule(node_ref[0]() if node_ref else None)
             return tuple(_from_torch_convention(_fitted(name, i, res[i], args[i]), args[i], name, i)
                          for i in diff)
 
@@ -641,6 +642,7 @@ def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, node_ref
     new = copy.copy(ctx)
     new._create_graph = True
     new._inputs = tuple(dvals)
+    new._hidden = holds_hidden([v for k, v in vars(ctx).items() if k not in _OWN], full, out)
 
     def sub(v):
         if type(v) in (tuple, list):
@@ -653,7 +655,7 @@ def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, node_ref
 
 
 #: FunctionCtx's own bookkeeping, which a create_graph sweep's copy keeps as it is
-_OWN = frozenset({"_non_diff", "_got", "_notes", "_create_graph", "_inputs"})
+_OWN = frozenset({"_non_diff", "_got", "_notes", "_create_graph", "_inputs", "_hidden"})
 
 
 def _fitted(name: str, i: int, r, arg):

@@ -1,13 +1,19 @@
 """PyTorch's ``once_differentiable``: a Function's ``backward`` that is not recorded, whose
-gradients raise when a create_graph sweep differentiates them again."""
+gradients raise when a create_graph sweep differentiates them again; and the test whether a
+Function's ``ctx`` holds values its forward computed, whose dependence on the inputs no tape
+holds (see ``imperative_sweep.note_constant_rule``)."""
 from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 from .custom import custom_vjp
 from .imperative import rule_mode
+from .tensor import Tensor
+from .tree import tree_flatten
 
-__all__ = ["once_differentiable", "once_barrier"]
+__all__ = ["once_differentiable", "once_barrier", "holds_hidden"]
 
 
 def _pass_through(v, deps):
@@ -29,6 +35,25 @@ def _barrier_bwd(res, g):
 once_barrier = custom_vjp(_pass_through)
 once_barrier.check_outputs = False
 once_barrier.defvjp(_barrier_fwd, _barrier_bwd)
+
+
+def holds_hidden(values, full, out) -> bool:
+    """Whether ``values`` (ctx's attributes, in tuples, lists and dicts) hold a floating-point
+    array or tensor that is none of forward's arguments ``full`` and outputs ``out``: a value
+    forward computed (``a.exp()``, a float mask). Boolean and integer arrays carry no
+    derivative, and Python numbers are taken for constants."""
+    return _other_floats(values, {id(v) for v in full} | {id(v) for v in tree_flatten(out)[0]})
+
+
+def _other_floats(values, known: set) -> bool:
+    for v in values:
+        if type(v) in (tuple, list, dict):
+            if _other_floats(v.values() if type(v) is dict else v, known):
+                return True
+        elif isinstance(v, (np.ndarray, Tensor)) and id(v) not in known \
+                and np.dtype(v.dtype).kind in "fc":
+            return True
+    return False
 
 
 def once_differentiable(fn):

@@ -17,7 +17,7 @@ import numpy as np
 
 from .guards import check_all_intact
 from .hooks import TorchAttributeError, TorchTypeError, TorchValueError, as_grad, data_view
-from .imperative_sweep import fill_grads, last_sweep_links, seed_for, sweep_for
+from .imperative_sweep import fill_grads, last_sweep_unlinked, seed_for, sweep_for
 from .recording import _state as _grad_state
 from .recording import (IMPERATIVE, enter_grad_mode, exit_grad_mode, imperative_paused, leaf_node,
                         no_grad_depth, set_no_grad_depth, use_zero_op)
@@ -93,7 +93,7 @@ def backward(self: Tensor, gradient=None, retain_graph: bool | None = None,
     # their .grad and the retained results' on the way fill, as PyTorch's)
     leaves = sweep_for([self._node], [gradient], bool(retain_graph), create_graph, taps,
                        inputs=only)
-    fill_grads(leaves, taps, "backward()", create_graph, last_sweep_links())
+    fill_grads(leaves, taps, "backward()", create_graph, last_sweep_unlinked())
 
 
 def _backward_inputs(inputs):

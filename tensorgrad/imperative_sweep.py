@@ -20,41 +20,57 @@ from .recording import IMPERATIVE, Node, enter_grad_mode, exit_grad_mode, impera
 from .sweep import backward_pass, toposort
 from .tensor import Tensor, concrete, traced_level
 
-__all__ = ["sweep_for", "last_sweep_links", "note_constant_rule", "seed_for", "torch_gradient", "fill_grads", "recorded_sweep", "pruned",
+__all__ = ["sweep_for", "last_sweep_unlinked", "note_constant_rule", "seed_for", "torch_gradient", "fill_grads", "recorded_sweep", "pruned",
            "connected"]
 
 
 class _Unlinked(threading.local):
     def __init__(self):
-        self.seen = False  # (set during a sweep by tensorgrad.autograd_function)
-        self.last = False  # (the answer of the sweep that finished last)
+        self.seen: list = []  # (noted during a sweep by tensorgrad.autograd_function)
+        self.last: tuple = ()  # (those of the sweep that finished last)
 
 
-#: whether a create_graph sweep met a tg.autograd.Function whose recorded backward returned a
-#: constant gradient (it read no recorded value: values its forward computed, say, whose
-#: dependence on the inputs no tape holds); then the sweep's constant gradients stay constants
 _UNLINKED = _Unlinked()
 
 
-def note_constant_rule() -> None:
-    _UNLINKED.seen = True
+def note_constant_rule(node) -> None:
+    """In a create_graph sweep, the tg.autograd.Function of tape node ``node`` (None: not
+    known) returned a constant gradient although its ``ctx`` holds values its forward
+    computed: their dependence on the inputs is not recorded, so a zero derivative could be
+    wrong, and the constant gradients of the tensors before that node stay constants."""
+    _UNLINKED.seen.append(node)
 
 
-def last_sweep_links() -> bool:
-    """Whether the constant gradients of the sweep that just finished may be linked to their
-    inputs (:func:`connected`): not after a Function's backward returned a constant one."""
-    return not _UNLINKED.last
+def last_sweep_unlinked() -> tuple:
+    """The nodes noted by :func:`note_constant_rule` in the sweep that just finished."""
+    return _UNLINKED.last
 
 
 def sweep_for(nodes: list, seeds: list, retain: bool, create_graph: bool, taps,
               batch_ndim: int = 0, inputs=None, after_hooks: dict | None = None) -> dict:
-    """:func:`_sweep_for`, its answer for :func:`last_sweep_links` kept (a sweep nested in it,
-    run by a Function's backward or a hook, keeps its own)."""
-    outer, _UNLINKED.seen = _UNLINKED.seen, False
+    """:func:`_sweep_for`, with what it noted for :func:`last_sweep_unlinked` (a sweep nested in
+    it, run by a Function's backward or a hook, keeps its own)."""
+    outer, _UNLINKED.seen = _UNLINKED.seen, []
     try:
         return _sweep_for(nodes, seeds, retain, create_graph, taps, batch_ndim, inputs, after_hooks)
     finally:
-        _UNLINKED.last, _UNLINKED.seen = _UNLINKED.seen, outer
+        _UNLINKED.last, _UNLINKED.seen = tuple(_UNLINKED.seen), outer
+
+
+def _upstream(node, noted: tuple) -> bool:
+    """Whether ``node`` lies before one of the ``noted`` nodes (None: unknown, so yes)."""
+    if any(n is None for n in noted):
+        return True
+    stack, seen = list(noted), set()
+    while stack:
+        n = stack.pop()
+        if n is node:
+            return True
+        if n.seq < node.seq or id(n) in seen:
+            continue
+        seen.add(id(n))
+        stack.extend(p for p in n.parents if p is not None)
+    return False
 
 
 def _sweep_for(nodes: list, seeds: list, retain: bool, create_graph: bool, taps,
@@ -238,29 +254,28 @@ def torch_gradient(g, dtype, name: str):
     return g.astype(dtype, copy=True)
 
 
-def connected(g, t: Tensor, link: bool = True):
+def connected(g, t: Tensor, unlinked: tuple = ()):
     """A ``create_graph=True`` gradient ``g`` of the recorded tensor ``t`` that came out
     constant (no recorded value reached it: a derivative of x**3 past the third, of a linear
     function past the first) put on the tape after ``t`` with a zero derivative, as
     PyTorch's graph keeps it: differentiating it again gives zeros, not an error. Recorded
-    gradients, and everything inside ``tg.no_grad()``, stay as they are; so does every
-    gradient when not ``link`` (see :func:`last_sweep_links`): a Function's constant gradient
-    may hide a dependence no tape holds, so zeros could be wrong, and it stays a constant, as
-    PyTorch's (differentiating it again raises)."""
-    if not link or type(g) is Tensor or imperative_paused() or t._trace is not IMPERATIVE \
-            or t._node is None:
+    gradients, and everything inside ``tg.no_grad()``, stay as they are; so does the gradient
+    of a tensor before one of the ``unlinked`` nodes (:func:`note_constant_rule`), a constant
+    that does not require grad, as PyTorch's (differentiating it again raises)."""
+    if type(g) is Tensor or imperative_paused() or t._trace is not IMPERATIVE \
+            or t._node is None or unlinked and _upstream(t._node, unlinked):
         return g
     return _where(True, g, t)
 
 
-def fill_grads(leaves: dict, taps, name: str, create_graph: bool = False, link: bool = True) -> None:
+def fill_grads(leaves: dict, taps, name: str, create_graph: bool = False, unlinked: tuple = ()) -> None:
     """Accumulate the sweep's cotangents ``{node: g}`` into the ``.grad`` of the leaves (and of
     the retained results in ``taps``), as PyTorch does: in place into a writable array of
     the leaf, except under ``create_graph`` (always a new value, so references to the old
     ``.grad`` keep it, as PyTorch's). Then a leaf's post-accumulate-grad hooks run, with grad
     mode off as PyTorch runs them (an optimizer step inside backward: ``p.sub_(lr * p.grad)``)."""
     for node, g in leaves.items():
-        t = _accumulate(node, g, taps, name, create_graph, link)
+        t = _accumulate(node, g, taps, name, create_graph, unlinked)
         if t is not None and node.op is None:
             for hook in list(getattr(t, "_post_hooks", None) or ()):
                 found = enter_grad_mode(no_grad_depth() + 1)
@@ -270,7 +285,7 @@ def fill_grads(leaves: dict, taps, name: str, create_graph: bool = False, link: 
                     exit_grad_mode(found)
 
 
-def _accumulate(node, g, taps, name: str, create_graph: bool, link: bool = True):
+def _accumulate(node, g, taps, name: str, create_graph: bool, unlinked: tuple = ()):
     """``g`` added into the ``.grad`` of the tensor of ``node``; that tensor (None if gone)."""
     if node.op is not None:  # a recorded result that retains its gradient (or has hooks)
         t = taps.get(node) if taps else None
@@ -286,7 +301,7 @@ def _accumulate(node, g, taps, name: str, create_graph: bool, link: bool = True)
                               f"tensor of shape {tuple(t.shape)}: the tensor changed shape in "
                               "place after the op that used it was recorded")
     if create_graph:
-        g = connected(g, t, link)
+        g = connected(g, t, unlinked)
     old = t._grad  # (the slot: reading .grad of a recorded result would warn; writing it skips
     # the checks of t.grad = ...: a parameter cast after the forward pass, m.float(), gets
     # the gradient of the dtype it was used in, as PyTorch's)

@@ -19,7 +19,7 @@ from .debug import debug_nans, is_debugging_nans
 from .guards import check_all_intact
 from .hooks import TorchValueError, as_grad, hooked_nodes
 from .imperative import _backward_inputs, _taps, in_mode, no_grad, set_grad_enabled
-from .imperative_sweep import connected, fill_grads, last_sweep_links, nested_in_transform, seed_for, sweep_for, torch_gradient
+from .imperative_sweep import connected, fill_grads, last_sweep_unlinked, nested_in_transform, seed_for, sweep_for, torch_gradient
 from .ops import stack as _stack
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete, traced_level, undual
@@ -202,14 +202,14 @@ def sweep_grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = N
     after: dict = {}  # an input's gradient after its hooks (the one a retained .grad takes)
     leaves = sweep_for(nodes, seeds, bool(retain_graph), create_graph, taps, inputs=wanted,
                        after_hooks=after if retained else None)
-    link = last_sweep_links()
+    unlinked = last_sweep_unlinked()
     found = [None if t._node not in leaves else torch_gradient(leaves[t._node], t.dtype, name)
              for t in ins]
     if create_graph and link_constants:  # (a constant gradient stays on the tape after its input)
-        found = [g if g is None else connected(g, t, link) for g, t in zip(found, ins)]
+        found = [g if g is None else connected(g, t, unlinked) for g, t in zip(found, ins)]
     if retained:
         fill_grads({n: after.get(n, g) for n, g in leaves.items() if n in retained}, retained,
-                   name, create_graph, link)
+                   name, create_graph, unlinked)
     return _finish(found, ins, allow_unused, materialize_grads, name, ())
 
 
@@ -250,7 +250,7 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
         taps = {**(taps or {}), **results}
     nodes = [t._node for t in outs]
     leaves = sweep_for(nodes, seeds, bool(retain_graph), create_graph, taps, inputs=only)
-    fill_grads(leaves, taps, name, create_graph, last_sweep_links())
+    fill_grads(leaves, taps, name, create_graph, last_sweep_unlinked())
 
 
 # --------------------------------------------------------------------------

@@ -568,14 +568,19 @@ def test_double_backward_through_values_forward_kept_treats_them_as_pytorch_does
         def backward(ctx, g):
             return g * ctx.mask
 
-    # any constant gradient of a Function's backward stays one, as PyTorch's (torch raises
-    # for these too); after a recorded op the derivative through it is exact
+    # a Function whose ctx holds no float value of forward's own: its constant gradient is
+    # exact, linked with derivative zero as tensorgrad's own ops' (also after a recorded op)
     for fn in (lambda a: Scale.apply(a, np.array([2.0, 5.0, 1.0])), Masked.apply):
         a = tg.tensor(x0, requires_grad=True)
         (g,) = tg.autograd.grad(fn(a).sum(), a, create_graph=True)
-        assert not g.requires_grad
+        np.testing.assert_array_equal(tg.autograd.grad(g.sum(), a)[0], [0.0, 0.0, 0.0])
         (g,) = tg.autograd.grad(fn(a * a).sum(), a, create_graph=True)
         np.testing.assert_allclose(tg.autograd.grad(g.sum(), a)[0], 2 * g.detach().numpy() / (2 * x0))
+    # only the tensors before such a Function keep a constant gradient: relu's stays linked
+    x, y = tg.tensor([1.0, -2.0, 3.0], requires_grad=True), tg.tensor(x0, requires_grad=True)
+    gx, gy = tg.autograd.grad(tg.relu(x).sum() + Exp2.apply(y).sum(), [x, y], create_graph=True)
+    assert gx.requires_grad and not gy.requires_grad  # (as PyTorch)
+    np.testing.assert_array_equal(tg.autograd.grad(gx.sum(), x)[0], [0.0, 0.0, 0.0])
     # the answer is each sweep's own: one run by a hook inside another does not undo it
     x, y = tg.tensor(x0, requires_grad=True), tg.tensor([1.0, 2.0], requires_grad=True)
 
