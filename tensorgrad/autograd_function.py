@@ -645,8 +645,8 @@ def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, node_ref
     new._hidden = holds_hidden([v for k, v in vars(ctx).items() if k not in _OWN], full, out)
 
     def sub(v):
-        if type(v) in (tuple, list):
-            return type(v)(sub(e) for e in v)
+        if type(v) in (tuple, list, dict):
+            return {k: sub(e) for k, e in v.items()} if type(v) is dict else type(v)(sub(e) for e in v)
         return swap.get(id(v), v)
     for k, v in vars(ctx).items():
         if k not in _OWN:

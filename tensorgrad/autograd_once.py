@@ -5,6 +5,7 @@ holds (see ``imperative_sweep.note_constant_rule``)."""
 from __future__ import annotations
 
 import functools
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -40,15 +41,17 @@ once_barrier.defvjp(_barrier_fwd, _barrier_bwd)
 def holds_hidden(values, full, out) -> bool:
     """Whether ``values`` (ctx's attributes, in tuples, lists and dicts) hold a floating-point
     array or tensor that is none of forward's arguments ``full`` and outputs ``out``: a value
-    forward computed (``a.exp()``, a float mask). Boolean and integer arrays carry no
-    derivative, and Python numbers are taken for constants."""
+    forward computed (``a.exp()``, a float mask; also in a namedtuple, an OrderedDict or a
+    SimpleNamespace). Boolean and integer arrays carry no derivative, and Python numbers are
+    taken for constants."""
     return _other_floats(values, {id(v) for v in full} | {id(v) for v in tree_flatten(out)[0]})
 
 
 def _other_floats(values, known: set) -> bool:
     for v in values:
-        if type(v) in (tuple, list, dict):
-            if _other_floats(v.values() if type(v) is dict else v, known):
+        if isinstance(v, (tuple, list, dict, SimpleNamespace)):
+            if _other_floats(v.values() if isinstance(v, dict) else vars(v).values()
+                             if isinstance(v, SimpleNamespace) else v, known):
                 return True
         elif isinstance(v, (np.ndarray, Tensor)) and id(v) not in known \
                 and np.dtype(v.dtype).kind in "fc":

@@ -18,7 +18,7 @@ from .hooks import TorchValueError, as_grad, hooked_nodes, is_grad_array, run_ho
 from .ops.elementwise import where as _where
 from .recording import IMPERATIVE, Node, enter_grad_mode, exit_grad_mode, imperative_paused, no_grad_depth
 from .sweep import backward_pass, toposort
-from .tensor import Tensor, concrete, traced_level
+from .tensor import Tensor, concrete, torch_made, traced_level
 
 __all__ = ["sweep_for", "last_sweep_unlinked", "note_constant_rule", "seed_for", "torch_gradient", "fill_grads", "recorded_sweep", "pruned",
            "connected"]
@@ -61,7 +61,7 @@ def _upstream(node, noted: tuple) -> bool:
     """Whether ``node`` lies before one of the ``noted`` nodes (None: unknown, so yes)."""
     if any(n is None for n in noted):
         return True
-    stack, seen = list(noted), set()
+    stack, seen = [p for n in noted for p in n.parents if p is not None], set()
     while stack:
         n = stack.pop()
         if n is node:
@@ -263,8 +263,10 @@ def connected(g, t: Tensor, unlinked: tuple = ()):
     of a tensor before one of the ``unlinked`` nodes (:func:`note_constant_rule`), a constant
     that does not require grad, as PyTorch's (differentiating it again raises)."""
     if type(g) is Tensor or imperative_paused() or t._trace is not IMPERATIVE \
-            or t._node is None or unlinked and _upstream(t._node, unlinked):
+            or t._node is None:
         return g
+    if unlinked and _upstream(t._node, unlinked):  # a constant tensor, as PyTorch's
+        return torch_made(g) if isinstance(g, np.ndarray) else g
     return _where(True, g, t)
 
 

@@ -2,6 +2,8 @@
 Tensor extras, grad modes, materialize_grads), hooks and pruning of ``autograd.grad`` /
 ``backward(inputs=)``, create_graph accumulation and constant higher derivatives, and the
 RuntimeError classes. PyTorch's numbers are written out (PyTorch is not a test dependency)."""
+import types
+
 import numpy as np
 import pytest
 
@@ -595,3 +597,41 @@ def test_double_backward_through_values_forward_kept_treats_them_as_pytorch_does
     (g,) = tg.autograd.grad((a ** 2).sum(), a, create_graph=True)
     (g,) = tg.autograd.grad(g.sum(), a, create_graph=True)
     assert g.requires_grad and tg.autograd.grad(g.sum(), a)[0] == 0.0
+
+
+def test_create_graph_through_values_kept_in_containers_on_ctx():
+    x0 = np.array([0.3, -0.7, 1.1])
+
+    class Dict(tg.autograd.Function):  # the input kept in a dict stands for the recorded one
+        @staticmethod
+        def forward(ctx, x):
+            ctx.d = {"x": x}
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            return 2 * g * ctx.d["x"]
+
+    x = tg.tensor(x0, requires_grad=True)
+    (g,) = tg.autograd.grad(Dict.apply(x).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(tg.autograd.grad(g.sum(), x)[0], [2.0, 2.0, 2.0])  # (was 0)
+
+    class Kept(tg.autograd.Function):  # forward's own exp(x), in a SimpleNamespace
+        @staticmethod
+        def forward(ctx, x):
+            ctx.n = types.SimpleNamespace(e=x.exp())
+            return x.exp()
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.n.e
+
+    x = tg.tensor(x0, requires_grad=True)
+    (g,) = tg.autograd.grad(Kept.apply(x).sum(), x, create_graph=True)
+    assert isinstance(g, tg.Tensor) and not g.requires_grad and not g.sum().requires_grad
+    with pytest.raises(RuntimeError, match="does not require grad"):  # (was a silent 0)
+        tg.autograd.grad(g.sum(), x)
+    y = Kept.apply(x)  # the Function's own output is not before it: its gradient stays linked
+    y.retain_grad()
+    tg.relu(y).sum().backward(create_graph=True)
+    assert y.grad.requires_grad and not x.grad.requires_grad
