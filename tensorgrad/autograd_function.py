@@ -28,8 +28,7 @@ import numpy as np
 
 from .custom import RESIDUALS, _outputs, custom_vjp
 from .guards import locked_tree, release_with
-from .autograd_once import find_node as _find_node, guard_nested, holds_hidden, once_barrier, \
-    once_differentiable, recorded as _recorded
+from .autograd_once import holds_hidden, once_barrier, once_differentiable
 from .jit_aot import MODES
 from . import ops as _ops
 from . import hooks as _hooks
@@ -472,7 +471,7 @@ class Function(metaclass=_FunctionMeta):
             if not seen:
                 seen.append((full, out, ctx))
             _lock_saved(ctx, name)
-            return plain_arrays(guard_nested(out, dvals, name)), ctx
+            return plain_arrays(out), ctx
 
         def fun(*dvals):
             return run(dvals)[0]
@@ -500,8 +499,6 @@ class Function(metaclass=_FunctionMeta):
             else:
                 with rule_mode():
                     res = backward(ctx, *gs)
-                if not ctx._create_graph:  # (run by a transform on tensors that require grad?)
-                    res = guard_nested(res if isinstance(res, tuple) else (res,), gs + tuple(seen[0][0]), name)
             res = plain_arrays(res if isinstance(res, tuple) else (res,))
             if len(res) > len(args) and all(r is None for r in res[len(args):]):
                 res = res[:len(args)]  # (PyTorch ignores trailing Nones past the inputs)
@@ -588,6 +585,26 @@ def _as_tensors(out, args):
     leaves, td = tree_flatten(out)
     return tree_unflatten(td, [Tensor(np.asarray(v)) if isinstance(v, (np.ndarray, np.generic)) else v
                                for v in leaves])
+
+
+def _recorded(v) -> bool:
+    return type(v) is Tensor and v._trace is IMPERATIVE and v._node is not None
+
+
+def _find_node(out, node_ref: list) -> None:
+    """Remember (weakly) the imperative tape's node of the Function's call: its output is
+    read as a recorded value when a create_graph sweep differentiates backward."""
+    leaves = [v for v in tree_flatten(out)[0] if _recorded(v)]
+    if not leaves:
+        return
+    node = leaves[0]._node
+    if len(tree_flatten(out)[0]) > 1:  # one output of several: unpacked from the node's
+        for _ in range(4):              # vector by a reshape (and a cast) of a slice
+            if node is None or node.op is None or str(node.op.name).startswith("custom_vjp["):
+                break
+            node = node.parents[0]
+    if node is not None and node.op is not None and str(node.op.name).startswith("custom_vjp["):
+        node_ref.append(weakref.ref(node))
 
 
 def _listen(out, ctx: FunctionCtx) -> None:

@@ -5,19 +5,16 @@ holds (see ``imperative_sweep.note_constant_rule``)."""
 from __future__ import annotations
 
 import functools
-import weakref
 from types import SimpleNamespace
 
 import numpy as np
 
 from .custom import custom_vjp
 from .imperative import rule_mode
-from .recording import IMPERATIVE
-from .tensor import Tensor, concrete, dtype_of
-from .tree import tree_flatten, tree_unflatten
+from .tensor import Tensor
+from .tree import tree_flatten
 
-__all__ = ["once_differentiable", "once_barrier", "holds_hidden", "guard_nested", "recorded",
-           "find_node"]
+__all__ = ["once_differentiable", "once_barrier", "holds_hidden"]
 
 
 def _pass_through(v, deps):
@@ -39,62 +36,6 @@ def _barrier_bwd(res, g):
 once_barrier = custom_vjp(_pass_through)
 once_barrier.check_outputs = False
 once_barrier.defvjp(_barrier_fwd, _barrier_bwd)
-
-
-def _nested_pass(v, deps, name):
-    return v
-
-
-def _nested_fwd(v, deps, name):
-    return v, None
-
-
-def _nested_bwd(name, res, g):
-    raise RuntimeError(
-        f"{name}: this tg.autograd.Function ran inside a transform (tg.vjp, tg.grad, "
-        "tg.autograd.functional.*) on tensors that require grad; its forward and backward are "
-        "not recorded on their tape there, so a derivative of this result would silently miss "
-        "them. Take the derivatives with tg.autograd.grad(..., create_graph=True), or give the "
-        "transform NumPy arrays")
-
-
-#: a Function's value computed, unrecorded, from tensors of the imperative tape (its forward
-#: or backward run by a transform on them): tied to them by a rule that raises when reached
-nested_barrier = custom_vjp(_nested_pass, nondiff_argnums=(2,))
-nested_barrier.check_outputs = False
-nested_barrier.defvjp(_nested_fwd, _nested_bwd)
-
-
-def guard_nested(tree, deps, name: str):
-    """``tree`` with its floating-point arrays behind :data:`nested_barrier`, where ``deps``
-    holds values recorded on the imperative tape (else ``tree`` as it is)."""
-    deps = tuple(d for d in deps if recorded(d))
-    if not deps:
-        return tree
-    leaves, td = tree_flatten(tree)
-    return tree_unflatten(td, [nested_barrier(v, deps, name) if isinstance(v, (np.ndarray, Tensor))
-                               and np.dtype(dtype_of(concrete(v))).kind in "fc" else v
-                               for v in leaves])
-
-
-def recorded(v) -> bool:
-    return type(v) is Tensor and v._trace is IMPERATIVE and v._node is not None
-
-
-def find_node(out, node_ref: list) -> None:
-    """Remember (weakly) the imperative tape's node of the Function's call: its output is
-    read as a recorded value when a create_graph sweep differentiates backward."""
-    leaves = [v for v in tree_flatten(out)[0] if recorded(v)]
-    if not leaves:
-        return
-    node = leaves[0]._node
-    if len(tree_flatten(out)[0]) > 1:  # one output of several: unpacked from the node's
-        for _ in range(4):              # vector by a reshape (and a cast) of a slice
-            if node is None or node.op is None or str(node.op.name).startswith("custom_vjp["):
-                break
-            node = node.parents[0]
-    if node is not None and node.op is not None and str(node.op.name).startswith("custom_vjp["):
-        node_ref.append(weakref.ref(node))
 
 
 def holds_hidden(values, full, out) -> bool:
