@@ -29,6 +29,7 @@ from . import fft as _fft_module
 from . import linalg as _linalg_module
 from . import numpy_jax as _jax_meaning
 from .ops.creation import device_form
+from .ops.decompositions import _symmetrized
 from .numpy_ufunc import ComplexWarning, from_dlpack, frompyfunc, ufunc  # noqa: F401  (jnp.*)
 from .staging import Staged
 from .tensor import Tensor
@@ -252,7 +253,7 @@ def _hermitian_symmetrized(name: str):
         a = bound.arguments.get("a")
         shape = np.shape(a) if a is not None else ()
         if bound.arguments.get("hermitian", False) and len(shape) >= 2 and shape[-1] == shape[-2]:
-            bound.arguments["a"] = (a + _linalg_module.matrix_transpose(a).conj()) / 2
+            bound.arguments["a"] = _symmetrized(name, a, True)  # (in float64 for bools/ints)
         return fn(*bound.args, **bound.kwargs)  # (not a square matrix: its own error)
     return _jax_function(jax_reading, False, linalg.__name__, name)
 

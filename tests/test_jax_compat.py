@@ -667,9 +667,11 @@ def test_tnp_svd_and_pinv_hermitian_read_the_symmetric_part_as_jax():
     assert not np.allclose(g, g.T)
     np.testing.assert_allclose(tnp.linalg.pinv(A, hermitian=True), np.linalg.pinv(A, hermitian=True),
                                rtol=1e-12)
-    B = [[2.0, 0.0], [1.0, 3.0]]  # not symmetric: its symmetric part, as JAX's
-    np.testing.assert_allclose(tnp.linalg.svd(B, hermitian=True, compute_uv=False),
-                               jnp.linalg.svd(jnp.array(B), hermitian=True, compute_uv=False), rtol=1e-12)
+    for B in ([[2.0, 0.0], [1.0, 3.0]], np.array([[True, False], [True, True]]), np.array([[1, 2], [0, 1]])):
+        # not symmetric: its symmetric part, as JAX's (booleans in float64, not a logical or)
+        np.testing.assert_allclose(tnp.linalg.svd(B, hermitian=True, compute_uv=False),
+                                   jnp.linalg.svd(jnp.array(B), hermitian=True, compute_uv=False), rtol=1e-12,
+                                   atol=1e-12)
     for bad, err in ((np.ones(3), "expected a matrix"), (np.ones((2, 3)), "square matrix")):
         with pytest.raises(np.linalg.LinAlgError, match=err):  # the function's own errors
             tnp.linalg.svd(bad, hermitian=True)
