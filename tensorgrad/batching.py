@@ -21,6 +21,7 @@ from . import ops as _ops
 from .guards import Held, lock_inputs, unlock
 from .recording import IMPERATIVE, next_level
 from .staging import as_array, check as _staged_check, is_staged, tracing_here
+from .sweep import depends_on
 from .tensor import Tensor, concrete, dtype_of, shape_of, traced_level
 from .tree import _CUSTOM, _dict_keys, tree_flatten, tree_unflatten
 
@@ -320,7 +321,7 @@ def _stack_outputs(outs: list, out_axes, n: int, first: list = ()):
                 _staged_check(functools.partial(_same_for_every_slice, j), *values)  # at each run
             else:
                 _same_for_every_slice(j, *values)
-            if first and type(column[0]) is Tensor and _reaches(column[0]._node, first) \
+            if first and type(column[0]) is Tensor and depends_on([column[0]._node], first) \
                     or _tangents_differ(column):
                 raise ValueError(f"vmap: out_axes None for output {j}, but it depends on a mapped "
                                  "input (its value only happens to be the same in every slice "
@@ -358,25 +359,6 @@ def _tangents_differ(column: list) -> bool:
     if any(is_staged(v) for v in vals):
         return False  # (under tg.jit: values only)
     return any(not np.array_equal(np.asarray(v), np.asarray(vals[0]), equal_nan=True) for v in vals[1:])
-
-
-def _reaches(node, targets: list) -> bool:
-    """Whether the recorded ``node`` depends on one of the nodes ``targets`` (the walk stops at
-    nodes recorded before the earliest of them, which cannot)."""
-    if node is None:
-        return False
-    want = {id(t) for t in targets}
-    start = min(t.seq for t in targets)
-    stack, seen = [node], set()
-    while stack:
-        nd = stack.pop()
-        if id(nd) in want:
-            return True
-        if nd.seq < start or id(nd) in seen:
-            continue
-        seen.add(id(nd))
-        stack.extend(p for p in nd.parents if p is not None)
-    return False
 
 
 def _same_for_every_slice(j: int, first, *rest) -> None:

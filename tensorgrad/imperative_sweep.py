@@ -17,7 +17,7 @@ import numpy as np
 from .hooks import TorchValueError, as_grad, hooked_nodes, is_grad_array, run_hooks
 from .ops.elementwise import where as _where
 from .recording import IMPERATIVE, Node, enter_grad_mode, exit_grad_mode, imperative_paused, no_grad_depth
-from .sweep import backward_pass, toposort
+from .sweep import backward_pass, depends_on, toposort
 from .tensor import Tensor, concrete, torch_made, traced_level
 
 __all__ = ["sweep_for", "last_sweep_unlinked", "note_constant_rule", "seed_for", "torch_gradient", "fill_grads", "recorded_sweep", "pruned",
@@ -55,22 +55,6 @@ def sweep_for(nodes: list, seeds: list, retain: bool, create_graph: bool, taps,
         return _sweep_for(nodes, seeds, retain, create_graph, taps, batch_ndim, inputs, after_hooks)
     finally:
         _UNLINKED.last, _UNLINKED.seen = tuple(_UNLINKED.seen), outer
-
-
-def _upstream(node, noted: tuple) -> bool:
-    """Whether ``node`` lies before one of the ``noted`` nodes (None: unknown, so yes)."""
-    if any(n is None for n in noted):
-        return True
-    stack, seen = [p for n in noted for p in n.parents if p is not None], set()
-    while stack:
-        n = stack.pop()
-        if n is node:
-            return True
-        if n.seq < node.seq or id(n) in seen:
-            continue
-        seen.add(id(n))
-        stack.extend(p for p in n.parents if p is not None)
-    return False
 
 
 def _sweep_for(nodes: list, seeds: list, retain: bool, create_graph: bool, taps,
@@ -265,7 +249,8 @@ def connected(g, t: Tensor, unlinked: tuple = ()):
     if type(g) is Tensor or imperative_paused() or t._trace is not IMPERATIVE \
             or t._node is None:
         return g
-    if unlinked and _upstream(t._node, unlinked):  # a constant tensor, as PyTorch's
+    if unlinked and (None in unlinked or depends_on(  # (before a noted node; None: unknown)
+            [p for n in unlinked for p in n.parents], [t._node])):  # a constant tensor, as PyTorch's
         return torch_made(g) if isinstance(g, np.ndarray) else g
     return _where(True, g, t)
 

@@ -24,7 +24,8 @@ from .complexity import _seen as _complex_seen, check_forward, real_for
 from .staging import ConcretizationError, Staged, call as staged_call
 from .tensor import Tensor, concrete, dtype_of, ndim_of, shape_of, traced_level
 
-__all__ = ["backward_pass", "node_jvp", "unbroadcast", "toposort", "Eye", "ForwardModeError", "quiet_rules"]
+__all__ = ["backward_pass", "node_jvp", "unbroadcast", "toposort", "depends_on", "Eye", "ForwardModeError",
+           "quiet_rules"]
 
 
 class ForwardModeError(TypeError, NotImplementedError):
@@ -226,6 +227,23 @@ def toposort(out_nodes: Sequence) -> list:
 
 def _seq_of(n) -> int:
     return n.seq
+
+
+def depends_on(starts, targets) -> bool:
+    """Whether one of the nodes ``starts`` is one of ``targets`` or was computed from one (the
+    walk down the parents stops at nodes recorded before the earliest target, which cannot)."""
+    want = {id(t) for t in targets}
+    first = min(t.seq for t in targets)
+    stack, seen = [n for n in starts if n is not None], set()
+    while stack:
+        n = stack.pop()
+        if id(n) in want:
+            return True
+        if n.seq < first or id(n) in seen:
+            continue
+        seen.add(id(n))
+        stack.extend(p for p in n.parents if p is not None)
+    return False
 
 
 class Eye:
