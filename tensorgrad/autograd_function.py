@@ -28,7 +28,7 @@ import numpy as np
 
 from .custom import RESIDUALS, _outputs, custom_vjp
 from .guards import locked_tree, release_with
-from .autograd_once import holds_hidden, once_barrier, once_differentiable
+from .autograd_once import holds_hidden, map_held, once_barrier, once_differentiable
 from .jit_aot import MODES
 from . import ops as _ops
 from . import hooks as _hooks
@@ -644,13 +644,9 @@ def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, node_ref
     new._inputs = tuple(dvals)
     new._hidden = holds_hidden([v for k, v in vars(ctx).items() if k not in _OWN], full, out)
 
-    def sub(v):
-        if type(v) in (tuple, list, dict):
-            return {k: sub(e) for k, e in v.items()} if type(v) is dict else type(v)(sub(e) for e in v)
-        return swap.get(id(v), v)
     for k, v in vars(ctx).items():
         if k not in _OWN:
-            setattr(new, k, sub(v))
+            setattr(new, k, map_held(v, lambda e: swap.get(id(e), e)))
     return new
 
 

@@ -4,6 +4,7 @@ Function's ``ctx`` holds values its forward computed, whose dependence on the in
 holds (see ``imperative_sweep.note_constant_rule``)."""
 from __future__ import annotations
 
+import copy
 import functools
 from types import SimpleNamespace
 
@@ -14,7 +15,7 @@ from .imperative import rule_mode
 from .tensor import Tensor
 from .tree import tree_flatten
 
-__all__ = ["once_differentiable", "once_barrier", "holds_hidden"]
+__all__ = ["once_differentiable", "once_barrier", "holds_hidden", "map_held"]
 
 
 def _pass_through(v, deps):
@@ -38,25 +39,34 @@ once_barrier.check_outputs = False
 once_barrier.defvjp(_barrier_fwd, _barrier_bwd)
 
 
+def map_held(v, fn):
+    """``v`` with ``fn`` applied to each value inside the containers a ``ctx`` attribute may
+    be (tuples, namedtuples, lists, dicts of any kind, SimpleNamespaces), rebuilt; for any
+    other value, ``fn(v)``."""
+    if type(v) in (tuple, list):
+        return type(v)(map_held(e, fn) for e in v)
+    if isinstance(v, tuple) and hasattr(v, "_fields"):
+        return type(v)(*(map_held(e, fn) for e in v))
+    if isinstance(v, dict):
+        new = copy.copy(v)
+        for k in new:
+            new[k] = map_held(new[k], fn)
+        return new
+    if isinstance(v, SimpleNamespace):
+        return SimpleNamespace(**{k: map_held(e, fn) for k, e in vars(v).items()})
+    return fn(v)
+
+
 def holds_hidden(values, full, out) -> bool:
-    """Whether ``values`` (ctx's attributes, in tuples, lists and dicts) hold a floating-point
-    array or tensor that is none of forward's arguments ``full`` and outputs ``out``: a value
-    forward computed (``a.exp()``, a float mask; also in a namedtuple, an OrderedDict or a
-    SimpleNamespace). Boolean and integer arrays carry no derivative, and Python numbers are
-    taken for constants."""
-    return _other_floats(values, {id(v) for v in full} | {id(v) for v in tree_flatten(out)[0]})
-
-
-def _other_floats(values, known: set) -> bool:
-    for v in values:
-        if isinstance(v, (tuple, list, dict, SimpleNamespace)):
-            if _other_floats(v.values() if isinstance(v, dict) else vars(v).values()
-                             if isinstance(v, SimpleNamespace) else v, known):
-                return True
-        elif isinstance(v, (np.ndarray, Tensor)) and id(v) not in known \
-                and np.dtype(v.dtype).kind in "fc":
-            return True
-    return False
+    """Whether ``values`` (ctx's attributes, in the containers :func:`map_held` opens) hold a
+    floating-point array or tensor that is none of forward's arguments ``full`` and outputs
+    ``out``: a value forward computed (``a.exp()``, a float mask). Boolean and integer arrays
+    carry no derivative, and Python numbers are taken for constants."""
+    known = {id(v) for v in full} | {id(v) for v in tree_flatten(out)[0]}
+    held: list = []
+    map_held(list(values), held.append)
+    return any(isinstance(v, (np.ndarray, Tensor)) and id(v) not in known
+               and np.dtype(v.dtype).kind in "fc" for v in held)
 
 
 def once_differentiable(fn):

@@ -2,6 +2,7 @@
 Tensor extras, grad modes, materialize_grads), hooks and pruning of ``autograd.grad`` /
 ``backward(inputs=)``, create_graph accumulation and constant higher derivatives, and the
 RuntimeError classes. PyTorch's numbers are written out (PyTorch is not a test dependency)."""
+import collections
 import types
 
 import numpy as np
@@ -615,6 +616,23 @@ def test_create_graph_through_values_kept_in_containers_on_ctx():
     x = tg.tensor(x0, requires_grad=True)
     (g,) = tg.autograd.grad(Dict.apply(x).sum(), x, create_graph=True)
     np.testing.assert_array_equal(tg.autograd.grad(g.sum(), x)[0], [2.0, 2.0, 2.0])  # (was 0)
+    Pair = collections.namedtuple("Pair", "x k")
+    for keep, read in ((lambda x: Pair(x, 2.0), lambda h: h.x * h.k),  # (so were these)
+                       (lambda x: collections.OrderedDict(x=x), lambda h: 2 * h["x"]),
+                       (lambda x: types.SimpleNamespace(x=x), lambda h: 2 * h.x)):
+        class Held(tg.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.h = keep(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * read(ctx.h)
+
+        x = tg.tensor(x0, requires_grad=True)
+        (g,) = tg.autograd.grad(Held.apply(x).sum(), x, create_graph=True)
+        np.testing.assert_array_equal(tg.autograd.grad(g.sum(), x)[0], [2.0, 2.0, 2.0])
 
     class Kept(tg.autograd.Function):  # forward's own exp(x), in a SimpleNamespace
         @staticmethod
