@@ -19,30 +19,29 @@ with grad mode off unless ``create_graph=True`` records it. NumPy arrays reach b
 """
 from __future__ import annotations
 
+import contextlib
 import copy
-import functools
 import inspect
-import weakref
 
 import numpy as np
 
-from .custom import RESIDUALS, _outputs, custom_vjp
-from .guards import locked_tree, release_with
-from .autograd_once import holds_hidden, map_held, once_barrier, once_differentiable
+from .custom import _outputs, custom_vjp
+from .guards import release_with
+from .autograd_function_tape import as_tensors, find_node, fitted, from_torch_convention, listen, lock_saved, on_tape, recorded, torch_convention
+from .autograd_once import hidden_barrier, holds_hidden, map_held, once_barrier, once_differentiable
 from .jit_aot import MODES
 from . import ops as _ops
 from . import hooks as _hooks
-from .hooks import TorchTypeError, TorchValueError, note_gradient
+from .hooks import TorchTypeError
 from .imperative import _setitem_through, check_cast, no_grad, rule_mode
 from .imperative import tensor as _tensor
 from .imperative_sweep import note_constant_rule
 from .ops import stop_gradient
 from .recording import IMPERATIVE
-from .tensor import Tensor, broadcasts_to, concrete, dtype_of, shape_of, traced_level
-from .sweep import unbroadcast
+from .tensor import Tensor, concrete, traced_level
 from .tensor_views import basic_index, write_through, wrote
 from .tensor_torch import install_on_rule_arrays
-from .tree import tree_flatten, tree_unflatten
+from .tree import tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "RuleArray", "GradArray", "DataArray"]
 
@@ -425,219 +424,184 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        if kwargs:  # (as PyTorch 2: bound to forward's parameters, in order, defaults filled)
-            new = "setup_context" in _defined(cls)
-            bound = inspect.signature(cls.forward).bind(*(() if new else (None,)), *args, **kwargs)
-            bound.apply_defaults()
-            args = bound.args if new else bound.args[1:]
-        name = cls.__name__
-        diff = [i for i, a in enumerate(args) if _differentiable(a)]
-        # PyTorch's flags: True for an input that may carry a gradient (a traced tensor or a
-        # leaf that requires grad), False for a constant array or tensor
-        needs = tuple(i in diff and isinstance(args[i], Tensor) and args[i]._trace is not None
-                      for i in range(len(args)))
-        defined = _defined(cls)
-        new_style = "setup_context" in defined
-        if "vjp" in defined and "backward" in defined:
-            raise TypeError(f"{name}: define backward or its alias vjp, not both (as PyTorch)")
-        backward = cls.vjp if "vjp" in defined else cls.backward  # (PyTorch's alias)
-        once = getattr(backward, "_once_differentiable", False)
+        return _call(cls, args, kwargs)[0]
 
-        # the first call: (the arguments as forward saw them, its output as it returned it,
-        # ctx); later calls of the VJP rule's forward reuse it (see _recorded_ctx)
-        seen: list = []
-        node_ref: list = []  # a weak reference to the node on the imperative tape, if any
 
-        def run(dvals):
-            ctx = FunctionCtx(needs)
-            full = list(args)
-            for i, v in zip(diff, dvals):
-                full[i] = v
-            full = [_for_rule(v) for v in full]
-            try:
-                with rule_mode():  # as PyTorch: forward's own ops are not recorded
-                    if new_style:
-                        out = cls.forward(*full)
-                        cls.setup_context(ctx, tuple(full), out)
-                    else:
-                        out = cls.forward(ctx, *full)
-            except ValueError as exc:  # (NumPy's refusal to write into a read-only input)
-                if "read-only" not in str(exc):
-                    raise
-                raise NotImplementedError(
-                    f"{name}.forward wrote into an array that is read-only there ({exc}): "
-                    "tensorgrad's Functions cannot modify their inputs in place (PyTorch's "
-                    "ctx.mark_dirty); compute and return a new array instead (x.clone())") from exc
-            if not seen:
-                seen.append((full, out, ctx))
-            _lock_saved(ctx, name)
-            return plain_arrays(out), ctx
+def _call(cls, args: tuple, kwargs: dict):
+    """``cls.apply(*args, **kwargs)``, and the list that holds (the arguments as forward saw
+    them, its output as it returned it, ctx) once forward has run."""
+    if kwargs:  # (as PyTorch 2: bound to forward's parameters, in order, defaults filled)
+        new = "setup_context" in _defined(cls)
+        bound = inspect.signature(cls.forward).bind(*(() if new else (None,)), *args, **kwargs)
+        bound.apply_defaults()
+        args = bound.args if new else bound.args[1:]
+    name = cls.__name__
+    diff = [i for i, a in enumerate(args) if _differentiable(a)]
+    # PyTorch's flags: True for an input that may carry a gradient (a traced tensor or a
+    # leaf that requires grad), False for a constant array or tensor
+    needs = tuple(i in diff and isinstance(args[i], Tensor) and args[i]._trace is not None
+                  for i in range(len(args)))
+    defined = _defined(cls)
+    new_style = "setup_context" in defined
+    if "vjp" in defined and "backward" in defined:
+        raise TypeError(f"{name}: define backward or its alias vjp, not both (as PyTorch)")
+    backward = cls.vjp if "vjp" in defined else cls.backward  # (PyTorch's alias)
+    once = getattr(backward, "_once_differentiable", False)
 
-        def fun(*dvals):
-            return run(dvals)[0]
+    # the first call: (the arguments as forward saw them, its output as it returned it,
+    # ctx); later calls of the VJP rule's forward reuse it (see _recorded_ctx)
+    seen: list = []
+    node_ref: list = []  # a weak reference to the node on the imperative tape, if any
 
-        def fwd(*dvals):
-            if not seen:
-                return run(dvals)
-            # the sweep itself is being recorded (create_graph=True) and asks for residuals
-            # that depend on the recorded inputs: forward is not run again (it may draw random
-            # numbers or count calls), its saved inputs and outputs are swapped for recorded ones
-            full, out, ctx = seen[0]
-            return plain_arrays(out), _recorded_ctx(ctx, full, out, diff, dvals, node_ref)
-
-        def bwd(ctx, g):
-            gs = g if isinstance(g, tuple) else (g,)
-            if ctx._notes and not ctx.materialize_grads:  # None for outputs that got none
-                got = set(ctx._got)
-                ctx._got.clear()  # (the set is shared with a create_graph sweep's copy)
-                gs = tuple(v if k in got else None for k, v in enumerate(gs))
-            # PyTorch's backward takes and returns the conjugates of tensorgrad's (JAX's)
-            # cotangents of complex values: convert at the boundary both ways
-            gs = tuple(_for_rule(_torch_convention(v)) for v in gs)
-            if ctx._create_graph and not once:
-                res = backward(ctx, *gs)  # recorded (grad mode as the caller has it)
-            else:
-                with rule_mode():
-                    res = backward(ctx, *gs)
-            res = plain_arrays(res if isinstance(res, tuple) else (res,))
-            if len(res) > len(args) and all(r is None for r in res[len(args):]):
-                res = res[:len(args)]  # (PyTorch ignores trailing Nones past the inputs)
-            if len(res) != len(args):
-                raise TorchTypeError(f"{name}.backward returned {len(res)} gradients; forward "
-                                     f"takes {len(args)} inputs (return None for an input "
-                                     "without one)")
-            for i, r in enumerate(res):
-                if r is None:
-                    continue
-                if i not in diff and not isinstance(args[i], (np.ndarray, Tensor)):
-                    raise TorchTypeError(f"{name}.backward returned a gradient for input {i}, a "
-                                    f"{type(args[i]).__name__}, which is not an array; return "
-                                    "None there, as PyTorch requires")
-            if once and ctx._create_graph:  # differentiating these again must raise
-                deps = tuple(v for v in gs + tuple(ctx.saved_tensors) + ctx._inputs
-                             if _recorded(v))
-                res = tuple(r if r is None else once_barrier(r, deps) for r in res)
-            elif ctx._create_graph and ctx._hidden and not all(  # (see note_constant_rule)
-                    res[i] is None or _recorded(res[i]) for i in diff):
-                note_constant_rule(node_ref[0]() if node_ref else None)
-            return tuple(_from_torch_convention(_fitted(name, i, res[i], args[i]), args[i], name, i)
-                         for i in diff)
-
-        fun.__name__ = fun.__qualname__ = name
-        rule = custom_vjp(fun)
-        rule.check_outputs = False  # (fwd is forward itself)
-        rule.defvjp(fwd, bwd)
-        if "jvp" in defined:
-            def forward_rule(primals, tangents):
-                out, ctx = run(primals)
-                if hasattr(ctx, "saved_for_forward"):  # jvp reads them as saved_tensors
-                    ctx.saved_tensors = ctx.saved_for_forward
-                full = [None] * len(args)  # (PyTorch: one tangent per input, None for others)
-                for i, v in zip(diff, tangents):
-                    full[i] = _for_rule(v)
-                with rule_mode():
-                    t = plain_arrays(cls.jvp(ctx, *full))
-                if isinstance(out, tuple) and isinstance(t, (tuple, list)) \
-                        and len(t) == len(out):  # (None: no tangent, as PyTorch allows)
-                    t = tuple(_ops.zeros_like(o) if v is None else v for o, v in zip(out, t))
-                return out, t
-            rule.forward_rule = forward_rule
-        out = rule(*(args[i] for i in diff)) if diff else fun()
+    def run(dvals, deep=False):
+        ctx = FunctionCtx(needs)
+        ctx._deep = deep  # (inputs a transform traced over tensors of the imperative tape:
+        full = list(args)  # it records forward's ops, and backward's, as the transform does)
+        for i, v in zip(diff, dvals):
+            full[i] = v
+        full = [_for_rule(v) for v in full]
+        try:
+            with contextlib.nullcontext() if deep else rule_mode():  # (PyTorch: not recorded)
+                if new_style:
+                    out = cls.forward(*full)
+                    cls.setup_context(ctx, tuple(full), out)
+                else:
+                    out = cls.forward(ctx, *full)
+        except ValueError as exc:  # (NumPy's refusal to write into a read-only input)
+            if "read-only" not in str(exc):
+                raise
+            raise NotImplementedError(
+                f"{name}.forward wrote into an array that is read-only there ({exc}): "
+                "tensorgrad's Functions cannot modify their inputs in place (PyTorch's "
+                "ctx.mark_dirty); compute and return a new array instead (x.clone())") from exc
         if not seen:
-            return _as_tensors(out, args)
-        ctx = seen[0][2]
-        _find_node(out, node_ref)
-        if node_ref:  # forward's arguments, output and ctx go with the node's saved values
-            release_with(node_ref[0]().args, seen.clear)
-        if not ctx.materialize_grads and node_ref:
-            _listen(out, ctx)
-        marked = set(ctx._non_diff)
-        if not marked:
-            return _as_tensors(out, args)
-        # outputs forward marked non-differentiable come back cut from the graph
-        leaves, td = tree_flatten(out)
-        plain = tree_flatten(seen[0][1])[0]
-        return _as_tensors(tree_unflatten(td, [stop_gradient(v) if id(p) in marked else v
-                                               for v, p in zip(leaves, plain)]), args)
+            seen.append((full, out, ctx))
+        lock_saved(ctx, name)
+        return plain_arrays(out), ctx
 
+    def fun(*dvals):
+        return run(dvals)[0]
 
-def _lock_saved(ctx, name: str) -> None:
-    """The arrays forward kept on ``ctx`` (``save_for_backward``, or attributes) locked for as
-    long as the tape needs them, as a custom_vjp rule's residuals are: a later write to one
-    must not change what ``backward`` reads."""
-    held = RESIDUALS.held
-    if held is None:  # (the primal alone: nothing is kept)
-        return
-    for k, v in list(vars(ctx).items()):
-        if k != "to_save" and not k.startswith("_") and k != "needs_input_grad":
-            safe = locked_tree(v, held, f"{name}: ctx.{k}")  # (RuleArray views: their bases lock)
-            if safe is not v:
-                setattr(ctx, k, safe)
-    ctx.to_save = ctx.saved_tensors
+    def fwd(*dvals):
+        if not seen and not any(type(v) is Tensor and v._trace is IMPERATIVE for v in dvals):
+            return run(dvals, any(on_tape(v) for v in dvals))
+        if not seen:  # run by a transform on tensors of the imperative tape: the Function
+            # is applied on that tape too (its own backward there), and this level's
+            # backward runs recorded on the tape's values, as in a create_graph sweep
+            outer = list(args)
+            for i, v in zip(diff, dvals):
+                outer[i] = v
+            lifted, below = _call(cls, tuple(outer), {})
+            seen.append(below[0])
+            full, out, ctx = seen[0]
+            ctx = _recorded_ctx(ctx, full, out, diff, dvals, tree_flatten(lifted)[0])
+            ctx._lifted = True
+            return lifted, ctx
+        # the sweep itself is being recorded (create_graph=True) and asks for residuals
+        # that depend on the recorded inputs: forward is not run again (it may draw random
+        # numbers or count calls), its saved inputs and outputs are swapped for recorded ones
+        full, out, ctx = seen[0]
+        node = node_ref[0]() if node_ref else None
+        mine = [plain_arrays(v) for v in tree_flatten(out)[0]]
+        rec = _outputs(node.out, mine) if node is not None and recorded(node.out) else None
+        return plain_arrays(out), _recorded_ctx(ctx, full, out, diff, dvals, rec)
 
+    def bwd(ctx, g):
+        gs = g if isinstance(g, tuple) else (g,)
+        if ctx._notes and not ctx.materialize_grads:  # None for outputs that got none
+            got = set(ctx._got)
+            ctx._got.clear()  # (the set is shared with a create_graph sweep's copy)
+            gs = tuple(v if k in got else None for k, v in enumerate(gs))
+        # PyTorch's backward takes and returns the conjugates of tensorgrad's (JAX's)
+        # cotangents of complex values: convert at the boundary both ways
+        gs = tuple(_for_rule(torch_convention(v)) for v in gs)
+        if (ctx._create_graph or ctx._deep) and not once:
+            res = backward(ctx, *gs)  # recorded (grad mode as the caller has it)
+        else:
+            with rule_mode():
+                res = backward(ctx, *gs)
+        res = plain_arrays(res if isinstance(res, tuple) else (res,))
+        if len(res) > len(args) and all(r is None for r in res[len(args):]):
+            res = res[:len(args)]  # (PyTorch ignores trailing Nones past the inputs)
+        if len(res) != len(args):
+            raise TorchTypeError(f"{name}.backward returned {len(res)} gradients; forward "
+                                 f"takes {len(args)} inputs (return None for an input "
+                                 "without one)")
+        for i, r in enumerate(res):
+            if r is None:
+                continue
+            if i not in diff and not isinstance(args[i], (np.ndarray, Tensor)):
+                raise TorchTypeError(f"{name}.backward returned a gradient for input {i}, a "
+                                f"{type(args[i]).__name__}, which is not an array; return "
+                                "None there, as PyTorch requires")
+        if once and ctx._create_graph:  # differentiating these again must raise
+            deps = tuple(v for v in gs + tuple(ctx.saved_tensors) + ctx._inputs
+                         if recorded(v))
+            res = tuple(r if r is None else once_barrier(r, deps) for r in res)
+        elif getattr(ctx, "_lifted", False) and ctx._hidden:  # (see hidden_barrier)
+            deps = tuple(v for v in gs + ctx._inputs if on_tape(v))
+            res = tuple(r if r is None or on_tape(r) else hidden_barrier(r, deps, name)
+                        for r in res)
+        elif ctx._create_graph and ctx._hidden and not all(  # (see note_constant_rule)
+                res[i] is None or recorded(res[i]) for i in diff):
+            note_constant_rule(node_ref[0]() if node_ref else None)
+        return tuple(from_torch_convention(fitted(name, i, res[i], args[i]), args[i], name, i)
+                     for i in diff)
 
-def _as_tensors(out, args):
-    """PyTorch's ``apply`` returns tensors: with a tensor of the imperative tape (or a constant
-    one) among the inputs, an array among the outputs (an integer or boolean result, one
-    marked non-differentiable) becomes a constant tensor. Arrays in give arrays out."""
-    if not any(type(a) is Tensor and (a._trace is IMPERATIVE or a._trace is None) for a in args):
-        return out
+    fun.__name__ = fun.__qualname__ = name
+    rule = custom_vjp(fun)
+    rule.check_outputs = False  # (fwd is forward itself)
+    rule.defvjp(fwd, bwd)
+    if "jvp" in defined:
+        def forward_rule(primals, tangents):
+            lift = not seen and any(type(v) is Tensor and v._trace is IMPERATIVE for v in primals)
+            out, ctx = fwd(*primals) if lift else run(primals, any(on_tape(v) for v in primals))
+            if hasattr(ctx, "saved_for_forward"):  # jvp reads them as saved_tensors
+                ctx.saved_tensors = ctx.saved_for_forward
+            full = [None] * len(args)  # (PyTorch: one tangent per input, None for others)
+            for i, v in zip(diff, tangents):
+                full[i] = _for_rule(v)
+            with contextlib.nullcontext() if ctx._create_graph or ctx._deep else rule_mode():
+                t = plain_arrays(cls.jvp(ctx, *full))  # (recorded: see fwd and run)
+            if lift and ctx._hidden:  # (see hidden_barrier)
+                deps = tuple(v for v in ctx._inputs if on_tape(v))
+                t = tree_map(lambda v: v if on_tape(v) else hidden_barrier(v, deps, name), t)
+            if isinstance(out, tuple) and isinstance(t, (tuple, list)) \
+                    and len(t) == len(out):  # (None: no tangent, as PyTorch allows)
+                t = tuple(_ops.zeros_like(o) if v is None else v for o, v in zip(out, t))
+            return out, t
+        rule.forward_rule = forward_rule
+    out = rule(*(args[i] for i in diff)) if diff else fun()
+    if not seen:
+        return as_tensors(out, args), seen
+    ctx = seen[0][2]
+    find_node(out, node_ref)
+    if node_ref:  # forward's arguments, output and ctx go with the node's saved values
+        release_with(node_ref[0]().args, seen.clear)
+    if not ctx.materialize_grads and node_ref:
+        listen(out, ctx)
+    marked = set(ctx._non_diff)
+    if not marked:
+        return as_tensors(out, args), seen
+    # outputs forward marked non-differentiable come back cut from the graph
     leaves, td = tree_flatten(out)
-    return tree_unflatten(td, [Tensor(np.asarray(v)) if isinstance(v, (np.ndarray, np.generic)) else v
-                               for v in leaves])
+    plain = tree_flatten(seen[0][1])[0]
+    return as_tensors(tree_unflatten(td, [stop_gradient(v) if id(p) in marked else v
+                                           for v, p in zip(leaves, plain)]), args), seen
 
 
-def _recorded(v) -> bool:
-    return type(v) is Tensor and v._trace is IMPERATIVE and v._node is not None
-
-
-def _find_node(out, node_ref: list) -> None:
-    """Remember (weakly) the imperative tape's node of the Function's call: its output is
-    read as a recorded value when a create_graph sweep differentiates backward."""
-    leaves = [v for v in tree_flatten(out)[0] if _recorded(v)]
-    if not leaves:
-        return
-    node = leaves[0]._node
-    if len(tree_flatten(out)[0]) > 1:  # one output of several: unpacked from the node's
-        for _ in range(4):              # vector by a reshape (and a cast) of a slice
-            if node is None or node.op is None or str(node.op.name).startswith("custom_vjp["):
-                break
-            node = node.parents[0]
-    if node is not None and node.op is not None and str(node.op.name).startswith("custom_vjp["):
-        node_ref.append(weakref.ref(node))
-
-
-def _listen(out, ctx: FunctionCtx) -> None:
-    """``set_materialize_grads(False)``: note which outputs a sweep gives a gradient."""
-    leaves = tree_flatten(out)[0]
-    if len(leaves) < 2:
-        return  # (a single output always has one when backward runs)
-    ctx._notes = True
-    for k, v in enumerate(leaves):
-        if _recorded(v):
-            note_gradient(v._node, functools.partial(_got_one, weakref.ref(ctx), k))
-
-
-def _got_one(ctx_ref, k: int, g) -> None:
-    ctx = ctx_ref()
-    if ctx is not None:
-        ctx._got.add(k)
-
-
-def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, node_ref: list):
+def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, recorded):
     """A copy of forward's ``ctx`` for a recorded (create_graph) sweep: what it holds of
     forward's differentiable inputs becomes the recorded inputs ``dvals``, and what it holds
-    of forward's outputs becomes the recorded outputs, so backward's ops record their
-    dependence on both (as PyTorch's saved tensors do); anything else stays a constant."""
+    of forward's outputs becomes the recorded outputs ``recorded`` (their leaves; None: not
+    known), so backward's ops record their dependence on both (as PyTorch's saved tensors
+    do); anything else stays a constant."""
     swap = {}
     for i, v in zip(diff, dvals):
         if full[i] is not v:
             swap[id(full[i])] = _for_rule(v)
-    node = node_ref[0]() if node_ref else None
-    if node is not None and _recorded(node.out):  # (the sweep's recorded stand-in)
-        mine = tree_flatten(out)[0]
-        plain = [plain_arrays(v) for v in mine]
-        for v, r in zip(mine, _outputs(node.out, plain)):
+    if recorded is not None:
+        for v, r in zip(tree_flatten(out)[0], recorded):
             swap[id(v)] = r
     new = copy.copy(ctx)
     new._create_graph = True
@@ -651,39 +615,8 @@ def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, node_ref
 
 
 #: FunctionCtx's own bookkeeping, which a create_graph sweep's copy keeps as it is
-_OWN = frozenset({"_non_diff", "_got", "_notes", "_create_graph", "_inputs", "_hidden"})
-
-
-def _fitted(name: str, i: int, r, arg):
-    """backward's gradient ``r`` for input ``i``: of the input's shape, or (as PyTorch) of a
-    shape the input broadcasts to, summed down to the input's shape."""
-    have, want = tuple(shape_of(r)) if r is not None else None, tuple(shape_of(arg))
-    if r is None or have == want:
-        return r
-    if not broadcasts_to(want, have):
-        raise TorchValueError(f"{name}.backward returned a gradient of shape {have} for input "
-                              f"{i} of shape {want}; each gradient must have its input's shape "
-                              "(or one the input broadcasts to, which is summed down to it)")
-    return unbroadcast(r, want)
-
-
-def _torch_convention(g):
-    """A cotangent in PyTorch's convention: the conjugate, for a complex one."""
-    return _ops.conj(g) if g is not None and np.iscomplexobj(concrete(g)) else g
-
-
-def _from_torch_convention(r, arg, name: str, i: int):
-    """backward's gradient ``r`` for input ``i``, ``arg``, back in tensorgrad's convention: the
-    conjugate for a complex input. A complex gradient for a real input is refused, as by
-    PyTorch (its imaginary part would be dropped silently)."""
-    if r is None or not np.iscomplexobj(concrete(r)):
-        return r
-    if not np.iscomplexobj(concrete(arg)):
-        raise TorchTypeError(f"{name}.backward returned a complex gradient (dtype "
-                             f"{dtype_of(r)}) for input {i}, which is real (dtype "
-                             f"{dtype_of(arg)}); return a real gradient (its real part, if the "
-                             "imaginary part is meant to be dropped)")
-    return _ops.conj(r)
+_OWN = frozenset({"_non_diff", "_got", "_notes", "_create_graph", "_inputs", "_hidden",
+                  "_lifted", "_deep"})
 
 
 def _defined(cls) -> set:
