@@ -49,8 +49,8 @@ def _prepare(name: str, func, inputs, create_graph: bool, strict: bool) -> tuple
     if not ins:
         raise ValueError(f"tg.autograd.functional.{name}: inputs must not be empty")
     if not create_graph:  # detached from the imperative tape (a transform's values stay traced)
-        ins = tuple(concrete(x) if isinstance(x, Tensor) and x._trace is IMPERATIVE else x
-                    for x in ins)
+        ins = tuple(x.detach() if isinstance(x, Tensor) and x._trace is IMPERATIVE else x
+                    for x in ins)  # (a tensor still: PyTorch's methods, x.std() unbiased)
     for i, x in enumerate(ins):
         dt = np.result_type(concrete(x))
         if dt.kind not in "fc":

@@ -17,7 +17,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .hooks import TorchValueError
+from .hooks import TorchValueError, as_grad
 from .recording import close_trace, new_forward_trace
 from .tensor import Tensor, concrete, dtype_of, shape_of
 from .transform_parts import as_primal
@@ -109,6 +109,8 @@ def unpack_dual(tensor, *, level: int | None = None) -> UnpackedDualTensor:
     if trace is None or type(tensor) is not Tensor or tensor._trace is not trace:
         return UnpackedDualTensor(tensor, None)
     primal = tensor._value
+    if isinstance(primal, (np.ndarray, np.generic)):  # (PyTorch's: a tensor, its methods)
+        primal = as_grad(np.asarray(primal))
     tan = tensor._tangent
     if tan is None:
         tan = np.zeros(shape_of(concrete(primal)), dtype_of(concrete(primal)))

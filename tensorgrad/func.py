@@ -296,9 +296,12 @@ def jacrev(func: Callable, argnums=0, *, has_aux: bool = False, chunk_size: int 
 
 def jacfwd(func: Callable, argnums=0, has_aux: bool = False, *,
            randomness: str = "error") -> Callable:
-    """``torch.func.jacfwd``."""
+    """``torch.func.jacfwd`` (``randomness`` as vmap's: PyTorch's jacfwd maps the JVP over
+    the basis; here one pass draws once, so 'different' and 'same' are alike)."""
+    _check_randomness("jacfwd", randomness)
     return _torch_errors("jacfwd", argnums, _real_only("jacfwd", _in_key_order(
-        lambda f: _jacfwd(f, argnums, has_aux), func, argnums, has_aux), has_aux))
+        lambda f: _jacfwd(_per_slice(f, {}, randomness), argnums, has_aux), func, argnums,
+        has_aux), has_aux))
 
 
 def hessian(func: Callable, argnums=0) -> Callable:
@@ -314,9 +317,7 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
     changes nothing (a loop). As in PyTorch, ``in_dims`` covers the positional arguments only:
     keyword arguments are passed unmapped to every call."""
     check_chunk_size("vmap", chunk_size)
-    if randomness not in ("error", "different", "same"):
-        raise ValueError(f"vmap: randomness must be 'error', 'different' or 'same', got "
-                         f"{randomness!r}")
+    _check_randomness("vmap", randomness)
     def call(*args, **kwargs):
         watched = [(t, t._value, t._trace, t._node) for t in _unmapped_tensors(args, in_dims)]
         # (tensors made before the call, other than its arguments, are refused updates)
@@ -372,6 +373,12 @@ def _unmapped_tensors(args: tuple, in_dims) -> list:
         return []
     return [v for v, ax in zip(tree_flatten(args)[0], axes)
             if ax is None and type(v) is Tensor and (v._trace is None or v._trace is IMPERATIVE)]
+
+
+def _check_randomness(name: str, randomness) -> None:
+    if randomness not in ("error", "different", "same"):
+        raise ValueError(f"{name}: randomness must be 'error', 'different' or 'same', got "
+                         f"{randomness!r}")
 
 
 def _per_slice(func: Callable, kwargs: dict, randomness: str) -> Callable:

@@ -201,3 +201,49 @@ def test_torch_func_results_are_tensors_of_pytorchs_kind():
     res = scipy.optimize.minimize(lambda v: float(np.sum(v ** 4)), np.ones(3), method="L-BFGS-B",
                                   jac=tg.func.grad(lambda v: (v ** 4).sum()))
     assert res.success and type(res.x) is np.ndarray and np.abs(res.x).max() < 0.05
+
+
+def test_functional_transforms_keep_pytorchs_methods_on_inputs_that_require_grad():
+    x = np.array([0.3, -1.2, 0.8, 2.0])
+    n = x.size
+    want_grad = (x - x.mean()) / ((n - 1) * x.std(ddof=1))  # (unbiased, PyTorch's std)
+    for inp in (tg.tensor(x, requires_grad=True), tg.tensor(x)):
+        value, g = G.vjp(lambda a: a.std(), inp)
+        np.testing.assert_allclose(np.asarray(value), x.std(ddof=1), rtol=1e-13)
+        np.testing.assert_allclose(np.asarray(g), want_grad, rtol=1e-12)
+        J = G.jacobian(lambda a: a.sort().values, inp)
+        np.testing.assert_array_equal(np.asarray(J), np.eye(n)[np.argsort(x)])
+
+
+def test_unpack_dual_gives_the_primal_pytorchs_methods():
+    fwd = tg.autograd.forward_ad
+    x = np.array([0.3, -1.2, 0.8, 2.0])
+    with fwd.dual_level():
+        p, t = fwd.unpack_dual(fwd.make_dual(tg.tensor(x), tg.tensor(np.ones(4))) * 2)
+        np.testing.assert_allclose(float(p.std()), (2 * x).std(ddof=1), rtol=1e-13)
+        np.testing.assert_allclose(float(p.sum(dim=0)), 2 * x.sum(), rtol=1e-13)
+        np.testing.assert_allclose(np.asarray(t), np.full(4, 2.0))
+
+
+def test_vmap_refuses_batch_norm_updating_its_running_statistics_per_slice():
+    x = tg.tensor(np.random.default_rng(0).standard_normal((3, 5, 4)))
+    bn = tg.nn.BatchNorm1d(4)
+    with pytest.raises(RuntimeError, match="BatchNorm1d.*once per slice"):
+        tg.func.vmap(bn)(x)
+    assert int(bn.num_batches_tracked) == 0
+    np.testing.assert_array_equal(np.asarray(bn.running_mean), np.zeros(4))
+    bn.eval()
+    assert tg.func.vmap(bn)(x).shape == (3, 5, 4)  # (reads them: fine)
+    fresh = tg.nn.BatchNorm1d(4)
+    tg.func.replace_all_batch_norm_modules_(fresh)
+    assert tg.func.vmap(fresh)(x).shape == (3, 5, 4)
+
+
+def test_jacfwd_randomness_as_vmaps():
+    f = lambda a: a * tg.randn(3)  # noqa: E731
+    with pytest.raises(RuntimeError, match="randomness"):
+        tg.func.jacfwd(f)(tg.tensor(np.ones(3)))
+    J = tg.func.jacfwd(f, randomness="different")(tg.tensor(np.ones(3)))
+    assert np.count_nonzero(np.asarray(J) - np.diag(np.diag(np.asarray(J)))) == 0
+    with pytest.raises(ValueError, match="randomness"):
+        tg.func.jacfwd(f, randomness="sometimes")

@@ -45,6 +45,7 @@ from .. import stream_draws
 from ..jax_backend import is_jax_tensor
 from ..lax_ops2 import conv_general_dilated as _conv_general
 from ..tensor import Tensor, concrete, dtype_of
+from ..torch_updates import MAPPING
 from . import init as _init
 from . import torch_padding as _torch_padding
 from . import torch_pooling as _torch_pooling
@@ -240,6 +241,12 @@ class _BatchNorm(Module):
 
     def _track(self, x, mean, var, n):
         _no_jax(type(self).__name__, x, "updating the running statistics")
+        if MAPPING.since:  # (tensorgrad.func.vmap runs the layer once per slice)
+            raise RuntimeError(
+                f"vmap: {type(self).__name__} in training mode updates its running_mean and "
+                "running_var in place, which are not batched: here once per slice "
+                "(torch.func.vmap refuses it too). Call it in eval mode, with "
+                "track_running_stats=False, or after tg.func.replace_all_batch_norm_modules_")
 
         def update_running_stats(m, v):
             self.num_batches_tracked = np.asarray(self.num_batches_tracked + 1, dtype=np.int64)
