@@ -247,3 +247,20 @@ def test_jacfwd_randomness_as_vmaps():
     assert np.count_nonzero(np.asarray(J) - np.diag(np.diag(np.asarray(J)))) == 0
     with pytest.raises(ValueError, match="randomness"):
         tg.func.jacfwd(f, randomness="sometimes")
+
+
+def test_functional_create_graph_results_require_grad_even_when_constant():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    square = lambda a: (a ** 2).sum()  # noqa: E731
+    results = [G.hvp(square, x, tg.ones(2), create_graph=True)[1],
+               G.vhp(square, x, tg.ones(2), create_graph=True)[1],
+               G.hessian(square, x, create_graph=True),
+               G.jacobian(lambda a: 2 * a, x, create_graph=True),
+               G.vjp(lambda a: 2 * a, x, tg.ones(2), create_graph=True)[1]]
+    for r in results:
+        assert r.requires_grad  # (PyTorch's have a grad_fn; differentiating gives zeros)
+        np.testing.assert_array_equal(tg.autograd.grad(r.sum(), x)[0], np.zeros(2))
+    h = G.hvp(square, x, tg.ones(2), create_graph=True)[1]
+    h.sum().backward()
+    np.testing.assert_array_equal(np.asarray(x.grad), np.zeros(2))
+    assert not G.hessian(square, x).requires_grad
