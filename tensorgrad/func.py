@@ -333,7 +333,9 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
             raise RuntimeError(
                 f"vmap: the function updated in place an argument that in_dims leaves unmapped "
                 f"(shape {tuple(changed[0][0].shape)}); here the function runs once per slice, "
-                "so the update would be made once per slice (torch.func.vmap refuses it too). "
+                "so the update would be made once per slice (torch.func.vmap, which runs the "
+                "function once, makes an update by an unmapped value once and refuses a mapped "
+                "one). "
                 "Map that argument, or update a copy (b = b.clone())")
         return out
 

@@ -161,7 +161,8 @@ def unmapped_value(t: Tensor):
         raise RuntimeError(
             f"vmap: the function updated in place a tensor of shape {tuple(t.shape)} from outside "
             "it (captured); here the function runs once per slice, so the update would be made "
-            "once per slice (torch.func.vmap refuses it too). Update a copy made inside the "
+            "once per slice (torch.func.vmap, which runs the function once, makes an update by "
+            "an unmapped value once and refuses a mapped one). Update a copy made inside the "
             "function (b = t.clone())")
     return t._value
 
