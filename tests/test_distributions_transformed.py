@@ -114,7 +114,7 @@ def test_mixture_with_event_components_and_errors():
     np.testing.assert_allclose(draws.mean(0), mix.mean, atol=5 * float(np.sqrt(np.max(mix.variance) / 30000)))
     with pytest.raises(ValueError, match="last batch axis must hold the 3 components"):
         D.MixtureSameFamily(D.Categorical(logits=LOGITS), D.Normal(np.zeros(4), 1.0))
-    with pytest.raises(TypeError, match="mixture_distribution must be a Categorical"):
+    with pytest.raises(ValueError, match="mixture_distribution must be a Categorical"):
         D.MixtureSameFamily(D.Normal(0.0, 1.0), D.Normal(MU, SD))
     with pytest.raises(TypeError, match="transforms must be Transforms"):
         D.TransformedDistribution(D.Normal(0.0, 1.0), [np.exp])

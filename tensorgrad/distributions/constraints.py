@@ -44,7 +44,8 @@ class Constraint:
 
 
 def _is_int(v):
-    return v == np.floor(v)
+    with np.errstate(invalid="ignore"):  # (±inf and NaN are not integers)
+        return np.isfinite(v) & (v == np.floor(v))
 
 
 def _simplex(v):
@@ -52,8 +53,10 @@ def _simplex(v):
 
 
 def _pos_def(v):
-    sym = np.all(np.abs(v - np.swapaxes(v, -1, -2)) <= 1e-6 * (1 + np.abs(v)), axis=(-1, -2))
+    if not _is_square(v):
+        return _square(v)
     with np.errstate(invalid="ignore"):
+        sym = np.all(np.abs(v - np.swapaxes(v, -1, -2)) <= 1e-6 * (1 + np.abs(v)), axis=(-1, -2))
         ev = np.linalg.eigvalsh(np.where(np.isfinite(v), v, 0.0))
     return sym & np.all(ev > 0, axis=-1) & np.all(np.isfinite(v), axis=(-1, -2))
 
@@ -70,8 +73,10 @@ nonnegative = Constraint("nonnegative (>= 0)", lambda v: v >= 0, kind="greater_t
 unit_interval = Constraint("unit_interval ([0, 1])", lambda v: (v >= 0) & (v <= 1), kind="interval",
                            lower_bound=0.0, upper_bound=1.0)
 boolean = Constraint("boolean ({0, 1})", lambda v: (v == 0) | (v == 1), is_discrete=True)
-nonnegative_integer = Constraint("nonnegative_integer", lambda v: (v >= 0) & _is_int(v), True)
-positive_integer = Constraint("positive_integer", lambda v: (v >= 1) & _is_int(v), True)
+nonnegative_integer = Constraint("nonnegative_integer", lambda v: (v >= 0) & _is_int(v), True,
+                                 lower_bound=0)
+positive_integer = Constraint("positive_integer", lambda v: (v >= 1) & _is_int(v), True,
+                              lower_bound=1)
 simplex = Constraint("simplex", _simplex, event_dim=1)
 real_vector = Constraint("real_vector", lambda v: np.all(~np.isnan(v), axis=-1), event_dim=1)
 positive_definite = Constraint("positive_definite", _pos_def, event_dim=2)
@@ -108,21 +113,29 @@ def _square(v):
         else np.zeros(np.shape(v)[:-2], bool)
 
 
+def _is_square(v) -> bool:
+    return np.ndim(v) >= 2 and np.shape(v)[-1] == np.shape(v)[-2]
+
+
 def _symmetric(v):
-    return _square(v) & np.all(np.isclose(v, np.swapaxes(v, -1, -2), atol=1e-6), axis=(-1, -2))
+    if not _is_square(v):  # (False for each matrix, as PyTorch's check: not an error)
+        return _square(v)
+    return np.all(np.isclose(v, np.swapaxes(v, -1, -2), atol=1e-6), axis=(-1, -2))
 
 
 def _psd(v):
+    if not _is_square(v):
+        return _square(v)
     with np.errstate(invalid="ignore"):
         ev = np.linalg.eigvalsh(np.where(np.isfinite(v), v, 0.0))
-    return _symmetric(v) & np.all(ev >= 0, axis=-1)
+    return _symmetric(v) & np.all(ev >= 0, axis=-1) & np.all(np.isfinite(v), axis=(-1, -2))
 
 
 square = Constraint("square", _square, event_dim=2)
 symmetric = Constraint("symmetric", _symmetric, event_dim=2)
 positive_semidefinite = Constraint("positive_semidefinite", _psd, event_dim=2)
-lower_triangular = Constraint("lower_triangular", lambda v: np.all(np.triu(v, 1) == 0, axis=(-1, -2)),
-                              event_dim=2)
+lower_triangular = Constraint("lower_triangular", lambda v: np.all(np.tril(v) == v, axis=(-1, -2)),
+                              event_dim=2)  # (NaN anywhere: False, as PyTorch's)
 one_hot = Constraint("one_hot", lambda v: np.all((v == 0) | (v == 1), axis=-1) & (np.sum(v, axis=-1) == 1),
                      True, event_dim=1)
 
@@ -164,7 +177,8 @@ def is_dependent(constraint) -> bool:
 
 def integer_interval(low, high) -> Constraint:
     return Constraint(f"integer_interval({low}, {high})",
-                      lambda v: (v >= _np(low)) & (v <= _np(high)) & _is_int(v), True)
+                      lambda v: (v >= _np(low)) & (v <= _np(high)) & _is_int(v), True,
+                      lower_bound=low, upper_bound=high)
 
 
 def independent(base: Constraint, n: int) -> Constraint:

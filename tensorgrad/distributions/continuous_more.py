@@ -412,7 +412,8 @@ class Kumaraswamy(TransformedDistribution):
 class GeneralizedPareto(_Univariate):
     """The generalized Pareto distribution with ``loc`` μ, ``scale`` σ and ``concentration``
     ξ: survival function (1 + ξ z)^(−1/ξ) of z = (x − μ)/σ (exp(−z) at ξ = 0), on x ≥ μ, and
-    x ≤ μ − σ/ξ when ξ < 0. As PyTorch's, ξ within 1e-8 of 0 counts as 0 and ``log_prob``
+    x ≤ μ − σ/ξ when ξ < 0. For ξ within 1e-8 of 0 the formulas are their series to ξ²
+    (PyTorch takes the limit ξ = 0 there, whose slope in ξ is 0); as PyTorch's, ``log_prob``
     evaluates the formula without masking values outside the support."""
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive,
                        "concentration": constraints.real}
@@ -422,9 +423,10 @@ class GeneralizedPareto(_Univariate):
         super().__init__(validate_args, loc=loc, scale=scale, concentration=concentration)
 
     def _zero_conc(self):
-        """(ξ ≈ 0, ξ with 1 in its place there)."""
+        """(ξ ≈ 0, ξ with 1 in its place there, ξ with 0 elsewhere). Near 0 the formulas are
+        their series to ξ² (not the limit ξ = 0, whose derivative in ξ would be 0)."""
         zero = _ops.abs(self.concentration) <= 1e-8
-        return zero, _ops.where(zero, 1.0, self.concentration)
+        return zero, _ops.where(zero, 1.0, self.concentration), _safe(zero, self.concentration, 0.0)
 
     @property
     def support(self):
@@ -449,19 +451,23 @@ class GeneralizedPareto(_Univariate):
 
     def log_prob(self, value):
         z = self._z(self._value(value))
-        zero, c = self._zero_conc()
+        zero, c, k = self._zero_conc()
         y = 1.0 / c + 1.0
         nonzero = _ops.where(y == 0, 0.0, y * self._log1p(_ops.where(y == 0, 0.0, c * z)))
-        return -_ops.log(self.scale) - _ops.where(zero, z, nonzero)
+        w = _safe(zero, z, 0.0)  # (1 + 1/ξ)·log1p(ξz) = z + ξ(z − z²/2) + ξ²(z³/3 − z²/2) + …
+        near = w + k * (w - w * w / 2) + k * k * (w * w * w / 3 - w * w / 2)
+        return -_ops.log(self.scale) - _ops.where(zero, near, nonzero)
 
     def log_survival_function(self, value):
         z = self._z(self._value(value))
-        zero, c = self._zero_conc()
+        zero, c, k = self._zero_conc()
         cz = c * z  # (ξ < 0: at and past the upper end μ − σ/ξ nothing survives, where rounding
         # may put 1 + ξz just below 0: −inf there, not NaN, so the cdf is 1, its slope 0)
         past = (c < 0) & (cz <= -1)
         inside = -self._log1p(_ops.where(past, 0.0, cz)) / c
-        return _ops.where(zero, -z, _ops.where(past, -np.inf, inside))
+        w = _safe(zero, z, 0.0)  # −log1p(ξz)/ξ = −z + ξz²/2 − ξ²z³/3 + …
+        near = -w + k * w * w / 2 - k * k * w * w * w / 3
+        return _ops.where(zero, near, _ops.where(past, -np.inf, inside))
 
     def log_cdf(self, value):
         s = self.log_survival_function(value)
@@ -471,10 +477,12 @@ class GeneralizedPareto(_Univariate):
         return _ops.exp(self.log_cdf(value))
 
     def icdf(self, value):
-        zero, c = self._zero_conc()
+        zero, c, k = self._zero_conc()
         logu = _ops.log1p(-value)
         nonzero = self.loc + self.scale / c * _ops.expm1(-c * logu)
-        return _ops.where(zero, self.loc - self.scale * logu, nonzero)
+        L = _safe(zero, -logu, 0.0)  # expm1(ξL)/ξ = L + ξL²/2 + ξ²L³/6 + …
+        return _ops.where(zero, self.loc + self.scale * (L + k * L * L / 2 + k * k * L * L * L / 6),
+                          nonzero)
 
     @property
     def mean(self):

@@ -124,6 +124,10 @@ class Distribution:
     arg_constraints: dict = {}
     support = None
 
+    def enumerate_support(self, expand=True):
+        raise NotImplementedError(f"{type(self).__name__}.enumerate_support: its support is not "
+                                  "enumerated here (has_enumerate_support is False), as in PyTorch")
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         for name in ("rsample", "sample"):

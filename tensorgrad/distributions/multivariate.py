@@ -337,7 +337,15 @@ class Independent(Distribution):
         super().__init__(bs[:cut], bs[cut:] + base_distribution.event_shape, validate_args)
 
     has_rsample = property(lambda self: self.base_dist.has_rsample)
-    has_enumerate_support = property(lambda self: False)
+    has_enumerate_support = property(lambda self: self.reinterpreted_batch_ndims == 0
+                                     and self.base_dist.has_enumerate_support)
+
+    def enumerate_support(self, expand=True):
+        if self.reinterpreted_batch_ndims:
+            raise NotImplementedError("Independent.enumerate_support: enumerating the cartesian "
+                                      "product of the reinterpreted batch axes is not "
+                                      "implemented (as in PyTorch)")
+        return self.base_dist.enumerate_support(expand=expand)
     support = property(lambda self: constraints.independent(self.base_dist.support,
                                                             self.reinterpreted_batch_ndims))
     mean = property(lambda self: self.base_dist.mean)

@@ -294,7 +294,7 @@ class MixtureSameFamily(Distribution):
 
     def __init__(self, mixture_distribution, component_distribution, validate_args=None):
         if not isinstance(mixture_distribution, Categorical):
-            raise TypeError(f"MixtureSameFamily: mixture_distribution must be a Categorical, got "
+            raise ValueError(f"MixtureSameFamily: mixture_distribution must be a Categorical, got "
                             f"{type(mixture_distribution).__name__}")
         if not isinstance(component_distribution, Distribution):
             raise TypeError(f"MixtureSameFamily: component_distribution must be a Distribution, "
