@@ -28,7 +28,7 @@ import numpy as np
 from .custom import _outputs, custom_vjp
 from .guards import release_with
 from .autograd_function_tape import as_tensors, find_node, fitted, from_torch_convention, listen, lock_saved, on_tape, recorded, torch_convention
-from .autograd_once import hidden_barrier, holds_hidden, map_held, once_barrier, once_differentiable
+from .autograd_once import holds_hidden, map_held, once_barrier, once_differentiable
 from .jit_aot import MODES
 from . import ops as _ops
 from . import hooks as _hooks
@@ -41,7 +41,7 @@ from .recording import IMPERATIVE
 from .tensor import Tensor, concrete, traced_level
 from .tensor_views import basic_index, write_through, wrote
 from .tensor_torch import install_on_rule_arrays
-from .tree import tree_flatten, tree_map, tree_unflatten
+from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "RuleArray", "GradArray", "DataArray"]
 
@@ -479,8 +479,8 @@ def _call(cls, args: tuple, kwargs: dict):
         lock_saved(ctx, name)
         return plain_arrays(out), ctx
 
-    def fun(*dvals):
-        return run(dvals)[0]
+    def fun(*dvals):  # (the primal alone: under a forward trace, in an enclosing rule)
+        return run(dvals, any(on_tape(v) for v in dvals))[0]
 
     def fwd(*dvals):
         if not seen and not any(type(v) is Tensor and v._trace is IMPERATIVE for v in dvals):
@@ -495,7 +495,10 @@ def _call(cls, args: tuple, kwargs: dict):
             seen.append(below[0])
             full, out, ctx = seen[0]
             ctx = _recorded_ctx(ctx, full, out, diff, dvals, tree_flatten(lifted)[0])
-            ctx._lifted = True
+            # (this level's flags: an input the transform differentiates needs its gradient;
+            # and here every output's gradient arrives, zeros included)
+            ctx.needs_input_grad = tuple(a or b for a, b in zip(needs, ctx.needs_input_grad))
+            ctx._notes = False
             return lifted, ctx
         # the sweep itself is being recorded (create_graph=True) and asks for residuals
         # that depend on the recorded inputs: forward is not run again (it may draw random
@@ -538,10 +541,6 @@ def _call(cls, args: tuple, kwargs: dict):
             deps = tuple(v for v in gs + tuple(ctx.saved_tensors) + ctx._inputs
                          if recorded(v))
             res = tuple(r if r is None else once_barrier(r, deps) for r in res)
-        elif getattr(ctx, "_lifted", False) and ctx._hidden:  # (see hidden_barrier)
-            deps = tuple(v for v in gs + ctx._inputs if on_tape(v))
-            res = tuple(r if r is None or on_tape(r) else hidden_barrier(r, deps, name)
-                        for r in res)
         elif ctx._create_graph and ctx._hidden and not all(  # (see note_constant_rule)
                 res[i] is None or recorded(res[i]) for i in diff):
             note_constant_rule(node_ref[0]() if node_ref else None)
@@ -563,9 +562,6 @@ def _call(cls, args: tuple, kwargs: dict):
                 full[i] = _for_rule(v)
             with contextlib.nullcontext() if ctx._create_graph or ctx._deep else rule_mode():
                 t = plain_arrays(cls.jvp(ctx, *full))  # (recorded: see fwd and run)
-            if lift and ctx._hidden:  # (see hidden_barrier)
-                deps = tuple(v for v in ctx._inputs if on_tape(v))
-                t = tree_map(lambda v: v if on_tape(v) else hidden_barrier(v, deps, name), t)
             if isinstance(out, tuple) and isinstance(t, (tuple, list)) \
                     and len(t) == len(out):  # (None: no tangent, as PyTorch allows)
                 t = tuple(_ops.zeros_like(o) if v is None else v for o, v in zip(out, t))
@@ -616,7 +612,7 @@ def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, recorded
 
 #: FunctionCtx's own bookkeeping, which a create_graph sweep's copy keeps as it is
 _OWN = frozenset({"_non_diff", "_got", "_notes", "_create_graph", "_inputs", "_hidden",
-                  "_lifted", "_deep"})
+                  "_deep"})
 
 
 def _defined(cls) -> set:

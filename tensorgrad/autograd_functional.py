@@ -23,9 +23,8 @@ import numpy as np
 from .func import as_tensors, conj_complex as _conj, respecting_no_grad
 from .hooks import TorchValueError
 from .imperative import tensor
-from .imperative_sweep import connected
 from .recording import IMPERATIVE
-from .tensor import Tensor, concrete
+from .tensor import Tensor, concrete, torch_made
 from .torch_autograd import grad as _tape_grad, sweep_grad
 from .tree import tree_map
 from .transforms import hessian as _hessian
@@ -203,11 +202,13 @@ def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = F
 
 def _linked(parts, ins: tuple, create_graph: bool) -> tuple:
     """The derivatives ``parts``, one per input, with ``create_graph``: one that came out
-    constant is put on the tape after its input with a zero derivative (as
-    ``tg.autograd.grad(..., create_graph=True)`` does), so it requires grad, as PyTorch's."""
+    constant for an input on the imperative tape is a constant tensor, so differentiating it
+    raises RuntimeError (PyTorch's would give zeros; here the zero could be wrong: a
+    once_differentiable backward, or a Function's values kept on ctx, gives constants too)."""
     if not create_graph:
         return tuple(parts)
-    return tuple(connected(g, t) if isinstance(t, Tensor) else g for g, t in zip(parts, ins))
+    return tuple(torch_made(np.asarray(g)) if isinstance(t, Tensor) and t._trace is IMPERATIVE
+                 and isinstance(g, (np.ndarray, np.generic)) else g for g, t in zip(parts, ins))
 
 
 def _complex_refused(name: str, run: Callable):

@@ -15,7 +15,7 @@ from .imperative import rule_mode
 from .tensor import Tensor
 from .tree import tree_flatten
 
-__all__ = ["once_differentiable", "once_barrier", "hidden_barrier", "holds_hidden", "map_held"]
+__all__ = ["once_differentiable", "once_barrier", "holds_hidden", "map_held"]
 
 
 def _pass_through(v, deps):
@@ -37,33 +37,6 @@ def _barrier_bwd(res, g):
 once_barrier = custom_vjp(_pass_through)
 once_barrier.check_outputs = False
 once_barrier.defvjp(_barrier_fwd, _barrier_bwd)
-
-
-def _hidden_pass(v, deps, name):
-    return v
-
-
-def _hidden_fwd(v, deps, name):
-    return v, None
-
-
-def _hidden_bwd(name, res, g):
-    raise RuntimeError(
-        f"tg.autograd.Function {name}: differentiating again a derivative its backward (or "
-        "jvp) computed, under a transform run on tensors that require grad, from values its "
-        "forward kept on ctx (not its inputs or outputs): their dependence on the inputs is "
-        "not recorded, so the result would be wrong. Save inputs and outputs with "
-        "ctx.save_for_backward "
-        "(their dependence is recorded), or take higher derivatives with the transforms on "
-        "arrays (tg.hessian)")
-
-
-#: a constant gradient from a Function run by a transform on tensors of the imperative tape,
-#: whose ctx holds values forward computed (see holds_hidden): on the tape after the tensors
-#: backward read, with a rule that raises when reached
-hidden_barrier = custom_vjp(_hidden_pass, nondiff_argnums=(2,))
-hidden_barrier.check_outputs = False
-hidden_barrier.defvjp(_hidden_fwd, _hidden_bwd)
 
 
 def map_held(v, fn):

@@ -150,16 +150,113 @@ def test_nested_transforms_on_the_tape():
     np.testing.assert_allclose(grad_of(jj.sum(), x), 6 * T * T, rtol=1e-13)
 
 
-def test_values_forward_kept_on_ctx_make_a_second_derivative_raise():
+def test_values_forward_kept_on_ctx_are_constants_there_as_in_pytorch():
     x = leaf()
     g = tg.grad(lambda u: KeepsExp.apply(u).sum())(x)
-    np.testing.assert_allclose(np.asarray(g.detach()), np.exp(X), rtol=1e-13)  # first: right
-    with pytest.raises(RuntimeError, match="KeepsExp.*kept on ctx"):
+    np.testing.assert_allclose(np.asarray(g), np.exp(X), rtol=1e-13)  # first: right
+    # (its rule read only a value forward kept: the gradient is a constant, which cannot be
+    # differentiated again, rather than a zero that would be wrong)
+    with pytest.raises(RuntimeError, match="does not require grad"):
         tg.autograd.grad(g.sum(), x)
     p, t = tg.jvp(lambda u: KeepsExp.apply(u), (x,), (T,))
     np.testing.assert_allclose(grad_of(p.sum(), x), np.exp(X), rtol=1e-13)
-    with pytest.raises(RuntimeError, match="KeepsExp.*kept on ctx"):
+    with pytest.raises(RuntimeError, match="does not require grad"):
         tg.autograd.grad(t.sum(), x)
+    # a mask kept on ctx, times a tensor of the tape downstream: the mask's derivative is 0
+    s = tg.tensor(1.5, requires_grad=True)
+    g = tg.grad(lambda u: Mask.apply(u * s).sum())(X)
+    np.testing.assert_allclose(np.asarray(g.detach()), 1.5 * (X > 0), rtol=1e-13)
+    g.sum().backward()
+    np.testing.assert_allclose(np.asarray(s.grad), np.sum(X > 0), rtol=1e-13)
+
+
+class Mask(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.m = (x > 0) * 1.0
+        return x * ctx.m
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.m
+
+
+class Mul(tg.autograd.Function):
+    """PyTorch's LinearFunction pattern: a gradient only where needs_input_grad asks."""
+
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        return x * w
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        return (g * w if ctx.needs_input_grad[0] else None,
+                g * x if ctx.needs_input_grad[1] else None)
+
+
+class SinCos(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(x)
+        return x.sin(), x.cos()
+
+    @staticmethod
+    def backward(ctx, ga, gb):
+        x, = ctx.saved_tensors
+        r = x * 0
+        if ga is not None:
+            r = r + ga * x.cos()
+        if gb is not None:
+            r = r - gb * x.sin()
+        return r
+
+
+class TimesExp(tg.autograd.Function):
+    """x·exp(x), its forward calling another Function (Exp, which has a jvp)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return Exp.apply(x) * x
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * x.exp() * (x + 1)
+
+
+class Exp(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.exp()
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * x.exp()
+
+    @staticmethod
+    def jvp(ctx, t):
+        x, = ctx.saved_tensors
+        return t * x.exp()
+
+
+def test_flags_and_functions_calling_functions_on_the_tape():
+    w = tg.tensor(np.array([2.0, 3.0, -1.0]), requires_grad=True)
+    g = tg.grad(lambda u: Mul.apply(u, w).sum())(X)  # (u is differentiated: needs its gradient)
+    np.testing.assert_allclose(np.asarray(g.detach()), [2.0, 3.0, -1.0])
+    g.sum().backward()
+    np.testing.assert_allclose(np.asarray(w.grad), np.ones(3))
+    x = leaf()
+    g = tg.grad(lambda u: sum(o.sum() for o in SinCos.apply(u)))(x)  # (materialize_grads off)
+    np.testing.assert_allclose(np.asarray(g.detach()), np.cos(X) - np.sin(X), rtol=1e-13)
+    np.testing.assert_allclose(grad_of(g.sum(), x), -np.sin(X) - np.cos(X), rtol=1e-13)
+    (value, _), _ = tg.jvp(tg.value_and_grad(lambda u: TimesExp.apply(u).sum()), (x,), (T,))
+    np.testing.assert_allclose(grad_of(value, x), np.exp(X) * (X + 1), rtol=1e-13)
 
 
 def test_arrays_are_untouched():
