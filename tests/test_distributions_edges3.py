@@ -45,7 +45,7 @@ def test_integer_supports_exclude_infinity():
 
 
 @pytest.mark.parametrize("name", ["positive_definite", "symmetric", "positive_semidefinite",
-                                  "lower_triangular"])
+                                  "lower_triangular", "lower_cholesky"])
 def test_matrix_constraints_answer_false_rather_than_fail(name):
     c = getattr(C, name)
     np.testing.assert_array_equal(c.check(np.ones((2, 3))), False)
@@ -53,6 +53,7 @@ def test_matrix_constraints_answer_false_rather_than_fail(name):
     assert c.check(np.eye(2))
     with np.errstate(all="raise"):
         assert not c.check(np.array([[np.nan, 0.0], [0.0, 1.0]]))
+        assert not c.check(np.array([[1.0, 0.0], [np.nan, 1.0]]))
     if name in ("positive_definite", "positive_semidefinite"):
         assert not c.check(np.array([[np.inf, 0.0], [0.0, 1.0]]))
 

@@ -62,9 +62,10 @@ def _pos_def(v):
 
 
 def _lower_chol(v):
-    upper = np.triu(v, 1)
-    diag = np.diagonal(v, axis1=-2, axis2=-1)
-    return np.all(upper == 0, axis=(-1, -2)) & np.all(diag > 0, axis=-1)
+    if not _is_square(v):
+        return _square(v)
+    diag = np.diagonal(v, axis1=-2, axis2=-1)  # (NaN anywhere: False, as PyTorch's)
+    return np.all(np.tril(v) == v, axis=(-1, -2)) & np.all(diag > 0, axis=-1)
 
 
 real = Constraint("real", lambda v: ~np.isnan(v))
