@@ -527,12 +527,17 @@ def _numeric(operand, name: str):
 
 
 def _cumulative(step: Callable, operand, axis: int, reverse: bool, name: str):
+    _axis_of(operand, axis, name)
+    return _sequential_scan(step, operand, reverse=reverse, axis=axis)
+
+
+def _axis_of(operand, axis: int, name: str) -> None:
+    """Refuse a non-numeric operand, and an axis it does not have (a 0-d one has none)."""
     _numeric(operand, name)
     nd = len(shape_of(concrete(operand)))
     if not -nd <= axis < nd:
         raise ValueError(f"{name}: axis {axis} is out of bounds for an operand of shape "
                          f"{tuple(shape_of(concrete(operand)))}")
-    return _sequential_scan(step, operand, reverse=reverse, axis=axis)
 
 
 def _keep_dtype(out, operand):
@@ -544,7 +549,7 @@ def _keep_dtype(out, operand):
 def cumsum(operand, axis: int = 0, reverse: bool = False):
     """The running sum along ``axis`` (from the end if ``reverse``; integers keep their dtype
     and wrap, as JAX)."""
-    _numeric(operand, "cumsum")
+    _axis_of(operand, axis, "cumsum")
     out = _ops.flip(_ops.cumsum(_ops.flip(operand, axis), axis), axis) if reverse \
         else _ops.cumsum(operand, axis)
     return _keep_dtype(out, operand)
@@ -553,7 +558,7 @@ def cumsum(operand, axis: int = 0, reverse: bool = False):
 def cumprod(operand, axis: int = 0, reverse: bool = False):
     """The running product along ``axis`` (exact gradients at zeros, as ``tg.cumprod``;
     integers keep their dtype and wrap, as JAX)."""
-    _numeric(operand, "cumprod")
+    _axis_of(operand, axis, "cumprod")
     out = _ops.flip(_ops.cumprod(_ops.flip(operand, axis), axis), axis) if reverse \
         else _ops.cumprod(operand, axis)
     return _keep_dtype(out, operand)

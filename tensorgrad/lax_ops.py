@@ -240,7 +240,9 @@ def rem(x, y):
 
 def pow(x, y):  # noqa: A001
     """``jax.lax.pow``: xʸ; as JAX, an integer exponent array goes with a float or complex x
-    (the result keeps x's dtype)."""
+    (the result keeps x's dtype; a Python float or complex x is float64 or complex128)."""
+    if isinstance(x, (float, complex)) and not isinstance(y, _PY_SCALARS) and _dtype(y).kind in "iu":
+        x = np.asarray(x, np.complex128 if isinstance(x, complex) else np.float64)
     if not isinstance(x, _PY_SCALARS) and not isinstance(y, _PY_SCALARS) \
             and _dtype(x).kind in "fc" and _dtype(y).kind in "iu":
         shapes = {_shape(x), _shape(y)} - {()}
@@ -388,10 +390,11 @@ def broadcast_in_dim(operand, shape: Sequence[int], broadcast_dimensions: Sequen
 
 
 def broadcast_to_rank(x, rank: int):
-    """``jax.lax.broadcast_to_rank``: ``x`` with leading axes of size 1 up to ``rank`` axes."""
+    """``jax.lax.broadcast_to_rank``: ``x`` with leading axes of size 1 up to ``rank`` axes
+    (``x`` itself when it has that many already, as JAX)."""
     nd = len(_shape(x))
-    if rank < nd:
-        raise ValueError(f"lax.broadcast_to_rank: rank {rank} is below the operand's rank {nd}")
+    if rank <= nd:
+        return x
     return _ops.reshape(x, (1,) * (rank - nd) + _shape(x))
 
 
