@@ -171,7 +171,7 @@ _MONOIDS = {"add": "add", "mul": "mul", "max": "max", "min": "min", "bitwise_and
             "bitwise_or": "or", "and": "and", "or": "or"}
 
 
-def _monoid(computation, operand=None, init=None) -> str | None:
+def _monoid(computation) -> str | None:
     """Which monoid ``computation`` is: tg.lax's own functions, JAX's (when JAX is loaded) and
     tensorgrad's NumPy-named ones, each recognised by identity; others by their values."""
     ours = {_lo.add: "add", _lo.mul: "mul", _lo.max: "max", _lo.min: "min",
@@ -186,42 +186,36 @@ def _monoid(computation, operand=None, init=None) -> str | None:
         for name, kind in _MONOIDS.items():
             if getattr(jlax, name, None) is computation:
                 return kind
-    return _monoid_by_values(computation, operand, init)
+    return _monoid_by_values(computation)
 
 
-# Pairs on which add, mul, max and min all differ (exact in float32 too), small and far apart;
-# a computation that gives one of them on every pair, and on the operand's own values, is that
+# Pairs on which add, mul, max and min all differ (exact in float32 too), small and far apart,
+# then NaN beside a number either way (fmax is not max) and a huge pair (an add that saturates
+# anywhere below 2e300 is not add); a computation that gives one of them on every pair is that
 # monoid (JAX recognises it from its traced program)
-_PROBE = (np.array([1.5, -2.25, 3.0, 0.5, -0.0, 7.0, 1e6, -3e9, 2.0 ** 60, 2.0 ** -30]),
-          np.array([-0.75, 4.0, 3.0, -1.5, 2.0, 0.25, 2e6, 5e8, 2.0 ** 61, -2.0 ** -31]))
+_PROBE = (np.array([1.5, -2.25, 3.0, 0.5, -0.0, 7.0, 1e6, -3e9, 2.0 ** 60, 2.0 ** -30, np.nan,
+                    1.0, 1e300]),
+          np.array([-0.75, 4.0, 3.0, -1.5, 2.0, 0.25, 2e6, 5e8, 2.0 ** 61, -2.0 ** -31, 1.0,
+                    np.nan, 1e300]))
 _BY_VALUE = {"add": np.add, "mul": np.multiply, "max": np.maximum, "min": np.minimum}
 
 
-def _monoid_by_values(computation, operand=None, init=None) -> str | None:
+def _monoid_by_values(computation) -> str | None:
     """The monoid a two-argument ``computation`` computes (``jnp.maximum``, ``np.add``,
-    ``operator.mul``, ``lambda a, b: a + b``, ...), told by its values on :data:`_PROBE` and on
-    pairs of ``operand``'s own values and ``init`` when they are plain arrays (a saturating
-    add agrees with add on small pairs only); None for anything else."""
+    ``operator.mul``, ``lambda a, b: a + b``, ...), told by its values on :data:`_PROBE`;
+    None for anything else."""
     if not callable(computation):
         return None
-    pairs = [_PROBE]
-    v, i = concrete(operand), concrete(init)
-    if type(v) is np.ndarray and v.size and v.dtype.kind in "biuf" and np.ndim(i) == 0 \
-            and isinstance(i, (np.ndarray, np.generic, int, float)):
-        flat = v.reshape(-1)[:256]
-        pairs += [(flat, np.roll(flat, 1)), (np.full_like(flat, i), flat)]
-    kinds = None
-    for a, b in pairs:
-        try:
-            with np.errstate(all="ignore"):
-                got = np.asarray(computation(a, b))
-        except Exception:  # noqa: BLE001 - not a function of two arrays: not a known monoid
-            return None
+    try:
         with np.errstate(all="ignore"):
-            fits = {k for k, fn in _BY_VALUE.items()
-                    if got.shape == a.shape and np.array_equal(got, fn(a, b), equal_nan=True)}
-        kinds = fits if kinds is None else kinds & fits
-    return next((k for k in _BY_VALUE if k in kinds), None) if kinds else None
+            got = np.asarray(computation(*_PROBE), dtype=np.float64)
+            want = {k: fn(*_PROBE) for k, fn in _BY_VALUE.items()}
+    except Exception:  # noqa: BLE001 - not a function of two arrays: not a known monoid
+        return None
+    for kind, w in want.items():
+        if got.shape == _PROBE[0].shape and np.array_equal(got, w, equal_nan=True):
+            return kind
+    return None
 
 
 def _reduce_one(kind: str, operand, init, dims: tuple):
@@ -305,7 +299,7 @@ def reduce(operands, init_values, computation: Callable, dimensions: Sequence[in
     for i in inits:  # (either path)
         if _shape(i) != ():
             raise TypeError(f"lax.reduce: init values must be scalars, got shape {_shape(i)}")
-    kind = _monoid(computation, ops_[0], inits[0]) if single else _monoid(computation)
+    kind = _monoid(computation)
     if kind is None:
         if not callable(computation):
             raise TypeError(f"lax.reduce: computation must be callable, got {computation!r}")
@@ -318,15 +312,17 @@ def reduce(operands, init_values, computation: Callable, dimensions: Sequence[in
 # ---- contractions ---------------------------------------------------------------------------
 def _cast(preferred_element_type, *operands, who: str = "dot_general") -> list:
     """The operands cast to ``preferred_element_type`` first, so the products accumulate in it.
-    An integer type for inexact operands: as JAX, dot_general computes in their type (the
-    result converted after) and a convolution refuses it."""
+    A type that cannot hold the products (an integer one for inexact operands, a real one for
+    complex operands): as JAX, dot_general computes in the operands' type and converts the
+    result, and a convolution refuses it."""
     if preferred_element_type is None:
         return list(operands)
     dt = np.dtype(preferred_element_type)
-    if dt.kind in "biu" and any(_dtype(o).kind in "fc" for o in operands):
+    kinds = {_dtype(o).kind for o in operands}
+    if (dt.kind in "biu" and kinds & set("fc")) or (dt.kind == "f" and "c" in kinds):
         if who != "dot_general":
-            raise TypeError(f"lax.{who}: preferred_element_type {dt} is an integer type for "
-                            f"floating-point operands ({', '.join(str(_dtype(o)) for o in operands)})")
+            raise TypeError(f"lax.{who}: preferred_element_type {dt} cannot hold the products "
+                            f"of operands of {', '.join(str(_dtype(o)) for o in operands)}")
         return list(operands)
     return [o if _dtype(o) == dt else _ops.astype(o, dt) for o in operands]
 
@@ -371,7 +367,8 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
     lhs, rhs = _cast(preferred_element_type, lhs, rhs)
     out = _ops.einsum(spec, lhs, rhs)
     if preferred_element_type is not None and _dtype(out) != np.dtype(preferred_element_type):
-        out = _ops.astype(out, np.dtype(preferred_element_type))  # (float products, truncated)
+        dt = np.dtype(preferred_element_type)  # (the products' real parts, truncated for an int)
+        out = _ops.astype(_ops.real(out) if dt.kind != "c" else out, dt)
     return out
 
 
@@ -479,7 +476,7 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions:
     if isinstance(operand, (tuple, list)):
         return _reduce_windows(operand, init_value, computation, window_dimensions, window_strides,
                                padding, base_dilation, window_dilation)
-    kind = _monoid(computation, operand, init_value)
+    kind = _monoid(computation)
     known = kind in ("add", "max", "min", "mul")  # (else any computation, folded over the taps)
     if not known and not callable(computation):
         raise TypeError(f"lax.reduce_window: computation must be callable, got {computation!r}")

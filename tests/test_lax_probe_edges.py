@@ -26,6 +26,9 @@ def test_a_saturating_add_is_not_taken_for_add():
     cap = lambda a, b: tnp.minimum(a + b, 1e12)  # noqa: E731
     assert float(tg.lax.reduce(big, 0.0, cap, (0,))) == 3e9 + 5e8 + 1.0
     np.testing.assert_array_equal(tg.lax.reduce(x, 0.0, lambda a, b: a + b, (1,)), [15.0, 3.0])
+    y = np.arange(300.0)
+    y[280] = np.nan  # (fmax skips NaN: it is not max, however far the NaN)
+    assert float(tg.lax.reduce(y, -np.inf, lambda a, b: tnp.fmax(a, b), (0,))) == 299.0
 
 
 def test_integer_preferred_element_type_for_float_operands():
@@ -35,6 +38,10 @@ def test_integer_preferred_element_type_for_float_operands():
     want = jax.lax.dot_general(a, b, dn, preferred_element_type=np.int32)
     assert np.asarray(got).dtype == want.dtype
     np.testing.assert_array_equal(np.asarray(got), want)  # (6.45 truncated, not 1·1 + 2·1)
+    c, d = np.array([[1 + 2j, 1.0], [2j, 3.0]]), np.array([[1 + 1j, 1.0], [2.0, 2.0]])
+    np.testing.assert_array_equal(  # (the complex products' real parts, not the real parts';
+        np.asarray(tg.lax.dot_general(c, d, dn, preferred_element_type=np.float64)),  # JAX's
+        (c @ d).real)  # answer, though XLA's CPU compiler fails on it in some processes)
     with pytest.raises(TypeError, match="preferred_element_type int32"):
         tg.lax.conv_general_dilated(np.array([[[0.6, 0.7, 0.8]]]), np.ones((1, 1, 2)), (1,),
                                     "VALID", preferred_element_type=np.int32)
