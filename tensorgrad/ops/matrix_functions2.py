@@ -407,7 +407,7 @@ def _jax_signm(jnp, a):
 # ---- the public functions -------------------------------------------------------------
 
 def _no_disp(name: str, disp):
-    if disp is not True:
+    if not disp:  # (a true value, 1 too: JAX's sqrtm takes blocksize second, which it ignores)
         raise NotImplementedError(f"{name}: disp=False (deprecated in SciPy 1.16) is not "
                                   "supported; compute the error estimate from the result")
 

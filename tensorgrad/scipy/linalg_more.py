@@ -364,7 +364,7 @@ def lu_solve(lu_and_piv: tuple, b: ArrayLike, trans: int = 0, overwrite_b: bool 
 def _each(fn, x):
     """``fn`` (one matrix in, a tuple of arrays out) on every matrix of the batch ``x``."""
     x = np.asarray(x)
-    flat = x.reshape((-1,) + x.shape[-2:])
+    flat = x.reshape((int(np.prod(x.shape[:-2])),) + x.shape[-2:])  # (-1 fails on an empty one)
     outs = [fn(m) for m in flat] if flat.shape[0] else [fn(np.eye(x.shape[-1], dtype=x.dtype))]
     return tuple(np.stack(parts)[:flat.shape[0]].reshape(x.shape[:-2] + parts[0].shape)
                  for parts in zip(*outs))

@@ -370,6 +370,8 @@ def csd(x: ArrayLike, y: ArrayLike, fs=1.0, window="hann", nperseg=None, noverla
     * ``return_parts=True``: ``(f, Pxy.real, Pxy.imag)`` for any ``x`` and ``y``, the co-
       and quadrature spectra as two real arrays (with ``average='median'`` each is the
       median of its part, as SciPy takes it), differentiable in both inputs."""
+    if y is None:  # (JAX's: the cross spectrum of x with itself)
+        y = x
     if return_parts:
         return _welch_like("csd", x, y, fs, window, nperseg, noverlap, nfft, detrend,
                            return_onesided, scaling, axis, average, True)
