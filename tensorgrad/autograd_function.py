@@ -27,8 +27,7 @@ import numpy as np
 
 from .custom import _outputs, custom_vjp
 from .guards import release_with
-from .autograd_function_tape import (as_tensors, find_node, fitted, from_torch_convention, listen,
-                                     lock_saved, on_tape, opaque, recorded, torch_convention)
+from .autograd_function_tape import as_tensors, find_node, fitted, from_torch_convention, listen, lock_saved, on_tape, recorded, torch_convention
 from .autograd_once import holds_hidden, map_held, once_barrier, once_differentiable
 from .jit_aot import MODES
 from . import ops as _ops
@@ -485,16 +484,7 @@ def _call(cls, args: tuple, kwargs: dict):
 
     def fwd(*dvals):
         if not seen and not any(type(v) is Tensor and v._trace is IMPERATIVE for v in dvals):
-            out, ctx = run(dvals, any(on_tape(v) for v in dvals))
-            if not opaque(out, dvals):
-                return out, ctx
-            # traced by an enclosing transform, forward computed an output outside
-            # tensorgrad's ops (NumPy on detached values): that level gets it through the rule
-            full, plain, _ = seen[0]
-            outer = rule(*dvals)  # (forward is not run again: see below)
-            ctx = _recorded_ctx(ctx, full, plain, diff, dvals, tree_flatten(outer)[0])
-            ctx._notes = False
-            return outer, ctx
+            return run(dvals, any(on_tape(v) for v in dvals))
         if not seen:  # run by a transform on tensors of the imperative tape: the Function
             # is applied on that tape too (its own backward there), and this level's
             # backward runs recorded on the tape's values, as in a create_graph sweep

@@ -20,7 +20,7 @@ from .tensor import Tensor, broadcasts_to, concrete, dtype_of, shape_of
 from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["fitted", "torch_convention", "from_torch_convention", "lock_saved", "as_tensors",
-           "recorded", "on_tape", "opaque", "find_node", "listen"]
+           "recorded", "on_tape", "find_node", "listen"]
 
 
 def lock_saved(ctx, name: str) -> None:
@@ -60,15 +60,6 @@ def on_tape(v) -> bool:
             return True
         v = v._value
     return False
-
-
-def opaque(out, dvals) -> bool:
-    """Whether forward, given inputs some transform traces (``dvals``), returned a
-    floating-point output that no trace reached: one it computed outside tensorgrad's ops."""
-    if not any(type(v) is Tensor and v._trace is not None for v in dvals):
-        return False
-    return any(not (type(v) is Tensor and v._trace is not None)
-               and np.result_type(concrete(v)).kind in "fc" for v in tree_flatten(out)[0])
 
 
 def find_node(out, node_ref: list) -> None:
