@@ -27,7 +27,8 @@ import numpy as np
 
 from .custom import _outputs, custom_vjp
 from .guards import release_with
-from .autograd_function_tape import as_tensors, find_node, fitted, from_torch_convention, listen, lock_saved, on_tape, recorded, torch_convention
+from .autograd_function_tape import (as_tensors, find_node, fitted, from_torch_convention, listen,
+                                     lock_saved, on_tape, recorded, torch_convention)
 from .autograd_once import holds_hidden, map_held, once_barrier, once_differentiable
 from .jit_aot import MODES
 from . import ops as _ops
@@ -372,6 +373,7 @@ class FunctionCtx:
         self._notes = False
         self._create_graph = False
         self._inputs: tuple = ()  # (the recorded inputs, in a create_graph sweep)
+        self._lifted = False  # (a copy for a transform run on tensors of the tape, see fwd)
 
     def save_for_backward(self, *tensors) -> None:
         self.saved_tensors = tuple(tensors)
@@ -454,9 +456,11 @@ def _call(cls, args: tuple, kwargs: dict):
     node_ref: list = []  # a weak reference to the node on the imperative tape, if any
 
     def run(dvals, deep=False):
+        # (deep: inputs a transform traced over tensors of the imperative tape; the tape then
+        # records forward's ops, and backward's, as that transform does)
         ctx = FunctionCtx(needs)
-        ctx._deep = deep  # (inputs a transform traced over tensors of the imperative tape:
-        full = list(args)  # it records forward's ops, and backward's, as the transform does)
+        ctx._deep = deep
+        full = list(args)
         for i, v in zip(diff, dvals):
             full[i] = v
         full = [_for_rule(v) for v in full]
@@ -498,7 +502,7 @@ def _call(cls, args: tuple, kwargs: dict):
             # (this level's flags: an input the transform differentiates needs its gradient;
             # and here every output's gradient arrives, zeros included)
             ctx.needs_input_grad = tuple(a or b for a, b in zip(needs, ctx.needs_input_grad))
-            ctx._notes = False
+            ctx._notes, ctx._lifted = False, True
             return lifted, ctx
         # the sweep itself is being recorded (create_graph=True) and asks for residuals
         # that depend on the recorded inputs: forward is not run again (it may draw random
@@ -541,8 +545,9 @@ def _call(cls, args: tuple, kwargs: dict):
             deps = tuple(v for v in gs + tuple(ctx.saved_tensors) + ctx._inputs
                          if recorded(v))
             res = tuple(r if r is None else once_barrier(r, deps) for r in res)
-        elif ctx._create_graph and ctx._hidden and not all(  # (see note_constant_rule)
-                res[i] is None or recorded(res[i]) for i in diff):
+        elif ctx._create_graph and ctx._hidden and not ctx._lifted and not all(
+                res[i] is None or recorded(res[i]) for i in diff):  # (see note_constant_rule;
+            # run by a transform, this is not a sweep of the tape: its results stay constants)
             note_constant_rule(node_ref[0]() if node_ref else None)
         return tuple(from_torch_convention(fitted(name, i, res[i], args[i]), args[i], name, i)
                      for i in diff)
@@ -612,7 +617,7 @@ def _recorded_ctx(ctx: FunctionCtx, full: list, out, diff: list, dvals, recorded
 
 #: FunctionCtx's own bookkeeping, which a create_graph sweep's copy keeps as it is
 _OWN = frozenset({"_non_diff", "_got", "_notes", "_create_graph", "_inputs", "_hidden",
-                  "_deep"})
+                  "_deep", "_lifted"})
 
 
 def _defined(cls) -> set:

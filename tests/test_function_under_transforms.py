@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+from tensorgrad import imperative_sweep
 
 
 class Cube(tg.autograd.Function):
@@ -265,3 +266,13 @@ def test_arrays_are_untouched():
     np.testing.assert_allclose(g, 3 * X ** 2, rtol=1e-13)
     H = tg.hessian(lambda u: (KeepsExp.apply(u) ** 2).sum())(X)
     np.testing.assert_allclose(H, np.diag(2 * (1 + X) * np.exp(X)), rtol=1e-12)
+
+
+def test_a_transforms_sweep_leaves_no_note_for_the_tapes_sweeps():
+    # (a note that a Function's constant gradient read values its forward kept belongs to a
+    # sweep of the tape; a transform's sweep must not leave one for whatever sweep comes next)
+    x = leaf()
+    before = len(imperative_sweep._UNLINKED.seen)
+    for _ in range(3):
+        tg.grad(lambda u: KeepsExp.apply(u).sum())(x)
+    assert len(imperative_sweep._UNLINKED.seen) == before
