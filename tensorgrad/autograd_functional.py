@@ -143,7 +143,8 @@ def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     out, pull = _vjp(func, *ins)
     outs, out_tuple = _as_tuple(out)
     vs = _vector("vjp", v, outs, "the output", "func's output has")
-    g = _linked(_conj(pull(_conj(tuple(vs) if out_tuple else vs[0]))), ins, create_graph)
+    g = _conj(pull(_conj(tuple(vs) if out_tuple else vs[0])))  # (PyTorch's, see above)
+    g = _constants_as_tensors(g, ins, create_graph)
     return _result((out, (tuple(g) if in_tuple else g[0])), create_graph)
 
 
@@ -178,9 +179,9 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
     # (the transforms keep func's output structure outermost: one output gives a tuple over
     # the inputs, a tuple of outputs a tuple of such tuples)
     if isinstance(J[0], (tuple, list)):
-        J = [_linked(row, ins, create_graph) for row in J]
+        J = [_constants_as_tensors(row, ins, create_graph) for row in J]
         return _result(tuple((tuple(row) if in_tuple else row[0]) for row in J), create_graph)
-    J = _linked(J, ins, create_graph)
+    J = _constants_as_tensors(J, ins, create_graph)
     return _result(tuple(J) if in_tuple else J[0], create_graph)
 
 
@@ -196,12 +197,12 @@ def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = F
     ins, in_tuple = _prepare("hessian", func, inputs, create_graph, strict)
     H = _complex_refused("hessian", lambda: _hessian(
         lambda *xs: _scalar(func, "hessian")(*xs)[0], argnums=tuple(range(len(ins))))(*ins))
-    H = [_linked(row, ins, create_graph) for row in H]
+    H = [_constants_as_tensors(row, ins, create_graph) for row in H]
     return _result(tuple(tuple(row) for row in H) if in_tuple else H[0][0], create_graph)
 
 
-def _linked(parts, ins: tuple, create_graph: bool) -> tuple:
-    """The derivatives ``parts``, one per input, with ``create_graph``: one that came out
+def _constants_as_tensors(parts, ins: tuple, create_graph: bool) -> tuple:
+    """The derivatives ``parts``, one per input; with ``create_graph``, one that came out
     constant for an input on the imperative tape is a constant tensor, so differentiating it
     raises RuntimeError (PyTorch's would give zeros; here the zero could be wrong: a
     once_differentiable backward, or a Function's values kept on ctx, gives constants too)."""
@@ -261,7 +262,8 @@ def _hessian_product(name: str, func, inputs, v, create_graph, strict):
     argnums = tuple(range(len(ins)))
     ((_, value), _), (_, hv) = _jvp(_value_and_grad(_scalar(func, name), argnums=argnums,
                                                     has_aux=True), ins, vs)
-    hv = _linked(_conj(hv), ins, create_graph)  # (PyTorch's gradient's derivative: JAX's conjugate)
+    hv = _conj(hv)  # the derivative of PyTorch's gradient, the conjugate of JAX's
+    hv = _constants_as_tensors(hv, ins, create_graph)
     return _result((value, (tuple(hv) if in_tuple else hv[0])), create_graph)
 
 
