@@ -558,8 +558,8 @@ def _call(cls, args: tuple, kwargs: dict):
     rule.defvjp(fwd, bwd)
     if "jvp" in defined:
         def forward_rule(primals, tangents):
-            lift = not seen and any(type(v) is Tensor and v._trace is IMPERATIVE for v in primals)
-            out, ctx = fwd(*primals) if lift else run(primals, any(on_tape(v) for v in primals))
+            # (fwd's first call: run, or lifted onto the tape; later calls run forward again)
+            out, ctx = run(primals, any(on_tape(v) for v in primals)) if seen else fwd(*primals)
             if hasattr(ctx, "saved_for_forward"):  # jvp reads them as saved_tensors
                 ctx.saved_tensors = ctx.saved_for_forward
             full = [None] * len(args)  # (PyTorch: one tangent per input, None for others)
