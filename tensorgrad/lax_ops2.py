@@ -197,7 +197,9 @@ _PROBE = (np.array([1.5, -2.25, 3.0, 0.5, -0.0, 7.0, 1e6, -3e9, 2.0 ** 60, 2.0 *
                     1.0, 1e300]),
           np.array([-0.75, 4.0, 3.0, -1.5, 2.0, 0.25, 2e6, 5e8, 2.0 ** 61, -2.0 ** -31, 1.0,
                     np.nan, 1e300]))
-_BY_VALUE = {"add": np.add, "mul": np.multiply, "max": np.maximum, "min": np.minimum}
+with np.errstate(all="ignore"):  # (each monoid's values on the pairs, computed once)
+    _BY_VALUE = {k: fn(*_PROBE) for k, fn in (("add", np.add), ("mul", np.multiply),
+                                               ("max", np.maximum), ("min", np.minimum))}
 
 
 def _monoid_by_values(computation) -> str | None:
@@ -209,10 +211,9 @@ def _monoid_by_values(computation) -> str | None:
     try:
         with np.errstate(all="ignore"):
             got = np.asarray(computation(*_PROBE), dtype=np.float64)
-            want = {k: fn(*_PROBE) for k, fn in _BY_VALUE.items()}
     except Exception:  # noqa: BLE001 - not a function of two arrays: not a known monoid
         return None
-    for kind, w in want.items():
+    for kind, w in _BY_VALUE.items():
         if got.shape == _PROBE[0].shape and np.array_equal(got, w, equal_nan=True):
             return kind
     return None
