@@ -48,22 +48,36 @@ def _is_int(v):
         return np.isfinite(v) & (v == np.floor(v))
 
 
+def _is_square(v) -> bool:
+    return np.ndim(v) >= 2 and np.shape(v)[-1] == np.shape(v)[-2]
+
+
+def _square(v):
+    return np.full(np.shape(v)[:-2], _is_square(v))
+
+
+def _of_squares(check):
+    """``check`` of square matrices; for any other value False for each matrix (as PyTorch's
+    checks answer), not NumPy's error."""
+    def checked(v):
+        return check(v) if _is_square(v) else _square(v)
+    return checked
+
+
 def _simplex(v):
     return np.all(v >= 0, axis=-1) & (np.abs(np.sum(v, axis=-1) - 1) < 1e-6)
 
 
+@_of_squares
 def _pos_def(v):
-    if not _is_square(v):
-        return _square(v)
     with np.errstate(invalid="ignore"):
         sym = np.all(np.abs(v - np.swapaxes(v, -1, -2)) <= 1e-6 * (1 + np.abs(v)), axis=(-1, -2))
         ev = np.linalg.eigvalsh(np.where(np.isfinite(v), v, 0.0))
     return sym & np.all(ev > 0, axis=-1) & np.all(np.isfinite(v), axis=(-1, -2))
 
 
+@_of_squares
 def _lower_chol(v):
-    if not _is_square(v):
-        return _square(v)
     diag = np.diagonal(v, axis1=-2, axis2=-1)  # (NaN anywhere: False, as PyTorch's)
     return np.all(np.tril(v) == v, axis=(-1, -2)) & np.all(diag > 0, axis=-1)
 
@@ -109,24 +123,13 @@ def less_than(upper) -> Constraint:
     return Constraint(f"less_than({upper})", lambda v: v < _np(upper), upper_bound=upper)
 
 
-def _square(v):
-    return np.full(np.shape(v)[:-2], np.shape(v)[-1] == np.shape(v)[-2]) if np.ndim(v) >= 2 \
-        else np.zeros(np.shape(v)[:-2], bool)
-
-
-def _is_square(v) -> bool:
-    return np.ndim(v) >= 2 and np.shape(v)[-1] == np.shape(v)[-2]
-
-
+@_of_squares
 def _symmetric(v):
-    if not _is_square(v):  # (False for each matrix, as PyTorch's check: not an error)
-        return _square(v)
     return np.all(np.isclose(v, np.swapaxes(v, -1, -2), atol=1e-6), axis=(-1, -2))
 
 
+@_of_squares
 def _psd(v):
-    if not _is_square(v):
-        return _square(v)
     with np.errstate(invalid="ignore"):
         ev = np.linalg.eigvalsh(np.where(np.isfinite(v), v, 0.0))
     return _symmetric(v) & np.all(ev >= 0, axis=-1) & np.all(np.isfinite(v), axis=(-1, -2))
