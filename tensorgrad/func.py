@@ -82,6 +82,28 @@ def as_tensors(tree):
         v, (np.ndarray, np.generic)) else v, tree), tree)  # (tree_map sorts a dict's keys)
 
 
+#: the prefixes of tensorgrad's own messages for a call a transform refuses
+_OWN = tuple(n + ":" for n in ("grad", "value_and_grad", "grad_and_value", "vjp", "vjp_fn", "jvp",
+                                "jacrev", "jacfwd", "hessian", "linearize"))
+
+
+def _as_runtime(fn: Callable) -> Callable:
+    """``fn`` whose refusals of a call (a plain TypeError or ValueError of tensorgrad's own, its
+    message naming the transform) are also PyTorch's RuntimeError: a
+    :class:`~tensorgrad.hooks.TorchTypeError` or ``TorchValueError`` with the same message. An
+    error the user's function raises keeps its class."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (TypeError, ValueError) as exc:
+            if type(exc) not in (TypeError, ValueError) or not str(exc).startswith(_OWN):
+                raise
+            cls = TorchTypeError if type(exc) is TypeError else TorchValueError
+            raise cls(str(exc)).with_traceback(exc.__traceback__) from exc.__cause__
+    return run
+
+
 def _torch_errors(name: str, argnums, transform: Callable) -> Callable:
     """``transform`` (the function a transform returned) with PyTorch's RuntimeError for a bad
     ``argnums``: checked at each call, against its number of positional arguments, as a
@@ -96,7 +118,7 @@ def _torch_errors(name: str, argnums, transform: Callable) -> Callable:
         except ValueError as exc:
             raise TorchValueError(str(exc)) from None
         return transform(*args, **kwargs)
-    return checked
+    return _as_runtime(checked)
 
 
 def _scalar_output(func: Callable, has_aux: bool, name: str) -> Callable:
@@ -216,6 +238,7 @@ def grad_and_value(func: Callable, argnums=0, has_aux: bool = False) -> Callable
     return _torch_errors("grad_and_value", argnums, both)
 
 
+@_as_runtime
 def vjp(func: Callable, *primals, has_aux: bool = False):
     """``torch.func.vjp``: ``(func(*primals), vjp_fn)`` (and ``aux``); ``vjp_fn(ct)`` returns one
     cotangent per primal, a dict's with the primal's own key order, as PyTorch's."""
@@ -223,6 +246,7 @@ def vjp(func: Callable, *primals, has_aux: bool = False):
                has_aux=has_aux)
     pull = res[1]
 
+    @_as_runtime
     def vjp_fn(ct, *, retain_graph: bool = True, create_graph: bool | None = None):
         # (PyTorch's keywords change nothing here: the pullback can be called again, and its
         # result is differentiable under an enclosing transform)
@@ -230,6 +254,7 @@ def vjp(func: Callable, *primals, has_aux: bool = False):
     return (as_tensors(res[0]), vjp_fn) + tuple(res[2:])
 
 
+@_as_runtime
 def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: bool = False):
     """``torch.func.jvp``: ``(func(*primals), J·tangents)`` (and ``aux``). ``primals`` and
     ``tangents`` are tuples of the same length, one entry per argument of ``func``."""
@@ -444,7 +469,7 @@ def functional_call(module, parameter_and_buffer_dicts, args: Any = None, kwargs
     if strict:
         missing = [n for n in names + list(slots) if n not in given]
         if missing:
-            raise ValueError(f"functional_call(strict=True): missing {', '.join(map(repr, missing))}")
+            raise TorchValueError(f"functional_call(strict=True): missing {', '.join(map(repr, missing))}")
     leaves, treedef = tree_flatten(own)
     params = tree_unflatten(treedef, [given.get(n, leaf) for n, leaf in zip(names, leaves)])
     args = () if args is None else args if isinstance(args, tuple) else (args,)
@@ -499,12 +524,12 @@ def stack_module_state(models) -> tuple[dict, dict]:
     as PyTorch's. The models must share their names, shapes and training mode."""
     models = list(models)
     if not models:
-        raise ValueError("stack_module_state: expected at least one model, got 0")
+        raise TorchValueError("stack_module_state: expected at least one model, got 0")
     if len({type(m) for m in models}) > 1:  # (as PyTorch: one architecture)
-        raise ValueError("stack_module_state: expected all models to be of the same class, got "
+        raise TorchValueError("stack_module_state: expected all models to be of the same class, got "
                          + ", ".join(sorted({type(m).__name__ for m in models})))
     if len({bool(m.training) for m in models}) > 1:
-        raise ValueError("stack_module_state: expected all models to be in the same training or "
+        raise TorchValueError("stack_module_state: expected all models to be in the same training or "
                          "eval mode, got " + ", ".join("train" if m.training else "eval" for m in models))
     out = []
     for what in ("named_parameters", "named_buffers"):
@@ -512,14 +537,14 @@ def stack_module_state(models) -> tuple[dict, dict]:
         names = list(named[0])
         for i, d in enumerate(named[1:], 1):
             if list(d) != names:
-                raise ValueError(f"stack_module_state: model {i} has other {what[6:]} than model 0: "
+                raise TorchValueError(f"stack_module_state: model {i} has other {what[6:]} than model 0: "
                                  f"{list(d)} against {names}")
         stacked = {}
         for n in names:
             vals = [d[n] for d in named]
             shapes = {tuple(np.shape(concrete(v))) for v in vals}
             if len(shapes) > 1:
-                raise ValueError(f"stack_module_state: {n!r} has different shapes across the "
+                raise TorchValueError(f"stack_module_state: {n!r} has different shapes across the "
                                  f"models: {sorted(shapes)}")
             if any(traced_level(v) > 0 for v in vals):  # (stacking would make them constants, silently)
                 raise TypeError(f"stack_module_state: {n!r} is traced by a transform; the stacks "

@@ -265,3 +265,43 @@ def test_functional_create_graph_constant_results_refuse_differentiation():
     h = G.hvp(lambda a: (a ** 3).sum(), x, tg.ones(2), create_graph=True)[1]
     assert h.requires_grad  # (6a: on the tape)
     np.testing.assert_allclose(tg.autograd.grad(h.sum(), x)[0], [6.0, 6.0])
+
+
+def _linear_pair():
+    return tg.nn.Linear(2, 2), tg.nn.Linear(2, 3)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda x: tg.func.vjp(tg.sin, x)[1](tg.ones(4, dtype=tg.float64)), "cotangent of shape"),
+    (lambda x: tg.func.vjp(tg.sin, x)[1]((x, x)), "cotangent structure"),
+    (lambda x: tg.func.vjp(lambda a: a.sum(), x, has_aux=True), "has_aux"),
+    (lambda x: tg.func.grad(lambda a: a.sum(), has_aux=True)(x), "has_aux"),
+    (lambda x: tg.func.jacrev(lambda a: a.sum(), has_aux=True)(x), "has_aux"),
+    (lambda x: tg.func.jvp(lambda a: a.sum(), (x,), (x,), has_aux=True), "has_aux"),
+    (lambda x: tg.func.grad(lambda a: a.sum())(tg.arange(3)), "floating-point"),
+    (lambda x: tg.func.stack_module_state(_linear_pair()), "different shapes"),
+    (lambda x: tg.func.stack_module_state([]), "at least one model"),
+    (lambda x: tg.func.functional_call(tg.nn.Linear(2, 2), {"W": np.ones((2, 2))}, (x[:2],),
+                                       strict=True), "missing"),
+])
+def test_func_refusals_are_pytorchs_runtime_error(call, match):
+    # torch.func raises RuntimeError for each of these calls; tensorgrad's error is still a
+    # TypeError or ValueError too, so code written for either catches it
+    x = tg.tensor(np.array([0.1, 0.2, 0.3]))
+    with pytest.raises(RuntimeError, match=match) as info:
+        call(x)
+    assert isinstance(info.value, (TypeError, ValueError))
+
+
+def test_a_users_own_error_keeps_its_class_under_func_transforms():
+    def f(a):
+        raise ValueError("mine")
+
+    def g(a):
+        raise TypeError("mine")
+    with pytest.raises(ValueError) as info:
+        tg.func.grad(f)(tg.tensor(np.array(1.0)))
+    assert type(info.value) is ValueError
+    with pytest.raises(TypeError) as info:
+        tg.func.vjp(g, tg.tensor(np.array(1.0)))
+    assert type(info.value) is TypeError
