@@ -34,7 +34,8 @@ The rules, in one place:
   ``sum``/``cumsum``, ``prod``/``cumprod``, ``max``, ``min``, ``all``/``any``
   (NumPy's default ``axis=0``); the other two-operand ufuncs' ``reduce`` and ``accumulate``
   fold along the axis (``np.maximum.accumulate``, ``np.subtract.reduce``: ``tg.maximum.accumulate``);
-  ``outer`` works for every binary ufunc with a rule; ``at`` and ``reduceat`` have no rule.
+  ``outer`` works for every binary ufunc with a rule, and so does ``reduceat``
+  (``tg.add.reduceat``: the reductions of slices, stacked); ``at`` has no rule.
   ``reduce`` takes NumPy's ``where=`` and ``initial=`` where the function behind it does.
 * **Metadata** (``np.shape``, ``np.ndim``, ``np.size``, ``np.result_type``,
   ``np.iscomplexobj``, ``np.isrealobj``) reads the shape and dtype only.
@@ -469,7 +470,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         t, index, v = inputs  # (np.add.at(t, i, v): t takes t.at[i].add(v), duplicates summed)
         _into_tensor(f"{path}.at", t, update(t.at[index], v))
         return None
-    if impl is None and method in ("reduce", "accumulate") and out is None and _any_traced(inputs):
+    if impl is None and method in ("reduce", "accumulate", "reduceat") and out is None \
+            and _any_traced(inputs):
         own = getattr(NUMPY_FUNCTIONS.get(path), method, None)  # tg's fold (tg.maximum.accumulate)
         if own is not None:
             return own(*inputs, **kwargs) if where is True else own(*inputs, where=where, **kwargs)

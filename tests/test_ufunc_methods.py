@@ -105,3 +105,54 @@ def test_reduce_over_no_axis_meets_the_identity_or_initial_as_numpys():
             np.testing.assert_array_equal(getattr(tg, name).reduce(x, axis=(), **kw), want)
     np.testing.assert_array_equal(tg.hypot.reduce(x, axis=()), [1.5, 2.0])  # hypot(0, x) = |x|
     assert np.shape(tg.argmax(np.array(3.0), axis=0, keepdims=True)) == ()  # (0-d stays 0-d)
+
+
+REDUCEAT = [([0, 2, 1, 3], 0), ([0, 3, 3], 1), ([3, 0], -1), ([2], 1), ([0, 1, 2, 3], 1), ([], 1)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("indices, axis", REDUCEAT)
+def test_reduceat_matches_numpy(name, indices, axis):
+    x = XI if name.startswith(("bitwise", "logical", "remainder", "floor")) else X
+    x = x[:, :3] if axis == 0 else x  # (axis 0 has 3 entries: index 3 is out of bounds there)
+    indices = [i for i in indices if i < x.shape[axis]]
+    want = getattr(np, name).reduceat(x, np.asarray(indices, np.intp), axis=axis)
+    got = np.asarray(getattr(tg.numpy, name).reduceat(x, indices, axis=axis))
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_reduceat_gradient_and_jit_against_jax():
+    idx = [0, 2, 1, 3]
+    w = np.arange(1.0, 5.0)
+    for name in ("add", "multiply", "maximum", "logaddexp"):
+        def f(a, m=getattr(tg, name)):
+            return (m.reduceat(a, idx) * w).sum()
+
+        def fj(a, m=getattr(jnp, name)):
+            return (m.reduceat(a, jnp.asarray(idx)) * w).sum()
+        a = RNG.normal(size=5)
+        np.testing.assert_allclose(tg.grad(f)(a), jax.grad(fj)(a), rtol=1e-12)
+        np.testing.assert_allclose(tg.jit(f)(a), fj(a), rtol=1e-12)
+    assert tg.add.nargs == jnp.add.nargs == 2
+
+
+def test_reduceat_refuses_as_numpy():
+    with pytest.raises(IndexError, match="add.reduceat: index 4 is out of bounds"):
+        tg.add.reduceat(np.arange(4.0), [0, 4])
+    with pytest.raises(TypeError, match="1-d sequence of integers"):
+        tg.add.reduceat(np.arange(4.0), [[0, 1]])
+    with pytest.raises(TypeError, match="0-d"):
+        tg.add.reduceat(np.float64(1.0), [0])
+
+
+def test_numpys_reduceat_on_tensors_differentiates():
+    w = np.array([1.0, 2.0, 3.0])
+    a = RNG.normal(size=5)
+    for name in ("add", "maximum", "subtract"):
+        def f(v, u=getattr(np, name)):
+            return (u.reduceat(v, [0, 3, 1]) * w).sum()
+
+        def fj(v, u=getattr(jnp, name)):
+            return (u.reduceat(v, jnp.array([0, 3, 1])) * w).sum()
+        np.testing.assert_allclose(tg.grad(f)(a), jax.grad(fj)(a), rtol=1e-12)

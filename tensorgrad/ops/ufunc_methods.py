@@ -1,7 +1,7 @@
 """NumPy's ufunc methods on tensorgrad's two-operand elementwise functions, as ``jax.numpy``
 has them: ``tg.add.outer(a, b)``, ``tg.multiply.reduce(a, axis=0)``,
-``tg.maximum.accumulate(a)``, ``tg.add.at(a, indices, b)``, and the attributes ``nin``,
-``nout`` and ``identity``.
+``tg.maximum.accumulate(a)``, ``tg.add.at(a, indices, b)``, ``tg.add.reduceat(a, indices)``,
+and the attributes ``nin``, ``nout``, ``nargs`` (2, as JAX's) and ``identity``.
 
 Each method is built from registered ops, so it differentiates and works under ``tg.jit``:
 
@@ -17,7 +17,10 @@ Each method is built from registered ops, so it differentiates and works under `
 * ``at(a, indices, b=None, *, inplace=True)``: NumPy's in-place update of a writable NumPy
   array (returns None); with ``inplace=False`` (JAX's form) the updated array as a new
   value, differentiable (``tg.at(a)[indices].add(b)``), for add, subtract, multiply,
-  divide, minimum and maximum.
+  divide, minimum and maximum;
+* ``reduceat(a, indices, axis=0, dtype=None)``: ``reduce`` over each slice
+  ``indices[k]:indices[k+1]`` (the entry at ``indices[k]`` where the next index is not
+  larger), in ``a``'s dtype, as NumPy's.
 """
 from __future__ import annotations
 
@@ -150,6 +153,53 @@ def _accumulate(name: str, f: Callable) -> Callable:
     return accumulate
 
 
+def _reduceat(name: str, f: Callable) -> Callable:
+    def reduceat(array, indices, axis: int = 0, dtype=None, out=None):
+        if out is not None:
+            raise TypeError(f"{name}.reduceat: out= is not supported")
+        x = as_array_like(array)
+        if dtype is not None:
+            x = astype(x, dtype)
+        shape = shape_of(concrete(x))
+        if not shape:
+            raise TypeError(f"{name}.reduceat: cannot reduce a 0-d array")
+        if _traced(indices) and not isinstance(concrete(indices), np.ndarray):
+            raise TypeError(f"{name}.reduceat: the indices must be concrete (they set the "
+                            "result's shape)")
+        idx = np.asarray(concrete(indices))
+        if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
+            raise TypeError(f"{name}.reduceat: indices must be a 1-d sequence of integers, got "
+                            f"shape {idx.shape} and dtype {idx.dtype}")
+        nd = len(shape)
+        ax = negative_axis(axis, nd, f"{name}.reduceat") % nd
+        n = shape[ax]
+        bad = [int(i) for i in idx if not 0 <= i < n]
+        if bad:
+            raise IndexError(f"{name}.reduceat: index {bad[0]} is out of bounds for axis {ax} "
+                             f"with size {n}")
+        dt = np.result_type(concrete(x))
+        try:  # (NumPy's reduce dtype, for the single entries too: add's int32 gives int64)
+            want = getattr(np, name).reduce(np.zeros(1, dt)).dtype
+        except TypeError:
+            want = dt
+
+        def at(k):  # (k an int or a slice, along the axis)
+            return getitem(x, (slice(None),) * ax + (k,))
+        parts = []
+        for k, i in enumerate(idx.tolist()):
+            j = int(idx[k + 1]) if k + 1 < idx.size else n
+            # NumPy's rule: the slice i:j reduced where i < j, the entry at i otherwise
+            part = f.reduce(at(slice(i, j)), axis=ax) if i < j else at(i)
+            parts.append(part if np.result_type(concrete(part)) == want else astype(part, want))
+        if not parts:
+            return astype(at(slice(0, 0)), want)
+        return stack(parts, axis=ax)
+    reduceat.__doc__ = (f"``{name}`` reduced over ``a[indices[k]:indices[k+1]]`` along ``axis`` "
+                        "for each k (the entry at indices[k] where the next index is not larger; "
+                        f"to the end for the last), as NumPy's ``np.{name}.reduceat``.")
+    return reduceat
+
+
 def _traced(v: Any) -> bool:
     return type(v) is Tensor or is_staged(v) or any_traced(v)
 
@@ -185,12 +235,13 @@ def _install() -> None:
         if not isinstance(uf, np.ufunc) or uf.nin != 2 or uf.nout != 1 or uf.signature is not None \
                 or hasattr(f, "outer"):  # (a generalized ufunc, matmul, has none of the methods)
             continue
-        f.nin, f.nout, f.identity = 2, 1, uf.identity
+        f.nin, f.nout, f.nargs, f.identity = 2, 1, 2, uf.identity
         f.outer = _outer(name, f)
         if name in _COMPARISONS:
             continue
         f.reduce = _reduce(name, f)
         f.accumulate = _accumulate(name, f)
+        f.reduceat = _reduceat(name, f)
         f.at = _at_method(name)
 
 
