@@ -579,6 +579,39 @@ def cumlogsumexp(operand, axis: int = 0, reverse: bool = False):
     return _cumulative(_ops.logaddexp, operand, axis, reverse, "cumlogsumexp")
 
 
+# ---- the dtypes each elementwise primitive accepts (JAX's TypeError for the others) -----------
+_KIND_NAMES = {"b": "bool", "i": "signed integer", "u": "unsigned integer", "f": "floating",
+               "c": "complex floating"}
+_INEXACT = dict.fromkeys(
+    ("acos acosh asin asinh atan atanh cos cosh exp exp2 expm1 log log1p logistic reciprocal "
+     "rsqrt sin sinh sqrt tan tanh conj").split(), "fc")
+#: name -> (the kinds its operands may have, how many leading operands are checked)
+_ACCEPTS = {**{n: (k, 1) for n, k in _INEXACT.items()},
+            **{n: ("f", 1) for n in "cbrt ceil floor lgamma digamma erf erfc erf_inv is_finite "
+                                   "round".split()},
+            "abs": ("ifc", 1), "square": ("iufc", 1), "real": ("c", 1), "imag": ("c", 1),
+            "pow": ("fc", 1), "atan2": ("fc", 2), "complex": ("f", 2),
+            **{n: ("iufc", 2) for n in ("add", "sub", "mul", "div", "rem")},
+            **{n: ("biuf", 2) for n in ("lt", "le", "gt", "ge")},
+            **{n: ("f", 2) for n in ("igamma", "igammac", "igamma_grad_a", "zeta", "polygamma")}}
+
+
+def _dtype_checked(fn: Callable, name: str, kinds: str, count: int) -> Callable:
+    """``fn`` refusing operands of a dtype JAX's primitive refuses, with JAX's TypeError
+    (``lax.sin`` of integers: tensorgrad's own ``tg.sin`` promotes them)."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        for a in args[:count]:
+            dt = np.result_type(dtype_of(concrete(a)))
+            if dt.kind not in kinds:
+                raise TypeError(f"lax.{name} does not accept dtype {dt}; accepted dtypes are "
+                                f"{', '.join(_KIND_NAMES[k] for k in kinds)} (tg.{name} and the "
+                                "tg.numpy-style functions promote)")
+        return fn(*args, **kwargs)
+    call.__wrapped__ = getattr(fn, "__wrapped__", fn)  # (lax_ops' own function, as for the rest)
+    return call
+
+
 # ---- JAX's value semantics for NumPy inputs ----------------------------------------------------
 #: functions whose operands are pytrees (the rest take arrays at the top level)
 _TREE_OPERANDS = frozenset(("cond", "switch", "fori_loop", "while_loop", "scan", "map",
@@ -618,6 +651,9 @@ def _unaliased(v, ins: list):
 for _name in __all__:
     _fn = globals()[_name]
     if isinstance(_fn, types.FunctionType):
-        _fn = globals()[_name] = _not_aliasing(_fn, _name in _TREE_OPERANDS)
+        _fn = _not_aliasing(_fn, _name in _TREE_OPERANDS)
+        if _name in _ACCEPTS:
+            _fn = _dtype_checked(_fn, _name, *_ACCEPTS[_name])
+        globals()[_name] = _fn
         _fn.__module__, _fn.__qualname__ = __name__, _name  # (pickled as tensorgrad.lax.<name>)
 del _name, _fn

@@ -24,7 +24,7 @@ import numpy as np
 from . import ops as tgo
 from . import special
 from .imperative import check_cast, tensor as _tensor
-from .lax import rsqrt
+from .lax_ops import rsqrt  # (torch's rsqrt takes integers: not lax's dtype check)
 from .nn.inplace import write_back, write_constant
 from .ops.creation import device_form
 from .nn.torch_activations import log_softmax, relu, softmax
