@@ -75,6 +75,15 @@ class TorchTypeError(TypeError, RuntimeError):
     """A TypeError of the PyTorch-style API where PyTorch raises RuntimeError (catch either)."""
 
 
+def floating_only(name: str, v) -> None:
+    """Refuse ``v`` (a difference a PyTorch function forms) of an integer or boolean dtype, as
+    PyTorch refuses such inputs: in their own dtype the difference would wrap around."""
+    dt = np.result_type(dtype_of(concrete(v)))
+    if dt.kind in "biu":
+        raise TorchTypeError(f"{name}: expected floating-point or complex inputs, got {dt} (the "
+                             "difference of integers would wrap around); convert with .double()")
+
+
 class TorchIndexError(IndexError, RuntimeError):
     """An IndexError of the PyTorch-style API where PyTorch raises RuntimeError (catch either)."""
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from . import ops as tgo
 from . import special
+from .hooks import floating_only
 from .imperative import check_cast, tensor as _tensor
 from .lax_ops import rsqrt  # (torch's rsqrt takes integers: not lax's dtype check)
 from .nn.inplace import write_back, write_constant
@@ -158,7 +159,9 @@ def _div(self, other, *, rounding_mode=None):
 
 
 def _lerp(self, end, weight):
-    return self + weight * (end - self)
+    d = end - self
+    floating_only("lerp", d)
+    return self + weight * d
 
 
 def _addcmul(self, tensor1, tensor2, *, value=1):

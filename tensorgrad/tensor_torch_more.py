@@ -10,7 +10,7 @@ from . import lax
 from . import ops as tgo
 from .ops.norms import matrix_norm, vector_norm
 from .devices import device as _device_type
-from .hooks import checked_index, runtime_errors
+from .hooks import checked_index, floating_only, runtime_errors
 from .staging import Staged
 from .tensor import Tensor
 from .ufunc_keywords import MISSING, given_inputs
@@ -190,13 +190,6 @@ def flipud(self):
     if self.ndim < 1:
         raise ValueError("Tensor.flipud: needs at least 1 dim, got a 0-d tensor")
     return tgo.flip(self, 0)
-
-
-@method("roll")
-def roll(self, shifts, dims=None):
-    if dims is None:
-        return tgo.roll(self, shifts)
-    return tgo.roll(self, shifts, dims_of("roll", dims, self.ndim))
 
 
 def _part(self, dim, start, stop):
@@ -685,7 +678,9 @@ def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
 
 @method("dist")
 def dist(self, other, p=2):
-    return vector_norm(self - other, ord=p)
+    d = self - other
+    floating_only("dist", d)
+    return vector_norm(d, ord=p)
 
 
 @method("logsumexp")

@@ -12,8 +12,8 @@ from . import special
 from .recording import IMPERATIVE
 from .tensor import Tensor, concrete, torch_made
 from .flavor import torch_style
-from .hooks import checked_index
-from .tensor_torch_more import each_result, dim_of, method, split, values_indices
+from .hooks import TorchValueError, checked_index
+from .tensor_torch_more import dims_of, each_result, dim_of, method, split, values_indices
 
 __all__: list = []
 _frexp_pair = namedtuple("frexp", "mantissa exponent")
@@ -243,3 +243,15 @@ class SizeInt(int):
     def __array_function__(self, func, types, args, kwargs):
         args = tuple(int(v) if type(v) is SizeInt else v for v in args)
         return func(*args, **{k: int(v) if type(v) is SizeInt else v for k, v in kwargs.items()})
+
+
+@method("roll")
+def roll(self, shifts, dims=None):
+    if dims is None:
+        return tgo.roll(self, shifts)
+    n_s = len(shifts) if isinstance(shifts, (tuple, list)) else 1
+    n_d = len(dims) if isinstance(dims, (tuple, list)) else 1
+    if n_s != n_d:  # (PyTorch's rule: one shift per dim; NumPy would broadcast them)
+        raise TorchValueError(f"Tensor.roll: shifts {shifts!r} and dims {dims!r} must align: "
+                              "one shift for each dim")
+    return tgo.roll(self, shifts, dims_of("roll", dims, self.ndim))

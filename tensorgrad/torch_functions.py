@@ -32,9 +32,11 @@ from .autograd_function import RuleArray
 from .imperative import tensor
 from .dispatch import deliver
 from .op_errors import naming
+from .hooks import floating_only
 from .ops._util import torch_axes
 from .ops.complex_ops import imag_part as _imag, make_complex as _make_complex, real_part as _real
 from .ops.norms import vector_norm as _vector_norm
+from .ops.reductions import std_from_var
 from .staging import Staged
 from .tensor import Tensor, concrete, shape_of, torch_made, torch_style
 from .tensor_torch import to_0d
@@ -371,7 +373,9 @@ def cdist(x1, x2, p: float = 2.0, compute_mode=None):
         raise RuntimeError(f"cdist only supports non-negative p values, got p={p}")
     from_x1 = _ops.expand_dims(x1, -2)  # (..., P, 1, M)
     from_x2 = _ops.expand_dims(x2, -3)  # (..., 1, R, M)
-    return _vector_norm(from_x1 - from_x2, p, axis=-1)
+    d = from_x1 - from_x2
+    floating_only("cdist", d)
+    return _vector_norm(d, p, axis=-1)
 
 
 def masked_fill(input, mask, value):
@@ -557,7 +561,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
         dim, unbiased = None, bool(dim)
     dim, keepdim = torch_axes("std_mean", axis, keepdim if keepdims is None else keepdims, dim, None)
     var, mean = _moments("std_mean", input, dim, unbiased, keepdim, correction)
-    return _ops.sqrt(var), mean
+    return std_from_var(var), mean  # (as tg.std: a zero gradient where the spread is 0)
 
 
 def igamma(input, other):

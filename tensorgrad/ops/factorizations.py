@@ -24,7 +24,7 @@ import numpy as np
 
 from ..registry import Example, general
 from ..staging import call as staged_call
-from ..tensor import concrete, traced_level
+from ..tensor import concrete, torch_made, torch_style, traced_level
 from ..typing import ArrayLike  # noqa: F401
 from ._util import dtype_of, shape_of
 from .decompositions import TG, _adjoint, _conj, _jax_symmetric, _no_derivative, _shape, _solve
@@ -197,7 +197,7 @@ def qr(a: ArrayLike, mode: str = "reduced"):
     """QR decomposition ``(Q, R)`` with orthonormal columns in Q and R upper triangular.
 
     ``mode='reduced'`` (NumPy's default; Q is M×k, R is k×N) and ``'r'`` (R
-    alone) are differentiable for every shape, wherever R is invertible.
+    alone; for PyTorch's tensors PyTorch's pair, an empty Q and R) are differentiable for every shape, wherever R is invertible.
     ``'complete'`` equals ``'reduced'`` unless M > N; then the extra columns
     of Q are LAPACK's Householder completion, differentiated as JAX does
     (``'raw'`` is computed by NumPy for untraced inputs only).
@@ -217,6 +217,8 @@ def qr(a: ArrayLike, mode: str = "reduced"):
         # NumPy's values; under tg.jit one step of the plan, so each call computes its own
         return staged_call(_qr_numpy, concrete(a), mode)
     Q, R = _qr_parts(qr_packed(a), m)
+    if mode == "r" and torch_style(a):  # (PyTorch's form: the pair, with an empty Q)
+        return QRResult(torch_made(np.zeros((0,), dtype_of(concrete(R)))), R)
     return R if mode == "r" else QRResult(Q, R)
 
 

@@ -183,22 +183,28 @@ def norm(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = False, *, d
 
 
 def vector_norm(x: ArrayLike, /, ord=2, dim: Axis = None, keepdim: bool | None = None, *,
-                axis: Axis = None, keepdims: bool = False) -> Array:
+                axis: Axis = None, keepdims: bool = False, dtype=None) -> Array:
     """A vector norm over ``axis`` (all entries when None, as one vector), as
-    ``numpy.linalg.vector_norm``; also PyTorch's form, ``vector_norm(x, ord, dim, keepdim)``
-    (``dim`` and ``keepdim`` also positionally, in PyTorch's order)."""
+    ``numpy.linalg.vector_norm``; also PyTorch's form, ``vector_norm(x, ord, dim, keepdim,
+    dtype=)`` (``dim`` and ``keepdim`` also positionally, in PyTorch's order; an empty ``dim``,
+    as PyTorch's, is every axis; ``dtype`` casts the input first)."""
+    if isinstance(dim, (tuple, list)) and not dim:
+        dim = None
     axis, keepdims = torch_axes("vector_norm", axis, keepdims, dim, keepdim)
-    x = _modulus(_float(x))
+    x = _modulus(_float(x if dtype is None else astype(x, dtype)))
     axes = negative_axes(axis, len(shape_of(concrete(x))), "vector_norm")
     return _vector_norm(x, ord, axes, keepdims, "vector_norm")
 
 
 def matrix_norm(x: ArrayLike, /, ord="fro", dim: Axis = None, keepdim: bool | None = None, *,
-                keepdims: bool = False) -> Array:
+                keepdims: bool = False, dtype=None) -> Array:
     """A matrix norm of the last two axes, as ``numpy.linalg.matrix_norm``; also PyTorch's
-    form, ``matrix_norm(A, ord, dim=(r, c), keepdim=...)`` (the norm over axes r and c; ``dim``
-    and ``keepdim`` may come positionally, in PyTorch's order)."""
+    form, ``matrix_norm(A, ord, dim=(r, c), keepdim=..., dtype=...)`` (the norm over axes r and
+    c; ``dim`` and ``keepdim`` may come positionally, in PyTorch's order; ``dtype`` casts the
+    input first)."""
     _, keepdims = torch_axes("matrix_norm", None, keepdims, None, keepdim)
+    if dtype is not None:
+        x = astype(x, dtype)
     if dim is not None:
         if len(tuple(dim)) != 2:
             raise ValueError(f"matrix_norm: dim must name 2 axes, got {dim!r}")

@@ -17,7 +17,7 @@ from ..registry import Computed, Example, function, linear
 from ..staging import ConcretizationError
 from ..staging import trace_values
 from ..sweep import unbroadcast
-from ..tensor import Tensor
+from ..tensor import Tensor, torch_style
 from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
 from ._util import (concrete, index_param, is_staged, lift_tangent, negative_axes, negative_axis, shape_of,
                     weak_as_arrays)
@@ -596,6 +596,11 @@ def _concatenate_signature(arrays: Sequence[ArrayLike], axis: int = 0, *, dtype=
         arrays = tuple(a if len(shape_of(concrete(a))) == 1 else reshape(a, (-1,)) for a in arrays)
         axis = 0
     shapes = [shape_of(concrete(a)) for a in arrays]
+    if any(len(s) > 1 for s in shapes) and any(s == (0,) for s in shapes):
+        # PyTorch's rule for its tensors: an empty 1-d tensor is skipped (torch.cat([torch.tensor([]),
+        # x]) is x, the pattern that grows a result from an empty start); NumPy's arrays raise
+        keep = [k for k, (a, s) in enumerate(zip(arrays, shapes)) if s != (0,) or not torch_style(a)]
+        arrays, shapes = tuple(arrays[k] for k in keep), [shapes[k] for k in keep]
     n = len(shapes[0])
     if n == 0:
         raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")

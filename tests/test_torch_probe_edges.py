@@ -1,0 +1,78 @@
+"""PyTorch-style functions where a probe against torch found them apart: vector_norm with an
+empty dim, std_mean's gradient at zero spread, lerp/dist/cdist of integers, roll's shifts and
+dims, cat with an empty 1-d start, qr(mode='r')'s pair, the norms' dtype=."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+X = np.array([[3.0, -4.0], [1.0, 2.0]])
+
+
+@pytest.mark.parametrize("dim", [(), []])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_vector_norm_of_an_empty_dim_is_every_axis(dim, keepdim):
+    got = tg.linalg.vector_norm(tg.tensor(X), 2, dim=dim, keepdim=keepdim)
+    want = np.linalg.norm(X) * np.ones((1, 1) if keepdim else ())
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-15)
+    assert np.shape(got) == want.shape
+
+
+def test_std_mean_gradient_at_zero_spread_is_the_means():
+    a = np.array([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]])
+    x = tg.tensor(a, requires_grad=True)
+    s, m = tg.std_mean(x, dim=1)
+    (s.sum() + m.sum()).backward()
+    y = tg.tensor(a, requires_grad=True)
+    (tg.std(y, dim=1).sum() + tg.mean(y, dim=1).sum()).backward()
+    assert np.isfinite(x.grad).all()
+    np.testing.assert_allclose(x.grad, y.grad, rtol=1e-14)
+    np.testing.assert_allclose(x.grad[0], [1 / 3] * 3, rtol=1e-14)
+
+
+@pytest.mark.parametrize("call", [lambda x, y: x.lerp(y, 0.5), lambda x, y: x.dist(y),
+                                  lambda x, y: tg.cdist(x, y), lambda x, y: tg.lerp(x, y, 0.5)])
+def test_integer_differences_raise_instead_of_wrapping(call):
+    x = tg.tensor(np.array([[3, 1]], np.uint8))
+    y = tg.tensor(np.array([[0, 5]], np.uint8))
+    with pytest.raises(RuntimeError, match="floating-point"):
+        call(x, y)
+    xf, yf = x.double(), y.double()
+    np.testing.assert_allclose(np.asarray(xf.dist(yf)), 5.0)
+    np.testing.assert_allclose(np.asarray(xf.lerp(yf, 0.5)), [[1.5, 3.0]])
+
+
+def test_roll_wants_one_shift_per_dim():
+    t = tg.tensor(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(RuntimeError, match="align"):
+        t.roll((1, 2), (0,))
+    np.testing.assert_array_equal(t.roll(1, (0,)), np.roll(t.numpy(), 1, 0))
+    np.testing.assert_array_equal(t.roll((1, 2), (0, 1)), np.roll(t.numpy(), (1, 2), (0, 1)))
+
+
+def test_cat_skips_an_empty_1d_tensor_of_pytorchs():
+    t = tg.tensor(np.ones((2, 3)), requires_grad=True)
+    out = tg.cat([tg.tensor([]), t * 2, tg.tensor([])])
+    assert out.shape == (2, 3)
+    out.sum().backward()
+    np.testing.assert_array_equal(t.grad, np.full((2, 3), 2.0))
+    with pytest.raises(ValueError, match="do not match"):  # (NumPy's arrays: NumPy's error)
+        tg.concatenate([np.zeros(0), np.ones((2, 3))])
+
+
+def test_qr_mode_r_of_a_tensor_is_pytorchs_pair():
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    q, r = tg.linalg.qr(tg.tensor(a), mode="r")
+    assert q.shape == (0,)
+    np.testing.assert_allclose(np.abs(np.asarray(r)), np.abs(np.linalg.qr(a, mode="r")), rtol=1e-14)
+    np.testing.assert_allclose(np.abs(tg.linalg.qr(a, mode="r")), np.abs(np.linalg.qr(a, mode="r")),
+                               rtol=1e-14)  # (NumPy's arrays: R alone, as NumPy)
+
+
+def test_norms_take_pytorchs_dtype():
+    x = tg.tensor(X.astype(np.float32))
+    v = tg.linalg.vector_norm(x, dtype=tg.float64)
+    m = tg.linalg.matrix_norm(x, "nuc", dim=(0, 1), dtype=tg.float64)
+    assert v.dtype == np.float64 and m.dtype == np.float64
+    np.testing.assert_allclose(np.asarray(v), np.linalg.norm(X), rtol=1e-15)
+    np.testing.assert_allclose(np.asarray(m), np.linalg.norm(X, "nuc"), rtol=1e-14)
