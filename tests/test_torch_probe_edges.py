@@ -76,3 +76,32 @@ def test_norms_take_pytorchs_dtype():
     assert v.dtype == np.float64 and m.dtype == np.float64
     np.testing.assert_allclose(np.asarray(v), np.linalg.norm(X), rtol=1e-15)
     np.testing.assert_allclose(np.asarray(m), np.linalg.norm(X, "nuc"), rtol=1e-14)
+
+
+def test_sdpa_refuses_an_integer_mask():
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.standard_normal((1, 1, 2, 3)) for _ in range(3))
+    m = np.array([[1, 0], [1, 1]])
+    sdpa = tg.nn.functional.scaled_dot_product_attention
+    with pytest.raises(RuntimeError, match="boolean.*or floating"):
+        sdpa(q, k, v, attn_mask=m)
+    logits = q[0, 0] @ k[0, 0].T / np.sqrt(3)
+    w = np.exp(np.where(m.astype(bool), logits, -np.inf))
+    want = (w / w.sum(-1, keepdims=True)) @ v[0, 0]
+    np.testing.assert_allclose(np.asarray(sdpa(q, k, v, attn_mask=m.astype(bool)))[0, 0], want,
+                               rtol=1e-13)
+
+
+def test_pytorchs_parameter_attributes_of_rmsnorm_and_attention():
+    assert tg.nn.RMSNorm(4, elementwise_affine=False).weight is None
+    np.testing.assert_array_equal(tg.nn.RMSNorm(4).weight, np.ones(4))
+    m = tg.nn.MultiheadAttention(4, 2)
+    assert m.in_proj_weight.shape == (12, 4) and m.in_proj_bias.shape == (12,)
+    assert m.q_proj_weight is None and m.bias_k is None
+    assert m.out_proj.weight.shape == (4, 4) and m.out_proj.bias.shape == (4,)
+    m.out_proj.weight.data.fill_(0.5)  # (the parameter itself, as PyTorch's init code writes it)
+    np.testing.assert_array_equal(m.params["out_proj"]["weight"], np.full((4, 4), 0.5))
+    assert tg.nn.MultiheadAttention(4, 2, kdim=3).k_proj_weight.shape == (4, 3)
+    assert tg.nn.TransformerEncoderLayer(4, 2).self_attn.out_proj.weight.shape == (4, 4)
+    with pytest.raises(AttributeError, match="weight, bias"):
+        m.out_proj.nothing

@@ -38,6 +38,7 @@ from .. import ops as _ops
 from ..tensor import concrete, dtype_of, shape_of
 from .layers import Module, _check_positive
 from .layers_more import Dropout
+from .param_alias import ChildParams, ParamAttr
 
 __all__ = ["MultiheadAttention"]
 
@@ -71,6 +72,12 @@ class MultiheadAttention(Module):
     there on its need_weights path)."""
 
     stochastic = False  # (Sequential's key= would land on PyTorch's attention key: dropout_key=)
+    # (PyTorch's attribute names for the parameters; None where the layout has none)
+    in_proj_weight, in_proj_bias = ParamAttr("in_proj_weight"), ParamAttr("in_proj_bias")
+    q_proj_weight, k_proj_weight = ParamAttr("q_proj_weight"), ParamAttr("k_proj_weight")
+    v_proj_weight = ParamAttr("v_proj_weight")
+    bias_k, bias_v = ParamAttr("bias_k"), ParamAttr("bias_v")
+    out_proj = ChildParams()
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,

@@ -19,7 +19,7 @@ import numpy as np
 from ..hooks import as_param as param_view
 from .param_owners import note_owner
 
-__all__ = ["ParamAttr"]
+__all__ = ["ParamAttr", "ChildParams"]
 
 
 class ParamAttr:
@@ -68,3 +68,41 @@ class ParamAttr:
             f"{type(obj).__name__}.{self.name} = ...: the layer's parameters live in "
             f"layer.params; assign layer.params['{self.key}'] = array (or load_state_dict), or "
             f"write into {self.name} in place (nn.init.*_, {self.name}.data.fill_(...))")
+
+
+class ChildParams:
+    """The attribute ``name`` of a layer whose parameters hold a dict under ``name`` (PyTorch's
+    submodule there, as ``MultiheadAttention.out_proj``, a Linear): an object whose
+    attributes are that dict's parameters, each read as :class:`ParamAttr` reads one
+    (``mha.out_proj.weight``, ``mha.out_proj.bias``; None where absent)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return _Child(obj, self.name)
+
+
+class _Child:
+    def __init__(self, layer, key: str):
+        self._layer, self._key = layer, key
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        made = self._layer.params is None
+        params = self._layer._have()
+        if made:  # (as ParamAttr: made on this first use, the layer's own from now on)
+            self._layer.__dict__["_lazy"] = False
+        inner = params.get(self._key) if isinstance(params, dict) else None
+        if not isinstance(inner, dict) or name not in ("weight", "bias"):
+            raise AttributeError(f"{type(self._layer).__name__}.{self._key} has no attribute "
+                                 f"{name!r} (its parameters: weight, bias)")
+        v = inner.get(name)
+        note_owner(self._layer, (v,))
+        return param_view(v)
+
+    def __repr__(self) -> str:
+        return f"<{type(self._layer).__name__}.{self._key}: parameters weight, bias>"

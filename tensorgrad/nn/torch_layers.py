@@ -31,6 +31,7 @@ import numpy as np
 from .. import ops as _ops
 from .. import random as _random
 from .. import staging as _staging
+from ..hooks import TorchTypeError
 from ..jax_backend import is_jax_tensor
 from ..ops._util import broadcast_shapes_of, on_a_trace
 from ..tensor import Tensor, concrete, dtype_of, shape_of
@@ -484,8 +485,13 @@ def scaled_dot_product_attention(query: ArrayLike, key: ArrayLike, value: ArrayL
         except ValueError:
             raise ValueError(f"scaled_dot_product_attention: attn_mask of shape {ms} does not "
                              f"broadcast to the attention weights' shape {_shape(logits)}") from None
-        if np.dtype(dtype_of(concrete(attn_mask))).kind == "b":
+        kind = np.dtype(dtype_of(concrete(attn_mask))).kind
+        if kind == "b":
             keep = attn_mask
+        elif kind not in "fc":  # (an integer 0/1 mask would be added as a bias: PyTorch refuses)
+            raise TorchTypeError(f"scaled_dot_product_attention: attn_mask must be boolean (True: "
+                                 f"attend) or floating (added to the logits), got "
+                                 f"{np.dtype(dtype_of(concrete(attn_mask)))}; use mask.bool()")
         else:
             logits = logits + attn_mask
     if keep is not None:

@@ -31,6 +31,7 @@ from .functional import glu
 from .inplace import check as _check_inplace
 from .layers import Activation, Module
 from .layers_more import _BatchNorm
+from .param_alias import ParamAttr
 from .losses import _Loss, _reduce, _reduction, _shape, cosine_similarity
 from .torch_layers import _normalized_shape, channel_shuffle, rms_norm
 from .torch_modules import _InstanceNorm
@@ -325,6 +326,8 @@ class RMSNorm(Module):
     (``torch.nn.RMSNorm``): ``x / √(mean(x²) + eps) · weight``, ``weight`` of shape
     ``normalized_shape`` starting at ones (none with ``elementwise_affine=False``);
     ``eps=None`` is the machine epsilon of the input's floating dtype, as PyTorch."""
+
+    weight = ParamAttr("weight")  # (None with elementwise_affine=False)
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
                  elementwise_affine: bool = True):
