@@ -105,3 +105,15 @@ def test_pytorchs_parameter_attributes_of_rmsnorm_and_attention():
     assert tg.nn.TransformerEncoderLayer(4, 2).self_attn.out_proj.weight.shape == (4, 4)
     with pytest.raises(AttributeError, match="weight, bias"):
         m.out_proj.nothing
+
+
+def test_copysign_keeps_the_sign_input_on_the_tape():
+    a, b = np.array([1.0, -2.0, 3.0, 0.0]), np.array([1.0, 2.0, -1.0, -3.0])
+    tb = tg.tensor(b, requires_grad=True)
+    y = tg.copysign(a, tb)
+    assert y.requires_grad  # (PyTorch's: its derivative in the sign input is 0)
+    y.sum().backward()  # (raised "this tensor has no graph" before)
+    assert tb.grad is None or not np.any(tb.grad)
+    ta = tg.tensor(a, requires_grad=True)
+    tg.copysign(ta, tb).sum().backward()
+    np.testing.assert_array_equal(ta.grad, [1.0, -1.0, -1.0, 0.0])  # (0 at 0: abs's convention)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import function
+from ..registry import Example, elementwise, function
 from ..staging import as_array, may_any
 from ..tensor import Tensor, torch_made
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
@@ -27,7 +27,7 @@ from .creation import device_form
 from .complex_ops import conj_part, imag_part, make_complex, real_part
 from .discrete import floor, signbit
 from .elementwise import abs as _abs
-from .elementwise import _float_power, _in_integer_dtype, astype, power, where
+from .elementwise import _float_power, _in_integer_dtype, _mask, astype, power, where
 from .linalg import in_preferred_type, matmul
 from .linalg_ops import mT
 from .reductions import sum as _sum
@@ -465,18 +465,20 @@ def float_power(x1: ArrayLike, x2: ArrayLike) -> Array:
     return (_float_power if target is np.float64 else power)(astype(x1, target), astype(x2, target))
 
 
-@function
-def copysign(x1: ArrayLike, x2: ArrayLike) -> Array:
-    """The magnitude of ``x1`` with the sign (bit) of ``x2``, in NumPy's result dtype;
-    constant in ``x2`` (which may be traced, e.g. under ``tg.jit``)."""
-    # NumPy's result dtype, Python numbers weak (a float32 array stays float32)
-    dt = np.copysign(*(v if type(v) in (int, float, bool) else np.zeros((), dtype_of(_as_array(v)))
-                       for v in (x1, x2))).dtype
-    x1, x2 = _as_array(x1), _as_array(x2)
-    if dtype_of(x1) != dt:
-        x1 = astype(x1, dt)
-    mag = _abs(x1)
-    return numpy_scalar(where(signbit(x2), -mag, mag))  # (np.where gives a 0-d array)
+def _copysign_slope(out, x1, x2):
+    # d copysign(x1, x2)/dx1: sign(x1) times the sign x2's sign bit gives (0 at x1 = 0, abs's
+    # convention, as JAX's where(signbit(x2), -|x1|, |x1|)); piecewise constant
+    s1, s2 = concrete(x1), concrete(x2)
+    return _mask(np.sign(s1), out) * _mask(np.where(np.signbit(s2), -1.0, 1.0), out)
+
+
+# the sign bit of x2 is piecewise constant: its derivative is 0, but x2's tape links the result
+# (requires_grad, as PyTorch's copysign)
+copysign = elementwise(
+    "copysign", np.copysign, d={"x1": _copysign_slope, "x2": None},
+    jax="jax.numpy.copysign", symbol="diag(sign(x1)·±1), 0", domain=("nonzero", "real"),
+    doc="the magnitude of x1 with the sign (bit) of x2 (no gradient in x2)",
+    examples=[Example(((3, 1), (1, 4)))])
 
 
 @function
