@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
+import operator
 from collections.abc import Sequence
 
 import numpy as np
@@ -156,14 +157,15 @@ def irfft2(a: ArrayLike, s=None, axes=(-2, -1), norm: str | None = None) -> Arra
 
 
 def fftfreq(n: int, d: float = 1.0, *, dtype=None, device=None) -> np.ndarray:
-    """The sample frequencies of a length-``n`` transform with sample spacing ``d``."""
-    out = np.fft.fftfreq(n, d)
+    """The sample frequencies of a length-``n`` transform with sample spacing ``d`` (none for
+    ``n = 0``, as JAX's and PyTorch's, where NumPy divides by zero)."""
+    out = np.fft.fftfreq(n, d) if operator.index(n) else np.zeros(0)
     return out.astype(dtype) if dtype is not None else out
 
 
 def rfftfreq(n: int, d: float = 1.0, *, dtype=None, device=None) -> np.ndarray:
-    """The non-negative sample frequencies of :func:`rfft`."""
-    out = np.fft.rfftfreq(n, d)
+    """The non-negative sample frequencies of :func:`rfft` (none for ``n = 0``)."""
+    out = np.fft.rfftfreq(n, d) if operator.index(n) else np.zeros(0)
     return out.astype(dtype) if dtype is not None else out
 
 

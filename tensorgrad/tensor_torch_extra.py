@@ -13,6 +13,7 @@ import numpy as np
 
 from . import linalg as _linalg
 from . import ops as tgo
+from .hooks import TorchValueError
 from .recording import IMPERATIVE, imperative_paused, leaf_node
 from .tensor import Tensor, concrete, torch_made, traced_level
 from .tensor_views import reshaped, reshaped_part
@@ -278,6 +279,8 @@ def diff(self, n=1, dim=-1, prepend=None, append=None):
 
 def _quantile(name, fn):
     def m(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        if self.size == 0:  # (PyTorch refuses both; NumPy's nanquantile warns and gives NaN)
+            raise TorchValueError(f"Tensor.{name}: the input tensor must be non-empty")
         axis = None if dim is None else dim_of(name, dim, self.ndim)
         return fn(self, q, axis=axis, keepdims=bool(keepdim), method=interpolation)
     return method(name)(m)

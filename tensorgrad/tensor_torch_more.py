@@ -555,7 +555,9 @@ def _median(name, self, dim, keepdim, skip_nan):
     with ``skip_nan`` (nanmedian) the median of the other entries."""
     if dim is None:
         flat = tgo.reshape(self, (-1,))
-        if flat.shape[0] == 0:
+        if flat.shape[0] == 0:  # (PyTorch's NaN for an empty float tensor, on its tape)
+            if np.issubdtype(np.dtype(self.dtype), np.inexact):
+                return tgo.sum(flat) + np.nan
             raise ValueError(f"Tensor.{name}: the tensor is empty")
         v = _median(name, flat, 0, False, skip_nan).values
         return _tied(flat, v) if np.issubdtype(np.dtype(self.dtype), np.inexact) else v

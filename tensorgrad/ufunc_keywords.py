@@ -3,10 +3,13 @@
 
 The functions of the registry's ops take them here, by :data:`UFUNC_KEYWORDS`, which
 :mod:`tensorgrad.dispatch` fills with the rules ``np.exp(x, out=buf)`` follows on tensors
-(this module imports nothing of tensorgrad, so the engine's modules can import it)."""
+(this module imports only tensorgrad.tensor, which imports nothing of tensorgrad, so the
+engine's modules can import it)."""
 from __future__ import annotations
 
 import inspect
+
+from .tensor import torch_style
 
 __all__ = ["UFUNC_KEYWORDS", "with_keywords", "shown_as", "MISSING", "no_input",
            "TORCH_INPUT_NAMES", "named_inputs", "given_inputs"]
@@ -73,6 +76,10 @@ def given_inputs(name: str, values: tuple, kwargs: dict, keys: tuple) -> tuple:
     return values
 
 
+#: ufunc-like functions whose PyTorch form takes a number after the input (for PyTorch's
+#: tensors; NumPy reads a second positional as out=)
+_TORCH_POSITIONAL = {"logit": "eps"}
+
 #: the keywords NumPy's ufuncs take
 _UFUNC_PARAMS = frozenset(("out", "where", "casting", "order", "dtype", "subok", "signature"))
 
@@ -90,6 +97,10 @@ def with_keywords(name: str, inputs: tuple, out, kwargs: dict, outs: tuple = (),
         no_input(name, inputs)
     if outs and out is not None:
         raise TypeError(f"{name}: cannot specify 'out' as both a positional and keyword argument")
+    if again is not None and name in _TORCH_POSITIONAL and len(outs) == 1 and out is None \
+            and isinstance(outs[0], (int, float)) and torch_style(inputs[0]):
+        # PyTorch's form for its tensors: torch.logit(t, 1e-6) gives eps by position
+        return again(*inputs, **{_TORCH_POSITIONAL[name]: outs[0]}, **kwargs)
     if any(isinstance(o, (bool, int, float, complex)) for o in outs):  # (tg.logit(x, 1e-3))
         raise TypeError(f"{name}: takes {len(inputs)} positional input(s); NumPy reads more as "
                         f"output arrays (out=), not the number {outs[0]!r}: give other "

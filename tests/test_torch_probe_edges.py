@@ -117,3 +117,33 @@ def test_copysign_keeps_the_sign_input_on_the_tape():
     ta = tg.tensor(a, requires_grad=True)
     tg.copysign(ta, tb).sum().backward()
     np.testing.assert_array_equal(ta.grad, [1.0, -1.0, -1.0, 0.0])  # (0 at 0: abs's convention)
+
+
+def test_logit_takes_pytorchs_eps_by_position_for_its_tensors():
+    x = np.array([0.0, 0.5, 1.0])
+    want = np.asarray(tg.logit(x, eps=0.1))
+    np.testing.assert_allclose(np.asarray(tg.logit(tg.tensor(x), 0.1)), want, rtol=1e-15)
+    np.testing.assert_allclose(np.log(0.9 / 0.1), want[2], rtol=1e-15)
+    with pytest.raises(TypeError, match="by name"):  # (NumPy's arrays: a second positional is out=)
+        tg.logit(x, 0.1)
+
+
+def test_empty_medians_and_quantiles_as_pytorch():
+    t = tg.tensor([], requires_grad=True)
+    m = t.median()
+    assert np.isnan(m.item()) and np.isnan(np.asarray(tg.tensor([]).nanmedian()))
+    m.backward()
+    assert t.grad.shape == (0,)
+    for name in ("quantile", "nanquantile"):
+        with pytest.raises(RuntimeError, match="non-empty"):
+            getattr(tg.tensor([]), name)(0.5)
+
+
+def test_fftfreq_of_zero_length_is_empty():
+    assert tg.fft.fftfreq(0).shape == (0,) and tg.fft.rfftfreq(0).shape == (0,)
+    np.testing.assert_array_equal(tg.fft.fftfreq(5, 0.5), np.fft.fftfreq(5, 0.5))
+
+
+def test_normalize_accepts_out_none():
+    got = tg.nn.functional.normalize(tg.tensor(np.array([3.0, 4.0])), dim=0, out=None)
+    np.testing.assert_allclose(np.asarray(got), [0.6, 0.8], rtol=1e-15)

@@ -413,12 +413,17 @@ def pdist(input: ArrayLike, p: float = 2) -> Array:
     return _vector_norm(d, p, 1, every_tie=True)
 
 
-def normalize(input: ArrayLike, p: float = 2.0, dim: int | tuple = 1, eps: float = 1e-12) -> Array:
+def normalize(input: ArrayLike, p: float = 2.0, dim: int | tuple = 1, eps: float = 1e-12,
+              out=None) -> Array:
     """``x / max(‖x‖_p, eps)`` with the norm over ``dim`` (an axis or a tuple of axes)
     (``torch.nn.functional.normalize``). The derivatives are PyTorch's: where the norm is
     below ``eps`` (a zero vector) the result is ``x/eps`` and its slope ``1/eps``; at the
-    norm's kinks they are those of :func:`pairwise_distance`."""
+    norm's kinks they are those of :func:`pairwise_distance`. ``out`` must be None (results
+    are new tensors)."""
     name = "normalize"
+    if out is not None:
+        raise TypeError("normalize: out= is not supported (the result is a new tensor); leave it "
+                        "None")
     x = _float(input, name, True)
     nd = len(_shape(x))
     dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
