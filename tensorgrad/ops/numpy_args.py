@@ -230,8 +230,14 @@ def _moment(name, a, axis, dtype, out, ddof, keepdims, where, mean, correction):
                       ddof), a, ddof
 
 
-def _complex_input(a, dtype) -> bool:
-    return dtype is None and not isinstance(a, (list, tuple)) and dtype_of(concrete(a)).kind == "c"
+def _complex_input(name: str, a, dtype) -> bool:
+    if isinstance(a, (list, tuple)) or dtype_of(concrete(a)).kind != "c":
+        return False
+    if dtype is not None:  # (a complex dtype is handled before)
+        raise TypeError(f"{name}: dtype={np.dtype(dtype)} for a complex input of dtype "
+                        f"{dtype_of(concrete(a))} would drop its imaginary parts (JAX refuses this "
+                        "too); give a complex dtype, or none for the real variance of both parts")
+    return True
 
 
 def _in_complex_dtype(moment, a, dtype, args, kw):
@@ -249,7 +255,7 @@ def var(a: ArrayLike, axis: Axis = None, dtype=None, out=None, ddof=0, keepdims:
     kw = {"where": where, "mean": mean, "correction": correction}
     if dtype is not None and np.dtype(dtype).kind == "c":
         return _in_complex_dtype(var, a, dtype, (axis, None, out, ddof, keepdims), kw)
-    if _complex_input(a, dtype):
+    if _complex_input("var", a, dtype):
         args = (axis, dtype, out, ddof, keepdims)
         kw = {"where": where, "correction": correction}
         m = (None, None) if mean is None else (real(mean), imag(mean))
@@ -265,7 +271,7 @@ def std(a: ArrayLike, axis: Axis = None, dtype=None, out=None, ddof=0, keepdims:
     if dtype is not None and np.dtype(dtype).kind == "c":
         kw = {"where": where, "mean": mean, "correction": correction}
         return _in_complex_dtype(std, a, dtype, (axis, None, out, ddof, keepdims), kw)
-    if _complex_input(a, dtype):
+    if _complex_input("std", a, dtype):
         return std_from_var(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
                                 correction=correction))
     v, a, ddof = _moment("std", a, axis, dtype, out, ddof, keepdims, where, mean, correction)
@@ -413,6 +419,8 @@ def _nan_moment(name, reduce, a, axis, dtype, out, ddof, keepdims, where, mean, 
     if dtype is not None and np.dtype(dtype).kind == "c":  # (as var's)
         return _in_complex_dtype(globals()[name], a, dtype, (axis, None, out, ddof, keepdims),
                                  {"where": where, "mean": mean, "correction": correction})
+    if dtype is not None:
+        _complex_input(name, a, dtype)  # (a real dtype for complex input: refused)
     if dtype is None and dtype_of(as_array_like(a)).kind in "biu":  # (no NaN to skip: NumPy's
         plain = var if name == "nanvar" else std  # var, whose no degree of freedom is inf)
         return plain(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction)

@@ -1,0 +1,20 @@
+"""NumPy-style functions where a probe against NumPy and JAX found them apart: the variance
+of complex input with a real dtype= (was the real part's alone, with a ComplexWarning)."""
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+import tensorgrad.numpy as tnp
+
+Z = np.array([1 + 3j, 4 + 1j, -2 + 0.5j])
+
+
+@pytest.mark.parametrize("name", ["var", "std", "nanvar", "nanstd"])
+def test_a_real_dtype_for_complex_input_is_refused(name):
+    with pytest.raises(TypeError, match=f"{name}: dtype=float64 for a complex input"):
+        getattr(tnp, name)(Z, dtype=np.float64)
+    # no dtype: the real variance of both parts, as NumPy's own
+    np.testing.assert_allclose(np.asarray(getattr(tg, name)(Z)), getattr(np, name)(Z), rtol=1e-14)
+    # a complex dtype: NumPy's value in that dtype
+    got = getattr(tnp, name)(Z, dtype=np.complex128)
+    np.testing.assert_allclose(np.asarray(got), getattr(np, name)(Z, dtype=np.complex128), rtol=1e-14)
