@@ -88,6 +88,18 @@ class TorchIndexError(IndexError, RuntimeError):
     """An IndexError of the PyTorch-style API where PyTorch raises RuntimeError (catch either)."""
 
 
+def wrapped_index(index, size: int):
+    """``index`` with entries in ``[-size, 0)`` counted from the end, as PyTorch's
+    ``index_fill`` takes them (its other index methods refuse them: :func:`checked_index`)."""
+    v = concrete(index) if isinstance(index, Tensor) else index
+    if not isinstance(v, (np.ndarray, np.generic, int, list, tuple)):
+        return index
+    a = np.asarray(v)
+    if a.size and a.dtype.kind == "i" and a.min() < 0:
+        return np.where((a < 0) & (a >= -size), a + size, a)
+    return index
+
+
 def checked_index(name: str, index, size: int, dim: int) -> None:
     """Refuse an index outside ``[0, size)`` for PyTorch's gather, scatter and index methods,
     as PyTorch does (NumPy's indexing would wrap a negative one around silently). Values a

@@ -265,9 +265,10 @@ def sum_to_size(self, *size):
     lead = len(shape) - len(size)
     if lead < 0 or any(s not in (1, t) for s, t in zip(size, shape[lead:])):
         raise ValueError(f"Tensor.sum_to_size: size {size} is not expandable to the tensor's shape {shape}")
-    out = tgo.sum(self, axis=tuple(range(lead))) if lead else self
+    kw = {"dtype": np.int64} if np.dtype(self.dtype).kind == "u" else {}  # (as PyTorch's sum)
+    out = tgo.sum(self, axis=tuple(range(lead)), **kw) if lead else self
     axes = tuple(i for i, (s, t) in enumerate(zip(size, shape[lead:])) if s == 1 and t != 1)
-    return tgo.sum(out, axis=axes, keepdims=True) if axes else out
+    return tgo.sum(out, axis=axes, keepdims=True, **kw) if axes else out
 
 
 # ---- reductions and statistics -------------------------------------------------------------

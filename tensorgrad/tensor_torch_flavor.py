@@ -250,9 +250,9 @@ def _meshgrid(fn):
 
 
 def _in_int64(fn):
-    """sum, prod, cumsum, cumprod, nansum of a tensor of PyTorch's holding unsigned integers
-    accumulate in int64, as PyTorch's (NumPy's in uint64, where a later subtraction wraps
-    around): the method and the top-level function, unless a dtype is given."""
+    """sum, prod, cumsum, cumprod, nansum and trace of a tensor of PyTorch's holding unsigned
+    integers accumulate in int64, as PyTorch's (NumPy's in uint64, where a later subtraction
+    wraps around): the method and the top-level function, unless a dtype is given."""
     lifted = _given_inputs(fn)
 
     @functools.wraps(fn)
@@ -267,7 +267,7 @@ def _in_int64(fn):
     return f
 
 
-_SUMS = ("sum", "prod", "cumsum", "cumprod", "nansum")
+_SUMS = ("sum", "prod", "cumsum", "cumprod", "nansum", "trace")
 for _name in _SUMS:
     setattr(Tensor, _name, _in_int64(getattr(Tensor, _name)))
 

@@ -10,7 +10,7 @@ from . import lax
 from . import ops as tgo
 from .ops.norms import matrix_norm, vector_norm
 from .devices import device as _device_type
-from .hooks import checked_index, floating_only, runtime_errors
+from .hooks import checked_index, floating_only, runtime_errors, wrapped_index
 from .staging import Staged
 from .tensor import Tensor
 from .ufunc_keywords import MISSING, given_inputs
@@ -492,6 +492,7 @@ def index_add(self, dim, index, source, *, alpha=1):
 
 @method("index_fill")
 def index_fill(self, dim, index, value):
+    index = wrapped_index(index, self.shape[dim_of("index_fill", dim, self.ndim)])
     at, _ = _along("index_fill", self, dim, index)
     return at.set(_fill_value(self, value))
 

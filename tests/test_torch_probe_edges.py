@@ -147,3 +147,21 @@ def test_fftfreq_of_zero_length_is_empty():
 def test_normalize_accepts_out_none():
     got = tg.nn.functional.normalize(tg.tensor(np.array([3.0, 4.0])), dim=0, out=None)
     np.testing.assert_allclose(np.asarray(got), [0.6, 0.8], rtol=1e-15)
+
+
+def test_index_fill_counts_negative_indices_from_the_end():
+    x = tg.tensor(np.zeros((2, 3)), requires_grad=True)
+    y = x.index_fill(1, tg.tensor([-1]), 5.0)
+    np.testing.assert_array_equal(y.detach().numpy(), [[0, 0, 5], [0, 0, 5]])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [[1, 1, 0], [1, 1, 0]])
+    with pytest.raises(IndexError, match="index -4 is out of bounds"):
+        x.index_fill(1, tg.tensor([-4]), 1.0)
+
+
+def test_unsigned_trace_and_sum_to_size_accumulate_in_int64():
+    t = tg.tensor(np.full((2, 2), 200, np.uint8))
+    assert t.trace().dtype == np.int64 and tg.trace(t).dtype == np.int64
+    assert t.sum_to_size(1, 2).dtype == np.int64
+    assert int((t.trace() - 500).item()) == -100  # (uint64 would wrap around)
+    assert tg.trace(np.full((2, 2), 200, np.uint8)).dtype == np.uint64  # (NumPy's arrays: NumPy's)
