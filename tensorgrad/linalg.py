@@ -80,6 +80,7 @@ from .ops.elementwise import where
 from .ops.norms import extreme_singular_value, matrix_norm, norm, vector_norm
 from .ops._util import negative_axis
 from .ops.numpy_args import sum as _full_sum
+from .ops.rearrange import broadcast_arrays as _broadcast_arrays
 from .ops.shape import reshape, transpose
 from .ops.signal import vecdot as _vecdot
 from .ops.selection import cross as _cross
@@ -250,7 +251,9 @@ def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1, precision=None,
            preferred_element_type=None, dim: int | None = None) -> Array:
     """The dot product of vectors along ``axis`` (``numpy.linalg.vecdot``; inputs broadcast;
     JAX's ``precision`` and ``preferred_element_type`` as in ``tg.vecdot``; PyTorch's ``dim``
-    names ``axis``)."""
+    names ``axis``, an axis of the broadcast shape, as PyTorch's)."""
+    if dim is not None:  # (PyTorch's: the inputs broadcast first, then dim counts in the result)
+        x1, x2 = _broadcast_arrays(x1, x2)
     axis = _axis_or_dim("vecdot", axis, dim)
     return _vecdot(x1, x2, axis=axis, precision=precision,
                    preferred_element_type=preferred_element_type)

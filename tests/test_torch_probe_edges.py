@@ -165,3 +165,13 @@ def test_unsigned_trace_and_sum_to_size_accumulate_in_int64():
     assert t.sum_to_size(1, 2).dtype == np.int64
     assert int((t.trace() - 500).item()) == -100  # (uint64 would wrap around)
     assert tg.trace(np.full((2, 2), 200, np.uint8)).dtype == np.uint64  # (NumPy's arrays: NumPy's)
+
+
+def test_vecdot_dim_counts_in_the_broadcast_shape():
+    a, b = np.arange(8.0).reshape(2, 4), np.arange(4.0)
+    np.testing.assert_allclose(np.asarray(tg.linalg.vecdot(tg.tensor(a), tg.tensor(b), dim=0)),
+                               (a * b).sum(0))
+    np.testing.assert_allclose(np.asarray(tg.linalg.vecdot(a, b)), np.linalg.vecdot(a, b))
+    t = tg.tensor(b, requires_grad=True)
+    tg.linalg.vecdot(tg.tensor(a), t, dim=0).sum().backward()
+    np.testing.assert_allclose(t.grad, a.sum(0))
