@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
-import operator
 from collections.abc import Sequence
 
 import numpy as np
@@ -156,16 +155,21 @@ def irfft2(a: ArrayLike, s=None, axes=(-2, -1), norm: str | None = None) -> Arra
     return irfftn(a, s, axes, norm)
 
 
+def _zero_length(n) -> bool:
+    return isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n == 0
+
+
 def fftfreq(n: int, d: float = 1.0, *, dtype=None, device=None) -> np.ndarray:
     """The sample frequencies of a length-``n`` transform with sample spacing ``d`` (none for
     ``n = 0``, as JAX's and PyTorch's, where NumPy divides by zero)."""
-    out = np.fft.fftfreq(n, d) if operator.index(n) else np.zeros(0)
+    out = np.zeros(0) if _zero_length(n) else np.fft.fftfreq(n, d)
     return out.astype(dtype) if dtype is not None else out
 
 
 def rfftfreq(n: int, d: float = 1.0, *, dtype=None, device=None) -> np.ndarray:
-    """The non-negative sample frequencies of :func:`rfft` (none for ``n = 0``)."""
-    out = np.fft.rfftfreq(n, d) if operator.index(n) else np.zeros(0)
+    """The non-negative sample frequencies of :func:`rfft` (for ``n = 0`` one NaN, 0/0, as
+    JAX's and PyTorch's, where NumPy divides by zero)."""
+    out = np.full(1, np.nan) if _zero_length(n) else np.fft.rfftfreq(n, d)
     return out.astype(dtype) if dtype is not None else out
 
 

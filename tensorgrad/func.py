@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
 import threading
 from types import ModuleType
@@ -84,7 +85,17 @@ def as_tensors(tree):
 
 #: the prefixes of tensorgrad's own messages for a call a transform refuses
 _OWN = tuple(n + ":" for n in ("grad", "value_and_grad", "grad_and_value", "vjp", "vjp_fn", "jvp",
-                                "jacrev", "jacfwd", "hessian", "linearize"))
+                                "jacrev", "jacfwd", "hessian"))
+#: tensorgrad's own source files start with this (an error raised in one of them is its own)
+_HERE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _raised_here(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised in tensorgrad's own code (not in the user's function)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(_HERE)
 
 
 def _as_runtime(fn: Callable) -> Callable:
@@ -97,7 +108,8 @@ def _as_runtime(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except (TypeError, ValueError) as exc:
-            if type(exc) not in (TypeError, ValueError) or not str(exc).startswith(_OWN):
+            if type(exc) not in (TypeError, ValueError) or not str(exc).startswith(_OWN) \
+                    or not _raised_here(exc):
                 raise
             cls = TorchTypeError if type(exc) is TypeError else TorchValueError
             raise cls(str(exc)).with_traceback(exc.__traceback__) from exc.__cause__

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from .recording import IMPERATIVE, enter_grad_mode, exit_grad_mode, no_grad_depth
-from .tensor import Tensor, concrete, dtype_of
+from .tensor import Tensor, concrete, dtype_of, torch_style
 
 __all__ = ["register_hook", "RemovableHandle", "hooked_nodes", "run_hooks", "GradFn",
            "note_gradient", "TorchValueError", "TorchTypeError", "TorchAttributeError", "TorchIndexError", "checked_index"]
@@ -75,13 +75,19 @@ class TorchTypeError(TypeError, RuntimeError):
     """A TypeError of the PyTorch-style API where PyTorch raises RuntimeError (catch either)."""
 
 
-def floating_only(name: str, v) -> None:
-    """Refuse ``v`` (a difference a PyTorch function forms) of an integer or boolean dtype, as
-    PyTorch refuses such inputs: in their own dtype the difference would wrap around."""
-    dt = np.result_type(dtype_of(concrete(v)))
-    if dt.kind in "biu":
-        raise TorchTypeError(f"{name}: expected floating-point or complex inputs, got {dt} (the "
-                             "difference of integers would wrap around); convert with .double()")
+def float_difference(name: str, a, b):
+    """``a - b`` for PyTorch's ``lerp``, ``dist`` and ``cdist``: integers or booleans are
+    refused for PyTorch's tensors, as PyTorch refuses them (in their own dtype the difference
+    would wrap around); NumPy's arrays of them are subtracted in float64."""
+    kinds = [np.result_type(dtype_of(concrete(v))).kind for v in (a, b)]
+    if all(k in "biu" for k in kinds):
+        if torch_style(a) or torch_style(b):
+            raise TorchTypeError(f"{name}: expected floating-point or complex inputs, got "
+                                 f"{np.result_type(dtype_of(concrete(a)))} and "
+                                 f"{np.result_type(dtype_of(concrete(b)))} (the difference of "
+                                 "integers would wrap around); convert with .double()")
+        a, b = (v.astype(np.float64) if hasattr(v, "astype") else np.float64(v) for v in (a, b))
+    return a - b
 
 
 class TorchIndexError(IndexError, RuntimeError):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import inspect
 import types
 from typing import Any, Callable, Sequence
 
@@ -599,9 +600,11 @@ _ACCEPTS = {**{n: (k, 1) for n, k in _INEXACT.items()},
 def _dtype_checked(fn: Callable, name: str, kinds: str, count: int) -> Callable:
     """``fn`` refusing operands of a dtype JAX's primitive refuses, with JAX's TypeError
     (``lax.sin`` of integers: tensorgrad's own ``tg.sin`` promotes them)."""
+    names = list(inspect.signature(fn).parameters)[:count]  # (operands given by name too)
+
     @functools.wraps(fn)
     def call(*args, **kwargs):
-        for a in args[:count]:
+        for a in (*args[:count], *(kwargs[n] for n in names[len(args):] if n in kwargs)):
             dt = np.result_type(dtype_of(concrete(a)))
             if dt.kind not in kinds:
                 raise TypeError(f"lax.{name} does not accept dtype {dt}; accepted dtypes are "

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import ops as tgo
 from . import special
-from .hooks import floating_only
+from .hooks import float_difference
 from .imperative import check_cast, tensor as _tensor
 from .lax_ops import rsqrt  # (torch's rsqrt takes integers: not lax's dtype check)
 from .nn.inplace import write_back, write_constant
@@ -159,9 +159,7 @@ def _div(self, other, *, rounding_mode=None):
 
 
 def _lerp(self, end, weight):
-    d = end - self
-    floating_only("lerp", d)
-    return self + weight * d
+    return self + weight * float_difference("lerp", end, self)
 
 
 def _addcmul(self, tensor1, tensor2, *, value=1):

@@ -10,7 +10,7 @@ from . import lax
 from . import ops as tgo
 from .ops.norms import matrix_norm, vector_norm
 from .devices import device as _device_type
-from .hooks import checked_index, floating_only, runtime_errors, wrapped_index
+from .hooks import checked_index, float_difference, runtime_errors, wrapped_index
 from .staging import Staged
 from .tensor import Tensor
 from .ufunc_keywords import MISSING, given_inputs
@@ -681,9 +681,7 @@ def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
 
 @method("dist")
 def dist(self, other, p=2):
-    d = self - other
-    floating_only("dist", d)
-    return vector_norm(d, ord=p)
+    return vector_norm(float_difference("dist", self, other), ord=p)
 
 
 @method("logsumexp")

@@ -249,8 +249,7 @@ class SizeInt(int):
 def roll(self, shifts, dims=None):
     if dims is None:
         return tgo.roll(self, shifts)
-    n_s = len(shifts) if isinstance(shifts, (tuple, list)) else 1
-    n_d = len(dims) if isinstance(dims, (tuple, list)) else 1
+    n_s, n_d = (np.size(concrete(v)) for v in (shifts, dims))  # (a number: 1)
     if n_s != n_d:  # (PyTorch's rule: one shift per dim; NumPy would broadcast them)
         raise TorchValueError(f"Tensor.roll: shifts {shifts!r} and dims {dims!r} must align: "
                               "one shift for each dim")

@@ -32,7 +32,7 @@ from .autograd_function import RuleArray
 from .imperative import tensor
 from .dispatch import deliver
 from .op_errors import naming
-from .hooks import floating_only
+from .hooks import float_difference
 from .ops._util import torch_axes
 from .ops.complex_ops import imag_part as _imag, make_complex as _make_complex, real_part as _real
 from .ops.norms import vector_norm as _vector_norm
@@ -373,9 +373,7 @@ def cdist(x1, x2, p: float = 2.0, compute_mode=None):
         raise RuntimeError(f"cdist only supports non-negative p values, got p={p}")
     from_x1 = _ops.expand_dims(x1, -2)  # (..., P, 1, M)
     from_x2 = _ops.expand_dims(x2, -3)  # (..., 1, R, M)
-    d = from_x1 - from_x2
-    floating_only("cdist", d)
-    return _vector_norm(d, p, axis=-1)
+    return _vector_norm(float_difference("cdist", from_x1, from_x2), p, axis=-1)
 
 
 def masked_fill(input, mask, value):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
+
 from .tensor import torch_style
 
 __all__ = ["UFUNC_KEYWORDS", "with_keywords", "shown_as", "MISSING", "no_input",
@@ -98,7 +100,8 @@ def with_keywords(name: str, inputs: tuple, out, kwargs: dict, outs: tuple = (),
     if outs and out is not None:
         raise TypeError(f"{name}: cannot specify 'out' as both a positional and keyword argument")
     if again is not None and name in _TORCH_POSITIONAL and len(outs) == 1 and out is None \
-            and isinstance(outs[0], (int, float)) and torch_style(inputs[0]):
+            and (outs[0] is None or isinstance(outs[0], (int, float, np.integer, np.floating))) \
+            and torch_style(inputs[0]):
         # PyTorch's form for its tensors: torch.logit(t, 1e-6) gives eps by position
         return again(*inputs, **{_TORCH_POSITIONAL[name]: outs[0]}, **kwargs)
     if any(isinstance(o, (bool, int, float, complex)) for o in outs):  # (tg.logit(x, 1e-3))

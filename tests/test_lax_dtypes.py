@@ -42,3 +42,12 @@ def test_the_refusal_names_the_primitive_and_the_dtype():
     with pytest.raises(TypeError, match=r"lax\.sin does not accept dtype int32"):
         tg.jit(tg.lax.sin)(np.arange(3, dtype=np.int32))
     np.testing.assert_allclose(tg.sin(np.arange(3, dtype=np.int32)), np.sin(np.arange(3)))
+
+
+def test_operands_given_by_name_are_checked_too():
+    b = np.array([True, False])
+    with pytest.raises(TypeError, match=r"lax\.add does not accept dtype bool"):
+        tg.lax.add(x=b, y=b)
+    with pytest.raises(TypeError, match=r"lax\.add does not accept dtype bool"):
+        tg.lax.add(np.ones(2), y=b.astype(np.float64) > 0)
+    np.testing.assert_array_equal(tg.lax.add(x=np.ones(2), y=np.ones(2)), [2.0, 2.0])

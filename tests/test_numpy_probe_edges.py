@@ -11,8 +11,10 @@ Z = np.array([1 + 3j, 4 + 1j, -2 + 0.5j])
 
 @pytest.mark.parametrize("name", ["var", "std", "nanvar", "nanstd"])
 def test_a_real_dtype_for_complex_input_is_refused(name):
-    with pytest.raises(TypeError, match=f"{name}: dtype=float64 for a complex input"):
+    with pytest.raises(ValueError, match=f"{name}: dtype=float64 for a complex input"):
         getattr(tnp, name)(Z, dtype=np.float64)
+    with pytest.raises(ValueError, match=f"{name}: dtype=float64 for a complex input"):
+        getattr(tg, name)(list(Z), dtype=np.float64)  # (a list too)
     # no dtype: the real variance of both parts, as NumPy's own
     np.testing.assert_allclose(np.asarray(getattr(tg, name)(Z)), getattr(np, name)(Z), rtol=1e-14)
     # a complex dtype: NumPy's value in that dtype

@@ -295,7 +295,7 @@ def test_func_refusals_are_pytorchs_runtime_error(call, match):
 
 def test_a_users_own_error_keeps_its_class_under_func_transforms():
     def f(a):
-        raise ValueError("mine")
+        raise ValueError("grad: mine")  # (even one worded as tensorgrad's own)
 
     def g(a):
         raise TypeError("mine")

@@ -3,6 +3,7 @@ empty dim, std_mean's gradient at zero spread, lerp/dist/cdist of integers, roll
 dims, cat with an empty 1-d start, qr(mode='r')'s pair, the norms' dtype=."""
 import numpy as np
 import pytest
+import scipy.linalg
 
 import tensorgrad as tg
 
@@ -37,6 +38,9 @@ def test_integer_differences_raise_instead_of_wrapping(call):
     y = tg.tensor(np.array([[0, 5]], np.uint8))
     with pytest.raises(RuntimeError, match="floating-point"):
         call(x, y)
+    # (NumPy's integer arrays: the difference in float64, no wrap-around)
+    np.testing.assert_allclose(np.asarray(tg.lerp(np.array([3, 1], np.uint8),
+                                                  np.array([0, 5], np.uint8), 0.5)), [1.5, 3.0])
     xf, yf = x.double(), y.double()
     np.testing.assert_allclose(np.asarray(xf.dist(yf)), 5.0)
     np.testing.assert_allclose(np.asarray(xf.lerp(yf, 0.5)), [[1.5, 3.0]])
@@ -46,6 +50,7 @@ def test_roll_wants_one_shift_per_dim():
     t = tg.tensor(np.arange(6.0).reshape(2, 3))
     with pytest.raises(RuntimeError, match="align"):
         t.roll((1, 2), (0,))
+    np.testing.assert_array_equal(t.roll(np.array([1, 1]), (0, 1)), np.roll(t.numpy(), (1, 1), (0, 1)))
     np.testing.assert_array_equal(t.roll(1, (0,)), np.roll(t.numpy(), 1, 0))
     np.testing.assert_array_equal(t.roll((1, 2), (0, 1)), np.roll(t.numpy(), (1, 2), (0, 1)))
 
@@ -139,8 +144,12 @@ def test_empty_medians_and_quantiles_as_pytorch():
             getattr(tg.tensor([]), name)(0.5)
 
 
-def test_fftfreq_of_zero_length_is_empty():
-    assert tg.fft.fftfreq(0).shape == (0,) and tg.fft.rfftfreq(0).shape == (0,)
+def test_fftfreq_of_zero_length_is_jaxs_and_pytorchs():
+    assert tg.fft.fftfreq(0).shape == (0,)
+    r = tg.fft.rfftfreq(0)  # (one entry, 0/0)
+    assert r.shape == (1,) and np.isnan(r).all()
+    with pytest.raises(ValueError):  # (NumPy's error for a float length)
+        tg.fft.fftfreq(4.0)
     np.testing.assert_array_equal(tg.fft.fftfreq(5, 0.5), np.fft.fftfreq(5, 0.5))
 
 
@@ -175,3 +184,17 @@ def test_vecdot_dim_counts_in_the_broadcast_shape():
     t = tg.tensor(b, requires_grad=True)
     tg.linalg.vecdot(tg.tensor(a), t, dim=0).sum().backward()
     np.testing.assert_allclose(t.grad, a.sum(0))
+
+
+def test_review_cat_dtype_norm_complex_dtype_and_scipy_qr():
+    assert tg.cat([tg.tensor([]), tg.tensor([[1, 2]])]).dtype == np.float64
+    assert tg.cat([tg.tensor([], dtype=tg.complex128), tg.tensor([[1.0, 2.0]])]).dtype == np.complex128
+    z = [1 + 1j, 2 - 1j]
+    with pytest.raises(RuntimeError, match="imaginary"):
+        tg.linalg.vector_norm(tg.tensor(z), dtype=tg.float64)
+    np.testing.assert_allclose(np.asarray(tg.linalg.vector_norm(tg.tensor(z), dtype=tg.complex128)),
+                               np.linalg.norm(z), rtol=1e-15)
+    a = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    r, = tg.scipy.linalg.qr(tg.tensor(a), mode="r")  # (tg.linalg's PyTorch pair must not leak in)
+    np.testing.assert_allclose(np.abs(np.asarray(r)), np.abs(scipy.linalg.qr(a, mode="r")[0]),
+                               rtol=1e-13, atol=1e-13)

@@ -231,10 +231,10 @@ def _moment(name, a, axis, dtype, out, ddof, keepdims, where, mean, correction):
 
 
 def _complex_input(name: str, a, dtype) -> bool:
-    if isinstance(a, (list, tuple)) or dtype_of(concrete(a)).kind != "c":
+    if dtype_of(concrete(as_array_like(a))).kind != "c":
         return False
     if dtype is not None:  # (a complex dtype is handled before)
-        raise TypeError(f"{name}: dtype={np.dtype(dtype)} for a complex input of dtype "
+        raise ValueError(f"{name}: dtype={np.dtype(dtype)} for a complex input of dtype "
                         f"{dtype_of(concrete(a))} would drop its imaginary parts (JAX refuses this "
                         "too); give a complex dtype, or none for the real variance of both parts")
     return True

@@ -19,7 +19,7 @@ from ..staging import trace_values
 from ..sweep import unbroadcast
 from ..tensor import Tensor, torch_style
 from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
-from ._util import (concrete, index_param, is_staged, lift_tangent, negative_axes, negative_axis, shape_of,
+from ._util import (concrete, dtype_of, index_param, is_staged, lift_tangent, negative_axes, negative_axis, shape_of,
                     weak_as_arrays)
 from .elementwise import astype
 
@@ -600,7 +600,10 @@ def _concatenate_signature(arrays: Sequence[ArrayLike], axis: int = 0, *, dtype=
         # PyTorch's rule for its tensors: an empty 1-d tensor is skipped (torch.cat([torch.tensor([]),
         # x]) is x, the pattern that grows a result from an empty start); NumPy's arrays raise
         keep = [k for k, (a, s) in enumerate(zip(arrays, shapes)) if s != (0,) or not torch_style(a)]
-        arrays, shapes = tuple(arrays[k] for k in keep), [shapes[k] for k in keep]
+        dt = np.result_type(*(dtype_of(concrete(a)) for a in arrays))  # (the skipped ones count)
+        arrays = tuple(a if dtype_of(concrete(a)) == dt else astype(a, dt)
+                       for a in (arrays[k] for k in keep))
+        shapes = [shapes[k] for k in keep]
     n = len(shapes[0])
     if n == 0:
         raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")

@@ -262,7 +262,7 @@ def qr(a: ArrayLike, overwrite_a: bool = False, lwork=None, mode: str = "full",
     if mode == "economic":
         return tuple(_la.qr(a, mode="reduced"))
     if mode == "r":  # SciPy's R is M x N: the reduced K x N one with M - K zero rows below
-        r = _la.qr(a, mode="r")
+        r = _la.qr(a, mode="reduced").R  # (mode="r" gives PyTorch's pair for its tensors)
         s = _shape(a)
         extra = s[-2] - min(s[-2:])
         return (pad(r, ((0, 0),) * (len(s) - 2) + ((0, extra), (0, 0))) if extra else r,)
