@@ -109,7 +109,30 @@ def test_every_complex_op_is_in_the_table():
             "matmul", "sum", "exp", "fft_c2c", "rfft", "irfft", "inv", "solve", "det"} <= ops
     # every op but those of real inputs is checked on complex inputs (not only real ones)
     on_complex = {c.op.name for c in CASES if any(np.iscomplexobj(a) for a in c.diff_args)}
-    assert ops - on_complex == {"complex", "rfft"}
+    # (nan_slope's examples differentiate nothing: its NaN slope is checked below)
+    assert ops - on_complex == {"complex", "rfft", "nan_slope"}
+
+
+def test_second_derivatives_at_a_complex_branch_point_are_nan_not_an_error():
+    # √z, z^p and rsqrt at 0 have no slope: a second derivative is NaN there (as JAX's),
+    # the other entries JAX's values; it raised "nan_slope: cannot differentiate through
+    # complex values" for the whole array before
+    z = np.array([0j, 1 + 1j])
+    for f, fj in ((lambda m, w: m.sqrt(w), lambda w: jnp.sqrt(w)),
+                  (lambda m, w: w ** (0.5 + 1j), lambda w: w ** (0.5 + 1j))):
+        def inner(w, f=f):
+            return tg.real(tg.sum(f(tg, w)))
+
+        def inner_j(w, fj=fj):
+            return jnp.real(jnp.sum(fj(w)))
+        got = tg.grad(lambda v: tg.real(tg.sum(tg.grad(inner)(v))))(z)
+        want = jax.grad(lambda v: jnp.real(jnp.sum(jax.grad(inner_j)(v))))(jnp.asarray(z))
+        assert np.isnan(got[0].real) and np.isnan(got[0].imag)
+        _close(got[1:], np.asarray(want)[1:], 1e-10)
+    t = tg.tensor(z, requires_grad=True)
+    g, = tg.autograd.grad(t.sqrt().real.sum(), t, create_graph=True)
+    g2, = tg.autograd.grad(g.real.sum(), t)
+    assert np.isnan(g2[0]) and np.isfinite(g2[1])
 
 
 # ---- the engine's rules, against JAX -----------------------------------------------------

@@ -341,7 +341,8 @@ def _nan_slope_rule(g, out, x, m):
     # (broadcast, not broadcast_to g's shape: a JVP's g carries batch axes, and g may have
     # the input's shape where m has the output's)
     flows = np.logical_and(concrete(m), np.not_equal(concrete(g), 0))
-    return np.where(flows, np.nan, 0.0).astype(dtype_of(g))
+    dt = dtype_of(g)
+    return np.where(flows, complex(np.nan, np.nan) if dt.kind == "c" else np.nan, 0.0).astype(dt)
 
 
 #: zero everywhere, with an undefined (NaN) derivative in x where m is true: what a rule adds
@@ -353,6 +354,7 @@ nan_slope = elementwise(
     vjp={"x": _nan_slope_rule}, jvp={"x": _nan_slope_rule}, public=False, numpy=(),
     jax=lambda jnp, x, m: jnp.zeros(jnp.broadcast_shapes(x.shape, m.shape), jnp.result_type(x, jnp.float32)),
     symbol="diag(NaN where m, else 0)", domain=("real", "bool"),
+    complex=True,  # (√z at 0: a complex branch point's slope is NaN too)
     doc="zeros, whose derivative is NaN where m (a slope's derivative at an infinite slope)",
     examples=[Example((np.array([0.5, -1.0, 2.0]), np.zeros(3, dtype=bool))),
               Example((np.array([[0.5], [2.0]]), np.zeros((1, 3), dtype=bool)))])
