@@ -162,8 +162,11 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
 
 def _complex_check(partial, xs, eps, atol, rtol, raise_exception, forward, backward) -> bool:
     modes = (("rev",) if backward else ()) + (("fwd",) if forward else ())
+
+    def on_tensors(*args):  # (the finite differences' plain arrays as tensors, as func sees them)
+        return partial(*(_constant(a) if type(a) is np.ndarray else a for a in args))
     try:
-        check_grads(partial, *xs, order=1, modes=modes, eps=eps, rtol=rtol, atol=atol)
+        check_grads(on_tensors, *xs, order=1, modes=modes, eps=eps, rtol=rtol, atol=atol)
     except _TgGradCheckError as exc:
         return _fail(f"gradcheck: {exc}", raise_exception)
     return True
@@ -187,8 +190,9 @@ def gradgradcheck(func: Callable, inputs, grad_outputs=None, *, eps: float = 1e-
     if grad_outputs is None:
         rng = np.random.default_rng(seed)
         vs = [rng.normal(size=np.shape(concrete(o))) for o in outs]
-    else:
-        vs = [np.asarray(concrete(v), dtype=np.float64) for v in _as_tuple(grad_outputs)]
+    else:  # (as given, a complex one complex: float64 would drop its imaginary part)
+        vs = [np.asarray(concrete(v), dtype=np.result_type(concrete(v), np.float64))
+              for v in _as_tuple(grad_outputs)]
         if len(vs) != len(outs):
             raise ValueError(f"gradgradcheck: {len(vs)} grad_outputs for {len(outs)} outputs")
     k = len(pos)

@@ -703,3 +703,23 @@ def test_extrema_nan_to_num_and_logsumexp_of_complex_values():
     assert np.isnan(g[2, 0]) and g[2, 1] == 0
     np.testing.assert_allclose(g[0], jax.grad(lambda a: jnp.sum(jnp.real(
         jax.scipy.special.logsumexp(a, axis=1))))(z[:1])[0], rtol=1e-13)
+
+
+def test_gradcheck_of_complex_inputs_hands_tensors_to_the_function():
+    z = np.array([0.5 + 1j, 1.2 - 0.3j])
+    t = tg.tensor(z, requires_grad=True)
+    assert tg.autograd.gradcheck(lambda w: w.exp(), (t,))  # (a Tensor method: was an ndarray)
+    assert tg.autograd.gradgradcheck(lambda w: w * w * w, (t,),
+                                     (tg.tensor(np.array([1 + 2j, 0.5 - 1j])),))
+
+    class WrongExp(tg.autograd.Function):  # (a wrong rule still fails the check)
+        @staticmethod
+        def forward(ctx, w):
+            ctx.save_for_backward(w)
+            return w.exp()
+
+        @staticmethod
+        def backward(ctx, g):
+            w, = ctx.saved_tensors
+            return g * w.exp() * 2
+    assert not tg.autograd.gradcheck(WrongExp.apply, (t,), raise_exception=False)
