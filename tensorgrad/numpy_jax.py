@@ -132,10 +132,12 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices: bool = Fals
                      indices_are_sorted, fill_value)
 
 
-def take_along_axis(arr, indices, axis=-1, mode=None, fill_value=None):
+def take_along_axis(arr, indices, axis=-1, mode=None, fill_value=None, *,
+                    wrap_negative_indices: bool = True):
     """``jnp.take_along_axis``: NumPy's, out-of-range indices filled unless ``mode`` says
-    otherwise."""
-    return _ops.take_along_axis(arr, indices, axis, "fill" if mode is None else mode, fill_value)
+    otherwise (``wrap_negative_indices=False``: a negative index is out of range too)."""
+    return _ops.take_along_axis(arr, indices, axis, "fill" if mode is None else mode, fill_value,
+                                wrap_negative_indices=wrap_negative_indices)
 
 
 def _nan_arg(name: str, fill: float):

@@ -515,8 +515,8 @@ def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = Fal
         raise ValueError("unique: an empty input with size > 0 needs a fill_value")
     sel, pad, inverse, counts = staged_call(_unique_sized, v, size, equal_nan)
     values = getitem(reshape(ar, (-1,)), sel) if v.size else np.zeros(size, v.dtype)
-    if fill_value is not None:
-        values = where(pad, fill_value, values)
+    if fill_value is not None:  # (in the values' dtype, as JAX's: 2.5 fills an int array as 2)
+        values = where(pad, astype(fill_value, v.dtype), values)
     extra = ([sel] if return_index else []) + ([inverse] if return_inverse else []) + \
         ([counts] if return_counts else [])
     return (values, *extra) if extra else values
