@@ -25,8 +25,7 @@ from ._util import on_a_trace
 from .arrange import pad
 from .creation import device_form
 from .complex_ops import conj_part, imag_part, make_complex, real_part
-from .discrete import floor, signbit
-from .elementwise import abs as _abs
+from .discrete import floor
 from .elementwise import _float_power, _in_integer_dtype, _mask, astype, power, where
 from .linalg import in_preferred_type, matmul
 from .linalg_ops import mT
