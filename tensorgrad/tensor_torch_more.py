@@ -8,7 +8,7 @@ import numpy as np
 
 from . import lax
 from . import ops as tgo
-from .ops.norms import matrix_norm, vector_norm
+from .ops.norms import in_norm_dtype, matrix_norm, vector_norm
 from .devices import device as _device_type
 from .hooks import checked_index, float_difference, runtime_errors, wrapped_index
 from .staging import Staged
@@ -660,7 +660,7 @@ def nanmean(self, dim=None, keepdim=False, *, dtype=None):
 
 @method("norm")
 def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-    x = self if dtype is None else tgo.astype(self, dtype)
+    x = self if dtype is None else in_norm_dtype("Tensor.norm", self, dtype)
     dims = dims_of("norm", dim, self.ndim)
     if p == "nuc":
         if dims is None:

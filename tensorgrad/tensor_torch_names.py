@@ -247,7 +247,10 @@ class SizeInt(int):
 
 @method("roll")
 def roll(self, shifts, dims=None):
-    if dims is None:
+    if dims is None:  # (one shift for the flattened tensor, as PyTorch's)
+        if np.size(concrete(shifts)) != 1:
+            raise TorchValueError(f"Tensor.roll: shifts {shifts!r} without dims: give one dim "
+                                  "for each shift (or one shift for the flattened tensor)")
         return tgo.roll(self, shifts)
     n_s, n_d = (np.size(concrete(v)) for v in (shifts, dims))  # (a number: 1)
     if n_s != n_d:  # (PyTorch's rule: one shift per dim; NumPy would broadcast them)

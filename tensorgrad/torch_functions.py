@@ -90,7 +90,9 @@ def _torch_form(name: str, args: tuple, kwargs: dict, params: frozenset | None =
     if takes is None:  # a method that takes any keyword: its TypeError keeps NumPy's error
         try:
             return _method(name, args[0], args[1:], kwargs)
-        except TypeError:
+        except TypeError as exc:
+            if isinstance(exc, RuntimeError):  # (a PyTorch-style refusal of the call itself)
+                raise
             return NotImplemented
     return _method(name, args[0], args[1:], kwargs) if takes else NotImplemented
 

@@ -198,3 +198,18 @@ def test_review_cat_dtype_norm_complex_dtype_and_scipy_qr():
     r, = tg.scipy.linalg.qr(tg.tensor(a), mode="r")  # (tg.linalg's PyTorch pair must not leak in)
     np.testing.assert_allclose(np.abs(np.asarray(r)), np.abs(scipy.linalg.qr(a, mode="r")[0]),
                                rtol=1e-13, atol=1e-13)
+
+
+def test_second_review_norm_dtype_and_roll_without_dims():
+    z = np.array([[1 + 2j, 3 - 1j], [0.5j, 2]])
+    for call in (lambda: tg.tensor(z).norm(dtype=tg.float64),
+                 lambda: tg.linalg.norm(tg.tensor(z), dtype=tg.float64),
+                 lambda: tg.norm(tg.tensor(z), dtype=tg.float64)):
+        with pytest.raises(RuntimeError, match="imaginary"):
+            call()
+    np.testing.assert_allclose(np.asarray(tg.tensor(z).norm(dtype=tg.complex128)),
+                               np.linalg.norm(z), rtol=1e-15)
+    x = tg.tensor(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(RuntimeError, match="without dims"):
+        x.roll((1, 2))  # (rolled the flattened tensor by 3)
+    np.testing.assert_array_equal(x.roll((1,)), np.roll(x.numpy(), 1))

@@ -183,12 +183,12 @@ def norm(x: ArrayLike, ord=None, axis: Axis = None, keepdims: bool = False, *, d
     raise ValueError(f"norm: axis must name 1 or 2 axes, got {axis!r}")
 
 
-def _in_dtype(name: str, x, dtype):
+def in_norm_dtype(name: str, x, dtype):
     """``x`` cast to PyTorch's ``dtype=``; a real one for complex ``x`` is refused (the cast
     would drop the imaginary parts), as PyTorch refuses it."""
     if dtype_of(concrete(x)).kind == "c" and np.dtype(dtype).kind != "c":
         raise TorchTypeError(f"{name}: dtype={np.dtype(dtype)} for a complex input would drop its "
-                        "imaginary parts; give a complex dtype (the norm is real either way)")
+                             "imaginary parts; give a complex dtype (the norm is real either way)")
     return astype(x, dtype)
 
 
@@ -201,7 +201,7 @@ def vector_norm(x: ArrayLike, /, ord=2, dim: Axis = None, keepdim: bool | None =
     if isinstance(dim, (tuple, list)) and not dim:
         dim = None
     axis, keepdims = torch_axes("vector_norm", axis, keepdims, dim, keepdim)
-    x = _modulus(_float(x if dtype is None else _in_dtype("vector_norm", x, dtype)))
+    x = _modulus(_float(x if dtype is None else in_norm_dtype("vector_norm", x, dtype)))
     axes = negative_axes(axis, len(shape_of(concrete(x))), "vector_norm")
     return _vector_norm(x, ord, axes, keepdims, "vector_norm")
 
@@ -214,7 +214,7 @@ def matrix_norm(x: ArrayLike, /, ord="fro", dim: Axis = None, keepdim: bool | No
     input first)."""
     _, keepdims = torch_axes("matrix_norm", None, keepdims, None, keepdim)
     if dtype is not None:
-        x = _in_dtype("matrix_norm", x, dtype)
+        x = in_norm_dtype("matrix_norm", x, dtype)
     if dim is not None:
         if len(tuple(dim)) != 2:
             raise ValueError(f"matrix_norm: dim must name 2 axes, got {dim!r}")
