@@ -25,7 +25,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .batching import _spread_axes, vmap as _vmap
-from .hooks import TorchTypeError, TorchValueError, as_grad
+from .hooks import TorchTypeError, TorchValueError, as_grad, as_runtime
 from . import staging, stream_draws
 from .imperative import tensor
 from .nn import init as _nn_init
@@ -111,8 +111,7 @@ def _as_runtime(fn: Callable) -> Callable:
             if type(exc) not in (TypeError, ValueError) or not str(exc).startswith(_OWN) \
                     or not _raised_here(exc):
                 raise
-            cls = TorchTypeError if type(exc) is TypeError else TorchValueError
-            raise cls(str(exc)).with_traceback(exc.__traceback__) from exc.__cause__
+            raise as_runtime(exc) from exc.__cause__
     return run
 
 

@@ -53,11 +53,11 @@ class TorchValueError(ValueError, RuntimeError):
     ``except ValueError`` and ported ``except RuntimeError`` code catch it."""
 
 
-def as_runtime(exc: ValueError) -> ValueError:
-    """A plain ValueError as a :class:`TorchValueError` (its message and traceback kept)."""
-    if type(exc) is not ValueError:
-        return exc
-    return TorchValueError(str(exc)).with_traceback(exc.__traceback__)
+def as_runtime(exc: Exception) -> Exception:
+    """A plain ValueError as a :class:`TorchValueError`, a plain TypeError as a
+    :class:`TorchTypeError` (its message and traceback kept); any other error as it is."""
+    cls = {ValueError: TorchValueError, TypeError: TorchTypeError}.get(type(exc))
+    return exc if cls is None else cls(str(exc)).with_traceback(exc.__traceback__)
 
 
 def runtime_errors(fn: Callable) -> Callable:

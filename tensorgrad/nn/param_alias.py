@@ -22,6 +22,25 @@ from .param_owners import note_owner
 __all__ = ["ParamAttr", "ChildParams"]
 
 
+def _params_of(layer) -> dict:
+    """The layer's parameters (a dict, or {}), made here on a first use: they are the layer's
+    own from then on, kept when a model holding it makes its parameters, so a write through
+    an attribute, as PyTorch's init code does, is never lost."""
+    made = layer.params is None
+    params = layer._have()
+    if made:
+        layer.__dict__["_lazy"] = False
+    return params if isinstance(params, dict) else {}
+
+
+def _parameter(layer, v):
+    """The parameter ``v`` of ``layer`` as an attribute gives it: an array parameter as a view
+    with PyTorch's Tensor methods, so ``m.bias.data.fill_(0)`` and
+    ``m.weight.normal_(0, 0.02)`` write into it; a tensor parameter as itself."""
+    note_owner(layer, (v,))
+    return param_view(v)
+
+
 class ParamAttr:
     """The attribute ``name`` of a layer: its parameter ``key`` (None when the layer has
     none, e.g. ``bias=False`` or ``elementwise_affine=False``). With ``flag`` (the bias), the
@@ -44,17 +63,7 @@ class ParamAttr:
             return self
         if self.flag and not getattr(obj, "has_" + self.name):
             return None
-        made = obj.params is None
-        params = obj._have()
-        if made:  # (made here, on this first use: they are the layer's own from now on, kept
-            # when a model holding it makes its parameters, so a write through the attribute,
-            # as PyTorch's init code does, is never lost)
-            obj.__dict__["_lazy"] = False
-        # (an array parameter: a view with PyTorch's Tensor methods, so m.bias.data.fill_(0)
-        # and m.weight.normal_(0, 0.02) write into it; a tensor parameter: itself)
-        v = params.get(self.key) if isinstance(params, dict) else None
-        note_owner(obj, (v,))
-        return param_view(v)
+        return _parameter(obj, _params_of(obj).get(self.key))
 
     def __set__(self, obj, value) -> None:
         if self.flag and (value is None or isinstance(value, (bool, int, np.bool_, np.integer))):
@@ -92,17 +101,11 @@ class _Child:
     def __getattr__(self, name: str):
         if name.startswith("_"):
             raise AttributeError(name)
-        made = self._layer.params is None
-        params = self._layer._have()
-        if made:  # (as ParamAttr: made on this first use, the layer's own from now on)
-            self._layer.__dict__["_lazy"] = False
-        inner = params.get(self._key) if isinstance(params, dict) else None
+        inner = _params_of(self._layer).get(self._key)
         if not isinstance(inner, dict) or name not in ("weight", "bias"):
             raise AttributeError(f"{type(self._layer).__name__}.{self._key} has no attribute "
                                  f"{name!r} (its parameters: weight, bias)")
-        v = inner.get(name)
-        note_owner(self._layer, (v,))
-        return param_view(v)
+        return _parameter(self._layer, inner.get(name))
 
     def __repr__(self) -> str:
         return f"<{type(self._layer).__name__}.{self._key}: parameters weight, bias>"
