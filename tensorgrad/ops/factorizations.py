@@ -197,7 +197,8 @@ def qr(a: ArrayLike, mode: str = "reduced"):
     """QR decomposition ``(Q, R)`` with orthonormal columns in Q and R upper triangular.
 
     ``mode='reduced'`` (NumPy's default; Q is M×k, R is k×N) and ``'r'`` (R
-    alone; for PyTorch's tensors PyTorch's pair, an empty Q and R) are differentiable for every shape, wherever R is invertible.
+    alone; for PyTorch's tensors PyTorch's pair, an empty Q and R) are differentiable
+    for every shape, wherever R is invertible.
     ``'complete'`` equals ``'reduced'`` unless M > N; then the extra columns
     of Q are LAPACK's Householder completion, differentiated as JAX does
     (``'raw'`` is computed by NumPy for untraced inputs only).

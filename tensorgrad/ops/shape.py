@@ -19,8 +19,8 @@ from ..staging import trace_values
 from ..sweep import unbroadcast
 from ..tensor import Tensor, torch_style
 from ..typing import Array, ArrayLike, Axis, Shape  # noqa: F401
-from ._util import (concrete, dtype_of, index_param, is_staged, lift_tangent, negative_axes, negative_axis, shape_of,
-                    weak_as_arrays)
+from ._util import (concrete, dtype_of, index_param, is_staged, lift_tangent, negative_axes,
+                    negative_axis, shape_of, weak_as_arrays)
 from .elementwise import astype
 
 

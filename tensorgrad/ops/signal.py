@@ -465,8 +465,8 @@ def float_power(x1: ArrayLike, x2: ArrayLike) -> Array:
 
 
 def _copysign_slope(out, x1, x2):
-    # d copysign(x1, x2)/dx1: sign(x1) times the sign x2's sign bit gives (0 at x1 = 0, abs's
-    # convention, as JAX's where(signbit(x2), -|x1|, |x1|)); piecewise constant
+    # d copysign(x1, x2)/dx1: sign(x1) times ±1 from x2's sign bit (0 at x1 = 0, abs's
+    # convention); piecewise constant
     s1, s2 = concrete(x1), concrete(x2)
     return _mask(np.sign(s1), out) * _mask(np.where(np.signbit(s2), -1.0, 1.0), out)
 

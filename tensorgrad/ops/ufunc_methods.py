@@ -20,7 +20,7 @@ Each method is built from registered ops, so it differentiates and works under `
   divide, minimum and maximum;
 * ``reduceat(a, indices, axis=0, dtype=None)``: ``reduce`` over each slice
   ``indices[k]:indices[k+1]`` (the entry at ``indices[k]`` where the next index is not
-  larger), in ``a``'s dtype, as NumPy's.
+  larger), in the dtype NumPy's ``reduce`` gives (add's int32 sums are int64), as NumPy's.
 """
 from __future__ import annotations
 
