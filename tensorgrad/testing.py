@@ -175,7 +175,10 @@ def complex_cases(seed: int = 0, per_op: int = 2) -> list[Case]:
     def complexify(op, a):
         if op.kind == "diagonal":
             a = a * rng.choice([-1.0, 1.0], size=a.shape)
-        return a + 1j * (0.5 * rng.normal(size=a.shape))
+        # (a positive-definite matrix stays one, its eigenvalues at least 1, when the imaginary
+        # parts of the triangle the op reads are small)
+        spd = "spd" in ((op.domain,) if isinstance(op.domain, str) else tuple(op.domain or ()))
+        return a + 1j * ((0.1 / a.shape[-1] if spd else 0.5) * rng.normal(size=a.shape))
 
     def runs(c):
         try:

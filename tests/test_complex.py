@@ -723,3 +723,25 @@ def test_gradcheck_of_complex_inputs_hands_tensors_to_the_function():
             w, = ctx.saved_tensors
             return g * w.exp() * 2
     assert not tg.autograd.gradcheck(WrongExp.apply, (t,), raise_exception=False)
+
+
+def test_complex_log_add_exp_and_running_logsumexp_match_jax():
+    # NumPy's logaddexp has no complex loop; JAX's (and PyTorch's) compute it, the imaginary
+    # part on the principal branch
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(3, 4)) * 3 + 1j * rng.uniform(-3.1, 3.1, size=(3, 4))
+    b = rng.normal(size=(4,)) * 3 + 1j * rng.uniform(-3.1, 3.1, size=(4,))
+    for t, j in ((tg.logaddexp, jnp.logaddexp), (tg.logaddexp2, jnp.logaddexp2)):
+        np.testing.assert_allclose(t(a, b), j(a, b), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(t(a[0, 0], b[0]), j(a[0, 0], b[0]), rtol=1e-12)
+        assert np.ndim(t(a[0, 0], b[0])) == 0
+    np.testing.assert_allclose(tg.logaddexp(a, 2.0), jnp.logaddexp(a, 2.0), rtol=1e-12)
+    np.testing.assert_allclose(tg.lax.cumlogsumexp(a, axis=1), jax.lax.cumlogsumexp(a, axis=1),
+                               rtol=1e-12, atol=1e-12)
+    loss = lambda lib, np_: lambda x: np_.abs(lib.lax.cumlogsumexp(x, axis=1)).sum()  # noqa: E731
+    ref = jax.grad(loss(jax, jnp))(a)
+    np.testing.assert_allclose(tg.grad(loss(tg, tg))(a), ref, rtol=1e-10)
+    # PyTorch's form: the conjugate of JAX's gradient
+    x = tg.tensor(a, requires_grad=True)
+    tg.logcumsumexp(x, 1).abs().sum().backward()
+    np.testing.assert_allclose(np.asarray(x.grad), np.conj(ref), rtol=1e-10)

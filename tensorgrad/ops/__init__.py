@@ -43,7 +43,7 @@ COMPLEX_OPS = (
     "det", "astype", "arctan", "arcsin", "arccos", "arcsinh", "arccosh", "arctanh",
     "sort", "max", "min", "nansum", "nanmean", "sinc", "ptp", "eigh", "eigvalsh", "scatter_add",
     "cholesky", "slogdet", "qr", "svd", "svdvals", "pinv", "expm", "cofactor", "cofactor_dir",
-    "sigmoid", "softplus", "log_sigmoid", "silu", "average",
+    "sigmoid", "softplus", "log_sigmoid", "silu", "average", "logaddexp", "logaddexp2",
 )
 for _name in COMPLEX_OPS:
     REGISTRY[_name].complex = True

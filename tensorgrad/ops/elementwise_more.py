@@ -20,6 +20,7 @@ one-sided derivative, as stated per op):
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 
@@ -179,14 +180,41 @@ def _shares(scale: float) -> dict:
     return {"x": lambda out, x, y: share(out, x, y), "y": lambda out, x, y: share(out, y, x)}
 
 
+def _wrap_imag(z: np.ndarray, half: float) -> np.ndarray:
+    """``z`` with its imaginary part taken into [−half, half) (the principal branch of a
+    logarithm, as JAX wraps it)."""
+    im = np.fmod(np.imag(z) + half, 2 * half)
+    out = np.empty(np.shape(z), z.dtype)
+    out.real = np.real(z)
+    out.imag = np.where(im < 0, im + 2 * half, im) - half
+    return out if out.ndim else out[()]  # (a NumPy scalar for 0-d inputs, as the ufunc)
+
+
+def _log_add(real: Callable, power: Callable, scale: float) -> Callable:
+    """The forward of logaddexp (base e) or logaddexp2 (base 2): NumPy's ufunc for real
+    inputs; for complex ones the larger input (lexicographically, as NumPy's maximum) plus
+    log(1 + base^(other − larger)), as JAX computes it."""
+    def forward(a, b):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.dtype.kind != "c" and b.dtype.kind != "c":
+            return real(a, b)
+        dt = np.result_type(a, b)
+        a, b = a.astype(dt, copy=False), b.astype(dt, copy=False)
+        with np.errstate(invalid="ignore", over="ignore"):  # (infinities give NaN, as in JAX)
+            top = np.maximum(a, b)
+            out = top + np.log1p(power(a + b - 2 * top)) / scale
+        return _wrap_imag(out, math.pi / scale)
+    return forward
+
+
 logaddexp = elementwise(
-    "logaddexp", np.logaddexp, d=_shares(1.0),
+    "logaddexp", _log_add(np.logaddexp, np.exp, 1.0), d=_shares(1.0),
     jax="jax.numpy.logaddexp", symbol="diag(eˣ⁻ᵒᵘᵗ), diag(eʸ⁻ᵒᵘᵗ)", examples=_BINARY,
     doc="log(eˣ + eʸ), without overflow (both −inf: each input gets ½)")
 
 
 logaddexp2 = elementwise(
-    "logaddexp2", np.logaddexp2, d=_shares(_LN2),
+    "logaddexp2", _log_add(np.logaddexp2, np.exp2, _LN2), d=_shares(_LN2),
     jax="jax.numpy.logaddexp2", symbol="diag(2ˣ⁻ᵒᵘᵗ), diag(2ʸ⁻ᵒᵘᵗ)", examples=_BINARY,
     doc="log₂(2ˣ + 2ʸ), without overflow (both −inf: each input gets ½)")
 
