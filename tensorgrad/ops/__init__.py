@@ -44,6 +44,7 @@ COMPLEX_OPS = (
     "sort", "max", "min", "nansum", "nanmean", "sinc", "ptp", "eigh", "eigvalsh", "scatter_add",
     "cholesky", "slogdet", "qr", "svd", "svdvals", "pinv", "expm", "cofactor", "cofactor_dir",
     "sigmoid", "softplus", "log_sigmoid", "silu", "average", "logaddexp", "logaddexp2",
+    "softmax", "log_softmax",
 )
 for _name in COMPLEX_OPS:
     REGISTRY[_name].complex = True

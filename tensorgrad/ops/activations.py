@@ -148,7 +148,7 @@ def _softmax_forward(x, axis):
         e = np.exp(x - np.where(np.isfinite(m), m, 0))
         s = np.sum(e, axis=axis, keepdims=True)
         p = e / np.where(s == 0, 1, s)  # an all −inf row: every p = 0 (no mass anywhere)
-        return np.where(np.isposinf(m), np.nan, p)
+        return np.where(np.isposinf(m.real), np.nan, p)  # (complex: a +inf real part)
 
 
 def _softmax_vjp(g, out, x, axis):
@@ -182,13 +182,13 @@ def _log_softmax_forward(x, axis):
     x = _as_float(x)
     if x.size == 0:
         return x - x
-    m = np.max(x, axis=axis, keepdims=True)
-    inf_row = np.isposinf(m)
+    m = np.max(x, axis=axis, keepdims=True)  # (complex: NumPy's order, real part first)
+    inf_row = np.isposinf(m.real)
     m = np.where(np.isfinite(m), m, 0)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # +inf/NaN rows: NaN
         d = x - m
         lse = np.log(np.sum(np.exp(d), axis=axis, keepdims=True))
-        out = np.where(np.isneginf(lse), -np.inf, d - lse)  # all −inf row: −inf, like log 0
+        out = np.where(np.isneginf(lse.real), -np.inf, d - lse)  # all −inf row: −inf, like log 0
         return np.where(inf_row, np.nan, out)  # a +inf entry: the whole row NaN, as JAX
 
 
