@@ -90,8 +90,11 @@ class Jitted:
         _LIVE.add(self)
         functools.update_wrapper(self, fun)
         self.fun = fun
-        nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-        names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+        # (None is JAX's default for both; one NumPy integer counts as one position)
+        nums = () if static_argnums is None else (static_argnums,) if isinstance(
+            static_argnums, (int, np.integer)) else tuple(static_argnums)
+        names = () if static_argnames is None else (static_argnames,) if isinstance(
+            static_argnames, str) else tuple(static_argnames)
         try:
             sig = inspect.signature(fun)
             params = list(sig.parameters.values())

@@ -127,13 +127,17 @@ class _Feeder:
 _STATIC_SCALARS = (bool, int, float, complex, str, bytes, type(None))
 
 
+class UnhashableStatic(ValueError, TypeError):
+    """A static argument that cannot be hashed: JAX's ValueError (a TypeError too)."""
+
+
 def _hashable(v, what: str):
     try:
         hash(v)
     except TypeError:
-        raise TypeError(f"jit: {what} of type {type(v).__name__} is not hashable, so it cannot "
-                        "be part of the signature; pass a tuple instead of a list, or close "
-                        "over the value") from None
+        raise UnhashableStatic(f"jit: {what} of type {type(v).__name__} is not hashable, so it "
+                               "cannot be part of the signature; pass a tuple instead of a list, "
+                               "or close over the value") from None
     if type(v) is float and (v != v or v == 0):  # NaN equals itself here; −0.0 is not 0.0
         return (float, repr(v))
     if type(v) is complex and (v != v or v.real == 0 or v.imag == 0):  # (the same, per part:

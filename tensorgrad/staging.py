@@ -35,7 +35,7 @@ import numpy as np
 from .plan_cache import PlanCache
 from .staging_errors import ClosedOver, ConcretizationError, out_refused
 from .staging_errors import concretization as _concretization
-from .staging_errors import shape_guarded as _shape_guarded, shapes as _shapes
+from .staging_errors import shape_guarded as _shape_guarded, shapes as _shapes, unvetted as _unvetted
 from .tensor import Tensor
 
 __all__ = ["Staged", "Program", "ConcretizationError", "Ref", "PlanCache", "is_staged", "call", "check",
@@ -204,10 +204,12 @@ class Program:
                 f"tg.jit: {what} returned nothing, i.e. it works in place on its arguments; "
                 "in-place NumPy calls (out=, np.copyto, ufunc.at, item assignment) cannot be "
                 "recorded on traced values. Write the computation out of place")
-        if not shapes_static and type(fn) is not np.ufunc and fn != "__getitem__" \
-                and _reads_integers((args, kwargs)):  # (see _shape_guarded: not for ufuncs, indexing and
-            # registry ops, whose result shapes follow from their arguments' shapes)
-            fn, kind = _shape_guarded(kind, fn, what, self.name, _shapes(value)), "call"
+        if not shapes_static and type(fn) is not np.ufunc and fn != "__getitem__":
+            # (see _shape_guarded: not for ufuncs, indexing and registry ops, whose result
+            # shapes follow from their arguments' shapes)
+            integer = _reads_integers((args, kwargs))
+            if integer or _unvetted(kind, fn, args):
+                fn, kind = _shape_guarded(kind, fn, what, self.name, _shapes(value), integer), "call"
         return self._wrap(kind, fn, targs, tkw, value, err, kept)
 
     def _wrap(self, kind, fn, targs, tkw, value, err=None, kept=False):
@@ -421,6 +423,8 @@ _IN_PLACE = {np.copyto, np.putmask, np.place, np.put, np.put_along_axis, np.fill
 #: NumPy functions whose result's shape depends on the values
 _VALUE_SHAPED = {np.nonzero, np.flatnonzero, np.argwhere, np.unique, np.extract, np.compress,
                  np.trim_zeros, np.bincount, np.real_if_close}  # (real_if_close: its dtype)
+#: (other NumPy functions whose result's size follows the values, np.unique_counts or
+#: np.intersect1d, trace: their steps check the size at every replay, see _shape_guarded)
 
 
 def _all_arguments(args, kwargs):
@@ -672,8 +676,11 @@ for _name in ("sum", "mean", "prod", "max", "min", "any", "all", "argmax", "argm
               "var", "reshape", "astype", "transpose", "swapaxes", "ravel", "flatten", "squeeze",
               "copy", "clip", "cumsum", "cumprod", "dot", "round", "repeat", "take", "conj",
               "conjugate", "diagonal", "trace", "view", "argsort", "argpartition",
-              "searchsorted", "choose", "__round__"):
+              "searchsorted", "choose"):
     setattr(Staged, _name, _method(_name))
+# round(x): NumPy's round (an ndarray of one or more dimensions has no __round__), as a Tensor's
+Staged.__round__ = lambda self, ndigits=None: self.program.emit(
+    "call", np.round, (self, 0 if ndigits is None else ndigits), {}, "round")
 
 for _op, _uf in (("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
                  ("truediv", np.true_divide), ("floordiv", np.floor_divide), ("mod", np.remainder),

@@ -1,11 +1,11 @@
 """The errors of ``tg.jit``'s tracing (:mod:`tensorgrad.staging`), and the shape check of a
-recorded step that reads a traced integer."""
+recorded step that reads a traced integer or whose result's size may follow the values."""
 from __future__ import annotations
 
 import numpy as np
 
 __all__ = ["ConcretizationError", "ClosedOver", "HINT", "out_refused", "concretization", "shapes",
-           "shape_guarded"]
+           "shape_guarded", "unvetted"]
 
 
 class ConcretizationError(TypeError):
@@ -48,20 +48,75 @@ def shapes(value):
     return tuple(shapes(v) for v in value) if isinstance(value, (tuple, list)) else np.shape(value)
 
 
-def shape_guarded(kind: str, fn, what: str, name: str, traced: tuple):
-    """The call of a step that reads a traced integer, checking at each replay that its
-    result has the shape it had while tracing. A traced integer taken as a shape, axis, size
-    or count (``a.reshape(n, -1)``, ``np.repeat(a, r)``) changes the result's shape, which the
-    steps after it read while tracing only: an error, not a plan replayed on stale shapes."""
+def _resolve(names: str) -> frozenset:
+    found = set()
+    for name in names.split():
+        obj = np
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+        if obj is not None:
+            found.add(obj)
+    return frozenset(found)
+
+
+#: NumPy functions whose result's shape follows from their arguments' shapes and from their
+#: parameters (a traced integer parameter is checked by the integer rule below): their steps
+#: are replayed unchecked. Any other NumPy function recorded on traced values (np.intersect1d,
+#: np.polymul, np.linalg.lstsq, ...) may give a result of another size for other values, so
+#: its step checks the result's shape at every replay. (np.where: with three arguments.)
+_SHAPE_FOLLOWS = _resolve(
+    "asarray asanyarray array ascontiguousarray copy broadcast_to broadcast_arrays reshape "
+    "ravel clip real imag sum prod mean var std average nansum nanmean nanprod nanmax nanmin "
+    "nanvar nanstd max min amax amin any all argmax argmin nanargmax nanargmin cumsum cumprod "
+    "nancumsum nancumprod isposinf isneginf isreal iscomplex isclose isin moveaxis swapaxes "
+    "transpose permute_dims matrix_transpose expand_dims squeeze atleast_1d atleast_2d "
+    "atleast_3d diag diagonal diagflat trace tril triu concatenate concat stack hstack vstack "
+    "dstack column_stack split array_split argsort sort partition argpartition searchsorted "
+    "take take_along_axis round around tile pad diff repeat full_like zeros_like ones_like "
+    "empty_like full zeros ones empty eye identity einsum dot vdot inner outer tensordot kron "
+    "cross flip fliplr flipud roll rot90 ptp median percentile quantile nanmedian "
+    "nanpercentile nanquantile cov corrcoef convolve correlate interp nan_to_num select choose "
+    "meshgrid linspace logspace geomspace polyval sinc angle unwrap trapezoid gradient "
+    "count_nonzero lexsort cumulative_sum cumulative_prod vecdot matvec vecmat "
+    "linalg.inv linalg.solve linalg.det linalg.slogdet linalg.cholesky linalg.qr linalg.svd "
+    "linalg.svdvals linalg.eigh linalg.eigvalsh linalg.eig linalg.eigvals linalg.norm "
+    "linalg.vector_norm linalg.matrix_norm linalg.matrix_power linalg.pinv linalg.matrix_rank "
+    "linalg.tensorinv linalg.tensorsolve linalg.multi_dot linalg.cond linalg.vecdot "
+    "linalg.cross linalg.outer linalg.diagonal linalg.trace linalg.matrix_transpose "
+    "fft.fft fft.ifft fft.rfft fft.irfft fft.fft2 fft.ifft2 fft.rfft2 fft.irfft2 fft.fftn "
+    "fft.ifftn fft.rfftn fft.irfftn fft.hfft fft.ihfft fft.fftshift fft.ifftshift")
+
+
+def unvetted(kind: str, fn, args: tuple) -> bool:
+    """Whether a recorded step calls a NumPy function whose result's shape may depend on the
+    values of its arguments (see ``_SHAPE_FOLLOWS``). tensorgrad's own functions fix their
+    result shapes themselves (JAX's ``size=``)."""
+    if kind != "call" or fn in _SHAPE_FOLLOWS:
+        return False
+    if fn is np.where:
+        return len(args) == 1
+    return (getattr(fn, "__module__", None) or "").startswith("numpy")
+
+
+def shape_guarded(kind: str, fn, what: str, name: str, traced: tuple, integer: bool = True):
+    """The call of a step that reads a traced integer (``integer``) or calls a NumPy function
+    whose result's size may depend on the values (:func:`unvetted`), checking at each replay
+    that its result has the shape it had while tracing. A traced integer taken as a shape,
+    axis, size or count (``a.reshape(n, -1)``, ``np.repeat(a, r)``), or values deciding a
+    size (``np.intersect1d(a, b)``), change the result's shape, which the steps after it read
+    while tracing only: an error, not a plan replayed on stale shapes."""
     def step(*args, **kwargs):
         out = getattr(args[0], fn)(*args[1:], **kwargs) if kind == "method" else fn(*args, **kwargs)
         if shapes(out) != traced:
+            why = ("the value of a traced integer (a NumPy integer or integer array argument "
+                   "used as a shape, axis, size or count). Make that argument static "
+                   "(static_argnums=... / static_argnames=..., or pass a Python int)") if integer \
+                else ("the values of its arguments, and a plan replays the shapes seen while "
+                      "tracing. Give the size explicitly (JAX's size= where tensorgrad offers "
+                      "it) or call it outside the jitted function")
             raise ConcretizationError(
                 f"tg.jit: {what} in the plan of {name!r} gave a result of shape {shapes(out)} "
-                f"for these arguments, {traced} while tracing: its shape depends on the value of "
-                "a traced integer (a NumPy integer or integer array argument used as a shape, "
-                "axis, size or count). Make that argument static (static_argnums=... / "
-                "static_argnames=..., or pass a Python int)")
+                f"for these arguments, {traced} while tracing: its shape depends on {why}")
         return out
     step.__name__ = fn if kind == "method" else getattr(fn, "__name__", "step")
     step.checks_values = getattr(fn, "checks_values", False)

@@ -43,7 +43,7 @@ from .reductions import sum as _sum
 from .scans import cumsum, diff
 from .selection import take_along_axis
 from .shape import concatenate, getitem, reshape, transpose
-from .signal import convolve, linspace
+from .signal import linspace
 
 __all__ = ["histogram", "histogram_bin_edges", "histogramdd", "histogram2d", "unique_counts",
            "unique_inverse", "unique_all", "poly", "trim_zeros", "ix_", "diag_indices_from",
@@ -412,8 +412,11 @@ def poly(seq_of_zeros: ArrayLike) -> Array:
     dt = dt if dt.kind == "c" or dt in (np.float32, np.float64, np.longdouble) else np.dtype(np.float64)
     seq_of_zeros = astype(seq_of_zeros, dt)  # (−r of an unsigned integer r would wrap around)
     coeffs = np.ones(1, dt)
-    for k in range(s[0]):  # multiply by (x − r_k): convolve with [1, −r_k]
-        coeffs = convolve(coeffs, concatenate([np.ones(1, dt), -getitem(seq_of_zeros, slice(k, k + 1))]))
+    zero = np.zeros(1, dt)
+    for k in range(s[0]):  # multiply by (x − r_k): [c, 0] − r_k [0, c], as NumPy's convolution
+        # sums it (the leading 1 never meets r_k, so a NaN or infinite root leaves it 1)
+        r = getitem(seq_of_zeros, slice(k, k + 1))
+        coeffs = concatenate([coeffs, zero]) - concatenate([zero, r * coeffs])
     v = concrete(seq_of_zeros)
     if dt.kind == "c" and (real_matrix or not is_staged(v)
                            and np.array_equal(np.sort_complex(v), np.sort_complex(np.conj(v)))):

@@ -1,0 +1,93 @@
+"""tg.jit where a replay could have gone wrong: NumPy functions whose result's size follows the
+values (checked at every replay), round() of a traced array, JAX's forms of static_argnums, and
+np.poly's leading coefficient with a non-finite root."""
+import re
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+import tensorgrad.numpy as tnp
+from tensorgrad.staging import ConcretizationError
+
+jax.config.update("jax_enable_x64", True)
+
+A = np.array([1.0, 2.0, 3.0, 4.0])
+TRACED_B = np.array([2.0, 9.0, 9.0, 9.0])  # one common value with A while tracing
+OTHER_B = np.array([1.0, 2.0, 3.0, 9.0])   # three afterwards
+
+
+A2 = np.array([1.0, 2.0, 3.0, 4.5])  # other values, the same sizes with TRACED_B
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a, b: tnp.mean(tnp.intersect1d(a, b)),
+    lambda a, b: tnp.sum(np.setdiff1d(a, b)) / len(np.setdiff1d(a, b)),
+    lambda a, b: tnp.mean(np.setxor1d(a, b)),
+    lambda a, b: tnp.mean(np.unique_values(b)),
+    lambda a, b: tnp.sum(np.polymul(b - 1.0, a)),  # (its leading zeros are trimmed)
+])
+def test_a_result_whose_size_follows_the_values_is_checked_at_every_replay(fn):
+    for f in (fn, tg.grad(fn)):  # (a gradient that does not need the size may replay freely)
+        jitted = tg.jit(f)
+        for k, (a, b) in enumerate(((A, TRACED_B), (A2, TRACED_B), (A, OTHER_B))):
+            try:
+                got = jitted(a, b)
+            except ConcretizationError as exc:  # never the traced size's answer: an error
+                assert k == 2 or k == 0 and "depends on the values" in str(exc)
+                if k == 0:  # refused while tracing (np.unique inside): also safe
+                    break
+                assert re.search(r"numpy\.\w+ in the plan .* its shape depends on the values of "
+                                 r"its arguments", str(exc))
+                continue
+            np.testing.assert_allclose(got, f(a, b), rtol=1e-12)
+    jitted = tg.jit(fn)  # the value itself needs the size
+    jitted(A, TRACED_B)
+    with pytest.raises(ConcretizationError, match="its shape depends on the values"):
+        jitted(A, OTHER_B)
+
+
+def test_fixed_size_results_keep_replaying_unchecked_and_sized_sets_trace():
+    # np.where with three arguments, sums, sorts: shapes follow the arguments' shapes
+    f = tg.jit(lambda a: np.sort(np.where(a > 2, a, -a)).sum() + np.cumsum(a)[-1])
+    for a in (A, -A, A[::-1] * 3):
+        np.testing.assert_allclose(f(a), np.sort(np.where(a > 2, a, -a)).sum() + np.cumsum(a)[-1])
+    g = tg.jit(lambda a, b: tnp.intersect1d(a, b, size=3, fill_value=0.0))
+    for b in (TRACED_B, OTHER_B):
+        np.testing.assert_array_equal(g(A, b), jnp.intersect1d(A, b, size=3, fill_value=0.0))
+
+
+def test_round_of_a_traced_array_as_numpy_and_jax():
+    f = tg.jit(lambda v: round(v))
+    for v in (np.array([[0.4, 1.6]]), np.array([[2.5, -1.5]]), np.array(2.6)):
+        np.testing.assert_array_equal(f(v), np.round(v))
+        np.testing.assert_array_equal(f(v), jax.jit(lambda v: round(v))(v))
+    np.testing.assert_allclose(tg.jit(lambda v: round(v, 1))(np.array([2.567, -0.04])), [2.6, -0.0])
+
+
+def test_static_argnums_in_jax_forms():
+    f = lambda x, n: x * n  # noqa: E731
+    for kw in ({"static_argnums": None}, {"static_argnames": None}, {"static_argnums": np.int64(1)},
+               {"static_argnums": None, "static_argnames": None, "donate_argnums": None}):
+        np.testing.assert_array_equal(tg.jit(f, **kw)(np.ones(2), 3), [3.0, 3.0])
+        np.testing.assert_array_equal(jax.jit(f, **{**kw, "static_argnums": kw.get("static_argnums", 1)})(
+            np.ones(2), 3) if "static_argnums" in kw else np.array([3.0, 3.0]), [3.0, 3.0])
+    # an unhashable static argument: JAX's ValueError (still a TypeError, as before)
+    for jitted in (tg.jit(f, static_argnums=1), jax.jit(f, static_argnums=1)):
+        with pytest.raises(ValueError, match="hash"):
+            jitted(np.ones(2), [1, 2])
+    with pytest.raises(TypeError, match="not hashable"):
+        tg.jit(f, static_argnums=1)(np.ones(2), [1, 2])
+
+
+@pytest.mark.parametrize("roots", [[np.nan, 2.0], [np.inf, 1.0], [1.0, -2.0, 3.5]])
+def test_poly_keeps_its_leading_one_on_a_trace(roots):
+    r = np.array(roots)
+    with np.errstate(invalid="ignore"):
+        want = np.poly(r)
+        np.testing.assert_array_equal(tg.jit(tnp.poly)(r), want)
+        np.testing.assert_array_equal(jnp.poly(r), want)
+    if np.isfinite(r).all():
+        np.testing.assert_allclose(tg.jacrev(tnp.poly)(r), jax.jacrev(jnp.poly)(r), rtol=1e-12)
