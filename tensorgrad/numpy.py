@@ -28,6 +28,7 @@ import numpy as np
 from . import fft as _fft_module
 from . import linalg as _linalg_module
 from . import numpy_jax as _jax_meaning
+from .ops._util import quiet_nan_warnings
 from .ops.creation import device_form
 from .ops.decompositions import _symmetrized
 from .numpy_ufunc import ComplexWarning, from_dlpack, frompyfunc, ufunc  # noqa: F401  (jnp.*)
@@ -121,12 +122,18 @@ def _takes(fn) -> tuple[bool, bool]:
     return "where" in params or "out" in params, "device" in params
 
 
+#: the reductions NumPy warns about for an all-NaN or empty slice (JAX's do not)
+_QUIET_NAN = frozenset(("nanmean", "nanvar", "nanstd", "nanmax", "nanmin", "nanmedian",
+                        "nanpercentile", "nanquantile", "median", "nanargmax", "nanargmin"))
+
+
 def _jax_function(fn, returns_function: bool = False, where: str = "", name: str = ""):
     """``fn`` returning tensors where it returns NumPy arrays (``returns_function``: ``fn``
     makes a function, ``vectorize``'s, which is wrapped so). A ufunc's methods (``outer``,
     ``reduce``, ``accumulate``, ``at``, ...) are wrapped too."""
 
     strips, on_device = _takes(fn)
+    quiet = (name or getattr(fn, "__name__", "")) in _QUIET_NAN
 
     @functools.wraps(fn)
     def call(*args, **kwargs):
@@ -137,7 +144,11 @@ def _jax_function(fn, returns_function: bool = False, where: str = "", name: str
         if on_device and "device" in kwargs:
             device_form(name or getattr(fn, "__name__", "tensorgrad.numpy"), kwargs["device"])
             kwargs = {k: v for k, v in kwargs.items() if k != "device"}
-        r = fn(*args, **kwargs)
+        if quiet:  # (JAX's NaN for an all-NaN or empty slice comes without NumPy's warning)
+            with quiet_nan_warnings():
+                r = fn(*args, **kwargs)
+        else:
+            r = fn(*args, **kwargs)
         if returns_function:
             return _jax_function(r)
         return _as_tensor(r, _arrays_in(args, kwargs), name or getattr(fn, "__name__", ""),
@@ -269,15 +280,15 @@ for _name in _jax_meaning.__all__:  # (where jax.numpy's meaning is not NumPy's:
 
 # the Python Array API standard's entry points: this namespace (tensors' and traced values'
 # ``x.__array_namespace__()``), its version, and NumPy's inspection object (same dtypes, CPU)
-__array_api_version__ = "2023.12"
+__array_api_version__ = "2024.12"
 __array_namespace_info__ = np.__array_namespace_info__
 
 
 def _array_namespace(self, /, *, api_version: str | None = None):
     """The Array API's ``x.__array_namespace__()``: ``tensorgrad.numpy``."""
-    if api_version not in (None, "2021.12", "2022.12", "2023.12"):
+    if api_version not in (None, "2021.12", "2022.12", "2023.12", "2024.12"):
         raise ValueError(f"__array_namespace__: api_version {api_version!r} is not supported "
-                         "(2021.12 to 2023.12)")
+                         "(2021.12 to 2024.12)")
     return sys.modules[__name__]
 
 

@@ -1,7 +1,9 @@
 """Small helpers shared by the op tables."""
 from __future__ import annotations
 
+import functools
 import operator
+import threading
 import warnings
 
 import numpy as np
@@ -261,7 +263,8 @@ def empty_reduction(x: np.ndarray, axes, keepdims: bool, dtype) -> np.ndarray:
     """A mean-like reduction of a size-0 array: NaN over an empty slice (NumPy's value, without
     its "Mean of empty slice" warning, as JAX and PyTorch give it), of the reduction's shape."""
     shape = np.shape(np.sum(x, axis=axes, keepdims=keepdims))
-    return np.full(shape, np.nan, dtype) if shape else np.dtype(dtype).type(np.nan)  # (a scalar, as NumPy's)
+    nan = complex(np.nan, np.nan) if np.dtype(dtype).kind == "c" else np.nan  # (both parts, as NumPy's)
+    return np.full(shape, nan, dtype) if shape else np.dtype(dtype).type(nan)  # (a scalar, as NumPy's)
 
 
 def torch_axes(name: str, axis, keepdims: bool, dim, keepdim) -> tuple:
@@ -272,3 +275,49 @@ def torch_axes(name: str, axis, keepdims: bool, dim, keepdim) -> tuple:
             raise TypeError(f"{name}: pass axis= (NumPy's) or dim= (PyTorch's), not both")
         axis = tuple(dim) if isinstance(dim, list) else dim
     return axis, keepdims if keepdim is None else bool(keepdim)
+
+
+class _NanWarnings(threading.local):
+    off = 0
+
+
+#: this thread's switch for NumPy's RuntimeWarnings of the NaN-skipping reductions
+NAN_WARNINGS = _NanWarnings()
+
+
+class quiet_nan_warnings:
+    """While entered, this thread's NaN-skipping reductions (``nanmean``, ``nanmax``,
+    ``nanquantile``, ``median`` of an empty slice, ...) give their NaN for an all-NaN or empty
+    slice without NumPy's RuntimeWarning, as JAX's and PyTorch's functions do (the JAX-style
+    namespace and PyTorch's tensor methods enter it; the NumPy-style functions warn as NumPy)."""
+
+    __slots__ = ()
+
+    def __enter__(self):
+        NAN_WARNINGS.off += 1
+
+    def __exit__(self, *exc):
+        NAN_WARNINGS.off -= 1
+
+
+def quietly(fn, x, *args, **kwargs):
+    """``fn(x, ...)``, a NumPy reduction that may warn of an empty or all-NaN slice, without
+    that warning while :class:`quiet_nan_warnings` is entered (only an input with a NaN or no
+    entries can warn: the others call ``fn`` as it is)."""
+    if NAN_WARNINGS.off and (x.size == 0 or x.dtype.kind in "fc" and np.isnan(x).any()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return fn(x, *args, **kwargs)
+    return fn(x, *args, **kwargs)
+
+
+def torch_quiet(f):
+    """``f`` (a NaN-skipping reduction) without NumPy's warning for an all-NaN or empty slice
+    when its input is a PyTorch-style tensor (see :class:`quiet_nan_warnings`)."""
+    @functools.wraps(f)
+    def run(a, *args, **kwargs):
+        if torch_style(a) and not NAN_WARNINGS.off:
+            with quiet_nan_warnings():
+                return f(a, *args, **kwargs)
+        return f(a, *args, **kwargs)
+    return run

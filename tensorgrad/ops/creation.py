@@ -229,7 +229,8 @@ def asarray(a, dtype=None, order: str | None = None, *, copy: bool | None = None
 def _saturated(a, dtype):
     """``a``, its floats cast to an integer ``dtype`` with saturation (see
     :func:`~tensorgrad.ops.elementwise.saturating_cast`), where NumPy's cast is undefined."""
-    if dtype is None or is_staged(a) or np.dtype(dtype).kind not in "iu":
-        return a
+    if dtype is None or is_staged(a) or np.dtype(dtype).kind not in "iu" \
+            or not isinstance(a, (np.ndarray, np.generic)):
+        return a  # (Python numbers and lists: NumPy raises for NaN, ±inf and out of range, as JAX)
     v = np.asarray(a)
     return saturating_cast(v, dtype) if v.dtype.kind == "f" else a

@@ -28,7 +28,7 @@ from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import any_traced_or_listed as _traced
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, negative_axes, numpy_scalar, on_a_trace, pow2_factors, shape_of
-from ._util import python_values_as, weak_as_arrays
+from ._util import python_values_as, torch_quiet, weak_as_arrays
 from .complex_ops import complex_angle, real_part
 from .discrete import count_nonzero, flatnonzero, trunc, unique
 from .updates import at
@@ -212,6 +212,7 @@ def _ediff1d_end(v, dt, name: str):
 
 
 @function
+@torch_quiet
 def nanmedian(a: ArrayLike, axis: Axis = None, out=None, overwrite_input: bool = False,
               keepdims: bool = False) -> Array:
     """The median ignoring NaN entries (NumPy's ``nanmedian``): the middle entry, or the mean

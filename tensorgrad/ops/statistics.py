@@ -26,7 +26,8 @@ from ..debug import user_stacklevel
 from ..registry import Example, function, nondifferentiable
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ..staging import check, is_staged, may_any
-from ._util import as_array_like, concrete, dtype_of, negative_axes, numpy_scalar, shape_of
+from ._util import NAN_WARNINGS, as_array_like, concrete, dtype_of, negative_axes, numpy_scalar, shape_of, \
+    torch_quiet
 from .complex_ops import conj_part, imag_part, real_part
 from .elementwise import _in_integer_dtype, astype, sqrt, where
 from .reductions import max as _max
@@ -126,7 +127,7 @@ def _warn_if(empty, message: str) -> None:
     """NumPy's RuntimeWarning of the NaN-skipping reductions, where a slice is left empty
     (known only when the plan runs under tg.jit: no warning there), shown at the caller's line
     (the first frame outside tensorgrad), as NumPy's is."""
-    if not is_staged(empty) and np.any(empty):
+    if not NAN_WARNINGS.off and not is_staged(empty) and np.any(empty):
         warnings.warn(message, RuntimeWarning, stacklevel=user_stacklevel())
 
 
@@ -256,7 +257,8 @@ def _lerp(lo, hi, t, dt):
 
 
 def _warn_empty(count) -> None:
-    if np.any(count == 0):  # NumPy's nan-quantiles warn of an all-NaN (or empty) slice
+    if not NAN_WARNINGS.off and np.any(count == 0):  # NumPy's nan-quantiles warn of an all-NaN
+        # (or empty) slice
         warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=5)
 
 
@@ -342,7 +344,8 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nan, weights=None):
     n = shape_of(concrete(flat))[-1]
     if n == 0:
         if skip_nan:  # NumPy: an empty slice is like an all-NaN one, its nan-quantile is NaN
-            warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=4)
+            if not NAN_WARNINGS.off:
+                warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=4)
             return np.full(np.shape(qc) + (keep if keepdims else rest), np.nan, dtype=dt)
         raise ValueError(f"{name}: cannot take a quantile over an empty axis (input shape {shape})")
     nan = _nan_mask(flat)
@@ -418,6 +421,7 @@ def percentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out=None, overwrit
 
 
 @function
+@torch_quiet
 def nanquantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out=None, overwrite_input: bool = False,
                 method: str = "linear", keepdims: bool = False, *, weights=None,
                 interpolation=None) -> Array:
@@ -427,6 +431,7 @@ def nanquantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out=None, overwri
 
 
 @function
+@torch_quiet
 def nanpercentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out=None, overwrite_input: bool = False,
                   method: str = "linear", keepdims: bool = False, *, weights=None,
                   interpolation=None) -> Array:

@@ -1,0 +1,80 @@
+"""The JAX-style namespace against the Python Array API standard and jax.numpy where a probe
+found them apart: NaN-skipping reductions without NumPy's warnings (JAX's and PyTorch's), a
+Python NaN or infinity refused as an integer, the empty complex mean, the 2024.12 version and
+matrix_rank of a vector."""
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+import tensorgrad.numpy as tnp
+
+jax.config.update("jax_enable_x64", True)
+
+ALL_NAN = np.array([[np.nan, 1.0], [np.nan, np.nan]])
+EMPTY = np.zeros((0,))
+
+
+@pytest.mark.parametrize("name", ["nanmean", "nanvar", "nanstd", "nanmax", "nanmin", "nanmedian",
+                                  "nanquantile", "nanpercentile", "median"])
+def test_nan_reductions_of_the_jax_and_pytorch_styles_do_not_warn(name):
+    q = (0.5 if name == "nanquantile" else 50.0) if "q" in name or "perc" in name else None
+    call = (lambda ns, a, **kw: getattr(ns, name)(a, **kw)) if q is None \
+        else (lambda ns, a, **kw: getattr(ns, name)(a, q, **kw))
+    cases = [(ALL_NAN, {"axis": 1}), (ALL_NAN[1], {})]
+    if name not in ("nanmax", "nanmin"):  # (an empty max is an error in all of them)
+        cases.append((EMPTY, {}))
+    for a, kw in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = call(tnp, a, **kw)
+            # (JAX's median and quantiles fail on an empty input: NumPy's NaN there)
+            want = call(jnp, a, **kw) if a.size else np.nan
+            np.testing.assert_allclose(np.asarray(got), np.asarray(want), equal_nan=True)
+            if name != "median" and a.size:  # PyTorch's tensors (and their methods)
+                np.testing.assert_allclose(np.asarray(call(tg, tg.tensor(a), **kw)),
+                                           np.asarray(want), equal_nan=True)
+    if name != "median":  # NumPy's own style keeps NumPy's warning
+        with pytest.warns(RuntimeWarning):
+            call(tg, ALL_NAN, axis=1)
+
+
+def test_tensor_methods_of_all_nan_slices_do_not_warn():
+    t = tg.tensor([float("nan"), float("nan")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for v in (t.nanmean(), t.nanmedian(), t.nanquantile(0.5)):
+            assert np.isnan(float(v))
+
+
+@pytest.mark.parametrize("value", [float("nan"), [float("nan"), 1.0], float("inf"), [1e20]])
+def test_a_python_nan_or_infinity_is_no_integer(value):
+    # NumPy and JAX raise; a NumPy array saturates as JAX's cast (tests/test_dtypes.py)
+    for ns in (tnp, tg):
+        for fn in (ns.asarray, ns.array):
+            with pytest.raises((ValueError, OverflowError)):
+                fn(value, dtype=np.int64)
+    with pytest.raises((ValueError, OverflowError)):
+        jnp.asarray(value, dtype=jnp.int64)
+    np.testing.assert_array_equal(tnp.asarray([1.5, -2.7], dtype=np.int64), [1, -2])
+
+
+def test_empty_complex_mean_is_nan_in_both_parts():
+    for shape, kw in (((0,), {}), ((0, 3), {"axis": 0}), ((2, 0), {"axis": 1, "keepdims": True})):
+        z = np.zeros(shape, np.complex64)
+        got = np.asarray(tnp.mean(z, **kw))
+        want = np.asarray(jnp.mean(z, **kw))
+        assert got.dtype == np.complex64 and got.shape == want.shape
+        assert np.isnan(got.real).all() and np.isnan(got.imag).all()
+        assert np.isnan(want.imag).all()
+
+
+def test_the_2024_12_standard_and_matrix_rank_of_a_vector():
+    assert tnp.__array_api_version__ == "2024.12"
+    assert tnp.ones(2).__array_namespace__(api_version="2024.12") is tnp
+    r = tnp.linalg.matrix_rank(tnp.asarray([1.0, 2.0]))
+    assert isinstance(r, tg.Tensor) and int(r) == int(jnp.linalg.matrix_rank(jnp.asarray([1.0, 2.0])))
+    assert int(tnp.linalg.matrix_rank(tnp.zeros(3))) == 0
