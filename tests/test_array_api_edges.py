@@ -78,3 +78,17 @@ def test_the_2024_12_standard_and_matrix_rank_of_a_vector():
     r = tnp.linalg.matrix_rank(tnp.asarray([1.0, 2.0]))
     assert isinstance(r, tg.Tensor) and int(r) == int(jnp.linalg.matrix_rank(jnp.asarray([1.0, 2.0])))
     assert int(tnp.linalg.matrix_rank(tnp.zeros(3))) == 0
+
+
+def test_pinv_takes_a_cutoff_per_matrix_of_a_stack():
+    a = np.stack([np.eye(2), np.array([[1.0, 0.0], [0.0, 1e-3]])])
+    rtol = np.array([0.1, 1e-5])
+    np.testing.assert_allclose(tnp.linalg.pinv(a, rtol=rtol), jnp.linalg.pinv(a, rtol=rtol), atol=1e-12)
+    np.testing.assert_allclose(tg.linalg.pinv(a, rcond=rtol), np.linalg.pinv(a, rcond=rtol), atol=1e-12)
+    b = np.random.default_rng(0).normal(size=(3, 2, 4, 3))
+    cut = np.array([[0.5], [1e-3], [0.9]])  # (broadcast over the stack's shape (3, 2))
+    np.testing.assert_allclose(tnp.linalg.pinv(b, rtol=cut), jnp.linalg.pinv(b, rtol=cut), atol=1e-12)
+    f = lambda lib: lambda x: lib.linalg.pinv(x, rtol=np.array([1e-3, 1e-5])).sum()  # noqa: E731
+    np.testing.assert_allclose(tg.grad(f(tnp))(a + 0.01), jax.grad(f(jnp))(a + 0.01), rtol=1e-9)
+    with pytest.raises(ValueError, match="does not broadcast"):
+        tnp.linalg.pinv(a, rtol=np.ones(3))

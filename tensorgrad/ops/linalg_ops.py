@@ -27,7 +27,7 @@ import numpy as np
 
 from ..dispatch import deliver
 from ..recording import bind
-from ..registry import Example, general
+from ..registry import Computed, Example, general
 from ..tensor import Tensor
 from ..typing import Array, ArrayLike  # noqa: F401
 from ..staging import call as staged_call
@@ -38,7 +38,7 @@ from .linalg import matmul
 from .reductions import sum as _sum
 from .complex_ops import conj_part, imag_part, make_complex, real_if_complex, real_part
 from .selection import diagonal, tril, triu
-from .shape import expand_dims, getitem, stack, swapaxes
+from .shape import expand_dims, getitem, reshape, stack, swapaxes
 
 LinAlgError = np.linalg.LinAlgError
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -286,7 +286,8 @@ _NOT_GIVEN = object()
 
 def _pinv_signature(a: ArrayLike, rcond=None, hermitian: bool = False, *, rtol=_NOT_GIVEN):
     """The Moore-Penrose pseudo-inverse (NumPy's ``pinv``: singular values at most
-    ``rcond`` times the largest count as 0; default 1e-15).
+    ``rcond`` times the largest count as 0; default 1e-15). An array ``rcond``/``rtol`` gives
+    each matrix of a stack its own cutoff (broadcast to the stack's shape).
 
     Its derivative (the Golub-Pereyra formula) holds where the rank does not
     change; at a matrix whose rank changes under small perturbations (a
@@ -307,12 +308,24 @@ def _pinv_signature(a: ArrayLike, rcond=None, hermitian: bool = False, *, rtol=_
     else:
         cut = max(m, n) * eps_of(a) if rtol is None else rtol
     cut = np.asarray(concrete(cut), dtype=float)
-    if cut.ndim:
-        raise NotImplementedError("pinv: a cutoff per matrix of a stack is not supported; "
-                                  "give one number")
     if hermitian:  # NumPy reads the lower triangle of a hermitian input
         a = symmetric_from(a, lower=True)
+    if cut.ndim:  # a cutoff per matrix of the stack (broadcast to its shape): one op call each
+        return Computed(_pinv_each(a, cut, m, n))
     return (a,), (float(cut),)
+
+
+def _pinv_each(a, cut: np.ndarray, m: int, n: int):
+    batch = shape_of(concrete(a))[:-2]
+    try:
+        cuts = np.broadcast_to(cut, batch)
+    except ValueError:
+        raise ValueError(f"pinv: a cutoff of shape {cut.shape} does not broadcast to the stack's "
+                         f"shape {batch} (input shape {shape_of(concrete(a))})") from None
+    if 0 in batch:
+        return pinv(a, float(np.max(cut, initial=0.0)))
+    each = [pinv(getitem(a, k), float(cuts[k])) for k in np.ndindex(batch)]
+    return reshape(stack(each), batch + (n, m))
 
 
 def conj_if_complex(v):
