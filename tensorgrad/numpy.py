@@ -293,6 +293,8 @@ def _array_namespace(self, /, *, api_version: str | None = None):
 
 
 Tensor.__array_namespace__ = Staged.__array_namespace__ = _array_namespace
+Staged.to_device = Tensor.to_device  # (a value tg.jit traces, as a tensor: itself, on the CPU)
+Staged.ptp = lambda self, axis=None, out=None, keepdims=False: np.ptp(self, axis, out, keepdims)
 
 
 def __dir__():

@@ -91,3 +91,11 @@ def test_poly_keeps_its_leading_one_on_a_trace(roots):
         np.testing.assert_array_equal(jnp.poly(r), want)
     if np.isfinite(r).all():
         np.testing.assert_allclose(tg.jacrev(tnp.poly)(r), jax.jacrev(jnp.poly)(r), rtol=1e-12)
+
+
+def test_traced_values_have_the_array_api_and_tensor_methods_tensors_have():
+    f = tg.jit(lambda x: x.to_device("cpu").ptp(axis=0) + x.ptp())
+    for x in (np.array([[1.0, 5.0], [3.0, 2.0]]), np.array([[0.0, 1.0], [9.0, 2.0]])):
+        np.testing.assert_array_equal(f(x), np.ptp(x, axis=0) + np.ptp(x))
+    with pytest.raises(ValueError, match="CPU only"):
+        tg.jit(lambda x: x.to_device("gpu"))(np.ones(2))
