@@ -195,11 +195,13 @@ def _log_add(real: Callable, power: Callable, scale: float) -> Callable:
     inputs; for complex ones the larger input (lexicographically, as NumPy's maximum) plus
     log(1 + base^(other − larger)), as JAX computes it."""
     def forward(a, b):
-        a, b = np.asarray(a), np.asarray(b)
-        if a.dtype.kind != "c" and b.dtype.kind != "c":
+        try:
             return real(a, b)
-        dt = np.result_type(a, b)
-        a, b = a.astype(dt, copy=False), b.astype(dt, copy=False)
+        except TypeError:  # (NumPy's ufunc has no complex loop)
+            if not (np.iscomplexobj(a) or np.iscomplexobj(b)):
+                raise
+        dt = np.result_type(a, b)  # (a Python number is weak, as in NumPy's promotion)
+        a, b = np.asarray(a, dt), np.asarray(b, dt)
         with np.errstate(invalid="ignore", over="ignore"):  # (infinities give NaN, as in JAX)
             top = np.maximum(a, b)
             out = top + np.log1p(power(a + b - 2 * top)) / scale
