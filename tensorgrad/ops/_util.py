@@ -300,15 +300,26 @@ class quiet_nan_warnings:
         NAN_WARNINGS.off -= 1
 
 
-def quietly(fn, x, *args, **kwargs):
-    """``fn(x, ...)``, a NumPy reduction that may warn of an empty or all-NaN slice, without
-    that warning while :class:`quiet_nan_warnings` is entered (only an input with a NaN or no
-    entries can warn: the others call ``fn`` as it is)."""
-    if NAN_WARNINGS.off and (x.size == 0 or x.dtype.kind in "fc" and np.isnan(x).any()):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return fn(x, *args, **kwargs)
-    return fn(x, *args, **kwargs)
+def quiet_nanmean(x: np.ndarray, axis, keepdims: bool):
+    """NumPy's ``nanmean``; while :class:`quiet_nan_warnings` is entered, an all-NaN or empty
+    slice gives its NaN without NumPy's warning (the same sum over the count, 0/0 there, under
+    ``np.errstate``, which is this thread's own: no process-wide warnings filter is touched)."""
+    if not NAN_WARNINGS.off or not (x.size == 0 or x.dtype.kind in "fc" and np.isnan(x).any()):
+        return np.nanmean(x, axis=axis, keepdims=keepdims)
+    dt = x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64)
+    keep = ~np.isnan(x) if x.dtype.kind in "fc" else np.ones(x.shape, bool)
+    total = np.sum(np.where(keep, x, 0), axis=axis, keepdims=keepdims, dtype=dt)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.asarray(total / np.sum(keep, axis=axis, keepdims=keepdims), dtype=dt)
+    return out if out.ndim else out[()]
+
+
+def quiet_median(x: np.ndarray, axis, keepdims: bool):
+    """NumPy's ``median``; while :class:`quiet_nan_warnings` is entered, an empty slice gives
+    its NaN without NumPy's "Mean of empty slice" warning (the only one median gives)."""
+    if not NAN_WARNINGS.off or x.size:
+        return np.median(x, axis=axis, keepdims=keepdims)
+    return empty_reduction(x, axis, keepdims, x.dtype if x.dtype.kind in "fc" else np.float64)
 
 
 def torch_quiet(f):

@@ -28,7 +28,7 @@ from ..jacobians.scans import RunningSum
 from ..registry import Example, function, general, linear
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
 from ._util import concrete, dtype_of, index_param, legacy_0d_axis, lift_tangent, may_any, negative_axes, \
-    negative_axis, quietly, shape_of, sort_kind
+    negative_axis, quiet_median, quiet_nanmean, shape_of, sort_kind
 from .elementwise import astype, not_equal, where
 from .linalg import matmul
 from .reductions import _keep, _spread, mean
@@ -377,7 +377,7 @@ nansum = general(
     jax="jax.numpy.nansum", symbol="[x not NaN]ᵀ", doc="sum treating NaN as 0 (NaN entries: zero gradient)",
     examples=[Example(((2, 3),)), Example(((2, 3),), {"axis": 1, "keepdims": True})])
 nanmean = general(
-    "nanmean", lambda x, axes, keepdims: quietly(np.nanmean, x, axis=axes, keepdims=keepdims),
+    "nanmean", lambda x, axes, keepdims: quiet_nanmean(x, axes, keepdims),
     vjp={"x": lambda g, out, x, axes, keepdims: _at_numbers(
         x, _spread(g, out, x, axes, keepdims) * _nanmean_weights(x, axes))},
     jvp={"x": lambda t, out, x, axes, keepdims: _sum(_at_numbers(x, t * _nanmean_weights(x, axes)),
@@ -501,7 +501,7 @@ def _median_signature(a: ArrayLike, axis: Axis = None, out=None, overwrite_input
 
 
 median = general(
-    "median", lambda x, axes, keepdims: quietly(np.median, x, axis=axes, keepdims=keepdims),
+    "median", lambda x, axes, keepdims: quiet_median(x, axes, keepdims),
     vjp={"x": lambda g, out, x, axes, keepdims: _spread(g, out, x, axes, keepdims) * _median_weights(x, axes)},
     jvp={"x": lambda t, out, x, axes, keepdims: _sum(t * _median_weights(x, axes), axis=axes,
                                                      keepdims=keepdims)},
