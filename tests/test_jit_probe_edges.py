@@ -99,3 +99,20 @@ def test_traced_values_have_the_array_api_and_tensor_methods_tensors_have():
         np.testing.assert_array_equal(f(x), np.ptp(x, axis=0) + np.ptp(x))
     with pytest.raises(ValueError, match="CPU only"):
         tg.jit(lambda x: x.to_device("gpu"))(np.ones(2))
+
+
+def test_value_checks_of_the_eager_call_run_at_every_replay():
+    # a replay must not compute what the eager call refuses (a plan traced on good values)
+    hist = tg.jit(lambda x: tnp.histogram(x, bins=3)[0])
+    np.testing.assert_array_equal(hist(np.array([1.0, 2.0, 3.0])), [1, 1, 1])
+    np.testing.assert_array_equal(hist(np.array([5.0, 2.0, 3.0])), np.histogram([5.0, 2.0, 3.0], 3)[0])
+    for bad in ([1.0, np.inf, 3.0], [1.0, np.nan, 3.0]):
+        with pytest.raises(ValueError, match="autodetected range .* is not finite"):
+            tnp.histogram(np.array(bad), bins=3)
+        with pytest.raises(ValueError, match="autodetected range .* is not finite"):
+            hist(np.array(bad))
+    comp = tg.jit(tg.scipy.linalg.companion)
+    np.testing.assert_array_equal(comp(np.array([1.0, 2.0, 3.0])), [[-2.0, -3.0], [1.0, 0.0]])
+    for fn in (comp, tg.scipy.linalg.companion):
+        with pytest.raises(ValueError, match="leading coefficient"):
+            fn(np.array([0.0, 2.0, 3.0]))

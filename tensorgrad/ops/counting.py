@@ -33,6 +33,7 @@ from ._util import any_traced_or_listed as _traced
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, negative_axes, shape_of
 from ..staging import call as staged_call
+from ..staging import check as staged_check
 from .complex_ops import complex_dtype, eigvals, real_part
 from .creation import asarray
 from .discrete import bincount, logical_and, logical_or, searchsorted, unique
@@ -141,6 +142,11 @@ def _holds_staged(obj) -> bool:
     return is_staged(concrete(obj))
 
 
+def _finite_range(lo, hi, name: str) -> None:
+    if not (np.isfinite(lo) and np.isfinite(hi)):  # (NumPy's error, as the eager call gives it)
+        raise ValueError(f"{name}: autodetected range of [{lo}, {hi}] is not finite")
+
+
 def _staged_bins(v, bins, range, name: str):  # noqa: A002
     """``(edges, idx, n)`` for the 1-D values ``v`` known only when the plan runs: edges from
     the range (or the data's min and max), each entry's bin by searchsorted on them (NumPy's
@@ -161,6 +167,7 @@ def _staged_bins(v, bins, range, name: str):  # noqa: A002
             lo, hi = 0.0, 1.0  # (NumPy's range for no data)
         else:
             lo, hi = _min(v), _max(v)
+            staged_check(_finite_range, concrete(lo), concrete(hi), name)  # (at every replay)
         same = equal(lo, hi)  # NumPy widens an empty range by ½ each way
         edges = linspace(where(same, lo - 0.5, lo), where(same, hi + 0.5, hi), n + 1)
     else:

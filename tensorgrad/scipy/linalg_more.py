@@ -25,7 +25,7 @@ from ..lu_parts import perm_from_piv as _perm_from_piv
 from ..batching import vmap
 from ..ops.linalg_ops import LinAlgError, mT
 from ..ops.matrix_functions2 import sqrtm
-from ..staging import ConcretizationError
+from ..staging import check as staged_check
 from ..tensor import concrete, dtype_of, shape_of, traced_level
 from ..tree import tree_flatten, tree_unflatten
 from ..typing import Array, ArrayLike  # noqa: F401
@@ -146,19 +146,19 @@ def circulant(c: ArrayLike) -> Array:
     return _gather(c, (np.arange(n)[:, None] - np.arange(n)[None, :]) % max(n, 1))
 
 
+def _nonzero_lead(a) -> None:
+    if np.any(np.asarray(a)[..., 0] == 0):
+        raise ValueError(f"scipy.linalg.companion: the leading coefficient a[..., 0] must not be "
+                         f"zero (a has shape {np.shape(a)})")
+
+
 def companion(a: ArrayLike) -> Array:
     """The companion matrix of the polynomial with coefficients ``a`` (highest degree
     first): first row ``-a[1:] / a[0]``, ones below the diagonal; leading axes are a batch."""
     a = _arr(a)
     _check_numbers("companion", a=a)
     n = _vector("companion", "a", a, least=2)[-1] - 1
-    try:
-        lead = np.asarray(concrete(a))[..., 0]
-    except ConcretizationError:  # a value traced by tg.jit: the check needs a concrete one
-        lead = None
-    if lead is not None and np.any(lead == 0):
-        raise ValueError(f"scipy.linalg.companion: the leading coefficient a[..., 0] must not be "
-                         f"zero (a has shape {_shape(a)})")
+    staged_check(_nonzero_lead, concrete(a))  # (under tg.jit: at every replay too)
     top = -a[..., 1:] / a[..., :1]
     dt = dtype_of(concrete(top)) if hasattr(top, "shape") else np.result_type(top)
     batch = _shape(top)[:-1]
