@@ -91,6 +91,8 @@ class Jitted:
         functools.update_wrapper(self, fun)
         self.fun = fun
         # (None is JAX's default for both; one NumPy integer counts as one position)
+        if isinstance(static_argnums, np.ndarray) and static_argnums.ndim == 0:
+            static_argnums = static_argnums[()]  # (a 0-d array: its number)
         nums = () if static_argnums is None else (static_argnums,) if isinstance(
             static_argnums, (int, np.integer)) else tuple(static_argnums)
         names = () if static_argnames is None else (static_argnames,) if isinstance(
@@ -356,7 +358,8 @@ def _const_key(x):
 def _step_key(st):
     if st.kind == "item":
         return ("item",) + tuple(_const_key(a) for a in st.args)
-    fn = st.fn if st.kind == "method" else ("id", id(st.fn))
+    guarded = getattr(st.fn, "guarded", None)  # (a step checking its result's shape)
+    fn = st.fn if st.kind == "method" else ("id", id(st.fn)) if guarded is None else guarded
     return (st.kind, fn, _const_key(st.args), _const_key(st.kwargs))
 
 

@@ -128,11 +128,11 @@ def matrix_rank(A: ArrayLike, tol=None, hermitian: bool = False, *, rtol=None, a
 
 def _matrix_rank(A, tol, hermitian, rtol, atol=None):
     A = np.asarray(A)
-    if atol is None:  # (NumPy's Python int for a vector: an integer array's scalar, as JAX's)
-        r = np.linalg.matrix_rank(A, tol=tol, hermitian=hermitian, rtol=rtol)
+    if atol is None or rtol is None:  # (NumPy's Python int for a vector: an integer array's
+        # scalar, as JAX's)
+        r = np.linalg.matrix_rank(A, tol=tol if atol is None else atol, hermitian=hermitian,
+                                  rtol=rtol)
         return np.int64(r) if type(r) is int else r
-    if rtol is None:
-        return np.linalg.matrix_rank(A, tol=atol, hermitian=hermitian)
     s = np.abs(np.linalg.eigvalsh(A)) if hermitian else np.linalg.svd(A, compute_uv=False)
     if not s.size:
         return np.zeros(s.shape[:-1], np.int64)

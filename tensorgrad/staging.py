@@ -33,6 +33,7 @@ import threading
 import numpy as np
 
 from .plan_cache import PlanCache
+from .nan_quiet import NAN_WARNINGS, quiet_step
 from .staging_errors import ClosedOver, ConcretizationError, out_refused
 from .staging_errors import concretization as _concretization
 from .staging_errors import shape_guarded as _shape_guarded, shapes as _shapes, unvetted as _unvetted
@@ -195,8 +196,8 @@ class Program:
                                      f"(operands: {', '.join(describe_values(rargs))})") from exc
         err = np.geterr()
         err = None if err == self.err0 else {k: v for k, v in err.items() if v != self.err0[k]}
-        if effect:
-            s = self._slot(value)
+        if effect:  # (a check recorded inside jnp.nanmedian: replayed without NumPy's warning)
+            s, fn = self._slot(value), quiet_step(fn) if NAN_WARNINGS.off and kind == "call" else fn
             self.steps.append(Step(kind, fn, targs, tkw, s, value, effect=True, err=err))
             return value
         if value is None:
@@ -210,6 +211,8 @@ class Program:
             integer = _reads_integers((args, kwargs))
             if integer or _unvetted(kind, fn, args):
                 fn, kind = _shape_guarded(kind, fn, what, self.name, _shapes(value), integer), "call"
+        if NAN_WARNINGS.off and kind == "call":  # (jnp.nanmean's: replayed without the warning)
+            fn = quiet_step(fn)
         return self._wrap(kind, fn, targs, tkw, value, err, kept)
 
     def _wrap(self, kind, fn, targs, tkw, value, err=None, kept=False):
@@ -423,8 +426,7 @@ _IN_PLACE = {np.copyto, np.putmask, np.place, np.put, np.put_along_axis, np.fill
 #: NumPy functions whose result's shape depends on the values
 _VALUE_SHAPED = {np.nonzero, np.flatnonzero, np.argwhere, np.unique, np.extract, np.compress,
                  np.trim_zeros, np.bincount, np.real_if_close}  # (real_if_close: its dtype)
-#: (other NumPy functions whose result's size follows the values, np.unique_counts or
-#: np.intersect1d, trace: their steps check the size at every replay, see _shape_guarded)
+#: (others, np.intersect1d, trace: their steps check the size at each replay, _shape_guarded)
 
 
 def _all_arguments(args, kwargs):

@@ -120,4 +120,7 @@ def shape_guarded(kind: str, fn, what: str, name: str, traced: tuple, integer: b
         return out
     step.__name__ = fn if kind == "method" else getattr(fn, "__name__", "step")
     step.checks_values = getattr(fn, "checks_values", False)
+    # (what identifies the step for the plan's merging of repeated calls: the function called
+    # and the shapes it checks, not this wrapper, which each recorded call gets anew)
+    step.guarded = (kind, fn if kind == "method" else id(fn), traced)
     return step

@@ -2,6 +2,7 @@
 found them apart: NaN-skipping reductions without NumPy's warnings (JAX's and PyTorch's), a
 Python NaN or infinity refused as an integer, the empty complex mean, the 2024.12 version and
 matrix_rank of a vector."""
+import threading
 import warnings
 
 import jax
@@ -92,3 +93,57 @@ def test_pinv_takes_a_cutoff_per_matrix_of_a_stack():
     np.testing.assert_allclose(tg.grad(f(tnp))(a + 0.01), jax.grad(f(jnp))(a + 0.01), rtol=1e-9)
     with pytest.raises(ValueError, match="does not broadcast"):
         tnp.linalg.pinv(a, rtol=np.ones(3))
+
+
+def test_quiet_nan_reductions_leave_the_warnings_filters_and_other_threads_alone():
+    y = np.random.default_rng(0).normal(size=(20, 50))
+    y[:, 0] = np.nan
+    y[3] = np.nan
+    before = list(warnings.filters)
+    caught = []
+
+    def quiet():
+        for _ in range(200):
+            tnp.nanmean(y, axis=1)
+
+    def loud():
+        for _ in range(200):
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter("always")
+                np.nanmean(y, axis=1)
+            caught.append(len(w))
+    threads = [threading.Thread(target=quiet), threading.Thread(target=quiet), threading.Thread(target=loud)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert warnings.filters == before
+    assert caught == [1] * 200  # NumPy's own warning, every time, in the other thread
+
+
+def test_jitted_jax_style_nan_reductions_replay_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name in ("nanmean", "nanmedian", "nanvar", "median"):
+            f = tg.jit(getattr(tnp, name))
+            for _ in range(2):
+                assert np.isnan(float(f(np.array([np.nan, np.nan]))))
+        q = tg.jit(lambda x: tnp.nanquantile(x, 0.5))
+        assert np.isnan(float(q(np.array([np.nan, np.nan]))))
+    with pytest.warns(RuntimeWarning):  # (NumPy's style keeps NumPy's warning, jitted too)
+        tg.jit(tg.nanmean)(np.array([np.nan]))
+
+
+def test_array_likes_saturate_as_arrays_python_numbers_raise():
+    values = [np.nan, np.inf, 2.7]
+    want = [0, 127, 2]
+    for like in (np.array(values), [np.array(v) for v in values], memoryview(np.array(values))):
+        np.testing.assert_array_equal(tg.asarray(like, dtype=np.int8), want)
+    with pytest.raises(OverflowError):
+        tg.asarray([2.7, np.inf], dtype=np.int8)
+
+
+def test_matrix_rank_of_a_vector_with_any_cutoff_is_an_integer_array_scalar():
+    for kw in ({}, {"tol": 0.5}, {"atol": 0.5}, {"rtol": 0.1}):
+        r = tg.linalg.matrix_rank(np.array([1.0, 2.0]), **kw)
+        assert isinstance(r, np.int64) and r == 1

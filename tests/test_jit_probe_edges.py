@@ -116,3 +116,15 @@ def test_value_checks_of_the_eager_call_run_at_every_replay():
     for fn in (comp, tg.scipy.linalg.companion):
         with pytest.raises(ValueError, match="leading coefficient"):
             fn(np.array([0.0, 2.0, 3.0]))
+
+
+def test_checked_steps_repeated_with_the_same_arguments_are_computed_once():
+    c = np.array([1.0, 2.0, 3.0, 4.0])
+    f = tg.jit(lambda c: sum(np.polyder(c) for _ in range(20)))  # (a checked NumPy function)
+    np.testing.assert_array_equal(f(c), 20 * np.polyder(c))
+    text = f.lower(c).as_text()
+    calls = [line for line in text.splitlines() if "polyder" in line]
+    assert len(calls) == 1, text
+    np.testing.assert_array_equal(f(2 * c), 20 * np.polyder(2 * c))
+    g = tg.jit(lambda x, n: x * n, static_argnums=np.array(1))  # (a 0-d array: its number)
+    np.testing.assert_array_equal(g(np.ones(2), 3), [3.0, 3.0])

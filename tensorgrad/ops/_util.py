@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import functools
 import operator
-import threading
 import warnings
 
 import numpy as np
 
+from ..nan_quiet import NAN_WARNINGS, quiet_nan_warnings
 from ..recording import holds_traced, pack
 from ..staging import as_array, is_staged, may_any
 from ..tensor import Tensor, concrete, dtype_of, ndim_of, shape_of, torch_style
@@ -275,29 +275,6 @@ def torch_axes(name: str, axis, keepdims: bool, dim, keepdim) -> tuple:
             raise TypeError(f"{name}: pass axis= (NumPy's) or dim= (PyTorch's), not both")
         axis = tuple(dim) if isinstance(dim, list) else dim
     return axis, keepdims if keepdim is None else bool(keepdim)
-
-
-class _NanWarnings(threading.local):
-    off = 0
-
-
-#: this thread's switch for NumPy's RuntimeWarnings of the NaN-skipping reductions
-NAN_WARNINGS = _NanWarnings()
-
-
-class quiet_nan_warnings:
-    """While entered, this thread's NaN-skipping reductions (``nanmean``, ``nanmax``,
-    ``nanquantile``, ``median`` of an empty slice, ...) give their NaN for an all-NaN or empty
-    slice without NumPy's RuntimeWarning, as JAX's and PyTorch's functions do (the JAX-style
-    namespace and PyTorch's tensor methods enter it; the NumPy-style functions warn as NumPy)."""
-
-    __slots__ = ()
-
-    def __enter__(self):
-        NAN_WARNINGS.off += 1
-
-    def __exit__(self, *exc):
-        NAN_WARNINGS.off -= 1
 
 
 def quiet_nanmean(x: np.ndarray, axis, keepdims: bool):

@@ -226,11 +226,18 @@ def asarray(a, dtype=None, order: str | None = None, *, copy: bool | None = None
     return array(a, dtype=dtype, copy=bool(copy))
 
 
+def _python_numbers(a) -> bool:
+    """Whether ``a`` is a Python number or a (nested) list or tuple of them only: NumPy converts
+    those one by one, raising for a NaN, an infinity or an integer out of range."""
+    if type(a) in (list, tuple):
+        return all(_python_numbers(v) for v in a)
+    return isinstance(a, (int, float, complex)) and not isinstance(a, np.generic)
+
+
 def _saturated(a, dtype):
     """``a``, its floats cast to an integer ``dtype`` with saturation (see
     :func:`~tensorgrad.ops.elementwise.saturating_cast`), where NumPy's cast is undefined."""
-    if dtype is None or is_staged(a) or np.dtype(dtype).kind not in "iu" \
-            or not isinstance(a, (np.ndarray, np.generic)):
+    if dtype is None or is_staged(a) or np.dtype(dtype).kind not in "iu" or _python_numbers(a):
         return a  # (Python numbers and lists: NumPy raises for NaN, ±inf and out of range, as JAX)
     v = np.asarray(a)
     return saturating_cast(v, dtype) if v.dtype.kind == "f" else a
