@@ -38,7 +38,9 @@ def write_atomically(path, write: Callable) -> str:
     """Call ``write(f)`` on a binary file that becomes ``path`` only once it is complete."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
+    if not os.path.isdir(folder):  # (as np.savez and torch.save: a missing folder is an error,
+        # never made on the way, where a typo in the path would scatter files)
+        raise FileNotFoundError(f"cannot save {path!r}: the folder {folder!r} does not exist")
     # the temporary file's name is known before it exists, so it is removed on
     # every exit path, even an interrupt that lands just after it was created
     tmp = os.path.join(folder, f".tmp-{os.path.basename(path)}-{secrets.token_hex(6)}")

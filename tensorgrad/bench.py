@@ -481,6 +481,14 @@ def _run(sizes, depth, repeats, quick, out, peers, elementwise_n, plot, verbose,
 RESULTS = os.path.join("benchmarks", "results")
 
 
+def _sizes(s: str) -> tuple:
+    try:
+        return tuple(int(v) for v in s.split(","))
+    except ValueError:
+        msg = f"expected comma-separated integers like 64,128, got {s!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
 def main(argv=None, results_dir: str = RESULTS, prog: str = "vjp_vs_jacobian") -> int:
     """Command-line entry point: ``--quick``, ``--out DIR``, ``--sizes``, ``--depth``, ``--repeats``.
 
@@ -498,7 +506,7 @@ def main(argv=None, results_dir: str = RESULTS, prog: str = "vjp_vs_jacobian") -
     p.add_argument("--out", default=None, metavar="DIR",
                    help=f"directory for the JSON and PNG (default: {where} for a full run, "
                         "a new temporary directory for --quick)")
-    p.add_argument("--sizes", type=lambda s: tuple(int(v) for v in s.split(",")), default=None,
+    p.add_argument("--sizes", type=_sizes, default=None,
                    help="comma-separated N values (default 16,…,2048; quick 16,32,64)")
     p.add_argument("--depth", type=int, default=4, help="number of tanh layers (default 4)")
     p.add_argument("--repeats", type=int, default=None, help="timed repeats per point (median)")

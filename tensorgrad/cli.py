@@ -64,6 +64,22 @@ _positive_float = _number(float, lambda v: v > 0, "a positive number")
 _nonneg_float = _number(float, lambda v: v >= 0, "a number ≥ 0")
 
 
+def _address(s: str) -> str:
+    """HOST:PORT, a port in 1..65535 (checked here, before JAX reads it)."""
+    host, sep, port = s.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT with a port in 1..65535, got {s!r}")
+    return s
+
+
+_DEVICES_MAX = 4096  # (more CPU devices than any test of sharding needs; XLA starts each one)
+_devices = _number(int, lambda v: 0 < v <= _DEVICES_MAX, f"an integer in 1..{_DEVICES_MAX}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _int_list(s: str) -> list[int]:
     try:  # (an empty entry, 8,,8, is refused too)
         vals = [int(v) for v in s.split(",")]
@@ -301,9 +317,9 @@ def _run_train(a, say=print) -> int:
     if images and a.data not in ("digits", "glyphs"):
         raise UsageError(f"--model cnn needs image data: use --data digits or glyphs (got {a.data!r})")
     if a.data == "digits":
-        (Xtr, ytr, Xte, yte), _ = _digits_or_glyphs(a.seed, images, say)
+        (Xtr, ytr, Xte, yte), _ = _digits_or_glyphs(a.data_seed, images, say)
     else:
-        Xtr, ytr, Xte, yte = data.load(a.data, seed=a.seed, images=images)
+        Xtr, ytr, Xte, yte = data.load(a.data, seed=a.data_seed, images=images)
     if a.limit:
         Xtr, ytr = Xtr[:a.limit], ytr[:a.limit]
     classes = int(max(ytr.max(), yte.max()) + 1)
@@ -318,7 +334,7 @@ def _run_train(a, say=print) -> int:
                              f"{classes} (use --data blobs, moons or four)")
         r = perceptron.fit_perceptron(Xtr, ytr, lr=a.lr, max_epochs=a.epochs, seed=a.seed)
         say(f"perceptron on {a.data}: {'converged' if r.converged else 'did not converge'} after "
-            f"{r.epochs} epochs; mistakes per epoch: {r.mistakes}")
+            f"{_count(r.epochs, 'epoch')}; mistakes per epoch: {r.mistakes}")
         say(f"weights {np.round(r.w, 4).tolist()}, bias {r.b:.4f}; train accuracy "
             f"{r.accuracy(Xtr, ytr):.2%}, test accuracy {r.accuracy(Xte, yte):.2%}")
         if a.checkpoint:
@@ -350,7 +366,8 @@ def _run_train(a, say=print) -> int:
           "cosine": optim.cosine(a.lr, steps)}[a.schedule]
     opt = optim.get(a.optimizer, lr, **({} if a.weight_decay is None else {"weight_decay": a.weight_decay}))
     say(f"training {a.model} ({model.num_parameters()} parameters) on {a.data}: {len(ytr)} train / "
-        f"{len(yte)} test examples, {a.epochs} epochs, batch {a.batch_size}, {a.optimizer} lr {a.lr} ({a.schedule})")
+        f"{len(yte)} test examples, {_count(a.epochs, 'epoch')}, batch {a.batch_size}, {a.optimizer} lr "
+        f"{a.lr} ({a.schedule})")
     if a.backend == "jax":
         import jax
         nproc = jax.process_count()
@@ -361,7 +378,8 @@ def _run_train(a, say=print) -> int:
                              progress=lead and not a.no_progress, desc=a.model, backend=a.backend,
                              jit=not a.no_jit)
     ev = train.evaluate(model, params, Xte, yte)
-    say(f"test loss {ev['loss']:.4f}, test accuracy {ev['accuracy']:.2%}")
+    loss = f"{ev['loss']:.4f}" if abs(ev["loss"]) < 1e6 else f"{ev['loss']:.4g}"  # (a diverged run)
+    say(f"test loss {loss}, test accuracy {ev['accuracy']:.2%}")
     if a.checkpoint and lead:
         say(f"checkpoint saved to {checkpoint.save(a.checkpoint, params)}")
     if a.history and lead:
@@ -496,7 +514,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--activation", choices=("relu", "tanh", "sigmoid", "gelu", "softplus", "elu", "selu",
                                             "silu", "mish", "leaky_relu"), default="relu",
                    help="MLP activation (default relu)")
-    t.add_argument("--seed", type=_nonneg_int, default=0, help="default: 0")
+    t.add_argument("--seed", type=_nonneg_int, default=0,
+                   help="initial weights and batch order (default: 0)")
+    t.add_argument("--data-seed", type=_nonneg_int, default=0,
+                   help="the data set's samples and train/test split (default: 0), apart from "
+                   "--seed so that runs with other seeds, and resumed runs, test on the same "
+                   "held-out examples")
     t.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training examples")
     t.add_argument("--checkpoint", default=None, help="save the trained parameters to this .npz file")
     t.add_argument("--resume", action="store_true",
@@ -510,13 +533,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--backend", choices=("numpy", "jax"), default="numpy",
                    help="numpy (default), or jax: the same step compiled by jax.jit, each batch "
                         "split across the devices (needs pip install \"tensorgrad[jax]\")")
-    t.add_argument("--devices", type=_positive_int, default=None,
+    t.add_argument("--devices", type=_devices, default=None,
                    help="with --backend jax on CPU: split this process into N devices")
     t.add_argument("--num-processes", type=_positive_int, default=None, metavar="P",
                    help="with --backend jax: the number of processes of a multi-process run")
     t.add_argument("--process-id", type=_nonneg_int, default=None, metavar="I",
                    help="with --backend jax: this process's index, 0..P-1")
-    t.add_argument("--coordinator", default=None, metavar="HOST:PORT",
+    t.add_argument("--coordinator", type=_address, default=None, metavar="HOST:PORT",
                    help="with --backend jax: the address of process 0, which all processes join")
     t.add_argument("--no-jit", action="store_true",
                    help="run each gradient step eagerly instead of under tg.jit")

@@ -221,7 +221,7 @@ class BatchIterator:
         X, y = np.asarray(X), np.asarray(y)
         if len(X) != len(y):
             raise ValueError(f"batches: X has {len(X)} rows but y has {len(y)}")
-        if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError(f"batches: batch_size must be a positive integer, got {batch_size!r}")
         self.X, self.y, self.batch_size = X, y, int(batch_size)
         self.shuffle, self.drop_last = shuffle, drop_last

@@ -44,6 +44,9 @@ def _check(X, y):
     y = np.asarray(y)
     if X.ndim != 2:
         raise ValueError(f"perceptron: X must be (examples, features), got shape {X.shape}")
+    if not np.isfinite(X).all():
+        raise ValueError(f"perceptron: X holds {np.count_nonzero(~np.isfinite(X))} NaN or infinite "
+                         "entries; the perceptron rule needs finite features")
     y = y.reshape(-1) if y.ndim == 2 and y.shape[1] == 1 else y
     if y.shape != (len(X),):
         raise ValueError(f"perceptron: y must have one label per row of X ({len(X)}), got shape {y.shape}")
@@ -63,21 +66,27 @@ def fit_perceptron(X, y, lr: float = 1.0, max_epochs: int = 100, seed: Seed = 0,
     X, y = _check(X, y)
     if max_epochs < 1:
         raise ValueError(f"perceptron: max_epochs must be ≥ 1, got {max_epochs}")
+    if not (np.isfinite(lr) and lr > 0):
+        raise ValueError(f"perceptron: lr must be a positive finite number, got {lr}")
     rng = rng_from(seed)
     w = init_scale * rng.normal(size=X.shape[1])
     b = 0.0
     mistakes: list[int] = []
-    for epoch in range(1, max_epochs + 1):
+    for epoch in range(1, max_epochs + 1):  # (an overflow is caught after each epoch, below)
         order = rng.permutation(len(X)) if shuffle else range(len(X))
         wrong = 0
-        for i in order:
-            y_hat = int(X[i] @ w + b > 0)
-            err = y[i] - y_hat            # 0 when correct, ±1 when wrong
-            if err:
-                w = w + lr * err * X[i]
-                b = b + lr * err
-                wrong += 1
+        with np.errstate(over="ignore", invalid="ignore"):
+            for i in order:
+                y_hat = int(X[i] @ w + b > 0)
+                err = y[i] - y_hat            # 0 when correct, ±1 when wrong
+                if err:
+                    w = w + lr * err * X[i]
+                    b = b + lr * err
+                    wrong += 1
         mistakes.append(wrong)
+        if not (np.isfinite(w).all() and np.isfinite(b)):
+            raise FloatingPointError(f"perceptron: the weights overflowed in epoch {epoch} (lr={lr} "
+                                     f"with features up to {np.abs(X).max():.3g}); use a smaller lr")
         if wrong == 0:
             return PerceptronResult(w, float(b), epoch, mistakes, True)
     return PerceptronResult(w, float(b), max_epochs, mistakes, False)

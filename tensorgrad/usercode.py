@@ -190,11 +190,13 @@ def _describe_args(args) -> str:
 
 
 def check_function(f: Callable, args: Sequence, argnums=0, hand: Callable | None = None,
-                   jax_f: Callable | None = None, use_jax: bool = True, say: Callable = print) -> bool:
+                   jax_f: Callable | None = None, use_jax: bool = True,
+                   say: Callable = print) -> bool | None:
     """What ``tensorgrad check FILE.py:FUNC`` runs: tensorgrad's derivative of ``f`` at ``args``
     against central finite differences, against JAX (``jax_f``, or else ``f`` itself converted
     by ``tg.to_jax``) when JAX is installed, and against ``hand`` (a hand-derived gradient, or
-    Jacobian for a non-scalar output) when given. Prints each report; True when all agree."""
+    Jacobian for a non-scalar output) when given. Prints each report; True when all agree, None
+    (with a note) when the inputs or the value hold NaN or inf, where nothing can be checked."""
     out = f(*args)
     leaves = tree_leaves(out)
     for v in leaves:
@@ -203,6 +205,14 @@ def check_function(f: Callable, args: Sequence, argnums=0, hand: Callable | None
             raise TypeError(f"{getattr(f, '__name__', 'f')} returned a {dt} array: checking a "
                             "derivative needs floating-point output")
     scalar = len(leaves) == 1 and np.size(leaves[0]) == 1
+    bad = [what for what, vals in (("its inputs", tree_leaves(args)), ("its value", leaves))
+           if any(not np.isfinite(np.asarray(concrete(v), dtype=complex)).all() for v in vals
+                  if np.result_type(np.asarray(concrete(v))).kind in "fc")]
+    if bad:  # (finite differences and derivatives there compare NaN with NaN: no verdict)
+        say(f"note: {' and '.join(bad)} {'hold' if len(bad) > 1 else 'holds'} NaN or infinite "
+            "entries at these inputs, so the derivatives cannot be checked there; choose other "
+            "inputs (--inputs, --seed)")
+        return None
     ok = True
     reports = [check.compare_with_finite_differences(f, *args, argnums=argnums)]
     if use_jax and not _have("jax"):
@@ -235,7 +245,8 @@ def _run_check_function(a, say=print) -> int:
     jax_f = load_target(a.jax, "--jax", default_file=file)[0] if a.jax else None
     say(f"checking {a.ops[0]} at {_describe_args(args)} (differentiating argument(s) {a.argnums})")
     ok = check_function(f, args, a.argnums, hand, jax_f, use_jax=not a.no_jax, say=say)
-    say("all checks agree" if ok else "MISMATCH: see the worst entries above")
+    say("all checks agree" if ok else "NOT CHECKED: see the note above" if ok is None
+        else "MISMATCH: see the worst entries above")
     return 0 if ok else 1
 
 

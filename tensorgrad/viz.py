@@ -70,9 +70,21 @@ def plot_history(history: dict, path) -> str:
 
 
 def confusion_matrix(y_true, y_pred, classes: int | None = None) -> np.ndarray:
-    """Counts C[i, j] of examples of class i predicted as j."""
-    y_true, y_pred = np.asarray(y_true, int), np.asarray(y_pred, int)
+    """Counts C[i, j] of examples of class i predicted as j, for class ids 0, 1, ...
+    (``classes`` of them; default: the largest id + 1). The book's ±1 labels (chapter 2) are
+    read as −1 → 0 and +1 → 1; any other negative label is an error."""
+    y_true, y_pred = np.asarray(y_true, int).reshape(-1), np.asarray(y_pred, int).reshape(-1)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"confusion_matrix: {y_true.size} true labels for {y_pred.size} predictions")
+    both = np.concatenate([y_true, y_pred])
+    if both.size and both.min() < 0:
+        if not np.isin(both, (-1, 1)).all():
+            raise ValueError("confusion_matrix: labels must be class ids 0, 1, ... (or the "
+                             f"book's ±1), got values {np.unique(both)[:10].tolist()}")
+        y_true, y_pred = (y_true > 0).astype(int), (y_pred > 0).astype(int)
     k = classes or int(max(y_true.max(initial=0), y_pred.max(initial=0)) + 1)
+    if max(y_true.max(initial=0), y_pred.max(initial=0)) >= k:
+        raise ValueError(f"confusion_matrix: a label beyond the {k} classes given")
     cm = np.zeros((k, k), dtype=int)
     np.add.at(cm, (y_true, y_pred), 1)
     return cm
