@@ -8,6 +8,7 @@ linearly separable data it stops making mistakes after finitely many updates.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -77,7 +78,12 @@ def fit_perceptron(X, y, lr: float = 1.0, max_epochs: int = 100, seed: Seed = 0,
         wrong = 0
         with np.errstate(over="ignore", invalid="ignore"):
             for i in order:
-                y_hat = int(X[i] @ w + b > 0)
+                score = X[i] @ w + b
+                if not math.isfinite(score):
+                    raise FloatingPointError(
+                        f"perceptron: the score of an example overflowed in epoch {epoch} (lr={lr} "
+                        f"with features up to {np.abs(X).max():.3g}); use a smaller lr")
+                y_hat = int(score > 0)
                 err = y[i] - y_hat            # 0 when correct, ±1 when wrong
                 if err:
                     w = w + lr * err * X[i]

@@ -205,7 +205,9 @@ def check_function(f: Callable, args: Sequence, argnums=0, hand: Callable | None
             raise TypeError(f"{getattr(f, '__name__', 'f')} returned a {dt} array: checking a "
                             "derivative needs floating-point output")
     scalar = len(leaves) == 1 and np.size(leaves[0]) == 1
-    bad = [what for what, vals in (("its inputs", tree_leaves(args)), ("its value", leaves))
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    differentiated = [args[k] for k in nums if -len(args) <= k < len(args)]
+    bad = [what for what, vals in (("its inputs", tree_leaves(differentiated)), ("its value", leaves))
            if any(not np.isfinite(np.asarray(concrete(v), dtype=complex)).all() for v in vals
                   if np.result_type(np.asarray(concrete(v))).kind in "fc")]
     if bad:  # (finite differences and derivatives there compare NaN with NaN: no verdict)

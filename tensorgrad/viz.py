@@ -73,7 +73,14 @@ def confusion_matrix(y_true, y_pred, classes: int | None = None) -> np.ndarray:
     """Counts C[i, j] of examples of class i predicted as j, for class ids 0, 1, ...
     (``classes`` of them; default: the largest id + 1). The book's ±1 labels (chapter 2) are
     read as −1 → 0 and +1 → 1; any other negative label is an error."""
-    y_true, y_pred = np.asarray(y_true, int).reshape(-1), np.asarray(y_pred, int).reshape(-1)
+    labels = [np.asarray(v).reshape(-1) for v in (y_true, y_pred)]
+    for v in labels:
+        if v.dtype.kind not in "biuf" or v.dtype.kind == "f" and not np.array_equal(v, np.round(v)):
+            raise ValueError(f"confusion_matrix: labels must be whole numbers, got dtype {v.dtype} "
+                             f"values {np.unique(v)[:10].tolist()}")
+    if classes is not None and classes < 1:
+        raise ValueError(f"confusion_matrix: classes must be at least 1, got {classes}")
+    y_true, y_pred = (v.astype(int) for v in labels)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"confusion_matrix: {y_true.size} true labels for {y_pred.size} predictions")
     both = np.concatenate([y_true, y_pred])
@@ -82,7 +89,7 @@ def confusion_matrix(y_true, y_pred, classes: int | None = None) -> np.ndarray:
             raise ValueError("confusion_matrix: labels must be class ids 0, 1, ... (or the "
                              f"book's ±1), got values {np.unique(both)[:10].tolist()}")
         y_true, y_pred = (y_true > 0).astype(int), (y_pred > 0).astype(int)
-    k = classes or int(max(y_true.max(initial=0), y_pred.max(initial=0)) + 1)
+    k = classes if classes is not None else int(max(y_true.max(initial=0), y_pred.max(initial=0)) + 1)
     if max(y_true.max(initial=0), y_pred.max(initial=0)) >= k:
         raise ValueError(f"confusion_matrix: a label beyond the {k} classes given")
     cm = np.zeros((k, k), dtype=int)

@@ -147,3 +147,12 @@ def test_matrix_rank_of_a_vector_with_any_cutoff_is_an_integer_array_scalar():
     for kw in ({}, {"tol": 0.5}, {"atol": 0.5}, {"rtol": 0.1}):
         r = tg.linalg.matrix_rank(np.array([1.0, 2.0]), **kw)
         assert isinstance(r, np.int64) and r == 1
+
+
+def test_numpy_scalars_in_a_list_are_converted_one_by_one_as_numpy_does():
+    for v in ([1, np.float64(np.nan)], [np.float32(np.nan)], [np.float64(1e30)]):
+        with pytest.raises((ValueError, OverflowError)):
+            np.asarray(v, dtype=np.int64)
+        with pytest.raises((ValueError, OverflowError)):
+            tg.asarray(v, dtype=np.int64)
+    assert int(tg.asarray(np.float64(np.nan), dtype=np.int64)) == 0  # (alone: an array's cast)

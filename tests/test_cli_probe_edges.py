@@ -109,3 +109,20 @@ def test_small_argument_errors(tmp_path, capsys, monkeypatch):
     status, out, _ = run(capsys, monkeypatch, tmp_path, "train", "--data", "moons", "--epochs", "1",
                          "--hidden", "4", "--no-progress")
     assert status == 0 and ", 1 epoch," in out
+
+
+def test_second_recheck_perceptron_scores_check_function_nan_elsewhere_and_label_types():
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 3.0]])
+    y = np.array([0, 0, 1, 1])
+    with pytest.raises(FloatingPointError, match="score of an example overflowed"):
+        perceptron.fit_perceptron(X * 1e300, y, lr=10)  # (finite weights, an infinite score)
+    # a NaN only in an argument that is not differentiated (and removed by the function): checked
+    f = lambda v, m: tg.sum(tg.tanh(v) * tg.nan_to_num(m))  # noqa: E731
+    args = (np.array([0.1, 0.2, 0.3]), np.array([np.nan, 1.0, 1.0]))
+    assert cli.check_function(f, args, 0, use_jax=False, say=lambda *a: None) is True
+    assert cli.check_function(f, args, 1, use_jax=False, say=lambda *a: None) is None
+    with pytest.raises(ValueError, match="whole numbers"):
+        viz.confusion_matrix([0.7, 1.2], [0.2, 0.9])
+    with pytest.raises(ValueError, match="at least 1"):
+        viz.confusion_matrix([0, 1], [0, 1], classes=0)
+    np.testing.assert_array_equal(viz.confusion_matrix([0.0, 1.0], [1.0, 1.0]), [[0, 1], [0, 1]])

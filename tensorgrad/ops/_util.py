@@ -294,7 +294,7 @@ def quiet_nanmean(x: np.ndarray, axis, keepdims: bool):
 def quiet_median(x: np.ndarray, axis, keepdims: bool):
     """NumPy's ``median``; while :class:`quiet_nan_warnings` is entered, an empty slice gives
     its NaN without NumPy's "Mean of empty slice" warning (the only one median gives)."""
-    if not NAN_WARNINGS.off or x.size:
+    if not NAN_WARNINGS.off or x.size or axis == ():  # (NumPy refuses an empty axis tuple)
         return np.median(x, axis=axis, keepdims=keepdims)
     return empty_reduction(x, axis, keepdims, x.dtype if x.dtype.kind in "fc" else np.float64)
 

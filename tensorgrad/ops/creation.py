@@ -226,12 +226,15 @@ def asarray(a, dtype=None, order: str | None = None, *, copy: bool | None = None
     return array(a, dtype=dtype, copy=bool(copy))
 
 
-def _python_numbers(a) -> bool:
-    """Whether ``a`` is a Python number or a (nested) list or tuple of them only: NumPy converts
-    those one by one, raising for a NaN, an infinity or an integer out of range."""
+def _python_numbers(a, inside: bool = False) -> bool:
+    """Whether ``a`` is a Python number or a (nested) list or tuple of numbers (Python's or
+    NumPy's scalars) only: NumPy converts those one by one, raising for a NaN, an infinity or
+    an integer out of range. (A NumPy scalar alone is cast as an array: saturated.)"""
     if type(a) in (list, tuple):
-        return all(_python_numbers(v) for v in a)
-    return isinstance(a, (int, float, complex)) and not isinstance(a, np.generic)
+        return all(_python_numbers(v, True) for v in a)
+    if isinstance(a, np.generic):
+        return inside
+    return isinstance(a, (int, float, complex))
 
 
 def _saturated(a, dtype):
