@@ -73,7 +73,8 @@ def fit_perceptron(X, y, lr: float = 1.0, max_epochs: int = 100, seed: Seed = 0,
     w = init_scale * rng.normal(size=X.shape[1])
     b = 0.0
     mistakes: list[int] = []
-    for epoch in range(1, max_epochs + 1):  # (an overflow is caught after each epoch, below)
+    for epoch in range(1, max_epochs + 1):  # (an overflow raises: a score as it happens, the
+        # weights after each epoch)
         order = rng.permutation(len(X)) if shuffle else range(len(X))
         wrong = 0
         with np.errstate(over="ignore", invalid="ignore"):
