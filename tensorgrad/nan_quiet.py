@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-__all__ = ["NAN_WARNINGS", "quiet_nan_warnings", "quiet_step"]
+__all__ = ["NAN_WARNINGS", "NAN_REDUCTIONS", "quiet_nan_warnings", "quiet_step"]
 
 
 class _NanWarnings(threading.local):
@@ -15,6 +15,10 @@ class _NanWarnings(threading.local):
 
 #: this thread's switch (a count of the quiet sections entered)
 NAN_WARNINGS = _NanWarnings()
+#: the functions (by name) whose NumPy namesakes warn about an all-NaN or empty slice, where
+#: JAX's and PyTorch's do not: the JAX-style namespace and PyTorch-style tensors call them quietly
+NAN_REDUCTIONS = frozenset(("nanmean", "nanvar", "nanstd", "nanmax", "nanmin", "nanmedian",
+                            "nanpercentile", "nanquantile", "median", "nanargmax", "nanargmin"))
 
 
 class quiet_nan_warnings:

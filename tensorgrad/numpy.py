@@ -28,7 +28,7 @@ import numpy as np
 from . import fft as _fft_module
 from . import linalg as _linalg_module
 from . import numpy_jax as _jax_meaning
-from .ops._util import quiet_nan_warnings
+from .nan_quiet import NAN_REDUCTIONS, quiet_nan_warnings
 from .ops.creation import device_form
 from .ops.decompositions import _symmetrized
 from .numpy_ufunc import ComplexWarning, from_dlpack, frompyfunc, ufunc  # noqa: F401  (jnp.*)
@@ -122,18 +122,13 @@ def _takes(fn) -> tuple[bool, bool]:
     return "where" in params or "out" in params, "device" in params
 
 
-#: the reductions NumPy warns about for an all-NaN or empty slice (JAX's do not)
-_QUIET_NAN = frozenset(("nanmean", "nanvar", "nanstd", "nanmax", "nanmin", "nanmedian",
-                        "nanpercentile", "nanquantile", "median", "nanargmax", "nanargmin"))
-
-
 def _jax_function(fn, returns_function: bool = False, where: str = "", name: str = ""):
     """``fn`` returning tensors where it returns NumPy arrays (``returns_function``: ``fn``
     makes a function, ``vectorize``'s, which is wrapped so). A ufunc's methods (``outer``,
     ``reduce``, ``accumulate``, ``at``, ...) are wrapped too."""
 
     strips, on_device = _takes(fn)
-    quiet = (name or getattr(fn, "__name__", "")) in _QUIET_NAN
+    quiet = (name or getattr(fn, "__name__", "")) in NAN_REDUCTIONS
 
     @functools.wraps(fn)
     def call(*args, **kwargs):

@@ -30,6 +30,7 @@ from ..registry import FUNCTIONS, TORCH_FORM, register_numpy
 from ..staging import is_staged, may_any
 from ..tensor import Tensor, torch_style
 from ..typing import Array, ArrayLike, Axis  # noqa: F401
+from ..nan_quiet import NAN_REDUCTIONS
 from ._util import as_array_like, concrete, dtype_of, negative_axes, negative_axis, shape_of, torch_quiet
 from .complex_ops import imag_part as imag, real_part as real
 from .discrete import all as _all
@@ -589,8 +590,7 @@ _ADAPTED = (sum, prod, mean, var, std, max, min, nansum, nanmean, nanmax, nanmin
 for _fn in _ADAPTED:
     _fn.__module__ = "tensorgrad"
     _fn.numpy_signature_of = _fn  # the public function itself (tg.<name>)
-    _pub = torch_quiet(_fn) if _fn.__name__ in ("nanmean", "nanmax", "nanmin", "nanvar", "nanstd") \
-        else _fn  # (PyTorch's nan-reductions do not warn of an all-NaN slice)
+    _pub = torch_quiet(_fn) if _fn.__name__ in NAN_REDUCTIONS else _fn  # (PyTorch's do not warn)
     FUNCTIONS[_fn.__name__] = torch_keywords(  # (tg.sum(x, dim=1): PyTorch's)
         _writing_out(_pub) if "out" in inspect.signature(_fn).parameters else _pub, _fn.__name__)
     register_numpy(f"numpy.{_fn.__name__}", FUNCTIONS[_fn.__name__])
