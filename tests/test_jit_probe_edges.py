@@ -115,6 +115,11 @@ def test_value_checks_of_the_eager_call_run_at_every_replay():
     for fn in (comp, tg.scipy.linalg.companion):
         with pytest.raises(ValueError, match="leading coefficient"):
             fn(np.array([0.0, 2.0, 3.0]))
+    geom = tg.jit(lambda a, b: tnp.geomspace(a, b, 4))  # (traced ends: the check is staged)
+    np.testing.assert_allclose(geom(np.float64(1.0), np.float64(8.0)), [1.0, 2.0, 4.0, 8.0])
+    for a, b in ((0.0, 8.0), (1.0, 0.0), (-1.0, 0.0)):  # (eager: NumPy's error)
+        with pytest.raises(ValueError, match="geomspace: geometric sequence cannot include zero"):
+            geom(np.float64(a), np.float64(b))
 
 
 def test_checked_steps_repeated_with_the_same_arguments_are_computed_once():

@@ -24,6 +24,7 @@ from ._util import any_traced as _traced
 from ._util import as_array_like as _as_array
 from ._util import concrete, dtype_of, is_staged, negative_axis, python_values_as, shape_of
 from ..staging import call as staged_call
+from ..staging import check as staged_check
 from .elementwise import abs as _abs
 from .elementwise import astype, power, sign
 from .elementwise_more import conjugate as conj
@@ -222,6 +223,12 @@ def logspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = 
     return astype(out, dtype) if dtype is not None else out
 
 
+def _check_geom_ends(start, stop) -> None:
+    """NumPy's refusal of a zero end (also at each replay under tg.jit)."""
+    if np.any(np.asarray(start) == 0) or np.any(np.asarray(stop) == 0):
+        raise ValueError("geomspace: geometric sequence cannot include zero")
+
+
 @function
 def geomspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
               dtype=None, axis: int = 0) -> Array:
@@ -235,15 +242,13 @@ def geomspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool =
     dt = np.result_type(dtype_of(concrete(start)), dtype_of(concrete(stop)),
                         np.float64 if dtype is None else dtype)
     start, stop = astype(start, dt), astype(stop, dt)
+    staged_check(_check_geom_ends, concrete(start), concrete(stop))
     if not (is_staged(concrete(start)) or is_staged(concrete(stop))):  # (unknown under tg.jit)
-        cs, ce = np.asarray(concrete(start)), np.asarray(concrete(stop))
-        if np.any(cs == 0) or np.any(ce == 0):
-            raise ValueError("geomspace: geometric sequence cannot include zero")
-        if np.any(np.sign(cs) != np.sign(ce)):
+        if np.any(np.sign(concrete(start)) != np.sign(concrete(stop))):
             raise ValueError("geomspace: start and stop must have the same sign (a complex "
                              "sequence has no real gradient here)")
     # NumPy's rule: both ends divided by the sign of start, so a stop of the other sign (only
-    # unseen under tg.jit) gives NaN inside and still ends exactly at stop
+    # unseen under tg.jit) gives NaN inside and still ends exactly at stop, as NumPy's
     s = sign(start)
     start, stop = _abs(start), stop / s
     y = power(10.0, linspace(log10(start), log10(stop), num=num, endpoint=endpoint))
