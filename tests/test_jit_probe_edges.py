@@ -120,6 +120,16 @@ def test_value_checks_of_the_eager_call_run_at_every_replay():
     for a, b in ((0.0, 8.0), (1.0, 0.0), (-1.0, 0.0)):  # (eager: NumPy's error)
         with pytest.raises(ValueError, match="geomspace: geometric sequence cannot include zero"):
             geom(np.float64(a), np.float64(b))
+    m = np.arange(6.0).reshape(2, 3) ** 2
+    cov = tg.jit(lambda m, a: tnp.cov(m, aweights=a))
+    np.testing.assert_allclose(cov(m, np.array([1.0, 2.0, 3.0])), np.cov(m, aweights=[1, 2, 3]))
+    with pytest.raises(ValueError, match="cov: aweights cannot be negative"):
+        cov(m, np.array([1.0, -2.0, 3.0]))
+    vq = tg.jit(lambda o, c: tg.scipy.cluster.vq.vq(o, c)[1])
+    codes = np.array([[0.0, 0.0], [3.0, 3.0]])
+    np.testing.assert_allclose(vq(np.array([[0.0, 1.0], [2.0, 3.0]]), codes), [1.0, 1.0])
+    with pytest.raises(ValueError, match="vq: obs must not contain infs or NaNs"):
+        vq(np.array([[0.0, np.nan], [2.0, 3.0]]), codes)
 
 
 def test_checked_steps_repeated_with_the_same_arguments_are_computed_once():

@@ -454,6 +454,11 @@ def _no_extras(name, out, interpolation):
 
 
 # ---- covariance, correlation ------------------------------------------------------------------
+def _check_aweights(a) -> None:
+    if np.any(np.asarray(a) < 0):
+        raise ValueError("cov: aweights cannot be negative")
+
+
 @function
 def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: bool = False,
         ddof: int | None = None, fweights=None, aweights=None, *, dtype=None) -> Array:
@@ -493,9 +498,7 @@ def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: boo
             raise ValueError("cov: fweights cannot be negative")
     if aweights is not None:  # may be traced: the covariance differentiates in them (as JAX)
         a = _float(aweights)  # a list or integers: float64, as NumPy
-        av = concrete(a)
-        if not is_staged(av) and np.any(av < 0):
-            raise ValueError("cov: aweights cannot be negative")
+        check(_check_aweights, concrete(a))  # (again at each replay under tg.jit)
         w = a if w is None else w * a
     if ddof is None:
         ddof = 0 if bias else 1

@@ -13,10 +13,17 @@ from __future__ import annotations
 import numpy as np
 
 from ...ops import argmin, astype, sqrt, sum, take_along_axis, where  # noqa: A004
-from ...ops._util import concrete, dtype_of, is_staged, real_array, shape_of
+from ...ops._util import concrete, dtype_of, real_array, shape_of
+from ...staging import check
 from ...typing import Array, ArrayLike  # noqa: F401
 
 __all__ = ["vq"]
+
+
+def _check_finite(obs, code_book) -> None:
+    for name, v in (("obs", obs), ("code_book", code_book)):
+        if not np.all(np.isfinite(np.asarray(v))):
+            raise ValueError(f"vq: {name} must not contain infs or NaNs")
 
 
 def vq(obs, code_book, check_finite: bool = True) -> tuple[Array, Array]:
@@ -47,11 +54,8 @@ def vq(obs, code_book, check_finite: bool = True) -> tuple[Array, Array]:
                          f"(columns), got shapes {so} and {sc}")
     if shape_of(c)[0] == 0:
         raise ValueError("vq: code_book holds no codes")
-    if check_finite:
-        for name, a in (("obs", o), ("code_book", c)):
-            v = concrete(a)
-            if not is_staged(v) and not np.all(np.isfinite(np.asarray(v))):
-                raise ValueError(f"vq: {name} must not contain infs or NaNs")
+    if check_finite:  # (again at each replay under tg.jit)
+        check(_check_finite, concrete(o), concrete(c))
     diff = o[:, None, :] - c[None, :, :]
     sq = sum(diff * diff, axis=-1)  # (M, K) squared distances
     code = argmin(sq, axis=-1)
