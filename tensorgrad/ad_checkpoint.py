@@ -12,7 +12,7 @@ import numpy as np
 from . import staging, stream_draws
 from .api_extras import closure_convert
 from .custom import RESIDUALS, custom_vjp
-from .guards import Held
+from .guards import Held, noting_copies, watch_contents
 from .tensor import concrete, shape_of
 from .transforms import _record, vjp
 from .transform_parts import finish_value
@@ -107,11 +107,14 @@ def _rematerialized(fun: Callable, nums: tuple) -> custom_vjp:
         # fun runs on traced values, as it does outside remat, so the Tensor methods it may
         # use (x.at[...]) are there; the recording is dropped: only the inputs are kept. The
         # arrays it reads stay locked with the node's residuals (the backward pass reads them
-        # again), so a write to one before then is refused rather than changing the gradient
+        # again), so a write to one before then is refused rather than changing the gradient;
+        # one that cannot be locked (a memmap) is compared with a copy before the backward pass
         held = RESIDUALS.held if RESIDUALS.held is not None else Held()
-        with stream_draws.recording() as drawn:  # (a layer's own-stream masks, replayed below)
+        with stream_draws.recording() as drawn, noting_copies() as copied:  # (drawn: a layer's
             rec = _record(of_wrt, [leaves[k] for k in wrt], tuple(range(len(wrt))), False,
-                          "checkpoint", held, True)
+                          "checkpoint", held, True)  # own-stream masks, replayed below)
+        for a in copied:
+            watch_contents(a, held, "checkpoint")
         outs = [finish_value(v) for v in rec.out_values]
         return tree_unflatten(rec.out_tree, outs), (args, _Draws(drawn, outs))
 

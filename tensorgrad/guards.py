@@ -62,12 +62,13 @@ class Held:
     counts back.
     """
 
-    __slots__ = ("arrays", "seen", "copy", "__weakref__")
+    __slots__ = ("arrays", "seen", "copy", "snaps", "__weakref__")
 
     def __init__(self, copy: bool = False):
         self.arrays: list = []   # every array this holder counted (views and their bases)
         self.seen: dict = {}     # id -> array already made safe by this holder
         self.copy = copy         # True: lock nothing, make private copies instead
+        self.snaps = None        # [(array, its bytes, layout, who read it)]: see watch_contents
         _BACKUPS[weakref.ref(self, _second_chance(self.arrays))] = self.arrays
         _MADE[0] += 1
         if _MADE[0] >= _MADE[1]:
@@ -236,8 +237,21 @@ def lock_inputs(values: list, held: Held, what: str) -> list:
             if _DEFERRED:
                 _drain()
     for i in rest:
-        out[i] = kept(out[i], held, what)
+        a = out[i]
+        out[i] = kept(a if type(a) is np.ndarray else plain_array(a, what), held, what)
     return out
+
+
+def plain_array(a: np.ndarray, where: str) -> np.ndarray:
+    """An array of a NumPy subclass (``np.matrix``, ``np.memmap``, ...) as a plain array of the
+    same memory, as JAX takes it: a recorded op computes with NumPy's functions, not the
+    subclass's meanings (``*`` of matrices). A masked array is refused: its mask would be
+    lost to the derivative (JAX refuses it too)."""
+    if isinstance(a, np.ma.MaskedArray):
+        raise ValueError(f"{where}: a NumPy masked array (shape {a.shape}, dtype {a.dtype}) met "
+                         "a traced value; tensorgrad does not differentiate through masks. Pass "
+                         "a.filled(value), or a.data with the mask applied by tg.where")
+    return a.view(np.ndarray)
 
 
 def kept(a: np.ndarray, held: Held, what: str) -> np.ndarray:
@@ -245,9 +259,37 @@ def kept(a: np.ndarray, held: Held, what: str) -> np.ndarray:
     locked (see :func:`lock`)."""
     if lock(a, held, what):
         return a
+    notes = getattr(_COPIED, "arrays", None)
+    if notes is not None:
+        notes.append(a)
     a = a.copy()
     a.setflags(write=False)
     return a
+
+
+_COPIED = threading.local()
+
+
+class noting_copies:
+    """Within it, the arrays :func:`kept` copies (instead of locking them) are listed in the
+    list it gives (``tg.checkpoint``'s forward pass: its backward pass reads them again)."""
+
+    def __enter__(self) -> list:
+        self.outer = getattr(_COPIED, "arrays", None)
+        _COPIED.arrays = []
+        return _COPIED.arrays
+
+    def __exit__(self, *exc) -> None:
+        _COPIED.arrays = self.outer
+
+
+def watch_contents(a: np.ndarray, held: Held, what: str) -> None:
+    """Keep a copy of ``a``'s bytes with ``held``, for an array that cannot be locked but will
+    be read again (a ``custom_vjp`` rule's closure, a checkpointed function): :func:`check_intact`
+    raises if it changed meanwhile, rather than letting the gradient read the new values."""
+    if held.snaps is None:
+        held.snaps = []
+    held.snaps.append((a, a.tobytes(), (a.shape, a.strides, a.dtype), what))
 
 
 def _writable_buffer(owner) -> bool:
@@ -293,8 +335,8 @@ def _lock_chain(a: np.ndarray, held: Held, what: str) -> bool:
         elif id(c) not in table or table[id(c)][3]:  # (in the table read-only by its owner:
             stuck = True                              # watched by another holder, not ours)
     arrays = held.arrays
-    with _MUTEX:
-        for c in chain[above:]:
+    with _MUTEX:  # (those above a helper object are read-only by now: watched)
+        for c in chain:
             e = table.get(id(c))
             if e is not None:
                 e[1] += 1
@@ -387,9 +429,16 @@ def _repair() -> None:
     """After an interrupt: finish every array no holder counts that is not waiting for a
     base (an interrupt between a count reaching 0 and its array's finishing)."""
     for key, e in list(_TABLE.items()):
-        if e[1] <= 0 and key not in _BLOCKED_BY:
-            e[1] = 0
-            _finish(e[0], e)
+        if e[1] > 0:
+            continue
+        b = _BLOCKED_BY.get(key)
+        if b is not None:
+            if b in _TABLE:  # (waiting, rightly, for a base still locked)
+                continue
+            _BLOCKED_BY.pop(key, None)  # (the interrupt came as its base woke its views)
+            _unlist(b, key)
+        e[1] = 0
+        _finish(e[0], e)
 
 
 def _park(c: np.ndarray) -> None:
@@ -424,10 +473,15 @@ def _unwait(key: int) -> None:
     """A waiting view is locked again: it no longer waits."""
     b = _BLOCKED_BY.pop(key, None)
     if b is not None:
-        views = _WAITING[b]
+        _unlist(b, key)
+
+
+def _unlist(b: int, key: int) -> None:
+    views = _WAITING.get(b)  # (gone if an interrupt came as ``b`` woke its views)
+    if views is not None:
         views.discard(key)
         if not views:
-            del _WAITING[b]
+            _WAITING.pop(b, None)
 
 
 def _saved(a: np.ndarray, what: str, layout: tuple | None = None) -> str:
@@ -443,6 +497,14 @@ def check_intact(held: Held, where: str) -> None:
     """Raise if the caller made an array ``held`` locked writable again (it may have changed),
     or changed how it reads its memory (``a.dtype = ...``, ``a.shape = ...``)."""
     table = _TABLE
+    if held.snaps:
+        for a, before, layout, what in held.snaps:
+            if (a.shape, a.strides, a.dtype) != layout or a.tobytes() != before:
+                raise RuntimeError(
+                    f"{where}: {_saved(a, what, layout)} (which tensorgrad cannot lock, so it "
+                    "kept a copy to compare) was written or changed before the backward pass "
+                    "read it again, so the gradient would be wrong. Do not write to it until "
+                    "the pullback or graph is released, or pass a copy")
     for c in held.arrays:
         e = table.get(id(c))
         if e is not None and e[4] != (c.shape, c.strides, c.dtype):
@@ -532,7 +594,7 @@ def frozen(primals: tuple, parents: tuple, opname: str, held) -> tuple:
             raise TypeError(f"{opname}: a constant of dtype "
                             f"{a.dtype} (shape {a.shape}) met a traced value; tensorgrad "
                             "differentiates numeric arrays only (convert with .astype(float))")
-        safe = kept(a, held, opname)
+        safe = kept(a if type(a) is np.ndarray else plain_array(a, opname), held, opname)
         if safe is not a:
             if out is None:
                 out = list(primals)
@@ -593,8 +655,9 @@ def lock_closure(fn, held: Held, what: str) -> None:
     """Lock into ``held`` the numeric NumPy arrays a custom rule ``fn`` reads besides its
     arguments, from its closure or by a global name (``c`` in ``bwd = lambda res, g: (g * c,)``):
     a write between the forward pass and the pullback would change the gradient as a
-    residual's would. One that cannot be locked in place (see :func:`lock`) is left as it is
-    (the rule keeps reading the array itself), as are arrays reached through other objects."""
+    residual's would. One that cannot be locked in place (see :func:`lock`; the rule keeps
+    reading the array itself) is compared with a copy before the backward pass
+    (:func:`watch_contents`). Arrays reached through other objects are not seen."""
     found = []
     for cell in getattr(fn, "__closure__", None) or ():
         try:
@@ -604,6 +667,8 @@ def lock_closure(fn, held: Held, what: str) -> None:
     code, names = getattr(fn, "__code__", None), getattr(fn, "__globals__", None)
     if code is not None and names is not None:
         found.extend(names.get(n) for n in code.co_names)
+    what = f"{what}: an array its rule reads from its closure or globals"
     for v in found:
-        if type(v) is np.ndarray and v.dtype.kind not in "OUSV" and v.flags.writeable:
-            lock(v, held, f"{what}: an array its rule reads from its closure or globals")
+        if isinstance(v, np.ndarray) and v.dtype.kind not in "OUSV" and id(v) not in held.seen:
+            if not lock(v, held, what):  # (a memmap, a writable strided view: compared instead)
+                watch_contents(v, held, what)
