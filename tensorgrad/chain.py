@@ -365,6 +365,7 @@ def chain_jacobians(f: Callable, *args, argnums: int = 0, order: str = "forward"
         raise ValueError(f"chain_jacobians: order must be 'forward', 'reverse' or 'optimal', got {order!r}")
     t = record_tape(f, *args, argnums=argnums, has_aux=has_aux)
     result = _chain(t, order, structured)
+    _in_input_dtypes(t, result.jacobian)
     if has_aux:
         result.aux = t.aux
     return result
@@ -470,20 +471,28 @@ def structured_jacobian(f: Callable, argnums=0, has_aux: bool = False,
     return jac
 
 
+def _in_input_dtypes(t: RecordedTape, J):
+    """``J`` with ``todense()`` in the input's dtype (each leaf's, for a pytree input), as
+    ``tg.jacrev`` gives it: a float32 input's Jacobian is float32, though the identity bases
+    and structural maps it was multiplied from are float64."""
+    if t.is_pytree:
+        for block, leaf in zip(J.blocks, t.in_nodes):
+            block.dense_dtype = leaf.dtype
+    else:
+        J.dense_dtype = t.in_node.dtype
+    return J
+
+
 def _structured_of(t: RecordedTape, order: str):
     if t.is_pytree:
-        J = _chain(t, order, True).jacobian
-        for block, leaf in zip(J.blocks, t.in_nodes):  # (todense() in jacrev's dtypes)
-            block.dense_dtype = leaf.dtype
-        return J
+        return _in_input_dtypes(t, _chain(t, order, True).jacobian)
     if t.out_node is None:
         J = Zero(t.out_shape, t.in_shape)
     elif t.out_node is t.in_node:
         J = Identity(t.in_shape)
     else:
         J = _chain(t, order, True).jacobian
-    J.dense_dtype = t.in_node.dtype  # (todense() gives what tg.jacrev gives)
-    return J
+    return _in_input_dtypes(t, J)
 
 
 def jacobian(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | None = None,

@@ -41,7 +41,8 @@ from .transforms import hessian as _hessian
 from .transforms import jacfwd as _jacfwd
 from .transforms import jacrev as _jacrev
 from .transforms import jvp as _jvp
-from .transforms import linearize, value_and_grad
+from .transforms import linearize as _linearize
+from .transforms import value_and_grad
 from .transforms import vjp as _vjp
 from .tree import in_key_order, tree_flatten, tree_map, tree_unflatten
 
@@ -85,7 +86,7 @@ def as_tensors(tree):
 
 #: the prefixes of tensorgrad's own messages for a call a transform refuses
 _OWN = tuple(n + ":" for n in ("grad", "value_and_grad", "grad_and_value", "vjp", "vjp_fn", "jvp",
-                                "jacrev", "jacfwd", "hessian"))
+                                "jacrev", "jacfwd", "hessian", "linearize"))
 #: tensorgrad's own source files start with this (an error raised in one of them is its own)
 _HERE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -249,10 +250,25 @@ def grad_and_value(func: Callable, argnums=0, has_aux: bool = False) -> Callable
     return _torch_errors("grad_and_value", argnums, both)
 
 
+def _float_primals(name: str, primals) -> None:
+    """PyTorch's refusal of an integer or boolean primal: torch.func's ``vjp``, ``jvp`` and
+    ``linearize`` differentiate every primal (tensorgrad's own give such a primal JAX's
+    float0 instead), raised as ``grad`` raises it (a TorchTypeError, so also a RuntimeError)."""
+    for k, v in enumerate(tree_flatten(primals)[0]):
+        dt = np.dtype(v.dtype) if hasattr(v, "dtype") else np.asarray(v).dtype
+        if dt.kind not in "fc":
+            raise TorchTypeError(
+                f"{name}: can only differentiate with respect to floating-point or complex inputs, "
+                f"got dtype {dt} (shape {tuple(shape_of(v))}) at flattened primal {k}; convert "
+                "it with .float() / .astype(float), or close over it in the function as a constant")
+
+
 @_as_runtime
 def vjp(func: Callable, *primals, has_aux: bool = False):
     """``torch.func.vjp``: ``(func(*primals), vjp_fn)`` (and ``aux``); ``vjp_fn(ct)`` returns one
-    cotangent per primal, a dict's with the primal's own key order, as PyTorch's."""
+    cotangent per primal, a dict's with the primal's own key order, as PyTorch's. Every primal
+    must be floating-point or complex (an integer one raises, as PyTorch's)."""
+    _float_primals("vjp", primals)
     res = _vjp(respecting_no_grad(lambda *a: func(*in_key_order(a, primals))), *primals,
                has_aux=has_aux)
     pull = res[1]
@@ -268,7 +284,8 @@ def vjp(func: Callable, *primals, has_aux: bool = False):
 @_as_runtime
 def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: bool = False):
     """``torch.func.jvp``: ``(func(*primals), J·tangents)`` (and ``aux``). ``primals`` and
-    ``tangents`` are tuples of the same length, one entry per argument of ``func``."""
+    ``tangents`` are tuples of the same length, one entry per argument of ``func``; every
+    primal must be floating-point or complex (an integer one raises, as PyTorch's)."""
     for name, v in (("primals", primals), ("tangents", tangents)):
         if not isinstance(v, tuple):  # (PyTorch's rule and error type)
             raise RuntimeError(f"jvp(f, primals, tangents): expected {name} to be a tuple, one "
@@ -277,6 +294,7 @@ def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: boo
     if len(primals) != len(tangents):
         raise RuntimeError(f"jvp(f, primals, tangents): {len(primals)} primals but "
                            f"{len(tangents)} tangents")
+    _float_primals("jvp", primals)
     p_leaves, p_tree = tree_flatten(primals)
     t_leaves, t_tree = tree_flatten(tangents)
     if p_tree == t_tree:  # (another structure: jvp's own error names it)
@@ -287,6 +305,15 @@ def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: boo
                                       "must have its primal's shape")
     res = _jvp(lambda *a: func(*in_key_order(a, primals)), primals, tangents, has_aux=has_aux)
     return (as_tensors(res[0]), as_tensors(res[1])) + tuple(res[2:])
+
+
+@_as_runtime
+def linearize(func: Callable, *primals, has_aux: bool = False):
+    """``torch.func.linearize``: ``(func(*primals), jvp_fn)`` (and ``aux``), ``func`` evaluated
+    once and ``jvp_fn(*tangents)`` its JVP at ``primals`` (see :func:`tensorgrad.linearize`).
+    Every primal must be floating-point or complex (an integer one raises, as PyTorch's)."""
+    _float_primals("linearize", primals)
+    return _linearize(func, *primals, has_aux=has_aux)
 
 
 def _jac_order(jac, out_like, in_like):
@@ -342,8 +369,14 @@ def jacfwd(func: Callable, argnums=0, has_aux: bool = False, *,
 
 def hessian(func: Callable, argnums=0) -> Callable:
     """``torch.func.hessian`` (forward over reverse)."""
-    return _torch_errors("hessian", argnums, _real_only("hessian", _in_key_order(
-        lambda f: _hessian(respecting_no_grad(f), argnums), func, argnums, twice=True)))
+    h = _real_only("hessian", _in_key_order(
+        lambda f: _hessian(respecting_no_grad(f), argnums), func, argnums, twice=True))
+
+    @functools.wraps(h)
+    def run(*args, **kwargs):  # (an integer argument: named as hessian's, not its inner jacfwd's)
+        _float_primals("hessian", _args_at(args, argnums))
+        return h(*args, **kwargs)
+    return _torch_errors("hessian", argnums, run)
 
 
 def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "error", *,

@@ -200,7 +200,8 @@ torch_form.RULE_ARRAYS[0] = RuleArray
 #: the top-level functions whose first argument chooses the meaning (its method of that name)
 _FUNCTIONS = ("max", "min", "std", "var", "sort", "transpose", "squeeze", "nonzero", "median",
               "nanmedian", "quantile", "nanquantile", "equal", "cross", "histogram", "count_nonzero",
-              "split", "norm", "select", "bincount", "unique", "argwhere", "reciprocal",
+              "split", "norm", "select", "bincount", "unique", "argwhere", "reciprocal", "cov",
+              "corrcoef",
               # (and PyTorch's views: the method notes the view, a write through it reaches t)
               "diagonal", "reshape", "swapaxes", "ravel", "moveaxis", "hsplit", "vsplit", "dsplit",
               "broadcast_to")

@@ -66,8 +66,9 @@ method("is_neg")(lambda self: False)
 
 
 def _own_float(self, r):
-    """``r`` in the tensor's floating dtype (PyTorch keeps float32 where NumPy gives float64)."""
-    return tgo.astype(r, self.dtype) if np.dtype(self.dtype).kind == "f" else r
+    """``r`` in the tensor's floating or complex dtype (PyTorch keeps float32 and complex64
+    where NumPy gives float64 and complex128)."""
+    return tgo.astype(r, self.dtype) if np.dtype(self.dtype).kind in "fc" else r
 
 
 @method("detach_")

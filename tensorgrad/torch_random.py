@@ -7,7 +7,7 @@ one per thread, started at seed 0, restarted by :func:`manual_seed`; ``generator
 :class:`Generator`, a NumPy Generator, or an int seed) draws from another. The draws are NumPy's, so they are not
 PyTorch's numbers for the same seed. Each returns a constant tensor (``requires_grad=True``: a
 leaf of the imperative tape), as PyTorch's return tensors; floating draws are float64,
-tensorgrad's default dtype. For JAX's key-based samplers see :mod:`tensorgrad.random`.
+tensorgrad's default dtype (``normal`` of float32 arrays: float32, as PyTorch's). For JAX's key-based samplers see :mod:`tensorgrad.random`.
 """
 from __future__ import annotations
 
@@ -173,12 +173,17 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None,
            requires_grad: bool = False, device=None):
     """PyTorch's ``torch.normal``: draws from N(mean, std²), ``mean`` and ``std`` broadcast
     (numbers or arrays), or numbers with ``size``. Not differentiable in ``mean`` and ``std``
-    (as PyTorch's); for a reparametrized draw write ``mean + std * tg.randn(...)``."""
+    (as PyTorch's); for a reparametrized draw write ``mean + std * tg.randn(...)``. As
+    PyTorch's, the draws take the floating dtype of ``mean`` when it is an array of floats,
+    else that of ``std`` (``tg.normal(t32)``, ``tg.normal(0., t32)``: float32), and float64
+    (tensorgrad's default) for numbers; the same draws either way, cast."""
     m, s = np.asarray(concrete(mean), float), np.asarray(concrete(std), float)
     if np.any(s < 0):
         raise RuntimeError("normal: std must be >= 0")
     shape = np.broadcast_shapes(m.shape, s.shape) if size is None else _size("normal", (), size)
     out = m + s * _init._gen("normal", generator).standard_normal(shape)
+    own = [np.dtype(v.dtype) for v in (mean, std) if hasattr(v, "dtype")]
+    out = out.astype(next((d for d in own if d.kind == "f"), np.dtype(np.float64)), copy=False)
     return _made("normal", out, dtype, requires_grad, device=device)
 
 

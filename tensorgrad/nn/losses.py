@@ -41,18 +41,18 @@ def _arr(x):
     return as_array_like(x)
 
 
-def _float(x, name: str, complex_ok: bool = False):
-    """``x`` in a float dtype (integers and bools to float64). A complex ``x`` stays complex
-    where ``complex_ok`` (the functions PyTorch computes on complex values) and raises
-    TypeError otherwise: a cast would drop the imaginary part silently."""
-    x = _arr(x)
+def _float(x, name: str, complex_ok: bool = False, like=None):
+    """``x`` in a float dtype: integers and bools in ``like``'s float (or complex) dtype, as PyTorch
+    promotes an integer target against a float32 input, else float64. A complex ``x`` stays complex
+    where ``complex_ok`` (the functions PyTorch computes on complex values), else TypeError."""
+    x, to = _arr(x), np.dtype(np.float64 if like is None else _dtype(like))
     dt = np.dtype(_dtype(x))
     if dt.kind == "c":
         if complex_ok:
             return x
         raise TypeError(f"{name}: complex input (dtype {dt}) is not supported, as in PyTorch; "
                         "pass real values (e.g. the real and imaginary parts, or the modulus)")
-    return x if dt.kind == "f" else _ops.astype(x, np.float64)
+    return x if dt.kind == "f" else _ops.astype(x, to if to.kind in "fc" else np.float64)
 
 
 def checked(fn, x, *args) -> None:
@@ -134,7 +134,7 @@ def _elementwise_pair(name: str, input, target, warn: bool = False, complex_ok: 
     """input and target broadcast together (PyTorch broadcasts mismatched sizes too; with
     ``warn`` it warns, as PyTorch's regression losses do: (N, 1) against (N,) makes an N × N
     loss)."""
-    input, target = _float(input, name, complex_ok), _float(target, name, complex_ok)
+    input, target = _float(input, name, complex_ok), _float(target, name, complex_ok, input)
     try:
         shape = np.broadcast_shapes(_shape(input), _shape(target))
     except ValueError:
@@ -321,7 +321,7 @@ def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike 
     would give none)."""
     name = "binary_cross_entropy"
     red = _reduction(name, reduction, size_average, reduce)
-    input, target = _float(input, name), _float(target, name)
+    input, target = _float(input, name), _float(target, name, like=input)
     _same_shape(name, input, target)
     checked(_probabilities, input, name)
     checked(_targets_in_unit, target, name)
@@ -351,7 +351,7 @@ def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,
     the positive term and broadcasts along the last (class) axis."""
     name = "binary_cross_entropy_with_logits"
     red = _reduction(name, reduction, size_average, reduce)
-    input, target = _float(input, name), _float(target, name)
+    input, target = _float(input, name), _float(target, name, like=input)
     _same_shape(name, input, target)
     with np.errstate(invalid="ignore"):  # (a logit of ±inf: 0·inf is NaN, quietly, as PyTorch's)
         pos = target * _ops.log_sigmoid(input)
@@ -517,7 +517,7 @@ def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike,
     (``torch.nn.functional.margin_ranking_loss``); the three arrays broadcast."""
     name = "margin_ranking_loss"
     red = _reduction(name, reduction, size_average, reduce)
-    x1, x2, t = _float(input1, name), _float(input2, name), _float(target, name)
+    x1, x2, t = _float(input1, name), _float(input2, name), _float(target, name, like=input1)
     shapes = [_shape(x1), _shape(x2), _shape(t)]
     if len({len(s) for s in shapes}) != 1:
         raise ValueError(f"{name}: input1, input2 and target must have the same number of "

@@ -23,6 +23,7 @@
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -30,17 +31,16 @@ import scipy.linalg
 
 from .. import linalg as _la
 from ..ops import concatenate, expand_dims, eye, pad, reshape, take_along_axis, tril, triu
+from ..ops import matrix_functions2 as _mf
 from ..ops.linalg_ops import conj_if_complex, mT, square, symmetric_from
 from ..ops.matrix_functions import _frechet
 from ..ops.matrix_functions import expm as _expm
-from ..ops.matrix_functions2 import (coshm, cosm, fractional_matrix_power, logm, signm, sinhm,
-                                     sinm, sqrtm, tanhm, tanm)
 from ..staging import call as staged_call
 from ..tensor import concrete, dtype_of, shape_of
 from ..typing import Array, ArrayLike  # noqa: F401
-from .linalg_more import (_each, circulant, companion, eigh_tridiagonal, hankel, helmert, hilbert,
-                          invpascal, leslie, lu, lu_factor, lu_solve, pascal, polar, solve_banded,
-                          solve_sylvester, toeplitz)
+from .linalg_more import (_each, _scipy_float, circulant, companion, eigh_tridiagonal, hankel,
+                          helmert, hilbert, invpascal, leslie, lu, lu_factor, lu_solve, pascal,
+                          polar, solve_banded, solve_sylvester, toeplitz)
 from .linalg_extra import (convolution_matrix, dft, fiedler, fiedler_companion, funm, hadamard,
                            hessenberg, invhilbert, qr_multiply, rsf2csf, schur)
 
@@ -53,16 +53,41 @@ __all__ = ["expm", "expm_frechet", "solve_triangular", "cho_factor", "cho_solve"
            "fiedler_companion", "convolution_matrix", "qr_multiply", "schur", "hessenberg", "funm",
            "dft", "rsf2csf", "solve_banded"]
 
+# Dtypes are SciPy's: float32, float64 and complex arrays keep theirs, while the other inputs
+# are cast as SciPy casts them before computing (see linalg_more._scipy_float): where SciPy
+# calls LAPACK directly, bool, int8, uint8, int16, uint16 and float16 are computed in float32
+# and wider integers in float64; solve, sqrtm and the other primary matrix functions compute
+# float16 in float32 and every integer in float64; det, logm and fractional_matrix_power take
+# them all in float64. A float16 input's gradient comes back in float16.
+
+
+def _as_scipy(op, single: str, note: str):
+    """The matrix function ``op`` with its matrix cast first as SciPy casts it (the dtype
+    codes ``single`` to float32, see :func:`_scipy_float`); ``note`` says so in its doc."""
+    def fn(A: ArrayLike, *args, **kwargs) -> Array:
+        return op(_scipy_float(A, single), *args, **kwargs)
+    functools.update_wrapper(fn, op)
+    fn.__doc__ = f"{op.__doc__ or ''} As SciPy's, {note}."
+    return fn
+
+
+sqrtm, cosm, sinm, tanm, coshm, sinhm, tanhm = (
+    _as_scipy(op, "e", "float16 is computed in float32")
+    for op in (_mf.sqrtm, _mf.cosm, _mf.sinm, _mf.tanm, _mf.coshm, _mf.sinhm, _mf.tanhm))
+signm = _as_scipy(_mf.signm, "?e", "float16 and bool are computed in float32")
+logm, fractional_matrix_power = (_as_scipy(op, "", "float16 is computed in float64")
+                                 for op in (_mf.logm, _mf.fractional_matrix_power))
 
 
 def det(a: ArrayLike, overwrite_a: bool = False, check_finite: bool = True) -> Array:
-    """The determinant (``scipy.linalg.det``'s signature; see :func:`tensorgrad.linalg.det`)."""
-    return _la.det(a)
+    """The determinant (``scipy.linalg.det``'s signature; see :func:`tensorgrad.linalg.det`).
+    A float16 or integer ``a`` gives float64, as SciPy's; float32 stays float32."""
+    return _la.det(_scipy_float(a, ""))
 
 
 def inv(a: ArrayLike, overwrite_a: bool = False, check_finite: bool = True) -> Array:
     """The inverse (``scipy.linalg.inv``'s signature; ``LinAlgError`` at a singular matrix)."""
-    return _la.inv(a)
+    return _la.inv(_scipy_float(a))
 
 
 def pinv(a: ArrayLike, *, atol=None, rtol=None, return_rank: bool = False,
@@ -75,6 +100,7 @@ def pinv(a: ArrayLike, *, atol=None, rtol=None, return_rank: bool = False,
                                   "cutoff relative to the largest singular value with rtol")
     if rtol is not None and concrete(rtol) < 0:
         raise ValueError("scipy.linalg.pinv: atol and rtol values must be positive.")
+    a = _scipy_float(a)
     x = _la.pinv(a, rtol=rtol)
     if not return_rank:
         return x
@@ -128,7 +154,7 @@ def solve_triangular(a: ArrayLike, b: ArrayLike, trans: int | str = 0, lower: bo
     """``x`` with ``T x = b`` for the triangle ``T`` of ``a`` (lower or upper; with a unit
     diagonal if ``unit_diagonal``); ``trans`` 1/'T' solves ``Tᵀ x = b``, 2/'C' ``Tᴴ x = b``
     (the same for a real ``a``). Only the triangle read gets a gradient."""
-    t = _triangle(a, lower, unit_diagonal)
+    t = _triangle(_scipy_float(a), lower, unit_diagonal)
     if trans in (1, "T"):
         t = mT(t)
     elif trans in (2, "C"):
@@ -136,7 +162,7 @@ def solve_triangular(a: ArrayLike, b: ArrayLike, trans: int | str = 0, lower: bo
     elif trans not in (0, "N"):
         raise ValueError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
     try:
-        return _la.solve(t, b)
+        return _la.solve(t, _scipy_float(b))
     except np.linalg.LinAlgError:
         d = np.diagonal(np.asarray(concrete(t)), axis1=-2, axis2=-1)
         zero = np.argwhere(d == 0)
@@ -154,7 +180,7 @@ def cholesky(a: ArrayLike, lower: bool = False, overwrite_a: bool = False,
     of ``a`` (the one the factor is in), so its gradient lies in that triangle; JAX's lays a
     different non-symmetric gradient with the same symmetric part ``(g + gᵀ)/2``, so the two
     agree along every symmetric direction."""
-    return _la.cholesky(a, upper=not lower)
+    return _la.cholesky(_scipy_float(a), upper=not lower)
 
 
 def cho_factor(a: ArrayLike, lower: bool = False, overwrite_a: bool = False,
@@ -186,6 +212,7 @@ def solve(a: ArrayLike, b: ArrayLike, lower: bool = False, overwrite_a: bool = F
     or 'pos', ``a`` is read from its ``lower`` (or upper) triangle, as SciPy does (a complex
     'sym' matrix is symmetric, 'her' and 'pos' ones Hermitian). ``debug`` (JAX's, deprecated
     in SciPy) is accepted and has no effect."""
+    a, b = _scipy_float(a, "e"), _scipy_float(b, "e")  # SciPy's solve: only float16 in float32
     if assume_a in ("sym", "symmetric") and dtype_of(concrete(a)).kind == "c":
         # complex symmetric (a = aᵀ, no conjugate), as SciPy's 'sym'
         a = tril(a) + mT(tril(a, -1)) if lower else triu(a) + mT(triu(a, 1))
@@ -228,7 +255,7 @@ def eigh(a: ArrayLike, b: ArrayLike | None = None, lower: bool = True, eigvals_o
         raise NotImplementedError("eigh: the generalized problem (b=...) is not supported")
     if subset_by_value is not None:
         raise NotImplementedError("eigh: subset_by_value is not supported (use subset_by_index)")
-    w, v = _la.eigh(a, UPLO="L" if lower else "U", symmetrize_input=symmetrize_input)
+    w, v = _la.eigh(_scipy_float(a), UPLO="L" if lower else "U", symmetrize_input=symmetrize_input)
     if subset_by_index is not None:
         n = _shape(a)[-1]
         lo, hi = (int(i) for i in subset_by_index)
@@ -242,7 +269,7 @@ def eigh(a: ArrayLike, b: ArrayLike | None = None, lower: bool = True, eigvals_o
 def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True, overwrite_a: bool = False,
         check_finite: bool = True, lapack_driver: str = "gesdd"):
     """``(U, s, Vh)`` (or ``s`` alone), as ``scipy.linalg.svd``."""
-    out = _la.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    out = _la.svd(_scipy_float(a), full_matrices=full_matrices, compute_uv=compute_uv)
     return tuple(out) if compute_uv else out
 
 
@@ -253,6 +280,7 @@ def qr(a: ArrayLike, overwrite_a: bool = False, lwork=None, mode: str = "full",
     With ``pivoting=True`` also ``P`` (int32), the column order LAPACK's pivoted QR picks:
     ``A[:, P] = Q R``. The order is a constant (piecewise, as in JAX); the derivatives are
     those of the QR of the permuted columns."""
+    a = _scipy_float(a)
     if pivoting:
         p = staged_call(_pivots, concrete(a))
         out = qr(take_along_axis(a, expand_dims(p, -2), axis=-1), mode=mode)

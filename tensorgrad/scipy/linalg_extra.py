@@ -40,7 +40,8 @@ from ..ops.linalg_ops import mT
 from ..staging import ConcretizationError
 from ..tensor import concrete, traced_level
 from ..typing import Array, ArrayLike  # noqa: F401
-from .linalg_more import _arr, _check_numbers, _check_real, _dtype, _float, _shape
+from .linalg_more import (LAPACK_SINGLE, _arr, _check_numbers, _check_real, _dtype, _float,
+                          _scipy_float, _shape)
 
 __all__ = ["hadamard", "invhilbert", "fiedler", "fiedler_companion", "convolution_matrix",
            "qr_multiply", "schur", "hessenberg", "funm", "dft", "rsf2csf"]
@@ -217,10 +218,11 @@ def qr_multiply(a: ArrayLike, c: ArrayLike, mode: str = "right", pivoting: bool 
     except ValueError:
         raise ValueError(f"scipy.linalg.qr_multiply: the batch axes of a {sa} and c {sc} do not "
                          "broadcast") from None
-    q, r = _la.qr(_float(a), mode="reduced")
+    q, r = _la.qr(_scipy_float(a), mode="reduced")
     if conjugate and _dtype(q).kind == "c":
         q = conj(q)
-    out = q @ _float(c) if mode == "left" else _float(c) @ q
+    c = _scipy_float(c)
+    out = q @ c if mode == "left" else c @ q
     if _shape(r)[:-2] != batch:
         r = broadcast_to(r, batch + _shape(r)[-2:])
     if onedim:
@@ -261,8 +263,11 @@ def _lapack(fn: Callable, a, s: tuple, outs: tuple):
     return pure_callback(run, specs, a)
 
 
-def _lapack_dtype(a) -> np.dtype:
-    return np.dtype(np.float32) if _dtype(a) == np.float32 else np.dtype(np.float64)
+def _lapack_dtype(a, single: str = LAPACK_SINGLE) -> np.dtype:
+    """The dtype SciPy computes ``a`` in: float32 for float32 and the dtype codes in
+    ``single`` (see :func:`~tensorgrad.scipy.linalg_more._scipy_float`), else float64."""
+    dt = _dtype(a)
+    return np.dtype(np.float32) if dt == np.float32 or dt.char in single else np.dtype(np.float64)
 
 
 def schur(a: ArrayLike, output: str = "real", lwork=None, overwrite_a: bool = False, sort=None,
@@ -279,7 +284,7 @@ def schur(a: ArrayLike, output: str = "real", lwork=None, overwrite_a: bool = Fa
         raise NotImplementedError("scipy.linalg.schur: output='complex' is not supported "
                                   "(tensorgrad is real-valued); use output='real'")
     a, s = _square_input("schur", a)
-    n, dt = s[-1], _lapack_dtype(a)
+    n, dt = s[-1], _lapack_dtype(a, "?e")  # (SciPy's schur: other integers in float64)
     if n == 0 or 0 in s:
         z = zeros(s, dtype=dt)
         return (z, z) if sort is None else (z, z, zeros(s[:-2], dtype=np.int64))
@@ -354,7 +359,7 @@ def funm(A: ArrayLike, func: Callable, disp: bool = True):
     if not callable(func):
         raise TypeError(f"scipy.linalg.funm: func must be callable, got {func!r}")
     A, s = _square_input("funm", A)
-    n, dt = s[-1], _lapack_dtype(A)
+    n, dt = s[-1], _lapack_dtype(A, "?e")  # (as SciPy's funm, whose Schur form is schur's)
     if n == 0 or 0 in s:
         z = zeros(s, dtype=dt)
         return z if disp else (z, zeros(s[:-2], dtype=dt))

@@ -260,11 +260,28 @@ def _check_lu_input(name: str, a) -> tuple:
 
 def _float_type(*arrays) -> np.dtype:
     """The floating dtype of a result computed from ``arrays`` (integers count as float64)."""
-    return np.result_type(*(_dtype(x) if _dtype(x).kind == "f" else np.float64 for x in arrays))
+    return np.result_type(*(_dtype(x) if _dtype(x).kind in "fc" else np.float64 for x in arrays))
 
 
 def _float(a):
     return a * 1.0 if _dtype(a).kind in "biu" else a
+
+
+#: the dtype codes SciPy's LAPACK wrappers compute in float32: bool, int8, uint8, int16,
+#: uint16 and float16 (wider integers in float64)
+LAPACK_SINGLE = "?bBhHe"
+
+
+def _scipy_float(x, single: str = LAPACK_SINGLE):
+    """``x`` in the dtype SciPy computes with: float32 for the dtype codes in ``single`` (the
+    function's own rule; by default its LAPACK wrappers', :data:`LAPACK_SINGLE`), float64
+    for the other integers, bools and float16 (``single=""``: SciPy's double-precision
+    ``det``, ``logm``, ``fractional_matrix_power``); floating and complex arrays as they are.
+    A cast op, so a float16 input's gradient comes back in float16."""
+    dt = _dtype(x)
+    if dt.char in single:
+        return astype(x, np.float32)
+    return astype(x, np.float64) if dt.kind in "biu" or dt.char == "e" else x
 
 
 def _unpack(w, m: int, n: int):
@@ -282,7 +299,7 @@ def lu(a: ArrayLike, permute_l: bool = False, overwrite_a: bool = False,
     a = _arr(a)
     s = _check_lu_input("lu", a)
     m, n = s[-2:]
-    w, perm, _ = _eliminate(a)
+    w, perm, _ = _eliminate(_scipy_float(a))
     L, U = _unpack(w, m, n)
     # p[..., perm[i], i] = 1: a one-hot matrix (no derivative; real also for a complex a,
     # as SciPy's and JAX's)
@@ -297,7 +314,7 @@ def lu_factor(a: ArrayLike, overwrite_a: bool = False, check_finite: bool = True
     matrix, and the row swaps ``piv`` (0-based, int32) of partial pivoting."""
     a = _arr(a)
     _check_lu_input("lu_factor", a)
-    w, _, piv = _eliminate(a)
+    w, _, piv = _eliminate(_scipy_float(a))
     return w, astype(piv, np.int32)
 
 
@@ -339,7 +356,7 @@ def lu_solve(lu_and_piv: tuple, b: ArrayLike, trans: int = 0, overwrite_b: bool 
         except ValueError:
             raise ValueError(f"scipy.linalg.lu_solve: the batch axes of lu {s}, piv {sp} and b "
                              f"{sb} do not broadcast") from None
-    w = _float(w)
+    w, b = _scipy_float(w), _scipy_float(b)
     L = tril(w, -1) + np.eye(n, dtype=_dtype(w))
     U = triu(w)
     perm = _perm_from_piv(piv, n)
@@ -350,10 +367,10 @@ def lu_solve(lu_and_piv: tuple, b: ArrayLike, trans: int = 0, overwrite_b: bool 
             perm = broadcast_to(perm, batch + (n,))
     try:
         if trans == 0:       # L U x = b[perm]
-            x = _la.solve(U, _la.solve(L, _rows_of(_float(b), perm, vec)))
+            x = _la.solve(U, _la.solve(L, _rows_of(b, perm, vec)))
         else:                # Uᵀ Lᵀ (Pᵀ x) = b (Uᴴ Lᴴ with trans 2)
             tr = _mH if trans == 2 else mT
-            x = _rows_of(_la.solve(tr(L), _la.solve(tr(U), _float(b))), argsort(perm, axis=-1), vec)
+            x = _rows_of(_la.solve(tr(L), _la.solve(tr(U), b)), argsort(perm, axis=-1), vec)
     except LinAlgError:
         raise LinAlgError(f"scipy.linalg.lu_solve: U (the upper triangle of lu, shape {s}) has a "
                           "zero on its diagonal: the factored matrix is singular") from None
@@ -394,11 +411,12 @@ def solve_sylvester(A: ArrayLike, B: ArrayLike, C: ArrayLike, *, method: str = "
         raise ValueError(f"scipy.linalg.solve_sylvester: A must be m × m, B n × n and C m × n, "
                          f"got shapes {sa}, {sbb} and {sc}")
     m, n = sc
+    A, B, C = (_scipy_float(v, "?e") for v in (A, B, C))  # SciPy's: bool and float16 in float32
     # row-major vec: vec(A X) = (A ⊗ I) vec(X), vec(X B) = (I ⊗ Bᵀ) vec(X)
     dt = _float_type(A, B, C)
-    K = kron(_float(A), np.eye(n, dtype=dt)) + kron(np.eye(m, dtype=dt), mT(_float(B)))
+    K = kron(A, np.eye(n, dtype=dt)) + kron(np.eye(m, dtype=dt), mT(B))
     try:
-        x = _la.solve(K, reshape(_float(C), (m * n,)))
+        x = _la.solve(K, reshape(C, (m * n,)))
     except LinAlgError:
         raise LinAlgError(f"scipy.linalg.solve_sylvester: A {sa} and -B {sbb} share an eigenvalue, "
                           "so A X + X B = C has no unique solution") from None
@@ -428,7 +446,7 @@ def polar(a: ArrayLike, side: str = "right", *, method: str = "qdwh", eps: float
         raise ValueError(f"scipy.linalg.polar: side must be 'right' or 'left', got {side!r}")
     if method not in ("svd", "qdwh"):
         raise ValueError(f"scipy.linalg.polar: method must be 'svd' or 'qdwh', got {method!r}")
-    a = _float(a)
+    a = _scipy_float(a)
     m, n = s
     # differentiated, with u and p smooth (a of full rank on p's side): the SVD gives the values,
     # but its derivative is not unique at repeated singular values (an orthogonal a), where u and
@@ -463,12 +481,13 @@ def eigh_tridiagonal(d: ArrayLike, e: ArrayLike, *, eigvals_only: bool = False, 
         raise ValueError(f"scipy.linalg.eigh_tridiagonal: d must be a non-empty vector (n,) and "
                          f"e a vector (n - 1,), got shapes {sd} and {se}")
     n = sd[0]
+    d, e = _scipy_float(d), _scipy_float(e)
     zero = np.zeros(1, dtype=_float_type(d, e))
-    off = concatenate([_float(e), zero])
+    off = concatenate([e, zero])
     # T[i, i] = d[i]; T[i, i ± 1] = e[min(i, j)]; zero elsewhere (position n − 1 of `off`)
     i, j = np.arange(n)[:, None], np.arange(n)[None, :]
     band = np.where(np.abs(i - j) == 1, np.minimum(i, j), n - 1)
-    T = take(off, band, axis=-1) + np.eye(n, dtype=zero.dtype) * _float(d)
+    T = take(off, band, axis=-1) + np.eye(n, dtype=zero.dtype) * d
     w, v = (_la.eigvalsh(T), None) if eigvals_only else _la.eigh(T)
     if select == "a":
         return w if eigvals_only else (w, v)
@@ -505,6 +524,7 @@ def solve_banded(l_and_u, ab: ArrayLike, b: ArrayLike, overwrite_ab: bool = Fals
         raise ValueError(f"solve_banded: b of shape {shape_of(b)} must have {n} rows")
     i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     band = (i - j <= low) & (j - i <= up)
+    ab, b = _scipy_float(ab, "e"), _scipy_float(b, "e")  # (SciPy's: float16 in float32)
     a = where(band, getitem(ab, (np.where(band, up + i - j, 0), j)), 0)
     return _la.solve(a, b)
 
