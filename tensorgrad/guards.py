@@ -23,6 +23,7 @@ only after its base. An array that cannot be locked and restored reliably (a wri
 """
 from __future__ import annotations
 
+import hashlib
 import threading
 import weakref
 from typing import Callable
@@ -238,8 +239,22 @@ def lock_inputs(values: list, held: Held, what: str) -> list:
                 _drain()
     for i in rest:
         a = out[i]
-        out[i] = kept(a if type(a) is np.ndarray else plain_array(a, what), held, what)
+        out[i] = kept(a, held, what) if type(a) is np.ndarray else plain_kept(a, held, what)
     return out
+
+
+def plain_arrays(values: tuple, where: str) -> tuple:
+    """``values`` with each array of a NumPy subclass seen as a plain array (forward mode, where
+    nothing is locked)."""
+    return tuple(plain_array(v, where) if type(v) is not np.ndarray and isinstance(v, np.ndarray)
+                 else v for v in values)
+
+
+def plain_kept(a: np.ndarray, held: Held, what: str) -> np.ndarray:
+    """:func:`kept` for an array of a NumPy subclass: the array itself locked (or copied), then
+    seen as a plain array (:func:`plain_array`; a view of a locked array is read-only too)."""
+    plain_array(a, what)  # (a masked array raises before anything is locked)
+    return kept(a, held, what).view(np.ndarray)
 
 
 def plain_array(a: np.ndarray, where: str) -> np.ndarray:
@@ -249,8 +264,9 @@ def plain_array(a: np.ndarray, where: str) -> np.ndarray:
     lost to the derivative (JAX refuses it too)."""
     if isinstance(a, np.ma.MaskedArray):
         raise ValueError(f"{where}: a NumPy masked array (shape {a.shape}, dtype {a.dtype}) met "
-                         "a traced value; tensorgrad does not differentiate through masks. Pass "
-                         "a.filled(value), or a.data with the mask applied by tg.where")
+                         "a traced value; tensorgrad computes with plain arrays, so the mask "
+                         "would be lost (and the derivative ignore it). Pass a.filled(value), or "
+                         "a.data with the mask applied by tg.where")
     return a.view(np.ndarray)
 
 
@@ -284,12 +300,19 @@ class noting_copies:
 
 
 def watch_contents(a: np.ndarray, held: Held, what: str) -> None:
-    """Keep a copy of ``a``'s bytes with ``held``, for an array that cannot be locked but will
+    """Keep a digest of ``a``'s bytes with ``held``, for an array that cannot be locked but will
     be read again (a ``custom_vjp`` rule's closure, a checkpointed function): :func:`check_intact`
-    raises if it changed meanwhile, rather than letting the gradient read the new values."""
+    raises if it changed meanwhile, rather than letting the gradient read the new values. (A
+    digest, not a copy: a large memmap costs one read, no memory.)"""
     if held.snaps is None:
         held.snaps = []
-    held.snaps.append((a, a.tobytes(), (a.shape, a.strides, a.dtype), what))
+    held.snaps.append((a, _digest(a), (a.shape, a.strides, a.dtype), what))
+
+
+def _digest(a: np.ndarray) -> bytes:
+    data = a if a.flags.c_contiguous else np.ascontiguousarray(a)
+    return hashlib.blake2b(data.reshape(-1).view(np.uint8) if data.size else b"",
+                           digest_size=16).digest()
 
 
 def _writable_buffer(owner) -> bool:
@@ -499,10 +522,10 @@ def check_intact(held: Held, where: str) -> None:
     table = _TABLE
     if held.snaps:
         for a, before, layout, what in held.snaps:
-            if (a.shape, a.strides, a.dtype) != layout or a.tobytes() != before:
+            if (a.shape, a.strides, a.dtype) != layout or _digest(a) != before:
                 raise RuntimeError(
                     f"{where}: {_saved(a, what, layout)} (which tensorgrad cannot lock, so it "
-                    "kept a copy to compare) was written or changed before the backward pass "
+                    "kept a digest to compare) was written or changed before the backward pass "
                     "read it again, so the gradient would be wrong. Do not write to it until "
                     "the pullback or graph is released, or pass a copy")
     for c in held.arrays:
@@ -594,7 +617,7 @@ def frozen(primals: tuple, parents: tuple, opname: str, held) -> tuple:
             raise TypeError(f"{opname}: a constant of dtype "
                             f"{a.dtype} (shape {a.shape}) met a traced value; tensorgrad "
                             "differentiates numeric arrays only (convert with .astype(float))")
-        safe = kept(a if type(a) is np.ndarray else plain_array(a, opname), held, opname)
+        safe = kept(a, held, opname) if type(a) is np.ndarray else plain_kept(a, held, opname)
         if safe is not a:
             if out is None:
                 out = list(primals)
@@ -629,13 +652,13 @@ def holding(args: tuple, held: Held, then: Callable | None = None) -> tuple:
     """A node's saved inputs ``args`` carrying the locks of ``held`` (an imperative node's own
     holder): released when the sweep frees them or the node is collected; ``then()`` is called
     at that moment too (a custom rule's residuals go with them, as PyTorch's saved tensors)."""
-    if not held.arrays and then is None:
+    if not held.arrays and not held.snaps and then is None:
         return args
     args = HeldArgs(args)
     args.held = held
     if then is not None:
         args.then = _Then(then)  # (called when the tuple goes: a tuple takes no weak reference)
-    if held.arrays:
+    if held.arrays or held.snaps:  # (checked by backward(): check_all_intact)
         with _MUTEX:
             _NODE_HOLDERS.add(held)
     return args

@@ -7,8 +7,8 @@ and ``jacfwd`` of ``jacrev`` apart (no perturbation confusion).
 
 :func:`bind` applies an op: it finds the highest trace among the arguments, computes the primal
 result one level down (recursively), then records a node (reverse) or pushes tangents through the
-JVP rules (forward). With no trace involved it is just the NumPy forward rule. The tape is the
-set of nodes, numbered in execution order; :mod:`tensorgrad.sweep` runs it backwards.
+JVP rules (forward); with no trace, it is the NumPy forward rule. The tape is the set of nodes,
+numbered in execution order; :mod:`tensorgrad.sweep` runs it backwards.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import numpy as np
 
 from . import debug, staging
 from .complexity import _seen as _complex_seen, check_node
-from .guards import Held, frozen, unlock
+from .guards import Held, frozen, plain_arrays, unlock
 from .jit_aot import note_constants
 from .sweep import node_jvp
 from .tensor import STAMPS, Tensor, as_numpy_args, dtype_of, shape_of, torch_made, torch_style
@@ -219,9 +219,7 @@ def close_trace(trace) -> None:
         trace.locks = None
 
 
-# --------------------------------------------------------------------------
-# tape nodes
-# --------------------------------------------------------------------------
+# ---- tape nodes ------------------------------------------------------------
 
 _seq = itertools.count()
 
@@ -368,6 +366,8 @@ def bind(op, args: tuple, params: tuple = ()):
                 out = bind(op, primals, params)
                 break
         else:
+            if any(type(p) is not np.ndarray and isinstance(p, np.ndarray) for p in primals):
+                primals = plain_arrays(primals, op.name)  # (np.matrix: a plain array, as reverse)
             out = call_forward(op, primals, params)
         return Tensor(out, top, None, _push_tangents(op, top, args, primals, params, out))
 

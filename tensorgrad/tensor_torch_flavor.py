@@ -207,6 +207,11 @@ _FUNCTIONS = ("max", "min", "std", "var", "sort", "transpose", "squeeze", "nonze
               "broadcast_to")
 
 
+#: functions PyTorch gives one input and these keywords alone: another argument (NumPy's ``y``,
+#: ``rowvar``, ``bias``) means NumPy's function
+_ONE_INPUT = {"cov": frozenset({"correction", "fweights", "aweights"}), "corrcoef": frozenset()}
+
+
 def _given_inputs(fn):
     """``(args, kwargs) -> (args, kwargs)``: PyTorch's names of ``fn``'s first inputs
     (``input=``, ``other=``, ...) moved into place, so that the wrappers here see the first
@@ -225,7 +230,8 @@ def _following(name: str, fn):
     @functools.wraps(fn)
     def f(*args, **kwargs):
         args, kwargs = lifted(args, kwargs)
-        if args and _torch_call(args[0], kwargs):
+        if args and _torch_call(args[0], kwargs) and (name not in _ONE_INPUT or (
+                len(args) == 1 and _ONE_INPUT[name].issuperset(kwargs))):
             first = args[0]
             if type(first) is not Tensor:  # an array PyTorch's API hands out (t.data, t.grad):
                 first = torch_made(np.asarray(first))  # a tensor's result, as PyTorch's

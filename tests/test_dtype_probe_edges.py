@@ -121,6 +121,11 @@ def test_tensor_cov_and_corrcoef_keep_complex64(name):
     assert getattr(tg, name)(tg.tensor(c)).dtype == np.complex64
     np.testing.assert_allclose(getattr(tg, name)(f).numpy(), getattr(np, name)(X), rtol=1e-5)
     assert getattr(tg, name)(X.astype(np.float32)).dtype == np.float64
+    # NumPy's arguments (PyTorch's function takes one input) still mean NumPy's function
+    t, y = tg.tensor(X), X[::-1] ** 2
+    np.testing.assert_allclose(getattr(tg, name)(t, y).numpy(), getattr(np, name)(X, y), rtol=1e-14)
+    np.testing.assert_allclose(getattr(tg, name)(t, rowvar=False).numpy(),
+                               getattr(np, name)(X, rowvar=False), rtol=1e-14)
 
 
 # ---- the losses with integer and bool targets ----------------------------------------------------

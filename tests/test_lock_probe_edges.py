@@ -72,6 +72,9 @@ def test_numpy_subclasses_compute_as_plain_arrays_and_masked_arrays_are_refused(
     np.testing.assert_allclose(value, 10 * np.sin(1.0), rtol=1e-15)  # (elementwise, not matrix *)
     np.testing.assert_allclose(g, np.cos(1.0) * np.asarray(sq), rtol=1e-15)
     np.testing.assert_array_equal(tg.grad(lambda x: tg.sum(x * x))(sq), 2 * np.asarray(sq))
+    xx = np.ones((2, 2))  # (forward mode too: the tangent of x * sq is sq, not a matrix product)
+    np.testing.assert_array_equal(tg.jvp(lambda x: x * sq, (xx,), (xx,))[1], np.asarray(sq))
+    np.testing.assert_array_equal(tg.jacfwd(lambda x: tg.sum(x * sq))(xx), np.asarray(sq))
     masked = np.ma.array([1.0, 2.0, 3.0], mask=[0, 1, 0])
     with pytest.raises(ValueError, match=r"multiply: a NumPy masked array \(shape \(3,\)"):
         tg.value_and_grad(lambda z: tg.sum(z * masked))(np.ones(3))
@@ -108,3 +111,35 @@ def test_an_interrupt_as_waiting_views_wake_leaves_them_writable(monkeypatch):
     del pb
     gc.collect()
     assert base.flags.writeable and view.flags.writeable
+
+
+def test_an_array_of_a_subclass_is_itself_locked():
+    base = np.array([1.0, 2.0, 3.0])
+    rec = base.view(np.recarray)  # (a view of a subclass: its plain view would skip it)
+    _, pb = tg.vjp(lambda z: tg.sum(z * rec), np.ones(3))
+    with pytest.raises(ValueError, match="read-only"):
+        rec[0] = 100.0
+    np.testing.assert_array_equal(pb(1.0)[0], [1.0, 2.0, 3.0])
+    del pb
+    gc.collect()
+    assert base.flags.writeable and rec.flags.writeable
+    x = tg.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    (x * x).sum().backward()
+    u = tg.tensor(np.ones(3), requires_grad=True)
+    y = (u * x.grad).sum()  # (x.grad, an array of a subclass, saved by y's graph)
+    (x * x).sum().backward()  # (accumulates into x.grad)
+    y.backward()
+    np.testing.assert_array_equal(u.grad, [2.0, 4.0, 6.0])
+
+
+def test_the_imperative_tape_compares_an_unlockable_closure_array(tmp_path):
+    m = np.memmap(tmp_path / "m.dat", dtype=float, mode="w+", shape=(3,))
+    m[:] = [1.0, 2.0, 3.0]
+    h = _closure_rule(m)
+    t = tg.tensor(np.ones(3), requires_grad=True)
+    h(t).backward()
+    np.testing.assert_array_equal(t.grad, [1.0, 2.0, 3.0])
+    y = h(t)
+    m[0] = 100.0
+    with pytest.raises(RuntimeError, match="cannot lock, so it kept a digest"):
+        y.backward()
