@@ -313,7 +313,7 @@ class custom_vjp:
             raise TypeError(f"custom_vjp {name}: fwd must return a pair (primal output, "
                             f"residuals), got {type(pair).__name__}")
         out, res = pair
-        res = locked_tree(res, held, f"custom_vjp[{name}]")
+        res = locked_tree(res, held, f"custom_vjp[{name}]", plain=True)
         lock_closure(self.bwd, held, f"custom_vjp[{name}]")  # (arrays bwd reads besides res)
         if not self.forward_through_fun:  # (tg.remat's fwd is fun itself)
             _check_primal_out(self, out, primals, f"custom_vjp {name}: fwd")

@@ -611,8 +611,8 @@ def frozen(primals: tuple, parents: tuple, opname: str, held) -> tuple:
         if held is None:
             held = Held()
             own = True
-        elif id(a) in held.seen:  # this tape already made it safe
-            continue
+        elif id(a) in held.seen and type(a) is np.ndarray:  # this tape already made it safe
+            continue  # (a subclass still needs its plain view below)
         if a.dtype.kind in "OUSV":  # NumPy would compute on objects, slowly and untyped
             raise TypeError(f"{opname}: a constant of dtype "
                             f"{a.dtype} (shape {a.shape}) met a traced value; tensorgrad "
@@ -664,13 +664,14 @@ def holding(args: tuple, held: Held, then: Callable | None = None) -> tuple:
     return args
 
 
-def locked_tree(tree, held: Held, what: str):
+def locked_tree(tree, held: Held, what: str, plain: bool = False):
     """``tree`` (a custom rule's residuals) with each numeric NumPy array in it locked into
     ``held``, or replaced by a read-only copy when it cannot be locked. Arrays of a subclass
-    too (a view of the caller's array as one shares its memory, which then locks)."""
+    too (a view of the caller's array as one shares its memory, which then locks); with
+    ``plain``, handed on as plain arrays (``custom_vjp``'s residuals, as JAX's)."""
     leaves, td = _tree_flatten(tree)
-    safe = [kept(v, held, what) if isinstance(v, np.ndarray) and v.dtype.kind not in "OUSV" else v
-            for v in leaves]
+    safe = [(plain_kept if plain and type(v) is not np.ndarray else kept)(v, held, what)
+            if isinstance(v, np.ndarray) and v.dtype.kind not in "OUSV" else v for v in leaves]
     return tree if all(s is v for s, v in zip(safe, leaves)) else _tree_unflatten(td, safe)
 
 

@@ -75,6 +75,12 @@ def test_numpy_subclasses_compute_as_plain_arrays_and_masked_arrays_are_refused(
     xx = np.ones((2, 2))  # (forward mode too: the tangent of x * sq is sq, not a matrix product)
     np.testing.assert_array_equal(tg.jvp(lambda x: x * sq, (xx,), (xx,))[1], np.asarray(sq))
     np.testing.assert_array_equal(tg.jacfwd(lambda x: tg.sum(x * sq))(xx), np.asarray(sq))
+    twice = tg.grad(lambda x: tg.sum(x * row * row))(np.ones((1, 3)))  # (one constant used twice)
+    np.testing.assert_array_equal(twice, [[1.0, 4.0, 9.0]])
+    k = tg.custom_vjp(lambda a: a * 2.0)  # (a residual of a subclass reaches bwd plain, as JAX's)
+    k.defvjp(lambda a: (a * 2.0, sq), lambda r, g: (g * r,))
+    corner = np.array([[1.0, 0.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(tg.grad(lambda a: tg.sum(k(a) * corner))(xx), corner)
     masked = np.ma.array([1.0, 2.0, 3.0], mask=[0, 1, 0])
     with pytest.raises(ValueError, match=r"multiply: a NumPy masked array \(shape \(3,\)"):
         tg.value_and_grad(lambda z: tg.sum(z * masked))(np.ones(3))
