@@ -108,7 +108,7 @@ def _rematerialized(fun: Callable, nums: tuple) -> custom_vjp:
         # use (x.at[...]) are there; the recording is dropped: only the inputs are kept. The
         # arrays it reads stay locked with the node's residuals (the backward pass reads them
         # again), so a write to one before then is refused rather than changing the gradient;
-        # one that cannot be locked (a memmap) is compared with a copy before the backward pass
+        # one that cannot be locked (a memmap) is compared by a digest before the backward pass
         held = RESIDUALS.held if RESIDUALS.held is not None else Held()
         with stream_draws.recording() as drawn, noting_copies() as copied:  # (drawn: a layer's
             rec = _record(of_wrt, [leaves[k] for k in wrt], tuple(range(len(wrt))), False,

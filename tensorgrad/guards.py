@@ -69,7 +69,7 @@ class Held:
         self.arrays: list = []   # every array this holder counted (views and their bases)
         self.seen: dict = {}     # id -> array already made safe by this holder
         self.copy = copy         # True: lock nothing, make private copies instead
-        self.snaps = None        # [(array, its bytes, layout, who read it)]: see watch_contents
+        self.snaps = None        # [(array, its digest, layout, who read it)]: see watch_contents
         _BACKUPS[weakref.ref(self, _second_chance(self.arrays))] = self.arrays
         _MADE[0] += 1
         if _MADE[0] >= _MADE[1]:
@@ -680,7 +680,7 @@ def lock_closure(fn, held: Held, what: str) -> None:
     arguments, from its closure or by a global name (``c`` in ``bwd = lambda res, g: (g * c,)``):
     a write between the forward pass and the pullback would change the gradient as a
     residual's would. One that cannot be locked in place (see :func:`lock`; the rule keeps
-    reading the array itself) is compared with a copy before the backward pass
+    reading the array itself) is compared with a digest of its bytes before the backward pass
     (:func:`watch_contents`). Arrays reached through other objects are not seen."""
     found = []
     for cell in getattr(fn, "__closure__", None) or ():
