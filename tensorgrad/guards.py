@@ -253,21 +253,23 @@ def plain_arrays(values: tuple, where: str) -> tuple:
 def plain_kept(a: np.ndarray, held: Held, what: str) -> np.ndarray:
     """:func:`kept` for an array of a NumPy subclass: the array itself locked (or copied), then
     seen as a plain array (:func:`plain_array`; a view of a locked array is read-only too)."""
-    plain_array(a, what)  # (a masked array raises before anything is locked)
+    _no_mask(a, what)  # (before anything is locked)
     return kept(a, held, what).view(np.ndarray)
 
 
 def plain_array(a: np.ndarray, where: str) -> np.ndarray:
     """An array of a NumPy subclass (``np.matrix``, ``np.memmap``, ...) as a plain array of the
-    same memory, as JAX takes it: a recorded op computes with NumPy's functions, not the
-    subclass's meanings (``*`` of matrices). A masked array is refused: its mask would be
-    lost to the derivative (JAX refuses it too)."""
-    if isinstance(a, np.ma.MaskedArray):
-        raise ValueError(f"{where}: a NumPy masked array (shape {a.shape}, dtype {a.dtype}) met "
-                         "a traced value; tensorgrad computes with plain arrays, so the mask "
-                         "would be lost (and the derivative ignore it). Pass a.filled(value), or "
-                         "a.data with the mask applied by tg.where")
+    same memory, as JAX takes it: ops compute with NumPy's functions, not the subclass's (``*``
+    of matrices). A masked array is refused: its mask would be lost (JAX refuses it too)."""
+    _no_mask(a, where)
     return a.view(np.ndarray)
+
+
+def _no_mask(a: np.ndarray, where: str) -> None:
+    if isinstance(a, np.ma.MaskedArray):
+        raise ValueError(f"{where}: a NumPy masked array (shape {a.shape}, dtype {a.dtype}) met a "
+                         "traced value; tensorgrad computes with plain arrays, so the mask would be "
+                         "lost. Pass a.filled(value), or a.data with the mask applied by tg.where")
 
 
 def kept(a: np.ndarray, held: Held, what: str) -> np.ndarray:

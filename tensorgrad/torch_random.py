@@ -7,7 +7,8 @@ one per thread, started at seed 0, restarted by :func:`manual_seed`; ``generator
 :class:`Generator`, a NumPy Generator, or an int seed) draws from another. The draws are NumPy's, so they are not
 PyTorch's numbers for the same seed. Each returns a constant tensor (``requires_grad=True``: a
 leaf of the imperative tape), as PyTorch's return tensors; floating draws are float64,
-tensorgrad's default dtype (``normal`` of float32 arrays: float32, as PyTorch's). For JAX's key-based samplers see :mod:`tensorgrad.random`.
+tensorgrad's default dtype (``normal`` of float32 arrays: float32, as PyTorch's). For JAX's
+key-based samplers see :mod:`tensorgrad.random`.
 """
 from __future__ import annotations
 
