@@ -147,3 +147,51 @@ def test_an_overflowed_output_next_to_a_steep_entry_keeps_its_second_derivative(
     with np.errstate(over="ignore"):  # (x**y's own overflow, as NumPy's)
         d = mixed(np.array([1e200, 0.0]), np.array([2.0, 0.5]))
     assert np.isclose(d[0], 1e200 * (1 + 2 * np.log(1e200)), rtol=1e-12) and np.isnan(d[1])
+
+
+@pytest.mark.parametrize("name,f,jf,x0", STEEP, ids=[c[0] for c in STEEP])
+def test_every_further_derivative_stays_undefined_in_every_mode(name, f, jf, x0):
+    # once the second derivative is NaN, the third and fourth are too (they were a silent 0:
+    # the NaN was a constant, whose own derivative is 0), nested reverse, forward or mixed
+    x = np.float64(x0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for nest in ((tg.grad,) * 4, (tg.jacfwd,) * 4, (tg.grad, tg.jacfwd) * 2, (tg.jacfwd, tg.grad) * 2):
+            d = f
+            for k, t in enumerate(nest):
+                d = t(d)
+                if k >= 1:
+                    assert np.isnan(d(x)), (name, k + 1, nest)
+
+
+def test_a_masked_entry_stays_zero_at_every_order():
+    d = lambda x: tg.where(x > 0, tg.sqrt(x), 0.0)  # noqa: E731
+    for _ in range(4):
+        d = tg.grad(d)
+        assert d(0.0) == 0.0
+    x = np.array([0.0, 4.0])
+    third = tg.jacfwd(tg.hessian(lambda x: tg.sum(tg.sqrt(x) * np.array([0.0, 1.0]))))(x)
+    assert third[0].tolist() == [[0.0, 0.0], [0.0, 0.0]] and third[1, 1, 1] == 3 / 8 / 32
+
+
+def test_mixed_derivative_of_a_power_over_its_exponent_is_undefined_at_the_singular_points():
+    # ∂x∂y x^y = x^(y−1)·(1 + y·log x): 1/x on y = 0, 1 + log x on y = 1, both unbounded at
+    # x = 0; each slope is finite there, so the mixed derivative came out 0 or 1 (and the
+    # Hessian was not symmetric: [[0, 1], [0, 0]] at (0, 1))
+    pw = lambda v: v[0] ** v[1]  # noqa: E731
+    for y in (0.0, 1.0):
+        for hess in (tg.hessian(pw), tg.jacrev(tg.jacrev(pw)), tg.jacfwd(tg.jacrev(pw)), tg.jacrev(tg.jacfwd(pw))):
+            h = hess(np.array([0.0, y]))
+            assert np.isnan(h[0, 1]) and np.isnan(h[1, 0]), (y, h)
+            assert h[0, 0] == 0.0 and h[1, 1] == 0.0
+    # nearby, and above y = 1, the mixed derivative is finite and symmetric, as JAX's
+    for v in ([0.0, 2.0], [0.0, 3.5], [2.0, 1.0], [0.5, 0.0]):
+        h = tg.hessian(pw)(np.array(v))
+        assert np.allclose(h, jax.hessian(lambda v: v[0] ** v[1])(jnp.array(v)), rtol=1e-12, atol=0)
+    # through the exponent's slope: ∂y∂x∂x x^y at x = 0 for y = 0.5 (an infinite slope) and
+    # y = 2 (x^(y−2) = x^0: 3 + 2·log x), where JAX's 3 is the finite value of a divergent limit
+    for y in (0.5, 2.0):
+        d = tg.grad(tg.grad(tg.grad(lambda x, y: x ** y, 0), 0), 1)(0.0, y)
+        assert np.isnan(d), (y, d)
+    # a zero cotangent still gives 0 there: the entry not selected
+    g = tg.grad(lambda v: tg.where(v[0] > 0, v[0] ** v[1], 0.0) * 0.0 + tg.sum(v))
+    assert tg.jacfwd(g)(np.array([0.0, 1.0])).tolist() == [[0.0, 0.0], [0.0, 0.0]]

@@ -107,11 +107,18 @@ def _times_steep(g, slope, steep, deps=()):
 def nan_slopes(value, mask, deps):
     """``value`` (its values unchanged) whose derivative in each traced one of ``deps`` is
     NaN where ``mask`` (and something flows in): what a rule adds where its own slope is
-    undefined, so that differentiating it again cannot give a silent 0 there."""
-    for d in deps:
-        if on_a_trace(d):
-            value = value + nan_slope(d, mask)
-    return value
+    undefined, so that differentiating it again cannot give a silent 0 there.
+
+    One ``nan_slope`` of all the traced deps together (the first plus a zero-valued
+    ``nan_slope`` of each other one, so no arithmetic on their values): its own rule keeps
+    the NaN at every further order, in each of the deps, not only the one it came from."""
+    traced = [d for d in deps if on_a_trace(d)]
+    if not traced:
+        return value
+    z = traced[0]
+    for d in traced[1:]:
+        z = z + nan_slope(d, mask)
+    return value + nan_slope(z, mask)
 
 
 def _steep(parts):
@@ -174,7 +181,28 @@ def _power_dx(out, x, y):
 
 def _power_rule_x(g, out, x, y):
     slope, steep = _power_dx_parts(out, x, y)
-    return _times_steep(g, slope, steep, (x, y))
+    return _at_zero_zero(_times_steep(g, slope, steep, (x, y)), g, x, y, y)
+
+
+def _at_zero_zero(value, g, x, y, other):
+    """``value``, a rule's product for x ** y, made NaN-sloped in ``other`` (the input the
+    rule is not for) where x = 0 and y is 0 or 1: the mixed derivative x^(y−1)·(1 + y·log x)
+    is infinite there (1/x on the line y = 0, 1 + log x on y = 1), while both rules give a
+    finite slope that differentiating again would turn into a finite number (a lower y is
+    an infinite slope already, a higher one has the limit 0)."""
+    if not on_a_trace(other):
+        return value
+    xv, yv = concrete(x), concrete(y)
+    if dtype_of(xv).kind == "c" or dtype_of(yv).kind == "c":
+        return value
+    at = np.equal(xv, 0) & (np.equal(yv, 0) | np.equal(yv, 1))
+    if not may_any(at):
+        return value
+    return nan_slopes(value, np.logical_and(at, np.not_equal(concrete(g), 0)), (other,))
+
+
+def _power_rule_y(g, out, x, y):
+    return _at_zero_zero(g * _power_dy(out, x, y), g, x, y, x)
 
 
 def _power_dy(out, x, y):
@@ -197,7 +225,7 @@ def _power_dy(out, x, y):
 
 power = elementwise(
     "power", np.power, d={"x": _power_dx, "y": _power_dy}, aliases=("pow",),
-    vjp={"x": _power_rule_x}, jvp={"x": _power_rule_x},  # an infinite slope meets a zero g
+    vjp={"x": _power_rule_x, "y": _power_rule_y}, jvp={"x": _power_rule_x, "y": _power_rule_y},  # an infinite slope meets a zero g
     jax="jax.numpy.power", symbol="diag(y·x^(y−1)), diag(log(x)·x^y)",
     domain=("positive", "real"), doc="x ** y (0⁰ = 1; d/dx x⁰ = 0)",
     methods=("__pow__", "__rpow__"))
@@ -206,7 +234,7 @@ power = elementwise(
 #: and 0 ** −inf = inf without a warning); the rules are power's
 _float_power = elementwise(
     "float_power", np.float_power, d={"x": _power_dx, "y": _power_dy},
-    vjp={"x": _power_rule_x}, jvp={"x": _power_rule_x}, public=False,
+    vjp={"x": _power_rule_x, "y": _power_rule_y}, jvp={"x": _power_rule_x, "y": _power_rule_y}, public=False,
     jax="jax.numpy.float_power", symbol="diag(y·x^(y−1)), diag(log(x)·x^y)",
     domain=("positive", "real"), doc="x ** y in float64 (0⁰ = 1; d/dx x⁰ = 0)")
 square = elementwise("square", np.square, d={"x": lambda out, x: 2 * x}, jax="jax.numpy.square",
@@ -342,7 +370,10 @@ def _nan_slope_rule(g, out, x, m):
     # the input's shape where m has the output's)
     flows = np.logical_and(concrete(m), np.not_equal(concrete(g), 0))
     dt = dtype_of(g)
-    return np.where(flows, complex(np.nan, np.nan) if dt.kind == "c" else np.nan, 0.0).astype(dt)
+    value = np.where(flows, complex(np.nan, np.nan) if dt.kind == "c" else np.nan, 0.0).astype(dt)
+    # an entry undefined here stays undefined at every further order: its slope in x and in
+    # g is NaN too (a constant NaN would differentiate to a silent 0)
+    return nan_slopes(value, flows, (x, g))
 
 
 #: zero everywhere, with an undefined (NaN) derivative in x where m is true: what a rule adds
