@@ -9,7 +9,10 @@ a choice:
 * ``"reverse"``: from the output side, ``J̄ ← J̄ · J_k`` (reverse accumulation),
 * ``"optimal"``: the cheapest bracketing of a chain, by the classic
   matrix-chain dynamic programme (a tape that is not a chain runs both
-  forward and reverse accumulation and keeps the cheaper).
+  forward and reverse accumulation and keeps the cheaper). The programme
+  prices dense factors exactly and structured ones by an estimate, so with
+  structured factors forward and reverse accumulation run too, and the
+  cheapest of the three is kept: never more flops than either.
 
 With ``structured=True`` the factors keep their structure (a Diagonal times
 a Diagonal stays a Diagonal); with ``structured=False`` each factor is the
@@ -86,6 +89,8 @@ class RecordedTape:
     aux: Any = None
     in_tree: Any = None
     in_names: list = field(default_factory=lambda: ["x"])
+    #: the chained Jacobians already computed from this tape, by (order, structured)
+    runs: dict = field(default_factory=dict, repr=False)
 
     @property
     def is_pytree(self) -> bool:
@@ -143,20 +148,25 @@ def record_tape(f: Callable, *args, argnums: int = 0, has_aux: bool = False) -> 
     The differentiated argument may be an array or a pytree of arrays (a
     model's parameters); the output must be one array.
     """
+    return tape_for(f, args, argnums, has_aux, "record_tape")
+
+
+def tape_for(f: Callable, args: tuple, argnums, has_aux: bool, who: str) -> RecordedTape:
+    """:func:`record_tape` on behalf of the public function ``who``, which its errors name."""
     if not isinstance(argnums, (int, np.integer)):
-        raise TypeError(f"structured Jacobians: argnums must be one int here, got {argnums!r} "
+        raise TypeError(f"{who}: argnums must be one int here, got {argnums!r} "
                         "(pass several arguments as one pytree, or call once per argument)")
-    _, nums = _norm_argnums(argnums, len(args), "record_tape")
+    _, nums = _norm_argnums(argnums, len(args), who)
     refuse_traced_inputs(tree_flatten(args[nums[0]])[0], "structured Jacobians",
                          "structured Jacobians")
     rec = _record(f, args, nums, has_aux, "jacobian")
     in_nodes = list(rec.in_nodes[0])
     td = rec.in_treedefs[0]
     if not in_nodes:
-        raise TypeError(f"structured Jacobians: argument {nums[0]} holds no arrays to differentiate "
+        raise TypeError(f"{who}: argument {nums[0]} holds no arrays to differentiate "
                         f"(an empty pytree {td})")
     if len(rec.out_values) != 1:
-        raise TypeError("structured Jacobians: the function must return one array (a loss, or a "
+        raise TypeError(f"{who}: the function must return one array (a loss, or a "
                         f"model's output), got a pytree {rec.out_tree}; return one array, or the "
                         "others as aux with has_aux=True")
     pytree = td.kind != "leaf"
@@ -350,20 +360,30 @@ def _run_bracketing(factors, split, i, j, alg):
     return alg.mul(left, right)
 
 
+ORDERS = ("forward", "reverse", "optimal")
+
+
+def check_order(order, who: str) -> str:
+    """``order`` if it is one of :data:`ORDERS`, else a ValueError naming ``who``."""
+    if not isinstance(order, str) or order not in ORDERS:
+        raise ValueError(f"{who}: order must be 'forward', 'reverse' or 'optimal', got {order!r}")
+    return order
+
+
 def chain_jacobians(f: Callable, *args, argnums: int = 0, order: str = "forward",
                     structured: bool = True, has_aux: bool = False) -> ChainResult:
     """The Jacobian of ``f`` at ``args`` as the product of its per-node Jacobians.
 
-    ``order`` is "forward", "reverse" or "optimal"; ``structured=False``
+    ``order`` is "forward", "reverse" or "optimal" (the cheapest bracketing found,
+    never more flops than forward or reverse); ``structured=False``
     multiplies ordinary dense matrices instead. The result carries the
     Jacobian, the flops the multiplications took and the bracketing used (and, with
     ``has_aux=True``, the function's auxiliary output as ``aux``).
     When ``args[argnums]`` is a pytree (a model's parameters) the Jacobian is a
     :class:`~tensorgrad.blocks.BlockJacobian`, one block per leaf.
     """
-    if order not in ("forward", "reverse", "optimal"):
-        raise ValueError(f"chain_jacobians: order must be 'forward', 'reverse' or 'optimal', got {order!r}")
-    t = record_tape(f, *args, argnums=argnums, has_aux=has_aux)
+    check_order(order, "chain_jacobians")
+    t = tape_for(f, args, argnums, has_aux, "chain_jacobians")
     result = _chain(t, order, structured)
     _in_input_dtypes(t, result.jacobian)
     if has_aux:
@@ -371,44 +391,77 @@ def chain_jacobians(f: Callable, *args, argnums: int = 0, order: str = "forward"
     return result
 
 
-@quiet_rules  # (products of derivatives: 0·∞ is NaN without a warning, as in the sweeps)
 def _chain(t: RecordedTape, order: str, structured: bool) -> ChainResult:
+    """The chained Jacobian of tape ``t`` in ``order``, run once per tape and kept there
+    (``tg.cost`` asks for each order, and "optimal" compares itself with the other two)."""
+    key = (order, bool(structured))
+    res = t.runs.get(key)
+    if res is None:
+        res = t.runs[key] = _chain_run(t, order, structured)
+    return res
+
+
+@quiet_rules  # (products of derivatives: 0·∞ is NaN without a warning, as in the sweeps)
+def _chain_run(t: RecordedTape, order: str, structured: bool) -> ChainResult:
     if t.is_pytree:
         return _chain_blocks(t, order, structured)
-    alg = _Algebra(structured)
     if t.out_node is None:  # the output does not depend on the input
         return ChainResult(Zero(t.out_shape, t.in_shape), 0, order, structured, "0")
-    L = len(t.entries)
-    if order == "optimal" and not (t.is_chain and L > 2):
-        # not a chain (or too short to bracket): the cheaper of forward and reverse
-        # accumulation, by the flops each really takes (ties: the smaller side first)
-        first = "reverse" if _size(t.out_shape) < _size(t.in_shape) else "forward"
-        runs = [_chain(t, o, structured) for o in (first, "forward" if first == "reverse" else "reverse")]
-        best = min(runs, key=lambda r: r.flops)
-        return ChainResult(best.jacobian, best.flops, order, structured, best.bracketing)
+    if order == "optimal":
+        return _optimal(t, structured)
+    alg = _Algebra(structured)
     with count_flops() as c:
-        if order == "optimal":
-            factors = [alg.factor(e, e.inputs[0][0]) for e in t.entries]
-            dims = [_size(t.in_shape)] + [_size(e.out_shape) for e in t.entries]
-            _, split = optimal_bracketing(dims, [_cost_kind(F) for F in factors])
-            J = _run_bracketing(factors, split, 1, L, alg)
-            bracket = _bracket_str(split, 1, L)
-        else:
-            J = _forward(t, alg) if order == "forward" else _reverse(t, alg)
-            bracket = _simple_bracket(L, order, t.is_chain)
+        J = _forward(t, alg) if order == "forward" else _reverse(t, alg)
+    bracket = _simple_bracket(len(t.entries), order, t.is_chain)
     return ChainResult(_finish(t, J, structured), c[0], order, structured, bracket)
+
+
+def _optimal(t: RecordedTape, structured: bool) -> ChainResult:
+    """The cheapest way found, by the flops each candidate really takes: the matrix-chain
+    bracketing of a chain of more than two factors, and forward and reverse accumulation.
+
+    The bracketing search prices dense factors exactly, so with ``structured=False`` its
+    bracketing is the cheapest of all. Structured factors it can only estimate (a product
+    of two maps may keep a closed form or stay lazy), so there forward and reverse
+    accumulation run too and the cheapest of the three is kept: "optimal" never takes
+    more flops than either. Ties go to the bracketing, then to the smaller side first.
+    """
+    L = len(t.entries)
+    first = "reverse" if _size(t.out_shape) < _size(t.in_shape) else "forward"
+    others = [first, "forward" if first == "reverse" else "reverse"]
+    runs = []
+    if t.is_chain and L > 2:
+        alg = _Algebra(structured)
+        factors = [alg.factor(e, e.inputs[0][0]) for e in t.entries]
+        dims = [_size(t.in_shape)] + [_size(e.out_shape) for e in t.entries]
+        _, split = optimal_bracketing(dims, [_cost_kind(F) for F in factors])
+        bracket = _bracket_str(split, 1, L)
+        with count_flops() as c:
+            J = _run_bracketing(factors, split, 1, L, alg)
+        runs.append(ChainResult(_finish(t, J, structured), c[0], "optimal", structured, bracket))
+        if not structured:
+            return runs[0]
+        # (forward or reverse accumulation may be the very bracketing found: no need to rerun it)
+        others = [o for o in others if f"({_simple_bracket(L, o, True)})" != bracket]
+    runs += [_chain(t, o, structured) for o in others]
+    best = min(runs, key=lambda r: r.flops)
+    return ChainResult(best.jacobian, best.flops, "optimal", structured, best.bracketing)
 
 
 def _chain_blocks(t: RecordedTape, order: str, structured: bool) -> ChainResult:
     """A pytree input: one block per leaf. Reverse accumulation runs once over the whole
     tape (the output side is shared by every leaf); forward accumulation runs once per
-    leaf, on the nodes that depend on it; "optimal" takes reverse when the output is no
-    larger than the whole input, else each leaf's own optimal order."""
-    alg = _Algebra(structured)
-    use = order
+    leaf, on the nodes that depend on it; "optimal" is the cheaper of reverse accumulation
+    over the whole tape and each leaf's own optimal order (which is never worse than
+    forward accumulation on that leaf)."""
     if order == "optimal":
-        use = "reverse" if _size(t.out_shape) <= _size(t.in_shape) else "per-leaf"
-    if use == "reverse":
+        runs = [_chain(t, "reverse", structured), _chain_blocks(t, "per-leaf", structured)]
+        if _size(t.out_shape) > _size(t.in_shape):  # (ties: the one that suits the sizes)
+            runs.reverse()
+        best = min(runs, key=lambda r: r.flops)
+        return ChainResult(best.jacobian, best.flops, order, structured, best.bracketing)
+    alg = _Algebra(structured)
+    if order == "reverse":
         if t.out_node is None:
             acc = {}
         else:
@@ -417,11 +470,13 @@ def _chain_blocks(t: RecordedTape, order: str, structured: bool) -> ChainResult:
         blocks = [_finish(t, acc.get(id(n), _MISSING), structured, k) for k, n in enumerate(t.in_nodes)]
         flops = c[0] if t.out_node is not None else 0
         bracket = "reverse accumulation over the whole tape"
-    else:
-        parts = [_chain(t.leaf_tape(k), order, structured) for k in range(len(t.in_nodes))]
+    else:  # "forward", or "per-leaf": each leaf's own optimal order
+        each = "forward" if order == "forward" else "optimal"
+        parts = [_chain(t.leaf_tape(k), each, structured) for k in range(len(t.in_nodes))]
         blocks = [r.jacobian for r in parts]
         flops = sum(r.flops for r in parts)
         bracket = "; ".join(f"{name}: {r.bracketing}" for name, r in zip(t.in_names, parts))
+        order = "optimal" if order == "per-leaf" else order
     return ChainResult(BlockJacobian(blocks, t.in_tree, t.in_names), flops, order, structured, bracket)
 
 
@@ -455,15 +510,20 @@ def structured_jacobian(f: Callable, argnums=0, has_aux: bool = False,
     none. One Jacobian per entry of ``argnums`` (a tuple when it is one).
     A pytree argument (a model's parameters) gets a
     :class:`~tensorgrad.blocks.BlockJacobian`: one block per leaf, each keeping
-    its structure; ``.todense()`` gives what ``tg.jacrev`` gives.
+    its structure; ``.todense()`` gives what ``tg.jacrev`` gives. ``order`` is
+    "forward", "reverse" or "optimal", as for :func:`chain_jacobians`.
     """
+    return _structured_jacobian(f, argnums, has_aux, check_order(order, "structured_jacobian"),
+                                "structured_jacobian")
 
+
+def _structured_jacobian(f: Callable, argnums, has_aux: bool, order: str, who: str) -> Callable:
     @functools.wraps(f)
     def jac(*args):
-        single, nums = _norm_argnums(argnums, len(args), "jacobian")
+        single, nums = _norm_argnums(argnums, len(args), who)
         results, aux = [], None
         for k in nums:
-            t = record_tape(f, *args, argnums=k, has_aux=has_aux)
+            t = tape_for(f, args, k, has_aux, who)
             aux = t.aux
             results.append(_structured_of(t, order))
         res = results[0] if single else tuple(results)
@@ -526,5 +586,5 @@ def jacobian(f: Callable, argnums=0, has_aux: bool = False, chunk_size: int | No
                              "do not combine with structured=True or method=")
         return jacrev(f, argnums, has_aux, chunk_size, holomorphic=holomorphic, allow_int=allow_int)
     if structured:
-        return structured_jacobian(f, argnums, has_aux)
+        return _structured_jacobian(f, argnums, has_aux, "forward", "jacobian")
     return jacrev(f, argnums, has_aux, chunk_size)

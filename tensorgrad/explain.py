@@ -21,7 +21,7 @@ import numpy as np
 
 from . import jacobians as jac
 from .blocks import BlockJacobian
-from .chain import _chain, record_tape
+from .chain import _chain, tape_for
 from .viz import plot_tape
 
 __all__ = ["explain", "Explanation", "jacobian_category", "CATEGORIES"]
@@ -29,21 +29,26 @@ __all__ = ["explain", "Explanation", "jacobian_category", "CATEGORIES"]
 #: The kinds of structure a plot colours, cheapest first, with their colours.
 CATEGORIES = {
     "zero": "#ffffff",
-    "permutation": "#d9d9d9",      # reshape, transpose, broadcast, sums, indexing: index maps
+    "permutation": "#d9d9d9",      # index maps: reshape, transpose, broadcast, sums, indexing, …
     "diagonal": "#a6dba0",
     "rank-one update": "#fdb863",  # softmax: diag(p) − p pᵀ
     "kronecker": "#92c5de",        # matmul: A ⊗ I, I ⊗ Bᵀ
     "dense": "#f4a582",
 }
 _ORDER = list(CATEGORIES)
-_INDEX_MAPS = (jac.Identity, jac.Reshape, jac.Permute, jac.Broadcast, jac.SumTo)
+#: Maps of 0s and 1s that store no numbers of their own and apply in at most about one
+#: flop per entry: renumberings, copies, selections (flip, sort, roll, pad, repeat, ...)
+#: and sums, running sums (cumsum) included.
+_INDEX_MAPS = (jac.Identity, jac.Reshape, jac.Permute, jac.Broadcast, jac.SumTo, jac.Gather,
+               jac.RunningSum)
 
 
 def jacobian_category(J) -> str:
     """The structure class of a Jacobian, one of :data:`CATEGORIES`: ``diagonal``,
     ``kronecker``, ``rank-one update``, ``permutation`` (any index map: reshape,
-    transpose, broadcast, sum, indexing), ``dense`` or ``zero``. A product or sum
-    of maps gets the most expensive class among its parts."""
+    transpose, broadcast, sum and running sum, indexing, and the selections and
+    permutations of entries of flip, roll, sort, pad, repeat, tile, ...), ``dense`` or
+    ``zero``. A product or sum of maps gets the most expensive class among its parts."""
     if isinstance(J, BlockJacobian):
         return max((jacobian_category(b) for b in J.blocks), key=_ORDER.index, default="zero")
     if isinstance(J, jac.Zero):
@@ -147,7 +152,7 @@ def explain(f: Callable, *args, argnums: int = 0, dense: bool = False,
     (leaves named ``x.0.W``, …); the last lines give the Jacobian of the
     output, one block per leaf for a pytree. ``.plot()`` draws the graph.
     """
-    t = record_tape(f, *args, argnums=argnums)
+    t = tape_for(f, args, argnums, False, "explain")
     ex = Explanation()
     names = {}
     if t.is_pytree:

@@ -58,13 +58,31 @@ def count_flops() -> Iterator[list[int]]:
 # products and sums without a closed form
 # --------------------------------------------------------------------------
 
+def _maps(items, who: str, what: str) -> list:
+    """``items`` as a non-empty list of maps (the argument of a Product or SumOf)."""
+    if isinstance(items, Jacobian) or not np.iterable(items):
+        raise TypeError(f"{who}: {what} must be a list of Jacobian maps, got {type(items).__name__}")
+    items = list(items)
+    if not items:
+        raise ValueError(f"{who}: {what} must hold at least one map, got none")
+    bad = [k for k, J in enumerate(items) if not isinstance(J, Jacobian)]
+    if bad:
+        raise TypeError(f"{who}: {what} must all be Jacobian maps; entry {bad[0]} is a "
+                        f"{type(items[bad[0]]).__name__}")
+    return items
+
+
 class Product(Jacobian):
     """``F0 @ F1 @ … @ Fk`` kept as factors (applied right to left)."""
 
     kind = "product"
 
     def __init__(self, factors):
-        factors = list(factors)
+        factors = _maps(factors, "Product", "factors")
+        for k in range(len(factors) - 1):
+            if factors[k].in_shape != factors[k + 1].out_shape:
+                raise ValueError(f"Product: factor {k} takes shape {factors[k].in_shape} but factor "
+                                 f"{k + 1} gives {factors[k + 1].out_shape} (factors apply right to left)")
         super().__init__(factors[0].out_shape, factors[-1].in_shape)
         self.factors = factors
         self.kind = " ∘ ".join(f.kind for f in factors)
@@ -101,7 +119,11 @@ class SumOf(Jacobian):
     """``J1 + J2 + …`` kept as terms (fan-in of one input through several paths)."""
 
     def __init__(self, terms):
-        terms = list(terms)
+        terms = _maps(terms, "SumOf", "terms")
+        for k, term in enumerate(terms[1:], 1):
+            if term.shape != terms[0].shape:
+                raise ValueError(f"SumOf: term {k} has shape {term.shape} (out_shape, in_shape) "
+                                 f"but term 0 has {terms[0].shape}")
         super().__init__(terms[0].out_shape, terms[0].in_shape)
         self.terms = terms
         self.kind = " + ".join(t.kind for t in terms)

@@ -23,10 +23,12 @@ sums (``J @ K``, ``J + K``) are :mod:`tensorgrad.jacobians.algebra`.
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
 from ..sweep import quiet_rules
+from .checks import as_axes, as_count, as_matrix, as_numeric, as_shape, broadcast_fault
 
 
 __all__ = ["Jacobian", "Zero", "Identity", "Diagonal", "Dense", "Reshape", "Permute",
@@ -78,8 +80,9 @@ class Jacobian:
                 setattr(cls, name, quiet_rules(cls.__dict__[name]))
 
     def __init__(self, out_shape: Shape, in_shape: Shape):
-        self.out_shape = tuple(int(s) for s in out_shape)
-        self.in_shape = tuple(int(s) for s in in_shape)
+        who = type(self).__name__
+        self.out_shape = as_shape(out_shape, who, "out_shape")
+        self.in_shape = as_shape(in_shape, who, "in_shape")
 
     # -- shape -------------------------------------------------------------
     @property
@@ -208,6 +211,7 @@ class Identity(Jacobian):
     symbol = "I"
 
     def __init__(self, shape: Shape):
+        shape = as_shape(shape, "Identity", "shape")
         super().__init__(shape, shape)
 
     def matvec(self, t):
@@ -236,7 +240,7 @@ class Diagonal(Jacobian):
     symbol = "diag(d)"
 
     def __init__(self, d):
-        d = np.asarray(d)
+        d = as_numeric(d, "Diagonal", "d")
         super().__init__(d.shape, d.shape)
         self.d = d
 
@@ -276,16 +280,26 @@ class Dense(Jacobian):
     symbol = "M"
 
     def __init__(self, M, out_shape: Shape | None = None, in_shape: Shape | None = None):
-        M = np.asarray(M)
+        M = as_numeric(M, "Dense", "M")
         if out_shape is None and in_shape is None:
             if M.ndim != 2:
                 raise ValueError("Dense: give out_shape and in_shape for an array that is not 2-D")
             out_shape, in_shape = M.shape[:1], M.shape[1:]
-        elif out_shape is None:
-            out_shape = M.shape[:M.ndim - len(in_shape)]
-        elif in_shape is None:
-            in_shape = M.shape[len(out_shape):]
+        elif out_shape is None or in_shape is None:
+            known = as_shape(in_shape if out_shape is None else out_shape, "Dense",
+                             "in_shape" if out_shape is None else "out_shape")
+            if len(known) > M.ndim:
+                raise ValueError(f"Dense: M of shape {M.shape} has fewer axes than the "
+                                 f"{'in_shape' if out_shape is None else 'out_shape'} {known} given")
+            if out_shape is None:
+                out_shape, in_shape = M.shape[:M.ndim - len(known)], known
+            else:
+                out_shape, in_shape = known, M.shape[len(known):]
         super().__init__(out_shape, in_shape)
+        if M.size != self.out_size * self.in_size:
+            raise ValueError(f"Dense: M of shape {M.shape} ({M.size} entries) does not fit out_shape "
+                             f"{self.out_shape} and in_shape {self.in_shape} "
+                             f"({self.out_size} × {self.in_size} entries)")
         self.M = M.reshape(self.out_shape + self.in_shape)
 
     @property
@@ -324,6 +338,12 @@ class Reshape(Jacobian):
     kind = "reshape"
     symbol = "I (renumbered)"
 
+    def __init__(self, out_shape: Shape, in_shape: Shape):
+        super().__init__(out_shape, in_shape)
+        if self.out_size != self.in_size:
+            raise ValueError(f"Reshape: out_shape {self.out_shape} ({self.out_size} entries) and "
+                             f"in_shape {self.in_shape} ({self.in_size} entries) differ in size")
+
     def matvec(self, t):
         nb = self._nb_in(t)
         return np.reshape(t, np.shape(t)[:nb] + self.out_shape)
@@ -346,7 +366,8 @@ class Permute(Jacobian):
     symbol = "P"
 
     def __init__(self, in_shape: Shape, axes):
-        axes = tuple(int(a) for a in axes)
+        in_shape = as_shape(in_shape, "Permute", "in_shape")
+        axes = as_axes(axes, in_shape, "Permute")
         super().__init__(tuple(in_shape[a] for a in axes), in_shape)
         self.axes = axes
 
@@ -391,9 +412,11 @@ class Broadcast(Jacobian):
     symbol = "copy"
 
     def __init__(self, in_shape: Shape, out_shape: Shape):
-        if tuple(np.broadcast_shapes(tuple(in_shape), tuple(out_shape))) != tuple(out_shape):
-            raise ValueError(f"Broadcast: {in_shape} does not broadcast to {out_shape}")
         super().__init__(out_shape, in_shape)
+        why = broadcast_fault(self.in_shape, self.out_shape)
+        if why:
+            raise ValueError(f"Broadcast: in_shape {self.in_shape} does not broadcast to "
+                             f"out_shape {self.out_shape}: {why}")
 
     def matvec(self, t):
         nb = self._nb_in(t)
@@ -408,7 +431,7 @@ class Broadcast(Jacobian):
 
     @property
     def vecmat_flops(self):
-        return self.out_size - self.in_size
+        return max(self.out_size - self.in_size, 0)  # (a sum over an empty axis adds nothing)
 
     @property
     def T(self):
@@ -425,9 +448,11 @@ class SumTo(Jacobian):
     symbol = "1ᵀ"
 
     def __init__(self, in_shape: Shape, out_shape: Shape):
-        if tuple(np.broadcast_shapes(tuple(in_shape), tuple(out_shape))) != tuple(in_shape):
-            raise ValueError(f"SumTo: {out_shape} does not broadcast back to {in_shape}")
         super().__init__(out_shape, in_shape)
+        why = broadcast_fault(self.out_shape, self.in_shape)
+        if why:
+            raise ValueError(f"SumTo: out_shape {self.out_shape} does not broadcast back to "
+                             f"in_shape {self.in_shape}: {why}")
 
     def matvec(self, t):
         nb = self._nb_in(t)
@@ -456,8 +481,9 @@ class MatmulLeft(Jacobian):
     symbol = "A ⊗ I"
 
     def __init__(self, A, n: int):
-        A = np.asarray(A)
-        super().__init__((A.shape[0], int(n)), (A.shape[1], int(n)))
+        A = as_matrix(A, "MatmulLeft", "A")
+        n = as_count(n, "MatmulLeft", "n (the number of columns of B)")
+        super().__init__((A.shape[0], n), (A.shape[1], n))
         self.A = A
 
     def matvec(self, t):
@@ -490,8 +516,9 @@ class MatmulRight(Jacobian):
     symbol = "I ⊗ Bᵀ"
 
     def __init__(self, B, m: int):
-        B = np.asarray(B)
-        super().__init__((int(m), B.shape[1]), (int(m), B.shape[0]))
+        B = as_matrix(B, "MatmulRight", "B")
+        m = as_count(m, "MatmulRight", "m (the number of rows of A)")
+        super().__init__((m, B.shape[1]), (m, B.shape[0]))
         self.B = B
 
     def matvec(self, t):
@@ -525,9 +552,12 @@ class SoftmaxJacobian(Jacobian):
     """
 
     def __init__(self, p, axis: int, log: bool = False):
-        p = np.asarray(p)
+        p = as_numeric(p, "SoftmaxJacobian", "p")
         super().__init__(p.shape, p.shape)
-        axis = int(axis)
+        try:
+            axis = operator.index(axis)
+        except TypeError:
+            raise TypeError(f"SoftmaxJacobian: axis must be an int, got {axis!r}") from None
         if not -p.ndim <= axis < p.ndim:
             raise ValueError(f"SoftmaxJacobian: axis {axis} is out of range for p of shape {p.shape}")
         # counted from the end, so that leading batch axes of t and g leave it in place
@@ -568,6 +598,8 @@ class Transposed(Jacobian):
     """The transpose of a map without a closed-form transpose."""
 
     def __init__(self, base: Jacobian):
+        if not isinstance(base, Jacobian):
+            raise TypeError(f"Transposed: base must be a Jacobian map, got {type(base).__name__}")
         super().__init__(base.in_shape, base.out_shape)
         self.base = base
         self.kind = f"transpose of {base.kind}"
