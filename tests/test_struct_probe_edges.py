@@ -14,6 +14,7 @@ import tensorgrad as tg
 import tensorgrad.numpy as tnp
 from tensorgrad import jacobians as jac
 from tensorgrad.explain import jacobian_category
+from tensorgrad.jacobians.scans import RunningSum
 
 
 # ---------------------------------------------------------------- 1. order is checked
@@ -209,3 +210,11 @@ def test_cost_optimal_rows_are_never_costlier_than_forward_or_reverse():
             _assert_optimal_cheapest({o: rep.flops(f"{kind} {o}") for o in ORDERS})
         _assert_optimal_cheapest({o: tg.chain_jacobians(f, x, order=o).flops for o in ORDERS})
         assert rep.flops(rep.best) <= rep.flops("structured optimal")
+
+
+@pytest.mark.parametrize("axis,err", [(2, ValueError), (-3, ValueError), (1.0, TypeError), ("0", TypeError)])
+def test_running_sum_checks_its_axis(axis, err):
+    with pytest.raises(err, match="RunningSum: axis"):
+        RunningSum((2, 3), axis)
+    assert np.array_equal(RunningSum((2, 3), -1).matvec(np.ones((2, 3))), np.cumsum(np.ones((2, 3)), axis=1))
+    assert np.array_equal(RunningSum((2, 3), 0).todense(), RunningSum((2, 3), -2).todense())
