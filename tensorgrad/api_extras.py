@@ -8,14 +8,18 @@ and no device to move to, so the last three only convert values.
 """
 from __future__ import annotations
 
+import copy
 import functools
+import threading
 import types
 import warnings
 from typing import Any, Callable
 
 import numpy as np
 
+from . import jax_backend as _jaxb
 from . import staging
+from .callback_checks import differentiated, find_differentiated
 from .custom import custom_vjp
 from .tensor import Tensor, concrete, shape_of, traced_level
 from .transforms import vjp
@@ -101,32 +105,74 @@ def _stand_in(x, where: str):
     return np.full(shp, 0.5, dt)
 
 
+class _Abstract(threading.local):
+    depth = 0  # abstract_trace blocks this thread is in
+
+
+_ABSTRACT = _Abstract()
+
+
+class abstract_trace:
+    """Within it a function is traced for its shapes and dtypes alone (``eval_shape``,
+    ``make_jaxpr``): ``pure_callback`` and ``io_callback`` are not called (a traced call is
+    recorded, its step gives zeros of the declared shapes), as JAX never calls them there."""
+
+    def __enter__(self):
+        _ABSTRACT.depth += 1
+
+    def __exit__(self, *exc):
+        _ABSTRACT.depth -= 1
+
+
+_PY_NUMBERS = (bool, int, float, complex)
+
+
+def has_python_number(tree) -> bool:
+    """Whether a leaf of ``tree`` is a Python number (weakly typed, as the eager call keeps it)."""
+    return any(type(v) in _PY_NUMBERS for v in tree_flatten(tree)[0])
+
+
 def eval_shape(fun: Callable, *args, **kwargs) -> Any:
     """The shapes and dtypes of ``fun(*args, **kwargs)``, a pytree of ShapeDtypeStruct.
 
-    Arguments may be arrays, numbers or ShapeDtypeStructs. ``fun`` is traced once as
-    ``tg.jit`` traces (on stand-in values of those shapes, NumPy's floating-point warnings
-    silenced), so, as in JAX, every argument is abstract: an output shape that would depend on
-    an argument's value (``zeros(n)``, ``x[:n]``, ``x[x > 0]``) raises ConcretizationError
-    instead of coming out as the stand-in's. Pass such values through a closure.
+    Arguments may be arrays, numbers or ShapeDtypeStructs. ``fun`` is traced as ``tg.jit``
+    traces (on stand-in values of those shapes, NumPy's floating-point warnings silenced,
+    ``pure_callback`` and ``io_callback`` not called), so, as in JAX, every argument is
+    abstract: an output shape that would depend on an argument's value (``zeros(n)``,
+    ``x[:n]``, ``x[x > 0]``) raises ConcretizationError instead of coming out as the
+    stand-in's. Pass such values through a closure. A Python number keeps its weak type, as
+    in the call itself (``float32`` array times ``2.0`` is ``float32``): where one is among the
+    arguments, the function is traced a second time with the numbers as they are.
     """
     if not callable(fun):
         raise TypeError(f"eval_shape: fun must be callable, got {fun!r}")
-    zargs = tree_map(lambda x: _stand_in(x, "eval_shape"), args)
-    zkw = tree_map(lambda x: _stand_in(x, "eval_shape"), kwargs)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
+    with warnings.catch_warnings(), np.errstate(all="ignore"), abstract_trace():
         warnings.simplefilter("ignore", RuntimeWarning)
-        program = staging.Program(getattr(fun, "__name__", "fun"))
-        try:
-            with program:
-                out = fun(*tree_map(program.input, zargs), **tree_map(program.input, zkw))
-        except staging.ClosedOver:  # it reads a value an enclosing transform traces: run it
-            out = fun(*zargs, **zkw)
-        except staging.ConcretizationError as exc:
-            raise staging.ConcretizationError(
-                f"eval_shape: {exc} (eval_shape treats every argument as abstract, as JAX's "
-                "does: pass a value that decides a shape through a closure)") from None
+        out = _abstract_run(fun, args, kwargs, keep_numbers=False)
+        if has_python_number((args, kwargs)):  # (the first trace decided they are abstract)
+            out = _abstract_run(fun, args, kwargs, keep_numbers=True)
     return tree_map(lambda v: ShapeDtypeStruct(*_shape_dtype(v, "eval_shape", "the output")), out)
+
+
+def _abstract_run(fun: Callable, args: tuple, kwargs: dict, keep_numbers: bool) -> Any:
+    """``fun`` traced on stand-ins of its arguments (Python numbers as they are with
+    ``keep_numbers``: the dtypes the call gives, as tg.jit keeps them static)."""
+    def stand_in(x):
+        return x if keep_numbers and type(x) in _PY_NUMBERS else _stand_in(x, "eval_shape")
+
+    def staged(v):
+        return v if type(v) in _PY_NUMBERS else program.input(v)
+    zargs, zkw = tree_map(stand_in, args), tree_map(stand_in, kwargs)
+    program = staging.Program(getattr(fun, "__name__", "fun"))
+    try:
+        with program:
+            return fun(*tree_map(staged, zargs), **tree_map(staged, zkw))
+    except staging.ClosedOver:  # it reads a value an enclosing transform traces: run it
+        return fun(*zargs, **zkw)
+    except staging.ConcretizationError as exc:
+        raise staging.ConcretizationError(
+            f"eval_shape: {exc} (eval_shape treats every argument as abstract, as JAX's "
+            "does: pass a value that decides a shape through a closure)") from None
 
 
 def linear_transpose(fun: Callable, *primals, reduce_axes=()) -> Callable:
@@ -245,47 +291,67 @@ _VMAP_METHODS = (None, "sequential", "sequential_unrolled", "expand_dims", "broa
 def pure_callback(callback: Callable, result_shape_dtypes: Any, *args, sharding=None,
                   vmap_method: str | None = None, **kwargs) -> Any:
     """``callback(*args, **kwargs)`` on NumPy arrays, its result checked against
-    ``result_shape_dtypes`` (a pytree of ShapeDtypeStruct or arrays), as ``jax.pure_callback``.
+    ``result_shape_dtypes`` (a pytree of ShapeDtypeStruct or arrays), as ``jax.pure_callback``:
+    leaf by leaf, as JAX compares them (a list where a tuple is declared is fine).
 
     Under ``tg.jit`` the call is a step of the plan, run again at each call. Under ``tg.vmap``
-    it runs once per slice whatever ``vmap_method`` says (tensorgrad's vmap is a loop). It has
-    no derivative: a value traced by ``grad``, ``jvp``, ``jacrev``... raises TypeError
-    (wrap the call in ``tg.custom_jvp`` or ``tg.custom_vjp`` to give it one).
+    it runs once per slice whatever ``vmap_method`` says (tensorgrad's vmap is a loop).
+    ``eval_shape`` and ``make_jaxpr`` do not call it; inside ``tg.to_jax`` it is
+    ``jax.pure_callback``. It has no derivative: a value traced by ``grad``, ``jvp``,
+    ``jacrev``... (or a tensor the imperative tape records) raises TypeError, as an argument,
+    reached by the callback through its closure, default arguments, bound object or the
+    globals it names, or returned by it (pass ``tg.stop_gradient(x)`` as an argument if a
+    constant is meant; wrap the call in ``tg.custom_jvp`` or ``tg.custom_vjp`` to give it a
+    derivative).
     """
     if vmap_method not in _VMAP_METHODS:
         raise ValueError(f"pure_callback: vmap_method must be one of {_VMAP_METHODS}, got "
                          f"{vmap_method!r}")
-    return host_callback("pure_callback", callback, result_shape_dtypes, args, kwargs)
+    return host_callback("pure_callback", callback, result_shape_dtypes, args, kwargs,
+                         vmap_method=vmap_method)
 
 
 def host_callback(where: str, callback: Callable, result_shape_dtypes: Any, args: tuple,
-                  kwargs: dict, effect: bool = False) -> Any:
+                  kwargs: dict, effect: bool = False, vmap_method: str | None = None) -> Any:
     """``pure_callback`` and ``io_callback`` (``where``): with ``effect``, a jit plan runs
-    the call at every replay even when nothing reads its result."""
+    the call at every replay even when nothing reads its result. Inside ``tg.to_jax`` the
+    call is JAX's ``pure_callback`` / ``io_callback``."""
     if not callable(callback):
         raise TypeError(f"{where}: callback must be callable, got {callback!r}")
     res_leaves, res_td = tree_flatten(result_shape_dtypes)
     expected = [_shape_dtype(r, where, "result_shape_dtypes") for r in res_leaves]
     leaves, td = tree_flatten((args, kwargs))
     for v in leaves:
-        if type(v) is Tensor and traced_level(v) >= 0:
+        if differentiated(v):
             raise TypeError(
                 f"{where}: an argument of shape {v.shape} and dtype {v.dtype} is traced by a "
                 "transform that differentiates (grad, vjp, jvp, jacrev, ...); a Python callback "
                 "has no derivative, so the gradient through it would be silently lost. Give it "
                 "one with tg.custom_jvp or tg.custom_vjp, or pass tg.stop_gradient(x) if a "
                 "constant is meant (JAX raises here too)")
-    name = getattr(callback, "__name__", "callback")
+    name = getattr(callback, "__name__", type(callback).__name__)
+    reached = find_differentiated(callback)
+    if reached is not None:
+        raise _uses_differentiated(where, name, reached, "reached through its closure, default "
+                                   "arguments, bound object or globals")
 
     def call(*values):
         a, k = tree_unflatten(td, [np.asarray(x) for x in values])
-        out = callback(*a, **k)
+        try:
+            out = callback(*a, **k)
+        except TypeError as exc:  # a traced value turned into a NumPy value inside it
+            if "gradient through it would be silently lost" in str(exc) and where not in str(exc):
+                raise TypeError(f"{where}: {name} converted a value that a transform "
+                                f"differentiates: {exc}") from exc
+            raise
         out_leaves, out_td = tree_flatten(out)
-        if out_td != res_td:
-            raise TypeError(f"{where}: {name} returned structure {out_td}, but "
-                            f"result_shape_dtypes has {res_td}")
+        if len(out_leaves) != len(expected):  # (compared by leaves, as JAX: a list for a tuple)
+            raise TypeError(f"{where}: {name} returned {len(out_leaves)} arrays (structure "
+                            f"{out_td}), but result_shape_dtypes has {len(expected)} ({res_td})")
         arrays = []
         for i, (o, (shp, dt)) in enumerate(zip(out_leaves, expected)):
+            if differentiated(o):
+                raise _uses_differentiated(where, name, o, "it returned it")
             arr = np.asarray(concrete(o))
             if arr.shape != shp or arr.dtype != dt:
                 raise TypeError(f"{where}: {name} returned shape {arr.shape} and dtype "
@@ -293,14 +359,33 @@ def host_callback(where: str, callback: Callable, result_shape_dtypes: Any, args
                                 f"shape {shp} and dtype {dt}")
             arrays.append(arr)
         return arrays
+    if _jaxb.ACTIVE.trace is not None or any(_jaxb.is_jax_tensor(v) for v in leaves):
+        return tree_unflatten(res_td, _jaxb.host_callback(where, call, expected, leaves, effect,
+                                                          vmap_method))
     values = [concrete(v) for v in leaves]
-    if staging.silent_effects.active():  # a branch not taken, run for its type: JAX never calls it
-        return tree_unflatten(res_td, [np.zeros(shp, dt) for shp, dt in expected])
-    if any(staging.is_staged(v) for v in values):
+    placeholder = [np.zeros(shp, dt) for shp, dt in expected]
+    staged = any(staging.is_staged(v) for v in values)
+    if staging.silent_effects.active() or (_ABSTRACT.depth and not staged):
+        return tree_unflatten(res_td, placeholder)  # run for its type alone: JAX never calls it
+
+    def run(*values):  # (a step of a program traced for its shapes alone returns placeholders)
+        return placeholder if _ABSTRACT.depth else call(*values)
+    run.__name__ = run.__qualname__ = where  # (as make_jaxpr names the step)
+    if staged:
         if effect:
-            return tree_unflatten(res_td, list(staging.call_kept(_once_per_call(call), *values)))
-        return tree_unflatten(res_td, list(staging.call(_as_list(call), *values)))
+            return tree_unflatten(res_td, list(staging.call_kept(_once_per_call(run), *values)))
+        return tree_unflatten(res_td, list(staging.call(_as_list(run), *values)))
     return tree_unflatten(res_td, call(*values))
+
+
+def _uses_differentiated(where: str, name: str, value, how: str) -> TypeError:
+    return TypeError(
+        f"{where}: the callback {name} uses a value of shape {value.shape} and dtype "
+        f"{value.dtype} that a transform differentiates ({how}; by grad, vjp, jvp, jacrev, "
+        "..., or the imperative tape: it requires grad). A Python callback has no derivative, "
+        "so the gradient through that value would be silently lost (JAX raises here too). "
+        f"Pass it to {where} as an argument under tg.stop_gradient (or x.detach()) if a "
+        "constant is meant, or give the computation a derivative with tg.custom_vjp / tg.custom_jvp")
 
 
 def _once_per_call(call: Callable) -> Callable:
@@ -340,14 +425,23 @@ def closure_convert(fun: Callable, *example_args) -> tuple[Callable, list]:
     tape (``tg.tensor(..., requires_grad=True)`` and results computed from them) count as
     traced, so ``loss.backward()`` reaches them through the converted function too.
 
-    The values are found in ``fun``'s closure cells (any pytree of them), in the bound
-    arguments of a ``functools.partial``, and, the same way, in the functions and partials
-    those hold (a helper closing over a parameter). A faithful simplification: globals are
-    not searched, and ``example_args`` are not used.
+    ``fun`` may be a function, a ``functools.partial``, a bound method or a callable object.
+    The values are found in a function's closure cells and default arguments
+    (``__defaults__``, ``__kwdefaults__``; any pytree of them), in the bound arguments of a
+    partial, in the attributes of a bound method's object (``self.w``) or of a callable
+    object, and, the same way, in the functions, partials and bound methods those hold (a
+    helper closing over a parameter). A faithful simplification: globals are not searched,
+    nor the attributes of objects an object's attributes hold (``self.layer.w``), and
+    ``example_args`` are not used. Outside any transform there is nothing to hoist: ``fun``
+    comes back as it is, with no constants.
     """
-    if not isinstance(fun, (types.FunctionType, functools.partial)):
-        raise TypeError(f"closure_convert: expected a Python function, got {type(fun).__name__}")
-    consts, rebuild = _hoist(fun, {}, set())
+    if isinstance(fun, (types.FunctionType, functools.partial, types.MethodType)):
+        consts, rebuild = _hoist(fun, {}, set())
+    elif isinstance(getattr(type(fun), "__call__", None), types.FunctionType):
+        consts, rebuild = _hoist_object(fun, {}, set())  # (a callable object: a copy is called)
+    else:  # (a builtin or a ufunc: nothing of Python's to look into)
+        raise TypeError(f"closure_convert: expected a Python function, a bound method or a "
+                        f"callable object, got {type(fun).__name__}")
     if not consts:
         return fun, []
 
@@ -362,15 +456,15 @@ def closure_convert(fun: Callable, *example_args) -> tuple[Callable, list]:
 
 def _hoist(value, memo: dict, active: set) -> tuple[list, Callable | None]:
     """``(consts, rebuild)``: the traced values reachable from ``value`` (a pytree, a
-    function's closure cells, a partial's function and bound arguments), and
-    ``rebuild(values)`` that makes ``value`` again with the next of ``values`` in their
-    places (None when there are none).
+    function's closure cells and defaults, a partial's function and bound arguments, a bound
+    method's function and object), and ``rebuild(values)`` that makes ``value`` again with
+    the next of ``values`` in their places (None when there are none).
 
     A function reached twice (two closures sharing a helper) is walked once: each place
     holding it is rebuilt, and takes its own copy of the values. A function that reaches
     itself (a recursive closure) while holding traced values is refused: its rebuilt copy
     would still call the original, whose values no rule would see."""
-    if isinstance(value, (types.FunctionType, functools.partial)):
+    if isinstance(value, (types.FunctionType, functools.partial, types.MethodType)):
         key = id(value)
         if key in memo:
             return memo[key]
@@ -393,34 +487,74 @@ def _hoist(value, memo: dict, active: set) -> tuple[list, Callable | None]:
     leaves, td = tree_flatten(value)
     if len(leaves) == 1 and leaves[0] is value:  # a leaf that is not a Tensor or a function
         return [], None
-    hoisted = [_hoist(v, memo, active) for v in leaves]
+    return _hoist_parts(leaves, memo, active, lambda parts: tree_unflatten(td, parts))
+
+
+def _hoist_parts(parts: list, memo: dict, active: set, make: Callable) -> tuple:
+    """``_hoist`` of each of ``parts``; ``make(new_parts)`` builds the value that holds them."""
+    hoisted = [([], None) if v is _EMPTY else _hoist(v, memo, active) for v in parts]
     consts = [c for cs, _ in hoisted for c in cs]
     if not consts:
         return [], None
-    return consts, lambda it: tree_unflatten(td, [v if r is None else r(it)
-                                                  for v, (_, r) in zip(leaves, hoisted)])
+    return consts, lambda it: make([v if r is None else r(it) for v, (_, r) in zip(parts, hoisted)])
 
 
 def _hoist_callable(value, memo: dict, active: set) -> tuple[list, Callable | None]:
     if isinstance(value, functools.partial):
-        consts, parts = _hoist([value.func, value.args, value.keywords], memo, active)
-        if parts is None:
+        return _hoist_parts([value.func, value.args, value.keywords], memo, active,
+                            lambda p: functools.partial(p[0], *p[1], **p[2]))
+    if isinstance(value, types.MethodType):
+        func = _hoist(value.__func__, memo, active)
+        obj = _hoist_object(value.__self__, memo, active)
+        if not (func[0] or obj[0]):
             return [], None
-        return consts, lambda it: (lambda f, a, k: functools.partial(f, *a, **k))(*parts(it))
-    cells = value.__closure__ or ()
-    contents = [_cell_value(c) for c in cells]
-    hoisted = [([], None) if v is _EMPTY else _hoist(v, memo, active) for v in contents]
-    consts = [c for cs, _ in hoisted for c in cs]
-    if not consts:
-        return [], None
 
-    def rebuild_function(it):
-        new = tuple(c if r is None else types.CellType(r(it)) for c, (_, r) in zip(cells, hoisted))
-        g = types.FunctionType(value.__code__, value.__globals__, value.__name__,
-                               value.__defaults__, new)
-        g.__kwdefaults__ = value.__kwdefaults__
+        def rebuild_method(it):
+            f = value.__func__ if func[1] is None else func[1](it)
+            return types.MethodType(f, value.__self__ if obj[1] is None else obj[1](it))
+        return func[0] + obj[0], rebuild_method
+    cells = value.__closure__ or ()
+    parts = [_cell_value(c) for c in cells] + [value.__defaults__, value.__kwdefaults__]
+
+    def rebuild_function(p):
+        new = tuple(c if v is _EMPTY or v is old else types.CellType(v)
+                    for c, v, old in zip(cells, p, parts))
+        g = types.FunctionType(value.__code__, value.__globals__, value.__name__, p[-2], new)
+        g.__kwdefaults__ = p[-1]
+        g.__qualname__, g.__dict__ = value.__qualname__, dict(value.__dict__)
         return g
-    return consts, rebuild_function
+    return _hoist_parts(parts, memo, active, rebuild_function)
+
+
+def _hoist_object(obj, memo: dict, active: set) -> tuple[list, Callable | None]:
+    """``_hoist`` of an object's attributes (a bound method's ``self``, a callable object);
+    the rebuilt value is a shallow copy with the new attributes (the object is left as is)."""
+    attrs = getattr(obj, "__dict__", None)
+    if not isinstance(attrs, dict) or isinstance(obj, (type, types.ModuleType)):
+        return [], None
+    key = ("object", id(obj))
+    if key in memo:
+        return memo[key]
+    if key in active:  # (an attribute leads back to it: walked once)
+        return [], None
+    active.add(key)
+    try:
+        keys = list(attrs)
+        found = _hoist_parts([attrs[k] for k in keys], memo, active,
+                             lambda parts: _copy_with(obj, dict(zip(keys, parts))))
+    finally:
+        active.discard(key)
+    memo[key] = found
+    return found
+
+
+def _copy_with(obj, attrs: dict):
+    """A shallow copy of ``obj`` with ``attrs`` as its attributes (set past its __setattr__)."""
+    new = copy.copy(obj)
+    if new is obj or getattr(new, "__dict__", None) is obj.__dict__:
+        new = object.__new__(type(obj))
+    new.__dict__.update(attrs)
+    return new
 
 
 _EMPTY = object()

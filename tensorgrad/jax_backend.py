@@ -52,7 +52,7 @@ from . import tree as _tree
 from .registry import Op
 from .tensor import Tensor, concrete
 
-__all__ = ["to_jax", "JaxTrace", "jax_function", "require_jax", "is_jax_tensor"]
+__all__ = ["to_jax", "JaxTrace", "jax_function", "require_jax", "is_jax_tensor", "host_callback"]
 
 
 def require_jax(what: str = "this feature"):
@@ -227,6 +227,36 @@ def _describe(op: Op, vals, kw, exc: Exception) -> Exception:
     kind = TypeError if isinstance(exc, TypeError) else IndexError if isinstance(exc, IndexError) \
         else ValueError
     return kind(msg)
+
+
+def host_callback(where: str, call: Callable, expected: list, leaves: list, effect: bool,
+                  vmap_method=None) -> list:
+    """``pure_callback`` / ``io_callback`` (``effect``) inside a converted function: JAX's own
+    (``jax.pure_callback``, ``jax.experimental.io_callback``), so that ``jax.jit`` runs the
+    callback at every call and JAX's transforms treat it as JAX does (a derivative through it
+    raises there). ``call`` takes the flat NumPy values of ``leaves`` and returns the list of
+    result arrays, of the (shape, dtype) pairs ``expected``."""
+    jax = require_jax(f"{where} inside tg.to_jax")
+    trace = ACTIVE.trace or next((v._trace for v in leaves if is_jax_tensor(v)), _TRACES[True])
+    vals = [_lower_callback_arg(v, where) for v in leaves]
+    specs = [jax.ShapeDtypeStruct(shp, dt) for shp, dt in expected]
+    if effect:
+        import jax.experimental
+        out = jax.experimental.io_callback(call, specs, *vals)
+    else:
+        out = jax.pure_callback(call, specs, *vals, vmap_method=vmap_method)
+    return [Tensor(o, trace) for o in out]
+
+
+def _lower_callback_arg(v, where: str):
+    if type(v) is Tensor:
+        tr = v._trace
+        if tr is not None and tr.jax:
+            return v._value
+        if _live_elsewhere(v):
+            raise _mixed_error(where)
+        return concrete(v)
+    return v
 
 
 # --------------------------------------------------------------------------

@@ -19,7 +19,8 @@ needs it.) Calls are named as JAX's primitives where one corresponds (``multiply
 name. The equations are tensorgrad's own program, which only resembles the one JAX
 would trace: compare names and counts, not the text. As in ``tg.jit``, the calls that
 no output needs are left out, and Python numbers among the arguments are traced as
-0-d arrays (as JAX traces them).
+0-d arrays (as JAX traces them); the outputs' dtypes are those of the call, where a Python
+number is weakly typed (``float32`` times ``2.0`` is ``float32``).
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from typing import Callable
 
 import numpy as np
 
-from .api_extras import ShapeDtypeStruct
+from .api_extras import ShapeDtypeStruct, abstract_trace, has_python_number
 from .jit import Jitted
 from .jit_args import examples_for
 from .staging import Ref, Staged, is_staged
@@ -392,10 +393,22 @@ def make_jaxpr(fun: Callable, static_argnums=(), axis_env=None, return_shape: bo
     @functools.wraps(fun)
     def traced(*args, **kwargs):
         nums = {n + len(args) if n < 0 else n for n in jitted._static_nums}
-        args = tuple(a if i in nums else _as_input(a) for i, a in enumerate(args))
-        kwargs = {k: v if k in jitted._static_names else _as_input(v) for k, v in kwargs.items()}
-        program, result = jitted.record(args, kwargs)
-        closed = _view(program, result)
+        dyn = ([a for i, a in enumerate(args) if i not in nums],
+               {k: v for k, v in kwargs.items() if k not in jitted._static_names})
+
+        def inputs(keep_numbers: bool):
+            return (tuple(a if i in nums else _as_input(a, keep_numbers)
+                          for i, a in enumerate(args)),
+                    {k: v if k in jitted._static_names else _as_input(v, keep_numbers)
+                     for k, v in kwargs.items()})
+        with abstract_trace():  # (callbacks are recorded, not called: JAX never runs them here)
+            program, result = jitted.record(*inputs(False))
+            closed = _view(program, result)
+            if has_python_number(dyn):  # Python numbers: traced as 0-d arrays above, but the
+                # call keeps them weakly typed (float32 x * 2.0 is float32); the dtypes it gives
+                # come from a trace with the numbers as they are, as tg.jit keeps them
+                result = jitted.record(*inputs(True))[1]
+                _retype_outputs(closed, result)
         if return_shape:
             shapes = tree_map(lambda v: ShapeDtypeStruct(np.shape(v), _aval(v).dtype), result)
             return closed, shapes
@@ -403,10 +416,32 @@ def make_jaxpr(fun: Callable, static_argnums=(), axis_env=None, return_shape: bo
     return traced
 
 
-def _as_input(tree):
+def _retype_outputs(closed: ClosedJaxpr, result) -> None:
+    """Give the jaxpr's outputs the dtypes of ``result`` (the same outputs, traced with the
+    Python numbers among the arguments kept as they are)."""
+    leaves = tree_flatten(result)[0]
+    outvars = closed.jaxpr.outvars
+    if len(leaves) != len(outvars):  # pragma: no cover - one function, two traces
+        return
+    for k, (v, leaf) in enumerate(zip(outvars, leaves)):
+        dt = _aval(leaf).dtype
+        if dt == v.aval.dtype:
+            continue
+        if type(v) is Var:
+            v.aval = ShapedArray(v.aval.shape, dt, v.aval.weak_type)
+        else:
+            outvars[k] = Literal(np.asarray(v.val, dt)[()])
+
+
+def _as_input(tree, keep_numbers: bool = False):
     """Arrays for a tree's leaves: ShapeDtypeStructs become example arrays and numbers 0-d
-    arrays (JAX traces both)."""
+    arrays (JAX traces both); with ``keep_numbers``, Python numbers stay as they are."""
     tree = examples_for(tree)
-    return tree_map(lambda v: np.asarray(v) if isinstance(v, (bool, int, float, complex))
-                    or (not is_staged(v) and type(v) is not np.ndarray and hasattr(v, "__array__"))
-                    else v, tree)
+
+    def leaf(v):
+        if isinstance(v, (bool, int, float, complex)):
+            return v if keep_numbers else np.asarray(v)
+        if not is_staged(v) and type(v) is not np.ndarray and hasattr(v, "__array__"):
+            return np.asarray(v)
+        return v
+    return tree_map(leaf, tree)

@@ -19,8 +19,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .. import staging
 from ..ops._util import as_array_like
-from ..tensor import dtype_of, shape_of
+from ..tensor import Tensor, concrete, dtype_of, shape_of, traced_level
 from ..tree import tree_flatten, tree_unflatten
 from ..transforms import jvp
 
@@ -44,7 +45,9 @@ def jet(fun: Callable, primals: Sequence, series: Sequence, factorial_scaled: bo
     ``series_out`` has the structure of ``fun``'s output with each array replaced by the list
     of the K derivatives of ``fun(x(t))`` at ``t = 0``. With ``factorial_scaled=False`` the
     terms in and out are Taylor coefficients instead (``x(t) = x₀ + Σ x_k t^k``, out: the k-th
-    derivative divided by k!). Any extra keyword (JAX's ``**_``) is ignored.
+    derivative divided by k!). An integer or boolean output leaf has no series: it comes back
+    as its value, with K terms of floating zeros, as JAX's. Any extra keyword (JAX's ``**_``)
+    is ignored.
     """
     if not callable(fun):
         raise TypeError(f"jet: fun must be callable, got {type(fun).__name__}")
@@ -96,20 +99,42 @@ def jet(fun: Callable, primals: Sequence, series: Sequence, factorial_scaled: bo
         return args
 
     structure = []
+    integers: dict = {}  # position of an integer (or boolean) output leaf -> its value
 
     def derivatives(level: int, t) -> list:
         """[f, f', …, f⁽ˡᵉᵛᵉˡ⁾] at ``t``, each a list of output leaves."""
         if level == 0:
             leaves, td = tree_flatten(fun(*curve(t)))
             structure[:] = [td]
+            for i, v in enumerate(leaves):  # (no series: set aside, a constant in its place)
+                if np.dtype(dtype_of(v)).kind in "iub":
+                    integers[i] = concrete(v)
+                    leaves[i] = np.zeros(shape_of(v), tdt)
             return [leaves]
         out, tan = jvp(lambda s: derivatives(level - 1, s), (t,), (np.ones((), tdt),))
         return out + [tan[-1]]
 
     values = derivatives(order, np.zeros((), tdt))
     out_tree = structure[0]
-    if not factorial_scaled:
-        values = [values[0]] + [[v / math.factorial(k) for v in values[k]]
+    if not factorial_scaled:  # (0-d arrays stay arrays, as the scaled terms are)
+        values = [values[0]] + [[_scaled(v, math.factorial(k)) for v in values[k]]
                                 for k in range(1, order + 1)]
-    per_leaf = [[values[k][i] for k in range(1, order + 1)] for i in range(len(values[0]))]
-    return tree_unflatten(out_tree, values[0]), tree_unflatten(out_tree, per_leaf)
+    primal = [_as_output(v) for v in values[0]]
+    per_leaf = [[values[k][i] for k in range(1, order + 1)] for i in range(len(primal))]
+    for i, v in integers.items():  # JAX's: the integer value, a series of float zeros
+        primal[i] = _as_output(v)
+        per_leaf[i] = [np.zeros(shape_of(v)) for _ in range(order)]
+    return tree_unflatten(out_tree, primal), tree_unflatten(out_tree, per_leaf)
+
+
+def _scaled(v, n: int):
+    """``v / n``, an array for an array (NumPy turns a 0-d one into a scalar)."""
+    return np.asarray(v / n) if isinstance(v, np.ndarray) else v / n
+
+
+def _as_output(v):
+    """An output leaf as the nested jvp gives it: a NumPy array for a constant tensor (an
+    empty series never runs one), a traced value as it is."""
+    if type(v) is Tensor and traced_level(v) < 0 and not staging.is_staged(concrete(v)):
+        return np.asarray(concrete(v))
+    return v
