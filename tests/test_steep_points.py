@@ -183,6 +183,10 @@ def test_mixed_derivative_of_a_power_over_its_exponent_is_undefined_at_the_singu
             h = hess(np.array([0.0, y]))
             assert np.isnan(h[0, 1]) and np.isnan(h[1, 0]), (y, h)
             assert h[0, 0] == 0.0 and h[1, 1] == 0.0
+    # below y = 1 too, whichever input goes first (the y rule's slope at x = 0 is 0)
+    for y in (0.5, 0.25):
+        assert np.isnan(tg.grad(tg.grad(lambda a, b: a ** b, 1), 0)(0.0, y))
+        assert np.isnan(tg.jacrev(tg.jacrev(pw))(np.array([0.0, y]))[1, 0])
     # nearby, and above y = 1, the mixed derivative is finite and symmetric, as JAX's
     for v in ([0.0, 2.0], [0.0, 3.5], [2.0, 1.0], [0.5, 0.0]):
         h = tg.hessian(pw)(np.array(v))

@@ -186,16 +186,16 @@ def _power_rule_x(g, out, x, y):
 
 def _at_zero_zero(value, g, x, y, other):
     """``value``, a rule's product for x ** y, made NaN-sloped in ``other`` (the input the
-    rule is not for) where x = 0 and y is 0 or 1: the mixed derivative x^(y−1)·(1 + y·log x)
-    is infinite there (1/x on the line y = 0, 1 + log x on y = 1), while both rules give a
-    finite slope that differentiating again would turn into a finite number (a lower y is
-    an infinite slope already, a higher one has the limit 0)."""
+    rule is not for) where x = 0 and y ≤ 1: the mixed derivative x^(y−1)·(1 + y·log x) is
+    unbounded there (1/x on the line y = 0, 1 + log x on y = 1, an infinite slope below),
+    while the y rule's slope log(x)·x^y is taken as 0 at x = 0 and the x rule's is finite on
+    y = 0 and y = 1, which differentiating again would turn into a finite number."""
     if not on_a_trace(other):
         return value
     xv, yv = concrete(x), concrete(y)
     if dtype_of(xv).kind == "c" or dtype_of(yv).kind == "c":
         return value
-    at = np.equal(xv, 0) & (np.equal(yv, 0) | np.equal(yv, 1))
+    at = np.equal(xv, 0) & np.less_equal(yv, 1)
     if not may_any(at):
         return value
     return nan_slopes(value, np.logical_and(at, np.not_equal(concrete(g), 0)), (other,))
