@@ -127,7 +127,7 @@ class JaxTrace:
     def apply(self, op: Op, args: tuple, params: tuple) -> Tensor:
         """Run ``op`` on ``args`` with its JAX function; the result is on this trace."""
         fn = jax_function(op)
-        vals = [_lower_arg(a, op) for a in args]
+        vals = [_lower_arg(a, f"op {op.name!r}") for a in args]
         kw = dict(zip(op.param_names, params)) if params else {}
         try:
             out = fn(*vals, **kw)
@@ -193,13 +193,15 @@ def _live_elsewhere(x: Tensor) -> bool:
     return tr is not None and tr.level >= 0 and not tr.jax
 
 
-def _lower_arg(a, op: Op):
+def _lower_arg(a, where: str):
+    """``a`` as JAX takes it: a JAX value's own, a constant's value; a value another
+    tensorgrad transform traces raises (``where`` names the op or callback that got it)."""
     if type(a) is Tensor:
         tr = a._trace
         if tr is not None and tr.jax:
             return a._value
         if _live_elsewhere(a):
-            raise _mixed_error(f"op {op.name!r}")
+            raise _mixed_error(where)
         return concrete(a)
     return a
 
@@ -238,7 +240,7 @@ def host_callback(where: str, call: Callable, expected: list, leaves: list, effe
     result arrays, of the (shape, dtype) pairs ``expected``."""
     jax = require_jax(f"{where} inside tg.to_jax")
     trace = ACTIVE.trace or next((v._trace for v in leaves if is_jax_tensor(v)), _TRACES[True])
-    vals = [_lower_callback_arg(v, where) for v in leaves]
+    vals = [_lower_arg(v, where) for v in leaves]
     specs = [jax.ShapeDtypeStruct(shp, dt) for shp, dt in expected]
     if effect:
         import jax.experimental
@@ -246,17 +248,6 @@ def host_callback(where: str, call: Callable, expected: list, leaves: list, effe
     else:
         out = jax.pure_callback(call, specs, *vals, vmap_method=vmap_method)
     return [Tensor(o, trace) for o in out]
-
-
-def _lower_callback_arg(v, where: str):
-    if type(v) is Tensor:
-        tr = v._trace
-        if tr is not None and tr.jax:
-            return v._value
-        if _live_elsewhere(v):
-            raise _mixed_error(where)
-        return concrete(v)
-    return v
 
 
 # --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import operator
 
 import numpy as np
 
-__all__ = ["as_shape", "as_count", "as_numeric", "as_matrix", "as_axes", "broadcast_fault"]
+__all__ = ["as_shape", "as_count", "as_numeric", "as_matrix", "as_axis", "as_axes", "broadcast_fault"]
 
 
 def as_shape(shape, who: str, what: str) -> tuple:
@@ -56,6 +56,19 @@ def as_matrix(a, who: str, what: str) -> np.ndarray:
     if arr.ndim != 2:
         raise ValueError(f"{who}: {what} must be a 2-D matrix, got an array of shape {arr.shape}")
     return arr
+
+
+def as_axis(axis, shape: tuple, who: str, what: str = "shape") -> int:
+    """``axis`` as an int in range for ``shape`` (a negative one kept as it is); ``what``
+    names the shape in errors ("p of shape")."""
+    nd = len(shape)
+    try:
+        k = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"{who}: axis must be an int, got {axis!r}") from None
+    if not -nd <= k < nd:
+        raise ValueError(f"{who}: axis {k} is out of range for {what} {tuple(shape)} ({nd} axes)")
+    return int(k)
 
 
 def as_axes(axes, in_shape: tuple, who: str) -> tuple:

@@ -23,12 +23,11 @@ sums (``J @ K``, ``J + K``) are :mod:`tensorgrad.jacobians.algebra`.
 from __future__ import annotations
 
 import math
-import operator
 
 import numpy as np
 
 from ..sweep import quiet_rules
-from .checks import as_axes, as_count, as_matrix, as_numeric, as_shape, broadcast_fault
+from .checks import as_axes, as_axis, as_count, as_matrix, as_numeric, as_shape, broadcast_fault
 
 
 __all__ = ["Jacobian", "Zero", "Identity", "Diagonal", "Dense", "Reshape", "Permute",
@@ -554,12 +553,7 @@ class SoftmaxJacobian(Jacobian):
     def __init__(self, p, axis: int, log: bool = False):
         p = as_numeric(p, "SoftmaxJacobian", "p")
         super().__init__(p.shape, p.shape)
-        try:
-            axis = operator.index(axis)
-        except TypeError:
-            raise TypeError(f"SoftmaxJacobian: axis must be an int, got {axis!r}") from None
-        if not -p.ndim <= axis < p.ndim:
-            raise ValueError(f"SoftmaxJacobian: axis {axis} is out of range for p of shape {p.shape}")
+        axis = as_axis(axis, p.shape, "SoftmaxJacobian", "p of shape")
         # counted from the end, so that leading batch axes of t and g leave it in place
         self.p, self.axis, self.log = p, axis - p.ndim if axis >= 0 else axis, bool(log)
         self.kind = "identity − rank-one per slice" if log else "diagonal − rank-one per slice"

@@ -7,10 +7,9 @@ running sum from the other end. (``sort`` permutes entries: its map is an
 """
 from __future__ import annotations
 
-import operator
-
 import numpy as np
 
+from .checks import as_axis
 from .maps import Jacobian
 
 __all__ = ["RunningSum"]
@@ -30,15 +29,8 @@ class RunningSum(Jacobian):
 
     def __init__(self, shape, axis: int, reverse: bool = False):
         super().__init__(shape, shape)
-        nd = len(self.in_shape)
-        try:
-            k = operator.index(axis)
-        except TypeError:
-            raise TypeError(f"RunningSum: axis must be an int, got {axis!r}") from None
-        if not -nd <= k < nd:
-            raise ValueError(f"RunningSum: axis {k} is out of range for shape {self.in_shape} "
-                             f"({nd} axes)")
-        self.axis = int(k) if k < 0 else int(k) - nd
+        k = as_axis(axis, self.in_shape, "RunningSum")
+        self.axis = k if k < 0 else k - len(self.in_shape)
         self.reverse = bool(reverse)
         self.symbol = "U (upper-triangular ones)" if reverse else "L (lower-triangular ones)"
 
